@@ -1,0 +1,450 @@
+namespace PhysGrad.Symbolic
+
+open System
+open System.Collections.Generic
+open System.Numerics
+
+/// The smart constructors. Every expression is built through these, and they apply the automatic
+/// simplifications that are always sound (they never change a value where the input is defined):
+/// flattening of sums and products, constant folding (exact where the inputs are exact), canonical
+/// order, merging like terms (2x + 3x = 5x) and like powers (x·x² = x³), the identities of 0 and 1,
+/// `(x^a)^n = x^(a·n)` and `(x·y)^n = xⁿ·yⁿ` for integer n only, `exp(a)^b = exp(a·b)`,
+/// `log(exp u) = u`, `exp(log u) = u`. Never `sqrt(x^2) = x`, never `log(xy) = log x + log y`.
+[<RequireQualifiedAccess; CompilationRepresentation(CompilationRepresentationFlags.ModuleSuffix)>]
+module Expr =
+
+    /// Exact powers whose result would need more bits than this stay unevaluated (`9^(9^9)`).
+    [<Literal>]
+    let MaxExactBits = 8192
+
+    let private mk n = Intern.node n
+
+    /// An exact rational constant.
+    [<CompiledName("Number")>]
+    let number (q: Rational) = mk (Number q)
+
+    /// An exact integer constant.
+    [<CompiledName("Int")>]
+    let ofInt (n: int) = number (Rational.OfInt n)
+
+    /// An exact fraction p/q.
+    [<CompiledName("Fraction")>]
+    let fraction (p: int) (q: int) = number (Rational.Create(BigInteger p, BigInteger q))
+
+    /// A floating-point constant. Non-finite values are rejected: an expression's constants must
+    /// print and parse back.
+    [<CompiledName("Real")>]
+    let real (x: float) =
+        if Double.IsNaN x || Double.IsInfinity x then
+            Fail.raiseWith ErrorKind.NonFinite (sprintf "A constant must be finite, got %g." x)
+        mk (Real(if x = 0.0 then 0.0 else x))
+
+    let zero = ofInt 0
+    let one = ofInt 1
+    let minusOne = ofInt -1
+    let two = ofInt 2
+    let half = fraction 1 2
+
+    /// The constant π.
+    [<CompiledName("Pi")>]
+    let pi = mk Pi
+
+    let private isIdentifier (name: string) =
+        not (String.IsNullOrEmpty name)
+        && (Char.IsLetter name.[0] || name.[0] = '_')
+        && name |> Seq.forall (fun c -> Char.IsLetterOrDigit c || c = '_')
+
+    /// A named variable. Names are identifiers: a letter or '_' then letters, digits or '_'.
+    [<CompiledName("Symbol")>]
+    let symbol (name: string) =
+        if not (isIdentifier name) then
+            Fail.raiseWith
+                ErrorKind.Variable
+                (sprintf "'%s' is not a valid variable name: use a letter or '_' followed by letters, digits or '_'." name)
+        if name = "pi" || name = "e" then
+            Fail.raiseWith ErrorKind.Variable (sprintf "'%s' is a constant and cannot be used as a variable name." name)
+        mk (Symbol name)
+
+    // ---- numeric helpers -------------------------------------------------------------------------
+
+    /// A numeric constant: exact, or floating once any floating value took part.
+    [<Struct>]
+    type private Num =
+        | Q of q: Rational
+        | F of f: float
+
+    let private numOf (e: Expr) =
+        match e.Node with
+        | Number q -> ValueSome(Q q)
+        | Real x -> ValueSome(F x)
+        | _ -> ValueNone
+
+    let private toFloat n =
+        match n with
+        | Q q -> q.ToDouble()
+        | F f -> f
+
+    let private checkFinite (what: string) (x: float) =
+        if Double.IsNaN x || Double.IsInfinity x then
+            Fail.raiseWith ErrorKind.NonFinite (sprintf "Folding the constants of a %s gave %g." what x)
+        x
+
+    let private addNum a b =
+        match a, b with
+        | Q p, Q q -> Q(p + q)
+        | _ -> F(checkFinite "sum" (toFloat a + toFloat b))
+
+    let private mulNum a b =
+        match a, b with
+        | Q p, Q q -> Q(p * q)
+        | _ -> F(checkFinite "product" (toFloat a * toFloat b))
+
+    let private ofNum n =
+        match n with
+        | Q q -> number q
+        | F f -> real f
+
+    let private isZeroNum n =
+        match n with
+        | Q q -> q.IsZero
+        | F f -> f = 0.0
+
+    /// Only the exact 1 disappears from a product: a floating 1.0 stays (`1.0*x`), as it says the
+    /// term is floating, and so that printed text parses back to the same expression.
+    let private isOneNum n =
+        match n with
+        | Q q -> q.IsOne
+        | F _ -> false
+
+    /// Is e the exact constant 0?
+    let isZero (e: Expr) =
+        match e.Node with
+        | Number q -> q.IsZero
+        | _ -> false
+
+    /// Is e the exact constant 1?
+    let isOne (e: Expr) =
+        match e.Node with
+        | Number q -> q.IsOne
+        | _ -> false
+
+    /// Is e a numeric constant (exact or floating)?
+    let isNumeric (e: Expr) = (numOf e).IsSome
+
+    let private isInteger (e: Expr) =
+        match e.Node with
+        | Number q -> q.IsInteger
+        | _ -> false
+
+    // ---- sums ------------------------------------------------------------------------------------
+
+    /// Splits a term into its numeric coefficient and the rest: 3·x·y ↦ (3, x·y).
+    let private splitCoefficient (e: Expr) : struct (Num * Expr) =
+        match e.Node with
+        | Product fs when isNumeric fs.[0] ->
+            let rest =
+                if fs.Length = 2 then fs.[1] else mk (Product(Array.sub fs 1 (fs.Length - 1)))
+            struct ((numOf fs.[0]).Value, rest)
+        | Number q -> struct (Q q, one)
+        | Real x -> struct (F x, one)
+        | _ -> struct (Q Rational.One, e)
+
+    /// coefficient · term, where term carries no numeric factor of its own.
+    let private scaleTerm (c: Num) (term: Expr) =
+        if isOneNum c then
+            term
+        elif isOne term then
+            ofNum c
+        else
+            match term.Node with
+            | Product fs -> mk (Product(Array.append [| ofNum c |] fs))
+            | _ -> mk (Product [| ofNum c; term |])
+
+    /// The sum of the given terms.
+    [<CompiledName("Sum")>]
+    let sum (terms: seq<Expr>) : Expr =
+        let coefficients = Dictionary<Expr, Num>(HashIdentity.Reference)
+        let order = List<Expr>()
+        let mutable constant = Q Rational.Zero
+        let add (t: Expr) =
+            match numOf t with
+            | ValueSome n -> constant <- addNum constant n
+            | ValueNone ->
+                let struct (c, rest) = splitCoefficient t
+                match coefficients.TryGetValue rest with
+                | true, c0 -> coefficients.[rest] <- addNum c0 c
+                | _ ->
+                    coefficients.[rest] <- c
+                    order.Add rest
+        for t in terms do
+            match t.Node with
+            | Sum ts ->
+                for u in ts do
+                    add u
+            | _ -> add t
+        let result = List<Expr>(order.Count + 1)
+        for rest in order do
+            let c = coefficients.[rest]
+            if not (isZeroNum c) then
+                result.Add(scaleTerm c rest)
+        if not (isZeroNum constant) then
+            result.Add(ofNum constant)
+        match result.Count with
+        | 0 -> ofNum constant // an exact 0, or a floating 0.0 when floating terms cancelled
+        | 1 -> result.[0]
+        | _ ->
+            let arr = result.ToArray()
+            Array.Sort(arr, Order.comparer)
+            mk (Sum arr)
+
+    // ---- products and powers ---------------------------------------------------------------------
+
+    let private splitPower (e: Expr) =
+        match e.Node with
+        | Power(b, x) -> struct (b, x)
+        | _ -> struct (e, one)
+
+    let rec private powNumbers (b: Num) (x: Num) : Expr voption =
+        match b, x with
+        | Q p, Q q when q.IsInteger ->
+            match p.TryPow(q.Num, MaxExactBits) with
+            | Some r -> ValueSome(number r)
+            | None -> ValueNone
+        | Q p, Q q when p.Sign > 0 && q.Den <= BigInteger(64) ->
+            match p.TryRoot(int q.Den) with
+            | Some root -> powNumbers (Q root) (Q(Rational.OfBig q.Num))
+            | None -> ValueNone
+        | Q _, Q _ -> ValueNone
+        | _ ->
+            let r = Math.Pow(toFloat b, toFloat x)
+            if Double.IsNaN r || Double.IsInfinity r then ValueNone else ValueSome(real r)
+
+    /// base ^ exponent.
+    [<CompiledName("Power")>]
+    let rec pow (b: Expr) (x: Expr) : Expr =
+        if isZero x then
+            one
+        elif isOne x then
+            b
+        elif isOne b then
+            one
+        elif isZero b then
+            match numOf x with
+            | ValueSome n when toFloat n < 0.0 ->
+                Fail.raiseWith ErrorKind.DivisionByZero "Division by zero: 0 raised to a negative power."
+            | ValueSome _ -> zero
+            | ValueNone -> mk (Power(b, x))
+        else
+            match numOf b, numOf x with
+            | ValueSome nb, ValueSome nx ->
+                match powNumbers nb nx with
+                | ValueSome r -> r
+                | ValueNone -> mk (Power(b, x))
+            | _ ->
+                match b.Node with
+                | Power(bb, bx) when isInteger x -> pow bb (mul [ bx; x ])
+                | Product fs when isInteger x -> mul (fs |> Array.map (fun f -> pow f x))
+                | Apply(Function.Exp, a) -> apply Function.Exp (mul [ a; x ])
+                | _ -> mk (Power(b, x))
+
+    /// The product of the given factors.
+    and [<CompiledName("Product")>] mul (factors: seq<Expr>) : Expr =
+        // bases.[i] ^ (exponents.[i] + Σ repeated.[i]); the list for repeats is only allocated when
+        // a base occurs twice, which keeps long products (chain-rule factors) cheap to extend.
+        let index = Dictionary<Expr, int>(HashIdentity.Reference)
+        let bases = List<Expr>()
+        let exponents = List<Expr>()
+        let mutable repeated: Dictionary<int, List<Expr>> = null
+        let mutable coefficient = Q Rational.One
+        let add (f: Expr) =
+            match numOf f with
+            | ValueSome n -> coefficient <- mulNum coefficient n
+            | ValueNone ->
+                let struct (b, x) = splitPower f
+                match index.TryGetValue b with
+                | true, i ->
+                    if isNull repeated then
+                        repeated <- Dictionary<int, List<Expr>>()
+                    match repeated.TryGetValue i with
+                    | true, xs -> xs.Add x
+                    | _ -> repeated.[i] <- List<Expr>([ exponents.[i]; x ])
+                | _ ->
+                    index.[b] <- bases.Count
+                    bases.Add b
+                    exponents.Add x
+        for f in factors do
+            match f.Node with
+            | Product fs ->
+                for g in fs do
+                    add g
+            | _ -> add f
+        match coefficient with
+        | Q q when q.IsZero -> zero
+        | _ ->
+            let result = List<Expr>(bases.Count + 1)
+            for i in 0 .. bases.Count - 1 do
+                let b = bases.[i]
+                let p =
+                    match (if isNull repeated then null else (match repeated.TryGetValue i with
+                                                              | true, xs -> xs
+                                                              | _ -> null)) with
+                    | null -> pow b exponents.[i]
+                    | xs -> pow b (sum xs)
+                match numOf p with
+                | ValueSome n -> coefficient <- mulNum coefficient n
+                | ValueNone -> result.Add p
+            match coefficient with
+            | Q q when q.IsZero -> zero
+            | F f when f = 0.0 -> real 0.0
+            | _ ->
+                if not (isOneNum coefficient) || result.Count = 0 then
+                    result.Insert(0, ofNum coefficient)
+                match result.Count with
+                | 1 -> result.[0]
+                | _ ->
+                    let arr = result.ToArray()
+                    Array.Sort(arr, Order.comparer)
+                    mk (Product arr)
+
+    /// f(a), with exact values at the points where they are rational (sin 0 = 0, log 1 = 0, ...)
+    /// and floating evaluation of floating arguments.
+    and [<CompiledName("Apply")>] apply (f: Function) (a: Expr) : Expr =
+        let keep () = mk (Apply(f, a))
+        match a.Node with
+        | Real x ->
+            let r =
+                match f with
+                | Function.Sin -> sin x
+                | Function.Cos -> cos x
+                | Function.Tan -> tan x
+                | Function.Asin -> asin x
+                | Function.Acos -> acos x
+                | Function.Atan -> atan x
+                | Function.Sinh -> sinh x
+                | Function.Cosh -> cosh x
+                | Function.Tanh -> tanh x
+                | Function.Exp -> exp x
+                | Function.Log -> log x
+                | Function.Abs -> abs x
+                | _ -> float (sign x)
+            if Double.IsNaN r || Double.IsInfinity r then keep () else real r
+        | Number q when q.IsZero ->
+            match f with
+            | Function.Cos
+            | Function.Cosh
+            | Function.Exp -> one
+            | Function.Acos -> mul [ half; pi ]
+            | Function.Log -> keep ()
+            | _ -> zero
+        | Number q when f = Function.Abs -> number q.Abs
+        | Number q when f = Function.Sign -> ofInt q.Sign
+        | Number q when q.IsOne && f = Function.Log -> zero
+        | Number q when q.IsOne && f = Function.Asin -> mul [ half; pi ]
+        | Number q when q.IsOne && f = Function.Acos -> zero
+        | Pi when f = Function.Sin || f = Function.Tan -> zero
+        | Pi when f = Function.Cos -> minusOne
+        | Apply(Function.Exp, u) when f = Function.Log -> u
+        | Apply(Function.Log, u) when f = Function.Exp -> u
+        | Apply(Function.Abs, _) when f = Function.Abs -> a
+        | Apply(Function.Sign, _) when f = Function.Sign -> a
+        | Apply(Function.Exp, _) when f = Function.Abs -> a
+        | _ -> keep ()
+
+    /// a + b
+    [<CompiledName("Add")>]
+    let add a b = sum [ a; b ]
+
+    /// a − b
+    [<CompiledName("Subtract")>]
+    let sub a b = sum [ a; mul [ minusOne; b ] ]
+
+    /// a · b
+    [<CompiledName("Multiply")>]
+    let mul2 a b = mul [ a; b ]
+
+    /// −a
+    [<CompiledName("Negate")>]
+    let neg a = mul [ minusOne; a ]
+
+    /// a / b. Division by an exact zero is an error.
+    [<CompiledName("Divide")>]
+    let div a b =
+        if isZero b then
+            Fail.raiseWith ErrorKind.DivisionByZero "Division by zero: the divisor is exactly 0."
+        mul [ a; pow b minusOne ]
+
+    /// √a, represented as a^(1/2).
+    [<CompiledName("Sqrt")>]
+    let sqrt a = pow a half
+
+    /// atan2(y, x).
+    [<CompiledName("Atan2")>]
+    let atan2 (y: Expr) (x: Expr) =
+        match numOf y, numOf x with
+        | ValueSome(Q p), ValueSome(Q q) when p.IsZero && q.Sign > 0 -> zero
+        | ValueSome(Q _), ValueSome(Q _) -> mk (Atan2(y, x))
+        | ValueSome ny, ValueSome nx -> real (Math.Atan2(toFloat ny, toFloat nx))
+        | _ -> mk (Atan2(y, x))
+
+    let sin a = apply Function.Sin a
+    let cos a = apply Function.Cos a
+    let tan a = apply Function.Tan a
+    let asin a = apply Function.Asin a
+    let acos a = apply Function.Acos a
+    let atan a = apply Function.Atan a
+    let sinh a = apply Function.Sinh a
+    let cosh a = apply Function.Cosh a
+    let tanh a = apply Function.Tanh a
+    let exp a = apply Function.Exp a
+    let log a = apply Function.Log a
+    let abs a = apply Function.Abs a
+    let sign a = apply Function.Sign a
+
+    /// Euler's number, exp(1).
+    [<CompiledName("E")>]
+    let e = exp one
+
+    /// Rebuilds a node of the same shape from new children, through the smart constructors.
+    [<CompiledName("Rebuild")>]
+    let rebuild (e: Expr) (children: Expr[]) =
+        match e.Node with
+        | Number _
+        | Real _
+        | Symbol _
+        | Pi -> e
+        | Sum _ -> sum children
+        | Product _ -> mul children
+        | Power _ -> pow children.[0] children.[1]
+        | Apply(f, _) -> apply f children.[0]
+        | Atan2 _ -> atan2 children.[0] children.[1]
+
+    /// The children of a node, in order.
+    [<CompiledName("Children")>]
+    let children (e: Expr) : Expr[] =
+        match e.Node with
+        | Number _
+        | Real _
+        | Symbol _
+        | Pi -> Array.empty
+        | Sum xs
+        | Product xs -> xs
+        | Power(a, b)
+        | Atan2(a, b) -> [| a; b |]
+        | Apply(_, a) -> [| a |]
+
+    /// The name PhysGrad uses for a function in text.
+    let functionName (f: Function) =
+        match f with
+        | Function.Sin -> "sin"
+        | Function.Cos -> "cos"
+        | Function.Tan -> "tan"
+        | Function.Asin -> "asin"
+        | Function.Acos -> "acos"
+        | Function.Atan -> "atan"
+        | Function.Sinh -> "sinh"
+        | Function.Cosh -> "cosh"
+        | Function.Tanh -> "tanh"
+        | Function.Exp -> "exp"
+        | Function.Log -> "log"
+        | Function.Abs -> "abs"
+        | _ -> "sign"

@@ -1,0 +1,137 @@
+namespace PhysGrad.Symbolic
+
+open System
+open System.Text
+
+/// C# source text for an expression: `Math.*` calls, double literals, and variable names mapped by
+/// the caller (for example x0 ↦ x[0]). The text is an expression of type double.
+/// `sign` becomes `Math.Sign`, which throws on NaN, unlike PhysGrad's evaluators.
+[<RequireQualifiedAccess>]
+module CSharp =
+
+    let private functionName (f: Function) =
+        match f with
+        | Function.Sin -> "Math.Sin"
+        | Function.Cos -> "Math.Cos"
+        | Function.Tan -> "Math.Tan"
+        | Function.Asin -> "Math.Asin"
+        | Function.Acos -> "Math.Acos"
+        | Function.Atan -> "Math.Atan"
+        | Function.Sinh -> "Math.Sinh"
+        | Function.Cosh -> "Math.Cosh"
+        | Function.Tanh -> "Math.Tanh"
+        | Function.Exp -> "Math.Exp"
+        | Function.Log -> "Math.Log"
+        | Function.Abs -> "Math.Abs"
+        | _ -> "Math.Sign"
+
+    let private literal (x: float) = Layout.formatReal x
+
+    let rec private level (e: Expr) =
+        match e.Node with
+        | Number q when q.IsInteger -> if q.Sign < 0 then Layout.Unary else Layout.Atom
+        | Number _ -> Layout.Product
+        | Real x -> if x < 0.0 then Layout.Unary else Layout.Atom
+        | Symbol _
+        | Pi
+        | Apply _
+        | Atan2 _
+        | Power _ -> Layout.Atom
+        | Sum _ -> Layout.Sum
+        | Product _ -> Layout.Product
+
+    let rec private write (sb: StringBuilder) (name: string -> string) (context: int) (e: Expr) =
+        Deep.check ()
+        if level e < context then
+            sb.Append '(' |> ignore
+            body sb name e
+            sb.Append ')' |> ignore
+        else
+            body sb name e
+
+    and private writeFraction (sb: StringBuilder) (name: string -> string) (f: Layout.Fraction) =
+        if f.Negative then
+            sb.Append '-' |> ignore
+        let factors (xs: Expr list) =
+            xs
+            |> List.iteri (fun i x ->
+                if i > 0 then
+                    sb.Append " * " |> ignore
+                write sb name Layout.Unary x)
+        if f.Numerator.IsEmpty then sb.Append "1.0" |> ignore else factors f.Numerator
+        match f.Denominator with
+        | [] -> ()
+        | [ d ] ->
+            sb.Append " / " |> ignore
+            write sb name Layout.Atom d
+        | ds ->
+            sb.Append " / (" |> ignore
+            factors ds
+            sb.Append ')' |> ignore
+
+    and private body (sb: StringBuilder) (name: string -> string) (e: Expr) =
+        match e.Node with
+        | Number q when q.IsInteger -> sb.Append(literal (q.ToDouble())) |> ignore
+        | Number q ->
+            sb.Append(literal (double q.Num)).Append(" / ").Append(literal (double q.Den)) |> ignore
+        | Real x -> sb.Append(literal x) |> ignore
+        | Symbol s -> sb.Append(name s: string) |> ignore
+        | Pi -> sb.Append "Math.PI" |> ignore
+        | Apply _ when Layout.isE e -> sb.Append "Math.E" |> ignore
+        | Apply(f, a) ->
+            sb.Append(functionName f).Append('(') |> ignore
+            write sb name 0 a
+            sb.Append ')' |> ignore
+        | Atan2(y, x) ->
+            sb.Append "Math.Atan2(" |> ignore
+            write sb name 0 y
+            sb.Append ", " |> ignore
+            write sb name 0 x
+            sb.Append ')' |> ignore
+        | Sum ts ->
+            Layout.sumTerms ts
+            |> Array.iteri (fun i t ->
+                if i = 0 then
+                    write sb name Layout.Sum t
+                else
+                    let f = Layout.fraction t
+                    if f.Negative then
+                        sb.Append " - " |> ignore
+                        writeFraction sb name { f with Negative = false }
+                    else
+                        sb.Append " + " |> ignore
+                        write sb name Layout.Product t)
+        | Product _ -> writeFraction sb name (Layout.fraction e)
+        | Power(b, x) when Layout.isSqrt x ->
+            sb.Append "Math.Sqrt(" |> ignore
+            write sb name 0 b
+            sb.Append ')' |> ignore
+        | Power(b, x) when Expr.isNumeric x && Layout.isNegative x ->
+            sb.Append "(1.0 / " |> ignore
+            write sb name Layout.Atom (Expr.pow b (Expr.neg x))
+            sb.Append ')' |> ignore
+        | Power(b, x) when obj.ReferenceEquals(x, Expr.two) ->
+            // x*x is exact and faster than Math.Pow(x, 2).
+            sb.Append '(' |> ignore
+            write sb name Layout.Unary b
+            sb.Append " * " |> ignore
+            write sb name Layout.Unary b
+            sb.Append ')' |> ignore
+        | Power(b, x) ->
+            sb.Append "Math.Pow(" |> ignore
+            write sb name 0 b
+            sb.Append ", " |> ignore
+            write sb name 0 x
+            sb.Append ')' |> ignore
+
+    /// C# text for e, with each variable name mapped by `name`.
+    [<CompiledName("Format")>]
+    let formatWith (name: Func<string, string>) (e: Expr) : string =
+        Deep.run (fun () ->
+            Layout.checkPrintable e
+            let sb = StringBuilder()
+            write sb name.Invoke 0 e
+            sb.ToString())
+
+    /// C# text for e, variables by their own names.
+    let format (e: Expr) = formatWith (Func<_, _> id) e

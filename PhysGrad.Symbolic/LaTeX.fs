@@ -1,0 +1,145 @@
+namespace PhysGrad.Symbolic
+
+open System
+open System.Text
+
+/// LaTeX math-mode text: fractions as \frac, roots as \sqrt, subscripted variable names
+/// (x0 ↦ x_{0}) and Greek letters by name (alpha ↦ \alpha).
+[<RequireQualifiedAccess>]
+module LaTeX =
+
+    let private greek =
+        set
+            [ "alpha"; "beta"; "gamma"; "delta"; "epsilon"; "zeta"; "eta"; "theta"; "iota"; "kappa"
+              "lambda"; "mu"; "nu"; "xi"; "rho"; "sigma"; "tau"; "upsilon"; "phi"; "chi"; "psi"
+              "omega"; "Gamma"; "Delta"; "Theta"; "Lambda"; "Xi"; "Sigma"; "Phi"; "Psi"; "Omega" ]
+
+    /// x0 ↦ x_{0}, x_12 ↦ x_{12}, alpha1 ↦ \alpha_{1}, velocity ↦ \mathrm{velocity}.
+    let symbolName (name: string) =
+        let stem = name.TrimEnd([| '0'; '1'; '2'; '3'; '4'; '5'; '6'; '7'; '8'; '9' |])
+        let digits = name.Substring stem.Length
+        let stem, digits =
+            match stem.LastIndexOf '_' with
+            | i when i > 0 && digits = "" -> stem.Substring(0, i), stem.Substring(i + 1)
+            | _ -> stem.TrimEnd '_', digits
+        let head =
+            if greek.Contains stem then "\\" + stem
+            elif stem.Length = 1 then stem
+            else "\\mathrm{" + stem.Replace("_", "\\_") + "}"
+        if digits = "" then head else head + "_{" + digits + "}"
+
+    let private functionName (f: Function) =
+        match f with
+        | Function.Sign -> "\\operatorname{sign}"
+        | Function.Asin -> "\\arcsin"
+        | Function.Acos -> "\\arccos"
+        | Function.Atan -> "\\arctan"
+        | _ -> "\\" + Expr.functionName f
+
+    let rec private level (e: Expr) =
+        match e.Node with
+        | Number q when q.IsInteger -> if q.Sign < 0 then Layout.Unary else Layout.Atom
+        | Number _ -> Layout.Atom // \frac{p}{q} is a group
+        | Real x -> if x < 0.0 then Layout.Unary else Layout.Atom
+        | Symbol _
+        | Pi
+        | Apply _
+        | Atan2 _ -> Layout.Atom
+        | Sum _ -> Layout.Sum
+        | Product _ ->
+            let f = Layout.fraction e
+            if f.Negative then Layout.Unary
+            elif not f.Denominator.IsEmpty then Layout.Atom
+            else Layout.Product
+        | Power(_, x) when Layout.isSqrt x -> Layout.Atom
+        | Power(_, x) when Expr.isNumeric x && Layout.isNegative x -> Layout.Atom
+        | Power _ -> Layout.Power
+
+    let rec private write (sb: StringBuilder) (context: int) (e: Expr) =
+        Deep.check ()
+        if level e < context then
+            sb.Append "\\left(" |> ignore
+            body sb e
+            sb.Append "\\right)" |> ignore
+        else
+            body sb e
+
+    and private factors (sb: StringBuilder) (xs: Expr list) =
+        xs
+        |> List.iteri (fun i x ->
+            if i > 0 then
+                // A number after another factor needs an explicit dot: 2 \cdot 3, x \cdot 2.
+                sb.Append(if Expr.isNumeric x then " \\cdot " else " ") |> ignore
+            write sb Layout.Unary x)
+
+    and private writeFraction (sb: StringBuilder) (f: Layout.Fraction) =
+        if f.Negative then
+            sb.Append '-' |> ignore
+        match f.Denominator with
+        | [] -> if f.Numerator.IsEmpty then sb.Append '1' |> ignore else factors sb f.Numerator
+        | ds ->
+            sb.Append "\\frac{" |> ignore
+            if f.Numerator.IsEmpty then sb.Append '1' |> ignore else factors sb f.Numerator
+            sb.Append "}{" |> ignore
+            factors sb ds
+            sb.Append '}' |> ignore
+
+    and private body (sb: StringBuilder) (e: Expr) =
+        match e.Node with
+        | Number q when q.IsInteger -> sb.Append(q.ToString()) |> ignore
+        | Number _ -> writeFraction sb (Layout.fraction e)
+        | Real x -> sb.Append(Layout.formatReal x) |> ignore
+        | Symbol s -> sb.Append(symbolName s) |> ignore
+        | Pi -> sb.Append "\\pi" |> ignore
+        | Apply _ when Layout.isE e -> sb.Append 'e' |> ignore
+        | Apply(Function.Abs, a) ->
+            sb.Append "\\left|" |> ignore
+            write sb 0 a
+            sb.Append "\\right|" |> ignore
+        | Apply(Function.Exp, a) ->
+            sb.Append "e^{" |> ignore
+            write sb 0 a
+            sb.Append '}' |> ignore
+        | Apply(f, a) ->
+            sb.Append(functionName f).Append "\\left(" |> ignore
+            write sb 0 a
+            sb.Append "\\right)" |> ignore
+        | Atan2(y, x) ->
+            sb.Append "\\operatorname{atan2}\\left(" |> ignore
+            write sb 0 y
+            sb.Append ", " |> ignore
+            write sb 0 x
+            sb.Append "\\right)" |> ignore
+        | Sum ts ->
+            Layout.sumTerms ts
+            |> Array.iteri (fun i t ->
+                if i = 0 then
+                    write sb Layout.Sum t
+                else
+                    let f = Layout.fraction t
+                    if f.Negative then
+                        sb.Append " - " |> ignore
+                        writeFraction sb { f with Negative = false }
+                    else
+                        sb.Append " + " |> ignore
+                        write sb Layout.Product t)
+        | Product _ -> writeFraction sb (Layout.fraction e)
+        | Power(b, x) when Layout.isSqrt x ->
+            sb.Append "\\sqrt{" |> ignore
+            write sb 0 b
+            sb.Append '}' |> ignore
+        | Power(_, x) when Expr.isNumeric x && Layout.isNegative x -> writeFraction sb (Layout.fraction e)
+        | Power(b, x) ->
+            write sb Layout.Atom b
+            sb.Append "^{" |> ignore
+            write sb 0 x
+            sb.Append '}' |> ignore
+
+    /// The expression as LaTeX (math mode, without delimiters).
+    [<CompiledName("Format")>]
+    let format (e: Expr) : string =
+        Deep.run (fun () ->
+            Layout.checkPrintable e
+            let sb = StringBuilder()
+            write sb 0 e
+            sb.ToString())

@@ -1,0 +1,126 @@
+namespace PhysGrad.Symbolic
+
+open System
+
+/// The canonical order of expressions: it decides how sums and products are stored, and therefore
+/// that `x + y` and `y + x` are the same node. It is a total order defined by structure alone (never
+/// by creation order), so printing is the same from run to run.
+///
+/// The order reads like a polynomial: numbers first, then symbols in natural order (x2 before x10),
+/// x before x^2 before y. A non-sum compares with a sum as if it were a one-term sum, a non-product
+/// with a product as a one-factor product, a non-power as the power e^1; each level is a
+/// lexicographic comparison over an already totally ordered set, which keeps the order transitive.
+module Order =
+
+    /// Compares names so that digit runs compare by value: x2 < x10, y0 < y1.
+    let naturalCompare (a: string) (b: string) =
+        let mutable i = 0
+        let mutable j = 0
+        let mutable r = 0
+        while r = 0 && i < a.Length && j < b.Length do
+            if Char.IsDigit a.[i] && Char.IsDigit b.[j] then
+                let si = i
+                let sj = j
+                while i < a.Length && Char.IsDigit a.[i] do
+                    i <- i + 1
+                while j < b.Length && Char.IsDigit b.[j] do
+                    j <- j + 1
+                let da = a.Substring(si, i - si).TrimStart('0')
+                let db = b.Substring(sj, j - sj).TrimStart('0')
+                r <- compare da.Length db.Length
+                if r = 0 then
+                    r <- String.CompareOrdinal(da, db)
+            else
+                r <- compare a.[i] b.[j]
+                i <- i + 1
+                j <- j + 1
+        if r <> 0 then r
+        else
+            let r = compare (a.Length - i) (b.Length - j)
+            if r <> 0 then r else String.CompareOrdinal(a, b)
+
+    let private isNumeric (e: Expr) =
+        match e.Node with
+        | Number _
+        | Real _ -> true
+        | _ -> false
+
+    let private numericValue (e: Expr) =
+        match e.Node with
+        | Number q -> q.ToDouble()
+        | Real x -> x
+        | _ -> nan
+
+    let private one = lazy (Intern.node (Number Rational.One))
+
+    let rec compareExpr (a: Expr) (b: Expr) : int =
+        if Object.ReferenceEquals(a, b) then
+            0
+        else
+            Deep.check ()
+            match isNumeric a, isNumeric b with
+            | true, true ->
+                let r = compare (numericValue a) (numericValue b)
+                if r <> 0 then r
+                else
+                    match a.Node, b.Node with
+                    | Number p, Number q -> compare p q
+                    | Number _, _ -> -1
+                    | _, Number _ -> 1
+                    | _ -> 0
+            | true, false -> -1
+            | false, true -> 1
+            | false, false ->
+                match a.Node, b.Node with
+                | Sum xs, Sum ys -> compareFromEnd xs ys
+                | Sum xs, _ -> compareFromEnd xs [| b |]
+                | _, Sum ys -> compareFromEnd [| a |] ys
+                | Product xs, Product ys -> compareFromEnd xs ys
+                | Product xs, _ -> compareFromEnd xs [| b |]
+                | _, Product ys -> compareFromEnd [| a |] ys
+                | Power(ba, ea), Power(bb, eb) -> comparePair ba ea bb eb
+                | Power(ba, ea), _ -> comparePair ba ea b one.Value
+                | _, Power(bb, eb) -> comparePair a one.Value bb eb
+                | _ -> compareAtoms a b
+
+    and private compareFromEnd (xs: Expr[]) (ys: Expr[]) =
+        let mutable i = xs.Length - 1
+        let mutable j = ys.Length - 1
+        let mutable r = 0
+        while r = 0 && i >= 0 && j >= 0 do
+            r <- compareExpr xs.[i] ys.[j]
+            i <- i - 1
+            j <- j - 1
+        if r <> 0 then r else compare xs.Length ys.Length
+
+    and private comparePair a1 a2 b1 b2 =
+        let r = compareExpr a1 b1
+        if r <> 0 then r else compareExpr a2 b2
+
+    and private compareAtoms (a: Expr) (b: Expr) =
+        let rank (e: Expr) =
+            match e.Node with
+            | Pi -> 0
+            | Symbol _ -> 1
+            | Apply _ -> 2
+            | Atan2 _ -> 3
+            | _ -> 4
+        match a.Node, b.Node with
+        | Symbol s, Symbol t -> naturalCompare s t
+        // The height decides before the arguments do, so that comparing two members of a deeply
+        // nested chain (sin(sin(...))) takes one step instead of a walk down the chain.
+        | Apply(f, x), Apply(g, y) ->
+            let r = compare (int f) (int g)
+            if r <> 0 then r
+            else
+                let r = compare a.Height b.Height
+                if r <> 0 then r else compareExpr x y
+        | Atan2(y1, x1), Atan2(y2, x2) ->
+            let r = compare a.Height b.Height
+            if r <> 0 then r else comparePair y1 x1 y2 x2
+        | _ -> compare (rank a) (rank b)
+
+    /// The canonical order as a comparer, for sorting.
+    let comparer =
+        { new System.Collections.Generic.IComparer<Expr> with
+            member _.Compare(a, b) = compareExpr a b }

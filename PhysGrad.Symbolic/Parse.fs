@@ -1,0 +1,297 @@
+namespace PhysGrad.Symbolic
+
+open System
+open System.Globalization
+open System.Numerics
+open FParsec
+
+/// Reads infix text into expressions, with FParsec. The grammar, loosest binding first:
+///
+///     input   := expr (';' expr)* [';']
+///     expr    := product (('+' | '-') product)*
+///     product := unary (('*' | '/') unary)*
+///     unary   := ('+' | '-')* power              so -x^2 = -(x^2)
+///     power   := atom [('^' | '**') unary]       right-associative: a^b^c = a^(b^c)
+///     atom    := number | name | name '(' expr (',' expr)* ')' | '(' expr ')'
+///
+/// Integers are exact; a number with a decimal point or exponent (E-notation) is floating, always in
+/// the invariant culture. `pi` and `e` are the constants. Errors name the line and column and show a
+/// caret under the offending character.
+[<RequireQualifiedAccess>]
+module Parse =
+
+    /// Parentheses, function calls and exponents may nest at most this deep.
+    [<Literal>]
+    let MaxNesting = 1_000
+
+    /// The longest text accepted, in characters.
+    [<Literal>]
+    let MaxLength = 64 * 1024 * 1024
+
+    /// Integer literals longer than this many digits are refused.
+    [<Literal>]
+    let MaxDigits = 10_000
+
+    type internal Ast =
+        | ANumber of string * Position
+        | AName of string * Position
+        | ACall of string * Ast list * Position
+        | ASum of Ast * (bool * Ast) list
+        | AProduct of Ast * (bool * Ast * Position) list
+        | ANeg of int * Ast
+        | APower of Ast * Ast * Position
+
+    let private functions =
+        dict
+            [ "sin", Function.Sin
+              "cos", Function.Cos
+              "tan", Function.Tan
+              "asin", Function.Asin
+              "acos", Function.Acos
+              "atan", Function.Atan
+              "sinh", Function.Sinh
+              "cosh", Function.Cosh
+              "tanh", Function.Tanh
+              "exp", Function.Exp
+              "log", Function.Log
+              "ln", Function.Log
+              "abs", Function.Abs
+              "sign", Function.Sign ]
+
+    /// The function names the parser knows, for messages and documentation.
+    let knownFunctions =
+        Seq.append functions.Keys [ "sqrt"; "atan2" ] |> Seq.sort |> String.concat ", "
+
+    // ---- the grammar ---------------------------------------------------------------------------
+
+    type private P<'a> = Parser<'a, int>
+
+    let private ws: P<unit> = spaces
+
+    let private sym (s: string) : P<unit> = skipString s >>. ws
+
+    /// Counts nesting in the user state, failing (fatally, so nothing backtracks around it) past
+    /// MaxNesting: the combinators recurse per level and must not exhaust the stack.
+    let private nested (p: P<'a>) : P<'a> =
+        fun stream ->
+            if stream.UserState >= MaxNesting then
+                Reply(
+                    FatalError,
+                    messageError (sprintf "the expression is nested more than %d levels deep here" MaxNesting)
+                )
+            else
+                stream.UserState <- stream.UserState + 1
+                let r = p stream
+                if r.Status = Ok then
+                    stream.UserState <- stream.UserState - 1
+                r
+
+    let private number: P<Ast> =
+        let options =
+            NumberLiteralOptions.AllowFraction
+            ||| NumberLiteralOptions.AllowFractionWOIntegerPart
+            ||| NumberLiteralOptions.AllowExponent
+        getPosition .>>. numberLiteral options "number" .>> ws
+        |>> fun (p, n) -> ANumber(n.String, p)
+
+    let private name: P<string> =
+        many1Satisfy2L (fun c -> Char.IsLetter c || c = '_') (fun c -> Char.IsLetterOrDigit c || c = '_') "name"
+        .>> ws
+
+    let private exprForward = createParserForwardedToRef<Ast, int> ()
+    let private expr = fst exprForward
+    let private exprRef = snd exprForward
+
+    let private parens: P<Ast> = between (sym "(") (sym ")") (nested expr)
+
+    let private nameOrCall: P<Ast> =
+        getPosition .>>. name .>>. opt (between (sym "(") (sym ")") (sepBy1 (nested expr) (sym ",")))
+        |>> fun ((p, n), args) ->
+            match args with
+            | None -> AName(n, p)
+            | Some args -> ACall(n, args, p)
+
+    let private atom: P<Ast> = choiceL [ number; parens; nameOrCall ] "a number, a name or '('"
+
+    let private unaryForward = createParserForwardedToRef<Ast, int> ()
+    let private unary = fst unaryForward
+    let private unaryRef = snd unaryForward
+
+    let private powerOp: P<Position> = getPosition .>> (skipString "^" <|> skipString "**") .>> ws
+
+    let private power: P<Ast> =
+        atom .>>. opt (powerOp .>>. nested unary)
+        |>> fun (b, rest) ->
+            match rest with
+            | None -> b
+            | Some(p, x) -> APower(b, x, p)
+
+    unaryRef.Value <-
+        many (anyOf "+-" .>> ws) .>>. power
+        |>> fun (signs, p) ->
+            let minus = signs |> List.filter ((=) '-') |> List.length
+            if signs.IsEmpty then p else ANeg(minus, p)
+
+    let private productOp: P<bool * Position> =
+        getPosition .>>. ((pchar '*' .>> notFollowedBy (pchar '*')) <|> pchar '/') .>> ws
+        |>> fun (p, c) -> (c = '/', p)
+
+    let private product: P<Ast> =
+        unary .>>. many (productOp .>>. unary)
+        |>> fun (first, rest) ->
+            match rest with
+            | [] -> first
+            | _ -> AProduct(first, rest |> List.map (fun ((d, p), f) -> (d, f, p)))
+
+    exprRef.Value <-
+        product .>>. many ((anyOf "+-" .>> ws) .>>. product)
+        |>> fun (first, rest) ->
+            match rest with
+            | [] -> first
+            | _ -> ASum(first, rest |> List.map (fun (c, t) -> (c = '-', t)))
+
+    let private input: P<Ast list> = ws >>. sepEndBy1 expr (sym ";") .>> eof
+
+    // ---- errors --------------------------------------------------------------------------------
+
+    let private lineOf (text: string) (line: int) =
+        let lines = text.Split('\n')
+        if line >= 1 && line <= lines.Length then lines.[line - 1].TrimEnd('\r') else ""
+
+    /// "Parse error at line L, column C: what\n  <line>\n  <caret>".
+    let private describe (text: string) (line: int) (column: int) (what: string) =
+        let l = lineOf text line
+        // Show at most 80 characters around the column, so huge one-line inputs stay readable.
+        let start = max 0 (column - 60)
+        let shown = if l.Length > start then l.Substring(start, min 80 (l.Length - start)) else ""
+        sprintf
+            "Parse error at line %d, column %d: %s\n  %s\n  %s^"
+            line
+            column
+            what
+            shown
+            (String(' ', max 0 (column - 1 - start)))
+
+    let private failAt kind (text: string) (pos: Position) what : 'a =
+        let line, col = int pos.Line, int pos.Column
+        raise (ParseException(kind, describe text line col what, line, col))
+
+    // ---- from syntax to expressions ------------------------------------------------------------
+
+    let rec private build (text: string) (ast: Ast) : Expr =
+        Deep.check ()
+        let guard (pos: Position) f =
+            try
+                f ()
+            with
+            | :? ParseException -> reraise ()
+            | :? SymbolicException as e when e.Kind <> ErrorKind.TooDeep -> failAt e.Kind text pos e.Message
+        match ast with
+        | ANumber(s, pos) ->
+            if s |> Seq.forall Char.IsDigit then
+                if s.Length > MaxDigits then
+                    failAt ErrorKind.TooLarge text pos (sprintf "an integer with more than %d digits" MaxDigits)
+                Expr.number (Rational.OfBig(BigInteger.Parse(s, CultureInfo.InvariantCulture)))
+            else
+                let x = Double.Parse(s, CultureInfo.InvariantCulture)
+                if Double.IsInfinity x then
+                    failAt ErrorKind.NonFinite text pos (sprintf "the number %s is too large for a double" s)
+                Expr.real x
+        | AName("pi", _) -> Expr.pi
+        | AName("e", _) -> Expr.e
+        | AName(n, pos) -> guard pos (fun () -> Expr.symbol n)
+        | ACall(n, args, pos) ->
+            let args = args |> List.map (build text)
+            let arity k =
+                if args.Length <> k then
+                    failAt
+                        ErrorKind.Arity
+                        text
+                        pos
+                        (sprintf "%s takes %d argument%s but was given %d" n k (if k = 1 then "" else "s") args.Length)
+            match n with
+            | "sqrt" ->
+                arity 1
+                Expr.sqrt args.[0]
+            | "atan2" ->
+                arity 2
+                Expr.atan2 args.[0] args.[1]
+            | _ ->
+                match functions.TryGetValue n with
+                | true, f ->
+                    arity 1
+                    Expr.apply f args.[0]
+                | _ ->
+                    failAt
+                        ErrorKind.UnknownFunction
+                        text
+                        pos
+                        (sprintf "unknown function '%s' (known functions: %s)" n knownFunctions)
+        | ASum(first, rest) ->
+            Expr.sum (
+                build text first
+                :: (rest |> List.map (fun (negative, t) -> let e = build text t in if negative then Expr.neg e else e))
+            )
+        | AProduct(first, rest) ->
+            Expr.mul (
+                build text first
+                :: (rest
+                    |> List.map (fun (divide, f, pos) ->
+                        let e = build text f
+                        if divide then guard pos (fun () -> Expr.div Expr.one e) else e))
+            )
+        | ANeg(minus, a) ->
+            let e = build text a
+            if minus % 2 = 1 then Expr.neg e else e
+        | APower(b, x, pos) ->
+            let b = build text b
+            let x = build text x
+            guard pos (fun () -> Expr.pow b x)
+
+    /// Parses one or more expressions separated by ';'.
+    [<CompiledName("Many")>]
+    let many (text: string) : Expr[] =
+        if isNull text || String.IsNullOrWhiteSpace text then
+            raise (ParseException(ErrorKind.Parse, "The input is empty: expected an expression such as x^2 + 1.", 1, 1))
+        if text.Length > MaxLength then
+            raise (
+                ParseException(
+                    ErrorKind.TooLarge,
+                    sprintf "The input has %d characters; the limit is %d." text.Length MaxLength,
+                    1,
+                    1
+                )
+            )
+        let go () =
+            match runParserOnString input 0 "" text with
+            | Success(asts, _, _) -> asts |> List.map (build text) |> Array.ofList
+            | Failure(message, error, _) ->
+                // FParsec's own text is: a position line, the input line, a caret line, then what
+                // was expected. Keep the last part under our own header.
+                let expected =
+                    message.Split('\n')
+                    |> Array.skip (min 3 (message.Split('\n').Length))
+                    |> Array.map (fun s -> s.TrimEnd())
+                    |> Array.filter (fun s -> s <> "")
+                    |> String.concat " "
+                let line, col = int error.Position.Line, int error.Position.Column
+                let what = if expected = "" then "unexpected input" else expected
+                raise (ParseException(ErrorKind.Parse, describe text line col what, line, col))
+        // Short text cannot nest deeply enough to threaten the stack; long text parses on a thread
+        // with a large stack.
+        if text.Length <= 2000 then go () else Deep.onLargeStack (fun () -> Deep.run go)
+
+    /// Parses exactly one expression.
+    [<CompiledName("Expression")>]
+    let expression (text: string) : Expr =
+        match many text with
+        | [| e |] -> e
+        | es ->
+            raise (
+                ParseException(
+                    ErrorKind.Parse,
+                    sprintf "Expected one expression but found %d separated by ';'." es.Length,
+                    1,
+                    1
+                )
+            )

@@ -1,0 +1,128 @@
+namespace PhysGrad.Symbolic
+
+open System
+open System.Numerics
+
+/// An exact rational number p/q in lowest terms with q > 0.
+/// Written here because FSharp.Core has no rational type and MathNet's BigRational lives in a
+/// package that would pull all of MathNet.Numerics into the symbolic layer for forty lines of code.
+[<AllowNullLiteral(false)>]
+type Rational =
+    val Num: BigInteger
+    val Den: BigInteger
+
+    private new(n, d) = { Num = n; Den = d }
+
+    static member Create(n: BigInteger, d: BigInteger) =
+        if d.IsZero then
+            Fail.raiseWith ErrorKind.DivisionByZero "Division by zero in an exact constant."
+        let g = BigInteger.GreatestCommonDivisor(n, d)
+        let g = if d.Sign < 0 then -g else g
+        Rational(n / g, d / g)
+
+    static member OfInt(n: int) = Rational(BigInteger n, BigInteger.One)
+    static member OfBig(n: BigInteger) = Rational(n, BigInteger.One)
+    static member Zero = Rational.OfInt 0
+    static member One = Rational.OfInt 1
+    static member MinusOne = Rational.OfInt -1
+
+    member r.IsZero = r.Num.IsZero
+    member r.IsOne = r.Num.IsOne && r.Den.IsOne
+    member r.IsInteger = r.Den.IsOne
+    member r.Sign = r.Num.Sign
+
+    /// Bits needed to store numerator and denominator: the size used by the growth guards.
+    member r.Bits = int (r.Num.GetBitLength() + r.Den.GetBitLength())
+
+    member r.ToDouble() =
+        if r.Den.IsOne then
+            double r.Num
+        else
+            // Scale so both parts fit a double before dividing, to avoid inf/inf for huge values.
+            let shift = max 0 (int (max (r.Num.GetBitLength()) (r.Den.GetBitLength())) - 1000)
+            double (r.Num >>> shift) / double (r.Den >>> shift)
+
+    static member (+)(a: Rational, b: Rational) =
+        Rational.Create(a.Num * b.Den + b.Num * a.Den, a.Den * b.Den)
+
+    static member (-)(a: Rational, b: Rational) =
+        Rational.Create(a.Num * b.Den - b.Num * a.Den, a.Den * b.Den)
+
+    static member (*)(a: Rational, b: Rational) =
+        Rational.Create(a.Num * b.Num, a.Den * b.Den)
+
+    static member (/)(a: Rational, b: Rational) =
+        Rational.Create(a.Num * b.Den, a.Den * b.Num)
+
+    static member (~-)(a: Rational) = Rational(-a.Num, a.Den)
+
+    member a.Abs = if a.Num.Sign < 0 then -a else a
+
+    /// a^k for an integer k, or None when the result would exceed maxBits (the growth guard that
+    /// keeps `9^(9^9)` unevaluated instead of exhausting memory).
+    member a.TryPow(k: BigInteger, maxBits: int) : Rational option =
+        if k.IsZero then
+            Some Rational.One
+        elif a.IsZero then
+            if k.Sign < 0 then
+                Fail.raiseWith ErrorKind.DivisionByZero "Zero raised to a negative power (division by zero)."
+            else
+                Some Rational.Zero
+        elif a.Num.IsOne && a.Den.IsOne then
+            Some a
+        elif a.Num = BigInteger.MinusOne && a.Den.IsOne then
+            Some(if k.IsEven then Rational.One else a)
+        else
+            let e = BigInteger.Abs k
+            let bits = BigInteger(a.Bits) * e
+            if bits > BigInteger(maxBits) then
+                None
+            else
+                let ei = int e
+                let n = BigInteger.Pow(a.Num, ei)
+                let d = BigInteger.Pow(a.Den, ei)
+                Some(if k.Sign > 0 then Rational.Create(n, d) else Rational.Create(d, n))
+
+    /// The exact q-th root of a non-negative rational, when there is one.
+    member a.TryRoot(q: int) : Rational option =
+        let iroot (n: BigInteger) =
+            if n.IsZero || n.IsOne then
+                Some n
+            else
+                // Newton's method on integers, started above the root.
+                let bits = int (n.GetBitLength())
+                let mutable x = BigInteger.One <<< ((bits + q - 1) / q)
+                let mutable go = true
+                while go do
+                    let y = ((BigInteger(q - 1) * x) + n / BigInteger.Pow(x, q - 1)) / BigInteger(q)
+                    if y >= x then go <- false else x <- y
+                if BigInteger.Pow(x, q) = n then Some x else None
+        if a.Sign < 0 || q < 1 then None
+        elif q = 1 then Some a
+        else
+            match iroot a.Num, iroot a.Den with
+            | Some n, Some d -> Some(Rational.Create(n, d))
+            | _ -> None
+
+    override a.Equals(o) =
+        match o with
+        | :? Rational as b -> a.Num = b.Num && a.Den = b.Den
+        | _ -> false
+
+    override a.GetHashCode() = HashCode.Combine(a.Num, a.Den)
+
+    interface IComparable with
+        member a.CompareTo(o) =
+            let b = o :?> Rational
+            BigInteger.Compare(a.Num * b.Den, b.Num * a.Den)
+
+    interface IEquatable<Rational> with
+        member a.Equals(b) = a.Num = b.Num && a.Den = b.Den
+
+    override r.ToString() =
+        if r.Den.IsOne then
+            r.Num.ToString(Globalization.CultureInfo.InvariantCulture)
+        else
+            r.Num.ToString(Globalization.CultureInfo.InvariantCulture)
+            + "/"
+            + r.Den.ToString(Globalization.CultureInfo.InvariantCulture)

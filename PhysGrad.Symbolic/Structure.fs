@@ -1,0 +1,137 @@
+namespace PhysGrad.Symbolic
+
+open System
+open System.Collections.Generic
+
+/// Walks over the expression graph. Every walk here is iterative (an explicit stack) and visits each
+/// shared node once, so cost follows the graph size, and depth never threatens the call stack.
+[<RequireQualifiedAccess>]
+module Structure =
+
+    /// All distinct nodes reachable from the roots, children before parents (a topological order).
+    [<CompiledName("PostOrder")>]
+    let postOrder (roots: seq<Expr>) : Expr[] =
+        let seen = HashSet<Expr>(HashIdentity.Reference)
+        let result = List<Expr>()
+        let stack = Stack<struct (Expr * bool)>()
+        for r in roots do
+            stack.Push(struct (r, false))
+            while stack.Count > 0 do
+                let struct (e, expanded) = stack.Pop()
+                if expanded then
+                    result.Add e
+                elif seen.Add e then
+                    stack.Push(struct (e, true))
+                    let cs = Expr.children e
+                    for i in cs.Length - 1 .. -1 .. 0 do
+                        if not (seen.Contains cs.[i]) then
+                            stack.Push(struct (cs.[i], false))
+        result.ToArray()
+
+    /// The number of distinct nodes of the graph (what memory and compiled code cost).
+    [<CompiledName("GraphSize")>]
+    let graphSize (roots: seq<Expr>) = (postOrder roots).Length
+
+    /// The number of nodes of the expression written out as a tree (what printing costs). Saturates
+    /// at Int64.MaxValue: a shared graph can stand for an astronomically large tree.
+    [<CompiledName("TreeSize")>]
+    let treeSize (e: Expr) : int64 =
+        let sizes = Dictionary<Expr, int64>(HashIdentity.Reference)
+        for n in postOrder [ e ] do
+            let mutable s = 1L
+            for c in Expr.children n do
+                let cs = sizes.[c]
+                s <- if s > Int64.MaxValue - cs then Int64.MaxValue else s + cs
+            sizes.[n] <- s
+        sizes.[e]
+
+    let private symbolComparer =
+        { new IComparer<Expr> with
+            member _.Compare(a, b) =
+                match a.Node, b.Node with
+                | Symbol s, Symbol t -> Order.naturalCompare s t
+                | _ -> 0 }
+
+    let private mergeSorted (a: Expr[]) (b: Expr[]) =
+        if a.Length = 0 then b
+        elif b.Length = 0 then a
+        else
+            let r = List<Expr>(a.Length + b.Length)
+            let mutable i = 0
+            let mutable j = 0
+            while i < a.Length || j < b.Length do
+                if j = b.Length then
+                    r.Add a.[i]
+                    i <- i + 1
+                elif i = a.Length then
+                    r.Add b.[j]
+                    j <- j + 1
+                else
+                    let c = symbolComparer.Compare(a.[i], b.[j])
+                    if c < 0 then
+                        r.Add a.[i]
+                        i <- i + 1
+                    elif c > 0 then
+                        r.Add b.[j]
+                        j <- j + 1
+                    else
+                        r.Add a.[i]
+                        i <- i + 1
+                        j <- j + 1
+            r.ToArray()
+
+    /// The symbols an expression depends on, in natural order (x2 before x10). Cached per node.
+    [<CompiledName("FreeSymbols")>]
+    let freeSymbols (e: Expr) : Expr[] =
+        if isNull e.freeSymbols then
+            for n in postOrder [ e ] do
+                if isNull n.freeSymbols then
+                    n.freeSymbols <-
+                        match n.Node with
+                        | Symbol _ -> [| n |]
+                        | _ -> Expr.children n |> Array.fold (fun acc c -> mergeSorted acc c.freeSymbols) Array.empty
+        e.freeSymbols
+
+    /// Does e depend on the symbol x?
+    [<CompiledName("DependsOn")>]
+    let dependsOn (x: Expr) (e: Expr) =
+        Array.BinarySearch(freeSymbols e, x, symbolComparer) >= 0
+
+    /// The names of the free symbols of several expressions, in natural order.
+    [<CompiledName("FreeSymbolNames")>]
+    let freeSymbolNames (es: seq<Expr>) : string[] =
+        es
+        |> Seq.map freeSymbols
+        |> Seq.fold mergeSorted Array.empty
+        |> Array.map (fun s ->
+            match s.Node with
+            | Symbol n -> n
+            | _ -> "")
+
+    /// Replaces subexpressions (typically symbols) by others everywhere, re-simplifying on the way.
+    [<CompiledName("Substitute")>]
+    let substitute (replacements: IReadOnlyDictionary<Expr, Expr>) (e: Expr) : Expr =
+        let memo = Dictionary<Expr, Expr>(HashIdentity.Reference)
+        for n in postOrder [ e ] do
+            let r =
+                match replacements.TryGetValue n with
+                | true, v -> v
+                | _ ->
+                    let cs = Expr.children n
+                    if cs.Length = 0 then
+                        n
+                    else
+                        let ncs = cs |> Array.map (fun c -> memo.[c])
+                        if Array.forall2 (fun a b -> Object.ReferenceEquals(a, b)) cs ncs then
+                            n
+                        else
+                            Expr.rebuild n ncs
+            memo.[n] <- r
+        memo.[e]
+
+    /// Substitutes named symbols.
+    let substituteNames (pairs: seq<string * Expr>) (e: Expr) =
+        let d = Dictionary<Expr, Expr>(HashIdentity.Reference)
+        for (name, v) in pairs do
+            d.[Expr.symbol name] <- v
+        substitute d e
