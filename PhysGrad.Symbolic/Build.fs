@@ -128,6 +128,13 @@ module Expr =
         | Number q -> q.IsOne
         | _ -> false
 
+    /// Is e the constant 0, exact or floating?
+    let isZeroValue (e: Expr) =
+        match e.Node with
+        | Number q -> q.IsZero
+        | Real x -> x = 0.0
+        | _ -> false
+
     /// Is e a numeric constant (exact or floating)?
     let isNumeric (e: Expr) = (numOf e).IsSome
 
@@ -228,11 +235,12 @@ module Expr =
             b
         elif isOne b then
             one
-        elif isZero b then
+        elif isZeroValue b then
+            // A floating 0.0 is as much a zero as the exact 0: 0.0^(−k) is a division by zero too.
             match numOf x with
             | ValueSome n when toFloat n < 0.0 ->
                 Fail.raiseWith ErrorKind.DivisionByZero "Division by zero: 0 raised to a negative power."
-            | ValueSome _ -> zero
+            | ValueSome _ -> b
             | ValueNone -> mk (Power(b, x))
         else
             match numOf b, numOf x with
@@ -293,6 +301,24 @@ module Expr =
                 match numOf p with
                 | ValueSome n -> coefficient <- mulNum coefficient n
                 | ValueNone -> result.Add p
+            // A merged power can expand into a product ((x·y)^(1/2) · (x·y)^(1/2) = x·y), whose
+            // factors may merge with the others: merge once more in that case.
+            let expanded = result |> Seq.exists (fun p -> match p.Node with Product _ -> true | _ -> false)
+            if expanded then
+                result.Add(ofNum coefficient)
+                coefficient <- Q Rational.One
+                let again = mul result
+                result.Clear()
+                match numOf again with
+                | ValueSome n -> coefficient <- n
+                | ValueNone ->
+                    match again.Node with
+                    | Product fs ->
+                        for f in fs do
+                            match numOf f with
+                            | ValueSome n -> coefficient <- mulNum coefficient n
+                            | ValueNone -> result.Add f
+                    | _ -> result.Add again
             match coefficient with
             | Q q when q.IsZero -> zero
             | F f when f = 0.0 -> real 0.0
@@ -369,7 +395,7 @@ module Expr =
     /// a / b. Division by an exact zero is an error.
     [<CompiledName("Divide")>]
     let div a b =
-        if isZero b then
+        if isZeroValue b then
             Fail.raiseWith ErrorKind.DivisionByZero "Division by zero: the divisor is exactly 0."
         mul [ a; pow b minusOne ]
 

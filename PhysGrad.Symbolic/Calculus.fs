@@ -58,6 +58,10 @@ module Calculus =
         | Power(u, c) when not (Structure.dependsOn x c) ->
             // Constant exponent: c·u^(c−1)·u', with no log (u may be negative).
             Expr.mul [ c; Expr.pow u (Expr.sub c Expr.one); d u ]
+        | Power(u, v) when not (Structure.dependsOn x u) ->
+            // Constant base: c^v·log(c)·v'. 0^v is 0 wherever it is defined (v > 0), so its
+            // derivative is 0 (and log 0 must not appear).
+            if Expr.isZero u then Expr.zero else Expr.mul [ n; Expr.log u; d v ]
         | Power(u, v) ->
             // u^v · (v'·log u + v·u'/u)
             Expr.mul [ n; Expr.add (Expr.mul [ d v; Expr.log u ]) (Expr.mul [ v; d u; Expr.pow u Expr.minusOne ]) ]

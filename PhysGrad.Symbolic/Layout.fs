@@ -63,10 +63,17 @@ module Layout =
     /// Is the term written with a leading minus?
     let isNegative (e: Expr) = numericSign (fst (coefficient e)) < 0
 
-    /// The terms of a sum in printing order: the canonical order with the constant moved last.
+    /// The terms of a sum in printing order: the canonical order with the constant moved last, and
+    /// a positive term moved to the front when the first is negative (`1 - x`, not `-x + 1`).
     let sumTerms (ts: Expr[]) =
         let constants, rest = ts |> Array.partition Expr.isNumeric
-        Array.append rest constants
+        let ordered = Array.append rest constants
+        if ordered.Length > 0 && isNegative ordered.[0] then
+            match Array.tryFindIndex (isNegative >> not) ordered with
+            | Some i -> Array.append [| ordered.[i] |] (Array.removeAt i ordered)
+            | None -> ordered
+        else
+            ordered
 
     /// A product (or any term) split as ±(numerator)/(denominator): the sign, the factors above the
     /// line and those below (with their exponents made positive). Exact coefficients p/q contribute

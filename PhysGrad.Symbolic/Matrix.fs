@@ -96,15 +96,17 @@ module Matrix =
                             b.[i, j] <- Expr.sub b.[i, j] (Expr.mul2 f b.[k, j])
         det, m, b
 
-    /// Largest size for which determinants and inverses use cofactors.
+    /// Largest size for which determinants and inverses use cofactors. Cofactors keep the
+    /// determinant as the only denominator, so the inverse evaluates wherever it exists; elimination
+    /// divides by intermediate pivots, which can vanish at a point where the inverse still exists.
     [<Literal>]
-    let CofactorLimit = 4
+    let CofactorLimit = 6
 
     /// det A.
     [<CompiledName("Determinant")>]
     let det (a: Expr[,]) =
         requireSquare "determinant" a
-        if rows a <= CofactorLimit + 2 then
+        if rows a <= CofactorLimit then
             cofactorDet a
         else
             let d, _, _ = eliminate a (Array2D.zeroCreate (rows a) 0)
@@ -116,8 +118,8 @@ module Matrix =
             "The matrix is singular: its determinant simplifies to exactly 0, so it has no inverse. \
              For a Jacobian this means the simulator is not locally invertible; use Gauss–Newton or HIG."
 
-    /// A⁻¹, exact. Raises a Singular error when the determinant is exactly zero. For n ≤ 4 it is the
-    /// adjugate over the determinant; above, Gauss–Jordan elimination.
+    /// A⁻¹, exact. Raises a Singular error when the determinant is exactly zero. For n ≤ 6 it is the
+    /// adjugate over the determinant; above, Gauss–Jordan elimination with symbolic pivots.
     [<CompiledName("Inverse")>]
     let inverse (a: Expr[,]) =
         requireSquare "inverse" a

@@ -78,34 +78,39 @@ module Simplify =
             | Product fs when Expr.isNumeric fs.[0] ->
                 fs.[0], (if fs.Length = 2 then fs.[1] else Expr.mul (Array.tail fs))
             | _ -> Expr.one, t
+        // (f, g, same sign): c·f(u)² + (±c)·g(u)² = c.
+        let identities = [ (Function.Sin, Function.Cos, true); (Function.Cosh, Function.Sinh, false) ]
         let rewriteSum (ts: Expr[]) =
             let parts = ts |> Array.map split
-            let used = Array.zeroCreate ts.Length
-            let result = List<Expr>()
-            let findPartner i (f, g, sameSign) =
-                let (c, rest) = parts.[i]
-                match square f rest with
-                | None -> None
-                | Some u ->
-                    let wanted = if sameSign then c else Expr.neg c
-                    seq { 0 .. ts.Length - 1 }
-                    |> Seq.tryFind (fun j ->
-                        j <> i
-                        && not used.[j]
-                        && obj.ReferenceEquals(fst parts.[j], wanted)
-                        && square g (snd parts.[j]) = Some u)
+            // First pair the terms up, then emit, so a partner that comes earlier in the sum is
+            // dropped too.
+            let partnerOf = Array.create ts.Length -1
+            let matched = Array.zeroCreate ts.Length
             for i in 0 .. ts.Length - 1 do
-                if not used.[i] then
-                    match
-                        [ (Function.Sin, Function.Cos, true); (Function.Cosh, Function.Sinh, false) ]
-                        |> List.tryPick (findPartner i)
-                    with
-                    | Some j ->
-                        used.[i] <- true
-                        used.[j] <- true
-                        result.Add(fst parts.[i])
-                    | None -> result.Add ts.[i]
-            Expr.sum result
+                if partnerOf.[i] < 0 then
+                    let (c, rest) = parts.[i]
+                    for (f, g, sameSign) in identities do
+                        match square f rest with
+                        | Some u when partnerOf.[i] < 0 ->
+                            let wanted = if sameSign then c else Expr.neg c
+                            let j =
+                                seq { 0 .. ts.Length - 1 }
+                                |> Seq.tryFind (fun j ->
+                                    j <> i
+                                    && partnerOf.[j] < 0
+                                    && obj.ReferenceEquals(fst parts.[j], wanted)
+                                    && square g (snd parts.[j]) = Some u)
+                            match j with
+                            | Some j ->
+                                partnerOf.[i] <- j
+                                partnerOf.[j] <- i
+                                matched.[i] <- true
+                            | None -> ()
+                        | _ -> ()
+            Expr.sum
+                [ for i in 0 .. ts.Length - 1 do
+                      if matched.[i] then yield fst parts.[i]
+                      elif partnerOf.[i] < 0 then yield ts.[i] ]
         let memo = Dictionary<Expr, Expr>(HashIdentity.Reference)
         for n in Structure.postOrder [ e ] do
             let cs = Expr.children n |> Array.map (fun c -> memo.[c])

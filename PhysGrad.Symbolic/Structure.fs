@@ -89,7 +89,20 @@ module Structure =
                     n.freeSymbols <-
                         match n.Node with
                         | Symbol _ -> [| n |]
-                        | _ -> Expr.children n |> Array.fold (fun acc c -> mergeSorted acc c.freeSymbols) Array.empty
+                        | _ ->
+                            match Expr.children n with
+                            | [||] -> Array.empty
+                            | [| a |] -> a.freeSymbols
+                            | [| a; b |] -> mergeSorted a.freeSymbols b.freeSymbols
+                            | cs ->
+                                // Many children (a long sum): one sort, not a quadratic chain of merges.
+                                let all = cs |> Array.collect (fun c -> c.freeSymbols)
+                                Array.sortInPlaceWith (fun a b -> symbolComparer.Compare(a, b)) all
+                                let distinct = List<Expr>(all.Length)
+                                for s in all do
+                                    if distinct.Count = 0 || not (obj.ReferenceEquals(distinct.[distinct.Count - 1], s)) then
+                                        distinct.Add s
+                                distinct.ToArray()
         e.freeSymbols
 
     /// Does e depend on the symbol x?

@@ -1,0 +1,126 @@
+using System.Collections.ObjectModel;
+using PhysGrad.Symbolic;
+using Core = PhysGrad.Symbolic.Expr;
+
+namespace PhysGrad;
+
+/// <summary>
+/// An exact symbolic expression. Instances are immutable and interned: two expressions that are
+/// structurally equal are the same object, so <see cref="Equals(object?)"/> is O(1).
+/// Errors are reported as <see cref="SymbolicException"/> (with an <see cref="ErrorKind"/>), or
+/// <see cref="ParseException"/> with the line and column for text input.
+/// </summary>
+public sealed class Expression : IEquatable<Expression>
+{
+    private Expression(Core core) => Core = core;
+
+    /// <summary>The underlying F# node, for code that uses PhysGrad.Symbolic directly.</summary>
+    public Core Core { get; }
+
+    internal static Expression Wrap(Core core) => new(core);
+
+    /// <summary>Parses one expression, e.g. <c>"x0^2 + sin(x1)"</c>.</summary>
+    public static Expression Parse(string text) => Wrap(Symbolic.Parse.Expression(text));
+
+    /// <summary>Parses several expressions separated by ';'.</summary>
+    public static IReadOnlyList<Expression> ParseMany(string text) =>
+        Array.ConvertAll(Symbolic.Parse.Many(text), Wrap);
+
+    /// <summary>A variable.</summary>
+    public static Expression Symbol(string name) => Wrap(ExprModule.Symbol(name));
+
+    /// <summary>A floating-point constant.</summary>
+    public static Expression Constant(double value) => Wrap(ExprModule.Real(value));
+
+    /// <summary>An exact integer constant.</summary>
+    public static Expression Integer(int value) => Wrap(ExprModule.Int(value));
+
+    /// <summary>The names of the variables the expression depends on, in natural order (x2 before x10).</summary>
+    public IReadOnlyList<string> Variables => Structure.FreeSymbolNames(new[] { Core });
+
+    /// <summary>∂/∂<paramref name="variable"/>.</summary>
+    public Expression Differentiate(string variable) =>
+        Wrap(Calculus.Differentiate(ExprModule.Symbol(variable), Core));
+
+    /// <summary>The gradient with respect to the given variables (default: <see cref="Variables"/>).</summary>
+    public IReadOnlyList<Expression> Gradient(IReadOnlyList<string>? variables = null) =>
+        Array.ConvertAll(Calculus.Gradient(Symbols(variables ?? Variables), Core), Wrap);
+
+    /// <summary>The Hessian with respect to the given variables (default: <see cref="Variables"/>).</summary>
+    public Expression[,] Hessian(IReadOnlyList<string>? variables = null) =>
+        WrapMatrix(Calculus.Hessian(Symbols(variables ?? Variables), Core));
+
+    /// <summary>The value at a point: <paramref name="variables"/>[i] = <paramref name="point"/>[i].</summary>
+    public double Evaluate(IReadOnlyList<string> variables, IReadOnlyList<double> point) =>
+        Symbolic.Evaluate.At(variables.ToArray(), point.ToArray(), Core);
+
+    /// <summary>The value with variables looked up by name.</summary>
+    public double Evaluate(IReadOnlyDictionary<string, double> values) =>
+        Evaluate(values.Keys.ToArray(), values.Values.ToArray());
+
+    /// <summary>Substitutes expressions for variables.</summary>
+    public Expression Substitute(IReadOnlyDictionary<string, Expression> replacements)
+    {
+        var map = new Dictionary<Core, Core>();
+        foreach (var (name, value) in replacements)
+            map[ExprModule.Symbol(name)] = value.Core;
+        return Wrap(Structure.Substitute(new ReadOnlyDictionary<Core, Core>(map), Core));
+    }
+
+    /// <summary>The heavier, budgeted simplification (expansion, Pythagorean identities).</summary>
+    public Expression Simplify(int budget = Symbolic.Simplify.DefaultBudget) =>
+        Wrap(Symbolic.Simplify.Simplify(budget, Core));
+
+    /// <summary>The number of distinct nodes (shared subexpressions counted once).</summary>
+    public int GraphSize => Structure.GraphSize(new[] { Core });
+
+    /// <summary>The number of nodes written out as a tree (saturating).</summary>
+    public long TreeSize => Structure.TreeSize(Core);
+
+    /// <summary>Infix text that <see cref="Parse"/> reads back to an equal expression.</summary>
+    public string ToInfix() => Infix.Format(Core);
+
+    /// <summary>LaTeX (math mode).</summary>
+    public string ToLatex() => LaTeX.Format(Core);
+
+    /// <summary>A C# expression of type double; <paramref name="name"/> maps variable names (e.g. x0 → x[0]).</summary>
+    public string ToCSharp(Func<string, string>? name = null) =>
+        CSharp.Format(name ?? (s => s), Core);
+
+    /// <inheritdoc/>
+    public override string ToString() => ToInfix();
+
+    /// <inheritdoc/>
+    public bool Equals(Expression? other) => other is not null && ReferenceEquals(Core, other.Core);
+
+    /// <inheritdoc/>
+    public override bool Equals(object? obj) => obj is Expression e && Equals(e);
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => Core.GetHashCode();
+
+#pragma warning disable CS1591 // the operators say what they do
+    public static Expression operator +(Expression a, Expression b) => Wrap(ExprModule.Add(a.Core, b.Core));
+    public static Expression operator -(Expression a, Expression b) => Wrap(ExprModule.Subtract(a.Core, b.Core));
+    public static Expression operator *(Expression a, Expression b) => Wrap(ExprModule.Multiply(a.Core, b.Core));
+    public static Expression operator /(Expression a, Expression b) => Wrap(ExprModule.Divide(a.Core, b.Core));
+    public static Expression operator -(Expression a) => Wrap(ExprModule.Negate(a.Core));
+    public static implicit operator Expression(double value) => Constant(value);
+    public static bool operator ==(Expression? a, Expression? b) => a is null ? b is null : a.Equals(b);
+    public static bool operator !=(Expression? a, Expression? b) => !(a == b);
+#pragma warning restore CS1591
+
+    /// <summary>a^b.</summary>
+    public static Expression Pow(Expression a, Expression b) => Wrap(ExprModule.Power(a.Core, b.Core));
+
+    internal static Core[] Symbols(IReadOnlyList<string> names) => names.Select(ExprModule.Symbol).ToArray();
+
+    internal static Expression[,] WrapMatrix(Core[,] m)
+    {
+        var r = new Expression[m.GetLength(0), m.GetLength(1)];
+        for (var i = 0; i < m.GetLength(0); i++)
+            for (var j = 0; j < m.GetLength(1); j++)
+                r[i, j] = Wrap(m[i, j]);
+        return r;
+    }
+}

@@ -1,0 +1,30 @@
+using System.Globalization;
+
+namespace PhysGrad.Cli;
+
+/// <summary>Reading option values: comma-separated names and numbers, in the invariant culture.</summary>
+internal static class Arguments
+{
+    public static string[] Names(string option, string text)
+    {
+        var names = text.Split(',', StringSplitOptions.TrimEntries);
+        if (names.Any(n => n.Length == 0))
+            throw new CliInputException($"{option} has an empty name in '{text}': write names separated by commas, e.g. x0,x1.");
+        return names;
+    }
+
+    public static double[] Numbers(string option, string text)
+    {
+        var parts = text.Split(',', StringSplitOptions.TrimEntries);
+        var values = new double[parts.Length];
+        for (var i = 0; i < parts.Length; i++)
+        {
+            if (!double.TryParse(parts[i], NumberStyles.Float, CultureInfo.InvariantCulture, out values[i]))
+                throw new CliInputException(
+                    $"{option}: value {i + 1} ('{parts[i]}') is not a number. Write numbers separated by commas with '.' as the decimal point, e.g. 1.5,-2,3e-4.");
+            if (!double.IsFinite(values[i]))
+                throw new CliInputException($"{option}: value {i + 1} ('{parts[i]}') is not finite.");
+        }
+        return values;
+    }
+}

@@ -1,0 +1,68 @@
+using System.CommandLine;
+using PhysGrad.Symbolic;
+
+namespace PhysGrad.Cli;
+
+/// <summary>Exit codes of the physgrad tool.</summary>
+public static class ExitCode
+{
+    /// <summary>Success.</summary>
+    public const int Ok = 0;
+    /// <summary>A run that failed (a property that does not hold, a run that diverged), or an internal error.</summary>
+    public const int Failed = 1;
+    /// <summary>Bad input: the message on stderr says what and where.</summary>
+    public const int BadInput = 2;
+}
+
+/// <summary>A user error found by the CLI itself (an option's value), reported without a stack trace.</summary>
+public sealed class CliInputException(string message) : Exception(message);
+
+/// <summary>The physgrad command line, runnable in-process (the tests do) with its own writers.</summary>
+public static class CliApp
+{
+    /// <summary>Runs the tool with <paramref name="args"/>, writing to the given writers; returns the exit code.</summary>
+    public static int Run(string[] args, TextWriter output, TextWriter error)
+    {
+        var root = new RootCommand(
+            "physgrad: exact gradients, Hessians and inverse Jacobians, closed-form update rules and optimiser comparisons.");
+        root.Subcommands.Add(DiffCommand.Create(output));
+        root.Subcommands.Add(CompareCommand.Create(output));
+
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            foreach (var e in parsed.Errors)
+                error.WriteLine($"physgrad: {e.Message}");
+            error.WriteLine("Run 'physgrad --help' for the commands and their options.");
+            return ExitCode.BadInput;
+        }
+
+        try
+        {
+            return parsed.Invoke(new InvocationConfiguration
+            {
+                Output = output,
+                Error = error,
+                EnableDefaultExceptionHandler = false,
+            });
+        }
+        catch (Exception e) when (Unwrap(e) is SymbolicException or CliInputException)
+        {
+            error.WriteLine($"physgrad: {Unwrap(e).Message}");
+            return ExitCode.BadInput;
+        }
+        catch (Exception e)
+        {
+            // Not the user's fault: say so, and keep the trace out of the way unless asked for.
+            error.WriteLine($"physgrad: internal error: {e.Message}");
+            if (Environment.GetEnvironmentVariable("PHYSGRAD_DEBUG") == "1")
+                error.WriteLine(e);
+            else
+                error.WriteLine("Set PHYSGRAD_DEBUG=1 to see the stack trace, and please report it.");
+            return ExitCode.Failed;
+        }
+    }
+
+    private static Exception Unwrap(Exception e) =>
+        e is AggregateException { InnerExceptions.Count: 1 } a ? Unwrap(a.InnerExceptions[0]) : e;
+}

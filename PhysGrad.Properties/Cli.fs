@@ -1,0 +1,113 @@
+module PhysGrad.Properties.Cli
+
+open System
+open System.IO
+open System.Text.Json
+open Xunit
+open PhysGrad.Cli
+
+let run (args: string list) =
+    use out = new StringWriter()
+    use err = new StringWriter()
+    let code = CliApp.Run(Array.ofList args, out, err)
+    code, out.ToString(), err.ToString()
+
+[<Fact>]
+let ``diff prints the gradient and the Hessian and evaluates them`` () =
+    let code, out, err = run [ "diff"; "--function"; "x0^2 + x1^4"; "--order"; "2"; "--at"; "3,3" ]
+    Assert.Equal(0, code)
+    Assert.Equal("", err)
+    Assert.Contains("df/dx1 = 4*x1^3", out)
+    Assert.Contains("d2f/dx1dx1 = 12*x1^2", out)
+    Assert.Contains("f = 90", out)
+    Assert.Contains("gradient = [6, 108]", out)
+    Assert.Contains("hessian = [[2, 0], [0, 108]]", out)
+
+[<Fact>]
+let ``diff orders default variables naturally, x2 before x10`` () =
+    let _, out, _ = run [ "diff"; "-f"; "x10 + 2*x2"; "--format"; "json" ]
+    let doc = JsonDocument.Parse out
+    let vars = [ for v in doc.RootElement.GetProperty("variables").EnumerateArray() -> v.GetString() ]
+    Assert.Equal<string list>([ "x2"; "x10" ], vars)
+    let grad = [ for v in doc.RootElement.GetProperty("gradient").EnumerateArray() -> v.GetString() ]
+    Assert.Equal<string list>([ "2"; "1" ], grad)
+
+[<Fact>]
+let ``diff --format json has every field that applies, with numbers`` () =
+    let code, out, _ = run [ "diff"; "-f"; "sin(x)*y"; "--vars"; "y,x"; "--order"; "2"; "--at"; "2,0"; "--format"; "json" ]
+    Assert.Equal(0, code)
+    let root = (JsonDocument.Parse out).RootElement
+    Assert.Equal("y*sin(x)", root.GetProperty("function").GetString())
+    Assert.Equal("sin(x)", root.GetProperty("gradient").[0].GetString())
+    Assert.Equal("cos(x)", root.GetProperty("hessian").[0].[1].GetString())
+    Assert.Equal(0.0, root.GetProperty("value").GetDouble())
+    Assert.Equal(2.0, root.GetProperty("gradientAt").[1].GetDouble()) // y cos x at (y, x) = (2, 0)
+    Assert.Equal(1.0, root.GetProperty("hessianAt").[1].[0].GetDouble())
+    Assert.Equal(0.0, root.GetProperty("hessianAt").[1].[1].GetDouble())
+
+[<Fact>]
+let ``diff without --order 2 has no Hessian and without --at no values`` () =
+    let _, out, _ = run [ "diff"; "-f"; "x^2"; "--format"; "json" ]
+    let root = (JsonDocument.Parse out).RootElement
+    Assert.False(root.TryGetProperty("hessian") |> fst)
+    Assert.False(root.TryGetProperty("value") |> fst)
+
+[<Fact>]
+let ``a value outside the domain is null in JSON`` () =
+    let _, out, _ = run [ "diff"; "-f"; "log(x)"; "--at"; "-1"; "--format"; "json" ]
+    Assert.Equal(JsonValueKind.Null, (JsonDocument.Parse out).RootElement.GetProperty("value").ValueKind)
+
+[<Fact>]
+let ``diff prints LaTeX and C#`` () =
+    let _, latex, _ = run [ "diff"; "-f"; "x0^2/2"; "--format"; "latex" ]
+    Assert.Contains("\\frac{\\partial f}{\\partial x_{0}} = x_{0}", latex)
+    let _, cs, _ = run [ "diff"; "-f"; "x^3"; "--format"; "csharp" ]
+    Assert.Contains("double df_dx = 3.0 * (x * x);", cs)
+
+[<Theory>]
+[<InlineData("x +* y", "column 4")>]
+[<InlineData("foo(x)", "unknown function 'foo'")>]
+[<InlineData("x/0", "Division by zero")>]
+[<InlineData("sin(x, y)", "sin takes 1 argument")>]
+let ``bad functions exit with 2 and a message without a stack trace`` (f: string, fragment: string) =
+    let code, out, err = run [ "diff"; "-f"; f ]
+    Assert.Equal(2, code)
+    Assert.Equal("", out)
+    Assert.Contains(fragment, err)
+    Assert.DoesNotContain("   at ", err)
+
+[<Theory>]
+[<InlineData("1", "1 value(s) but there are 2 variable(s)")>]
+[<InlineData("1,2,3", "3 value(s) but there are 2 variable(s)")>]
+[<InlineData("1,abc", "value 2 ('abc') is not a number")>]
+let ``a wrong --at exits with 2 and says what is wrong`` (at: string, fragment: string) =
+    let code, _, err = run [ "diff"; "-f"; "x*y"; "--at"; at ]
+    Assert.Equal(2, code)
+    Assert.Contains(fragment, err)
+
+[<Fact>]
+let ``an expression nested 10000 levels deep exits with 2 and a clear message`` () =
+    let deep = String('(', 10_000) + "x" + String(')', 10_000)
+    let code, _, err = run [ "diff"; "-f"; deep ]
+    Assert.Equal(2, code)
+    Assert.Contains("nested more than", err)
+
+[<Theory>]
+[<InlineData("--order", "3")>]
+[<InlineData("--format", "yaml")>]
+let ``an option value outside its choices exits with 2`` (option: string, value: string) =
+    let code, _, err = run [ "diff"; "-f"; "x"; option; value ]
+    Assert.Equal(2, code)
+    Assert.Contains(value, err)
+
+[<Fact>]
+let ``a missing --function exits with 2`` () =
+    let code, _, err = run [ "diff" ]
+    Assert.Equal(2, code)
+    Assert.Contains("--function", err)
+
+[<Fact>]
+let ``an unbound variable at evaluation is named`` () =
+    let code, _, err = run [ "diff"; "-f"; "x*q"; "--vars"; "x"; "--at"; "1" ]
+    Assert.Equal(2, code)
+    Assert.Contains("'q'", err)

@@ -1,0 +1,64 @@
+module PhysGrad.Properties.Limits
+
+open System
+open Xunit
+open PhysGrad.Symbolic
+
+let private nestedParens n = String('(', n) + "x" + String(')', n)
+
+[<Fact>]
+let ``text nested beyond the parser's limit is refused at the column where the limit is crossed`` () =
+    let ex = Assert.ThrowsAny<ParseException>(fun () -> Parse.expression (nestedParens 10_000) |> ignore)
+    Assert.Contains(sprintf "nested more than %d levels" Parse.MaxNesting, ex.Message)
+    Assert.Equal(Parse.MaxNesting + 2, ex.Column)
+
+[<Fact>]
+let ``text nested up to the limit parses`` () =
+    Assert.Equal("x", Infix.format (Parse.expression (nestedParens (Parse.MaxNesting - 1))))
+    let chain = String.replicate 900 "sin(" + "x" + String(')', 900)
+    let e = Parse.expression chain
+    Assert.Equal(901, e.Height)
+    Assert.Equal(chain, Infix.format e)
+
+[<Fact>]
+let ``a long power chain is refused, not a stack overflow`` () =
+    let text = String.replicate 50_000 "x^" + "x"
+    let ex = Assert.ThrowsAny<ParseException>(fun () -> Parse.expression text |> ignore)
+    Assert.Contains("nested more than", ex.Message)
+
+[<Fact>]
+let ``expressions built 100000 deep evaluate, differentiate at the leaf, and print on a large stack`` () =
+    let x = Expr.symbol "x"
+    let mutable e = x
+    for _ in 1 .. 100_000 do
+        e <- Expr.add (Expr.sin e) Expr.one
+    Assert.Equal(200_001, e.Height)
+    // Evaluation walks the graph iteratively.
+    let v = Evaluate.at [| "x" |] [| 0.5 |] e
+    let mutable expected = 0.5
+    for _ in 1 .. 100_000 do
+        expected <- sin expected + 1.0
+    Assert.Equal(expected, v, 12)
+    // Printing recurses; it runs out of the test thread's stack and is retried on a large one.
+    let text = Infix.format e
+    Assert.StartsWith("sin(sin(sin(", text)
+    Assert.EndsWith(") + 1) + 1", text)
+
+[<Fact>]
+let ``a sum of 200000 terms parses and differentiates in one pass`` () =
+    let text = String.Join(" + ", Array.init 200_000 (fun i -> sprintf "x%d^2" i))
+    let e = Parse.expression text
+    // The sum, 200000 powers, 200000 symbols and the shared exponent 2.
+    Assert.Equal(400_002, Structure.graphSize [ e ])
+    let d = Calculus.derivative (Expr.symbol "x123456") e
+    Assert.Equal("2*x123456", Infix.format d)
+
+[<Fact>]
+let ``printing an astronomically large tree is refused with the sizes`` () =
+    // Each level doubles the tree: 80 levels are 2^80 tree nodes in a graph of ~160.
+    let mutable e = Expr.symbol "x"
+    for _ in 1 .. 80 do
+        e <- Expr.mul2 (Expr.sin e) (Expr.cos e)
+    let ex = Assert.Throws<SymbolicException>(fun () -> Infix.format e |> ignore)
+    Assert.Equal(ErrorKind.TooLarge, ex.Kind)
+    Assert.True(Structure.graphSize [ e ] < 400)
