@@ -135,6 +135,12 @@ module Expr =
         | Real x -> x = 0.0
         | _ -> false
 
+    /// Is e the exact constant 1/2 (the exponent of a square root)?
+    let isHalf (e: Expr) =
+        match e.Node with
+        | Number q -> q.Num.IsOne && q.Den = BigInteger 2
+        | _ -> false
+
     /// Is e a numeric constant (exact or floating)?
     let isNumeric (e: Expr) = (numOf e).IsSome
 

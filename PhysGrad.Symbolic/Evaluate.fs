@@ -47,6 +47,7 @@ module Evaluate =
             for x in xs do
                 p <- p * values.[x]
             p
+        | Power(b, x) when Expr.isHalf x -> Math.Sqrt values.[b]
         | Power(b, x) -> Math.Pow(values.[b], values.[x])
         | Apply(f, a) -> applyFunction f values.[a]
         | Atan2(y, x) -> Math.Atan2(values.[y], values.[x])

@@ -112,10 +112,7 @@ module Layout =
           Denominator = List.ofSeq den }
 
     /// Is this power a square root (exponent 1/2)?
-    let isSqrt (x: Expr) =
-        match x.Node with
-        | Number q -> q.Num.IsOne && q.Den = Numerics.BigInteger(2)
-        | _ -> false
+    let isSqrt (x: Expr) = Expr.isHalf x
 
     /// Is e Euler's number exp(1)?
     let isE (e: Expr) =

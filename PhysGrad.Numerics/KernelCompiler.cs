@@ -1,0 +1,137 @@
+using System.Collections.Concurrent;
+using System.Linq.Expressions;
+using System.Reflection;
+using FastExpressionCompiler;
+using PhysGrad.Symbolic;
+using static System.Linq.Expressions.Expression;
+
+namespace PhysGrad.Numerics;
+
+/// <summary>
+/// Compiles straight-line programs into delegates through System.Linq.Expressions: one local per
+/// slot that is used more than once, single-use slots inlined into their consumer, every output
+/// stored once. FastExpressionCompiler compiles where it can (it is much faster to compile);
+/// System.Linq.Expressions' own compiler is the fallback. Kernels are cached by program.
+/// </summary>
+public static class KernelCompiler
+{
+    /// <summary>Inlined expressions nest at most this deep; deeper ones are stored in a local, so the
+    /// expression compilers never recurse deeply.</summary>
+    private const int MaxInlineDepth = 32;
+
+    private static readonly ConcurrentDictionary<ulong, CompiledKernel[]> Cache = new();
+
+    private static readonly MethodInfo Pow = typeof(Math).GetMethod(nameof(Math.Pow), [typeof(double), typeof(double)])!;
+    private static readonly MethodInfo Atan2 = typeof(Math).GetMethod(nameof(Math.Atan2), [typeof(double), typeof(double)])!;
+    private static readonly MethodInfo SignMethod = typeof(KernelCompiler).GetMethod(nameof(Sign), BindingFlags.Public | BindingFlags.Static)!;
+
+    /// <summary>sign(x) as a double, NaN for NaN (Math.Sign throws on NaN).</summary>
+    public static double Sign(double x) => x > 0 ? 1.0 : x < 0 ? -1.0 : double.IsNaN(x) ? double.NaN : 0.0;
+
+    private static MethodInfo Unary(string name) => typeof(Math).GetMethod(name, [typeof(double)])!;
+
+    /// <summary>The compiled kernel for a program, from the cache when the same program was compiled before.</summary>
+    public static CompiledKernel Compile(StraightLineProgram program)
+    {
+        if (Cache.TryGetValue(program.Hash, out var bucket))
+            foreach (var k in bucket)
+                if (k.Program.SameAs(program))
+                    return k;
+        var kernel = CompileUncached(program, preferFast: true);
+        Cache.AddOrUpdate(program.Hash, [kernel], (_, old) => [.. old, kernel]);
+        return kernel;
+    }
+
+    /// <summary>Compiles without the cache; <paramref name="preferFast"/> false forces System.Linq.Expressions.</summary>
+    public static CompiledKernel CompileUncached(StraightLineProgram program, bool preferFast)
+    {
+        var lambda = BuildLambda(program);
+        KernelFunction? function = null;
+        if (preferFast)
+            function = lambda.CompileFast(ifFastFailedReturnNull: true);
+        var fast = function is not null;
+        function ??= lambda.Compile();
+        return new CompiledKernel(program, function, fast);
+    }
+
+    /// <summary>The expression tree of a program (exposed for inspection and tests).</summary>
+    public static Expression<KernelFunction> BuildLambda(StraightLineProgram program)
+    {
+        var x = Parameter(typeof(double[]), "x");
+        var xOffset = Parameter(typeof(int), "xOffset");
+        var p = Parameter(typeof(double[]), "p");
+        var outputs = Parameter(typeof(double[]), "outputs");
+        var outputOffset = Parameter(typeof(int), "outputOffset");
+
+        var instructions = program.Instructions;
+        var uses = new int[instructions.Length];
+        foreach (var ins in instructions)
+        {
+            switch (ins.Op)
+            {
+                case OpCode.Constant or OpCode.Variable or OpCode.Parameter:
+                    break;
+                case OpCode.Negate or OpCode.Sqrt or >= OpCode.Sin:
+                    uses[ins.A]++;
+                    break;
+                default:
+                    uses[ins.A]++;
+                    uses[ins.B]++;
+                    break;
+            }
+        }
+        foreach (var o in program.Outputs) uses[o] += 2; // an output is always materialised
+
+        var values = new Expression[instructions.Length];
+        var depth = new int[instructions.Length];
+        var locals = new List<ParameterExpression>();
+        var body = new List<Expression>();
+        for (var i = 0; i < instructions.Length; i++)
+        {
+            var ins = instructions[i];
+            Expression e = ins.Op switch
+            {
+                OpCode.Constant => Constant(program.Constants[ins.A]),
+                OpCode.Variable => ArrayIndex(x, ins.A == 0 ? xOffset : Add(xOffset, Constant(ins.A))),
+                OpCode.Parameter => ArrayIndex(p, Constant(ins.A)),
+                OpCode.Add => Add(values[ins.A], values[ins.B]),
+                OpCode.Subtract => Subtract(values[ins.A], values[ins.B]),
+                OpCode.Multiply => Multiply(values[ins.A], values[ins.B]),
+                OpCode.Divide => Divide(values[ins.A], values[ins.B]),
+                OpCode.Negate => Negate(values[ins.A]),
+                OpCode.Power => Call(Pow, values[ins.A], values[ins.B]),
+                OpCode.Sqrt => Call(Unary(nameof(Math.Sqrt)), values[ins.A]),
+                OpCode.Atan2 => Call(Atan2, values[ins.A], values[ins.B]),
+                OpCode.Sign => Call(SignMethod, values[ins.A]),
+                _ => Call(Unary(ins.Op.ToString()), values[ins.A]),
+            };
+            var d = ins.Op switch
+            {
+                OpCode.Constant or OpCode.Variable or OpCode.Parameter => 0,
+                OpCode.Negate or OpCode.Sqrt or >= OpCode.Sin => depth[ins.A] + 1,
+                _ => Math.Max(depth[ins.A], depth[ins.B]) + 1,
+            };
+            // Constants are cheaper inline than in a local; anything used twice, or nested deeply, is stored.
+            if (ins.Op != OpCode.Constant && (uses[i] > 1 || d > MaxInlineDepth))
+            {
+                var local = Variable(typeof(double), $"s{i}");
+                locals.Add(local);
+                body.Add(Assign(local, e));
+                values[i] = local;
+                depth[i] = 0;
+            }
+            else
+            {
+                values[i] = e;
+                depth[i] = d;
+            }
+        }
+        for (var k = 0; k < program.Outputs.Length; k++)
+        {
+            var index = k == 0 ? (Expression)outputOffset : Add(outputOffset, Constant(k));
+            body.Add(Assign(ArrayAccess(outputs, index), values[program.Outputs[k]]));
+        }
+        body.Add(Empty());
+        return Lambda<KernelFunction>(Block(locals, body), x, xOffset, p, outputs, outputOffset);
+    }
+}
