@@ -60,7 +60,9 @@ public static class Derivatives
                 for (var i = 0; i < n; i++)
                     for (var j = 0; j < n; j++)
                         outputs.Add(hessian[i, j]);
-            var values = Evaluate.ManyAt(names.ToArray(), at.ToArray(), outputs.ToArray());
+            var kernel = Numerics.KernelCompiler.Compile(Lower.Program(names.ToArray(), [], outputs.ToArray()));
+            var values = new double[kernel.OutputCount];
+            kernel.Evaluate(at.ToArray(), values);
             value = values[0];
             gradientAt = values.AsSpan(1, n).ToArray();
             if (hessian is not null)

@@ -111,3 +111,49 @@ let ``an unbound variable at evaluation is named`` () =
     let code, _, err = run [ "diff"; "-f"; "x*q"; "--vars"; "x"; "--at"; "1" ]
     Assert.Equal(2, code)
     Assert.Contains("'q'", err)
+
+let private withFile (content: string) (f: string -> 'a) =
+    let path = Path.GetTempFileName()
+    try
+        File.WriteAllText(path, content)
+        f path
+    finally
+        File.Delete path
+
+[<Fact>]
+let ``eval writes the value, gradient and Hessian of every CSV row`` () =
+    withFile "x,y\n1,2\n\n3,4\n" (fun path ->
+        let code, out, err = run [ "eval"; "-f"; "x*y^2"; "--points"; path; "--order"; "2" ]
+        Assert.Equal(0, code)
+        Assert.Equal("", err)
+        let lines = out.Split('\n', StringSplitOptions.RemoveEmptyEntries) |> Array.map (fun l -> l.TrimEnd '\r')
+        Assert.Equal("x,y,f,df/dx,df/dy,d2f/dxdx,d2f/dxdy,d2f/dydx,d2f/dydy", lines.[0])
+        Assert.Equal("1,2,4,4,4,0,4,4,2", lines.[1])
+        Assert.Equal("3,4,48,16,24,0,8,8,6", lines.[2]))
+
+[<Fact>]
+let ``eval handles more rows than one block, in order`` () =
+    let rows = 10_000
+    let csv = String.Join("\n", Array.init rows (fun i -> sprintf "%d" i))
+    withFile csv (fun path ->
+        let code, out, _ = run [ "eval"; "-f"; "2*x"; "--points"; path; "--order"; "0" ]
+        Assert.Equal(0, code)
+        let lines = out.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+        Assert.Equal(rows + 1, lines.Length)
+        Assert.Equal(sprintf "%d,%d" (rows - 1) (2 * (rows - 1)), lines.[rows].TrimEnd '\r'))
+
+[<Theory>]
+[<InlineData("1,2\n3\n", "Row 2 has 1 value(s) but there are 2 variable(s)")>]
+[<InlineData("1,2\n3,four\n", "Row 2, value 2 ('four') is not a number")>]
+[<InlineData("y,x\n1,2\n", "Row 1 names the columns y, x but the variables are x, y")>]
+let ``a bad CSV row exits with 2 and names the row`` (csv: string, fragment: string) =
+    withFile csv (fun path ->
+        let code, _, err = run [ "eval"; "-f"; "x*y"; "--points"; path ]
+        Assert.Equal(2, code)
+        Assert.Contains(fragment, err))
+
+[<Fact>]
+let ``eval of a missing file exits with 2`` () =
+    let code, _, err = run [ "eval"; "-f"; "x"; "--points"; "/nonexistent/points.csv" ]
+    Assert.Equal(2, code)
+    Assert.Contains("does not exist", err)

@@ -1,0 +1,46 @@
+using System.CommandLine;
+
+namespace PhysGrad.Cli;
+
+/// <summary><c>physgrad eval</c>: a function and its derivatives at every point of a CSV file.</summary>
+internal static class EvalCommand
+{
+    public static Command Create(TextWriter output)
+    {
+        var function = new Option<string>("--function", "-f")
+        {
+            Description = "The function, e.g. \"x0^2 + sin(x1)\".",
+            Required = true,
+        };
+        var vars = new Option<string?>("--vars")
+        {
+            Description = "The variables, in the order of the CSV columns (default: the function's variables, x2 before x10).",
+        };
+        var points = new Option<string>("--points")
+        {
+            Description = "A CSV file with one point per row ('-' reads standard input); an optional first row names the columns.",
+            Required = true,
+        };
+        var order = new Option<int>("--order")
+        {
+            Description = "0: the value; 1: and the gradient; 2: and the Hessian.",
+            DefaultValueFactory = _ => 1,
+        };
+        order.AcceptOnlyFromAmong("0", "1", "2");
+        var command = new Command("eval", "Evaluate a function and its derivatives at every point of a CSV file, as CSV.")
+        {
+            function, vars, points, order,
+        };
+        command.SetAction(result =>
+        {
+            var path = result.GetValue(points)!;
+            var names = result.GetValue(vars) is { } v ? Arguments.Names("--vars", v) : null;
+            if (path != "-" && !File.Exists(path))
+                throw new CliInputException($"--points: the file '{path}' does not exist.");
+            using var reader = path == "-" ? Console.In : new StreamReader(path);
+            BatchEvaluation.Run(result.GetValue(function)!, names, result.GetValue(order), reader, output);
+            return ExitCode.Ok;
+        });
+        return command;
+    }
+}
