@@ -1,0 +1,44 @@
+using System.Diagnostics;
+using System.Globalization;
+using PhysGrad.Numerics;
+using PhysGrad.Symbolic;
+
+namespace PhysGrad.Benchmarks;
+
+/// <summary>
+/// PhysGrad's side of the SymPy peer comparison (peer/rosenbrock.py runs both in one go): for each
+/// n, the time to derive value + gradient + Hessian of Rosenbrock and compile it, and the time per
+/// evaluation; one line per n: "n derive_compile_seconds evaluate_seconds".
+/// </summary>
+public static class Peer
+{
+    public static void Run(IEnumerable<int> sizes)
+    {
+        Measure(3, report: false); // JIT warm-up, so the first reported size is not charged for it
+        foreach (var n in sizes) Measure(n, report: true);
+    }
+
+    private static void Measure(int n, bool report)
+    {
+        var clock = Stopwatch.StartNew();
+        var (f, vars) = Rosenbrock.Build(n);
+        var names = vars.Select(v => Infix.Format(v)).ToArray();
+        var kernel = KernelCompiler.CompileUncached(Lower.ValueGradientHessian(names, [], true, f), preferFast: true);
+        var derive = clock.Elapsed.TotalSeconds;
+
+        var x = Enumerable.Range(0, n).Select(i => 0.5 + 0.01 * i).ToArray();
+        var o = new double[kernel.OutputCount];
+        var reps = 1;
+        double perEval;
+        while (true)
+        {
+            clock.Restart();
+            for (var r = 0; r < reps; r++) kernel.Function(x, 0, [], o, 0);
+            var t = clock.Elapsed.TotalSeconds;
+            if (t > 0.2) { perEval = t / reps; break; }
+            reps *= 4;
+        }
+        if (report)
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{n} {derive:E4} {perEval:E4}"));
+    }
+}

@@ -1,0 +1,175 @@
+using MathNet.Numerics.LinearAlgebra;
+using MathNet.Numerics.LinearAlgebra.Double;
+
+namespace PhysGrad.Numerics;
+
+/// <summary>Why a linear solve could not give a trustworthy answer.</summary>
+public enum SolveStatus
+{
+    /// <summary>Solved.</summary>
+    Ok,
+    /// <summary>The matrix is singular or so ill-conditioned that the answer would be noise.</summary>
+    Singular,
+    /// <summary>An input or the result is not finite.</summary>
+    NonFinite,
+}
+
+/// <summary>The outcome of a solve: the status and the estimated condition number (∞ when singular).</summary>
+public readonly record struct SolveResult(SolveStatus Status, double Condition)
+{
+    /// <summary>Whether the solution can be used.</summary>
+    public bool Ok => Status == SolveStatus.Ok;
+
+    /// <inheritdoc/>
+    public override string ToString() => Status switch
+    {
+        SolveStatus.Ok => $"solved (condition ≈ {Condition:G3})",
+        SolveStatus.Singular => $"singular (condition ≈ {Condition:G3})",
+        _ => "non-finite input or result",
+    };
+}
+
+/// <summary>
+/// Dense linear algebra for the optimisers. Systems of up to <see cref="SmallLimit"/> unknowns are
+/// solved by hand-written Gaussian elimination with partial pivoting on the stack (no allocation;
+/// MathNet's LU allocates matrices per call, which dominates at these sizes); larger ones use
+/// MathNet's LU, Cholesky, QR and SVD. Singular input is reported with its condition, never as NaN.
+/// </summary>
+public static class LinearAlgebra
+{
+    /// <summary>Largest system solved on the stack.</summary>
+    public const int SmallLimit = 8;
+
+    /// <summary>Condition numbers above this are treated as singular (1/ε of double precision).</summary>
+    public const double MaxCondition = 1e15;
+
+    /// <summary>Solves A x = b, A given row by row (n × n). On failure <paramref name="x"/> is left unspecified.</summary>
+    public static SolveResult Solve(ReadOnlySpan<double> a, ReadOnlySpan<double> b, Span<double> x)
+    {
+        var n = b.Length;
+        if (a.Length != n * n || x.Length != n)
+            throw new ArgumentException($"Solve needs an n×n matrix, a vector and a result of length n; got {a.Length}, {b.Length} and {x.Length}.");
+        foreach (var v in a) if (!double.IsFinite(v)) return new(SolveStatus.NonFinite, double.NaN);
+        foreach (var v in b) if (!double.IsFinite(v)) return new(SolveStatus.NonFinite, double.NaN);
+        if (n == 0) return new(SolveStatus.Ok, 1);
+        if (n <= SmallLimit)
+        {
+            Span<double> m = stackalloc double[n * n];
+            a.CopyTo(m);
+            b.CopyTo(x);
+            return SolveSmall(m, x, n);
+        }
+        var matrix = DenseMatrix.Build.Dense(n, n, a.ToArray()).Transpose(); // row-major in, column-major inside
+        var condition = matrix.ConditionNumber();
+        if (!(condition < MaxCondition)) return new(SolveStatus.Singular, condition);
+        var solution = matrix.LU().Solve(DenseVector.Build.Dense(b.ToArray()));
+        solution.AsArray().CopyTo(x);
+        foreach (var v in x) if (!double.IsFinite(v)) return new(SolveStatus.NonFinite, condition);
+        return new(SolveStatus.Ok, condition);
+    }
+
+    /// <summary>Gaussian elimination with partial pivoting in place; the condition is estimated from the pivots.</summary>
+    private static SolveResult SolveSmall(Span<double> m, Span<double> x, int n)
+    {
+        double norm = 0; // ∞-norm of A, for the condition estimate
+        for (var i = 0; i < n; i++)
+        {
+            double row = 0;
+            for (var j = 0; j < n; j++) row += Math.Abs(m[i * n + j]);
+            norm = Math.Max(norm, row);
+        }
+        double minPivot = double.PositiveInfinity, maxPivot = 0;
+        for (var k = 0; k < n; k++)
+        {
+            var p = k;
+            for (var i = k + 1; i < n; i++)
+                if (Math.Abs(m[i * n + k]) > Math.Abs(m[p * n + k])) p = i;
+            var pivot = m[p * n + k];
+            minPivot = Math.Min(minPivot, Math.Abs(pivot));
+            maxPivot = Math.Max(maxPivot, Math.Abs(pivot));
+            if (pivot == 0 || maxPivot / minPivot >= MaxCondition)
+                return new(SolveStatus.Singular, pivot == 0 ? double.PositiveInfinity : maxPivot / minPivot);
+            if (p != k)
+            {
+                for (var j = 0; j < n; j++) (m[k * n + j], m[p * n + j]) = (m[p * n + j], m[k * n + j]);
+                (x[k], x[p]) = (x[p], x[k]);
+            }
+            for (var i = k + 1; i < n; i++)
+            {
+                var f = m[i * n + k] / pivot;
+                if (f == 0) continue;
+                for (var j = k; j < n; j++) m[i * n + j] -= f * m[k * n + j];
+                x[i] -= f * x[k];
+            }
+        }
+        for (var i = n - 1; i >= 0; i--)
+        {
+            var s = x[i];
+            for (var j = i + 1; j < n; j++) s -= m[i * n + j] * x[j];
+            x[i] = s / m[i * n + i];
+        }
+        foreach (var v in x) if (!double.IsFinite(v)) return new(SolveStatus.NonFinite, maxPivot / minPivot);
+        // The pivot ratio bounds the condition from below; it is what the elimination actually met.
+        return new(SolveStatus.Ok, Math.Max(1, maxPivot / minPivot));
+    }
+
+    /// <summary>Solves A x = b for symmetric positive definite A (Cholesky); Singular when A is not positive definite.</summary>
+    public static SolveResult SolvePositiveDefinite(double[,] a, double[] b, double[] x)
+    {
+        var matrix = DenseMatrix.OfArray(a);
+        try
+        {
+            var cholesky = matrix.Cholesky();
+            var diagonal = Enumerable.Range(0, b.Length).Select(i => cholesky.Factor[i, i]).ToArray();
+            var condition = Math.Pow(diagonal.Max() / diagonal.Min(), 2);
+            if (!(condition < MaxCondition)) return new(SolveStatus.Singular, condition);
+            cholesky.Solve(DenseVector.OfArray(b)).AsArray().CopyTo(x, 0);
+            return new(SolveStatus.Ok, condition);
+        }
+        catch (ArgumentException)
+        {
+            return new(SolveStatus.Singular, double.PositiveInfinity);
+        }
+    }
+
+    /// <summary>The least-squares solution of A x ≈ b (m ≥ n, full column rank) by QR.</summary>
+    public static SolveResult LeastSquares(double[,] a, double[] b, double[] x)
+    {
+        var matrix = DenseMatrix.OfArray(a);
+        var condition = matrix.ConditionNumber();
+        if (!(condition < MaxCondition)) return new(SolveStatus.Singular, condition);
+        matrix.QR().Solve(DenseVector.OfArray(b)).AsArray().CopyTo(x, 0);
+        return new(SolveStatus.Ok, condition);
+    }
+
+    /// <summary>
+    /// The exponent family of THEORY.md §2: <c>V Σ^κ Uᵀ g</c> for <c>J = U Σ Vᵀ</c> (thin SVD), with the
+    /// singular values <c>σ ≤ τ·σ_max</c> dropped (their terms are zero, not clamped). κ = 1 gives Jᵀg
+    /// (the GD direction), κ = −½ the HIG direction, κ = −1 the pseudo-inverse J⁺g (Gauss–Newton).
+    /// Returns the number of singular values kept.
+    /// </summary>
+    public static int SpectralProduct(double[,] jacobian, double[] g, double kappa, double tau, double[] result)
+    {
+        var j = DenseMatrix.OfArray(jacobian);
+        if (g.Length != j.RowCount || result.Length != j.ColumnCount)
+            throw new ArgumentException(
+                $"J is {j.RowCount}×{j.ColumnCount}, so g needs {j.RowCount} entries and the result {j.ColumnCount}; got {g.Length} and {result.Length}.");
+        var svd = j.Svd(computeVectors: true);
+        var s = svd.S;
+        var u = svd.U;
+        var vt = svd.VT;
+        var sMax = s.Count > 0 ? s.Maximum() : 0;
+        Array.Clear(result);
+        var kept = 0;
+        for (var k = 0; k < s.Count; k++)
+        {
+            if (!(s[k] > tau * sMax) || s[k] == 0) continue;
+            kept++;
+            double ug = 0; // (Uᵀ g)_k
+            for (var i = 0; i < g.Length; i++) ug += u[i, k] * g[i];
+            var w = Math.Pow(s[k], kappa) * ug;
+            for (var c = 0; c < result.Length; c++) result[c] += vt[k, c] * w;
+        }
+        return kept;
+    }
+}
