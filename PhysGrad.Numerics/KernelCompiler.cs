@@ -28,6 +28,9 @@ public static class KernelCompiler
     /// <summary>sign(x) as a double, NaN for NaN (Math.Sign throws on NaN).</summary>
     public static double Sign(double x) => x > 0 ? 1.0 : x < 0 ? -1.0 : double.IsNaN(x) ? double.NaN : 0.0;
 
+    private static readonly MethodInfo ClearMethod =
+        typeof(Array).GetMethod(nameof(Array.Clear), [typeof(Array), typeof(int), typeof(int)])!;
+
     private static MethodInfo Unary(string name) => typeof(Math).GetMethod(name, [typeof(double)])!;
 
     /// <summary>The compiled kernel for a program, from the cache when the same program was compiled before.</summary>
@@ -126,8 +129,17 @@ public static class KernelCompiler
                 depth[i] = d;
             }
         }
+        // Hessians are mostly exact zeros: clear the output range in one call (vectorised) and store
+        // only the other outputs, instead of one scalar store per zero.
+        bool IsZero(int slot) =>
+            instructions[slot].Op == OpCode.Constant && program.Constants[instructions[slot].A] == 0.0;
+        var zeros = program.Outputs.Count(IsZero);
+        var clearFirst = zeros >= 8;
+        if (clearFirst)
+            body.Insert(0, Call(ClearMethod, outputs, outputOffset, Constant(program.Outputs.Length)));
         for (var k = 0; k < program.Outputs.Length; k++)
         {
+            if (clearFirst && IsZero(program.Outputs[k])) continue;
             var index = k == 0 ? (Expression)outputOffset : Add(outputOffset, Constant(k));
             body.Add(Assign(ArrayAccess(outputs, index), values[program.Outputs[k]]));
         }

@@ -8,8 +8,6 @@ open FsCheck.Xunit
 open PhysGrad.Symbolic
 open PhysGrad.Properties.Generators
 
-let private finite (x: float) = not (Double.IsNaN x || Double.IsInfinity x)
-
 /// The central difference D(h) of f along coordinate i, and its Richardson extrapolation
 /// (4·D(h/2) − D(h))/3, exact to O(h⁴). None where f is not finite nearby or D(h) and D(h/2)
 /// disagree (f is not smooth there, so no derivative to compare with).

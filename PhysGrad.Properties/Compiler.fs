@@ -10,8 +10,6 @@ open PhysGrad.Symbolic
 open PhysGrad.Numerics
 open PhysGrad.Properties.Generators
 
-let private finite (x: float) = not (Double.IsNaN x || Double.IsInfinity x)
-
 /// Value and gradient of the term, as one program over x, y, z.
 let private programOf (t: Term) =
     Lower.valueGradientHessian variableNames [||] false (toExpr t)

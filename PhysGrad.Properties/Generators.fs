@@ -217,3 +217,5 @@ let close (tolerance: float) (scale: float) (a: float) (b: float) =
     || abs (a - b) <= tolerance * (1.0 + max scale (max (abs a) (abs b)))
 
 let evalAt (p: float[]) (e: Expr) = Evaluate.at variableNames p e
+
+let finite (x: float) = not (Double.IsNaN x || Double.IsInfinity x)

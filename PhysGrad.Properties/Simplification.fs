@@ -8,8 +8,6 @@ open FsCheck.Xunit
 open PhysGrad.Symbolic
 open PhysGrad.Properties.Generators
 
-let private finite (x: float) = not (Double.IsNaN x || Double.IsInfinity x)
-
 [<Property(MaxTest = 400, EndSize = 12)>]
 let ``automatic simplification never changes a value where the input is defined`` () =
     Prop.forAll termAndPoints (fun (t, p) ->

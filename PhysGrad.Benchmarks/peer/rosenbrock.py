@@ -23,7 +23,7 @@ def sympy_side(n):
     f = sum(100 * (xs[i + 1] - xs[i] ** 2) ** 2 + (1 - xs[i]) ** 2 for i in range(n - 1))
     grad = [sympy.diff(f, v) for v in xs]
     hess = sympy.hessian(f, xs)
-    fn = sympy.lambdify(xs, [f, grad, hess], modules="math")
+    fn = sympy.lambdify(xs, [f, grad, hess.tolist()], modules="math")
     derive = time.perf_counter() - start
     x = [0.5 + 0.01 * i for i in range(n)]
     reps = 1
