@@ -5,9 +5,9 @@ namespace PhysGrad.Benchmarks;
 /// <summary>The n-dimensional Rosenbrock function of THEORY.md §4, built symbolically.</summary>
 public static class Rosenbrock
 {
-    public static (Expr Function, Expr[] Variables) Build(int n)
+    public static (Expr Function, Expr[] Variables) Build(int n, string prefix = "x")
     {
-        var x = Enumerable.Range(0, n).Select(i => ExprModule.Symbol($"x{i}")).ToArray();
+        var x = Enumerable.Range(0, n).Select(i => ExprModule.Symbol($"{prefix}{i}")).ToArray();
         var hundred = ExprModule.Int(100);
         var terms = Enumerable.Range(0, n - 1).Select(i =>
             ExprModule.Add(
