@@ -26,7 +26,7 @@ public static class KernelCompiler
     private static readonly MethodInfo SignMethod = typeof(KernelCompiler).GetMethod(nameof(Sign), BindingFlags.Public | BindingFlags.Static)!;
 
     /// <summary>sign(x) as a double, NaN for NaN (Math.Sign throws on NaN).</summary>
-    public static double Sign(double x) => x > 0 ? 1.0 : x < 0 ? -1.0 : double.IsNaN(x) ? double.NaN : 0.0;
+    public static double Sign(double x) => Elementary.sign(x);
 
     private static readonly MethodInfo ClearMethod =
         typeof(Array).GetMethod(nameof(Array.Clear), [typeof(Array), typeof(int), typeof(int)])!;

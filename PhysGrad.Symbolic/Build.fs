@@ -4,6 +4,30 @@ open System
 open System.Collections.Generic
 open System.Numerics
 
+/// The double-precision values of the elementary functions, shared by constant folding and the
+/// interpreter so that both agree bit for bit.
+module Elementary =
+    /// sign(x) as a double: −1, 0 or 1, and NaN for NaN (Math.Sign would throw).
+    let sign (x: float) =
+        if Double.IsNaN x then nan elif x > 0.0 then 1.0 elif x < 0.0 then -1.0 else 0.0
+
+    /// f(x) in double precision.
+    let apply (f: Function) (x: float) =
+        match f with
+        | Function.Sin -> Math.Sin x
+        | Function.Cos -> Math.Cos x
+        | Function.Tan -> Math.Tan x
+        | Function.Asin -> Math.Asin x
+        | Function.Acos -> Math.Acos x
+        | Function.Atan -> Math.Atan x
+        | Function.Sinh -> Math.Sinh x
+        | Function.Cosh -> Math.Cosh x
+        | Function.Tanh -> Math.Tanh x
+        | Function.Exp -> Math.Exp x
+        | Function.Log -> Math.Log x
+        | Function.Abs -> Math.Abs x
+        | _ -> sign x
+
 /// The smart constructors. Every expression is built through these, and they apply the automatic
 /// simplifications that are always sound (they never change a value where the input is defined):
 /// flattening of sums and products, constant folding (exact where the inputs are exact), canonical
@@ -344,21 +368,7 @@ module Expr =
         let keep () = mk (Apply(f, a))
         match a.Node with
         | Real x ->
-            let r =
-                match f with
-                | Function.Sin -> sin x
-                | Function.Cos -> cos x
-                | Function.Tan -> tan x
-                | Function.Asin -> asin x
-                | Function.Acos -> acos x
-                | Function.Atan -> atan x
-                | Function.Sinh -> sinh x
-                | Function.Cosh -> cosh x
-                | Function.Tanh -> tanh x
-                | Function.Exp -> exp x
-                | Function.Log -> log x
-                | Function.Abs -> abs x
-                | _ -> float (sign x)
+            let r = Elementary.apply f x
             if Double.IsNaN r || Double.IsInfinity r then keep () else real r
         | Number q when q.IsZero ->
             match f with

@@ -10,26 +10,11 @@ open System.Collections.Generic
 module Evaluate =
 
     /// sign(x) as a double: −1, 0 or 1, and NaN for NaN (Math.Sign would throw).
-    let signOf (x: float) =
-        if Double.IsNaN x then nan elif x > 0.0 then 1.0 elif x < 0.0 then -1.0 else 0.0
+    let signOf (x: float) = Elementary.sign x
 
     /// The double value of one elementary function.
     [<CompiledName("Function")>]
-    let applyFunction (f: Function) (x: float) =
-        match f with
-        | Function.Sin -> Math.Sin x
-        | Function.Cos -> Math.Cos x
-        | Function.Tan -> Math.Tan x
-        | Function.Asin -> Math.Asin x
-        | Function.Acos -> Math.Acos x
-        | Function.Atan -> Math.Atan x
-        | Function.Sinh -> Math.Sinh x
-        | Function.Cosh -> Math.Cosh x
-        | Function.Tanh -> Math.Tanh x
-        | Function.Exp -> Math.Exp x
-        | Function.Log -> Math.Log x
-        | Function.Abs -> Math.Abs x
-        | _ -> signOf x
+    let applyFunction (f: Function) (x: float) = Elementary.apply f x
 
     let private valueOf (lookup: string -> float) (values: Dictionary<Expr, float>) (n: Expr) =
         match n.Node with
