@@ -13,6 +13,7 @@ namespace PhysGrad.Benchmarks;
 public class KernelBenchmarks
 {
     private CompiledKernel _kernel = null!;
+    private CompiledKernel _linqKernel = null!;
     private StraightLineProgram _program = null!;
     private double[] _x = null!;
     private double[] _out = null!;
@@ -26,6 +27,7 @@ public class KernelBenchmarks
         var (f, vars) = Rosenbrock.Build(N);
         _program = Lower.ValueGradientHessian(vars.Select(v => Infix.Format(v)).ToArray(), [], true, f);
         _kernel = KernelCompiler.Compile(_program);
+        _linqKernel = KernelCompiler.CompileUncached(_program, preferFast: false);
         _x = Enumerable.Range(0, N).Select(i => 0.5 + 0.01 * i).ToArray();
         _out = new double[1 + N + N * N];
     }
@@ -41,6 +43,13 @@ public class KernelBenchmarks
     public double Compiled()
     {
         _kernel.Function(_x, 0, [], _out, 0);
+        return _out[0];
+    }
+
+    [Benchmark]
+    public double CompiledByLinq()
+    {
+        _linqKernel.Function(_x, 0, [], _out, 0);
         return _out[0];
     }
 

@@ -18,8 +18,10 @@ public static class Peer
         foreach (var n in sizes)
         {
             // Warm-up on the same size with other variable names: every code path is JIT-compiled
-            // (as SymPy's are loaded), but no expression of the measured run is interned yet.
-            Measure(n, "w", report: false);
+            // and promoted to optimised code (as SymPy's modules are loaded), but no expression of
+            // the measured run is interned yet.
+            foreach (var prefix in new[] { "w", "v", "u", "t", "s" })
+                Measure(n, prefix, report: false);
             Measure(n, "x", report: true);
         }
     }

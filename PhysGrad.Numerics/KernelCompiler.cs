@@ -28,8 +28,10 @@ public static class KernelCompiler
     /// <summary>sign(x) as a double, NaN for NaN (Math.Sign throws on NaN).</summary>
     public static double Sign(double x) => Elementary.sign(x);
 
-    private static readonly MethodInfo ClearMethod =
-        typeof(Array).GetMethod(nameof(Array.Clear), [typeof(Array), typeof(int), typeof(int)])!;
+    // The generic Fill is vectorised and skips the type and rank checks of the non-generic Array.Clear.
+    private static readonly MethodInfo FillMethod = typeof(Array).GetMethods()
+        .Single(m => m.Name == nameof(Array.Fill) && m.GetParameters().Length == 4)
+        .MakeGenericMethod(typeof(double));
 
     private static MethodInfo Unary(string name) => typeof(Math).GetMethod(name, [typeof(double)])!;
 
@@ -85,10 +87,23 @@ public static class KernelCompiler
         }
         foreach (var o in program.Outputs) uses[o] += 2; // an output is always materialised
 
+        // Hessians are mostly exact zeros: clear the output range in one call (vectorised) and store
+        // only the other outputs, instead of one scalar store per zero.
+        bool IsZero(int slot) =>
+            instructions[slot].Op == OpCode.Constant && program.Constants[instructions[slot].A] == 0.0;
+        var clearFirst = program.Outputs.Count(IsZero) >= 8;
+        // Each output is stored as soon as its slot is computed, which keeps live ranges short.
+        var outputsOf = new List<int>?[instructions.Length];
+        for (var k = 0; k < program.Outputs.Length; k++)
+            if (!(clearFirst && IsZero(program.Outputs[k])))
+                (outputsOf[program.Outputs[k]] ??= []).Add(k);
+
         var values = new Expression[instructions.Length];
         var depth = new int[instructions.Length];
         var locals = new List<ParameterExpression>();
         var body = new List<Expression>();
+        if (clearFirst)
+            body.Add(Call(FillMethod, outputs, Constant(0.0), outputOffset, Constant(program.Outputs.Length)));
         for (var i = 0; i < instructions.Length; i++)
         {
             var ins = instructions[i];
@@ -128,20 +143,12 @@ public static class KernelCompiler
                 values[i] = e;
                 depth[i] = d;
             }
-        }
-        // Hessians are mostly exact zeros: clear the output range in one call (vectorised) and store
-        // only the other outputs, instead of one scalar store per zero.
-        bool IsZero(int slot) =>
-            instructions[slot].Op == OpCode.Constant && program.Constants[instructions[slot].A] == 0.0;
-        var zeros = program.Outputs.Count(IsZero);
-        var clearFirst = zeros >= 8;
-        if (clearFirst)
-            body.Insert(0, Call(ClearMethod, outputs, outputOffset, Constant(program.Outputs.Length)));
-        for (var k = 0; k < program.Outputs.Length; k++)
-        {
-            if (clearFirst && IsZero(program.Outputs[k])) continue;
-            var index = k == 0 ? (Expression)outputOffset : Add(outputOffset, Constant(k));
-            body.Add(Assign(ArrayAccess(outputs, index), values[program.Outputs[k]]));
+            if (outputsOf[i] is { } ks)
+                foreach (var k in ks)
+                {
+                    var index = k == 0 ? (Expression)outputOffset : Add(outputOffset, Constant(k));
+                    body.Add(Assign(ArrayAccess(outputs, index), values[i]));
+                }
         }
         body.Add(Empty());
         return Lambda<KernelFunction>(Block(locals, body), x, xOffset, p, outputs, outputOffset);

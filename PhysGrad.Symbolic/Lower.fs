@@ -190,12 +190,13 @@ module Lower =
         let power (baseSlot: int) (k: int) =
             if k > 0 then b.IntegerPower(baseSlot, k)
             else b.Emit(OpCode.Divide, one.Value, b.IntegerPower(baseSlot, -k))
-        // Lowers one node whose children are (almost always) lowered already: the main loop walks
-        // the graph in topological order, and only the few nodes made here (a negated term) recurse.
+        // Lowering recurses from the outputs, so a sum adds each term as soon as it is computed and
+        // the program keeps few values alive at once (fewer register spills in compiled code).
         let rec slot (n: Expr) : int =
             match slots.TryGetValue n with
             | true, s -> s
             | _ ->
+                Deep.check ()
                 let s = lowerNode n
                 slots.[n] <- s
                 s
@@ -242,8 +243,9 @@ module Lower =
                 | None -> b.Emit(OpCode.Power, slot x, slot e)
             | Apply(f, a) -> b.Emit(functionOp f, slot a, 0)
             | Atan2(y, x) -> b.Emit(OpCode.Atan2, slot y, slot x)
-        for n in Structure.postOrder outputs do
-            slot n |> ignore
+        Deep.run (fun () ->
+            for o in outputs do
+                slot o |> ignore)
         b.ToProgram(outputs |> Array.map (fun o -> slots.[o]))
 
     /// Lowers the value, gradient and (when hessian is true) the Hessian of a scalar function:
