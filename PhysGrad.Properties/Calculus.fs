@@ -16,10 +16,12 @@ let private numericDerivative (e: Expr) (p: float[]) (i: int) =
         let q = Array.copy p
         q.[i] <- q.[i] + dx
         evalAt q e
+
     let h = 1e-3
     let d (h: float) = (f h - f -h) / (2.0 * h)
     let d1 = d h
     let d2 = d (h / 2.0)
+
     if finite d1 && finite d2 && abs (d1 - d2) <= 1e-3 * (1.0 + abs d2) && abs d2 < 1e6 then
         Some((4.0 * d2 - d1) / 3.0)
     else
@@ -34,13 +36,15 @@ let ``the symbolic derivative matches central finite differences`` () =
         // sqrt(atan2(0, x)) = sqrt(0) for x > 0, are locally constant but have no chain-rule
         // derivative (∞·0), symbolically or by automatic differentiation.
         let r = naiveEval p t
+
         let checks =
-            [ for i in 0 .. 2 do
+            [ for i in 0..2 do
                   match numericDerivative e p i with
                   | Some fd when finite r.Scale && r.Scale < 1e8 && r.Margin > 1e-3 ->
                       let d = evalAt p (Calculus.derivative variables.[i] e)
                       yield (i, d, fd)
                   | _ -> () ]
+
         checks.Length > 0
         ==> lazy
             (checks
@@ -54,15 +58,28 @@ let ``the Hessian is symmetric and equals the Jacobian of the gradient`` () =
         let g = Calculus.gradient variables e
         let h = Calculus.hessian variables e
         let jacobianOfGradient = Calculus.jacobian variables g
+
         let pairs =
-            [ for i in 0 .. 2 do
-                  for j in 0 .. 2 do
+            [ for i in 0..2 do
+                  for j in 0..2 do
                       // ∂/∂xᵢ ∂f/∂xⱼ, differentiated in the opposite order to the Hessian's entry.
                       let other = Calculus.derivative variables.[i] g.[j]
-                      yield (i, j, evalAt p h.[i, j], evalAt p h.[j, i], evalAt p jacobianOfGradient.[i, j], evalAt p other) ]
+
+                      yield
+                          (i,
+                           j,
+                           evalAt p h.[i, j],
+                           evalAt p h.[j, i],
+                           evalAt p jacobianOfGradient.[i, j],
+                           evalAt p other) ]
+
         let r = naiveEval p t
         let smooth = finite r.Scale && r.Scale < 1e8 && r.Margin > 1e-3
-        let defined = pairs |> List.filter (fun (_, _, a, _, b, c) -> smooth && finite a && finite b && finite c)
+
+        let defined =
+            pairs
+            |> List.filter (fun (_, _, a, _, b, c) -> smooth && finite a && finite b && finite c)
+
         (not defined.IsEmpty)
         ==> lazy
             (defined
@@ -70,14 +87,12 @@ let ``the Hessian is symmetric and equals the Jacobian of the gradient`` () =
                  hij = hji && close 1e-9 0.0 hij jij && close 1e-7 0.0 hij other)
              |> Prop.label (sprintf "e = %s at %A: %A" (Infix.format e) p defined)))
 
-let private d (text: string) = Calculus.derivative (Expr.symbol "x") (Parse.expression text)
+let private d (text: string) =
+    Calculus.derivative (Expr.symbol "x") (Parse.expression text)
 
 let private equalParsed (expected: string) (actual: Expr) =
     let e = Parse.expression expected
-    Assert.True(
-        obj.ReferenceEquals(e, actual),
-        sprintf "expected %s but got %s" (Infix.format e) (Infix.format actual)
-    )
+    Assert.True(obj.ReferenceEquals(e, actual), sprintf "expected %s but got %s" (Infix.format e) (Infix.format actual))
 
 [<Theory>]
 [<InlineData("x^3", "3*x^2")>]
@@ -106,7 +121,8 @@ let private equalParsed (expected: string) (actual: Expr) =
 [<InlineData("y", "0")>]
 [<InlineData("0^x", "0")>]
 [<InlineData("3^(x^2)", "2*x*3^(x^2)*log(3)")>]
-let ``each differentiation rule gives the textbook derivative`` (f: string, expected: string) = equalParsed expected (d f)
+let ``each differentiation rule gives the textbook derivative`` (f: string, expected: string) =
+    equalParsed expected (d f)
 
 [<Fact>]
 let ``the derivative of abs at 0 is 0 and of sign is 0 everywhere`` () =
@@ -125,5 +141,8 @@ let ``the Hessian of a quadratic form is its constant matrix`` () =
 
 [<Fact>]
 let ``differentiating with respect to a non-symbol is a typed error`` () =
-    let ex = Assert.Throws<SymbolicException>(fun () -> Calculus.derivative (Parse.expression "x + 1") (Parse.expression "x") |> ignore)
+    let ex =
+        Assert.Throws<SymbolicException>(fun () ->
+            Calculus.derivative (Parse.expression "x + 1") (Parse.expression "x") |> ignore)
+
     Assert.Equal(ErrorKind.Variable, ex.Kind)

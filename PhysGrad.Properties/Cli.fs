@@ -14,7 +14,9 @@ let run (args: string list) =
 
 [<Fact>]
 let ``diff prints the gradient and the Hessian and evaluates them`` () =
-    let code, out, err = run [ "diff"; "--function"; "x0^2 + x1^4"; "--order"; "2"; "--at"; "3,3" ]
+    let code, out, err =
+        run [ "diff"; "--function"; "x0^2 + x1^4"; "--order"; "2"; "--at"; "3,3" ]
+
     Assert.Equal(0, code)
     Assert.Equal("", err)
     Assert.Contains("df/dx1 = 4*x1^3", out)
@@ -27,14 +29,33 @@ let ``diff prints the gradient and the Hessian and evaluates them`` () =
 let ``diff orders default variables naturally, x2 before x10`` () =
     let _, out, _ = run [ "diff"; "-f"; "x10 + 2*x2"; "--format"; "json" ]
     let doc = JsonDocument.Parse out
-    let vars = [ for v in doc.RootElement.GetProperty("variables").EnumerateArray() -> v.GetString() ]
+
+    let vars =
+        [ for v in doc.RootElement.GetProperty("variables").EnumerateArray() -> v.GetString() ]
+
     Assert.Equal<string list>([ "x2"; "x10" ], vars)
-    let grad = [ for v in doc.RootElement.GetProperty("gradient").EnumerateArray() -> v.GetString() ]
+
+    let grad =
+        [ for v in doc.RootElement.GetProperty("gradient").EnumerateArray() -> v.GetString() ]
+
     Assert.Equal<string list>([ "2"; "1" ], grad)
 
 [<Fact>]
 let ``diff --format json has every field that applies, with numbers`` () =
-    let code, out, _ = run [ "diff"; "-f"; "sin(x)*y"; "--vars"; "y,x"; "--order"; "2"; "--at"; "2,0"; "--format"; "json" ]
+    let code, out, _ =
+        run
+            [ "diff"
+              "-f"
+              "sin(x)*y"
+              "--vars"
+              "y,x"
+              "--order"
+              "2"
+              "--at"
+              "2,0"
+              "--format"
+              "json" ]
+
     Assert.Equal(0, code)
     let root = (JsonDocument.Parse out).RootElement
     Assert.Equal("y*sin(x)", root.GetProperty("function").GetString())
@@ -114,6 +135,7 @@ let ``an unbound variable at evaluation is named`` () =
 
 let private withFile (content: string) (f: string -> 'a) =
     let path = Path.GetTempFileName()
+
     try
         File.WriteAllText(path, content)
         f path
@@ -126,7 +148,11 @@ let ``eval writes the value, gradient and Hessian of every CSV row`` () =
         let code, out, err = run [ "eval"; "-f"; "x*y^2"; "--points"; path; "--order"; "2" ]
         Assert.Equal(0, code)
         Assert.Equal("", err)
-        let lines = out.Split('\n', StringSplitOptions.RemoveEmptyEntries) |> Array.map (fun l -> l.TrimEnd '\r')
+
+        let lines =
+            out.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            |> Array.map (fun l -> l.TrimEnd '\r')
+
         Assert.Equal("x,y,f,df/dx,df/dy,d2f/dxdx,d2f/dxdy,d2f/dydx,d2f/dydy", lines.[0])
         Assert.Equal("1,2,4,4,4,0,4,4,2", lines.[1])
         Assert.Equal("3,4,48,16,24,0,8,8,6", lines.[2]))
@@ -135,6 +161,7 @@ let ``eval writes the value, gradient and Hessian of every CSV row`` () =
 let ``eval handles more rows than one block, in order`` () =
     let rows = 10_000
     let csv = String.Join("\n", Array.init rows (fun i -> sprintf "%d" i))
+
     withFile csv (fun path ->
         let code, out, _ = run [ "eval"; "-f"; "2*x"; "--points"; path; "--order"; "0" ]
         Assert.Equal(0, code)

@@ -29,34 +29,66 @@ let ``compiled delegates, the program VM and the symbolic interpreter agree`` ()
         let mutable scale = 0.0
         ProgramInterpreter.Evaluate(program, ReadOnlySpan p, ReadOnlySpan.Empty, Span viaVm, &scale)
         let e = toExpr t
+
         let viaInterpreter =
             Evaluate.manyAt variableNames p (Array.append [| e |] (Calculus.gradient variables e))
-        let bitwise (a: float) (b: float) = BitConverter.DoubleToInt64Bits a = BitConverter.DoubleToInt64Bits b || (Double.IsNaN a && Double.IsNaN b)
+
+        let bitwise (a: float) (b: float) =
+            BitConverter.DoubleToInt64Bits a = BitConverter.DoubleToInt64Bits b
+            || (Double.IsNaN a && Double.IsNaN b)
+
         let agree (a: float) (b: float) =
-            (finite a = finite b) && (not (finite a) || abs (a - b) <= 1e-12 * (1.0 + scale))
+            (finite a = finite b)
+            && (not (finite a) || abs (a - b) <= 1e-12 * (1.0 + scale))
+
         (Array.forall2 bitwise viaFast viaVm
          && Array.forall2 bitwise viaLinq viaVm
          && Array.forall2 agree viaVm viaInterpreter)
-        |> Prop.label (sprintf "%s at %A: fast %A, linq %A, vm %A, interpreter %A (scale %g)" (Infix.format e) p viaFast viaLinq viaVm viaInterpreter scale))
+        |> Prop.label (
+            sprintf
+                "%s at %A: fast %A, linq %A, vm %A, interpreter %A (scale %g)"
+                (Infix.format e)
+                p
+                viaFast
+                viaLinq
+                viaVm
+                viaInterpreter
+                scale
+        ))
 
 [<Property(MaxTest = 40, EndSize = 10)>]
 let ``outputs do not depend on which thread calls`` () =
     Prop.forAll terms (fun t ->
         let kernel = KernelCompiler.Compile(programOf t)
         let m = kernel.OutputCount
-        let points = Array.init 200 (fun i -> [| sin (float i); cos (float i * 0.7); float (i % 7) / 3.0 - 1.0 |])
+
+        let points =
+            Array.init 200 (fun i -> [| sin (float i); cos (float i * 0.7); float (i % 7) / 3.0 - 1.0 |])
+
         let sequential =
             points
             |> Array.map (fun x ->
                 let o = Array.zeroCreate m
                 kernel.Evaluate(x, o)
                 o)
+
         let concurrent = Array.zeroCreate points.Length
-        Parallel.For(0, points.Length, ParallelOptions(MaxDegreeOfParallelism = 4), fun i ->
-            let o = Array.zeroCreate m
-            kernel.Evaluate(points.[i], o)
-            concurrent.[i] <- o) |> ignore
-        Array.forall2 (fun (a: float[]) (b: float[]) -> Array.forall2 (fun x y -> x.Equals(y: float)) a b) sequential concurrent)
+
+        Parallel.For(
+            0,
+            points.Length,
+            ParallelOptions(MaxDegreeOfParallelism = 4),
+            fun i ->
+                let o = Array.zeroCreate m
+                kernel.Evaluate(points.[i], o)
+                concurrent.[i] <- o
+        )
+        |> ignore
+
+        Array.forall2
+            (fun (a: float[]) (b: float[]) -> Array.forall2 (fun x y -> x.Equals(y: float)) a b)
+            sequential
+            concurrent)
 
 [<Property(MaxTest = 40, EndSize = 10)>]
 let ``batch evaluation equals point-by-point evaluation, serial or inParallel`` () =
@@ -66,21 +98,30 @@ let ``batch evaluation equals point-by-point evaluation, serial or inParallel`` 
         let count = 3000
         let points = Array.init (3 * count) (fun i -> sin (float i * 0.37))
         let one = Array.zeroCreate (count * m)
+
         for i in 0 .. count - 1 do
             let o = Array.zeroCreate m
             kernel.Evaluate(points.[3 * i .. 3 * i + 2], o)
             Array.blit o 0 one (i * m) m
+
         let serial = Array.zeroCreate (count * m)
         kernel.EvaluateBatch(points, [||], serial, Int32.MaxValue)
         let inParallel = Array.zeroCreate (count * m)
         kernel.EvaluateBatch(points, [||], inParallel, 1)
-        let same a b = Array.forall2 (fun (x: float) y -> x.Equals y) a b
+
+        let same a b =
+            Array.forall2 (fun (x: float) y -> x.Equals y) a b
+
         same one serial && same one inParallel)
 
 [<Fact>]
 let ``integer powers become multiplications and shared subexpressions are computed once`` () =
-    let program = Lower.program [| "x" |] [||] [| Parse.expression "sin(x)^4 + sin(x)^2 + x^-3" |]
-    let count op = program.Instructions |> Array.filter (fun i -> i.Op = op) |> Array.length
+    let program =
+        Lower.program [| "x" |] [||] [| Parse.expression "sin(x)^4 + sin(x)^2 + x^-3" |]
+
+    let count op =
+        program.Instructions |> Array.filter (fun i -> i.Op = op) |> Array.length
+
     Assert.Equal(1, count OpCode.Sin)
     Assert.Equal(0, count OpCode.Power)
     // sin² = s·s, sin⁴ = sin²·sin², x² = x·x, x³ = x²·x: four multiplications, one division for x⁻³.
@@ -92,7 +133,13 @@ let ``a value, gradient and Hessian bundle shares work across outputs`` () =
     let f = Parse.expression "exp(x*y) + x^2"
     let program = Lower.valueGradientHessian [| "x"; "y" |] [||] true f
     Assert.Equal(7, program.Outputs.Length)
-    Assert.Equal(1, program.Instructions |> Array.filter (fun i -> i.Op = OpCode.Exp) |> Array.length)
+
+    Assert.Equal(
+        1,
+        program.Instructions
+        |> Array.filter (fun i -> i.Op = OpCode.Exp)
+        |> Array.length
+    )
 
 [<Property(MaxTest = 10)>]
 let ``the program for the Rosenbrock Hessian grows linearly in n`` () =
@@ -100,10 +147,12 @@ let ``the program for the Rosenbrock Hessian grows linearly in n`` () =
         let size n =
             let f, x = Scaling.rosenbrock n
             (Lower.valueGradientHessian (x |> Array.map Infix.format) [||] true f).SlotCount
+
         let s1 = size n
         let s2 = size (2 * n)
         // Affine in n: s(n) = a·n − c, so s(2n) = 2·s(n) + c.
-        (s2 <= 2 * s1 + 64 && s1 <= 30 * n) |> Prop.label (sprintf "n = %d: %d slots; 2n: %d" n s1 s2))
+        (s2 <= 2 * s1 + 64 && s1 <= 30 * n)
+        |> Prop.label (sprintf "n = %d: %d slots; 2n: %d" n s1 s2))
 
 [<Fact>]
 let ``parameters are read from their own array`` () =
@@ -115,26 +164,39 @@ let ``parameters are read from their own array`` () =
 
 [<Fact>]
 let ``a symbol that is neither variable nor parameter is named when lowering`` () =
-    let ex = Assert.Throws<SymbolicException>(fun () -> Lower.program [| "x" |] [||] [| Parse.expression "x*q" |] |> ignore)
+    let ex =
+        Assert.Throws<SymbolicException>(fun () -> Lower.program [| "x" |] [||] [| Parse.expression "x*q" |] |> ignore)
+
     Assert.Equal(ErrorKind.Variable, ex.Kind)
     Assert.Contains("'q'", ex.Message)
 
 [<Fact>]
 let ``compiled kernels are cached by program`` () =
-    let a = KernelCompiler.Compile(Lower.program [| "x" |] [||] [| Parse.expression "x^5 + 1" |])
-    let b = KernelCompiler.Compile(Lower.program [| "x" |] [||] [| Parse.expression "1 + x^5" |])
+    let a =
+        KernelCompiler.Compile(Lower.program [| "x" |] [||] [| Parse.expression "x^5 + 1" |])
+
+    let b =
+        KernelCompiler.Compile(Lower.program [| "x" |] [||] [| Parse.expression "1 + x^5" |])
+
     Assert.Same(a, b)
 
 [<Fact>]
 let ``short arrays are refused with what was expected`` () =
-    let kernel = KernelCompiler.Compile(Lower.program [| "x"; "y" |] [||] [| Parse.expression "x*y" |])
-    let ex = Assert.Throws<ArgumentException>(fun () -> kernel.Evaluate([| 1.0 |], [| 0.0 |]))
+    let kernel =
+        KernelCompiler.Compile(Lower.program [| "x"; "y" |] [||] [| Parse.expression "x*y" |])
+
+    let ex =
+        Assert.Throws<ArgumentException>(fun () -> kernel.Evaluate([| 1.0 |], [| 0.0 |]))
+
     Assert.Contains("2 variables", ex.Message)
 
 [<Fact>]
 let ``FastExpressionCompiler compiles the Rosenbrock Hessian kernel`` () =
     let f, x = Scaling.rosenbrock 10
-    let kernel = KernelCompiler.CompileUncached(Lower.valueGradientHessian (x |> Array.map Infix.format) [||] true f, true)
+
+    let kernel =
+        KernelCompiler.CompileUncached(Lower.valueGradientHessian (x |> Array.map Infix.format) [||] true f, true)
+
     Assert.True(kernel.UsedFastCompiler)
     let o = Array.zeroCreate kernel.OutputCount
     kernel.Evaluate(Array.create 10 1.0, o)

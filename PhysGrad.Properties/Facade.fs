@@ -14,6 +14,7 @@ let ``substituting values for the variables evaluates like the interpreter`` () 
     Prop.forAll termAndPoints (fun (t, p) ->
         let e = toExpr t
         let direct = evalAt p e
+
         let substituted =
             try
                 Ok(Structure.substituteNames (Array.zip variableNames (p |> Array.map Expr.real)) e)
@@ -23,18 +24,20 @@ let ``substituting values for the variables evaluates like the interpreter`` () 
         // values are compared where the input is defined.
         finite direct
         ==> lazy
-        match substituted with
-        | Ok s ->
-            // Substitution re-simplifies: no free symbol is left, and the constant folds to the value.
-            let v = Evaluate.at [||] [||] s
-            ((Structure.freeSymbols s).Length = 0 && close 1e-9 0.0 direct v)
-            |> Prop.label (sprintf "%s at %A: %g vs %s" (Infix.format e) p direct (Infix.format s))
-        | Error kind ->
-            // Folding may refuse only where IEEE evaluation met a zero divisor or an overflow.
-            let r = naiveEval p t
-            ((kind = ErrorKind.DivisionByZero || kind = ErrorKind.NonFinite)
-             && (r.Margin = 0.0 || not (System.Double.IsFinite r.Scale)))
-            |> Prop.label (sprintf "%O at %A refused with %A" t p kind))
+            match substituted with
+            | Ok s ->
+                // Substitution re-simplifies: no free symbol is left, and the constant folds to the value.
+                let v = Evaluate.at [||] [||] s
+
+                ((Structure.freeSymbols s).Length = 0 && close 1e-9 0.0 direct v)
+                |> Prop.label (sprintf "%s at %A: %g vs %s" (Infix.format e) p direct (Infix.format s))
+            | Error kind ->
+                // Folding may refuse only where IEEE evaluation met a zero divisor or an overflow.
+                let r = naiveEval p t
+
+                ((kind = ErrorKind.DivisionByZero || kind = ErrorKind.NonFinite)
+                 && (r.Margin = 0.0 || not (System.Double.IsFinite r.Scale)))
+                |> Prop.label (sprintf "%O at %A refused with %A" t p kind))
 
 [<Fact>]
 let ``substituting an expression for a variable composes`` () =
@@ -59,6 +62,8 @@ let ``the C# façade parses, differentiates, evaluates and prints`` () =
 
 [<Fact>]
 let ``the C# façade reports bad input as typed exceptions`` () =
-    let ex = Assert.ThrowsAny<ParseException>(fun () -> Expression.Parse "1 +" |> ignore)
+    let ex =
+        Assert.ThrowsAny<ParseException>(fun () -> Expression.Parse "1 +" |> ignore)
+
     Assert.Equal(4, ex.Column)
     Assert.Equal(ErrorKind.Variable, Assert.Throws<SymbolicException>(fun () -> Expression.Symbol "2x" |> ignore).Kind)

@@ -45,6 +45,7 @@ type Term =
             | Pow(a, b) -> sprintf "(%s)^(%s)" (show a) (show b)
             | Fn(f, a) -> sprintf "%s(%s)" (Expr.functionName f) (show a)
             | Atan2(a, b) -> sprintf "atan2(%s, %s)" (show a) (show b)
+
         show t
 
 /// The term as a PhysGrad expression (may raise DivisionByZero when a divisor simplifies to 0).
@@ -75,26 +76,41 @@ let tryExpr (t: Term) =
 /// scale that rounding errors are relative to), and the smallest distance of any intermediate
 /// argument to a point where its function is not differentiable (a kink, a pole, a branch point).
 [<Struct>]
-type Naive = { Value: float; Scale: float; Margin: float }
+type Naive =
+    { Value: float
+      Scale: float
+      Margin: float }
 
 /// Plain IEEE evaluation of the tree. Zeros are unsigned, as in exact arithmetic: −0.0 would make
 /// atan2(−0, −0) = −π where the exact expression has atan2(0, 0) = 0.
 let rec naiveEval (p: float[]) (t: Term) : Naive =
     let inline unsigned (v: float) = if v = 0.0 then 0.0 else v
-    let leaf (v: float) = { Value = v; Scale = abs v; Margin = infinity }
+
+    let leaf (v: float) =
+        { Value = v
+          Scale = abs v
+          Margin = infinity }
+
     let un (f: float -> float) (margin: float -> float) a =
         let r = naiveEval p a
         let v = unsigned (f r.Value)
-        { Value = v; Scale = max r.Scale (abs v); Margin = min r.Margin (margin r.Value) }
+
+        { Value = v
+          Scale = max r.Scale (abs v)
+          Margin = min r.Margin (margin r.Value) }
+
     let bin (f: float -> float -> float) (margin: float -> float -> float) a b =
         let r = naiveEval p a
         let s = naiveEval p b
         let v = unsigned (f r.Value s.Value)
+
         { Value = v
           Scale = max (max r.Scale s.Scale) (abs v)
           Margin = min (min r.Margin s.Margin) (margin r.Value s.Value) }
+
     let smooth _ = infinity
     let smooth2 _ _ = infinity
+
     match t with
     | Var i -> leaf p.[i]
     | Int n -> leaf (float n)
@@ -118,6 +134,7 @@ let rec naiveEval (p: float[]) (t: Term) : Naive =
             | Function.Acos -> fun x -> 1.0 - abs x
             | Function.Tan -> fun x -> abs (cos x)
             | _ -> smooth
+
         un (Evaluate.applyFunction f) margin a
     | Atan2(a, b) -> bin (fun y x -> Math.Atan2(y, x)) (fun y x -> sqrt (x * x + y * y)) a b
 
@@ -127,8 +144,19 @@ let naive (p: float[]) (t: Term) : struct (float * float) =
     struct (r.Value, r.Scale)
 
 let private functions =
-    [| Function.Sin; Function.Cos; Function.Tan; Function.Asin; Function.Acos; Function.Atan
-       Function.Sinh; Function.Cosh; Function.Tanh; Function.Exp; Function.Log; Function.Abs; Function.Sign |]
+    [| Function.Sin
+       Function.Cos
+       Function.Tan
+       Function.Asin
+       Function.Acos
+       Function.Atan
+       Function.Sinh
+       Function.Cosh
+       Function.Tanh
+       Function.Exp
+       Function.Log
+       Function.Abs
+       Function.Sign |]
 
 let private leaf: Gen<Term> =
     Gen.frequency
@@ -143,6 +171,7 @@ let rec private sized (n: int) : Gen<Term> =
     else
         let sub = sized (n / 2)
         let one = sized (n - 1)
+
         Gen.frequency
             [ 3, leaf
               3, Gen.map2 (fun a b -> Add(a, b)) sub sub
@@ -180,35 +209,59 @@ let rec shrink (t: Term) : seq<Term> =
                 | Div _ -> Div(a', b')
                 | Pow _ -> Pow(a', b')
                 | _ -> Atan2(a', b')
+
             yield a
             yield b
+
             for a' in shrink a do
                 yield rebuild a' b
+
             for b' in shrink b do
                 yield rebuild a b'
         | Neg a
-        | Sqrt a -> yield a; for a' in shrink a do yield (match t with Neg _ -> Neg a' | _ -> Sqrt a')
+        | Sqrt a ->
+            yield a
+
+            for a' in shrink a do
+                yield
+                    (match t with
+                     | Neg _ -> Neg a'
+                     | _ -> Sqrt a')
         | IntPow(a, k) ->
             yield a
+
             for a' in shrink a do
                 yield IntPow(a', k)
         | Fn(f, a) ->
             yield a
+
             for a' in shrink a do
                 yield Fn(f, a')
     }
 
 /// Random terms (that build without an exact division by zero), with shrinking.
 let terms: Arbitrary<Term> =
-    Arb.fromGenShrink (Gen.sized (fun s -> sized (min s 12)) |> Gen.filter (fun t -> (tryExpr t).IsSome), shrink)
+    Arb.fromGenShrink (
+        Gen.sized (fun s -> sized (min s 12))
+        |> Gen.filter (fun t -> (tryExpr t).IsSome),
+        shrink
+    )
 
 /// Random points in [-2, 2]³, off the grid so that kinks (|x| at 0) are rarely hit exactly.
 let points: Arbitrary<float[]> =
-    let coordinate = Gen.choose (-2000, 2000) |> Gen.map (fun k -> float k / 1000.0 + 0.000123)
-    Arb.fromGenShrink (Gen.arrayOfLength 3 coordinate, fun p -> seq { if p |> Array.exists (fun x -> abs x > 0.6) then yield p |> Array.map (fun x -> x / 2.0) })
+    let coordinate =
+        Gen.choose (-2000, 2000) |> Gen.map (fun k -> float k / 1000.0 + 0.000123)
 
-let termAndPoints: Arbitrary<Term * float[]> =
-    Arb.zip (terms, points)
+    Arb.fromGenShrink (
+        Gen.arrayOfLength 3 coordinate,
+        fun p ->
+            seq {
+                if p |> Array.exists (fun x -> abs x > 0.6) then
+                    yield p |> Array.map (fun x -> x / 2.0)
+            }
+    )
+
+let termAndPoints: Arbitrary<Term * float[]> = Arb.zip (terms, points)
 
 /// Relative closeness with an absolute floor tied to the scale of the computation.
 let close (tolerance: float) (scale: float) (a: float) (b: float) =
@@ -218,4 +271,5 @@ let close (tolerance: float) (scale: float) (a: float) (b: float) =
 
 let evalAt (p: float[]) (e: Expr) = Evaluate.at variableNames p e
 
-let finite (x: float) = not (Double.IsNaN x || Double.IsInfinity x)
+let finite (x: float) =
+    not (Double.IsNaN x || Double.IsInfinity x)

@@ -8,7 +8,9 @@ let private nestedParens n = String('(', n) + "x" + String(')', n)
 
 [<Fact>]
 let ``text nested beyond the parser's limit is refused at the column where the limit is crossed`` () =
-    let ex = Assert.ThrowsAny<ParseException>(fun () -> Parse.expression (nestedParens 10_000) |> ignore)
+    let ex =
+        Assert.ThrowsAny<ParseException>(fun () -> Parse.expression (nestedParens 10_000) |> ignore)
+
     Assert.Contains(sprintf "nested more than %d levels" Parse.MaxNesting, ex.Message)
     Assert.Equal(Parse.MaxNesting + 2, ex.Column)
 
@@ -30,14 +32,18 @@ let ``a long power chain is refused, not a stack overflow`` () =
 let ``expressions built 100000 deep evaluate, differentiate at the leaf, and print on a large stack`` () =
     let x = Expr.symbol "x"
     let mutable e = x
-    for _ in 1 .. 100_000 do
+
+    for _ in 1..100_000 do
         e <- Expr.add (Expr.sin e) Expr.one
+
     Assert.Equal(200_001, e.Height)
     // Evaluation walks the graph iteratively.
     let v = Evaluate.at [| "x" |] [| 0.5 |] e
     let mutable expected = 0.5
-    for _ in 1 .. 100_000 do
+
+    for _ in 1..100_000 do
         expected <- sin expected + 1.0
+
     Assert.Equal(expected, v, 12)
     // Printing recurses; it runs out of the test thread's stack and is retried on a large one.
     let text = Infix.format e
@@ -57,8 +63,10 @@ let ``a sum of 200000 terms parses and differentiates in one pass`` () =
 let ``printing an astronomically large tree is refused with the sizes`` () =
     // Each level doubles the tree: 80 levels are 2^80 tree nodes in a graph of ~160.
     let mutable e = Expr.symbol "x"
-    for _ in 1 .. 80 do
+
+    for _ in 1..80 do
         e <- Expr.mul2 (Expr.sin e) (Expr.cos e)
+
     let ex = Assert.Throws<SymbolicException>(fun () -> Infix.format e |> ignore)
     Assert.Equal(ErrorKind.TooLarge, ex.Kind)
     Assert.True(Structure.graphSize [ e ] < 400)

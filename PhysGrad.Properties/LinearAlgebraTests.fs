@@ -15,9 +15,11 @@ let private systems: Arbitrary<int * double[] * double[]> =
         let! entries = Gen.arrayOfLength (n * n) (Gen.choose (-100, 100) |> Gen.map (fun k -> float k / 10.0))
         let! rhs = Gen.arrayOfLength n (Gen.choose (-100, 100) |> Gen.map float)
         let a = Array.copy entries
+
         for i in 0 .. n - 1 do
             let row = Seq.sum (seq { for j in 0 .. n - 1 -> abs a.[i * n + j] })
             a.[i * n + i] <- row + 1.0
+
         return n, a, rhs
     }
     |> Arb.fromGen
@@ -27,10 +29,14 @@ let ``solve gives x with a small residual A x − b`` () =
     Prop.forAll systems (fun (n, a, b) ->
         let x = Array.zeroCreate n
         let r = LinearAlgebra.Solve(ReadOnlySpan a, ReadOnlySpan b, Span x)
+
         let residual =
             Seq.init n (fun i -> abs (Seq.sum (seq { for j in 0 .. n - 1 -> a.[i * n + j] * x.[j] }) - b.[i]))
             |> Seq.max
-        (r.Ok && residual <= 1e-10 * (1.0 + (b |> Array.map abs |> Array.max)) && r.Condition >= 1.0)
+
+        (r.Ok
+         && residual <= 1e-10 * (1.0 + (b |> Array.map abs |> Array.max))
+         && r.Condition >= 1.0)
         |> Prop.label (sprintf "n = %d: %O, residual %g" n r residual))
 
 [<Theory>]
@@ -38,11 +44,17 @@ let ``solve gives x with a small residual A x − b`` () =
 [<InlineData(10)>]
 let ``a singular system is reported with its condition, not as NaN`` (n: int) =
     // Two equal rows.
-    let a = Array.init (n * n) (fun k -> float (k % n + 1) + (if k / n = 1 then 0.0 else float (k / n) * float (k % n)))
+    let a =
+        Array.init (n * n) (fun k -> float (k % n + 1) + (if k / n = 1 then 0.0 else float (k / n) * float (k % n)))
+
     for j in 0 .. n - 1 do
         a.[n + j] <- a.[j]
+
     let x = Array.zeroCreate n
-    let r = LinearAlgebra.Solve(ReadOnlySpan a, ReadOnlySpan(Array.create n 1.0), Span x)
+
+    let r =
+        LinearAlgebra.Solve(ReadOnlySpan a, ReadOnlySpan(Array.create n 1.0), Span x)
+
     Assert.Equal(SolveStatus.Singular, r.Status)
     Assert.True(r.Condition >= LinearAlgebra.MaxCondition, sprintf "condition %g" r.Condition)
     Assert.Contains("singular", r.ToString())
@@ -50,7 +62,10 @@ let ``a singular system is reported with its condition, not as NaN`` (n: int) =
 [<Fact>]
 let ``a non-finite input is reported as such`` () =
     let x = Array.zeroCreate 2
-    let r = LinearAlgebra.Solve(ReadOnlySpan [| 1.0; 0.0; 0.0; nan |], ReadOnlySpan [| 1.0; 1.0 |], Span x)
+
+    let r =
+        LinearAlgebra.Solve(ReadOnlySpan [| 1.0; 0.0; 0.0; nan |], ReadOnlySpan [| 1.0; 1.0 |], Span x)
+
     Assert.Equal(SolveStatus.NonFinite, r.Status)
 
 [<Fact>]
@@ -59,7 +74,10 @@ let ``Cholesky solves a positive definite system and refuses an indefinite one``
     Assert.True((LinearAlgebra.SolvePositiveDefinite(array2D [ [ 4.0; 1.0 ]; [ 1.0; 3.0 ] ], [| 1.0; 2.0 |], x)).Ok)
     Assert.Equal(1.0 / 11.0, x.[0], 12)
     Assert.Equal(7.0 / 11.0, x.[1], 12)
-    let r = LinearAlgebra.SolvePositiveDefinite(array2D [ [ 1.0; 2.0 ]; [ 2.0; 1.0 ] ], [| 1.0; 1.0 |], x)
+
+    let r =
+        LinearAlgebra.SolvePositiveDefinite(array2D [ [ 1.0; 2.0 ]; [ 2.0; 1.0 ] ], [| 1.0; 1.0 |], x)
+
     Assert.Equal(SolveStatus.Singular, r.Status)
 
 let private jacobians: Arbitrary<double[,] * double[]> =
@@ -78,16 +96,24 @@ let ``the exponent family: κ = 1 is Jᵀg and κ = −1 is the least-squares so
         let m, n = Array2D.length1 j, Array2D.length2 j
         let viaSvd = Array.zeroCreate n
         let kept = LinearAlgebra.SpectralProduct(j, g, 1.0, 0.0, viaSvd)
-        let jtg = Array.init n (fun c -> Seq.sum (seq { for i in 0 .. m - 1 -> j.[i, c] * g.[i] }))
+
+        let jtg =
+            Array.init n (fun c -> Seq.sum (seq { for i in 0 .. m - 1 -> j.[i, c] * g.[i] }))
+
         let gdOk = Array.forall2 (fun a b -> abs (a - b) <= 1e-9 * (1.0 + abs b)) viaSvd jtg
         let pinv = Array.zeroCreate n
         let keptAll = LinearAlgebra.SpectralProduct(j, g, -1.0, 1e-12, pinv)
         let ls = Array.zeroCreate n
         let r = LinearAlgebra.LeastSquares(j, g, ls)
+
         let gnOk =
-            not r.Ok || r.Condition > 1e6 || keptAll < n
+            not r.Ok
+            || r.Condition > 1e6
+            || keptAll < n
             || Array.forall2 (fun a b -> abs (a - b) <= 1e-7 * (1.0 + abs b)) pinv ls
-        (gdOk && gnOk && kept <= n) |> Prop.label (sprintf "J = %A, g = %A: %A vs %A; %A vs %A" j g viaSvd jtg pinv ls))
+
+        (gdOk && gnOk && kept <= n)
+        |> Prop.label (sprintf "J = %A, g = %A: %A vs %A; %A vs %A" j g viaSvd jtg pinv ls))
 
 [<Fact>]
 let ``HIG on the linear check drops the truncated direction and scales the others by σ^κ`` () =

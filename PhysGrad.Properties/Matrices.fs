@@ -9,8 +9,7 @@ open PhysGrad.Symbolic
 
 let private e = Parse.expression
 
-let private evalMatrix (names: string[]) (point: float[]) (m: Expr[,]) =
-    Array2D.map (Evaluate.at names point) m
+let private evalMatrix (names: string[]) (point: float[]) (m: Expr[,]) = Array2D.map (Evaluate.at names point) m
 
 /// Random n×n matrices whose entries are small polynomials in a and b, n from 1 to 6.
 let private matrices: Arbitrary<Expr[,]> =
@@ -18,6 +17,7 @@ let private matrices: Arbitrary<Expr[,]> =
         Gen.frequency
             [ 3, Gen.choose (-3, 3) |> Gen.map Expr.ofInt
               2, Gen.elements [ "a"; "b"; "a*b"; "a + 1"; "b^2"; "2*a - b" ] |> Gen.map e ]
+
     gen {
         let! n = Gen.choose (1, 6)
         let! entries = Gen.arrayOfLength (n * n) entry
@@ -32,11 +32,14 @@ let ``the symbolic inverse times the matrix is the identity wherever the determi
         let point = [| 0.7; -1.3 |]
         let names = [| "a"; "b" |]
         let det = Evaluate.at names point (Matrix.det m)
+
         try
             let inv = Matrix.inverse m
+
             abs det > 1e-6
             ==> lazy
                 (let product = evalMatrix names point (Matrix.mul inv m)
+
                  seq {
                      for i in 0 .. n - 1 do
                          for j in 0 .. n - 1 do
@@ -81,6 +84,7 @@ let ``a non-square Jacobian has no inverse and the error suggests Gauss-Newton``
     let ex =
         Assert.Throws<SymbolicException>(fun () ->
             Matrix.inverseJacobian [| Expr.symbol "x" |] [| e "x"; e "x^2" |] |> ignore)
+
     Assert.Equal(ErrorKind.Shape, ex.Kind)
     Assert.Contains("Gauss–Newton", ex.Message)
 
@@ -103,9 +107,16 @@ let ``transpose and products have the right shapes`` () =
 let ``above the cofactor limit elimination inverts a numeric matrix exactly`` () =
     let n = Matrix.CofactorLimit + 2
     // A tridiagonal matrix with 2 on the diagonal and −1 beside it (the 1-D Laplacian).
-    let m = Array2D.init n n (fun i j -> if i = j then Expr.two elif abs (i - j) = 1 then Expr.minusOne else Expr.zero)
+    let m =
+        Array2D.init n n (fun i j ->
+            if i = j then Expr.two
+            elif abs (i - j) = 1 then Expr.minusOne
+            else Expr.zero)
+
     let product = Matrix.mul (Matrix.inverse m) m
+
     for i in 0 .. n - 1 do
         for j in 0 .. n - 1 do
             Assert.Equal((if i = j then "1" else "0"), Infix.format product.[i, j])
+
     Assert.Equal(string (n + 1), Infix.format (Matrix.det m))

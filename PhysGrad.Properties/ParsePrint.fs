@@ -14,6 +14,7 @@ let ``parsing what the printer prints gives back the same expression`` () =
         let e = toExpr t
         let text = Infix.format e
         let back = Parse.expression text
+
         obj.ReferenceEquals(e, back)
         |> Prop.label (sprintf "%s printed as %s, read back as %s" (string t) text (Infix.format back)))
 
@@ -80,7 +81,8 @@ let ``division by an exact zero in text names the column of the division`` () =
 [<Theory>]
 [<InlineData("")>]
 [<InlineData("   ")>]
-let ``empty input is an error`` (text: string) = Assert.Equal(ErrorKind.Parse, (parseError text).Kind)
+let ``empty input is an error`` (text: string) =
+    Assert.Equal(ErrorKind.Parse, (parseError text).Kind)
 
 [<Fact>]
 let ``a number too large for a double is an error`` () =
@@ -114,6 +116,7 @@ let ``several expressions are separated by semicolons`` () =
 [<Fact>]
 let ``numbers are read in the invariant culture whatever the current one`` () =
     let saved = Globalization.CultureInfo.CurrentCulture
+
     try
         Globalization.CultureInfo.CurrentCulture <- Globalization.CultureInfo.GetCultureInfo "de-DE"
         Assert.Equal("2.5*x", Infix.format (Parse.expression "2.5*x"))

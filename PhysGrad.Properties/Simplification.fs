@@ -12,10 +12,12 @@ open PhysGrad.Properties.Generators
 let ``automatic simplification never changes a value where the input is defined`` () =
     Prop.forAll termAndPoints (fun (t, p) ->
         let struct (expected, scale) = naive p t
+
         (finite expected && scale < 1e8)
         ==> lazy
             (let e = toExpr t
              let actual = evalAt p e
+
              close 1e-9 scale expected actual
              |> Prop.label (sprintf "%O simplified to %s: %g vs %g at %A" t (Infix.format e) expected actual p)))
 
@@ -23,10 +25,12 @@ let ``automatic simplification never changes a value where the input is defined`
 let ``heavier simplification never changes a value where the input is defined`` () =
     Prop.forAll termAndPoints (fun (t, p) ->
         let struct (expected, scale) = naive p t
+
         (finite expected && scale < 1e6)
         ==> lazy
             (let s = Simplify.simplifyWith 2000 (toExpr t)
              let actual = evalAt p s
+
              close 1e-8 scale expected actual
              |> Prop.label (sprintf "%O simplified to %s: %g vs %g at %A" t (Infix.format s) expected actual p)))
 
@@ -37,8 +41,10 @@ let ``heavier simplification never makes an expression larger`` () =
         Structure.treeSize (Simplify.simplifyWith 2000 e) <= Structure.treeSize e)
 
 let private p = Parse.expression
+
 let private same (a: string) (b: string) =
     Assert.True(obj.ReferenceEquals(p a, p b), sprintf "%s should equal %s but is %s" a b (Infix.format (p a)))
+
 let private different (a: string) (b: string) =
     Assert.False(obj.ReferenceEquals(p a, p b), sprintf "%s must not simplify to %s" a b)
 
@@ -77,6 +83,7 @@ let ``automatic simplification never makes an unsound or unasked rewrite`` (a: s
 [<Fact>]
 let ``huge exact powers stay unevaluated`` () =
     let e = p "9^(9^9)"
+
     match e.Node with
     | Power(b, x) ->
         Assert.Equal("9", Infix.format b)
@@ -98,7 +105,9 @@ let ``the simplification budget bounds expansion`` () =
 
 [<Fact>]
 let ``dividing by an exact zero is a typed error`` () =
-    let ex = Assert.Throws<SymbolicException>(fun () -> Expr.div Expr.one (p "x - x") |> ignore)
+    let ex =
+        Assert.Throws<SymbolicException>(fun () -> Expr.div Expr.one (p "x - x") |> ignore)
+
     Assert.Equal(ErrorKind.DivisionByZero, ex.Kind)
     Assert.Equal(ErrorKind.DivisionByZero, Assert.ThrowsAny<SymbolicException>(fun () -> p "0^(-1)" |> ignore).Kind)
 
@@ -107,19 +116,46 @@ let private violations (e: Expr) =
     [ for n in Structure.postOrder [ e ] do
           match n.Node with
           | Sum ts ->
-              if ts.Length < 2 then yield sprintf "sum with %d terms" ts.Length
-              if ts |> Array.exists (fun t -> match t.Node with Sum _ -> true | _ -> false) then yield "sum in a sum"
-              if (ts |> Array.filter Expr.isNumeric).Length > 1 then yield "two constants in a sum"
+              if ts.Length < 2 then
+                  yield sprintf "sum with %d terms" ts.Length
+
+              if
+                  ts
+                  |> Array.exists (fun t ->
+                      match t.Node with
+                      | Sum _ -> true
+                      | _ -> false)
+              then
+                  yield "sum in a sum"
+
+              if (ts |> Array.filter Expr.isNumeric).Length > 1 then
+                  yield "two constants in a sum"
+
               for i in 1 .. ts.Length - 1 do
-                  if Order.compareExpr ts.[i - 1] ts.[i] >= 0 then yield "sum terms out of order"
+                  if Order.compareExpr ts.[i - 1] ts.[i] >= 0 then
+                      yield "sum terms out of order"
           | Product fs ->
-              if fs.Length < 2 then yield sprintf "product with %d factors" fs.Length
-              if fs |> Array.exists (fun f -> match f.Node with Product _ -> true | _ -> false) then
+              if fs.Length < 2 then
+                  yield sprintf "product with %d factors" fs.Length
+
+              if
+                  fs
+                  |> Array.exists (fun f ->
+                      match f.Node with
+                      | Product _ -> true
+                      | _ -> false)
+              then
                   yield sprintf "product in a product: %s" (Infix.format n)
-              if fs |> Array.skip 1 |> Array.exists Expr.isNumeric then yield "a constant after the first factor"
-              if Expr.isOne fs.[0] || Expr.isZero fs.[0] then yield "a factor 0 or 1"
+
+              if fs |> Array.skip 1 |> Array.exists Expr.isNumeric then
+                  yield "a constant after the first factor"
+
+              if Expr.isOne fs.[0] || Expr.isZero fs.[0] then
+                  yield "a factor 0 or 1"
+
               for i in 1 .. fs.Length - 1 do
-                  if Order.compareExpr fs.[i - 1] fs.[i] >= 0 then yield "factors out of order"
+                  if Order.compareExpr fs.[i - 1] fs.[i] >= 0 then
+                      yield "factors out of order"
           | Power(_, x) when Expr.isOne x || Expr.isZero x -> yield "power with exponent 0 or 1"
           | _ -> () ]
 
@@ -127,5 +163,9 @@ let private violations (e: Expr) =
 let ``every expression and derivative is in canonical form`` () =
     Prop.forAll terms (fun t ->
         let e = toExpr t
-        let all = violations e @ (Calculus.gradient variables e |> Seq.collect violations |> List.ofSeq)
+
+        let all =
+            violations e
+            @ (Calculus.gradient variables e |> Seq.collect violations |> List.ofSeq)
+
         List.isEmpty all |> Prop.label (sprintf "%s: %A" (Infix.format e) all))

@@ -9,7 +9,10 @@ open System.Numerics
 module Elementary =
     /// sign(x) as a double: −1, 0 or 1, and NaN for NaN (Math.Sign would throw).
     let sign (x: float) =
-        if Double.IsNaN x then nan elif x > 0.0 then 1.0 elif x < 0.0 then -1.0 else 0.0
+        if Double.IsNaN x then nan
+        elif x > 0.0 then 1.0
+        elif x < 0.0 then -1.0
+        else 0.0
 
     /// f(x) in double precision.
     let apply (f: Function) (x: float) =
@@ -53,7 +56,8 @@ module Expr =
 
     /// An exact fraction p/q.
     [<CompiledName("Fraction")>]
-    let fraction (p: int) (q: int) = number (Rational.Create(BigInteger p, BigInteger q))
+    let fraction (p: int) (q: int) =
+        number (Rational.Create(BigInteger p, BigInteger q))
 
     /// A floating-point constant. Non-finite values are rejected: an expression's constants must
     /// print and parse back.
@@ -61,6 +65,7 @@ module Expr =
     let real (x: float) =
         if Double.IsNaN x || Double.IsInfinity x then
             Fail.raiseWith ErrorKind.NonFinite (sprintf "A constant must be finite, got %g." x)
+
         mk (Real(if x = 0.0 then 0.0 else x))
 
     let zero = ofInt 0
@@ -84,9 +89,13 @@ module Expr =
         if not (isIdentifier name) then
             Fail.raiseWith
                 ErrorKind.Variable
-                (sprintf "'%s' is not a valid variable name: use a letter or '_' followed by letters, digits or '_'." name)
+                (sprintf
+                    "'%s' is not a valid variable name: use a letter or '_' followed by letters, digits or '_'."
+                    name)
+
         if name = "pi" || name = "e" then
             Fail.raiseWith ErrorKind.Variable (sprintf "'%s' is a constant and cannot be used as a variable name." name)
+
         mk (Symbol name)
 
     // ---- numeric helpers -------------------------------------------------------------------------
@@ -111,6 +120,7 @@ module Expr =
     let private checkFinite (what: string) (x: float) =
         if Double.IsNaN x || Double.IsInfinity x then
             Fail.raiseWith ErrorKind.NonFinite (sprintf "Folding the constants of a %s gave %g." what x)
+
         x
 
     let private addNum a b =
@@ -180,7 +190,11 @@ module Expr =
         match e.Node with
         | Product fs when isNumeric fs.[0] ->
             let rest =
-                if fs.Length = 2 then fs.[1] else mk (Product(Array.sub fs 1 (fs.Length - 1)))
+                if fs.Length = 2 then
+                    fs.[1]
+                else
+                    mk (Product(Array.sub fs 1 (fs.Length - 1)))
+
             struct ((numOf fs.[0]).Value, rest)
         | Number q -> struct (Q q, one)
         | Real x -> struct (F x, one)
@@ -203,29 +217,37 @@ module Expr =
         let coefficients = Dictionary<Expr, Num>(HashIdentity.Reference)
         let order = List<Expr>()
         let mutable constant = Q Rational.Zero
+
         let add (t: Expr) =
             match numOf t with
             | ValueSome n -> constant <- addNum constant n
             | ValueNone ->
                 let struct (c, rest) = splitCoefficient t
+
                 match coefficients.TryGetValue rest with
                 | true, c0 -> coefficients.[rest] <- addNum c0 c
                 | _ ->
                     coefficients.[rest] <- c
                     order.Add rest
+
         for t in terms do
             match t.Node with
             | Sum ts ->
                 for u in ts do
                     add u
             | _ -> add t
+
         let result = List<Expr>(order.Count + 1)
+
         for rest in order do
             let c = coefficients.[rest]
+
             if not (isZeroNum c) then
                 result.Add(scaleTerm c rest)
+
         if not (isZeroNum constant) then
             result.Add(ofNum constant)
+
         match result.Count with
         | 0 -> ofNum constant // an exact 0, or a floating 0.0 when floating terms cancelled
         | 1 -> result.[0]
@@ -254,7 +276,11 @@ module Expr =
         | Q _, Q _ -> ValueNone
         | _ ->
             let r = Math.Pow(toFloat b, toFloat x)
-            if Double.IsNaN r || Double.IsInfinity r then ValueNone else ValueSome(real r)
+
+            if Double.IsNaN r || Double.IsInfinity r then
+                ValueNone
+            else
+                ValueSome(real r)
 
     /// base ^ exponent.
     [<CompiledName("Power")>]
@@ -294,15 +320,18 @@ module Expr =
         let exponents = List<Expr>()
         let mutable repeated: Dictionary<int, List<Expr>> = null
         let mutable coefficient = Q Rational.One
+
         let add (f: Expr) =
             match numOf f with
             | ValueSome n -> coefficient <- mulNum coefficient n
             | ValueNone ->
                 let struct (b, x) = splitPower f
+
                 match index.TryGetValue b with
                 | true, i ->
                     if isNull repeated then
                         repeated <- Dictionary<int, List<Expr>>()
+
                     match repeated.TryGetValue i with
                     | true, xs -> xs.Add x
                     | _ -> repeated.[i] <- List<Expr>([ exponents.[i]; x ])
@@ -310,35 +339,52 @@ module Expr =
                     index.[b] <- bases.Count
                     bases.Add b
                     exponents.Add x
+
         for f in factors do
             match f.Node with
             | Product fs ->
                 for g in fs do
                     add g
             | _ -> add f
+
         match coefficient with
         | Q q when q.IsZero -> zero
         | _ ->
             let result = List<Expr>(bases.Count + 1)
+
             for i in 0 .. bases.Count - 1 do
                 let b = bases.[i]
+
                 let p =
-                    match (if isNull repeated then null else (match repeated.TryGetValue i with
-                                                              | true, xs -> xs
-                                                              | _ -> null)) with
+                    match
+                        (if isNull repeated then
+                             null
+                         else
+                             (match repeated.TryGetValue i with
+                              | true, xs -> xs
+                              | _ -> null))
+                    with
                     | null -> pow b exponents.[i]
                     | xs -> pow b (sum xs)
+
                 match numOf p with
                 | ValueSome n -> coefficient <- mulNum coefficient n
                 | ValueNone -> result.Add p
             // A merged power can expand into a product ((x·y)^(1/2) · (x·y)^(1/2) = x·y), whose
             // factors may merge with the others: merge once more in that case.
-            let expanded = result |> Seq.exists (fun p -> match p.Node with Product _ -> true | _ -> false)
+            let expanded =
+                result
+                |> Seq.exists (fun p ->
+                    match p.Node with
+                    | Product _ -> true
+                    | _ -> false)
+
             if expanded then
                 result.Add(ofNum coefficient)
                 coefficient <- Q Rational.One
                 let again = mul result
                 result.Clear()
+
                 match numOf again with
                 | ValueSome n -> coefficient <- n
                 | ValueNone ->
@@ -349,12 +395,14 @@ module Expr =
                             | ValueSome n -> coefficient <- mulNum coefficient n
                             | ValueNone -> result.Add f
                     | _ -> result.Add again
+
             match coefficient with
             | Q q when q.IsZero -> zero
             | F f when f = 0.0 -> real 0.0
             | _ ->
                 if not (isOneNum coefficient) || result.Count = 0 then
                     result.Insert(0, ofNum coefficient)
+
                 match result.Count with
                 | 1 -> result.[0]
                 | _ ->
@@ -366,10 +414,15 @@ module Expr =
     /// and floating evaluation of floating arguments.
     and [<CompiledName("Apply")>] apply (f: Function) (a: Expr) : Expr =
         let keep () = mk (Apply(f, a))
+
         match a.Node with
         | Real x ->
             let r = Elementary.apply f x
-            if Double.IsNaN r || Double.IsInfinity r then keep () else real r
+
+            if Double.IsNaN r || Double.IsInfinity r then
+                keep ()
+            else
+                real r
         | Number q when q.IsZero ->
             match f with
             | Function.Cos
@@ -413,6 +466,7 @@ module Expr =
     let div a b =
         if isZeroValue b then
             Fail.raiseWith ErrorKind.DivisionByZero "Division by zero: the divisor is exactly 0."
+
         mul [ a; pow b minusOne ]
 
     /// √a, represented as a^(1/2).

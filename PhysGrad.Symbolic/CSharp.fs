@@ -42,6 +42,7 @@ module CSharp =
 
     let rec private write (sb: StringBuilder) (name: string -> string) (context: int) (e: Expr) =
         Deep.check ()
+
         if level e < context then
             sb.Append '(' |> ignore
             body sb name e
@@ -52,13 +53,20 @@ module CSharp =
     and private writeFraction (sb: StringBuilder) (name: string -> string) (f: Layout.Fraction) =
         if f.Negative then
             sb.Append '-' |> ignore
+
         let factors (xs: Expr list) =
             xs
             |> List.iteri (fun i x ->
                 if i > 0 then
                     sb.Append " * " |> ignore
+
                 write sb name Layout.Unary x)
-        if f.Numerator.IsEmpty then sb.Append "1.0" |> ignore else factors f.Numerator
+
+        if f.Numerator.IsEmpty then
+            sb.Append "1.0" |> ignore
+        else
+            factors f.Numerator
+
         match f.Denominator with
         | [] -> ()
         | [ d ] ->
@@ -73,7 +81,8 @@ module CSharp =
         match e.Node with
         | Number q when q.IsInteger -> sb.Append(literal (q.ToDouble())) |> ignore
         | Number q ->
-            sb.Append(literal (double q.Num)).Append(" / ").Append(literal (double q.Den)) |> ignore
+            sb.Append(literal (double q.Num)).Append(" / ").Append(literal (double q.Den))
+            |> ignore
         | Real x -> sb.Append(literal x) |> ignore
         | Symbol s -> sb.Append(name s: string) |> ignore
         | Pi -> sb.Append "Math.PI" |> ignore
@@ -95,6 +104,7 @@ module CSharp =
                     write sb name Layout.Sum t
                 else
                     let f = Layout.fraction t
+
                     if f.Negative then
                         sb.Append " - " |> ignore
                         writeFraction sb name { f with Negative = false }

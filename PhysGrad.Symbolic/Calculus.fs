@@ -21,6 +21,7 @@ module Calculus =
     /// d f(u)/du for an elementary function, as an expression in u.
     let private outer (f: Function) (u: Expr) : Expr =
         let one = Expr.one
+
         match f with
         | Function.Sin -> Expr.cos u
         | Function.Cos -> Expr.neg (Expr.sin u)
@@ -51,6 +52,7 @@ module Calculus =
                 seq {
                     for i in 0 .. fs.Length - 1 do
                         let di = d fs.[i]
+
                         if not (Expr.isZero di) then
                             yield Expr.mul (Array.init fs.Length (fun j -> if j = i then di else fs.[j]))
                 }
@@ -61,10 +63,15 @@ module Calculus =
         | Power(u, v) when not (Structure.dependsOn x u) ->
             // Constant base: c^v·log(c)·v'. 0^v is 0 wherever it is defined (v > 0), so its
             // derivative is 0 (and log 0 must not appear).
-            if Expr.isZero u then Expr.zero else Expr.mul [ n; Expr.log u; d v ]
+            if Expr.isZero u then
+                Expr.zero
+            else
+                Expr.mul [ n; Expr.log u; d v ]
         | Power(u, v) ->
             // u^v · (v'·log u + v·u'/u)
-            Expr.mul [ n; Expr.add (Expr.mul [ d v; Expr.log u ]) (Expr.mul [ v; d u; Expr.pow u Expr.minusOne ]) ]
+            Expr.mul
+                [ n
+                  Expr.add (Expr.mul [ d v; Expr.log u ]) (Expr.mul [ v; d u; Expr.pow u Expr.minusOne ]) ]
         | Apply(f, u) -> Expr.mul [ outer f u; d u ]
         | Atan2(y, x') ->
             // d atan2(y, x) = (x·y' − y·x') / (x² + y²)
@@ -76,10 +83,12 @@ module Calculus =
     [<CompiledName("Differentiate")>]
     let derivative (x: Expr) (e: Expr) : Expr =
         requireSymbol x
+
         if not (Structure.dependsOn x e) then
             Expr.zero
         else
             let ds = Dictionary<Expr, Expr>(HashIdentity.Reference)
+
             let d c =
                 match ds.TryGetValue c with
                 | true, v -> v
@@ -87,15 +96,19 @@ module Calculus =
             // Post-order over the part of the graph that depends on x.
             let stack = Stack<struct (Expr * bool)>()
             stack.Push(struct (e, false))
+
             while stack.Count > 0 do
                 let struct (n, expanded) = stack.Pop()
+
                 if expanded then
                     ds.[n] <- rule x ds.ContainsKey d n
                 elif not (ds.ContainsKey n) then
                     stack.Push(struct (n, true))
+
                     for c in Expr.children n do
                         if not (ds.ContainsKey c) && Structure.dependsOn x c then
                             stack.Push(struct (c, false))
+
             ds.[e]
 
     /// ∂e/∂x by variable name.
@@ -117,11 +130,13 @@ module Calculus =
     let hessianOfGradient (variables: Expr[]) (gradient: Expr[]) : Expr[,] =
         let n = variables.Length
         let h = Array2D.create n n Expr.zero
+
         for i in 0 .. n - 1 do
             for j in i .. n - 1 do
                 let v = derivative variables.[j] gradient.[i]
                 h.[i, j] <- v
                 h.[j, i] <- v
+
         h
 
     /// The Hessian H[i, j] = ∂²e/∂xᵢ∂xⱼ.

@@ -42,6 +42,7 @@ type ParseException(kind: ErrorKind, message: string, line: int, column: int) =
 module internal Fail =
     let inline raiseWith kind (msg: string) : 'a = raise (SymbolicException(kind, msg))
     let invalid msg : 'a = raiseWith ErrorKind.Invalid msg
+
     let tooDeep () : 'a =
         raiseWith
             ErrorKind.TooDeep
@@ -68,6 +69,7 @@ module Deep =
     let onLargeStack (f: unit -> 'a) : 'a =
         let result = ref Unchecked.defaultof<'a>
         let error: exn ref = ref null
+
         let t =
             Thread(
                 (fun () ->
@@ -77,8 +79,10 @@ module Deep =
                         error.Value <- ex),
                 bigStack
             )
+
         t.Start()
         t.Join()
+
         if isNull error.Value then
             result.Value
         else

@@ -24,13 +24,17 @@ module Evaluate =
         | Pi -> Math.PI
         | Sum xs ->
             let mutable s = 0.0
+
             for x in xs do
                 s <- s + values.[x]
+
             s
         | Product xs ->
             let mutable p = 1.0
+
             for x in xs do
                 p <- p * values.[x]
+
             p
         | Power(b, x) when Expr.isHalf x -> Math.Sqrt values.[b]
         | Power(b, x) -> Math.Pow(values.[b], values.[x])
@@ -42,25 +46,31 @@ module Evaluate =
     [<CompiledName("Many")>]
     let many (lookup: string -> float) (es: Expr[]) : float[] =
         let values = Dictionary<Expr, float>(HashIdentity.Reference)
+
         for n in Structure.postOrder es do
             values.[n] <- valueOf lookup values n
+
         es |> Array.map (fun e -> values.[e])
 
     let private lookupIn (names: string[]) (point: float[]) =
         if names.Length <> point.Length then
-            Fail.raiseWith
-                ErrorKind.Shape
-                (sprintf "%d variables but %d values were given." names.Length point.Length)
+            Fail.raiseWith ErrorKind.Shape (sprintf "%d variables but %d values were given." names.Length point.Length)
+
         let d = Dictionary<string, float>(StringComparer.Ordinal)
+
         for i in 0 .. names.Length - 1 do
             d.[names.[i]] <- point.[i]
+
         fun s ->
             match d.TryGetValue s with
             | true, v -> v
             | _ ->
                 Fail.raiseWith
                     ErrorKind.Variable
-                    (sprintf "The expression uses '%s', which has no value (variables: %s)." s (String.Join(", ", names)))
+                    (sprintf
+                        "The expression uses '%s', which has no value (variables: %s)."
+                        s
+                        (String.Join(", ", names)))
 
     /// Evaluates e with variables[i] = point[i].
     [<CompiledName("At")>]
@@ -69,5 +79,4 @@ module Evaluate =
 
     /// Evaluates several expressions with variables[i] = point[i].
     [<CompiledName("ManyAt")>]
-    let manyAt (variables: string[]) (point: float[]) (es: Expr[]) : float[] =
-        many (lookupIn variables point) es
+    let manyAt (variables: string[]) (point: float[]) (es: Expr[]) : float[] = many (lookupIn variables point) es

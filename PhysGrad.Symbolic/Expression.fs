@@ -62,9 +62,11 @@ type Node =
             xs.Length = ys.Length
             && (let mutable eq = true
                 let mutable i = 0
+
                 while eq && i < xs.Length do
                     eq <- Object.ReferenceEquals(xs.[i], ys.[i])
                     i <- i + 1
+
                 eq)
         | Power(a, b), Power(c, d)
         | Atan2(a, b), Atan2(c, d) -> Object.ReferenceEquals(a, c) && Object.ReferenceEquals(b, d)
@@ -75,24 +77,31 @@ type Node =
     /// so that anything ordered by it prints identically from run to run.
     static member internal HashOf(n: Node) : int =
         let inline mix (h: int) (v: int) = (h ^^^ v) * 16777619
+
         match n with
         | Number q -> mix 0x1000193 (q.Num.GetHashCode() * 31 + q.Den.GetHashCode())
         | Real x -> mix 0x2000193 (BitConverter.DoubleToInt64Bits(x).GetHashCode())
         | Symbol s ->
             let mutable h = 0x3000193
+
             for c in s do
                 h <- mix h (int c)
+
             h
         | Pi -> 0x4000193
         | Sum xs ->
             let mutable h = 0x5000193
+
             for x in xs do
                 h <- mix h x.Hash
+
             h
         | Product xs ->
             let mutable h = 0x6000193
+
             for x in xs do
                 h <- mix h x.Hash
+
             h
         | Power(a, b) -> mix (mix 0x7000193 a.Hash) b.Hash
         | Apply(f, a) -> mix (mix 0x8000193 (int f)) a.Hash
@@ -104,6 +113,7 @@ type Node =
 /// smart constructors (or the operators), never directly.
 and [<Sealed; AllowNullLiteral>] Expr internal (node: Node, id: int64, height: int) =
     let hash = Node.HashOf node
+
     [<DefaultValue>]
     val mutable internal freeSymbols: Expr[]
 
@@ -137,12 +147,15 @@ module internal Intern =
 
     let private purge () =
         let dead = List<Node>()
+
         for kv in table do
             match kv.Value.TryGetTarget() with
             | true, _ -> ()
             | _ -> dead.Add kv.Key
+
         for k in dead do
             table.Remove k |> ignore
+
         purgeAt <- max 65536 (2 * table.Count)
 
     let private heightOf (n: Node) =
@@ -155,16 +168,20 @@ module internal Intern =
             | Sum xs
             | Product xs ->
                 let mutable m = 0
+
                 for x in xs do
                     m <- max m x.Height
+
                 m + 1
             | Power(a, b)
             | Atan2(a, b) -> max a.Height b.Height + 1
             | Apply(_, a) -> a.Height + 1
+
         if h > MaxHeight then
             Fail.raiseWith
                 ErrorKind.TooDeep
                 (sprintf "The expression would be nested %d levels deep; the limit is %d." h MaxHeight)
+
         h
 
     let node (n: Node) : Expr =
@@ -180,6 +197,7 @@ module internal Intern =
             | _ ->
                 if table.Count >= purgeAt then
                     purge ()
+
                 let e = Expr(n, Interlocked.Increment &nextId, heightOf n)
                 table.[n] <- WeakReference<Expr>(e)
                 e)

@@ -19,6 +19,7 @@ module Infix =
         | Sum _ -> Layout.Sum
         | Product _ ->
             let f = Layout.fraction e
+
             if f.Negative && f.Denominator.IsEmpty && f.Numerator.Length <= 1 then
                 Layout.Unary
             else
@@ -29,6 +30,7 @@ module Infix =
 
     let rec private write (sb: StringBuilder) (context: int) (e: Expr) =
         Deep.check ()
+
         if level e < context then
             sb.Append '(' |> ignore
             body sb e
@@ -39,16 +41,20 @@ module Infix =
     and private writeFraction (sb: StringBuilder) (f: Layout.Fraction) =
         if f.Negative then
             sb.Append '-' |> ignore
+
         let factors (xs: Expr list) =
             xs
             |> List.iteri (fun i x ->
                 if i > 0 then
                     sb.Append '*' |> ignore
+
                 write sb Layout.Unary x)
+
         if f.Numerator.IsEmpty then
             sb.Append '1' |> ignore
         else
             factors f.Numerator
+
         match f.Denominator with
         | [] -> ()
         | [ d ] ->
@@ -83,6 +89,7 @@ module Infix =
                     write sb Layout.Sum t
                 else
                     let f = Layout.fraction t
+
                     if f.Negative then
                         sb.Append " - " |> ignore
                         writeFraction sb { f with Negative = false }

@@ -10,22 +10,53 @@ module LaTeX =
 
     let private greek =
         set
-            [ "alpha"; "beta"; "gamma"; "delta"; "epsilon"; "zeta"; "eta"; "theta"; "iota"; "kappa"
-              "lambda"; "mu"; "nu"; "xi"; "rho"; "sigma"; "tau"; "upsilon"; "phi"; "chi"; "psi"
-              "omega"; "Gamma"; "Delta"; "Theta"; "Lambda"; "Xi"; "Sigma"; "Phi"; "Psi"; "Omega" ]
+            [ "alpha"
+              "beta"
+              "gamma"
+              "delta"
+              "epsilon"
+              "zeta"
+              "eta"
+              "theta"
+              "iota"
+              "kappa"
+              "lambda"
+              "mu"
+              "nu"
+              "xi"
+              "rho"
+              "sigma"
+              "tau"
+              "upsilon"
+              "phi"
+              "chi"
+              "psi"
+              "omega"
+              "Gamma"
+              "Delta"
+              "Theta"
+              "Lambda"
+              "Xi"
+              "Sigma"
+              "Phi"
+              "Psi"
+              "Omega" ]
 
     /// x0 ↦ x_{0}, x_12 ↦ x_{12}, alpha1 ↦ \alpha_{1}, velocity ↦ \mathrm{velocity}.
     let symbolName (name: string) =
         let stem = name.TrimEnd([| '0'; '1'; '2'; '3'; '4'; '5'; '6'; '7'; '8'; '9' |])
         let digits = name.Substring stem.Length
+
         let stem, digits =
             match stem.LastIndexOf '_' with
             | i when i > 0 && digits = "" -> stem.Substring(0, i), stem.Substring(i + 1)
             | _ -> stem.TrimEnd '_', digits
+
         let head =
             if greek.Contains stem then "\\" + stem
             elif stem.Length = 1 then stem
             else "\\mathrm{" + stem.Replace("_", "\\_") + "}"
+
         if digits = "" then head else head + "_{" + digits + "}"
 
     let private functionName (f: Function) =
@@ -48,6 +79,7 @@ module LaTeX =
         | Sum _ -> Layout.Sum
         | Product _ ->
             let f = Layout.fraction e
+
             if f.Negative then Layout.Unary
             elif not f.Denominator.IsEmpty then Layout.Atom
             else Layout.Product
@@ -57,6 +89,7 @@ module LaTeX =
 
     let rec private write (sb: StringBuilder) (context: int) (e: Expr) =
         Deep.check ()
+
         if level e < context then
             sb.Append "\\left(" |> ignore
             body sb e
@@ -70,16 +103,27 @@ module LaTeX =
             if i > 0 then
                 // A number after another factor needs an explicit dot: 2 \cdot 3, x \cdot 2.
                 sb.Append(if Expr.isNumeric x then " \\cdot " else " ") |> ignore
+
             write sb Layout.Unary x)
 
     and private writeFraction (sb: StringBuilder) (f: Layout.Fraction) =
         if f.Negative then
             sb.Append '-' |> ignore
+
         match f.Denominator with
-        | [] -> if f.Numerator.IsEmpty then sb.Append '1' |> ignore else factors sb f.Numerator
+        | [] ->
+            if f.Numerator.IsEmpty then
+                sb.Append '1' |> ignore
+            else
+                factors sb f.Numerator
         | ds ->
             sb.Append "\\frac{" |> ignore
-            if f.Numerator.IsEmpty then sb.Append '1' |> ignore else factors sb f.Numerator
+
+            if f.Numerator.IsEmpty then
+                sb.Append '1' |> ignore
+            else
+                factors sb f.Numerator
+
             sb.Append "}{" |> ignore
             factors sb ds
             sb.Append '}' |> ignore
@@ -117,6 +161,7 @@ module LaTeX =
                     write sb Layout.Sum t
                 else
                     let f = Layout.fraction t
+
                     if f.Negative then
                         sb.Append " - " |> ignore
                         writeFraction sb { f with Negative = false }

@@ -30,6 +30,7 @@ module Layout =
 
     let checkPrintable (e: Expr) =
         let n = Structure.treeSize e
+
         if n > MaxPrintedNodes then
             Fail.raiseWith
                 ErrorKind.TooLarge
@@ -68,6 +69,7 @@ module Layout =
     let sumTerms (ts: Expr[]) =
         let constants, rest = ts |> Array.partition Expr.isNumeric
         let ordered = Array.append rest constants
+
         if ordered.Length > 0 && isNegative ordered.[0] then
             match Array.tryFindIndex (isNegative >> not) ordered with
             | Some i -> Array.append [| ordered.[i] |] (Array.removeAt i ordered)
@@ -88,25 +90,32 @@ module Layout =
             match e.Node with
             | Node.Product fs -> List.ofArray fs
             | _ -> [ e ]
+
         let mutable negative = false
         let num = Collections.Generic.List<Expr>()
         let den = Collections.Generic.List<Expr>()
+
         for f in factors do
             match f.Node with
             | Number q ->
                 if q.Sign < 0 then
                     negative <- true
+
                 let a = q.Abs
+
                 if not (a.Num.IsOne) then
                     num.Add(Expr.number (Rational.OfBig a.Num))
+
                 if not (a.Den.IsOne) then
                     den.Add(Expr.number (Rational.OfBig a.Den))
             | Real x ->
                 if x < 0.0 then
                     negative <- true
+
                 num.Add(Expr.real (abs x))
             | Node.Power(b, x) when numericSign x < 0 -> den.Add(Expr.pow b (Expr.neg x))
             | _ -> num.Add f
+
         { Negative = negative
           Numerator = List.ofSeq num
           Denominator = List.ofSeq den }

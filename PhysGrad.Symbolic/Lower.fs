@@ -41,24 +41,22 @@ type Instruction = { Op: OpCode; A: int; B: int }
 [<Sealed; AllowNullLiteral>]
 type StraightLineProgram
     internal
-    (
-        instructions: Instruction[],
-        constants: float[],
-        variables: string[],
-        parameters: string[],
-        outputs: int[]
-    ) =
+    (instructions: Instruction[], constants: float[], variables: string[], parameters: string[], outputs: int[]) =
     let hash =
         let mutable h = 14695981039346656037UL
         let inline mix (v: uint64) = h <- (h ^^^ v) * 1099511628211UL
+
         for ins in instructions do
             mix (uint64 ins.Op)
             mix (uint64 (uint32 ins.A))
             mix (uint64 (uint32 ins.B))
+
         for c in constants do
             mix (uint64 (BitConverter.DoubleToInt64Bits c))
+
         for o in outputs do
             mix (uint64 (uint32 o))
+
         mix (uint64 variables.Length)
         mix (uint64 parameters.Length)
         h
@@ -103,6 +101,7 @@ module Lower =
         let numbered = Dictionary<Instruction, int>()
         let variableIndex = Dictionary<string, int>(StringComparer.Ordinal)
         let parameterIndex = Dictionary<string, int>(StringComparer.Ordinal)
+
         do
             variables |> Array.iteri (fun i v -> variableIndex.[v] <- i)
             parameters |> Array.iteri (fun i v -> parameterIndex.[v] <- i)
@@ -110,6 +109,7 @@ module Lower =
         /// Value numbering: an instruction that was already emitted is not emitted again.
         member _.Emit(op: OpCode, a: int, b: int) =
             let ins = { Op = op; A = a; B = b }
+
             match numbered.TryGetValue ins with
             | true, slot -> slot
             | _ ->
@@ -120,6 +120,7 @@ module Lower =
 
         member this.Constant(x: float) =
             let bits = BitConverter.DoubleToInt64Bits(if x = 0.0 then 0.0 else x)
+
             match constantSlots.TryGetValue bits with
             | true, slot -> slot
             | _ ->
@@ -141,12 +142,16 @@ module Lower =
                             "The expression uses '%s', which is neither a variable (%s) nor a parameter (%s)."
                             name
                             (String.Join(", ", variables))
-                            (if parameters.Length = 0 then "none" else String.Join(", ", parameters)))
+                            (if parameters.Length = 0 then
+                                 "none"
+                             else
+                                 String.Join(", ", parameters)))
 
         /// x^k for a positive integer k by square and multiply; every partial power is numbered, so
         /// x², x³ and x⁴ in one program share their multiplications.
         member this.IntegerPower(x: int, k: int) : int =
-            if k = 1 then x
+            if k = 1 then
+                x
             elif k % 2 = 0 then
                 let h = this.IntegerPower(x, k / 2)
                 this.Emit(OpCode.Multiply, h, h)
@@ -175,7 +180,10 @@ module Lower =
     /// A small integer exponent, if x is one.
     let private smallInteger (x: Expr) =
         match x.Node with
-        | Number q when q.IsInteger && Numerics.BigInteger.Abs q.Num <= Numerics.BigInteger MaxUnrolledPower ->
+        | Number q when
+            q.IsInteger
+            && Numerics.BigInteger.Abs q.Num <= Numerics.BigInteger MaxUnrolledPower
+            ->
             Some(int q.Num)
         | _ -> None
 
@@ -188,8 +196,10 @@ module Lower =
         let one = lazy (b.Constant 1.0)
         // slot of base^k for an integer k ≠ 0 (negative: one division).
         let power (baseSlot: int) (k: int) =
-            if k > 0 then b.IntegerPower(baseSlot, k)
-            else b.Emit(OpCode.Divide, one.Value, b.IntegerPower(baseSlot, -k))
+            if k > 0 then
+                b.IntegerPower(baseSlot, k)
+            else
+                b.Emit(OpCode.Divide, one.Value, b.IntegerPower(baseSlot, -k))
         // Lowering recurses from the outputs, so a sum adds each term as soon as it is computed and
         // the program keeps few values alive at once (fewer register spills in compiled code).
         let rec slot (n: Expr) : int =
@@ -200,6 +210,7 @@ module Lower =
                 let s = lowerNode n
                 slots.[n] <- s
                 s
+
         and lowerNode (n: Expr) : int =
             match n.Node with
             | Number q -> b.Constant(q.ToDouble())
@@ -209,18 +220,23 @@ module Lower =
             | Sum ts ->
                 // Terms with a negative coefficient are subtracted: a − 2·b, not a + (−2)·b.
                 let mutable acc = -1
+
                 for t in ts do
                     if acc >= 0 && Layout.isNegative t then
                         acc <- b.Emit(OpCode.Subtract, acc, slot (Expr.neg t))
                     else
                         acc <- (if acc < 0 then slot t else b.Emit(OpCode.Add, acc, slot t))
+
                 acc
             | Product fs ->
                 // Numerator factors multiply; factors with a negative integer exponent divide.
                 let mutable num = -1
                 let mutable den = -1
                 let mutable negate = false
-                let times acc s = if acc < 0 then s else b.Emit(OpCode.Multiply, acc, s)
+
+                let times acc s =
+                    if acc < 0 then s else b.Emit(OpCode.Multiply, acc, s)
+
                 for f in fs do
                     match f.Node with
                     | Number q when q = Rational.MinusOne -> negate <- not negate
@@ -229,12 +245,14 @@ module Lower =
                         | Some k when k < 0 -> den <- times den (b.IntegerPower(slot x, -k))
                         | _ -> num <- times num (slot f)
                     | _ -> num <- times num (slot f)
+
                 let value =
                     match num, den with
                     | -1, -1 -> one.Value
                     | n, -1 -> n
                     | -1, d -> b.Emit(OpCode.Divide, one.Value, d)
                     | n, d -> b.Emit(OpCode.Divide, n, d)
+
                 if negate then b.Emit(OpCode.Negate, value, 0) else value
             | Power(x, e) ->
                 match smallInteger e with
@@ -243,9 +261,11 @@ module Lower =
                 | None -> b.Emit(OpCode.Power, slot x, slot e)
             | Apply(f, a) -> b.Emit(functionOp f, slot a, 0)
             | Atan2(y, x) -> b.Emit(OpCode.Atan2, slot y, slot x)
+
         Deep.run (fun () ->
             for o in outputs do
                 slot o |> ignore)
+
         b.ToProgram(outputs |> Array.map (fun o -> slots.[o]))
 
     /// Lowers the value, gradient and (when hessian is true) the Hessian of a scalar function:
@@ -254,12 +274,19 @@ module Lower =
     let valueGradientHessian (variables: string[]) (parameters: string[]) (hessian: bool) (f: Expr) =
         let xs = variables |> Array.map Expr.symbol
         let g = Calculus.gradient xs f
+
         let outputs =
             if hessian then
                 let h = Calculus.hessianOfGradient xs g
-                Array.concat [ [| f |]; g; [| for i in 0 .. xs.Length - 1 do for j in 0 .. xs.Length - 1 -> h.[i, j] |] ]
+
+                Array.concat
+                    [ [| f |]
+                      g
+                      [| for i in 0 .. xs.Length - 1 do
+                             for j in 0 .. xs.Length - 1 -> h.[i, j] |] ]
             else
                 Array.append [| f |] g
+
         program variables parameters outputs
 
     /// Lowers a vector function and its Jacobian: outputs are [f₀, …, fₘ₋₁, J₀₀, J₀₁, …] (row by row).
@@ -267,7 +294,11 @@ module Lower =
     let valueJacobian (variables: string[]) (parameters: string[]) (fs: Expr[]) =
         let xs = variables |> Array.map Expr.symbol
         let j = Calculus.jacobian xs fs
+
         program
             variables
             parameters
-            (Array.append fs [| for r in 0 .. fs.Length - 1 do for c in 0 .. xs.Length - 1 -> j.[r, c] |])
+            (Array.append
+                fs
+                [| for r in 0 .. fs.Length - 1 do
+                       for c in 0 .. xs.Length - 1 -> j.[r, c] |])

@@ -12,18 +12,22 @@ module Matrix =
 
     /// The n × n identity.
     [<CompiledName("Identity")>]
-    let identity n = Array2D.init n n (fun i j -> if i = j then Expr.one else Expr.zero)
+    let identity n =
+        Array2D.init n n (fun i j -> if i = j then Expr.one else Expr.zero)
 
     /// Aᵀ.
     [<CompiledName("Transpose")>]
-    let transpose (a: Expr[,]) = Array2D.init (cols a) (rows a) (fun i j -> a.[j, i])
+    let transpose (a: Expr[,]) =
+        Array2D.init (cols a) (rows a) (fun i j -> a.[j, i])
 
     /// A·B.
     [<CompiledName("Multiply")>]
     let mul (a: Expr[,]) (b: Expr[,]) =
         if cols a <> rows b then
             Fail.raiseWith ErrorKind.Shape (sprintf "Cannot multiply a %s matrix by a %s matrix." (shape a) (shape b))
-        Array2D.init (rows a) (cols b) (fun i j -> Expr.sum (Array.init (cols a) (fun k -> Expr.mul2 a.[i, k] b.[k, j])))
+
+        Array2D.init (rows a) (cols b) (fun i j ->
+            Expr.sum (Array.init (cols a) (fun k -> Expr.mul2 a.[i, k] b.[k, j])))
 
     /// A·v.
     [<CompiledName("MultiplyVector")>]
@@ -32,6 +36,7 @@ module Matrix =
             Fail.raiseWith
                 ErrorKind.Shape
                 (sprintf "Cannot multiply a %s matrix by a vector of length %d." (shape a) v.Length)
+
         Array.init (rows a) (fun i -> Expr.sum (Array.init v.Length (fun k -> Expr.mul2 a.[i, k] v.[k])))
 
     let private requireSquare what (a: Expr[,]) =
@@ -42,13 +47,17 @@ module Matrix =
     /// is what a symbolic determinant wants for the small sizes PhysGrad inverts.
     let rec private cofactorDet (a: Expr[,]) : Expr =
         let n = rows a
+
         match n with
         | 0 -> Expr.one
         | 1 -> a.[0, 0]
         | 2 -> Expr.sub (Expr.mul2 a.[0, 0] a.[1, 1]) (Expr.mul2 a.[0, 1] a.[1, 0])
         | _ ->
-            let zerosIn i = Seq.init n (fun j -> Expr.isZero a.[i, j]) |> Seq.filter id |> Seq.length
+            let zerosIn i =
+                Seq.init n (fun j -> Expr.isZero a.[i, j]) |> Seq.filter id |> Seq.length
+
             let r = Seq.init n id |> Seq.maxBy zerosIn
+
             Expr.sum (
                 seq {
                     for j in 0 .. n - 1 do
@@ -70,8 +79,10 @@ module Matrix =
         let m = Array2D.copy a
         let b = Array2D.copy rhs
         let mutable det = Expr.one
+
         for k in 0 .. n - 1 do
             let candidates = [ k .. n - 1 ] |> List.filter (fun i -> not (Expr.isZero m.[i, k]))
+
             match candidates with
             | [] -> det <- Expr.zero
             | _ ->
@@ -79,21 +90,33 @@ module Matrix =
                     candidates
                     |> List.tryFind (fun i -> Expr.isNumeric m.[i, k])
                     |> Option.defaultValue candidates.Head
+
                 if p <> k then
                     det <- Expr.neg det
+
                     for j in 0 .. n - 1 do
-                        let t = m.[k, j] in m.[k, j] <- m.[p, j]; m.[p, j] <- t
+                        let t = m.[k, j] in
+                        m.[k, j] <- m.[p, j]
+                        m.[p, j] <- t
+
                     for j in 0 .. cols b - 1 do
-                        let t = b.[k, j] in b.[k, j] <- b.[p, j]; b.[p, j] <- t
+                        let t = b.[k, j] in
+                        b.[k, j] <- b.[p, j]
+                        b.[p, j] <- t
+
                 let pivot = m.[k, k]
                 det <- Expr.mul2 det pivot
+
                 for i in 0 .. n - 1 do
                     if i <> k && not (Expr.isZero m.[i, k]) then
                         let f = Expr.div m.[i, k] pivot
+
                         for j in 0 .. n - 1 do
                             m.[i, j] <- Expr.sub m.[i, j] (Expr.mul2 f m.[k, j])
+
                         for j in 0 .. cols b - 1 do
                             b.[i, j] <- Expr.sub b.[i, j] (Expr.mul2 f b.[k, j])
+
         det, m, b
 
     /// Largest size for which determinants and inverses use cofactors. Cofactors keep the
@@ -106,6 +129,7 @@ module Matrix =
     [<CompiledName("Determinant")>]
     let det (a: Expr[,]) =
         requireSquare "determinant" a
+
         if rows a <= CofactorLimit then
             cofactorDet a
         else
@@ -124,18 +148,24 @@ module Matrix =
     let inverse (a: Expr[,]) =
         requireSquare "inverse" a
         let n = rows a
+
         if n <= CofactorLimit then
             let d = cofactorDet a
+
             if Expr.isZero d then
                 singular ()
+
             let inv = Expr.pow d Expr.minusOne
+
             Array2D.init n n (fun i j ->
                 let sign = if (i + j) % 2 = 0 then Expr.one else Expr.minusOne
                 Expr.mul [ sign; cofactorDet (minor a j i); inv ])
         else
             let d, m, b = eliminate a (identity n)
+
             if Expr.isZero d then
                 singular ()
+
             Array2D.init n n (fun i j -> Expr.div b.[i, j] m.[i, i])
 
     /// The solution x of A·x = b.
@@ -153,4 +183,5 @@ module Matrix =
                      Use Gauss–Newton or HIG for non-square problems."
                     variables.Length
                     simulator.Length)
+
         inverse (Calculus.jacobian variables simulator)

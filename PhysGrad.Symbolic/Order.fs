@@ -17,24 +17,31 @@ module Order =
         let mutable i = 0
         let mutable j = 0
         let mutable r = 0
+
         while r = 0 && i < a.Length && j < b.Length do
             if Char.IsDigit a.[i] && Char.IsDigit b.[j] then
                 let si = i
                 let sj = j
+
                 while i < a.Length && Char.IsDigit a.[i] do
                     i <- i + 1
+
                 while j < b.Length && Char.IsDigit b.[j] do
                     j <- j + 1
+
                 let da = a.Substring(si, i - si).TrimStart('0')
                 let db = b.Substring(sj, j - sj).TrimStart('0')
                 r <- compare da.Length db.Length
+
                 if r = 0 then
                     r <- String.CompareOrdinal(da, db)
             else
                 r <- compare a.[i] b.[j]
                 i <- i + 1
                 j <- j + 1
-        if r <> 0 then r
+
+        if r <> 0 then
+            r
         else
             let r = compare (a.Length - i) (b.Length - j)
             if r <> 0 then r else String.CompareOrdinal(a, b)
@@ -58,10 +65,13 @@ module Order =
             0
         else
             Deep.check ()
+
             match isNumeric a, isNumeric b with
             | true, true ->
                 let r = compare (numericValue a) (numericValue b)
-                if r <> 0 then r
+
+                if r <> 0 then
+                    r
                 else
                     match a.Node, b.Node with
                     | Number p, Number q -> compare p q
@@ -87,10 +97,12 @@ module Order =
         let mutable i = xs.Length - 1
         let mutable j = ys.Length - 1
         let mutable r = 0
+
         while r = 0 && i >= 0 && j >= 0 do
             r <- compareExpr xs.[i] ys.[j]
             i <- i - 1
             j <- j - 1
+
         if r <> 0 then r else compare xs.Length ys.Length
 
     and private comparePair a1 a2 b1 b2 =
@@ -105,13 +117,16 @@ module Order =
             | Apply _ -> 2
             | Atan2 _ -> 3
             | _ -> 4
+
         match a.Node, b.Node with
         | Symbol s, Symbol t -> naturalCompare s t
         // The height decides before the arguments do, so that comparing two members of a deeply
         // nested chain (sin(sin(...))) takes one step instead of a walk down the chain.
         | Apply(f, x), Apply(g, y) ->
             let r = compare (int f) (int g)
-            if r <> 0 then r
+
+            if r <> 0 then
+                r
             else
                 let r = compare a.Height b.Height
                 if r <> 0 then r else compareExpr x y

@@ -82,8 +82,10 @@ module Parse =
             else
                 stream.UserState <- stream.UserState + 1
                 let r = p stream
+
                 if r.Status = Ok then
                     stream.UserState <- stream.UserState - 1
+
                 r
 
     let private number: P<Ast> =
@@ -91,6 +93,7 @@ module Parse =
             NumberLiteralOptions.AllowFraction
             ||| NumberLiteralOptions.AllowFractionWOIntegerPart
             ||| NumberLiteralOptions.AllowExponent
+
         getPosition .>>. numberLiteral options "number" .>> ws
         |>> fun (p, n) -> ANumber(n.String, p)
 
@@ -105,19 +108,23 @@ module Parse =
     let private parens: P<Ast> = between (sym "(") (sym ")") (nested expr)
 
     let private nameOrCall: P<Ast> =
-        getPosition .>>. name .>>. opt (between (sym "(") (sym ")") (sepBy1 (nested expr) (sym ",")))
+        getPosition
+        .>>. name
+        .>>. opt (between (sym "(") (sym ")") (sepBy1 (nested expr) (sym ",")))
         |>> fun ((p, n), args) ->
             match args with
             | None -> AName(n, p)
             | Some args -> ACall(n, args, p)
 
-    let private atom: P<Ast> = choiceL [ number; parens; nameOrCall ] "a number, a name or '('"
+    let private atom: P<Ast> =
+        choiceL [ number; parens; nameOrCall ] "a number, a name or '('"
 
     let private unaryForward = createParserForwardedToRef<Ast, int> ()
     let private unary = fst unaryForward
     let private unaryRef = snd unaryForward
 
-    let private powerOp: P<Position> = getPosition .>> (skipString "^" <|> skipString "**") .>> ws
+    let private powerOp: P<Position> =
+        getPosition .>> (skipString "^" <|> skipString "**") .>> ws
 
     let private power: P<Ast> =
         atom .>>. opt (powerOp .>>. nested unary)
@@ -133,7 +140,8 @@ module Parse =
             if signs.IsEmpty then p else ANeg(minus, p)
 
     let private productOp: P<bool * Position> =
-        getPosition .>>. ((pchar '*' .>> notFollowedBy (pchar '*')) <|> pchar '/') .>> ws
+        getPosition .>>. ((pchar '*' .>> notFollowedBy (pchar '*')) <|> pchar '/')
+        .>> ws
         |>> fun (p, c) -> (c = '/', p)
 
     let private product: P<Ast> =
@@ -156,14 +164,24 @@ module Parse =
 
     let private lineOf (text: string) (line: int) =
         let lines = text.Split('\n')
-        if line >= 1 && line <= lines.Length then lines.[line - 1].TrimEnd('\r') else ""
+
+        if line >= 1 && line <= lines.Length then
+            lines.[line - 1].TrimEnd('\r')
+        else
+            ""
 
     /// "Parse error at line L, column C: what\n  <line>\n  <caret>".
     let private describe (text: string) (line: int) (column: int) (what: string) =
         let l = lineOf text line
         // Show at most 80 characters around the column, so huge one-line inputs stay readable.
         let start = max 0 (column - 60)
-        let shown = if l.Length > start then l.Substring(start, min 80 (l.Length - start)) else ""
+
+        let shown =
+            if l.Length > start then
+                l.Substring(start, min 80 (l.Length - start))
+            else
+                ""
+
         sprintf
             "Parse error at line %d, column %d: %s\n  %s\n  %s^"
             line
@@ -180,28 +198,34 @@ module Parse =
 
     let rec private build (text: string) (ast: Ast) : Expr =
         Deep.check ()
+
         let guard (pos: Position) f =
             try
                 f ()
             with
             | :? ParseException -> reraise ()
             | :? SymbolicException as e when e.Kind <> ErrorKind.TooDeep -> failAt e.Kind text pos e.Message
+
         match ast with
         | ANumber(s, pos) ->
             if s |> Seq.forall Char.IsDigit then
                 if s.Length > MaxDigits then
                     failAt ErrorKind.TooLarge text pos (sprintf "an integer with more than %d digits" MaxDigits)
+
                 Expr.number (Rational.OfBig(BigInteger.Parse(s, CultureInfo.InvariantCulture)))
             else
                 let x = Double.Parse(s, CultureInfo.InvariantCulture)
+
                 if Double.IsInfinity x then
                     failAt ErrorKind.NonFinite text pos (sprintf "the number %s is too large for a double" s)
+
                 Expr.real x
         | AName("pi", _) -> Expr.pi
         | AName("e", _) -> Expr.e
         | AName(n, pos) -> guard pos (fun () -> Expr.symbol n)
         | ACall(n, args, pos) ->
             let args = args |> List.map (build text)
+
             let arity k =
                 if args.Length <> k then
                     failAt
@@ -209,6 +233,7 @@ module Parse =
                         text
                         pos
                         (sprintf "%s takes %d argument%s but was given %d" n k (if k = 1 then "" else "s") args.Length)
+
             match n with
             | "sqrt" ->
                 arity 1
@@ -230,7 +255,8 @@ module Parse =
         | ASum(first, rest) ->
             Expr.sum (
                 build text first
-                :: (rest |> List.map (fun (negative, t) -> let e = build text t in if negative then Expr.neg e else e))
+                :: (rest
+                    |> List.map (fun (negative, t) -> let e = build text t in if negative then Expr.neg e else e))
             )
         | AProduct(first, rest) ->
             Expr.mul (
@@ -238,7 +264,11 @@ module Parse =
                 :: (rest
                     |> List.map (fun (divide, f, pos) ->
                         let e = build text f
-                        if divide then guard pos (fun () -> Expr.div Expr.one e) else e))
+
+                        if divide then
+                            guard pos (fun () -> Expr.div Expr.one e)
+                        else
+                            e))
             )
         | ANeg(minus, a) ->
             let e = build text a
@@ -253,6 +283,7 @@ module Parse =
     let many (text: string) : Expr[] =
         if isNull text || String.IsNullOrWhiteSpace text then
             raise (ParseException(ErrorKind.Parse, "The input is empty: expected an expression such as x^2 + 1.", 1, 1))
+
         if text.Length > MaxLength then
             raise (
                 ParseException(
@@ -262,6 +293,7 @@ module Parse =
                     1
                 )
             )
+
         let go () =
             match runParserOnString input 0 "" text with
             | Success(asts, _, _) -> asts |> List.map (build text) |> Array.ofList
@@ -274,12 +306,16 @@ module Parse =
                     |> Array.map (fun s -> s.TrimEnd())
                     |> Array.filter (fun s -> s <> "")
                     |> String.concat " "
+
                 let line, col = int error.Position.Line, int error.Position.Column
                 let what = if expected = "" then "unexpected input" else expected
                 raise (ParseException(ErrorKind.Parse, describe text line col what, line, col))
         // Short text cannot nest deeply enough to threaten the stack; long text parses on a thread
         // with a large stack.
-        if text.Length <= 2000 then go () else Deep.onLargeStack (fun () -> Deep.run go)
+        if text.Length <= 2000 then
+            go ()
+        else
+            Deep.onLargeStack (fun () -> Deep.run go)
 
     /// Parses exactly one expression.
     [<CompiledName("Expression")>]

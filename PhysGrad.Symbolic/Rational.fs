@@ -16,6 +16,7 @@ type Rational =
     static member Create(n: BigInteger, d: BigInteger) =
         if d.IsZero then
             Fail.raiseWith ErrorKind.DivisionByZero "Division by zero in an exact constant."
+
         let g = BigInteger.GreatestCommonDivisor(n, d)
         let g = if d.Sign < 0 then -g else g
         Rational(n / g, d / g)
@@ -75,13 +76,20 @@ type Rational =
         else
             let e = BigInteger.Abs k
             let bits = BigInteger(a.Bits) * e
+
             if bits > BigInteger(maxBits) then
                 None
             else
                 let ei = int e
                 let n = BigInteger.Pow(a.Num, ei)
                 let d = BigInteger.Pow(a.Den, ei)
-                Some(if k.Sign > 0 then Rational.Create(n, d) else Rational.Create(d, n))
+
+                Some(
+                    if k.Sign > 0 then
+                        Rational.Create(n, d)
+                    else
+                        Rational.Create(d, n)
+                )
 
     /// The exact q-th root of a non-negative rational, when there is one.
     member a.TryRoot(q: int) : Rational option =
@@ -93,12 +101,17 @@ type Rational =
                 let bits = int (n.GetBitLength())
                 let mutable x = BigInteger.One <<< ((bits + q - 1) / q)
                 let mutable go = true
+
                 while go do
                     let y = ((BigInteger(q - 1) * x) + n / BigInteger.Pow(x, q - 1)) / BigInteger(q)
                     if y >= x then go <- false else x <- y
+
                 if BigInteger.Pow(x, q) = n then Some x else None
-        if a.Sign < 0 || q < 1 then None
-        elif q = 1 then Some a
+
+        if a.Sign < 0 || q < 1 then
+            None
+        elif q = 1 then
+            Some a
         else
             match iroot a.Num, iroot a.Den with
             | Some n, Some d -> Some(Rational.Create(n, d))

@@ -14,18 +14,23 @@ module Structure =
         let seen = HashSet<Expr>(HashIdentity.Reference)
         let result = List<Expr>()
         let stack = Stack<struct (Expr * bool)>()
+
         for r in roots do
             stack.Push(struct (r, false))
+
             while stack.Count > 0 do
                 let struct (e, expanded) = stack.Pop()
+
                 if expanded then
                     result.Add e
                 elif seen.Add e then
                     stack.Push(struct (e, true))
                     let cs = Expr.children e
+
                     for i in cs.Length - 1 .. -1 .. 0 do
                         if not (seen.Contains cs.[i]) then
                             stack.Push(struct (cs.[i], false))
+
         result.ToArray()
 
     /// The number of distinct nodes of the graph (what memory and compiled code cost).
@@ -37,12 +42,16 @@ module Structure =
     [<CompiledName("TreeSize")>]
     let treeSize (e: Expr) : int64 =
         let sizes = Dictionary<Expr, int64>(HashIdentity.Reference)
+
         for n in postOrder [ e ] do
             let mutable s = 1L
+
             for c in Expr.children n do
                 let cs = sizes.[c]
                 s <- if s > Int64.MaxValue - cs then Int64.MaxValue else s + cs
+
             sizes.[n] <- s
+
         sizes.[e]
 
     let private symbolComparer =
@@ -53,12 +62,15 @@ module Structure =
                 | _ -> 0 }
 
     let private mergeSorted (a: Expr[]) (b: Expr[]) =
-        if a.Length = 0 then b
-        elif b.Length = 0 then a
+        if a.Length = 0 then
+            b
+        elif b.Length = 0 then
+            a
         else
             let r = List<Expr>(a.Length + b.Length)
             let mutable i = 0
             let mutable j = 0
+
             while i < a.Length || j < b.Length do
                 if j = b.Length then
                     r.Add a.[i]
@@ -68,6 +80,7 @@ module Structure =
                     j <- j + 1
                 else
                     let c = symbolComparer.Compare(a.[i], b.[j])
+
                     if c < 0 then
                         r.Add a.[i]
                         i <- i + 1
@@ -78,6 +91,7 @@ module Structure =
                         r.Add a.[i]
                         i <- i + 1
                         j <- j + 1
+
             r.ToArray()
 
     /// The symbols an expression depends on, in natural order (x2 before x10). Cached per node.
@@ -99,10 +113,16 @@ module Structure =
                                 let all = cs |> Array.collect (fun c -> c.freeSymbols)
                                 Array.sortInPlaceWith (fun a b -> symbolComparer.Compare(a, b)) all
                                 let distinct = List<Expr>(all.Length)
+
                                 for s in all do
-                                    if distinct.Count = 0 || not (obj.ReferenceEquals(distinct.[distinct.Count - 1], s)) then
+                                    if
+                                        distinct.Count = 0
+                                        || not (obj.ReferenceEquals(distinct.[distinct.Count - 1], s))
+                                    then
                                         distinct.Add s
+
                                 distinct.ToArray()
+
         e.freeSymbols
 
     /// Does e depend on the symbol x?
@@ -125,26 +145,33 @@ module Structure =
     [<CompiledName("Substitute")>]
     let substitute (replacements: IReadOnlyDictionary<Expr, Expr>) (e: Expr) : Expr =
         let memo = Dictionary<Expr, Expr>(HashIdentity.Reference)
+
         for n in postOrder [ e ] do
             let r =
                 match replacements.TryGetValue n with
                 | true, v -> v
                 | _ ->
                     let cs = Expr.children n
+
                     if cs.Length = 0 then
                         n
                     else
                         let ncs = cs |> Array.map (fun c -> memo.[c])
+
                         if Array.forall2 (fun a b -> Object.ReferenceEquals(a, b)) cs ncs then
                             n
                         else
                             Expr.rebuild n ncs
+
             memo.[n] <- r
+
         memo.[e]
 
     /// Substitutes named symbols.
     let substituteNames (pairs: seq<string * Expr>) (e: Expr) =
         let d = Dictionary<Expr, Expr>(HashIdentity.Reference)
+
         for (name, v) in pairs do
             d.[Expr.symbol name] <- v
+
         substitute d e
