@@ -187,10 +187,9 @@ module Lower =
             Some(int q.Num)
         | _ -> None
 
-    /// Lowers the outputs (for example value, gradient and Hessian entries) into one program whose
-    /// inputs are the variables and parameters, in the given orders.
-    [<CompiledName("Program")>]
-    let program (variables: string[]) (parameters: string[]) (outputs: Expr[]) : StraightLineProgram =
+    /// Lowers the outputs into one program, visiting them in `visit` order (a permutation of the
+    /// output indices): the order decides how long shared values stay alive in the program.
+    let private programVisiting (variables: string[]) (parameters: string[]) (outputs: Expr[]) (visit: int[]) =
         let b = Builder(variables, parameters)
         let slots = Dictionary<Expr, int>(HashIdentity.Reference)
         let one = lazy (b.Constant 1.0)
@@ -263,10 +262,18 @@ module Lower =
             | Atan2(y, x) -> b.Emit(OpCode.Atan2, slot y, slot x)
 
         Deep.run (fun () ->
-            for o in outputs do
-                slot o |> ignore)
+            for k in visit do
+                slot outputs.[k] |> ignore)
 
         b.ToProgram(outputs |> Array.map (fun o -> slots.[o]))
+
+    /// Lowers the outputs (for example value, gradient and Hessian entries) into one program whose
+    /// inputs are the variables and parameters, in the given orders. Outputs are visited last to
+    /// first: results usually build on one another front to back (a value, then its derivatives),
+    /// and visiting the most specific ones first keeps fewer values alive at once.
+    [<CompiledName("Program")>]
+    let program (variables: string[]) (parameters: string[]) (outputs: Expr[]) : StraightLineProgram =
+        programVisiting variables parameters outputs (Array.init outputs.Length (fun k -> outputs.Length - 1 - k))
 
     /// Lowers the value, gradient and (when hessian is true) the Hessian of a scalar function:
     /// outputs are [f, ∂f/∂x₀, …, ∂f/∂xₙ₋₁, H₀₀, H₀₁, …, Hₙ₋₁ₙ₋₁] (the Hessian row by row).
@@ -287,7 +294,20 @@ module Lower =
             else
                 Array.append [| f |] g
 
-        program variables parameters outputs
+        // Visit variable by variable (Hessian row i, then ∂f/∂xᵢ), last variable first, and the
+        // value at the end: the values shared by a row and its gradient entry die right after.
+        let n = xs.Length
+
+        let visit =
+            [| for i in n - 1 .. -1 .. 0 do
+                   if hessian then
+                       for j in n - 1 .. -1 .. 0 do
+                           yield 1 + n + i * n + j
+
+                   yield 1 + i
+               yield 0 |]
+
+        programVisiting variables parameters outputs visit
 
     /// Lowers a vector function and its Jacobian: outputs are [f₀, …, fₘ₋₁, J₀₀, J₀₁, …] (row by row).
     [<CompiledName("ValueJacobian")>]
