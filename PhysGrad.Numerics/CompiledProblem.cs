@@ -1,0 +1,91 @@
+using PhysGrad.Symbolic;
+
+namespace PhysGrad.Numerics;
+
+/// <summary>
+/// A problem <c>y = P(x)</c>, loss <c>L(y)</c>, compiled for the optimisers: the simulator with its
+/// Jacobian, the loss with its gradient and Hessian in y, the composite loss <c>L(P(x))</c> with its
+/// gradient and Hessian in x, and optionally a local inverse <c>x = P⁻¹(y; x₀)</c>.
+/// </summary>
+public sealed class CompiledProblem
+{
+    private readonly CompiledKernel _simulator;   // [P(x) (m), J (m·n, row by row)]
+    private readonly CompiledKernel _lossInY;     // [L, ∂L/∂y (m), ∂²L/∂y² (m·m)]
+    private readonly CompiledKernel _lossInX;     // [L(P(x)), ∇ (n), Hessian (n·n)]
+    private readonly CompiledKernel? _inverse;    // over (y, x₀): x (n)
+
+    /// <summary>
+    /// Compiles a problem. <paramref name="loss"/> is an expression in the output names
+    /// (<paramref name="outputs"/>); <paramref name="inverse"/>, if given, has one expression per
+    /// variable in the output names and the variable names (the current point x₀, for choosing a branch).
+    /// </summary>
+    public CompiledProblem(string[] variables, Expr[] simulator, string[] outputs, Expr loss, Expr[]? inverse = null)
+    {
+        if (outputs.Length != simulator.Length)
+            throw new SymbolicException(ErrorKind.Shape, $"{simulator.Length} simulator outputs but {outputs.Length} output names.");
+        if (inverse is not null && inverse.Length != variables.Length)
+            throw new SymbolicException(ErrorKind.Shape, $"The inverse needs one expression per variable ({variables.Length}), got {inverse.Length}.");
+        Variables = variables;
+        Outputs = outputs;
+        _simulator = KernelCompiler.Compile(Lower.ValueJacobian(variables, [], simulator));
+        _lossInY = KernelCompiler.Compile(Lower.ValueGradientHessian(outputs, [], true, loss));
+        var substitution = new Dictionary<Expr, Expr>();
+        for (var j = 0; j < outputs.Length; j++) substitution[ExprModule.Symbol(outputs[j])] = simulator[j];
+        var composite = Structure.Substitute(substitution, loss);
+        _lossInX = KernelCompiler.Compile(Lower.ValueGradientHessian(variables, [], true, composite));
+        if (inverse is not null)
+            _inverse = KernelCompiler.Compile(Lower.Program([.. outputs, .. variables], [], inverse));
+    }
+
+    /// <summary>The variable names.</summary>
+    public string[] Variables { get; }
+
+    /// <summary>The output names.</summary>
+    public string[] Outputs { get; }
+
+    /// <summary>n, the number of variables.</summary>
+    public int N => Variables.Length;
+
+    /// <summary>m, the number of outputs.</summary>
+    public int M => Outputs.Length;
+
+    /// <summary>Whether a local inverse was given.</summary>
+    public bool HasInverse => _inverse is not null;
+
+    /// <summary>y = P(x) and J (m × n, row by row) into the given arrays.</summary>
+    public void Simulate(double[] x, double[] y, double[] jacobian)
+    {
+        var buffer = new double[_simulator.OutputCount];
+        _simulator.Evaluate(x, buffer);
+        Array.Copy(buffer, 0, y, 0, M);
+        Array.Copy(buffer, M, jacobian, 0, M * N);
+    }
+
+    /// <summary>L(y), ∂L/∂y and ∂²L/∂y² (row by row).</summary>
+    public double LossInY(double[] y, double[] gradient, double[] hessian)
+    {
+        var buffer = new double[_lossInY.OutputCount];
+        _lossInY.Evaluate(y, buffer);
+        Array.Copy(buffer, 1, gradient, 0, M);
+        Array.Copy(buffer, 1 + M, hessian, 0, M * M);
+        return buffer[0];
+    }
+
+    /// <summary>L(P(x)), its gradient and Hessian in x (row by row).</summary>
+    public double LossInX(double[] x, double[] gradient, double[] hessian)
+    {
+        var buffer = new double[_lossInX.OutputCount];
+        _lossInX.Evaluate(x, buffer);
+        Array.Copy(buffer, 1, gradient, 0, N);
+        Array.Copy(buffer, 1 + N, hessian, 0, N * N);
+        return buffer[0];
+    }
+
+    /// <summary>x = P⁻¹(y; x₀) from the given inverse; false when there is none or it has no finite value (no preimage).</summary>
+    public bool Invert(double[] y, double[] x0, double[] x)
+    {
+        if (_inverse is null) return false;
+        _inverse.Evaluate([.. y, .. x0], x);
+        return x.All(double.IsFinite);
+    }
+}

@@ -1,0 +1,161 @@
+namespace PhysGrad.Numerics;
+
+/// <summary>The update rules of THEORY.md §2 implemented so far.</summary>
+public enum Method
+{
+    /// <summary>Gradient descent: Δx = −η ∂L/∂x.</summary>
+    GradientDescent,
+    /// <summary>Newton: Δx = −η (∂²L/∂x²)⁻¹ ∂L/∂x with the exact Hessian.</summary>
+    Newton,
+    /// <summary>Inverse gradient: Δx = J⁻¹ Δy with the Newton step in y.</summary>
+    InverseGradient,
+    /// <summary>Physical gradient: Δx = P⁻¹(y + Δy; x) − x.</summary>
+    PhysicalGradient,
+}
+
+/// <summary>Why a run stopped.</summary>
+public enum StopReason
+{
+    /// <summary>The loss fell below the tolerance.</summary>
+    Converged,
+    /// <summary>The iteration limit was reached.</summary>
+    IterationLimit,
+    /// <summary>A value became non-finite; the run says which and when.</summary>
+    Diverged,
+}
+
+/// <summary>A fallback taken at one iteration, and why.</summary>
+public sealed record Fallback(int Iteration, string Reason);
+
+/// <summary>A finished run: the trajectory (including the start), the losses, why it stopped.</summary>
+public sealed record OptimizerRun(
+    Method Method,
+    double Eta,
+    IReadOnlyList<double[]> Trajectory,
+    IReadOnlyList<double[]> Outputs,
+    IReadOnlyList<double> Losses,
+    StopReason StopReason,
+    string StopDetail,
+    IReadOnlyList<Fallback> Fallbacks,
+    TimeSpan WallTime)
+{
+    /// <summary>The last point.</summary>
+    public double[] Final => Trajectory[^1];
+
+    /// <summary>The last loss.</summary>
+    public double FinalLoss => Losses[^1];
+}
+
+/// <summary>Runs the update rules on a compiled problem.</summary>
+public static class Optimizer
+{
+    /// <summary>Runs <paramref name="method"/> from <paramref name="start"/> for at most <paramref name="iterations"/> steps.</summary>
+    public static OptimizerRun Run(CompiledProblem problem, Method method, double eta, double[] start, int iterations, double lossTolerance = 0)
+    {
+        if (start.Length != problem.N)
+            throw new ArgumentException($"The start point has {start.Length} values but the problem has {problem.N} variables.");
+        if ((method is Method.InverseGradient or Method.PhysicalGradient) && problem.M != problem.N)
+            throw new ArgumentException(
+                $"{method} needs a square Jacobian, but the simulator maps {problem.N} variables to {problem.M} outputs; use Gauss–Newton or HIG.");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        int n = problem.N, m = problem.M;
+        var x = (double[])start.Clone();
+        var y = new double[m];
+        var j = new double[m * n];
+        var gx = new double[n];
+        var hx = new double[n * n];
+        var gy = new double[m];
+        var hy = new double[m * m];
+        var dx = new double[n];
+        var dy = new double[m];
+        var trajectory = new List<double[]> { (double[])x.Clone() };
+        var outputs = new List<double[]>();
+        var losses = new List<double>();
+        var fallbacks = new List<Fallback>();
+
+        problem.Simulate(x, y, j);
+        var loss = problem.LossInX(x, gx, hx);
+        outputs.Add((double[])y.Clone());
+        losses.Add(loss);
+        for (var k = 1; k <= iterations; k++)
+        {
+            if (loss <= lossTolerance)
+                return Finish(StopReason.Converged, $"loss {loss:G6} ≤ {lossTolerance:G3} after {k - 1} iterations");
+            switch (method)
+            {
+                case Method.GradientDescent:
+                    for (var i = 0; i < n; i++) dx[i] = -eta * gx[i];
+                    break;
+                case Method.Newton:
+                    if (!NewtonStep(hx, gx, eta, dx, out var why))
+                    {
+                        fallbacks.Add(new Fallback(k, $"the Hessian is {why} at x = [{string.Join(", ", x)}]; took a gradient step instead"));
+                        for (var i = 0; i < n; i++) dx[i] = -eta * gx[i];
+                    }
+                    break;
+                case Method.InverseGradient:
+                case Method.PhysicalGradient:
+                    problem.LossInY(y, gy, hy);
+                    if (!NewtonStep(hy, gy, eta, dy, out _))
+                        for (var i = 0; i < m; i++) dy[i] = -eta * gy[i]; // a loss without curvature in y: plain step
+                    var inverted = false;
+                    if (method == Method.PhysicalGradient)
+                    {
+                        var target = new double[m];
+                        for (var i = 0; i < m; i++) target[i] = y[i] + dy[i];
+                        var xNew = new double[n];
+                        if (problem.Invert(target, x, xNew))
+                        {
+                            for (var i = 0; i < n; i++) dx[i] = xNew[i] - x[i];
+                            inverted = true;
+                        }
+                        else
+                            fallbacks.Add(new Fallback(k, problem.HasInverse
+                                ? $"y + Δy = [{string.Join(", ", target)}] has no preimage near x; took an inverse-gradient step instead"
+                                : "no local inverse was given; took an inverse-gradient step instead"));
+                    }
+                    if (!inverted)
+                    {
+                        var r = LinearAlgebra.Solve(j, dy, dx);
+                        if (!r.Ok)
+                        {
+                            fallbacks.Add(new Fallback(k, $"the Jacobian is {r} at x = [{string.Join(", ", x)}]; took a gradient step instead"));
+                            for (var i = 0; i < n; i++) dx[i] = -eta * gx[i];
+                        }
+                    }
+                    break;
+            }
+            for (var i = 0; i < n; i++) x[i] += dx[i];
+            if (!x.All(double.IsFinite))
+                return Finish(StopReason.Diverged, $"x became non-finite at iteration {k}");
+            problem.Simulate(x, y, j);
+            loss = problem.LossInX(x, gx, hx);
+            trajectory.Add((double[])x.Clone());
+            outputs.Add((double[])y.Clone());
+            losses.Add(loss);
+            if (!double.IsFinite(loss))
+                return Finish(StopReason.Diverged, $"the loss became non-finite at iteration {k}");
+        }
+        return Finish(loss <= lossTolerance ? StopReason.Converged : StopReason.IterationLimit, $"{iterations} iterations");
+
+        OptimizerRun Finish(StopReason reason, string detail) =>
+            new(method, eta, trajectory, outputs, losses, reason, detail, fallbacks, clock.Elapsed);
+    }
+
+    private static bool NewtonStep(double[] hessian, double[] gradient, double eta, double[] step, out string why)
+    {
+        var r = LinearAlgebra.Solve(hessian, gradient, step);
+        why = r.ToString();
+        if (!r.Ok) return false;
+        // H⁻¹g must point uphill (gᵀH⁻¹g > 0); otherwise H is indefinite and −H⁻¹g is no descent step.
+        double slope = 0;
+        for (var i = 0; i < step.Length; i++) slope += step[i] * gradient[i];
+        if (!(slope > 0))
+        {
+            why = "indefinite (the Newton direction does not descend)";
+            return false;
+        }
+        for (var i = 0; i < step.Length; i++) step[i] *= -eta;
+        return true;
+    }
+}

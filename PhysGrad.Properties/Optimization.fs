@@ -1,0 +1,92 @@
+module PhysGrad.Properties.Optimization
+
+open System
+open Xunit
+open PhysGrad
+open PhysGrad.Numerics
+open PhysGrad.Symbolic
+
+let private problem = lazy (BookExample.Problem())
+
+let private step (m: Method) (eta: float) =
+    (Optimizer.Run(problem.Value, m, eta, [| 3.0; 3.0 |], 1)).Final
+
+// One step from [3, 3] on P(x) = [x0, x1²], L = y0² + y1², derived by hand from THEORY.md §2:
+// ∇L = [2x0, 4x1³] = [6, 108]; ∂²L/∂x² = diag(2, 12x1²) = diag(2, 108); Δy = −η y = −η [3, 9];
+// J = diag(1, 2x1) = diag(1, 6).
+
+[<Fact>]
+let ``one GD step is −η ∇L`` () =
+    let x = step Method.GradientDescent 0.01
+    Assert.Equal(2.94, x.[0], 12)
+    Assert.Equal(1.92, x.[1], 12)
+
+[<Fact>]
+let ``one Newton step is −η H⁻¹ ∇L`` () =
+    let x = step Method.Newton (1.0 / 3.0)
+    Assert.Equal(2.0, x.[0], 12)
+    Assert.Equal(3.0 - 1.0 / 3.0, x.[1], 12)
+
+[<Fact>]
+let ``one IG step is J⁻¹ Δy`` () =
+    let x = step Method.InverseGradient 0.3
+    Assert.Equal(2.1, x.[0], 12)
+    Assert.Equal(3.0 - 2.7 / 6.0, x.[1], 12)
+
+[<Fact>]
+let ``one PG step lands exactly on y + Δy`` () =
+    let x = step Method.PhysicalGradient 0.3
+    Assert.Equal(2.1, x.[0], 12)
+    Assert.Equal(sqrt 6.3, x.[1], 12)
+
+[<Fact>]
+let ``PG shrinks the y-distance by exactly 1 − η per step`` () =
+    let run = Optimizer.Run(problem.Value, Method.PhysicalGradient, 0.3, [| 3.0; 3.0 |], 10)
+    for k in 1 .. 10 do
+        let y = run.Outputs.[k]
+        Assert.Equal(3.0 * 0.7 ** float k, y.[0], 12)
+        Assert.Equal(9.0 * 0.7 ** float k, y.[1], 11)
+    Assert.Empty(run.Fallbacks)
+    Assert.Equal(StopReason.IterationLimit, run.StopReason)
+
+[<Fact>]
+let ``the local inverse keeps the branch of the start point`` () =
+    let run = Optimizer.Run(problem.Value, Method.PhysicalGradient, 0.3, [| 3.0; -3.0 |], 5)
+    Assert.All(run.Trajectory, fun x -> Assert.True(x.[1] < 0.0, sprintf "left the negative branch: %A" x))
+
+[<Fact>]
+let ``a target with no preimage falls back to IG and says so`` () =
+    // η = 2 asks PG for y1 + Δy1 = (1 − 2)·9 < 0: x1² cannot reach it.
+    let run = Optimizer.Run(problem.Value, Method.PhysicalGradient, 2.0, [| 3.0; 3.0 |], 1)
+    let f = Assert.Single(run.Fallbacks)
+    Assert.Equal(1, f.Iteration)
+    Assert.Contains("no preimage", f.Reason)
+    Assert.Equal(3.0 - 18.0 / 6.0, run.Final.[1], 12) // the IG step J⁻¹Δy instead
+
+[<Fact>]
+let ``a singular Hessian falls back to a gradient step and says where`` () =
+    // At x1 = 0 the Hessian diag(2, 12·x1²) is singular.
+    let run = Optimizer.Run(problem.Value, Method.Newton, 0.5, [| 1.0; 0.0 |], 1)
+    let f = Assert.Single(run.Fallbacks)
+    Assert.Contains("singular", f.Reason)
+    Assert.Equal(0.0, run.Final.[0], 12) // 1 − 0.5·2
+    Assert.Equal(0.0, run.Final.[1], 12)
+
+[<Fact>]
+let ``a run that overflows stops as diverged with the iteration`` () =
+    let run = Optimizer.Run(problem.Value, Method.GradientDescent, 1e10, [| 3.0; 3.0 |], 50)
+    Assert.Equal(StopReason.Diverged, run.StopReason)
+    Assert.Contains("iteration", run.StopDetail)
+
+[<Fact>]
+let ``a zero loss converges immediately`` () =
+    let run = Optimizer.Run(problem.Value, Method.Newton, 1.0, [| 0.0; 0.0 |], 10, 1e-12)
+    Assert.Equal(StopReason.Converged, run.StopReason)
+    Assert.Equal(1, run.Trajectory.Count)
+
+[<Fact>]
+let ``physgrad compare runs the book's example and prints each method's final point`` () =
+    let code, out, _ = Cli.run [ "compare" ]
+    Assert.Equal(0, code)
+    Assert.Contains("pg            0.3 [0.084743, 0.504210]", out)
+    Assert.Contains("newton", out)
