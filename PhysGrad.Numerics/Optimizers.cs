@@ -11,6 +11,12 @@ public enum Method
     InverseGradient,
     /// <summary>Physical gradient: Δx = P⁻¹(y + Δy; x) − x.</summary>
     PhysicalGradient,
+    /// <summary>Adam on ∂L/∂x (β₁ = 0.9, β₂ = 0.999, ε = 1e−8).</summary>
+    Adam,
+    /// <summary>Gauss–Newton: Δx = −η J⁺ ∂L/∂y.</summary>
+    GaussNewton,
+    /// <summary>Half-inverse gradient: Δx = −η V Σ^κ Uᵀ ∂L/∂y, κ = −½, singular values ≤ τ·σ_max dropped.</summary>
+    HalfInverse,
 }
 
 /// <summary>Why a run stopped.</summary>
@@ -50,7 +56,17 @@ public sealed record OptimizerRun(
 public static class Optimizer
 {
     /// <summary>Runs <paramref name="method"/> from <paramref name="start"/> for at most <paramref name="iterations"/> steps.</summary>
-    public static OptimizerRun Run(CompiledProblem problem, Method method, double eta, double[] start, int iterations, double lossTolerance = 0)
+    /// <param name="problem">The compiled problem.</param>
+    /// <param name="method">The update rule.</param>
+    /// <param name="eta">The step size η.</param>
+    /// <param name="start">The start point x₀.</param>
+    /// <param name="iterations">The iteration limit.</param>
+    /// <param name="lossTolerance">Stop (converged) once the loss is at most this.</param>
+    /// <param name="kappa">The exponent of <see cref="Method.HalfInverse"/> (default −½).</param>
+    /// <param name="tau">The relative truncation of <see cref="Method.HalfInverse"/> and <see cref="Method.GaussNewton"/>.</param>
+    public static OptimizerRun Run(
+        CompiledProblem problem, Method method, double eta, double[] start, int iterations, double lossTolerance = 0,
+        double kappa = -0.5, double tau = 1e-3)
     {
         if (start.Length != problem.N)
             throw new ArgumentException($"The start point has {start.Length} values but the problem has {problem.N} variables.");
@@ -72,6 +88,8 @@ public static class Optimizer
         var outputs = new List<double[]>();
         var losses = new List<double>();
         var fallbacks = new List<Fallback>();
+        double[]? adamM = null, adamV = null;
+        var jacobian2D = new double[m, n];
 
         problem.Simulate(x, y, j);
         var loss = problem.LossInX(x, gx, hx);
@@ -92,6 +110,29 @@ public static class Optimizer
                         fallbacks.Add(new Fallback(k, $"the Hessian is {why} at x = [{string.Join(", ", x)}]; took a gradient step instead"));
                         for (var i = 0; i < n; i++) dx[i] = -eta * gx[i];
                     }
+                    break;
+                case Method.Adam:
+                    adamM ??= new double[n];
+                    adamV ??= new double[n];
+                    for (var i = 0; i < n; i++)
+                    {
+                        adamM[i] = 0.9 * adamM[i] + 0.1 * gx[i];
+                        adamV[i] = 0.999 * adamV[i] + 0.001 * gx[i] * gx[i];
+                        var mHat = adamM[i] / (1 - Math.Pow(0.9, k));
+                        var vHat = adamV[i] / (1 - Math.Pow(0.999, k));
+                        dx[i] = -eta * mHat / (Math.Sqrt(vHat) + 1e-8);
+                    }
+                    break;
+                case Method.GaussNewton:
+                case Method.HalfInverse:
+                    problem.LossInY(y, gy, hy);
+                    for (var r = 0; r < m; r++)
+                        for (var c = 0; c < n; c++) jacobian2D[r, c] = j[r * n + c];
+                    var kept = LinearAlgebra.SpectralProduct(
+                        jacobian2D, gy, method == Method.GaussNewton ? -1.0 : kappa, method == Method.GaussNewton ? 1e-12 : tau, dx);
+                    if (kept < Math.Min(m, n))
+                        fallbacks.Add(new Fallback(k, $"{Math.Min(m, n) - kept} singular value(s) of J dropped at x = [{string.Join(", ", x)}]"));
+                    for (var i = 0; i < n; i++) dx[i] *= -eta;
                     break;
                 case Method.InverseGradient:
                 case Method.PhysicalGradient:

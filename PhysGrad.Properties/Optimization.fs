@@ -90,3 +90,45 @@ let ``physgrad compare runs the book's example and prints each method's final po
     Assert.Equal(0, code)
     Assert.Contains("pg            0.3 [0.084743, 0.504210]", out)
     Assert.Contains("newton", out)
+
+/// THEORY.md §4, the linear HIG check: P(θ) = Jθ, J = diag(1, 0.25, 1e−4), L = ½‖y − y*‖².
+let private linear =
+    lazy
+        (CompiledProblem(
+            [| "t0"; "t1"; "t2" |],
+            Parse.many "t0; 0.25*t1; 0.0001*t2",
+            [| "y0"; "y1"; "y2" |],
+            Parse.expression "((y0 - 1)^2 + (y1 - 1)^2 + (y2 - 1)^2)/2"
+        ))
+
+[<Fact>]
+let ``HIG shrinks each kept direction's residual by 1 − η σ^(1+κ) and never moves the truncated one`` () =
+    let run = Optimizer.Run(linear.Value, Method.HalfInverse, 1.0, [| 0.0; 0.0; 0.0 |], 3, 0.0, -0.5, 1e-3)
+    for k in 0 .. 3 do
+        let y = run.Outputs.[k]
+        Assert.Equal((1.0 - 1.0) ** float k, 1.0 - y.[0], 12) // σ = 1: gone after one step
+        Assert.Equal((1.0 - 0.25 ** 0.5) ** float k, 1.0 - y.[1], 12) // σ = 0.25: factor 1/2
+        Assert.Equal(0.0, run.Trajectory.[k].[2]) // σ = 1e−4 ≤ τ·σ_max: dropped
+    Assert.All(run.Fallbacks, fun f -> Assert.Contains("dropped", f.Reason))
+
+[<Fact>]
+let ``Gauss–Newton and Newton reach the optimum of a linear least-squares problem in one step at η = 1`` () =
+    for m in [ Method.GaussNewton; Method.Newton; Method.InverseGradient ] do
+        let run = Optimizer.Run(linear.Value, m, 1.0, [| 0.0; 0.0; 0.0 |], 1)
+        Assert.Equal(1.0, run.Final.[0], 9)
+        Assert.Equal(4.0, run.Final.[1], 9)
+        Assert.Equal(10000.0, run.Final.[2], 6)
+        Assert.True(run.FinalLoss < 1e-12, sprintf "%A: loss %g" m run.FinalLoss)
+
+[<Fact>]
+let ``Adam's first step has length η in every coordinate`` () =
+    // m̂ = g and v̂ = g² after one step, so Δx = −η g/(|g| + ε) = −η sign(g).
+    let run = Optimizer.Run(problem.Value, Method.Adam, 0.1, [| 3.0; 3.0 |], 1)
+    Assert.Equal(2.9, run.Final.[0], 9)
+    Assert.Equal(2.9, run.Final.[1], 9)
+
+[<Fact>]
+let ``IG on a non-square problem is a clear error that suggests Gauss–Newton or HIG`` () =
+    let p = CompiledProblem([| "a" |], Parse.many "a; a^2", [| "y0"; "y1" |], Parse.expression "y0^2 + y1^2")
+    let ex = Assert.Throws<ArgumentException>(fun () -> Optimizer.Run(p, Method.InverseGradient, 0.1, [| 1.0 |], 1) |> ignore)
+    Assert.Contains("Gauss–Newton or HIG", ex.Message)
