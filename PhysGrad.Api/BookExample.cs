@@ -33,11 +33,43 @@ public static class BookExample
             Parse.Expression("y0^2 + y1^2"),
             Parse.Many("y0; sign(x1)*sqrt(y1)"));
 
-    /// <summary>Runs every method of the book for <paramref name="iterations"/> steps from [3, 3].</summary>
-    public static IReadOnlyList<MethodResult> Run(int iterations = 10)
+    /// <summary>Runs the given methods (default: the book's) for <paramref name="iterations"/> steps from [3, 3].</summary>
+    public static IReadOnlyList<MethodResult> Run(int iterations = 10, IReadOnlyList<(Method Method, double Eta)>? methods = null)
     {
         var problem = Problem();
-        return Methods.Select(m => Summarise(Optimizer.Run(problem, m.Method, m.Eta, [3.0, 3.0], iterations), [0.0, 0.0])).ToArray();
+        return (methods ?? Methods)
+            .Select(m => Summarise(Optimizer.Run(problem, m.Method, m.Eta, [3.0, 3.0], iterations), [0.0, 0.0]))
+            .ToArray();
+    }
+
+    /// <summary>The short names used on the command line and in reports.</summary>
+    public static string ShortName(Method m) => m switch
+    {
+        Method.GradientDescent => "gd",
+        Method.Adam => "adam",
+        Method.Newton => "newton",
+        Method.InverseGradient => "ig",
+        Method.PhysicalGradient => "pg",
+        Method.GaussNewton => "gn",
+        _ => "hig",
+    };
+
+    /// <summary>Reads "gd:0.01,newton:0.3333,..." into methods and step sizes.</summary>
+    /// <exception cref="SymbolicException">A name or a step size that does not parse.</exception>
+    public static (Method Method, double Eta)[] ParseMethods(string text)
+    {
+        var names = Enum.GetValues<Method>().ToDictionary(ShortName);
+        return text.Split(',', StringSplitOptions.TrimEntries).Select(part =>
+        {
+            var pieces = part.Split(':', StringSplitOptions.TrimEntries);
+            if (pieces.Length != 2 || !names.TryGetValue(pieces[0], out var method))
+                throw new SymbolicException(ErrorKind.Invalid,
+                    $"'{part}' is not a method with a step size: write name:eta with name one of {string.Join(", ", names.Keys)}, e.g. gd:0.01.");
+            if (!double.TryParse(pieces[1], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var eta)
+                || !(eta > 0) || !double.IsFinite(eta))
+                throw new SymbolicException(ErrorKind.Invalid, $"The step size in '{part}' must be a positive number.");
+            return (method, eta);
+        }).ToArray();
     }
 
     /// <summary>The distance to a target point and the diagonal alignment of the first step.</summary>

@@ -14,18 +14,35 @@ internal static class CompareCommand
             Description = "Iterations per method.",
             DefaultValueFactory = _ => 10,
         };
-        var command = new Command("compare", "Compare GD, Newton, PG and IG on the book's example (THEORY.md §4).")
+        var methods = new Option<string?>("--methods")
         {
-            iterations,
+            Description = "Methods and step sizes, e.g. gd:0.01,newton:0.3333,pg:0.3,ig:0.3 (also adam, gn, hig). Default: the book's.",
+        };
+        var format = new Option<string>("--format")
+        {
+            Description = "table, json or csv.",
+            DefaultValueFactory = _ => "table",
+        };
+        format.AcceptOnlyFromAmong("table", "json", "csv");
+        var command = new Command("compare", "Compare optimisers on the book's example (THEORY.md §4).")
+        {
+            iterations, methods, format,
         };
         command.SetAction(result =>
         {
             var n = result.GetValue(iterations);
             if (n < 0) throw new CliInputException($"--iterations must be 0 or more, not {n}.");
+            var chosen = result.GetValue(methods) is { } text ? BookExample.ParseMethods(text) : null;
+            var results = BookExample.Run(n, chosen);
+            switch (result.GetValue(format))
+            {
+                case "json": WriteJson(output, results); return ExitCode.Ok;
+                case "csv": WriteCsv(output, results); return ExitCode.Ok;
+            }
             output.WriteLine("The book's example: P(x) = [x0, x1^2], L(y) = y0^2 + y1^2, target the origin, start [3, 3].");
             output.WriteLine();
             output.WriteLine($"{"method",-8} {"eta",8} {"final x",-26} {"final loss",12} {"distance",10} {"diagonal",9}  stop");
-            foreach (var r in BookExample.Run(n))
+            foreach (var r in results)
             {
                 var run = r.Run;
                 var x = "[" + string.Join(", ", run.Final.Select(v => v.ToString("F6", CultureInfo.InvariantCulture))) + "]";
@@ -35,17 +52,62 @@ internal static class CompareCommand
                     output.WriteLine($"         fallback at iteration {f.Iteration}: {f.Reason}");
             }
             output.WriteLine();
-            output.WriteLine("Plots, JSON/CSV output, other problems and the other methods come with issue #4.");
+            output.WriteLine("Plots, problem files, BFGS/L-BFGS and closed-form update rules come with issue #4.");
             return ExitCode.Ok;
         });
         return command;
     }
 
-    private static string Name(Method m) => m switch
+    private static string Name(Method m) => BookExample.ShortName(m);
+
+    private static void WriteJson(TextWriter o, IReadOnlyList<MethodResult> results)
     {
-        Method.GradientDescent => "gd",
-        Method.Newton => "newton",
-        Method.InverseGradient => "ig",
-        _ => "pg",
-    };
+        var document = new
+        {
+            problem = new
+            {
+                variables = new[] { "x0", "x1" },
+                simulator = new[] { "x0", "x1^2" },
+                loss = "y0^2 + y1^2",
+                target = new[] { 0.0, 0.0 },
+                start = new[] { 3.0, 3.0 },
+            },
+            methods = results.Select(r => new
+            {
+                name = Name(r.Run.Method),
+                eta = r.Run.Eta,
+                trajectory = r.Run.Trajectory.Select(p => p.Select(Finite).ToArray()),
+                losses = r.Run.Losses.Select(Finite),
+                final = r.Run.Final.Select(Finite),
+                finalLoss = Finite(r.Run.FinalLoss),
+                distance = Finite(r.DistanceToTarget),
+                diagonalAlignment = Finite(r.DiagonalAlignment),
+                stopReason = r.Run.StopReason.ToString(),
+                stopDetail = r.Run.StopDetail,
+                fallbacks = r.Run.Fallbacks.Select(f => new { iteration = f.Iteration, reason = f.Reason }),
+            }),
+        };
+        o.WriteLine(System.Text.Json.JsonSerializer.Serialize(document, new System.Text.Json.JsonSerializerOptions
+        {
+            WriteIndented = true,
+            // Expressions stay readable: '+' and '^' are not escaped (the output is not embedded in HTML).
+            Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        }));
+    }
+
+    /// <summary>JSON has no NaN or infinity: a non-finite value is written as null.</summary>
+    private static double? Finite(double x) => double.IsFinite(x) ? x : null;
+
+    private static void WriteCsv(TextWriter o, IReadOnlyList<MethodResult> results)
+    {
+        o.WriteLine("method,eta,iteration,x0,x1,y0,y1,loss");
+        foreach (var r in results)
+            for (var k = 0; k < r.Run.Trajectory.Count; k++)
+            {
+                var x = r.Run.Trajectory[k];
+                var y = r.Run.Outputs[k];
+                o.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{Name(r.Run.Method)},{r.Run.Eta:R},{k},{x[0]:R},{x[1]:R},{y[0]:R},{y[1]:R},{r.Run.Losses[k]:R}"));
+            }
+    }
 }

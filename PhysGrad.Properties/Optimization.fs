@@ -132,3 +132,36 @@ let ``IG on a non-square problem is a clear error that suggests Gauss–Newton o
     let p = CompiledProblem([| "a" |], Parse.many "a; a^2", [| "y0"; "y1" |], Parse.expression "y0^2 + y1^2")
     let ex = Assert.Throws<ArgumentException>(fun () -> Optimizer.Run(p, Method.InverseGradient, 0.1, [| 1.0 |], 1) |> ignore)
     Assert.Contains("Gauss–Newton or HIG", ex.Message)
+
+[<Fact>]
+let ``compare --format json has each method's trajectory from the start point`` () =
+    let code, out, _ = Cli.run [ "compare"; "--format"; "json"; "--iterations"; "2"; "--methods"; "pg:0.3,gn:0.5" ]
+    Assert.Equal(0, code)
+    let root = (Text.Json.JsonDocument.Parse out).RootElement
+    Assert.Equal("y0^2 + y1^2", root.GetProperty("problem").GetProperty("loss").GetString())
+    let pg = root.GetProperty("methods").[0]
+    Assert.Equal("pg", pg.GetProperty("name").GetString())
+    Assert.Equal(0.3, pg.GetProperty("eta").GetDouble())
+    let trajectory = pg.GetProperty("trajectory")
+    Assert.Equal(3, trajectory.GetArrayLength())
+    Assert.Equal(3.0, trajectory.[0].[0].GetDouble())
+    Assert.Equal(3.0 * 0.49, pg.GetProperty("final").[0].GetDouble(), 12)
+    Assert.Equal("IterationLimit", pg.GetProperty("stopReason").GetString())
+    Assert.Equal("gn", root.GetProperty("methods").[1].GetProperty("name").GetString())
+
+[<Fact>]
+let ``compare --format csv has one row per method and iteration`` () =
+    let code, out, _ = Cli.run [ "compare"; "--format"; "csv"; "--iterations"; "4" ]
+    Assert.Equal(0, code)
+    let lines = out.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+    Assert.Equal(1 + 4 * 5, lines.Length)
+    Assert.StartsWith("gd,0.01,1,2.94,1.92,", lines.[2])
+
+[<Theory>]
+[<InlineData("foo:1", "not a method")>]
+[<InlineData("gd:-1", "positive")>]
+[<InlineData("gd", "not a method")>]
+let ``compare with bad --methods exits with 2`` (methods: string, fragment: string) =
+    let code, _, err = Cli.run [ "compare"; "--methods"; methods ]
+    Assert.Equal(2, code)
+    Assert.Contains(fragment, err)
