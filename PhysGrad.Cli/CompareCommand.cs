@@ -24,9 +24,14 @@ internal static class CompareCommand
             DefaultValueFactory = _ => "table",
         };
         format.AcceptOnlyFromAmong("table", "json", "csv");
+        var outDir = new Option<string>("--out")
+        {
+            Description = "Directory for the trajectory plots (x-space and y-space, PNG and SVG).",
+            DefaultValueFactory = _ => "physgrad-out",
+        };
         var command = new Command("compare", "Compare optimisers on the book's example (THEORY.md §4).")
         {
-            iterations, methods, format,
+            iterations, methods, format, outDir,
         };
         command.SetAction(result =>
         {
@@ -34,6 +39,8 @@ internal static class CompareCommand
             if (n < 0) throw new CliInputException($"--iterations must be 0 or more, not {n}.");
             var chosen = result.GetValue(methods) is { } text ? BookExample.ParseMethods(text) : null;
             var results = BookExample.Run(n, chosen);
+            var plots = TrajectoryPlots.Save(
+                results.Select(r => r.Run).ToArray(), result.GetValue(outDir)!, [0.0, 0.0], [0.0, 0.0], ["x0", "x1"], ["y0", "y1"]);
             switch (result.GetValue(format))
             {
                 case "json": WriteJson(output, results); return ExitCode.Ok;
@@ -52,7 +59,7 @@ internal static class CompareCommand
                     output.WriteLine($"         fallback at iteration {f.Iteration}: {f.Reason}");
             }
             output.WriteLine();
-            output.WriteLine("Plots, problem files, BFGS/L-BFGS and closed-form update rules come with issue #4.");
+            output.WriteLine($"Plots: {string.Join(", ", plots)}");
             return ExitCode.Ok;
         });
         return command;

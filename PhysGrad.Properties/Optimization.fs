@@ -165,3 +165,21 @@ let ``compare with bad --methods exits with 2`` (methods: string, fragment: stri
     let code, _, err = Cli.run [ "compare"; "--methods"; methods ]
     Assert.Equal(2, code)
     Assert.Contains(fragment, err)
+
+[<Fact>]
+let ``compare writes x-space and y-space plots as PNG and SVG into --out`` () =
+    let dir = IO.Path.Combine(IO.Path.GetTempPath(), "physgrad-test-" + Guid.NewGuid().ToString("N"))
+    try
+        let code, out, _ = Cli.run [ "compare"; "--iterations"; "3"; "--out"; dir ]
+        Assert.Equal(0, code)
+        for name in [ "x-space"; "y-space" ] do
+            let png = IO.File.ReadAllBytes(IO.Path.Combine(dir, name + ".png"))
+            Assert.Equal<byte[]>([| 0x89uy; 0x50uy; 0x4Euy; 0x47uy |], png.[0..3]) // the PNG signature
+            Assert.True(png.Length > 5000, sprintf "%s.png is only %d bytes" name png.Length)
+            let svg = IO.File.ReadAllText(IO.Path.Combine(dir, name + ".svg"))
+            Assert.Contains("<svg", svg)
+            Assert.Contains("target", svg) // the legend names the target
+            Assert.Contains("pg", svg)
+        Assert.Contains(IO.Path.Combine(dir, "x-space.png"), out)
+    finally
+        if IO.Directory.Exists dir then IO.Directory.Delete(dir, true)

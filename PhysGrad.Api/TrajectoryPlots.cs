@@ -1,0 +1,53 @@
+using PhysGrad.Numerics;
+
+namespace PhysGrad;
+
+/// <summary>Plots of optimiser runs: trajectories in x-space and y-space, PNG and SVG, via ScottPlot.</summary>
+public static class TrajectoryPlots
+{
+    /// <summary>
+    /// Writes <c>x-space.png/.svg</c> and <c>y-space.png/.svg</c> into <paramref name="directory"/>
+    /// (created if needed): one line per run, the start and the target marked, a legend.
+    /// Returns the paths written.
+    /// </summary>
+    public static IReadOnlyList<string> Save(
+        IReadOnlyList<OptimizerRun> runs, string directory, double[] targetX, double[] targetY,
+        string[] variableNames, string[] outputNames)
+    {
+        Directory.CreateDirectory(directory);
+        var written = new List<string>();
+        written.AddRange(SaveOne(runs, r => r.Trajectory, targetX, variableNames, "x-space", Path.Combine(directory, "x-space")));
+        written.AddRange(SaveOne(runs, r => r.Outputs, targetY, outputNames, "y-space", Path.Combine(directory, "y-space")));
+        return written;
+    }
+
+    private static string[] SaveOne(
+        IReadOnlyList<OptimizerRun> runs, Func<OptimizerRun, IReadOnlyList<double[]>> points, double[] target,
+        string[] names, string title, string pathWithoutExtension)
+    {
+        var plot = new ScottPlot.Plot();
+        var palette = new ScottPlot.Palettes.Category10();
+        for (var i = 0; i < runs.Count; i++)
+        {
+            var p = points(runs[i]);
+            var xs = p.Select(v => v[0]).ToArray();
+            var ys = p.Select(v => v.Length > 1 ? v[1] : 0.0).ToArray();
+            var line = plot.Add.Scatter(xs, ys, palette.GetColor(i));
+            line.LegendText = $"{BookExample.ShortName(runs[i].Method)} (η = {runs[i].Eta:G3})";
+        }
+        var marker = plot.Add.Marker(target[0], target.Length > 1 ? target[1] : 0.0);
+        marker.MarkerShape = ScottPlot.MarkerShape.FilledDiamond;
+        marker.MarkerSize = 14;
+        marker.Color = ScottPlot.Colors.Black;
+        marker.LegendText = "target";
+        plot.ShowLegend();
+        plot.Title(title);
+        plot.XLabel(names[0]);
+        plot.YLabel(names.Length > 1 ? names[1] : "");
+        var png = pathWithoutExtension + ".png";
+        var svg = pathWithoutExtension + ".svg";
+        plot.SavePng(png, 800, 600);
+        plot.SaveSvg(svg, 800, 600);
+        return [png, svg];
+    }
+}
