@@ -5,8 +5,9 @@ namespace PhysGrad;
 
 /// <summary>One method's result in a comparison, with the book's summary figures.</summary>
 /// <param name="Run">The run.</param>
-/// <param name="DistanceToTarget">‖x_final − x*‖ for the target point x* (the origin in the book).</param>
-/// <param name="DiagonalAlignment">(u/‖u‖)·(1, 1) for the first step u.</param>
+/// <param name="DistanceToTarget">‖x_final − x*‖ where x* = P⁻¹(y*) is known (a local inverse is given),
+/// else ‖P(x_final) − y*‖.</param>
+/// <param name="DiagonalAlignment">(u/‖u‖)·(1, …, 1) for the first step u.</param>
 public sealed record MethodResult(OptimizerRun Run, double DistanceToTarget, double DiagonalAlignment);
 
 /// <summary>
@@ -26,20 +27,28 @@ public static class BookExample
     ];
 
     /// <summary>The compiled problem.</summary>
-    public static CompiledProblem Problem() =>
-        new(["x0", "x1"],
-            Parse.Many("x0; x1^2"),
-            ["y0", "y1"],
-            Parse.Expression("y0^2 + y1^2"),
-            Parse.Many("y0; sign(x1)*sqrt(y1)"));
+    public static CompiledProblem Problem() => ProblemDefinition.Book.Compile();
 
-    /// <summary>Runs the given methods (default: the book's) for <paramref name="iterations"/> steps from [3, 3].</summary>
-    public static IReadOnlyList<MethodResult> Run(int iterations = 10, IReadOnlyList<(Method Method, double Eta)>? methods = null)
+    /// <summary>
+    /// Runs the given methods (default: the book's) for <paramref name="iterations"/> steps on a problem
+    /// (default: the book's).
+    /// </summary>
+    public static IReadOnlyList<MethodResult> Run(
+        int iterations = 10, IReadOnlyList<(Method Method, double Eta)>? methods = null, ProblemDefinition? definition = null)
     {
-        var problem = Problem();
+        definition ??= ProblemDefinition.Book;
+        var problem = definition.Compile();
+        var target = definition.Target.ToArray();
         return (methods ?? Methods)
-            .Select(m => Summarise(Optimizer.Run(problem, m.Method, m.Eta, [3.0, 3.0], iterations), [0.0, 0.0]))
+            .Select(m => Summarise(problem, Optimizer.Run(problem, m.Method, m.Eta, definition.Start.ToArray(), iterations), target))
             .ToArray();
+    }
+
+    /// <summary>x* = P⁻¹(y*; x) when the problem has a local inverse and y* has a preimage near x.</summary>
+    public static double[]? TargetInX(CompiledProblem problem, double[] targetY, double[] near)
+    {
+        var x = new double[problem.N];
+        return problem.Invert(targetY, near, x) ? x : null;
     }
 
     /// <summary>The short names used on the command line and in reports.</summary>
@@ -72,11 +81,12 @@ public static class BookExample
         }).ToArray();
     }
 
-    /// <summary>The distance to a target point and the diagonal alignment of the first step.</summary>
-    public static MethodResult Summarise(OptimizerRun run, double[] target)
+    /// <summary>The distance to the target and the diagonal alignment of the first step.</summary>
+    public static MethodResult Summarise(CompiledProblem problem, OptimizerRun run, double[] targetY)
     {
-        var final = run.Final;
-        var distance = Math.Sqrt(final.Select((v, i) => (v - target[i]) * (v - target[i])).Sum());
+        var targetX = TargetInX(problem, targetY, run.Final);
+        var (point, target) = targetX is null ? (run.Outputs[^1], targetY) : (run.Final, targetX);
+        var distance = Math.Sqrt(point.Select((v, i) => (v - target[i]) * (v - target[i])).Sum());
         var alignment = double.NaN;
         if (run.Trajectory.Count > 1)
         {

@@ -7,11 +7,12 @@ public static class TrajectoryPlots
 {
     /// <summary>
     /// Writes <c>x-space.png/.svg</c> and <c>y-space.png/.svg</c> into <paramref name="directory"/>
-    /// (created if needed): one line per run, the start and the target marked, a legend.
+    /// (created if needed): one line per run, the target marked (in x-space when x* is known), a legend.
+    /// Plots show the first two coordinates.
     /// Returns the paths written.
     /// </summary>
     public static IReadOnlyList<string> Save(
-        IReadOnlyList<OptimizerRun> runs, string directory, double[] targetX, double[] targetY,
+        IReadOnlyList<OptimizerRun> runs, string directory, double[]? targetX, double[] targetY,
         string[] variableNames, string[] outputNames)
     {
         Directory.CreateDirectory(directory);
@@ -22,7 +23,7 @@ public static class TrajectoryPlots
     }
 
     private static string[] SaveOne(
-        IReadOnlyList<OptimizerRun> runs, Func<OptimizerRun, IReadOnlyList<double[]>> points, double[] target,
+        IReadOnlyList<OptimizerRun> runs, Func<OptimizerRun, IReadOnlyList<double[]>> points, double[]? target,
         string[] names, string title, string pathWithoutExtension)
     {
         var plot = new ScottPlot.Plot();
@@ -35,11 +36,14 @@ public static class TrajectoryPlots
             var line = plot.Add.Scatter(xs, ys, palette.GetColor(i));
             line.LegendText = $"{BookExample.ShortName(runs[i].Method)} (η = {runs[i].Eta:G3})";
         }
-        var marker = plot.Add.Marker(target[0], target.Length > 1 ? target[1] : 0.0);
-        marker.MarkerShape = ScottPlot.MarkerShape.FilledDiamond;
-        marker.MarkerSize = 14;
-        marker.Color = ScottPlot.Colors.Black;
-        marker.LegendText = "target";
+        if (target is not null)
+        {
+            var marker = plot.Add.Marker(target[0], target.Length > 1 ? target[1] : 0.0);
+            marker.MarkerShape = ScottPlot.MarkerShape.FilledDiamond;
+            marker.MarkerSize = 14;
+            marker.Color = ScottPlot.Colors.Black;
+            marker.LegendText = "target";
+        }
         plot.ShowLegend();
         plot.Title(title);
         plot.XLabel(names[0]);

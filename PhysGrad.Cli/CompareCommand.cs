@@ -29,24 +29,41 @@ internal static class CompareCommand
             Description = "Directory for the trajectory plots (x-space and y-space, PNG and SVG).",
             DefaultValueFactory = _ => "physgrad-out",
         };
-        var command = new Command("compare", "Compare optimisers on the book's example (THEORY.md §4).")
+        var problemFile = new Option<string?>("--problem")
         {
-            iterations, methods, format, outDir,
+            Description = "A problem file: {\"variables\":[...],\"simulator\":[...],\"loss\":\"...\",\"target\":[...],\"start\":[...],\"inverse\":[...]}.",
+        };
+        var simulator = new Option<string?>("--simulator") { Description = "Simulator components separated by ';', e.g. \"x0; x1^2\"." };
+        var vars = new Option<string?>("--vars") { Description = "Variables, comma-separated (default: the simulator's, x2 before x10)." };
+        var loss = new Option<string?>("--loss") { Description = "The loss in y0, y1, … (default ½‖y − y*‖²)." };
+        var target = new Option<string?>("--target") { Description = "The target y*, comma-separated." };
+        var start = new Option<string?>("--start") { Description = "The start point, comma-separated." };
+        var inverse = new Option<string?>("--inverse") { Description = "A local inverse, one expression per variable in y0, y1, … and the variables, separated by ';'." };
+        var command = new Command("compare", "Compare optimisers on a problem (default: the book's example, THEORY.md §4).")
+        {
+            iterations, methods, format, outDir, problemFile, simulator, vars, loss, target, start, inverse,
         };
         command.SetAction(result =>
         {
             var n = result.GetValue(iterations);
             if (n < 0) throw new CliInputException($"--iterations must be 0 or more, not {n}.");
             var chosen = result.GetValue(methods) is { } text ? BookExample.ParseMethods(text) : null;
-            var results = BookExample.Run(n, chosen);
+            var definition = Definition(result, problemFile, simulator, vars, loss, target, start, inverse);
+            var results = BookExample.Run(n, chosen, definition);
+            var compiled = definition.Compile();
+            var targetY = definition.Target.ToArray();
             var plots = TrajectoryPlots.Save(
-                results.Select(r => r.Run).ToArray(), result.GetValue(outDir)!, [0.0, 0.0], [0.0, 0.0], ["x0", "x1"], ["y0", "y1"]);
+                results.Select(r => r.Run).ToArray(), result.GetValue(outDir)!,
+                BookExample.TargetInX(compiled, targetY, definition.Start.ToArray()), targetY,
+                definition.Variables.ToArray(), definition.Outputs);
             switch (result.GetValue(format))
             {
-                case "json": WriteJson(output, results); return ExitCode.Ok;
-                case "csv": WriteCsv(output, results); return ExitCode.Ok;
+                case "json": WriteJson(output, definition, results); return ExitCode.Ok;
+                case "csv": WriteCsv(output, definition, results); return ExitCode.Ok;
             }
-            output.WriteLine("The book's example: P(x) = [x0, x1^2], L(y) = y0^2 + y1^2, target the origin, start [3, 3].");
+            output.WriteLine(ReferenceEquals(definition, ProblemDefinition.Book)
+                ? "The book's example: P(x) = [x0, x1^2], L(y) = y0^2 + y1^2, target the origin, start [3, 3]."
+                : $"P({string.Join(", ", definition.Variables)}) = [{string.Join(", ", definition.Simulator)}], L = {definition.LossText}, start [{string.Join(", ", definition.Start)}].");
             output.WriteLine();
             output.WriteLine($"{"method",-8} {"eta",8} {"final x",-26} {"final loss",12} {"distance",10} {"diagonal",9}  stop");
             foreach (var r in results)
@@ -67,17 +84,49 @@ internal static class CompareCommand
 
     private static string Name(Method m) => BookExample.ShortName(m);
 
-    private static void WriteJson(TextWriter o, IReadOnlyList<MethodResult> results)
+    private static ProblemDefinition Definition(
+        ParseResult result, Option<string?> file, Option<string?> simulator, Option<string?> vars, Option<string?> loss,
+        Option<string?> target, Option<string?> start, Option<string?> inverse)
+    {
+        var path = result.GetValue(file);
+        var sim = result.GetValue(simulator);
+        if (path is not null && sim is not null)
+            throw new CliInputException("Give either --problem or --simulator, not both.");
+        if (path is not null)
+        {
+            if (!File.Exists(path)) throw new CliInputException($"--problem: the file '{path}' does not exist.");
+            return ProblemDefinition.FromJson(File.ReadAllText(path));
+        }
+        if (sim is null)
+        {
+            foreach (var o in new[] { vars, loss, target, start, inverse })
+                if (result.GetValue(o) is not null)
+                    throw new CliInputException($"{o.Name} needs --simulator (or use --problem).");
+            return ProblemDefinition.Book;
+        }
+        var components = sim.Split(';', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        var names = result.GetValue(vars) is { } v
+            ? Arguments.Names("--vars", v)
+            : Expression.ParseMany(sim).SelectMany(e => e.Variables).Distinct().Order(Comparer<string>.Create((a, b) => Symbolic.Order.naturalCompare(a, b))).ToArray();
+        var t = result.GetValue(target) ?? throw new CliInputException("--simulator needs --target (one value per component).");
+        var s0 = result.GetValue(start) ?? throw new CliInputException("--simulator needs --start (one value per variable).");
+        return new ProblemDefinition(
+            names, components, result.GetValue(loss), Arguments.Numbers("--target", t), Arguments.Numbers("--start", s0),
+            result.GetValue(inverse)?.Split(';', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    private static void WriteJson(TextWriter o, ProblemDefinition definition, IReadOnlyList<MethodResult> results)
     {
         var document = new
         {
             problem = new
             {
-                variables = new[] { "x0", "x1" },
-                simulator = new[] { "x0", "x1^2" },
-                loss = "y0^2 + y1^2",
-                target = new[] { 0.0, 0.0 },
-                start = new[] { 3.0, 3.0 },
+                variables = definition.Variables,
+                simulator = definition.Simulator,
+                loss = definition.LossText,
+                target = definition.Target,
+                start = definition.Start,
+                inverse = definition.Inverse,
             },
             methods = results.Select(r => new
             {
@@ -105,16 +154,15 @@ internal static class CompareCommand
     /// <summary>JSON has no NaN or infinity: a non-finite value is written as null.</summary>
     private static double? Finite(double x) => double.IsFinite(x) ? x : null;
 
-    private static void WriteCsv(TextWriter o, IReadOnlyList<MethodResult> results)
+    private static void WriteCsv(TextWriter o, ProblemDefinition definition, IReadOnlyList<MethodResult> results)
     {
-        o.WriteLine("method,eta,iteration,x0,x1,y0,y1,loss");
+        o.WriteLine($"method,eta,iteration,{string.Join(",", definition.Variables)},{string.Join(",", definition.Outputs)},loss");
         foreach (var r in results)
             for (var k = 0; k < r.Run.Trajectory.Count; k++)
             {
-                var x = r.Run.Trajectory[k];
-                var y = r.Run.Outputs[k];
-                o.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{Name(r.Run.Method)},{r.Run.Eta:R},{k},{x[0]:R},{x[1]:R},{y[0]:R},{y[1]:R},{r.Run.Losses[k]:R}"));
+                var values = r.Run.Trajectory[k].Concat(r.Run.Outputs[k]).Append(r.Run.Losses[k])
+                    .Select(v => v.ToString("R", CultureInfo.InvariantCulture));
+                o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{Name(r.Run.Method)},{r.Run.Eta:R},{k},") + string.Join(",", values));
             }
     }
 }

@@ -183,3 +183,52 @@ let ``compare writes x-space and y-space plots as PNG and SVG into --out`` () =
         Assert.Contains(IO.Path.Combine(dir, "x-space.png"), out)
     finally
         if IO.Directory.Exists dir then IO.Directory.Delete(dir, true)
+
+[<Fact>]
+let ``on y = exp(x) PG uses the exact inverse log y and halves the y-distance at η = ½`` () =
+    let definition = ProblemDefinition([| "x" |], [| "exp(x)" |], null, [| 2.0 |], [| 0.0 |], [| "log(y0)" |])
+    let p = definition.Compile()
+    let run = Optimizer.Run(p, Method.PhysicalGradient, 0.5, [| 0.0 |], 4)
+    for k in 0 .. 4 do
+        Assert.Equal(2.0 - 0.5 ** float k, run.Outputs.[k].[0], 12)
+        Assert.Equal(log (2.0 - 0.5 ** float k), run.Trajectory.[k].[0], 12)
+
+[<Fact>]
+let ``compare reads a problem file`` () =
+    let path = IO.Path.GetTempFileName()
+    try
+        IO.File.WriteAllText(
+            path,
+            """{"variables":["a","b"],"simulator":["a","b^3"],"target":[1,8],"start":[0,1],"inverse":["y0","y1^(1/3)"]}"""
+        )
+        let code, out, err = Cli.run [ "compare"; "--problem"; path; "--methods"; "pg:1"; "--iterations"; "1"; "--format"; "json" ]
+        Assert.Equal(0, code)
+        Assert.Equal("", err)
+        let final = (Text.Json.JsonDocument.Parse out).RootElement.GetProperty("methods").[0].GetProperty("final")
+        // η = 1 and an exact inverse: one PG step lands on the target's preimage (1, 2).
+        Assert.Equal(1.0, final.[0].GetDouble(), 12)
+        Assert.Equal(2.0, final.[1].GetDouble(), 12)
+    finally
+        IO.File.Delete path
+
+[<Theory>]
+[<InlineData("""{"variables":["a"],"simulator":["a^3"],"start":[1]}""", "no \"target\" field")>]
+[<InlineData("""{"variables":"a","simulator":["a"],"target":[1],"start":[1]}""", "\"variables\" must be an array of strings")>]
+[<InlineData("""{"variables":["a"],"simulator":["a +* 1"],"target":[1],"start":[1]}""", "In simulator[0]: Parse error at line 1, column 4")>]
+[<InlineData("""{"variables":["a"],"simulator":["a"],"target":[1, 2],"start":[1]}""", "target has 2 values but the simulator has 1")>]
+[<InlineData("""not json""", "not valid JSON")>]
+let ``a bad problem file exits with 2 and names the field`` (json: string, fragment: string) =
+    let path = IO.Path.GetTempFileName()
+    try
+        IO.File.WriteAllText(path, json)
+        let code, _, err = Cli.run [ "compare"; "--problem"; path ]
+        Assert.Equal(2, code)
+        Assert.Contains(fragment, err)
+    finally
+        IO.File.Delete path
+
+[<Fact>]
+let ``compare on the command line needs a target and a start`` () =
+    let code, _, err = Cli.run [ "compare"; "--simulator"; "x^2"; "--start"; "1" ]
+    Assert.Equal(2, code)
+    Assert.Contains("--target", err)
