@@ -60,6 +60,8 @@ public static class BookExample
         Method.InverseGradient => "ig",
         Method.PhysicalGradient => "pg",
         Method.GaussNewton => "gn",
+        Method.Bfgs => "bfgs",
+        Method.LimitedMemoryBfgs => "lbfgs",
         _ => "hig",
     };
 

@@ -16,7 +16,7 @@ internal static class CompareCommand
         };
         var methods = new Option<string?>("--methods")
         {
-            Description = "Methods and step sizes, e.g. gd:0.01,newton:0.3333,pg:0.3,ig:0.3 (also adam, gn, hig). Default: the book's.",
+            Description = "Methods and step sizes, e.g. gd:0.01,newton:0.3333,pg:0.3,ig:0.3 (also adam, bfgs, lbfgs, gn, hig). Default: the book's.",
         };
         var format = new Option<string>("--format")
         {

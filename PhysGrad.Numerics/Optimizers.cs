@@ -17,6 +17,10 @@ public enum Method
     GaussNewton,
     /// <summary>Half-inverse gradient: Δx = −η V Σ^κ Uᵀ ∂L/∂y, κ = −½, singular values ≤ τ·σ_max dropped.</summary>
     HalfInverse,
+    /// <summary>BFGS: Δx = −η B ∂L/∂x with B the inverse-Hessian estimate built from gradient differences.</summary>
+    Bfgs,
+    /// <summary>L-BFGS: BFGS with the estimate kept as the last 10 pairs of steps and gradient differences.</summary>
+    LimitedMemoryBfgs,
 }
 
 /// <summary>Why a run stopped.</summary>
@@ -89,6 +93,7 @@ public static class Optimizer
         var losses = new List<double>();
         var fallbacks = new List<Fallback>();
         double[]? adamM = null, adamV = null;
+        var quasiNewton = method is Method.Bfgs or Method.LimitedMemoryBfgs ? new QuasiNewton(n, method == Method.Bfgs) : null;
         var jacobian2D = new double[m, n];
 
         problem.Simulate(x, y, j);
@@ -110,6 +115,11 @@ public static class Optimizer
                         fallbacks.Add(new Fallback(k, $"the Hessian is {why} at x = [{string.Join(", ", x)}]; took a gradient step instead"));
                         for (var i = 0; i < n; i++) dx[i] = -eta * gx[i];
                     }
+                    break;
+                case Method.Bfgs:
+                case Method.LimitedMemoryBfgs:
+                    quasiNewton!.Direction(gx, dx);
+                    for (var i = 0; i < n; i++) dx[i] *= -eta;
                     break;
                 case Method.Adam:
                     adamM ??= new double[n];
@@ -169,8 +179,11 @@ public static class Optimizer
             for (var i = 0; i < n; i++) x[i] += dx[i];
             if (!x.All(double.IsFinite))
                 return Finish(StopReason.Diverged, $"x became non-finite at iteration {k}");
+            var previousGradient = quasiNewton is null ? null : (double[])gx.Clone();
             problem.Simulate(x, y, j);
             loss = problem.LossInX(x, gx, hx);
+            if (quasiNewton is not null && !quasiNewton.Update(dx, previousGradient!, gx))
+                fallbacks.Add(new Fallback(k, "the curvature condition sᵀy > 0 failed; the inverse-Hessian estimate was not updated"));
             trajectory.Add((double[])x.Clone());
             outputs.Add((double[])y.Clone());
             losses.Add(loss);
@@ -198,5 +211,94 @@ public static class Optimizer
         }
         for (var i = 0; i < step.Length; i++) step[i] *= -eta;
         return true;
+    }
+}
+
+/// <summary>
+/// The BFGS inverse-Hessian estimate, dense or limited-memory. Written here because MathNet's BFGS
+/// and L-BFGS minimisers only run to convergence with their own line search, while PhysGrad steps
+/// one iteration at a time with a given η, like every other method.
+/// </summary>
+internal sealed class QuasiNewton(int n, bool dense)
+{
+    private const int Memory = 10;
+    private readonly double[,]? _inverse = dense ? Identity(n) : null;
+    private readonly List<(double[] S, double[] Y, double Rho)> _pairs = [];
+
+    private static double[,] Identity(int n)
+    {
+        var h = new double[n, n];
+        for (var i = 0; i < n; i++) h[i, i] = 1;
+        return h;
+    }
+
+    /// <summary>d = B g (the step is −η d).</summary>
+    public void Direction(double[] g, double[] d)
+    {
+        if (_inverse is not null)
+        {
+            for (var i = 0; i < n; i++)
+            {
+                double sum = 0;
+                for (var k = 0; k < n; k++) sum += _inverse[i, k] * g[k];
+                d[i] = sum;
+            }
+            return;
+        }
+        // The two-loop recursion, with the initial estimate scaled by sᵀy / yᵀy of the newest pair.
+        var q = (double[])g.Clone();
+        var alpha = new double[_pairs.Count];
+        for (var p = _pairs.Count - 1; p >= 0; p--)
+        {
+            var (s, y, rho) = _pairs[p];
+            alpha[p] = rho * Dot(s, q);
+            for (var i = 0; i < n; i++) q[i] -= alpha[p] * y[i];
+        }
+        var gamma = _pairs.Count == 0 ? 1.0 : Dot(_pairs[^1].S, _pairs[^1].Y) / Dot(_pairs[^1].Y, _pairs[^1].Y);
+        for (var i = 0; i < n; i++) d[i] = gamma * q[i];
+        for (var p = 0; p < _pairs.Count; p++)
+        {
+            var (s, y, rho) = _pairs[p];
+            var beta = rho * Dot(y, d);
+            for (var i = 0; i < n; i++) d[i] += (alpha[p] - beta) * s[i];
+        }
+    }
+
+    /// <summary>Takes the step s and the gradients before and after; false when sᵀy ≤ 0 (no update).</summary>
+    public bool Update(double[] step, double[] before, double[] after)
+    {
+        var s = (double[])step.Clone();
+        var y = new double[n];
+        for (var i = 0; i < n; i++) y[i] = after[i] - before[i];
+        var sy = Dot(s, y);
+        if (!(sy > 1e-300)) return false;
+        var rho = 1 / sy;
+        if (_inverse is null)
+        {
+            _pairs.Add((s, y, rho));
+            if (_pairs.Count > Memory) _pairs.RemoveAt(0);
+            return true;
+        }
+        // B ← (I − ρ s yᵀ) B (I − ρ y sᵀ) + ρ s sᵀ, expanded: B − ρ(s (yᵀB) + (By) sᵀ) + (ρ² yᵀBy + ρ) s sᵀ.
+        var by = new double[n];
+        var yb = new double[n];
+        for (var i = 0; i < n; i++)
+            for (var k = 0; k < n; k++)
+            {
+                by[i] += _inverse[i, k] * y[k];
+                yb[i] += y[k] * _inverse[k, i];
+            }
+        var yby = Dot(y, by);
+        for (var i = 0; i < n; i++)
+            for (var k = 0; k < n; k++)
+                _inverse[i, k] += -rho * (s[i] * yb[k] + by[i] * s[k]) + (rho * rho * yby + rho) * s[i] * s[k];
+        return true;
+    }
+
+    private static double Dot(double[] a, double[] b)
+    {
+        double sum = 0;
+        for (var i = 0; i < a.Length; i++) sum += a[i] * b[i];
+        return sum;
     }
 }

@@ -232,3 +232,26 @@ let ``compare on the command line needs a target and a start`` () =
     let code, _, err = Cli.run [ "compare"; "--simulator"; "x^2"; "--start"; "1" ]
     Assert.Equal(2, code)
     Assert.Contains("--target", err)
+
+let private quadratic =
+    lazy (ProblemDefinition([| "a"; "b" |], [| "a"; "b" |], "(y0^2 + 4*y1^2)/2 + y0*y1/2", [| 0.0; 0.0 |], [| 1.0; 1.0 |]).Compile())
+
+[<Fact>]
+let ``the first BFGS and L-BFGS steps are gradient steps (the estimate starts at the identity)`` () =
+    for m in [ Method.Bfgs; Method.LimitedMemoryBfgs ] do
+        let run = Optimizer.Run(quadratic.Value, m, 0.1, [| 1.0; 1.0 |], 1)
+        // ∇ = [a + b/2, 4b + a/2] = [1.5, 4.5]
+        Assert.Equal(1.0 - 0.15, run.Final.[0], 12)
+        Assert.Equal(1.0 - 0.45, run.Final.[1], 12)
+
+[<Fact>]
+let ``BFGS and L-BFGS learn the curvature: at η = ½ they converge like Newton where GD diverges`` () =
+    // The Hessian [[1, ½], [½, 4]] has eigenvalues ≈ 0.92 and 4.08: GD's factor |1 − ½·4.08| > 1.
+    let gd = Optimizer.Run(quadratic.Value, Method.GradientDescent, 0.5, [| 1.0; 1.0 |], 40)
+    Assert.True(gd.FinalLoss > gd.Losses.[0], sprintf "GD should grow: %g" gd.FinalLoss)
+    for m in [ Method.Bfgs; Method.LimitedMemoryBfgs ] do
+        let run = Optimizer.Run(quadratic.Value, m, 0.5, [| 1.0; 1.0 |], 40)
+        // Once the estimate is the inverse Hessian, each step removes half the error: the loss
+        // falls by (1 − η)² = ¼ per step.
+        let ratio = run.Losses.[39] / run.Losses.[38]
+        Assert.True(abs (ratio - 0.25) < 1e-3, sprintf "%A: loss ratio %g, loss %g" m ratio run.FinalLoss)
