@@ -28,6 +28,7 @@ public static class CliApp
         root.Subcommands.Add(DiffCommand.Create(output));
         root.Subcommands.Add(EvalCommand.Create(output));
         root.Subcommands.Add(CompareCommand.Create(output));
+        root.Subcommands.Add(DeriveCommand.Create(output));
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

@@ -29,26 +29,18 @@ internal static class CompareCommand
             Description = "Directory for the trajectory plots (x-space and y-space, PNG and SVG).",
             DefaultValueFactory = _ => "physgrad-out",
         };
-        var problemFile = new Option<string?>("--problem")
-        {
-            Description = "A problem file: {\"variables\":[...],\"simulator\":[...],\"loss\":\"...\",\"target\":[...],\"start\":[...],\"inverse\":[...]}.",
-        };
-        var simulator = new Option<string?>("--simulator") { Description = "Simulator components separated by ';', e.g. \"x0; x1^2\"." };
-        var vars = new Option<string?>("--vars") { Description = "Variables, comma-separated (default: the simulator's, x2 before x10)." };
-        var loss = new Option<string?>("--loss") { Description = "The loss in y0, y1, … (default ½‖y − y*‖²)." };
-        var target = new Option<string?>("--target") { Description = "The target y*, comma-separated." };
-        var start = new Option<string?>("--start") { Description = "The start point, comma-separated." };
-        var inverse = new Option<string?>("--inverse") { Description = "A local inverse, one expression per variable in y0, y1, … and the variables, separated by ';'." };
+        var problem = new ProblemOptions();
         var command = new Command("compare", "Compare optimisers on a problem (default: the book's example, THEORY.md §4).")
         {
-            iterations, methods, format, outDir, problemFile, simulator, vars, loss, target, start, inverse,
+            iterations, methods, format, outDir,
         };
+        problem.AddTo(command);
         command.SetAction(result =>
         {
             var n = result.GetValue(iterations);
             if (n < 0) throw new CliInputException($"--iterations must be 0 or more, not {n}.");
             var chosen = result.GetValue(methods) is { } text ? BookExample.ParseMethods(text) : null;
-            var definition = Definition(result, problemFile, simulator, vars, loss, target, start, inverse);
+            var definition = problem.Read(result);
             var results = BookExample.Run(n, chosen, definition);
             var compiled = definition.Compile();
             var targetY = definition.Target.ToArray();
@@ -83,37 +75,6 @@ internal static class CompareCommand
     }
 
     private static string Name(Method m) => BookExample.ShortName(m);
-
-    private static ProblemDefinition Definition(
-        ParseResult result, Option<string?> file, Option<string?> simulator, Option<string?> vars, Option<string?> loss,
-        Option<string?> target, Option<string?> start, Option<string?> inverse)
-    {
-        var path = result.GetValue(file);
-        var sim = result.GetValue(simulator);
-        if (path is not null && sim is not null)
-            throw new CliInputException("Give either --problem or --simulator, not both.");
-        if (path is not null)
-        {
-            if (!File.Exists(path)) throw new CliInputException($"--problem: the file '{path}' does not exist.");
-            return ProblemDefinition.FromJson(File.ReadAllText(path));
-        }
-        if (sim is null)
-        {
-            foreach (var o in new[] { vars, loss, target, start, inverse })
-                if (result.GetValue(o) is not null)
-                    throw new CliInputException($"{o.Name} needs --simulator (or use --problem).");
-            return ProblemDefinition.Book;
-        }
-        var components = sim.Split(';', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
-        var names = result.GetValue(vars) is { } v
-            ? Arguments.Names("--vars", v)
-            : Expression.ParseMany(sim).SelectMany(e => e.Variables).Distinct().Order(Comparer<string>.Create((a, b) => Symbolic.Order.naturalCompare(a, b))).ToArray();
-        var t = result.GetValue(target) ?? throw new CliInputException("--simulator needs --target (one value per component).");
-        var s0 = result.GetValue(start) ?? throw new CliInputException("--simulator needs --start (one value per variable).");
-        return new ProblemDefinition(
-            names, components, result.GetValue(loss), Arguments.Numbers("--target", t), Arguments.Numbers("--start", s0),
-            result.GetValue(inverse)?.Split(';', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries));
-    }
 
     private static void WriteJson(TextWriter o, ProblemDefinition definition, IReadOnlyList<MethodResult> results)
     {

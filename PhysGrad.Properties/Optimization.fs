@@ -255,3 +255,52 @@ let ``BFGS and L-BFGS learn the curvature: at η = ½ they converge like Newton 
         // falls by (1 − η)² = ¼ per step.
         let ratio = run.Losses.[39] / run.Losses.[38]
         Assert.True(abs (ratio - 0.25) < 1e-3, sprintf "%A: loss ratio %g, loss %g" m ratio run.FinalLoss)
+
+/// The closed-form rule, evaluated at x with η, against one step of the numeric optimiser from x.
+let private ruleMatchesStep (definition: ProblemDefinition) (m: Method) (eta: float) (x: float[]) =
+    let rule = (UpdateRuleSet.Derive(definition, [| m |])).[0]
+    let names = Array.append (Array.ofSeq definition.Variables) [| "eta" |]
+    let point = Array.append x [| eta |]
+    let symbolic = rule.Steps |> Seq.map (fun s -> s.Evaluate(names, point)) |> Array.ofSeq
+    let run = Optimizer.Run(definition.Compile(), m, eta, x, 1)
+    let numeric = Array.map2 (-) run.Final x
+    Assert.Empty(run.Fallbacks)
+    for i in 0 .. x.Length - 1 do
+        Assert.True(abs (symbolic.[i] - numeric.[i]) <= 1e-10 * (1.0 + abs numeric.[i]), sprintf "%A Δ%d: rule %g, optimiser %g" m i symbolic.[i] numeric.[i])
+
+[<Theory>]
+[<InlineData(0.3, 3.0, 3.0)>]
+[<InlineData(0.1, -1.5, 0.7)>]
+[<InlineData(0.9, 2.0, -0.4)>]
+let ``each closed-form rule evaluated at a point equals the optimiser's step there (book example)`` (eta: float, x0: float, x1: float) =
+    for m in UpdateRuleSet.Symbolic do
+        ruleMatchesStep ProblemDefinition.Book m eta [| x0; x1 |]
+
+[<Fact>]
+let ``the closed-form rules of a coupled problem equal the optimiser's steps`` () =
+    let definition =
+        ProblemDefinition([| "a"; "b" |], [| "a + b^3"; "exp(a) - b" |], null, [| 1.0; 2.0 |], [| 0.2; 0.5 |])
+    for m in [ Method.GradientDescent; Method.Newton; Method.InverseGradient; Method.GaussNewton ] do
+        ruleMatchesStep definition m 0.25 [| 0.2; 0.5 |]
+
+[<Fact>]
+let ``the book's rules read as derived by hand`` () =
+    let rules = UpdateRuleSet.Derive(ProblemDefinition.Book) |> Seq.map (fun r -> BookExample.ShortName r.Method, r.Steps |> Seq.map (fun s -> s.ToInfix()) |> List.ofSeq) |> Map.ofSeq
+    Assert.Equal<string list>([ "-2*eta*x0"; "-4*eta*x1^3" ], rules.["gd"])
+    Assert.Equal<string list>([ "-eta*x0"; "-eta*x1/3" ], rules.["newton"])
+    Assert.Equal<string list>([ "-eta*x0"; "-eta*x1/2" ], rules.["ig"])
+    Assert.Equal<string list>([ "-2*eta*x0"; "-eta*x1" ], rules.["gn"])
+
+[<Fact>]
+let ``derive prints the rules, and PG without an inverse is a clear error`` () =
+    let code, out, _ = Cli.run [ "derive"; "--methods"; "ig"; "--format"; "json" ]
+    Assert.Equal(0, code)
+    let rule = (Text.Json.JsonDocument.Parse out).RootElement.GetProperty("rules").[0]
+    Assert.Equal("ig", rule.GetProperty("method").GetString())
+    Assert.Equal("-eta*x1/2", rule.GetProperty("steps").[1].GetProperty("step").GetString())
+    let code, _, err = Cli.run [ "derive"; "--simulator"; "x^3"; "--target"; "1"; "--start"; "1"; "--methods"; "pg" ]
+    Assert.Equal(2, code)
+    Assert.Contains("needs a local inverse", err)
+    let code, _, err = Cli.run [ "derive"; "--methods"; "adam" ]
+    Assert.Equal(2, code)
+    Assert.Contains("no closed-form rule", err)

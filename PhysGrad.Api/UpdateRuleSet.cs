@@ -1,0 +1,45 @@
+using PhysGrad.Numerics;
+using PhysGrad.Symbolic;
+
+namespace PhysGrad;
+
+/// <summary>One method's closed-form update: the step Δxᵢ for each variable, in the variables and η (<c>eta</c>).</summary>
+public sealed record UpdateRule(Method Method, IReadOnlyList<string> Variables, IReadOnlyList<Expression> Steps);
+
+/// <summary>Closed-form update rules of a problem (THEORY.md §2).</summary>
+public static class UpdateRuleSet
+{
+    /// <summary>The methods that have a closed form.</summary>
+    public static readonly Method[] Symbolic =
+        [Method.GradientDescent, Method.Newton, Method.InverseGradient, Method.PhysicalGradient, Method.GaussNewton];
+
+    /// <summary>Derives the update rules of <paramref name="methods"/> (default: all with a closed form) for a problem.</summary>
+    /// <exception cref="SymbolicException">A method that needs what the problem lacks (a square Jacobian, an inverse), explained.</exception>
+    public static IReadOnlyList<UpdateRule> Derive(ProblemDefinition problem, IReadOnlyList<Method>? methods = null)
+    {
+        var variables = problem.Variables.Select(ExprModule.Symbol).ToArray();
+        var outputs = problem.Outputs.Select(ExprModule.Symbol).ToArray();
+        var simulator = problem.Simulator.Select(Parse.Expression).ToArray();
+        var loss = Parse.Expression(problem.LossText);
+        var lossX = UpdateRules.LossInX(outputs, simulator, loss);
+        var rules = new List<UpdateRule>();
+        foreach (var method in methods ?? Symbolic)
+        {
+            var steps = method switch
+            {
+                Method.GradientDescent => UpdateRules.GradientDescent(variables, lossX),
+                Method.Newton => UpdateRules.Newton(variables, lossX),
+                Method.InverseGradient => UpdateRules.InverseGradient(variables, outputs, simulator, loss),
+                Method.GaussNewton => UpdateRules.GaussNewton(variables, outputs, simulator, loss),
+                Method.PhysicalGradient => problem.Inverse is { } inverse
+                    ? UpdateRules.Physical(variables, outputs, simulator, loss, inverse.Select(Parse.Expression).ToArray())
+                    : throw new SymbolicException(ErrorKind.Invalid,
+                        "PG's closed form needs a local inverse: give \"inverse\" in the problem (one expression per variable)."),
+                _ => throw new SymbolicException(ErrorKind.Invalid,
+                    $"{BookExample.ShortName(method)} has no closed-form rule (it depends on the run's history or an SVD); the closed forms are gd, newton, ig, pg and gn."),
+            };
+            rules.Add(new UpdateRule(method, problem.Variables, UpdateRules.Simplified(steps).Select(Expression.Wrap).ToArray()));
+        }
+        return rules;
+    }
+}
