@@ -88,4 +88,55 @@ public sealed class CompiledProblem
         _inverse.Evaluate([.. y, .. x0], x);
         return x.All(double.IsFinite);
     }
+
+    /// <summary>
+    /// x = P⁻¹(y; x₀) numerically: Newton's method on P(x) = y started at x₀, each step halved until the
+    /// residual shrinks, so it stays with the preimage nearest x₀. Succeeds when ‖P(x) − y‖ ≤
+    /// <paramref name="tolerance"/>·(1 + ‖y‖); false (no preimage found near x₀) otherwise.
+    /// </summary>
+    public bool InvertNumerically(double[] y, double[] x0, double[] x, double tolerance = 1e-12, int maxIterations = 100)
+    {
+        if (M != N) return false;
+        Array.Copy(x0, x, N);
+        var p = new double[M];
+        var j = new double[M * N];
+        var r = new double[M];
+        var step = new double[N];
+        var trial = new double[N];
+        var scale = 1 + Math.Sqrt(y.Sum(v => v * v));
+        Simulate(x, p, j);
+        var residual = Residual(p, y, r);
+        for (var k = 0; k < maxIterations && residual > tolerance * scale; k++)
+        {
+            if (!LinearAlgebra.Solve(j, r, step).Ok) return false;
+            var t = 1.0;
+            var improved = false;
+            for (var halving = 0; halving < 40; halving++, t /= 2)
+            {
+                for (var i = 0; i < N; i++) trial[i] = x[i] - t * step[i];
+                Simulate(trial, p, j);
+                var next = Residual(p, y, r);
+                if (next < residual)
+                {
+                    Array.Copy(trial, x, N);
+                    residual = next;
+                    improved = true;
+                    break;
+                }
+            }
+            if (!improved) return false;
+        }
+        return residual <= tolerance * scale && x.All(double.IsFinite);
+    }
+
+    private static double Residual(double[] p, double[] y, double[] r)
+    {
+        double sum = 0;
+        for (var i = 0; i < p.Length; i++)
+        {
+            r[i] = p[i] - y[i];
+            sum += r[i] * r[i];
+        }
+        return double.IsFinite(sum) ? Math.Sqrt(sum) : double.PositiveInfinity;
+    }
 }

@@ -155,15 +155,15 @@ public static class Optimizer
                         var target = new double[m];
                         for (var i = 0; i < m; i++) target[i] = y[i] + dy[i];
                         var xNew = new double[n];
-                        if (problem.Invert(target, x, xNew))
+                        // The given inverse when there is one; otherwise Newton's method on P(x) = y + Δy from x.
+                        if (problem.HasInverse ? problem.Invert(target, x, xNew) : problem.InvertNumerically(target, x, xNew))
                         {
                             for (var i = 0; i < n; i++) dx[i] = xNew[i] - x[i];
                             inverted = true;
                         }
                         else
-                            fallbacks.Add(new Fallback(k, problem.HasInverse
-                                ? $"y + Δy = [{string.Join(", ", target)}] has no preimage near x; took an inverse-gradient step instead"
-                                : "no local inverse was given; took an inverse-gradient step instead"));
+                            fallbacks.Add(new Fallback(k,
+                                $"y + Δy = [{string.Join(", ", target)}] has no preimage near x{(problem.HasInverse ? "" : " (numeric inverse)")}; took an inverse-gradient step instead"));
                     }
                     if (!inverted)
                     {

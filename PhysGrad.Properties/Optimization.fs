@@ -304,3 +304,34 @@ let ``derive prints the rules, and PG without an inverse is a clear error`` () =
     let code, _, err = Cli.run [ "derive"; "--methods"; "adam" ]
     Assert.Equal(2, code)
     Assert.Contains("no closed-form rule", err)
+
+[<Fact>]
+let ``without a given inverse PG inverts numerically, lands on y + Δy and keeps the branch`` () =
+    let withInverse = ProblemDefinition.Book
+    let without = ProblemDefinition(withInverse.Variables, withInverse.Simulator, withInverse.Loss, withInverse.Target, withInverse.Start)
+    for start in [ [| 3.0; 3.0 |]; [| -2.0; -1.5 |] ] do
+        let exact = Optimizer.Run(withInverse.Compile(), Method.PhysicalGradient, 0.3, start, 5)
+        let numeric = Optimizer.Run(without.Compile(), Method.PhysicalGradient, 0.3, start, 5)
+        Assert.Empty(numeric.Fallbacks)
+        for k in 0 .. 5 do
+            for i in 0 .. 1 do
+                Assert.Equal(exact.Trajectory.[k].[i], numeric.Trajectory.[k].[i], 10)
+
+[<Fact>]
+let ``the numeric inverse of a nonlinear coupled simulator reproduces y exactly`` () =
+    let p = ProblemDefinition([| "a"; "b" |], [| "a + sin(b)"; "a*b + b^3" |], null, [| 0.0; 0.0 |], [| 0.5; 0.5 |]).Compile()
+    let x0 = [| 0.5; 0.5 |]
+    let y0 = Array.zeroCreate 2
+    p.Simulate(x0, y0, Array.zeroCreate 4)
+    let target = [| y0.[0] + 0.1; y0.[1] - 0.2 |]
+    let x = Array.zeroCreate 2
+    Assert.True(p.InvertNumerically(target, x0, x))
+    let y = Array.zeroCreate 2
+    p.Simulate(x, y, Array.zeroCreate 4)
+    Assert.Equal(target.[0], y.[0], 12)
+    Assert.Equal(target.[1], y.[1], 12)
+
+[<Fact>]
+let ``a target with no preimage is reported by the numeric inverse`` () =
+    let p = ProblemDefinition([| "x" |], [| "x^2" |], null, [| 0.0 |], [| 1.0 |]).Compile()
+    Assert.False(p.InvertNumerically([| -1.0 |], [| 1.0 |], Array.zeroCreate 1))
