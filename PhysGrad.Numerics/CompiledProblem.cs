@@ -52,11 +52,24 @@ public sealed class CompiledProblem
     /// <summary>Whether a local inverse was given.</summary>
     public bool HasInverse => _inverse is not null;
 
+    // Per-thread scratch space for kernel outputs and inputs: the helpers below allocate nothing in
+    // steady state and stay safe to call from several threads at once.
+    [ThreadStatic] private static double[]? _scratch;
+    [ThreadStatic] private static double[]? _inputs;
+
+    private static double[] Scratch(int size)
+    {
+        var s = _scratch;
+        if (s is null || s.Length < size) _scratch = s = new double[Math.Max(size, 2 * (s?.Length ?? 0))];
+        return s;
+    }
+
     /// <summary>y = P(x) and J (m × n, row by row) into the given arrays.</summary>
     public void Simulate(double[] x, double[] y, double[] jacobian)
     {
-        var buffer = new double[_simulator.OutputCount];
-        _simulator.Evaluate(x, buffer);
+        Check(x, N, "x");
+        var buffer = Scratch(_simulator.OutputCount);
+        _simulator.Function(x, 0, [], buffer, 0);
         Array.Copy(buffer, 0, y, 0, M);
         Array.Copy(buffer, M, jacobian, 0, M * N);
     }
@@ -64,8 +77,9 @@ public sealed class CompiledProblem
     /// <summary>L(y), ∂L/∂y and ∂²L/∂y² (row by row).</summary>
     public double LossInY(double[] y, double[] gradient, double[] hessian)
     {
-        var buffer = new double[_lossInY.OutputCount];
-        _lossInY.Evaluate(y, buffer);
+        Check(y, M, "y");
+        var buffer = Scratch(_lossInY.OutputCount);
+        _lossInY.Function(y, 0, [], buffer, 0);
         Array.Copy(buffer, 1, gradient, 0, M);
         Array.Copy(buffer, 1 + M, hessian, 0, M * M);
         return buffer[0];
@@ -74,8 +88,9 @@ public sealed class CompiledProblem
     /// <summary>L(P(x)), its gradient and Hessian in x (row by row).</summary>
     public double LossInX(double[] x, double[] gradient, double[] hessian)
     {
-        var buffer = new double[_lossInX.OutputCount];
-        _lossInX.Evaluate(x, buffer);
+        Check(x, N, "x");
+        var buffer = Scratch(_lossInX.OutputCount);
+        _lossInX.Function(x, 0, [], buffer, 0);
         Array.Copy(buffer, 1, gradient, 0, N);
         Array.Copy(buffer, 1 + N, hessian, 0, N * N);
         return buffer[0];
@@ -85,8 +100,15 @@ public sealed class CompiledProblem
     public bool Invert(double[] y, double[] x0, double[] x)
     {
         if (_inverse is null) return false;
-        _inverse.Evaluate([.. y, .. x0], x);
-        return x.All(double.IsFinite);
+        Check(y, M, "y");
+        Check(x0, N, "x0");
+        var inputs = _inputs is { } a && a.Length >= M + N ? a : (_inputs = new double[M + N]);
+        Array.Copy(y, inputs, M);
+        Array.Copy(x0, 0, inputs, M, N);
+        _inverse.Function(inputs, 0, [], x, 0);
+        foreach (var v in x.AsSpan(0, N))
+            if (!double.IsFinite(v)) return false;
+        return true;
     }
 
     /// <summary>
@@ -127,6 +149,12 @@ public sealed class CompiledProblem
             if (!improved) return false;
         }
         return residual <= tolerance * scale && x.All(double.IsFinite);
+    }
+
+    private static void Check(double[] a, int length, string name)
+    {
+        if (a.Length < length)
+            throw new ArgumentException($"{name} needs {length} values but has {a.Length}.", name);
     }
 
     private static double Residual(double[] p, double[] y, double[] r)

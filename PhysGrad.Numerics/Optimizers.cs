@@ -56,150 +56,179 @@ public sealed record OptimizerRun(
     public double FinalLoss => Losses[^1];
 }
 
-/// <summary>Runs the update rules on a compiled problem.</summary>
-public static class Optimizer
+/// <summary>
+/// One optimiser on one problem, stepped one iteration at a time. It owns its buffers, so a step
+/// allocates nothing in steady state for GD, Adam, Newton, IG and PG with a given inverse (the
+/// fallback messages, the SVD of GN and HIG, and the quasi-Newton history do allocate). Not shared
+/// between threads: make one per thread (they may share the problem).
+/// </summary>
+public sealed class Stepper
 {
-    /// <summary>Runs <paramref name="method"/> from <paramref name="start"/> for at most <paramref name="iterations"/> steps.</summary>
-    /// <param name="problem">The compiled problem.</param>
-    /// <param name="method">The update rule.</param>
-    /// <param name="eta">The step size η.</param>
-    /// <param name="start">The start point x₀.</param>
-    /// <param name="iterations">The iteration limit.</param>
-    /// <param name="lossTolerance">Stop (converged) once the loss is at most this.</param>
-    /// <param name="kappa">The exponent of <see cref="Method.HalfInverse"/> (default −½).</param>
-    /// <param name="tau">The relative truncation of <see cref="Method.HalfInverse"/> and <see cref="Method.GaussNewton"/>.</param>
-    public static OptimizerRun Run(
-        CompiledProblem problem, Method method, double eta, double[] start, int iterations, double lossTolerance = 0,
-        double kappa = -0.5, double tau = 1e-3)
+    private readonly CompiledProblem _problem;
+    private readonly double _kappa, _tau;
+    private readonly int _n, _m;
+    private readonly double[] _x, _y, _j, _gx, _hx, _gy, _hy, _dx, _dy, _target, _xNew, _previousGradient;
+    private readonly double[,] _jacobian2D;
+    private readonly double[]? _adamM, _adamV;
+    private readonly QuasiNewton? _quasiNewton;
+
+    /// <summary>Starts <paramref name="method"/> with step size <paramref name="eta"/> at <paramref name="start"/>.</summary>
+    public Stepper(CompiledProblem problem, Method method, double eta, double[] start, double kappa = -0.5, double tau = 1e-3)
     {
         if (start.Length != problem.N)
             throw new ArgumentException($"The start point has {start.Length} values but the problem has {problem.N} variables.");
         if ((method is Method.InverseGradient or Method.PhysicalGradient) && problem.M != problem.N)
             throw new ArgumentException(
                 $"{method} needs a square Jacobian, but the simulator maps {problem.N} variables to {problem.M} outputs; use Gauss–Newton or HIG.");
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        int n = problem.N, m = problem.M;
-        var x = (double[])start.Clone();
-        var y = new double[m];
-        var j = new double[m * n];
-        var gx = new double[n];
-        var hx = new double[n * n];
-        var gy = new double[m];
-        var hy = new double[m * m];
-        var dx = new double[n];
-        var dy = new double[m];
-        var trajectory = new List<double[]> { (double[])x.Clone() };
-        var outputs = new List<double[]>();
-        var losses = new List<double>();
-        var fallbacks = new List<Fallback>();
-        double[]? adamM = null, adamV = null;
-        var quasiNewton = method is Method.Bfgs or Method.LimitedMemoryBfgs ? new QuasiNewton(n, method == Method.Bfgs) : null;
-        var jacobian2D = new double[m, n];
+        _problem = problem;
+        Method = method;
+        Eta = eta;
+        _kappa = kappa;
+        _tau = tau;
+        _n = problem.N;
+        _m = problem.M;
+        _x = (double[])start.Clone();
+        _y = new double[_m];
+        _j = new double[_m * _n];
+        _gx = new double[_n];
+        _hx = new double[_n * _n];
+        _gy = new double[_m];
+        _hy = new double[_m * _m];
+        _dx = new double[_n];
+        _dy = new double[_m];
+        _target = new double[_m];
+        _xNew = new double[_n];
+        _previousGradient = new double[_n];
+        _jacobian2D = new double[_m, _n];
+        if (method == Method.Adam) (_adamM, _adamV) = (new double[_n], new double[_n]);
+        if (method is Method.Bfgs or Method.LimitedMemoryBfgs) _quasiNewton = new QuasiNewton(_n, method == Method.Bfgs);
+        Evaluate();
+    }
 
-        problem.Simulate(x, y, j);
-        var loss = problem.LossInX(x, gx, hx);
-        outputs.Add((double[])y.Clone());
-        losses.Add(loss);
-        for (var k = 1; k <= iterations; k++)
+    /// <summary>The method.</summary>
+    public Method Method { get; }
+
+    /// <summary>The step size η.</summary>
+    public double Eta { get; }
+
+    /// <summary>The number of steps taken.</summary>
+    public int Iteration { get; private set; }
+
+    /// <summary>The current point (live: copy it to keep it).</summary>
+    public ReadOnlySpan<double> X => _x;
+
+    /// <summary>P(x) at the current point (live).</summary>
+    public ReadOnlySpan<double> Y => _y;
+
+    /// <summary>L(P(x)) at the current point.</summary>
+    public double Loss { get; private set; }
+
+    private void Evaluate()
+    {
+        _problem.Simulate(_x, _y, _j);
+        Loss = _problem.LossInX(_x, _gx, _hx);
+    }
+
+    private string Point() => $"x = [{string.Join(", ", _x)}]";
+
+    /// <summary>Takes one step. Returns the fallback taken, if any (null otherwise).</summary>
+    public string? Step()
+    {
+        var k = ++Iteration;
+        int n = _n, m = _m;
+        string? fallback = null;
+        switch (Method)
         {
-            if (loss <= lossTolerance)
-                return Finish(StopReason.Converged, $"loss {loss:G6} ≤ {lossTolerance:G3} after {k - 1} iterations");
-            switch (method)
-            {
-                case Method.GradientDescent:
-                    for (var i = 0; i < n; i++) dx[i] = -eta * gx[i];
-                    break;
-                case Method.Newton:
-                    if (!NewtonStep(hx, gx, eta, dx, out var why))
+            case Method.GradientDescent:
+                GradientStep();
+                break;
+            case Method.Adam:
+                for (var i = 0; i < n; i++)
+                {
+                    _adamM![i] = 0.9 * _adamM[i] + 0.1 * _gx[i];
+                    _adamV![i] = 0.999 * _adamV[i] + 0.001 * _gx[i] * _gx[i];
+                    var mHat = _adamM[i] / (1 - Math.Pow(0.9, k));
+                    var vHat = _adamV[i] / (1 - Math.Pow(0.999, k));
+                    _dx[i] = -Eta * mHat / (Math.Sqrt(vHat) + 1e-8);
+                }
+                break;
+            case Method.Newton:
+                if (!NewtonStep(_hx, _gx, Eta, _dx, out var why))
+                {
+                    fallback = $"the Hessian is {why} at {Point()}; took a gradient step instead";
+                    GradientStep();
+                }
+                break;
+            case Method.Bfgs:
+            case Method.LimitedMemoryBfgs:
+                _quasiNewton!.Direction(_gx, _dx);
+                for (var i = 0; i < n; i++) _dx[i] *= -Eta;
+                break;
+            case Method.GaussNewton:
+            case Method.HalfInverse:
+                _problem.LossInY(_y, _gy, _hy);
+                for (var r = 0; r < m; r++)
+                    for (var c = 0; c < n; c++) _jacobian2D[r, c] = _j[r * n + c];
+                var kept = LinearAlgebra.SpectralProduct(
+                    _jacobian2D, _gy, Method == Method.GaussNewton ? -1.0 : _kappa, Method == Method.GaussNewton ? 1e-12 : _tau, _dx);
+                if (kept < Math.Min(m, n))
+                    fallback = $"{Math.Min(m, n) - kept} singular value(s) of J dropped at {Point()}";
+                for (var i = 0; i < n; i++) _dx[i] *= -Eta;
+                break;
+            case Method.InverseGradient:
+            case Method.PhysicalGradient:
+                _problem.LossInY(_y, _gy, _hy);
+                if (!NewtonStep(_hy, _gy, Eta, _dy, out _))
+                    for (var i = 0; i < m; i++) _dy[i] = -Eta * _gy[i]; // a loss without curvature in y: plain step
+                var inverted = false;
+                if (Method == Method.PhysicalGradient)
+                {
+                    for (var i = 0; i < m; i++) _target[i] = _y[i] + _dy[i];
+                    // The given inverse when there is one; otherwise Newton's method on P(x) = y + Δy from x.
+                    if (_problem.HasInverse ? _problem.Invert(_target, _x, _xNew) : _problem.InvertNumerically(_target, _x, _xNew))
                     {
-                        fallbacks.Add(new Fallback(k, $"the Hessian is {why} at x = [{string.Join(", ", x)}]; took a gradient step instead"));
-                        for (var i = 0; i < n; i++) dx[i] = -eta * gx[i];
+                        for (var i = 0; i < n; i++) _dx[i] = _xNew[i] - _x[i];
+                        inverted = true;
                     }
-                    break;
-                case Method.Bfgs:
-                case Method.LimitedMemoryBfgs:
-                    quasiNewton!.Direction(gx, dx);
-                    for (var i = 0; i < n; i++) dx[i] *= -eta;
-                    break;
-                case Method.Adam:
-                    adamM ??= new double[n];
-                    adamV ??= new double[n];
-                    for (var i = 0; i < n; i++)
+                    else
+                        fallback = $"y + Δy = [{string.Join(", ", _target)}] has no preimage near x{(_problem.HasInverse ? "" : " (numeric inverse)")}; took an inverse-gradient step instead";
+                }
+                if (!inverted)
+                {
+                    var r = LinearAlgebra.Solve(_j, _dy, _dx);
+                    if (!r.Ok)
                     {
-                        adamM[i] = 0.9 * adamM[i] + 0.1 * gx[i];
-                        adamV[i] = 0.999 * adamV[i] + 0.001 * gx[i] * gx[i];
-                        var mHat = adamM[i] / (1 - Math.Pow(0.9, k));
-                        var vHat = adamV[i] / (1 - Math.Pow(0.999, k));
-                        dx[i] = -eta * mHat / (Math.Sqrt(vHat) + 1e-8);
+                        fallback = $"the Jacobian is {r} at {Point()}; took a gradient step instead";
+                        GradientStep();
                     }
-                    break;
-                case Method.GaussNewton:
-                case Method.HalfInverse:
-                    problem.LossInY(y, gy, hy);
-                    for (var r = 0; r < m; r++)
-                        for (var c = 0; c < n; c++) jacobian2D[r, c] = j[r * n + c];
-                    var kept = LinearAlgebra.SpectralProduct(
-                        jacobian2D, gy, method == Method.GaussNewton ? -1.0 : kappa, method == Method.GaussNewton ? 1e-12 : tau, dx);
-                    if (kept < Math.Min(m, n))
-                        fallbacks.Add(new Fallback(k, $"{Math.Min(m, n) - kept} singular value(s) of J dropped at x = [{string.Join(", ", x)}]"));
-                    for (var i = 0; i < n; i++) dx[i] *= -eta;
-                    break;
-                case Method.InverseGradient:
-                case Method.PhysicalGradient:
-                    problem.LossInY(y, gy, hy);
-                    if (!NewtonStep(hy, gy, eta, dy, out _))
-                        for (var i = 0; i < m; i++) dy[i] = -eta * gy[i]; // a loss without curvature in y: plain step
-                    var inverted = false;
-                    if (method == Method.PhysicalGradient)
-                    {
-                        var target = new double[m];
-                        for (var i = 0; i < m; i++) target[i] = y[i] + dy[i];
-                        var xNew = new double[n];
-                        // The given inverse when there is one; otherwise Newton's method on P(x) = y + Δy from x.
-                        if (problem.HasInverse ? problem.Invert(target, x, xNew) : problem.InvertNumerically(target, x, xNew))
-                        {
-                            for (var i = 0; i < n; i++) dx[i] = xNew[i] - x[i];
-                            inverted = true;
-                        }
-                        else
-                            fallbacks.Add(new Fallback(k,
-                                $"y + Δy = [{string.Join(", ", target)}] has no preimage near x{(problem.HasInverse ? "" : " (numeric inverse)")}; took an inverse-gradient step instead"));
-                    }
-                    if (!inverted)
-                    {
-                        var r = LinearAlgebra.Solve(j, dy, dx);
-                        if (!r.Ok)
-                        {
-                            fallbacks.Add(new Fallback(k, $"the Jacobian is {r} at x = [{string.Join(", ", x)}]; took a gradient step instead"));
-                            for (var i = 0; i < n; i++) dx[i] = -eta * gx[i];
-                        }
-                    }
-                    break;
-            }
-            for (var i = 0; i < n; i++) x[i] += dx[i];
-            if (!x.All(double.IsFinite))
-                return Finish(StopReason.Diverged, $"x became non-finite at iteration {k}");
-            var previousGradient = quasiNewton is null ? null : (double[])gx.Clone();
-            problem.Simulate(x, y, j);
-            loss = problem.LossInX(x, gx, hx);
-            if (quasiNewton is not null && !quasiNewton.Update(dx, previousGradient!, gx))
-                fallbacks.Add(new Fallback(k, "the curvature condition sᵀy > 0 failed; the inverse-Hessian estimate was not updated"));
-            trajectory.Add((double[])x.Clone());
-            outputs.Add((double[])y.Clone());
-            losses.Add(loss);
-            if (!double.IsFinite(loss))
-                return Finish(StopReason.Diverged, $"the loss became non-finite at iteration {k}");
+                }
+                break;
         }
-        return Finish(loss <= lossTolerance ? StopReason.Converged : StopReason.IterationLimit, $"{iterations} iterations");
+        if (_quasiNewton is not null) Array.Copy(_gx, _previousGradient, n);
+        for (var i = 0; i < n; i++) _x[i] += _dx[i];
+        if (!AllFinite(_x)) return fallback;
+        Evaluate();
+        if (_quasiNewton is not null && !_quasiNewton.Update(_dx, _previousGradient, _gx))
+            fallback = (fallback is null ? "" : fallback + "; ") + "the curvature condition sᵀy > 0 failed; the inverse-Hessian estimate was not updated";
+        return fallback;
+    }
 
-        OptimizerRun Finish(StopReason reason, string detail) =>
-            new(method, eta, trajectory, outputs, losses, reason, detail, fallbacks, clock.Elapsed);
+    private void GradientStep()
+    {
+        for (var i = 0; i < _n; i++) _dx[i] = -Eta * _gx[i];
+    }
+
+    internal static bool AllFinite(ReadOnlySpan<double> values)
+    {
+        foreach (var v in values)
+            if (!double.IsFinite(v)) return false;
+        return true;
     }
 
     private static bool NewtonStep(double[] hessian, double[] gradient, double eta, double[] step, out string why)
     {
         var r = LinearAlgebra.Solve(hessian, gradient, step);
-        why = r.ToString();
+        why = r.Ok ? "" : r.ToString();
         if (!r.Ok) return false;
         // H⁻¹g must point uphill (gᵀH⁻¹g > 0); otherwise H is indefinite and −H⁻¹g is no descent step.
         double slope = 0;
@@ -211,6 +240,48 @@ public static class Optimizer
         }
         for (var i = 0; i < step.Length; i++) step[i] *= -eta;
         return true;
+    }
+}
+
+/// <summary>Runs the update rules on a compiled problem and records the runs.</summary>
+public static class Optimizer
+{
+    /// <summary>Runs <paramref name="method"/> from <paramref name="start"/> for at most <paramref name="iterations"/> steps.</summary>
+    /// <param name="problem">The compiled problem.</param>
+    /// <param name="method">The update rule.</param>
+    /// <param name="eta">The step size η.</param>
+    /// <param name="start">The start point x₀.</param>
+    /// <param name="iterations">The iteration limit.</param>
+    /// <param name="lossTolerance">Stop (converged) once the loss is at most this.</param>
+    /// <param name="kappa">The exponent of <see cref="Method.HalfInverse"/> (default −½).</param>
+    /// <param name="tau">The relative truncation of <see cref="Method.HalfInverse"/>.</param>
+    public static OptimizerRun Run(
+        CompiledProblem problem, Method method, double eta, double[] start, int iterations, double lossTolerance = 0,
+        double kappa = -0.5, double tau = 1e-3)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var stepper = new Stepper(problem, method, eta, start, kappa, tau);
+        var trajectory = new List<double[]> { stepper.X.ToArray() };
+        var outputs = new List<double[]> { stepper.Y.ToArray() };
+        var losses = new List<double> { stepper.Loss };
+        var fallbacks = new List<Fallback>();
+        for (var k = 1; k <= iterations; k++)
+        {
+            if (stepper.Loss <= lossTolerance)
+                return Finish(StopReason.Converged, $"loss {stepper.Loss:G6} ≤ {lossTolerance:G3} after {k - 1} iterations");
+            if (stepper.Step() is { } fallback) fallbacks.Add(new Fallback(k, fallback));
+            if (!Stepper.AllFinite(stepper.X))
+                return Finish(StopReason.Diverged, $"x became non-finite at iteration {k}");
+            trajectory.Add(stepper.X.ToArray());
+            outputs.Add(stepper.Y.ToArray());
+            losses.Add(stepper.Loss);
+            if (!double.IsFinite(stepper.Loss))
+                return Finish(StopReason.Diverged, $"the loss became non-finite at iteration {k}");
+        }
+        return Finish(stepper.Loss <= lossTolerance ? StopReason.Converged : StopReason.IterationLimit, $"{iterations} iterations");
+
+        OptimizerRun Finish(StopReason reason, string detail) =>
+            new(method, eta, trajectory, outputs, losses, reason, detail, fallbacks, clock.Elapsed);
     }
 }
 
