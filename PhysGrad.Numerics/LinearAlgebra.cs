@@ -68,6 +68,26 @@ public static class LinearAlgebra
         return new(SolveStatus.Ok, condition);
     }
 
+    /// <summary>
+    /// Solves A x = b with Gaussian elimination and partial pivoting in <paramref name="workspace"/>
+    /// (at least n² values), for any n and without allocating: what an optimiser's step uses. The
+    /// condition is estimated from the pivots.
+    /// </summary>
+    public static SolveResult Solve(ReadOnlySpan<double> a, ReadOnlySpan<double> b, Span<double> x, Span<double> workspace)
+    {
+        var n = b.Length;
+        if (a.Length != n * n || x.Length != n || workspace.Length < n * n)
+            throw new ArgumentException(
+                $"Solve needs an n×n matrix, a vector, a result of length n and n² workspace; got {a.Length}, {b.Length}, {x.Length} and {workspace.Length}.");
+        foreach (var v in a) if (!double.IsFinite(v)) return new(SolveStatus.NonFinite, double.NaN);
+        foreach (var v in b) if (!double.IsFinite(v)) return new(SolveStatus.NonFinite, double.NaN);
+        if (n == 0) return new(SolveStatus.Ok, 1);
+        var m = workspace[..(n * n)];
+        a.CopyTo(m);
+        b.CopyTo(x);
+        return SolveSmall(m, x, n);
+    }
+
     /// <summary>Gaussian elimination with partial pivoting in place; the condition is estimated from the pivots.</summary>
     private static SolveResult SolveSmall(Span<double> m, Span<double> x, int n)
     {

@@ -67,7 +67,7 @@ public sealed class Stepper
     private readonly CompiledProblem _problem;
     private readonly double _kappa, _tau;
     private readonly int _n, _m;
-    private readonly double[] _x, _y, _j, _gx, _hx, _gy, _hy, _dx, _dy, _target, _xNew, _previousGradient;
+    private readonly double[] _x, _y, _j, _gx, _hx, _gy, _hy, _dx, _dy, _target, _xNew, _previousGradient, _workspace;
     private readonly double[,] _jacobian2D;
     private readonly double[]? _adamM, _adamV;
     private readonly QuasiNewton? _quasiNewton;
@@ -99,9 +99,20 @@ public sealed class Stepper
         _target = new double[_m];
         _xNew = new double[_n];
         _previousGradient = new double[_n];
+        _workspace = new double[Math.Max(_n, _m) * Math.Max(_n, _m)];
         _jacobian2D = new double[_m, _n];
         if (method == Method.Adam) (_adamM, _adamV) = (new double[_n], new double[_n]);
         if (method is Method.Bfgs or Method.LimitedMemoryBfgs) _quasiNewton = new QuasiNewton(_n, method == Method.Bfgs);
+        Evaluate();
+    }
+
+    /// <summary>Starts again at <paramref name="start"/> (Adam's moments and the quasi-Newton history are kept).</summary>
+    public void Reset(double[] start)
+    {
+        if (start.Length != _n)
+            throw new ArgumentException($"The start point has {start.Length} values but the problem has {_n} variables.");
+        Array.Copy(start, _x, _n);
+        Iteration = 0;
         Evaluate();
     }
 
@@ -153,7 +164,7 @@ public sealed class Stepper
                 }
                 break;
             case Method.Newton:
-                if (!NewtonStep(_hx, _gx, Eta, _dx, out var why))
+                if (!NewtonStep(_hx, _gx, Eta, _dx, _workspace, out var why))
                 {
                     fallback = $"the Hessian is {why} at {Point()}; took a gradient step instead";
                     GradientStep();
@@ -178,7 +189,7 @@ public sealed class Stepper
             case Method.InverseGradient:
             case Method.PhysicalGradient:
                 _problem.LossInY(_y, _gy, _hy);
-                if (!NewtonStep(_hy, _gy, Eta, _dy, out _))
+                if (!NewtonStep(_hy, _gy, Eta, _dy, _workspace, out _))
                     for (var i = 0; i < m; i++) _dy[i] = -Eta * _gy[i]; // a loss without curvature in y: plain step
                 var inverted = false;
                 if (Method == Method.PhysicalGradient)
@@ -195,7 +206,7 @@ public sealed class Stepper
                 }
                 if (!inverted)
                 {
-                    var r = LinearAlgebra.Solve(_j, _dy, _dx);
+                    var r = LinearAlgebra.Solve(_j, _dy, _dx, _workspace);
                     if (!r.Ok)
                     {
                         fallback = $"the Jacobian is {r} at {Point()}; took a gradient step instead";
@@ -225,9 +236,9 @@ public sealed class Stepper
         return true;
     }
 
-    private static bool NewtonStep(double[] hessian, double[] gradient, double eta, double[] step, out string why)
+    private static bool NewtonStep(double[] hessian, double[] gradient, double eta, double[] step, double[] workspace, out string why)
     {
-        var r = LinearAlgebra.Solve(hessian, gradient, step);
+        var r = LinearAlgebra.Solve(hessian, gradient, step, workspace);
         why = r.Ok ? "" : r.ToString();
         if (!r.Ok) return false;
         // H⁻¹g must point uphill (gᵀH⁻¹g > 0); otherwise H is indefinite and −H⁻¹g is no descent step.

@@ -125,3 +125,13 @@ let ``HIG on the linear check drops the truncated direction and scales the other
     Assert.Equal(1.0, step.[0], 12)
     Assert.Equal(2.0, step.[1], 12) // 0.25^(−1/2)
     Assert.Equal(0.0, step.[2])
+
+[<Property(MaxTest = 100)>]
+let ``the workspace solver agrees with the default one for every size`` () =
+    Prop.forAll systems (fun (n, a, b) ->
+        let x1 = Array.zeroCreate n
+        let x2 = Array.zeroCreate n
+        let r1 = LinearAlgebra.Solve(ReadOnlySpan a, ReadOnlySpan b, Span x1)
+        let r2 = LinearAlgebra.Solve(ReadOnlySpan a, ReadOnlySpan b, Span x2, Span(Array.zeroCreate (n * n)))
+        (r1.Ok && r2.Ok && Array.forall2 (fun (u: float) v -> abs (u - v) <= 1e-10 * (1.0 + abs u)) x1 x2)
+        |> Prop.label (sprintf "n = %d: %A vs %A" n x1 x2))
