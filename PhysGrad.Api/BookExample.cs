@@ -31,16 +31,17 @@ public static class BookExample
 
     /// <summary>
     /// Runs the given methods (default: the book's) for <paramref name="iterations"/> steps on a problem
-    /// (default: the book's).
+    /// (default: the book's), with a backtracking line search for Newton and BFGS when asked.
     /// </summary>
     public static IReadOnlyList<MethodResult> Run(
-        int iterations = 10, IReadOnlyList<(Method Method, double Eta)>? methods = null, ProblemDefinition? definition = null)
+        int iterations = 10, IReadOnlyList<(Method Method, double Eta)>? methods = null, ProblemDefinition? definition = null,
+        bool lineSearch = false)
     {
         definition ??= ProblemDefinition.Book;
         var problem = definition.Compile();
         var target = definition.Target.ToArray();
         return (methods ?? Methods)
-            .Select(m => Summarise(problem, Optimizer.Run(problem, m.Method, m.Eta, definition.Start.ToArray(), iterations), target))
+            .Select(m => Summarise(problem, Optimizer.Run(problem, m.Method, m.Eta, definition.Start.ToArray(), iterations, lineSearch: lineSearch), target))
             .ToArray();
     }
 

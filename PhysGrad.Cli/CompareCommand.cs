@@ -29,10 +29,14 @@ internal static class CompareCommand
             Description = "Directory for the trajectory plots (x-space and y-space, PNG and SVG).",
             DefaultValueFactory = _ => "physgrad-out",
         };
+        var lineSearch = new Option<bool>("--line-search")
+        {
+            Description = "Backtracking (Armijo) line search for Newton, BFGS and L-BFGS, starting from η.",
+        };
         var problem = new ProblemOptions();
         var command = new Command("compare", "Compare optimisers on a problem (default: the book's example, THEORY.md §4).")
         {
-            iterations, methods, format, outDir,
+            iterations, methods, format, outDir, lineSearch,
         };
         problem.AddTo(command);
         command.SetAction(result =>
@@ -41,7 +45,7 @@ internal static class CompareCommand
             if (n < 0) throw new CliInputException($"--iterations must be 0 or more, not {n}.");
             var chosen = result.GetValue(methods) is { } text ? BookExample.ParseMethods(text) : null;
             var definition = problem.Read(result);
-            var results = BookExample.Run(n, chosen, definition);
+            var results = BookExample.Run(n, chosen, definition, result.GetValue(lineSearch));
             var compiled = definition.Compile();
             var targetY = definition.Target.ToArray();
             var plots = TrajectoryPlots.Save(

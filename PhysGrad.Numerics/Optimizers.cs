@@ -68,13 +68,21 @@ public sealed class Stepper
     private readonly double _kappa, _tau;
     private readonly int _n, _m;
     private readonly double[] _x, _y, _j, _gx, _hx, _gy, _hy, _dx, _dy, _target, _xNew, _previousGradient, _workspace;
+    private readonly double[] _previousGradientScratch, _hessianScratch;
     private readonly double[,] _jacobian2D;
     private readonly double[]? _adamM, _adamV;
     private readonly QuasiNewton? _quasiNewton;
+    private readonly bool _lineSearch;
 
-    /// <summary>Starts <paramref name="method"/> with step size <paramref name="eta"/> at <paramref name="start"/>.</summary>
-    public Stepper(CompiledProblem problem, Method method, double eta, double[] start, double kappa = -0.5, double tau = 1e-3)
+    /// <summary>
+    /// Starts <paramref name="method"/> with step size <paramref name="eta"/> at <paramref name="start"/>.
+    /// With <paramref name="lineSearch"/>, Newton and BFGS halve their step from η until the loss
+    /// decreases enough (Armijo: L(x + t d) ≤ L(x) + 10⁻⁴ t ∇L·d).
+    /// </summary>
+    public Stepper(CompiledProblem problem, Method method, double eta, double[] start, double kappa = -0.5, double tau = 1e-3,
+        bool lineSearch = false)
     {
+        _lineSearch = lineSearch && method is Method.Newton or Method.Bfgs or Method.LimitedMemoryBfgs;
         if (start.Length != problem.N)
             throw new ArgumentException($"The start point has {start.Length} values but the problem has {problem.N} variables.");
         if ((method is Method.InverseGradient or Method.PhysicalGradient) && problem.M != problem.N)
@@ -100,6 +108,8 @@ public sealed class Stepper
         _xNew = new double[_n];
         _previousGradient = new double[_n];
         _workspace = new double[Math.Max(_n, _m) * Math.Max(_n, _m)];
+        _previousGradientScratch = new double[_n];
+        _hessianScratch = new double[_n * _n];
         _jacobian2D = new double[_m, _n];
         if (method == Method.Adam) (_adamM, _adamV) = (new double[_n], new double[_n]);
         if (method is Method.Bfgs or Method.LimitedMemoryBfgs) _quasiNewton = new QuasiNewton(_n, method == Method.Bfgs);
@@ -216,12 +226,30 @@ public sealed class Stepper
                 break;
         }
         if (_quasiNewton is not null) Array.Copy(_gx, _previousGradient, n);
+        if (_lineSearch && LineSearch() is { } note) fallback = fallback is null ? note : fallback + "; " + note;
         for (var i = 0; i < n; i++) _x[i] += _dx[i];
         if (!AllFinite(_x)) return fallback;
         Evaluate();
         if (_quasiNewton is not null && !_quasiNewton.Update(_dx, _previousGradient, _gx))
             fallback = (fallback is null ? "" : fallback + "; ") + "the curvature condition sᵀy > 0 failed; the inverse-Hessian estimate was not updated";
         return fallback;
+    }
+
+    /// <summary>Halves Δx until the Armijo condition holds; a note when even 2⁻³⁰ of it does not descend.</summary>
+    private string? LineSearch()
+    {
+        double slope = 0;
+        for (var i = 0; i < _n; i++) slope += _gx[i] * _dx[i];
+        if (!(slope < 0)) return null; // not a descent direction: nothing to search along
+        for (var halving = 0; halving < 30; halving++)
+        {
+            for (var i = 0; i < _n; i++) _xNew[i] = _x[i] + _dx[i];
+            var trial = _problem.LossInX(_xNew, _previousGradientScratch, _hessianScratch);
+            if (trial <= Loss + 1e-4 * slope) return null;
+            for (var i = 0; i < _n; i++) _dx[i] /= 2;
+            slope /= 2;
+        }
+        return "the line search found no decrease after 30 halvings; took the smallest step";
     }
 
     private void GradientStep()
@@ -266,12 +294,14 @@ public static class Optimizer
     /// <param name="lossTolerance">Stop (converged) once the loss is at most this.</param>
     /// <param name="kappa">The exponent of <see cref="Method.HalfInverse"/> (default −½).</param>
     /// <param name="tau">The relative truncation of <see cref="Method.HalfInverse"/>.</param>
+    /// <param name="stepTolerance">Stop (converged) once a step's length ‖Δx‖ is at most this.</param>
+    /// <param name="lineSearch">Backtracking line search for Newton and BFGS.</param>
     public static OptimizerRun Run(
         CompiledProblem problem, Method method, double eta, double[] start, int iterations, double lossTolerance = 0,
-        double kappa = -0.5, double tau = 1e-3)
+        double kappa = -0.5, double tau = 1e-3, double stepTolerance = 0, bool lineSearch = false)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var stepper = new Stepper(problem, method, eta, start, kappa, tau);
+        var stepper = new Stepper(problem, method, eta, start, kappa, tau, lineSearch);
         var trajectory = new List<double[]> { stepper.X.ToArray() };
         var outputs = new List<double[]> { stepper.Y.ToArray() };
         var losses = new List<double> { stepper.Loss };
@@ -283,11 +313,17 @@ public static class Optimizer
             if (stepper.Step() is { } fallback) fallbacks.Add(new Fallback(k, fallback));
             if (!Stepper.AllFinite(stepper.X))
                 return Finish(StopReason.Diverged, $"x became non-finite at iteration {k}");
+            var stepLength = 0.0;
+            var previous = trajectory[^1];
+            for (var i = 0; i < previous.Length; i++) stepLength += (stepper.X[i] - previous[i]) * (stepper.X[i] - previous[i]);
+            stepLength = Math.Sqrt(stepLength);
             trajectory.Add(stepper.X.ToArray());
             outputs.Add(stepper.Y.ToArray());
             losses.Add(stepper.Loss);
             if (!double.IsFinite(stepper.Loss))
                 return Finish(StopReason.Diverged, $"the loss became non-finite at iteration {k}");
+            if (stepLength <= stepTolerance)
+                return Finish(StopReason.Converged, $"step length {stepLength:G3} ≤ {stepTolerance:G3} at iteration {k}");
         }
         return Finish(stepper.Loss <= lossTolerance ? StopReason.Converged : StopReason.IterationLimit, $"{iterations} iterations");
 

@@ -335,3 +335,36 @@ let ``the numeric inverse of a nonlinear coupled simulator reproduces y exactly`
 let ``a target with no preimage is reported by the numeric inverse`` () =
     let p = ProblemDefinition([| "x" |], [| "x^2" |], null, [| 0.0 |], [| 1.0 |]).Compile()
     Assert.False(p.InvertNumerically([| -1.0 |], [| 1.0 |], Array.zeroCreate 1))
+
+/// L(x) = √(1 + x²): Newton's step is x ↦ −x³, which diverges from |x| > 1.
+let private hump = lazy (ProblemDefinition([| "x" |], [| "x" |], "sqrt(1 + y0^2)", [| 0.0 |], [| 1.5 |]).Compile())
+
+[<Fact>]
+let ``Newton overshoots on sqrt(1 + x²) from 1.5, and the line search makes it converge`` () =
+    let plain = Optimizer.Run(hump.Value, Method.Newton, 1.0, [| 1.5 |], 3)
+    Assert.Equal(-(1.5 ** 3.0), plain.Trajectory.[1].[0], 12)
+    Assert.True(abs plain.Final.[0] > 10.0, sprintf "plain Newton should run away: %g" plain.Final.[0])
+    let searched = Optimizer.Run(hump.Value, Method.Newton, 1.0, [| 1.5 |], 20, lineSearch = true)
+    Assert.True(abs searched.Final.[0] < 1e-8, sprintf "with a line search: %g" searched.Final.[0])
+    Assert.True(Seq.pairwise searched.Losses |> Seq.forall (fun (a, b) -> b <= a), "the loss must never increase")
+
+[<Fact>]
+let ``a step tolerance stops the run as converged and says when`` () =
+    let run = Optimizer.Run(problem.Value, Method.PhysicalGradient, 0.5, [| 3.0; 3.0 |], 1000, stepTolerance = 1e-6)
+    Assert.Equal(StopReason.Converged, run.StopReason)
+    Assert.Contains("step length", run.StopDetail)
+    Assert.True(run.Trajectory.Count < 60, sprintf "%d steps" run.Trajectory.Count)
+
+[<Fact>]
+let ``compare --line-search reaches the minimum of sqrt(1 + x²) where plain Newton runs away`` () =
+    let args = [ "compare"; "--simulator"; "x"; "--loss"; "sqrt(1+y0^2)"; "--target"; "0"; "--start"; "1.5"; "--methods"; "newton:1"; "--iterations"; "8"; "--format"; "json" ]
+    let method (extra: string list) =
+        let code, out, _ = Cli.run (args @ extra)
+        Assert.Equal(0, code)
+        (Text.Json.JsonDocument.Parse out).RootElement.GetProperty("methods").[0]
+    // x ↦ −x³ from 1.5 runs away until the Hessian (1 + x²)^(−3/2) underflows to 0, and the run
+    // falls back to gradient steps far from the minimum.
+    let plain = method []
+    Assert.True(abs (plain.GetProperty("final").[0].GetDouble()) > 1e10)
+    Assert.Contains("singular", plain.GetProperty("fallbacks").[0].GetProperty("reason").GetString())
+    Assert.True(abs ((method [ "--line-search" ]).GetProperty("final").[0].GetDouble()) < 1e-8)
