@@ -42,7 +42,11 @@ let ``the symbolic derivative matches central finite differences`` () =
                   match numericDerivative e p i with
                   | Some fd when finite r.Scale && r.Scale < 1e8 && r.Margin > 1e-3 ->
                       let d = evalAt p (Calculus.derivative variables.[i] e)
-                      yield (i, d, fd)
+                      // A difference quotient over ±h can only see a derivative whose change over h is
+                      // small: atan(tan(u)) with u' ≈ 10⁵ is a sawtooth with dozens of jumps inside
+                      // ±h, and its secant slope agrees with itself at h and h/2 without being f'.
+                      if abs d * 1e-3 <= 0.1 * (1.0 + abs (evalAt p e)) then
+                          yield (i, d, fd)
                   | _ -> () ]
 
         checks.Length > 0

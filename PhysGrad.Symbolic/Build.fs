@@ -351,6 +351,7 @@ module Expr =
         | Q q when q.IsZero -> zero
         | _ ->
             let result = List<Expr>(bases.Count + 1)
+            let mutable rebased = false
 
             for i in 0 .. bases.Count - 1 do
                 let b = bases.[i]
@@ -369,15 +370,19 @@ module Expr =
 
                 match numOf p with
                 | ValueSome n -> coefficient <- mulNum coefficient n
-                | ValueNone -> result.Add p
-            // A merged power can expand into a product ((x·y)^(1/2) · (x·y)^(1/2) = x·y), whose
-            // factors may merge with the others: merge once more in that case.
-            let expanded =
-                result
-                |> Seq.exists (fun p ->
+                | ValueNone ->
+                    // A merged power can change its base: (x·y)^(1/2)·(x·y)^(1/2) = x·y expands into
+                    // a product, (√z)^(−1) = z^(−1/2) moves to base z. Its factors may then merge
+                    // with others: note it, and merge once more below.
                     match p.Node with
-                    | Product _ -> true
-                    | _ -> false)
+                    | Product _ -> rebased <- true
+                    | _ ->
+                        let struct (pb, _) = splitPower p
+                        if not (obj.ReferenceEquals(pb, b)) then
+                            rebased <- true
+                    result.Add p
+
+            let expanded = rebased
 
             if expanded then
                 result.Add(ofNum coefficient)
