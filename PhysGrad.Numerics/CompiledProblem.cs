@@ -75,24 +75,21 @@ public sealed class CompiledProblem
     }
 
     /// <summary>L(y), ∂L/∂y and ∂²L/∂y² (row by row).</summary>
-    public double LossInY(double[] y, double[] gradient, double[] hessian)
-    {
-        Check(y, M, "y");
-        var buffer = Scratch(_lossInY.OutputCount);
-        _lossInY.Function(y, 0, [], buffer, 0);
-        Array.Copy(buffer, 1, gradient, 0, M);
-        Array.Copy(buffer, 1 + M, hessian, 0, M * M);
-        return buffer[0];
-    }
+    public double LossInY(double[] y, double[] gradient, double[] hessian) =>
+        ValueGradientHessian(_lossInY, y, M, gradient, hessian);
 
     /// <summary>L(P(x)), its gradient and Hessian in x (row by row).</summary>
-    public double LossInX(double[] x, double[] gradient, double[] hessian)
+    public double LossInX(double[] x, double[] gradient, double[] hessian) =>
+        ValueGradientHessian(_lossInX, x, N, gradient, hessian);
+
+    /// <summary>Runs a [value, gradient (k), Hessian (k·k)] kernel at a point of k values.</summary>
+    private static double ValueGradientHessian(CompiledKernel kernel, double[] point, int k, double[] gradient, double[] hessian)
     {
-        Check(x, N, "x");
-        var buffer = Scratch(_lossInX.OutputCount);
-        _lossInX.Function(x, 0, [], buffer, 0);
-        Array.Copy(buffer, 1, gradient, 0, N);
-        Array.Copy(buffer, 1 + N, hessian, 0, N * N);
+        Check(point, k, "point");
+        var buffer = Scratch(kernel.OutputCount);
+        kernel.Function(point, 0, [], buffer, 0);
+        Array.Copy(buffer, 1, gradient, 0, k);
+        Array.Copy(buffer, 1 + k, hessian, 0, k * k);
         return buffer[0];
     }
 
@@ -106,9 +103,7 @@ public sealed class CompiledProblem
         Array.Copy(y, inputs, M);
         Array.Copy(x0, 0, inputs, M, N);
         _inverse.Function(inputs, 0, [], x, 0);
-        foreach (var v in x.AsSpan(0, N))
-            if (!double.IsFinite(v)) return false;
-        return true;
+        return LinearAlgebra.AllFinite(x.AsSpan(0, N));
     }
 
     /// <summary>
@@ -148,7 +143,7 @@ public sealed class CompiledProblem
             }
             if (!improved) return false;
         }
-        return residual <= tolerance * scale && x.All(double.IsFinite);
+        return residual <= tolerance * scale && LinearAlgebra.AllFinite(x);
     }
 
     private static void Check(double[] a, int length, string name)

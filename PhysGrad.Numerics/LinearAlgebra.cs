@@ -43,29 +43,32 @@ public static class LinearAlgebra
     /// <summary>Condition numbers above this are treated as singular (1/ε of double precision).</summary>
     public const double MaxCondition = 1e15;
 
+    /// <summary>Whether every value is finite (no NaN, no ±∞).</summary>
+    internal static bool AllFinite(ReadOnlySpan<double> values)
+    {
+        foreach (var v in values)
+            if (!double.IsFinite(v)) return false;
+        return true;
+    }
+
     /// <summary>Solves A x = b, A given row by row (n × n). On failure <paramref name="x"/> is left unspecified.</summary>
     public static SolveResult Solve(ReadOnlySpan<double> a, ReadOnlySpan<double> b, Span<double> x)
     {
         var n = b.Length;
-        if (a.Length != n * n || x.Length != n)
-            throw new ArgumentException($"Solve needs an n×n matrix, a vector and a result of length n; got {a.Length}, {b.Length} and {x.Length}.");
-        foreach (var v in a) if (!double.IsFinite(v)) return new(SolveStatus.NonFinite, double.NaN);
-        foreach (var v in b) if (!double.IsFinite(v)) return new(SolveStatus.NonFinite, double.NaN);
-        if (n == 0) return new(SolveStatus.Ok, 1);
         if (n <= SmallLimit)
         {
-            Span<double> m = stackalloc double[n * n];
-            a.CopyTo(m);
-            b.CopyTo(x);
-            return SolveSmall(m, x, n);
+            Span<double> workspace = stackalloc double[n * n];
+            return Solve(a, b, x, workspace);
         }
+        if (a.Length != n * n || x.Length != n)
+            throw new ArgumentException($"Solve needs an n×n matrix, a vector and a result of length n; got {a.Length}, {b.Length} and {x.Length}.");
+        if (!AllFinite(a) || !AllFinite(b)) return new(SolveStatus.NonFinite, double.NaN);
         var matrix = DenseMatrix.Build.Dense(n, n, a.ToArray()).Transpose(); // row-major in, column-major inside
         var condition = matrix.ConditionNumber();
         if (!(condition < MaxCondition)) return new(SolveStatus.Singular, condition);
         var solution = matrix.LU().Solve(DenseVector.Build.Dense(b.ToArray()));
         solution.AsArray().CopyTo(x);
-        foreach (var v in x) if (!double.IsFinite(v)) return new(SolveStatus.NonFinite, condition);
-        return new(SolveStatus.Ok, condition);
+        return AllFinite(x) ? new(SolveStatus.Ok, condition) : new(SolveStatus.NonFinite, condition);
     }
 
     /// <summary>
@@ -79,8 +82,7 @@ public static class LinearAlgebra
         if (a.Length != n * n || x.Length != n || workspace.Length < n * n)
             throw new ArgumentException(
                 $"Solve needs an n×n matrix, a vector, a result of length n and n² workspace; got {a.Length}, {b.Length}, {x.Length} and {workspace.Length}.");
-        foreach (var v in a) if (!double.IsFinite(v)) return new(SolveStatus.NonFinite, double.NaN);
-        foreach (var v in b) if (!double.IsFinite(v)) return new(SolveStatus.NonFinite, double.NaN);
+        if (!AllFinite(a) || !AllFinite(b)) return new(SolveStatus.NonFinite, double.NaN);
         if (n == 0) return new(SolveStatus.Ok, 1);
         var m = workspace[..(n * n)];
         a.CopyTo(m);
@@ -128,7 +130,7 @@ public static class LinearAlgebra
             for (var j = i + 1; j < n; j++) s -= m[i * n + j] * x[j];
             x[i] = s / m[i * n + i];
         }
-        foreach (var v in x) if (!double.IsFinite(v)) return new(SolveStatus.NonFinite, maxPivot / minPivot);
+        if (!AllFinite(x)) return new(SolveStatus.NonFinite, maxPivot / minPivot);
         // The pivot ratio bounds the condition from below; it is what the elimination actually met.
         return new(SolveStatus.Ok, Math.Max(1, maxPivot / minPivot));
     }

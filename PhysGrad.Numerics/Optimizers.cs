@@ -228,7 +228,7 @@ public sealed class Stepper
         if (_quasiNewton is not null) Array.Copy(_gx, _previousGradient, n);
         if (_lineSearch && LineSearch() is { } note) fallback = fallback is null ? note : fallback + "; " + note;
         for (var i = 0; i < n; i++) _x[i] += _dx[i];
-        if (!AllFinite(_x)) return fallback;
+        if (!LinearAlgebra.AllFinite(_x)) return fallback;
         Evaluate();
         if (_quasiNewton is not null && !_quasiNewton.Update(_dx, _previousGradient, _gx))
             fallback = (fallback is null ? "" : fallback + "; ") + "the curvature condition sᵀy > 0 failed; the inverse-Hessian estimate was not updated";
@@ -255,13 +255,6 @@ public sealed class Stepper
     private void GradientStep()
     {
         for (var i = 0; i < _n; i++) _dx[i] = -Eta * _gx[i];
-    }
-
-    internal static bool AllFinite(ReadOnlySpan<double> values)
-    {
-        foreach (var v in values)
-            if (!double.IsFinite(v)) return false;
-        return true;
     }
 
     private static bool NewtonStep(double[] hessian, double[] gradient, double eta, double[] step, double[] workspace, out string why)
@@ -311,7 +304,7 @@ public static class Optimizer
             if (stepper.Loss <= lossTolerance)
                 return Finish(StopReason.Converged, $"loss {stepper.Loss:G6} ≤ {lossTolerance:G3} after {k - 1} iterations");
             if (stepper.Step() is { } fallback) fallbacks.Add(new Fallback(k, fallback));
-            if (!Stepper.AllFinite(stepper.X))
+            if (!LinearAlgebra.AllFinite(stepper.X))
                 return Finish(StopReason.Diverged, $"x became non-finite at iteration {k}");
             var stepLength = 0.0;
             var previous = trajectory[^1];
