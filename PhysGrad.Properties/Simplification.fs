@@ -69,7 +69,8 @@ let private different (a: string) (b: string) =
 [<InlineData("1/2 + 1/3", "5/6")>]
 [<InlineData("sin(0) + cos(0)", "1")>]
 [<InlineData("0.5 + 0.25", "0.75")>]
-[<InlineData("sqrt(z)^(-1)*z^(-1/2)", "1/z")>] // a merged power that moves to another base merges again
+[<InlineData("sqrt(z)^(-1)*z^(-1/2)", "1/z")>]
+[<InlineData("0^(0.0*x)", "1.0")>] // a floating zero exponent: x^0.0 = 1.0, zero base included // a merged power that moves to another base merges again
 [<InlineData("sqrt(x*y)*sqrt(x*y)*x", "x^2*y")>]
 let ``automatic simplification merges what is always equal`` (a: string, b: string) = same a b
 

@@ -287,6 +287,9 @@ module Expr =
     let rec pow (b: Expr) (x: Expr) : Expr =
         if isZero x then
             one
+        elif isZeroValue x then
+            // x^0.0 = 1.0 for every x (IEEE pow), 0^0.0 included: checked before the zero base.
+            real 1.0
         elif isOne x then
             b
         elif isOne b then
