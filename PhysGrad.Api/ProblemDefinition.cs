@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using PhysGrad.Numerics;
 using PhysGrad.Symbolic;
@@ -18,34 +17,35 @@ public sealed record ProblemDefinition(
     IReadOnlyList<double> Start,
     IReadOnlyList<string>? Inverse = null)
 {
-    /// <summary>The book's comparison example (THEORY.md §4).</summary>
+    /// <summary>The book's comparison example (THEORY.md §4); its exact inverse [y0, sign(x1)·√y1] is derived.</summary>
     public static ProblemDefinition Book { get; } =
-        new(["x0", "x1"], ["x0", "x1^2"], "y0^2 + y1^2", [0.0, 0.0], [3.0, 3.0], ["y0", "sign(x1)*sqrt(y1)"]);
+        new(["x0", "x1"], ["x0", "x1^2"], "y0^2 + y1^2", [0.0, 0.0], [3.0, 3.0]);
 
     /// <summary>The output names y0, y1, ….</summary>
     public string[] Outputs => Enumerable.Range(0, Simulator.Count).Select(i => $"y{i}").ToArray();
 
     /// <summary>The loss text: the given one, or ½‖y − y*‖² written out with the target's values.</summary>
-    public string LossText => Loss ?? string.Join(" + ", Outputs.Select((y, i) =>
-        string.Create(CultureInfo.InvariantCulture, $"(({y}) - ({Target[i]:R}))^2/2")));
+    public string LossText => Loss ?? Infix.Format(Problem.DefaultLoss(Outputs, Target.ToArray()));
 
-    /// <summary>Checks the shapes and compiles the problem.</summary>
-    /// <exception cref="SymbolicException">What is inconsistent, and where.</exception>
-    public CompiledProblem Compile()
+    /// <summary>
+    /// Whether to derive a local inverse symbolically when none is given (default true); false keeps
+    /// PG on the numeric inverse. In a problem file: <c>"inverse": "numeric"</c>.
+    /// </summary>
+    public bool DeriveInverse { get; init; } = true;
+
+    /// <summary>Parses the fields and checks that they fit together, giving the core's problem model.</summary>
+    /// <exception cref="SymbolicException">What is inconsistent, and where (a parse error names the field).</exception>
+    public Problem ToProblem()
     {
-        if (Variables.Count == 0) throw Invalid("The problem has no variables.");
-        if (Simulator.Count == 0) throw Invalid("The problem has no simulator components.");
-        if (Target.Count != Simulator.Count)
-            throw Invalid($"The target has {Target.Count} values but the simulator has {Simulator.Count} outputs.");
-        if (Start.Count != Variables.Count)
-            throw Invalid($"The start point has {Start.Count} values but there are {Variables.Count} variables.");
-        if (Inverse is not null && Inverse.Count != Variables.Count)
-            throw Invalid($"The inverse has {Inverse.Count} expressions but there are {Variables.Count} variables.");
         var simulator = Simulator.Select((s, i) => ParseField($"simulator[{i}]", s)).ToArray();
-        var loss = ParseField("loss", LossText);
+        var loss = Loss is null ? null : ParseField("loss", Loss);
         var inverse = Inverse?.Select((s, i) => ParseField($"inverse[{i}]", s)).ToArray();
-        return new CompiledProblem(Variables.ToArray(), simulator, Outputs, loss, inverse);
+        return Problem.Create(Variables.ToArray(), simulator, loss, Target.ToArray(), Start.ToArray(), inverse, DeriveInverse);
     }
+
+    /// <summary>Checks the problem and compiles it.</summary>
+    /// <exception cref="SymbolicException">What is inconsistent, and where.</exception>
+    public CompiledProblem Compile() => new(ToProblem());
 
     private static Expr ParseField(string field, string text)
     {
@@ -59,11 +59,9 @@ public sealed record ProblemDefinition(
         }
     }
 
-    private static SymbolicException Invalid(string message) => new(ErrorKind.Shape, message);
-
     /// <summary>
     /// Reads <c>{"variables":[...],"simulator":[...],"loss":"...","target":[...],"start":[...],"inverse":[...]}</c>;
-    /// <c>loss</c> and <c>inverse</c> are optional.
+    /// <c>loss</c> and <c>inverse</c> are optional; <c>"inverse": "numeric"</c> asks for the numeric inverse.
     /// </summary>
     /// <exception cref="SymbolicException">Not JSON, or a field missing or of the wrong kind, named.</exception>
     public static ProblemDefinition FromJson(string json)
@@ -89,7 +87,12 @@ public sealed record ProblemDefinition(
                 root.TryGetProperty("loss", out var l) ? (l.ValueKind == JsonValueKind.String ? l.GetString() : throw Kind("loss", "a string")) : null,
                 Numbers(root, "target"),
                 Numbers(root, "start"),
-                Strings(root, "inverse", required: false));
+                root.TryGetProperty("inverse", out var i) && i.ValueKind == JsonValueKind.String
+                    ? (i.GetString() == "numeric" ? null : throw Kind("inverse", "an array of strings or \"numeric\""))
+                    : Strings(root, "inverse", required: false))
+            {
+                DeriveInverse = !(root.TryGetProperty("inverse", out var n) && n.ValueKind == JsonValueKind.String),
+            };
         }
     }
 

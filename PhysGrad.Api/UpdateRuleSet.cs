@@ -17,11 +17,12 @@ public static class UpdateRuleSet
     /// <exception cref="SymbolicException">A method that needs what the problem lacks (a square Jacobian, an inverse), explained.</exception>
     public static IReadOnlyList<UpdateRule> Derive(ProblemDefinition problem, IReadOnlyList<Method>? methods = null)
     {
-        var variables = problem.Variables.Select(ExprModule.Symbol).ToArray();
-        var outputs = problem.Outputs.Select(ExprModule.Symbol).ToArray();
-        var simulator = problem.Simulator.Select(Parse.Expression).ToArray();
-        var loss = Parse.Expression(problem.LossText);
-        var lossX = UpdateRules.LossInX(outputs, simulator, loss);
+        var model = problem.ToProblem();
+        var variables = model.Variables.Select(ExprModule.Symbol).ToArray();
+        var outputs = model.Outputs.Select(ExprModule.Symbol).ToArray();
+        var simulator = model.Simulator;
+        var loss = model.Loss;
+        var lossX = model.LossInX;
         var rules = new List<UpdateRule>();
         foreach (var method in methods ?? Symbolic)
         {
@@ -31,10 +32,11 @@ public static class UpdateRuleSet
                 Method.Newton => UpdateRules.Newton(variables, lossX),
                 Method.InverseGradient => UpdateRules.InverseGradient(variables, outputs, simulator, loss),
                 Method.GaussNewton => UpdateRules.GaussNewton(variables, outputs, simulator, loss),
-                Method.PhysicalGradient => problem.Inverse is { } inverse
-                    ? UpdateRules.Physical(variables, outputs, simulator, loss, inverse.Select(Parse.Expression).ToArray())
+                Method.PhysicalGradient => model.Inverse is { } inverse
+                    ? UpdateRules.Physical(variables, outputs, simulator, loss, inverse)
                     : throw new SymbolicException(ErrorKind.Invalid,
-                        "PG's closed form needs a local inverse: give \"inverse\" in the problem (one expression per variable)."),
+                        $"PG's closed form needs a local inverse, and none was derived: {model.InverseNote}. " +
+                        "Give \"inverse\" in the problem (one expression per variable), or run PG with the numeric inverse."),
                 _ => throw new SymbolicException(ErrorKind.Invalid,
                     $"{BookExample.ShortName(method)} has no closed-form rule (it depends on the run's history or an SVD); the closed forms are gd, newton, ig, pg and gn."),
             };

@@ -54,12 +54,13 @@ internal static class CompareCommand
                 definition.Variables.ToArray(), definition.Outputs);
             switch (result.GetValue(format))
             {
-                case "json": WriteJson(output, definition, results); return ExitCode.Ok;
+                case "json": WriteJson(output, definition, compiled.Definition!, results); return ExitCode.Ok;
                 case "csv": WriteCsv(output, definition, results); return ExitCode.Ok;
             }
             output.WriteLine(ReferenceEquals(definition, ProblemDefinition.Book)
                 ? "The book's example: P(x) = [x0, x1^2], L(y) = y0^2 + y1^2, target the origin, start [3, 3]."
                 : $"P({string.Join(", ", definition.Variables)}) = [{string.Join(", ", definition.Simulator)}], L = {definition.LossText}, start [{string.Join(", ", definition.Start)}].");
+            output.WriteLine($"Local inverse for PG: {InverseText(compiled.Definition!)}.");
             output.WriteLine();
             output.WriteLine($"{"method",-8} {"eta",8} {"final x",-26} {"final loss",12} {"distance",10} {"diagonal",9}  stop");
             foreach (var r in results)
@@ -80,7 +81,14 @@ internal static class CompareCommand
 
     private static string Name(Method m) => BookExample.ShortName(m);
 
-    private static void WriteJson(TextWriter o, ProblemDefinition definition, IReadOnlyList<MethodResult> results)
+    private static string InverseText(Symbolic.Problem p) => p.InverseSource switch
+    {
+        Symbolic.InverseSource.Numeric => $"numeric ({p.InverseNote})",
+        var source => $"{source.ToString().ToLowerInvariant()}, " +
+            string.Join(", ", p.Variables.Select((v, i) => $"{v} = {Symbolic.Infix.Format(p.Inverse[i])}")),
+    };
+
+    private static void WriteJson(TextWriter o, ProblemDefinition definition, Symbolic.Problem model, IReadOnlyList<MethodResult> results)
     {
         var document = new
         {
@@ -91,7 +99,8 @@ internal static class CompareCommand
                 loss = definition.LossText,
                 target = definition.Target,
                 start = definition.Start,
-                inverse = definition.Inverse,
+                inverse = model.Inverse?.Select(Symbolic.Infix.Format),
+                inverseSource = model.InverseSource.ToString().ToLowerInvariant(),
             },
             methods = results.Select(r => new
             {

@@ -14,7 +14,7 @@ internal sealed class ProblemOptions
     private readonly Option<string?> _loss = new("--loss") { Description = "The loss in y0, y1, … (default ½‖y − y*‖²)." };
     private readonly Option<string?> _target = new("--target") { Description = "The target y*, comma-separated." };
     private readonly Option<string?> _start = new("--start") { Description = "The start point, comma-separated." };
-    private readonly Option<string?> _inverse = new("--inverse") { Description = "A local inverse, one expression per variable in y0, y1, … and the variables, separated by ';'." };
+    private readonly Option<string?> _inverse = new("--inverse") { Description = "A local inverse, one expression per variable in y0, y1, … and the variables, separated by ';' (default: derived when P is built from invertible pieces); 'numeric' inverts numerically." };
 
     public void AddTo(Command command)
     {
@@ -47,8 +47,13 @@ internal sealed class ProblemOptions
                 .Order(Comparer<string>.Create((a, b) => Symbolic.Order.naturalCompare(a, b))).ToArray();
         var t = result.GetValue(_target) ?? throw new CliInputException("--simulator needs --target (one value per component).");
         var s0 = result.GetValue(_start) ?? throw new CliInputException("--simulator needs --start (one value per variable).");
+        var inverse = result.GetValue(_inverse);
+        var numeric = inverse is "numeric";
         return new ProblemDefinition(
             names, components, result.GetValue(_loss), Arguments.Numbers("--target", t), Arguments.Numbers("--start", s0),
-            result.GetValue(_inverse)?.Split(';', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries));
+            numeric ? null : inverse?.Split(';', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            DeriveInverse = !numeric,
+        };
     }
 }

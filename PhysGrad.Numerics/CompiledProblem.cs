@@ -20,6 +20,18 @@ public sealed class CompiledProblem
     /// variable in the output names and the variable names (the current point x₀, for choosing a branch).
     /// </summary>
     public CompiledProblem(string[] variables, Expr[] simulator, string[] outputs, Expr loss, Expr[]? inverse = null)
+        : this(variables, simulator, outputs, loss, inverse, inverse is null ? InverseSource.Numeric : InverseSource.Given)
+    {
+    }
+
+    /// <summary>Compiles a problem of the symbolic core, with its local inverse (given, derived or numeric).</summary>
+    public CompiledProblem(Problem problem)
+        : this(problem.Variables, problem.Simulator, problem.Outputs, problem.Loss, problem.Inverse, problem.InverseSource)
+    {
+        Definition = problem;
+    }
+
+    private CompiledProblem(string[] variables, Expr[] simulator, string[] outputs, Expr loss, Expr[]? inverse, InverseSource source)
     {
         if (outputs.Length != simulator.Length)
             throw new SymbolicException(ErrorKind.Shape, $"{simulator.Length} simulator outputs but {outputs.Length} output names.");
@@ -27,6 +39,7 @@ public sealed class CompiledProblem
             throw new SymbolicException(ErrorKind.Shape, $"The inverse needs one expression per variable ({variables.Length}), got {inverse.Length}.");
         Variables = variables;
         Outputs = outputs;
+        InverseSource = source;
         _simulator = KernelCompiler.Compile(Lower.ValueJacobian(variables, [], simulator));
         _lossInY = KernelCompiler.Compile(Lower.ValueGradientHessian(outputs, [], true, loss));
         var substitution = new Dictionary<Expr, Expr>();
@@ -36,6 +49,12 @@ public sealed class CompiledProblem
         if (inverse is not null)
             _inverse = KernelCompiler.Compile(Lower.Program([.. outputs, .. variables], [], inverse));
     }
+
+    /// <summary>The symbolic problem this was compiled from, when it was compiled from one.</summary>
+    public Problem? Definition { get; }
+
+    /// <summary>Where the local inverse comes from: given, derived symbolically, or numeric (no closed form).</summary>
+    public InverseSource InverseSource { get; }
 
     /// <summary>The variable names.</summary>
     public string[] Variables { get; }
@@ -49,7 +68,7 @@ public sealed class CompiledProblem
     /// <summary>m, the number of outputs.</summary>
     public int M => Outputs.Length;
 
-    /// <summary>Whether a local inverse was given.</summary>
+    /// <summary>Whether there is a closed-form local inverse (given or derived).</summary>
     public bool HasInverse => _inverse is not null;
 
     // Per-thread scratch space for kernel outputs and inputs: the helpers below allocate nothing in
@@ -93,7 +112,11 @@ public sealed class CompiledProblem
         return buffer[0];
     }
 
-    /// <summary>x = P⁻¹(y; x₀) from the given inverse; false when there is none or it has no finite value (no preimage).</summary>
+    /// <summary>
+    /// x = P⁻¹(y; x₀) from the closed-form inverse; false when there is none or it has no finite value
+    /// (no preimage). A derived inverse is also checked: when P(x) misses y by more than 1e-8·(1 + ‖y‖)
+    /// (a branch undefined at x₀, such as sign(0)), it is not trusted and this returns false.
+    /// </summary>
     public bool Invert(double[] y, double[] x0, double[] x)
     {
         if (_inverse is null) return false;
@@ -103,7 +126,28 @@ public sealed class CompiledProblem
         Array.Copy(y, inputs, M);
         Array.Copy(x0, 0, inputs, M, N);
         _inverse.Function(inputs, 0, [], x, 0);
-        return LinearAlgebra.AllFinite(x.AsSpan(0, N));
+        if (!LinearAlgebra.AllFinite(x.AsSpan(0, N))) return false;
+        if (InverseSource != InverseSource.Derived) return true;
+        var buffer = Scratch(_simulator.OutputCount);
+        _simulator.Function(x, 0, [], buffer, 0);
+        double miss = 0, size = 0;
+        for (var i = 0; i < M; i++)
+        {
+            miss += (buffer[i] - y[i]) * (buffer[i] - y[i]);
+            size += y[i] * y[i];
+        }
+        return Math.Sqrt(miss) <= 1e-8 * (1 + Math.Sqrt(size));
+    }
+
+    /// <summary>
+    /// x = P⁻¹(y; x₀) by the closed-form inverse when there is one and it succeeds, else numerically
+    /// (<see cref="InvertNumerically"/>). False when neither finds a preimage near x₀.
+    /// </summary>
+    public bool InvertAny(double[] y, double[] x0, double[] x)
+    {
+        if (Invert(y, x0, x)) return true;
+        // A given inverse is the user's word: no second opinion. Otherwise try Newton from x₀.
+        return InverseSource != InverseSource.Given && InvertNumerically(y, x0, x);
     }
 
     /// <summary>

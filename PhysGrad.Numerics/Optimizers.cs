@@ -1,3 +1,5 @@
+using PhysGrad.Symbolic;
+
 namespace PhysGrad.Numerics;
 
 /// <summary>The update rules of THEORY.md §2 implemented so far.</summary>
@@ -152,6 +154,13 @@ public sealed class Stepper
 
     private string Point() => $"x = [{string.Join(", ", _x)}]";
 
+    private static string InverseName(InverseSource source) => source switch
+    {
+        InverseSource.Given => "given",
+        InverseSource.Derived => "derived, then numeric",
+        _ => "numeric",
+    };
+
     /// <summary>Takes one step. Returns the fallback taken, if any (null otherwise).</summary>
     public string? Step()
     {
@@ -205,21 +214,23 @@ public sealed class Stepper
                 if (Method == Method.PhysicalGradient)
                 {
                     for (var i = 0; i < m; i++) _target[i] = _y[i] + _dy[i];
-                    // The given inverse when there is one; otherwise Newton's method on P(x) = y + Δy from x.
-                    if (_problem.HasInverse ? _problem.Invert(_target, _x, _xNew) : _problem.InvertNumerically(_target, _x, _xNew))
+                    // The closed-form inverse when there is one; otherwise (or when a derived one's branch
+                    // fails) Newton's method on P(x) = y + Δy from x.
+                    if (_problem.InvertAny(_target, _x, _xNew))
                     {
                         for (var i = 0; i < n; i++) _dx[i] = _xNew[i] - _x[i];
                         inverted = true;
                     }
                     else
-                        fallback = $"y + Δy = [{string.Join(", ", _target)}] has no preimage near x{(_problem.HasInverse ? "" : " (numeric inverse)")}; took an inverse-gradient step instead";
+                        fallback = $"y + Δy = [{string.Join(", ", _target)}] has no preimage near x ({InverseName(_problem.InverseSource)} inverse); took an inverse-gradient step instead";
                 }
                 if (!inverted)
                 {
                     var r = LinearAlgebra.Solve(_j, _dy, _dx, _workspace);
                     if (!r.Ok)
                     {
-                        fallback = $"the Jacobian is {r} at {Point()}; took a gradient step instead";
+                        var singular = $"the Jacobian is {r} at {Point()}; took a gradient step instead";
+                        fallback = fallback is null ? singular : $"{fallback}, but {singular}";
                         GradientStep();
                     }
                 }

@@ -41,23 +41,30 @@ let ``one PG step lands exactly on y + Δy`` () =
 
 [<Fact>]
 let ``PG shrinks the y-distance by exactly 1 − η per step`` () =
-    let run = Optimizer.Run(problem.Value, Method.PhysicalGradient, 0.3, [| 3.0; 3.0 |], 10)
-    for k in 1 .. 10 do
+    let run =
+        Optimizer.Run(problem.Value, Method.PhysicalGradient, 0.3, [| 3.0; 3.0 |], 10)
+
+    for k in 1..10 do
         let y = run.Outputs.[k]
         Assert.Equal(3.0 * 0.7 ** float k, y.[0], 12)
         Assert.Equal(9.0 * 0.7 ** float k, y.[1], 11)
+
     Assert.Empty(run.Fallbacks)
     Assert.Equal(StopReason.IterationLimit, run.StopReason)
 
 [<Fact>]
 let ``the local inverse keeps the branch of the start point`` () =
-    let run = Optimizer.Run(problem.Value, Method.PhysicalGradient, 0.3, [| 3.0; -3.0 |], 5)
+    let run =
+        Optimizer.Run(problem.Value, Method.PhysicalGradient, 0.3, [| 3.0; -3.0 |], 5)
+
     Assert.All(run.Trajectory, fun x -> Assert.True(x.[1] < 0.0, sprintf "left the negative branch: %A" x))
 
 [<Fact>]
 let ``a target with no preimage falls back to IG and says so`` () =
     // η = 2 asks PG for y1 + Δy1 = (1 − 2)·9 < 0: x1² cannot reach it.
-    let run = Optimizer.Run(problem.Value, Method.PhysicalGradient, 2.0, [| 3.0; 3.0 |], 1)
+    let run =
+        Optimizer.Run(problem.Value, Method.PhysicalGradient, 2.0, [| 3.0; 3.0 |], 1)
+
     let f = Assert.Single(run.Fallbacks)
     Assert.Equal(1, f.Iteration)
     Assert.Contains("no preimage", f.Reason)
@@ -74,13 +81,17 @@ let ``a singular Hessian falls back to a gradient step and says where`` () =
 
 [<Fact>]
 let ``a run that overflows stops as diverged with the iteration`` () =
-    let run = Optimizer.Run(problem.Value, Method.GradientDescent, 1e10, [| 3.0; 3.0 |], 50)
+    let run =
+        Optimizer.Run(problem.Value, Method.GradientDescent, 1e10, [| 3.0; 3.0 |], 50)
+
     Assert.Equal(StopReason.Diverged, run.StopReason)
     Assert.Contains("iteration", run.StopDetail)
 
 [<Fact>]
 let ``a zero loss converges immediately`` () =
-    let run = Optimizer.Run(problem.Value, Method.Newton, 1.0, [| 0.0; 0.0 |], 10, 1e-12)
+    let run =
+        Optimizer.Run(problem.Value, Method.Newton, 1.0, [| 0.0; 0.0 |], 10, 1e-12)
+
     Assert.Equal(StopReason.Converged, run.StopReason)
     Assert.Equal(1, run.Trajectory.Count)
 
@@ -103,12 +114,15 @@ let private linear =
 
 [<Fact>]
 let ``HIG shrinks each kept direction's residual by 1 − η σ^(1+κ) and never moves the truncated one`` () =
-    let run = Optimizer.Run(linear.Value, Method.HalfInverse, 1.0, [| 0.0; 0.0; 0.0 |], 3, 0.0, -0.5, 1e-3)
-    for k in 0 .. 3 do
+    let run =
+        Optimizer.Run(linear.Value, Method.HalfInverse, 1.0, [| 0.0; 0.0; 0.0 |], 3, 0.0, -0.5, 1e-3)
+
+    for k in 0..3 do
         let y = run.Outputs.[k]
         Assert.Equal((1.0 - 1.0) ** float k, 1.0 - y.[0], 12) // σ = 1: gone after one step
         Assert.Equal((1.0 - 0.25 ** 0.5) ** float k, 1.0 - y.[1], 12) // σ = 0.25: factor 1/2
         Assert.Equal(0.0, run.Trajectory.[k].[2]) // σ = 1e−4 ≤ τ·σ_max: dropped
+
     Assert.All(run.Fallbacks, fun f -> Assert.Contains("dropped", f.Reason))
 
 [<Fact>]
@@ -129,13 +143,27 @@ let ``Adam's first step has length η in every coordinate`` () =
 
 [<Fact>]
 let ``IG on a non-square problem is a clear error that suggests Gauss–Newton or HIG`` () =
-    let p = CompiledProblem([| "a" |], Parse.many "a; a^2", [| "y0"; "y1" |], Parse.expression "y0^2 + y1^2")
-    let ex = Assert.Throws<ArgumentException>(fun () -> Optimizer.Run(p, Method.InverseGradient, 0.1, [| 1.0 |], 1) |> ignore)
+    let p =
+        CompiledProblem([| "a" |], Parse.many "a; a^2", [| "y0"; "y1" |], Parse.expression "y0^2 + y1^2")
+
+    let ex =
+        Assert.Throws<ArgumentException>(fun () ->
+            Optimizer.Run(p, Method.InverseGradient, 0.1, [| 1.0 |], 1) |> ignore)
+
     Assert.Contains("Gauss–Newton or HIG", ex.Message)
 
 [<Fact>]
 let ``compare --format json has each method's trajectory from the start point`` () =
-    let code, out, _ = Cli.run [ "compare"; "--format"; "json"; "--iterations"; "2"; "--methods"; "pg:0.3,gn:0.5" ]
+    let code, out, _ =
+        Cli.run
+            [ "compare"
+              "--format"
+              "json"
+              "--iterations"
+              "2"
+              "--methods"
+              "pg:0.3,gn:0.5" ]
+
     Assert.Equal(0, code)
     let root = (Text.Json.JsonDocument.Parse out).RootElement
     Assert.Equal("y0^2 + y1^2", root.GetProperty("problem").GetProperty("loss").GetString())
@@ -168,10 +196,13 @@ let ``compare with bad --methods exits with 2`` (methods: string, fragment: stri
 
 [<Fact>]
 let ``compare writes x-space and y-space plots as PNG and SVG into --out`` () =
-    let dir = IO.Path.Combine(IO.Path.GetTempPath(), "physgrad-test-" + Guid.NewGuid().ToString("N"))
+    let dir =
+        IO.Path.Combine(IO.Path.GetTempPath(), "physgrad-test-" + Guid.NewGuid().ToString("N"))
+
     try
         let code, out, _ = Cli.run [ "compare"; "--iterations"; "3"; "--out"; dir ]
         Assert.Equal(0, code)
+
         for name in [ "x-space"; "y-space" ] do
             let png = IO.File.ReadAllBytes(IO.Path.Combine(dir, name + ".png"))
             Assert.Equal<byte[]>([| 0x89uy; 0x50uy; 0x4Euy; 0x47uy |], png.[0..3]) // the PNG signature
@@ -180,31 +211,51 @@ let ``compare writes x-space and y-space plots as PNG and SVG into --out`` () =
             Assert.Contains("<svg", svg)
             Assert.Contains("target", svg) // the legend names the target
             Assert.Contains("pg", svg)
+
         Assert.Contains(IO.Path.Combine(dir, "x-space.png"), out)
     finally
-        if IO.Directory.Exists dir then IO.Directory.Delete(dir, true)
+        if IO.Directory.Exists dir then
+            IO.Directory.Delete(dir, true)
 
 [<Fact>]
 let ``on y = exp(x) PG uses the exact inverse log y and halves the y-distance at η = ½`` () =
-    let definition = ProblemDefinition([| "x" |], [| "exp(x)" |], null, [| 2.0 |], [| 0.0 |], [| "log(y0)" |])
+    let definition =
+        ProblemDefinition([| "x" |], [| "exp(x)" |], null, [| 2.0 |], [| 0.0 |], [| "log(y0)" |])
+
     let p = definition.Compile()
     let run = Optimizer.Run(p, Method.PhysicalGradient, 0.5, [| 0.0 |], 4)
-    for k in 0 .. 4 do
+
+    for k in 0..4 do
         Assert.Equal(2.0 - 0.5 ** float k, run.Outputs.[k].[0], 12)
         Assert.Equal(log (2.0 - 0.5 ** float k), run.Trajectory.[k].[0], 12)
 
 [<Fact>]
 let ``compare reads a problem file`` () =
     let path = IO.Path.GetTempFileName()
+
     try
         IO.File.WriteAllText(
             path,
             """{"variables":["a","b"],"simulator":["a","b^3"],"target":[1,8],"start":[0,1],"inverse":["y0","y1^(1/3)"]}"""
         )
-        let code, out, err = Cli.run [ "compare"; "--problem"; path; "--methods"; "pg:1"; "--iterations"; "1"; "--format"; "json" ]
+
+        let code, out, err =
+            Cli.run
+                [ "compare"
+                  "--problem"
+                  path
+                  "--methods"
+                  "pg:1"
+                  "--iterations"
+                  "1"
+                  "--format"
+                  "json" ]
+
         Assert.Equal(0, code)
         Assert.Equal("", err)
-        let final = (Text.Json.JsonDocument.Parse out).RootElement.GetProperty("methods").[0].GetProperty("final")
+
+        let final =
+            (Text.Json.JsonDocument.Parse out).RootElement.GetProperty("methods").[0].GetProperty("final")
         // η = 1 and an exact inverse: one PG step lands on the target's preimage (1, 2).
         Assert.Equal(1.0, final.[0].GetDouble(), 12)
         Assert.Equal(2.0, final.[1].GetDouble(), 12)
@@ -213,12 +264,16 @@ let ``compare reads a problem file`` () =
 
 [<Theory>]
 [<InlineData("""{"variables":["a"],"simulator":["a^3"],"start":[1]}""", "no \"target\" field")>]
-[<InlineData("""{"variables":"a","simulator":["a"],"target":[1],"start":[1]}""", "\"variables\" must be an array of strings")>]
-[<InlineData("""{"variables":["a"],"simulator":["a +* 1"],"target":[1],"start":[1]}""", "In simulator[0]: Parse error at line 1, column 4")>]
-[<InlineData("""{"variables":["a"],"simulator":["a"],"target":[1, 2],"start":[1]}""", "target has 2 values but the simulator has 1")>]
+[<InlineData("""{"variables":"a","simulator":["a"],"target":[1],"start":[1]}""",
+             "\"variables\" must be an array of strings")>]
+[<InlineData("""{"variables":["a"],"simulator":["a +* 1"],"target":[1],"start":[1]}""",
+             "In simulator[0]: Parse error at line 1, column 4")>]
+[<InlineData("""{"variables":["a"],"simulator":["a"],"target":[1, 2],"start":[1]}""",
+             "target has 2 values but the simulator has 1")>]
 [<InlineData("""not json""", "not valid JSON")>]
 let ``a bad problem file exits with 2 and names the field`` (json: string, fragment: string) =
     let path = IO.Path.GetTempFileName()
+
     try
         IO.File.WriteAllText(path, json)
         let code, _, err = Cli.run [ "compare"; "--problem"; path ]
@@ -234,7 +289,15 @@ let ``compare on the command line needs a target and a start`` () =
     Assert.Contains("--target", err)
 
 let private quadratic =
-    lazy (ProblemDefinition([| "a"; "b" |], [| "a"; "b" |], "(y0^2 + 4*y1^2)/2 + y0*y1/2", [| 0.0; 0.0 |], [| 1.0; 1.0 |]).Compile())
+    lazy
+        (ProblemDefinition(
+            [| "a"; "b" |],
+            [| "a"; "b" |],
+            "(y0^2 + 4*y1^2)/2 + y0*y1/2",
+            [| 0.0; 0.0 |],
+            [| 1.0; 1.0 |]
+        )
+            .Compile())
 
 [<Fact>]
 let ``the first BFGS and L-BFGS steps are gradient steps (the estimate starts at the identity)`` () =
@@ -247,8 +310,11 @@ let ``the first BFGS and L-BFGS steps are gradient steps (the estimate starts at
 [<Fact>]
 let ``BFGS and L-BFGS learn the curvature: at η = ½ they converge like Newton where GD diverges`` () =
     // The Hessian [[1, ½], [½, 4]] has eigenvalues ≈ 0.92 and 4.08: GD's factor |1 − ½·4.08| > 1.
-    let gd = Optimizer.Run(quadratic.Value, Method.GradientDescent, 0.5, [| 1.0; 1.0 |], 40)
+    let gd =
+        Optimizer.Run(quadratic.Value, Method.GradientDescent, 0.5, [| 1.0; 1.0 |], 40)
+
     Assert.True(gd.FinalLoss > gd.Losses.[0], sprintf "GD should grow: %g" gd.FinalLoss)
+
     for m in [ Method.Bfgs; Method.LimitedMemoryBfgs ] do
         let run = Optimizer.Run(quadratic.Value, m, 0.5, [| 1.0; 1.0 |], 40)
         // Once the estimate is the inverse Hessian, each step removes half the error: the loss
@@ -261,18 +327,27 @@ let private ruleMatchesStep (definition: ProblemDefinition) (m: Method) (eta: fl
     let rule = (UpdateRuleSet.Derive(definition, [| m |])).[0]
     let names = Array.append (Array.ofSeq definition.Variables) [| "eta" |]
     let point = Array.append x [| eta |]
-    let symbolic = rule.Steps |> Seq.map (fun s -> s.Evaluate(names, point)) |> Array.ofSeq
+
+    let symbolic =
+        rule.Steps |> Seq.map (fun s -> s.Evaluate(names, point)) |> Array.ofSeq
+
     let run = Optimizer.Run(definition.Compile(), m, eta, x, 1)
     let numeric = Array.map2 (-) run.Final x
     Assert.Empty(run.Fallbacks)
+
     for i in 0 .. x.Length - 1 do
-        Assert.True(abs (symbolic.[i] - numeric.[i]) <= 1e-10 * (1.0 + abs numeric.[i]), sprintf "%A Δ%d: rule %g, optimiser %g" m i symbolic.[i] numeric.[i])
+        Assert.True(
+            abs (symbolic.[i] - numeric.[i]) <= 1e-10 * (1.0 + abs numeric.[i]),
+            sprintf "%A Δ%d: rule %g, optimiser %g" m i symbolic.[i] numeric.[i]
+        )
 
 [<Theory>]
 [<InlineData(0.3, 3.0, 3.0)>]
 [<InlineData(0.1, -1.5, 0.7)>]
 [<InlineData(0.9, 2.0, -0.4)>]
-let ``each closed-form rule evaluated at a point equals the optimiser's step there (book example)`` (eta: float, x0: float, x1: float) =
+let ``each closed-form rule evaluated at a point equals the optimiser's step there (book example)``
+    (eta: float, x0: float, x1: float)
+    =
     for m in UpdateRuleSet.Symbolic do
         ruleMatchesStep ProblemDefinition.Book m eta [| x0; x1 |]
 
@@ -280,12 +355,21 @@ let ``each closed-form rule evaluated at a point equals the optimiser's step the
 let ``the closed-form rules of a coupled problem equal the optimiser's steps`` () =
     let definition =
         ProblemDefinition([| "a"; "b" |], [| "a + b^3"; "exp(a) - b" |], null, [| 1.0; 2.0 |], [| 0.2; 0.5 |])
-    for m in [ Method.GradientDescent; Method.Newton; Method.InverseGradient; Method.GaussNewton ] do
+
+    for m in
+        [ Method.GradientDescent
+          Method.Newton
+          Method.InverseGradient
+          Method.GaussNewton ] do
         ruleMatchesStep definition m 0.25 [| 0.2; 0.5 |]
 
 [<Fact>]
 let ``the book's rules read as derived by hand`` () =
-    let rules = UpdateRuleSet.Derive(ProblemDefinition.Book) |> Seq.map (fun r -> BookExample.ShortName r.Method, r.Steps |> Seq.map (fun s -> s.ToInfix()) |> List.ofSeq) |> Map.ofSeq
+    let rules =
+        UpdateRuleSet.Derive(ProblemDefinition.Book)
+        |> Seq.map (fun r -> BookExample.ShortName r.Method, r.Steps |> Seq.map (fun s -> s.ToInfix()) |> List.ofSeq)
+        |> Map.ofSeq
+
     Assert.Equal<string list>([ "-2*eta*x0"; "-4*eta*x1^3" ], rules.["gd"])
     Assert.Equal<string list>([ "-eta*x0"; "-eta*x1/3" ], rules.["newton"])
     Assert.Equal<string list>([ "-eta*x0"; "-eta*x1/2" ], rules.["ig"])
@@ -298,7 +382,19 @@ let ``derive prints the rules, and PG without an inverse is a clear error`` () =
     let rule = (Text.Json.JsonDocument.Parse out).RootElement.GetProperty("rules").[0]
     Assert.Equal("ig", rule.GetProperty("method").GetString())
     Assert.Equal("-eta*x1/2", rule.GetProperty("steps").[1].GetProperty("step").GetString())
-    let code, _, err = Cli.run [ "derive"; "--simulator"; "x^3"; "--target"; "1"; "--start"; "1"; "--methods"; "pg" ]
+
+    let code, _, err =
+        Cli.run
+            [ "derive"
+              "--simulator"
+              "sin(x)"
+              "--target"
+              "1"
+              "--start"
+              "1"
+              "--methods"
+              "pg" ]
+
     Assert.Equal(2, code)
     Assert.Contains("needs a local inverse", err)
     let code, _, err = Cli.run [ "derive"; "--methods"; "adam" ]
@@ -307,19 +403,40 @@ let ``derive prints the rules, and PG without an inverse is a clear error`` () =
 
 [<Fact>]
 let ``without a given inverse PG inverts numerically, lands on y + Δy and keeps the branch`` () =
-    let withInverse = ProblemDefinition.Book
-    let without = ProblemDefinition(withInverse.Variables, withInverse.Simulator, withInverse.Loss, withInverse.Target, withInverse.Start)
+    let book = ProblemDefinition.Book
+
+    let withInverse =
+        ProblemDefinition(
+            book.Variables,
+            book.Simulator,
+            book.Loss,
+            book.Target,
+            book.Start,
+            [| "y0"; "sign(x1)*sqrt(y1)" |]
+        )
+
+    let without =
+        ProblemDefinition(book.Variables, book.Simulator, book.Loss, book.Target, book.Start, DeriveInverse = false)
+
     for start in [ [| 3.0; 3.0 |]; [| -2.0; -1.5 |] ] do
-        let exact = Optimizer.Run(withInverse.Compile(), Method.PhysicalGradient, 0.3, start, 5)
-        let numeric = Optimizer.Run(without.Compile(), Method.PhysicalGradient, 0.3, start, 5)
+        let exact =
+            Optimizer.Run(withInverse.Compile(), Method.PhysicalGradient, 0.3, start, 5)
+
+        let numeric =
+            Optimizer.Run(without.Compile(), Method.PhysicalGradient, 0.3, start, 5)
+
         Assert.Empty(numeric.Fallbacks)
-        for k in 0 .. 5 do
-            for i in 0 .. 1 do
+
+        for k in 0..5 do
+            for i in 0..1 do
                 Assert.Equal(exact.Trajectory.[k].[i], numeric.Trajectory.[k].[i], 10)
 
 [<Fact>]
 let ``the numeric inverse of a nonlinear coupled simulator reproduces y exactly`` () =
-    let p = ProblemDefinition([| "a"; "b" |], [| "a + sin(b)"; "a*b + b^3" |], null, [| 0.0; 0.0 |], [| 0.5; 0.5 |]).Compile()
+    let p =
+        ProblemDefinition([| "a"; "b" |], [| "a + sin(b)"; "a*b + b^3" |], null, [| 0.0; 0.0 |], [| 0.5; 0.5 |])
+            .Compile()
+
     let x0 = [| 0.5; 0.5 |]
     let y0 = Array.zeroCreate 2
     p.Simulate(x0, y0, Array.zeroCreate 4)
@@ -333,31 +450,55 @@ let ``the numeric inverse of a nonlinear coupled simulator reproduces y exactly`
 
 [<Fact>]
 let ``a target with no preimage is reported by the numeric inverse`` () =
-    let p = ProblemDefinition([| "x" |], [| "x^2" |], null, [| 0.0 |], [| 1.0 |]).Compile()
+    let p =
+        ProblemDefinition([| "x" |], [| "x^2" |], null, [| 0.0 |], [| 1.0 |]).Compile()
+
     Assert.False(p.InvertNumerically([| -1.0 |], [| 1.0 |], Array.zeroCreate 1))
 
 /// L(x) = √(1 + x²): Newton's step is x ↦ −x³, which diverges from |x| > 1.
-let private hump = lazy (ProblemDefinition([| "x" |], [| "x" |], "sqrt(1 + y0^2)", [| 0.0 |], [| 1.5 |]).Compile())
+let private hump =
+    lazy (ProblemDefinition([| "x" |], [| "x" |], "sqrt(1 + y0^2)", [| 0.0 |], [| 1.5 |]).Compile())
 
 [<Fact>]
 let ``Newton overshoots on sqrt(1 + x²) from 1.5, and the line search makes it converge`` () =
     let plain = Optimizer.Run(hump.Value, Method.Newton, 1.0, [| 1.5 |], 3)
     Assert.Equal(-(1.5 ** 3.0), plain.Trajectory.[1].[0], 12)
     Assert.True(abs plain.Final.[0] > 10.0, sprintf "plain Newton should run away: %g" plain.Final.[0])
-    let searched = Optimizer.Run(hump.Value, Method.Newton, 1.0, [| 1.5 |], 20, lineSearch = true)
+
+    let searched =
+        Optimizer.Run(hump.Value, Method.Newton, 1.0, [| 1.5 |], 20, lineSearch = true)
+
     Assert.True(abs searched.Final.[0] < 1e-8, sprintf "with a line search: %g" searched.Final.[0])
     Assert.True(Seq.pairwise searched.Losses |> Seq.forall (fun (a, b) -> b <= a), "the loss must never increase")
 
 [<Fact>]
 let ``a step tolerance stops the run as converged and says when`` () =
-    let run = Optimizer.Run(problem.Value, Method.PhysicalGradient, 0.5, [| 3.0; 3.0 |], 1000, stepTolerance = 1e-6)
+    let run =
+        Optimizer.Run(problem.Value, Method.PhysicalGradient, 0.5, [| 3.0; 3.0 |], 1000, stepTolerance = 1e-6)
+
     Assert.Equal(StopReason.Converged, run.StopReason)
     Assert.Contains("step length", run.StopDetail)
     Assert.True(run.Trajectory.Count < 60, sprintf "%d steps" run.Trajectory.Count)
 
 [<Fact>]
 let ``compare --line-search reaches the minimum of sqrt(1 + x²) where plain Newton runs away`` () =
-    let args = [ "compare"; "--simulator"; "x"; "--loss"; "sqrt(1+y0^2)"; "--target"; "0"; "--start"; "1.5"; "--methods"; "newton:1"; "--iterations"; "8"; "--format"; "json" ]
+    let args =
+        [ "compare"
+          "--simulator"
+          "x"
+          "--loss"
+          "sqrt(1+y0^2)"
+          "--target"
+          "0"
+          "--start"
+          "1.5"
+          "--methods"
+          "newton:1"
+          "--iterations"
+          "8"
+          "--format"
+          "json" ]
+
     let method (extra: string list) =
         let code, out, _ = Cli.run (args @ extra)
         Assert.Equal(0, code)

@@ -1,0 +1,329 @@
+namespace PhysGrad.Symbolic
+
+open System
+open System.Collections.Generic
+
+/// The local inverse x = P⁻¹(y; x₀) derived symbolically: P(x) = y solved for x when P is built from
+/// invertible pieces, with the branch chosen by the current point x₀ (for y = x²: x = sign(x₀)·√y).
+///
+/// The solver works equation by equation. It peels invertible pieces off the right-hand side of
+/// `yⱼ = Pⱼ(x)` (adding or multiplying by something free of the unknowns, powers, exp, log, sinh,
+/// tanh, atan, asin, acos, cosh and abs) and moves their inverses to the left; an equation left
+/// with one unknown is solved and that unknown becomes known to the others (so triangular systems
+/// solve). When no equation has a single unknown, the equations are read as a linear system in
+/// their pieces (`A·f(x) + b`, linear maps included) and reduced by exact elimination, which
+/// exposes pieces in one unknown; failing that, the outer invertible pieces of every equation are
+/// peeled (`f(A·x + b)`) and the search goes on. So every `g(A·f(x) + b)` with f, g elementwise
+/// invertible and A invertible solves (property-tested on random ones), as do triangular systems.
+/// Not solved: two linear maps with an elementwise map between them (`A₂·f(A₁·x)`; it needs a change
+/// of variables to the pieces' arguments), sin, products of unknowns. What is not solved is reported
+/// with the equations the solver stopped at, and PG then inverts numerically.
+///
+/// The result is in the output names (the target y) and the variable names, which stand for the
+/// current point x₀ and only ever appear inside branch choices `sign(g(x₀))`. At a point where such a
+/// g is 0 the branch is undefined (sign gives 0); a y outside P's range gives NaN (no preimage).
+/// Written here because no .NET library solves symbolic equations.
+[<RequireQualifiedAccess>]
+module LocalInverse =
+
+    type private Equation = { Lhs: Expr; Rhs: Expr }
+
+    /// asinh(l) = log(l + √(l² + 1)).
+    let private asinh l =
+        Expr.log (Expr.add l (Expr.sqrt (Expr.add (Expr.pow l Expr.two) Expr.one)))
+
+    /// atanh(l) = ½ log((1 + l)/(1 − l)).
+    let private atanh l =
+        Expr.mul2 Expr.half (Expr.log (Expr.div (Expr.add Expr.one l) (Expr.sub Expr.one l)))
+
+    /// acosh(l) = log(l + √(l² − 1)), the non-negative branch.
+    let private acosh l =
+        Expr.log (Expr.add l (Expr.sqrt (Expr.sub (Expr.pow l Expr.two) Expr.one)))
+
+    /// The numeric value of an exponent, when it is a plain number.
+    let private numericValue (e: Expr) =
+        match e.Node with
+        | Number q -> Some(q.ToDouble())
+        | Real r -> Some r
+        | _ -> None
+
+    /// Derives P⁻¹(y; x₀). `Ok` holds one expression per variable; `Error` says why no closed form
+    /// was found (the numeric inverse still applies then).
+    [<CompiledName("TryDerive")>]
+    let derive (variables: string[]) (outputs: string[]) (simulator: Expr[]) : Result<Expr[], string> =
+        if variables.Length <> simulator.Length || outputs.Length <> simulator.Length then
+            Error(
+                sprintf
+                    "a local inverse needs as many outputs as variables; this simulator maps %d variables to %d outputs"
+                    variables.Length
+                    simulator.Length
+            )
+        else
+            let n = variables.Length
+            // The unknowns get private names so that the variable names stay free to mean x₀.
+            let taken = HashSet<string>(Structure.freeSymbolNames simulator)
+
+            for v in variables do
+                taken.Add v |> ignore
+
+            for y in outputs do
+                taken.Add y |> ignore
+
+            let mutable prefix = "_unknown"
+
+            while variables |> Array.exists (fun v -> taken.Contains(prefix + v)) do
+                prefix <- "_" + prefix
+
+            let unknowns = variables |> Array.map (fun v -> Expr.symbol (prefix + v))
+            let variableSymbols = variables |> Array.map Expr.symbol
+            let index = Dictionary<Expr, int>(HashIdentity.Reference)
+            unknowns |> Array.iteri (fun i u -> index.[u] <- i)
+            let toUnknowns = Dictionary<Expr, Expr>(HashIdentity.Reference)
+            let toCurrent = Dictionary<Expr, Expr>(HashIdentity.Reference)
+
+            for i in 0 .. n - 1 do
+                toUnknowns.[variableSymbols.[i]] <- unknowns.[i]
+                toCurrent.[unknowns.[i]] <- variableSymbols.[i]
+
+            let solved = Dictionary<int, Expr>()
+            let order = List<int>()
+
+            let unsolvedIn (e: Expr) =
+                Structure.freeSymbols e
+                |> Array.choose (fun s ->
+                    match index.TryGetValue s with
+                    | true, i when not (solved.ContainsKey i) -> Some i
+                    | _ -> None)
+
+            let free (e: Expr) = (unsolvedIn e).Length = 0
+            // g at the current point x₀: the branch selector.
+            let current (g: Expr) = Structure.substitute toCurrent g
+            let branch (g: Expr) = Expr.apply Function.Sign (current g)
+
+            /// Moves invertible pieces of the right-hand side to the left until none is left.
+            let rec peel (lhs: Expr) (rhs: Expr) =
+                Deep.check ()
+
+                let oneDependent (parts: Expr[]) =
+                    match parts |> Array.partition free with
+                    | rest, [| d |] -> Some(rest, d)
+                    | _ -> None
+
+                match rhs.Node with
+                | Sum terms ->
+                    match oneDependent terms with
+                    | Some(rest, d) -> peel (Expr.sub lhs (Expr.sum rest)) d
+                    | None -> lhs, rhs
+                | Product factors ->
+                    match oneDependent factors with
+                    | Some(rest, d) -> peel (Expr.div lhs (Expr.mul rest)) d
+                    | None -> lhs, rhs
+                | Power(b, p) when free p && not (free b) ->
+                    let inverted = Expr.pow lhs (Expr.div Expr.one p)
+
+                    match numericValue p with
+                    | Some k when k = Math.Round k && abs k > 1.0 && int64 k % 2L = 0L ->
+                        // b^(2j) = l: two real roots ±l^(1/(2j)); keep the one on b's side at x₀.
+                        peel (Expr.mul2 (branch b) inverted) b
+                    | Some k when k = Math.Round k && abs k > 1.0 ->
+                        // An odd power is invertible on all of ℝ: the real root keeps l's sign.
+                        let root =
+                            Expr.mul2
+                                (Expr.apply Function.Sign lhs)
+                                (Expr.pow (Expr.apply Function.Abs lhs) (Expr.div Expr.one p))
+
+                        peel root b
+                    | _ -> peel inverted b
+                | Power(b, p) when free b && not (free p) -> peel (Expr.div (Expr.log lhs) (Expr.log b)) p
+                | Apply(f, a) ->
+                    let next =
+                        match f with
+                        | Function.Exp -> Some(Expr.log lhs)
+                        | Function.Log -> Some(Expr.exp lhs)
+                        | Function.Sinh -> Some(asinh lhs)
+                        | Function.Tanh -> Some(atanh lhs)
+                        | Function.Atan -> Some(Expr.tan lhs)
+                        | Function.Asin -> Some(Expr.sin lhs)
+                        | Function.Acos -> Some(Expr.cos lhs)
+                        | Function.Cosh -> Some(Expr.mul2 (branch a) (acosh lhs))
+                        | Function.Abs -> Some(Expr.mul2 (branch a) lhs)
+                        | _ -> None
+
+                    match next with
+                    | Some l -> peel l a
+                    | None -> lhs, rhs
+                | _ -> lhs, rhs
+
+            /// Solves an equation with exactly one unknown left; false when a piece does not invert.
+            let trySolve (eq: Equation) =
+                let lhs, rhs = peel eq.Lhs eq.Rhs
+
+                match index.TryGetValue rhs with
+                | true, i when not (solved.ContainsKey i) ->
+                    solved.[i] <- lhs
+                    order.Add i
+                    true
+                | _ -> false
+
+            /// The equations as a linear system in their pieces (the parts of their terms that depend on
+            /// unknowns), brought to reduced row echelon form by exact elimination. Pieces coupling more
+            /// unknowns are eliminated first, so rows in a single unknown come out where the system
+            /// allows (y0 = −6x0 + 4x2, y2 = −6x0 + 4x2 − 3·atan(−3x2) gives a row in atan(−3x2) alone).
+            let eliminate (eqs: Equation list) : Equation list =
+                let pieces = List<Expr>()
+                let column = Dictionary<Expr, int>(HashIdentity.Reference)
+
+                // The terms of e as (piece, coefficient), constants distributed over sums that depend on
+                // unknowns (−(4·x1 + x2) is two terms), never into a piece ((x0 + x1)³ stays whole).
+                let rec split (coefficient: Expr) (e: Expr) : (int option * Expr) list =
+                    match e.Node with
+                    | Sum ts -> ts |> Array.toList |> List.collect (split coefficient)
+                    | _ ->
+                        let factors =
+                            match e.Node with
+                            | Product fs -> fs
+                            | _ -> [| e |]
+
+                        let constant, dependent = factors |> Array.partition free
+                        let c = Expr.mul2 coefficient (Expr.mul constant)
+
+                        match dependent with
+                        | [||] -> [ None, Expr.mul2 coefficient e ]
+                        | [| d |] when
+                            (match d.Node with
+                             | Sum _ -> true
+                             | _ -> false)
+                            ->
+                            split c d
+                        | _ ->
+                            let piece = Expr.mul dependent
+
+                            if not (column.ContainsKey piece) then
+                                column.[piece] <- pieces.Count
+                                pieces.Add piece
+
+                            [ Some column.[piece], c ]
+
+                let rows = eqs |> List.map (fun eq -> eq, split Expr.one eq.Rhs) |> List.toArray
+                let m, k = rows.Length, pieces.Count
+                let a = Array2D.create m k Expr.zero
+
+                let b =
+                    rows
+                    |> Array.mapi (fun r (eq, terms) ->
+                        let mutable rhs = eq.Lhs
+
+                        for (which, coefficient) in terms do
+                            match which with
+                            | Some c -> a.[r, c] <- Expr.add a.[r, c] coefficient
+                            | None -> rhs <- Expr.sub rhs coefficient
+
+                        rhs)
+
+                let columns =
+                    [| 0 .. k - 1 |] |> Array.sortBy (fun c -> -(unsolvedIn pieces.[c]).Length, c)
+
+                let mutable top = 0
+
+                for c in columns do
+                    if top < m then
+                        match [ top .. m - 1 ] |> List.tryFind (fun r -> not (Expr.isZero a.[r, c])) with
+                        | None -> ()
+                        | Some p ->
+                            for j in 0 .. k - 1 do
+                                let t = a.[top, j]
+                                a.[top, j] <- a.[p, j]
+                                a.[p, j] <- t
+
+                            let t = b.[top]
+                            b.[top] <- b.[p]
+                            b.[p] <- t
+                            let inv = Expr.pow a.[top, c] Expr.minusOne
+
+                            for j in 0 .. k - 1 do
+                                a.[top, j] <- Expr.mul2 a.[top, j] inv
+
+                            b.[top] <- Expr.mul2 b.[top] inv
+
+                            for r in 0 .. m - 1 do
+                                if r <> top && not (Expr.isZero a.[r, c]) then
+                                    let f = a.[r, c]
+
+                                    for j in 0 .. k - 1 do
+                                        a.[r, j] <- Expr.sub a.[r, j] (Expr.mul2 f a.[top, j])
+
+                                    b.[r] <- Expr.sub b.[r] (Expr.mul2 f b.[top])
+
+                            top <- top + 1
+
+                List.init m (fun r ->
+                    { Lhs = b.[r]
+                      Rhs = Expr.sum [ for j in 0 .. k - 1 -> Expr.mul2 a.[r, j] pieces.[j] ] })
+
+            let describe (eq: Equation) =
+                sprintf "%s = %s" (Infix.format eq.Lhs) (Infix.format (Structure.substitute toCurrent eq.Rhs))
+
+            let rec loop (eqs: Equation list) =
+                if List.isEmpty eqs then
+                    Ok()
+                else
+                    let single, rest = eqs |> List.partition (fun eq -> (unsolvedIn eq.Rhs).Length = 1)
+
+                    match single with
+                    | eq :: others ->
+                        if trySolve eq then
+                            loop (others @ rest)
+                        else
+                            Error(sprintf "the equation %s has a piece that is not invertible" (describe eq))
+                    | [] ->
+                        match rest |> List.tryFind (fun eq -> (unsolvedIn eq.Rhs).Length = 0) with
+                        | Some eq ->
+                            Error(
+                                sprintf
+                                    "the outputs are tied by %s for every x: the simulator is not invertible"
+                                    (describe eq)
+                            )
+                        | None ->
+                            // Elimination over the pieces as they stand (A·f(x) + b); failing that, peel
+                            // the invertible outer pieces (f(A·x + b)) and go on with what is left.
+                            let reduced = eliminate rest
+
+                            if reduced |> List.exists (fun eq -> (unsolvedIn eq.Rhs).Length <= 1) then
+                                loop reduced
+                            else
+                                let peeled =
+                                    rest
+                                    |> List.map (fun eq ->
+                                        let lhs, rhs = peel eq.Lhs eq.Rhs
+                                        { Lhs = lhs; Rhs = rhs })
+
+                                if List.forall2 (fun a b -> obj.ReferenceEquals(a.Rhs, b.Rhs)) rest peeled then
+                                    Error(
+                                        sprintf
+                                            "the equations %s couple the variables in a way the solver cannot undo"
+                                            (rest |> List.map describe |> String.concat ", ")
+                                    )
+                                else
+                                    loop peeled
+
+            let equations =
+                List.init n (fun j ->
+                    { Lhs = Expr.symbol outputs.[j]
+                      Rhs = Structure.substitute toUnknowns simulator.[j] })
+
+            let outcome =
+                try
+                    loop equations
+                with :? SymbolicException as e when e.Kind = ErrorKind.TooDeep ->
+                    Error "the simulator is nested too deeply to solve symbolically"
+
+            match outcome with
+            | Error reason -> Error reason
+            | Ok() ->
+                // Each solution may use unknowns solved before it: substitute them in solving order.
+                let final = Dictionary<Expr, Expr>(HashIdentity.Reference)
+
+                for i in order do
+                    final.[unknowns.[i]] <- Simplify.simplify (Structure.substitute final solved.[i])
+
+                Ok(Array.init n (fun i -> final.[unknowns.[i]]))

@@ -1,0 +1,186 @@
+namespace PhysGrad.Symbolic
+
+open System
+open System.Collections.Generic
+
+/// Where a problem's local inverse x = P⁻¹(y; x₀) comes from.
+type InverseSource =
+    /// Given with the problem.
+    | Given = 0
+    /// Derived symbolically by solving P(x) = y.
+    | Derived = 1
+    /// None in closed form: the optimisers invert numerically from x₀.
+    | Numeric = 2
+
+/// An optimisation problem: variables x, simulator components y = P(x) with outputs named y0, y1, …,
+/// a loss L(y) (default ½‖y − y*‖²), the target y*, a start point and a local inverse (given, derived
+/// or numeric). Created through `Problem.Create`, which checks that everything fits together.
+[<Sealed>]
+type Problem
+    private
+    (
+        variables: string[],
+        outputs: string[],
+        simulator: Expr[],
+        loss: Expr,
+        target: float[],
+        start: float[],
+        inverse: Expr[],
+        source: InverseSource,
+        inverseNote: string
+    ) =
+
+    let lossInX =
+        lazy
+            (let d = Dictionary<Expr, Expr>(HashIdentity.Reference)
+
+             for j in 0 .. outputs.Length - 1 do
+                 d.[Expr.symbol outputs.[j]] <- simulator.[j]
+
+             Structure.substitute d loss)
+
+    /// The variable names x.
+    member _.Variables = Array.copy variables
+    /// The output names y0, y1, … of the simulator components.
+    member _.Outputs = Array.copy outputs
+    /// The simulator components, in the variables.
+    member _.Simulator = Array.copy simulator
+    /// The loss, in the outputs.
+    member _.Loss = loss
+    /// The loss in the variables, L(P(x)).
+    member _.LossInX = lossInX.Value
+    /// The target y*.
+    member _.Target = Array.copy target
+    /// The start point.
+    member _.Start = Array.copy start
+    /// The local inverse in the outputs and (for branch choices) the variables, one expression per
+    /// variable; null when the source is Numeric.
+    member _.Inverse = if isNull inverse then null else Array.copy inverse
+    /// Where the local inverse comes from.
+    member _.InverseSource = source
+    /// Why there is no closed-form inverse (empty unless the source is Numeric).
+    member _.InverseNote = inverseNote
+
+    /// The default loss ½‖y − y*‖² in the given outputs.
+    static member DefaultLoss(outputs: string[], target: float[]) =
+        let constant (v: float) =
+            if v = Math.Round v && abs v < 1e15 then
+                Expr.number (Rational.OfBig(Numerics.BigInteger v))
+            else
+                Expr.real v
+
+        Expr.sum (
+            Array.map2
+                (fun (y: string) t -> Expr.mul2 Expr.half (Expr.pow (Expr.sub (Expr.symbol y) (constant t)) Expr.two))
+                outputs
+                target
+        )
+
+    /// Checks and builds a problem. `loss` null means ½‖y − y*‖²; `inverse` null means derive it when
+    /// `deriveInverse` is true (falling back to the numeric inverse, with the reason kept in
+    /// InverseNote) and use the numeric inverse otherwise.
+    static member Create
+        (
+            variables: string[],
+            simulator: Expr[],
+            loss: Expr,
+            target: float[],
+            start: float[],
+            inverse: Expr[],
+            deriveInverse: bool
+        ) =
+        let invalid message = Fail.raiseWith ErrorKind.Shape message
+
+        if variables.Length = 0 then
+            invalid "The problem has no variables."
+
+        if simulator.Length = 0 then
+            invalid "The problem has no simulator components."
+
+        if target.Length <> simulator.Length then
+            invalid (
+                sprintf "The target has %d values but the simulator has %d outputs." target.Length simulator.Length
+            )
+
+        if start.Length <> variables.Length then
+            invalid (sprintf "The start point has %d values but there are %d variables." start.Length variables.Length)
+
+        if not (isNull inverse) && inverse.Length <> variables.Length then
+            invalid (
+                sprintf "The inverse has %d expressions but there are %d variables." inverse.Length variables.Length
+            )
+
+        for v in variables do
+            Expr.symbol v |> ignore
+
+        match variables |> Array.countBy id |> Array.tryFind (fun (_, c) -> c > 1) with
+        | Some(v, _) -> Fail.raiseWith ErrorKind.Variable (sprintf "The variable '%s' is listed twice." v)
+        | None -> ()
+
+        let nonFinite (what: string) (values: float[]) =
+            match values |> Array.tryFindIndex (fun v -> not (Double.IsFinite v)) with
+            | Some i ->
+                Fail.raiseWith
+                    ErrorKind.NonFinite
+                    (sprintf "%s[%d] is %g; it must be a finite number." what i values.[i])
+            | None -> ()
+
+        nonFinite "target" target
+        nonFinite "start" start
+        let outputs = Array.init simulator.Length (sprintf "y%d")
+
+        let onlyIn (allowed: string[]) (what: string) (e: Expr) =
+            let known = HashSet<string>(allowed)
+
+            match Structure.freeSymbolNames [ e ] |> Array.tryFind (known.Contains >> not) with
+            | Some s ->
+                Fail.raiseWith
+                    ErrorKind.Variable
+                    (sprintf "%s uses '%s', which is not one of %s." what s (String.Join(", ", allowed)))
+            | None -> ()
+
+        simulator
+        |> Array.iteri (fun i e -> onlyIn variables (sprintf "simulator[%d]" i) e)
+
+        let loss =
+            if isNull loss then
+                Problem.DefaultLoss(outputs, target)
+            else
+                loss
+
+        onlyIn outputs "The loss" loss
+
+        if not (isNull inverse) then
+            inverse
+            |> Array.iteri (fun i e -> onlyIn (Array.append outputs variables) (sprintf "inverse[%d]" i) e)
+
+        let inverse, source, note =
+            if not (isNull inverse) then
+                Array.copy inverse, InverseSource.Given, ""
+            elif not deriveInverse then
+                null, InverseSource.Numeric, "the numeric inverse was asked for"
+            else
+                match LocalInverse.derive variables outputs simulator with
+                | Ok xs -> xs, InverseSource.Derived, ""
+                | Error reason -> null, InverseSource.Numeric, reason
+
+        Problem(
+            Array.copy variables,
+            outputs,
+            Array.copy simulator,
+            loss,
+            Array.copy target,
+            Array.copy start,
+            inverse,
+            source,
+            note
+        )
+
+    /// The same problem from another start point.
+    member _.WithStart(point: float[]) =
+        if point.Length <> variables.Length then
+            Fail.raiseWith
+                ErrorKind.Shape
+                (sprintf "The start point has %d values but there are %d variables." point.Length variables.Length)
+
+        Problem(variables, outputs, simulator, loss, target, Array.copy point, inverse, source, inverseNote)
