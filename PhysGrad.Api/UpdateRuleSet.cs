@@ -13,6 +13,15 @@ public static class UpdateRuleSet
     public static readonly Method[] Symbolic =
         [Method.GradientDescent, Method.Newton, Method.InverseGradient, Method.PhysicalGradient, Method.GaussNewton];
 
+    /// <summary>The y-step Δy = −η (∂²L/∂y²)⁻¹ ∂L/∂y that IG and PG map back to x, in the outputs y0, y1, … and η.</summary>
+    /// <exception cref="SymbolicException">The loss's Hessian in y is singular (no Newton step in y).</exception>
+    public static IReadOnlyList<Expression> YStep(ProblemDefinition problem)
+    {
+        var model = problem.ToProblem();
+        var outputs = model.Outputs.Select(ExprModule.Symbol).ToArray();
+        return UpdateRules.Simplified(UpdateRules.YStep(outputs, model.Loss)).Select(Expression.Wrap).ToArray();
+    }
+
     /// <summary>Derives the update rules of <paramref name="methods"/> (default: all with a closed form) for a problem.</summary>
     /// <exception cref="SymbolicException">A method that needs what the problem lacks (a square Jacobian, an inverse), explained.</exception>
     public static IReadOnlyList<UpdateRule> Derive(ProblemDefinition problem, IReadOnlyList<Method>? methods = null)

@@ -33,6 +33,10 @@ internal static class DeriveCommand
                 : null;
             var rules = UpdateRuleSet.Derive(definition, chosen);
             var f = result.GetValue(format);
+            // The y-step is shown with the methods that use it (all of them when none are chosen).
+            var yStep = chosen is null || chosen.Any(m => m is Method.InverseGradient or Method.PhysicalGradient)
+                ? TryYStep(definition)
+                : null;
             if (f == "json")
             {
                 var document = rules.Select(r => new
@@ -40,12 +44,31 @@ internal static class DeriveCommand
                     method = BookExample.ShortName(r.Method),
                     steps = r.Variables.Select((v, i) => new { variable = v, step = r.Steps[i].ToInfix() }),
                 });
-                output.WriteLine(JsonSerializer.Serialize(new { variables = definition.Variables, rules = document }, new JsonSerializerOptions
+                output.WriteLine(JsonSerializer.Serialize(new
+                {
+                    variables = definition.Variables,
+                    yStep = yStep?.Select((e, i) => new { output = definition.Outputs[i], step = e.ToInfix() }),
+                    rules = document,
+                }, new JsonSerializerOptions
                 {
                     WriteIndented = true,
                     Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
                 }));
                 return ExitCode.Ok;
+            }
+            if (yStep is not null)
+            {
+                output.WriteLine(f == "csharp" ? "// the y-step" : "y-step:");
+                for (var i = 0; i < yStep.Count; i++)
+                {
+                    var y = definition.Outputs[i];
+                    output.WriteLine(f switch
+                    {
+                        "latex" => $"  \\Delta {Symbolic.LaTeX.symbolName(y)} = {yStep[i].ToLatex()}",
+                        "csharp" => $"double d{y} = {yStep[i].ToCSharp()};",
+                        _ => $"  Δ{y} = {yStep[i].ToInfix()}",
+                    });
+                }
             }
             foreach (var r in rules)
             {
@@ -64,5 +87,18 @@ internal static class DeriveCommand
             return ExitCode.Ok;
         });
         return command;
+    }
+
+    /// <summary>The y-step, or null when the loss has no Newton step in y (a singular Hessian in y).</summary>
+    private static IReadOnlyList<Expression>? TryYStep(ProblemDefinition definition)
+    {
+        try
+        {
+            return UpdateRuleSet.YStep(definition);
+        }
+        catch (Symbolic.SymbolicException e) when (e.Kind == Symbolic.ErrorKind.Singular)
+        {
+            return null;
+        }
     }
 }

@@ -225,8 +225,9 @@ let ``derive prints PG's rule through the derived inverse, and compare says whic
               "pg" ]
 
     Assert.Equal(0, code)
-    // Δx = log(y + Δy) − x with y = eˣ, Δy = −η(eˣ − 2).
-    Assert.Contains("Δx = log(", out)
+    // Δy = −η(y − 2) in y; Δx = log(y + Δy) − x at y = eˣ.
+    Assert.Contains("Δy0 = -eta*(y0 - 2)", out)
+    Assert.Contains("Δx = log(exp(x) - eta*(exp(x) - 2)) - x", out)
 
     let code, out, _ =
         Cli.run
