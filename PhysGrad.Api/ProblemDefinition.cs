@@ -33,6 +33,12 @@ public sealed record ProblemDefinition(
     /// </summary>
     public bool DeriveInverse { get; init; } = true;
 
+    /// <summary>
+    /// Units of variables and (optionally) outputs, as unit text (<c>"m"</c>, <c>"m/s^2"</c>); null
+    /// for a problem without units. In a problem file: <c>"units": {"x0": "m", "y0": "N"}</c>.
+    /// </summary>
+    public IReadOnlyDictionary<string, string>? Units { get; init; }
+
     /// <summary>Parses the fields and checks that they fit together, giving the core's problem model.</summary>
     /// <exception cref="SymbolicException">What is inconsistent, and where (a parse error names the field).</exception>
     public Problem ToProblem()
@@ -40,7 +46,21 @@ public sealed record ProblemDefinition(
         var simulator = Simulator.Select((s, i) => ParseField($"simulator[{i}]", s)).ToArray();
         var loss = Loss is null ? null : ParseField("loss", Loss);
         var inverse = Inverse?.Select((s, i) => ParseField($"inverse[{i}]", s)).ToArray();
-        return Problem.Create(Variables.ToArray(), simulator, loss, Target.ToArray(), Start.ToArray(), inverse, DeriveInverse);
+        var problem = Problem.Create(Variables.ToArray(), simulator, loss, Target.ToArray(), Start.ToArray(), inverse, DeriveInverse);
+        if (Units is null) return problem;
+        var units = new Dictionary<string, PhysicalUnit>();
+        foreach (var (name, text) in Units)
+        {
+            try
+            {
+                units[name] = Symbolic.Units.Parse(text);
+            }
+            catch (ParseException e)
+            {
+                throw new ParseException(e.Kind, $"In the unit of {name}: {e.Message}", e.Line, e.Column);
+            }
+        }
+        return problem.WithUnits(units);
     }
 
     /// <summary>Checks the problem and compiles it.</summary>
@@ -61,7 +81,7 @@ public sealed record ProblemDefinition(
 
     /// <summary>
     /// Reads <c>{"variables":[...],"simulator":[...],"loss":"...","target":[...],"start":[...],"inverse":[...]}</c>;
-    /// <c>loss</c> and <c>inverse</c> are optional; <c>"inverse": "numeric"</c> asks for the numeric inverse.
+    /// <c>loss</c>, <c>inverse</c> and <c>units</c> are optional; <c>"inverse": "numeric"</c> asks for the numeric inverse.
     /// </summary>
     /// <exception cref="SymbolicException">Not JSON, or a field missing or of the wrong kind, named.</exception>
     public static ProblemDefinition FromJson(string json)
@@ -92,8 +112,17 @@ public sealed record ProblemDefinition(
                     : Strings(root, "inverse", required: false))
             {
                 DeriveInverse = !(root.TryGetProperty("inverse", out var n) && n.ValueKind == JsonValueKind.String),
+                Units = UnitTable(root),
             };
         }
+    }
+
+    private static Dictionary<string, string>? UnitTable(JsonElement root)
+    {
+        if (!root.TryGetProperty("units", out var e)) return null;
+        if (e.ValueKind != JsonValueKind.Object || e.EnumerateObject().Any(p => p.Value.ValueKind != JsonValueKind.String))
+            throw Kind("units", "an object of unit strings, e.g. {\"x0\": \"m\", \"x1\": \"s\"}");
+        return e.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString()!);
     }
 
     private static SymbolicException Kind(string field, string what) =>

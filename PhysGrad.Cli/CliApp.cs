@@ -29,6 +29,7 @@ public static class CliApp
         root.Subcommands.Add(EvalCommand.Create(output));
         root.Subcommands.Add(CompareCommand.Create(output));
         root.Subcommands.Add(DeriveCommand.Create(output));
+        root.Subcommands.Add(UnitsCommand.Create(output));
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

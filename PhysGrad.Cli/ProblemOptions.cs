@@ -16,13 +16,57 @@ internal sealed class ProblemOptions
     private readonly Option<string?> _start = new("--start") { Description = "The start point, comma-separated." };
     private readonly Option<string?> _inverse = new("--inverse") { Description = "A local inverse, one expression per variable in y0, y1, … and the variables, separated by ';' (default: derived when P is built from invertible pieces); 'numeric' inverts numerically." };
 
+    private readonly Option<string[]> _units = new("--unit")
+    {
+        Description = "A unit, as name=unit (x0=m, y1=m/s^2); repeat for several. Outputs not given are inferred from the simulator.",
+        Arity = ArgumentArity.ZeroOrMore,
+    };
+
     public void AddTo(Command command)
     {
-        foreach (var o in new[] { _file, _simulator, _vars, _loss, _target, _start, _inverse }) command.Options.Add(o);
+        foreach (var o in new Option[] { _file, _simulator, _vars, _loss, _target, _start, _inverse, _units }) command.Options.Add(o);
+    }
+
+    /// <summary>
+    /// y* = P(x*) at x* = 0.35, 0.4, 0.45, …: a reachable target away from the default start, so that
+    /// no step vanishes by symmetry (0 where P is not finite there).
+    /// </summary>
+    private static double[] GenericTarget(string[] components, string[] names)
+    {
+        var point = names.Select((_, i) => 0.35 + 0.05 * i).ToArray();
+        return components.Select(c =>
+        {
+            var v = Symbolic.Evaluate.At(names, point, Symbolic.Parse.Expression(c));
+            return double.IsFinite(v) ? v : 0.0;
+        }).ToArray();
+    }
+
+    /// <summary>The --unit values as a table, or null when none were given.</summary>
+    private Dictionary<string, string>? Units(ParseResult result)
+    {
+        var given = result.GetValue(_units);
+        if (given is null || given.Length == 0) return null;
+        var table = new Dictionary<string, string>();
+        foreach (var entry in given)
+        {
+            var parts = entry.Split('=', 2, StringSplitOptions.TrimEntries);
+            if (parts.Length != 2 || parts[0].Length == 0 || parts[1].Length == 0)
+                throw new CliInputException($"--unit '{entry}' must be name=unit, e.g. x0=m or y0=m/s^2.");
+            if (!table.TryAdd(parts[0], parts[1]))
+                throw new CliInputException($"--unit gives {parts[0]} twice.");
+        }
+        return table;
     }
 
     /// <summary>The problem described, or the book's example when none is.</summary>
-    public ProblemDefinition Read(ParseResult result)
+    public ProblemDefinition Read(ParseResult result) => Read(result, pointOptional: false);
+
+    /// <summary>
+    /// The problem described; with <paramref name="pointOptional"/>, --start defaults to 0.6, 0.7, 0.8, …
+    /// and --target to P at 0.35, 0.4, 0.45, … (generic points, for commands that study the problem
+    /// rather than solve it).
+    /// </summary>
+    public ProblemDefinition Read(ParseResult result, bool pointOptional)
     {
         var path = result.GetValue(_file);
         var sim = result.GetValue(_simulator);
@@ -31,29 +75,37 @@ internal sealed class ProblemOptions
         if (path is not null)
         {
             if (!File.Exists(path)) throw new CliInputException($"--problem: the file '{path}' does not exist.");
-            return ProblemDefinition.FromJson(File.ReadAllText(path));
+            var fromFile = ProblemDefinition.FromJson(File.ReadAllText(path));
+            return Units(result) is { } extra
+                ? fromFile with { Units = (fromFile.Units ?? new Dictionary<string, string>()).Concat(extra).GroupBy(kv => kv.Key).ToDictionary(g => g.Key, g => g.Last().Value) }
+                : fromFile;
         }
         if (sim is null)
         {
             foreach (var o in new[] { _vars, _loss, _target, _start, _inverse })
                 if (result.GetValue(o) is not null)
                     throw new CliInputException($"{o.Name} needs --simulator (or use --problem).");
-            return ProblemDefinition.Book;
+            return Units(result) is { } bookUnits ? ProblemDefinition.Book with { Units = bookUnits } : ProblemDefinition.Book;
         }
         var components = sim.Split(';', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         var names = result.GetValue(_vars) is { } v
             ? Arguments.Names("--vars", v)
             : Expression.ParseMany(sim).SelectMany(e => e.Variables).Distinct()
                 .Order(Comparer<string>.Create((a, b) => Symbolic.Order.naturalCompare(a, b))).ToArray();
-        var t = result.GetValue(_target) ?? throw new CliInputException("--simulator needs --target (one value per component).");
-        var s0 = result.GetValue(_start) ?? throw new CliInputException("--simulator needs --start (one value per variable).");
+        var t = result.GetValue(_target) is { } tt ? Arguments.Numbers("--target", tt)
+            : pointOptional ? GenericTarget(components, names)
+            : throw new CliInputException("--simulator needs --target (one value per component).");
+        var s0 = result.GetValue(_start) is { } ss ? Arguments.Numbers("--start", ss)
+            : pointOptional ? names.Select((_, i) => 0.6 + 0.1 * i).ToArray()
+            : throw new CliInputException("--simulator needs --start (one value per variable).");
         var inverse = result.GetValue(_inverse);
         var numeric = inverse is "numeric";
         return new ProblemDefinition(
-            names, components, result.GetValue(_loss), Arguments.Numbers("--target", t), Arguments.Numbers("--start", s0),
+            names, components, result.GetValue(_loss), t, s0,
             numeric ? null : inverse?.Split(';', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
         {
             DeriveInverse = !numeric,
+            Units = Units(result),
         };
     }
 }

@@ -27,6 +27,8 @@ type ErrorKind =
     | NonFinite = 10
     /// Anything else the user can fix (an empty input, a bad option).
     | Invalid = 11
+    /// Units that do not fit: a sum of different dimensions, a dimensional argument to exp, ...
+    | Units = 12
 
 /// The one exception type of the symbolic layer: a message a user can act on, and its kind.
 type SymbolicException(kind: ErrorKind, message: string) =

@@ -171,7 +171,7 @@ module Parse =
             ""
 
     /// "Parse error at line L, column C: what\n  <line>\n  <caret>".
-    let private describe (text: string) (line: int) (column: int) (what: string) =
+    let internal describe (text: string) (line: int) (column: int) (what: string) =
         let l = lineOf text line
         // Show at most 80 characters around the column, so huge one-line inputs stay readable.
         let start = max 0 (column - 60)

@@ -27,7 +27,9 @@ type Problem
         start: float[],
         inverse: Expr[],
         source: InverseSource,
-        inverseNote: string
+        inverseNote: string,
+        defaultLoss: bool,
+        units: Dictionary<string, PhysicalUnit>
     ) =
 
     let lossInX =
@@ -60,6 +62,105 @@ type Problem
     member _.InverseSource = source
     /// Why there is no closed-form inverse (empty unless the source is Numeric).
     member _.InverseNote = inverseNote
+    /// Whether the loss is the default ½‖y − y*‖².
+    member _.HasDefaultLoss = defaultLoss
+    /// Whether units were given.
+    member _.HasUnits = not (isNull units)
+
+    /// The unit of a variable or output (dimensionless when none was given or the problem has no units).
+    member _.UnitOf(name: string) =
+        match if isNull units then None else Some units with
+        | Some d when d.ContainsKey name -> d.[name]
+        | _ -> PhysicalUnit.One
+
+    /// The unit of the loss: that of the custom loss; for the default loss the square of the outputs'
+    /// common unit, or dimensionless when the outputs' units differ (the loss is then read as
+    /// Σ ((yⱼ − y*ⱼ)/uⱼ)², each residual measured in its own output's unit).
+    member p.LossUnit =
+        if isNull units then
+            PhysicalUnit.One
+        elif defaultLoss then
+            let us = outputs |> Array.map p.UnitOf
+
+            if us |> Array.forall (fun u -> u.Equals us.[0]) then
+                us.[0].Pow(Rational.OfInt 2)
+            else
+                PhysicalUnit.One
+        else
+            Units.infer (fun s -> p.UnitOf s) loss
+
+    /// The problem with units for (some of) its variables and outputs. Output units not given are
+    /// inferred from the simulator; given ones must agree with it. A custom loss must be
+    /// dimensionally consistent. Errors (kind Units) name the component, term or subexpression.
+    member p.WithUnits(given: IReadOnlyDictionary<string, PhysicalUnit>) =
+        let table = Dictionary<string, PhysicalUnit>()
+
+        for kv in given do
+            if not (Array.contains kv.Key variables || Array.contains kv.Key outputs) then
+                Fail.raiseWith
+                    ErrorKind.Units
+                    (sprintf
+                        "A unit was given for '%s', which is neither a variable (%s) nor an output (%s)."
+                        kv.Key
+                        (String.Join(", ", variables))
+                        (String.Join(", ", outputs)))
+
+            if isNull kv.Value then
+                Fail.raiseWith ErrorKind.Units (sprintf "The unit of '%s' is missing." kv.Key)
+
+        for v in variables do
+            table.[v] <-
+                match given.TryGetValue v with
+                | true, u -> u
+                | _ -> PhysicalUnit.One
+
+        let ofVariable s =
+            match table.TryGetValue s with
+            | true, u -> u
+            | _ -> null
+
+        for j in 0 .. outputs.Length - 1 do
+            let inferred =
+                try
+                    Units.infer ofVariable simulator.[j]
+                with :? SymbolicException as e when e.Kind = ErrorKind.Units ->
+                    Fail.raiseWith ErrorKind.Units (sprintf "simulator[%d] (%s): %s" j outputs.[j] e.Message)
+
+            match given.TryGetValue outputs.[j] with
+            | true, u when not (u.Equals inferred) ->
+                Fail.raiseWith
+                    ErrorKind.Units
+                    (sprintf
+                        "%s is given in %O, but simulator[%d] = %s is in %O."
+                        outputs.[j]
+                        u
+                        j
+                        (Infix.format simulator.[j])
+                        inferred)
+            | _ -> table.[outputs.[j]] <- inferred
+
+        let withUnits =
+            Problem(
+                variables,
+                outputs,
+                simulator,
+                loss,
+                target,
+                start,
+                inverse,
+                source,
+                inverseNote,
+                defaultLoss,
+                table
+            )
+
+        if not defaultLoss then
+            try
+                withUnits.LossUnit |> ignore
+            with :? SymbolicException as e when e.Kind = ErrorKind.Units ->
+                Fail.raiseWith ErrorKind.Units (sprintf "The loss is not dimensionally consistent: %s" e.Message)
+
+        withUnits
 
     /// The default loss ½‖y − y*‖² in the given outputs.
     static member DefaultLoss(outputs: string[], target: float[]) =
@@ -142,6 +243,8 @@ type Problem
         simulator
         |> Array.iteri (fun i e -> onlyIn variables (sprintf "simulator[%d]" i) e)
 
+        let defaultLoss = isNull loss
+
         let loss =
             if isNull loss then
                 Problem.DefaultLoss(outputs, target)
@@ -173,7 +276,9 @@ type Problem
             Array.copy start,
             inverse,
             source,
-            note
+            note,
+            defaultLoss,
+            null
         )
 
     /// The same problem from another start point.
@@ -183,4 +288,16 @@ type Problem
                 ErrorKind.Shape
                 (sprintf "The start point has %d values but there are %d variables." point.Length variables.Length)
 
-        Problem(variables, outputs, simulator, loss, target, Array.copy point, inverse, source, inverseNote)
+        Problem(
+            variables,
+            outputs,
+            simulator,
+            loss,
+            target,
+            Array.copy point,
+            inverse,
+            source,
+            inverseNote,
+            defaultLoss,
+            units
+        )

@@ -1,0 +1,82 @@
+using System.CommandLine;
+using System.Text.Json;
+using PhysGrad.Numerics;
+
+namespace PhysGrad.Cli;
+
+/// <summary><c>physgrad units</c>: the unit of each method's step against each variable's unit.</summary>
+internal static class UnitsCommand
+{
+    public static Command Create(TextWriter output)
+    {
+        var format = new Option<string>("--format") { Description = "table or json.", DefaultValueFactory = _ => "table" };
+        format.AcceptOnlyFromAmong("table", "json");
+        var problem = new ProblemOptions();
+        var command = new Command("units",
+            "The unit of each method's step Δxᵢ (gd, adam, newton, ig, pg, gn, hig) against the unit of xᵢ, measured by rescaling the units. " +
+            "Give units with --unit x0=m (outputs are inferred from the simulator); --target and --start are optional here.")
+        {
+            format,
+        };
+        problem.AddTo(command);
+        command.SetAction(result =>
+        {
+            var definition = problem.Read(result, pointOptional: true);
+            if (definition.Units is null)
+                throw new CliInputException("Give the variables' units with --unit, e.g. --unit x0=m --unit x1=s (or \"units\" in the problem file).");
+            var model = definition.ToProblem();
+            var measured = StepUnits.Measure(model);
+            if (result.GetValue(format) == "json")
+            {
+                var document = new
+                {
+                    variables = model.Variables.Select(v => new { name = v, unit = model.UnitOf(v).ToString() }),
+                    outputs = model.Outputs.Select(y => new { name = y, unit = model.UnitOf(y).ToString() }),
+                    lossUnit = model.LossUnit.ToString(),
+                    methods = measured.Select(m => new
+                    {
+                        method = BookExample.ShortName(m.Method),
+                        consistent = m.Consistent,
+                        note = m.Note.Length == 0 ? null : m.Note,
+                        steps = m.Steps.Select(s => new
+                        {
+                            variable = s.Variable,
+                            variableUnit = s.VariableUnit.ToString(),
+                            stepUnit = s.Unit?.ToString(),
+                            consistent = s.Consistent,
+                            note = s.Note.Length == 0 ? null : s.Note,
+                        }),
+                    }),
+                };
+                output.WriteLine(JsonSerializer.Serialize(document, new JsonSerializerOptions
+                {
+                    WriteIndented = true,
+                    Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+                    DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+                }));
+                return ExitCode.Ok;
+            }
+            output.WriteLine($"Variables: {string.Join(", ", model.Variables.Select(v => $"{v} [{model.UnitOf(v)}]"))}");
+            output.WriteLine($"Outputs:   {string.Join(", ", model.Outputs.Select(y => $"{y} [{model.UnitOf(y)}]"))}");
+            output.WriteLine($"Loss:      [{model.LossUnit}]{(model.HasDefaultLoss && model.LossUnit.IsDimensionless && model.Outputs.Any(y => !model.UnitOf(y).IsDimensionless) ? " (outputs differ in unit: residuals are measured in each output's unit)" : "")}");
+            output.WriteLine();
+            output.WriteLine($"{"method",-8} {"variable",-10} {"unit",-14} {"step unit",-16} ok");
+            foreach (var m in measured)
+            {
+                var name = BookExample.ShortName(m.Method);
+                if (m.Note.Length > 0)
+                {
+                    output.WriteLine($"{name,-8} {"",-10} {"",-14} {"—",-16} n/a  {m.Note}");
+                    continue;
+                }
+                foreach (var s in m.Steps)
+                {
+                    var unit = s.Unit?.ToString() ?? "none";
+                    output.WriteLine($"{name,-8} {s.Variable,-10} {s.VariableUnit,-14} {unit,-16} {(s.Consistent ? "yes" : "NO ")}  {s.Note}".TrimEnd());
+                }
+            }
+            return ExitCode.Ok;
+        });
+        return command;
+    }
+}

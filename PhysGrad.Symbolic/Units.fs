@@ -1,0 +1,364 @@
+namespace PhysGrad.Symbolic
+
+open System
+open System.Collections.Generic
+open System.Numerics
+open FParsec
+
+/// A physical unit: a scale factor relative to SI times a product of powers of the seven SI base
+/// units (m, kg, s, A, K, mol, cd) with rational exponents. `km` is 1000·m, `N` is kg·m/s², `1` is
+/// dimensionless. Two units are equal when both scale and exponents are.
+[<Sealed; AllowNullLiteral>]
+type PhysicalUnit(scale: float, exponents: Rational[]) =
+    static let bases = [| "m"; "kg"; "s"; "A"; "K"; "mol"; "cd" |]
+    // Printing order: the conventional kg·m²/s² rather than the storage order.
+    static let printOrder = [| 1; 0; 2; 3; 4; 5; 6 |]
+
+    do
+        if exponents.Length <> bases.Length then
+            invalidArg (nameof exponents) "A unit has one exponent per SI base unit."
+
+    /// The number of SI base units.
+    static member BaseCount = bases.Length
+    /// The SI base unit symbols, in the order of the exponents.
+    static member BaseNames = Array.copy bases
+
+    /// The dimensionless unit 1.
+    static member One = PhysicalUnit(1.0, Array.create bases.Length Rational.Zero)
+
+    /// The i-th SI base unit.
+    static member Base(i: int) =
+        PhysicalUnit(1.0, Array.init bases.Length (fun j -> if i = j then Rational.One else Rational.Zero))
+
+    /// The factor relative to the SI unit of the same dimension (1000 for km).
+    member _.Scale = scale
+    /// The exponent of each SI base unit (m, kg, s, A, K, mol, cd).
+    member _.Exponents = Array.copy exponents
+    member internal _.Raw = exponents
+    /// Whether all exponents are zero (the scale may still differ from 1, as for a percentage).
+    member _.IsDimensionless = exponents |> Array.forall (fun e -> e.IsZero)
+
+    /// Whether two units have the same dimension (ignoring scale).
+    member u.SameDimension(v: PhysicalUnit) = Array.forall2 (=) u.Raw v.Raw
+
+    static member (*)(u: PhysicalUnit, v: PhysicalUnit) =
+        PhysicalUnit(u.Scale * v.Scale, Array.map2 (+) u.Raw v.Raw)
+
+    static member (/)(u: PhysicalUnit, v: PhysicalUnit) =
+        PhysicalUnit(u.Scale / v.Scale, Array.map2 (-) u.Raw v.Raw)
+
+    /// The unit raised to a rational power.
+    member u.Pow(p: Rational) =
+        PhysicalUnit(Math.Pow(u.Scale, p.ToDouble()), u.Raw |> Array.map (fun e -> e * p))
+
+    override u.Equals(o) =
+        match o with
+        | :? PhysicalUnit as v -> u.SameDimension v && abs (u.Scale - v.Scale) <= 1e-12 * abs u.Scale
+        | _ -> false
+
+    override u.GetHashCode() =
+        u.Raw |> Array.fold (fun h e -> HashCode.Combine(h, e.GetHashCode())) 17
+
+    /// "kg*m^2/s^2", "1/m", "m^(1/2)", "1"; a scale other than 1 is written in front ("1000*m").
+    override u.ToString() =
+        let power (name: string) (e: Rational) =
+            if e.IsOne then name
+            elif e.IsInteger then sprintf "%s^%O" name e
+            else sprintf "%s^(%O)" name e
+
+        let pick positive =
+            [ for i in printOrder do
+                  let e = u.Raw.[i]
+
+                  if (if positive then e.Sign > 0 else e.Sign < 0) then
+                      yield power bases.[i] (if positive then e else -e) ]
+
+        let numerator = pick true
+        let denominator = pick false
+
+        let body =
+            match numerator, denominator with
+            | [], [] -> "1"
+            | n, [] -> String.Join("*", n)
+            | n, [ d ] -> sprintf "%s/%s" (if n.IsEmpty then "1" else String.Join("*", n)) d
+            | n, d -> sprintf "%s/(%s)" (if n.IsEmpty then "1" else String.Join("*", n)) (String.Join("*", d))
+
+        if abs (u.Scale - 1.0) <= 1e-12 then
+            body
+        else
+            sprintf "%s*%s" (u.Scale.ToString("R", Globalization.CultureInfo.InvariantCulture)) body
+
+/// Parsing units and inferring the units of expressions (dimensional analysis).
+[<RequireQualifiedAccess>]
+module Units =
+
+    let private si (m: int) (kg: int) (s: int) (a: int) =
+        PhysicalUnit(1.0, [| m; kg; s; a; 0; 0; 0 |] |> Array.map Rational.OfInt)
+
+    /// The unit names understood, with their value in SI base units.
+    let private named: IDictionary<string, PhysicalUnit> =
+        dict
+            [ "m", si 1 0 0 0
+              "g", PhysicalUnit(1e-3, (si 0 1 0 0).Raw)
+              "s", si 0 0 1 0
+              "A", si 0 0 0 1
+              "K", PhysicalUnit.Base 4
+              "mol", PhysicalUnit.Base 5
+              "cd", PhysicalUnit.Base 6
+              "N", si 1 1 -2 0
+              "J", si 2 1 -2 0
+              "W", si 2 1 -3 0
+              "Pa", si -1 1 -2 0
+              "Hz", si 0 0 -1 0
+              "C", si 0 0 1 1
+              "V", si 2 1 -3 -1
+              "rad", PhysicalUnit.One
+              "min", PhysicalUnit(60.0, (si 0 0 1 0).Raw)
+              "h", PhysicalUnit(3600.0, (si 0 0 1 0).Raw) ]
+
+    let private prefixes =
+        [ "G", 1e9
+          "M", 1e6
+          "k", 1e3
+          "c", 1e-2
+          "m", 1e-3
+          "u", 1e-6
+          "µ", 1e-6
+          "n", 1e-9
+          "p", 1e-12 ]
+
+    /// A unit name, or a prefix followed by one ("km", "ms", "kg"); the bare name wins ("min" is
+    /// minutes, "mol" moles), and a name that reads two ways is refused.
+    let private lookup (name: string) : Result<PhysicalUnit, string> =
+        match named.TryGetValue name with
+        | true, u -> Result.Ok u
+        | _ ->
+            let readings =
+                [ for (p, factor) in prefixes do
+                      if name.StartsWith(p, StringComparison.Ordinal) && name.Length > p.Length then
+                          match named.TryGetValue(name.Substring p.Length) with
+                          | true, u -> yield PhysicalUnit(factor * u.Scale, u.Raw), p
+                          | _ -> () ]
+
+            match readings with
+            | [ (u, _) ] -> Result.Ok u
+            | [] ->
+                Result.Error(
+                    sprintf
+                        "unknown unit '%s' (known: %s, with prefixes %s)"
+                        name
+                        (String.Join(", ", named.Keys))
+                        (String.Join(", ", prefixes |> List.map fst |> List.distinct))
+                )
+            | many ->
+                Result.Error(
+                    sprintf
+                        "'%s' is ambiguous (%s)"
+                        name
+                        (String.Join(" or ", many |> List.map (snd >> sprintf "prefix %s")))
+                )
+
+    type internal Ast =
+        | One
+        | Named of string * Position * Rational
+        | Group of Ast * Rational
+        | Chain of Ast * (bool * Ast) list
+
+    let private ws = spaces
+
+    let private integer: Parser<int, unit> =
+        many1Satisfy isDigit
+        >>= fun digits ->
+            match Int32.TryParse digits with
+            | true, n when n <= 1000 -> preturn n
+            | _ -> fail "an exponent of at most 1000"
+
+    let private signed =
+        opt (pchar '-') .>>. integer |>> fun (s, n) -> if s.IsSome then -n else n
+
+    let private exponent: Parser<Rational, unit> =
+        let fraction =
+            between
+                (pchar '(' >>. ws)
+                (ws >>. pchar ')')
+                (signed .>>. opt (ws >>. pchar '/' >>. ws >>. integer)
+                 >>= fun (p, q) ->
+                     match q with
+                     | Some 0 -> fail "a non-zero denominator"
+                     | Some q -> preturn (Rational.Create(BigInteger p, BigInteger q))
+                     | None -> preturn (Rational.OfInt p))
+
+        opt (ws >>. pchar '^' >>. ws >>. (fraction <|> (signed |>> Rational.OfInt)))
+        |>> Option.defaultValue Rational.One
+
+    let internal unitExpr, internal unitExprRef =
+        createParserForwardedToRef<Ast, unit> ()
+
+    let private factor =
+        choice
+            [ pchar '1' >>% One
+              between (pchar '(' >>. ws) (ws >>. pchar ')') unitExpr .>>. exponent |>> Group
+              (getPosition
+               .>>. many1Satisfy2L (fun c -> Char.IsLetter c) Char.IsLetter "a unit name"
+               .>>. exponent
+               |>> fun ((pos, name), e) -> Named(name, pos, e)) ]
+
+    do
+        unitExprRef.Value <-
+            factor
+            .>>. many (
+                attempt (ws >>. (pchar '*' >>% false <|> (pchar '/' >>% true)) .>> ws)
+                .>>. factor
+            )
+            |>> Chain
+
+    /// Parses a unit such as `m`, `m/s^2`, `kg*m^2/s^2`, `1/s`, `m^(1/2)`, `1`, with the SI prefixes
+    /// G, M, k, c, m, u (µ), n, p. Errors name the column.
+    [<CompiledName("Parse")>]
+    let parse (text: string) : PhysicalUnit =
+        let fail column what =
+            raise (ParseException(ErrorKind.Units, Parse.describe text 1 column what, 1, column))
+
+        if isNull text || String.IsNullOrWhiteSpace text then
+            fail 1 "the unit is empty: write 1 for a dimensionless quantity, or e.g. m/s^2"
+
+        if text.Length > 1000 then
+            fail 1 "a unit is at most 1000 characters long"
+
+        let rec eval (ast: Ast) =
+            match ast with
+            | One -> PhysicalUnit.One
+            | Named(name, pos, e) ->
+                match lookup name with
+                | Result.Ok u -> u.Pow e
+                | Result.Error what -> fail (int pos.Column) what
+            | Group(a, e) -> (eval a).Pow e
+            | Chain(first, rest) ->
+                rest
+                |> List.fold (fun acc (divide, a) -> if divide then acc / eval a else acc * eval a) (eval first)
+
+        match run (ws >>. unitExpr .>> ws .>> eof) text with
+        | Success(ast, _, _) -> Deep.onLargeStack (fun () -> eval ast)
+        | Failure(message, error, _) ->
+            let expected =
+                message.Split('\n')
+                |> Array.skip (min 3 (message.Split('\n').Length))
+                |> Array.map (fun s -> s.TrimEnd())
+                |> Array.filter (fun s -> s <> "")
+                |> String.concat " "
+
+            fail (int error.Position.Column) (if expected = "" then "unexpected input" else expected)
+
+    /// What inference knows about a subexpression: a unit, or "any" for a pure number (a constant
+    /// takes the unit its context needs: in `y0 - 2` the 2 is in y0's unit).
+    [<RequireQualifiedAccess>]
+    type private Inferred =
+        | Known of PhysicalUnit
+        | Any
+
+    let private mismatch (what: string) =
+        raise (SymbolicException(ErrorKind.Units, what))
+
+    /// The unit of an expression, given the units of its symbols (a symbol without one is
+    /// dimensionless). Sums need equal units, the arguments of exp, log, sin, … and exponents must be
+    /// dimensionless, a dimensional base needs a constant exponent. An inconsistent expression raises a
+    /// Units error that names the offending subexpression and both units. A pure number is
+    /// dimensionless.
+    [<CompiledName("Infer")>]
+    let infer (unitOf: string -> PhysicalUnit) (e: Expr) : PhysicalUnit =
+        let memo = Dictionary<Expr, Inferred>(HashIdentity.Reference)
+        let show (x: Expr) = Infix.format x
+
+        let dimensionless (context: Expr) (part: Expr) (what: string) =
+            match memo.[part] with
+            | Inferred.Known u when not u.IsDimensionless ->
+                mismatch (sprintf "In %s, %s must be dimensionless but %s is in %O." (show context) what (show part) u)
+            | _ -> ()
+
+        for n in Structure.postOrder [ e ] do
+            let r =
+                match n.Node with
+                | Number _
+                | Real _
+                | Pi -> Inferred.Any
+                | Symbol s ->
+                    match unitOf s with
+                    | null -> Inferred.Known PhysicalUnit.One
+                    | u -> Inferred.Known u
+                | Sum terms ->
+                    let mutable found: (Expr * PhysicalUnit) option = None
+
+                    for t in terms do
+                        match memo.[t], found with
+                        | Inferred.Known u, None -> found <- Some(t, u)
+                        | Inferred.Known u, Some(first, v) when not (u.Equals v) ->
+                            mismatch (
+                                sprintf
+                                    "In %s, the terms %s (%O) and %s (%O) have different units."
+                                    (show n)
+                                    (show first)
+                                    v
+                                    (show t)
+                                    u
+                            )
+                        | _ -> ()
+
+                    match found with
+                    | Some(_, u) -> Inferred.Known u
+                    | None -> Inferred.Any
+                | Product factors ->
+                    let known =
+                        factors
+                        |> Array.choose (fun f ->
+                            match memo.[f] with
+                            | Inferred.Known u -> Some u
+                            | Inferred.Any -> None)
+
+                    if known.Length = 0 then
+                        Inferred.Any
+                    else
+                        Inferred.Known(Array.reduce (*) known)
+                | Power(b, p) ->
+                    dimensionless n p "the exponent"
+
+                    match memo.[b] with
+                    | Inferred.Any -> Inferred.Any
+                    | Inferred.Known u when u.IsDimensionless -> Inferred.Known u
+                    | Inferred.Known u ->
+                        match p.Node with
+                        | Number q -> Inferred.Known(u.Pow q)
+                        | Real r when Double.IsInteger r && abs r < 1e6 -> Inferred.Known(u.Pow(Rational.OfInt(int r)))
+                        | _ ->
+                            mismatch (
+                                sprintf
+                                    "In %s, the base is in %O, so the exponent %s must be a rational constant."
+                                    (show n)
+                                    u
+                                    (show p)
+                            )
+                | Apply(Function.Abs, a) -> memo.[a]
+                | Apply(f, a) ->
+                    dimensionless n a (sprintf "the argument of %s" (Expr.functionName f))
+                    Inferred.Known PhysicalUnit.One
+                | Atan2(a, b) ->
+                    match memo.[a], memo.[b] with
+                    | Inferred.Known u, Inferred.Known v when not (u.Equals v) ->
+                        mismatch (
+                            sprintf "In %s, the arguments %s (%O) and %s (%O) differ." (show n) (show a) u (show b) v
+                        )
+                    | _ -> Inferred.Known PhysicalUnit.One
+
+            memo.[n] <- r
+
+        match memo.[e] with
+        | Inferred.Known u -> u
+        | Inferred.Any -> PhysicalUnit.One
+
+    /// The unit of an expression from a table of symbol units (missing symbols are dimensionless).
+    let inferWith (units: IReadOnlyDictionary<string, PhysicalUnit>) (e: Expr) =
+        infer
+            (fun s ->
+                match units.TryGetValue s with
+                | true, u -> u
+                | _ -> null)
+            e
