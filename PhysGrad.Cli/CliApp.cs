@@ -30,6 +30,7 @@ public static class CliApp
         root.Subcommands.Add(CompareCommand.Create(output));
         root.Subcommands.Add(DeriveCommand.Create(output));
         root.Subcommands.Add(UnitsCommand.Create(output));
+        root.Subcommands.Add(CheckCommand.Create(output));
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

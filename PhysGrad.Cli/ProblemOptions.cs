@@ -28,12 +28,12 @@ internal sealed class ProblemOptions
     }
 
     /// <summary>
-    /// y* = P(x*) at x* = 0.35, 0.4, 0.45, …: a reachable target away from the default start, so that
-    /// no step vanishes by symmetry (0 where P is not finite there).
+    /// y* = P(x*) at x* = 0.9·x₀ + 0.05: a reachable target near the start but not at it, so that no step
+    /// vanishes by symmetry (0 where P is not finite there).
     /// </summary>
-    private static double[] GenericTarget(string[] components, string[] names)
+    private static double[] GenericTarget(string[] components, string[] names, double[] start)
     {
-        var point = names.Select((_, i) => 0.35 + 0.05 * i).ToArray();
+        var point = start.Length == names.Length ? start.Select(v => 0.9 * v + 0.05).ToArray() : new double[names.Length];
         return components.Select(c =>
         {
             var v = Symbolic.Evaluate.At(names, point, Symbolic.Parse.Expression(c));
@@ -63,8 +63,8 @@ internal sealed class ProblemOptions
 
     /// <summary>
     /// The problem described; with <paramref name="pointOptional"/>, --start defaults to 0.6, 0.7, 0.8, …
-    /// and --target to P at 0.35, 0.4, 0.45, … (generic points, for commands that study the problem
-    /// rather than solve it).
+    /// and --target to P at 0.9·start + 0.05 (generic points near each other, for commands that study
+    /// the problem rather than solve it).
     /// </summary>
     public ProblemDefinition Read(ParseResult result, bool pointOptional)
     {
@@ -92,12 +92,12 @@ internal sealed class ProblemOptions
             ? Arguments.Names("--vars", v)
             : Expression.ParseMany(sim).SelectMany(e => e.Variables).Distinct()
                 .Order(Comparer<string>.Create((a, b) => Symbolic.Order.naturalCompare(a, b))).ToArray();
-        var t = result.GetValue(_target) is { } tt ? Arguments.Numbers("--target", tt)
-            : pointOptional ? GenericTarget(components, names)
-            : throw new CliInputException("--simulator needs --target (one value per component).");
         var s0 = result.GetValue(_start) is { } ss ? Arguments.Numbers("--start", ss)
             : pointOptional ? names.Select((_, i) => 0.6 + 0.1 * i).ToArray()
             : throw new CliInputException("--simulator needs --start (one value per variable).");
+        var t = result.GetValue(_target) is { } tt ? Arguments.Numbers("--target", tt)
+            : pointOptional ? GenericTarget(components, names, s0)
+            : throw new CliInputException("--simulator needs --target (one value per component).");
         var inverse = result.GetValue(_inverse);
         var numeric = inverse is "numeric";
         return new ProblemDefinition(

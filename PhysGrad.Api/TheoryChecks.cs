@@ -1,0 +1,427 @@
+using PhysGrad.Numerics;
+using PhysGrad.Symbolic;
+
+namespace PhysGrad;
+
+/// <summary>The outcome of one property of THEORY.md §3 on one problem at one point.</summary>
+/// <param name="Property">The property's number in THEORY.md §3.</param>
+/// <param name="Name">What it states, briefly.</param>
+/// <param name="Passed">Whether it held (false also when it could not be checked, such as a singular Jacobian).</param>
+/// <param name="Measured">The measured quantity (see <paramref name="Detail"/> for what it is); NaN when there is none.</param>
+/// <param name="Detail">What was measured and against what, or why the property could not be checked.</param>
+/// <param name="Applicable">False for a property that does not apply to this problem (no units given, a
+/// non-square Jacobian for the inverse-based ones); it then neither passes nor fails.</param>
+public sealed record CheckResult(int Property, string Name, bool Passed, double Measured, string Detail, bool Applicable = true);
+
+/// <summary>
+/// The properties of THEORY.md §3 as checks on a user's problem at a point: each runs the engine's
+/// optimisers and measures the quantity the property is about (a scaling ratio, a fitted order, a
+/// residual). The property tests run the same checks on random problems.
+/// </summary>
+public static class TheoryChecks
+{
+    /// <summary>Relative tolerance for the properties that hold exactly (up to rounding).</summary>
+    public const double Exact = 1e-7;
+
+    /// <summary>Runs every check at <paramref name="at"/> (default: the problem's start) with step size <paramref name="eta"/>.</summary>
+    public static IReadOnlyList<CheckResult> Run(Problem problem, double[]? at = null, double eta = 0.3)
+    {
+        var x = at ?? problem.Start;
+        if (x.Length != problem.Variables.Length)
+            throw new SymbolicException(ErrorKind.Shape, $"The point has {x.Length} values but there are {problem.Variables.Length} variables.");
+        var p = problem.WithStart(x);
+        return
+        [
+            Units(p),
+            FunctionSensitivity(p, 3.0, eta),
+            ScaleInvariance(p, eta),
+            ConvergenceNearOptimum(p, eta),
+            FirstOrderAgreement(p),
+            PhysicalExactness(p, eta),
+            MeanValue(p, eta),
+            LocalInverse(p),
+            new CheckResult(9, "consistency in compositions", true, double.NaN,
+                "needs the simulator as a composition g(f(x)); verified on random compositions by the property tests", false),
+            GradientDescentLossChange(p),
+            ExponentFamily(p, eta),
+        ];
+    }
+
+    // ---- helpers -----------------------------------------------------------------------------------
+
+    private static double Norm(double[] v) => Math.Sqrt(v.Sum(a => a * a));
+
+    private static double[] Minus(double[] a, double[] b) => a.Select((v, i) => v - b[i]).ToArray();
+
+    /// <summary>‖a − b‖ relative to 1 + ‖b‖.</summary>
+    private static double Relative(double[] a, double[] b) => Norm(Minus(a, b)) / (1 + Norm(b));
+
+    private static string Show(double[] v) => "[" + string.Join(", ", v.Select(a => a.ToString("G6", System.Globalization.CultureInfo.InvariantCulture))) + "]";
+
+    /// <summary>One step's Δx, and the first fallback taken (null when none).</summary>
+    private static (double[] Step, string? Fallback) Step(CompiledProblem c, Method m, double eta, double[] x, double kappa = -0.5, double tau = 1e-3)
+    {
+        var run = Optimizer.Run(c, m, eta, x, 1, kappa: kappa, tau: tau);
+        return (Minus(run.Trajectory[1], run.Trajectory[0]), run.Fallbacks.Count > 0 ? run.Fallbacks[0].Reason : null);
+    }
+
+    private static (double[] Y, double[] J) Simulate(CompiledProblem c, double[] x)
+    {
+        var y = new double[c.M];
+        var j = new double[c.M * c.N];
+        c.Simulate(x, y, j);
+        return (y, j);
+    }
+
+    /// <summary>J⁻¹ v at x, or null when J is singular there.</summary>
+    private static double[]? InverseJacobianTimes(CompiledProblem c, double[] x, double[] v)
+    {
+        var (_, j) = Simulate(c, x);
+        var r = new double[c.N];
+        return LinearAlgebra.Solve(j, v, r).Ok ? r : null;
+    }
+
+    private static bool Square(Problem p) => p.Simulator.Length == p.Variables.Length;
+
+    private static CheckResult NotSquare(int property, string name, Problem p) =>
+        new(property, name, true, double.NaN,
+            $"needs a square Jacobian; this problem has {p.Outputs.Length} outputs and {p.Variables.Length} variables", false);
+
+    private static CheckResult Singular(int property, string name, double[] x) =>
+        new(property, name, false, double.NaN, $"the Jacobian is singular at x = {Show(x)}, so J⁻¹ (and IG and PG) do not exist there");
+
+    /// <summary>The same simulator and target with the loss ½‖y − y*‖² (the form several properties are stated for).</summary>
+    private static Problem WithDefaultLoss(Problem p) =>
+        Problem.Create(p.Variables, p.Simulator, null, p.Target, p.Start,
+            p.InverseSource == InverseSource.Given ? p.Inverse : null, p.InverseSource != InverseSource.Numeric);
+
+    /// <summary>The PG and IG steps for a given Δy at x; null when there is no preimage or J is singular.</summary>
+    private static (double[] Pg, double[] Ig)? Steps(CompiledProblem c, double[] x, double[] dy)
+    {
+        var (y, _) = Simulate(c, x);
+        var target = y.Select((v, i) => v + dy[i]).ToArray();
+        var moved = new double[c.N];
+        if (!c.InvertAny(target, x, moved)) return null;
+        var ig = InverseJacobianTimes(c, x, dy);
+        return ig is null ? null : (Minus(moved, x), ig);
+    }
+
+    /// <summary>The slope of log b against log a by least squares.</summary>
+    private static double Slope(IReadOnlyList<double> a, IReadOnlyList<double> b)
+    {
+        var la = a.Select(v => Math.Log(v)).ToArray();
+        var lb = b.Select(v => Math.Log(v)).ToArray();
+        var ma = la.Average();
+        var mb = lb.Average();
+        var num = la.Select((v, i) => (v - ma) * (lb[i] - mb)).Sum();
+        var den = la.Select(v => (v - ma) * (v - ma)).Sum();
+        return num / den;
+    }
+
+    // ---- the properties -----------------------------------------------------------------------------
+
+    /// <summary>Property 1: IG, PG, Newton and (with outputs in one unit) Gauss–Newton steps carry xᵢ's unit; GD's carries unit(L)/unit(xᵢ).</summary>
+    public static CheckResult Units(Problem p)
+    {
+        const string name = "units of the steps";
+        if (!p.HasUnits)
+            return new CheckResult(1, name, true, double.NaN, "the problem has no units (give them with --unit or \"units\")", false);
+        var methods = new List<Method> { Method.GradientDescent, Method.Newton, Method.InverseGradient, Method.PhysicalGradient, Method.GaussNewton };
+        var measured = StepUnits.Measure(p, methods);
+        var sameOutputUnits = p.Outputs.All(y => p.UnitOf(y).Equals(p.UnitOf(p.Outputs[0])));
+        var wrong = new List<string>();
+        foreach (var m in measured)
+        {
+            if (m.Note.Length > 0) continue; // IG and PG on a non-square problem
+            foreach (var s in m.Steps)
+            {
+                if (s.Note.StartsWith("fallback", StringComparison.Ordinal) || s.Unit is null && s.Note.Contains("cannot be measured"))
+                    continue; // a fallback step or a zero step says nothing about the method's unit
+                var expected = m.Method switch
+                {
+                    Method.GradientDescent => p.LossUnit / s.VariableUnit,
+                    Method.GaussNewton when !sameOutputUnits => null,
+                    _ => s.VariableUnit,
+                };
+                var ok = expected is null ? s.Unit is null || !s.Unit.SameDimension(s.VariableUnit) : s.Unit is not null && s.Unit.SameDimension(expected);
+                if (!ok)
+                    wrong.Add($"{BookExample.ShortName(m.Method)} Δ{s.Variable}: {s.Unit?.ToString() ?? "no unit"}, expected {expected?.ToString() ?? "none (outputs in different units)"}");
+            }
+        }
+        return new CheckResult(1, name, wrong.Count == 0, wrong.Count,
+            wrong.Count == 0 ? "every measured step unit is the one the theory gives (measured: mismatches)" : "mismatches: " + string.Join("; ", wrong));
+    }
+
+    /// <summary>
+    /// Property 2: for P_c = c·P, target c·y* and L = ½‖·‖², GD's step scales with c², Newton, IG, PG and
+    /// Gauss–Newton steps are unchanged, HIG's scales with c^(1+κ) = √c.
+    /// </summary>
+    public static CheckResult FunctionSensitivity(Problem p, double c, double eta)
+    {
+        const string name = "function sensitivity (c-scaling)";
+        var plain = WithDefaultLoss(p);
+        var scaledInverse = plain.InverseSource == InverseSource.Given
+            ? plain.Inverse.Select(e => Structure.Substitute(
+                plain.Outputs.ToDictionary(y => ExprModule.Symbol(y), y => ExprModule.Divide(ExprModule.Symbol(y), ExprModule.Real(c))), e)).ToArray()
+            : null;
+        var scaled = Problem.Create(p.Variables, p.Simulator.Select(s => ExprModule.Multiply(ExprModule.Real(c), s)).ToArray(), null,
+            p.Target.Select(t => c * t).ToArray(), p.Start, scaledInverse, plain.InverseSource != InverseSource.Numeric);
+        var a = new CompiledProblem(plain);
+        var b = new CompiledProblem(scaled);
+        var expectations = new List<(Method M, double Factor)>
+        {
+            (Method.GradientDescent, c * c), (Method.Newton, 1), (Method.GaussNewton, 1), (Method.HalfInverse, Math.Sqrt(c)),
+        };
+        if (Square(p)) expectations.AddRange([(Method.InverseGradient, 1), (Method.PhysicalGradient, 1)]);
+        var worst = 0.0;
+        var notes = new List<string>();
+        foreach (var (m, factor) in expectations)
+        {
+            var (s1, f1) = Step(a, m, eta, p.Start);
+            var (s2, f2) = Step(b, m, eta, p.Start);
+            if (f1 is not null || f2 is not null)
+            {
+                notes.Add($"{BookExample.ShortName(m)} skipped (fallback: {f1 ?? f2})");
+                continue;
+            }
+            var deviation = Relative(s2, s1.Select(v => v * factor).ToArray());
+            worst = Math.Max(worst, deviation);
+            if (deviation > Exact) notes.Add($"{BookExample.ShortName(m)}: step ratio off by {deviation:G3}");
+        }
+        return new CheckResult(2, name, worst <= Exact, worst,
+            $"largest relative deviation from GD ∝ c², HIG ∝ √c, others unchanged, at c = {c}" + (notes.Count > 0 ? "; " + string.Join("; ", notes) : ""));
+    }
+
+    /// <summary>Property 3: under x = S x̃ (S diagonal, positive) Newton, IG, PG and Gauss–Newton trajectories map exactly; GD's do not.</summary>
+    /// <param name="p">The problem.</param>
+    /// <param name="eta">The step size.</param>
+    /// <param name="iterations">How many steps of each trajectory are compared.</param>
+    /// <param name="scales">The diagonal of S (default 2.5, 0.4, 2.5, …).</param>
+    public static CheckResult ScaleInvariance(Problem p, double eta, int iterations = 5, double[]? scales = null)
+    {
+        const string name = "scale invariance of trajectories";
+        var s = scales ?? p.Variables.Select((_, i) => i % 2 == 0 ? 2.5 : 0.4).ToArray();
+        if (s.Length != p.Variables.Length || s.Any(v => !(v > 0) || !double.IsFinite(v)))
+            throw new ArgumentException("S needs one positive, finite scale per variable.", nameof(scales));
+        var toOld = new Dictionary<Expr, Expr>();
+        for (var i = 0; i < s.Length; i++)
+            toOld[ExprModule.Symbol(p.Variables[i])] = ExprModule.Multiply(ExprModule.Real(s[i]), ExprModule.Symbol(p.Variables[i]));
+        var inverse = p.InverseSource == InverseSource.Given
+            ? p.Inverse.Select((e, i) => ExprModule.Divide(Structure.Substitute(toOld, e), ExprModule.Real(s[i]))).ToArray()
+            : null;
+        var start = p.Start.Select((v, i) => v / s[i]).ToArray();
+        var reparametrised = Problem.Create(p.Variables, p.Simulator.Select(e => Structure.Substitute(toOld, e)).ToArray(), p.Loss,
+            p.Target, start, inverse, p.InverseSource != InverseSource.Numeric);
+        var a = new CompiledProblem(p);
+        var b = new CompiledProblem(reparametrised);
+        var methods = Square(p)
+            ? new[] { Method.Newton, Method.InverseGradient, Method.PhysicalGradient, Method.GaussNewton }
+            : [Method.Newton, Method.GaussNewton];
+        double Deviation(Method m)
+        {
+            var r1 = Optimizer.Run(a, m, eta, p.Start, iterations);
+            var r2 = Optimizer.Run(b, m, eta, start, iterations);
+            if (r1.Fallbacks.Count > 0 || r2.Fallbacks.Count > 0) return double.NaN;
+            return r1.Trajectory.Select((x, k) => Relative(r2.Trajectory[k].Select((v, i) => v * s[i]).ToArray(), x)).Max();
+        }
+        var deviations = methods.Select(m => (m, d: Deviation(m))).ToArray();
+        var checkedOnes = deviations.Where(d => !double.IsNaN(d.d)).ToArray();
+        var worst = checkedOnes.Length == 0 ? double.NaN : checkedOnes.Max(d => d.d);
+        var gd = Deviation(Method.GradientDescent);
+        return new CheckResult(3, name, checkedOnes.Length > 0 && worst <= Exact, worst,
+            $"largest deviation of x_k from S·x̃_k over {iterations} steps for {string.Join(", ", checkedOnes.Select(d => BookExample.ShortName(d.m)))}" +
+            (checkedOnes.Length < deviations.Length ? $" (skipped after fallbacks: {string.Join(", ", deviations.Where(d => double.IsNaN(d.d)).Select(d => BookExample.ShortName(d.m)))})" : "") +
+            $"; GD's deviation, for comparison: {gd:G3}");
+    }
+
+    /// <summary>Property 4: PG's y-distance to the target shrinks by exactly (1 − η) per step (L = ½‖y − y*‖²).</summary>
+    public static CheckResult ConvergenceNearOptimum(Problem p, double eta, int iterations = 5)
+    {
+        const string name = "PG converges by (1 − η) per step in y";
+        if (!Square(p)) return NotSquare(4, name, p);
+        var c = new CompiledProblem(WithDefaultLoss(p));
+        var run = Optimizer.Run(c, Method.PhysicalGradient, eta, p.Start, iterations);
+        if (run.Fallbacks.Count > 0)
+            return new CheckResult(4, name, false, double.NaN, $"PG fell back at iteration {run.Fallbacks[0].Iteration}: {run.Fallbacks[0].Reason}");
+        var distances = run.Outputs.Select(y => Norm(Minus(y, p.Target))).ToArray();
+        var worst = 0.0;
+        for (var k = 1; k < distances.Length; k++)
+            if (distances[k - 1] > 1e-12 * (1 + Norm(p.Target)))
+                worst = Math.Max(worst, Math.Abs(distances[k] / distances[k - 1] - (1 - eta)));
+        return new CheckResult(4, name, worst <= 1e-6, worst,
+            $"largest |d_(k+1)/d_k − (1 − η)| over {iterations} PG steps at η = {eta}");
+    }
+
+    /// <summary>Property 5: ‖Δx_PG − Δx_IG‖ = O(‖Δy‖²): the log–log slope over three decades of Δy is at least 2 (within 0.2).</summary>
+    public static CheckResult FirstOrderAgreement(Problem p)
+    {
+        const string name = "PG and IG agree to first order";
+        if (!Square(p)) return NotSquare(5, name, p);
+        var c = new CompiledProblem(p);
+        var (y, _) = Simulate(c, p.Start);
+        // A fixed direction towards the target (or along the first output when already there).
+        var towards = Minus(p.Target, y);
+        if (Norm(towards) < 1e-12) towards = y.Select((_, i) => i == 0 ? 1.0 : 0.0).ToArray();
+        var unit = towards.Select(v => v / Norm(towards)).ToArray();
+        var scale = 1 + Norm(y);
+        var sizes = new List<double>();
+        var differences = new List<double>();
+        foreach (var t in new[] { 1e-1, 3e-2, 1e-2, 3e-3, 1e-3 })
+        {
+            var dy = unit.Select(v => v * t * scale * 0.1).ToArray();
+            if (Steps(c, p.Start, dy) is not { } s)
+                return InverseJacobianTimes(c, p.Start, dy) is null
+                    ? Singular(5, name, p.Start)
+                    : new CheckResult(5, name, false, double.NaN, $"y + Δy has no preimage near x for ‖Δy‖ = {Norm(dy):G3}");
+            sizes.Add(Norm(dy));
+            differences.Add(Norm(Minus(s.Pg, s.Ig)));
+        }
+        if (differences.All(d => d <= 1e-13 * (1 + Norm(p.Start))))
+            return new CheckResult(5, name, true, double.PositiveInfinity, "PG and IG steps coincide (P is linear along Δy): the difference is 0");
+        // Where the difference has fallen to rounding level, it no longer follows ‖Δy‖²: fit the rest.
+        var usable = differences.Select((d, i) => (s: sizes[i], d)).Where(v => v.d > 1e-11 * (1 + Norm(p.Start))).ToArray();
+        if (usable.Length < 2)
+            return new CheckResult(5, name, true, double.PositiveInfinity, "the difference is at rounding level for all but the largest Δy");
+        var slope = Slope(usable.Select(v => v.s).ToList(), usable.Select(v => v.d).ToList());
+        var ratios = usable.Select(v => v.d / (v.s * v.s)).ToArray();
+        return new CheckResult(5, name, slope >= 1.8, slope,
+            $"fitted order of ‖Δx_PG − Δx_IG‖ in ‖Δy‖ over {usable.Length} sizes (≥ 2 expected); ‖Δx_PG − Δx_IG‖/‖Δy‖² from {ratios.Min():G3} to {ratios.Max():G3}");
+    }
+
+    /// <summary>Property 6: P(x₀ + Δx_PG) = y₀ + Δy to solver precision.</summary>
+    public static CheckResult PhysicalExactness(Problem p, double eta)
+    {
+        const string name = "PG lands on y₀ + Δy";
+        if (!Square(p)) return NotSquare(6, name, p);
+        var c = new CompiledProblem(p);
+        var (y0, _) = Simulate(c, p.Start);
+        var g = new double[c.M];
+        var h = new double[c.M * c.M];
+        c.LossInY(y0, g, h);
+        var dy = new double[c.M];
+        if (!LinearAlgebra.Solve(h, g, dy).Ok)
+            return new CheckResult(6, name, false, double.NaN, "the loss's Hessian in y is singular, so there is no Newton step Δy");
+        for (var i = 0; i < dy.Length; i++) dy[i] *= -eta;
+        var (step, fallback) = Step(c, Method.PhysicalGradient, eta, p.Start);
+        if (fallback is not null) return new CheckResult(6, name, false, double.NaN, $"PG fell back: {fallback}");
+        var (landed, _) = Simulate(c, p.Start.Select((v, i) => v + step[i]).ToArray());
+        var residual = Relative(landed, y0.Select((v, i) => v + dy[i]).ToArray());
+        return new CheckResult(6, name, residual <= 1e-9, residual, "‖P(x₀ + Δx_PG) − (y₀ + Δy)‖ relative to 1 + ‖y₀ + Δy‖");
+    }
+
+    // 8-point Gauss–Legendre nodes and weights on [0, 1].
+    private static readonly double[] Nodes =
+        [0.019855071751231856, 0.10166676129318664, 0.2372337950418355, 0.40828267875217505, 0.591717321247825, 0.7627662049581645, 0.8983332387068134, 0.9801449282487681];
+    private static readonly double[] Weights =
+        [0.05061426814518813, 0.11119051722668724, 0.15685332293894363, 0.18134189168918100, 0.18134189168918100, 0.15685332293894363, 0.11119051722668724, 0.05061426814518813];
+
+    /// <summary>Property 7: Δx_PG = ∫₀¹ (∂x/∂y)(y₀ + tΔy) dt · Δy, the integral by 8-point Gauss–Legendre quadrature along the path.</summary>
+    public static CheckResult MeanValue(Problem p, double eta)
+    {
+        const string name = "mean-value form of PG";
+        if (!Square(p)) return NotSquare(7, name, p);
+        var c = new CompiledProblem(p);
+        var (y0, _) = Simulate(c, p.Start);
+        var dy = Minus(p.Target, y0).Select(v => v * eta).ToArray();
+        if (Norm(dy) == 0) dy = y0.Select((_, i) => i == 0 ? 0.1 : 0.0).ToArray();
+        var end = new double[c.N];
+        if (!c.InvertAny(y0.Select((v, i) => v + dy[i]).ToArray(), p.Start, end))
+            return new CheckResult(7, name, false, double.NaN, $"y₀ + Δy has no preimage near x₀ (Δy = {Show(dy)})");
+        var pg = Minus(end, p.Start);
+        var integral = new double[c.N];
+        var previous = p.Start;
+        for (var k = 0; k < Nodes.Length; k++)
+        {
+            // Follow the path from the previous node, so the inverse stays on x₀'s branch.
+            var at = new double[c.N];
+            if (!c.InvertAny(y0.Select((v, i) => v + Nodes[k] * dy[i]).ToArray(), previous, at))
+                return new CheckResult(7, name, false, double.NaN, $"no preimage on the path at t = {Nodes[k]:G4}");
+            if (InverseJacobianTimes(c, at, dy) is not { } v) return Singular(7, name, at);
+            for (var i = 0; i < c.N; i++) integral[i] += Weights[k] * v[i];
+            previous = at;
+        }
+        var error = Relative(integral, pg);
+        return new CheckResult(7, name, error <= 1e-6, error,
+            $"relative difference between Δx_PG = {Show(pg)} and the quadrature of J⁻¹Δy along the path");
+    }
+
+    /// <summary>
+    /// Property 8: the local inverse returns x₀ at y₀ and, near y₀, stays on x₀'s branch: ‖P⁻¹(y₀ + tΔy; x₀) − x₀‖ / ‖t J⁻¹Δy‖ → 1.
+    /// </summary>
+    public static CheckResult LocalInverse(Problem p)
+    {
+        const string name = "local inverse keeps x₀'s branch";
+        if (!Square(p)) return NotSquare(8, name, p);
+        var c = new CompiledProblem(p);
+        var (y0, _) = Simulate(c, p.Start);
+        var back = new double[c.N];
+        if (!c.InvertAny(y0, p.Start, back))
+            return new CheckResult(8, name, false, double.NaN, "P⁻¹(y₀; x₀) found no preimage of y₀ itself");
+        var home = Relative(back, p.Start);
+        var direction = y0.Select((_, i) => i == 0 ? 1.0 : 0.5).ToArray();
+        if (InverseJacobianTimes(c, p.Start, direction) is not { } first) return Singular(8, name, p.Start);
+        var deviations = new List<double>();
+        foreach (var t in new[] { 1e-2, 1e-3, 1e-4 })
+        {
+            var dy = direction.Select(v => v * t * (1 + Norm(y0))).ToArray();
+            var x = new double[c.N];
+            if (!c.InvertAny(y0.Select((v, i) => v + dy[i]).ToArray(), p.Start, x))
+                return new CheckResult(8, name, false, double.NaN, $"no preimage near x₀ at distance {Norm(dy):G3}");
+            var predicted = first.Select(v => v * t * (1 + Norm(y0))).ToArray();
+            deviations.Add(Math.Abs(Norm(Minus(x, p.Start)) / Norm(predicted) - 1));
+        }
+        var passed = home <= 1e-9 && deviations[^1] <= 1e-3;
+        return new CheckResult(8, name, passed, deviations[^1],
+            $"‖P⁻¹(y₀; x₀) − x₀‖ = {home:G3}; |‖P⁻¹(y₀ + Δy; x₀) − x₀‖ / ‖J⁻¹Δy‖ − 1| = {string.Join(", ", deviations.Select(d => d.ToString("G3", System.Globalization.CultureInfo.InvariantCulture)))} at ‖Δy‖/(1 + ‖y₀‖) = 1e-2, 1e-3, 1e-4");
+    }
+
+    /// <summary>Property 10: L(x + Δx_GD) − L(x) = −η‖∂L/∂x‖² + O(η²): the remainder's fitted order in η is at least 2 (within 0.2).</summary>
+    public static CheckResult GradientDescentLossChange(Problem p)
+    {
+        const string name = "GD's loss change is −η‖∇L‖² to first order";
+        var c = new CompiledProblem(p);
+        var g = new double[c.N];
+        var h = new double[c.N * c.N];
+        var l0 = c.LossInX(p.Start, g, h);
+        var g2 = g.Sum(v => v * v);
+        if (g2 == 0) return new CheckResult(10, name, true, double.PositiveInfinity, "the gradient is 0 at the point: GD does not move");
+        var etas = new List<double>();
+        var remainders = new List<double>();
+        foreach (var eta in new[] { 1e-2, 3e-3, 1e-3, 3e-4 })
+        {
+            var eta2 = eta / Math.Sqrt(g2) * 0.1 * (1 + Norm(p.Start));
+            var x = p.Start.Select((v, i) => v - eta2 * g[i]).ToArray();
+            var l = c.LossInX(x, new double[c.N], new double[c.N * c.N]);
+            var r = Math.Abs(l - l0 + eta2 * g2);
+            if (r > 1e-13 * (1 + Math.Abs(l0))) { etas.Add(eta2); remainders.Add(r); }
+        }
+        if (etas.Count < 2) return new CheckResult(10, name, true, double.PositiveInfinity, "the remainder is at rounding level: the loss is linear along −∇L");
+        var slope = Slope(etas, remainders);
+        return new CheckResult(10, name, slope >= 1.8, slope, $"fitted order of |L(x − η∇L) − L(x) + η‖∇L‖²| in η over {etas.Count} step sizes (≥ 2 expected)");
+    }
+
+    /// <summary>Property 11: κ = −1 (no truncation) equals Gauss–Newton, and IG for square J with L = ½‖·‖²; κ = +1 equals GD.</summary>
+    public static CheckResult ExponentFamily(Problem p, double eta)
+    {
+        const string name = "exponent family κ = −1, +1";
+        var c = new CompiledProblem(WithDefaultLoss(p));
+        var (minusOne, f1) = Step(c, Method.HalfInverse, eta, p.Start, kappa: -1, tau: 0);
+        var (plusOne, f2) = Step(c, Method.HalfInverse, eta, p.Start, kappa: 1, tau: 0);
+        var (gn, f3) = Step(c, Method.GaussNewton, eta, p.Start);
+        var (gd, _) = Step(c, Method.GradientDescent, eta, p.Start);
+        if ((f1 ?? f2 ?? f3) is { } fallback)
+            return new CheckResult(11, name, false, double.NaN, $"a step fell back: {fallback}");
+        var worst = Math.Max(Relative(minusOne, gn), Relative(plusOne, gd));
+        var detail = "largest relative difference of κ = −1 from GN and κ = +1 from GD";
+        if (Square(p))
+        {
+            var (ig, f4) = Step(c, Method.InverseGradient, eta, p.Start);
+            if (f4 is null)
+            {
+                worst = Math.Max(worst, Relative(minusOne, ig));
+                detail += ", and of κ = −1 from IG";
+            }
+        }
+        return new CheckResult(11, name, worst <= Exact, worst, detail);
+    }
+}

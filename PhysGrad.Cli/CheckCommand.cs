@@ -1,0 +1,65 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+
+namespace PhysGrad.Cli;
+
+/// <summary><c>physgrad check</c>: the properties of THEORY.md §3 on a problem at a point.</summary>
+internal static class CheckCommand
+{
+    public static Command Create(TextWriter output)
+    {
+        var at = new Option<string?>("--at") { Description = "The point, comma-separated (default: the problem's start)." };
+        var eta = new Option<double>("--eta") { Description = "The step size the checks use (default 0.3).", DefaultValueFactory = _ => 0.3 };
+        var format = new Option<string>("--format") { Description = "table or json.", DefaultValueFactory = _ => "table" };
+        format.AcceptOnlyFromAmong("table", "json");
+        var problem = new ProblemOptions();
+        var command = new Command("check",
+            "Check the properties of THEORY.md §3 (units, c-scaling, scale invariance, convergence, PG–IG agreement, exactness, mean value, local inverse, GD's loss change, exponent family) on a problem at a point. Exit code 1 if one fails.")
+        {
+            at, eta, format,
+        };
+        problem.AddTo(command);
+        command.SetAction(result =>
+        {
+            var definition = problem.Read(result, pointOptional: true);
+            var model = definition.ToProblem();
+            var point = result.GetValue(at) is { } text ? Arguments.Numbers("--at", text) : null;
+            if (point is not null && point.Length != model.Variables.Length)
+                throw new CliInputException($"--at has {point.Length} values but there are {model.Variables.Length} variables.");
+            var step = result.GetValue(eta);
+            if (!(step > 0) || !double.IsFinite(step)) throw new CliInputException($"--eta must be a positive number, not {step}.");
+            var results = TheoryChecks.Run(model, point, step);
+            var failed = results.Count(r => r.Applicable && !r.Passed);
+            if (result.GetValue(format) == "json")
+            {
+                output.WriteLine(JsonSerializer.Serialize(new
+                {
+                    point = point ?? model.Start,
+                    passed = failed == 0,
+                    properties = results.Select(r => new
+                    {
+                        property = r.Property,
+                        name = r.Name,
+                        result = !r.Applicable ? "n/a" : r.Passed ? "pass" : "fail",
+                        measured = double.IsFinite(r.Measured) ? r.Measured : (double?)null,
+                        detail = r.Detail,
+                    }),
+                }, new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
+            }
+            else
+            {
+                output.WriteLine($"At x = [{string.Join(", ", (point ?? model.Start).Select(v => v.ToString("G6", CultureInfo.InvariantCulture)))}], η = {step.ToString(CultureInfo.InvariantCulture)}:");
+                output.WriteLine();
+                output.WriteLine($"{"#",2}  {"property",-44} {"result",-6} {"measured",10}  detail");
+                foreach (var r in results)
+                    output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"{r.Property,2}  {r.Name,-44} {(!r.Applicable ? "n/a" : r.Passed ? "pass" : "FAIL"),-6} {r.Measured,10:G4}  {r.Detail}"));
+                output.WriteLine();
+                output.WriteLine(failed == 0 ? "All applicable properties hold." : $"{failed} propert{(failed == 1 ? "y fails" : "ies fail")}.");
+            }
+            return failed == 0 ? ExitCode.Ok : ExitCode.Failed;
+        });
+        return command;
+    }
+}
