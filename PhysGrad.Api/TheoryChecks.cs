@@ -81,6 +81,10 @@ public static class TheoryChecks
         return LinearAlgebra.Solve(j, v, r).Ok ? r : null;
     }
 
+    /// <summary>J·v for J stored row by row (m × v.Length).</summary>
+    private static double[] Times(double[] j, double[] v) =>
+        Enumerable.Range(0, j.Length / v.Length).Select(r => v.Select((a, k) => j[r * v.Length + k] * a).Sum()).ToArray();
+
     private static bool Square(Problem p) => p.Simulator.Length == p.Variables.Length;
 
     private static CheckResult NotSquare(int property, string name, Problem p) =>
@@ -222,6 +226,8 @@ public static class TheoryChecks
             var r1 = Optimizer.Run(a, m, eta, p.Start, iterations);
             var r2 = Optimizer.Run(b, m, eta, start, iterations);
             if (r1.Fallbacks.Count > 0 || r2.Fallbacks.Count > 0) return double.NaN;
+            // Runs that stop at different iterations (one reaching L = 0 exactly, one not) differ.
+            if (r1.Trajectory.Count != r2.Trajectory.Count) return double.PositiveInfinity;
             return r1.Trajectory.Select((x, k) => Relative(r2.Trajectory[k].Select((v, i) => v * s[i]).ToArray(), x)).Max();
         }
         var deviations = methods.Select(m => (m, d: Deviation(m))).ToArray();
@@ -258,24 +264,26 @@ public static class TheoryChecks
         const string name = "PG and IG agree to first order";
         if (!Square(p)) return NotSquare(5, name, p);
         var c = new CompiledProblem(p);
-        var (y, _) = Simulate(c, p.Start);
-        // A fixed direction towards the target (or along the first output when already there).
-        var towards = Minus(p.Target, y);
-        if (Norm(towards) < 1e-12) towards = y.Select((_, i) => i == 0 ? 1.0 : 0.0).ToArray();
+        var (y, j) = Simulate(c, p.Start);
+        // Δy = J·δx for small x-steps δx along IG's direction towards the target, so that the sizes are
+        // measured where P's nonlinearity lives (in x), whatever the outputs' scales.
+        if (InverseJacobianTimes(c, p.Start, Minus(p.Target, y)) is not { } towards) return Singular(5, name, p.Start);
+        if (Norm(towards) < 1e-12) towards = p.Start.Select((_, i) => i == 0 ? 1.0 : 0.5).ToArray();
         var unit = towards.Select(v => v / Norm(towards)).ToArray();
-        var scale = 1 + Norm(y);
+        var scale = 1 + Norm(p.Start);
         var sizes = new List<double>();
         var differences = new List<double>();
-        foreach (var t in new[] { 1e-1, 3e-2, 1e-2, 3e-3, 1e-3 })
+        // Sizes over three and a half decades; a size whose y + Δy has no preimage near x (past a fold
+        // of P) is skipped, the property being about Δy → 0.
+        foreach (var t in new[] { 1e-1, 3e-2, 1e-2, 3e-3, 1e-3, 3e-4 })
         {
-            var dy = unit.Select(v => v * t * scale * 0.1).ToArray();
-            if (Steps(c, p.Start, dy) is not { } s)
-                return InverseJacobianTimes(c, p.Start, dy) is null
-                    ? Singular(5, name, p.Start)
-                    : new CheckResult(5, name, false, double.NaN, $"y + Δy has no preimage near x for ‖Δy‖ = {Norm(dy):G3}");
+            var dy = Times(j, unit.Select(v => v * t * scale * 0.1).ToArray());
+            if (Steps(c, p.Start, dy) is not { } s) continue;
             sizes.Add(Norm(dy));
             differences.Add(Norm(Minus(s.Pg, s.Ig)));
         }
+        if (sizes.Count < 3)
+            return new CheckResult(5, name, false, double.NaN, $"y + Δy has no preimage near x for {6 - sizes.Count} of 6 sizes of Δy = J·δx, down to ‖δx‖ = {3e-5 * scale:G3}");
         if (differences.All(d => d <= 1e-13 * (1 + Norm(p.Start))))
             return new CheckResult(5, name, true, double.PositiveInfinity, "PG and IG steps coincide (P is linear along Δy): the difference is 0");
         // Where the difference has fallen to rounding level, it no longer follows ‖Δy‖²: fit the rest.
@@ -284,8 +292,11 @@ public static class TheoryChecks
             return new CheckResult(5, name, true, double.PositiveInfinity, "the difference is at rounding level for all but the largest Δy");
         var slope = Slope(usable.Select(v => v.s).ToList(), usable.Select(v => v.d).ToList());
         var ratios = usable.Select(v => v.d / (v.s * v.s)).ToArray();
-        return new CheckResult(5, name, slope >= 1.8, slope,
-            $"fitted order of ‖Δx_PG − Δx_IG‖ in ‖Δy‖ over {usable.Length} sizes (≥ 2 expected); ‖Δx_PG − Δx_IG‖/‖Δy‖² from {ratios.Min():G3} to {ratios.Max():G3}");
+        // Bounded: over the decades the ratio may wander (second- and third-order terms can nearly cancel
+        // where P'' is small) but not grow as 1/‖Δy‖ the way it would if PG and IG differed at first order.
+        var growth = ratios.Max() / ratios[0];
+        return new CheckResult(5, name, slope >= 1.8 || growth <= 10, slope,
+            $"fitted order of ‖Δx_PG − Δx_IG‖ in ‖Δy‖ over {usable.Length} sizes (2 expected); ‖Δx_PG − Δx_IG‖/‖Δy‖² from {ratios.Min():G3} to {ratios.Max():G3} (bounded: grows by {growth:G3} as ‖Δy‖ shrinks {usable[0].s / usable[^1].s:G3}-fold)");
     }
 
     /// <summary>Property 6: P(x₀ + Δx_PG) = y₀ + Δy to solver precision.</summary>
@@ -346,7 +357,8 @@ public static class TheoryChecks
     }
 
     /// <summary>
-    /// Property 8: the local inverse returns x₀ at y₀ and, near y₀, stays on x₀'s branch: ‖P⁻¹(y₀ + tΔy; x₀) − x₀‖ / ‖t J⁻¹Δy‖ → 1.
+    /// Property 8: the local inverse returns x₀ at y₀ and, near y₀, stays on x₀'s branch: for Δy = J·δx,
+    /// ‖P⁻¹(y₀ + Δy; x₀) − x₀ − δx‖/‖δx‖ → 0 (at first order in ‖δx‖).
     /// </summary>
     public static CheckResult LocalInverse(Problem p)
     {
@@ -358,21 +370,26 @@ public static class TheoryChecks
         if (!c.InvertAny(y0, p.Start, back))
             return new CheckResult(8, name, false, double.NaN, "P⁻¹(y₀; x₀) found no preimage of y₀ itself");
         var home = Relative(back, p.Start);
-        var direction = y0.Select((_, i) => i == 0 ? 1.0 : 0.5).ToArray();
-        if (InverseJacobianTimes(c, p.Start, direction) is not { } first) return Singular(8, name, p.Start);
+        // Δy = J·δx for x-steps δx of decreasing size: P⁻¹(y₀ + Δy; x₀) − x₀ must approach δx = J⁻¹Δy.
+        var (_, j) = Simulate(c, p.Start);
+        if (InverseJacobianTimes(c, p.Start, y0) is null) return Singular(8, name, p.Start);
+        var direction = p.Start.Select((_, i) => i == 0 ? 1.0 : 0.5).ToArray();
         var deviations = new List<double>();
         foreach (var t in new[] { 1e-2, 1e-3, 1e-4 })
         {
-            var dy = direction.Select(v => v * t * (1 + Norm(y0))).ToArray();
+            var dx = direction.Select(v => v * t * (1 + Norm(p.Start))).ToArray();
+            var dy = Times(j, dx);
             var x = new double[c.N];
             if (!c.InvertAny(y0.Select((v, i) => v + dy[i]).ToArray(), p.Start, x))
-                return new CheckResult(8, name, false, double.NaN, $"no preimage near x₀ at distance {Norm(dy):G3}");
-            var predicted = first.Select(v => v * t * (1 + Norm(y0))).ToArray();
-            deviations.Add(Math.Abs(Norm(Minus(x, p.Start)) / Norm(predicted) - 1));
+                return new CheckResult(8, name, false, double.NaN, $"no preimage near x₀ of y₀ + J·δx with ‖δx‖ = {Norm(dx):G3}");
+            deviations.Add(Norm(Minus(Minus(x, p.Start), dx)) / Norm(dx));
         }
-        var passed = home <= 1e-9 && deviations[^1] <= 1e-3;
+        // The deviation is first order in ‖Δy‖ (the inverse's curvature): it must fall with Δy, by about
+        // a decade per decade, unless it is already at rounding level.
+        var order = deviations.All(d => d > 1e-9) ? Slope([1e-2, 1e-3, 1e-4], deviations) : double.PositiveInfinity;
+        var passed = home <= 1e-9 && (deviations[^1] <= 1e-6 || order >= 0.8);
         return new CheckResult(8, name, passed, deviations[^1],
-            $"‖P⁻¹(y₀; x₀) − x₀‖ = {home:G3}; |‖P⁻¹(y₀ + Δy; x₀) − x₀‖ / ‖J⁻¹Δy‖ − 1| = {string.Join(", ", deviations.Select(d => d.ToString("G3", System.Globalization.CultureInfo.InvariantCulture)))} at ‖Δy‖/(1 + ‖y₀‖) = 1e-2, 1e-3, 1e-4");
+            $"‖P⁻¹(y₀; x₀) − x₀‖ = {home:G3}; ‖P⁻¹(y₀ + Δy; x₀) − x₀ − δx‖/‖δx‖ = {string.Join(", ", deviations.Select(d => d.ToString("G3", System.Globalization.CultureInfo.InvariantCulture)))} for Δy = J·δx, ‖δx‖/(1 + ‖x₀‖) ∝ 1e-2, 1e-3, 1e-4 (order {order:G3}, ≥ 1 expected)");
     }
 
     /// <summary>Property 10: L(x + Δx_GD) − L(x) = −η‖∂L/∂x‖² + O(η²): the remainder's fitted order in η is at least 2 (within 0.2).</summary>

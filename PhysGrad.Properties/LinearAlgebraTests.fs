@@ -132,6 +132,11 @@ let ``the workspace solver agrees with the default one for every size`` () =
         let x1 = Array.zeroCreate n
         let x2 = Array.zeroCreate n
         let r1 = LinearAlgebra.Solve(ReadOnlySpan a, ReadOnlySpan b, Span x1)
-        let r2 = LinearAlgebra.Solve(ReadOnlySpan a, ReadOnlySpan b, Span x2, Span(Array.zeroCreate (n * n)))
-        (r1.Ok && r2.Ok && Array.forall2 (fun (u: float) v -> abs (u - v) <= 1e-10 * (1.0 + abs u)) x1 x2)
+
+        let r2 =
+            LinearAlgebra.Solve(ReadOnlySpan a, ReadOnlySpan b, Span x2, Span(Array.zeroCreate (n * n)))
+
+        (r1.Ok
+         && r2.Ok
+         && Array.forall2 (fun (u: float) v -> abs (u - v) <= 1e-10 * (1.0 + abs u)) x1 x2)
         |> Prop.label (sprintf "n = %d: %A vs %A" n x1 x2))

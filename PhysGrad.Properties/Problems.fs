@@ -103,8 +103,8 @@ let simulator (p: Invertible) : Expr[] =
 
     through row applyPiece p.Layers (p.Variables |> Array.map Expr.symbol)
 
-/// P(x) in plain floating point, with the smallest |argument| met by an even piece (how far x is
-/// from a point where the branch is undefined; 0 where a tanh saturates and has no usable inverse).
+/// P(x) in plain floating point, with how far x is from where a piece folds or flattens: the smallest
+/// |argument| of an even piece or a cube, and 2.5 − |argument| of a tanh.
 let forward (p: Invertible) (x: float[]) : float[] * float =
     let mutable margin = infinity
 
@@ -112,11 +112,15 @@ let forward (p: Invertible) (x: float[]) : float[] * float =
         float b + Array.fold2 (fun s aij uj -> s + float aij * uj) 0.0 a u
 
     let piece (f: Piece) v =
-        if f.IsEven then
-            margin <- min margin (abs v)
-        // tanh saturates: beyond |v| ≈ 5 the inverse loses digits, and tanh(19) = 1.0.
-        if f = Tanh && abs v > 5.0 then
-            margin <- 0.0
+        // Where a piece folds (even pieces at 0) or flattens (v³ at 0, tanh far out: tanh(19) = 1.0)
+        // its inverse is undefined or ill-conditioned.
+        match f with
+        | Square
+        | Cosh
+        | Abs
+        | Cube -> margin <- min margin (abs v)
+        | Tanh -> margin <- min margin (2.5 - abs v)
+        | _ -> ()
 
         valuePiece f v
 
@@ -204,9 +208,10 @@ let shrinkInvertible (p: Invertible) : seq<Invertible> =
 let point (n: int) : Gen<float[]> =
     Gen.arrayOfLength n (Gen.choose (-1000, 1000) |> Gen.map (fun k -> float k / 1000.0 + 0.000321))
 
-/// An invertible problem with a point, where P is finite and of moderate size and each even piece's
-/// argument is at least 0.05 from 0 (so the branch is well defined there).
-let problemsAt: Arbitrary<Invertible * float[]> =
+/// An invertible problem with a point, where P is finite and of moderate size and each folding or
+/// flattening piece is at least `margin` from where it folds (so the branch is well defined there
+/// and the inverse well conditioned).
+let problemsWithMargin (margin: float) : Arbitrary<Invertible * float[]> =
     let both =
         gen {
             let! p = invertible
@@ -215,10 +220,13 @@ let problemsAt: Arbitrary<Invertible * float[]> =
         }
 
     let usable (p: Invertible, x: float[]) =
-        let y, margin = forward p x
-        y |> Array.forall (fun v -> Double.IsFinite v && abs v < 1e4) && margin > 0.05
+        let y, m = forward p x
+        y |> Array.forall (fun v -> Double.IsFinite v && abs v < 1e4) && m > margin
 
     Arb.fromGenShrink (
         both |> Gen.filter usable,
         fun (p, x) -> shrinkInvertible p |> Seq.map (fun q -> q, x) |> Seq.filter usable
     )
+
+/// Invertible problems with points at least 0.05 from any fold.
+let problemsAt = problemsWithMargin 0.05

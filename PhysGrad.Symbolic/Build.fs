@@ -381,8 +381,10 @@ module Expr =
                     | Product _ -> rebased <- true
                     | _ ->
                         let struct (pb, _) = splitPower p
+
                         if not (obj.ReferenceEquals(pb, b)) then
                             rebased <- true
+
                     result.Add p
 
             let expanded = rebased

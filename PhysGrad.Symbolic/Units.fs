@@ -188,7 +188,7 @@ module Units =
                      | Some q -> preturn (Rational.Create(BigInteger p, BigInteger q))
                      | None -> preturn (Rational.OfInt p))
 
-        opt (ws >>. pchar '^' >>. ws >>. (fraction <|> (signed |>> Rational.OfInt)))
+        opt (attempt (ws >>. pchar '^') >>. ws >>. (fraction <|> (signed |>> Rational.OfInt)))
         |>> Option.defaultValue Rational.One
 
     let internal unitExpr, internal unitExprRef =

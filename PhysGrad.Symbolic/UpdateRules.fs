@@ -18,7 +18,8 @@ module UpdateRules =
 
     /// The loss in x, L(P(x)).
     [<CompiledName("LossInX")>]
-    let lossInX (outputs: Expr[]) (simulator: Expr[]) (loss: Expr) = substituteOutputs outputs simulator loss
+    let lossInX (outputs: Expr[]) (simulator: Expr[]) (loss: Expr) =
+        substituteOutputs outputs simulator loss
 
     /// GD: Δx = −η ∂L/∂x.
     [<CompiledName("GradientDescent")>]
@@ -50,7 +51,11 @@ module UpdateRules =
     let gaussNewton (variables: Expr[]) (outputs: Expr[]) (simulator: Expr[]) (loss: Expr) =
         let j = Calculus.jacobian variables simulator
         let jt = Matrix.transpose j
-        let g = Calculus.gradient outputs loss |> Array.map (substituteOutputs outputs simulator)
+
+        let g =
+            Calculus.gradient outputs loss
+            |> Array.map (substituteOutputs outputs simulator)
+
         scale (Expr.neg eta) (Matrix.solve (Matrix.mul jt j) (Matrix.mulVec jt g))
 
     /// PG: Δx = P⁻¹(y + Δy; x) − x, with the inverse given in the outputs y (and x, for the branch).

@@ -1,0 +1,143 @@
+/// Units: parsing, printing, inference over expressions, and problems with units.
+module PhysGrad.Properties.UnitTests
+
+open System
+open System.Collections.Generic
+open Xunit
+open FsCheck
+open FsCheck.FSharp
+open FsCheck.Xunit
+open PhysGrad.Symbolic
+
+let private si (exponents: int list) =
+    PhysicalUnit(
+        1.0,
+        exponents @ List.replicate (7 - exponents.Length) 0
+        |> List.map Rational.OfInt
+        |> Array.ofList
+    )
+
+[<Theory>]
+[<InlineData("m", "m")>]
+[<InlineData("m/s^2", "m/s^2")>]
+[<InlineData("kg*m^2/s^2", "kg*m^2/s^2")>]
+[<InlineData("J", "kg*m^2/s^2")>]
+[<InlineData("N*m", "kg*m^2/s^2")>]
+[<InlineData("1/s", "1/s")>]
+[<InlineData("Hz", "1/s")>]
+[<InlineData("1", "1")>]
+[<InlineData("rad", "1")>]
+[<InlineData("m^(1/2)", "m^(1/2)")>]
+[<InlineData("m / (s * kg)", "m/(kg*s)")>]
+[<InlineData("s^-2", "1/s^2")>]
+[<InlineData("km", "1000*m")>]
+[<InlineData("ms", "0.001*s")>]
+[<InlineData("mm", "0.001*m")>]
+[<InlineData("kg", "kg")>]
+[<InlineData("g", "0.001*kg")>]
+[<InlineData("min", "60*s")>]
+[<InlineData("mol", "mol")>]
+let ``units parse and print canonically`` (text: string, printed: string) =
+    Assert.Equal(printed, (Units.parse text).ToString())
+
+[<Theory>]
+[<InlineData("furlong", 1, "unknown unit 'furlong'")>]
+[<InlineData("m*furlong", 3, "unknown unit 'furlong'")>]
+[<InlineData("m^", 3, "")>]
+[<InlineData("m/", 3, "")>]
+[<InlineData("m^(1/0)", 7, "non-zero denominator")>]
+[<InlineData("", 1, "empty")>]
+[<InlineData("m s", 3, "")>]
+let ``a unit that does not parse names the column`` (text: string, column: int, words: string) =
+    let e = Assert.Throws<ParseException>(fun () -> Units.parse text |> ignore)
+    Assert.Equal(ErrorKind.Units, e.Kind)
+    Assert.Equal(column, e.Column)
+    Assert.Contains(words, e.Message)
+
+let private exponentVectors =
+    Gen.arrayOfLength 7 (Gen.frequency [ 4, Gen.constant 0; 3, Gen.choose (-3, 3) ])
+    |> Gen.map (Array.map Rational.OfInt)
+    |> Arb.fromGen
+
+[<Property(MaxTest = 200)>]
+let ``printing a unit and parsing it back gives the same unit`` () =
+    Prop.forAll exponentVectors (fun e ->
+        let u = PhysicalUnit(1.0, e)
+        let back = Units.parse (u.ToString())
+        back.Equals u |> Prop.label (sprintf "%O parsed back as %O" u back))
+
+[<Property(MaxTest = 200)>]
+let ``multiplying and dividing units adds and subtracts exponents`` () =
+    Prop.forAll (Arb.zip (exponentVectors, exponentVectors)) (fun (a, b) ->
+        let u, v = PhysicalUnit(1.0, a), PhysicalUnit(1.0, b)
+
+        ((u * v) / v).Equals u
+        && (u * v).Equals(v * u)
+        && (u.Pow(Rational.OfInt 2)).Equals(u * u))
+
+let private infer (units: (string * string) list) (text: string) =
+    let table = dict [ for (n, u) in units -> n, Units.parse u ]
+    Units.inferWith (Dictionary table) (Parse.expression text)
+
+[<Theory>]
+[<InlineData("x*v", "m^2/s")>]
+[<InlineData("x + 2", "m")>]
+[<InlineData("(x - 3)^2/2", "m^2")>]
+[<InlineData("sqrt(x^2 + (v*t)^2)", "m")>]
+[<InlineData("exp(x/(v*t))", "1")>]
+[<InlineData("abs(x)", "m")>]
+[<InlineData("atan2(x, v*t)", "1")>]
+[<InlineData("2*pi", "1")>]
+[<InlineData("x^(3/2)", "m^(3/2)")>]
+let ``inference follows sums, products, powers and functions`` (text: string, expected: string) =
+    Assert.Equal(expected, (infer [ "x", "m"; "v", "m/s"; "t", "s" ] text).ToString())
+
+[<Theory>]
+[<InlineData("x + t", "the terms t (s) and x (m) have different units")>]
+[<InlineData("sin(x)", "the argument of sin must be dimensionless but x is in m")>]
+[<InlineData("exp(v)", "the argument of exp must be dimensionless but v is in m/s")>]
+[<InlineData("x^t", "the exponent must be dimensionless but t is in s")>]
+[<InlineData("x^n", "the base is in m, so the exponent n must be a rational constant")>]
+[<InlineData("atan2(x, t)", "the arguments x (m) and t (s) differ")>]
+[<InlineData("x*t + v", "t*x (m*s)")>]
+let ``an inconsistent expression names the subexpression and both units`` (text: string, words: string) =
+    let e =
+        Assert.ThrowsAny<SymbolicException>(fun () -> infer [ "x", "m"; "v", "m/s"; "t", "s" ] text |> ignore)
+
+    Assert.Equal(ErrorKind.Units, e.Kind)
+    Assert.Contains(words, e.Message)
+
+[<Fact>]
+let ``a problem's output units are inferred, checked against given ones, and set the loss's unit`` () =
+    let create loss =
+        Problem.Create([| "x0"; "x1" |], Parse.many "x0*x1; x1", loss, [| 1.0; 1.0 |], [| 1.0; 2.0 |], null, true)
+
+    let units (pairs: (string * string) list) =
+        Dictionary(dict [ for (n, u) in pairs -> n, Units.parse u ]) :> IReadOnlyDictionary<_, _>
+
+    let p = (create null).WithUnits(units [ "x0", "m"; "x1", "s" ])
+    Assert.Equal("m*s", (p.UnitOf "y0").ToString())
+    Assert.Equal("s", (p.UnitOf "y1").ToString())
+    // Outputs in different units: the default loss is measured in each output's unit, so it is dimensionless.
+    Assert.True(p.LossUnit.IsDimensionless)
+    let same = (create null).WithUnits(units [ "x0", "1"; "x1", "s" ])
+    Assert.Equal("s^2", same.LossUnit.ToString())
+
+    let e =
+        Assert.ThrowsAny<SymbolicException>(fun () ->
+            (create null).WithUnits(units [ "x0", "m"; "x1", "s"; "y1", "m" ]) |> ignore)
+
+    Assert.Contains("y1 is given in m, but simulator[1] = x1 is in s", e.Message)
+
+    let e =
+        Assert.ThrowsAny<SymbolicException>(fun () -> (create null).WithUnits(units [ "z", "m" ]) |> ignore)
+
+    Assert.Contains("'z', which is neither a variable", e.Message)
+
+    let e =
+        Assert.ThrowsAny<SymbolicException>(fun () ->
+            (create (Parse.expression "y0^2 + y1^2")).WithUnits(units [ "x0", "m"; "x1", "s" ])
+            |> ignore)
+
+    Assert.Contains("The loss is not dimensionally consistent", e.Message)
+    Assert.Contains("y0^2 (m^2*s^2) and y1^2 (s^2)", e.Message)
