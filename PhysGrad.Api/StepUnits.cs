@@ -41,7 +41,9 @@ public static class StepUnits
         Method.GaussNewton, Method.HalfInverse,
     ];
 
-    private const double Tolerance = 1e-6;
+    // Loose enough for Adam's ε (its step is dimensionless only up to ε/|g|), tight enough to tell exponents
+    // with denominators up to 12 apart (they differ by at least 1/132).
+    private const double Tolerance = 1e-4;
 
     /// <summary>Measures the step unit of each method at the problem's start point.</summary>
     /// <param name="problem">A problem with units (<see cref="Problem.WithUnits"/>).</param>

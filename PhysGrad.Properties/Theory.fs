@@ -64,7 +64,20 @@ let private monomials: Arbitrary<Monomial> =
         return { K = k; C = c; Units = units }
     }
     |> Gen.filter (fun m -> det m.K <> 0)
-    |> Arb.fromGen
+    |> fun g ->
+        // Shrinks towards dimensionless variables and unit coefficients, keeping K invertible.
+        Arb.fromGenShrink (
+            g,
+            fun m ->
+                seq {
+                    for i in 0 .. m.N - 1 do
+                        if m.Units.[i] <> "1" then
+                            yield { m with Units = Array.updateAt i "1" m.Units }
+
+                        if m.C.[i] <> 1 then
+                            yield { m with C = Array.updateAt i 1 m.C }
+                }
+        )
 
 [<Property(MaxTest = 30)>]
 let ``1 units: IG, PG and Newton steps carry xᵢ's unit, GD's carries unit(L)/unit(xᵢ), GN's xᵢ's when the outputs share a unit``
