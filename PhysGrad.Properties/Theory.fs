@@ -72,7 +72,9 @@ let private monomials: Arbitrary<Monomial> =
                 seq {
                     for i in 0 .. m.N - 1 do
                         if m.Units.[i] <> "1" then
-                            yield { m with Units = Array.updateAt i "1" m.Units }
+                            yield
+                                { m with
+                                    Units = Array.updateAt i "1" m.Units }
 
                         if m.C.[i] <> 1 then
                             yield { m with C = Array.updateAt i 1 m.C }

@@ -190,6 +190,18 @@ module Parse =
             shown
             (String(' ', max 0 (column - 1 - start)))
 
+    /// What FParsec says was expected, from its error text: a position line, the input line, a caret
+    /// line, then the expectations. The first three are replaced by our own header.
+    let internal expectedPart (message: string) =
+        let expected =
+            message.Split('\n')
+            |> Array.skip (min 3 (message.Split('\n').Length))
+            |> Array.map (fun s -> s.TrimEnd())
+            |> Array.filter (fun s -> s <> "")
+            |> String.concat " "
+
+        if expected = "" then "unexpected input" else expected
+
     let private failAt kind (text: string) (pos: Position) what : 'a =
         let line, col = int pos.Line, int pos.Column
         raise (ParseException(kind, describe text line col what, line, col))
@@ -298,17 +310,8 @@ module Parse =
             match runParserOnString input 0 "" text with
             | Success(asts, _, _) -> asts |> List.map (build text) |> Array.ofList
             | Failure(message, error, _) ->
-                // FParsec's own text is: a position line, the input line, a caret line, then what
-                // was expected. Keep the last part under our own header.
-                let expected =
-                    message.Split('\n')
-                    |> Array.skip (min 3 (message.Split('\n').Length))
-                    |> Array.map (fun s -> s.TrimEnd())
-                    |> Array.filter (fun s -> s <> "")
-                    |> String.concat " "
-
                 let line, col = int error.Position.Line, int error.Position.Column
-                let what = if expected = "" then "unexpected input" else expected
+                let what = expectedPart message
                 raise (ParseException(ErrorKind.Parse, describe text line col what, line, col))
         // Short text cannot nest deeply enough to threaten the stack; long text parses on a thread
         // with a large stack.

@@ -239,15 +239,7 @@ module Units =
 
         match run (ws >>. unitExpr .>> ws .>> eof) text with
         | Success(ast, _, _) -> Deep.onLargeStack (fun () -> eval ast)
-        | Failure(message, error, _) ->
-            let expected =
-                message.Split('\n')
-                |> Array.skip (min 3 (message.Split('\n').Length))
-                |> Array.map (fun s -> s.TrimEnd())
-                |> Array.filter (fun s -> s <> "")
-                |> String.concat " "
-
-            fail (int error.Position.Column) (if expected = "" then "unexpected input" else expected)
+        | Failure(message, error, _) -> fail (int error.Position.Column) (Parse.expectedPart message)
 
     /// What inference knows about a subexpression: a unit, or "any" for a pure number (a constant
     /// takes the unit its context needs: in `y0 - 2` the 2 is in y0's unit).
