@@ -33,16 +33,28 @@ public static class BookExample
     /// Runs the given methods (default: the book's) for <paramref name="iterations"/> steps on a problem
     /// (default: the book's), with a backtracking line search for Newton and BFGS when asked.
     /// </summary>
+    /// <param name="iterations">Iterations per method.</param>
+    /// <param name="methods">Methods and step sizes (default: the book's).</param>
+    /// <param name="definition">The problem (default: the book's).</param>
+    /// <param name="lineSearch">Backtracking line search for Newton and BFGS.</param>
+    /// <param name="progress">Told (method index, iteration) as the runs advance.</param>
     public static IReadOnlyList<MethodResult> Run(
         int iterations = 10, IReadOnlyList<(Method Method, double Eta)>? methods = null, ProblemDefinition? definition = null,
-        bool lineSearch = false)
+        bool lineSearch = false, IProgress<(int Method, int Iteration)>? progress = null)
     {
         definition ??= ProblemDefinition.Book;
         var problem = definition.Compile();
         var target = definition.Target.ToArray();
         return (methods ?? Methods)
-            .Select(m => Summarise(problem, Optimizer.Run(problem, m.Method, m.Eta, definition.Start.ToArray(), iterations, lineSearch: lineSearch), target))
+            .Select((m, i) => Summarise(problem, Optimizer.Run(problem, m.Method, m.Eta, definition.Start.ToArray(), iterations,
+                lineSearch: lineSearch, progress: progress is null ? null : new Relay(k => progress.Report((i, k)))), target))
             .ToArray();
+    }
+
+    /// <summary>An IProgress that calls back synchronously (Progress&lt;T&gt; posts to a synchronisation context).</summary>
+    private sealed class Relay(Action<int> report) : IProgress<int>
+    {
+        public void Report(int value) => report(value);
     }
 
     /// <summary>x* = P⁻¹(y*; x) when the problem has a local inverse and y* has a preimage near x.</summary>

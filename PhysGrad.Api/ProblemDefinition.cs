@@ -39,6 +39,13 @@ public sealed record ProblemDefinition(
     /// </summary>
     public IReadOnlyDictionary<string, string>? Units { get; init; }
 
+    /// <summary>
+    /// Named constants with values that the simulator, loss and inverse may use (a C# lambda's captured
+    /// values); rules keep the names, compiled code uses the values. In a problem file:
+    /// <c>"parameters": {"g": 9.81}</c>.
+    /// </summary>
+    public IReadOnlyDictionary<string, double>? Parameters { get; init; }
+
     /// <summary>Parses the fields and checks that they fit together, giving the core's problem model.</summary>
     /// <exception cref="SymbolicException">What is inconsistent, and where (a parse error names the field).</exception>
     public Problem ToProblem()
@@ -46,7 +53,8 @@ public sealed record ProblemDefinition(
         var simulator = Simulator.Select((s, i) => ParseField($"simulator[{i}]", s)).ToArray();
         var loss = Loss is null ? null : ParseField("loss", Loss);
         var inverse = Inverse?.Select((s, i) => ParseField($"inverse[{i}]", s)).ToArray();
-        var problem = Problem.Create(Variables.ToArray(), simulator, loss, Target.ToArray(), Start.ToArray(), inverse, DeriveInverse);
+        var problem = Problem.Create(Variables.ToArray(), simulator, loss, Target.ToArray(), Start.ToArray(), inverse, DeriveInverse,
+            Parameters is null ? null : new Dictionary<string, double>(Parameters));
         if (Units is null) return problem;
         var units = new Dictionary<string, PhysicalUnit>();
         foreach (var (name, text) in Units)
@@ -113,6 +121,7 @@ public sealed record ProblemDefinition(
             {
                 DeriveInverse = !(root.TryGetProperty("inverse", out var n) && n.ValueKind == JsonValueKind.String),
                 Units = UnitTable(root),
+                Parameters = ParameterTable(root),
             };
         }
     }
@@ -123,6 +132,14 @@ public sealed record ProblemDefinition(
         if (e.ValueKind != JsonValueKind.Object || e.EnumerateObject().Any(p => p.Value.ValueKind != JsonValueKind.String))
             throw Kind("units", "an object of unit strings, e.g. {\"x0\": \"m\", \"x1\": \"s\"}");
         return e.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString()!);
+    }
+
+    private static Dictionary<string, double>? ParameterTable(JsonElement root)
+    {
+        if (!root.TryGetProperty("parameters", out var e)) return null;
+        if (e.ValueKind != JsonValueKind.Object || e.EnumerateObject().Any(p => p.Value.ValueKind != JsonValueKind.Number))
+            throw Kind("parameters", "an object of numbers, e.g. {\"g\": 9.81}");
+        return e.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetDouble());
     }
 
     private static SymbolicException Kind(string field, string what) =>

@@ -53,7 +53,7 @@ public static class StepUnits
     {
         methods ??= Methods;
         var names = problem.Variables.Concat(problem.Outputs).ToArray();
-        var units = names.Select(problem.UnitOf).Append(problem.LossUnit).ToArray();
+        var units = names.Concat(problem.Parameters.Keys).Select(problem.UnitOf).Append(problem.LossUnit).ToArray();
         var relevant = Enumerable.Range(0, PhysicalUnit.BaseCount)
             .Where(d => units.Any(u => !u.Exponents[d].IsZero)).ToArray();
         var start = problem.Start;
@@ -172,8 +172,10 @@ public static class StepUnits
         var simulator = p.Simulator.Select((s, j) => ExprModule.Multiply(ExprModule.Real(fy[j]), Structure.Substitute(inX, s))).ToArray();
         var loss = ExprModule.Multiply(ExprModule.Real(fl), Structure.Substitute(inY, p.Loss));
         var inverse = p.Inverse?.Select((e, i) => ExprModule.Multiply(ExprModule.Real(fx[i]), Structure.Substitute(both, e))).ToArray();
+        // Parameters are quantities too: g in m/s² takes its value in the rescaled units.
+        var parameters = p.Parameters.ToDictionary(kv => kv.Key, kv => kv.Value * Factor(p.UnitOf(kv.Key), factors));
         return Problem.Create(p.Variables, simulator, loss, p.Target.Select((t, j) => t * fy[j]).ToArray(),
-            Scale(p, factors, p.Start), inverse, false);
+            Scale(p, factors, p.Start), inverse, false, parameters);
     }
 
     /// <summary>One step of each method from x; an error text for a method that does not apply.</summary>

@@ -97,7 +97,7 @@ public static class TheoryChecks
     /// <summary>The same simulator and target with the loss ½‖y − y*‖² (the form several properties are stated for).</summary>
     private static Problem WithDefaultLoss(Problem p) =>
         Problem.Create(p.Variables, p.Simulator, null, p.Target, p.Start,
-            p.InverseSource == InverseSource.Given ? p.Inverse : null, p.InverseSource != InverseSource.Numeric);
+            p.InverseSource == InverseSource.Given ? p.Inverse : null, p.InverseSource != InverseSource.Numeric, p.Parameters);
 
     /// <summary>The PG and IG steps for a given Δy at x; null when there is no preimage or J is singular.</summary>
     private static (double[] Pg, double[] Ig)? Steps(CompiledProblem c, double[] x, double[] dy)
@@ -169,7 +169,7 @@ public static class TheoryChecks
                 plain.Outputs.ToDictionary(y => ExprModule.Symbol(y), y => ExprModule.Divide(ExprModule.Symbol(y), ExprModule.Real(c))), e)).ToArray()
             : null;
         var scaled = Problem.Create(p.Variables, p.Simulator.Select(s => ExprModule.Multiply(ExprModule.Real(c), s)).ToArray(), null,
-            p.Target.Select(t => c * t).ToArray(), p.Start, scaledInverse, plain.InverseSource != InverseSource.Numeric);
+            p.Target.Select(t => c * t).ToArray(), p.Start, scaledInverse, plain.InverseSource != InverseSource.Numeric, p.Parameters);
         var a = new CompiledProblem(plain);
         var b = new CompiledProblem(scaled);
         var expectations = new List<(Method M, double Factor)>
@@ -215,7 +215,7 @@ public static class TheoryChecks
             : null;
         var start = p.Start.Select((v, i) => v / s[i]).ToArray();
         var reparametrised = Problem.Create(p.Variables, p.Simulator.Select(e => Structure.Substitute(toOld, e)).ToArray(), p.Loss,
-            p.Target, start, inverse, p.InverseSource != InverseSource.Numeric);
+            p.Target, start, inverse, p.InverseSource != InverseSource.Numeric, p.Parameters);
         var a = new CompiledProblem(p);
         var b = new CompiledProblem(reparametrised);
         var methods = Square(p)

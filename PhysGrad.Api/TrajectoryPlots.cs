@@ -22,6 +22,42 @@ public static class TrajectoryPlots
         return written;
     }
 
+    /// <summary>
+    /// Writes <c>loss.png/.svg</c> into <paramref name="directory"/>: the loss against the iteration on a
+    /// log scale, one line per run (zero or negative losses, which a log scale cannot show, are left out).
+    /// Returns the paths written.
+    /// </summary>
+    public static IReadOnlyList<string> SaveLoss(IReadOnlyList<OptimizerRun> runs, string directory)
+    {
+        Directory.CreateDirectory(directory);
+        var plot = new ScottPlot.Plot();
+        var palette = new ScottPlot.Palettes.Category10();
+        for (var i = 0; i < runs.Count; i++)
+        {
+            var points = runs[i].Losses.Select((l, k) => (k, l)).Where(p => p.l > 0 && double.IsFinite(p.l)).ToArray();
+            if (points.Length == 0) continue;
+            var line = plot.Add.Scatter(points.Select(p => (double)p.k).ToArray(), points.Select(p => Math.Log10(p.l)).ToArray(), palette.GetColor(i));
+            line.LegendText = $"{BookExample.ShortName(runs[i].Method)} (η = {runs[i].Eta:G3})";
+            if (points.Length > 50) line.MarkerSize = 0;
+        }
+        // ScottPlot draws linear axes: plot log₁₀ L and label the ticks as powers of ten.
+        var ticks = new ScottPlot.TickGenerators.NumericAutomatic
+        {
+            MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(),
+            IntegerTicksOnly = true,
+            LabelFormatter = v => $"1e{v:0}",
+        };
+        plot.Axes.Left.TickGenerator = ticks;
+        plot.ShowLegend();
+        plot.Title("loss");
+        plot.XLabel("iteration");
+        plot.YLabel("L (log scale)");
+        var path = Path.Combine(directory, "loss");
+        plot.SavePng(path + ".png", 800, 600);
+        plot.SaveSvg(path + ".svg", 800, 600);
+        return [path + ".png", path + ".svg"];
+    }
+
     private static string[] SaveOne(
         IReadOnlyList<OptimizerRun> runs, Func<OptimizerRun, IReadOnlyList<double[]>> points, double[]? target,
         string[] names, string title, string pathWithoutExtension)

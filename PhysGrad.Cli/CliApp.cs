@@ -27,7 +27,7 @@ public static class CliApp
             "physgrad: exact gradients, Hessians and inverse Jacobians, closed-form update rules and optimiser comparisons.");
         root.Subcommands.Add(DiffCommand.Create(output));
         root.Subcommands.Add(EvalCommand.Create(output));
-        root.Subcommands.Add(CompareCommand.Create(output));
+        root.Subcommands.Add(CompareCommand.Create(output, error));
         root.Subcommands.Add(DeriveCommand.Create(output));
         root.Subcommands.Add(UnitsCommand.Create(output));
         root.Subcommands.Add(CheckCommand.Create(output));

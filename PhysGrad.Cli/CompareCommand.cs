@@ -7,7 +7,7 @@ namespace PhysGrad.Cli;
 /// <summary><c>physgrad compare</c>: runs optimisers side by side on a problem.</summary>
 internal static class CompareCommand
 {
-    public static Command Create(TextWriter output)
+    public static Command Create(TextWriter output, TextWriter error)
     {
         var iterations = new Option<int>("--iterations")
         {
@@ -45,17 +45,21 @@ internal static class CompareCommand
             if (n < 0) throw new CliInputException($"--iterations must be 0 or more, not {n}.");
             var chosen = result.GetValue(methods) is { } text ? BookExample.ParseMethods(text) : null;
             var definition = problem.Read(result);
-            var results = BookExample.Run(n, chosen, definition, result.GetValue(lineSearch));
+            var names = (chosen ?? BookExample.Methods).Select(m => BookExample.ShortName(m.Method)).ToArray();
+            IReadOnlyList<MethodResult> results;
+            using (var bar = ProgressLine.For(error, names, n))
+                results = BookExample.Run(n, chosen, definition, result.GetValue(lineSearch), bar);
             var compiled = definition.Compile();
             var targetY = definition.Target.ToArray();
             var plots = TrajectoryPlots.Save(
                 results.Select(r => r.Run).ToArray(), result.GetValue(outDir)!,
                 BookExample.TargetInX(compiled, targetY, definition.Start.ToArray()), targetY,
-                definition.Variables.ToArray(), definition.Outputs);
+                definition.Variables.ToArray(), definition.Outputs)
+                .Concat(TrajectoryPlots.SaveLoss(results.Select(r => r.Run).ToArray(), result.GetValue(outDir)!)).ToArray();
             switch (result.GetValue(format))
             {
-                case "json": WriteJson(output, definition, compiled.Definition!, results); return ExitCode.Ok;
-                case "csv": WriteCsv(output, definition, results); return ExitCode.Ok;
+                case "json": output.WriteLine(RunReport.ToJson(definition, results)); return ExitCode.Ok;
+                case "csv": output.Write(RunReport.ToCsv(definition, results.Select(r => r.Run).ToArray())); return ExitCode.Ok;
             }
             output.WriteLine(ReferenceEquals(definition, ProblemDefinition.Book)
                 ? "The book's example: P(x) = [x0, x1^2], L(y) = y0^2 + y1^2, target the origin, start [3, 3]."
@@ -88,55 +92,4 @@ internal static class CompareCommand
             string.Join(", ", p.Variables.Select((v, i) => $"{v} = {Symbolic.Infix.Format(p.Inverse[i])}")),
     };
 
-    private static void WriteJson(TextWriter o, ProblemDefinition definition, Symbolic.Problem model, IReadOnlyList<MethodResult> results)
-    {
-        var document = new
-        {
-            problem = new
-            {
-                variables = definition.Variables,
-                simulator = definition.Simulator,
-                loss = definition.LossText,
-                target = definition.Target,
-                start = definition.Start,
-                inverse = model.Inverse?.Select(Symbolic.Infix.Format),
-                inverseSource = model.InverseSource.ToString().ToLowerInvariant(),
-            },
-            methods = results.Select(r => new
-            {
-                name = Name(r.Run.Method),
-                eta = r.Run.Eta,
-                trajectory = r.Run.Trajectory.Select(p => p.Select(Finite).ToArray()),
-                losses = r.Run.Losses.Select(Finite),
-                final = r.Run.Final.Select(Finite),
-                finalLoss = Finite(r.Run.FinalLoss),
-                distance = Finite(r.DistanceToTarget),
-                diagonalAlignment = Finite(r.DiagonalAlignment),
-                stopReason = r.Run.StopReason.ToString(),
-                stopDetail = r.Run.StopDetail,
-                fallbacks = r.Run.Fallbacks.Select(f => new { iteration = f.Iteration, reason = f.Reason }),
-            }),
-        };
-        o.WriteLine(System.Text.Json.JsonSerializer.Serialize(document, new System.Text.Json.JsonSerializerOptions
-        {
-            WriteIndented = true,
-            // Expressions stay readable: '+' and '^' are not escaped (the output is not embedded in HTML).
-            Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-        }));
-    }
-
-    /// <summary>JSON has no NaN or infinity: a non-finite value is written as null.</summary>
-    private static double? Finite(double x) => double.IsFinite(x) ? x : null;
-
-    private static void WriteCsv(TextWriter o, ProblemDefinition definition, IReadOnlyList<MethodResult> results)
-    {
-        o.WriteLine($"method,eta,iteration,{string.Join(",", definition.Variables)},{string.Join(",", definition.Outputs)},loss");
-        foreach (var r in results)
-            for (var k = 0; k < r.Run.Trajectory.Count; k++)
-            {
-                var values = r.Run.Trajectory[k].Concat(r.Run.Outputs[k]).Append(r.Run.Losses[k])
-                    .Select(v => v.ToString("R", CultureInfo.InvariantCulture));
-                o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{Name(r.Run.Method)},{r.Run.Eta:R},{k},") + string.Join(",", values));
-            }
-    }
 }

@@ -26,9 +26,16 @@ public sealed class CompiledProblem
 
     /// <summary>Compiles a problem of the symbolic core, with its local inverse (given, derived or numeric).</summary>
     public CompiledProblem(Problem problem)
-        : this(problem.Variables, problem.Simulator, problem.Outputs, problem.Loss, problem.Inverse, problem.InverseSource)
+        : this(problem.WithParameterValues(), bound: true)
     {
         Definition = problem;
+    }
+
+    // The problem with its parameters bound to their values: compiled code takes only the variables.
+    private CompiledProblem(Problem problem, bool bound)
+        : this(problem.Variables, problem.Simulator, problem.Outputs, problem.Loss, problem.Inverse, problem.InverseSource)
+    {
+        System.Diagnostics.Debug.Assert(bound && problem.Parameters.Count == 0);
     }
 
     private CompiledProblem(string[] variables, Expr[] simulator, string[] outputs, Expr loss, Expr[]? inverse, InverseSource source)

@@ -23,6 +23,7 @@ public static class KernelCompiler
 
     private static readonly MethodInfo Pow = typeof(Math).GetMethod(nameof(Math.Pow), [typeof(double), typeof(double)])!;
     private static readonly MethodInfo Atan2 = typeof(Math).GetMethod(nameof(Math.Atan2), [typeof(double), typeof(double)])!;
+    private static readonly ConstantExpression PlusZero = Constant(0.0);
     private static readonly MethodInfo SignMethod = typeof(KernelCompiler).GetMethod(nameof(Sign), BindingFlags.Public | BindingFlags.Static)!;
 
     /// <summary>sign(x) as a double, NaN for NaN (Math.Sign throws on NaN).</summary>
@@ -119,7 +120,8 @@ public static class KernelCompiler
                 OpCode.Negate => Negate(values[ins.A]),
                 OpCode.Power => Call(Pow, values[ins.A], values[ins.B]),
                 OpCode.Sqrt => Call(Unary(nameof(Math.Sqrt)), values[ins.A]),
-                OpCode.Atan2 => Call(Atan2, values[ins.A], values[ins.B]),
+                // As Elementary.atan2: y + 0.0 turns −0.0 into +0.0, so atan2(−0.0, −1) is π.
+                OpCode.Atan2 => Call(Atan2, Add(values[ins.A], PlusZero), values[ins.B]),
                 OpCode.Sign => Call(SignMethod, values[ins.A]),
                 _ => Call(Unary(ins.Op.ToString()), values[ins.A]),
             };

@@ -300,9 +300,11 @@ public static class Optimizer
     /// <param name="tau">The relative truncation of <see cref="Method.HalfInverse"/>.</param>
     /// <param name="stepTolerance">Stop (converged) once a step's length ‖Δx‖ is at most this.</param>
     /// <param name="lineSearch">Backtracking line search for Newton and BFGS.</param>
+    /// <param name="progress">Told the number of the iteration just completed (for progress bars).</param>
     public static OptimizerRun Run(
         CompiledProblem problem, Method method, double eta, double[] start, int iterations, double lossTolerance = 0,
-        double kappa = -0.5, double tau = 1e-3, double stepTolerance = 0, bool lineSearch = false)
+        double kappa = -0.5, double tau = 1e-3, double stepTolerance = 0, bool lineSearch = false,
+        IProgress<int>? progress = null)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var stepper = new Stepper(problem, method, eta, start, kappa, tau, lineSearch);
@@ -324,6 +326,7 @@ public static class Optimizer
             trajectory.Add(stepper.X.ToArray());
             outputs.Add(stepper.Y.ToArray());
             losses.Add(stepper.Loss);
+            progress?.Report(k);
             if (!double.IsFinite(stepper.Loss))
                 return Finish(StopReason.Diverged, $"the loss became non-finite at iteration {k}");
             if (stepLength <= stepTolerance)

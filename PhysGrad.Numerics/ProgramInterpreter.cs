@@ -48,7 +48,7 @@ public static class ProgramInterpreter
                     OpCode.Negate => -s[ins.A],
                     OpCode.Power => Math.Pow(s[ins.A], s[ins.B]),
                     OpCode.Sqrt => Math.Sqrt(s[ins.A]),
-                    OpCode.Atan2 => Math.Atan2(s[ins.A], s[ins.B]),
+                    OpCode.Atan2 => Elementary.Atan2(s[ins.A], s[ins.B]),
                     OpCode.Sin => Math.Sin(s[ins.A]),
                     OpCode.Cos => Math.Cos(s[ins.A]),
                     OpCode.Tan => Math.Tan(s[ins.A]),

@@ -14,6 +14,11 @@ module Elementary =
         elif x < 0.0 then -1.0
         else 0.0
 
+    /// atan2(y, x) with the zeros of y unsigned, as in exact arithmetic: atan2(−0.0, −1) is π, not −π
+    /// (a −0.0 arises from −1·0.0 or √−0.0 where the exact value is plain 0).
+    [<CompiledName("Atan2")>]
+    let atan2 (y: float) (x: float) = Math.Atan2(y + 0.0, x)
+
     /// f(x) in double precision.
     let apply (f: Function) (x: float) =
         match f with
@@ -489,7 +494,7 @@ module Expr =
         match numOf y, numOf x with
         | ValueSome(Q p), ValueSome(Q q) when p.IsZero && q.Sign > 0 -> zero
         | ValueSome(Q _), ValueSome(Q _) -> mk (Atan2(y, x))
-        | ValueSome ny, ValueSome nx -> real (Math.Atan2(toFloat ny, toFloat nx))
+        | ValueSome ny, ValueSome nx -> real (Elementary.atan2 (toFloat ny) (toFloat nx))
         | _ -> mk (Atan2(y, x))
 
     let sin a = apply Function.Sin a

@@ -39,7 +39,7 @@ module Evaluate =
         | Power(b, x) when Expr.isHalf x -> Math.Sqrt values.[b]
         | Power(b, x) -> Math.Pow(values.[b], values.[x])
         | Apply(f, a) -> applyFunction f values.[a]
-        | Atan2(y, x) -> Math.Atan2(values.[y], values.[x])
+        | Atan2(y, x) -> Elementary.atan2 values.[y] values.[x]
 
     /// Evaluates several expressions at once (shared subexpressions once), with values looked up by
     /// symbol name.

@@ -29,7 +29,8 @@ type Problem
         source: InverseSource,
         inverseNote: string,
         defaultLoss: bool,
-        units: Dictionary<string, PhysicalUnit>
+        units: Dictionary<string, PhysicalUnit>,
+        parameters: Dictionary<string, float>
     ) =
 
     let lossInX =
@@ -62,6 +63,37 @@ type Problem
     member _.InverseSource = source
     /// Why there is no closed-form inverse (empty unless the source is Numeric).
     member _.InverseNote = inverseNote
+    /// Named constants the expressions use besides the variables and outputs (a C# lambda's captured
+    /// values), with their values. Rules keep their names; compiled code uses the values.
+    member _.Parameters: IReadOnlyDictionary<string, float> = parameters
+
+    /// The problem with every parameter replaced by its value (what is compiled and run).
+    member p.WithParameterValues() =
+        if parameters.Count = 0 then
+            p
+        else
+            let d = Dictionary<Expr, Expr>(HashIdentity.Reference)
+
+            for kv in parameters do
+                d.[Expr.symbol kv.Key] <- Expr.real kv.Value
+
+            let bind (e: Expr) = Structure.substitute d e
+
+            Problem(
+                variables,
+                outputs,
+                Array.map bind simulator,
+                bind loss,
+                target,
+                start,
+                (if isNull inverse then null else Array.map bind inverse),
+                source,
+                inverseNote,
+                defaultLoss,
+                units,
+                Dictionary()
+            )
+
     /// Whether the loss is the default ½‖y − y*‖².
     member _.HasDefaultLoss = defaultLoss
     /// Whether units were given.
@@ -96,7 +128,13 @@ type Problem
         let table = Dictionary<string, PhysicalUnit>()
 
         for kv in given do
-            if not (Array.contains kv.Key variables || Array.contains kv.Key outputs) then
+            if
+                not (
+                    Array.contains kv.Key variables
+                    || Array.contains kv.Key outputs
+                    || parameters.ContainsKey kv.Key
+                )
+            then
                 Fail.raiseWith
                     ErrorKind.Units
                     (sprintf
@@ -108,7 +146,7 @@ type Problem
             if isNull kv.Value then
                 Fail.raiseWith ErrorKind.Units (sprintf "The unit of '%s' is missing." kv.Key)
 
-        for v in variables do
+        for v in Seq.append variables parameters.Keys do
             table.[v] <-
                 match given.TryGetValue v with
                 | true, u -> u
@@ -151,7 +189,8 @@ type Problem
                 source,
                 inverseNote,
                 defaultLoss,
-                table
+                table,
+                parameters
             )
 
         if not defaultLoss then
@@ -190,6 +229,27 @@ type Problem
             inverse: Expr[],
             deriveInverse: bool
         ) =
+        Problem.Create(variables, simulator, loss, target, start, inverse, deriveInverse, null)
+
+    /// As Create, with named parameters (constants with values) that the simulator, loss and inverse
+    /// may use besides the variables and outputs.
+    static member Create
+        (
+            variables: string[],
+            simulator: Expr[],
+            loss: Expr,
+            target: float[],
+            start: float[],
+            inverse: Expr[],
+            deriveInverse: bool,
+            parameters: IReadOnlyDictionary<string, float>
+        ) =
+        let parameterTable =
+            if isNull parameters then
+                Dictionary<string, float>()
+            else
+                Dictionary<string, float>(parameters)
+
         let invalid message = Fail.raiseWith ErrorKind.Shape message
 
         if variables.Length = 0 then
@@ -230,6 +290,21 @@ type Problem
         nonFinite "start" start
         let outputs = Array.init simulator.Length (sprintf "y%d")
 
+        for kv in parameterTable do
+            Expr.symbol kv.Key |> ignore
+
+            if Array.contains kv.Key variables || Array.contains kv.Key outputs then
+                Fail.raiseWith
+                    ErrorKind.Variable
+                    (sprintf "The parameter '%s' has the name of a variable or output; rename it." kv.Key)
+
+            if not (Double.IsFinite kv.Value) then
+                Fail.raiseWith
+                    ErrorKind.NonFinite
+                    (sprintf "The parameter %s is %g; it must be finite." kv.Key kv.Value)
+
+        let names = Seq.toArray parameterTable.Keys
+
         let onlyIn (allowed: string[]) (what: string) (e: Expr) =
             let known = HashSet<string>(allowed)
 
@@ -241,7 +316,7 @@ type Problem
             | None -> ()
 
         simulator
-        |> Array.iteri (fun i e -> onlyIn variables (sprintf "simulator[%d]" i) e)
+        |> Array.iteri (fun i e -> onlyIn (Array.append variables names) (sprintf "simulator[%d]" i) e)
 
         let defaultLoss = isNull loss
 
@@ -251,11 +326,11 @@ type Problem
             else
                 loss
 
-        onlyIn outputs "The loss" loss
+        onlyIn (Array.append outputs names) "The loss" loss
 
         if not (isNull inverse) then
             inverse
-            |> Array.iteri (fun i e -> onlyIn (Array.append outputs variables) (sprintf "inverse[%d]" i) e)
+            |> Array.iteri (fun i e -> onlyIn (Array.concat [ outputs; variables; names ]) (sprintf "inverse[%d]" i) e)
 
         let inverse, source, note =
             if not (isNull inverse) then
@@ -278,7 +353,8 @@ type Problem
             source,
             note,
             defaultLoss,
-            null
+            null,
+            parameterTable
         )
 
     /// The same problem from another start point.
@@ -299,5 +375,6 @@ type Problem
             source,
             inverseNote,
             defaultLoss,
-            units
+            units,
+            parameters
         )

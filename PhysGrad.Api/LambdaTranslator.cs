@@ -1,0 +1,267 @@
+using System.Linq.Expressions;
+using System.Reflection;
+using PhysGrad.Symbolic;
+using Core = PhysGrad.Symbolic.Expr;
+using Linq = System.Linq.Expressions.Expression;
+
+namespace PhysGrad;
+
+/// <summary>
+/// A C# lambda read as symbolic expressions: the variables (from its parameters), one expression per
+/// component of its result, and the captured values it uses, which become named parameters.
+/// </summary>
+/// <param name="Variables">The variables: <c>x0, x1, …</c> for a <c>double[] x</c> parameter (as many as
+/// the highest index used), or the parameter names for <c>(double a, double b)</c>.</param>
+/// <param name="Components">The result: one expression per array element, or one for a scalar lambda.</param>
+/// <param name="Parameters">Captured variables and fields, by name, with the value they had when the
+/// lambda was translated (an element of a captured array is named like <c>w0</c>).</param>
+public sealed record TranslatedLambda(
+    IReadOnlyList<string> Variables, IReadOnlyList<Expression> Components, IReadOnlyDictionary<string, double> Parameters)
+{
+    /// <summary>The components with each parameter replaced by its value.</summary>
+    public IReadOnlyList<Expression> WithParameterValues()
+    {
+        var values = Parameters.ToDictionary(kv => ExprModule.Symbol(kv.Key), kv => ExprModule.Real(kv.Value));
+        return Components.Select(c => Expression.Wrap(Structure.Substitute(values, c.Core))).ToArray();
+    }
+}
+
+/// <summary>
+/// Translates C# expression-tree lambdas into symbolic expressions: arithmetic, <c>Math.*</c> functions
+/// (Sin, Cos, Tan, Asin, Acos, Atan, Atan2, Sinh, Cosh, Tanh, Exp, Log, Log10, Sqrt, Cbrt, Pow, Abs,
+/// Sign), <c>Math.PI</c> and <c>Math.E</c>, constants, and captured variables as named parameters.
+/// Anything else (a call to another method, a conditional, a loop) is a <see cref="SymbolicException"/>
+/// naming the construct. Written by hand: the expression tree visitor is specific to this engine.
+/// </summary>
+public static class LambdaTranslator
+{
+    /// <summary>Translates a lambda such as <c>x =&gt; new[] { x[0], x[1] * x[1] }</c>.</summary>
+    public static TranslatedLambda Translate(Expression<Func<double[], double[]>> lambda) => TranslateAny(lambda);
+
+    /// <summary>Translates a scalar lambda of an array, such as a loss <c>y =&gt; y[0] * y[0] + y[1] * y[1]</c>.</summary>
+    public static TranslatedLambda Translate(Expression<Func<double[], double>> lambda) => TranslateAny(lambda);
+
+    /// <summary>Translates <c>x =&gt; …</c> with one named variable.</summary>
+    public static TranslatedLambda Translate(Expression<Func<double, double>> lambda) => TranslateAny(lambda);
+
+    /// <summary>Translates <c>x =&gt; new[] { … }</c> with one named variable.</summary>
+    public static TranslatedLambda Translate(Expression<Func<double, double[]>> lambda) => TranslateAny(lambda);
+
+    /// <summary>Translates <c>(a, b) =&gt; new[] { … }</c>.</summary>
+    public static TranslatedLambda Translate(Expression<Func<double, double, double[]>> lambda) => TranslateAny(lambda);
+
+    /// <summary>Translates <c>(a, b) =&gt; …</c>.</summary>
+    public static TranslatedLambda Translate(Expression<Func<double, double, double>> lambda) => TranslateAny(lambda);
+
+    /// <summary>Translates <c>(a, b, c) =&gt; new[] { … }</c>.</summary>
+    public static TranslatedLambda Translate(Expression<Func<double, double, double, double[]>> lambda) => TranslateAny(lambda);
+
+    /// <summary>Translates <c>(a, b, c, d) =&gt; new[] { … }</c>.</summary>
+    public static TranslatedLambda Translate(Expression<Func<double, double, double, double, double[]>> lambda) => TranslateAny(lambda);
+
+    /// <summary>
+    /// Translates any lambda whose parameters are either one <c>double[]</c> or several <c>double</c>s and
+    /// whose result is a <c>double</c> or a <c>double[]</c> built with <c>new[] { … }</c>.
+    /// </summary>
+    /// <exception cref="SymbolicException">An unsupported construct, named, with where it occurs.</exception>
+    public static TranslatedLambda TranslateAny(LambdaExpression lambda)
+    {
+        ArgumentNullException.ThrowIfNull(lambda);
+        return new Visitor(lambda).Run();
+    }
+
+    private sealed class Visitor(LambdaExpression lambda)
+    {
+        private readonly Dictionary<string, double> _parameters = new();
+        private readonly SortedSet<int> _indices = new();
+        private ParameterExpression? _array;
+        private int _depth;
+
+        // Expression trees from C# source cannot nest this deep before the compiler gives up; the limit
+        // guards hand-built trees.
+        private const int MaxDepth = 2000;
+
+        public TranslatedLambda Run()
+        {
+            var ps = lambda.Parameters;
+            if (ps.Count == 1 && ps[0].Type == typeof(double[])) _array = ps[0];
+            else if (ps.Any(p => p.Type != typeof(double)))
+                throw Unsupported($"a parameter of type {ps.First(p => p.Type != typeof(double)).Type.Name}: use one double[] or several doubles");
+            if (lambda.ReturnType != typeof(double) && lambda.ReturnType != typeof(double[]))
+                throw Unsupported($"a result of type {lambda.ReturnType.Name}: return a double or new[] {{ ... }}");
+
+            Core[] components;
+            if (lambda.ReturnType == typeof(double[]))
+            {
+                if (lambda.Body is not NewArrayExpression { NodeType: ExpressionType.NewArrayInit } array)
+                    throw Unsupported($"the result {lambda.Body}: build the array in place, as new[] {{ a, b, ... }}");
+                components = array.Expressions.Select(Visit).ToArray();
+            }
+            else components = [Visit(lambda.Body)];
+
+            string[] variables = _array is null
+                ? ps.Select(p => p.Name ?? throw Unsupported("a parameter without a name")).ToArray()
+                : Enumerable.Range(0, _indices.Count == 0 ? 0 : _indices.Max + 1).Select(i => $"{_array.Name}{i}").ToArray();
+            foreach (var name in _parameters.Keys)
+                if (variables.Contains(name))
+                    throw Unsupported($"the captured value '{name}', which has the name of a variable: rename it");
+            return new TranslatedLambda(variables, components.Select(Expression.Wrap).ToArray(), _parameters);
+        }
+
+        private SymbolicException Unsupported(string what) =>
+            new(ErrorKind.Invalid, $"Cannot translate the lambda: {what}.");
+
+        private Core Visit(Linq e)
+        {
+            if (++_depth > MaxDepth)
+                throw new SymbolicException(ErrorKind.TooDeep, $"The lambda is nested more than {MaxDepth} levels deep.");
+            try
+            {
+                return VisitNode(e);
+            }
+            finally
+            {
+                _depth--;
+            }
+        }
+
+        private Core VisitNode(Linq e)
+        {
+            switch (e)
+            {
+                case BinaryExpression b when b.Method is null || b.Method.DeclaringType == typeof(Math):
+                    return b.NodeType switch
+                    {
+                        ExpressionType.Add => ExprModule.Add(Visit(b.Left), Visit(b.Right)),
+                        ExpressionType.Subtract => ExprModule.Subtract(Visit(b.Left), Visit(b.Right)),
+                        ExpressionType.Multiply => ExprModule.Multiply(Visit(b.Left), Visit(b.Right)),
+                        ExpressionType.Divide => ExprModule.Divide(Visit(b.Left), Visit(b.Right)),
+                        ExpressionType.Power => ExprModule.Power(Visit(b.Left), Visit(b.Right)),
+                        ExpressionType.ArrayIndex => Index(b),
+                        _ => throw Unsupported($"the operator {b.NodeType} in {b}"),
+                    };
+                case UnaryExpression { NodeType: ExpressionType.Negate } u:
+                    return ExprModule.Negate(Visit(u.Operand));
+                case UnaryExpression { NodeType: ExpressionType.UnaryPlus } u:
+                    return Visit(u.Operand);
+                case UnaryExpression { NodeType: ExpressionType.Convert } u when IsNumber(u.Operand.Type):
+                    return Visit(u.Operand);
+                case ConstantExpression c:
+                    return Constant(c.Value, c.ToString());
+                case ParameterExpression p when p.Type == typeof(double) && lambda.Parameters.Contains(p):
+                    return ExprModule.Symbol(p.Name!);
+                case ParameterExpression p:
+                    throw Unsupported($"the array parameter '{p.Name}' used whole: index it with a constant, as {p.Name}[0]");
+                case MemberExpression { Member: FieldInfo { IsStatic: true, DeclaringType: var t } f } when t == typeof(Math):
+                    return f.Name switch
+                    {
+                        "PI" => ExprModule.Pi,
+                        "E" => ExprModule.E,
+                        _ => throw Unsupported($"Math.{f.Name}"),
+                    };
+                case MemberExpression m when IsNumber(m.Type) && !DependsOnParameters(m):
+                    return Captured(m.Member.Name, Evaluate(m));
+                case MethodCallExpression call when call.Method.DeclaringType == typeof(Math):
+                    return MathCall(call);
+                case MethodCallExpression call:
+                    throw Unsupported($"the call {call.Method.DeclaringType?.Name}.{call.Method.Name}(...) in {call}: only Math functions are understood");
+                case ConditionalExpression c:
+                    throw Unsupported($"the conditional {c}: a symbolic expression has no branches (use Math.Abs or Math.Sign)");
+                default:
+                    throw Unsupported($"the {e.NodeType} expression {e}");
+            }
+        }
+
+        private static bool IsNumber(Type t) =>
+            t == typeof(double) || t == typeof(float) || t == typeof(int) || t == typeof(long) || t == typeof(decimal) || t == typeof(short);
+
+        private bool DependsOnParameters(Linq e)
+        {
+            var finder = new ParameterFinder(lambda.Parameters);
+            finder.Visit(e);
+            return finder.Found;
+        }
+
+        private static object? Evaluate(Linq e) => Linq.Lambda<Func<object?>>(Linq.Convert(e, typeof(object))).Compile()();
+
+        private Core Index(BinaryExpression b)
+        {
+            if (b.Right is not ConstantExpression { Value: int i } && DependsOnParameters(b.Right))
+                throw Unsupported($"the index {b.Right} in {b}: indices must be constants");
+            var index = b.Right is ConstantExpression { Value: int k } ? k : Convert.ToInt32(Evaluate(b.Right));
+            if (b.Left == _array)
+            {
+                if (index < 0) throw Unsupported($"the negative index in {b}");
+                _indices.Add(index);
+                return ExprModule.Symbol($"{_array!.Name}{index}");
+            }
+            if (DependsOnParameters(b.Left)) throw Unsupported($"the array {b.Left} in {b}");
+            // An element of a captured array: a parameter named after the array and the index.
+            var name = b.Left is MemberExpression m ? m.Member.Name : "c";
+            return Captured($"{name}{index}", Evaluate(b));
+        }
+
+        private Core Captured(string name, object? value)
+        {
+            var v = Convert.ToDouble(value, System.Globalization.CultureInfo.InvariantCulture);
+            if (!double.IsFinite(v)) throw Unsupported($"the captured value {name} = {v}, which is not finite");
+            if (_parameters.TryGetValue(name, out var old) && old != v)
+                throw Unsupported($"two captured values named '{name}' ({old} and {v})");
+            _parameters[name] = v;
+            return ExprModule.Symbol(name);
+        }
+
+        private Core Constant(object? value, string text)
+        {
+            switch (value)
+            {
+                case int i: return ExprModule.Int(i);
+                case double d when double.IsFinite(d) && d == Math.Round(d) && Math.Abs(d) < 1e9: return ExprModule.Int((int)d);
+                case double d when double.IsFinite(d): return ExprModule.Real(d);
+                case float f when float.IsFinite(f): return ExprModule.Real(f);
+                case long l when Math.Abs(l) < int.MaxValue: return ExprModule.Int((int)l);
+                default: throw Unsupported($"the constant {text}");
+            }
+        }
+
+        private Core MathCall(MethodCallExpression call)
+        {
+            var args = call.Arguments.Select(Visit).ToArray();
+            Core One(Function f) => ExprModule.Apply(f, args[0]);
+            return call.Method.Name switch
+            {
+                "Sin" => One(Function.Sin),
+                "Cos" => One(Function.Cos),
+                "Tan" => One(Function.Tan),
+                "Asin" => One(Function.Asin),
+                "Acos" => One(Function.Acos),
+                "Atan" => One(Function.Atan),
+                "Sinh" => One(Function.Sinh),
+                "Cosh" => One(Function.Cosh),
+                "Tanh" => One(Function.Tanh),
+                "Exp" => One(Function.Exp),
+                "Log" when args.Length == 1 => One(Function.Log),
+                "Log" => ExprModule.Divide(ExprModule.Apply(Function.Log, args[0]), ExprModule.Apply(Function.Log, args[1])),
+                "Log10" => ExprModule.Divide(One(Function.Log), ExprModule.Apply(Function.Log, ExprModule.Int(10))),
+                "Abs" => One(Function.Abs),
+                "Sign" => One(Function.Sign),
+                "Sqrt" => ExprModule.Sqrt(args[0]),
+                "Cbrt" => ExprModule.Multiply(One(Function.Sign), ExprModule.Power(ExprModule.Apply(Function.Abs, args[0]), ExprModule.Fraction(1, 3))),
+                "Pow" => ExprModule.Power(args[0], args[1]),
+                "Atan2" => ExprModule.Atan2(args[0], args[1]),
+                _ => throw Unsupported($"Math.{call.Method.Name}: the functions understood are Sin, Cos, Tan, Asin, Acos, Atan, Atan2, Sinh, Cosh, Tanh, Exp, Log, Log10, Sqrt, Cbrt, Pow, Abs, Sign"),
+            };
+        }
+    }
+
+    private sealed class ParameterFinder(IReadOnlyCollection<ParameterExpression> parameters) : ExpressionVisitor
+    {
+        public bool Found { get; private set; }
+
+        protected override Linq VisitParameter(ParameterExpression node)
+        {
+            if (parameters.Contains(node)) Found = true;
+            return node;
+        }
+    }
+}

@@ -1,0 +1,180 @@
+using PhysGrad.Numerics;
+using PhysGrad.Symbolic;
+
+namespace PhysGrad;
+
+/// <summary>
+/// The entry point for C# applications: a problem y = P(x) with a loss, a target and a start point,
+/// defined from text, a JSON file or C# lambdas, with everything PhysGrad does to it — closed-form
+/// update rules, compiled kernels, runs of one method or comparisons of several, step units, the
+/// theory's checks, plots and reports.
+/// </summary>
+/// <example>
+/// <code>
+/// var problem = PhysicsProblem.FromLambda(x => new[] { x[0], x[1] * x[1] }, target: [0, 0], start: [3, 3]);
+/// var pg = problem.Rules(Method.PhysicalGradient)[0];
+/// var run = problem.Run(Method.PhysicalGradient, eta: 0.3, iterations: 10);
+/// </code>
+/// </example>
+public sealed class PhysicsProblem
+{
+    private readonly Lazy<Problem> _model;
+    private readonly Lazy<CompiledProblem> _compiled;
+
+    private PhysicsProblem(ProblemDefinition definition)
+    {
+        Definition = definition;
+        _model = new Lazy<Problem>(definition.ToProblem);
+        _compiled = new Lazy<CompiledProblem>(() => new CompiledProblem(_model.Value));
+        // Fail early: a problem that does not fit together is reported where it is defined.
+        _ = _model.Value;
+    }
+
+    /// <summary>The problem as text (what the CLI and the JSON reports show).</summary>
+    public ProblemDefinition Definition { get; }
+
+    /// <summary>Named constants (a lambda's captured variables) with their values; rules keep the names.</summary>
+    public IReadOnlyDictionary<string, double> Parameters => Definition.Parameters ?? new Dictionary<string, double>();
+
+    /// <summary>The symbolic problem (PhysGrad.Symbolic).</summary>
+    public Problem Model => _model.Value;
+
+    /// <summary>The compiled problem the optimisers run on.</summary>
+    public CompiledProblem Compiled => _compiled.Value;
+
+    /// <summary>The variable names.</summary>
+    public IReadOnlyList<string> Variables => Definition.Variables;
+
+    /// <summary>The output names y0, y1, ….</summary>
+    public IReadOnlyList<string> Outputs => Definition.Outputs;
+
+    /// <summary>The book's comparison example (THEORY.md §4).</summary>
+    public static PhysicsProblem Book { get; } = new(ProblemDefinition.Book);
+
+    /// <summary>A problem from a definition.</summary>
+    public static PhysicsProblem From(ProblemDefinition definition) => new(definition);
+
+    /// <summary>
+    /// A problem from text: simulator components separated by ';' (<c>"x0; x1^2"</c>), a loss in
+    /// y0, y1, … (default ½‖y − y*‖²), variables (default: those of the simulator in natural order).
+    /// </summary>
+    /// <exception cref="SymbolicException">Text that does not parse (with line and column) or does not fit together.</exception>
+    public static PhysicsProblem FromText(
+        string simulator, IReadOnlyList<double> target, IReadOnlyList<double> start, string? loss = null,
+        IReadOnlyList<string>? variables = null, IReadOnlyList<string>? inverse = null)
+    {
+        var components = Symbolic.Parse.Many(simulator);
+        var names = variables ?? Structure.FreeSymbolNames(components);
+        return new(new ProblemDefinition(names, components.Select(Infix.Format).ToArray(), loss, target, start, inverse));
+    }
+
+    /// <summary>A problem from the JSON of a problem file (see <see cref="ProblemDefinition.FromJson"/>).</summary>
+    public static PhysicsProblem FromJson(string json) => new(ProblemDefinition.FromJson(json));
+
+    /// <summary>
+    /// A problem from a C# lambda: <c>x =&gt; new[] { x[0], x[1] * x[1] }</c>, with an optional loss lambda
+    /// over the outputs (<c>y =&gt; y[0] * y[0] + y[1] * y[1]</c>; default ½‖y − y*‖²). Captured variables
+    /// are read at this call and become named parameters (<see cref="Parameters"/>): the rules show their
+    /// names, the runs use their values.
+    /// </summary>
+    /// <exception cref="SymbolicException">A construct the translator does not understand, named.</exception>
+    public static PhysicsProblem FromLambda(
+        System.Linq.Expressions.Expression<Func<double[], double[]>> simulator, IReadOnlyList<double> target,
+        IReadOnlyList<double> start, System.Linq.Expressions.Expression<Func<double[], double>>? loss = null) =>
+        FromTranslated(LambdaTranslator.Translate(simulator), target, start, loss);
+
+    /// <summary>A problem from a lambda of named variables, <c>(a, b) =&gt; new[] { a * b, b }</c>.</summary>
+    public static PhysicsProblem FromLambda(
+        System.Linq.Expressions.Expression<Func<double, double, double[]>> simulator, IReadOnlyList<double> target,
+        IReadOnlyList<double> start, System.Linq.Expressions.Expression<Func<double[], double>>? loss = null) =>
+        FromTranslated(LambdaTranslator.Translate(simulator), target, start, loss);
+
+    /// <summary>A problem of one named variable, <c>x =&gt; Math.Exp(x)</c>.</summary>
+    public static PhysicsProblem FromLambda(
+        System.Linq.Expressions.Expression<Func<double, double>> simulator, IReadOnlyList<double> target,
+        IReadOnlyList<double> start, System.Linq.Expressions.Expression<Func<double[], double>>? loss = null) =>
+        FromTranslated(LambdaTranslator.Translate(simulator), target, start, loss);
+
+    private static PhysicsProblem FromTranslated(
+        TranslatedLambda sim, IReadOnlyList<double> target, IReadOnlyList<double> start,
+        System.Linq.Expressions.Expression<Func<double[], double>>? loss)
+    {
+        string? lossText = null;
+        var parameters = new Dictionary<string, double>(sim.Parameters);
+        if (loss is not null)
+        {
+            var l = LambdaTranslator.Translate(loss);
+            // The loss's array parameter, whatever its name, is the outputs y0, y1, ….
+            var arrayName = loss.Parameters[0].Name;
+            var rename = l.Variables.Select((v, i) => (v, i)).ToDictionary(
+                p => ExprModule.Symbol(p.v), p => ExprModule.Symbol($"y{p.v[(arrayName?.Length ?? 0)..]}"));
+            foreach (var kv in l.Parameters)
+                if (!parameters.TryAdd(kv.Key, kv.Value) && parameters[kv.Key] != kv.Value)
+                    throw new SymbolicException(ErrorKind.Invalid, $"The simulator and the loss capture different values named '{kv.Key}'.");
+            lossText = Infix.Format(Structure.Substitute(rename, l.Components[0].Core));
+        }
+        var components = sim.Components.Select(c => c.ToInfix()).ToArray();
+        return new PhysicsProblem(new ProblemDefinition(sim.Variables, components, lossText, target, start) { Parameters = parameters });
+    }
+
+    /// <summary>The same problem from another start point.</summary>
+    public PhysicsProblem WithStart(IReadOnlyList<double> start) => new(Definition with { Start = start });
+
+    /// <summary>The same problem with units, as name → unit text (<c>"x0" → "m"</c>).</summary>
+    public PhysicsProblem WithUnits(IReadOnlyDictionary<string, string> units) => new(Definition with { Units = units });
+
+    /// <summary>The closed-form update rules of the given methods (default: GD, Newton, IG, PG, GN).</summary>
+    public IReadOnlyList<UpdateRule> Rules(params Method[] methods) =>
+        UpdateRuleSet.Derive(Definition, methods.Length == 0 ? null : methods);
+
+    /// <summary>The y-step Δy that IG and PG map back to x.</summary>
+    public IReadOnlyList<Expression> YStep() => UpdateRuleSet.YStep(Definition);
+
+    /// <summary>A compiled kernel of the simulator: [P(x) (m), J row by row (m·n)] at a point of the variables.</summary>
+    public CompiledKernel SimulatorKernel() =>
+        KernelCompiler.Compile(Lower.ValueJacobian(Model.Variables, [], Model.Simulator));
+
+    /// <summary>Runs one method from the start point.</summary>
+    public OptimizerRun Run(Method method, double eta, int iterations = 100, RunOptions? options = null)
+    {
+        options ??= new RunOptions();
+        return Optimizer.Run(Compiled, method, eta, Definition.Start.ToArray(), iterations, options.LossTolerance,
+            options.Kappa, options.Tau, options.StepTolerance, options.LineSearch, options.Progress);
+    }
+
+    /// <summary>Runs several methods from the start point, each with the distance to the target and the first step's alignment.</summary>
+    public IReadOnlyList<MethodResult> Compare(IReadOnlyList<(Method Method, double Eta)> methods, int iterations = 10, bool lineSearch = false) =>
+        BookExample.Run(iterations, methods, Definition, lineSearch);
+
+    /// <summary>The unit of each method's step (the problem needs units: <see cref="WithUnits"/>).</summary>
+    public IReadOnlyList<MethodUnits> StepUnits() => PhysGrad.StepUnits.Measure(Model);
+
+    /// <summary>The properties of THEORY.md §3 at a point (default: the start).</summary>
+    public IReadOnlyList<CheckResult> Check(double[]? at = null, double eta = 0.3) => TheoryChecks.Run(Model, at, eta);
+
+    /// <summary>Saves x-space, y-space and loss plots (PNG and SVG) of runs into a directory; returns the files.</summary>
+    public IReadOnlyList<string> SavePlots(IReadOnlyList<OptimizerRun> runs, string directory)
+    {
+        var target = Definition.Target.ToArray();
+        return TrajectoryPlots.Save(runs, directory, BookExample.TargetInX(Compiled, target, Definition.Start.ToArray()), target,
+                Definition.Variables.ToArray(), Definition.Outputs)
+            .Concat(TrajectoryPlots.SaveLoss(runs, directory)).ToArray();
+    }
+
+    /// <summary>Runs as JSON (see <see cref="RunReport.ToJson"/>).</summary>
+    public string ToJson(IReadOnlyList<MethodResult> results) => RunReport.ToJson(Definition, results);
+
+    /// <summary>Runs as CSV (see <see cref="RunReport.ToCsv"/>).</summary>
+    public string ToCsv(IReadOnlyList<OptimizerRun> runs) => RunReport.ToCsv(Definition, runs);
+}
+
+/// <summary>Options of <see cref="PhysicsProblem.Run"/>.</summary>
+/// <param name="LossTolerance">Stop (converged) once the loss is at most this.</param>
+/// <param name="StepTolerance">Stop (converged) once a step's length is at most this.</param>
+/// <param name="LineSearch">Backtracking line search for Newton and BFGS.</param>
+/// <param name="Kappa">HIG's exponent κ.</param>
+/// <param name="Tau">HIG's relative truncation τ.</param>
+/// <param name="Progress">Told the number of each iteration completed.</param>
+public sealed record RunOptions(
+    double LossTolerance = 0, double StepTolerance = 0, bool LineSearch = false, double Kappa = -0.5, double Tau = 1e-3,
+    IProgress<int>? Progress = null);

@@ -1,0 +1,48 @@
+namespace PhysGrad.Cli;
+
+/// <summary>
+/// A one-line progress bar on stderr, redrawn in place with '\r' at most ten times a second, shown only
+/// when stderr is a terminal. Written by hand: Spectre.Console's live progress takes over the console,
+/// while the CLI keeps its writers injectable (the tests run it in-process).
+/// </summary>
+internal sealed class ProgressLine : IProgress<(int Method, int Iteration)>, IDisposable
+{
+    private readonly TextWriter _error;
+    private readonly string[] _names;
+    private readonly int _iterations;
+    private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
+    private long _lastDraw = -1000;
+    private bool _drawn;
+
+    private ProgressLine(TextWriter error, string[] names, int iterations)
+    {
+        _error = error;
+        _names = names;
+        _iterations = iterations;
+    }
+
+    /// <summary>A progress line for long runs written to the real, unredirected stderr; null otherwise.</summary>
+    public static ProgressLine? For(TextWriter error, string[] names, int iterations)
+    {
+        var long_ = (long)names.Length * iterations >= 2000;
+        return long_ && ReferenceEquals(error, Console.Error) && !Console.IsErrorRedirected
+            ? new ProgressLine(error, names, iterations)
+            : null;
+    }
+
+    public void Report((int Method, int Iteration) value)
+    {
+        var now = _clock.ElapsedMilliseconds;
+        if (now - _lastDraw < 100 && value.Iteration != _iterations) return;
+        _lastDraw = now;
+        var done = (double)(value.Method * _iterations + value.Iteration) / (_names.Length * _iterations);
+        var filled = (int)Math.Round(done * 30);
+        _error.Write($"\r[{new string('#', filled)}{new string(' ', 30 - filled)}] {done,4:P0}  {_names[value.Method]} {value.Iteration}/{_iterations}   ");
+        _drawn = true;
+    }
+
+    public void Dispose()
+    {
+        if (_drawn) _error.Write("\r" + new string(' ', 70) + "\r");
+    }
+}
