@@ -14,7 +14,7 @@ internal sealed class ProgressLine : IProgress<(int Method, int Iteration)>, IDi
     private long _lastDraw = -1000;
     private bool _drawn;
 
-    private ProgressLine(TextWriter error, string[] names, int iterations)
+    internal ProgressLine(TextWriter error, string[] names, int iterations)
     {
         _error = error;
         _names = names;
@@ -37,7 +37,7 @@ internal sealed class ProgressLine : IProgress<(int Method, int Iteration)>, IDi
         _lastDraw = now;
         var done = (double)(value.Method * _iterations + value.Iteration) / (_names.Length * _iterations);
         var filled = (int)Math.Round(done * 30);
-        _error.Write($"\r[{new string('#', filled)}{new string(' ', 30 - filled)}] {done,4:P0}  {_names[value.Method]} {value.Iteration}/{_iterations}   ");
+        _error.Write($"\r[{new string('#', filled)}{new string(' ', 30 - filled)}] {done * 100,3:F0}%  {_names[value.Method]} {value.Iteration}/{_iterations}   ");
         _drawn = true;
     }
 

@@ -184,3 +184,31 @@ let ``eval of a missing file exits with 2`` () =
     let code, _, err = run [ "eval"; "-f"; "x"; "--points"; "/nonexistent/points.csv" ]
     Assert.Equal(2, code)
     Assert.Contains("does not exist", err)
+
+[<Fact>]
+let ``a long compare draws a progress line on a terminal and nothing when stderr is redirected`` () =
+    // In-process, stderr is a StringWriter: not a terminal, so the bar stays away.
+    let code, _, err =
+        run
+            [ "compare"
+              "--iterations"
+              "3000"
+              "--methods"
+              "gd:0.01"
+              "--out"
+              IO.Path.Combine(IO.Path.GetTempPath(), "physgrad-progress-test") ]
+
+    Assert.Equal(0, code)
+    Assert.Equal("", err)
+    // Drawn on a writer: 30 cells, the fraction done, the method and iteration, and cleared at the end.
+    let screen = new IO.StringWriter()
+
+    do
+        use bar = new PhysGrad.Cli.ProgressLine(screen, [| "gd"; "pg" |], 100)
+        (bar :> IProgress<struct (int * int)>).Report(struct (1, 100))
+
+    let text = screen.ToString()
+    Assert.Contains("[" + String('#', 30) + "]", text)
+    Assert.Contains("100%", text)
+    Assert.Contains("pg 100/100", text)
+    Assert.EndsWith("\r", text)

@@ -47,7 +47,9 @@ Console.WriteLine(problem.Rules(Method.InverseGradient)[0].Steps[1].ToInfix());
 """
 
 [<Fact>]
-let ``dotnet pack builds the libraries and the tool, and a fresh project and tool install use them from a local folder`` () =
+let ``dotnet pack builds the libraries and the tool, and a fresh project and tool install use them from a local folder``
+    ()
+    =
     let root = repositoryRoot ()
     let work = Directory.CreateTempSubdirectory("physgrad-packaging-").FullName
     let feed = Path.Combine(work, "feed")
@@ -55,7 +57,16 @@ let ``dotnet pack builds the libraries and the tool, and a fresh project and too
     let version = sprintf "0.1.0-test.%d" DateTime.UtcNow.Ticks
 
     let code, log =
-        run root "dotnet" [ "pack"; "PhysGrad.Packages.slnf"; "-c"; "Release"; "-o"; feed; sprintf "-p:Version=%s" version ]
+        run
+            root
+            "dotnet"
+            [ "pack"
+              "PhysGrad.Packages.slnf"
+              "-c"
+              "Release"
+              "-o"
+              feed
+              sprintf "-p:Version=%s" version ]
 
     Assert.True((code = 0), log)
 
@@ -65,7 +76,11 @@ let ``dotnet pack builds the libraries and the tool, and a fresh project and too
     using (ZipFile.OpenRead(Path.Combine(feed, sprintf "PhysGrad.Api.%s.nupkg" version))) (fun zip ->
         let names = zip.Entries |> Seq.map (fun e -> e.FullName) |> Set.ofSeq
 
-        for expected in [ "README.md"; "LICENSE"; "lib/net10.0/PhysGrad.Api.dll"; "lib/net10.0/PhysGrad.Api.xml" ] do
+        for expected in
+            [ "README.md"
+              "LICENSE"
+              "lib/net10.0/PhysGrad.Api.dll"
+              "lib/net10.0/PhysGrad.Api.xml" ] do
             Assert.Contains(expected, names))
 
     let config =
@@ -106,7 +121,12 @@ let ``dotnet pack builds the libraries and the tool, and a fresh project and too
     Assert.True((code = 0), output)
     // The book's PG run: x = [3·0.7¹⁰, 3·0.7⁵].
     let line = output.Split('\n') |> Array.find (fun l -> l.StartsWith "pg ")
-    let values = line.Split(' ') |> Array.skip 1 |> Array.map (fun s -> Double.Parse(s, Globalization.CultureInfo.InvariantCulture))
+
+    let values =
+        line.Split(' ')
+        |> Array.skip 1
+        |> Array.map (fun s -> Double.Parse(s, Globalization.CultureInfo.InvariantCulture))
+
     Assert.Equal(3.0 * 0.7 ** 10.0, values.[0], 12)
     Assert.Equal(3.0 * 0.7 ** 5.0, values.[1], 12)
     Assert.Contains("-eta*x1/2", output)
@@ -114,10 +134,24 @@ let ``dotnet pack builds the libraries and the tool, and a fresh project and too
     let tools = Path.Combine(work, "tools")
 
     let code, log =
-        run work "dotnet" [ "tool"; "install"; "physgrad"; "--tool-path"; tools; "--version"; version; "--configfile"; Path.Combine(work, "nuget.config") ]
+        run
+            work
+            "dotnet"
+            [ "tool"
+              "install"
+              "physgrad"
+              "--tool-path"
+              tools
+              "--version"
+              version
+              "--configfile"
+              Path.Combine(work, "nuget.config") ]
 
     Assert.True((code = 0), log)
-    let code, output = run work (Path.Combine(tools, "physgrad")) [ "compare"; "--out"; Path.Combine(work, "plots") ]
+
+    let code, output =
+        run work (Path.Combine(tools, "physgrad")) [ "compare"; "--out"; Path.Combine(work, "plots") ]
+
     Assert.True((code = 0), output)
     Assert.Contains("Local inverse for PG: derived", output)
     Assert.Contains("pg            0.3 [0.084743, 0.504210]", output)
