@@ -56,10 +56,18 @@ internal static class CompareCommand
                 BookExample.TargetInX(compiled, targetY, definition.Start.ToArray()), targetY,
                 definition.Variables.ToArray(), definition.Outputs)
                 .Concat(TrajectoryPlots.SaveLoss(results.Select(r => r.Run).ToArray(), result.GetValue(outDir)!)).ToArray();
+            // A diverged run is a run that failed: everything is still printed and plotted, then exit 1.
+            var diverged = results.Where(r => r.Run.StopReason == StopReason.Diverged).ToArray();
+            int Finish()
+            {
+                foreach (var r in diverged)
+                    error.WriteLine($"physgrad: {Name(r.Run.Method)} diverged: {r.Run.StopDetail}.");
+                return diverged.Length == 0 ? ExitCode.Ok : ExitCode.Failed;
+            }
             switch (result.GetValue(format))
             {
-                case "json": output.WriteLine(RunReport.ToJson(definition, results)); return ExitCode.Ok;
-                case "csv": output.Write(RunReport.ToCsv(definition, results.Select(r => r.Run).ToArray())); return ExitCode.Ok;
+                case "json": output.WriteLine(RunReport.ToJson(definition, results)); return Finish();
+                case "csv": output.Write(RunReport.ToCsv(definition, results.Select(r => r.Run).ToArray())); return Finish();
             }
             output.WriteLine(ReferenceEquals(definition, ProblemDefinition.Book)
                 ? "The book's example: P(x) = [x0, x1^2], L(y) = y0^2 + y1^2, target the origin, start [3, 3]."
@@ -78,7 +86,7 @@ internal static class CompareCommand
             }
             output.WriteLine();
             output.WriteLine($"Plots: {string.Join(", ", plots)}");
-            return ExitCode.Ok;
+            return Finish();
         });
         return command;
     }

@@ -85,10 +85,13 @@ public sealed class Stepper
         bool lineSearch = false)
     {
         _lineSearch = lineSearch && method is Method.Newton or Method.Bfgs or Method.LimitedMemoryBfgs;
-        if (start.Length != problem.N)
-            throw new ArgumentException($"The start point has {start.Length} values but the problem has {problem.N} variables.");
+        CheckStart(start, problem.N);
+        if (!(eta > 0) || !double.IsFinite(eta))
+            throw new SymbolicException(ErrorKind.Invalid, $"The step size η must be a positive, finite number, not {eta}.");
+        if (!double.IsFinite(kappa) || !(tau >= 0) || !double.IsFinite(tau))
+            throw new SymbolicException(ErrorKind.Invalid, $"HIG's κ must be finite and τ finite and at least 0, not κ = {kappa}, τ = {tau}.");
         if ((method is Method.InverseGradient or Method.PhysicalGradient) && problem.M != problem.N)
-            throw new ArgumentException(
+            throw new SymbolicException(ErrorKind.Shape,
                 $"{method} needs a square Jacobian, but the simulator maps {problem.N} variables to {problem.M} outputs; use Gauss–Newton or HIG.");
         _problem = problem;
         Method = method;
@@ -118,11 +121,19 @@ public sealed class Stepper
         Evaluate();
     }
 
+    private static void CheckStart(double[] start, int n)
+    {
+        if (start.Length != n)
+            throw new SymbolicException(ErrorKind.Shape, $"The start point has {start.Length} values but the problem has {n} variables.");
+        for (var i = 0; i < n; i++)
+            if (!double.IsFinite(start[i]))
+                throw new SymbolicException(ErrorKind.NonFinite, $"The start point's value {i + 1} is {start[i]}; it must be finite.");
+    }
+
     /// <summary>Starts again at <paramref name="start"/> (Adam's moments and the quasi-Newton history are kept).</summary>
     public void Reset(double[] start)
     {
-        if (start.Length != _n)
-            throw new ArgumentException($"The start point has {start.Length} values but the problem has {_n} variables.");
+        CheckStart(start, _n);
         Array.Copy(start, _x, _n);
         Iteration = 0;
         Evaluate();
@@ -306,6 +317,8 @@ public static class Optimizer
         double kappa = -0.5, double tau = 1e-3, double stepTolerance = 0, bool lineSearch = false,
         IProgress<int>? progress = null)
     {
+        if (iterations < 0)
+            throw new SymbolicException(ErrorKind.Invalid, $"The iteration limit must be 0 or more, not {iterations}.");
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var stepper = new Stepper(problem, method, eta, start, kappa, tau, lineSearch);
         var trajectory = new List<double[]> { stepper.X.ToArray() };

@@ -147,9 +147,10 @@ let ``IG on a non-square problem is a clear error that suggests Gauss–Newton o
         CompiledProblem([| "a" |], Parse.many "a; a^2", [| "y0"; "y1" |], Parse.expression "y0^2 + y1^2")
 
     let ex =
-        Assert.Throws<ArgumentException>(fun () ->
+        Assert.Throws<SymbolicException>(fun () ->
             Optimizer.Run(p, Method.InverseGradient, 0.1, [| 1.0 |], 1) |> ignore)
 
+    Assert.Equal(ErrorKind.Shape, ex.Kind)
     Assert.Contains("Gauss–Newton or HIG", ex.Message)
 
 [<Fact>]
