@@ -16,12 +16,20 @@ public sealed class CompiledKernel
     private static readonly double[] NoParameters = [];
     private readonly KernelFunction _function;
 
-    internal CompiledKernel(StraightLineProgram program, KernelFunction function, bool fast)
+    internal CompiledKernel(StraightLineProgram program, KernelFunction function, bool fast, bool interpreted = false)
     {
         Program = program;
         _function = function;
         UsedFastCompiler = fast;
+        IsInterpreted = interpreted;
     }
+
+    /// <summary>
+    /// Whether the program runs on the interpreter rather than compiled code: programs longer than
+    /// <see cref="KernelCompiler.MaxCompiledInstructions"/> would take the JIT longer to compile than
+    /// the interpreter takes to run them many times.
+    /// </summary>
+    public bool IsInterpreted { get; }
 
     /// <summary>The program this kernel runs.</summary>
     public StraightLineProgram Program { get; }

@@ -48,9 +48,25 @@ public static class KernelCompiler
         return kernel;
     }
 
+    /// <summary>
+    /// Programs longer than this run on <see cref="ProgramInterpreter"/> instead of being compiled:
+    /// compiling a million-instruction method takes the JIT tens of seconds, interpreting it once takes
+    /// milliseconds (measured in RELIABILITY.md).
+    /// </summary>
+    public const int MaxCompiledInstructions = 100_000;
+
     /// <summary>Compiles without the cache; <paramref name="preferFast"/> false forces System.Linq.Expressions.</summary>
     public static CompiledKernel CompileUncached(StraightLineProgram program, bool preferFast)
     {
+        if (program.Instructions.Length > MaxCompiledInstructions)
+        {
+            var n = program.Variables.Length;
+            var m = program.Outputs.Length;
+            return new CompiledKernel(program,
+                (x, xOffset, p, outputs, outputOffset) =>
+                    ProgramInterpreter.Evaluate(program, x.AsSpan(xOffset, n), p, outputs.AsSpan(outputOffset, m)),
+                fast: false, interpreted: true);
+        }
         var lambda = BuildLambda(program);
         KernelFunction? function = null;
         if (preferFast)

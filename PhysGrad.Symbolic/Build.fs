@@ -216,6 +216,25 @@ module Expr =
             | Product fs -> mk (Product(Array.append [| ofNum c |] fs))
             | _ -> mk (Product [| ofNum c; term |])
 
+    /// One sum or product holds at most this many distinct terms or factors: putting them in
+    /// canonical order costs n·log n structural comparisons, which for a million non-trivial terms
+    /// takes close to a minute. Beyond it a TooLarge error says so at once.
+    [<Literal>]
+    let MaxTerms = 200_000
+
+    let private checkTerms (what: string) (parts: string) (n: int) =
+        if n > MaxTerms then
+            Fail.raiseWith
+                ErrorKind.TooLarge
+                (sprintf
+                    "A single %s of %d %s is over the limit of %d (nested %ss are flattened into one). Split the problem, or group the %s inside functions."
+                    what
+                    n
+                    parts
+                    MaxTerms
+                    what
+                    parts)
+
     /// The sum of the given terms.
     [<CompiledName("Sum")>]
     let sum (terms: seq<Expr>) : Expr =
@@ -258,6 +277,7 @@ module Expr =
         | 1 -> result.[0]
         | _ ->
             let arr = result.ToArray()
+            checkTerms "sum" "terms" arr.Length
             Array.Sort(arr, Order.comparer)
             mk (Sum arr)
 
@@ -422,6 +442,7 @@ module Expr =
                 | 1 -> result.[0]
                 | _ ->
                     let arr = result.ToArray()
+                    checkTerms "product" "factors" arr.Length
                     Array.Sort(arr, Order.comparer)
                     mk (Product arr)
 

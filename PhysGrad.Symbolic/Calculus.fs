@@ -37,47 +37,84 @@ module Calculus =
         | Function.Abs -> Expr.sign u
         | _ -> Expr.zero
 
+    /// A derivative under construction. Along a chain of unary steps (f(u), c·u, u^c, a sum with one
+    /// term that depends on x) the chain rule only prepends factors, so the factors are kept as a list
+    /// and multiplied out once, when a node with several dependent children needs the value: deriving
+    /// a chain n deep costs O(n), where building each level's product would cost O(n²).
+    [<AllowNullLiteral>]
+    type private D(factors: Expr list, built: Expr, zero: bool) =
+        let mutable built = built
+        member _.Factors = factors
+        member _.IsZero = zero
+        member _.Value =
+            if isNull built then
+                built <- Expr.mul (List.toArray factors)
+
+            built
+
+        static member Of(e: Expr) = D([ e ], e, Expr.isZero e)
+        /// leading · inner, without multiplying out.
+        static member Prepend(leading: Expr list, inner: D) =
+            if inner.IsZero || leading |> List.exists Expr.isZero then
+                D.Of Expr.zero
+            else
+                D(leading @ inner.Factors, null, false)
+
     /// One differentiation rule: the derivative of node n given the derivatives d of its children
     /// (`depends c` tells whether d c can be non-zero).
-    let private rule (x: Expr) (depends: Expr -> bool) (d: Expr -> Expr) (n: Expr) : Expr =
+    let private rule (x: Expr) (depends: Expr -> bool) (d: Expr -> D) (n: Expr) : D =
         match n.Node with
         | Number _
         | Real _
-        | Pi -> Expr.zero
-        | Symbol _ -> if obj.ReferenceEquals(n, x) then Expr.one else Expr.zero
-        | Sum ts -> Expr.sum (ts |> Seq.filter depends |> Seq.map d)
+        | Pi -> D.Of Expr.zero
+        | Symbol _ -> D.Of(if obj.ReferenceEquals(n, x) then Expr.one else Expr.zero)
+        | Sum ts ->
+            match ts |> Array.filter depends with
+            | [| t |] -> d t
+            | dependent -> D.Of(Expr.sum (dependent |> Seq.map (fun t -> (d t).Value)))
         | Product fs ->
-            // Σᵢ f'ᵢ Πⱼ≠ᵢ fⱼ, over the factors that depend on x only.
-            Expr.sum (
-                seq {
-                    for i in 0 .. fs.Length - 1 do
-                        let di = d fs.[i]
+            match fs |> Array.filter depends with
+            | [| f |] -> D.Prepend(fs |> Array.filter (fun g -> not (obj.ReferenceEquals(g, f))) |> List.ofArray, d f)
+            | _ ->
+                // Σᵢ f'ᵢ Πⱼ≠ᵢ fⱼ, over the factors that depend on x only.
+                D.Of(
+                    Expr.sum (
+                        seq {
+                            for i in 0 .. fs.Length - 1 do
+                                let di = d fs.[i]
 
-                        if not (Expr.isZero di) then
-                            yield Expr.mul (Array.init fs.Length (fun j -> if j = i then di else fs.[j]))
-                }
-            )
+                                if not di.IsZero then
+                                    yield Expr.mul (Array.init fs.Length (fun j -> if j = i then di.Value else fs.[j]))
+                        }
+                    )
+                )
         | Power(u, c) when not (Structure.dependsOn x c) ->
             // Constant exponent: c·u^(c−1)·u', with no log (u may be negative).
-            Expr.mul [ c; Expr.pow u (Expr.sub c Expr.one); d u ]
+            D.Prepend([ c; Expr.pow u (Expr.sub c Expr.one) ], d u)
         | Power(u, v) when not (Structure.dependsOn x u) ->
             // Constant base: c^v·log(c)·v'. 0^v is 0 wherever it is defined (v > 0), so its
             // derivative is 0 (and log 0 must not appear).
             if Expr.isZero u then
-                Expr.zero
+                D.Of Expr.zero
             else
-                Expr.mul [ n; Expr.log u; d v ]
+                D.Prepend([ n; Expr.log u ], d v)
         | Power(u, v) ->
             // u^v · (v'·log u + v·u'/u)
-            Expr.mul
-                [ n
-                  Expr.add (Expr.mul [ d v; Expr.log u ]) (Expr.mul [ v; d u; Expr.pow u Expr.minusOne ]) ]
-        | Apply(f, u) -> Expr.mul [ outer f u; d u ]
+            D.Of(
+                Expr.mul
+                    [ n
+                      Expr.add
+                          (Expr.mul [ (d v).Value; Expr.log u ])
+                          (Expr.mul [ v; (d u).Value; Expr.pow u Expr.minusOne ]) ]
+            )
+        | Apply(f, u) -> D.Prepend([ outer f u ], d u)
         | Atan2(y, x') ->
             // d atan2(y, x) = (x·y' − y·x') / (x² + y²)
-            Expr.div
-                (Expr.sub (Expr.mul [ x'; d y ]) (Expr.mul [ y; d x' ]))
-                (Expr.add (Expr.pow x' Expr.two) (Expr.pow y Expr.two))
+            D.Of(
+                Expr.div
+                    (Expr.sub (Expr.mul [ x'; (d y).Value ]) (Expr.mul [ y; (d x').Value ]))
+                    (Expr.add (Expr.pow x' Expr.two) (Expr.pow y Expr.two))
+            )
 
     /// ∂e/∂x.
     [<CompiledName("Differentiate")>]
@@ -87,12 +124,13 @@ module Calculus =
         if not (Structure.dependsOn x e) then
             Expr.zero
         else
-            let ds = Dictionary<Expr, Expr>(HashIdentity.Reference)
+            let ds = Dictionary<Expr, D>(HashIdentity.Reference)
+            let zero = D.Of Expr.zero
 
             let d c =
                 match ds.TryGetValue c with
                 | true, v -> v
-                | _ -> Expr.zero
+                | _ -> zero
             // Post-order over the part of the graph that depends on x.
             let stack = Stack<struct (Expr * bool)>()
             stack.Push(struct (e, false))
@@ -109,7 +147,7 @@ module Calculus =
                         if not (ds.ContainsKey c) && Structure.dependsOn x c then
                             stack.Push(struct (c, false))
 
-            ds.[e]
+            ds.[e].Value
 
     /// ∂e/∂x by variable name.
     let derivativeBy (name: string) (e: Expr) = derivative (Expr.symbol name) e
