@@ -46,6 +46,7 @@ module Calculus =
         let mutable built = built
         member _.Factors = factors
         member _.IsZero = zero
+
         member _.Value =
             if isNull built then
                 built <- Expr.mul (List.toArray factors)
@@ -53,6 +54,7 @@ module Calculus =
             built
 
         static member Of(e: Expr) = D([ e ], e, Expr.isZero e)
+
         /// leading · inner, without multiplying out.
         static member Prepend(leading: Expr list, inner: D) =
             if inner.IsZero || leading |> List.exists Expr.isZero then

@@ -20,21 +20,31 @@ module Order =
 
         while r = 0 && i < a.Length && j < b.Length do
             if Char.IsDigit a.[i] && Char.IsDigit b.[j] then
-                let si = i
-                let sj = j
-
-                while i < a.Length && Char.IsDigit a.[i] do
+                // Compare the digit runs by value in place (no substrings: this runs in every sort).
+                while i < a.Length - 1 && a.[i] = '0' && Char.IsDigit a.[i + 1] do
                     i <- i + 1
 
-                while j < b.Length && Char.IsDigit b.[j] do
+                while j < b.Length - 1 && b.[j] = '0' && Char.IsDigit b.[j + 1] do
                     j <- j + 1
 
-                let da = a.Substring(si, i - si).TrimStart('0')
-                let db = b.Substring(sj, j - sj).TrimStart('0')
-                r <- compare da.Length db.Length
+                let mutable ei = i
+                let mutable ej = j
 
-                if r = 0 then
-                    r <- String.CompareOrdinal(da, db)
+                while ei < a.Length && Char.IsDigit a.[ei] do
+                    ei <- ei + 1
+
+                while ej < b.Length && Char.IsDigit b.[ej] do
+                    ej <- ej + 1
+
+                r <- compare (ei - i) (ej - j)
+
+                while r = 0 && i < ei do
+                    r <- compare a.[i] b.[j]
+                    i <- i + 1
+                    j <- j + 1
+
+                i <- ei
+                j <- ej
             else
                 r <- compare a.[i] b.[j]
                 i <- i + 1
@@ -68,7 +78,12 @@ module Order =
 
             match isNumeric a, isNumeric b with
             | true, true ->
-                let r = compare (numericValue a) (numericValue b)
+                // Two exact numbers compare exactly (no BigInteger division to a double).
+                let r =
+                    match a.Node, b.Node with
+                    | Number p, Number q -> Rational.Compare(p, q)
+                    | _ -> compare (numericValue a) (numericValue b)
+
 
                 if r <> 0 then
                     r

@@ -124,10 +124,15 @@ type Rational =
 
     override a.GetHashCode() = HashCode.Combine(a.Num, a.Den)
 
-    interface IComparable with
-        member a.CompareTo(o) =
-            let b = o :?> Rational
+    /// Exact comparison; integers (the common case) without multiplying.
+    static member Compare(a: Rational, b: Rational) =
+        if a.Den.IsOne && b.Den.IsOne then
+            BigInteger.Compare(a.Num, b.Num)
+        else
             BigInteger.Compare(a.Num * b.Den, b.Num * a.Den)
+
+    interface IComparable with
+        member a.CompareTo(o) = Rational.Compare(a, o :?> Rational)
 
     interface IEquatable<Rational> with
         member a.Equals(b) = a.Num = b.Num && a.Den = b.Den
