@@ -30,6 +30,34 @@ let private userError (err: string) =
     && not (err.Contains "internal error")
     && err.StartsWith "physgrad: "
 
+/// IG and Newton from x = 0 on y = x²: J and the Hessian are singular at the start.
+let private singularStart =
+    [ "compare"
+      "--simulator"
+      "x^2"
+      "--target"
+      "1"
+      "--start"
+      "0"
+      "--methods"
+      "ig:0.5,newton:0.5"
+      "--out"
+      outDir ]
+
+/// PG towards y = −1 on y = x²: no preimage.
+let private noPreimage =
+    [ "compare"
+      "--simulator"
+      "x^2"
+      "--target"
+      "-1"
+      "--start"
+      "1"
+      "--methods"
+      "pg:1"
+      "--out"
+      outDir ]
+
 /// Each case: arguments, expected exit code, words the message must contain.
 let catalogue: (string list * int * string) list =
     [ // malformed expressions: every parser error kind
@@ -114,32 +142,8 @@ let catalogue: (string list * int * string) list =
       1,
       "non-finite at iteration 1"
       // singular Jacobians and Hessians at the start, no preimage: recorded fallbacks, exit 0
-      [ "compare"
-        "--simulator"
-        "x^2"
-        "--target"
-        "1"
-        "--start"
-        "0"
-        "--methods"
-        "ig:0.5,newton:0.5"
-        "--out"
-        outDir ],
-      0,
-      ""
-      [ "compare"
-        "--simulator"
-        "x^2"
-        "--target"
-        "-1"
-        "--start"
-        "1"
-        "--methods"
-        "pg:1"
-        "--out"
-        outDir ],
-      0,
-      ""
+      singularStart, 0, ""
+      noPreimage, 0, ""
       [ "compare"; "--iterations"; "0"; "--out"; outDir ], 0, "" ]
 
 [<Fact>]
@@ -160,36 +164,12 @@ let ``every entry of the bad-input catalogue gets its exit code and a message wi
 
 [<Fact>]
 let ``fallbacks at singular points and missing preimages are recorded with the point`` () =
-    let _, out, _ =
-        Cli.run
-            [ "compare"
-              "--simulator"
-              "x^2"
-              "--target"
-              "1"
-              "--start"
-              "0"
-              "--methods"
-              "ig:0.5,newton:0.5"
-              "--out"
-              outDir ]
+    let _, out, _ = Cli.run singularStart
 
     Assert.Contains("fallback at iteration 1: the Jacobian is singular", out)
     Assert.Contains("fallback at iteration 1: the Hessian is", out)
 
-    let _, out, _ =
-        Cli.run
-            [ "compare"
-              "--simulator"
-              "x^2"
-              "--target"
-              "-1"
-              "--start"
-              "1"
-              "--methods"
-              "pg:1"
-              "--out"
-              outDir ]
+    let _, out, _ = Cli.run noPreimage
 
     Assert.Contains("has no preimage near x", out)
 
