@@ -10,7 +10,10 @@ namespace PhysGrad;
 /// could not be measured (see <paramref name="Note"/>).</param>
 /// <param name="Consistent">Whether the step has the variable's unit (ignoring scale prefixes).</param>
 /// <param name="Note">Why there is no unit, or a fallback the method took; empty otherwise.</param>
-public sealed record StepUnit(string Variable, PhysicalUnit VariableUnit, PhysicalUnit? Unit, bool Consistent, string Note);
+/// <param name="Measurable">False when the step was 0 or not finite at the point, so it has no ratio to measure.</param>
+/// <param name="FellBack">Whether the method took a fallback step (whose unit is the fallback's, not the method's).</param>
+public sealed record StepUnit(
+    string Variable, PhysicalUnit VariableUnit, PhysicalUnit? Unit, bool Consistent, string Note, bool Measurable = true, bool FellBack = false);
 
 /// <summary>One method's step units.</summary>
 /// <param name="Method">The method.</param>
@@ -83,7 +86,7 @@ public static class StepUnits
                 if (dx == 0 || !double.IsFinite(dx))
                 {
                     steps.Add(new StepUnit(variable, variableUnit, null, false,
-                        $"the step is {dx} at the start point, so its unit cannot be measured there"));
+                        $"the step is {dx} at the start point, so its unit cannot be measured there", Measurable: false));
                     continue;
                 }
                 var exponents = new Rational[PhysicalUnit.BaseCount];
@@ -110,12 +113,13 @@ public static class StepUnits
                 }
                 if (mixed is not null)
                 {
-                    steps.Add(new StepUnit(variable, variableUnit, null, false, $"no unit: {mixed}{(fallback is null ? "" : $" (fallback: {fallback})")}"));
+                    steps.Add(new StepUnit(variable, variableUnit, null, false, $"no unit: {mixed}{(fallback is null ? "" : $" (fallback: {fallback})")}",
+                        FellBack: fallback is not null));
                     continue;
                 }
                 var unit = new PhysicalUnit(1.0, exponents);
                 steps.Add(new StepUnit(variable, variableUnit, unit, unit.SameDimension(variableUnit),
-                    fallback is null ? "" : $"fallback: {fallback}"));
+                    fallback is null ? "" : $"fallback: {fallback}", FellBack: fallback is not null));
             }
             result.Add(new MethodUnits(methods[k], steps, ""));
         }
