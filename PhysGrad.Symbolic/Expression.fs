@@ -3,6 +3,7 @@ namespace PhysGrad.Symbolic
 open System
 open System.Collections.Generic
 open System.Threading
+open System.Runtime.InteropServices
 
 /// The elementary functions of one argument. `sqrt` is not here: it is the power 1/2, so that
 /// `sqrt(x)^2`, `sqrt(x)*sqrt(x)` and `x/sqrt(x)` simplify by the ordinary power rules.
@@ -135,7 +136,10 @@ and [<Sealed; AllowNullLiteral>] Expr internal (node: Node, id: int64, height: i
 /// The process-wide intern table. Entries are weak: an expression nobody references any more is
 /// collected, and its table slot is purged when the table has doubled since the last purge.
 module internal Intern =
-    let private table = Dictionary<Node, WeakReference<Expr>>(4096)
+    // Weak GC handles rather than WeakReference<T>: a WeakReference is a finalizable object, and a
+    // million of them (one per node of a large expression) kept the GC busy finalizing and tracking
+    // them. A handle is freed here when its entry is purged.
+    let private table = Dictionary<Node, GCHandle>(4096)
     let private gate = obj ()
     let mutable private nextId = 0L
     let mutable private purgeAt = 65536
@@ -149,11 +153,11 @@ module internal Intern =
         let dead = List<Node>()
 
         for kv in table do
-            match kv.Value.TryGetTarget() with
-            | true, _ -> ()
-            | _ -> dead.Add kv.Key
+            if isNull kv.Value.Target then
+                dead.Add kv.Key
 
         for k in dead do
+            table.[k].Free()
             table.Remove k |> ignore
 
         purgeAt <- max 65536 (2 * table.Count)
@@ -187,19 +191,20 @@ module internal Intern =
     let node (n: Node) : Expr =
         lock gate (fun () ->
             match table.TryGetValue n with
-            | true, w ->
-                match w.TryGetTarget() with
-                | true, e -> e
+            | true, h ->
+                match h.Target with
+                | :? Expr as e -> e
                 | _ ->
                     let e = Expr(n, Interlocked.Increment &nextId, heightOf n)
-                    w.SetTarget e
+                    let mutable handle = h
+                    handle.Target <- e
                     e
             | _ ->
                 if table.Count >= purgeAt then
                     purge ()
 
                 let e = Expr(n, Interlocked.Increment &nextId, heightOf n)
-                table.[n] <- WeakReference<Expr>(e)
+                table.[n] <- GCHandle.Alloc(e, GCHandleType.Weak)
                 e)
 
     let count () = lock gate (fun () -> table.Count)
