@@ -489,9 +489,24 @@ module Expr =
     [<CompiledName("Subtract")>]
     let sub a b = sum [ a; mul [ minusOne; b ] ]
 
+    /// A rational coefficient times one factor that nothing can merge with: the canonical product is
+    /// [c; f] as it stands (numbers come first). The general `mul` would reach the same node through
+    /// its merging tables; this is the common case of coefficients in sums and derivatives.
+    let private scaled (c: Expr) (f: Expr) =
+        match c.Node, f.Node with
+        | Number q, (Symbol _ | Apply _ | Atan2 _ | Pi | Sum _ | Power _) when not q.IsZero && not q.IsOne ->
+            ValueSome(mk (Product [| c; f |]))
+        | _ -> ValueNone
+
     /// a · b
     [<CompiledName("Multiply")>]
-    let mul2 a b = mul [ a; b ]
+    let mul2 a b =
+        match scaled a b with
+        | ValueSome p -> p
+        | ValueNone ->
+            match scaled b a with
+            | ValueSome p -> p
+            | ValueNone -> mul [ a; b ]
 
     /// −a
     [<CompiledName("Negate")>]
