@@ -176,10 +176,11 @@ public static class StepUnits
         var simulator = p.Simulator.Select((s, j) => ExprModule.Multiply(ExprModule.Real(fy[j]), Structure.Substitute(inX, s))).ToArray();
         var loss = ExprModule.Multiply(ExprModule.Real(fl), Structure.Substitute(inY, p.Loss));
         var inverse = p.Inverse?.Select((e, i) => ExprModule.Multiply(ExprModule.Real(fx[i]), Structure.Substitute(both, e))).ToArray();
-        // Parameters are quantities too: g in m/s² takes its value in the rescaled units.
-        var parameters = p.Parameters.ToDictionary(kv => kv.Key, kv => kv.Value * Factor(p.UnitOf(kv.Key), factors));
+        // Parameters keep their values: P and L are conjugated as a whole (the same physics in the new
+        // units), so a constant inside them, named or not, stays what it was in the old units. Their
+        // units matter only through the outputs' units inferred from them.
         return Problem.Create(p.Variables, simulator, loss, p.Target.Select((t, j) => t * fy[j]).ToArray(),
-            Scale(p, factors, p.Start), inverse, false, parameters);
+            Scale(p, factors, p.Start), inverse, false, p.Parameters);
     }
 
     /// <summary>One step of each method from x; an error text for a method that does not apply.</summary>

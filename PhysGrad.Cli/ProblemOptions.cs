@@ -22,23 +22,56 @@ internal sealed class ProblemOptions
         Arity = ArgumentArity.ZeroOrMore,
     };
 
+    private readonly Option<string[]> _params = new("--param")
+    {
+        Description = "A named constant, as name=value (g=9.81); repeat for several. Rules keep the name, runs use the value.",
+        Arity = ArgumentArity.ZeroOrMore,
+    };
+
     public void AddTo(Command command)
     {
-        foreach (var o in new Option[] { _file, _simulator, _vars, _loss, _target, _start, _inverse, _units }) command.Options.Add(o);
+        foreach (var o in new Option[] { _file, _simulator, _vars, _loss, _target, _start, _inverse, _units, _params }) command.Options.Add(o);
+    }
+
+    /// <summary>The --param values, or null when none were given.</summary>
+    private Dictionary<string, double>? Parameters(ParseResult result)
+    {
+        var given = result.GetValue(_params);
+        if (given is null || given.Length == 0) return null;
+        var table = new Dictionary<string, double>();
+        foreach (var entry in given)
+        {
+            var parts = entry.Split('=', 2, StringSplitOptions.TrimEntries);
+            if (parts.Length != 2 || parts[0].Length == 0)
+                throw new CliInputException($"--param '{entry}' must be name=value, e.g. g=9.81.");
+            if (!table.TryAdd(parts[0], Arguments.Numbers($"--param {parts[0]}", parts[1]) is [var value] ? value
+                    : throw new CliInputException($"--param {parts[0]} takes one number.")))
+                throw new CliInputException($"--param gives {parts[0]} twice.");
+        }
+        return table;
     }
 
     /// <summary>
     /// y* = P(x*) at x* = 0.9·x₀ + 0.05: a reachable target near the start but not at it, so that no step
     /// vanishes by symmetry (0 where P is not finite there).
     /// </summary>
-    private static double[] GenericTarget(string[] components, string[] names, double[] start)
+    private static double[] GenericTarget(string[] components, string[] names, double[] start, Dictionary<string, double>? parameters)
     {
         var point = start.Length == names.Length ? start.Select(v => 0.9 * v + 0.05).ToArray() : new double[names.Length];
+        var allNames = names.Concat(parameters?.Keys ?? Enumerable.Empty<string>()).ToArray();
+        var values = point.Concat(parameters?.Values ?? Enumerable.Empty<double>()).ToArray();
         return components.Select(c =>
         {
-            var v = Symbolic.Evaluate.At(names, point, Symbolic.Parse.Expression(c));
+            var v = Symbolic.Evaluate.At(allNames, values, Symbolic.Parse.Expression(c));
             return double.IsFinite(v) ? v : 0.0;
         }).ToArray();
+    }
+
+    private static Dictionary<string, T> Merge<T>(IReadOnlyDictionary<string, T>? first, Dictionary<string, T> then)
+    {
+        var merged = first is null ? new Dictionary<string, T>() : new Dictionary<string, T>(first);
+        foreach (var (k, v) in then) merged[k] = v;
+        return merged;
     }
 
     /// <summary>The --unit values as a table, or null when none were given.</summary>
@@ -76,9 +109,11 @@ internal sealed class ProblemOptions
         {
             if (!File.Exists(path)) throw new CliInputException($"--problem: the file '{path}' does not exist.");
             var fromFile = ProblemDefinition.FromJson(File.ReadAllText(path));
-            return Units(result) is { } extra
-                ? fromFile with { Units = (fromFile.Units ?? new Dictionary<string, string>()).Concat(extra).GroupBy(kv => kv.Key).ToDictionary(g => g.Key, g => g.Last().Value) }
-                : fromFile;
+            if (Units(result) is { } extra)
+                fromFile = fromFile with { Units = Merge(fromFile.Units, extra) };
+            if (Parameters(result) is { } values)
+                fromFile = fromFile with { Parameters = Merge(fromFile.Parameters, values) };
+            return fromFile;
         }
         if (sim is null)
         {
@@ -88,15 +123,17 @@ internal sealed class ProblemOptions
             return Units(result) is { } bookUnits ? ProblemDefinition.Book with { Units = bookUnits } : ProblemDefinition.Book;
         }
         var components = sim.Split(';', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        var parameters = Parameters(result);
         var names = result.GetValue(_vars) is { } v
             ? Arguments.Names("--vars", v)
             : Expression.ParseMany(sim).SelectMany(e => e.Variables).Distinct()
+                .Where(n => parameters is null || !parameters.ContainsKey(n))
                 .Order(Comparer<string>.Create((a, b) => Symbolic.Order.naturalCompare(a, b))).ToArray();
         var s0 = result.GetValue(_start) is { } ss ? Arguments.Numbers("--start", ss)
             : pointOptional ? names.Select((_, i) => 0.6 + 0.1 * i).ToArray()
             : throw new CliInputException("--simulator needs --start (one value per variable).");
         var t = result.GetValue(_target) is { } tt ? Arguments.Numbers("--target", tt)
-            : pointOptional ? GenericTarget(components, names, s0)
+            : pointOptional ? GenericTarget(components, names, s0, parameters)
             : throw new CliInputException("--simulator needs --target (one value per component).");
         var inverse = result.GetValue(_inverse);
         var numeric = inverse is "numeric";
@@ -106,6 +143,7 @@ internal sealed class ProblemOptions
         {
             DeriveInverse = !numeric,
             Units = Units(result),
+            Parameters = parameters,
         };
     }
 }

@@ -430,3 +430,43 @@ let ``a wrong local inverse is caught: it fails exactness, first-order agreement
 
     Assert.Equal(1.0, results.[5].Measured, 6) // the difference is first order in Δy
     Assert.True(results.[2].Passed && results.[10].Passed && results.[11].Passed)
+
+[<Fact>]
+let ``named parameters carry units into the outputs and keep their names in the rules`` () =
+    let projectile = [ "--simulator"; "2*v0*v1/g; v1^2/(2*g)"; "--param"; "g=9.81" ]
+
+    let code, out, _ =
+        Cli.run (
+            [ "units" ]
+            @ projectile
+            @ [ "--unit"
+                "v0=m/s"
+                "--unit"
+                "v1=m/s"
+                "--unit"
+                "g=m/s^2"
+                "--format"
+                "json" ]
+        )
+
+    Assert.Equal(0, code)
+    let root = (Text.Json.JsonDocument.Parse out).RootElement
+    Assert.Equal("m", root.GetProperty("outputs").[0].GetProperty("unit").GetString())
+
+    let find name =
+        root.GetProperty("methods").EnumerateArray()
+        |> Seq.find (fun m -> m.GetProperty("method").GetString() = name)
+    // L in m², v in m/s: GD's step is in m²/(m/s) = m·s; with both outputs in m, GN's step has v's unit.
+    Assert.Equal("m*s", (find "gd").GetProperty("steps").[0].GetProperty("stepUnit").GetString())
+    Assert.True((find "gn").GetProperty("consistent").GetBoolean())
+    Assert.True((find "pg").GetProperty("consistent").GetBoolean())
+
+    let code, out, _ =
+        Cli.run (
+            [ "derive" ]
+            @ projectile
+            @ [ "--target"; "10,2.5"; "--start"; "3,4"; "--methods"; "ig" ]
+        )
+
+    Assert.Equal(0, code)
+    Assert.Contains("Δv1 = 2.5*eta*g/v1 - eta*v1/2", out)
