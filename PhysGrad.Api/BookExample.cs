@@ -43,13 +43,25 @@ public static class BookExample
         bool lineSearch = false, IProgress<(int Method, int Iteration)>? progress = null)
     {
         definition ??= ProblemDefinition.Book;
-        var problem = definition.Compile();
-        var target = definition.Target.ToArray();
-        return (methods ?? Methods)
-            .Select((m, i) => Summarise(problem, Optimizer.Run(problem, m.Method, m.Eta, definition.Start.ToArray(), iterations,
+        return Run(definition.Compile(), definition.Target.ToArray(), definition.Start.ToArray(), iterations, methods, lineSearch, progress);
+    }
+
+    /// <summary>Runs the given methods (default: the book's) on an already compiled problem.</summary>
+    /// <param name="problem">The compiled problem.</param>
+    /// <param name="target">The target y*.</param>
+    /// <param name="start">The start point.</param>
+    /// <param name="iterations">Iterations per method.</param>
+    /// <param name="methods">Methods and step sizes (default: the book's).</param>
+    /// <param name="lineSearch">Backtracking line search for Newton and BFGS.</param>
+    /// <param name="progress">Told (method index, iteration) as the runs advance.</param>
+    public static IReadOnlyList<MethodResult> Run(
+        CompiledProblem problem, double[] target, double[] start, int iterations,
+        IReadOnlyList<(Method Method, double Eta)>? methods = null, bool lineSearch = false,
+        IProgress<(int Method, int Iteration)>? progress = null) =>
+        (methods ?? Methods)
+            .Select((m, i) => Summarise(problem, Optimizer.Run(problem, m.Method, m.Eta, start, iterations,
                 lineSearch: lineSearch, progress: progress is null ? null : new Relay(k => progress.Report((i, k)))), target))
             .ToArray();
-    }
 
     /// <summary>An IProgress that calls back synchronously (Progress&lt;T&gt; posts to a synchronisation context).</summary>
     private sealed class Relay(Action<int> report) : IProgress<int>

@@ -144,7 +144,7 @@ public sealed class PhysicsProblem
 
     /// <summary>Runs several methods from the start point, each with the distance to the target and the first step's alignment.</summary>
     public IReadOnlyList<MethodResult> Compare(IReadOnlyList<(Method Method, double Eta)> methods, int iterations = 10, bool lineSearch = false) =>
-        BookExample.Run(iterations, methods, Definition, lineSearch);
+        BookExample.Run(Compiled, Definition.Target.ToArray(), Definition.Start.ToArray(), iterations, methods, lineSearch);
 
     /// <summary>The unit of each method's step (the problem needs units: <see cref="WithUnits"/>).</summary>
     public IReadOnlyList<MethodUnits> StepUnits() => PhysGrad.StepUnits.Measure(Model);
@@ -153,16 +153,11 @@ public sealed class PhysicsProblem
     public IReadOnlyList<CheckResult> Check(double[]? at = null, double eta = 0.3) => TheoryChecks.Run(Model, at, eta);
 
     /// <summary>Saves x-space, y-space and loss plots (PNG and SVG) of runs into a directory; returns the files.</summary>
-    public IReadOnlyList<string> SavePlots(IReadOnlyList<OptimizerRun> runs, string directory)
-    {
-        var target = Definition.Target.ToArray();
-        return TrajectoryPlots.Save(runs, directory, BookExample.TargetInX(Compiled, target, Definition.Start.ToArray()), target,
-                Definition.Variables.ToArray(), Definition.Outputs)
-            .Concat(TrajectoryPlots.SaveLoss(runs, directory)).ToArray();
-    }
+    public IReadOnlyList<string> SavePlots(IReadOnlyList<OptimizerRun> runs, string directory) =>
+        TrajectoryPlots.SaveAll(runs, directory, Compiled, Definition);
 
     /// <summary>Runs as JSON (see <see cref="RunReport.ToJson"/>).</summary>
-    public string ToJson(IReadOnlyList<MethodResult> results) => RunReport.ToJson(Definition, results);
+    public string ToJson(IReadOnlyList<MethodResult> results) => RunReport.ToJson(Definition, results, Model);
 
     /// <summary>Runs as CSV (see <see cref="RunReport.ToCsv"/>).</summary>
     public string ToCsv(IReadOnlyList<OptimizerRun> runs) => RunReport.ToCsv(Definition, runs);

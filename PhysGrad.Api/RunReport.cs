@@ -19,9 +19,12 @@ public static class RunReport
     /// "finalLoss","distance","diagonalAlignment","stopReason","stopDetail","fallbacks","wallTimeMs"},...]}</c>.
     /// Non-finite numbers are written as null (JSON has no NaN).
     /// </summary>
-    public static string ToJson(ProblemDefinition definition, IReadOnlyList<MethodResult> results)
+    /// <param name="definition">The problem as text.</param>
+    /// <param name="results">The runs.</param>
+    /// <param name="model">The problem's model when the caller has it (otherwise it is derived again).</param>
+    public static string ToJson(ProblemDefinition definition, IReadOnlyList<MethodResult> results, Symbolic.Problem? model = null)
     {
-        var model = definition.ToProblem();
+        model ??= definition.ToProblem();
         var document = new
         {
             problem = new

@@ -23,6 +23,19 @@ public static class TrajectoryPlots
     }
 
     /// <summary>
+    /// Writes the x-space, y-space and loss plots of runs on a problem into <paramref name="directory"/>
+    /// (x* marked where the local inverse finds a preimage of y* near the start). Returns the paths.
+    /// </summary>
+    public static IReadOnlyList<string> SaveAll(
+        IReadOnlyList<OptimizerRun> runs, string directory, CompiledProblem problem, ProblemDefinition definition)
+    {
+        var target = definition.Target.ToArray();
+        return Save(runs, directory, BookExample.TargetInX(problem, target, definition.Start.ToArray()), target,
+                definition.Variables.ToArray(), definition.Outputs)
+            .Concat(SaveLoss(runs, directory)).ToArray();
+    }
+
+    /// <summary>
     /// Writes <c>loss.png/.svg</c> into <paramref name="directory"/>: the loss against the iteration on a
     /// log scale, one line per run (zero or negative losses, which a log scale cannot show, are left out).
     /// Returns the paths written.

@@ -47,15 +47,10 @@ internal static class CompareCommand
             var definition = problem.Read(result);
             var names = (chosen ?? BookExample.Methods).Select(m => BookExample.ShortName(m.Method)).ToArray();
             IReadOnlyList<MethodResult> results;
-            using (var bar = ProgressLine.For(error, names, n))
-                results = BookExample.Run(n, chosen, definition, result.GetValue(lineSearch), bar);
             var compiled = definition.Compile();
-            var targetY = definition.Target.ToArray();
-            var plots = TrajectoryPlots.Save(
-                results.Select(r => r.Run).ToArray(), result.GetValue(outDir)!,
-                BookExample.TargetInX(compiled, targetY, definition.Start.ToArray()), targetY,
-                definition.Variables.ToArray(), definition.Outputs)
-                .Concat(TrajectoryPlots.SaveLoss(results.Select(r => r.Run).ToArray(), result.GetValue(outDir)!)).ToArray();
+            using (var bar = ProgressLine.For(error, names, n))
+                results = BookExample.Run(compiled, definition.Target.ToArray(), definition.Start.ToArray(), n, chosen, result.GetValue(lineSearch), bar);
+            var plots = TrajectoryPlots.SaveAll(results.Select(r => r.Run).ToArray(), result.GetValue(outDir)!, compiled, definition);
             // A diverged run is a run that failed: everything is still printed and plotted, then exit 1.
             var diverged = results.Where(r => r.Run.StopReason == StopReason.Diverged).ToArray();
             int Finish()
@@ -66,7 +61,7 @@ internal static class CompareCommand
             }
             switch (result.GetValue(format))
             {
-                case "json": output.WriteLine(RunReport.ToJson(definition, results)); return Finish();
+                case "json": output.WriteLine(RunReport.ToJson(definition, results, compiled.Definition)); return Finish();
                 case "csv": output.Write(RunReport.ToCsv(definition, results.Select(r => r.Run).ToArray())); return Finish();
             }
             output.WriteLine(ReferenceEquals(definition, ProblemDefinition.Book)
