@@ -470,3 +470,17 @@ let ``named parameters carry units into the outputs and keep their names in the 
 
     Assert.Equal(0, code)
     Assert.Contains("Δv1 = 2.5*eta*g/v1 - eta*v1/2", out)
+
+[<Fact>]
+let ``a floating zero met while eliminating is no pivot, and the derived inverse still solves`` () =
+    // Found by the scale-invariance property: x = S·x̃ with S = (7, 0.1, 0.5) makes the coefficients
+    // floating, and a cancellation left a 0.0 where the elimination looked for a pivot.
+    let p =
+        { N = 3
+          Layers =
+            [ Elementwise [| Identity; Tanh; Abs |]
+              Linear([| [| -4; 0; -2 |]; [| -2; 5; -1 |]; [| 1; -2; 5 |] |], [| 0; 0; 1 |]) ] }
+
+    let x0 = [| -0.341679; -0.871679; 0.353321 |]
+    let r = TheoryChecks.ScaleInvariance(problemOf (p, x0), 0.3, 4, [| 7.0; 0.1; 0.5 |])
+    Assert.True(r.Passed, r.Detail)

@@ -227,7 +227,8 @@ module LocalInverse =
 
                 for c in columns do
                     if top < m then
-                        match [ top .. m - 1 ] |> List.tryFind (fun r -> not (Expr.isZero a.[r, c])) with
+                        // A floating 0.0 (a cancellation among floating coefficients) is no pivot either.
+                        match [ top .. m - 1 ] |> List.tryFind (fun r -> not (Expr.isZeroValue a.[r, c])) with
                         | None -> ()
                         | Some p ->
                             for j in 0 .. k - 1 do
@@ -246,7 +247,7 @@ module LocalInverse =
                             b.[top] <- Expr.mul2 b.[top] inv
 
                             for r in 0 .. m - 1 do
-                                if r <> top && not (Expr.isZero a.[r, c]) then
+                                if r <> top && not (Expr.isZeroValue a.[r, c]) then
                                     let f = a.[r, c]
 
                                     for j in 0 .. k - 1 do
@@ -311,19 +312,24 @@ module LocalInverse =
                     { Lhs = Expr.symbol outputs.[j]
                       Rhs = Structure.substitute toUnknowns simulator.[j] })
 
-            let outcome =
-                try
-                    loop equations
-                with :? SymbolicException as e when e.Kind = ErrorKind.TooDeep ->
-                    Error "the simulator is nested too deeply to solve symbolically"
+            let solve () =
+                match loop equations with
+                | Error reason -> Error reason
+                | Ok() ->
+                    // Each solution may use unknowns solved before it: substitute them in solving order.
+                    let final = Dictionary<Expr, Expr>(HashIdentity.Reference)
 
-            match outcome with
-            | Error reason -> Error reason
-            | Ok() ->
-                // Each solution may use unknowns solved before it: substitute them in solving order.
-                let final = Dictionary<Expr, Expr>(HashIdentity.Reference)
+                    for i in order do
+                        final.[unknowns.[i]] <- Simplify.simplify (Structure.substitute final solved.[i])
 
-                for i in order do
-                    final.[unknowns.[i]] <- Simplify.simplify (Structure.substitute final solved.[i])
+                    Ok(Array.init n (fun i -> final.[unknowns.[i]]))
 
-                Ok(Array.init n (fun i -> final.[unknowns.[i]]))
+            try
+                solve ()
+            with
+            | :? SymbolicException as e when e.Kind = ErrorKind.TooDeep ->
+                Error "the simulator is nested too deeply to solve symbolically"
+            | :? SymbolicException as e ->
+                // Solving met an expression that cannot be built (a division by an exact zero, a
+                // constant that overflows): no closed form, and the numeric inverse takes over.
+                Error(sprintf "solving P(x) = y symbolically failed: %s" e.Message)
