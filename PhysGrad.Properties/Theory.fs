@@ -484,3 +484,20 @@ let ``a floating zero met while eliminating is no pivot, and the derived inverse
     let x0 = [| -0.341679; -0.871679; 0.353321 |]
     let r = TheoryChecks.ScaleInvariance(problemOf (p, x0), 0.3, 4, [| 7.0; 0.1; 0.5 |])
     Assert.True(r.Passed, r.Detail)
+
+[<Fact>]
+let ``PG's (1 − η) contraction is compared only while the distance is above the inverse's precision`` () =
+    // Found by property 4: at η = 0.9 the fifth distance is 1e-5 of the first (5.7e-5 at |y| ≈ 210),
+    // and the inverse's rounding (9e-10 there) put that ratio 1.4e-6 off. The contraction is exact.
+    let p =
+        { N = 2
+          Layers =
+            [ Elementwise [| Cosh; Sinh |]
+              Linear([| [| -2; 1 |]; [| -2; -4 |] |], [| 0; -1 |])
+              Elementwise [| Square; Sinh |] ] }
+
+    let r =
+        TheoryChecks.ConvergenceNearOptimum(problemOf (p, [| -0.834679; 0.542321 |]), 0.9)
+
+    Assert.True(r.Passed, sprintf "%g: %s" r.Measured r.Detail)
+    Assert.True(r.Measured < 1e-6, r.Detail)
