@@ -37,9 +37,19 @@ let ``compiled delegates, the program VM and the symbolic interpreter agree`` ()
             BitConverter.DoubleToInt64Bits a = BitConverter.DoubleToInt64Bits b
             || (Double.IsNaN a && Double.IsNaN b)
 
+        // Above 1e15 an intermediate has no digits below 1, so sin, cos or tan of it (cos(cosh(239)),
+        // cosh(239) ≈ 4e103) depends on rounding differences in its last bit: nothing to compare there.
+        let periodic =
+            Structure.postOrder [ e ]
+            |> Array.exists (fun n ->
+                match n.Node with
+                | Apply((Function.Sin | Function.Cos | Function.Tan), _) -> true
+                | _ -> false)
+
         let agree (a: float) (b: float) =
-            (finite a = finite b)
-            && (not (finite a) || abs (a - b) <= 1e-12 * (1.0 + scale))
+            (periodic && scale > 1e15)
+            || (finite a = finite b)
+               && (not (finite a) || abs (a - b) <= 1e-12 * (1.0 + scale))
 
         (Array.forall2 bitwise viaFast viaVm
          && Array.forall2 bitwise viaLinq viaVm
