@@ -34,19 +34,26 @@ internal sealed class ProblemOptions
     }
 
     /// <summary>The --param values, or null when none were given.</summary>
-    private Dictionary<string, double>? Parameters(ParseResult result)
+    private Dictionary<string, double>? Parameters(ParseResult result) =>
+        Pairs(result.GetValue(_params), "--param", "name=value, e.g. g=9.81", (name, text) =>
+            Arguments.Numbers($"--param {name}", text) is [var value] ? value
+                : throw new CliInputException($"--param {name} takes one number."));
+
+    /// <summary>
+    /// Repeated name=value options as a table (null when none were given): each entry split at its first
+    /// '=', both sides non-empty, no name twice.
+    /// </summary>
+    private static Dictionary<string, T>? Pairs<T>(string[]? given, string option, string form, Func<string, string, T> read)
     {
-        var given = result.GetValue(_params);
         if (given is null || given.Length == 0) return null;
-        var table = new Dictionary<string, double>();
+        var table = new Dictionary<string, T>();
         foreach (var entry in given)
         {
             var parts = entry.Split('=', 2, StringSplitOptions.TrimEntries);
-            if (parts.Length != 2 || parts[0].Length == 0)
-                throw new CliInputException($"--param '{entry}' must be name=value, e.g. g=9.81.");
-            if (!table.TryAdd(parts[0], Arguments.Numbers($"--param {parts[0]}", parts[1]) is [var value] ? value
-                    : throw new CliInputException($"--param {parts[0]} takes one number.")))
-                throw new CliInputException($"--param gives {parts[0]} twice.");
+            if (parts.Length != 2 || parts[0].Length == 0 || parts[1].Length == 0)
+                throw new CliInputException($"{option} '{entry}' must be {form}.");
+            if (!table.TryAdd(parts[0], read(parts[0], parts[1])))
+                throw new CliInputException($"{option} gives {parts[0]} twice.");
         }
         return table;
     }
@@ -75,21 +82,8 @@ internal sealed class ProblemOptions
     }
 
     /// <summary>The --unit values as a table, or null when none were given.</summary>
-    private Dictionary<string, string>? Units(ParseResult result)
-    {
-        var given = result.GetValue(_units);
-        if (given is null || given.Length == 0) return null;
-        var table = new Dictionary<string, string>();
-        foreach (var entry in given)
-        {
-            var parts = entry.Split('=', 2, StringSplitOptions.TrimEntries);
-            if (parts.Length != 2 || parts[0].Length == 0 || parts[1].Length == 0)
-                throw new CliInputException($"--unit '{entry}' must be name=unit, e.g. x0=m or y0=m/s^2.");
-            if (!table.TryAdd(parts[0], parts[1]))
-                throw new CliInputException($"--unit gives {parts[0]} twice.");
-        }
-        return table;
-    }
+    private Dictionary<string, string>? Units(ParseResult result) =>
+        Pairs(result.GetValue(_units), "--unit", "name=unit, e.g. x0=m or y0=m/s^2", (_, unit) => unit);
 
     /// <summary>The problem described, or the book's example when none is.</summary>
     public ProblemDefinition Read(ParseResult result) => Read(result, pointOptional: false);
