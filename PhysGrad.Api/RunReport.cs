@@ -16,7 +16,8 @@ public static class RunReport
 
     /// <summary>
     /// <c>{"problem":{...},"methods":[{"name","eta","trajectory" (from the start point),"losses","final",
-    /// "finalLoss","distance","diagonalAlignment","stopReason","stopDetail","fallbacks","wallTimeMs"},...]}</c>.
+    /// "finalLoss","distance","diagonalAlignment","stopReason","stopDetail","stop" (typed: iteration, criterion,
+    /// point kind and Hessian eigenvalues, non-finite quantity/index/value),"fallbacks" (iteration, kind, reason),"wallTimeMs"},...]}</c>.
     /// Non-finite numbers are written as null (JSON has no NaN).
     /// </summary>
     /// <param name="definition">The problem as text.</param>
@@ -49,7 +50,17 @@ public static class RunReport
                 diagonalAlignment = Finite(r.DiagonalAlignment),
                 stopReason = r.Run.StopReason.ToString(),
                 stopDetail = r.Run.StopDetail,
-                fallbacks = r.Run.Fallbacks.Select(f => new { iteration = f.Iteration, reason = f.Reason }),
+                stop = new
+                {
+                    iteration = r.Run.Exit.Iteration,
+                    criterion = r.Run.Exit.Criterion?.ToString(),
+                    point = r.Run.Exit.Curvature?.Kind.ToString(),
+                    eigenvalues = r.Run.Exit.Curvature?.Eigenvalues.Select(Finite),
+                    nonFinite = r.Run.Exit.NonFinite is { } bad
+                        ? new { quantity = bad.Quantity.ToString(), index = bad.Index, value = bad.Value.ToString(CultureInfo.InvariantCulture) }
+                        : null,
+                },
+                fallbacks = r.Run.Fallbacks.Select(f => new { iteration = f.Iteration, kind = f.Kind.ToString(), reason = f.Reason }),
                 wallTimeMs = r.Run.WallTime.TotalMilliseconds,
             }),
         };

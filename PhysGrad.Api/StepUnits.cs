@@ -192,6 +192,7 @@ public static class StepUnits
             if (m is Method.InverseGradient or Method.PhysicalGradient && compiled.M != compiled.N)
                 return (null, null, $"{BookExample.ShortName(m)} needs a square Jacobian; this problem has {compiled.M} outputs and {compiled.N} variables");
             var run = Optimizer.Run(compiled, m, eta, x, 1);
+            if (run.Trajectory.Count < 2) return (null, null, $"{BookExample.ShortName(m)} took no step: {run.StopDetail}");
             var step = run.Trajectory[1].Select((v, i) => v - run.Trajectory[0][i]).ToArray();
             return (step, run.Fallbacks.Count > 0 ? run.Fallbacks[0].Reason : null, null);
         }).ToArray();

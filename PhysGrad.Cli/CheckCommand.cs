@@ -31,6 +31,10 @@ internal static class CheckCommand
             if (!(step > 0) || !double.IsFinite(step)) throw new CliInputException($"--eta must be a positive number, not {step}.");
             var results = TheoryChecks.Run(model, point, step);
             var failed = results.Count(r => r.Applicable && !r.Passed);
+            // A property that could not be checked because a quantity is not finite at the point is not
+            // a pass: it counts with the failures (exit 1) but is shown as such, with the quantity.
+            var unchecked_ = results.Count(r => r.Applicable && !r.Passed && r.NonFinite is not null);
+            string Status(CheckResult r) => !r.Applicable ? "n/a" : r.Passed ? "pass" : r.NonFinite is not null ? "undef" : "FAIL";
             if (result.GetValue(format) == "json")
             {
                 output.WriteLine(JsonSerializer.Serialize(new
@@ -41,9 +45,12 @@ internal static class CheckCommand
                     {
                         property = r.Property,
                         name = r.Name,
-                        result = !r.Applicable ? "n/a" : r.Passed ? "pass" : "fail",
+                        result = Status(r).ToLowerInvariant(),
                         measured = double.IsFinite(r.Measured) ? r.Measured : (double?)null,
                         detail = r.Detail,
+                        nonFinite = r.NonFinite is { } bad
+                            ? new { quantity = bad.Quantity.ToString(), index = bad.Index, value = bad.Value.ToString(CultureInfo.InvariantCulture) }
+                            : null,
                     }),
                 }, new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
             }
@@ -54,9 +61,12 @@ internal static class CheckCommand
                 output.WriteLine($"{"#",2}  {"property",-44} {"result",-6} {"measured",10}  detail");
                 foreach (var r in results)
                     output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"{r.Property,2}  {r.Name,-44} {(!r.Applicable ? "n/a" : r.Passed ? "pass" : "FAIL"),-6} {r.Measured,10:G4}  {r.Detail}"));
+                        $"{r.Property,2}  {r.Name,-44} {Status(r),-6} {r.Measured,10:G4}  {r.Detail}"));
                 output.WriteLine();
-                output.WriteLine(failed == 0 ? "All applicable properties hold." : $"{failed} propert{(failed == 1 ? "y fails" : "ies fail")}.");
+                output.WriteLine(failed == 0 ? "All applicable properties hold."
+                    : unchecked_ == failed ? $"{failed} propert{(failed == 1 ? "y" : "ies")} cannot be checked here (undef: a quantity is not finite at the point)."
+                    : $"{failed - unchecked_} propert{(failed - unchecked_ == 1 ? "y fails" : "ies fail")}" +
+                      (unchecked_ > 0 ? $", {unchecked_} cannot be checked here (undef)." : "."));
             }
             return failed == 0 ? ExitCode.Ok : ExitCode.Failed;
         });

@@ -53,8 +53,11 @@ public sealed class CompiledProblem
         for (var j = 0; j < outputs.Length; j++) substitution[ExprModule.Symbol(outputs[j])] = simulator[j];
         var composite = Structure.Substitute(substitution, loss);
         _lossInX = KernelCompiler.Compile(Lower.ValueGradientHessian(variables, [], true, composite));
+        // A derived inverse's branch choices sign(g(x₀)) take the + branch where g(x₀) = 0: there both
+        // branches are preimages, so 0 (no branch) would report a missing preimage that exists.
         if (inverse is not null)
-            _inverse = KernelCompiler.Compile(Lower.Program([.. outputs, .. variables], [], inverse));
+            _inverse = KernelCompiler.Compile(Lower.Program([.. outputs, .. variables], [],
+                source == InverseSource.Derived ? LocalInverse.BranchAtZero(outputs, inverse) : inverse));
     }
 
     /// <summary>The symbolic problem this was compiled from, when it was compiled from one.</summary>

@@ -25,32 +25,44 @@ public enum Method
     LimitedMemoryBfgs,
 }
 
-/// <summary>Why a run stopped.</summary>
+/// <summary>Why a run stopped (the coarse reason; <see cref="ExitReason"/> has the details).</summary>
 public enum StopReason
 {
-    /// <summary>The loss fell below the tolerance.</summary>
+    /// <summary>The loss fell to the tolerance, or the step to the step tolerance at a point whose curvature says minimum.</summary>
     Converged,
     /// <summary>The iteration limit was reached.</summary>
     IterationLimit,
-    /// <summary>A value became non-finite; the run says which and when.</summary>
+    /// <summary>A value became non-finite, or a quantity the rule needs was not finite; the run says which and when.</summary>
     Diverged,
+    /// <summary>The step fell to the step tolerance (typically exactly 0: ∂L/∂x = 0) at a saddle, a maximum, or a point whose curvature is undecided.</summary>
+    StationaryNonMinimum,
 }
 
-/// <summary>A fallback taken at one iteration, and why.</summary>
-public sealed record Fallback(int Iteration, string Reason);
-
 /// <summary>A finished run: the trajectory (including the start), the losses, why it stopped.</summary>
+/// <param name="Method">The update rule.</param>
+/// <param name="Eta">The step size η.</param>
+/// <param name="Trajectory">The points, from the start.</param>
+/// <param name="Outputs">P(x) at each point.</param>
+/// <param name="Losses">L(P(x)) at each point.</param>
+/// <param name="Exit">Why the run stopped, typed.</param>
+/// <param name="Fallbacks">The fallbacks taken, typed.</param>
+/// <param name="WallTime">The run's duration.</param>
 public sealed record OptimizerRun(
     Method Method,
     double Eta,
     IReadOnlyList<double[]> Trajectory,
     IReadOnlyList<double[]> Outputs,
     IReadOnlyList<double> Losses,
-    StopReason StopReason,
-    string StopDetail,
+    ExitReason Exit,
     IReadOnlyList<Fallback> Fallbacks,
     TimeSpan WallTime)
 {
+    /// <summary>The coarse stop reason (<c>Exit.Reason</c>).</summary>
+    public StopReason StopReason => Exit.Reason;
+
+    /// <summary>The stop reason in words (<c>Exit.Detail</c>).</summary>
+    public string StopDetail => Exit.Detail;
+
     /// <summary>The last point.</summary>
     public double[] Final => Trajectory[^1];
 
@@ -78,8 +90,9 @@ public sealed class Stepper
 
     /// <summary>
     /// Starts <paramref name="method"/> with step size <paramref name="eta"/> at <paramref name="start"/>.
-    /// With <paramref name="lineSearch"/>, Newton and BFGS halve their step from η until the loss
-    /// decreases enough (Armijo: L(x + t d) ≤ L(x) + 10⁻⁴ t ∇L·d).
+    /// With <paramref name="lineSearch"/>, Newton halves its step from η until the loss decreases
+    /// enough (Armijo: L(x + t d) ≤ L(x) + 10⁻⁴ t ∇L·d); BFGS and L-BFGS search for a step meeting
+    /// the weak Wolfe conditions (MathNet's <c>WeakWolfeLineSearch</c>), which keeps their updates.
     /// </summary>
     public Stepper(CompiledProblem problem, Method method, double eta, double[] start, double kappa = -0.5, double tau = 1e-3,
         bool lineSearch = false)
@@ -172,12 +185,53 @@ public sealed class Stepper
         _ => "numeric",
     };
 
-    /// <summary>Takes one step. Returns the fallback taken, if any (null otherwise).</summary>
-    public string? Step()
+    /// <summary>
+    /// Non-null when the last <see cref="Step"/> refused to move because a quantity its rule needs
+    /// (the gradient, the Hessian, J, ∂L/∂y, ∂²L/∂y², or the loss itself) was not finite at the point.
+    /// </summary>
+    public NonFiniteValue? NonFinite { get; private set; }
+
+    // The quantities each rule reads, checked before a step: a NaN in any of them would otherwise
+    // travel into the step (or crash an SVD) instead of stopping the run with a reason.
+    private NonFiniteValue? CheckInputs()
     {
+        if (!double.IsFinite(Loss)) return new NonFiniteValue(Quantity.Loss, 0, Loss);
+        var needsJ = Method is Method.GaussNewton or Method.HalfInverse or Method.InverseGradient or Method.PhysicalGradient;
+        if (needsJ)
+        {
+            if (NonFiniteValue.Find(Quantity.Outputs, _y) is { } y) return y;
+            if (NonFiniteValue.Find(Quantity.Jacobian, _j, _n) is { } j) return j;
+            _problem.LossInY(_y, _gy, _hy);
+            if (NonFiniteValue.Find(Quantity.LossGradientInY, _gy) is { } gy) return gy;
+            if (Method is Method.InverseGradient or Method.PhysicalGradient && NonFiniteValue.Find(Quantity.LossHessianInY, _hy, _m) is { } hy)
+                return hy;
+            return null;
+        }
+        if (NonFiniteValue.Find(Quantity.Gradient, _gx) is { } g) return g;
+        return Method == Method.Newton ? NonFiniteValue.Find(Quantity.Hessian, _hx, _n) : null;
+    }
+
+    /// <summary>
+    /// The curvature of L(P(x)) at the current point: the Hessian's eigenvalues and, along flat
+    /// directions, a probe of L (see <see cref="Curvature.Classify"/>).
+    /// </summary>
+    public Curvature ClassifyCurvature() =>
+        Curvature.Classify(_x.ToArray(), Loss, _hx, point => _problem.LossInX(point, new double[_n], new double[_n * _n]));
+
+    /// <summary>
+    /// Takes one step. Returns the fallback taken, if any (null otherwise). When a quantity the rule
+    /// needs is not finite, the point does not move, <see cref="NonFinite"/> says which, and the
+    /// iteration count is not advanced.
+    /// </summary>
+    public Fallback? Step()
+    {
+        NonFinite = CheckInputs();
+        if (NonFinite is not null) return null;
         var k = ++Iteration;
         int n = _n, m = _m;
-        string? fallback = null;
+        Fallback? fallback = null;
+        void Note(FallbackKind kind, string reason) =>
+            fallback = fallback is null ? new Fallback(k, kind, reason) : fallback with { Reason = fallback.Reason + "; " + reason };
         switch (Method)
         {
             case Method.GradientDescent:
@@ -194,10 +248,13 @@ public sealed class Stepper
                 }
                 break;
             case Method.Newton:
-                if (!NewtonStep(_hx, _gx, Eta, _dx, _workspace, out var why))
+                // At ∂L/∂x = 0 exactly the Newton step is 0 whatever H is: no fallback, the run
+                // classifies the point by its curvature.
+                if (Array.TrueForAll(_gx, v => v == 0)) Array.Clear(_dx);
+                else if (!NewtonStep(_hx, _gx, Eta, _dx, _workspace, out var why))
                 {
-                    fallback = $"the Hessian is {why} at {Point()}; took a gradient step instead";
-                    GradientStep();
+                    var (kind, detail) = ModifiedNewtonStep();
+                    Note(kind, $"the Hessian is {why} at {Point()}; {detail}");
                 }
                 break;
             case Method.Bfgs:
@@ -207,20 +264,23 @@ public sealed class Stepper
                 break;
             case Method.GaussNewton:
             case Method.HalfInverse:
-                _problem.LossInY(_y, _gy, _hy);
                 for (var r = 0; r < m; r++)
                     for (var c = 0; c < n; c++) _jacobian2D[r, c] = _j[r * n + c];
                 var kept = LinearAlgebra.SpectralProduct(
                     _jacobian2D, _gy, Method == Method.GaussNewton ? -1.0 : _kappa, Method == Method.GaussNewton ? 1e-12 : _tau, _dx);
                 if (kept < Math.Min(m, n))
-                    fallback = $"{Math.Min(m, n) - kept} singular value(s) of J dropped at {Point()}";
+                    Note(FallbackKind.SingularValuesDropped, $"{Math.Min(m, n) - kept} singular value(s) of J dropped at {Point()}");
                 for (var i = 0; i < n; i++) _dx[i] *= -Eta;
                 break;
             case Method.InverseGradient:
             case Method.PhysicalGradient:
-                _problem.LossInY(_y, _gy, _hy);
-                if (!NewtonStep(_hy, _gy, Eta, _dy, _workspace, out _))
-                    for (var i = 0; i < m; i++) _dy[i] = -Eta * _gy[i]; // a loss without curvature in y: plain step
+                if (!NewtonStep(_hy, _gy, Eta, _dy, _workspace, out var whyInY))
+                {
+                    // A loss without (positive) curvature in y: a plain gradient step in y.
+                    for (var i = 0; i < m; i++) _dy[i] = -Eta * _gy[i];
+                    if (!Array.TrueForAll(_gy, v => v == 0))
+                        Note(FallbackKind.LossHessianInYSingular, $"the loss's Hessian in y is {whyInY}; Δy is a gradient step in y");
+                }
                 var inverted = false;
                 if (Method == Method.PhysicalGradient)
                 {
@@ -233,28 +293,109 @@ public sealed class Stepper
                         inverted = true;
                     }
                     else
-                        fallback = $"y + Δy = [{string.Join(", ", _target)}] has no preimage near x ({InverseName(_problem.InverseSource)} inverse); took an inverse-gradient step instead";
+                        Note(FallbackKind.NoPreimage,
+                            $"y + Δy = [{string.Join(", ", _target)}] has no preimage near x ({InverseName(_problem.InverseSource)} inverse); took an inverse-gradient step instead");
                 }
                 if (!inverted)
                 {
                     var r = LinearAlgebra.Solve(_j, _dy, _dx, _workspace);
                     if (!r.Ok)
                     {
-                        var singular = $"the Jacobian is {r} at {Point()}; took a gradient step instead";
-                        fallback = fallback is null ? singular : $"{fallback}, but {singular}";
-                        GradientStep();
+                        // The minimum-norm solution of J Δx = Δy (J⁺Δy): moves only where J can.
+                        for (var row = 0; row < m; row++)
+                            for (var c = 0; c < n; c++) _jacobian2D[row, c] = _j[row * n + c];
+                        var rank = LinearAlgebra.SpectralProduct(_jacobian2D, _dy, -1.0, 1e-12, _dx);
+                        Note(FallbackKind.JacobianSingular,
+                            $"the Jacobian is {r} at {Point()}; took the minimum-norm step J⁺Δy (rank {rank} of {n})");
                     }
                 }
                 break;
         }
         if (_quasiNewton is not null) Array.Copy(_gx, _previousGradient, n);
-        if (_lineSearch && LineSearch() is { } note) fallback = fallback is null ? note : fallback + "; " + note;
+        if (_lineSearch)
+        {
+            var note = _quasiNewton is not null ? WolfeSearch() : LineSearch();
+            if (note is not null) Note(FallbackKind.LineSearchFailed, note);
+        }
         for (var i = 0; i < n; i++) _x[i] += _dx[i];
         if (!LinearAlgebra.AllFinite(_x)) return fallback;
         Evaluate();
-        if (_quasiNewton is not null && !_quasiNewton.Update(_dx, _previousGradient, _gx))
-            fallback = (fallback is null ? "" : fallback + "; ") + "the curvature condition sᵀy > 0 failed; the inverse-Hessian estimate was not updated";
+        // A zero step carries no curvature information: nothing to update, and no fallback to report.
+        if (_quasiNewton is not null && LinearAlgebra.AllFinite(_gx) && !Array.TrueForAll(_dx, v => v == 0)
+            && !_quasiNewton.Update(_dx, _previousGradient, _gx))
+            Note(FallbackKind.CurvatureConditionFailed, "the curvature condition sᵀy > 0 failed; the inverse-Hessian estimate was not updated");
         return fallback;
+    }
+
+    /// <summary>
+    /// Newton's step when H is singular or indefinite: Δx = −η Σ (vₖᵀg/|λₖ|) vₖ over the eigenpairs
+    /// (λₖ, vₖ) of the symmetrised H with |λₖ| above 10⁻⁹ max|λ|. Zero eigenvalues are dropped (the
+    /// pseudo-inverse, the minimum-norm step of a singular H) and negative ones taken by magnitude
+    /// (the saddle-free Newton step of Dauphin et al. 2014), so the step descends and keeps x's units.
+    /// When every eigenvalue is zero (L locally linear) it is a gradient step.
+    /// </summary>
+    private (FallbackKind Kind, string Detail) ModifiedNewtonStep()
+    {
+        var n = _n;
+        var h = MathNet.Numerics.LinearAlgebra.Double.DenseMatrix.Create(n, n, 0);
+        for (var r = 0; r < n; r++)
+            for (var c = 0; c < n; c++) h[r, c] = 0.5 * (_hx[r * n + c] + _hx[c * n + r]);
+        var evd = h.Evd(MathNet.Numerics.LinearAlgebra.Symmetricity.Symmetric);
+        var values = evd.EigenValues.Select(v => v.Real).ToArray();
+        var largest = values.Max(Math.Abs);
+        var zero = Curvature.RelativeZero * largest;
+        Array.Clear(_dx);
+        int dropped = 0, flipped = 0;
+        for (var k = 0; k < n; k++)
+        {
+            var lambda = values[k];
+            if (!(Math.Abs(lambda) > zero)) { dropped++; continue; }
+            if (lambda < 0) flipped++;
+            double vg = 0;
+            for (var i = 0; i < n; i++) vg += evd.EigenVectors[i, k] * _gx[i];
+            for (var i = 0; i < n; i++) _dx[i] -= Eta * vg / Math.Abs(lambda) * evd.EigenVectors[i, k];
+        }
+        if (dropped == n)
+        {
+            GradientStep();
+            return (FallbackKind.HessianSingular, "every eigenvalue is 0 (L is linear here): took a gradient step instead");
+        }
+        var kind = flipped > 0 ? FallbackKind.HessianIndefinite : FallbackKind.HessianSingular;
+        var how = (flipped > 0 ? $"took {flipped} negative eigenvalue(s) by magnitude" : "") +
+                  (flipped > 0 && dropped > 0 ? " and " : "") +
+                  (dropped > 0 ? $"dropped {dropped} zero eigenvalue(s) (pseudo-inverse)" : "");
+        return (kind, $"{how}, a step that descends");
+    }
+
+    /// <summary>
+    /// The weak Wolfe line search of MathNet along the quasi-Newton direction, starting at t = 1 (Δx
+    /// as given): sufficient decrease (c₁ = 10⁻⁴) and the curvature condition (c₂ = 0.9), which makes
+    /// sᵀy &gt; 0 so that the BFGS update is always taken (Nocedal &amp; Wright, §6.1). A note when it
+    /// finds no such step; the Armijo halving then takes over.
+    /// </summary>
+    private string? WolfeSearch()
+    {
+        double slope = 0;
+        for (var i = 0; i < _n; i++) slope += _gx[i] * _dx[i];
+        if (!(slope < 0)) return null;
+        var gradient = new double[_n];
+        var objective = MathNet.Numerics.Optimization.ObjectiveFunction.Gradient(v =>
+        {
+            var l = _problem.LossInX(v.AsArray() ?? v.ToArray(), gradient, _hessianScratch);
+            return (l, MathNet.Numerics.LinearAlgebra.Double.DenseVector.OfArray((double[])gradient.Clone()));
+        });
+        objective.EvaluateAt(MathNet.Numerics.LinearAlgebra.Double.DenseVector.OfArray((double[])_x.Clone()));
+        try
+        {
+            var search = new MathNet.Numerics.Optimization.LineSearch.WeakWolfeLineSearch(1e-4, 0.9, 1e-14, 60);
+            var result = search.FindConformingStep(objective, MathNet.Numerics.LinearAlgebra.Double.DenseVector.OfArray((double[])_dx.Clone()), 1.0);
+            for (var i = 0; i < _n; i++) _dx[i] *= result.FinalStep;
+            return null;
+        }
+        catch (MathNet.Numerics.Optimization.OptimizationException e)
+        {
+            return $"the Wolfe line search failed ({e.Message.TrimEnd('.')}); backtracked instead" + (LineSearch() is { } note ? "; " + note : "");
+        }
     }
 
     /// <summary>Halves Δx until the Armijo condition holds; a note when even 2⁻³⁰ of it does not descend.</summary>
@@ -310,7 +451,7 @@ public static class Optimizer
     /// <param name="kappa">The exponent of <see cref="Method.HalfInverse"/> (default −½).</param>
     /// <param name="tau">The relative truncation of <see cref="Method.HalfInverse"/>.</param>
     /// <param name="stepTolerance">Stop (converged) once a step's length ‖Δx‖ is at most this.</param>
-    /// <param name="lineSearch">Backtracking line search for Newton and BFGS.</param>
+    /// <param name="lineSearch">Line search: Armijo backtracking for Newton, weak Wolfe for BFGS and L-BFGS.</param>
     /// <param name="progress">Told the number of the iteration just completed (for progress bars).</param>
     public static OptimizerRun Run(
         CompiledProblem problem, Method method, double eta, double[] start, int iterations, double lossTolerance = 0,
@@ -328,10 +469,14 @@ public static class Optimizer
         for (var k = 1; k <= iterations; k++)
         {
             if (stepper.Loss <= lossTolerance)
-                return Finish(StopReason.Converged, $"loss {stepper.Loss:G6} ≤ {lossTolerance:G3} after {k - 1} iterations");
-            if (stepper.Step() is { } fallback) fallbacks.Add(new Fallback(k, fallback));
-            if (!LinearAlgebra.AllFinite(stepper.X))
-                return Finish(StopReason.Diverged, $"x became non-finite at iteration {k}");
+                return Finish(StopReason.Converged, k - 1, $"loss {stepper.Loss:G6} ≤ {lossTolerance:G3} after {k - 1} iterations",
+                    ConvergenceCriterion.LossTolerance);
+            if (stepper.Step() is { } fallback) fallbacks.Add(fallback);
+            if (stepper.NonFinite is { } bad)
+                return Finish(StopReason.Diverged, k - 1,
+                    $"{bad} at x = [{string.Join(", ", stepper.X.ToArray())}]: step {k} cannot be taken", nonFinite: bad);
+            if (NonFiniteValue.Find(Quantity.Point, stepper.X) is { } badX)
+                return Finish(StopReason.Diverged, k, $"x became non-finite at iteration {k} ({badX})", nonFinite: badX);
             var stepLength = 0.0;
             var previous = trajectory[^1];
             for (var i = 0; i < previous.Length; i++) stepLength += (stepper.X[i] - previous[i]) * (stepper.X[i] - previous[i]);
@@ -341,14 +486,26 @@ public static class Optimizer
             losses.Add(stepper.Loss);
             progress?.Report(k);
             if (!double.IsFinite(stepper.Loss))
-                return Finish(StopReason.Diverged, $"the loss became non-finite at iteration {k}");
+                return Finish(StopReason.Diverged, k, $"the loss became non-finite at iteration {k}", nonFinite: new NonFiniteValue(Quantity.Loss, 0, stepper.Loss));
             if (stepLength <= stepTolerance)
-                return Finish(StopReason.Converged, $"step length {stepLength:G3} ≤ {stepTolerance:G3} at iteration {k}");
+            {
+                // A step that falls to the tolerance (for most rules: exactly 0, ∂L/∂x = 0) stops the run
+                // at a stationary point; only a minimum is "converged".
+                var curvature = stepper.ClassifyCurvature();
+                var detail = $"step length {stepLength:G3} ≤ {stepTolerance:G3} at iteration {k}, at a {curvature.KindName} ({curvature.Detail})";
+                return curvature.Kind == StationaryKind.Minimum
+                    ? Finish(StopReason.Converged, k, detail, ConvergenceCriterion.StepTolerance, curvature)
+                    : Finish(StopReason.StationaryNonMinimum, k, detail, curvature: curvature);
+            }
         }
-        return Finish(stepper.Loss <= lossTolerance ? StopReason.Converged : StopReason.IterationLimit, $"{iterations} iterations");
+        return stepper.Loss <= lossTolerance
+            ? Finish(StopReason.Converged, iterations, $"{iterations} iterations", ConvergenceCriterion.LossTolerance)
+            : Finish(StopReason.IterationLimit, iterations, $"{iterations} iterations");
 
-        OptimizerRun Finish(StopReason reason, string detail) =>
-            new(method, eta, trajectory, outputs, losses, reason, detail, fallbacks, clock.Elapsed);
+        OptimizerRun Finish(StopReason reason, int iteration, string detail, ConvergenceCriterion? criterion = null,
+            Curvature? curvature = null, NonFiniteValue? nonFinite = null) =>
+            new(method, eta, trajectory, outputs, losses, new ExitReason(reason, iteration, criterion, curvature, nonFinite, detail),
+                fallbacks, clock.Elapsed);
     }
 }
 

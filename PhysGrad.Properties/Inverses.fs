@@ -145,16 +145,24 @@ let ``a user's variable named like the solver's unknowns does not confuse it`` (
     | Error e -> failwith e
 
 [<Fact>]
-let ``where the derived branch is undefined PG inverts numerically or falls back, and says so`` () =
-    // y = x² at x₀ = 0: sign(0) = 0 gives x = 0, not a preimage of y = 1; Newton from 0 meets J = 0.
+let ``at sign 0 the derived branch is a choice (+), and where no branch reaches y PG falls back and says so`` () =
+    // y = x² at x₀ = 0: both ±√y are preimages; the compiled inverse takes +√y (issue 11, kind 9).
     let p =
         Problem.Create([| "x" |], Parse.many "x^2", null, [| 1.0 |], [| 0.0 |], null, true)
 
     let compiled = CompiledProblem(p)
     Assert.Equal(InverseSource.Derived, compiled.InverseSource)
-    Assert.False(compiled.Invert([| 1.0 |], [| 0.0 |], Array.zeroCreate 1))
-    Assert.True(compiled.Invert([| 1.0 |], [| -0.5 |], Array.zeroCreate 1))
-    let run = Optimizer.Run(compiled, Method.PhysicalGradient, 0.5, [| 0.0 |], 1)
+    let x = Array.zeroCreate 1
+    Assert.True(compiled.Invert([| 4.0 |], [| 0.0 |], x))
+    Assert.Equal(2.0, x.[0])
+    Assert.True(compiled.Invert([| 4.0 |], [| -0.5 |], x))
+    Assert.Equal(-2.0, x.[0])
+    // From x = 1 towards y* = −1 with η = 1: y + Δy = 1 − 2 = −1 has no real preimage on either branch.
+    let towardsNegative =
+        Problem.Create([| "x" |], Parse.many "x^2", null, [| -1.0 |], [| 1.0 |], null, true) |> CompiledProblem
+
+    let run = Optimizer.Run(towardsNegative, Method.PhysicalGradient, 1.0, [| 1.0 |], 1)
+    Assert.Equal(FallbackKind.NoPreimage, run.Fallbacks.[0].Kind)
     Assert.Contains("derived, then numeric", run.Fallbacks.[0].Reason)
 
 [<Fact>]

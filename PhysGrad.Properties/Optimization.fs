@@ -71,12 +71,13 @@ let ``a target with no preimage falls back to IG and says so`` () =
     Assert.Equal(3.0 - 18.0 / 6.0, run.Final.[1], 12) // the IG step J⁻¹Δy instead
 
 [<Fact>]
-let ``a singular Hessian falls back to a gradient step and says where`` () =
-    // At x1 = 0 the Hessian diag(2, 12·x1²) is singular.
+let ``a singular Hessian falls back to its pseudo-inverse and says where`` () =
+    // At x1 = 0 the Hessian diag(2, 12·x1²) is singular; ∇L = (2, 0), so H⁺∇L = (1, 0).
     let run = Optimizer.Run(problem.Value, Method.Newton, 0.5, [| 1.0; 0.0 |], 1)
     let f = Assert.Single(run.Fallbacks)
+    Assert.Equal(FallbackKind.HessianSingular, f.Kind)
     Assert.Contains("singular", f.Reason)
-    Assert.Equal(0.0, run.Final.[0], 12) // 1 − 0.5·2
+    Assert.Equal(0.5, run.Final.[0], 12) // 1 − 0.5·1
     Assert.Equal(0.0, run.Final.[1], 12)
 
 [<Fact>]

@@ -21,7 +21,9 @@ open System.Collections.Generic
 ///
 /// The result is in the output names (the target y) and the variable names, which stand for the
 /// current point x₀ and only ever appear inside branch choices `sign(g(x₀))`. At a point where such a
-/// g is 0 the branch is undefined (sign gives 0); a y outside P's range gives NaN (no preimage).
+/// g is 0 both branches are preimages and choosing one is a choice, not a failure: `branchAtZero`
+/// rewrites the choices so that g(x₀) = 0 takes the + branch (compiled inverses use it); a y outside
+/// P's range gives NaN (no preimage).
 /// Written here because no .NET library solves symbolic equations.
 [<RequireQualifiedAccess>]
 module LocalInverse =
@@ -333,3 +335,21 @@ module LocalInverse =
                 // Solving met an expression that cannot be built (a division by an exact zero, a
                 // constant that overflows): no closed form, and the numeric inverse takes over.
                 Error(sprintf "solving P(x) = y symbolically failed: %s" e.Message)
+
+    /// <summary>
+    /// The inverse with every branch choice sign(g) whose g mentions no output (so depends on x₀ only)
+    /// replaced by sign(sign(g) + ½): the same ±1 where g ≠ 0, and +1 where g = 0, so that at x₀ = 0
+    /// the inverse of y = x² is +√y rather than 0·√y (which misses every y ≠ 0). NaN stays NaN.
+    /// </summary>
+    [<CompiledName("BranchAtZero")>]
+    let branchAtZero (outputs: string[]) (inverse: Expr[]) : Expr[] =
+        let outputSymbols = HashSet<Expr>(outputs |> Seq.map Expr.symbol, HashIdentity.Reference)
+        let replacements = Dictionary<Expr, Expr>(HashIdentity.Reference)
+
+        for e in Structure.postOrder inverse do
+            match e.Node with
+            | Apply(Function.Sign, g) when not (Structure.freeSymbols g |> Array.exists outputSymbols.Contains) ->
+                replacements.[e] <- Expr.apply Function.Sign (Expr.add (Expr.apply Function.Sign g) Expr.half)
+            | _ -> ()
+
+        if replacements.Count = 0 then inverse else inverse |> Array.map (Structure.substitute replacements)
