@@ -294,7 +294,6 @@ public static class TheoryChecks
             var r1 = Optimizer.Run(a, m, eta, p.Start, iterations);
             var r2 = Optimizer.Run(b, m, eta, start, iterations);
             if (r1.Fallbacks.Count > 0 || r2.Fallbacks.Count > 0) return double.NaN;
-            if (r1.StopReason == StopReason.Diverged || r2.StopReason == StopReason.Diverged) return double.NaN;
             // Runs that stop at different iterations (one reaching L = 0 exactly, one not) differ.
             if (r1.Trajectory.Count != r2.Trajectory.Count) return double.PositiveInfinity;
             return r1.Trajectory.Select((x, k) => Relative(r2.Trajectory[k].Select((v, i) => v * s[i]).ToArray(), x)).Max();

@@ -73,7 +73,8 @@ public sealed record OptimizerRun(
 /// <summary>
 /// One optimiser on one problem, stepped one iteration at a time. It owns its buffers, so a step
 /// allocates nothing in steady state for GD, Adam, Newton, IG and PG with a given inverse (the
-/// fallback messages, the SVD of GN and HIG, and the quasi-Newton history do allocate). Not shared
+/// fallbacks with their messages and eigendecompositions, the SVD of GN and HIG, the quasi-Newton history
+/// and the Wolfe search do allocate). Not shared
 /// between threads: make one per thread (they may share the problem).
 /// </summary>
 public sealed class Stepper
@@ -216,7 +217,7 @@ public sealed class Stepper
     /// directions, a probe of L (see <see cref="Curvature.Classify"/>).
     /// </summary>
     public Curvature ClassifyCurvature() =>
-        Curvature.Classify(_x.ToArray(), Loss, _hx, point => _problem.LossInX(point, new double[_n], new double[_n * _n]));
+        Curvature.Classify(_x.ToArray(), Loss, _hx, point => _problem.LossInX(point, _previousGradientScratch, _hessianScratch));
 
     /// <summary>
     /// Takes one step. Returns the fallback taken, if any (null otherwise). When a quantity the rule

@@ -261,6 +261,49 @@ let ``compare with a non-finite Jacobian at the start exits 1 with the entry, no
     Assert.Contains("gd diverged: the gradient entry ∂L/∂x[1] = -Infinity", err)
     Assert.Contains("Diverged", out)
 
+[<Fact>]
+let ``a finite Jacobian with an infinite Hessian stops Newton and marks the checks, while GD stops undecided`` () =
+    // P = x^(3/2): J = 1.5·√x = 0 at 0 (finite), but L = ½(x^(3/2) − 1)² has
+    // L″ = 2.25·x + (x^(3/2) − 1)·0.75/√x → −∞ at 0. L′ = (x^(3/2) − 1)·1.5·√x = 0 there, so GD takes a
+    // zero step and cannot classify the point (the Hessian is not finite): Undecided.
+    let p = create [| "x0" |] "x0^(3/2)" null [| 1.0 |] [| 0.0 |]
+    let newton = run p Method.Newton 1.0 5 false
+    Assert.Equal(StopReason.Diverged, newton.StopReason)
+    Assert.Equal(Quantity.Hessian, newton.Exit.NonFinite.Value.Quantity)
+    let gd = run p Method.GradientDescent 0.1 5 false
+    Assert.Equal(StopReason.StationaryNonMinimum, gd.StopReason)
+    Assert.Equal(StationaryKind.Undecided, gd.Exit.Curvature.Kind)
+
+    for r in TheoryChecks.Run(p) |> Seq.filter (fun r -> r.Applicable) do
+        Assert.Equal(Quantity.Hessian, r.NonFinite.Value.Quantity)
+
+[<Fact>]
+let ``the JSON report carries the typed stop and fallback kinds`` () =
+    let code, out, _ =
+        Cli.run
+            [ "compare"; "--simulator"; "x0 + x1; x0 + x1"; "--target"; "1,3"; "--start"; "0,0"; "--methods"; "newton:1,gn:1"
+              "--iterations"; "5"; "--format"; "json"; "--out"; IO.Path.GetTempPath() ]
+
+    Assert.Equal(0, code)
+    let methods = (Text.Json.JsonDocument.Parse out).RootElement.GetProperty("methods")
+    let newton = methods.[0]
+    Assert.Equal("Converged", newton.GetProperty("stopReason").GetString())
+    Assert.Equal("StepTolerance", newton.GetProperty("stop").GetProperty("criterion").GetString())
+    Assert.Equal("Minimum", newton.GetProperty("stop").GetProperty("point").GetString())
+    Assert.Equal("HessianSingular", newton.GetProperty("fallbacks").[0].GetProperty("kind").GetString())
+    // Gauss–Newton: J = [[1, 1], [1, 1]] has rank 1; J⁺∂L/∂y from 0 is the same minimum-norm step to (1, 1).
+    let gn = methods.[1]
+    Assert.Equal("SingularValuesDropped", gn.GetProperty("fallbacks").[0].GetProperty("kind").GetString())
+    Assert.Equal(1.0, gn.GetProperty("final").[0].GetDouble(), 12)
+
+    let code, out, _ =
+        Cli.run [ "check"; "--simulator"; "sqrt(x0); x1"; "--at"; "0,1"; "--format"; "json" ]
+
+    Assert.Equal(1, code)
+    let p5 = (Text.Json.JsonDocument.Parse out).RootElement.GetProperty("properties").[4]
+    Assert.Equal("undef", p5.GetProperty("result").GetString())
+    Assert.Equal("Jacobian", p5.GetProperty("nonFinite").GetProperty("quantity").GetString())
+
 /// Simulators with an infinite or undefined derivative at the start (√ and asin at the edge of their
 /// domain, 1/x at its pole), scaled and shifted at random.
 let private nonFiniteStarts =
