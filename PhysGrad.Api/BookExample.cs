@@ -36,7 +36,7 @@ public static class BookExample
     /// <param name="iterations">Iterations per method.</param>
     /// <param name="methods">Methods and step sizes (default: the book's).</param>
     /// <param name="definition">The problem (default: the book's).</param>
-    /// <param name="lineSearch">Backtracking line search for Newton and BFGS.</param>
+    /// <param name="lineSearch">Line search: Armijo backtracking for Newton, weak Wolfe for BFGS and L-BFGS.</param>
     /// <param name="progress">Told (method index, iteration) as the runs advance.</param>
     public static IReadOnlyList<MethodResult> Run(
         int iterations = 10, IReadOnlyList<(Method Method, double Eta)>? methods = null, ProblemDefinition? definition = null,
@@ -52,7 +52,7 @@ public static class BookExample
     /// <param name="start">The start point.</param>
     /// <param name="iterations">Iterations per method.</param>
     /// <param name="methods">Methods and step sizes (default: the book's).</param>
-    /// <param name="lineSearch">Backtracking line search for Newton and BFGS.</param>
+    /// <param name="lineSearch">Line search: Armijo backtracking for Newton, weak Wolfe for BFGS and L-BFGS.</param>
     /// <param name="progress">Told (method index, iteration) as the runs advance.</param>
     public static IReadOnlyList<MethodResult> Run(
         CompiledProblem problem, double[] target, double[] start, int iterations,

@@ -166,7 +166,7 @@ public sealed class PhysicsProblem
 /// <summary>Options of <see cref="PhysicsProblem.Run"/>.</summary>
 /// <param name="LossTolerance">Stop (converged) once the loss is at most this.</param>
 /// <param name="StepTolerance">Stop (converged) once a step's length is at most this.</param>
-/// <param name="LineSearch">Backtracking line search for Newton and BFGS.</param>
+/// <param name="LineSearch">Line search: Armijo backtracking for Newton, weak Wolfe for BFGS and L-BFGS.</param>
 /// <param name="Kappa">HIG's exponent κ.</param>
 /// <param name="Tau">HIG's relative truncation τ.</param>
 /// <param name="Progress">Told the number of each iteration completed.</param>

@@ -31,7 +31,7 @@ internal static class CompareCommand
         };
         var lineSearch = new Option<bool>("--line-search")
         {
-            Description = "Backtracking (Armijo) line search for Newton, BFGS and L-BFGS, starting from η.",
+            Description = "Line search starting from η: backtracking (Armijo) for Newton, weak Wolfe for BFGS and L-BFGS.",
         };
         var problem = new ProblemOptions();
         var command = new Command("compare", "Compare optimisers on a problem (default: the book's example, THEORY.md §4).")
