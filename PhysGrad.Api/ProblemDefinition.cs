@@ -160,16 +160,17 @@ public sealed record ProblemDefinition(
             parameters.TryAdd(name, 0.0);
         }
         var loss = Problem.DefaultLoss(Outputs, targets.Select(t => t.Core).ToArray());
-        return Build(new double[Simulator.Count], start, loss, parameters);
+        // Without units: the rules do not depend on them, and the target symbols have none.
+        return Build(new double[Simulator.Count], start, loss, parameters, withUnits: false);
     }
 
-    private Problem Build(double[] target, double[] start, Expr? loss, IReadOnlyDictionary<string, double>? parameters)
+    private Problem Build(double[] target, double[] start, Expr? loss, IReadOnlyDictionary<string, double>? parameters, bool withUnits = true)
     {
         var simulator = Simulator.Select((s, i) => ParseField($"simulator[{i}]", s)).ToArray();
         var inverse = Inverse?.Select((s, i) => ParseField($"inverse[{i}]", s)).ToArray();
         var problem = Problem.Create(Variables.ToArray(), simulator, loss, target, start, inverse, DeriveInverse,
             parameters is null ? null : new Dictionary<string, double>(parameters));
-        if (Units is null) return problem;
+        if (Units is null || !withUnits) return problem;
         var units = new Dictionary<string, PhysicalUnit>();
         foreach (var (name, text) in Units)
         {

@@ -61,7 +61,7 @@ internal static class DeriveCommand
                 blocks.Add(new RuleBlock("y-step", "YStep", definition.Outputs, yStep.Select(e => e.Core).ToArray()));
             foreach (var r in rules)
                 blocks.Add(new RuleBlock(BookExample.ShortName(r.Method), MethodName(r.Method), r.Variables, r.Steps.Select(e => e.Core).ToArray()));
-            var header = $"physgrad derive: update rules Δx(x, eta) for P({string.Join(", ", definition.Variables)}) = [{string.Join(", ", definition.Simulator)}], L = {definition.LossText}"
+            var header = $"physgrad derive: the update rules (steps in x and eta) for P({string.Join(", ", definition.Variables)}) = [{string.Join(", ", definition.Simulator)}], L = {definition.LossText}"
                 + (target is null ? "" : $"; the target y* is symbolic: {string.Join(", ", target)}");
             var comment = f == "latex" ? "%" : "//";
             foreach (var s in skipped)
