@@ -69,7 +69,9 @@ internal static class DeriveCommand
                     ? $"{BookExample.ShortName(s.Method)} skipped: {s.Reason}"
                     : $"{comment} {BookExample.ShortName(s.Method)} skipped: {s.Reason}");
             if (f == "infix" && target is not null)
-                output.WriteLine($"Target y* = [{string.Join(", ", target)}] (symbolic; give --target for numbers)");
+                output.WriteLine(definition.HasTarget
+                    ? $"Target y* = [{string.Join(", ", target)}] (names stay symbolic)"
+                    : $"Target y* = [{string.Join(", ", target)}] (not given, so symbolic; --target gives numbers or names)");
             output.Write(RulePrinter.Format(f, blocks, definition.Variables, header));
             return ExitCode.Ok;
         });

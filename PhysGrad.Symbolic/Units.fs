@@ -90,10 +90,13 @@ type PhysicalUnit(scale: float, exponents: Rational[]) =
             // floating point): print the shortest decimal within the tolerance that Equals uses.
             let scale =
                 seq { 1..17 }
-                |> Seq.map (fun digits -> u.Scale.ToString("G" + string digits, Globalization.CultureInfo.InvariantCulture))
-                |> Seq.find (fun text ->
-                    let v = Double.Parse(text, Globalization.CultureInfo.InvariantCulture)
-                    abs (v - u.Scale) <= 1e-12 * abs u.Scale)
+                |> Seq.map (fun digits ->
+                    Double.Parse(
+                        u.Scale.ToString("G" + string digits, Globalization.CultureInfo.InvariantCulture),
+                        Globalization.CultureInfo.InvariantCulture
+                    ))
+                |> Seq.find (fun v -> abs (v - u.Scale) <= 1e-12 * abs u.Scale)
+                |> fun v -> v.ToString("R", Globalization.CultureInfo.InvariantCulture)
 
             sprintf "%s*%s" scale body
 
