@@ -41,7 +41,7 @@ public static class BookExample
     /// </summary>
     public static string? NotApplicable(Problem problem, Method method) =>
         method is Method.InverseGradient or Method.PhysicalGradient && problem.Simulator.Length != problem.Variables.Length
-            ? $"{ShortName(method)} needs a square Jacobian; this problem has {Count(problem.Simulator.Length, "output")} and {Count(problem.Variables.Length, "variable")} (gn and hig work on non-square problems)"
+            ? $"{ShortName(method)} needs a square Jacobian; this problem has {Count(problem.Simulator.Length, "output")} and {Count(problem.Variables.Length, "variable")}; use Gauss–Newton or HIG (gn, hig) for non-square problems"
             : null;
 
     /// <summary>"1 output", "3 outputs".</summary>

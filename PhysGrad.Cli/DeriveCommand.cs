@@ -72,7 +72,8 @@ internal static class DeriveCommand
                 output.WriteLine(definition.HasTarget
                     ? $"Target y* = [{string.Join(", ", target)}] (names stay symbolic)"
                     : $"Target y* = [{string.Join(", ", target)}] (not given, so symbolic; --target gives numbers or names)");
-            output.Write(RulePrinter.Format(f, blocks, definition.Variables, header));
+            output.Write(RulePrinter.Format(f, blocks, definition.Variables, header,
+                starTargets: !definition.HasTarget && definition.TargetSymbolPrefix == "ys"));
             return ExitCode.Ok;
         });
         return command;

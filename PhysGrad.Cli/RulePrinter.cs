@@ -20,7 +20,13 @@ internal static class RulePrinter
     /// <summary>The length of an infix rule above which its block names repeated subexpressions.</summary>
     public const int LongLine = 60;
 
-    public static string Format(string format, IReadOnlyList<RuleBlock> blocks, IReadOnlyList<string> variables, string header)
+    /// <summary>The blocks in a format: infix, latex or csharp.</summary>
+    /// <param name="format">infix, latex or csharp.</param>
+    /// <param name="blocks">The rules, one block per method (and the y-step).</param>
+    /// <param name="variables">The problem's variables (the C# methods take all of them).</param>
+    /// <param name="header">One line on the problem, printed as a comment in LaTeX and C#.</param>
+    /// <param name="starTargets">Whether ys0, ys1, … are the symbolic target (then LaTeX writes y^*_j).</param>
+    public static string Format(string format, IReadOnlyList<RuleBlock> blocks, IReadOnlyList<string> variables, string header, bool starTargets)
     {
         var taken = blocks.SelectMany(b => b.Steps).Let(steps => Structure.FreeSymbolNames(steps.ToArray()))
             .Concat(variables).Concat(blocks.SelectMany(b => b.Names)).ToArray();
@@ -31,7 +37,7 @@ internal static class RulePrinter
             : new SharedBlock([], b.Steps.ToArray())).ToArray();
         return format switch
         {
-            "latex" => Latex(blocks, shared, header),
+            "latex" => Latex(blocks, shared, header, starTargets),
             "csharp" => CSharpClass(blocks, shared, variables, taken, header),
             _ => Infix(blocks, shared),
         };
@@ -56,7 +62,7 @@ internal static class RulePrinter
     /// LaTeX comment (so the block pastes into a document as it is). Symbols ys0, ys1, … of a
     /// symbolic target print as y^*_0, y^*_1 (<see cref="TargetLatex"/>).
     /// </summary>
-    private static string Latex(IReadOnlyList<RuleBlock> blocks, SharedBlock[] shared, string header)
+    private static string Latex(IReadOnlyList<RuleBlock> blocks, SharedBlock[] shared, string header, bool starTargets)
     {
         var sb = new StringBuilder();
         sb.Append($"% {header}\n");
@@ -66,13 +72,15 @@ internal static class RulePrinter
                 .Concat(blocks[b].Names.Select((n, i) => ("\\Delta " + LaTeX.symbolName(n), shared[b].Results[i]))).ToArray();
             sb.Append($"% {blocks[b].Title}\n\\begin{{align}}\n");
             for (var i = 0; i < lines.Length; i++)
-                sb.Append($"  {lines[i].Item1} &= {TargetLatex(LaTeX.Format(lines[i].Item2))}{(i < lines.Length - 1 ? " \\\\" : "")}\n");
+                sb.Append($"  {lines[i].Item1} &= {(starTargets ? TargetLatex(LaTeX.Format(lines[i].Item2)) : LaTeX.Format(lines[i].Item2))}{(i < lines.Length - 1 ? " \\\\" : "")}\n");
             sb.Append("\\end{align}\n");
         }
         return sb.ToString();
     }
 
-    /// <summary>The LaTeX of target symbols: \mathrm{ys}_{j} becomes y^{*}_{j} (the prefix is only "ys" when no variable or parameter begins with it, so nothing else prints that way).</summary>
+    /// <summary>The LaTeX of target symbols: \mathrm{ys}_{j} becomes y^{*}_{j} (used only when the target
+    /// is ys0, ys1, …, a prefix chosen only when no variable or parameter begins with "ys", so nothing
+    /// else prints that way).</summary>
     public static string TargetLatex(string latex) => latex.Replace("\\mathrm{ys}_{", "y^{*}_{");
 
     private static readonly HashSet<string> Keywords =

@@ -250,6 +250,13 @@ let ``--format latex is a pasteable block of align environments`` () =
     // The symbolic target reads y^*_j.
     Assert.Contains("y^{*}_{0}", out)
     Assert.DoesNotContain("Δ", out)
+    // A variable ys_1 prints as \mathrm{ys}_{1} too: then the target is ystar0, ystar1 and nothing
+    // is starred.
+    let code, out, _ = run [ "derive"; "--format"; "latex"; "--simulator"; "ys_1 + x0; x0"; "--methods"; "gd" ]
+    Assert.Equal(0, code)
+    Assert.Contains("\\mathrm{ys}_{1}", out)
+    Assert.Contains("\\mathrm{ystar}_{0}", out)
+    Assert.DoesNotContain("y^{*}", out)
 
 let private compile (source: string) =
     let trusted = (AppContext.GetData "TRUSTED_PLATFORM_ASSEMBLIES" :?> string).Split Path.PathSeparator
