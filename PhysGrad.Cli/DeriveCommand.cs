@@ -39,13 +39,16 @@ internal static class DeriveCommand
             var yStep = rules.Any(r => r.Method is Method.InverseGradient or Method.PhysicalGradient)
                 ? TryYStep(definition)
                 : null;
-            var target = definition.HasNumericTarget ? null : definition.TargetExpressions().Select(t => t.ToInfix()).ToArray();
+            // A given loss carries its own constants: the target then plays no part in the rules.
+            var target = definition.HasNumericTarget || definition.Loss is not null
+                ? null
+                : definition.TargetExpressions().Select(t => t.ToInfix()).ToArray();
             if (f == "json")
             {
                 output.WriteLine(JsonSerializer.Serialize(new
                 {
                     variables = definition.Variables,
-                    target = definition.TargetExpressions().Select(t => t.ToInfix()),
+                    target = definition.Loss is not null ? null : definition.TargetExpressions().Select(t => t.ToInfix()),
                     yStep = yStep?.Select((e, i) => new { output = definition.Outputs[i], step = e.ToInfix() }),
                     rules = rules.Select(r => new
                     {
@@ -73,7 +76,7 @@ internal static class DeriveCommand
                     ? $"Target y* = [{string.Join(", ", target)}] (names stay symbolic)"
                     : $"Target y* = [{string.Join(", ", target)}] (not given, so symbolic; --target gives numbers or names)");
             output.Write(RulePrinter.Format(f, blocks, definition.Variables, header,
-                starTargets: !definition.HasTarget && definition.TargetSymbolPrefix == "ys"));
+                starTargets: target is not null && !definition.HasTarget && definition.TargetSymbolPrefix == "ys"));
             return ExitCode.Ok;
         });
         return command;

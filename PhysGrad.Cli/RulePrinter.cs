@@ -119,7 +119,9 @@ internal static class RulePrinter
             var outName = new Func<string, string>(n => takenSet.Contains("d" + n) ? "delta_" + n : "d" + n);
             var parameters = inputs.Select(n => $"double {Identifier(n)}")
                 .Concat(block.Names.Select(n => $"out double {Identifier(outName(n))}"));
-            sb.Append($"    /// <summary>{block.Title}: the step of each of {string.Join(", ", block.Names)}.</summary>\n");
+            sb.Append(block.Names.Count == 1
+                ? $"    /// <summary>{block.Title}: the step of {block.Names[0]}.</summary>\n"
+                : $"    /// <summary>{block.Title}: the step of each of {string.Join(", ", block.Names)}.</summary>\n");
             sb.Append($"    public static void {block.MethodName}({string.Join(", ", parameters)})\n    {{\n");
             var name = new Func<string, string>(Identifier);
             foreach (var (t, value) in shared[b].Intermediates)

@@ -86,6 +86,14 @@ let ``derive without --target and --start prints rules in the symbolic target ys
     agrees [ "y1"; "ys1"; "eta" ] (fun (v: float list) -> let y1 = v.[0] in let ys1 = v.[1] in let eta = v.[2] in -eta * (y1 - ys1)) y.["y1"]
 
 [<Fact>]
+let ``a given loss needs no target, and derive does not announce one`` () =
+    let code, out, _ = run [ "derive"; "--simulator"; "x0; x1"; "--loss"; "y0^2 + y1^2"; "--methods"; "gd" ]
+    Assert.Equal(0, code)
+    Assert.DoesNotContain("Target", out)
+    // L = x0² + x1²: Δx0 = −2η·x0.
+    agrees [ "x0"; "eta" ] (fun (v: float list) -> -2.0 * v.[1] * v.[0]) (steps out "gd").["x0"]
+
+[<Fact>]
 let ``--target names symbols next to numbers`` () =
     let code, out, _ = run [ "derive"; "--simulator"; "x0; x1^2"; "--target"; "a,2"; "--methods"; "gd" ]
     Assert.Equal(0, code)
