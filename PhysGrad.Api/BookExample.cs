@@ -26,6 +26,54 @@ public static class BookExample
         (Method.InverseGradient, 0.3),
     ];
 
+    /// <summary>
+    /// The default methods for a problem: the book's four for the book's example; for any other
+    /// problem those and Gauss–Newton and HIG (η 0.3 each), the two that also work on non-square
+    /// Jacobians. Methods that do not apply are then left out by <see cref="Applicable"/>.
+    /// </summary>
+    public static IReadOnlyList<(Method Method, double Eta)> DefaultMethods(ProblemDefinition definition) =>
+        ReferenceEquals(definition, ProblemDefinition.Book) ? Methods
+            : [.. Methods, (Method.GaussNewton, 0.3), (Method.HalfInverse, 0.3)];
+
+    /// <summary>
+    /// Why a method cannot run on a problem, or null when it can: IG and PG need a square Jacobian
+    /// (PG runs with the numeric inverse when none was derived, so nothing else stops it).
+    /// </summary>
+    public static string? NotApplicable(Problem problem, Method method) =>
+        method is Method.InverseGradient or Method.PhysicalGradient && problem.Simulator.Length != problem.Variables.Length
+            ? $"{ShortName(method)} needs a square Jacobian; this problem has {Count(problem.Simulator.Length, "output")} and {Count(problem.Variables.Length, "variable")}; use Gauss–Newton or HIG (gn, hig) for non-square problems"
+            : null;
+
+    /// <summary>"1 output", "3 outputs".</summary>
+    public static string Count(int n, string noun) => n == 1 ? $"1 {noun}" : $"{n} {noun}s";
+
+    /// <summary>
+    /// Splits a default method list into the methods that apply to the problem and those that do not,
+    /// with the reason (<see cref="NotApplicable"/>).
+    /// </summary>
+    public static ((Method Method, double Eta)[] Run, SkippedMethod[] Skipped) Applicable(
+        Problem problem, IEnumerable<(Method Method, double Eta)> methods)
+    {
+        var all = methods.ToArray();
+        return (all.Where(m => NotApplicable(problem, m.Method) is null).ToArray(),
+            all.Where(m => NotApplicable(problem, m.Method) is not null)
+                .Select(m => new SkippedMethod(m.Method, NotApplicable(problem, m.Method)!)).ToArray());
+    }
+
+    /// <summary>Reads "gd,newton,pg" (names only, as derive takes them: the rules keep η as <c>eta</c>).</summary>
+    /// <exception cref="SymbolicException">A name that is not a method, or a name with a step size.</exception>
+    public static Method[] ParseMethodNames(string text)
+    {
+        var names = Enum.GetValues<Method>().ToDictionary(ShortName);
+        return text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(part =>
+            part.Contains(':')
+                ? throw new SymbolicException(ErrorKind.Invalid,
+                    $"'{part}': give method names only, e.g. {part.Split(':')[0]}; the rules keep the step size as the symbol eta.")
+                : names.TryGetValue(part, out var method) ? method
+                : throw new SymbolicException(ErrorKind.Invalid,
+                    $"'{part}' is not a method: the names are {string.Join(", ", names.Keys)}.")).ToArray();
+    }
+
     /// <summary>The compiled problem.</summary>
     public static CompiledProblem Problem() => ProblemDefinition.Book.Compile();
 

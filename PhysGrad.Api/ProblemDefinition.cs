@@ -8,6 +8,9 @@ namespace PhysGrad;
 /// A problem as text: variables, simulator components y = P(x), a loss in y0, y1, … (default
 /// ½‖y − y*‖²), the target y*, the start point and optionally a local inverse (one expression per
 /// variable in the outputs y0, y1, … and the current point's variables, for choosing a branch).
+/// An empty <see cref="Target"/> or <see cref="Start"/> means "not given": closed-form rules do not
+/// need them (the target is then symbolic, see <see cref="TargetSymbols"/>), running or checking does
+/// (see <see cref="WithGenericPoint"/>).
 /// </summary>
 public sealed record ProblemDefinition(
     IReadOnlyList<string> Variables,
@@ -21,11 +24,85 @@ public sealed record ProblemDefinition(
     public static ProblemDefinition Book { get; } =
         new(["x0", "x1"], ["x0", "x1^2"], "y0^2 + y1^2", [0.0, 0.0], [3.0, 3.0]);
 
+    /// <summary>
+    /// Target components given as names instead of numbers (one entry per output: a name, or null where
+    /// <see cref="Target"/> holds the number); null when the target is all numbers. Names stay symbolic
+    /// in the rules; a name may be one of <see cref="Parameters"/>. In a problem file: a string in
+    /// <c>"target"</c>, e.g. <c>["a", 2]</c>.
+    /// </summary>
+    public IReadOnlyList<string?>? TargetSymbols { get; init; }
+
+    /// <summary>Whether a target was given (numbers or names, one per output).</summary>
+    public bool HasTarget => Target.Count > 0 || TargetSymbols is not null;
+
+    /// <summary>Whether the target is all numbers (what running needs).</summary>
+    public bool HasNumericTarget => Target.Count > 0 && (TargetSymbols is null || TargetSymbols.All(n => n is null));
+
+    /// <summary>Whether a start point was given.</summary>
+    public bool HasStart => Start.Count > 0;
+
+    /// <summary>The prefix of the symbols that stand for a target that was not given: <c>ys0, ys1, …</c>
+    /// (y*₀, y*₁, … in LaTeX), or <c>ystar0, …</c> when a variable or parameter name begins with "ys".</summary>
+    public string TargetSymbolPrefix
+    {
+        get
+        {
+            var taken = Variables.Concat(Parameters?.Keys ?? Enumerable.Empty<string>()).ToArray();
+            return new[] { "ys", "ystar", "ytarget" }.FirstOrDefault(p => !taken.Any(n => n.StartsWith(p, StringComparison.Ordinal)))
+                ?? throw new SymbolicException(ErrorKind.Variable,
+                    "Every name for a symbolic target (ys0, ystar0, ytarget0) is taken by a variable or parameter; give the target.");
+        }
+    }
+
+    /// <summary>
+    /// The target as expressions, one per output: the given numbers and names, or the symbols
+    /// <see cref="TargetSymbolPrefix"/>0, 1, … when no target was given.
+    /// </summary>
+    public IReadOnlyList<Expression> TargetExpressions()
+    {
+        if (!HasTarget)
+        {
+            var prefix = TargetSymbolPrefix;
+            return Simulator.Select((_, j) => Expression.Symbol(prefix + j)).ToArray();
+        }
+        return Enumerable.Range(0, Simulator.Count).Select(j =>
+            TargetSymbols?[j] is { } name ? Expression.Symbol(name)
+            : Target.Count > j ? Expression.Wrap(Constant(Target[j]))
+            : Expression.Constant(double.NaN)).ToArray();
+    }
+
+    private static Expr Constant(double v) =>
+        v == Math.Round(v) && Math.Abs(v) < 1e15 ? ExprModule.Number(Rational.OfBig(new System.Numerics.BigInteger(v))) : ExprModule.Real(v);
+
+    /// <summary>
+    /// The problem with a start and a numeric target where they are missing: start 0.6, 0.7, 0.8, …
+    /// and target y* = P(x*) at x* = 0.9·start + 0.05 (reachable, near the start but not at it, so no
+    /// step vanishes by symmetry; 0 where P is not finite there). A symbolic target is replaced too.
+    /// </summary>
+    /// <exception cref="SymbolicException">A simulator component that does not parse.</exception>
+    public ProblemDefinition WithGenericPoint()
+    {
+        if (HasStart && HasNumericTarget) return this;
+        var start = HasStart ? Start.ToArray() : Variables.Select((_, i) => 0.6 + 0.1 * i).ToArray();
+        if (HasNumericTarget) return this with { Start = start };
+        var point = start.Length == Variables.Count ? start.Select(v => 0.9 * v + 0.05).ToArray() : new double[Variables.Count];
+        var names = Variables.Concat(Parameters?.Keys ?? Enumerable.Empty<string>()).ToArray();
+        var values = point.Concat(Parameters?.Values ?? Enumerable.Empty<double>()).ToArray();
+        var target = Simulator.Select((c, i) =>
+        {
+            var v = Evaluate.At(names, values, ParseField($"simulator[{i}]", c));
+            return double.IsFinite(v) ? v : 0.0;
+        }).ToArray();
+        return this with { Start = start, Target = target, TargetSymbols = null };
+    }
+
     /// <summary>The output names y0, y1, ….</summary>
     public string[] Outputs => Enumerable.Range(0, Simulator.Count).Select(i => $"y{i}").ToArray();
 
     /// <summary>The loss text: the given one, or ½‖y − y*‖² written out with the target's values.</summary>
-    public string LossText => Loss ?? Infix.Format(Problem.DefaultLoss(Outputs, Target.ToArray()));
+    public string LossText => Loss ?? Infix.Format(HasNumericTarget
+        ? Problem.DefaultLoss(Outputs, Target.ToArray())
+        : Problem.DefaultLoss(Outputs, TargetExpressions().Select(t => t.Core).ToArray()));
 
     /// <summary>
     /// Whether to derive a local inverse symbolically when none is given (default true); false keeps
@@ -50,12 +127,50 @@ public sealed record ProblemDefinition(
     /// <exception cref="SymbolicException">What is inconsistent, and where (a parse error names the field).</exception>
     public Problem ToProblem()
     {
+        if (!HasStart)
+            throw new SymbolicException(ErrorKind.Invalid,
+                $"The problem has no start point; running or checking it needs one value per variable ({string.Join(", ", Variables)}).");
+        if (!HasNumericTarget)
+            throw new SymbolicException(ErrorKind.Invalid, HasTarget
+                ? $"The target names symbols ({string.Join(", ", TargetSymbols!.Where(n => n is not null))}); running or checking the problem needs numbers."
+                : $"The problem has no target; running or checking it needs one value per output ({string.Join(", ", Outputs)}).");
+        return Build(Target.ToArray(), Start.ToArray(), Loss is null ? null : ParseField("loss", Loss), Parameters);
+    }
+
+    /// <summary>
+    /// The problem for deriving rules: the target may be missing or symbolic (the default loss is then
+    /// written with the target's symbols, which become parameters without a value) and the start may be
+    /// missing (rules do not depend on it). Not for running: the symbols' placeholder values are 0.
+    /// </summary>
+    internal Problem ToSymbolicProblem()
+    {
+        if (HasNumericTarget && HasStart) return ToProblem();
+        var start = HasStart ? Start.ToArray() : new double[Variables.Count];
+        if (Loss is not null)
+            return Build(HasNumericTarget ? Target.ToArray() : new double[Simulator.Count], start, ParseField("loss", Loss), Parameters);
+        if (Target.Count > 0 && Target.Count != Simulator.Count)
+            throw new SymbolicException(ErrorKind.Shape, $"The target has {BookExample.Count(Target.Count, "value")} but the simulator has {BookExample.Count(Simulator.Count, "output")}.");
+        var targets = TargetExpressions();
+        var parameters = Parameters is null ? new Dictionary<string, double>() : new Dictionary<string, double>(Parameters);
+        foreach (var name in targets.SelectMany(t => t.Variables))
+        {
+            if (Variables.Contains(name) || Outputs.Contains(name))
+                throw new SymbolicException(ErrorKind.Variable,
+                    $"The target names '{name}', which is a variable or an output; a target symbol needs a name of its own.");
+            parameters.TryAdd(name, 0.0);
+        }
+        var loss = Problem.DefaultLoss(Outputs, targets.Select(t => t.Core).ToArray());
+        // Without units: the rules do not depend on them, and the target symbols have none.
+        return Build(new double[Simulator.Count], start, loss, parameters, withUnits: false);
+    }
+
+    private Problem Build(double[] target, double[] start, Expr? loss, IReadOnlyDictionary<string, double>? parameters, bool withUnits = true)
+    {
         var simulator = Simulator.Select((s, i) => ParseField($"simulator[{i}]", s)).ToArray();
-        var loss = Loss is null ? null : ParseField("loss", Loss);
         var inverse = Inverse?.Select((s, i) => ParseField($"inverse[{i}]", s)).ToArray();
-        var problem = Problem.Create(Variables.ToArray(), simulator, loss, Target.ToArray(), Start.ToArray(), inverse, DeriveInverse,
-            Parameters is null ? null : new Dictionary<string, double>(Parameters));
-        if (Units is null) return problem;
+        var problem = Problem.Create(Variables.ToArray(), simulator, loss, target, start, inverse, DeriveInverse,
+            parameters is null ? null : new Dictionary<string, double>(parameters));
+        if (Units is null || !withUnits) return problem;
         var units = new Dictionary<string, PhysicalUnit>();
         foreach (var (name, text) in Units)
         {
@@ -89,7 +204,8 @@ public sealed record ProblemDefinition(
 
     /// <summary>
     /// Reads <c>{"variables":[...],"simulator":[...],"loss":"...","target":[...],"start":[...],"inverse":[...]}</c>;
-    /// <c>loss</c>, <c>inverse</c> and <c>units</c> are optional; <c>"inverse": "numeric"</c> asks for the numeric inverse.
+    /// <c>loss</c>, <c>inverse</c> and <c>units</c> are optional, and so are <c>target</c> and <c>start</c>
+    /// (needed only to run or check, see <see cref="ToProblem"/>; <c>target</c> may hold names); <c>"inverse": "numeric"</c> asks for the numeric inverse.
     /// </summary>
     /// <exception cref="SymbolicException">Not JSON, or a field missing or of the wrong kind, named.</exception>
     public static ProblemDefinition FromJson(string json)
@@ -113,8 +229,8 @@ public sealed record ProblemDefinition(
                 Strings(root, "variables", required: true)!,
                 Strings(root, "simulator", required: true)!,
                 root.TryGetProperty("loss", out var l) ? (l.ValueKind == JsonValueKind.String ? l.GetString() : throw Kind("loss", "a string")) : null,
-                Numbers(root, "target"),
-                Numbers(root, "start"),
+                Numbers(root, "target", allowNames: true),
+                Numbers(root, "start", allowNames: false),
                 root.TryGetProperty("inverse", out var i) && i.ValueKind == JsonValueKind.String
                     ? (i.GetString() == "numeric" ? null : throw Kind("inverse", "an array of strings or \"numeric\""))
                     : Strings(root, "inverse", required: false))
@@ -122,6 +238,7 @@ public sealed record ProblemDefinition(
                 DeriveInverse = !(root.TryGetProperty("inverse", out var n) && n.ValueKind == JsonValueKind.String),
                 Units = UnitTable(root),
                 Parameters = ParameterTable(root),
+                TargetSymbols = TargetNames(root),
             };
         }
     }
@@ -154,12 +271,32 @@ public sealed record ProblemDefinition(
         return e.EnumerateArray().Select(v => v.GetString()!).ToArray();
     }
 
-    private static double[] Numbers(JsonElement root, string field)
+    /// <summary>The field's numbers (0 where a name stands), or empty when the field is absent (not needed everywhere).</summary>
+    private static double[] Numbers(JsonElement root, string field, bool allowNames)
     {
-        if (!root.TryGetProperty(field, out var e))
-            throw new SymbolicException(ErrorKind.Invalid, $"The problem file has no \"{field}\" field.");
-        if (e.ValueKind != JsonValueKind.Array || e.EnumerateArray().Any(v => v.ValueKind != JsonValueKind.Number))
-            throw Kind(field, "an array of numbers");
-        return e.EnumerateArray().Select(v => v.GetDouble()).ToArray();
+        if (!root.TryGetProperty(field, out var e)) return [];
+        if (e.ValueKind != JsonValueKind.Array || e.EnumerateArray().Any(v =>
+                v.ValueKind != JsonValueKind.Number && !(allowNames && v.ValueKind == JsonValueKind.String)))
+            throw Kind(field, allowNames ? "an array of numbers or names" : "an array of numbers");
+        return e.EnumerateArray().Select(v => v.ValueKind == JsonValueKind.Number ? v.GetDouble() : 0.0).ToArray();
+    }
+
+    /// <summary>The names in "target" (null where a number stands), or null when there are none.</summary>
+    private static string?[]? TargetNames(JsonElement root)
+    {
+        if (!root.TryGetProperty("target", out var e) || e.ValueKind != JsonValueKind.Array) return null;
+        var names = e.EnumerateArray().Select(v => v.ValueKind == JsonValueKind.String ? v.GetString() : null).ToArray();
+        if (names.All(n => n is null)) return null;
+        foreach (var n in names.Where(n => n is not null)) ParseName("target", n!);
+        return names;
+    }
+
+    /// <summary>Checks that <paramref name="name"/> is one symbol (as the parser reads it).</summary>
+    /// <exception cref="SymbolicException">It is not a plain name.</exception>
+    public static string ParseName(string field, string name)
+    {
+        var e = ParseField(field, name);
+        return e.Node is Node.Symbol s ? s.Item
+            : throw new SymbolicException(ErrorKind.Invalid, $"In {field}: '{name}' is neither a number nor a name.");
     }
 }

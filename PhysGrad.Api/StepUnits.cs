@@ -190,7 +190,7 @@ public static class StepUnits
         return methods.Select<Method, (double[]? Step, string? Fallback, string? Error)>(m =>
         {
             if (m is Method.InverseGradient or Method.PhysicalGradient && compiled.M != compiled.N)
-                return (null, null, $"{BookExample.ShortName(m)} needs a square Jacobian; this problem has {compiled.M} outputs and {compiled.N} variables");
+                return (null, null, $"{BookExample.ShortName(m)} needs a square Jacobian; this problem has {BookExample.Count(compiled.M, "output")} and {BookExample.Count(compiled.N, "variable")}");
             var run = Optimizer.Run(compiled, m, eta, x, 1);
             if (run.Trajectory.Count < 2) return (null, null, $"{BookExample.ShortName(m)} took no step: {run.StopDetail}");
             var step = run.Trajectory[1].Select((v, i) => v - run.Trajectory[0][i]).ToArray();

@@ -32,7 +32,7 @@ public static class TheoryChecks
     {
         var x = at ?? problem.Start;
         if (x.Length != problem.Variables.Length)
-            throw new SymbolicException(ErrorKind.Shape, $"The point has {x.Length} values but there are {problem.Variables.Length} variables.");
+            throw new SymbolicException(ErrorKind.Shape, $"The point has {BookExample.Count(x.Length, "value")} but the problem has {BookExample.Count(problem.Variables.Length, "variable")}.");
         var p = problem.WithStart(x);
         if (NonFiniteAt(p) is { } bad)
             return RunAll(p, eta, placeholdersOnly: true)
@@ -157,7 +157,7 @@ public static class TheoryChecks
 
     private static CheckResult NotSquare(int property, string name, Problem p) =>
         new(property, name, true, double.NaN,
-            $"needs a square Jacobian; this problem has {p.Outputs.Length} outputs and {p.Variables.Length} variables", false);
+            $"needs a square Jacobian; this problem has {BookExample.Count(p.Outputs.Length, "output")} and {BookExample.Count(p.Variables.Length, "variable")}", false);
 
     private static CheckResult Singular(int property, string name, double[] x) =>
         new(property, name, false, double.NaN, $"the Jacobian is singular at x = {Show(x)}, so J⁻¹ (and IG and PG) do not exist there");

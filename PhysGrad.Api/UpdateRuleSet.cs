@@ -6,6 +6,9 @@ namespace PhysGrad;
 /// <summary>One method's closed-form update: the step Δxᵢ for each variable, in the variables and η (<c>eta</c>).</summary>
 public sealed record UpdateRule(Method Method, IReadOnlyList<string> Variables, IReadOnlyList<Expression> Steps);
 
+/// <summary>A method left out of a default list because it does not apply to the problem, and why.</summary>
+public sealed record SkippedMethod(Method Method, string Reason);
+
 /// <summary>Closed-form update rules of a problem (THEORY.md §2).</summary>
 public static class UpdateRuleSet
 {
@@ -17,23 +20,57 @@ public static class UpdateRuleSet
     /// <exception cref="SymbolicException">The loss's Hessian in y is singular (no Newton step in y).</exception>
     public static IReadOnlyList<Expression> YStep(ProblemDefinition problem)
     {
-        var model = problem.ToProblem();
+        var model = problem.ToSymbolicProblem();
         var outputs = model.Outputs.Select(ExprModule.Symbol).ToArray();
         return UpdateRules.Simplified(UpdateRules.YStep(outputs, model.Loss)).Select(Expression.Wrap).ToArray();
     }
 
-    /// <summary>Derives the update rules of <paramref name="methods"/> (default: all with a closed form) for a problem.</summary>
-    /// <exception cref="SymbolicException">A method that needs what the problem lacks (a square Jacobian, an inverse), explained.</exception>
-    public static IReadOnlyList<UpdateRule> Derive(ProblemDefinition problem, IReadOnlyList<Method>? methods = null)
+    /// <summary>
+    /// Derives the update rules of <paramref name="methods"/> for a problem; by default every method
+    /// with a closed form that applies to it (see <see cref="DeriveApplicable"/> for the ones left out
+    /// and why). The problem needs neither a start nor a target: without a target the rules are in the
+    /// symbols <see cref="ProblemDefinition.TargetSymbolPrefix"/>0, 1, … (y*₀, y*₁, …).
+    /// </summary>
+    /// <exception cref="SymbolicException">A method named in <paramref name="methods"/> that needs what
+    /// the problem lacks (a square Jacobian, an inverse), explained; or a problem that does not parse.</exception>
+    public static IReadOnlyList<UpdateRule> Derive(ProblemDefinition problem, IReadOnlyList<Method>? methods = null) =>
+        methods is null ? DeriveApplicable(problem).Rules : DeriveAll(problem, methods);
+
+    /// <summary>
+    /// The rules of the default methods (all with a closed form) that apply to the problem, and the
+    /// ones that do not with the reason (IG and PG on a non-square Jacobian, PG without a closed-form
+    /// local inverse, a method whose matrix is singular for every x).
+    /// </summary>
+    /// <exception cref="SymbolicException">A problem that does not parse or does not fit together.</exception>
+    public static (IReadOnlyList<UpdateRule> Rules, IReadOnlyList<SkippedMethod> Skipped) DeriveApplicable(ProblemDefinition problem)
     {
-        var model = problem.ToProblem();
+        var rules = new List<UpdateRule>();
+        var skipped = new List<SkippedMethod>();
+        var model = problem.ToSymbolicProblem();
+        foreach (var method in Symbolic)
+        {
+            try
+            {
+                rules.AddRange(DeriveAll(problem, [method], model));
+            }
+            catch (SymbolicException e) when (e.Kind is ErrorKind.Shape or ErrorKind.Singular or ErrorKind.Invalid)
+            {
+                skipped.Add(new SkippedMethod(method, e.Message));
+            }
+        }
+        return (rules, skipped);
+    }
+
+    private static IReadOnlyList<UpdateRule> DeriveAll(ProblemDefinition problem, IReadOnlyList<Method> methods, Problem? model = null)
+    {
+        model ??= problem.ToSymbolicProblem();
         var variables = model.Variables.Select(ExprModule.Symbol).ToArray();
         var outputs = model.Outputs.Select(ExprModule.Symbol).ToArray();
         var simulator = model.Simulator;
         var loss = model.Loss;
         var lossX = model.LossInX;
         var rules = new List<UpdateRule>();
-        foreach (var method in methods ?? Symbolic)
+        foreach (var method in methods)
         {
             var steps = method switch
             {
@@ -41,6 +78,8 @@ public static class UpdateRuleSet
                 Method.Newton => UpdateRules.Newton(variables, lossX),
                 Method.InverseGradient => UpdateRules.InverseGradient(variables, outputs, simulator, loss),
                 Method.GaussNewton => UpdateRules.GaussNewton(variables, outputs, simulator, loss),
+                Method.PhysicalGradient when simulator.Length != variables.Length => throw new SymbolicException(ErrorKind.Shape,
+                    $"PG needs a square Jacobian (a local inverse of P); this simulator maps {BookExample.Count(variables.Length, "variable")} to {BookExample.Count(simulator.Length, "output")}. Use Gauss–Newton or HIG for non-square problems."),
                 Method.PhysicalGradient => model.Inverse is { } inverse
                     ? UpdateRules.Physical(variables, outputs, simulator, loss, inverse)
                     : throw new SymbolicException(ErrorKind.Invalid,

@@ -22,11 +22,11 @@ internal static class CheckCommand
         problem.AddTo(command);
         command.SetAction(result =>
         {
-            var definition = problem.Read(result, pointOptional: true);
+            var definition = problem.Read(result, PointNeed.Generic);
             var model = definition.ToProblem();
             var point = result.GetValue(at) is { } text ? Arguments.Numbers("--at", text) : null;
             if (point is not null && point.Length != model.Variables.Length)
-                throw new CliInputException($"--at has {point.Length} values but there are {model.Variables.Length} variables.");
+                throw new CliInputException($"--at has {BookExample.Count(point.Length, "value")} but the problem has {BookExample.Count(model.Variables.Length, "variable")}.");
             var step = result.GetValue(eta);
             if (!(step > 0) || !double.IsFinite(step)) throw new CliInputException($"--eta must be a positive number, not {step}.");
             var results = TheoryChecks.Run(model, point, step);
@@ -52,7 +52,7 @@ internal static class CheckCommand
                             ? new { quantity = bad.Quantity.ToString(), index = bad.Index, value = bad.Value.ToString(CultureInfo.InvariantCulture) }
                             : null,
                     }),
-                }, new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
+                }, Json.Options));
             }
             else
             {

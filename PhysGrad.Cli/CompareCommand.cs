@@ -45,9 +45,19 @@ internal static class CompareCommand
             if (n < 0) throw new CliInputException($"--iterations must be 0 or more, not {n}.");
             var chosen = result.GetValue(methods) is { } text ? BookExample.ParseMethods(text) : null;
             var definition = problem.Read(result);
-            var names = (chosen ?? BookExample.Methods).Select(m => BookExample.ShortName(m.Method)).ToArray();
-            IReadOnlyList<MethodResult> results;
             var compiled = definition.Compile();
+            // Only methods the user named may fail the run; from the default list the ones that do not
+            // apply are left out, each with one line saying why (on stderr for json and csv).
+            var skipped = Array.Empty<SkippedMethod>();
+            if (chosen is null)
+                (chosen, skipped) = BookExample.Applicable(compiled.Definition!, BookExample.DefaultMethods(definition));
+            else if (chosen.Select(m => BookExample.NotApplicable(compiled.Definition!, m.Method)).FirstOrDefault(r => r is not null) is { } reason)
+                throw new CliInputException(reason + ".");
+            var skipWriter = result.GetValue(format) == "table" ? output : error;
+            foreach (var s in skipped)
+                skipWriter.WriteLine($"{BookExample.ShortName(s.Method)} skipped: {s.Reason}.");
+            var names = chosen.Select(m => BookExample.ShortName(m.Method)).ToArray();
+            IReadOnlyList<MethodResult> results;
             using (var bar = ProgressLine.For(error, names, n))
                 results = BookExample.Run(compiled, definition.Target.ToArray(), definition.Start.ToArray(), n, chosen, result.GetValue(lineSearch), bar);
             var plots = TrajectoryPlots.SaveAll(results.Select(r => r.Run).ToArray(), result.GetValue(outDir)!, compiled, definition);

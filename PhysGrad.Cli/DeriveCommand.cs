@@ -11,7 +11,7 @@ internal static class DeriveCommand
     {
         var methods = new Option<string?>("--methods")
         {
-            Description = "Methods, comma-separated: gd, newton, ig, pg, gn (default: all of them).",
+            Description = "Methods, comma-separated names: gd, newton, ig, pg, gn (default: every one that applies; the others are listed as skipped).",
         };
         var format = new Option<string>("--format")
         {
@@ -27,67 +27,71 @@ internal static class DeriveCommand
         problem.AddTo(command);
         command.SetAction(result =>
         {
-            var definition = problem.Read(result);
-            var chosen = result.GetValue(methods) is { } text
-                ? BookExample.ParseMethods(string.Join(",", Arguments.Names("--methods", text).Select(n => n + ":1"))).Select(m => m.Method).ToArray()
-                : null;
-            var rules = UpdateRuleSet.Derive(definition, chosen);
-            var f = result.GetValue(format);
+            var definition = problem.Read(result, PointNeed.None);
+            // Only methods the user named may fail the command; from the default list the ones that do
+            // not apply are left out, each with one line saying why.
+            var chosen = result.GetValue(methods) is { } text ? BookExample.ParseMethodNames(text) : null;
+            var (rules, skipped) = chosen is null
+                ? UpdateRuleSet.DeriveApplicable(definition)
+                : (UpdateRuleSet.Derive(definition, chosen), Array.Empty<SkippedMethod>());
+            var f = result.GetValue(format)!;
             // The y-step is shown with the methods that use it (all of them when none are chosen).
-            var yStep = chosen is null || chosen.Any(m => m is Method.InverseGradient or Method.PhysicalGradient)
+            var yStep = rules.Any(r => r.Method is Method.InverseGradient or Method.PhysicalGradient)
                 ? TryYStep(definition)
                 : null;
+            // A given loss carries its own constants: the target then plays no part in the rules.
+            var target = definition.HasNumericTarget || definition.Loss is not null
+                ? null
+                : definition.TargetExpressions().Select(t => t.ToInfix()).ToArray();
             if (f == "json")
             {
-                var document = rules.Select(r => new
-                {
-                    method = BookExample.ShortName(r.Method),
-                    steps = r.Variables.Select((v, i) => new { variable = v, step = r.Steps[i].ToInfix() }),
-                });
                 output.WriteLine(JsonSerializer.Serialize(new
                 {
                     variables = definition.Variables,
+                    target = definition.Loss is not null ? null : definition.TargetExpressions().Select(t => t.ToInfix()),
                     yStep = yStep?.Select((e, i) => new { output = definition.Outputs[i], step = e.ToInfix() }),
-                    rules = document,
-                }, new JsonSerializerOptions
-                {
-                    WriteIndented = true,
-                    Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-                }));
+                    rules = rules.Select(r => new
+                    {
+                        method = BookExample.ShortName(r.Method),
+                        steps = r.Variables.Select((v, i) => new { variable = v, step = r.Steps[i].ToInfix() }),
+                    }),
+                    skipped = skipped.Select(s => new { method = BookExample.ShortName(s.Method), reason = s.Reason }),
+                }, Json.Options));
                 return ExitCode.Ok;
             }
+            var blocks = new List<RuleBlock>();
             if (yStep is not null)
-            {
-                output.WriteLine(f == "csharp" ? "// the y-step" : "y-step:");
-                for (var i = 0; i < yStep.Count; i++)
-                {
-                    var y = definition.Outputs[i];
-                    output.WriteLine(f switch
-                    {
-                        "latex" => $"  \\Delta {Symbolic.LaTeX.symbolName(y)} = {yStep[i].ToLatex()}",
-                        "csharp" => $"double d{y} = {yStep[i].ToCSharp()};",
-                        _ => $"  Δ{y} = {yStep[i].ToInfix()}",
-                    });
-                }
-            }
+                blocks.Add(new RuleBlock("y-step", "YStep", definition.Outputs, yStep.Select(e => e.Core).ToArray()));
             foreach (var r in rules)
-            {
-                output.WriteLine(f == "csharp" ? $"// {BookExample.ShortName(r.Method)}" : $"{BookExample.ShortName(r.Method)}:");
-                for (var i = 0; i < r.Variables.Count; i++)
-                {
-                    var v = r.Variables[i];
-                    output.WriteLine(f switch
-                    {
-                        "latex" => $"  \\Delta {Symbolic.LaTeX.symbolName(v)} = {r.Steps[i].ToLatex()}",
-                        "csharp" => $"double d{v} = {r.Steps[i].ToCSharp()};",
-                        _ => $"  Δ{v} = {r.Steps[i].ToInfix()}",
-                    });
-                }
-            }
+                blocks.Add(new RuleBlock(BookExample.ShortName(r.Method), MethodName(r.Method), r.Variables, r.Steps.Select(e => e.Core).ToArray()));
+            var header = $"physgrad derive: the update rules (steps in x and eta) for P({string.Join(", ", definition.Variables)}) = [{string.Join(", ", definition.Simulator)}], L = {definition.LossText}"
+                + (target is null ? "" : $"; the target y* is symbolic: {string.Join(", ", target)}");
+            var comment = f == "latex" ? "%" : "//";
+            foreach (var s in skipped)
+                output.WriteLine(f == "infix"
+                    ? $"{BookExample.ShortName(s.Method)} skipped: {s.Reason}"
+                    : $"{comment} {BookExample.ShortName(s.Method)} skipped: {s.Reason}");
+            if (f == "infix" && target is not null)
+                output.WriteLine(definition.HasTarget
+                    ? $"Target y* = [{string.Join(", ", target)}] (names stay symbolic)"
+                    : $"Target y* = [{string.Join(", ", target)}] (not given, so symbolic; --target gives numbers or names)");
+            output.Write(RulePrinter.Format(f, blocks, definition.Variables, header,
+                starTargets: target is not null && !definition.HasTarget && definition.TargetSymbolPrefix == "ys"));
             return ExitCode.Ok;
         });
         return command;
     }
+
+    /// <summary>The C# method name of a rule: the method's short name, capitalised.</summary>
+    private static string MethodName(Method m) => BookExample.ShortName(m) switch
+    {
+        "gd" => "GradientDescent",
+        "newton" => "Newton",
+        "ig" => "InverseGradient",
+        "pg" => "PhysicalGradient",
+        "gn" => "GaussNewton",
+        var other => char.ToUpperInvariant(other[0]) + other[1..],
+    };
 
     /// <summary>The y-step, or null when the loss has no Newton step in y (a singular Hessian in y).</summary>
     private static IReadOnlyList<Expression>? TryYStep(ProblemDefinition definition)

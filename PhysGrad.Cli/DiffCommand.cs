@@ -122,7 +122,7 @@ internal static class DiffCommand
     private static void WriteJson(TextWriter o, DerivativeReport r)
     {
         using var stream = new MemoryStream();
-        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+        using (var w = new Utf8JsonWriter(stream, Json.WriterOptions))
         {
             w.WriteStartObject();
             w.WriteStartArray("variables");

@@ -12,7 +12,7 @@ internal sealed class ProblemOptions
     private readonly Option<string?> _simulator = new("--simulator") { Description = "Simulator components separated by ';', e.g. \"x0; x1^2\"." };
     private readonly Option<string?> _vars = new("--vars") { Description = "Variables, comma-separated (default: the simulator's, x2 before x10)." };
     private readonly Option<string?> _loss = new("--loss") { Description = "The loss in y0, y1, … (default ½‖y − y*‖²)." };
-    private readonly Option<string?> _target = new("--target") { Description = "The target y*, comma-separated." };
+    private readonly Option<string?> _target = new("--target") { Description = "The target y*, comma-separated numbers or names (names stay symbolic in derived rules)." };
     private readonly Option<string?> _start = new("--start") { Description = "The start point, comma-separated." };
     private readonly Option<string?> _inverse = new("--inverse") { Description = "A local inverse, one expression per variable in y0, y1, … and the variables, separated by ';' (default: derived when P is built from invertible pieces); 'numeric' inverts numerically." };
 
@@ -58,22 +58,6 @@ internal sealed class ProblemOptions
         return table;
     }
 
-    /// <summary>
-    /// y* = P(x*) at x* = 0.9·x₀ + 0.05: a reachable target near the start but not at it, so that no step
-    /// vanishes by symmetry (0 where P is not finite there).
-    /// </summary>
-    private static double[] GenericTarget(string[] components, string[] names, double[] start, Dictionary<string, double>? parameters)
-    {
-        var point = start.Length == names.Length ? start.Select(v => 0.9 * v + 0.05).ToArray() : new double[names.Length];
-        var allNames = names.Concat(parameters?.Keys ?? Enumerable.Empty<string>()).ToArray();
-        var values = point.Concat(parameters?.Values ?? Enumerable.Empty<double>()).ToArray();
-        return components.Select(c =>
-        {
-            var v = Symbolic.Evaluate.At(allNames, values, Symbolic.Parse.Expression(c));
-            return double.IsFinite(v) ? v : 0.0;
-        }).ToArray();
-    }
-
     private static Dictionary<string, T> Merge<T>(IReadOnlyDictionary<string, T>? first, Dictionary<string, T> then)
     {
         var merged = first is null ? new Dictionary<string, T>() : new Dictionary<string, T>(first);
@@ -85,15 +69,42 @@ internal sealed class ProblemOptions
     private Dictionary<string, string>? Units(ParseResult result) =>
         Pairs(result.GetValue(_units), "--unit", "name=unit, e.g. x0=m or y0=m/s^2", (_, unit) => unit);
 
-    /// <summary>The problem described, or the book's example when none is.</summary>
-    public ProblemDefinition Read(ParseResult result) => Read(result, pointOptional: false);
+    /// <summary>The problem described (start and target required), or the book's example when none is.</summary>
+    public ProblemDefinition Read(ParseResult result) => Read(result, PointNeed.Required);
 
     /// <summary>
-    /// The problem described; with <paramref name="pointOptional"/>, --start defaults to 0.6, 0.7, 0.8, …
-    /// and --target to P at 0.9·start + 0.05 (generic points near each other, for commands that study
-    /// the problem rather than solve it).
+    /// The problem described. <see cref="PointNeed.Required"/>: --start and a numeric --target must be
+    /// given; <see cref="PointNeed.Generic"/>: missing ones default to the generic point
+    /// (<see cref="ProblemDefinition.WithGenericPoint"/>), for commands that study the problem rather
+    /// than solve it; <see cref="PointNeed.None"/>: neither is needed (a missing target is symbolic).
     /// </summary>
-    public ProblemDefinition Read(ParseResult result, bool pointOptional)
+    public ProblemDefinition Read(ParseResult result, PointNeed need)
+    {
+        var definition = ReadGiven(result);
+        switch (need)
+        {
+            case PointNeed.Generic:
+                return definition.WithGenericPoint();
+            case PointNeed.Required:
+                var fromFile = result.GetValue(_file) is not null;
+                if (!definition.HasStart)
+                    throw new CliInputException(fromFile
+                        ? "The problem file has no \"start\" field; this command runs the problem and needs one value per variable."
+                        : "--simulator needs --start (one value per variable).");
+                if (!definition.HasTarget)
+                    throw new CliInputException(fromFile
+                        ? "The problem file has no \"target\" field; this command runs the problem and needs one value per output."
+                        : "--simulator needs --target (one value per component).");
+                if (!definition.HasNumericTarget)
+                    throw new CliInputException(
+                        $"The target names symbols ({string.Join(", ", definition.TargetSymbols!.Where(n => n is not null))}); this command runs the problem and needs numbers (names are for derive).");
+                return definition;
+            default:
+                return definition;
+        }
+    }
+
+    private ProblemDefinition ReadGiven(ParseResult result)
     {
         var path = result.GetValue(_file);
         var sim = result.GetValue(_simulator);
@@ -123,12 +134,8 @@ internal sealed class ProblemOptions
             : Expression.ParseMany(sim).SelectMany(e => e.Variables).Distinct()
                 .Where(n => parameters is null || !parameters.ContainsKey(n))
                 .Order(Comparer<string>.Create((a, b) => Symbolic.Order.naturalCompare(a, b))).ToArray();
-        var s0 = result.GetValue(_start) is { } ss ? Arguments.Numbers("--start", ss)
-            : pointOptional ? names.Select((_, i) => 0.6 + 0.1 * i).ToArray()
-            : throw new CliInputException("--simulator needs --start (one value per variable).");
-        var t = result.GetValue(_target) is { } tt ? Arguments.Numbers("--target", tt)
-            : pointOptional ? GenericTarget(components, names, s0, parameters)
-            : throw new CliInputException("--simulator needs --target (one value per component).");
+        var s0 = result.GetValue(_start) is { } ss ? Arguments.Numbers("--start", ss) : [];
+        var (t, symbols) = result.GetValue(_target) is { } tt ? Target(tt) : ([], null);
         var inverse = result.GetValue(_inverse);
         var numeric = inverse is "numeric";
         return new ProblemDefinition(
@@ -138,6 +145,47 @@ internal sealed class ProblemOptions
             DeriveInverse = !numeric,
             Units = Units(result),
             Parameters = parameters,
+            TargetSymbols = symbols,
         };
     }
+
+    /// <summary>--target's values: numbers, and names where a value is a name (null when all are numbers).</summary>
+    private static (double[] Values, string?[]? Names) Target(string text)
+    {
+        var parts = text.Split(',', StringSplitOptions.TrimEntries);
+        var names = new string?[parts.Length];
+        var values = new double[parts.Length];
+        for (var i = 0; i < parts.Length; i++)
+        {
+            if (parts[i].Length > 0 && (char.IsLetter(parts[i][0]) || parts[i][0] == '_') && parts[i] is not ("nan" or "NaN" or "inf" or "Infinity"))
+            {
+                try
+                {
+                    names[i] = ProblemDefinition.ParseName("--target", parts[i]);
+                }
+                catch (Symbolic.SymbolicException)
+                {
+                    throw new CliInputException(
+                        $"--target: value {i + 1} ('{parts[i]}') is neither a number nor a name. Write numbers or names separated by commas, e.g. 1.5,a.");
+                }
+            }
+            else
+            {
+                values[i] = Arguments.Numbers($"--target", parts[i]) is [var x] ? x
+                    : throw new CliInputException($"--target: value {i + 1} ('{parts[i]}') is not one number.");
+            }
+        }
+        return (values, names.Any(n => n is not null) ? names : null);
+    }
+}
+
+/// <summary>What a command needs of the problem's start and target.</summary>
+internal enum PointNeed
+{
+    /// <summary>Both given, the target as numbers (the command runs the problem).</summary>
+    Required,
+    /// <summary>Missing ones take the generic point (the command studies the problem at a point).</summary>
+    Generic,
+    /// <summary>Neither is needed (rules are symbolic in the target and do not depend on the start).</summary>
+    None,
 }

@@ -21,7 +21,7 @@ internal static class UnitsCommand
         problem.AddTo(command);
         command.SetAction(result =>
         {
-            var definition = problem.Read(result, pointOptional: true);
+            var definition = problem.Read(result, PointNeed.Generic);
             if (definition.Units is null)
                 throw new CliInputException("Give the variables' units with --unit, e.g. --unit x0=m --unit x1=s (or \"units\" in the problem file).");
             var model = definition.ToProblem();
@@ -32,6 +32,7 @@ internal static class UnitsCommand
                 {
                     variables = model.Variables.Select(v => new { name = v, unit = model.UnitOf(v).ToString() }),
                     outputs = model.Outputs.Select(y => new { name = y, unit = model.UnitOf(y).ToString() }),
+                    parameters = model.Parameters.Keys.Select(k => new { name = k, unit = model.UnitOf(k).ToString(), given = definition.Units?.ContainsKey(k) == true }),
                     lossUnit = model.LossUnit.ToString(),
                     methods = measured.Select(m => new
                     {
@@ -48,16 +49,13 @@ internal static class UnitsCommand
                         }),
                     }),
                 };
-                output.WriteLine(JsonSerializer.Serialize(document, new JsonSerializerOptions
-                {
-                    WriteIndented = true,
-                    Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-                    DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
-                }));
+                output.WriteLine(JsonSerializer.Serialize(document, Json.OmitNulls));
                 return ExitCode.Ok;
             }
             output.WriteLine($"Variables: {string.Join(", ", model.Variables.Select(v => $"{v} [{model.UnitOf(v)}]"))}");
             output.WriteLine($"Outputs:   {string.Join(", ", model.Outputs.Select(y => $"{y} [{model.UnitOf(y)}]"))}");
+            if (model.Parameters.Count > 0)
+                output.WriteLine($"Parameters: {string.Join(", ", model.Parameters.Keys.Select(k => definition.Units?.ContainsKey(k) == true ? $"{k} [{model.UnitOf(k)}]" : $"{k} [1] (dimensionless, not given)"))}");
             output.WriteLine($"Loss:      [{model.LossUnit}]{(model.HasDefaultLoss && model.LossUnit.IsDimensionless && model.Outputs.Any(y => !model.UnitOf(y).IsDimensionless) ? " (outputs differ in unit: residuals are measured in each output's unit)" : "")}");
             output.WriteLine();
             output.WriteLine($"{"method",-8} {"variable",-10} {"unit",-14} {"step unit",-16} ok");

@@ -203,7 +203,7 @@ let ``the problem model names what does not fit`` () =
     fails
         ErrorKind.Shape
         (fun () -> Problem.Create([| "x0"; "x1" |], sim, null, [| 0.0 |], [| 1.0; 1.0 |], null, true))
-        "target has 1 values"
+        "target has 1 value but"
 
     fails
         ErrorKind.NonFinite

@@ -78,9 +78,9 @@ let catalogue: (string list * int * string) list =
       [ "diff"; "-f"; "x + y"; "--vars"; "x"; "--at"; "1" ], 2, "y"
       [ "diff"; "-f"; "x"; "--vars"; "pi" ], 2, "'pi' is a constant"
       // vectors that are not numbers or have the wrong length
-      [ "compare"; "--simulator"; "x0; x1"; "--target"; "a,b"; "--start"; "1,1" ], 2, "not a number"
-      [ "compare"; "--simulator"; "x0; x1"; "--target"; "0"; "--start"; "1,1" ], 2, "target has 1 values"
-      [ "compare"; "--simulator"; "x0; x1"; "--target"; "0,0"; "--start"; "1" ], 2, "start point has 1 values"
+      [ "compare"; "--simulator"; "x0; x1"; "--target"; "a,b"; "--start"; "1,1" ], 2, "needs numbers"
+      [ "compare"; "--simulator"; "x0; x1"; "--target"; "0"; "--start"; "1,1" ], 2, "target has 1 value but"
+      [ "compare"; "--simulator"; "x0; x1"; "--target"; "0,0"; "--start"; "1" ], 2, "start point has 1 value but"
       [ "compare"; "--simulator"; "x0"; "--target"; "0"; "--start"; "NaN" ], 2, "not finite"
       [ "diff"; "-f"; "x^2"; "--at"; "1,2" ], 2, "1"
       // problem files
@@ -195,7 +195,7 @@ let ``the API raises typed errors with the same information`` () =
     check ErrorKind.Arity "atan2" (fun () -> box (Expression.Parse "atan2(x)"))
     check ErrorKind.Invalid "not valid JSON" (fun () -> box (PhysicsProblem.FromJson "{"))
 
-    check ErrorKind.Shape "target has 1 values" (fun () ->
+    check ErrorKind.Shape "target has 1 value but" (fun () ->
         box (PhysicsProblem.FromText("x0; x1", [| 0.0 |], [| 1.0; 1.0 |])))
 
     check ErrorKind.Units "furlong" (fun () -> box (Units.parse "furlong"))

@@ -42,6 +42,10 @@ type ParseException(kind: ErrorKind, message: string, line: int, column: int) =
     member _.Column = column
 
 module internal Fail =
+    /// "1 output", "3 outputs": a count with its noun in the right number, for messages.
+    let count (n: int) (noun: string) =
+        if n = 1 then "1 " + noun else sprintf "%d %ss" n noun
+
     let inline raiseWith kind (msg: string) : 'a = raise (SymbolicException(kind, msg))
     let invalid msg : 'a = raiseWith ErrorKind.Invalid msg
 

@@ -54,7 +54,7 @@ module Evaluate =
 
     let private lookupIn (names: string[]) (point: float[]) =
         if names.Length <> point.Length then
-            Fail.raiseWith ErrorKind.Shape (sprintf "%d variables but %d values were given." names.Length point.Length)
+            Fail.raiseWith ErrorKind.Shape (sprintf "%s but %s given." (Fail.count names.Length "variable") (if point.Length = 1 then "1 value was" else sprintf "%d values were" point.Length))
 
         let d = Dictionary<string, float>(StringComparer.Ordinal)
 

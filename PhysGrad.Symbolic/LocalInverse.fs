@@ -56,9 +56,9 @@ module LocalInverse =
         if variables.Length <> simulator.Length || outputs.Length <> simulator.Length then
             Error(
                 sprintf
-                    "a local inverse needs as many outputs as variables; this simulator maps %d variables to %d outputs"
-                    variables.Length
-                    simulator.Length
+                    "a local inverse needs as many outputs as variables; this simulator maps %s to %s"
+                    (Fail.count variables.Length "variable")
+                    (Fail.count simulator.Length "output")
             )
         else
             let n = variables.Length

@@ -179,9 +179,9 @@ module Matrix =
             Fail.raiseWith
                 ErrorKind.Shape
                 (sprintf
-                    "The inverse Jacobian needs as many outputs as variables; this simulator maps %d variables to %d outputs. \
+                    "The inverse Jacobian needs as many outputs as variables; this simulator maps %s to %s. \
                      Use Gauss–Newton or HIG for non-square problems."
-                    variables.Length
-                    simulator.Length)
+                    (Fail.count variables.Length "variable")
+                    (Fail.count simulator.Length "output"))
 
         inverse (Calculus.jacobian variables simulator)

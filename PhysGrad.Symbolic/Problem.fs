@@ -209,9 +209,18 @@ type Problem
             else
                 Expr.real v
 
+        Problem.DefaultLoss(outputs, Array.map constant target)
+
+    /// The default loss ½‖y − y*‖² with the target as expressions (symbols for a symbolic target).
+    static member DefaultLoss(outputs: string[], target: Expr[]) =
+        if target.Length <> outputs.Length then
+            Fail.raiseWith
+                ErrorKind.Shape
+                (sprintf "The target has %s but the simulator has %s." (Fail.count target.Length "value") (Fail.count outputs.Length "output"))
+
         Expr.sum (
             Array.map2
-                (fun (y: string) t -> Expr.mul2 Expr.half (Expr.pow (Expr.sub (Expr.symbol y) (constant t)) Expr.two))
+                (fun (y: string) t -> Expr.mul2 Expr.half (Expr.pow (Expr.sub (Expr.symbol y) t) Expr.two))
                 outputs
                 target
         )
@@ -260,15 +269,15 @@ type Problem
 
         if target.Length <> simulator.Length then
             invalid (
-                sprintf "The target has %d values but the simulator has %d outputs." target.Length simulator.Length
+                sprintf "The target has %s but the simulator has %s." (Fail.count target.Length "value") (Fail.count simulator.Length "output")
             )
 
         if start.Length <> variables.Length then
-            invalid (sprintf "The start point has %d values but there are %d variables." start.Length variables.Length)
+            invalid (sprintf "The start point has %s but the problem has %s." (Fail.count start.Length "value") (Fail.count variables.Length "variable"))
 
         if not (isNull inverse) && inverse.Length <> variables.Length then
             invalid (
-                sprintf "The inverse has %d expressions but there are %d variables." inverse.Length variables.Length
+                sprintf "The inverse has %s but the problem has %s." (Fail.count inverse.Length "expression") (Fail.count variables.Length "variable")
             )
 
         for v in variables do
@@ -362,7 +371,7 @@ type Problem
         if point.Length <> variables.Length then
             Fail.raiseWith
                 ErrorKind.Shape
-                (sprintf "The start point has %d values but there are %d variables." point.Length variables.Length)
+                (sprintf "The start point has %s but the problem has %s." (Fail.count point.Length "value") (Fail.count variables.Length "variable"))
 
         Problem(
             variables,

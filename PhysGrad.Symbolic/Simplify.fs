@@ -4,7 +4,8 @@ open System.Collections.Generic
 
 /// The opt-in heavier simplification. The smart constructors already apply every cheap sound rule;
 /// this adds rewrites that can grow an expression before they shrink it (expanding products of sums,
-/// integer powers of sums) or that need a search (sin² + cos² = 1), and keeps a result only when it
+/// integer powers of sums) or that need a search (c·R·sin² + c·R·cos² = c·R, like terms inside
+/// numeric multiples of sums), and keeps a result only when it
 /// is smaller. A work budget bounds the effort: when it runs out, the best form found so far is kept.
 [<RequireQualifiedAccess>]
 module Simplify =
@@ -83,7 +84,9 @@ module Simplify =
         with BudgetExhausted ->
             e
 
-    /// c·sin(u)² + c·cos(u)² → c inside every sum (also cosh² − sinh² = 1).
+    /// c·R·sin(u)² + c·R·cos(u)² → c·R inside every sum, for any common cofactor R (a product of
+    /// the other factors, possibly 1) and numeric c; also c·R·cosh(u)² − c·R·sinh(u)² → c·R. Sound
+    /// for every u and R: the identity holds pointwise, and R is kept as a factor.
     let private pythagoras (e: Expr) : Expr =
         let square f (t: Expr) =
             match t.Node with
@@ -93,29 +96,38 @@ module Simplify =
                 | _ -> None
             | _ -> None
 
+        // A term as (numeric coefficient, factors without it).
         let split (t: Expr) =
             match t.Node with
-            | Product fs when Expr.isNumeric fs.[0] ->
-                fs.[0], (if fs.Length = 2 then fs.[1] else Expr.mul (Array.tail fs))
-            | _ -> Expr.one, t
-        // (f, g, same sign): c·f(u)² + (±c)·g(u)² = c.
+            | Product fs when Expr.isNumeric fs.[0] -> fs.[0], Array.tail fs
+            | Product fs -> Expr.one, fs
+            | _ -> Expr.one, [| t |]
+
+        // Every way to read a term as c·f(u)²·R: (u, c, R) for the function f.
+        let readings f (t: Expr) =
+            let (c, fs) = split t
+
+            [ for k in 0 .. fs.Length - 1 do
+                  match square f fs.[k] with
+                  | Some u ->
+                      let rest = Array.append fs.[.. k - 1] fs.[k + 1 ..]
+                      yield u, c, (if rest.Length = 0 then Expr.one else Expr.mul rest)
+                  | None -> () ]
+
+        // (f, g, same sign): c·R·f(u)² + (±c)·R·g(u)² = c·R.
         let identities =
             [ (Function.Sin, Function.Cos, true); (Function.Cosh, Function.Sinh, false) ]
 
         let rewriteSum (ts: Expr[]) =
-            let parts = ts |> Array.map split
             // First pair the terms up, then emit, so a partner that comes earlier in the sum is
             // dropped too.
             let partnerOf = Array.create ts.Length -1
-            let matched = Array.zeroCreate ts.Length
+            let replacement: Expr option[] = Array.create ts.Length None
 
             for i in 0 .. ts.Length - 1 do
-                if partnerOf.[i] < 0 then
-                    let (c, rest) = parts.[i]
-
-                    for (f, g, sameSign) in identities do
-                        match square f rest with
-                        | Some u when partnerOf.[i] < 0 ->
+                for (f, g, sameSign) in identities do
+                    for (u, c, rest) in readings f ts.[i] do
+                        if partnerOf.[i] < 0 then
                             let wanted = if sameSign then c else Expr.neg c
 
                             let j =
@@ -123,23 +135,25 @@ module Simplify =
                                 |> Seq.tryFind (fun j ->
                                     j <> i
                                     && partnerOf.[j] < 0
-                                    && obj.ReferenceEquals(fst parts.[j], wanted)
-                                    && square g (snd parts.[j]) = Some u)
+                                    && readings g ts.[j]
+                                       |> List.exists (fun (v, d, r) ->
+                                           obj.ReferenceEquals(v, u)
+                                           && obj.ReferenceEquals(d, wanted)
+                                           && obj.ReferenceEquals(r, rest)))
 
                             match j with
                             | Some j ->
                                 partnerOf.[i] <- j
                                 partnerOf.[j] <- i
-                                matched.[i] <- true
+                                replacement.[i] <- Some(Expr.mul2 c rest)
                             | None -> ()
-                        | _ -> ()
 
             Expr.sum
                 [ for i in 0 .. ts.Length - 1 do
-                      if matched.[i] then
-                          yield fst parts.[i]
-                      elif partnerOf.[i] < 0 then
-                          yield ts.[i] ]
+                      match replacement.[i] with
+                      | Some r -> yield r
+                      | None when partnerOf.[i] < 0 -> yield ts.[i]
+                      | None -> () ]
 
         let memo = Dictionary<Expr, Expr>(HashIdentity.Reference)
 
@@ -154,13 +168,46 @@ module Simplify =
 
         memo.[e]
 
+    /// Collects like terms hidden in numeric multiples of sums inside a sum: a + c·(b + d) is
+    /// rewritten as a + c·b + c·d, whose like terms the sum constructor merges (x0 − (x0 − x1) → x1).
+    /// Kept per sum only when the result is smaller, so a sum whose terms do not merge stays factored.
+    let private collect (e: Expr) : Expr =
+        let memo = Dictionary<Expr, Expr>(HashIdentity.Reference)
+
+        for n in Structure.postOrder [ e ] do
+            let cs = Expr.children n |> Array.map (fun c -> memo.[c])
+            let rebuilt = if cs.Length = 0 then n else Expr.rebuild n cs
+
+            memo.[n] <-
+                match rebuilt.Node with
+                | Sum ts when
+                    ts
+                    |> Array.exists (fun t ->
+                        match t.Node with
+                        | Product [| c; inner |] when Expr.isNumeric c && (termsOf inner).Length > 1 -> true
+                        | _ -> false)
+                    ->
+                    let spread =
+                        Expr.sum
+                            [| for t in ts do
+                                   match t.Node with
+                                   | Product [| c; inner |] when Expr.isNumeric c && (termsOf inner).Length > 1 ->
+                                       for u in termsOf inner -> Expr.mul2 c u
+                                   | _ -> yield t |]
+
+                    if Structure.treeSize spread < Structure.treeSize rebuilt then spread else rebuilt
+                | _ -> rebuilt
+
+        memo.[e]
+
     /// The heavier simplification with a work budget: tries expansion and the Pythagorean identities
     /// and keeps the smallest equivalent form (by written-out size). Never changes a value where the
     /// input is defined.
     [<CompiledName("Simplify")>]
     let simplifyWith (budget: int) (e: Expr) : Expr =
         let expanded = expand budget e
-        let candidates = [ e; pythagoras e; expanded; pythagoras expanded ]
+        let tidy x = pythagoras (collect x)
+        let candidates = [ e; pythagoras e; tidy e; expanded; pythagoras expanded; tidy expanded ]
         candidates |> List.minBy Structure.treeSize
 
     /// simplifyWith DefaultBudget.

@@ -86,7 +86,19 @@ type PhysicalUnit(scale: float, exponents: Rational[]) =
         if abs (u.Scale - 1.0) <= 1e-12 then
             body
         else
-            sprintf "%s*%s" (u.Scale.ToString("R", Globalization.CultureInfo.InvariantCulture)) body
+            // The scale is a product of prefixes and powers (1e-3 squared is 1.0000000000000002e-6 in
+            // floating point): print the shortest decimal within the tolerance that Equals uses.
+            let scale =
+                seq { 1..17 }
+                |> Seq.map (fun digits ->
+                    Double.Parse(
+                        u.Scale.ToString("G" + string digits, Globalization.CultureInfo.InvariantCulture),
+                        Globalization.CultureInfo.InvariantCulture
+                    ))
+                |> Seq.find (fun v -> abs (v - u.Scale) <= 1e-12 * abs u.Scale)
+                |> fun v -> v.ToString("R", Globalization.CultureInfo.InvariantCulture)
+
+            sprintf "%s*%s" scale body
 
 /// Parsing units and inferring the units of expressions (dimensional analysis).
 [<RequireQualifiedAccess>]

@@ -1,0 +1,139 @@
+using System.Text;
+using PhysGrad.Symbolic;
+
+namespace PhysGrad.Cli;
+
+/// <summary>
+/// One block of rules to print: a title (the method), the left-hand sides (Δx0, …) by name, and the
+/// right-hand sides. Repeated subexpressions are printed once as intermediates (t1 = …).
+/// </summary>
+internal sealed record RuleBlock(string Title, string MethodName, IReadOnlyList<string> Names, IReadOnlyList<Expr> Steps);
+
+/// <summary>
+/// Prints derived rules so that a person can paste them: infix lines, one LaTeX <c>align</c>
+/// environment per block, or one C# class with one static method per block (out parameters, no
+/// duplicate locals). Intermediates come from <see cref="SharedTerms"/>, with a prefix that no
+/// variable, parameter or target symbol uses.
+/// </summary>
+internal static class RulePrinter
+{
+    /// <summary>The length of an infix rule above which its block names repeated subexpressions.</summary>
+    public const int LongLine = 60;
+
+    /// <summary>The blocks in a format: infix, latex or csharp.</summary>
+    /// <param name="format">infix, latex or csharp.</param>
+    /// <param name="blocks">The rules, one block per method (and the y-step).</param>
+    /// <param name="variables">The problem's variables (the C# methods take all of them).</param>
+    /// <param name="header">One line on the problem, printed as a comment in LaTeX and C#.</param>
+    /// <param name="starTargets">Whether ys0, ys1, … are the symbolic target (then LaTeX writes y^*_j).</param>
+    public static string Format(string format, IReadOnlyList<RuleBlock> blocks, IReadOnlyList<string> variables, string header, bool starTargets)
+    {
+        var taken = blocks.SelectMany(b => b.Steps).Let(steps => Structure.FreeSymbolNames(steps.ToArray()))
+            .Concat(variables).Concat(blocks.SelectMany(b => b.Names)).ToArray();
+        var prefix = SharedTerms.FreshPrefix(taken);
+        // Intermediates only where they help: in a block with a line too long to read at a glance.
+        var shared = blocks.Select(b => b.Steps.Any(e => Symbolic.Infix.Format(e).Length > LongLine)
+            ? SharedTerms.Extract(prefix, b.Steps.ToArray())
+            : new SharedBlock([], b.Steps.ToArray())).ToArray();
+        return format switch
+        {
+            "latex" => Latex(blocks, shared, header, starTargets),
+            "csharp" => CSharpClass(blocks, shared, variables, taken, header),
+            _ => Infix(blocks, shared),
+        };
+    }
+
+    private static string Infix(IReadOnlyList<RuleBlock> blocks, SharedBlock[] shared)
+    {
+        var sb = new StringBuilder();
+        for (var b = 0; b < blocks.Count; b++)
+        {
+            sb.Append(blocks[b].Title).Append(":\n");
+            foreach (var (name, value) in shared[b].Intermediates)
+                sb.Append($"  {name} = {Symbolic.Infix.Format(value)}\n");
+            for (var i = 0; i < blocks[b].Names.Count; i++)
+                sb.Append($"  Δ{blocks[b].Names[i]} = {Symbolic.Infix.Format(shared[b].Results[i])}\n");
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>
+    /// One <c>align</c> environment per block, each line <c>lhs &amp;= rhs</c>, the method as a
+    /// LaTeX comment (so the block pastes into a document as it is). Symbols ys0, ys1, … of a
+    /// symbolic target print as y^*_0, y^*_1 (<see cref="TargetLatex"/>).
+    /// </summary>
+    private static string Latex(IReadOnlyList<RuleBlock> blocks, SharedBlock[] shared, string header, bool starTargets)
+    {
+        var sb = new StringBuilder();
+        sb.Append($"% {header}\n");
+        for (var b = 0; b < blocks.Count; b++)
+        {
+            var lines = shared[b].Intermediates.Select(t => (LaTeX.symbolName(t.Item1), t.Item2))
+                .Concat(blocks[b].Names.Select((n, i) => ("\\Delta " + LaTeX.symbolName(n), shared[b].Results[i]))).ToArray();
+            sb.Append($"% {blocks[b].Title}\n\\begin{{align}}\n");
+            for (var i = 0; i < lines.Length; i++)
+                sb.Append($"  {lines[i].Item1} &= {(starTargets ? TargetLatex(LaTeX.Format(lines[i].Item2)) : LaTeX.Format(lines[i].Item2))}{(i < lines.Length - 1 ? " \\\\" : "")}\n");
+            sb.Append("\\end{align}\n");
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>The LaTeX of target symbols: \mathrm{ys}_{j} becomes y^{*}_{j} (used only when the target
+    /// is ys0, ys1, …, a prefix chosen only when no variable or parameter begins with "ys", so nothing
+    /// else prints that way).</summary>
+    public static string TargetLatex(string latex) => latex.Replace("\\mathrm{ys}_{", "y^{*}_{");
+
+    private static readonly HashSet<string> Keywords =
+    [
+        "abstract", "as", "base", "bool", "break", "byte", "case", "catch", "char", "checked", "class", "const", "continue",
+        "decimal", "default", "delegate", "do", "double", "else", "enum", "event", "explicit", "extern", "false", "finally",
+        "fixed", "float", "for", "foreach", "goto", "if", "implicit", "in", "int", "interface", "internal", "is", "lock",
+        "long", "namespace", "new", "null", "object", "operator", "out", "override", "params", "private", "protected",
+        "public", "readonly", "ref", "return", "sbyte", "sealed", "short", "sizeof", "stackalloc", "static", "string",
+        "struct", "switch", "this", "throw", "true", "try", "typeof", "uint", "ulong", "unchecked", "unsafe", "ushort",
+        "using", "virtual", "void", "volatile", "while",
+    ];
+
+    /// <summary>A C# identifier for a name (keywords get '@').</summary>
+    public static string Identifier(string name) => Keywords.Contains(name) ? "@" + name : name;
+
+    /// <summary>
+    /// A complete C# file: <c>using System;</c> and a static class with one method per block, taking
+    /// the variables, the block's other symbols (parameters, target symbols, outputs) and eta, and
+    /// returning each step through an out parameter <c>d</c>+name.
+    /// </summary>
+    private static string CSharpClass(IReadOnlyList<RuleBlock> blocks, SharedBlock[] shared, IReadOnlyList<string> variables,
+        string[] taken, string header)
+    {
+        var sb = new StringBuilder();
+        sb.Append($"// {header}\nusing System;\n\npublic static class UpdateRules\n{{\n");
+        var takenSet = taken.ToHashSet();
+        for (var b = 0; b < blocks.Count; b++)
+        {
+            var block = blocks[b];
+            var free = Structure.FreeSymbolNames(block.Steps.ToArray());
+            var inputs = (block.Names.All(variables.Contains) ? variables : Array.Empty<string>())
+                .Concat(free.Where(n => !variables.Contains(n) && n != "eta"))
+                .Concat(free.Contains("eta") ? ["eta"] : Array.Empty<string>())
+                .Distinct().ToArray();
+            var outName = new Func<string, string>(n => takenSet.Contains("d" + n) ? "delta_" + n : "d" + n);
+            var parameters = inputs.Select(n => $"double {Identifier(n)}")
+                .Concat(block.Names.Select(n => $"out double {Identifier(outName(n))}"));
+            sb.Append(block.Names.Count == 1
+                ? $"    /// <summary>{block.Title}: the step of {block.Names[0]}.</summary>\n"
+                : $"    /// <summary>{block.Title}: the step of each of {string.Join(", ", block.Names)}.</summary>\n");
+            sb.Append($"    public static void {block.MethodName}({string.Join(", ", parameters)})\n    {{\n");
+            var name = new Func<string, string>(Identifier);
+            foreach (var (t, value) in shared[b].Intermediates)
+                sb.Append($"        double {Identifier(t)} = {CSharp.Format(name, value)};\n");
+            for (var i = 0; i < block.Names.Count; i++)
+                sb.Append($"        {Identifier(outName(block.Names[i]))} = {CSharp.Format(name, shared[b].Results[i])};\n");
+            sb.Append("    }\n");
+            if (b < blocks.Count - 1) sb.Append('\n');
+        }
+        sb.Append("}\n");
+        return sb.ToString();
+    }
+
+    private static TResult Let<T, TResult>(this T value, Func<T, TResult> f) => f(value);
+}
