@@ -34,7 +34,12 @@ module Stable =
     /// max(a, b) = (a + b + |a − b|)/2, exact in real arithmetic and in double precision up to the
     /// rounding of the sum (the rounding error is far below the size at which exp(m) matters).
     let private maxOf (a: Expr) (b: Expr) =
-        Expr.mul [ Expr.half; Expr.sum [ a; b; Expr.abs (Expr.sub a b) ] ]
+        // |b − a| when a is the constant (|x|, not |−x|, for 1 + exp(x)): the same value, shorter C#.
+        let difference = if Expr.isNumeric a then Expr.sub b a else Expr.sub a b
+        // One product ½·(…), not a sum of halves: as a single term, m is added to the small log(…)
+        // beside it without first cancelling against its own parts (x/2 + log(…) + |x|/2 loses the
+        // log's digits at x < 0). The price: the bracket overflows for max(a, b) above 8.9e307.
+        Expr.mul [ Expr.half; Expr.sum [ a; b; Expr.abs difference ] ]
 
     let private rewriteSum (ts: Expr[]) : Expr option =
         if ts.Length <> 2 then
