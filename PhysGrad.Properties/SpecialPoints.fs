@@ -110,6 +110,12 @@ let catalogue: Case list =
       c "x - log(1+exp(x))" [ "x" ] [ 800. ] 0.0 [ V 0.0 ] (Some [ [ V 0.0 ] ]) "x - softplus(x) = -log(1 + e^-x) = 0 in double"
       c "log(2+exp(x))" [ "x" ] [ 800. ] 800.0 [ V 1.0 ] (Some [ [ V 0.0 ] ]) "x + log(1 + 2 e^-x) = 800; e^x/(2+e^x) = 1"
       c "log(1+exp(-x))" [ "x" ] [ -800. ] 800.0 [ V -1.0 ] (Some [ [ V 0.0 ] ]) "softplus(-x) at -800: 800, -sigma(800) = -1, 0"
+      c "log(cosh(x))" [ "x" ] [ 800. ] (800.0 - log 2.0) [ V 1.0 ] (Some [ [ V 0.0 ] ])
+          "log cosh u = |u| + log(1 + e^(-2|u|)) - log 2 = 800 - log 2; tanh 800 = 1; 1 - tanh^2 = 0"
+      c "log(cosh(x))" [ "x" ] [ 0.5 ] (log (cosh 0.5)) [ V(tanh 0.5) ] (Some [ [ V(1.0 - tanh 0.5 ** 2.0) ] ])
+          "hand: log cosh, tanh, 1 - tanh^2"
+      c "sinh(x)/cosh(x)" [ "x" ] [ -800. ] -1.0 [ V 0.0 ] (Some [ [ V 0.0 ] ]) "= tanh x: -1, 1 - tanh^2 = 0, 0"
+      c "sinh(x)/cosh(x)^2" [ "x" ] [ 1000. ] 0.0 [ V 0.0 ] None "tanh x sech x ~ 2 e^-1000 = 0 in double; so is its derivative"
       c "tanh(x)" [ "x" ] [ 800. ] 1.0 [ V 0.0 ] (Some [ [ V 0.0 ] ]) "1 - tanh^2 = 0; -2 tanh (1 - tanh^2) = 0"
 
       // ---- values at 0, ±1 and huge magnitudes; no -0 ------------------------------------------

@@ -75,8 +75,71 @@ module Stable =
                 Some(Expr.sum (Array.append ms [| Expr.log (Expr.mul rest) |]))
         | _ -> None
 
+    /// sinh(u)^p·cosh(u)^q with p > 0 > q, in a product: tanh(u)^k·sinh(u)^(p−k)·cosh(u)^(q+k) with
+    /// k = min(p, −q), integers only. An identity (cosh u ≥ 1 never vanishes) that replaces the ∞/∞
+    /// of sinh/cosh at |u| > 710 by tanh, which is finite (the derivatives of log cosh, tanh written
+    /// as a ratio, sech).
+    let private hyperbolicPairs (fs: Expr[]) : (Expr * int * int) list =
+        let exponent (f: Expr) =
+            match f.Node with
+            | Power(b, x) ->
+                match b.Node, x.Node with
+                | Apply((Function.Sinh | Function.Cosh) as g, u), Number q when q.IsInteger && abs (float q.Num) < 64.0 ->
+                    Some(g, u, int q.Num)
+                | _ -> None
+            | Apply((Function.Sinh | Function.Cosh) as g, u) -> Some(g, u, 1)
+            | _ -> None
+
+        let parts = fs |> Array.choose exponent
+
+        [ for (g, u, p) in parts do
+              if g = Function.Sinh && p > 0 then
+                  match parts |> Array.tryFind (fun (h, v, q) -> h = Function.Cosh && obj.ReferenceEquals(u, v) && q < 0) with
+                  | Some(_, _, q) -> yield (u, p, q)
+                  | None -> () ]
+
+    let private rewriteProduct (product: Expr) : Expr =
+        match product.Node with
+        | Product fs ->
+            match hyperbolicPairs fs with
+            | [] -> product
+            | pairs ->
+                let touched = HashSet<Expr>(pairs |> List.map (fun (u, _, _) -> u), HashIdentity.Reference)
+
+                let rest =
+                    fs
+                    |> Array.filter (fun f ->
+                        let b =
+                            match f.Node with
+                            | Power(b, _) -> b
+                            | _ -> f
+
+                        match b.Node with
+                        | Apply((Function.Sinh | Function.Cosh), u) -> not (touched.Contains u)
+                        | _ -> true)
+
+                let replaced =
+                    [ for (u, p, q) in pairs do
+                          let k = min p -q
+                          yield Expr.pow (Expr.tanh u) (Expr.ofInt k)
+                          yield Expr.pow (Expr.sinh u) (Expr.ofInt (p - k))
+                          yield Expr.pow (Expr.cosh u) (Expr.ofInt (q + k)) ]
+
+                Expr.mul (Array.append rest (Array.ofList replaced))
+        | _ -> product
+
     let private rewriteNode (n: Expr) (children: Expr[]) : Expr =
         match n.Node with
+        | Product _ -> rewriteProduct (Expr.mul children)
+        | Apply(Function.Log, _) when (match children.[0].Node with
+                                       | Apply(Function.Cosh, _) -> true
+                                       | _ -> false) ->
+            // log cosh u = |u| + log(1 + exp(−2|u|)) − log 2: cosh overflows at |u| > 710, this does not.
+            match children.[0].Node with
+            | Apply(_, u) ->
+                let a = Expr.abs u
+                Expr.sum [ a; Expr.log (Expr.add Expr.one (Expr.exp (Expr.mul [ Expr.ofInt -2; a ]))); Expr.neg (Expr.log Expr.two) ]
+            | _ -> Expr.log children.[0]
         | Sum _ ->
             let s = Expr.sum children
 
@@ -105,6 +168,11 @@ module Stable =
         |> Array.exists (fun n ->
             match n.Node with
             | Sum ts -> ts.Length = 2 && (expTerm ts.[0]).IsSome && (expTerm ts.[1]).IsSome
+            | Apply(Function.Log, a) ->
+                match a.Node with
+                | Apply(Function.Cosh, _) -> true
+                | _ -> false
+            | Product fs -> not (List.isEmpty (hyperbolicPairs fs))
             | _ -> false)
 
     /// The stable forms of several expressions (shared subexpressions rewritten once).
