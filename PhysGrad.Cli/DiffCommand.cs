@@ -58,7 +58,8 @@ internal static class DiffCommand
         return command;
     }
 
-    private static string Number(double x) => x.ToString("R", CultureInfo.InvariantCulture);
+    /// <summary>A value as text; a zero is written 0 whatever its sign bit (exact arithmetic has no −0).</summary>
+    private static string Number(double x) => (x == 0 ? 0.0 : x).ToString("R", CultureInfo.InvariantCulture);
 
     private static string Vector(IReadOnlyList<double> xs) => "[" + string.Join(", ", xs.Select(Number)) + "]";
 
@@ -84,6 +85,8 @@ internal static class DiffCommand
             if (r.HessianAt is { } ha)
                 o.WriteLine("  hessian = [" + string.Join(", ", Enumerable.Range(0, vs.Count)
                     .Select(i => Vector(Enumerable.Range(0, vs.Count).Select(j => ha[i, j]).ToArray()))) + "]");
+            foreach (var note in r.Notes ?? [])
+                o.WriteLine($"  note: {note}");
         }
     }
 
@@ -103,6 +106,8 @@ internal static class DiffCommand
         if (r.Point is { } p)
         {
             o.WriteLine($"% at ({string.Join(", ", p.Select(Number))}): f = {Number(r.Value!.Value)}, gradient = {Vector(r.GradientAt!)}");
+            foreach (var note in r.Notes ?? [])
+                o.WriteLine($"% note: {note}");
         }
     }
 
@@ -162,6 +167,17 @@ internal static class DiffCommand
                     }
                     w.WriteEndArray();
                 }
+                // Entries whose formula is not finite at the point: how each was settled.
+                w.WriteStartArray("notes");
+                foreach (var note in r.Notes ?? [])
+                {
+                    w.WriteStartObject();
+                    w.WriteString("entry", note.Entry);
+                    w.WriteString("source", JsonSource(note.Source));
+                    w.WriteString("message", note.Message);
+                    w.WriteEndObject();
+                }
+                w.WriteEndArray();
             }
             w.WriteEndObject();
         }
@@ -171,7 +187,16 @@ internal static class DiffCommand
     /// <summary>JSON has no NaN or infinity: a value outside the function's domain is written as null.</summary>
     private static void JsonNumber(Utf8JsonWriter w, double x)
     {
-        if (double.IsFinite(x)) w.WriteNumberValue(x);
+        if (double.IsFinite(x)) w.WriteNumberValue(x == 0 ? 0.0 : x);
         else w.WriteNullValue();
     }
+
+    private static string JsonSource(PointValueSource s) => s switch
+    {
+        PointValueSource.Limit => "limit",
+        PointValueSource.OneSidedLimit => "one-sided limit",
+        PointValueSource.NotDifferentiable => "not differentiable",
+        PointValueSource.Undecided => "undecided",
+        _ => "formula",
+    };
 }

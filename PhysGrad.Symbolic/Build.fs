@@ -40,7 +40,7 @@ module Elementary =
 /// simplifications that are always sound (they never change a value where the input is defined):
 /// flattening of sums and products, constant folding (exact where the inputs are exact), canonical
 /// order, merging like terms (2x + 3x = 5x) and like powers (x·x² = x³), the identities of 0 and 1,
-/// `(x^a)^n = x^(a·n)` and `(x·y)^n = xⁿ·yⁿ` for integer n only, `exp(a)^b = exp(a·b)`,
+/// `(x^a)^n = x^(a·n)` and `(x·y)^n = xⁿ·yⁿ` for integer n only, `exp(a)^b = exp(a·b)`, `exp(a)·exp(b) = exp(a + b)`,
 /// `log(exp u) = u`, `exp(log u) = u`. Never `sqrt(x^2) = x`, never `log(xy) = log x + log y`.
 [<RequireQualifiedAccess; CompilationRepresentation(CompilationRepresentationFlags.ModuleSuffix)>]
 module Expr =
@@ -348,11 +348,30 @@ module Expr =
         let exponents = List<Expr>()
         let mutable repeated: Dictionary<int, List<Expr>> = null
         let mutable coefficient = Q Rational.One
+        // Exponentials merge into one: exp(a)·exp(b) = exp(a + b), so exp(a)/exp(b) = exp(a − b)
+        // and exp(u)·exp(−u) = 1 (an identity for all real a, b; it also avoids ∞·0 where the
+        // factors overflow and underflow but their product is representable).
+        let mutable expArguments: List<Expr> = null
+        let mutable firstExp: Expr = null
 
-        let add (f: Expr) =
+        let rec add (f: Expr) =
             match numOf f with
             | ValueSome n -> coefficient <- mulNum coefficient n
-            | ValueNone ->
+            | ValueNone when (match f.Node with
+                              | Apply(Function.Exp, _) -> true
+                              | _ -> false) ->
+                if isNull firstExp then
+                    firstExp <- f
+                else
+                    if isNull expArguments then
+                        expArguments <- List<Expr>()
+
+                    match f.Node with
+                    | Apply(_, a) -> expArguments.Add a
+                    | _ -> ()
+            | ValueNone -> addPower f
+
+        and addPower (f: Expr) =
                 let struct (b, x) = splitPower f
 
                 match index.TryGetValue b with
@@ -374,6 +393,28 @@ module Expr =
                 for g in fs do
                     add g
             | _ -> add f
+
+        if not (isNull firstExp) then
+            let merged =
+                if isNull expArguments then
+                    firstExp
+                else
+                    match firstExp.Node with
+                    | Apply(_, a) ->
+                        expArguments.Insert(0, a)
+                        apply Function.Exp (sum expArguments)
+                    | _ -> firstExp
+
+            // exp of a merged sum may simplify to a non-exponential (exp(log u) = u): add it as any
+            // other factor, not as an exponential again.
+            match numOf merged, merged.Node with
+            | ValueSome n, _ -> coefficient <- mulNum coefficient n
+            | _, Product fs ->
+                for g in fs do
+                    match numOf g with
+                    | ValueSome n -> coefficient <- mulNum coefficient n
+                    | ValueNone -> addPower g
+            | _ -> addPower merged
 
         match coefficient with
         | Q q when q.IsZero -> zero

@@ -27,6 +27,16 @@ module CSharp =
 
     let private literal (x: float) = Layout.formatReal x
 
+    /// An integer-valued constant as an integer literal (20, not 20.0). This never turns the
+    /// arithmetic into integer arithmetic: two constants never meet in one operation (they are
+    /// folded), a fraction p/q is written with double literals, and 1/x as 1.0 / x, so every
+    /// operator has a double operand. Beyond int range the double literal stays.
+    let private constant (x: float) =
+        if Math.Abs x <= 2147483647.0 && Math.Round x = x then
+            (int x).ToString(Globalization.CultureInfo.InvariantCulture)
+        else
+            literal x
+
     let rec private level (e: Expr) =
         match e.Node with
         | Number q when q.IsInteger -> if q.Sign < 0 then Layout.Unary else Layout.Atom
@@ -79,11 +89,11 @@ module CSharp =
 
     and private body (sb: StringBuilder) (name: string -> string) (e: Expr) =
         match e.Node with
-        | Number q when q.IsInteger -> sb.Append(literal (q.ToDouble())) |> ignore
+        | Number q when q.IsInteger -> sb.Append(constant (q.ToDouble())) |> ignore
         | Number q ->
             sb.Append(literal (double q.Num)).Append(" / ").Append(literal (double q.Den))
             |> ignore
-        | Real x -> sb.Append(literal x) |> ignore
+        | Real x -> sb.Append(constant x) |> ignore
         | Symbol s -> sb.Append(name s: string) |> ignore
         | Pi -> sb.Append "Math.PI" |> ignore
         | Apply _ when Layout.isE e -> sb.Append "Math.E" |> ignore
@@ -138,6 +148,9 @@ module CSharp =
     [<CompiledName("Format")>]
     let formatWith (name: Func<string, string>) (e: Expr) : string =
         Deep.run (fun () ->
+            // Generated code computes the stable form (the same value, no overflow in sums of
+            // exponentials), as PhysGrad's own evaluators do.
+            let e = Stable.rewrite e
             Layout.checkPrintable e
             let sb = StringBuilder()
             write sb name.Invoke 0 e

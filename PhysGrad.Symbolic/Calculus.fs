@@ -101,13 +101,14 @@ module Calculus =
             else
                 D.Prepend([ n; Expr.log u ], d v)
         | Power(u, v) ->
-            // u^v · (v'·log u + v·u'/u)
+            // v·u^(v−1)·u' + u^v·log(u)·v'. Not u^v·(v'·log u + v·u'/u): that form divides by u, so
+            // at u = 0 it is 0·∞ even where the power is differentiable (∂(a^b)/∂a at (0, 2) = 2·0^1
+            // = 0). The log term is still 0·log 0 at u = 0; the evaluated values resolve it as a
+            // limit (see Derivatives in the API).
             D.Of(
-                Expr.mul
-                    [ n
-                      Expr.add
-                          (Expr.mul [ (d v).Value; Expr.log u ])
-                          (Expr.mul [ v; (d u).Value; Expr.pow u Expr.minusOne ]) ]
+                Expr.add
+                    (Expr.mul [ v; Expr.pow u (Expr.sub v Expr.one); (d u).Value ])
+                    (Expr.mul [ n; Expr.log u; (d v).Value ])
             )
         | Apply(f, u) -> D.Prepend([ outer f u ], d u)
         | Atan2(y, x') ->

@@ -46,6 +46,8 @@ module Evaluate =
     [<CompiledName("Many")>]
     let many (lookup: string -> float) (es: Expr[]) : float[] =
         let values = Dictionary<Expr, float>(HashIdentity.Reference)
+        // Evaluated in their stable forms: the same values without overflow in intermediates.
+        let es = Stable.rewriteMany es
 
         for n in Structure.postOrder es do
             values.[n] <- valueOf lookup values n

@@ -87,6 +87,26 @@ module LaTeX =
         | Power(_, x) when Expr.isNumeric x && Layout.isNegative x -> Layout.Atom
         | Power _ -> Layout.Power
 
+    /// Can e stand as the base of a power without parentheses?
+    let private plainBase (e: Expr) =
+        match e.Node with
+        | Number q -> q.IsInteger && q.Sign >= 0
+        | Real x -> x >= 0.0
+        | Symbol _
+        | Pi
+        | Atan2 _ -> true
+        | Apply(Function.Exp, _) -> Layout.isE e
+        | Apply _ -> true
+        | _ -> false
+
+    /// An integer-valued double is printed as an integer (20, not 20.0): LaTeX is read by people,
+    /// and 20\,\eta next to 5\,\eta should not differ in looks.
+    let private realText (x: float) =
+        if Math.Abs x < 1e15 && Math.Round x = x then
+            (int64 x).ToString(Globalization.CultureInfo.InvariantCulture)
+        else
+            Layout.formatReal x
+
     let rec private write (sb: StringBuilder) (context: int) (e: Expr) =
         Deep.check ()
 
@@ -96,6 +116,13 @@ module LaTeX =
             sb.Append "\\right)" |> ignore
         else
             body sb e
+
+    /// The numerator or denominator of a \frac{}{}: a lone factor is already grouped by the braces,
+    /// so it takes no \left(\right) (\frac{1}{x + y}, not \frac{1}{\left(x + y\right)}).
+    and private fracPart (sb: StringBuilder) (xs: Expr list) =
+        match xs with
+        | [ x ] -> write sb 0 x
+        | _ -> factors sb xs
 
     and private factors (sb: StringBuilder) (xs: Expr list) =
         xs
@@ -122,17 +149,17 @@ module LaTeX =
             if f.Numerator.IsEmpty then
                 sb.Append '1' |> ignore
             else
-                factors sb f.Numerator
+                fracPart sb f.Numerator
 
             sb.Append "}{" |> ignore
-            factors sb ds
+            fracPart sb ds
             sb.Append '}' |> ignore
 
     and private body (sb: StringBuilder) (e: Expr) =
         match e.Node with
         | Number q when q.IsInteger -> sb.Append(q.ToString()) |> ignore
         | Number _ -> writeFraction sb (Layout.fraction e)
-        | Real x -> sb.Append(Layout.formatReal x) |> ignore
+        | Real x -> sb.Append(realText x) |> ignore
         | Symbol s -> sb.Append(symbolName s) |> ignore
         | Pi -> sb.Append "\\pi" |> ignore
         | Apply _ when Layout.isE e -> sb.Append 'e' |> ignore
@@ -175,7 +202,15 @@ module LaTeX =
             sb.Append '}' |> ignore
         | Power(_, x) when Expr.isNumeric x && Layout.isNegative x -> writeFraction sb (Layout.fraction e)
         | Power(b, x) ->
-            write sb Layout.Atom b
+            // A base is bare only when it is one visible symbol or call: a fraction, a root, a power,
+            // a sum or a product as base takes parentheses, ((a/b)^c, not \frac{a}{b}^{c}).
+            if plainBase b then
+                body sb b
+            else
+                sb.Append "\\left(" |> ignore
+                body sb b
+                sb.Append "\\right)" |> ignore
+
             sb.Append "^{" |> ignore
             write sb 0 x
             sb.Append '}' |> ignore

@@ -190,6 +190,8 @@ module Lower =
     /// Lowers the outputs into one program, visiting them in `visit` order (a permutation of the
     /// output indices): the order decides how long shared values stay alive in the program.
     let private programVisiting (variables: string[]) (parameters: string[]) (outputs: Expr[]) (visit: int[]) =
+        // Compiled values use the stable forms (sums of exponentials factored), as the interpreter does.
+        let outputs = Stable.rewriteMany outputs
         let b = Builder(variables, parameters)
         let slots = Dictionary<Expr, int>(HashIdentity.Reference)
         let one = lazy (b.Constant 1.0)
