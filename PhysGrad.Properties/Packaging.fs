@@ -153,6 +153,10 @@ let ``dotnet pack builds the libraries and the tool, and a fresh project and too
         run work (Path.Combine(tools, "physgrad")) [ "compare"; "--out"; Path.Combine(work, "plots") ]
 
     Assert.True((code = 0), output)
+    // The tool ships the native plotting libraries of this platform (the others are trimmed): the plots exist.
+    for plot in [ "x-space.png"; "y-space.png"; "loss.png" ] do
+        Assert.True(FileInfo(Path.Combine(work, "plots", plot)).Length > 1000L, plot + " missing:\n" + output)
+
     Assert.Contains("Local inverse for PG: derived", output)
     Assert.Contains("pg            0.3 [0.084743, 0.504210]", output)
 
