@@ -1,0 +1,117 @@
+/// A new user's first outputs: plots of a run that diverges, tables of long vectors and large numbers,
+/// problem files with misspelt fields, options that must not be silently ignored.
+module PhysGrad.Properties.FirstHourOutput
+
+open System
+open System.Globalization
+open Xunit
+open PhysGrad
+open PhysGrad.Numerics
+
+/// The book's problem with GD at η = 0.6: x1 ← x1 − η·4·x1³ from x1 = 3 gives 3 − 0.6·108 = −61.8, then
+/// |x1| grows as 2.4·x1³, so the loss passes every bound within five iterations (THEORY.md's P = [x0, x1²]).
+let private divergingRuns () =
+    let problem = PhysicsProblem.Book
+
+    let runs =
+        problem.Compare(
+            [| struct (Method.GradientDescent, 0.6)
+               struct (Method.Newton, 0.3333)
+               struct (Method.PhysicalGradient, 0.3) |],
+            10
+        )
+        |> Seq.map (fun r -> r.Run)
+        |> Array.ofSeq
+
+    problem, runs
+
+let private render (plot: ScottPlot.Plot) =
+    plot.GetImage(900, 600) |> ignore
+    plot.RenderManager.LastRender
+
+let private legendPanel (plot: ScottPlot.Plot) =
+    plot.Axes.GetPanels() |> Seq.find (fun p -> p :? ScottPlot.Panels.LegendPanel)
+
+[<Fact>]
+let ``plots of a diverging run keep the other runs readable, mark the divergence and keep the legend off the data`` () =
+    let problem, runs = divergingRuns ()
+    Assert.Equal(StopReason.Diverged, runs.[0].StopReason)
+    let figures = TrajectoryPlots.Figures(runs, problem.Compiled, problem.Definition)
+    Assert.Equal<string list>([ "x-space"; "y-space"; "loss" ], figures |> Seq.map (fun f -> f.Name) |> List.ofSeq)
+
+    for figure in figures do
+        let plot = figure.Panels.[0]
+        let last = render plot
+        let limits = last.AxisLimits
+        // The runs that do not diverge live in [0, 3]² in x (start [3, 3], target x* = 0) and in [0, 9] in y:
+        // the plotted range holds them and is not stretched by GD's values (|x1| > 60 after one step).
+        if figure.Name <> "loss" then
+            let hi = if figure.Name = "x-space" then 3.0 else 9.0
+            Assert.True(limits.Left <= 0.0 && limits.Right >= 3.0 && limits.Bottom <= 0.0 && limits.Top >= hi, sprintf "%s: %O" figure.Name limits)
+            Assert.True(limits.Top - limits.Bottom < 4.0 * hi && limits.Right - limits.Left < 12.0, sprintf "%s: %O" figure.Name limits)
+        else
+            // log₁₀ L: from 10⁻² (PG's 0.0718 after 10 steps) to 10² (the start's 90), not GD's 10²⁰⁰.
+            Assert.True(limits.Bottom <= -1.2 && limits.Top >= 1.95 && limits.Top < 20.0, sprintf "loss: %O" limits)
+            // Iterations are integers.
+            for t in plot.Axes.Bottom.TickGenerator.Ticks |> Seq.filter (fun t -> t.IsMajor) do
+                Assert.Equal(Math.Round t.Position, t.Position)
+        // Tick labels are short: numbers, no 20-digit values.
+        for t in Seq.append plot.Axes.Left.TickGenerator.Ticks plot.Axes.Bottom.TickGenerator.Ticks do
+            if t.IsMajor then
+                Assert.True(t.Label.Length <= 8, sprintf "%s: tick label '%s'" figure.Name t.Label)
+        // The legend is outside the data area: a panel at the right edge, beyond the data rectangle.
+        let legend = legendPanel plot
+        Assert.Equal(ScottPlot.Edge.Right, legend.Edge)
+        let layout = last.Layout
+        let offset = layout.PanelOffsets.[legend]
+        let size = layout.PanelSizes.[legend]
+        Assert.True(size > 50.0f, sprintf "legend width %f" size)
+        Assert.True(offset >= 0.0f, sprintf "legend offset %f" offset)
+        Assert.True(layout.DataRect.Right + offset + size <= layout.FigureRect.Right + 0.5f)
+        // GD's entry says that it diverged, and GD has the same colour in every plot.
+        let gd =
+            plot.GetPlottables() |> Seq.choose (function :? ScottPlot.Plottables.Scatter as s -> Some s | _ -> None) |> Seq.head
+        Assert.Contains("gd (η = 0.6), diverged", gd.LegendText)
+        Assert.Equal(TrajectoryPlots.ColorOf Method.GradientDescent, gd.Color)
+        Assert.Contains("P(x0, x1) = [x0, x1^2]", plot.Axes.Title.Label.Text)
+
+[<Fact>]
+let ``a diverging run is drawn to the edge of the plotted range where it leaves it`` () =
+    // A curve from (0, 0) to (0.5, 0.5) to (10, 2) in the box [-1, 1]²: the last segment leaves through
+    // x = 1 at s = 0.5/9.5 of its length, y = 0.5 + 1.5·(0.5/9.5).
+    let box = TrajectoryPlots.Box(-1.0, 1.0, -1.0, 1.0)
+    let struct (kept, exit, k) =
+        TrajectoryPlots.Clip([| struct (0.0, 0.0); struct (0.5, 0.5); struct (10.0, 2.0) |], box)
+    Assert.Equal(2, kept.Length)
+    Assert.Equal(2, k)
+    let struct (ex, ey) = exit.Value
+    Assert.Equal(1.0, ex, 12)
+    Assert.Equal(0.5 + 1.5 * (0.5 / 9.5), ey, 12)
+    // A non-finite point ends the curve at the last finite one.
+    let struct (_, exit, _) = TrajectoryPlots.Clip([| struct (0.0, 0.0); struct (nan, 1.0) |], box)
+    Assert.Equal(struct (0.0, 0.0), exit.Value)
+
+[<Fact>]
+let ``tick labels use E-notation from 10^4 and below 10^-3`` () =
+    Assert.Equal("1.5E+6", TrajectoryPlots.TickLabel 1.5e6)
+    Assert.Equal("-2E-5", TrajectoryPlots.TickLabel -2e-5)
+    Assert.Equal("9999", TrajectoryPlots.TickLabel 9999.0)
+    Assert.Equal("0.25", TrajectoryPlots.TickLabel 0.25)
+    Assert.Equal("0", TrajectoryPlots.TickLabel 0.0)
+
+[<Fact>]
+let ``one variable and more than two outputs are drawn component by component against the iteration`` () =
+    let one = PhysicsProblem.FromText("exp(x)", [| 2.0 |], [| 0.0 |])
+    let runs = [| one.Run(Method.Newton, 0.5, 5) |]
+    let figures = TrajectoryPlots.Figures(runs, one.Compiled, one.Definition)
+    let x = figures |> Seq.find (fun f -> f.Name = "x-space")
+    Assert.Equal(1, x.Panels.Count)
+    let last = render x.Panels.[0]
+    // x against the iteration: 0 … 5 on the bottom axis, x from 0 to log 2 on the left.
+    Assert.True(last.AxisLimits.Left <= 0.0 && last.AxisLimits.Right >= 5.0)
+    Assert.True(last.AxisLimits.Bottom <= 0.0 && last.AxisLimits.Top >= Math.Log 2.0)
+    let three = PhysicsProblem.FromText("x0 + x1; x0 - x1; x0*x1", [| 1.0; 0.0; 0.25 |], [| 1.0; 1.0 |])
+    let runs = [| three.Run(Method.GaussNewton, 0.5, 5) |]
+    let y = TrajectoryPlots.Figures(runs, three.Compiled, three.Definition) |> Seq.find (fun f -> f.Name = "y-space")
+    Assert.Equal(3, y.Panels.Count)
+    Assert.Equal("y1", y.Panels.[1].Axes.Left.Label.Text)
