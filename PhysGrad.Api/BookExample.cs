@@ -8,7 +8,11 @@ namespace PhysGrad;
 /// <param name="DistanceToTarget">‖x_final − x*‖ where x* = P⁻¹(y*) is known (a local inverse is given),
 /// else ‖P(x_final) − y*‖.</param>
 /// <param name="DiagonalAlignment">(u/‖u‖)·(1, …, 1) for the first step u.</param>
-public sealed record MethodResult(OptimizerRun Run, double DistanceToTarget, double DiagonalAlignment);
+public sealed record MethodResult(OptimizerRun Run, double DistanceToTarget, double DiagonalAlignment)
+{
+    /// <summary>Where <see cref="DistanceToTarget"/> is measured: <c>"x"</c> (to x*) or <c>"y"</c> (to y*, when no x* is known).</summary>
+    public string DistanceSpace { get; init; } = "x";
+}
 
 /// <summary>
 /// The book's comparison example (THEORY.md §4): P(x) = [x0, x1²], L(y) = y0² + y1², start [3, 3],
@@ -121,6 +125,6 @@ public static class BookExample
             var norm = Math.Sqrt(u.Sum(v => v * v));
             if (norm > 0) alignment = u.Sum() / norm;
         }
-        return new MethodResult(run, distance, alignment);
+        return new MethodResult(run, distance, alignment) { DistanceSpace = targetX is null ? "y" : "x" };
     }
 }

@@ -4,6 +4,7 @@ module PhysGrad.Properties.FirstHourOutput
 
 open System
 open System.Globalization
+open System.IO
 open Xunit
 open PhysGrad
 open PhysGrad.Numerics
@@ -115,3 +116,46 @@ let ``one variable and more than two outputs are drawn component by component ag
     let y = TrajectoryPlots.Figures(runs, three.Compiled, three.Definition) |> Seq.find (fun f -> f.Name = "y-space")
     Assert.Equal(3, y.Panels.Count)
     Assert.Equal("y1", y.Panels.[1].Axes.Left.Label.Text)
+
+[<Fact>]
+let ``table numbers have six significant digits and E-notation outside 1e-4 to 1e6`` () =
+    Assert.Equal("0.0718130", RunReport.FormatNumber 0.071813)
+    Assert.Equal("6.86389", RunReport.FormatNumber 6.863891234)
+    Assert.Equal("123457", RunReport.FormatNumber 123456.7)
+    // 999999.7 rounds to 1000000 = 10⁶: E-notation, not a seventh digit.
+    Assert.Equal("1.00000E+06", RunReport.FormatNumber 999999.7)
+    // 9.999996 rounds into the next decade: 10.0000, still six digits.
+    Assert.Equal("10.0000", RunReport.FormatNumber 9.999996)
+    Assert.Equal("1.92416E-07", RunReport.FormatNumber 1.924163e-7)
+    Assert.Equal("-1.89338E+160", RunReport.FormatNumber -1.893375781e160)
+    Assert.Equal("0.00000", RunReport.FormatNumber 0.0)
+    Assert.Equal("Infinity", RunReport.FormatNumber Double.PositiveInfinity)
+
+[<Fact>]
+let ``long vectors are shortened to the first two, the last and the count`` () =
+    let v = Array.init 100 (fun i -> 0.1 * float (i + 1))
+    Assert.Equal("[0.100000, 0.200000, …, 10.0000] (100 values)", RunReport.FormatVector v)
+    Assert.Equal("[1.00000, 2.00000]", RunReport.FormatVector [| 1.0; 2.0 |])
+
+[<Fact>]
+let ``compare's table shortens a 10-variable point and says where the distance is measured`` () =
+    let code, out, _ =
+        Cli.run
+            [ "compare"
+              "--simulator"
+              "x0;x1;x2;x3;x4;x5;x6;x7;x8;x9"
+              "--target"
+              "1,2,3,4,5,6,7,8,9,10"
+              "--start"
+              "0,0,0,0,0,0,0,0,0,0"
+              "--methods"
+              "newton:1"
+              "--iterations"
+              "1"
+              "--out"
+              Path.Combine(Path.GetTempPath(), "physgrad-firsthour-table") ]
+
+    Assert.Equal(0, code)
+    // Newton with η = 1 on a linear problem lands on x* = [1, …, 10] in one step: distance 0 in x.
+    Assert.Contains("[1.00000, 2.00000, …, 10.0000] (10 values)", out)
+    Assert.Contains("0.00000 in x", out)
