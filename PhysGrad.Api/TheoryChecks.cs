@@ -6,7 +6,8 @@ namespace PhysGrad;
 /// <summary>The outcome of one property of THEORY.md §3 on one problem at one point.</summary>
 /// <param name="Property">The property's number in THEORY.md §3.</param>
 /// <param name="Name">What it states, briefly.</param>
-/// <param name="Passed">Whether it held (false also when it could not be checked, such as a singular Jacobian).</param>
+/// <param name="Passed">Whether it held: false also when it could not be checked (a singular Jacobian) and when it
+/// does not apply (see <paramref name="Applicable"/>), so that no unchecked property counts as passed.</param>
 /// <param name="Measured">The measured quantity (see <paramref name="Detail"/> for what it is); NaN when there is none.</param>
 /// <param name="Detail">What was measured and against what, or why the property could not be checked.</param>
 /// <param name="Applicable">False for a property that does not apply to this problem (no units given, a
@@ -40,7 +41,7 @@ public static class TheoryChecks
             PhysicalExactness(p, eta),
             MeanValue(p, eta),
             LocalInverse(p),
-            new CheckResult(9, "consistency in compositions", true, double.NaN,
+            new CheckResult(9, "consistency in compositions", false, double.NaN,
                 "needs the simulator as a composition g(f(x)); verified on random compositions by the property tests", false),
             GradientDescentLossChange(p),
             ExponentFamily(p, eta),
@@ -88,7 +89,7 @@ public static class TheoryChecks
     private static bool Square(Problem p) => p.Simulator.Length == p.Variables.Length;
 
     private static CheckResult NotSquare(int property, string name, Problem p) =>
-        new(property, name, true, double.NaN,
+        new(property, name, false, double.NaN,
             $"needs a square Jacobian; this problem has {p.Outputs.Length} outputs and {p.Variables.Length} variables", false);
 
     private static CheckResult Singular(int property, string name, double[] x) =>
@@ -129,7 +130,7 @@ public static class TheoryChecks
     {
         const string name = "units of the steps";
         if (!p.HasUnits)
-            return new CheckResult(1, name, true, double.NaN, "the problem has no units (give them with --unit or \"units\")", false);
+            return new CheckResult(1, name, false, double.NaN, "the problem has no units", false);
         var methods = new List<Method> { Method.GradientDescent, Method.Newton, Method.InverseGradient, Method.PhysicalGradient, Method.GaussNewton };
         var measured = StepUnits.Measure(p, methods);
         var sameOutputUnits = p.Outputs.All(y => p.UnitOf(y).Equals(p.UnitOf(p.Outputs[0])));

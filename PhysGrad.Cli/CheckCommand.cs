@@ -31,6 +31,9 @@ internal static class CheckCommand
             if (!(step > 0) || !double.IsFinite(step)) throw new CliInputException($"--eta must be a positive number, not {step}.");
             var results = TheoryChecks.Run(model, point, step);
             var failed = results.Count(r => r.Applicable && !r.Passed);
+            // The API's message says what is missing; the command line says how to give it.
+            results = results.Select(r => r is { Property: 1, Applicable: false }
+                ? r with { Detail = r.Detail + " (give them with --unit name=unit or \"units\" in the problem file)" } : r).ToArray();
             if (result.GetValue(format) == "json")
             {
                 output.WriteLine(JsonSerializer.Serialize(new

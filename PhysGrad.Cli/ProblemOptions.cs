@@ -81,6 +81,20 @@ internal sealed class ProblemOptions
         return merged;
     }
 
+    /// <summary>
+    /// The message when --start's length does not fit the variables read from the simulator: it names
+    /// them, and the names that do not look like variables (x, x0, x1, …) as the likely constants.
+    /// </summary>
+    private static string InferredMismatch(string[] names, int given)
+    {
+        var likelyConstants = names.Where(n => !System.Text.RegularExpressions.Regex.IsMatch(n, "^[xX][0-9]*$")).ToArray();
+        var hint = likelyConstants.Length > 0 && likelyConstants.Length < names.Length
+            ? $"if {string.Join(" and ", likelyConstants)} {(likelyConstants.Length == 1 ? "is a constant" : "are constants")}, give {(likelyConstants.Length == 1 ? "it" : "them")} with --param (e.g. --param {likelyConstants[0]}=2); "
+            : "give constants with --param name=value; ";
+        return $"--start has {given} value{(given == 1 ? "" : "s")} but the simulator's variables, read from it, are {string.Join(", ", names)} ({names.Length}): " +
+            hint + "or name the variables with --vars.";
+    }
+
     /// <summary>The --unit values as a table, or null when none were given.</summary>
     private Dictionary<string, string>? Units(ParseResult result) =>
         Pairs(result.GetValue(_units), "--unit", "name=unit, e.g. x0=m or y0=m/s^2", (_, unit) => unit);
@@ -103,6 +117,17 @@ internal sealed class ProblemOptions
         {
             if (!File.Exists(path)) throw new CliInputException($"--problem: the file '{path}' does not exist.");
             var fromFile = ProblemDefinition.FromJson(File.ReadAllText(path));
+            // Options given with --problem override the file's fields (never silently ignored); --vars
+            // would rename the file's variables under its expressions, so it is refused.
+            if (result.GetValue(_vars) is not null)
+                throw new CliInputException("--vars cannot be combined with --problem: the file names its variables in \"variables\".");
+            if (result.GetValue(_start) is { } fileStart) fromFile = fromFile with { Start = Arguments.Numbers("--start", fileStart) };
+            if (result.GetValue(_target) is { } fileTarget) fromFile = fromFile with { Target = Arguments.Numbers("--target", fileTarget) };
+            if (result.GetValue(_loss) is { } fileLoss) fromFile = fromFile with { Loss = fileLoss };
+            if (result.GetValue(_inverse) is { } fileInverse)
+                fromFile = fileInverse == "numeric"
+                    ? fromFile with { Inverse = null, DeriveInverse = false }
+                    : fromFile with { Inverse = fileInverse.Split(';', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries), DeriveInverse = true };
             if (Units(result) is { } extra)
                 fromFile = fromFile with { Units = Merge(fromFile.Units, extra) };
             if (Parameters(result) is { } values)
@@ -123,12 +148,15 @@ internal sealed class ProblemOptions
             : Expression.ParseMany(sim).SelectMany(e => e.Variables).Distinct()
                 .Where(n => parameters is null || !parameters.ContainsKey(n))
                 .Order(Comparer<string>.Create((a, b) => Symbolic.Order.naturalCompare(a, b))).ToArray();
+        var inferred = result.GetValue(_vars) is null;
         var s0 = result.GetValue(_start) is { } ss ? Arguments.Numbers("--start", ss)
             : pointOptional ? names.Select((_, i) => 0.6 + 0.1 * i).ToArray()
             : throw new CliInputException("--simulator needs --start (one value per variable).");
         var t = result.GetValue(_target) is { } tt ? Arguments.Numbers("--target", tt)
             : pointOptional ? GenericTarget(components, names, s0, parameters)
             : throw new CliInputException("--simulator needs --target (one value per component).");
+        if (inferred && s0.Length != names.Length)
+            throw new CliInputException(InferredMismatch(names, s0.Length));
         var inverse = result.GetValue(_inverse);
         var numeric = inverse is "numeric";
         return new ProblemDefinition(

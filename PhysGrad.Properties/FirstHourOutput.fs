@@ -159,3 +159,78 @@ let ``compare's table shortens a 10-variable point and says where the distance i
     // Newton with η = 1 on a linear problem lands on x* = [1, …, 10] in one step: distance 0 in x.
     Assert.Contains("[1.00000, 2.00000, …, 10.0000] (10 values)", out)
     Assert.Contains("0.00000 in x", out)
+
+let private problemFile (json: string) =
+    let path = Path.Combine(Directory.CreateTempSubdirectory("physgrad-firsthour-").FullName, "problem.json")
+    File.WriteAllText(path, json)
+    path
+
+let private bookFile =
+    """{"variables":["a","b"],"simulator":["a","b^3"],"target":[1,8],"start":[0,1]}"""
+
+[<Fact>]
+let ``a misspelt field of a problem file is an error naming it and the nearest known field`` () =
+    for wrong, meant in [ "simulater", "simulator"; "invers", "inverse"; "Start", "start"; "paramters", "parameters" ] do
+        let json = bookFile.Replace("}", sprintf ",\"%s\":[]}" wrong)
+        let code, _, err = Cli.run [ "compare"; "--problem"; problemFile json ]
+        Assert.Equal(2, code)
+        Assert.Contains(sprintf "unknown field \"%s\" (did you mean \"%s\"?)" wrong meant, err)
+    // Far from every field: named, no suggestion.
+    let code, _, err = Cli.run [ "compare"; "--problem"; problemFile (bookFile.Replace("}", ",\"colour\":1}")) ]
+    Assert.Equal(2, code)
+    Assert.Contains("unknown field \"colour\"; the fields are", err)
+
+[<Fact>]
+let ``edit distance counts insertions, deletions, substitutions and swapped neighbours`` () =
+    Assert.Equal(1, PhysGrad.ProblemDefinition.EditDistance("invers", "inverse"))
+    Assert.Equal(1, PhysGrad.ProblemDefinition.EditDistance("strat", "start"))
+    Assert.Equal(1, PhysGrad.ProblemDefinition.EditDistance("paramters", "parameters"))
+    Assert.Equal(3, PhysGrad.ProblemDefinition.EditDistance("kitten", "sitting"))
+
+[<Fact>]
+let ``--start, --target, --loss and --inverse given with --problem override the file`` () =
+    let path = problemFile bookFile
+    let out = Path.Combine(Path.GetTempPath(), "physgrad-firsthour-override")
+    // The file's start [0, 1] is replaced: the report's problem starts at [2, 2].
+    let code, stdout, err =
+        Cli.run [ "compare"; "--problem"; path; "--start"; "2,2"; "--methods"; "pg:1"; "--iterations"; "0"; "--out"; out; "--format"; "json" ]
+    Assert.Equal(0, code)
+    let root = (System.Text.Json.JsonDocument.Parse stdout).RootElement.GetProperty("problem")
+    Assert.Equal(2.0, root.GetProperty("start").[0].GetDouble())
+    let code, stdout, _ =
+        Cli.run [ "compare"; "--problem"; path; "--target"; "2,27"; "--loss"; "(y0-2)^2 + (y1-27)^2"; "--inverse"; "numeric"; "--methods"; "pg:1"; "--iterations"; "1"; "--out"; out; "--format"; "json" ]
+    Assert.Equal(0, code)
+    let doc = (System.Text.Json.JsonDocument.Parse stdout).RootElement
+    Assert.Equal(27.0, doc.GetProperty("problem").GetProperty("target").[1].GetDouble())
+    Assert.Equal("numeric", doc.GetProperty("problem").GetProperty("inverseSource").GetString())
+    // PG's y-step is Newton's in y: Δy = −η (∂²L/∂y²)⁻¹ ∂L/∂y = −(2I)⁻¹·2(y − y*) = y* − y at η = 1, so one
+    // step lands on the preimage of the new target [2, 27]: a = 2, b = ∛27 = 3.
+    let final = doc.GetProperty("methods").[0].GetProperty("final")
+    Assert.Equal(2.0, final.[0].GetDouble(), 6)
+    Assert.Equal(3.0, final.[1].GetDouble(), 6)
+    let code, _, err = Cli.run [ "compare"; "--problem"; path; "--vars"; "a,b" ]
+    Assert.Equal(2, code)
+    Assert.Contains("--vars cannot be combined with --problem", err)
+
+[<Fact>]
+let ``a name read as a variable that was probably a constant is named with the --param hint`` () =
+    let code, _, err = Cli.run [ "compare"; "--simulator"; "k*x"; "--target"; "1"; "--start"; "0" ]
+    Assert.Equal(2, code)
+    Assert.Contains("are k, x (2)", err)
+    Assert.Contains("if k is a constant, give it with --param (e.g. --param k=2)", err)
+    // A constant that nothing uses is named too.
+    let code, _, err = Cli.run [ "compare"; "--simulator"; "k*x"; "--vars"; "x"; "--target"; "1"; "--start"; "0"; "--param"; "kk=2" ]
+    Assert.Equal(2, code)
+    Assert.Contains("The parameter 'kk' is not used by the simulator, the loss or the inverse (did you mean 'k'?)", err)
+
+[<Fact>]
+let ``API messages do not mention command-line options`` () =
+    let ex =
+        Assert.ThrowsAny<PhysGrad.Symbolic.SymbolicException>(fun () ->
+            PhysGrad.BatchEvaluation.Run("2", null, 0, new StringReader("1\n"), new StringWriter()) |> ignore)
+    Assert.DoesNotContain("--", ex.Message)
+    let check = PhysicsProblem.Book.Check() |> Seq.find (fun r -> r.Property = 1)
+    Assert.False(check.Applicable)
+    // A check that does not apply is not passed.
+    Assert.False(check.Passed)
+    Assert.DoesNotContain("--", check.Detail)
