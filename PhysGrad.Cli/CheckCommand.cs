@@ -15,7 +15,7 @@ internal static class CheckCommand
         format.AcceptOnlyFromAmong("table", "json");
         var problem = new ProblemOptions();
         var command = new Command("check",
-            "Check the properties of THEORY.md §3 (units, c-scaling, scale invariance, convergence, PG–IG agreement, exactness, mean value, local inverse, GD's loss change, exponent family) on a problem at a point. Exit code 1 if one fails.")
+            "Check the properties of docs/theory.md §3 (units, c-scaling, scale invariance, convergence, PG–IG agreement, exactness, mean value, local inverse, GD's loss change, exponent family) on a problem at a point. Exit code 1 if one fails.")
         {
             at, eta, format,
         };

@@ -34,7 +34,7 @@ internal static class CompareCommand
             Description = "Backtracking (Armijo) line search for Newton, BFGS and L-BFGS, starting from η.",
         };
         var problem = new ProblemOptions();
-        var command = new Command("compare", "Compare optimisers on a problem (default: the book's example, THEORY.md §4).")
+        var command = new Command("compare", "Compare optimisers on a problem (default: the book's example, docs/theory.md §4).")
         {
             iterations, methods, format, outDir, lineSearch,
         };
