@@ -12,6 +12,11 @@ public sealed record MethodResult(OptimizerRun Run, double DistanceToTarget, dou
 {
     /// <summary>Where <see cref="DistanceToTarget"/> is measured: <c>"x"</c> (to x*) or <c>"y"</c> (to y*, when no x* is known).</summary>
     public string DistanceSpace { get; init; } = "x";
+
+    /// <summary>The run, then <c>distance 0.511282 in x, diagonal -1.3564</c>.</summary>
+    public override string ToString() =>
+        $"{Run}, distance {RunReport.FormatNumber(DistanceToTarget)} in {DistanceSpace}, " +
+        $"diagonal {DiagonalAlignment.ToString("F4", System.Globalization.CultureInfo.InvariantCulture)}";
 }
 
 /// <summary>
@@ -98,7 +103,7 @@ public static class BookExample
     /// <exception cref="SymbolicException">A name or a step size that does not parse.</exception>
     public static (Method Method, double Eta)[] ParseMethods(string text)
     {
-        var names = Enum.GetValues<Method>().ToDictionary(ShortName);
+        var names = Enum.GetValues<Method>().Distinct().ToDictionary(ShortName);
         return text.Split(',', StringSplitOptions.TrimEntries).Select(part =>
         {
             var pieces = part.Split(':', StringSplitOptions.TrimEntries);

@@ -234,3 +234,53 @@ let ``API messages do not mention command-line options`` () =
     // A check that does not apply is not passed.
     Assert.False(check.Passed)
     Assert.DoesNotContain("--", check.Detail)
+
+module private Trees =
+    type L = System.Linq.Expressions.Expression
+
+    let p name t = L.Parameter(t, name)
+    let at (a: System.Linq.Expressions.ParameterExpression) (i: int) = L.ArrayIndex(a, L.Constant i) :> L
+    let array (items: L list) = L.NewArrayInit(typeof<float>, items) :> L
+    let math name (args: L list) =
+        L.Call(typeof<Math>.GetMethod(name, Array.create args.Length typeof<float>), args) :> L
+
+[<Fact>]
+let ``FromLambda takes three named variables and a local inverse as a lambda`` () =
+    let a, b, c = Trees.p "a" typeof<float>, Trees.p "b" typeof<float>, Trees.p "c" typeof<float>
+    // (a, b, c) => new[] { a * b, b, c }
+    let sim =
+        Trees.L.Lambda<Func<float, float, float, float[]>>(Trees.array [ Trees.L.Multiply(a, b); b; c ], [| a; b; c |])
+    let problem = PhysicsProblem.FromLambda(sim, [| 2.0; 1.0; 1.0 |], [| 1.0; 1.0; 1.0 |])
+    Assert.Equal<string list>([ "a"; "b"; "c" ], List.ofSeq problem.Variables)
+    Assert.Equal<string list>([ "a*b"; "b"; "c" ], List.ofSeq problem.Definition.Simulator)
+    // The book's problem with its inverse given as (y, x) => new[] { y[0], Math.Sqrt(y[1]) * Math.Sign(x[1]) }.
+    let x = Trees.p "x" typeof<float[]>
+    let y = Trees.p "y" typeof<float[]>
+    let book =
+        Trees.L.Lambda<Func<float[], float[]>>(Trees.array [ Trees.at x 0; Trees.L.Multiply(Trees.at x 1, Trees.at x 1) ], [| x |])
+    let xi = Trees.p "xi" typeof<float[]>
+    let inverse =
+        Trees.L.Lambda<Func<float[], float[], float[]>>(
+            Trees.array
+                [ Trees.at y 0
+                  Trees.L.Multiply(Trees.math "Sqrt" [ Trees.at y 1 ], Trees.L.Convert(Trees.math "Sign" [ Trees.at xi 1 ], typeof<float>)) ],
+            [| y; xi |]
+        )
+    let problem = PhysicsProblem.FromLambda(book, [| 0.0; 0.0 |], [| 3.0; 3.0 |], inverse = inverse)
+    Assert.Equal(PhysGrad.Symbolic.InverseSource.Given, problem.Model.InverseSource)
+    Assert.Equal<string list>([ "y0"; "sqrt(y1)*sign(x1)" ], problem.Model.Inverse |> Seq.map PhysGrad.Symbolic.Infix.format |> List.ofSeq)
+    // With the default loss ½‖y‖², PG at η = 0.3 multiplies y by 0.7 per step: x = [3·0.7¹⁰, 3·0.7⁵].
+    let run = problem.Run(Method.PhysicalGradient, 0.3, 10)
+    Assert.Equal(3.0 * 0.7 ** 10.0, run.Final.[0], 12)
+    Assert.Equal(3.0 * 0.7 ** 5.0, run.Final.[1], 12)
+    Assert.StartsWith("PhysicalGradient (η = 0.3): final x = [0.0847426, 0.50421], loss ", run.ToString())
+    Assert.Contains("after 10 iterations", run.ToString())
+
+[<Fact>]
+let ``method names are consistent and result types print readably`` () =
+    Assert.Equal("HalfInverseGradient", Method.HalfInverseGradient.ToString())
+    let rules = PhysicsProblem.Book.Rules(Method.InverseGradient)
+    // IG on the book's problem: Δx0 = −η x0, Δx1 = −η x1/2 (the README's derive output).
+    Assert.Equal("ig: Δx0 = -eta*x0; Δx1 = -eta*x1/2", rules.[0].ToString())
+    let check = PhysicsProblem.Book.Check() |> Seq.find (fun r -> r.Property = 9)
+    Assert.StartsWith("9 consistency in compositions: n/a (", check.ToString())

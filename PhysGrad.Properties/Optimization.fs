@@ -115,7 +115,7 @@ let private linear =
 [<Fact>]
 let ``HIG shrinks each kept direction's residual by 1 − η σ^(1+κ) and never moves the truncated one`` () =
     let run =
-        Optimizer.Run(linear.Value, Method.HalfInverse, 1.0, [| 0.0; 0.0; 0.0 |], 3, 0.0, -0.5, 1e-3)
+        Optimizer.Run(linear.Value, Method.HalfInverseGradient, 1.0, [| 0.0; 0.0; 0.0 |], 3, 0.0, -0.5, 1e-3)
 
     for k in 0..3 do
         let y = run.Outputs.[k]
