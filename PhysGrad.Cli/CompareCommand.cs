@@ -50,7 +50,18 @@ internal static class CompareCommand
             var compiled = definition.Compile();
             using (var bar = ProgressLine.For(error, names, n))
                 results = BookExample.Run(compiled, definition.Target.ToArray(), definition.Start.ToArray(), n, chosen, result.GetValue(lineSearch), bar);
-            var plots = TrajectoryPlots.SaveAll(results.Select(r => r.Run).ToArray(), result.GetValue(outDir)!, compiled, definition);
+            IReadOnlyList<string> plots;
+            try
+            {
+                plots = TrajectoryPlots.SaveAll(results.Select(r => r.Run).ToArray(), result.GetValue(outDir)!, compiled, definition);
+            }
+            catch (Exception e) when (e is DllNotFoundException || e.InnerException is DllNotFoundException)
+            {
+                // The tool ships the native plotting libraries of the supported platforms only (see the
+                // .csproj): elsewhere the runs are still reported, without plots.
+                error.WriteLine($"physgrad: plots not written: the native plotting library is missing on this platform ({(e as DllNotFoundException ?? (DllNotFoundException)e.InnerException!).Message}).");
+                plots = [];
+            }
             // A diverged run is a run that failed: everything is still printed and plotted, then exit 1.
             var diverged = results.Where(r => r.Run.StopReason == StopReason.Diverged).ToArray();
             int Finish()

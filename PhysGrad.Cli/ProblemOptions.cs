@@ -83,16 +83,19 @@ internal sealed class ProblemOptions
 
     /// <summary>
     /// The message when --start's length does not fit the variables read from the simulator: it names
-    /// them, and the names that do not look like variables (x, x0, x1, …) as the likely constants.
+    /// them, and the names that do not look like variables (x, x0, x1, …) as the likely constants (null
+    /// when no name stands out).
     /// </summary>
-    private static string InferredMismatch(string[] names, int given)
+    private static string? InferredMismatch(string[] names, int given)
     {
+        // Only when some names look like variables and others do not is a constant the likely cause;
+        // otherwise the length check of the problem says what is wrong.
         var likelyConstants = names.Where(n => !System.Text.RegularExpressions.Regex.IsMatch(n, "^[xX][0-9]*$")).ToArray();
-        var hint = likelyConstants.Length > 0 && likelyConstants.Length < names.Length
-            ? $"if {string.Join(" and ", likelyConstants)} {(likelyConstants.Length == 1 ? "is a constant" : "are constants")}, give {(likelyConstants.Length == 1 ? "it" : "them")} with --param (e.g. --param {likelyConstants[0]}=2); "
-            : "give constants with --param name=value; ";
+        if (likelyConstants.Length == 0 || likelyConstants.Length == names.Length) return null;
+        var one = likelyConstants.Length == 1;
         return $"--start has {given} value{(given == 1 ? "" : "s")} but the simulator's variables, read from it, are {string.Join(", ", names)} ({names.Length}): " +
-            hint + "or name the variables with --vars.";
+            $"if {string.Join(" and ", likelyConstants)} {(one ? "is a constant" : "are constants")}, give {(one ? "it" : "them")} with --param " +
+            $"(e.g. --param {likelyConstants[0]}=2); or name the variables with --vars.";
     }
 
     /// <summary>The --unit values as a table, or null when none were given.</summary>
@@ -155,8 +158,8 @@ internal sealed class ProblemOptions
         var t = result.GetValue(_target) is { } tt ? Arguments.Numbers("--target", tt)
             : pointOptional ? GenericTarget(components, names, s0, parameters)
             : throw new CliInputException("--simulator needs --target (one value per component).");
-        if (inferred && s0.Length != names.Length)
-            throw new CliInputException(InferredMismatch(names, s0.Length));
+        if (inferred && s0.Length != names.Length && InferredMismatch(names, s0.Length) is { } mismatch)
+            throw new CliInputException(mismatch);
         var inverse = result.GetValue(_inverse);
         var numeric = inverse is "numeric";
         return new ProblemDefinition(
