@@ -177,7 +177,11 @@ public static class TrajectoryPlots
             }
             if (exit is { } e)
             {
-                plot.Add.Line(kept[^1].X, kept[^1].Y, e.X, e.Y).Color = color;
+                // The last segment, to the edge, in the run's own style.
+                var exitLine = plot.Add.Line(kept[^1].X, kept[^1].Y, e.X, e.Y);
+                exitLine.Color = color;
+                exitLine.LineWidth = Math.Max(1.5f, 5f - 1.2f * i);
+                exitLine.LinePattern = Patterns[i % Patterns.Length];
                 var m = plot.Add.Marker(e.X, e.Y, MarkerShape.Eks, 16, color);
                 m.MarkerLineWidth = 3;
             }
