@@ -26,7 +26,7 @@ public static class BatchEvaluation
         var f = Expression.Parse(function);
         var names = (variables ?? f.Variables).ToArray();
         if (names.Length == 0)
-            throw new SymbolicException(ErrorKind.Variable, "The function has no variables to read from the points; name them with --vars.");
+            throw new SymbolicException(ErrorKind.Variable, "The function has no variables to read from the points; name the variables.");
         var symbols = Expression.Symbols(names);
         var outputs = new List<Expr> { f.Core };
         var header = new List<string>(names) { "f" };

@@ -8,7 +8,16 @@ namespace PhysGrad;
 /// <param name="DistanceToTarget">‖x_final − x*‖ where x* = P⁻¹(y*) is known (a local inverse is given),
 /// else ‖P(x_final) − y*‖.</param>
 /// <param name="DiagonalAlignment">(u/‖u‖)·(1, …, 1) for the first step u.</param>
-public sealed record MethodResult(OptimizerRun Run, double DistanceToTarget, double DiagonalAlignment);
+public sealed record MethodResult(OptimizerRun Run, double DistanceToTarget, double DiagonalAlignment)
+{
+    /// <summary>Where <see cref="DistanceToTarget"/> is measured: <c>"x"</c> (to x*) or <c>"y"</c> (to y*, when no x* is known).</summary>
+    public string DistanceSpace { get; init; } = "x";
+
+    /// <summary>The run, then <c>distance 0.511282 in x, diagonal -1.3564</c>.</summary>
+    public override string ToString() =>
+        $"{Run}, distance {RunReport.FormatNumber(DistanceToTarget)} in {DistanceSpace}, " +
+        $"diagonal {DiagonalAlignment.ToString("F4", System.Globalization.CultureInfo.InvariantCulture)}";
+}
 
 /// <summary>
 /// The book's comparison example (THEORY.md §4): P(x) = [x0, x1²], L(y) = y0² + y1², start [3, 3],
@@ -33,7 +42,7 @@ public static class BookExample
     /// </summary>
     public static IReadOnlyList<(Method Method, double Eta)> DefaultMethods(ProblemDefinition definition) =>
         ReferenceEquals(definition, ProblemDefinition.Book) ? Methods
-            : [.. Methods, (Method.GaussNewton, 0.3), (Method.HalfInverse, 0.3)];
+            : [.. Methods, (Method.GaussNewton, 0.3), (Method.HalfInverseGradient, 0.3)];
 
     /// <summary>
     /// Why a method cannot run on a problem, or null when it can: IG and PG need a square Jacobian
@@ -142,7 +151,7 @@ public static class BookExample
     /// <exception cref="SymbolicException">A name or a step size that does not parse.</exception>
     public static (Method Method, double Eta)[] ParseMethods(string text)
     {
-        var names = Enum.GetValues<Method>().ToDictionary(ShortName);
+        var names = Enum.GetValues<Method>().Distinct().ToDictionary(ShortName);
         return text.Split(',', StringSplitOptions.TrimEntries).Select(part =>
         {
             var pieces = part.Split(':', StringSplitOptions.TrimEntries);
@@ -169,6 +178,6 @@ public static class BookExample
             var norm = Math.Sqrt(u.Sum(v => v * v));
             if (norm > 0) alignment = u.Sum() / norm;
         }
-        return new MethodResult(run, distance, alignment);
+        return new MethodResult(run, distance, alignment) { DistanceSpace = targetX is null ? "y" : "x" };
     }
 }

@@ -56,6 +56,13 @@ public static class LambdaTranslator
     /// <summary>Translates <c>(a, b, c) =&gt; new[] { … }</c>.</summary>
     public static TranslatedLambda Translate(Expression<Func<double, double, double, double[]>> lambda) => TranslateAny(lambda);
 
+    /// <summary>
+    /// Translates a local inverse <c>(y, x) =&gt; new[] { y[0], Math.Sqrt(y[1]) * Math.Sign(x[1]) }</c>: the
+    /// outputs and the current point (for choosing a branch); elements are named <c>y0</c>, <c>x1</c>, … after
+    /// the parameters.
+    /// </summary>
+    public static TranslatedLambda Translate(Expression<Func<double[], double[], double[]>> lambda) => TranslateAny(lambda);
+
     /// <summary>Translates <c>(a, b, c, d) =&gt; new[] { … }</c>.</summary>
     public static TranslatedLambda Translate(Expression<Func<double, double, double, double, double[]>> lambda) => TranslateAny(lambda);
 
@@ -75,6 +82,7 @@ public static class LambdaTranslator
         private readonly Dictionary<string, double> _parameters = new();
         private readonly SortedSet<int> _indices = new();
         private ParameterExpression? _array;
+        private readonly HashSet<ParameterExpression> _arrays = new();
         private int _depth;
 
         // Expression trees from C# source cannot nest this deep before the compiler gives up; the limit
@@ -85,8 +93,10 @@ public static class LambdaTranslator
         {
             var ps = lambda.Parameters;
             if (ps.Count == 1 && ps[0].Type == typeof(double[])) _array = ps[0];
-            else if (ps.Any(p => p.Type != typeof(double)))
-                throw Unsupported($"a parameter of type {ps.First(p => p.Type != typeof(double)).Type.Name}: use one double[] or several doubles");
+            // Several arrays (a local inverse's y and x): elements are named after each array.
+            if (ps.Count > 1 && ps.All(p => p.Type == typeof(double[]))) _arrays.UnionWith(ps);
+            else if (_array is null && ps.Any(p => p.Type != typeof(double)))
+                throw Unsupported($"a parameter of type {ps.First(p => p.Type != typeof(double)).Type.Name}: use one double[], several doubles, or (y, x) arrays for an inverse");
             if (lambda.ReturnType != typeof(double) && lambda.ReturnType != typeof(double[]))
                 throw Unsupported($"a result of type {lambda.ReturnType.Name}: return a double or new[] {{ ... }}");
 
@@ -189,6 +199,11 @@ public static class LambdaTranslator
             if (b.Right is not ConstantExpression { Value: int i } && DependsOnParameters(b.Right))
                 throw Unsupported($"the index {b.Right} in {b}: indices must be constants");
             var index = b.Right is ConstantExpression { Value: int k } ? k : Convert.ToInt32(Evaluate(b.Right));
+            if (b.Left is ParameterExpression named && _arrays.Contains(named))
+            {
+                if (index < 0) throw Unsupported($"the negative index in {b}");
+                return ExprModule.Symbol($"{named.Name}{index}");
+            }
             if (b.Left == _array)
             {
                 if (index < 0) throw Unsupported($"the negative index in {b}");

@@ -73,31 +73,220 @@ public sealed class PhysicsProblem
 
     /// <summary>
     /// A problem from a C# lambda: <c>x =&gt; new[] { x[0], x[1] * x[1] }</c>, with an optional loss lambda
-    /// over the outputs (<c>y =&gt; y[0] * y[0] + y[1] * y[1]</c>; default ½‖y − y*‖²). Captured variables
-    /// are read at this call and become named parameters (<see cref="Parameters"/>): the rules show their
-    /// names, the runs use their values.
+    /// over the outputs (<c>y =&gt; y[0] * y[0] + y[1] * y[1]</c>; default ½‖y − y*‖²) and an optional local
+    /// inverse for PG over the outputs and the current point (<c>(y, x) =&gt; new[] { y[0], Math.Sqrt(y[1]) *
+    /// Math.Sign(x[1]) }</c>; default: derived when possible, else numeric). Captured variables are read at
+    /// this call and become named parameters (<see cref="Parameters"/>): the rules show their names, the
+    /// runs use their values. Overloads take 1 to 8 named scalar variables instead of an array.
     /// </summary>
+    /// <param name="simulator">y = P(x), the outputs built in place with <c>new[] { … }</c>.</param>
+    /// <param name="target">y*, one value per output.</param>
+    /// <param name="start">The start point, one value per variable.</param>
+    /// <param name="loss">L(y), optional.</param>
+    /// <param name="inverse">x = P⁻¹(y; x), optional: one element per variable.</param>
     /// <exception cref="SymbolicException">A construct the translator does not understand, named.</exception>
     public static PhysicsProblem FromLambda(
         System.Linq.Expressions.Expression<Func<double[], double[]>> simulator, IReadOnlyList<double> target,
-        IReadOnlyList<double> start, System.Linq.Expressions.Expression<Func<double[], double>>? loss = null) =>
-        FromTranslated(LambdaTranslator.Translate(simulator), target, start, loss);
+        IReadOnlyList<double> start, System.Linq.Expressions.Expression<Func<double[], double>>? loss = null,
+        System.Linq.Expressions.Expression<Func<double[], double[], double[]>>? inverse = null) =>
+        FromTranslated(LambdaTranslator.TranslateAny(simulator), target, start, loss, inverse);
 
-    /// <summary>A problem from a lambda of named variables, <c>(a, b) =&gt; new[] { a * b, b }</c>.</summary>
+    /// <summary>A problem of 1 named variable, <c>x =&gt; new[] { Math.Exp(x), x * x }</c> (see the array overload for the rest).</summary>
+    /// <param name="simulator">y = P(x).</param>
+    /// <param name="target">y*.</param>
+    /// <param name="start">The start point, in the order of the lambda's parameters.</param>
+    /// <param name="loss">L(y), optional.</param>
+    /// <param name="inverse">x = P⁻¹(y; x), optional; x[i] is the lambda's i-th parameter.</param>
     public static PhysicsProblem FromLambda(
-        System.Linq.Expressions.Expression<Func<double, double, double[]>> simulator, IReadOnlyList<double> target,
-        IReadOnlyList<double> start, System.Linq.Expressions.Expression<Func<double[], double>>? loss = null) =>
-        FromTranslated(LambdaTranslator.Translate(simulator), target, start, loss);
+        System.Linq.Expressions.Expression<Func<double, double[]>> simulator, IReadOnlyList<double> target,
+        IReadOnlyList<double> start, System.Linq.Expressions.Expression<Func<double[], double>>? loss = null,
+        System.Linq.Expressions.Expression<Func<double[], double[], double[]>>? inverse = null) =>
+        FromTranslated(LambdaTranslator.TranslateAny(simulator), target, start, loss, inverse);
 
-    /// <summary>A problem of one named variable, <c>x =&gt; Math.Exp(x)</c>.</summary>
+    /// <summary>A problem of 1 named variable, <c>x =&gt; Math.Exp(x)</c> (see the array overload for the rest).</summary>
+    /// <param name="simulator">y = P(x).</param>
+    /// <param name="target">y*.</param>
+    /// <param name="start">The start point, in the order of the lambda's parameters.</param>
+    /// <param name="loss">L(y), optional.</param>
+    /// <param name="inverse">x = P⁻¹(y; x), optional; x[i] is the lambda's i-th parameter.</param>
     public static PhysicsProblem FromLambda(
         System.Linq.Expressions.Expression<Func<double, double>> simulator, IReadOnlyList<double> target,
-        IReadOnlyList<double> start, System.Linq.Expressions.Expression<Func<double[], double>>? loss = null) =>
-        FromTranslated(LambdaTranslator.Translate(simulator), target, start, loss);
+        IReadOnlyList<double> start, System.Linq.Expressions.Expression<Func<double[], double>>? loss = null,
+        System.Linq.Expressions.Expression<Func<double[], double[], double[]>>? inverse = null) =>
+        FromTranslated(LambdaTranslator.TranslateAny(simulator), target, start, loss, inverse);
+
+    /// <summary>A problem of 2 named variables, <c>(a, b) =&gt; new[] { … }</c> (see the array overload for the rest).</summary>
+    /// <param name="simulator">y = P(x).</param>
+    /// <param name="target">y*.</param>
+    /// <param name="start">The start point, in the order of the lambda's parameters.</param>
+    /// <param name="loss">L(y), optional.</param>
+    /// <param name="inverse">x = P⁻¹(y; x), optional; x[i] is the lambda's i-th parameter.</param>
+    public static PhysicsProblem FromLambda(
+        System.Linq.Expressions.Expression<Func<double, double, double[]>> simulator, IReadOnlyList<double> target,
+        IReadOnlyList<double> start, System.Linq.Expressions.Expression<Func<double[], double>>? loss = null,
+        System.Linq.Expressions.Expression<Func<double[], double[], double[]>>? inverse = null) =>
+        FromTranslated(LambdaTranslator.TranslateAny(simulator), target, start, loss, inverse);
+
+    /// <summary>A problem of 2 named variables, <c>(a, b) =&gt; … (one output)</c> (see the array overload for the rest).</summary>
+    /// <param name="simulator">y = P(x).</param>
+    /// <param name="target">y*.</param>
+    /// <param name="start">The start point, in the order of the lambda's parameters.</param>
+    /// <param name="loss">L(y), optional.</param>
+    /// <param name="inverse">x = P⁻¹(y; x), optional; x[i] is the lambda's i-th parameter.</param>
+    public static PhysicsProblem FromLambda(
+        System.Linq.Expressions.Expression<Func<double, double, double>> simulator, IReadOnlyList<double> target,
+        IReadOnlyList<double> start, System.Linq.Expressions.Expression<Func<double[], double>>? loss = null,
+        System.Linq.Expressions.Expression<Func<double[], double[], double[]>>? inverse = null) =>
+        FromTranslated(LambdaTranslator.TranslateAny(simulator), target, start, loss, inverse);
+
+    /// <summary>A problem of 3 named variables, <c>(a, b, c) =&gt; new[] { … }</c> (see the array overload for the rest).</summary>
+    /// <param name="simulator">y = P(x).</param>
+    /// <param name="target">y*.</param>
+    /// <param name="start">The start point, in the order of the lambda's parameters.</param>
+    /// <param name="loss">L(y), optional.</param>
+    /// <param name="inverse">x = P⁻¹(y; x), optional; x[i] is the lambda's i-th parameter.</param>
+    public static PhysicsProblem FromLambda(
+        System.Linq.Expressions.Expression<Func<double, double, double, double[]>> simulator, IReadOnlyList<double> target,
+        IReadOnlyList<double> start, System.Linq.Expressions.Expression<Func<double[], double>>? loss = null,
+        System.Linq.Expressions.Expression<Func<double[], double[], double[]>>? inverse = null) =>
+        FromTranslated(LambdaTranslator.TranslateAny(simulator), target, start, loss, inverse);
+
+    /// <summary>A problem of 3 named variables, <c>(a, b, c) =&gt; … (one output)</c> (see the array overload for the rest).</summary>
+    /// <param name="simulator">y = P(x).</param>
+    /// <param name="target">y*.</param>
+    /// <param name="start">The start point, in the order of the lambda's parameters.</param>
+    /// <param name="loss">L(y), optional.</param>
+    /// <param name="inverse">x = P⁻¹(y; x), optional; x[i] is the lambda's i-th parameter.</param>
+    public static PhysicsProblem FromLambda(
+        System.Linq.Expressions.Expression<Func<double, double, double, double>> simulator, IReadOnlyList<double> target,
+        IReadOnlyList<double> start, System.Linq.Expressions.Expression<Func<double[], double>>? loss = null,
+        System.Linq.Expressions.Expression<Func<double[], double[], double[]>>? inverse = null) =>
+        FromTranslated(LambdaTranslator.TranslateAny(simulator), target, start, loss, inverse);
+
+    /// <summary>A problem of 4 named variables, <c>(a, b, c, d) =&gt; new[] { … }</c> (see the array overload for the rest).</summary>
+    /// <param name="simulator">y = P(x).</param>
+    /// <param name="target">y*.</param>
+    /// <param name="start">The start point, in the order of the lambda's parameters.</param>
+    /// <param name="loss">L(y), optional.</param>
+    /// <param name="inverse">x = P⁻¹(y; x), optional; x[i] is the lambda's i-th parameter.</param>
+    public static PhysicsProblem FromLambda(
+        System.Linq.Expressions.Expression<Func<double, double, double, double, double[]>> simulator, IReadOnlyList<double> target,
+        IReadOnlyList<double> start, System.Linq.Expressions.Expression<Func<double[], double>>? loss = null,
+        System.Linq.Expressions.Expression<Func<double[], double[], double[]>>? inverse = null) =>
+        FromTranslated(LambdaTranslator.TranslateAny(simulator), target, start, loss, inverse);
+
+    /// <summary>A problem of 4 named variables, <c>(a, b, c, d) =&gt; … (one output)</c> (see the array overload for the rest).</summary>
+    /// <param name="simulator">y = P(x).</param>
+    /// <param name="target">y*.</param>
+    /// <param name="start">The start point, in the order of the lambda's parameters.</param>
+    /// <param name="loss">L(y), optional.</param>
+    /// <param name="inverse">x = P⁻¹(y; x), optional; x[i] is the lambda's i-th parameter.</param>
+    public static PhysicsProblem FromLambda(
+        System.Linq.Expressions.Expression<Func<double, double, double, double, double>> simulator, IReadOnlyList<double> target,
+        IReadOnlyList<double> start, System.Linq.Expressions.Expression<Func<double[], double>>? loss = null,
+        System.Linq.Expressions.Expression<Func<double[], double[], double[]>>? inverse = null) =>
+        FromTranslated(LambdaTranslator.TranslateAny(simulator), target, start, loss, inverse);
+
+    /// <summary>A problem of 5 named variables, <c>(a, b, c, d, e) =&gt; new[] { … }</c> (see the array overload for the rest).</summary>
+    /// <param name="simulator">y = P(x).</param>
+    /// <param name="target">y*.</param>
+    /// <param name="start">The start point, in the order of the lambda's parameters.</param>
+    /// <param name="loss">L(y), optional.</param>
+    /// <param name="inverse">x = P⁻¹(y; x), optional; x[i] is the lambda's i-th parameter.</param>
+    public static PhysicsProblem FromLambda(
+        System.Linq.Expressions.Expression<Func<double, double, double, double, double, double[]>> simulator, IReadOnlyList<double> target,
+        IReadOnlyList<double> start, System.Linq.Expressions.Expression<Func<double[], double>>? loss = null,
+        System.Linq.Expressions.Expression<Func<double[], double[], double[]>>? inverse = null) =>
+        FromTranslated(LambdaTranslator.TranslateAny(simulator), target, start, loss, inverse);
+
+    /// <summary>A problem of 5 named variables, <c>(a, b, c, d, e) =&gt; … (one output)</c> (see the array overload for the rest).</summary>
+    /// <param name="simulator">y = P(x).</param>
+    /// <param name="target">y*.</param>
+    /// <param name="start">The start point, in the order of the lambda's parameters.</param>
+    /// <param name="loss">L(y), optional.</param>
+    /// <param name="inverse">x = P⁻¹(y; x), optional; x[i] is the lambda's i-th parameter.</param>
+    public static PhysicsProblem FromLambda(
+        System.Linq.Expressions.Expression<Func<double, double, double, double, double, double>> simulator, IReadOnlyList<double> target,
+        IReadOnlyList<double> start, System.Linq.Expressions.Expression<Func<double[], double>>? loss = null,
+        System.Linq.Expressions.Expression<Func<double[], double[], double[]>>? inverse = null) =>
+        FromTranslated(LambdaTranslator.TranslateAny(simulator), target, start, loss, inverse);
+
+    /// <summary>A problem of 6 named variables, <c>(a, b, c, d, e, f) =&gt; new[] { … }</c> (see the array overload for the rest).</summary>
+    /// <param name="simulator">y = P(x).</param>
+    /// <param name="target">y*.</param>
+    /// <param name="start">The start point, in the order of the lambda's parameters.</param>
+    /// <param name="loss">L(y), optional.</param>
+    /// <param name="inverse">x = P⁻¹(y; x), optional; x[i] is the lambda's i-th parameter.</param>
+    public static PhysicsProblem FromLambda(
+        System.Linq.Expressions.Expression<Func<double, double, double, double, double, double, double[]>> simulator, IReadOnlyList<double> target,
+        IReadOnlyList<double> start, System.Linq.Expressions.Expression<Func<double[], double>>? loss = null,
+        System.Linq.Expressions.Expression<Func<double[], double[], double[]>>? inverse = null) =>
+        FromTranslated(LambdaTranslator.TranslateAny(simulator), target, start, loss, inverse);
+
+    /// <summary>A problem of 6 named variables, <c>(a, b, c, d, e, f) =&gt; … (one output)</c> (see the array overload for the rest).</summary>
+    /// <param name="simulator">y = P(x).</param>
+    /// <param name="target">y*.</param>
+    /// <param name="start">The start point, in the order of the lambda's parameters.</param>
+    /// <param name="loss">L(y), optional.</param>
+    /// <param name="inverse">x = P⁻¹(y; x), optional; x[i] is the lambda's i-th parameter.</param>
+    public static PhysicsProblem FromLambda(
+        System.Linq.Expressions.Expression<Func<double, double, double, double, double, double, double>> simulator, IReadOnlyList<double> target,
+        IReadOnlyList<double> start, System.Linq.Expressions.Expression<Func<double[], double>>? loss = null,
+        System.Linq.Expressions.Expression<Func<double[], double[], double[]>>? inverse = null) =>
+        FromTranslated(LambdaTranslator.TranslateAny(simulator), target, start, loss, inverse);
+
+    /// <summary>A problem of 7 named variables, <c>(a, b, c, d, e, f, g) =&gt; new[] { … }</c> (see the array overload for the rest).</summary>
+    /// <param name="simulator">y = P(x).</param>
+    /// <param name="target">y*.</param>
+    /// <param name="start">The start point, in the order of the lambda's parameters.</param>
+    /// <param name="loss">L(y), optional.</param>
+    /// <param name="inverse">x = P⁻¹(y; x), optional; x[i] is the lambda's i-th parameter.</param>
+    public static PhysicsProblem FromLambda(
+        System.Linq.Expressions.Expression<Func<double, double, double, double, double, double, double, double[]>> simulator, IReadOnlyList<double> target,
+        IReadOnlyList<double> start, System.Linq.Expressions.Expression<Func<double[], double>>? loss = null,
+        System.Linq.Expressions.Expression<Func<double[], double[], double[]>>? inverse = null) =>
+        FromTranslated(LambdaTranslator.TranslateAny(simulator), target, start, loss, inverse);
+
+    /// <summary>A problem of 7 named variables, <c>(a, b, c, d, e, f, g) =&gt; … (one output)</c> (see the array overload for the rest).</summary>
+    /// <param name="simulator">y = P(x).</param>
+    /// <param name="target">y*.</param>
+    /// <param name="start">The start point, in the order of the lambda's parameters.</param>
+    /// <param name="loss">L(y), optional.</param>
+    /// <param name="inverse">x = P⁻¹(y; x), optional; x[i] is the lambda's i-th parameter.</param>
+    public static PhysicsProblem FromLambda(
+        System.Linq.Expressions.Expression<Func<double, double, double, double, double, double, double, double>> simulator, IReadOnlyList<double> target,
+        IReadOnlyList<double> start, System.Linq.Expressions.Expression<Func<double[], double>>? loss = null,
+        System.Linq.Expressions.Expression<Func<double[], double[], double[]>>? inverse = null) =>
+        FromTranslated(LambdaTranslator.TranslateAny(simulator), target, start, loss, inverse);
+
+    /// <summary>A problem of 8 named variables, <c>(a, b, c, d, e, f, g, h) =&gt; new[] { … }</c> (see the array overload for the rest).</summary>
+    /// <param name="simulator">y = P(x).</param>
+    /// <param name="target">y*.</param>
+    /// <param name="start">The start point, in the order of the lambda's parameters.</param>
+    /// <param name="loss">L(y), optional.</param>
+    /// <param name="inverse">x = P⁻¹(y; x), optional; x[i] is the lambda's i-th parameter.</param>
+    public static PhysicsProblem FromLambda(
+        System.Linq.Expressions.Expression<Func<double, double, double, double, double, double, double, double, double[]>> simulator, IReadOnlyList<double> target,
+        IReadOnlyList<double> start, System.Linq.Expressions.Expression<Func<double[], double>>? loss = null,
+        System.Linq.Expressions.Expression<Func<double[], double[], double[]>>? inverse = null) =>
+        FromTranslated(LambdaTranslator.TranslateAny(simulator), target, start, loss, inverse);
+
+    /// <summary>A problem of 8 named variables, <c>(a, b, c, d, e, f, g, h) =&gt; … (one output)</c> (see the array overload for the rest).</summary>
+    /// <param name="simulator">y = P(x).</param>
+    /// <param name="target">y*.</param>
+    /// <param name="start">The start point, in the order of the lambda's parameters.</param>
+    /// <param name="loss">L(y), optional.</param>
+    /// <param name="inverse">x = P⁻¹(y; x), optional; x[i] is the lambda's i-th parameter.</param>
+    public static PhysicsProblem FromLambda(
+        System.Linq.Expressions.Expression<Func<double, double, double, double, double, double, double, double, double>> simulator, IReadOnlyList<double> target,
+        IReadOnlyList<double> start, System.Linq.Expressions.Expression<Func<double[], double>>? loss = null,
+        System.Linq.Expressions.Expression<Func<double[], double[], double[]>>? inverse = null) =>
+        FromTranslated(LambdaTranslator.TranslateAny(simulator), target, start, loss, inverse);
 
     private static PhysicsProblem FromTranslated(
         TranslatedLambda sim, IReadOnlyList<double> target, IReadOnlyList<double> start,
-        System.Linq.Expressions.Expression<Func<double[], double>>? loss)
+        System.Linq.Expressions.Expression<Func<double[], double>>? loss,
+        System.Linq.Expressions.Expression<Func<double[], double[], double[]>>? inverse = null)
     {
         string? lossText = null;
         var parameters = new Dictionary<string, double>(sim.Parameters);
@@ -113,8 +302,22 @@ public sealed class PhysicsProblem
                     throw new SymbolicException(ErrorKind.Invalid, $"The simulator and the loss capture different values named '{kv.Key}'.");
             lossText = Infix.Format(Structure.Substitute(rename, l.Components[0].Core));
         }
+        string[]? inverseText = null;
+        if (inverse is not null)
+        {
+            var inv = LambdaTranslator.Translate(inverse);
+            // (y, x) => …: y's elements are the outputs y0, y1, …; x's are the simulator's variables.
+            var (yName, xName) = (inverse.Parameters[0].Name, inverse.Parameters[1].Name);
+            var rename = new Dictionary<Expr, Expr>();
+            for (var i = 0; i < sim.Components.Count; i++) rename[ExprModule.Symbol($"{yName}{i}")] = ExprModule.Symbol($"y{i}");
+            for (var i = 0; i < sim.Variables.Count; i++) rename[ExprModule.Symbol($"{xName}{i}")] = ExprModule.Symbol(sim.Variables[i]);
+            foreach (var kv in inv.Parameters)
+                if (!parameters.TryAdd(kv.Key, kv.Value) && parameters[kv.Key] != kv.Value)
+                    throw new SymbolicException(ErrorKind.Invalid, $"The simulator and the inverse capture different values named '{kv.Key}'.");
+            inverseText = inv.Components.Select(c => Infix.Format(Structure.Substitute(rename, c.Core))).ToArray();
+        }
         var components = sim.Components.Select(c => c.ToInfix()).ToArray();
-        return new PhysicsProblem(new ProblemDefinition(sim.Variables, components, lossText, target, start) { Parameters = parameters });
+        return new PhysicsProblem(new ProblemDefinition(sim.Variables, components, lossText, target, start, inverseText) { Parameters = parameters });
     }
 
     /// <summary>The same problem from another start point.</summary>
@@ -152,7 +355,7 @@ public sealed class PhysicsProblem
     /// <summary>The properties of THEORY.md §3 at a point (default: the start).</summary>
     public IReadOnlyList<CheckResult> Check(double[]? at = null, double eta = 0.3) => TheoryChecks.Run(Model, at, eta);
 
-    /// <summary>Saves x-space, y-space and loss plots (PNG and SVG) of runs into a directory; returns the files.</summary>
+    /// <summary>Saves x-space, y-space and loss plots (PNG, and SVG for single-panel plots) of runs into a directory; returns the files.</summary>
     public IReadOnlyList<string> SavePlots(IReadOnlyList<OptimizerRun> runs, string directory) =>
         TrajectoryPlots.SaveAll(runs, directory, Compiled, Definition);
 

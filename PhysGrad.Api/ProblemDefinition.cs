@@ -168,6 +168,20 @@ public sealed record ProblemDefinition(
     {
         var simulator = Simulator.Select((s, i) => ParseField($"simulator[{i}]", s)).ToArray();
         var inverse = Inverse?.Select((s, i) => ParseField($"inverse[{i}]", s)).ToArray();
+        if (parameters is not null)
+        {
+            // A constant that nothing uses is most likely misnamed: say so rather than ignore it. Target
+            // symbols count as used: they are the loss's.
+            var used = Structure.FreeSymbolNames(simulator.Concat(loss is null ? [] : [loss]).Concat(inverse ?? []).ToArray()).ToHashSet();
+            foreach (var name in parameters.Keys)
+                if (!used.Contains(name))
+                {
+                    var nearest = Nearest(name, used);
+                    throw new SymbolicException(ErrorKind.Variable,
+                        $"The parameter '{name}' is not used by the simulator, the loss or the inverse" +
+                        (nearest is null ? "." : $" (did you mean '{nearest}'?)."));
+                }
+        }
         var problem = Problem.Create(Variables.ToArray(), simulator, loss, target, start, inverse, DeriveInverse,
             parameters is null ? null : new Dictionary<string, double>(parameters));
         if (Units is null || !withUnits) return problem;
@@ -225,6 +239,7 @@ public sealed record ProblemDefinition(
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object)
                 throw new SymbolicException(ErrorKind.Invalid, "The problem file must hold one JSON object.");
+            CheckFieldNames(root);
             return new ProblemDefinition(
                 Strings(root, "variables", required: true)!,
                 Strings(root, "simulator", required: true)!,
@@ -241,6 +256,59 @@ public sealed record ProblemDefinition(
                 TargetSymbols = TargetNames(root),
             };
         }
+    }
+
+    /// <summary>The fields a problem file may have.</summary>
+    public static IReadOnlyList<string> FileFields { get; } =
+        ["variables", "simulator", "loss", "target", "start", "inverse", "units", "parameters"];
+
+    /// <summary>
+    /// A misspelt field would otherwise be ignored silently (a misspelt "inverse" leaves PG on the derived
+    /// inverse): every field must be known, and an unknown one is named with the nearest known one.
+    /// </summary>
+    private static void CheckFieldNames(JsonElement root)
+    {
+        var seen = new HashSet<string>();
+        foreach (var property in root.EnumerateObject())
+        {
+            if (!seen.Add(property.Name))
+                throw new SymbolicException(ErrorKind.Invalid, $"The problem file gives the field \"{property.Name}\" twice.");
+            if (FileFields.Contains(property.Name)) continue;
+            var nearest = Nearest(property.Name, FileFields);
+            throw new SymbolicException(ErrorKind.Invalid,
+                $"The problem file has an unknown field \"{property.Name}\"" +
+                (nearest is null ? "" : $" (did you mean \"{nearest}\"?)") +
+                $"; the fields are {string.Join(", ", FileFields)}.");
+        }
+    }
+
+    /// <summary>
+    /// The candidate nearest to <paramref name="name"/> in edit distance (insertions, deletions,
+    /// substitutions and swaps of neighbours, ignoring case), if it is near: at most a third of the
+    /// name's length, and at least 1 and at most 3 edits.
+    /// </summary>
+    public static string? Nearest(string name, IEnumerable<string> candidates)
+    {
+        var best = candidates.Select(c => (c, d: EditDistance(name.ToLowerInvariant(), c.ToLowerInvariant())))
+            .OrderBy(p => p.d).FirstOrDefault();
+        return best.c is not null && best.d <= Math.Clamp(name.Length / 3, 1, 3) ? best.c : null;
+    }
+
+    /// <summary>The optimal-string-alignment distance (Damerau–Levenshtein without repeated edits of a substring).</summary>
+    internal static int EditDistance(string a, string b)
+    {
+        var d = new int[a.Length + 1, b.Length + 1];
+        for (var i = 0; i <= a.Length; i++) d[i, 0] = i;
+        for (var j = 0; j <= b.Length; j++) d[0, j] = j;
+        for (var i = 1; i <= a.Length; i++)
+            for (var j = 1; j <= b.Length; j++)
+            {
+                var cost = a[i - 1] == b[j - 1] ? 0 : 1;
+                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + cost);
+                if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+                    d[i, j] = Math.Min(d[i, j], d[i - 2, j - 2] + 1);
+            }
+        return d[a.Length, b.Length];
     }
 
     private static Dictionary<string, string>? UnitTable(JsonElement root)

@@ -16,8 +16,8 @@ public static class RunReport
 
     /// <summary>
     /// <c>{"problem":{...},"methods":[{"name","eta","trajectory" (from the start point),"losses","final",
-    /// "finalLoss","distance","diagonalAlignment","stopReason","stopDetail","stop" (typed: iteration, criterion,
-    /// point kind and Hessian eigenvalues, non-finite quantity/index/value),"fallbacks" (iteration, kind, reason),"wallTimeMs"},...]}</c>.
+    /// "finalLoss","distance","distanceSpace" ("x" or "y"),"diagonalAlignment","stopReason","stopDetail","stop" (typed: iteration,
+    /// criterion, point kind and Hessian eigenvalues, non-finite quantity/index/value),"fallbacks" (iteration, kind, reason),"wallTimeMs"},...]}</c>.
     /// Non-finite numbers are written as null (JSON has no NaN).
     /// </summary>
     /// <param name="definition">The problem as text.</param>
@@ -47,6 +47,7 @@ public static class RunReport
                 final = r.Run.Final.Select(Finite),
                 finalLoss = Finite(r.Run.FinalLoss),
                 distance = Finite(r.DistanceToTarget),
+                distanceSpace = r.DistanceSpace,
                 diagonalAlignment = Finite(r.DiagonalAlignment),
                 stopReason = r.Run.StopReason.ToString(),
                 stopDetail = r.Run.StopDetail,
@@ -83,4 +84,38 @@ public static class RunReport
     }
 
     private static double? Finite(double x) => double.IsFinite(x) ? x : null;
+
+    /// <summary>
+    /// A number for a table: <paramref name="significant"/> significant digits, fixed-point from 10⁻⁴ up to
+    /// 10⁶ (<c>0.0718130</c>, <c>6.86389</c>) and E-notation beyond (<c>1.92416E-07</c>, <c>2.45000E+12</c>),
+    /// so that columns keep one width at any size; <c>NaN</c>, <c>Infinity</c> and <c>-Infinity</c> as such.
+    /// </summary>
+    public static string FormatNumber(double value, int significant = 6)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(significant, 1);
+        if (!double.IsFinite(value)) return value.ToString(CultureInfo.InvariantCulture);
+        if (value == 0) return (0.0).ToString("F" + (significant - 1), CultureInfo.InvariantCulture);
+        var a = Math.Abs(value);
+        if (a >= 1e-4 && a < 1e6)
+        {
+            // Rounding may carry into the next decade (9.999996 → 10.0000): count digits after rounding.
+            var decimals = Math.Max(0, significant - 1 - (int)Math.Floor(Math.Log10(a)));
+            var rounded = Math.Round(a, Math.Min(decimals, 15));
+            decimals = Math.Max(0, significant - 1 - (int)Math.Floor(Math.Log10(rounded)));
+            if (rounded < 1e6) return value.ToString("F" + decimals, CultureInfo.InvariantCulture);
+        }
+        return value.ToString("0." + new string('0', significant - 1) + "E+00", CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>
+    /// A vector for a table: <c>[0.100000, 0.200000]</c> in full up to <paramref name="shown"/> values,
+    /// else the first two, an ellipsis and the last with the count: <c>[0.1, 0.2, …, 0.9] (100 values)</c>.
+    /// </summary>
+    public static string FormatVector(IReadOnlyList<double> values, int shown = 4, int significant = 6)
+    {
+        string F(double v) => FormatNumber(v, significant);
+        return values.Count <= shown
+            ? "[" + string.Join(", ", values.Select(F)) + "]"
+            : $"[{F(values[0])}, {F(values[1])}, …, {F(values[^1])}] ({values.Count} values)";
+    }
 }

@@ -13,7 +13,13 @@ namespace PhysGrad;
 /// <param name="Measurable">False when the step was 0 or not finite at the point, so it has no ratio to measure.</param>
 /// <param name="FellBack">Whether the method took a fallback step (whose unit is the fallback's, not the method's).</param>
 public sealed record StepUnit(
-    string Variable, PhysicalUnit VariableUnit, PhysicalUnit? Unit, bool Consistent, string Note, bool Measurable = true, bool FellBack = false);
+    string Variable, PhysicalUnit VariableUnit, PhysicalUnit? Unit, bool Consistent, string Note, bool Measurable = true, bool FellBack = false)
+{
+    /// <summary><c>x0 [m]: step [1/m], inconsistent</c>, with the note if there is one.</summary>
+    public override string ToString() =>
+        $"{Variable} [{VariableUnit}]: step {(Unit is null ? "without a unit" : $"[{Unit}]")}, {(Consistent ? "consistent" : "inconsistent")}" +
+        (Note.Length > 0 ? $" ({Note})" : "");
+}
 
 /// <summary>One method's step units.</summary>
 /// <param name="Method">The method.</param>
@@ -23,6 +29,10 @@ public sealed record MethodUnits(Method Method, IReadOnlyList<StepUnit> Steps, s
 {
     /// <summary>Whether every step has its variable's unit.</summary>
     public bool Consistent => Note.Length == 0 && Steps.All(s => s.Consistent);
+
+    /// <summary><c>gd: x0 [m]: step [1/m], inconsistent; …</c>, or the reason it does not apply.</summary>
+    public override string ToString() =>
+        $"{BookExample.ShortName(Method)}: " + (Note.Length > 0 && Steps.Count == 0 ? Note : string.Join("; ", Steps));
 }
 
 /// <summary>
@@ -41,7 +51,7 @@ public static class StepUnits
     public static readonly Method[] Methods =
     [
         Method.GradientDescent, Method.Adam, Method.Newton, Method.InverseGradient, Method.PhysicalGradient,
-        Method.GaussNewton, Method.HalfInverse,
+        Method.GaussNewton, Method.HalfInverseGradient,
     ];
 
     // Loose enough for Adam's ε (its step is dimensionless only up to ε/|g|), tight enough to tell exponents

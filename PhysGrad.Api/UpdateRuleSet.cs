@@ -4,7 +4,12 @@ using PhysGrad.Symbolic;
 namespace PhysGrad;
 
 /// <summary>One method's closed-form update: the step Δxᵢ for each variable, in the variables and η (<c>eta</c>).</summary>
-public sealed record UpdateRule(Method Method, IReadOnlyList<string> Variables, IReadOnlyList<Expression> Steps);
+public sealed record UpdateRule(Method Method, IReadOnlyList<string> Variables, IReadOnlyList<Expression> Steps)
+{
+    /// <summary>The rule as lines: <c>ig: Δx0 = -eta*x0; Δx1 = -eta*x1/2</c>.</summary>
+    public override string ToString() =>
+        $"{BookExample.ShortName(Method)}: " + string.Join("; ", Variables.Select((v, i) => $"Δ{v} = {Steps[i].ToInfix()}"));
+}
 
 /// <summary>A method left out of a default list because it does not apply to the problem, and why.</summary>
 public sealed record SkippedMethod(Method Method, string Reason);

@@ -15,7 +15,7 @@ internal static class CheckCommand
         format.AcceptOnlyFromAmong("table", "json");
         var problem = new ProblemOptions();
         var command = new Command("check",
-            "Check the properties of THEORY.md §3 (units, c-scaling, scale invariance, convergence, PG–IG agreement, exactness, mean value, local inverse, GD's loss change, exponent family) on a problem at a point. Exit code 1 if one fails.")
+            "Check the properties of docs/theory.md §3 (units, c-scaling, scale invariance, convergence, PG–IG agreement, exactness, mean value, local inverse, GD's loss change, exponent family) on a problem at a point. Exit code 1 if one fails.")
         {
             at, eta, format,
         };
@@ -34,7 +34,9 @@ internal static class CheckCommand
             // A property that could not be checked because a quantity is not finite at the point is not
             // a pass: it counts with the failures (exit 1) but is shown as such, with the quantity.
             var unchecked_ = results.Count(r => r.Applicable && !r.Passed && r.NonFinite is not null);
-            string Status(CheckResult r) => !r.Applicable ? "n/a" : r.Passed ? "pass" : r.NonFinite is not null ? "undef" : "FAIL";
+            // The API's message says what is missing; the command line says how to give it.
+            results = results.Select(r => r is { Property: 1, Applicable: false }
+                ? r with { Detail = r.Detail + " (give them with --unit name=unit or \"units\" in the problem file)" } : r).ToArray();
             if (result.GetValue(format) == "json")
             {
                 output.WriteLine(JsonSerializer.Serialize(new
@@ -45,7 +47,7 @@ internal static class CheckCommand
                     {
                         property = r.Property,
                         name = r.Name,
-                        result = Status(r).ToLowerInvariant(),
+                        result = r.Status.ToLowerInvariant(),
                         measured = double.IsFinite(r.Measured) ? r.Measured : (double?)null,
                         detail = r.Detail,
                         nonFinite = r.NonFinite is { } bad
@@ -61,7 +63,7 @@ internal static class CheckCommand
                 output.WriteLine($"{"#",2}  {"property",-44} {"result",-6} {"measured",10}  detail");
                 foreach (var r in results)
                     output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"{r.Property,2}  {r.Name,-44} {Status(r),-6} {r.Measured,10:G4}  {r.Detail}"));
+                        $"{r.Property,2}  {r.Name,-44} {r.Status,-6} {r.Measured,10:G4}  {r.Detail}"));
                 output.WriteLine();
                 output.WriteLine(failed == 0 ? "All applicable properties hold."
                     : unchecked_ == failed ? $"{failed} propert{(failed == 1 ? "y" : "ies")} cannot be checked here (undef: a quantity is not finite at the point)."

@@ -34,7 +34,7 @@ internal static class CompareCommand
             Description = "Line search starting from η: backtracking (Armijo) for Newton, weak Wolfe for BFGS and L-BFGS.",
         };
         var problem = new ProblemOptions();
-        var command = new Command("compare", "Compare optimisers on a problem (default: the book's example, THEORY.md §4).")
+        var command = new Command("compare", "Compare optimisers on a problem (default: the book's example, docs/theory.md §4).")
         {
             iterations, methods, format, outDir, lineSearch,
         };
@@ -60,7 +60,18 @@ internal static class CompareCommand
             IReadOnlyList<MethodResult> results;
             using (var bar = ProgressLine.For(error, names, n))
                 results = BookExample.Run(compiled, definition.Target.ToArray(), definition.Start.ToArray(), n, chosen, result.GetValue(lineSearch), bar);
-            var plots = TrajectoryPlots.SaveAll(results.Select(r => r.Run).ToArray(), result.GetValue(outDir)!, compiled, definition);
+            IReadOnlyList<string> plots;
+            try
+            {
+                plots = TrajectoryPlots.SaveAll(results.Select(r => r.Run).ToArray(), result.GetValue(outDir)!, compiled, definition);
+            }
+            catch (Exception e) when (e is DllNotFoundException || e.InnerException is DllNotFoundException)
+            {
+                // The tool ships the native plotting libraries of the supported platforms only (see the
+                // .csproj): elsewhere the runs are still reported, without plots.
+                error.WriteLine($"physgrad: plots not written: the native plotting library is missing on this platform ({(e as DllNotFoundException ?? (DllNotFoundException)e.InnerException!).Message}).");
+                plots = [];
+            }
             // A diverged run is a run that failed: everything is still printed and plotted, then exit 1.
             var diverged = results.Where(r => r.Run.StopReason == StopReason.Diverged).ToArray();
             int Finish()
@@ -79,13 +90,27 @@ internal static class CompareCommand
                 : $"P({string.Join(", ", definition.Variables)}) = [{string.Join(", ", definition.Simulator)}], L = {definition.LossText}, start [{string.Join(", ", definition.Start)}].");
             output.WriteLine($"Local inverse for PG: {InverseText(compiled.Definition!)}.");
             output.WriteLine();
-            output.WriteLine($"{"method",-8} {"eta",8} {"final x",-26} {"final loss",12} {"distance",10} {"diagonal",9}  stop");
-            foreach (var r in results)
+            // Columns as wide as their widest cell: long vectors are shortened, numbers have 6 significant
+            // digits (E-notation outside 10⁻⁴ … 10⁶); the distance says whether it is measured in x or y.
+            var rows = results.Select(r => new[]
             {
-                var run = r.Run;
-                var x = "[" + string.Join(", ", run.Final.Select(v => v.ToString("F6", CultureInfo.InvariantCulture))) + "]";
-                output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{Name(run.Method),-8} {run.Eta,8:G4} {x,-26} {run.FinalLoss,12:G6} {r.DistanceToTarget,10:G6} {r.DiagonalAlignment,9:F4}  {run.StopReason} ({run.StopDetail})"));
+                Name(r.Run.Method),
+                r.Run.Eta.ToString("G4", CultureInfo.InvariantCulture),
+                RunReport.FormatVector(r.Run.Final),
+                RunReport.FormatNumber(r.Run.FinalLoss),
+                $"{RunReport.FormatNumber(r.DistanceToTarget)} in {r.DistanceSpace}",
+                r.DiagonalAlignment.ToString("F4", CultureInfo.InvariantCulture),
+            }).ToArray();
+            string[] header = ["method", "eta", "final x", "final loss", "distance", "diagonal"];
+            var widths = header.Select((h, c) => rows.Select(row => row[c].Length).Append(h.Length).Max()).ToArray();
+            bool[] left = [true, false, true, false, false, false];
+            string Line(string[] cells) =>
+                string.Join("  ", cells.Select((cell, c) => left[c] ? cell.PadRight(widths[c]) : cell.PadLeft(widths[c])));
+            output.WriteLine(Line(header) + "  stop");
+            for (var i = 0; i < results.Count; i++)
+            {
+                var run = results[i].Run;
+                output.WriteLine(Line(rows[i]) + $"  {run.StopReason} ({run.StopDetail})");
                 foreach (var f in run.Fallbacks)
                     output.WriteLine($"         fallback at iteration {f.Iteration}: {f.Reason}");
             }

@@ -37,6 +37,8 @@ internal static class EvalCommand
             var names = result.GetValue(vars) is { } v ? Arguments.Names("--vars", v) : null;
             if (path != "-" && !File.Exists(path))
                 throw new CliInputException($"--points: the file '{path}' does not exist.");
+            if (names is null && Expression.Parse(result.GetValue(function)!).Variables.Count == 0)
+                throw new CliInputException("The function has no variables to read from the points; name them with --vars.");
             using var reader = path == "-" ? Console.In : new StreamReader(path);
             BatchEvaluation.Run(result.GetValue(function)!, names, result.GetValue(order), reader, output);
             return ExitCode.Ok;

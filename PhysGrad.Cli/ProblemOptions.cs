@@ -65,6 +65,23 @@ internal sealed class ProblemOptions
         return merged;
     }
 
+    /// <summary>
+    /// The message when --start's length does not fit the variables read from the simulator: it names
+    /// them, and the names that do not look like variables (x, x0, x1, …) as the likely constants (null
+    /// when no name stands out).
+    /// </summary>
+    private static string? InferredMismatch(string[] names, int given)
+    {
+        // Only when some names look like variables and others do not is a constant the likely cause;
+        // otherwise the length check of the problem says what is wrong.
+        var likelyConstants = names.Where(n => !System.Text.RegularExpressions.Regex.IsMatch(n, "^[xX][0-9]*$")).ToArray();
+        if (likelyConstants.Length == 0 || likelyConstants.Length == names.Length) return null;
+        var one = likelyConstants.Length == 1;
+        return $"--start has {given} value{(given == 1 ? "" : "s")} but the simulator's variables, read from it, are {string.Join(", ", names)} ({names.Length}): " +
+            $"if {string.Join(" and ", likelyConstants)} {(one ? "is a constant" : "are constants")}, give {(one ? "it" : "them")} with --param " +
+            $"(e.g. --param {likelyConstants[0]}=2); or name the variables with --vars.";
+    }
+
     /// <summary>The --unit values as a table, or null when none were given.</summary>
     private Dictionary<string, string>? Units(ParseResult result) =>
         Pairs(result.GetValue(_units), "--unit", "name=unit, e.g. x0=m or y0=m/s^2", (_, unit) => unit);
@@ -114,6 +131,21 @@ internal sealed class ProblemOptions
         {
             if (!File.Exists(path)) throw new CliInputException($"--problem: the file '{path}' does not exist.");
             var fromFile = ProblemDefinition.FromJson(File.ReadAllText(path));
+            // Options given with --problem override the file's fields (never silently ignored); --vars
+            // would rename the file's variables under its expressions, so it is refused.
+            if (result.GetValue(_vars) is not null)
+                throw new CliInputException("--vars cannot be combined with --problem: the file names its variables in \"variables\".");
+            if (result.GetValue(_start) is { } fileStart) fromFile = fromFile with { Start = Arguments.Numbers("--start", fileStart) };
+            if (result.GetValue(_target) is { } fileTarget)
+            {
+                var (values, symbols) = Target(fileTarget);
+                fromFile = fromFile with { Target = values, TargetSymbols = symbols };
+            }
+            if (result.GetValue(_loss) is { } fileLoss) fromFile = fromFile with { Loss = fileLoss };
+            if (result.GetValue(_inverse) is { } fileInverse)
+                fromFile = fileInverse == "numeric"
+                    ? fromFile with { Inverse = null, DeriveInverse = false }
+                    : fromFile with { Inverse = fileInverse.Split(';', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries), DeriveInverse = true };
             if (Units(result) is { } extra)
                 fromFile = fromFile with { Units = Merge(fromFile.Units, extra) };
             if (Parameters(result) is { } values)
@@ -134,8 +166,11 @@ internal sealed class ProblemOptions
             : Expression.ParseMany(sim).SelectMany(e => e.Variables).Distinct()
                 .Where(n => parameters is null || !parameters.ContainsKey(n))
                 .Order(Comparer<string>.Create((a, b) => Symbolic.Order.naturalCompare(a, b))).ToArray();
+        var inferred = result.GetValue(_vars) is null;
         var s0 = result.GetValue(_start) is { } ss ? Arguments.Numbers("--start", ss) : [];
         var (t, symbols) = result.GetValue(_target) is { } tt ? Target(tt) : ([], null);
+        if (inferred && s0.Length > 0 && s0.Length != names.Length && InferredMismatch(names, s0.Length) is { } mismatch)
+            throw new CliInputException(mismatch);
         var inverse = result.GetValue(_inverse);
         var numeric = inverse is "numeric";
         return new ProblemDefinition(

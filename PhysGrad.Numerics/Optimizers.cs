@@ -18,11 +18,14 @@ public enum Method
     /// <summary>Gauss–Newton: Δx = −η J⁺ ∂L/∂y.</summary>
     GaussNewton,
     /// <summary>Half-inverse gradient: Δx = −η V Σ^κ Uᵀ ∂L/∂y, κ = −½, singular values ≤ τ·σ_max dropped.</summary>
-    HalfInverse,
+    HalfInverseGradient,
     /// <summary>BFGS: Δx = −η B ∂L/∂x with B the inverse-Hessian estimate built from gradient differences.</summary>
     Bfgs,
     /// <summary>L-BFGS: BFGS with the estimate kept as the last 10 pairs of steps and gradient differences.</summary>
     LimitedMemoryBfgs,
+    /// <summary>The former name of <see cref="HalfInverseGradient"/>.</summary>
+    [Obsolete("Use Method.HalfInverseGradient (named like InverseGradient).")]
+    HalfInverse = HalfInverseGradient,
 }
 
 /// <summary>Why a run stopped (the coarse reason; <see cref="ExitReason"/> has the details).</summary>
@@ -68,6 +71,18 @@ public sealed record OptimizerRun(
 
     /// <summary>The last loss.</summary>
     public double FinalLoss => Losses[^1];
+
+    /// <summary>
+    /// <c>PhysicalGradient (η = 0.3): final x = [0.0847426, 0.50421], loss 0.071813 after 10 iterations,
+    /// IterationLimit (10 iterations)</c>, with the number of fallbacks if any.
+    /// </summary>
+    public override string ToString()
+    {
+        static string G(double v) => v.ToString("G6", System.Globalization.CultureInfo.InvariantCulture);
+        var x = Final.Length <= 4 ? string.Join(", ", Final.Select(G)) : $"{G(Final[0])}, {G(Final[1])}, …, {G(Final[^1])} ({Final.Length} values)";
+        return $"{Method} (η = {G(Eta)}): final x = [{x}], loss {G(FinalLoss)} after {Trajectory.Count - 1} iterations, {StopReason} ({StopDetail})" +
+            (Fallbacks.Count > 0 ? $", {Fallbacks.Count} fallback{(Fallbacks.Count == 1 ? "" : "s")}" : "");
+    }
 }
 
 /// <summary>
@@ -197,7 +212,7 @@ public sealed class Stepper
     private NonFiniteValue? CheckInputs()
     {
         if (!double.IsFinite(Loss)) return new NonFiniteValue(Quantity.Loss, 0, Loss);
-        var needsJ = Method is Method.GaussNewton or Method.HalfInverse or Method.InverseGradient or Method.PhysicalGradient;
+        var needsJ = Method is Method.GaussNewton or Method.HalfInverseGradient or Method.InverseGradient or Method.PhysicalGradient;
         if (needsJ)
         {
             if (NonFiniteValue.Find(Quantity.Outputs, _y) is { } y) return y;
@@ -264,7 +279,7 @@ public sealed class Stepper
                 for (var i = 0; i < n; i++) _dx[i] *= -Eta;
                 break;
             case Method.GaussNewton:
-            case Method.HalfInverse:
+            case Method.HalfInverseGradient:
                 for (var r = 0; r < m; r++)
                     for (var c = 0; c < n; c++) _jacobian2D[r, c] = _j[r * n + c];
                 var kept = LinearAlgebra.SpectralProduct(
@@ -449,8 +464,8 @@ public static class Optimizer
     /// <param name="start">The start point x₀.</param>
     /// <param name="iterations">The iteration limit.</param>
     /// <param name="lossTolerance">Stop (converged) once the loss is at most this.</param>
-    /// <param name="kappa">The exponent of <see cref="Method.HalfInverse"/> (default −½).</param>
-    /// <param name="tau">The relative truncation of <see cref="Method.HalfInverse"/>.</param>
+    /// <param name="kappa">The exponent of <see cref="Method.HalfInverseGradient"/> (default −½).</param>
+    /// <param name="tau">The relative truncation of <see cref="Method.HalfInverseGradient"/>.</param>
     /// <param name="stepTolerance">Stop (converged) once a step's length ‖Δx‖ is at most this.</param>
     /// <param name="lineSearch">Line search: Armijo backtracking for Newton, weak Wolfe for BFGS and L-BFGS.</param>
     /// <param name="progress">Told the number of the iteration just completed (for progress bars).</param>

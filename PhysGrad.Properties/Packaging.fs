@@ -44,6 +44,12 @@ var problem = PhysicsProblem.FromLambda(x => new[] { x[0], x[1] * x[1] }, target
 var run = problem.Run(Method.PhysicalGradient, eta: 0.3, iterations: 10);
 Console.WriteLine($"pg {run.Final[0]:R} {run.Final[1]:R}");
 Console.WriteLine(problem.Rules(Method.InverseGradient)[0].Steps[1].ToInfix());
+// Named scalar variables (three of them) and a local inverse as a lambda compile as C#.
+var three = PhysicsProblem.FromLambda((a, b, c) => new[] { a * b, b + c, c }, target: [2.0, 3.0, 1.0], start: [1.0, 1.0, 1.0]);
+Console.WriteLine(three.Run(Method.HalfInverseGradient, 0.5, 3));
+var given = PhysicsProblem.FromLambda(x => new[] { x[0], x[1] * x[1] }, target: [0.0, 0.0], start: [3.0, 3.0],
+    inverse: (y, x) => new[] { y[0], Math.Sqrt(y[1]) * Math.Sign(x[1]) });
+Console.WriteLine($"inverse {given.Model.InverseSource}");
 """
 
 [<Fact>]
@@ -130,6 +136,8 @@ let ``dotnet pack builds the libraries and the tool, and a fresh project and too
     Assert.Equal(3.0 * 0.7 ** 10.0, values.[0], 12)
     Assert.Equal(3.0 * 0.7 ** 5.0, values.[1], 12)
     Assert.Contains("-eta*x1/2", output)
+    Assert.Contains("HalfInverseGradient (η = 0.5): final x = [", output)
+    Assert.Contains("inverse Given", output)
 
     let tools = Path.Combine(work, "tools")
 
@@ -153,8 +161,12 @@ let ``dotnet pack builds the libraries and the tool, and a fresh project and too
         run work (Path.Combine(tools, "physgrad")) [ "compare"; "--out"; Path.Combine(work, "plots") ]
 
     Assert.True((code = 0), output)
+    // The tool ships the native plotting libraries of this platform (the others are trimmed): the plots exist.
+    for plot in [ "x-space.png"; "y-space.png"; "loss.png" ] do
+        Assert.True(FileInfo(Path.Combine(work, "plots", plot)).Length > 1000L, plot + " missing:\n" + output)
+
     Assert.Contains("Local inverse for PG: derived", output)
-    Assert.Contains("pg            0.3 [0.084743, 0.504210]", output)
+    Assert.Contains("[0.0847426, 0.504210]", output) // 3·0.7¹⁰, 3·0.7⁵ to 6 significant digits
 
     try
         Directory.Delete(work, true)

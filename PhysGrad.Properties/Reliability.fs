@@ -219,7 +219,7 @@ let ``every optimiser stops at the iteration a value turns non-finite and names 
     // NaN (or, for PG, pushes y to −∞ and x = eʸ to 0, where log is −∞).
     let p = PhysicsProblem.FromText("log(x)", [| -5.0 |], [| 0.5 |])
 
-    for m in Enum.GetValues<Method>() do
+    for m in Enum.GetValues<Method>() |> Array.distinct do
         let run = p.Run(m, 5.0, 200)
         Assert.True((run.StopReason = StopReason.Diverged), sprintf "%A: %A %s" m run.StopReason run.StopDetail)
         let k = run.Trajectory.Count - 1
@@ -297,7 +297,7 @@ let ``optimisers and kernels used from many threads at once give the sequential 
             Problem.Create(p.Variables, simulator p, null, target, x0, null, true)
             |> CompiledProblem
 
-        let methods = Enum.GetValues<Method>()
+        let methods = Enum.GetValues<Method>() |> Array.distinct
 
         let runOne m =
             (Optimizer.Run(problem, m, 0.3, x0, 5)).Trajectory |> Seq.concat |> Array.ofSeq
@@ -406,7 +406,7 @@ let ``random problems through every API command give results or typed errors`` (
         typedOnly (fun () ->
             let p = PhysicsProblem.FromText(simulator, target, start)
 
-            for m in Enum.GetValues<Method>() do
+            for m in Enum.GetValues<Method>() |> Array.distinct do
                 try
                     p.Run(m, 0.3, 5) |> ignore
                 with :? SymbolicException ->

@@ -222,7 +222,7 @@ let ``√x at 0 stops every method before its first step and names the infinite 
         let expected =
             match m with
             | Method.GaussNewton
-            | Method.HalfInverse
+            | Method.HalfInverseGradient
             | Method.InverseGradient
             | Method.PhysicalGradient -> Quantity.Jacobian
             | _ -> Quantity.Gradient

@@ -11,7 +11,10 @@ namespace Quickstart;
 /// </summary>
 public static class Program
 {
-    public static int Main(string[] args) => Run(Console.Out, args.Length > 0 ? args[0] : "quickstart-out");
+    // Plots go to the folder given, or to the temporary directory: running the example leaves the
+    // working tree (often the repository) as it was.
+    public static int Main(string[] args) =>
+        Run(Console.Out, args.Length > 0 ? args[0] : Path.Combine(Path.GetTempPath(), "physgrad-quickstart"));
 
     /// <summary>Runs the example, writing to <paramref name="output"/> and plots into <paramref name="plots"/>.</summary>
     public static int Run(TextWriter output, string plots)
