@@ -73,7 +73,7 @@ public static class BookExample
     /// <exception cref="SymbolicException">A name that is not a method, or a name with a step size.</exception>
     public static Method[] ParseMethodNames(string text)
     {
-        var names = Enum.GetValues<Method>().ToDictionary(ShortName);
+        var names = Enum.GetValues<Method>().Distinct().ToDictionary(ShortName);
         return text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(part =>
             part.Contains(':')
                 ? throw new SymbolicException(ErrorKind.Invalid,

@@ -138,8 +138,8 @@ internal sealed class ProblemOptions
             if (result.GetValue(_start) is { } fileStart) fromFile = fromFile with { Start = Arguments.Numbers("--start", fileStart) };
             if (result.GetValue(_target) is { } fileTarget)
             {
-                var (values, symbols) = Target(fileTarget);
-                fromFile = fromFile with { Target = values, TargetSymbols = symbols };
+                var (targetValues, targetSymbols) = Target(fileTarget);
+                fromFile = fromFile with { Target = targetValues, TargetSymbols = targetSymbols };
             }
             if (result.GetValue(_loss) is { } fileLoss) fromFile = fromFile with { Loss = fileLoss };
             if (result.GetValue(_inverse) is { } fileInverse)

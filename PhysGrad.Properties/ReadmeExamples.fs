@@ -133,11 +133,16 @@ let ``the README's console examples print what the program prints`` () =
     let rewritten = ResizeArray<string>()
     let mutable next = 0
     let differences = ResizeArray<string>()
+    // A documented command that ends in an internal error is a bug, whether the README is checked or rewritten.
+    let internalErrors = ResizeArray<string>()
 
     try
         for e in found do
             let real = run work e.Command
             let shown = e.Shown |> List.map (fun l -> l.TrimEnd())
+
+            if real |> List.exists (fun l -> l.Contains "internal error") then
+                internalErrors.Add(sprintf "README line %d: $ %s\n%s" (e.Line + 1) e.Command (String.Join("\n", real)))
 
             if real <> shown then
                 differences.Add(
@@ -150,6 +155,7 @@ let ``the README's console examples print what the program prints`` () =
             next <- e.Line + 1 + e.Shown.Length
 
         rewritten.AddRange(lines.[next..])
+        Assert.True(internalErrors.Count = 0, String.Join("\n\n", internalErrors))
 
         if update then
             File.WriteAllText(path, String.Join("\n", rewritten) + "\n")

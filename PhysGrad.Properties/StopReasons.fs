@@ -13,7 +13,7 @@ open PhysGrad
 open PhysGrad.Numerics
 open PhysGrad.Symbolic
 
-let private allMethods = Enum.GetValues<Method>()
+let private allMethods = Enum.GetValues<Method>() |> Array.distinct
 
 let private create (variables: string[]) (simulator: string) (loss: string) (target: float[]) (start: float[]) =
     Problem.Create(variables, Parse.many simulator, (if isNull loss then null else Parse.expression loss), target, start, null, true)

@@ -37,7 +37,7 @@ public static class Program
 
         var results = problem.Compare(
             [(Method.GradientDescent, 0.05), (Method.Newton, 0.5), (Method.InverseGradient, 0.5), (Method.PhysicalGradient, 0.5)],
-            iterations: 20);
+            iterations: 30);
         output.WriteLine();
         output.WriteLine($"{"method",-8} {"final v",-24} {"final loss",12}  stop");
         foreach (var r in results)
