@@ -32,13 +32,8 @@ module Simplify =
 
     /// Distributes products over sums and expands small positive integer powers of sums.
     let private expandWith (work: Work) (e: Expr) : Expr =
-        let memo = Dictionary<Expr, Expr>(HashIdentity.Reference)
-
-        for n in Structure.postOrder [ e ] do
-            let cs = Expr.children n |> Array.map (fun c -> memo.[c])
-            let rebuilt = if cs.Length = 0 then n else Expr.rebuild n cs
-
-            let expanded =
+        e
+        |> Structure.rewriteBottomUp (fun rebuilt ->
                 match rebuilt.Node with
                 | Product fs when fs |> Array.exists (fun f -> (termsOf f).Length > 1) ->
                     let mutable acc = [| Expr.one |]
@@ -69,11 +64,7 @@ module Simplify =
 
                         Expr.sum acc
                     | _ -> rebuilt
-                | _ -> rebuilt
-
-            memo.[n] <- expanded
-
-        memo.[e]
+                | _ -> rebuilt)
 
     /// Expands products of sums and integer powers of sums, within a budget of created terms; when
     /// the budget runs out the input is returned unchanged.
@@ -155,30 +146,18 @@ module Simplify =
                       | None when partnerOf.[i] < 0 -> yield ts.[i]
                       | None -> () ]
 
-        let memo = Dictionary<Expr, Expr>(HashIdentity.Reference)
-
-        for n in Structure.postOrder [ e ] do
-            let cs = Expr.children n |> Array.map (fun c -> memo.[c])
-            let rebuilt = if cs.Length = 0 then n else Expr.rebuild n cs
-
-            memo.[n] <-
-                match rebuilt.Node with
-                | Sum ts -> rewriteSum ts
-                | _ -> rebuilt
-
-        memo.[e]
+        e
+        |> Structure.rewriteBottomUp (fun rebuilt ->
+            match rebuilt.Node with
+            | Sum ts -> rewriteSum ts
+            | _ -> rebuilt)
 
     /// Collects like terms hidden in numeric multiples of sums inside a sum: a + c·(b + d) is
     /// rewritten as a + c·b + c·d, whose like terms the sum constructor merges (x0 − (x0 − x1) → x1).
     /// Kept per sum only when the result is smaller, so a sum whose terms do not merge stays factored.
     let private collect (e: Expr) : Expr =
-        let memo = Dictionary<Expr, Expr>(HashIdentity.Reference)
-
-        for n in Structure.postOrder [ e ] do
-            let cs = Expr.children n |> Array.map (fun c -> memo.[c])
-            let rebuilt = if cs.Length = 0 then n else Expr.rebuild n cs
-
-            memo.[n] <-
+        e
+        |> Structure.rewriteBottomUp (fun rebuilt ->
                 match rebuilt.Node with
                 | Sum ts when
                     ts
@@ -196,9 +175,7 @@ module Simplify =
                                    | _ -> yield t |]
 
                     if Structure.treeSize spread < Structure.treeSize rebuilt then spread else rebuilt
-                | _ -> rebuilt
-
-        memo.[e]
+                | _ -> rebuilt)
 
     /// The heavier simplification with a work budget: tries expansion and the Pythagorean identities
     /// and keeps the smallest equivalent form (by written-out size). Never changes a value where the

@@ -141,6 +141,19 @@ module Structure =
             | Symbol n -> n
             | _ -> "")
 
+    /// Rewrites a graph from the leaves up: each node is rebuilt from its rewritten children (itself
+    /// when it has none), then <paramref name="rewrite"/> is applied to the rebuilt node. Iterative, so
+    /// deep expressions do not overflow the stack; a shared subexpression is rewritten once.
+    let rewriteBottomUp (rewrite: Expr -> Expr) (e: Expr) : Expr =
+        let memo = Dictionary<Expr, Expr>(HashIdentity.Reference)
+
+        for n in postOrder [ e ] do
+            let cs = Expr.children n
+            let rebuilt = if cs.Length = 0 then n else Expr.rebuild n (cs |> Array.map (fun c -> memo.[c]))
+            memo.[n] <- rewrite rebuilt
+
+        memo.[e]
+
     /// Replaces subexpressions (typically symbols) by others everywhere, re-simplifying on the way.
     [<CompiledName("Substitute")>]
     let substitute (replacements: IReadOnlyDictionary<Expr, Expr>) (e: Expr) : Expr =
