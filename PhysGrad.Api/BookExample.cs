@@ -135,14 +135,20 @@ public static class BookExample
     /// x* = P⁻¹(y*; x) when the problem has a local inverse and y* has a preimage near x. A symbolic
     /// inverse that no rule has asked for yet is not derived for this (it can take far longer than the
     /// runs): the preimage is then found numerically from x (Newton on P(x) = y*), the same point for
-    /// every problem whose inverse is unique near x.
+    /// every problem whose inverse is unique near x, but only up to <see cref="NumericTargetLimit"/>
+    /// entries of the dense Jacobian (each Newton step factorises it; at n = 1000 the search would
+    /// cost more than a hundred GD steps). Beyond that, null: the distance is measured in y.
     /// </summary>
     public static double[]? TargetInX(CompiledProblem problem, double[] targetY, double[] near)
     {
         var x = new double[problem.N];
         if (problem.IsInverseResolved) return problem.Invert(targetY, near, x) ? x : null;
+        if ((long)problem.N * problem.M > NumericTargetLimit) return null;
         return problem.InvertNumerically(targetY, near, x) ? x : null;
     }
+
+    /// <summary>The largest dense Jacobian (m·n entries, 100 × 100) for which <see cref="TargetInX"/> searches x* numerically.</summary>
+    public const int NumericTargetLimit = 10_000;
 
     /// <summary>The short names used on the command line and in reports.</summary>
     public static string ShortName(Method m) => m switch
