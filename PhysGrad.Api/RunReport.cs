@@ -35,8 +35,10 @@ public static class RunReport
                 loss = definition.LossText,
                 target = definition.Target,
                 start = definition.Start,
-                inverse = model.Inverse?.Select(Symbolic.Infix.Format),
-                inverseSource = model.InverseSource.ToString().ToLowerInvariant(),
+                // The inverse is derived only when a rule asked for it: a report of rules that did not
+                // says "not derived" rather than paying for a derivation here.
+                inverse = model.IsInverseResolved ? model.Inverse?.Select(Symbolic.Infix.Format) : null,
+                inverseSource = model.IsInverseResolved ? model.InverseSource.ToString().ToLowerInvariant() : "not derived",
             },
             methods = results.Select(r => new
             {

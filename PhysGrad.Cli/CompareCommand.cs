@@ -88,7 +88,9 @@ internal static class CompareCommand
             output.WriteLine(ReferenceEquals(definition, ProblemDefinition.Book)
                 ? "The book's example: P(x) = [x0, x1^2], L(y) = y0^2 + y1^2, target the origin, start [3, 3]."
                 : $"P({string.Join(", ", definition.Variables)}) = [{string.Join(", ", definition.Simulator)}], L = {definition.LossText}, start [{string.Join(", ", definition.Start)}].");
-            output.WriteLine($"Local inverse for PG: {InverseText(compiled.Definition!)}.");
+            // Only PG uses the local inverse (and has derived it by now); for the others it is not derived.
+            if (chosen.Any(m => m.Method == Method.PhysicalGradient))
+                output.WriteLine($"Local inverse for PG: {InverseText(compiled.Definition!)}.");
             output.WriteLine();
             // Columns as wide as their widest cell: long vectors are shortened, numbers have 6 significant
             // digits (E-notation outside 10⁻⁴ … 10⁶); the distance says whether it is measured in x or y.

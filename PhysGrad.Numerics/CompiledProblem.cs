@@ -5,14 +5,22 @@ namespace PhysGrad.Numerics;
 /// <summary>
 /// A problem <c>y = P(x)</c>, loss <c>L(y)</c>, compiled for the optimisers: the simulator with its
 /// Jacobian, the loss with its gradient and Hessian in y, the composite loss <c>L(P(x))</c> with its
-/// gradient and Hessian in x, and optionally a local inverse <c>x = P⁻¹(y; x₀)</c>.
+/// gradient and Hessian in x, and optionally a local inverse <c>x = P⁻¹(y; x₀)</c>. Each capability
+/// has its own kernel, compiled on first request and cached (thread-safe), so a rule pays only for
+/// what it asks: gradient descent compiles the value+gradient kernel (and the y-only simulator when
+/// the run records outputs), never the dense n×n Hessian, the Jacobian or the local inverse.
+/// <see cref="Compiled"/> says which kernels exist so far.
 /// </summary>
-public sealed class CompiledProblem
+public sealed class CompiledProblem : IDifferentiableProblem
 {
-    private readonly CompiledKernel _simulator;   // [P(x) (m), J (m·n, row by row)]
-    private readonly CompiledKernel _lossInY;     // [L, ∂L/∂y (m), ∂²L/∂y² (m·m)]
-    private readonly CompiledKernel _lossInX;     // [L(P(x)), ∇ (n), Hessian (n·n)]
-    private readonly CompiledKernel? _inverse;    // over (y, x₀): x (n)
+    private readonly Lazy<CompiledKernel> _outputs;          // [P(x) (m)]
+    private readonly Lazy<CompiledKernel> _simulator;        // [P(x) (m), J (m·n, row by row)]
+    private readonly Lazy<CompiledKernel> _lossGradientInY;  // [L, ∂L/∂y (m)]
+    private readonly Lazy<CompiledKernel> _lossInY;          // [L, ∂L/∂y (m), ∂²L/∂y² (m·m)]
+    private readonly Lazy<CompiledKernel> _valueGradient;    // [L(P(x)), ∇ (n)]
+    private readonly Lazy<CompiledKernel> _lossInX;          // [L(P(x)), ∇ (n), Hessian (n·n)]
+    private readonly Lazy<(CompiledKernel? Kernel, InverseSource Source)> _inverse; // over (y, x₀): x (n)
+    private int _compiled;
 
     /// <summary>
     /// Compiles a problem. <paramref name="loss"/> is an expression in the output names
@@ -20,11 +28,17 @@ public sealed class CompiledProblem
     /// variable in the output names and the variable names (the current point x₀, for choosing a branch).
     /// </summary>
     public CompiledProblem(string[] variables, Expr[] simulator, string[] outputs, Expr loss, Expr[]? inverse = null)
-        : this(variables, simulator, outputs, loss, inverse, inverse is null ? InverseSource.Numeric : InverseSource.Given)
+        : this(variables, simulator, outputs, loss, () => (inverse, inverse is null ? InverseSource.Numeric : InverseSource.Given))
     {
+        if (inverse is not null && inverse.Length != variables.Length)
+            throw new SymbolicException(ErrorKind.Shape, $"The inverse needs one expression per variable ({variables.Length}), got {inverse.Length}.");
     }
 
-    /// <summary>Compiles a problem of the symbolic core, with its local inverse (given, derived or numeric).</summary>
+    /// <summary>
+    /// Compiles a problem of the symbolic core, with its local inverse (given, derived or numeric). A
+    /// derived inverse is derived when first asked for (<see cref="Invert"/>, <see cref="InverseSource"/>),
+    /// not here.
+    /// </summary>
     public CompiledProblem(Problem problem)
         : this(problem.WithParameterValues(), bound: true)
     {
@@ -33,38 +47,79 @@ public sealed class CompiledProblem
 
     // The problem with its parameters bound to their values: compiled code takes only the variables.
     private CompiledProblem(Problem problem, bool bound)
-        : this(problem.Variables, problem.Simulator, problem.Outputs, problem.Loss, problem.Inverse, problem.InverseSource)
+        : this(problem.Variables, problem.Simulator, problem.Outputs, problem.Loss, () => (problem.Inverse, problem.InverseSource))
     {
         System.Diagnostics.Debug.Assert(bound && problem.Parameters.Count == 0);
     }
 
-    private CompiledProblem(string[] variables, Expr[] simulator, string[] outputs, Expr loss, Expr[]? inverse, InverseSource source)
+    private CompiledProblem(string[] variables, Expr[] simulator, string[] outputs, Expr loss, Func<(Expr[]? Inverse, InverseSource Source)> inverse)
     {
         if (outputs.Length != simulator.Length)
             throw new SymbolicException(ErrorKind.Shape, $"{simulator.Length} simulator outputs but {outputs.Length} output names.");
-        if (inverse is not null && inverse.Length != variables.Length)
-            throw new SymbolicException(ErrorKind.Shape, $"The inverse needs one expression per variable ({variables.Length}), got {inverse.Length}.");
         Variables = variables;
         Outputs = outputs;
-        InverseSource = source;
-        _simulator = KernelCompiler.Compile(Lower.ValueJacobian(variables, [], simulator));
-        _lossInY = KernelCompiler.Compile(Lower.ValueGradientHessian(outputs, [], true, loss));
-        var substitution = new Dictionary<Expr, Expr>();
-        for (var j = 0; j < outputs.Length; j++) substitution[ExprModule.Symbol(outputs[j])] = simulator[j];
-        var composite = Structure.Substitute(substitution, loss);
-        _lossInX = KernelCompiler.Compile(Lower.ValueGradientHessian(variables, [], true, composite));
-        // A derived inverse's branch choices sign(g(x₀)) take the + branch where g(x₀) = 0: there both
-        // branches are preimages, so 0 (no branch) would report a missing preimage that exists.
-        if (inverse is not null)
-            _inverse = KernelCompiler.Compile(Lower.Program([.. outputs, .. variables], [],
-                source == InverseSource.Derived ? LocalInverse.BranchAtZero(outputs, inverse) : inverse));
+        var composite = new Lazy<Expr>(() =>
+        {
+            var substitution = new Dictionary<Expr, Expr>();
+            for (var j = 0; j < outputs.Length; j++) substitution[ExprModule.Symbol(outputs[j])] = simulator[j];
+            return Structure.Substitute(substitution, loss);
+        });
+        _outputs = Kernel(Capabilities.Outputs, () => Lower.Program(variables, [], simulator));
+        _simulator = Kernel(Capabilities.Jacobian, () => Lower.ValueJacobian(variables, [], simulator));
+        _lossGradientInY = Kernel(Capabilities.LossGradientInY, () => Lower.ValueGradientHessian(outputs, [], false, loss));
+        _lossInY = Kernel(Capabilities.LossHessianInY, () => Lower.ValueGradientHessian(outputs, [], true, loss));
+        _valueGradient = Kernel(Capabilities.Gradient, () => Lower.ValueGradientHessian(variables, [], false, composite.Value));
+        _lossInX = Kernel(Capabilities.Hessian, () => Lower.ValueGradientHessian(variables, [], true, composite.Value));
+        _inverse = new Lazy<(CompiledKernel?, InverseSource)>(() =>
+        {
+            var (expressions, source) = inverse();
+            if (expressions is null) return (null, source);
+            Note(Capabilities.Inverse);
+            // A derived inverse's branch choices sign(g(x₀)) take the + branch where g(x₀) = 0: there both
+            // branches are preimages, so 0 (no branch) would report a missing preimage that exists.
+            return (KernelCompiler.Compile(Lower.Program([.. outputs, .. variables], [],
+                source == InverseSource.Derived ? LocalInverse.BranchAtZero(outputs, expressions) : expressions)), source);
+        });
     }
+
+    // One kernel per capability, compiled on first use; Lazy's default mode makes that thread-safe
+    // (one compilation, every thread waits for it).
+    private Lazy<CompiledKernel> Kernel(Capabilities capability, Func<StraightLineProgram> lower) => new(() =>
+    {
+        var kernel = KernelCompiler.Compile(lower());
+        Note(capability);
+        return kernel;
+    });
+
+    private void Note(Capabilities capability)
+    {
+        int seen, next;
+        do
+        {
+            seen = _compiled;
+            next = seen | (int)capability;
+        } while (Interlocked.CompareExchange(ref _compiled, next, seen) != seen);
+    }
+
+    /// <summary>
+    /// The kernels compiled so far (the value comes with the gradient: <see cref="Capabilities.Gradient"/>
+    /// covers both). A run of gradient descent leaves <see cref="Capabilities.Hessian"/>,
+    /// <see cref="Capabilities.Jacobian"/> and <see cref="Capabilities.Inverse"/> out.
+    /// </summary>
+    public Capabilities Compiled => (Capabilities)Volatile.Read(ref _compiled);
+
+    /// <summary>Everything a compiled symbolic problem can answer (each on request).</summary>
+    public Capabilities Supported => Capabilities.Value | Capabilities.Gradient | Capabilities.Outputs | Capabilities.Jacobian |
+        Capabilities.LossGradientInY | Capabilities.LossHessianInY | Capabilities.Hessian | Capabilities.Inverse;
 
     /// <summary>The symbolic problem this was compiled from, when it was compiled from one.</summary>
     public Problem? Definition { get; }
 
-    /// <summary>Where the local inverse comes from: given, derived symbolically, or numeric (no closed form).</summary>
-    public InverseSource InverseSource { get; }
+    /// <summary>
+    /// Where the local inverse comes from: given, derived symbolically, or numeric (no closed form).
+    /// Asking derives a pending symbolic inverse (see <see cref="Problem.Create(string[], Expr[], Expr, double[], double[], Expr[], bool, IReadOnlyDictionary{string, double}, TimeSpan)"/>).
+    /// </summary>
+    public InverseSource InverseSource => _inverse.Value.Source;
 
     /// <summary>The variable names.</summary>
     public string[] Variables { get; }
@@ -78,8 +133,14 @@ public sealed class CompiledProblem
     /// <summary>m, the number of outputs.</summary>
     public int M => Outputs.Length;
 
-    /// <summary>Whether there is a closed-form local inverse (given or derived).</summary>
-    public bool HasInverse => _inverse is not null;
+    /// <summary>
+    /// Whether the local inverse is known without further work (given, numeric, or derived already):
+    /// false while a symbolic derivation is pending because nothing has asked for the inverse yet.
+    /// </summary>
+    public bool IsInverseResolved => Definition?.IsInverseResolved ?? true;
+
+    /// <summary>Whether there is a closed-form local inverse (given or derived; asking derives a pending one).</summary>
+    public bool HasInverse => _inverse.Value.Kernel is not null;
 
     // Per-thread scratch space for kernel outputs and inputs: the helpers below allocate nothing in
     // steady state and stay safe to call from several threads at once.
@@ -93,32 +154,58 @@ public sealed class CompiledProblem
         return s;
     }
 
+    /// <summary>y = P(x) (m values) only, without the Jacobian.</summary>
+    public void Simulate(double[] x, double[] y)
+    {
+        Check(x, N, "x");
+        _outputs.Value.Function(x, 0, [], y, 0);
+    }
+
     /// <summary>y = P(x) and J (m × n, row by row) into the given arrays.</summary>
     public void Simulate(double[] x, double[] y, double[] jacobian)
     {
         Check(x, N, "x");
-        var buffer = Scratch(_simulator.OutputCount);
-        _simulator.Function(x, 0, [], buffer, 0);
+        var kernel = _simulator.Value;
+        var buffer = Scratch(kernel.OutputCount);
+        kernel.Function(x, 0, [], buffer, 0);
         Array.Copy(buffer, 0, y, 0, M);
         Array.Copy(buffer, M, jacobian, 0, M * N);
     }
 
+    /// <summary>L(y) and ∂L/∂y (m values), without the Hessian in y.</summary>
+    public double LossInY(double[] y, double[] gradient) =>
+        ValueGradientHessian(_lossGradientInY.Value, y, M, gradient, null);
+
     /// <summary>L(y), ∂L/∂y and ∂²L/∂y² (row by row).</summary>
     public double LossInY(double[] y, double[] gradient, double[] hessian) =>
-        ValueGradientHessian(_lossInY, y, M, gradient, hessian);
+        ValueGradientHessian(_lossInY.Value, y, M, gradient, hessian);
+
+    /// <summary>L(P(x)) and its gradient in x (n values), without the Hessian.</summary>
+    public double ValueGradient(double[] x, double[] gradient) =>
+        ValueGradientHessian(_valueGradient.Value, x, N, gradient, null);
+
+    /// <summary>L(P(x)) alone (from the value+gradient kernel; the gradient goes to scratch space).</summary>
+    public double Value(double[] x)
+    {
+        Check(x, N, "x");
+        var kernel = _valueGradient.Value;
+        var buffer = Scratch(kernel.OutputCount);
+        kernel.Function(x, 0, [], buffer, 0);
+        return buffer[0];
+    }
 
     /// <summary>L(P(x)), its gradient and Hessian in x (row by row).</summary>
     public double LossInX(double[] x, double[] gradient, double[] hessian) =>
-        ValueGradientHessian(_lossInX, x, N, gradient, hessian);
+        ValueGradientHessian(_lossInX.Value, x, N, gradient, hessian);
 
     /// <summary>Runs a [value, gradient (k), Hessian (k·k)] kernel at a point of k values.</summary>
-    private static double ValueGradientHessian(CompiledKernel kernel, double[] point, int k, double[] gradient, double[] hessian)
+    private static double ValueGradientHessian(CompiledKernel kernel, double[] point, int k, double[] gradient, double[]? hessian)
     {
         Check(point, k, "point");
         var buffer = Scratch(kernel.OutputCount);
         kernel.Function(point, 0, [], buffer, 0);
         Array.Copy(buffer, 1, gradient, 0, k);
-        Array.Copy(buffer, 1 + k, hessian, 0, k * k);
+        if (hessian is not null) Array.Copy(buffer, 1 + k, hessian, 0, k * k);
         return buffer[0];
     }
 
@@ -129,17 +216,18 @@ public sealed class CompiledProblem
     /// </summary>
     public bool Invert(double[] y, double[] x0, double[] x)
     {
-        if (_inverse is null) return false;
+        var (inverse, source) = _inverse.Value;
+        if (inverse is null) return false;
         Check(y, M, "y");
         Check(x0, N, "x0");
         var inputs = _inputs is { } a && a.Length >= M + N ? a : (_inputs = new double[M + N]);
         Array.Copy(y, inputs, M);
         Array.Copy(x0, 0, inputs, M, N);
-        _inverse.Function(inputs, 0, [], x, 0);
+        inverse.Function(inputs, 0, [], x, 0);
         if (!LinearAlgebra.AllFinite(x.AsSpan(0, N))) return false;
-        if (InverseSource != InverseSource.Derived) return true;
-        var buffer = Scratch(_simulator.OutputCount);
-        _simulator.Function(x, 0, [], buffer, 0);
+        if (source != InverseSource.Derived) return true;
+        var buffer = Scratch(M);
+        _outputs.Value.Function(x, 0, [], buffer, 0);
         double miss = 0, size = 0;
         for (var i = 0; i < M; i++)
         {
@@ -148,6 +236,9 @@ public sealed class CompiledProblem
         }
         return Math.Sqrt(miss) <= 1e-8 * (1 + Math.Sqrt(size));
     }
+
+    /// <inheritdoc cref="InvertAny"/>
+    public bool TryInvert(double[] y, double[] x0, double[] x) => InvertAny(y, x0, x);
 
     /// <summary>
     /// x = P⁻¹(y; x₀) by the closed-form inverse when there is one and it succeeds, else numerically

@@ -60,6 +60,13 @@ public sealed record OptimizerRun(
     IReadOnlyList<Fallback> Fallbacks,
     TimeSpan WallTime)
 {
+    /// <summary>
+    /// The iteration of each point in <see cref="Trajectory"/> and <see cref="Outputs"/>: 0, 1, 2, … for
+    /// a full recording (the default), fewer with <see cref="Recording"/>. <see cref="Losses"/> has
+    /// every iteration.
+    /// </summary>
+    public IReadOnlyList<int>? RecordedIterations { get; init; }
+
     /// <summary>The coarse stop reason (<c>Exit.Reason</c>).</summary>
     public StopReason StopReason => Exit.Reason;
 
@@ -80,7 +87,7 @@ public sealed record OptimizerRun(
     {
         static string G(double v) => v.ToString("G6", System.Globalization.CultureInfo.InvariantCulture);
         var x = Final.Length <= 4 ? string.Join(", ", Final.Select(G)) : $"{G(Final[0])}, {G(Final[1])}, …, {G(Final[^1])} ({Final.Length} values)";
-        return $"{Method} (η = {G(Eta)}): final x = [{x}], loss {G(FinalLoss)} after {Trajectory.Count - 1} iterations, {StopReason} ({StopDetail})" +
+        return $"{Method} (η = {G(Eta)}): final x = [{x}], loss {G(FinalLoss)} after {Losses.Count - 1} iterations, {StopReason} ({StopDetail})" +
             (Fallbacks.Count > 0 ? $", {Fallbacks.Count} fallback{(Fallbacks.Count == 1 ? "" : "s")}" : "");
     }
 }
@@ -97,9 +104,15 @@ public sealed class Stepper
     private readonly CompiledProblem _problem;
     private readonly double _kappa, _tau;
     private readonly int _n, _m;
-    private readonly double[] _x, _y, _j, _gx, _hx, _gy, _hy, _dx, _dy, _target, _xNew, _previousGradient, _workspace;
-    private readonly double[] _previousGradientScratch, _hessianScratch;
-    private readonly double[,] _jacobian2D;
+    // O(n) buffers every rule uses; the rest only for the rules that read them (the dense ones are
+    // null for GD and Adam, so their memory stays O(n + m)). _hx is allocated on first need for the
+    // curvature classification of rules that do not use the Hessian otherwise.
+    private readonly double[] _x, _y, _gx, _dx, _xNew, _previousGradientScratch;
+    private readonly double[]? _j, _gy, _hy, _dy, _target, _previousGradient, _workspace;
+    private double[]? _hx;
+    private readonly double[,]? _jacobian2D;
+    private readonly bool _needsHessian, _needsJacobian, _needsLossHessianInY;
+    private bool _yCurrent;
     private readonly double[]? _adamM, _adamV;
     private readonly QuasiNewton? _quasiNewton;
     private readonly bool _lineSearch;
@@ -129,22 +142,33 @@ public sealed class Stepper
         _tau = tau;
         _n = problem.N;
         _m = problem.M;
+        // What the rule asks of the problem: GD, Adam and the quasi-Newton rules the gradient only;
+        // Newton the Hessian; GN and HIG y, J and ∂L/∂y; IG and PG also ∂²L/∂y² (and PG the inverse).
+        _needsHessian = method == Method.Newton;
+        _needsJacobian = method is Method.GaussNewton or Method.HalfInverseGradient or Method.InverseGradient or Method.PhysicalGradient;
+        _needsLossHessianInY = method is Method.InverseGradient or Method.PhysicalGradient;
         _x = (double[])start.Clone();
         _y = new double[_m];
-        _j = new double[_m * _n];
         _gx = new double[_n];
-        _hx = new double[_n * _n];
-        _gy = new double[_m];
-        _hy = new double[_m * _m];
         _dx = new double[_n];
-        _dy = new double[_m];
-        _target = new double[_m];
         _xNew = new double[_n];
-        _previousGradient = new double[_n];
-        _workspace = new double[Math.Max(_n, _m) * Math.Max(_n, _m)];
         _previousGradientScratch = new double[_n];
-        _hessianScratch = new double[_n * _n];
-        _jacobian2D = new double[_m, _n];
+        if (_needsHessian) _hx = new double[_n * _n];
+        if (_needsJacobian)
+        {
+            _j = new double[_m * _n];
+            _gy = new double[_m];
+            _jacobian2D = new double[_m, _n];
+        }
+        if (_needsLossHessianInY)
+        {
+            _hy = new double[_m * _m];
+            _dy = new double[_m];
+            _target = new double[_m];
+        }
+        if (_needsHessian || _needsJacobian)
+            _workspace = new double[Math.Max(_n, _m) * Math.Max(_n, _m)];
+        if (method is Method.Bfgs or Method.LimitedMemoryBfgs) _previousGradient = new double[_n];
         if (method == Method.Adam) (_adamM, _adamV) = (new double[_n], new double[_n]);
         if (method is Method.Bfgs or Method.LimitedMemoryBfgs) _quasiNewton = new QuasiNewton(_n, method == Method.Bfgs);
         Evaluate();
@@ -180,16 +204,28 @@ public sealed class Stepper
     /// <summary>The current point (live: copy it to keep it).</summary>
     public ReadOnlySpan<double> X => _x;
 
-    /// <summary>P(x) at the current point (live).</summary>
-    public ReadOnlySpan<double> Y => _y;
+    /// <summary>P(x) at the current point (live; computed on first request after a step for the rules that do not need it).</summary>
+    public ReadOnlySpan<double> Y
+    {
+        get
+        {
+            if (!_yCurrent)
+            {
+                _problem.Simulate(_x, _y);
+                _yCurrent = true;
+            }
+            return _y;
+        }
+    }
 
     /// <summary>L(P(x)) at the current point.</summary>
     public double Loss { get; private set; }
 
     private void Evaluate()
     {
-        _problem.Simulate(_x, _y, _j);
-        Loss = _problem.LossInX(_x, _gx, _hx);
+        if (_needsJacobian) _problem.Simulate(_x, _y, _j!);
+        _yCurrent = _needsJacobian;
+        Loss = _needsHessian ? _problem.LossInX(_x, _gx, _hx!) : _problem.ValueGradient(_x, _gx);
     }
 
     private string Point() => $"x = [{string.Join(", ", _x)}]";
@@ -216,23 +252,32 @@ public sealed class Stepper
         if (needsJ)
         {
             if (NonFiniteValue.Find(Quantity.Outputs, _y) is { } y) return y;
-            if (NonFiniteValue.Find(Quantity.Jacobian, _j, _n) is { } j) return j;
-            _problem.LossInY(_y, _gy, _hy);
-            if (NonFiniteValue.Find(Quantity.LossGradientInY, _gy) is { } gy) return gy;
-            if (Method is Method.InverseGradient or Method.PhysicalGradient && NonFiniteValue.Find(Quantity.LossHessianInY, _hy, _m) is { } hy)
+            if (NonFiniteValue.Find(Quantity.Jacobian, _j!, _n) is { } j) return j;
+            if (_needsLossHessianInY) _problem.LossInY(_y, _gy!, _hy!);
+            else _problem.LossInY(_y, _gy!);
+            if (NonFiniteValue.Find(Quantity.LossGradientInY, _gy!) is { } gy) return gy;
+            if (_needsLossHessianInY && NonFiniteValue.Find(Quantity.LossHessianInY, _hy!, _m) is { } hy)
                 return hy;
             return null;
         }
         if (NonFiniteValue.Find(Quantity.Gradient, _gx) is { } g) return g;
-        return Method == Method.Newton ? NonFiniteValue.Find(Quantity.Hessian, _hx, _n) : null;
+        return _needsHessian ? NonFiniteValue.Find(Quantity.Hessian, _hx!, _n) : null;
     }
 
     /// <summary>
     /// The curvature of L(P(x)) at the current point: the Hessian's eigenvalues and, along flat
     /// directions, a probe of L (see <see cref="Curvature.Classify"/>).
     /// </summary>
-    public Curvature ClassifyCurvature() =>
-        Curvature.Classify(_x.ToArray(), Loss, _hx, point => _problem.LossInX(point, _previousGradientScratch, _hessianScratch));
+    /// The rules that do not use the Hessian ask for it here, and only here (a zero step is rare).
+    public Curvature ClassifyCurvature()
+    {
+        if (!_needsHessian)
+        {
+            _hx ??= new double[_n * _n];
+            _problem.LossInX(_x, _previousGradientScratch, _hx);
+        }
+        return Curvature.Classify(_x.ToArray(), Loss, _hx!, point => _problem.ValueGradient(point, _previousGradientScratch));
+    }
 
     /// <summary>
     /// Takes one step. Returns the fallback taken, if any (null otherwise). When a quantity the rule
@@ -267,7 +312,7 @@ public sealed class Stepper
                 // At ∂L/∂x = 0 exactly the Newton step is 0 whatever H is: no fallback, the run
                 // classifies the point by its curvature.
                 if (Array.TrueForAll(_gx, v => v == 0)) Array.Clear(_dx);
-                else if (!NewtonStep(_hx, _gx, Eta, _dx, _workspace, out var why))
+                else if (!NewtonStep(_hx!, _gx, Eta, _dx, _workspace!, out var why))
                 {
                     var (kind, detail) = ModifiedNewtonStep();
                     Note(kind, $"the Hessian is {why} at {Point()}; {detail}");
@@ -281,53 +326,54 @@ public sealed class Stepper
             case Method.GaussNewton:
             case Method.HalfInverseGradient:
                 for (var r = 0; r < m; r++)
-                    for (var c = 0; c < n; c++) _jacobian2D[r, c] = _j[r * n + c];
+                    for (var c = 0; c < n; c++) _jacobian2D![r, c] = _j![r * n + c];
                 var kept = LinearAlgebra.SpectralProduct(
-                    _jacobian2D, _gy, Method == Method.GaussNewton ? -1.0 : _kappa, Method == Method.GaussNewton ? 1e-12 : _tau, _dx);
+                    _jacobian2D!, _gy!, Method == Method.GaussNewton ? -1.0 : _kappa, Method == Method.GaussNewton ? 1e-12 : _tau, _dx);
                 if (kept < Math.Min(m, n))
                     Note(FallbackKind.SingularValuesDropped, $"{Math.Min(m, n) - kept} singular value(s) of J dropped at {Point()}");
                 for (var i = 0; i < n; i++) _dx[i] *= -Eta;
                 break;
             case Method.InverseGradient:
             case Method.PhysicalGradient:
-                if (!NewtonStep(_hy, _gy, Eta, _dy, _workspace, out var whyInY))
+                var (hy, gy, dy, target, j, j2D) = (_hy!, _gy!, _dy!, _target!, _j!, _jacobian2D!);
+                if (!NewtonStep(hy, gy, Eta, dy, _workspace!, out var whyInY))
                 {
                     // A loss without (positive) curvature in y: a plain gradient step in y.
-                    for (var i = 0; i < m; i++) _dy[i] = -Eta * _gy[i];
-                    if (!Array.TrueForAll(_gy, v => v == 0))
+                    for (var i = 0; i < m; i++) dy[i] = -Eta * gy[i];
+                    if (!Array.TrueForAll(gy, v => v == 0))
                         Note(FallbackKind.LossHessianInYSingular, $"the loss's Hessian in y is {whyInY}; Δy is a gradient step in y");
                 }
                 var inverted = false;
                 if (Method == Method.PhysicalGradient)
                 {
-                    for (var i = 0; i < m; i++) _target[i] = _y[i] + _dy[i];
+                    for (var i = 0; i < m; i++) target[i] = _y[i] + dy[i];
                     // The closed-form inverse when there is one; otherwise (or when a derived one's branch
                     // fails) Newton's method on P(x) = y + Δy from x.
-                    if (_problem.InvertAny(_target, _x, _xNew))
+                    if (_problem.InvertAny(target, _x, _xNew))
                     {
                         for (var i = 0; i < n; i++) _dx[i] = _xNew[i] - _x[i];
                         inverted = true;
                     }
                     else
                         Note(FallbackKind.NoPreimage,
-                            $"y + Δy = [{string.Join(", ", _target)}] has no preimage near x ({InverseName(_problem.InverseSource)} inverse); took an inverse-gradient step instead");
+                            $"y + Δy = [{string.Join(", ", target)}] has no preimage near x ({InverseName(_problem.InverseSource)} inverse); took an inverse-gradient step instead");
                 }
                 if (!inverted)
                 {
-                    var r = LinearAlgebra.Solve(_j, _dy, _dx, _workspace);
+                    var r = LinearAlgebra.Solve(j, dy, _dx, _workspace!);
                     if (!r.Ok)
                     {
                         // The minimum-norm solution of J Δx = Δy (J⁺Δy): moves only where J can.
                         for (var row = 0; row < m; row++)
-                            for (var c = 0; c < n; c++) _jacobian2D[row, c] = _j[row * n + c];
-                        var rank = LinearAlgebra.SpectralProduct(_jacobian2D, _dy, -1.0, 1e-12, _dx);
+                            for (var c = 0; c < n; c++) j2D[row, c] = j[row * n + c];
+                        var rank = LinearAlgebra.SpectralProduct(j2D, dy, -1.0, 1e-12, _dx);
                         Note(FallbackKind.JacobianSingular,
                             $"the Jacobian is {r} at {Point()}; took the minimum-norm step J⁺Δy (rank {rank} of {n})");
                     }
                 }
                 break;
         }
-        if (_quasiNewton is not null) Array.Copy(_gx, _previousGradient, n);
+        if (_quasiNewton is not null) Array.Copy(_gx, _previousGradient!, n);
         if (_lineSearch)
         {
             var note = _quasiNewton is not null ? WolfeSearch() : LineSearch();
@@ -338,7 +384,7 @@ public sealed class Stepper
         Evaluate();
         // A zero step carries no curvature information: nothing to update, and no fallback to report.
         if (_quasiNewton is not null && LinearAlgebra.AllFinite(_gx) && !Array.TrueForAll(_dx, v => v == 0)
-            && !_quasiNewton.Update(_dx, _previousGradient, _gx))
+            && !_quasiNewton.Update(_dx, _previousGradient!, _gx))
             Note(FallbackKind.CurvatureConditionFailed, "the curvature condition sᵀy > 0 failed; the inverse-Hessian estimate was not updated");
         return fallback;
     }
@@ -353,9 +399,10 @@ public sealed class Stepper
     private (FallbackKind Kind, string Detail) ModifiedNewtonStep()
     {
         var n = _n;
+        var hx = _hx!;
         var h = MathNet.Numerics.LinearAlgebra.Double.DenseMatrix.Create(n, n, 0);
         for (var r = 0; r < n; r++)
-            for (var c = 0; c < n; c++) h[r, c] = 0.5 * (_hx[r * n + c] + _hx[c * n + r]);
+            for (var c = 0; c < n; c++) h[r, c] = 0.5 * (hx[r * n + c] + hx[c * n + r]);
         var evd = h.Evd(MathNet.Numerics.LinearAlgebra.Symmetricity.Symmetric);
         var values = evd.EigenValues.Select(v => v.Real).ToArray();
         var largest = values.Max(Math.Abs);
@@ -397,7 +444,7 @@ public sealed class Stepper
         var gradient = new double[_n];
         var objective = MathNet.Numerics.Optimization.ObjectiveFunction.Gradient(v =>
         {
-            var l = _problem.LossInX(v.AsArray() ?? v.ToArray(), gradient, _hessianScratch);
+            var l = _problem.ValueGradient(v.AsArray() ?? v.ToArray(), gradient);
             return (l, MathNet.Numerics.LinearAlgebra.Double.DenseVector.OfArray((double[])gradient.Clone()));
         });
         objective.EvaluateAt(MathNet.Numerics.LinearAlgebra.Double.DenseVector.OfArray((double[])_x.Clone()));
@@ -423,7 +470,7 @@ public sealed class Stepper
         for (var halving = 0; halving < 30; halving++)
         {
             for (var i = 0; i < _n; i++) _xNew[i] = _x[i] + _dx[i];
-            var trial = _problem.LossInX(_xNew, _previousGradientScratch, _hessianScratch);
+            var trial = _problem.ValueGradient(_xNew, _previousGradientScratch);
             if (trial <= Loss + 1e-4 * slope) return null;
             for (var i = 0; i < _n; i++) _dx[i] /= 2;
             slope /= 2;
@@ -454,6 +501,27 @@ public sealed class Stepper
     }
 }
 
+/// <summary>
+/// What a run keeps of its path. The losses are always kept (one number a step); the points x and
+/// outputs y = P(x) (n + m numbers each) at the start, every <see cref="Every"/>-th iteration and the
+/// last, or at the start and the last only (<see cref="LossesOnly"/>), so that a long run at large n
+/// need not store n × iterations numbers.
+/// </summary>
+/// <param name="Every">Keep the point of every k-th iteration (1: all of them, the default).</param>
+public sealed record Recording(int Every)
+{
+    /// <summary>Every point (plots and reports need it): the default.</summary>
+    public static Recording Full { get; } = new(1);
+
+    /// <summary>Only the losses, with the start and the last point.</summary>
+    public static Recording LossesOnly { get; } = new(int.MaxValue);
+
+    /// <summary>The start, every <paramref name="k"/>-th point and the last.</summary>
+    public static Recording EveryKth(int k) => k >= 1
+        ? new Recording(k)
+        : throw new SymbolicException(ErrorKind.Invalid, $"The recording interval must be at least 1, not {k}.");
+}
+
 /// <summary>Runs the update rules on a compiled problem and records the runs.</summary>
 public static class Optimizer
 {
@@ -469,11 +537,16 @@ public static class Optimizer
     /// <param name="stepTolerance">Stop (converged) once a step's length ‖Δx‖ is at most this.</param>
     /// <param name="lineSearch">Line search: Armijo backtracking for Newton, weak Wolfe for BFGS and L-BFGS.</param>
     /// <param name="progress">Told the number of the iteration just completed (for progress bars).</param>
+    /// <param name="recording">Which points to keep (default <see cref="Recording.Full"/>); the run's
+    /// <see cref="OptimizerRun.RecordedIterations"/> says which iterations they are.</param>
     public static OptimizerRun Run(
         CompiledProblem problem, Method method, double eta, double[] start, int iterations, double lossTolerance = 0,
         double kappa = -0.5, double tau = 1e-3, double stepTolerance = 0, bool lineSearch = false,
-        IProgress<int>? progress = null)
+        IProgress<int>? progress = null, Recording? recording = null)
     {
+        var every = (recording ?? Recording.Full).Every;
+        if (every < 1)
+            throw new SymbolicException(ErrorKind.Invalid, $"The recording interval must be at least 1, not {every}.");
         if (iterations < 0)
             throw new SymbolicException(ErrorKind.Invalid, $"The iteration limit must be 0 or more, not {iterations}.");
         var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -482,6 +555,11 @@ public static class Optimizer
         var outputs = new List<double[]> { stepper.Y.ToArray() };
         var losses = new List<double> { stepper.Loss };
         var fallbacks = new List<Fallback>();
+        var recorded = new List<int> { 0 };
+        // The previous point, for the step length (the trajectory may not hold it).
+        var previous = stepper.X.ToArray();
+        var latest = -1; // the last iteration's point when it was not recorded
+        double[]? latestX = null, latestY = null;
         for (var k = 1; k <= iterations; k++)
         {
             if (stepper.Loss <= lossTolerance)
@@ -494,11 +572,24 @@ public static class Optimizer
             if (NonFiniteValue.Find(Quantity.Point, stepper.X) is { } badX)
                 return Finish(StopReason.Diverged, k, $"x became non-finite at iteration {k} ({badX})", nonFinite: badX);
             var stepLength = 0.0;
-            var previous = trajectory[^1];
             for (var i = 0; i < previous.Length; i++) stepLength += (stepper.X[i] - previous[i]) * (stepper.X[i] - previous[i]);
             stepLength = Math.Sqrt(stepLength);
-            trajectory.Add(stepper.X.ToArray());
-            outputs.Add(stepper.Y.ToArray());
+            stepper.X.CopyTo(previous);
+            if (every == 1 || k % every == 0)
+            {
+                trajectory.Add(stepper.X.ToArray());
+                outputs.Add(stepper.Y.ToArray());
+                recorded.Add(k);
+                latest = -1;
+            }
+            else
+            {
+                latest = k;
+                latestX ??= new double[previous.Length];
+                latestY ??= new double[stepper.Y.Length];
+                stepper.X.CopyTo(latestX);
+                stepper.Y.CopyTo(latestY);
+            }
             losses.Add(stepper.Loss);
             progress?.Report(k);
             if (!double.IsFinite(stepper.Loss))
@@ -519,9 +610,18 @@ public static class Optimizer
             : Finish(StopReason.IterationLimit, iterations, $"{iterations} iterations");
 
         OptimizerRun Finish(StopReason reason, int iteration, string detail, ConvergenceCriterion? criterion = null,
-            Curvature? curvature = null, NonFiniteValue? nonFinite = null) =>
-            new(method, eta, trajectory, outputs, losses, new ExitReason(reason, iteration, criterion, curvature, nonFinite, detail),
-                fallbacks, clock.Elapsed);
+            Curvature? curvature = null, NonFiniteValue? nonFinite = null)
+        {
+            // The last point is always kept (Final, the distance and the plots' end read it).
+            if (latest >= 0)
+            {
+                trajectory.Add(latestX!);
+                outputs.Add(latestY!);
+                recorded.Add(latest);
+            }
+            return new(method, eta, trajectory, outputs, losses, new ExitReason(reason, iteration, criterion, curvature, nonFinite, detail),
+                fallbacks, clock.Elapsed) { RecordedIterations = recorded };
+        }
     }
 }
 

@@ -49,10 +49,24 @@ module LocalInverse =
         | Real r -> Some r
         | _ -> None
 
-    /// Derives P⁻¹(y; x₀). `Ok` holds one expression per variable; `Error` says why no closed form
-    /// was found (the numeric inverse still applies then).
-    [<CompiledName("TryDerive")>]
-    let derive (variables: string[]) (outputs: string[]) (simulator: Expr[]) : Result<Expr[], string> =
+    /// Raised inside a derivation that ran past its time budget.
+    exception private OverBudget
+
+    /// The time a derivation may take by default (`Problem.Create` uses it): long enough for every
+    /// example and property problem (milliseconds each), short enough that a problem whose inverse
+    /// would take minutes (a long chain of squares) falls back to the numeric inverse quickly.
+    [<CompiledName("DefaultBudget")>]
+    let defaultBudget = TimeSpan.FromSeconds 2.0
+
+    /// Derives P⁻¹(y; x₀) within `budget` (wall time, checked as the solver walks; TimeSpan.Zero
+    /// gives up at the first check). `Ok` holds one expression per variable; `Error` says why no
+    /// closed form was found (the numeric inverse still applies then), including "no closed form
+    /// within the budget".
+    [<CompiledName("TryDeriveWithin")>]
+    let deriveWithin (budget: TimeSpan) (variables: string[]) (outputs: string[]) (simulator: Expr[]) : Result<Expr[], string> =
+        let clock = Diagnostics.Stopwatch.StartNew()
+        let checkBudget () = if clock.Elapsed >= budget then raise OverBudget
+
         if variables.Length <> simulator.Length || outputs.Length <> simulator.Length then
             Error(
                 sprintf
@@ -105,6 +119,7 @@ module LocalInverse =
             /// Moves invertible pieces of the right-hand side to the left until none is left.
             let rec peel (lhs: Expr) (rhs: Expr) =
                 Deep.check ()
+                checkBudget ()
 
                 let oneDependent (parts: Expr[]) =
                     match parts |> Array.partition free with
@@ -267,6 +282,8 @@ module LocalInverse =
                 sprintf "%s = %s" (Infix.format eq.Lhs) (Infix.format (Structure.substitute toCurrent eq.Rhs))
 
             let rec loop (eqs: Equation list) =
+                checkBudget ()
+
                 if List.isEmpty eqs then
                     Ok()
                 else
@@ -322,6 +339,7 @@ module LocalInverse =
                     let final = Dictionary<Expr, Expr>(HashIdentity.Reference)
 
                     for i in order do
+                        checkBudget ()
                         final.[unknowns.[i]] <- Simplify.simplify (Structure.substitute final solved.[i])
 
                     Ok(Array.init n (fun i -> final.[unknowns.[i]]))
@@ -329,12 +347,19 @@ module LocalInverse =
             try
                 solve ()
             with
+            | OverBudget ->
+                Error(sprintf "no closed form within the budget of %g s (the symbolic derivation was stopped)" budget.TotalSeconds)
             | :? SymbolicException as e when e.Kind = ErrorKind.TooDeep ->
                 Error "the simulator is nested too deeply to solve symbolically"
             | :? SymbolicException as e ->
                 // Solving met an expression that cannot be built (a division by an exact zero, a
                 // constant that overflows): no closed form, and the numeric inverse takes over.
                 Error(sprintf "solving P(x) = y symbolically failed: %s" e.Message)
+
+    /// Derives P⁻¹(y; x₀) within the default budget (`deriveWithin defaultBudget`).
+    [<CompiledName("TryDerive")>]
+    let derive (variables: string[]) (outputs: string[]) (simulator: Expr[]) : Result<Expr[], string> =
+        deriveWithin defaultBudget variables outputs simulator
 
     /// <summary>
     /// The inverse with every branch choice sign(g) whose g mentions no output (so depends on x₀ only)

@@ -25,9 +25,7 @@ type Problem
         loss: Expr,
         target: float[],
         start: float[],
-        inverse: Expr[],
-        source: InverseSource,
-        inverseNote: string,
+        inverseInfo: Lazy<Expr[] * InverseSource * string>,
         defaultLoss: bool,
         units: Dictionary<string, PhysicalUnit>,
         parameters: Dictionary<string, float>
@@ -57,12 +55,23 @@ type Problem
     /// The start point.
     member _.Start = Array.copy start
     /// The local inverse in the outputs and (for branch choices) the variables, one expression per
-    /// variable; null when the source is Numeric.
-    member _.Inverse = if isNull inverse then null else Array.copy inverse
-    /// Where the local inverse comes from.
-    member _.InverseSource = source
-    /// Why there is no closed-form inverse (empty unless the source is Numeric).
-    member _.InverseNote = inverseNote
+    /// variable; null when the source is Numeric. Derived on first request (this, InverseSource or
+    /// InverseNote), within the budget given to Create; later requests reuse it.
+    member _.Inverse =
+        let inverse, _, _ = inverseInfo.Value
+        if isNull inverse then null else Array.copy inverse
+    /// Where the local inverse comes from (derives it on first request).
+    member _.InverseSource =
+        let _, source, _ = inverseInfo.Value
+        source
+    /// Why there is no closed-form inverse (empty unless the source is Numeric; derives it on first request).
+    member _.InverseNote =
+        let _, _, note = inverseInfo.Value
+        note
+    /// Whether the local inverse is known without further work: given, declared numeric, or already
+    /// derived. False while a derivation is pending (no one has asked for the inverse yet), so a
+    /// caller can tell that a run never paid for it.
+    member _.IsInverseResolved = inverseInfo.IsValueCreated
     /// Named constants the expressions use besides the variables and outputs (a C# lambda's captured
     /// values), with their values. Rules keep their names; compiled code uses the values.
     member _.Parameters: IReadOnlyDictionary<string, float> = parameters
@@ -86,9 +95,11 @@ type Problem
                 bind loss,
                 target,
                 start,
-                (if isNull inverse then null else Array.map bind inverse),
-                source,
-                inverseNote,
+                (let bound () =
+                    let inverse, source, note = inverseInfo.Value
+                    (if isNull inverse then null else Array.map bind inverse), source, note
+
+                 if inverseInfo.IsValueCreated then Lazy<_>.CreateFromValue(bound ()) else lazy (bound ())),
                 defaultLoss,
                 units,
                 Dictionary()
@@ -185,9 +196,7 @@ type Problem
                 loss,
                 target,
                 start,
-                inverse,
-                source,
-                inverseNote,
+                inverseInfo,
                 defaultLoss,
                 table,
                 parameters
@@ -252,6 +261,24 @@ type Problem
             inverse: Expr[],
             deriveInverse: bool,
             parameters: IReadOnlyDictionary<string, float>
+        ) =
+        Problem.Create(variables, simulator, loss, target, start, inverse, deriveInverse, parameters, LocalInverse.defaultBudget)
+
+    /// As Create, with the time budget of the symbolic derivation of the local inverse. The derivation
+    /// runs on first request of the inverse (Inverse, InverseSource, InverseNote: PG, `derive pg`, the
+    /// checks that invert), never here: a problem run with rules that need no inverse never pays for it.
+    /// Past the budget the inverse is numeric, and InverseNote says "no closed form within the budget".
+    static member Create
+        (
+            variables: string[],
+            simulator: Expr[],
+            loss: Expr,
+            target: float[],
+            start: float[],
+            inverse: Expr[],
+            deriveInverse: bool,
+            parameters: IReadOnlyDictionary<string, float>,
+            inverseBudget: TimeSpan
         ) =
         let parameterTable =
             if isNull parameters then
@@ -341,15 +368,18 @@ type Problem
             inverse
             |> Array.iteri (fun i e -> onlyIn (Array.concat [ outputs; variables; names ]) (sprintf "inverse[%d]" i) e)
 
-        let inverse, source, note =
+        let inverseInfo =
             if not (isNull inverse) then
-                Array.copy inverse, InverseSource.Given, ""
+                Lazy<_>.CreateFromValue((Array.copy inverse, InverseSource.Given, ""))
             elif not deriveInverse then
-                null, InverseSource.Numeric, "the numeric inverse was asked for"
+                Lazy<_>.CreateFromValue(((null: Expr[]), InverseSource.Numeric, "the numeric inverse was asked for"))
             else
-                match LocalInverse.derive variables outputs simulator with
-                | Ok xs -> xs, InverseSource.Derived, ""
-                | Error reason -> null, InverseSource.Numeric, reason
+                let variables, simulator = Array.copy variables, Array.copy simulator
+
+                lazy
+                    (match LocalInverse.deriveWithin inverseBudget variables outputs simulator with
+                     | Ok xs -> xs, InverseSource.Derived, ""
+                     | Error reason -> null, InverseSource.Numeric, reason)
 
         Problem(
             Array.copy variables,
@@ -358,9 +388,7 @@ type Problem
             loss,
             Array.copy target,
             Array.copy start,
-            inverse,
-            source,
-            note,
+            inverseInfo,
             defaultLoss,
             null,
             parameterTable
@@ -380,9 +408,7 @@ type Problem
             loss,
             target,
             Array.copy point,
-            inverse,
-            source,
-            inverseNote,
+            inverseInfo,
             defaultLoss,
             units,
             parameters
