@@ -87,9 +87,14 @@ public static class TrajectoryPlots
     internal static (double[]? X, string? How) TargetX(IReadOnlyList<OptimizerRun> runs, CompiledProblem problem, double[] targetY, double[] start)
     {
         if (BookExample.TargetInX(problem, targetY, start) is { } x) return (x, null);
-        foreach (var run in runs.Where(r => double.IsFinite(r.FinalLoss) && r.Final.All(double.IsFinite)).OrderBy(r => r.FinalLoss))
+        var finite = runs.Where(r => double.IsFinite(r.FinalLoss) && r.Final.All(double.IsFinite)).OrderBy(r => r.FinalLoss).ToArray();
+        foreach (var run in finite)
             if (BookExample.TargetInX(problem, targetY, run.Final) is { } near)
                 return (near, $"x* found near {BookExample.ShortName(run.Method)}'s end");
+        // No inverse (e.g. more outputs than variables): the end of a run whose loss fell to 10⁻⁶ of its
+        // start or less is x* to the eye, and the legend says that this is what is drawn.
+        if (finite.FirstOrDefault(r => r.Losses.Count > 0 && r.FinalLoss <= 1e-6 * r.Losses[0]) is { } best)
+            return (best.Final, $"x* ≈ {BookExample.ShortName(best.Method)}'s end, L = {best.FinalLoss.ToString("0.#E+0", CultureInfo.InvariantCulture)}");
         return (null, null);
     }
 
@@ -155,15 +160,16 @@ public static class TrajectoryPlots
         }
         // One or more than two dimensions: every component (or a chosen few) against the iteration, one panel each.
         var shown = ChosenComponents(runs, points, names.Length, exploding);
+        // A subset names itself in the title; its components are the panels' axis labels.
         var which = shown.Length == names.Length ? "by component"
-            : $"components {string.Join(", ", shown.Select(j => names[j]))} ({shown.Length} of {names.Length}: first, last, most moved)";
+            : $"{shown.Length} of {names.Length} components (first 3, last, most moved)";
         var panels = new List<Plot>();
         var legendWidth = 0;
         for (var k = 0; k < shown.Length; k++)
         {
             var jj = shown[k];
             var curves = runs.Select(r => points(r).Select((p, i) => ((double)i, p[jj])).ToArray()).ToArray();
-            var panelTitle = k == 0 ? (problem is null ? $"{space} {which}" : $"{space} {which}: {problem}") : "";
+            var panelTitle = k == 0 ? (problem is null ? $"{space} {which}" : $"{space} {which}\n{problem}") : "";
             var panel = Panel(runs, curves, target is null ? null : (double.NaN, target[jj]), targetLabel, panelTitle,
                 k == shown.Length - 1 ? "iteration" : "", names[jj], iterationAxis: true, Scale(runs, points, target), exploding, legend: k == 0);
             if (k == 0) legendWidth = panel.Legend.GetImage().Width + 60;
@@ -172,7 +178,7 @@ public static class TrajectoryPlots
         // Equal padding in every panel lines their data areas up; the first panel's legend sits in its right
         // margin, outside the data, as wide as the legend measures, so no entry is cut.
         for (var k = 0; k < panels.Count; k++)
-            panels[k].Layout.Fixed(new PixelPadding(90, legendWidth, k == panels.Count - 1 ? 50 : 28, k == 0 ? 40 : 12));
+            panels[k].Layout.Fixed(new PixelPadding(90, legendWidth, k == panels.Count - 1 ? 50 : 28, k == 0 ? 62 : 12));
         return new Figure(space, panels, 90 + StackDataWidth + legendWidth, Math.Max(Height, 60 + PanelHeight * panels.Count));
     }
 
