@@ -14,14 +14,13 @@ namespace PhysGrad;
 /// </summary>
 public static class TrajectoryPlots
 {
-    private const int Width = 900;
+    private const int Width = 720;
     private const int Height = 600;
     private const int PanelHeight = 230;
-    private const int LegendWidth = 330;
-    private const int StackWidth = 1100;
+    private const int StackDataWidth = 700;
 
     /// <summary>One figure: a single plot or a stack of plots (one per component against the iteration).</summary>
-    internal sealed record Figure(string Name, IReadOnlyList<Plot> Panels);
+    internal sealed record Figure(string Name, IReadOnlyList<Plot> Panels, int Width, int Height);
 
     /// <summary>
     /// Writes <c>x-space.png</c> and <c>y-space.png</c> (with <c>.svg</c> for two-dimensional spaces)
@@ -75,9 +74,28 @@ public static class TrajectoryPlots
     {
         var target = definition.Target.ToArray();
         var name = ProblemName(definition);
-        return SpaceFigures(runs, BookExample.TargetInX(problem, target, definition.Start.ToArray()), target,
-                definition.Variables.ToArray(), definition.Outputs, name)
+        var (targetX, how) = TargetX(runs, problem, target, definition.Start.ToArray());
+        return SpaceFigures(runs, targetX, target, definition.Variables.ToArray(), definition.Outputs, name, how)
             .Append(LossFigure(runs, name)).ToArray();
+    }
+
+    /// <summary>
+    /// x*: the preimage of y* near the start, else near the final point of the run with the smallest final
+    /// loss (found by the problem's inverse, derived or numeric), with a note for the legend saying which;
+    /// null when neither exists.
+    /// </summary>
+    internal static (double[]? X, string? How) TargetX(IReadOnlyList<OptimizerRun> runs, CompiledProblem problem, double[] targetY, double[] start)
+    {
+        if (BookExample.TargetInX(problem, targetY, start) is { } x) return (x, null);
+        var finite = runs.Where(r => double.IsFinite(r.FinalLoss) && r.Final.All(double.IsFinite)).OrderBy(r => r.FinalLoss).ToArray();
+        foreach (var run in finite)
+            if (BookExample.TargetInX(problem, targetY, run.Final) is { } near)
+                return (near, $"x* found near {BookExample.ShortName(run.Method)}'s end");
+        // No inverse (e.g. more outputs than variables): the end of a run whose loss fell to 10⁻⁶ of its
+        // start or less is x* to the eye, and the legend says that this is what is drawn.
+        if (finite.FirstOrDefault(r => r.Losses.Count > 0 && r.FinalLoss <= 1e-6 * r.Losses[0]) is { } best)
+            return (best.Final, $"x* ≈ {BookExample.ShortName(best.Method)}'s end, L = {best.FinalLoss.ToString("0.#E+0", CultureInfo.InvariantCulture)}");
+        return (null, null);
     }
 
     /// <summary>The problem as a title: <c>P(x0, x1) = [x0, x1^2]</c>, shortened beyond 70 characters.</summary>
@@ -87,40 +105,88 @@ public static class TrajectoryPlots
         return text.Length <= 70 ? text : text[..67] + "…";
     }
 
+    /// <summary>Above this many components a space is drawn by a chosen subset of them (named in the title).</summary>
+    internal const int MaxPanels = 8;
+
     private static IEnumerable<Figure> SpaceFigures(
-        IReadOnlyList<OptimizerRun> runs, double[]? targetX, double[] targetY, string[] variableNames, string[] outputNames, string? problem)
+        IReadOnlyList<OptimizerRun> runs, double[]? targetX, double[] targetY, string[] variableNames, string[] outputNames, string? problem,
+        string? targetHow = null)
     {
-        yield return SpaceFigure(runs, r => r.Trajectory, targetX, variableNames, "x-space", problem);
-        yield return SpaceFigure(runs, r => r.Outputs, targetY, outputNames, "y-space", problem);
+        var exploding = Exploding(runs, targetX);
+        yield return SpaceFigure(runs, r => r.Trajectory, targetX, variableNames, "x-space",
+            targetX is null ? (problem is null ? "x* unknown" : $"{problem}, x* unknown") : problem, exploding, targetHow);
+        yield return SpaceFigure(runs, r => r.Outputs, targetY, outputNames, "y-space", problem, exploding, null);
+    }
+
+    /// <summary>
+    /// The components drawn of a space with more than <see cref="MaxPanels"/>: the first three, the last,
+    /// and those that moved most (largest range over the runs that do not explode), in index order.
+    /// </summary>
+    internal static int[] ChosenComponents(IReadOnlyList<OptimizerRun> runs, Func<OptimizerRun, IReadOnlyList<double[]>> points, int count, bool[] exploding)
+    {
+        if (count <= MaxPanels) return Enumerable.Range(0, count).ToArray();
+        var moved = new double[count];
+        for (var i = 0; i < runs.Count; i++)
+        {
+            if (exploding[i]) continue;
+            var ps = points(runs[i]);
+            for (var j = 0; j < count; j++)
+            {
+                var vs = ps.Select(p => p[j]).Where(double.IsFinite).ToArray();
+                if (vs.Length > 0) moved[j] = Math.Max(moved[j], vs.Max() - vs.Min());
+            }
+        }
+        var chosen = new SortedSet<int> { 0, 1, 2, count - 1 };
+        foreach (var j in Enumerable.Range(0, count).OrderByDescending(j => moved[j]).ThenBy(j => j))
+        {
+            if (chosen.Count >= MaxPanels) break;
+            chosen.Add(j);
+        }
+        return chosen.ToArray();
     }
 
     private static Figure SpaceFigure(
         IReadOnlyList<OptimizerRun> runs, Func<OptimizerRun, IReadOnlyList<double[]>> points, double[]? target,
-        string[] names, string space, string? problem)
+        string[] names, string space, string? problem, bool[] exploding, string? targetHow)
     {
         var title = problem is null ? space : $"{space}: {problem}";
+        var targetLabel = targetHow is null ? "target" : $"target ({targetHow})";
         if (names.Length == 2)
         {
             var curves = runs.Select(r => points(r).Select(p => (p[0], p[1])).ToArray()).ToArray();
-            var plot = Panel(runs, curves, target is null ? null : (target[0], target[1]), title, names[0], names[1], iterationAxis: false,
-                Scale(runs, points, target));
-            return new Figure(space, [plot]);
+            var plot = Panel(runs, curves, target is null ? null : (target[0], target[1]), targetLabel, title, names[0], names[1], iterationAxis: false,
+                Scale(runs, points, target), exploding);
+            return Single(space, plot);
         }
-        // One or more than two dimensions: every component against the iteration, one panel each.
+        // One or more than two dimensions: every component (or a chosen few) against the iteration, one panel each.
+        var shown = ChosenComponents(runs, points, names.Length, exploding);
+        // A subset names itself in the title; its components are the panels' axis labels.
+        var which = shown.Length == names.Length ? "by component"
+            : $"{shown.Length} of {names.Length} components (first 3, last, most moved)";
         var panels = new List<Plot>();
-        for (var j = 0; j < names.Length; j++)
+        var legendWidth = 0;
+        for (var k = 0; k < shown.Length; k++)
         {
-            var jj = j;
-            var curves = runs.Select(r => points(r).Select((p, k) => ((double)k, p[jj])).ToArray()).ToArray();
-            var panelTitle = j == 0 ? (problem is null ? $"{space} by component" : $"{space} by component: {problem}") : "";
-            var panel = Panel(runs, curves, target is null ? null : (double.NaN, target[j]), panelTitle,
-                j == names.Length - 1 ? "iteration" : "", names[j], iterationAxis: true, Scale(runs, points, target), legend: j == 0);
-            // Equal padding in every panel lines their data areas up; the first panel's legend sits in its
-            // right margin, outside the data.
-            panel.Layout.Fixed(new PixelPadding(90, LegendWidth, j == names.Length - 1 ? 50 : 28, j == 0 ? 40 : 12));
+            var jj = shown[k];
+            var curves = runs.Select(r => points(r).Select((p, i) => ((double)i, p[jj])).ToArray()).ToArray();
+            var panelTitle = k == 0 ? (problem is null ? $"{space} {which}" : $"{space} {which}\n{problem}") : "";
+            var panel = Panel(runs, curves, target is null ? null : (double.NaN, target[jj]), targetLabel, panelTitle,
+                k == shown.Length - 1 ? "iteration" : "", names[jj], iterationAxis: true, Scale(runs, points, target), exploding, legend: k == 0);
+            if (k == 0) legendWidth = panel.Legend.GetImage().Width + 60;
             panels.Add(panel);
         }
-        return new Figure(space, panels);
+        // Equal padding in every panel lines their data areas up; the first panel's legend sits in its right
+        // margin, outside the data, as wide as the legend measures, so no entry is cut.
+        for (var k = 0; k < panels.Count; k++)
+            panels[k].Layout.Fixed(new PixelPadding(90, legendWidth, k == panels.Count - 1 ? 50 : 28, k == 0 ? 62 : 12));
+        return new Figure(space, panels, 90 + StackDataWidth + legendWidth, Math.Max(Height, 60 + PanelHeight * panels.Count));
+    }
+
+    /// <summary>A single-panel figure as wide as its data area plus its measured legend.</summary>
+    private static Figure Single(string name, Plot plot)
+    {
+        var legend = plot.Legend.GetImage().Width + 20;
+        return new Figure(name, [plot], Width + legend, Height);
     }
 
     /// <summary>The largest magnitude of a coordinate of the start points and the target.</summary>
@@ -130,64 +196,88 @@ public static class TrajectoryPlots
 
     private static Figure LossFigure(IReadOnlyList<OptimizerRun> runs, string? problem)
     {
-        // ScottPlot draws linear axes: plot log₁₀ L and label the ticks as powers of ten.
-        var curves = runs.Select(r => r.Losses.Select((l, k) => ((double)k, l > 0 && double.IsFinite(l) ? Math.Log10(l) : double.NaN))
+        var exploding = Exploding(runs, null);
+        // ScottPlot draws linear axes: plot log₁₀ L and label the ticks as powers of ten, unless the losses
+        // of the runs that do not explode span less than a decade; then a log axis would have no labelled
+        // tick, and L is drawn on a linear axis (E-notation labels) instead.
+        var logs = runs.Select(r => r.Losses.Select((l, k) => ((double)k, l > 0 && double.IsFinite(l) ? Math.Log10(l) : double.NaN))
             .TakeWhile(p => !double.IsNaN(p.Item2)).ToArray()).ToArray();
-        var plot = Panel(runs, curves, null, problem is null ? "loss" : $"loss: {problem}", "iteration", "L (log scale)",
-            iterationAxis: true, scale: 0);
-        plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
-        {
-            MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(),
-            IntegerTicksOnly = true,
-            LabelFormatter = v => $"1E{v:0}",
-        };
-        return new Figure("loss", [plot]);
+        var kept = logs.Where((c, i) => !exploding[i]).SelectMany(c => c).Select(p => p.Item2).ToArray();
+        var linear = kept.Length > 0 && kept.Max() - kept.Min() < 1.0;
+        var curves = linear
+            ? runs.Select(r => r.Losses.Select((l, k) => ((double)k, l)).TakeWhile(p => double.IsFinite(p.Item2)).ToArray()).ToArray()
+            : logs;
+        var title = problem is null ? "loss" : $"loss: {problem}";
+        var plot = Panel(runs, curves, null, "target", title, "iteration", linear ? "L" : "L (log scale)",
+            iterationAxis: true, scale: 0, exploding);
+        if (!linear)
+            plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
+            {
+                MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(),
+                IntegerTicksOnly = true,
+                LabelFormatter = v => $"1E{v:0}",
+            };
+        return Single("loss", plot);
     }
 
     /// <summary>
-    /// One plot of curves (one per run) with the target; the plotted range is chosen from the runs that
-    /// stay near the start and the target, other runs are cut where they leave it and marked.
+    /// One plot of curves (one per run) with the target; the plotted range holds every run that does not
+    /// explode, exploding runs are cut where they leave it and marked with a cross.
     /// </summary>
     private static Plot Panel(
-        IReadOnlyList<OptimizerRun> runs, (double X, double Y)[][] curves, (double X, double Y)? target,
-        string title, string xLabel, string yLabel, bool iterationAxis, double scale, bool legend = true)
+        IReadOnlyList<OptimizerRun> runs, (double X, double Y)[][] curves, (double X, double Y)? target, string targetLabel,
+        string title, string xLabel, string yLabel, bool iterationAxis, double scale, bool[] exploding, bool legend = true)
     {
         var plot = new Plot();
-        var box = PlotBox(runs, curves, target, scale);
-        for (var i = 0; i < runs.Count; i++)
+        var box = PlotBox(exploding, curves, target, scale);
+        var n = runs.Count;
+        for (var i = 0; i < n; i++)
         {
             var run = runs[i];
-            var (kept, exit, exitIteration) = Clip(curves[i], box);
+            var (kept, exit, exitIteration) = exploding[i] ? Clip(curves[i], box) : (curves[i], null, -1);
             var color = ColorOf(run.Method);
             var label = $"{BookExample.ShortName(run.Method)} (η = {run.Eta.ToString("G3", CultureInfo.InvariantCulture)})";
             var diverged = run.StopReason == StopReason.Diverged;
             if (exit is not null)
-                label += diverged ? $", diverged (leaves the plot at iteration {exitIteration})" : $", leaves the plot at iteration {exitIteration}";
+                label += diverged ? $", diverged, off the plot at {exitIteration}" : $", explodes, off the plot at {exitIteration}";
             else if (diverged)
-                label += $", diverged at iteration {curves[i].Length}";
+                label += $", diverged at {curves[i].Length}";
+            // Coinciding runs stay visible: earlier runs are drawn wider with larger markers, later ones
+            // narrower, dashed or dotted, with other marker shapes (the widths fall evenly over all runs).
+            var f = n > 1 ? (n - 1 - i) / (double)(n - 1) : 1.0;
+            var width = (float)(1.5 + 4.5 * f);
+            var markerSize = (float)(5 + 7 * f);
             if (kept.Length > 0)
             {
                 var line = plot.Add.Scatter(kept.Select(p => p.X).ToArray(), kept.Select(p => p.Y).ToArray(), color);
                 line.LegendText = label;
-                // Coinciding runs stay visible: earlier runs are drawn wider, later ones dashed with other markers.
-                line.LineWidth = Math.Max(1.5f, 5f - 1.2f * i);
+                line.LineWidth = width;
                 line.LinePattern = Patterns[i % Patterns.Length];
                 line.MarkerShape = Shapes[i % Shapes.Length];
-                line.MarkerSize = kept.Length > 60 ? 0 : Math.Max(5f, 11f - 2f * i);
+                line.MarkerSize = markerSize;
+                if (kept.Length > 60)
+                {
+                    // Long runs: markers on about a dozen points only, shifted per run so that the markers of
+                    // coinciding runs fall on different points.
+                    line.MarkerSize = 0;
+                    var step = kept.Length / 12;
+                    var every = kept.Where((p, k) => k % step == (i * step / Math.Max(n, 1)) % step).ToArray();
+                    plot.Add.Markers(every.Select(p => p.X).ToArray(), every.Select(p => p.Y).ToArray(), Shapes[i % Shapes.Length], markerSize, color);
+                    line.MarkerShape = Shapes[i % Shapes.Length];
+                }
             }
+            (double X, double Y)? cross = exit ?? (diverged && kept.Length > 0 ? kept[^1] : null);
             if (exit is { } e)
             {
                 // The last segment, to the edge, in the run's own style.
                 var exitLine = plot.Add.Line(kept[^1].X, kept[^1].Y, e.X, e.Y);
                 exitLine.Color = color;
-                exitLine.LineWidth = Math.Max(1.5f, 5f - 1.2f * i);
+                exitLine.LineWidth = width;
                 exitLine.LinePattern = Patterns[i % Patterns.Length];
-                var m = plot.Add.Marker(e.X, e.Y, MarkerShape.Eks, 16, color);
-                m.MarkerLineWidth = 3;
             }
-            else if (diverged && kept.Length > 0)
+            if (cross is { } c)
             {
-                var m = plot.Add.Marker(kept[^1].X, kept[^1].Y, MarkerShape.Eks, 16, color);
+                var m = plot.Add.Marker(c.X, c.Y, MarkerShape.Eks, 16, color);
                 m.MarkerLineWidth = 3;
             }
         }
@@ -196,15 +286,18 @@ public static class TrajectoryPlots
             if (double.IsNaN(t.X))
             {
                 var line = plot.Add.HorizontalLine(t.Y, 1.5f, Colors.Black, LinePattern.Dashed);
-                line.LegendText = "target";
+                line.LegendText = targetLabel;
             }
             else
             {
                 var marker = plot.Add.Marker(t.X, t.Y, MarkerShape.FilledDiamond, 14, Colors.Black);
-                marker.LegendText = "target";
+                marker.LegendText = targetLabel;
             }
         }
-        plot.Axes.SetLimits(box.XMin, box.XMax, box.YMin, box.YMax);
+        // A margin beyond the clipping box, so the cross where a run leaves it is drawn whole, not cut by
+        // the edge of the data area.
+        var limits = box.Padded(0.08, scale);
+        plot.Axes.SetLimits(limits.XMin, limits.XMax, limits.YMin, limits.YMax);
         plot.Axes.Bottom.TickGenerator = Ticks(iterationAxis);
         plot.Axes.Left.TickGenerator = Ticks(false);
         if (legend) plot.ShowLegend(Edge.Right);
@@ -277,27 +370,51 @@ public static class TrajectoryPlots
     }
 
     /// <summary>
-    /// The plotted range: the box of the start, the target and the final points of the runs that ended
-    /// with a smaller loss than they began (the core), grown to take in every point within three core
-    /// sizes of it; points farther out (an exploding run) would squash the rest into a corner and are cut.
+    /// Which runs explode: a run that diverged (a non-finite value or the optimiser's divergence test),
+    /// whose loss grew by more than 10⁸ over its start, or whose extent (largest distance of a point
+    /// from its start) is more than 10⁴ times the reference extent, the larger of the median extent of
+    /// all runs and the distance from the start to the target. Only these are cut in the plots: a run
+    /// that merely ends far from the target (a fold, a saddle) is a result to be seen, not clipped.
     /// </summary>
-    internal static Box PlotBox(IReadOnlyList<OptimizerRun> runs, (double X, double Y)[][] curves, (double X, double Y)? target, double scale)
+    internal static bool[] Exploding(IReadOnlyList<OptimizerRun> runs, double[]? targetX)
+    {
+        static double Extent(IReadOnlyList<double[]> points, double[]? to = null)
+        {
+            var start = points.Count > 0 ? points[0] : [];
+            var e = 0.0;
+            foreach (var p in to is null ? points : [to])
+                for (var j = 0; j < Math.Min(p.Length, start.Length); j++)
+                    e = Math.Max(e, Math.Abs(p[j] - start[j]));
+            return e;
+        }
+        var extents = runs.Select(r => Extent(r.Trajectory)).ToArray();
+        var sorted = extents.Where(double.IsFinite).Order().ToArray();
+        var median = sorted.Length == 0 ? 0 : sorted[sorted.Length / 2];
+        var toTarget = targetX is null || runs.Count == 0 ? 0 : Extent(runs[0].Trajectory, targetX);
+        var reference = Math.Max(median, toTarget);
+        return runs.Select((r, i) =>
+            r.StopReason == StopReason.Diverged
+            || !double.IsFinite(extents[i])
+            || r.Losses.Any(l => !double.IsFinite(l))
+            || (r.Losses.Count > 0 && r.Losses[^1] > 1e8 * Math.Max(r.Losses[0], 1e-300))
+            || (reference > 0 && extents[i] > 1e4 * reference)).ToArray();
+    }
+
+    /// <summary>
+    /// The plotted range: the box of the target and of every point of the runs that do not explode
+    /// (<see cref="Exploding"/>), with the start of every run; exploding runs are cut where they leave it.
+    /// </summary>
+    internal static Box PlotBox(bool[] exploding, (double X, double Y)[][] curves, (double X, double Y)? target, double scale)
     {
         var core = new List<(double X, double Y)>();
-        for (var i = 0; i < runs.Count; i++)
+        for (var i = 0; i < curves.Length; i++)
         {
             if (curves[i].Length == 0) continue;
-            core.Add(curves[i][0]);
-            var losses = runs[i].Losses;
-            if (runs[i].StopReason != StopReason.Diverged && double.IsFinite(losses[^1]) && losses[^1] <= losses[0]
-                && double.IsFinite(curves[i][^1].X) && double.IsFinite(curves[i][^1].Y))
-                core.Add(curves[i][^1]);
+            if (exploding[i]) core.Add(curves[i][0]);
+            else core.AddRange(curves[i].Where(p => double.IsFinite(p.X) && double.IsFinite(p.Y)));
         }
         if (target is { } t) core.Add(t);
-        var c = Box.Of(core).Padded(0.0, scale);
-        var reach = c.Padded(3.0, scale);
-        var inside = curves.SelectMany(curve => curve.TakeWhile(reach.Contains)).Concat(core);
-        return Box.Of(inside).Padded(0.06, scale);
+        return Box.Of(core).Padded(0.06, scale);
     }
 
     /// <summary>
@@ -327,8 +444,8 @@ public static class TrajectoryPlots
         var path = Path.Combine(directory, figure.Name);
         if (figure.Panels.Count == 1)
         {
-            figure.Panels[0].SavePng(path + ".png", Width, Height);
-            figure.Panels[0].SaveSvg(path + ".svg", Width, Height);
+            figure.Panels[0].SavePng(path + ".png", figure.Width, figure.Height);
+            figure.Panels[0].SaveSvg(path + ".svg", figure.Width, figure.Height);
             return [path + ".png", path + ".svg"];
         }
         var stack = new Multiplot(figure.Panels[0]);
@@ -336,7 +453,7 @@ public static class TrajectoryPlots
         stack.Layout = new ScottPlot.MultiplotLayouts.Rows();
         // The panels share the iteration axis and line up: the legend panel of the first sets the width of all.
         stack.SharedAxes.ShareX(figure.Panels);
-        stack.SavePng(path + ".png", StackWidth, 60 + PanelHeight * figure.Panels.Count);
+        stack.SavePng(path + ".png", figure.Width, figure.Height);
         return [path + ".png"];
     }
 }

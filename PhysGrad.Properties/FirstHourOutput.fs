@@ -284,3 +284,94 @@ let ``method names are consistent and result types print readably`` () =
     Assert.Equal("ig: Δx0 = -eta*x0; Δx1 = -eta*x1/2", rules.[0].ToString())
     let check = PhysicsProblem.Book.Check() |> Seq.find (fun r -> r.Property = 9)
     Assert.StartsWith("9 consistency in compositions: n/a (", check.ToString())
+
+/// Renders a figure's first panel at the figure's own size (as the files are written).
+let private renderAt (figure: TrajectoryPlots.Figure) =
+    let plot = figure.Panels.[0]
+    plot.GetImage(figure.Width, figure.Height) |> ignore
+    plot.RenderManager.LastRender
+
+[<Fact>]
+let ``on a fold the plotted range holds every run that does not explode`` () =
+    // P(x) = x², y* = −1 has no preimage: PG, IG and GN step across the fold to x ≈ −2.8 … −3.3 and stay
+    // there with finite losses; HIG ends near x = 0.43. None diverges, so none may be cut: the x axis holds
+    // every point of every run, and the loss axis the largest loss of any run (IG's first step overshoots
+    // the fold by far, L = (x² + 1)²/2 grows by more than 10⁴ there and falls back).
+    let fold = PhysicsProblem.FromText("x^2", [| -1.0 |], [| 0.01 |])
+    let runs =
+        fold.Compare([| struct (Method.PhysicalGradient, 0.3); struct (Method.InverseGradient, 0.3); struct (Method.HalfInverseGradient, 0.3) |], 10)
+        |> Seq.map (fun r -> r.Run) |> Array.ofSeq
+    Assert.All(runs, fun r -> Assert.NotEqual(StopReason.Diverged, r.StopReason))
+    Assert.Equal<bool>([| false; false; false |], TrajectoryPlots.Exploding(runs, null))
+    let figures = TrajectoryPlots.Figures(runs, fold.Compiled, fold.Definition)
+    let x = figures |> Seq.find (fun f -> f.Name = "x-space")
+    let limits = (renderAt x).AxisLimits
+    let xs = runs |> Seq.collect (fun r -> r.Trajectory) |> Seq.map (fun p -> p.[0])
+    Assert.True(limits.Bottom <= Seq.min xs && limits.Top >= Seq.max xs, sprintf "x-space %O" limits)
+    let loss = figures |> Seq.find (fun f -> f.Name = "loss")
+    let limits = (renderAt loss).AxisLimits
+    let top = runs |> Seq.collect (fun r -> r.Losses) |> Seq.max
+    Assert.True(limits.Top >= Math.Log10 top, sprintf "loss %O vs max loss %g" limits top)
+    // No entry says a run left the plot.
+    for f in figures do
+        for p in f.Panels.[0].GetPlottables() do
+            match p with
+            | :? ScottPlot.Plottables.Scatter as s -> Assert.DoesNotContain("off the plot", s.LegendText)
+            | _ -> ()
+
+[<Fact>]
+let ``a run whose values grow by orders of magnitude explodes, a run that ends farther away does not`` () =
+    // The book's problem with GD at η = 0.6 diverges (|x1| > 60 after one step, then non-finite): exploding.
+    let _, runs = divergingRuns ()
+    Assert.Equal<bool>([| true; false; false |], TrajectoryPlots.Exploding(runs, [| 0.0; 0.0 |]))
+
+[<Fact>]
+let ``a loss spanning less than a decade gets a linear axis with labelled ticks`` () =
+    // GD at η = 0.01 on x² from 0.01 towards −1: L = (x² + 1)²/2 stays within 0.5 … 0.50005, far less than
+    // a decade, where a log axis would carry no labelled tick.
+    let fold = PhysicsProblem.FromText("x^2", [| -1.0 |], [| 0.01 |])
+    let runs = [| fold.Run(Method.GradientDescent, 0.01, 10) |]
+    let loss = TrajectoryPlots.Figures(runs, fold.Compiled, fold.Definition) |> Seq.find (fun f -> f.Name = "loss")
+    renderAt loss |> ignore
+    let labelled = loss.Panels.[0].Axes.Left.TickGenerator.Ticks |> Seq.filter (fun t -> t.IsMajor && t.Label <> "") |> Seq.length
+    Assert.True(labelled >= 2, sprintf "%d labelled ticks" labelled)
+
+[<Fact>]
+let ``the legend is never cut and leaves the data area most of the figure`` () =
+    // Eight methods, one diverging with a long legend entry, and a three-output y-space stack.
+    let problem = PhysicsProblem.Book
+    let runs =
+        problem.Compare(
+            [| struct (Method.GradientDescent, 0.6); struct (Method.Newton, 0.3333); struct (Method.PhysicalGradient, 0.3)
+               struct (Method.InverseGradient, 0.3); struct (Method.GaussNewton, 0.3); struct (Method.HalfInverseGradient, 0.3)
+               struct (Method.Adam, 0.1); struct (Method.Bfgs, 1.0) |], 10)
+        |> Seq.map (fun r -> r.Run) |> Array.ofSeq
+    let three = PhysicsProblem.FromText("x0 + x1; x0 - x1; x0*x1", [| 3.0; 1.0; 2.0 |], [| 1.0; 0.5 |])
+    let threeRuns = [| three.Run(Method.GradientDescent, 0.6, 10); three.Run(Method.GaussNewton, 0.5, 10) |]
+    let figures =
+        Seq.append (TrajectoryPlots.Figures(runs, problem.Compiled, problem.Definition))
+                   (TrajectoryPlots.Figures(threeRuns, three.Compiled, three.Definition))
+    for figure in figures do
+        let plot = figure.Panels.[0]
+        let last = renderAt figure
+        let legend = plot.Legend.GetImage()
+        let layout = last.Layout
+        // The legend, right of the data area, ends inside the image, and the data area keeps at least 600 px
+        // (the width it has without a legend is 720 minus the axes' margins).
+        Assert.True(layout.DataRect.Right + float32 legend.Width <= float32 figure.Width, sprintf "%s: data right %f + legend %d > %d" figure.Name layout.DataRect.Right legend.Width figure.Width)
+        Assert.True(layout.DataRect.Width >= 550.0f, sprintf "%s: data width %f" figure.Name layout.DataRect.Width)
+        Assert.True(float32 legend.Height <= float32 figure.Height, sprintf "%s legend height" figure.Name)
+
+[<Fact>]
+let ``more than eight components are drawn as a named subset`` () =
+    // Ten variables, each pulled to its own target: x-space gets 8 panels (first three, last, the most moved),
+    // and the title names them and says how many of the ten.
+    let vars = [| for i in 0..9 -> sprintf "x%d" i |]
+    let ten = PhysicsProblem.FromText(String.Join("; ", vars), [| for i in 0..9 -> float i |], Array.zeroCreate 10)
+    let runs = [| ten.Run(Method.GaussNewton, 0.5, 5) |]
+    let x = TrajectoryPlots.Figures(runs, ten.Compiled, ten.Definition) |> Seq.find (fun f -> f.Name = "x-space")
+    Assert.Equal(TrajectoryPlots.MaxPanels, x.Panels.Count)
+    // x_i moves from 0 towards i: the most moved are the largest i; first three and the last are always in.
+    Assert.Equal<string list>([ "x0"; "x1"; "x2"; "x5"; "x6"; "x7"; "x8"; "x9" ], x.Panels |> Seq.map (fun p -> p.Axes.Left.Label.Text) |> List.ofSeq)
+    Assert.Contains("8 of 10", x.Panels.[0].Axes.Title.Label.Text)
+    Assert.True(x.Height < 3000, sprintf "height %d" x.Height)
