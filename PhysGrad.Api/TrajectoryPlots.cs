@@ -298,8 +298,8 @@ public static class TrajectoryPlots
         // the edge of the data area.
         var limits = box.Padded(0.08, scale);
         plot.Axes.SetLimits(limits.XMin, limits.XMax, limits.YMin, limits.YMax);
-        plot.Axes.Bottom.TickGenerator = Ticks(iterationAxis);
-        plot.Axes.Left.TickGenerator = Ticks(false);
+        plot.Axes.Bottom.TickGenerator = Ticks(iterationAxis, limits.XMax - limits.XMin);
+        plot.Axes.Left.TickGenerator = Ticks(false, limits.YMax - limits.YMin);
         if (legend) plot.ShowLegend(Edge.Right);
         else plot.HideLegend();
         plot.Title(title);
@@ -315,19 +315,32 @@ public static class TrajectoryPlots
     /// <summary>The colour of a method: fixed by the method, so it is the same in every plot.</summary>
     internal static Color ColorOf(Method method) => new ScottPlot.Palettes.Category10().GetColor((int)method);
 
-    /// <summary>Tick labels: integers on an iteration axis; E-notation for magnitudes from 10⁴ and below 10⁻³.</summary>
-    private static ScottPlot.TickGenerators.NumericAutomatic Ticks(bool integers) => new()
+    /// <summary>
+    /// Tick labels: integers on an iteration axis; E-notation for magnitudes from 10⁴ and below 10⁻³; as
+    /// many digits as the axis' <paramref name="span"/> needs for neighbouring ticks to differ.
+    /// </summary>
+    private static ScottPlot.TickGenerators.NumericAutomatic Ticks(bool integers, double span = double.NaN) => new()
     {
         IntegerTicksOnly = integers,
-        LabelFormatter = TickLabel,
+        LabelFormatter = v => TickLabel(v, span),
     };
 
-    /// <summary>A tick label: <c>1.5E+06</c> for large and small magnitudes, a short decimal otherwise.</summary>
-    internal static string TickLabel(double v)
+    /// <summary>
+    /// A tick label: <c>1.5E+06</c> for large and small magnitudes, a short decimal otherwise. On an axis of
+    /// width <paramref name="span"/> (ticks about a tenth of it apart) the label keeps the digits down to
+    /// that spacing, so a narrow range far from zero (0.50001 … 0.50006) does not print every tick as 0.5.
+    /// </summary>
+    internal static string TickLabel(double v, double span = double.NaN)
     {
         var a = Math.Abs(v);
-        if (a != 0 && (a >= 1e4 || a < 1e-3)) return v.ToString("0.###E+0", CultureInfo.InvariantCulture);
-        return Math.Round(v, 10).ToString("0.####", CultureInfo.InvariantCulture);
+        var spacing = double.IsFinite(span) && span > 0 ? span / 10 : double.NaN;
+        if (a != 0 && (a >= 1e4 || a < 1e-3))
+        {
+            var mantissa = double.IsNaN(spacing) ? 3 : Math.Clamp((int)Math.Ceiling(Math.Log10(a / spacing)), 3, 12);
+            return v.ToString("0." + new string('#', mantissa) + "E+0", CultureInfo.InvariantCulture);
+        }
+        var decimals = double.IsNaN(spacing) ? 4 : Math.Clamp((int)Math.Ceiling(-Math.Log10(spacing)), 4, 12);
+        return Math.Round(v, decimals).ToString("0." + new string('#', decimals), CultureInfo.InvariantCulture);
     }
 
     /// <summary>An axis-aligned box in plot coordinates.</summary>

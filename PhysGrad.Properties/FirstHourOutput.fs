@@ -333,8 +333,18 @@ let ``a loss spanning less than a decade gets a linear axis with labelled ticks`
     let runs = [| fold.Run(Method.GradientDescent, 0.01, 10) |]
     let loss = TrajectoryPlots.Figures(runs, fold.Compiled, fold.Definition) |> Seq.find (fun f -> f.Name = "loss")
     renderAt loss |> ignore
-    let labelled = loss.Panels.[0].Axes.Left.TickGenerator.Ticks |> Seq.filter (fun t -> t.IsMajor && t.Label <> "") |> Seq.length
-    Assert.True(labelled >= 2, sprintf "%d labelled ticks" labelled)
+    let labels = loss.Panels.[0].Axes.Left.TickGenerator.Ticks |> Seq.filter (fun t -> t.IsMajor && t.Label <> "") |> Seq.map (fun t -> t.Label) |> Array.ofSeq
+    Assert.True(labels.Length >= 2, sprintf "%d labelled ticks" labels.Length)
+    // Neighbouring ticks differ by about a tenth of 5E-5: their labels must differ too (not all "0.5").
+    Assert.Equal(labels.Length, labels |> Array.distinct |> Array.length)
+
+[<Fact>]
+let ``tick labels on a narrow axis keep the digits that tell neighbouring ticks apart`` () =
+    // An axis 0.5 … 0.5001 wide 1E-4: ticks 1E-5 apart need five decimals.
+    Assert.Equal("0.50001", TrajectoryPlots.TickLabel(0.50001, 1e-4))
+    Assert.Equal("0.5", TrajectoryPlots.TickLabel(0.50001, 1.0))
+    // 1.00002E+6 on an axis 1E+6 … 1.0001E+6: the mantissa keeps six digits.
+    Assert.Equal("1.00002E+6", TrajectoryPlots.TickLabel(1.00002e6, 100.0))
 
 [<Fact>]
 let ``the legend is never cut and leaves the data area most of the figure`` () =
