@@ -476,3 +476,32 @@ let ``CLI: sqrt(x) at 0 has no finite derivative, null in JSON with a note`` () 
 let ``CLI: LaTeX keeps the parentheses of (a/b)^c`` () =
     let out = cli [ "diff"; "-f"; "(a/b)^c"; "--format"; "latex" ]
     Assert.Contains("f = \\left(\\frac{a}{b}\\right)^{c}", out)
+
+// ---- one number formatter: never -0 (issue 11 follow-up, 6) ------------------------------------------
+
+/// A number token that reads as a negative zero: -0, -0.0000, -0E+00 between separators.
+let private negativeZero =
+    System.Text.RegularExpressions.Regex(@"(^|[\s,\[\(:=])-0(\.0*)?(E[+-]?0+)?(?=$|[\s,\]\)])", System.Text.RegularExpressions.RegexOptions.Multiline)
+
+[<Fact>]
+let ``numbers never print as -0: formatter, eval CSV, compare CSV, JSON and header`` () =
+    // −0 itself and values that round to zero in a fixed format.
+    Assert.Equal("0", NumberText.RoundTrip -0.0)
+    Assert.Equal("0.0000", NumberText.Format(-1e-9, "F4"))
+    Assert.Equal("-0.0001", NumberText.Format(-1e-4, "F4"))
+    Assert.Equal("-1E-09", NumberText.Format(-1e-9, "G4"))
+    Assert.Equal("0.00000", RunReport.FormatNumber -0.0)
+
+    let clean (what: string) (out: string) =
+        Assert.False(negativeZero.IsMatch out, sprintf "%s prints -0:\n%s" what out)
+
+    // f = -x at x = 0 is -0 in IEEE arithmetic; the input row "-0" is echoed.
+    let points = IO.Path.GetTempFileName()
+    IO.File.WriteAllText(points, "x\n0\n-0\n")
+    let code, out, err = Cli.run [ "eval"; "-f"; "-x"; "--points"; points; "--order"; "1" ]
+    IO.File.Delete points
+    Assert.True((code = 0), err)
+    Assert.Equal("x,f,df/dx\n0,0,-1\n0,0,-1\n", out.Replace("\r\n", "\n"))
+    clean "compare csv" (cli [ "compare"; "--simulator"; "-x0"; "--target"; "0"; "--start"; "0"; "--methods"; "gd:0.1"; "--format"; "csv" ])
+    clean "compare json" (cli [ "compare"; "--simulator"; "-x0"; "--target"; "0"; "--start"; "0"; "--methods"; "gd:0.1"; "--format"; "json" ])
+    clean "compare header" (cli [ "compare"; "--simulator"; "x0"; "--target"; "1"; "--start=-0"; "--methods"; "gd:0.1"; "--iterations"; "3" ])
