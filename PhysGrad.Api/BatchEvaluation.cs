@@ -106,11 +106,11 @@ public static class BatchEvaluation
         for (var i = 0; i < rows; i++)
         {
             sb.Clear();
-            for (var j = 0; j < n; j++) sb.Append(points[i * n + j].ToString("R", CultureInfo.InvariantCulture)).Append(',');
+            for (var j = 0; j < n; j++) sb.Append(NumberText.RoundTrip(points[i * n + j])).Append(',');
             for (var k = 0; k < m; k++)
             {
                 if (k > 0) sb.Append(',');
-                sb.Append(outs[i * m + k].ToString("R", CultureInfo.InvariantCulture));
+                sb.Append(NumberText.RoundTrip(outs[i * m + k]));
             }
             output.WriteLine(sb);
         }

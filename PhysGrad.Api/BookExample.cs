@@ -16,7 +16,7 @@ public sealed record MethodResult(OptimizerRun Run, double DistanceToTarget, dou
     /// <summary>The run, then <c>distance 0.511282 in x, diagonal -1.3564</c>.</summary>
     public override string ToString() =>
         $"{Run}, distance {RunReport.FormatNumber(DistanceToTarget)} in {DistanceSpace}, " +
-        $"diagonal {DiagonalAlignment.ToString("F4", System.Globalization.CultureInfo.InvariantCulture)}";
+        $"diagonal {NumberText.Format(DiagonalAlignment, "F4")}";
 }
 
 /// <summary>

@@ -12,6 +12,7 @@ public static class RunReport
         WriteIndented = true,
         // Expressions stay readable: '+' and '^' are not escaped (the output is not embedded in HTML).
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        Converters = { new NumberText.JsonDouble() },
     };
 
     /// <summary>
@@ -79,8 +80,8 @@ public static class RunReport
             for (var k = 0; k < run.Trajectory.Count; k++)
             {
                 var values = run.Trajectory[k].Concat(run.Outputs[k]).Append(run.Losses[k])
-                    .Select(v => v.ToString("R", CultureInfo.InvariantCulture));
-                o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{BookExample.ShortName(run.Method)},{run.Eta:R},{k},") + string.Join(",", values));
+                    .Select(NumberText.RoundTrip);
+                o.WriteLine($"{BookExample.ShortName(run.Method)},{NumberText.RoundTrip(run.Eta)},{k}," + string.Join(",", values));
             }
         return o.ToString();
     }
@@ -96,6 +97,7 @@ public static class RunReport
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(significant, 1);
         if (!double.IsFinite(value)) return value.ToString(CultureInfo.InvariantCulture);
+        value = value == 0 ? 0.0 : value;
         if (value == 0) return (0.0).ToString("F" + (significant - 1), CultureInfo.InvariantCulture);
         var a = Math.Abs(value);
         if (a >= 1e-4 && a < 1e6)

@@ -58,7 +58,7 @@ internal static class CheckCommand
             }
             else
             {
-                output.WriteLine($"At x = [{string.Join(", ", (point ?? model.Start).Select(v => v.ToString("G6", CultureInfo.InvariantCulture)))}], η = {step.ToString(CultureInfo.InvariantCulture)}:");
+                output.WriteLine($"At x = [{string.Join(", ", (point ?? model.Start).Select(v => NumberText.Format(v, "G6")))}], η = {step.ToString(CultureInfo.InvariantCulture)}:");
                 output.WriteLine();
                 output.WriteLine($"{"#",2}  {"property",-44} {"result",-6} {"measured",10}  detail");
                 foreach (var r in results)

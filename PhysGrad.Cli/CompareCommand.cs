@@ -87,7 +87,7 @@ internal static class CompareCommand
             }
             output.WriteLine(ReferenceEquals(definition, ProblemDefinition.Book)
                 ? "The book's example: P(x) = [x0, x1^2], L(y) = y0^2 + y1^2, target the origin, start [3, 3]."
-                : $"P({string.Join(", ", definition.Variables)}) = [{string.Join(", ", definition.Simulator)}], L = {definition.LossText}, start [{string.Join(", ", definition.Start)}].");
+                : $"P({string.Join(", ", definition.Variables)}) = [{string.Join(", ", definition.Simulator)}], L = {definition.LossText}, start [{NumberText.Join(definition.Start)}].");
             // Only PG uses the local inverse (and has derived it by now); for the others it is not derived.
             if (chosen.Any(m => m.Method == Method.PhysicalGradient))
                 output.WriteLine($"Local inverse for PG: {InverseText(compiled.Definition!)}.");
@@ -97,11 +97,11 @@ internal static class CompareCommand
             var rows = results.Select(r => new[]
             {
                 Name(r.Run.Method),
-                r.Run.Eta.ToString("G4", CultureInfo.InvariantCulture),
+                NumberText.Format(r.Run.Eta, "G4"),
                 RunReport.FormatVector(r.Run.Final),
                 RunReport.FormatNumber(r.Run.FinalLoss),
                 $"{RunReport.FormatNumber(r.DistanceToTarget)} in {r.DistanceSpace}",
-                r.DiagonalAlignment.ToString("F4", CultureInfo.InvariantCulture),
+                NumberText.Format(r.DiagonalAlignment, "F4"),
             }).ToArray();
             string[] header = ["method", "eta", "final x", "final loss", "distance", "diagonal"];
             var widths = header.Select((h, c) => rows.Select(row => row[c].Length).Append(h.Length).Max()).ToArray();

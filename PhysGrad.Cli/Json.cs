@@ -14,6 +14,7 @@ internal static class Json
     {
         WriteIndented = true,
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        Converters = { new NumberText.JsonDouble() },
     };
 
     /// <summary><see cref="Options"/>, leaving out fields that are null.</summary>

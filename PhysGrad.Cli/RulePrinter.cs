@@ -32,9 +32,13 @@ internal static class RulePrinter
             .Concat(variables).Concat(blocks.SelectMany(b => b.Names)).ToArray();
         var prefix = SharedTerms.FreshPrefix(taken);
         // Intermediates only where they help: in a block with a line too long to read at a glance.
-        var shared = blocks.Select(b => b.Steps.Any(e => Symbolic.Infix.Format(e).Length > LongLine)
-            ? SharedTerms.Extract(prefix, b.Steps.ToArray())
-            : new SharedBlock([], b.Steps.ToArray())).ToArray();
+        // C# computes the stable form (Stable.Rewrite), and it is taken of the whole block BEFORE
+        // intermediates are named: naming first would split a sum of exponentials from the
+        // exponentials it must merge with (t1 = 1 + exp(x0), then exp(2*x0)/t1^2 overflows).
+        var steps = blocks.Select(b => format == "csharp" ? Stable.RewriteMany(b.Steps.ToArray()) : b.Steps.ToArray()).ToArray();
+        var shared = steps.Select(s => s.Any(e => Symbolic.Infix.Format(e).Length > LongLine)
+            ? SharedTerms.Extract(prefix, s)
+            : new SharedBlock([], s)).ToArray();
         return format switch
         {
             "latex" => Latex(blocks, shared, header, starTargets),
@@ -125,9 +129,9 @@ internal static class RulePrinter
             sb.Append($"    public static void {block.MethodName}({string.Join(", ", parameters)})\n    {{\n");
             var name = new Func<string, string>(Identifier);
             foreach (var (t, value) in shared[b].Intermediates)
-                sb.Append($"        double {Identifier(t)} = {CSharp.Format(name, value)};\n");
+                sb.Append($"        double {Identifier(t)} = {CSharp.FormatStable(name, value)};\n");
             for (var i = 0; i < block.Names.Count; i++)
-                sb.Append($"        {Identifier(outName(block.Names[i]))} = {CSharp.Format(name, shared[b].Results[i])};\n");
+                sb.Append($"        {Identifier(outName(block.Names[i]))} = {CSharp.FormatStable(name, shared[b].Results[i])};\n");
             sb.Append("    }\n");
             if (b < blocks.Count - 1) sb.Append('\n');
         }

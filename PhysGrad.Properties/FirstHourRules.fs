@@ -313,6 +313,33 @@ let ``--format csharp compiles as a whole and computes the rules`` (simulator: s
         let expected = at (List.ofArray inputs) (List.ofArray values) rule.Steps.[i].Core
         Assert.True(abs ((args.[values.Length + i] :?> float) - expected) <= 1e-12 * (1.0 + abs expected))
 
+/// Issue 11 follow-up, item 3: the C# of a Newton rule is the stable form of the whole block, so the
+/// naming of shared terms cannot split a sum of exponentials from the exponentials beside it.
+[<Theory>]
+[<InlineData(2.0)>]
+[<InlineData(354.0)>]
+[<InlineData(400.0)>]
+[<InlineData(800.0)>]
+[<InlineData(-30.0)>]
+let ``--format csharp: the softplus Newton rule computes the right step at large x0`` (x0: float) =
+    let code, out, _ = run [ "derive"; "--format"; "csharp"; "--simulator"; "log(1+exp(x0)); x1" ]
+    Assert.Equal(0, code)
+    let newton = (compile out).GetType("UpdateRules").GetMethod "Newton"
+    let inputs = newton.GetParameters() |> Array.filter (fun p -> not p.IsOut) |> Array.map (fun p -> p.Name)
+    let values = inputs |> Array.map (fun n -> match n with | "x0" -> x0 | "x1" -> 0.25 | _ -> 1.0) // ys0 = ys1 = eta = 1
+    let args = Array.append (Array.map box values) [| box 0.0; box 0.0 |]
+    newton.Invoke(null, args) |> ignore
+    // Hand: f = softplus(x0) = max(x0, 0) + log(1 + e^-|x0|), σ = f', f'' = σ(1 − σ); L = (f − 1)²/2:
+    // L' = (f − 1)σ, L'' = σ² + (f − 1)σ(1 − σ); Newton's step −L'/L'' (η = 1). At 800: −799.
+    let f = max x0 0.0 + Math.Log(1.0 + Math.Exp(-(abs x0)))
+    let s = if x0 >= 0.0 then 1.0 / (1.0 + Math.Exp -x0) else Math.Exp x0 / (1.0 + Math.Exp x0)
+    let oneMinus = if x0 >= 0.0 then Math.Exp -x0 / (1.0 + Math.Exp -x0) else 1.0 / (1.0 + Math.Exp x0)
+    let expected = -(f - 1.0) * s / (s * s + (f - 1.0) * s * oneMinus)
+    let actual = args.[values.Length] :?> float
+    Assert.True(abs (actual - expected) <= 1e-12 * (1.0 + abs expected), sprintf "x0 = %g: dx0 = %.17g, expected %.17g\n%s" x0 actual expected out)
+    // x1's row is the identity: Newton's step is −(x1 − ys1) = 0.75.
+    Assert.Equal(0.75, args.[values.Length + 1] :?> float, 15)
+
 // ---- the printing transformations never change a value ----
 
 /// Generators.points are in [-2, 2]³; the collapse is tested with random cofactors, arguments and rest.

@@ -118,6 +118,32 @@ let catalogue: Case list =
       c "sinh(x)/cosh(x)^2" [ "x" ] [ 1000. ] 0.0 [ V 0.0 ] None "tanh x sech x ~ 2 e^-1000 = 0 in double; so is its derivative"
       c "tanh(x)" [ "x" ] [ 800. ] 1.0 [ V 0.0 ] (Some [ [ V 0.0 ] ]) "1 - tanh^2 = 0; -2 tanh (1 - tanh^2) = 0"
 
+      // ---- log of a product with exponential factors: log(r e^m) = m + log r (issue 11 follow-up, 1) --
+      c "log(2*exp(x))" [ "x" ] [ 800. ] (800.0 + log 2.0) [ V 1.0 ] (Some [ [ V 0.0 ] ]) "hand: x + log 2; 1; 0"
+      c "log(x*exp(x))" [ "x" ] [ 800. ] (800.0 + log 800.0) [ V(1.0 + 1.0 / 800.0) ] (Some [ [ V(-1.0 / 800.0 ** 2.0) ] ])
+          "hand: x + log x = 806.684612; 1 + 1/x = 1.00125; -1/x^2 = -1.5625e-6"
+      c "log(y*exp(x))" [ "x"; "y" ] [ 800.; 3. ] (800.0 + log 3.0) [ V 1.0; V(1.0 / 3.0) ] (Some [ [ V 0.0; V 0.0 ]; [ V 0.0; V(-1.0 / 9.0) ] ])
+          "hand: x + log y; (1, 1/y); [[0, 0], [0, -1/y^2]]"
+      c "log(exp(x)/y)" [ "x"; "y" ] [ 800.; 3. ] (800.0 - log 3.0) [ V 1.0; V(-1.0 / 3.0) ] (Some [ [ V 0.0; V 0.0 ]; [ V 0.0; V(1.0 / 9.0) ] ])
+          "hand: x - log y; (1, -1/y); [[0, 0], [0, 1/y^2]]"
+      c "log(x*exp(x)^2)" [ "x" ] [ 400. ] (800.0 + log 400.0) [ V(2.0 + 1.0 / 400.0) ] (Some [ [ V(-1.0 / 400.0 ** 2.0) ] ])
+          "exp(x)^2 = exp(2x): hand 2x + log x; 2 + 1/x; -1/x^2"
+      c "log(exp(x)*exp(y))" [ "x"; "y" ] [ 800.; 800. ] 1600.0 [ V 1.0; V 1.0 ] None "exp(x)exp(y) = exp(x + y): log = x + y"
+
+      // ---- products and ratios of sinh, cosh, exp of one argument (issue 11 follow-up, 2) -----------
+      c "cosh(x)/sinh(x)" [ "x" ] [ 800. ] 1.0 [ V 0.0 ] (Some [ [ V 0.0 ] ])
+          "coth 800 = 1 + 2e^-1600/(1 - e^-1600) = 1 in double; -csch^2 = -4e^-1600/(1 - e^-1600)^2 and 2 coth csch^2 underflow to 0"
+      c "cosh(x)/sinh(x)" [ "x" ] [ -800. ] -1.0 [ V 0.0 ] (Some [ [ V 0.0 ] ]) "coth is odd: -1; -csch^2 even, 0; 2 coth csch^2 odd, 0"
+      c "cosh(x)/sinh(x)" [ "x" ] [ 0.5 ] (1.0 / tanh 0.5) [ V(-1.0 / sinh 0.5 ** 2.0) ] (Some [ [ V(2.0 * cosh 0.5 / sinh 0.5 ** 3.0) ] ])
+          "hand: coth, -csch^2, 2 cosh/sinh^3 at a moderate point"
+      c "cosh(x)/exp(x)" [ "x" ] [ 800. ] 0.5 [ V 0.0 ] (Some [ [ V 0.0 ] ])
+          "cosh x e^-x = (1 + e^-2x)/2 = 0.5; derivatives -e^-2x, 2e^-2x = 0 in double"
+      c "cosh(x)*exp(x)" [ "x" ] [ -800. ] 0.5 [ V 0.0 ] (Some [ [ V 0.0 ] ]) "(e^2x + 1)/2 = 0.5; e^2x = 0; 2e^2x = 0"
+      c "sinh(x)/exp(x)" [ "x" ] [ 800. ] 0.5 [ V 0.0 ] (Some [ [ V 0.0 ] ]) "(1 - e^-2x)/2 = 0.5; e^-2x = 0; -2e^-2x = 0"
+      c "sinh(x)*exp(-x)" [ "x" ] [ 1e-10 ] 9.99999999e-11 [ V 0.9999999998 ] None
+          "(1 - e^-2x)/2 = x - x^2 + ... = 1e-10 - 1e-20; derivative e^-2x = 1 - 2e-10 + ..."
+      c "cosh(x)^2/sinh(x)^2" [ "x" ] [ 800. ] 1.0 [ V 0.0 ] None "coth^2 = 1; -2 coth csch^2 underflows to 0"
+
       // ---- values at 0, ±1 and huge magnitudes; no -0 ------------------------------------------
       c "(1-x)^2 + 100*(y-x^2)^2" [ "x"; "y" ] [ 1.; 1. ] 0.0 [ V 0.0; V 0.0 ] (Some [ [ V 802.0; V -400.0 ]; [ V -400.0; V 200.0 ] ])
           "README Rosenbrock: grad = (-2(1-x) - 400x(y-x^2), 200(y-x^2)) = 0; H = [[2 - 400(y - 3x^2), -400x], [-400x, 200]]"
@@ -450,3 +476,32 @@ let ``CLI: sqrt(x) at 0 has no finite derivative, null in JSON with a note`` () 
 let ``CLI: LaTeX keeps the parentheses of (a/b)^c`` () =
     let out = cli [ "diff"; "-f"; "(a/b)^c"; "--format"; "latex" ]
     Assert.Contains("f = \\left(\\frac{a}{b}\\right)^{c}", out)
+
+// ---- one number formatter: never -0 (issue 11 follow-up, 6) ------------------------------------------
+
+/// A number token that reads as a negative zero: -0, -0.0000, -0E+00 between separators.
+let private negativeZero =
+    System.Text.RegularExpressions.Regex(@"(^|[\s,\[\(:=])-0(\.0*)?(E[+-]?0+)?(?=$|[\s,\]\)])", System.Text.RegularExpressions.RegexOptions.Multiline)
+
+[<Fact>]
+let ``numbers never print as -0: formatter, eval CSV, compare CSV, JSON and header`` () =
+    // −0 itself and values that round to zero in a fixed format.
+    Assert.Equal("0", NumberText.RoundTrip -0.0)
+    Assert.Equal("0.0000", NumberText.Format(-1e-9, "F4"))
+    Assert.Equal("-0.0001", NumberText.Format(-1e-4, "F4"))
+    Assert.Equal("-1E-09", NumberText.Format(-1e-9, "G4"))
+    Assert.Equal("0.00000", RunReport.FormatNumber -0.0)
+
+    let clean (what: string) (out: string) =
+        Assert.False(negativeZero.IsMatch out, sprintf "%s prints -0:\n%s" what out)
+
+    // f = -x at x = 0 is -0 in IEEE arithmetic; the input row "-0" is echoed.
+    let points = IO.Path.GetTempFileName()
+    IO.File.WriteAllText(points, "x\n0\n-0\n")
+    let code, out, err = Cli.run [ "eval"; "-f"; "-x"; "--points"; points; "--order"; "1" ]
+    IO.File.Delete points
+    Assert.True((code = 0), err)
+    Assert.Equal("x,f,df/dx\n0,0,-1\n0,0,-1\n", out.Replace("\r\n", "\n"))
+    clean "compare csv" (cli [ "compare"; "--simulator"; "-x0"; "--target"; "0"; "--start"; "0"; "--methods"; "gd:0.1"; "--format"; "csv" ])
+    clean "compare json" (cli [ "compare"; "--simulator"; "-x0"; "--target"; "0"; "--start"; "0"; "--methods"; "gd:0.1"; "--format"; "json" ])
+    clean "compare header" (cli [ "compare"; "--simulator"; "x0"; "--target"; "1"; "--start=-0"; "--methods"; "gd:0.1"; "--iterations"; "3" ])

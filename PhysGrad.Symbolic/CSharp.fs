@@ -156,5 +156,18 @@ module CSharp =
             write sb name.Invoke 0 e
             sb.ToString())
 
+    /// C# text for an expression that is already in its stable form (the output of
+    /// `Stable.rewriteMany` over a whole block, split into shared intermediates afterwards): no
+    /// second rewrite, which would factor the already factored sums again. Rewriting each
+    /// intermediate alone instead is not enough: a shared sum 1 + exp(x) named t1 leaves
+    /// exp(2x)/t1² as two lines whose exponentials cannot merge.
+    [<CompiledName("FormatStable")>]
+    let formatStableWith (name: Func<string, string>) (e: Expr) : string =
+        Deep.run (fun () ->
+            Layout.checkPrintable e
+            let sb = StringBuilder()
+            write sb name.Invoke 0 e
+            sb.ToString())
+
     /// C# text for e, variables by their own names.
     let format (e: Expr) = formatWith (Func<_, _> id) e

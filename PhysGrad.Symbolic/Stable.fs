@@ -19,14 +19,23 @@ open System.Collections.Generic
 [<RequireQualifiedAccess>]
 module Stable =
 
-    /// A sum term c·exp(a) (or a constant c = c·exp(0)), as (c, a).
+    /// A sum term c·exp(a) (or a constant c = c·exp(0)), as (c, a). The coefficient c may be any
+    /// product of factors beside the one exponential (x·exp(x) is (x, x)); a pair with two different
+    /// exponents is factored only with numeric coefficients (a symbolic one, y²·exp(xy) + 2, would
+    /// cost two more exponentials in every kernel), a pair with one exponent always (exp(x) + x·exp(x)
+    /// = exp(x)·(1 + x), from the derivatives of log(x·exp(x)), then costs one fewer).
     let private expTerm (t: Expr) : (Expr * Expr) option =
         match t.Node with
         | Apply(Function.Exp, a) -> Some(Expr.one, a)
-        | Product [| c; f |] when Expr.isNumeric c ->
-            match f.Node with
-            | Apply(Function.Exp, a) -> Some(c, a)
-            | _ -> None
+        | Product fs ->
+            match fs |> Array.tryFindIndex (fun f -> match f.Node with
+                                                     | Apply(Function.Exp, _) -> true
+                                                     | _ -> false) with
+            | Some i ->
+                match fs.[i].Node with
+                | Apply(_, a) -> Some(Expr.mul (fs |> Array.removeAt i), a)
+                | _ -> None
+            | None -> None
         | Number _
         | Real _ -> Some(t, Expr.zero)
         | _ -> None
@@ -46,7 +55,10 @@ module Stable =
             None
         else
             match expTerm ts.[0], expTerm ts.[1] with
-            | Some(c, a), Some(d, b) when not (Expr.isNumeric a && Expr.isNumeric b) ->
+            | Some(c, a), Some(d, b) when obj.ReferenceEquals(a, b) && not (Expr.isNumeric a) ->
+                // One exponential: c·exp(a) + d·exp(a) = exp(a)·(c + d), any coefficients.
+                Some(Expr.mul [ Expr.exp a; Expr.add c d ])
+            | Some(c, a), Some(d, b) when Expr.isNumeric c && Expr.isNumeric d && not (Expr.isNumeric a && Expr.isNumeric b) ->
                 let m = maxOf a b
                 let inner = Expr.add (Expr.mul [ c; Expr.exp (Expr.sub a m) ]) (Expr.mul [ d; Expr.exp (Expr.sub b m) ])
                 Some(Expr.mul [ Expr.exp m; inner ])
@@ -75,55 +87,112 @@ module Stable =
                 Some(Expr.sum (Array.append ms [| Expr.log (Expr.mul rest) |]))
         | _ -> None
 
-    /// sinh(u)^p·cosh(u)^q with p > 0 > q, in a product: tanh(u)^k·sinh(u)^(p−k)·cosh(u)^(q+k) with
-    /// k = min(p, −q), integers only. An identity (cosh u ≥ 1 never vanishes) that replaces the ∞/∞
-    /// of sinh/cosh at |u| > 710 by tanh, which is finite (the derivatives of log cosh, tanh written
-    /// as a ratio, sech).
-    let private hyperbolicPairs (fs: Expr[]) : (Expr * int * int) list =
-        let exponent (f: Expr) =
-            match f.Node with
-            | Power(b, x) ->
-                match b.Node, x.Node with
-                | Apply((Function.Sinh | Function.Cosh) as g, u), Number q when q.IsInteger && abs (float q.Num) < 64.0 ->
-                    Some(g, u, int q.Num)
-                | _ -> None
-            | Apply((Function.Sinh | Function.Cosh) as g, u) -> Some(g, u, 1)
+    /// The factors of one argument u in a product: sinh(u)^p·cosh(u)^q·tanh(u)^t·exp(k·u), with
+    /// integer powers and a numeric k (exp(u) is k = 1, exp(−u) is k = −1).
+    type private Group =
+        { U: Expr
+          mutable P: int
+          mutable Q: int
+          mutable K: Expr option }
+
+    let private hyperbolicFactor (f: Expr) =
+        match f.Node with
+        | Power(b, x) ->
+            match b.Node, x.Node with
+            | Apply((Function.Sinh | Function.Cosh | Function.Tanh) as g, u), Number q when q.IsInteger && abs (float q.Num) < 64.0 ->
+                Some(g, u, int q.Num)
             | _ -> None
+        | Apply((Function.Sinh | Function.Cosh | Function.Tanh) as g, u) -> Some(g, u, 1)
+        | _ -> None
 
-        let parts = fs |> Array.choose exponent
+    let private expFactor (f: Expr) =
+        match f.Node with
+        | Apply(Function.Exp, a) ->
+            match a.Node with
+            | Product [| k; u |] when Expr.isNumeric k -> Some(u, k)
+            | _ -> Some(a, Expr.one)
+        | _ -> None
 
-        [ for (g, u, p) in parts do
-              if g = Function.Sinh && p > 0 then
-                  match parts |> Array.tryFind (fun (h, v, q) -> h = Function.Cosh && obj.ReferenceEquals(u, v) && q < 0) with
-                  | Some(_, _, q) -> yield (u, p, q)
-                  | None -> () ]
+    /// The arguments whose factors the rewrite below changes: those with an exponential beside a
+    /// hyperbolic factor, or with hyperbolic powers of both signs (a ratio).
+    let private hyperbolicGroups (fs: Expr[]) : Group list =
+        let groups = Dictionary<Expr, Group>(HashIdentity.Reference)
 
+        let group u =
+            match groups.TryGetValue u with
+            | true, g -> g
+            | _ ->
+                let g = { U = u; P = 0; Q = 0; K = None }
+                groups.[u] <- g
+                g
+
+        let signs = Dictionary<Expr, int * int>(HashIdentity.Reference)
+
+        for f in fs do
+            match hyperbolicFactor f with
+            | Some(h, u, n) ->
+                let g = group u
+
+                match h with
+                | Function.Sinh -> g.P <- g.P + n
+                | Function.Cosh -> g.Q <- g.Q + n
+                | _ ->
+                    g.P <- g.P + n
+                    g.Q <- g.Q - n
+
+                let (pos, neg) = (match signs.TryGetValue u with | true, s -> s | _ -> (0, 0))
+                signs.[u] <- (if n > 0 then (pos + 1, neg) else (pos, neg + 1))
+            | None -> ()
+
+        for f in fs do
+            match expFactor f with
+            | Some(u, k) ->
+                match groups.TryGetValue u with
+                | true, g -> g.K <- Some k
+                | _ -> ()
+            | None -> ()
+
+        [ for g in groups.Values do
+              let (pos, neg) = signs.[g.U]
+
+              if (g.K.IsSome && (g.P <> 0 || g.Q <> 0)) || (pos > 0 && neg > 0 && (g.P <> 0 || g.Q <> 0)) then
+                  yield g ]
+
+    /// sinh(u)^p·cosh(u)^q·exp(k·u) in a product, rewritten with n = p + q as
+    ///     tanh(u)^p·cosh(u)^n                                   (no exponential), or
+    ///     tanh(u)^p·2^(−n)·(1 + exp(−2|u|))^n·exp(n|u| + k·u)  (with one),
+    /// identities (sinh = tanh·cosh, cosh u = e^|u|(1 + e^(−2|u|))/2) that replace the ∞/∞ and
+    /// ∞·0 of sinh/cosh, cosh/sinh, cosh/exp at |u| > 710 by factors that are finite wherever the
+    /// value is. tanh keeps the relative accuracy of sinh near u = 0 (no 1 − e^(−2|u|) cancels).
     let private rewriteProduct (product: Expr) : Expr =
         match product.Node with
         | Product fs ->
-            match hyperbolicPairs fs with
+            match hyperbolicGroups fs with
             | [] -> product
-            | pairs ->
-                let touched = HashSet<Expr>(pairs |> List.map (fun (u, _, _) -> u), HashIdentity.Reference)
+            | groups ->
+                let touched = HashSet<Expr>(groups |> List.map (fun g -> g.U), HashIdentity.Reference)
 
                 let rest =
                     fs
                     |> Array.filter (fun f ->
-                        let b =
-                            match f.Node with
-                            | Power(b, _) -> b
-                            | _ -> f
-
-                        match b.Node with
-                        | Apply((Function.Sinh | Function.Cosh), u) -> not (touched.Contains u)
-                        | _ -> true)
+                        match hyperbolicFactor f, expFactor f with
+                        | Some(_, u, _), _ -> not (touched.Contains u)
+                        | None, Some(u, _) -> not (touched.Contains u)
+                        | None, None -> true)
 
                 let replaced =
-                    [ for (u, p, q) in pairs do
-                          let k = min p -q
-                          yield Expr.pow (Expr.tanh u) (Expr.ofInt k)
-                          yield Expr.pow (Expr.sinh u) (Expr.ofInt (p - k))
-                          yield Expr.pow (Expr.cosh u) (Expr.ofInt (q + k)) ]
+                    [ for g in groups do
+                          let u = g.U
+                          let n = g.P + g.Q
+                          yield Expr.pow (Expr.tanh u) (Expr.ofInt g.P)
+
+                          match g.K with
+                          | None -> yield Expr.pow (Expr.cosh u) (Expr.ofInt n)
+                          | Some k ->
+                              let a = Expr.abs u
+                              yield Expr.pow Expr.two (Expr.ofInt -n)
+                              yield Expr.pow (Expr.add Expr.one (Expr.exp (Expr.mul [ Expr.ofInt -2; a ]))) (Expr.ofInt n)
+                              yield Expr.exp (Expr.add (Expr.mul [ Expr.ofInt n; a ]) (Expr.mul [ k; u ])) ]
 
                 Expr.mul (Array.append rest (Array.ofList replaced))
         | _ -> product
@@ -167,12 +236,18 @@ module Stable =
         Structure.postOrder roots
         |> Array.exists (fun n ->
             match n.Node with
-            | Sum ts -> ts.Length = 2 && (expTerm ts.[0]).IsSome && (expTerm ts.[1]).IsSome
+            | Sum ts when ts.Length = 2 ->
+                match expTerm ts.[0], expTerm ts.[1] with
+                | Some(c, a), Some(d, b) ->
+                    (obj.ReferenceEquals(a, b) && not (Expr.isNumeric a))
+                    || (Expr.isNumeric c && Expr.isNumeric d && not (Expr.isNumeric a && Expr.isNumeric b))
+                | _ -> false
             | Apply(Function.Log, a) ->
                 match a.Node with
                 | Apply(Function.Cosh, _) -> true
+                | Product fs -> fs |> Array.exists (fun f -> (expFactor f).IsSome)
                 | _ -> false
-            | Product fs -> not (List.isEmpty (hyperbolicPairs fs))
+            | Product fs -> not (List.isEmpty (hyperbolicGroups fs))
             | _ -> false)
 
     /// The stable forms of several expressions (shared subexpressions rewritten once).
