@@ -101,3 +101,58 @@ let ``an indefinite Hessian whose Newton direction happens to descend still take
     // Run on: it reaches the minimum (0, 1), not the saddle (0, 0).
     let full = run p Method.Newton 1.0 30
     Assert.Equal(1.0, full.Final.[1], 9)
+
+// ---- check: no false FAIL at regular points, undef where the precondition does not hold ---------------
+
+let private property n (results: seq<CheckResult>) = results |> Seq.find (fun r -> r.Property = n)
+
+[<Fact>]
+let ``the mean-value form holds where the integrand is steep`` () =
+    // P = x³: Δx_PG = x(y₁) − x(y₀) = y₁^(1/3) − y₀^(1/3) = ∫ J⁻¹ dy exactly (J⁻¹ = (1/3)y^(−2/3)), so
+    // the quadrature must match to its error estimate; 8 fixed nodes were off by 1.1e-3 at x = 0.1.
+    for sim, at in [ "x0^3", [| 0.1 |]; "x0^2", [| 0.1 |]; "x0^4", [| 0.1 |]; "x0^4", [| 0.2 |]; "x0^2; x1", [| 0.1; 1.0 |] ] do
+        let p = create [| for i in 0 .. at.Length - 1 -> sprintf "x%d" i |] sim null (Array.zeroCreate at.Length) at
+        let r = property 7 (TheoryChecks.Run(p, at))
+        Assert.True(r.Passed, sprintf "%s at %A: %s" sim at r.Detail)
+        Assert.True(r.Measured < 1e-9, sprintf "%s at %A: %g" sim at r.Measured)
+
+[<Fact>]
+let ``the local inverse is measured closer than the branch point`` () =
+    // P = x²: the branch point 0 is |x₀| away (0.0007 and 0.02, both closer than the old probe 10⁻²).
+    // P⁻¹(y₀ + 2x₀δ) = sign(x₀)·√(x₀² + 2x₀δ), so the deviation is ≈ |δ|/(2|x₀|): first order in δ.
+    for at in [ 0.0007; -0.02; 0.5 ] do
+        let p = create [| "x0" |] "x0^2" null [| 0.0 |] [| at |]
+        let r = property 8 (TheoryChecks.Run(p, [| at |]))
+        Assert.True(r.Passed, sprintf "x² at %g: %s" at r.Detail)
+    // sinh at its near-inflection −0.003679: the verdict and the detail state the same criterion.
+    let p = create [| "x0" |] "sinh(x0)" null [| 0.0 |] [| -0.003679 |]
+    let r = property 8 (TheoryChecks.Run(p, [| -0.003679 |]))
+    Assert.True(r.Passed, r.Detail)
+    Assert.DoesNotContain("expected", r.Detail)
+
+[<Fact>]
+let ``a wrong branch still fails the local inverse`` () =
+    // The given inverse x0 = −√y0 for P = x² at x₀ = 0.5 returns −0.5 at y₀ = 0.25: the wrong branch.
+    let p = Problem.Create([| "x0" |], Parse.many "x0^2", null, [| 0.0 |], [| 0.5 |], Parse.many "-sqrt(y0)", true)
+    let r = property 8 (TheoryChecks.Run(p))
+    Assert.False(r.Passed, r.Detail)
+    Assert.Equal("FAIL", r.Status)
+
+[<Fact>]
+let ``at a singular Jacobian the inverse-based properties are undef, not FAIL`` () =
+    // P = x² at 0: J = 0, so J⁻¹, IG and PG's derivative do not exist: properties 5, 7, 8 and 11 cannot be
+    // checked (undef), and none is a FAIL.
+    let p = create [| "x0" |] "x0^2" null [| 1.0 |] [| 0.0 |]
+    let results = TheoryChecks.Run(p)
+    for n in [ 5; 7; 8; 11 ] do
+        Assert.Equal("undef", (property n results).Status)
+    Assert.DoesNotContain(results, fun r -> r.Status = "FAIL")
+    let code, out, _ = Cli.run [ "check"; "--simulator"; "x0^2"; "--at"; "0" ]
+    Assert.Equal(1, code)
+    Assert.Contains("cannot be checked here", out)
+
+[<Fact>]
+let ``the units hint appears once`` () =
+    let _, out, _ = Cli.run [ "check"; "--simulator"; "x0^2"; "--at"; "1" ]
+    Assert.Contains("the problem has no units (give them with --unit name=unit or \"units\" in the problem file)", out)
+    Assert.Equal(1, out.Split("give them").Length - 1)
