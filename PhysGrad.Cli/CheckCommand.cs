@@ -31,9 +31,9 @@ internal static class CheckCommand
             if (!(step > 0) || !double.IsFinite(step)) throw new CliInputException($"--eta must be a positive number, not {step}.");
             var results = TheoryChecks.Run(model, point, step);
             var failed = results.Count(r => r.Applicable && !r.Passed);
-            // A property that could not be checked because a quantity is not finite at the point is not
-            // a pass: it counts with the failures (exit 1) but is shown as such, with the quantity.
-            var unchecked_ = results.Count(r => r.Applicable && !r.Passed && r.NonFinite is not null);
+            // A property that could not be checked (a quantity not finite at the point, or its precondition,
+            // J invertible, not met) is not a pass: it counts with the failures (exit 1) but is shown as undef.
+            var unchecked_ = results.Count(r => r.Undefined);
             // The API's message says what is missing; the command line says how to give it.
             results = results.Select(r => r is { Property: 1, Applicable: false }
                 ? r with { Detail = r.Detail + " (give them with --unit name=unit or \"units\" in the problem file)" } : r).ToArray();
@@ -66,7 +66,7 @@ internal static class CheckCommand
                         $"{r.Property,2}  {r.Name,-44} {r.Status,-6} {r.Measured,10:G4}  {r.Detail}"));
                 output.WriteLine();
                 output.WriteLine(failed == 0 ? "All applicable properties hold."
-                    : unchecked_ == failed ? $"{failed} propert{(failed == 1 ? "y" : "ies")} cannot be checked here (undef: a quantity is not finite at the point)."
+                    : unchecked_ == failed ? $"{failed} propert{(failed == 1 ? "y" : "ies")} cannot be checked here (undef: a quantity is not finite, or a precondition does not hold, at the point)."
                     : $"{failed - unchecked_} propert{(failed - unchecked_ == 1 ? "y fails" : "ies fail")}" +
                       (unchecked_ > 0 ? $", {unchecked_} cannot be checked here (undef)." : "."));
             }

@@ -39,6 +39,8 @@ public enum StopReason
     Diverged,
     /// <summary>The step fell to the step tolerance (typically exactly 0: ∂L/∂x = 0) at a saddle, a maximum, or a point whose curvature is undecided.</summary>
     StationaryNonMinimum,
+    /// <summary>The rule's step was exactly 0 while ∂L/∂x was not zero: the point is not stationary, the rule cannot move from it.</summary>
+    Stalled,
 }
 
 /// <summary>A finished run: the trajectory (including the start), the losses, why it stopped.</summary>
@@ -221,6 +223,9 @@ public sealed class Stepper
     /// <summary>L(P(x)) at the current point.</summary>
     public double Loss { get; private set; }
 
+    /// <summary>∂L/∂x at the current point.</summary>
+    public ReadOnlySpan<double> Gradient => _gx;
+
     private void Evaluate()
     {
         if (_needsJacobian) _problem.Simulate(_x, _y, _j!);
@@ -276,7 +281,25 @@ public sealed class Stepper
             _hx ??= new double[_n * _n];
             _problem.LossInX(_x, _previousGradientScratch, _hx);
         }
-        return Curvature.Classify(_x.ToArray(), Loss, _hx!, point => _problem.ValueGradient(point, _previousGradientScratch));
+        return Curvature.Classify(_x.ToArray(), _hx!, point =>
+        {
+            var g = new double[_n];
+            _problem.ValueGradient(point, g);
+            return g;
+        });
+    }
+
+    /// <summary>
+    /// Whether ∂L/∂x at the current point is zero to rounding: each entry at most 10⁻¹² of the scale
+    /// (1 + |L|)/(1 + ‖x‖) a gradient of L has at x (exactly 0 passes). A zero step is a stationary
+    /// point only then.
+    /// </summary>
+    public bool GradientIsZero()
+    {
+        var size = 0.0;
+        for (var i = 0; i < _n; i++) size += _x[i] * _x[i];
+        var scale = 1e-12 * (1 + Math.Abs(Loss)) / (1 + Math.Sqrt(size));
+        return Array.TrueForAll(_gx, v => Math.Abs(v) <= scale);
     }
 
     /// <summary>
@@ -312,10 +335,14 @@ public sealed class Stepper
                 // At ∂L/∂x = 0 exactly the Newton step is 0 whatever H is: no fallback, the run
                 // classifies the point by its curvature.
                 if (Array.TrueForAll(_gx, v => v == 0)) Array.Clear(_dx);
+                else if (ModifiedNewtonStep() is { } modified)
+                    // H is singular or indefinite (checked from its eigenvalues, not from whether −H⁻¹g
+                    // happens to descend): the step is the modified one, recorded.
+                    Note(modified.Kind, $"the Hessian is {modified.Why} at {Point()}; {modified.Detail}");
                 else if (!NewtonStep(_hx!, _gx, Eta, _dx, _workspace!, out var why))
                 {
-                    var (kind, detail) = ModifiedNewtonStep();
-                    Note(kind, $"the Hessian is {why} at {Point()}; {detail}");
+                    GradientStep();
+                    Note(FallbackKind.HessianSingular, $"the Hessian is {why} at {Point()}; took a gradient step instead");
                 }
                 break;
             case Method.Bfgs:
@@ -390,13 +417,15 @@ public sealed class Stepper
     }
 
     /// <summary>
-    /// Newton's step when H is singular or indefinite: Δx = −η Σ (vₖᵀg/|λₖ|) vₖ over the eigenpairs
-    /// (λₖ, vₖ) of the symmetrised H with |λₖ| above 10⁻⁹ max|λ|. Zero eigenvalues are dropped (the
-    /// pseudo-inverse, the minimum-norm step of a singular H) and negative ones taken by magnitude
-    /// (the saddle-free Newton step of Dauphin et al. 2014), so the step descends and keeps x's units.
-    /// When every eigenvalue is zero (L locally linear) it is a gradient step.
+    /// Newton's step when H is singular or indefinite, or null (and Δx untouched) when H is positive
+    /// definite. Over the eigenpairs (λₖ, vₖ) of the symmetrised H: Δx = −η Σ (vₖᵀg/|λₖ|) vₖ for
+    /// |λₖ| above 10⁻⁹ max|λ|, negative λₖ taken by magnitude (the saddle-free Newton step of Dauphin et
+    /// al. 2014, used whenever H is indefinite, so the step never heads for a saddle), plus the gradient
+    /// step −η (vₖᵀg) vₖ along each zero eigenvalue: the pseudo-inverse alone (−η H⁺g) would drop
+    /// the gradient's component in H's null space, stop on a slope, and call it stationary. The
+    /// flat-direction part is −η (I − H⁺H) g and carries GD's unit, unit(L)/unit(x).
     /// </summary>
-    private (FallbackKind Kind, string Detail) ModifiedNewtonStep()
+    private (FallbackKind Kind, string Why, string Detail)? ModifiedNewtonStep()
     {
         var n = _n;
         var hx = _hx!;
@@ -407,27 +436,37 @@ public sealed class Stepper
         var values = evd.EigenValues.Select(v => v.Real).ToArray();
         var largest = values.Max(Math.Abs);
         var zero = Curvature.RelativeZero * largest;
+        if (values.All(v => v > zero)) return null;
         Array.Clear(_dx);
         int dropped = 0, flipped = 0;
+        double flatSlope = 0;
         for (var k = 0; k < n; k++)
         {
             var lambda = values[k];
-            if (!(Math.Abs(lambda) > zero)) { dropped++; continue; }
-            if (lambda < 0) flipped++;
             double vg = 0;
             for (var i = 0; i < n; i++) vg += evd.EigenVectors[i, k] * _gx[i];
+            if (!(Math.Abs(lambda) > zero))
+            {
+                dropped++;
+                flatSlope += vg * vg;
+                for (var i = 0; i < n; i++) _dx[i] -= Eta * vg * evd.EigenVectors[i, k];
+                continue;
+            }
+            if (lambda < 0) flipped++;
             for (var i = 0; i < n; i++) _dx[i] -= Eta * vg / Math.Abs(lambda) * evd.EigenVectors[i, k];
         }
+        var shown = string.Join(", ", values.OrderBy(v => v).Select(v => v.ToString("G4", System.Globalization.CultureInfo.InvariantCulture)));
+        var why = flipped > 0 ? $"indefinite (eigenvalues {shown})" : $"singular (eigenvalues {shown})";
         if (dropped == n)
-        {
-            GradientStep();
-            return (FallbackKind.HessianSingular, "every eigenvalue is 0 (L is linear here): took a gradient step instead");
-        }
+            return (FallbackKind.HessianSingular, why, "every eigenvalue is 0 (L is linear here): took a gradient step instead");
         var kind = flipped > 0 ? FallbackKind.HessianIndefinite : FallbackKind.HessianSingular;
+        var flat = Math.Sqrt(flatSlope) > 1e-12 * Math.Sqrt(_gx.Sum(v => v * v))
+            ? " plus a gradient step −η(I − H⁺H)∇L along them, where ∇L has a component the pseudo-inverse would drop"
+            : "";
         var how = (flipped > 0 ? $"took {flipped} negative eigenvalue(s) by magnitude" : "") +
                   (flipped > 0 && dropped > 0 ? " and " : "") +
-                  (dropped > 0 ? $"dropped {dropped} zero eigenvalue(s) (pseudo-inverse)" : "");
-        return (kind, $"{how}, a step that descends");
+                  (dropped > 0 ? $"dropped {dropped} zero eigenvalue(s) (pseudo-inverse){flat}" : "");
+        return (kind, why, $"{how}, a step that descends");
     }
 
     /// <summary>
@@ -594,12 +633,17 @@ public static class Optimizer
             progress?.Report(k);
             if (!double.IsFinite(stepper.Loss))
                 return Finish(StopReason.Diverged, k, $"the loss became non-finite at iteration {k}", nonFinite: new NonFiniteValue(Quantity.Loss, 0, stepper.Loss));
+            if (stepLength == 0 && !stepper.GradientIsZero())
+                // The rule's step vanished although ∂L/∂x does not: not a stationary point, and not
+                // a reason to call the run converged; the rule cannot move from here.
+                return Finish(StopReason.Stalled, k,
+                    $"the step is 0 at iteration {k} although ∂L/∂x = [{string.Join(", ", stepper.Gradient.ToArray().Select(v => v.ToString("G3", System.Globalization.CultureInfo.InvariantCulture)))}] is not: the rule cannot move from here, the point is not stationary");
             if (stepLength <= stepTolerance)
             {
                 // A step that falls to the tolerance (for most rules: exactly 0, ∂L/∂x = 0) stops the run
                 // at a stationary point; only a minimum is "converged".
                 var curvature = stepper.ClassifyCurvature();
-                var detail = $"step length {stepLength:G3} ≤ {stepTolerance:G3} at iteration {k}, at a {curvature.KindName} ({curvature.Detail})";
+                var detail = $"step length {stepLength:G3} ≤ {stepTolerance:G3} at iteration {k}, at {curvature.KindWithArticle} ({curvature.Detail})";
                 return curvature.Kind == StationaryKind.Minimum
                     ? Finish(StopReason.Converged, k, detail, ConvergenceCriterion.StepTolerance, curvature)
                     : Finish(StopReason.StationaryNonMinimum, k, detail, curvature: curvature);

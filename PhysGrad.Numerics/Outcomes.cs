@@ -91,9 +91,13 @@ public readonly record struct NonFiniteValue(Quantity Quantity, int Index, doubl
 /// stationary point they say, with a probe along the flat directions. Source of the test: second-order
 /// conditions (Nocedal &amp; Wright, Numerical Optimization, §2.1): all eigenvalues positive is a strict
 /// minimum, one negative means a descent direction; zero eigenvalues leave the question to higher
-/// orders, which the probe answers approximately by evaluating L at x ± h·v for each flat eigenvector v
-/// (h = 10⁻²·(1 + ‖x‖); a change beyond 10⁻¹³·(1 + |L|) counts). A probe is evidence, not proof: a
-/// feature of L narrower than h can fool it.
+/// orders, which the probe answers approximately. It reads the slope vᵀ∇L at x ± h·v for each flat
+/// eigenvector v, at the four scales h = 10⁻², 10⁻⁴, 10⁻⁶, 10⁻⁸ times (1 + ‖x‖): a slope, unlike a
+/// difference of L values, does not drown in L's rounding (½ − 10⁻²⁴ is ½ in doubles, while the slope
+/// −4·10⁻²⁴ is exact). The kind is taken only when every scale that sees a slope agrees; scales that
+/// disagree (a feature narrower than the larger h) or a probe that sees no slope at any scale (L flat, or
+/// its slope underflowed, when no direction has curvature) give <see cref="StationaryKind.Undecided"/>. A probe is evidence, not proof:
+/// a feature narrower than 10⁻⁸·(1 + ‖x‖) can still fool it.
 /// </summary>
 /// <param name="Kind">The kind of point.</param>
 /// <param name="Eigenvalues">The Hessian's eigenvalues, ascending (empty when the Hessian was not finite).</param>
@@ -104,12 +108,16 @@ public sealed record Curvature(StationaryKind Kind, double[] Eigenvalues, bool P
     /// <summary>Eigenvalues with |λ| ≤ this times max |λ| (or ≤ 1e-12 absolutely when all are tiny) count as zero.</summary>
     public const double RelativeZero = 1e-9;
 
+    /// <summary>The probe's step sizes, relative to 1 + ‖x‖.</summary>
+    public static readonly double[] ProbeScales = [1e-2, 1e-4, 1e-6, 1e-8];
+
     /// <summary>
-    /// Classifies x by the Hessian <paramref name="hessian"/> (n × n, row by row) of <paramref name="loss"/>
-    /// there. For flat directions, <paramref name="lossAt"/> evaluates L at x ± h·v with h = 1e-2·(1 + ‖x‖);
-    /// a decrease by more than 1e-13·(1 + |L|) in one of them is a descent direction.
+    /// Classifies x by the Hessian <paramref name="hessian"/> (n × n, row by row) of the loss there. For
+    /// flat directions v, <paramref name="gradientAt"/> gives ∂L/∂x at x ± h·v (see the type's summary);
+    /// a slope vᵀ∇L counts when it exceeds, in magnitude, 10⁻⁹ of ‖∇L‖ there (rounding of the other
+    /// components) and twice |vᵀ∇L(x)| (the residual slope at x itself).
     /// </summary>
-    public static Curvature Classify(double[] x, double loss, ReadOnlySpan<double> hessian, Func<double[], double> lossAt)
+    public static Curvature Classify(double[] x, ReadOnlySpan<double> hessian, Func<double[], double[]> gradientAt)
     {
         var n = x.Length;
         if (n == 0) return new(StationaryKind.Minimum, [], false, "no variables");
@@ -129,34 +137,67 @@ public sealed record Curvature(StationaryKind Kind, double[] Eigenvalues, bool P
         if (negative == n) return new(StationaryKind.Maximum, sorted, false, shown);
         if (negative > 0 && positive > 0) return new(StationaryKind.Saddle, sorted, false, shown);
         if (positive == n) return new(StationaryKind.Minimum, sorted, false, shown);
-        // Flat directions: the second order does not decide; probe L along each flat eigenvector, far
-        // enough that a quartic term (h⁴ = 1e-8) stands well above L's rounding.
-        var step = 1e-2 * (1 + Math.Sqrt(x.Sum(v => v * v)));
-        var noise = 1e-13 * (1 + Math.Abs(loss));
-        bool descends = false, ascends = false;
-        for (var k = 0; k < n; k++)
+        var size = 1 + Math.Sqrt(x.Sum(v => v * v));
+        var g0 = gradientAt(x);
+        var verdicts = new List<(double Scale, StationaryKind Kind)>();
+        foreach (var scale in ProbeScales)
         {
-            if (Math.Abs(values[k]) > zero) continue;
-            foreach (var sign in new[] { 1.0, -1.0 })
+            var step = scale * size;
+            bool descends = false, ascends = false, seen = false;
+            for (var k = 0; k < n; k++)
             {
-                var trial = x.Select((v, i) => v + sign * step * evd.EigenVectors[i, k]).ToArray();
-                var l = lossAt(trial);
-                if (!double.IsFinite(l))
-                    return new(StationaryKind.Undecided, sorted, true, shown + $"; L is {l} at a probe point");
-                if (l < loss - noise) descends = true;
-                if (l > loss + noise) ascends = true;
+                if (Math.Abs(values[k]) > zero) continue;
+                var v = Enumerable.Range(0, n).Select(i => evd.EigenVectors[i, k]).ToArray();
+                var residual = Math.Abs(Dot(v, g0));
+                foreach (var sign in new[] { 1.0, -1.0 })
+                {
+                    var g = gradientAt(x.Select((a, i) => a + sign * step * v[i]).ToArray());
+                    if (NonFiniteValue.Find(Quantity.Gradient, g) is { } nonFinite)
+                        return new(StationaryKind.Undecided, sorted, true, shown + $"; {nonFinite} at a probe point ±{step:G3} away");
+                    // The slope of L when moving by sign·v: negative descends, positive ascends.
+                    var slope = sign * Dot(v, g);
+                    if (!(Math.Abs(slope) > Math.Max(1e-9 * Math.Sqrt(Dot(g, g)), 2 * residual))) continue;
+                    seen = true;
+                    if (slope < 0) descends = true; else ascends = true;
+                }
             }
+            if (!seen) continue;
+            // Positive curvature elsewhere: a minimum unless a flat direction descends (x³ at 0: a saddle);
+            // negative curvature elsewhere: a maximum unless one ascends; flat everywhere: the probe alone.
+            var kind = positive > 0 ? (descends ? StationaryKind.Saddle : StationaryKind.Minimum)
+                : negative > 0 ? (ascends ? StationaryKind.Saddle : StationaryKind.Maximum)
+                : !descends ? StationaryKind.Minimum : ascends ? StationaryKind.Saddle : StationaryKind.Maximum;
+            verdicts.Add((step, kind));
         }
-        var probe = $"; flat directions probed at ±{step:G3}: L {(descends ? "falls" : "does not fall")} along them";
-        probe += $", {(ascends ? "rises" : "does not rise")} along them";
-        // Positive curvature elsewhere: a minimum unless a flat direction descends (x³ at 0: a saddle).
-        if (positive > 0) return new(descends ? StationaryKind.Saddle : StationaryKind.Minimum, sorted, true, shown + probe);
-        // Negative curvature elsewhere: a maximum unless a flat direction ascends.
-        if (negative > 0) return new(ascends ? StationaryKind.Saddle : StationaryKind.Maximum, sorted, true, shown + probe);
-        // Flat in every direction: the probe alone decides (x⁴: minimum, −x⁴: maximum, x³: saddle).
-        var kind = !descends ? StationaryKind.Minimum : ascends ? StationaryKind.Saddle : StationaryKind.Maximum;
-        return new(kind, sorted, true, shown + probe);
+        var steps = string.Join(", ", ProbeScales.Select(s => (s * size).ToString("G3", CultureInfo.InvariantCulture)));
+        // No slope along the flat directions at any scale: with no curvature anywhere nothing tells a
+        // minimum from a slope that underflowed (e^x at −800), so undecided; with positive curvature
+        // in the other directions it is a valley floor, a minimum that is not strict (x0 + x1 alone).
+        // A slope that underflows along a flat direction beside a curved one is not told apart.
+        if (verdicts.Count == 0)
+            return positive > 0
+                ? new(StationaryKind.Minimum, sorted, true,
+                    shown + $"; flat directions probed at ±{steps}: L has no slope along them at any scale (a valley floor: a minimum, not strict)")
+                : new(StationaryKind.Undecided, sorted, true,
+                    shown + $"; flat directions probed at ±{steps}: no slope at any of them (L flat there, or its slope underflowed)");
+        if (verdicts.Any(v => v.Kind != verdicts[0].Kind))
+            return new(StationaryKind.Undecided, sorted, true,
+                shown + "; flat directions probed: the scales disagree (" +
+                string.Join(", ", verdicts.Select(v => $"{v.Kind.ToString().ToLowerInvariant()} at ±{v.Scale.ToString("G3", CultureInfo.InvariantCulture)}")) + ")");
+        return new(verdicts[0].Kind, sorted, true,
+            shown + $"; flat directions probed at ±{steps}: the slopes say {verdicts[0].Kind.ToString().ToLowerInvariant()} at " +
+            (verdicts.Count == ProbeScales.Length ? "every scale" : $"{verdicts.Count} of {ProbeScales.Length} scales, the others see none"));
     }
+
+    private static double Dot(double[] a, double[] b)
+    {
+        double s = 0;
+        for (var i = 0; i < a.Length; i++) s += a[i] * b[i];
+        return s;
+    }
+
+    /// <summary>"a minimum", "a saddle", "a maximum" or "an undecided point", for "at …" in stop details.</summary>
+    public string KindWithArticle => Kind == StationaryKind.Undecided ? "an undecided point" : $"a {KindName}";
 
     /// <summary>"minimum", "saddle", "maximum" or "undecided" point.</summary>
     public string KindName => Kind.ToString().ToLowerInvariant();

@@ -358,12 +358,20 @@ let ``the closed-form rules of a coupled problem equal the optimiser's steps`` (
     let definition =
         ProblemDefinition([| "a"; "b" |], [| "a + b^3"; "exp(a) - b" |], null, [| 1.0; 2.0 |], [| 0.2; 0.5 |])
 
+    // At (1, 1): r = (1, e − 3), J = [[1, 3], [e, −1]], H = JᵀJ + r₁·diag(0, 6b) + r₂·diag(eᵃ, 0)
+    // ≈ [[7.63, 0.28], [0.28, 16]], positive definite, so Newton takes its plain step (the closed-form
+    // rule). At the start (0.2, 0.5) H ≈ [[0.93, −0.47], [−0.47, −0.46]] is indefinite (eigenvalues
+    // 1.0747 and −0.6071): there the optimiser takes the |λ| step and records it.
     for m in
         [ Method.GradientDescent
           Method.Newton
           Method.InverseGradient
           Method.GaussNewton ] do
-        ruleMatchesStep definition m 0.25 [| 0.2; 0.5 |]
+        ruleMatchesStep definition m 0.25 [| 1.0; 1.0 |]
+
+    let atStart = Optimizer.Run(definition.Compile(), Method.Newton, 0.25, [| 0.2; 0.5 |], 1)
+    Assert.Equal(FallbackKind.HessianIndefinite, atStart.Fallbacks.[0].Kind)
+    Assert.Contains("eigenvalues -0.6071, 1.075", atStart.Fallbacks.[0].Reason)
 
 [<Fact>]
 let ``the book's rules read as derived by hand`` () =
