@@ -51,6 +51,39 @@ public static class LinearAlgebra
         return true;
     }
 
+    /// <summary>
+    /// Whether the symmetric part of A (n × n, row by row) is clearly positive definite: its Cholesky
+    /// factorisation, done in <paramref name="workspace"/> (n·n values), succeeds with every pivot above
+    /// <paramref name="relativePivot"/> times A's largest diagonal entry. A sufficient test, without
+    /// allocation, for a Newton step to skip the eigendecomposition (which allocates); false says only
+    /// "not clearly", and the caller decides from the eigenvalues. Written by hand because MathNet's
+    /// Cholesky allocates its factor on every call.
+    /// </summary>
+    public static bool IsClearlyPositiveDefinite(ReadOnlySpan<double> a, int n, Span<double> workspace, double relativePivot)
+    {
+        var largest = 0.0;
+        for (var i = 0; i < n; i++) largest = Math.Max(largest, a[i * n + i]);
+        if (!(largest > 0) || !double.IsFinite(largest)) return false;
+        var floor = relativePivot * largest;
+        for (var r = 0; r < n; r++)
+            for (var c = 0; c <= r; c++) workspace[r * n + c] = 0.5 * (a[r * n + c] + a[c * n + r]);
+        for (var j = 0; j < n; j++)
+        {
+            var pivot = workspace[j * n + j];
+            for (var k = 0; k < j; k++) pivot -= workspace[j * n + k] * workspace[j * n + k];
+            if (!(pivot > floor)) return false;
+            var diagonal = Math.Sqrt(pivot);
+            workspace[j * n + j] = diagonal;
+            for (var i = j + 1; i < n; i++)
+            {
+                var sum = workspace[i * n + j];
+                for (var k = 0; k < j; k++) sum -= workspace[i * n + k] * workspace[j * n + k];
+                workspace[i * n + j] = sum / diagonal;
+            }
+        }
+        return true;
+    }
+
     /// <summary>Solves A x = b, A given row by row (n × n). On failure <paramref name="x"/> is left unspecified.</summary>
     public static SolveResult Solve(ReadOnlySpan<double> a, ReadOnlySpan<double> b, Span<double> x)
     {

@@ -335,7 +335,10 @@ public sealed class Stepper
                 // At ∂L/∂x = 0 exactly the Newton step is 0 whatever H is: no fallback, the run
                 // classifies the point by its curvature.
                 if (Array.TrueForAll(_gx, v => v == 0)) Array.Clear(_dx);
-                else if (ModifiedNewtonStep() is { } modified)
+                // The common case, H clearly positive definite, is decided here without allocating (this
+                // method's lambdas allocate their closure on entry, so the test stays out of it); the
+                // eigendecomposition settles the rest.
+                else if (!LinearAlgebra.IsClearlyPositiveDefinite(_hx!, n, _workspace!, 1e-6) && ModifiedNewtonStep() is { } modified)
                     // H is singular or indefinite (checked from its eigenvalues, not from whether −H⁻¹g
                     // happens to descend): the step is the modified one, recorded.
                     Note(modified.Kind, $"the Hessian is {modified.Why} at {Point()}; {modified.Detail}");

@@ -140,3 +140,20 @@ let ``the workspace solver agrees with the default one for every size`` () =
          && r2.Ok
          && Array.forall2 (fun (u: float) v -> abs (u - v) <= 1e-10 * (1.0 + abs u)) x1 x2)
         |> Prop.label (sprintf "n = %d: %A vs %A" n x1 x2))
+
+[<Fact>]
+let ``the positive-definiteness test accepts SPD matrices and refuses indefinite, singular and nearly singular ones`` () =
+    let test (a: float[]) n =
+        LinearAlgebra.IsClearlyPositiveDefinite(ReadOnlySpan a, n, Span(Array.zeroCreate (n * n)), 1e-6)
+    // [[2, 1], [1, 2]]: eigenvalues 1 and 3.
+    Assert.True(test [| 2.0; 1.0; 1.0; 2.0 |] 2)
+    // [[1, 2], [2, 1]]: eigenvalues −1 and 3 (indefinite).
+    Assert.False(test [| 1.0; 2.0; 2.0; 1.0 |] 2)
+    // [[1, 1], [1, 1]]: eigenvalues 0 and 2 (singular); the second pivot is 0.
+    Assert.False(test [| 1.0; 1.0; 1.0; 1.0 |] 2)
+    // [[1, 1 − 1e-9], [1 − 1e-9, 1]]: second pivot 1 − (1 − 1e-9)² ≈ 2e-9, below 1e-6 of the diagonal.
+    Assert.False(test [| 1.0; 1.0 - 1e-9; 1.0 - 1e-9; 1.0 |] 2)
+    // Only the symmetric part counts: [[2, 3], [−1, 2]] has symmetric part [[2, 1], [1, 2]].
+    Assert.True(test [| 2.0; 3.0; -1.0; 2.0 |] 2)
+    // diag(1, −1, 1): the second pivot is negative.
+    Assert.False(test [| 1.0; 0.0; 0.0; 0.0; -1.0; 0.0; 0.0; 0.0; 1.0 |] 3)
