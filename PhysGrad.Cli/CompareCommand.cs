@@ -52,10 +52,14 @@ internal static class CompareCommand
             if (chosen is null)
                 (chosen, skipped) = BookExample.Applicable(compiled.Definition!, BookExample.DefaultMethods(definition));
             else if (chosen.Select(m => BookExample.NotApplicable(compiled.Definition!, m.Method)).FirstOrDefault(r => r is not null) is { } reason)
-                throw new CliInputException(reason + ".");
+                throw new CliInputException(reason);
+            if (problem.UnitsGiven(result))
+                error.WriteLine("physgrad: note: --unit is not used by compare: runs do not depend on units ('physgrad units' gives each step's unit).");
+            if (result.GetValue(lineSearch) && !chosen.Any(m => m.Method is Method.Newton or Method.Bfgs or Method.LimitedMemoryBfgs))
+                error.WriteLine("physgrad: note: --line-search applies to newton, bfgs and lbfgs only, and none of them is among the methods run.");
             var skipWriter = result.GetValue(format) == "table" ? output : error;
             foreach (var s in skipped)
-                skipWriter.WriteLine($"{BookExample.ShortName(s.Method)} skipped: {s.Reason}.");
+                skipWriter.WriteLine($"{BookExample.ShortName(s.Method)} skipped: {s.Reason}");
             var names = chosen.Select(m => BookExample.ShortName(m.Method)).ToArray();
             IReadOnlyList<MethodResult> results;
             using (var bar = ProgressLine.For(error, names, n))
@@ -88,7 +92,9 @@ internal static class CompareCommand
             output.WriteLine(ReferenceEquals(definition, ProblemDefinition.Book)
                 ? "The book's example: P(x) = [x0, x1^2], L(y) = y0^2 + y1^2, target the origin, start [3, 3]."
                 : $"P({string.Join(", ", definition.Variables)}) = [{string.Join(", ", definition.Simulator)}], L = {definition.LossText}, start [{string.Join(", ", definition.Start)}].");
-            output.WriteLine($"Local inverse for PG: {InverseText(compiled.Definition!)}.");
+            // The inverse matters only to PG: no line about it when PG does not run.
+            if (chosen.Any(m => m.Method == Method.PhysicalGradient))
+                output.WriteLine($"Local inverse for PG: {InverseText(compiled.Definition!)}.");
             output.WriteLine();
             // Columns as wide as their widest cell: long vectors are shortened, numbers have 6 significant
             // digits (E-notation outside 10⁻⁴ … 10⁶); the distance says whether it is measured in x or y.
