@@ -50,8 +50,12 @@ public static class BookExample
     /// </summary>
     public static string? NotApplicable(Problem problem, Method method) =>
         method is Method.InverseGradient or Method.PhysicalGradient && problem.Simulator.Length != problem.Variables.Length
-            ? $"{ShortName(method)} needs a square Jacobian; this problem has {Count(problem.Simulator.Length, "output")} and {Count(problem.Variables.Length, "variable")}; use Gauss–Newton or HIG (gn, hig) for non-square problems"
+            ? SquareReason(method, problem.Variables.Length, problem.Simulator.Length)
             : null;
+
+    /// <summary>The one wording (derive, compare, the API) of why IG or PG does not apply to a non-square problem.</summary>
+    public static string SquareReason(Method method, int variables, int outputs) =>
+        $"{ShortName(method)} needs a square Jacobian; this problem maps {Count(variables, "variable")} to {Count(outputs, "output")}. Use Gauss–Newton or HIG (gn, hig) for non-square problems.";
 
     /// <summary>"1 output", "3 outputs".</summary>
     public static string Count(int n, string noun) => n == 1 ? $"1 {noun}" : $"{n} {noun}s";

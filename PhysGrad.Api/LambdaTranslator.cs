@@ -100,6 +100,13 @@ public static class LambdaTranslator
             if (lambda.ReturnType != typeof(double) && lambda.ReturnType != typeof(double[]))
                 throw Unsupported($"a result of type {lambda.ReturnType.Name}: return a double or new[] {{ ... }}");
 
+            // Expressions read e and pi as the constants: a parameter with one of those names would
+            // otherwise fail deep in the translation with a message about variable names.
+            foreach (var p in ps)
+                if (p.Name is "e" or "pi")
+                    throw new SymbolicException(ErrorKind.Variable,
+                        $"The lambda parameter '{p.Name}' has the name of the constant {p.Name} ({(p.Name == "e" ? "Euler's number" : "π")}), which expressions keep for the constant: rename the parameter (e.g. to '{p.Name}1').");
+
             Core[] components;
             if (lambda.ReturnType == typeof(double[]))
             {

@@ -26,8 +26,10 @@ public sealed class PhysicsProblem
         Definition = definition;
         _model = new Lazy<Problem>(definition.ToProblem);
         _compiled = new Lazy<CompiledProblem>(() => new CompiledProblem(_model.Value));
-        // Fail early: a problem that does not fit together is reported where it is defined.
-        _ = _model.Value;
+        // Fail early: a problem that does not fit together is reported where it is defined. Target and
+        // start may be missing (rules do not need them); what runs or checks the problem then fails
+        // with a SymbolicException naming what is missing.
+        _ = definition.HasStart && definition.HasNumericTarget ? _model.Value : definition.ToSymbolicProblem();
     }
 
     /// <summary>The problem as text (what the CLI and the JSON reports show).</summary>
@@ -60,12 +62,12 @@ public sealed class PhysicsProblem
     /// </summary>
     /// <exception cref="SymbolicException">Text that does not parse (with line and column) or does not fit together.</exception>
     public static PhysicsProblem FromText(
-        string simulator, IReadOnlyList<double> target, IReadOnlyList<double> start, string? loss = null,
+        string simulator, IReadOnlyList<double>? target = null, IReadOnlyList<double>? start = null, string? loss = null,
         IReadOnlyList<string>? variables = null, IReadOnlyList<string>? inverse = null)
     {
         var components = Symbolic.Parse.Many(simulator);
         var names = variables ?? Structure.FreeSymbolNames(components);
-        return new(new ProblemDefinition(names, components.Select(Infix.Format).ToArray(), loss, target, start, inverse));
+        return new(new ProblemDefinition(names, components.Select(Infix.Format).ToArray(), loss, target ?? [], start ?? [], inverse));
     }
 
     /// <summary>A problem from the JSON of a problem file (see <see cref="ProblemDefinition.FromJson"/>).</summary>
@@ -80,211 +82,212 @@ public sealed class PhysicsProblem
     /// runs use their values. Overloads take 1 to 8 named scalar variables instead of an array.
     /// </summary>
     /// <param name="simulator">y = P(x), the outputs built in place with <c>new[] { … }</c>.</param>
-    /// <param name="target">y*, one value per output.</param>
-    /// <param name="start">The start point, one value per variable.</param>
+    /// <param name="target">y*, one value per output; optional (null: the rules use a symbolic target
+    /// ys0, ys1, …, and running or checking throws a <see cref="SymbolicException"/> naming it).</param>
+    /// <param name="start">The start point, one value per variable; optional as <paramref name="target"/>.</param>
     /// <param name="loss">L(y), optional.</param>
     /// <param name="inverse">x = P⁻¹(y; x), optional: one element per variable.</param>
     /// <exception cref="SymbolicException">A construct the translator does not understand, named.</exception>
     public static PhysicsProblem FromLambda(
-        System.Linq.Expressions.Expression<Func<double[], double[]>> simulator, IReadOnlyList<double> target,
-        IReadOnlyList<double> start, System.Linq.Expressions.Expression<Func<double[], double>>? loss = null,
+        System.Linq.Expressions.Expression<Func<double[], double[]>> simulator, IReadOnlyList<double>? target = null,
+        IReadOnlyList<double>? start = null, System.Linq.Expressions.Expression<Func<double[], double>>? loss = null,
         System.Linq.Expressions.Expression<Func<double[], double[], double[]>>? inverse = null) =>
         FromTranslated(LambdaTranslator.TranslateAny(simulator), target, start, loss, inverse);
 
     /// <summary>A problem of 1 named variable, <c>x =&gt; new[] { Math.Exp(x), x * x }</c> (see the array overload for the rest).</summary>
     /// <param name="simulator">y = P(x).</param>
-    /// <param name="target">y*.</param>
-    /// <param name="start">The start point, in the order of the lambda's parameters.</param>
+    /// <param name="target">y*, optional (needed to run or check, not for rules).</param>
+    /// <param name="start">The start point, in the order of the lambda's parameters; optional as <paramref name="target"/>.</param>
     /// <param name="loss">L(y), optional.</param>
     /// <param name="inverse">x = P⁻¹(y; x), optional; x[i] is the lambda's i-th parameter.</param>
     public static PhysicsProblem FromLambda(
-        System.Linq.Expressions.Expression<Func<double, double[]>> simulator, IReadOnlyList<double> target,
-        IReadOnlyList<double> start, System.Linq.Expressions.Expression<Func<double[], double>>? loss = null,
+        System.Linq.Expressions.Expression<Func<double, double[]>> simulator, IReadOnlyList<double>? target = null,
+        IReadOnlyList<double>? start = null, System.Linq.Expressions.Expression<Func<double[], double>>? loss = null,
         System.Linq.Expressions.Expression<Func<double[], double[], double[]>>? inverse = null) =>
         FromTranslated(LambdaTranslator.TranslateAny(simulator), target, start, loss, inverse);
 
     /// <summary>A problem of 1 named variable, <c>x =&gt; Math.Exp(x)</c> (see the array overload for the rest).</summary>
     /// <param name="simulator">y = P(x).</param>
-    /// <param name="target">y*.</param>
-    /// <param name="start">The start point, in the order of the lambda's parameters.</param>
+    /// <param name="target">y*, optional (needed to run or check, not for rules).</param>
+    /// <param name="start">The start point, in the order of the lambda's parameters; optional as <paramref name="target"/>.</param>
     /// <param name="loss">L(y), optional.</param>
     /// <param name="inverse">x = P⁻¹(y; x), optional; x[i] is the lambda's i-th parameter.</param>
     public static PhysicsProblem FromLambda(
-        System.Linq.Expressions.Expression<Func<double, double>> simulator, IReadOnlyList<double> target,
-        IReadOnlyList<double> start, System.Linq.Expressions.Expression<Func<double[], double>>? loss = null,
+        System.Linq.Expressions.Expression<Func<double, double>> simulator, IReadOnlyList<double>? target = null,
+        IReadOnlyList<double>? start = null, System.Linq.Expressions.Expression<Func<double[], double>>? loss = null,
         System.Linq.Expressions.Expression<Func<double[], double[], double[]>>? inverse = null) =>
         FromTranslated(LambdaTranslator.TranslateAny(simulator), target, start, loss, inverse);
 
     /// <summary>A problem of 2 named variables, <c>(a, b) =&gt; new[] { … }</c> (see the array overload for the rest).</summary>
     /// <param name="simulator">y = P(x).</param>
-    /// <param name="target">y*.</param>
-    /// <param name="start">The start point, in the order of the lambda's parameters.</param>
+    /// <param name="target">y*, optional (needed to run or check, not for rules).</param>
+    /// <param name="start">The start point, in the order of the lambda's parameters; optional as <paramref name="target"/>.</param>
     /// <param name="loss">L(y), optional.</param>
     /// <param name="inverse">x = P⁻¹(y; x), optional; x[i] is the lambda's i-th parameter.</param>
     public static PhysicsProblem FromLambda(
-        System.Linq.Expressions.Expression<Func<double, double, double[]>> simulator, IReadOnlyList<double> target,
-        IReadOnlyList<double> start, System.Linq.Expressions.Expression<Func<double[], double>>? loss = null,
+        System.Linq.Expressions.Expression<Func<double, double, double[]>> simulator, IReadOnlyList<double>? target = null,
+        IReadOnlyList<double>? start = null, System.Linq.Expressions.Expression<Func<double[], double>>? loss = null,
         System.Linq.Expressions.Expression<Func<double[], double[], double[]>>? inverse = null) =>
         FromTranslated(LambdaTranslator.TranslateAny(simulator), target, start, loss, inverse);
 
     /// <summary>A problem of 2 named variables, <c>(a, b) =&gt; … (one output)</c> (see the array overload for the rest).</summary>
     /// <param name="simulator">y = P(x).</param>
-    /// <param name="target">y*.</param>
-    /// <param name="start">The start point, in the order of the lambda's parameters.</param>
+    /// <param name="target">y*, optional (needed to run or check, not for rules).</param>
+    /// <param name="start">The start point, in the order of the lambda's parameters; optional as <paramref name="target"/>.</param>
     /// <param name="loss">L(y), optional.</param>
     /// <param name="inverse">x = P⁻¹(y; x), optional; x[i] is the lambda's i-th parameter.</param>
     public static PhysicsProblem FromLambda(
-        System.Linq.Expressions.Expression<Func<double, double, double>> simulator, IReadOnlyList<double> target,
-        IReadOnlyList<double> start, System.Linq.Expressions.Expression<Func<double[], double>>? loss = null,
+        System.Linq.Expressions.Expression<Func<double, double, double>> simulator, IReadOnlyList<double>? target = null,
+        IReadOnlyList<double>? start = null, System.Linq.Expressions.Expression<Func<double[], double>>? loss = null,
         System.Linq.Expressions.Expression<Func<double[], double[], double[]>>? inverse = null) =>
         FromTranslated(LambdaTranslator.TranslateAny(simulator), target, start, loss, inverse);
 
     /// <summary>A problem of 3 named variables, <c>(a, b, c) =&gt; new[] { … }</c> (see the array overload for the rest).</summary>
     /// <param name="simulator">y = P(x).</param>
-    /// <param name="target">y*.</param>
-    /// <param name="start">The start point, in the order of the lambda's parameters.</param>
+    /// <param name="target">y*, optional (needed to run or check, not for rules).</param>
+    /// <param name="start">The start point, in the order of the lambda's parameters; optional as <paramref name="target"/>.</param>
     /// <param name="loss">L(y), optional.</param>
     /// <param name="inverse">x = P⁻¹(y; x), optional; x[i] is the lambda's i-th parameter.</param>
     public static PhysicsProblem FromLambda(
-        System.Linq.Expressions.Expression<Func<double, double, double, double[]>> simulator, IReadOnlyList<double> target,
-        IReadOnlyList<double> start, System.Linq.Expressions.Expression<Func<double[], double>>? loss = null,
+        System.Linq.Expressions.Expression<Func<double, double, double, double[]>> simulator, IReadOnlyList<double>? target = null,
+        IReadOnlyList<double>? start = null, System.Linq.Expressions.Expression<Func<double[], double>>? loss = null,
         System.Linq.Expressions.Expression<Func<double[], double[], double[]>>? inverse = null) =>
         FromTranslated(LambdaTranslator.TranslateAny(simulator), target, start, loss, inverse);
 
     /// <summary>A problem of 3 named variables, <c>(a, b, c) =&gt; … (one output)</c> (see the array overload for the rest).</summary>
     /// <param name="simulator">y = P(x).</param>
-    /// <param name="target">y*.</param>
-    /// <param name="start">The start point, in the order of the lambda's parameters.</param>
+    /// <param name="target">y*, optional (needed to run or check, not for rules).</param>
+    /// <param name="start">The start point, in the order of the lambda's parameters; optional as <paramref name="target"/>.</param>
     /// <param name="loss">L(y), optional.</param>
     /// <param name="inverse">x = P⁻¹(y; x), optional; x[i] is the lambda's i-th parameter.</param>
     public static PhysicsProblem FromLambda(
-        System.Linq.Expressions.Expression<Func<double, double, double, double>> simulator, IReadOnlyList<double> target,
-        IReadOnlyList<double> start, System.Linq.Expressions.Expression<Func<double[], double>>? loss = null,
+        System.Linq.Expressions.Expression<Func<double, double, double, double>> simulator, IReadOnlyList<double>? target = null,
+        IReadOnlyList<double>? start = null, System.Linq.Expressions.Expression<Func<double[], double>>? loss = null,
         System.Linq.Expressions.Expression<Func<double[], double[], double[]>>? inverse = null) =>
         FromTranslated(LambdaTranslator.TranslateAny(simulator), target, start, loss, inverse);
 
     /// <summary>A problem of 4 named variables, <c>(a, b, c, d) =&gt; new[] { … }</c> (see the array overload for the rest).</summary>
     /// <param name="simulator">y = P(x).</param>
-    /// <param name="target">y*.</param>
-    /// <param name="start">The start point, in the order of the lambda's parameters.</param>
+    /// <param name="target">y*, optional (needed to run or check, not for rules).</param>
+    /// <param name="start">The start point, in the order of the lambda's parameters; optional as <paramref name="target"/>.</param>
     /// <param name="loss">L(y), optional.</param>
     /// <param name="inverse">x = P⁻¹(y; x), optional; x[i] is the lambda's i-th parameter.</param>
     public static PhysicsProblem FromLambda(
-        System.Linq.Expressions.Expression<Func<double, double, double, double, double[]>> simulator, IReadOnlyList<double> target,
-        IReadOnlyList<double> start, System.Linq.Expressions.Expression<Func<double[], double>>? loss = null,
+        System.Linq.Expressions.Expression<Func<double, double, double, double, double[]>> simulator, IReadOnlyList<double>? target = null,
+        IReadOnlyList<double>? start = null, System.Linq.Expressions.Expression<Func<double[], double>>? loss = null,
         System.Linq.Expressions.Expression<Func<double[], double[], double[]>>? inverse = null) =>
         FromTranslated(LambdaTranslator.TranslateAny(simulator), target, start, loss, inverse);
 
     /// <summary>A problem of 4 named variables, <c>(a, b, c, d) =&gt; … (one output)</c> (see the array overload for the rest).</summary>
     /// <param name="simulator">y = P(x).</param>
-    /// <param name="target">y*.</param>
-    /// <param name="start">The start point, in the order of the lambda's parameters.</param>
+    /// <param name="target">y*, optional (needed to run or check, not for rules).</param>
+    /// <param name="start">The start point, in the order of the lambda's parameters; optional as <paramref name="target"/>.</param>
     /// <param name="loss">L(y), optional.</param>
     /// <param name="inverse">x = P⁻¹(y; x), optional; x[i] is the lambda's i-th parameter.</param>
     public static PhysicsProblem FromLambda(
-        System.Linq.Expressions.Expression<Func<double, double, double, double, double>> simulator, IReadOnlyList<double> target,
-        IReadOnlyList<double> start, System.Linq.Expressions.Expression<Func<double[], double>>? loss = null,
+        System.Linq.Expressions.Expression<Func<double, double, double, double, double>> simulator, IReadOnlyList<double>? target = null,
+        IReadOnlyList<double>? start = null, System.Linq.Expressions.Expression<Func<double[], double>>? loss = null,
         System.Linq.Expressions.Expression<Func<double[], double[], double[]>>? inverse = null) =>
         FromTranslated(LambdaTranslator.TranslateAny(simulator), target, start, loss, inverse);
 
     /// <summary>A problem of 5 named variables, <c>(a, b, c, d, e) =&gt; new[] { … }</c> (see the array overload for the rest).</summary>
     /// <param name="simulator">y = P(x).</param>
-    /// <param name="target">y*.</param>
-    /// <param name="start">The start point, in the order of the lambda's parameters.</param>
+    /// <param name="target">y*, optional (needed to run or check, not for rules).</param>
+    /// <param name="start">The start point, in the order of the lambda's parameters; optional as <paramref name="target"/>.</param>
     /// <param name="loss">L(y), optional.</param>
     /// <param name="inverse">x = P⁻¹(y; x), optional; x[i] is the lambda's i-th parameter.</param>
     public static PhysicsProblem FromLambda(
-        System.Linq.Expressions.Expression<Func<double, double, double, double, double, double[]>> simulator, IReadOnlyList<double> target,
-        IReadOnlyList<double> start, System.Linq.Expressions.Expression<Func<double[], double>>? loss = null,
+        System.Linq.Expressions.Expression<Func<double, double, double, double, double, double[]>> simulator, IReadOnlyList<double>? target = null,
+        IReadOnlyList<double>? start = null, System.Linq.Expressions.Expression<Func<double[], double>>? loss = null,
         System.Linq.Expressions.Expression<Func<double[], double[], double[]>>? inverse = null) =>
         FromTranslated(LambdaTranslator.TranslateAny(simulator), target, start, loss, inverse);
 
     /// <summary>A problem of 5 named variables, <c>(a, b, c, d, e) =&gt; … (one output)</c> (see the array overload for the rest).</summary>
     /// <param name="simulator">y = P(x).</param>
-    /// <param name="target">y*.</param>
-    /// <param name="start">The start point, in the order of the lambda's parameters.</param>
+    /// <param name="target">y*, optional (needed to run or check, not for rules).</param>
+    /// <param name="start">The start point, in the order of the lambda's parameters; optional as <paramref name="target"/>.</param>
     /// <param name="loss">L(y), optional.</param>
     /// <param name="inverse">x = P⁻¹(y; x), optional; x[i] is the lambda's i-th parameter.</param>
     public static PhysicsProblem FromLambda(
-        System.Linq.Expressions.Expression<Func<double, double, double, double, double, double>> simulator, IReadOnlyList<double> target,
-        IReadOnlyList<double> start, System.Linq.Expressions.Expression<Func<double[], double>>? loss = null,
+        System.Linq.Expressions.Expression<Func<double, double, double, double, double, double>> simulator, IReadOnlyList<double>? target = null,
+        IReadOnlyList<double>? start = null, System.Linq.Expressions.Expression<Func<double[], double>>? loss = null,
         System.Linq.Expressions.Expression<Func<double[], double[], double[]>>? inverse = null) =>
         FromTranslated(LambdaTranslator.TranslateAny(simulator), target, start, loss, inverse);
 
     /// <summary>A problem of 6 named variables, <c>(a, b, c, d, e, f) =&gt; new[] { … }</c> (see the array overload for the rest).</summary>
     /// <param name="simulator">y = P(x).</param>
-    /// <param name="target">y*.</param>
-    /// <param name="start">The start point, in the order of the lambda's parameters.</param>
+    /// <param name="target">y*, optional (needed to run or check, not for rules).</param>
+    /// <param name="start">The start point, in the order of the lambda's parameters; optional as <paramref name="target"/>.</param>
     /// <param name="loss">L(y), optional.</param>
     /// <param name="inverse">x = P⁻¹(y; x), optional; x[i] is the lambda's i-th parameter.</param>
     public static PhysicsProblem FromLambda(
-        System.Linq.Expressions.Expression<Func<double, double, double, double, double, double, double[]>> simulator, IReadOnlyList<double> target,
-        IReadOnlyList<double> start, System.Linq.Expressions.Expression<Func<double[], double>>? loss = null,
+        System.Linq.Expressions.Expression<Func<double, double, double, double, double, double, double[]>> simulator, IReadOnlyList<double>? target = null,
+        IReadOnlyList<double>? start = null, System.Linq.Expressions.Expression<Func<double[], double>>? loss = null,
         System.Linq.Expressions.Expression<Func<double[], double[], double[]>>? inverse = null) =>
         FromTranslated(LambdaTranslator.TranslateAny(simulator), target, start, loss, inverse);
 
     /// <summary>A problem of 6 named variables, <c>(a, b, c, d, e, f) =&gt; … (one output)</c> (see the array overload for the rest).</summary>
     /// <param name="simulator">y = P(x).</param>
-    /// <param name="target">y*.</param>
-    /// <param name="start">The start point, in the order of the lambda's parameters.</param>
+    /// <param name="target">y*, optional (needed to run or check, not for rules).</param>
+    /// <param name="start">The start point, in the order of the lambda's parameters; optional as <paramref name="target"/>.</param>
     /// <param name="loss">L(y), optional.</param>
     /// <param name="inverse">x = P⁻¹(y; x), optional; x[i] is the lambda's i-th parameter.</param>
     public static PhysicsProblem FromLambda(
-        System.Linq.Expressions.Expression<Func<double, double, double, double, double, double, double>> simulator, IReadOnlyList<double> target,
-        IReadOnlyList<double> start, System.Linq.Expressions.Expression<Func<double[], double>>? loss = null,
+        System.Linq.Expressions.Expression<Func<double, double, double, double, double, double, double>> simulator, IReadOnlyList<double>? target = null,
+        IReadOnlyList<double>? start = null, System.Linq.Expressions.Expression<Func<double[], double>>? loss = null,
         System.Linq.Expressions.Expression<Func<double[], double[], double[]>>? inverse = null) =>
         FromTranslated(LambdaTranslator.TranslateAny(simulator), target, start, loss, inverse);
 
     /// <summary>A problem of 7 named variables, <c>(a, b, c, d, e, f, g) =&gt; new[] { … }</c> (see the array overload for the rest).</summary>
     /// <param name="simulator">y = P(x).</param>
-    /// <param name="target">y*.</param>
-    /// <param name="start">The start point, in the order of the lambda's parameters.</param>
+    /// <param name="target">y*, optional (needed to run or check, not for rules).</param>
+    /// <param name="start">The start point, in the order of the lambda's parameters; optional as <paramref name="target"/>.</param>
     /// <param name="loss">L(y), optional.</param>
     /// <param name="inverse">x = P⁻¹(y; x), optional; x[i] is the lambda's i-th parameter.</param>
     public static PhysicsProblem FromLambda(
-        System.Linq.Expressions.Expression<Func<double, double, double, double, double, double, double, double[]>> simulator, IReadOnlyList<double> target,
-        IReadOnlyList<double> start, System.Linq.Expressions.Expression<Func<double[], double>>? loss = null,
+        System.Linq.Expressions.Expression<Func<double, double, double, double, double, double, double, double[]>> simulator, IReadOnlyList<double>? target = null,
+        IReadOnlyList<double>? start = null, System.Linq.Expressions.Expression<Func<double[], double>>? loss = null,
         System.Linq.Expressions.Expression<Func<double[], double[], double[]>>? inverse = null) =>
         FromTranslated(LambdaTranslator.TranslateAny(simulator), target, start, loss, inverse);
 
     /// <summary>A problem of 7 named variables, <c>(a, b, c, d, e, f, g) =&gt; … (one output)</c> (see the array overload for the rest).</summary>
     /// <param name="simulator">y = P(x).</param>
-    /// <param name="target">y*.</param>
-    /// <param name="start">The start point, in the order of the lambda's parameters.</param>
+    /// <param name="target">y*, optional (needed to run or check, not for rules).</param>
+    /// <param name="start">The start point, in the order of the lambda's parameters; optional as <paramref name="target"/>.</param>
     /// <param name="loss">L(y), optional.</param>
     /// <param name="inverse">x = P⁻¹(y; x), optional; x[i] is the lambda's i-th parameter.</param>
     public static PhysicsProblem FromLambda(
-        System.Linq.Expressions.Expression<Func<double, double, double, double, double, double, double, double>> simulator, IReadOnlyList<double> target,
-        IReadOnlyList<double> start, System.Linq.Expressions.Expression<Func<double[], double>>? loss = null,
+        System.Linq.Expressions.Expression<Func<double, double, double, double, double, double, double, double>> simulator, IReadOnlyList<double>? target = null,
+        IReadOnlyList<double>? start = null, System.Linq.Expressions.Expression<Func<double[], double>>? loss = null,
         System.Linq.Expressions.Expression<Func<double[], double[], double[]>>? inverse = null) =>
         FromTranslated(LambdaTranslator.TranslateAny(simulator), target, start, loss, inverse);
 
     /// <summary>A problem of 8 named variables, <c>(a, b, c, d, e, f, g, h) =&gt; new[] { … }</c> (see the array overload for the rest).</summary>
     /// <param name="simulator">y = P(x).</param>
-    /// <param name="target">y*.</param>
-    /// <param name="start">The start point, in the order of the lambda's parameters.</param>
+    /// <param name="target">y*, optional (needed to run or check, not for rules).</param>
+    /// <param name="start">The start point, in the order of the lambda's parameters; optional as <paramref name="target"/>.</param>
     /// <param name="loss">L(y), optional.</param>
     /// <param name="inverse">x = P⁻¹(y; x), optional; x[i] is the lambda's i-th parameter.</param>
     public static PhysicsProblem FromLambda(
-        System.Linq.Expressions.Expression<Func<double, double, double, double, double, double, double, double, double[]>> simulator, IReadOnlyList<double> target,
-        IReadOnlyList<double> start, System.Linq.Expressions.Expression<Func<double[], double>>? loss = null,
+        System.Linq.Expressions.Expression<Func<double, double, double, double, double, double, double, double, double[]>> simulator, IReadOnlyList<double>? target = null,
+        IReadOnlyList<double>? start = null, System.Linq.Expressions.Expression<Func<double[], double>>? loss = null,
         System.Linq.Expressions.Expression<Func<double[], double[], double[]>>? inverse = null) =>
         FromTranslated(LambdaTranslator.TranslateAny(simulator), target, start, loss, inverse);
 
     /// <summary>A problem of 8 named variables, <c>(a, b, c, d, e, f, g, h) =&gt; … (one output)</c> (see the array overload for the rest).</summary>
     /// <param name="simulator">y = P(x).</param>
-    /// <param name="target">y*.</param>
-    /// <param name="start">The start point, in the order of the lambda's parameters.</param>
+    /// <param name="target">y*, optional (needed to run or check, not for rules).</param>
+    /// <param name="start">The start point, in the order of the lambda's parameters; optional as <paramref name="target"/>.</param>
     /// <param name="loss">L(y), optional.</param>
     /// <param name="inverse">x = P⁻¹(y; x), optional; x[i] is the lambda's i-th parameter.</param>
     public static PhysicsProblem FromLambda(
-        System.Linq.Expressions.Expression<Func<double, double, double, double, double, double, double, double, double>> simulator, IReadOnlyList<double> target,
-        IReadOnlyList<double> start, System.Linq.Expressions.Expression<Func<double[], double>>? loss = null,
+        System.Linq.Expressions.Expression<Func<double, double, double, double, double, double, double, double, double>> simulator, IReadOnlyList<double>? target = null,
+        IReadOnlyList<double>? start = null, System.Linq.Expressions.Expression<Func<double[], double>>? loss = null,
         System.Linq.Expressions.Expression<Func<double[], double[], double[]>>? inverse = null) =>
         FromTranslated(LambdaTranslator.TranslateAny(simulator), target, start, loss, inverse);
 
     private static PhysicsProblem FromTranslated(
-        TranslatedLambda sim, IReadOnlyList<double> target, IReadOnlyList<double> start,
+        TranslatedLambda sim, IReadOnlyList<double>? target, IReadOnlyList<double>? start,
         System.Linq.Expressions.Expression<Func<double[], double>>? loss,
         System.Linq.Expressions.Expression<Func<double[], double[], double[]>>? inverse = null)
     {
@@ -317,8 +320,11 @@ public sealed class PhysicsProblem
             inverseText = inv.Components.Select(c => Infix.Format(Structure.Substitute(rename, c.Core))).ToArray();
         }
         var components = sim.Components.Select(c => c.ToInfix()).ToArray();
-        return new PhysicsProblem(new ProblemDefinition(sim.Variables, components, lossText, target, start, inverseText) { Parameters = parameters });
+        return new PhysicsProblem(new ProblemDefinition(sim.Variables, components, lossText, target ?? [], start ?? [], inverseText) { Parameters = parameters });
     }
+
+    /// <summary>The problem in one line (see <see cref="ProblemDefinition.ToString"/>).</summary>
+    public override string ToString() => Definition.ToString();
 
     /// <summary>The same problem from another start point.</summary>
     public PhysicsProblem WithStart(IReadOnlyList<double> start) => new(Definition with { Start = start });

@@ -55,6 +55,24 @@ public sealed record ProblemDefinition(
     }
 
     /// <summary>
+    /// The name of the step size η in closed-form rules: <c>eta</c>, or <c>etastep</c> (then
+    /// <c>stepsize</c>) when a variable, parameter or target name is <c>eta</c>, so the step never
+    /// merges with a symbol of the problem.
+    /// </summary>
+    /// <exception cref="SymbolicException">Every candidate name is taken (ErrorKind.Variable).</exception>
+    public string StepSymbol
+    {
+        get
+        {
+            var taken = Variables.Concat(Parameters?.Keys ?? Enumerable.Empty<string>())
+                .Concat(TargetSymbols?.OfType<string>() ?? Enumerable.Empty<string>()).ToHashSet();
+            return new[] { "eta", "etastep", "stepsize" }.FirstOrDefault(p => !taken.Contains(p))
+                ?? throw new SymbolicException(ErrorKind.Variable,
+                    "Every name for the step size (eta, etastep, stepsize) is taken by a variable, parameter or target name; rename one.");
+        }
+    }
+
+    /// <summary>
     /// The target as expressions, one per output: the given numbers and names, or the symbols
     /// <see cref="TargetSymbolPrefix"/>0, 1, … when no target was given.
     /// </summary>
@@ -96,6 +114,24 @@ public sealed record ProblemDefinition(
         return this with { Start = start, Target = target, TargetSymbols = null };
     }
 
+    /// <summary>
+    /// The problem in one line: <c>P(x0, x1) = [x0, x1^2], L = y0^2 + y1^2, target [0, 0], start [3, 3]</c>,
+    /// with the parameters, units and inverse when given ("not given" for a missing target or start).
+    /// </summary>
+    public override string ToString()
+    {
+        static string List<T>(IEnumerable<T> items) => "[" + string.Join(", ", items.Select(i => Convert.ToString(i, System.Globalization.CultureInfo.InvariantCulture))) + "]";
+        var target = !HasTarget ? "not given"
+            : List(Enumerable.Range(0, Math.Max(Target.Count, TargetSymbols?.Count ?? 0)).Select(j =>
+                TargetSymbols?[j] ?? (j < Target.Count ? Target[j].ToString(System.Globalization.CultureInfo.InvariantCulture) : "?")));
+        var text = $"P({string.Join(", ", Variables)}) = {List(Simulator)}, L = {Loss ?? "½‖y − y*‖²"}, target {target}, start {(HasStart ? List(Start) : "not given")}";
+        if (Parameters is { Count: > 0 }) text += ", parameters " + string.Join(", ", Parameters.Select(p => $"{p.Key} = {p.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)}"));
+        if (Units is { Count: > 0 }) text += ", units " + string.Join(", ", Units.Select(u => $"{u.Key} [{u.Value}]"));
+        if (Inverse is not null) text += ", inverse " + List(Inverse);
+        else if (!DeriveInverse) text += ", numeric inverse";
+        return text;
+    }
+
     /// <summary>The output names y0, y1, ….</summary>
     public string[] Outputs => Enumerable.Range(0, Simulator.Count).Select(i => $"y{i}").ToArray();
 
@@ -127,6 +163,9 @@ public sealed record ProblemDefinition(
     /// <exception cref="SymbolicException">What is inconsistent, and where (a parse error names the field).</exception>
     public Problem ToProblem()
     {
+        // Target names that are parameters have values: the problem runs with them.
+        if (!HasNumericTarget && WithParameterTargets() is var resolved && !ReferenceEquals(resolved, this))
+            return resolved.ToProblem();
         if (!HasStart)
             throw new SymbolicException(ErrorKind.Invalid,
                 $"The problem has no start point; running or checking it needs one value per variable ({string.Join(", ", Variables)}).");
@@ -135,6 +174,20 @@ public sealed record ProblemDefinition(
                 ? $"The target names symbols ({string.Join(", ", TargetSymbols!.Where(n => n is not null))}); running or checking the problem needs numbers."
                 : $"The problem has no target; running or checking it needs one value per output ({string.Join(", ", Outputs)}).");
         return Build(Target.ToArray(), Start.ToArray(), Loss is null ? null : ParseField("loss", Loss), Parameters);
+    }
+
+    /// <summary>
+    /// The problem with target names that are <see cref="Parameters"/> replaced by their values (for
+    /// running); the default loss keeps the names, so the parameters stay used. The same problem when
+    /// the target is all numbers, or names a symbol that is not a parameter.
+    /// </summary>
+    public ProblemDefinition WithParameterTargets()
+    {
+        if (HasNumericTarget || TargetSymbols is not { } names || Parameters is null || Target.Count != Simulator.Count
+            || names.Count != Simulator.Count || !names.All(n => n is null || Parameters.ContainsKey(n)))
+            return this;
+        var values = Target.Select((v, j) => names[j] is { } n ? Parameters[n] : v).ToArray();
+        return this with { Target = values, TargetSymbols = null, Loss = Loss ?? LossText };
     }
 
     /// <summary>
@@ -167,6 +220,19 @@ public sealed record ProblemDefinition(
     private Problem Build(double[] target, double[] start, Expr? loss, IReadOnlyDictionary<string, double>? parameters, bool withUnits = true)
     {
         var simulator = Simulator.Select((s, i) => ParseField($"simulator[{i}]", s)).ToArray();
+        // The loss and the inverse read y0, y1, … as the outputs: a variable of that name would be both.
+        if (Variables.FirstOrDefault(v => Outputs.Contains(v)) is { } clash)
+            throw new SymbolicException(ErrorKind.Variable,
+                $"The variable '{clash}' has the name of an output (the outputs are {string.Join(", ", Outputs)}, as the loss and the inverse read them); rename the variable.");
+        // A simulator symbol that is neither a variable nor one of the given parameters (the core would
+        // list the symbolic target's names as allowed too, which are not the user's).
+        var known = Variables.Concat(Parameters?.Keys ?? Enumerable.Empty<string>()).ToHashSet();
+        for (var i = 0; i < simulator.Length; i++)
+            if (Structure.FreeSymbolNames([simulator[i]]).FirstOrDefault(n => !known.Contains(n)) is { } unknown)
+                throw new SymbolicException(ErrorKind.Variable,
+                    $"simulator[{i}] uses '{unknown}', which is neither a variable ({string.Join(", ", Variables)}) nor a parameter" +
+                    (Parameters is { Count: > 0 } ? $" ({string.Join(", ", Parameters.Keys)})" : "") +
+                    $": if '{unknown}' is a constant, give its value as a parameter; otherwise add it to the variables.");
         var inverse = Inverse?.Select((s, i) => ParseField($"inverse[{i}]", s)).ToArray();
         if (parameters is not null)
         {

@@ -6,6 +6,10 @@ namespace PhysGrad;
 /// <summary>One method's closed-form update: the step Δxᵢ for each variable, in the variables and η (<c>eta</c>).</summary>
 public sealed record UpdateRule(Method Method, IReadOnlyList<string> Variables, IReadOnlyList<Expression> Steps)
 {
+    /// <summary>The name of the step size in <see cref="Steps"/>: <c>eta</c> unless the problem uses that
+    /// name (see <see cref="ProblemDefinition.StepSymbol"/>).</summary>
+    public string StepSymbol { get; init; } = "eta";
+
     /// <summary>The rule as lines: <c>ig: Δx0 = -eta*x0; Δx1 = -eta*x1/2</c>.</summary>
     public override string ToString() =>
         $"{BookExample.ShortName(Method)}: " + string.Join("; ", Variables.Select((v, i) => $"Δ{v} = {Steps[i].ToInfix()}"));
@@ -27,7 +31,7 @@ public static class UpdateRuleSet
     {
         var model = problem.ToSymbolicProblem();
         var outputs = model.Outputs.Select(ExprModule.Symbol).ToArray();
-        return UpdateRules.Simplified(UpdateRules.YStep(outputs, model.Loss)).Select(Expression.Wrap).ToArray();
+        return UpdateRules.Simplified(UpdateRules.YStep(ExprModule.Symbol(problem.StepSymbol), outputs, model.Loss)).Select(Expression.Wrap).ToArray();
     }
 
     /// <summary>
@@ -74,27 +78,49 @@ public static class UpdateRuleSet
         var simulator = model.Simulator;
         var loss = model.Loss;
         var lossX = model.LossInX;
+        var stepName = problem.StepSymbol;
+        var eta = ExprModule.Symbol(stepName);
         var rules = new List<UpdateRule>();
         foreach (var method in methods)
         {
-            var steps = method switch
+            Expr[] steps;
+            try
             {
-                Method.GradientDescent => UpdateRules.GradientDescent(variables, lossX),
-                Method.Newton => UpdateRules.Newton(variables, lossX),
-                Method.InverseGradient => UpdateRules.InverseGradient(variables, outputs, simulator, loss),
-                Method.GaussNewton => UpdateRules.GaussNewton(variables, outputs, simulator, loss),
-                Method.PhysicalGradient when simulator.Length != variables.Length => throw new SymbolicException(ErrorKind.Shape,
-                    $"PG needs a square Jacobian (a local inverse of P); this simulator maps {BookExample.Count(variables.Length, "variable")} to {BookExample.Count(simulator.Length, "output")}. Use Gauss–Newton or HIG for non-square problems."),
+                steps = Steps(method);
+            }
+            catch (SymbolicException e) when (e.Kind == ErrorKind.Singular)
+            {
+                // Name the matrix of this method, and never recommend the method that failed.
+                throw new SymbolicException(ErrorKind.Singular, method switch
+                {
+                    Method.Newton => "Newton's Hessian ∂²L/∂x² is singular for every x (its determinant simplifies to exactly 0); GD, Gauss–Newton and HIG do not invert it.",
+                    Method.GaussNewton => $"Gauss–Newton's {(simulator.Length >= variables.Length ? "JᵀJ" : "JJᵀ")} is singular for every x (J has rank below min(outputs, variables) everywhere); GD and HIG do not invert it.",
+                    Method.InverseGradient or Method.PhysicalGradient => $"{BookExample.ShortName(method)} inverts the Jacobian ∂P/∂x, which is singular for every x (its determinant simplifies to exactly 0); GD and HIG do not invert it.",
+                    _ => e.Message,
+                });
+            }
+            rules.Add(new UpdateRule(method, problem.Variables, UpdateRules.Simplified(steps).Select(Expression.Wrap).ToArray())
+            {
+                StepSymbol = stepName,
+            });
+        }
+        return rules;
+
+        Expr[] Steps(Method method) => method switch
+            {
+                Method.GradientDescent => UpdateRules.GradientDescent(eta, variables, lossX),
+                Method.Newton => UpdateRules.Newton(eta, variables, lossX),
+                Method.PhysicalGradient or Method.InverseGradient when simulator.Length != variables.Length => throw new SymbolicException(ErrorKind.Shape,
+                    BookExample.SquareReason(method, variables.Length, simulator.Length)),
+                Method.InverseGradient => UpdateRules.InverseGradient(eta, variables, outputs, simulator, loss),
+                Method.GaussNewton => UpdateRules.GaussNewton(eta, variables, outputs, simulator, loss),
                 Method.PhysicalGradient => model.Inverse is { } inverse
-                    ? UpdateRules.Physical(variables, outputs, simulator, loss, inverse)
+                    ? UpdateRules.Physical(eta, variables, outputs, simulator, loss, inverse)
                     : throw new SymbolicException(ErrorKind.Invalid,
                         $"PG's closed form needs a local inverse, and none was derived: {model.InverseNote}. " +
                         "Give \"inverse\" in the problem (one expression per variable), or run PG with the numeric inverse."),
                 _ => throw new SymbolicException(ErrorKind.Invalid,
                     $"{BookExample.ShortName(method)} has no closed-form rule (it depends on the run's history or an SVD); the closed forms are gd, newton, ig, pg and gn."),
             };
-            rules.Add(new UpdateRule(method, problem.Variables, UpdateRules.Simplified(steps).Select(Expression.Wrap).ToArray()));
-        }
-        return rules;
     }
 }

@@ -28,7 +28,7 @@ public static class CliApp
         root.Subcommands.Add(DiffCommand.Create(output));
         root.Subcommands.Add(EvalCommand.Create(output));
         root.Subcommands.Add(CompareCommand.Create(output, error));
-        root.Subcommands.Add(DeriveCommand.Create(output));
+        root.Subcommands.Add(DeriveCommand.Create(output, error));
         root.Subcommands.Add(UnitsCommand.Create(output));
         root.Subcommands.Add(CheckCommand.Create(output));
 

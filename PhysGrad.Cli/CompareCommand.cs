@@ -52,10 +52,14 @@ internal static class CompareCommand
             if (chosen is null)
                 (chosen, skipped) = BookExample.Applicable(compiled.Definition!, BookExample.DefaultMethods(definition));
             else if (chosen.Select(m => BookExample.NotApplicable(compiled.Definition!, m.Method)).FirstOrDefault(r => r is not null) is { } reason)
-                throw new CliInputException(reason + ".");
+                throw new CliInputException(reason);
+            if (problem.UnitsGiven(result))
+                error.WriteLine("physgrad: note: --unit is not used by compare: runs do not depend on units ('physgrad units' gives each step's unit).");
+            if (result.GetValue(lineSearch) && !chosen.Any(m => m.Method is Method.Newton or Method.Bfgs or Method.LimitedMemoryBfgs))
+                error.WriteLine("physgrad: note: --line-search applies to newton, bfgs and lbfgs only, and none of them is among the methods run.");
             var skipWriter = result.GetValue(format) == "table" ? output : error;
             foreach (var s in skipped)
-                skipWriter.WriteLine($"{BookExample.ShortName(s.Method)} skipped: {s.Reason}.");
+                skipWriter.WriteLine($"{BookExample.ShortName(s.Method)} skipped: {s.Reason}");
             var names = chosen.Select(m => BookExample.ShortName(m.Method)).ToArray();
             IReadOnlyList<MethodResult> results;
             using (var bar = ProgressLine.For(error, names, n))

@@ -7,7 +7,7 @@ namespace PhysGrad.Cli;
 /// <summary><c>physgrad derive</c>: each method's closed-form update rule for a problem.</summary>
 internal static class DeriveCommand
 {
-    public static Command Create(TextWriter output)
+    public static Command Create(TextWriter output, TextWriter error)
     {
         var methods = new Option<string?>("--methods")
         {
@@ -28,9 +28,21 @@ internal static class DeriveCommand
         command.SetAction(result =>
         {
             var definition = problem.Read(result, PointNeed.None);
+            // Accepted for symmetry with the other commands, but rules use neither: say so once.
+            if (problem.StartGiven(result))
+                error.WriteLine("physgrad: note: --start is not used by derive: the rules do not depend on the start point.");
+            if (problem.UnitsGiven(result))
+                error.WriteLine("physgrad: note: --unit is not used by derive: the rules do not depend on units ('physgrad units' gives each step's unit).");
+            if (problem.InferredNote(result, definition) is { } inferred)
+                error.WriteLine($"physgrad: note: {inferred}");
             // Only methods the user named may fail the command; from the default list the ones that do
             // not apply are left out, each with one line saying why.
-            var chosen = result.GetValue(methods) is { } text ? BookExample.ParseMethodNames(text) : null;
+            // A method named twice is derived once.
+            var chosen = result.GetValue(methods) is { } text ? BookExample.ParseMethodNames(text).Distinct().ToArray() : null;
+            // The step size's name: eta, unless the problem itself uses that name.
+            var step = definition.StepSymbol;
+            var stepNote = step == "eta" ? null
+                : $"The step size is named '{step}' here, because 'eta' is a name in the problem.";
             var (rules, skipped) = chosen is null
                 ? UpdateRuleSet.DeriveApplicable(definition)
                 : (UpdateRuleSet.Derive(definition, chosen), Array.Empty<SkippedMethod>());
@@ -48,6 +60,7 @@ internal static class DeriveCommand
                 output.WriteLine(JsonSerializer.Serialize(new
                 {
                     variables = definition.Variables,
+                    stepSize = step,
                     target = definition.Loss is not null ? null : definition.TargetExpressions().Select(t => t.ToInfix()),
                     yStep = yStep?.Select((e, i) => new { output = definition.Outputs[i], step = e.ToInfix() }),
                     rules = rules.Select(r => new
@@ -64,19 +77,21 @@ internal static class DeriveCommand
                 blocks.Add(new RuleBlock("y-step", "YStep", definition.Outputs, yStep.Select(e => e.Core).ToArray()));
             foreach (var r in rules)
                 blocks.Add(new RuleBlock(BookExample.ShortName(r.Method), MethodName(r.Method), r.Variables, r.Steps.Select(e => e.Core).ToArray()));
-            var header = $"physgrad derive: the update rules (steps in x and eta) for P({string.Join(", ", definition.Variables)}) = [{string.Join(", ", definition.Simulator)}], L = {definition.LossText}"
+            var header = $"physgrad derive: the update rules (steps in x and {step}) for P({string.Join(", ", definition.Variables)}) = [{string.Join(", ", definition.Simulator)}], L = {definition.LossText}"
                 + (target is null ? "" : $"; the target y* is symbolic: {string.Join(", ", target)}");
             var comment = f == "latex" ? "%" : "//";
             foreach (var s in skipped)
                 output.WriteLine(f == "infix"
                     ? $"{BookExample.ShortName(s.Method)} skipped: {s.Reason}"
                     : $"{comment} {BookExample.ShortName(s.Method)} skipped: {s.Reason}");
+            if (stepNote is not null)
+                output.WriteLine(f == "infix" ? stepNote : $"{comment} {stepNote}");
             if (f == "infix" && target is not null)
                 output.WriteLine(definition.HasTarget
                     ? $"Target y* = [{string.Join(", ", target)}] (names stay symbolic)"
                     : $"Target y* = [{string.Join(", ", target)}] (not given, so symbolic; --target gives numbers or names)");
             output.Write(RulePrinter.Format(f, blocks, definition.Variables, header,
-                starTargets: target is not null && !definition.HasTarget && definition.TargetSymbolPrefix == "ys"));
+                starTargets: target is not null && !definition.HasTarget && definition.TargetSymbolPrefix == "ys", step: step));
             return ExitCode.Ok;
         });
         return command;

@@ -82,6 +82,25 @@ internal sealed class ProblemOptions
             $"(e.g. --param {likelyConstants[0]}=2); or name the variables with --vars.";
     }
 
+    /// <summary>Whether --start was given (for commands that do not use it, to say so).</summary>
+    public bool StartGiven(ParseResult result) => result.GetValue(_start) is not null;
+
+    /// <summary>Whether --unit was given (for commands that do not use it, to say so).</summary>
+    public bool UnitsGiven(ParseResult result) => result.GetValue(_units) is { Length: > 0 };
+
+    /// <summary>
+    /// A note naming the variables read from --simulator when some of them look like constants (not x,
+    /// x0, x1, …) and no count (such as --start's) can show the mistake; null otherwise.
+    /// </summary>
+    public string? InferredNote(ParseResult result, ProblemDefinition definition)
+    {
+        if (result.GetValue(_simulator) is null || result.GetValue(_vars) is not null) return null;
+        var likely = definition.Variables.Where(n => !System.Text.RegularExpressions.Regex.IsMatch(n, "^[xX][0-9]*$")).ToArray();
+        if (likely.Length == 0 || likely.Length == definition.Variables.Count) return null;
+        return $"variables (inferred from --simulator): {string.Join(", ", definition.Variables)}; if {string.Join(" or ", likely)} is a constant, " +
+            $"give it with --param (e.g. --param {likely[0]}=2), or name the variables with --vars.";
+    }
+
     /// <summary>The --unit values as a table, or null when none were given.</summary>
     private Dictionary<string, string>? Units(ParseResult result) =>
         Pairs(result.GetValue(_units), "--unit", "name=unit, e.g. x0=m or y0=m/s^2", (_, unit) => unit);
@@ -103,6 +122,8 @@ internal sealed class ProblemOptions
             case PointNeed.Generic:
                 return definition.WithGenericPoint();
             case PointNeed.Required:
+                // Target names that are parameters run with the parameters' values.
+                definition = definition.WithParameterTargets();
                 var fromFile = result.GetValue(_file) is not null;
                 if (!definition.HasStart)
                     throw new CliInputException(fromFile
@@ -167,6 +188,15 @@ internal sealed class ProblemOptions
                 .Where(n => parameters is null || !parameters.ContainsKey(n))
                 .Order(Comparer<string>.Create((a, b) => Symbolic.Order.naturalCompare(a, b))).ToArray();
         var inferred = result.GetValue(_vars) is null;
+        if (!inferred)
+        {
+            // A name that is neither a variable nor a --param: most likely a constant without its value.
+            var known = names.Concat(parameters?.Keys ?? Enumerable.Empty<string>()).ToHashSet();
+            if (Expression.ParseMany(sim).SelectMany(e => e.Variables).FirstOrDefault(n => !known.Contains(n)) is { } unknown)
+                throw new CliInputException(
+                    $"--simulator uses '{unknown}', which is not one of the variables ({string.Join(", ", names)}) given with --vars: " +
+                    $"if it is a constant, give its value with --param (e.g. --param {unknown}=2); otherwise add it to --vars.");
+        }
         var s0 = result.GetValue(_start) is { } ss ? Arguments.Numbers("--start", ss) : [];
         var (t, symbols) = result.GetValue(_target) is { } tt ? Target(tt) : ([], null);
         if (inferred && s0.Length > 0 && s0.Length != names.Length && InferredMismatch(names, s0.Length) is { } mismatch)

@@ -26,7 +26,8 @@ internal static class RulePrinter
     /// <param name="variables">The problem's variables (the C# methods take all of them).</param>
     /// <param name="header">One line on the problem, printed as a comment in LaTeX and C#.</param>
     /// <param name="starTargets">Whether ys0, ys1, … are the symbolic target (then LaTeX writes y^*_j).</param>
-    public static string Format(string format, IReadOnlyList<RuleBlock> blocks, IReadOnlyList<string> variables, string header, bool starTargets)
+    /// <param name="step">The name of the step size in the rules (<c>eta</c>, or another when the problem uses that name).</param>
+    public static string Format(string format, IReadOnlyList<RuleBlock> blocks, IReadOnlyList<string> variables, string header, bool starTargets, string step = "eta")
     {
         var taken = blocks.SelectMany(b => b.Steps).Let(steps => Structure.FreeSymbolNames(steps.ToArray()))
             .Concat(variables).Concat(blocks.SelectMany(b => b.Names)).ToArray();
@@ -42,7 +43,7 @@ internal static class RulePrinter
         return format switch
         {
             "latex" => Latex(blocks, shared, header, starTargets),
-            "csharp" => CSharpClass(blocks, shared, variables, taken, header),
+            "csharp" => CSharpClass(blocks, shared, variables, taken, header, step),
             _ => Infix(blocks, shared),
         };
     }
@@ -103,11 +104,11 @@ internal static class RulePrinter
 
     /// <summary>
     /// A complete C# file: <c>using System;</c> and a static class with one method per block, taking
-    /// the variables, the block's other symbols (parameters, target symbols, outputs) and eta, and
+    /// the variables, the block's other symbols (parameters, target symbols, outputs) and the step size, and
     /// returning each step through an out parameter <c>d</c>+name.
     /// </summary>
     private static string CSharpClass(IReadOnlyList<RuleBlock> blocks, SharedBlock[] shared, IReadOnlyList<string> variables,
-        string[] taken, string header)
+        string[] taken, string header, string step)
     {
         var sb = new StringBuilder();
         sb.Append($"// {header}\nusing System;\n\npublic static class UpdateRules\n{{\n");
@@ -117,8 +118,8 @@ internal static class RulePrinter
             var block = blocks[b];
             var free = Structure.FreeSymbolNames(block.Steps.ToArray());
             var inputs = (block.Names.All(variables.Contains) ? variables : Array.Empty<string>())
-                .Concat(free.Where(n => !variables.Contains(n) && n != "eta"))
-                .Concat(free.Contains("eta") ? ["eta"] : Array.Empty<string>())
+                .Concat(free.Where(n => !variables.Contains(n) && n != step))
+                .Concat(free.Contains(step) ? [step] : Array.Empty<string>())
                 .Distinct().ToArray();
             var outName = new Func<string, string>(n => takenSet.Contains("d" + n) ? "delta_" + n : "d" + n);
             var parameters = inputs.Select(n => $"double {Identifier(n)}")

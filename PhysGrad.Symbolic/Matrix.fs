@@ -140,7 +140,7 @@ module Matrix =
         Fail.raiseWith
             ErrorKind.Singular
             "The matrix is singular: its determinant simplifies to exactly 0, so it has no inverse. \
-             For a Jacobian this means the simulator is not locally invertible; use Gauss–Newton or HIG."
+             For a Jacobian this means the simulator is not locally invertible."
 
     /// A⁻¹, exact. Raises a Singular error when the determinant is exactly zero. For n ≤ 6 it is the
     /// adjugate over the determinant; above, Gauss–Jordan elimination with symbolic pivots.

@@ -6,7 +6,8 @@ namespace PhysGrad.Symbolic
 [<RequireQualifiedAccess>]
 module UpdateRules =
 
-    /// The symbol used for the step size η.
+    /// The default symbol for the step size η; every rule takes its step-size symbol as the first
+    /// argument, so a problem with a variable or parameter named `eta` can name the step otherwise.
     let eta = Expr.symbol "eta"
 
     let private scale (c: Expr) (v: Expr[]) = v |> Array.map (fun e -> Expr.mul2 c e)
@@ -23,32 +24,32 @@ module UpdateRules =
 
     /// GD: Δx = −η ∂L/∂x.
     [<CompiledName("GradientDescent")>]
-    let gradientDescent (variables: Expr[]) (lossX: Expr) =
+    let gradientDescent (eta: Expr) (variables: Expr[]) (lossX: Expr) =
         scale (Expr.neg eta) (Calculus.gradient variables lossX)
 
     /// Newton: Δx = −η (∂²L/∂x²)⁻¹ ∂L/∂x (exact symbolic inverse: small n only).
     [<CompiledName("Newton")>]
-    let newton (variables: Expr[]) (lossX: Expr) =
+    let newton (eta: Expr) (variables: Expr[]) (lossX: Expr) =
         let g = Calculus.gradient variables lossX
         let h = Calculus.hessianOfGradient variables g
         scale (Expr.neg eta) (Matrix.solve h g)
 
     /// The y-step Δy = −η (∂²L/∂y²)⁻¹ ∂L/∂y, in the outputs y.
     [<CompiledName("YStep")>]
-    let yStep (outputs: Expr[]) (loss: Expr) =
+    let yStep (eta: Expr) (outputs: Expr[]) (loss: Expr) =
         let g = Calculus.gradient outputs loss
         let h = Calculus.hessianOfGradient outputs g
         scale (Expr.neg eta) (Matrix.solve h g)
 
     /// IG: Δx = (∂x/∂y) Δy with Δy the y-step at y = P(x).
     [<CompiledName("InverseGradient")>]
-    let inverseGradient (variables: Expr[]) (outputs: Expr[]) (simulator: Expr[]) (loss: Expr) =
-        let dy = yStep outputs loss |> Array.map (substituteOutputs outputs simulator)
+    let inverseGradient (eta: Expr) (variables: Expr[]) (outputs: Expr[]) (simulator: Expr[]) (loss: Expr) =
+        let dy = yStep eta outputs loss |> Array.map (substituteOutputs outputs simulator)
         Matrix.mulVec (Matrix.inverseJacobian variables simulator) dy
 
-    /// Gauss–Newton: Δx = −η (JᵀJ)⁻¹ Jᵀ ∂L/∂y at y = P(x).
+    /// Gauss–Newton: Δx = −η J⁺ ∂L/∂y at y = P(x), J⁺ = (JᵀJ)⁻¹Jᵀ (m ≥ n) or Jᵀ(JJᵀ)⁻¹ (m < n).
     [<CompiledName("GaussNewton")>]
-    let gaussNewton (variables: Expr[]) (outputs: Expr[]) (simulator: Expr[]) (loss: Expr) =
+    let gaussNewton (eta: Expr) (variables: Expr[]) (outputs: Expr[]) (simulator: Expr[]) (loss: Expr) =
         let j = Calculus.jacobian variables simulator
         let jt = Matrix.transpose j
 
@@ -56,12 +57,17 @@ module UpdateRules =
             Calculus.gradient outputs loss
             |> Array.map (substituteOutputs outputs simulator)
 
-        scale (Expr.neg eta) (Matrix.solve (Matrix.mul jt j) (Matrix.mulVec jt g))
+        // J⁺ of THEORY.md: (JᵀJ)⁻¹Jᵀ for full column rank (m ≥ n), the minimum-norm Jᵀ(JJᵀ)⁻¹ for
+        // full row rank (m < n, where JᵀJ is singular for every x).
+        if simulator.Length >= variables.Length then
+            scale (Expr.neg eta) (Matrix.solve (Matrix.mul jt j) (Matrix.mulVec jt g))
+        else
+            scale (Expr.neg eta) (Matrix.mulVec jt (Matrix.solve (Matrix.mul j jt) g))
 
     /// PG: Δx = P⁻¹(y + Δy; x) − x, with the inverse given in the outputs y (and x, for the branch).
     [<CompiledName("Physical")>]
-    let physical (variables: Expr[]) (outputs: Expr[]) (simulator: Expr[]) (loss: Expr) (inverse: Expr[]) =
-        let dy = yStep outputs loss
+    let physical (eta: Expr) (variables: Expr[]) (outputs: Expr[]) (simulator: Expr[]) (loss: Expr) (inverse: Expr[]) =
+        let dy = yStep eta outputs loss
         let moved = Array.map2 (fun (y: Expr) d -> Expr.add y d) outputs dy
         let d = System.Collections.Generic.Dictionary<Expr, Expr>(HashIdentity.Reference)
         Array.iter2 (fun (y: Expr) m -> d.[y] <- substituteOutputs outputs simulator m) outputs moved
