@@ -219,7 +219,8 @@ let ``a name read as a variable that was probably a constant is named with the -
     Assert.Contains("are k, x (2)", err)
     Assert.Contains("if k is a constant, give it with --param (e.g. --param k=2)", err)
     // A constant that nothing uses is named too.
-    let code, _, err = Cli.run [ "compare"; "--simulator"; "k*x"; "--vars"; "x"; "--target"; "1"; "--start"; "0"; "--param"; "kk=2" ]
+    let code, _, err =
+        Cli.run [ "compare"; "--simulator"; "k*x"; "--vars"; "x"; "--target"; "1"; "--start"; "0"; "--param"; "k=1"; "--param"; "kk=2" ]
     Assert.Equal(2, code)
     Assert.Contains("The parameter 'kk' is not used by the simulator, the loss or the inverse (did you mean 'k'?)", err)
 
