@@ -110,7 +110,8 @@ public sealed class CompiledProblem : IDifferentiableProblem
 
     /// <summary>Everything a compiled symbolic problem can answer (each on request).</summary>
     public Capabilities Supported => Capabilities.Value | Capabilities.Gradient | Capabilities.Outputs | Capabilities.Jacobian |
-        Capabilities.LossGradientInY | Capabilities.LossHessianInY | Capabilities.Hessian | Capabilities.Inverse;
+        Capabilities.LossGradientInY | Capabilities.LossHessianInY | Capabilities.Hessian | Capabilities.Inverse |
+        Capabilities.JacobianVector | Capabilities.JacobianTransposeVector | Capabilities.HessianVector;
 
     /// <summary>The symbolic problem this was compiled from, when it was compiled from one.</summary>
     public Problem? Definition { get; }
@@ -197,6 +198,58 @@ public sealed class CompiledProblem : IDifferentiableProblem
     /// <summary>L(P(x)), its gradient and Hessian in x (row by row).</summary>
     public double LossInX(double[] x, double[] gradient, double[] hessian) =>
         ValueGradientHessian(_lossInX.Value, x, N, gradient, hessian);
+
+    // The three products below go through the dense J and Hessian kernels for now (O(m·n) and O(n²)
+    // memory); dedicated product kernels replace them so that matrix-free rules stay O(n).
+
+    /// <summary>y = P(x) and J v (m values).</summary>
+    public void JacobianVector(double[] x, double[] v, double[] y, double[] jv)
+    {
+        Check(v, N, "v");
+        var kernel = _simulator.Value;
+        var buffer = Scratch(kernel.OutputCount);
+        Check(x, N, "x");
+        kernel.Function(x, 0, [], buffer, 0);
+        Array.Copy(buffer, 0, y, 0, M);
+        for (var r = 0; r < M; r++)
+        {
+            double sum = 0;
+            for (var c = 0; c < N; c++) sum += buffer[M + r * N + c] * v[c];
+            jv[r] = sum;
+        }
+    }
+
+    /// <summary>y = P(x) and Jᵀ w (n values).</summary>
+    public void JacobianTransposeVector(double[] x, double[] w, double[] y, double[] jtw)
+    {
+        Check(w, M, "w");
+        var kernel = _simulator.Value;
+        var buffer = Scratch(kernel.OutputCount);
+        Check(x, N, "x");
+        kernel.Function(x, 0, [], buffer, 0);
+        Array.Copy(buffer, 0, y, 0, M);
+        Array.Clear(jtw, 0, N);
+        for (var r = 0; r < M; r++)
+            for (var c = 0; c < N; c++) jtw[c] += buffer[M + r * N + c] * w[r];
+    }
+
+    /// <summary>L(P(x)), its gradient (n) and (∂²L/∂x²) v (n).</summary>
+    public double HessianVector(double[] x, double[] v, double[] gradient, double[] hv)
+    {
+        Check(v, N, "v");
+        Check(x, N, "x");
+        var kernel = _lossInX.Value;
+        var buffer = Scratch(kernel.OutputCount);
+        kernel.Function(x, 0, [], buffer, 0);
+        Array.Copy(buffer, 1, gradient, 0, N);
+        for (var r = 0; r < N; r++)
+        {
+            double sum = 0;
+            for (var c = 0; c < N; c++) sum += buffer[1 + N + r * N + c] * v[c];
+            hv[r] = sum;
+        }
+        return buffer[0];
+    }
 
     /// <summary>Runs a [value, gradient (k), Hessian (k·k)] kernel at a point of k values.</summary>
     private static double ValueGradientHessian(CompiledKernel kernel, double[] point, int k, double[] gradient, double[]? hessian)

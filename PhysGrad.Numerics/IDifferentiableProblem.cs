@@ -25,6 +25,12 @@ public enum Capabilities
     Hessian = 64,
     /// <summary>A closed-form local inverse x = P⁻¹(y; x₀) (given or derived symbolically).</summary>
     Inverse = 128,
+    /// <summary>y = P(x) with the directional derivative J v (m values), without forming J.</summary>
+    JacobianVector = 256,
+    /// <summary>y = P(x) with the adjoint product Jᵀ w (n values), without forming J.</summary>
+    JacobianTransposeVector = 512,
+    /// <summary>∂L/∂x with the Hessian-vector product (∂²L/∂x²) v (n values), without forming the Hessian.</summary>
+    HessianVector = 1024,
 }
 
 /// <summary>
@@ -64,6 +70,18 @@ public interface IDifferentiableProblem
 
     /// <summary>L(P(x)), with its gradient (n) and Hessian (n·n, row by row) in x.</summary>
     double LossInX(double[] x, double[] gradient, double[] hessian);
+
+    /// <summary>y = P(x) into <paramref name="y"/> (m) and J v into <paramref name="jv"/> (m), for v of n values.</summary>
+    void JacobianVector(double[] x, double[] v, double[] y, double[] jv);
+
+    /// <summary>y = P(x) into <paramref name="y"/> (m) and Jᵀ w into <paramref name="jtw"/> (n), for w of m values.</summary>
+    void JacobianTransposeVector(double[] x, double[] w, double[] y, double[] jtw);
+
+    /// <summary>
+    /// L(P(x)), with ∂L/∂x into <paramref name="gradient"/> (n) and (∂²L/∂x²) v into
+    /// <paramref name="hv"/> (n), for v of n values.
+    /// </summary>
+    double HessianVector(double[] x, double[] v, double[] gradient, double[] hv);
 
     /// <summary>
     /// x = P⁻¹(y; x₀), the preimage of y near x₀: by the closed form when there is one, else
