@@ -19,6 +19,9 @@ public sealed class CompiledProblem : IDifferentiableProblem
     private readonly Lazy<CompiledKernel> _lossInY;          // [L, ∂L/∂y (m), ∂²L/∂y² (m·m)]
     private readonly Lazy<CompiledKernel> _valueGradient;    // [L(P(x)), ∇ (n)]
     private readonly Lazy<CompiledKernel> _lossInX;          // [L(P(x)), ∇ (n), Hessian (n·n)]
+    private readonly Lazy<CompiledKernel> _jacobianVector;   // over (x; v): [P(x) (m), J v (m)]
+    private readonly Lazy<CompiledKernel> _jacobianTransposeVector; // over (x; w): [P(x) (m), Jᵀ w (n)]
+    private readonly Lazy<CompiledKernel> _hessianVector;    // over (x; v): [L(P(x)), ∇ (n), H v (n)]
     private readonly Lazy<(CompiledKernel? Kernel, InverseSource Source)> _inverse; // over (y, x₀): x (n)
     private int _compiled;
 
@@ -70,6 +73,11 @@ public sealed class CompiledProblem : IDifferentiableProblem
         _lossInY = Kernel(Capabilities.LossHessianInY, () => Lower.ValueGradientHessian(outputs, [], true, loss));
         _valueGradient = Kernel(Capabilities.Gradient, () => Lower.ValueGradientHessian(variables, [], false, composite.Value));
         _lossInX = Kernel(Capabilities.Hessian, () => Lower.ValueGradientHessian(variables, [], true, composite.Value));
+        // The product kernels take v (or w) as their parameter array, so one compiled kernel serves every
+        // vector; the parameters of the problem itself are bound already, so v starts at index 0.
+        _jacobianVector = Kernel(Capabilities.JacobianVector, () => Lower.JacobianVector(variables, [], simulator));
+        _jacobianTransposeVector = Kernel(Capabilities.JacobianTransposeVector, () => Lower.JacobianTransposeVector(variables, [], simulator));
+        _hessianVector = Kernel(Capabilities.HessianVector, () => Lower.HessianVector(variables, [], composite.Value));
         _inverse = new Lazy<(CompiledKernel?, InverseSource)>(() =>
         {
             var (expressions, source) = inverse();
@@ -199,55 +207,54 @@ public sealed class CompiledProblem : IDifferentiableProblem
     public double LossInX(double[] x, double[] gradient, double[] hessian) =>
         ValueGradientHessian(_lossInX.Value, x, N, gradient, hessian);
 
-    // The three products below go through the dense J and Hessian kernels for now (O(m·n) and O(n²)
-    // memory); dedicated product kernels replace them so that matrix-free rules stay O(n).
+    // The three products run their own kernels (forward mode, reverse mode, forward over reverse; see
+    // Lower.JacobianVector and friends): O(size of the problem's program) each, no J or Hessian formed.
 
-    /// <summary>y = P(x) and J v (m values).</summary>
+    /// <summary>
+    /// y = P(x) and the directional derivative J v (m values), without forming J: one forward-mode
+    /// kernel, compiled on first request. Allocates nothing in steady state.
+    /// </summary>
     public void JacobianVector(double[] x, double[] v, double[] y, double[] jv)
     {
-        Check(v, N, "v");
-        var kernel = _simulator.Value;
-        var buffer = Scratch(kernel.OutputCount);
         Check(x, N, "x");
-        kernel.Function(x, 0, [], buffer, 0);
+        Check(v, N, "v");
+        var kernel = _jacobianVector.Value;
+        var buffer = Scratch(kernel.OutputCount);
+        kernel.Function(x, 0, v, buffer, 0);
         Array.Copy(buffer, 0, y, 0, M);
-        for (var r = 0; r < M; r++)
-        {
-            double sum = 0;
-            for (var c = 0; c < N; c++) sum += buffer[M + r * N + c] * v[c];
-            jv[r] = sum;
-        }
+        Array.Copy(buffer, M, jv, 0, M);
     }
 
-    /// <summary>y = P(x) and Jᵀ w (n values).</summary>
+    /// <summary>
+    /// y = P(x) and the adjoint product Jᵀ w (n values), the gradient of wᵀP(x), without forming J: one
+    /// reverse-mode kernel, compiled on first request. Allocates nothing in steady state.
+    /// </summary>
     public void JacobianTransposeVector(double[] x, double[] w, double[] y, double[] jtw)
     {
-        Check(w, M, "w");
-        var kernel = _simulator.Value;
-        var buffer = Scratch(kernel.OutputCount);
         Check(x, N, "x");
-        kernel.Function(x, 0, [], buffer, 0);
+        Check(w, M, "w");
+        var kernel = _jacobianTransposeVector.Value;
+        var buffer = Scratch(kernel.OutputCount);
+        kernel.Function(x, 0, w, buffer, 0);
         Array.Copy(buffer, 0, y, 0, M);
-        Array.Clear(jtw, 0, N);
-        for (var r = 0; r < M; r++)
-            for (var c = 0; c < N; c++) jtw[c] += buffer[M + r * N + c] * w[r];
+        Array.Copy(buffer, M, jtw, 0, N);
     }
 
-    /// <summary>L(P(x)), its gradient (n) and (∂²L/∂x²) v (n).</summary>
+    /// <summary>
+    /// L(P(x)), its gradient (n) and the Hessian-vector product (∂²L/∂x²) v (n), without forming the
+    /// Hessian: the gradient by reverse mode and its directional derivative by forward mode, in one
+    /// kernel compiled on first request (asking for it never compiles the dense Hessian). Allocates
+    /// nothing in steady state.
+    /// </summary>
     public double HessianVector(double[] x, double[] v, double[] gradient, double[] hv)
     {
-        Check(v, N, "v");
         Check(x, N, "x");
-        var kernel = _lossInX.Value;
+        Check(v, N, "v");
+        var kernel = _hessianVector.Value;
         var buffer = Scratch(kernel.OutputCount);
-        kernel.Function(x, 0, [], buffer, 0);
+        kernel.Function(x, 0, v, buffer, 0);
         Array.Copy(buffer, 1, gradient, 0, N);
-        for (var r = 0; r < N; r++)
-        {
-            double sum = 0;
-            for (var c = 0; c < N; c++) sum += buffer[1 + N + r * N + c] * v[c];
-            hv[r] = sum;
-        }
+        Array.Copy(buffer, 1 + N, hv, 0, N);
         return buffer[0];
     }
 
@@ -312,25 +319,28 @@ public sealed class CompiledProblem : IDifferentiableProblem
     public bool InvertNumerically(double[] y, double[] x0, double[] x, double tolerance = 1e-12, int maxIterations = 100)
     {
         if (M != N) return false;
+        Check(y, M, "y");
+        Check(x0, N, "x0");
+        var w = InverseScratch.For(N);
+        var (p, j, r, step, trial, workspace) = (w.P, w.J, w.R, w.Step, w.Trial, w.Workspace);
         Array.Copy(x0, x, N);
-        var p = new double[M];
-        var j = new double[M * N];
-        var r = new double[M];
-        var step = new double[N];
-        var trial = new double[N];
-        var scale = 1 + Math.Sqrt(y.Sum(v => v * v));
+        double size = 0;
+        for (var i = 0; i < M; i++) size += y[i] * y[i];
+        var scale = 1 + Math.Sqrt(size);
         Simulate(x, p, j);
-        var residual = Residual(p, y, r);
+        var residual = Residual(p, y, r, M);
         for (var k = 0; k < maxIterations && residual > tolerance * scale; k++)
         {
-            if (!LinearAlgebra.Solve(j, r, step).Ok) return false;
+            // Elimination in the scratch workspace at every size (the three-argument Solve hands systems
+            // above LinearAlgebra.SmallLimit to MathNet, which allocates a matrix and an LU per call).
+            if (!LinearAlgebra.Solve(j.AsSpan(0, N * N), r.AsSpan(0, N), step.AsSpan(0, N), workspace).Ok) return false;
             var t = 1.0;
             var improved = false;
             for (var halving = 0; halving < 40; halving++, t /= 2)
             {
                 for (var i = 0; i < N; i++) trial[i] = x[i] - t * step[i];
                 Simulate(trial, p, j);
-                var next = Residual(p, y, r);
+                var next = Residual(p, y, r, M);
                 if (next < residual)
                 {
                     Array.Copy(trial, x, N);
@@ -341,7 +351,40 @@ public sealed class CompiledProblem : IDifferentiableProblem
             }
             if (!improved) return false;
         }
-        return residual <= tolerance * scale && LinearAlgebra.AllFinite(x);
+        return residual <= tolerance * scale && LinearAlgebra.AllFinite(x.AsSpan(0, N));
+    }
+
+    /// <summary>
+    /// The numeric inverse's working arrays, one set per thread (so concurrent inversions do not share
+    /// them) and grown only when a larger problem comes along, so that Newton on P(x) = y allocates
+    /// nothing in steady state.
+    /// </summary>
+    private sealed class InverseScratch
+    {
+        [ThreadStatic] private static InverseScratch? _current;
+
+        private InverseScratch(int n)
+        {
+            Size = n;
+            P = new double[n];
+            J = new double[n * n];
+            R = new double[n];
+            Step = new double[n];
+            Trial = new double[n];
+            Workspace = new double[n * n];
+        }
+
+        public int Size { get; }
+        public double[] P { get; }
+        public double[] J { get; }
+        public double[] R { get; }
+        public double[] Step { get; }
+        public double[] Trial { get; }
+        public double[] Workspace { get; }
+
+        /// <summary>Arrays for an n × n system (at least n values each, n² for the matrices).</summary>
+        public static InverseScratch For(int n) =>
+            _current is { } c && c.Size >= n ? c : (_current = new InverseScratch(n));
     }
 
     private static void Check(double[] a, int length, string name)
@@ -350,10 +393,10 @@ public sealed class CompiledProblem : IDifferentiableProblem
             throw new ArgumentException($"{name} needs {length} values but has {a.Length}.", name);
     }
 
-    private static double Residual(double[] p, double[] y, double[] r)
+    private static double Residual(double[] p, double[] y, double[] r, int m)
     {
         double sum = 0;
-        for (var i = 0; i < p.Length; i++)
+        for (var i = 0; i < m; i++)
         {
             r[i] = p[i] - y[i];
             sum += r[i] * r[i];

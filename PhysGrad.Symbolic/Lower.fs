@@ -158,8 +158,33 @@ module Lower =
             else
                 this.Emit(OpCode.Multiply, this.IntegerPower(x, k - 1), x)
 
-        member _.ToProgram(outputs: int[]) =
-            StraightLineProgram(instructions.ToArray(), constants.ToArray(), variables, parameters, outputs)
+        /// The number of instructions emitted so far.
+        member _.Count = instructions.Count
+
+        /// Instruction i.
+        member _.At(i: int) = instructions.[i]
+
+        /// The value of a slot when it is a constant.
+        member _.ConstantValue(slot: int) =
+            let ins = instructions.[slot]
+
+            if ins.Op = OpCode.Constant then
+                ValueSome constants.[ins.A]
+            else
+                ValueNone
+
+        /// Inputs appended after the named parameters (the v of J v, the w of Jᵀ w): emitted by index
+        /// only, so no name in an expression can resolve to them.
+        member val Extra: string[] = [||] with get, set
+
+        member this.ToProgram(outputs: int[]) =
+            StraightLineProgram(
+                instructions.ToArray(),
+                constants.ToArray(),
+                variables,
+                Array.append parameters this.Extra,
+                outputs
+            )
 
     let private functionOp (f: Function) =
         match f with
@@ -189,7 +214,7 @@ module Lower =
 
     /// Lowers the outputs into one program, visiting them in `visit` order (a permutation of the
     /// output indices): the order decides how long shared values stay alive in the program.
-    let private programVisiting (variables: string[]) (parameters: string[]) (outputs: Expr[]) (visit: int[]) =
+    let private lowerVisiting (variables: string[]) (parameters: string[]) (outputs: Expr[]) (visit: int[]) =
         // Compiled values use the stable forms (sums of exponentials factored), as the interpreter does.
         let outputs = Stable.rewriteMany outputs
         let b = Builder(variables, parameters)
@@ -267,7 +292,11 @@ module Lower =
             for k in visit do
                 slot outputs.[k] |> ignore)
 
-        b.ToProgram(outputs |> Array.map (fun o -> slots.[o]))
+        b, outputs |> Array.map (fun o -> slots.[o])
+
+    let private programVisiting (variables: string[]) (parameters: string[]) (outputs: Expr[]) (visit: int[]) =
+        let b, slots = lowerVisiting variables parameters outputs visit
+        b.ToProgram slots
 
     /// Lowers the outputs (for example value, gradient and Hessian entries) into one program whose
     /// inputs are the variables and parameters, in the given orders. Outputs are visited last to
@@ -324,3 +353,288 @@ module Lower =
                 fs
                 [| for r in 0 .. fs.Length - 1 do
                        for c in 0 .. xs.Length - 1 -> j.[r, c] |])
+
+    // ---- Matrix-free products: the lowered program differentiated instruction by instruction ----
+    //
+    // J v, Jᵀ w and H v are derived from the value-numbered program rather than from the expressions.
+    // Expressions keep canonical flattened products, so a chain rule applied to them copies the
+    // factors of every level into the next one (a chain d deep costs O(d²)); an instruction has at most
+    // two operands, so each emits a bounded number of derivative instructions and a product program is
+    // O(size of the program), whatever the shape of the graph. Slot -1 is a structural zero: slots that
+    // do not depend on x have no derivative and cost nothing.
+
+    let private none = -1
+
+    let private isBinary (op: OpCode) =
+        match op with
+        | OpCode.Add
+        | OpCode.Subtract
+        | OpCode.Multiply
+        | OpCode.Divide
+        | OpCode.Power
+        | OpCode.Atan2 -> true
+        | _ -> false
+
+    /// Arithmetic on derivative slots that folds structural zeros, ±1 factors and double negation.
+    type private Arithmetic(b: Builder) =
+        let one = lazy (b.Constant 1.0)
+        member _.Builder = b
+        member _.One = one.Value
+
+        member _.Is(slot: int, x: float) =
+            slot >= 0
+            && (match b.ConstantValue slot with
+                | ValueSome c -> c = x
+                | ValueNone -> false)
+
+        /// a + c (commutative: the operands are ordered so value numbering finds c + a too).
+        member _.Add(a: int, c: int) =
+            if a < 0 then c
+            elif c < 0 then a
+            else b.Emit(OpCode.Add, min a c, max a c)
+
+        member _.Neg(a: int) =
+            if a < 0 then
+                none
+            else
+                let ins = b.At a
+                if ins.Op = OpCode.Negate then ins.A else b.Emit(OpCode.Negate, a, 0)
+
+        member this.Sub(a: int, c: int) =
+            if c < 0 then a
+            elif a < 0 then this.Neg c
+            else b.Emit(OpCode.Subtract, a, c)
+
+        /// d·s, either possibly zero.
+        member this.Mul(d: int, s: int) =
+            if d < 0 || s < 0 || this.Is(s, 0.0) || this.Is(d, 0.0) then none
+            elif this.Is(s, 1.0) then d
+            elif this.Is(d, 1.0) then s
+            elif this.Is(s, -1.0) then this.Neg d
+            elif this.Is(d, -1.0) then this.Neg s
+            else b.Emit(OpCode.Multiply, min d s, max d s)
+
+        /// d / s, d possibly zero.
+        member this.Div(d: int, s: int) =
+            if d < 0 then none
+            elif this.Is(s, 1.0) then d
+            else b.Emit(OpCode.Divide, d, s)
+
+    /// f'(a) for a unary operation f with result slot `result` (none for sign, whose derivative is 0;
+    /// |a|' = sign(a): the conventions of Calculus).
+    let private unaryDerivative (ar: Arithmetic) (op: OpCode) (a: int) (result: int) =
+        let b = ar.Builder
+        let one = ar.One
+        let square s = b.Emit(OpCode.Multiply, s, s)
+        let asin' () = b.Emit(OpCode.Divide, one, b.Emit(OpCode.Sqrt, b.Emit(OpCode.Subtract, one, square a), 0))
+
+        match op with
+        | OpCode.Sqrt -> b.Emit(OpCode.Divide, b.Constant 0.5, result)
+        | OpCode.Sin -> b.Emit(OpCode.Cos, a, 0)
+        | OpCode.Cos -> ar.Neg(b.Emit(OpCode.Sin, a, 0))
+        | OpCode.Tan -> b.Emit(OpCode.Divide, one, square (b.Emit(OpCode.Cos, a, 0)))
+        | OpCode.Asin -> asin' ()
+        | OpCode.Acos -> ar.Neg(asin' ())
+        | OpCode.Atan -> b.Emit(OpCode.Divide, one, ar.Add(one, square a))
+        | OpCode.Sinh -> b.Emit(OpCode.Cosh, a, 0)
+        | OpCode.Cosh -> b.Emit(OpCode.Sinh, a, 0)
+        | OpCode.Tanh -> b.Emit(OpCode.Subtract, one, square result)
+        | OpCode.Exp -> result
+        | OpCode.Log -> b.Emit(OpCode.Divide, one, a)
+        | OpCode.Abs -> b.Emit(OpCode.Sign, a, 0)
+        | _ -> none
+
+    /// The partial derivatives of a^e (slot `result`) in a and in e, each only when asked: e·a^(e−1)
+    /// and a^e·log a, the latter 0 for the constant base 0 (0^e is 0 wherever it is defined), as in Calculus.
+    let private powerPartials (ar: Arithmetic) (a: int) (e: int) (result: int) (inA: bool) (inE: bool) =
+        let b = ar.Builder
+
+        let da =
+            if not inA then
+                none
+            else
+                let em1 =
+                    match b.ConstantValue e with
+                    | ValueSome c -> b.Constant(c - 1.0)
+                    | ValueNone -> b.Emit(OpCode.Subtract, e, ar.One)
+
+                ar.Mul(e, b.Emit(OpCode.Power, a, em1))
+
+        let de =
+            if not inE || ar.Is(a, 0.0) then
+                none
+            else
+                ar.Mul(result, b.Emit(OpCode.Log, a, 0))
+
+        struct (da, de)
+
+    /// Forward mode: the tangent of every slot below `count`, given the tangent slot of each variable.
+    let private tangents (ar: Arithmetic) (count: int) (seed: int -> int) : int[] =
+        let b = ar.Builder
+        let t = Array.create count none
+
+        for i in 0 .. count - 1 do
+            let ins = b.At i
+
+            t.[i] <-
+                match ins.Op with
+                | OpCode.Constant
+                | OpCode.Parameter -> none
+                | OpCode.Variable -> seed ins.A
+                | op when isBinary op && t.[ins.A] < 0 && t.[ins.B] < 0 -> none
+                | op when not (isBinary op) && t.[ins.A] < 0 -> none
+                | OpCode.Add -> ar.Add(t.[ins.A], t.[ins.B])
+                | OpCode.Subtract -> ar.Sub(t.[ins.A], t.[ins.B])
+                | OpCode.Negate -> ar.Neg t.[ins.A]
+                | OpCode.Multiply -> ar.Add(ar.Mul(t.[ins.A], ins.B), ar.Mul(t.[ins.B], ins.A))
+                // (a/c)' = (a' − (a/c)·c') / c
+                | OpCode.Divide -> ar.Div(ar.Sub(t.[ins.A], ar.Mul(t.[ins.B], i)), ins.B)
+                | OpCode.Power ->
+                    let struct (da, de) = powerPartials ar ins.A ins.B i (t.[ins.A] >= 0) (t.[ins.B] >= 0)
+                    ar.Add(ar.Mul(t.[ins.A], da), ar.Mul(t.[ins.B], de))
+                | OpCode.Atan2 ->
+                    // atan2(y, x)' = (x·y' − y·x') / (x² + y²)
+                    let y, x = ins.A, ins.B
+                    let r = ar.Add(b.Emit(OpCode.Multiply, x, x), b.Emit(OpCode.Multiply, y, y))
+                    ar.Div(ar.Sub(ar.Mul(t.[y], x), ar.Mul(t.[x], y)), r)
+                | op -> ar.Mul(t.[ins.A], unaryDerivative ar op ins.A i)
+
+        t
+
+    /// Reverse mode: the adjoint of every slot below `count` for the weighted sum Σ weight·slot of the
+    /// seeds (the gradient of that sum with respect to each slot).
+    let private adjoints (ar: Arithmetic) (count: int) (seeds: struct (int * int)[]) : int[] =
+        let b = ar.Builder
+        let active = Array.zeroCreate count
+
+        for i in 0 .. count - 1 do
+            let ins = b.At i
+
+            active.[i] <-
+                match ins.Op with
+                | OpCode.Constant
+                | OpCode.Parameter -> false
+                | OpCode.Variable -> true
+                | op when isBinary op -> active.[ins.A] || active.[ins.B]
+                | _ -> active.[ins.A]
+
+        let a = Array.create count none
+
+        for struct (slot, weight) in seeds do
+            if active.[slot] then
+                a.[slot] <- ar.Add(a.[slot], weight)
+
+        // Contributions are built only for operands that depend on x.
+        let give c (d: unit -> int) =
+            if active.[c] then
+                a.[c] <- ar.Add(a.[c], d ())
+
+        let take c (d: unit -> int) =
+            if active.[c] then
+                a.[c] <- ar.Sub(a.[c], d ())
+
+        for i in count - 1 .. -1 .. 0 do
+            let g = a.[i]
+
+            if g >= 0 then
+                let ins = b.At i
+
+                match ins.Op with
+                | OpCode.Constant
+                | OpCode.Parameter
+                | OpCode.Variable -> ()
+                | OpCode.Add ->
+                    give ins.A (fun () -> g)
+                    give ins.B (fun () -> g)
+                | OpCode.Subtract ->
+                    give ins.A (fun () -> g)
+                    take ins.B (fun () -> g)
+                | OpCode.Multiply ->
+                    give ins.A (fun () -> ar.Mul(g, ins.B))
+                    give ins.B (fun () -> ar.Mul(g, ins.A))
+                | OpCode.Divide ->
+                    // ∂(a/c)/∂a = 1/c, ∂(a/c)/∂c = −(a/c)/c
+                    let q = ar.Div(g, ins.B)
+                    give ins.A (fun () -> q)
+                    take ins.B (fun () -> ar.Mul(q, i))
+                | OpCode.Negate -> take ins.A (fun () -> g)
+                | OpCode.Power ->
+                    let struct (da, de) = powerPartials ar ins.A ins.B i active.[ins.A] active.[ins.B]
+                    give ins.A (fun () -> ar.Mul(g, da))
+                    give ins.B (fun () -> ar.Mul(g, de))
+                | OpCode.Atan2 ->
+                    let y, x = ins.A, ins.B
+                    let r = ar.Add(b.Emit(OpCode.Multiply, x, x), b.Emit(OpCode.Multiply, y, y))
+                    let gr = ar.Div(g, r)
+                    give y (fun () -> ar.Mul(gr, x))
+                    take x (fun () -> ar.Mul(gr, y))
+                | op -> give ins.A (fun () -> ar.Mul(g, unaryDerivative ar op ins.A i))
+
+        a
+
+    /// The slot of each variable in the first `count` instructions (-1 where a variable is unused).
+    let private variableSlots (b: Builder) (count: int) (n: int) =
+        let slots = Array.create n none
+
+        for i in 0 .. count - 1 do
+            let ins = b.At i
+
+            if ins.Op = OpCode.Variable then
+                slots.[ins.A] <- i
+
+        slots
+
+    let private orZero (b: Builder) (slot: int) = if slot < 0 then b.Constant 0.0 else slot
+
+    let private inputNames (name: string) (count: int) = Array.init count (sprintf "%s[%d]" name)
+
+    let private lastFirst (count: int) = Array.init count (fun k -> count - 1 - k)
+
+    /// Lowers a vector function with its directional derivative (forward mode): outputs are
+    /// [f₀, …, fₘ₋₁, (J v)₀, …, (J v)ₘ₋₁] with (J v)ᵢ = Σⱼ ∂fᵢ/∂xⱼ vⱼ, and the program's parameters are
+    /// the given ones followed by v₀, …, vₙ₋₁ (named v[j]). The m × n Jacobian is never formed: the
+    /// program is O(size of the program of f).
+    [<CompiledName("JacobianVector")>]
+    let jacobianVector (variables: string[]) (parameters: string[]) (fs: Expr[]) : StraightLineProgram =
+        let b, ys = lowerVisiting variables parameters fs (lastFirst fs.Length)
+        b.Extra <- inputNames "v" variables.Length
+        let ar = Arithmetic b
+        let count = b.Count
+        let v = Array.init variables.Length (fun j -> b.Emit(OpCode.Parameter, parameters.Length + j, 0))
+        let t = tangents ar count (fun j -> v.[j])
+        b.ToProgram(Array.append ys (ys |> Array.map (fun y -> orZero b t.[y])))
+
+    /// Lowers a vector function with its adjoint product (reverse mode): outputs are
+    /// [f₀, …, fₘ₋₁, (Jᵀ w)₀, …, (Jᵀ w)ₙ₋₁] with (Jᵀ w)ⱼ = Σᵢ wᵢ ∂fᵢ/∂xⱼ, the gradient of wᵀf, and the
+    /// program's parameters are the given ones followed by w₀, …, wₘ₋₁ (named w[i]). The Jacobian is
+    /// never formed: the program is O(size of the program of f).
+    [<CompiledName("JacobianTransposeVector")>]
+    let jacobianTransposeVector (variables: string[]) (parameters: string[]) (fs: Expr[]) : StraightLineProgram =
+        let b, ys = lowerVisiting variables parameters fs (lastFirst fs.Length)
+        b.Extra <- inputNames "w" fs.Length
+        let ar = Arithmetic b
+        let count = b.Count
+        let seeds = ys |> Array.mapi (fun i y -> struct (y, b.Emit(OpCode.Parameter, parameters.Length + i, 0)))
+        let a = adjoints ar count seeds
+        let xs = variableSlots b count variables.Length
+        b.ToProgram(Array.append ys (xs |> Array.map (fun x -> orZero b (if x < 0 then none else a.[x]))))
+
+    /// Lowers a scalar function with its gradient (reverse mode) and its Hessian-vector product (forward
+    /// mode over the gradient program): outputs are [f, ∂f/∂x₀, …, ∂f/∂xₙ₋₁, (H v)₀, …, (H v)ₙ₋₁], and
+    /// the program's parameters are the given ones followed by v₀, …, vₙ₋₁ (named v[j]). The n × n
+    /// Hessian is never formed: the program is O(size of the program of f).
+    [<CompiledName("HessianVector")>]
+    let hessianVector (variables: string[]) (parameters: string[]) (f: Expr) : StraightLineProgram =
+        let b, fs = lowerVisiting variables parameters [| f |] [| 0 |]
+        b.Extra <- inputNames "v" variables.Length
+        let ar = Arithmetic b
+        let primal = b.Count
+        let a = adjoints ar primal [| struct (fs.[0], ar.One) |]
+        let xs = variableSlots b primal variables.Length
+        let g = xs |> Array.map (fun x -> if x < 0 then none else a.[x])
+        let withGradient = b.Count
+        let v = Array.init variables.Length (fun j -> b.Emit(OpCode.Parameter, parameters.Length + j, 0))
+        let t = tangents ar withGradient (fun j -> v.[j])
+        let gradient = g |> Array.map (orZero b)
+        let hv = g |> Array.map (fun s -> orZero b (if s < 0 then none else t.[s]))
+        b.ToProgram(Array.concat [ fs; gradient; hv ])
