@@ -221,7 +221,9 @@ public sealed record ProblemDefinition(
     {
         var simulator = Simulator.Select((s, i) => ParseField($"simulator[{i}]", s)).ToArray();
         // The loss and the inverse read y0, y1, … as the outputs: a variable of that name would be both.
-        if (Variables.FirstOrDefault(v => Outputs.Contains(v)) is { } clash)
+        // Outputs builds its names on each read: read once, into a set (once per variable was O(n²)).
+        var outputNames = Outputs.ToHashSet(StringComparer.Ordinal);
+        if (Variables.FirstOrDefault(outputNames.Contains) is { } clash)
             throw new SymbolicException(ErrorKind.Variable,
                 $"The variable '{clash}' has the name of an output (the outputs are {string.Join(", ", Outputs)}, as the loss and the inverse read them); rename the variable.");
         // A simulator symbol that is neither a variable nor one of the given parameters (the core would

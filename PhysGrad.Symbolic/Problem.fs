@@ -341,18 +341,23 @@ type Problem
 
         let names = Seq.toArray parameterTable.Keys
 
-        let onlyIn (allowed: string[]) (what: string) (e: Expr) =
+        // The set of allowed names is built once per list, not once per expression: with one
+        // expression per output that would be O(n·m) (seconds at n = m = 10⁴).
+        let onlyIn (allowed: string[]) =
             let known = HashSet<string>(allowed)
 
-            match Structure.freeSymbolNames [ e ] |> Array.tryFind (known.Contains >> not) with
-            | Some s ->
-                Fail.raiseWith
-                    ErrorKind.Variable
-                    (sprintf "%s uses '%s', which is not one of %s." what s (String.Join(", ", allowed)))
-            | None -> ()
+            fun (what: string) (e: Expr) ->
+                match Structure.freeSymbolNames [ e ] |> Array.tryFind (known.Contains >> not) with
+                | Some s ->
+                    Fail.raiseWith
+                        ErrorKind.Variable
+                        (sprintf "%s uses '%s', which is not one of %s." what s (String.Join(", ", allowed)))
+                | None -> ()
+
+        let inSimulator = onlyIn (Array.append variables names)
 
         simulator
-        |> Array.iteri (fun i e -> onlyIn (Array.append variables names) (sprintf "simulator[%d]" i) e)
+        |> Array.iteri (fun i e -> inSimulator (sprintf "simulator[%d]" i) e)
 
         let defaultLoss = isNull loss
 
@@ -365,8 +370,8 @@ type Problem
         onlyIn (Array.append outputs names) "The loss" loss
 
         if not (isNull inverse) then
-            inverse
-            |> Array.iteri (fun i e -> onlyIn (Array.concat [ outputs; variables; names ]) (sprintf "inverse[%d]" i) e)
+            let inInverse = onlyIn (Array.concat [ outputs; variables; names ])
+            inverse |> Array.iteri (fun i e -> inInverse (sprintf "inverse[%d]" i) e)
 
         let inverseInfo =
             if not (isNull inverse) then
