@@ -28,12 +28,8 @@ public static class BookExample
 {
     /// <summary>The methods and step sizes of the book.</summary>
     public static readonly (Method Method, double Eta)[] Methods =
-    [
-        (Method.GradientDescent, 0.01),
-        (Method.Newton, 1.0 / 3.0),
-        (Method.PhysicalGradient, 0.3),
-        (Method.InverseGradient, 0.3),
-    ];
+        [.. new[] { Method.GradientDescent, Method.Newton, Method.PhysicalGradient, Method.InverseGradient }
+            .Select(m => (m, MethodCatalog.Of(m).DefaultEta))];
 
     /// <summary>
     /// The default methods for a problem: the book's four for the book's example; for any other
@@ -42,7 +38,7 @@ public static class BookExample
     /// </summary>
     public static IReadOnlyList<(Method Method, double Eta)> DefaultMethods(ProblemDefinition definition) =>
         ReferenceEquals(definition, ProblemDefinition.Book) ? Methods
-            : [.. Methods, (Method.GaussNewton, 0.3), (Method.HalfInverseGradient, 0.3)];
+            : [.. Methods, .. new[] { Method.GaussNewton, Method.HalfInverseGradient }.Select(m => (m, MethodCatalog.Of(m).DefaultEta))];
 
     /// <summary>
     /// Why a method cannot run on a problem, or null when it can: IG and PG need a square Jacobian
@@ -73,19 +69,9 @@ public static class BookExample
                 .Select(m => new SkippedMethod(m.Method, NotApplicable(problem, m.Method)!)).ToArray());
     }
 
-    /// <summary>Reads "gd,newton,pg" (names only, as derive takes them: the rules keep η as <c>eta</c>).</summary>
+    /// <summary>Reads "gd,newton,pg" (names only, as derive takes them: <see cref="MethodCatalog.ParseNames"/>).</summary>
     /// <exception cref="SymbolicException">A name that is not a method, or a name with a step size.</exception>
-    public static Method[] ParseMethodNames(string text)
-    {
-        var names = Enum.GetValues<Method>().Distinct().ToDictionary(ShortName);
-        return text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(part =>
-            part.Contains(':')
-                ? throw new SymbolicException(ErrorKind.Invalid,
-                    $"'{part}': give method names only, e.g. {part.Split(':')[0]}; the rules keep the step size as the symbol eta.")
-                : names.TryGetValue(part, out var method) ? method
-                : throw new SymbolicException(ErrorKind.Invalid,
-                    $"'{part}' is not a method: the names are {string.Join(", ", names.Keys)}.")).ToArray();
-    }
+    public static Method[] ParseMethodNames(string text) => MethodCatalog.ParseNames(text);
 
     /// <summary>The compiled problem.</summary>
     public static CompiledProblem Problem() => ProblemDefinition.Book.Compile();
@@ -118,13 +104,30 @@ public static class BookExample
     public static IReadOnlyList<MethodResult> Run(
         CompiledProblem problem, double[] target, double[] start, int iterations,
         IReadOnlyList<(Method Method, double Eta)>? methods = null, bool lineSearch = false,
+        IProgress<(int Method, int Iteration)>? progress = null) =>
+        Run(problem, target, start, iterations, (methods ?? Methods).Select(m => new MethodSpec(m.Method, m.Eta)).ToArray(), lineSearch, progress);
+
+    /// <summary>
+    /// Runs the given methods, each with its options (<see cref="MethodSpec"/>, as <see cref="MethodCatalog.Parse"/>
+    /// reads them), on an already compiled problem.
+    /// </summary>
+    /// <param name="problem">The compiled problem.</param>
+    /// <param name="target">The target y*.</param>
+    /// <param name="start">The start point.</param>
+    /// <param name="iterations">Iterations per method.</param>
+    /// <param name="methods">The methods with their step sizes and options.</param>
+    /// <param name="lineSearch">Line search: each method's own (<see cref="MethodEntry.LineSearch"/>), where it has one.</param>
+    /// <param name="progress">Told (method index, iteration) as the runs advance.</param>
+    public static IReadOnlyList<MethodResult> Run(
+        CompiledProblem problem, double[] target, double[] start, int iterations,
+        IReadOnlyList<MethodSpec> methods, bool lineSearch = false,
         IProgress<(int Method, int Iteration)>? progress = null)
     {
         // Every run first, then the summaries: when PG is among the methods it has derived the local
         // inverse by then, and every distance is measured against the same closed-form x*.
-        var runs = (methods ?? Methods)
-            .Select((m, i) => Optimizer.Run(problem, m.Method, m.Eta, start, iterations,
-                lineSearch: lineSearch, progress: progress is null ? null : new Relay(k => progress.Report((i, k)))))
+        var runs = methods
+            .Select((m, i) => Optimizer.Run(problem, m.Rule(lineSearch), start, iterations,
+                progress: progress is null ? null : new Relay(k => progress.Report((i, k)))))
             .ToArray();
         return runs.Select(run => Summarise(problem, run, target)).ToArray();
     }
@@ -154,37 +157,17 @@ public static class BookExample
     /// <summary>The largest dense Jacobian (m·n entries, 100 × 100) for which <see cref="TargetInX"/> searches x* numerically.</summary>
     public const int NumericTargetLimit = 10_000;
 
-    /// <summary>The short names used on the command line and in reports.</summary>
-    public static string ShortName(Method m) => m switch
-    {
-        Method.GradientDescent => "gd",
-        Method.Adam => "adam",
-        Method.Newton => "newton",
-        Method.InverseGradient => "ig",
-        Method.PhysicalGradient => "pg",
-        Method.GaussNewton => "gn",
-        Method.Bfgs => "bfgs",
-        Method.LimitedMemoryBfgs => "lbfgs",
-        _ => "hig",
-    };
+    /// <summary>The short name used on the command line and in reports (<see cref="MethodCatalog.NameOf"/>).</summary>
+    public static string ShortName(Method m) => MethodCatalog.NameOf(m);
 
-    /// <summary>Reads "gd:0.01,newton:0.3333,..." into methods and step sizes.</summary>
-    /// <exception cref="SymbolicException">A name or a step size that does not parse.</exception>
-    public static (Method Method, double Eta)[] ParseMethods(string text)
-    {
-        var names = Enum.GetValues<Method>().Distinct().ToDictionary(ShortName);
-        return text.Split(',', StringSplitOptions.TrimEntries).Select(part =>
-        {
-            var pieces = part.Split(':', StringSplitOptions.TrimEntries);
-            if (pieces.Length != 2 || !names.TryGetValue(pieces[0], out var method))
-                throw new SymbolicException(ErrorKind.Invalid,
-                    $"'{part}' is not a method with a step size: write name:eta with name one of {string.Join(", ", names.Keys)}, e.g. gd:0.01.");
-            if (!double.TryParse(pieces[1], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var eta)
-                || !(eta > 0) || !double.IsFinite(eta))
-                throw new SymbolicException(ErrorKind.Invalid, $"The step size in '{part}' must be a positive number.");
-            return (method, eta);
-        }).ToArray();
-    }
+    /// <summary>
+    /// Reads "gd:0.01,newton:0.3333,..." into methods and step sizes (<see cref="MethodCatalog.Parse"/>,
+    /// without options: an entry with options is refused here, since the pair could not carry them).
+    /// </summary>
+    /// <exception cref="SymbolicException">A name, step size or option that does not parse.</exception>
+    public static (Method Method, double Eta)[] ParseMethods(string text) =>
+        MethodCatalog.Parse(text).Select(s => s.Options.Count == 0 ? (s.Method, s.Eta)
+            : throw new SymbolicException(ErrorKind.Invalid, $"'{s}': options need MethodCatalog.Parse (a method and a step size cannot carry them).")).ToArray();
 
     /// <summary>The distance to the target and the diagonal alignment of the first step.</summary>
     public static MethodResult Summarise(CompiledProblem problem, OptimizerRun run, double[] targetY)

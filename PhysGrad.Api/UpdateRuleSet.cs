@@ -119,8 +119,7 @@ public static class UpdateRuleSet
                     : throw new SymbolicException(ErrorKind.Invalid,
                         $"PG's closed form needs a local inverse, and none was derived: {model.InverseNote}. " +
                         "Give \"inverse\" in the problem (one expression per variable), or run PG with the numeric inverse."),
-                _ => throw new SymbolicException(ErrorKind.Invalid,
-                    $"{BookExample.ShortName(method)} has no closed-form rule (it depends on the run's history or an SVD); the closed forms are gd, newton, ig, pg and gn."),
+                _ => throw new SymbolicException(ErrorKind.Invalid, MethodCatalog.NoClosedFormReason(method)),
             };
     }
 }

@@ -16,7 +16,8 @@ internal static class CompareCommand
         };
         var methods = new Option<string?>("--methods")
         {
-            Description = "Methods and step sizes, e.g. gd:0.01,newton:0.3333,pg:0.3,ig:0.3 (also adam, bfgs, lbfgs, gn, hig). Default: the book's.",
+            Description = "Methods, step sizes and options, comma-separated name:eta[:option=value]..., e.g. gd:0.01,pg:0.3,hig:1:kappa=-0.5:tau=1e-3. Default: the book's. The methods:" +
+                Environment.NewLine + MethodCatalog.Help(),
         };
         var format = new Option<string>("--format")
         {
@@ -31,7 +32,8 @@ internal static class CompareCommand
         };
         var lineSearch = new Option<bool>("--line-search")
         {
-            Description = "Line search starting from η: backtracking (Armijo) for Newton, weak Wolfe for BFGS and L-BFGS.",
+            Description = "Line search starting from η: " + string.Join(", ", MethodCatalog.Entries.Where(e => e.LineSearch is not null)
+                .Select(e => $"{(e.LineSearch == "Armijo" ? "backtracking (Armijo)" : "weak Wolfe")} for {e.Name}")) + ".",
         };
         var problem = new ProblemOptions();
         var command = new Command("compare", "Compare optimisers on a problem (default: the book's example, docs/theory.md §4).")
@@ -43,24 +45,27 @@ internal static class CompareCommand
         {
             var n = result.GetValue(iterations);
             if (n < 0) throw new CliInputException($"--iterations must be 0 or more, not {n}.");
-            var chosen = result.GetValue(methods) is { } text ? BookExample.ParseMethods(text) : null;
+            var chosen = result.GetValue(methods) is { } text ? MethodCatalog.Parse(text) : null;
             var definition = problem.Read(result);
             var compiled = definition.Compile();
             // Only methods the user named may fail the run; from the default list the ones that do not
             // apply are left out, each with one line saying why (on stderr for json and csv).
             var skipped = Array.Empty<SkippedMethod>();
             if (chosen is null)
-                (chosen, skipped) = BookExample.Applicable(compiled.Definition!, BookExample.DefaultMethods(definition));
+            {
+                var (run, skip) = BookExample.Applicable(compiled.Definition!, BookExample.DefaultMethods(definition));
+                (chosen, skipped) = (run.Select(m => new MethodSpec(m.Method, m.Eta)).ToArray(), skip);
+            }
             else if (chosen.Select(m => BookExample.NotApplicable(compiled.Definition!, m.Method)).FirstOrDefault(r => r is not null) is { } reason)
                 throw new CliInputException(reason);
             if (problem.UnitsGiven(result))
                 error.WriteLine("physgrad: note: --unit is not used by compare: runs do not depend on units ('physgrad units' gives each step's unit).");
-            if (result.GetValue(lineSearch) && !chosen.Any(m => m.Method is Method.Newton or Method.Bfgs or Method.LimitedMemoryBfgs))
-                error.WriteLine("physgrad: note: --line-search applies to newton, bfgs and lbfgs only, and none of them is among the methods run.");
+            if (result.GetValue(lineSearch) && !chosen.Any(m => m.Entry.LineSearch is not null))
+                error.WriteLine($"physgrad: note: --line-search applies to {MethodCatalog.LineSearchMethods} only, and none of them is among the methods run.");
             var skipWriter = result.GetValue(format) == "table" ? output : error;
             foreach (var s in skipped)
-                skipWriter.WriteLine($"{BookExample.ShortName(s.Method)} skipped: {s.Reason}");
-            var names = chosen.Select(m => BookExample.ShortName(m.Method)).ToArray();
+                skipWriter.WriteLine($"{MethodCatalog.NameOf(s.Method)} skipped: {s.Reason}");
+            var names = chosen.Select(m => m.Name).ToArray();
             IReadOnlyList<MethodResult> results;
             using (var bar = ProgressLine.For(error, names, n))
                 results = BookExample.Run(compiled, definition.Target.ToArray(), definition.Start.ToArray(), n, chosen, result.GetValue(lineSearch), bar);
@@ -127,7 +132,7 @@ internal static class CompareCommand
         return command;
     }
 
-    private static string Name(Method m) => BookExample.ShortName(m);
+    private static string Name(Method m) => MethodCatalog.NameOf(m);
 
     private static string InverseText(Symbolic.Problem p) => p.InverseSource switch
     {

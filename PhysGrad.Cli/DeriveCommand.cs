@@ -11,7 +11,7 @@ internal static class DeriveCommand
     {
         var methods = new Option<string?>("--methods")
         {
-            Description = "Methods, comma-separated names: gd, newton, ig, pg, gn (default: every one that applies; the others are listed as skipped).",
+            Description = $"Methods, comma-separated names: {MethodCatalog.ClosedForms} have closed forms (default: every one that applies; the others are listed as skipped).",
         };
         var format = new Option<string>("--format")
         {
@@ -38,7 +38,7 @@ internal static class DeriveCommand
             // Only methods the user named may fail the command; from the default list the ones that do
             // not apply are left out, each with one line saying why.
             // A method named twice is derived once.
-            var chosen = result.GetValue(methods) is { } text ? BookExample.ParseMethodNames(text).Distinct().ToArray() : null;
+            var chosen = result.GetValue(methods) is { } text ? MethodCatalog.ParseNames(text).Distinct().ToArray() : null;
             // The step size's name: eta, unless the problem itself uses that name.
             var step = definition.StepSymbol;
             var stepNote = step == "eta" ? null
@@ -65,10 +65,10 @@ internal static class DeriveCommand
                     yStep = yStep?.Select((e, i) => new { output = definition.Outputs[i], step = e.ToInfix() }),
                     rules = rules.Select(r => new
                     {
-                        method = BookExample.ShortName(r.Method),
+                        method = MethodCatalog.NameOf(r.Method),
                         steps = r.Variables.Select((v, i) => new { variable = v, step = r.Steps[i].ToInfix() }),
                     }),
-                    skipped = skipped.Select(s => new { method = BookExample.ShortName(s.Method), reason = s.Reason }),
+                    skipped = skipped.Select(s => new { method = MethodCatalog.NameOf(s.Method), reason = s.Reason }),
                 }, Json.Options));
                 return ExitCode.Ok;
             }
@@ -76,14 +76,14 @@ internal static class DeriveCommand
             if (yStep is not null)
                 blocks.Add(new RuleBlock("y-step", "YStep", definition.Outputs, yStep.Select(e => e.Core).ToArray()));
             foreach (var r in rules)
-                blocks.Add(new RuleBlock(BookExample.ShortName(r.Method), MethodName(r.Method), r.Variables, r.Steps.Select(e => e.Core).ToArray()));
+                blocks.Add(new RuleBlock(MethodCatalog.NameOf(r.Method), MethodName(r.Method), r.Variables, r.Steps.Select(e => e.Core).ToArray()));
             var header = $"physgrad derive: the update rules (steps in x and {step}) for P({string.Join(", ", definition.Variables)}) = [{string.Join(", ", definition.Simulator)}], L = {definition.LossText}"
                 + (target is null ? "" : $"; the target y* is symbolic: {string.Join(", ", target)}");
             var comment = f == "latex" ? "%" : "//";
             foreach (var s in skipped)
                 output.WriteLine(f == "infix"
-                    ? $"{BookExample.ShortName(s.Method)} skipped: {s.Reason}"
-                    : $"{comment} {BookExample.ShortName(s.Method)} skipped: {s.Reason}");
+                    ? $"{MethodCatalog.NameOf(s.Method)} skipped: {s.Reason}"
+                    : $"{comment} {MethodCatalog.NameOf(s.Method)} skipped: {s.Reason}");
             if (stepNote is not null)
                 output.WriteLine(f == "infix" ? stepNote : $"{comment} {stepNote}");
             if (f == "infix" && target is not null)
@@ -97,16 +97,8 @@ internal static class DeriveCommand
         return command;
     }
 
-    /// <summary>The C# method name of a rule: the method's short name, capitalised.</summary>
-    private static string MethodName(Method m) => BookExample.ShortName(m) switch
-    {
-        "gd" => "GradientDescent",
-        "newton" => "Newton",
-        "ig" => "InverseGradient",
-        "pg" => "PhysicalGradient",
-        "gn" => "GaussNewton",
-        var other => char.ToUpperInvariant(other[0]) + other[1..],
-    };
+    /// <summary>The C# method name of a rule: the method's enum name (GradientDescent, Newton, …).</summary>
+    private static string MethodName(Method m) => m.ToString();
 
     /// <summary>The y-step, or null when the loss has no Newton step in y (a singular Hessian in y).</summary>
     private static IReadOnlyList<Expression>? TryYStep(ProblemDefinition definition)

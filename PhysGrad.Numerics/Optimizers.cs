@@ -1,3 +1,4 @@
+using PhysGrad.Numerics.Rules;
 using PhysGrad.Symbolic;
 
 namespace PhysGrad.Numerics;
@@ -23,6 +24,10 @@ public enum Method
     Bfgs,
     /// <summary>L-BFGS: BFGS with the estimate kept as the last 10 pairs of steps and gradient differences.</summary>
     LimitedMemoryBfgs,
+    /// <summary>Newton-CG: the Newton step by conjugate gradients on Hessian-vector products (no Hessian formed).</summary>
+    NewtonCG,
+    /// <summary>Levenberg–Marquardt: damped Gauss–Newton, (JᵀHJ + λD) Δx = −Jᵀ∂L/∂y, λ adapted per step.</summary>
+    LevenbergMarquardt,
     /// <summary>The former name of <see cref="HalfInverseGradient"/>.</summary>
     [Obsolete("Use Method.HalfInverseGradient (named like InverseGradient).")]
     HalfInverse = HalfInverseGradient,
@@ -95,85 +100,63 @@ public sealed record OptimizerRun(
 }
 
 /// <summary>
-/// One optimiser on one problem, stepped one iteration at a time. It owns its buffers, so a step
-/// allocates nothing in steady state for GD, Adam, Newton, IG and PG with a given inverse (the
-/// fallbacks with their messages and eigendecompositions, the SVD of GN and HIG, the quasi-Newton history
-/// and the Wolfe search do allocate). Not shared
-/// between threads: make one per thread (they may share the problem).
+/// One update rule on one problem, stepped one iteration at a time: the minimiser's half of the
+/// rule/problem seam. The rule (<see cref="IUpdateRule"/>) computes Δx; the stepper checks the rule's
+/// inputs, applies Δx, evaluates the new point through the rule's state (which asks the problem only
+/// for what the rule needs) and passes on the fallbacks. A step allocates nothing in steady state for
+/// GD, Adam, Newton, IG and PG with a given inverse (the fallbacks with their messages and
+/// eigendecompositions, the SVD of GN and HIG, the quasi-Newton history, the Wolfe search and
+/// Levenberg–Marquardt's solves do allocate). Not shared between threads: make one per thread (they
+/// may share the problem and the rule).
 /// </summary>
 public sealed class Stepper
 {
-    private readonly CompiledProblem _problem;
-    private readonly double _kappa, _tau;
+    private readonly IDifferentiableProblem _problem;
+    private readonly RuleState _state;
     private readonly int _n, _m;
-    // O(n) buffers every rule uses; the rest only for the rules that read them (the dense ones are
-    // null for GD and Adam, so their memory stays O(n + m)). _hx is allocated on first need for the
-    // curvature classification of rules that do not use the Hessian otherwise.
-    private readonly double[] _x, _y, _gx, _dx, _xNew, _previousGradientScratch;
-    private readonly double[]? _j, _gy, _hy, _dy, _target, _previousGradient, _workspace;
-    private double[]? _hx;
-    private readonly double[,]? _jacobian2D;
-    private readonly bool _needsHessian, _needsJacobian, _needsLossHessianInY;
+    private readonly double[] _x, _gx, _dx;
+    private double[]? _y, _hx, _scratch;
     private bool _yCurrent;
-    private readonly double[]? _adamM, _adamV;
-    private readonly QuasiNewton? _quasiNewton;
-    private readonly bool _lineSearch;
+    private readonly FallbackNotes _notes = new();
 
     /// <summary>
-    /// Starts <paramref name="method"/> with step size <paramref name="eta"/> at <paramref name="start"/>.
-    /// With <paramref name="lineSearch"/>, Newton halves its step from η until the loss decreases
-    /// enough (Armijo: L(x + t d) ≤ L(x) + 10⁻⁴ t ∇L·d); BFGS and L-BFGS search for a step meeting
-    /// the weak Wolfe conditions (MathNet's <c>WeakWolfeLineSearch</c>), which keeps their updates.
+    /// Starts <paramref name="rule"/> on <paramref name="problem"/> at <paramref name="start"/> and
+    /// evaluates the start.
+    /// </summary>
+    /// <exception cref="SymbolicException">A start of the wrong length or with a non-finite value; a
+    /// problem without a capability the rule needs (naming it); a shape the rule cannot take.</exception>
+    public Stepper(IDifferentiableProblem problem, IUpdateRule rule, double[] start)
+    {
+        CheckStart(start, problem.N);
+        _problem = problem;
+        Rule = rule;
+        _state = rule.Init(problem, start);
+        _n = problem.N;
+        _m = problem.M;
+        _x = (double[])start.Clone();
+        _gx = new double[_n];
+        _dx = new double[_n];
+        Evaluate();
+    }
+
+    /// <summary>
+    /// Starts <paramref name="method"/> with step size <paramref name="eta"/> at <paramref name="start"/>
+    /// (the rule of <see cref="StandardRules.For"/>). With <paramref name="lineSearch"/>, Newton halves
+    /// its step from η until the loss decreases enough (Armijo: L(x + t d) ≤ L(x) + 10⁻⁴ t ∇L·d); BFGS
+    /// and L-BFGS search for a step meeting the weak Wolfe conditions (MathNet's
+    /// <c>WeakWolfeLineSearch</c>), which keeps their updates.
     /// </summary>
     public Stepper(CompiledProblem problem, Method method, double eta, double[] start, double kappa = -0.5, double tau = 1e-3,
         bool lineSearch = false)
+        : this(problem, Build(problem, method, eta, start, kappa, tau, lineSearch), start)
     {
-        _lineSearch = lineSearch && method is Method.Newton or Method.Bfgs or Method.LimitedMemoryBfgs;
+    }
+
+    // The landed order of the argument checks: the start, then η, κ and τ, then the shape.
+    private static IUpdateRule Build(CompiledProblem problem, Method method, double eta, double[] start, double kappa, double tau, bool lineSearch)
+    {
         CheckStart(start, problem.N);
-        if (!(eta > 0) || !double.IsFinite(eta))
-            throw new SymbolicException(ErrorKind.Invalid, $"The step size η must be a positive, finite number, not {eta}.");
-        if (!double.IsFinite(kappa) || !(tau >= 0) || !double.IsFinite(tau))
-            throw new SymbolicException(ErrorKind.Invalid, $"HIG's κ must be finite and τ finite and at least 0, not κ = {kappa}, τ = {tau}.");
-        if ((method is Method.InverseGradient or Method.PhysicalGradient) && problem.M != problem.N)
-            throw new SymbolicException(ErrorKind.Shape,
-                $"{method} needs a square Jacobian, but the simulator maps {problem.N} variables to {problem.M} outputs; use Gauss–Newton or HIG.");
-        _problem = problem;
-        Method = method;
-        Eta = eta;
-        _kappa = kappa;
-        _tau = tau;
-        _n = problem.N;
-        _m = problem.M;
-        // What the rule asks of the problem: GD, Adam and the quasi-Newton rules the gradient only;
-        // Newton the Hessian; GN and HIG y, J and ∂L/∂y; IG and PG also ∂²L/∂y² (and PG the inverse).
-        _needsHessian = method == Method.Newton;
-        _needsJacobian = method is Method.GaussNewton or Method.HalfInverseGradient or Method.InverseGradient or Method.PhysicalGradient;
-        _needsLossHessianInY = method is Method.InverseGradient or Method.PhysicalGradient;
-        _x = (double[])start.Clone();
-        _y = new double[_m];
-        _gx = new double[_n];
-        _dx = new double[_n];
-        _xNew = new double[_n];
-        _previousGradientScratch = new double[_n];
-        if (_needsHessian) _hx = new double[_n * _n];
-        if (_needsJacobian)
-        {
-            _j = new double[_m * _n];
-            _gy = new double[_m];
-            _jacobian2D = new double[_m, _n];
-        }
-        if (_needsLossHessianInY)
-        {
-            _hy = new double[_m * _m];
-            _dy = new double[_m];
-            _target = new double[_m];
-        }
-        if (_needsHessian || _needsJacobian)
-            _workspace = new double[Math.Max(_n, _m) * Math.Max(_n, _m)];
-        if (method is Method.Bfgs or Method.LimitedMemoryBfgs) _previousGradient = new double[_n];
-        if (method == Method.Adam) (_adamM, _adamV) = (new double[_n], new double[_n]);
-        if (method is Method.Bfgs or Method.LimitedMemoryBfgs) _quasiNewton = new QuasiNewton(_n, method == Method.Bfgs);
-        Evaluate();
+        return StandardRules.For(method, eta, kappa, tau, lineSearch);
     }
 
     private static void CheckStart(double[] start, int n)
@@ -191,14 +174,18 @@ public sealed class Stepper
         CheckStart(start, _n);
         Array.Copy(start, _x, _n);
         Iteration = 0;
+        _state.Restart();
         Evaluate();
     }
 
-    /// <summary>The method.</summary>
-    public Method Method { get; }
+    /// <summary>The rule.</summary>
+    public IUpdateRule Rule { get; }
+
+    /// <summary>The method the rule reports under.</summary>
+    public Method Method => Rule.Method;
 
     /// <summary>The step size η.</summary>
-    public double Eta { get; }
+    public double Eta => Rule.Eta;
 
     /// <summary>The number of steps taken.</summary>
     public int Iteration { get; private set; }
@@ -211,6 +198,8 @@ public sealed class Stepper
     {
         get
         {
+            if (_state.Outputs is { } y) return y;
+            _y ??= new double[_m];
             if (!_yCurrent)
             {
                 _problem.Simulate(_x, _y);
@@ -228,19 +217,9 @@ public sealed class Stepper
 
     private void Evaluate()
     {
-        if (_needsJacobian) _problem.Simulate(_x, _y, _j!);
-        _yCurrent = _needsJacobian;
-        Loss = _needsHessian ? _problem.LossInX(_x, _gx, _hx!) : _problem.ValueGradient(_x, _gx);
+        Loss = _state.Evaluate(_x, _gx);
+        _yCurrent = false;
     }
-
-    private string Point() => $"x = [{string.Join(", ", _x)}]";
-
-    private static string InverseName(InverseSource source) => source switch
-    {
-        InverseSource.Given => "given",
-        InverseSource.Derived => "derived, then numeric",
-        _ => "numeric",
-    };
 
     /// <summary>
     /// Non-null when the last <see cref="Step"/> refused to move because a quantity its rule needs
@@ -248,45 +227,66 @@ public sealed class Stepper
     /// </summary>
     public NonFiniteValue? NonFinite { get; private set; }
 
-    // The quantities each rule reads, checked before a step: a NaN in any of them would otherwise
-    // travel into the step (or crash an SVD) instead of stopping the run with a reason.
-    private NonFiniteValue? CheckInputs()
-    {
-        if (!double.IsFinite(Loss)) return new NonFiniteValue(Quantity.Loss, 0, Loss);
-        var needsJ = Method is Method.GaussNewton or Method.HalfInverseGradient or Method.InverseGradient or Method.PhysicalGradient;
-        if (needsJ)
-        {
-            if (NonFiniteValue.Find(Quantity.Outputs, _y) is { } y) return y;
-            if (NonFiniteValue.Find(Quantity.Jacobian, _j!, _n) is { } j) return j;
-            if (_needsLossHessianInY) _problem.LossInY(_y, _gy!, _hy!);
-            else _problem.LossInY(_y, _gy!);
-            if (NonFiniteValue.Find(Quantity.LossGradientInY, _gy!) is { } gy) return gy;
-            if (_needsLossHessianInY && NonFiniteValue.Find(Quantity.LossHessianInY, _hy!, _m) is { } hy)
-                return hy;
-            return null;
-        }
-        if (NonFiniteValue.Find(Quantity.Gradient, _gx) is { } g) return g;
-        return _needsHessian ? NonFiniteValue.Find(Quantity.Hessian, _hx!, _n) : null;
-    }
-
     /// <summary>
     /// The curvature of L(P(x)) at the current point: the Hessian's eigenvalues and, along flat
-    /// directions, a probe of L (see <see cref="Curvature.Classify"/>).
+    /// directions, a probe of L (see <see cref="Curvature.Classify"/>). The Hessian is the rule's when it
+    /// holds one; else the problem's (dense when it has one, n Hessian-vector products when it has
+    /// those, else central differences of the gradient). Rules that do not use the Hessian ask for it
+    /// here, and only here (a zero step is rare).
     /// </summary>
-    /// The rules that do not use the Hessian ask for it here, and only here (a zero step is rare).
     public Curvature ClassifyCurvature()
     {
-        if (!_needsHessian)
+        var hessian = _state.Hessian;
+        if (hessian is null)
         {
             _hx ??= new double[_n * _n];
-            _problem.LossInX(_x, _previousGradientScratch, _hx);
+            _scratch ??= new double[_n];
+            HessianAt(_x, _hx, _scratch);
+            hessian = _hx;
         }
-        return Curvature.Classify(_x.ToArray(), _hx!, point =>
+        return Curvature.Classify(_x.ToArray(), hessian, point =>
         {
             var g = new double[_n];
             _problem.ValueGradient(point, g);
             return g;
         });
+    }
+
+    private void HessianAt(double[] x, double[] hessian, double[] gradient)
+    {
+        var supported = _problem.Supported;
+        if (supported.HasFlag(Capabilities.Hessian))
+        {
+            _problem.LossInX(x, gradient, hessian);
+            return;
+        }
+        var e = new double[_n];
+        var column = new double[_n];
+        if (supported.HasFlag(Capabilities.HessianVector))
+        {
+            for (var k = 0; k < _n; k++)
+            {
+                e[k] = 1;
+                _problem.HessianVector(x, e, gradient, column);
+                e[k] = 0;
+                for (var i = 0; i < _n; i++) hessian[i * _n + k] = column[i];
+            }
+            return;
+        }
+        // Central differences of the gradient, h = 10⁻⁵·(1 + |x_k|): an O(h²) error, far below the
+        // eigenvalue scale Curvature.Classify tells apart for any L whose third derivatives are moderate.
+        var shifted = (double[])x.Clone();
+        var minus = new double[_n];
+        for (var k = 0; k < _n; k++)
+        {
+            var h = 1e-5 * (1 + Math.Abs(x[k]));
+            shifted[k] = x[k] + h;
+            _problem.ValueGradient(shifted, column);
+            shifted[k] = x[k] - h;
+            _problem.ValueGradient(shifted, minus);
+            shifted[k] = x[k];
+            for (var i = 0; i < _n; i++) hessian[i * _n + k] = (column[i] - minus[i]) / (2 * h);
+        }
     }
 
     /// <summary>
@@ -309,237 +309,15 @@ public sealed class Stepper
     /// </summary>
     public Fallback? Step()
     {
-        NonFinite = CheckInputs();
+        NonFinite = _state.CheckInputs(Loss, _gx);
         if (NonFinite is not null) return null;
-        var k = ++Iteration;
-        int n = _n, m = _m;
-        Fallback? fallback = null;
-        void Note(FallbackKind kind, string reason) =>
-            fallback = fallback is null ? new Fallback(k, kind, reason) : fallback with { Reason = fallback.Reason + "; " + reason };
-        switch (Method)
-        {
-            case Method.GradientDescent:
-                GradientStep();
-                break;
-            case Method.Adam:
-                for (var i = 0; i < n; i++)
-                {
-                    _adamM![i] = 0.9 * _adamM[i] + 0.1 * _gx[i];
-                    _adamV![i] = 0.999 * _adamV[i] + 0.001 * _gx[i] * _gx[i];
-                    var mHat = _adamM[i] / (1 - Math.Pow(0.9, k));
-                    var vHat = _adamV[i] / (1 - Math.Pow(0.999, k));
-                    _dx[i] = -Eta * mHat / (Math.Sqrt(vHat) + 1e-8);
-                }
-                break;
-            case Method.Newton:
-                // At ∂L/∂x = 0 exactly the Newton step is 0 whatever H is: no fallback, the run
-                // classifies the point by its curvature.
-                if (Array.TrueForAll(_gx, v => v == 0)) Array.Clear(_dx);
-                // The common case, H clearly positive definite, is decided here without allocating (this
-                // method's lambdas allocate their closure on entry, so the test stays out of it); the
-                // eigendecomposition settles the rest.
-                else if (!LinearAlgebra.IsClearlyPositiveDefinite(_hx!, n, _workspace!, 1e-6) && ModifiedNewtonStep() is { } modified)
-                    // H is singular or indefinite (checked from its eigenvalues, not from whether −H⁻¹g
-                    // happens to descend): the step is the modified one, recorded.
-                    Note(modified.Kind, $"the Hessian is {modified.Why} at {Point()}; {modified.Detail}");
-                else if (!NewtonStep(_hx!, _gx, Eta, _dx, _workspace!, out var why))
-                {
-                    GradientStep();
-                    Note(FallbackKind.HessianSingular, $"the Hessian is {why} at {Point()}; took a gradient step instead");
-                }
-                break;
-            case Method.Bfgs:
-            case Method.LimitedMemoryBfgs:
-                _quasiNewton!.Direction(_gx, _dx);
-                for (var i = 0; i < n; i++) _dx[i] *= -Eta;
-                break;
-            case Method.GaussNewton:
-            case Method.HalfInverseGradient:
-                for (var r = 0; r < m; r++)
-                    for (var c = 0; c < n; c++) _jacobian2D![r, c] = _j![r * n + c];
-                var kept = LinearAlgebra.SpectralProduct(
-                    _jacobian2D!, _gy!, Method == Method.GaussNewton ? -1.0 : _kappa, Method == Method.GaussNewton ? 1e-12 : _tau, _dx);
-                if (kept < Math.Min(m, n))
-                    Note(FallbackKind.SingularValuesDropped, $"{Math.Min(m, n) - kept} singular value(s) of J dropped at {Point()}");
-                for (var i = 0; i < n; i++) _dx[i] *= -Eta;
-                break;
-            case Method.InverseGradient:
-            case Method.PhysicalGradient:
-                var (hy, gy, dy, target, j, j2D) = (_hy!, _gy!, _dy!, _target!, _j!, _jacobian2D!);
-                if (!NewtonStep(hy, gy, Eta, dy, _workspace!, out var whyInY))
-                {
-                    // A loss without (positive) curvature in y: a plain gradient step in y.
-                    for (var i = 0; i < m; i++) dy[i] = -Eta * gy[i];
-                    if (!Array.TrueForAll(gy, v => v == 0))
-                        Note(FallbackKind.LossHessianInYSingular, $"the loss's Hessian in y is {whyInY}; Δy is a gradient step in y");
-                }
-                var inverted = false;
-                if (Method == Method.PhysicalGradient)
-                {
-                    for (var i = 0; i < m; i++) target[i] = _y[i] + dy[i];
-                    // The closed-form inverse when there is one; otherwise (or when a derived one's branch
-                    // fails) Newton's method on P(x) = y + Δy from x.
-                    if (_problem.InvertAny(target, _x, _xNew))
-                    {
-                        for (var i = 0; i < n; i++) _dx[i] = _xNew[i] - _x[i];
-                        inverted = true;
-                    }
-                    else
-                        Note(FallbackKind.NoPreimage,
-                            $"y + Δy = [{string.Join(", ", target)}] has no preimage near x ({InverseName(_problem.InverseSource)} inverse); took an inverse-gradient step instead");
-                }
-                if (!inverted)
-                {
-                    var r = LinearAlgebra.Solve(j, dy, _dx, _workspace!);
-                    if (!r.Ok)
-                    {
-                        // The minimum-norm solution of J Δx = Δy (J⁺Δy): moves only where J can.
-                        for (var row = 0; row < m; row++)
-                            for (var c = 0; c < n; c++) j2D[row, c] = j[row * n + c];
-                        var rank = LinearAlgebra.SpectralProduct(j2D, dy, -1.0, 1e-12, _dx);
-                        Note(FallbackKind.JacobianSingular,
-                            $"the Jacobian is {r} at {Point()}; took the minimum-norm step J⁺Δy (rank {rank} of {n})");
-                    }
-                }
-                break;
-        }
-        if (_quasiNewton is not null) Array.Copy(_gx, _previousGradient!, n);
-        if (_lineSearch)
-        {
-            var note = _quasiNewton is not null ? WolfeSearch() : LineSearch();
-            if (note is not null) Note(FallbackKind.LineSearchFailed, note);
-        }
-        for (var i = 0; i < n; i++) _x[i] += _dx[i];
-        if (!LinearAlgebra.AllFinite(_x)) return fallback;
+        _notes.Begin(++Iteration);
+        _state.Update(_x, Loss, _gx, _dx, _notes);
+        for (var i = 0; i < _n; i++) _x[i] += _dx[i];
+        if (!LinearAlgebra.AllFinite(_x)) return _notes.Taken;
         Evaluate();
-        // A zero step carries no curvature information: nothing to update, and no fallback to report.
-        if (_quasiNewton is not null && LinearAlgebra.AllFinite(_gx) && !Array.TrueForAll(_dx, v => v == 0)
-            && !_quasiNewton.Update(_dx, _previousGradient!, _gx))
-            Note(FallbackKind.CurvatureConditionFailed, "the curvature condition sᵀy > 0 failed; the inverse-Hessian estimate was not updated");
-        return fallback;
-    }
-
-    /// <summary>
-    /// Newton's step when H is singular or indefinite, or null (and Δx untouched) when H is positive
-    /// definite. Over the eigenpairs (λₖ, vₖ) of the symmetrised H: Δx = −η Σ (vₖᵀg/|λₖ|) vₖ for
-    /// |λₖ| above 10⁻⁹ max|λ|, negative λₖ taken by magnitude (the saddle-free Newton step of Dauphin et
-    /// al. 2014, used whenever H is indefinite, so the step never heads for a saddle), plus the gradient
-    /// step −η (vₖᵀg) vₖ along each zero eigenvalue: the pseudo-inverse alone (−η H⁺g) would drop
-    /// the gradient's component in H's null space, stop on a slope, and call it stationary. The
-    /// flat-direction part is −η (I − H⁺H) g and carries GD's unit, unit(L)/unit(x).
-    /// </summary>
-    private (FallbackKind Kind, string Why, string Detail)? ModifiedNewtonStep()
-    {
-        var n = _n;
-        var hx = _hx!;
-        var h = MathNet.Numerics.LinearAlgebra.Double.DenseMatrix.Create(n, n, 0);
-        for (var r = 0; r < n; r++)
-            for (var c = 0; c < n; c++) h[r, c] = 0.5 * (hx[r * n + c] + hx[c * n + r]);
-        var evd = h.Evd(MathNet.Numerics.LinearAlgebra.Symmetricity.Symmetric);
-        var values = evd.EigenValues.Select(v => v.Real).ToArray();
-        var largest = values.Max(Math.Abs);
-        var zero = Curvature.RelativeZero * largest;
-        if (values.All(v => v > zero)) return null;
-        Array.Clear(_dx);
-        int dropped = 0, flipped = 0;
-        double flatSlope = 0;
-        for (var k = 0; k < n; k++)
-        {
-            var lambda = values[k];
-            double vg = 0;
-            for (var i = 0; i < n; i++) vg += evd.EigenVectors[i, k] * _gx[i];
-            if (!(Math.Abs(lambda) > zero))
-            {
-                dropped++;
-                flatSlope += vg * vg;
-                for (var i = 0; i < n; i++) _dx[i] -= Eta * vg * evd.EigenVectors[i, k];
-                continue;
-            }
-            if (lambda < 0) flipped++;
-            for (var i = 0; i < n; i++) _dx[i] -= Eta * vg / Math.Abs(lambda) * evd.EigenVectors[i, k];
-        }
-        var shown = string.Join(", ", values.OrderBy(v => v).Select(v => v.ToString("G4", System.Globalization.CultureInfo.InvariantCulture)));
-        var why = flipped > 0 ? $"indefinite (eigenvalues {shown})" : $"singular (eigenvalues {shown})";
-        if (dropped == n)
-            return (FallbackKind.HessianSingular, why, "every eigenvalue is 0 (L is linear here): took a gradient step instead");
-        var kind = flipped > 0 ? FallbackKind.HessianIndefinite : FallbackKind.HessianSingular;
-        var flat = Math.Sqrt(flatSlope) > 1e-12 * Math.Sqrt(_gx.Sum(v => v * v))
-            ? " plus a gradient step −η(I − H⁺H)∇L along them, where ∇L has a component the pseudo-inverse would drop"
-            : "";
-        var how = (flipped > 0 ? $"took {flipped} negative eigenvalue(s) by magnitude" : "") +
-                  (flipped > 0 && dropped > 0 ? " and " : "") +
-                  (dropped > 0 ? $"dropped {dropped} zero eigenvalue(s) (pseudo-inverse){flat}" : "");
-        return (kind, why, $"{how}, a step that descends");
-    }
-
-    /// <summary>
-    /// The weak Wolfe line search of MathNet along the quasi-Newton direction, starting at t = 1 (Δx
-    /// as given): sufficient decrease (c₁ = 10⁻⁴) and the curvature condition (c₂ = 0.9), which makes
-    /// sᵀy &gt; 0 so that the BFGS update is always taken (Nocedal &amp; Wright, §6.1). A note when it
-    /// finds no such step; the Armijo halving then takes over.
-    /// </summary>
-    private string? WolfeSearch()
-    {
-        double slope = 0;
-        for (var i = 0; i < _n; i++) slope += _gx[i] * _dx[i];
-        if (!(slope < 0)) return null;
-        var gradient = new double[_n];
-        var objective = MathNet.Numerics.Optimization.ObjectiveFunction.Gradient(v =>
-        {
-            var l = _problem.ValueGradient(v.AsArray() ?? v.ToArray(), gradient);
-            return (l, MathNet.Numerics.LinearAlgebra.Double.DenseVector.OfArray((double[])gradient.Clone()));
-        });
-        objective.EvaluateAt(MathNet.Numerics.LinearAlgebra.Double.DenseVector.OfArray((double[])_x.Clone()));
-        try
-        {
-            var search = new MathNet.Numerics.Optimization.LineSearch.WeakWolfeLineSearch(1e-4, 0.9, 1e-14, 60);
-            var result = search.FindConformingStep(objective, MathNet.Numerics.LinearAlgebra.Double.DenseVector.OfArray((double[])_dx.Clone()), 1.0);
-            for (var i = 0; i < _n; i++) _dx[i] *= result.FinalStep;
-            return null;
-        }
-        catch (MathNet.Numerics.Optimization.OptimizationException e)
-        {
-            return $"the Wolfe line search failed ({e.Message.TrimEnd('.')}); backtracked instead" + (LineSearch() is { } note ? "; " + note : "");
-        }
-    }
-
-    /// <summary>Halves Δx until the Armijo condition holds; a note when even 2⁻³⁰ of it does not descend.</summary>
-    private string? LineSearch()
-    {
-        double slope = 0;
-        for (var i = 0; i < _n; i++) slope += _gx[i] * _dx[i];
-        if (!(slope < 0)) return null; // not a descent direction: nothing to search along
-        for (var halving = 0; halving < 30; halving++)
-        {
-            for (var i = 0; i < _n; i++) _xNew[i] = _x[i] + _dx[i];
-            var trial = _problem.ValueGradient(_xNew, _previousGradientScratch);
-            if (trial <= Loss + 1e-4 * slope) return null;
-            for (var i = 0; i < _n; i++) _dx[i] /= 2;
-            slope /= 2;
-        }
-        return "the line search found no decrease after 30 halvings; took the smallest step";
-    }
-
-    private void GradientStep()
-    {
-        for (var i = 0; i < _n; i++) _dx[i] = -Eta * _gx[i];
-    }
-
-    private static bool NewtonStep(double[] hessian, double[] gradient, double eta, double[] step, double[] workspace, out string why)
-    {
-        var r = LinearAlgebra.Solve(hessian, gradient, step, workspace);
-        why = r.Ok ? "" : r.ToString();
-        if (!r.Ok) return false;
-        // H⁻¹g must point uphill (gᵀH⁻¹g > 0); otherwise H is indefinite and −H⁻¹g is no descent step.
-        double slope = 0;
-        for (var i = 0; i < step.Length; i++) slope += step[i] * gradient[i];
-        if (!(slope > 0))
-        {
-            why = "indefinite (the Newton direction does not descend)";
-            return false;
-        }
-        for (var i = 0; i < step.Length; i++) step[i] *= -eta;
-        return true;
+        _state.AfterStep(_dx, _gx, _notes);
+        return _notes.Taken;
     }
 }
 
@@ -564,10 +342,10 @@ public sealed record Recording(int Every)
         : throw new SymbolicException(ErrorKind.Invalid, $"The recording interval must be at least 1, not {k}.");
 }
 
-/// <summary>Runs the update rules on a compiled problem and records the runs.</summary>
+/// <summary>Runs update rules on problems and records the runs (the minimiser).</summary>
 public static class Optimizer
 {
-    /// <summary>Runs <paramref name="method"/> from <paramref name="start"/> for at most <paramref name="iterations"/> steps.</summary>
+    /// <summary>Runs <paramref name="method"/> (the rule of <see cref="StandardRules.For"/>) from <paramref name="start"/> for at most <paramref name="iterations"/> steps.</summary>
     /// <param name="problem">The compiled problem.</param>
     /// <param name="method">The update rule.</param>
     /// <param name="eta">The step size η.</param>
@@ -586,13 +364,48 @@ public static class Optimizer
         double kappa = -0.5, double tau = 1e-3, double stepTolerance = 0, bool lineSearch = false,
         IProgress<int>? progress = null, Recording? recording = null)
     {
+        var every = CheckLimits(iterations, recording);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        return Run(new Stepper(problem, method, eta, start, kappa, tau, lineSearch), iterations, lossTolerance, stepTolerance, progress, every, clock);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="rule"/> on <paramref name="problem"/> from <paramref name="start"/> for at
+    /// most <paramref name="iterations"/> steps: the rule computes each Δx, this applies it, evaluates
+    /// the new point and classifies the stop (<see cref="ExitReason"/>) exactly as for the methods.
+    /// </summary>
+    /// <param name="problem">Any problem that answers what the rule needs (<see cref="IUpdateRule.Needs"/>).</param>
+    /// <param name="rule">The update rule (see <see cref="StandardRules"/> and the rule types in <see cref="N:PhysGrad.Numerics.Rules"/>).</param>
+    /// <param name="start">The start point x₀.</param>
+    /// <param name="iterations">The iteration limit.</param>
+    /// <param name="lossTolerance">Stop (converged) once the loss is at most this.</param>
+    /// <param name="stepTolerance">Stop (converged) once a step's length ‖Δx‖ is at most this, at a minimum.</param>
+    /// <param name="progress">Told the number of the iteration just completed.</param>
+    /// <param name="recording">Which points to keep (default <see cref="Recording.Full"/>).</param>
+    /// <exception cref="SymbolicException">A bad start, limit or recording; a problem without a
+    /// capability the rule needs (the message names it).</exception>
+    public static OptimizerRun Run(
+        IDifferentiableProblem problem, IUpdateRule rule, double[] start, int iterations, double lossTolerance = 0,
+        double stepTolerance = 0, IProgress<int>? progress = null, Recording? recording = null)
+    {
+        var every = CheckLimits(iterations, recording);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        return Run(new Stepper(problem, rule, start), iterations, lossTolerance, stepTolerance, progress, every, clock);
+    }
+
+    private static int CheckLimits(int iterations, Recording? recording)
+    {
         var every = (recording ?? Recording.Full).Every;
         if (every < 1)
             throw new SymbolicException(ErrorKind.Invalid, $"The recording interval must be at least 1, not {every}.");
         if (iterations < 0)
             throw new SymbolicException(ErrorKind.Invalid, $"The iteration limit must be 0 or more, not {iterations}.");
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        var stepper = new Stepper(problem, method, eta, start, kappa, tau, lineSearch);
+        return every;
+    }
+
+    private static OptimizerRun Run(Stepper stepper, int iterations, double lossTolerance, double stepTolerance,
+        IProgress<int>? progress, int every, System.Diagnostics.Stopwatch clock)
+    {
         var trajectory = new List<double[]> { stepper.X.ToArray() };
         var outputs = new List<double[]> { stepper.Y.ToArray() };
         var losses = new List<double> { stepper.Loss };
@@ -666,97 +479,8 @@ public static class Optimizer
                 outputs.Add(latestY!);
                 recorded.Add(latest);
             }
-            return new(method, eta, trajectory, outputs, losses, new ExitReason(reason, iteration, criterion, curvature, nonFinite, detail),
+            return new(stepper.Method, stepper.Eta, trajectory, outputs, losses, new ExitReason(reason, iteration, criterion, curvature, nonFinite, detail),
                 fallbacks, clock.Elapsed) { RecordedIterations = recorded };
         }
-    }
-}
-
-/// <summary>
-/// The BFGS inverse-Hessian estimate, dense or limited-memory. Written here because MathNet's BFGS
-/// and L-BFGS minimisers only run to convergence with their own line search, while PhysGrad steps
-/// one iteration at a time with a given η, like every other method.
-/// </summary>
-internal sealed class QuasiNewton(int n, bool dense)
-{
-    private const int Memory = 10;
-    private readonly double[,]? _inverse = dense ? Identity(n) : null;
-    private readonly List<(double[] S, double[] Y, double Rho)> _pairs = [];
-
-    private static double[,] Identity(int n)
-    {
-        var h = new double[n, n];
-        for (var i = 0; i < n; i++) h[i, i] = 1;
-        return h;
-    }
-
-    /// <summary>d = B g (the step is −η d).</summary>
-    public void Direction(double[] g, double[] d)
-    {
-        if (_inverse is not null)
-        {
-            for (var i = 0; i < n; i++)
-            {
-                double sum = 0;
-                for (var k = 0; k < n; k++) sum += _inverse[i, k] * g[k];
-                d[i] = sum;
-            }
-            return;
-        }
-        // The two-loop recursion, with the initial estimate scaled by sᵀy / yᵀy of the newest pair.
-        var q = (double[])g.Clone();
-        var alpha = new double[_pairs.Count];
-        for (var p = _pairs.Count - 1; p >= 0; p--)
-        {
-            var (s, y, rho) = _pairs[p];
-            alpha[p] = rho * Dot(s, q);
-            for (var i = 0; i < n; i++) q[i] -= alpha[p] * y[i];
-        }
-        var gamma = _pairs.Count == 0 ? 1.0 : Dot(_pairs[^1].S, _pairs[^1].Y) / Dot(_pairs[^1].Y, _pairs[^1].Y);
-        for (var i = 0; i < n; i++) d[i] = gamma * q[i];
-        for (var p = 0; p < _pairs.Count; p++)
-        {
-            var (s, y, rho) = _pairs[p];
-            var beta = rho * Dot(y, d);
-            for (var i = 0; i < n; i++) d[i] += (alpha[p] - beta) * s[i];
-        }
-    }
-
-    /// <summary>Takes the step s and the gradients before and after; false when sᵀy ≤ 0 (no update).</summary>
-    public bool Update(double[] step, double[] before, double[] after)
-    {
-        var s = (double[])step.Clone();
-        var y = new double[n];
-        for (var i = 0; i < n; i++) y[i] = after[i] - before[i];
-        var sy = Dot(s, y);
-        if (!(sy > 1e-300)) return false;
-        var rho = 1 / sy;
-        if (_inverse is null)
-        {
-            _pairs.Add((s, y, rho));
-            if (_pairs.Count > Memory) _pairs.RemoveAt(0);
-            return true;
-        }
-        // B ← (I − ρ s yᵀ) B (I − ρ y sᵀ) + ρ s sᵀ, expanded: B − ρ(s (yᵀB) + (By) sᵀ) + (ρ² yᵀBy + ρ) s sᵀ.
-        var by = new double[n];
-        var yb = new double[n];
-        for (var i = 0; i < n; i++)
-            for (var k = 0; k < n; k++)
-            {
-                by[i] += _inverse[i, k] * y[k];
-                yb[i] += y[k] * _inverse[k, i];
-            }
-        var yby = Dot(y, by);
-        for (var i = 0; i < n; i++)
-            for (var k = 0; k < n; k++)
-                _inverse[i, k] += -rho * (s[i] * yb[k] + by[i] * s[k]) + (rho * rho * yby + rho) * s[i] * s[k];
-        return true;
-    }
-
-    private static double Dot(double[] a, double[] b)
-    {
-        double sum = 0;
-        for (var i = 0; i < a.Length; i++) sum += a[i] * b[i];
-        return sum;
     }
 }

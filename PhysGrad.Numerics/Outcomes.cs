@@ -240,6 +240,10 @@ public enum FallbackKind
     CurvatureConditionFailed,
     /// <summary>A line search found no acceptable step and took the smallest it tried (or none).</summary>
     LineSearchFailed,
+    /// <summary>Newton-CG: conjugate gradients met a direction of non-positive curvature; the step was the CG iterate so far (or −∇L at the first CG iteration).</summary>
+    NegativeCurvature,
+    /// <summary>Levenberg–Marquardt: no damping tried gave a decrease of L; the step was 0.</summary>
+    StepRejected,
 }
 
 /// <summary>A fallback taken at one iteration: the kind (to test) and the reason (to display).</summary>

@@ -216,10 +216,12 @@ let ``the API raises typed errors with the same information`` () =
 [<Fact>]
 let ``every optimiser stops at the iteration a value turns non-finite and names the quantity`` () =
     // L = ½(log x + 5)² from x = 0.5 with η = 5: every method overshoots into x ≤ 0, where log is
-    // NaN (or, for PG, pushes y to −∞ and x = eʸ to 0, where log is −∞).
+    // NaN (or, for PG, pushes y to −∞ and x = eʸ to 0, where log is −∞). Levenberg–Marquardt is the
+    // exception by design: it takes a step only when L decreases at the trial point, so it never
+    // steps into the NaN (Rules.fs checks that it converges to e⁻⁵ instead).
     let p = PhysicsProblem.FromText("log(x)", [| -5.0 |], [| 0.5 |])
 
-    for m in Enum.GetValues<Method>() |> Array.distinct do
+    for m in Enum.GetValues<Method>() |> Array.distinct |> Array.filter ((<>) Method.LevenbergMarquardt) do
         let run = p.Run(m, 5.0, 200)
         Assert.True((run.StopReason = StopReason.Diverged), sprintf "%A: %A %s" m run.StopReason run.StopDetail)
         let k = run.Trajectory.Count - 1

@@ -224,7 +224,8 @@ let ``√x at 0 stops every method before its first step and names the infinite 
             | Method.GaussNewton
             | Method.HalfInverseGradient
             | Method.InverseGradient
-            | Method.PhysicalGradient -> Quantity.Jacobian
+            | Method.PhysicalGradient
+            | Method.LevenbergMarquardt -> Quantity.Jacobian
             | _ -> Quantity.Gradient
 
         Assert.Equal(expected, bad.Quantity)

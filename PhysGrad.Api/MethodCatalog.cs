@@ -1,0 +1,250 @@
+using System.Globalization;
+using PhysGrad.Numerics;
+using PhysGrad.Numerics.Rules;
+using PhysGrad.Symbolic;
+
+namespace PhysGrad;
+
+/// <summary>A rule option a method takes on the command line (<c>kappa=-0.5</c>), with its default.</summary>
+/// <param name="Name">The option's name as written (<c>kappa</c>).</param>
+/// <param name="Default">The value when the option is not given.</param>
+/// <param name="Description">What it is, for the help text.</param>
+public sealed record MethodOption(string Name, double Default, string Description);
+
+/// <summary>
+/// One method of the catalogue: its report name, the <see cref="Numerics.Method"/> it runs as, its
+/// default step size and options, whether it has a closed-form rule (for <c>derive</c>), which line
+/// search <c>--line-search</c> gives it, and the factory of its rule.
+/// </summary>
+/// <param name="Name">The short name used in <c>--methods</c>, tables, JSON, CSV and plots (<c>gd</c>).</param>
+/// <param name="Method">The method.</param>
+/// <param name="Title">What it is, in words (for help).</param>
+/// <param name="DefaultEta">η in the default comparisons and in help examples.</param>
+/// <param name="Options">The options, with defaults.</param>
+/// <param name="NoClosedForm">Why <c>derive</c> has no rule for it, or null when it has one.</param>
+/// <param name="LineSearch">The line search <c>--line-search</c> wraps it in (<c>Armijo</c>, <c>Wolfe</c>), or null.</param>
+/// <param name="Create">The rule for η and the option values (every option present).</param>
+public sealed record MethodEntry(
+    string Name, Method Method, string Title, double DefaultEta, IReadOnlyList<MethodOption> Options, string? NoClosedForm,
+    string? LineSearch, Func<double, IReadOnlyDictionary<string, double>, IUpdateRule> Create)
+{
+    /// <summary>The rule for η and the given options (the rest at their defaults), wrapped in the line search when asked and there is one.</summary>
+    public IUpdateRule Rule(double eta, IReadOnlyDictionary<string, double>? options = null, bool lineSearch = false)
+    {
+        var all = Options.ToDictionary(o => o.Name, o => options is not null && options.TryGetValue(o.Name, out var v) ? v : o.Default);
+        var rule = Create(eta, all);
+        return !lineSearch ? rule : LineSearch switch
+        {
+            "Armijo" => new ArmijoBacktracking(rule),
+            "Wolfe" => new WolfeLineSearch(rule),
+            _ => rule,
+        };
+    }
+
+    /// <summary>The entry's syntax, e.g. <c>hig:η[:kappa=…][:tau=…]</c>.</summary>
+    public string Syntax => Name + ":η" + string.Concat(Options.Select(o => $"[:{o.Name}=…]"));
+}
+
+/// <summary>
+/// A method as chosen: the method, η and the options given (the others take their defaults). Parsed
+/// from <c>hig:1:kappa=-0.5:tau=1e-3</c> by <see cref="MethodCatalog.Parse"/>.
+/// </summary>
+/// <param name="Method">The method.</param>
+/// <param name="Eta">The step size η.</param>
+/// <param name="Options">The options given, by name.</param>
+public sealed record MethodSpec(Method Method, double Eta, IReadOnlyDictionary<string, double> Options)
+{
+    /// <summary>A method with η and no options.</summary>
+    public MethodSpec(Method method, double eta) : this(method, eta, new Dictionary<string, double>()) { }
+
+    /// <summary>The catalogue entry.</summary>
+    public MethodEntry Entry => MethodCatalog.Of(Method);
+
+    /// <summary>The short name (<c>hig</c>).</summary>
+    public string Name => Entry.Name;
+
+    /// <summary>The rule (with <paramref name="lineSearch"/>: wrapped in the method's line search, if it has one).</summary>
+    /// <exception cref="SymbolicException">η or an option out of range.</exception>
+    public IUpdateRule Rule(bool lineSearch = false) => Entry.Rule(Eta, Options, lineSearch);
+
+    /// <summary><c>hig:1:kappa=-0.5</c>: the entry as it would be written.</summary>
+    public override string ToString() =>
+        $"{Name}:{NumberText.RoundTrip(Eta)}" + string.Concat(Options.Select(o => $":{o.Key}={NumberText.RoundTrip(o.Value)}"));
+}
+
+/// <summary>
+/// The one table of methods: names ↔ rules, parsing of <c>--methods</c> entries (<c>pg:0.3</c>,
+/// <c>hig:1:kappa=-0.5:tau=1e-3</c>, <c>adam:0.01:beta1=0.9</c>), defaults, the help text and the report
+/// names. Adding a rule means adding one row here and its type in <see cref="N:PhysGrad.Numerics.Rules"/>.
+/// </summary>
+public static class MethodCatalog
+{
+    private static double Option(IReadOnlyDictionary<string, double> o, string name) => o[name];
+
+    /// <summary>Every method, in the order help lists them.</summary>
+    public static IReadOnlyList<MethodEntry> Entries { get; } =
+    [
+        new("gd", Method.GradientDescent, "gradient descent, Δx = −η ∂L/∂x", 0.01, [], null, null,
+            (eta, _) => new GradientDescent(eta)),
+        new("adam", Method.Adam, "Adam on ∂L/∂x", 0.1,
+            [new("beta1", 0.9, "first-moment decay β₁"), new("beta2", 0.999, "second-moment decay β₂"), new("eps", 1e-8, "ε added to √v̂")],
+            "it depends on the run's history", null,
+            (eta, o) => new Adam(eta, Option(o, "beta1"), Option(o, "beta2"), Option(o, "eps"))),
+        new("newton", Method.Newton, "Newton with the exact Hessian, Δx = −η H⁻¹ ∂L/∂x", 1.0 / 3.0, [], null, "Armijo",
+            (eta, _) => new Newton(eta)),
+        new("newton-cg", Method.NewtonCG, "Newton-CG: the Newton step by conjugate gradients on Hessian-vector products", 1,
+            [new("tol", 1e-12, "CG's relative residual tolerance"), new("maxcg", 0, "CG iterations per step (0: 2n + 10)")],
+            "its step is a conjugate-gradient iterate, whose limit is Newton's rule (derive newton)", null,
+            (eta, o) => new NewtonCG(eta, Option(o, "tol"), CgLimit(Option(o, "maxcg")))),
+        new("bfgs", Method.Bfgs, "BFGS, the inverse-Hessian estimate from gradient differences", 1, [],
+            "it depends on the run's history", "Wolfe", (eta, _) => new Bfgs(eta)),
+        new("lbfgs", Method.LimitedMemoryBfgs, "L-BFGS, BFGS from the last 10 steps", 1, [],
+            "it depends on the run's history", "Wolfe", (eta, _) => new LimitedMemoryBfgs(eta)),
+        new("ig", Method.InverseGradient, "inverse gradient, Δx = J⁻¹ Δy with Newton's Δy", 0.3, [], null, null,
+            (eta, _) => new InverseGradient(eta)),
+        new("pg", Method.PhysicalGradient, "physical gradient, Δx = P⁻¹(y + Δy; x) − x", 0.3, [], null, null,
+            (eta, _) => new PhysicalGradient(eta)),
+        new("gn", Method.GaussNewton, "Gauss–Newton, Δx = −η J⁺ ∂L/∂y", 0.3, [], null, null,
+            (eta, _) => new GaussNewton(eta)),
+        new("hig", Method.HalfInverseGradient, "half-inverse gradient, Δx = −η V Σ^κ Uᵀ ∂L/∂y", 0.3,
+            [new("kappa", -0.5, "the exponent κ of Σ"), new("tau", 1e-3, "singular values ≤ τ·σ_max dropped")],
+            "it depends on an SVD", null,
+            (eta, o) => new HalfInverseGradient(eta, Option(o, "kappa"), Option(o, "tau"))),
+        new("lm", Method.LevenbergMarquardt, "Levenberg–Marquardt, (JᵀHJ + λD) Δx = −Jᵀ ∂L/∂y with λ adapted per step", 1,
+            [new("lambda0", 1e-3, "the first step's damping λ₀ (relative to D = diag JᵀHJ)")],
+            "its damping λ adapts during the run", null,
+            (eta, o) => new LevenbergMarquardt(eta, Option(o, "lambda0"))),
+    ];
+
+    private static int CgLimit(double value) =>
+        value >= 0 && value <= int.MaxValue && value == Math.Floor(value) ? (int)value
+            : throw new SymbolicException(ErrorKind.Invalid, $"maxcg must be a whole number, 0 or more, not {value}.");
+
+    private static readonly Dictionary<Method, MethodEntry> ByMethod = Entries.ToDictionary(e => e.Method);
+    private static readonly Dictionary<string, MethodEntry> ByName = Entries.ToDictionary(e => e.Name);
+
+    /// <summary>The entry of a method.</summary>
+    public static MethodEntry Of(Method method) => ByMethod[method];
+
+    /// <summary>The short name of a method, as in reports and <c>--methods</c> (<c>gd</c>, <c>newton-cg</c>).</summary>
+    public static string NameOf(Method method) => ByMethod[method].Name;
+
+    /// <summary>The methods with a closed-form rule, as names (<c>gd, newton, ig, pg and gn</c>).</summary>
+    public static string ClosedForms =>
+        Join(Entries.Where(e => e.NoClosedForm is null).Select(e => e.Name).ToArray(), "and");
+
+    /// <summary>Why <c>derive</c> has no rule for a method, as a sentence naming the ones it has.</summary>
+    public static string NoClosedFormReason(Method method) =>
+        $"{NameOf(method)} has no closed-form rule ({Of(method).NoClosedForm ?? "none derived"}); the closed forms are {ClosedForms}.";
+
+    /// <summary>The methods <c>--line-search</c> applies to, as names (<c>newton, bfgs and lbfgs</c>).</summary>
+    public static string LineSearchMethods => Join(Entries.Where(e => e.LineSearch is not null).Select(e => e.Name).ToArray(), "and");
+
+    /// <summary>
+    /// Reads <c>--methods</c>: comma-separated entries <c>name:η[:option=value]…</c>, e.g.
+    /// <c>gd:0.01,hig:1:kappa=-0.5:tau=1e-3,lm:1</c>; options not given take their defaults.
+    /// </summary>
+    /// <exception cref="SymbolicException">(<see cref="ErrorKind.Invalid"/>) an unknown name or option (with
+    /// the nearest known one), a step size or value that is not a number, or one out of range; the
+    /// message quotes the entry.</exception>
+    public static MethodSpec[] Parse(string text) =>
+        text.Split(',', StringSplitOptions.TrimEntries).Select(ParseEntry).ToArray();
+
+    private static MethodSpec ParseEntry(string part)
+    {
+        if (part.Length == 0)
+            throw new SymbolicException(ErrorKind.Invalid, $"An empty entry in the method list: write name:eta entries separated by commas, e.g. gd:0.01,pg:0.3.");
+        var pieces = part.Split(':', StringSplitOptions.TrimEntries);
+        var entry = Find(pieces[0], part);
+        // η is required: a step size is problem-dependent, and a silent default would hide a typo.
+        if (pieces.Length < 2 || pieces[1].Contains('='))
+            throw new SymbolicException(ErrorKind.Invalid,
+                $"'{part}' is not a method with a step size: write {entry.Syntax}, e.g. {entry.Name}:{NumberText.RoundTrip(entry.DefaultEta)}.");
+        if (!TryNumber(pieces[1], out var eta) || !(eta > 0) || !double.IsFinite(eta))
+            throw new SymbolicException(ErrorKind.Invalid, $"The step size in '{part}' must be a positive number, e.g. {entry.Name}:{NumberText.RoundTrip(entry.DefaultEta)}.");
+        const int first = 2;
+        var options = new Dictionary<string, double>();
+        foreach (var piece in pieces.Skip(first))
+        {
+            var eq = piece.IndexOf('=');
+            if (eq < 0)
+                throw new SymbolicException(ErrorKind.Invalid,
+                    $"'{part}': '{piece}' is neither the step size (it comes first, after the name) nor an option name=value; write {entry.Syntax}.");
+            var (key, value) = (piece[..eq].Trim().ToLowerInvariant(), piece[(eq + 1)..].Trim());
+            var option = entry.Options.FirstOrDefault(o => o.Name == key);
+            if (option is null)
+                throw new SymbolicException(ErrorKind.Invalid, entry.Options.Count == 0
+                    ? $"'{part}': {entry.Name} takes no options (only the step size: {entry.Name}:η)."
+                    : $"'{part}': {entry.Name} has no option '{key}' (did you mean '{Nearest(key, entry.Options.Select(o => o.Name))}'?); its options are {OptionList(entry)}.");
+            if (options.ContainsKey(key))
+                throw new SymbolicException(ErrorKind.Invalid, $"'{part}': the option {key} is given twice.");
+            if (!TryNumber(value, out var number))
+                throw new SymbolicException(ErrorKind.Invalid, $"'{part}': the option {key} needs a number, not '{value}'.");
+            options[key] = number;
+        }
+        var spec = new MethodSpec(entry.Method, eta, options);
+        try
+        {
+            spec.Rule(); // the rule checks its own ranges (β < 1, τ ≥ 0, …): say them now, with the entry
+        }
+        catch (SymbolicException e)
+        {
+            throw new SymbolicException(ErrorKind.Invalid, $"'{part}': {e.Message}");
+        }
+        return spec;
+    }
+
+    /// <summary>Reads "gd,newton,pg" (names only, as <c>derive</c> takes them: the rules keep η as a symbol).</summary>
+    /// <exception cref="SymbolicException">A name that is not a method (with the nearest one), or a name with a step size.</exception>
+    public static Method[] ParseNames(string text) =>
+        text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(part =>
+            part.Contains(':')
+                ? throw new SymbolicException(ErrorKind.Invalid,
+                    $"'{part}': give method names only, e.g. {part.Split(':')[0]}; the rules keep the step size as the symbol eta.")
+                : Find(part, part).Method).ToArray();
+
+    private static MethodEntry Find(string name, string part) =>
+        ByName.TryGetValue(name.ToLowerInvariant(), out var entry) ? entry
+            : throw new SymbolicException(ErrorKind.Invalid,
+                $"'{part}': '{name}' is not a method (did you mean '{Nearest(name.ToLowerInvariant(), ByName.Keys)}'?); the methods are {string.Join(", ", ByName.Keys)}.");
+
+    private static bool TryNumber(string text, out double value) =>
+        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out value);
+
+    private static string OptionList(MethodEntry entry) =>
+        string.Join(", ", entry.Options.Select(o => $"{o.Name} (default {NumberText.RoundTrip(o.Default)})"));
+
+    /// <summary>
+    /// The help text: one line per method with its syntax, default η, options and defaults, e.g.
+    /// <c>hig:η[:kappa=…][:tau=…]  half-inverse gradient …; η 0.3; kappa −0.5 (the exponent κ of Σ), …</c>.
+    /// </summary>
+    public static string Help()
+    {
+        var width = Entries.Max(e => e.Syntax.Length);
+        return string.Join(Environment.NewLine, Entries.Select(e =>
+            $"{e.Syntax.PadRight(width)}  {e.Title}; default η {NumberText.RoundTrip(e.DefaultEta)}" +
+            string.Concat(e.Options.Select(o => $"; {o.Name} = {NumberText.RoundTrip(o.Default)}: {o.Description}"))));
+    }
+
+    /// <summary>The known name nearest to <paramref name="name"/> by edit distance (ties: the first listed).</summary>
+    public static string Nearest(string name, IEnumerable<string> known) =>
+        known.OrderBy(k => Distance(name, k)).First();
+
+    // Levenshtein distance, two rows.
+    private static int Distance(string a, string b)
+    {
+        var previous = Enumerable.Range(0, b.Length + 1).ToArray();
+        var current = new int[b.Length + 1];
+        for (var i = 1; i <= a.Length; i++)
+        {
+            current[0] = i;
+            for (var j = 1; j <= b.Length; j++)
+                current[j] = Math.Min(Math.Min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
+            (previous, current) = (current, previous);
+        }
+        return previous[b.Length];
+    }
+
+    private static string Join(string[] names, string conjunction) =>
+        names.Length <= 1 ? string.Concat(names) : $"{string.Join(", ", names[..^1])} {conjunction} {names[^1]}";
+}

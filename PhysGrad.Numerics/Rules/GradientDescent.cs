@@ -1,0 +1,75 @@
+namespace PhysGrad.Numerics.Rules;
+
+/// <summary>Gradient descent (THEORY.md §2): Δx = −η ∂L/∂x. Needs the gradient only; O(n) memory.</summary>
+/// <param name="eta">The step size η (positive, finite).</param>
+public sealed class GradientDescent(double eta)
+    : RuleBase("gd", Method.GradientDescent, eta, Capabilities.Value | Capabilities.Gradient)
+{
+    /// <inheritdoc/>
+    protected override RuleState Start(IDifferentiableProblem problem, double[] x0) => new State(problem, Eta);
+
+    private sealed class State(IDifferentiableProblem problem, double eta) : GradientState(problem)
+    {
+        public override void Update(double[] x, double loss, double[] gradient, double[] dx, FallbackNotes notes)
+        {
+            for (var i = 0; i < N; i++) dx[i] = -eta * gradient[i];
+        }
+    }
+}
+
+/// <summary>
+/// Adam (Kingma &amp; Ba 2015, Algorithm 1) on ∂L/∂x: m ← β₁m + (1 − β₁)g, v ← β₂v + (1 − β₂)g²,
+/// Δx = −η m̂ / (√v̂ + ε) with the bias corrections m̂ = m/(1 − β₁ᵏ), v̂ = v/(1 − β₂ᵏ). Needs the
+/// gradient only; O(n) memory.
+/// </summary>
+public sealed class Adam : RuleBase
+{
+    /// <summary>Adam with step size η and the moment decays β₁, β₂ (in [0, 1)) and ε (&gt; 0).</summary>
+    /// <exception cref="Symbolic.SymbolicException">η, β₁, β₂ or ε out of range.</exception>
+    public Adam(double eta, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8)
+        : base("adam", Method.Adam, eta, Capabilities.Value | Capabilities.Gradient)
+    {
+        if (!(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1) || !(epsilon > 0) || !double.IsFinite(epsilon))
+            throw new Symbolic.SymbolicException(Symbolic.ErrorKind.Invalid,
+                $"Adam needs 0 ≤ β₁ < 1, 0 ≤ β₂ < 1 and ε > 0 (finite), not β₁ = {beta1}, β₂ = {beta2}, ε = {epsilon}.");
+        (Beta1, Beta2, Epsilon) = (beta1, beta2, epsilon);
+    }
+
+    /// <summary>β₁, the decay of the first moment.</summary>
+    public double Beta1 { get; }
+
+    /// <summary>β₂, the decay of the second moment.</summary>
+    public double Beta2 { get; }
+
+    /// <summary>ε, added to √v̂.</summary>
+    public double Epsilon { get; }
+
+    /// <inheritdoc/>
+    protected override RuleState Start(IDifferentiableProblem problem, double[] x0) => new State(problem, this);
+
+    private sealed class State(IDifferentiableProblem problem, Adam rule) : GradientState(problem)
+    {
+        private readonly double[] _m = new double[problem.N], _v = new double[problem.N];
+        // 1 − β in decimal, so that the defaults give exactly the doubles 0.1 and 0.001 (1 − 0.9 in
+        // doubles is 0.09999999999999998): the landed runs are reproduced bitwise.
+        private readonly double _c1 = (double)(1m - (decimal)rule.Beta1), _c2 = (double)(1m - (decimal)rule.Beta2);
+        private int _k;
+
+        // The bias corrections count from the (re)start, as the step count does; the moments are kept.
+        public override void Restart() => _k = 0;
+
+        public override void Update(double[] x, double loss, double[] gradient, double[] dx, FallbackNotes notes)
+        {
+            var k = ++_k;
+            double b1 = rule.Beta1, b2 = rule.Beta2, eta = rule.Eta, eps = rule.Epsilon;
+            for (var i = 0; i < N; i++)
+            {
+                _m[i] = b1 * _m[i] + _c1 * gradient[i];
+                _v[i] = b2 * _v[i] + _c2 * gradient[i] * gradient[i];
+                var mHat = _m[i] / (1 - Math.Pow(b1, k));
+                var vHat = _v[i] / (1 - Math.Pow(b2, k));
+                dx[i] = -eta * mHat / (Math.Sqrt(vHat) + eps);
+            }
+        }
+    }
+}

@@ -1,0 +1,126 @@
+using System.Globalization;
+
+namespace PhysGrad.Numerics.Rules;
+
+/// <summary>
+/// Newton's method with the exact Hessian: Δx = −η (∂²L/∂x²)⁻¹ ∂L/∂x. A clearly positive-definite H
+/// is recognised by an allocation-free Cholesky test and solved directly; a singular or indefinite H
+/// gets the modified step of <see cref="ModifiedStep"/> (recorded as a fallback); a solve that fails
+/// anyway falls back to a gradient step (recorded). Needs the dense Hessian (n² memory).
+/// </summary>
+/// <param name="eta">The step size η.</param>
+public sealed class Newton(double eta)
+    : RuleBase("newton", Method.Newton, eta, Capabilities.Value | Capabilities.Gradient | Capabilities.Hessian)
+{
+    /// <inheritdoc/>
+    protected override RuleState Start(IDifferentiableProblem problem, double[] x0) => new State(problem, Eta);
+
+    private sealed class State(IDifferentiableProblem problem, double eta) : RuleState(problem)
+    {
+        private readonly double[] _hx = new double[problem.N * problem.N];
+        private readonly double[] _workspace = new double[problem.N * problem.N];
+
+        public override double[]? Hessian => _hx;
+
+        public override double Evaluate(double[] x, double[] gradient) => Problem.LossInX(x, gradient, _hx);
+
+        public override NonFiniteValue? CheckInputs(double loss, double[] gradient) =>
+            base.CheckInputs(loss, gradient) ?? NonFiniteValue.Find(Quantity.Hessian, _hx, N);
+
+        public override void Update(double[] x, double loss, double[] gradient, double[] dx, FallbackNotes notes)
+        {
+            // At ∂L/∂x = 0 exactly the Newton step is 0 whatever H is: no fallback, the run
+            // classifies the point by its curvature.
+            if (Array.TrueForAll(gradient, v => v == 0)) Array.Clear(dx);
+            // The common case, H clearly positive definite, is decided here without allocating (the
+            // eigendecomposition's lambdas allocate, so the test stays out of it); the
+            // eigendecomposition settles the rest.
+            else if (!LinearAlgebra.IsClearlyPositiveDefinite(_hx, N, _workspace, 1e-6) && ModifiedStep(_hx, gradient, eta, dx) is { } modified)
+                // H is singular or indefinite (checked from its eigenvalues, not from whether −H⁻¹g
+                // happens to descend): the step is the modified one, recorded.
+                notes.Note(modified.Kind, $"the Hessian is {modified.Why} at {Point(x)}; {modified.Detail}");
+            else if (!Steps.Newton(_hx, gradient, eta, dx, _workspace, out var why))
+            {
+                for (var i = 0; i < N; i++) dx[i] = -eta * gradient[i];
+                notes.Note(FallbackKind.HessianSingular, $"the Hessian is {why} at {Point(x)}; took a gradient step instead");
+            }
+        }
+    }
+
+    /// <summary>
+    /// Newton's step when H is singular or indefinite, or null (and Δx untouched) when H is positive
+    /// definite. Over the eigenpairs (λₖ, vₖ) of the symmetrised H: Δx = −η Σ (vₖᵀg/|λₖ|) vₖ for
+    /// |λₖ| above 10⁻⁹ max|λ|, negative λₖ taken by magnitude (the saddle-free Newton step of Dauphin et
+    /// al. 2014, used whenever H is indefinite, so the step never heads for a saddle), plus the gradient
+    /// step −η (vₖᵀg) vₖ along each zero eigenvalue: the pseudo-inverse alone (−η H⁺g) would drop
+    /// the gradient's component in H's null space, stop on a slope, and call it stationary. The
+    /// flat-direction part is −η (I − H⁺H) g and carries GD's unit, unit(L)/unit(x).
+    /// </summary>
+    internal static (FallbackKind Kind, string Why, string Detail)? ModifiedStep(double[] hx, double[] gradient, double eta, double[] dx)
+    {
+        var n = gradient.Length;
+        var h = MathNet.Numerics.LinearAlgebra.Double.DenseMatrix.Create(n, n, 0);
+        for (var r = 0; r < n; r++)
+            for (var c = 0; c < n; c++) h[r, c] = 0.5 * (hx[r * n + c] + hx[c * n + r]);
+        var evd = h.Evd(MathNet.Numerics.LinearAlgebra.Symmetricity.Symmetric);
+        var values = evd.EigenValues.Select(v => v.Real).ToArray();
+        var largest = values.Max(Math.Abs);
+        var zero = Curvature.RelativeZero * largest;
+        if (values.All(v => v > zero)) return null;
+        Array.Clear(dx);
+        int dropped = 0, flipped = 0;
+        double flatSlope = 0;
+        for (var k = 0; k < n; k++)
+        {
+            var lambda = values[k];
+            double vg = 0;
+            for (var i = 0; i < n; i++) vg += evd.EigenVectors[i, k] * gradient[i];
+            if (!(Math.Abs(lambda) > zero))
+            {
+                dropped++;
+                flatSlope += vg * vg;
+                for (var i = 0; i < n; i++) dx[i] -= eta * vg * evd.EigenVectors[i, k];
+                continue;
+            }
+            if (lambda < 0) flipped++;
+            for (var i = 0; i < n; i++) dx[i] -= eta * vg / Math.Abs(lambda) * evd.EigenVectors[i, k];
+        }
+        var shown = string.Join(", ", values.OrderBy(v => v).Select(v => v.ToString("G4", CultureInfo.InvariantCulture)));
+        var why = flipped > 0 ? $"indefinite (eigenvalues {shown})" : $"singular (eigenvalues {shown})";
+        if (dropped == n)
+            return (FallbackKind.HessianSingular, why, "every eigenvalue is 0 (L is linear here): took a gradient step instead");
+        var kind = flipped > 0 ? FallbackKind.HessianIndefinite : FallbackKind.HessianSingular;
+        var flat = Math.Sqrt(flatSlope) > 1e-12 * Math.Sqrt(gradient.Sum(v => v * v))
+            ? " plus a gradient step −η(I − H⁺H)∇L along them, where ∇L has a component the pseudo-inverse would drop"
+            : "";
+        var how = (flipped > 0 ? $"took {flipped} negative eigenvalue(s) by magnitude" : "") +
+                  (flipped > 0 && dropped > 0 ? " and " : "") +
+                  (dropped > 0 ? $"dropped {dropped} zero eigenvalue(s) (pseudo-inverse){flat}" : "");
+        return (kind, why, $"{how}, a step that descends");
+    }
+}
+
+/// <summary>Steps shared by several rules.</summary>
+internal static class Steps
+{
+    /// <summary>
+    /// step = −η A⁻¹ b when A is regular and A⁻¹b points along b (bᵀA⁻¹b &gt; 0); false otherwise, with
+    /// the reason in <paramref name="why"/> (<paramref name="step"/> then unspecified).
+    /// </summary>
+    public static bool Newton(double[] hessian, double[] gradient, double eta, double[] step, double[] workspace, out string why)
+    {
+        var r = LinearAlgebra.Solve(hessian, gradient, step, workspace);
+        why = r.Ok ? "" : r.ToString();
+        if (!r.Ok) return false;
+        // H⁻¹g must point uphill (gᵀH⁻¹g > 0); otherwise H is indefinite and −H⁻¹g is no descent step.
+        double slope = 0;
+        for (var i = 0; i < step.Length; i++) slope += step[i] * gradient[i];
+        if (!(slope > 0))
+        {
+            why = "indefinite (the Newton direction does not descend)";
+            return false;
+        }
+        for (var i = 0; i < step.Length; i++) step[i] *= -eta;
+        return true;
+    }
+}

@@ -1,0 +1,135 @@
+namespace PhysGrad.Numerics.Rules;
+
+/// <summary>
+/// BFGS (Nocedal &amp; Wright, Numerical Optimization, §6.1): Δx = −η B ∂L/∂x with B the inverse-Hessian
+/// estimate, updated after each step from the step s and the gradient change y (skipped, and recorded,
+/// when sᵀy ≤ 0). Dense: n² memory. Needs the gradient only.
+/// </summary>
+/// <param name="eta">The step size η.</param>
+public sealed class Bfgs(double eta)
+    : RuleBase("bfgs", Method.Bfgs, eta, Capabilities.Value | Capabilities.Gradient)
+{
+    /// <inheritdoc/>
+    protected override RuleState Start(IDifferentiableProblem problem, double[] x0) => new QuasiNewtonState(problem, Eta, dense: true);
+}
+
+/// <summary>
+/// L-BFGS (Nocedal &amp; Wright §7.2): BFGS with the estimate kept as the last 10 pairs (s, y), applied
+/// by the two-loop recursion. O(n) memory. Needs the gradient only.
+/// </summary>
+/// <param name="eta">The step size η.</param>
+public sealed class LimitedMemoryBfgs(double eta)
+    : RuleBase("lbfgs", Method.LimitedMemoryBfgs, eta, Capabilities.Value | Capabilities.Gradient)
+{
+    /// <inheritdoc/>
+    protected override RuleState Start(IDifferentiableProblem problem, double[] x0) => new QuasiNewtonState(problem, Eta, dense: false);
+}
+
+internal sealed class QuasiNewtonState(IDifferentiableProblem problem, double eta, bool dense) : GradientState(problem)
+{
+    private readonly QuasiNewton _estimate = new(problem.N, dense);
+    private readonly double[] _previousGradient = new double[problem.N];
+
+    public override void Update(double[] x, double loss, double[] gradient, double[] dx, FallbackNotes notes)
+    {
+        _estimate.Direction(gradient, dx);
+        for (var i = 0; i < N; i++) dx[i] *= -eta;
+        Array.Copy(gradient, _previousGradient, N);
+    }
+
+    public override void AfterStep(double[] dx, double[] gradient, FallbackNotes notes)
+    {
+        // A zero step carries no curvature information: nothing to update, and no fallback to report.
+        if (LinearAlgebra.AllFinite(gradient) && !Array.TrueForAll(dx, v => v == 0) && !_estimate.Update(dx, _previousGradient, gradient))
+            notes.Note(FallbackKind.CurvatureConditionFailed, "the curvature condition sᵀy > 0 failed; the inverse-Hessian estimate was not updated");
+    }
+}
+
+/// <summary>
+/// The BFGS inverse-Hessian estimate, dense or limited-memory. Written here because MathNet's BFGS
+/// and L-BFGS minimisers only run to convergence with their own line search, while PhysGrad steps
+/// one iteration at a time with a given η, like every other method.
+/// </summary>
+internal sealed class QuasiNewton(int n, bool dense)
+{
+    private const int Memory = 10;
+    private readonly double[,]? _inverse = dense ? Identity(n) : null;
+    private readonly List<(double[] S, double[] Y, double Rho)> _pairs = [];
+
+    private static double[,] Identity(int n)
+    {
+        var h = new double[n, n];
+        for (var i = 0; i < n; i++) h[i, i] = 1;
+        return h;
+    }
+
+    /// <summary>d = B g (the step is −η d).</summary>
+    public void Direction(double[] g, double[] d)
+    {
+        if (_inverse is not null)
+        {
+            for (var i = 0; i < n; i++)
+            {
+                double sum = 0;
+                for (var k = 0; k < n; k++) sum += _inverse[i, k] * g[k];
+                d[i] = sum;
+            }
+            return;
+        }
+        // The two-loop recursion, with the initial estimate scaled by sᵀy / yᵀy of the newest pair.
+        var q = (double[])g.Clone();
+        var alpha = new double[_pairs.Count];
+        for (var p = _pairs.Count - 1; p >= 0; p--)
+        {
+            var (s, y, rho) = _pairs[p];
+            alpha[p] = rho * Dot(s, q);
+            for (var i = 0; i < n; i++) q[i] -= alpha[p] * y[i];
+        }
+        var gamma = _pairs.Count == 0 ? 1.0 : Dot(_pairs[^1].S, _pairs[^1].Y) / Dot(_pairs[^1].Y, _pairs[^1].Y);
+        for (var i = 0; i < n; i++) d[i] = gamma * q[i];
+        for (var p = 0; p < _pairs.Count; p++)
+        {
+            var (s, y, rho) = _pairs[p];
+            var beta = rho * Dot(y, d);
+            for (var i = 0; i < n; i++) d[i] += (alpha[p] - beta) * s[i];
+        }
+    }
+
+    /// <summary>Takes the step s and the gradients before and after; false when sᵀy ≤ 0 (no update).</summary>
+    public bool Update(double[] step, double[] before, double[] after)
+    {
+        var s = (double[])step.Clone();
+        var y = new double[n];
+        for (var i = 0; i < n; i++) y[i] = after[i] - before[i];
+        var sy = Dot(s, y);
+        if (!(sy > 1e-300)) return false;
+        var rho = 1 / sy;
+        if (_inverse is null)
+        {
+            _pairs.Add((s, y, rho));
+            if (_pairs.Count > Memory) _pairs.RemoveAt(0);
+            return true;
+        }
+        // B ← (I − ρ s yᵀ) B (I − ρ y sᵀ) + ρ s sᵀ, expanded: B − ρ(s (yᵀB) + (By) sᵀ) + (ρ² yᵀBy + ρ) s sᵀ.
+        var by = new double[n];
+        var yb = new double[n];
+        for (var i = 0; i < n; i++)
+            for (var k = 0; k < n; k++)
+            {
+                by[i] += _inverse[i, k] * y[k];
+                yb[i] += y[k] * _inverse[k, i];
+            }
+        var yby = Dot(y, by);
+        for (var i = 0; i < n; i++)
+            for (var k = 0; k < n; k++)
+                _inverse[i, k] += -rho * (s[i] * yb[k] + by[i] * s[k]) + (rho * rho * yby + rho) * s[i] * s[k];
+        return true;
+    }
+
+    private static double Dot(double[] a, double[] b)
+    {
+        double sum = 0;
+        for (var i = 0; i < a.Length; i++) sum += a[i] * b[i];
+        return sum;
+    }
+}

@@ -1,0 +1,49 @@
+namespace PhysGrad.Numerics.Rules;
+
+/// <summary>
+/// The common part of the built-in rules: name, method, η, needs, and the capability check in
+/// <see cref="Init"/> before the rule's own <see cref="Start"/>.
+/// </summary>
+public abstract class RuleBase : IUpdateRule
+{
+    /// <summary>A rule with its report name, method, step size (checked positive and finite) and needs.</summary>
+    protected RuleBase(string name, Method method, double eta, Capabilities needs)
+    {
+        Name = name;
+        Method = method;
+        Eta = RuleChecks.Eta(eta);
+        Needs = needs;
+    }
+
+    /// <inheritdoc/>
+    public string Name { get; }
+
+    /// <inheritdoc/>
+    public Method Method { get; }
+
+    /// <inheritdoc/>
+    public double Eta { get; }
+
+    /// <inheritdoc/>
+    public Capabilities Needs { get; }
+
+    /// <inheritdoc/>
+    public RuleState Init(IDifferentiableProblem problem, double[] x0)
+    {
+        RuleChecks.Capabilities(Name, Needs, problem);
+        return Start(problem, x0);
+    }
+
+    /// <summary>Starts the rule's state (the capabilities are checked already).</summary>
+    protected abstract RuleState Start(IDifferentiableProblem problem, double[] x0);
+
+    /// <inheritdoc/>
+    public override string ToString() => $"{Name} (η = {Eta.ToString("G6", System.Globalization.CultureInfo.InvariantCulture)})";
+}
+
+/// <summary>A state whose evaluation is L and ∂L/∂x only (the value+gradient kernel).</summary>
+public abstract class GradientState(IDifferentiableProblem problem) : RuleState(problem)
+{
+    /// <inheritdoc/>
+    public override double Evaluate(double[] x, double[] gradient) => Problem.ValueGradient(x, gradient);
+}
