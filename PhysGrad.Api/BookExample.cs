@@ -53,9 +53,14 @@ public static class BookExample
             ? SquareReason(method, problem.Variables.Length, problem.Simulator.Length)
             : null;
 
-    /// <summary>The one wording (derive, compare, the API) of why IG or PG does not apply to a non-square problem.</summary>
-    public static string SquareReason(Method method, int variables, int outputs) =>
-        $"{ShortName(method)} needs a square Jacobian; this problem maps {Count(variables, "variable")} to {Count(outputs, "output")}. Use Gauss–Newton or HIG (gn, hig) for non-square problems.";
+    /// <summary>
+    /// The one wording (derive, compare, the API) of why IG or PG does not apply to a non-square problem.
+    /// The remedy names only methods the caller can offer: runs have Gauss–Newton and HIG, closed-form
+    /// rules (<paramref name="closedFormOnly"/>) only Gauss–Newton (HIG's step needs an SVD).
+    /// </summary>
+    public static string SquareReason(Method method, int variables, int outputs, bool closedFormOnly = false) =>
+        $"{ShortName(method)} needs a square Jacobian; this problem maps {Count(variables, "variable")} to {Count(outputs, "output")}. " +
+        (closedFormOnly ? "Gauss–Newton (gn) has a closed form for non-square problems." : "Use Gauss–Newton or HIG (gn, hig) for non-square problems.");
 
     /// <summary>"1 output", "3 outputs".</summary>
     public static string Count(int n, string noun) => n == 1 ? $"1 {noun}" : $"{n} {noun}s";

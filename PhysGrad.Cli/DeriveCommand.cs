@@ -43,9 +43,19 @@ internal static class DeriveCommand
             var step = definition.StepSymbol;
             var stepNote = step == "eta" ? null
                 : $"The step size is named '{step}' here, because 'eta' is a name in the problem.";
-            var (rules, skipped) = chosen is null
-                ? UpdateRuleSet.DeriveApplicable(definition)
-                : (UpdateRuleSet.Derive(definition, chosen), Array.Empty<SkippedMethod>());
+            IReadOnlyList<UpdateRule> rules;
+            IReadOnlyList<SkippedMethod> skipped;
+            try
+            {
+                (rules, skipped) = chosen is null
+                    ? UpdateRuleSet.DeriveApplicable(definition)
+                    : (UpdateRuleSet.Derive(definition, chosen), Array.Empty<SkippedMethod>());
+            }
+            catch (MethodNotApplicableException e) when (e.Cause == NotApplicableCause.NoInverse)
+            {
+                throw new CliInputException(e.Message + InverseRemedy);
+            }
+            skipped = skipped.Select(s => s.Cause == NotApplicableCause.NoInverse ? s with { Reason = s.Reason + InverseRemedy } : s).ToArray();
             var f = result.GetValue(format)!;
             // The y-step is shown with the methods that use it (all of them when none are chosen).
             var yStep = rules.Any(r => r.Method is Method.InverseGradient or Method.PhysicalGradient)
@@ -96,6 +106,9 @@ internal static class DeriveCommand
         });
         return command;
     }
+
+    /// <summary>How a local inverse is given on the command line (the API's message names no option).</summary>
+    private const string InverseRemedy = " On the command line: --inverse \"expr; expr\" (or \"inverse\" in a --problem file).";
 
     /// <summary>The C# method name of a rule: the method's short name, capitalised.</summary>
     private static string MethodName(Method m) => BookExample.ShortName(m) switch

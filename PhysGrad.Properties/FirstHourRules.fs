@@ -418,13 +418,13 @@ let ``sin² + cos² collapses with any common cofactor, also inside larger sums`
 let ``unit scales print without floating noise and parameters are listed with their units`` () =
     let code, out, _ = run [ "units"; "--simulator"; "k*x0^2; x1"; "--unit"; "x0=cm"; "--unit"; "x1=s"; "--param"; "k=2" ]
     Assert.Equal(0, code)
-    // (10⁻² m)² = 10⁻⁴ m².
-    Assert.Contains("y0 [0.0001*m^2]", out)
+    // (10⁻² m)² = 10⁻⁴ m², which is cm² (the scale absorbed into the prefix).
+    Assert.Contains("y0 [cm^2]", out)
     Assert.Contains("Parameters: k [1] (dimensionless, not given)", out)
     let code, out, _ = run [ "units"; "--simulator"; "k*x0^2; x1"; "--unit"; "x0=cm"; "--unit"; "x1=s"; "--param"; "k=2"; "--unit"; "k=1/s" ]
     Assert.Equal(0, code)
     Assert.Contains("k [1/s]", out)
-    Assert.Contains("y0 [0.0001*m^2/s]", out)
+    Assert.Contains("y0 [cm^2/s]", out)
 
 [<Fact>]
 let ``messages count one output and one value in the singular`` () =
