@@ -64,7 +64,7 @@ internal static class DeriveCommand
             // A given loss carries its own constants: the target then plays no part in the rules.
             var symbolicTarget = !definition.HasNumericTarget && definition.Loss is null;
             var targetEntries = definition.TargetExpressions();
-            var targetText = $"[{string.Join(", ", targetEntries.Select(t => t.ToInfix()))}]";
+            var targetText = Headline.List(targetEntries.Select(t => t.ToInfix()).ToArray(), "value");
             // The generated symbols (ys0, … or ystar0, …) of a target that was not given: LaTeX writes them y*_j.
             var generated = symbolicTarget && !definition.HasTarget
                 ? targetEntries.Select(t => t.ToInfix()).ToArray()
@@ -99,7 +99,7 @@ internal static class DeriveCommand
                 }, Json.OmitNulls));
                 return ExitCode.Ok;
             }
-            var header = $"physgrad derive: the update rules (steps in x and {step}) for P({string.Join(", ", definition.Variables)}) = [{string.Join(", ", definition.Simulator)}], L = {definition.LossText}"
+            var header = $"physgrad derive: the update rules (steps in x and {step}) for {Headline.Problem(definition)}"
                 + (symbolicTarget ? $"; {SymbolicTargetNote(definition, targetText)}" : "");
             var comment = f == "latex" ? "%" : "//";
             foreach (var s in skipped)

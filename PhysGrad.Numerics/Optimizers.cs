@@ -87,8 +87,8 @@ public sealed record OptimizerRun(
     /// </summary>
     public override string ToString()
     {
-        static string G(double v) => v.ToString("G6", System.Globalization.CultureInfo.InvariantCulture);
-        var x = Final.Length <= 4 ? string.Join(", ", Final.Select(G)) : $"{G(Final[0])}, {G(Final[1])}, …, {G(Final[^1])} ({Final.Length} values)";
+        static string G(double v) => NumberText.Short(v);
+        var x = NumberText.List(Final);
         return $"{Method} (η = {G(Eta)}): final x = [{x}], loss {G(FinalLoss)} after {Losses.Count - 1} iterations, {StopReason} ({StopDetail})" +
             (Fallbacks.Count > 0 ? $", {Fallbacks.Count} fallback{(Fallbacks.Count == 1 ? "" : "s")}" : "");
     }
@@ -131,9 +131,9 @@ public sealed class Stepper
         _lineSearch = lineSearch && method is Method.Newton or Method.Bfgs or Method.LimitedMemoryBfgs;
         CheckStart(start, problem.N);
         if (!(eta > 0) || !double.IsFinite(eta))
-            throw new SymbolicException(ErrorKind.Invalid, $"The step size η must be a positive, finite number, not {eta}.");
+            throw new SymbolicException(ErrorKind.Invalid, $"The step size η must be a positive, finite number, not {NumberText.RoundTrip(eta)}.");
         if (!double.IsFinite(kappa) || !(tau >= 0) || !double.IsFinite(tau))
-            throw new SymbolicException(ErrorKind.Invalid, $"HIG's κ must be finite and τ finite and at least 0, not κ = {kappa}, τ = {tau}.");
+            throw new SymbolicException(ErrorKind.Invalid, $"HIG's κ must be finite and τ finite and at least 0, not κ = {NumberText.RoundTrip(kappa)}, τ = {NumberText.RoundTrip(tau)}.");
         if ((method is Method.InverseGradient or Method.PhysicalGradient) && problem.M != problem.N)
             throw new SymbolicException(ErrorKind.Shape,
                 $"{method} needs a square Jacobian, but the simulator maps {problem.N} variables to {problem.M} outputs; use Gauss–Newton or HIG.");
@@ -182,7 +182,7 @@ public sealed class Stepper
             throw new SymbolicException(ErrorKind.Shape, $"The start point has {start.Length} values but the problem has {n} variables.");
         for (var i = 0; i < n; i++)
             if (!double.IsFinite(start[i]))
-                throw new SymbolicException(ErrorKind.NonFinite, $"The start point's value {i + 1} is {start[i]}; it must be finite.");
+                throw new SymbolicException(ErrorKind.NonFinite, $"The start point's value {i + 1} is {NumberText.RoundTrip(start[i])}; it must be finite.");
     }
 
     /// <summary>Starts again at <paramref name="start"/> (Adam's moments and the quasi-Newton history are kept).</summary>
@@ -233,7 +233,8 @@ public sealed class Stepper
         Loss = _needsHessian ? _problem.LossInX(_x, _gx, _hx!) : _problem.ValueGradient(_x, _gx);
     }
 
-    private string Point() => $"x = [{string.Join(", ", _x)}]";
+    // Through the one number formatter: 6 significant digits, a long point shortened (100 variables).
+    private string Point() => $"x = {NumberText.Vector(_x)}";
 
     private static string InverseName(InverseSource source) => source switch
     {
@@ -386,7 +387,7 @@ public sealed class Stepper
                     }
                     else
                         Note(FallbackKind.NoPreimage,
-                            $"y + Δy = [{string.Join(", ", target)}] has no preimage near x ({InverseName(_problem.InverseSource)} inverse); took an inverse-gradient step instead");
+                            $"y + Δy = {NumberText.Vector(target)} has no preimage near x ({InverseName(_problem.InverseSource)} inverse); took an inverse-gradient step instead");
                 }
                 if (!inverted)
                 {
@@ -458,7 +459,7 @@ public sealed class Stepper
             if (lambda < 0) flipped++;
             for (var i = 0; i < n; i++) _dx[i] -= Eta * vg / Math.Abs(lambda) * evd.EigenVectors[i, k];
         }
-        var shown = string.Join(", ", values.OrderBy(v => v).Select(v => v.ToString("G4", System.Globalization.CultureInfo.InvariantCulture)));
+        var shown = NumberText.List(values.OrderBy(v => v).ToArray(), v => NumberText.Short(v, 4));
         var why = flipped > 0 ? $"indefinite (eigenvalues {shown})" : $"singular (eigenvalues {shown})";
         if (dropped == n)
             return (FallbackKind.HessianSingular, why, "every eigenvalue is 0 (L is linear here): took a gradient step instead");
@@ -605,12 +606,12 @@ public static class Optimizer
         for (var k = 1; k <= iterations; k++)
         {
             if (stepper.Loss <= lossTolerance)
-                return Finish(StopReason.Converged, k - 1, $"loss {stepper.Loss:G6} ≤ {lossTolerance:G3} after {k - 1} iterations",
+                return Finish(StopReason.Converged, k - 1, $"loss {NumberText.Short(stepper.Loss)} ≤ {NumberText.Short(lossTolerance, 3)} after {k - 1} iterations",
                     ConvergenceCriterion.LossTolerance);
             if (stepper.Step() is { } fallback) fallbacks.Add(fallback);
             if (stepper.NonFinite is { } bad)
                 return Finish(StopReason.Diverged, k - 1,
-                    $"{bad} at x = [{string.Join(", ", stepper.X.ToArray())}]: step {k} cannot be taken", nonFinite: bad);
+                    $"{bad} at x = {NumberText.Vector(stepper.X.ToArray())}: step {k} cannot be taken", nonFinite: bad);
             if (NonFiniteValue.Find(Quantity.Point, stepper.X) is { } badX)
                 return Finish(StopReason.Diverged, k, $"x became non-finite at iteration {k} ({badX})", nonFinite: badX);
             var stepLength = 0.0;
@@ -640,13 +641,13 @@ public static class Optimizer
                 // The rule's step vanished although ∂L/∂x does not: not a stationary point, and not
                 // a reason to call the run converged; the rule cannot move from here.
                 return Finish(StopReason.Stalled, k,
-                    $"the step is 0 at iteration {k} although ∂L/∂x = [{string.Join(", ", stepper.Gradient.ToArray().Select(v => v.ToString("G3", System.Globalization.CultureInfo.InvariantCulture)))}] is not: the rule cannot move from here, the point is not stationary");
+                    $"the step is 0 at iteration {k} although ∂L/∂x = {NumberText.Vector(stepper.Gradient.ToArray(), v => NumberText.Short(v, 3))} is not: the rule cannot move from here, the point is not stationary");
             if (stepLength <= stepTolerance)
             {
                 // A step that falls to the tolerance (for most rules: exactly 0, ∂L/∂x = 0) stops the run
                 // at a stationary point; only a minimum is "converged".
                 var curvature = stepper.ClassifyCurvature();
-                var detail = $"step length {stepLength:G3} ≤ {stepTolerance:G3} at iteration {k}, at {curvature.KindWithArticle} ({curvature.Detail})";
+                var detail = $"step length {NumberText.Short(stepLength, 3)} ≤ {NumberText.Short(stepTolerance, 3)} at iteration {k}, at {curvature.KindWithArticle} ({curvature.Detail})";
                 return curvature.Kind == StationaryKind.Minimum
                     ? Finish(StopReason.Converged, k, detail, ConvergenceCriterion.StepTolerance, curvature)
                     : Finish(StopReason.StationaryNonMinimum, k, detail, curvature: curvature);
