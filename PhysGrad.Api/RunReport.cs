@@ -95,8 +95,8 @@ public static class RunReport
     /// of its own needs none), nothing, and no distance is measured. One wording for the table and JSON.
     /// </summary>
     public static string TargetUse(ProblemDefinition definition) =>
-        definition.Loss is null ? "the loss ½‖y − y*‖², the distance column and the plots' target marker"
-        : definition.HasTarget ? "only the distance column and the plots' target marker (the loss is the given one)"
+        definition.Loss is null ? "used in the loss ½‖y − y*‖², the distance column and the plots' target marker"
+        : definition.HasTarget ? "used only for the distance column and the plots' target marker; the loss is the given one"
         : "none given: the given loss defines the goal, so no distance is measured and no target is marked";
 
     /// <summary>A number for a table (<see cref="NumberText.Table"/>): <paramref name="significant"/> significant

@@ -95,7 +95,7 @@ internal static class CompareCommand
             // With a loss of its own the target is optional: say what it is used for, or that there is none.
             if (definition.Loss is not null)
                 output.WriteLine(definition.HasTarget
-                    ? $"Target y* = {NumberText.Vector(definition.Target)}: used for {RunReport.TargetUse(definition)}."
+                    ? $"Target y* = {NumberText.Vector(definition.Target)}: {RunReport.TargetUse(definition)}."
                     : $"Target: {RunReport.TargetUse(definition)} (--target gives one).");
             // Only PG uses the local inverse (and has derived it by now); for the others it is not derived.
             if (chosen.Any(m => m.Method == Method.PhysicalGradient))

@@ -20,6 +20,8 @@ public static class NumberText
     /// that reads as a negative zero (<c>-0.0000</c>, <c>-0</c>) is printed without its sign.</summary>
     public static string Format(double x, string format)
     {
+        // -Infinity has no digit either, but it is not a zero: keep its sign.
+        if (!double.IsFinite(x)) return x.ToString(CultureInfo.InvariantCulture);
         var s = (x == 0 ? 0.0 : x).ToString(format, CultureInfo.InvariantCulture);
         if (!s.StartsWith('-')) return s;
         // The mantissa (before any exponent) has no nonzero digit: a rounded negative zero.
