@@ -93,7 +93,8 @@ internal static class CompareCommand
                 ? "The book's example: P(x) = [x0, x1^2], L(y) = y0^2 + y1^2, target the origin, start [3, 3]."
                 : $"{Headline.Problem(definition)}, start {NumberText.Vector(definition.Start)}.");
             // With a loss of its own the target is optional: say what it is used for, or that there is none.
-            if (definition.Loss is not null)
+            // (The book's header already says its target is the origin.)
+            if (definition.Loss is not null && !ReferenceEquals(definition, ProblemDefinition.Book))
                 output.WriteLine(definition.HasTarget
                     ? $"Target y* = {NumberText.Vector(definition.Target)}: {RunReport.TargetUse(definition)}."
                     : $"Target: {RunReport.TargetUse(definition)} (--target gives one).");
