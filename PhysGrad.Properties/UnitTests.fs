@@ -46,8 +46,14 @@ let private si (exponents: int list) =
 [<InlineData("1/ms^2", "1/ms^2")>]
 [<InlineData("ms*mm", "µm*s")>]
 [<InlineData("m^(1/2)*ks", "m^(1/2)*ks")>]
-[<InlineData("min", "60 s")>]
-[<InlineData("h^2", "12960000 s^2")>]
+[<InlineData("min", "min")>]
+[<InlineData("h^2", "h^2")>]
+[<InlineData("1/min", "1/min")>]
+// km/h is 1000/3600 m/s: no single prefix fits, a prefix on m and hours on s do.
+[<InlineData("km/h", "km/h")>]
+[<InlineData("km^2/h^2", "km^2/h^2")>]
+// A rational exponent takes no prefix: √1000 = 31.6228 (six significant digits) in front.
+[<InlineData("km^(1/2)", "31.6228 m^(1/2)")>]
 [<InlineData("mm/km", "1e-6")>]
 [<InlineData("mol", "mol")>]
 let ``units parse and print canonically`` (text: string, printed: string) =

@@ -102,17 +102,46 @@ type PhysicalUnit(scale: float, exponents: Rational[]) =
                           if e.IsInteger && (if positive then e.Sign > 0 else e.Sign < 0) then
                               yield i, e.ToDouble() ]
 
-            let absorbed =
+            // The names base unit i can take, with their factor relative to it: the SI prefixes (on the
+            // gram for the kilogram), and minutes and hours for the second.
+            let namesOf i =
+                [ for (p, f) in PhysicalUnit.Prefixes do
+                      if i = 1 then yield p + "g", f / 1000.0
+                      elif p <> "" then yield p + bases.[i], f
+                  if i = 2 then
+                      yield "min", 60.0
+                      yield "h", 3600.0 ]
+
+            let rename (changes: (int * string) list) =
+                let names = Array.copy bases
+
+                for (i, name) in changes do
+                    names.[i] <- name
+
+                render names
+
+            // One base unit renamed (ms, mm^2, 1/ms, g, h), else two (km/h, km^2/h^2).
+            let single =
                 candidates
                 |> List.tryPick (fun (i, e) ->
-                    let factor = Math.Pow(u.Scale, 1.0 / e) * (if i = 1 then 1000.0 else 1.0)
+                    namesOf i
+                    |> List.tryFind (fun (_, f) -> near (Math.Pow(f, e)) u.Scale)
+                    |> Option.map (fun (name, _) -> rename [ i, name ]))
 
-                    PhysicalUnit.Prefixes
-                    |> List.tryFind (fun (_, f) -> near factor f)
-                    |> Option.map (fun (p, _) ->
-                        let names = Array.copy bases
-                        names.[i] <- p + (if i = 1 then "g" else bases.[i])
-                        render names))
+            let absorbed =
+                match single with
+                | Some _ -> single
+                | None ->
+                    candidates
+                    |> List.tryPick (fun (i, e) ->
+                        candidates
+                        |> List.filter (fun (j, _) -> j <> i)
+                        |> List.tryPick (fun (j, ej) ->
+                            [ for (a, fa) in namesOf i do
+                                  for (b, fb) in namesOf j do
+                                      if near (Math.Pow(fa, e) * Math.Pow(fb, ej)) u.Scale then
+                                          yield rename [ i, a; j, b ] ]
+                            |> List.tryHead))
 
             match absorbed with
             | Some text -> text
@@ -135,7 +164,9 @@ type PhysicalUnit(scale: float, exponents: Rational[]) =
                     if abs decade >= 3.0 && near (abs shortest) (Math.Pow(10.0, decade)) then
                         (if shortest < 0.0 then "-" else "") + sprintf "1e%d" (int decade)
                     else
-                        shortest.ToString("R", Globalization.CultureInfo.InvariantCulture)
+                        // Six significant digits at most: a clean factor, not 0.277777777778.
+                        Double.Parse(shortest.ToString("G6", Globalization.CultureInfo.InvariantCulture), Globalization.CultureInfo.InvariantCulture)
+                            .ToString("R", Globalization.CultureInfo.InvariantCulture)
 
                 match render bases with
                 | "1" -> scale
