@@ -10,13 +10,15 @@ namespace PhysGrad;
 /// <param name="DiagonalAlignment">(u/‖u‖)·(1, …, 1) for the first step u.</param>
 public sealed record MethodResult(OptimizerRun Run, double DistanceToTarget, double DiagonalAlignment)
 {
-    /// <summary>Where <see cref="DistanceToTarget"/> is measured: <c>"x"</c> (to x*) or <c>"y"</c> (to y*, when no x* is known).</summary>
+    /// <summary>Where <see cref="DistanceToTarget"/> is measured: <c>"x"</c> (to x*), <c>"y"</c> (to y*, when no
+    /// x* is known) or <c>"none"</c> (no target was given: a problem with a loss of its own needs none; the
+    /// distance is then NaN).</summary>
     public string DistanceSpace { get; init; } = "x";
 
-    /// <summary>The run, then <c>distance 0.511282 in x, diagonal -1.3564</c>.</summary>
+    /// <summary>The run, then <c>distance 0.511282 in x, diagonal -1.3564</c> (<c>no distance (no target)</c> without a target).</summary>
     public override string ToString() =>
-        $"{Run}, distance {RunReport.FormatNumber(DistanceToTarget)} in {DistanceSpace}, " +
-        $"diagonal {NumberText.Format(DiagonalAlignment, "F4")}";
+        $"{Run}, " + (DistanceSpace == "none" ? "no distance (no target)" : $"distance {RunReport.FormatNumber(DistanceToTarget)} in {DistanceSpace}") +
+        $", diagonal {NumberText.Format(DiagonalAlignment, "F4")}";
 }
 
 /// <summary>
@@ -49,9 +51,14 @@ public static class BookExample
             ? SquareReason(method, problem.Variables.Length, problem.Simulator.Length)
             : null;
 
-    /// <summary>The one wording (derive, compare, the API) of why IG or PG does not apply to a non-square problem.</summary>
-    public static string SquareReason(Method method, int variables, int outputs) =>
-        $"{ShortName(method)} needs a square Jacobian; this problem maps {Count(variables, "variable")} to {Count(outputs, "output")}. Use Gauss–Newton or HIG (gn, hig) for non-square problems.";
+    /// <summary>
+    /// The one wording (derive, compare, the API) of why IG or PG does not apply to a non-square problem.
+    /// The remedy names only methods the caller can offer: runs have Gauss–Newton and HIG, closed-form
+    /// rules (<paramref name="closedFormOnly"/>) only Gauss–Newton (HIG's step needs an SVD).
+    /// </summary>
+    public static string SquareReason(Method method, int variables, int outputs, bool closedFormOnly = false) =>
+        $"{ShortName(method)} needs a square Jacobian; this problem maps {Count(variables, "variable")} to {Count(outputs, "output")}. " +
+        (closedFormOnly ? "Gauss–Newton (gn) has a closed form for non-square problems." : "Use Gauss–Newton or HIG (gn, hig) for non-square problems.");
 
     /// <summary>"1 output", "3 outputs".</summary>
     public static string Count(int n, string noun) => n == 1 ? $"1 {noun}" : $"{n} {noun}s";
@@ -170,18 +177,25 @@ public static class BookExample
             : throw new SymbolicException(ErrorKind.Invalid, $"'{s}': options need MethodCatalog.Parse (a method and a step size cannot carry them).")).ToArray();
 
     /// <summary>The distance to the target and the diagonal alignment of the first step.</summary>
+    /// <param name="problem">The compiled problem.</param>
+    /// <param name="run">The run.</param>
+    /// <param name="targetY">y*, or empty when none was given (a loss of its own): the distance is then NaN, in space "none".</param>
     public static MethodResult Summarise(CompiledProblem problem, OptimizerRun run, double[] targetY)
     {
+        var alignmentOnly = FirstStepAlignment(run);
+        if (targetY.Length == 0) return new MethodResult(run, double.NaN, alignmentOnly) { DistanceSpace = "none" };
         var targetX = TargetInX(problem, targetY, run.Final);
         var (point, target) = targetX is null ? (run.Outputs[^1], targetY) : (run.Final, targetX);
         var distance = Math.Sqrt(point.Select((v, i) => (v - target[i]) * (v - target[i])).Sum());
-        var alignment = double.NaN;
-        if (run.Trajectory.Count > 1)
-        {
-            var u = run.Trajectory[1].Select((v, i) => v - run.Trajectory[0][i]).ToArray();
-            var norm = Math.Sqrt(u.Sum(v => v * v));
-            if (norm > 0) alignment = u.Sum() / norm;
-        }
-        return new MethodResult(run, distance, alignment) { DistanceSpace = targetX is null ? "y" : "x" };
+        return new MethodResult(run, distance, alignmentOnly) { DistanceSpace = targetX is null ? "y" : "x" };
+    }
+
+    /// <summary>(u/‖u‖)·(1, …, 1) for the first step u, NaN without a step.</summary>
+    private static double FirstStepAlignment(OptimizerRun run)
+    {
+        if (run.Trajectory.Count < 2) return double.NaN;
+        var u = run.Trajectory[1].Select((v, i) => v - run.Trajectory[0][i]).ToArray();
+        var norm = Math.Sqrt(u.Sum(v => v * v));
+        return norm > 0 ? u.Sum() / norm : double.NaN;
     }
 }

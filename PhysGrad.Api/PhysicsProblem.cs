@@ -355,8 +355,9 @@ public sealed class PhysicsProblem
     public IReadOnlyList<MethodResult> Compare(IReadOnlyList<(Method Method, double Eta)> methods, int iterations = 10, bool lineSearch = false) =>
         BookExample.Run(Compiled, Definition.Target.ToArray(), Definition.Start.ToArray(), iterations, methods, lineSearch);
 
-    /// <summary>The unit of each method's step (the problem needs units: <see cref="WithUnits"/>).</summary>
-    public IReadOnlyList<MethodUnits> StepUnits() => PhysGrad.StepUnits.Measure(Model);
+    /// <summary>The unit of each method's step; not applicable, with the reason, for a problem without
+    /// units (give them with <see cref="WithUnits"/>).</summary>
+    public StepUnitsResult StepUnits() => PhysGrad.StepUnits.Measure(Model);
 
     /// <summary>The properties of THEORY.md §3 at a point (default: the start).</summary>
     public IReadOnlyList<CheckResult> Check(double[]? at = null, double eta = 0.3) => TheoryChecks.Run(Model, at, eta);

@@ -169,6 +169,10 @@ public sealed record ProblemDefinition(
         if (!HasStart)
             throw new SymbolicException(ErrorKind.Invalid,
                 $"The problem has no start point; running or checking it needs one value per variable ({string.Join(", ", Variables)}).");
+        // A given loss carries its own goal: the target is then optional (it only measures the distance
+        // and marks the plots), and the core's placeholder zeros are used by nothing.
+        if (Loss is not null && !HasTarget)
+            return Build(new double[Simulator.Count], Start.ToArray(), ParseField("loss", Loss), Parameters);
         if (!HasNumericTarget)
             throw new SymbolicException(ErrorKind.Invalid, HasTarget
                 ? $"The target names symbols ({string.Join(", ", TargetSymbols!.Where(n => n is not null))}); running or checking the problem needs numbers."

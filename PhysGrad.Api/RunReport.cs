@@ -16,8 +16,8 @@ public static class RunReport
     };
 
     /// <summary>
-    /// <c>{"problem":{...},"methods":[{"name","eta","trajectory" (from the start point),"losses","final",
-    /// "finalLoss","distance","distanceSpace" ("x" or "y"),"diagonalAlignment","stopReason","stopDetail","stop" (typed: iteration,
+    /// <c>{"problem":{...,"target" (null when not given),"targetUse"},"methods":[{"name","eta","trajectory" (from the start point),"losses","final",
+    /// "finalLoss","distance" (null without a target),"distanceSpace" ("x", "y" or "none"),"diagonalAlignment","stopReason","stopDetail","stop" (typed: iteration,
     /// criterion, point kind and Hessian eigenvalues, non-finite quantity/index/value),"fallbacks" (iteration, kind, reason),"wallTimeMs"},...]}</c>.
     /// Non-finite numbers are written as null (JSON has no NaN).
     /// </summary>
@@ -34,7 +34,8 @@ public static class RunReport
                 variables = definition.Variables,
                 simulator = definition.Simulator,
                 loss = definition.LossText,
-                target = definition.Target,
+                target = definition.HasTarget ? definition.Target : null,
+                targetUse = TargetUse(definition),
                 start = definition.Start,
                 // The inverse is derived only when a rule asked for it: a report of rules that did not
                 // says "not derived" rather than paying for a derivation here.
@@ -89,37 +90,23 @@ public static class RunReport
     private static double? Finite(double x) => double.IsFinite(x) ? x : null;
 
     /// <summary>
-    /// A number for a table: <paramref name="significant"/> significant digits, fixed-point from 10⁻⁴ up to
-    /// 10⁶ (<c>0.0718130</c>, <c>6.86389</c>) and E-notation beyond (<c>1.92416E-07</c>, <c>2.45000E+12</c>),
-    /// so that columns keep one width at any size; <c>NaN</c>, <c>Infinity</c> and <c>-Infinity</c> as such.
+    /// What the target is used for: with the default loss, the loss itself, the distance and the plots;
+    /// with a loss of its own, only the distance and the plots' target marker; without a target (a loss
+    /// of its own needs none), nothing, and no distance is measured. One wording for the table and JSON.
     /// </summary>
-    public static string FormatNumber(double value, int significant = 6)
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThan(significant, 1);
-        if (!double.IsFinite(value)) return value.ToString(CultureInfo.InvariantCulture);
-        value = value == 0 ? 0.0 : value;
-        if (value == 0) return (0.0).ToString("F" + (significant - 1), CultureInfo.InvariantCulture);
-        var a = Math.Abs(value);
-        if (a >= 1e-4 && a < 1e6)
-        {
-            // Rounding may carry into the next decade (9.999996 → 10.0000): count digits after rounding.
-            var decimals = Math.Max(0, significant - 1 - (int)Math.Floor(Math.Log10(a)));
-            var rounded = Math.Round(a, Math.Min(decimals, 15));
-            decimals = Math.Max(0, significant - 1 - (int)Math.Floor(Math.Log10(rounded)));
-            if (rounded < 1e6) return value.ToString("F" + decimals, CultureInfo.InvariantCulture);
-        }
-        return value.ToString("0." + new string('0', significant - 1) + "E+00", CultureInfo.InvariantCulture);
-    }
+    public static string TargetUse(ProblemDefinition definition) =>
+        definition.Loss is null ? "used in the loss ½‖y − y*‖², the distance column and the plots' target marker"
+        : definition.HasTarget ? "used only for the distance column and the plots' target marker; the loss is the given one"
+        : "none given: the given loss defines the goal, so no distance is measured and no target is marked";
+
+    /// <summary>A number for a table (<see cref="NumberText.Table"/>): <paramref name="significant"/> significant
+    /// digits, fixed-point from 10⁻⁴ up to 10⁶ and E-notation beyond.</summary>
+    public static string FormatNumber(double value, int significant = 6) => NumberText.Table(value, significant);
 
     /// <summary>
     /// A vector for a table: <c>[0.100000, 0.200000]</c> in full up to <paramref name="shown"/> values,
     /// else the first two, an ellipsis and the last with the count: <c>[0.1, 0.2, …, 0.9] (100 values)</c>.
     /// </summary>
-    public static string FormatVector(IReadOnlyList<double> values, int shown = 4, int significant = 6)
-    {
-        string F(double v) => FormatNumber(v, significant);
-        return values.Count <= shown
-            ? "[" + string.Join(", ", values.Select(F)) + "]"
-            : $"[{F(values[0])}, {F(values[1])}, …, {F(values[^1])}] ({values.Count} values)";
-    }
+    public static string FormatVector(IReadOnlyList<double> values, int shown = 4, int significant = 6) =>
+        NumberText.Vector(values, v => NumberText.Table(v, significant), shown);
 }

@@ -36,6 +36,49 @@ public sealed record MethodUnits(Method Method, IReadOnlyList<StepUnit> Steps, s
 }
 
 /// <summary>
+/// The result of measuring step units: one <see cref="MethodUnits"/> per method when the problem has
+/// units, or none with <see cref="NotApplicableReason"/> when it has none (then every step would be
+/// "dimensionless" and "consistent", which says nothing).
+/// </summary>
+public sealed class StepUnitsResult : IReadOnlyList<MethodUnits>
+{
+    private readonly IReadOnlyList<MethodUnits> _methods;
+
+    private StepUnitsResult(IReadOnlyList<MethodUnits> methods, string? reason)
+    {
+        _methods = methods;
+        NotApplicableReason = reason;
+    }
+
+    /// <summary>Measured: one entry per method.</summary>
+    public static StepUnitsResult Of(IReadOnlyList<MethodUnits> methods) => new(methods, null);
+
+    /// <summary>Not measured, and why.</summary>
+    public static StepUnitsResult NotApplicable(string reason) => new([], reason);
+
+    /// <summary>Whether the units were measured (false for a problem without units).</summary>
+    public bool Applicable => NotApplicableReason is null;
+
+    /// <summary>Why nothing was measured, or null when it was.</summary>
+    public string? NotApplicableReason { get; }
+
+    /// <inheritdoc/>
+    public MethodUnits this[int index] => _methods[index];
+
+    /// <inheritdoc/>
+    public int Count => _methods.Count;
+
+    /// <inheritdoc/>
+    public IEnumerator<MethodUnits> GetEnumerator() => _methods.GetEnumerator();
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+
+    /// <summary>The methods, one per line, or <c>not applicable: </c> and the reason.</summary>
+    public override string ToString() =>
+        Applicable ? string.Join("\n", _methods) : $"not applicable: {NotApplicableReason}";
+}
+
+/// <summary>
 /// The unit of each method's step Δxᵢ, measured the way units are defined: by changing the units of
 /// measurement. Rescaling a base unit by λ (metres → λ·metres) turns every quantity with exponent e in
 /// it into λᵉ times its value. The problem is rewritten in rescaled units (x̃ = S_x x,
@@ -58,12 +101,19 @@ public static class StepUnits
     // with denominators up to 12 apart (they differ by at least 1/132).
     private const double Tolerance = 1e-4;
 
+    /// <summary>Why a problem without units has no step units to measure (no option or file field named: the CLI adds its own).</summary>
+    public const string NoUnitsReason =
+        "The problem has no units, so every step would be dimensionless and trivially consistent; give the variables' units (e.g. x0 in m) to measure each step's unit.";
+
     /// <summary>Measures the step unit of each method at the problem's start point.</summary>
     /// <param name="problem">A problem with units (<see cref="Problem.WithUnits"/>).</param>
     /// <param name="methods">The methods (default <see cref="Methods"/>).</param>
     /// <param name="eta">The step size used for the measuring steps (dimensionless).</param>
-    public static IReadOnlyList<MethodUnits> Measure(Problem problem, IReadOnlyList<Method>? methods = null, double eta = 0.1)
+    /// <returns>One entry per method; not applicable (<see cref="StepUnitsResult.NotApplicableReason"/>)
+    /// when the problem has no units.</returns>
+    public static StepUnitsResult Measure(Problem problem, IReadOnlyList<Method>? methods = null, double eta = 0.1)
     {
+        if (!problem.HasUnits) return StepUnitsResult.NotApplicable(NoUnitsReason);
         methods ??= Methods;
         var names = problem.Variables.Concat(problem.Outputs).ToArray();
         var units = names.Concat(problem.Parameters.Keys).Select(problem.UnitOf).Append(problem.LossUnit).ToArray();
@@ -133,7 +183,7 @@ public static class StepUnits
             }
             result.Add(new MethodUnits(methods[k], steps, ""));
         }
-        return result;
+        return StepUnitsResult.Of(result);
     }
 
     private static (double[]? Step, string? Fallback, string? Error)[] Measure(

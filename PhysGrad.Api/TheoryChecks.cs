@@ -30,7 +30,7 @@ public sealed record CheckResult(int Property, string Name, bool Passed, double 
     /// <summary><c>4 PG converges by (1 − η) per step in y: pass, measured 2.3E-15 (detail)</c>.</summary>
     public override string ToString() =>
         $"{Property} {Name}: {Status}" +
-        (double.IsNaN(Measured) ? "" : $", measured {Measured.ToString("G4", System.Globalization.CultureInfo.InvariantCulture)}") + $" ({Detail})";
+        (double.IsNaN(Measured) ? "" : $", measured {NumberText.Short(Measured, 4)}") + $" ({Detail})";
 }
 
 /// <summary>
@@ -138,7 +138,7 @@ public static class TheoryChecks
     /// <summary>‖a − b‖ relative to 1 + ‖b‖.</summary>
     private static double Relative(double[] a, double[] b) => Norm(Minus(a, b)) / (1 + Norm(b));
 
-    private static string Show(double[] v) => "[" + string.Join(", ", v.Select(a => a.ToString("G6", System.Globalization.CultureInfo.InvariantCulture))) + "]";
+    private static string Show(double[] v) => NumberText.Vector(v);
 
     /// <summary>One step's Δx, and the first fallback taken (null when none).</summary>
     private static (double[] Step, string? Fallback) Step(CompiledProblem c, Method m, double eta, double[] x, double kappa = -0.5, double tau = 1e-3)
@@ -274,7 +274,7 @@ public static class TheoryChecks
             }
             var deviation = Relative(s2, s1.Select(v => v * factor).ToArray());
             worst = Math.Max(worst, deviation);
-            if (deviation > Exact) notes.Add($"{BookExample.ShortName(m)}: step ratio off by {deviation:G3}");
+            if (deviation > Exact) notes.Add($"{BookExample.ShortName(m)}: step ratio off by {NumberText.Short(deviation, 3)}");
         }
         return new CheckResult(2, name, worst <= Exact, worst,
             $"largest relative deviation from GD ∝ c², HIG ∝ √c, others unchanged, at c = {c}" + (notes.Count > 0 ? "; " + string.Join("; ", notes) : ""));
@@ -321,7 +321,7 @@ public static class TheoryChecks
         return new CheckResult(3, name, checkedOnes.Length > 0 && worst <= Exact, worst,
             $"largest deviation of x_k from S·x̃_k over {iterations} steps for {string.Join(", ", checkedOnes.Select(d => BookExample.ShortName(d.m)))}" +
             (checkedOnes.Length < deviations.Length ? $" (skipped after fallbacks: {string.Join(", ", deviations.Where(d => double.IsNaN(d.d)).Select(d => BookExample.ShortName(d.m)))})" : "") +
-            $"; GD's deviation, for comparison: {gd:G3}");
+            $"; GD's deviation, for comparison: {NumberText.Short(gd, 3)}");
     }
 
     /// <summary>Property 4: PG's y-distance to the target shrinks by exactly (1 − η) per step (L = ½‖y − y*‖²).</summary>
@@ -350,7 +350,7 @@ public static class TheoryChecks
                 compared++;
             }
         return new CheckResult(4, name, worst <= 1e-6, worst,
-            $"largest |d_(k+1)/d_k − (1 − η)| over the {compared} of {iterations} PG steps at η = {eta} whose distance d_k is above {floor:G2}");
+            $"largest |d_(k+1)/d_k − (1 − η)| over the {compared} of {iterations} PG steps at η = {NumberText.Short(eta)} whose distance d_k is above {NumberText.Short(floor, 2)}");
     }
 
     /// <summary>Property 5: ‖Δx_PG − Δx_IG‖ = O(‖Δy‖²): the log–log slope over three decades of Δy is at least 2 (within 0.2).</summary>
@@ -378,7 +378,7 @@ public static class TheoryChecks
             differences.Add(Norm(Minus(s.Pg, s.Ig)));
         }
         if (sizes.Count < 3)
-            return new CheckResult(5, name, false, double.NaN, $"y + Δy has no preimage near x for {6 - sizes.Count} of 6 sizes of Δy = J·δx, down to ‖δx‖ = {3e-5 * scale:G3}");
+            return new CheckResult(5, name, false, double.NaN, $"y + Δy has no preimage near x for {6 - sizes.Count} of 6 sizes of Δy = J·δx, down to ‖δx‖ = {NumberText.Short(3e-5 * scale, 3)}");
         if (differences.All(d => d <= 1e-13 * (1 + Norm(p.Start))))
             return new CheckResult(5, name, true, double.PositiveInfinity, "PG and IG steps coincide (P is linear along Δy): the difference is 0");
         // Where the difference has fallen to rounding level, it no longer follows ‖Δy‖²: fit the rest.
@@ -399,7 +399,7 @@ public static class TheoryChecks
         var reference = usable.Select((v, i) => (v.s, r: ratios[i])).Where(v => v.s >= 20 * smallest).Select(v => v.r).DefaultIfEmpty(ratios[0]).Max();
         var growth = ratios[^1] / reference;
         return new CheckResult(5, name, slope >= 1.8 || growth <= 10, slope,
-            $"fitted order of ‖Δx_PG − Δx_IG‖ in ‖Δy‖ over {usable.Length} sizes (2 expected); ‖Δx_PG − Δx_IG‖/‖Δy‖² from {ratios.Min():G3} to {ratios.Max():G3}, at the smallest ‖Δy‖ {growth:G3} times its largest value at ‖Δy‖ ≥ 20-fold bigger (≤ 10 passes: bounded)");
+            $"fitted order of ‖Δx_PG − Δx_IG‖ in ‖Δy‖ over {usable.Length} sizes (2 expected); ‖Δx_PG − Δx_IG‖/‖Δy‖² from {NumberText.Short(ratios.Min(), 3)} to {NumberText.Short(ratios.Max(), 3)}, at the smallest ‖Δy‖ {NumberText.Short(growth, 3)} times its largest value at ‖Δy‖ ≥ 20-fold bigger (≤ 10 passes: bounded)");
     }
 
     /// <summary>Property 6: P(x₀ + Δx_PG) = y₀ + Δy to solver precision.</summary>
@@ -455,7 +455,7 @@ public static class TheoryChecks
             var at = new double[c.N];
             if (!c.InvertAny(y0.Select((v, i) => v + t * dy[i]).ToArray(), solved[nearest], at))
             {
-                failure ??= $"no preimage on the path at t = {t:G4}";
+                failure ??= $"no preimage on the path at t = {NumberText.Short(t, 4)}";
                 return null;
             }
             solved[t] = at;
@@ -485,7 +485,7 @@ public static class TheoryChecks
         var bound = 10 * estimate + 1e-9 * (1 + Norm(pg));
         var error2 = difference / (1 + Norm(pg));
         return new CheckResult(7, name, difference <= bound, error2,
-            $"relative difference between Δx_PG = {Show(pg)} and the adaptive Gauss–Kronrod quadrature of J⁻¹Δy along the path ({integrands.Count} nodes); passes within 10 × its error estimate {estimate:G3} + 1e-9·(1 + ‖Δx_PG‖)");
+            $"relative difference between Δx_PG = {Show(pg)} and the adaptive Gauss–Kronrod quadrature of J⁻¹Δy along the path ({integrands.Count} nodes); passes within 10 × its error estimate {NumberText.Short(estimate, 3)} + 1e-9·(1 + ‖Δx_PG‖)");
     }
 
     /// <summary>
@@ -542,7 +542,7 @@ public static class TheoryChecks
         }
         if (size is not { } largest)
             return new CheckResult(8, name, false, double.NaN,
-                $"J changes by more than 10% (relative to J(x₀)) within ‖δx‖ = {1e-10 * scale * Norm(direction):G3} of x₀, or y₀ + J·δx has no preimage there: x₀ is too close to a singularity to measure");
+                $"J changes by more than 10% (relative to J(x₀)) within ‖δx‖ = {NumberText.Short(1e-10 * scale * Norm(direction), 3)} of x₀, or y₀ + J·δx has no preimage there: x₀ is too close to a singularity to measure");
         var deviations = new List<double>();
         var bounds = new List<double>();
         var sizes = new[] { largest, largest / 10, largest / 100 };
@@ -551,7 +551,7 @@ public static class TheoryChecks
             var dx = direction.Select(v => v * t * scale).ToArray();
             var x = new double[n];
             if (!c.InvertAny(y0.Select((v, i) => v + Times(j, dx)[i]).ToArray(), p.Start, x))
-                return new CheckResult(8, name, false, double.NaN, $"no preimage near x₀ of y₀ + J·δx with ‖δx‖ = {Norm(dx):G3}, although there is one at {largest:G3}·(1 + ‖x₀‖)");
+                return new CheckResult(8, name, false, double.NaN, $"no preimage near x₀ of y₀ + J·δx with ‖δx‖ = {NumberText.Short(Norm(dx), 3)}, although there is one at {NumberText.Short(largest, 3)}·(1 + ‖x₀‖)");
             deviations.Add(Norm(Minus(Minus(x, p.Start), dx)) / Norm(dx));
             // P(x₀ + δx) − y₀ − Jδx = ∫₀¹ (J(x₀ + sδx) − J(x₀))δx ds, so the deviation is at most the
             // largest ρ on the segment; sampled at s = ¼, ½, ¾, 1 and at the preimage, doubled for what
@@ -561,9 +561,9 @@ public static class TheoryChecks
         }
         var order = deviations.All(d => d > 1e-9) ? Slope(sizes, deviations) : double.PositiveInfinity;
         var passed = home <= 1e-9 && deviations.Select((d, i) => d <= bounds[i]).All(ok => ok);
-        string List(IEnumerable<double> v) => string.Join(", ", v.Select(d => d.ToString("G3", System.Globalization.CultureInfo.InvariantCulture)));
+        string List(IEnumerable<double> v) => NumberText.List(v.ToArray(), d => NumberText.Short(d, 3), shown: 12);
         return new CheckResult(8, name, passed, deviations[^1],
-            $"‖P⁻¹(y₀; x₀) − x₀‖ = {home:G3}; ‖P⁻¹(y₀ + Δy; x₀) − x₀ − δx‖/‖δx‖ = {List(deviations)} for Δy = J·δx, ‖δx‖/(1 + ‖x₀‖) = {List(sizes)} (sized so that J changes by at most 10%); each must be at most twice the largest relative change of J on the segment plus rounding, {List(bounds)} (fitted order {order:G3}, for information)");
+            $"‖P⁻¹(y₀; x₀) − x₀‖ = {NumberText.Short(home, 3)}; ‖P⁻¹(y₀ + Δy; x₀) − x₀ − δx‖/‖δx‖ = {List(deviations)} for Δy = J·δx, ‖δx‖/(1 + ‖x₀‖) = {List(sizes)} (sized so that J changes by at most 10%); each must be at most twice the largest relative change of J on the segment plus rounding, {List(bounds)} (fitted order {NumberText.Short(order, 3)}, for information)");
     }
 
     /// <summary>Property 10: L(x + Δx_GD) − L(x) = −η‖∂L/∂x‖² + O(η²): the remainder's fitted order in η is at least 2 (within 0.2).</summary>

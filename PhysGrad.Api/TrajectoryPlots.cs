@@ -72,8 +72,12 @@ public static class TrajectoryPlots
     /// <summary>The figures <see cref="SaveAll"/> writes, built but not rendered (the tests inspect them).</summary>
     internal static IReadOnlyList<Figure> Figures(IReadOnlyList<OptimizerRun> runs, CompiledProblem problem, ProblemDefinition definition)
     {
-        var target = definition.Target.ToArray();
         var name = ProblemName(definition);
+        // A problem with a loss of its own needs no target: then nothing is marked, and the titles say so.
+        if (!definition.HasTarget)
+            return SpaceFigures(runs, null, null, definition.Variables.ToArray(), definition.Outputs, name, noTarget: true)
+                .Append(LossFigure(runs, name)).ToArray();
+        var target = definition.Target.ToArray();
         var (targetX, how) = TargetX(runs, problem, target, definition.Start.ToArray());
         return SpaceFigures(runs, targetX, target, definition.Variables.ToArray(), definition.Outputs, name, how)
             .Append(LossFigure(runs, name)).ToArray();
@@ -109,13 +113,15 @@ public static class TrajectoryPlots
     internal const int MaxPanels = 8;
 
     private static IEnumerable<Figure> SpaceFigures(
-        IReadOnlyList<OptimizerRun> runs, double[]? targetX, double[] targetY, string[] variableNames, string[] outputNames, string? problem,
-        string? targetHow = null)
+        IReadOnlyList<OptimizerRun> runs, double[]? targetX, double[]? targetY, string[] variableNames, string[] outputNames, string? problem,
+        string? targetHow = null, bool noTarget = false)
     {
         var exploding = Exploding(runs, targetX);
+        var missing = noTarget ? "no target (the loss is given)" : "x* unknown";
         yield return SpaceFigure(runs, r => r.Trajectory, targetX, variableNames, "x-space",
-            targetX is null ? (problem is null ? "x* unknown" : $"{problem}, x* unknown") : problem, exploding, targetHow);
-        yield return SpaceFigure(runs, r => r.Outputs, targetY, outputNames, "y-space", problem, exploding, null);
+            targetX is null ? (problem is null ? missing : $"{problem}, {missing}") : problem, exploding, targetHow);
+        yield return SpaceFigure(runs, r => r.Outputs, targetY, outputNames, "y-space",
+            noTarget ? (problem is null ? missing : $"{problem}, {missing}") : problem, exploding, null);
     }
 
     /// <summary>

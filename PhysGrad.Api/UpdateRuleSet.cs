@@ -16,7 +16,38 @@ public sealed record UpdateRule(Method Method, IReadOnlyList<string> Variables, 
 }
 
 /// <summary>A method left out of a default list because it does not apply to the problem, and why.</summary>
-public sealed record SkippedMethod(Method Method, string Reason);
+public sealed record SkippedMethod(Method Method, string Reason)
+{
+    /// <summary>What stops the method, for a caller that adds its own remedy (the CLI names its options).</summary>
+    public NotApplicableCause Cause { get; init; } = NotApplicableCause.Other;
+}
+
+/// <summary>Why a method does not apply to a problem.</summary>
+public enum NotApplicableCause
+{
+    /// <summary>Anything else (a problem without a closed form for this method).</summary>
+    Other,
+    /// <summary>IG or PG on a Jacobian that is not square.</summary>
+    NotSquare,
+    /// <summary>PG's closed form without a local inverse: none was given and none could be derived.</summary>
+    NoInverse,
+    /// <summary>The method's matrix is singular for every x.</summary>
+    Singular,
+}
+
+/// <summary>
+/// A method asked for by name that does not apply to the problem (<see cref="SymbolicException.Kind"/>
+/// as for any input error), with the typed <see cref="Cause"/> so that a caller can add its own remedy.
+/// </summary>
+public sealed class MethodNotApplicableException(Method method, NotApplicableCause cause, ErrorKind kind, string message)
+    : SymbolicException(kind, message)
+{
+    /// <summary>The method that does not apply.</summary>
+    public Method Method { get; } = method;
+
+    /// <summary>What stops it.</summary>
+    public NotApplicableCause Cause { get; } = cause;
+}
 
 /// <summary>Closed-form update rules of a problem (THEORY.md §2).</summary>
 public static class UpdateRuleSet
@@ -64,7 +95,10 @@ public static class UpdateRuleSet
             }
             catch (SymbolicException e) when (e.Kind is ErrorKind.Shape or ErrorKind.Singular or ErrorKind.Invalid)
             {
-                skipped.Add(new SkippedMethod(method, e.Message));
+                skipped.Add(new SkippedMethod(method, e.Message)
+                {
+                    Cause = e is MethodNotApplicableException n ? n.Cause : NotApplicableCause.Other,
+                });
             }
         }
         return (rules, skipped);
@@ -90,12 +124,14 @@ public static class UpdateRuleSet
             }
             catch (SymbolicException e) when (e.Kind == ErrorKind.Singular)
             {
-                // Name the matrix of this method, and never recommend the method that failed.
-                throw new SymbolicException(ErrorKind.Singular, method switch
+                // Name the matrix of this method, and recommend only closed forms that do not invert it
+                // (rules are closed forms: HIG, which needs an SVD, has none to offer). A singular J
+                // makes JᵀJ singular too, so Gauss–Newton is no remedy for IG and PG.
+                throw new MethodNotApplicableException(method, NotApplicableCause.Singular, ErrorKind.Singular, method switch
                 {
-                    Method.Newton => "Newton's Hessian ∂²L/∂x² is singular for every x (its determinant simplifies to exactly 0); GD, Gauss–Newton and HIG do not invert it.",
-                    Method.GaussNewton => $"Gauss–Newton's {(simulator.Length >= variables.Length ? "JᵀJ" : "JJᵀ")} is singular for every x (J has rank below min(outputs, variables) everywhere); GD and HIG do not invert it.",
-                    Method.InverseGradient or Method.PhysicalGradient => $"{BookExample.ShortName(method)} inverts the Jacobian ∂P/∂x, which is singular for every x (its determinant simplifies to exactly 0); GD and HIG do not invert it.",
+                    Method.Newton => "Newton's Hessian ∂²L/∂x² is singular for every x (its determinant simplifies to exactly 0); GD and Gauss–Newton (gd, gn) do not invert it.",
+                    Method.GaussNewton => $"Gauss–Newton's {(simulator.Length >= variables.Length ? "JᵀJ" : "JJᵀ")} is singular for every x (J has rank below min(outputs, variables) everywhere); GD (gd) does not invert it.",
+                    Method.InverseGradient or Method.PhysicalGradient => $"{BookExample.ShortName(method)} inverts the Jacobian ∂P/∂x, which is singular for every x (its determinant simplifies to exactly 0); GD (gd) does not invert it.",
                     _ => e.Message,
                 });
             }
@@ -110,16 +146,18 @@ public static class UpdateRuleSet
             {
                 Method.GradientDescent => UpdateRules.GradientDescent(eta, variables, lossX),
                 Method.Newton => UpdateRules.Newton(eta, variables, lossX),
-                Method.PhysicalGradient or Method.InverseGradient when simulator.Length != variables.Length => throw new SymbolicException(ErrorKind.Shape,
-                    BookExample.SquareReason(method, variables.Length, simulator.Length)),
+                Method.PhysicalGradient or Method.InverseGradient when simulator.Length != variables.Length => throw new MethodNotApplicableException(
+                    method, NotApplicableCause.NotSquare, ErrorKind.Shape, BookExample.SquareReason(method, variables.Length, simulator.Length, closedFormOnly: true)),
                 Method.InverseGradient => UpdateRules.InverseGradient(eta, variables, outputs, simulator, loss),
                 Method.GaussNewton => UpdateRules.GaussNewton(eta, variables, outputs, simulator, loss),
                 Method.PhysicalGradient => model.Inverse is { } inverse
                     ? UpdateRules.Physical(eta, variables, outputs, simulator, loss, inverse)
-                    : throw new SymbolicException(ErrorKind.Invalid,
+                    // No option or file field is named here: the API has neither (the CLI adds its own).
+                    : throw new MethodNotApplicableException(method, NotApplicableCause.NoInverse, ErrorKind.Invalid,
                         $"PG's closed form needs a local inverse, and none was derived: {model.InverseNote}. " +
-                        "Give \"inverse\" in the problem (one expression per variable), or run PG with the numeric inverse."),
-                _ => throw new SymbolicException(ErrorKind.Invalid, MethodCatalog.NoClosedFormReason(method)),
+                        "Give a local inverse with the problem (one expression per variable, in the outputs y0, y1, … and the variables) to derive it."),
+                _ => throw new SymbolicException(ErrorKind.Invalid,
+                    $"{BookExample.ShortName(method)} has no closed-form rule (it depends on the run's history or an SVD); the closed forms are gd, newton, ig, pg and gn."),
             };
     }
 }

@@ -58,12 +58,12 @@ internal static class CheckCommand
             }
             else
             {
-                output.WriteLine($"At x = [{string.Join(", ", (point ?? model.Start).Select(v => NumberText.Format(v, "G6")))}], η = {step.ToString(CultureInfo.InvariantCulture)}:");
+                output.WriteLine($"At x = {NumberText.Vector(point ?? model.Start)}, η = {NumberText.Short(step)}:");
                 output.WriteLine();
                 output.WriteLine($"{"#",2}  {"property",-44} {"result",-6} {"measured",10}  detail");
                 foreach (var r in results)
                     output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"{r.Property,2}  {r.Name,-44} {r.Status,-6} {r.Measured,10:G4}  {r.Detail}"));
+                        $"{r.Property,2}  {r.Name,-44} {r.Status,-6} {NumberText.Short(r.Measured, 4),10}  {r.Detail}"));
                 output.WriteLine();
                 output.WriteLine(failed == 0 ? "All applicable properties hold."
                     : unchecked_ == failed ? $"{failed} propert{(failed == 1 ? "y" : "ies")} cannot be checked here (undef: a quantity is not finite, or a precondition does not hold, at the point)."

@@ -96,7 +96,13 @@ internal static class CompareCommand
             }
             output.WriteLine(ReferenceEquals(definition, ProblemDefinition.Book)
                 ? "The book's example: P(x) = [x0, x1^2], L(y) = y0^2 + y1^2, target the origin, start [3, 3]."
-                : $"P({string.Join(", ", definition.Variables)}) = [{string.Join(", ", definition.Simulator)}], L = {definition.LossText}, start [{NumberText.Join(definition.Start)}].");
+                : $"{Headline.Problem(definition)}, start {NumberText.Vector(definition.Start)}.");
+            // With a loss of its own the target is optional: say what it is used for, or that there is none.
+            // (The book's header already says its target is the origin.)
+            if (definition.Loss is not null && !ReferenceEquals(definition, ProblemDefinition.Book))
+                output.WriteLine(definition.HasTarget
+                    ? $"Target y* = {NumberText.Vector(definition.Target)}: {RunReport.TargetUse(definition)}."
+                    : $"Target: {RunReport.TargetUse(definition)} (--target gives one).");
             // Only PG uses the local inverse (and has derived it by now); for the others it is not derived.
             if (chosen.Any(m => m.Method == Method.PhysicalGradient))
                 output.WriteLine($"Local inverse for PG: {InverseText(compiled.Definition!)}.");
@@ -109,7 +115,7 @@ internal static class CompareCommand
                 NumberText.Format(r.Run.Eta, "G4"),
                 RunReport.FormatVector(r.Run.Final),
                 RunReport.FormatNumber(r.Run.FinalLoss),
-                $"{RunReport.FormatNumber(r.DistanceToTarget)} in {r.DistanceSpace}",
+                r.DistanceSpace == "none" ? "n/a" : $"{RunReport.FormatNumber(r.DistanceToTarget)} in {r.DistanceSpace}",
                 NumberText.Format(r.DiagonalAlignment, "F4"),
             }).ToArray();
             string[] header = ["method", "eta", "final x", "final loss", "distance", "diagonal"];
@@ -138,7 +144,7 @@ internal static class CompareCommand
     {
         Symbolic.InverseSource.Numeric => $"numeric ({p.InverseNote})",
         var source => $"{source.ToString().ToLowerInvariant()}, " +
-            string.Join(", ", p.Variables.Select((v, i) => $"{v} = {Symbolic.Infix.Format(p.Inverse[i])}")),
+            Headline.Names(p.Variables.Select((v, i) => $"{v} = {Symbolic.Infix.Format(p.Inverse[i])}").ToArray(), "expression"),
     };
 
 }

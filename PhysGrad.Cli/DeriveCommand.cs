@@ -43,42 +43,64 @@ internal static class DeriveCommand
             var step = definition.StepSymbol;
             var stepNote = step == "eta" ? null
                 : $"The step size is named '{step}' here, because 'eta' is a name in the problem.";
-            var (rules, skipped) = chosen is null
-                ? UpdateRuleSet.DeriveApplicable(definition)
-                : (UpdateRuleSet.Derive(definition, chosen), Array.Empty<SkippedMethod>());
+            IReadOnlyList<UpdateRule> rules;
+            IReadOnlyList<SkippedMethod> skipped;
+            try
+            {
+                (rules, skipped) = chosen is null
+                    ? UpdateRuleSet.DeriveApplicable(definition)
+                    : (UpdateRuleSet.Derive(definition, chosen), Array.Empty<SkippedMethod>());
+            }
+            catch (MethodNotApplicableException e) when (e.Cause == NotApplicableCause.NoInverse)
+            {
+                throw new CliInputException(e.Message + InverseRemedy);
+            }
+            skipped = skipped.Select(s => s.Cause == NotApplicableCause.NoInverse ? s with { Reason = s.Reason + InverseRemedy } : s).ToArray();
             var f = result.GetValue(format)!;
             // The y-step is shown with the methods that use it (all of them when none are chosen).
             var yStep = rules.Any(r => r.Method is Method.InverseGradient or Method.PhysicalGradient)
                 ? TryYStep(definition)
                 : null;
             // A given loss carries its own constants: the target then plays no part in the rules.
-            var target = definition.HasNumericTarget || definition.Loss is not null
-                ? null
-                : definition.TargetExpressions().Select(t => t.ToInfix()).ToArray();
-            if (f == "json")
-            {
-                output.WriteLine(JsonSerializer.Serialize(new
-                {
-                    variables = definition.Variables,
-                    stepSize = step,
-                    target = definition.Loss is not null ? null : definition.TargetExpressions().Select(t => t.ToInfix()),
-                    yStep = yStep?.Select((e, i) => new { output = definition.Outputs[i], step = e.ToInfix() }),
-                    rules = rules.Select(r => new
-                    {
-                        method = MethodCatalog.NameOf(r.Method),
-                        steps = r.Variables.Select((v, i) => new { variable = v, step = r.Steps[i].ToInfix() }),
-                    }),
-                    skipped = skipped.Select(s => new { method = MethodCatalog.NameOf(s.Method), reason = s.Reason }),
-                }, Json.Options));
-                return ExitCode.Ok;
-            }
+            var symbolicTarget = !definition.HasNumericTarget && definition.Loss is null;
+            var targetEntries = definition.TargetExpressions();
+            var targetText = Headline.List(targetEntries.Select(t => t.ToInfix()).ToArray(), "value");
+            // The generated symbols (ys0, … or ystar0, …) of a target that was not given: LaTeX writes them y*_j.
+            var generated = symbolicTarget && !definition.HasTarget
+                ? targetEntries.Select(t => t.ToInfix()).ToArray()
+                : Array.Empty<string>();
             var blocks = new List<RuleBlock>();
             if (yStep is not null)
                 blocks.Add(new RuleBlock("y-step", "YStep", definition.Outputs, yStep.Select(e => e.Core).ToArray()));
             foreach (var r in rules)
-                blocks.Add(new RuleBlock(MethodCatalog.NameOf(r.Method), MethodName(r.Method), r.Variables, r.Steps.Select(e => e.Core).ToArray()));
-            var header = $"physgrad derive: the update rules (steps in x and {step}) for P({string.Join(", ", definition.Variables)}) = [{string.Join(", ", definition.Simulator)}], L = {definition.LossText}"
-                + (target is null ? "" : $"; the target y* is symbolic: {string.Join(", ", target)}");
+                blocks.Add(new RuleBlock(BookExample.ShortName(r.Method), MethodName(r.Method), r.Variables, r.Steps.Select(e => e.Core).ToArray()));
+            if (f == "json")
+            {
+                // The same intermediates as the other formats (t1 = …, in order: each may use those before it).
+                var (_, shared) = RulePrinter.Prepare("infix", blocks, definition.Variables);
+                var offset = yStep is null ? 0 : 1;
+                output.WriteLine(JsonSerializer.Serialize(new
+                {
+                    variables = definition.Variables,
+                    stepSize = step,
+                    // Numbers as JSON numbers, names as strings; null when a given loss makes the target irrelevant.
+                    target = definition.Loss is not null ? null
+                        : targetEntries.Select((t, j) => definition.HasTarget && definition.TargetSymbols?[j] is null && j < definition.Target.Count
+                            ? (object)definition.Target[j] : t.ToInfix()).ToArray(),
+                    targetNote = symbolicTarget ? SymbolicTargetNote(definition, targetText) : null,
+                    yStep = yStep?.Select((e, i) => new { output = definition.Outputs[i], step = e.ToInfix() }),
+                    rules = rules.Select((r, b) => new
+                    {
+                        method = BookExample.ShortName(r.Method),
+                        intermediates = shared[b + offset].Intermediates.Select(t => new { name = t.Item1, expression = Symbolic.Infix.Format(t.Item2) }),
+                        steps = r.Variables.Select((v, i) => new { variable = v, step = Symbolic.Infix.Format(shared[b + offset].Results[i]) }),
+                    }),
+                    skipped = skipped.Select(s => new { method = BookExample.ShortName(s.Method), reason = s.Reason }),
+                }, Json.OmitNulls));
+                return ExitCode.Ok;
+            }
+            var header = $"physgrad derive: the update rules (steps in x and {step}) for {Headline.Problem(definition)}"
+                + (symbolicTarget ? $"; {SymbolicTargetNote(definition, targetText)}" : "");
             var comment = f == "latex" ? "%" : "//";
             foreach (var s in skipped)
                 output.WriteLine(f == "infix"
@@ -86,19 +108,42 @@ internal static class DeriveCommand
                     : $"{comment} {MethodCatalog.NameOf(s.Method)} skipped: {s.Reason}");
             if (stepNote is not null)
                 output.WriteLine(f == "infix" ? stepNote : $"{comment} {stepNote}");
-            if (f == "infix" && target is not null)
-                output.WriteLine(definition.HasTarget
-                    ? $"Target y* = [{string.Join(", ", target)}] (names stay symbolic)"
-                    : $"Target y* = [{string.Join(", ", target)}] (not given, so symbolic; --target gives numbers or names)");
-            output.Write(RulePrinter.Format(f, blocks, definition.Variables, header,
-                starTargets: target is not null && !definition.HasTarget && definition.TargetSymbolPrefix == "ys", step: step));
+            if (f == "infix" && symbolicTarget)
+                output.WriteLine("T" + SymbolicTargetNote(definition, targetText)[1..]
+                    + (definition.HasTarget ? "" : "; --target gives numbers or names"));
+            output.Write(RulePrinter.Format(f, blocks, definition.Variables, header, generated, step: step));
             return ExitCode.Ok;
         });
         return command;
     }
 
-    /// <summary>The C# method name of a rule: the method's enum name (GradientDescent, Newton, …).</summary>
-    private static string MethodName(Method m) => m.ToString();
+    /// <summary>
+    /// Which entries of the target are symbolic: all of them when it was not given
+    /// (<c>the target y* = [ys0, ys1] is symbolic (not given)</c>), else the named ones
+    /// (<c>the target y* = [a, 2] is symbolic in y*0 = a; the other entries are numbers</c>).
+    /// </summary>
+    private static string SymbolicTargetNote(ProblemDefinition definition, string targetText)
+    {
+        if (!definition.HasTarget) return $"the target y* = {targetText} is symbolic (not given)";
+        var named = definition.TargetSymbols!.Select((n, j) => (n, j)).Where(t => t.n is not null).ToArray();
+        if (named.Length == definition.Outputs.Length) return $"the target y* = {targetText} is symbolic";
+        return $"the target y* = {targetText} is symbolic in {string.Join(", ", named.Select(t => $"y*{t.j} = {t.n}"))}; " +
+            $"the other {(definition.Outputs.Length - named.Length == 1 ? "entry is a number" : "entries are numbers")}";
+    }
+
+    /// <summary>How a local inverse is given on the command line (the API's message names no option).</summary>
+    private const string InverseRemedy = " On the command line: --inverse \"expr; expr\" (or \"inverse\" in a --problem file).";
+
+    /// <summary>The C# method name of a rule: the method's short name, capitalised.</summary>
+    private static string MethodName(Method m) => BookExample.ShortName(m) switch
+    {
+        "gd" => "GradientDescent",
+        "newton" => "Newton",
+        "ig" => "InverseGradient",
+        "pg" => "PhysicalGradient",
+        "gn" => "GaussNewton",
+        var other => char.ToUpperInvariant(other[0]) + other[1..],
+    };
 
     /// <summary>The y-step, or null when the loss has no Newton step in y (a singular Hessian in y).</summary>
     private static IReadOnlyList<Expression>? TryYStep(ProblemDefinition definition)

@@ -129,11 +129,13 @@ internal sealed class ProblemOptions
                     throw new CliInputException(fromFile
                         ? "The problem file has no \"start\" field; this command runs the problem and needs one value per variable."
                         : "--simulator needs --start (one value per variable).");
-                if (!definition.HasTarget)
+                // A given loss defines the goal by itself: the target is optional then (it only measures
+                // the distance and marks the plots).
+                if (!definition.HasTarget && definition.Loss is null)
                     throw new CliInputException(fromFile
-                        ? "The problem file has no \"target\" field; this command runs the problem and needs one value per output."
-                        : "--simulator needs --target (one value per component).");
-                if (!definition.HasNumericTarget)
+                        ? "The problem file has no \"target\" field; this command runs the problem and needs one value per output (or a \"loss\" of its own)."
+                        : "--simulator needs --target (one value per component), or a --loss of its own.");
+                if (definition.HasTarget && !definition.HasNumericTarget)
                     throw new CliInputException(
                         $"The target names symbols ({string.Join(", ", definition.TargetSymbols!.Where(n => n is not null))}); this command runs the problem and needs numbers (names are for derive).");
                 return definition;

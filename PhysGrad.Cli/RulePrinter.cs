@@ -25,9 +25,26 @@ internal static class RulePrinter
     /// <param name="blocks">The rules, one block per method (and the y-step).</param>
     /// <param name="variables">The problem's variables (the C# methods take all of them).</param>
     /// <param name="header">One line on the problem, printed as a comment in LaTeX and C#.</param>
-    /// <param name="starTargets">Whether ys0, ys1, … are the symbolic target (then LaTeX writes y^*_j).</param>
+    /// <param name="targetSymbols">The generated symbols of a target that was not given (ys0, ys1, …, or
+    /// ystar0, … when a name of the problem begins with "ys"), in output order; LaTeX writes the j-th as
+    /// y^*_j whatever its prefix, and no other symbol that way. Empty when the target was given.</param>
     /// <param name="step">The name of the step size in the rules (<c>eta</c>, or another when the problem uses that name).</param>
-    public static string Format(string format, IReadOnlyList<RuleBlock> blocks, IReadOnlyList<string> variables, string header, bool starTargets, string step = "eta")
+    public static string Format(string format, IReadOnlyList<RuleBlock> blocks, IReadOnlyList<string> variables, string header, IReadOnlyList<string> targetSymbols, string step = "eta")
+    {
+        var (taken, shared) = Prepare(format, blocks, variables);
+        return format switch
+        {
+            "latex" => Latex(blocks, shared, header, TargetLatex(targetSymbols)),
+            "csharp" => CSharpClass(blocks, shared, variables, taken, header, step),
+            _ => Infix(blocks, shared),
+        };
+    }
+
+    /// <summary>
+    /// The blocks with their intermediates named (t1 = …, the same in every format; JSON lists them per
+    /// rule), and the names already taken. <paramref name="format"/> "csharp" takes the stable form first.
+    /// </summary>
+    public static (string[] Taken, SharedBlock[] Shared) Prepare(string format, IReadOnlyList<RuleBlock> blocks, IReadOnlyList<string> variables)
     {
         var taken = blocks.SelectMany(b => b.Steps).Let(steps => Structure.FreeSymbolNames(steps.ToArray()))
             .Concat(variables).Concat(blocks.SelectMany(b => b.Names)).ToArray();
@@ -40,12 +57,7 @@ internal static class RulePrinter
         var shared = steps.Select(s => s.Any(e => Symbolic.Infix.Format(e).Length > LongLine)
             ? SharedTerms.Extract(prefix, s)
             : new SharedBlock([], s)).ToArray();
-        return format switch
-        {
-            "latex" => Latex(blocks, shared, header, starTargets),
-            "csharp" => CSharpClass(blocks, shared, variables, taken, header, step),
-            _ => Infix(blocks, shared),
-        };
+        return (taken, shared);
     }
 
     private static string Infix(IReadOnlyList<RuleBlock> blocks, SharedBlock[] shared)
@@ -64,10 +76,11 @@ internal static class RulePrinter
 
     /// <summary>
     /// One <c>align</c> environment per block, each line <c>lhs &amp;= rhs</c>, the method as a
-    /// LaTeX comment (so the block pastes into a document as it is). Symbols ys0, ys1, … of a
-    /// symbolic target print as y^*_0, y^*_1 (<see cref="TargetLatex"/>).
+    /// LaTeX comment (so the block pastes into a document as it is). The generated symbols of a
+    /// symbolic target print as y^*_0, y^*_1 (<see cref="TargetLatex"/>), matched by name, so a user's
+    /// own symbol (a parameter ys, ys0) keeps its name.
     /// </summary>
-    private static string Latex(IReadOnlyList<RuleBlock> blocks, SharedBlock[] shared, string header, bool starTargets)
+    private static string Latex(IReadOnlyList<RuleBlock> blocks, SharedBlock[] shared, string header, IReadOnlyDictionary<string, string> symbols)
     {
         var sb = new StringBuilder();
         sb.Append($"% {header}\n");
@@ -77,16 +90,15 @@ internal static class RulePrinter
                 .Concat(blocks[b].Names.Select((n, i) => ("\\Delta " + LaTeX.symbolName(n), shared[b].Results[i]))).ToArray();
             sb.Append($"% {blocks[b].Title}\n\\begin{{align}}\n");
             for (var i = 0; i < lines.Length; i++)
-                sb.Append($"  {lines[i].Item1} &= {(starTargets ? TargetLatex(LaTeX.Format(lines[i].Item2)) : LaTeX.Format(lines[i].Item2))}{(i < lines.Length - 1 ? " \\\\" : "")}\n");
+                sb.Append($"  {lines[i].Item1} &= {LaTeX.FormatWith(symbols, lines[i].Item2)}{(i < lines.Length - 1 ? " \\\\" : "")}\n");
             sb.Append("\\end{align}\n");
         }
         return sb.ToString();
     }
 
-    /// <summary>The LaTeX of target symbols: \mathrm{ys}_{j} becomes y^{*}_{j} (used only when the target
-    /// is ys0, ys1, …, a prefix chosen only when no variable or parameter begins with "ys", so nothing
-    /// else prints that way).</summary>
-    public static string TargetLatex(string latex) => latex.Replace("\\mathrm{ys}_{", "y^{*}_{");
+    /// <summary>The LaTeX of the generated target symbols: the j-th (ys0 or ystar0, …) as y^{*}_{j}.</summary>
+    public static IReadOnlyDictionary<string, string> TargetLatex(IReadOnlyList<string> targetSymbols) =>
+        targetSymbols.Select((name, j) => (name, j)).ToDictionary(t => t.name, t => $"y^{{*}}_{{{t.j}}}");
 
     private static readonly HashSet<string> Keywords =
     [

@@ -22,10 +22,12 @@ internal static class UnitsCommand
         command.SetAction(result =>
         {
             var definition = problem.Read(result, PointNeed.Generic);
-            if (definition.Units is null)
-                throw new CliInputException("Give the variables' units with --unit, e.g. --unit x0=m --unit x1=s (or \"units\" in the problem file).");
             var model = definition.ToProblem();
             var measured = StepUnits.Measure(model);
+            // The API's verdict decides (so the two always agree); the CLI adds how to give units here.
+            if (!measured.Applicable)
+                throw new CliInputException(
+                    $"{measured.NotApplicableReason} On the command line: --unit x0=m --unit x1=s (or \"units\" in a --problem file).");
             if (result.GetValue(format) == "json")
             {
                 var document = new

@@ -23,8 +23,8 @@ public readonly record struct SolveResult(SolveStatus Status, double Condition)
     /// <inheritdoc/>
     public override string ToString() => Status switch
     {
-        SolveStatus.Ok => $"solved (condition ≈ {Condition:G3})",
-        SolveStatus.Singular => $"singular (condition ≈ {Condition:G3})",
+        SolveStatus.Ok => $"solved (condition ≈ {NumberText.Short(Condition, 3)})",
+        SolveStatus.Singular => $"singular (condition ≈ {NumberText.Short(Condition, 3)})",
         _ => "non-finite input or result",
     };
 }

@@ -92,8 +92,8 @@ public sealed record OptimizerRun(
     /// </summary>
     public override string ToString()
     {
-        static string G(double v) => v.ToString("G6", System.Globalization.CultureInfo.InvariantCulture);
-        var x = Final.Length <= 4 ? string.Join(", ", Final.Select(G)) : $"{G(Final[0])}, {G(Final[1])}, …, {G(Final[^1])} ({Final.Length} values)";
+        static string G(double v) => NumberText.Short(v);
+        var x = NumberText.List(Final);
         return $"{Method} (η = {G(Eta)}): final x = [{x}], loss {G(FinalLoss)} after {Losses.Count - 1} iterations, {StopReason} ({StopDetail})" +
             (Fallbacks.Count > 0 ? $", {Fallbacks.Count} fallback{(Fallbacks.Count == 1 ? "" : "s")}" : "");
     }
@@ -165,7 +165,7 @@ public sealed class Stepper
             throw new SymbolicException(ErrorKind.Shape, $"The start point has {start.Length} values but the problem has {n} variables.");
         for (var i = 0; i < n; i++)
             if (!double.IsFinite(start[i]))
-                throw new SymbolicException(ErrorKind.NonFinite, $"The start point's value {i + 1} is {start[i]}; it must be finite.");
+                throw new SymbolicException(ErrorKind.NonFinite, $"The start point's value {i + 1} is {NumberText.RoundTrip(start[i])}; it must be finite.");
     }
 
     /// <summary>Starts again at <paramref name="start"/> (Adam's moments and the quasi-Newton history are kept).</summary>
@@ -418,12 +418,12 @@ public static class Optimizer
         for (var k = 1; k <= iterations; k++)
         {
             if (stepper.Loss <= lossTolerance)
-                return Finish(StopReason.Converged, k - 1, $"loss {stepper.Loss:G6} ≤ {lossTolerance:G3} after {k - 1} iterations",
+                return Finish(StopReason.Converged, k - 1, $"loss {NumberText.Short(stepper.Loss)} ≤ {NumberText.Short(lossTolerance, 3)} after {k - 1} iterations",
                     ConvergenceCriterion.LossTolerance);
             if (stepper.Step() is { } fallback) fallbacks.Add(fallback);
             if (stepper.NonFinite is { } bad)
                 return Finish(StopReason.Diverged, k - 1,
-                    $"{bad} at x = [{string.Join(", ", stepper.X.ToArray())}]: step {k} cannot be taken", nonFinite: bad);
+                    $"{bad} at x = {NumberText.Vector(stepper.X.ToArray())}: step {k} cannot be taken", nonFinite: bad);
             if (NonFiniteValue.Find(Quantity.Point, stepper.X) is { } badX)
                 return Finish(StopReason.Diverged, k, $"x became non-finite at iteration {k} ({badX})", nonFinite: badX);
             var stepLength = 0.0;
@@ -453,13 +453,13 @@ public static class Optimizer
                 // The rule's step vanished although ∂L/∂x does not: not a stationary point, and not
                 // a reason to call the run converged; the rule cannot move from here.
                 return Finish(StopReason.Stalled, k,
-                    $"the step is 0 at iteration {k} although ∂L/∂x = [{string.Join(", ", stepper.Gradient.ToArray().Select(v => v.ToString("G3", System.Globalization.CultureInfo.InvariantCulture)))}] is not: the rule cannot move from here, the point is not stationary");
+                    $"the step is 0 at iteration {k} although ∂L/∂x = {NumberText.Vector(stepper.Gradient.ToArray(), v => NumberText.Short(v, 3))} is not: the rule cannot move from here, the point is not stationary");
             if (stepLength <= stepTolerance)
             {
                 // A step that falls to the tolerance (for most rules: exactly 0, ∂L/∂x = 0) stops the run
                 // at a stationary point; only a minimum is "converged".
                 var curvature = stepper.ClassifyCurvature();
-                var detail = $"step length {stepLength:G3} ≤ {stepTolerance:G3} at iteration {k}, at {curvature.KindWithArticle} ({curvature.Detail})";
+                var detail = $"step length {NumberText.Short(stepLength, 3)} ≤ {NumberText.Short(stepTolerance, 3)} at iteration {k}, at {curvature.KindWithArticle} ({curvature.Detail})";
                 return curvature.Kind == StationaryKind.Minimum
                     ? Finish(StopReason.Converged, k, detail, ConvergenceCriterion.StepTolerance, curvature)
                     : Finish(StopReason.StationaryNonMinimum, k, detail, curvature: curvature);

@@ -70,7 +70,7 @@ public readonly record struct NonFiniteValue(Quantity Quantity, int Index, doubl
     /// <summary>The quantity's display name with the entry, e.g. "the Jacobian's entry J[1,2] = NaN".</summary>
     public override string ToString()
     {
-        var v = Value.ToString(CultureInfo.InvariantCulture);
+        var v = NumberText.Short(Value);
         return Quantity switch
         {
             Quantity.Point => $"x[{Index + 1}] = {v}",
@@ -133,7 +133,7 @@ public sealed record Curvature(StationaryKind Kind, double[] Eigenvalues, bool P
         var largest = sorted.Max(Math.Abs);
         var zero = Math.Max(RelativeZero * largest, 1e-12);
         int negative = sorted.Count(v => v < -zero), positive = sorted.Count(v => v > zero);
-        var shown = "eigenvalues of ∂²L/∂x²: " + string.Join(", ", sorted.Select(v => v.ToString("G4", CultureInfo.InvariantCulture)));
+        var shown = "eigenvalues of ∂²L/∂x²: " + NumberText.List(sorted, v => NumberText.Short(v, 4));
         if (negative == n) return new(StationaryKind.Maximum, sorted, false, shown);
         if (negative > 0 && positive > 0) return new(StationaryKind.Saddle, sorted, false, shown);
         if (positive == n) return new(StationaryKind.Minimum, sorted, false, shown);
@@ -153,7 +153,7 @@ public sealed record Curvature(StationaryKind Kind, double[] Eigenvalues, bool P
                 {
                     var g = gradientAt(x.Select((a, i) => a + sign * step * v[i]).ToArray());
                     if (NonFiniteValue.Find(Quantity.Gradient, g) is { } nonFinite)
-                        return new(StationaryKind.Undecided, sorted, true, shown + $"; {nonFinite} at a probe point ±{step:G3} away");
+                        return new(StationaryKind.Undecided, sorted, true, shown + $"; {nonFinite} at a probe point ±{NumberText.Short(step, 3)} away");
                     // The slope of L when moving by sign·v: negative descends, positive ascends.
                     var slope = sign * Dot(v, g);
                     if (!(Math.Abs(slope) > Math.Max(1e-9 * Math.Sqrt(Dot(g, g)), 2 * residual))) continue;
@@ -169,7 +169,7 @@ public sealed record Curvature(StationaryKind Kind, double[] Eigenvalues, bool P
                 : !descends ? StationaryKind.Minimum : ascends ? StationaryKind.Saddle : StationaryKind.Maximum;
             verdicts.Add((step, kind));
         }
-        var steps = string.Join(", ", ProbeScales.Select(s => (s * size).ToString("G3", CultureInfo.InvariantCulture)));
+        var steps = string.Join(", ", ProbeScales.Select(s => NumberText.Short(s * size, 3)));
         // No slope along the flat directions at any scale: with no curvature anywhere nothing tells a
         // minimum from a slope that underflowed (e^x at −800), so undecided; with positive curvature
         // in the other directions it is a valley floor, a minimum that is not strict (x0 + x1 alone).
@@ -183,7 +183,7 @@ public sealed record Curvature(StationaryKind Kind, double[] Eigenvalues, bool P
         if (verdicts.Any(v => v.Kind != verdicts[0].Kind))
             return new(StationaryKind.Undecided, sorted, true,
                 shown + "; flat directions probed: the scales disagree (" +
-                string.Join(", ", verdicts.Select(v => $"{v.Kind.ToString().ToLowerInvariant()} at ±{v.Scale.ToString("G3", CultureInfo.InvariantCulture)}")) + ")");
+                string.Join(", ", verdicts.Select(v => $"{v.Kind.ToString().ToLowerInvariant()} at ±{NumberText.Short(v.Scale, 3)}")) + ")");
         return new(verdicts[0].Kind, sorted, true,
             shown + $"; flat directions probed at ±{steps}: the slopes say {verdicts[0].Kind.ToString().ToLowerInvariant()} at " +
             (verdicts.Count == ProbeScales.Length ? "every scale" : $"{verdicts.Count} of {ProbeScales.Length} scales, the others see none"));

@@ -100,7 +100,12 @@ let ``skip reasons read the same in derive and compare`` () =
     let code, compared, err = run [ "compare"; "--simulator"; sim; "--target"; "2,0,1"; "--start"; "1.5,0.5"; "--iterations"; "2"; "--out"; dir ]
     Assert.True((code = 0), err)
     let line (text: string) = text.Split('\n') |> Array.find (fun l -> l.StartsWith "ig skipped")
-    Assert.Equal(line derived, line compared)
+    // The cause reads the same; the remedy names only what each command can give: derive prints
+    // closed forms (Gauss–Newton; HIG has none), compare runs Gauss–Newton and HIG.
+    let cause (l: string) = l.Substring(0, l.IndexOf(". ") + 1)
+    Assert.Equal(cause (line derived), cause (line compared))
+    Assert.DoesNotContain("hig", line derived)
+    Assert.Contains("gn, hig", line compared)
     // PG does not run: no line about its inverse.
     Assert.DoesNotContain("Local inverse for PG", compared)
 

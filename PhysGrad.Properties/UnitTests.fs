@@ -30,12 +30,31 @@ let private si (exponents: int list) =
 [<InlineData("m^(1/2)", "m^(1/2)")>]
 [<InlineData("m / (s * kg)", "m/(kg*s)")>]
 [<InlineData("s^-2", "1/s^2")>]
-[<InlineData("km", "1000*m")>]
-[<InlineData("ms", "0.001*s")>]
-[<InlineData("mm", "0.001*m")>]
+// A scale is absorbed into an SI prefix where one fits (the factor of the prefix to the power of the
+// unit's exponent: mm^2 is 1e-6 m^2; µm*s is 1e-6 m*s, from ms*mm), else written as a clean factor.
+[<InlineData("km", "km")>]
+[<InlineData("ms", "ms")>]
+[<InlineData("mm", "mm")>]
 [<InlineData("kg", "kg")>]
-[<InlineData("g", "0.001*kg")>]
-[<InlineData("min", "60*s")>]
+[<InlineData("g", "g")>]
+[<InlineData("mg", "mg")>]
+[<InlineData("g*m", "g*m")>]
+[<InlineData("mm^2", "mm^2")>]
+[<InlineData("km*km", "km^2")>]
+[<InlineData("cm^3", "cm^3")>]
+[<InlineData("1/ms", "1/ms")>]
+[<InlineData("1/ms^2", "1/ms^2")>]
+[<InlineData("ms*mm", "µm*s")>]
+[<InlineData("m^(1/2)*ks", "m^(1/2)*ks")>]
+[<InlineData("min", "min")>]
+[<InlineData("h^2", "h^2")>]
+[<InlineData("1/min", "1/min")>]
+// km/h is 1000/3600 m/s: no single prefix fits, a prefix on m and hours on s do.
+[<InlineData("km/h", "km/h")>]
+[<InlineData("km^2/h^2", "km^2/h^2")>]
+// A rational exponent takes no prefix: √1000 = 31.6228 (six significant digits) in front.
+[<InlineData("km^(1/2)", "31.6228 m^(1/2)")>]
+[<InlineData("mm/km", "1e-6")>]
 [<InlineData("mol", "mol")>]
 let ``units parse and print canonically`` (text: string, printed: string) =
     Assert.Equal(printed, (Units.parse text).ToString())

@@ -107,33 +107,33 @@ module LaTeX =
         else
             Layout.formatReal x
 
-    let rec private write (sb: StringBuilder) (context: int) (e: Expr) =
+    let rec private write (names: string -> string) (sb: StringBuilder) (context: int) (e: Expr) =
         Deep.check ()
 
         if level e < context then
             sb.Append "\\left(" |> ignore
-            body sb e
+            body names sb e
             sb.Append "\\right)" |> ignore
         else
-            body sb e
+            body names sb e
 
     /// The numerator or denominator of a \frac{}{}: a lone factor is already grouped by the braces,
     /// so it takes no \left(\right) (\frac{1}{x + y}, not \frac{1}{\left(x + y\right)}).
-    and private fracPart (sb: StringBuilder) (xs: Expr list) =
+    and private fracPart (names: string -> string) (sb: StringBuilder) (xs: Expr list) =
         match xs with
-        | [ x ] -> write sb 0 x
-        | _ -> factors sb xs
+        | [ x ] -> write names sb 0 x
+        | _ -> factors names sb xs
 
-    and private factors (sb: StringBuilder) (xs: Expr list) =
+    and private factors (names: string -> string) (sb: StringBuilder) (xs: Expr list) =
         xs
         |> List.iteri (fun i x ->
             if i > 0 then
                 // A number after another factor needs an explicit dot: 2 \cdot 3, x \cdot 2.
                 sb.Append(if Expr.isNumeric x then " \\cdot " else " ") |> ignore
 
-            write sb Layout.Unary x)
+            write names sb Layout.Unary x)
 
-    and private writeFraction (sb: StringBuilder) (f: Layout.Fraction) =
+    and private writeFraction (names: string -> string) (sb: StringBuilder) (f: Layout.Fraction) =
         if f.Negative then
             sb.Append '-' |> ignore
 
@@ -142,84 +142,96 @@ module LaTeX =
             if f.Numerator.IsEmpty then
                 sb.Append '1' |> ignore
             else
-                factors sb f.Numerator
+                factors names sb f.Numerator
         | ds ->
             sb.Append "\\frac{" |> ignore
 
             if f.Numerator.IsEmpty then
                 sb.Append '1' |> ignore
             else
-                fracPart sb f.Numerator
+                fracPart names sb f.Numerator
 
             sb.Append "}{" |> ignore
-            fracPart sb ds
+            fracPart names sb ds
             sb.Append '}' |> ignore
 
-    and private body (sb: StringBuilder) (e: Expr) =
+    and private body (names: string -> string) (sb: StringBuilder) (e: Expr) =
         match e.Node with
         | Number q when q.IsInteger -> sb.Append(q.ToString()) |> ignore
-        | Number _ -> writeFraction sb (Layout.fraction e)
+        | Number _ -> writeFraction names sb (Layout.fraction e)
         | Real x -> sb.Append(realText x) |> ignore
-        | Symbol s -> sb.Append(symbolName s) |> ignore
+        | Symbol s -> sb.Append(names s) |> ignore
         | Pi -> sb.Append "\\pi" |> ignore
         | Apply _ when Layout.isE e -> sb.Append 'e' |> ignore
         | Apply(Function.Abs, a) ->
             sb.Append "\\left|" |> ignore
-            write sb 0 a
+            write names sb 0 a
             sb.Append "\\right|" |> ignore
         | Apply(Function.Exp, a) ->
             sb.Append "e^{" |> ignore
-            write sb 0 a
+            write names sb 0 a
             sb.Append '}' |> ignore
         | Apply(f, a) ->
             sb.Append(functionName f).Append "\\left(" |> ignore
-            write sb 0 a
+            write names sb 0 a
             sb.Append "\\right)" |> ignore
         | Atan2(y, x) ->
             sb.Append "\\operatorname{atan2}\\left(" |> ignore
-            write sb 0 y
+            write names sb 0 y
             sb.Append ", " |> ignore
-            write sb 0 x
+            write names sb 0 x
             sb.Append "\\right)" |> ignore
         | Sum ts ->
             Layout.sumTerms ts
             |> Array.iteri (fun i t ->
                 if i = 0 then
-                    write sb Layout.Sum t
+                    write names sb Layout.Sum t
                 else
                     let f = Layout.fraction t
 
                     if f.Negative then
                         sb.Append " - " |> ignore
-                        writeFraction sb { f with Negative = false }
+                        writeFraction names sb { f with Negative = false }
                     else
                         sb.Append " + " |> ignore
-                        write sb Layout.Product t)
-        | Product _ -> writeFraction sb (Layout.fraction e)
+                        write names sb Layout.Product t)
+        | Product _ -> writeFraction names sb (Layout.fraction e)
         | Power(b, x) when Layout.isSqrt x ->
             sb.Append "\\sqrt{" |> ignore
-            write sb 0 b
+            write names sb 0 b
             sb.Append '}' |> ignore
-        | Power(_, x) when Expr.isNumeric x && Layout.isNegative x -> writeFraction sb (Layout.fraction e)
+        | Power(_, x) when Expr.isNumeric x && Layout.isNegative x -> writeFraction names sb (Layout.fraction e)
         | Power(b, x) ->
             // A base is bare only when it is one visible symbol or call: a fraction, a root, a power,
             // a sum or a product as base takes parentheses, ((a/b)^c, not \frac{a}{b}^{c}).
             if plainBase b then
-                body sb b
+                body names sb b
             else
                 sb.Append "\\left(" |> ignore
-                body sb b
+                body names sb b
                 sb.Append "\\right)" |> ignore
 
             sb.Append "^{" |> ignore
-            write sb 0 x
+            write names sb 0 x
             sb.Append '}' |> ignore
+
+    /// The expression as LaTeX (math mode, without delimiters), with the LaTeX of some symbols given
+    /// (e.g. a generated target symbol ystar0 as y^{*}_{0}); the others as <see cref="symbolName"/>.
+    [<CompiledName("FormatWith")>]
+    let formatWith (symbols: System.Collections.Generic.IReadOnlyDictionary<string, string>) (e: Expr) : string =
+        Deep.run (fun () ->
+            Layout.checkPrintable e
+            let sb = StringBuilder()
+
+            let names s =
+                match symbols.TryGetValue s with
+                | true, latex -> latex
+                | _ -> symbolName s
+
+            write names sb 0 e
+            sb.ToString())
 
     /// The expression as LaTeX (math mode, without delimiters).
     [<CompiledName("Format")>]
     let format (e: Expr) : string =
-        Deep.run (fun () ->
-            Layout.checkPrintable e
-            let sb = StringBuilder()
-            write sb 0 e
-            sb.ToString())
+        formatWith (System.Collections.Generic.Dictionary<string, string>()) e

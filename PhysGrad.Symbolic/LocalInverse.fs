@@ -320,10 +320,20 @@ module LocalInverse =
                                         { Lhs = lhs; Rhs = rhs })
 
                                 if List.forall2 (fun a b -> obj.ReferenceEquals(a.Rhs, b.Rhs)) rest peeled then
+                                    // At most four equations named (a 100-output problem would
+                                    // otherwise print a line thousands of characters long).
+                                    let shown =
+                                        if rest.Length <= 4 then
+                                            rest |> List.map describe |> String.concat ", "
+                                        else
+                                            sprintf
+                                                "%s, …, %s (%d equations)"
+                                                (rest |> List.take 2 |> List.map describe |> String.concat ", ")
+                                                (describe (List.last rest))
+                                                rest.Length
+
                                     Error(
-                                        sprintf
-                                            "the equations %s couple the variables in a way the solver cannot undo"
-                                            (rest |> List.map describe |> String.concat ", ")
+                                        sprintf "the equations %s couple the variables in a way the solver cannot undo" shown
                                     )
                                 else
                                     loop peeled

@@ -76,14 +76,25 @@ module Simplify =
             e
 
     /// c·R·sin(u)² + c·R·cos(u)² → c·R inside every sum, for any common cofactor R (a product of
-    /// the other factors, possibly 1) and numeric c; also c·R·cosh(u)² − c·R·sinh(u)² → c·R. Sound
+    /// the other factors, possibly 1, and may hold further powers of sin(u) or cos(u): sin⁴ is
+    /// sin²·sin²) and numeric c; also c·R·cosh(u)² − c·R·sinh(u)² → c·R. Sound
     /// for every u and R: the identity holds pointwise, and R is kept as a factor.
     let private pythagoras (e: Expr) : Expr =
+        // f(u)^n with an integer n ≥ 2 read as f(u)²·f(u)^(n−2): (u, the leftover factor or None).
+        // So sin²·cos² + sin⁴ is c·R·cos² + c·R·sin² with R = sin², the common factor.
         let square f (t: Expr) =
             match t.Node with
-            | Power(b, x) when Expr.isNumeric x && obj.ReferenceEquals(x, Expr.two) ->
-                match b.Node with
-                | Apply(g, u) when g = f -> Some u
+            | Power(b, x) ->
+                match b.Node, x.Node with
+                | Apply(g, u), Number q when g = f && q.IsInteger && q.Num >= System.Numerics.BigInteger(2) ->
+                    let left = q.Num - System.Numerics.BigInteger(2)
+
+                    Some(
+                        u,
+                        if left.IsZero then None
+                        elif left.IsOne then Some b
+                        else Some(Expr.pow b (Expr.number (Rational.OfBig left)))
+                    )
                 | _ -> None
             | _ -> None
 
@@ -100,8 +111,10 @@ module Simplify =
 
             [ for k in 0 .. fs.Length - 1 do
                   match square f fs.[k] with
-                  | Some u ->
-                      let rest = Array.append fs.[.. k - 1] fs.[k + 1 ..]
+                  | Some(u, leftover) ->
+                      let rest =
+                          Array.concat [ fs.[.. k - 1]; Option.toArray leftover; fs.[k + 1 ..] ]
+                      // Rebuilt through the constructor so that equal cofactors are the same node.
                       yield u, c, (if rest.Length = 0 then Expr.one else Expr.mul rest)
                   | None -> () ]
 
@@ -146,11 +159,21 @@ module Simplify =
                       | None when partnerOf.[i] < 0 -> yield ts.[i]
                       | None -> () ]
 
-        e
-        |> Structure.rewriteBottomUp (fun rebuilt ->
-            match rebuilt.Node with
-            | Sum ts -> rewriteSum ts
-            | _ -> rebuilt)
+        let once x =
+            x
+            |> Structure.rewriteBottomUp (fun rebuilt ->
+                match rebuilt.Node with
+                | Sum ts -> rewriteSum ts
+                | _ -> rebuilt)
+
+        // A collapse can expose another (sin⁴ + sin²·cos² + cos² → sin² + cos² → 1): repeat while
+        // the expression shrinks, a few rounds at most (each round removes at least one term).
+        let rec repeat (x: Expr) rounds =
+            let y = once x
+
+            if rounds = 0 || obj.ReferenceEquals(x, y) then y else repeat y (rounds - 1)
+
+        repeat e 4
 
     /// Collects like terms hidden in numeric multiples of sums inside a sum: a + c·(b + d) is
     /// rewritten as a + c·b + c·d, whose like terms the sum constructor merges (x0 − (x0 − x1) → x1).

@@ -59,46 +59,131 @@ type PhysicalUnit(scale: float, exponents: Rational[]) =
     override u.GetHashCode() =
         u.Raw |> Array.fold (fun h e -> HashCode.Combine(h, e.GetHashCode())) 17
 
-    /// "kg*m^2/s^2", "1/m", "m^(1/2)", "1"; a scale other than 1 is written in front ("1000*m").
+    /// "kg*m^2/s^2", "1/m", "m^(1/2)", "1". A scale other than 1 is absorbed into an SI prefix of the
+    /// first base unit with an integer exponent where one fits ("ms", "km", "mm^2", "1/ms", "g", "µm*s");
+    /// otherwise it is written as a clean factor in front ("60 s", "1e-4 s", "1e-12 m^(1/2)"), never
+    /// with floating-point noise.
     override u.ToString() =
         let power (name: string) (e: Rational) =
             if e.IsOne then name
             elif e.IsInteger then sprintf "%s^%O" name e
             else sprintf "%s^(%O)" name e
 
-        let pick positive =
-            [ for i in printOrder do
-                  let e = u.Raw.[i]
+        let render (names: string[]) =
+            let pick positive =
+                [ for i in printOrder do
+                      let e = u.Raw.[i]
 
-                  if (if positive then e.Sign > 0 else e.Sign < 0) then
-                      yield power bases.[i] (if positive then e else -e) ]
+                      if (if positive then e.Sign > 0 else e.Sign < 0) then
+                          yield power names.[i] (if positive then e else -e) ]
 
-        let numerator = pick true
-        let denominator = pick false
+            let numerator = pick true
+            let denominator = pick false
 
-        let body =
             match numerator, denominator with
             | [], [] -> "1"
             | n, [] -> String.Join("*", n)
             | n, [ d ] -> sprintf "%s/%s" (if n.IsEmpty then "1" else String.Join("*", n)) d
             | n, d -> sprintf "%s/(%s)" (if n.IsEmpty then "1" else String.Join("*", n)) (String.Join("*", d))
 
-        if abs (u.Scale - 1.0) <= 1e-12 then
-            body
-        else
-            // The scale is a product of prefixes and powers (1e-3 squared is 1.0000000000000002e-6 in
-            // floating point): print the shortest decimal within the tolerance that Equals uses.
-            let scale =
-                seq { 1..17 }
-                |> Seq.map (fun digits ->
-                    Double.Parse(
-                        u.Scale.ToString("G" + string digits, Globalization.CultureInfo.InvariantCulture),
-                        Globalization.CultureInfo.InvariantCulture
-                    ))
-                |> Seq.find (fun v -> abs (v - u.Scale) <= 1e-12 * abs u.Scale)
-                |> fun v -> v.ToString("R", Globalization.CultureInfo.InvariantCulture)
+        let near (a: float) (b: float) = abs (a - b) <= 1e-9 * abs b
 
-            sprintf "%s*%s" scale body
+        if abs (u.Scale - 1.0) <= 1e-12 then
+            render bases
+        else
+            // An SI prefix p on base unit i with integer exponent e stands for the factor p^e (for the
+            // kilogram the prefix goes on the gram: (p·g)^e = (p/1000)^e kg^e). The numerator's units
+            // are tried first, in printing order, so the prefix lands where a reader expects it.
+            let candidates =
+                [ for positive in [ true; false ] do
+                      for i in printOrder do
+                          let e = u.Raw.[i]
+
+                          if e.IsInteger && (if positive then e.Sign > 0 else e.Sign < 0) then
+                              yield i, e.ToDouble() ]
+
+            // The names base unit i can take, with their factor relative to it: the SI prefixes (on the
+            // gram for the kilogram), and minutes and hours for the second.
+            let namesOf i =
+                [ for (p, f) in PhysicalUnit.Prefixes do
+                      if i = 1 then yield p + "g", f / 1000.0
+                      elif p <> "" then yield p + bases.[i], f
+                  if i = 2 then
+                      yield "min", 60.0
+                      yield "h", 3600.0 ]
+
+            let rename (changes: (int * string) list) =
+                let names = Array.copy bases
+
+                for (i, name) in changes do
+                    names.[i] <- name
+
+                render names
+
+            // One base unit renamed (ms, mm^2, 1/ms, g, h), else two (km/h, km^2/h^2).
+            let single =
+                candidates
+                |> List.tryPick (fun (i, e) ->
+                    namesOf i
+                    |> List.tryFind (fun (_, f) -> near (Math.Pow(f, e)) u.Scale)
+                    |> Option.map (fun (name, _) -> rename [ i, name ]))
+
+            let absorbed =
+                match single with
+                | Some _ -> single
+                | None ->
+                    candidates
+                    |> List.tryPick (fun (i, e) ->
+                        candidates
+                        |> List.filter (fun (j, _) -> j <> i)
+                        |> List.tryPick (fun (j, ej) ->
+                            [ for (a, fa) in namesOf i do
+                                  for (b, fb) in namesOf j do
+                                      if near (Math.Pow(fa, e) * Math.Pow(fb, ej)) u.Scale then
+                                          yield rename [ i, a; j, b ] ]
+                            |> List.tryHead))
+
+            match absorbed with
+            | Some text -> text
+            | None ->
+                // The scale is a product of prefixes and powers (1e-3 squared is 1.0000000000000002e-6 in
+                // floating point): the shortest decimal within the tolerance that Equals uses, in
+                // E-notation (1e-4) for a power of ten beyond 1000 either way.
+                let shortest =
+                    seq { 1..17 }
+                    |> Seq.map (fun digits ->
+                        Double.Parse(
+                            u.Scale.ToString("G" + string digits, Globalization.CultureInfo.InvariantCulture),
+                            Globalization.CultureInfo.InvariantCulture
+                        ))
+                    |> Seq.find (fun v -> abs (v - u.Scale) <= 1e-12 * abs u.Scale)
+
+                let decade = Math.Round(Math.Log10(abs shortest))
+
+                let scale =
+                    if abs decade >= 3.0 && near (abs shortest) (Math.Pow(10.0, decade)) then
+                        (if shortest < 0.0 then "-" else "") + sprintf "1e%d" (int decade)
+                    else
+                        // Six significant digits at most: a clean factor, not 0.277777777778.
+                        Double.Parse(shortest.ToString("G6", Globalization.CultureInfo.InvariantCulture), Globalization.CultureInfo.InvariantCulture)
+                            .ToString("R", Globalization.CultureInfo.InvariantCulture)
+
+                match render bases with
+                | "1" -> scale
+                | body -> sprintf "%s %s" scale body
+
+    /// The SI prefixes used in printing (and reading) units, with their factors; "" is the bare unit
+    /// (for the gram, whose bare name differs from the base unit kg).
+    static member internal Prefixes =
+        [ "G", 1e9
+          "M", 1e6
+          "k", 1e3
+          "", 1.0
+          "c", 1e-2
+          "m", 1e-3
+          "µ", 1e-6
+          "n", 1e-9
+          "p", 1e-12 ]
 
 /// Parsing units and inferring the units of expressions (dimensional analysis).
 [<RequireQualifiedAccess>]

@@ -124,7 +124,7 @@ public abstract class RuleState
     public virtual void Restart() { }
 
     /// <summary>"x = [1, 2]" for messages.</summary>
-    protected static string Point(double[] x) => $"x = [{string.Join(", ", x)}]";
+    protected static string Point(double[] x) => $"x = {NumberText.Vector(x)}";
 }
 
 /// <summary>The pieces every rule shares: argument checks and the capability test.</summary>
@@ -133,7 +133,7 @@ public static class RuleChecks
     /// <summary>Throws unless η is positive and finite.</summary>
     public static double Eta(double eta) =>
         eta > 0 && double.IsFinite(eta) ? eta
-            : throw new SymbolicException(ErrorKind.Invalid, $"The step size η must be a positive, finite number, not {eta}.");
+            : throw new SymbolicException(ErrorKind.Invalid, $"The step size η must be a positive, finite number, not {NumberText.RoundTrip(eta)}.");
 
     /// <summary>
     /// Throws <see cref="SymbolicException"/> (<see cref="ErrorKind.Invalid"/>) naming each capability

@@ -70,7 +70,7 @@ public abstract class SpectralRule : RuleBase
         : base(name, method, eta, Capabilities.Value | Capabilities.Gradient | Capabilities.Jacobian | Capabilities.LossGradientInY)
     {
         if (!double.IsFinite(kappa) || !(tau >= 0) || !double.IsFinite(tau))
-            throw new Symbolic.SymbolicException(Symbolic.ErrorKind.Invalid, $"HIG's κ must be finite and τ finite and at least 0, not κ = {kappa}, τ = {tau}.");
+            throw new Symbolic.SymbolicException(Symbolic.ErrorKind.Invalid, $"HIG's κ must be finite and τ finite and at least 0, not κ = {NumberText.RoundTrip(kappa)}, τ = {NumberText.RoundTrip(tau)}.");
         (Kappa, Tau) = (kappa, tau);
     }
 
@@ -187,7 +187,7 @@ internal sealed class InverseState(IDifferentiableProblem problem, double eta, b
             }
             else
                 notes.Note(FallbackKind.NoPreimage,
-                    $"y + Δy = [{string.Join(", ", target)}] has no preimage near x ({InverseName()} inverse); took an inverse-gradient step instead");
+                    $"y + Δy = {NumberText.Vector(target)} has no preimage near x ({InverseName()} inverse); took an inverse-gradient step instead");
         }
         if (inverted) return;
         var r = LinearAlgebra.Solve(j, dy, dx, _workspace);

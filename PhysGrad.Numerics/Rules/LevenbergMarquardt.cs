@@ -118,7 +118,7 @@ public sealed class LevenbergMarquardt : RuleBase
             }
             Array.Clear(dx);
             notes.Note(FallbackKind.StepRejected,
-                $"no damping up to λ = {_lambda.ToString("G3", CultureInfo.InvariantCulture)} gave a decrease of L at {Point(x)}; the step is 0");
+                $"no damping up to λ = {NumberText.Short(_lambda, 3)} gave a decrease of L at {Point(x)}; the step is 0");
             // Start the next step (if any) from a moderate damping again.
             (_lambda, _nu) = (rule.Lambda0, 2);
         }

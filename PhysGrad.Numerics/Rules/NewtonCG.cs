@@ -61,7 +61,7 @@ public sealed class NewtonCG : RuleBase
                     var first = j == 0;
                     for (var i = 0; i < n; i++) dx[i] = rule.Eta * (first ? _d[i] : _z[i]);
                     notes.Note(FallbackKind.NegativeCurvature,
-                        $"CG met dᵀHd = {curvature.ToString("G4", CultureInfo.InvariantCulture)} at its iteration {j + 1} at {Point(x)}; " +
+                        $"CG met dᵀHd = {NumberText.Short(curvature, 4)} at its iteration {j + 1} at {Point(x)}; " +
                         (first ? "took the gradient direction −∇L (a direction of negative curvature that descends)" : "took the CG iterate so far"));
                     return;
                 }

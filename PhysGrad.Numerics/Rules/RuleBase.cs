@@ -38,7 +38,7 @@ public abstract class RuleBase : IUpdateRule
     protected abstract RuleState Start(IDifferentiableProblem problem, double[] x0);
 
     /// <inheritdoc/>
-    public override string ToString() => $"{Name} (η = {Eta.ToString("G6", System.Globalization.CultureInfo.InvariantCulture)})";
+    public override string ToString() => $"{Name} (η = {NumberText.Short(Eta)})";
 }
 
 /// <summary>A state whose evaluation is L and ∂L/∂x only (the value+gradient kernel).</summary>

@@ -13,7 +13,7 @@ public static class StandardRules
     {
         RuleChecks.Eta(eta);
         if (!double.IsFinite(kappa) || !(tau >= 0) || !double.IsFinite(tau))
-            throw new Symbolic.SymbolicException(Symbolic.ErrorKind.Invalid, $"HIG's κ must be finite and τ finite and at least 0, not κ = {kappa}, τ = {tau}.");
+            throw new Symbolic.SymbolicException(Symbolic.ErrorKind.Invalid, $"HIG's κ must be finite and τ finite and at least 0, not κ = {NumberText.RoundTrip(kappa)}, τ = {NumberText.RoundTrip(tau)}.");
         IUpdateRule rule = method switch
         {
             Method.GradientDescent => new GradientDescent(eta),

@@ -1,0 +1,38 @@
+namespace PhysGrad.Cli;
+
+/// <summary>
+/// The problem in one header line, short at any size: lists of more than four names, components or
+/// numbers are shown as the first two, an ellipsis and the last with the count (the short vector form
+/// of the tables), so a 100-variable problem gets a header a person can read.
+/// </summary>
+internal static class Headline
+{
+    /// <summary>The most entries a list shows in full.</summary>
+    private const int Shown = 4;
+
+    /// <summary><c>x0, x1</c>, or <c>x0, x1, …, x99 (100 variables)</c>.</summary>
+    public static string Names(IReadOnlyList<string> names, string noun) =>
+        names.Count <= Shown ? string.Join(", ", names)
+            : $"{names[0]}, {names[1]}, …, {names[^1]} ({BookExample.Count(names.Count, noun)})";
+
+    /// <summary><c>[x0, x1^2]</c>, or <c>[a, b, …, z] (100 components)</c>.</summary>
+    public static string List(IReadOnlyList<string> items, string noun) =>
+        items.Count <= Shown ? $"[{string.Join(", ", items)}]"
+            : $"[{items[0]}, {items[1]}, …, {items[^1]}] ({BookExample.Count(items.Count, noun)})";
+
+    /// <summary>
+    /// <c>P(x0, x1) = [x0, x1^2], L = (y0 - 1)^2/2 + y1^2/2</c>; a default loss over more than four
+    /// outputs is written ½‖y − y*‖² with y* in its short form rather than as one term per output.
+    /// </summary>
+    public static string Problem(ProblemDefinition d) =>
+        $"P({Names(d.Variables, "variable")}) = {List(d.Simulator, "component")}, L = {Loss(d)}";
+
+    /// <summary>The loss as text (see <see cref="Problem"/>).</summary>
+    public static string Loss(ProblemDefinition d)
+    {
+        if (d.Loss is not null || d.Outputs.Length <= Shown) return d.LossText;
+        var target = d.HasNumericTarget ? NumberText.Vector(d.Target)
+            : List(d.TargetExpressions().Select(t => t.ToInfix()).ToArray(), "value");
+        return $"½‖y − y*‖² with y* = {target}";
+    }
+}

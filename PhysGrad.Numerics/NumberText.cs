@@ -1,0 +1,98 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace PhysGrad;
+
+/// <summary>
+/// The one place where user-facing numbers become text (tables, CSV, JSON, headers, and the messages
+/// of runs: stop details, fallback reasons, notes). It lives in the numerics layer so that the
+/// optimisers' messages use it too; everything is in the invariant culture. Every format
+/// here prints a negative zero, and anything that rounds to zero (−1e−9 at four decimals), as 0:
+/// −0 is an artefact of the order of operations (−1·0), not information a reader can use.
+/// </summary>
+public static class NumberText
+{
+    /// <summary>The shortest text that parses back to the same double (<c>"R"</c>), −0 as 0.</summary>
+    public static string RoundTrip(double x) => (x == 0 ? 0.0 : x).ToString("R", CultureInfo.InvariantCulture);
+
+    /// <summary><paramref name="x"/> in a .NET numeric format (<c>"F4"</c>, <c>"G6"</c>), invariant culture; a result
+    /// that reads as a negative zero (<c>-0.0000</c>, <c>-0</c>) is printed without its sign.</summary>
+    public static string Format(double x, string format)
+    {
+        // -Infinity has no digit either, but it is not a zero: keep its sign.
+        if (!double.IsFinite(x)) return x.ToString(CultureInfo.InvariantCulture);
+        var s = (x == 0 ? 0.0 : x).ToString(format, CultureInfo.InvariantCulture);
+        if (!s.StartsWith('-')) return s;
+        // The mantissa (before any exponent) has no nonzero digit: a rounded negative zero.
+        var exponent = s.IndexOfAny(['E', 'e']);
+        var mantissa = exponent < 0 ? s[1..] : s[1..exponent];
+        return mantissa.Any(c => c is >= '1' and <= '9') ? s : s[1..];
+    }
+
+    /// <summary><paramref name="x"/> for prose (a message, a note, a header) with <paramref name="digits"/>
+    /// significant digits: <c>0.30000000000000004</c> is <c>0.3</c>, <c>1.2345678e-12</c> is <c>1.23457E-12</c>.</summary>
+    public static string Short(double x, int digits = 6) => Format(x, "G" + digits);
+
+    /// <summary>
+    /// A number for a table: <paramref name="significant"/> significant digits, fixed-point from 10⁻⁴ up to
+    /// 10⁶ (<c>0.0718130</c>, <c>6.86389</c>) and E-notation beyond (<c>1.92416E-07</c>, <c>2.45000E+12</c>),
+    /// so that columns keep one width at any size; <c>NaN</c>, <c>Infinity</c> and <c>-Infinity</c> as such.
+    /// </summary>
+    public static string Table(double value, int significant = 6)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(significant, 1);
+        if (!double.IsFinite(value)) return value.ToString(CultureInfo.InvariantCulture);
+        value = value == 0 ? 0.0 : value;
+        if (value == 0) return (0.0).ToString("F" + (significant - 1), CultureInfo.InvariantCulture);
+        var a = Math.Abs(value);
+        if (a >= 1e-4 && a < 1e6)
+        {
+            // Rounding may carry into the next decade (9.999996 → 10.0000): count digits after rounding.
+            var decimals = Math.Max(0, significant - 1 - (int)Math.Floor(Math.Log10(a)));
+            var rounded = Math.Round(a, Math.Min(decimals, 15));
+            decimals = Math.Max(0, significant - 1 - (int)Math.Floor(Math.Log10(rounded)));
+            if (rounded < 1e6) return value.ToString("F" + decimals, CultureInfo.InvariantCulture);
+        }
+        return value.ToString("0." + new string('0', significant - 1) + "E+00", CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>
+    /// A vector in its short form: in full up to <paramref name="shown"/> values (<c>[0.1, 0.2]</c>), else
+    /// the first two, an ellipsis and the last with the count: <c>[0.1, 0.2, …, 0.9] (100 values)</c>. Each
+    /// number as <paramref name="each"/> (default <see cref="Short"/>), so a 100-variable point never
+    /// makes a line thousands of characters long.
+    /// </summary>
+    public static string Vector(IReadOnlyList<double> values, Func<double, string>? each = null, int shown = 4)
+    {
+        each ??= v => Short(v);
+        return values.Count <= shown
+            ? "[" + string.Join(", ", values.Select(each)) + "]"
+            : $"[{each(values[0])}, {each(values[1])}, …, {each(values[^1])}] ({values.Count} values)";
+    }
+
+    /// <summary><see cref="Vector"/> without the brackets, for lists in prose: <c>-0.6071, 1.075</c>, or
+    /// <c>1, 2, …, 100 (100 values)</c>.</summary>
+    public static string List(IReadOnlyList<double> values, Func<double, string>? each = null, int shown = 4)
+    {
+        each ??= v => Short(v);
+        return values.Count <= shown
+            ? string.Join(", ", values.Select(each))
+            : $"{each(values[0])}, {each(values[1])}, …, {each(values[^1])} ({values.Count} values)";
+    }
+
+    /// <summary>A list of numbers, <c>a, b, c</c>, each as <see cref="RoundTrip"/>.</summary>
+    public static string Join(IEnumerable<double> values) => string.Join(", ", values.Select(RoundTrip));
+
+    /// <summary>A JSON converter for doubles that writes −0 as 0 (and reads as usual); add it to every
+    /// <see cref="JsonSerializerOptions"/> that serialises output.</summary>
+    public sealed class JsonDouble : JsonConverter<double>
+    {
+        /// <inheritdoc/>
+        public override double Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => reader.GetDouble();
+
+        /// <inheritdoc/>
+        public override void Write(Utf8JsonWriter writer, double value, JsonSerializerOptions options) =>
+            writer.WriteNumberValue(value == 0 ? 0.0 : value);
+    }
+}
