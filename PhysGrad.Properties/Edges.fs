@@ -208,3 +208,34 @@ let ``a PG fallback makes properties 4 and 6 undef, not FAIL`` () =
     Assert.Contains("fell back at iteration 2", p4.Detail)
     // Property 6 at x₀ takes one step, to y₁ = 0.4 = 0.64², which exists: it passes.
     Assert.Equal("pass", (results |> Seq.find (fun r -> r.Property = 6)).Status)
+
+// ---- 2. relative accuracy in tails where a derivative's form cancels -------------------------------
+
+let private rel (expected: float) (actual: float) = abs (actual - expected) <= 1e-12 * abs expected
+
+[<Fact>]
+let ``derivatives whose two terms cancel keep their relative accuracy in the tails`` () =
+    // σ(x) = eˣ/(1 + eˣ), σ′ = σ − σ² as derived. Hand: σ′ = e⁻ˣ/(1 + e⁻ˣ)², at 40: 4.248354255291589e-18
+    // (e⁻⁴⁰ = 4.248354255291589e-18, (1 + e⁻⁴⁰)² = 1 in double), at 700: e⁻⁷⁰⁰ = 9.85967654375977e-305.
+    for f in [ "exp(x)/(1+exp(x))"; "1/(1+exp(-x))" ] do
+        for x in [ 40.0; 700.0; -40.0 ] do
+            let r = Derivatives.Compute(f, [| "x" |], 1, [| x |])
+            let expected = exp (-(abs x)) / (1.0 + exp (-(abs x))) ** 2.0
+            Assert.True(rel expected r.GradientAt.[0], sprintf "%s at %g: %g, expected %g" f x r.GradientAt.[0] expected)
+    // softplus″ = σ − σ² likewise: at 40, e⁻⁴⁰/(1 + e⁻⁴⁰)².
+    let sp = Derivatives.Compute("log(1+exp(x))", [| "x" |], 2, [| 40.0 |])
+    Assert.True(rel (exp -40.0) sp.HessianAt.[0, 0], sprintf "softplus'' at 40: %g" sp.HessianAt.[0, 0])
+
+[<Fact>]
+let ``tanh and coth derivatives are not 0 where tanh rounds to 1`` () =
+    // tanh′ = 1 − tanh² = 1/cosh², coth′ = 1 − 1/tanh² = −1/sinh²: at x = 20 and 30 tanh(x) is 1 in
+    // double, so the derived forms gave 0; hand: 1/cosh(20)² = 1.6993417021166355e-17 (cosh 20 =
+    // 2.4258259770489514e8), and 1/sinh² equals 1/cosh² there to 1e-17 relative.
+    for x in [ 20.0; 30.0; -25.0 ] do
+        let t = Derivatives.Compute("tanh(x)", [| "x" |], 1, [| x |])
+        Assert.True(rel (1.0 / cosh x ** 2.0) t.GradientAt.[0], sprintf "tanh' at %g: %g" x t.GradientAt.[0])
+        let c = Derivatives.Compute("cosh(x)/sinh(x)", [| "x" |], 1, [| x |])
+        Assert.True(rel (-1.0 / sinh x ** 2.0) c.GradientAt.[0], sprintf "coth' at %g: %g" x c.GradientAt.[0])
+    // At a moderate point the cancelled form is the same number: coth′(0.5) = −1/sinh(0.5)².
+    let c = Derivatives.Compute("cosh(x)/sinh(x)", [| "x" |], 1, [| 0.5 |])
+    Assert.True(rel (-1.0 / sinh 0.5 ** 2.0) c.GradientAt.[0])
