@@ -18,8 +18,15 @@ public static class BatchEvaluation
     /// and, per row, the value (order 0), the gradient entries (order ≥ 1) and the Hessian entries
     /// (order 2, row by row). Returns the number of points.
     /// </summary>
+    /// <remarks>
+    /// Derivative entries whose formula cannot be trusted at a row's point (not finite, or resting on
+    /// the convention sign(0) = 0) are settled exactly as <see cref="Derivatives.Compute"/> settles them
+    /// (a limit of difference quotients, or no derivative), and one line per settled entry,
+    /// <c>row N: entry: message</c>, goes to <paramref name="notes"/> when given.
+    /// </remarks>
     /// <exception cref="SymbolicException">A bad row: the message names the row and the value.</exception>
-    public static long Run(string function, IReadOnlyList<string>? variables, int order, TextReader input, TextWriter output)
+    public static long Run(string function, IReadOnlyList<string>? variables, int order, TextReader input, TextWriter output,
+        TextWriter? notes = null)
     {
         if (order is < 0 or > 2)
             throw new SymbolicException(ErrorKind.Invalid, $"The order must be 0, 1 or 2, not {order}.");
@@ -28,30 +35,29 @@ public static class BatchEvaluation
         if (names.Length == 0)
             throw new SymbolicException(ErrorKind.Variable, "The function has no variables to read from the points; name the variables.");
         var symbols = Expression.Symbols(names);
-        var outputs = new List<Expr> { f.Core };
         var header = new List<string>(names) { "f" };
+        Expr[] g = [];
+        Expr[,]? h = null;
         if (order >= 1)
         {
-            var g = Calculus.Gradient(symbols, f.Core);
-            outputs.AddRange(g);
+            g = Calculus.Gradient(symbols, f.Core);
             header.AddRange(names.Select(n => $"df/d{n}"));
             if (order == 2)
             {
-                var h = Calculus.HessianOfGradient(symbols, g);
+                h = Calculus.HessianOfGradient(symbols, g);
                 for (var i = 0; i < names.Length; i++)
                     for (var j = 0; j < names.Length; j++)
-                    {
-                        outputs.Add(h[i, j]);
                         header.Add($"d2f/d{names[i]}d{names[j]}");
-                    }
             }
         }
-        var kernel = KernelCompiler.Compile(Lower.Program(names, [], outputs.ToArray()));
+        var settler = new PointDerivatives(names, f.Core, g, h);
+        var kernel = settler.Kernel;
         output.WriteLine(string.Join(",", header));
 
         var n = names.Length;
         var m = kernel.OutputCount;
         var points = new double[BlockRows * n];
+        var rows = new long[BlockRows];
         var results = new double[BlockRows * m];
         long row = 0, total = 0;
         var inBlock = 0;
@@ -80,34 +86,52 @@ public static class BatchEvaluation
                 if (!double.TryParse(fields[j], NumberStyles.Float, CultureInfo.InvariantCulture, out points[inBlock * n + j]))
                     throw new SymbolicException(ErrorKind.Invalid,
                         $"Row {row}, value {j + 1} ('{fields[j]}') is not a number (use '.' as the decimal point).");
+            rows[inBlock] = row;
             if (++inBlock == BlockRows)
             {
-                Flush(kernel, points, results, inBlock, output);
+                Flush(settler, order, points, rows, results, inBlock, output, notes);
                 total += inBlock;
                 inBlock = 0;
             }
         }
         if (inBlock > 0)
         {
-            Flush(kernel, points, results, inBlock, output);
+            Flush(settler, order, points, rows, results, inBlock, output, notes);
             total += inBlock;
         }
         return total;
     }
 
-    private static void Flush(CompiledKernel kernel, double[] points, double[] results, int rows, TextWriter output)
+    private static void Flush(PointDerivatives settler, int order, double[] points, long[] rowNumbers, double[] results, int rows,
+        TextWriter output, TextWriter? notes)
     {
+        var kernel = settler.Kernel;
         var n = kernel.VariableCount;
         var m = kernel.OutputCount;
+        var shown = settler.OutputCount;
         var block = rows == points.Length / n ? points : points.AsSpan(0, rows * n).ToArray();
         var outs = rows == results.Length / m ? results : new double[rows * m];
         kernel.EvaluateBatch(block, [], outs);
         var sb = new System.Text.StringBuilder();
         for (var i = 0; i < rows; i++)
         {
+            if (order >= 1 && settler.NeedsSettling(outs.AsSpan(i * m, m)))
+            {
+                // The same settlement as diff: limits where the formula is not finite or rests on sign(0) = 0.
+                var x = points.AsSpan(i * n, n).ToArray();
+                var (value, gradient, hessian, found) = settler.At(x, outs.AsSpan(i * m, m).ToArray());
+                outs[i * m] = value;
+                for (var k = 0; k < n; k++) outs[i * m + 1 + k] = gradient[k];
+                if (hessian is not null)
+                    for (var a = 0; a < n; a++)
+                        for (var b = 0; b < n; b++)
+                            outs[i * m + 1 + n + a * n + b] = hessian[a, b];
+                foreach (var note in found)
+                    notes?.WriteLine($"row {rowNumbers[i]}: {note}");
+            }
             sb.Clear();
             for (var j = 0; j < n; j++) sb.Append(NumberText.RoundTrip(points[i * n + j])).Append(',');
-            for (var k = 0; k < m; k++)
+            for (var k = 0; k < shown; k++)
             {
                 if (k > 0) sb.Append(',');
                 sb.Append(NumberText.RoundTrip(outs[i * m + k]));

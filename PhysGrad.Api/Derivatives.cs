@@ -75,70 +75,20 @@ public static class Derivatives
         var notes = new List<PointNote>();
         if (at is not null)
         {
+            if (variables is null && names.Count == 0 && at.Count > 0)
+                throw new SymbolicException(
+                    ErrorKind.Variable,
+                    $"The function simplifies to the constant {f.ToInfix()} and has no variables, so the {at.Count} value(s) of the point "
+                    + "belong to none; name the variables they are for (--vars in the CLI): every derivative of a constant is 0.");
             if (at.Count != names.Count)
                 throw new SymbolicException(
                     ErrorKind.Shape,
                     $"The point has {at.Count} value(s) but there are {names.Count} variable(s) ({string.Join(", ", names)}).");
-            var n = names.Count;
-            var outputs = new List<Expr> { f.Core };
-            outputs.AddRange(gradient);
-            if (hessian is not null)
-                for (var i = 0; i < n; i++)
-                    for (var j = 0; j < n; j++)
-                        outputs.Add(hessian[i, j]);
-            var kernel = Numerics.KernelCompiler.Compile(Lower.Program(names.ToArray(), [], outputs.ToArray()));
-            double[] All(double[] x)
-            {
-                var values = new double[kernel.OutputCount];
-                kernel.Evaluate(x, values);
-                return values;
-            }
-            double[] Shifted(double[] x, int j, double t)
-            {
-                var y = (double[])x.Clone();
-                y[j] += t;
-                return y;
-            }
-            double Scale(double[] x, int j) => Math.Max(1, Math.Abs(x[j]));
-            var point = at.ToArray();
-            var here = All(point);
-            // ∂f/∂xᵢ at x: the formula where finite, else the limit of f's difference quotients along xᵢ.
-            PointLimits.Outcome GradientEntry(double[] x, double[] valuesAtX, int i)
-            {
-                var formula = valuesAtX[1 + i];
-                if (double.IsFinite(formula))
-                    return new PointLimits.Outcome(formula, PointValueSource.Formula, "");
-                return PointLimits.Derivative(t => All(Shifted(x, i, t))[0], Scale(x, i), formula, "f", names[i]);
-            }
-            value = here[0] + 0.0;
-            gradientAt = new double[n];
-            for (var i = 0; i < n; i++)
-            {
-                var o = GradientEntry(point, here, i);
-                gradientAt[i] = o.Value + 0.0;
-                if (o.Source != PointValueSource.Formula)
-                    notes.Add(new PointNote($"df/d{names[i]}", o.Source, o.Detail));
-            }
-            if (hessian is not null)
-            {
-                hessianAt = new double[n, n];
-                // The upper triangle is ∂/∂xⱼ of ∂f/∂xᵢ (j ≥ i), as the Hessian was derived.
-                for (var i = 0; i < n; i++)
-                    for (var j = i; j < n; j++)
-                    {
-                        var formula = here[1 + n + i * n + j];
-                        var o = double.IsFinite(formula)
-                            ? new PointLimits.Outcome(formula, PointValueSource.Formula, "")
-                            : PointLimits.Derivative(t =>
-                            {
-                                var y = Shifted(point, j, t);
-                                return GradientEntry(y, All(y), i).Value;
-                            }, Scale(point, j), formula, $"df/d{names[i]}", names[j]);
-                        hessianAt[i, j] = hessianAt[j, i] = o.Value + 0.0;
-                        if (o.Source != PointValueSource.Formula)
-                            notes.Add(new PointNote($"d2f/d{names[i]}d{names[j]}", o.Source, o.Detail));
-                    }
-            }
+            var settled = new PointDerivatives(names.ToArray(), f.Core, gradient, hessian).At(at.ToArray());
+            value = settled.Value;
+            gradientAt = settled.Gradient;
+            hessianAt = settled.Hessian;
+            notes = settled.Notes;
         }
 
         return new DerivativeReport(

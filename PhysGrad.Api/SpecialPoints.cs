@@ -42,12 +42,19 @@ internal static class PointLimits
     /// The derivative at t = 0 of <paramref name="g"/> (the lower derivative along one variable),
     /// where <paramref name="scale"/> is max(1, |xⱼ|).
     /// </summary>
-    public static Outcome Derivative(Func<double, double> g, double scale, double formula, string lower, string along)
+    /// <remarks>
+    /// <paramref name="why"/>, when given, replaces the opening "the formula gives … here" (used where the
+    /// formula is finite but rests on the convention sign(0) = 0 at a kink). A derivative found not to
+    /// exist is NaN when the formula's value was finite (a convention is not a derivative), else the
+    /// formula's non-finite value.
+    /// </remarks>
+    public static Outcome Derivative(Func<double, double> g, double scale, double formula, string lower, string along, string? why = null)
     {
-        var of = $"the formula gives {Text(formula)} here; ";
+        var of = why ?? $"the formula gives {Text(formula)} here; ";
+        var none = double.IsFinite(formula) ? double.NaN : formula;
         var g0 = g(0);
         if (!double.IsFinite(g0))
-            return new Outcome(formula, PointValueSource.Undecided,
+            return new Outcome(none, PointValueSource.Undecided,
                 of + $"{lower} is not finite here either, so no difference quotient along {along} exists");
         var h0 = scale / 16;
         var forward = new double[Steps];
@@ -65,7 +72,7 @@ internal static class PointLimits
             var v = (r + l) / 2;
             if (Math.Abs(r - l) <= Tolerance * Math.Max(1, Math.Abs(v)))
                 return new Outcome(v + 0.0, PointValueSource.Limit, of + $"the value is the limit of the difference quotients of {lower} along {along} (both sides agree)");
-            return new Outcome(formula, PointValueSource.NotDifferentiable,
+            return new Outcome(none, PointValueSource.NotDifferentiable,
                 of + $"not differentiable: the one-sided derivatives along {along} differ ({Text(l)} from below, {Text(r)} from above)");
         }
         var finiteRight = Array.TrueForAll(forward, double.IsFinite);
@@ -77,7 +84,7 @@ internal static class PointLimits
             return new Outcome(onlyLeft + 0.0, PointValueSource.OneSidedLimit,
                 of + $"the value is the limit of the difference quotients of {lower} along {along} from below ({lower} is not defined above)");
         if (Grows(forward) || Grows(backward))
-            return new Outcome(formula, PointValueSource.NotDifferentiable,
+            return new Outcome(none, PointValueSource.NotDifferentiable,
                 of + $"no finite derivative: the difference quotients of {lower} along {along} grow without bound");
         return new Outcome(formula, PointValueSource.Undecided,
             of + $"undecided: the difference quotients of {lower} along {along} do not settle to a limit within the tolerance");
@@ -94,7 +101,7 @@ internal static class PointLimits
         return Math.Abs(v) <= 1e-12 * Math.Max(1, size) ? 0.0 : v;
     }
 
-    private static string Text(double x) => double.IsNaN(x) ? "NaN" : double.IsPositiveInfinity(x) ? "Infinity" : double.IsNegativeInfinity(x) ? "-Infinity"
+    internal static string Text(double x) => double.IsNaN(x) ? "NaN" : double.IsPositiveInfinity(x) ? "Infinity" : double.IsNegativeInfinity(x) ? "-Infinity"
         : (x + 0.0).ToString("G6", System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>

@@ -89,6 +89,17 @@ public static class TheoryChecks
                 return new CheckResult(property, name, false, double.NaN, "");
             }).ToArray();
         }
+        // At a stationary point of L in y (∂L/∂y = 0: x₀ at the target for the default loss) Δy = 0 and
+        // every rule's step is 0: the properties that measure a step have nothing to measure. They are
+        // undef with that reason, not FAIL (a ratio 0/0 or a run that never starts is not a violation).
+        if (AtTarget(p) is { } why)
+        {
+            var stepless = new[] { 2, 3, 4, 6, 11 };
+            return RunAll(p, eta, placeholdersOnly: true).Select(r => r.Applicable && stepless.Contains(r.Property)
+                    ? r with { Passed = false, Measured = double.NaN, Unmet = true, Detail = why }
+                    : r.Applicable && r.Detail == "" ? Single(p, r.Property, eta) : r)
+                .ToArray();
+        }
         return
         [
             Units(p),
@@ -331,8 +342,10 @@ public static class TheoryChecks
         if (!Square(p)) return NotSquare(4, name, p);
         var c = new CompiledProblem(WithDefaultLoss(p));
         var run = Optimizer.Run(c, Method.PhysicalGradient, eta, p.Start, iterations);
+        // A fallback step is not PG's step: the property's precondition (a PG step exists) does not hold.
         if (run.Fallbacks.Count > 0)
-            return new CheckResult(4, name, false, double.NaN, $"PG fell back at iteration {run.Fallbacks[0].Iteration}: {run.Fallbacks[0].Reason}");
+            return new CheckResult(4, name, false, double.NaN,
+                $"PG fell back at iteration {run.Fallbacks[0].Iteration}, so its own steps do not exist there: {run.Fallbacks[0].Reason}", Unmet: true);
         if (run.StopReason == StopReason.Diverged)
             return new CheckResult(4, name, false, double.NaN, $"PG diverged: {run.StopDetail}", NonFinite: run.Exit.NonFinite);
         var distances = run.Outputs.Select(y => Norm(Minus(y, p.Target))).ToArray();
@@ -414,10 +427,11 @@ public static class TheoryChecks
         c.LossInY(y0, g, h);
         var dy = new double[c.M];
         if (!LinearAlgebra.Solve(h, g, dy).Ok)
-            return new CheckResult(6, name, false, double.NaN, "the loss's Hessian in y is singular, so there is no Newton step Δy");
+            return new CheckResult(6, name, false, double.NaN, "the loss's Hessian in y is singular, so there is no Newton step Δy", Unmet: true);
         for (var i = 0; i < dy.Length; i++) dy[i] *= -eta;
         var (step, fallback) = Step(c, Method.PhysicalGradient, eta, p.Start);
-        if (fallback is not null) return new CheckResult(6, name, false, double.NaN, $"PG fell back: {fallback}");
+        if (fallback is not null)
+            return new CheckResult(6, name, false, double.NaN, $"PG fell back, so its own step does not exist here: {fallback}", Unmet: true);
         var (landed, _) = Simulate(c, p.Start.Select((v, i) => v + step[i]).ToArray());
         var residual = Relative(landed, y0.Select((v, i) => v + dy[i]).ToArray());
         return new CheckResult(6, name, residual <= 1e-9, residual, "‖P(x₀ + Δx_PG) − (y₀ + Δy)‖ relative to 1 + ‖y₀ + Δy‖");
@@ -564,6 +578,29 @@ public static class TheoryChecks
         string List(IEnumerable<double> v) => NumberText.List(v.ToArray(), d => NumberText.Short(d, 3), shown: 12);
         return new CheckResult(8, name, passed, deviations[^1],
             $"‖P⁻¹(y₀; x₀) − x₀‖ = {NumberText.Short(home, 3)}; ‖P⁻¹(y₀ + Δy; x₀) − x₀ − δx‖/‖δx‖ = {List(deviations)} for Δy = J·δx, ‖δx‖/(1 + ‖x₀‖) = {List(sizes)} (sized so that J changes by at most 10%); each must be at most twice the largest relative change of J on the segment plus rounding, {List(bounds)} (fitted order {NumberText.Short(order, 3)}, for information)");
+    }
+
+    private static CheckResult Single(Problem p, int property, double eta) => property switch
+    {
+        1 => Units(p),
+        5 => FirstOrderAgreement(p),
+        7 => MeanValue(p, eta),
+        8 => LocalInverse(p),
+        10 => GradientDescentLossChange(p),
+        _ => throw new ArgumentOutOfRangeException(nameof(property)),
+    };
+
+    /// <summary>Why no step exists at the problem's start (∂L/∂y = 0 there), or null.</summary>
+    private static string? AtTarget(Problem p)
+    {
+        var c = new CompiledProblem(p);
+        var (y0, _) = Simulate(c, p.Start);
+        var g = new double[c.M];
+        var h = new double[c.M * c.M];
+        c.LossInY(y0, g, h);
+        return g.All(v => v == 0)
+            ? $"∂L/∂y = 0 at y₀ = {Show(y0)} (x₀ is at the target): Δy = 0 and every step is 0, so there is no step to measure"
+            : null;
     }
 
     /// <summary>Property 10: L(x + Δx_GD) − L(x) = −η‖∂L/∂x‖² + O(η²): the remainder's fitted order in η is at least 2 (within 0.2).</summary>

@@ -26,7 +26,7 @@ public static class CliApp
         var root = new RootCommand(
             "physgrad: exact gradients, Hessians and inverse Jacobians, closed-form update rules and optimiser comparisons.");
         root.Subcommands.Add(DiffCommand.Create(output));
-        root.Subcommands.Add(EvalCommand.Create(output));
+        root.Subcommands.Add(EvalCommand.Create(output, error));
         root.Subcommands.Add(CompareCommand.Create(output, error));
         root.Subcommands.Add(DeriveCommand.Create(output, error));
         root.Subcommands.Add(UnitsCommand.Create(output));

@@ -5,7 +5,7 @@ namespace PhysGrad.Cli;
 /// <summary><c>physgrad eval</c>: a function and its derivatives at every point of a CSV file.</summary>
 internal static class EvalCommand
 {
-    public static Command Create(TextWriter output)
+    public static Command Create(TextWriter output, TextWriter error)
     {
         var function = new Option<string>("--function", "-f")
         {
@@ -40,9 +40,17 @@ internal static class EvalCommand
             if (names is null && Expression.Parse(result.GetValue(function)!).Variables.Count == 0)
                 throw new CliInputException("The function has no variables to read from the points; name them with --vars.");
             using var reader = path == "-" ? Console.In : new StreamReader(path);
-            BatchEvaluation.Run(result.GetValue(function)!, names, result.GetValue(order), reader, output);
+            // Entries settled as limits (or found not to exist) are said on stderr, so the CSV stays a table.
+            using var notes = new NotePrefixWriter(error);
+            BatchEvaluation.Run(result.GetValue(function)!, names, result.GetValue(order), reader, output, notes);
             return ExitCode.Ok;
         });
         return command;
     }
+}
+
+/// <summary>Writes each line as <c>physgrad: note: …</c> to the error writer.</summary>
+internal sealed class NotePrefixWriter(TextWriter inner) : StringWriter
+{
+    public override void WriteLine(string? value) => inner.WriteLine($"physgrad: note: {value}");
 }

@@ -144,6 +144,21 @@ let catalogue: Case list =
           "(1 - e^-2x)/2 = x - x^2 + ... = 1e-10 - 1e-20; derivative e^-2x = 1 - 2e-10 + ..."
       c "cosh(x)^2/sinh(x)^2" [ "x" ] [ 800. ] 1.0 [ V 0.0 ] None "coth^2 = 1; -2 coth csch^2 underflows to 0"
 
+      // ---- kinks and jumps of abs and sign: a convention is not a derivative (issue 11 follow-up 2, 3) --
+      c "abs(x)" [ "x" ] [ 0. ] 0.0 [ NoDerivative ] (Some [ [ NoDerivative ] ])
+          "|h|/h = +-1: one-sided -1 and 1, no f'; so no f'' either (sign(0) = 0 is a convention)"
+      c "abs(x)" [ "x" ] [ -2. ] 2.0 [ V -1.0 ] (Some [ [ V 0.0 ] ]) "hand: sign(-2) = -1, 0 away from the kink"
+      c "sign(x)" [ "x" ] [ 0. ] 0.0 [ NoDerivative ] None "(sign h - 0)/h = 1/|h| grows: a jump has no derivative"
+      c "x*abs(x)" [ "x" ] [ 0. ] 0.0 [ V 0.0 ] (Some [ [ NoDerivative ] ])
+          "f = x|x|: f' = 2|x| -> 0 from both sides; f'' = 2 sign x: one-sided -2 and 2"
+      c "abs(x)^3" [ "x" ] [ 0. ] 0.0 [ V 0.0 ] (Some [ [ V 0.0 ] ]) "f = |x|^3: 3x|x| -> 0, 6|x| -> 0"
+      c "abs(x-1)" [ "x" ] [ 1. ] 0.0 [ NoDerivative ] None "|h|/h at x = 1 + h: one-sided -1 and 1"
+      c "abs(x)+y^2" [ "x"; "y" ] [ 0.; 3. ] 9.0 [ NoDerivative; V 6.0 ] None "kink along x only; f_y = 2y = 6"
+      c "abs(x*y)" [ "x"; "y" ] [ 0.; 2. ] 0.0 [ NoDerivative; V 0.0 ] None
+          "f(x, 2) = 2|x|: one-sided -2 and 2; f(0, y) = 0: f_y = 0 (a limit: sign(0) = 0 stood in the formula)"
+      c "x^n" [ "x"; "n" ] [ 0.; 0. ] 1.0 [ V 0.0; NoDerivative ] (Some [ [ V 0.0; NoDerivative ]; [ NoDerivative; NoDerivative ] ])
+          "f(x, 0) = 1: f_x = f_xx = 0; f_n(x, 0) = log|x| is unbounded near 0, so f_xn, f_nn do not exist"
+
       // ---- values at 0, ±1 and huge magnitudes; no -0 ------------------------------------------
       c "(1-x)^2 + 100*(y-x^2)^2" [ "x"; "y" ] [ 1.; 1. ] 0.0 [ V 0.0; V 0.0 ] (Some [ [ V 802.0; V -400.0 ]; [ V -400.0; V 200.0 ] ])
           "README Rosenbrock: grad = (-2(1-x) - 400x(y-x^2), 200(y-x^2)) = 0; H = [[2 - 400(y - 3x^2), -400x], [-400x, 200]]"
@@ -318,20 +333,26 @@ let ``a limit-valued derivative agrees with the difference quotient of the lower
              |> Seq.filter (fun n -> n.Source = PointValueSource.Limit)
              |> Seq.forall (fun n ->
                  let i = Array.findIndex (fun v -> n.Entry = "df/d" + v) names
-                 // Three steps: the limit must agree with the quotients as they settle (Richardson once).
-                 let q h =
-                     let up = Array.copy point
-                     let down = Array.copy point
-                     up.[i] <- up.[i] + h
-                     down.[i] <- down.[i] - h
-                     (f up - f down) / (2.0 * h)
+                 // One-sided quotients on each side, Richardson twice (error h, h², then h³): a central
+                 // quotient assumes f smooth through the point, and across a jump of a derivative (atan2's
+                 // branch cut behind z²·atan2(y, z)⁴: f = 0 for z > 0, π⁴z² for z < 0) it keeps an O(h)
+                 // error although both one-sided derivatives are 0.
+                 let q (side: float) h =
+                     let moved = Array.copy point
+                     moved.[i] <- moved.[i] + side * h
+                     side * (f moved - f point) / h
 
                  let h = 1e-3
-                 let estimate = (4.0 * q (h / 2.0) - q h) / 3.0
+                 let estimate side =
+                     let r1 a = 2.0 * q side (a / 2.0) - q side a
+                     (4.0 * r1 (h / 2.0) - r1 h) / 3.0
                  // Where the reference itself cannot be formed (f undefined on one side), there is
-                 // nothing to compare with: the comparison is made where it can be.
-                 Double.IsNaN estimate || Double.IsInfinity estimate
-                 || abs (estimate - r.GradientAt.[i]) <= 1e-4 * max 1.0 (abs estimate)))
+                 // nothing to compare with there: the comparison is made where it can be.
+                 [ 1.0; -1.0 ]
+                 |> List.forall (fun side ->
+                     let e = estimate side
+                     Double.IsNaN e || Double.IsInfinity e
+                     || abs (e - r.GradientAt.[i]) <= 1e-4 * max 1.0 (abs e))))
             |> Prop.label (sprintf "%s at %A: %A %A" (Infix.format e) point r.GradientAt r.Notes))
 
 [<Property(MaxTest = 300, EndSize = 10)>]
@@ -443,7 +464,7 @@ let ``CLI: a^b at (0, 2) has gradient 0 and Hessian [[2, 0], [0, 0]]`` () =
     let out = cli [ "diff"; "-f"; "a^b"; "--order"; "2"; "--at"; "0,2" ]
     Assert.Contains("gradient = [0, 0]", out)
     Assert.Contains("hessian = [[2, 0], [0, 0]]", out)
-    Assert.Contains("note: d2f/dadb: the formula gives NaN here; the value is the limit of the difference quotients of df/da along b (both sides agree)", out)
+    Assert.Contains("note: d2f/dadb: the formula gives NaN here; the value is the limit of the difference quotients of df/da along b (both sides agree); the other order, d/da of df/db, agrees", out)
 
 [<Fact>]
 let ``CLI: the Hessian of (x^2+y^2)^(3/2) at the origin is zero`` () =

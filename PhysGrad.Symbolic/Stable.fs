@@ -197,6 +197,80 @@ module Stable =
                 Expr.mul (Array.append rest (Array.ofList replaced))
         | _ -> product
 
+    /// The factors of a product (a lone term is its own one factor).
+    let private factorsOf (t: Expr) =
+        match t.Node with
+        | Product fs -> fs
+        | _ -> [| t |]
+
+    /// 1 − tanh(u)² = 1/cosh(u)² and tanh(u)² − 1 = −1/cosh(u)², for a two-term sum c·(1 − tanh²):
+    /// the left side is 0 in double precision once tanh rounds to ±1 (|u| > 19), the right side is not.
+    let private tanhIdentity (s: Expr) : Expr option =
+        match s.Node with
+        | Sum [| a; b |] ->
+            let square (t: Expr) =
+                match factorsOf t with
+                | fs ->
+                    let tanhs, rest =
+                        fs |> Array.partition (fun f -> match f.Node with
+                                                        | Power(bs, e) when e = Expr.two -> (match bs.Node with
+                                                                                             | Apply(Function.Tanh, _) -> true
+                                                                                             | _ -> false)
+                                                        | _ -> false)
+                    if tanhs.Length = 1 then
+                        match tanhs.[0].Node with
+                        | Power(bs, _) -> match bs.Node with
+                                          | Apply(_, u) -> Some(u, Expr.mul rest)
+                                          | _ -> None
+                        | _ -> None
+                    else
+                        None
+            let tryPair (c: Expr) (t: Expr) =
+                match square t with
+                // c + d·tanh(u)² with d = −c: c·(1 − tanh²) = c·cosh(u)⁻².
+                | Some(u, d) when Expr.isNumeric c && Expr.add c d = Expr.zero ->
+                    Some(Expr.mul [ c; Expr.pow (Expr.cosh u) (Expr.ofInt -2) ])
+                | _ -> None
+            match tryPair a b with
+            | Some r -> Some r
+            | None -> tryPair b a
+        | _ -> None
+
+    /// Cancellation between two terms: t₁ + t₂ = t₁·(1 + r), r = t₂/t₁ = num/den (den the factors with
+    /// negative exponents), so t₁ + t₂ = t₁·(den + num)/den. Taken only where den + num collapses to a
+    /// single term (the terms cancel symbolically: σ − σ² = σ·(1 + eˣ − eˣ)/(1 + eˣ) = σ/(1 + eˣ), and
+    /// 1 − 1/tanh² = (tanh² − 1)/tanh² = −1/(cosh²·tanh²) by the identity above): the difference of two
+    /// nearly equal terms, which loses every digit in a tail (the logistic's derivative at 40, coth′ at
+    /// 20), becomes a product, accurate to a few ulps relative. Equal to t₁ + t₂ wherever t₁ and den are
+    /// finite and nonzero.
+    let private cancelPair (ts: Expr[]) : Expr option =
+        if ts.Length <> 2 || Expr.isNumeric ts.[0] && Expr.isNumeric ts.[1] then
+            None
+        else
+            let t1 = ts.[0]
+            let r = Expr.div ts.[1] t1
+            let negative (f: Expr) =
+                match f.Node with
+                | Power(_, e) -> (match e.Node with
+                                  | Number q -> q.Sign < 0
+                                  | Real v -> v < 0.0
+                                  | _ -> false)
+                | _ -> false
+            let fs = factorsOf r
+            let den = fs |> Array.filter negative |> Array.map (fun f -> Expr.div Expr.one f) |> Expr.mul
+            let num = fs |> Array.filter (negative >> not) |> Expr.mul
+            let combined = Expr.add den num
+            let collapsed =
+                match combined.Node with
+                | Sum _ -> tanhIdentity combined
+                | _ -> Some combined
+            match collapsed with
+            | Some c when not (Expr.isNumeric c && c = Expr.zero) -> Some(Expr.mul [ t1; c; Expr.div Expr.one den ])
+            | _ -> None
+
+    /// The whole rewrite, for a cancelled sum's result (set below, once `rewrite` exists).
+    let mutable private stabilise: Expr -> Expr = id
+
     let private rewriteNode (n: Expr) (children: Expr[]) : Expr =
         match n.Node with
         | Product _ -> rewriteProduct (Expr.mul children)
@@ -212,11 +286,26 @@ module Stable =
         | Sum _ ->
             let s = Expr.sum children
 
+            // The cancellation is found on the sum as written (the stable forms of its parts hide it:
+            // 1 + eˣ − eˣ is no longer visible once 1 + eˣ is factored), then its result is stabilised.
+            // Else on the sum of the stable parts (1 − cosh²/sinh² shows 1 − 1/tanh² only there).
+            let cancelled =
+                match n.Node, s.Node with
+                | Sum ots, Sum ts ->
+                    tanhIdentity n
+                    |> Option.orElse (cancelPair ots)
+                    |> Option.orElse (tanhIdentity s)
+                    |> Option.orElse (cancelPair ts)
+                | _ -> None
+
             match s.Node with
             | Sum ts ->
-                match rewriteSum ts with
-                | Some r -> r
-                | None -> s
+                match cancelled with
+                | Some c -> stabilise c
+                | None ->
+                    match rewriteSum ts with
+                    | Some r -> r
+                    | None -> s
             | _ -> s
         | Apply(Function.Log, _) ->
             match rewriteLog children.[0] with
@@ -236,6 +325,7 @@ module Stable =
         Structure.postOrder roots
         |> Array.exists (fun n ->
             match n.Node with
+            | Sum ts when ts.Length = 2 && ((tanhIdentity n).IsSome || (cancelPair ts).IsSome) -> true
             | Sum ts when ts.Length = 2 ->
                 match expTerm ts.[0], expTerm ts.[1] with
                 | Some(c, a), Some(d, b) ->
@@ -273,3 +363,5 @@ module Stable =
     /// in the intermediates of sums of two exponentials (see the module comment).
     [<CompiledName("Rewrite")>]
     let rewrite (e: Expr) : Expr = (rewriteMany [| e |]).[0]
+
+    do stabilise <- rewrite

@@ -1,0 +1,246 @@
+using PhysGrad.Numerics;
+using PhysGrad.Symbolic;
+
+namespace PhysGrad;
+
+/// <summary>
+/// A function, its gradient and (optionally) its Hessian evaluated at points, with every entry whose
+/// formula cannot be trusted there settled by <see cref="PointLimits"/>: the one place that decides
+/// derivative values at special points, shared by <c>diff</c> (<see cref="Derivatives"/>), <c>eval</c>
+/// (<see cref="BatchEvaluation"/>) and anything else that prints derivatives at a point.
+/// </summary>
+/// <remarks>
+/// An entry ∂L/∂xⱼ (L = f for a gradient entry, L = ∂f/∂xᵢ for a Hessian entry) is settled as a limit
+/// of L's difference quotients along xⱼ when its formula is not finite (0·∞, 0/0), or when L or the
+/// formula contains abs or sign of an argument that depends on xⱼ and is exactly 0 at the point: there
+/// the formula's finite value is only the convention sign(0) = 0 (d|u|/du at a kink, d sign(u)/du at a
+/// jump), which is not a derivative. A mixed entry is settled along both orders (∂/∂xⱼ of ∂f/∂xᵢ and
+/// ∂/∂xᵢ of ∂f/∂xⱼ); the value is kept only when both exist and agree, so the reported Hessian is
+/// symmetric by construction and carries one note per mixed entry.
+/// </remarks>
+internal sealed class PointDerivatives
+{
+    private readonly string[] _names;
+    private readonly int _n;
+    private readonly bool _hessian;
+    private readonly CompiledKernel _kernel;
+    private readonly int _kinkStart;
+    // For each gradient entry i: the kink arguments (indices) in f or ∂f/∂xᵢ that depend on xᵢ.
+    private readonly int[][] _gradientKinks;
+    // For each Hessian entry (i, j): the kink arguments in ∂f/∂xᵢ or ∂²f/∂xᵢ∂xⱼ that depend on xⱼ.
+    private readonly int[,][]? _hessianKinks;
+
+    /// <summary>The number of leading kernel outputs that are f, the gradient and the Hessian (row by row).</summary>
+    public int OutputCount { get; }
+
+    /// <summary>The compiled kernel: f, ∇f, H (n×n, when asked for), then the arguments of abs and sign.</summary>
+    public CompiledKernel Kernel => _kernel;
+
+    public PointDerivatives(string[] names, Expr f, Expr[] gradient, Expr[,]? hessian)
+    {
+        _names = names;
+        _n = names.Length;
+        _hessian = hessian is not null;
+        var symbols = Expression.Symbols(names);
+        var outputs = new List<Expr> { f };
+        outputs.AddRange(gradient);
+        if (hessian is not null)
+            for (var i = 0; i < _n; i++)
+                for (var j = 0; j < _n; j++)
+                    outputs.Add(hessian[i, j]);
+        OutputCount = outputs.Count;
+        _kinkStart = outputs.Count;
+
+        var kinks = new List<Expr>();
+        var index = new Dictionary<Expr, int>();
+        int[] KinksOf(IEnumerable<Expr> roots, Expr along)
+        {
+            var found = new SortedSet<int>();
+            foreach (var e in Structure.PostOrder(roots))
+                if (e.Node is Node.Apply { Item1: Function.Abs or Function.Sign } a && Structure.DependsOn(along, a.Item2))
+                {
+                    if (!index.TryGetValue(a.Item2, out var k))
+                    {
+                        k = kinks.Count;
+                        kinks.Add(a.Item2);
+                        index[a.Item2] = k;
+                    }
+                    found.Add(k);
+                }
+            return found.ToArray();
+        }
+        _gradientKinks = new int[gradient.Length][];
+        for (var i = 0; i < gradient.Length; i++)
+            _gradientKinks[i] = KinksOf([f, gradient[i]], symbols[i]);
+        if (hessian is not null)
+        {
+            _hessianKinks = new int[_n, _n][];
+            for (var i = 0; i < _n; i++)
+                for (var j = 0; j < _n; j++)
+                    _hessianKinks[i, j] = KinksOf([gradient[i], hessian[i, j]], symbols[j]);
+        }
+        outputs.AddRange(kinks);
+        _kernel = KernelCompiler.Compile(Lower.Program(names, [], outputs.ToArray()));
+    }
+
+    /// <summary>The raw kernel outputs at <paramref name="x"/>.</summary>
+    public double[] Raw(double[] x)
+    {
+        var values = new double[_kernel.OutputCount];
+        _kernel.Evaluate(x, values);
+        return values;
+    }
+
+    /// <summary>
+    /// Do the raw outputs <paramref name="raw"/> need settling: a
+    /// non-finite derivative entry, or an abs or sign at 0 that one of them depends on?
+    /// </summary>
+    public bool NeedsSettling(ReadOnlySpan<double> raw)
+    {
+        for (var k = 1; k < OutputCount; k++)
+            if (!double.IsFinite(raw[k])) return true;
+        for (var k = _kinkStart; k < raw.Length; k++)
+            if (raw[k] == 0) return true;
+        return false;
+    }
+
+    private bool AtKink(double[] raw, int[] kinks)
+    {
+        foreach (var k in kinks)
+            if (raw[_kinkStart + k] == 0) return true;
+        return false;
+    }
+
+    private const string Convention =
+        "the formula gives {0} here only by the convention sign(0) = 0 (abs or sign at 0, a kink or a jump); ";
+
+    private static double[] Shifted(double[] x, int j, double t)
+    {
+        var y = (double[])x.Clone();
+        y[j] += t;
+        return y;
+    }
+
+    private static double Scale(double[] x, int j) => Math.Max(1, Math.Abs(x[j]));
+
+    private static PointLimits.Outcome Formula(double v) => new(v, PointValueSource.Formula, "");
+
+    /// <summary>∂f/∂xᵢ at x: the formula where it can be trusted, else the limit of f's difference quotients along xᵢ.</summary>
+    private PointLimits.Outcome GradientEntry(double[] x, double[] raw, int i)
+    {
+        var formula = raw[1 + i];
+        var kink = double.IsFinite(formula) && AtKink(raw, _gradientKinks[i]);
+        if (double.IsFinite(formula) && !kink) return Formula(formula);
+        return PointLimits.Derivative(t => Raw(Shifted(x, i, t))[0], Scale(x, i), formula, "f", _names[i],
+            kink ? string.Format(Convention, PointLimits.Text(formula)) : null);
+    }
+
+    /// <summary>∂/∂xⱼ of ∂f/∂xᵢ at x, settled along xⱼ where the formula cannot be trusted.</summary>
+    private PointLimits.Outcome HessianEntry(double[] x, double[] raw, int i, int j)
+    {
+        var formula = raw[1 + _n + i * _n + j];
+        var kink = double.IsFinite(formula) && AtKink(raw, _hessianKinks![i, j]);
+        if (double.IsFinite(formula) && !kink) return Formula(formula);
+        // Where ∂f/∂xᵢ itself does not exist at x, neither does any derivative of it.
+        var inner = GradientEntry(x, raw, i);
+        if (inner.Source == PointValueSource.NotDifferentiable)
+            return new PointLimits.Outcome(double.IsFinite(formula) ? double.NaN : formula, PointValueSource.NotDifferentiable,
+                (kink ? string.Format(Convention, PointLimits.Text(formula)) : $"the formula gives {PointLimits.Text(formula)} here; ")
+                + $"no second derivative: df/d{_names[i]} does not exist here ({inner.Detail})");
+        return PointLimits.Derivative(t =>
+        {
+            var y = Shifted(x, j, t);
+            return GradientEntry(y, Raw(y), i).Value;
+        }, Scale(x, j), formula, $"df/d{_names[i]}", _names[j],
+            kink ? string.Format(Convention, PointLimits.Text(formula)) : null);
+    }
+
+    /// <summary>The value, gradient and Hessian at <paramref name="x"/>, settled, with a note per settled entry.</summary>
+    public (double Value, double[] Gradient, double[,]? Hessian, List<PointNote> Notes) At(double[] x) => At(x, Raw(x));
+
+    /// <summary>As <see cref="At(double[])"/>, from raw outputs already computed at x.</summary>
+    public (double Value, double[] Gradient, double[,]? Hessian, List<PointNote> Notes) At(double[] x, double[] raw)
+    {
+        var notes = new List<PointNote>();
+        var gradient = new double[_n];
+        for (var i = 0; i < _n; i++)
+        {
+            var o = GradientEntry(x, raw, i);
+            gradient[i] = o.Value + 0.0;
+            if (o.Source != PointValueSource.Formula)
+                notes.Add(new PointNote($"df/d{_names[i]}", o.Source, o.Detail));
+        }
+        double[,]? hessian = null;
+        if (_hessian)
+        {
+            hessian = new double[_n, _n];
+            for (var i = 0; i < _n; i++)
+                for (var j = i; j < _n; j++)
+                {
+                    var upper = HessianEntry(x, raw, i, j);
+                    var entry = $"d2f/d{_names[i]}d{_names[j]}";
+                    if (i == j || upper.Source == PointValueSource.Formula && !Suspect(raw, j, i))
+                    {
+                        hessian[i, j] = hessian[j, i] = upper.Value + 0.0;
+                        if (upper.Source != PointValueSource.Formula)
+                            notes.Add(new PointNote(entry, upper.Source, upper.Detail));
+                        continue;
+                    }
+                    // A mixed entry: settle it along both orders, keep a value only where both agree.
+                    var lower = HessianEntry(x, raw, j, i);
+                    var (v, source, detail) = Combine(upper, lower, i, j);
+                    hessian[i, j] = hessian[j, i] = v + 0.0;
+                    if (source != PointValueSource.Formula)
+                        notes.Add(new PointNote(entry, source, detail));
+                }
+        }
+        return (raw[0] + 0.0, gradient, hessian, notes);
+    }
+
+    private bool Suspect(double[] raw, int i, int j)
+    {
+        var formula = raw[1 + _n + i * _n + j];
+        return !double.IsFinite(formula) || AtKink(raw, _hessianKinks![i, j]);
+    }
+
+    /// <summary>
+    /// One value for both mixed entries. The upper order (∂/∂xⱼ of ∂f/∂xᵢ, as the Hessian was derived)
+    /// is primary; the other order is consulted because a mixed partial may exist in one order only
+    /// (x·sqrt(x²+y²) at 0). Where the upper order has no value, or the other order shows there is no
+    /// derivative, or the two values differ by more than a numerical limit's error could (10⁻³ relative;
+    /// the limits are accurate to 10⁻⁶ but converge slowly next to a logarithm), both entries are NaN
+    /// with one note giving both orders. Where only the upper order is undecided and the other settles,
+    /// the other's value is taken (settled once, mirrored).
+    /// </summary>
+    private (double, PointValueSource, string) Combine(PointLimits.Outcome a, PointLimits.Outcome b, int i, int j)
+    {
+        string Say(PointLimits.Outcome o, int lower, int along) => o.Source == PointValueSource.Formula
+            ? $"d/d{_names[along]} of df/d{_names[lower]} is its formula's value {PointLimits.Text(o.Value)}"
+            : $"d/d{_names[along]} of df/d{_names[lower]}: {o.Detail}";
+        static bool Settled(PointLimits.Outcome o) =>
+            o.Source is PointValueSource.Formula or PointValueSource.Limit or PointValueSource.OneSidedLimit && double.IsFinite(o.Value);
+        var both = $"{Say(a, i, j)}; {Say(b, j, i)}";
+        if (Settled(a) && Settled(b))
+        {
+            if (Math.Abs(a.Value - b.Value) > 1e-3 * Math.Max(1, Math.Max(Math.Abs(a.Value), Math.Abs(b.Value))))
+                return (double.NaN, PointValueSource.NotDifferentiable,
+                    $"the mixed partial derivatives differ, so f is not twice differentiable here: {both}");
+            var settled = a.Source != PointValueSource.Formula ? a : b;
+            var other = a.Source != PointValueSource.Formula ? $"d/d{_names[i]} of df/d{_names[j]}" : $"d/d{_names[j]} of df/d{_names[i]}";
+            return (a.Value, settled.Source, settled.Detail + $"; the other order, {other}, agrees");
+        }
+        if (Settled(a) && b.Source == PointValueSource.Undecided)
+            return (a.Value, a.Source == PointValueSource.Formula ? PointValueSource.Undecided : a.Source,
+                $"{Say(a, i, j)}; the other order is undecided ({b.Detail})");
+        if (Settled(b) && a.Source == PointValueSource.Undecided)
+            return (b.Value, b.Source == PointValueSource.Formula ? PointValueSource.Limit : b.Source,
+                $"settled in the other order, {Say(b, j, i)}; {Say(a, i, j)}");
+        var kind = a.Source == PointValueSource.NotDifferentiable || b.Source == PointValueSource.NotDifferentiable
+            ? PointValueSource.NotDifferentiable
+            : PointValueSource.Undecided;
+        var why = kind == PointValueSource.NotDifferentiable
+            ? "the mixed partial derivative does not exist in both orders, so f is not twice differentiable here"
+            : "the mixed partial derivative is undecided in both orders";
+        return (double.NaN, kind, $"{why}: {both}");
+    }
+}
