@@ -156,8 +156,7 @@ public static class UpdateRuleSet
                     : throw new MethodNotApplicableException(method, NotApplicableCause.NoInverse, ErrorKind.Invalid,
                         $"PG's closed form needs a local inverse, and none was derived: {model.InverseNote}. " +
                         "Give a local inverse with the problem (one expression per variable, in the outputs y0, y1, … and the variables) to derive it."),
-                _ => throw new SymbolicException(ErrorKind.Invalid,
-                    $"{BookExample.ShortName(method)} has no closed-form rule (it depends on the run's history or an SVD); the closed forms are gd, newton, ig, pg and gn."),
+                _ => throw new SymbolicException(ErrorKind.Invalid, MethodCatalog.NoClosedFormReason(method)),
             };
     }
 }
