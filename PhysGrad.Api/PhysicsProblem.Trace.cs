@@ -26,13 +26,13 @@ public sealed partial class PhysicsProblem
         string? loss = null, Func<Scalar[], Scalar[], Scalar[]>? inverse = null, bool numericInverse = false)
     {
         ArgumentNullException.ThrowIfNull(simulator);
-        var components = Symbolic.Trace.Simulator(n, simulator);
-        var variables = Symbolic.Trace.VariableNames(n);
+        var components = Symbolic.Tracer.Simulator(n, simulator);
+        var variables = Symbolic.Tracer.VariableNames(n);
         string[]? inverseText = null;
         if (inverse is not null)
         {
-            var y = Symbolic.Trace.Variables(components.Length, "y");
-            var x = Symbolic.Trace.Variables(n, "x");
+            var y = Symbolic.Tracer.Variables(components.Length, "y");
+            var x = Symbolic.Tracer.Variables(n, "x");
             var inv = inverse(y, x);
             if (inv is null || inv.Length != n)
                 throw new SymbolicException(ErrorKind.Invalid,

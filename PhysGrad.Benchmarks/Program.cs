@@ -8,6 +8,8 @@ internal static class Program
     {
         if (args.Length > 0 && args[0] == "peer")
             Peer.Run(args.Skip(1).Select(int.Parse));
+        else if (args.Length > 0 && args[0] == "trace")
+            TraceTiming.Run(args.Skip(1).Select(int.Parse));
         else if (args.Length > 0 && args[0] == "limits")
             Limits.Run();
         else

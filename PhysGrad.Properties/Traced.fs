@@ -27,7 +27,7 @@ let private sizes lo hi = Gen.choose (lo, hi) |> Arb.fromGen
 [<Property(MaxTest = 30)>]
 let ``traced Rosenbrock residuals are the parsed text of the same formula, at every n`` () =
     Prop.forAll (sizes 2 40) (fun n ->
-        let traced = Trace.Simulator(n, Func<_, _>(ReferenceSimulators.Rosenbrock))
+        let traced = Tracer.Simulator(n, Func<_, _>(ReferenceSimulators.Rosenbrock))
 
         let text =
             // 10·(a − b) is written expanded: tracing distributes a number over a sum (see Scalar).
@@ -45,7 +45,7 @@ let ``a traced periodic stencil with integer weights is the written-out text`` (
     Prop.forAll (sizes 3 30) (fun n ->
         Prop.forAll weights (fun w ->
             let traced =
-                Trace.Simulator(
+                Tracer.Simulator(
                     n,
                     Func<_, _>(fun (x: Scalar[]) ->
                         Array.init n (fun i ->
@@ -81,7 +81,7 @@ let ``a number times a sum is distributed, so text in expanded form matches`` ()
 [<Fact>]
 let ``an unfilled output slot is 0 and the span form traces the same as the array form`` () =
     let span =
-        Trace.Simulator(
+        Tracer.Simulator(
             3,
             2,
             SpanSimulator(fun x y -> y.[0] <- x.[0] * x.[1] + x.[2])
@@ -95,12 +95,12 @@ let ``tracing refuses no variables, no outputs and division by an exact zero, wi
     let kind (f: unit -> obj) =
         (Assert.ThrowsAny<SymbolicException>(fun () -> f () |> ignore)).Kind
 
-    Assert.Equal(ErrorKind.Invalid, kind (fun () -> box (Trace.Simulator(0, Func<_, _>(fun x -> x)))))
-    Assert.Equal(ErrorKind.Invalid, kind (fun () -> box (Trace.Simulator(2, Func<_, _>(fun _ -> [||])))))
+    Assert.Equal(ErrorKind.Invalid, kind (fun () -> box (Tracer.Simulator(0, Func<_, _>(fun x -> x)))))
+    Assert.Equal(ErrorKind.Invalid, kind (fun () -> box (Tracer.Simulator(2, Func<_, _>(fun _ -> [||])))))
 
     Assert.Equal(
         ErrorKind.DivisionByZero,
-        kind (fun () -> box (Trace.Simulator(1, Func<_, _>(fun x -> [| x.[0] / 0.0 |]))))
+        kind (fun () -> box (Tracer.Simulator(1, Func<_, _>(fun x -> [| x.[0] / 0.0 |]))))
     )
 
 [<Fact>]
@@ -129,7 +129,7 @@ let ``periodic 1-D heat steps multiply each Fourier mode by (1 − 4r sin²(kh/2
             Prop.forAll (Gen.choose (1, 6) |> Arb.fromGen) (fun steps ->
                 let k = k0 % n
                 let r = 0.3
-                let traced = Trace.Simulator(n, Func<_, _>(fun x -> ReferenceSimulators.Heat1D(x, r, steps, GridBoundary.Periodic)))
+                let traced = Tracer.Simulator(n, Func<_, _>(fun x -> ReferenceSimulators.Heat1D(x, r, steps, GridBoundary.Periodic)))
                 let mode = Array.init n (fun i -> cos (2.0 * Math.PI * float k * float i / float n))
                 let g = (1.0 - 4.0 * r * (sin (Math.PI * float k / float n)) ** 2.0) ** float steps
                 let out = valueAt mode traced
@@ -145,7 +145,7 @@ let ``Dirichlet 1-D heat steps multiply each sine mode by (1 − 4r sin²(kh/2))
         Prop.forAll (Gen.choose (1, 40) |> Arb.fromGen) (fun k0 ->
             let k = 1 + (k0 - 1) % n
             let r, steps = 0.5, 3
-            let traced = Trace.Simulator(n, Func<_, _>(fun x -> ReferenceSimulators.Heat1D(x, r, steps, GridBoundary.Dirichlet)))
+            let traced = Tracer.Simulator(n, Func<_, _>(fun x -> ReferenceSimulators.Heat1D(x, r, steps, GridBoundary.Dirichlet)))
             let mode = Array.init n (fun j -> sin (Math.PI * float k * float (j + 1) / float (n + 1)))
             let g = (1.0 - 4.0 * r * (sin (Math.PI * float k / (2.0 * float (n + 1)))) ** 2.0) ** float steps
             let out = valueAt mode traced
@@ -162,7 +162,7 @@ let ``periodic 2-D heat steps multiply each Fourier mode by the 5-point multipli
             let r, steps = 0.25, 2
 
             let traced =
-                Trace.Simulator(side * side, Func<_, _>(fun x -> ReferenceSimulators.Heat2D(x, side, r, steps, GridBoundary.Periodic)))
+                Tracer.Simulator(side * side, Func<_, _>(fun x -> ReferenceSimulators.Heat2D(x, side, r, steps, GridBoundary.Periodic)))
 
             let mode =
                 Array.init (side * side) (fun c ->
@@ -179,7 +179,7 @@ let ``periodic 2-D heat steps multiply each Fourier mode by the 5-point multipli
 let ``an unstable heat ratio is refused with the limit named`` () =
     let e =
         Assert.Throws<SymbolicException>(fun () ->
-            Trace.Simulator(4, Func<_, _>(fun x -> ReferenceSimulators.Heat1D(x, 0.6, 1, GridBoundary.Periodic))) |> ignore)
+            Tracer.Simulator(4, Func<_, _>(fun x -> ReferenceSimulators.Heat1D(x, 0.6, 1, GridBoundary.Periodic))) |> ignore)
 
     Assert.Equal(ErrorKind.Invalid, e.Kind)
     Assert.Contains("≤ 0.5", e.Message)
@@ -194,7 +194,7 @@ let ``the traced Poisson solve followed by the 5-point Laplacian is the identity
         Prop.forAll point (fun values ->
             let n = side * side
             let x = values.[.. n - 1]
-            let y = valueAt x (Trace.Simulator(n, Func<_, _>(fun v -> ReferenceSimulators.Poisson2D(v, side))))
+            let y = valueAt x (Tracer.Simulator(n, Func<_, _>(fun v -> ReferenceSimulators.Poisson2D(v, side))))
             // Δ_h y with y = 0 outside, h = 1/(side+1), applied here by hand (not through the library).
             let h2 = 1.0 / float ((side + 1) * (side + 1))
             let at i j = if i < 0 || j < 0 || i >= side || j >= side then 0.0 else y.[i * side + j]
@@ -252,7 +252,7 @@ let ``the traced oscillators are the RK4 integration written independently`` () 
 
     Prop.forAll controls (fun u ->
         let s0 = Seq.toArray ReferenceProblems.OscillatorStart
-        let traced = Trace.Simulator(24, Func<_, _>(fun x -> ReferenceSimulators.Oscillators(x, s0)))
+        let traced = Tracer.Simulator(24, Func<_, _>(fun x -> ReferenceSimulators.Oscillators(x, s0)))
         let expected = rk4 s0 u
         let actual = valueAt u traced
 

@@ -127,19 +127,19 @@ type SpanSimulator = delegate of inputs: ReadOnlySpan<Scalar> * outputs: Span<Sc
 /// Turns code over `Scalar` into expressions: the code runs once on the symbols x0, x1, … (or names
 /// given), and what it returns is the simulator's components.
 [<AbstractClass; Sealed>]
-type Trace =
+type Tracer =
     static member private Check(n: int) =
         if n < 1 then
             Fail.raiseWith ErrorKind.Invalid (sprintf "A traced function needs at least one variable; n was %d." n)
 
     /// The symbols prefix0 … prefix{n−1} as scalars (x0, x1, … for the prefix "x").
     static member Variables(n: int, prefix: string) : Scalar[] =
-        Trace.Check n
+        Tracer.Check n
         Array.init n (fun i -> Scalar.Symbol(prefix + string i))
 
     /// The variable names x0 … x{n−1} a traced simulator of n variables uses.
     static member VariableNames(n: int) : string[] =
-        Trace.Check n
+        Tracer.Check n
         Array.init n (fun i -> "x" + string i)
 
     static member private Collect(outputs: Scalar[]) =
@@ -152,24 +152,24 @@ type Trace =
     /// returns. Errors of the expressions (division by an exact zero, a non-finite constant) surface
     /// as SymbolicExceptions from the operation that causes them.
     static member Simulator(n: int, f: Func<Scalar[], Scalar[]>) : Expr[] =
-        Trace.Function(Trace.VariableNames n, f)
+        Tracer.Function(Tracer.VariableNames n, f)
 
     /// The simulator traced over named variables (any identifiers, in this order).
     static member Function(names: string[], f: Func<Scalar[], Scalar[]>) : Expr[] =
         if isNull names then nullArg "names"
         if isNull f then nullArg "f"
-        Trace.Check names.Length
-        Trace.Collect(f.Invoke(names |> Array.map Scalar.Symbol))
+        Tracer.Check names.Length
+        Tracer.Collect(f.Invoke(names |> Array.map Scalar.Symbol))
 
     /// The simulator traced over x0 … x{n−1} into m output slots (all 0 until written).
     static member Simulator(n: int, m: int, f: SpanSimulator) : Expr[] =
         if isNull f then nullArg "f"
-        Trace.Check n
+        Tracer.Check n
 
         if m < 1 then
             Fail.raiseWith ErrorKind.Invalid (sprintf "A traced simulator needs at least one output; m was %d." m)
 
-        let inputs = Trace.Variables(n, "x")
+        let inputs = Tracer.Variables(n, "x")
         let outputs = Array.zeroCreate<Scalar> m
         f.Invoke(ReadOnlySpan inputs, Span outputs)
-        Trace.Collect outputs
+        Tracer.Collect outputs
