@@ -191,7 +191,10 @@ internal sealed class ProblemOptions
                     throw new CliInputException($"{o.Name} needs --simulator (or use --problem).");
             return Units(result) is { } bookUnits ? ProblemDefinition.Book with { Units = bookUnits } : ProblemDefinition.Book;
         }
-        var components = sim.Split(';', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        // An indexed form (x[i+1] - x[i] for i in 0..9) stands for many components: expanded here.
+        var components = sim.Contains('[')
+            ? Expression.ParseMany(sim).Select(e => e.ToInfix()).ToArray()
+            : sim.Split(';', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         var parameters = Parameters(result);
         var names = result.GetValue(_vars) is { } v
             ? Arguments.Names("--vars", v)
