@@ -281,7 +281,7 @@ let ``every example's target is its simulator at x-star, and its start has one v
 let ``an example over today's size limit or unknown is refused by name`` () =
     let large = Assert.Throws<SymbolicException>(fun () -> ReferenceProblems.Create("heat1d", 100_000) |> ignore)
     Assert.Equal(ErrorKind.TooLarge, large.Kind)
-    Assert.Contains("n = 200", large.Message)
+    Assert.Contains("n = 100", large.Message)
     let unknown = Assert.Throws<SymbolicException>(fun () -> ReferenceProblems.Create("heat3d") |> ignore)
     Assert.Contains("heat1d, heat1d-dirichlet", unknown.Message)
 
@@ -295,7 +295,7 @@ let ``compare runs an example from the CLI, and a bad one exits 2 naming the lim
     Assert.Contains("gn", out)
     let code2, _, err2 = Cli.run [ "compare"; "--example"; "heat1d"; "--n"; "100000" ]
     Assert.Equal(2, code2)
-    Assert.Contains("limit of n = 200", err2)
+    Assert.Contains("limit of n = 100", err2)
     let code3, _, err3 = Cli.run [ "derive"; "--n"; "16" ]
     Assert.Equal(2, code3)
     Assert.Contains("--example", err3)
