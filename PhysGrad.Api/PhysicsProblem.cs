@@ -16,7 +16,7 @@ namespace PhysGrad;
 /// var run = problem.Run(Method.PhysicalGradient, eta: 0.3, iterations: 10);
 /// </code>
 /// </example>
-public sealed class PhysicsProblem
+public sealed partial class PhysicsProblem
 {
     private readonly Lazy<Problem> _model;
     private readonly Lazy<CompiledProblem> _compiled;

@@ -313,8 +313,8 @@ public sealed record ProblemDefinition(
                 throw new SymbolicException(ErrorKind.Invalid, "The problem file must hold one JSON object.");
             CheckFieldNames(root);
             return new ProblemDefinition(
-                Strings(root, "variables", required: true)!,
-                Strings(root, "simulator", required: true)!,
+                IndexedNames(Strings(root, "variables", required: true)!),
+                Indexed(Strings(root, "simulator", required: true)!),
                 root.TryGetProperty("loss", out var l) ? (l.ValueKind == JsonValueKind.String ? l.GetString() : throw Kind("loss", "a string")) : null,
                 Numbers(root, "target", allowNames: true),
                 Numbers(root, "start", allowNames: false),
@@ -327,6 +327,33 @@ public sealed record ProblemDefinition(
                 Parameters = ParameterTable(root),
                 TargetSymbols = TargetNames(root),
             };
+        }
+    }
+
+    /// <summary>
+    /// Simulator entries with indexed forms (<c>x[i+1] - x[i] for i in 0..9 periodic</c>, see
+    /// <see cref="Parse.Many"/>) expanded into one component each; other entries as given.
+    /// </summary>
+    private static IReadOnlyList<string> Indexed(IReadOnlyList<string> entries) =>
+        entries.Any(e => e.Contains('[')) ? entries.SelectMany((e, i) => !e.Contains('[') ? [e]
+            : ParseManyField($"simulator[{i}]", e).Select(Infix.Format)).ToArray() : entries;
+
+    /// <summary>Variable entries of the form <c>x[0..63]</c> expanded into x0 … x63; others as given.</summary>
+    private static IReadOnlyList<string> IndexedNames(IReadOnlyList<string> entries) =>
+        entries.SelectMany(e => System.Text.RegularExpressions.Regex.Match(e, @"^\s*([A-Za-z_][A-Za-z0-9_]*)\[(\d+)\.\.(\d+)\]\s*$") is { Success: true } m
+            && int.TryParse(m.Groups[2].Value, out var a) && int.TryParse(m.Groups[3].Value, out var b) && a <= b && b - a < Parse.MaxRange
+            ? Enumerable.Range(a, b - a + 1).Select(k => m.Groups[1].Value + k)
+            : [e]).ToArray();
+
+    private static Expr[] ParseManyField(string field, string text)
+    {
+        try
+        {
+            return Parse.Many(text);
+        }
+        catch (ParseException e)
+        {
+            throw new ParseException(e.Kind, $"In {field}: {e.Message}", e.Line, e.Column);
         }
     }
 

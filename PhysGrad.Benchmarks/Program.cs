@@ -10,6 +10,8 @@ internal static class Program
             Peer.Run(args.Skip(1).Select(int.Parse));
         else if (args.Length > 0 && args[0] == "products")
             ProductCompileTimes.Run(args.Skip(1).Select(int.Parse));
+        else if (args.Length > 0 && args[0] == "trace")
+            TraceTiming.Run(args.Skip(1).Select(int.Parse));
         else if (args.Length > 0 && args[0] == "limits")
             Limits.Run();
         else

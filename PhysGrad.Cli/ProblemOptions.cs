@@ -28,9 +28,15 @@ internal sealed class ProblemOptions
         Arity = ArgumentArity.ZeroOrMore,
     };
 
+    private readonly Option<string?> _example = new("--example")
+    {
+        Description = $"A reference simulator built by tracing: {ReferenceProblems.Names} (see README, \"Reference simulators\").",
+    };
+    private readonly Option<int?> _size = new("--n") { Description = "The size of --example: cells, grid side or controls (each example has a default and a limit)." };
+
     public void AddTo(Command command)
     {
-        foreach (var o in new Option[] { _file, _simulator, _vars, _loss, _target, _start, _inverse, _units, _params }) command.Options.Add(o);
+        foreach (var o in new Option[] { _file, _simulator, _example, _size, _vars, _loss, _target, _start, _inverse, _units, _params }) command.Options.Add(o);
     }
 
     /// <summary>The --param values, or null when none were given.</summary>
@@ -148,16 +154,21 @@ internal sealed class ProblemOptions
     {
         var path = result.GetValue(_file);
         var sim = result.GetValue(_simulator);
-        if (path is not null && sim is not null)
-            throw new CliInputException("Give either --problem or --simulator, not both.");
-        if (path is not null)
+        var example = result.GetValue(_example);
+        if (new[] { path, sim, example }.Count(g => g is not null) > 1)
+            throw new CliInputException("Give one of --problem, --simulator or --example, not several.");
+        if (result.GetValue(_size) is not null && example is null)
+            throw new CliInputException("--n is the size of an --example; give --example too (e.g. --example heat1d --n 64).");
+        if (path is not null || example is not null)
         {
-            if (!File.Exists(path)) throw new CliInputException($"--problem: the file '{path}' does not exist.");
-            var fromFile = ProblemDefinition.FromJson(File.ReadAllText(path));
-            // Options given with --problem override the file's fields (never silently ignored); --vars
-            // would rename the file's variables under its expressions, so it is refused.
+            if (path is not null && !File.Exists(path)) throw new CliInputException($"--problem: the file '{path}' does not exist.");
+            var fromFile = path is not null ? ProblemDefinition.FromJson(File.ReadAllText(path)) : Example(example!, result.GetValue(_size));
+            // Options given with --problem or --example override its fields (never silently ignored);
+            // --vars would rename its variables under its expressions, so it is refused.
             if (result.GetValue(_vars) is not null)
-                throw new CliInputException("--vars cannot be combined with --problem: the file names its variables in \"variables\".");
+                throw new CliInputException(path is not null
+                    ? "--vars cannot be combined with --problem: the file names its variables in \"variables\"."
+                    : "--vars cannot be combined with --example: its variables are x0, x1, ….");
             if (result.GetValue(_start) is { } fileStart) fromFile = fromFile with { Start = Arguments.Numbers("--start", fileStart) };
             if (result.GetValue(_target) is { } fileTarget)
             {
@@ -182,7 +193,10 @@ internal sealed class ProblemOptions
                     throw new CliInputException($"{o.Name} needs --simulator (or use --problem).");
             return Units(result) is { } bookUnits ? ProblemDefinition.Book with { Units = bookUnits } : ProblemDefinition.Book;
         }
-        var components = sim.Split(';', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        // An indexed form (x[i+1] - x[i] for i in 0..9) stands for many components: expanded here.
+        var components = sim.Contains('[')
+            ? Expression.ParseMany(sim).Select(e => e.ToInfix()).ToArray()
+            : sim.Split(';', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         var parameters = Parameters(result);
         var names = result.GetValue(_vars) is { } v
             ? Arguments.Names("--vars", v)
@@ -214,6 +228,19 @@ internal sealed class ProblemOptions
             Parameters = parameters,
             TargetSymbols = symbols,
         };
+    }
+
+    /// <summary>The reference problem of --example at size --n, or the reason it cannot be made.</summary>
+    private static ProblemDefinition Example(string name, int? size)
+    {
+        try
+        {
+            return ReferenceProblems.Create(name, size).Definition;
+        }
+        catch (Symbolic.SymbolicException e) when (e.Kind is Symbolic.ErrorKind.Invalid or Symbolic.ErrorKind.TooLarge)
+        {
+            throw new CliInputException($"--example: {e.Message}");
+        }
     }
 
     /// <summary>--target's values: numbers, and names where a value is a name (null when all are numbers).</summary>

@@ -37,10 +37,28 @@ module Parse =
         | ANumber of string * Position
         | AName of string * Position
         | ACall of string * Ast list * Position
+        | AIndex of string * Ast * Position
         | ASum of Ast * (bool * Ast) list
         | AProduct of Ast * (bool * Ast * Position) list
         | ANeg of int * Ast
         | APower of Ast * Ast * Position
+
+    /// What an indexed component does with an index outside its range.
+    type internal Boundary =
+        /// No rule: any index ≥ 0 names a variable (x[k] is xk); a negative one is an error.
+        | Open
+        /// Indices wrap around the range a..b.
+        | Periodic
+        /// Indices outside a..b read this value (a Dirichlet boundary).
+        | Fixed of Ast
+
+    /// `for i in a..b [periodic | dirichlet v]` after a component.
+    type internal Range =
+        { Index: string
+          First: int
+          Last: int
+          Boundary: Boundary
+          At: Position }
 
     let private functions =
         dict
@@ -111,11 +129,15 @@ module Parse =
     let private nameOrCall: P<Ast> =
         getPosition
         .>>. name
-        .>>. opt (between (sym "(") (sym ")") (sepBy1 (nested expr) (sym ",")))
+        .>>. opt (
+            (between (sym "(") (sym ")") (sepBy1 (nested expr) (sym ",")) |>> Choice1Of2)
+            <|> (getPosition .>>. between (sym "[") (sym "]") (nested expr) |>> Choice2Of2)
+        )
         |>> fun ((p, n), args) ->
             match args with
             | None -> AName(n, p)
-            | Some args -> ACall(n, args, p)
+            | Some(Choice1Of2 args) -> ACall(n, args, p)
+            | Some(Choice2Of2(_, index)) -> AIndex(n, index, p)
 
     let private atom: P<Ast> =
         choiceL [ number; parens; nameOrCall ] "a number, a name or '('"
@@ -159,7 +181,24 @@ module Parse =
             | [] -> first
             | _ -> ASum(first, rest |> List.map (fun (c, t) -> (c = '-', t)))
 
-    let private input: P<Ast list> = ws >>. sepEndBy1 expr (sym ";") .>> eof
+    let private keyword (k: string) : P<unit> =
+        skipString k >>? notFollowedBy (satisfy (fun c -> Char.IsLetterOrDigit c || c = '_')) >>. ws
+
+    let private integer: P<int> = pint32 .>> ws
+
+    let private range: P<Range> =
+        getPosition .>> keyword "for" .>>. name .>> keyword "in" .>>. integer .>> sym ".." .>>. integer
+        .>>. opt ((keyword "periodic" >>% Periodic) <|> (keyword "dirichlet" >>. unary |>> Fixed))
+        |>> fun ((((p, i), a), b), boundary) ->
+            { Index = i
+              First = a
+              Last = b
+              Boundary = defaultArg boundary Open
+              At = p }
+
+    let private item: P<Ast * Range option> = expr .>>. opt range
+
+    let private input: P<(Ast * Range option) list> = ws >>. sepEndBy1 item (sym ";") .>> eof
 
     // ---- errors --------------------------------------------------------------------------------
 
@@ -209,8 +248,17 @@ module Parse =
 
     // ---- from syntax to expressions ------------------------------------------------------------
 
-    let rec private build (text: string) (ast: Ast) : Expr =
+    /// The largest number of components one indexed form may expand to.
+    [<Literal>]
+    let MaxRange = 1_000_000
+
+    /// An index variable bound to its value, with the range and its boundary rule.
+    [<NoComparison; NoEquality>]
+    type private Binding = { Name: string; Value: int; Range: Range }
+
+    let rec private build (text: string) (env: Binding voption) (ast: Ast) : Expr =
         Deep.check ()
+        let build = build text env
 
         let guard (pos: Position) f =
             try
@@ -233,11 +281,57 @@ module Parse =
                     failAt ErrorKind.NonFinite text pos (sprintf "the number %s is too large for a double" s)
 
                 Expr.real x
+        | AName(n, _) when env.IsSome && env.Value.Name = n -> Expr.ofInt env.Value.Value
+        | AIndex(array, index, pos) ->
+            let k =
+                match (build index).Node with
+                | Number q when q.IsInteger && abs q.Num < System.Numerics.BigInteger 1_000_000_000 -> int q.Num
+                | _ when env.IsNone ->
+                    failAt
+                        ErrorKind.Parse
+                        text
+                        pos
+                        (sprintf
+                            "%s[...] with a variable index needs an index range after the component, e.g. '%s[i+1] - %s[i] for i in 0..9'"
+                            array
+                            array
+                            array)
+                | _ ->
+                    failAt
+                        ErrorKind.Parse
+                        text
+                        pos
+                        (sprintf "the index of %s must be a whole number; at %s = %d it is not" array env.Value.Name env.Value.Value)
+
+            let outside =
+                match env with
+                | ValueSome b when k < b.Range.First || k > b.Range.Last -> ValueSome b
+                | _ -> ValueNone
+
+            match outside with
+            | ValueSome({ Range = { Boundary = Periodic } as r }) ->
+                let len = r.Last - r.First + 1
+                Expr.symbol (array + string (r.First + (((k - r.First) % len) + len) % len))
+            | ValueSome({ Range = { Boundary = Fixed v } }) -> build v
+            | _ when k < 0 ->
+                let where =
+                    match env with
+                    | ValueSome b ->
+                        sprintf
+                            " (at %s = %d); add 'periodic' or 'dirichlet 0' after the range %d..%d to say what lies outside it"
+                            b.Name
+                            b.Value
+                            b.Range.First
+                            b.Range.Last
+                    | ValueNone -> ""
+
+                failAt ErrorKind.Parse text pos (sprintf "%s[%d] is below index 0%s" array k where)
+            | _ -> guard pos (fun () -> Expr.symbol (array + string k))
         | AName("pi", _) -> Expr.pi
         | AName("e", _) -> Expr.e
         | AName(n, pos) -> guard pos (fun () -> Expr.symbol n)
         | ACall(n, args, pos) ->
-            let args = args |> List.map (build text)
+            let args = args |> List.map build
 
             let arity k =
                 if args.Length <> k then
@@ -267,16 +361,15 @@ module Parse =
                         (sprintf "unknown function '%s' (known functions: %s)" n knownFunctions)
         | ASum(first, rest) ->
             Expr.sum (
-                build text first
-                :: (rest
-                    |> List.map (fun (negative, t) -> let e = build text t in if negative then Expr.neg e else e))
+                build first
+                :: (rest |> List.map (fun (negative, t) -> let e = build t in if negative then Expr.neg e else e))
             )
         | AProduct(first, rest) ->
             Expr.mul (
-                build text first
+                build first
                 :: (rest
                     |> List.map (fun (divide, f, pos) ->
-                        let e = build text f
+                        let e = build f
 
                         if divide then
                             guard pos (fun () -> Expr.div Expr.one e)
@@ -284,14 +377,36 @@ module Parse =
                             e))
             )
         | ANeg(minus, a) ->
-            let e = build text a
+            let e = build a
             if minus % 2 = 1 then Expr.neg e else e
         | APower(b, x, pos) ->
-            let b = build text b
-            let x = build text x
+            let b = build b
+            let x = build x
             guard pos (fun () -> Expr.pow b x)
 
-    /// Parses one or more expressions separated by ';'.
+    /// One component, or the components of an indexed form `body for i in a..b [boundary]` for
+    /// i = a, …, b in order.
+    let private expand (text: string) (ast: Ast, range: Range option) : Expr[] =
+        match range with
+        | None -> [| build text ValueNone ast |]
+        | Some r ->
+            if r.Last < r.First then
+                failAt ErrorKind.Parse text r.At (sprintf "the range %d..%d is empty; write it first..last with first ≤ last" r.First r.Last)
+
+            if int64 r.Last - int64 r.First + 1L > int64 MaxRange then
+                failAt
+                    ErrorKind.TooLarge
+                    text
+                    r.At
+                    (sprintf "the range %d..%d has more than %d indices" r.First r.Last MaxRange)
+
+            Array.init (r.Last - r.First + 1) (fun k ->
+                build text (ValueSome { Name = r.Index; Value = r.First + k; Range = r }) ast)
+
+    /// Parses one or more expressions separated by ';'. A component may be an indexed form
+    /// `x[i+1] - 2*x[i] + x[i-1] for i in 0..63 periodic`, which stands for the components at
+    /// i = 0, …, 63 with x[k] the variable xk; after the range, `periodic` wraps indices around it and
+    /// `dirichlet v` reads v outside it; without a rule an index below 0 is an error.
     [<CompiledName("Many")>]
     let many (text: string) : Expr[] =
         if isNull text || String.IsNullOrWhiteSpace text then
@@ -309,7 +424,7 @@ module Parse =
 
         let go () =
             match runParserOnString input 0 "" text with
-            | Success(asts, _, _) -> asts |> List.map (build text) |> Array.ofList
+            | Success(items, _, _) -> items |> List.toArray |> Array.collect (expand text)
             | Failure(message, error, _) ->
                 let line, col = int error.Position.Line, int error.Position.Column
                 let what = expectedPart message

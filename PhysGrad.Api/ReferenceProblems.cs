@@ -1,0 +1,140 @@
+using PhysGrad.Symbolic;
+
+namespace PhysGrad;
+
+/// <summary>One reference problem: its name, what its size n means, the default and largest n.</summary>
+/// <param name="Name">The name given to <c>--example</c> and <see cref="ReferenceProblems.Create"/>.</param>
+/// <param name="Summary">One line on what it is.</param>
+/// <param name="SizeMeaning">What n counts (cells, grid side, controls).</param>
+/// <param name="DefaultSize">n when none is given.</param>
+/// <param name="MinSize">The smallest n.</param>
+/// <param name="MaxSize">The largest n whose default comparison (six methods, ten iterations) finishes
+/// in about ten seconds today (every method compiles dense n×n matrices, and building long
+/// floating-coefficient sums is slow); larger sizes wait for the sparse kernels.</param>
+public sealed record ReferenceProblemInfo(string Name, string Summary, string SizeMeaning, int DefaultSize, int MinSize, int MaxSize);
+
+/// <summary>
+/// The reference problems of THEORY.md §7 as ready problems, each built by tracing a simulator of
+/// <see cref="ReferenceSimulators"/>, with a default start and a target reached from a known x*
+/// (<see cref="TrueSolution"/>), so a comparison can report its distance.
+/// </summary>
+public static class ReferenceProblems
+{
+    /// <summary>The explicit heat examples take this many steps.</summary>
+    public const int HeatSteps = 4;
+
+    /// <summary>νΔt/h² of the 1-D heat examples (stable up to 1/2; below 1/4 every mode keeps a share
+    /// 1 − 4r ≥ 0.2 per step, so P stays invertible).</summary>
+    public const double HeatRatio1D = 0.2;
+
+    /// <summary>νΔt/h² of the 2-D heat example (stable up to 1/4; 1 − 8r = 0.2 for the highest mode).</summary>
+    public const double HeatRatio2D = 0.1;
+
+    /// <summary>The oscillators' initial state (x₁, x₂, v₁, v₂): the first mass displaced, all at rest.</summary>
+    public static IReadOnlyList<double> OscillatorStart { get; } = [1.0, 0.0, 0.0, 0.0];
+
+    /// <summary>The catalogue.</summary>
+    public static IReadOnlyList<ReferenceProblemInfo> All { get; } =
+    [
+        new("rosenbrock", "Rosenbrock residuals r_i = 10(x_{i+1} − x_i²), r_{n−1} = 1 − x_0; target 0, start (−1.2, 1, −1.2, …)", "variables", 10, 2, 64),
+        new("heat1d", $"{HeatSteps} explicit heat steps (νΔt/h² = {HeatRatio1D}), periodic; recover the initial field", "cells", 32, 3, 100),
+        new("heat1d-dirichlet", $"{HeatSteps} explicit heat steps (νΔt/h² = {HeatRatio1D}), zero Dirichlet boundary; recover the initial field", "cells", 32, 1, 100),
+        new("heat2d", $"{HeatSteps} explicit 5-point heat steps (νΔt/h² = {HeatRatio2D}) on an n×n periodic grid; recover the initial field", "grid side (n² cells)", 6, 3, 8),
+        new("poisson2d", "Δ_h y = x on an n×n interior grid, zero Dirichlet boundary; the inverse Δ_h is given, so PG is exact at η = 1", "grid side (n² cells)", 4, 1, 6),
+        new("oscillators", "two coupled oscillators (coupling 0.2), RK4 with dt = 0.5, one control per step on v₂; drive the state from (1, 0, 0, 0) to rest", "controls (steps)", 24, 1, 48),
+    ];
+
+    /// <summary>The names, comma-separated (for messages and help).</summary>
+    public static string Names => string.Join(", ", All.Select(p => p.Name));
+
+    /// <summary>The entry of a name (ordinal, case-insensitive).</summary>
+    /// <exception cref="SymbolicException">An unknown name (ErrorKind.Invalid), naming the known ones.</exception>
+    public static ReferenceProblemInfo Info(string name) =>
+        All.FirstOrDefault(p => string.Equals(p.Name, name?.Trim(), StringComparison.OrdinalIgnoreCase))
+        ?? throw new SymbolicException(ErrorKind.Invalid, $"Unknown example '{name}'; the examples are {Names}.");
+
+    /// <summary>The number of variables of an example at size n (n² for the grids).</summary>
+    public static int Variables(string name, int n) => Info(name).SizeMeaning.StartsWith("grid", StringComparison.Ordinal) ? n * n : n;
+
+    /// <summary>The x* the target is made from (for the Rosenbrock residuals, the minimiser 1, …, 1).</summary>
+    /// <exception cref="SymbolicException">An unknown name or a size out of range.</exception>
+    public static double[] TrueSolution(string name, int? n = null)
+    {
+        var (info, size) = Sized(name, n);
+        var count = Variables(info.Name, size);
+        return info.Name switch
+        {
+            "rosenbrock" => Enumerable.Repeat(1.0, count).ToArray(),
+            "heat1d" => Enumerable.Range(0, count).Select(i => Math.Sin(2 * Math.PI * i / count) + 0.5 * Math.Cos(6 * Math.PI * i / count)).ToArray(),
+            "heat1d-dirichlet" => Enumerable.Range(1, count).Select(i => Math.Sin(Math.PI * i / (count + 1)) + 0.5 * Math.Sin(3 * Math.PI * i / (count + 1))).ToArray(),
+            "heat2d" or "poisson2d" => Enumerable.Range(0, count).Select(c =>
+            {
+                var (i, j) = (c / size + 1, c % size + 1);
+                return Math.Sin(Math.PI * i / (size + 1)) * Math.Sin(2 * Math.PI * j / (size + 1));
+            }).ToArray(),
+            // The oscillators have more controls than outputs: x* is one control sequence that
+            // reaches the target, not the only one. A cosine burst.
+            _ => Enumerable.Range(0, count).Select(k => 0.3 * Math.Cos(0.5 * k)).ToArray(),
+        };
+    }
+
+    /// <summary>The example's simulator as code over <see cref="Scalar"/> at size n.</summary>
+    public static Func<Scalar[], Scalar[]> Simulator(string name, int? n = null)
+    {
+        var (info, size) = Sized(name, n);
+        return info.Name switch
+        {
+            "rosenbrock" => ReferenceSimulators.Rosenbrock,
+            "heat1d" => x => ReferenceSimulators.Heat1D(x, HeatRatio1D, HeatSteps, GridBoundary.Periodic),
+            "heat1d-dirichlet" => x => ReferenceSimulators.Heat1D(x, HeatRatio1D, HeatSteps, GridBoundary.Dirichlet),
+            "heat2d" => x => ReferenceSimulators.Heat2D(x, size, HeatRatio2D, HeatSteps, GridBoundary.Periodic),
+            "poisson2d" => x => ReferenceSimulators.Poisson2D(x, size),
+            _ => u => ReferenceSimulators.Oscillators(u, OscillatorStart),
+        };
+    }
+
+    /// <summary>
+    /// The example as a problem, traced at size n (default: the catalogue's). The target is P(x*) (0
+    /// for the Rosenbrock residuals); the start is 0 (−1.2, 1, −1.2, … for Rosenbrock). PG uses the
+    /// numeric inverse, except on Poisson, whose inverse Δ_h is given as code.
+    /// </summary>
+    /// <exception cref="SymbolicException">An unknown name, or n outside [MinSize, MaxSize] (the message
+    /// names the limit and why).</exception>
+    public static PhysicsProblem Create(string name, int? n = null)
+    {
+        var (info, size) = Sized(name, n);
+        var count = Variables(info.Name, size);
+        var simulator = Simulator(info.Name, size);
+        var start = info.Name == "rosenbrock"
+            ? Enumerable.Range(0, count).Select(i => i % 2 == 0 ? -1.2 : 1.0).ToArray()
+            : new double[count];
+        double[] target;
+        if (info.Name == "rosenbrock")
+            target = new double[count];
+        else
+        {
+            var xStar = TrueSolution(info.Name, size);
+            target = simulator(xStar.Select(v => Scalar.Constant(v)).ToArray()).Select(s => Evaluate.At([], [], s.Expr)).ToArray();
+        }
+        if (info.Name == "poisson2d")
+        {
+            var h2 = 1.0 / ((size + 1.0) * (size + 1.0));
+            return PhysicsProblem.Trace(count, simulator, target, start,
+                inverse: (y, _) => ReferenceSimulators.Laplacian2D(y, size, GridBoundary.Dirichlet).Select(v => v / h2).ToArray());
+        }
+        return PhysicsProblem.Trace(count, simulator, target, start, numericInverse: info.Name != "rosenbrock");
+    }
+
+    private static (ReferenceProblemInfo Info, int Size) Sized(string name, int? n)
+    {
+        var info = Info(name);
+        var size = n ?? info.DefaultSize;
+        if (size < info.MinSize)
+            throw new SymbolicException(ErrorKind.Invalid, $"The example '{info.Name}' needs n ≥ {info.MinSize} ({info.SizeMeaning}); got {size}.");
+        if (size > info.MaxSize)
+            throw new SymbolicException(ErrorKind.TooLarge,
+                $"The example '{info.Name}' at n = {size} ({info.SizeMeaning}) is over today's limit of n = {info.MaxSize}: every method compiles dense n×n matrices, " +
+                $"which beyond it take minutes. Use n ≤ {info.MaxSize}; sparse kernels for larger n are planned (issue 14).");
+        return (info, size);
+    }
+}
