@@ -118,15 +118,33 @@ public static class BookExample
     public static IReadOnlyList<MethodResult> Run(
         CompiledProblem problem, double[] target, double[] start, int iterations,
         IReadOnlyList<(Method Method, double Eta)>? methods = null, bool lineSearch = false,
+        IProgress<(int Method, int Iteration)>? progress = null) =>
+        Compare(problem, target, start, iterations, methods, lineSearch, progress).Results;
+
+    /// <summary>
+    /// Runs the given methods (default: the book's) on an already compiled problem and finds x* once
+    /// (<see cref="TargetPoint.Find"/>): the table, the JSON report and the plots take it from the result.
+    /// </summary>
+    /// <param name="problem">The compiled problem.</param>
+    /// <param name="target">The target y*.</param>
+    /// <param name="start">The start point.</param>
+    /// <param name="iterations">Iterations per method.</param>
+    /// <param name="methods">Methods and step sizes (default: the book's).</param>
+    /// <param name="lineSearch">Line search: Armijo backtracking for Newton, weak Wolfe for BFGS and L-BFGS.</param>
+    /// <param name="progress">Told (method index, iteration) as the runs advance.</param>
+    public static Comparison Compare(
+        CompiledProblem problem, double[] target, double[] start, int iterations,
+        IReadOnlyList<(Method Method, double Eta)>? methods = null, bool lineSearch = false,
         IProgress<(int Method, int Iteration)>? progress = null)
     {
-        // Every run first, then the summaries: when PG is among the methods it has derived the local
-        // inverse by then, and every distance is measured against the same closed-form x*.
+        // Every run first, then x* and the summaries: when PG is among the methods it has derived the
+        // local inverse by then, and every distance is measured against the same x*.
         var runs = (methods ?? Methods)
             .Select((m, i) => Optimizer.Run(problem, m.Method, m.Eta, start, iterations,
                 lineSearch: lineSearch, progress: progress is null ? null : new Relay(k => progress.Report((i, k)))))
             .ToArray();
-        return runs.Select(run => Summarise(problem, run, target)).ToArray();
+        var targetX = TargetPoint.Find(problem, target, start, runs);
+        return new Comparison(runs.Select(run => Summarise(run, target, targetX)).ToArray(), targetX);
     }
 
     /// <summary>An IProgress that calls back synchronously (Progress&lt;T&gt; posts to a synchronisation context).</summary>
@@ -186,11 +204,13 @@ public static class BookExample
         }).ToArray();
     }
 
-    /// <summary>The distance to the target and the diagonal alignment of the first step.</summary>
-    public static MethodResult Summarise(CompiledProblem problem, OptimizerRun run, double[] targetY)
+    /// <summary>
+    /// The distance to the target (to x* when <paramref name="targetX"/> is a preimage of y*, else in y)
+    /// and the diagonal alignment of the first step.
+    /// </summary>
+    public static MethodResult Summarise(OptimizerRun run, double[] targetY, TargetPoint targetX)
     {
-        var targetX = TargetInX(problem, targetY, run.Final);
-        var (point, target) = targetX is null ? (run.Outputs[^1], targetY) : (run.Final, targetX);
+        var (point, target) = targetX.IsPreimage ? (run.Final, targetX.X!) : (run.Outputs[^1], targetY);
         var distance = Math.Sqrt(point.Select((v, i) => (v - target[i]) * (v - target[i])).Sum());
         var alignment = double.NaN;
         if (run.Trajectory.Count > 1)
@@ -199,6 +219,6 @@ public static class BookExample
             var norm = Math.Sqrt(u.Sum(v => v * v));
             if (norm > 0) alignment = u.Sum() / norm;
         }
-        return new MethodResult(run, distance, alignment) { DistanceSpace = targetX is null ? "y" : "x" };
+        return new MethodResult(run, distance, alignment) { DistanceSpace = targetX.IsPreimage ? "x" : "y" };
     }
 }

@@ -353,7 +353,19 @@ public sealed class PhysicsProblem
 
     /// <summary>Runs several methods from the start point, each with the distance to the target and the first step's alignment.</summary>
     public IReadOnlyList<MethodResult> Compare(IReadOnlyList<(Method Method, double Eta)> methods, int iterations = 10, bool lineSearch = false) =>
-        BookExample.Run(Compiled, Definition.Target.ToArray(), Definition.Start.ToArray(), iterations, methods, lineSearch);
+        CompareMethods(methods, iterations, lineSearch).Results;
+
+    /// <summary>
+    /// Runs several methods from the start point and finds x* once (<see cref="TargetPoint.Find"/>): the
+    /// results' distances, <see cref="ToJson(PhysGrad.Comparison)"/> and <see cref="SavePlots(PhysGrad.Comparison, string)"/> all use it.
+    /// </summary>
+    /// <param name="methods">Methods and step sizes.</param>
+    /// <param name="iterations">Iterations per method.</param>
+    /// <param name="lineSearch">Line search: Armijo backtracking for Newton, weak Wolfe for BFGS and L-BFGS.</param>
+    /// <param name="progress">Told (method index, iteration) as the runs advance.</param>
+    public Comparison CompareMethods(IReadOnlyList<(Method Method, double Eta)> methods, int iterations = 10, bool lineSearch = false,
+        IProgress<(int Method, int Iteration)>? progress = null) =>
+        BookExample.Compare(Compiled, Definition.Target.ToArray(), Definition.Start.ToArray(), iterations, methods, lineSearch, progress);
 
     /// <summary>The unit of each method's step (the problem needs units: <see cref="WithUnits"/>).</summary>
     public IReadOnlyList<MethodUnits> StepUnits() => PhysGrad.StepUnits.Measure(Model);
@@ -363,10 +375,18 @@ public sealed class PhysicsProblem
 
     /// <summary>Saves x-space, y-space and loss plots (PNG, and SVG for single-panel plots) of runs into a directory; returns the files.</summary>
     public IReadOnlyList<string> SavePlots(IReadOnlyList<OptimizerRun> runs, string directory) =>
-        TrajectoryPlots.SaveAll(runs, directory, Compiled, Definition);
+        TrajectoryPlots.SaveAll(runs, directory, Definition,
+            TargetPoint.Find(Compiled, Definition.Target.ToArray(), Definition.Start.ToArray(), runs));
+
+    /// <summary>Saves the plots of a comparison, x* marked where the comparison found it; returns the files.</summary>
+    public IReadOnlyList<string> SavePlots(Comparison comparison, string directory) =>
+        TrajectoryPlots.SaveAll(comparison, directory, Definition);
 
     /// <summary>Runs as JSON (see <see cref="RunReport.ToJson"/>).</summary>
     public string ToJson(IReadOnlyList<MethodResult> results) => RunReport.ToJson(Definition, results, Model);
+
+    /// <summary>A comparison as JSON, with its x* (see <see cref="RunReport.ToJson"/>).</summary>
+    public string ToJson(Comparison comparison) => RunReport.ToJson(Definition, comparison.Results, Model, comparison.Target);
 
     /// <summary>Runs as CSV (see <see cref="RunReport.ToCsv"/>).</summary>
     public string ToCsv(IReadOnlyList<OptimizerRun> runs) => RunReport.ToCsv(Definition, runs);
