@@ -181,10 +181,12 @@ internal sealed class ProblemOptions
             return Units(result) is { } bookUnits ? ProblemDefinition.Book with { Units = bookUnits } : ProblemDefinition.Book;
         }
         var components = sim.Split(';', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        // Parsed here, once: the names are read from it and the definition keeps it (never parsed again).
+        var parsed = Expression.ParseMany(sim);
         var parameters = Parameters(result);
         var names = result.GetValue(_vars) is { } v
             ? Arguments.Names("--vars", v)
-            : Expression.ParseMany(sim).SelectMany(e => e.Variables).Distinct()
+            : parsed.SelectMany(e => e.Variables).Distinct()
                 .Where(n => parameters is null || !parameters.ContainsKey(n))
                 .Order(Comparer<string>.Create((a, b) => Symbolic.Order.naturalCompare(a, b))).ToArray();
         var inferred = result.GetValue(_vars) is null;
@@ -192,7 +194,7 @@ internal sealed class ProblemOptions
         {
             // A name that is neither a variable nor a --param: most likely a constant without its value.
             var known = names.Concat(parameters?.Keys ?? Enumerable.Empty<string>()).ToHashSet();
-            if (Expression.ParseMany(sim).SelectMany(e => e.Variables).FirstOrDefault(n => !known.Contains(n)) is { } unknown)
+            if (parsed.SelectMany(e => e.Variables).FirstOrDefault(n => !known.Contains(n)) is { } unknown)
                 throw new CliInputException(
                     $"--simulator uses '{unknown}', which is not one of the variables ({string.Join(", ", names)}) given with --vars: " +
                     $"if it is a constant, give its value with --param (e.g. --param {unknown}=2); otherwise add it to --vars.");
@@ -211,7 +213,7 @@ internal sealed class ProblemOptions
             Units = Units(result),
             Parameters = parameters,
             TargetSymbols = symbols,
-        };
+        }.WithParsedSimulator(parsed);
     }
 
     /// <summary>--target's values: numbers, and names where a value is a name (null when all are numbers).</summary>

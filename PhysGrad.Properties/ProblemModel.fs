@@ -63,3 +63,83 @@ let ``without a preimage there is no x*, the distances are in y, and the reason 
     Assert.Null(comparison.Target.X)
     Assert.False(String.IsNullOrEmpty comparison.Target.Note)
     Assert.Equal("y", comparison.Results.[0].DistanceSpace)
+
+/// The problem file of the book's example with a loss (two simulator texts and one loss text).
+let private bookJson =
+    """{"variables":["x0","x1"],"simulator":["x0","x1^2"],"loss":"y0^2 + y1^2","target":[0,0],"start":[3,3]}"""
+
+[<Fact>]
+let ``a problem file is parsed once per field, however often it is checked, run, derived and reported`` () =
+    use counter = PhysGrad.Symbolic.ParseCounter.Open()
+    let problem = PhysicsProblem.FromJson bookJson
+    let comparison =
+        problem.CompareMethods([| struct (Method.GradientDescent, 0.01); struct (Method.PhysicalGradient, 0.3) |], 3)
+    problem.ToJson comparison |> ignore
+    problem.Rules() |> ignore
+    problem.YStep() |> ignore
+    problem.Check() |> ignore
+    let moved = problem.WithStart [| 1.0; 2.0 |]
+    moved.Compare([| struct (Method.Newton, 0.5) |], 2) |> ignore
+    moved.Rules(Method.GradientDescent) |> ignore
+    // simulator[0], simulator[1] and the loss: three texts, each parsed once.
+    Assert.Equal(3, counter.Count)
+
+[<Fact>]
+let ``compare on the command line parses each text it is given once`` () =
+    let dir = IO.Path.Combine(IO.Path.GetTempPath(), "physgrad-parse-once-" + string (Guid.NewGuid()))
+    use counter = PhysGrad.Symbolic.ParseCounter.Open()
+    let code, _, err =
+        Cli.run
+            [ "compare"; "--simulator"; "x0; x1^2"; "--loss"; "y0^2 + y1^2"; "--target"; "0,0"; "--start"; "3,3"
+              "--inverse"; "y0; sign(x1)*sqrt(y1)"; "--methods"; "gd:0.01,pg:0.3,ig:0.3"; "--iterations"; "3"
+              "--format"; "json"; "--out"; dir ]
+    Assert.True((code = 0), err)
+    // --simulator once (both components in one text), --loss once, and the two inverse components
+    // (--inverse is split at ';' into one text per variable): 4.
+    Assert.Equal(4, counter.Count)
+
+[<Fact>]
+let ``a lambda problem is never printed and parsed again`` () =
+    use counter = PhysGrad.Symbolic.ParseCounter.Open()
+    let problem =
+        PhysicsProblem.FromLambda(
+            (fun (x: float[]) -> [| x.[0]; x.[1] * x.[1] |]),
+            [| 0.0; 0.0 |],
+            [| 3.0; 3.0 |],
+            (fun (y: float[]) -> y.[0] * y.[0] + y.[1] * y.[1]),
+            (fun (y: float[]) (x: float[]) -> [| y.[0]; Math.Sqrt(y.[1]) * float (Math.Sign(x.[1])) |])
+        )
+    problem.CompareMethods([| struct (Method.PhysicalGradient, 0.3) |], 3) |> ignore
+    problem.Rules() |> ignore
+    Assert.Equal(0, counter.Count)
+
+[<Fact>]
+let ``text, expressions and lambdas give the same model and the same messages`` () =
+    let fromText = PhysicsProblem.FromText("x0; x1^2", [| 0.0; 0.0 |], [| 3.0; 3.0 |], "y0^2 + y1^2")
+    let fromExpressions =
+        PhysicsProblem.FromExpressions(
+            Expression.ParseMany "x0; x1^2",
+            [| 0.0; 0.0 |],
+            [| 3.0; 3.0 |],
+            Expression.Parse "y0^2 + y1^2"
+        )
+    let fromLambda =
+        PhysicsProblem.FromLambda(
+            (fun (x: float[]) -> [| x.[0]; x.[1] * x.[1] |]),
+            [| 0.0; 0.0 |],
+            [| 3.0; 3.0 |],
+            (fun (y: float[]) -> y.[0] * y.[0] + y.[1] * y.[1])
+        )
+    // Expressions are hash-consed: the same expression is the same object.
+    for other in [ fromExpressions; fromLambda ] do
+        Assert.Equal<string>(fromText.Model.Variables, other.Model.Variables)
+        for j in 0..1 do
+            Assert.Same(fromText.Model.Simulator.[j], other.Model.Simulator.[j])
+    Assert.Same(fromText.Model.Loss, fromExpressions.Model.Loss)
+    // One validation path: a loss that names neither an output nor a parameter is refused alike.
+    let text = Assert.ThrowsAny<PhysGrad.Symbolic.SymbolicException>(fun () ->
+        PhysicsProblem.FromText("x0", [| 1.0 |], [| 0.0 |], "y0 + z") |> ignore)
+    let expressions = Assert.ThrowsAny<PhysGrad.Symbolic.SymbolicException>(fun () ->
+        PhysicsProblem.FromExpressions([| Expression.Parse "x0" |], [| 1.0 |], [| 0.0 |], Expression.Parse "y0 + z") |> ignore)
+    Assert.Equal(text.Message, expressions.Message)
+    Assert.Contains("'z'", text.Message)
