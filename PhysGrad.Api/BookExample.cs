@@ -112,7 +112,7 @@ public static class BookExample
         CompiledProblem problem, double[] target, double[] start, int iterations,
         IReadOnlyList<(Method Method, double Eta)>? methods = null, bool lineSearch = false,
         IProgress<(int Method, int Iteration)>? progress = null) =>
-        Run(problem, target, start, iterations, (methods ?? Methods).Select(m => new MethodSpec(m.Method, m.Eta)).ToArray(), lineSearch, progress);
+        Compare(problem, target, start, iterations, (methods ?? Methods).Select(m => new MethodSpec(m.Method, m.Eta)).ToArray(), lineSearch, progress).Results;
 
     /// <summary>
     /// Runs the given methods, each with its options (<see cref="MethodSpec"/>, as <see cref="MethodCatalog.Parse"/>
@@ -128,15 +128,50 @@ public static class BookExample
     public static IReadOnlyList<MethodResult> Run(
         CompiledProblem problem, double[] target, double[] start, int iterations,
         IReadOnlyList<MethodSpec> methods, bool lineSearch = false,
+        IProgress<(int Method, int Iteration)>? progress = null) =>
+        Compare(problem, target, start, iterations, methods, lineSearch, progress).Results;
+
+    /// <summary>
+    /// Runs the given methods (default: the book's) on an already compiled problem and finds x* once
+    /// (<see cref="TargetPoint.Find"/>): the table, the JSON report and the plots take it from the result.
+    /// </summary>
+    /// <param name="problem">The compiled problem.</param>
+    /// <param name="target">The target y* (empty when a loss of its own needs none).</param>
+    /// <param name="start">The start point.</param>
+    /// <param name="iterations">Iterations per method.</param>
+    /// <param name="methods">Methods and step sizes (default: the book's).</param>
+    /// <param name="lineSearch">Line search: each method's own (<see cref="MethodEntry.LineSearch"/>), where it has one.</param>
+    /// <param name="progress">Told (method index, iteration) as the runs advance.</param>
+    public static Comparison Compare(
+        CompiledProblem problem, double[] target, double[] start, int iterations,
+        IReadOnlyList<(Method Method, double Eta)>? methods = null, bool lineSearch = false,
+        IProgress<(int Method, int Iteration)>? progress = null) =>
+        Compare(problem, target, start, iterations, (methods ?? Methods).Select(m => new MethodSpec(m.Method, m.Eta)).ToArray(), lineSearch, progress);
+
+    /// <summary>
+    /// Runs the given methods, each with its options, on an already compiled problem and finds x* once
+    /// (<see cref="TargetPoint.Find"/>): the table, the JSON report and the plots take it from the result.
+    /// </summary>
+    /// <param name="problem">The compiled problem.</param>
+    /// <param name="target">The target y*.</param>
+    /// <param name="start">The start point.</param>
+    /// <param name="iterations">Iterations per method.</param>
+    /// <param name="methods">The methods with their step sizes and options.</param>
+    /// <param name="lineSearch">Line search: each method's own (<see cref="MethodEntry.LineSearch"/>), where it has one.</param>
+    /// <param name="progress">Told (method index, iteration) as the runs advance.</param>
+    public static Comparison Compare(
+        CompiledProblem problem, double[] target, double[] start, int iterations,
+        IReadOnlyList<MethodSpec> methods, bool lineSearch = false,
         IProgress<(int Method, int Iteration)>? progress = null)
     {
-        // Every run first, then the summaries: when PG is among the methods it has derived the local
-        // inverse by then, and every distance is measured against the same closed-form x*.
+        // Every run first, then x* and the summaries: when PG is among the methods it has derived the
+        // local inverse by then, and every distance is measured against the same x*.
         var runs = methods
             .Select((m, i) => Optimizer.Run(problem, m.Rule(lineSearch), start, iterations,
                 progress: progress is null ? null : new Relay(k => progress.Report((i, k)))))
             .ToArray();
-        return runs.Select(run => Summarise(problem, run, target)).ToArray();
+        var targetX = TargetPoint.Find(problem, target, start, runs);
+        return new Comparison(runs.Select(run => Summarise(run, target, targetX)).ToArray(), targetX);
     }
 
     /// <summary>An IProgress that calls back synchronously (Progress&lt;T&gt; posts to a synchronisation context).</summary>
@@ -176,18 +211,20 @@ public static class BookExample
         MethodCatalog.Parse(text).Select(s => s.Options.Count == 0 ? (s.Method, s.Eta)
             : throw new SymbolicException(ErrorKind.Invalid, $"'{s}': options need MethodCatalog.Parse (a method and a step size cannot carry them).")).ToArray();
 
-    /// <summary>The distance to the target and the diagonal alignment of the first step.</summary>
-    /// <param name="problem">The compiled problem.</param>
+    /// <summary>
+    /// The distance to the target (to x* when <paramref name="targetX"/> is a preimage of y*, else in y)
+    /// and the diagonal alignment of the first step.
+    /// </summary>
     /// <param name="run">The run.</param>
     /// <param name="targetY">y*, or empty when none was given (a loss of its own): the distance is then NaN, in space "none".</param>
-    public static MethodResult Summarise(CompiledProblem problem, OptimizerRun run, double[] targetY)
+    /// <param name="targetX">x*, found once for the comparison.</param>
+    public static MethodResult Summarise(OptimizerRun run, double[] targetY, TargetPoint targetX)
     {
-        var alignmentOnly = FirstStepAlignment(run);
-        if (targetY.Length == 0) return new MethodResult(run, double.NaN, alignmentOnly) { DistanceSpace = "none" };
-        var targetX = TargetInX(problem, targetY, run.Final);
-        var (point, target) = targetX is null ? (run.Outputs[^1], targetY) : (run.Final, targetX);
+        var alignment = FirstStepAlignment(run);
+        if (targetY.Length == 0) return new MethodResult(run, double.NaN, alignment) { DistanceSpace = "none" };
+        var (point, target) = targetX.IsPreimage ? (run.Final, targetX.X!) : (run.Outputs[^1], targetY);
         var distance = Math.Sqrt(point.Select((v, i) => (v - target[i]) * (v - target[i])).Sum());
-        return new MethodResult(run, distance, alignmentOnly) { DistanceSpace = targetX is null ? "y" : "x" };
+        return new MethodResult(run, distance, alignment) { DistanceSpace = targetX.IsPreimage ? "x" : "y" };
     }
 
     /// <summary>(u/‖u‖)·(1, …, 1) for the first step u, NaN without a step.</summary>

@@ -65,9 +65,53 @@ public sealed partial class PhysicsProblem
         string simulator, IReadOnlyList<double>? target = null, IReadOnlyList<double>? start = null, string? loss = null,
         IReadOnlyList<string>? variables = null, IReadOnlyList<string>? inverse = null)
     {
+        // The simulator is parsed here, once; the loss and the inverse when the problem is checked below,
+        // once (the definition keeps what it parsed).
         var components = Symbolic.Parse.Many(simulator);
         var names = variables ?? Structure.FreeSymbolNames(components);
-        return new(new ProblemDefinition(names, components.Select(Infix.Format).ToArray(), loss, target ?? [], start ?? [], inverse));
+        return new(new ProblemDefinition(names, components.Select(Infix.Format).ToArray(), loss, target ?? [], start ?? [], inverse)
+            .Seeded(simulator: components));
+    }
+
+    /// <summary>
+    /// A problem from expressions already built (<see cref="Expression.Parse"/>, <see cref="Expression.Symbol"/>
+    /// and its operators, <see cref="Expression.Substitute"/>, …): the
+    /// factory that text, JSON and lambdas end in, with the same checks and messages. Nothing is printed
+    /// and parsed again; the problem's text (<see cref="Definition"/>) is only for display and reports.
+    /// </summary>
+    /// <param name="simulator">y = P(x), one expression per output, in the variables and parameters.</param>
+    /// <param name="target">y*, one value per output; optional (needed to run or check, not for rules).</param>
+    /// <param name="start">The start point, one value per variable; optional as <paramref name="target"/>.</param>
+    /// <param name="loss">L(y) in the outputs y0, y1, … (default ½‖y − y*‖²).</param>
+    /// <param name="variables">The variables x, in order (default: the simulator's free names that are not
+    /// parameters, in natural order, x2 before x10).</param>
+    /// <param name="inverse">x = P⁻¹(y; x), one expression per variable in the outputs and the variables
+    /// (default: derived when asked for, else numeric).</param>
+    /// <param name="parameters">Named constants with values (rules keep the names, runs use the values).</param>
+    /// <param name="units">Units of variables and outputs as unit text (<c>"x0" → "m"</c>).</param>
+    /// <param name="numericInverse">True: PG inverts numerically and no inverse is derived.</param>
+    /// <exception cref="SymbolicException">What does not fit together, named (the same checks as every factory).</exception>
+    public static PhysicsProblem FromExpressions(
+        IReadOnlyList<Expression> simulator, IReadOnlyList<double>? target = null, IReadOnlyList<double>? start = null,
+        Expression? loss = null, IReadOnlyList<string>? variables = null, IReadOnlyList<Expression>? inverse = null,
+        IReadOnlyDictionary<string, double>? parameters = null, IReadOnlyDictionary<string, string>? units = null,
+        bool numericInverse = false)
+    {
+        ArgumentNullException.ThrowIfNull(simulator);
+        if (numericInverse && inverse is not null)
+            throw new SymbolicException(ErrorKind.Invalid, "Give either an inverse or numericInverse, not both.");
+        var components = simulator.Select(e => e.Core).ToArray();
+        var names = variables ?? Structure.FreeSymbolNames(components)
+            .Where(n => parameters is null || !parameters.ContainsKey(n)).ToArray();
+        var inverseCore = inverse?.Select(e => e.Core).ToArray();
+        var definition = new ProblemDefinition(names, components.Select(Infix.Format).ToArray(),
+            loss is null ? null : Infix.Format(loss.Core), target ?? [], start ?? [], inverseCore?.Select(Infix.Format).ToArray())
+        {
+            DeriveInverse = !numericInverse,
+            Parameters = parameters,
+            Units = units,
+        };
+        return new(definition.Seeded(components, loss?.Core, inverseCore));
     }
 
     /// <summary>A problem from the JSON of a problem file (see <see cref="ProblemDefinition.FromJson"/>).</summary>
@@ -291,7 +335,7 @@ public sealed partial class PhysicsProblem
         System.Linq.Expressions.Expression<Func<double[], double>>? loss,
         System.Linq.Expressions.Expression<Func<double[], double[], double[]>>? inverse = null)
     {
-        string? lossText = null;
+        Expression? lossExpression = null;
         var parameters = new Dictionary<string, double>(sim.Parameters);
         if (loss is not null)
         {
@@ -303,9 +347,9 @@ public sealed partial class PhysicsProblem
             foreach (var kv in l.Parameters)
                 if (!parameters.TryAdd(kv.Key, kv.Value) && parameters[kv.Key] != kv.Value)
                     throw new SymbolicException(ErrorKind.Invalid, $"The simulator and the loss capture different values named '{kv.Key}'.");
-            lossText = Infix.Format(Structure.Substitute(rename, l.Components[0].Core));
+            lossExpression = Expression.Wrap(Structure.Substitute(rename, l.Components[0].Core));
         }
-        string[]? inverseText = null;
+        Expression[]? inverseExpressions = null;
         if (inverse is not null)
         {
             var inv = LambdaTranslator.Translate(inverse);
@@ -317,10 +361,9 @@ public sealed partial class PhysicsProblem
             foreach (var kv in inv.Parameters)
                 if (!parameters.TryAdd(kv.Key, kv.Value) && parameters[kv.Key] != kv.Value)
                     throw new SymbolicException(ErrorKind.Invalid, $"The simulator and the inverse capture different values named '{kv.Key}'.");
-            inverseText = inv.Components.Select(c => Infix.Format(Structure.Substitute(rename, c.Core))).ToArray();
+            inverseExpressions = inv.Components.Select(c => Expression.Wrap(Structure.Substitute(rename, c.Core))).ToArray();
         }
-        var components = sim.Components.Select(c => c.ToInfix()).ToArray();
-        return new PhysicsProblem(new ProblemDefinition(sim.Variables, components, lossText, target ?? [], start ?? [], inverseText) { Parameters = parameters });
+        return FromExpressions(sim.Components, target, start, lossExpression, sim.Variables, inverseExpressions, parameters);
     }
 
     /// <summary>The problem in one line (see <see cref="ProblemDefinition.ToString"/>).</summary>
@@ -353,7 +396,19 @@ public sealed partial class PhysicsProblem
 
     /// <summary>Runs several methods from the start point, each with the distance to the target and the first step's alignment.</summary>
     public IReadOnlyList<MethodResult> Compare(IReadOnlyList<(Method Method, double Eta)> methods, int iterations = 10, bool lineSearch = false) =>
-        BookExample.Run(Compiled, Definition.Target.ToArray(), Definition.Start.ToArray(), iterations, methods, lineSearch);
+        CompareMethods(methods, iterations, lineSearch).Results;
+
+    /// <summary>
+    /// Runs several methods from the start point and finds x* once (<see cref="TargetPoint.Find"/>): the
+    /// results' distances, <see cref="ToJson(PhysGrad.Comparison)"/> and <see cref="SavePlots(PhysGrad.Comparison, string)"/> all use it.
+    /// </summary>
+    /// <param name="methods">Methods and step sizes.</param>
+    /// <param name="iterations">Iterations per method.</param>
+    /// <param name="lineSearch">Line search: Armijo backtracking for Newton, weak Wolfe for BFGS and L-BFGS.</param>
+    /// <param name="progress">Told (method index, iteration) as the runs advance.</param>
+    public Comparison CompareMethods(IReadOnlyList<(Method Method, double Eta)> methods, int iterations = 10, bool lineSearch = false,
+        IProgress<(int Method, int Iteration)>? progress = null) =>
+        BookExample.Compare(Compiled, Definition.Target.ToArray(), Definition.Start.ToArray(), iterations, methods, lineSearch, progress);
 
     /// <summary>The unit of each method's step; not applicable, with the reason, for a problem without
     /// units (give them with <see cref="WithUnits"/>).</summary>
@@ -364,10 +419,18 @@ public sealed partial class PhysicsProblem
 
     /// <summary>Saves x-space, y-space and loss plots (PNG, and SVG for single-panel plots) of runs into a directory; returns the files.</summary>
     public IReadOnlyList<string> SavePlots(IReadOnlyList<OptimizerRun> runs, string directory) =>
-        TrajectoryPlots.SaveAll(runs, directory, Compiled, Definition);
+        TrajectoryPlots.SaveAll(runs, directory, Definition,
+            TargetPoint.Find(Compiled, Definition.Target.ToArray(), Definition.Start.ToArray(), runs));
+
+    /// <summary>Saves the plots of a comparison, x* marked where the comparison found it; returns the files.</summary>
+    public IReadOnlyList<string> SavePlots(Comparison comparison, string directory) =>
+        TrajectoryPlots.SaveAll(comparison, directory, Definition);
 
     /// <summary>Runs as JSON (see <see cref="RunReport.ToJson"/>).</summary>
     public string ToJson(IReadOnlyList<MethodResult> results) => RunReport.ToJson(Definition, results, Model);
+
+    /// <summary>A comparison as JSON, with its x* (see <see cref="RunReport.ToJson"/>).</summary>
+    public string ToJson(Comparison comparison) => RunReport.ToJson(Definition, comparison.Results, Model, comparison.Target);
 
     /// <summary>Runs as CSV (see <see cref="RunReport.ToCsv"/>).</summary>
     public string ToCsv(IReadOnlyList<OptimizerRun> runs) => RunReport.ToCsv(Definition, runs);

@@ -25,6 +25,78 @@ public sealed record ProblemDefinition(
         new(["x0", "x1"], ["x0", "x1^2"], "y0^2 + y1^2", [0.0, 0.0], [3.0, 3.0]);
 
     /// <summary>
+    /// The parsed fields, shared by the copies that <c>with</c> makes: each entry is keyed by the text object
+    /// it was parsed from, so a field that a copy replaces is parsed anew and an unchanged one never again
+    /// (the problem's text is parsed once per field, however often it is checked, run or derived).
+    /// </summary>
+    private sealed class ParseCache
+    {
+        private readonly Dictionary<object, Expr[]> _lists = new(ReferenceEqualityComparer.Instance);
+        private readonly Dictionary<object, Expr> _single = new(ReferenceEqualityComparer.Instance);
+
+        public Expr[] List(object source, Func<Expr[]> parse)
+        {
+            lock (this)
+                if (_lists.TryGetValue(source, out var parsed)) return parsed;
+            var fresh = parse();
+            lock (this) _lists[source] = fresh;
+            return fresh;
+        }
+
+        public Expr One(object source, Func<Expr> parse)
+        {
+            lock (this)
+                if (_single.TryGetValue(source, out var parsed)) return parsed;
+            var fresh = parse();
+            lock (this) _single[source] = fresh;
+            return fresh;
+        }
+
+        public void Seed(object source, Expr[] parsed) { lock (this) _lists[source] = parsed; }
+
+        public void Seed(object source, Expr parsed) { lock (this) _single[source] = parsed; }
+
+        // Record equality compares fields: the cache holds nothing the text does not say.
+        public override bool Equals(object? obj) => obj is ParseCache;
+
+        public override int GetHashCode() => 0;
+    }
+
+    private readonly ParseCache _parsed = new();
+
+    /// <summary>The simulator components, parsed once (per text).</summary>
+    internal Expr[] ParsedSimulator() =>
+        _parsed.List(Simulator, () => Simulator.Select((s, i) => ParseField($"simulator[{i}]", s)).ToArray());
+
+    /// <summary>The loss, parsed once (per text); null when none was given.</summary>
+    internal Expr? ParsedLoss() => Loss is null ? null : _parsed.One(Loss, () => ParseField("loss", Loss));
+
+    /// <summary>The local inverse, parsed once (per text); null when none was given.</summary>
+    internal Expr[]? ParsedInverse() => Inverse is null ? null
+        : _parsed.List(Inverse, () => Inverse.Select((s, i) => ParseField($"inverse[{i}]", s)).ToArray());
+
+    /// <summary>
+    /// This definition with fields already parsed from its text (a factory that parsed or built the
+    /// expressions itself), so they are not parsed again. Each array must be what its text says.
+    /// </summary>
+    internal ProblemDefinition Seeded(Expr[]? simulator = null, Expr? loss = null, Expr[]? inverse = null)
+    {
+        if (simulator is not null && simulator.Length == Simulator.Count) _parsed.Seed(Simulator, simulator);
+        if (loss is not null && Loss is not null) _parsed.Seed(Loss, loss);
+        if (inverse is not null && Inverse is not null && inverse.Length == Inverse.Count) _parsed.Seed(Inverse, inverse);
+        return this;
+    }
+
+    /// <summary>
+    /// This definition with its simulator already parsed (the components of the text in
+    /// <see cref="Simulator"/>, in order), so that checking and running it does not parse it again.
+    /// Components that do not match in number are ignored (the text is then parsed when needed).
+    /// </summary>
+    /// <param name="components">The parsed components, e.g. from <see cref="Expression.ParseMany"/> of the simulator text.</param>
+    public ProblemDefinition WithParsedSimulator(IReadOnlyList<Expression> components) =>
+        Seeded(simulator: components.Select(c => c.Core).ToArray());
+
+    /// <summary>
     /// Target components given as names instead of numbers (one entry per output: a name, or null where
     /// <see cref="Target"/> holds the number); null when the target is all numbers. Names stay symbolic
     /// in the rules; a name may be one of <see cref="Parameters"/>. In a problem file: a string in
@@ -106,9 +178,10 @@ public sealed record ProblemDefinition(
         var point = start.Length == Variables.Count ? start.Select(v => 0.9 * v + 0.05).ToArray() : new double[Variables.Count];
         var names = Variables.Concat(Parameters?.Keys ?? Enumerable.Empty<string>()).ToArray();
         var values = point.Concat(Parameters?.Values ?? Enumerable.Empty<double>()).ToArray();
-        var target = Simulator.Select((c, i) =>
+        var simulator = ParsedSimulator();
+        var target = Simulator.Select((_, i) =>
         {
-            var v = Evaluate.At(names, values, ParseField($"simulator[{i}]", c));
+            var v = Evaluate.At(names, values, simulator[i]);
             return double.IsFinite(v) ? v : 0.0;
         }).ToArray();
         return this with { Start = start, Target = target, TargetSymbols = null };
@@ -177,7 +250,7 @@ public sealed record ProblemDefinition(
             throw new SymbolicException(ErrorKind.Invalid, HasTarget
                 ? $"The target names symbols ({string.Join(", ", TargetSymbols!.Where(n => n is not null))}); running or checking the problem needs numbers."
                 : $"The problem has no target; running or checking it needs one value per output ({string.Join(", ", Outputs)}).");
-        return Build(Target.ToArray(), Start.ToArray(), Loss is null ? null : ParseField("loss", Loss), Parameters);
+        return Build(Target.ToArray(), Start.ToArray(), ParsedLoss(), Parameters);
     }
 
     /// <summary>
@@ -191,7 +264,11 @@ public sealed record ProblemDefinition(
             || names.Count != Simulator.Count || !names.All(n => n is null || Parameters.ContainsKey(n)))
             return this;
         var values = Target.Select((v, j) => names[j] is { } n ? Parameters[n] : v).ToArray();
-        return this with { Target = values, TargetSymbols = null, Loss = Loss ?? LossText };
+        if (Loss is not null) return this with { Target = values, TargetSymbols = null };
+        // The default loss in the target's names, as text for display and as the expression it says (not
+        // printed and parsed again).
+        var loss = Problem.DefaultLoss(Outputs, TargetExpressions().Select(t => t.Core).ToArray());
+        return (this with { Target = values, TargetSymbols = null, Loss = Infix.Format(loss) }).Seeded(loss: loss);
     }
 
     /// <summary>
@@ -204,7 +281,7 @@ public sealed record ProblemDefinition(
         if (HasNumericTarget && HasStart) return ToProblem();
         var start = HasStart ? Start.ToArray() : new double[Variables.Count];
         if (Loss is not null)
-            return Build(HasNumericTarget ? Target.ToArray() : new double[Simulator.Count], start, ParseField("loss", Loss), Parameters);
+            return Build(HasNumericTarget ? Target.ToArray() : new double[Simulator.Count], start, ParsedLoss(), Parameters);
         if (Target.Count > 0 && Target.Count != Simulator.Count)
             throw new SymbolicException(ErrorKind.Shape, $"The target has {BookExample.Count(Target.Count, "value")} but the simulator has {BookExample.Count(Simulator.Count, "output")}.");
         var targets = TargetExpressions();
@@ -223,7 +300,7 @@ public sealed record ProblemDefinition(
 
     private Problem Build(double[] target, double[] start, Expr? loss, IReadOnlyDictionary<string, double>? parameters, bool withUnits = true)
     {
-        var simulator = Simulator.Select((s, i) => ParseField($"simulator[{i}]", s)).ToArray();
+        var simulator = ParsedSimulator();
         // The loss and the inverse read y0, y1, … as the outputs: a variable of that name would be both.
         // Outputs builds its names on each read: read once, into a set (once per variable was O(n²)).
         var outputNames = Outputs.ToHashSet(StringComparer.Ordinal);
@@ -239,7 +316,7 @@ public sealed record ProblemDefinition(
                     $"simulator[{i}] uses '{unknown}', which is neither a variable ({string.Join(", ", Variables)}) nor a parameter" +
                     (Parameters is { Count: > 0 } ? $" ({string.Join(", ", Parameters.Keys)})" : "") +
                     $": if '{unknown}' is a constant, give its value as a parameter; otherwise add it to the variables.");
-        var inverse = Inverse?.Select((s, i) => ParseField($"inverse[{i}]", s)).ToArray();
+        var inverse = ParsedInverse();
         if (parameters is not null)
         {
             // A constant that nothing uses is most likely misnamed: say so rather than ignore it. Target

@@ -24,7 +24,9 @@ public static class RunReport
     /// <param name="definition">The problem as text.</param>
     /// <param name="results">The runs.</param>
     /// <param name="model">The problem's model when the caller has it (otherwise it is derived again).</param>
-    public static string ToJson(ProblemDefinition definition, IReadOnlyList<MethodResult> results, Symbolic.Problem? model = null)
+    /// <param name="target">x* of the comparison (<see cref="Comparison.Target"/>), written as "targetX" with
+    /// "targetXKind" ("preimageNearStart", …, "none") and "targetXNote"; omitted when null.</param>
+    public static string ToJson(ProblemDefinition definition, IReadOnlyList<MethodResult> results, Symbolic.Problem? model = null, TargetPoint? target = null)
     {
         model ??= definition.ToProblem();
         var document = new
@@ -41,6 +43,9 @@ public static class RunReport
                 // says "not derived" rather than paying for a derivation here.
                 inverse = model.IsInverseResolved ? model.Inverse?.Select(Symbolic.Infix.Format) : null,
                 inverseSource = model.IsInverseResolved ? model.InverseSource.ToString().ToLowerInvariant() : "not derived",
+                targetX = target?.X?.Select(Finite),
+                targetXKind = target is null ? null : JsonNamingPolicy.CamelCase.ConvertName(target.Kind.ToString()),
+                targetXNote = target?.Note,
             },
             methods = results.Select(r => new
             {

@@ -221,27 +221,13 @@ public static class StepUnits
     private static double[] Scale(Problem problem, double[] factors, double[] x) =>
         x.Select((v, i) => v * Factor(problem.UnitOf(problem.Variables[i]), factors)).ToArray();
 
-    /// <summary>The same physics in rescaled units.</summary>
-    private static Problem Rescaled(Problem p, double[] factors)
-    {
-        var fx = p.Variables.Select(v => Factor(p.UnitOf(v), factors)).ToArray();
-        var fy = p.Outputs.Select(y => Factor(p.UnitOf(y), factors)).ToArray();
-        var fl = Factor(p.LossUnit, factors);
-        var inX = new Dictionary<Expr, Expr>();
-        var inY = new Dictionary<Expr, Expr>();
-        for (var i = 0; i < fx.Length; i++) inX[ExprModule.Symbol(p.Variables[i])] = ExprModule.Divide(ExprModule.Symbol(p.Variables[i]), ExprModule.Real(fx[i]));
-        for (var j = 0; j < fy.Length; j++) inY[ExprModule.Symbol(p.Outputs[j])] = ExprModule.Divide(ExprModule.Symbol(p.Outputs[j]), ExprModule.Real(fy[j]));
-        var both = new Dictionary<Expr, Expr>(inX);
-        foreach (var kv in inY) both[kv.Key] = kv.Value;
-        var simulator = p.Simulator.Select((s, j) => ExprModule.Multiply(ExprModule.Real(fy[j]), Structure.Substitute(inX, s))).ToArray();
-        var loss = ExprModule.Multiply(ExprModule.Real(fl), Structure.Substitute(inY, p.Loss));
-        var inverse = p.Inverse?.Select((e, i) => ExprModule.Multiply(ExprModule.Real(fx[i]), Structure.Substitute(both, e))).ToArray();
-        // Parameters keep their values: P and L are conjugated as a whole (the same physics in the new
-        // units), so a constant inside them, named or not, stays what it was in the old units. Their
-        // units matter only through the outputs' units inferred from them.
-        return Problem.Create(p.Variables, simulator, loss, p.Target.Select((t, j) => t * fy[j]).ToArray(),
-            Scale(p, factors, p.Start), inverse, false, p.Parameters);
-    }
+    /// <summary>The same physics in rescaled units (<see cref="ProblemTransform.Conjugate"/> with each quantity's factor).</summary>
+    private static Problem Rescaled(Problem p, double[] factors) =>
+        ProblemTransform.Conjugate(
+            p.Variables.Select(v => Factor(p.UnitOf(v), factors)).ToArray(),
+            p.Outputs.Select(y => Factor(p.UnitOf(y), factors)).ToArray(),
+            Factor(p.LossUnit, factors),
+            p);
 
     /// <summary>One step of each method from x; an error text for a method that does not apply.</summary>
     private static (double[]? Step, string? Fallback, string? Error)[] Steps(Problem problem, IReadOnlyList<Method> methods, double eta, double[] x)

@@ -89,17 +89,31 @@ public static class TheoryChecks
                 return new CheckResult(property, name, false, double.NaN, "");
             }).ToArray();
         }
-        // At a stationary point of L in y (∂L/∂y = 0: x₀ at the target for the default loss) Δy = 0 and
-        // every rule's step is 0: the properties that measure a step have nothing to measure. They are
-        // undef with that reason, not FAIL (a ratio 0/0 or a run that never starts is not a violation).
-        if (AtTarget(p) is { } why)
+        var outer = Scope;
+        Scope = new RunScope();
+        try
         {
-            var stepless = new[] { 2, 3, 4, 6, 11 };
-            return RunAll(p, eta, placeholdersOnly: true).Select(r => r.Applicable && stepless.Contains(r.Property)
-                    ? r with { Passed = false, Measured = double.NaN, Unmet = true, Detail = why }
-                    : r.Applicable && r.Detail == "" ? Single(p, r.Property, eta) : r)
-                .ToArray();
+            // At a stationary point of L in y (∂L/∂y = 0: x₀ at the target for the default loss) Δy = 0 and
+            // every rule's step is 0: the properties that measure a step have nothing to measure. They are
+            // undef with that reason, not FAIL (a ratio 0/0 or a run that never starts is not a violation).
+            if (AtTarget(p) is { } why)
+            {
+                var stepless = new[] { 2, 3, 4, 6, 11 };
+                return RunAll(p, eta, placeholdersOnly: true).Select(r => r.Applicable && stepless.Contains(r.Property)
+                        ? r with { Passed = false, Measured = double.NaN, Unmet = true, Detail = why }
+                        : r.Applicable && r.Detail == "" ? Single(p, r.Property, eta) : r)
+                    .ToArray();
+            }
+            return RunEach(p, eta);
         }
+        finally
+        {
+            Scope = outer;
+        }
+    }
+
+    private static IReadOnlyList<CheckResult> RunEach(Problem p, double eta)
+    {
         return
         [
             Units(p),
@@ -123,7 +137,7 @@ public static class TheoryChecks
     /// </summary>
     public static NonFiniteValue? NonFiniteAt(Problem p)
     {
-        var c = new CompiledProblem(p);
+        var c = Compile(p);
         var (y, j) = Simulate(c, p.Start);
         var gx = new double[c.N];
         var hx = new double[c.N * c.N];
@@ -190,9 +204,36 @@ public static class TheoryChecks
         new(property, name, false, double.NaN, $"the Jacobian is singular at x = {Show(x)}, so J⁻¹ (and IG and PG) do not exist there: the property's precondition does not hold", Unmet: true);
 
     /// <summary>The same simulator and target with the loss ½‖y − y*‖² (the form several properties are stated for).</summary>
-    private static Problem WithDefaultLoss(Problem p) =>
-        Problem.Create(p.Variables, p.Simulator, null, p.Target, p.Start,
-            p.InverseSource == InverseSource.Given ? p.Inverse : null, p.InverseSource != InverseSource.Numeric, p.Parameters);
+    private static Problem WithDefaultLoss(Problem p)
+    {
+        if (Scope is { } scope)
+        {
+            if (!scope.DefaultLoss.TryGetValue(p, out var variant))
+                scope.DefaultLoss[p] = variant = ProblemTransform.WithDefaultLoss(p);
+            return variant;
+        }
+        return ProblemTransform.WithDefaultLoss(p);
+    }
+
+    /// <summary>
+    /// The variants and compilations of one <see cref="Run"/>: every check of that run compiles each problem
+    /// (the problem itself, its default-loss variant) once and shares it. Null outside a run, where each
+    /// check compiles what it needs (a compiled problem's buffers are not for sharing between threads).
+    /// </summary>
+    private sealed class RunScope
+    {
+        public readonly Dictionary<Problem, CompiledProblem> Compiled = new(ReferenceEqualityComparer.Instance);
+        public readonly Dictionary<Problem, Problem> DefaultLoss = new(ReferenceEqualityComparer.Instance);
+    }
+
+    [ThreadStatic] private static RunScope? Scope;
+
+    private static CompiledProblem Compile(Problem p)
+    {
+        if (Scope is not { } scope) return new CompiledProblem(p);
+        if (!scope.Compiled.TryGetValue(p, out var compiled)) scope.Compiled[p] = compiled = new CompiledProblem(p);
+        return compiled;
+    }
 
     /// <summary>The PG and IG steps for a given Δy at x; null when there is no preimage or J is singular.</summary>
     private static (double[] Pg, double[] Ig)? Steps(CompiledProblem c, double[] x, double[] dy)
@@ -259,13 +300,8 @@ public static class TheoryChecks
     {
         const string name = "function sensitivity (c-scaling)";
         var plain = WithDefaultLoss(p);
-        var scaledInverse = plain.InverseSource == InverseSource.Given
-            ? plain.Inverse.Select(e => Structure.Substitute(
-                plain.Outputs.ToDictionary(y => ExprModule.Symbol(y), y => ExprModule.Divide(ExprModule.Symbol(y), ExprModule.Real(c))), e)).ToArray()
-            : null;
-        var scaled = Problem.Create(p.Variables, p.Simulator.Select(s => ExprModule.Multiply(ExprModule.Real(c), s)).ToArray(), null,
-            p.Target.Select(t => c * t).ToArray(), p.Start, scaledInverse, plain.InverseSource != InverseSource.Numeric, p.Parameters);
-        var a = new CompiledProblem(plain);
+        var scaled = ProblemTransform.RescaleOutputs(c, p);
+        var a = Compile(plain);
         var b = new CompiledProblem(scaled);
         var expectations = new List<(Method M, double Factor)>
         {
@@ -302,16 +338,8 @@ public static class TheoryChecks
         var s = scales ?? p.Variables.Select((_, i) => i % 2 == 0 ? 2.5 : 0.4).ToArray();
         if (s.Length != p.Variables.Length || s.Any(v => !(v > 0) || !double.IsFinite(v)))
             throw new ArgumentException("S needs one positive, finite scale per variable.", nameof(scales));
-        var toOld = new Dictionary<Expr, Expr>();
-        for (var i = 0; i < s.Length; i++)
-            toOld[ExprModule.Symbol(p.Variables[i])] = ExprModule.Multiply(ExprModule.Real(s[i]), ExprModule.Symbol(p.Variables[i]));
-        var inverse = p.InverseSource == InverseSource.Given
-            ? p.Inverse.Select((e, i) => ExprModule.Divide(Structure.Substitute(toOld, e), ExprModule.Real(s[i]))).ToArray()
-            : null;
-        var start = p.Start.Select((v, i) => v / s[i]).ToArray();
-        var reparametrised = Problem.Create(p.Variables, p.Simulator.Select(e => Structure.Substitute(toOld, e)).ToArray(), p.Loss,
-            p.Target, start, inverse, p.InverseSource != InverseSource.Numeric, p.Parameters);
-        var a = new CompiledProblem(p);
+        var reparametrised = ProblemTransform.Reparametrise(s, p);
+        var a = Compile(p);
         var b = new CompiledProblem(reparametrised);
         var methods = Square(p)
             ? new[] { Method.Newton, Method.InverseGradient, Method.PhysicalGradient, Method.GaussNewton }
@@ -319,7 +347,7 @@ public static class TheoryChecks
         double Deviation(Method m)
         {
             var r1 = Optimizer.Run(a, m, eta, p.Start, iterations);
-            var r2 = Optimizer.Run(b, m, eta, start, iterations);
+            var r2 = Optimizer.Run(b, m, eta, reparametrised.Start, iterations);
             if (r1.Fallbacks.Count > 0 || r2.Fallbacks.Count > 0) return double.NaN;
             // Runs that stop at different iterations (one reaching L = 0 exactly, one not) differ.
             if (r1.Trajectory.Count != r2.Trajectory.Count) return double.PositiveInfinity;
@@ -340,7 +368,7 @@ public static class TheoryChecks
     {
         const string name = "PG converges by (1 − η) per step in y";
         if (!Square(p)) return NotSquare(4, name, p);
-        var c = new CompiledProblem(WithDefaultLoss(p));
+        var c = Compile(WithDefaultLoss(p));
         var run = Optimizer.Run(c, Method.PhysicalGradient, eta, p.Start, iterations);
         // A fallback step is not PG's step: the property's precondition (a PG step exists) does not hold.
         if (run.Fallbacks.Count > 0)
@@ -371,7 +399,7 @@ public static class TheoryChecks
     {
         const string name = "PG and IG agree to first order";
         if (!Square(p)) return NotSquare(5, name, p);
-        var c = new CompiledProblem(p);
+        var c = Compile(p);
         var (y, j) = Simulate(c, p.Start);
         // Δy = J·δx for small x-steps δx along IG's direction towards the target, so that the sizes are
         // measured where P's nonlinearity lives (in x), whatever the outputs' scales.
@@ -420,7 +448,7 @@ public static class TheoryChecks
     {
         const string name = "PG lands on y₀ + Δy";
         if (!Square(p)) return NotSquare(6, name, p);
-        var c = new CompiledProblem(p);
+        var c = Compile(p);
         var (y0, _) = Simulate(c, p.Start);
         var g = new double[c.M];
         var h = new double[c.M * c.M];
@@ -449,7 +477,7 @@ public static class TheoryChecks
     {
         const string name = "mean-value form of PG";
         if (!Square(p)) return NotSquare(7, name, p);
-        var c = new CompiledProblem(p);
+        var c = Compile(p);
         var (y0, _) = Simulate(c, p.Start);
         if (InverseJacobianTimes(c, p.Start, y0) is null) return Singular(7, name, p.Start);
         var dy = Minus(p.Target, y0).Select(v => v * eta).ToArray();
@@ -517,7 +545,7 @@ public static class TheoryChecks
     {
         const string name = "local inverse keeps x₀'s branch";
         if (!Square(p)) return NotSquare(8, name, p);
-        var c = new CompiledProblem(p);
+        var c = Compile(p);
         var (y0, j) = Simulate(c, p.Start);
         if (InverseJacobianTimes(c, p.Start, y0) is null) return Singular(8, name, p.Start);
         var back = new double[c.N];
@@ -607,7 +635,7 @@ public static class TheoryChecks
     public static CheckResult GradientDescentLossChange(Problem p)
     {
         const string name = "GD's loss change is −η‖∇L‖² to first order";
-        var c = new CompiledProblem(p);
+        var c = Compile(p);
         var g = new double[c.N];
         var h = new double[c.N * c.N];
         var l0 = c.LossInX(p.Start, g, h);
@@ -632,7 +660,7 @@ public static class TheoryChecks
     public static CheckResult ExponentFamily(Problem p, double eta)
     {
         const string name = "exponent family κ = −1, +1";
-        var c = new CompiledProblem(WithDefaultLoss(p));
+        var c = Compile(WithDefaultLoss(p));
         var (minusOne, f1) = Step(c, Method.HalfInverseGradient, eta, p.Start, kappa: -1, tau: 0);
         var (plusOne, f2) = Step(c, Method.HalfInverseGradient, eta, p.Start, kappa: 1, tau: 0);
         var (gn, f3) = Step(c, Method.GaussNewton, eta, p.Start);

@@ -48,15 +48,20 @@ public static class TrajectoryPlots
     }
 
     /// <summary>
-    /// Writes the x-space, y-space and loss plots of runs on a problem into <paramref name="directory"/>
-    /// (x* marked where the local inverse finds a preimage of y* near the start). Returns the paths.
+    /// Writes the x-space, y-space and loss plots of runs on a problem into <paramref name="directory"/>,
+    /// x* marked as the comparison found it (<see cref="TargetPoint.Find"/>, the same point the table's
+    /// distances are measured to). Returns the paths.
     /// </summary>
     public static IReadOnlyList<string> SaveAll(
-        IReadOnlyList<OptimizerRun> runs, string directory, CompiledProblem problem, ProblemDefinition definition)
+        IReadOnlyList<OptimizerRun> runs, string directory, ProblemDefinition definition, TargetPoint target)
     {
         Directory.CreateDirectory(directory);
-        return Figures(runs, problem, definition).SelectMany(f => Write(f, directory)).ToArray();
+        return Figures(runs, definition, target).SelectMany(f => Write(f, directory)).ToArray();
     }
+
+    /// <summary>The plots of a comparison (its runs, marked with its x*); see the overload taking runs.</summary>
+    public static IReadOnlyList<string> SaveAll(Comparison comparison, string directory, ProblemDefinition definition) =>
+        SaveAll(comparison.Results.Select(r => r.Run).ToArray(), directory, definition, comparison.Target);
 
     /// <summary>
     /// Writes <c>loss.png/.svg</c> into <paramref name="directory"/>: the loss against the iteration on a
@@ -69,38 +74,22 @@ public static class TrajectoryPlots
         return Write(LossFigure(runs, problem), directory);
     }
 
-    /// <summary>The figures <see cref="SaveAll"/> writes, built but not rendered (the tests inspect them).</summary>
-    internal static IReadOnlyList<Figure> Figures(IReadOnlyList<OptimizerRun> runs, CompiledProblem problem, ProblemDefinition definition)
+    /// <summary>The figures <see cref="SaveAll(IReadOnlyList{OptimizerRun}, string, ProblemDefinition, TargetPoint)"/> writes, built but not rendered (the tests inspect them).</summary>
+    internal static IReadOnlyList<Figure> Figures(IReadOnlyList<OptimizerRun> runs, ProblemDefinition definition, TargetPoint target)
     {
         var name = ProblemName(definition);
         // A problem with a loss of its own needs no target: then nothing is marked, and the titles say so.
         if (!definition.HasTarget)
             return SpaceFigures(runs, null, null, definition.Variables.ToArray(), definition.Outputs, name, noTarget: true)
                 .Append(LossFigure(runs, name)).ToArray();
-        var target = definition.Target.ToArray();
-        var (targetX, how) = TargetX(runs, problem, target, definition.Start.ToArray());
-        return SpaceFigures(runs, targetX, target, definition.Variables.ToArray(), definition.Outputs, name, how)
+        var targetY = definition.Target.ToArray();
+        return SpaceFigures(runs, target.X, targetY, definition.Variables.ToArray(), definition.Outputs, name, target.Note)
             .Append(LossFigure(runs, name)).ToArray();
     }
 
-    /// <summary>
-    /// x*: the preimage of y* near the start, else near the final point of the run with the smallest final
-    /// loss (found by the problem's inverse, derived or numeric), with a note for the legend saying which;
-    /// null when neither exists.
-    /// </summary>
-    internal static (double[]? X, string? How) TargetX(IReadOnlyList<OptimizerRun> runs, CompiledProblem problem, double[] targetY, double[] start)
-    {
-        if (BookExample.TargetInX(problem, targetY, start) is { } x) return (x, null);
-        var finite = runs.Where(r => double.IsFinite(r.FinalLoss) && r.Final.All(double.IsFinite)).OrderBy(r => r.FinalLoss).ToArray();
-        foreach (var run in finite)
-            if (BookExample.TargetInX(problem, targetY, run.Final) is { } near)
-                return (near, $"x* found near {BookExample.ShortName(run.Method)}'s end");
-        // No inverse (e.g. more outputs than variables): the end of a run whose loss fell to 10⁻⁶ of its
-        // start or less is x* to the eye, and the legend says that this is what is drawn.
-        if (finite.FirstOrDefault(r => r.Losses.Count > 0 && r.FinalLoss <= 1e-6 * r.Losses[0]) is { } best)
-            return (best.Final, $"x* ≈ {BookExample.ShortName(best.Method)}'s end, L = {best.FinalLoss.ToString("0.#E+0", CultureInfo.InvariantCulture)}");
-        return (null, null);
-    }
+    /// <summary>As the overload taking x*, with x* found for these runs (tests of the plots alone).</summary>
+    internal static IReadOnlyList<Figure> Figures(IReadOnlyList<OptimizerRun> runs, CompiledProblem problem, ProblemDefinition definition) =>
+        Figures(runs, definition, TargetPoint.Find(problem, definition.Target.ToArray(), definition.Start.ToArray(), runs));
 
     /// <summary>The problem as a title: <c>P(x0, x1) = [x0, x1^2]</c>, shortened beyond 70 characters.</summary>
     internal static string ProblemName(ProblemDefinition d)

@@ -66,13 +66,14 @@ internal static class CompareCommand
             foreach (var s in skipped)
                 skipWriter.WriteLine($"{MethodCatalog.NameOf(s.Method)} skipped: {s.Reason}");
             var names = chosen.Select(m => m.Name).ToArray();
-            IReadOnlyList<MethodResult> results;
+            Comparison comparison;
             using (var bar = ProgressLine.For(error, names, n))
-                results = BookExample.Run(compiled, definition.Target.ToArray(), definition.Start.ToArray(), n, chosen, result.GetValue(lineSearch), bar);
+                comparison = BookExample.Compare(compiled, definition.Target.ToArray(), definition.Start.ToArray(), n, chosen, result.GetValue(lineSearch), bar);
+            var results = comparison.Results;
             IReadOnlyList<string> plots;
             try
             {
-                plots = TrajectoryPlots.SaveAll(results.Select(r => r.Run).ToArray(), result.GetValue(outDir)!, compiled, definition);
+                plots = TrajectoryPlots.SaveAll(comparison, result.GetValue(outDir)!, definition);
             }
             catch (Exception e) when (e is DllNotFoundException || e.InnerException is DllNotFoundException)
             {
@@ -91,7 +92,7 @@ internal static class CompareCommand
             }
             switch (result.GetValue(format))
             {
-                case "json": output.WriteLine(RunReport.ToJson(definition, results, compiled.Definition)); return Finish();
+                case "json": output.WriteLine(RunReport.ToJson(definition, results, compiled.Definition, comparison.Target)); return Finish();
                 case "csv": output.Write(RunReport.ToCsv(definition, results.Select(r => r.Run).ToArray())); return Finish();
             }
             output.WriteLine(ReferenceEquals(definition, ProblemDefinition.Book)

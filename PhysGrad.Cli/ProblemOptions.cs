@@ -193,14 +193,16 @@ internal sealed class ProblemOptions
                     throw new CliInputException($"{o.Name} needs --simulator (or use --problem).");
             return Units(result) is { } bookUnits ? ProblemDefinition.Book with { Units = bookUnits } : ProblemDefinition.Book;
         }
+        // Parsed here, once: the names are read from it and the definition keeps it (never parsed again).
+        var parsed = Expression.ParseMany(sim);
         // An indexed form (x[i+1] - x[i] for i in 0..9) stands for many components: expanded here.
         var components = sim.Contains('[')
-            ? Expression.ParseMany(sim).Select(e => e.ToInfix()).ToArray()
+            ? parsed.Select(e => e.ToInfix()).ToArray()
             : sim.Split(';', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         var parameters = Parameters(result);
         var names = result.GetValue(_vars) is { } v
             ? Arguments.Names("--vars", v)
-            : Expression.ParseMany(sim).SelectMany(e => e.Variables).Distinct()
+            : parsed.SelectMany(e => e.Variables).Distinct()
                 .Where(n => parameters is null || !parameters.ContainsKey(n))
                 .Order(Comparer<string>.Create((a, b) => Symbolic.Order.naturalCompare(a, b))).ToArray();
         var inferred = result.GetValue(_vars) is null;
@@ -208,7 +210,7 @@ internal sealed class ProblemOptions
         {
             // A name that is neither a variable nor a --param: most likely a constant without its value.
             var known = names.Concat(parameters?.Keys ?? Enumerable.Empty<string>()).ToHashSet();
-            if (Expression.ParseMany(sim).SelectMany(e => e.Variables).FirstOrDefault(n => !known.Contains(n)) is { } unknown)
+            if (parsed.SelectMany(e => e.Variables).FirstOrDefault(n => !known.Contains(n)) is { } unknown)
                 throw new CliInputException(
                     $"--simulator uses '{unknown}', which is not one of the variables ({string.Join(", ", names)}) given with --vars: " +
                     $"if it is a constant, give its value with --param (e.g. --param {unknown}=2); otherwise add it to --vars.");
@@ -227,7 +229,7 @@ internal sealed class ProblemOptions
             Units = Units(result),
             Parameters = parameters,
             TargetSymbols = symbols,
-        };
+        }.WithParsedSimulator(parsed);
     }
 
     /// <summary>The reference problem of --example at size --n, or the reason it cannot be made.</summary>

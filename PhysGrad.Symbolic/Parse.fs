@@ -5,6 +5,35 @@ open System.Globalization
 open System.Numerics
 open FParsec
 
+/// Counts the texts parsed (Parse.Many and Parse.Expression) in the current asynchronous flow while it is
+/// open: the measure that a problem's text is parsed once per field, never printed and parsed again.
+/// Flows that did not open one (other threads, other tests) are not counted.
+[<Sealed; AllowNullLiteral>]
+type ParseCounter private () =
+    static let current = System.Threading.AsyncLocal<ParseCounter>()
+    let mutable count = 0
+
+    /// The texts parsed in this flow since the counter was opened.
+    member _.Count = count
+
+    /// Opens a counter for the current flow (and the tasks it starts); disposing it stops the counting.
+    static member Open() =
+        let counter = new ParseCounter()
+        current.Value <- counter
+        counter
+
+    static member internal Tick() =
+        match current.Value with
+        | null -> ()
+        | c -> c.Increment()
+
+    member internal _.Increment() = count <- count + 1
+
+    interface IDisposable with
+        member this.Dispose() =
+            if obj.ReferenceEquals(current.Value, this) then
+                current.Value <- null
+
 /// Reads infix text into expressions, with FParsec. The grammar, loosest binding first:
 ///
 ///     input   := expr (';' expr)* [';']
@@ -409,6 +438,8 @@ module Parse =
     /// `dirichlet v` reads v outside it; without a rule an index below 0 is an error.
     [<CompiledName("Many")>]
     let many (text: string) : Expr[] =
+        ParseCounter.Tick()
+
         if isNull text || String.IsNullOrWhiteSpace text then
             raise (ParseException(ErrorKind.Parse, "The input is empty: expected an expression such as x^2 + 1.", 1, 1))
 
