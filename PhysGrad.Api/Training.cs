@@ -79,7 +79,7 @@ public static class Training
     /// ŷ(z) = (sin 6z, cos 9z), a network 1 → 7 tanh → 2 linear (30 parameters), physics
     /// P(x) = (x₀, λ·x₁), loss per sample ½(y₀ − ŷ₀)² + ½(y₁ − ŷ₁)² = ½(x₀ − ŷ₀)² + ½(λx₁ − ŷ₁)².
     /// Evaluation on 256 evenly spaced z. Settings (chosen by a sweep, BENCHMARKS.md): batch 256 for
-    /// every method; Adam rate 0.01; GN η = 0.1, τ = 10⁻⁶; HIG η = 0.1, τ = 10⁻⁶; GD rate 0.1.
+    /// every method; Adam rate 0.03; GN η = 0.1, τ = 10⁻⁶; HIG η = 0.1, τ = 10⁻⁶; GD rate 0.1.
     /// </summary>
     /// <exception cref="SymbolicException">λ not finite or zero (ErrorKind.Invalid).</exception>
     public static TrainingExample HigToy(double lambda = 1)
@@ -109,7 +109,7 @@ public static class Training
         }
         TrainingSettings[] methods =
         [
-            new(TrainingMethod.Adam, 0.01, 256),
+            new(TrainingMethod.Adam, 0.03, 256),
             new(TrainingMethod.GaussNewton, 0.1, 256, Tau: 1e-6),
             new(TrainingMethod.Hig, 0.1, 256, Tau: 1e-6),
             new(TrainingMethod.GradientDescent, 0.1, 256),
