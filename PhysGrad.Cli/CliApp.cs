@@ -31,6 +31,7 @@ public static class CliApp
         root.Subcommands.Add(DeriveCommand.Create(output, error));
         root.Subcommands.Add(UnitsCommand.Create(output));
         root.Subcommands.Add(CheckCommand.Create(output));
+        root.Subcommands.Add(TrainCommand.Create(output, error));
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

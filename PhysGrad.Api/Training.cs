@@ -1,0 +1,250 @@
+using System.Globalization;
+using PhysGrad.Numerics;
+using PhysGrad.Numerics.Learning;
+using PhysGrad.Symbolic;
+using ScottPlot;
+
+namespace PhysGrad;
+
+/// <summary>
+/// A training set-up: a network x = f(z; θ), a physics problem y = P(x) (any compiled PhysGrad problem),
+/// a batch sampler, a fixed evaluation set, and the methods with their tuned settings.
+/// </summary>
+/// <param name="Name">The example's name (hig-toy, exp).</param>
+/// <param name="Description">One line: network, physics, loss.</param>
+/// <param name="Network">The network.</param>
+/// <param name="Physics">y = P(x).</param>
+/// <param name="Sampler">Draws B inputs z and targets y*.</param>
+/// <param name="EvalZ">The evaluation inputs (rows of the network's input size).</param>
+/// <param name="EvalY">Their targets y* (rows of m).</param>
+/// <param name="EvalX">Their x* where known (rows of n), else null.</param>
+/// <param name="Methods">The methods this example runs by default, with their settings.</param>
+public sealed record TrainingExample(
+    string Name, string Description, DenseNetwork Network, IDifferentiableProblem Physics, BatchSampler Sampler,
+    double[] EvalZ, double[] EvalY, double[]? EvalX, IReadOnlyList<TrainingSettings> Methods)
+{
+    /// <summary>The settings this example uses for <paramref name="method"/> (its tuned rate and batch).</summary>
+    /// <exception cref="SymbolicException">The example has no settings for the method (ErrorKind.Invalid).</exception>
+    public TrainingSettings SettingsFor(TrainingMethod method) =>
+        Methods.FirstOrDefault(m => m.Method == method)
+        ?? throw new SymbolicException(ErrorKind.Invalid,
+            $"The {Name} example has no settings for {method}; it runs {string.Join(", ", Methods.Select(m => m.ShortName))}.");
+}
+
+/// <summary>
+/// Training networks through physics with GD, Adam, Gauss–Newton, HIG and SIP (THEORY.md §6), and the
+/// reference experiments: the HIG toy with the scaling λ and SIP on y = eˣ. How each method's step is
+/// normalised by the batch size is stated on <see cref="PhysicsTrainer"/>: every method works on the
+/// mean loss over the batch.
+/// </summary>
+/// <example>
+/// <code>
+/// var example = Training.HigToy(lambda: 0.01);
+/// var runs = Training.Run(example, example.Methods, seed: 1, steps: null, time: TimeSpan.FromSeconds(5));
+/// Training.SavePlots(runs, "out", example.Description);
+/// </code>
+/// </example>
+public static class Training
+{
+    /// <summary>The example names <see cref="Example"/> accepts.</summary>
+    public static IReadOnlyList<string> ExampleNames { get; } = ["hig-toy", "exp"];
+
+    /// <summary>The method names <see cref="ParseMethod"/> accepts.</summary>
+    public static IReadOnlyList<string> MethodNames { get; } = ["gd", "adam", "gn", "hig", "sip-ig", "sip-pg"];
+
+    /// <summary>An example by name; <paramref name="lambda"/> is the HIG toy's scaling (ignored by exp).</summary>
+    /// <exception cref="SymbolicException">An unknown name, or λ not finite and non-zero (ErrorKind.Invalid).</exception>
+    public static TrainingExample Example(string name, double lambda = 1) => name switch
+    {
+        "hig-toy" => HigToy(lambda),
+        "exp" => Exponential(),
+        _ => throw new SymbolicException(ErrorKind.Invalid, $"Unknown example '{name}'; the examples are {string.Join(", ", ExampleNames)}."),
+    };
+
+    /// <summary>A method by its short name (gd, adam, gn, hig, sip-ig, sip-pg).</summary>
+    /// <exception cref="SymbolicException">An unknown name (ErrorKind.Invalid).</exception>
+    public static TrainingMethod ParseMethod(string name) => name.Trim().ToLowerInvariant() switch
+    {
+        "gd" => TrainingMethod.GradientDescent,
+        "adam" => TrainingMethod.Adam,
+        "gn" => TrainingMethod.GaussNewton,
+        "hig" => TrainingMethod.Hig,
+        "sip-ig" => TrainingMethod.SipInverseGradient,
+        "sip-pg" or "sip" => TrainingMethod.SipPhysicalGradient,
+        _ => throw new SymbolicException(ErrorKind.Invalid, $"Unknown method '{name}'; the methods are {string.Join(", ", MethodNames)}."),
+    };
+
+    /// <summary>
+    /// The HIG toy (the book's chapter on half-inverse gradients): z ∈ [−1, 1] uniform, target
+    /// ŷ(z) = (sin 6z, cos 9z), a network 1 → 7 tanh → 2 linear (30 parameters), physics
+    /// P(x) = (x₀, λ·x₁), loss per sample ½(y₀ − ŷ₀)² + ½(y₁ − ŷ₁)² = ½(x₀ − ŷ₀)² + ½(λx₁ − ŷ₁)².
+    /// Evaluation on 256 evenly spaced z. Settings (chosen by a sweep, BENCHMARKS.md): batch 256 for
+    /// every method; Adam rate 0.03; GN η = 0.1, τ = 10⁻⁶; HIG η = 0.1, τ = 10⁻⁶; GD rate 0.1.
+    /// </summary>
+    /// <exception cref="SymbolicException">λ not finite or zero (ErrorKind.Invalid).</exception>
+    public static TrainingExample HigToy(double lambda = 1)
+    {
+        if (!double.IsFinite(lambda) || lambda == 0)
+            throw new SymbolicException(ErrorKind.Invalid, $"λ must be a finite non-zero number; got {lambda.ToString(CultureInfo.InvariantCulture)}.");
+        var l = lambda.ToString("R", CultureInfo.InvariantCulture);
+        var physics = new ProblemDefinition(["x0", "x1"], ["x0", $"{l}*x1"], null, [0.0, 0.0], [0.0, 0.0]).Compile();
+        var network = DenseNetwork.Mlp(1, [7], 2, Activation.Tanh);
+        const int count = 256;
+        var evalZ = new double[count];
+        var evalY = new double[2 * count];
+        for (var k = 0; k < count; k++)
+        {
+            evalZ[k] = -1 + 2.0 * k / (count - 1);
+            evalY[2 * k] = Math.Sin(6 * evalZ[k]);
+            evalY[2 * k + 1] = Math.Cos(9 * evalZ[k]);
+        }
+        void Sample(Random random, int batch, double[] z, double[] y)
+        {
+            for (var b = 0; b < batch; b++)
+            {
+                z[b] = 2 * random.NextDouble() - 1;
+                y[2 * b] = Math.Sin(6 * z[b]);
+                y[2 * b + 1] = Math.Cos(9 * z[b]);
+            }
+        }
+        TrainingSettings[] methods =
+        [
+            new(TrainingMethod.Adam, 0.03, 256),
+            new(TrainingMethod.GaussNewton, 0.1, 256, Tau: 1e-6),
+            new(TrainingMethod.Hig, 0.1, 256, Tau: 1e-6),
+            new(TrainingMethod.GradientDescent, 0.1, 256),
+        ];
+        return new TrainingExample("hig-toy",
+            $"HIG toy, λ = {l}: 1→7 tanh→2, P(x) = (x0, λ·x1), ŷ = (sin 6z, cos 9z)",
+            network, physics, Sample, evalZ, evalY, null, methods);
+    }
+
+    /// <summary>
+    /// SIP on y = eˣ (the SIP paper's first example): x* ∈ [−12, 0] uniform, the network 1 → 16 tanh →
+    /// 16 tanh → 1 maps z = y* = e^(x*) to x, loss ½(eˣ − y*)²; the evaluation set is 256 evenly spaced
+    /// x* with their y*, and ½(x − x*)² is recorded beside the loss. SIP-PG uses the derived closed-form
+    /// inverse x = log y (η = 1: Δx = log y* − x). Settings: batch 64; Adam rate 10⁻³; SIP with Adam
+    /// rate 10⁻³ on the proxy loss; GD rate 0.1.
+    /// </summary>
+    public static TrainingExample Exponential()
+    {
+        var physics = new ProblemDefinition(["x0"], ["exp(x0)"], null, [1.0], [0.0]).Compile();
+        var network = DenseNetwork.Mlp(1, [16, 16], 1, Activation.Tanh);
+        const int count = 256;
+        var evalZ = new double[count];
+        var evalY = new double[count];
+        var evalX = new double[count];
+        for (var k = 0; k < count; k++)
+        {
+            evalX[k] = -12 + 12.0 * k / (count - 1);
+            evalY[k] = evalZ[k] = Math.Exp(evalX[k]);
+        }
+        void Sample(Random random, int batch, double[] z, double[] y)
+        {
+            for (var b = 0; b < batch; b++) z[b] = y[b] = Math.Exp(-12 * random.NextDouble());
+        }
+        TrainingSettings[] methods =
+        [
+            new(TrainingMethod.Adam, 1e-3, 64),
+            new(TrainingMethod.SipPhysicalGradient, 1e-3, 64),
+            new(TrainingMethod.SipInverseGradient, 1e-3, 64),
+            new(TrainingMethod.GradientDescent, 0.1, 64),
+        ];
+        return new TrainingExample("exp", "SIP on y = exp(x): 1→16 tanh→16 tanh→1, z = y* ∈ [e^-12, 1]",
+            network, physics, Sample, evalZ, evalY, evalX, methods);
+    }
+
+    /// <summary>
+    /// Trains <paramref name="example"/>'s network once per method in <paramref name="methods"/> from the
+    /// same seed, each for <paramref name="steps"/> steps or <paramref name="time"/> of training time
+    /// (whichever first). <paramref name="progress"/> gets (method index, fraction done).
+    /// </summary>
+    /// <exception cref="SymbolicException">Neither a step count nor a time given, or one not positive (ErrorKind.Invalid).</exception>
+    public static IReadOnlyList<TrainingHistory> Run(
+        TrainingExample example, IReadOnlyList<TrainingSettings> methods, int seed, int? steps, TimeSpan? time,
+        IProgress<(int Method, double Done)>? progress = null)
+    {
+        if (steps is null && time is null) throw new SymbolicException(ErrorKind.Invalid, "Give a number of steps or a time budget.");
+        if (steps is <= 0) throw new SymbolicException(ErrorKind.Invalid, $"The number of steps must be positive; got {steps}.");
+        if (time is { } t && !(t > TimeSpan.Zero)) throw new SymbolicException(ErrorKind.Invalid, "The time budget must be positive.");
+        var trainer = new PhysicsTrainer(example.Network, example.Physics, example.Sampler);
+        var runs = new List<TrainingHistory>();
+        for (var i = 0; i < methods.Count; i++)
+        {
+            var index = i;
+            var p = progress is null ? null : new Progress(d => progress.Report((index, d)));
+            runs.Add(trainer.Train(methods[i], seed, steps, time, example.EvalZ, example.EvalY, example.EvalX, progress: p));
+        }
+        return runs;
+    }
+
+    private sealed class Progress(Action<double> report) : IProgress<double>
+    {
+        public void Report(double value) => report(value);
+    }
+
+    /// <summary>
+    /// Writes <c>loss-time.png/.svg</c> and <c>loss-steps.png/.svg</c> into <paramref name="directory"/>:
+    /// the evaluation loss (log scale) against training wall-clock time and against steps, one line per
+    /// run, one colour per method (seeds of a method share it, drawn in different dash patterns).
+    /// Returns the paths written.
+    /// </summary>
+    public static IReadOnlyList<string> SavePlots(IReadOnlyList<TrainingHistory> runs, string directory, string title)
+    {
+        Directory.CreateDirectory(directory);
+        var written = new List<string>();
+        foreach (var (name, axis, x) in new (string, string, Func<TrainingPoint, double>)[]
+                 {
+                     ("loss-time", "training time (s)", p => p.Seconds),
+                     ("loss-steps", "steps", p => p.Step),
+                 })
+        {
+            var plot = new Plot();
+            var methods = runs.Select(r => r.Settings.ShortName).Distinct().ToList();
+            var seedsSeen = new Dictionary<string, int>();
+            foreach (var run in runs)
+            {
+                var method = run.Settings.ShortName;
+                var colour = Colors.Category10[methods.IndexOf(method) % Colors.Category10.Length];
+                var points = run.Points.Where(p => p.Loss > 0 && double.IsFinite(p.Loss)).ToArray();
+                if (points.Length == 0) continue;
+                var line = plot.Add.Scatter(points.Select(x).ToArray(), points.Select(p => Math.Log10(p.Loss)).ToArray(), colour);
+                var k = seedsSeen.TryGetValue(method, out var c) ? c : 0;
+                seedsSeen[method] = k + 1;
+                line.MarkerSize = 0;
+                line.LineWidth = 2;
+                line.LinePattern = k switch { 0 => LinePattern.Solid, 1 => LinePattern.Dashed, 2 => LinePattern.Dotted, _ => LinePattern.DenselyDashed };
+                line.LegendText = $"{method} {Describe(run.Settings)}, seed {run.Seed}{(run.Diverged ? ", diverged" : "")}";
+            }
+            plot.Title(title);
+            plot.XLabel(axis);
+            plot.YLabel("evaluation loss L̄ (log scale)");
+            plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
+            {
+                MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(),
+                IntegerTicksOnly = true,
+                LabelFormatter = v => $"1E{v:0}",
+            };
+            plot.ShowLegend(Edge.Right);
+            var path = Path.Combine(directory, name);
+            plot.SavePng(path + ".png", 1000, 560);
+            plot.SaveSvg(path + ".svg", 1000, 560);
+            written.Add(path + ".png");
+            written.Add(path + ".svg");
+        }
+        return written;
+    }
+
+    /// <summary>The settings as text: <c>η=0.1, B=256, τ=1e-06</c> (τ for GN/HIG, Adam/GD named for SIP).</summary>
+    public static string Describe(TrainingSettings s)
+    {
+        var text = $"η={s.LearningRate.ToString("G3", CultureInfo.InvariantCulture)}, B={s.BatchSize}";
+        return s.Method switch
+        {
+            TrainingMethod.GaussNewton or TrainingMethod.Hig => text + $", τ={s.Tau.ToString("G3", CultureInfo.InvariantCulture)}",
+            TrainingMethod.SipInverseGradient or TrainingMethod.SipPhysicalGradient =>
+                text + $", {(s.SipWithAdam ? "Adam" : "GD")}, Δy step {s.PhysicsStep.ToString("G3", CultureInfo.InvariantCulture)}",
+            _ => text,
+        };
+    }
+}

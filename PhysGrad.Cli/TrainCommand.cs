@@ -1,0 +1,166 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using PhysGrad.Numerics.Learning;
+
+namespace PhysGrad.Cli;
+
+/// <summary><c>physgrad train</c>: trains a network through physics with GD, Adam, GN, HIG or SIP (THEORY.md §6).</summary>
+internal static class TrainCommand
+{
+    private const int ProgressScale = 2000;
+
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var example = new Option<string>("--example")
+        {
+            Description = "hig-toy (the HIG toy with the scaling λ) or exp (SIP on y = exp(x)).",
+            DefaultValueFactory = _ => "hig-toy",
+        };
+        example.AcceptOnlyFromAmong([.. Training.ExampleNames]);
+        var methods = new Option<string?>("--methods")
+        {
+            Description = "Methods, optionally with a rate: e.g. adam,gn,hig or adam:0.003,hig:0.2 (gd, adam, gn, hig, sip-ig, sip-pg). Default: the example's.",
+        };
+        var time = new Option<double?>("--time") { Description = "Training wall-clock budget per method and seed, in seconds." };
+        var steps = new Option<int?>("--steps") { Description = "Steps per method and seed (with --time: whichever comes first). Default: --time 5." };
+        var seed = new Option<int>("--seed") { Description = "Seed of the initialisation and the batches.", DefaultValueFactory = _ => 1 };
+        var seeds = new Option<int>("--seeds") { Description = "Number of seeds: seed, seed+1, ….", DefaultValueFactory = _ => 1 };
+        var lambda = new Option<double>("--lambda") { Description = "The HIG toy's scaling λ of the second output.", DefaultValueFactory = _ => 1.0 };
+        var batch = new Option<int?>("--batch") { Description = "Batch size for every method (default: the example's)." };
+        var format = new Option<string>("--format") { Description = "table, json or csv.", DefaultValueFactory = _ => "table" };
+        format.AcceptOnlyFromAmong("table", "json", "csv");
+        var outDir = new Option<string?>("--out") { Description = "Directory for the plots loss-time and loss-steps (PNG and SVG); none written without it." };
+        var command = new Command("train",
+            "Train a small network through physics with GD, Adam, Gauss–Newton, HIG or SIP and report the evaluation loss (docs: THEORY.md §6).")
+        {
+            example, methods, time, steps, seed, seeds, lambda, batch, format, outDir,
+        };
+        command.SetAction(result =>
+        {
+            var stepCount = result.GetValue(steps);
+            var seconds = result.GetValue(time);
+            if (stepCount is <= 0) throw new CliInputException($"--steps must be a positive whole number, not {stepCount}.");
+            if (seconds is { } s && !(s > 0 && s <= 86400))
+                throw new CliInputException($"--time must be a number of seconds above 0 and at most 86400, not {s.ToString(CultureInfo.InvariantCulture)}.");
+            if (stepCount is null && seconds is null) seconds = 5;
+            var seedCount = result.GetValue(seeds);
+            if (seedCount is < 1 or > 100) throw new CliInputException($"--seeds must be between 1 and 100, not {seedCount}.");
+            var firstSeed = result.GetValue(seed);
+            if (firstSeed < 0 || firstSeed > int.MaxValue - seedCount - 1) throw new CliInputException($"--seed must be between 0 and {int.MaxValue - seedCount - 1}, not {firstSeed}.");
+            var name = result.GetValue(example)!;
+            var lambdaValue = result.GetValue(lambda);
+            if (!double.IsFinite(lambdaValue) || lambdaValue == 0)
+                throw new CliInputException($"--lambda must be a finite non-zero number, not {lambdaValue.ToString(CultureInfo.InvariantCulture)}.");
+            if (name != "hig-toy" && result.GetResult(lambda) is { Implicit: false })
+                error.WriteLine($"physgrad: note: --lambda applies to the hig-toy example only; {name} ignores it.");
+            var batchSize = result.GetValue(batch);
+            if (batchSize is < 1 or > 100000) throw new CliInputException($"--batch must be between 1 and 100000, not {batchSize}.");
+            var chosen = Example(name, lambdaValue);
+            var settings = Settings(chosen, result.GetValue(methods), batchSize);
+            var budget = seconds is { } sec ? TimeSpan.FromSeconds(sec) : (TimeSpan?)null;
+
+            var runs = new List<TrainingHistory>();
+            var names = settings.Select(m => m.ShortName).ToArray();
+            for (var k = 0; k < seedCount; k++)
+            {
+                using var bar = ProgressLine.For(error, names, ProgressScale);
+                var progress = bar is null ? null : new Relay(bar);
+                runs.AddRange(Training.Run(chosen, settings, firstSeed + k, stepCount, budget, progress));
+            }
+            Print(output, result.GetValue(format)!, chosen, runs);
+            if (result.GetValue(outDir) is { } dir)
+            {
+                var written = Training.SavePlots(runs, dir, chosen.Description);
+                if (result.GetValue(format) == "table")
+                    output.WriteLine($"Plots: {string.Join(", ", written.Where(p => p.EndsWith(".png", StringComparison.Ordinal)))}");
+            }
+            var diverged = runs.Where(r => r.Diverged).ToArray();
+            foreach (var r in diverged)
+                error.WriteLine($"physgrad: {r.Settings.ShortName} (seed {r.Seed}) diverged at step {r.Final.Step}; lower its rate, e.g. --methods {r.Settings.ShortName}:{(r.Settings.LearningRate / 10).ToString("G3", CultureInfo.InvariantCulture)}.");
+            return diverged.Length > 0 ? ExitCode.Failed : ExitCode.Ok;
+        });
+        return command;
+    }
+
+    private static TrainingExample Example(string name, double lambda) => Training.Example(name, lambda);
+
+    /// <summary>The methods of <c>--methods</c> (name or name:rate), with the example's settings otherwise.</summary>
+    private static TrainingSettings[] Settings(TrainingExample example, string? text, int? batch)
+    {
+        var list = new List<TrainingSettings>();
+        if (text is null) list.AddRange(example.Methods.Where(m => m.Method != TrainingMethod.GradientDescent));
+        else
+            foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                var pieces = part.Split(':');
+                if (pieces.Length > 2) throw new CliInputException($"--methods: '{part}' is not name or name:rate, e.g. hig:0.1.");
+                TrainingMethod method;
+                try { method = Training.ParseMethod(pieces[0]); }
+                catch (PhysGrad.Symbolic.SymbolicException e) { throw new CliInputException($"--methods: {e.Message}"); }
+                TrainingSettings s;
+                try { s = example.SettingsFor(method); }
+                catch (PhysGrad.Symbolic.SymbolicException e) { throw new CliInputException($"--methods: {e.Message}"); }
+                if (pieces.Length == 2)
+                {
+                    if (!double.TryParse(pieces[1], NumberStyles.Float, CultureInfo.InvariantCulture, out var rate) || !(rate > 0) || !double.IsFinite(rate))
+                        throw new CliInputException($"--methods: the rate in '{part}' must be a positive number, e.g. {pieces[0]}:0.01.");
+                    s = s with { LearningRate = rate };
+                }
+                list.Add(s);
+            }
+        if (list.Count == 0) throw new CliInputException("--methods names no method; give e.g. adam,gn,hig.");
+        return list.Select(s => batch is { } b ? s with { BatchSize = b } : s).ToArray();
+    }
+
+    private static void Print(TextWriter output, string format, TrainingExample example, IReadOnlyList<TrainingHistory> runs)
+    {
+        var hasX = example.EvalX is not null;
+        string G(double v) => double.IsNaN(v) ? "" : v.ToString("0.###E+0", CultureInfo.InvariantCulture);
+        switch (format)
+        {
+            case "json":
+                output.WriteLine(JsonSerializer.Serialize(new
+                {
+                    example = example.Name,
+                    description = example.Description,
+                    runs = runs.Select(r => new
+                    {
+                        method = r.Settings.ShortName,
+                        settings = Training.Describe(r.Settings),
+                        learningRate = r.Settings.LearningRate,
+                        batchSize = r.Settings.BatchSize,
+                        seed = r.Seed,
+                        finalLoss = r.Final.Loss,
+                        finalXError = hasX ? r.Final.XError : (double?)null,
+                        seconds = r.Final.Seconds,
+                        steps = r.Final.Step,
+                        diverged = r.Diverged,
+                        sipFallbacks = r.Fallbacks,
+                        history = r.Points.Select(p => new { step = p.Step, seconds = p.Seconds, loss = p.Loss }),
+                    }),
+                }, Json.OmitNulls));
+                break;
+            case "csv":
+                output.WriteLine("method,settings,seed,final_loss,final_x_error,seconds,steps,diverged");
+                foreach (var r in runs)
+                    output.WriteLine(string.Join(",", r.Settings.ShortName, $"\"{Training.Describe(r.Settings)}\"", r.Seed,
+                        r.Final.Loss.ToString("R", CultureInfo.InvariantCulture),
+                        hasX ? r.Final.XError.ToString("R", CultureInfo.InvariantCulture) : "",
+                        r.Final.Seconds.ToString("F3", CultureInfo.InvariantCulture), r.Final.Step, r.Diverged ? "yes" : "no"));
+                break;
+            default:
+                output.WriteLine(example.Description);
+                output.WriteLine($"{"method",-8} {"settings",-40} {"seed",4} {"final loss",11}{(hasX ? $" {"½|x-x*|²",11}" : "")} {"time (s)",9} {"steps",7}");
+                foreach (var r in runs)
+                    output.WriteLine($"{r.Settings.ShortName,-8} {Training.Describe(r.Settings),-40} {r.Seed,4} {G(r.Final.Loss),11}{(hasX ? $" {G(r.Final.XError),11}" : "")} {r.Final.Seconds,9:F2} {r.Final.Step,7}{(r.Diverged ? "  diverged" : "")}");
+                break;
+        }
+    }
+
+    private sealed class Relay(ProgressLine bar) : IProgress<(int Method, double Done)>
+    {
+        public void Report((int Method, double Done) value) =>
+            bar.Report((value.Method, (int)Math.Min(ProgressScale, Math.Round(value.Done * ProgressScale))));
+    }
+}
