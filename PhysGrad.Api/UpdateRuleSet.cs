@@ -173,6 +173,9 @@ public static class UpdateRuleSet
                 {
                     Method.Newton => "Newton's Hessian ∂²L/∂x² is singular for every x (its determinant simplifies to exactly 0); GD and Gauss–Newton (gd, gn) do not invert it.",
                     Method.GaussNewton => $"Gauss–Newton's {(simulator.Length >= variables.Length ? "JᵀJ" : "JJᵀ")} is singular for every x (J has rank below min(outputs, variables) everywhere); GD (gd) does not invert it.",
+                    // IG and PG also invert the loss's Hessian in y (their y-step): say which of the two is singular.
+                    Method.InverseGradient or Method.PhysicalGradient when YStepSingular() =>
+                        $"{BookExample.ShortName(method)} takes a Newton step in y, but the loss's Hessian ∂²L/∂y² is singular for every y (e.g. a loss linear in an output); GD (gd) does not need it.",
                     Method.InverseGradient or Method.PhysicalGradient => $"{BookExample.ShortName(method)} inverts the Jacobian ∂P/∂x, which is singular for every x (its determinant simplifies to exactly 0); GD (gd) does not invert it.",
                     _ => e.Message,
                 });
@@ -183,6 +186,19 @@ public static class UpdateRuleSet
             });
         }
         return rules;
+
+        bool YStepSingular()
+        {
+            try
+            {
+                UpdateRules.YStep(eta, outputs, loss);
+                return false;
+            }
+            catch (SymbolicException e) when (e.Kind == ErrorKind.Singular)
+            {
+                return true;
+            }
+        }
 
         Expr[] Steps(Method method) => method switch
             {

@@ -61,3 +61,23 @@ let ``check verdicts are pass, undef and n/a by value`` () =
     Assert.Equal(CheckVerdict.Pass, verdict atThree 8)
     Assert.Equal(CheckVerdict.Undefined, verdict atZero 8)
     Assert.Equal(CheckVerdict.NotApplicable, verdict atThree 1)
+
+/// P(x) = x0², L = y0: J = 2·x0 is invertible away from 0, but ∂²L/∂y² = 0 for every y, so the y-step
+/// −η (∂²L/∂y²)⁻¹ ∂L/∂y that IG and PG map back to x does not exist: the refusal blames the loss's Hessian
+/// in y. P = [x0 + x1, 2·x0 + 2·x1] with the default loss (∂²L/∂y² = I) has det J = 1·2 − 1·2 = 0: that
+/// refusal blames the Jacobian (for IG; PG is refused earlier there, as it has no local inverse to derive).
+[<Fact>]
+let ``IG and PG refusals name the matrix that is singular: the loss's Hessian in y or the Jacobian`` () =
+    let linearLoss = PhysicsProblem.FromText("x0^2", loss = "y0")
+    let singularJ = PhysicsProblem.FromText("x0 + x1; 2*x0 + 2*x1")
+
+    for m in [ Method.InverseGradient; Method.PhysicalGradient ] do
+        let e = Assert.Throws<MethodNotApplicableException>(fun () -> linearLoss.Rules(m) |> ignore)
+        Assert.Equal(NotApplicableCause.Singular, e.Cause)
+        Assert.Contains("∂²L/∂y²", e.Message)
+        Assert.DoesNotContain("Jacobian", e.Message)
+
+    let j = Assert.Throws<MethodNotApplicableException>(fun () -> singularJ.Rules(Method.InverseGradient) |> ignore)
+    Assert.Equal(NotApplicableCause.Singular, j.Cause)
+    Assert.Contains("Jacobian", j.Message)
+    Assert.DoesNotContain("∂²L/∂y²", j.Message)
