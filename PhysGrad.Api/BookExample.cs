@@ -3,6 +3,17 @@ using PhysGrad.Symbolic;
 
 namespace PhysGrad;
 
+/// <summary>Where a comparison measures a run's distance to the target.</summary>
+public enum DistanceSpace
+{
+    /// <summary>In x, to the preimage x* of y*.</summary>
+    X,
+    /// <summary>In y, to y* itself (no preimage of y* was found).</summary>
+    Y,
+    /// <summary>Nowhere: no target was given.</summary>
+    None,
+}
+
 /// <summary>One method's result in a comparison, with the book's summary figures.</summary>
 /// <param name="Run">The run.</param>
 /// <param name="DistanceToTarget">‖x_final − x*‖ where x* = P⁻¹(y*) is known (a local inverse is given),
@@ -10,14 +21,20 @@ namespace PhysGrad;
 /// <param name="DiagonalAlignment">(u/‖u‖)·(1, …, 1) for the first step u.</param>
 public sealed record MethodResult(OptimizerRun Run, double DistanceToTarget, double DiagonalAlignment)
 {
-    /// <summary>Where <see cref="DistanceToTarget"/> is measured: <c>"x"</c> (to x*), <c>"y"</c> (to y*, when no
-    /// x* is known) or <c>"none"</c> (no target was given: a problem with a loss of its own needs none; the
-    /// distance is then NaN).</summary>
-    public string DistanceSpace { get; init; } = "x";
+    /// <summary>Where <see cref="DistanceToTarget"/> is measured, typed: to x* (<see cref="PhysGrad.DistanceSpace.X"/>), to y*
+    /// when no x* is known (<see cref="PhysGrad.DistanceSpace.Y"/>), or nowhere (<see cref="PhysGrad.DistanceSpace.None"/>: no target was
+    /// given, as a problem with a loss of its own needs none; the distance is then NaN).</summary>
+    public PhysGrad.DistanceSpace MeasuredIn { get; init; } = PhysGrad.DistanceSpace.X;
+
+    /// <summary><see cref="MeasuredIn"/> as the reports write it: <c>"x"</c>, <c>"y"</c> or <c>"none"</c>.</summary>
+    public string DistanceSpace => MeasuredIn.ToString().ToLowerInvariant();
+
+    /// <summary>Whether the run diverged (<c>Run.Exit.Reason</c> is <see cref="StopReason.Diverged"/>): a failed run.</summary>
+    public bool Diverged => Run.Exit.Reason == StopReason.Diverged;
 
     /// <summary>The run, then <c>distance 0.511282 in x, diagonal -1.3564</c> (<c>no distance (no target)</c> without a target).</summary>
     public override string ToString() =>
-        $"{Run}, " + (DistanceSpace == "none" ? "no distance (no target)" : $"distance {RunReport.FormatNumber(DistanceToTarget)} in {DistanceSpace}") +
+        $"{Run}, " + (MeasuredIn == PhysGrad.DistanceSpace.None ? "no distance (no target)" : $"distance {RunReport.FormatNumber(DistanceToTarget)} in {DistanceSpace}") +
         $", diagonal {NumberText.Format(DiagonalAlignment, "F4")}";
 }
 
@@ -43,13 +60,19 @@ public static class BookExample
             : [.. Methods, .. new[] { Method.GaussNewton, Method.HalfInverseGradient }.Select(m => (m, MethodCatalog.Of(m).DefaultEta))];
 
     /// <summary>
+    /// Whether a method can run on a problem, typed: IG and PG need a square Jacobian (<see cref="NotApplicableCause.NotSquare"/>);
+    /// PG runs with the numeric inverse when none was derived, so nothing else stops a run.
+    /// </summary>
+    public static Applicability ApplicabilityOf(Problem problem, Method method) =>
+        method is Method.InverseGradient or Method.PhysicalGradient && problem.Simulator.Length != problem.Variables.Length
+            ? Applicability.No(NotApplicableCause.NotSquare, SquareReason(method, problem.Variables.Length, problem.Simulator.Length))
+            : Applicability.Yes;
+
+    /// <summary>
     /// Why a method cannot run on a problem, or null when it can: IG and PG need a square Jacobian
     /// (PG runs with the numeric inverse when none was derived, so nothing else stops it).
     /// </summary>
-    public static string? NotApplicable(Problem problem, Method method) =>
-        method is Method.InverseGradient or Method.PhysicalGradient && problem.Simulator.Length != problem.Variables.Length
-            ? SquareReason(method, problem.Variables.Length, problem.Simulator.Length)
-            : null;
+    public static string? NotApplicable(Problem problem, Method method) => ApplicabilityOf(problem, method).Reason;
 
     /// <summary>
     /// The one wording (derive, compare, the API) of why IG or PG does not apply to a non-square problem.
@@ -70,10 +93,10 @@ public static class BookExample
     public static ((Method Method, double Eta)[] Run, SkippedMethod[] Skipped) Applicable(
         Problem problem, IEnumerable<(Method Method, double Eta)> methods)
     {
-        var all = methods.ToArray();
-        return (all.Where(m => NotApplicable(problem, m.Method) is null).ToArray(),
-            all.Where(m => NotApplicable(problem, m.Method) is not null)
-                .Select(m => new SkippedMethod(m.Method, NotApplicable(problem, m.Method)!)).ToArray());
+        var all = methods.Select(m => (m.Method, m.Eta, Verdict: ApplicabilityOf(problem, m.Method))).ToArray();
+        return (all.Where(m => m.Verdict.IsApplicable).Select(m => (m.Method, m.Eta)).ToArray(),
+            all.Where(m => !m.Verdict.IsApplicable)
+                .Select(m => new SkippedMethod(m.Method, m.Verdict.Reason!) { Cause = m.Verdict.Cause!.Value }).ToArray());
     }
 
     /// <summary>Reads "gd,newton,pg" (names only, as derive takes them: <see cref="MethodCatalog.ParseNames"/>).</summary>
@@ -221,10 +244,10 @@ public static class BookExample
     public static MethodResult Summarise(OptimizerRun run, double[] targetY, TargetPoint targetX)
     {
         var alignment = FirstStepAlignment(run);
-        if (targetY.Length == 0) return new MethodResult(run, double.NaN, alignment) { DistanceSpace = "none" };
+        if (targetY.Length == 0) return new MethodResult(run, double.NaN, alignment) { MeasuredIn = PhysGrad.DistanceSpace.None };
         var (point, target) = targetX.IsPreimage ? (run.Final, targetX.X!) : (run.Outputs[^1], targetY);
         var distance = Math.Sqrt(point.Select((v, i) => (v - target[i]) * (v - target[i])).Sum());
-        return new MethodResult(run, distance, alignment) { DistanceSpace = targetX.IsPreimage ? "x" : "y" };
+        return new MethodResult(run, distance, alignment) { MeasuredIn = targetX.IsPreimage ? PhysGrad.DistanceSpace.X : PhysGrad.DistanceSpace.Y };
     }
 
     /// <summary>(u/‖u‖)·(1, …, 1) for the first step u, NaN without a step.</summary>

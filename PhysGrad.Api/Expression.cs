@@ -83,6 +83,13 @@ public sealed class Expression : IEquatable<Expression>
     /// <summary>LaTeX (math mode).</summary>
     public string ToLatex() => LaTeX.Format(Core);
 
+    /// <summary>The LaTeX of a symbol's name alone (<c>x0</c> → <c>x_{0}</c>), as <see cref="ToLatex"/> writes it.</summary>
+    public static string LatexName(string name) => LaTeX.symbolName(name);
+
+    /// <summary>The natural order of names that <see cref="Variables"/> uses (x2 before x10).</summary>
+    public static IComparer<string> NameOrder { get; } =
+        Comparer<string>.Create((a, b) => Order.naturalCompare(a, b));
+
     /// <summary>A C# expression of type double; <paramref name="name"/> maps variable names (e.g. x0 → x[0]).</summary>
     public string ToCSharp(Func<string, string>? name = null) =>
         CSharp.Format(name ?? (s => s), Core);

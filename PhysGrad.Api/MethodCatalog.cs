@@ -63,6 +63,9 @@ public sealed record MethodSpec(Method Method, double Eta, IReadOnlyDictionary<s
     /// <summary>The short name (<c>hig</c>).</summary>
     public string Name => Entry.Name;
 
+    /// <summary>Whether the method steps through the problem's local inverse (PG), which a run then derives or finds numerically.</summary>
+    public bool UsesLocalInverse => Method == Method.PhysicalGradient;
+
     /// <summary>The rule (with <paramref name="lineSearch"/>: wrapped in the method's line search, if it has one).</summary>
     /// <exception cref="SymbolicException">η or an option out of range.</exception>
     public IUpdateRule Rule(bool lineSearch = false) => Entry.Rule(Eta, Options, lineSearch);

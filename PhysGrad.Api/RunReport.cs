@@ -95,6 +95,23 @@ public static class RunReport
     private static double? Finite(double x) => double.IsFinite(x) ? x : null;
 
     /// <summary>
+    /// Where PG's local inverse comes from, for a report header: <c>numeric (why)</c>, or the source
+    /// (<c>given</c>, <c>derived</c>) and the expressions <c>x0 = …, x1 = …</c>.
+    /// </summary>
+    /// <param name="problem">The compiled problem's model (after PG has asked for the inverse).</param>
+    public static string InverseDescription(Symbolic.Problem problem) => problem.InverseSource switch
+    {
+        Symbolic.InverseSource.Numeric => $"numeric ({problem.InverseNote})",
+        var source => $"{source.ToString().ToLowerInvariant()}, " +
+            ShortNames(problem.Variables.Select((v, i) => $"{v} = {Symbolic.Infix.Format(problem.Inverse[i])}").ToArray(), "expression"),
+    };
+
+    /// <summary><c>a, b</c>, or <c>a, b, …, z (100 expressions)</c>: a header's list, short at any size.</summary>
+    private static string ShortNames(IReadOnlyList<string> names, string noun) =>
+        names.Count <= 4 ? string.Join(", ", names)
+            : $"{names[0]}, {names[1]}, …, {names[^1]} ({BookExample.Count(names.Count, noun)})";
+
+    /// <summary>
     /// What the target is used for: with the default loss, the loss itself, the distance and the plots;
     /// with a loss of its own, only the distance and the plots' target marker; without a target (a loss
     /// of its own needs none), nothing, and no distance is measured. One wording for the table and JSON.

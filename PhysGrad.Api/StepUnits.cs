@@ -59,6 +59,9 @@ public sealed class StepUnitsResult : IReadOnlyList<MethodUnits>
     /// <summary>Whether the units were measured (false for a problem without units).</summary>
     public bool Applicable => NotApplicableReason is null;
 
+    /// <summary>The verdict typed: not applicable with <see cref="NotApplicableCause.NoUnits"/> and the reason, or applicable.</summary>
+    public Applicability Applicability => Applicable ? Applicability.Yes : Applicability.No(NotApplicableCause.NoUnits, NotApplicableReason!);
+
     /// <summary>Why nothing was measured, or null when it was.</summary>
     public string? NotApplicableReason { get; }
 

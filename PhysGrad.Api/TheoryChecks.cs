@@ -3,6 +3,20 @@ using PhysGrad.Symbolic;
 
 namespace PhysGrad;
 
+/// <summary>What a property check concluded (<see cref="CheckResult.Verdict"/>).</summary>
+public enum CheckVerdict
+{
+    /// <summary>The property held to its tolerance.</summary>
+    Pass,
+    /// <summary>The property was checked and did not hold: a failure of the theory on this problem, or of the engine.</summary>
+    Fail,
+    /// <summary>The property could not be checked at the point: a quantity it needs is not finite there
+    /// (<see cref="CheckResult.NonFinite"/>), or its precondition does not hold (<see cref="CheckResult.Unmet"/>).</summary>
+    Undefined,
+    /// <summary>The property does not apply to the problem (no units given, a non-square Jacobian for the inverse-based ones).</summary>
+    NotApplicable,
+}
+
 /// <summary>The outcome of one property of THEORY.md §3 on one problem at one point.</summary>
 /// <param name="Property">The property's number in THEORY.md §3.</param>
 /// <param name="Name">What it states, briefly.</param>
@@ -21,8 +35,19 @@ namespace PhysGrad;
 public sealed record CheckResult(int Property, string Name, bool Passed, double Measured, string Detail, bool Applicable = true,
     NonFiniteValue? NonFinite = null, bool Unmet = false)
 {
-    /// <summary>"pass", "FAIL", "n/a" (does not apply) or "undef" (a quantity it needs is not finite at the point, or its precondition does not hold there).</summary>
-    public string Status => !Applicable ? "n/a" : Passed ? "pass" : Undefined ? "undef" : "FAIL";
+    /// <summary>The verdict, typed: test this rather than <see cref="Status"/>'s text.</summary>
+    public CheckVerdict Verdict =>
+        !Applicable ? CheckVerdict.NotApplicable : Passed ? CheckVerdict.Pass : Undefined ? CheckVerdict.Undefined : CheckVerdict.Fail;
+
+    /// <summary>The verdict as printed: "pass", "FAIL", "n/a" (does not apply) or "undef" (a quantity it needs is
+    /// not finite at the point, or its precondition does not hold there).</summary>
+    public string Status => Verdict switch
+    {
+        CheckVerdict.NotApplicable => "n/a",
+        CheckVerdict.Pass => "pass",
+        CheckVerdict.Undefined => "undef",
+        _ => "FAIL",
+    };
 
     /// <summary>Whether the property could not be checked here (a non-finite quantity or an unmet precondition).</summary>
     public bool Undefined => Applicable && !Passed && (NonFinite is not null || Unmet);

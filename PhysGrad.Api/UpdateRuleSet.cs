@@ -10,6 +10,20 @@ public sealed record UpdateRule(Method Method, IReadOnlyList<string> Variables, 
     /// name (see <see cref="ProblemDefinition.StepSymbol"/>).</summary>
     public string StepSymbol { get; init; } = "eta";
 
+    /// <summary>Whether the rule maps the y-step back to x (IG and PG), so a listing shows the y-step with it.</summary>
+    public bool UsesYStep => Method is Method.InverseGradient or Method.PhysicalGradient;
+
+    /// <summary>The method's name as a C# identifier (<c>PhysicalGradient</c>), for generated code.</summary>
+    public string CSharpName => BookExample.ShortName(Method) switch
+    {
+        "gd" => "GradientDescent",
+        "newton" => "Newton",
+        "ig" => "InverseGradient",
+        "pg" => "PhysicalGradient",
+        "gn" => "GaussNewton",
+        var other => char.ToUpperInvariant(other[0]) + other[1..],
+    };
+
     /// <summary>The rule as lines: <c>ig: Δx0 = -eta*x0; Δx1 = -eta*x1/2</c>.</summary>
     public override string ToString() =>
         $"{BookExample.ShortName(Method)}: " + string.Join("; ", Variables.Select((v, i) => $"Δ{v} = {Steps[i].ToInfix()}"));
@@ -20,6 +34,19 @@ public sealed record SkippedMethod(Method Method, string Reason)
 {
     /// <summary>What stops the method, for a caller that adds its own remedy (the CLI names its options).</summary>
     public NotApplicableCause Cause { get; init; } = NotApplicableCause.Other;
+}
+
+/// <summary>Whether a method applies to a problem, and if not, why (typed, with the sentence for display).</summary>
+/// <param name="IsApplicable">Whether the method can run (or be derived) on the problem.</param>
+/// <param name="Cause">What stops it; null when it applies.</param>
+/// <param name="Reason">The reason in words; null when it applies.</param>
+public sealed record Applicability(bool IsApplicable, NotApplicableCause? Cause, string? Reason)
+{
+    /// <summary>The method applies.</summary>
+    public static Applicability Yes { get; } = new(true, null, null);
+
+    /// <summary>The method does not apply, because of <paramref name="cause"/>, said as <paramref name="reason"/>.</summary>
+    public static Applicability No(NotApplicableCause cause, string reason) => new(false, cause, reason);
 }
 
 /// <summary>Why a method does not apply to a problem.</summary>
@@ -33,6 +60,8 @@ public enum NotApplicableCause
     NoInverse,
     /// <summary>The method's matrix is singular for every x.</summary>
     Singular,
+    /// <summary>A units analysis of a problem without units (see <see cref="StepUnits"/>).</summary>
+    NoUnits,
 }
 
 /// <summary>
@@ -63,6 +92,19 @@ public static class UpdateRuleSet
         var model = problem.ToSymbolicProblem();
         var outputs = model.Outputs.Select(ExprModule.Symbol).ToArray();
         return UpdateRules.Simplified(UpdateRules.YStep(ExprModule.Symbol(problem.StepSymbol), outputs, model.Loss)).Select(Expression.Wrap).ToArray();
+    }
+
+    /// <summary>The y-step (see <see cref="YStep"/>), or null when the loss has no Newton step in y (its Hessian in y is singular).</summary>
+    public static IReadOnlyList<Expression>? TryYStep(ProblemDefinition problem)
+    {
+        try
+        {
+            return YStep(problem);
+        }
+        catch (SymbolicException e) when (e.Kind == ErrorKind.Singular)
+        {
+            return null;
+        }
     }
 
     /// <summary>
@@ -131,6 +173,9 @@ public static class UpdateRuleSet
                 {
                     Method.Newton => "Newton's Hessian ∂²L/∂x² is singular for every x (its determinant simplifies to exactly 0); GD and Gauss–Newton (gd, gn) do not invert it.",
                     Method.GaussNewton => $"Gauss–Newton's {(simulator.Length >= variables.Length ? "JᵀJ" : "JJᵀ")} is singular for every x (J has rank below min(outputs, variables) everywhere); GD (gd) does not invert it.",
+                    // IG and PG also invert the loss's Hessian in y (their y-step): say which of the two is singular.
+                    Method.InverseGradient or Method.PhysicalGradient when YStepSingular() =>
+                        $"{BookExample.ShortName(method)} takes a Newton step in y, but the loss's Hessian ∂²L/∂y² is singular for every y (e.g. a loss linear in an output); GD (gd) does not need it.",
                     Method.InverseGradient or Method.PhysicalGradient => $"{BookExample.ShortName(method)} inverts the Jacobian ∂P/∂x, which is singular for every x (its determinant simplifies to exactly 0); GD (gd) does not invert it.",
                     _ => e.Message,
                 });
@@ -141,6 +186,19 @@ public static class UpdateRuleSet
             });
         }
         return rules;
+
+        bool YStepSingular()
+        {
+            try
+            {
+                UpdateRules.YStep(eta, outputs, loss);
+                return false;
+            }
+            catch (SymbolicException e) when (e.Kind == ErrorKind.Singular)
+            {
+                return true;
+            }
+        }
 
         Expr[] Steps(Method method) => method switch
             {

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using PhysGrad.Symbolic;
 
 namespace PhysGrad.Cli;
 
@@ -51,7 +50,7 @@ public static class CliApp
                 EnableDefaultExceptionHandler = false,
             });
         }
-        catch (Exception e) when (Unwrap(e) is SymbolicException or CliInputException)
+        catch (Exception e) when (InputError.Is(e) || Unwrap(e) is CliInputException)
         {
             error.WriteLine($"physgrad: {Unwrap(e).Message}");
             return ExitCode.BadInput;
@@ -68,6 +67,5 @@ public static class CliApp
         }
     }
 
-    private static Exception Unwrap(Exception e) =>
-        e is AggregateException { InnerExceptions.Count: 1 } a ? Unwrap(a.InnerExceptions[0]) : e;
+    private static Exception Unwrap(Exception e) => InputError.Unwrap(e);
 }

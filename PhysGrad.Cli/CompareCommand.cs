@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using PhysGrad.Numerics;
 
 namespace PhysGrad.Cli;
 
@@ -56,8 +55,8 @@ internal static class CompareCommand
                 var (run, skip) = BookExample.Applicable(compiled.Definition!, BookExample.DefaultMethods(definition));
                 (chosen, skipped) = (run.Select(m => new MethodSpec(m.Method, m.Eta)).ToArray(), skip);
             }
-            else if (chosen.Select(m => BookExample.NotApplicable(compiled.Definition!, m.Method)).FirstOrDefault(r => r is not null) is { } reason)
-                throw new CliInputException(reason);
+            else if (chosen.Select(m => BookExample.ApplicabilityOf(compiled.Definition!, m.Method)).FirstOrDefault(a => !a.IsApplicable) is { } refused)
+                throw new CliInputException(refused.Reason!);
             if (problem.UnitsGiven(result))
                 error.WriteLine("physgrad: note: --unit is not used by compare: runs do not depend on units ('physgrad units' gives each step's unit).");
             if (result.GetValue(lineSearch) && !chosen.Any(m => m.Entry.LineSearch is not null))
@@ -83,11 +82,11 @@ internal static class CompareCommand
                 plots = [];
             }
             // A diverged run is a run that failed: everything is still printed and plotted, then exit 1.
-            var diverged = results.Where(r => r.Run.StopReason == StopReason.Diverged).ToArray();
+            var diverged = results.Where(r => r.Diverged).ToArray();
             int Finish()
             {
                 foreach (var r in diverged)
-                    error.WriteLine($"physgrad: {Name(r.Run.Method)} diverged: {r.Run.StopDetail}.");
+                    error.WriteLine($"physgrad: {MethodCatalog.NameOf(r.Run.Method)} diverged: {r.Run.StopDetail}.");
                 return diverged.Length == 0 ? ExitCode.Ok : ExitCode.Failed;
             }
             switch (result.GetValue(format))
@@ -105,18 +104,18 @@ internal static class CompareCommand
                     ? $"Target y* = {NumberText.Vector(definition.Target)}: {RunReport.TargetUse(definition)}."
                     : $"Target: {RunReport.TargetUse(definition)} (--target gives one).");
             // Only PG uses the local inverse (and has derived it by now); for the others it is not derived.
-            if (chosen.Any(m => m.Method == Method.PhysicalGradient))
-                output.WriteLine($"Local inverse for PG: {InverseText(compiled.Definition!)}.");
+            if (chosen.Any(m => m.UsesLocalInverse))
+                output.WriteLine($"Local inverse for PG: {RunReport.InverseDescription(compiled.Definition!)}.");
             output.WriteLine();
             // Columns as wide as their widest cell: long vectors are shortened, numbers have 6 significant
             // digits (E-notation outside 10⁻⁴ … 10⁶); the distance says whether it is measured in x or y.
             var rows = results.Select(r => new[]
             {
-                Name(r.Run.Method),
+                MethodCatalog.NameOf(r.Run.Method),
                 NumberText.Format(r.Run.Eta, "G4"),
                 RunReport.FormatVector(r.Run.Final),
                 RunReport.FormatNumber(r.Run.FinalLoss),
-                r.DistanceSpace == "none" ? "n/a" : $"{RunReport.FormatNumber(r.DistanceToTarget)} in {r.DistanceSpace}",
+                r.MeasuredIn == DistanceSpace.None ? "n/a" : $"{RunReport.FormatNumber(r.DistanceToTarget)} in {r.DistanceSpace}",
                 NumberText.Format(r.DiagonalAlignment, "F4"),
             }).ToArray();
             string[] header = ["method", "eta", "final x", "final loss", "distance", "diagonal"];
@@ -138,14 +137,4 @@ internal static class CompareCommand
         });
         return command;
     }
-
-    private static string Name(Method m) => MethodCatalog.NameOf(m);
-
-    private static string InverseText(Symbolic.Problem p) => p.InverseSource switch
-    {
-        Symbolic.InverseSource.Numeric => $"numeric ({p.InverseNote})",
-        var source => $"{source.ToString().ToLowerInvariant()}, " +
-            Headline.Names(p.Variables.Select((v, i) => $"{v} = {Symbolic.Infix.Format(p.Inverse[i])}").ToArray(), "expression"),
-    };
-
 }

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Text.Json;
-using PhysGrad.Numerics;
 
 namespace PhysGrad.Cli;
 
@@ -58,8 +57,8 @@ internal static class DeriveCommand
             skipped = skipped.Select(s => s.Cause == NotApplicableCause.NoInverse ? s with { Reason = s.Reason + InverseRemedy } : s).ToArray();
             var f = result.GetValue(format)!;
             // The y-step is shown with the methods that use it (all of them when none are chosen).
-            var yStep = rules.Any(r => r.Method is Method.InverseGradient or Method.PhysicalGradient)
-                ? TryYStep(definition)
+            var yStep = rules.Any(r => r.UsesYStep)
+                ? UpdateRuleSet.TryYStep(definition)
                 : null;
             // A given loss carries its own constants: the target then plays no part in the rules.
             var symbolicTarget = !definition.HasNumericTarget && definition.Loss is null;
@@ -71,13 +70,13 @@ internal static class DeriveCommand
                 : Array.Empty<string>();
             var blocks = new List<RuleBlock>();
             if (yStep is not null)
-                blocks.Add(new RuleBlock("y-step", "YStep", definition.Outputs, yStep.Select(e => e.Core).ToArray()));
+                blocks.Add(new RuleBlock("y-step", "YStep", definition.Outputs, yStep));
             foreach (var r in rules)
-                blocks.Add(new RuleBlock(BookExample.ShortName(r.Method), MethodName(r.Method), r.Variables, r.Steps.Select(e => e.Core).ToArray()));
+                blocks.Add(new RuleBlock(BookExample.ShortName(r.Method), r.CSharpName, r.Variables, r.Steps));
             if (f == "json")
             {
                 // The same intermediates as the other formats (t1 = …, in order: each may use those before it).
-                var (_, shared) = RulePrinter.Prepare("infix", blocks, definition.Variables);
+                var shared = RulePrinter.Prepare("infix", blocks, definition.Variables);
                 var offset = yStep is null ? 0 : 1;
                 output.WriteLine(JsonSerializer.Serialize(new
                 {
@@ -92,8 +91,8 @@ internal static class DeriveCommand
                     rules = rules.Select((r, b) => new
                     {
                         method = BookExample.ShortName(r.Method),
-                        intermediates = shared[b + offset].Intermediates.Select(t => new { name = t.Item1, expression = Symbolic.Infix.Format(t.Item2) }),
-                        steps = r.Variables.Select((v, i) => new { variable = v, step = Symbolic.Infix.Format(shared[b + offset].Results[i]) }),
+                        intermediates = shared[b + offset].Intermediates.Select(t => new { name = t.Name, expression = t.Value.ToInfix() }),
+                        steps = r.Variables.Select((v, i) => new { variable = v, step = shared[b + offset].Results[i].ToInfix() }),
                     }),
                     skipped = skipped.Select(s => new { method = BookExample.ShortName(s.Method), reason = s.Reason }),
                 }, Json.OmitNulls));
@@ -133,28 +132,4 @@ internal static class DeriveCommand
 
     /// <summary>How a local inverse is given on the command line (the API's message names no option).</summary>
     private const string InverseRemedy = " On the command line: --inverse \"expr; expr\" (or \"inverse\" in a --problem file).";
-
-    /// <summary>The C# method name of a rule: the method's short name, capitalised.</summary>
-    private static string MethodName(Method m) => BookExample.ShortName(m) switch
-    {
-        "gd" => "GradientDescent",
-        "newton" => "Newton",
-        "ig" => "InverseGradient",
-        "pg" => "PhysicalGradient",
-        "gn" => "GaussNewton",
-        var other => char.ToUpperInvariant(other[0]) + other[1..],
-    };
-
-    /// <summary>The y-step, or null when the loss has no Newton step in y (a singular Hessian in y).</summary>
-    private static IReadOnlyList<Expression>? TryYStep(ProblemDefinition definition)
-    {
-        try
-        {
-            return UpdateRuleSet.YStep(definition);
-        }
-        catch (Symbolic.SymbolicException e) when (e.Kind == Symbolic.ErrorKind.Singular)
-        {
-            return null;
-        }
-    }
 }

@@ -92,7 +92,7 @@ internal static class DiffCommand
 
     private static void WriteLatex(TextWriter o, DerivativeReport r)
     {
-        var vs = r.Variables.Select(v => Symbolic.LaTeX.symbolName(v)).ToArray();
+        var vs = r.Variables.Select(v => Expression.LatexName(v)).ToArray();
         o.WriteLine($"f = {r.Function.ToLatex()}");
         for (var i = 0; i < vs.Length; i++)
             o.WriteLine($"\\frac{{\\partial f}}{{\\partial {vs[i]}}} = {r.Gradient[i].ToLatex()}");

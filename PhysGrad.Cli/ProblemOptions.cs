@@ -204,7 +204,7 @@ internal sealed class ProblemOptions
             ? Arguments.Names("--vars", v)
             : parsed.SelectMany(e => e.Variables).Distinct()
                 .Where(n => parameters is null || !parameters.ContainsKey(n))
-                .Order(Comparer<string>.Create((a, b) => Symbolic.Order.naturalCompare(a, b))).ToArray();
+                .Order(Expression.NameOrder).ToArray();
         var inferred = result.GetValue(_vars) is null;
         if (!inferred)
         {
@@ -239,7 +239,7 @@ internal sealed class ProblemOptions
         {
             return ReferenceProblems.Create(name, size).Definition;
         }
-        catch (Symbolic.SymbolicException e) when (e.Kind is Symbolic.ErrorKind.Invalid or Symbolic.ErrorKind.TooLarge)
+        catch (Exception e) when (InputError.KindOf(e) is InputErrorKind.Invalid or InputErrorKind.TooLarge)
         {
             throw new CliInputException($"--example: {e.Message}");
         }
@@ -259,7 +259,7 @@ internal sealed class ProblemOptions
                 {
                     names[i] = ProblemDefinition.ParseName("--target", parts[i]);
                 }
-                catch (Symbolic.SymbolicException)
+                catch (Exception e) when (InputError.Is(e))
                 {
                     throw new CliInputException(
                         $"--target: value {i + 1} ('{parts[i]}') is neither a number nor a name. Write numbers or names separated by commas, e.g. 1.5,a.");

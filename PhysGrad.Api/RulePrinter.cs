@@ -1,13 +1,26 @@
 using System.Text;
 using PhysGrad.Symbolic;
 
-namespace PhysGrad.Cli;
+namespace PhysGrad;
 
 /// <summary>
 /// One block of rules to print: a title (the method), the left-hand sides (Δx0, …) by name, and the
 /// right-hand sides. Repeated subexpressions are printed once as intermediates (t1 = …).
 /// </summary>
-internal sealed record RuleBlock(string Title, string MethodName, IReadOnlyList<string> Names, IReadOnlyList<Expr> Steps);
+/// <param name="Title">The block's title (the method's short name, or <c>y-step</c>).</param>
+/// <param name="MethodName">The name of the block's C# method (<c>PhysicalGradient</c>).</param>
+/// <param name="Names">The stepped names (variables, or outputs for the y-step), one per step.</param>
+/// <param name="Steps">The right-hand sides, one per name.</param>
+public sealed record RuleBlock(string Title, string MethodName, IReadOnlyList<string> Names, IReadOnlyList<Expression> Steps)
+{
+    internal Expr[] Cores => Steps.Select(e => e.Core).ToArray();
+}
+
+/// <summary>A block's rules with repeated subexpressions named: the intermediates in order (each may use
+/// those before it), then the right-hand sides written with them.</summary>
+/// <param name="Intermediates">t1 = …, t2 = …, in order.</param>
+/// <param name="Results">The steps, one per name of the block.</param>
+public sealed record RuleTerms(IReadOnlyList<(string Name, Expression Value)> Intermediates, IReadOnlyList<Expression> Results);
 
 /// <summary>
 /// Prints derived rules so that a person can paste them: infix lines, one LaTeX <c>align</c>
@@ -15,7 +28,7 @@ internal sealed record RuleBlock(string Title, string MethodName, IReadOnlyList<
 /// duplicate locals). Intermediates come from <see cref="SharedTerms"/>, with a prefix that no
 /// variable, parameter or target symbol uses.
 /// </summary>
-internal static class RulePrinter
+public static class RulePrinter
 {
     /// <summary>The length of an infix rule above which its block names repeated subexpressions.</summary>
     public const int LongLine = 60;
@@ -31,7 +44,7 @@ internal static class RulePrinter
     /// <param name="step">The name of the step size in the rules (<c>eta</c>, or another when the problem uses that name).</param>
     public static string Format(string format, IReadOnlyList<RuleBlock> blocks, IReadOnlyList<string> variables, string header, IReadOnlyList<string> targetSymbols, string step = "eta")
     {
-        var (taken, shared) = Prepare(format, blocks, variables);
+        var (taken, shared) = PrepareCore(format, blocks, variables);
         return format switch
         {
             "latex" => Latex(blocks, shared, header, TargetLatex(targetSymbols)),
@@ -42,18 +55,26 @@ internal static class RulePrinter
 
     /// <summary>
     /// The blocks with their intermediates named (t1 = …, the same in every format; JSON lists them per
-    /// rule), and the names already taken. <paramref name="format"/> "csharp" takes the stable form first.
+    /// rule), one <see cref="RuleTerms"/> per block. <paramref name="format"/> "csharp" takes the stable form first.
     /// </summary>
-    public static (string[] Taken, SharedBlock[] Shared) Prepare(string format, IReadOnlyList<RuleBlock> blocks, IReadOnlyList<string> variables)
+    /// <param name="format">infix, latex or csharp.</param>
+    /// <param name="blocks">The rules, one block per method (and the y-step).</param>
+    /// <param name="variables">The problem's variables.</param>
+    public static IReadOnlyList<RuleTerms> Prepare(string format, IReadOnlyList<RuleBlock> blocks, IReadOnlyList<string> variables) =>
+        PrepareCore(format, blocks, variables).Shared.Select(b => new RuleTerms(
+            b.Intermediates.Select(t => (t.Item1, Expression.Wrap(t.Item2))).ToArray(),
+            b.Results.Select(Expression.Wrap).ToArray())).ToArray();
+
+    private static (string[] Taken, SharedBlock[] Shared) PrepareCore(string format, IReadOnlyList<RuleBlock> blocks, IReadOnlyList<string> variables)
     {
-        var taken = blocks.SelectMany(b => b.Steps).Let(steps => Structure.FreeSymbolNames(steps.ToArray()))
+        var taken = blocks.SelectMany(b => b.Cores).Let(steps => Structure.FreeSymbolNames(steps.ToArray()))
             .Concat(variables).Concat(blocks.SelectMany(b => b.Names)).ToArray();
         var prefix = SharedTerms.FreshPrefix(taken);
         // Intermediates only where they help: in a block with a line too long to read at a glance.
         // C# computes the stable form (Stable.Rewrite), and it is taken of the whole block BEFORE
         // intermediates are named: naming first would split a sum of exponentials from the
         // exponentials it must merge with (t1 = 1 + exp(x0), then exp(2*x0)/t1^2 overflows).
-        var steps = blocks.Select(b => format == "csharp" ? Stable.RewriteMany(b.Steps.ToArray()) : b.Steps.ToArray()).ToArray();
+        var steps = blocks.Select(b => format == "csharp" ? Stable.RewriteMany(b.Cores) : b.Cores).ToArray();
         var shared = steps.Select(s => s.Any(e => Symbolic.Infix.Format(e).Length > LongLine)
             ? SharedTerms.Extract(prefix, s)
             : new SharedBlock([], s)).ToArray();
@@ -128,7 +149,7 @@ internal static class RulePrinter
         for (var b = 0; b < blocks.Count; b++)
         {
             var block = blocks[b];
-            var free = Structure.FreeSymbolNames(block.Steps.ToArray());
+            var free = Structure.FreeSymbolNames(block.Cores);
             var inputs = (block.Names.All(variables.Contains) ? variables : Array.Empty<string>())
                 .Concat(free.Where(n => !variables.Contains(n) && n != step))
                 .Concat(free.Contains(step) ? [step] : Array.Empty<string>())

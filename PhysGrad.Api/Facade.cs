@@ -1,0 +1,57 @@
+using PhysGrad.Symbolic;
+
+namespace PhysGrad;
+
+/// <summary>
+/// What went wrong with a user's input, as the façade reports it: the kinds of
+/// <see cref="SymbolicException"/> (same names and values as <see cref="ErrorKind"/>), so that a caller
+/// of the façade tests a kind without naming the symbolic layer.
+/// </summary>
+public enum InputErrorKind
+{
+    /// <summary>The text could not be parsed; the message names line and column.</summary>
+    Parse = ErrorKind.Parse,
+    /// <summary>A function name that PhysGrad does not know.</summary>
+    UnknownFunction = ErrorKind.UnknownFunction,
+    /// <summary>A function called with the wrong number of arguments.</summary>
+    Arity = ErrorKind.Arity,
+    /// <summary>A division by an exact zero.</summary>
+    DivisionByZero = ErrorKind.DivisionByZero,
+    /// <summary>An expression nested more deeply than the engine can follow.</summary>
+    TooDeep = ErrorKind.TooDeep,
+    /// <summary>An expression or input larger than the stated limit.</summary>
+    TooLarge = ErrorKind.TooLarge,
+    /// <summary>A matrix that must be inverted is singular.</summary>
+    Singular = ErrorKind.Singular,
+    /// <summary>Shapes that do not fit.</summary>
+    Shape = ErrorKind.Shape,
+    /// <summary>A variable not bound at evaluation time, or a bad variable name.</summary>
+    Variable = ErrorKind.Variable,
+    /// <summary>A value that must be finite is not.</summary>
+    NonFinite = ErrorKind.NonFinite,
+    /// <summary>Anything else the user can fix (an empty input, a bad option).</summary>
+    Invalid = ErrorKind.Invalid,
+    /// <summary>Units that do not fit.</summary>
+    Units = ErrorKind.Units,
+}
+
+/// <summary>
+/// Recognises the errors the façade raises for bad input (its <see cref="SymbolicException"/>s), so that a
+/// front end (the CLI) reports them as input errors and everything else as an internal fault.
+/// </summary>
+public static class InputError
+{
+    /// <summary>
+    /// The kind of input error <paramref name="e"/> is (looking through an <see cref="AggregateException"/>
+    /// with one inner exception), or null when it is not one: then it is not the user's fault.
+    /// </summary>
+    public static InputErrorKind? KindOf(Exception e) =>
+        Unwrap(e) is SymbolicException s ? (InputErrorKind)s.Kind : null;
+
+    /// <summary>Whether <paramref name="e"/> is an input error (see <see cref="KindOf"/>).</summary>
+    public static bool Is(Exception e) => KindOf(e) is not null;
+
+    /// <summary><paramref name="e"/> without the single-exception <see cref="AggregateException"/> wrappers of parallel code.</summary>
+    public static Exception Unwrap(Exception e) =>
+        e is AggregateException { InnerExceptions.Count: 1 } a ? Unwrap(a.InnerExceptions[0]) : e;
+}
