@@ -52,7 +52,7 @@ public enum StopReason
 /// <param name="Method">The update rule.</param>
 /// <param name="Eta">The step size η.</param>
 /// <param name="Trajectory">The points, from the start.</param>
-/// <param name="Outputs">P(x) at each point.</param>
+/// <param name="Outputs">P(x) at each point (empty arrays when the problem does not offer <see cref="Capabilities.Outputs"/>).</param>
 /// <param name="Losses">L(P(x)) at each point.</param>
 /// <param name="Exit">Why the run stopped, typed.</param>
 /// <param name="Fallbacks">The fallbacks taken, typed.</param>
@@ -193,12 +193,17 @@ public sealed class Stepper
     /// <summary>The current point (live: copy it to keep it).</summary>
     public ReadOnlySpan<double> X => _x;
 
-    /// <summary>P(x) at the current point (live; computed on first request after a step for the rules that do not need it).</summary>
+    /// <summary>
+    /// P(x) at the current point (live; computed on first request after a step for the rules that do not
+    /// need it). Empty when the problem does not offer <see cref="Capabilities.Outputs"/> (a loss with its
+    /// gradient only, say): the rules that need no outputs still run on it, and a run records no outputs.
+    /// </summary>
     public ReadOnlySpan<double> Y
     {
         get
         {
             if (_state.Outputs is { } y) return y;
+            if (!_problem.Supported.HasFlag(Capabilities.Outputs)) return [];
             _y ??= new double[_m];
             if (!_yCurrent)
             {

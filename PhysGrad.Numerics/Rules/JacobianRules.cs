@@ -192,7 +192,10 @@ internal sealed class InverseState(IDifferentiableProblem problem, double eta, b
         if (inverted) return;
         var r = LinearAlgebra.Solve(j, dy, dx, _workspace);
         if (r.Ok) return;
-        // The minimum-norm solution of J Δx = Δy (J⁺Δy): moves only where J can.
+        // The minimum-norm solution of J Δx = Δy (J⁺Δy): moves only where J can. This fallback allocates
+        // (MathNet's SVD builds U, Σ and Vᵀ, about 400 kB at n = 100; the note formats the point): a
+        // singular or ill-conditioned J (condition above LinearAlgebra.MaxCondition) has no cheaper
+        // stable answer. The regular step above runs in the state's workspace and allocates nothing.
         for (var row = 0; row < m; row++)
             for (var c = 0; c < n; c++) _jacobian2D[row, c] = j[row * n + c];
         var rank = LinearAlgebra.SpectralProduct(_jacobian2D, dy, -1.0, 1e-12, dx);

@@ -35,7 +35,13 @@ public sealed class Newton(double eta)
             // The common case, H clearly positive definite, is decided here without allocating (the
             // eigendecomposition's lambdas allocate, so the test stays out of it); the
             // eigendecomposition settles the rest.
-            else if (!LinearAlgebra.IsClearlyPositiveDefinite(_hx, N, _workspace, 1e-6) && ModifiedStep(_hx, gradient, eta, dx) is { } modified)
+            // A positive-definite H whose Cholesky pivots fall below that floor (moderately ill-conditioned)
+            // is recognised by a condition bound, also without allocating, before the eigendecomposition
+            // is asked: both tests are sufficient for what ModifiedStep would decide (null), so the step is
+            // the same one either way.
+            else if (!LinearAlgebra.IsClearlyPositiveDefinite(_hx, N, _workspace, 1e-6)
+                     && !LinearAlgebra.IsProvablyPositiveDefinite(_hx, N, _workspace, dx, Curvature.RelativeZero)
+                     && ModifiedStep(_hx, gradient, eta, dx) is { } modified)
                 // H is singular or indefinite (checked from its eigenvalues, not from whether −H⁻¹g
                 // happens to descend): the step is the modified one, recorded.
                 notes.Note(modified.Kind, $"the Hessian is {modified.Why} at {Point(x)}; {modified.Detail}");
