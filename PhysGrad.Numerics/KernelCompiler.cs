@@ -26,6 +26,9 @@ public static class KernelCompiler
     private static readonly ConstantExpression PlusZero = Constant(0.0);
     private static readonly MethodInfo SignMethod = typeof(KernelCompiler).GetMethod(nameof(Sign), BindingFlags.Public | BindingFlags.Static)!;
 
+    private static readonly MethodInfo Log1pMethod = typeof(Elementary).GetMethod(nameof(Elementary.Log1p), BindingFlags.Public | BindingFlags.Static)!;
+    private static readonly MethodInfo Expm1Method = typeof(Elementary).GetMethod(nameof(Elementary.Expm1), BindingFlags.Public | BindingFlags.Static)!;
+
     /// <summary>sign(x) as a double, NaN for NaN (Math.Sign throws on NaN).</summary>
     public static double Sign(double x) => Elementary.sign(x);
 
@@ -139,6 +142,10 @@ public static class KernelCompiler
                 // As Elementary.atan2: y + 0.0 turns −0.0 into +0.0, so atan2(−0.0, −1) is π.
                 OpCode.Atan2 => Call(Atan2, Add(values[ins.A], PlusZero), values[ins.B]),
                 OpCode.Sign => Call(SignMethod, values[ins.A]),
+                // .NET's double.LogP1/ExpM1 compute log(1 + x) and exp(x) − 1 as written, losing the
+                // digits these functions exist for; PhysGrad's own forms keep them.
+                OpCode.Log1p => Call(Log1pMethod, values[ins.A]),
+                OpCode.Expm1 => Call(Expm1Method, values[ins.A]),
                 _ => Call(Unary(ins.Op.ToString()), values[ins.A]),
             };
             var d = ins.Op switch

@@ -62,6 +62,8 @@ public static class ProgramInterpreter
                     OpCode.Log => Math.Log(s[ins.A]),
                     OpCode.Abs => Math.Abs(s[ins.A]),
                     OpCode.Sign => KernelCompiler.Sign(s[ins.A]),
+                    OpCode.Log1p => Elementary.Log1p(s[ins.A]),
+                    OpCode.Expm1 => Elementary.Expm1(s[ins.A]),
                     _ => throw new InvalidOperationException($"Unknown operation {ins.Op} at slot {i}."),
                 };
             }

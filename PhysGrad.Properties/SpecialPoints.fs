@@ -250,7 +250,13 @@ let private genReal (lo: float) (hi: float) =
 
 /// Reference softplus and logistic, written independently of the library in their textbook stable
 /// forms: softplus x = max(x, 0) + log(1 + e^(−|x|)), σ(x) = e^(min(x,0)) / (1 + e^(−|x|)).
-let private softplus (x: float) = max x 0.0 + log (1.0 + exp (-(abs x)))
+/// log(1 + t) for 0 ≤ t ≤ 1, independent of PhysGrad's log1p: below 0.1 the series Σ (−1)^(k+1) t^k/k
+/// to k = 20 (the rest is under 0.1^20 relative), above it log(1 + t), where rounding 1 + t costs at
+/// most 1.1e−16/0.1 ≈ 1e−15 relative.
+let private log1pRef (t: float) =
+    if t < 0.1 then List.sum [ for k in 20..-1..1 -> (if k % 2 = 1 then 1.0 else -1.0) * t ** float k / float k ] else log (1.0 + t)
+
+let private softplus (x: float) = max x 0.0 + log1pRef (exp (-(abs x)))
 let private logistic (x: float) = exp (min x 0.0) / (1.0 + exp (-(abs x)))
 
 let private near (expected: float) (actual: float) =
@@ -280,7 +286,7 @@ let ``log-sum-exp and its gradient are finite and right at any magnitude`` () =
     Prop.forAll (Arb.fromGen (Gen.zip g g)) (fun (a, b) ->
         let r = Derivatives.Compute("log(exp(a) + exp(b))", [| "a"; "b" |], 1, [| a; b |])
         // Hand: lse = max + log(1 + e^(−|a−b|)); ∂/∂a = σ(a − b), ∂/∂b = σ(b − a).
-        let expected = max a b + log (1.0 + exp (-(abs (a - b))))
+        let expected = max a b + log1pRef (exp (-(abs (a - b))))
 
         (abs (r.Value.Value - expected) <= 4e-16 * max 1.0 (abs expected)
          && near (logistic (a - b)) r.GradientAt.[0]
@@ -423,10 +429,11 @@ let rec private plain (x: float) (e: Expr) : float =
     | _ -> nan
 
 /// The C# text read back as an expression: its Math calls renamed to PhysGrad's functions (the
-/// softplus family emits only Exp, Log, Abs and arithmetic). Parsing folds nothing that could
+/// softplus family emits only Exp, Log, Abs, the log1p lambda and arithmetic). Parsing folds nothing that could
 /// overflow, so the plain evaluation of the result follows the text's own operations.
 let private readCSharp (cs: string) =
-    Parse.expression (cs.Replace("Math.Exp", "exp").Replace("Math.Log", "log").Replace("Math.Abs", "abs"))
+    let log1pLambda = CSharp.format (Parse.expression "log1p(x)") |> fun t -> t.Substring(0, t.Length - "(x)".Length)
+    Parse.expression (cs.Replace(log1pLambda, "log1p").Replace("Math.Exp", "exp").Replace("Math.Log", "log").Replace("Math.Abs", "abs"))
 
 [<Property(MaxTest = 100)>]
 let ``C#: the generated softplus and its derivatives compute finite, right values at any magnitude`` () =

@@ -14,6 +14,30 @@ module Elementary =
         elif x < 0.0 then -1.0
         else 0.0
 
+    /// log(1 + x) to a few ulps for every x > −1 (Goldberg's correction, "What every computer
+    /// scientist should know about floating-point arithmetic", Theorem 4): u = 1 + x rounds, but
+    /// log(u)·x/(u − 1) divides out the rounding of u. x itself where u rounds to 1 (then
+    /// log(1 + x) = x − x²/2 + … equals x in double precision); +∞ for +∞; NaN below −1 as log.
+    [<CompiledName("Log1p")>]
+    let log1p (x: float) =
+        let u = 1.0 + x
+
+        if u = 1.0 then x
+        elif Double.IsPositiveInfinity u then u
+        else Math.Log u * x / (u - 1.0)
+
+    /// exp(x) − 1 to a few ulps (Kahan's form (u − 1)·x/log u with u = exp x, which divides out the
+    /// rounding of u, as log1p above): x where u rounds to 1, −1 where u − 1 rounds to −1, +∞ on
+    /// overflow.
+    [<CompiledName("Expm1")>]
+    let expm1 (x: float) =
+        let u = Math.Exp x
+
+        if u = 1.0 then x
+        elif u - 1.0 = -1.0 then -1.0
+        elif Double.IsPositiveInfinity u then u
+        else (u - 1.0) * x / Math.Log u
+
     /// atan2(y, x) with the zeros of y unsigned, as in exact arithmetic: atan2(−0.0, −1) is π, not −π
     /// (a −0.0 arises from −1·0.0 or √−0.0 where the exact value is plain 0).
     [<CompiledName("Atan2")>]
@@ -34,6 +58,8 @@ module Elementary =
         | Function.Exp -> Math.Exp x
         | Function.Log -> Math.Log x
         | Function.Abs -> Math.Abs x
+        | Function.Log1p -> log1p x
+        | Function.Expm1 -> expm1 x
         | _ -> sign x
 
 /// The smart constructors. Every expression is built through these, and they apply the automatic
@@ -260,6 +286,43 @@ module Expr =
                 for u in ts do
                     add u
             | _ -> add t
+
+        // A multiple c·(a + b + …) of a sum is distributed when one of its terms cancels exactly
+        // against a like term outside it, so that x + y − (x + y) is 0 (and exp(x + y − (x + y)) is
+        // 1): the terms can cancel only once they stand side by side. A mere merge does not count:
+        // a − (a + b + |a − b|)/2 stays as written, as the stable forms rely on (it is computed
+        // from the same rounded max as the m it is paired with, so the rounding cancels), and
+        // 2·(x + 1) alone is not expanded. One pass, over the multiples present at the start.
+        for rest in order.ToArray() do
+            match rest.Node with
+            | Sum inner ->
+                let c = coefficients.[rest]
+
+                let meets (u: Expr) =
+                    match numOf u with
+                    | ValueSome _ -> false
+                    | ValueNone ->
+                        let struct (k, r) = splitCoefficient u
+
+                        match coefficients.TryGetValue r with
+                        | true, k0 -> not (isZeroNum k0) && isZeroNum (addNum k0 (mulNum c k))
+                        | _ -> false
+
+                if not (isZeroNum c) && Array.exists meets inner then
+                    coefficients.[rest] <- Q Rational.Zero
+
+                    for u in inner do
+                        match numOf u with
+                        | ValueSome n -> constant <- addNum constant (mulNum c n)
+                        | ValueNone ->
+                            let struct (k, r) = splitCoefficient u
+
+                            match coefficients.TryGetValue r with
+                            | true, k0 -> coefficients.[r] <- addNum k0 (mulNum c k)
+                            | _ ->
+                                coefficients.[r] <- mulNum c k
+                                order.Add r
+            | _ -> ()
 
         let result = List<Expr>(order.Count + 1)
 
@@ -507,7 +570,7 @@ module Expr =
             | Function.Exp -> one
             | Function.Acos -> mul [ half; pi ]
             | Function.Log -> keep ()
-            | _ -> zero
+            | _ -> zero // sin, tan, asin, atan, sinh, tanh, abs, sign, log1p, expm1 of 0
         | Number q when f = Function.Abs -> number q.Abs
         | Number q when f = Function.Sign -> ofInt q.Sign
         | Number q when q.IsOne && f = Function.Log -> zero
@@ -520,6 +583,9 @@ module Expr =
         | Apply(Function.Abs, _) when f = Function.Abs -> a
         | Apply(Function.Sign, _) when f = Function.Sign -> a
         | Apply(Function.Exp, _) when f = Function.Abs -> a
+        // The inverse pairs, as log(exp u) = u and exp(log u) = u above.
+        | Apply(Function.Expm1, u) when f = Function.Log1p -> u
+        | Apply(Function.Log1p, u) when f = Function.Expm1 -> u
         | _ -> keep ()
 
     /// a + b
@@ -587,6 +653,8 @@ module Expr =
     let log a = apply Function.Log a
     let abs a = apply Function.Abs a
     let sign a = apply Function.Sign a
+    let log1p a = apply Function.Log1p a
+    let expm1 a = apply Function.Expm1 a
 
     /// Euler's number, exp(1).
     [<CompiledName("E")>]
@@ -635,4 +703,6 @@ module Expr =
         | Function.Exp -> "exp"
         | Function.Log -> "log"
         | Function.Abs -> "abs"
+        | Function.Log1p -> "log1p"
+        | Function.Expm1 -> "expm1"
         | _ -> "sign"

@@ -5,7 +5,12 @@ open System.Text
 
 /// C# source text for an expression: `Math.*` calls, double literals, and variable names mapped by
 /// the caller (for example x0 ↦ x[0]). The text is an expression of type double.
-/// `sign` becomes `Math.Sign`, which throws on NaN, unlike PhysGrad's evaluators.
+/// `sign` becomes `Math.Sign`, which throws on NaN, unlike PhysGrad's evaluators. `log1p` and `expm1`
+/// have no accurate .NET counterpart (`double.LogP1` and `double.ExpM1` compute log(x + 1) and
+/// exp(x) − 1 as written, which is what these functions exist to avoid), so they are written as an
+/// immediately applied static lambda holding the same formulas as `Elementary.log1p`/`expm1`: the
+/// text stays one self-contained expression of type double, needing only `using System;`, and the
+/// argument is evaluated once.
 [<RequireQualifiedAccess>]
 module CSharp =
 
@@ -23,6 +28,12 @@ module CSharp =
         | Function.Exp -> "Math.Exp"
         | Function.Log -> "Math.Log"
         | Function.Abs -> "Math.Abs"
+        | Function.Log1p ->
+            "((Func<double, double>)(static t => { double u = 1.0 + t; "
+            + "return u == 1.0 ? t : double.IsPositiveInfinity(u) ? u : Math.Log(u) * t / (u - 1.0); }))"
+        | Function.Expm1 ->
+            "((Func<double, double>)(static t => { double u = Math.Exp(t); "
+            + "return u == 1.0 ? t : u - 1.0 == -1.0 ? -1.0 : double.IsPositiveInfinity(u) ? u : (u - 1.0) * t / Math.Log(u); }))"
         | _ -> "Math.Sign"
 
     let private literal (x: float) = Layout.formatReal x

@@ -35,6 +35,8 @@ module Calculus =
         | Function.Exp -> Expr.exp u
         | Function.Log -> Expr.pow u Expr.minusOne
         | Function.Abs -> Expr.sign u
+        | Function.Log1p -> Expr.pow (Expr.add one u) Expr.minusOne
+        | Function.Expm1 -> Expr.exp u
         | _ -> Expr.zero
 
     /// A derivative under construction. Along a chain of unary steps (f(u), c·u, u^c, a sum with one

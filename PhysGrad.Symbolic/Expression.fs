@@ -21,6 +21,10 @@ type Function =
     | Log = 10
     | Abs = 11
     | Sign = 12
+    /// log(1 + x), accurate for small x where log(1 + x) loses the digits of x in the sum.
+    | Log1p = 13
+    /// exp(x) − 1, accurate for small x where the difference cancels.
+    | Expm1 = 14
 
 /// The shape of one expression node. Children are already-interned `Expr`s, so two nodes are equal
 /// exactly when their tags, payloads and child references are equal (a shallow comparison).

@@ -62,6 +62,9 @@ module LaTeX =
     let private functionName (f: Function) =
         match f with
         | Function.Sign -> "\\operatorname{sign}"
+        // No LaTeX command exists for these; \log1p would print as "log 1p".
+        | Function.Log1p -> "\\operatorname{log1p}"
+        | Function.Expm1 -> "\\operatorname{expm1}"
         | Function.Asin -> "\\arcsin"
         | Function.Acos -> "\\arccos"
         | Function.Atan -> "\\arctan"

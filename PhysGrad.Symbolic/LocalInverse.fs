@@ -159,6 +159,8 @@ module LocalInverse =
                         match f with
                         | Function.Exp -> Some(Expr.log lhs)
                         | Function.Log -> Some(Expr.exp lhs)
+                        | Function.Log1p -> Some(Expr.expm1 lhs)
+                        | Function.Expm1 -> Some(Expr.log1p lhs)
                         | Function.Sinh -> Some(asinh lhs)
                         | Function.Tanh -> Some(atanh lhs)
                         | Function.Atan -> Some(Expr.tan lhs)

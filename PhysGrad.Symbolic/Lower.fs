@@ -30,6 +30,8 @@ type OpCode =
     | Log = 21
     | Abs = 22
     | Sign = 23
+    | Log1p = 24
+    | Expm1 = 25
 
 /// One instruction: slot i = Op(A, B).
 [<Struct>]
@@ -200,6 +202,8 @@ module Lower =
         | Function.Exp -> OpCode.Exp
         | Function.Log -> OpCode.Log
         | Function.Abs -> OpCode.Abs
+        | Function.Log1p -> OpCode.Log1p
+        | Function.Expm1 -> OpCode.Expm1
         | _ -> OpCode.Sign
 
     /// A small integer exponent, if x is one.
@@ -442,6 +446,10 @@ module Lower =
         | OpCode.Exp -> result
         | OpCode.Log -> b.Emit(OpCode.Divide, one, a)
         | OpCode.Abs -> b.Emit(OpCode.Sign, a, 0)
+        // log1p′(a) = 1/(1 + a); expm1′(a) = exp(a) = result + 1, but exp(a) itself keeps its
+        // relative accuracy where result + 1 would be rounded.
+        | OpCode.Log1p -> b.Emit(OpCode.Divide, one, ar.Add(one, a))
+        | OpCode.Expm1 -> b.Emit(OpCode.Exp, a, 0)
         | _ -> none
 
     /// The partial derivatives of a^e (slot `result`) in a and in e, each only when asked: e·a^(e−1)

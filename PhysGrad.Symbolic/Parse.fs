@@ -104,7 +104,9 @@ module Parse =
               "log", Function.Log
               "ln", Function.Log
               "abs", Function.Abs
-              "sign", Function.Sign ]
+              "sign", Function.Sign
+              "log1p", Function.Log1p
+              "expm1", Function.Expm1 ]
 
     /// The function names the parser knows, for messages and documentation.
     let knownFunctions =

@@ -50,6 +50,64 @@ module Stable =
         // log's digits at x < 0). The price: the bracket overflows for max(a, b) above 8.9e307.
         Expr.mul [ Expr.half; Expr.sum [ a; b; Expr.abs difference ] ]
 
+    /// The whole rewrite, for a cancelled sum's result (set below, once `rewrite` exists).
+    let mutable private stabilise: Expr -> Expr = id
+
+    /// log(c·exp(a) + d·exp(b)) for numeric c, d > 0 (a constant counts as c·exp(0)) where a + log c
+    /// or b + log d is exactly 0 (the softplus family, below), as
+    ///     max(a', b') + log1p(exp(−|a' − b'|)),   a' = a + log c,  b' = b + log d,
+    /// since c·exp(a) = exp(a'): the larger exponential is factored out and what remains is 1 plus
+    /// the smaller ratio, which log1p keeps to the last digit. This is the standard softplus
+    /// max(u, 0) + log1p(exp(−|u|)): at u = −40 it is exp(−40)·(1 − exp(−40)/2 + …) = 4.2483542552915889e−18,
+    /// where log(1 + exp(u)) rounds 1 + 4.2e−18 to 1 and gives 0; at u = 800 it is 800, where exp(u)
+    /// overflows. A pair whose exponent is already −|…| is the output of this rewrite and is left alone.
+    let private logOfPair (c: Expr, a: Expr) (d: Expr, b: Expr) : Expr option =
+        let positive (k: Expr) =
+            match k.Node with
+            | Number q -> q.Sign > 0
+            | Real v -> v > 0.0
+            | _ -> false
+
+        let settled (x: Expr) =
+            match x.Node with
+            | Product [| k; f |] when Expr.isNumeric k && not (positive k) ->
+                (match f.Node with
+                 | Apply(Function.Abs, _) -> true
+                 | _ -> false)
+            | _ -> false
+
+        let a' = Expr.add a (Expr.log c)
+        let b' = Expr.add b (Expr.log d)
+
+        // Only with one exponent exactly 0 (log(1 + exp(u)), log1p(exp(u))): then max(0, u) =
+        // (u + |u|)/2 is exact in double precision. With two symbolic exponents the computed max is
+        // off by rounding (an ulp of |a| + |b|), which m + log(exp(a − m) + exp(b − m)) corrects by
+        // itself and m + log1p(…) would not; those keep the form of `rewriteLog`.
+        if positive c && positive d && (Expr.isZero a' || Expr.isZero b') && not (Expr.isNumeric a' && Expr.isNumeric b')
+           && not (settled a || settled b) then
+            let gap = if Expr.isNumeric a' then Expr.sub b' a' else Expr.sub a' b'
+            // Only the exponents are stabilised further (by the caller, through `stabilise`); the
+            // log1p(exp(−|…|)) built here is final, so the rewrite cannot apply to its own output.
+            Some(Expr.add (stabilise (maxOf a' b')) (Expr.log1p (Expr.exp (Expr.neg (Expr.abs (stabilise gap))))))
+        else
+            None
+
+    /// The sum inside log(…) or 1 + t inside log1p(t), as two exponential terms, if it is one.
+    let private pairInLog (n: Expr) =
+        match n.Node with
+        | Apply(Function.Log, s) ->
+            match s.Node with
+            | Sum [| t1; t2 |] ->
+                match expTerm t1, expTerm t2 with
+                | Some p, Some q -> logOfPair p q
+                | _ -> None
+            | _ -> None
+        | Apply(Function.Log1p, t) ->
+            match expTerm t with
+            | Some q when not (Expr.isNumeric t) -> logOfPair (Expr.one, Expr.zero) q
+            | _ -> None
+        | _ -> None
+
     let private rewriteSum (ts: Expr[]) : Expr option =
         if ts.Length <> 2 then
             None
@@ -268,12 +326,13 @@ module Stable =
             | Some c when not (Expr.isNumeric c && c = Expr.zero) -> Some(Expr.mul [ t1; c; Expr.div Expr.one den ])
             | _ -> None
 
-    /// The whole rewrite, for a cancelled sum's result (set below, once `rewrite` exists).
-    let mutable private stabilise: Expr -> Expr = id
-
     let private rewriteNode (n: Expr) (children: Expr[]) : Expr =
         match n.Node with
         | Product _ -> rewriteProduct (Expr.mul children)
+        | Apply((Function.Log | Function.Log1p), _) when (pairInLog n).IsSome ->
+            // Found on the expression as written (its stable child has the sum already factored);
+            // the exponents a, b are then stabilised with the rest.
+            (pairInLog n).Value
         | Apply(Function.Log, _) when (match children.[0].Node with
                                        | Apply(Function.Cosh, _) -> true
                                        | _ -> false) ->
@@ -332,6 +391,7 @@ module Stable =
                     (obj.ReferenceEquals(a, b) && not (Expr.isNumeric a))
                     || (Expr.isNumeric c && Expr.isNumeric d && not (Expr.isNumeric a && Expr.isNumeric b))
                 | _ -> false
+            | Apply((Function.Log | Function.Log1p), _) when (pairInLog n).IsSome -> true
             | Apply(Function.Log, a) ->
                 match a.Node with
                 | Apply(Function.Cosh, _) -> true

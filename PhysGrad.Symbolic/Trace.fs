@@ -111,6 +111,10 @@ type Scalar =
     static member Exp(a: Scalar) = Scalar(Expr.exp a.Expr)
     static member Log(a: Scalar) = Scalar(Expr.log a.Expr)
     static member Abs(a: Scalar) = Scalar(Expr.abs a.Expr)
+    /// log(1 + a), accurate for small a.
+    static member Log1p(a: Scalar) = Scalar(Expr.log1p a.Expr)
+    /// exp(a) − 1, accurate for small a.
+    static member Expm1(a: Scalar) = Scalar(Expr.expm1 a.Expr)
     /// The sign −1, 0 or 1 (a value, not a branch: its derivative is 0 away from 0).
     static member SignOf(a: Scalar) = Scalar(Expr.sign a.Expr)
     /// atan2(y, x), the angle of the point (x, y).
