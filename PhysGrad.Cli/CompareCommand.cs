@@ -47,6 +47,7 @@ internal static class CompareCommand
             if (n < 0) throw new CliInputException($"--iterations must be 0 or more, not {n}.");
             var chosen = result.GetValue(methods) is { } text ? MethodCatalog.Parse(text) : null;
             var definition = problem.Read(result);
+            OutputDirectory.Prepare(result.GetValue(outDir));
             var compiled = definition.Compile();
             // Only methods the user named may fail the run; from the default list the ones that do not
             // apply are left out, each with one line saying why (on stderr for json and csv).
@@ -63,8 +64,8 @@ internal static class CompareCommand
             if (result.GetValue(lineSearch) && !chosen.Any(m => m.Entry.LineSearch is not null))
                 error.WriteLine($"physgrad: note: --line-search applies to {MethodCatalog.LineSearchMethods} only, and none of them is among the methods run.");
             var skipWriter = result.GetValue(format) == "table" ? output : error;
-            foreach (var s in skipped)
-                skipWriter.WriteLine($"{MethodCatalog.NameOf(s.Method)} skipped: {s.Reason}");
+            foreach (var line in SkipLines.For(skipped))
+                skipWriter.WriteLine(line);
             var names = chosen.Select(m => m.Name).ToArray();
             Comparison comparison;
             using (var bar = ProgressLine.For(error, names, n))
