@@ -396,9 +396,19 @@ public sealed class CompiledProblem : IDifferentiableProblem
     /// <summary>‖P(x) − y‖ for outputs p, without overflow (<see cref="Norm"/>).</summary>
     private static double Misses(double[] p, double[] y, int m)
     {
-        var r = new double[m];
-        for (var i = 0; i < m; i++) r[i] = p[i] - y[i];
-        return Norm(r, m);
+        // Two passes over the differences instead of an array of them: a PG step calls this, and a step
+        // allocates nothing.
+        double largest = 0;
+        for (var i = 0; i < m; i++)
+        {
+            var d = p[i] - y[i];
+            if (!double.IsFinite(d)) return double.IsNaN(d) ? double.NaN : double.PositiveInfinity;
+            largest = Math.Max(largest, Math.Abs(d));
+        }
+        if (largest == 0) return 0;
+        double sum = 0;
+        for (var i = 0; i < m; i++) sum += ((p[i] - y[i]) / largest) * ((p[i] - y[i]) / largest);
+        return largest * Math.Sqrt(sum);
     }
 
     /// <summary>
