@@ -108,6 +108,10 @@ internal static class CompareCommand
             // Only PG uses the local inverse (and has derived it by now); for the others it is not derived.
             if (chosen.Any(m => m.Method == Method.PhysicalGradient))
                 output.WriteLine($"Local inverse for PG: {InverseText(compiled.Definition!)}.");
+            // The plots may mark a run's end as x* when no preimage was found; the table says so, so that
+            // the "in y" distances and that marker are not read as two different answers.
+            if (comparison.Target.Kind == TargetPointKind.ApproximateRunEnd)
+                output.WriteLine($"No preimage of y* was found: distances are in y; the plots mark an approximate x* ({comparison.Target.Note}).");
             output.WriteLine();
             // Columns as wide as their widest cell: long vectors are shortened, numbers have 6 significant
             // digits (E-notation outside 10⁻⁴ … 10⁶); the distance says whether it is measured in x or y.

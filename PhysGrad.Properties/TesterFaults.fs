@@ -125,3 +125,13 @@ let ``a non-square problem skips ig and pg in one line`` () =
         let skips = out.Split('\n') |> Array.filter (fun l -> l.Contains "skipped")
         Assert.Equal(1, skips.Length)
         Assert.StartsWith("ig, pg skipped: ig and pg need a square Jacobian", skips.[0])
+
+// Fault 5: when the plots mark an approximate x* (a run's end), the table says that its distances are in y
+// and why. P = (x0, x0²) has no inverse (2 outputs, 1 variable); y* = (1, 1) is reached at x = 1 by GN.
+[<Fact>]
+let ``the table says when the plots' x* is only a run's end`` () =
+    let _, out, _ = run [ "compare"; "--simulator"; "x0; x0^2"; "--target"; "1,1"; "--start"; "2"; "--methods"; "gn:1"; "--iterations"; "30"; "--out"; tempDir () ]
+    Assert.Contains("No preimage of y* was found: distances are in y; the plots mark an approximate x* (x* ≈ gn's end", out)
+    Assert.Contains(" in y ", out)
+    let root = compareJson [ "--simulator"; "x0; x0^2"; "--target"; "1,1"; "--start"; "2"; "--methods"; "gn:1"; "--iterations"; "30" ]
+    Assert.Equal("approximateRunEnd", fst (targetX root))
