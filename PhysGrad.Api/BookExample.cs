@@ -209,14 +209,34 @@ public static class BookExample
     /// runs): the preimage is then found numerically from x (Newton on P(x) = y*), the same point for
     /// every problem whose inverse is unique near x, but only up to <see cref="NumericTargetLimit"/>
     /// entries of the dense Jacobian (each Newton step factorises it; at n = 1000 the search would
-    /// cost more than a hundred GD steps). Beyond that, null: the distance is measured in y.
+    /// cost more than a hundred GD steps). Beyond that, null: the distance is measured in y. A closed form
+    /// that misses y* is followed by the numeric search, and no point is returned unless it passes
+    /// <see cref="IsPreimage"/>.
     /// </summary>
     public static double[]? TargetInX(CompiledProblem problem, double[] targetY, double[] near)
     {
+        if (targetY.Length != problem.M || !targetY.All(double.IsFinite) || !near.All(double.IsFinite)) return null;
         var x = new double[problem.N];
-        if (problem.IsInverseResolved) return problem.Invert(targetY, near, x) ? x : null;
+        // A closed form already at hand (given, or derived for PG) first; then, whatever the inverse's
+        // source (numeric, pending or a closed form that missed), Newton on P(x) = y* from the same point,
+        // so that which methods ran does not decide whether x* is found.
+        if (problem.IsInverseResolved && problem.Invert(targetY, near, x) && IsPreimage(problem, x, targetY)) return x;
         if ((long)problem.N * problem.M > NumericTargetLimit) return null;
-        return problem.InvertNumerically(targetY, near, x) ? x : null;
+        return problem.InvertNumerically(targetY, near, x) && IsPreimage(problem, x, targetY) ? x : null;
+    }
+
+    /// <summary>
+    /// Whether x is finite and ‖P(x) − y*‖ ≤ 1e-8·(1 + ‖y*‖), both norms taken without overflow: the test
+    /// every x* passes, whichever inverse produced it (a given inverse is checked too).
+    /// </summary>
+    public static bool IsPreimage(CompiledProblem problem, double[] x, double[] targetY)
+    {
+        if (!x.All(double.IsFinite)) return false;
+        var y = new double[problem.M];
+        problem.Simulate(x, y);
+        if (!y.All(double.IsFinite)) return false;
+        var miss = y.Select((v, i) => v - targetY[i]).ToArray();
+        return CompiledProblem.Norm(miss, miss.Length) <= 1e-8 * (1 + CompiledProblem.Norm(targetY, targetY.Length));
     }
 
     /// <summary>The largest dense Jacobian (m·n entries, 100 × 100) for which <see cref="TargetInX"/> searches x* numerically.</summary>
@@ -246,7 +266,8 @@ public static class BookExample
         var alignment = FirstStepAlignment(run);
         if (targetY.Length == 0) return new MethodResult(run, double.NaN, alignment) { MeasuredIn = PhysGrad.DistanceSpace.None };
         var (point, target) = targetX.IsPreimage ? (run.Final, targetX.X!) : (run.Outputs[^1], targetY);
-        var distance = Math.Sqrt(point.Select((v, i) => (v - target[i]) * (v - target[i])).Sum());
+        var gap = point.Select((v, i) => v - target[i]).ToArray();
+        var distance = CompiledProblem.Norm(gap, gap.Length);
         return new MethodResult(run, distance, alignment) { MeasuredIn = targetX.IsPreimage ? PhysGrad.DistanceSpace.X : PhysGrad.DistanceSpace.Y };
     }
 

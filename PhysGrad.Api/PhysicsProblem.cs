@@ -415,7 +415,7 @@ public sealed partial class PhysicsProblem
     public StepUnitsResult StepUnits() => PhysGrad.StepUnits.Measure(Model);
 
     /// <summary>The properties of THEORY.md §3 at a point (default: the start).</summary>
-    public IReadOnlyList<CheckResult> Check(double[]? at = null, double eta = 0.3) => TheoryChecks.Run(Model, at, eta);
+    public CheckReport Check(double[]? at = null, double eta = 0.3) => TheoryChecks.Run(Model, at, eta);
 
     /// <summary>Saves x-space, y-space and loss plots (PNG, and SVG for single-panel plots) of runs into a directory; returns the files.</summary>
     public IReadOnlyList<string> SavePlots(IReadOnlyList<OptimizerRun> runs, string directory) =>

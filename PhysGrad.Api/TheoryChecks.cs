@@ -59,6 +59,33 @@ public sealed record CheckResult(int Property, string Name, bool Passed, double 
 }
 
 /// <summary>
+/// The results of <see cref="TheoryChecks.Run"/>, in property order. A list (index, count, enumerate) that
+/// also prints readably: <c>Console.WriteLine(problem.Check())</c> gives one line per property and a
+/// summary line, not the name of a collection type.
+/// </summary>
+public sealed class CheckReport(IReadOnlyList<CheckResult> results) : IReadOnlyList<CheckResult>
+{
+    private readonly CheckResult[] _results = results.ToArray();
+
+    /// <summary>The result of the i-th check (0-based, in property order).</summary>
+    public CheckResult this[int index] => _results[index];
+
+    /// <summary>The number of checks.</summary>
+    public int Count => _results.Length;
+
+    /// <inheritdoc/>
+    public IEnumerator<CheckResult> GetEnumerator() => ((IEnumerable<CheckResult>)_results).GetEnumerator();
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+
+    /// <summary>One line per property (<see cref="CheckResult.ToString"/>), then "k pass, k FAIL, k n/a, k undef".</summary>
+    public override string ToString() =>
+        string.Join(Environment.NewLine, _results.Select(r => r.ToString())
+            .Append(string.Join(", ", new[] { "pass", "FAIL", "n/a", "undef" }
+                .Select(s => $"{_results.Count(r => r.Status == s)} {s}"))));
+}
+
+/// <summary>
 /// The properties of THEORY.md §3 as checks on a user's problem at a point: each runs the engine's
 /// optimisers and measures the quantity the property is about (a scaling ratio, a fitted order, a
 /// residual). The property tests run the same checks on random problems.
@@ -69,7 +96,10 @@ public static class TheoryChecks
     public const double Exact = 1e-7;
 
     /// <summary>Runs every check at <paramref name="at"/> (default: the problem's start) with step size <paramref name="eta"/>.</summary>
-    public static IReadOnlyList<CheckResult> Run(Problem problem, double[]? at = null, double eta = 0.3)
+    /// <returns>The results in property order, as a <see cref="CheckReport"/> that prints one line per property.</returns>
+    public static CheckReport Run(Problem problem, double[]? at = null, double eta = 0.3) => new(RunList(problem, at, eta));
+
+    private static IReadOnlyList<CheckResult> RunList(Problem problem, double[]? at, double eta)
     {
         var x = at ?? problem.Start;
         if (x.Length != problem.Variables.Length)

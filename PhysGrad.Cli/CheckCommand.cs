@@ -29,7 +29,7 @@ internal static class CheckCommand
                 throw new CliInputException($"--at has {BookExample.Count(point.Length, "value")} but the problem has {BookExample.Count(model.Variables.Length, "variable")}.");
             var step = result.GetValue(eta);
             if (!(step > 0) || !double.IsFinite(step)) throw new CliInputException($"--eta must be a positive number, not {step}.");
-            var results = TheoryChecks.Run(model, point, step);
+            IReadOnlyList<CheckResult> results = TheoryChecks.Run(model, point, step);
             var failed = results.Count(r => r.Applicable && !r.Passed);
             // A property that could not be checked (a quantity not finite at the point, or its precondition,
             // J invertible, not met) is not a pass: it counts with the failures (exit 1) but is shown as undef.

@@ -46,6 +46,7 @@ internal static class CompareCommand
             if (n < 0) throw new CliInputException($"--iterations must be 0 or more, not {n}.");
             var chosen = result.GetValue(methods) is { } text ? MethodCatalog.Parse(text) : null;
             var definition = problem.Read(result);
+            OutputDirectory.Prepare(result.GetValue(outDir));
             var compiled = definition.Compile();
             // Only methods the user named may fail the run; from the default list the ones that do not
             // apply are left out, each with one line saying why (on stderr for json and csv).
@@ -62,8 +63,8 @@ internal static class CompareCommand
             if (result.GetValue(lineSearch) && !chosen.Any(m => m.Entry.LineSearch is not null))
                 error.WriteLine($"physgrad: note: --line-search applies to {MethodCatalog.LineSearchMethods} only, and none of them is among the methods run.");
             var skipWriter = result.GetValue(format) == "table" ? output : error;
-            foreach (var s in skipped)
-                skipWriter.WriteLine($"{MethodCatalog.NameOf(s.Method)} skipped: {s.Reason}");
+            foreach (var line in SkipLines.For(skipped))
+                skipWriter.WriteLine(line);
             var names = chosen.Select(m => m.Name).ToArray();
             Comparison comparison;
             using (var bar = ProgressLine.For(error, names, n))
@@ -106,6 +107,10 @@ internal static class CompareCommand
             // Only PG uses the local inverse (and has derived it by now); for the others it is not derived.
             if (chosen.Any(m => m.UsesLocalInverse))
                 output.WriteLine($"Local inverse for PG: {RunReport.InverseDescription(compiled.Definition!)}.");
+            // The plots may mark a run's end as x* when no preimage was found; the table says so, so that
+            // the "in y" distances and that marker are not read as two different answers.
+            if (comparison.Target.Kind == TargetPointKind.ApproximateRunEnd)
+                output.WriteLine($"No preimage of y* was found: distances are in y; the plots mark an approximate x* ({comparison.Target.Note}).");
             output.WriteLine();
             // Columns as wide as their widest cell: long vectors are shortened, numbers have 6 significant
             // digits (E-notation outside 10⁻⁴ … 10⁶); the distance says whether it is measured in x or y.

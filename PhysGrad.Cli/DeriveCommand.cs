@@ -101,10 +101,8 @@ internal static class DeriveCommand
             var header = $"physgrad derive: the update rules (steps in x and {step}) for {Headline.Problem(definition)}"
                 + (symbolicTarget ? $"; {SymbolicTargetNote(definition, targetText)}" : "");
             var comment = f == "latex" ? "%" : "//";
-            foreach (var s in skipped)
-                output.WriteLine(f == "infix"
-                    ? $"{MethodCatalog.NameOf(s.Method)} skipped: {s.Reason}"
-                    : $"{comment} {MethodCatalog.NameOf(s.Method)} skipped: {s.Reason}");
+            foreach (var line in SkipLines.For(skipped))
+                output.WriteLine(f == "infix" ? line : $"{comment} {line}");
             if (stepNote is not null)
                 output.WriteLine(f == "infix" ? stepNote : $"{comment} {stepNote}");
             if (f == "infix" && symbolicTarget)

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
-using PhysGrad.Numerics.Learning;
 
 namespace PhysGrad.Cli;
 
@@ -56,6 +55,7 @@ internal static class TrainCommand
                 error.WriteLine($"physgrad: note: --lambda applies to the hig-toy example only; {name} ignores it.");
             var batchSize = result.GetValue(batch);
             if (batchSize is < 1 or > 100000) throw new CliInputException($"--batch must be between 1 and 100000, not {batchSize}.");
+            if (result.GetValue(outDir) is { } outPath) OutputDirectory.Prepare(outPath);
             var chosen = Example(name, lambdaValue);
             var settings = Settings(chosen, result.GetValue(methods), batchSize);
             var budget = seconds is { } sec ? TimeSpan.FromSeconds(sec) : (TimeSpan?)null;

@@ -288,13 +288,7 @@ public sealed class CompiledProblem : IDifferentiableProblem
         if (source != InverseSource.Derived) return true;
         var buffer = Scratch(M);
         _outputs.Value.Function(x, 0, [], buffer, 0);
-        double miss = 0, size = 0;
-        for (var i = 0; i < M; i++)
-        {
-            miss += (buffer[i] - y[i]) * (buffer[i] - y[i]);
-            size += y[i] * y[i];
-        }
-        return Math.Sqrt(miss) <= 1e-8 * (1 + Math.Sqrt(size));
+        return Misses(buffer, y, M) <= 1e-8 * (1 + Norm(y, M));
     }
 
     /// <inheritdoc cref="InvertAny"/>
@@ -324,9 +318,9 @@ public sealed class CompiledProblem : IDifferentiableProblem
         var w = InverseScratch.For(N);
         var (p, j, r, step, trial, workspace) = (w.P, w.J, w.R, w.Step, w.Trial, w.Workspace);
         Array.Copy(x0, x, N);
-        double size = 0;
-        for (var i = 0; i < M; i++) size += y[i] * y[i];
-        var scale = 1 + Math.Sqrt(size);
+        // Both norms are taken without overflow: for ‖y‖ near 1e300 a plain sum of squares is infinite,
+        // and an infinite tolerance would accept the start point itself as a preimage.
+        var scale = 1 + Norm(y, M);
         Simulate(x, p, j);
         var residual = Residual(p, y, r, M);
         for (var k = 0; k < maxIterations && residual > tolerance * scale; k++)
@@ -395,12 +389,43 @@ public sealed class CompiledProblem : IDifferentiableProblem
 
     private static double Residual(double[] p, double[] y, double[] r, int m)
     {
-        double sum = 0;
+        for (var i = 0; i < m; i++) r[i] = p[i] - y[i];
+        return Norm(r, m);
+    }
+
+    /// <summary>‖P(x) − y‖ for outputs p, without overflow (<see cref="Norm"/>).</summary>
+    private static double Misses(double[] p, double[] y, int m)
+    {
+        // Two passes over the differences instead of an array of them: a PG step calls this, and a step
+        // allocates nothing.
+        double largest = 0;
         for (var i = 0; i < m; i++)
         {
-            r[i] = p[i] - y[i];
-            sum += r[i] * r[i];
+            var d = p[i] - y[i];
+            if (!double.IsFinite(d)) return double.IsNaN(d) ? double.NaN : double.PositiveInfinity;
+            largest = Math.Max(largest, Math.Abs(d));
         }
-        return double.IsFinite(sum) ? Math.Sqrt(sum) : double.PositiveInfinity;
+        if (largest == 0) return 0;
+        double sum = 0;
+        for (var i = 0; i < m; i++) sum += ((p[i] - y[i]) / largest) * ((p[i] - y[i]) / largest);
+        return largest * Math.Sqrt(sum);
+    }
+
+    /// <summary>
+    /// The Euclidean norm of the first m values, scaled by the largest magnitude so that squares of values
+    /// near 1e300 do not overflow (LAPACK's dnrm2 idea); infinite or NaN when a value is.
+    /// </summary>
+    public static double Norm(ReadOnlySpan<double> v, int m)
+    {
+        double largest = 0;
+        for (var i = 0; i < m; i++)
+        {
+            if (!double.IsFinite(v[i])) return double.IsNaN(v[i]) ? double.NaN : double.PositiveInfinity;
+            largest = Math.Max(largest, Math.Abs(v[i]));
+        }
+        if (largest == 0) return 0;
+        double sum = 0;
+        for (var i = 0; i < m; i++) sum += (v[i] / largest) * (v[i] / largest);
+        return largest * Math.Sqrt(sum);
     }
 }

@@ -99,7 +99,7 @@ let ``skip reasons read the same in derive and compare`` () =
     let dir = Path.Combine(Path.GetTempPath(), "physgrad-skip-" + string Environment.ProcessId)
     let code, compared, err = run [ "compare"; "--simulator"; sim; "--target"; "2,0,1"; "--start"; "1.5,0.5"; "--iterations"; "2"; "--out"; dir ]
     Assert.True((code = 0), err)
-    let line (text: string) = text.Split('\n') |> Array.find (fun l -> l.StartsWith "ig skipped")
+    let line (text: string) = text.Split('\n') |> Array.find (fun l -> l.StartsWith "ig, pg skipped")
     // The cause reads the same; the remedy names only what each command can give: derive prints
     // closed forms (Gauss–Newton; HIG has none), compare runs Gauss–Newton and HIG.
     let cause (l: string) = l.Substring(0, l.IndexOf(". ") + 1)

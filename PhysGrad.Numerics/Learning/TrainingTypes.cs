@@ -1,0 +1,72 @@
+using System.Diagnostics;
+
+// The training API's data types are part of the façade namespace: the CLI and C# callers name them.
+namespace PhysGrad;
+
+/// <summary>How the network's parameters θ are updated (THEORY.md §6).</summary>
+public enum TrainingMethod
+{
+    /// <summary>Gradient descent on ∂L̄/∂θ.</summary>
+    GradientDescent,
+    /// <summary>Adam (Kingma and Ba 2015; Keras's defaults β₁ = 0.9, β₂ = 0.999, ε = 10⁻⁷) on ∂L̄/∂θ.</summary>
+    Adam,
+    /// <summary>Gauss–Newton on the stacked batch Jacobian: Δθ = −η 𝒥⁺ g (κ = −1).</summary>
+    GaussNewton,
+    /// <summary>Half-inverse gradients: Δθ = −η V Σ^(−½) Uᵀ g, singular values σ ≤ τ·σ_max dropped.</summary>
+    Hig,
+    /// <summary>SIP with inverse-gradient physics steps Δx_b = J_b⁺ Δy_b (relative cut-off), then Adam or GD on the proxy loss.</summary>
+    SipInverseGradient,
+    /// <summary>SIP with physical-gradient steps Δx_b = P⁻¹(y_b + Δy_b; x_b) − x_b (closed-form local inverse), then Adam or GD on the proxy loss.</summary>
+    SipPhysicalGradient,
+}
+
+/// <summary>
+/// The settings of one training method.
+/// </summary>
+/// <param name="Method">The update.</param>
+/// <param name="LearningRate">η for GD, Adam, GN and HIG; η_NN (the network optimiser's rate) for SIP.</param>
+/// <param name="BatchSize">B, the samples per step.</param>
+/// <param name="Tau">HIG's and GN's relative truncation: singular values σ ≤ τ·σ_max of 𝒥 are dropped.</param>
+/// <param name="PhysicsStep">SIP's η in Δy_b = η (y*_b − y_b); 1 (the full Newton step in y) when the inverse is exact.</param>
+/// <param name="Rcond">SIP-IG's relative cut-off of the per-sample pseudo-inverse J_b⁺.</param>
+/// <param name="SipWithAdam">SIP's network optimiser: Adam (true) or GD (false).</param>
+public sealed record TrainingSettings(
+    TrainingMethod Method, double LearningRate, int BatchSize, double Tau = 1e-6, double PhysicsStep = 1,
+    double Rcond = 1e-5, bool SipWithAdam = true)
+{
+    /// <summary>A short name: gd, adam, gn, hig, sip-ig, sip-pg.</summary>
+    public string ShortName => Method switch
+    {
+        TrainingMethod.GradientDescent => "gd",
+        TrainingMethod.Adam => "adam",
+        TrainingMethod.GaussNewton => "gn",
+        TrainingMethod.Hig => "hig",
+        TrainingMethod.SipInverseGradient => "sip-ig",
+        _ => "sip-pg",
+    };
+}
+
+/// <summary>
+/// Draws a mini-batch: fills <c>z</c> with B rows of network inputs and <c>yTarget</c> with B rows of
+/// targets y*_b (m each), using the given random source only (so a seed fixes the batches).
+/// </summary>
+public delegate void BatchSampler(Random random, int batch, double[] z, double[] yTarget);
+
+/// <summary>One recorded point of a training run.</summary>
+/// <param name="Step">Steps taken.</param>
+/// <param name="Seconds">Training wall-clock time so far (evaluations excluded).</param>
+/// <param name="Loss">The mean loss L̄ on the evaluation set.</param>
+/// <param name="XError">The mean ½‖x − x*‖² on the evaluation set where x* is known, else NaN.</param>
+public readonly record struct TrainingPoint(int Step, double Seconds, double Loss, double XError);
+
+/// <summary>The history of one training run.</summary>
+/// <param name="Settings">What ran.</param>
+/// <param name="Seed">The seed of the initialisation and the batches.</param>
+/// <param name="Points">The recorded points, the first at step 0, the last at the end.</param>
+/// <param name="Fallbacks">SIP-PG steps whose inverse found no preimage and fell back to J_b⁺ (0 otherwise).</param>
+/// <param name="Diverged">True when the loss or θ became non-finite (the run stops there).</param>
+public sealed record TrainingHistory(TrainingSettings Settings, int Seed, IReadOnlyList<TrainingPoint> Points, long Fallbacks, bool Diverged)
+{
+    /// <summary>The last recorded point.</summary>
+    public TrainingPoint Final => Points[^1];
+}
