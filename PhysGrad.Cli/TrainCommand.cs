@@ -116,7 +116,8 @@ internal static class TrainCommand
     private static void Print(TextWriter output, string format, TrainingExample example, IReadOnlyList<TrainingHistory> runs)
     {
         var hasX = example.EvalX is not null;
-        string G(double v) => double.IsNaN(v) ? "" : v.ToString("0.###E+0", CultureInfo.InvariantCulture);
+        // The table formatter compare uses: six significant digits, one width at any size.
+        string G(double v) => double.IsNaN(v) ? "" : NumberText.Table(v);
         switch (format)
         {
             case "json":
