@@ -42,7 +42,7 @@ public sealed record MethodEntry(
     }
 
     /// <summary>The entry's syntax, e.g. <c>hig:η[:kappa=…][:tau=…]</c>.</summary>
-    public string Syntax => Name + ":η" + string.Concat(Options.Select(o => $"[:{o.Name}=…]"));
+    public string Syntax => Name + "[:η]" + string.Concat(Options.Select(o => $"[:{o.Name}=…]"));
 }
 
 /// <summary>
@@ -145,7 +145,8 @@ public static class MethodCatalog
 
     /// <summary>
     /// Reads <c>--methods</c>: comma-separated entries <c>name:η[:option=value]…</c>, e.g.
-    /// <c>gd:0.01,hig:1:kappa=-0.5:tau=1e-3,lm:1</c>; options not given take their defaults.
+    /// <c>gd:0.01,hig:1:kappa=-0.5:tau=1e-3,lm:1</c>; a bare name (<c>gd</c>) or a name followed by options
+    /// (<c>hig:kappa=-0.25</c>) takes the default η that <see cref="Help"/> lists; options not given take their defaults.
     /// </summary>
     /// <exception cref="SymbolicException">(<see cref="ErrorKind.Invalid"/>) an unknown name or option (with
     /// the nearest known one), a step size or value that is not a number, or one out of range; the
@@ -159,13 +160,13 @@ public static class MethodCatalog
             throw new SymbolicException(ErrorKind.Invalid, $"An empty entry in the method list: write name:eta entries separated by commas, e.g. gd:0.01,pg:0.3.");
         var pieces = part.Split(':', StringSplitOptions.TrimEntries);
         var entry = Find(pieces[0], part);
-        // η is required: a step size is problem-dependent, and a silent default would hide a typo.
-        if (pieces.Length < 2 || pieces[1].Contains('='))
-            throw new SymbolicException(ErrorKind.Invalid,
-                $"'{part}' is not a method with a step size: write {entry.Syntax}, e.g. {entry.Name}:{NumberText.RoundTrip(entry.DefaultEta)}.");
-        if (!TryNumber(pieces[1], out var eta) || !(eta > 0) || !double.IsFinite(eta))
+        // A bare name (or a name followed straight by options) takes the catalogue's default η, the one
+        // --help lists; an η that is given must be a positive number.
+        var etaGiven = pieces.Length >= 2 && !pieces[1].Contains('=');
+        var eta = entry.DefaultEta;
+        if (etaGiven && (!TryNumber(pieces[1], out eta) || !(eta > 0) || !double.IsFinite(eta)))
             throw new SymbolicException(ErrorKind.Invalid, $"The step size in '{part}' must be a positive number, e.g. {entry.Name}:{NumberText.RoundTrip(entry.DefaultEta)}.");
-        const int first = 2;
+        var first = etaGiven ? 2 : 1;
         var options = new Dictionary<string, double>();
         foreach (var piece in pieces.Skip(first))
         {
@@ -178,7 +179,7 @@ public static class MethodCatalog
             if (option is null)
                 throw new SymbolicException(ErrorKind.Invalid, entry.Options.Count == 0
                     ? $"'{part}': {entry.Name} takes no options (only the step size: {entry.Name}:η)."
-                    : $"'{part}': {entry.Name} has no option '{key}' (did you mean '{Nearest(key, entry.Options.Select(o => o.Name))}'?); its options are {OptionList(entry)}.");
+                    : $"'{part}': {entry.Name} has no option '{key}'{DidYouMean(key, entry.Options.Select(o => o.Name))}; its options are {OptionList(entry)}.");
             if (options.ContainsKey(key))
                 throw new SymbolicException(ErrorKind.Invalid, $"'{part}': the option {key} is given twice.");
             if (!TryNumber(value, out var number))
@@ -209,7 +210,7 @@ public static class MethodCatalog
     private static MethodEntry Find(string name, string part) =>
         ByName.TryGetValue(name.ToLowerInvariant(), out var entry) ? entry
             : throw new SymbolicException(ErrorKind.Invalid,
-                $"'{part}': '{name}' is not a method (did you mean '{Nearest(name.ToLowerInvariant(), ByName.Keys)}'?); the methods are {string.Join(", ", ByName.Keys)}.");
+                $"'{part}': '{name}' is not a method{DidYouMean(name, ByName.Keys)}; the methods are {string.Join(", ", ByName.Keys)}.");
 
     private static bool TryNumber(string text, out double value) =>
         double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out value);
@@ -229,23 +230,29 @@ public static class MethodCatalog
             string.Concat(e.Options.Select(o => $"; {o.Name} = {NumberText.RoundTrip(o.Default)}: {o.Description}"))));
     }
 
-    /// <summary>The known name nearest to <paramref name="name"/> by edit distance (ties: the first listed).</summary>
-    public static string Nearest(string name, IEnumerable<string> known) =>
-        known.OrderBy(k => Distance(name, k)).First();
-
-    // Levenshtein distance, two rows.
-    private static int Distance(string a, string b)
+    /// <summary>
+    /// The known name nearest to <paramref name="name"/>, for a "did you mean" hint: fewest edits counting a
+    /// swap of neighbours as one (so hgi → hig, not gd), then most letters in common, then the first listed.
+    /// </summary>
+    public static string Nearest(string name, IEnumerable<string> known)
     {
-        var previous = Enumerable.Range(0, b.Length + 1).ToArray();
-        var current = new int[b.Length + 1];
-        for (var i = 1; i <= a.Length; i++)
-        {
-            current[0] = i;
-            for (var j = 1; j <= b.Length; j++)
-                current[j] = Math.Min(Math.Min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
-            (previous, current) = (current, previous);
-        }
-        return previous[b.Length];
+        var lower = name.ToLowerInvariant();
+        return known.OrderBy(k => ProblemDefinition.EditDistance(lower, k.ToLowerInvariant()))
+            .ThenByDescending(k => SharedLetters(lower, k.ToLowerInvariant())).First();
+    }
+
+    /// <summary>" (did you mean 'x'?)" for the nearest known name, or "" when it shares no letter with the input.</summary>
+    public static string DidYouMean(string name, IEnumerable<string> known)
+    {
+        var nearest = Nearest(name, known);
+        return SharedLetters(name.ToLowerInvariant(), nearest.ToLowerInvariant()) == 0 ? "" : $" (did you mean '{nearest}'?)";
+    }
+
+    // Letters common to both, counted with multiplicity.
+    private static int SharedLetters(string a, string b)
+    {
+        var left = a.GroupBy(c => c).ToDictionary(g => g.Key, g => g.Count());
+        return b.GroupBy(c => c).Sum(g => Math.Min(g.Count(), left.GetValueOrDefault(g.Key)));
     }
 
     private static string Join(string[] names, string conjunction) =>

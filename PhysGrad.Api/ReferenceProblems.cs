@@ -7,11 +7,12 @@ namespace PhysGrad;
 /// <param name="Summary">One line on what it is.</param>
 /// <param name="SizeMeaning">What n counts (cells, grid side, controls).</param>
 /// <param name="DefaultSize">n when none is given.</param>
-/// <param name="MinSize">The smallest n.</param>
+/// <param name="MinSize">The smallest n for which the problem is not degenerate (see <paramref name="MinReason"/>).</param>
 /// <param name="MaxSize">The largest n whose default comparison (six methods, ten iterations) finishes
 /// in about ten seconds today (every method compiles dense n×n matrices, and building long
 /// floating-coefficient sums is slow); larger sizes wait for the sparse kernels.</param>
-public sealed record ReferenceProblemInfo(string Name, string Summary, string SizeMeaning, int DefaultSize, int MinSize, int MaxSize);
+/// <param name="MinReason">Why smaller n is refused (said in the message).</param>
+public sealed record ReferenceProblemInfo(string Name, string Summary, string SizeMeaning, int DefaultSize, int MinSize, int MaxSize, string MinReason = "");
 
 /// <summary>
 /// The reference problems of THEORY.md §7 as ready problems, each built by tracing a simulator of
@@ -36,12 +37,18 @@ public static class ReferenceProblems
     /// <summary>The catalogue.</summary>
     public static IReadOnlyList<ReferenceProblemInfo> All { get; } =
     [
-        new("rosenbrock", "Rosenbrock residuals r_i = 10(x_{i+1} − x_i²), r_{n−1} = 1 − x_0; target 0, start (−1.2, 1, −1.2, …)", "variables", 10, 2, 64),
-        new("heat1d", $"{HeatSteps} explicit heat steps (νΔt/h² = {HeatRatio1D}), periodic; recover the initial field", "cells", 32, 3, 100),
-        new("heat1d-dirichlet", $"{HeatSteps} explicit heat steps (νΔt/h² = {HeatRatio1D}), zero Dirichlet boundary; recover the initial field", "cells", 32, 1, 100),
-        new("heat2d", $"{HeatSteps} explicit 5-point heat steps (νΔt/h² = {HeatRatio2D}) on an n×n periodic grid; recover the initial field", "grid side (n² cells)", 6, 3, 8),
-        new("poisson2d", "Δ_h y = x on an n×n interior grid, zero Dirichlet boundary; the inverse Δ_h is given, so PG is exact at η = 1", "grid side (n² cells)", 4, 1, 6),
-        new("oscillators", "two coupled oscillators (coupling 0.2), RK4 with dt = 0.5, one control per step on v₂; drive the state from (1, 0, 0, 0) to rest", "controls (steps)", 24, 1, 48),
+        new("rosenbrock", "Rosenbrock residuals r_i = 10(x_{i+1} − x_i²), r_{n−1} = 1 − x_0; target 0, start (−1.2, 1, −1.2, …)", "variables", 10, 2, 64,
+            "one variable has no coupling term 10(x₁ − x₀²)"),
+        new("heat1d", $"{HeatSteps} explicit heat steps (νΔt/h² = {HeatRatio1D}), periodic; recover the initial field", "cells", 32, 3, 100,
+            "fewer cells make a cell its own neighbour, so the 3-point stencil degenerates"),
+        new("heat1d-dirichlet", $"{HeatSteps} explicit heat steps (νΔt/h² = {HeatRatio1D}), zero Dirichlet boundary; recover the initial field", "cells", 32, 3, 100,
+            "with fewer cells no cell has two neighbours inside the grid, so the stencil is mostly boundary"),
+        new("heat2d", $"{HeatSteps} explicit 5-point heat steps (νΔt/h² = {HeatRatio2D}) on an n×n periodic grid; recover the initial field", "grid side (n² cells)", 6, 3, 8,
+            "a smaller periodic grid makes a cell its own neighbour, so the 5-point stencil degenerates"),
+        new("poisson2d", "Δ_h y = x on an n×n interior grid, zero Dirichlet boundary; the inverse Δ_h is given, so PG is exact at η = 1", "grid side (n² cells)", 4, 2, 6,
+            "n = 1 is a single cell with only boundary neighbours: no coupling to recover"),
+        new("oscillators", "two coupled oscillators (coupling 0.2), RK4 with dt = 0.5, one control per step on v₂; drive the state from (1, 0, 0, 0) to rest", "controls (steps)", 24, 4, 48,
+            "one control per step on a 4-dimensional state needs at least 4 steps to reach rest from any state"),
     ];
 
     /// <summary>The names, comma-separated (for messages and help).</summary>
@@ -130,7 +137,7 @@ public static class ReferenceProblems
         var info = Info(name);
         var size = n ?? info.DefaultSize;
         if (size < info.MinSize)
-            throw new SymbolicException(ErrorKind.Invalid, $"The example '{info.Name}' needs n ≥ {info.MinSize} ({info.SizeMeaning}); got {size}.");
+            throw new SymbolicException(ErrorKind.Invalid, $"The example '{info.Name}' needs n ≥ {info.MinSize} ({info.SizeMeaning}; {info.MinReason}); got {size}. Give --n {info.MinSize} or more.");
         if (size > info.MaxSize)
             throw new SymbolicException(ErrorKind.TooLarge,
                 $"The example '{info.Name}' at n = {size} ({info.SizeMeaning}) is over today's limit of n = {info.MaxSize}: every method compiles dense n×n matrices, " +

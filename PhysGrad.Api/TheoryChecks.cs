@@ -475,12 +475,20 @@ public static class TheoryChecks
         }
         if (sizes.Count < 3)
             return new CheckResult(5, name, false, double.NaN, $"y + Δy has no preimage near x for {6 - sizes.Count} of 6 sizes of Δy = J·δx, down to ‖δx‖ = {NumberText.Short(3e-5 * scale, 3)}");
-        if (differences.All(d => d <= 1e-13 * (1 + Norm(p.Start))))
-            return new CheckResult(5, name, true, double.PositiveInfinity, "PG and IG steps coincide (P is linear along Δy): the difference is 0");
+        // A difference at rounding level has no order to fit (its logarithm is −∞ or noise): such a pass
+        // reports the measured difference itself, relative to ‖Δy‖², with the bound it is under.
+        var rounding = 1e-13 * (1 + Norm(p.Start));
+        if (differences.All(d => d <= rounding))
+            return new CheckResult(5, name, true, differences.Max(),
+                $"largest ‖Δx_PG − Δx_IG‖ over {sizes.Count} sizes of ‖Δy‖ (≤ {NumberText.Short(rounding, 3)}, rounding): PG and IG steps coincide, P is linear along Δy, so no order is fitted");
         // Where the difference has fallen to rounding level, it no longer follows ‖Δy‖²: fit the rest.
         var usable = differences.Select((d, i) => (s: sizes[i], d)).Where(v => v.d > 1e-11 * (1 + Norm(p.Start))).ToArray();
         if (usable.Length < 2)
-            return new CheckResult(5, name, true, double.PositiveInfinity, "the difference is at rounding level for all but the largest Δy");
+        {
+            var largest = differences.Select((d, i) => d / (sizes[i] * sizes[i])).Max();
+            return new CheckResult(5, name, true, largest,
+                $"largest ‖Δx_PG − Δx_IG‖/‖Δy‖² over {sizes.Count} sizes of ‖Δy‖ (bounded, as the property needs): the difference is at rounding level for all but the largest Δy, so no order is fitted");
+        }
         var slope = Slope(usable.Select(v => v.s).ToList(), usable.Select(v => v.d).ToList());
         var ratios = usable.Select(v => v.d / (v.s * v.s)).ToArray();
         // The property is that r(s) = ‖Δx_PG − Δx_IG‖/s² stays bounded as s = ‖Δy‖ → 0. The fitted order
@@ -664,11 +672,12 @@ public static class TheoryChecks
             var rho = new[] { 0.25, 0.5, 0.75, 1.0 }.Select(f => Rho(p.Start.Select((v, i) => v + f * dx[i]).ToArray())).Append(Rho(x)).Max();
             bounds.Add(2 * rho + 1e-9 * scale / Norm(dx));
         }
-        var order = deviations.All(d => d > 1e-9) ? Slope(sizes, deviations) : double.PositiveInfinity;
+        // No order is fitted where a deviation is at rounding level (its logarithm is −∞ or noise).
+        var order = deviations.All(d => d > 1e-9) ? NumberText.Short(Slope(sizes, deviations), 3) : "none: a deviation is at rounding level";
         var passed = home <= 1e-9 && deviations.Select((d, i) => d <= bounds[i]).All(ok => ok);
         string List(IEnumerable<double> v) => NumberText.List(v.ToArray(), d => NumberText.Short(d, 3), shown: 12);
         return new CheckResult(8, name, passed, deviations[^1],
-            $"‖P⁻¹(y₀; x₀) − x₀‖ = {NumberText.Short(home, 3)}; ‖P⁻¹(y₀ + Δy; x₀) − x₀ − δx‖/‖δx‖ = {List(deviations)} for Δy = J·δx, ‖δx‖/(1 + ‖x₀‖) = {List(sizes)} (sized so that J changes by at most 10%); each must be at most twice the largest relative change of J on the segment plus rounding, {List(bounds)} (fitted order {NumberText.Short(order, 3)}, for information)");
+            $"‖P⁻¹(y₀; x₀) − x₀‖ = {NumberText.Short(home, 3)}; ‖P⁻¹(y₀ + Δy; x₀) − x₀ − δx‖/‖δx‖ = {List(deviations)} for Δy = J·δx, ‖δx‖/(1 + ‖x₀‖) = {List(sizes)} (sized so that J changes by at most 10%); each must be at most twice the largest relative change of J on the segment plus rounding, {List(bounds)} (fitted order {order}, for information)");
     }
 
     private static CheckResult Single(Problem p, int property, double eta) => property switch
@@ -703,18 +712,22 @@ public static class TheoryChecks
         var h = new double[c.N * c.N];
         var l0 = c.LossInX(p.Start, g, h);
         var g2 = g.Sum(v => v * v);
-        if (g2 == 0) return new CheckResult(10, name, true, double.PositiveInfinity, "the gradient is 0 at the point: GD does not move");
+        if (g2 == 0) return new CheckResult(10, name, true, 0, "‖∇L‖² at the point: the gradient is 0, GD does not move, so no order is fitted");
         var etas = new List<double>();
         var remainders = new List<double>();
+        var all = new List<double>();
         foreach (var eta in new[] { 1e-2, 3e-3, 1e-3, 3e-4 })
         {
             var eta2 = eta / Math.Sqrt(g2) * 0.1 * (1 + Norm(p.Start));
             var x = p.Start.Select((v, i) => v - eta2 * g[i]).ToArray();
             var l = c.LossInX(x, new double[c.N], new double[c.N * c.N]);
             var r = Math.Abs(l - l0 + eta2 * g2);
+            all.Add(r);
             if (r > 1e-13 * (1 + Math.Abs(l0))) { etas.Add(eta2); remainders.Add(r); }
         }
-        if (etas.Count < 2) return new CheckResult(10, name, true, double.PositiveInfinity, "the remainder is at rounding level: the loss is linear along −∇L");
+        if (etas.Count < 2)
+            return new CheckResult(10, name, true, all.Max(),
+                $"largest |L(x − η∇L) − L(x) + η‖∇L‖²| over {all.Count} step sizes (at rounding level, ≤ {NumberText.Short(1e-13 * (1 + Math.Abs(l0)), 3)} for all but at most one): the loss is linear along −∇L, so no order is fitted");
         var slope = Slope(etas, remainders);
         return new CheckResult(10, name, slope >= 1.8, slope, $"fitted order of |L(x − η∇L) − L(x) + η‖∇L‖²| in η over {etas.Count} step sizes (≥ 2 expected)");
     }

@@ -58,7 +58,7 @@ public static class Training
     {
         "hig-toy" => HigToy(lambda),
         "exp" => Exponential(),
-        _ => throw new SymbolicException(ErrorKind.Invalid, $"Unknown example '{name}'; the examples are {string.Join(", ", ExampleNames)}."),
+        _ => throw new SymbolicException(ErrorKind.Invalid, $"Unknown example '{name}'{MethodCatalog.DidYouMean(name, ExampleNames)}; the examples are {string.Join(", ", ExampleNames)}."),
     };
 
     /// <summary>A method by its short name (gd, adam, gn, hig, sip-ig, sip-pg).</summary>
@@ -71,7 +71,7 @@ public static class Training
         "hig" => TrainingMethod.Hig,
         "sip-ig" => TrainingMethod.SipInverseGradient,
         "sip-pg" or "sip" => TrainingMethod.SipPhysicalGradient,
-        _ => throw new SymbolicException(ErrorKind.Invalid, $"Unknown method '{name}'; the methods are {string.Join(", ", MethodNames)}."),
+        _ => throw new SymbolicException(ErrorKind.Invalid, $"Unknown method '{name}'{MethodCatalog.DidYouMean(name.Trim(), MethodNames)}; the methods are {string.Join(", ", MethodNames)}."),
     };
 
     /// <summary>
@@ -185,7 +185,7 @@ public static class Training
 
     /// <summary>
     /// Writes <c>loss-time.png/.svg</c> and <c>loss-steps.png/.svg</c> into <paramref name="directory"/>:
-    /// the evaluation loss (log scale) against training wall-clock time and against steps, one line per
+    /// the evaluation loss (log scale, or linear when it spans under a decade) against training wall-clock time and against steps, one line per
     /// run, one colour per method (seeds of a method share it, drawn in different dash patterns).
     /// Returns the paths written.
     /// </summary>
@@ -201,6 +201,13 @@ public static class Training
         {
             var plot = new Plot();
             var methods = runs.Select(r => r.Settings.ShortName).Distinct().ToList();
+            // The rule of compare's loss plot: a log axis labels only powers of ten, so when the losses of
+            // the runs that do not diverge span less than a decade it would show one tick label or none;
+            // then L̄ is drawn on a linear axis instead.
+            var kept = runs.Where(r => !r.Diverged).SelectMany(r => r.Points).Select(p => p.Loss)
+                .Where(l => l > 0 && double.IsFinite(l)).ToArray();
+            var linear = kept.Length > 0 && Math.Log10(kept.Max()) - Math.Log10(kept.Min()) < 1.0;
+            var span = linear ? kept.Max() - kept.Min() : double.NaN;
             var seedsSeen = new Dictionary<string, int>();
             foreach (var run in runs)
             {
@@ -208,7 +215,7 @@ public static class Training
                 var colour = Colors.Category10[methods.IndexOf(method) % Colors.Category10.Length];
                 var points = run.Points.Where(p => p.Loss > 0 && double.IsFinite(p.Loss)).ToArray();
                 if (points.Length == 0) continue;
-                var line = plot.Add.Scatter(points.Select(x).ToArray(), points.Select(p => Math.Log10(p.Loss)).ToArray(), colour);
+                var line = plot.Add.Scatter(points.Select(x).ToArray(), points.Select(p => linear ? p.Loss : Math.Log10(p.Loss)).ToArray(), colour);
                 var k = seedsSeen.TryGetValue(method, out var c) ? c : 0;
                 seedsSeen[method] = k + 1;
                 line.MarkerSize = 0;
@@ -218,13 +225,15 @@ public static class Training
             }
             plot.Title(title);
             plot.XLabel(axis);
-            plot.YLabel("evaluation loss L̄ (log scale)");
-            plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
-            {
-                MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(),
-                IntegerTicksOnly = true,
-                LabelFormatter = v => $"1E{v:0}",
-            };
+            plot.YLabel(linear ? "evaluation loss L̄" : "evaluation loss L̄ (log scale)");
+            plot.Axes.Left.TickGenerator = linear
+                ? new ScottPlot.TickGenerators.NumericAutomatic { LabelFormatter = v => TrajectoryPlots.TickLabel(v, span) }
+                : new ScottPlot.TickGenerators.NumericAutomatic
+                {
+                    MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(),
+                    IntegerTicksOnly = true,
+                    LabelFormatter = v => $"1E{v:0}",
+                };
             plot.ShowLegend(Edge.Right);
             var path = Path.Combine(directory, name);
             plot.SavePng(path + ".png", 1000, 560);

@@ -36,7 +36,7 @@ public static class CliApp
         if (parsed.Errors.Count > 0)
         {
             foreach (var e in parsed.Errors)
-                error.WriteLine($"physgrad: {e.Message}");
+                error.WriteLine($"physgrad: {e.Message}{Hint(parsed, e.Message)}");
             error.WriteLine("Run 'physgrad --help' for the commands and their options.");
             return ExitCode.BadInput;
         }
@@ -65,6 +65,23 @@ public static class CliApp
                 error.WriteLine("Set PHYSGRAD_DEBUG=1 to see the stack trace, and please report it.");
             return ExitCode.Failed;
         }
+    }
+
+    // System.CommandLine says only "Unrecognized command or argument 'x'": add the nearest option (for a
+    // token starting with '-') or subcommand of the command that was being parsed.
+    private static string Hint(ParseResult parsed, string message)
+    {
+        var token = parsed.UnmatchedTokens.FirstOrDefault(t => message.Contains($"'{t}'", StringComparison.Ordinal));
+        if (token is null) return "";
+        var command = parsed.CommandResult.Command;
+        var known = token.StartsWith('-')
+            ? command.Options.Where(o => !o.Hidden).SelectMany(o => o.Aliases.Prepend(o.Name)).Where(n => n.StartsWith("--"))
+            : command.Subcommands.Select(c => c.Name);
+        // Compared without the leading dashes, so that "--" alone is no letter in common.
+        var names = known.Distinct().ToDictionary(n => n.TrimStart('-'));
+        if (names.Count == 0) return "";
+        var hint = MethodCatalog.DidYouMean(token.TrimStart('-'), names.Keys);
+        return hint.Length == 0 ? "" : $" (did you mean '{names[MethodCatalog.Nearest(token.TrimStart('-'), names.Keys)]}'?)";
     }
 
     private static Exception Unwrap(Exception e) => InputError.Unwrap(e);

@@ -97,10 +97,10 @@ internal static class TrainCommand
                 if (pieces.Length > 2) throw new CliInputException($"--methods: '{part}' is not name or name:rate, e.g. hig:0.1.");
                 TrainingMethod method;
                 try { method = Training.ParseMethod(pieces[0]); }
-                catch (PhysGrad.Symbolic.SymbolicException e) { throw new CliInputException($"--methods: {e.Message}"); }
+                catch (Exception e) when (InputError.Is(e)) { throw new CliInputException($"--methods: {e.Message}"); }
                 TrainingSettings s;
                 try { s = example.SettingsFor(method); }
-                catch (PhysGrad.Symbolic.SymbolicException e) { throw new CliInputException($"--methods: {e.Message}"); }
+                catch (Exception e) when (InputError.Is(e)) { throw new CliInputException($"--methods: {e.Message}"); }
                 if (pieces.Length == 2)
                 {
                     if (!double.TryParse(pieces[1], NumberStyles.Float, CultureInfo.InvariantCulture, out var rate) || !(rate > 0) || !double.IsFinite(rate))
@@ -116,7 +116,8 @@ internal static class TrainCommand
     private static void Print(TextWriter output, string format, TrainingExample example, IReadOnlyList<TrainingHistory> runs)
     {
         var hasX = example.EvalX is not null;
-        string G(double v) => double.IsNaN(v) ? "" : v.ToString("0.###E+0", CultureInfo.InvariantCulture);
+        // The table formatter compare uses: six significant digits, one width at any size.
+        string G(double v) => double.IsNaN(v) ? "" : NumberText.Table(v);
         switch (format)
         {
             case "json":

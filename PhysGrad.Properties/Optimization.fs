@@ -190,11 +190,20 @@ let ``compare --format csv has one row per method and iteration`` () =
 [<Theory>]
 [<InlineData("foo:1", "not a method")>]
 [<InlineData("gd:-1", "positive")>]
-[<InlineData("gd", "not a method")>]
 let ``compare with bad --methods exits with 2`` (methods: string, fragment: string) =
     let code, _, err = Cli.run [ "compare"; "--methods"; methods ]
     Assert.Equal(2, code)
     Assert.Contains(fragment, err)
+
+[<Fact>]
+let ``compare --methods gd alone runs GD at the catalogue's default step size`` () =
+    // --help lists a default η for every method; a bare name takes it (it used to be refused).
+    let code, out, err = Cli.run [ "compare"; "--methods"; "gd"; "--iterations"; "1"; "--format"; "json" ]
+    Assert.Equal(0, code)
+    Assert.Equal("", err)
+    let m = System.Text.Json.JsonDocument.Parse(out).RootElement.GetProperty("methods").[0]
+    Assert.Equal("gd", m.GetProperty("name").GetString())
+    Assert.Equal((MethodCatalog.Of Method.GradientDescent).DefaultEta, m.GetProperty("eta").GetDouble())
 
 [<Fact>]
 let ``compare writes x-space and y-space plots as PNG and SVG into --out`` () =

@@ -287,6 +287,21 @@ module Parse =
     [<NoComparison; NoEquality>]
     type private Binding = { Name: string; Value: int; Range: Range }
 
+    /// The first name in an index expression that is neither the index variable nor a constant.
+    let rec private unknownIndexName (variable: string) (ast: Ast) : (string * Position) option =
+        let first = List.tryPick (unknownIndexName variable)
+
+        match ast with
+        | AName(n, _) when n = variable || n = "pi" || n = "e" -> None
+        | AName(n, pos) -> Some(n, pos)
+        | ANumber _ -> None
+        | ACall(_, args, _) -> first args
+        | AIndex(_, index, _) -> unknownIndexName variable index
+        | ASum(head, rest) -> first (head :: List.map snd rest)
+        | AProduct(head, rest) -> first (head :: List.map (fun (_, a, _) -> a) rest)
+        | ANeg(_, a) -> unknownIndexName variable a
+        | APower(a, b, _) -> first [ a; b ]
+
     let rec private build (text: string) (env: Binding voption) (ast: Ast) : Expr =
         Deep.check ()
         let build = build text env
@@ -328,11 +343,28 @@ module Parse =
                             array
                             array)
                 | _ ->
-                    failAt
-                        ErrorKind.Parse
-                        text
-                        pos
-                        (sprintf "the index of %s must be a whole number; at %s = %d it is not" array env.Value.Name env.Value.Value)
+                    let b = env.Value
+                    // A name other than the index variable cannot be given a value here: say which one and
+                    // where, rather than that the index is not a whole number.
+                    match unknownIndexName b.Name index with
+                    | Some(n, npos) ->
+                        failAt
+                            ErrorKind.Parse
+                            text
+                            npos
+                            (sprintf
+                                "'%s' in the index of %s is not a known name; the index variable is %s (e.g. %s[%s+1])"
+                                n
+                                array
+                                b.Name
+                                array
+                                b.Name)
+                    | None ->
+                        failAt
+                            ErrorKind.Parse
+                            text
+                            pos
+                            (sprintf "the index of %s must be a whole number; at %s = %d it is not" array b.Name b.Value)
 
             let outside =
                 match env with
