@@ -206,7 +206,7 @@ public static class Training
             // then L̄ is drawn on a linear axis instead.
             var kept = runs.Where(r => !r.Diverged).SelectMany(r => r.Points).Select(p => p.Loss)
                 .Where(l => l > 0 && double.IsFinite(l)).ToArray();
-            var linear = kept.Length > 0 && Math.Log10(kept.Max()) - Math.Log10(kept.Min()) < 1.0;
+            var linear = TrajectoryPlots.SpansUnderADecade(kept);
             var span = linear ? kept.Max() - kept.Min() : double.NaN;
             var seedsSeen = new Dictionary<string, int>();
             foreach (var run in runs)

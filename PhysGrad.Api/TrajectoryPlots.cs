@@ -197,8 +197,7 @@ public static class TrajectoryPlots
         // tick, and L is drawn on a linear axis (E-notation labels) instead.
         var logs = runs.Select(r => r.Losses.Select((l, k) => ((double)k, l > 0 && double.IsFinite(l) ? Math.Log10(l) : double.NaN))
             .TakeWhile(p => !double.IsNaN(p.Item2)).ToArray()).ToArray();
-        var kept = logs.Where((c, i) => !exploding[i]).SelectMany(c => c).Select(p => p.Item2).ToArray();
-        var linear = kept.Length > 0 && kept.Max() - kept.Min() < 1.0;
+        var linear = SpansUnderADecade(runs.Where((r, i) => !exploding[i]).SelectMany(r => r.Losses.TakeWhile(l => l > 0 && double.IsFinite(l))));
         var curves = linear
             ? runs.Select(r => r.Losses.Select((l, k) => ((double)k, l)).TakeWhile(p => double.IsFinite(p.Item2)).ToArray()).ToArray()
             : logs;
@@ -319,6 +318,17 @@ public static class TrajectoryPlots
         IntegerTicksOnly = integers,
         LabelFormatter = v => TickLabel(v, span),
     };
+
+    /// <summary>
+    /// Whether positive losses span less than a decade: a log axis, labelled only at powers of ten, would
+    /// then show one tick label or none, so the loss plots (compare's and train's) draw L linearly.
+    /// False without losses.
+    /// </summary>
+    internal static bool SpansUnderADecade(IEnumerable<double> losses)
+    {
+        var kept = losses.ToArray();
+        return kept.Length > 0 && Math.Log10(kept.Max()) - Math.Log10(kept.Min()) < 1.0;
+    }
 
     /// <summary>
     /// A tick label: <c>1.5E+06</c> for large and small magnitudes, a short decimal otherwise. On an axis of

@@ -210,17 +210,24 @@ public sealed class CompiledProblem : IDifferentiableProblem
     // The three products run their own kernels (forward mode, reverse mode, forward over reverse; see
     // Lower.JacobianVector and friends): O(size of the problem's program) each, no J or Hessian formed.
 
+    // Runs a product kernel at x with the vector as its parameters (one kernel serves every vector);
+    // the outputs are in per-thread scratch space.
+    private double[] RunProduct(CompiledKernel kernel, double[] x, double[] vector, int length, string name)
+    {
+        Check(x, N, "x");
+        Check(vector, length, name);
+        var buffer = Scratch(kernel.OutputCount);
+        kernel.Function(x, 0, vector, buffer, 0);
+        return buffer;
+    }
+
     /// <summary>
     /// y = P(x) and the directional derivative J v (m values), without forming J: one forward-mode
     /// kernel, compiled on first request. Allocates nothing in steady state.
     /// </summary>
     public void JacobianVector(double[] x, double[] v, double[] y, double[] jv)
     {
-        Check(x, N, "x");
-        Check(v, N, "v");
-        var kernel = _jacobianVector.Value;
-        var buffer = Scratch(kernel.OutputCount);
-        kernel.Function(x, 0, v, buffer, 0);
+        var buffer = RunProduct(_jacobianVector.Value, x, v, N, "v");
         Array.Copy(buffer, 0, y, 0, M);
         Array.Copy(buffer, M, jv, 0, M);
     }
@@ -231,11 +238,7 @@ public sealed class CompiledProblem : IDifferentiableProblem
     /// </summary>
     public void JacobianTransposeVector(double[] x, double[] w, double[] y, double[] jtw)
     {
-        Check(x, N, "x");
-        Check(w, M, "w");
-        var kernel = _jacobianTransposeVector.Value;
-        var buffer = Scratch(kernel.OutputCount);
-        kernel.Function(x, 0, w, buffer, 0);
+        var buffer = RunProduct(_jacobianTransposeVector.Value, x, w, M, "w");
         Array.Copy(buffer, 0, y, 0, M);
         Array.Copy(buffer, M, jtw, 0, N);
     }
@@ -248,11 +251,7 @@ public sealed class CompiledProblem : IDifferentiableProblem
     /// </summary>
     public double HessianVector(double[] x, double[] v, double[] gradient, double[] hv)
     {
-        Check(x, N, "x");
-        Check(v, N, "v");
-        var kernel = _hessianVector.Value;
-        var buffer = Scratch(kernel.OutputCount);
-        kernel.Function(x, 0, v, buffer, 0);
+        var buffer = RunProduct(_hessianVector.Value, x, v, N, "v");
         Array.Copy(buffer, 1, gradient, 0, N);
         Array.Copy(buffer, 1 + N, hv, 0, N);
         return buffer[0];
