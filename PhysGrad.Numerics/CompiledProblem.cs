@@ -23,6 +23,8 @@ public sealed class CompiledProblem : IDifferentiableProblem
     private readonly Lazy<CompiledKernel> _jacobianTransposeVector; // over (x; w): [P(x) (m), Jᵀ w (n)]
     private readonly Lazy<CompiledKernel> _hessianVector;    // over (x; v): [L(P(x)), ∇ (n), H v (n)]
     private readonly Lazy<(CompiledKernel? Kernel, InverseSource Source)> _inverse; // over (y, x₀): x (n)
+    private readonly Lazy<SparseKernel> _sparseJacobian;     // [P(x) (m), J's nonzeros (CSR order)]
+    private readonly Lazy<SparseKernel> _sparseHessian;      // [L(P(x)), ∇ (n), Hessian's nonzeros (CSR order)]
     private int _compiled;
 
     /// <summary>
@@ -78,6 +80,8 @@ public sealed class CompiledProblem : IDifferentiableProblem
         _jacobianVector = Kernel(Capabilities.JacobianVector, () => Lower.JacobianVector(variables, [], simulator));
         _jacobianTransposeVector = Kernel(Capabilities.JacobianTransposeVector, () => Lower.JacobianTransposeVector(variables, [], simulator));
         _hessianVector = Kernel(Capabilities.HessianVector, () => Lower.HessianVector(variables, [], composite.Value));
+        _sparseJacobian = Sparse(Capabilities.SparseJacobian, () => Lower.SparseJacobian(variables, [], simulator), "jacobian");
+        _sparseHessian = Sparse(Capabilities.SparseHessian, () => Lower.SparseHessian(variables, [], composite.Value), "hessian");
         _inverse = new Lazy<(CompiledKernel?, InverseSource)>(() =>
         {
             var (expressions, source) = inverse();
@@ -97,6 +101,19 @@ public sealed class CompiledProblem : IDifferentiableProblem
         var kernel = KernelCompiler.Compile(lower());
         Note(capability);
         return kernel;
+    });
+
+    // A sparse kernel with the pattern and offset of its sparse block (from the program lowered here:
+    // a cached kernel's program may be another instance of the same instructions).
+    private sealed record SparseKernel(CompiledKernel Kernel, SparsityPattern Pattern, int Offset);
+
+    private Lazy<SparseKernel> Sparse(Capabilities capability, Func<StraightLineProgram> lower, string block) => new(() =>
+    {
+        var program = lower();
+        var sparse = program.Block(block);
+        var kernel = KernelCompiler.Compile(program);
+        Note(capability);
+        return new SparseKernel(kernel, sparse.Pattern, sparse.Offset);
     });
 
     private void Note(Capabilities capability)
@@ -119,7 +136,8 @@ public sealed class CompiledProblem : IDifferentiableProblem
     /// <summary>Everything a compiled symbolic problem can answer (each on request).</summary>
     public Capabilities Supported => Capabilities.Value | Capabilities.Gradient | Capabilities.Outputs | Capabilities.Jacobian |
         Capabilities.LossGradientInY | Capabilities.LossHessianInY | Capabilities.Hessian | Capabilities.Inverse |
-        Capabilities.JacobianVector | Capabilities.JacobianTransposeVector | Capabilities.HessianVector;
+        Capabilities.JacobianVector | Capabilities.JacobianTransposeVector | Capabilities.HessianVector |
+        Capabilities.SparseJacobian | Capabilities.SparseHessian;
 
     /// <summary>The symbolic problem this was compiled from, when it was compiled from one.</summary>
     public Problem? Definition { get; }
@@ -255,6 +273,65 @@ public sealed class CompiledProblem : IDifferentiableProblem
         Array.Copy(buffer, 1, gradient, 0, N);
         Array.Copy(buffer, 1 + N, hv, 0, N);
         return buffer[0];
+    }
+
+    // The sparse derivatives: kernels that compute and write the structural nonzeros only (patterns from
+    // the lowered program's graph, Lower.SparseJacobian and Lower.SparseHessian), each compiled on first
+    // request. The dense n×n or m×n matrix is never formed, symbolically or numerically.
+
+    /// <summary>
+    /// The structural nonzeros of J = ∂P/∂x (m × n, CSR); lowers and compiles the sparse Jacobian
+    /// kernel on first request. Build one <see cref="CsrMatrix"/> of it and refresh it with
+    /// <see cref="SparseJacobian"/>.
+    /// </summary>
+    public SparsityPattern SparseJacobianPattern() => _sparseJacobian.Value.Pattern;
+
+    /// <summary>
+    /// y = P(x) (m values) and the values of J's structural nonzeros, written in place into
+    /// <paramref name="jacobian"/> (made from <see cref="SparseJacobianPattern"/>). Allocates nothing in
+    /// steady state; thread-safe for distinct matrices.
+    /// </summary>
+    /// <exception cref="ArgumentException">A matrix of another pattern, or x or y too short.</exception>
+    public void SparseJacobian(double[] x, double[] y, CsrMatrix jacobian)
+    {
+        Check(x, N, "x");
+        Check(y, M, "y");
+        var sparse = _sparseJacobian.Value;
+        var buffer = RunSparse(sparse, x, jacobian, "jacobian");
+        Array.Copy(buffer, 0, y, 0, M);
+    }
+
+    /// <summary>
+    /// The structural nonzeros of ∂²L/∂x² (n × n, CSR, both triangles); lowers and compiles the sparse
+    /// Hessian kernel on first request.
+    /// </summary>
+    public SparsityPattern SparseHessianPattern() => _sparseHessian.Value.Pattern;
+
+    /// <summary>
+    /// L(P(x)), its gradient in x (n values) and the values of the Hessian's structural nonzeros, written
+    /// in place into <paramref name="hessian"/> (made from <see cref="SparseHessianPattern"/>). Allocates
+    /// nothing in steady state; thread-safe for distinct matrices.
+    /// </summary>
+    /// <exception cref="ArgumentException">A matrix of another pattern, or x or the gradient too short.</exception>
+    public double SparseHessian(double[] x, double[] gradient, CsrMatrix hessian)
+    {
+        Check(x, N, "x");
+        Check(gradient, N, "gradient");
+        var buffer = RunSparse(_sparseHessian.Value, x, hessian, "hessian");
+        Array.Copy(buffer, 1, gradient, 0, N);
+        return buffer[0];
+    }
+
+    private static double[] RunSparse(SparseKernel sparse, double[] x, CsrMatrix matrix, string name)
+    {
+        ArgumentNullException.ThrowIfNull(matrix, name);
+        if (!ReferenceEquals(matrix.Pattern, sparse.Pattern) && !matrix.Pattern.SameAs(sparse.Pattern))
+            throw new ArgumentException(
+                $"The {name} matrix has the pattern {matrix.Pattern}, not the problem's ({sparse.Pattern}); make it from the problem's pattern.", name);
+        var buffer = Scratch(sparse.Kernel.OutputCount);
+        sparse.Kernel.Function(x, 0, [], buffer, 0);
+        Array.Copy(buffer, sparse.Offset, matrix.Values, 0, sparse.Pattern.NonZeroCount);
+        return buffer;
     }
 
     /// <summary>Runs a [value, gradient (k), Hessian (k·k)] kernel at a point of k values.</summary>

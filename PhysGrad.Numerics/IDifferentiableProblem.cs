@@ -1,3 +1,5 @@
+using PhysGrad.Symbolic;
+
 namespace PhysGrad.Numerics;
 
 /// <summary>
@@ -31,6 +33,10 @@ public enum Capabilities
     JacobianTransposeVector = 512,
     /// <summary>∂L/∂x with the Hessian-vector product (∂²L/∂x²) v (n values), without forming the Hessian.</summary>
     HessianVector = 1024,
+    /// <summary>y = P(x) with the Jacobian's structural nonzeros (CSR, <see cref="CsrMatrix"/>), without forming the dense J.</summary>
+    SparseJacobian = 2048,
+    /// <summary>L(P(x)) with its gradient and the Hessian's structural nonzeros (CSR), without forming the dense Hessian.</summary>
+    SparseHessian = 4096,
 }
 
 /// <summary>
@@ -88,4 +94,36 @@ public interface IDifferentiableProblem
     /// numerically. False when no preimage is found.
     /// </summary>
     bool TryInvert(double[] y, double[] x0, double[] x);
+
+    /// <summary>
+    /// The structural nonzeros of J = ∂P/∂x (m × n, CSR): fixed for the problem, so a solver builds its
+    /// <see cref="CsrMatrix"/> once (<c>new CsrMatrix(problem.SparseJacobianPattern())</c>) and refreshes
+    /// its values with <see cref="SparseJacobian"/> at every point.
+    /// </summary>
+    /// <exception cref="NotSupportedException">Without <see cref="Capabilities.SparseJacobian"/>.</exception>
+    SparsityPattern SparseJacobianPattern() =>
+        throw new NotSupportedException($"{GetType().Name} does not offer {Capabilities.SparseJacobian}.");
+
+    /// <summary>
+    /// y = P(x) into <paramref name="y"/> (m) and the values of J's structural nonzeros into
+    /// <paramref name="jacobian"/>, whose pattern must be <see cref="SparseJacobianPattern"/>'s.
+    /// </summary>
+    /// <exception cref="NotSupportedException">Without <see cref="Capabilities.SparseJacobian"/>.</exception>
+    /// <exception cref="ArgumentException">A matrix of another pattern, or arrays too short.</exception>
+    void SparseJacobian(double[] x, double[] y, CsrMatrix jacobian) =>
+        throw new NotSupportedException($"{GetType().Name} does not offer {Capabilities.SparseJacobian}.");
+
+    /// <summary>The structural nonzeros of ∂²L/∂x² (n × n, CSR, both triangles), fixed for the problem.</summary>
+    /// <exception cref="NotSupportedException">Without <see cref="Capabilities.SparseHessian"/>.</exception>
+    SparsityPattern SparseHessianPattern() =>
+        throw new NotSupportedException($"{GetType().Name} does not offer {Capabilities.SparseHessian}.");
+
+    /// <summary>
+    /// L(P(x)), with ∂L/∂x into <paramref name="gradient"/> (n) and the values of the Hessian's structural
+    /// nonzeros into <paramref name="hessian"/>, whose pattern must be <see cref="SparseHessianPattern"/>'s.
+    /// </summary>
+    /// <exception cref="NotSupportedException">Without <see cref="Capabilities.SparseHessian"/>.</exception>
+    /// <exception cref="ArgumentException">A matrix of another pattern, or arrays too short.</exception>
+    double SparseHessian(double[] x, double[] gradient, CsrMatrix hessian) =>
+        throw new NotSupportedException($"{GetType().Name} does not offer {Capabilities.SparseHessian}.");
 }

@@ -63,6 +63,8 @@ type StraightLineProgram
         mix (uint64 parameters.Length)
         h
 
+    let mutable blocks: OutputBlock[] = null
+
     /// The instructions, in order of evaluation.
     member _.Instructions = instructions
     /// The constant pool.
@@ -75,6 +77,22 @@ type StraightLineProgram
     member _.Outputs = outputs
     /// The number of slots (= instructions).
     member _.SlotCount = instructions.Length
+
+    /// The outputs as named, shaped blocks (a dense block is row by row, a sparse one holds its
+    /// pattern's nonzeros): one dense block "outputs" (all outputs, as a vector) unless the lowering
+    /// said more (Lower.SparseJacobian, Lower.SparseHessian). Not part of the hash: blocks describe
+    /// the outputs, they do not change what the program computes.
+    member _.Blocks
+        with get () =
+            if isNull blocks then
+                [| OutputBlock("outputs", outputs.Length, 1, 0, null) |]
+            else
+                blocks
+        and internal set (value: OutputBlock[]) = blocks <- value
+
+    /// The block with this name, or null.
+    member p.Block(name: string) =
+        p.Blocks |> Array.tryFind (fun b -> b.Name = name) |> Option.toObj
     /// A 64-bit hash of the whole program, for caching compiled kernels.
     member _.Hash = hash
 
@@ -646,3 +664,183 @@ module Lower =
         let gradient = g |> Array.map (orZero b)
         let hv = g |> Array.map (fun s -> orZero b (if s < 0 then none else t.[s]))
         b.ToProgram(Array.concat [ fs; gradient; hv ])
+
+    // ---- Sparse derivative blocks: Jacobians and Hessians that hold their structural nonzeros only ----
+    //
+    // Forward mode with one sparse tangent per slot: the variables the slot depends on (ascending)
+    // with the slot of each partial derivative. A tangent is built only for slots the requested
+    // outputs depend on, so a loss's long accumulating sum, whose tangent would hold every variable,
+    // costs nothing when the gradient does not use it. The work is Σ over those slots of the number of
+    // variables each depends on: O(n) for a stencil or the Rosenbrock residuals, O(n²) only where the
+    // derivative really is dense. The pattern is what the graph says (an entry whose derivative folds to
+    // a structural zero, such as through sign, is left out); an entry in it may still be 0 at a point.
+
+    let private noTangent: struct (int[] * int[]) = struct ([||], [||])
+
+    let private isEmpty (struct (keys: int[], _: int[])) = keys.Length = 0
+
+    /// Both tangents merged variable by variable: combine (slot in a or none) (slot in c or none);
+    /// results that fold to a structural zero are dropped.
+    let private merge (struct (ka: int[], sa: int[])) (struct (kc: int[], sc: int[])) (combine: int -> int -> int) =
+        let keys = List<int>(ka.Length + kc.Length)
+        let slots = List<int>(ka.Length + kc.Length)
+        let mutable i = 0
+        let mutable j = 0
+
+        while i < ka.Length || j < kc.Length do
+            let key, s =
+                if j >= kc.Length || (i < ka.Length && ka.[i] < kc.[j]) then
+                    let r = ka.[i], combine sa.[i] none
+                    i <- i + 1
+                    r
+                elif i >= ka.Length || kc.[j] < ka.[i] then
+                    let r = kc.[j], combine none sc.[j]
+                    j <- j + 1
+                    r
+                else
+                    let r = ka.[i], combine sa.[i] sc.[j]
+                    i <- i + 1
+                    j <- j + 1
+                    r
+
+            if s >= 0 then
+                keys.Add key
+                slots.Add s
+
+        struct (keys.ToArray(), slots.ToArray())
+
+    let private mapTangent (struct (keys: int[], slots: int[])) (f: int -> int) =
+        let ks = List<int>(keys.Length)
+        let ss = List<int>(keys.Length)
+
+        for k in 0 .. keys.Length - 1 do
+            let s = f slots.[k]
+
+            if s >= 0 then
+                ks.Add keys.[k]
+                ss.Add s
+
+        struct (ks.ToArray(), ss.ToArray())
+
+    /// The slots below `count` that the roots depend on (the roots included).
+    let private cone (b: Builder) (count: int) (roots: int[]) =
+        let needed = Array.zeroCreate count
+
+        for r in roots do
+            if r >= 0 && r < count then
+                needed.[r] <- true
+
+        for i in count - 1 .. -1 .. 0 do
+            if needed.[i] then
+                let ins = b.At i
+
+                match ins.Op with
+                | OpCode.Constant
+                | OpCode.Variable
+                | OpCode.Parameter -> ()
+                | op when isBinary op ->
+                    needed.[ins.A] <- true
+                    needed.[ins.B] <- true
+                | _ -> needed.[ins.A] <- true
+
+        needed
+
+    /// Forward mode with sparse tangents (variable j seeded with 1) for the needed slots below `count`:
+    /// the same derivative instructions as `tangents`, one set per variable a slot depends on.
+    let private sparseTangents (ar: Arithmetic) (count: int) (needed: bool[]) =
+        let b = ar.Builder
+        let t = Array.create count noTangent
+
+        for i in 0 .. count - 1 do
+            if needed.[i] then
+                let ins = b.At i
+
+                t.[i] <-
+                    match ins.Op with
+                    | OpCode.Constant
+                    | OpCode.Parameter -> noTangent
+                    | OpCode.Variable -> struct ([| ins.A |], [| ar.One |])
+                    | op when isBinary op && isEmpty t.[ins.A] && isEmpty t.[ins.B] -> noTangent
+                    | op when not (isBinary op) && isEmpty t.[ins.A] -> noTangent
+                    | OpCode.Add -> merge t.[ins.A] t.[ins.B] (fun a c -> ar.Add(a, c))
+                    | OpCode.Subtract -> merge t.[ins.A] t.[ins.B] (fun a c -> ar.Sub(a, c))
+                    | OpCode.Negate -> mapTangent t.[ins.A] ar.Neg
+                    | OpCode.Multiply ->
+                        merge t.[ins.A] t.[ins.B] (fun a c -> ar.Add(ar.Mul(a, ins.B), ar.Mul(c, ins.A)))
+                    // (a/c)' = (a' − (a/c)·c') / c
+                    | OpCode.Divide -> merge t.[ins.A] t.[ins.B] (fun a c -> ar.Div(ar.Sub(a, ar.Mul(c, i)), ins.B))
+                    | OpCode.Power ->
+                        let struct (da, de) =
+                            powerPartials ar ins.A ins.B i (not (isEmpty t.[ins.A])) (not (isEmpty t.[ins.B]))
+
+                        merge t.[ins.A] t.[ins.B] (fun a c -> ar.Add(ar.Mul(a, da), ar.Mul(c, de)))
+                    | OpCode.Atan2 ->
+                        // atan2(y, x)' = (x·y' − y·x') / (x² + y²)
+                        let y, x = ins.A, ins.B
+                        let r = ar.Add(b.Emit(OpCode.Multiply, x, x), b.Emit(OpCode.Multiply, y, y))
+                        merge t.[y] t.[x] (fun ty tx -> ar.Div(ar.Sub(ar.Mul(ty, x), ar.Mul(tx, y)), r))
+                    | op ->
+                        let d = unaryDerivative ar op ins.A i
+                        mapTangent t.[ins.A] (fun a -> ar.Mul(a, d))
+
+        t
+
+    /// The CSR pattern and nonzero slots of the matrix whose row r is the tangent of rows.[r].
+    let private sparseRows (t: struct (int[] * int[])[]) (rows: int[]) (columns: int) =
+        let rowPointers = Array.zeroCreate (rows.Length + 1)
+        let indices = List<int>()
+        let slots = List<int>()
+
+        for r in 0 .. rows.Length - 1 do
+            if rows.[r] >= 0 then
+                let struct (keys, ss) = t.[rows.[r]]
+                indices.AddRange keys
+                slots.AddRange ss
+
+            rowPointers.[r + 1] <- indices.Count
+
+        SparsityPattern(rows.Length, columns, rowPointers, indices.ToArray()), slots.ToArray()
+
+    /// Lowers a vector function with its sparse Jacobian: outputs are [f₀, …, fₘ₋₁] (block "values",
+    /// m × 1) followed by the structural nonzeros of J = ∂f/∂x in CSR order (block "jacobian", m × n,
+    /// with its pattern). The dense m × n Jacobian is never formed, symbolically or numerically.
+    [<CompiledName("SparseJacobian")>]
+    let sparseJacobian (variables: string[]) (parameters: string[]) (fs: Expr[]) : StraightLineProgram =
+        let b, ys = lowerVisiting variables parameters fs (lastFirst fs.Length)
+        let ar = Arithmetic b
+        let count = b.Count
+        let t = sparseTangents ar count (cone b count ys)
+        let pattern, nonzeros = sparseRows t ys variables.Length
+        let program = b.ToProgram(Array.append ys nonzeros)
+
+        program.Blocks <-
+            [| OutputBlock("values", fs.Length, 1, 0, null)
+               OutputBlock("jacobian", fs.Length, variables.Length, fs.Length, pattern) |]
+
+        program
+
+    /// Lowers a scalar function with its gradient (reverse mode) and its sparse Hessian (sparse forward
+    /// mode over the gradient program): outputs are [f] (block "value", 1 × 1), ∂f/∂x₀ … ∂f/∂xₙ₋₁
+    /// (block "gradient", n × 1) and the structural nonzeros of ∂²f/∂x² in CSR order (block "hessian",
+    /// n × n, with its pattern; both triangles, row i holding ∂/∂xⱼ of ∂f/∂xᵢ). The dense n × n
+    /// Hessian is never formed.
+    [<CompiledName("SparseHessian")>]
+    let sparseHessian (variables: string[]) (parameters: string[]) (f: Expr) : StraightLineProgram =
+        let n = variables.Length
+        let b, fs = lowerVisiting variables parameters [| f |] [| 0 |]
+        let ar = Arithmetic b
+        let primal = b.Count
+        let a = adjoints ar primal [| struct (fs.[0], ar.One) |]
+        let xs = variableSlots b primal n
+        let g = xs |> Array.map (fun x -> if x < 0 then none else a.[x])
+        let withGradient = b.Count
+        let t = sparseTangents ar withGradient (cone b withGradient g)
+        let pattern, nonzeros = sparseRows t g n
+        let program = b.ToProgram(Array.concat [ fs; g |> Array.map (orZero b); nonzeros ])
+
+        program.Blocks <-
+            [| OutputBlock("value", 1, 1, 0, null)
+               OutputBlock("gradient", n, 1, 1, null)
+               OutputBlock("hessian", n, n, 1 + n, pattern) |]
+
+        program
