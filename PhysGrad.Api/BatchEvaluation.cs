@@ -24,9 +24,14 @@ public static class BatchEvaluation
     /// (a limit of difference quotients, or no derivative), and one line per settled entry,
     /// <c>row N: entry: message</c>, goes to <paramref name="notes"/> when given.
     /// </remarks>
+    /// <para>With <paramref name="sparse"/> the CSV is in coordinate (long) form instead, one number per line:
+    /// header <c>point,quantity,row,column,value</c>, where point is the input row's number (as in the
+    /// notes), quantity is <c>f</c> (row and column empty), <c>gradient</c> (row i) or <c>hessian</c>
+    /// (row i, column j, only the Hessian's structural nonzeros: the entries whose expression is not the
+    /// exact 0, both triangles). Rows and columns count from 0.</para>
     /// <exception cref="SymbolicException">A bad row: the message names the row and the value.</exception>
     public static long Run(string function, IReadOnlyList<string>? variables, int order, TextReader input, TextWriter output,
-        TextWriter? notes = null)
+        TextWriter? notes = null, bool sparse = false)
     {
         if (order is < 0 or > 2)
             throw new SymbolicException(ErrorKind.Invalid, $"The order must be 0, 1 or 2, not {order}.");
@@ -52,7 +57,11 @@ public static class BatchEvaluation
         }
         var settler = new PointDerivatives(names, f.Core, g, h);
         var kernel = settler.Kernel;
-        output.WriteLine(string.Join(",", header));
+        // In coordinate form only the Hessian's structural nonzeros are written (their (row, column)).
+        var nonzeros = sparse && h is not null
+            ? PointDerivatives.NonZeros(Expression.WrapMatrix(h)).Select(e => (e.Row, e.Column)).ToArray()
+            : null;
+        output.WriteLine(sparse ? "point,quantity,row,column,value" : string.Join(",", header));
 
         var n = names.Length;
         var m = kernel.OutputCount;
@@ -89,21 +98,21 @@ public static class BatchEvaluation
             rows[inBlock] = row;
             if (++inBlock == BlockRows)
             {
-                Flush(settler, order, points, rows, results, inBlock, output, notes);
+                Flush(settler, order, points, rows, results, inBlock, output, notes, sparse, nonzeros);
                 total += inBlock;
                 inBlock = 0;
             }
         }
         if (inBlock > 0)
         {
-            Flush(settler, order, points, rows, results, inBlock, output, notes);
+            Flush(settler, order, points, rows, results, inBlock, output, notes, sparse, nonzeros);
             total += inBlock;
         }
         return total;
     }
 
     private static void Flush(PointDerivatives settler, int order, double[] points, long[] rowNumbers, double[] results, int rows,
-        TextWriter output, TextWriter? notes)
+        TextWriter output, TextWriter? notes, bool sparse, (int Row, int Column)[]? nonzeros)
     {
         var kernel = settler.Kernel;
         var n = kernel.VariableCount;
@@ -130,6 +139,12 @@ public static class BatchEvaluation
                     notes?.WriteLine($"row {rowNumbers[i]}: {note}");
             }
             sb.Clear();
+            if (sparse)
+            {
+                WriteCoordinates(sb, rowNumbers[i], outs.AsSpan(i * m, m), n, order, nonzeros);
+                output.Write(sb);
+                continue;
+            }
             for (var j = 0; j < n; j++) sb.Append(NumberText.RoundTrip(points[i * n + j])).Append(',');
             for (var k = 0; k < shown; k++)
             {
@@ -138,5 +153,19 @@ public static class BatchEvaluation
             }
             output.WriteLine(sb);
         }
+    }
+
+    // One point's outputs [f, ∇f (n), H (n·n, row by row)] in coordinate form, one line per number.
+    private static void WriteCoordinates(System.Text.StringBuilder sb, long point, ReadOnlySpan<double> outs, int n, int order,
+        (int Row, int Column)[]? nonzeros)
+    {
+        var p = point.ToString(CultureInfo.InvariantCulture);
+        sb.Append(p).Append(",f,,,").Append(NumberText.RoundTrip(outs[0])).Append('\n');
+        if (order >= 1)
+            for (var k = 0; k < n; k++)
+                sb.Append(p).Append(",gradient,").Append(k).Append(",,").Append(NumberText.RoundTrip(outs[1 + k])).Append('\n');
+        foreach (var (r, c) in nonzeros ?? [])
+            sb.Append(p).Append(",hessian,").Append(r).Append(',').Append(c).Append(',')
+                .Append(NumberText.RoundTrip(outs[1 + n + r * n + c])).Append('\n');
     }
 }

@@ -25,7 +25,29 @@ public sealed record DerivativeReport(
     double? Value,
     IReadOnlyList<double>? GradientAt,
     double[,]? HessianAt,
-    IReadOnlyList<PointNote>? Notes = null);
+    IReadOnlyList<PointNote>? Notes = null)
+{
+    /// <summary>
+    /// The Hessian's structural nonzeros in coordinate form, row by row (both triangles): the entries
+    /// whose expression is not the exact 0. Null without a Hessian.
+    /// </summary>
+    public IReadOnlyList<SymbolicEntry>? HessianNonZeros => Hessian is { } h ? PointDerivatives.NonZeros(h) : null;
+
+    /// <summary>
+    /// The Hessian at the point in coordinate form, at <see cref="HessianNonZeros"/>' places (an entry
+    /// there may still be 0 at the point; every other entry is 0 everywhere). Null without a Hessian or a point.
+    /// </summary>
+    public IReadOnlyList<MatrixEntry>? HessianAtNonZeros =>
+        HessianNonZeros is { } entries && HessianAt is { } at
+            ? entries.Select(e => new MatrixEntry(e.Row, e.Column, at[e.Row, e.Column])).ToArray()
+            : null;
+}
+
+/// <summary>One entry of a sparse matrix in coordinate form: row, column (both from 0) and value.</summary>
+public readonly record struct MatrixEntry(int Row, int Column, double Value);
+
+/// <summary>One structural nonzero of a symbolic matrix: row, column (both from 0) and its expression.</summary>
+public sealed record SymbolicEntry(int Row, int Column, Expression Entry);
 
 /// <summary>How one evaluated derivative entry whose formula is not finite at the point was settled.</summary>
 /// <param name="Entry">The entry, e.g. <c>df/dx</c> or <c>d2f/dxdy</c>.</param>

@@ -83,6 +83,20 @@ internal sealed class PointDerivatives
         _kernel = KernelCompiler.Compile(Lower.Program(names, [], outputs.ToArray()));
     }
 
+    /// <summary>
+    /// The structural nonzeros of a symbolic matrix, row by row: the entries whose expression is not the
+    /// exact 0 (the coordinate form <c>diff --sparse</c> and <c>eval --sparse</c> print).
+    /// </summary>
+    public static SymbolicEntry[] NonZeros(Expression[,] matrix)
+    {
+        var entries = new List<SymbolicEntry>();
+        for (var i = 0; i < matrix.GetLength(0); i++)
+            for (var j = 0; j < matrix.GetLength(1); j++)
+                if (!ExprModule.isZero(matrix[i, j].Core))
+                    entries.Add(new SymbolicEntry(i, j, matrix[i, j]));
+        return [.. entries];
+    }
+
     /// <summary>The raw kernel outputs at <paramref name="x"/>.</summary>
     public double[] Raw(double[] x)
     {

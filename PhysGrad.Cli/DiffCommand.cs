@@ -7,7 +7,7 @@ namespace PhysGrad.Cli;
 /// <summary><c>physgrad diff</c>: the exact gradient or Hessian of a function, optionally evaluated.</summary>
 internal static class DiffCommand
 {
-    private static readonly string[] Formats = ["infix", "latex", "csharp", "json"];
+    private static readonly string[] Formats = ["infix", "latex", "csharp", "json", "csv"];
 
     public static Command Create(TextWriter output)
     {
@@ -32,26 +32,34 @@ internal static class DiffCommand
         };
         var format = new Option<string>("--format")
         {
-            Description = "Output format: infix, latex, csharp or json.",
+            Description = "Output format: infix, latex, csharp, json, or csv (coordinate form: quantity,row,column,expression,value).",
             DefaultValueFactory = _ => "infix",
         };
         format.AcceptOnlyFromAmong(Formats);
+        var sparse = new Option<bool>("--sparse")
+        {
+            Description = "Give the Hessian as its structural nonzeros in coordinate form (row, column from 0; both triangles): "
+                + "JSON hessianEntries/hessianAtEntries instead of the n×n arrays, CSV and infix without the zero entries. "
+                + "Without it the Hessian is dense.",
+        };
 
         var command = new Command("diff", "Print the exact gradient (order 1) or Hessian (order 2) of a function.")
         {
-            function, vars, order, at, format,
+            function, vars, order, at, format, sparse,
         };
         command.SetAction(result =>
         {
             var names = result.GetValue(vars) is { } v ? Arguments.Names("--vars", v) : null;
             var point = result.GetValue(at) is { } a ? Arguments.Numbers("--at", a) : null;
             var report = Derivatives.Compute(result.GetValue(function)!, names, result.GetValue(order), point);
+            var asSparse = result.GetValue(sparse);
             switch (result.GetValue(format))
             {
-                case "json": WriteJson(output, report); break;
+                case "json": WriteJson(output, report, asSparse); break;
+                case "csv": WriteCsv(output, report, asSparse); break;
                 case "latex": WriteLatex(output, report); break;
                 case "csharp": WriteCSharp(output, report); break;
-                default: WriteInfix(output, report); break;
+                default: WriteInfix(output, report, asSparse); break;
             }
             return ExitCode.Ok;
         });
@@ -63,8 +71,13 @@ internal static class DiffCommand
 
     private static string Vector(IReadOnlyList<double> xs) => "[" + string.Join(", ", xs.Select(Number)) + "]";
 
-    private static void WriteInfix(TextWriter o, DerivativeReport r)
+    private static void WriteInfix(TextWriter o, DerivativeReport r, bool sparse)
     {
+        if (sparse && r.Hessian is not null)
+        {
+            WriteInfixSparse(o, r);
+            return;
+        }
         var vs = r.Variables;
         o.WriteLine($"f({string.Join(", ", vs)}) = {r.Function.ToInfix()}");
         o.WriteLine("gradient:");
@@ -89,6 +102,56 @@ internal static class DiffCommand
                 o.WriteLine($"  note: {note}");
         }
     }
+
+    // The Hessian as its structural nonzeros: the upper triangle's symbolic entries, and at the point
+    // every nonzero (both triangles) as (row, column) = value.
+    private static void WriteInfixSparse(TextWriter o, DerivativeReport r)
+    {
+        var vs = r.Variables;
+        var entries = r.HessianNonZeros!;
+        o.WriteLine($"f({string.Join(", ", vs)}) = {r.Function.ToInfix()}");
+        o.WriteLine("gradient:");
+        for (var i = 0; i < vs.Count; i++)
+            o.WriteLine($"  df/d{vs[i]} = {r.Gradient[i].ToInfix()}");
+        o.WriteLine($"hessian ({vs.Count}×{vs.Count}, {entries.Count} structural nonzeros; symmetric, upper triangle):");
+        foreach (var e in entries.Where(e => e.Row <= e.Column))
+            o.WriteLine($"  d2f/d{vs[e.Row]}d{vs[e.Column]} = {e.Entry.ToInfix()}");
+        if (r.Point is { } p)
+        {
+            o.WriteLine($"at {string.Join(", ", vs.Select((v, i) => $"{v} = {Number(p[i])}"))}:");
+            o.WriteLine($"  f = {Number(r.Value!.Value)}");
+            o.WriteLine($"  gradient = {Vector(r.GradientAt!)}");
+            o.WriteLine("  hessian (row, column) = value:");
+            foreach (var e in r.HessianAtNonZeros!)
+                o.WriteLine($"    ({e.Row}, {e.Column}) = {Number(e.Value)}");
+            foreach (var note in r.Notes ?? [])
+                o.WriteLine($"  note: {note}");
+        }
+    }
+
+    // Coordinate form, one entry per line: quantity (f, gradient, hessian), row and column (from 0; empty
+    // where the quantity has none), the expression, and its value when a point was given. Dense: every
+    // Hessian entry; sparse: its structural nonzeros only.
+    private static void WriteCsv(TextWriter o, DerivativeReport r, bool sparse)
+    {
+        var at = r.Point is not null;
+        o.WriteLine(at ? "quantity,row,column,expression,value" : "quantity,row,column,expression");
+        string Value(double? v) => at ? "," + Number(v!.Value) : "";
+        o.WriteLine($"f,,,{Csv(r.Function.ToInfix())}{Value(r.Value)}");
+        for (var i = 0; i < r.Gradient.Count; i++)
+            o.WriteLine($"gradient,{i},,{Csv(r.Gradient[i].ToInfix())}{Value(r.GradientAt?[i])}");
+        if (r.Hessian is not { } h) return;
+        var n = r.Variables.Count;
+        var entries = sparse
+            ? r.HessianNonZeros!
+            : [.. from i in Enumerable.Range(0, n) from j in Enumerable.Range(0, n) select new SymbolicEntry(i, j, h[i, j])];
+        foreach (var e in entries)
+            o.WriteLine($"hessian,{e.Row},{e.Column},{Csv(e.Entry.ToInfix())}{Value(r.HessianAt?[e.Row, e.Column])}");
+    }
+
+    /// <summary>An expression as one CSV field: quoted (with doubled quotes) when it holds a comma or a quote.</summary>
+    private static string Csv(string text) =>
+        text.Contains(',') || text.Contains('"') ? "\"" + text.Replace("\"", "\"\"") + "\"" : text;
 
     private static void WriteLatex(TextWriter o, DerivativeReport r)
     {
@@ -124,7 +187,7 @@ internal static class DiffCommand
                     o.WriteLine($"double d2f_d{vs[i]}_d{vs[j]} = {h[i, j].ToCSharp()};");
     }
 
-    private static void WriteJson(TextWriter o, DerivativeReport r)
+    private static void WriteJson(TextWriter o, DerivativeReport r, bool sparse)
     {
         using var stream = new MemoryStream();
         using (var w = new Utf8JsonWriter(stream, Json.WriterOptions))
@@ -138,7 +201,25 @@ internal static class DiffCommand
             foreach (var g in r.Gradient) w.WriteStringValue(g.ToInfix());
             w.WriteEndArray();
             var n = r.Variables.Count;
-            if (r.Hessian is { } h)
+            if (sparse && r.HessianNonZeros is { } nonzeros)
+            {
+                // Coordinate form: the shape, then one {row, column, expression} per structural nonzero.
+                w.WriteStartArray("hessianShape");
+                w.WriteNumberValue(n);
+                w.WriteNumberValue(n);
+                w.WriteEndArray();
+                w.WriteStartArray("hessianEntries");
+                foreach (var e in nonzeros)
+                {
+                    w.WriteStartObject();
+                    w.WriteNumber("row", e.Row);
+                    w.WriteNumber("column", e.Column);
+                    w.WriteString("expression", e.Entry.ToInfix());
+                    w.WriteEndObject();
+                }
+                w.WriteEndArray();
+            }
+            else if (r.Hessian is { } h)
             {
                 w.WriteStartArray("hessian");
                 for (var i = 0; i < n; i++)
@@ -156,7 +237,21 @@ internal static class DiffCommand
                 w.WriteStartArray("gradientAt");
                 foreach (var g in r.GradientAt!) JsonNumber(w, g);
                 w.WriteEndArray();
-                if (r.HessianAt is { } ha)
+                if (sparse && r.HessianAtNonZeros is { } values)
+                {
+                    w.WriteStartArray("hessianAtEntries");
+                    foreach (var e in values)
+                    {
+                        w.WriteStartObject();
+                        w.WriteNumber("row", e.Row);
+                        w.WriteNumber("column", e.Column);
+                        w.WritePropertyName("value");
+                        JsonNumber(w, e.Value);
+                        w.WriteEndObject();
+                    }
+                    w.WriteEndArray();
+                }
+                else if (r.HessianAt is { } ha)
                 {
                     w.WriteStartArray("hessianAt");
                     for (var i = 0; i < n; i++)

@@ -27,9 +27,15 @@ internal static class EvalCommand
             DefaultValueFactory = _ => 1,
         };
         order.AcceptOnlyFromAmong("0", "1", "2");
+        var sparse = new Option<bool>("--sparse")
+        {
+            Description = "Write the CSV in coordinate form, one number per line: point,quantity,row,column,value "
+                + "(quantity f, gradient or hessian; rows and columns from 0; only the Hessian's structural nonzeros). "
+                + "Without it each point is one row with the dense Hessian.",
+        };
         var command = new Command("eval", "Evaluate a function and its derivatives at every point of a CSV file, as CSV.")
         {
-            function, vars, points, order,
+            function, vars, points, order, sparse,
         };
         command.SetAction(result =>
         {
@@ -42,7 +48,7 @@ internal static class EvalCommand
             using var reader = path == "-" ? Console.In : new StreamReader(path);
             // Entries settled as limits (or found not to exist) are said on stderr, so the CSV stays a table.
             using var notes = new NotePrefixWriter(error);
-            BatchEvaluation.Run(result.GetValue(function)!, names, result.GetValue(order), reader, output, notes);
+            BatchEvaluation.Run(result.GetValue(function)!, names, result.GetValue(order), reader, output, notes, result.GetValue(sparse));
             return ExitCode.Ok;
         });
         return command;

@@ -272,3 +272,100 @@ let ``a CSR matrix multiplies, transposes and converts like its dense form`` () 
     Assert.Equal<(int * int * float) list>([ (0, 0, 1.0); (0, 2, 2.0); (2, 1, 3.0); (2, 2, 4.0) ], [ for (i, j, v) in a.Entries() -> i, j, v ])
     // Columns out of order are a shape error, not a silent wrong matrix.
     Assert.Throws<SymbolicException>(fun () -> SparsityPattern(1, 3, [| 0; 2 |], [| 2; 1 |]) |> ignore) |> ignore
+
+// ---- The CLI's coordinate form ----
+
+/// Rosenbrock of four variables, f = Σᵢ₌₀² 100(xᵢ₊₁ − xᵢ²)² + (1 − xᵢ)².
+let private rosenbrock4 =
+    "100*(x1 - x0^2)^2 + (1 - x0)^2 + 100*(x2 - x1^2)^2 + (1 - x1)^2 + 100*(x3 - x2^2)^2 + (1 - x2)^2"
+
+/// Its Hessian at (1, 1, 1, 1), by hand: ∂²f/∂x₀² = 1200x₀² − 400x₁ + 2 = 802; for 0 < i < 3 the term
+/// before adds 200: 200 + 1200 − 400 + 2 = 1002; ∂²f/∂x₃² = 200; ∂²f/∂xᵢ∂xᵢ₊₁ = −400xᵢ = −400; every
+/// other entry is a structural 0 (3n − 2 = 10 nonzeros).
+let private hessianAtOnes =
+    [ (0, 0, 802.0); (0, 1, -400.0)
+      (1, 0, -400.0); (1, 1, 1002.0); (1, 2, -400.0)
+      (2, 1, -400.0); (2, 2, 1002.0); (2, 3, -400.0)
+      (3, 2, -400.0); (3, 3, 200.0) ]
+
+[<Fact>]
+let ``diff --sparse --format json gives the Hessian's 3n − 2 nonzeros in coordinate form`` () =
+    let code, out, err =
+        Cli.run [ "diff"; "-f"; rosenbrock4; "--order"; "2"; "--at"; "1,1,1,1"; "--format"; "json"; "--sparse" ]
+
+    Assert.True((code = 0), err)
+    let root = JsonDocument.Parse(out).RootElement
+    Assert.Equal<int list>([ 4; 4 ], [ for v in root.GetProperty("hessianShape").EnumerateArray() -> v.GetInt32() ])
+    Assert.Equal(10, root.GetProperty("hessianEntries").GetArrayLength())
+    Assert.False(root.TryGetProperty("hessian") |> fst, "no dense Hessian next to the entries")
+
+    let at =
+        [ for e in root.GetProperty("hessianAtEntries").EnumerateArray() ->
+              e.GetProperty("row").GetInt32(), e.GetProperty("column").GetInt32(), e.GetProperty("value").GetDouble() ]
+
+    Assert.Equal<(int * int * float) list>(hessianAtOnes, at)
+
+[<Fact>]
+let ``diff --format csv is the coordinate form: every Hessian entry dense, the nonzeros with --sparse`` () =
+    let lines args =
+        let code, out, err = Cli.run ([ "diff"; "-f"; rosenbrock4; "--order"; "2"; "--at"; "1,1,1,1"; "--format"; "csv" ] @ args)
+        Assert.True((code = 0), err)
+        out.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+
+    let dense = lines []
+    let sparse = lines [ "--sparse" ]
+    Assert.Equal("quantity,row,column,expression,value", sparse.[0])
+    // Header, f, four gradient entries, then 16 Hessian entries dense or 10 sparse.
+    Assert.Equal(1 + 1 + 4 + 16, dense.Length)
+    Assert.Equal(1 + 1 + 4 + 10, sparse.Length)
+    // At the minimum (1, 1, 1, 1) the value and the gradient are 0.
+    Assert.StartsWith("f,,,", sparse.[1])
+    Assert.EndsWith(",0", sparse.[1])
+
+    let hessian =
+        [ for l in sparse |> Array.filter (fun l -> l.StartsWith "hessian,") ->
+              let p = l.Split(',')
+              int p.[1], int p.[2], float p.[p.Length - 1] ]
+
+    Assert.Equal<(int * int * float) list>(hessianAtOnes, hessian)
+    Assert.Contains("hessian,0,2,0,0", dense)
+
+[<Fact>]
+let ``eval --sparse writes each point's value, gradient and Hessian nonzeros one per line`` () =
+    let file = Path.GetTempFileName()
+
+    try
+        File.WriteAllText(file, "x0,x1,x2,x3\n1,1,1,1\n0,0,0,0\n")
+        let code, out, err = Cli.run [ "eval"; "-f"; rosenbrock4; "--order"; "2"; "--points"; file; "--sparse" ]
+        Assert.True((code = 0), err)
+        let lines = out.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+        Assert.Equal("point,quantity,row,column,value", lines.[0])
+        // Two points of 1 + 4 + 10 lines each.
+        Assert.Equal(1 + 2 * 15, lines.Length)
+        // The points are the input rows 2 and 3 (row 1 names the columns).
+        let at2 =
+            [ for l in lines |> Array.filter (fun l -> l.StartsWith "2,hessian,") ->
+                  let p = l.Split(',')
+                  int p.[2], int p.[3], float p.[4] ]
+
+        Assert.Equal<(int * int * float) list>(hessianAtOnes, at2)
+        // At 0: f = 3 (each (1 − xᵢ)² is 1), ∂f/∂x₀ = −2, and ∂²f/∂x₀² = 2 (1200x₀² − 400x₁ + 2).
+        Assert.Contains("3,f,,,3", lines)
+        Assert.Contains("3,gradient,0,,-2", lines)
+        Assert.Contains("3,hessian,0,0,2", lines)
+    finally
+        File.Delete file
+
+[<Fact>]
+let ``diff --sparse in infix lists the upper triangle's nonzeros and the values at the point, and both helps say so`` () =
+    let code, out, err = Cli.run [ "diff"; "-f"; rosenbrock4; "--order"; "2"; "--at"; "1,1,1,1"; "--sparse" ]
+    Assert.True((code = 0), err)
+    Assert.Contains("hessian (4×4, 10 structural nonzeros; symmetric, upper triangle):", out)
+    Assert.DoesNotContain("d2f/dx0dx2", out)
+    Assert.Contains("(1, 1) = 1002", out)
+    Assert.Contains("(3, 2) = -400", out)
+
+    for command in [ "diff"; "eval" ] do
+        let _, help, _ = Cli.run [ command; "--help" ]
+        Assert.Contains("--sparse", help)
+        Assert.Contains("structural nonzeros", help)

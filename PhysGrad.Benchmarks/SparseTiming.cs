@@ -1,0 +1,135 @@
+using System.Diagnostics;
+using PhysGrad.Numerics;
+using PhysGrad.Symbolic;
+
+namespace PhysGrad.Benchmarks;
+
+/// <summary>
+/// The sparse Jacobian and Hessian of the Rosenbrock residuals (ReferenceSimulators.Rosenbrock, loss ½‖r‖²)
+/// at each n: time to lower + compile each kernel (first request), time per evaluation (y and J's
+/// 2n − 1 nonzeros; L, ∇L and the Hessian's 3n − 2 nonzeros) against the same quantities written by hand
+/// into the same CSR arrays, the managed heap the problem holds afterwards, and whether the kernel runs
+/// compiled or on the interpreter (programs above KernelCompiler.MaxCompiledInstructions).
+/// Run: <c>dotnet run -c Release --project PhysGrad.Benchmarks -- sparse 1000 10000 100000</c>.
+/// </summary>
+internal static class SparseTiming
+{
+    public static void Run(IEnumerable<int> sizes)
+    {
+        Console.WriteLine("| n | quantity | nonzeros | lower + compile | kernel | PhysGrad per eval | hand-written per eval | ratio | heap after |");
+        Console.WriteLine("|---:|---|---:|---:|---|---:|---:|---:|---:|");
+        Measure(50, report: false); // JIT warm-up of every path
+        foreach (var n in sizes) Measure(n, report: true);
+    }
+
+    private static void Measure(int n, bool report)
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        var baseHeap = GC.GetTotalMemory(true);
+        var names = Enumerable.Range(0, n).Select(i => $"x{i}").ToArray();
+        var residuals = Tracer.Simulator(n, ReferenceSimulators.Rosenbrock);
+        var outputs = Enumerable.Range(0, n).Select(i => $"y{i}").ToArray();
+        var loss = ExprModule.Multiply(ExprModule.half, ExprModule.Sum(outputs.Select(o => ExprModule.Power(ExprModule.Symbol(o), ExprModule.two))));
+        var problem = new CompiledProblem(names, residuals, outputs, loss);
+        var x = Enumerable.Range(0, n).Select(i => 0.5 + 0.01 * (i % 7)).ToArray();
+        var y = new double[n];
+        var g = new double[n];
+
+        var clock = Stopwatch.StartNew();
+        var j = new CsrMatrix(problem.SparseJacobianPattern());
+        var jacobianCompile = clock.Elapsed.TotalSeconds;
+        clock.Restart();
+        var h = new CsrMatrix(problem.SparseHessianPattern());
+        var hessianCompile = clock.Elapsed.TotalSeconds;
+
+        var jacobianTime = PerCall(() => problem.SparseJacobian(x, y, j));
+        var hessianTime = PerCall(() => problem.SparseHessian(x, g, h));
+        var handJ = new CsrMatrix(j.Pattern);
+        var handH = new CsrMatrix(h.Pattern);
+        var (hy, hg, r) = (new double[n], new double[n], new double[n]);
+        var handJacobianTime = PerCall(() => HandJacobian(x, hy, handJ));
+        var handHessianTime = PerCall(() => HandHessian(x, r, hg, handH));
+        Check(j, handJ, "Jacobian");
+        Check(h, handH, "Hessian");
+        var heap = GC.GetTotalMemory(true) - baseHeap;
+        if (!report) return;
+        var jacobianKind = Kind(Lower.SparseJacobian(names, [], residuals));
+        var composite = Structure.substituteNames(outputs.Zip(residuals, (o, e) => (o, e)).Select(p => Tuple.Create(p.o, p.e)), loss);
+        var hessianKind = Kind(Lower.SparseHessian(names, [], composite));
+        Console.WriteLine($"| {n} | Jacobian | {j.NonZeroCount} | {jacobianCompile * 1e3:F0} ms | {jacobianKind} | {jacobianTime * 1e6:F1} µs | {handJacobianTime * 1e6:F1} µs | {jacobianTime / handJacobianTime:F2} | {heap / 1048576.0:F1} MB |");
+        Console.WriteLine($"| {n} | Hessian | {h.NonZeroCount} | {hessianCompile * 1e3:F0} ms | {hessianKind} | {hessianTime * 1e6:F1} µs | {handHessianTime * 1e6:F1} µs | {hessianTime / handHessianTime:F2} | |");
+        GC.KeepAlive(problem);
+    }
+
+    private static string Kind(StraightLineProgram p) =>
+        $"{(p.Instructions.Length > KernelCompiler.MaxCompiledInstructions ? "interpreted" : "compiled")}, {p.Instructions.Length} instructions";
+
+    private static double PerCall(Action a)
+    {
+        a();
+        var reps = 1;
+        var clock = new Stopwatch();
+        while (true)
+        {
+            clock.Restart();
+            for (var k = 0; k < reps; k++) a();
+            var t = clock.Elapsed.TotalSeconds;
+            if (t > 0.3) return t / reps;
+            reps *= 4;
+        }
+    }
+
+    private static void Check(CsrMatrix a, CsrMatrix b, string what)
+    {
+        for (var k = 0; k < a.NonZeroCount; k++)
+            if (Math.Abs(a.Values[k] - b.Values[k]) > 1e-9 * (1 + Math.Abs(b.Values[k])))
+                throw new InvalidOperationException($"{what} entry {k}: {a.Values[k]} vs hand-written {b.Values[k]}");
+    }
+
+    // The residuals and their Jacobian by hand: row i < n − 1 is (−20xᵢ at i, 10 at i + 1), row n − 1 is
+    // (−1 at 0): the CSR order of the pattern.
+    private static void HandJacobian(double[] x, double[] y, CsrMatrix j)
+    {
+        var n = x.Length;
+        var v = j.Values;
+        for (var i = 0; i < n - 1; i++)
+        {
+            y[i] = 10 * (x[i + 1] - x[i] * x[i]);
+            v[2 * i] = -20 * x[i];
+            v[2 * i + 1] = 10;
+        }
+        y[n - 1] = 1 - x[0];
+        v[2 * n - 2] = -1;
+    }
+
+    // L = ½‖r‖², ∇L = Jᵀr, and the tridiagonal Hessian JᵀJ + Σ rᵢ∇²rᵢ by hand (see
+    // examples/HandWritten/RosenbrockResiduals.cs), written row by row in CSR order: row a holds
+    // columns a − 1 (a > 0), a, a + 1 (a < n − 1).
+    private static double HandHessian(double[] x, double[] r, double[] g, CsrMatrix h)
+    {
+        var n = x.Length;
+        double sum = 0;
+        for (var i = 0; i < n - 1; i++)
+        {
+            r[i] = 10 * (x[i + 1] - x[i] * x[i]);
+            sum += r[i] * r[i];
+        }
+        r[n - 1] = 1 - x[0];
+        sum += r[n - 1] * r[n - 1];
+        g[0] = -20 * x[0] * r[0] - r[n - 1];
+        for (var c = 1; c < n - 1; c++) g[c] = 10 * r[c - 1] - 20 * x[c] * r[c];
+        g[n - 1] = 10 * r[n - 2];
+        var v = h.Values;
+        var k = 0;
+        for (var a = 0; a < n; a++)
+        {
+            if (a > 0) v[k++] = -200 * x[a - 1];
+            var diagonal = a > 0 ? 100.0 : 1.0;
+            if (a < n - 1) diagonal += 400 * x[a] * x[a] - 20 * r[a];
+            v[k++] = diagonal;
+            if (a < n - 1) v[k++] = -200 * x[a];
+        }
+        return 0.5 * sum;
+    }
+}
