@@ -415,9 +415,8 @@ public static class TrajectoryPlots
                 line.LineWidth = width;
                 line.LinePattern = pattern;
                 line.MarkerSize = 0;
-                // The entry shown is the manual one below (line and marker together); the label stays on the
-                // run's first piece as well, so the plottables say which run they draw.
-                line.LegendText = first ? label : "";
+                // The legend's entry is the manual one below (line and marker together, once per run).
+                line.LegendText = "";
                 // Markers on the run's own points only, never on the edge points where a piece is cut.
                 var marked = piece.Where(p => p.Iteration >= 0 && p.Iteration % period == offset).ToArray();
                 if (marked.Length > 0)
@@ -456,9 +455,9 @@ public static class TrajectoryPlots
         if (target is { } t)
         {
             if (double.IsNaN(t.X))
-                plot.Add.HorizontalLine(t.Y, 1.5f, Colors.Black, LinePattern.Dashed).LegendText = targetLabel;
+                plot.Add.HorizontalLine(t.Y, 1.5f, Colors.Black, LinePattern.Dashed);
             else
-                plot.Add.Marker(t.X, t.Y, MarkerShape.FilledDiamond, 14, Colors.Black).LegendText = targetLabel;
+                plot.Add.Marker(t.X, t.Y, MarkerShape.FilledDiamond, 14, Colors.Black);
             legendItems.Add(double.IsNaN(t.X)
                 ? new LegendItem { LabelText = targetLabel, LineColor = Colors.Black, LineWidth = 1.5f, LinePattern = LinePattern.Dashed }
                 : new LegendItem { LabelText = targetLabel, MarkerShape = MarkerShape.FilledDiamond, MarkerSize = 14, MarkerColor = Colors.Black });
