@@ -165,7 +165,7 @@ public static class MethodCatalog
         var etaGiven = pieces.Length >= 2 && !pieces[1].Contains('=');
         var eta = entry.DefaultEta;
         if (etaGiven && (!TryNumber(pieces[1], out eta) || !(eta > 0) || !double.IsFinite(eta)))
-            throw new SymbolicException(ErrorKind.Invalid, $"The step size in '{part}' must be a positive number, e.g. {entry.Name}:{NumberText.RoundTrip(entry.DefaultEta)}.");
+            throw new SymbolicException(ErrorKind.Invalid, $"The step size in '{part}' must be a positive number, e.g. {entry.Name}:{NumberText.Short(entry.DefaultEta)}.");
         var first = etaGiven ? 2 : 1;
         var options = new Dictionary<string, double>();
         foreach (var piece in pieces.Skip(first))
@@ -216,7 +216,7 @@ public static class MethodCatalog
         double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out value);
 
     private static string OptionList(MethodEntry entry) =>
-        string.Join(", ", entry.Options.Select(o => $"{o.Name} (default {NumberText.RoundTrip(o.Default)})"));
+        string.Join(", ", entry.Options.Select(o => $"{o.Name} (default {NumberText.Short(o.Default)})"));
 
     /// <summary>
     /// The help text: one line per method with its syntax, default η, options and defaults, e.g.
@@ -226,8 +226,8 @@ public static class MethodCatalog
     {
         var width = Entries.Max(e => e.Syntax.Length);
         return string.Join(Environment.NewLine, Entries.Select(e =>
-            $"{e.Syntax.PadRight(width)}  {e.Title}; default η {NumberText.RoundTrip(e.DefaultEta)}" +
-            string.Concat(e.Options.Select(o => $"; {o.Name} = {NumberText.RoundTrip(o.Default)}: {o.Description}"))));
+            $"{e.Syntax.PadRight(width)}  {e.Title}; default η {NumberText.Short(e.DefaultEta)}" +
+            string.Concat(e.Options.Select(o => $"; {o.Name} = {NumberText.Short(o.Default)}: {o.Description}"))));
     }
 
     /// <summary>

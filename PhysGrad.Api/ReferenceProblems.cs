@@ -1,3 +1,4 @@
+using System.Globalization;
 using PhysGrad.Symbolic;
 
 namespace PhysGrad;
@@ -39,11 +40,11 @@ public static class ReferenceProblems
     [
         new("rosenbrock", "Rosenbrock residuals r_i = 10(x_{i+1} − x_i²), r_{n−1} = 1 − x_0; target 0, start (−1.2, 1, −1.2, …)", "variables", 10, 2, 64,
             "one variable has no coupling term 10(x₁ − x₀²)"),
-        new("heat1d", $"{HeatSteps} explicit heat steps (νΔt/h² = {HeatRatio1D}), periodic; recover the initial field", "cells", 32, 3, 100,
+        new("heat1d", $"{HeatSteps} explicit heat steps (νΔt/h² = {NumberText.Short(HeatRatio1D)}), periodic; recover the initial field", "cells", 32, 3, 100,
             "fewer cells make a cell its own neighbour, so the 3-point stencil degenerates"),
-        new("heat1d-dirichlet", $"{HeatSteps} explicit heat steps (νΔt/h² = {HeatRatio1D}), zero Dirichlet boundary; recover the initial field", "cells", 32, 3, 100,
+        new("heat1d-dirichlet", $"{HeatSteps} explicit heat steps (νΔt/h² = {NumberText.Short(HeatRatio1D)}), zero Dirichlet boundary; recover the initial field", "cells", 32, 3, 100,
             "with fewer cells no cell has two neighbours inside the grid, so the stencil is mostly boundary"),
-        new("heat2d", $"{HeatSteps} explicit 5-point heat steps (νΔt/h² = {HeatRatio2D}) on an n×n periodic grid; recover the initial field", "grid side (n² cells)", 6, 3, 8,
+        new("heat2d", $"{HeatSteps} explicit 5-point heat steps (νΔt/h² = {NumberText.Short(HeatRatio2D)}) on an n×n periodic grid; recover the initial field", "grid side (n² cells)", 6, 3, 8,
             "a smaller periodic grid makes a cell its own neighbour, so the 5-point stencil degenerates"),
         new("poisson2d", "Δ_h y = x on an n×n interior grid, zero Dirichlet boundary; the inverse Δ_h is given, so PG is exact at η = 1", "grid side (n² cells)", 4, 2, 6,
             "n = 1 is a single cell with only boundary neighbours: no coupling to recover"),
@@ -69,7 +70,8 @@ public static class ReferenceProblems
     {
         var (info, size) = Sized(name, n);
         var count = Variables(info.Name, size);
-        return info.Name switch
+        // 15 significant digits, as the constants of the examples (see Create): sin(π) is 0, not 1.2E-16.
+        return (info.Name switch
         {
             "rosenbrock" => Enumerable.Repeat(1.0, count).ToArray(),
             "heat1d" => Enumerable.Range(0, count).Select(i => Math.Sin(2 * Math.PI * i / count) + 0.5 * Math.Cos(6 * Math.PI * i / count)).ToArray(),
@@ -82,8 +84,11 @@ public static class ReferenceProblems
             // The oscillators have more controls than outputs: x* is one control sequence that
             // reaches the target, not the only one. A cosine burst.
             _ => Enumerable.Range(0, count).Select(k => 0.3 * Math.Cos(0.5 * k)).ToArray(),
-        };
+        }).Select(Clean).ToArray();
     }
+
+    /// <summary>A value to 15 significant digits (rounding noise of a decimal number computed in floating point dropped).</summary>
+    private static double Clean(double v) => double.Parse(v.ToString("G15", CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
 
     /// <summary>The example's simulator as code over <see cref="Scalar"/> at size n.</summary>
     public static Func<Scalar[], Scalar[]> Simulator(string name, int? n = null)
@@ -111,7 +116,11 @@ public static class ReferenceProblems
     {
         var (info, size) = Sized(name, n);
         var count = Variables(info.Name, size);
-        var simulator = Simulator(info.Name, size);
+        // The schemes' constants are decimal numbers (νΔt/h² = 0.2 and its products) computed in floating
+        // point; 15 significant digits drop the rounding noise (0.18560000000000001 is 0.1856), so the
+        // problem prints as it is meant and moves by no more than that noise. x* and y* likewise.
+        var raw = Simulator(info.Name, size);
+        Func<Scalar[], Scalar[]> simulator = x => raw(x).Select(s => Scalar.RoundConstants(s, 15)).ToArray();
         var start = info.Name == "rosenbrock"
             ? Enumerable.Range(0, count).Select(i => i % 2 == 0 ? -1.2 : 1.0).ToArray()
             : new double[count];
@@ -121,7 +130,7 @@ public static class ReferenceProblems
         else
         {
             var xStar = TrueSolution(info.Name, size);
-            target = simulator(xStar.Select(v => Scalar.Constant(v)).ToArray()).Select(s => Evaluate.At([], [], s.Expr)).ToArray();
+            target = simulator(xStar.Select(v => Scalar.Constant(v)).ToArray()).Select(s => Clean(Evaluate.At([], [], s.Expr))).ToArray();
         }
         if (info.Name == "poisson2d")
         {

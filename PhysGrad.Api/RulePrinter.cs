@@ -74,7 +74,14 @@ public static class RulePrinter
         // C# computes the stable form (Stable.Rewrite), and it is taken of the whole block BEFORE
         // intermediates are named: naming first would split a sum of exponentials from the
         // exponentials it must merge with (t1 = 1 + exp(x0), then exp(2*x0)/t1^2 overflows).
-        var steps = blocks.Select(b => format == "csharp" ? Stable.RewriteMany(b.Cores) : b.Cores).ToArray();
+        // Coefficients computed from the simulator's constants (AᵀA of a linear scheme) carry the noise of
+        // computing them (0.24999935999999998 for 0.24999936): 15 significant digits drop it in every
+        // format, moving no value by more than that noise.
+        var steps = blocks.Select(b =>
+        {
+            var cores = b.Cores.Select(e => Scalar.RoundReals(e, 15)).ToArray();
+            return format == "csharp" ? Stable.RewriteMany(cores) : cores;
+        }).ToArray();
         var shared = steps.Select(s => s.Any(e => Symbolic.Infix.Format(e).Length > LongLine)
             ? SharedTerms.Extract(prefix, s)
             : new SharedBlock([], s)).ToArray();

@@ -106,11 +106,12 @@ public static class TrajectoryPlots
         string? targetHow = null, bool noTarget = false)
     {
         var exploding = Exploding(runs, targetX);
+        var far = FarPoints(runs, targetX);
         var missing = noTarget ? "no target (the loss is given)" : "x* unknown";
         yield return SpaceFigure(runs, r => r.Trajectory, targetX, variableNames, "x-space",
-            targetX is null ? (problem is null ? missing : $"{problem}, {missing}") : problem, exploding, targetHow);
+            targetX is null ? (problem is null ? missing : $"{problem}, {missing}") : problem, exploding, far, targetHow);
         yield return SpaceFigure(runs, r => r.Outputs, targetY, outputNames, "y-space",
-            noTarget ? (problem is null ? missing : $"{problem}, {missing}") : problem, exploding, null);
+            noTarget ? (problem is null ? missing : $"{problem}, {missing}") : problem, exploding, far, null);
     }
 
     /// <summary>
@@ -142,15 +143,19 @@ public static class TrajectoryPlots
 
     private static Figure SpaceFigure(
         IReadOnlyList<OptimizerRun> runs, Func<OptimizerRun, IReadOnlyList<double[]>> points, double[]? target,
-        string[] names, string space, string? problem, bool[] exploding, string? targetHow)
+        string[] names, string space, string? problem, bool[] exploding, bool[][] far, string? targetHow)
     {
         var title = problem is null ? space : $"{space}: {problem}";
         var targetLabel = targetHow is null ? "target" : $"target ({targetHow})";
+        var scale = Scale(runs, points, target);
         if (names.Length == 2)
         {
             var curves = runs.Select(r => points(r).Select(p => (p[0], p[1])).ToArray()).ToArray();
-            var plot = Panel(runs, curves, target is null ? null : (target[0], target[1]), targetLabel, title, names[0], names[1], iterationAxis: false,
-                Scale(runs, points, target), exploding);
+            (double, double)? t2 = target is null ? null : (target[0], target[1]);
+            var box = PlotBox(exploding, curves, t2, scale, far);
+            var groups = Groups(Coinciding([(curves, box)], runs.Count));
+            var plot = Panel(runs, curves, box, t2, targetLabel, title, names[0], names[1], iterationAxis: false,
+                scale, exploding, far, groups, Groups(Coinciding([(curves, box)], runs.Count, whole: true)).Leader);
             return Single(space, plot);
         }
         // One or more than two dimensions: every component (or a chosen few) against the iteration, one panel each.
@@ -160,13 +165,23 @@ public static class TrajectoryPlots
             : $"{shown.Length} of {names.Length} components (first 3, last, most moved)";
         var panels = new List<Plot>();
         var legendWidth = 0;
+        var data = shown.Select(jj =>
+        {
+            var curves = runs.Select(r => points(r).Select((p, i) => ((double)i, p[jj])).ToArray()).ToArray();
+            (double, double)? t = target is null ? null : (double.NaN, target[jj]);
+            return (Curves: curves, Box: PlotBox(exploding, curves, t, scale, far), Target: t);
+        }).ToArray();
+        // "Coincides with" in the legend means in every panel; the styling of each panel follows the
+        // runs that coincide in that panel.
+        var whole = Groups(Coinciding(data.Select(d => (d.Curves, d.Box)).ToArray(), runs.Count, whole: true));
         for (var k = 0; k < shown.Length; k++)
         {
             var jj = shown[k];
-            var curves = runs.Select(r => points(r).Select((p, i) => ((double)i, p[jj])).ToArray()).ToArray();
+            var (curves, box, t) = data[k];
             var panelTitle = k == 0 ? (problem is null ? $"{space} {which}" : $"{space} {which}\n{problem}") : "";
-            var panel = Panel(runs, curves, target is null ? null : (double.NaN, target[jj]), targetLabel, panelTitle,
-                k == shown.Length - 1 ? "iteration" : "", names[jj], iterationAxis: true, Scale(runs, points, target), exploding, legend: k == 0);
+            var panel = Panel(runs, curves, box, t, targetLabel, panelTitle,
+                k == shown.Length - 1 ? "iteration" : "", names[jj], iterationAxis: true, scale, exploding, far,
+                Groups(Coinciding([(curves, box)], runs.Count)), whole.Leader, legend: k == 0);
             if (k == 0) legendWidth = panel.Legend.GetImage().Width + 60;
             panels.Add(panel);
         }
@@ -197,13 +212,18 @@ public static class TrajectoryPlots
         // tick, and L is drawn on a linear axis (E-notation labels) instead.
         var logs = runs.Select(r => r.Losses.Select((l, k) => ((double)k, l > 0 && double.IsFinite(l) ? Math.Log10(l) : double.NaN))
             .TakeWhile(p => !double.IsNaN(p.Item2)).ToArray()).ToArray();
-        var linear = SpansUnderADecade(runs.Where((r, i) => !exploding[i]).SelectMany(r => r.Losses.TakeWhile(l => l > 0 && double.IsFinite(l))));
+        var farLoss = FarPoints(runs, null);
+        var linear = SpansUnderADecade(runs.SelectMany((r, i) => exploding[i] ? []
+            : r.Losses.TakeWhile(l => l > 0 && double.IsFinite(l)).Where((l, k) => k >= farLoss[i].Length || !farLoss[i][k])));
         var curves = linear
             ? runs.Select(r => r.Losses.Select((l, k) => ((double)k, l)).TakeWhile(p => double.IsFinite(p.Item2)).ToArray()).ToArray()
             : logs;
         var title = problem is null ? "loss" : $"loss: {problem}";
-        var plot = Panel(runs, curves, null, "target", title, "iteration", linear ? "L" : "L (log scale)",
-            iterationAxis: true, scale: 0, exploding);
+        var far = FarPoints(runs, null);
+        var box = PlotBox(exploding, curves, null, 0, far);
+        var groups = Groups(Coinciding([(curves, box)], runs.Count));
+        var plot = Panel(runs, curves, box, null, "target", title, "iteration", linear ? "L" : "L (log scale)",
+            iterationAxis: true, scale: 0, exploding, far, groups, Groups(Coinciding([(curves, box)], runs.Count, whole: true)).Leader);
         if (!linear)
             plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
             {
@@ -215,49 +235,206 @@ public static class TrajectoryPlots
     }
 
     /// <summary>
-    /// One plot of curves (one per run) with the target; the plotted range holds every run that does not
-    /// explode, exploding runs are cut where they leave it and marked with a cross.
+    /// How close two curves may come everywhere and still be told apart in a plot, as a fraction of the
+    /// plotted range on each axis (0.005 of a 600-pixel axis is 3 pixels, less than a line's width).
+    /// </summary>
+    internal const double Resolution = 0.005;
+
+    /// <summary>
+    /// Whether two curves coincide at plot resolution in <paramref name="box"/>: every point of the
+    /// shorter (of at least one point) within <see cref="Resolution"/> of the range of the same
+    /// iteration's point of the other, so the curve drawn first would be hidden under the other.
+    /// <paramref name="whole"/>: the curves must also be equally long (the legend's "coincides with"
+    /// is said only of whole runs; a run that stops early on another's path is only styled apart).
+    /// </summary>
+    internal static bool Coincide((double X, double Y)[] a, (double X, double Y)[] b, Box box, bool whole = false)
+    {
+        var n = Math.Min(a.Length, b.Length);
+        if (n == 0 || (whole && a.Length != b.Length)) return false;
+        var (sx, sy) = (box.XMax - box.XMin, box.YMax - box.YMin);
+        for (var k = 0; k < n; k++)
+        {
+            var (p, q) = (a[k], b[k]);
+            bool Same(double u, double v, double span) =>
+                double.IsFinite(u) && double.IsFinite(v) ? Math.Abs(u - v) <= Resolution * span : u.Equals(v);
+            if (!Same(p.X, q.X, sx) || !Same(p.Y, q.Y, sy)) return false;
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// The groups of coinciding runs, each led by its first run: <c>Leader[i]</c> is the run that run i
+    /// coincides with (−1 for a leader), <c>Rank[i]</c> its place in its group (0 for the leader),
+    /// <c>Size[i]</c> the group's size. <paramref name="same"/>[i, j] says whether runs i and j coincide.
+    /// </summary>
+    internal static (int[] Leader, int[] Rank, int[] Size) Groups(bool[,] same)
+    {
+        var n = same.GetLength(0);
+        var leader = Enumerable.Repeat(-1, n).ToArray();
+        var rank = new int[n];
+        for (var i = 0; i < n; i++)
+            for (var j = 0; j < i; j++)
+                if (leader[j] < 0 && same[i, j])
+                {
+                    leader[i] = j;
+                    rank[i] = Enumerable.Range(0, i).Count(k => leader[k] == j) + 1;
+                    break;
+                }
+        var size = Enumerable.Range(0, n).Select(i => 1 + Enumerable.Range(0, n).Count(k => leader[k] == (leader[i] < 0 ? i : leader[i]))).ToArray();
+        return (leader, rank, size);
+    }
+
+    /// <summary>Which pairs of runs coincide (<see cref="Coincide"/>) in every one of the panels given by their curves and boxes.</summary>
+    internal static bool[,] Coinciding(IReadOnlyList<((double X, double Y)[][] Curves, Box Box)> panels, int runs, bool whole = false)
+    {
+        var same = new bool[runs, runs];
+        for (var i = 0; i < runs; i++)
+            for (var j = 0; j < runs; j++)
+                same[i, j] = i != j && panels.All(p => Coincide(p.Curves[i], p.Curves[j], p.Box, whole));
+        return same;
+    }
+
+    /// <summary>
+    /// The part of a curve inside the box as polylines: each segment that leaves the box ends at the
+    /// edge, each that comes back starts there, and the iterations of the points outside are listed.
+    /// </summary>
+    internal static (List<List<(double X, double Y)>> Pieces, List<int> Outside) Pieces((double X, double Y)[] curve, Box box)
+    {
+        var (pieces, outside) = PiecesAt(curve, box);
+        return (pieces.Select(p => p.Select(q => q.Point).ToList()).ToList(), outside);
+    }
+
+    /// <summary><see cref="Pieces"/> with each point's iteration (−1 for a point on the edge, which gets no marker).</summary>
+    private static (List<List<((double X, double Y) Point, int Iteration)>> Pieces, List<int> Outside) PiecesAt((double X, double Y)[] curve, Box box)
+    {
+        var pieces = new List<List<((double X, double Y) Point, int Iteration)>>();
+        var outside = new List<int>();
+        List<((double X, double Y) Point, int Iteration)>? current = null;
+        for (var k = 0; k < curve.Length; k++)
+        {
+            var q = curve[k];
+            var finite = double.IsFinite(q.X) && double.IsFinite(q.Y);
+            var inside = finite && box.Contains(q);
+            if (!inside) outside.Add(k);
+            if (inside)
+            {
+                if (current is null)
+                {
+                    current = [];
+                    pieces.Add(current);
+                    var p = k > 0 ? curve[k - 1] : q;
+                    // Coming back: the segment from the far point enters at the edge.
+                    if (k > 0 && double.IsFinite(p.X) && double.IsFinite(p.Y))
+                        current.Add((Clip([q, p], box).Exit ?? q, -1));
+                }
+                current.Add((q, k));
+            }
+            else if (current is not null)
+            {
+                if (finite) current.Add((Clip([current[^1].Point, q], box).Exit ?? current[^1].Point, -1));
+                current = null;
+            }
+        }
+        return (pieces, outside);
+    }
+
+    /// <summary>Iterations as short ranges: 1, 3–5, 9.</summary>
+    private static string Ranges(IReadOnlyList<int> ks)
+    {
+        var parts = new List<string>();
+        for (var a = 0; a < ks.Count;)
+        {
+            var b = a;
+            while (b + 1 < ks.Count && ks[b + 1] == ks[b] + 1) b++;
+            parts.Add(a == b ? $"{ks[a]}" : $"{ks[a]}–{ks[b]}");
+            a = b + 1;
+        }
+        return string.Join(", ", parts);
+    }
+
+    /// <summary>
+    /// One plot of curves (one per run) with the target, in <paramref name="box"/> (<see cref="PlotBox"/>).
+    /// Exploding runs are cut where they leave it and marked with a cross; runs with far points
+    /// (<see cref="FarPoints"/>) are drawn to the edge and back. Runs that coincide here
+    /// (<paramref name="groups"/>) stay visible: the first of a group is drawn widest, underneath, the
+    /// later ones narrower, dashed, with markers on other iterations (a group of g marks every g-th point,
+    /// each member from its own offset); <paramref name="coincidesWith"/> names in the legend the run a
+    /// run coincides with in the whole figure.
     /// </summary>
     private static Plot Panel(
-        IReadOnlyList<OptimizerRun> runs, (double X, double Y)[][] curves, (double X, double Y)? target, string targetLabel,
-        string title, string xLabel, string yLabel, bool iterationAxis, double scale, bool[] exploding, bool legend = true)
+        IReadOnlyList<OptimizerRun> runs, (double X, double Y)[][] curves, Box box, (double X, double Y)? target, string targetLabel,
+        string title, string xLabel, string yLabel, bool iterationAxis, double scale, bool[] exploding, bool[][] far,
+        (int[] Leader, int[] Rank, int[] Size) groups, int[] coincidesWith, bool legend = true)
     {
         var plot = new Plot();
-        var box = PlotBox(exploding, curves, target, scale);
         var n = runs.Count;
+        var legendItems = new List<LegendItem>();
         for (var i = 0; i < n; i++)
         {
             var run = runs[i];
-            var (kept, exit, exitIteration) = exploding[i] ? Clip(curves[i], box) : (curves[i], null, -1);
             var color = ColorOf(run.Method);
             var label = $"{BookExample.ShortName(run.Method)} (η = {run.Eta.ToString("G3", CultureInfo.InvariantCulture)})";
             var diverged = run.StopReason == StopReason.Diverged;
+            var (kept, exit, exitIteration) = exploding[i] ? Clip(curves[i], box) : (curves[i], null, -1);
+            var pieces = new List<List<((double X, double Y) Point, int Iteration)>> { kept.Select((p, k) => (p, k)).ToList() };
+            if (!exploding[i] && far[i].Any(f => f))
+            {
+                var (ps, outside) = PiecesAt(curves[i], box);
+                if (outside.Count > 0)
+                {
+                    pieces = ps;
+                    label += $", off the plot at {Ranges(outside)}";
+                }
+            }
             if (exit is not null)
                 label += diverged ? $", diverged, off the plot at {exitIteration}" : $", explodes, off the plot at {exitIteration}";
             else if (diverged)
                 label += $", diverged at {curves[i].Length}";
-            // Coinciding runs stay visible: earlier runs are drawn wider with larger markers, later ones
-            // narrower, dashed or dotted, with other marker shapes (the widths fall evenly over all runs).
+            if (coincidesWith[i] >= 0)
+                label += $", coincides with {BookExample.ShortName(runs[coincidesWith[i]].Method)}";
+
+            // Style: a run alone keeps the style of its place in the list (widths falling evenly over the
+            // runs, its own dash pattern and marker shape); in a group of g coinciding runs the r-th is
+            // drawn narrower the later it comes and marks only every g-th point from offset r, so each
+            // member's markers fall where the others' do not.
+            var (rank, size) = (groups.Rank[i], groups.Size[i]);
             var f = n > 1 ? (n - 1 - i) / (double)(n - 1) : 1.0;
-            var width = (float)(1.5 + 4.5 * f);
-            var markerSize = (float)(5 + 7 * f);
-            if (kept.Length > 0)
+            var width = size > 1 ? (float)(1.5 + 5.0 * (size - 1 - rank) / (size - 1)) : (float)(1.5 + 4.5 * f);
+            var markerSize = size > 1 ? (rank == 0 ? 11f : 9f) : (float)(5 + 7 * f);
+            var pattern = size > 1 ? (rank == 0 ? LinePattern.Solid : Patterns[1 + (rank - 1) % (Patterns.Length - 1)]) : Patterns[i % Patterns.Length];
+            var shape = Shapes[i % Shapes.Length];
+            var length = curves[i].Length;
+            // Markers on every point of short curves alone; on every g-th point (offset by rank) in a
+            // group, and on about a dozen points of long curves (offset per run or rank).
+            var period = length > 60 ? Math.Max(1, length / 12) : Math.Max(1, size);
+            var offset = length > 60 ? (size > 1 ? rank * period / size : i * period / Math.Max(n, 1)) % period : rank % period;
+            var first = true;
+            foreach (var piece in pieces.Where(p => p.Count > 0))
             {
-                var line = plot.Add.Scatter(kept.Select(p => p.X).ToArray(), kept.Select(p => p.Y).ToArray(), color);
-                line.LegendText = label;
+                var line = plot.Add.Scatter(piece.Select(p => p.Point.X).ToArray(), piece.Select(p => p.Point.Y).ToArray(), color);
                 line.LineWidth = width;
-                line.LinePattern = Patterns[i % Patterns.Length];
-                line.MarkerShape = Shapes[i % Shapes.Length];
-                line.MarkerSize = markerSize;
-                if (kept.Length > 60)
+                line.LinePattern = pattern;
+                line.MarkerSize = 0;
+                // The legend's entry is the manual one below (line and marker together, once per run).
+                line.LegendText = "";
+                // Markers on the run's own points only, never on the edge points where a piece is cut.
+                var marked = piece.Where(p => p.Iteration >= 0 && p.Iteration % period == offset).ToArray();
+                if (marked.Length > 0)
+                    plot.Add.Markers(marked.Select(p => p.Point.X).ToArray(), marked.Select(p => p.Point.Y).ToArray(), shape, markerSize, color);
+                if (first)
                 {
-                    // Long runs: markers on about a dozen points only, shifted per run so that the markers of
-                    // coinciding runs fall on different points.
-                    line.MarkerSize = 0;
-                    var step = kept.Length / 12;
-                    var every = kept.Where((p, k) => k % step == (i * step / Math.Max(n, 1)) % step).ToArray();
-                    plot.Add.Markers(every.Select(p => p.X).ToArray(), every.Select(p => p.Y).ToArray(), Shapes[i % Shapes.Length], markerSize, color);
-                    line.MarkerShape = Shapes[i % Shapes.Length];
+                    // The legend's entry: the line and the marker of the run, drawn once.
+                    legendItems.Add(new LegendItem
+                    {
+                        LabelText = label,
+                        LineColor = color,
+                        LineWidth = width,
+                        LinePattern = pattern,
+                        MarkerShape = shape,
+                        MarkerSize = markerSize,
+                        MarkerColor = color,
+                    });
+                    first = false;
                 }
             }
             (double X, double Y)? cross = exit ?? (diverged && kept.Length > 0 ? kept[^1] : null);
@@ -267,7 +444,7 @@ public static class TrajectoryPlots
                 var exitLine = plot.Add.Line(kept[^1].X, kept[^1].Y, e.X, e.Y);
                 exitLine.Color = color;
                 exitLine.LineWidth = width;
-                exitLine.LinePattern = Patterns[i % Patterns.Length];
+                exitLine.LinePattern = pattern;
             }
             if (cross is { } c)
             {
@@ -278,16 +455,14 @@ public static class TrajectoryPlots
         if (target is { } t)
         {
             if (double.IsNaN(t.X))
-            {
-                var line = plot.Add.HorizontalLine(t.Y, 1.5f, Colors.Black, LinePattern.Dashed);
-                line.LegendText = targetLabel;
-            }
+                plot.Add.HorizontalLine(t.Y, 1.5f, Colors.Black, LinePattern.Dashed);
             else
-            {
-                var marker = plot.Add.Marker(t.X, t.Y, MarkerShape.FilledDiamond, 14, Colors.Black);
-                marker.LegendText = targetLabel;
-            }
+                plot.Add.Marker(t.X, t.Y, MarkerShape.FilledDiamond, 14, Colors.Black);
+            legendItems.Add(double.IsNaN(t.X)
+                ? new LegendItem { LabelText = targetLabel, LineColor = Colors.Black, LineWidth = 1.5f, LinePattern = LinePattern.Dashed }
+                : new LegendItem { LabelText = targetLabel, MarkerShape = MarkerShape.FilledDiamond, MarkerSize = 14, MarkerColor = Colors.Black });
         }
+        plot.Legend.ManualItems.AddRange(legendItems);
         // A margin beyond the clipping box, so the cross where a run leaves it is drawn whole, not cut by
         // the edge of the data area.
         var limits = box.Padded(0.08, scale);
@@ -389,47 +564,80 @@ public static class TrajectoryPlots
 
     /// <summary>
     /// Which runs explode: a run that diverged (a non-finite value or the optimiser's divergence test),
-    /// whose loss grew by more than 10⁸ over its start, or whose extent (largest distance of a point
-    /// from its start) is more than 10⁴ times the reference extent, the larger of the median extent of
-    /// all runs and the distance from the start to the target. Only these are cut in the plots: a run
-    /// that merely ends far from the target (a fold, a saddle) is a result to be seen, not clipped.
+    /// whose last loss is more than 10⁸ times its first, or whose last point is farther from its start
+    /// than 10⁴ times the reference extent (the larger of the median extent of all runs, an extent being
+    /// the largest distance of a point from its start, and the distance from the start to the target).
+    /// Judged on where the run ends: a run that leaps far and comes back (Gauss–Newton from a flat
+    /// region of a softplus jumps to x ≈ 10¹⁷ and then converges) does not explode; its far points are
+    /// left out of the plotted range (<see cref="FarPoints"/>) and it is drawn off the plot and back.
+    /// A run that merely ends far from the target (a fold, a saddle) is a result to be seen, not clipped.
     /// </summary>
     internal static bool[] Exploding(IReadOnlyList<OptimizerRun> runs, double[]? targetX)
     {
-        static double Extent(IReadOnlyList<double[]> points, double[]? to = null)
-        {
-            var start = points.Count > 0 ? points[0] : [];
-            var e = 0.0;
-            foreach (var p in to is null ? points : [to])
-                for (var j = 0; j < Math.Min(p.Length, start.Length); j++)
-                    e = Math.Max(e, Math.Abs(p[j] - start[j]));
-            return e;
-        }
-        var extents = runs.Select(r => Extent(r.Trajectory)).ToArray();
-        var sorted = extents.Where(double.IsFinite).Order().ToArray();
-        var median = sorted.Length == 0 ? 0 : sorted[sorted.Length / 2];
-        var toTarget = targetX is null || runs.Count == 0 ? 0 : Extent(runs[0].Trajectory, targetX);
-        var reference = Math.Max(median, toTarget);
-        return runs.Select((r, i) =>
+        var (reference, _) = Reference(runs, targetX);
+        return runs.Select(r =>
             r.StopReason == StopReason.Diverged
-            || !double.IsFinite(extents[i])
+            || r.Trajectory.Any(p => p.Any(v => !double.IsFinite(v)))
             || r.Losses.Any(l => !double.IsFinite(l))
             || (r.Losses.Count > 0 && r.Losses[^1] > 1e8 * Math.Max(r.Losses[0], 1e-300))
-            || (reference > 0 && extents[i] > 1e4 * reference)).ToArray();
+            || (reference > 0 && r.Trajectory.Count > 0 && Extent(r.Trajectory[0], r.Trajectory[^1]) > 1e4 * reference)).ToArray();
+    }
+
+    /// <summary>
+    /// For each run, which of its points (by index, the same in x, y and the loss) lie far outside the
+    /// range of the runs: farther from the start than 10⁴ times the reference extent of
+    /// <see cref="Exploding"/>, a loss above 10⁸ times the first, or non-finite. They are left out of
+    /// the plotted range; the curve is drawn to the edge and back.
+    /// </summary>
+    internal static bool[][] FarPoints(IReadOnlyList<OptimizerRun> runs, double[]? targetX)
+    {
+        var (reference, _) = Reference(runs, targetX);
+        return runs.Select(r =>
+        {
+            var count = Math.Max(r.Trajectory.Count, r.Losses.Count);
+            var l0 = r.Losses.Count > 0 ? Math.Max(r.Losses[0], 1e-300) : double.NaN;
+            return Enumerable.Range(0, count).Select(k =>
+                (k < r.Trajectory.Count && (r.Trajectory[k].Any(v => !double.IsFinite(v))
+                    || (reference > 0 && Extent(r.Trajectory[0], r.Trajectory[k]) > 1e4 * reference)))
+                || (k < r.Losses.Count && (!double.IsFinite(r.Losses[k]) || r.Losses[k] > 1e8 * l0))).ToArray();
+        }).ToArray();
+    }
+
+    /// <summary>The largest coordinate difference of two points (∞ when one is non-finite).</summary>
+    private static double Extent(double[] from, double[] to)
+    {
+        var e = 0.0;
+        for (var j = 0; j < Math.Min(from.Length, to.Length); j++)
+        {
+            var d = Math.Abs(to[j] - from[j]);
+            e = double.IsNaN(d) ? double.PositiveInfinity : Math.Max(e, d);
+        }
+        return e;
+    }
+
+    /// <summary>The reference extent: the larger of the runs' median extent and the start's distance to the target.</summary>
+    private static (double Reference, double[] Extents) Reference(IReadOnlyList<OptimizerRun> runs, double[]? targetX)
+    {
+        var extents = runs.Select(r => r.Trajectory.Count == 0 ? 0 : r.Trajectory.Max(p => Extent(r.Trajectory[0], p))).ToArray();
+        var sorted = extents.Where(double.IsFinite).Order().ToArray();
+        var median = sorted.Length == 0 ? 0 : sorted[sorted.Length / 2];
+        var toTarget = targetX is null || runs.Count == 0 || runs[0].Trajectory.Count == 0 ? 0 : Extent(runs[0].Trajectory[0], targetX);
+        return (Math.Max(median, toTarget), extents);
     }
 
     /// <summary>
     /// The plotted range: the box of the target and of every point of the runs that do not explode
     /// (<see cref="Exploding"/>), with the start of every run; exploding runs are cut where they leave it.
     /// </summary>
-    internal static Box PlotBox(bool[] exploding, (double X, double Y)[][] curves, (double X, double Y)? target, double scale)
+    internal static Box PlotBox(bool[] exploding, (double X, double Y)[][] curves, (double X, double Y)? target, double scale, bool[][]? far = null)
     {
         var core = new List<(double X, double Y)>();
         for (var i = 0; i < curves.Length; i++)
         {
             if (curves[i].Length == 0) continue;
             if (exploding[i]) core.Add(curves[i][0]);
-            else core.AddRange(curves[i].Where(p => double.IsFinite(p.X) && double.IsFinite(p.Y)));
+            else core.AddRange(curves[i].Where((p, k) => double.IsFinite(p.X) && double.IsFinite(p.Y)
+                && !(far is not null && k < far[i].Length && far[i][k])));
         }
         if (target is { } t) core.Add(t);
         return Box.Of(core).Padded(0.06, scale);
@@ -472,6 +680,7 @@ public static class TrajectoryPlots
                 case ScottPlot.Plottables.LinePlot l: l.LinePattern = LinePattern.Solid; break;
                 case ScottPlot.Plottables.HorizontalLine h: h.LinePattern = LinePattern.Solid; break;
             }
+        foreach (var item in plot.Legend.ManualItems) item.LinePattern = LinePattern.Solid;
     }
 
     private static string[] Write(Figure figure, string directory)

@@ -72,8 +72,10 @@ let ``plots of a diverging run keep the other runs readable, mark the divergence
         // GD's entry says that it diverged, and GD has the same colour in every plot.
         let gd =
             plot.GetPlottables() |> Seq.choose (function :? ScottPlot.Plottables.Scatter as s -> Some s | _ -> None) |> Seq.head
-        Assert.Contains("gd (η = 0.6), diverged", gd.LegendText)
+        let entry = plot.Legend.ManualItems |> Seq.head
+        Assert.Contains("gd (η = 0.6), diverged", entry.LabelText)
         Assert.Equal(TrajectoryPlots.ColorOf Method.GradientDescent, gd.Color)
+        Assert.Equal(TrajectoryPlots.ColorOf Method.GradientDescent, entry.LineColor)
         Assert.Contains("P(x0, x1) = [x0, x1^2]", plot.Axes.Title.Label.Text)
 
 [<Fact>]
@@ -315,10 +317,8 @@ let ``on a fold the plotted range holds every run that does not explode`` () =
     Assert.True(limits.Top >= Math.Log10 top, sprintf "loss %O vs max loss %g" limits top)
     // No entry says a run left the plot.
     for f in figures do
-        for p in f.Panels.[0].GetPlottables() do
-            match p with
-            | :? ScottPlot.Plottables.Scatter as s -> Assert.DoesNotContain("off the plot", s.LegendText)
-            | _ -> ()
+        for item in f.Panels.[0].Legend.ManualItems do
+            Assert.DoesNotContain("off the plot", item.LabelText)
 
 [<Fact>]
 let ``a run whose values grow by orders of magnitude explodes, a run that ends farther away does not`` () =

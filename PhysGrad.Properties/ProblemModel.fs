@@ -43,10 +43,11 @@ let ``the plot marks the same x* as the table, and the JSON report carries it`` 
     let lines =
         xSpace.Panels.[0].GetPlottables()
         |> Seq.choose (function
-            | :? ScottPlot.Plottables.HorizontalLine as l when l.LegendText.StartsWith "target" -> Some l.Y
+            | :? ScottPlot.Plottables.HorizontalLine as l -> Some l.Y
             | _ -> None)
         |> List.ofSeq
     Assert.Equal<float list>([ -2.0 ], lines)
+    Assert.Contains(xSpace.Panels.[0].Legend.ManualItems, fun i -> i.LabelText.StartsWith "target")
     use doc = JsonDocument.Parse(problem.ToJson comparison)
     let p = doc.RootElement.GetProperty "problem"
     Assert.Equal(-2.0, p.GetProperty("targetX").[0].GetDouble())

@@ -56,7 +56,10 @@ module CSharp =
         | Symbol _
         | Pi
         | Apply _
-        | Atan2 _
+        | Atan2 _ -> Layout.Atom
+        // 1.0 / b and b * b are products: parenthesised only where a product would be.
+        | Power(_, x) when Expr.isNumeric x && Layout.isNegative x && not (Layout.isSqrt x) -> Layout.Product
+        | Power(_, x) when obj.ReferenceEquals(x, Expr.two) -> Layout.Product
         | Power _ -> Layout.Atom
         | Sum _ -> Layout.Sum
         | Product _ -> Layout.Product
@@ -138,16 +141,13 @@ module CSharp =
             write sb name 0 b
             sb.Append ')' |> ignore
         | Power(b, x) when Expr.isNumeric x && Layout.isNegative x ->
-            sb.Append "(1.0 / " |> ignore
+            sb.Append "1.0 / " |> ignore
             write sb name Layout.Atom (Expr.pow b (Expr.neg x))
-            sb.Append ')' |> ignore
         | Power(b, x) when obj.ReferenceEquals(x, Expr.two) ->
             // x*x is exact and faster than Math.Pow(x, 2).
-            sb.Append '(' |> ignore
             write sb name Layout.Unary b
             sb.Append " * " |> ignore
             write sb name Layout.Unary b
-            sb.Append ')' |> ignore
         | Power(b, x) ->
             sb.Append "Math.Pow(" |> ignore
             write sb name 0 b

@@ -25,6 +25,49 @@ open System.Collections.Generic
 /// rewrites the choices so that g(x₀) = 0 takes the + branch (compiled inverses use it); a y outside
 /// P's range gives NaN (no preimage).
 /// Written here because no .NET library solves symbolic equations.
+/// Signs an expression has for every real value of its symbols, proved from its form alone (sound,
+/// not complete: false means "not shown", not "changes sign").
+[<RequireQualifiedAccess>]
+module Sign =
+
+    let private number (e: Expr) =
+        match e.Node with
+        | Number q -> Some(q.ToDouble())
+        | Real r -> Some r
+        | _ -> None
+
+    let private evenInteger (p: Expr) =
+        match number p with
+        | Some k -> k = Math.Round k && int64 k % 2L = 0L
+        | None -> false
+
+    /// e ≥ 0 wherever it is defined.
+    let rec nonNegative (e: Expr) : bool =
+        match e.Node with
+        | Number _
+        | Real _ -> (number e |> Option.defaultValue -1.0) >= 0.0
+        | Pi -> true
+        | Power(b, p) -> evenInteger p || nonNegative b
+        | Apply(Function.Exp, _)
+        | Apply(Function.Cosh, _)
+        | Apply(Function.Abs, _) -> true
+        | Product fs -> fs |> Array.forall nonNegative
+        | Sum ts -> ts |> Array.forall nonNegative
+        | _ -> false
+
+    /// e > 0 wherever it is defined.
+    let rec positive (e: Expr) : bool =
+        match e.Node with
+        | Number _
+        | Real _ -> (number e |> Option.defaultValue -1.0) > 0.0
+        | Pi -> true
+        | Power(b, _) -> positive b
+        | Apply(Function.Exp, _)
+        | Apply(Function.Cosh, _) -> true
+        | Product fs -> fs |> Array.forall positive
+        | Sum ts -> ts |> Array.forall nonNegative && ts |> Array.exists positive
+        | _ -> false
+
 [<RequireQualifiedAccess>]
 module LocalInverse =
 
@@ -282,8 +325,42 @@ module LocalInverse =
                     { Lhs = b.[r]
                       Rhs = Expr.sum [ for j in 0 .. k - 1 -> Expr.mul2 a.[r, j] pieces.[j] ] })
 
+            // Both sides simplified: an elimination leaves sums like y0/2 + (y0/2 + y1), which read as y0 + y1.
             let describe (eq: Equation) =
-                sprintf "%s = %s" (Infix.format eq.Lhs) (Infix.format (Structure.substitute toCurrent eq.Rhs))
+                sprintf
+                    "%s = %s"
+                    (Infix.format (Simplify.simplify eq.Lhs))
+                    (Infix.format (Simplify.simplify (Structure.substitute toCurrent eq.Rhs)))
+
+            /// Why an equation in one unknown did not solve: a strictly monotone right-hand side (its
+            /// derivative provably of one sign, as x + x³ with 3x² + 1 > 0) has an inverse, only none in
+            /// closed form; anything else has a piece the solver cannot invert.
+            let whyUnsolved (eq: Equation) =
+                // The derivative of the equation as written (so that its direction is the one printed),
+                // failing that of what is left after peeling the invertible outer pieces.
+                let _, peeled = peel eq.Lhs eq.Rhs
+
+                let monotone =
+                    [ eq.Rhs; peeled ]
+                    |> List.tryPick (fun rhs ->
+                        match unsolvedIn rhs with
+                        | [| i |] ->
+                            let d = Simplify.simplify (Calculus.derivative unknowns.[i] rhs)
+
+                            if Sign.positive d then Some(i, d, "increasing")
+                            elif Sign.positive (Simplify.simplify (Expr.neg d)) then Some(i, d, "decreasing")
+                            else None
+                        | _ -> None)
+
+                match monotone with
+                | Some(i, d, direction) ->
+                    sprintf
+                        "the equation %s is strictly %s in %s (its derivative %s never changes sign), so the inverse exists, but it has no closed form the solver derives: it is numeric"
+                        (describe eq)
+                        direction
+                        variables.[i]
+                        (Infix.format (Structure.substitute toCurrent d))
+                | None -> sprintf "the equation %s has a piece that is not invertible" (describe eq)
 
             let rec loop (eqs: Equation list) =
                 checkBudget ()
@@ -298,7 +375,7 @@ module LocalInverse =
                         if trySolve eq then
                             loop (others @ rest)
                         else
-                            Error(sprintf "the equation %s has a piece that is not invertible" (describe eq))
+                            Error(whyUnsolved eq)
                     | [] ->
                         match rest |> List.tryFind (fun eq -> (unsolvedIn eq.Rhs).Length = 0) with
                         | Some eq ->

@@ -41,6 +41,80 @@ module SharedTerms =
         |> List.tryFind (clashes >> not)
         |> Option.defaultValue "shared_t"
 
+    /// The smallest size of a named line's own definition, written in the other names (t1^2 is 3,
+    /// x1 + abs(x1) is 4): a shorter one reads better in place than behind a name.
+    [<Literal>]
+    let MinOwnSize = 5L
+
+    /// How often each node is written out in the trees of `exprs` (parents pass their count to
+    /// each child; saturating), so a name's count is how often it is used.
+    let private uses (exprs: Expr[]) =
+        let order = Structure.postOrder exprs
+        let occurrences = Dictionary<Expr, int64>(HashIdentity.Reference)
+        let count (e: Expr) = match occurrences.TryGetValue e with | true, c -> c | _ -> 0L
+
+        for r in exprs do
+            occurrences.[r] <- count r + 1L
+
+        for i in order.Length - 1 .. -1 .. 0 do
+            let n = order.[i]
+            let c = count n
+
+            for child in Expr.children n do
+                occurrences.[child] <- min (Int64.MaxValue / 2L) (count child + c)
+
+        occurrences
+
+    /// Keeps only the names that pay: used at least twice and not trivial in terms of the other
+    /// names (own size at least MinOwnSize). The others are written back in place, which may make a
+    /// user of theirs pay or not, so this repeats until nothing changes; the names left are numbered
+    /// 1, 2, … again in their order.
+    let private prune (prefix: string) (block: SharedBlock) : SharedBlock =
+        let mutable defs = block.Intermediates |> Array.map (fun (n, d) -> Expr.symbol n, d)
+        let mutable results = block.Results
+        let mutable changed = true
+
+        while changed do
+            let counts = uses (Array.append (defs |> Array.map snd) results)
+
+            let drop =
+                defs
+                |> Array.filter (fun (n, d) ->
+                    let used = match counts.TryGetValue n with | true, c -> c | _ -> 0L
+                    used < 2L || Structure.treeSize d < MinOwnSize)
+
+            changed <- drop.Length > 0
+
+            if changed then
+                // Definitions use only earlier names: substituting in order resolves chains of dropped names.
+                let replacements = Dictionary<Expr, Expr>(HashIdentity.Reference)
+                let dropped = HashSet<Expr>(drop |> Seq.map fst, HashIdentity.Reference)
+                let kept = ResizeArray<Expr * Expr>()
+
+                for (n, d) in defs do
+                    let d' = Structure.substitute replacements d
+
+                    if dropped.Contains n then replacements.[n] <- d' else kept.Add((n, d'))
+
+                defs <- kept.ToArray()
+                results <- results |> Array.map (Structure.substitute replacements)
+
+        // Renumber: t1, t2, … without gaps.
+        let renames = Dictionary<Expr, Expr>(HashIdentity.Reference)
+
+        let renamed =
+            defs
+            |> Array.mapi (fun i (n, d) ->
+                let name = sprintf "%s%d" prefix (i + 1)
+                let d' = Structure.substitute renames d
+                renames.[n] <- Expr.symbol name
+                name, d')
+
+        {
+            Intermediates = renamed
+            Results = results |> Array.map (Structure.substitute renames)
+        }
+
     /// Names the repeated non-trivial subexpressions of `roots`, with names `prefix`1, `prefix`2, ….
     [<CompiledName("Extract")>]
     let extract (prefix: string) (roots: Expr[]) : SharedBlock =
@@ -87,10 +161,12 @@ module SharedTerms =
                 intermediates.Add((name, definition))
                 replacements.[n] <- Expr.symbol name
 
-        {
-            Intermediates = intermediates.ToArray()
-            Results = roots |> Array.map (Structure.substitute replacements)
-        }
+        prune
+            prefix
+            {
+                Intermediates = intermediates.ToArray()
+                Results = roots |> Array.map (Structure.substitute replacements)
+            }
 
     /// The expressions again, with every intermediate substituted back (the inverse of `extract`).
     [<CompiledName("Inline")>]

@@ -57,6 +57,27 @@ type Scalar =
 
     static member op_Implicit(value: float) : Scalar = Scalar.Constant value
 
+    /// The scalar with every floating constant rounded to `digits` significant digits (an integer
+    /// result becomes exact). For constants that are decimal numbers computed in floating point
+    /// (0.2·0.2·… in an explicit scheme gives 0.18560000000000001 for 0.1856): with 15 digits the
+    /// value moves by at most half a unit in the 15th digit, at the level of the rounding it removes.
+    static member RoundConstants(s: Scalar, digits: int) : Scalar =
+        Scalar(Scalar.RoundReals(s.Expr, digits))
+
+    /// An expression with every floating constant rounded to `digits` significant digits (see
+    /// RoundConstants): derived rules print their computed coefficients (products of the simulator's
+    /// constants, 0.24999935999999998 for 0.24999936) without the noise of computing them.
+    static member RoundReals(e: Expr, digits: int) : Expr =
+        let format = "G" + string digits
+
+        let round (e: Expr) =
+            match e.Node with
+            | Real r ->
+                Scalar.OfFloat(Double.Parse(r.ToString(format, Globalization.CultureInfo.InvariantCulture), Globalization.CultureInfo.InvariantCulture))
+            | _ -> e
+
+        Structure.rewriteBottomUp round e
+
     static member private IsNumeric(e: Expr) =
         match e.Node with
         | Number _
