@@ -229,8 +229,8 @@ public static class TrajectoryPlots
         {
             var run = runs[i];
             var (kept, exit, exitIteration) = exploding[i] ? Clip(curves[i], box) : (curves[i], null, -1);
-            var color = ColorOf(run.Method);
-            var label = $"{BookExample.ShortName(run.Method)} (η = {run.Eta.ToString("G3", CultureInfo.InvariantCulture)})";
+            var color = ColorOf(run);
+            var label = $"{run.Name} (η = {run.Eta.ToString("G3", CultureInfo.InvariantCulture)})";
             var diverged = run.StopReason == StopReason.Diverged;
             if (exit is not null)
                 label += diverged ? $", diverged, off the plot at {exitIteration}" : $", explodes, off the plot at {exitIteration}";
@@ -308,6 +308,13 @@ public static class TrajectoryPlots
 
     /// <summary>The colour of a method: fixed by the method, so it is the same in every plot.</summary>
     internal static Color ColorOf(Method method) => new ScottPlot.Palettes.Category10().GetColor((int)method);
+
+    /// <summary>
+    /// A run's colour: its built-in method's, or for a rule of one's own the palette entry after the
+    /// built-ins' chosen by its name (stable across runs: a sum of its characters, not string hashing).
+    /// </summary>
+    internal static Color ColorOf(OptimizerRun run) => run.Method is { } method ? ColorOf(method)
+        : new ScottPlot.Palettes.Category10().GetColor(Enum.GetValues<Method>().Length + run.Name.Sum(c => c));
 
     /// <summary>
     /// Tick labels: integers on an iteration axis; E-notation for magnitudes from 10⁴ and below 10⁻³; as

@@ -6,6 +6,10 @@ namespace PhysGrad.Cli;
 /// <summary><c>physgrad compare</c>: runs optimisers side by side on a problem.</summary>
 internal static class CompareCommand
 {
+    /// <summary>The names of the methods that have no line search, each once.</summary>
+    private static string[] Unsearched(IEnumerable<MethodSpec> methods) =>
+        methods.Where(m => m.Entry.LineSearch is null).Select(m => m.Name).Distinct().ToArray();
+
     public static Command Create(TextWriter output, TextWriter error)
     {
         var iterations = new Option<int>("--iterations")
@@ -45,6 +49,14 @@ internal static class CompareCommand
             var n = result.GetValue(iterations);
             if (n < 0) throw new CliInputException($"--iterations must be 0 or more, not {n}.");
             var chosen = result.GetValue(methods) is { } text ? MethodCatalog.Parse(text) : null;
+            // A line search belongs to a rule (Armijo for the Newton steps, Wolfe for the quasi-Newton ones);
+            // for the others (Adam's per-coordinate steps, LM's damping, the y-space rules) it would change
+            // what the rule is. Named methods without one are refused, before anything is written; from the
+            // default list they run as they are, and a note names them.
+            if (result.GetValue(lineSearch) && chosen is not null && Unsearched(chosen) is { Length: > 0 } refusedSearch)
+                throw new CliInputException(
+                    $"--line-search has no line search for {MethodCatalog.JoinNames(refusedSearch)}: it applies to {MethodCatalog.LineSearchMethods} only; " +
+                    $"leave {(refusedSearch.Length == 1 ? "it" : "them")} out of --methods, or drop --line-search.");
             var definition = problem.Read(result);
             OutputDirectory.Prepare(result.GetValue(outDir));
             var compiled = definition.Compile();
@@ -60,8 +72,8 @@ internal static class CompareCommand
                 throw new CliInputException(refused.Reason!);
             if (problem.UnitsGiven(result))
                 error.WriteLine("physgrad: note: --unit is not used by compare: runs do not depend on units ('physgrad units' gives each step's unit).");
-            if (result.GetValue(lineSearch) && !chosen.Any(m => m.Entry.LineSearch is not null))
-                error.WriteLine($"physgrad: note: --line-search applies to {MethodCatalog.LineSearchMethods} only, and none of them is among the methods run.");
+            if (result.GetValue(lineSearch) && Unsearched(chosen) is { Length: > 0 } unsearched)
+                error.WriteLine($"physgrad: note: --line-search applies to {MethodCatalog.LineSearchMethods} only; {MethodCatalog.JoinNames(unsearched)} run{(unsearched.Length == 1 ? "s" : "")} without one.");
             var skipWriter = result.GetValue(format) == "table" ? output : error;
             foreach (var line in SkipLines.For(skipped))
                 skipWriter.WriteLine(line);
@@ -87,7 +99,7 @@ internal static class CompareCommand
             int Finish()
             {
                 foreach (var r in diverged)
-                    error.WriteLine($"physgrad: {MethodCatalog.NameOf(r.Run.Method)} diverged: {r.Run.StopDetail}.");
+                    error.WriteLine($"physgrad: {r.Run.Name} diverged: {r.Run.StopDetail}.");
                 return diverged.Length == 0 ? ExitCode.Ok : ExitCode.Failed;
             }
             switch (result.GetValue(format))
@@ -116,7 +128,7 @@ internal static class CompareCommand
             // digits (E-notation outside 10⁻⁴ … 10⁶); the distance says whether it is measured in x or y.
             var rows = results.Select(r => new[]
             {
-                MethodCatalog.NameOf(r.Run.Method),
+                r.Run.Name,
                 NumberText.Format(r.Run.Eta, "G4"),
                 RunReport.FormatVector(r.Run.Final),
                 RunReport.FormatNumber(r.Run.FinalLoss),
