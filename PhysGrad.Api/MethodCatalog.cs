@@ -207,6 +207,10 @@ public static class MethodCatalog
                     $"'{part}': give method names only, e.g. {part.Split(':')[0]}; the rules keep the step size as the symbol eta.")
                 : Find(part, part).Method).ToArray();
 
+    /// <summary>Reads "gd,newton,pg" as <see cref="ParseNames"/> does, giving the catalogue entries, each once, in order.</summary>
+    /// <exception cref="SymbolicException">As <see cref="ParseNames"/>.</exception>
+    public static MethodEntry[] ParseEntries(string text) => ParseNames(text).Distinct().Select(Of).ToArray();
+
     private static MethodEntry Find(string name, string part) =>
         ByName.TryGetValue(name.ToLowerInvariant(), out var entry) ? entry
             : throw new SymbolicException(ErrorKind.Invalid,
