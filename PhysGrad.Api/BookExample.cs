@@ -19,7 +19,7 @@ public enum DistanceSpace
 /// <param name="DistanceToTarget">‖x_final − x*‖ where x* = P⁻¹(y*) is known (a local inverse is given),
 /// else ‖P(x_final) − y*‖.</param>
 /// <param name="DiagonalAlignment">(u/‖u‖)·(1, …, 1) for the first step u.</param>
-public sealed record MethodResult(OptimizerRun Run, double DistanceToTarget, double DiagonalAlignment)
+public sealed partial record MethodResult(OptimizerRun Run, double DistanceToTarget, double DiagonalAlignment)
 {
     /// <summary>Where <see cref="DistanceToTarget"/> is measured, typed: to x* (<see cref="PhysGrad.DistanceSpace.X"/>), to y*
     /// when no x* is known (<see cref="PhysGrad.DistanceSpace.Y"/>), or nowhere (<see cref="PhysGrad.DistanceSpace.None"/>: no target was

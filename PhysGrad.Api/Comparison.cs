@@ -47,12 +47,12 @@ public sealed record TargetPoint(TargetPointKind Kind, double[]? X, string? Note
         var finite = runs.Where(r => double.IsFinite(r.FinalLoss) && r.Final.All(double.IsFinite)).OrderBy(r => r.FinalLoss).ToArray();
         foreach (var run in finite)
             if (BookExample.TargetInX(problem, targetY, run.Final) is { } near)
-                return new(TargetPointKind.PreimageNearRunEnd, near, $"x* found near {BookExample.ShortName(run.Method)}'s end");
+                return new(TargetPointKind.PreimageNearRunEnd, near, $"x* found near {run.Name}'s end");
         // No inverse (e.g. more outputs than variables): the end of a run whose loss fell to 10⁻⁶ of its
         // start or less is x* to the eye, and the legend says that this is what is drawn.
         if (finite.FirstOrDefault(r => r.Losses.Count > 0 && r.FinalLoss <= 1e-6 * r.Losses[0]) is { } best)
             return new(TargetPointKind.ApproximateRunEnd, best.Final,
-                $"x* ≈ {BookExample.ShortName(best.Method)}'s end, L = {NumberText.Short(best.FinalLoss, 2)}");
+                $"x* ≈ {best.Name}'s end, L = {NumberText.Short(best.FinalLoss, 2)}");
         return new(TargetPointKind.None, null, (long)problem.N * problem.M > BookExample.NumericTargetLimit
             ? $"x* is not searched: the Jacobian has more than {BookExample.NumericTargetLimit} entries"
             : "no preimage of y* was found from the start or from any run's end");

@@ -97,7 +97,7 @@ public static class MethodCatalog
             (eta, _) => new Newton(eta)),
         new("newton-cg", Method.NewtonCG, "Newton-CG: the Newton step by conjugate gradients on Hessian-vector products", 1,
             [new("tol", 1e-12, "CG's relative residual tolerance"), new("maxcg", 0, "CG iterations per step (0: 2n + 10)")],
-            "its step is a conjugate-gradient iterate, whose limit is Newton's rule (derive newton)", null,
+            "its step is a conjugate-gradient iterate, whose limit is Newton's rule (derive newton)", "Armijo",
             (eta, o) => new NewtonCG(eta, Option(o, "tol"), CgLimit(Option(o, "maxcg")))),
         new("bfgs", Method.Bfgs, "BFGS, the inverse-Hessian estimate from gradient differences", 1, [],
             "it depends on the run's history", "Wolfe", (eta, _) => new Bfgs(eta)),
@@ -140,7 +140,7 @@ public static class MethodCatalog
     public static string NoClosedFormReason(Method method) =>
         $"{NameOf(method)} has no closed-form rule ({Of(method).NoClosedForm ?? "none derived"}); the closed forms are {ClosedForms}.";
 
-    /// <summary>The methods <c>--line-search</c> applies to, as names (<c>newton, bfgs and lbfgs</c>).</summary>
+    /// <summary>The methods <c>--line-search</c> applies to, as names (<c>newton, newton-cg, bfgs and lbfgs</c>).</summary>
     public static string LineSearchMethods => Join(Entries.Where(e => e.LineSearch is not null).Select(e => e.Name).ToArray(), "and");
 
     /// <summary>
@@ -207,6 +207,10 @@ public static class MethodCatalog
                     $"'{part}': give method names only, e.g. {part.Split(':')[0]}; the rules keep the step size as the symbol eta.")
                 : Find(part, part).Method).ToArray();
 
+    /// <summary>Reads "gd,newton,pg" as <see cref="ParseNames"/> does, giving the catalogue entries, each once, in order.</summary>
+    /// <exception cref="SymbolicException">As <see cref="ParseNames"/>.</exception>
+    public static MethodEntry[] ParseEntries(string text) => ParseNames(text).Distinct().Select(Of).ToArray();
+
     private static MethodEntry Find(string name, string part) =>
         ByName.TryGetValue(name.ToLowerInvariant(), out var entry) ? entry
             : throw new SymbolicException(ErrorKind.Invalid,
@@ -254,6 +258,9 @@ public static class MethodCatalog
         var left = a.GroupBy(c => c).ToDictionary(g => g.Key, g => g.Count());
         return b.GroupBy(c => c).Sum(g => Math.Min(g.Count(), left.GetValueOrDefault(g.Key)));
     }
+
+    /// <summary>Names as a list in words: <c>gd</c>, <c>gd and pg</c>, <c>gd, adam and pg</c>.</summary>
+    public static string JoinNames(IReadOnlyList<string> names) => Join(names.ToArray(), "and");
 
     private static string Join(string[] names, string conjunction) =>
         names.Length <= 1 ? string.Concat(names) : $"{string.Join(", ", names[..^1])} {conjunction} {names[^1]}";

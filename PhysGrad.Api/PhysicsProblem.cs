@@ -50,6 +50,41 @@ public sealed partial class PhysicsProblem
     /// <summary>The output names y0, y1, ….</summary>
     public IReadOnlyList<string> Outputs => Definition.Outputs;
 
+    /// <summary>The start point (empty when none was given).</summary>
+    public IReadOnlyList<double> Start => Definition.Start;
+
+    /// <summary>The target y* (empty when none was given; zeros where the target names a symbol).</summary>
+    public IReadOnlyList<double> Target => Definition.Target;
+
+    /// <summary>The unit of a variable, output or parameter as text (<c>m/s^2</c>; <c>1</c> when dimensionless or not given).</summary>
+    public string UnitOf(string name) => Model.UnitOf(name).ToString();
+
+    /// <summary>The loss's unit as text (see <see cref="Problem.LossUnit"/>).</summary>
+    public string LossUnit => Model.LossUnit.ToString();
+
+    /// <summary>
+    /// Whether the default loss measures each residual in its own output's unit: the outputs' units differ,
+    /// so ½‖y − y*‖² is read as a sum of dimensionless squares.
+    /// </summary>
+    public bool ResidualsInOwnUnits =>
+        Model.HasDefaultLoss && Model.LossUnit.IsDimensionless && Model.Outputs.Any(y => !Model.UnitOf(y).IsDimensionless);
+
+    /// <summary>Where PG's local inverse comes from, in words (derives it if that has not happened yet): see <see cref="RunReport.InverseDescription"/>.</summary>
+    public string InverseDescription => RunReport.InverseDescription(Model);
+
+    /// <summary>
+    /// The default methods for this problem (<see cref="BookExample.DefaultMethods"/>) split into those that
+    /// apply, at their default step sizes, and those that do not, with the reason.
+    /// </summary>
+    public (IReadOnlyList<MethodSpec> Run, IReadOnlyList<SkippedMethod> Skipped) DefaultMethods()
+    {
+        var (run, skipped) = BookExample.Applicable(Model, BookExample.DefaultMethods(Definition));
+        return (run.Select(m => new MethodSpec(m.Method, m.Eta)).ToArray(), skipped);
+    }
+
+    /// <summary>Whether a method can run on this problem, and if not, why (IG and PG need a square Jacobian).</summary>
+    public Applicability ApplicabilityOf(MethodSpec method) => BookExample.ApplicabilityOf(Model, method.Method);
+
     /// <summary>The book's comparison example (THEORY.md §4).</summary>
     public static PhysicsProblem Book { get; } = new(ProblemDefinition.Book);
 
@@ -410,6 +445,18 @@ public sealed partial class PhysicsProblem
         IProgress<(int Method, int Iteration)>? progress = null) =>
         BookExample.Compare(Compiled, Definition.Target.ToArray(), Definition.Start.ToArray(), iterations, methods, lineSearch, progress);
 
+    /// <summary>
+    /// Runs methods with their options (<see cref="MethodCatalog.Parse"/>) from the start point and finds x*
+    /// once, as <see cref="CompareMethods(IReadOnlyList{ValueTuple{Method, double}}, int, bool, IProgress{ValueTuple{int, int}})"/>.
+    /// </summary>
+    /// <param name="methods">Methods with step sizes and options.</param>
+    /// <param name="iterations">Iterations per method.</param>
+    /// <param name="lineSearch">Each method's own line search (<see cref="MethodEntry.LineSearch"/>), where it has one.</param>
+    /// <param name="progress">Told (method index, iteration) as the runs advance.</param>
+    public Comparison CompareMethods(IReadOnlyList<MethodSpec> methods, int iterations = 10, bool lineSearch = false,
+        IProgress<(int Method, int Iteration)>? progress = null) =>
+        BookExample.Compare(Compiled, Definition.Target.ToArray(), Definition.Start.ToArray(), iterations, methods, lineSearch, progress);
+
     /// <summary>The unit of each method's step; not applicable, with the reason, for a problem without
     /// units (give them with <see cref="WithUnits"/>).</summary>
     public StepUnitsResult StepUnits() => PhysGrad.StepUnits.Measure(Model);
@@ -431,6 +478,9 @@ public sealed partial class PhysicsProblem
 
     /// <summary>A comparison as JSON, with its x* (see <see cref="RunReport.ToJson"/>).</summary>
     public string ToJson(Comparison comparison) => RunReport.ToJson(Definition, comparison.Results, Model, comparison.Target);
+
+    /// <summary>A comparison's runs as CSV (see <see cref="RunReport.ToCsv"/>).</summary>
+    public string ToCsv(Comparison comparison) => RunReport.ToCsv(Definition, comparison.Results.Select(r => r.Run).ToArray());
 
     /// <summary>Runs as CSV (see <see cref="RunReport.ToCsv"/>).</summary>
     public string ToCsv(IReadOnlyList<OptimizerRun> runs) => RunReport.ToCsv(Definition, runs);

@@ -49,7 +49,7 @@ public static class RunReport
             },
             methods = results.Select(r => new
             {
-                name = BookExample.ShortName(r.Run.Method),
+                name = r.Run.Name,
                 eta = r.Run.Eta,
                 trajectory = r.Run.Trajectory.Select(p => p.Select(Finite).ToArray()),
                 losses = r.Run.Losses.Select(Finite),
@@ -87,7 +87,7 @@ public static class RunReport
             {
                 var values = run.Trajectory[k].Concat(run.Outputs[k]).Append(run.Losses[k])
                     .Select(NumberText.RoundTrip);
-                o.WriteLine($"{BookExample.ShortName(run.Method)},{NumberText.RoundTrip(run.Eta)},{k}," + string.Join(",", values));
+                o.WriteLine($"{run.Name},{NumberText.RoundTrip(run.Eta)},{k}," + string.Join(",", values));
             }
         return o.ToString();
     }

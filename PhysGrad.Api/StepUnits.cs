@@ -12,7 +12,7 @@ namespace PhysGrad;
 /// <param name="Note">Why there is no unit, or a fallback the method took; empty otherwise.</param>
 /// <param name="Measurable">False when the step was 0 or not finite at the point, so it has no ratio to measure.</param>
 /// <param name="FellBack">Whether the method took a fallback step (whose unit is the fallback's, not the method's).</param>
-public sealed record StepUnit(
+public sealed partial record StepUnit(
     string Variable, PhysicalUnit VariableUnit, PhysicalUnit? Unit, bool Consistent, string Note, bool Measurable = true, bool FellBack = false)
 {
     /// <summary><c>x0 [m]: step [1/m], inconsistent</c>, with the note if there is one.</summary>
@@ -25,7 +25,7 @@ public sealed record StepUnit(
 /// <param name="Method">The method.</param>
 /// <param name="Steps">One entry per variable.</param>
 /// <param name="Note">Why the method does not apply (a non-square Jacobian for IG and PG), else empty.</param>
-public sealed record MethodUnits(Method Method, IReadOnlyList<StepUnit> Steps, string Note)
+public sealed partial record MethodUnits(Method Method, IReadOnlyList<StepUnit> Steps, string Note)
 {
     /// <summary>Whether every step has its variable's unit.</summary>
     public bool Consistent => Note.Length == 0 && Steps.All(s => s.Consistent);

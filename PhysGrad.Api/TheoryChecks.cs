@@ -32,7 +32,7 @@ public enum CheckVerdict
 /// <param name="Unmet">Set when the property could not be checked because its precondition does not hold at the
 /// point (J singular, so J⁻¹, IG and PG do not exist there): not a failure of the theory, shown as "undef" with
 /// the reason in <paramref name="Detail"/>; <paramref name="Passed"/> is false, as for a non-finite quantity.</param>
-public sealed record CheckResult(int Property, string Name, bool Passed, double Measured, string Detail, bool Applicable = true,
+public sealed partial record CheckResult(int Property, string Name, bool Passed, double Measured, string Detail, bool Applicable = true,
     NonFiniteValue? NonFinite = null, bool Unmet = false)
 {
     /// <summary>The verdict, typed: test this rather than <see cref="Status"/>'s text.</summary>

@@ -372,8 +372,8 @@ public static class TrajectoryPlots
         for (var i = 0; i < n; i++)
         {
             var run = runs[i];
-            var color = ColorOf(run.Method);
-            var label = $"{BookExample.ShortName(run.Method)} (η = {run.Eta.ToString("G3", CultureInfo.InvariantCulture)})";
+            var color = ColorOf(run);
+            var label = $"{run.Name} (η = {run.Eta.ToString("G3", CultureInfo.InvariantCulture)})";
             var diverged = run.StopReason == StopReason.Diverged;
             var (kept, exit, exitIteration) = exploding[i] ? Clip(curves[i], box) : (curves[i], null, -1);
             var pieces = new List<List<((double X, double Y) Point, int Iteration)>> { kept.Select((p, k) => (p, k)).ToList() };
@@ -391,7 +391,7 @@ public static class TrajectoryPlots
             else if (diverged)
                 label += $", diverged at {curves[i].Length}";
             if (coincidesWith[i] >= 0)
-                label += $", coincides with {BookExample.ShortName(runs[coincidesWith[i]].Method)}";
+                label += $", coincides with {runs[coincidesWith[i]].Name}";
 
             // Style: a run alone keeps the style of its place in the list (widths falling evenly over the
             // runs, its own dash pattern and marker shape); in a group of g coinciding runs the r-th is
@@ -483,6 +483,13 @@ public static class TrajectoryPlots
 
     /// <summary>The colour of a method: fixed by the method, so it is the same in every plot.</summary>
     internal static Color ColorOf(Method method) => new ScottPlot.Palettes.Category10().GetColor((int)method);
+
+    /// <summary>
+    /// A run's colour: its built-in method's, or for a rule of one's own the palette entry after the
+    /// built-ins' chosen by its name (stable across runs: a sum of its characters, not string hashing).
+    /// </summary>
+    internal static Color ColorOf(OptimizerRun run) => run.Method is { } method ? ColorOf(method)
+        : new ScottPlot.Palettes.Category10().GetColor(Enum.GetValues<Method>().Length + run.Name.Sum(c => c));
 
     /// <summary>
     /// Tick labels: integers on an iteration axis; E-notation for magnitudes from 10⁴ and below 10⁻³; as

@@ -4,7 +4,7 @@ using PhysGrad.Symbolic;
 namespace PhysGrad;
 
 /// <summary>One method's closed-form update: the step Δxᵢ for each variable, in the variables and η (<c>eta</c>).</summary>
-public sealed record UpdateRule(Method Method, IReadOnlyList<string> Variables, IReadOnlyList<Expression> Steps)
+public sealed partial record UpdateRule(Method Method, IReadOnlyList<string> Variables, IReadOnlyList<Expression> Steps)
 {
     /// <summary>The name of the step size in <see cref="Steps"/>: <c>eta</c> unless the problem uses that
     /// name (see <see cref="ProblemDefinition.StepSymbol"/>).</summary>
@@ -30,7 +30,7 @@ public sealed record UpdateRule(Method Method, IReadOnlyList<string> Variables, 
 }
 
 /// <summary>A method left out of a default list because it does not apply to the problem, and why.</summary>
-public sealed record SkippedMethod(Method Method, string Reason)
+public sealed partial record SkippedMethod(Method Method, string Reason)
 {
     /// <summary>What stops the method, for a caller that adds its own remedy (the CLI names its options).</summary>
     public NotApplicableCause Cause { get; init; } = NotApplicableCause.Other;
@@ -117,6 +117,11 @@ public static class UpdateRuleSet
     /// the problem lacks (a square Jacobian, an inverse), explained; or a problem that does not parse.</exception>
     public static IReadOnlyList<UpdateRule> Derive(ProblemDefinition problem, IReadOnlyList<Method>? methods = null) =>
         methods is null ? DeriveApplicable(problem).Rules : DeriveAll(problem, methods);
+
+    /// <summary>The update rules of catalogue entries (<see cref="MethodCatalog.ParseEntries"/>), as <see cref="Derive(ProblemDefinition, IReadOnlyList{Method})"/>.</summary>
+    /// <exception cref="SymbolicException">As <see cref="Derive(ProblemDefinition, IReadOnlyList{Method})"/>.</exception>
+    public static IReadOnlyList<UpdateRule> Derive(ProblemDefinition problem, IReadOnlyList<MethodEntry> methods) =>
+        DeriveAll(problem, methods.Select(e => e.Method).ToArray());
 
     /// <summary>
     /// The rules of the default methods (all with a closed form) that apply to the problem, and the

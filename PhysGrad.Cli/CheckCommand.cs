@@ -23,13 +23,13 @@ internal static class CheckCommand
         command.SetAction(result =>
         {
             var definition = problem.Read(result, PointNeed.Generic);
-            var model = definition.ToProblem();
+            var physics = PhysicsProblem.From(definition);
             var point = result.GetValue(at) is { } text ? Arguments.Numbers("--at", text) : null;
-            if (point is not null && point.Length != model.Variables.Length)
-                throw new CliInputException($"--at has {BookExample.Count(point.Length, "value")} but the problem has {BookExample.Count(model.Variables.Length, "variable")}.");
+            if (point is not null && point.Length != physics.Variables.Count)
+                throw new CliInputException($"--at has {BookExample.Count(point.Length, "value")} but the problem has {BookExample.Count(physics.Variables.Count, "variable")}.");
             var step = result.GetValue(eta);
             if (!(step > 0) || !double.IsFinite(step)) throw new CliInputException($"--eta must be a positive number, not {step}.");
-            IReadOnlyList<CheckResult> results = TheoryChecks.Run(model, point, step);
+            IReadOnlyList<CheckResult> results = physics.Check(point, step);
             var failed = results.Count(r => r.Applicable && !r.Passed);
             // A property that could not be checked (a quantity not finite at the point, or its precondition,
             // J invertible, not met) is not a pass: it counts with the failures (exit 1) but is shown as undef.
@@ -41,7 +41,7 @@ internal static class CheckCommand
             {
                 output.WriteLine(JsonSerializer.Serialize(new
                 {
-                    point = point ?? model.Start,
+                    point = point ?? physics.Start,
                     passed = failed == 0,
                     properties = results.Select(r => new
                     {
@@ -50,20 +50,20 @@ internal static class CheckCommand
                         result = r.Status.ToLowerInvariant(),
                         measured = double.IsFinite(r.Measured) ? r.Measured : (double?)null,
                         detail = r.Detail,
-                        nonFinite = r.NonFinite is { } bad
-                            ? new { quantity = bad.Quantity.ToString(), index = bad.Index, value = bad.Value.ToString(CultureInfo.InvariantCulture) }
+                        nonFinite = r.NonFiniteAt is { } bad
+                            ? new { quantity = bad.Quantity, index = bad.Index, value = bad.Value.ToString(CultureInfo.InvariantCulture) }
                             : null,
                     }),
                 }, Json.Options));
             }
             else
             {
-                output.WriteLine($"At x = {NumberText.Vector(point ?? model.Start)}, η = {NumberText.Short(step)}:");
+                output.WriteLine($"At x = {Numbers.Vector(point ?? physics.Start)}, η = {Numbers.Short(step)}:");
                 output.WriteLine();
                 output.WriteLine($"{"#",2}  {"property",-44} {"result",-6} {"measured",10}  detail");
                 foreach (var r in results)
                     output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"{r.Property,2}  {r.Name,-44} {r.Status,-6} {NumberText.Short(r.Measured, 4),10}  {r.Detail}"));
+                        $"{r.Property,2}  {r.Name,-44} {r.Status,-6} {Numbers.Short(r.Measured, 4),10}  {r.Detail}"));
                 output.WriteLine();
                 output.WriteLine(failed == 0 ? "All applicable properties hold."
                     : unchecked_ == failed ? $"{failed} propert{(failed == 1 ? "y" : "ies")} cannot be checked here (undef: a quantity is not finite, or a precondition does not hold, at the point)."

@@ -6,6 +6,10 @@ namespace PhysGrad.Cli;
 /// <summary><c>physgrad compare</c>: runs optimisers side by side on a problem.</summary>
 internal static class CompareCommand
 {
+    /// <summary>The names of the methods that have no line search, each once.</summary>
+    private static string[] Unsearched(IEnumerable<MethodSpec> methods) =>
+        methods.Where(m => m.Entry.LineSearch is null).Select(m => m.Name).Distinct().ToArray();
+
     public static Command Create(TextWriter output, TextWriter error)
     {
         var iterations = new Option<int>("--iterations")
@@ -45,35 +49,43 @@ internal static class CompareCommand
             var n = result.GetValue(iterations);
             if (n < 0) throw new CliInputException($"--iterations must be 0 or more, not {n}.");
             var chosen = result.GetValue(methods) is { } text ? MethodCatalog.Parse(text) : null;
+            // A line search belongs to a rule (Armijo for the Newton steps, Wolfe for the quasi-Newton ones);
+            // for the others (Adam's per-coordinate steps, LM's damping, the y-space rules) it would change
+            // what the rule is. Named methods without one are refused, before anything is written; from the
+            // default list they run as they are, and a note names them.
+            if (result.GetValue(lineSearch) && chosen is not null && Unsearched(chosen) is { Length: > 0 } refusedSearch)
+                throw new CliInputException(
+                    $"--line-search has no line search for {MethodCatalog.JoinNames(refusedSearch)}: it applies to {MethodCatalog.LineSearchMethods} only; " +
+                    $"leave {(refusedSearch.Length == 1 ? "it" : "them")} out of --methods, or drop --line-search.");
             var definition = problem.Read(result);
             OutputDirectory.Prepare(result.GetValue(outDir));
-            var compiled = definition.Compile();
+            var physics = PhysicsProblem.From(definition);
             // Only methods the user named may fail the run; from the default list the ones that do not
             // apply are left out, each with one line saying why (on stderr for json and csv).
-            var skipped = Array.Empty<SkippedMethod>();
+            IReadOnlyList<SkippedMethod> skipped = [];
             if (chosen is null)
             {
-                var (run, skip) = BookExample.Applicable(compiled.Definition!, BookExample.DefaultMethods(definition));
-                (chosen, skipped) = (run.Select(m => new MethodSpec(m.Method, m.Eta)).ToArray(), skip);
+                var (run, skip) = physics.DefaultMethods();
+                (chosen, skipped) = (run.ToArray(), skip);
             }
-            else if (chosen.Select(m => BookExample.ApplicabilityOf(compiled.Definition!, m.Method)).FirstOrDefault(a => !a.IsApplicable) is { } refused)
+            else if (chosen.Select(physics.ApplicabilityOf).FirstOrDefault(a => !a.IsApplicable) is { } refused)
                 throw new CliInputException(refused.Reason!);
             if (problem.UnitsGiven(result))
                 error.WriteLine("physgrad: note: --unit is not used by compare: runs do not depend on units ('physgrad units' gives each step's unit).");
-            if (result.GetValue(lineSearch) && !chosen.Any(m => m.Entry.LineSearch is not null))
-                error.WriteLine($"physgrad: note: --line-search applies to {MethodCatalog.LineSearchMethods} only, and none of them is among the methods run.");
+            if (result.GetValue(lineSearch) && Unsearched(chosen) is { Length: > 0 } unsearched)
+                error.WriteLine($"physgrad: note: --line-search applies to {MethodCatalog.LineSearchMethods} only; {MethodCatalog.JoinNames(unsearched)} run{(unsearched.Length == 1 ? "s" : "")} without one.");
             var skipWriter = result.GetValue(format) == "table" ? output : error;
             foreach (var line in SkipLines.For(skipped))
                 skipWriter.WriteLine(line);
             var names = chosen.Select(m => m.Name).ToArray();
             Comparison comparison;
             using (var bar = ProgressLine.For(error, names, n))
-                comparison = BookExample.Compare(compiled, definition.Target.ToArray(), definition.Start.ToArray(), n, chosen, result.GetValue(lineSearch), bar);
+                comparison = physics.CompareMethods(chosen, n, result.GetValue(lineSearch), bar);
             var results = comparison.Results;
             IReadOnlyList<string> plots;
             try
             {
-                plots = TrajectoryPlots.SaveAll(comparison, result.GetValue(outDir)!, definition);
+                plots = physics.SavePlots(comparison, result.GetValue(outDir)!);
             }
             catch (Exception e) when (e is DllNotFoundException || e.InnerException is DllNotFoundException)
             {
@@ -87,26 +99,26 @@ internal static class CompareCommand
             int Finish()
             {
                 foreach (var r in diverged)
-                    error.WriteLine($"physgrad: {MethodCatalog.NameOf(r.Run.Method)} diverged: {r.Run.StopDetail}.");
+                    error.WriteLine($"physgrad: {r.Name} diverged: {r.StopDetail}.");
                 return diverged.Length == 0 ? ExitCode.Ok : ExitCode.Failed;
             }
             switch (result.GetValue(format))
             {
-                case "json": output.WriteLine(RunReport.ToJson(definition, results, compiled.Definition, comparison.Target)); return Finish();
-                case "csv": output.Write(RunReport.ToCsv(definition, results.Select(r => r.Run).ToArray())); return Finish();
+                case "json": output.WriteLine(physics.ToJson(comparison)); return Finish();
+                case "csv": output.Write(physics.ToCsv(comparison)); return Finish();
             }
             output.WriteLine(ReferenceEquals(definition, ProblemDefinition.Book)
                 ? "The book's example: P(x) = [x0, x1^2], L(y) = y0^2 + y1^2, target the origin, start [3, 3]."
-                : $"{Headline.Problem(definition)}, start {NumberText.Vector(definition.Start)}.");
+                : $"{Headline.Problem(definition)}, start {Numbers.Vector(definition.Start)}.");
             // With a loss of its own the target is optional: say what it is used for, or that there is none.
             // (The book's header already says its target is the origin.)
             if (definition.Loss is not null && !ReferenceEquals(definition, ProblemDefinition.Book))
                 output.WriteLine(definition.HasTarget
-                    ? $"Target y* = {NumberText.Vector(definition.Target)}: {RunReport.TargetUse(definition)}."
+                    ? $"Target y* = {Numbers.Vector(definition.Target)}: {RunReport.TargetUse(definition)}."
                     : $"Target: {RunReport.TargetUse(definition)} (--target gives one).");
             // Only PG uses the local inverse (and has derived it by now); for the others it is not derived.
             if (chosen.Any(m => m.UsesLocalInverse))
-                output.WriteLine($"Local inverse for PG: {RunReport.InverseDescription(compiled.Definition!)}.");
+                output.WriteLine($"Local inverse for PG: {physics.InverseDescription}.");
             // The plots may mark a run's end as x* when no preimage was found; the table says so, so that
             // the "in y" distances and that marker are not read as two different answers.
             if (comparison.Target.Kind == TargetPointKind.ApproximateRunEnd)
@@ -116,12 +128,12 @@ internal static class CompareCommand
             // digits (E-notation outside 10⁻⁴ … 10⁶); the distance says whether it is measured in x or y.
             var rows = results.Select(r => new[]
             {
-                MethodCatalog.NameOf(r.Run.Method),
-                NumberText.Format(r.Run.Eta, "G4"),
-                RunReport.FormatVector(r.Run.Final),
-                RunReport.FormatNumber(r.Run.FinalLoss),
+                r.Name,
+                Numbers.Format(r.Eta, "G4"),
+                RunReport.FormatVector(r.Final),
+                RunReport.FormatNumber(r.FinalLoss),
                 r.MeasuredIn == DistanceSpace.None ? "n/a" : $"{RunReport.FormatNumber(r.DistanceToTarget)} in {r.DistanceSpace}",
-                NumberText.Format(r.DiagonalAlignment, "F4"),
+                Numbers.Format(r.DiagonalAlignment, "F4"),
             }).ToArray();
             string[] header = ["method", "eta", "final x", "final loss", "distance", "diagonal"];
             var widths = header.Select((h, c) => rows.Select(row => row[c].Length).Append(h.Length).Max()).ToArray();
@@ -131,8 +143,8 @@ internal static class CompareCommand
             output.WriteLine(Line(header) + "  stop");
             for (var i = 0; i < results.Count; i++)
             {
-                var run = results[i].Run;
-                output.WriteLine(Line(rows[i]) + $"  {run.StopReason} ({run.StopDetail})");
+                var run = results[i];
+                output.WriteLine(Line(rows[i]) + $"  {run.Stop} ({run.StopDetail})");
                 foreach (var f in run.Fallbacks)
                     output.WriteLine($"         fallback at iteration {f.Iteration}: {f.Reason}");
             }

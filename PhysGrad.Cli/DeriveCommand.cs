@@ -37,7 +37,7 @@ internal static class DeriveCommand
             // Only methods the user named may fail the command; from the default list the ones that do
             // not apply are left out, each with one line saying why.
             // A method named twice is derived once.
-            var chosen = result.GetValue(methods) is { } text ? MethodCatalog.ParseNames(text).Distinct().ToArray() : null;
+            var chosen = result.GetValue(methods) is { } text ? MethodCatalog.ParseEntries(text) : null;
             // The step size's name: eta, unless the problem itself uses that name.
             var step = definition.StepSymbol;
             var stepNote = step == "eta" ? null
@@ -72,7 +72,7 @@ internal static class DeriveCommand
             if (yStep is not null)
                 blocks.Add(new RuleBlock("y-step", "YStep", definition.Outputs, yStep));
             foreach (var r in rules)
-                blocks.Add(new RuleBlock(BookExample.ShortName(r.Method), r.CSharpName, r.Variables, r.Steps));
+                blocks.Add(new RuleBlock(r.Name, r.CSharpName, r.Variables, r.Steps));
             if (f == "json")
             {
                 // The same intermediates as the other formats (t1 = …, in order: each may use those before it).
@@ -90,11 +90,11 @@ internal static class DeriveCommand
                     yStep = yStep?.Select((e, i) => new { output = definition.Outputs[i], step = e.ToInfix() }),
                     rules = rules.Select((r, b) => new
                     {
-                        method = BookExample.ShortName(r.Method),
+                        method = r.Name,
                         intermediates = shared[b + offset].Intermediates.Select(t => new { name = t.Name, expression = t.Value.ToInfix() }),
                         steps = r.Variables.Select((v, i) => new { variable = v, step = shared[b + offset].Results[i].ToInfix() }),
                     }),
-                    skipped = skipped.Select(s => new { method = BookExample.ShortName(s.Method), reason = s.Reason }),
+                    skipped = skipped.Select(s => new { method = s.Name, reason = s.Reason }),
                 }, Json.OmitNulls));
                 return ExitCode.Ok;
             }

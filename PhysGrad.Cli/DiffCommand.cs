@@ -67,7 +67,7 @@ internal static class DiffCommand
     }
 
     /// <summary>A value as text; a zero is written 0 whatever its sign bit (exact arithmetic has no −0).</summary>
-    private static string Number(double x) => NumberText.RoundTrip(x);
+    private static string Number(double x) => Numbers.RoundTrip(x);
 
     private static string Vector(IReadOnlyList<double> xs) => "[" + string.Join(", ", xs.Select(Number)) + "]";
 

@@ -31,7 +31,7 @@ internal static class Headline
     public static string Loss(ProblemDefinition d)
     {
         if (d.Loss is not null || d.Outputs.Length <= Shown) return d.LossText;
-        var target = d.HasNumericTarget ? NumberText.Vector(d.Target)
+        var target = d.HasNumericTarget ? Numbers.Vector(d.Target)
             : List(d.TargetExpressions().Select(t => t.ToInfix()).ToArray(), "value");
         return $"½‖y − y*‖² with y* = {target}";
     }

@@ -14,7 +14,7 @@ internal static class Json
     {
         WriteIndented = true,
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-        Converters = { new NumberText.JsonDouble() },
+        Converters = { Numbers.JsonConverter() },
     };
 
     /// <summary><see cref="Options"/>, leaving out fields that are null.</summary>

@@ -117,7 +117,7 @@ internal static class TrainCommand
     {
         var hasX = example.EvalX is not null;
         // The table formatter compare uses: six significant digits, one width at any size.
-        string G(double v) => double.IsNaN(v) ? "" : NumberText.Table(v);
+        string G(double v) => double.IsNaN(v) ? "" : Numbers.Table(v);
         switch (format)
         {
             case "json":

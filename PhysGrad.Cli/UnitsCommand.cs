@@ -21,8 +21,8 @@ internal static class UnitsCommand
         command.SetAction(result =>
         {
             var definition = problem.Read(result, PointNeed.Generic);
-            var model = definition.ToProblem();
-            var measured = StepUnits.Measure(model);
+            var model = PhysicsProblem.From(definition);
+            var measured = model.StepUnits();
             // The API's verdict decides (so the two always agree); the CLI adds how to give units here.
             if (!measured.Applicable)
                 throw new CliInputException(
@@ -31,20 +31,20 @@ internal static class UnitsCommand
             {
                 var document = new
                 {
-                    variables = model.Variables.Select(v => new { name = v, unit = model.UnitOf(v).ToString() }),
-                    outputs = model.Outputs.Select(y => new { name = y, unit = model.UnitOf(y).ToString() }),
-                    parameters = model.Parameters.Keys.Select(k => new { name = k, unit = model.UnitOf(k).ToString(), given = definition.Units?.ContainsKey(k) == true }),
-                    lossUnit = model.LossUnit.ToString(),
+                    variables = model.Variables.Select(v => new { name = v, unit = model.UnitOf(v) }),
+                    outputs = model.Outputs.Select(y => new { name = y, unit = model.UnitOf(y) }),
+                    parameters = model.Parameters.Keys.Select(k => new { name = k, unit = model.UnitOf(k), given = definition.Units?.ContainsKey(k) == true }),
+                    lossUnit = model.LossUnit,
                     methods = measured.Select(m => new
                     {
-                        method = BookExample.ShortName(m.Method),
+                        method = m.Name,
                         consistent = m.Consistent,
                         note = m.Note.Length == 0 ? null : m.Note,
                         steps = m.Steps.Select(s => new
                         {
                             variable = s.Variable,
-                            variableUnit = s.VariableUnit.ToString(),
-                            stepUnit = s.Unit?.ToString(),
+                            variableUnit = s.VariableUnitText,
+                            stepUnit = s.UnitText,
                             consistent = s.Consistent,
                             note = s.Note.Length == 0 ? null : s.Note,
                         }),
@@ -57,12 +57,12 @@ internal static class UnitsCommand
             output.WriteLine($"Outputs:   {string.Join(", ", model.Outputs.Select(y => $"{y} [{model.UnitOf(y)}]"))}");
             if (model.Parameters.Count > 0)
                 output.WriteLine($"Parameters: {string.Join(", ", model.Parameters.Keys.Select(k => definition.Units?.ContainsKey(k) == true ? $"{k} [{model.UnitOf(k)}]" : $"{k} [1] (dimensionless, not given)"))}");
-            output.WriteLine($"Loss:      [{model.LossUnit}]{(model.HasDefaultLoss && model.LossUnit.IsDimensionless && model.Outputs.Any(y => !model.UnitOf(y).IsDimensionless) ? " (outputs differ in unit: residuals are measured in each output's unit)" : "")}");
+            output.WriteLine($"Loss:      [{model.LossUnit}]{(model.ResidualsInOwnUnits ? " (outputs differ in unit: residuals are measured in each output's unit)" : "")}");
             output.WriteLine();
             output.WriteLine($"{"method",-8} {"variable",-10} {"unit",-14} {"step unit",-16} ok");
             foreach (var m in measured)
             {
-                var name = BookExample.ShortName(m.Method);
+                var name = m.Name;
                 if (m.Note.Length > 0)
                 {
                     output.WriteLine($"{name,-8} {"",-10} {"",-14} {"—",-16} n/a  {m.Note}");
@@ -70,8 +70,8 @@ internal static class UnitsCommand
                 }
                 foreach (var s in m.Steps)
                 {
-                    var unit = s.Unit?.ToString() ?? "none";
-                    output.WriteLine($"{name,-8} {s.Variable,-10} {s.VariableUnit,-14} {unit,-16} {(s.Consistent ? "yes" : "NO ")}  {s.Note}".TrimEnd());
+                    var unit = s.UnitText ?? "none";
+                    output.WriteLine($"{name,-8} {s.Variable,-10} {s.VariableUnitText,-14} {unit,-16} {(s.Consistent ? "yes" : "NO ")}  {s.Note}".TrimEnd());
                 }
             }
             return ExitCode.Ok;

@@ -49,7 +49,7 @@ public enum StopReason
 }
 
 /// <summary>A finished run: the trajectory (including the start), the losses, why it stopped.</summary>
-/// <param name="Method">The update rule.</param>
+/// <param name="Name">The name of the update rule (<see cref="Rules.IUpdateRule.Name"/>: <c>gd</c>, <c>newton-cg</c>, …).</param>
 /// <param name="Eta">The step size η.</param>
 /// <param name="Trajectory">The points, from the start.</param>
 /// <param name="Outputs">P(x) at each point (empty arrays when the problem does not offer <see cref="Capabilities.Outputs"/>).</param>
@@ -58,7 +58,7 @@ public enum StopReason
 /// <param name="Fallbacks">The fallbacks taken, typed.</param>
 /// <param name="WallTime">The run's duration.</param>
 public sealed record OptimizerRun(
-    Method Method,
+    string Name,
     double Eta,
     IReadOnlyList<double[]> Trajectory,
     IReadOnlyList<double[]> Outputs,
@@ -73,6 +73,9 @@ public sealed record OptimizerRun(
     /// every iteration.
     /// </summary>
     public IReadOnlyList<int>? RecordedIterations { get; init; }
+
+    /// <summary>The built-in method of that name (<see cref="StandardRules.MethodNamed"/>), or null for a rule of one's own.</summary>
+    public Method? Method => StandardRules.MethodNamed(Name);
 
     /// <summary>The coarse stop reason (<c>Exit.Reason</c>).</summary>
     public StopReason StopReason => Exit.Reason;
@@ -94,7 +97,7 @@ public sealed record OptimizerRun(
     {
         static string G(double v) => NumberText.Short(v);
         var x = NumberText.List(Final);
-        return $"{Method} (η = {G(Eta)}): final x = [{x}], loss {G(FinalLoss)} after {Losses.Count - 1} iterations, {StopReason} ({StopDetail})" +
+        return $"{Method?.ToString() ?? Name} (η = {G(Eta)}): final x = [{x}], loss {G(FinalLoss)} after {Losses.Count - 1} iterations, {StopReason} ({StopDetail})" +
             (Fallbacks.Count > 0 ? $", {Fallbacks.Count} fallback{(Fallbacks.Count == 1 ? "" : "s")}" : "");
     }
 }
@@ -181,8 +184,8 @@ public sealed class Stepper
     /// <summary>The rule.</summary>
     public IUpdateRule Rule { get; }
 
-    /// <summary>The method the rule reports under.</summary>
-    public Method Method => Rule.Method;
+    /// <summary>The name the rule reports under.</summary>
+    public string Name => Rule.Name;
 
     /// <summary>The step size η.</summary>
     public double Eta => Rule.Eta;
@@ -484,7 +487,7 @@ public static class Optimizer
                 outputs.Add(latestY!);
                 recorded.Add(latest);
             }
-            return new(stepper.Method, stepper.Eta, trajectory, outputs, losses, new ExitReason(reason, iteration, criterion, curvature, nonFinite, detail),
+            return new(stepper.Name, stepper.Eta, trajectory, outputs, losses, new ExitReason(reason, iteration, criterion, curvature, nonFinite, detail),
                 fallbacks, clock.Elapsed) { RecordedIterations = recorded };
         }
     }

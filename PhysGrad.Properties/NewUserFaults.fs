@@ -151,10 +151,9 @@ let ``options a command does not use are said so, and a method named twice is de
     Assert.Contains("--start is not used by derive", err)
     Assert.Contains("--unit is not used by derive", err)
     let dir = Path.Combine(Path.GetTempPath(), "physgrad-ls-" + string Environment.ProcessId)
-    let code, _, err = run [ "compare"; "--simulator"; "x0; x1"; "--target"; "0,0"; "--start"; "1,1"; "--methods"; "gd:0.1,pg:0.3"; "--line-search";
+    let code, _, err = run [ "compare"; "--simulator"; "x0; x1"; "--target"; "0,0"; "--start"; "1,1"; "--methods"; "gd:0.1,pg:0.3";
               "--unit"; "x0=m"; "--unit"; "x1=m"; "--iterations"; "2"; "--out"; dir ]
     Assert.Equal(0, code)
-    Assert.Contains("--line-search applies to newton, bfgs and lbfgs only", err)
     Assert.Contains("--unit is not used by compare", err)
 
 [<Fact>]

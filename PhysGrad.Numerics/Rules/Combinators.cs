@@ -5,7 +5,7 @@ using MathNet.Numerics.Optimization.LineSearch;
 namespace PhysGrad.Numerics.Rules;
 
 /// <summary>
-/// A rule built around another: the name, method, η and state of the inner rule, with its
+/// A rule built around another: the name, η and state of the inner rule, with its
 /// <see cref="RuleState.Update"/> changed by the wrapper. Needs what the inner rule needs plus
 /// <see cref="Extra"/>.
 /// </summary>
@@ -19,9 +19,6 @@ public abstract class WrappedRule(IUpdateRule inner, Capabilities extra) : IUpda
 
     /// <inheritdoc/>
     public string Name => Inner.Name;
-
-    /// <inheritdoc/>
-    public Method Method => Inner.Method;
 
     /// <inheritdoc/>
     public virtual double Eta => Inner.Eta;

@@ -3,7 +3,7 @@ namespace PhysGrad.Numerics.Rules;
 /// <summary>Gradient descent (THEORY.md §2): Δx = −η ∂L/∂x. Needs the gradient only; O(n) memory.</summary>
 /// <param name="eta">The step size η (positive, finite).</param>
 public sealed class GradientDescent(double eta)
-    : RuleBase("gd", Method.GradientDescent, eta, Capabilities.Value | Capabilities.Gradient)
+    : RuleBase("gd", eta, Capabilities.Value | Capabilities.Gradient)
 {
     /// <inheritdoc/>
     protected override RuleState Start(IDifferentiableProblem problem, double[] x0) => new State(problem, Eta);
@@ -27,7 +27,7 @@ public sealed class Adam : RuleBase
     /// <summary>Adam with step size η and the moment decays β₁, β₂ (in [0, 1)) and ε (&gt; 0).</summary>
     /// <exception cref="Symbolic.SymbolicException">η, β₁, β₂ or ε out of range.</exception>
     public Adam(double eta, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8)
-        : base("adam", Method.Adam, eta, Capabilities.Value | Capabilities.Gradient)
+        : base("adam", eta, Capabilities.Value | Capabilities.Gradient)
     {
         if (!(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1) || !(epsilon > 0) || !double.IsFinite(epsilon))
             throw new Symbolic.SymbolicException(Symbolic.ErrorKind.Invalid,

@@ -11,11 +11,13 @@ namespace PhysGrad.Numerics.Rules;
 /// </summary>
 public interface IUpdateRule
 {
-    /// <summary>The short name used in reports (<c>gd</c>, <c>newton-cg</c>, <c>lm</c>, …).</summary>
+    /// <summary>
+    /// The short name the rule reports under (<c>gd</c>, <c>newton-cg</c>, <c>lm</c>, …): the run's
+    /// <see cref="OptimizerRun.Name"/>, the method column, JSON, CSV and the plots' legends. A new rule
+    /// chooses its own; it needs no entry in <see cref="Numerics.Method"/>, which names the built-in
+    /// rules for the method-based entry points only.
+    /// </summary>
     string Name { get; }
-
-    /// <summary>The entry of <see cref="Numerics.Method"/> the rule reports under (the run's <see cref="OptimizerRun.Method"/>).</summary>
-    Method Method { get; }
 
     /// <summary>The step size η the run reports (how η enters the step is the rule's own: see each rule).</summary>
     double Eta { get; }

@@ -66,8 +66,8 @@ public abstract class JacobianState : RuleState
 public abstract class SpectralRule : RuleBase
 {
     /// <summary>A spectral rule with its exponent κ (finite) and relative truncation τ (finite, ≥ 0).</summary>
-    protected SpectralRule(string name, Method method, double eta, double kappa, double tau)
-        : base(name, method, eta, Capabilities.Value | Capabilities.Gradient | Capabilities.Jacobian | Capabilities.LossGradientInY)
+    protected SpectralRule(string name, double eta, double kappa, double tau)
+        : base(name, eta, Capabilities.Value | Capabilities.Gradient | Capabilities.Jacobian | Capabilities.LossGradientInY)
     {
         if (!double.IsFinite(kappa) || !(tau >= 0) || !double.IsFinite(tau))
             throw new Symbolic.SymbolicException(Symbolic.ErrorKind.Invalid, $"HIG's κ must be finite and τ finite and at least 0, not κ = {NumberText.RoundTrip(kappa)}, τ = {NumberText.RoundTrip(tau)}.");
@@ -102,14 +102,14 @@ public abstract class SpectralRule : RuleBase
 
 /// <summary>Gauss–Newton: Δx = −η J⁺ ∂L/∂y (the spectral rule with κ = −1, singular values ≤ 10⁻¹² σ_max dropped).</summary>
 /// <param name="eta">The step size η.</param>
-public sealed class GaussNewton(double eta) : SpectralRule("gn", Method.GaussNewton, eta, -1.0, 1e-12);
+public sealed class GaussNewton(double eta) : SpectralRule("gn", eta, -1.0, 1e-12);
 
 /// <summary>The half-inverse gradient: Δx = −η V Σ^κ Uᵀ ∂L/∂y (default κ = −½), singular values ≤ τ·σ_max dropped.</summary>
 /// <param name="eta">The step size η.</param>
 /// <param name="kappa">The exponent κ (default −½).</param>
 /// <param name="tau">The relative truncation τ (default 10⁻³).</param>
 public sealed class HalfInverseGradient(double eta, double kappa = -0.5, double tau = 1e-3)
-    : SpectralRule("hig", Method.HalfInverseGradient, eta, kappa, tau);
+    : SpectralRule("hig", eta, kappa, tau);
 
 /// <summary>
 /// The inverse gradient (THEORY.md §2): Δy = −η (∂²L/∂y²)⁻¹ ∂L/∂y (a gradient step in y when that
@@ -117,7 +117,7 @@ public sealed class HalfInverseGradient(double eta, double kappa = -0.5, double 
 /// recorded). Needs m = n, y, J and the loss's gradient and Hessian in y.
 /// </summary>
 /// <param name="eta">The step size η (it scales Δy).</param>
-public sealed class InverseGradient(double eta) : RuleBase("ig", Method.InverseGradient, eta, Needed)
+public sealed class InverseGradient(double eta) : RuleBase("ig", eta, Needed)
 {
     internal const Capabilities Needed = Capabilities.Value | Capabilities.Gradient | Capabilities.Jacobian |
         Capabilities.LossGradientInY | Capabilities.LossHessianInY;
@@ -125,7 +125,7 @@ public sealed class InverseGradient(double eta) : RuleBase("ig", Method.InverseG
     /// <inheritdoc/>
     protected override RuleState Start(IDifferentiableProblem problem, double[] x0)
     {
-        RuleChecks.Square(Method.ToString(), problem);
+        RuleChecks.Square("InverseGradient", problem);
         return new InverseState(problem, Eta, physical: false);
     }
 }
@@ -138,12 +138,12 @@ public sealed class InverseGradient(double eta) : RuleBase("ig", Method.InverseG
 /// </summary>
 /// <param name="eta">The step size η (it scales Δy).</param>
 public sealed class PhysicalGradient(double eta)
-    : RuleBase("pg", Method.PhysicalGradient, eta, InverseGradient.Needed | Capabilities.Inverse)
+    : RuleBase("pg", eta, InverseGradient.Needed | Capabilities.Inverse)
 {
     /// <inheritdoc/>
     protected override RuleState Start(IDifferentiableProblem problem, double[] x0)
     {
-        RuleChecks.Square(Method.ToString(), problem);
+        RuleChecks.Square("PhysicalGradient", problem);
         return new InverseState(problem, Eta, physical: true);
     }
 }

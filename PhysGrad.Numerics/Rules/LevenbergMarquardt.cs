@@ -19,7 +19,7 @@ public sealed class LevenbergMarquardt : RuleBase
     /// <summary>Levenberg–Marquardt with step size η and initial damping λ₀ (positive, finite).</summary>
     /// <exception cref="Symbolic.SymbolicException">η or λ₀ out of range.</exception>
     public LevenbergMarquardt(double eta, double lambda0 = 1e-3)
-        : base("lm", Method.LevenbergMarquardt, eta, InverseGradient.Needed)
+        : base("lm", eta, InverseGradient.Needed)
     {
         if (!(lambda0 > 0) || !double.IsFinite(lambda0))
             throw new Symbolic.SymbolicException(Symbolic.ErrorKind.Invalid, $"Levenberg–Marquardt's λ₀ must be positive and finite, not {lambda0}.");

@@ -10,7 +10,7 @@ namespace PhysGrad.Numerics.Rules;
 /// </summary>
 /// <param name="eta">The step size η.</param>
 public sealed class Newton(double eta)
-    : RuleBase("newton", Method.Newton, eta, Capabilities.Value | Capabilities.Gradient | Capabilities.Hessian)
+    : RuleBase("newton", eta, Capabilities.Value | Capabilities.Gradient | Capabilities.Hessian)
 {
     /// <inheritdoc/>
     protected override RuleState Start(IDifferentiableProblem problem, double[] x0) => new State(problem, Eta);

@@ -17,7 +17,7 @@ public sealed class NewtonCG : RuleBase
     /// <summary>Newton-CG with step size η, relative residual tolerance (in (0, 1)) and CG iteration limit (0: 2n + 10).</summary>
     /// <exception cref="Symbolic.SymbolicException">η, the tolerance or the limit out of range.</exception>
     public NewtonCG(double eta, double tolerance = 1e-12, int maxIterations = 0)
-        : base("newton-cg", Method.NewtonCG, eta, Capabilities.Value | Capabilities.Gradient | Capabilities.HessianVector)
+        : base("newton-cg", eta, Capabilities.Value | Capabilities.Gradient | Capabilities.HessianVector)
     {
         if (!(tolerance > 0 && tolerance < 1) || maxIterations < 0)
             throw new Symbolic.SymbolicException(Symbolic.ErrorKind.Invalid,

@@ -7,7 +7,7 @@ namespace PhysGrad.Numerics.Rules;
 /// </summary>
 /// <param name="eta">The step size η.</param>
 public sealed class Bfgs(double eta)
-    : RuleBase("bfgs", Method.Bfgs, eta, Capabilities.Value | Capabilities.Gradient)
+    : RuleBase("bfgs", eta, Capabilities.Value | Capabilities.Gradient)
 {
     /// <inheritdoc/>
     protected override RuleState Start(IDifferentiableProblem problem, double[] x0) => new QuasiNewtonState(problem, Eta, dense: true);
@@ -19,7 +19,7 @@ public sealed class Bfgs(double eta)
 /// </summary>
 /// <param name="eta">The step size η.</param>
 public sealed class LimitedMemoryBfgs(double eta)
-    : RuleBase("lbfgs", Method.LimitedMemoryBfgs, eta, Capabilities.Value | Capabilities.Gradient)
+    : RuleBase("lbfgs", eta, Capabilities.Value | Capabilities.Gradient)
 {
     /// <inheritdoc/>
     protected override RuleState Start(IDifferentiableProblem problem, double[] x0) => new QuasiNewtonState(problem, Eta, dense: false);

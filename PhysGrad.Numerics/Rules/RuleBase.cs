@@ -1,25 +1,21 @@
 namespace PhysGrad.Numerics.Rules;
 
 /// <summary>
-/// The common part of the built-in rules: name, method, η, needs, and the capability check in
+/// The common part of the built-in rules: name, η, needs, and the capability check in
 /// <see cref="Init"/> before the rule's own <see cref="Start"/>.
 /// </summary>
 public abstract class RuleBase : IUpdateRule
 {
-    /// <summary>A rule with its report name, method, step size (checked positive and finite) and needs.</summary>
-    protected RuleBase(string name, Method method, double eta, Capabilities needs)
+    /// <summary>A rule with its report name, step size (checked positive and finite) and needs.</summary>
+    protected RuleBase(string name, double eta, Capabilities needs)
     {
         Name = name;
-        Method = method;
         Eta = RuleChecks.Eta(eta);
         Needs = needs;
     }
 
     /// <inheritdoc/>
     public string Name { get; }
-
-    /// <inheritdoc/>
-    public Method Method { get; }
 
     /// <inheritdoc/>
     public double Eta { get; }

@@ -5,7 +5,7 @@ public static class StandardRules
 {
     /// <summary>
     /// The rule of <paramref name="method"/> with step size <paramref name="eta"/> (κ and τ for HIG);
-    /// with <paramref name="lineSearch"/>, Newton is wrapped in <see cref="ArmijoBacktracking"/> and
+    /// with <paramref name="lineSearch"/>, Newton and Newton-CG are wrapped in <see cref="ArmijoBacktracking"/> and
     /// BFGS and L-BFGS in <see cref="WolfeLineSearch"/> (the other rules ignore it).
     /// </summary>
     /// <exception cref="Symbolic.SymbolicException">η, κ or τ out of range.</exception>
@@ -32,9 +32,19 @@ public static class StandardRules
         if (!lineSearch) return rule;
         return method switch
         {
-            Method.Newton => new ArmijoBacktracking(rule),
+            Method.Newton or Method.NewtonCG => new ArmijoBacktracking(rule),
             Method.Bfgs or Method.LimitedMemoryBfgs => new WolfeLineSearch(rule),
             _ => rule,
         };
     }
+
+    // The built-in rules' names, read from the rules themselves (no second table of names to keep in step).
+    private static readonly Lazy<Dictionary<string, Method>> ByName = new(() =>
+        Enum.GetValues<Method>().Distinct().ToDictionary(m => For(m, 1.0).Name));
+
+    /// <summary>
+    /// The built-in method whose rule is named <paramref name="name"/> (<c>gd</c> → GradientDescent), or
+    /// null for any other name (a rule of one's own needs no entry in <see cref="Method"/>).
+    /// </summary>
+    public static Method? MethodNamed(string name) => ByName.Value.TryGetValue(name, out var method) ? method : null;
 }

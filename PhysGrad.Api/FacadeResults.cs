@@ -1,0 +1,97 @@
+using System.Text.Json.Serialization;
+using PhysGrad.Numerics;
+
+namespace PhysGrad;
+
+// The façade's own views of results whose full types live in the inner layers (OptimizerRun, Fallback,
+// NonFiniteValue, PhysicalUnit, Method): a front end that reads only these members refers to no inner type,
+// so it keeps working however the engine's types change (the CLI is checked for this, FacadeOnly.fs).
+
+/// <summary>Number formats of the reports, as the façade offers them (the same as every PhysGrad report uses).</summary>
+public static class Numbers
+{
+    /// <summary>Shortest text that reads back to the same double: <c>0.1</c>, <c>1E-300</c> (−0 as 0).</summary>
+    public static string RoundTrip(double x) => NumberText.RoundTrip(x);
+
+    /// <summary><paramref name="x"/> in a .NET format (<c>G4</c>, <c>F4</c>), invariant culture, −0 as 0.</summary>
+    public static string Format(double x, string format) => NumberText.Format(x, format);
+
+    /// <summary>At most <paramref name="digits"/> significant digits (default 6).</summary>
+    public static string Short(double x, int digits = 6) => NumberText.Short(x, digits);
+
+    /// <summary>A table cell: six significant digits, E-notation outside 10⁻⁴ … 10⁶.</summary>
+    public static string Table(double value) => NumberText.Table(value);
+
+    /// <summary><c>[0.1, 0.2]</c>, or <c>[0.1, 0.2, …, 0.9] (100 values)</c> past four values.</summary>
+    public static string Vector(IReadOnlyList<double> values) => NumberText.Vector(values);
+
+    /// <summary>A JSON converter for doubles that writes −0 as 0; add it to every serialiser of output.</summary>
+    public static JsonConverter<double> JsonConverter() => new NumberText.JsonDouble();
+}
+
+/// <summary>A fallback a run took, as text: the iteration, the kind (<c>SingularHessian</c>, …) and why.</summary>
+/// <param name="Iteration">The iteration whose step fell back (1 for the first step).</param>
+/// <param name="Kind">The kind, as named in RELIABILITY.md.</param>
+/// <param name="Reason">What happened, in words.</param>
+public sealed record RunFallback(int Iteration, string Kind, string Reason);
+
+public sealed partial record MethodResult
+{
+    /// <summary>The method's report name (<c>gd</c>, <c>newton-cg</c>): <c>Run.Name</c>.</summary>
+    public string Name => Run.Name;
+
+    /// <summary>The step size η.</summary>
+    public double Eta => Run.Eta;
+
+    /// <summary>The last point.</summary>
+    public IReadOnlyList<double> Final => Run.Final;
+
+    /// <summary>The last loss.</summary>
+    public double FinalLoss => Run.FinalLoss;
+
+    /// <summary>Why the run stopped, as the stop reason's name (<c>Converged</c>, <c>IterationLimit</c>, <c>Diverged</c>, …).</summary>
+    public string Stop => Run.StopReason.ToString();
+
+    /// <summary>The stop in words (<c>10 iterations</c>, <c>gradient norm 1e-12 ≤ tolerance</c>).</summary>
+    public string StopDetail => Run.StopDetail;
+
+    /// <summary>The fallbacks taken, in order.</summary>
+    public IReadOnlyList<RunFallback> Fallbacks => [.. Run.Fallbacks.Select(f => new RunFallback(f.Iteration, f.Kind.ToString(), f.Reason))];
+}
+
+public sealed partial record CheckResult
+{
+    /// <summary>
+    /// The first quantity that was not finite at the point (<c>Gradient</c>, <c>Jacobian</c>, …), its
+    /// index and value, when <see cref="NonFinite"/> is set; else null.
+    /// </summary>
+    public (string Quantity, int Index, double Value)? NonFiniteAt =>
+        NonFinite is { } v ? (v.Quantity.ToString(), v.Index, v.Value) : null;
+}
+
+public sealed partial record StepUnit
+{
+    /// <summary>The variable's unit as text (<c>m</c>, <c>1</c> when dimensionless).</summary>
+    public string VariableUnitText => VariableUnit.ToString();
+
+    /// <summary>The step's unit as text, or null when it carries none.</summary>
+    public string? UnitText => Unit?.ToString();
+}
+
+public sealed partial record MethodUnits
+{
+    /// <summary>The method's report name (<c>gd</c>).</summary>
+    public string Name => MethodCatalog.NameOf(Method);
+}
+
+public sealed partial record UpdateRule
+{
+    /// <summary>The method's report name (<c>gd</c>).</summary>
+    public string Name => MethodCatalog.NameOf(Method);
+}
+
+public sealed partial record SkippedMethod
+{
+    /// <summary>The method's report name (<c>pg</c>).</summary>
+    public string Name => MethodCatalog.NameOf(Method);
+}
