@@ -14,6 +14,13 @@ internal static class Program
             TraceTiming.Run(args.Skip(1).Select(int.Parse));
         else if (args.Length > 0 && args[0] == "sparse")
             SparseTiming.Run(args.Skip(1).Select(int.Parse));
+        else if (args.Length > 2 && args[0] == "probe")
+            RuleTiming.Probe(args[1], int.Parse(args[2]), args.Contains("contracting"), 3);
+        else if (args.Length > 0 && args[0] == "converge")
+            RuleTiming.Converge(args.Contains("convex"), args.Contains("convex") ? 100 : 500,
+                args.Skip(1).Where(a => a != "convex").Select(int.Parse));
+        else if (args.Length > 0 && args[0] == "memory")
+            RuleTiming.Memory(args.Skip(1).Select(int.Parse));
         else if (args.Length > 0 && args[0] == "limits")
             Limits.Run();
         else

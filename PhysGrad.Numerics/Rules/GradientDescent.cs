@@ -62,12 +62,15 @@ public sealed class Adam : RuleBase
         {
             var k = ++_k;
             double b1 = rule.Beta1, b2 = rule.Beta2, eta = rule.Eta, eps = rule.Epsilon;
+            // The bias corrections are the same for every entry: two Math.Pow per step, not 2n (the
+            // same doubles, so the steps are bitwise those of the per-entry form).
+            double correction1 = 1 - Math.Pow(b1, k), correction2 = 1 - Math.Pow(b2, k);
             for (var i = 0; i < N; i++)
             {
                 _m[i] = b1 * _m[i] + _c1 * gradient[i];
                 _v[i] = b2 * _v[i] + _c2 * gradient[i] * gradient[i];
-                var mHat = _m[i] / (1 - Math.Pow(b1, k));
-                var vHat = _v[i] / (1 - Math.Pow(b2, k));
+                var mHat = _m[i] / correction1;
+                var vHat = _v[i] / correction2;
                 dx[i] = -eta * mHat / (Math.Sqrt(vHat) + eps);
             }
         }

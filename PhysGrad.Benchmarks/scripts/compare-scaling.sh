@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Whole-process cost of `physgrad compare --methods gd:0.001 --iterations 100` on the Rosenbrock
+# residuals r_i = 10(x_{i+1} - x_i^2) (i < n-1), r_{n-1} = 1 - x0, loss ½‖r‖², start (-1.2, 1, -1.2, …),
+# read from a problem file (issue 13, BENCHMARKS.md). Prints one markdown row per size: wall time,
+# user and system CPU, peak RSS (GNU time's "Maximum resident set size"), and the exit code.
+#
+# Usage, from the repository root, after a Release build of the CLI
+# (/work/buildslot dotnet build -c Release PhysGrad.Cli/PhysGrad.Cli.csproj):
+#   PhysGrad.Benchmarks/scripts/compare-scaling.sh [n ...]        (default: 1000 10000)
+# Environment: PHYSGRAD_DLL (default PhysGrad.Cli/bin/Release/net10.0/physgrad.dll),
+#   WORK (scratch directory for the problem files, plots and logs; default a fresh mktemp -d),
+#   LIMIT (seconds before a run is stopped; default 600).
+set -euo pipefail
+dll=${PHYSGRAD_DLL:-PhysGrad.Cli/bin/Release/net10.0/physgrad.dll}
+work=${WORK:-$(mktemp -d)}
+limit=${LIMIT:-600}
+[ -f "$dll" ] || { echo "no $dll: build the CLI in Release first" >&2; exit 2; }
+[ -x /usr/bin/time ] || { echo "needs GNU time at /usr/bin/time (apt-get install time)" >&2; exit 2; }
+sizes=("$@")
+[ ${#sizes[@]} -gt 0 ] || sizes=(1000 10000)
+
+echo "commit $(git rev-parse --short HEAD 2>/dev/null || echo '?'), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at start"
+echo
+echo "| n | wall | user CPU | system CPU | peak RSS | exit |"
+echo "|---:|---:|---:|---:|---:|---:|"
+for n in "${sizes[@]}"; do
+  problem="$work/rosen$n.json"
+  python3 - "$n" "$problem" <<'PY'
+import json, sys
+n, path = int(sys.argv[1]), sys.argv[2]
+json.dump({"variables": [f"x{i}" for i in range(n)],
+           "simulator": [f"10*(x{i+1} - x{i}^2)" for i in range(n - 1)] + ["1 - x0"],
+           "target": [0] * n,
+           "start": [-1.2 if i % 2 == 0 else 1.0 for i in range(n)]}, open(path, "w"))
+PY
+  log="$work/time$n.txt"
+  set +e
+  /usr/bin/time -v -o "$log" timeout "$limit" dotnet "$dll" compare --problem "$problem" --methods gd:0.001 \
+    --iterations 100 --out "$work/out$n" >"$work/stdout$n.txt" 2>"$work/stderr$n.txt"
+  rc=$?
+  set -e
+  field() { grep -F "$1" "$log" | sed 's/.*: //'; }
+  rss_kb=$(field "Maximum resident set size")
+  echo "| $n | $(field "Elapsed (wall clock)") | $(field "User time") s | $(field "System time") s | $((rss_kb / 1024)) MB | $rc |"
+done
+echo
+echo "load average $(cut -d' ' -f1-3 /proc/loadavg) at the end; logs in $work"
