@@ -182,7 +182,7 @@ public static class Training
             new(TrainingMethod.GradientDescent, 0.1, 256),
         ];
         return new TrainingExample("oscillators",
-            "Coupled oscillators: 4→20→20→20 tanh→24 controls, RK4 24×0.5, back to the start (the book's loss is 2·L̄)",
+            "Coupled oscillators (RK4 24×0.5): 4→20→20→20 tanh→24; book's loss = 2·L̄",
             network, problem.Compiled, Sample, states, targets, null, methods);
     }
 
