@@ -47,7 +47,7 @@ public sealed record TrainingExample(
 public static class Training
 {
     /// <summary>The example names <see cref="Example"/> accepts.</summary>
-    public static IReadOnlyList<string> ExampleNames { get; } = ["hig-toy", "exp"];
+    public static IReadOnlyList<string> ExampleNames { get; } = ["hig-toy", "oscillators", "exp"];
 
     /// <summary>The method names <see cref="ParseMethod"/> accepts.</summary>
     public static IReadOnlyList<string> MethodNames { get; } = ["gd", "adam", "gn", "hig", "sip-ig", "sip-pg"];
@@ -57,6 +57,7 @@ public static class Training
     public static TrainingExample Example(string name, double lambda = 1) => name switch
     {
         "hig-toy" => HigToy(lambda),
+        "oscillators" => Oscillators(),
         "exp" => Exponential(),
         _ => throw new SymbolicException(ErrorKind.Invalid, $"Unknown example '{name}'{MethodCatalog.DidYouMean(name, ExampleNames)}; the examples are {string.Join(", ", ExampleNames)}."),
     };
@@ -117,6 +118,72 @@ public static class Training
         return new TrainingExample("hig-toy",
             $"HIG toy, λ = {l}: 1→7 tanh→2, P(x) = (x0, λ·x1), ŷ = (sin 6z, cos 9z)",
             network, physics, Sample, evalZ, evalY, null, methods);
+    }
+
+    /// <summary>
+    /// The coupled oscillators of the book's HIG notebook: two oscillators with coupling 0.2
+    /// (<see cref="ReferenceSimulators.Oscillators"/>), 24 classical RK4 steps of dt = 0.5, control u_t on
+    /// the last oscillator's velocity during step t. The network 4 → 20 tanh → 20 tanh → 20 tanh → 24
+    /// (1,444 parameters) maps an initial state s₀ to the 24 controls, and the controls should bring the
+    /// system back to s₀. 4,096 initial states uniform in [0, 1)⁴ (drawn once, seed 0) are the training
+    /// set and, as in the notebook, also the evaluation set; batches are drawn from them at random.
+    /// <para>RK4 on a linear ODE is linear: the end state is Φ s₀ + Γ u. The traced simulator from a zero
+    /// start is P(u) = Γ u (the physics every method sees, with J = Γ), and Φ comes from running the same
+    /// simulator with zero controls from each unit state; the target of sample b is y*_b = s₀ − Φ s₀, so
+    /// ½‖P(u) − y*_b‖² = ½‖Φ s₀ + Γ u − s₀‖², exactly the notebook's error. Its loss is the per-sample SUM
+    /// of squares, so its numbers are 2·L̄.</para>
+    /// <para>Settings (the notebook's, translated to PhysGrad's mean-loss normalisation, see
+    /// <see cref="PhysicsTrainer"/>): HIG batch 32, τ = 10⁻¹⁰, η = 0.15 (the notebook's SGD rate 1 on
+    /// 2/B of its step is η = 2·B^(−3/4) ≈ 0.149 here); Adam 10⁻³, batch 256; SIP-IG: per-sample J⁺ with
+    /// rcond 10⁻⁵, the full step Δy = y* − y, then Adam 10⁻³ on the proxy loss, batch 256 (the notebook
+    /// takes 2/B of the J⁺ step; Adam is nearly invariant to that scale); GD (not run by default) 0.1, batch 256.</para>
+    /// </summary>
+    public static TrainingExample Oscillators()
+    {
+        const int steps = 24, samples = 4096;
+        var start = new double[4];
+        var problem = PhysicsProblem.Trace(steps, u => ReferenceSimulators.Oscillators(u, start), target: new double[4], start: new double[steps]);
+        // Φ column by column: the simulator from unit state e_k with zero controls.
+        var phi = new double[4, 4];
+        var zero = Enumerable.Repeat(Scalar.Constant(0), steps).ToArray();
+        for (var k = 0; k < 4; k++)
+        {
+            var unit = new double[4];
+            unit[k] = 1;
+            var end = ReferenceSimulators.Oscillators(zero, unit);
+            for (var i = 0; i < 4; i++) phi[i, k] = Evaluate.At([], [], end[i].Expr);
+        }
+        var random = new Random(0);
+        var states = new double[samples * 4];
+        for (var k = 0; k < states.Length; k++) states[k] = random.NextDouble();
+        var targets = new double[samples * 4];
+        for (var b = 0; b < samples; b++)
+            for (var i = 0; i < 4; i++)
+            {
+                var s = states[b * 4 + i];
+                for (var k = 0; k < 4; k++) s -= phi[i, k] * states[b * 4 + k];
+                targets[b * 4 + i] = s;
+            }
+        void Sample(Random r, int batch, double[] z, double[] y)
+        {
+            for (var b = 0; b < batch; b++)
+            {
+                var pick = r.Next(samples);
+                Array.Copy(states, pick * 4, z, b * 4, 4);
+                Array.Copy(targets, pick * 4, y, b * 4, 4);
+            }
+        }
+        var network = DenseNetwork.Mlp(4, [20, 20, 20], steps, Activation.Tanh);
+        TrainingSettings[] methods =
+        [
+            new(TrainingMethod.Hig, 0.15, 32, Tau: 1e-10),
+            new(TrainingMethod.Adam, 1e-3, 256),
+            new(TrainingMethod.SipInverseGradient, 1e-3, 256, Rcond: 1e-5),
+            new(TrainingMethod.GradientDescent, 0.1, 256),
+        ];
+        return new TrainingExample("oscillators",
+            "Coupled oscillators (RK4 24×0.5): 4→20→20→20 tanh→24; book's loss = 2·L̄",
+            network, problem.Compiled, Sample, states, targets, null, methods);
     }
 
     /// <summary>
@@ -184,7 +251,8 @@ public static class Training
     }
 
     /// <summary>
-    /// Writes <c>loss-time.png/.svg</c> and <c>loss-steps.png/.svg</c> into <paramref name="directory"/>:
+    /// Writes <c>loss-time.png/.svg</c> and <c>loss-steps.png/.svg</c> into <paramref name="directory"/>
+    /// (and <c>xerror-time</c>, <c>xerror-steps</c> with ½‖x − x*‖² when the runs recorded it):
     /// the evaluation loss (log scale, or linear when it spans under a decade) against training wall-clock time and against steps, one line per
     /// run, one colour per method (seeds of a method share it, drawn in different dash patterns).
     /// Returns the paths written.
@@ -193,18 +261,27 @@ public static class Training
     {
         Directory.CreateDirectory(directory);
         var written = new List<string>();
-        foreach (var (name, axis, x) in new (string, string, Func<TrainingPoint, double>)[]
-                 {
-                     ("loss-time", "training time (s)", p => p.Seconds),
-                     ("loss-steps", "steps", p => p.Step),
-                 })
+        // The x-error ½‖x − x*‖² is drawn too where the example knows x* (exp): SIP's point is that it
+        // fits x over the orders of magnitude of y even where the loss in y says little.
+        var hasX = runs.Any(r => r.Points.Any(p => double.IsFinite(p.XError)));
+        var panels = new List<(string, string, Func<TrainingPoint, double>, Func<TrainingPoint, double>, string)>
+        {
+            ("loss-time", "training time (s)", p => p.Seconds, p => p.Loss, "evaluation loss L̄"),
+            ("loss-steps", "steps", p => p.Step, p => p.Loss, "evaluation loss L̄"),
+        };
+        if (hasX)
+        {
+            panels.Add(("xerror-time", "training time (s)", p => p.Seconds, p => p.XError, "evaluation x-error ½‖x − x*‖²"));
+            panels.Add(("xerror-steps", "steps", p => p.Step, p => p.XError, "evaluation x-error ½‖x − x*‖²"));
+        }
+        foreach (var (name, axis, x, quantity, label) in panels)
         {
             var plot = new Plot();
             var methods = runs.Select(r => r.Settings.ShortName).Distinct().ToList();
             // The rule of compare's loss plot: a log axis labels only powers of ten, so when the losses of
             // the runs that do not diverge span less than a decade it would show one tick label or none;
             // then L̄ is drawn on a linear axis instead.
-            var kept = runs.Where(r => !r.Diverged).SelectMany(r => r.Points).Select(p => p.Loss)
+            var kept = runs.Where(r => !r.Diverged).SelectMany(r => r.Points).Select(quantity)
                 .Where(l => l > 0 && double.IsFinite(l)).ToArray();
             var linear = TrajectoryPlots.SpansUnderADecade(kept);
             var span = linear ? kept.Max() - kept.Min() : double.NaN;
@@ -213,9 +290,9 @@ public static class Training
             {
                 var method = run.Settings.ShortName;
                 var colour = Colors.Category10[methods.IndexOf(method) % Colors.Category10.Length];
-                var points = run.Points.Where(p => p.Loss > 0 && double.IsFinite(p.Loss)).ToArray();
+                var points = run.Points.Where(p => quantity(p) > 0 && double.IsFinite(quantity(p))).ToArray();
                 if (points.Length == 0) continue;
-                var line = plot.Add.Scatter(points.Select(x).ToArray(), points.Select(p => linear ? p.Loss : Math.Log10(p.Loss)).ToArray(), colour);
+                var line = plot.Add.Scatter(points.Select(x).ToArray(), points.Select(p => linear ? quantity(p) : Math.Log10(quantity(p))).ToArray(), colour);
                 var k = seedsSeen.TryGetValue(method, out var c) ? c : 0;
                 seedsSeen[method] = k + 1;
                 line.MarkerSize = 0;
@@ -225,7 +302,7 @@ public static class Training
             }
             plot.Title(title);
             plot.XLabel(axis);
-            plot.YLabel(linear ? "evaluation loss L̄" : "evaluation loss L̄ (log scale)");
+            plot.YLabel(linear ? label : label + " (log scale)");
             plot.Axes.Left.TickGenerator = linear
                 ? new ScottPlot.TickGenerators.NumericAutomatic { LabelFormatter = v => TrajectoryPlots.TickLabel(v, span) }
                 : new ScottPlot.TickGenerators.NumericAutomatic

@@ -21,10 +21,14 @@ internal sealed class ProgressLine : IProgress<(int Method, int Iteration)>, IDi
         _iterations = iterations;
     }
 
-    /// <summary>A progress line for long runs written to the real, unredirected stderr; null otherwise.</summary>
-    public static ProgressLine? For(TextWriter error, string[] names, int iterations)
+    /// <summary>
+    /// A progress line written to the real, unredirected stderr; null otherwise, and null for runs of
+    /// fewer than <paramref name="minimumWork"/> iterations in all (compare's short runs finish before a
+    /// bar would be seen; train passes 0, since its runs are timed in seconds whatever the count).
+    /// </summary>
+    public static ProgressLine? For(TextWriter error, string[] names, int iterations, long minimumWork = 2000)
     {
-        var long_ = (long)names.Length * iterations >= 2000;
+        var long_ = (long)names.Length * iterations >= minimumWork;
         return long_ && ReferenceEquals(error, Console.Error) && !Console.IsErrorRedirected
             ? new ProgressLine(error, names, iterations)
             : null;

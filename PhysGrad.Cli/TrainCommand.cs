@@ -13,7 +13,7 @@ internal static class TrainCommand
     {
         var example = new Option<string>("--example")
         {
-            Description = "hig-toy (the HIG toy with the scaling λ) or exp (SIP on y = exp(x)).",
+            Description = "hig-toy (the HIG toy with the scaling λ), oscillators (the book's HIG notebook: return two coupled oscillators to their start) or exp (SIP on y = exp(x)).",
             DefaultValueFactory = _ => "hig-toy",
         };
         example.AcceptOnlyFromAmong([.. Training.ExampleNames]);
@@ -27,13 +27,14 @@ internal static class TrainCommand
         var seeds = new Option<int>("--seeds") { Description = "Number of seeds: seed, seed+1, ….", DefaultValueFactory = _ => 1 };
         var lambda = new Option<double>("--lambda") { Description = "The HIG toy's scaling λ of the second output.", DefaultValueFactory = _ => 1.0 };
         var batch = new Option<int?>("--batch") { Description = "Batch size for every method (default: the example's)." };
+        var tau = new Option<double?>("--tau") { Description = "GN's and HIG's relative truncation τ: singular values σ ≤ τ·σ_max are dropped (default: the example's)." };
         var format = new Option<string>("--format") { Description = "table, json or csv.", DefaultValueFactory = _ => "table" };
         format.AcceptOnlyFromAmong("table", "json", "csv");
-        var outDir = new Option<string?>("--out") { Description = "Directory for the plots loss-time and loss-steps (PNG and SVG); none written without it." };
+        var outDir = new Option<string?>("--out") { Description = "Directory for the plots loss-time and loss-steps, and xerror-time and xerror-steps where x* is known (PNG and SVG); none written without it." };
         var command = new Command("train",
             "Train a small network through physics with GD, Adam, Gauss–Newton, HIG or SIP and report the evaluation loss (docs: THEORY.md §6).")
         {
-            example, methods, time, steps, seed, seeds, lambda, batch, format, outDir,
+            example, methods, time, steps, seed, seeds, lambda, batch, tau, format, outDir,
         };
         command.SetAction(result =>
         {
@@ -55,16 +56,20 @@ internal static class TrainCommand
                 error.WriteLine($"physgrad: note: --lambda applies to the hig-toy example only; {name} ignores it.");
             var batchSize = result.GetValue(batch);
             if (batchSize is < 1 or > 100000) throw new CliInputException($"--batch must be between 1 and 100000, not {batchSize}.");
+            var tauValue = result.GetValue(tau);
+            if (tauValue is { } t && !(t >= 0 && t < 1))
+                throw new CliInputException($"--tau must be a number in [0, 1), not {t.ToString(CultureInfo.InvariantCulture)}.");
             if (result.GetValue(outDir) is { } outPath) OutputDirectory.Prepare(outPath);
             var chosen = Example(name, lambdaValue);
-            var settings = Settings(chosen, result.GetValue(methods), batchSize);
+            var settings = Settings(chosen, result.GetValue(methods), batchSize)
+                .Select(m => tauValue is { } tv && m.Method is TrainingMethod.GaussNewton or TrainingMethod.Hig ? m with { Tau = tv } : m).ToArray();
             var budget = seconds is { } sec ? TimeSpan.FromSeconds(sec) : (TimeSpan?)null;
 
             var runs = new List<TrainingHistory>();
             var names = settings.Select(m => m.ShortName).ToArray();
             for (var k = 0; k < seedCount; k++)
             {
-                using var bar = ProgressLine.For(error, names, ProgressScale);
+                using var bar = ProgressLine.For(error, names, ProgressScale, minimumWork: 0);
                 var progress = bar is null ? null : new Relay(bar);
                 runs.AddRange(Training.Run(chosen, settings, firstSeed + k, stepCount, budget, progress));
             }

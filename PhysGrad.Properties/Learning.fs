@@ -154,10 +154,10 @@ let ``HIG on a linear network through linear physics equals the closed form (J'J
             g.[2 * b + i] <- (a.[i, 0] * x0 + a.[i, 1] * x1 - yStar.[2 * b + i]) * s
             for c in 0 .. 5 do
                 j.[2 * b + i, c] <- (a.[i, 0] * dx.[0, c] + a.[i, 1] * dx.[1, c]) * s
-    let struct (stacked: float[,], g2, _) = trainer.StackedJacobian(theta, z, yStar, B)
+    let struct (stacked: float[], g2, _) = trainer.StackedJacobian(theta, z, yStar, B)
     for r in 0 .. 2 * B - 1 do
         for c in 0 .. 5 do
-            Assert.True(abs (stacked.[r, c] - j.[r, c]) <= 1e-14, sprintf "𝒥[%d,%d]" r c)
+            Assert.True(abs (stacked.[r * 6 + c] - j.[r, c]) <= 1e-14, sprintf "𝒥[%d,%d]" r c)
     closeVectors g g2
     let eta = 0.7
     let delta = Array.zeroCreate 6
@@ -173,7 +173,8 @@ let ``kappa = -1 on a batch is Gauss-Newton, the normal-equations step (J'J)^-1 
     let theta = net.Initialize(5)
     let B = 12 // 24 rows ≥ 12 parameters: full column rank for distinct inputs
     let z, yStar = batch 3 B 2 2
-    let struct (j, g, _) = trainer.StackedJacobian(theta, z, yStar, B)
+    let struct (flat: float[], g, _) = trainer.StackedJacobian(theta, z, yStar, B)
+    let j = Array2D.init (2 * B) net.ParameterCount (fun r c -> flat.[r * net.ParameterCount + c])
     let delta = Array.zeroCreate net.ParameterCount
     trainer.Step(TrainingSettings(TrainingMethod.GaussNewton, 1.0, B, Tau = 1e-14), theta, z, yStar, B, OptimizerState(net.ParameterCount), delta) |> ignore
     let m = Matrix<float>.Build.DenseOfArray j
@@ -249,6 +250,8 @@ let ``physgrad train prints one csv row per method with a finite loss that fell`
 [<InlineData("--methods", "newtonx")>]
 [<InlineData("--methods", "hig:-1")>]
 [<InlineData("--batch", "0")>]
+[<InlineData("--tau", "1.5")>]
+[<InlineData("--tau", "-1")>]
 [<InlineData("--seeds", "0")>]
 let ``physgrad train rejects bad options with exit 2 and a message naming the option`` (option: string) (value: string) =
     let code, _, err = Cli.run ([ "train"; option; value ] @ (if option = "--steps" then [] else [ "--steps"; "5" ]))

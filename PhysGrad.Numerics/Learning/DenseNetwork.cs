@@ -145,13 +145,14 @@ public sealed class DenseNetwork
         Array.Clear(gradient);
         var activations = Activations();
         var delta = new double[_widest];
+        var d = new double[_widest];
         var seed = new double[OutputCount];
         for (var b = 0; b < batch; b++)
         {
             ForwardStored(theta, z, b, activations);
             if (x is not null) Array.Copy(activations[^1], 0, x, b * OutputCount, OutputCount);
             Array.Copy(w, b * OutputCount, seed, 0, OutputCount);
-            Backpropagate(theta, activations, seed, delta, gradient, 1, 0);
+            Backpropagate(theta, activations, seed, d, delta, gradient, 0);
         }
     }
 
@@ -163,24 +164,43 @@ public sealed class DenseNetwork
     /// </summary>
     public void Jacobians(double[] theta, double[] z, int batch, double[] x, double[] jacobian)
     {
+        var n = OutputCount;
+        var identity = new double[batch * n * n];
+        for (var b = 0; b < batch; b++)
+            for (var k = 0; k < n; k++) identity[(b * n + k) * n + k] = 1;
+        VectorJacobians(theta, z, batch, identity, n, jacobian, x);
+    }
+
+    /// <summary>
+    /// Row-vector times Jacobian for every sample: for sample b and each of its <paramref name="rows"/>
+    /// seed rows w (<see cref="OutputCount"/> values each, stored sample by sample in
+    /// <paramref name="seeds"/>), the row wᵀ ∂f(z_b; θ)/∂θ (|θ| values) is written to
+    /// <paramref name="jacobian"/> at row b·rows + k. With the rows of a physics Jacobian J_b as seeds
+    /// this is J_b ∂x_b/∂θ by m backward passes per sample instead of n (24 → 4 for the oscillators).
+    /// One forward pass per sample; the outputs go to <paramref name="x"/> (B rows) when given.
+    /// </summary>
+    public void VectorJacobians(double[] theta, double[] z, int batch, double[] seeds, int rows, double[] jacobian, double[]? x = null)
+    {
         CheckSizes(theta, z, batch);
         var n = OutputCount;
-        if (jacobian.Length < batch * n * ParameterCount)
-            throw new ArgumentException($"The Jacobian needs {batch * n * ParameterCount} entries.", nameof(jacobian));
+        var p = ParameterCount;
+        if (seeds.Length < batch * rows * n) throw new ArgumentException($"The seeds need {batch * rows * n} entries.", nameof(seeds));
+        if (jacobian.Length < batch * rows * p)
+            throw new ArgumentException($"The Jacobian needs {batch * rows * p} entries.", nameof(jacobian));
         var activations = Activations();
         var delta = new double[_widest];
+        var d = new double[_widest];
         var seed = new double[n];
         for (var b = 0; b < batch; b++)
         {
             ForwardStored(theta, z, b, activations);
-            Array.Copy(activations[^1], 0, x, b * n, n);
-            for (var k = 0; k < n; k++)
+            if (x is not null) Array.Copy(activations[^1], 0, x, b * n, n);
+            for (var k = 0; k < rows; k++)
             {
-                Array.Clear(seed);
-                seed[k] = 1;
-                var row = (b * n + k) * ParameterCount;
-                Array.Clear(jacobian, row, ParameterCount);
-                Backpropagate(theta, activations, seed, delta, jacobian, 1, row);
+                Array.Copy(seeds, (b * rows + k) * n, seed, 0, n);
+                var row = (b * rows + k) * p;
+                Array.Clear(jacobian, row, p);
+                Backpropagate(theta, activations, seed, d, delta, jacobian, row);
             }
         }
     }
@@ -200,12 +220,12 @@ public sealed class DenseNetwork
     }
 
     /// <summary>
-    /// Adds scale·(∂out/∂θ)ᵀ seed into target[offset …], given the stored activations of one sample.
+    /// Adds (∂out/∂θ)ᵀ seed into target[offset …], given the stored activations of one sample.
     /// The activations' derivatives are taken from their outputs (tanh′ = 1 − a², σ′ = a(1 − a)).
+    /// <paramref name="d"/> and <paramref name="delta"/> are scratch of the widest layer's size.
     /// </summary>
-    private void Backpropagate(double[] theta, double[][] a, double[] seed, double[] delta, double[] target, double scale, int offset)
+    private void Backpropagate(double[] theta, double[][] a, double[] seed, double[] d, double[] delta, double[] target, int offset)
     {
-        var d = new double[_widest];
         Array.Copy(seed, d, seed.Length);
         for (var l = Layers.Count - 1; l >= 0; l--)
         {
@@ -219,7 +239,7 @@ public sealed class DenseNetwork
             var b0 = w0 + layer.Inputs * layer.Outputs;
             for (var o = 0; o < layer.Outputs; o++)
             {
-                var g = scale * d[o];
+                var g = d[o];
                 if (g == 0) continue;
                 var row = offset + w0 + o * layer.Inputs;
                 for (var i = 0; i < layer.Inputs; i++) target[row + i] += g * input[i];

@@ -1,4 +1,7 @@
 using System.Diagnostics;
+using MathNet.Numerics.LinearAlgebra.Double;
+using MathNet.Numerics.LinearAlgebra.Factorization;
+using PhysGrad.Numerics.Rules;
 
 namespace PhysGrad.Numerics.Learning;
 
@@ -80,118 +83,174 @@ public sealed class PhysicsTrainer
 
     /// <summary>
     /// The parameter step Δθ of one method on one batch (not applied), and the batch's mean loss before
-    /// the step. Adam's moments live in <paramref name="state"/> and are advanced. For GN and HIG this is
-    /// <c>−η V Σ^κ Uᵀ g</c> of <see cref="StackedJacobian"/>; for GD/Adam and SIP the first-order step
-    /// on the mean (proxy) loss.
+    /// the step. The first-order optimiser's moments live in <paramref name="state"/> and are advanced.
+    /// For GN and HIG this is <c>−η V Σ^κ Uᵀ g</c> of <see cref="StackedJacobian"/>; for GD/Adam and SIP
+    /// the step of <see cref="Rules.GradientDescent"/> or <see cref="Rules.Adam"/> on the mean (proxy) loss.
     /// </summary>
     public double Step(TrainingSettings settings, double[] theta, double[] z, double[] yTarget, int batch, OptimizerState state, double[] delta)
     {
+        var work = state.Workspace(batch, _n, _m, theta.Length);
         switch (settings.Method)
         {
             case TrainingMethod.GaussNewton:
             case TrainingMethod.Hig:
             {
-                var (jacobian, g, loss) = StackedJacobian(theta, z, yTarget, batch);
+                var loss = FillStacked(theta, z, yTarget, batch, work.Stacked, work.G, work, state.Timing);
                 var kappa = settings.Method == TrainingMethod.GaussNewton ? -1.0 : -0.5;
-                Spectral(jacobian, g, kappa, settings.Tau, delta);
+                state.Timing?.Start(TrainingStage.Svd);
+                if (batch * _m >= GramRows && batch * _m <= theta.Length)
+                    GramSpectral.Product(work.Stacked, batch * _m, theta.Length, work.G, kappa, settings.Tau, delta);
+                else
+                    Spectral(work.Stacked, batch * _m, theta.Length, work.G, kappa, settings.Tau, delta);
                 for (var k = 0; k < delta.Length; k++) delta[k] *= -settings.LearningRate;
+                state.Timing?.Stop(TrainingStage.Svd);
                 return loss;
             }
             case TrainingMethod.GradientDescent:
             case TrainingMethod.Adam:
             {
-                var gradient = new double[theta.Length];
-                var loss = Gradient(theta, z, yTarget, batch, gradient);
-                FirstOrder(settings.Method == TrainingMethod.Adam, settings.LearningRate, gradient, state, delta);
+                var loss = Gradient(theta, z, yTarget, batch, work.Gradient, work, state.Timing);
+                state.Timing?.Start(TrainingStage.Update);
+                state.FirstOrder(settings.Method == TrainingMethod.Adam, settings.LearningRate, theta, loss, work.Gradient, delta);
+                state.Timing?.Stop(TrainingStage.Update);
                 return loss;
             }
             default:
             {
-                var gradient = new double[theta.Length];
-                var loss = ProxyGradient(settings, theta, z, yTarget, batch, gradient, state);
-                FirstOrder(settings.SipWithAdam, settings.LearningRate, gradient, state, delta);
+                var loss = ProxyGradient(settings, theta, z, yTarget, batch, work, state);
+                state.Timing?.Start(TrainingStage.Update);
+                state.FirstOrder(settings.SipWithAdam, settings.LearningRate, theta, loss, work.Gradient, delta);
+                state.Timing?.Stop(TrainingStage.Update);
                 return loss;
             }
         }
     }
 
     /// <summary>
-    /// V Σ^κ Uᵀ g of 𝒥 (<see cref="LinearAlgebra.SpectralProduct"/>), through a thin QR first when 𝒥
-    /// has more rows than columns: 𝒥 = Q R gives the same Σ and V with Uᵀg = U_Rᵀ Qᵀ g, and MathNet's SVD
-    /// would otherwise form the full (B·m) × (B·m) U (at B = 256, m = 2 that made one step cost 0.1 s).
+    /// GN and HIG factor a wide batch Jacobian of at least this many rows through its Gram matrix
+    /// (<see cref="GramSpectral"/>, fast, singular values resolved down to ≈ 1.2·10⁻⁷ σ_max), smaller or
+    /// tall ones by QR and SVD (<see cref="Spectral"/>, accurate to rounding). At 128 × 1,444 (the
+    /// oscillators at batch 32) MathNet's QR and SVD took 200–290 ms a step; for 64 or fewer rows both
+    /// routes cost under a few milliseconds, and the tests' exact checks use such sizes.
     /// </summary>
-    public static int Spectral(double[,] jacobian, double[] g, double kappa, double tau, double[] result)
-    {
-        var rows = jacobian.GetLength(0);
-        var cols = jacobian.GetLength(1);
-        if (rows <= cols) return LinearAlgebra.SpectralProduct(jacobian, g, kappa, tau, result);
-        var qr = MathNet.Numerics.LinearAlgebra.Double.DenseMatrix.OfArray(jacobian).QR(MathNet.Numerics.LinearAlgebra.Factorization.QRMethod.Thin);
-        var qtg = qr.Q.TransposeThisAndMultiply(MathNet.Numerics.LinearAlgebra.Double.DenseVector.OfArray(g)).AsArray();
-        return LinearAlgebra.SpectralProduct(qr.R.ToArray(), qtg, kappa, tau, result);
-    }
+    public const int GramRows = 64;
 
-    /// <summary>∂L̄/∂θ (|θ|) by backpropagation through J_bᵀ; returns L̄ of the batch.</summary>
-    public double Gradient(double[] theta, double[] z, double[] yTarget, int batch, double[] gradient)
+    /// <summary>
+    /// V Σ^κ Uᵀ g of the matrix 𝒥 (<paramref name="rows"/> × <paramref name="cols"/>, row by row in
+    /// <paramref name="jacobian"/>), singular values σ ≤ τ·σ_max dropped (THEORY.md §2); returns how many
+    /// were kept. Never forms a square factor of the long side: for a wide 𝒥 (the HIG batch Jacobian,
+    /// 128 × 1,444 for the oscillators) a thin QR of 𝒥ᵀ = Q R gives 𝒥 = Rᵀ Qᵀ, and the SVD of the small
+    /// Rᵀ = U Σ Wᵀ gives 𝒥 = U Σ (Q W)ᵀ, so V Σ^κ Uᵀ g = Q W Σ^κ Uᵀ g. A tall 𝒥 is factored the same way
+    /// without the transpose (𝒥 = Q R, R = U_R Σ Vᵀ, Uᵀ g = U_Rᵀ Qᵀ g). MathNet's SVD of the whole 𝒥 would
+    /// form the full square U or V (1,444 × 1,444 here), which cost more than everything else in a step.
+    /// </summary>
+    public static int Spectral(double[] jacobian, int rows, int cols, double[] g, double kappa, double tau, double[] result)
     {
-        var x = new double[batch * _n];
-        _network.Forward(theta, z, batch, x);
-        var w = new double[batch * _n];
-        var xb = new double[_n];
-        var y = new double[_m];
-        var j = new double[_m * _n];
-        double loss = 0;
-        for (var b = 0; b < batch; b++)
+        if (jacobian.Length < rows * cols || g.Length != rows || result.Length != cols)
+            throw new ArgumentException($"𝒥 is {rows}×{cols}, so it needs {rows * cols} entries, g {rows} and the result {cols}.");
+        var wide = rows <= cols;
+        // Row-major 𝒥 is column-major 𝒥ᵀ: MathNet's (column-major) matrix over the same numbers is 𝒥ᵀ.
+        var stored = new double[rows * cols];
+        Array.Copy(jacobian, stored, rows * cols);
+        var jt = new DenseMatrix(cols, rows, stored);
+        var a = wide ? jt : (DenseMatrix)jt.Transpose();
+        var qr = a.QR(QRMethod.Thin);
+        var small = wide ? qr.R.Transpose() : qr.R; // 𝒥 = small · Qᵀ (wide) or Q · small (tall)
+        var svd = small.Svd(computeVectors: true);
+        var s = svd.S;
+        var sMax = s.Count > 0 ? s.Maximum() : 0;
+        var gv = DenseVector.OfArray(g);
+        // Uᵀg: U of the small factor (wide), or U_Rᵀ Qᵀ g (tall).
+        var ug = wide ? svd.U.TransposeThisAndMultiply(gv) : svd.U.TransposeThisAndMultiply(qr.Q.TransposeThisAndMultiply(gv));
+        var kept = 0;
+        for (var k = 0; k < s.Count; k++)
         {
-            Array.Copy(x, b * _n, xb, 0, _n);
-            _physics.Simulate(xb, y, j);
-            for (var i = 0; i < _m; i++)
+            if (s[k] > tau * sMax && s[k] > 0)
             {
-                var r = y[i] - yTarget[b * _m + i];
-                loss += 0.5 * r * r;
-                for (var k = 0; k < _n; k++) w[b * _n + k] += j[i * _n + k] * r / batch;
+                ug[k] *= Math.Pow(s[k], kappa);
+                kept++;
             }
+            else ug[k] = 0;
         }
-        _network.Backward(theta, z, batch, w, gradient);
-        return loss / batch;
+        // V Σ^κ Uᵀg: W c then Q (wide), or V c with V from the small factor's Wᵀ (tall).
+        var c = svd.VT.TransposeThisAndMultiply(ug);
+        var v = wide ? qr.Q * c : c;
+        for (var k = 0; k < cols; k++) result[k] = v[k];
+        return kept;
     }
 
     /// <summary>
-    /// The stacked batch Jacobian 𝒥 = [J_b ∂x_b/∂θ / √B]_b ((B·m) × |θ|) and g = [r_b / √B]_b (B·m), the
-    /// Jacobian and residual of the mean loss L̄ = ½‖g‖² (so ∂L̄/∂θ = 𝒥ᵀ g); returns L̄ of the batch.
+    /// One pass over the batch that every method starts with: x_b = f(z_b; θ) (B rows of n), then per
+    /// sample y_b = P(x_b), J_b and r_b = y_b − y*_b into <paramref name="work"/>. Returns L̄ = (1/B) Σ ½‖r_b‖².
     /// </summary>
-    public (double[,] Jacobian, double[] G, double Loss) StackedJacobian(double[] theta, double[] z, double[] yTarget, int batch)
+    private double Simulate(double[] theta, double[] z, double[] yTarget, int batch, Workspace work, TrainingTiming? timing)
     {
-        var p = theta.Length;
-        var x = new double[batch * _n];
-        var jx = new double[batch * _n * p];
-        _network.Jacobians(theta, z, batch, x, jx);
-        var stacked = new double[batch * _m, p];
-        var g = new double[batch * _m];
-        var scale = 1 / Math.Sqrt(batch);
-        var xb = new double[_n];
-        var y = new double[_m];
-        var j = new double[_m * _n];
+        timing?.Start(TrainingStage.Forward);
+        _network.Forward(theta, z, batch, work.X);
+        timing?.Stop(TrainingStage.Forward);
+        timing?.Start(TrainingStage.Physics);
         double loss = 0;
         for (var b = 0; b < batch; b++)
         {
-            Array.Copy(x, b * _n, xb, 0, _n);
-            _physics.Simulate(xb, y, j);
+            Array.Copy(work.X, b * _n, work.Xb, 0, _n);
+            _physics.Simulate(work.Xb, work.Yb, work.Jb);
+            Array.Copy(work.Yb, 0, work.Y, b * _m, _m);
+            Array.Copy(work.Jb, 0, work.J, b * _m * _n, _m * _n);
             for (var i = 0; i < _m; i++)
             {
-                var r = y[i] - yTarget[b * _m + i];
+                var r = work.Yb[i] - yTarget[b * _m + i];
+                work.R[b * _m + i] = r;
                 loss += 0.5 * r * r;
-                var row = b * _m + i;
-                g[row] = r * scale;
-                for (var k = 0; k < _n; k++)
-                {
-                    var c = j[i * _n + k] * scale;
-                    if (c == 0) continue;
-                    var src = (b * _n + k) * p;
-                    for (var t = 0; t < p; t++) stacked[row, t] += c * jx[src + t];
-                }
             }
         }
-        return (stacked, g, loss / batch);
+        timing?.Stop(TrainingStage.Physics);
+        return loss / batch;
+    }
+
+    /// <summary>∂L̄/∂θ (|θ|) by backpropagation of w_b = J_bᵀ r_b / B; returns L̄ of the batch.</summary>
+    public double Gradient(double[] theta, double[] z, double[] yTarget, int batch, double[] gradient) =>
+        Gradient(theta, z, yTarget, batch, gradient, new Workspace(batch, _n, _m, theta.Length, stacked: false), null);
+
+    private double Gradient(double[] theta, double[] z, double[] yTarget, int batch, double[] gradient, Workspace work, TrainingTiming? timing)
+    {
+        var loss = Simulate(theta, z, yTarget, batch, work, timing);
+        timing?.Start(TrainingStage.Backward);
+        Array.Clear(work.W);
+        for (var b = 0; b < batch; b++)
+            for (var i = 0; i < _m; i++)
+            {
+                var r = work.R[b * _m + i] / batch;
+                for (var k = 0; k < _n; k++) work.W[b * _n + k] += work.J[(b * _m + i) * _n + k] * r;
+            }
+        _network.Backward(theta, z, batch, work.W, gradient);
+        timing?.Stop(TrainingStage.Backward);
+        return loss;
+    }
+
+    /// <summary>
+    /// The stacked batch Jacobian 𝒥 = [J_b ∂x_b/∂θ / √B]_b ((B·m) × |θ|, row by row) and g = [r_b / √B]_b
+    /// (B·m), the Jacobian and residual of the mean loss L̄ = ½‖g‖² (so ∂L̄/∂θ = 𝒥ᵀ g); returns L̄ of the
+    /// batch. 𝒥's rows are backpropagated from the rows of J_b/√B (m backward passes per sample).
+    /// </summary>
+    public (double[] Jacobian, double[] G, double Loss) StackedJacobian(double[] theta, double[] z, double[] yTarget, int batch)
+    {
+        var jacobian = new double[batch * _m * theta.Length];
+        var g = new double[batch * _m];
+        var loss = FillStacked(theta, z, yTarget, batch, jacobian, g);
+        return (jacobian, g, loss);
+    }
+
+    private double FillStacked(double[] theta, double[] z, double[] yTarget, int batch, double[] jacobian, double[] g, Workspace? work = null, TrainingTiming? timing = null)
+    {
+        work ??= new Workspace(batch, _n, _m, theta.Length, stacked: false);
+        var loss = Simulate(theta, z, yTarget, batch, work, timing);
+        timing?.Start(TrainingStage.Jacobian);
+        var scale = 1 / Math.Sqrt(batch);
+        for (var k = 0; k < batch * _m; k++) g[k] = work.R[k] * scale;
+        for (var k = 0; k < batch * _m * _n; k++) work.Seeds[k] = work.J[k] * scale;
+        _network.VectorJacobians(theta, z, batch, work.Seeds, _m, jacobian);
+        timing?.Stop(TrainingStage.Jacobian);
+        return loss;
     }
 
     /// <summary>
@@ -213,55 +272,62 @@ public sealed class PhysicsTrainer
                 return true;
             }
         }
-        var j = new double[_m, _n];
-        for (var i = 0; i < _m; i++)
-            for (var k = 0; k < _n; k++) j[i, k] = jacobian[i * _n + k];
-        LinearAlgebra.SpectralProduct(j, dy, -1, settings.Rcond, dx);
+        Spectral(jacobian, _m, _n, dy, -1, settings.Rcond, dx);
         return settings.Method != TrainingMethod.SipPhysicalGradient;
     }
 
-    private double ProxyGradient(TrainingSettings settings, double[] theta, double[] z, double[] yTarget, int batch, double[] gradient, OptimizerState state)
+    /// <summary>
+    /// SIP-IG's Δx = J_b⁺ η (y* − y_b), the same as <see cref="PhysicsStep"/>, with J_b⁺ (n × m) kept
+    /// while J_b stays bitwise the same: for a linear P (the oscillators) every sample shares one J, and
+    /// one factorisation per run replaces one per sample.
+    /// </summary>
+    private void PseudoInverseStep(TrainingSettings settings, Workspace work, double[] target, double[] dx)
     {
-        var x = new double[batch * _n];
-        _network.Forward(theta, z, batch, x);
-        var w = new double[batch * _n];
-        var xb = new double[_n];
-        var y = new double[_m];
-        var j = new double[_m * _n];
-        var target = new double[_m];
-        var dx = new double[_n];
-        double loss = 0;
-        for (var b = 0; b < batch; b++)
+        if (!work.PinvValid || !work.Jb.AsSpan().SequenceEqual(work.PinvOf))
         {
-            Array.Copy(x, b * _n, xb, 0, _n);
-            Array.Copy(yTarget, b * _m, target, 0, _m);
-            _physics.Simulate(xb, y, j);
-            for (var i = 0; i < _m; i++) loss += 0.5 * (y[i] - target[i]) * (y[i] - target[i]);
-            if (!PhysicsStep(settings, xb, y, j, target, dx)) state.Fallbacks++;
-            // ∂/∂x_b of (1/B)·½‖x_b − sg(x_b + Δx_b)‖² is −Δx_b / B.
-            for (var k = 0; k < _n; k++) w[b * _n + k] = -dx[k] / batch;
+            var unit = new double[_m];
+            var column = new double[_n];
+            for (var i = 0; i < _m; i++)
+            {
+                Array.Clear(unit);
+                unit[i] = 1;
+                Spectral(work.Jb, _m, _n, unit, -1, settings.Rcond, column);
+                for (var k = 0; k < _n; k++) work.Pinv[k * _m + i] = column[k];
+            }
+            Array.Copy(work.Jb, work.PinvOf, work.Jb.Length);
+            work.PinvValid = true;
         }
-        _network.Backward(theta, z, batch, w, gradient);
-        return loss / batch;
+        for (var k = 0; k < _n; k++)
+        {
+            double s = 0;
+            for (var i = 0; i < _m; i++) s += work.Pinv[k * _m + i] * settings.PhysicsStep * (target[i] - work.Yb[i]);
+            dx[k] = s;
+        }
     }
 
-    private static void FirstOrder(bool adam, double rate, double[] gradient, OptimizerState state, double[] delta)
+    private double ProxyGradient(TrainingSettings settings, double[] theta, double[] z, double[] yTarget, int batch, Workspace work, OptimizerState state)
     {
-        if (!adam)
+        var loss = Simulate(theta, z, yTarget, batch, work, state.Timing);
+        state.Timing?.Start(TrainingStage.Svd);
+        var target = new double[_m];
+        var dx = new double[_n];
+        for (var b = 0; b < batch; b++)
         {
-            for (var k = 0; k < gradient.Length; k++) delta[k] = -rate * gradient[k];
-            return;
+            Array.Copy(work.X, b * _n, work.Xb, 0, _n);
+            Array.Copy(work.Y, b * _m, work.Yb, 0, _m);
+            Array.Copy(work.J, b * _m * _n, work.Jb, 0, _m * _n);
+            Array.Copy(yTarget, b * _m, target, 0, _m);
+            if (settings.Method == TrainingMethod.SipInverseGradient)
+                PseudoInverseStep(settings, work, target, dx);
+            else if (!PhysicsStep(settings, work.Xb, work.Yb, work.Jb, target, dx)) state.Fallbacks++;
+            // ∂/∂x_b of (1/B)·½‖x_b − sg(x_b + Δx_b)‖² is −Δx_b / B.
+            for (var k = 0; k < _n; k++) work.W[b * _n + k] = -dx[k] / batch;
         }
-        const double beta1 = 0.9, beta2 = 0.999, epsilon = 1e-7;
-        state.StepCount++;
-        var c1 = 1 - Math.Pow(beta1, state.StepCount);
-        var c2 = 1 - Math.Pow(beta2, state.StepCount);
-        for (var k = 0; k < gradient.Length; k++)
-        {
-            state.M[k] = beta1 * state.M[k] + (1 - beta1) * gradient[k];
-            state.V[k] = beta2 * state.V[k] + (1 - beta2) * gradient[k] * gradient[k];
-            delta[k] = -rate * (state.M[k] / c1) / (Math.Sqrt(state.V[k] / c2) + epsilon);
-        }
+        state.Timing?.Stop(TrainingStage.Svd);
+        state.Timing?.Start(TrainingStage.Backward);
+        _network.Backward(theta, z, batch, work.W, work.Gradient);
+        state.Timing?.Stop(TrainingStage.Backward);
+        return loss;
     }
 
     /// <summary>
@@ -274,14 +340,14 @@ public sealed class PhysicsTrainer
     public TrainingHistory Train(
         TrainingSettings settings, int seed, int? maxSteps, TimeSpan? budget,
         double[] evalZ, double[] evalY, double[]? evalX = null, int recordEvery = 10,
-        IProgress<double>? progress = null, CancellationToken cancel = default)
+        IProgress<double>? progress = null, CancellationToken cancel = default, TrainingTiming? timing = null)
     {
         if (maxSteps is null && budget is null) throw new ArgumentException("Give a step limit or a time budget.");
         if (settings.BatchSize < 1) throw new ArgumentException("The batch size must be at least 1.", nameof(settings));
         var theta = _network.Initialize(seed);
         var random = new Random(seed + 1);
         var evalCount = evalZ.Length / _network.InputCount;
-        var state = new OptimizerState(theta.Length);
+        var state = new OptimizerState(theta.Length) { Timing = timing };
         var b = settings.BatchSize;
         var z = new double[b * _network.InputCount];
         var yTarget = new double[b * _m];
@@ -323,15 +389,109 @@ public sealed class PhysicsTrainer
     }
 }
 
-/// <summary>The first-order optimiser's state between steps (Adam's moments) and SIP's fallback count.</summary>
+/// <summary>
+/// What a training run carries between steps: the first-order rule's state (<see cref="Rules.Adam"/> with
+/// Keras's ε = 10⁻⁷, or <see cref="Rules.GradientDescent"/>, on θ), SIP's fallback count, the buffers of
+/// one batch size, and optionally a per-stage timing.
+/// </summary>
 public sealed class OptimizerState(int parameters)
 {
-    /// <summary>Adam's first moment.</summary>
-    public double[] M { get; } = new double[parameters];
-    /// <summary>Adam's second moment.</summary>
-    public double[] V { get; } = new double[parameters];
-    /// <summary>Adam steps taken (for the bias correction).</summary>
-    public int StepCount { get; set; }
+    private RuleState? _rule;
+    private Workspace? _work;
+    private readonly FallbackNotes _notes = new();
+    private readonly ParameterSpace _space = new(parameters);
+
     /// <summary>SIP-PG samples whose inverse failed and used J⁺ instead.</summary>
     public long Fallbacks { get; set; }
+
+    /// <summary>When set, each step adds its stages' times here (the benchmarks' per-stage table).</summary>
+    public TrainingTiming? Timing { get; set; }
+
+    /// <summary>Δθ of GD (−η ∂L̄/∂θ) or Adam from the gradient; the rule is started on the first call.</summary>
+    internal void FirstOrder(bool adam, double rate, double[] theta, double loss, double[] gradient, double[] delta)
+    {
+        _rule ??= (adam ? new Adam(rate, 0.9, 0.999, 1e-7) : (IUpdateRule)new GradientDescent(rate)).Init(_space, theta);
+        _notes.Begin(1);
+        _rule.Update(theta, loss, gradient, delta, _notes);
+    }
+
+    internal Workspace Workspace(int batch, int n, int m, int parameters) =>
+        _work is { } w && w.Batch == batch ? w : _work = new Workspace(batch, n, m, parameters, stacked: true);
+
+    /// <summary>
+    /// θ as the "problem" the first-order rules start on: the trainer computes ∂L̄/∂θ itself and hands it
+    /// to the rule's update, so nothing here is ever evaluated.
+    /// </summary>
+    private sealed class ParameterSpace(int count) : IDifferentiableProblem
+    {
+        public int N => count;
+        public int M => 0;
+        public Capabilities Supported => Capabilities.Value | Capabilities.Gradient;
+        public double Value(double[] x) => throw Unused();
+        public double ValueGradient(double[] x, double[] gradient) => throw Unused();
+        public void Simulate(double[] x, double[] y) => throw Unused();
+        public void Simulate(double[] x, double[] y, double[] jacobian) => throw Unused();
+        public double LossInY(double[] y, double[] gradient) => throw Unused();
+        public double LossInY(double[] y, double[] gradient, double[] hessian) => throw Unused();
+        public double LossInX(double[] x, double[] gradient, double[] hessian) => throw Unused();
+        public void JacobianVector(double[] x, double[] v, double[] y, double[] jv) => throw Unused();
+        public void JacobianTransposeVector(double[] x, double[] w, double[] y, double[] jtw) => throw Unused();
+        public double HessianVector(double[] x, double[] v, double[] gradient, double[] hv) => throw Unused();
+        public bool TryInvert(double[] y, double[] x0, double[] x) => throw Unused();
+        private static NotSupportedException Unused() => new("The trainer hands ∂L̄/∂θ to the rule; θ is never evaluated as a problem.");
+    }
+}
+
+/// <summary>The buffers of one batch size (allocated once per run, not per step).</summary>
+internal sealed class Workspace(int batch, int n, int m, int parameters, bool stacked)
+{
+    public int Batch { get; } = batch;
+    public double[] X { get; } = new double[batch * n];
+    public double[] Y { get; } = new double[batch * m];
+    public double[] J { get; } = new double[batch * m * n];
+    public double[] R { get; } = new double[batch * m];
+    public double[] W { get; } = new double[batch * n];
+    public double[] Seeds { get; } = new double[batch * m * n];
+    public double[] Xb { get; } = new double[n];
+    public double[] Yb { get; } = new double[m];
+    public double[] Jb { get; } = new double[m * n];
+    public double[] Gradient { get; } = new double[parameters];
+    public double[] G { get; } = new double[batch * m];
+    public double[] Stacked { get; } = stacked ? new double[batch * m * parameters] : [];
+    public double[] Pinv { get; } = new double[n * m];
+    public double[] PinvOf { get; } = new double[m * n];
+    public bool PinvValid { get; set; }
+}
+
+/// <summary>The stages of a training step that <see cref="TrainingTiming"/> separates.</summary>
+public enum TrainingStage
+{
+    /// <summary>The network's forward pass x_b = f(z_b; θ) over the batch.</summary>
+    Forward,
+    /// <summary>The physics y_b = P(x_b) and J_b per sample, and the residuals.</summary>
+    Physics,
+    /// <summary>Backpropagation of the loss gradient (GD, Adam, SIP's proxy loss).</summary>
+    Backward,
+    /// <summary>The stacked per-sample Jacobian J_b ∂x_b/∂θ (GN, HIG).</summary>
+    Jacobian,
+    /// <summary>The factorisation: GN/HIG's V Σ^κ Uᵀ g, or SIP's per-sample pseudo-inverses.</summary>
+    Svd,
+    /// <summary>The first-order rule's update (GD, Adam) from the gradient.</summary>
+    Update,
+}
+
+/// <summary>Accumulated wall-clock time per <see cref="TrainingStage"/> (for benchmarks; not thread safe).</summary>
+public sealed class TrainingTiming
+{
+    private readonly long[] _ticks = new long[Enum.GetValues<TrainingStage>().Length];
+    private readonly long[] _started = new long[Enum.GetValues<TrainingStage>().Length];
+
+    /// <summary>Starts timing a stage.</summary>
+    public void Start(TrainingStage stage) => _started[(int)stage] = Stopwatch.GetTimestamp();
+
+    /// <summary>Stops timing a stage and adds the time since its start.</summary>
+    public void Stop(TrainingStage stage) => _ticks[(int)stage] += Stopwatch.GetTimestamp() - _started[(int)stage];
+
+    /// <summary>The total seconds spent in a stage.</summary>
+    public double Seconds(TrainingStage stage) => (double)_ticks[(int)stage] / Stopwatch.Frequency;
 }
