@@ -12,6 +12,8 @@ internal static class Program
             ProductCompileTimes.Run(args.Skip(1).Select(int.Parse));
         else if (args.Length > 0 && args[0] == "trace")
             TraceTiming.Run(args.Skip(1).Select(int.Parse));
+        else if (args.Length > 0 && args[0] == "heat")
+            HeatInverse.Run(args.Skip(1).Select(int.Parse));
         else if (args.Length > 0 && args[0] == "limits")
             Limits.Run();
         else

@@ -74,6 +74,9 @@ internal static class CompareCommand
             try
             {
                 plots = TrajectoryPlots.SaveAll(comparison, result.GetValue(outDir)!, definition);
+                // A field of more than two cells is drawn as the field itself as well (issue 14, item 6).
+                if (problem.Grid(result) is { } grid && grid.Aggregate(1, (a, b) => a * b) > 2)
+                    plots = [.. plots, .. FieldPlots.Save(results.Select(r => r.Run).ToArray(), result.GetValue(outDir)!, grid, comparison.Target.X)];
             }
             catch (Exception e) when (e is DllNotFoundException || e.InnerException is DllNotFoundException)
             {
