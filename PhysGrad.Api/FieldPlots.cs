@@ -115,9 +115,10 @@ public static class FieldPlots
     {
         var plot = new Plot();
         var grid = new double[rows, columns];
-        // Row 0 at the top, as the grid is stored (cell (i, j) at i·columns + j).
+        // ScottPlot draws the array's first row at the top of the axis range; flipped, so that cell (i, j)
+        // (at i·columns + j) sits at height i, where the axis's tick i is.
         for (var i = 0; i < rows; i++)
-            for (var j = 0; j < columns; j++) grid[i, j] = x[i * columns + j];
+            for (var j = 0; j < columns; j++) grid[rows - 1 - i, j] = x[i * columns + j];
         var map = plot.Add.Heatmap(grid);
         map.Colormap = new ScottPlot.Colormaps.Viridis();
         map.ManualRange = new ScottPlot.Range(range.Min, range.Max);

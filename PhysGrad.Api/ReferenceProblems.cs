@@ -10,7 +10,9 @@ namespace PhysGrad;
 /// <param name="MinSize">The smallest n for which the problem is not degenerate (see <paramref name="MinReason"/>).</param>
 /// <param name="MaxSize">The largest n whose default comparison (six methods, ten iterations) finishes
 /// in about ten seconds today (every method compiles dense n×n matrices, and building long
-/// floating-coefficient sums is slow); larger sizes wait for the sparse kernels.</param>
+/// floating-coefficient sums is slow); larger sizes wait for the sparse kernels. The exception is
+/// <c>heat1d-inverse</c>, meant for the matrix-free methods (gd, gn, lm, pg): its limit, 4096, is where
+/// one of their steps stays under about 30 s (BENCHMARKS.md); the dense methods are impractical there.</param>
 /// <param name="MinReason">Why smaller n is refused (said in the message).</param>
 public sealed record ReferenceProblemInfo(string Name, string Summary, string SizeMeaning, int DefaultSize, int MinSize, int MaxSize, string MinReason = "");
 

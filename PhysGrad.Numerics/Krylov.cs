@@ -40,8 +40,10 @@ public static class Krylov
     /// <param name="damp">The damping (≥ 0): Levenberg–Marquardt's √λ.</param>
     /// <param name="tolerance">The relative tolerance of both tests (as the paper's atol = btol).</param>
     /// <param name="maxIterations">The iteration limit (0: 2·min(m, n) + 50; in exact arithmetic min(m, n) suffice).</param>
+    /// <param name="residualFloor">An absolute ‖r‖ at or below which the system counts as solved: the
+    /// rounding level of b when the caller knows it (0: none).</param>
     public static KrylovResult Lsqr(int m, int n, LinearMap a, LinearMap at, double[] b, double[] x, KrylovWorkspace work,
-        double damp = 0, double tolerance = 1e-14, int maxIterations = 0)
+        double damp = 0, double tolerance = 1e-14, int maxIterations = 0, double residualFloor = 0)
     {
         ArgumentNullException.ThrowIfNull(work);
         work.Fit(m, n);
@@ -49,7 +51,7 @@ public static class Krylov
         Array.Clear(x, 0, n);
         var limit = maxIterations > 0 ? maxIterations : 2 * Math.Min(m, n) + 50;
         var bNorm = Norm(b, m);
-        if (bNorm == 0) return new KrylovResult(0, 0, true, true);
+        if (bNorm <= residualFloor) return new KrylovResult(0, bNorm, true, true);
         // u₁ = b/β₁, v₁ = Aᵀu₁/α₁.
         var beta = bNorm;
         for (var i = 0; i < m; i++) u[i] = b[i] / beta;
@@ -106,7 +108,7 @@ public static class Krylov
             var arNorm = alpha * Math.Abs(s * phi);
             var aNorm = Math.Sqrt(aNorm2);
             var xNorm = Math.Sqrt(xNorm2);
-            if (rNorm <= tolerance * (bNorm + aNorm * xNorm)) return new KrylovResult(k, rNorm, true, true);
+            if (rNorm <= tolerance * (bNorm + aNorm * xNorm) || rNorm <= residualFloor) return new KrylovResult(k, rNorm, true, true);
             if (arNorm <= tolerance * aNorm * rNorm || alpha == 0)
                 return new KrylovResult(k, rNorm, true, false);
         }

@@ -370,6 +370,13 @@ internal abstract class ProductState : RuleState
 
     public override double[]? Outputs => Y;
 
+    /// <summary>
+    /// The rounding level of ∂L/∂y: 4ε·(1 + ‖y‖). For the default loss ∂L/∂y = y − y* carries that error
+    /// from y itself, so no Krylov solve on it needs a smaller residual (near a solution ∂L/∂y is itself
+    /// at this level, and a relative test could never be met).
+    /// </summary>
+    protected double RoundingLevel() => 4 * Math.Pow(2, -52) * (1 + CompiledProblem.Norm(Y, M));
+
     /// <summary>Makes the maps act at <paramref name="x"/> (the point passed to <see cref="RuleState.Update"/>; not copied, not changed).</summary>
     protected void At(double[] x) => _at = x;
 
@@ -422,7 +429,7 @@ internal sealed class LsqrGaussNewtonState(IDifferentiableProblem problem, doubl
     public override void Update(double[] x, double loss, double[] gradient, double[] dx, FallbackNotes notes)
     {
         At(x);
-        var result = Krylov.Lsqr(M, N, ApplyJ, ApplyJT, LossGradientY, _p, _work, tolerance: SolverLimits.KrylovTolerance);
+        var result = Krylov.Lsqr(M, N, ApplyJ, ApplyJT, LossGradientY, _p, _work, tolerance: SolverLimits.KrylovTolerance, residualFloor: RoundingLevel());
         for (var i = 0; i < N; i++) dx[i] = -eta * _p[i];
         if (!result.Converged)
             notes.Note(FallbackKind.IterativeSolveIncomplete,
@@ -460,7 +467,7 @@ internal sealed class IterativeInverseState(IDifferentiableProblem problem, doub
             }
             notes.Note(FallbackKind.NoPreimage, $"y + Δy has no preimage near {Point(x)}; took an inverse-gradient step instead");
         }
-        var r = Krylov.Lsqr(m, n, ApplyJ, ApplyJT, _dy, dx, _lsqr, tolerance: SolverLimits.KrylovTolerance);
+        var r = Krylov.Lsqr(m, n, ApplyJ, ApplyJT, _dy, dx, _lsqr, tolerance: SolverLimits.KrylovTolerance, residualFloor: eta * RoundingLevel());
         if (!r.Converged)
             notes.Note(FallbackKind.IterativeSolveIncomplete,
                 $"LSQR for J Δx = Δy stopped at its limit of {r.Iterations} iterations (residual {NumberText.Short(r.Residual, 3)}) at {Point(x)}; took its last iterate");
