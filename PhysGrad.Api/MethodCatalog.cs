@@ -103,21 +103,33 @@ public static class MethodCatalog
             "it depends on the run's history", "Wolfe", (eta, _) => new Bfgs(eta)),
         new("lbfgs", Method.LimitedMemoryBfgs, "L-BFGS, BFGS from the last 10 steps", 1, [],
             "it depends on the run's history", "Wolfe", (eta, _) => new LimitedMemoryBfgs(eta)),
-        new("ig", Method.InverseGradient, "inverse gradient, Δx = J⁻¹ Δy with Newton's Δy", 0.3, [], null, null,
-            (eta, _) => new InverseGradient(eta)),
-        new("pg", Method.PhysicalGradient, "physical gradient, Δx = P⁻¹(y + Δy; x) − x", 0.3, [], null, null,
-            (eta, _) => new PhysicalGradient(eta)),
-        new("gn", Method.GaussNewton, "Gauss–Newton, Δx = −η J⁺ ∂L/∂y", 0.3, [], null, null,
-            (eta, _) => new GaussNewton(eta)),
+        new("ig", Method.InverseGradient, "inverse gradient, Δx = J⁻¹ Δy with Newton's Δy", 0.3, [IterativeOption], null, null,
+            (eta, o) => new InverseGradient(eta, Solver(o))),
+        new("pg", Method.PhysicalGradient, "physical gradient, Δx = P⁻¹(y + Δy; x) − x", 0.3, [IterativeOption], null, null,
+            (eta, o) => new PhysicalGradient(eta, Solver(o))),
+        new("gn", Method.GaussNewton, "Gauss–Newton, Δx = −η J⁺ ∂L/∂y", 0.3, [IterativeOption], null, null,
+            (eta, o) => new GaussNewton(eta, Solver(o))),
         new("hig", Method.HalfInverseGradient, "half-inverse gradient, Δx = −η V Σ^κ Uᵀ ∂L/∂y", 0.3,
             [new("kappa", -0.5, "the exponent κ of Σ"), new("tau", 1e-3, "singular values ≤ τ·σ_max dropped")],
             "it depends on an SVD", null,
             (eta, o) => new HalfInverseGradient(eta, Option(o, "kappa"), Option(o, "tau"))),
         new("lm", Method.LevenbergMarquardt, "Levenberg–Marquardt, (JᵀHJ + λD) Δx = −Jᵀ ∂L/∂y with λ adapted per step", 1,
-            [new("lambda0", 1e-3, "the first step's damping λ₀ (relative to D = diag JᵀHJ)")],
+            [new("lambda0", 1e-3, "the first step's damping λ₀ (relative to D = diag JᵀHJ)"), IterativeOption],
             "its damping λ adapts during the run", null,
-            (eta, o) => new LevenbergMarquardt(eta, Option(o, "lambda0"))),
+            (eta, o) => new LevenbergMarquardt(eta, Option(o, "lambda0"), Solver(o))),
     ];
+
+    // The Jacobian rules' choice of linear algebra, as a number because options are numbers.
+    private static MethodOption IterativeOption => new("iterative", -1,
+        $"1: matrix-free Krylov solve on J v, Jᵀ w (J never formed); 0: dense; -1: matrix-free above {SolverLimits.DenseUpTo} variables or outputs");
+
+    private static LinearSolver Solver(IReadOnlyDictionary<string, double> o) => Option(o, "iterative") switch
+    {
+        -1 => LinearSolver.Auto,
+        0 => LinearSolver.Dense,
+        1 => LinearSolver.Iterative,
+        var v => throw new SymbolicException(ErrorKind.Invalid, $"iterative must be -1 (by size), 0 (dense) or 1 (matrix-free), not {NumberText.RoundTrip(v)}."),
+    };
 
     private static int CgLimit(double value) =>
         value >= 0 && value <= int.MaxValue && value == Math.Floor(value) ? (int)value

@@ -473,6 +473,15 @@ public sealed partial class PhysicsProblem
     public IReadOnlyList<string> SavePlots(Comparison comparison, string directory) =>
         TrajectoryPlots.SaveAll(comparison, directory, Definition);
 
+    /// <summary>
+    /// Saves the field plots of a comparison on a grid of the given shape (one side for 1-D, rows and
+    /// columns for 2-D): see <see cref="FieldPlots.Save"/>; returns the files (none for a grid of two cells or fewer).
+    /// </summary>
+    public IReadOnlyList<string> SaveFieldPlots(Comparison comparison, string directory, IReadOnlyList<int> grid) =>
+        grid.Aggregate(1, (a, b) => a * b) > 2
+            ? FieldPlots.Save(comparison.Results.Select(r => r.Run).ToArray(), directory, grid, comparison.Target.X)
+            : [];
+
     /// <summary>Runs as JSON (see <see cref="RunReport.ToJson"/>).</summary>
     public string ToJson(IReadOnlyList<MethodResult> results) => RunReport.ToJson(Definition, results, Model);
 

@@ -11,7 +11,9 @@ namespace PhysGrad;
 /// <param name="MinSize">The smallest n for which the problem is not degenerate (see <paramref name="MinReason"/>).</param>
 /// <param name="MaxSize">The largest n whose default comparison (six methods, ten iterations) finishes
 /// in about ten seconds today (every method compiles dense n×n matrices, and building long
-/// floating-coefficient sums is slow); larger sizes wait for the sparse kernels.</param>
+/// floating-coefficient sums is slow); larger sizes wait for the sparse kernels. The exception is
+/// <c>heat1d-inverse</c>, meant for the matrix-free methods (gd, gn, lm, pg): its limit, 4096, is where
+/// one of their steps stays under about 30 s (BENCHMARKS.md); the dense methods are impractical there.</param>
 /// <param name="MinReason">Why smaller n is refused (said in the message).</param>
 public sealed record ReferenceProblemInfo(string Name, string Summary, string SizeMeaning, int DefaultSize, int MinSize, int MaxSize, string MinReason = "");
 
@@ -32,6 +34,14 @@ public static class ReferenceProblems
     /// <summary>νΔt/h² of the 2-D heat example (stable up to 1/4; 1 − 8r = 0.2 for the highest mode).</summary>
     public const double HeatRatio2D = 0.1;
 
+    /// <summary>
+    /// K, the Neumann-series terms per backward step of the 1-D heat examples' regularised inverse
+    /// (<see cref="ReferenceSimulators.Heat1DRegularisedInverse"/>): with r = 0.2 and 4 steps, the
+    /// smoothest mode is inverted exactly and the roughest (a = 0.2) recovers (1 − 0.8⁶)⁴ ≈ 0.30 of its
+    /// error per PG step at η = 1.
+    /// </summary>
+    public const int HeatInverseTerms = 6;
+
     /// <summary>The oscillators' initial state (x₁, x₂, v₁, v₂): the first mass displaced, all at rest.</summary>
     public static IReadOnlyList<double> OscillatorStart { get; } = [1.0, 0.0, 0.0, 0.0];
 
@@ -44,6 +54,9 @@ public static class ReferenceProblems
             "fewer cells make a cell its own neighbour, so the 3-point stencil degenerates"),
         new("heat1d-dirichlet", $"{HeatSteps} explicit heat steps (νΔt/h² = {NumberText.Short(HeatRatio1D)}), zero Dirichlet boundary; recover the initial field", "cells", 32, 3, 100,
             "with fewer cells no cell has two neighbours inside the grid, so the stencil is mostly boundary"),
+        new("heat1d-inverse", $"the heat inverse problem: {HeatSteps} explicit heat steps (νΔt/h² = {NumberText.Short(HeatRatio1D)}), periodic, of a field with a box (all modes); " +
+            "PG through a regularised inverse simulator (truncated backward steps)", "cells", 256, 3, 4096,
+            "fewer cells make a cell its own neighbour, so the 3-point stencil degenerates"),
         new("heat2d", $"{HeatSteps} explicit 5-point heat steps (νΔt/h² = {NumberText.Short(HeatRatio2D)}) on an n×n periodic grid; recover the initial field", "grid side (n² cells)", 6, 3, 8,
             "a smaller periodic grid makes a cell its own neighbour, so the 5-point stencil degenerates"),
         new("poisson2d", "Δ_h y = x on an n×n interior grid, zero Dirichlet boundary; the inverse Δ_h is given, so PG is exact at η = 1", "grid side (n² cells)", 4, 2, 6,
@@ -64,6 +77,22 @@ public static class ReferenceProblems
     /// <summary>The number of variables of an example at size n (n² for the grids).</summary>
     public static int Variables(string name, int n) => Info(name).SizeMeaning.StartsWith("grid", StringComparison.Ordinal) ? n * n : n;
 
+    /// <summary>
+    /// The grid an example's variables form, for drawing the field: [cells] for the 1-D heat examples,
+    /// [n, n] for heat2d and poisson2d (cell (i, j) at i·n + j); null for the others (not a field).
+    /// </summary>
+    /// <exception cref="SymbolicException">An unknown name or a size out of range.</exception>
+    public static int[]? Grid(string name, int? n = null)
+    {
+        var (info, size) = Sized(name, n);
+        return info.Name switch
+        {
+            "heat1d" or "heat1d-dirichlet" or "heat1d-inverse" => [size],
+            "heat2d" or "poisson2d" => [size, size],
+            _ => null,
+        };
+    }
+
     /// <summary>The x* the target is made from (for the Rosenbrock residuals, the minimiser 1, …, 1).</summary>
     /// <exception cref="SymbolicException">An unknown name or a size out of range.</exception>
     public static double[] TrueSolution(string name, int? n = null)
@@ -75,6 +104,11 @@ public static class ReferenceProblems
         {
             "rosenbrock" => Enumerable.Repeat(1.0, count).ToArray(),
             "heat1d" => Enumerable.Range(0, count).Select(i => Math.Sin(2 * Math.PI * i / count) + 0.5 * Math.Cos(6 * Math.PI * i / count)).ToArray(),
+            // A smooth part and a box on the second quarter: the box's edges carry every mode, the high
+            // ones damped by the four steps to (1 − 4r)⁴ = 0.0016 of their size, which is what makes
+            // recovering them an ill-posed inverse problem.
+            "heat1d-inverse" => Enumerable.Range(0, count).Select(i =>
+                Math.Sin(2 * Math.PI * i / count) + (i >= count / 4 && i < count / 2 ? 1.0 : 0.0)).ToArray(),
             "heat1d-dirichlet" => Enumerable.Range(1, count).Select(i => Math.Sin(Math.PI * i / (count + 1)) + 0.5 * Math.Sin(3 * Math.PI * i / (count + 1))).ToArray(),
             "heat2d" or "poisson2d" => Enumerable.Range(0, count).Select(c =>
             {
@@ -97,7 +131,7 @@ public static class ReferenceProblems
         return info.Name switch
         {
             "rosenbrock" => ReferenceSimulators.Rosenbrock,
-            "heat1d" => x => ReferenceSimulators.Heat1D(x, HeatRatio1D, HeatSteps, GridBoundary.Periodic),
+            "heat1d" or "heat1d-inverse" => x => ReferenceSimulators.Heat1D(x, HeatRatio1D, HeatSteps, GridBoundary.Periodic),
             "heat1d-dirichlet" => x => ReferenceSimulators.Heat1D(x, HeatRatio1D, HeatSteps, GridBoundary.Dirichlet),
             "heat2d" => x => ReferenceSimulators.Heat2D(x, size, HeatRatio2D, HeatSteps, GridBoundary.Periodic),
             "poisson2d" => x => ReferenceSimulators.Poisson2D(x, size),
@@ -108,7 +142,9 @@ public static class ReferenceProblems
     /// <summary>
     /// The example as a problem, traced at size n (default: the catalogue's). The target is P(x*) (0
     /// for the Rosenbrock residuals); the start is 0 (−1.2, 1, −1.2, … for Rosenbrock). PG uses the
-    /// numeric inverse, except on Poisson, whose inverse Δ_h is given as code.
+    /// numeric inverse, except on Poisson, whose inverse Δ_h is given as code, and on <c>heat1d-inverse</c>,
+    /// whose regularised inverse is given as code (<see cref="ReferenceSimulators.Heat1DRegularisedInverse"/>
+    /// with <see cref="HeatInverseTerms"/> terms): the inverse problem of THEORY.md §7.
     /// </summary>
     /// <exception cref="SymbolicException">An unknown name, or n outside [MinSize, MaxSize] (the message
     /// names the limit and why).</exception>
@@ -138,6 +174,9 @@ public static class ReferenceProblems
             return PhysicsProblem.Trace(count, simulator, target, start,
                 inverse: (y, _) => ReferenceSimulators.Laplacian2D(y, size, GridBoundary.Dirichlet).Select(v => v / h2).ToArray());
         }
+        if (info.Name == "heat1d-inverse")
+            return PhysicsProblem.Trace(count, simulator, target, start,
+                inverse: (y, x) => ReferenceSimulators.Heat1DRegularisedInverse(y, x, HeatRatio1D, HeatSteps, HeatInverseTerms, GridBoundary.Periodic));
         return PhysicsProblem.Trace(count, simulator, target, start, numericInverse: info.Name != "rosenbrock");
     }
 

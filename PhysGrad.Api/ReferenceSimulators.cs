@@ -59,6 +59,97 @@ public static class ReferenceSimulators
     }
 
     /// <summary>
+    /// A regularised local inverse of <see cref="Heat1D"/> (THEORY.md §7, the heat-equation inverse
+    /// problem), as code: x = x₀ + B (y − P(x₀)), where B applies <paramref name="steps"/> times the
+    /// truncated Neumann series Σ_{k&lt;K} (−r L)^k of the backward step (I + r L)⁻¹ (L the 3-point
+    /// stencil, K = <paramref name="terms"/>). In each discrete Fourier mode, with a = 1 − 4r sin²(kh/2)
+    /// the forward step's factor, one backward step multiplies by (1 − (1 − a)^K)/a instead of 1/a: within
+    /// 1 − (1 − a)^K of the exact inverse where a is near 1 (the smooth modes), but never more than K
+    /// where a is small (the modes diffusion has damped towards noise), which is the regularisation — a
+    /// per-mode filter, as the SIP paper's, in the form of a stencil of width 2(K − 1)·steps + 1, so the
+    /// inverse stays O(n) as code. A fixed point of the PG iteration x ← x₀ + B(y* − P(x₀)) has P(x) = y*
+    /// whenever no mode's filter vanishes (for r ≤ 1/2 none does).
+    /// </summary>
+    /// <param name="y">The outputs to invert (n values).</param>
+    /// <param name="x0">The current point x₀ (n values).</param>
+    /// <param name="r">νΔt/h² of the forward steps.</param>
+    /// <param name="steps">The forward steps (the same as <see cref="Heat1D"/>'s).</param>
+    /// <param name="terms">K, the terms of the Neumann series per backward step (≥ 1; 1 gives B = I).</param>
+    /// <param name="boundary">The forward steps' boundary rule.</param>
+    public static Scalar[] Heat1DRegularisedInverse(Scalar[] y, Scalar[] x0, double r, int steps, int terms, GridBoundary boundary)
+    {
+        ArgumentNullException.ThrowIfNull(y);
+        ArgumentNullException.ThrowIfNull(x0);
+        if (terms < 1) throw new SymbolicException(ErrorKind.Invalid, $"The backward step needs at least 1 term of its series; got {terms}.");
+        CheckStable(r, 0.5, "1-D");
+        var n = y.Length;
+        if (x0.Length != n) throw new SymbolicException(ErrorKind.Shape, $"The inverse needs as many outputs as variables; got {n} and {x0.Length}.");
+        // The map is linear, x = B y + (I − B A) x₀ (A the forward steps), so it is built from its columns,
+        // found by running the stencils on numbers (B e_j and e_j − B A e_j; O(n²·steps·K) flops), and each
+        // x_i is then one sum of its nonzero terms. Running the same stencils on symbols would distribute
+        // every product over growing sums and take seconds already at n = 256.
+        var fromY = new List<(int Row, double Value)>[n];
+        var fromX = new List<(int Row, double Value)>[n];
+        for (var i = 0; i < n; i++) (fromY[i], fromX[i]) = ([], []);
+        var unit = new double[n];
+        for (var j = 0; j < n; j++)
+        {
+            Array.Clear(unit);
+            unit[j] = 1;
+            var b = Backward(unit, r, steps, terms, boundary);
+            var bax = Backward(Forward(unit, r, steps, boundary), r, steps, terms, boundary);
+            for (var i = 0; i < n; i++)
+            {
+                if (b[i] != 0) fromY[i].Add((j, b[i]));
+                var c = (i == j ? 1 : 0) - bax[i];
+                if (c != 0) fromX[i].Add((j, c));
+            }
+        }
+        return Enumerable.Range(0, n).Select(i =>
+            Scalar.Sum(fromY[i].Select(t => t.Value * y[t.Row]).Concat(fromX[i].Select(t => t.Value * x0[t.Row])).ToArray())).ToArray();
+    }
+
+    // The explicit steps on numbers (the same stencil as Heat1D).
+    private static double[] Forward(double[] u, double r, int steps, GridBoundary boundary)
+    {
+        var current = u;
+        for (var s = 0; s < steps; s++) current = Stencil(current, r, boundary, forward: true);
+        return current;
+    }
+
+    // steps backward steps, each Σ_{k<K} (−rL)^k, on numbers.
+    private static double[] Backward(double[] u, double r, int steps, int terms, GridBoundary boundary)
+    {
+        var current = u;
+        for (var s = 0; s < steps; s++)
+        {
+            var term = current;
+            var sum = (double[])current.Clone();
+            for (var k = 1; k < terms; k++)
+            {
+                term = Stencil(term, r, boundary, forward: false);
+                for (var i = 0; i < sum.Length; i++) sum[i] += term[i];
+            }
+            current = sum;
+        }
+        return current;
+    }
+
+    // forward: u + r L u; otherwise −r L u.
+    private static double[] Stencil(double[] u, double r, GridBoundary boundary, bool forward)
+    {
+        var n = u.Length;
+        var result = new double[n];
+        for (var i = 0; i < n; i++)
+        {
+            double Get(int k) => k >= 0 && k < n ? u[k] : boundary == GridBoundary.Periodic ? u[((k % n) + n) % n] : 0;
+            var laplacian = Get(i + 1) - 2 * u[i] + Get(i - 1);
+            result[i] = forward ? u[i] + r * laplacian : -r * laplacian;
+        }
+        return result;
+    }
+
+    /// <summary>
     /// <paramref name="steps"/> explicit heat steps with the 5-point Laplacian on a side×side grid stored
     /// row by row (cell (i, j) at i·side + j), r = νΔt/h² (stable for r ≤ 1/4).
     /// </summary>

@@ -86,6 +86,9 @@ internal static class CompareCommand
             try
             {
                 plots = physics.SavePlots(comparison, result.GetValue(outDir)!);
+                // A field of more than two cells is drawn as the field itself as well (issue 14, item 6).
+                if (problem.Grid(result) is { } grid)
+                    plots = [.. plots, .. physics.SaveFieldPlots(comparison, result.GetValue(outDir)!, grid)];
             }
             catch (Exception e) when (e is DllNotFoundException || e.InnerException is DllNotFoundException)
             {

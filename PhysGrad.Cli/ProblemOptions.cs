@@ -94,6 +94,10 @@ internal sealed class ProblemOptions
     /// <summary>Whether --unit was given (for commands that do not use it, to say so).</summary>
     public bool UnitsGiven(ParseResult result) => result.GetValue(_units) is { Length: > 0 };
 
+    /// <summary>The grid of an --example whose variables are a field ([cells] or [side, side]), else null.</summary>
+    public int[]? Grid(ParseResult result) =>
+        result.GetValue(_example) is { } name ? ReferenceProblems.Grid(name, result.GetValue(_size)) : null;
+
     /// <summary>
     /// A note naming the variables read from --simulator when some of them look like constants (not x,
     /// x0, x1, …) and no count (such as --start's) can show the mistake; null otherwise.

@@ -244,6 +244,8 @@ public enum FallbackKind
     NegativeCurvature,
     /// <summary>Levenberg–Marquardt: no damping tried gave a decrease of L; the step was 0.</summary>
     StepRejected,
+    /// <summary>A matrix-free rule's Krylov solve (LSQR or CG) reached its iteration limit; the step used its last iterate.</summary>
+    IterativeSolveIncomplete,
 }
 
 /// <summary>A fallback taken at one iteration: the kind (to test) and the reason (to display).</summary>

@@ -65,10 +65,25 @@ public abstract class JacobianState : RuleState
 /// </summary>
 public abstract class SpectralRule : RuleBase
 {
-    /// <summary>A spectral rule with its exponent κ (finite) and relative truncation τ (finite, ≥ 0).</summary>
+    /// <summary>A spectral rule with its exponent κ (finite) and relative truncation τ (finite, ≥ 0), on the dense SVD.</summary>
     protected SpectralRule(string name, double eta, double kappa, double tau)
-        : base(name, eta, Capabilities.Value | Capabilities.Gradient | Capabilities.Jacobian | Capabilities.LossGradientInY)
+        : this(name, eta, kappa, tau, LinearSolver.Dense)
     {
+    }
+
+    /// <summary>
+    /// A spectral rule with its exponent κ, truncation τ and linear solver; only κ = −1 (Gauss–Newton)
+    /// has an iterative form (LSQR on J v and Jᵀ w), so any other κ with <see cref="LinearSolver.Iterative"/>
+    /// is refused.
+    /// </summary>
+    /// <exception cref="Symbolic.SymbolicException">κ or τ out of range, or an iterative solve asked for κ ≠ −1.</exception>
+    protected SpectralRule(string name, double eta, double kappa, double tau, LinearSolver solver)
+        : base(name, eta, solver == LinearSolver.Iterative ? SolverLimits.ProductNeeds : DenseNeeds)
+    {
+        if (solver == LinearSolver.Iterative && kappa != -1)
+            throw new Symbolic.SymbolicException(Symbolic.ErrorKind.Invalid,
+                $"Only κ = −1 (Gauss–Newton) has an iterative solve; κ = {NumberText.RoundTrip(kappa)} needs the SVD of J (dense).");
+        Solver = solver;
         if (!double.IsFinite(kappa) || !(tau >= 0) || !double.IsFinite(tau))
             throw new Symbolic.SymbolicException(Symbolic.ErrorKind.Invalid, $"HIG's κ must be finite and τ finite and at least 0, not κ = {NumberText.RoundTrip(kappa)}, τ = {NumberText.RoundTrip(tau)}.");
         (Kappa, Tau) = (kappa, tau);
@@ -80,8 +95,24 @@ public abstract class SpectralRule : RuleBase
     /// <summary>τ, the relative truncation of the singular values.</summary>
     public double Tau { get; }
 
+    /// <summary>How the step's linear algebra is done (dense SVD, or LSQR for κ = −1; see <see cref="LinearSolver"/>).</summary>
+    public LinearSolver Solver { get; }
+
+    private const Capabilities DenseNeeds = Capabilities.Value | Capabilities.Gradient | Capabilities.Jacobian | Capabilities.LossGradientInY;
+
     /// <inheritdoc/>
-    protected override RuleState Start(IDifferentiableProblem problem, double[] x0) => new State(problem, this);
+    protected override RuleState Start(IDifferentiableProblem problem, double[] x0)
+    {
+        if (Kappa == -1 && SolverLimits.Iterative(Solver, problem, SolverLimits.ProductNeeds))
+            return new LsqrGaussNewtonState(problem, Eta);
+        var size = Math.Max(problem.M, problem.N);
+        if (Kappa != -1 && size > SolverLimits.SvdUpTo)
+            throw new Symbolic.SymbolicException(Symbolic.ErrorKind.TooLarge,
+                $"{Name} needs the SVD of the dense Jacobian J ({problem.M} × {problem.N}), and the size {size} is over its limit of " +
+                $"{SolverLimits.SvdUpTo} outputs or variables (the SVD alone takes O(m·n·min(m, n)) time and {problem.M}·{problem.N} values of memory). " +
+                "Use gn or lm, which solve matrix-free by LSQR at this size, or a smaller problem.");
+        return new State(problem, this);
+    }
 
     private sealed class State(IDifferentiableProblem problem, SpectralRule rule) : JacobianState(problem, lossHessian: false)
     {
@@ -100,14 +131,23 @@ public abstract class SpectralRule : RuleBase
     }
 }
 
-/// <summary>Gauss–Newton: Δx = −η J⁺ ∂L/∂y (the spectral rule with κ = −1, singular values ≤ 10⁻¹² σ_max dropped).</summary>
+/// <summary>
+/// Gauss–Newton: Δx = −η J⁺ ∂L/∂y (the spectral rule with κ = −1). Dense: singular values ≤ 10⁻¹² σ_max
+/// dropped. Iterative (above <see cref="SolverLimits.DenseUpTo"/> outputs or variables, or when asked):
+/// J⁺ ∂L/∂y as the minimum-norm least-squares solution of J p = ∂L/∂y by LSQR on the J v and Jᵀ w
+/// product kernels, J never formed (<see cref="Krylov.Lsqr"/>); on a full-rank J both give the same step.
+/// </summary>
 /// <param name="eta">The step size η.</param>
-public sealed class GaussNewton(double eta) : SpectralRule("gn", eta, -1.0, 1e-12);
+/// <param name="solver">Dense SVD, LSQR, or chosen by size (the default).</param>
+public sealed class GaussNewton(double eta, LinearSolver solver = LinearSolver.Auto)
+    : SpectralRule("gn", eta, -1.0, 1e-12, solver);
 
 /// <summary>The half-inverse gradient: Δx = −η V Σ^κ Uᵀ ∂L/∂y (default κ = −½), singular values ≤ τ·σ_max dropped.</summary>
 /// <param name="eta">The step size η.</param>
 /// <param name="kappa">The exponent κ (default −½).</param>
 /// <param name="tau">The relative truncation τ (default 10⁻³).</param>
+/// <remarks>HIG is dense only: above <see cref="SolverLimits.SvdUpTo"/> outputs or variables starting it
+/// throws <see cref="Symbolic.SymbolicException"/> (<see cref="Symbolic.ErrorKind.TooLarge"/>) naming the size and the alternatives.</remarks>
 public sealed class HalfInverseGradient(double eta, double kappa = -0.5, double tau = 1e-3)
     : SpectralRule("hig", eta, kappa, tau);
 
@@ -115,18 +155,28 @@ public sealed class HalfInverseGradient(double eta, double kappa = -0.5, double 
 /// The inverse gradient (THEORY.md §2): Δy = −η (∂²L/∂y²)⁻¹ ∂L/∂y (a gradient step in y when that
 /// Hessian is singular, recorded), then Δx = J⁻¹ Δy (J⁺Δy, the minimum-norm step, when J is singular,
 /// recorded). Needs m = n, y, J and the loss's gradient and Hessian in y.
+/// Iterative (above <see cref="SolverLimits.DenseUpTo"/> outputs or variables, or when asked): Δy by
+/// conjugate gradients on products with ∂²L/∂y², Δx by LSQR on J v and Jᵀ w (J never formed; see
+/// <see cref="SolverLimits"/>).
 /// </summary>
 /// <param name="eta">The step size η (it scales Δy).</param>
-public sealed class InverseGradient(double eta) : RuleBase("ig", eta, Needed)
+/// <param name="solver">Dense, iterative, or chosen by size (the default).</param>
+public sealed class InverseGradient(double eta, LinearSolver solver = LinearSolver.Auto)
+    : RuleBase("ig", eta, solver == LinearSolver.Iterative ? SolverLimits.ProductNeeds : Needed)
 {
     internal const Capabilities Needed = Capabilities.Value | Capabilities.Gradient | Capabilities.Jacobian |
         Capabilities.LossGradientInY | Capabilities.LossHessianInY;
+
+    /// <summary>How the step's linear algebra is done.</summary>
+    public LinearSolver Solver { get; } = solver;
 
     /// <inheritdoc/>
     protected override RuleState Start(IDifferentiableProblem problem, double[] x0)
     {
         RuleChecks.Square("InverseGradient", problem);
-        return new InverseState(problem, Eta, physical: false);
+        return SolverLimits.Iterative(Solver, problem, SolverLimits.ProductNeeds)
+            ? new IterativeInverseState(problem, Eta, physical: false)
+            : new InverseState(problem, Eta, physical: false);
     }
 }
 
@@ -135,16 +185,25 @@ public sealed class InverseGradient(double eta) : RuleBase("ig", eta, Needed)
 /// Δx = P⁻¹(y + Δy; x) − x with the problem's local inverse (closed form when there is one, else
 /// numeric: <see cref="IDifferentiableProblem.TryInvert"/>); when y + Δy has no preimage near x, the
 /// inverse-gradient step instead (recorded as <see cref="FallbackKind.NoPreimage"/>).
+/// The iterative form (as for <see cref="InverseGradient"/>) never forms J: Δy by conjugate gradients,
+/// the fallback IG step by LSQR.
 /// </summary>
 /// <param name="eta">The step size η (it scales Δy).</param>
-public sealed class PhysicalGradient(double eta)
-    : RuleBase("pg", eta, InverseGradient.Needed | Capabilities.Inverse)
+/// <param name="solver">Dense, iterative, or chosen by size (the default).</param>
+public sealed class PhysicalGradient(double eta, LinearSolver solver = LinearSolver.Auto)
+    : RuleBase("pg", eta,
+        (solver == LinearSolver.Iterative ? SolverLimits.ProductNeeds : InverseGradient.Needed) | Capabilities.Inverse)
 {
+    /// <summary>How the step's linear algebra is done.</summary>
+    public LinearSolver Solver { get; } = solver;
+
     /// <inheritdoc/>
     protected override RuleState Start(IDifferentiableProblem problem, double[] x0)
     {
         RuleChecks.Square("PhysicalGradient", problem);
-        return new InverseState(problem, Eta, physical: true);
+        return SolverLimits.Iterative(Solver, problem, SolverLimits.ProductNeeds)
+            ? new IterativeInverseState(problem, Eta, physical: true)
+            : new InverseState(problem, Eta, physical: true);
     }
 }
 
@@ -200,5 +259,220 @@ internal sealed class InverseState(IDifferentiableProblem problem, double eta, b
             for (var c = 0; c < n; c++) _jacobian2D[row, c] = j[row * n + c];
         var rank = LinearAlgebra.SpectralProduct(_jacobian2D, dy, -1.0, 1e-12, dx);
         notes.Note(FallbackKind.JacobianSingular, $"the Jacobian is {r} at {Point(x)}; took the minimum-norm step J⁺Δy (rank {rank} of {n})");
+    }
+}
+
+/// <summary>How a Jacobian rule does its linear algebra.</summary>
+public enum LinearSolver
+{
+    /// <summary>Dense up to <see cref="SolverLimits.DenseUpTo"/> outputs and variables, iterative above (or when the problem has the products but no dense Jacobian).</summary>
+    Auto,
+    /// <summary>Always the dense path: J (m·n) formed, factorised or decomposed.</summary>
+    Dense,
+    /// <summary>Always matrix-free: Krylov solves on the J v and Jᵀ w product kernels (<see cref="Krylov"/>).</summary>
+    Iterative,
+}
+
+/// <summary>
+/// The sizes at which the Jacobian rules change method, and what their matrix-free forms need.
+/// The matrix-free forms read ∂²L/∂y² only through products (∂²L/∂y²) w, taken as the central difference
+/// of the ∂L/∂y kernel, (∇L(y + t w) − ∇L(y − t w)) / (2t) with t·‖w‖∞ = ε^⅓ (1 + ‖y‖∞): exact up to
+/// rounding (relative error about ε^⅔ ≈ 4·10⁻¹¹) for a loss quadratic in y, such as the default
+/// ½‖y − y*‖² and any weighted sum of squares, and accurate to O(t²) ≈ 10⁻¹¹ relative for other smooth
+/// losses. (A product kernel for ∂²L/∂y² does not exist; the dense m × m kernel is what this avoids.)
+/// </summary>
+public static class SolverLimits
+{
+    /// <summary>
+    /// <see cref="LinearSolver.Auto"/> uses the dense path while both m and n are at most this. Measured on
+    /// the 1-D heat example: at 256 cells a dense Gauss–Newton step (SVD) takes about as long as the
+    /// LSQR one; above, the SVD's cubic cost and J's m·n memory dominate.
+    /// </summary>
+    public const int DenseUpTo = 256;
+
+    /// <summary>
+    /// HIG (and any κ ≠ −1) needs the SVD of J; above this many outputs or variables it is refused with a
+    /// message (an SVD of a 2000 × 2000 matrix takes seconds per step and 32 MB per copy of J).
+    /// </summary>
+    public const int SvdUpTo = 2000;
+
+    /// <summary>
+    /// The relative tolerance of the rules' Krylov solves: 10⁻¹², about what rounding lets LSQR reach on
+    /// a Jacobian of condition 10³–10⁴ (its attainable accuracy is near ε·κ). The iteration limit is
+    /// 2·min(m, n) + 50; an ill-conditioned J can need more (unpreconditioned Krylov converges at the rate
+    /// (κ − 1)/(κ + 1) per iteration), and then the step is the last iterate, recorded as
+    /// <see cref="FallbackKind.IterativeSolveIncomplete"/>.
+    /// </summary>
+    public const double KrylovTolerance = 1e-12;
+
+    /// <summary>What the matrix-free forms read: L and ∂L/∂x, y = P(x), J v, Jᵀ w and ∂L/∂y.</summary>
+    public const Capabilities ProductNeeds = Capabilities.Value | Capabilities.Gradient | Capabilities.Outputs |
+        Capabilities.JacobianVector | Capabilities.JacobianTransposeVector | Capabilities.LossGradientInY;
+
+    /// <summary>
+    /// Whether a rule with this choice takes the matrix-free path on this problem: always for
+    /// <see cref="LinearSolver.Iterative"/> (the capabilities are checked, naming any missing), never for
+    /// <see cref="LinearSolver.Dense"/>, and for <see cref="LinearSolver.Auto"/> when the problem answers
+    /// <paramref name="needs"/> and is larger than <see cref="DenseUpTo"/> or has no dense Jacobian.
+    /// </summary>
+    public static bool Iterative(LinearSolver solver, IDifferentiableProblem problem, Capabilities needs)
+    {
+        ArgumentNullException.ThrowIfNull(problem);
+        switch (solver)
+        {
+            case LinearSolver.Dense: return false;
+            case LinearSolver.Iterative:
+                RuleChecks.Capabilities("the iterative solve", needs, problem);
+                return true;
+            default:
+                if ((problem.Supported & needs) != needs) return false;
+                return Math.Max(problem.M, problem.N) > DenseUpTo || !problem.Supported.HasFlag(Capabilities.Jacobian);
+        }
+    }
+}
+
+/// <summary>
+/// A state for the matrix-free Jacobian rules: evaluates y = P(x) (the outputs kernel, no J), L and ∂L/∂x,
+/// and before a step ∂L/∂y; offers J v, Jᵀ w and (∂²L/∂y²) w as <see cref="LinearMap"/>s at the point
+/// being stepped. Nothing of size m·n or m² is allocated.
+/// </summary>
+internal abstract class ProductState : RuleState
+{
+    private readonly double[] _yScratch, _yPlus, _gPlus, _gMinus;
+    private double[] _at;
+
+    protected ProductState(IDifferentiableProblem problem) : base(problem)
+    {
+        Y = new double[M];
+        LossGradientY = new double[M];
+        _yScratch = new double[M];
+        _yPlus = new double[M];
+        _gPlus = new double[M];
+        _gMinus = new double[M];
+        _at = new double[N];
+        ApplyJ = (v, jv) => Problem.JacobianVector(_at, v, _yScratch, jv);
+        ApplyJT = (w, jtw) => Problem.JacobianTransposeVector(_at, w, _yScratch, jtw);
+        ApplyLossHessianY = LossHessianProduct;
+    }
+
+    protected double[] Y { get; }
+
+    protected double[] LossGradientY { get; }
+
+    /// <summary>v (n) ↦ J v (m) at the point of the current step.</summary>
+    protected LinearMap ApplyJ { get; }
+
+    /// <summary>w (m) ↦ Jᵀ w (n) at the point of the current step.</summary>
+    protected LinearMap ApplyJT { get; }
+
+    /// <summary>w (m) ↦ (∂²L/∂y²) w at y (see <see cref="SolverLimits"/> for how).</summary>
+    protected LinearMap ApplyLossHessianY { get; }
+
+    public override double[]? Outputs => Y;
+
+    /// <summary>
+    /// The rounding level of ∂L/∂y: 4ε·(1 + ‖y‖). For the default loss ∂L/∂y = y − y* carries that error
+    /// from y itself, so no Krylov solve on it needs a smaller residual (near a solution ∂L/∂y is itself
+    /// at this level, and a relative test could never be met).
+    /// </summary>
+    protected double RoundingLevel() => 4 * Math.Pow(2, -52) * (1 + CompiledProblem.Norm(Y, M));
+
+    /// <summary>Makes the maps act at <paramref name="x"/> (the point passed to <see cref="RuleState.Update"/>; not copied, not changed).</summary>
+    protected void At(double[] x) => _at = x;
+
+    public override double Evaluate(double[] x, double[] gradient)
+    {
+        Problem.Simulate(x, Y);
+        return Problem.ValueGradient(x, gradient);
+    }
+
+    public override NonFiniteValue? CheckInputs(double loss, double[] gradient)
+    {
+        if (!double.IsFinite(loss)) return new NonFiniteValue(Quantity.Loss, 0, loss);
+        if (NonFiniteValue.Find(Quantity.Outputs, Y) is { } y) return y;
+        Problem.LossInY(Y, LossGradientY);
+        return NonFiniteValue.Find(Quantity.LossGradientInY, LossGradientY);
+    }
+
+    // ε^⅓ for double precision (ε = 2⁻⁵²): the step that balances truncation O(t²) against rounding O(ε/t).
+    private static readonly double CubeRootEpsilon = Math.Cbrt(Math.Pow(2, -52));
+
+    private void LossHessianProduct(double[] w, double[] hw)
+    {
+        double wMax = 0, yMax = 0;
+        for (var i = 0; i < M; i++)
+        {
+            wMax = Math.Max(wMax, Math.Abs(w[i]));
+            yMax = Math.Max(yMax, Math.Abs(Y[i]));
+        }
+        if (wMax == 0)
+        {
+            Array.Clear(hw);
+            return;
+        }
+        // The central difference of ∂L/∂y along w (SolverLimits explains the step and its accuracy).
+        var t = CubeRootEpsilon * (1 + yMax) / wMax;
+        for (var i = 0; i < M; i++) _yPlus[i] = Y[i] + t * w[i];
+        Problem.LossInY(_yPlus, _gPlus);
+        for (var i = 0; i < M; i++) _yPlus[i] = Y[i] - t * w[i];
+        Problem.LossInY(_yPlus, _gMinus);
+        for (var i = 0; i < M; i++) hw[i] = (_gPlus[i] - _gMinus[i]) / (2 * t);
+    }
+}
+
+/// <summary>Gauss–Newton by LSQR: p = J⁺ ∂L/∂y as the minimum-norm least-squares solution of J p = ∂L/∂y; Δx = −η p.</summary>
+internal sealed class LsqrGaussNewtonState(IDifferentiableProblem problem, double eta) : ProductState(problem)
+{
+    private readonly KrylovWorkspace _work = new(problem.M, problem.N);
+    private readonly double[] _p = new double[problem.N];
+
+    public override void Update(double[] x, double loss, double[] gradient, double[] dx, FallbackNotes notes)
+    {
+        At(x);
+        var result = Krylov.Lsqr(M, N, ApplyJ, ApplyJT, LossGradientY, _p, _work, tolerance: SolverLimits.KrylovTolerance, residualFloor: RoundingLevel());
+        for (var i = 0; i < N; i++) dx[i] = -eta * _p[i];
+        if (!result.Converged)
+            notes.Note(FallbackKind.IterativeSolveIncomplete,
+                $"LSQR for J⁺∂L/∂y stopped at its limit of {result.Iterations} iterations (residual {NumberText.Short(result.Residual, 3)}) at {Point(x)}; took its last iterate");
+    }
+}
+
+/// <summary>IG and PG without J: Δy by CG on (∂²L/∂y²) products, Δx = P⁻¹(y + Δy; x) − x (PG) or by LSQR on J Δx = Δy.</summary>
+internal sealed class IterativeInverseState(IDifferentiableProblem problem, double eta, bool physical) : ProductState(problem)
+{
+    private readonly KrylovWorkspace _cg = new(problem.M, problem.M), _lsqr = new(problem.M, problem.N);
+    private readonly double[] _rhs = new double[problem.M], _dy = new double[problem.M], _target = new double[problem.M], _xNew = new double[problem.N];
+
+    public override void Update(double[] x, double loss, double[] gradient, double[] dx, FallbackNotes notes)
+    {
+        At(x);
+        int n = N, m = M;
+        for (var i = 0; i < m; i++) _rhs[i] = -eta * LossGradientY[i];
+        var inY = Krylov.ConjugateGradient(m, ApplyLossHessianY, _rhs, _dy, _cg);
+        if (!inY.Converged)
+        {
+            // No (positive) curvature of the loss in y along a CG direction: a plain gradient step in y.
+            Array.Copy(_rhs, _dy, m);
+            if (!Array.TrueForAll(LossGradientY, v => v == 0))
+                notes.Note(FallbackKind.LossHessianInYSingular,
+                    $"conjugate gradients on the loss's Hessian in y stopped at iteration {inY.Iterations} (no positive curvature or no convergence); Δy is a gradient step in y");
+        }
+        if (physical)
+        {
+            for (var i = 0; i < m; i++) _target[i] = Y[i] + _dy[i];
+            if (Problem.TryInvert(_target, x, _xNew))
+            {
+                for (var i = 0; i < n; i++) dx[i] = _xNew[i] - x[i];
+                return;
+            }
+            notes.Note(FallbackKind.NoPreimage, $"y + Δy has no preimage near {Point(x)}; took an inverse-gradient step instead");
+        }
+        var r = Krylov.Lsqr(m, n, ApplyJ, ApplyJT, _dy, dx, _lsqr, tolerance: SolverLimits.KrylovTolerance, residualFloor: eta * RoundingLevel());
+        if (!r.Converged)
+            notes.Note(FallbackKind.IterativeSolveIncomplete,
+                $"LSQR for J Δx = Δy stopped at its limit of {r.Iterations} iterations (residual {NumberText.Short(r.Residual, 3)}) at {Point(x)}; took its last iterate");
+        else if (!r.Consistent)
+            notes.Note(FallbackKind.JacobianSingular,
+                $"J Δx = Δy has no solution at {Point(x)} (least-squares residual {NumberText.Short(r.Residual, 3)}); took LSQR's minimum-norm least-squares step");
     }
 }

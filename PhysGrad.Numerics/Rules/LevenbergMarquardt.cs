@@ -13,14 +13,30 @@ namespace PhysGrad.Numerics.Rules;
 /// §3.2). After 40 rejections the step is 0 and the fallback <see cref="FallbackKind.StepRejected"/> is
 /// recorded. Evaluates L at each trial point; needs y, J and the loss's gradient and Hessian in y;
 /// n² memory.
+/// <para>
+/// Iterative form (above <see cref="SolverLimits.DenseUpTo"/> outputs or variables, or when asked): the
+/// same damped system solved by conjugate gradients on products v ↦ Jᵀ H J v + λ d v (J v, Jᵀ w and H w
+/// products; nothing of size n² or m·n), to a relative residual of 10⁻¹⁰. diag(JᵀHJ) is not available
+/// without n products, so D = d·I with d the running maximum of the Rayleigh quotient gᵀJᵀHJ g / gᵀg along
+/// the gradient g = Jᵀ∂L/∂y: λ stays a pure number (the same units argument as Moré's), but the steps
+/// differ from the dense form's, which scales each variable by its own diagonal entry.
+/// </para>
 /// </summary>
 public sealed class LevenbergMarquardt : RuleBase
 {
     /// <summary>Levenberg–Marquardt with step size η and initial damping λ₀ (positive, finite).</summary>
     /// <exception cref="Symbolic.SymbolicException">η or λ₀ out of range.</exception>
-    public LevenbergMarquardt(double eta, double lambda0 = 1e-3)
-        : base("lm", eta, InverseGradient.Needed)
+    public LevenbergMarquardt(double eta, double lambda0 = 1e-3) : this(eta, lambda0, LinearSolver.Auto)
     {
+    }
+
+    /// <summary>Levenberg–Marquardt with step size η, initial damping λ₀ and a linear solver (dense, iterative or by size).</summary>
+    /// <exception cref="Symbolic.SymbolicException">η or λ₀ out of range.</exception>
+    public LevenbergMarquardt(double eta, double lambda0, LinearSolver solver)
+        : base("lm", eta,
+            solver == LinearSolver.Iterative ? SolverLimits.ProductNeeds : InverseGradient.Needed)
+    {
+        Solver = solver;
         if (!(lambda0 > 0) || !double.IsFinite(lambda0))
             throw new Symbolic.SymbolicException(Symbolic.ErrorKind.Invalid, $"Levenberg–Marquardt's λ₀ must be positive and finite, not {lambda0}.");
         Lambda0 = lambda0;
@@ -32,8 +48,93 @@ public sealed class LevenbergMarquardt : RuleBase
     /// <summary>The most rejected trials in one step before it gives up with Δx = 0.</summary>
     public const int MaxRejections = 40;
 
+    /// <summary>How the damped system is solved.</summary>
+    public LinearSolver Solver { get; }
+
     /// <inheritdoc/>
-    protected override RuleState Start(IDifferentiableProblem problem, double[] x0) => new State(problem, this);
+    protected override RuleState Start(IDifferentiableProblem problem, double[] x0) =>
+        SolverLimits.Iterative(Solver, problem, SolverLimits.ProductNeeds) ? new IterativeState(problem, this) : new State(problem, this);
+
+    /// <summary>λ's adaptation after a trial with actual and predicted decreases (shared by both forms).</summary>
+    private static bool Accept(double actual, double predicted, ref double lambda, ref double nu)
+    {
+        if (!(actual > 0)) return false;
+        var rho = predicted > 0 ? actual / predicted : 0;
+        lambda *= rho > 0 ? Math.Max(1.0 / 3, 1 - Math.Pow(2 * rho - 1, 3)) : 1;
+        nu = 2;
+        return true;
+    }
+
+    private sealed class IterativeState(IDifferentiableProblem problem, LevenbergMarquardt rule) : ProductState(problem)
+    {
+        private readonly KrylovWorkspace _work = new(problem.N, problem.N);
+        private readonly double[] _b = new double[problem.N], _p = new double[problem.N], _trial = new double[problem.N];
+        private readonly double[] _jv = new double[problem.M], _hjv = new double[problem.M], _av = new double[problem.N];
+        private double _lambda = rule.Lambda0, _nu = 2, _scale, _damping;
+        private LinearMap? _normal;
+
+        // v ↦ JᵀHJ v (+ λ d v inside the solve).
+        private void Normal(double[] v, double[] result)
+        {
+            ApplyJ(v, _jv);
+            ApplyLossHessianY(_jv, _hjv);
+            ApplyJT(_hjv, result);
+        }
+
+        public override void Update(double[] x, double loss, double[] gradient, double[] dx, FallbackNotes notes)
+        {
+            At(x);
+            int n = N;
+            Array.Clear(dx);
+            ApplyJT(LossGradientY, _b);
+            double bb = 0;
+            for (var i = 0; i < n; i++) { _b[i] = -_b[i]; bb += _b[i] * _b[i]; }
+            if (bb == 0) return; // stationary: the run classifies the point
+            Normal(_b, _av);
+            double bAb = 0;
+            for (var i = 0; i < n; i++) bAb += _b[i] * _av[i];
+            _scale = Math.Max(_scale, bAb / bb);
+            var d = _scale > 0 ? _scale : 1.0;
+            _normal ??= (v, result) =>
+            {
+                Normal(v, result);
+                for (var i = 0; i < v.Length; i++) result[i] += _damping * v[i];
+            };
+            for (var attempt = 0; attempt < MaxRejections; attempt++)
+            {
+                _damping = _lambda * d;
+                var solve = Krylov.ConjugateGradient(n, _normal, _b, _p, _work, tolerance: 1e-10);
+                // At the iteration limit (not at negative curvature, which a positive damping rules out
+                // for a convex loss) the CG iterate still descends: take it, and say so.
+                var limited = !solve.Converged && solve.Iterations >= 2 * n + 50;
+                if (limited)
+                    notes.Note(FallbackKind.IterativeSolveIncomplete,
+                        $"CG on the damped system stopped at its limit of {solve.Iterations} iterations (residual {NumberText.Short(solve.Residual, 3)}); took its last iterate");
+                if (solve.Converged || limited)
+                {
+                    double slope = 0;
+                    for (var i = 0; i < n; i++)
+                    {
+                        dx[i] = rule.Eta * _p[i];
+                        _trial[i] = x[i] + dx[i];
+                        slope -= _b[i] * dx[i];
+                    }
+                    Normal(dx, _av);
+                    double curvature = 0;
+                    for (var i = 0; i < n; i++) curvature += dx[i] * _av[i];
+                    var actual = loss - Problem.Value(_trial);
+                    if (Accept(actual, -slope - 0.5 * curvature, ref _lambda, ref _nu)) return;
+                }
+                _lambda *= _nu;
+                _nu *= 2;
+                if (!double.IsFinite(_lambda)) break;
+            }
+            Array.Clear(dx);
+            notes.Note(FallbackKind.StepRejected,
+                $"no damping up to λ = {NumberText.Short(_lambda, 3)} gave a decrease of L at {Point(x)}; the step is 0");
+            (_lambda, _nu) = (rule.Lambda0, 2);
+        }
+    }
 
     private sealed class State(IDifferentiableProblem problem, LevenbergMarquardt rule) : JacobianState(problem, lossHessian: true)
     {
@@ -101,16 +202,8 @@ public sealed class LevenbergMarquardt : RuleBase
                         for (var c = 0; c < n; c++) s += _a[i * n + c] * dx[c];
                         curvature += dx[i] * s;
                     }
-                    var trial = Problem.Value(_trial);
-                    var actual = loss - trial;
-                    if (actual > 0)
-                    {
-                        var predicted = -slope - 0.5 * curvature;
-                        var rho = predicted > 0 ? actual / predicted : 0;
-                        _lambda *= rho > 0 ? Math.Max(1.0 / 3, 1 - Math.Pow(2 * rho - 1, 3)) : 1;
-                        _nu = 2;
-                        return;
-                    }
+                    var actual = loss - Problem.Value(_trial);
+                    if (Accept(actual, -slope - 0.5 * curvature, ref _lambda, ref _nu)) return;
                 }
                 _lambda *= _nu;
                 _nu *= 2;

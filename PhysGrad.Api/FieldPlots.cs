@@ -1,0 +1,131 @@
+using PhysGrad.Numerics;
+using ScottPlot;
+
+namespace PhysGrad;
+
+/// <summary>
+/// Plots of the field itself for runs on a grid problem (issue 14, item 6): when x is a 1-D or 2-D grid
+/// of many cells, the per-component panels of <see cref="TrajectoryPlots"/> say little, so each run gets
+/// <c>field-NAME.png</c>: for a 1-D grid, x against the cell index at a few chosen iterations (the start,
+/// two between, the last; light to dark) with x* dashed when known; for a 2-D grid, a heat map of the
+/// last x beside one of x* (<c>field-target.png</c>) on the same colour scale. Via ScottPlot 5.
+/// </summary>
+public static class FieldPlots
+{
+    private const int Width = 720;
+    private const int Height = 420;
+
+    /// <summary>
+    /// Writes the field plots of <paramref name="runs"/> into <paramref name="directory"/> (created if
+    /// needed) and returns the paths. <paramref name="shape"/> is the grid: [cells] or [rows, columns]
+    /// (cell (i, j) at i·columns + j); each run's points must have rows·columns values.
+    /// </summary>
+    /// <exception cref="Symbolic.SymbolicException">A shape that is not 1 or 2 positive sizes, or that
+    /// does not match the runs' points (<see cref="Symbolic.ErrorKind.Shape"/>).</exception>
+    public static IReadOnlyList<string> Save(IReadOnlyList<OptimizerRun> runs, string directory, IReadOnlyList<int> shape, double[]? targetX)
+    {
+        ArgumentNullException.ThrowIfNull(runs);
+        ArgumentNullException.ThrowIfNull(shape);
+        if (shape.Count is < 1 or > 2 || shape.Any(s => s < 1))
+            throw new Symbolic.SymbolicException(Symbolic.ErrorKind.Shape, $"A field plot needs a grid of 1 or 2 positive sizes, not [{string.Join(", ", shape)}].");
+        var cells = shape.Aggregate(1, (a, b) => a * b);
+        foreach (var run in runs)
+            if (run.Trajectory[0].Length != cells)
+                throw new Symbolic.SymbolicException(Symbolic.ErrorKind.Shape, $"The grid [{string.Join(", ", shape)}] has {cells} cells, but the runs have {run.Trajectory[0].Length} variables.");
+        Directory.CreateDirectory(directory);
+        var written = new List<string>();
+        var used = new HashSet<string>();
+        foreach (var run in runs)
+        {
+            var name = MethodCatalog.NameOf(run.Method);
+            // Two runs of one method (different η) get distinct files.
+            var file = used.Add(name) ? name : $"{name}-{NumberText.RoundTrip(run.Eta)}";
+            used.Add(file);
+            var path = Path.Combine(directory, $"field-{file}.png");
+            var plot = shape.Count == 1 ? Line(run, targetX) : Map(run.Trajectory[^1], shape[0], shape[1], Range(runs, targetX),
+                $"{name} (η = {NumberText.Short(run.Eta)}): x at iteration {IterationOf(run, run.Trajectory.Count - 1)}");
+            plot.SavePng(path, Width, Height);
+            written.Add(path);
+        }
+        if (shape.Count == 2 && targetX is not null)
+        {
+            var path = Path.Combine(directory, "field-target.png");
+            Map(targetX, shape[0], shape[1], Range(runs, targetX), "x*, the field the target was made from").SavePng(path, Width, Height);
+            written.Add(path);
+        }
+        return written;
+    }
+
+    /// <summary>
+    /// The iterations drawn for a 1-D field: the recorded ones nearest 0, ⅓, ⅔ and all of the run
+    /// (fewer when fewer are recorded), as indices into the trajectory.
+    /// </summary>
+    public static int[] ChosenPoints(OptimizerRun run)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        var last = run.Trajectory.Count - 1;
+        return new[] { 0, last / 3, 2 * last / 3, last }.Distinct().ToArray();
+    }
+
+    // The iteration of a trajectory entry (every iteration is recorded when the run says nothing else).
+    private static int IterationOf(OptimizerRun run, int index) => run.RecordedIterations is { } r ? r[index] : index;
+
+    private static Plot Line(OptimizerRun run, double[]? targetX)
+    {
+        var plot = new Plot();
+        var name = MethodCatalog.NameOf(run.Method);
+        var chosen = ChosenPoints(run);
+        var cells = Enumerable.Range(0, run.Trajectory[0].Length).Select(i => (double)i).ToArray();
+        var baseColor = TrajectoryPlots.ColorOf(run.Method);
+        for (var k = 0; k < chosen.Length; k++)
+        {
+            var index = chosen[k];
+            var line = plot.Add.ScatterLine(cells, run.Trajectory[index]);
+            // Later iterations darker: the path towards x* reads left to right in the legend.
+            var share = chosen.Length == 1 ? 1.0 : 0.3 + 0.7 * k / (chosen.Length - 1);
+            line.Color = baseColor.WithAlpha((byte)(255 * share));
+            line.LineWidth = 1.5f;
+            line.LegendText = $"iteration {IterationOf(run, index)}";
+        }
+        if (targetX is not null)
+        {
+            var target = plot.Add.ScatterLine(cells, targetX);
+            target.Color = Colors.Black;
+            target.LinePattern = LinePattern.Dashed;
+            target.LineWidth = 1;
+            target.LegendText = "x*";
+        }
+        plot.Title($"{name} (η = {NumberText.Short(run.Eta)}): the field x over the cells");
+        plot.XLabel("cell i");
+        plot.YLabel("x_i");
+        plot.ShowLegend(Alignment.UpperRight);
+        return plot;
+    }
+
+    // One colour scale for every map of a figure set, so that equal colours are equal values.
+    private static (double Min, double Max) Range(IReadOnlyList<OptimizerRun> runs, double[]? targetX)
+    {
+        var values = runs.SelectMany(r => r.Trajectory[^1]).Concat(targetX ?? []).Where(double.IsFinite).ToArray();
+        if (values.Length == 0) return (0, 1);
+        var (min, max) = (values.Min(), values.Max());
+        return min == max ? (min - 1, max + 1) : (min, max);
+    }
+
+    private static Plot Map(double[] x, int rows, int columns, (double Min, double Max) range, string title)
+    {
+        var plot = new Plot();
+        var grid = new double[rows, columns];
+        // ScottPlot draws the array's first row at the top of the axis range; flipped, so that cell (i, j)
+        // (at i·columns + j) sits at height i, where the axis's tick i is.
+        for (var i = 0; i < rows; i++)
+            for (var j = 0; j < columns; j++) grid[rows - 1 - i, j] = x[i * columns + j];
+        var map = plot.Add.Heatmap(grid);
+        map.Colormap = new ScottPlot.Colormaps.Viridis();
+        map.ManualRange = new ScottPlot.Range(range.Min, range.Max);
+        plot.Add.ColorBar(map);
+        plot.Title(title);
+        plot.XLabel("column j");
+        plot.YLabel("row i");
+        return plot;
+    }
+}

@@ -1,0 +1,203 @@
+namespace PhysGrad.Numerics;
+
+/// <summary>A linear map applied to a vector: <c>output ← A input</c> (the caller's arrays; nothing allocated).</summary>
+/// <param name="input">The vector A acts on.</param>
+/// <param name="output">Where A·input is written.</param>
+public delegate void LinearMap(double[] input, double[] output);
+
+/// <summary>How a Krylov solve ended: the iterations used, the final residual estimate and whether a tolerance was met.</summary>
+/// <param name="Iterations">Iterations taken (one product with A and one with Aᵀ each, for LSQR; one with A for CG).</param>
+/// <param name="Residual">‖b − A x‖ (LSQR: of the damped system) at the end, as the method estimates it.</param>
+/// <param name="Converged">Whether a stopping test was met before the iteration limit.</param>
+/// <param name="Consistent">LSQR: whether A x = b was met (test 1), rather than only the least-squares optimality Aᵀr ≈ 0 (test 2).</param>
+public readonly record struct KrylovResult(int Iterations, double Residual, bool Converged, bool Consistent);
+
+/// <summary>
+/// Matrix-free Krylov solvers on <see cref="LinearMap"/> products, for the rules that must not form J
+/// (m × n) at scale. Written by hand because the served library has no matrix-free least-squares
+/// solver: MathNet.Numerics' iterative solvers (BiCGStab, GPBiCG, MlkBiCgStab, TFQMR) take a
+/// <c>Matrix&lt;double&gt;</c>, solve square systems only and have no LSQR; forming J as a sparse
+/// matrix would need its pattern, which the product kernels never build. Both routines allocate only
+/// through <see cref="KrylovWorkspace"/>, once per size.
+/// </summary>
+public static class Krylov
+{
+    /// <summary>
+    /// LSQR (Paige &amp; Saunders, ACM TOMS 8(1), 1982, Algorithm LSQR with the damped extension of
+    /// their §2): x minimising ‖A x − b‖² + damp²‖x‖² from x = 0, by Golub–Kahan bidiagonalisation. For
+    /// damp = 0 and started at 0 the iterates stay in the row space of A, so the limit is the
+    /// minimum-norm least-squares solution A⁺b (what a pseudo-inverse by SVD gives). Stops when
+    /// ‖r‖ ≤ tol·(‖b‖ + ‖A‖‖x‖) (a consistent system solved) or ‖Aᵀr‖ ≤ tol·‖A‖‖r‖ (least squares
+    /// reached), ‖A‖ estimated on the way as in the paper; or after <paramref name="maxIterations"/>.
+    /// </summary>
+    /// <param name="m">Rows of A (length of b).</param>
+    /// <param name="n">Columns of A (length of x).</param>
+    /// <param name="a">v (n) ↦ A v (m).</param>
+    /// <param name="at">u (m) ↦ Aᵀ u (n).</param>
+    /// <param name="b">The right-hand side (m values; not changed).</param>
+    /// <param name="x">The solution (n values, overwritten).</param>
+    /// <param name="work">Scratch arrays for at least m and n.</param>
+    /// <param name="damp">The damping (≥ 0): Levenberg–Marquardt's √λ.</param>
+    /// <param name="tolerance">The relative tolerance of both tests (as the paper's atol = btol).</param>
+    /// <param name="maxIterations">The iteration limit (0: 2·min(m, n) + 50; in exact arithmetic min(m, n) suffice).</param>
+    /// <param name="residualFloor">An absolute ‖r‖ at or below which the system counts as solved: the
+    /// rounding level of b when the caller knows it (0: none).</param>
+    public static KrylovResult Lsqr(int m, int n, LinearMap a, LinearMap at, double[] b, double[] x, KrylovWorkspace work,
+        double damp = 0, double tolerance = 1e-14, int maxIterations = 0, double residualFloor = 0)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        work.Fit(m, n);
+        var (u, v, w, av, atu) = (work.U, work.V, work.W, work.Mv, work.Nv);
+        Array.Clear(x, 0, n);
+        var limit = maxIterations > 0 ? maxIterations : 2 * Math.Min(m, n) + 50;
+        var bNorm = Norm(b, m);
+        if (bNorm <= residualFloor) return new KrylovResult(0, bNorm, true, true);
+        // u₁ = b/β₁, v₁ = Aᵀu₁/α₁.
+        var beta = bNorm;
+        for (var i = 0; i < m; i++) u[i] = b[i] / beta;
+        at(Slice(u, m), atu);
+        for (var j = 0; j < n; j++) v[j] = atu[j];
+        var alpha = Norm(v, n);
+        if (alpha == 0) return new KrylovResult(0, bNorm, true, false); // b ⟂ range(A): x = 0 is the least-squares solution
+        for (var j = 0; j < n; j++) { v[j] /= alpha; w[j] = v[j]; }
+        double phiBar = beta, rhoBar = alpha, aNorm2 = 0, dampSquared = damp * damp, rNorm = beta, penalty = 0;
+        for (var k = 1; k <= limit; k++)
+        {
+            // Bidiagonalisation: β u ← A v − α u, α v ← Aᵀ u − β v.
+            a(Slice(v, n), av);
+            for (var i = 0; i < m; i++) u[i] = av[i] - alpha * u[i];
+            beta = Norm(u, m);
+            if (beta > 0)
+            {
+                for (var i = 0; i < m; i++) u[i] /= beta;
+                aNorm2 += alpha * alpha + beta * beta + dampSquared;
+                at(Slice(u, m), atu);
+                for (var j = 0; j < n; j++) v[j] = atu[j] - beta * v[j];
+                alpha = Norm(v, n);
+                if (alpha > 0) for (var j = 0; j < n; j++) v[j] /= alpha;
+            }
+            else aNorm2 += alpha * alpha + dampSquared;
+            // The damping enters by one extra plane rotation that eliminates it (the paper's §2).
+            var rhoBar1 = rhoBar;
+            var psi = 0.0;
+            if (damp > 0)
+            {
+                rhoBar1 = Hypot(rhoBar, damp);
+                psi = damp / rhoBar1 * phiBar;
+                phiBar = rhoBar / rhoBar1 * phiBar;
+            }
+            // The rotation that eliminates β from the lower bidiagonal matrix.
+            var rho = Hypot(rhoBar1, beta);
+            var (c, s) = (rhoBar1 / rho, beta / rho);
+            var theta = s * alpha;
+            rhoBar = -c * alpha;
+            var phi = c * phiBar;
+            phiBar = s * phiBar;
+            // x ← x + (φ/ρ) w, w ← v − (θ/ρ) w.
+            var (t1, t2) = (phi / rho, -theta / rho);
+            double xNorm2 = 0;
+            for (var j = 0; j < n; j++)
+            {
+                x[j] += t1 * w[j];
+                w[j] = v[j] + t2 * w[j];
+                xNorm2 += x[j] * x[j];
+            }
+            // Residual estimates: ‖r̄‖ of the damped system from φ̄ and the ψ's; ‖Āᵀr̄‖ = α|s φ|.
+            penalty += psi * psi;
+            rNorm = Math.Sqrt(phiBar * phiBar + penalty);
+            var arNorm = alpha * Math.Abs(s * phi);
+            var aNorm = Math.Sqrt(aNorm2);
+            var xNorm = Math.Sqrt(xNorm2);
+            if (rNorm <= tolerance * (bNorm + aNorm * xNorm) || rNorm <= residualFloor) return new KrylovResult(k, rNorm, true, true);
+            if (arNorm <= tolerance * aNorm * rNorm || alpha == 0)
+                return new KrylovResult(k, rNorm, true, false);
+        }
+        return new KrylovResult(limit, rNorm, false, false);
+    }
+
+    /// <summary>
+    /// Conjugate gradients (Hestenes &amp; Stiefel 1952; Nocedal &amp; Wright Algorithm 5.2) on a
+    /// symmetric operator A from x = 0: stops when ‖b − A x‖ ≤ tol·‖b‖, after the limit, or at a
+    /// direction d with dᵀAd ≤ 0 (A not positive definite along d; <see cref="KrylovResult.Converged"/>
+    /// false, x the iterate so far).
+    /// </summary>
+    /// <param name="n">The size.</param>
+    /// <param name="a">v ↦ A v.</param>
+    /// <param name="b">The right-hand side (not changed).</param>
+    /// <param name="x">The solution (overwritten).</param>
+    /// <param name="work">Scratch arrays for at least n.</param>
+    /// <param name="tolerance">The relative residual tolerance.</param>
+    /// <param name="maxIterations">The limit (0: 2n + 50).</param>
+    public static KrylovResult ConjugateGradient(int n, LinearMap a, double[] b, double[] x, KrylovWorkspace work,
+        double tolerance = 1e-12, int maxIterations = 0)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        work.Fit(n, n);
+        var (r, d, ad) = (work.U, work.V, work.W);
+        Array.Clear(x, 0, n);
+        var limit = maxIterations > 0 ? maxIterations : 2 * n + 50;
+        double rr = 0;
+        for (var i = 0; i < n; i++) { r[i] = d[i] = b[i]; rr += b[i] * b[i]; }
+        var stop = tolerance * tolerance * rr;
+        if (rr == 0) return new KrylovResult(0, 0, true, true);
+        for (var k = 1; k <= limit; k++)
+        {
+            a(Slice(d, n), ad);
+            double curvature = 0;
+            for (var i = 0; i < n; i++) curvature += d[i] * ad[i];
+            if (!(curvature > 0)) return new KrylovResult(k, Math.Sqrt(rr), false, false);
+            var step = rr / curvature;
+            double next = 0;
+            for (var i = 0; i < n; i++)
+            {
+                x[i] += step * d[i];
+                r[i] -= step * ad[i];
+                next += r[i] * r[i];
+            }
+            if (next <= stop) return new KrylovResult(k, Math.Sqrt(next), true, true);
+            var beta = next / rr;
+            rr = next;
+            for (var i = 0; i < n; i++) d[i] = r[i] + beta * d[i];
+        }
+        return new KrylovResult(limit, Math.Sqrt(rr), false, false);
+    }
+
+    // The workspace may be longer than the vector; a map sees exactly m or n values.
+    private static double[] Slice(double[] a, int length) => a.Length == length ? a : a[..length];
+
+    private static double Hypot(double a, double b)
+    {
+        var (x, y) = (Math.Abs(a), Math.Abs(b));
+        if (x < y) (x, y) = (y, x);
+        if (x == 0) return 0;
+        var t = y / x;
+        return x * Math.Sqrt(1 + t * t);
+    }
+
+    private static double Norm(double[] v, int length) => CompiledProblem.Norm(v, length);
+}
+
+/// <summary>
+/// The scratch vectors of <see cref="Krylov"/>: three of the larger length and one each of m and n,
+/// grown on demand. A rule state keeps one, so a step allocates nothing after its first.
+/// </summary>
+public sealed class KrylovWorkspace
+{
+    internal double[] U { get; private set; } = [];
+    internal double[] V { get; private set; } = [];
+    internal double[] W { get; private set; } = [];
+    internal double[] Mv { get; private set; } = [];
+    internal double[] Nv { get; private set; } = [];
+
+    /// <summary>A workspace sized for m outputs and n variables.</summary>
+    public KrylovWorkspace(int m, int n) => Fit(m, n);
+
+    internal void Fit(int m, int n)
+    {
+        // Exact lengths: the maps receive these arrays and check their lengths.
+        if (U.Length != m) U = new double[m];
+        if (V.Length != n || W.Length != n) (V, W) = (new double[n], new double[n]);
+        if (Mv.Length != m) Mv = new double[m];
+        if (Nv.Length != n) Nv = new double[n];
+    }
+}
