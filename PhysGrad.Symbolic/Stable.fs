@@ -419,7 +419,24 @@ module Stable =
                     | _ ->
                         largest.[b] <- k
                         order.Add b
-            if order.Count = 0 then
+            // Every base of D must be a sum that t₁ does not carry as a factor of its own: a base that
+            // is a symbol, or a factor of t₁'s numerator, would be a zero of t₁ where t₁·N/D is 0/0
+            // although the sum is finite there.
+            let isSum (b: Expr) =
+                match b.Node with
+                | Sum _ -> true
+                | _ -> false
+            let positivePowerOf (b: Expr) (f: Expr) =
+                match f.Node with
+                | Power(fb, e) ->
+                    let positive =
+                        match e.Node with
+                        | Number q -> q.Sign > 0
+                        | _ -> true
+                    obj.ReferenceEquals(fb, b) && positive
+                | _ -> obj.ReferenceEquals(f, b)
+            let inNumeratorOfFirst (b: Expr) = factorsOf t1 |> Array.exists (positivePowerOf b)
+            if order.Count = 0 || order |> Seq.exists (fun b -> not (isSum b) || inNumeratorOfFirst b) then
                 None
             else
                 let d = order |> Seq.map (fun b -> Expr.pow b (Expr.number largest.[b])) |> Array.ofSeq |> Expr.mul
