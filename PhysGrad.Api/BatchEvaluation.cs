@@ -36,7 +36,8 @@ public static class BatchEvaluation
         if (order is < 0 or > 2)
             throw new SymbolicException(ErrorKind.Invalid, $"The order must be 0, 1 or 2, not {order}.");
         var f = Expression.Parse(function);
-        var names = (variables ?? f.Variables).ToArray();
+        // The variables as written (x in x^0 too): the CSV has a column for each.
+        var names = (variables ?? Parse.WrittenNames(function)).ToArray();
         if (names.Length == 0)
             throw new SymbolicException(ErrorKind.Variable, "The function has no variables to read from the points; name the variables.");
         var symbols = Expression.Symbols(names);

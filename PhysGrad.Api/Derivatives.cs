@@ -53,7 +53,10 @@ public sealed record SymbolicEntry(int Row, int Column, Expression Entry);
 /// <param name="Entry">The entry, e.g. <c>df/dx</c> or <c>d2f/dxdy</c>.</param>
 /// <param name="Source">A limit, a one-sided limit, no finite derivative, or undecided.</param>
 /// <param name="Message">What was found, in words.</param>
-public sealed record PointNote(string Entry, PointValueSource Source, string Message)
+/// <param name="Convention">The formula's finite value at the point rests only on the convention
+/// sign(0) = 0 (abs or sign of an argument exactly 0: a kink or a jump, where that value is one
+/// subgradient, not a derivative); the entry was settled as a limit instead.</param>
+public sealed record PointNote(string Entry, PointValueSource Source, string Message, bool Convention = false)
 {
     /// <summary>The entry and the message on one line.</summary>
     public override string ToString() => $"{Entry}: {Message}";
@@ -64,7 +67,8 @@ public static class Derivatives
 {
     /// <summary>
     /// Differentiates <paramref name="function"/> once (order 1) or twice (order 2) with respect to
-    /// <paramref name="variables"/> (default: its free variables in natural order) and, when
+    /// <paramref name="variables"/> (default: the variables written in it, in natural order, including
+    /// those that simplification removes, as x in x^0) and, when
     /// <paramref name="at"/> is given, evaluates everything there.
     /// </summary>
     /// <remarks>
@@ -83,7 +87,9 @@ public static class Derivatives
         if (order is not (1 or 2))
             throw new SymbolicException(ErrorKind.Invalid, $"The order must be 1 or 2, not {order}.");
         var f = Expression.Parse(function);
-        var names = variables ?? f.Variables;
+        // The variables as written: x^0 simplifies to 1, yet a point for it has a value for x, and
+        // d(x^0)/dx = 0 is the right answer there rather than a refusal.
+        var names = variables ?? Parse.WrittenNames(function);
         var duplicate = names.GroupBy(n => n).FirstOrDefault(g => g.Count() > 1);
         if (duplicate is not null)
             throw new SymbolicException(ErrorKind.Variable, $"The variable '{duplicate.Key}' is listed twice.");

@@ -126,7 +126,7 @@ internal sealed class PointDerivatives
     }
 
     private const string Convention =
-        "the formula gives {0} here only by the convention sign(0) = 0 (abs or sign at 0, a kink or a jump); ";
+        "the formula gives {0} here only by the convention sign(0) = 0 (abs or sign at 0, a kink or a jump: one subgradient, not a derivative); ";
 
     private static double[] Shifted(double[] x, int j, double t)
     {
@@ -160,7 +160,7 @@ internal sealed class PointDerivatives
         if (inner.Source == PointValueSource.NotDifferentiable)
             return new PointLimits.Outcome(double.IsFinite(formula) ? double.NaN : formula, PointValueSource.NotDifferentiable,
                 (kink ? string.Format(Convention, PointLimits.Text(formula)) : $"the formula gives {PointLimits.Text(formula)} here; ")
-                + $"no second derivative: df/d{_names[i]} does not exist here ({inner.Detail})");
+                + $"no second derivative: df/d{_names[i]} does not exist here ({inner.Detail})", kink);
         return PointLimits.Derivative(t =>
         {
             var y = Shifted(x, j, t);
@@ -182,7 +182,7 @@ internal sealed class PointDerivatives
             var o = GradientEntry(x, raw, i);
             gradient[i] = o.Value + 0.0;
             if (o.Source != PointValueSource.Formula)
-                notes.Add(new PointNote($"df/d{_names[i]}", o.Source, o.Detail));
+                notes.Add(new PointNote($"df/d{_names[i]}", o.Source, o.Detail, o.Convention));
         }
         double[,]? hessian = null;
         if (_hessian)
@@ -197,7 +197,7 @@ internal sealed class PointDerivatives
                     {
                         hessian[i, j] = hessian[j, i] = upper.Value + 0.0;
                         if (upper.Source != PointValueSource.Formula)
-                            notes.Add(new PointNote(entry, upper.Source, upper.Detail));
+                            notes.Add(new PointNote(entry, upper.Source, upper.Detail, upper.Convention));
                         continue;
                     }
                     // A mixed entry: settle it along both orders, keep a value only where both agree.
@@ -205,7 +205,7 @@ internal sealed class PointDerivatives
                     var (v, source, detail) = Combine(upper, lower, i, j);
                     hessian[i, j] = hessian[j, i] = v + 0.0;
                     if (source != PointValueSource.Formula)
-                        notes.Add(new PointNote(entry, source, detail));
+                        notes.Add(new PointNote(entry, source, detail, upper.Convention || lower.Convention));
                 }
         }
         return (raw[0] + 0.0, gradient, hessian, notes);

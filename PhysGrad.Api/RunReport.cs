@@ -70,7 +70,11 @@ public static class RunReport
                         ? new { quantity = bad.Quantity.ToString(), index = bad.Index, value = bad.Value.ToString(CultureInfo.InvariantCulture) }
                         : null,
                 },
-                fallbacks = r.Run.Fallbacks.Select(f => new { iteration = f.Iteration, kind = f.Kind.ToString(), reason = f.Reason }),
+                fallbacks = r.Run.Fallbacks.Select(f => new
+                {
+                    iteration = f.Iteration, kind = f.Kind.ToString(), kinds = f.Kinds.Select(k => k.ToString()),
+                    limits = f.Limits.Select(q => q.ToString()), reason = f.Reason,
+                }),
                 wallTimeMs = r.Run.WallTime.TotalMilliseconds,
             }),
         };

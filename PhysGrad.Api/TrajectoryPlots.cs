@@ -672,32 +672,15 @@ public static class TrajectoryPlots
         return (kept, (p.X + s * (q.X - p.X), p.Y + s * (q.Y - p.Y)), kept.Length);
     }
 
-    /// <summary>
-    /// Solid lines for the SVG: Skia's SVG writer supports only some of ScottPlot's dash path effects
-    /// and reports the others on stderr ("Unsupported path effect in addPaint."), drawing them solid
-    /// anyway. Drawing every line solid on purpose keeps stderr clean and the picture as written; the
-    /// runs stay distinguishable there by their widths, marker shapes and colours (the PNG keeps dashes).
-    /// </summary>
-    private static void SolidLines(Plot plot)
-    {
-        foreach (var p in plot.GetPlottables())
-            switch (p)
-            {
-                case ScottPlot.Plottables.Scatter s: s.LinePattern = LinePattern.Solid; break;
-                case ScottPlot.Plottables.LinePlot l: l.LinePattern = LinePattern.Solid; break;
-                case ScottPlot.Plottables.HorizontalLine h: h.LinePattern = LinePattern.Solid; break;
-            }
-        foreach (var item in plot.Legend.ManualItems) item.LinePattern = LinePattern.Solid;
-    }
-
     private static string[] Write(Figure figure, string directory)
     {
         var path = Path.Combine(directory, figure.Name);
         if (figure.Panels.Count == 1)
         {
             figure.Panels[0].SavePng(path + ".png", figure.Width, figure.Height);
-            SolidLines(figure.Panels[0]);
-            figure.Panels[0].SaveSvg(path + ".svg", figure.Width, figure.Height);
+            // The SVG keeps the dash patterns (Skia writes the dashed lines as dashed paths); the note
+            // its writer prints for a dashed primitive goes to a silenced native stderr.
+            NativeStderr.Silenced(() => figure.Panels[0].SaveSvg(path + ".svg", figure.Width, figure.Height));
             return [path + ".png", path + ".svg"];
         }
         var stack = new Multiplot(figure.Panels[0]);

@@ -270,6 +270,8 @@ internal static class DiffCommand
                     w.WriteString("entry", note.Entry);
                     w.WriteString("source", JsonSource(note.Source));
                     w.WriteString("message", note.Message);
+                    // The formula's value there was only the convention sign(0) = 0 (a subgradient at a kink).
+                    w.WriteBoolean("convention", note.Convention);
                     w.WriteEndObject();
                 }
                 w.WriteEndArray();

@@ -63,6 +63,7 @@ public sealed class CompiledProblem : IDifferentiableProblem
             throw new SymbolicException(ErrorKind.Shape, $"{simulator.Length} simulator outputs but {outputs.Length} output names.");
         Variables = variables;
         Outputs = outputs;
+        LossIsNonNegative = Bounds.IsNonNegative(loss);
         var composite = new Lazy<Expr>(() =>
         {
             var substitution = new Dictionary<Expr, Expr>();
@@ -138,6 +139,9 @@ public sealed class CompiledProblem : IDifferentiableProblem
         Capabilities.LossGradientInY | Capabilities.LossHessianInY | Capabilities.Hessian | Capabilities.Inverse |
         Capabilities.JacobianVector | Capabilities.JacobianTransposeVector | Capabilities.HessianVector |
         Capabilities.SparseJacobian | Capabilities.SparseHessian;
+
+    /// <summary>Whether L(y) ≥ 0 is evident from the loss's form (<see cref="Bounds.IsNonNegative"/>): the default loss, a sum of squares.</summary>
+    public bool LossIsNonNegative { get; }
 
     /// <summary>The symbolic problem this was compiled from, when it was compiled from one.</summary>
     public Problem? Definition { get; }

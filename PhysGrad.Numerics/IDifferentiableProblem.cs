@@ -56,6 +56,13 @@ public interface IDifferentiableProblem
     /// <summary>What this problem can answer.</summary>
     Capabilities Supported { get; }
 
+    /// <summary>
+    /// Whether L(y) ≥ 0 for every y is known (a sum of squares, as the default loss ½‖y − y*‖²): only
+    /// then does a loss at or below the loss tolerance mean a minimum to that tolerance. False unless
+    /// the problem says so (a hand-written problem that knows its loss is non-negative overrides this).
+    /// </summary>
+    bool LossIsNonNegative => false;
+
     /// <summary>L(P(x)).</summary>
     double Value(double[] x);
 

@@ -114,7 +114,7 @@ public sealed record OptimizerRun(
 /// </summary>
 public sealed class Stepper
 {
-    private readonly IDifferentiableProblem _problem;
+    private readonly LimitSettledProblem _problem;
     private readonly RuleState _state;
     private readonly int _n, _m;
     private readonly double[] _x, _gx, _dx;
@@ -131,9 +131,12 @@ public sealed class Stepper
     public Stepper(IDifferentiableProblem problem, IUpdateRule rule, double[] start)
     {
         CheckStart(start, problem.N);
-        _problem = problem;
+        // Every quantity the rule (and the curvature test) reads passes through the limit settling:
+        // a derivative entry whose formula is NaN or ±∞ where the function is differentiable is
+        // replaced by its limit and reported as a LimitTaken fallback.
+        _problem = problem as LimitSettledProblem ?? new LimitSettledProblem(problem);
         Rule = rule;
-        _state = rule.Init(problem, start);
+        _state = rule.Init(_problem, start);
         _n = problem.N;
         _m = problem.M;
         _x = (double[])start.Clone();
@@ -220,14 +223,24 @@ public sealed class Stepper
     /// <summary>L(P(x)) at the current point.</summary>
     public double Loss { get; private set; }
 
+    /// <summary>Whether the problem's loss is known to be ≥ 0 (<see cref="IDifferentiableProblem.LossIsNonNegative"/>).</summary>
+    public bool LossIsNonNegative => _problem.LossIsNonNegative;
+
     /// <summary>∂L/∂x at the current point.</summary>
     public ReadOnlySpan<double> Gradient => _gx;
 
     private void Evaluate()
     {
+        _problem.ClearRefusal();
         Loss = _state.Evaluate(_x, _gx);
         _yCurrent = false;
     }
+
+    /// <summary>
+    /// When the last <see cref="Step"/> stopped at a non-finite quantity: the entry whose limit was
+    /// tried and did not exist as a two-sided limit (why it was not settled), or null.
+    /// </summary>
+    public LimitSettlement? Unsettled => NonFinite is { } bad ? _problem.RefusalFor(bad.Quantity, bad.Index) : null;
 
     /// <summary>
     /// Non-null when the last <see cref="Step"/> refused to move because a quantity its rule needs
@@ -252,12 +265,16 @@ public sealed class Stepper
             HessianAt(_x, _hx, _scratch);
             hessian = _hx;
         }
-        return Curvature.Classify(_x.ToArray(), hessian, point =>
+        var curvature = Curvature.Classify(_x.ToArray(), hessian, point =>
         {
             var g = new double[_n];
             _problem.ValueGradient(point, g);
             return g;
         });
+        // Limits taken for the curvature (the Hessian or a probe's gradient) are said in its detail.
+        return _problem.TakePending() is { Length: var count and > 0 }
+            ? curvature with { Detail = curvature.Detail + $"; {count} derivative entr{(count == 1 ? "y" : "ies")} taken as limits (formula not finite)" }
+            : curvature;
     }
 
     private void HessianAt(double[] x, double[] hessian, double[] gradient)
@@ -310,6 +327,14 @@ public sealed class Stepper
         return Array.TrueForAll(_gx, v => Math.Abs(v) <= scale);
     }
 
+    private void NoteLimits()
+    {
+        if (_problem.TakePending() is not { } taken) return;
+        var point = NumberText.Vector(_x);
+        foreach (var s in taken)
+            _notes.NoteLimit(s.Quantity, $"{s} at x = {point}");
+    }
+
     /// <summary>
     /// Takes one step. Returns the fallback taken, if any (null otherwise). When a quantity the rule
     /// needs is not finite, the point does not move, <see cref="NonFinite"/> says which, and the
@@ -320,7 +345,11 @@ public sealed class Stepper
         NonFinite = _state.CheckInputs(Loss, _gx);
         if (NonFinite is not null) return null;
         _notes.Begin(++Iteration);
+        // Limits taken while evaluating this point (and by CheckInputs) belong to this step's inputs;
+        // those taken inside the update (a line search's trial points) are noted after it.
+        NoteLimits();
         _state.Update(_x, Loss, _gx, _dx, _notes);
+        NoteLimits();
         for (var i = 0; i < _n; i++) _x[i] += _dx[i];
         if (!LinearAlgebra.AllFinite(_x)) return _notes.Taken;
         Evaluate();
@@ -425,13 +454,12 @@ public static class Optimizer
         double[]? latestX = null, latestY = null;
         for (var k = 1; k <= iterations; k++)
         {
-            if (stepper.Loss <= lossTolerance)
-                return Finish(StopReason.Converged, k - 1, $"loss {NumberText.Short(stepper.Loss)} ≤ {NumberText.Short(lossTolerance, 3)} after {k - 1} iterations",
-                    ConvergenceCriterion.LossTolerance);
+            if (stepper.Loss <= lossTolerance && LossStop(k - 1) is { } stop) return stop;
             if (stepper.Step() is { } fallback) fallbacks.Add(fallback);
             if (stepper.NonFinite is { } bad)
                 return Finish(StopReason.Diverged, k - 1,
-                    $"{bad} at x = {NumberText.Vector(stepper.X.ToArray())}: step {k} cannot be taken", nonFinite: bad);
+                    $"{bad} at x = {NumberText.Vector(stepper.X.ToArray())}: step {k} cannot be taken" +
+                    (stepper.Unsettled is { } why ? $" (tried as a limit: {why})" : ""), nonFinite: bad);
             if (NonFiniteValue.Find(Quantity.Point, stepper.X) is { } badX)
                 return Finish(StopReason.Diverged, k, $"x became non-finite at iteration {k} ({badX})", nonFinite: badX);
             var stepLength = 0.0;
@@ -473,9 +501,27 @@ public static class Optimizer
                     : Finish(StopReason.StationaryNonMinimum, k, detail, curvature: curvature);
             }
         }
-        return stepper.Loss <= lossTolerance
-            ? Finish(StopReason.Converged, iterations, $"{iterations} iterations", ConvergenceCriterion.LossTolerance)
+        return stepper.Loss <= lossTolerance && LossStop(iterations) is { } last
+            ? last
             : Finish(StopReason.IterationLimit, iterations, $"{iterations} iterations");
+
+        // The loss at or below the tolerance. With a loss known to be ≥ 0 that is a minimum to the
+        // tolerance (within it of the bound 0). Otherwise the value alone says nothing (a loss like y0
+        // falls below any tolerance on its way to −∞): the stop is classified by the point's kind like
+        // a zero step, at a stationary point only; elsewhere the run goes on.
+        OptimizerRun? LossStop(int iteration)
+        {
+            var reached = $"loss {NumberText.Short(stepper.Loss)} ≤ {NumberText.Short(lossTolerance, 3)} after {iteration} iterations";
+            if (stepper.LossIsNonNegative)
+                return Finish(StopReason.Converged, iteration, reached + " (the loss is ≥ 0, so this is a minimum to the tolerance)",
+                    ConvergenceCriterion.LossTolerance);
+            if (!stepper.GradientIsZero()) return null;
+            var curvature = stepper.ClassifyCurvature();
+            var detail = $"{reached}, ∂L/∂x = 0, at {curvature.KindWithArticle} ({curvature.Detail})";
+            return curvature.Kind == StationaryKind.Minimum
+                ? Finish(StopReason.Converged, iteration, detail, ConvergenceCriterion.LossTolerance, curvature)
+                : Finish(StopReason.StationaryNonMinimum, iteration, detail, curvature: curvature);
+        }
 
         OptimizerRun Finish(StopReason reason, int iteration, string detail, ConvergenceCriterion? criterion = null,
             Curvature? curvature = null, NonFiniteValue? nonFinite = null)

@@ -50,6 +50,12 @@ public enum Quantity
     LossHessianInY,
     /// <summary>The step Δx a rule computed from finite inputs.</summary>
     Step,
+    /// <summary>The directional derivative J v.</summary>
+    JacobianVector,
+    /// <summary>The adjoint product Jᵀ w.</summary>
+    JacobianTransposeVector,
+    /// <summary>The Hessian-vector product (∂²L/∂x²) v.</summary>
+    HessianVector,
 }
 
 /// <summary>Which non-finite value was found: the quantity, the flat index into it (row by row for matrices), the value.</summary>
@@ -81,6 +87,9 @@ public readonly record struct NonFiniteValue(Quantity Quantity, int Index, doubl
             Quantity.Hessian => $"the Hessian entry H[{Index / Math.Max(1, Columns) + 1},{Index % Math.Max(1, Columns) + 1}] = {v}",
             Quantity.LossGradientInY => $"the loss gradient entry ∂L/∂y[{Index + 1}] = {v}",
             Quantity.LossHessianInY => $"the loss Hessian entry ∂²L/∂y²[{Index / Math.Max(1, Columns) + 1},{Index % Math.Max(1, Columns) + 1}] = {v}",
+            Quantity.JacobianVector => $"the entry (J v)[{Index + 1}] = {v}",
+            Quantity.JacobianTransposeVector => $"the entry (Jᵀw)[{Index + 1}] = {v}",
+            Quantity.HessianVector => $"the entry (H v)[{Index + 1}] = {v}",
             _ => $"the step entry Δx[{Index + 1}] = {v}",
         };
     }
@@ -96,7 +105,8 @@ public readonly record struct NonFiniteValue(Quantity Quantity, int Index, doubl
 /// difference of L values, does not drown in L's rounding (½ − 10⁻²⁴ is ½ in doubles, while the slope
 /// −4·10⁻²⁴ is exact). The kind is taken only when every scale that sees a slope agrees; scales that
 /// disagree (a feature narrower than the larger h) or a probe that sees no slope at any scale (L flat, or
-/// its slope underflowed, when no direction has curvature) give <see cref="StationaryKind.Undecided"/>. A probe is evidence, not proof:
+/// its slope underflowed: the two cannot be told apart, whether or not other directions curve) give
+/// <see cref="StationaryKind.Undecided"/>. A probe is evidence, not proof:
 /// a feature narrower than 10⁻⁸·(1 + ‖x‖) can still fool it.
 /// </summary>
 /// <param name="Kind">The kind of point.</param>
@@ -170,16 +180,13 @@ public sealed record Curvature(StationaryKind Kind, double[] Eigenvalues, bool P
             verdicts.Add((step, kind));
         }
         var steps = string.Join(", ", ProbeScales.Select(s => NumberText.Short(s * size, 3)));
-        // No slope along the flat directions at any scale: with no curvature anywhere nothing tells a
-        // minimum from a slope that underflowed (e^x at −800), so undecided; with positive curvature
-        // in the other directions it is a valley floor, a minimum that is not strict (x0 + x1 alone).
-        // A slope that underflows along a flat direction beside a curved one is not told apart.
+        // No slope along the flat directions at any scale: nothing tells a flat floor (the valley of
+        // x0 + x1, a minimum that is not strict) from a slope that underflowed (e^x at −800, where L
+        // keeps falling), whatever the other directions do (a curved direction beside the flat one
+        // decides nothing about it), so the test is not conclusive: undecided.
         if (verdicts.Count == 0)
-            return positive > 0
-                ? new(StationaryKind.Minimum, sorted, true,
-                    shown + $"; flat directions probed at ±{steps}: L has no slope along them at any scale (a valley floor: a minimum, not strict)")
-                : new(StationaryKind.Undecided, sorted, true,
-                    shown + $"; flat directions probed at ±{steps}: no slope at any of them (L flat there, or its slope underflowed)");
+            return new(StationaryKind.Undecided, sorted, true,
+                shown + $"; flat directions probed at ±{steps}: no slope along them at any scale (L flat there, or its slope underflowed: not told apart)");
         if (verdicts.Any(v => v.Kind != verdicts[0].Kind))
             return new(StationaryKind.Undecided, sorted, true,
                 shown + "; flat directions probed: the scales disagree (" +
@@ -246,10 +253,30 @@ public enum FallbackKind
     StepRejected,
     /// <summary>A matrix-free rule's Krylov solve (LSQR or CG) reached its iteration limit; the step used its last iterate.</summary>
     IterativeSolveIncomplete,
+    /// <summary>
+    /// A derivative entry the rule reads (∂L/∂x, J, ∂²L/∂x², a product, ∂L/∂y, ∂²L/∂y²) was NaN or ±∞
+    /// by its formula although the quantity it differentiates was finite; it was replaced by the
+    /// two-sided limit of that quantity's difference quotients (<see cref="LimitSettledProblem"/>), and
+    /// the step went on. <see cref="Fallback.Limits"/> says which quantities.
+    /// </summary>
+    LimitTaken,
 }
 
 /// <summary>A fallback taken at one iteration: the kind (to test) and the reason (to display).</summary>
 /// <param name="Iteration">The iteration (1 for the first step).</param>
 /// <param name="Kind">What kind of fallback.</param>
 /// <param name="Reason">What happened, where, and what was done instead.</param>
-public sealed record Fallback(int Iteration, FallbackKind Kind, string Reason);
+public sealed record Fallback(int Iteration, FallbackKind Kind, string Reason)
+{
+    /// <summary>Every kind noted in this step, in order (<see cref="Kind"/> is the first): a step can take a limit and then meet a singular Hessian.</summary>
+    public IReadOnlyList<FallbackKind> Kinds { get; init; } = [Kind];
+
+    /// <summary>For <see cref="FallbackKind.LimitTaken"/>: the quantities with an entry settled as a limit (empty otherwise).</summary>
+    public IReadOnlyList<Quantity> Limits { get; init; } = [];
+
+    /// <summary>
+    /// Whether the rule itself fell back (a kind other than <see cref="FallbackKind.LimitTaken"/>): a
+    /// step that only read a derivative as its limit is still the rule's own step.
+    /// </summary>
+    public bool RuleFellBack => Kinds.Any(k => k != FallbackKind.LimitTaken);
+}

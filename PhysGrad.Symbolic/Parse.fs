@@ -515,3 +515,47 @@ module Parse =
                     1
                 )
             )
+
+    /// The variable names of the text as written, in the order of `Structure.freeSymbolNames`: those of
+    /// the parsed expressions and also those that simplification removed (x in `x^0`, `x - x`), since a
+    /// point given for the text has a value for each of them. Raises as `many` does on bad text.
+    [<CompiledName("WrittenNames")>]
+    let writtenNames (text: string) : string[] =
+        let parsed = many text
+
+        let go () =
+            let written = ResizeArray<Expr>()
+
+            match runParserOnString input 0 "" text with
+            | Success(items, _, _) ->
+                let pending = System.Collections.Generic.Stack<Ast>()
+                // Indexed forms name their variables through the index (x[i] is x0, x1, …): those come
+                // from the parsed expressions; their bound index name is not a variable.
+                for (a, range) in items do
+                    if range.IsNone then pending.Push a
+
+                while pending.Count > 0 do
+                    match pending.Pop() with
+                    | AName(n, _) when n <> "pi" && n <> "e" -> written.Add(Expr.symbol n)
+                    | AName _
+                    | ANumber _
+                    | AIndex _ -> ()
+                    | ACall(_, args, _) -> for a in args do pending.Push a
+                    | ASum(head, rest) ->
+                        pending.Push head
+                        for (_, a) in rest do pending.Push a
+                    | AProduct(head, rest) ->
+                        pending.Push head
+                        for (_, a, _) in rest do pending.Push a
+                    | ANeg(_, a) -> pending.Push a
+                    | APower(a, b, _) ->
+                        pending.Push a
+                        pending.Push b
+            | Failure _ -> ()
+
+            Structure.freeSymbolNames (Seq.append parsed written)
+
+        if text.Length <= 2000 then
+            go ()
+        else
+            Deep.onLargeStack (fun () -> Deep.run go)

@@ -53,8 +53,8 @@ module Stable =
     /// The whole rewrite, for a cancelled sum's result (set below, once `rewrite` exists).
     let mutable private stabilise: Expr -> Expr = id
 
-    /// log(c·exp(a) + d·exp(b)) for numeric c, d > 0 (a constant counts as c·exp(0)) where a + log c
-    /// or b + log d is exactly 0 (the softplus family, below), as
+    /// log(c·exp(a) + d·exp(b)) for numeric c, d > 0 (a constant counts as c·exp(0): the softplus
+    /// family, log(c + exp(u)), log-sum-exp of two exponents), as
     ///     max(a', b') + log1p(exp(−|a' − b'|)),   a' = a + log c,  b' = b + log d,
     /// since c·exp(a) = exp(a'): the larger exponential is factored out and what remains is 1 plus
     /// the smaller ratio, which log1p keeps to the last digit. This is the standard softplus
@@ -79,16 +79,24 @@ module Stable =
         let a' = Expr.add a (Expr.log c)
         let b' = Expr.add b (Expr.log d)
 
-        // Only with one exponent exactly 0 (log(1 + exp(u)), log1p(exp(u))): then max(0, u) =
-        // (u + |u|)/2 is exact in double precision. With two symbolic exponents the computed max is
-        // off by rounding (an ulp of |a| + |b|), which m + log(exp(a − m) + exp(b − m)) corrects by
-        // itself and m + log1p(…) would not; those keep the form of `rewriteLog`.
-        if positive c && positive d && (Expr.isZero a' || Expr.isZero b') && not (Expr.isNumeric a' && Expr.isNumeric b')
-           && not (settled a || settled b) then
+        // log1p(…) keeps the small ratio only if the max beside it is exact: a rounded max would be off
+        // by an ulp of |a| + |b| that nothing corrects. With one exponent exactly 0 (log(1 + exp(u)),
+        // log1p(exp(u))), max(0, u) = (u + |u|)/2 is exact. With two symbolic exponents (log(exp(a) +
+        // exp(b)), log(2 + exp(x)) with a' = log 2) the max is chosen by the sign of the gap,
+        //     max(a', b') = a'·(1 + s)/2 + b'·(1 − s)/2,   s = sign(a' − b'),
+        // which multiplies by 0, ½ or 1 and so is exact: log(exp(0) + exp(−40)) is then
+        // 0 + log1p(e⁻⁴⁰) = 4.2483542552915889e−18, where log(1 + e⁻⁴⁰) is 0.
+        if positive c && positive d && not (Expr.isNumeric a' && Expr.isNumeric b') && not (settled a || settled b) then
             let gap = if Expr.isNumeric a' then Expr.sub b' a' else Expr.sub a' b'
+            let m =
+                if Expr.isZero a' || Expr.isZero b' then
+                    maxOf a' b'
+                else
+                    let s = Expr.sign (Expr.sub a' b')
+                    Expr.add (Expr.mul [ Expr.half; a'; Expr.add Expr.one s ]) (Expr.mul [ Expr.half; b'; Expr.sub Expr.one s ])
             // Only the exponents are stabilised further (by the caller, through `stabilise`); the
             // log1p(exp(−|…|)) built here is final, so the rewrite cannot apply to its own output.
-            Some(Expr.add (stabilise (maxOf a' b')) (Expr.log1p (Expr.exp (Expr.neg (Expr.abs (stabilise gap))))))
+            Some(Expr.add (stabilise m) (Expr.log1p (Expr.exp (Expr.neg (Expr.abs (stabilise gap))))))
         else
             None
 
@@ -326,6 +334,126 @@ module Stable =
             | Some c when not (Expr.isNumeric c && c = Expr.zero) -> Some(Expr.mul [ t1; c; Expr.div Expr.one den ])
             | _ -> None
 
+    /// The terms of e with products and small positive integer powers (up to 6) of sums multiplied out,
+    /// so that like terms meet when summed; None past `budget` terms or 8 levels of nesting.
+    let private expandTerms (budget: int) (e: Expr) : Expr[] option =
+        let times (a: Expr[]) (b: Expr[]) =
+            if a.Length * b.Length > budget then None
+            else Some [| for x in a do for y in b -> Expr.mul [ x; y ] |]
+
+        let rec terms (depth: int) (e: Expr) : Expr[] option =
+            if depth > 8 then
+                None
+            else
+                match e.Node with
+                | Sum ts ->
+                    let parts = ts |> Array.map (terms (depth + 1))
+                    if parts |> Array.forall Option.isSome then
+                        let all = parts |> Array.collect Option.get
+                        if all.Length > budget then None else Some all
+                    else
+                        None
+                | Product fs ->
+                    fs |> Array.fold (fun acc f ->
+                        match acc, terms (depth + 1) f with
+                        | Some a, Some b -> times a b
+                        | _ -> None) (Some [| Expr.one |])
+                | Power(b, p) ->
+                    match p.Node, b.Node with
+                    | Number q, Sum _ when q.IsInteger && q.Sign > 0 && q.Num <= System.Numerics.BigInteger 6 ->
+                        match terms (depth + 1) b with
+                        | Some bt ->
+                            let mutable acc = Some [| Expr.one |]
+                            for _ in 1 .. int q.Num do
+                                acc <- acc |> Option.bind (fun a -> times a bt)
+                            acc
+                        | None -> None
+                    | _ -> Some [| e |]
+                | _ -> Some [| e |]
+
+        terms 0 e
+
+    /// A factor b^(−k) of a term, k > 0, as (b, k); a factor with a non-numeric or positive exponent is not one.
+    let private denominatorFactor (f: Expr) =
+        match f.Node with
+        | Power(b, e) ->
+            match e.Node with
+            | Number q when q.Sign < 0 -> Some(b, -q)
+            | _ -> None
+        | _ -> None
+
+    /// Cancellation among three to six terms with denominators in common (σ″ = σ − 3σ² + 2σ³ written
+    /// eˣ/(1 + eˣ) − 3e²ˣ/(1 + eˣ)² + 2e³ˣ/(1 + eˣ)³, the third derivative of softplus, …): with
+    /// rᵢ = tᵢ/t₁ = numᵢ/denᵢ and D the least common multiple of the denᵢ (each base to its largest
+    /// power), Σ tᵢ = t₁·N/D, N = Σ numᵢ·(D/denᵢ) multiplied out. Taken only where N has fewer terms
+    /// than the sum (terms cancelled symbolically: here N = 1 − eˣ, so σ″ = eˣ(1 − eˣ)/(1 + eˣ)³,
+    /// accurate relative to its value in both tails where the sum rounds to 0). Tried only on sums
+    /// where at least two terms have a denominator that is a sum (cheap to rule out elsewhere). Equal
+    /// to the sum wherever t₁ and D are finite and nonzero.
+    let private cancelTerms (ts: Expr[]) : Expr option =
+        let sumDenominators (t: Expr) =
+            factorsOf t |> Array.exists (fun f ->
+                match denominatorFactor f with
+                | Some(b, _) -> (match b.Node with
+                                 | Sum _ -> true
+                                 | _ -> false)
+                | None -> false)
+
+        if ts.Length < 3 || ts.Length > 6 || (ts |> Array.filter sumDenominators).Length < 2 then
+            None
+        else
+            let t1 = ts.[0]
+            let split (r: Expr) =
+                let fs = factorsOf r
+                let den = fs |> Array.choose denominatorFactor
+                let num = fs |> Array.filter (fun f -> (denominatorFactor f).IsNone) |> Expr.mul
+                num, den
+            let parts = ts |> Array.map (fun t -> split (Expr.div t t1))
+            let largest = Dictionary<Expr, Rational>(HashIdentity.Reference)
+            let order = ResizeArray<Expr>()
+            for (_, den) in parts do
+                for (b, k) in den do
+                    match largest.TryGetValue b with
+                    | true, q when Rational.Compare(q, k) >= 0 -> ()
+                    | true, _ -> largest.[b] <- k
+                    | _ ->
+                        largest.[b] <- k
+                        order.Add b
+            // Every base of D must be a sum that t₁ does not carry as a factor of its own: a base that
+            // is a symbol, or a factor of t₁'s numerator, would be a zero of t₁ where t₁·N/D is 0/0
+            // although the sum is finite there.
+            let isSum (b: Expr) =
+                match b.Node with
+                | Sum _ -> true
+                | _ -> false
+            let positivePowerOf (b: Expr) (f: Expr) =
+                match f.Node with
+                | Power(fb, e) ->
+                    let positive =
+                        match e.Node with
+                        | Number q -> q.Sign > 0
+                        | _ -> true
+                    obj.ReferenceEquals(fb, b) && positive
+                | _ -> obj.ReferenceEquals(f, b)
+            let inNumeratorOfFirst (b: Expr) = factorsOf t1 |> Array.exists (positivePowerOf b)
+            if order.Count = 0 || order |> Seq.exists (fun b -> not (isSum b) || inNumeratorOfFirst b) then
+                None
+            else
+                let d = order |> Seq.map (fun b -> Expr.pow b (Expr.number largest.[b])) |> Array.ofSeq |> Expr.mul
+                let numerator =
+                    parts |> Array.map (fun (num, den) ->
+                        let denominator = den |> Array.map (fun (b, k) -> Expr.pow b (Expr.number k)) |> Expr.mul
+                        Expr.mul [ num; Expr.div d denominator ])
+                match expandTerms 256 (Expr.sum numerator) with
+                | Some terms ->
+                    let n = Expr.sum terms
+                    let count =
+                        match n.Node with
+                        | Sum xs -> xs.Length
+                        | _ -> 1
+                    if count < ts.Length && not (Expr.isZero n) then Some(Expr.mul [ t1; n; Expr.div Expr.one d ]) else None
+                | None -> None
+
     let private rewriteNode (n: Expr) (children: Expr[]) : Expr =
         match n.Node with
         | Product _ -> rewriteProduct (Expr.mul children)
@@ -353,6 +481,7 @@ module Stable =
                 | Sum ots, Sum ts ->
                     tanhIdentity n
                     |> Option.orElse (cancelPair ots)
+                    |> Option.orElse (cancelTerms ots)
                     |> Option.orElse (tanhIdentity s)
                     |> Option.orElse (cancelPair ts)
                 | _ -> None
@@ -385,6 +514,7 @@ module Stable =
         |> Array.exists (fun n ->
             match n.Node with
             | Sum ts when ts.Length = 2 && ((tanhIdentity n).IsSome || (cancelPair ts).IsSome) -> true
+            | Sum ts when ts.Length >= 3 && (cancelTerms ts).IsSome -> true
             | Sum ts when ts.Length = 2 ->
                 match expTerm ts.[0], expTerm ts.[1] with
                 | Some(c, a), Some(d, b) ->
@@ -425,3 +555,34 @@ module Stable =
     let rewrite (e: Expr) : Expr = (rewriteMany [| e |]).[0]
 
     do stabilise <- rewrite
+
+/// Signs that hold for every value of the variables, read from an expression's form.
+module Bounds =
+
+    /// Is e ≥ 0 for every real value of its symbols (wherever it is defined)? Decided from the form
+    /// only, so "false" means "not shown": a non-negative number; an even integer power or |u|; exp,
+    /// cosh and √ (the power ½ and other powers of a non-negative base); sums and products of
+    /// non-negative terms. The default loss ½‖y − y*‖² is a sum of such terms; `y0` or `-y0^2` is not.
+    /// Iterative (a worklist), so a deep expression cannot exhaust the stack.
+    [<CompiledName("IsNonNegative")>]
+    let nonNegative (e: Expr) : bool =
+        let pending = System.Collections.Generic.Stack<Expr>()
+        pending.Push e
+        let mutable ok = true
+        while ok && pending.Count > 0 do
+            let e = pending.Pop()
+            match e.Node with
+            | Number r -> ok <- r.Sign >= 0
+            | Real v -> ok <- v >= 0.0
+            | Pi -> ()
+            | Sum ts -> for t in ts do pending.Push t
+            | Product fs -> for f in fs do pending.Push f
+            | Power(b, p) ->
+                match p.Node with
+                | Number r when r.IsInteger && r.Num.IsEven -> ()
+                | _ -> pending.Push b
+            | Apply((Function.Abs | Function.Exp | Function.Cosh), _) -> ()
+            | Symbol _
+            | Apply _
+            | Atan2 _ -> ok <- false
+        ok

@@ -57,7 +57,19 @@ public sealed class FallbackNotes
 
     /// <summary>Records a fallback of kind <paramref name="kind"/>, appending to this step's reason when there is one already.</summary>
     public void Note(FallbackKind kind, string reason) =>
-        Taken = Taken is null ? new Fallback(Iteration, kind, reason) : Taken with { Reason = Taken.Reason + "; " + reason };
+        Taken = Taken is null
+            ? new Fallback(Iteration, kind, reason)
+            : Taken with { Reason = Taken.Reason + "; " + reason, Kinds = Taken.Kinds.Contains(kind) ? Taken.Kinds : [.. Taken.Kinds, kind] };
+
+    /// <summary>
+    /// Records a <see cref="FallbackKind.LimitTaken"/>: an entry of <paramref name="quantity"/> whose
+    /// formula was not finite, replaced by its limit (see <see cref="LimitSettledProblem"/>).
+    /// </summary>
+    public void NoteLimit(Quantity quantity, string reason)
+    {
+        Note(FallbackKind.LimitTaken, reason);
+        if (!Taken!.Limits.Contains(quantity)) Taken = Taken with { Limits = [.. Taken.Limits, quantity] };
+    }
 }
 
 /// <summary>

@@ -213,7 +213,7 @@ internal sealed class InverseState(IDifferentiableProblem problem, double eta, b
     private readonly double[] _workspace = new double[Math.Max(problem.N, problem.M) * Math.Max(problem.N, problem.M)];
     private readonly double[,] _jacobian2D = new double[problem.M, problem.N];
 
-    private string InverseName() => Problem is CompiledProblem c
+    private string InverseName() => (Problem is LimitSettledProblem l ? l.Inner : Problem) is CompiledProblem c
         ? c.InverseSource switch
         {
             Symbolic.InverseSource.Given => "given",

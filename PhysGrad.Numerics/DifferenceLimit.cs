@@ -1,0 +1,177 @@
+namespace PhysGrad.Numerics;
+
+/// <summary>What <see cref="DifferenceLimit.Derivative"/> found.</summary>
+public enum LimitVerdict
+{
+    /// <summary>Both one-sided limits exist and agree: the derivative is their value.</summary>
+    Limit,
+    /// <summary>Only the right-hand quotients are defined (g is not finite below 0) and they settle.</summary>
+    OneSidedAbove,
+    /// <summary>Only the left-hand quotients are defined (g is not finite above 0) and they settle.</summary>
+    OneSidedBelow,
+    /// <summary>Both one-sided limits exist but differ (a kink): no derivative.</summary>
+    SidesDiffer,
+    /// <summary>The quotients grow steadily without bound: no finite derivative.</summary>
+    Unbounded,
+    /// <summary>g(0) itself is not finite: there is no difference quotient.</summary>
+    LowerNotFinite,
+    /// <summary>The quotients do not settle within the tolerance.</summary>
+    Undecided,
+}
+
+/// <summary>The outcome of one limit: the verdict, the value (NaN without one) and the two one-sided values (NaN where they do not settle).</summary>
+/// <param name="Verdict">What was found.</param>
+/// <param name="Value">The derivative (mean of the two sides, or the one side); NaN unless the verdict is a limit.</param>
+/// <param name="Below">The left-hand limit of the quotients, NaN when it does not settle.</param>
+/// <param name="Above">The right-hand limit of the quotients, NaN when it does not settle.</param>
+public readonly record struct LimitOutcome(LimitVerdict Verdict, double Value, double Below, double Above)
+{
+    /// <summary>Both sides agree: a two-sided derivative.</summary>
+    public bool IsTwoSided => Verdict == LimitVerdict.Limit;
+}
+
+/// <summary>
+/// A derivative at a point as the limit of difference quotients, for formulas that are not finite
+/// there (0·∞, 0/0, 0·log 0) although the function is differentiable. One method serves <c>diff</c>,
+/// <c>eval</c> and the optimisers: forward and backward quotients (g(h) − g(0))/h and (g(0) − g(−h))/h
+/// at h = max(1, |xⱼ|)/16 · 2⁻ᵏ, k = 0…15, each extrapolated to h = 0 by Richardson's method (an error
+/// series in h, h², …; up to 6 columns of Neville's tableau, the entry with the smallest error estimate
+/// taken) and, where that does not settle, by Aitken's Δ² (an error c·h^α with α not an integer). A side
+/// is accepted when its error estimate is at most <see cref="Tolerance"/>·max(1, |value|); the two
+/// sides must agree to the same tolerance. Source: the definition of the derivative; Richardson
+/// extrapolation as in Press et al., Numerical Recipes, §5.7 (Ridders' method uses the same tableau).
+/// </summary>
+public static class DifferenceLimit
+{
+    /// <summary>The relative tolerance of an accepted limit and of the agreement of the two sides.</summary>
+    public const double Tolerance = 1e-6;
+
+    private const int Steps = 16;
+    private const int MaxColumns = 6;
+
+    /// <summary>
+    /// The derivative at t = 0 of <paramref name="g"/>, the lower quantity along one direction, where
+    /// <paramref name="scale"/> is the size of the variable (max(1, |xⱼ|)): the first step is scale/16.
+    /// </summary>
+    public static LimitOutcome Derivative(Func<double, double> g, double scale)
+    {
+        var g0 = g(0);
+        if (!double.IsFinite(g0)) return new(LimitVerdict.LowerNotFinite, double.NaN, double.NaN, double.NaN);
+        var h0 = scale / 16;
+        var forward = new double[Steps];
+        var backward = new double[Steps];
+        for (var k = 0; k < Steps; k++)
+        {
+            var h = h0 / (1 << k);
+            forward[k] = (g(h) - g0) / h;
+            backward[k] = (g0 - g(-h)) / h;
+        }
+        var right = Snap(Side(forward), forward);
+        var left = Snap(Side(backward), backward);
+        double above = right ?? double.NaN, below = left ?? double.NaN;
+        if (right is { } r && left is { } l)
+        {
+            var v = (r + l) / 2;
+            return Math.Abs(r - l) <= Tolerance * Math.Max(1, Math.Abs(v))
+                ? new(LimitVerdict.Limit, v + 0.0, below, above)
+                : new(LimitVerdict.SidesDiffer, double.NaN, below, above);
+        }
+        if (right is { } onlyRight && !Array.TrueForAll(backward, double.IsFinite))
+            return new(LimitVerdict.OneSidedAbove, onlyRight + 0.0, below, above);
+        if (left is { } onlyLeft && !Array.TrueForAll(forward, double.IsFinite))
+            return new(LimitVerdict.OneSidedBelow, onlyLeft + 0.0, below, above);
+        if (Grows(forward) || Grows(backward))
+            return new(LimitVerdict.Unbounded, double.NaN, below, above);
+        return new(LimitVerdict.Undecided, double.NaN, below, above);
+    }
+
+    /// <summary>
+    /// An extrapolated limit within 10⁻¹² of the quotients' own size is indistinguishable from 0 at the
+    /// method's accuracy (10⁻⁶): it is reported as 0 rather than as rounding noise such as 2·10⁻¹⁸.
+    /// </summary>
+    private static double? Snap(double? value, double[] quotients)
+    {
+        if (value is not { } v) return null;
+        var size = quotients.Where(double.IsFinite).Select(Math.Abs).DefaultIfEmpty(0).Max();
+        return Math.Abs(v) <= 1e-12 * Math.Max(1, size) ? 0.0 : v;
+    }
+
+    /// <summary>
+    /// Richardson extrapolation of quotients D(h_k) with h_k = h₀2⁻ᵏ and an error series in h, h², …:
+    /// T[k, m] = T[k, m−1] + (T[k, m−1] − T[k−1, m−1])/(2ᵐ − 1). Returns the entry with the smallest
+    /// error estimate (the larger of its differences to its two neighbours), when that is within the
+    /// tolerance, or null. Only the finite tail of the sequence is used (a domain edge near the point
+    /// makes the largest steps undefined).
+    /// </summary>
+    private static double? Side(double[] d)
+    {
+        var start = d.Length;
+        while (start > 0 && double.IsFinite(d[start - 1])) start--;
+        var n = d.Length - start;
+        if (n < 4) return null;
+        var t = new double[n, MaxColumns + 1];
+        double best = double.NaN, bestError = double.PositiveInfinity;
+        for (var k = 0; k < n; k++)
+        {
+            t[k, 0] = d[start + k];
+            for (var m = 1; m <= Math.Min(k, MaxColumns); m++)
+            {
+                t[k, m] = t[k, m - 1] + (t[k, m - 1] - t[k - 1, m - 1]) / ((1 << m) - 1);
+                var error = Math.Max(Math.Abs(t[k, m] - t[k, m - 1]), Math.Abs(t[k, m] - t[k - 1, m - 1]));
+                if (error < bestError)
+                {
+                    bestError = error;
+                    best = t[k, m];
+                }
+            }
+        }
+        if (double.IsFinite(best) && bestError <= Tolerance * Math.Max(1, Math.Abs(best)))
+            return best;
+        return Aitken(d, start);
+    }
+
+    /// <summary>
+    /// Aitken's Δ² for quotients whose error is c·h^α with α not an integer (√h from a power 3/2 at 0),
+    /// which Richardson's integer powers cannot remove: A = D_k − (ΔD_k)²/(ΔD_k − ΔD_{k−1}). Used only
+    /// where the differences shrink geometrically (ratio at most 0.9): on a diverging sequence Aitken
+    /// would extrapolate to a meaningless "antilimit". Accepted like Richardson's estimate.
+    /// </summary>
+    private static double? Aitken(double[] d, int start)
+    {
+        double previous = double.NaN, best = double.NaN, bestError = double.PositiveInfinity;
+        for (var k = start + 2; k < d.Length; k++)
+        {
+            var d1 = d[k] - d[k - 1];
+            var d0 = d[k - 1] - d[k - 2];
+            if (d1 == 0 && d0 == 0)
+            {
+                if (0 < bestError) (best, bestError) = (d[k], 0);
+                previous = d[k];
+                continue;
+            }
+            var ratio = d1 / d0;
+            if (!(Math.Abs(ratio) <= 0.9) || d1 == d0)
+            {
+                previous = double.NaN;
+                continue;
+            }
+            var a = d[k] - d1 * d1 / (d1 - d0);
+            if (double.IsFinite(previous) && Math.Abs(a - previous) < bestError)
+                (best, bestError) = (a, Math.Abs(a - previous));
+            previous = a;
+        }
+        return double.IsFinite(best) && bestError <= Tolerance * Math.Max(1, Math.Abs(best)) ? best : null;
+    }
+
+    /// <summary>Do the quotients grow without bound: |D| at the smallest step is 100 times |D| at the largest finite one and grows steadily over the last steps?</summary>
+    private static bool Grows(double[] d)
+    {
+        var finite = d.Where(double.IsFinite).Select(Math.Abs).ToArray();
+        if (finite.Length < 4) return d.Any(x => double.IsInfinity(x));
+        var last = finite[^1];
+        var steady = true;
+        for (var k = finite.Length - 4; k < finite.Length - 1; k++)
+            steady &= finite[k + 1] > finite[k];
+        return steady && last > 100 * Math.Max(finite[0], 1e-300);
+    }
+}
