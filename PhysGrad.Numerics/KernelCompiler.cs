@@ -60,10 +60,11 @@ public static class KernelCompiler
 
     /// <summary>
     /// Programs longer than this are compiled as several methods of at most this many instructions
-    /// each (see <see cref="BuildChunks"/>). The JIT optimises a method only below its size thresholds
-    /// (about 20,000 IL instructions, 2,000 locals, 8,000 local references; above them it compiles
-    /// with minimal optimisation, and its time grows faster than the method), so one method per
-    /// program made large kernels both slow to compile and slow to run. Measured in BENCHMARKS.md.
+    /// each (see <see cref="BuildChunks"/>). One method per program made large kernels slow to compile
+    /// (a million instructions took the JIT 23 s, RELIABILITY.md), so they were interpreted; in chunks
+    /// compile time is linear. The size keeps each method below the thresholds at which the JIT's
+    /// defaults switch to minimal optimisation (20,000 IL instructions, 2,000 locals; not measured
+    /// here). Compile and run times in BENCHMARKS.md (issue 14).
     /// </summary>
     public const int ChunkInstructions = 2_000;
 
