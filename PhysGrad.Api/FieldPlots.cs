@@ -37,7 +37,7 @@ public static class FieldPlots
         var used = new HashSet<string>();
         foreach (var run in runs)
         {
-            var name = MethodCatalog.NameOf(run.Method);
+            var name = run.Name;
             // Two runs of one method (different η) get distinct files.
             var file = used.Add(name) ? name : $"{name}-{NumberText.RoundTrip(run.Eta)}";
             used.Add(file);
@@ -73,10 +73,10 @@ public static class FieldPlots
     private static Plot Line(OptimizerRun run, double[]? targetX)
     {
         var plot = new Plot();
-        var name = MethodCatalog.NameOf(run.Method);
+        var name = run.Name;
         var chosen = ChosenPoints(run);
         var cells = Enumerable.Range(0, run.Trajectory[0].Length).Select(i => (double)i).ToArray();
-        var baseColor = TrajectoryPlots.ColorOf(run.Method);
+        var baseColor = TrajectoryPlots.ColorOf(run);
         for (var k = 0; k < chosen.Length; k++)
         {
             var index = chosen[k];

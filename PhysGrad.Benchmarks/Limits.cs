@@ -23,12 +23,12 @@ internal static class Limits
         Time("  print (infix)", () => Infix.Format(chain).Length);
         Time("  evaluate", () => Evaluate.At(["x"], [0.5], chain));
         var d = Time("  derivative", () => Calculus.Differentiate(x, chain));
-        Time("  compile value + derivative (interpreted: over 100,000 instructions)", () =>
+        Time("  compile value + derivative (chunks: over 100,000 instructions)", () =>
         {
             var k = KernelCompiler.Compile(Lower.Program(["x"], [], [chain, d]));
             var o = new double[2];
             k.Evaluate([0.5], o);
-            return k.IsInterpreted;
+            return k.ChunkCount;
         });
         Time("  parse 100,000 nested parentheses (refused at the nesting limit)", () => Refused(() => Parse.Expression(new string('(', 100_000) + "x" + new string(')', 100_000))));
 
@@ -40,12 +40,12 @@ internal static class Limits
         Time("  graph size", () => Structure.GraphSize([big]));
         var dv = Time("  derivative in v0", () => Calculus.Differentiate(v[0], big));
         Time("  evaluate the derivative", () => Evaluate.At(names, new double[1000], dv));
-        Time("  compile (interpreted) and run once", () =>
+        Time("  compile (in chunks) and run once", () =>
         {
             var k = KernelCompiler.Compile(Lower.Program(names, [], [big]));
             var o = new double[1];
             k.Evaluate(new double[1000], o);
-            return k.IsInterpreted;
+            return k.ChunkCount;
         });
         Time("  print (infix)", () => Infix.Format(big).Length);
         Time("one sum of 200,001 distinct terms (refused)", () =>

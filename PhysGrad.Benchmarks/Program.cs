@@ -25,6 +25,10 @@ internal static class Program
             LearningStages.Run(args.Skip(1).Select(int.Parse));
         else if (args.Length > 0 && args[0] == "heat")
             HeatInverse.Run(args.Skip(1).Select(int.Parse));
+        else if (args.Length > 0 && args[0] == "scaleparts")
+            ScaleParts.Run(int.Parse(args[1]), int.Parse(args[2]));
+        else if (args.Length > 0 && args[0] == "scale")
+            ScaleTiming.Run(args.Skip(1).Select(int.Parse));
         else if (args.Length > 0 && args[0] == "limits")
             Limits.Run();
         else

@@ -16,20 +16,20 @@ public sealed class CompiledKernel
     private static readonly double[] NoParameters = [];
     private readonly KernelFunction _function;
 
-    internal CompiledKernel(StraightLineProgram program, KernelFunction function, bool fast, bool interpreted = false)
+    internal CompiledKernel(StraightLineProgram program, KernelFunction function, bool fast, int chunkCount = 1)
     {
         Program = program;
         _function = function;
         UsedFastCompiler = fast;
-        IsInterpreted = interpreted;
+        ChunkCount = chunkCount;
     }
 
     /// <summary>
-    /// Whether the program runs on the interpreter rather than compiled code: programs longer than
-    /// <see cref="KernelCompiler.MaxCompiledInstructions"/> would take the JIT longer to compile than
-    /// the interpreter takes to run them many times.
+    /// The number of methods the program was compiled into: 1 up to
+    /// <see cref="KernelCompiler.ChunkInstructions"/> instructions, more above (each a slice of the
+    /// program, run in order on a shared scratch array).
     /// </summary>
-    public bool IsInterpreted { get; }
+    public int ChunkCount { get; }
 
     /// <summary>The program this kernel runs.</summary>
     public StraightLineProgram Program { get; }

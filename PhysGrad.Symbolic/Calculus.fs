@@ -1,5 +1,6 @@
 namespace PhysGrad.Symbolic
 
+open System
 open System.Collections.Generic
 
 /// Exact derivatives. Each derivative is one pass over the graph in topological order, visiting only
@@ -65,19 +66,19 @@ module Calculus =
                 D(leading @ inner.Factors, null, false)
 
     /// One differentiation rule: the derivative of node n given the derivatives d of its children
-    /// (`depends c` tells whether d c can be non-zero).
-    let private rule (x: Expr) (depends: Expr -> bool) (d: Expr -> D) (n: Expr) : D =
+    /// (`dependents n` lists, in order, the children of n whose derivative can be non-zero).
+    let private rule (x: Expr) (dependents: Expr -> Expr[]) (d: Expr -> D) (n: Expr) : D =
         match n.Node with
         | Number _
         | Real _
         | Pi -> D.Of Expr.zero
         | Symbol _ -> D.Of(if obj.ReferenceEquals(n, x) then Expr.one else Expr.zero)
-        | Sum ts ->
-            match ts |> Array.filter depends with
+        | Sum _ ->
+            match dependents n with
             | [| t |] -> d t
             | dependent -> D.Of(Expr.sum (dependent |> Seq.map (fun t -> (d t).Value)))
         | Product fs ->
-            match fs |> Array.filter depends with
+            match dependents n with
             | [| f |] -> D.Prepend(fs |> Array.filter (fun g -> not (obj.ReferenceEquals(g, f))) |> List.ofArray, d f)
             | _ ->
                 // Σᵢ f'ᵢ Πⱼ≠ᵢ fⱼ, over the factors that depend on x only.
@@ -121,11 +122,60 @@ module Calculus =
                     (Expr.add (Expr.pow x' Expr.two) (Expr.pow y Expr.two))
             )
 
-    /// ∂e/∂x.
-    [<CompiledName("Differentiate")>]
-    let derivative (x: Expr) (e: Expr) : Expr =
-        requireSymbol x
+    /// Children with at least this many entries get an index from variable to dependent children
+    /// (see `Dependents`); smaller nodes are scanned, which is cheaper than building an index.
+    [<Literal>]
+    let private IndexedFanOut = 16
 
+    /// Which children of a node depend on a variable, shared by the derivatives of one gradient or
+    /// Jacobian. Without it each derivative scans every child of a wide node (the n terms of a loss's
+    /// top-level sum) to find the one or two that hold its variable, so the n derivatives of a gradient
+    /// cost O(n²); with it a wide node is indexed once, in O(Σ free symbols of its children), and each
+    /// derivative reads its own entry. The lists keep the children's order, so the derivatives are the
+    /// same expressions as from a scan.
+    /// `fanOut` is the width from which a node is indexed (Int32.MaxValue: never, every node scanned).
+    /// `Examined` counts the children scanned and the index entries built and read: the work of
+    /// finding dependent children, which the tests check grows linearly with the problem.
+    type internal Dependents(fanOut: int) =
+        let index = Dictionary<Expr, Dictionary<Expr, List<Expr>>>(HashIdentity.Reference)
+        let mutable examined = 0L
+
+        new() = Dependents(IndexedFanOut)
+
+        member _.Examined = examined
+
+        member _.Of (x: Expr) (n: Expr) : Expr[] =
+            let cs = Expr.children n
+
+            if cs.Length < fanOut then
+                examined <- examined + int64 cs.Length
+                cs |> Array.filter (Structure.dependsOn x)
+            else
+                let byVariable =
+                    match index.TryGetValue n with
+                    | true, m -> m
+                    | _ ->
+                        let m = Dictionary<Expr, List<Expr>>(HashIdentity.Reference)
+
+                        for c in cs do
+                            for s in Structure.freeSymbols c do
+                                examined <- examined + 1L
+
+                                match m.TryGetValue s with
+                                | true, l -> l.Add c
+                                | _ -> m.[s] <- List<Expr>([ c ])
+
+                        index.[n] <- m
+                        m
+
+                match byVariable.TryGetValue x with
+                | true, l ->
+                    examined <- examined + int64 l.Count
+                    l.ToArray()
+                | _ -> [||]
+
+    /// ∂e/∂x, reading the dependent children of wide nodes from a shared index.
+    let internal derivativeIndexed (dependents: Dependents) (x: Expr) (e: Expr) : Expr =
         if not (Structure.dependsOn x e) then
             Expr.zero
         else
@@ -144,15 +194,22 @@ module Calculus =
                 let struct (n, expanded) = stack.Pop()
 
                 if expanded then
-                    ds.[n] <- rule x ds.ContainsKey d n
+                    ds.[n] <- rule x (dependents.Of x) d n
                 elif not (ds.ContainsKey n) then
                     stack.Push(struct (n, true))
 
-                    for c in Expr.children n do
-                        if not (ds.ContainsKey c) && Structure.dependsOn x c then
+                    for c in dependents.Of x n do
+                        if not (ds.ContainsKey c) then
                             stack.Push(struct (c, false))
 
             ds.[e].Value
+
+    /// ∂e/∂x. One derivative scans each node's children (an index pays only when it is shared by
+    /// the derivatives of a gradient, Jacobian or Hessian).
+    [<CompiledName("Differentiate")>]
+    let derivative (x: Expr) (e: Expr) : Expr =
+        requireSymbol x
+        derivativeIndexed (Dependents Int32.MaxValue) x e
 
     /// ∂e/∂x by variable name.
     let derivativeBy (name: string) (e: Expr) = derivative (Expr.symbol name) e
@@ -160,23 +217,40 @@ module Calculus =
     /// The gradient [∂e/∂x₁, …, ∂e/∂xₙ].
     [<CompiledName("Gradient")>]
     let gradient (variables: Expr[]) (e: Expr) : Expr[] =
-        variables |> Array.map (fun x -> derivative x e)
+        variables |> Array.iter requireSymbol
+        let dependents = Dependents()
+        variables |> Array.map (fun x -> derivativeIndexed dependents x e)
+
+    /// The gradient, with the number of children examined to find which ones depend on each variable
+    /// (the part of the derivation that was quadratic in n before wide nodes were indexed): for tests
+    /// and benchmarks that check the derivation's work grows linearly with the problem.
+    /// `fanOut` is the width from which a node's children are indexed rather than scanned
+    /// (Int32.MaxValue: every node scanned, the derivation before the index; `gradient` uses 16).
+    [<CompiledName("GradientWithWork")>]
+    let gradientWithWork (fanOut: int) (variables: Expr[]) (e: Expr) : Expr[] * int64 =
+        variables |> Array.iter requireSymbol
+        let dependents = Dependents(max 1 fanOut)
+        variables |> Array.map (fun x -> derivativeIndexed dependents x e), dependents.Examined
 
     /// The Jacobian J[i, j] = ∂fᵢ/∂xⱼ (m × n).
     [<CompiledName("Jacobian")>]
     let jacobian (variables: Expr[]) (fs: Expr[]) : Expr[,] =
-        Array2D.init fs.Length variables.Length (fun i j -> derivative variables.[j] fs.[i])
+        variables |> Array.iter requireSymbol
+        let dependents = Dependents()
+        Array2D.init fs.Length variables.Length (fun i j -> derivativeIndexed dependents variables.[j] fs.[i])
 
     /// The Hessian of e given its gradient: differentiates each gradient entry for the upper triangle
     /// and mirrors it, so the result is symmetric by construction.
     [<CompiledName("HessianOfGradient")>]
     let hessianOfGradient (variables: Expr[]) (gradient: Expr[]) : Expr[,] =
+        variables |> Array.iter requireSymbol
         let n = variables.Length
         let h = Array2D.create n n Expr.zero
+        let dependents = Dependents()
 
         for i in 0 .. n - 1 do
             for j in i .. n - 1 do
-                let v = derivative variables.[j] gradient.[i]
+                let v = derivativeIndexed dependents variables.[j] gradient.[i]
                 h.[i, j] <- v
                 h.[j, i] <- v
 
