@@ -9,7 +9,7 @@ namespace PhysGrad.Benchmarks;
 /// at each n: time to lower + compile each kernel (first request), time per evaluation (y and J's
 /// 2n − 1 nonzeros; L, ∇L and the Hessian's 3n − 2 nonzeros) against the same quantities written by hand
 /// into the same CSR arrays, the managed heap the problem holds afterwards, and whether the kernel runs
-/// compiled or on the interpreter (programs above KernelCompiler.MaxCompiledInstructions).
+/// compiled, in chunks of KernelCompiler.ChunkInstructions instructions.
 /// Run: <c>dotnet run -c Release --project PhysGrad.Benchmarks -- sparse 1000 10000 100000</c>.
 /// </summary>
 internal static class SparseTiming
@@ -63,7 +63,7 @@ internal static class SparseTiming
     }
 
     private static string Kind(StraightLineProgram p) =>
-        $"{(p.Instructions.Length > KernelCompiler.MaxCompiledInstructions ? "interpreted" : "compiled")}, {p.Instructions.Length} instructions";
+        $"compiled in {(p.Instructions.Length + KernelCompiler.ChunkInstructions - 1) / KernelCompiler.ChunkInstructions} chunk(s), {p.Instructions.Length} instructions";
 
     private static double PerCall(Action a)
     {
