@@ -104,9 +104,10 @@ public readonly record struct NonFiniteValue(Quantity Quantity, int Index, doubl
 /// eigenvector v, at the four scales h = 10⁻², 10⁻⁴, 10⁻⁶, 10⁻⁸ times (1 + ‖x‖): a slope, unlike a
 /// difference of L values, does not drown in L's rounding (½ − 10⁻²⁴ is ½ in doubles, while the slope
 /// −4·10⁻²⁴ is exact). The kind is taken only when every scale that sees a slope agrees; scales that
-/// disagree (a feature narrower than the larger h) or a probe that sees no slope at any scale (L flat, or
-/// its slope underflowed: the two cannot be told apart, whether or not other directions curve) give
-/// <see cref="StationaryKind.Undecided"/>. A probe is evidence, not proof:
+/// disagree (a feature narrower than the larger h) give <see cref="StationaryKind.Undecided"/>. A probe
+/// that sees no slope at any scale (L flat, or its slope underflowed) is followed by a wide probe at
+/// ±10⁻¹ and ±1 times (1 + ‖x‖): no slope on either side there either is a floor, a minimum that is
+/// not strict; any slope seen there leaves the point undecided. A probe is evidence, not proof:
 /// a feature narrower than 10⁻⁸·(1 + ‖x‖) can still fool it.
 /// </summary>
 /// <param name="Kind">The kind of point.</param>
@@ -180,13 +181,25 @@ public sealed record Curvature(StationaryKind Kind, double[] Eigenvalues, bool P
             verdicts.Add((step, kind));
         }
         var steps = string.Join(", ", ProbeScales.Select(s => NumberText.Short(s * size, 3)));
-        // No slope along the flat directions at any scale: nothing tells a flat floor (the valley of
-        // x0 + x1, a minimum that is not strict) from a slope that underflowed (e^x at −800, where L
-        // keeps falling), whatever the other directions do (a curved direction beside the flat one
-        // decides nothing about it), so the test is not conclusive: undecided.
+        // No slope along the flat directions at any local scale: a flat floor (the valley of x0 + x1, a
+        // minimum that is not strict) or a slope that underflowed (e^x at −800, where L keeps falling).
+        // A wide probe, out to ±(1 + ‖x‖), tells them apart in the cases that matter: along a floor the
+        // slope stays exactly 0 on both sides, while an underflowed exponential regains a representable
+        // slope within that distance (e^x from −800: at −720 it is 1e-313, a subnormal, but not 0). Only
+        // a floor flat on both sides out to the widest probe is called a minimum (not strict); a slope
+        // seen anywhere out there says nothing local, so the point stays undecided.
         if (verdicts.Count == 0)
-            return new(StationaryKind.Undecided, sorted, true,
-                shown + $"; flat directions probed at ±{steps}: no slope along them at any scale (L flat there, or its slope underflowed: not told apart)");
+        {
+            var wide = WideSlope(x, values, evd, zero, size, gradientAt, g0);
+            var wideSteps = string.Join(", ", WideScales.Select(s => NumberText.Short(s * size, 3)));
+            return wide switch
+            {
+                null => new(StationaryKind.Minimum, sorted, true,
+                    shown + $"; flat directions probed at ±{steps} and ±{wideSteps}: L is constant along them (no slope on either side at any scale), a minimum that is not strict"),
+                { } seen => new(StationaryKind.Undecided, sorted, true,
+                    shown + $"; flat directions probed at ±{steps}: no slope along them (L flat there, or its slope underflowed: not told apart; {seen})"),
+            };
+        }
         if (verdicts.Any(v => v.Kind != verdicts[0].Kind))
             return new(StationaryKind.Undecided, sorted, true,
                 shown + "; flat directions probed: the scales disagree (" +
@@ -194,6 +207,37 @@ public sealed record Curvature(StationaryKind Kind, double[] Eigenvalues, bool P
         return new(verdicts[0].Kind, sorted, true,
             shown + $"; flat directions probed at ±{steps}: the slopes say {verdicts[0].Kind.ToString().ToLowerInvariant()} at " +
             (verdicts.Count == ProbeScales.Length ? "every scale" : $"{verdicts.Count} of {ProbeScales.Length} scales, the others see none"));
+    }
+
+    /// <summary>The wide probe's step sizes, relative to 1 + ‖x‖ (see <see cref="Classify"/>).</summary>
+    public static readonly double[] WideScales = [1e-1, 1];
+
+    // The first slope (or non-finite gradient) the wide probe sees along a flat direction, described;
+    // null when L is flat on both sides of every flat direction at every wide scale.
+    private static string? WideSlope(double[] x, double[] values, MathNet.Numerics.LinearAlgebra.Factorization.Evd<double> evd,
+        double zero, double size, Func<double[], double[]> gradientAt, double[] g0)
+    {
+        var n = x.Length;
+        foreach (var scale in WideScales)
+        {
+            var step = scale * size;
+            for (var k = 0; k < n; k++)
+            {
+                if (Math.Abs(values[k]) > zero) continue;
+                var v = Enumerable.Range(0, n).Select(i => evd.EigenVectors[i, k]).ToArray();
+                var residual = Math.Abs(Dot(v, g0));
+                foreach (var sign in new[] { 1.0, -1.0 })
+                {
+                    var g = gradientAt(x.Select((a, i) => a + sign * step * v[i]).ToArray());
+                    if (NonFiniteValue.Find(Quantity.Gradient, g) is { } nonFinite)
+                        return $"{nonFinite} at ±{NumberText.Short(step, 3)}";
+                    var slope = sign * Dot(v, g);
+                    if (Math.Abs(slope) > Math.Max(1e-9 * Math.Sqrt(Dot(g, g)), 2 * residual))
+                        return $"at ±{NumberText.Short(step, 3)} the slope is {NumberText.Short(slope, 3)}";
+                }
+            }
+        }
+        return null;
     }
 
     private static double Dot(double[] a, double[] b)
