@@ -186,3 +186,17 @@ let ``a multiple of a sum cancels against like terms beside it`` () =
     Assert.Equal(Parse.expression "b + 1", Parse.expression "a - (a - b) + 1")
     // With nothing to meet, a multiple of a sum stays as written: 3·(x + 1) + y is not expanded.
     Assert.Equal("3*(x + 1) + y", Infix.format (Parse.expression "3*(x+1) + y"))
+
+// ---- the derived inverse of sinh at large negative outputs ---------------------------------------
+
+[<Fact>]
+let ``the derived inverse of sinh keeps full precision for large negative y`` () =
+    // P = sinh(x0) from x = −9.5: y = sinh(−9.5) = −6685.8… . The textbook asinh(y) = log(y + √(y² + 1))
+    // subtracts two numbers of size 6686 to get one of size 1/(2·6686) there, losing about 8 digits
+    // (found by property 4, where PG's ratio d_(k+1)/d_k missed 1 − η by 3e-5). The odd form
+    // sign(y)·log(|y| + √(y² + 1)) has no cancellation: the inverse returns −9.5 to a few ulps.
+    let p = Problem.Create([| "x0" |], Parse.many "sinh(x0)", null, [| 0.0 |], [| -9.5 |], null, true) |> CompiledProblem
+    for x in [ -9.5; -30.0; -2.0; 0.5; 12.0 ] do
+        let back = [| 0.0 |]
+        Assert.True(p.TryInvert([| Math.Sinh x |], [| x |], back))
+        Assert.True(abs (back.[0] - x) <= 8.0 * Math.BitIncrement(abs x) - 8.0 * abs x, sprintf "asinh(sinh(%g)) = %.17g" x back.[0])

@@ -73,9 +73,11 @@ module LocalInverse =
 
     type private Equation = { Lhs: Expr; Rhs: Expr }
 
-    /// asinh(l) = log(l + √(l² + 1)).
+    /// asinh(l) = sign(l)·log(|l| + √(l² + 1)), the odd form of log(l + √(l² + 1)): for l < 0 the
+    /// latter subtracts two numbers of size |l| to get one of size 1/(2|l|) (at l = −4446 it keeps only
+    /// 8 digits), while |l| + √(l² + 1) ≥ 1 has no cancellation for either sign.
     let private asinh l =
-        Expr.log (Expr.add l (Expr.sqrt (Expr.add (Expr.pow l Expr.two) Expr.one)))
+        Expr.mul2 (Expr.sign l) (Expr.log (Expr.add (Expr.abs l) (Expr.sqrt (Expr.add (Expr.pow l Expr.two) Expr.one))))
 
     /// atanh(l) = ½ log((1 + l)/(1 − l)).
     let private atanh l =
