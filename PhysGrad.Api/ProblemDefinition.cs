@@ -286,9 +286,11 @@ public sealed record ProblemDefinition(
             throw new SymbolicException(ErrorKind.Shape, $"The target has {BookExample.Count(Target.Count, "value")} but the simulator has {BookExample.Count(Simulator.Count, "output")}.");
         var targets = TargetExpressions();
         var parameters = Parameters is null ? new Dictionary<string, double>() : new Dictionary<string, double>(Parameters);
+        // Read once, into a set: Outputs builds its names on each read (once per target symbol was O(m²)).
+        var taken = Variables.Concat(Outputs).ToHashSet(StringComparer.Ordinal);
         foreach (var name in targets.SelectMany(t => t.Variables))
         {
-            if (Variables.Contains(name) || Outputs.Contains(name))
+            if (taken.Contains(name))
                 throw new SymbolicException(ErrorKind.Variable,
                     $"The target names '{name}', which is a variable or an output; a target symbol needs a name of its own.");
             parameters.TryAdd(name, 0.0);
