@@ -18,18 +18,24 @@ namespace PhysGrad;
 /// </example>
 public sealed partial class PhysicsProblem
 {
+    // The one problem model: the core's Problem, built once from the definition (parsed once) and shared
+    // by every rule, run, check and report of this object. A problem without a start or a numeric target
+    // is held in its symbolic form (a target of symbols, placeholder zeros), which the rules need and
+    // running refuses; a complete one is both.
+    private readonly Problem _symbolic;
     private readonly Lazy<Problem> _model;
     private readonly Lazy<CompiledProblem> _compiled;
 
-    private PhysicsProblem(ProblemDefinition definition)
+    private PhysicsProblem(ProblemDefinition definition, Problem? model = null)
     {
         Definition = definition;
-        _model = new Lazy<Problem>(definition.ToProblem);
-        _compiled = new Lazy<CompiledProblem>(() => new CompiledProblem(_model.Value));
         // Fail early: a problem that does not fit together is reported where it is defined. Target and
         // start may be missing (rules do not need them); what runs or checks the problem then fails
         // with a SymbolicException naming what is missing.
-        _ = definition.HasStart && definition.HasNumericTarget ? _model.Value : definition.ToSymbolicProblem();
+        var complete = definition.HasStart && definition.HasNumericTarget;
+        _symbolic = model ?? definition.ToSymbolicProblem();
+        _model = complete ? new Lazy<Problem>(_symbolic) : new Lazy<Problem>(definition.ToProblem);
+        _compiled = new Lazy<CompiledProblem>(() => new CompiledProblem(_model.Value));
     }
 
     /// <summary>The problem as text (what the CLI and the JSON reports show).</summary>
@@ -404,18 +410,24 @@ public sealed partial class PhysicsProblem
     /// <summary>The problem in one line (see <see cref="ProblemDefinition.ToString"/>).</summary>
     public override string ToString() => Definition.ToString();
 
-    /// <summary>The same problem from another start point.</summary>
-    public PhysicsProblem WithStart(IReadOnlyList<double> start) => new(Definition with { Start = start });
+    /// <summary>The same problem from another start point (the model is reused, not built again).</summary>
+    public PhysicsProblem WithStart(IReadOnlyList<double> start)
+    {
+        var definition = Definition with { Start = start };
+        return definition.HasStart && definition.HasNumericTarget && Definition.HasStart && start.Count == Variables.Count && start.All(double.IsFinite)
+            ? new(definition, _symbolic.WithStart(start.ToArray()))
+            : new(definition);
+    }
 
     /// <summary>The same problem with units, as name → unit text (<c>"x0" → "m"</c>).</summary>
     public PhysicsProblem WithUnits(IReadOnlyDictionary<string, string> units) => new(Definition with { Units = units });
 
     /// <summary>The closed-form update rules of the given methods (default: GD, Newton, IG, PG, GN).</summary>
     public IReadOnlyList<UpdateRule> Rules(params Method[] methods) =>
-        UpdateRuleSet.Derive(Definition, methods.Length == 0 ? null : methods);
+        UpdateRuleSet.Derive(Definition, methods.Length == 0 ? null : methods, _symbolic);
 
     /// <summary>The y-step Δy that IG and PG map back to x.</summary>
-    public IReadOnlyList<Expression> YStep() => UpdateRuleSet.YStep(Definition);
+    public IReadOnlyList<Expression> YStep() => UpdateRuleSet.YStep(Definition, _symbolic);
 
     /// <summary>A compiled kernel of the simulator: [P(x) (m), J row by row (m·n)] at a point of the variables.</summary>
     public CompiledKernel SimulatorKernel() =>

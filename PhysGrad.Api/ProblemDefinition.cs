@@ -286,37 +286,30 @@ public sealed record ProblemDefinition(
             throw new SymbolicException(ErrorKind.Shape, $"The target has {BookExample.Count(Target.Count, "value")} but the simulator has {BookExample.Count(Simulator.Count, "output")}.");
         var targets = TargetExpressions();
         var parameters = Parameters is null ? new Dictionary<string, double>() : new Dictionary<string, double>(Parameters);
+        // Read once, into a set: Outputs builds its names on each read (once per target symbol was O(m²)).
+        var taken = Variables.Concat(Outputs).ToHashSet(StringComparer.Ordinal);
         foreach (var name in targets.SelectMany(t => t.Variables))
         {
-            if (Variables.Contains(name) || Outputs.Contains(name))
+            if (taken.Contains(name))
                 throw new SymbolicException(ErrorKind.Variable,
                     $"The target names '{name}', which is a variable or an output; a target symbol needs a name of its own.");
             parameters.TryAdd(name, 0.0);
         }
         var loss = Problem.DefaultLoss(Outputs, targets.Select(t => t.Core).ToArray());
-        // Without units: the rules do not depend on them, and the target symbols have none.
-        return Build(new double[Simulator.Count], start, loss, parameters, withUnits: false);
+        // Without units: the rules do not depend on them, and the target symbols have none. The target's
+        // names that are not the user's parameters are the loss's alone: the simulator may not use them.
+        var targetOnly = parameters.Keys.Where(k => Parameters is null || !Parameters.ContainsKey(k)).ToArray();
+        return Build(new double[Simulator.Count], start, loss, parameters, withUnits: false, lossOnly: targetOnly);
     }
 
-    private Problem Build(double[] target, double[] start, Expr? loss, IReadOnlyDictionary<string, double>? parameters, bool withUnits = true)
+    private Problem Build(double[] target, double[] start, Expr? loss, IReadOnlyDictionary<string, double>? parameters, bool withUnits = true,
+        string[]? lossOnly = null)
     {
         var simulator = ParsedSimulator();
-        // The loss and the inverse read y0, y1, … as the outputs: a variable of that name would be both.
-        // Outputs builds its names on each read: read once, into a set (once per variable was O(n²)).
-        var outputNames = Outputs.ToHashSet(StringComparer.Ordinal);
-        if (Variables.FirstOrDefault(outputNames.Contains) is { } clash)
-            throw new SymbolicException(ErrorKind.Variable,
-                $"The variable '{clash}' has the name of an output (the outputs are {string.Join(", ", Outputs)}, as the loss and the inverse read them); rename the variable.");
-        // A simulator symbol that is neither a variable nor one of the given parameters (the core would
-        // list the symbolic target's names as allowed too, which are not the user's).
-        var known = Variables.Concat(Parameters?.Keys ?? Enumerable.Empty<string>()).ToHashSet();
-        for (var i = 0; i < simulator.Length; i++)
-            if (Structure.FreeSymbolNames([simulator[i]]).FirstOrDefault(n => !known.Contains(n)) is { } unknown)
-                throw new SymbolicException(ErrorKind.Variable,
-                    $"simulator[{i}] uses '{unknown}', which is neither a variable ({string.Join(", ", Variables)}) nor a parameter" +
-                    (Parameters is { Count: > 0 } ? $" ({string.Join(", ", Parameters.Keys)})" : "") +
-                    $": if '{unknown}' is a constant, give its value as a parameter; otherwise add it to the variables.");
         var inverse = ParsedInverse();
+        // The names are checked where every factory's are, in the core's Problem.Create.
+        var problem = Problem.Create(Variables.ToArray(), simulator, loss, target, start, inverse, DeriveInverse,
+            parameters is null ? null : new Dictionary<string, double>(parameters), Problem.DefaultInverseBudget, lossOnly);
         if (parameters is not null)
         {
             // A constant that nothing uses is most likely misnamed: say so rather than ignore it. Target
@@ -331,8 +324,6 @@ public sealed record ProblemDefinition(
                         (nearest is null ? "." : $" (did you mean '{nearest}'?)."));
                 }
         }
-        var problem = Problem.Create(Variables.ToArray(), simulator, loss, target, start, inverse, DeriveInverse,
-            parameters is null ? null : new Dictionary<string, double>(parameters));
         if (Units is null || !withUnits) return problem;
         var units = new Dictionary<string, PhysicalUnit>();
         foreach (var (name, text) in Units)

@@ -87,14 +87,16 @@ public static class UpdateRuleSet
 
     /// <summary>The y-step Δy = −η (∂²L/∂y²)⁻¹ ∂L/∂y that IG and PG map back to x, in the outputs y0, y1, … and η.</summary>
     /// <exception cref="SymbolicException">The loss's Hessian in y is singular (no Newton step in y).</exception>
-    public static IReadOnlyList<Expression> YStep(ProblemDefinition problem)
+    public static IReadOnlyList<Expression> YStep(ProblemDefinition problem) => YStep(problem, problem.ToSymbolicProblem());
+
+    /// <summary>The y-step of a problem whose model is built already (<see cref="PhysicsProblem"/> holds it).</summary>
+    internal static IReadOnlyList<Expression> YStep(ProblemDefinition problem, Problem model)
     {
-        var model = problem.ToSymbolicProblem();
         var outputs = model.Outputs.Select(ExprModule.Symbol).ToArray();
         return UpdateRules.Simplified(UpdateRules.YStep(ExprModule.Symbol(problem.StepSymbol), outputs, model.Loss)).Select(Expression.Wrap).ToArray();
     }
 
-    /// <summary>The y-step (see <see cref="YStep"/>), or null when the loss has no Newton step in y (its Hessian in y is singular).</summary>
+    /// <summary>The y-step (see <see cref="YStep(ProblemDefinition)"/>), or null when the loss has no Newton step in y (its Hessian in y is singular).</summary>
     public static IReadOnlyList<Expression>? TryYStep(ProblemDefinition problem)
     {
         try
@@ -109,7 +111,7 @@ public static class UpdateRuleSet
 
     /// <summary>
     /// Derives the update rules of <paramref name="methods"/> for a problem; by default every method
-    /// with a closed form that applies to it (see <see cref="DeriveApplicable"/> for the ones left out
+    /// with a closed form that applies to it (see <see cref="DeriveApplicable(ProblemDefinition)"/> for the ones left out
     /// and why). The problem needs neither a start nor a target: without a target the rules are in the
     /// symbols <see cref="ProblemDefinition.TargetSymbolPrefix"/>0, 1, … (y*₀, y*₁, …).
     /// </summary>
@@ -117,6 +119,10 @@ public static class UpdateRuleSet
     /// the problem lacks (a square Jacobian, an inverse), explained; or a problem that does not parse.</exception>
     public static IReadOnlyList<UpdateRule> Derive(ProblemDefinition problem, IReadOnlyList<Method>? methods = null) =>
         methods is null ? DeriveApplicable(problem).Rules : DeriveAll(problem, methods);
+
+    /// <summary>As <see cref="Derive(ProblemDefinition, IReadOnlyList{Method})"/> on a model built already.</summary>
+    internal static IReadOnlyList<UpdateRule> Derive(ProblemDefinition problem, IReadOnlyList<Method>? methods, Problem model) =>
+        methods is null ? DeriveApplicable(problem, model).Rules : DeriveAll(problem, methods, model);
 
     /// <summary>The update rules of catalogue entries (<see cref="MethodCatalog.ParseEntries"/>), as <see cref="Derive(ProblemDefinition, IReadOnlyList{Method})"/>.</summary>
     /// <exception cref="SymbolicException">As <see cref="Derive(ProblemDefinition, IReadOnlyList{Method})"/>.</exception>
@@ -129,11 +135,13 @@ public static class UpdateRuleSet
     /// local inverse, a method whose matrix is singular for every x).
     /// </summary>
     /// <exception cref="SymbolicException">A problem that does not parse or does not fit together.</exception>
-    public static (IReadOnlyList<UpdateRule> Rules, IReadOnlyList<SkippedMethod> Skipped) DeriveApplicable(ProblemDefinition problem)
+    public static (IReadOnlyList<UpdateRule> Rules, IReadOnlyList<SkippedMethod> Skipped) DeriveApplicable(ProblemDefinition problem) =>
+        DeriveApplicable(problem, problem.ToSymbolicProblem());
+
+    private static (IReadOnlyList<UpdateRule> Rules, IReadOnlyList<SkippedMethod> Skipped) DeriveApplicable(ProblemDefinition problem, Problem model)
     {
         var rules = new List<UpdateRule>();
         var skipped = new List<SkippedMethod>();
-        var model = problem.ToSymbolicProblem();
         foreach (var method in Symbolic)
         {
             try

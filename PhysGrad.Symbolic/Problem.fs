@@ -280,6 +280,29 @@ type Problem
             parameters: IReadOnlyDictionary<string, float>,
             inverseBudget: TimeSpan
         ) =
+        Problem.Create(variables, simulator, loss, target, start, inverse, deriveInverse, parameters, inverseBudget, null)
+
+    /// The time the symbolic derivation of a local inverse may take before the inverse is numeric (2 s).
+    static member DefaultInverseBudget = LocalInverse.defaultBudget
+
+    /// As Create, with parameters that only the loss may use (`lossOnly`, a subset of the parameters'
+    /// names): the symbols of a symbolic target y*, which the default loss reads but the simulator must not.
+    /// This is where every factory's names are checked (text, JSON, expressions, lambdas): a variable
+    /// listed twice or named like an output, a parameter named like either, and any symbol of the
+    /// simulator, loss or inverse that is none of the names it may use, each named with what to do.
+    static member Create
+        (
+            variables: string[],
+            simulator: Expr[],
+            loss: Expr,
+            target: float[],
+            start: float[],
+            inverse: Expr[],
+            deriveInverse: bool,
+            parameters: IReadOnlyDictionary<string, float>,
+            inverseBudget: TimeSpan,
+            lossOnly: string[]
+        ) =
         let parameterTable =
             if isNull parameters then
                 Dictionary<string, float>()
@@ -325,6 +348,18 @@ type Problem
         nonFinite "target" target
         nonFinite "start" start
         let outputs = Array.init simulator.Length (sprintf "y%d")
+        // The loss and the inverse read y0, y1, … as the outputs: a variable of that name would be both.
+        let outputSet = HashSet<string>(outputs)
+
+        match variables |> Array.tryFind outputSet.Contains with
+        | Some clash ->
+            Fail.raiseWith
+                ErrorKind.Variable
+                (sprintf
+                    "The variable '%s' has the name of an output (the outputs are %s, as the loss and the inverse read them); rename the variable."
+                    clash
+                    (String.Join(", ", outputs)))
+        | None -> ()
 
         for kv in parameterTable do
             Expr.symbol kv.Key |> ignore
@@ -354,10 +389,26 @@ type Problem
                         (sprintf "%s uses '%s', which is not one of %s." what s (String.Join(", ", allowed)))
                 | None -> ()
 
-        let inSimulator = onlyIn (Array.append variables names)
+        // The simulator may use the variables and the parameters that are not the loss's alone; a name
+        // that is neither is most likely a constant without its value.
+        let lossOnlySet = HashSet<string>(if isNull lossOnly then [||] else lossOnly)
+        let simulatorParameters = names |> Array.filter (lossOnlySet.Contains >> not)
+        let inSimulator = HashSet<string>(Array.append variables simulatorParameters)
 
         simulator
-        |> Array.iteri (fun i e -> inSimulator (sprintf "simulator[%d]" i) e)
+        |> Array.iteri (fun i e ->
+            match Structure.freeSymbolNames [ e ] |> Array.tryFind (inSimulator.Contains >> not) with
+            | Some s ->
+                Fail.raiseWith
+                    ErrorKind.Variable
+                    (sprintf
+                        "simulator[%d] uses '%s', which is neither a variable (%s) nor a parameter%s: if '%s' is a constant, give its value as a parameter; otherwise add it to the variables."
+                        i
+                        s
+                        (String.Join(", ", variables))
+                        (if simulatorParameters.Length > 0 then sprintf " (%s)" (String.Join(", ", simulatorParameters)) else "")
+                        s)
+            | None -> ())
 
         let defaultLoss = isNull loss
 
