@@ -20,9 +20,10 @@ internal static class CompareCommand
         return target.Kind switch
         {
             TargetPointKind.Known when target.ManyPreimages => $"x* is known (P(x*) = y*), but {many}; the plots mark the known x*.",
-            TargetPointKind.Known => "x* is known (P(x*) = y*): distances are in x.",
+            TargetPointKind.Known => "x* is the problem's known solution (P(x*) = y*): distances are in x.",
             TargetPointKind.PreimageNearStart when target.ManyPreimages => $"x* was found from the start, but {many}; the plots mark it.",
-            TargetPointKind.PreimageNearStart => "x* was found from the start (P(x*) = y*): distances are in x.",
+            // The common case, said by the table's "in x" alone.
+            TargetPointKind.PreimageNearStart => null,
             TargetPointKind.ApproximateRunEnd when target.ManyPreimages => $"{char.ToUpperInvariant(many[0])}{many[1..]}; the plots mark an approximate x* ({target.Note}).",
             TargetPointKind.ApproximateRunEnd => $"No preimage of y* was found from the start: distances are in y; the plots mark an approximate x* ({target.Note}).",
             TargetPointKind.None when target.X is null && target.Note is { } note && !note.StartsWith("no target", StringComparison.Ordinal) =>
