@@ -165,11 +165,12 @@ public static class BookExample
     /// <param name="methods">Methods and step sizes (default: the book's).</param>
     /// <param name="lineSearch">Line search: each method's own (<see cref="MethodEntry.LineSearch"/>), where it has one.</param>
     /// <param name="progress">Told (method index, iteration) as the runs advance.</param>
+    /// <param name="known">A known x* with P(x*) = y* (<see cref="ProblemDefinition.KnownSolution"/>): distances are measured to it.</param>
     public static Comparison Compare(
         CompiledProblem problem, double[] target, double[] start, int iterations,
         IReadOnlyList<(Method Method, double Eta)>? methods = null, bool lineSearch = false,
-        IProgress<(int Method, int Iteration)>? progress = null) =>
-        Compare(problem, target, start, iterations, (methods ?? Methods).Select(m => new MethodSpec(m.Method, m.Eta)).ToArray(), lineSearch, progress);
+        IProgress<(int Method, int Iteration)>? progress = null, IReadOnlyList<double>? known = null) =>
+        Compare(problem, target, start, iterations, (methods ?? Methods).Select(m => new MethodSpec(m.Method, m.Eta)).ToArray(), lineSearch, progress, known);
 
     /// <summary>
     /// Runs the given methods, each with its options, on an already compiled problem and finds x* once
@@ -182,10 +183,11 @@ public static class BookExample
     /// <param name="methods">The methods with their step sizes and options.</param>
     /// <param name="lineSearch">Line search: each method's own (<see cref="MethodEntry.LineSearch"/>), where it has one.</param>
     /// <param name="progress">Told (method index, iteration) as the runs advance.</param>
+    /// <param name="known">A known x* with P(x*) = y* (<see cref="ProblemDefinition.KnownSolution"/>): distances are measured to it.</param>
     public static Comparison Compare(
         CompiledProblem problem, double[] target, double[] start, int iterations,
         IReadOnlyList<MethodSpec> methods, bool lineSearch = false,
-        IProgress<(int Method, int Iteration)>? progress = null)
+        IProgress<(int Method, int Iteration)>? progress = null, IReadOnlyList<double>? known = null)
     {
         // Every run first, then x* and the summaries: when PG is among the methods it has derived the
         // local inverse by then, and every distance is measured against the same x*.
@@ -193,7 +195,7 @@ public static class BookExample
             .Select((m, i) => Optimizer.Run(problem, m.Rule(lineSearch), start, iterations,
                 progress: progress is null ? null : new Relay(k => progress.Report((i, k)))))
             .ToArray();
-        var targetX = TargetPoint.Find(problem, target, start, runs);
+        var targetX = TargetPoint.Find(problem, target, start, runs, known);
         return new Comparison(runs.Select(run => Summarise(run, target, targetX)).ToArray(), targetX);
     }
 
@@ -217,10 +219,13 @@ public static class BookExample
     {
         if (targetY.Length != problem.M || !targetY.All(double.IsFinite) || !near.All(double.IsFinite)) return null;
         var x = new double[problem.N];
-        // A closed form already at hand (given, or derived for PG) first; then, whatever the inverse's
+        // A given closed form first; then, whatever the inverse's
         // source (numeric, pending or a closed form that missed), Newton on P(x) = y* from the same point,
         // so that which methods ran does not decide whether x* is found.
-        if (problem.IsInverseResolved && problem.Invert(targetY, near, x) && IsPreimage(problem, x, targetY)) return x;
+        // Only a given closed form: a derived one exists only when PG ran, and at a branch point it may pick
+        // another preimage than Newton does, so using it would let the method list move x*.
+        if (problem.IsInverseResolved && problem.InverseSource == Symbolic.InverseSource.Given
+            && problem.Invert(targetY, near, x) && IsPreimage(problem, x, targetY)) return x;
         if ((long)problem.N * problem.M > NumericTargetLimit) return null;
         return problem.InvertNumerically(targetY, near, x) && IsPreimage(problem, x, targetY) ? x : null;
     }
@@ -265,10 +270,10 @@ public static class BookExample
     {
         var alignment = FirstStepAlignment(run);
         if (targetY.Length == 0) return new MethodResult(run, double.NaN, alignment) { MeasuredIn = PhysGrad.DistanceSpace.None };
-        var (point, target) = targetX.IsPreimage ? (run.Final, targetX.X!) : (run.Outputs[^1], targetY);
+        var (point, target) = targetX.MeasuresInX ? (run.Final, targetX.X!) : (run.Outputs[^1], targetY);
         var gap = point.Select((v, i) => v - target[i]).ToArray();
         var distance = CompiledProblem.Norm(gap, gap.Length);
-        return new MethodResult(run, distance, alignment) { MeasuredIn = targetX.IsPreimage ? PhysGrad.DistanceSpace.X : PhysGrad.DistanceSpace.Y };
+        return new MethodResult(run, distance, alignment) { MeasuredIn = targetX.MeasuresInX ? PhysGrad.DistanceSpace.X : PhysGrad.DistanceSpace.Y };
     }
 
     /// <summary>(u/‖u‖)·(1, …, 1) for the first step u, NaN without a step.</summary>

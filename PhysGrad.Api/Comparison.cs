@@ -6,10 +6,11 @@ namespace PhysGrad;
 /// <summary>How the point x* of a comparison was found (see <see cref="TargetPoint"/>).</summary>
 public enum TargetPointKind
 {
+    /// <summary>The problem's known solution (<see cref="ProblemDefinition.KnownSolution"/>, e.g. the x* a
+    /// reference example's target was made from), checked to be a preimage of y*.</summary>
+    Known,
     /// <summary>A preimage of y* found by the problem's local inverse from the start point.</summary>
     PreimageNearStart,
-    /// <summary>A preimage of y* found from the end of the run with the smallest final loss (none from the start).</summary>
-    PreimageNearRunEnd,
     /// <summary>No preimage was found; the end of a run whose loss fell to 10⁻⁶ of its start stands in for x*
     /// in the plots only (distances stay in y).</summary>
     ApproximateRunEnd,
@@ -27,35 +28,54 @@ public enum TargetPointKind
 /// no x* (<see cref="TargetPointKind.None"/>); null for a preimage near the start.</param>
 public sealed record TargetPoint(TargetPointKind Kind, double[]? X, string? Note)
 {
-    /// <summary>Whether <see cref="X"/> is a true preimage of y* (distances are then measured in x).</summary>
-    public bool IsPreimage => Kind is TargetPointKind.PreimageNearStart or TargetPointKind.PreimageNearRunEnd;
+    /// <summary>Whether <see cref="X"/> is a true preimage of y*.</summary>
+    public bool IsPreimage => Kind is TargetPointKind.Known or TargetPointKind.PreimageNearStart;
 
     /// <summary>
-    /// x* for a comparison: the preimage of y* nearest the start (the problem's local inverse from the start
-    /// point, see <see cref="BookExample.TargetInX"/>); else the preimage near the end of the run with the
-    /// smallest final loss; else, for the plots only, the end of a run whose loss fell to 10⁻⁶ of its start
-    /// or less; else none, with the reason.
+    /// Whether y* may have other preimages than <see cref="X"/> because there are fewer outputs than
+    /// variables (m &lt; n: the preimages form a set of dimension n − m at least where J has full rank).
+    /// </summary>
+    public bool ManyPreimages { get; init; }
+
+    /// <summary>
+    /// Whether distances are measured in x, to <see cref="X"/>: only for a preimage that is unique near it
+    /// (m ≥ n). With m &lt; n a run may end on another preimage, whose distance to this one says nothing
+    /// about its success, so distances stay in y.
+    /// </summary>
+    public bool MeasuresInX => IsPreimage && !ManyPreimages;
+
+    /// <summary>
+    /// x* for a comparison, by one rule that does not look at the runs for a preimage (so which methods
+    /// ran never changes where another method's distance is measured): the problem's known solution when it
+    /// is a preimage of y*; else the preimage of y* found from the start point (the problem's local
+    /// inverse, see <see cref="BookExample.TargetInX"/>); else, for the plots only (distances stay in y),
+    /// the end of a run whose loss fell to 10⁻⁶ of its start or less; else none, with the reason. With
+    /// fewer outputs than variables (m &lt; n) the point is one of many preimages (<see cref="ManyPreimages"/>).
     /// </summary>
     /// <param name="problem">The compiled problem.</param>
     /// <param name="targetY">y*.</param>
     /// <param name="start">The start point of the runs.</param>
-    /// <param name="runs">The runs (their ends are the fallback starting points).</param>
-    public static TargetPoint Find(CompiledProblem problem, double[] targetY, double[] start, IReadOnlyList<OptimizerRun> runs)
+    /// <param name="runs">The runs (the plots' stand-in for x* when no preimage is known or found).</param>
+    /// <param name="known">A known x* (<see cref="ProblemDefinition.KnownSolution"/>); used only when P(x*) = y*.</param>
+    public static TargetPoint Find(CompiledProblem problem, double[] targetY, double[] start, IReadOnlyList<OptimizerRun> runs, IReadOnlyList<double>? known = null)
     {
         if (targetY.Length == 0) return new(TargetPointKind.None, null, "no target was given (the loss is given)");
-        if (BookExample.TargetInX(problem, targetY, start) is { } x) return new(TargetPointKind.PreimageNearStart, x, null);
+        var many = problem.M < problem.N;
+        var manyNote = many ? $"one of many preimages: {problem.M} outputs < {problem.N} variables" : null;
+        if (known is not null && known.Count == problem.N && known.ToArray() is var k && BookExample.IsPreimage(problem, k, targetY))
+            return new(TargetPointKind.Known, k, many ? $"the known x*, {manyNote}" : "the known x*") { ManyPreimages = many };
+        if (BookExample.TargetInX(problem, targetY, start) is { } x)
+            return new(TargetPointKind.PreimageNearStart, x, many ? $"x* found from the start, {manyNote}" : null) { ManyPreimages = many };
         var finite = runs.Where(r => double.IsFinite(r.FinalLoss) && r.Final.All(double.IsFinite)).OrderBy(r => r.FinalLoss).ToArray();
-        foreach (var run in finite)
-            if (BookExample.TargetInX(problem, targetY, run.Final) is { } near)
-                return new(TargetPointKind.PreimageNearRunEnd, near, $"x* found near {run.Name}'s end");
-        // No inverse (e.g. more outputs than variables): the end of a run whose loss fell to 10⁻⁶ of its
-        // start or less is x* to the eye, and the legend says that this is what is drawn.
+        // No preimage known or found from the start: the end of a run whose loss fell to 10⁻⁶ of its start
+        // or less is x* to the eye, and the legend says that this is what is drawn. It is never a distance's
+        // reference, so which runs there are changes the plots' marker only.
         if (finite.FirstOrDefault(r => r.Losses.Count > 0 && r.FinalLoss <= 1e-6 * r.Losses[0]) is { } best)
             return new(TargetPointKind.ApproximateRunEnd, best.Final,
-                $"x* ≈ {best.Name}'s end, L = {NumberText.Short(best.FinalLoss, 2)}");
+                $"x* ≈ {best.Name}'s end, L = {NumberText.Short(best.FinalLoss, 2)}") { ManyPreimages = many };
         return new(TargetPointKind.None, null, (long)problem.N * problem.M > BookExample.NumericTargetLimit
             ? $"x* is not searched: the Jacobian has more than {BookExample.NumericTargetLimit} entries"
-            : "no preimage of y* was found from the start or from any run's end");
+            : "no preimage of y* was found from the start") { ManyPreimages = many };
     }
 }
 

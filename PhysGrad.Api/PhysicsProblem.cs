@@ -455,7 +455,7 @@ public sealed partial class PhysicsProblem
     /// <param name="progress">Told (method index, iteration) as the runs advance.</param>
     public Comparison CompareMethods(IReadOnlyList<(Method Method, double Eta)> methods, int iterations = 10, bool lineSearch = false,
         IProgress<(int Method, int Iteration)>? progress = null) =>
-        BookExample.Compare(Compiled, Definition.Target.ToArray(), Definition.Start.ToArray(), iterations, methods, lineSearch, progress);
+        BookExample.Compare(Compiled, Definition.Target.ToArray(), Definition.Start.ToArray(), iterations, methods, lineSearch, progress, Definition.KnownSolution);
 
     /// <summary>
     /// Runs methods with their options (<see cref="MethodCatalog.Parse"/>) from the start point and finds x*
@@ -467,7 +467,7 @@ public sealed partial class PhysicsProblem
     /// <param name="progress">Told (method index, iteration) as the runs advance.</param>
     public Comparison CompareMethods(IReadOnlyList<MethodSpec> methods, int iterations = 10, bool lineSearch = false,
         IProgress<(int Method, int Iteration)>? progress = null) =>
-        BookExample.Compare(Compiled, Definition.Target.ToArray(), Definition.Start.ToArray(), iterations, methods, lineSearch, progress);
+        BookExample.Compare(Compiled, Definition.Target.ToArray(), Definition.Start.ToArray(), iterations, methods, lineSearch, progress, Definition.KnownSolution);
 
     /// <summary>The unit of each method's step; not applicable, with the reason, for a problem without
     /// units (give them with <see cref="WithUnits"/>).</summary>
@@ -479,7 +479,7 @@ public sealed partial class PhysicsProblem
     /// <summary>Saves x-space, y-space and loss plots (PNG, and SVG for single-panel plots) of runs into a directory; returns the files.</summary>
     public IReadOnlyList<string> SavePlots(IReadOnlyList<OptimizerRun> runs, string directory) =>
         TrajectoryPlots.SaveAll(runs, directory, Definition,
-            TargetPoint.Find(Compiled, Definition.Target.ToArray(), Definition.Start.ToArray(), runs));
+            TargetPoint.Find(Compiled, Definition.Target.ToArray(), Definition.Start.ToArray(), runs, Definition.KnownSolution));
 
     /// <summary>Saves the plots of a comparison, x* marked where the comparison found it; returns the files.</summary>
     public IReadOnlyList<string> SavePlots(Comparison comparison, string directory) =>

@@ -232,6 +232,14 @@ public sealed record ProblemDefinition(
     /// </summary>
     public IReadOnlyDictionary<string, double>? Parameters { get; init; }
 
+    /// <summary>
+    /// A point x* known to reach the target (P(x*) = y*), for problems built from one (the reference
+    /// examples, <see cref="ReferenceProblems.Create"/>); null when none is known. A comparison measures
+    /// its distances to it (<see cref="TargetPoint.Find"/>) when it is a preimage of the target, whichever
+    /// methods ran. Length: the number of variables.
+    /// </summary>
+    public IReadOnlyList<double>? KnownSolution { get; init; }
+
     /// <summary>Parses the fields and checks that they fit together, giving the core's problem model.</summary>
     /// <exception cref="SymbolicException">What is inconsistent, and where (a parse error names the field).</exception>
     public Problem ToProblem()

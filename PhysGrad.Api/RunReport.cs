@@ -25,7 +25,7 @@ public static class RunReport
     /// <param name="results">The runs.</param>
     /// <param name="model">The problem's model when the caller has it (otherwise it is derived again).</param>
     /// <param name="target">x* of the comparison (<see cref="Comparison.Target"/>), written as "targetX" with
-    /// "targetXKind" ("preimageNearStart", …, "none") and "targetXNote"; omitted when null.</param>
+    /// "targetXKind" ("known", "preimageNearStart", "approximateRunEnd" or "none") and "targetXNote"; omitted when null.</param>
     public static string ToJson(ProblemDefinition definition, IReadOnlyList<MethodResult> results, Symbolic.Problem? model = null, TargetPoint? target = null)
     {
         model ??= definition.ToProblem();

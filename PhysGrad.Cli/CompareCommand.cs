@@ -10,6 +10,28 @@ internal static class CompareCommand
     private static string[] Unsearched(IEnumerable<MethodSpec> methods) =>
         methods.Where(m => m.Entry.LineSearch is null).Select(m => m.Name).Distinct().ToArray();
 
+    /// <summary>
+    /// The table's line on x*: known, found from the start, one of many preimages (m &lt; n: distances in y),
+    /// only approximated by a run's end, or none; null when there is no target.
+    /// </summary>
+    internal static string? TargetLine(TargetPoint target, int outputs, int variables)
+    {
+        var many = $"y* has many preimages ({outputs} output{(outputs == 1 ? "" : "s")} < {variables} variables), so a run may end on another one: distances are in y";
+        return target.Kind switch
+        {
+            TargetPointKind.Known when target.ManyPreimages => $"x* is known (P(x*) = y*), but {many}; the plots mark the known x*.",
+            TargetPointKind.Known => "x* is the problem's known solution (P(x*) = y*): distances are in x.",
+            TargetPointKind.PreimageNearStart when target.ManyPreimages => $"x* was found from the start, but {many}; the plots mark it.",
+            // The common case, said by the table's "in x" alone.
+            TargetPointKind.PreimageNearStart => null,
+            TargetPointKind.ApproximateRunEnd when target.ManyPreimages => $"{char.ToUpperInvariant(many[0])}{many[1..]}; the plots mark an approximate x* ({target.Note}).",
+            TargetPointKind.ApproximateRunEnd => $"No preimage of y* was found from the start: distances are in y; the plots mark an approximate x* ({target.Note}).",
+            TargetPointKind.None when target.X is null && target.Note is { } note && !note.StartsWith("no target", StringComparison.Ordinal) =>
+                $"No x*: {note}; distances are in y.",
+            _ => null,
+        };
+    }
+
     public static Command Create(TextWriter output, TextWriter error)
     {
         var iterations = new Option<int>("--iterations")
@@ -122,10 +144,10 @@ internal static class CompareCommand
             // Only PG uses the local inverse (and has derived it by now); for the others it is not derived.
             if (chosen.Any(m => m.UsesLocalInverse))
                 output.WriteLine($"Local inverse for PG: {physics.InverseDescription}.");
-            // The plots may mark a run's end as x* when no preimage was found; the table says so, so that
-            // the "in y" distances and that marker are not read as two different answers.
-            if (comparison.Target.Kind == TargetPointKind.ApproximateRunEnd)
-                output.WriteLine($"No preimage of y* was found: distances are in y; the plots mark an approximate x* ({comparison.Target.Note}).");
+            // Where the distances are measured and what the plots mark as x*, in one line, so that "in y"
+            // distances and a marked x* are not read as two different answers.
+            if (TargetLine(comparison.Target, physics.Outputs.Count, physics.Variables.Count) is { } targetLine)
+                output.WriteLine(targetLine);
             output.WriteLine();
             // Columns as wide as their widest cell: long vectors are shortened, numbers have 6 significant
             // digits (E-notation outside 10⁻⁴ … 10⁶); the distance says whether it is measured in x or y.
