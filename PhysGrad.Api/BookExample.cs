@@ -39,7 +39,7 @@ public sealed partial record MethodResult(OptimizerRun Run, double DistanceToTar
 }
 
 /// <summary>
-/// The book's comparison example (THEORY.md §4): P(x) = [x0, x1²], L(y) = y0² + y1², start [3, 3],
+/// The book's comparison example (docs/theory.md §4): P(x) = [x0, x1²], L(y) = y0² + y1², start [3, 3],
 /// 10 iterations of GD (η 0.01), Newton (η 1/3), PG (η 0.3, exact inverse [y0, sign(x1)·√y1]) and
 /// IG (η 0.3).
 /// </summary>

@@ -31,7 +31,7 @@ public static class FieldPlots
         var cells = shape.Aggregate(1, (a, b) => a * b);
         foreach (var run in runs)
             if (run.Trajectory[0].Length != cells)
-                throw new Symbolic.SymbolicException(Symbolic.ErrorKind.Shape, $"The grid [{string.Join(", ", shape)}] has {cells} cells, but the runs have {run.Trajectory[0].Length} variables.");
+                throw new Symbolic.SymbolicException(Symbolic.ErrorKind.Shape, $"The grid [{string.Join(", ", shape)}] has {NumberText.Count(cells, "cell")}, but the runs have {run.Trajectory[0].Length} variables.");
         Directory.CreateDirectory(directory);
         var written = new List<string>();
         var used = new HashSet<string>();

@@ -91,7 +91,7 @@ public sealed partial class PhysicsProblem
     /// <summary>Whether a method can run on this problem, and if not, why (IG and PG need a square Jacobian).</summary>
     public Applicability ApplicabilityOf(MethodSpec method) => BookExample.ApplicabilityOf(Model, method.Method);
 
-    /// <summary>The book's comparison example (THEORY.md §4).</summary>
+    /// <summary>The book's comparison example (docs/theory.md §4).</summary>
     public static PhysicsProblem Book { get; } = new(ProblemDefinition.Book);
 
     /// <summary>A problem from a definition.</summary>
@@ -473,7 +473,7 @@ public sealed partial class PhysicsProblem
     /// units (give them with <see cref="WithUnits"/>).</summary>
     public StepUnitsResult StepUnits() => PhysGrad.StepUnits.Measure(Model);
 
-    /// <summary>The properties of THEORY.md §3 at a point (default: the start).</summary>
+    /// <summary>The properties of docs/theory.md §3 at a point (default: the start).</summary>
     public CheckReport Check(double[]? at = null, double eta = 0.3) => TheoryChecks.Run(Model, at, eta);
 
     /// <summary>Saves x-space, y-space and loss plots (PNG, and SVG for single-panel plots) of runs into a directory; returns the files.</summary>

@@ -20,7 +20,7 @@ public sealed record ProblemDefinition(
     IReadOnlyList<double> Start,
     IReadOnlyList<string>? Inverse = null)
 {
-    /// <summary>The book's comparison example (THEORY.md §4); its exact inverse [y0, sign(x1)·√y1] is derived.</summary>
+    /// <summary>The book's comparison example (docs/theory.md §4); its exact inverse [y0, sign(x1)·√y1] is derived.</summary>
     public static ProblemDefinition Book { get; } =
         new(["x0", "x1"], ["x0", "x1^2"], "y0^2 + y1^2", [0.0, 0.0], [3.0, 3.0]);
 

@@ -18,7 +18,7 @@ namespace PhysGrad;
 public sealed record ReferenceProblemInfo(string Name, string Summary, string SizeMeaning, int DefaultSize, int MinSize, int MaxSize, string MinReason = "");
 
 /// <summary>
-/// The reference problems of THEORY.md §7 as ready problems, each built by tracing a simulator of
+/// The reference problems of docs/theory.md §7 as ready problems, each built by tracing a simulator of
 /// <see cref="ReferenceSimulators"/>, with a default start and a target reached from a known x*
 /// (<see cref="TrueSolution"/>), so a comparison can report its distance.
 /// </summary>
@@ -144,7 +144,7 @@ public static class ReferenceProblems
     /// for the Rosenbrock residuals); the start is 0 (−1.2, 1, −1.2, … for Rosenbrock). PG uses the
     /// numeric inverse, except on Poisson, whose inverse Δ_h is given as code, and on <c>heat1d-inverse</c>,
     /// whose regularised inverse is given as code (<see cref="ReferenceSimulators.Heat1DRegularisedInverse"/>
-    /// with <see cref="HeatInverseTerms"/> terms): the inverse problem of THEORY.md §7.
+    /// with <see cref="HeatInverseTerms"/> terms): the inverse problem of docs/theory.md §7.
     /// </summary>
     /// <exception cref="SymbolicException">An unknown name, or n outside [MinSize, MaxSize] (the message
     /// names the limit and why).</exception>
@@ -192,9 +192,12 @@ public static class ReferenceProblems
         if (size < info.MinSize)
             throw new SymbolicException(ErrorKind.Invalid, $"The example '{info.Name}' needs n ≥ {info.MinSize} ({info.SizeMeaning}; {info.MinReason}); got {size}. Give --n {info.MinSize} or more.");
         if (size > info.MaxSize)
-            throw new SymbolicException(ErrorKind.TooLarge,
-                $"The example '{info.Name}' at n = {size} ({info.SizeMeaning}) is over today's limit of n = {info.MaxSize}: every method compiles dense n×n matrices, " +
-                $"which beyond it take minutes. Use n ≤ {info.MaxSize}; sparse kernels for larger n are planned (issue 14).");
+            throw new SymbolicException(ErrorKind.TooLarge, info.Name == "heat1d-inverse"
+                ? $"The example '{info.Name}' at n = {size} ({info.SizeMeaning}) is over its limit of n = {info.MaxSize}: beyond it one step of the matrix-free " +
+                  $"methods (gd, gn, lm, pg) takes over about 30 s. Use n ≤ {info.MaxSize}."
+                : $"The example '{info.Name}' at n = {size} ({info.SizeMeaning}) is over its limit of n = {info.MaxSize}: its default comparison compiles dense n×n " +
+                  $"matrices, which beyond it take minutes. Use n ≤ {info.MaxSize}; for large 1-D grids use --example heat1d-inverse (up to n = 4096) with the " +
+                  "matrix-free methods (gd, gn, lm, pg).");
         return (info, size);
     }
 }

@@ -1,4 +1,5 @@
 using PhysGrad.Symbolic;
+using PhysGrad.Numerics;
 
 namespace PhysGrad;
 
@@ -12,7 +13,7 @@ public enum GridBoundary
 }
 
 /// <summary>
-/// The reference simulators of THEORY.md §7 written as ordinary C# loops over <see cref="Scalar"/>, so
+/// The reference simulators of docs/theory.md §7 written as ordinary C# loops over <see cref="Scalar"/>, so
 /// tracing them builds the symbolic simulator: Rosenbrock residuals, explicit heat steps in 1-D and 2-D,
 /// the 2-D Poisson solve and the coupled oscillators of the book's HIG notebook (RK4). Each function
 /// also runs on numbers-as-scalars, which is how the tests compare it with closed forms.
@@ -20,7 +21,7 @@ public enum GridBoundary
 public static class ReferenceSimulators
 {
     /// <summary>
-    /// Rosenbrock residuals (THEORY.md §7): r_i = 10 (x_{i+1} − x_i²) for i &lt; n−1, r_{n−1} = 1 − x_0;
+    /// Rosenbrock residuals (docs/theory.md §7): r_i = 10 (x_{i+1} − x_i²) for i &lt; n−1, r_{n−1} = 1 − x_0;
     /// ½‖r‖² is half the Rosenbrock function of n variables. n ≥ 2.
     /// </summary>
     public static Scalar[] Rosenbrock(Scalar[] x)
@@ -36,7 +37,7 @@ public static class ReferenceSimulators
     /// <summary>
     /// <paramref name="steps"/> explicit heat steps u ← u + r (u_{i+1} − 2u_i + u_{i−1}) on n cells, with
     /// r = νΔt/h² (the scheme is stable for r ≤ 1/2). Each discrete Fourier mode k is multiplied by
-    /// 1 − 4r sin²(kh/2) per step (THEORY.md §7). Returns the final field.
+    /// 1 − 4r sin²(kh/2) per step (docs/theory.md §7). Returns the final field.
     /// </summary>
     public static Scalar[] Heat1D(Scalar[] u, double r, int steps, GridBoundary boundary)
     {
@@ -59,7 +60,7 @@ public static class ReferenceSimulators
     }
 
     /// <summary>
-    /// A regularised local inverse of <see cref="Heat1D"/> (THEORY.md §7, the heat-equation inverse
+    /// A regularised local inverse of <see cref="Heat1D"/> (docs/theory.md §7, the heat-equation inverse
     /// problem), as code: x = x₀ + B (y − P(x₀)), where B applies <paramref name="steps"/> times the
     /// truncated Neumann series Σ_{k&lt;K} (−r L)^k of the backward step (I + r L)⁻¹ (L the 3-point
     /// stencil, K = <paramref name="terms"/>). In each discrete Fourier mode, with a = 1 − 4r sin²(kh/2)
@@ -180,7 +181,7 @@ public static class ReferenceSimulators
     }
 
     /// <summary>
-    /// The 2-D Poisson problem (THEORY.md §7): y solves Δ_h y = x on a side×side interior grid with y = 0
+    /// The 2-D Poisson problem (docs/theory.md §7): y solves Δ_h y = x on a side×side interior grid with y = 0
     /// on the boundary, h = 1/(side+1). The solve is written out with the discrete sine transform, the
     /// eigenbasis of the Dirichlet Laplacian: y = S Λ⁻¹ S x with S_{jk} = √(2/(side+1)) sin(jkπ/(side+1))
     /// in each direction and λ_{kl} = −(4/h²)(sin²(kπ/(2(side+1))) + sin²(lπ/(2(side+1)))). P is linear
@@ -220,7 +221,7 @@ public static class ReferenceSimulators
     }
 
     /// <summary>
-    /// The coupled oscillators of the book's HIG notebook (THEORY.md §7): state s = (x₁, x₂, v₁, v₂),
+    /// The coupled oscillators of the book's HIG notebook (docs/theory.md §7): state s = (x₁, x₂, v₁, v₂),
     /// ṡ = A s + B s + c u(t) with A = [[0, I], [−I, 0]], B = 0.2 · the discrete Laplacian [[−1, 1], [1, −1]]
     /// on the positions acting on the velocities, c the unit vector on v₂; one control per step, held
     /// over the step; classical RK4 with one step per control, each of
@@ -268,7 +269,7 @@ public static class ReferenceSimulators
     private static void CheckSquare(int length, int side)
     {
         if (side < 1 || length != side * side)
-            throw new SymbolicException(ErrorKind.Invalid, $"A {side}×{side} grid has {side * side} cells, but {length} values were given.");
+            throw new SymbolicException(ErrorKind.Invalid, $"A {side}×{side} grid has {NumberText.Count(side * side, "cell")}, but {NumberText.Count(length, "value")} were given.");
     }
 
     private static void CheckStable(double r, double limit, string what)

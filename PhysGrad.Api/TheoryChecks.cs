@@ -17,8 +17,8 @@ public enum CheckVerdict
     NotApplicable,
 }
 
-/// <summary>The outcome of one property of THEORY.md §3 on one problem at one point.</summary>
-/// <param name="Property">The property's number in THEORY.md §3.</param>
+/// <summary>The outcome of one property of docs/theory.md §3 on one problem at one point.</summary>
+/// <param name="Property">The property's number in docs/theory.md §3.</param>
 /// <param name="Name">What it states, briefly.</param>
 /// <param name="Passed">Whether it held: false also when it could not be checked (a singular Jacobian) and when it
 /// does not apply (see <paramref name="Applicable"/>), so that no unchecked property counts as passed.</param>
@@ -86,7 +86,7 @@ public sealed class CheckReport(IReadOnlyList<CheckResult> results) : IReadOnlyL
 }
 
 /// <summary>
-/// The properties of THEORY.md §3 as checks on a user's problem at a point: each runs the engine's
+/// The properties of docs/theory.md §3 as checks on a user's problem at a point: each runs the engine's
 /// optimisers and measures the quantity the property is about (a scaling ratio, a fitted order, a
 /// residual). The property tests run the same checks on random problems.
 /// </summary>
@@ -424,7 +424,7 @@ public static class TheoryChecks
             return new CheckResult(3, name, false, double.NaN,
                 $"every method fell back ({string.Join(", ", deviations.Select(d => BookExample.ShortName(d.m)))}), so none of their own trajectories exists here", Unmet: true);
         return new CheckResult(3, name, worst <= Exact, worst,
-            $"largest deviation of x_k from S·x̃_k over {iterations} steps for {string.Join(", ", checkedOnes.Select(d => BookExample.ShortName(d.m)))}" +
+            $"largest deviation of x_k from S·x̃_k over {NumberText.Count(iterations, "step")} for {string.Join(", ", checkedOnes.Select(d => BookExample.ShortName(d.m)))}" +
             (checkedOnes.Length < deviations.Length ? $" (skipped after fallbacks: {string.Join(", ", deviations.Where(d => double.IsNaN(d.d)).Select(d => BookExample.ShortName(d.m)))})" : "") +
             $"; GD's deviation, for comparison: {NumberText.Short(gd, 3)}");
     }
@@ -457,7 +457,7 @@ public static class TheoryChecks
                 compared++;
             }
         return new CheckResult(4, name, worst <= 1e-6, worst,
-            $"largest |d_(k+1)/d_k − (1 − η)| over the {compared} of {iterations} PG steps at η = {NumberText.Short(eta)} whose distance d_k is above {NumberText.Short(floor, 2)}");
+            $"largest |d_(k+1)/d_k − (1 − η)| over the {compared} of {NumberText.Count(iterations, "PG step")} at η = {NumberText.Short(eta)} whose distance d_k is above {NumberText.Short(floor, 2)}");
     }
 
     /// <summary>Property 5: ‖Δx_PG − Δx_IG‖ = O(‖Δy‖²): the log–log slope over three decades of Δy is at least 2 (within 0.2).</summary>

@@ -28,11 +28,11 @@ public sealed record TrainingExample(
     public TrainingSettings SettingsFor(TrainingMethod method) =>
         Methods.FirstOrDefault(m => m.Method == method)
         ?? throw new SymbolicException(ErrorKind.Invalid,
-            $"The {Name} example has no settings for {method}; it runs {string.Join(", ", Methods.Select(m => m.ShortName))}.");
+            $"The {Name} example has no settings for {TrainingSettings.NameOf(method)}; it runs {string.Join(", ", Methods.Select(m => m.ShortName))}.");
 }
 
 /// <summary>
-/// Training networks through physics with GD, Adam, Gauss–Newton, HIG and SIP (THEORY.md §6), and the
+/// Training networks through physics with GD, Adam, Gauss–Newton, HIG and SIP (docs/theory.md §6), and the
 /// reference experiments: the HIG toy with the scaling λ and SIP on y = eˣ. How each method's step is
 /// normalised by the batch size is stated on <see cref="PhysicsTrainer"/>: every method works on the
 /// mean loss over the batch.

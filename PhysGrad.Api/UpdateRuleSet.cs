@@ -78,7 +78,7 @@ public sealed class MethodNotApplicableException(Method method, NotApplicableCau
     public NotApplicableCause Cause { get; } = cause;
 }
 
-/// <summary>Closed-form update rules of a problem (THEORY.md §2).</summary>
+/// <summary>Closed-form update rules of a problem (docs/theory.md §2).</summary>
 public static class UpdateRuleSet
 {
     /// <summary>The methods that have a closed form.</summary>

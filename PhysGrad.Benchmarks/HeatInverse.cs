@@ -5,7 +5,7 @@ using PhysGrad.Numerics.Rules;
 namespace PhysGrad.Benchmarks;
 
 /// <summary>
-/// The heat-equation inverse problem (issue 14, THEORY.md §7): recover the initial field of the
+/// The heat-equation inverse problem (issue 14, docs/theory.md §7): recover the initial field of the
 /// <c>heat1d-inverse</c> example (4 explicit steps, νΔt/h² = 0.2, periodic; x* a sine plus a box) from the diffused one, at several
 /// cell counts N. For each rule: the loss after k steps from x = 0 and the mean time per step (each rule
 /// first runs one step to compile its kernels, which is not timed), plus the time to trace and build

@@ -2,7 +2,7 @@ using PhysGrad.Symbolic;
 
 namespace PhysGrad.Benchmarks;
 
-/// <summary>The n-dimensional Rosenbrock function of THEORY.md §4, built symbolically.</summary>
+/// <summary>The n-dimensional Rosenbrock function of docs/theory.md §4, built symbolically.</summary>
 public static class Rosenbrock
 {
     public static (Expr Function, Expr[] Variables) Build(int n, string prefix = "x")

@@ -4,7 +4,7 @@ using System.Text.Json;
 
 namespace PhysGrad.Cli;
 
-/// <summary><c>physgrad check</c>: the properties of THEORY.md §3 on a problem at a point.</summary>
+/// <summary><c>physgrad check</c>: the properties of docs/theory.md §3 on a problem at a point.</summary>
 internal static class CheckCommand
 {
     public static Command Create(TextWriter output)

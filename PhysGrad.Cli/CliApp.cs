@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 
 namespace PhysGrad.Cli;
 
@@ -35,8 +36,16 @@ public static class CliApp
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {
+            var explained = ValuesOfUnknownOptions(parsed, args);
             foreach (var e in parsed.Errors)
-                error.WriteLine($"physgrad: {e.Message}{Hint(parsed, e.Message)}");
+            {
+                // The value after an unknown option is unmatched too; its own "Unrecognized" line would
+                // only repeat the first one (whose did-you-mean already names the option meant).
+                if (parsed.UnmatchedTokens.FirstOrDefault(t => e.Message.Contains($"'{t}'", StringComparison.Ordinal)) is { } t
+                    && explained.Contains(t))
+                    continue;
+                error.WriteLine($"physgrad: {NumberMessage(e) ?? e.Message}{Hint(parsed, e.Message)}");
+            }
             error.WriteLine("Run 'physgrad --help' for the commands and their options.");
             return ExitCode.BadInput;
         }
@@ -82,6 +91,42 @@ public static class CliApp
         if (names.Count == 0) return "";
         var hint = MethodCatalog.DidYouMean(token.TrimStart('-'), names.Keys);
         return hint.Length == 0 ? "" : $" (did you mean '{names[MethodCatalog.Nearest(token.TrimStart('-'), names.Keys)]}'?)";
+    }
+
+    // The unmatched tokens that directly follow an unmatched option name ("--itertions 2"): the value
+    // of the option the user misspelt, already explained by that option's error.
+    private static HashSet<string> ValuesOfUnknownOptions(ParseResult parsed, string[] args)
+    {
+        var unmatched = parsed.UnmatchedTokens.ToHashSet(StringComparer.Ordinal);
+        var values = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i + 1 < args.Length; i++)
+            if (args[i].StartsWith('-') && unmatched.Contains(args[i]) && !args[i + 1].StartsWith('-') && unmatched.Contains(args[i + 1]))
+                values.Add(args[i + 1]);
+        return values;
+    }
+
+    // System.CommandLine's "Cannot parse argument '2.5' for option '--iterations' as expected type
+    // 'System.Int32'" names a .NET type; say instead what the option takes, for every numeric option.
+    private static string? NumberMessage(ParseError e)
+    {
+        var option = e.SymbolResult switch
+        {
+            OptionResult o => o,
+            ArgumentResult { Parent: OptionResult o } => o,
+            _ => null,
+        };
+        if (option is null) return null;
+        var type = Nullable.GetUnderlyingType(option.Option.ValueType) ?? option.Option.ValueType;
+        var value = option.Tokens.Count > 0 ? option.Tokens[^1].Value : null;
+        if (value is null) return null;
+        var name = option.Option.Name;
+        if (type == typeof(int))
+            return System.Numerics.BigInteger.TryParse(value, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out _)
+                ? $"{name} must be a whole number from {int.MinValue} to {int.MaxValue}, not '{value}'."
+                : $"{name} must be a whole number, not '{value}'.";
+        if (type == typeof(double))
+            return $"{name} must be a number (such as 0.5 or 1e-3), not '{value}'.";
+        return null;
     }
 
     private static Exception Unwrap(Exception e) => InputError.Unwrap(e);

@@ -4,7 +4,7 @@ using System.Text.Json;
 
 namespace PhysGrad.Cli;
 
-/// <summary><c>physgrad train</c>: trains a network through physics with GD, Adam, GN, HIG or SIP (THEORY.md §6).</summary>
+/// <summary><c>physgrad train</c>: trains a network through physics with GD, Adam, GN, HIG or SIP (docs/theory.md §6).</summary>
 internal static class TrainCommand
 {
     private const int ProgressScale = 2000;
@@ -32,7 +32,7 @@ internal static class TrainCommand
         format.AcceptOnlyFromAmong("table", "json", "csv");
         var outDir = new Option<string?>("--out") { Description = "Directory for the plots loss-time and loss-steps, and xerror-time and xerror-steps where x* is known (PNG and SVG); none written without it." };
         var command = new Command("train",
-            "Train a small network through physics with GD, Adam, Gauss–Newton, HIG or SIP and report the evaluation loss (docs: THEORY.md §6).")
+            "Train a small network through physics with GD, Adam, Gauss–Newton, HIG or SIP and report the evaluation loss (docs: docs/theory.md §6).")
         {
             example, methods, time, steps, seed, seeds, lambda, batch, tau, format, outDir,
         };

@@ -464,7 +464,7 @@ public sealed class CompiledProblem : IDifferentiableProblem
     private static void Check(double[] a, int length, string name)
     {
         if (a.Length < length)
-            throw new ArgumentException($"{name} needs {length} values but has {a.Length}.", name);
+            throw new ArgumentException($"{name} needs {NumberText.Count(length, "value")} but has {a.Length}.", name);
     }
 
     private static double Residual(double[] p, double[] y, double[] r, int m)

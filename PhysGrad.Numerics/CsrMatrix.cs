@@ -88,7 +88,7 @@ public sealed class CsrMatrix
     public void Multiply(ReadOnlySpan<double> v, Span<double> result)
     {
         if (v.Length < Columns || result.Length < Rows)
-            throw new ArgumentException($"A {Rows} × {Columns} matrix needs v of {Columns} values and a result of {Rows}.");
+            throw new ArgumentException($"A {Rows} × {Columns} matrix needs v of {NumberText.Count(Columns, "value")} and a result of {Rows}.");
         var (rp, ci, values) = (RowPointers, ColumnIndices, Values);
         for (var i = 0; i < Rows; i++)
         {
@@ -103,7 +103,7 @@ public sealed class CsrMatrix
     public void TransposeMultiply(ReadOnlySpan<double> w, Span<double> result)
     {
         if (w.Length < Rows || result.Length < Columns)
-            throw new ArgumentException($"A {Rows} × {Columns} matrix needs w of {Rows} values and a result of {Columns}.");
+            throw new ArgumentException($"A {Rows} × {Columns} matrix needs w of {NumberText.Count(Rows, "value")} and a result of {Columns}.");
         var (rp, ci, values) = (RowPointers, ColumnIndices, Values);
         result[..Columns].Clear();
         for (var i = 0; i < Rows; i++)

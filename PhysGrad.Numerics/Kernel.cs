@@ -72,7 +72,7 @@ public sealed class CompiledKernel
         if (n == 0) throw new ArgumentException("A batch needs at least one variable per point.", nameof(points));
         if (points.Length % n != 0)
             throw new ArgumentException(
-                $"The batch holds {points.Length} numbers, which is not a whole number of points of {n} variables.", nameof(points));
+                $"The batch holds {NumberText.Count(points.Length, "number")}, which is not a whole number of points of {NumberText.Count(n, "variable")}.", nameof(points));
         var count = points.Length / n;
         Check(parameters.Length, ParameterCount, "parameters");
         Check(outputs.Length, count * m, "outputs");

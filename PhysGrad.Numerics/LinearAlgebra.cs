@@ -261,7 +261,7 @@ public static class LinearAlgebra
     }
 
     /// <summary>
-    /// The exponent family of THEORY.md §2: <c>V Σ^κ Uᵀ g</c> for <c>J = U Σ Vᵀ</c> (thin SVD), with the
+    /// The exponent family of docs/theory.md §2: <c>V Σ^κ Uᵀ g</c> for <c>J = U Σ Vᵀ</c> (thin SVD), with the
     /// singular values <c>σ ≤ τ·σ_max</c> dropped (their terms are zero, not clamped). κ = 1 gives Jᵀg
     /// (the GD direction), κ = −½ the HIG direction, κ = −1 the pseudo-inverse J⁺g (Gauss–Newton).
     /// Returns the number of singular values kept.

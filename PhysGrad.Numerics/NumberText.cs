@@ -13,6 +13,10 @@ namespace PhysGrad;
 /// </summary>
 public static class NumberText
 {
+    /// <summary>A count with its noun in the right number: "1 iteration", "0 iterations", "3 iterations"
+    /// (<paramref name="noun"/> is the singular; the plural adds an s, which every noun printed so far takes).</summary>
+    public static string Count(long n, string noun) => n == 1 || n == -1 ? $"{n} {noun}" : $"{n} {noun}s";
+
     /// <summary>The shortest text that parses back to the same double (<c>"R"</c>), −0 as 0.</summary>
     public static string RoundTrip(double x) => (x == 0 ? 0.0 : x).ToString("R", CultureInfo.InvariantCulture);
 

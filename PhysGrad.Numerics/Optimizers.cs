@@ -3,7 +3,7 @@ using PhysGrad.Symbolic;
 
 namespace PhysGrad.Numerics;
 
-/// <summary>The update rules of THEORY.md §2 implemented so far.</summary>
+/// <summary>The update rules of docs/theory.md §2 implemented so far.</summary>
 public enum Method
 {
     /// <summary>Gradient descent: Δx = −η ∂L/∂x.</summary>
@@ -97,7 +97,7 @@ public sealed record OptimizerRun(
     {
         static string G(double v) => NumberText.Short(v);
         var x = NumberText.List(Final);
-        return $"{Method?.ToString() ?? Name} (η = {G(Eta)}): final x = [{x}], loss {G(FinalLoss)} after {Losses.Count - 1} iterations, {StopReason} ({StopDetail})" +
+        return $"{Method?.ToString() ?? Name} (η = {G(Eta)}): final x = [{x}], loss {G(FinalLoss)} after {NumberText.Count(Losses.Count - 1, "iteration")}, {StopReason} ({StopDetail})" +
             (Fallbacks.Count > 0 ? $", {Fallbacks.Count} fallback{(Fallbacks.Count == 1 ? "" : "s")}" : "");
     }
 }
@@ -168,7 +168,7 @@ public sealed class Stepper
     private static void CheckStart(double[] start, int n)
     {
         if (start.Length != n)
-            throw new SymbolicException(ErrorKind.Shape, $"The start point has {start.Length} values but the problem has {n} variables.");
+            throw new SymbolicException(ErrorKind.Shape, $"The start point has {NumberText.Count(start.Length, "value")} but the problem has {NumberText.Count(n, "variable")}.");
         for (var i = 0; i < n; i++)
             if (!double.IsFinite(start[i]))
                 throw new SymbolicException(ErrorKind.NonFinite, $"The start point's value {i + 1} is {NumberText.RoundTrip(start[i])}; it must be finite.");
@@ -503,7 +503,7 @@ public static class Optimizer
         }
         return stepper.Loss <= lossTolerance && LossStop(iterations) is { } last
             ? last
-            : Finish(StopReason.IterationLimit, iterations, $"{iterations} iterations");
+            : Finish(StopReason.IterationLimit, iterations, NumberText.Count(iterations, "iteration"));
 
         // The loss at or below the tolerance. With a loss known to be ≥ 0 that is a minimum to the
         // tolerance (within it of the bound 0). Otherwise the value alone says nothing (a loss like y0
@@ -511,7 +511,7 @@ public static class Optimizer
         // a zero step, at a stationary point only; elsewhere the run goes on.
         OptimizerRun? LossStop(int iteration)
         {
-            var reached = $"loss {NumberText.Short(stepper.Loss)} ≤ {NumberText.Short(lossTolerance, 3)} after {iteration} iterations";
+            var reached = $"loss {NumberText.Short(stepper.Loss)} ≤ {NumberText.Short(lossTolerance, 3)} after {NumberText.Count(iteration, "iteration")}";
             if (stepper.LossIsNonNegative)
                 return Finish(StopReason.Converged, iteration, reached + " (the loss is ≥ 0, so this is a minimum to the tolerance)",
                     ConvergenceCriterion.LossTolerance);

@@ -22,11 +22,11 @@ public static class ProgramInterpreter
         StraightLineProgram program, ReadOnlySpan<double> x, ReadOnlySpan<double> p, Span<double> outputs, out double scale)
     {
         if (x.Length < program.Variables.Length)
-            throw new ArgumentException($"The program needs {program.Variables.Length} variables but got {x.Length}.", nameof(x));
+            throw new ArgumentException($"The program needs {NumberText.Count(program.Variables.Length, "variable")} but got {x.Length}.", nameof(x));
         if (p.Length < program.Parameters.Length)
-            throw new ArgumentException($"The program needs {program.Parameters.Length} parameters but got {p.Length}.", nameof(p));
+            throw new ArgumentException($"The program needs {NumberText.Count(program.Parameters.Length, "parameter")} but got {p.Length}.", nameof(p));
         if (outputs.Length < program.Outputs.Length)
-            throw new ArgumentException($"The program writes {program.Outputs.Length} outputs but the span holds {outputs.Length}.", nameof(outputs));
+            throw new ArgumentException($"The program writes {NumberText.Count(program.Outputs.Length, "output")} but the span holds {outputs.Length}.", nameof(outputs));
         var instructions = program.Instructions;
         var constants = program.Constants;
         var scratch = ArrayPool<double>.Shared.Rent(instructions.Length);

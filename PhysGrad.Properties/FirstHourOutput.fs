@@ -10,7 +10,7 @@ open PhysGrad
 open PhysGrad.Numerics
 
 /// The book's problem with GD at η = 0.6: x1 ← x1 − η·4·x1³ from x1 = 3 gives 3 − 0.6·108 = −61.8, then
-/// |x1| grows as 2.4·x1³, so the loss passes every bound within five iterations (THEORY.md's P = [x0, x1²]).
+/// |x1| grows as 2.4·x1³, so the loss passes every bound within five iterations (P = [x0, x1²] of docs/theory.md §4).
 let private divergingRuns () =
     let problem = PhysicsProblem.Book
 

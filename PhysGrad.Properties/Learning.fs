@@ -1,4 +1,4 @@
-/// Learning through physics (THEORY.md §6): the dense network's gradients and per-sample Jacobians
+/// Learning through physics (docs/theory.md §6): the dense network's gradients and per-sample Jacobians
 /// against central differences, Glorot bounds, seeded determinism, and the theory's checks of HIG,
 /// Gauss–Newton and SIP on batches.
 module PhysGrad.Properties.Learning

@@ -117,7 +117,7 @@ let ``the exponent family: κ = 1 is Jᵀg and κ = −1 is the least-squares so
 
 [<Fact>]
 let ``HIG on the linear check drops the truncated direction and scales the others by σ^κ`` () =
-    // THEORY.md §4: J = diag(1, 0.25, 1e−4), τ = 1e−3, κ = −½.
+    // docs/theory.md §4: J = diag(1, 0.25, 1e−4), τ = 1e−3, κ = −½.
     let j = array2D [ [ 1.0; 0.0; 0.0 ]; [ 0.0; 0.25; 0.0 ]; [ 0.0; 0.0; 1e-4 ] ]
     let step = Array.zeroCreate 3
     let kept = LinearAlgebra.SpectralProduct(j, [| 1.0; 1.0; 1.0 |], -0.5, 1e-3, step)

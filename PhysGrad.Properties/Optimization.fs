@@ -11,7 +11,7 @@ let private problem = lazy (BookExample.Problem())
 let private step (m: Method) (eta: float) =
     (Optimizer.Run(problem.Value, m, eta, [| 3.0; 3.0 |], 1)).Final
 
-// One step from [3, 3] on P(x) = [x0, x1²], L = y0² + y1², derived by hand from THEORY.md §2:
+// One step from [3, 3] on P(x) = [x0, x1²], L = y0² + y1², derived by hand from docs/theory.md §2:
 // ∇L = [2x0, 4x1³] = [6, 108]; ∂²L/∂x² = diag(2, 12x1²) = diag(2, 108); Δy = −η y = −η [3, 9];
 // J = diag(1, 2x1) = diag(1, 6).
 
@@ -103,7 +103,7 @@ let ``physgrad compare runs the book's example and prints each method's final po
     Assert.Contains("[0.0847426, 0.504210]", out) // 3·0.7¹⁰ = 0.08474257, 3·0.7⁵ = 0.50421 to 6 digits
     Assert.Contains("newton", out)
 
-/// THEORY.md §4, the linear HIG check: P(θ) = Jθ, J = diag(1, 0.25, 1e−4), L = ½‖y − y*‖².
+/// docs/theory.md §4, the linear HIG check: P(θ) = Jθ, J = diag(1, 0.25, 1e−4), L = ½‖y − y*‖².
 let private linear =
     lazy
         (CompiledProblem(

@@ -358,7 +358,7 @@ let ``every method is in the catalogue once, with the report name its rule carri
 
 [<Fact>]
 let ``hig with kappa = -1 and tau = 1e-12 is Gauss–Newton, bitwise`` () =
-    // THEORY.md §2: κ = −1 gives J⁺g, the Gauss–Newton direction (with GN's own truncation 10⁻¹²).
+    // docs/theory.md §2: κ = −1 gives J⁺g, the Gauss–Newton direction (with GN's own truncation 10⁻¹²).
     let compiled = CompiledProblem(create [| "x0"; "x1" |] "x0*x1; x0 + x1^2; sin(x0)" null [| 1.0; 2.0; 0.5 |] [| 0.5; 0.7 |])
     let run text = Optimizer.Run(compiled, (MethodCatalog.Parse text).[0].Rule(), [| 0.5; 0.7 |], 5)
     let gn = run "gn:0.5"

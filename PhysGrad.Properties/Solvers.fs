@@ -1,6 +1,6 @@
 /// Solvers that scale (issue 14, item 3): LSQR and CG on matrix-free products against dense linear
 /// algebra, the matrix-free Gauss–Newton, IG and PG against their dense forms, HIG's size limit, and
-/// the heat inverse problem's regularised inverse against its per-mode filter (THEORY.md §7).
+/// the heat inverse problem's regularised inverse against its per-mode filter (docs/theory.md §7).
 module PhysGrad.Properties.Solvers
 
 open System

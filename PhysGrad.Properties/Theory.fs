@@ -1,4 +1,4 @@
-/// The properties of THEORY.md §3, each tried by FsCheck on random problems: invertible simulators
+/// The properties of docs/theory.md §3, each tried by FsCheck on random problems: invertible simulators
 /// g(A·f(x) + b) from Problems.fs, monomial simulators with random units, random compositions.
 module PhysGrad.Properties.Theory
 

@@ -1,4 +1,4 @@
-/// Traced simulators (issue 14, item 1) and the reference simulators built by tracing (THEORY.md §7):
+/// Traced simulators (issue 14, item 1) and the reference simulators built by tracing (docs/theory.md §7):
 /// traced = text, the heat steps against their Fourier multipliers, Poisson against its inverse Δ_h,
 /// the oscillators against an RK4 written here.
 module PhysGrad.Properties.Traced
@@ -121,7 +121,7 @@ let ``PhysicsProblem.Trace gives the problem FromText gives for the same simulat
 // ---- heat ---------------------------------------------------------------------------------------
 
 /// The 1-D periodic heat step multiplies the Fourier mode cos(2πk i/n) by g = 1 − 4r sin²(πk/n)
-/// (kh/2 with wave number 2πk and h = 1/n; THEORY.md §7), so s steps give gˢ times the mode.
+/// (kh/2 with wave number 2πk and h = 1/n; docs/theory.md §7), so s steps give gˢ times the mode.
 [<Property(MaxTest = 40)>]
 let ``periodic 1-D heat steps multiply each Fourier mode by (1 − 4r sin²(kh/2))^steps`` () =
     Prop.forAll (sizes 3 40) (fun n ->
@@ -209,7 +209,7 @@ let ``the traced Poisson solve followed by the 5-point Laplacian is the identity
 
 [<Fact>]
 let ``PG on the Poisson example is exact in one step at eta 1`` () =
-    // THEORY.md §7: P is linear and its given inverse is Δ_h, so x ← P⁻¹(y + 1·(y* − y)) = P⁻¹(y*) = x*.
+    // docs/theory.md §7: P is linear and its given inverse is Δ_h, so x ← P⁻¹(y + 1·(y* − y)) = P⁻¹(y*) = x*.
     let problem = ReferenceProblems.Create("poisson2d", 5)
     let run = problem.Run(Method.PhysicalGradient, 1.0, 1)
     let expected = ReferenceProblems.TrueSolution("poisson2d", 5)

@@ -3,7 +3,7 @@ namespace PhysGrad.Symbolic
 open System.Text
 
 /// Plain infix text with the fewest parentheses, in the syntax `Parse` reads: what this prints
-/// parses back to the same expression (property 12 of THEORY.md).
+/// parses back to the same expression (a round-trip property the tests check).
 [<RequireQualifiedAccess>]
 module Infix =
 

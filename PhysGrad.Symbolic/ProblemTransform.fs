@@ -4,7 +4,7 @@ open System.Collections.Generic
 
 /// The variants of a problem that the theory's checks and the step units study: the same physics with
 /// the loss replaced by ½‖y − y*‖², the outputs rescaled by c, the variables reparametrised as x = S x̃,
-/// or everything expressed in other units. One place, so that the checks (THEORY.md §3, properties 2
+/// or everything expressed in other units. One place, so that the checks (docs/theory.md §3, properties 2
 /// and 3) and the units of the steps (§2) mean the same thing by each transform. Each returns a new
 /// problem; the original is unchanged.
 [<RequireQualifiedAccess>]

@@ -1,6 +1,6 @@
 namespace PhysGrad.Symbolic
 
-/// The closed-form update rules of THEORY.md §2 as expressions: for each variable xᵢ the step Δxᵢ,
+/// The closed-form update rules of docs/theory.md §2 as expressions: for each variable xᵢ the step Δxᵢ,
 /// in the variables and the step size `eta`. They are what the numeric optimisers compute, written
 /// out so a person can read them (and test them against the optimisers).
 [<RequireQualifiedAccess>]
@@ -57,7 +57,7 @@ module UpdateRules =
             Calculus.gradient outputs loss
             |> Array.map (substituteOutputs outputs simulator)
 
-        // J⁺ of THEORY.md: (JᵀJ)⁻¹Jᵀ for full column rank (m ≥ n), the minimum-norm Jᵀ(JJᵀ)⁻¹ for
+        // J⁺ of docs/theory.md: (JᵀJ)⁻¹Jᵀ for full column rank (m ≥ n), the minimum-norm Jᵀ(JJᵀ)⁻¹ for
         // full row rank (m < n, where JᵀJ is singular for every x).
         if simulator.Length >= variables.Length then
             scale (Expr.neg eta) (Matrix.solve (Matrix.mul jt j) (Matrix.mulVec jt g))

@@ -39,7 +39,7 @@ public sealed class DenseNetwork
         for (var l = 0; l < layers.Count; l++)
         {
             if (layers[l].Inputs < 1 || layers[l].Outputs < 1)
-                throw new ArgumentException($"Layer {l} has {layers[l].Inputs} inputs and {layers[l].Outputs} outputs; both must be at least 1.", nameof(layers));
+                throw new ArgumentException($"Layer {l} has {layers[l].Inputs} inputs and {NumberText.Count(layers[l].Outputs, "output")}; both must be at least 1.", nameof(layers));
             if (l > 0 && layers[l].Inputs != layers[l - 1].Outputs)
                 throw new ArgumentException($"Layer {l} takes {layers[l].Inputs} inputs but layer {l - 1} gives {layers[l - 1].Outputs}.", nameof(layers));
         }
@@ -292,6 +292,6 @@ public sealed class DenseNetwork
     private void CheckSizes(double[] theta, double[] z, int batch)
     {
         if (theta.Length != ParameterCount) throw new ArgumentException($"θ needs {ParameterCount} entries, got {theta.Length}.", nameof(theta));
-        if (batch < 0 || z.Length < batch * InputCount) throw new ArgumentException($"z needs {batch} rows of {InputCount}.", nameof(z));
+        if (batch < 0 || z.Length < batch * InputCount) throw new ArgumentException($"z needs {NumberText.Count(batch, "row")} of {InputCount}.", nameof(z));
     }
 }

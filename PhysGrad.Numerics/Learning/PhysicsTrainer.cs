@@ -8,7 +8,7 @@ namespace PhysGrad.Numerics.Learning;
 /// <summary>
 /// Trains a network x = f(z; θ) through a physics problem y = P(x) (any <see cref="IDifferentiableProblem"/>
 /// answering <c>Simulate(x, y, J)</c>, and <c>TryInvert</c> for SIP-PG) on the per-sample loss
-/// L_b = ½‖y_b − y*_b‖² (THEORY.md §6).
+/// L_b = ½‖y_b − y*_b‖² (docs/theory.md §6).
 /// <para><b>Batch normalisation.</b> Every method works on the MEAN loss L̄ = (1/B) Σ_b L_b = ½‖r/√B‖²,
 /// r the stacked residuals y_b − y*_b:</para>
 /// <list type="bullet">
@@ -37,7 +37,7 @@ public sealed class PhysicsTrainer
     public PhysicsTrainer(DenseNetwork network, IDifferentiableProblem physics, BatchSampler sampler)
     {
         if (network.OutputCount != physics.N)
-            throw new ArgumentException($"The network gives {network.OutputCount} outputs but the physics takes {physics.N} variables.", nameof(network));
+            throw new ArgumentException($"The network gives {NumberText.Count(network.OutputCount, "output")} but the physics takes {NumberText.Count(physics.N, "variable")}.", nameof(network));
         _network = network;
         _physics = physics;
         _sampler = sampler;
@@ -137,7 +137,7 @@ public sealed class PhysicsTrainer
 
     /// <summary>
     /// V Σ^κ Uᵀ g of the matrix 𝒥 (<paramref name="rows"/> × <paramref name="cols"/>, row by row in
-    /// <paramref name="jacobian"/>), singular values σ ≤ τ·σ_max dropped (THEORY.md §2); returns how many
+    /// <paramref name="jacobian"/>), singular values σ ≤ τ·σ_max dropped (docs/theory.md §2); returns how many
     /// were kept. Never forms a square factor of the long side: for a wide 𝒥 (the HIG batch Jacobian,
     /// 128 × 1,444 for the oscillators) a thin QR of 𝒥ᵀ = Q R gives 𝒥 = Rᵀ Qᵀ, and the SVD of the small
     /// Rᵀ = U Σ Wᵀ gives 𝒥 = U Σ (Q W)ᵀ, so V Σ^κ Uᵀ g = Q W Σ^κ Uᵀ g. A tall 𝒥 is factored the same way

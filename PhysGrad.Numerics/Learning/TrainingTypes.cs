@@ -3,7 +3,7 @@ using System.Diagnostics;
 // The training API's data types are part of the façade namespace: the CLI and C# callers name them.
 namespace PhysGrad;
 
-/// <summary>How the network's parameters θ are updated (THEORY.md §6).</summary>
+/// <summary>How the network's parameters θ are updated (docs/theory.md §6).</summary>
 public enum TrainingMethod
 {
     /// <summary>Gradient descent on ∂L̄/∂θ.</summary>
@@ -35,7 +35,10 @@ public sealed record TrainingSettings(
     double Rcond = 1e-5, bool SipWithAdam = true)
 {
     /// <summary>A short name: gd, adam, gn, hig, sip-ig, sip-pg.</summary>
-    public string ShortName => Method switch
+    public string ShortName => NameOf(Method);
+
+    /// <summary>The catalogue name of a method (gd, adam, gn, hig, sip-ig, sip-pg), as users type it.</summary>
+    public static string NameOf(TrainingMethod method) => method switch
     {
         TrainingMethod.GradientDescent => "gd",
         TrainingMethod.Adam => "adam",

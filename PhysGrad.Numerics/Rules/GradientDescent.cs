@@ -1,6 +1,6 @@
 namespace PhysGrad.Numerics.Rules;
 
-/// <summary>Gradient descent (THEORY.md §2): Δx = −η ∂L/∂x. Needs the gradient only; O(n) memory.</summary>
+/// <summary>Gradient descent (docs/theory.md §2): Δx = −η ∂L/∂x. Needs the gradient only; O(n) memory.</summary>
 /// <param name="eta">The step size η (positive, finite).</param>
 public sealed class GradientDescent(double eta)
     : RuleBase("gd", eta, Capabilities.Value | Capabilities.Gradient)

@@ -167,7 +167,7 @@ public static class RuleChecks
     {
         if (problem.M != problem.N)
             throw new SymbolicException(ErrorKind.Shape,
-                $"{name} needs a square Jacobian, but the simulator maps {problem.N} variables to {problem.M} outputs; use Gauss–Newton or HIG.");
+                $"{name} needs a square Jacobian, but the simulator maps {NumberText.Count(problem.N, "variable")} to {NumberText.Count(problem.M, "output")}; use Gauss–Newton or HIG.");
     }
 
     internal static double Dot(double[] a, double[] b)

@@ -58,7 +58,7 @@ public abstract class JacobianState : RuleState
 }
 
 /// <summary>
-/// The exponent family of THEORY.md §2 on J = U Σ Vᵀ: Δx = −η V Σ^κ Uᵀ ∂L/∂y with singular values at
+/// The exponent family of docs/theory.md §2 on J = U Σ Vᵀ: Δx = −η V Σ^κ Uᵀ ∂L/∂y with singular values at
 /// or below τ·σ_max dropped (recorded). κ = −1, τ = 10⁻¹² is Gauss–Newton (<see cref="GaussNewton"/>),
 /// κ = −½ the half-inverse gradient (<see cref="HalfInverseGradient"/>). Needs y, J and ∂L/∂y; the
 /// SVD allocates.
@@ -152,7 +152,7 @@ public sealed class HalfInverseGradient(double eta, double kappa = -0.5, double 
     : SpectralRule("hig", eta, kappa, tau);
 
 /// <summary>
-/// The inverse gradient (THEORY.md §2): Δy = −η (∂²L/∂y²)⁻¹ ∂L/∂y (a gradient step in y when that
+/// The inverse gradient (docs/theory.md §2): Δy = −η (∂²L/∂y²)⁻¹ ∂L/∂y (a gradient step in y when that
 /// Hessian is singular, recorded), then Δx = J⁻¹ Δy (J⁺Δy, the minimum-norm step, when J is singular,
 /// recorded). Needs m = n, y, J and the loss's gradient and Hessian in y.
 /// Iterative (above <see cref="SolverLimits.DenseUpTo"/> outputs or variables, or when asked): Δy by
@@ -181,7 +181,7 @@ public sealed class InverseGradient(double eta, LinearSolver solver = LinearSolv
 }
 
 /// <summary>
-/// The physical gradient (THEORY.md §2): Δy as for <see cref="InverseGradient"/>, then
+/// The physical gradient (docs/theory.md §2): Δy as for <see cref="InverseGradient"/>, then
 /// Δx = P⁻¹(y + Δy; x) − x with the problem's local inverse (closed form when there is one, else
 /// numeric: <see cref="IDifferentiableProblem.TryInvert"/>); when y + Δy has no preimage near x, the
 /// inverse-gradient step instead (recorded as <see cref="FallbackKind.NoPreimage"/>).
@@ -433,7 +433,7 @@ internal sealed class LsqrGaussNewtonState(IDifferentiableProblem problem, doubl
         for (var i = 0; i < N; i++) dx[i] = -eta * _p[i];
         if (!result.Converged)
             notes.Note(FallbackKind.IterativeSolveIncomplete,
-                $"LSQR for J⁺∂L/∂y stopped at its limit of {result.Iterations} iterations (residual {NumberText.Short(result.Residual, 3)}) at {Point(x)}; took its last iterate");
+                $"LSQR for J⁺∂L/∂y stopped at its limit of {NumberText.Count(result.Iterations, "iteration")} (residual {NumberText.Short(result.Residual, 3)}) at {Point(x)}; took its last iterate");
     }
 }
 
@@ -470,7 +470,7 @@ internal sealed class IterativeInverseState(IDifferentiableProblem problem, doub
         var r = Krylov.Lsqr(m, n, ApplyJ, ApplyJT, _dy, dx, _lsqr, tolerance: SolverLimits.KrylovTolerance, residualFloor: eta * RoundingLevel());
         if (!r.Converged)
             notes.Note(FallbackKind.IterativeSolveIncomplete,
-                $"LSQR for J Δx = Δy stopped at its limit of {r.Iterations} iterations (residual {NumberText.Short(r.Residual, 3)}) at {Point(x)}; took its last iterate");
+                $"LSQR for J Δx = Δy stopped at its limit of {NumberText.Count(r.Iterations, "iteration")} (residual {NumberText.Short(r.Residual, 3)}) at {Point(x)}; took its last iterate");
         else if (!r.Consistent)
             notes.Note(FallbackKind.JacobianSingular,
                 $"J Δx = Δy has no solution at {Point(x)} (least-squares residual {NumberText.Short(r.Residual, 3)}); took LSQR's minimum-norm least-squares step");

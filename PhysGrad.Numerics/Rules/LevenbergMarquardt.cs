@@ -109,7 +109,7 @@ public sealed class LevenbergMarquardt : RuleBase
                 var limited = !solve.Converged && solve.Iterations >= 2 * n + 50;
                 if (limited)
                     notes.Note(FallbackKind.IterativeSolveIncomplete,
-                        $"CG on the damped system stopped at its limit of {solve.Iterations} iterations (residual {NumberText.Short(solve.Residual, 3)}); took its last iterate");
+                        $"CG on the damped system stopped at its limit of {NumberText.Count(solve.Iterations, "iteration")} (residual {NumberText.Short(solve.Residual, 3)}); took its last iterate");
                 if (solve.Converged || limited)
                 {
                     double slope = 0;

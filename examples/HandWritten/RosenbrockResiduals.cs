@@ -3,7 +3,7 @@ using PhysGrad.Numerics;
 namespace PhysGrad.Examples;
 
 /// <summary>
-/// A simulator written by hand, with its own derivatives: the Rosenbrock residuals of THEORY.md §7,
+/// A simulator written by hand, with its own derivatives: the Rosenbrock residuals of docs/theory.md §7,
 /// y_i = 10 (x_{i+1} − x_i²) for i &lt; n − 1 and y_{n−1} = 1 − x_0 (n ≥ 2 variables, m = n outputs),
 /// with the loss L(y) = ½ Σ (y_i − y*_i)² (the library's default loss). Every update rule runs on
 /// any <see cref="IDifferentiableProblem"/>: a rule asks only for the quantities in its
