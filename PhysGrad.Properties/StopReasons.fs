@@ -205,9 +205,9 @@ let ``x0^x1 at (0, 2) with Gauss–Newton stops with a typed reason instead of a
     if r.StopReason = StopReason.Diverged then
         let bad = r.Exit.NonFinite.Value
         Assert.Equal(Quantity.Jacobian, bad.Quantity)
-        Assert.Equal(1, bad.Index) // J[1,2], ∂y0/∂x1
+        Assert.Equal(1, bad.Index) // J[0,1], ∂y0/∂x1
         Assert.Equal(0, r.Exit.Iteration)
-        Assert.Contains("J[1,2]", r.StopDetail)
+        Assert.Contains("J[0,1] = ∂y0/∂x1", r.StopDetail)
     else
         Assert.All(r.Trajectory, fun x -> Assert.True(Array.forall Double.IsFinite x))
 
@@ -254,7 +254,7 @@ let ``check at a point with an infinite Jacobian marks every applicable property
     Assert.Equal(0, code)
     Assert.DoesNotContain("internal error", err)
     Assert.Contains("undef", out)
-    Assert.Contains("J[1,1] = Infinity", out)
+    Assert.Contains("J[0,0] = ∂y0/∂x0 = Infinity", out)
 
 [<Fact>]
 let ``compare with a non-finite Jacobian at the start exits 1 with the entry, not an internal error`` () =
@@ -263,8 +263,8 @@ let ``compare with a non-finite Jacobian at the start exits 1 with the entry, no
 
     Assert.Equal(1, code)
     Assert.DoesNotContain("internal error", err)
-    Assert.Contains("gn diverged: the Jacobian entry J[1,1] = Infinity", err)
-    Assert.Contains("gd diverged: the gradient entry ∂L/∂x[1] = -Infinity", err)
+    Assert.Contains("gn diverged: the Jacobian entry J[0,0] = ∂y0/∂x0 = Infinity", err)
+    Assert.Contains("gd diverged: the gradient entry ∂L/∂x0 = -Infinity", err)
     Assert.Contains("Diverged", out)
 
 [<Fact>]
