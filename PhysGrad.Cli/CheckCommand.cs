@@ -30,10 +30,11 @@ internal static class CheckCommand
             var step = result.GetValue(eta);
             if (!(step > 0) || !double.IsFinite(step)) throw new CliInputException($"--eta must be a positive number, not {step}.");
             IReadOnlyList<CheckResult> results = physics.Check(point, step);
-            var failed = results.Count(r => r.Applicable && !r.Passed);
-            // A property that could not be checked (a quantity not finite at the point, or its precondition,
-            // J invertible, not met) is not a pass: it counts with the failures (exit 1) but is shown as undef.
-            var unchecked_ = results.Count(r => r.Undefined);
+            // Only a measured failure fails the run (exit 1). A property that could not be checked (a quantity
+            // not finite at the point, or its precondition, J invertible, not met) is shown as undef and, like
+            // n/a, does not fail it: the theory makes no claim there, so nothing was found wrong.
+            var failed = results.Count(r => r.Verdict == CheckVerdict.Fail);
+            var unchecked_ = results.Count(r => r.Verdict == CheckVerdict.Undefined);
             // The API's message says what is missing; the command line says how to give it.
             results = results.Select(r => r is { Property: 1, Applicable: false }
                 ? r with { Detail = r.Detail + " (give them with --unit name=unit or \"units\" in the problem file)" } : r).ToArray();
@@ -65,10 +66,10 @@ internal static class CheckCommand
                     output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                         $"{r.Property,2}  {r.Name,-44} {r.Status,-6} {Numbers.Short(r.Measured, 4),10}  {r.Detail}"));
                 output.WriteLine();
-                output.WriteLine(failed == 0 ? "All applicable properties hold."
-                    : unchecked_ == failed ? $"{failed} propert{(failed == 1 ? "y" : "ies")} cannot be checked here (undef: a quantity is not finite, or a precondition does not hold, at the point)."
-                    : $"{failed - unchecked_} propert{(failed - unchecked_ == 1 ? "y fails" : "ies fail")}" +
-                      (unchecked_ > 0 ? $", {unchecked_} cannot be checked here (undef)." : "."));
+                var undefNote = $"{unchecked_} propert{(unchecked_ == 1 ? "y" : "ies")} cannot be checked here (undef: a quantity is not finite, or a precondition does not hold, at the point)";
+                output.WriteLine(failed == 0
+                    ? unchecked_ == 0 ? "All applicable properties hold." : $"No property fails; {undefNote}."
+                    : $"{failed} propert{(failed == 1 ? "y fails" : "ies fail")}" + (unchecked_ > 0 ? $"; {undefNote}." : "."));
             }
             return failed == 0 ? ExitCode.Ok : ExitCode.Failed;
         });

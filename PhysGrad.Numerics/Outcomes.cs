@@ -73,24 +73,30 @@ public readonly record struct NonFiniteValue(Quantity Quantity, int Index, doubl
         return null;
     }
 
-    /// <summary>The quantity's display name with the entry, e.g. "the Jacobian's entry J[1,2] = NaN".</summary>
+    /// <summary>
+    /// The quantity's display name with the entry, counted from 0 like the variables x0, x1, … and the
+    /// outputs y0, y1, … (and like <c>diff</c> and <c>eval --sparse</c>), e.g. "the Jacobian entry
+    /// J[0,1] = ∂y0/∂x1 = NaN" or "the gradient entry ∂L/∂x1 = NaN".
+    /// </summary>
     public override string ToString()
     {
         var v = NumberText.Short(Value);
+        var columns = Math.Max(1, Columns);
+        var (row, column) = (Index / columns, Index % columns);
         return Quantity switch
         {
-            Quantity.Point => $"x[{Index + 1}] = {v}",
-            Quantity.Outputs => $"the output y[{Index + 1}] = {v}",
-            Quantity.Jacobian => $"the Jacobian entry J[{Index / Math.Max(1, Columns) + 1},{Index % Math.Max(1, Columns) + 1}] = {v}",
+            Quantity.Point => $"x{Index} = {v}",
+            Quantity.Outputs => $"the output y{Index} = {v}",
+            Quantity.Jacobian => $"the Jacobian entry J[{row},{column}] = ∂y{row}/∂x{column} = {v}",
             Quantity.Loss => $"the loss L = {v}",
-            Quantity.Gradient => $"the gradient entry ∂L/∂x[{Index + 1}] = {v}",
-            Quantity.Hessian => $"the Hessian entry H[{Index / Math.Max(1, Columns) + 1},{Index % Math.Max(1, Columns) + 1}] = {v}",
-            Quantity.LossGradientInY => $"the loss gradient entry ∂L/∂y[{Index + 1}] = {v}",
-            Quantity.LossHessianInY => $"the loss Hessian entry ∂²L/∂y²[{Index / Math.Max(1, Columns) + 1},{Index % Math.Max(1, Columns) + 1}] = {v}",
-            Quantity.JacobianVector => $"the entry (J v)[{Index + 1}] = {v}",
-            Quantity.JacobianTransposeVector => $"the entry (Jᵀw)[{Index + 1}] = {v}",
-            Quantity.HessianVector => $"the entry (H v)[{Index + 1}] = {v}",
-            _ => $"the step entry Δx[{Index + 1}] = {v}",
+            Quantity.Gradient => $"the gradient entry ∂L/∂x{Index} = {v}",
+            Quantity.Hessian => $"the Hessian entry H[{row},{column}] = ∂²L/∂x{row}∂x{column} = {v}",
+            Quantity.LossGradientInY => $"the loss gradient entry ∂L/∂y{Index} = {v}",
+            Quantity.LossHessianInY => $"the loss Hessian entry ∂²L/∂y{row}∂y{column} = {v}",
+            Quantity.JacobianVector => $"the entry (J v)[{Index}] = {v}",
+            Quantity.JacobianTransposeVector => $"the entry (Jᵀw)[{Index}] = {v}",
+            Quantity.HessianVector => $"the entry (H v)[{Index}] = {v}",
+            _ => $"the step entry Δx{Index} = {v}",
         };
     }
 }
