@@ -29,6 +29,89 @@ public sealed record TrainingExample(
         Methods.FirstOrDefault(m => m.Method == method)
         ?? throw new SymbolicException(ErrorKind.Invalid,
             $"The {Name} example has no settings for {TrainingSettings.NameOf(method)}; it runs {string.Join(", ", Methods.Select(m => m.ShortName))}.");
+
+    /// <summary>The example's methods with their tuned settings, as façade choices (the order of <see cref="Methods"/>).</summary>
+    public IReadOnlyList<TrainingChoice> Choices => [.. Methods.Select(m => new TrainingChoice(m))];
+
+    /// <summary>The example's choice for the method named <paramref name="name"/> (gd, adam, gn, hig, sip-ig, sip-pg).</summary>
+    /// <exception cref="SymbolicException">An unknown method name, or one the example has no settings for (ErrorKind.Invalid).</exception>
+    public TrainingChoice ChoiceFor(string name) => new(SettingsFor(Training.ParseMethod(name)));
+}
+
+/// <summary>
+/// One training method with its settings, as the façade hands it out: read its name and numbers, change
+/// the rate, batch size or τ, and pass it to <see cref="Training.Run(TrainingExample, IReadOnlyList{TrainingChoice}, int, int?, TimeSpan?, IProgress{ValueTuple{int, double}}?)"/>.
+/// It keeps the learning layer's settings record out of callers' sight, so a caller depends on the façade only.
+/// </summary>
+public sealed class TrainingChoice
+{
+    internal TrainingChoice(TrainingSettings settings) => Settings = settings;
+
+    /// <summary>The settings this choice stands for.</summary>
+    internal TrainingSettings Settings { get; }
+
+    /// <summary>The method's short name: gd, adam, gn, hig, sip-ig or sip-pg.</summary>
+    public string Name => Settings.ShortName;
+
+    /// <summary>η (for SIP, the network optimiser's rate).</summary>
+    public double LearningRate => Settings.LearningRate;
+
+    /// <summary>B, the samples per step.</summary>
+    public int BatchSize => Settings.BatchSize;
+
+    /// <summary>True for the methods that truncate singular values with τ (Gauss–Newton and HIG).</summary>
+    public bool UsesTau => Settings.Method is TrainingMethod.GaussNewton or TrainingMethod.Hig;
+
+    /// <summary>The settings as text, as <see cref="Training.Describe"/> writes them: <c>η=0.1, B=256, τ=1e-06</c>.</summary>
+    public string Description => Training.Describe(Settings);
+
+    /// <summary>The same choice with rate <paramref name="rate"/> (the caller checks it is positive and finite).</summary>
+    public TrainingChoice WithLearningRate(double rate) => new(Settings with { LearningRate = rate });
+
+    /// <summary>The same choice with batch size <paramref name="batch"/>.</summary>
+    public TrainingChoice WithBatchSize(int batch) => new(Settings with { BatchSize = batch });
+
+    /// <summary>The same choice with relative truncation <paramref name="tau"/> (used by GN and HIG only).</summary>
+    public TrainingChoice WithTau(double tau) => new(Settings with { Tau = tau });
+}
+
+/// <summary>One recorded point of a training run.</summary>
+/// <param name="Step">Steps taken.</param>
+/// <param name="Seconds">Training wall-clock time so far (evaluations excluded).</param>
+/// <param name="Loss">The mean loss L̄ on the evaluation set.</param>
+/// <param name="XError">The mean ½‖x − x*‖² on the evaluation set where x* is known, else NaN.</param>
+public readonly record struct TrainingRunPoint(int Step, double Seconds, double Loss, double XError);
+
+/// <summary>One training run as the façade reports it: what ran, from which seed, and its recorded points.</summary>
+public sealed class TrainingRun
+{
+    internal TrainingRun(TrainingHistory history)
+    {
+        History = history;
+        Choice = new TrainingChoice(history.Settings);
+        Points = [.. history.Points.Select(p => new TrainingRunPoint(p.Step, p.Seconds, p.Loss, p.XError))];
+    }
+
+    /// <summary>The learning layer's history this run wraps.</summary>
+    internal TrainingHistory History { get; }
+
+    /// <summary>What ran.</summary>
+    public TrainingChoice Choice { get; }
+
+    /// <summary>The seed of the initialisation and the batches.</summary>
+    public int Seed => History.Seed;
+
+    /// <summary>True when the loss or θ became non-finite (the run stopped there).</summary>
+    public bool Diverged => History.Diverged;
+
+    /// <summary>SIP-PG steps whose inverse found no preimage and fell back to J_b⁺ (0 otherwise).</summary>
+    public long Fallbacks => History.Fallbacks;
+
+    /// <summary>The recorded points, the first at step 0, the last at the end.</summary>
+    public IReadOnlyList<TrainingRunPoint> Points { get; }
+
+    /// <summary>The last recorded point.</summary>
+    public TrainingRunPoint Final => Points[^1];
 }
 
 /// <summary>
@@ -244,6 +327,20 @@ public static class Training
         }
         return runs;
     }
+
+    /// <summary>
+    /// <see cref="Run(TrainingExample, IReadOnlyList{TrainingSettings}, int, int?, TimeSpan?, IProgress{ValueTuple{int, double}}?)"/>
+    /// for façade choices (<see cref="TrainingExample.Choices"/>, <see cref="TrainingExample.ChoiceFor"/>): the same runs, reported as <see cref="TrainingRun"/>.
+    /// </summary>
+    /// <exception cref="SymbolicException">Neither a step count nor a time given, or one not positive (ErrorKind.Invalid).</exception>
+    public static IReadOnlyList<TrainingRun> Run(
+        TrainingExample example, IReadOnlyList<TrainingChoice> choices, int seed, int? steps, TimeSpan? time,
+        IProgress<(int Method, double Done)>? progress = null) =>
+        [.. Run(example, [.. choices.Select(c => c.Settings)], seed, steps, time, progress).Select(h => new TrainingRun(h))];
+
+    /// <summary><see cref="SavePlots(IReadOnlyList{TrainingHistory}, string, string)"/> for the façade's runs.</summary>
+    public static IReadOnlyList<string> SavePlots(IReadOnlyList<TrainingRun> runs, string directory, string title) =>
+        SavePlots([.. runs.Select(r => r.History)], directory, title);
 
     private sealed class Progress(Action<double> report) : IProgress<double>
     {

@@ -62,11 +62,11 @@ internal static class TrainCommand
             if (result.GetValue(outDir) is { } outPath) OutputDirectory.Prepare(outPath);
             var chosen = Example(name, lambdaValue);
             var settings = Settings(chosen, result.GetValue(methods), batchSize)
-                .Select(m => tauValue is { } tv && m.Method is TrainingMethod.GaussNewton or TrainingMethod.Hig ? m with { Tau = tv } : m).ToArray();
+                .Select(m => tauValue is { } tv && m.UsesTau ? m.WithTau(tv) : m).ToArray();
             var budget = seconds is { } sec ? TimeSpan.FromSeconds(sec) : (TimeSpan?)null;
 
-            var runs = new List<TrainingHistory>();
-            var names = settings.Select(m => m.ShortName).ToArray();
+            var runs = new List<TrainingRun>();
+            var names = settings.Select(m => m.Name).ToArray();
             for (var k = 0; k < seedCount; k++)
             {
                 using var bar = ProgressLine.For(error, names, ProgressScale, minimumWork: 0);
@@ -82,7 +82,7 @@ internal static class TrainCommand
             }
             var diverged = runs.Where(r => r.Diverged).ToArray();
             foreach (var r in diverged)
-                error.WriteLine($"physgrad: {r.Settings.ShortName} (seed {r.Seed}) diverged at step {r.Final.Step}; lower its rate, e.g. --methods {r.Settings.ShortName}:{(r.Settings.LearningRate / 10).ToString("G3", CultureInfo.InvariantCulture)}.");
+                error.WriteLine($"physgrad: {r.Choice.Name} (seed {r.Seed}) diverged at step {r.Final.Step}; lower its rate, e.g. --methods {r.Choice.Name}:{(r.Choice.LearningRate / 10).ToString("G3", CultureInfo.InvariantCulture)}.");
             return diverged.Length > 0 ? ExitCode.Failed : ExitCode.Ok;
         });
         return command;
@@ -91,34 +91,32 @@ internal static class TrainCommand
     private static TrainingExample Example(string name, double lambda) => Training.Example(name, lambda);
 
     /// <summary>The methods of <c>--methods</c> (name or name:rate), with the example's settings otherwise.</summary>
-    private static TrainingSettings[] Settings(TrainingExample example, string? text, int? batch)
+    private static TrainingChoice[] Settings(TrainingExample example, string? text, int? batch)
     {
-        var list = new List<TrainingSettings>();
-        if (text is null) list.AddRange(example.Methods.Where(m => m.Method != TrainingMethod.GradientDescent));
+        var list = new List<TrainingChoice>();
+        // GD is the baseline of the plots in the docs, not a default: the example lists it last, run only on request.
+        if (text is null) list.AddRange(example.Choices.Where(m => m.Name != "gd"));
         else
             foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
             {
                 var pieces = part.Split(':');
                 if (pieces.Length > 2) throw new CliInputException($"--methods: '{part}' is not name or name:rate, e.g. hig:0.1.");
-                TrainingMethod method;
-                try { method = Training.ParseMethod(pieces[0]); }
-                catch (Exception e) when (InputError.Is(e)) { throw new CliInputException($"--methods: {e.Message}"); }
-                TrainingSettings s;
-                try { s = example.SettingsFor(method); }
+                TrainingChoice s;
+                try { s = example.ChoiceFor(pieces[0]); }
                 catch (Exception e) when (InputError.Is(e)) { throw new CliInputException($"--methods: {e.Message}"); }
                 if (pieces.Length == 2)
                 {
                     if (!double.TryParse(pieces[1], NumberStyles.Float, CultureInfo.InvariantCulture, out var rate) || !(rate > 0) || !double.IsFinite(rate))
                         throw new CliInputException($"--methods: the rate in '{part}' must be a positive number, e.g. {pieces[0]}:0.01.");
-                    s = s with { LearningRate = rate };
+                    s = s.WithLearningRate(rate);
                 }
                 list.Add(s);
             }
         if (list.Count == 0) throw new CliInputException("--methods names no method; give e.g. adam,gn,hig.");
-        return list.Select(s => batch is { } b ? s with { BatchSize = b } : s).ToArray();
+        return list.Select(s => batch is { } b ? s.WithBatchSize(b) : s).ToArray();
     }
 
-    private static void Print(TextWriter output, string format, TrainingExample example, IReadOnlyList<TrainingHistory> runs)
+    private static void Print(TextWriter output, string format, TrainingExample example, IReadOnlyList<TrainingRun> runs)
     {
         var hasX = example.EvalX is not null;
         // The table formatter compare uses: six significant digits, one width at any size.
@@ -132,10 +130,10 @@ internal static class TrainCommand
                     description = example.Description,
                     runs = runs.Select(r => new
                     {
-                        method = r.Settings.ShortName,
-                        settings = Training.Describe(r.Settings),
-                        learningRate = r.Settings.LearningRate,
-                        batchSize = r.Settings.BatchSize,
+                        method = r.Choice.Name,
+                        settings = r.Choice.Description,
+                        learningRate = r.Choice.LearningRate,
+                        batchSize = r.Choice.BatchSize,
                         seed = r.Seed,
                         finalLoss = r.Final.Loss,
                         finalXError = hasX ? r.Final.XError : (double?)null,
@@ -150,7 +148,7 @@ internal static class TrainCommand
             case "csv":
                 output.WriteLine("method,settings,seed,final_loss,final_x_error,seconds,steps,diverged");
                 foreach (var r in runs)
-                    output.WriteLine(string.Join(",", r.Settings.ShortName, $"\"{Training.Describe(r.Settings)}\"", r.Seed,
+                    output.WriteLine(string.Join(",", r.Choice.Name, $"\"{r.Choice.Description}\"", r.Seed,
                         r.Final.Loss.ToString("R", CultureInfo.InvariantCulture),
                         hasX ? r.Final.XError.ToString("R", CultureInfo.InvariantCulture) : "",
                         r.Final.Seconds.ToString("F3", CultureInfo.InvariantCulture), r.Final.Step, r.Diverged ? "yes" : "no"));
@@ -159,7 +157,7 @@ internal static class TrainCommand
                 output.WriteLine(example.Description);
                 output.WriteLine($"{"method",-8} {"settings",-40} {"seed",4} {"final loss",11}{(hasX ? $" {"½|x-x*|²",11}" : "")} {"time (s)",9} {"steps",7}");
                 foreach (var r in runs)
-                    output.WriteLine($"{r.Settings.ShortName,-8} {Training.Describe(r.Settings),-40} {r.Seed,4} {G(r.Final.Loss),11}{(hasX ? $" {G(r.Final.XError),11}" : "")} {r.Final.Seconds,9:F2} {r.Final.Step,7}{(r.Diverged ? "  diverged" : "")}");
+                    output.WriteLine($"{r.Choice.Name,-8} {r.Choice.Description,-40} {r.Seed,4} {G(r.Final.Loss),11}{(hasX ? $" {G(r.Final.XError),11}" : "")} {r.Final.Seconds,9:F2} {r.Final.Step,7}{(r.Diverged ? "  diverged" : "")}");
                 break;
         }
     }
