@@ -289,7 +289,7 @@ public enum FallbackKind
     JacobianSingular,
     /// <summary>IG/PG: the loss's Hessian in y was singular; Δy was a gradient step in y.</summary>
     LossHessianInYSingular,
-    /// <summary>PG: y + Δy had no preimage near x; the step was IG's.</summary>
+    /// <summary>PG: no preimage of y + Δy was found near x (none exists there, or the inverse could not reach it); the step was IG's.</summary>
     NoPreimage,
     /// <summary>GN/HIG: singular values at or below the truncation were dropped.</summary>
     SingularValuesDropped,

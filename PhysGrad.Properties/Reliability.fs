@@ -172,7 +172,8 @@ let ``fallbacks at singular points and missing preimages are recorded with the p
 
     let _, out, _ = Cli.run noPreimage
 
-    Assert.Contains("has no preimage near x", out)
+    Assert.Contains("no preimage of y + Δy = [", out)
+    Assert.Contains("was found near x", out)
 
 [<Fact>]
 let ``the API raises typed errors with the same information`` () =

@@ -246,7 +246,7 @@ internal sealed class InverseState(IDifferentiableProblem problem, double eta, b
             }
             else
                 notes.Note(FallbackKind.NoPreimage,
-                    $"y + Δy = {NumberText.Vector(target)} has no preimage near x ({InverseName()} inverse); took an inverse-gradient step instead");
+                    $"no preimage of y + Δy = {NumberText.Vector(target)} was found near x ({InverseName()} inverse: none exists there, or the inverse could not reach it from x, as Newton's method cannot where J is singular); took an inverse-gradient step instead");
         }
         if (inverted) return;
         var r = LinearAlgebra.Solve(j, dy, dx, _workspace);
@@ -465,7 +465,7 @@ internal sealed class IterativeInverseState(IDifferentiableProblem problem, doub
                 for (var i = 0; i < n; i++) dx[i] = _xNew[i] - x[i];
                 return;
             }
-            notes.Note(FallbackKind.NoPreimage, $"y + Δy has no preimage near {Point(x)}; took an inverse-gradient step instead");
+            notes.Note(FallbackKind.NoPreimage, $"no preimage of y + Δy was found near {Point(x)} (none exists there, or the inverse could not reach it from there); took an inverse-gradient step instead");
         }
         var r = Krylov.Lsqr(m, n, ApplyJ, ApplyJT, _dy, dx, _lsqr, tolerance: SolverLimits.KrylovTolerance, residualFloor: eta * RoundingLevel());
         if (!r.Converged)
