@@ -161,22 +161,12 @@ public sealed record Curvature(StationaryKind Kind, double[] Eigenvalues, bool P
         {
             var step = scale * size;
             bool descends = false, ascends = false, seen = false;
-            for (var k = 0; k < n; k++)
+            foreach (var (nonFinite, slope) in FlatSlopes(x, values, evd, zero, step, gradientAt, g0))
             {
-                if (Math.Abs(values[k]) > zero) continue;
-                var v = Enumerable.Range(0, n).Select(i => evd.EigenVectors[i, k]).ToArray();
-                var residual = Math.Abs(Dot(v, g0));
-                foreach (var sign in new[] { 1.0, -1.0 })
-                {
-                    var g = gradientAt(x.Select((a, i) => a + sign * step * v[i]).ToArray());
-                    if (NonFiniteValue.Find(Quantity.Gradient, g) is { } nonFinite)
-                        return new(StationaryKind.Undecided, sorted, true, shown + $"; {nonFinite} at a probe point ±{NumberText.Short(step, 3)} away");
-                    // The slope of L when moving by sign·v: negative descends, positive ascends.
-                    var slope = sign * Dot(v, g);
-                    if (!(Math.Abs(slope) > Math.Max(1e-9 * Math.Sqrt(Dot(g, g)), 2 * residual))) continue;
-                    seen = true;
-                    if (slope < 0) descends = true; else ascends = true;
-                }
+                if (nonFinite is not null)
+                    return new(StationaryKind.Undecided, sorted, true, shown + $"; {nonFinite} at a probe point ±{NumberText.Short(step, 3)} away");
+                seen = true;
+                if (slope < 0) descends = true; else ascends = true;
             }
             if (!seen) continue;
             // Positive curvature elsewhere: a minimum unless a flat direction descends (x³ at 0: a saddle);
@@ -223,27 +213,42 @@ public sealed record Curvature(StationaryKind Kind, double[] Eigenvalues, bool P
     private static string? WideSlope(double[] x, double[] values, MathNet.Numerics.LinearAlgebra.Factorization.Evd<double> evd,
         double zero, double size, Func<double[], double[]> gradientAt, double[] g0)
     {
-        var n = x.Length;
         foreach (var scale in WideScales)
         {
             var step = scale * size;
-            for (var k = 0; k < n; k++)
-            {
-                if (Math.Abs(values[k]) > zero) continue;
-                var v = Enumerable.Range(0, n).Select(i => evd.EigenVectors[i, k]).ToArray();
-                var residual = Math.Abs(Dot(v, g0));
-                foreach (var sign in new[] { 1.0, -1.0 })
-                {
-                    var g = gradientAt(x.Select((a, i) => a + sign * step * v[i]).ToArray());
-                    if (NonFiniteValue.Find(Quantity.Gradient, g) is { } nonFinite)
-                        return $"{nonFinite} at ±{NumberText.Short(step, 3)}";
-                    var slope = sign * Dot(v, g);
-                    if (Math.Abs(slope) > Math.Max(1e-9 * Math.Sqrt(Dot(g, g)), 2 * residual))
-                        return $"at ±{NumberText.Short(step, 3)} the slope is {NumberText.Short(slope, 3)}";
-                }
-            }
+            foreach (var (nonFinite, slope) in FlatSlopes(x, values, evd, zero, step, gradientAt, g0))
+                return nonFinite is not null
+                    ? $"{nonFinite} at ±{NumberText.Short(step, 3)}"
+                    : $"at ±{NumberText.Short(step, 3)} the slope is {NumberText.Short(slope, 3)}";
         }
         return null;
+    }
+
+    // The probe at one step: for each flat eigenvector v (|λ| ≤ zero) and each side ±, the slope of L
+    // when moving by ±v at x ± step·v (negative descends, positive ascends), yielded only when it exceeds
+    // 10⁻⁹ of ‖∇L‖ there and twice the residual slope |vᵀ∇L(x)|; a non-finite gradient is yielded as such.
+    private static IEnumerable<(NonFiniteValue? NonFinite, double Slope)> FlatSlopes(double[] x, double[] values,
+        MathNet.Numerics.LinearAlgebra.Factorization.Evd<double> evd, double zero, double step, Func<double[], double[]> gradientAt, double[] g0)
+    {
+        var n = x.Length;
+        for (var k = 0; k < n; k++)
+        {
+            if (Math.Abs(values[k]) > zero) continue;
+            var v = Enumerable.Range(0, n).Select(i => evd.EigenVectors[i, k]).ToArray();
+            var residual = Math.Abs(Dot(v, g0));
+            foreach (var sign in new[] { 1.0, -1.0 })
+            {
+                var g = gradientAt(x.Select((a, i) => a + sign * step * v[i]).ToArray());
+                if (NonFiniteValue.Find(Quantity.Gradient, g) is { } nonFinite)
+                {
+                    yield return (nonFinite, double.NaN);
+                    yield break;
+                }
+                var slope = sign * Dot(v, g);
+                if (Math.Abs(slope) > Math.Max(1e-9 * Math.Sqrt(Dot(g, g)), 2 * residual))
+                    yield return (null, slope);
+            }
+        }
     }
 
     private static double Dot(double[] a, double[] b)
