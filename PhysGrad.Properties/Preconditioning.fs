@@ -231,3 +231,36 @@ let ``an inverse that is not linear, or not symmetric, is refused as a precondit
     let e3 = Assert.Throws<SymbolicException>(fun () ->
         (GaussNewton(1.0, LinearSolver.Iterative, Preconditioning.Inverse) :> IUpdateRule).Init(lower, [| 0.0; 0.0; 0.0 |]) |> ignore)
     Assert.Contains("not symmetric", e3.Message)
+
+// ---- Newton at scale ------------------------------------------------------------------------------
+
+/// A problem of n variables that fails if anything is evaluated: a refusal must come before any work.
+let private unevaluated n =
+    { new IDifferentiableProblem with
+        member _.N = n
+        member _.M = n
+        member _.Supported = Capabilities.Value ||| Capabilities.Gradient ||| Capabilities.Hessian ||| Capabilities.HessianVector
+        member _.Value _ = failwith "not evaluated"
+        member _.ValueGradient(_, _) = failwith "not evaluated"
+        member _.Simulate(_: float[], _: float[]) = failwith "not evaluated"
+        member _.Simulate(_: float[], _: float[], _: float[]) = failwith "not evaluated"
+        member _.LossInY(_: float[], _: float[]) = failwith "not evaluated"
+        member _.LossInY(_: float[], _: float[], _: float[]) = failwith "not evaluated"
+        member _.LossInX(_, _, _) = failwith "not evaluated"
+        member _.JacobianVector(_, _, _, _) = failwith "not evaluated"
+        member _.JacobianTransposeVector(_, _, _, _) = failwith "not evaluated"
+        member _.HessianVector(_, _, _, _) = failwith "not evaluated"
+        member _.TryInvert(_, _, _) = false }
+
+[<Fact>]
+let ``Newton above its dense limit is refused with the size and newton-cg named, and newton-cg starts there`` () =
+    let n = Newton.DenseUpTo + 1
+    let e = Assert.Throws<SymbolicException>(fun () -> (Newton 1.0 :> IUpdateRule).Init(unevaluated n, Array.zeroCreate n) |> ignore)
+    Assert.Equal(ErrorKind.TooLarge, e.Kind)
+    Assert.Contains(string n, e.Message)
+    Assert.Contains(string Newton.DenseUpTo, e.Message)
+    Assert.Contains("newton-cg", e.Message)
+    // Newton-CG needs only Hessian-vector products: it starts (no n × n array) on the same problem.
+    (NewtonCG 1.0 :> IUpdateRule).Init(unevaluated n, Array.zeroCreate n) |> ignore
+    // At the limit itself Newton still starts.
+    (Newton 1.0 :> IUpdateRule).Init(unevaluated Newton.DenseUpTo, Array.zeroCreate Newton.DenseUpTo) |> ignore
