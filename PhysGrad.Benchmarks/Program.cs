@@ -23,6 +23,8 @@ internal static class Program
             RuleTiming.Memory(args.Skip(1).Select(int.Parse));
         else if (args.Length > 0 && args[0] == "learning")
             LearningStages.Run(args.Skip(1).Select(int.Parse));
+        else if (args.Length > 0 && args[0] == "heatlsqr")
+            HeatLsqr.Run(args.Skip(1).Select(int.Parse));
         else if (args.Length > 0 && args[0] == "heat")
             HeatInverse.Run(args.Skip(1).Select(int.Parse));
         else if (args.Length > 0 && args[0] == "scaleparts")

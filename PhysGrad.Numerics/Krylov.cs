@@ -42,12 +42,35 @@ public static class Krylov
     /// <param name="maxIterations">The iteration limit (0: 2·min(m, n) + 50; in exact arithmetic min(m, n) suffice).</param>
     /// <param name="residualFloor">An absolute ‖r‖ at or below which the system counts as solved: the
     /// rounding level of b when the caller knows it (0: none).</param>
+    /// <param name="preconditioner">A right preconditioner M (n × n, nonsingular) or null. LSQR then runs on
+    /// the operator A M (products A(M v) and Mᵀ(Aᵀ u)) for z, and returns x = M z. The residual
+    /// b − A x = b − A M z is the same in both systems, so the first stopping test and
+    /// <paramref name="residualFloor"/> mean what they mean without M; the second test is met for A M
+    /// (Mᵀ Aᵀ r ≈ 0, the same optimality because M is nonsingular). When the least-squares solution
+    /// is unique (A of full column rank: for m = n, A nonsingular) x is that solution, whatever M; when
+    /// it is not, x is the one whose M⁻¹x has least norm, not A⁺b. Iterations drop when A M is better
+    /// conditioned than A (unpreconditioned LSQR needs about κ(A)/2·ln(2/tol) of them).</param>
     public static KrylovResult Lsqr(int m, int n, LinearMap a, LinearMap at, double[] b, double[] x, KrylovWorkspace work,
-        double damp = 0, double tolerance = 1e-14, int maxIterations = 0, double residualFloor = 0)
+        double damp = 0, double tolerance = 1e-14, int maxIterations = 0, double residualFloor = 0,
+        KrylovPreconditioner? preconditioner = null)
     {
         ArgumentNullException.ThrowIfNull(work);
         work.Fit(m, n);
-        var (u, v, w, av, atu) = (work.U, work.V, work.W, work.Mv, work.Nv);
+        if (preconditioner is not null) work.FitPreconditioned(n);
+        var (u, v, w, av, atu, mv) = (work.U, work.V, work.W, work.Mv, work.Nv, work.Pn);
+        // With M: A v ↦ A (M v) and Aᵀ u ↦ Mᵀ (Aᵀ u), both through the scratch vector mv.
+        void Forward(double[] vector, double[] result)
+        {
+            if (preconditioner is null) { a(Slice(vector, n), result); return; }
+            preconditioner.Apply(vector, mv);
+            a(mv, result);
+        }
+        void Adjoint(double[] vector, double[] result)
+        {
+            if (preconditioner is null) { at(Slice(vector, m), result); return; }
+            at(Slice(vector, m), mv);
+            preconditioner.ApplyTranspose(mv, result);
+        }
         Array.Clear(x, 0, n);
         var limit = maxIterations > 0 ? maxIterations : 2 * Math.Min(m, n) + 50;
         var bNorm = Norm(b, m);
@@ -55,7 +78,7 @@ public static class Krylov
         // u₁ = b/β₁, v₁ = Aᵀu₁/α₁.
         var beta = bNorm;
         for (var i = 0; i < m; i++) u[i] = b[i] / beta;
-        at(Slice(u, m), atu);
+        Adjoint(u, atu);
         for (var j = 0; j < n; j++) v[j] = atu[j];
         var alpha = Norm(v, n);
         if (alpha == 0) return new KrylovResult(0, bNorm, true, false); // b ⟂ range(A): x = 0 is the least-squares solution
@@ -64,14 +87,14 @@ public static class Krylov
         for (var k = 1; k <= limit; k++)
         {
             // Bidiagonalisation: β u ← A v − α u, α v ← Aᵀ u − β v.
-            a(Slice(v, n), av);
+            Forward(v, av);
             for (var i = 0; i < m; i++) u[i] = av[i] - alpha * u[i];
             beta = Norm(u, m);
             if (beta > 0)
             {
                 for (var i = 0; i < m; i++) u[i] /= beta;
                 aNorm2 += alpha * alpha + beta * beta + dampSquared;
-                at(Slice(u, m), atu);
+                Adjoint(u, atu);
                 for (var j = 0; j < n; j++) v[j] = atu[j] - beta * v[j];
                 alpha = Norm(v, n);
                 if (alpha > 0) for (var j = 0; j < n; j++) v[j] /= alpha;
@@ -108,11 +131,20 @@ public static class Krylov
             var arNorm = alpha * Math.Abs(s * phi);
             var aNorm = Math.Sqrt(aNorm2);
             var xNorm = Math.Sqrt(xNorm2);
-            if (rNorm <= tolerance * (bNorm + aNorm * xNorm) || rNorm <= residualFloor) return new KrylovResult(k, rNorm, true, true);
+            if (rNorm <= tolerance * (bNorm + aNorm * xNorm) || rNorm <= residualFloor) return Unscaled(new KrylovResult(k, rNorm, true, true));
             if (arNorm <= tolerance * aNorm * rNorm || alpha == 0)
-                return new KrylovResult(k, rNorm, true, false);
+                return Unscaled(new KrylovResult(k, rNorm, true, false));
         }
-        return new KrylovResult(limit, rNorm, false, false);
+        return Unscaled(new KrylovResult(limit, rNorm, false, false));
+
+        // x ← M z: the iterate above is z when preconditioned.
+        KrylovResult Unscaled(KrylovResult result)
+        {
+            if (preconditioner is null) return result;
+            Array.Copy(x, mv, n);
+            preconditioner.Apply(mv, x);
+            return result;
+        }
     }
 
     /// <summary>
@@ -128,25 +160,36 @@ public static class Krylov
     /// <param name="work">Scratch arrays for at least n.</param>
     /// <param name="tolerance">The relative residual tolerance.</param>
     /// <param name="maxIterations">The limit (0: 2n + 50).</param>
+    /// <param name="preconditioner">An approximation P ≈ A⁻¹, symmetric positive definite, or null: the
+    /// preconditioned CG of Nocedal &amp; Wright, Algorithm 5.3 (its z = P r). The stopping test stays on
+    /// the true residual ‖b − A x‖, so the answer's accuracy does not depend on P; only the iteration
+    /// count does (about √κ(P A)/2·ln(2/tol) instead of √κ(A)/2·ln(2/tol)). Only
+    /// <see cref="KrylovPreconditioner.Apply"/> is used.</param>
     public static KrylovResult ConjugateGradient(int n, LinearMap a, double[] b, double[] x, KrylovWorkspace work,
-        double tolerance = 1e-12, int maxIterations = 0)
+        double tolerance = 1e-12, int maxIterations = 0, KrylovPreconditioner? preconditioner = null)
     {
         ArgumentNullException.ThrowIfNull(work);
         work.Fit(n, n);
+        if (preconditioner is not null) work.FitPreconditioned(n);
         var (r, d, ad) = (work.U, work.V, work.W);
+        // z = P r; without P, z is r itself (and rᵀz = rᵀr: plain CG).
+        var z = preconditioner is null ? r : work.Pn;
         Array.Clear(x, 0, n);
         var limit = maxIterations > 0 ? maxIterations : 2 * n + 50;
         double rr = 0;
-        for (var i = 0; i < n; i++) { r[i] = d[i] = b[i]; rr += b[i] * b[i]; }
+        for (var i = 0; i < n; i++) { r[i] = b[i]; rr += b[i] * b[i]; }
         var stop = tolerance * tolerance * rr;
         if (rr == 0) return new KrylovResult(0, 0, true, true);
+        preconditioner?.Apply(r, z);
+        double rz = 0;
+        for (var i = 0; i < n; i++) { d[i] = z[i]; rz += r[i] * z[i]; }
         for (var k = 1; k <= limit; k++)
         {
             a(Slice(d, n), ad);
             double curvature = 0;
             for (var i = 0; i < n; i++) curvature += d[i] * ad[i];
             if (!(curvature > 0)) return new KrylovResult(k, Math.Sqrt(rr), false, false);
-            var step = rr / curvature;
+            var step = rz / curvature;
             double next = 0;
             for (var i = 0; i < n; i++)
             {
@@ -154,10 +197,14 @@ public static class Krylov
                 r[i] -= step * ad[i];
                 next += r[i] * r[i];
             }
-            if (next <= stop) return new KrylovResult(k, Math.Sqrt(next), true, true);
-            var beta = next / rr;
             rr = next;
-            for (var i = 0; i < n; i++) d[i] = r[i] + beta * d[i];
+            if (next <= stop) return new KrylovResult(k, Math.Sqrt(next), true, true);
+            preconditioner?.Apply(r, z);
+            double rzNext = 0;
+            for (var i = 0; i < n; i++) rzNext += r[i] * z[i];
+            var beta = rzNext / rz;
+            rz = rzNext;
+            for (var i = 0; i < n; i++) d[i] = z[i] + beta * d[i];
         }
         return new KrylovResult(limit, Math.Sqrt(rr), false, false);
     }
@@ -188,6 +235,7 @@ public sealed class KrylovWorkspace
     internal double[] W { get; private set; } = [];
     internal double[] Mv { get; private set; } = [];
     internal double[] Nv { get; private set; } = [];
+    internal double[] Pn { get; private set; } = [];
 
     /// <summary>A workspace sized for m outputs and n variables.</summary>
     public KrylovWorkspace(int m, int n) => Fit(m, n);
@@ -199,5 +247,11 @@ public sealed class KrylovWorkspace
         if (V.Length != n || W.Length != n) (V, W) = (new double[n], new double[n]);
         if (Mv.Length != m) Mv = new double[m];
         if (Nv.Length != n) Nv = new double[n];
+    }
+
+    // One more n-vector for a preconditioned solve (M v, or P r in CG).
+    internal void FitPreconditioned(int n)
+    {
+        if (Pn.Length != n) Pn = new double[n];
     }
 }

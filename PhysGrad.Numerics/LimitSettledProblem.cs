@@ -110,6 +110,24 @@ public sealed class LimitSettledProblem : IDifferentiableProblem
     /// <inheritdoc/>
     public bool TryInvert(double[] y, double[] x0, double[] x) => _inner.TryInvert(y, x0, x);
 
+    // The sparse quantities pass through unsettled: the wrapper reports the inner problem's capabilities,
+    // so it must answer them (before, it claimed SparseJacobian and SparseHessian and threw
+    // NotSupportedException from the interface's defaults). Their only rule-side reader is the Jacobi
+    // preconditioner (ColumnScaling), which treats a non-finite column as unscaled; a rule that needs
+    // the values themselves settles them through the dense or product quantities.
+
+    /// <inheritdoc/>
+    public Symbolic.SparsityPattern SparseJacobianPattern() => _inner.SparseJacobianPattern();
+
+    /// <inheritdoc/>
+    public void SparseJacobian(double[] x, double[] y, CsrMatrix jacobian) => _inner.SparseJacobian(x, y, jacobian);
+
+    /// <inheritdoc/>
+    public Symbolic.SparsityPattern SparseHessianPattern() => _inner.SparseHessianPattern();
+
+    /// <inheritdoc/>
+    public double SparseHessian(double[] x, double[] gradient, CsrMatrix hessian) => _inner.SparseHessian(x, gradient, hessian);
+
     private static bool AllFinite(double[] v)
     {
         foreach (var a in v)

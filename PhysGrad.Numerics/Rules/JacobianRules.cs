@@ -78,8 +78,16 @@ public abstract class SpectralRule : RuleBase
     /// </summary>
     /// <exception cref="Symbolic.SymbolicException">κ or τ out of range, or an iterative solve asked for κ ≠ −1.</exception>
     protected SpectralRule(string name, double eta, double kappa, double tau, LinearSolver solver)
+        : this(name, eta, kappa, tau, solver, Numerics.Preconditioning.Auto)
+    {
+    }
+
+    /// <summary>As above, with the preconditioning of the iterative (LSQR) form (<see cref="Numerics.Preconditioning"/>).</summary>
+    /// <exception cref="Symbolic.SymbolicException">κ or τ out of range, or an iterative solve asked for κ ≠ −1.</exception>
+    protected SpectralRule(string name, double eta, double kappa, double tau, LinearSolver solver, Preconditioning preconditioning)
         : base(name, eta, solver == LinearSolver.Iterative ? SolverLimits.ProductNeeds : DenseNeeds)
     {
+        Preconditioning = preconditioning;
         if (solver == LinearSolver.Iterative && kappa != -1)
             throw new Symbolic.SymbolicException(Symbolic.ErrorKind.Invalid,
                 $"Only κ = −1 (Gauss–Newton) has an iterative solve; κ = {NumberText.RoundTrip(kappa)} needs the SVD of J (dense).");
@@ -98,13 +106,16 @@ public abstract class SpectralRule : RuleBase
     /// <summary>How the step's linear algebra is done (dense SVD, or LSQR for κ = −1; see <see cref="LinearSolver"/>).</summary>
     public LinearSolver Solver { get; }
 
+    /// <summary>How the iterative form preconditions LSQR (no effect on the dense form).</summary>
+    public Preconditioning Preconditioning { get; }
+
     private const Capabilities DenseNeeds = Capabilities.Value | Capabilities.Gradient | Capabilities.Jacobian | Capabilities.LossGradientInY;
 
     /// <inheritdoc/>
     protected override RuleState Start(IDifferentiableProblem problem, double[] x0)
     {
         if (Kappa == -1 && SolverLimits.Iterative(Solver, problem, SolverLimits.ProductNeeds))
-            return new LsqrGaussNewtonState(problem, Eta);
+            return new LsqrGaussNewtonState(problem, Eta, Preconditioning);
         var size = Math.Max(problem.M, problem.N);
         if (Kappa != -1 && size > SolverLimits.SvdUpTo)
             throw new Symbolic.SymbolicException(Symbolic.ErrorKind.TooLarge,
@@ -135,12 +146,15 @@ public abstract class SpectralRule : RuleBase
 /// Gauss–Newton: Δx = −η J⁺ ∂L/∂y (the spectral rule with κ = −1). Dense: singular values ≤ 10⁻¹² σ_max
 /// dropped. Iterative (above <see cref="SolverLimits.DenseUpTo"/> outputs or variables, or when asked):
 /// J⁺ ∂L/∂y as the minimum-norm least-squares solution of J p = ∂L/∂y by LSQR on the J v and Jᵀ w
-/// product kernels, J never formed (<see cref="Krylov.Lsqr"/>); on a full-rank J both give the same step.
+/// product kernels, J never formed (<see cref="Krylov.Lsqr"/>), preconditioned by
+/// <paramref name="preconditioning"/> (by default Jacobi column scaling when m ≥ n); on a J of full
+/// column rank every form gives the same step.
 /// </summary>
 /// <param name="eta">The step size η.</param>
 /// <param name="solver">Dense SVD, LSQR, or chosen by size (the default).</param>
-public sealed class GaussNewton(double eta, LinearSolver solver = LinearSolver.Auto)
-    : SpectralRule("gn", eta, -1.0, 1e-12, solver);
+/// <param name="preconditioning">LSQR's preconditioner (<see cref="Numerics.Preconditioning"/>).</param>
+public sealed class GaussNewton(double eta, LinearSolver solver = LinearSolver.Auto, Preconditioning preconditioning = Preconditioning.Auto)
+    : SpectralRule("gn", eta, -1.0, 1e-12, solver, preconditioning);
 
 /// <summary>The half-inverse gradient: Δx = −η V Σ^κ Uᵀ ∂L/∂y (default κ = −½), singular values ≤ τ·σ_max dropped.</summary>
 /// <param name="eta">The step size η.</param>
@@ -420,17 +434,63 @@ internal abstract class ProductState : RuleState
     }
 }
 
-/// <summary>Gauss–Newton by LSQR: p = J⁺ ∂L/∂y as the minimum-norm least-squares solution of J p = ∂L/∂y; Δx = −η p.</summary>
-internal sealed class LsqrGaussNewtonState(IDifferentiableProblem problem, double eta) : ProductState(problem)
+/// <summary>
+/// Gauss–Newton by LSQR: p = J⁺ ∂L/∂y as the minimum-norm least-squares solution of J p = ∂L/∂y; Δx = −η p.
+/// Preconditioned on the right (<see cref="Krylov.Lsqr"/>'s M): Jacobi column scaling refreshed at every
+/// step, or the problem's linear, symmetric inverse (<see cref="InversePreconditioner"/>).
+/// </summary>
+internal sealed class LsqrGaussNewtonState : ProductState
 {
-    private readonly KrylovWorkspace _work = new(problem.M, problem.N);
-    private readonly double[] _p = new double[problem.N];
+    private readonly double _eta;
+    private readonly KrylovWorkspace _work;
+    private readonly double[] _p;
+    private readonly ColumnScaling? _scaling;
+    private readonly DiagonalPreconditioner? _jacobi;
+    private readonly InversePreconditioner? _inverse;
+
+    public LsqrGaussNewtonState(IDifferentiableProblem problem, double eta, Preconditioning preconditioning) : base(problem)
+    {
+        _eta = eta;
+        _work = new(problem.M, problem.N);
+        _p = new double[problem.N];
+        switch (preconditioning)
+        {
+            case Preconditioning.Inverse:
+                _inverse = new InversePreconditioner(problem);
+                break;
+            case Preconditioning.Jacobi:
+            case Preconditioning.Auto when problem.M >= problem.N:
+                (_scaling, _jacobi) = (new ColumnScaling(problem), new DiagonalPreconditioner(problem.N));
+                break;
+        }
+    }
+
+    /// <summary>The LSQR iterations of the last step (for the benchmarks and tests).</summary>
+    public int LastIterations { get; private set; }
 
     public override void Update(double[] x, double loss, double[] gradient, double[] dx, FallbackNotes notes)
     {
         At(x);
-        var result = Krylov.Lsqr(M, N, ApplyJ, ApplyJT, LossGradientY, _p, _work, tolerance: SolverLimits.KrylovTolerance, residualFloor: RoundingLevel());
-        for (var i = 0; i < N; i++) dx[i] = -eta * _p[i];
+        KrylovPreconditioner? preconditioner = _inverse;
+        if (_scaling is not null)
+        {
+            _scaling.Compute(x);
+            _scaling.ToLsqr(_jacobi!);
+            preconditioner = _jacobi;
+        }
+        var result = Krylov.Lsqr(M, N, ApplyJ, ApplyJT, LossGradientY, _p, _work, tolerance: SolverLimits.KrylovTolerance,
+            residualFloor: RoundingLevel(), preconditioner: preconditioner);
+        if (_inverse is not null && !result.Consistent)
+        {
+            // The inverse's linear part might be singular (its tests cannot exclude that): then J M z = b
+            // cannot be met even where J p = b can. Solve again without it, and say so.
+            var first = result;
+            result = Krylov.Lsqr(M, N, ApplyJ, ApplyJT, LossGradientY, _p, _work, tolerance: SolverLimits.KrylovTolerance, residualFloor: RoundingLevel());
+            notes.Note(FallbackKind.IterativeSolveIncomplete,
+                $"LSQR preconditioned by the inverse simulator ended without solving J p = ∂L/∂y (residual {NumberText.Short(first.Residual, 3)}) at {Point(x)}; solved again without a preconditioner");
+        }
+        LastIterations = result.Iterations;
+        for (var i = 0; i < N; i++) dx[i] = -_eta * _p[i];
         if (!result.Converged)
             notes.Note(FallbackKind.IterativeSolveIncomplete,
                 $"LSQR for J⁺∂L/∂y stopped at its limit of {NumberText.Count(result.Iterations, "iteration")} (residual {NumberText.Short(result.Residual, 3)}) at {Point(x)}; took its last iterate");
@@ -441,6 +501,11 @@ internal sealed class LsqrGaussNewtonState(IDifferentiableProblem problem, doubl
 internal sealed class IterativeInverseState(IDifferentiableProblem problem, double eta, bool physical) : ProductState(problem)
 {
     private readonly KrylovWorkspace _cg = new(problem.M, problem.M), _lsqr = new(problem.M, problem.N);
+    // Jacobi column scaling for the LSQR solve of J Δx = Δy (square J: for a nonsingular J the solution
+    // is unique, so the scaling changes only the iteration count). Built on first use: PG reaches it only
+    // on its fallback.
+    private ColumnScaling? _scaling;
+    private DiagonalPreconditioner? _jacobi;
     private readonly double[] _rhs = new double[problem.M], _dy = new double[problem.M], _target = new double[problem.M], _xNew = new double[problem.N];
 
     public override void Update(double[] x, double loss, double[] gradient, double[] dx, FallbackNotes notes)
@@ -467,7 +532,18 @@ internal sealed class IterativeInverseState(IDifferentiableProblem problem, doub
             }
             notes.Note(FallbackKind.NoPreimage, $"no preimage of y + Δy was found near {Point(x)} (none exists there, or the inverse could not reach it from there); took an inverse-gradient step instead");
         }
-        var r = Krylov.Lsqr(m, n, ApplyJ, ApplyJT, _dy, dx, _lsqr, tolerance: SolverLimits.KrylovTolerance, residualFloor: eta * RoundingLevel());
+        _scaling ??= new ColumnScaling(Problem);
+        _jacobi ??= new DiagonalPreconditioner(n);
+        _scaling.Compute(x);
+        _scaling.ToLsqr(_jacobi);
+        var r = Krylov.Lsqr(m, n, ApplyJ, ApplyJT, _dy, dx, _lsqr, tolerance: SolverLimits.KrylovTolerance, residualFloor: eta * RoundingLevel(),
+            preconditioner: _jacobi);
+        if (!r.Converged || !r.Consistent)
+            // A singular J: the scaled solve would return the least-squares solution of least
+            // ‖D⁻¹Δx‖, not J⁺Δy; the minimum-norm step is what the rule promises, so solve unscaled.
+            // (A singular J with Δy in its range still gives an exact solution above, if not the
+            // minimum-norm one.)
+            r = Krylov.Lsqr(m, n, ApplyJ, ApplyJT, _dy, dx, _lsqr, tolerance: SolverLimits.KrylovTolerance, residualFloor: eta * RoundingLevel());
         if (!r.Converged)
             notes.Note(FallbackKind.IterativeSolveIncomplete,
                 $"LSQR for J Δx = Δy stopped at its limit of {NumberText.Count(r.Iterations, "iteration")} (residual {NumberText.Short(r.Residual, 3)}) at {Point(x)}; took its last iterate");

@@ -32,11 +32,23 @@ public sealed class LevenbergMarquardt : RuleBase
 
     /// <summary>Levenberg–Marquardt with step size η, initial damping λ₀ and a linear solver (dense, iterative or by size).</summary>
     /// <exception cref="Symbolic.SymbolicException">η or λ₀ out of range.</exception>
-    public LevenbergMarquardt(double eta, double lambda0, LinearSolver solver)
+    public LevenbergMarquardt(double eta, double lambda0, LinearSolver solver) : this(eta, lambda0, solver, Preconditioning.Auto)
+    {
+    }
+
+    /// <summary>
+    /// Levenberg–Marquardt with step size η, initial damping λ₀, a linear solver and the preconditioning of
+    /// the iterative form's CG (Jacobi P = diag(1/(‖J e_j‖² + λd)) by default; the inverse simulator's
+    /// P = M² on request, see <see cref="InversePreconditioner"/>). The preconditioner changes CG's
+    /// iteration count, not the step: the stopping test is on the true residual.
+    /// </summary>
+    /// <exception cref="Symbolic.SymbolicException">η or λ₀ out of range.</exception>
+    public LevenbergMarquardt(double eta, double lambda0, LinearSolver solver, Preconditioning preconditioning)
         : base("lm", eta,
             solver == LinearSolver.Iterative ? SolverLimits.ProductNeeds : InverseGradient.Needed)
     {
         Solver = solver;
+        Preconditioning = preconditioning;
         if (!(lambda0 > 0) || !double.IsFinite(lambda0))
             throw new Symbolic.SymbolicException(Symbolic.ErrorKind.Invalid, $"Levenberg–Marquardt's λ₀ must be positive and finite, not {lambda0}.");
         Lambda0 = lambda0;
@@ -50,6 +62,9 @@ public sealed class LevenbergMarquardt : RuleBase
 
     /// <summary>How the damped system is solved.</summary>
     public LinearSolver Solver { get; }
+
+    /// <summary>How the iterative form preconditions CG (no effect on the dense form).</summary>
+    public Preconditioning Preconditioning { get; }
 
     /// <inheritdoc/>
     protected override RuleState Start(IDifferentiableProblem problem, double[] x0) =>
@@ -67,11 +82,20 @@ public sealed class LevenbergMarquardt : RuleBase
 
     private sealed class IterativeState(IDifferentiableProblem problem, LevenbergMarquardt rule) : ProductState(problem)
     {
+        // Jacobi unless asked otherwise: CG on JᵀHJ + λdI is square and symmetric, so (unlike LSQR's
+        // minimum-norm answer) any SPD preconditioner leaves the solution as it is, for m < n too.
+        private readonly ColumnScaling? _scaling = rule.Preconditioning is Preconditioning.Auto or Preconditioning.Jacobi ? new ColumnScaling(problem) : null;
+        private readonly DiagonalPreconditioner? _jacobi = rule.Preconditioning is Preconditioning.Auto or Preconditioning.Jacobi ? new DiagonalPreconditioner(problem.N) : null;
+        private readonly KrylovPreconditioner? _inverse = rule.Preconditioning == Preconditioning.Inverse
+            ? new SquaredInversePreconditioner(new InversePreconditioner(problem)) : null;
         private readonly KrylovWorkspace _work = new(problem.N, problem.N);
         private readonly double[] _b = new double[problem.N], _p = new double[problem.N], _trial = new double[problem.N];
         private readonly double[] _jv = new double[problem.M], _hjv = new double[problem.M], _av = new double[problem.N];
         private double _lambda = rule.Lambda0, _nu = 2, _scale, _damping;
         private LinearMap? _normal;
+
+        /// <summary>CG's iterations in the last solve.</summary>
+        public int LastIterations { get; private set; }
 
         // v ↦ JᵀHJ v (+ λ d v inside the solve).
         private void Normal(double[] v, double[] result)
@@ -100,10 +124,13 @@ public sealed class LevenbergMarquardt : RuleBase
                 Normal(v, result);
                 for (var i = 0; i < v.Length; i++) result[i] += _damping * v[i];
             };
+            _scaling?.Compute(x);
             for (var attempt = 0; attempt < MaxRejections; attempt++)
             {
                 _damping = _lambda * d;
-                var solve = Krylov.ConjugateGradient(n, _normal, _b, _p, _work, tolerance: 1e-10);
+                if (_scaling is not null) _scaling.ToCg(_jacobi!, _damping);
+                var solve = Krylov.ConjugateGradient(n, _normal, _b, _p, _work, tolerance: 1e-10, preconditioner: _jacobi ?? _inverse);
+                LastIterations = solve.Iterations;
                 // At the iteration limit (not at negative curvature, which a positive damping rules out
                 // for a convex loss) the CG iterate still descends: take it, and say so.
                 var limited = !solve.Converged && solve.Iterations >= 2 * n + 50;

@@ -9,11 +9,33 @@ namespace PhysGrad.Numerics.Rules;
 /// anyway falls back to a gradient step (recorded). Needs the dense Hessian (n² memory).
 /// </summary>
 /// <param name="eta">The step size η.</param>
+/// <remarks>Above <see cref="DenseUpTo"/> variables starting it throws <see cref="Symbolic.SymbolicException"/>
+/// (<see cref="Symbolic.ErrorKind.TooLarge"/>) naming the size and <see cref="NewtonCG"/>, which solves the same
+/// Newton system by conjugate gradients on Hessian-vector products.</remarks>
 public sealed class Newton(double eta)
     : RuleBase("newton", eta, Capabilities.Value | Capabilities.Gradient | Capabilities.Hessian)
 {
+    /// <summary>
+    /// The most variables Newton takes. Its step holds three n × n arrays (the rule's Hessian, the
+    /// factorisation workspace, the kernel's output) and factorises in O(n³): 232 ms a step at n = 10³
+    /// (BENCHMARKS.md), so minutes and 2.4 GB at n = 10⁴. Beyond this size the run is refused rather
+    /// than quietly switched to Newton-CG: a comparison reports under the rule's name, and Newton-CG
+    /// differs from Newton where H is indefinite (a CG iterate or −∇L instead of the saddle-free step),
+    /// so the user chooses it by name.
+    /// </summary>
+    public const int DenseUpTo = 2000;
+
     /// <inheritdoc/>
-    protected override RuleState Start(IDifferentiableProblem problem, double[] x0) => new State(problem, Eta);
+    protected override RuleState Start(IDifferentiableProblem problem, double[] x0)
+    {
+        if (problem.N > DenseUpTo)
+            throw new Symbolic.SymbolicException(Symbolic.ErrorKind.TooLarge,
+                $"newton forms the dense Hessian ({problem.N} × {problem.N}, {NumberText.Short(3.0 * problem.N * problem.N * 8 / 1e9, 3)} GB in its three copies) " +
+                $"and factorises it in O(n³) time every step; {problem.N} variables are over its limit of {DenseUpTo}. " +
+                "Use newton-cg, which solves the same Newton system by conjugate gradients on Hessian-vector products (the Hessian never formed; " +
+                "the same step where the Hessian is positive definite), or a smaller problem.");
+        return new State(problem, Eta);
+    }
 
     private sealed class State(IDifferentiableProblem problem, double eta) : RuleState(problem)
     {
