@@ -24,7 +24,7 @@ internal static class TrainCommand
         var time = new Option<double?>("--time") { Description = "Training wall-clock budget per method and seed, in seconds." };
         var steps = new Option<int?>("--steps") { Description = "Steps per method and seed (with --time: whichever comes first). Default: --time 5." };
         var seed = new Option<int>("--seed") { Description = "Seed of the initialisation and the batches.", DefaultValueFactory = _ => 1 };
-        var seeds = new Option<int>("--seeds") { Description = "Number of seeds: seed, seed+1, ….", DefaultValueFactory = _ => 1 };
+        var seeds = new Option<int>("--seeds") { Description = "Number of seeds: seed, seed+1, …; with more than one, a summary per method follows (median, least and largest final loss, median steps, ms per step).", DefaultValueFactory = _ => 1 };
         var lambda = new Option<double>("--lambda") { Description = "The HIG toy's scaling λ of the second output.", DefaultValueFactory = _ => 1.0 };
         var batch = new Option<int?>("--batch") { Description = "Batch size for every method (default: the example's)." };
         var tau = new Option<double?>("--tau") { Description = "GN's and HIG's relative truncation τ: singular values σ ≤ τ·σ_max are dropped (default: the example's)." };
@@ -120,7 +120,11 @@ internal static class TrainCommand
     {
         var hasX = example.EvalX is not null;
         // The table formatter compare uses: six significant digits, one width at any size.
-        string G(double v) => double.IsNaN(v) ? "" : Numbers.Table(v);
+        string G(double v) => double.IsNaN(v) ? "" : double.IsPositiveInfinity(v) ? "∞" : Numbers.Table(v);
+        static string Ms(double ms) => double.IsFinite(ms) ? ms.ToString(ms < 10 ? "F3" : "F1", CultureInfo.InvariantCulture) : "";
+        static string MsPerStep(TrainingRun r) => r.Final.Step > 0 ? Ms(1000 * r.Final.Seconds / r.Final.Step) : "";
+        static double? Finite(double v) => double.IsFinite(v) ? v : null;
+        var summaries = Training.Summarize(runs);
         switch (format)
         {
             case "json":
@@ -139,25 +143,50 @@ internal static class TrainCommand
                         finalXError = hasX ? r.Final.XError : (double?)null,
                         seconds = r.Final.Seconds,
                         steps = r.Final.Step,
+                        msPerStep = r.Final.Step > 0 ? 1000 * r.Final.Seconds / r.Final.Step : (double?)null,
                         diverged = r.Diverged,
                         sipFallbacks = r.Fallbacks,
                         history = r.Points.Select(p => new { step = p.Step, seconds = p.Seconds, loss = p.Loss }),
                     }),
+                    // Per method over the seeds; JSON has no +∞, so a median of diverged runs is null.
+                    summary = summaries.Select(m => new
+                    {
+                        method = m.Choice.Name,
+                        settings = m.Choice.Description,
+                        seeds = m.Seeds,
+                        medianLoss = Finite(m.MedianLoss),
+                        minLoss = Finite(m.MinLoss),
+                        maxLoss = Finite(m.MaxLoss),
+                        medianXError = hasX ? Finite(m.MedianXError) : null,
+                        medianSteps = m.MedianSteps,
+                        msPerStep = Finite(m.MillisecondsPerStep),
+                        diverged = m.Diverged,
+                    }),
                 }, Json.OmitNulls));
                 break;
             case "csv":
-                output.WriteLine("method,settings,seed,final_loss,final_x_error,seconds,steps,diverged");
+                output.WriteLine("method,settings,seed,final_loss,final_x_error,seconds,steps,diverged,ms_per_step");
                 foreach (var r in runs)
                     output.WriteLine(string.Join(",", r.Choice.Name, $"\"{r.Choice.Description}\"", r.Seed,
                         r.Final.Loss.ToString("R", CultureInfo.InvariantCulture),
                         hasX ? r.Final.XError.ToString("R", CultureInfo.InvariantCulture) : "",
-                        r.Final.Seconds.ToString("F3", CultureInfo.InvariantCulture), r.Final.Step, r.Diverged ? "yes" : "no"));
+                        r.Final.Seconds.ToString("F3", CultureInfo.InvariantCulture), r.Final.Step, r.Diverged ? "yes" : "no",
+                        r.Final.Step > 0 ? (1000 * r.Final.Seconds / r.Final.Step).ToString("G4", CultureInfo.InvariantCulture) : ""));
                 break;
             default:
                 output.WriteLine(example.Description);
-                output.WriteLine($"{"method",-8} {"settings",-40} {"seed",4} {"final loss",11}{(hasX ? $" {"½|x-x*|²",11}" : "")} {"time (s)",9} {"steps",7}");
+                output.WriteLine($"{"method",-8} {"settings",-40} {"seed",4} {"final loss",11}{(hasX ? $" {"½|x-x*|²",11}" : "")} {"time (s)",9} {"steps",7} {"ms/step",8}");
                 foreach (var r in runs)
-                    output.WriteLine($"{r.Choice.Name,-8} {r.Choice.Description,-40} {r.Seed,4} {G(r.Final.Loss),11}{(hasX ? $" {G(r.Final.XError),11}" : "")} {r.Final.Seconds,9:F2} {r.Final.Step,7}{(r.Diverged ? "  diverged" : "")}");
+                    output.WriteLine($"{r.Choice.Name,-8} {r.Choice.Description,-40} {r.Seed,4} {G(r.Final.Loss),11}{(hasX ? $" {G(r.Final.XError),11}" : "")} {r.Final.Seconds,9:F2} {r.Final.Step,7} {MsPerStep(r),8}{(r.Diverged ? "  diverged" : "")}");
+                // Over several seeds, one line per method: the median and the range of the final loss.
+                if (summaries.Any(m => m.Seeds.Count > 1))
+                {
+                    output.WriteLine();
+                    output.WriteLine($"Over the seeds (median, least and largest final loss; a diverged run counts as ∞):");
+                    output.WriteLine($"{"method",-8} {"settings",-40} {"seeds",5} {"median loss",11} {"least",11} {"largest",11}{(hasX ? $" {"median ½|x-x*|²",15}" : "")} {"steps",7} {"ms/step",8}");
+                    foreach (var m in summaries)
+                        output.WriteLine($"{m.Choice.Name,-8} {m.Choice.Description,-40} {m.Seeds.Count,5} {G(m.MedianLoss),11} {G(m.MinLoss),11} {G(m.MaxLoss),11}{(hasX ? $" {G(m.MedianXError),15}" : "")} {m.MedianSteps,7:0.#} {Ms(m.MillisecondsPerStep),8}{(m.Diverged > 0 ? $"  {m.Diverged} diverged" : "")}");
+                }
                 break;
         }
     }

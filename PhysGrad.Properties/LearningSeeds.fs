@@ -1,0 +1,74 @@
+/// `physgrad train --seeds N`: the per-seed rows and the per-method summary over the seeds (median,
+/// least, largest final loss, median steps, wall time per step), checked against the per-seed numbers
+/// the same run prints.
+module PhysGrad.Properties.LearningSeeds
+
+open System
+open System.Globalization
+open System.Text.Json
+open Xunit
+
+let private median (values: float list) =
+    let s = List.sort values |> Array.ofList
+    let n = s.Length
+    if n % 2 = 1 then s.[n / 2] else (s.[n / 2 - 1] + s.[n / 2]) / 2.0
+
+[<Fact>]
+let ``train over three seeds reports each seed and a summary whose median, least and largest are those seeds' losses`` () =
+    let code, out, err =
+        Cli.run [ "train"; "--example"; "hig-toy"; "--methods"; "adam,hig"; "--steps"; "12"; "--seed"; "4"; "--seeds"; "3"; "--format"; "json" ]
+    Assert.True((code = 0), err)
+    let root = JsonDocument.Parse(out).RootElement
+    let runs = [ for r in root.GetProperty("runs").EnumerateArray() -> r ]
+    Assert.Equal(6, runs.Length)
+    let summary = [ for s in root.GetProperty("summary").EnumerateArray() -> s ]
+    Assert.Equal<string list>([ "adam"; "hig" ], [ for s in summary -> s.GetProperty("method").GetString() ])
+    for s in summary do
+        let name = s.GetProperty("method").GetString()
+        let mine = runs |> List.filter (fun r -> r.GetProperty("method").GetString() = name)
+        Assert.Equal<int list>([ 4; 5; 6 ], [ for r in mine -> r.GetProperty("seed").GetInt32() ])
+        Assert.Equal<int list>([ 4; 5; 6 ], [ for x in s.GetProperty("seeds").EnumerateArray() -> x.GetInt32() ])
+        let losses = [ for r in mine -> r.GetProperty("finalLoss").GetDouble() ]
+        // Three different initialisations give three different losses, so the median is the middle one.
+        Assert.Equal(3, List.distinct losses |> List.length)
+        Assert.Equal(median losses, s.GetProperty("medianLoss").GetDouble())
+        Assert.Equal(List.min losses, s.GetProperty("minLoss").GetDouble())
+        Assert.Equal(List.max losses, s.GetProperty("maxLoss").GetDouble())
+        Assert.Equal(12.0, s.GetProperty("medianSteps").GetDouble())
+        // ms per step = 1000 · Σ seconds / Σ steps over the three runs.
+        let seconds = mine |> List.sumBy (fun r -> r.GetProperty("seconds").GetDouble())
+        let ms = s.GetProperty("msPerStep").GetDouble()
+        Assert.True(abs (ms - 1000.0 * seconds / 36.0) <= 1e-9 * ms, sprintf "ms/step %g vs %g" ms (1000.0 * seconds / 36.0))
+
+[<Fact>]
+let ``train's table over seeds ends with one summary line per method, and a diverged seed makes the median infinite`` () =
+    // GD with rate 1e100 multiplies the output weights by about 1e100 per step: θ overflows within a
+    // few steps for every seed, so all three runs diverge (exit 1) and the median counts them as ∞.
+    let code, out, err =
+        Cli.run [ "train"; "--example"; "hig-toy"; "--methods"; "adam,gd:1e100"; "--steps"; "10"; "--seeds"; "3" ]
+    Assert.Equal(1, code)
+    Assert.Contains("diverged", err)
+    let lines = out.Split('\n') |> Array.map (fun l -> l.TrimEnd())
+    let at = lines |> Array.findIndex (fun l -> l.StartsWith "Over the seeds")
+    let summary = lines.[at + 2 .. at + 3]
+    Assert.StartsWith("adam", summary.[0])
+    Assert.StartsWith("gd", summary.[1])
+    Assert.EndsWith("3 diverged", summary.[1])
+    let cells (l: string) = l.Split(' ', StringSplitOptions.RemoveEmptyEntries)
+    // gd's median, least and largest: ∞ for all three (every run diverged).
+    Assert.Equal<string list>([ "∞"; "∞"; "∞" ], cells summary.[1] |> Array.filter (fun c -> c = "∞") |> List.ofArray)
+    // adam's median is the middle of its three per-seed rows above.
+    let adamRows = lines.[.. at - 1] |> Array.filter (fun l -> l.StartsWith "adam")
+    Assert.Equal(3, adamRows.Length)
+    let loss (row: string) =
+        let c = cells row
+        // method, η=…, B=…, seed, final loss, …
+        Double.Parse(c.[4], CultureInfo.InvariantCulture)
+    let medianCell = cells summary.[0] |> Array.item 4
+    Assert.Equal(median [ for r in adamRows -> loss r ], Double.Parse(medianCell, CultureInfo.InvariantCulture))
+
+[<Fact>]
+let ``train with one seed prints no summary`` () =
+    let code, out, err = Cli.run [ "train"; "--example"; "exp"; "--methods"; "adam"; "--steps"; "3" ]
+    Assert.True((code = 0), err)
+    Assert.DoesNotContain("Over the seeds", out)
