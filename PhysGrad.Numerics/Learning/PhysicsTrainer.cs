@@ -186,7 +186,11 @@ public sealed class PhysicsTrainer
     private double Simulate(double[] theta, double[] z, double[] yTarget, int batch, Workspace work, TrainingTiming? timing)
     {
         timing?.Start(TrainingStage.Forward);
-        _network.Forward(theta, z, batch, work.X);
+        // The activations stay in the workspace: the backward pass or the per-sample Jacobian that
+        // follows reads them instead of running the network again.
+        var activations = work.Activations ??= _network.CreateActivations(batch);
+        _network.Forward(theta, z, batch, activations);
+        activations.Outputs.CopyTo(work.X);
         timing?.Stop(TrainingStage.Forward);
         timing?.Start(TrainingStage.Physics);
         double loss = 0;
@@ -222,7 +226,7 @@ public sealed class PhysicsTrainer
                 var r = work.R[b * _m + i] / batch;
                 for (var k = 0; k < _n; k++) work.W[b * _n + k] += work.J[(b * _m + i) * _n + k] * r;
             }
-        _network.Backward(theta, z, batch, work.W, gradient);
+        _network.Backward(theta, work.Activations!, work.W, gradient);
         timing?.Stop(TrainingStage.Backward);
         return loss;
     }
@@ -248,7 +252,7 @@ public sealed class PhysicsTrainer
         var scale = 1 / Math.Sqrt(batch);
         for (var k = 0; k < batch * _m; k++) g[k] = work.R[k] * scale;
         for (var k = 0; k < batch * _m * _n; k++) work.Seeds[k] = work.J[k] * scale;
-        _network.VectorJacobians(theta, z, batch, work.Seeds, _m, jacobian);
+        _network.VectorJacobians(theta, work.Activations!, work.Seeds, _m, jacobian);
         timing?.Stop(TrainingStage.Jacobian);
         return loss;
     }
@@ -325,7 +329,7 @@ public sealed class PhysicsTrainer
         }
         state.Timing?.Stop(TrainingStage.Svd);
         state.Timing?.Start(TrainingStage.Backward);
-        _network.Backward(theta, z, batch, work.W, work.Gradient);
+        _network.Backward(theta, work.Activations!, work.W, work.Gradient);
         state.Timing?.Stop(TrainingStage.Backward);
         return loss;
     }
@@ -461,6 +465,8 @@ internal sealed class Workspace(int batch, int n, int m, int parameters, bool st
     public double[] Pinv { get; } = new double[n * m];
     public double[] PinvOf { get; } = new double[m * n];
     public bool PinvValid { get; set; }
+    /// <summary>The network's stored activations of the batch, made on the first forward pass.</summary>
+    public DenseActivations? Activations { get; set; }
 }
 
 /// <summary>The stages of a training step that <see cref="TrainingTiming"/> separates.</summary>
