@@ -39,7 +39,7 @@ internal static class LearningKernels
             var gradient = new double[net.ParameterCount];
             Report("DenseNetwork.Backward (4 layers)", $"B = {batch}", () => net.Backward(theta, z, batch, x, gradient));
         }
-        for (var batch = 32; batch <= 32; batch++)
+        foreach (var batch in new[] { 32, 64 })
         {
             var z = new double[batch * 4];
             var y = new double[batch * 4];
@@ -51,7 +51,8 @@ internal static class LearningKernels
             Report("Gram route (SIMD Gram + MathNet Evd)", shape, () => GramSpectral.Product(j, rows, cols, g, -0.5, 1e-10, result));
             Report("  of which MathNet Evd of the Gram matrix", $"{rows}×{rows}", () =>
                 DenseMatrix.Create(rows, rows, (i, k) => i == k ? 2.0 : 1.0 / (1 + i + k)).Evd(Symmetricity.Symmetric));
-            Report("LQ route (PhysicsTrainer.Spectral)", shape, () => PhysicsTrainer.Spectral(j, rows, cols, g, -0.5, 1e-10, result));
+            Report("Householder LQ (SIMD) + MathNet Svd of L", shape, () => WideSpectral.Product(j, rows, cols, g, -0.5, 1e-10, result));
+            Report("MathNet thin QR + Svd of R (the first route)", shape, () => PhysicsTrainer.Spectral(j, rows, cols, g, -0.5, 1e-10, result));
             var jt = new DenseMatrix(cols, rows, (double[])j.Clone());
             Report("MathNet thin QR of 𝒥ᵀ", $"{cols}×{rows}", () => jt.QR(QRMethod.Thin));
             var r = jt.QR(QRMethod.Thin).R;

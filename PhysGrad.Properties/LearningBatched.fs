@@ -130,3 +130,61 @@ let ``activations of one network are refused by another with an ArgumentExceptio
     a.Forward(a.Initialize 1, [| 0.1; 0.2; 0.3; 0.4 |], 2, store)
     let e = Assert.Throws<ArgumentException>(fun () -> b.Backward(b.Initialize 1, store, [| 1.0; 1.0 |], Array.zeroCreate b.ParameterCount))
     Assert.Contains("another network", e.Message)
+
+/// 𝒥 = U diag(σ) Vᵀ with U (r × r) and V (c × r) orthonormal from MathNet's QR of random matrices.
+let private known (seed: int) (sigma: float[]) (cols: int) =
+    let r = Random(seed)
+    let rows = sigma.Length
+    let rand (m: int) (n: int) : MathNet.Numerics.LinearAlgebra.Matrix<float> =
+        MathNet.Numerics.LinearAlgebra.Double.DenseMatrix.Create(m, n, fun _ _ -> 2.0 * r.NextDouble() - 1.0)
+    let u = (rand rows rows).QR().Q
+    let v = (rand cols rows).QR(MathNet.Numerics.LinearAlgebra.Factorization.QRMethod.Thin).Q
+    let j = u * MathNet.Numerics.LinearAlgebra.Double.DiagonalMatrix.OfDiagonal(rows, rows, sigma) * v.Transpose()
+    let g = Array.init rows (fun _ -> 2.0 * r.NextDouble() - 1.0)
+    Array.init (rows * cols) (fun k -> j.[k / cols, k % cols]), g, u, v
+
+[<Property(MaxTest = 10)>]
+let ``the accurate HIG route resolves singular values from 1 down to 1e-12 and its step equals the closed form`` (seed: int) =
+    // σ_k = 10^(−0.93 k), k = 0 … 13: from 1 to 8.1e-13, none near the cut. τ = 1e-10 keeps σ > 1e-10,
+    // k ≤ 10 (σ_10 = 5.0e-10; σ_11 = 5.9e-11 is dropped), so the closed form is
+    // Σ_{k ≤ 10} v_k σ_k^κ (u_kᵀ g). Forming 𝒥 in floating point perturbs each σ by ≈ ε‖𝒥‖ ≈ 1e-16, and a
+    // backward-stable factorisation adds a few ε·σ_max: about 1e-6 relative at σ_10 in the value and the
+    // vectors (its neighbours are a factor 8.5 apart), so 1e-4 of the step's largest entry is a safe bound.
+    // The Gram route on the same matrix keeps only the σ above ≈ 1.2e-7 (k ≤ 7): its step must differ.
+    let sigma = Array.init 14 (fun k -> 10.0 ** (-0.93 * float k))
+    let rows, cols = sigma.Length, 40
+    let j, g, u, v = known (abs (seed % 100000)) sigma cols
+    for kappa in [ -0.5; -1.0 ] do
+        let expected = Array.zeroCreate cols
+        for k in 0 .. 10 do
+            let c = (Seq.sum (seq { for i in 0 .. rows - 1 -> u.[i, k] * g.[i] })) * sigma.[k] ** kappa
+            for t in 0 .. cols - 1 do expected.[t] <- expected.[t] + v.[t, k] * c
+        let scale = expected |> Array.map abs |> Array.max
+        for route, name in [ WideSpectral.Product, "LQ"; PhysicsTrainer.Spectral, "Spectral" ] do
+            let got = Array.zeroCreate cols
+            Assert.Equal(11, route (j, rows, cols, g, kappa, 1e-10, got))
+            Array.iteri2 (fun t (e: float) a ->
+                if not (abs (e - a) <= 1e-4 * scale) then failwithf "%s, κ = %g, entry %d: closed form %.10g, got %.10g" name kappa t e a) expected got
+        let gram = Array.zeroCreate cols
+        Assert.Equal(8, GramSpectral.Product(j, rows, cols, g, kappa, 1e-10, gram))
+        Assert.True(Array.exists2 (fun (e: float) a -> abs (e - a) > 1e-2 * scale) expected gram, "the Gram route should have lost σ_8 … σ_10")
+
+[<Fact>]
+let ``HIG with a tau below the Gram route's reach takes the accurate route at the oscillators' size`` () =
+    // Batch 16 of the oscillators: 64 × 1,444, large enough for the Gram route, but τ = 1e-10 < 1e-4
+    // must go through the LQ route: the trainer's step is −η times WideSpectral's product of the
+    // stacked Jacobian (formed the same way), with η = 0.15.
+    let example = PhysGrad.Training.Oscillators()
+    let trainer = PhysicsTrainer(example.Network, example.Physics, example.Sampler)
+    let theta = example.Network.Initialize 3
+    let batch = 16
+    let z, y = Array.zeroCreate (batch * 4), Array.zeroCreate (batch * 4)
+    example.Sampler.Invoke(Random 4, batch, z, y)
+    let settings = PhysGrad.TrainingSettings(PhysGrad.TrainingMethod.Hig, 0.15, batch, Tau = 1e-10)
+    let delta = Array.zeroCreate theta.Length
+    trainer.Step(settings, theta, z, y, batch, OptimizerState(theta.Length), delta) |> ignore
+    let struct (jac, gv, _) = trainer.StackedJacobian(theta, z, y, batch)
+    let expected = Array.zeroCreate theta.Length
+    WideSpectral.Product(jac, batch * 4, theta.Length, gv, -0.5, 1e-10, expected) |> ignore
+    let scale = expected |> Array.map abs |> Array.max
+    Array.iteri2 (fun t (e: float) d -> Assert.True(abs (-0.15 * e - d) <= 1e-12 * scale, sprintf "entry %d" t)) expected delta
