@@ -12,7 +12,7 @@ namespace PhysGrad.Benchmarks;
 /// two design choices of the learning layer, timed on this machine (milliseconds per call, the median of
 /// repeated calls after a warm-up): a dense layer over a mini-batch (MathNet's managed matrix product
 /// against the SIMD loops <see cref="DenseNetwork"/> uses), and the factorisations of HIG's stacked
-/// batch Jacobian of the oscillators at batch 32 (128 × 1,444): the Gram route, MathNet's thin QR and
+/// batch Jacobian of the oscillators at batches 32 and 64 (128 and 256 × 1,444): the Gram route, MathNet's thin QR and
 /// SVD, MathNet's SVD of the whole matrix, and the Householder LQ that <see cref="PhysicsTrainer.Spectral"/> uses.
 /// </summary>
 internal static class LearningKernels
