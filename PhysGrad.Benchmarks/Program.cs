@@ -21,6 +21,8 @@ internal static class Program
                 args.Skip(1).Where(a => a != "convex").Select(int.Parse));
         else if (args.Length > 0 && args[0] == "memory")
             RuleTiming.Memory(args.Skip(1).Select(int.Parse));
+        else if (args.Length > 0 && args[0] == "learning-kernels")
+            LearningKernels.Run();
         else if (args.Length > 0 && args[0] == "learning")
             LearningStages.Run(args.Skip(1).Select(int.Parse));
         else if (args.Length > 0 && args[0] == "heatlsqr")

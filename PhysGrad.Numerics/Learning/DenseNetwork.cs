@@ -1,3 +1,5 @@
+using SimdVector = System.Numerics.Vector<double>;
+
 namespace PhysGrad.Numerics.Learning;
 
 /// <summary>The activation of a dense layer, applied element by element.</summary>
@@ -110,6 +112,14 @@ public sealed class DenseNetwork
     public static double GlorotLimit(DenseLayer layer) => Math.Sqrt(6.0 / (layer.Inputs + layer.Outputs));
 
     /// <summary>
+    /// Buffers for the stored activations of up to <paramref name="capacity"/> samples (grown on demand),
+    /// to pass to <see cref="Forward(double[], double[], int, DenseActivations)"/> and then to the
+    /// <see cref="Backward(double[], DenseActivations, double[], double[])"/> and
+    /// <see cref="VectorJacobians(double[], DenseActivations, double[], int, double[])"/> that reuse them.
+    /// </summary>
+    public DenseActivations CreateActivations(int capacity = 1) => new(this, Math.Max(1, capacity));
+
+    /// <summary>
     /// The forward pass for a batch: <paramref name="z"/> holds B rows of <see cref="InputCount"/>,
     /// <paramref name="x"/> receives B rows of <see cref="OutputCount"/>.
     /// </summary>
@@ -117,18 +127,27 @@ public sealed class DenseNetwork
     {
         CheckSizes(theta, z, batch);
         if (x.Length < batch * OutputCount) throw new ArgumentException($"x needs {batch * OutputCount} entries.", nameof(x));
-        var a = new double[_widest];
-        var next = new double[_widest];
-        for (var b = 0; b < batch; b++)
-        {
-            Array.Copy(z, b * InputCount, a, 0, InputCount);
-            for (var l = 0; l < Layers.Count; l++)
-            {
-                Layer(theta, l, a, next);
-                (a, next) = (next, a);
-            }
-            Array.Copy(a, 0, x, b * OutputCount, OutputCount);
-        }
+        var store = Scratch();
+        Forward(theta, z, batch, store);
+        Array.Copy(store.Values[^1], x, batch * OutputCount);
+    }
+
+    /// <summary>
+    /// The forward pass for a batch, keeping every layer's outputs in <paramref name="activations"/> (B rows
+    /// each; the network's outputs are <see cref="DenseActivations.Outputs"/>) so that the backward passes
+    /// that follow need not run it again. Each layer is one matrix–matrix product of the B × fan-in
+    /// activations with Wᵀ over the whole batch (SIMD across a layer's units), then the activation.
+    /// </summary>
+    /// <exception cref="ArgumentException">θ or z of the wrong size, or activations of another network.</exception>
+    public void Forward(double[] theta, double[] z, int batch, DenseActivations activations)
+    {
+        CheckSizes(theta, z, batch);
+        CheckOwner(activations);
+        activations.Reserve(batch);
+        activations.Batch = batch;
+        Array.Copy(z, activations.Values[0], batch * InputCount);
+        for (var l = 0; l < Layers.Count; l++)
+            LayerForward(theta, l, activations.Values[l], activations.Values[l + 1], batch, activations.Transposed);
     }
 
     /// <summary>
@@ -140,20 +159,29 @@ public sealed class DenseNetwork
     public void Backward(double[] theta, double[] z, int batch, double[] w, double[] gradient, double[]? x = null)
     {
         CheckSizes(theta, z, batch);
+        var store = Scratch();
+        Forward(theta, z, batch, store);
+        if (x is not null) Array.Copy(store.Values[^1], x, batch * OutputCount);
+        Backward(theta, store, w, gradient);
+    }
+
+    /// <summary>
+    /// Σ_b (∂f(z_b; θ)/∂θ)ᵀ w_b as <see cref="Backward(double[], double[], int, double[], double[], double[])"/>,
+    /// from the activations a <see cref="Forward(double[], double[], int, DenseActivations)"/> with the same
+    /// θ stored (B = their batch). Batched: per layer, δ ⊙= a′ over the B × fan-out block, ∂W += δ_bᵀ a_b
+    /// and the next δ = δ W as SIMD row operations; the sums run over the samples in order, as a
+    /// sample-by-sample backpropagation adds them.
+    /// </summary>
+    /// <exception cref="ArgumentException">Sizes that do not match, or activations of another network.</exception>
+    public void Backward(double[] theta, DenseActivations activations, double[] w, double[] gradient)
+    {
+        CheckOwner(activations);
+        var batch = activations.Batch;
+        if (theta.Length != ParameterCount) throw new ArgumentException($"θ needs {ParameterCount} entries, got {theta.Length}.", nameof(theta));
         if (w.Length < batch * OutputCount) throw new ArgumentException($"w needs {batch * OutputCount} entries.", nameof(w));
         if (gradient.Length != ParameterCount) throw new ArgumentException($"The gradient needs {ParameterCount} entries.", nameof(gradient));
         Array.Clear(gradient);
-        var activations = Activations();
-        var delta = new double[_widest];
-        var d = new double[_widest];
-        var seed = new double[OutputCount];
-        for (var b = 0; b < batch; b++)
-        {
-            ForwardStored(theta, z, b, activations);
-            if (x is not null) Array.Copy(activations[^1], 0, x, b * OutputCount, OutputCount);
-            Array.Copy(w, b * OutputCount, seed, 0, OutputCount);
-            Backpropagate(theta, activations, seed, d, delta, gradient, 0);
-        }
+        Propagate(theta, activations, w, 1, gradient, summed: true);
     }
 
     /// <summary>
@@ -182,95 +210,161 @@ public sealed class DenseNetwork
     public void VectorJacobians(double[] theta, double[] z, int batch, double[] seeds, int rows, double[] jacobian, double[]? x = null)
     {
         CheckSizes(theta, z, batch);
-        var n = OutputCount;
-        var p = ParameterCount;
-        if (seeds.Length < batch * rows * n) throw new ArgumentException($"The seeds need {batch * rows * n} entries.", nameof(seeds));
-        if (jacobian.Length < batch * rows * p)
-            throw new ArgumentException($"The Jacobian needs {batch * rows * p} entries.", nameof(jacobian));
-        var activations = Activations();
-        var delta = new double[_widest];
-        var d = new double[_widest];
-        var seed = new double[n];
-        for (var b = 0; b < batch; b++)
-        {
-            ForwardStored(theta, z, b, activations);
-            if (x is not null) Array.Copy(activations[^1], 0, x, b * n, n);
-            for (var k = 0; k < rows; k++)
-            {
-                Array.Copy(seeds, (b * rows + k) * n, seed, 0, n);
-                var row = (b * rows + k) * p;
-                Array.Clear(jacobian, row, p);
-                Backpropagate(theta, activations, seed, d, delta, jacobian, row);
-            }
-        }
-    }
-
-    private double[][] Activations()
-    {
-        var a = new double[Layers.Count + 1][];
-        a[0] = new double[InputCount];
-        for (var l = 0; l < Layers.Count; l++) a[l + 1] = new double[Layers[l].Outputs];
-        return a;
-    }
-
-    private void ForwardStored(double[] theta, double[] z, int b, double[][] a)
-    {
-        Array.Copy(z, b * InputCount, a[0], 0, InputCount);
-        for (var l = 0; l < Layers.Count; l++) Layer(theta, l, a[l], a[l + 1]);
+        var store = Scratch();
+        Forward(theta, z, batch, store);
+        if (x is not null) Array.Copy(store.Values[^1], x, batch * OutputCount);
+        VectorJacobians(theta, store, seeds, rows, jacobian);
     }
 
     /// <summary>
-    /// Adds (∂out/∂θ)ᵀ seed into target[offset …], given the stored activations of one sample.
-    /// The activations' derivatives are taken from their outputs (tanh′ = 1 − a², σ′ = a(1 − a)).
-    /// <paramref name="d"/> and <paramref name="delta"/> are scratch of the widest layer's size.
+    /// The rows wᵀ ∂f(z_b; θ)/∂θ of <see cref="VectorJacobians(double[], double[], int, double[], int, double[], double[])"/>
+    /// from stored activations (same θ): all B·<paramref name="rows"/> seed rows are backpropagated together
+    /// as one block, each row reading its sample's activations, and each row's parameter derivatives are
+    /// written (not summed) into its row of <paramref name="jacobian"/>.
     /// </summary>
-    private void Backpropagate(double[] theta, double[][] a, double[] seed, double[] d, double[] delta, double[] target, int offset)
+    /// <exception cref="ArgumentException">Sizes that do not match, or activations of another network.</exception>
+    public void VectorJacobians(double[] theta, DenseActivations activations, double[] seeds, int rows, double[] jacobian)
     {
-        Array.Copy(seed, d, seed.Length);
+        CheckOwner(activations);
+        var batch = activations.Batch;
+        var n = OutputCount;
+        var p = ParameterCount;
+        if (theta.Length != p) throw new ArgumentException($"θ needs {p} entries, got {theta.Length}.", nameof(theta));
+        if (rows < 1) throw new ArgumentException("Each sample needs at least one seed row.", nameof(rows));
+        if (seeds.Length < batch * rows * n) throw new ArgumentException($"The seeds need {batch * rows * n} entries.", nameof(seeds));
+        if (jacobian.Length < batch * rows * p)
+            throw new ArgumentException($"The Jacobian needs {batch * rows * p} entries.", nameof(jacobian));
+        Propagate(theta, activations, seeds, rows, jacobian, summed: false);
+    }
+
+    private DenseActivations? _scratch;
+
+    private DenseActivations Scratch() => _scratch ??= new DenseActivations(this, 1);
+
+    private void CheckOwner(DenseActivations activations)
+    {
+        if (!ReferenceEquals(activations.Network, this))
+            throw new ArgumentException("These activations belong to another network; create them with this network's CreateActivations.", nameof(activations));
+    }
+
+    /// <summary>
+    /// Backpropagates R = B·<paramref name="rows"/> seed rows (row r belongs to sample r / rows) through the
+    /// stored activations. <paramref name="summed"/>: every row's ∂/∂θ is added into target[0 … |θ|)
+    /// (the gradient); otherwise row r's goes to target[r·|θ| …] (a Jacobian row, overwritten). The
+    /// activations' derivatives are taken from their outputs (tanh′ = 1 − a², σ′ = a(1 − a)).
+    /// </summary>
+    private void Propagate(double[] theta, DenseActivations store, double[] seeds, int rows, double[] target, bool summed)
+    {
+        var batch = store.Batch;
+        var count = batch * rows;
+        var p = ParameterCount;
+        var (d, below) = store.Deltas(count, _widest);
+        Array.Copy(seeds, d, count * OutputCount);
         for (var l = Layers.Count - 1; l >= 0; l--)
         {
             var layer = Layers[l];
-            var output = a[l + 1];
-            var input = a[l];
-            // δ = seed ⊙ a′(u): the derivative through the activation.
-            for (var o = 0; o < layer.Outputs; o++)
-                d[o] *= Derivative(layer.Activation, output[o]);
+            int fanIn = layer.Inputs, fanOut = layer.Outputs;
+            var output = store.Values[l + 1];
+            var input = store.Values[l];
             var w0 = _offsets[l];
-            var b0 = w0 + layer.Inputs * layer.Outputs;
-            for (var o = 0; o < layer.Outputs; o++)
+            var b0 = w0 + fanIn * fanOut;
+            for (var r = 0; r < count; r++)
             {
-                var g = d[o];
-                if (g == 0) continue;
-                var row = offset + w0 + o * layer.Inputs;
-                for (var i = 0; i < layer.Inputs; i++) target[row + i] += g * input[i];
-                target[offset + b0 + o] += g;
+                var sample = r / rows;
+                var dr = d.AsSpan(r * fanOut, fanOut);
+                var outRow = output.AsSpan(sample * fanOut, fanOut);
+                // δ = seed ⊙ a′(u): the derivative through the activation.
+                if (layer.Activation != Activation.Identity)
+                    for (var o = 0; o < fanOut; o++) dr[o] *= Derivative(layer.Activation, outRow[o]);
+                var inRow = input.AsSpan(sample * fanIn, fanIn);
+                var row = summed ? 0 : r * p;
+                if (summed)
+                {
+                    for (var o = 0; o < fanOut; o++)
+                    {
+                        var g = dr[o];
+                        if (g == 0) continue;
+                        Axpy(g, inRow, target.AsSpan(row + w0 + o * fanIn, fanIn));
+                        target[row + b0 + o] += g;
+                    }
+                }
+                else
+                {
+                    for (var o = 0; o < fanOut; o++) Scale(dr[o], inRow, target.AsSpan(row + w0 + o * fanIn, fanIn));
+                    dr.CopyTo(target.AsSpan(row + b0, fanOut));
+                }
+                if (l == 0) continue;
+                // The seed for the layer below: Wᵀ δ (a sum of W's rows, in the order of the units).
+                var next = below.AsSpan(r * fanIn, fanIn);
+                next.Clear();
+                for (var o = 0; o < fanOut; o++)
+                {
+                    var dv = dr[o];
+                    if (dv == 0) continue;
+                    Axpy(dv, theta.AsSpan(w0 + o * fanIn, fanIn), next);
+                }
             }
-            if (l == 0) break;
-            // The seed for the layer below: Wᵀ δ.
-            Array.Clear(delta, 0, layer.Inputs);
-            for (var o = 0; o < layer.Outputs; o++)
-            {
-                var dv = d[o];
-                if (dv == 0) continue;
-                var row = w0 + o * layer.Inputs;
-                for (var i = 0; i < layer.Inputs; i++) delta[i] += theta[row + i] * dv;
-            }
-            Array.Copy(delta, d, layer.Inputs);
+            if (l > 0) (d, below) = (below, d);
         }
     }
 
-    private void Layer(double[] theta, int l, double[] input, double[] output)
+    /// <summary>
+    /// One layer over the batch: out_b = a(b + W in_b) for every sample, computed as in · Wᵀ with Wᵀ
+    /// (fan-in × fan-out) laid out first so that a block of units is one SIMD vector, accumulated in
+    /// registers over the inputs in order (the same sums, in the same order, as a dot product per unit).
+    /// </summary>
+    private void LayerForward(double[] theta, int l, double[] input, double[] output, int batch, double[] transposed)
     {
         var layer = Layers[l];
+        int fanIn = layer.Inputs, fanOut = layer.Outputs;
         var w0 = _offsets[l];
-        var b0 = w0 + layer.Inputs * layer.Outputs;
-        for (var o = 0; o < layer.Outputs; o++)
+        var b0 = w0 + fanIn * fanOut;
+        for (var o = 0; o < fanOut; o++)
+            for (var i = 0; i < fanIn; i++) transposed[i * fanOut + o] = theta[w0 + o * fanIn + i];
+        var wt = transposed.AsSpan(0, fanIn * fanOut);
+        var bias = theta.AsSpan(b0, fanOut);
+        var width = SimdVector.Count;
+        for (var b = 0; b < batch; b++)
         {
-            var s = theta[b0 + o];
-            var row = w0 + o * layer.Inputs;
-            for (var i = 0; i < layer.Inputs; i++) s += theta[row + i] * input[i];
-            output[o] = Apply(layer.Activation, s);
+            var a = input.AsSpan(b * fanIn, fanIn);
+            var y = output.AsSpan(b * fanOut, fanOut);
+            var o = 0;
+            for (; o <= fanOut - width; o += width)
+            {
+                var s = new SimdVector(bias.Slice(o, width));
+                for (var i = 0; i < fanIn; i++) s += new SimdVector(a[i]) * new SimdVector(wt.Slice(i * fanOut + o, width));
+                s.CopyTo(y.Slice(o, width));
+            }
+            for (; o < fanOut; o++)
+            {
+                var s = bias[o];
+                for (var i = 0; i < fanIn; i++) s += wt[i * fanOut + o] * a[i];
+                y[o] = s;
+            }
+            if (layer.Activation != Activation.Identity)
+                for (var k = 0; k < fanOut; k++) y[k] = Apply(layer.Activation, y[k]);
         }
+    }
+
+    /// <summary>y += α x, SIMD (products rounded before the add, as the scalar loop does).</summary>
+    private static void Axpy(double alpha, ReadOnlySpan<double> x, Span<double> y)
+    {
+        var width = SimdVector.Count;
+        var a = new SimdVector(alpha);
+        var k = 0;
+        for (; k <= x.Length - width; k += width)
+            (new SimdVector(y.Slice(k, width)) + a * new SimdVector(x.Slice(k, width))).CopyTo(y.Slice(k, width));
+        for (; k < x.Length; k++) y[k] += alpha * x[k];
+    }
+
+    /// <summary>y = α x, SIMD.</summary>
+    private static void Scale(double alpha, ReadOnlySpan<double> x, Span<double> y)
+    {
+        var width = SimdVector.Count;
+        var a = new SimdVector(alpha);
+        var k = 0;
+        for (; k <= x.Length - width; k += width) (a * new SimdVector(x.Slice(k, width))).CopyTo(y.Slice(k, width));
+        for (; k < x.Length; k++) y[k] = alpha * x[k];
     }
 
     private static double Apply(Activation a, double u) => a switch
@@ -293,5 +387,57 @@ public sealed class DenseNetwork
     {
         if (theta.Length != ParameterCount) throw new ArgumentException($"θ needs {ParameterCount} entries, got {theta.Length}.", nameof(theta));
         if (batch < 0 || z.Length < batch * InputCount) throw new ArgumentException($"z needs {NumberText.Count(batch, "row")} of {InputCount}.", nameof(z));
+    }
+}
+
+/// <summary>
+/// The stored per-layer outputs of one batch of a <see cref="DenseNetwork"/> (layer 0 is the input z),
+/// with the scratch the batched backward passes use. Made by <see cref="DenseNetwork.CreateActivations"/>,
+/// filled by its <c>Forward</c>, read by its <c>Backward</c> and <c>VectorJacobians</c>; grown when a
+/// larger batch comes, never shrunk, so a training run allocates it once. Not thread safe.
+/// </summary>
+public sealed class DenseActivations
+{
+    internal DenseActivations(DenseNetwork network, int capacity)
+    {
+        Network = network;
+        Values = new double[network.Layers.Count + 1][];
+        Transposed = new double[network.Layers.Max(l => l.Inputs * l.Outputs)];
+        Reserve(capacity);
+    }
+
+    internal DenseNetwork Network { get; }
+
+    /// <summary>The number of samples the last forward pass stored.</summary>
+    public int Batch { get; internal set; }
+
+    /// <summary>The network's outputs of the last forward pass: <see cref="Batch"/> rows of its output size.</summary>
+    public ReadOnlySpan<double> Outputs => Values[^1].AsSpan(0, Batch * Network.OutputCount);
+
+    internal double[][] Values { get; }
+
+    /// <summary>Wᵀ of the layer being evaluated (the forward pass's scratch).</summary>
+    internal double[] Transposed { get; }
+
+    private int _capacity;
+    private double[] _delta = [], _below = [];
+
+    internal void Reserve(int batch)
+    {
+        if (batch <= _capacity && Values[0] is not null) return;
+        _capacity = Math.Max(batch, 1);
+        Values[0] = new double[_capacity * Network.InputCount];
+        for (var l = 0; l < Network.Layers.Count; l++) Values[l + 1] = new double[_capacity * Network.Layers[l].Outputs];
+    }
+
+    /// <summary>Two blocks of at least rows × width for the backward pass's δ and the next layer's seed.</summary>
+    internal (double[] Delta, double[] Below) Deltas(int rows, int width)
+    {
+        if (_delta.Length < rows * width)
+        {
+            _delta = new double[rows * width];
+            _below = new double[rows * width];
+        }
+        return (_delta, _below);
     }
 }

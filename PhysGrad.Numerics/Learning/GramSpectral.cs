@@ -13,7 +13,8 @@ namespace PhysGrad.Numerics.Learning;
 /// <para><b>Accuracy.</b> Forming G squares the condition number: an eigenvalue of G is known only to
 /// about ε·λ_max, so singular values below √(<see cref="EigenvalueFloor"/>) ≈ 1.2·10⁻⁷ σ_max are noise
 /// here and are dropped whatever τ says (τ² and this floor, relative to λ_max = σ²_max, the larger
-/// wins). That is the resolution of a single-precision SVD, which is what the book's notebook uses.</para>
+/// wins). That is the resolution of a single-precision SVD, which is what the book's notebook uses. The
+/// trainer therefore takes this route only for τ ≥ 10⁻⁴ and otherwise the LQ route of WideSpectral.</para>
 /// </summary>
 public static class GramSpectral
 {

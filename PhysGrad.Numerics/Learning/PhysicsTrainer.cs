@@ -98,7 +98,7 @@ public sealed class PhysicsTrainer
                 var loss = FillStacked(theta, z, yTarget, batch, work.Stacked, work.G, work, state.Timing);
                 var kappa = settings.Method == TrainingMethod.GaussNewton ? -1.0 : -0.5;
                 state.Timing?.Start(TrainingStage.Svd);
-                if (batch * _m >= GramRows && batch * _m <= theta.Length)
+                if (batch * _m >= GramRows && batch * _m <= theta.Length && settings.Tau >= GramMinimumTau)
                     GramSpectral.Product(work.Stacked, batch * _m, theta.Length, work.G, kappa, settings.Tau, delta);
                 else
                     Spectral(work.Stacked, batch * _m, theta.Length, work.G, kappa, settings.Tau, delta);
@@ -128,40 +128,45 @@ public sealed class PhysicsTrainer
 
     /// <summary>
     /// GN and HIG factor a wide batch Jacobian of at least this many rows through its Gram matrix
-    /// (<see cref="GramSpectral"/>, fast, singular values resolved down to ≈ 1.2·10⁻⁷ σ_max), smaller or
-    /// tall ones by QR and SVD (<see cref="Spectral"/>, accurate to rounding). At 128 × 1,444 (the
-    /// oscillators at batch 32) MathNet's QR and SVD took 200–290 ms a step; for 64 or fewer rows both
-    /// routes cost under a few milliseconds, and the tests' exact checks use such sizes.
+    /// (<see cref="GramSpectral"/>) when τ ≥ <see cref="GramMinimumTau"/>; otherwise, and for smaller
+    /// or tall Jacobians, by LQ or QR and an SVD of the small factor (<see cref="Spectral"/>, accurate to
+    /// rounding). At 128 × 1,444 (the oscillators at batch 32) the Gram route costs about half the LQ
+    /// route (BENCHMARKS.md); below 64 rows both cost a few milliseconds at most.
     /// </summary>
     public const int GramRows = 64;
 
     /// <summary>
+    /// The smallest τ for which the Gram route is accurate enough: it knows each eigenvalue λ = σ² of
+    /// 𝒥𝒥ᵀ only to about <see cref="GramSpectral.EigenvalueFloor"/>·λ_max ≈ 1.4·10⁻¹⁴ λ_max, so with
+    /// τ ≥ 10⁻⁴ every kept λ ≥ 10⁻⁸ λ_max carries a relative error of at most ≈ 1.4·10⁻⁶ (σ half that)
+    /// and the cut itself is placed correctly. A smaller τ (the oscillators' 10⁻¹⁰) asks for singular values
+    /// the Gram matrix has lost (below ≈ 1.2·10⁻⁷ σ_max), so those go the accurate route.
+    /// </summary>
+    public const double GramMinimumTau = 1e-4;
+
+    /// <summary>
     /// V Σ^κ Uᵀ g of the matrix 𝒥 (<paramref name="rows"/> × <paramref name="cols"/>, row by row in
     /// <paramref name="jacobian"/>), singular values σ ≤ τ·σ_max dropped (docs/theory.md §2); returns how many
-    /// were kept. Never forms a square factor of the long side: for a wide 𝒥 (the HIG batch Jacobian,
-    /// 128 × 1,444 for the oscillators) a thin QR of 𝒥ᵀ = Q R gives 𝒥 = Rᵀ Qᵀ, and the SVD of the small
-    /// Rᵀ = U Σ Wᵀ gives 𝒥 = U Σ (Q W)ᵀ, so V Σ^κ Uᵀ g = Q W Σ^κ Uᵀ g. A tall 𝒥 is factored the same way
-    /// without the transpose (𝒥 = Q R, R = U_R Σ Vᵀ, Uᵀ g = U_Rᵀ Qᵀ g). MathNet's SVD of the whole 𝒥 would
-    /// form the full square U or V (1,444 × 1,444 here), which cost more than everything else in a step.
+    /// were kept. Accurate to rounding (every σ to within a few ε·σ_max) and never forms a square factor
+    /// of the long side: a wide 𝒥 (the HIG batch Jacobian, 128 × 1,444 for the oscillators) goes through
+    /// <see cref="WideSpectral"/> (Householder LQ, then the SVD of the small L); a tall 𝒥 = Q R through
+    /// MathNet's thin QR and the SVD R = U_R Σ Vᵀ, with Uᵀ g = U_Rᵀ Qᵀ g. MathNet's SVD of the whole 𝒥
+    /// would form the full square U or V (1,444 × 1,444 here), about 20 times the LQ route's cost.
     /// </summary>
     public static int Spectral(double[] jacobian, int rows, int cols, double[] g, double kappa, double tau, double[] result)
     {
         if (jacobian.Length < rows * cols || g.Length != rows || result.Length != cols)
             throw new ArgumentException($"𝒥 is {rows}×{cols}, so it needs {rows * cols} entries, g {rows} and the result {cols}.");
-        var wide = rows <= cols;
+        if (rows <= cols) return WideSpectral.Product(jacobian, rows, cols, g, kappa, tau, result);
         // Row-major 𝒥 is column-major 𝒥ᵀ: MathNet's (column-major) matrix over the same numbers is 𝒥ᵀ.
         var stored = new double[rows * cols];
         Array.Copy(jacobian, stored, rows * cols);
-        var jt = new DenseMatrix(cols, rows, stored);
-        var a = wide ? jt : (DenseMatrix)jt.Transpose();
-        var qr = a.QR(QRMethod.Thin);
-        var small = wide ? qr.R.Transpose() : qr.R; // 𝒥 = small · Qᵀ (wide) or Q · small (tall)
-        var svd = small.Svd(computeVectors: true);
+        var a = (DenseMatrix)new DenseMatrix(cols, rows, stored).Transpose();
+        var qr = a.QR(QRMethod.Thin); // 𝒥 = Q R
+        var svd = qr.R.Svd(computeVectors: true);
         var s = svd.S;
         var sMax = s.Count > 0 ? s.Maximum() : 0;
-        var gv = DenseVector.OfArray(g);
-        // Uᵀg: U of the small factor (wide), or U_Rᵀ Qᵀ g (tall).
-        var ug = wide ? svd.U.TransposeThisAndMultiply(gv) : svd.U.TransposeThisAndMultiply(qr.Q.TransposeThisAndMultiply(gv));
+        var ug = svd.U.TransposeThisAndMultiply(qr.Q.TransposeThisAndMultiply(DenseVector.OfArray(g)));
         var kept = 0;
         for (var k = 0; k < s.Count; k++)
         {
@@ -172,9 +177,7 @@ public sealed class PhysicsTrainer
             }
             else ug[k] = 0;
         }
-        // V Σ^κ Uᵀg: W c then Q (wide), or V c with V from the small factor's Wᵀ (tall).
-        var c = svd.VT.TransposeThisAndMultiply(ug);
-        var v = wide ? qr.Q * c : c;
+        var v = svd.VT.TransposeThisAndMultiply(ug); // V Σ^κ Uᵀg
         for (var k = 0; k < cols; k++) result[k] = v[k];
         return kept;
     }
@@ -186,7 +189,11 @@ public sealed class PhysicsTrainer
     private double Simulate(double[] theta, double[] z, double[] yTarget, int batch, Workspace work, TrainingTiming? timing)
     {
         timing?.Start(TrainingStage.Forward);
-        _network.Forward(theta, z, batch, work.X);
+        // The activations stay in the workspace: the backward pass or the per-sample Jacobian that
+        // follows reads them instead of running the network again.
+        var activations = work.Activations ??= _network.CreateActivations(batch);
+        _network.Forward(theta, z, batch, activations);
+        activations.Outputs.CopyTo(work.X);
         timing?.Stop(TrainingStage.Forward);
         timing?.Start(TrainingStage.Physics);
         double loss = 0;
@@ -222,7 +229,7 @@ public sealed class PhysicsTrainer
                 var r = work.R[b * _m + i] / batch;
                 for (var k = 0; k < _n; k++) work.W[b * _n + k] += work.J[(b * _m + i) * _n + k] * r;
             }
-        _network.Backward(theta, z, batch, work.W, gradient);
+        _network.Backward(theta, work.Activations!, work.W, gradient);
         timing?.Stop(TrainingStage.Backward);
         return loss;
     }
@@ -248,7 +255,7 @@ public sealed class PhysicsTrainer
         var scale = 1 / Math.Sqrt(batch);
         for (var k = 0; k < batch * _m; k++) g[k] = work.R[k] * scale;
         for (var k = 0; k < batch * _m * _n; k++) work.Seeds[k] = work.J[k] * scale;
-        _network.VectorJacobians(theta, z, batch, work.Seeds, _m, jacobian);
+        _network.VectorJacobians(theta, work.Activations!, work.Seeds, _m, jacobian);
         timing?.Stop(TrainingStage.Jacobian);
         return loss;
     }
@@ -325,7 +332,7 @@ public sealed class PhysicsTrainer
         }
         state.Timing?.Stop(TrainingStage.Svd);
         state.Timing?.Start(TrainingStage.Backward);
-        _network.Backward(theta, z, batch, work.W, work.Gradient);
+        _network.Backward(theta, work.Activations!, work.W, work.Gradient);
         state.Timing?.Stop(TrainingStage.Backward);
         return loss;
     }
@@ -461,6 +468,8 @@ internal sealed class Workspace(int batch, int n, int m, int parameters, bool st
     public double[] Pinv { get; } = new double[n * m];
     public double[] PinvOf { get; } = new double[m * n];
     public bool PinvValid { get; set; }
+    /// <summary>The network's stored activations of the batch, made on the first forward pass.</summary>
+    public DenseActivations? Activations { get; set; }
 }
 
 /// <summary>The stages of a training step that <see cref="TrainingTiming"/> separates.</summary>
