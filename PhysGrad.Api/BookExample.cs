@@ -191,9 +191,11 @@ public static class BookExample
     {
         // Every run first, then x* and the summaries: when PG is among the methods it has derived the
         // local inverse by then, and every distance is measured against the same x*.
+        // Two runs of one method are told apart by their labels (gd:0.01, gd:0.001) in every report and plot.
+        var labels = MethodCatalog.Labels(methods);
         var runs = methods
             .Select((m, i) => Optimizer.Run(problem, m.Rule(lineSearch), start, iterations,
-                progress: progress is null ? null : new Relay(k => progress.Report((i, k)))))
+                progress: progress is null ? null : new Relay(k => progress.Report((i, k)))) with { Label = labels[i] })
             .ToArray();
         var targetX = TargetPoint.Find(problem, target, start, runs, known);
         return new Comparison(runs.Select(run => Summarise(run, target, targetX)).ToArray(), targetX);

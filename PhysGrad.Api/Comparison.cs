@@ -72,7 +72,7 @@ public sealed record TargetPoint(TargetPointKind Kind, double[]? X, string? Note
         // reference, so which runs there are changes the plots' marker only.
         if (finite.FirstOrDefault(r => r.Losses.Count > 0 && r.FinalLoss <= 1e-6 * r.Losses[0]) is { } best)
             return new(TargetPointKind.ApproximateRunEnd, best.Final,
-                $"x* ≈ {best.Name}'s end, L = {NumberText.Short(best.FinalLoss, 2)}") { ManyPreimages = many };
+                $"x* ≈ {best.Label}'s end, L = {NumberText.Short(best.FinalLoss, 2)}") { ManyPreimages = many };
         return new(TargetPointKind.None, null, (long)problem.N * problem.M > BookExample.NumericTargetLimit
             ? $"x* is not searched: the Jacobian has more than {BookExample.NumericTargetLimit} entries"
             : "no preimage of y* was found from the start") { ManyPreimages = many };

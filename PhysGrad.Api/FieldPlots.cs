@@ -35,15 +35,17 @@ public static class FieldPlots
         Directory.CreateDirectory(directory);
         var written = new List<string>();
         var used = new HashSet<string>();
-        foreach (var run in runs)
+        // The colours of the comparison's other plots, so that a run is one colour everywhere.
+        var colors = TrajectoryPlots.ColorsOf(runs);
+        for (var r = 0; r < runs.Count; r++)
         {
-            var name = run.Name;
-            // Two runs of one method (different η) get distinct files.
-            var file = used.Add(name) ? name : $"{name}-{NumberText.RoundTrip(run.Eta)}";
-            used.Add(file);
+            var run = runs[r];
+            // Two runs of one method get distinct files: by η, then by their place in the list (a label
+            // such as hig:1:kappa=-0.5 has characters that are no file name's).
+            var file = new[] { run.Name, $"{run.Name}-{NumberText.RoundTrip(run.Eta)}", $"{run.Name}-{r + 1}" }.First(used.Add);
             var path = Path.Combine(directory, $"field-{file}.png");
-            var plot = shape.Count == 1 ? Line(run, targetX) : Map(run.Trajectory[^1], shape[0], shape[1], Range(runs, targetX),
-                $"{name} (η = {NumberText.Short(run.Eta)}): x at iteration {IterationOf(run, run.Trajectory.Count - 1)}");
+            var plot = shape.Count == 1 ? Line(run, targetX, colors[r]) : Map(run.Trajectory[^1], shape[0], shape[1], Range(runs, targetX),
+                $"{Title(run)}: x at iteration {IterationOf(run, run.Trajectory.Count - 1)}");
             plot.SavePng(path, Width, Height);
             written.Add(path);
         }
@@ -70,13 +72,15 @@ public static class FieldPlots
     // The iteration of a trajectory entry (every iteration is recorded when the run says nothing else).
     private static int IterationOf(OptimizerRun run, int index) => run.RecordedIterations is { } r ? r[index] : index;
 
-    private static Plot Line(OptimizerRun run, double[]? targetX)
+    // The run as a title: its label (which then carries η) or its name and η.
+    private static string Title(OptimizerRun run) =>
+        run.Label != run.Name ? run.Label : $"{run.Name} (η = {NumberText.Short(run.Eta)})";
+
+    private static Plot Line(OptimizerRun run, double[]? targetX, Color baseColor)
     {
         var plot = new Plot();
-        var name = run.Name;
         var chosen = ChosenPoints(run);
         var cells = Enumerable.Range(0, run.Trajectory[0].Length).Select(i => (double)i).ToArray();
-        var baseColor = TrajectoryPlots.ColorOf(run);
         for (var k = 0; k < chosen.Length; k++)
         {
             var index = chosen[k];
@@ -95,7 +99,7 @@ public static class FieldPlots
             target.LineWidth = 1;
             target.LegendText = "x*";
         }
-        plot.Title($"{name} (η = {NumberText.Short(run.Eta)}): the field x over the cells");
+        plot.Title($"{Title(run)}: the field x over the cells");
         plot.XLabel("cell i");
         plot.YLabel("x_i");
         plot.ShowLegend(Alignment.UpperRight);

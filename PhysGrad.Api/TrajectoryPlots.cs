@@ -369,11 +369,13 @@ public static class TrajectoryPlots
         var plot = new Plot();
         var n = runs.Count;
         var legendItems = new List<LegendItem>();
+        var colors = ColorsOf(runs);
         for (var i = 0; i < n; i++)
         {
             var run = runs[i];
-            var color = ColorOf(run);
-            var label = $"{run.Name} (η = {run.Eta.ToString("G3", CultureInfo.InvariantCulture)})";
+            var color = colors[i];
+            // A label other than the name already carries η (gd:0.01, when gd runs twice).
+            var label = run.Label != run.Name ? run.Label : $"{run.Name} (η = {run.Eta.ToString("G3", CultureInfo.InvariantCulture)})";
             var diverged = run.StopReason == StopReason.Diverged;
             var (kept, exit, exitIteration) = exploding[i] ? Clip(curves[i], box) : (curves[i], null, -1);
             var pieces = new List<List<((double X, double Y) Point, int Iteration)>> { kept.Select((p, k) => (p, k)).ToList() };
@@ -391,7 +393,7 @@ public static class TrajectoryPlots
             else if (diverged)
                 label += $", diverged at {curves[i].Length}";
             if (coincidesWith[i] >= 0)
-                label += $", coincides with {runs[coincidesWith[i]].Name}";
+                label += $", coincides with {runs[coincidesWith[i]].Label}";
 
             // Style: a run alone keeps the style of its place in the list (widths falling evenly over the
             // runs, its own dash pattern and marker shape); in a group of g coinciding runs the r-th is
@@ -490,6 +492,32 @@ public static class TrajectoryPlots
     /// </summary>
     internal static Color ColorOf(OptimizerRun run) => run.Method is { } method ? ColorOf(method)
         : new ScottPlot.Palettes.Category10().GetColor(Enum.GetValues<Method>().Length + run.Name.Sum(c => c));
+
+    /// <summary>
+    /// The colours of the runs of one comparison, one per run and distinct: each run takes its own colour
+    /// (<see cref="ColorOf(OptimizerRun)"/>) unless an earlier run of the list has it (a second run of one
+    /// method, gd:0.01 after gd:0.001; two methods the 10-colour palette maps alike); then the first colour
+    /// no run of the list claims, from Category10 and then Category20's lighter shades. Every plot of a
+    /// comparison (x, y, loss, fields) is drawn from the same list, so a run has one colour in all of them.
+    /// </summary>
+    internal static Color[] ColorsOf(IReadOnlyList<OptimizerRun> runs)
+    {
+        var own = runs.Select(ColorOf).ToArray();
+        var category20 = new ScottPlot.Palettes.Category20();
+        var spare = new ScottPlot.Palettes.Category10().Colors
+            .Concat(Enumerable.Range(0, category20.Colors.Length).Where(k => k % 2 == 1).Select(k => category20.Colors[k]))
+            .Where(c => !own.Contains(c)).ToArray();
+        var colors = new Color[runs.Count];
+        var taken = new HashSet<Color>();
+        var next = 0;
+        for (var i = 0; i < runs.Count; i++)
+        {
+            // Beyond the spare colours (more than 20 runs) colours repeat; the labels still differ.
+            colors[i] = taken.Contains(own[i]) && spare.Length > 0 ? spare[next++ % spare.Length] : own[i];
+            taken.Add(colors[i]);
+        }
+        return colors;
+    }
 
     /// <summary>
     /// Tick labels: integers on an iteration axis; E-notation for magnitudes from 10⁴ and below 10⁻³; as
