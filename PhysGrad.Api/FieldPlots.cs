@@ -12,8 +12,8 @@ namespace PhysGrad;
 /// </summary>
 public static class FieldPlots
 {
-    private const int Width = 720;
-    private const int Height = 420;
+    internal const int Width = 720;
+    internal const int Height = 420;
 
     /// <summary>
     /// Writes the field plots of <paramref name="runs"/> into <paramref name="directory"/> (created if
@@ -34,6 +34,19 @@ public static class FieldPlots
                 throw new Symbolic.SymbolicException(Symbolic.ErrorKind.Shape, $"The grid [{string.Join(", ", shape)}] has {NumberText.Count(cells, "cell")}, but the runs have {run.Trajectory[0].Length} variables.");
         Directory.CreateDirectory(directory);
         var written = new List<string>();
+        foreach (var (file, plot) in Plots(runs, shape, targetX))
+        {
+            var path = Path.Combine(directory, file);
+            plot.SavePng(path, Width, Height);
+            written.Add(path);
+        }
+        return written;
+    }
+
+    /// <summary>The plots <see cref="Save"/> writes, by file name, built but not rendered (the tests inspect them); the shape is checked by <see cref="Save"/>.</summary>
+    internal static IReadOnlyList<(string File, Plot Plot)> Plots(IReadOnlyList<OptimizerRun> runs, IReadOnlyList<int> shape, double[]? targetX)
+    {
+        var plots = new List<(string, Plot)>();
         var used = new HashSet<string>();
         // The colours of the comparison's other plots, so that a run is one colour everywhere.
         var colors = TrajectoryPlots.ColorsOf(runs);
@@ -43,19 +56,13 @@ public static class FieldPlots
             // Two runs of one method get distinct files: by η, then by their place in the list (a label
             // such as hig:1:kappa=-0.5 has characters that are no file name's).
             var file = new[] { run.Name, $"{run.Name}-{NumberText.RoundTrip(run.Eta)}", $"{run.Name}-{r + 1}" }.First(used.Add);
-            var path = Path.Combine(directory, $"field-{file}.png");
             var plot = shape.Count == 1 ? Line(run, targetX, colors[r]) : Map(run.Trajectory[^1], shape[0], shape[1], Range(runs, targetX),
                 $"{Title(run)}: x at iteration {IterationOf(run, run.Trajectory.Count - 1)}");
-            plot.SavePng(path, Width, Height);
-            written.Add(path);
+            plots.Add(($"field-{file}.png", plot));
         }
         if (shape.Count == 2 && targetX is not null)
-        {
-            var path = Path.Combine(directory, "field-target.png");
-            Map(targetX, shape[0], shape[1], Range(runs, targetX), "x*, the field the target was made from").SavePng(path, Width, Height);
-            written.Add(path);
-        }
-        return written;
+            plots.Add(("field-target.png", Map(targetX, shape[0], shape[1], Range(runs, targetX), "x*, the field the target was made from")));
+        return plots;
     }
 
     /// <summary>
@@ -100,6 +107,11 @@ public static class FieldPlots
             target.LegendText = "x*";
         }
         plot.Title($"{Title(run)}: the field x over the cells");
+        // Cells are whole numbers: ticks on cells only, the axis over the cells with half a cell's margin.
+        var lastCell = cells.Length - 1;
+        plot.Axes.Bottom.TickGenerator = TrajectoryPlots.IterationTicks(lastCell);
+        plot.Axes.AutoScale();
+        plot.Axes.SetLimitsX(-0.5, lastCell + 0.5);
         plot.XLabel("cell i");
         plot.YLabel("x_i");
         plot.ShowLegend(Alignment.UpperRight);
@@ -127,6 +139,11 @@ public static class FieldPlots
         map.Colormap = new ScottPlot.Colormaps.Viridis();
         map.ManualRange = new ScottPlot.Range(range.Min, range.Max);
         plot.Add.ColorBar(map);
+        // Cell centres sit at whole numbers (column j at x = j, row i at y = i): ticks on cells only, and
+        // the axes end at the grid's outer edges, half a cell beyond the first and last centres.
+        plot.Axes.Bottom.TickGenerator = TrajectoryPlots.IterationTicks(columns - 1);
+        plot.Axes.Left.TickGenerator = TrajectoryPlots.IterationTicks(rows - 1);
+        plot.Axes.SetLimits(-0.5, columns - 0.5, -0.5, rows - 0.5);
         plot.Title(title);
         plot.XLabel("column j");
         plot.YLabel("row i");
