@@ -25,7 +25,8 @@ public static class RunReport
     /// <param name="results">The runs.</param>
     /// <param name="model">The problem's model when the caller has it (otherwise it is derived again).</param>
     /// <param name="target">x* of the comparison (<see cref="Comparison.Target"/>), written as "targetX" with
-    /// "targetXKind" ("known", "preimageNearStart", "approximateRunEnd" or "none") and "targetXNote"; omitted when null.</param>
+    /// "targetXKind" ("known", "preimageNearStart", "approximateRunEnd" or "none"), "targetXNote" and, for a
+    /// preimage found from the start, "targetXBy" ("givenInverse", "derivedInverse" (exact) or "newton"); omitted when null.</param>
     public static string ToJson(ProblemDefinition definition, IReadOnlyList<MethodResult> results, Symbolic.Problem? model = null, TargetPoint? target = null)
     {
         model ??= definition.ToProblem();
@@ -46,6 +47,7 @@ public static class RunReport
                 targetX = target?.X?.Select(Finite),
                 targetXKind = target is null ? null : JsonNamingPolicy.CamelCase.ConvertName(target.Kind.ToString()),
                 targetXNote = target?.Note,
+                targetXBy = target is null || target.By == TargetPointMethod.None ? null : JsonNamingPolicy.CamelCase.ConvertName(target.By.ToString()),
             },
             methods = results.Select(r => new
             {
