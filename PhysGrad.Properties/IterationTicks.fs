@@ -100,3 +100,14 @@ let ``field plots have whole-number cell ticks within the grid, on a line and on
             Assert.True(limits.Left >= -0.5 && limits.Right <= float columns - 0.5, sprintf "%s %s: %O" name file limits)
             if shape.Length = 2 then
                 assertWhole (name + " " + file + " rows") (shape.[0] - 1) (majorTicks plot.Axes.Left)
+
+[<Fact>]
+let ``train's plots against steps tick whole steps within the recorded ones`` () =
+    // Evaluations at steps 0, 3, 6 and 9 (3 apart): ticks at 0 … 9, each a whole step, the axis over all of them.
+    let settings = TrainingSettings(TrainingMethod.Adam, 0.03, 256)
+    let points = [| 0; 3; 6; 9 |] |> Array.map (fun k -> TrainingPoint(k, 0.1 * float k, 1.0 / float (k + 1), nan))
+    let history = TrainingHistory(settings, 1, points, 0L, false)
+    let plot = Training.Plots([| history |], "test") |> Seq.find (fun struct (name, _) -> name = "loss-steps") |> fun struct (_, p) -> p
+    let limits = render plot 1000 560
+    Assert.Equal<float[]>([| 0.0 .. 9.0 |], majorTicks plot.Axes.Bottom)
+    Assert.True(limits.Left < 0.0 && limits.Right > 9.0 && limits.Right < 10.0, sprintf "%O" limits)
