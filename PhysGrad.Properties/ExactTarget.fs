@@ -27,7 +27,16 @@ let ``the book's x* is the closed form's origin, whichever methods run, and dist
             let f = r.Final
             Assert.Equal(Math.Sqrt(f.[0] * f.[0] + f.[1] * f.[1]), r.DistanceToTarget, 15)
 
-    let code, json, err = Cli.run [ "compare"; "--iterations"; "2"; "--format"; "json"; "--out"; Path.Combine(Path.GetTempPath(), sprintf "physgrad-exact-%d" Environment.ProcessId) ]
+    let code, json, err =
+        Cli.run
+            [ "compare"
+              "--iterations"
+              "2"
+              "--format"
+              "json"
+              "--out"
+              Path.Combine(Path.GetTempPath(), sprintf "physgrad-exact-%d" Environment.ProcessId) ]
+
     Assert.True((0 = code), err)
     let p = JsonDocument.Parse(json).RootElement.GetProperty("problem")
     Assert.Equal("derivedInverse", p.GetProperty("targetXBy").GetString())
@@ -36,7 +45,9 @@ let ``the book's x* is the closed form's origin, whichever methods run, and dist
 [<Fact>]
 let ``x* of exp(x0 + x1), x0 - x1 is the closed form to 1e-14`` () =
     // exp(x0 + x1) = 2 and x0 − x1 = 1: x0 = (ln 2 + 1)/2, x1 = (ln 2 − 1)/2.
-    let problem = PhysicsProblem.FromText("exp(x0 + x1); x0 - x1", [| 2.0; 1.0 |], [| 0.0; 0.0 |])
+    let problem =
+        PhysicsProblem.FromText("exp(x0 + x1); x0 - x1", [| 2.0; 1.0 |], [| 0.0; 0.0 |])
+
     let target = problem.CompareMethods(MethodCatalog.Parse "gd", 1).Target
     Assert.Equal(TargetPointMethod.DerivedInverse, target.By)
     Assert.Equal((Math.Log 2.0 + 1.0) / 2.0, target.X.[0], 14)
