@@ -191,9 +191,11 @@ public static class BookExample
     {
         // Every run first, then x* and the summaries: when PG is among the methods it has derived the
         // local inverse by then, and every distance is measured against the same x*.
+        // Two runs of one method are told apart by their labels (gd:0.01, gd:0.001) in every report and plot.
+        var labels = MethodCatalog.Labels(methods);
         var runs = methods
             .Select((m, i) => Optimizer.Run(problem, m.Rule(lineSearch), start, iterations,
-                progress: progress is null ? null : new Relay(k => progress.Report((i, k)))))
+                progress: progress is null ? null : new Relay(k => progress.Report((i, k)))) with { Label = labels[i] })
             .ToArray();
         var targetX = TargetPoint.Find(problem, target, start, runs, known);
         return new Comparison(runs.Select(run => Summarise(run, target, targetX)).ToArray(), targetX);
@@ -206,29 +208,63 @@ public static class BookExample
     }
 
     /// <summary>
-    /// x* = P⁻¹(y*; x) when the problem has a local inverse and y* has a preimage near x. A symbolic
-    /// inverse that no rule has asked for yet is not derived for this (it can take far longer than the
-    /// runs): the preimage is then found numerically from x (Newton on P(x) = y*), the same point for
-    /// every problem whose inverse is unique near x, but only up to <see cref="NumericTargetLimit"/>
-    /// entries of the dense Jacobian (each Newton step factorises it; at n = 1000 the search would
-    /// cost more than a hundred GD steps). Beyond that, null: the distance is measured in y. A closed form
-    /// that misses y* is followed by the numeric search, and no point is returned unless it passes
-    /// <see cref="IsPreimage"/>.
+    /// x* = P⁻¹(y*; x) when the problem has a local inverse and y* has a preimage near x: a given closed
+    /// form first; otherwise the preimage is found numerically from x (Newton on P(x) = y*), the same point
+    /// for every problem whose inverse is unique near x, but only up to <see cref="NumericTargetLimit"/>
+    /// entries of the dense Jacobian (each Newton step factorises it; at n = 1000 the search would cost
+    /// more than a hundred GD steps). Beyond that, null: the distance is measured in y. For a small problem
+    /// (up to <see cref="ClosedFormTargetLimit"/> Jacobian entries) Newton's point is then made exact by the
+    /// derived local inverse where there is one (see <see cref="FindPreimage"/>). No point is returned unless it
+    /// passes <see cref="IsPreimage"/>.
     /// </summary>
-    public static double[]? TargetInX(CompiledProblem problem, double[] targetY, double[] near)
+    public static double[]? TargetInX(CompiledProblem problem, double[] targetY, double[] near) =>
+        FindPreimage(problem, targetY, near).X;
+
+    /// <summary>
+    /// <see cref="TargetInX"/> with the way x* was computed. Newton's method stops within its tolerance of
+    /// x*, which at a multiple root is only its square root (x1² = 0 from x1 = 3 stops near x1 = 7e-7). So
+    /// where the problem's local inverse can be derived (within its time budget; derived here whatever
+    /// methods ran, so that the method list never moves x*) it is evaluated on Newton's branch, at y* with
+    /// Newton's point as x₀, and taken when it lands on the same preimage (within 10⁻⁴ of Newton's point,
+    /// relative) and P(x*) = y* to rounding (‖P(x*) − y*‖ ≤ 10⁻¹³·(1 + ‖y*‖)); otherwise Newton's point stands.
+    /// </summary>
+    internal static (double[]? X, TargetPointMethod By) FindPreimage(CompiledProblem problem, double[] targetY, double[] near)
     {
-        if (targetY.Length != problem.M || !targetY.All(double.IsFinite) || !near.All(double.IsFinite)) return null;
+        if (targetY.Length != problem.M || !targetY.All(double.IsFinite) || !near.All(double.IsFinite)) return (null, TargetPointMethod.None);
         var x = new double[problem.N];
-        // A given closed form first; then, whatever the inverse's
-        // source (numeric, pending or a closed form that missed), Newton on P(x) = y* from the same point,
-        // so that which methods ran does not decide whether x* is found.
-        // Only a given closed form: a derived one exists only when PG ran, and at a branch point it may pick
-        // another preimage than Newton does, so using it would let the method list move x*.
+        // A given closed form is the user's word, taken from the start point.
         if (problem.IsInverseResolved && problem.InverseSource == Symbolic.InverseSource.Given
-            && problem.Invert(targetY, near, x) && IsPreimage(problem, x, targetY)) return x;
-        if ((long)problem.N * problem.M > NumericTargetLimit) return null;
-        return problem.InvertNumerically(targetY, near, x) && IsPreimage(problem, x, targetY) ? x : null;
+            && problem.Invert(targetY, near, x) && IsPreimage(problem, x, targetY)) return (x, TargetPointMethod.GivenInverse);
+        if ((long)problem.N * problem.M > NumericTargetLimit) return (null, TargetPointMethod.None);
+        // Newton from the start picks the branch, whatever the inverse's source, so that which methods ran
+        // does not decide whether (or which) x* is found.
+        if (!problem.InvertNumerically(targetY, near, x) || !IsPreimage(problem, x, targetY)) return (null, TargetPointMethod.None);
+        if ((long)problem.N * problem.M <= ClosedFormTargetLimit && ExactOnBranch(problem, targetY, x) is { } exact)
+            return (exact, TargetPointMethod.DerivedInverse);
+        return (x, TargetPointMethod.Newton);
     }
+
+    /// <summary>The derived local inverse at y* on the branch of <paramref name="newton"/>, when it is the same preimage and exact to rounding; else null.</summary>
+    private static double[]? ExactOnBranch(CompiledProblem problem, double[] targetY, double[] newton)
+    {
+        // Asking for the source derives the inverse (within the problem's budget) if nothing has yet.
+        if (problem.InverseSource != Symbolic.InverseSource.Derived) return null;
+        var x = new double[problem.N];
+        if (!problem.Invert(targetY, newton, x)) return null;
+        var apart = x.Select((v, i) => v - newton[i]).ToArray();
+        if (CompiledProblem.Norm(apart, apart.Length) > 1e-4 * (1 + CompiledProblem.Norm(newton, newton.Length))) return null;
+        var y = new double[problem.M];
+        problem.Simulate(x, y);
+        var miss = y.Select((v, i) => v - targetY[i]).ToArray();
+        return CompiledProblem.Norm(miss, miss.Length) <= 1e-13 * (1 + CompiledProblem.Norm(targetY, targetY.Length)) ? x : null;
+    }
+
+    /// <summary>
+    /// The largest Jacobian (m·n entries, 8 × 8) for which x* is made exact by the derived local inverse: its
+    /// symbolic derivation takes milliseconds for a few variables but may use its whole budget (2 s) on large
+    /// systems, more than a comparison's runs.
+    /// </summary>
+    public const int ClosedFormTargetLimit = 64;
 
     /// <summary>
     /// Whether x is finite and ‖P(x) − y*‖ ≤ 1e-8·(1 + ‖y*‖), both norms taken without overflow: the test

@@ -18,6 +18,19 @@ public enum TargetPointKind
     None,
 }
 
+/// <summary>How a preimage x* of a comparison was computed (see <see cref="TargetPoint.By"/>).</summary>
+public enum TargetPointMethod
+{
+    /// <summary>Not computed: x* is known, a run's end, or there is none.</summary>
+    None,
+    /// <summary>By the inverse the problem was given, from the start point.</summary>
+    GivenInverse,
+    /// <summary>By the derived local inverse P⁻¹(y*; x₀), on the branch Newton's method found from the start: exact to rounding.</summary>
+    DerivedInverse,
+    /// <summary>By Newton's method on P(x) = y* from the start (accurate to its tolerance; at a multiple root, to its square root).</summary>
+    Newton,
+}
+
 /// <summary>
 /// The point x* with P(x*) = y* that a comparison measures its distances to and marks in its plots,
 /// computed once per comparison so that the table, the JSON report and the plots agree on the branch.
@@ -36,6 +49,9 @@ public sealed record TargetPoint(TargetPointKind Kind, double[]? X, string? Note
     /// variables (m &lt; n: the preimages form a set of dimension n − m at least where J has full rank).
     /// </summary>
     public bool ManyPreimages { get; init; }
+
+    /// <summary>How x* was computed when it was found from the start (<see cref="TargetPointKind.PreimageNearStart"/>); else <see cref="TargetPointMethod.None"/>.</summary>
+    public TargetPointMethod By { get; init; }
 
     /// <summary>
     /// Whether distances are measured in x, to <see cref="X"/>: only for a preimage that is unique near it
@@ -64,15 +80,15 @@ public sealed record TargetPoint(TargetPointKind Kind, double[]? X, string? Note
         var manyNote = many ? $"one of many preimages: {problem.M} outputs < {problem.N} variables" : null;
         if (known is not null && known.Count == problem.N && known.ToArray() is var k && BookExample.IsPreimage(problem, k, targetY))
             return new(TargetPointKind.Known, k, many ? $"the known x*, {manyNote}" : "the known x*") { ManyPreimages = many };
-        if (BookExample.TargetInX(problem, targetY, start) is { } x)
-            return new(TargetPointKind.PreimageNearStart, x, many ? $"x* found from the start, {manyNote}" : null) { ManyPreimages = many };
+        if (BookExample.FindPreimage(problem, targetY, start) is ({ } x, var by))
+            return new(TargetPointKind.PreimageNearStart, x, many ? $"x* found from the start, {manyNote}" : null) { ManyPreimages = many, By = by };
         var finite = runs.Where(r => double.IsFinite(r.FinalLoss) && r.Final.All(double.IsFinite)).OrderBy(r => r.FinalLoss).ToArray();
         // No preimage known or found from the start: the end of a run whose loss fell to 10⁻⁶ of its start
         // or less is x* to the eye, and the legend says that this is what is drawn. It is never a distance's
         // reference, so which runs there are changes the plots' marker only.
         if (finite.FirstOrDefault(r => r.Losses.Count > 0 && r.FinalLoss <= 1e-6 * r.Losses[0]) is { } best)
             return new(TargetPointKind.ApproximateRunEnd, best.Final,
-                $"x* ≈ {best.Name}'s end, L = {NumberText.Short(best.FinalLoss, 2)}") { ManyPreimages = many };
+                $"x* ≈ {best.Label}'s end, L = {NumberText.Short(best.FinalLoss, 2)}") { ManyPreimages = many };
         return new(TargetPointKind.None, null, (long)problem.N * problem.M > BookExample.NumericTargetLimit
             ? $"x* is not searched: the Jacobian has more than {BookExample.NumericTargetLimit} entries"
             : "no preimage of y* was found from the start") { ManyPreimages = many };

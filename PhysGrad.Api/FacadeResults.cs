@@ -40,6 +40,12 @@ public sealed partial record MethodResult
     /// <summary>The method's report name (<c>gd</c>, <c>newton-cg</c>): <c>Run.Name</c>.</summary>
     public string Name => Run.Name;
 
+    /// <summary>
+    /// The run's name in the comparison's table, reports and plots: <see cref="Name"/>, or when the comparison
+    /// runs the method more than once, the name with what sets this run apart (<c>gd:0.01</c>): <c>Run.Label</c>.
+    /// </summary>
+    public string Label => Run.Label;
+
     /// <summary>The step size η.</summary>
     public double Eta => Run.Eta;
 

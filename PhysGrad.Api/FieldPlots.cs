@@ -12,8 +12,8 @@ namespace PhysGrad;
 /// </summary>
 public static class FieldPlots
 {
-    private const int Width = 720;
-    private const int Height = 420;
+    internal const int Width = 720;
+    internal const int Height = 420;
 
     /// <summary>
     /// Writes the field plots of <paramref name="runs"/> into <paramref name="directory"/> (created if
@@ -34,26 +34,35 @@ public static class FieldPlots
                 throw new Symbolic.SymbolicException(Symbolic.ErrorKind.Shape, $"The grid [{string.Join(", ", shape)}] has {NumberText.Count(cells, "cell")}, but the runs have {run.Trajectory[0].Length} variables.");
         Directory.CreateDirectory(directory);
         var written = new List<string>();
-        var used = new HashSet<string>();
-        foreach (var run in runs)
+        foreach (var (file, plot) in Plots(runs, shape, targetX))
         {
-            var name = run.Name;
-            // Two runs of one method (different η) get distinct files.
-            var file = used.Add(name) ? name : $"{name}-{NumberText.RoundTrip(run.Eta)}";
-            used.Add(file);
-            var path = Path.Combine(directory, $"field-{file}.png");
-            var plot = shape.Count == 1 ? Line(run, targetX) : Map(run.Trajectory[^1], shape[0], shape[1], Range(runs, targetX),
-                $"{name} (η = {NumberText.Short(run.Eta)}): x at iteration {IterationOf(run, run.Trajectory.Count - 1)}");
+            var path = Path.Combine(directory, file);
             plot.SavePng(path, Width, Height);
             written.Add(path);
         }
-        if (shape.Count == 2 && targetX is not null)
-        {
-            var path = Path.Combine(directory, "field-target.png");
-            Map(targetX, shape[0], shape[1], Range(runs, targetX), "x*, the field the target was made from").SavePng(path, Width, Height);
-            written.Add(path);
-        }
         return written;
+    }
+
+    /// <summary>The plots <see cref="Save"/> writes, by file name, built but not rendered (the tests inspect them); the shape is checked by <see cref="Save"/>.</summary>
+    internal static IReadOnlyList<(string File, Plot Plot)> Plots(IReadOnlyList<OptimizerRun> runs, IReadOnlyList<int> shape, double[]? targetX)
+    {
+        var plots = new List<(string, Plot)>();
+        var used = new HashSet<string>();
+        // The colours of the comparison's other plots, so that a run is one colour everywhere.
+        var colors = TrajectoryPlots.ColorsOf(runs);
+        for (var r = 0; r < runs.Count; r++)
+        {
+            var run = runs[r];
+            // Two runs of one method get distinct files: by η, then by their place in the list (a label
+            // such as hig:1:kappa=-0.5 has characters that are no file name's).
+            var file = new[] { run.Name, $"{run.Name}-{NumberText.RoundTrip(run.Eta)}", $"{run.Name}-{r + 1}" }.First(used.Add);
+            var plot = shape.Count == 1 ? Line(run, targetX, colors[r]) : Map(run.Trajectory[^1], shape[0], shape[1], Range(runs, targetX),
+                $"{Title(run)}: x at iteration {IterationOf(run, run.Trajectory.Count - 1)}");
+            plots.Add(($"field-{file}.png", plot));
+        }
+        if (shape.Count == 2 && targetX is not null)
+            plots.Add(("field-target.png", Map(targetX, shape[0], shape[1], Range(runs, targetX), "x*, the field the target was made from")));
+        return plots;
     }
 
     /// <summary>
@@ -70,13 +79,15 @@ public static class FieldPlots
     // The iteration of a trajectory entry (every iteration is recorded when the run says nothing else).
     private static int IterationOf(OptimizerRun run, int index) => run.RecordedIterations is { } r ? r[index] : index;
 
-    private static Plot Line(OptimizerRun run, double[]? targetX)
+    // The run as a title: its label (which then carries η) or its name and η.
+    private static string Title(OptimizerRun run) =>
+        run.Label != run.Name ? run.Label : $"{run.Name} (η = {NumberText.Short(run.Eta)})";
+
+    private static Plot Line(OptimizerRun run, double[]? targetX, Color baseColor)
     {
         var plot = new Plot();
-        var name = run.Name;
         var chosen = ChosenPoints(run);
         var cells = Enumerable.Range(0, run.Trajectory[0].Length).Select(i => (double)i).ToArray();
-        var baseColor = TrajectoryPlots.ColorOf(run);
         for (var k = 0; k < chosen.Length; k++)
         {
             var index = chosen[k];
@@ -95,7 +106,12 @@ public static class FieldPlots
             target.LineWidth = 1;
             target.LegendText = "x*";
         }
-        plot.Title($"{name} (η = {NumberText.Short(run.Eta)}): the field x over the cells");
+        plot.Title($"{Title(run)}: the field x over the cells");
+        // Cells are whole numbers: ticks on cells only, the axis over the cells with half a cell's margin.
+        var lastCell = cells.Length - 1;
+        plot.Axes.Bottom.TickGenerator = TrajectoryPlots.IterationTicks(lastCell);
+        plot.Axes.AutoScale();
+        plot.Axes.SetLimitsX(-0.5, lastCell + 0.5);
         plot.XLabel("cell i");
         plot.YLabel("x_i");
         plot.ShowLegend(Alignment.UpperRight);
@@ -123,6 +139,11 @@ public static class FieldPlots
         map.Colormap = new ScottPlot.Colormaps.Viridis();
         map.ManualRange = new ScottPlot.Range(range.Min, range.Max);
         plot.Add.ColorBar(map);
+        // Cell centres sit at whole numbers (column j at x = j, row i at y = i): ticks on cells only, and
+        // the axes end at the grid's outer edges, half a cell beyond the first and last centres.
+        plot.Axes.Bottom.TickGenerator = TrajectoryPlots.IterationTicks(columns - 1);
+        plot.Axes.Left.TickGenerator = TrajectoryPlots.IterationTicks(rows - 1);
+        plot.Axes.SetLimits(-0.5, columns - 0.5, -0.5, rows - 0.5);
         plot.Title(title);
         plot.XLabel("column j");
         plot.YLabel("row i");

@@ -210,6 +210,41 @@ public static class MethodCatalog
         return spec;
     }
 
+    /// <summary>
+    /// The names runs of <paramref name="methods"/> go by when they run side by side: a method chosen once is
+    /// its name (<c>gd</c>); one chosen more than once is written as in <c>--methods</c>, with η and those
+    /// options whose values differ between its entries (<c>gd:0.01</c>, <c>gd:0.001</c>;
+    /// <c>hig:1:kappa=-0.5</c>, <c>hig:1:kappa=-1</c>), and entries equal in everything are numbered
+    /// (<c>gd:0.01 #1</c>, <c>gd:0.01 #2</c>). The labels are distinct, in the order given.
+    /// </summary>
+    public static string[] Labels(IReadOnlyList<MethodSpec> methods)
+    {
+        ArgumentNullException.ThrowIfNull(methods);
+        var labels = new string[methods.Count];
+        foreach (var group in methods.Select((spec, i) => (Spec: spec, Index: i)).GroupBy(p => p.Spec.Name))
+        {
+            var members = group.ToArray();
+            if (members.Length == 1)
+            {
+                labels[members[0].Index] = members[0].Spec.Name;
+                continue;
+            }
+            // An option left out takes its default, so "hig" and "hig:kappa=-0.5" do not differ in κ.
+            static double Value(MethodSpec s, MethodOption o) => s.Options.TryGetValue(o.Name, out var v) ? v : o.Default;
+            var differing = members[0].Spec.Entry.Options
+                .Where(o => members.Select(m => Value(m.Spec, o)).Distinct().Count() > 1).ToArray();
+            foreach (var (spec, i) in members)
+                labels[i] = $"{spec.Name}:{NumberText.RoundTrip(spec.Eta)}" +
+                    string.Concat(differing.Select(o => $":{o.Name}={NumberText.RoundTrip(Value(spec, o))}"));
+            foreach (var same in members.GroupBy(m => labels[m.Index]).Where(g => g.Count() > 1).ToArray())
+            {
+                var k = 1;
+                foreach (var m in same) labels[m.Index] += $" #{k++}";
+            }
+        }
+        return labels;
+    }
+
     /// <summary>Reads "gd,newton,pg" (names only, as <c>derive</c> takes them: the rules keep η as a symbol).</summary>
     /// <exception cref="SymbolicException">A name that is not a method (with the nearest one), or a name with a step size.</exception>
     public static Method[] ParseNames(string text) =>

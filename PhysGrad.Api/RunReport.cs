@@ -16,7 +16,7 @@ public static class RunReport
     };
 
     /// <summary>
-    /// <c>{"problem":{...,"target" (null when not given),"targetUse"},"methods":[{"name","eta","trajectory" (from the start point),"losses","final",
+    /// <c>{"problem":{...,"target" (null when not given),"targetUse"},"methods":[{"name","label" (the name, or with η and options when the method runs more than once: "gd:0.01"),"eta","trajectory" (from the start point),"losses","final",
     /// "finalLoss","distance" (null without a target),"distanceSpace" ("x", "y" or "none"),"diagonalAlignment","stopReason","stopDetail","stop" (typed: iteration,
     /// criterion, point kind and Hessian eigenvalues, non-finite quantity/index/value),"fallbacks" (iteration, kind, reason),"wallTimeMs"},...]}</c>.
     /// Non-finite numbers are written as null (JSON has no NaN).
@@ -25,7 +25,8 @@ public static class RunReport
     /// <param name="results">The runs.</param>
     /// <param name="model">The problem's model when the caller has it (otherwise it is derived again).</param>
     /// <param name="target">x* of the comparison (<see cref="Comparison.Target"/>), written as "targetX" with
-    /// "targetXKind" ("known", "preimageNearStart", "approximateRunEnd" or "none") and "targetXNote"; omitted when null.</param>
+    /// "targetXKind" ("known", "preimageNearStart", "approximateRunEnd" or "none"), "targetXNote" and, for a
+    /// preimage found from the start, "targetXBy" ("givenInverse", "derivedInverse" (exact) or "newton"); omitted when null.</param>
     public static string ToJson(ProblemDefinition definition, IReadOnlyList<MethodResult> results, Symbolic.Problem? model = null, TargetPoint? target = null)
     {
         model ??= definition.ToProblem();
@@ -46,10 +47,12 @@ public static class RunReport
                 targetX = target?.X?.Select(Finite),
                 targetXKind = target is null ? null : JsonNamingPolicy.CamelCase.ConvertName(target.Kind.ToString()),
                 targetXNote = target?.Note,
+                targetXBy = target is null || target.By == TargetPointMethod.None ? null : JsonNamingPolicy.CamelCase.ConvertName(target.By.ToString()),
             },
             methods = results.Select(r => new
             {
                 name = r.Run.Name,
+                label = r.Run.Label,
                 eta = r.Run.Eta,
                 trajectory = r.Run.Trajectory.Select(p => p.Select(Finite).ToArray()),
                 losses = r.Run.Losses.Select(Finite),
@@ -81,7 +84,10 @@ public static class RunReport
         return JsonSerializer.Serialize(document, Options);
     }
 
-    /// <summary>One row per method and iteration: <c>method,eta,iteration,x…,y…,loss</c>, numbers round-trippable.</summary>
+    /// <summary>
+    /// One row per method and iteration: <c>method,eta,iteration,x…,y…,loss</c>, numbers round-trippable; the
+    /// method column holds the run's label (<see cref="OptimizerRun.Label"/>: <c>gd</c>, or <c>gd:0.01</c> when gd runs twice).
+    /// </summary>
     public static string ToCsv(ProblemDefinition definition, IReadOnlyList<OptimizerRun> runs)
     {
         var o = new StringWriter(CultureInfo.InvariantCulture) { NewLine = "\n" };
@@ -91,7 +97,7 @@ public static class RunReport
             {
                 var values = run.Trajectory[k].Concat(run.Outputs[k]).Append(run.Losses[k])
                     .Select(NumberText.RoundTrip);
-                o.WriteLine($"{run.Name},{NumberText.RoundTrip(run.Eta)},{k}," + string.Join(",", values));
+                o.WriteLine($"{run.Label},{NumberText.RoundTrip(run.Eta)},{k}," + string.Join(",", values));
             }
         return o.ToString();
     }

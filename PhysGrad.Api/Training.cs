@@ -417,6 +417,21 @@ public static class Training
     {
         Directory.CreateDirectory(directory);
         var written = new List<string>();
+        foreach (var (name, plot) in Plots(runs, title))
+        {
+            var path = Path.Combine(directory, name);
+            plot.SavePng(path + ".png", 1000, 560);
+            plot.SaveSvg(path + ".svg", 1000, 560);
+            written.Add(path + ".png");
+            written.Add(path + ".svg");
+        }
+        return written;
+    }
+
+    /// <summary>The plots <see cref="SavePlots(IReadOnlyList{TrainingHistory}, string, string)"/> writes, by file name without extension, built but not rendered (the tests inspect them).</summary>
+    internal static IReadOnlyList<(string Name, Plot Plot)> Plots(IReadOnlyList<TrainingHistory> runs, string title)
+    {
+        var plots = new List<(string, Plot)>();
         // The x-error ½‖x − x*‖² is drawn too where the example knows x* (exp): SIP's point is that it
         // fits x over the orders of magnitude of y even where the loss in y says little.
         var hasX = runs.Any(r => r.Points.Any(p => double.IsFinite(p.XError)));
@@ -469,14 +484,19 @@ public static class Training
                     IntegerTicksOnly = true,
                     LabelFormatter = v => $"1E{v:0}",
                 };
+            if (axis == "steps")
+            {
+                // Steps are whole numbers: ticks at whole steps within 0 … the last recorded one, and the axis over them all.
+                var lastStep = Math.Max(0, runs.SelectMany(r => r.Points).Select(p => p.Step).DefaultIfEmpty(0).Max());
+                var margin = lastStep == 0 ? 0.5 : Math.Max(0.25, 0.04 * lastStep);
+                plot.Axes.Bottom.TickGenerator = TrajectoryPlots.IterationTicks(lastStep);
+                plot.Axes.AutoScale();
+                plot.Axes.SetLimitsX(-margin, lastStep + margin);
+            }
             plot.ShowLegend(Edge.Right);
-            var path = Path.Combine(directory, name);
-            plot.SavePng(path + ".png", 1000, 560);
-            plot.SaveSvg(path + ".svg", 1000, 560);
-            written.Add(path + ".png");
-            written.Add(path + ".svg");
+            plots.Add((name, plot));
         }
-        return written;
+        return plots;
     }
 
     /// <summary>The settings as text: <c>η=0.1, B=256, τ=1e-06</c> (τ for GN/HIG, Adam/GD named for SIP).</summary>

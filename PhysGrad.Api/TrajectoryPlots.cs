@@ -165,11 +165,12 @@ public static class TrajectoryPlots
             : $"{shown.Length} of {names.Length} components (first 3, last, most moved)";
         var panels = new List<Plot>();
         var legendWidth = 0;
+        var last = LastIteration(runs.Select(r => points(r).Count));
         var data = shown.Select(jj =>
         {
             var curves = runs.Select(r => points(r).Select((p, i) => ((double)i, p[jj])).ToArray()).ToArray();
             (double, double)? t = target is null ? null : (double.NaN, target[jj]);
-            return (Curves: curves, Box: PlotBox(exploding, curves, t, scale, far), Target: t);
+            return (Curves: curves, Box: IterationBox(PlotBox(exploding, curves, t, scale, far), last), Target: t);
         }).ToArray();
         // "Coincides with" in the legend means in every panel; the styling of each panel follows the
         // runs that coincide in that panel.
@@ -213,14 +214,18 @@ public static class TrajectoryPlots
         var logs = runs.Select(r => r.Losses.Select((l, k) => ((double)k, l > 0 && double.IsFinite(l) ? Math.Log10(l) : double.NaN))
             .TakeWhile(p => !double.IsNaN(p.Item2)).ToArray()).ToArray();
         var farLoss = FarPoints(runs, null);
-        var linear = SpansUnderADecade(runs.SelectMany((r, i) => exploding[i] ? []
-            : r.Losses.TakeWhile(l => l > 0 && double.IsFinite(l)).Where((l, k) => k >= farLoss[i].Length || !farLoss[i][k])));
+        var kept = runs.SelectMany((r, i) => exploding[i] ? []
+            : r.Losses.TakeWhile(l => l > 0 && double.IsFinite(l)).Where((l, k) => k >= farLoss[i].Length || !farLoss[i][k])).ToArray();
+        // When every run explodes, the plotted range is their start losses (PlotBox keeps an exploding run's
+        // start), and so is the span that decides the scale: one decade or less, drawn linearly with labels.
+        var linear = SpansUnderADecade(kept.Length > 0 ? kept
+            : runs.Where(r => r.Losses.Count > 0 && r.Losses[0] > 0 && double.IsFinite(r.Losses[0])).Select(r => r.Losses[0]));
         var curves = linear
             ? runs.Select(r => r.Losses.Select((l, k) => ((double)k, l)).TakeWhile(p => double.IsFinite(p.Item2)).ToArray()).ToArray()
             : logs;
         var title = problem is null ? "loss" : $"loss: {problem}";
         var far = FarPoints(runs, null);
-        var box = PlotBox(exploding, curves, null, 0, far);
+        var box = IterationBox(PlotBox(exploding, curves, null, 0, far), LastIteration(runs.Select(r => r.Losses.Count)));
         var groups = Groups(Coinciding([(curves, box)], runs.Count));
         var plot = Panel(runs, curves, box, null, "target", title, "iteration", linear ? "L" : "L (log scale)",
             iterationAxis: true, scale: 0, exploding, far, groups, Groups(Coinciding([(curves, box)], runs.Count, whole: true)).Leader);
@@ -369,11 +374,13 @@ public static class TrajectoryPlots
         var plot = new Plot();
         var n = runs.Count;
         var legendItems = new List<LegendItem>();
+        var colors = ColorsOf(runs);
         for (var i = 0; i < n; i++)
         {
             var run = runs[i];
-            var color = ColorOf(run);
-            var label = $"{run.Name} (η = {run.Eta.ToString("G3", CultureInfo.InvariantCulture)})";
+            var color = colors[i];
+            // A label other than the name already carries η (gd:0.01, when gd runs twice).
+            var label = run.Label != run.Name ? run.Label : $"{run.Name} (η = {run.Eta.ToString("G3", CultureInfo.InvariantCulture)})";
             var diverged = run.StopReason == StopReason.Diverged;
             var (kept, exit, exitIteration) = exploding[i] ? Clip(curves[i], box) : (curves[i], null, -1);
             var pieces = new List<List<((double X, double Y) Point, int Iteration)>> { kept.Select((p, k) => (p, k)).ToList() };
@@ -391,7 +398,7 @@ public static class TrajectoryPlots
             else if (diverged)
                 label += $", diverged at {curves[i].Length}";
             if (coincidesWith[i] >= 0)
-                label += $", coincides with {runs[coincidesWith[i]].Name}";
+                label += $", coincides with {runs[coincidesWith[i]].Label}";
 
             // Style: a run alone keeps the style of its place in the list (widths falling evenly over the
             // runs, its own dash pattern and marker shape); in a group of g coinciding runs the r-th is
@@ -466,8 +473,18 @@ public static class TrajectoryPlots
         // A margin beyond the clipping box, so the cross where a run leaves it is drawn whole, not cut by
         // the edge of the data area.
         var limits = box.Padded(0.08, scale);
+        if (iterationAxis)
+        {
+            // The iteration axis runs over the iterations of the runs (the box's x range is exactly them,
+            // see IterationBox), with a margin for the markers at its ends; its ticks are whole iterations.
+            var lastIteration = (int)Math.Round(box.XMax);
+            var margin = lastIteration == 0 ? 0.5 : Math.Max(0.25, 0.04 * lastIteration);
+            limits = limits with { XMin = -margin, XMax = lastIteration + margin };
+            plot.Axes.Bottom.TickGenerator = IterationTicks(lastIteration);
+        }
+        else
+            plot.Axes.Bottom.TickGenerator = Ticks(false, limits.XMax - limits.XMin);
         plot.Axes.SetLimits(limits.XMin, limits.XMax, limits.YMin, limits.YMax);
-        plot.Axes.Bottom.TickGenerator = Ticks(iterationAxis, limits.XMax - limits.XMin);
         plot.Axes.Left.TickGenerator = Ticks(false, limits.YMax - limits.YMin);
         if (legend) plot.ShowLegend(Edge.Right);
         else plot.HideLegend();
@@ -490,6 +507,73 @@ public static class TrajectoryPlots
     /// </summary>
     internal static Color ColorOf(OptimizerRun run) => run.Method is { } method ? ColorOf(method)
         : new ScottPlot.Palettes.Category10().GetColor(Enum.GetValues<Method>().Length + run.Name.Sum(c => c));
+
+    /// <summary>
+    /// The colours of the runs of one comparison, one per run and distinct: each run takes its own colour
+    /// (<see cref="ColorOf(OptimizerRun)"/>) unless an earlier run of the list has it (a second run of one
+    /// method, gd:0.01 after gd:0.001; two methods the 10-colour palette maps alike); then the first colour
+    /// no run of the list claims, from Category10 and then Category20's lighter shades. Every plot of a
+    /// comparison (x, y, loss, fields) is drawn from the same list, so a run has one colour in all of them.
+    /// </summary>
+    internal static Color[] ColorsOf(IReadOnlyList<OptimizerRun> runs)
+    {
+        var own = runs.Select(ColorOf).ToArray();
+        var category20 = new ScottPlot.Palettes.Category20();
+        var spare = new ScottPlot.Palettes.Category10().Colors
+            .Concat(Enumerable.Range(0, category20.Colors.Length).Where(k => k % 2 == 1).Select(k => category20.Colors[k]))
+            .Where(c => !own.Contains(c)).ToArray();
+        var colors = new Color[runs.Count];
+        var taken = new HashSet<Color>();
+        var next = 0;
+        for (var i = 0; i < runs.Count; i++)
+        {
+            // Beyond the spare colours (more than 20 runs) colours repeat; the labels still differ.
+            colors[i] = taken.Contains(own[i]) && spare.Length > 0 ? spare[next++ % spare.Length] : own[i];
+            taken.Add(colors[i]);
+        }
+        return colors;
+    }
+
+    /// <summary>The last iteration of runs with the given numbers of recorded points (0 for none).</summary>
+    private static int LastIteration(IEnumerable<int> counts) => Math.Max(0, counts.DefaultIfEmpty(1).Max() - 1);
+
+    /// <summary>
+    /// A plot box over iterations: its x range is every iteration of the runs, 0 … <paramref name="last"/>,
+    /// whichever of their points the y range keeps. A run that explodes at its first step still spans the
+    /// axis (its curve is cut at the y edge), so the axis is never the point range around iteration 0.
+    /// </summary>
+    internal static Box IterationBox(Box box, int last) => box with { XMin = 0, XMax = last };
+
+    /// <summary>
+    /// Tick positions on an iteration axis from 0 to <paramref name="last"/>: whole iterations only, every
+    /// 1, 2 or 5 × 10ᵏ iterations, the smallest such step that gives at most 10 intervals (0 alone for a
+    /// run without steps), never outside 0 … <paramref name="last"/>.
+    /// </summary>
+    internal static int[] IterationTickPositions(int last)
+    {
+        if (last <= 0) return [0];
+        long step = 1;
+        for (var decade = 1L; ; decade *= 10)
+        {
+            var fit = new[] { 1L, 2L, 5L }.Select(f => f * decade).FirstOrDefault(s => last / s <= 10);
+            if (fit > 0) { step = fit; break; }
+        }
+        var ticks = new List<int>();
+        for (long k = 0; k <= last; k += step) ticks.Add((int)k);
+        return ticks.ToArray();
+    }
+
+    /// <summary>
+    /// Whole-iteration ticks (<see cref="IterationTickPositions"/>) as a tick generator, labelled as integers;
+    /// also the cell axes of <see cref="FieldPlots"/>, whose cells are numbered 0 … last as iterations are.
+    /// </summary>
+    internal static ScottPlot.TickGenerators.NumericManual IterationTicks(int last)
+    {
+        var ticks = new ScottPlot.TickGenerators.NumericManual();
+        foreach (var k in IterationTickPositions(last))
+            ticks.AddMajor(k, k.ToString(CultureInfo.InvariantCulture));
+        return ticks;
+    }
 
     /// <summary>
     /// Tick labels: integers on an iteration axis; E-notation for magnitudes from 10⁴ and below 10⁻³; as

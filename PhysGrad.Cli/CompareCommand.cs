@@ -99,7 +99,7 @@ internal static class CompareCommand
             var skipWriter = result.GetValue(format) == "table" ? output : error;
             foreach (var line in SkipLines.For(skipped))
                 skipWriter.WriteLine(line);
-            var names = chosen.Select(m => m.Name).ToArray();
+            var names = MethodCatalog.Labels(chosen);
             Comparison comparison;
             using (var bar = ProgressLine.For(error, names, n))
                 comparison = physics.CompareMethods(chosen, n, result.GetValue(lineSearch), bar);
@@ -124,7 +124,7 @@ internal static class CompareCommand
             int Finish()
             {
                 foreach (var r in diverged)
-                    error.WriteLine($"physgrad: {r.Name} diverged: {r.StopDetail}.");
+                    error.WriteLine($"physgrad: {r.Label} diverged: {r.StopDetail}.");
                 return diverged.Length == 0 ? ExitCode.Ok : ExitCode.Failed;
             }
             switch (result.GetValue(format))
@@ -153,7 +153,7 @@ internal static class CompareCommand
             // digits (E-notation outside 10⁻⁴ … 10⁶); the distance says whether it is measured in x or y.
             var rows = results.Select(r => new[]
             {
-                r.Name,
+                r.Label,
                 Numbers.Format(r.Eta, "G4"),
                 RunReport.FormatVector(r.Final),
                 RunReport.FormatNumber(r.FinalLoss),

@@ -74,6 +74,19 @@ public sealed record OptimizerRun(
     /// </summary>
     public IReadOnlyList<int>? RecordedIterations { get; init; }
 
+    /// <summary>
+    /// The name the run goes by in tables, reports and plot legends: <see cref="Name"/>, unless a comparison
+    /// runs one method more than once; then each run's label says what sets it apart (<c>gd:0.01</c>,
+    /// <c>hig:1:kappa=-0.5</c>), so that no two runs of one comparison read alike.
+    /// </summary>
+    public string Label
+    {
+        get => _label ?? Name;
+        init => _label = value;
+    }
+
+    private readonly string? _label;
+
     /// <summary>The built-in method of that name (<see cref="StandardRules.MethodNamed"/>), or null for a rule of one's own.</summary>
     public Method? Method => StandardRules.MethodNamed(Name);
 
