@@ -240,6 +240,12 @@ public sealed record ProblemDefinition(
     /// </summary>
     public IReadOnlyList<double>? KnownSolution { get; init; }
 
+    /// <summary>
+    /// A short name for plot titles, such as <c>rosenbrock, n = 64</c> for a reference example; null for
+    /// a problem given by its formula, which the plots then show (shortened) as its title.
+    /// </summary>
+    public string? Title { get; init; }
+
     /// <summary>Parses the fields and checks that they fit together, giving the core's problem model.</summary>
     /// <exception cref="SymbolicException">What is inconsistent, and where (a parse error names the field).</exception>
     public Problem ToProblem()

@@ -165,11 +165,12 @@ public static class ReferenceProblems
         var target = info.Name == "rosenbrock"
             ? new double[count]
             : simulator(known.Select(v => Scalar.Constant(v)).ToArray()).Select(s => Clean(Evaluate.At([], [], s.Expr))).ToArray();
-        return WithKnown(CreateTraced(info, size, count, simulator, target, start), known);
+        return WithKnown(CreateTraced(info, size, count, simulator, target, start), known, $"{info.Name}, n = {size}");
     }
 
-    private static PhysicsProblem WithKnown(PhysicsProblem problem, double[] known) =>
-        PhysicsProblem.From(problem.Definition with { KnownSolution = known });
+    // The example's name and size title its plots: its formula (64 outputs of Rosenbrock) would be cut.
+    private static PhysicsProblem WithKnown(PhysicsProblem problem, double[] known, string title) =>
+        PhysicsProblem.From(problem.Definition with { KnownSolution = known, Title = title });
 
     private static PhysicsProblem CreateTraced(ReferenceProblemInfo info, int size, int count, Func<Scalar[], Scalar[]> simulator, double[] target, double[] start)
     {

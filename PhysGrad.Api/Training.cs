@@ -420,18 +420,57 @@ public static class Training
         foreach (var (name, plot) in Plots(runs, title))
         {
             var path = Path.Combine(directory, name);
-            plot.SavePng(path + ".png", 1000, 560);
-            plot.SaveSvg(path + ".svg", 1000, 560);
+            plot.SavePng(path + ".png", PlotWidth, PlotHeight);
+            plot.SaveSvg(path + ".svg", PlotWidth, PlotHeight);
             written.Add(path + ".png");
             written.Add(path + ".svg");
         }
         return written;
     }
 
-    /// <summary>The plots <see cref="SavePlots(IReadOnlyList{TrainingHistory}, string, string)"/> writes, by file name without extension, built but not rendered (the tests inspect them).</summary>
+    private const int PlotWidth = 1000;
+    private const int PlotHeight = 560;
+
+    /// <summary>
+    /// The colour of a training method: that of the comparison's method with the same update
+    /// (<see cref="TrajectoryPlots.ColorOf(Method)"/>; SIP's by its inner inverse), so a method has one
+    /// colour in train's and compare's plots, whatever the order of the methods.
+    /// </summary>
+    internal static Color ColorOf(TrainingMethod method) => TrajectoryPlots.ColorOf(method switch
+    {
+        TrainingMethod.GradientDescent => Method.GradientDescent,
+        TrainingMethod.Adam => Method.Adam,
+        TrainingMethod.GaussNewton => Method.GaussNewton,
+        TrainingMethod.Hig => Method.HalfInverseGradient,
+        TrainingMethod.SipInverseGradient => Method.InverseGradient,
+        _ => Method.PhysicalGradient,
+    });
+
+    /// <summary>
+    /// A title broken into lines of at most <paramref name="width"/> characters at spaces, so a long
+    /// description is not cut at the figure's edges (ScottPlot centres one line and clips it).
+    /// </summary>
+    internal static string WrapTitle(string title, int width = 70)
+    {
+        var lines = new List<string>();
+        var line = "";
+        foreach (var word in title.Split(' '))
+        {
+            if (line.Length > 0 && line.Length + 1 + word.Length > width)
+            {
+                lines.Add(line);
+                line = word;
+            }
+            else line = line.Length == 0 ? word : line + " " + word;
+        }
+        lines.Add(line);
+        return string.Join("\n", lines);
+    }
+
+    /// <summary>The plots <see cref="SavePlots(IReadOnlyList{TrainingHistory}, string, string)"/> writes, by file name, built but not saved (the tests inspect them).</summary>
     internal static IReadOnlyList<(string Name, Plot Plot)> Plots(IReadOnlyList<TrainingHistory> runs, string title)
     {
-        var plots = new List<(string, Plot)>();
+        var built = new List<(string, Plot)>();
         // The x-error ½‖x − x*‖² is drawn too where the example knows x* (exp): SIP's point is that it
         // fits x over the orders of magnitude of y even where the loss in y says little.
         var hasX = runs.Any(r => r.Points.Any(p => double.IsFinite(p.XError)));
@@ -448,19 +487,19 @@ public static class Training
         foreach (var (name, axis, x, quantity, label) in panels)
         {
             var plot = new Plot();
-            var methods = runs.Select(r => r.Settings.ShortName).Distinct().ToList();
             // The rule of compare's loss plot: a log axis labels only powers of ten, so when the losses of
             // the runs that do not diverge span less than a decade it would show one tick label or none;
             // then L̄ is drawn on a linear axis instead.
             var kept = runs.Where(r => !r.Diverged).SelectMany(r => r.Points).Select(quantity)
                 .Where(l => l > 0 && double.IsFinite(l)).ToArray();
-            var linear = TrajectoryPlots.SpansUnderADecade(kept);
+            // As compare's: a log axis needs two powers of ten in range to carry two labels.
+            var linear = kept.Length == 0 || TrajectoryPlots.PowersOfTen(Math.Log10(kept.Min()), Math.Log10(kept.Max())).Length < 2;
             var span = linear ? kept.Max() - kept.Min() : double.NaN;
             var seedsSeen = new Dictionary<string, int>();
             foreach (var run in runs)
             {
                 var method = run.Settings.ShortName;
-                var colour = Colors.Category10[methods.IndexOf(method) % Colors.Category10.Length];
+                var colour = ColorOf(run.Settings.Method);
                 var points = run.Points.Where(p => quantity(p) > 0 && double.IsFinite(quantity(p))).ToArray();
                 if (points.Length == 0) continue;
                 var line = plot.Add.Scatter(points.Select(x).ToArray(), points.Select(p => linear ? quantity(p) : Math.Log10(quantity(p))).ToArray(), colour);
@@ -473,30 +512,26 @@ public static class Training
                 line.LinePattern = (k % 4) switch { 0 => LinePattern.Solid, 1 => LinePattern.Dashed, 2 => LinePattern.Dotted, _ => LinePattern.DenselyDashed };
                 line.LegendText = $"{method} {Describe(run.Settings)}, seed {run.Seed}{(run.Diverged ? ", diverged" : "")}";
             }
-            plot.Title(title);
+            plot.Title(WrapTitle(title));
             plot.XLabel(axis);
             plot.YLabel(linear ? label : label + " (log scale)");
+            plot.Axes.AutoScale();
+            var limits = plot.Axes.GetLimits();
             plot.Axes.Left.TickGenerator = linear
                 ? new ScottPlot.TickGenerators.NumericAutomatic { LabelFormatter = v => TrajectoryPlots.TickLabel(v, span) }
-                : new ScottPlot.TickGenerators.NumericAutomatic
-                {
-                    MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(),
-                    IntegerTicksOnly = true,
-                    LabelFormatter = v => $"1E{v:0}",
-                };
+                : TrajectoryPlots.LogTicks(limits.Bottom, limits.Top);
             if (axis == "steps")
             {
                 // Steps are whole numbers: ticks at whole steps within 0 … the last recorded one, and the axis over them all.
                 var lastStep = Math.Max(0, runs.SelectMany(r => r.Points).Select(p => p.Step).DefaultIfEmpty(0).Max());
                 var margin = lastStep == 0 ? 0.5 : Math.Max(0.25, 0.04 * lastStep);
                 plot.Axes.Bottom.TickGenerator = TrajectoryPlots.IterationTicks(lastStep);
-                plot.Axes.AutoScale();
                 plot.Axes.SetLimitsX(-margin, lastStep + margin);
             }
             plot.ShowLegend(Edge.Right);
-            plots.Add((name, plot));
+            built.Add((name, plot));
         }
-        return plots;
+        return built;
     }
 
     /// <summary>The settings as text: <c>η=0.1, B=256, τ=1e-06</c> (τ for GN/HIG, Adam/GD named for SIP).</summary>

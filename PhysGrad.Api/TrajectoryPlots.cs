@@ -91,9 +91,13 @@ public static class TrajectoryPlots
     internal static IReadOnlyList<Figure> Figures(IReadOnlyList<OptimizerRun> runs, CompiledProblem problem, ProblemDefinition definition) =>
         Figures(runs, definition, TargetPoint.Find(problem, definition.Target.ToArray(), definition.Start.ToArray(), runs));
 
-    /// <summary>The problem as a title: <c>P(x0, x1) = [x0, x1^2]</c>, shortened beyond 70 characters.</summary>
+    /// <summary>
+    /// The problem as a title: an example's name and size (<see cref="ProblemDefinition.Title"/>), else
+    /// <c>P(x0, x1) = [x0, x1^2]</c>, shortened beyond 70 characters.
+    /// </summary>
     internal static string ProblemName(ProblemDefinition d)
     {
+        if (d.Title is { } title) return title;
         var text = $"P({string.Join(", ", d.Variables)}) = [{string.Join(", ", d.Simulator)}]";
         return text.Length <= 70 ? text : text[..67] + "…";
     }
@@ -175,6 +179,9 @@ public static class TrajectoryPlots
         // "Coincides with" in the legend means in every panel; the styling of each panel follows the
         // runs that coincide in that panel.
         var whole = Groups(Coinciding(data.Select(d => (d.Curves, d.Box)).ToArray(), runs.Count, whole: true));
+        // The legend sits in the first panel but speaks for all: where a run leaves the plotted range is
+        // gathered over every panel (each panel marks its own crossing).
+        var notes = runs.Select((r, i) => FigureNote(r, data.Select(d => (d.Curves[i], d.Box)).ToArray(), exploding[i], far[i])).ToArray();
         for (var k = 0; k < shown.Length; k++)
         {
             var jj = shown[k];
@@ -182,15 +189,16 @@ public static class TrajectoryPlots
             var panelTitle = k == 0 ? (problem is null ? $"{space} {which}" : $"{space} {which}\n{problem}") : "";
             var panel = Panel(runs, curves, box, t, targetLabel, panelTitle,
                 k == shown.Length - 1 ? "iteration" : "", names[jj], iterationAxis: true, scale, exploding, far,
-                Groups(Coinciding([(curves, box)], runs.Count)), whole.Leader, legend: k == 0);
+                Groups(Coinciding([(curves, box)], runs.Count)), whole.Leader, legend: k == 0, notes: notes);
             if (k == 0) legendWidth = panel.Legend.GetImage().Width + 60;
             panels.Add(panel);
         }
         // Equal padding in every panel lines their data areas up; the first panel's legend sits in its right
         // margin, outside the data, as wide as the legend measures, so no entry is cut.
+        var left = LeftMargin(panels, PanelHeight);
         for (var k = 0; k < panels.Count; k++)
-            panels[k].Layout.Fixed(new PixelPadding(90, legendWidth, k == panels.Count - 1 ? 50 : 28, k == 0 ? 62 : 12));
-        return new Figure(space, panels, 90 + StackDataWidth + legendWidth, Math.Max(Height, 60 + PanelHeight * panels.Count));
+            panels[k].Layout.Fixed(new PixelPadding(left, legendWidth, k == panels.Count - 1 ? 50 : 28, k == 0 ? 62 : 12));
+        return new Figure(space, panels, left + StackDataWidth + legendWidth, Math.Max(Height, 60 + PanelHeight * panels.Count));
     }
 
     /// <summary>A single-panel figure as wide as its data area plus its measured legend.</summary>
@@ -208,35 +216,118 @@ public static class TrajectoryPlots
     private static Figure LossFigure(IReadOnlyList<OptimizerRun> runs, string? problem)
     {
         var exploding = Exploding(runs, null);
-        // ScottPlot draws linear axes: plot log₁₀ L and label the ticks as powers of ten, unless the losses
-        // of the runs that do not explode span less than a decade; then a log axis would have no labelled
-        // tick, and L is drawn on a linear axis (E-notation labels) instead.
+        var far = FarPoints(runs, null);
+        // ScottPlot draws linear axes: plot log₁₀ L and label the ticks as powers of ten, unless the plotted
+        // range holds fewer than two powers of ten (a span under a decade, or one decade or less across a
+        // power) or a loss is negative: a log axis would then carry one labelled tick or none, and L is
+        // drawn on a linear axis (E-notation labels) instead.
         var logs = runs.Select(r => r.Losses.Select((l, k) => ((double)k, l > 0 && double.IsFinite(l) ? Math.Log10(l) : double.NaN))
             .TakeWhile(p => !double.IsNaN(p.Item2)).ToArray()).ToArray();
-        var farLoss = FarPoints(runs, null);
-        var kept = runs.SelectMany((r, i) => exploding[i] ? []
-            : r.Losses.TakeWhile(l => l > 0 && double.IsFinite(l)).Where((l, k) => k >= farLoss[i].Length || !farLoss[i][k])).ToArray();
-        // When every run explodes, the plotted range is their start losses (PlotBox keeps an exploding run's
-        // start), and so is the span that decides the scale: one decade or less, drawn linearly with labels.
-        var linear = SpansUnderADecade(kept.Length > 0 ? kept
-            : runs.Where(r => r.Losses.Count > 0 && r.Losses[0] > 0 && double.IsFinite(r.Losses[0])).Select(r => r.Losses[0]));
+        var logBox = PlotBox(exploding, logs, null, 0, far);
+        var negative = runs.Where((r, i) => !exploding[i]).Any(r => r.Losses.Any(l => l < 0));
+        var linear = negative || PowersOfTen(logBox.YMin, logBox.YMax).Length < 2;
         var curves = linear
             ? runs.Select(r => r.Losses.Select((l, k) => ((double)k, l)).TakeWhile(p => double.IsFinite(p.Item2)).ToArray()).ToArray()
             : logs;
+        // A loss of exactly 0 (a method that hits the target) has no logarithm: on a log axis each run's
+        // first zero is drawn at the bottom edge, and its legend entry says so.
+        var zeroAt = runs.Select(r => ZeroAt(r.Losses)).ToArray();
         var title = problem is null ? "loss" : $"loss: {problem}";
-        var far = FarPoints(runs, null);
-        var box = IterationBox(PlotBox(exploding, curves, null, 0, far), LastIteration(runs.Select(r => r.Losses.Count)));
+        var box = IterationBox(linear ? PlotBox(exploding, curves, null, 0, far) : logBox, LastIteration(runs.Select(r => r.Losses.Count)));
         var groups = Groups(Coinciding([(curves, box)], runs.Count));
         var plot = Panel(runs, curves, box, null, "target", title, "iteration", linear ? "L" : "L (log scale)",
-            iterationAxis: true, scale: 0, exploding, far, groups, Groups(Coinciding([(curves, box)], runs.Count, whole: true)).Leader);
+            iterationAxis: true, scale: 0, exploding, far, groups, Groups(Coinciding([(curves, box)], runs.Count, whole: true)).Leader,
+            zeroAt: linear ? null : zeroAt);
         if (!linear)
-            plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
-            {
-                MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(),
-                IntegerTicksOnly = true,
-                LabelFormatter = v => $"1E{v:0}",
-            };
+        {
+            var limits = plot.Axes.GetLimits();
+            plot.Axes.Left.TickGenerator = LogTicks(limits.Bottom, limits.Top);
+        }
         return Single("loss", plot);
+    }
+
+    /// <summary>The iteration of a run's first loss of exactly 0 after positive ones, −1 if none (a non-finite or negative loss first).</summary>
+    internal static int ZeroAt(IReadOnlyList<double> losses)
+    {
+        var k = losses.TakeWhile(l => l > 0 && double.IsFinite(l)).Count();
+        return k < losses.Count && losses[k] == 0 ? k : -1;
+    }
+
+    /// <summary>The whole powers of ten (their exponents) in the log₁₀ range [<paramref name="min"/>, <paramref name="max"/>].</summary>
+    internal static int[] PowersOfTen(double min, double max)
+    {
+        if (!(double.IsFinite(min) && double.IsFinite(max)) || max < min) return [];
+        var (lo, hi) = ((int)Math.Ceiling(min), (int)Math.Floor(max));
+        return hi < lo ? [] : Enumerable.Range(lo, hi - lo + 1).ToArray();
+    }
+
+    /// <summary>
+    /// Ticks of a log₁₀ axis over [<paramref name="min"/>, <paramref name="max"/>]: labelled powers of ten
+    /// (<c>1E-3</c>) every 1, 2, 5, 10, … decades, at most about ten of them, and the minor ticks 2·10ᵏ … 9·10ᵏ
+    /// when every decade is labelled. Used by compare's and train's loss plots where the range holds at
+    /// least two powers of ten (else those plots are linear).
+    /// </summary>
+    internal static ScottPlot.TickGenerators.NumericManual LogTicks(double min, double max)
+    {
+        var powers = PowersOfTen(min, max);
+        var ticks = new ScottPlot.TickGenerators.NumericManual();
+        if (powers.Length == 0) return ticks;
+        var step = new[] { 1, 2, 5, 10, 20, 50, 100, 200, 500 }.FirstOrDefault(s => (powers[^1] - powers[0]) / s <= 10, 1000);
+        foreach (var k in powers.Where(k => k % step == 0))
+            ticks.AddMajor(k, $"1E{k.ToString(CultureInfo.InvariantCulture)}");
+        if (step == 1)
+            for (var k = (int)Math.Floor(min); k <= max; k++)
+                for (var m = 2; m <= 9; m++)
+                    if (k + Math.Log10(m) is var at && at >= min && at <= max)
+                        ticks.AddMinor(at);
+        return ticks;
+    }
+
+    /// <summary>
+    /// The note a run's legend entry carries for a figure of stacked panels: an exploding run leaves each
+    /// panel at its own iteration, so the note names the first (and says each panel marks its own); a run
+    /// with far points is off the plot at the iterations where it is outside any panel.
+    /// </summary>
+    private static string FigureNote(OptimizerRun run, ((double X, double Y)[] Curve, Box Box)[] panels, bool exploding, bool[] far)
+    {
+        var diverged = run.StopReason == StopReason.Diverged;
+        if (exploding)
+        {
+            var exits = panels.Select(p => Clip(p.Curve, p.Box)).Where(c => c.Exit is not null).Select(c => c.ExitIteration).ToArray();
+            if (exits.Length == 0)
+                return diverged && panels.Length > 0 ? $", diverged at {panels[0].Curve.Length}" : "";
+            var first = exits.Min();
+            var where = exits.All(e => e == first) ? $"off the plot at {first}"
+                : $"off the plot from {first} (a cross marks it in each panel)";
+            return (diverged ? ", diverged, " : ", explodes, ") + where;
+        }
+        if (!far.Any(f => f)) return "";
+        var outside = panels.SelectMany(p => PiecesAt(p.Curve, p.Box).Outside).Distinct().Order().ToArray();
+        return outside.Length > 0 ? $", off the plot at {Ranges(outside)}" : "";
+    }
+
+    /// <summary>
+    /// The left margin of stacked panels: room for the widest tick label of any panel (measured after a
+    /// render at the panel's size, so the labels are the ones drawn), the axis label and the gaps between,
+    /// at least 90 pixels; wide labels such as <c>1.0000000001E+300</c> would otherwise push the axis
+    /// label out of the figure.
+    /// </summary>
+    internal static int LeftMargin(IReadOnlyList<Plot> panels, int panelHeight)
+    {
+        var widest = 0f;
+        using var paint = Paint.NewDisposablePaint();
+        foreach (var panel in panels)
+        {
+            panel.RenderInMemory(StackDataWidth + 200, panelHeight);
+            var axis = panel.Axes.Left;
+            foreach (var tick in axis.TickGenerator.Ticks.Where(t => t.IsMajor && !string.IsNullOrEmpty(t.Label)))
+            {
+                var style = new LabelStyle { Text = tick.Label, FontSize = axis.TickLabelStyle.FontSize, FontName = axis.TickLabelStyle.FontName };
+                widest = Math.Max(widest, style.Measure(paint).Width);
+            }
+        }
+        var labelRoom = panels.Count == 0 ? 0 : panels[0].Axes.Left.Label.FontSize;
+        return Math.Max(90, (int)Math.Ceiling(widest + labelRoom + 30));
     }
 
     /// <summary>
@@ -369,7 +460,8 @@ public static class TrajectoryPlots
     private static Plot Panel(
         IReadOnlyList<OptimizerRun> runs, (double X, double Y)[][] curves, Box box, (double X, double Y)? target, string targetLabel,
         string title, string xLabel, string yLabel, bool iterationAxis, double scale, bool[] exploding, bool[][] far,
-        (int[] Leader, int[] Rank, int[] Size) groups, int[] coincidesWith, bool legend = true)
+        (int[] Leader, int[] Rank, int[] Size) groups, int[] coincidesWith, bool legend = true,
+        string[]? notes = null, int[]? zeroAt = null)
     {
         var plot = new Plot();
         var n = runs.Count;
@@ -382,6 +474,7 @@ public static class TrajectoryPlots
             // A label other than the name already carries η (gd:0.01, when gd runs twice).
             var label = run.Label != run.Name ? run.Label : $"{run.Name} (η = {run.Eta.ToString("G3", CultureInfo.InvariantCulture)})";
             var diverged = run.StopReason == StopReason.Diverged;
+            var name = label;
             var (kept, exit, exitIteration) = exploding[i] ? Clip(curves[i], box) : (curves[i], null, -1);
             var pieces = new List<List<((double X, double Y) Point, int Iteration)>> { kept.Select((p, k) => (p, k)).ToList() };
             if (!exploding[i] && far[i].Any(f => f))
@@ -397,6 +490,10 @@ public static class TrajectoryPlots
                 label += diverged ? $", diverged, off the plot at {exitIteration}" : $", explodes, off the plot at {exitIteration}";
             else if (diverged)
                 label += $", diverged at {curves[i].Length}";
+            // A figure of several panels says where the run leaves any of them (FigureNote).
+            if (notes is not null) label = name + notes[i];
+            var zero = zeroAt is not null && zeroAt[i] >= 0 ? zeroAt[i] : -1;
+            if (zero >= 0) label += $", reaches 0 at iteration {zero}";
             if (coincidesWith[i] >= 0)
                 label += $", coincides with {runs[coincidesWith[i]].Label}";
 
@@ -443,6 +540,26 @@ public static class TrajectoryPlots
                     });
                     first = false;
                 }
+            }
+            if (zero >= 0)
+            {
+                // L = 0 has no logarithm: drawn at the bottom edge of the plotted range, reached from the
+                // run's last positive loss, with a marker of the run's shape.
+                var bottom = (X: (double)zero, Y: box.YMin);
+                if (kept.Length > 0)
+                {
+                    var drop = plot.Add.Line(kept[^1].X, kept[^1].Y, bottom.X, bottom.Y);
+                    drop.Color = color;
+                    drop.LineWidth = width;
+                    drop.LinePattern = pattern;
+                }
+                plot.Add.Marker(bottom.X, bottom.Y, MarkerShape.FilledTriangleDown, 14, color);
+                if (first)
+                    legendItems.Add(new LegendItem
+                    {
+                        LabelText = label, LineColor = color, LineWidth = width, LinePattern = pattern,
+                        MarkerShape = MarkerShape.FilledTriangleDown, MarkerSize = 14, MarkerColor = color,
+                    });
             }
             (double X, double Y)? cross = exit ?? (diverged && kept.Length > 0 ? kept[^1] : null);
             if (exit is { } e)
