@@ -163,8 +163,27 @@ public static class MethodCatalog
     /// <exception cref="SymbolicException">(<see cref="ErrorKind.Invalid"/>) an unknown name or option (with
     /// the nearest known one), a step size or value that is not a number, or one out of range; the
     /// message quotes the entry.</exception>
-    public static MethodSpec[] Parse(string text) =>
-        text.Split(',', StringSplitOptions.TrimEntries).Select(ParseEntry).ToArray();
+    public static MethodSpec[] Parse(string text)
+    {
+        var parts = text.Split(',', StringSplitOptions.TrimEntries);
+        CheckDecimalComma(parts);
+        return parts.Select(ParseEntry).ToArray();
+    }
+
+    /// <summary>
+    /// A number right after an entry with a value (<c>gd:0,1</c>) is a decimal comma: say so, rather than
+    /// report '1' as an unknown method or 0 as a bad step size.
+    /// </summary>
+    /// <exception cref="SymbolicException">(<see cref="ErrorKind.Invalid"/>) such a pair, quoted.</exception>
+    public static void CheckDecimalComma(IReadOnlyList<string> parts)
+    {
+        for (var i = 1; i < parts.Count; i++)
+            if (parts[i].Length > 0 && (char.IsAsciiDigit(parts[i][0]) || parts[i][0] == '.') && TryNumber(parts[i], out _)
+                && (parts[i - 1].Contains(':') || parts[i - 1].Contains('=')))
+                throw new SymbolicException(ErrorKind.Invalid,
+                    $"'{parts[i - 1]},{parts[i]}': entries of the method list are separated by commas, so '{parts[i]}' would be read as a method; "
+                    + $"write numbers with '.' as the decimal point, e.g. {parts[i - 1]}.{parts[i]}.");
+    }
 
     private static MethodSpec ParseEntry(string part)
     {

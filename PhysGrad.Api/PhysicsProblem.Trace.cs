@@ -37,11 +37,11 @@ public sealed partial class PhysicsProblem
             if (inv is null || inv.Length != n)
                 throw new SymbolicException(ErrorKind.Invalid,
                     $"The traced inverse must return one value per variable ({n}); it returned {inv?.Length ?? 0}.");
-            inverseText = inv.Select(s => Infix.Format(s.Expr)).ToArray();
+            inverseText = inv.Select(s => Infix.FormatExact(s.Expr)).ToArray();
         }
-        // Through the public creation path (the definition holds text): the printed components parse
-        // back to the identical expressions.
-        return From(new ProblemDefinition(variables, components.Select(Infix.Format).ToArray(), loss, target ?? [], start ?? [], inverseText)
+        // Through the public creation path (the definition holds text): the exactly printed components
+        // parse back to the identical expressions (floating constants stay floating).
+        return From(new ProblemDefinition(variables, components.Select(Infix.FormatExact).ToArray(), loss, target ?? [], start ?? [], inverseText)
         {
             DeriveInverse = !numericInverse,
         });

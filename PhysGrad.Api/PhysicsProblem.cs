@@ -110,7 +110,7 @@ public sealed partial class PhysicsProblem
         // once (the definition keeps what it parsed).
         var components = Symbolic.Parse.Many(simulator);
         var names = variables ?? Structure.FreeSymbolNames(components);
-        return new(new ProblemDefinition(names, components.Select(Infix.Format).ToArray(), loss, target ?? [], start ?? [], inverse)
+        return new(new ProblemDefinition(names, components.Select(Infix.FormatExact).ToArray(), loss, target ?? [], start ?? [], inverse)
             .Seeded(simulator: components));
     }
 
@@ -145,8 +145,10 @@ public sealed partial class PhysicsProblem
         var names = variables ?? Structure.FreeSymbolNames(components)
             .Where(n => parameters is null || !parameters.ContainsKey(n)).ToArray();
         var inverseCore = inverse?.Select(e => e.Core).ToArray();
-        var definition = new ProblemDefinition(names, components.Select(Infix.Format).ToArray(),
-            loss is null ? null : Infix.Format(loss.Core), target ?? [], start ?? [], inverseCore?.Select(Infix.Format).ToArray())
+        // The definition's text is exact (floating constants keep their point), because it is parsed again
+        // when the definition is copied or written as a problem file.
+        var definition = new ProblemDefinition(names, components.Select(Infix.FormatExact).ToArray(),
+            loss is null ? null : Infix.FormatExact(loss.Core), target ?? [], start ?? [], inverseCore?.Select(Infix.FormatExact).ToArray())
         {
             DeriveInverse = !numericInverse,
             Parameters = parameters,

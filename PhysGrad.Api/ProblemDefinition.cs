@@ -197,10 +197,10 @@ public sealed record ProblemDefinition(
         var target = !HasTarget ? "not given"
             : List(Enumerable.Range(0, Math.Max(Target.Count, TargetSymbols?.Count ?? 0)).Select(j =>
                 TargetSymbols?[j] ?? (j < Target.Count ? Target[j].ToString(System.Globalization.CultureInfo.InvariantCulture) : "?")));
-        var text = $"P({string.Join(", ", Variables)}) = {List(Simulator)}, L = {Loss ?? "½‖y − y*‖²"}, target {target}, start {(HasStart ? List(Start) : "not given")}";
+        var text = $"P({string.Join(", ", Variables)}) = {List(Simulator.Select(ExpressionText.Readable))}, L = {(Loss is null ? "½‖y − y*‖²" : ExpressionText.Readable(Loss))}, target {target}, start {(HasStart ? List(Start) : "not given")}";
         if (Parameters is { Count: > 0 }) text += ", parameters " + string.Join(", ", Parameters.Select(p => $"{p.Key} = {p.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)}"));
         if (Units is { Count: > 0 }) text += ", units " + string.Join(", ", Units.Select(u => $"{u.Key} [{u.Value}]"));
-        if (Inverse is not null) text += ", inverse " + List(Inverse);
+        if (Inverse is not null) text += ", inverse " + List(Inverse.Select(ExpressionText.Readable));
         else if (!DeriveInverse) text += ", numeric inverse";
         return text;
     }
@@ -282,7 +282,7 @@ public sealed record ProblemDefinition(
         // The default loss in the target's names, as text for display and as the expression it says (not
         // printed and parsed again).
         var loss = Problem.DefaultLoss(Outputs, TargetExpressions().Select(t => t.Core).ToArray());
-        return (this with { Target = values, TargetSymbols = null, Loss = Infix.Format(loss) }).Seeded(loss: loss);
+        return (this with { Target = values, TargetSymbols = null, Loss = Infix.FormatExact(loss) }).Seeded(loss: loss);
     }
 
     /// <summary>
@@ -418,7 +418,7 @@ public sealed record ProblemDefinition(
     /// </summary>
     private static IReadOnlyList<string> Indexed(IReadOnlyList<string> entries) =>
         entries.Any(e => e.Contains('[')) ? entries.SelectMany((e, i) => !e.Contains('[') ? [e]
-            : ParseManyField($"simulator[{i}]", e).Select(Infix.Format)).ToArray() : entries;
+            : ParseManyField($"simulator[{i}]", e).Select(Infix.FormatExact)).ToArray() : entries;
 
     /// <summary>Variable entries of the form <c>x[0..63]</c> expanded into x0 … x63; others as given.</summary>
     private static IReadOnlyList<string> IndexedNames(IReadOnlyList<string> entries) =>

@@ -35,8 +35,9 @@ public static class RunReport
             problem = new
             {
                 variables = definition.Variables,
-                simulator = definition.Simulator,
-                loss = definition.LossText,
+                // Whole expressions (never cut or rounded), with integer-valued literals as integers.
+                simulator = definition.Simulator.Select(ExpressionText.Readable),
+                loss = ExpressionText.Readable(definition.LossText),
                 target = definition.HasTarget ? definition.Target : null,
                 targetUse = TargetUse(definition),
                 start = definition.Start,
@@ -106,14 +107,16 @@ public static class RunReport
 
     /// <summary>
     /// Where PG's local inverse comes from, for a report header: <c>numeric (why)</c>, or the source
-    /// (<c>given</c>, <c>derived</c>) and the expressions <c>x0 = …, x1 = …</c>.
+    /// (<c>given</c>, <c>derived</c>) and the expressions <c>x0 = …, x1 = …</c> in their header form
+    /// (<see cref="ExpressionText.ForHeader"/>: coefficients to 6 significant digits, a long expression cut
+    /// short with its length); <see cref="ToJson"/> gives them whole.
     /// </summary>
     /// <param name="problem">The compiled problem's model (after PG has asked for the inverse).</param>
     public static string InverseDescription(Symbolic.Problem problem) => problem.InverseSource switch
     {
         Symbolic.InverseSource.Numeric => $"numeric ({problem.InverseNote})",
         var source => $"{source.ToString().ToLowerInvariant()}, " +
-            ShortNames(problem.Variables.Select((v, i) => $"{v} = {Symbolic.Infix.Format(problem.Inverse[i])}").ToArray(), "expression"),
+            ShortNames(problem.Variables.Select((v, i) => $"{v} = {ExpressionText.ForHeader(Symbolic.Infix.Format(problem.Inverse[i]), problem.Variables.Length == 1 ? ExpressionText.HeaderLength : ExpressionText.ListItemLength)}").ToArray(), "expression"),
     };
 
     /// <summary><c>a, b</c>, or <c>a, b, …, z (100 expressions)</c>: a header's list, short at any size.</summary>

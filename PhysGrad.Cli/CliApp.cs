@@ -32,6 +32,7 @@ public static class CliApp
         root.Subcommands.Add(UnitsCommand.Create(output));
         root.Subcommands.Add(CheckCommand.Create(output));
         root.Subcommands.Add(TrainCommand.Create(output, error));
+        NumericOptions.ReadInvariant(root);
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
@@ -120,6 +121,8 @@ public static class CliApp
         var value = option.Tokens.Count > 0 ? option.Tokens[^1].Value : null;
         if (value is null) return null;
         var name = option.Option.Name;
+        // NumericOptions' own messages (a decimal comma, a separator) already say what the option takes.
+        if (e.Message.StartsWith(name, StringComparison.Ordinal)) return null;
         if (type == typeof(int))
             return System.Numerics.BigInteger.TryParse(value, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out _)
                 ? $"{name} must be a whole number from {int.MinValue} to {int.MaxValue}, not '{value}'."

@@ -132,9 +132,10 @@ internal static class CompareCommand
                 case "json": output.WriteLine(physics.ToJson(comparison)); return Finish();
                 case "csv": output.Write(physics.ToCsv(comparison)); return Finish();
             }
-            output.WriteLine(ReferenceEquals(definition, ProblemDefinition.Book)
+            var problemLine = ReferenceEquals(definition, ProblemDefinition.Book)
                 ? "The book's example: P(x) = [x0, x1^2], L(y) = y0^2 + y1^2, target the origin, start [3, 3]."
-                : $"{Headline.Problem(definition)}, start {Numbers.Vector(definition.Start)}.");
+                : $"{Headline.Problem(definition)}, start {Numbers.Vector(definition.Start)}.";
+            output.WriteLine(problemLine);
             // With a loss of its own the target is optional: say what it is used for, or that there is none.
             // (The book's header already says its target is the origin.)
             if (definition.Loss is not null && !ReferenceEquals(definition, ProblemDefinition.Book))
@@ -142,8 +143,11 @@ internal static class CompareCommand
                     ? $"Target y* = {Numbers.Vector(definition.Target)}: {RunReport.TargetUse(definition)}."
                     : $"Target: {RunReport.TargetUse(definition)} (--target gives one).");
             // Only PG uses the local inverse (and has derived it by now); for the others it is not derived.
-            if (chosen.Any(m => m.UsesLocalInverse))
-                output.WriteLine($"Local inverse for PG: {physics.InverseDescription}.");
+            var inverseLine = chosen.Any(m => m.UsesLocalInverse) ? $"Local inverse for PG: {physics.InverseDescription}." : "";
+            if (inverseLine.Length > 0)
+                output.WriteLine(inverseLine);
+            if (Headline.CutNote(problemLine, inverseLine) is { } cutNote)
+                output.WriteLine(cutNote);
             // Where the distances are measured and what the plots mark as x*, in one line, so that "in y"
             // distances and a marked x* are not read as two different answers.
             if (TargetLine(comparison.Target, physics.Outputs.Count, physics.Variables.Count) is { } targetLine)

@@ -10,6 +10,7 @@ internal static class Headline
     /// <summary>The most entries a list shows in full.</summary>
     private const int Shown = 4;
 
+
     /// <summary><c>x0, x1</c>, or <c>x0, x1, …, x99 (100 variables)</c>.</summary>
     public static string Names(IReadOnlyList<string> names, string noun) =>
         names.Count <= Shown ? string.Join(", ", names)
@@ -25,12 +26,18 @@ internal static class Headline
     /// outputs is written ½‖y − y*‖² with y* in its short form rather than as one term per output.
     /// </summary>
     public static string Problem(ProblemDefinition d) =>
-        $"P({Names(d.Variables, "variable")}) = {List(d.Simulator, "component")}, L = {Loss(d)}";
+        $"P({Names(d.Variables, "variable")}) = {List(d.Simulator.Select(s => ExpressionText.ForHeader(s, d.Simulator.Count == 1 ? ExpressionText.HeaderLength : ExpressionText.ListItemLength)).ToArray(), "component")}, L = {Loss(d)}";
+
+    /// <summary>The line that follows a header in which an expression was cut short, or null when none was.</summary>
+    public static string? CutNote(params string[] headerLines) =>
+        headerLines.Any(ExpressionText.HasCut)
+            ? $"(Long expressions are cut short above, with their full length, and coefficients rounded to {ExpressionText.HeaderDigits} significant digits; --format json gives them whole.)"
+            : null;
 
     /// <summary>The loss as text (see <see cref="Problem"/>).</summary>
     public static string Loss(ProblemDefinition d)
     {
-        if (d.Loss is not null || d.Outputs.Length <= Shown) return d.LossText;
+        if (d.Loss is not null || d.Outputs.Length <= Shown) return ExpressionText.ForHeader(d.LossText);
         var target = d.HasNumericTarget ? Numbers.Vector(d.Target)
             : List(d.TargetExpressions().Select(t => t.ToInfix()).ToArray(), "value");
         return $"½‖y − y*‖² with y* = {target}";

@@ -43,7 +43,7 @@ internal sealed class ProblemOptions
     private Dictionary<string, double>? Parameters(ParseResult result) =>
         Pairs(result.GetValue(_params), "--param", "name=value, e.g. g=9.81", (name, text) =>
             Arguments.Numbers($"--param {name}", text) is [var value] ? value
-                : throw new CliInputException($"--param {name} takes one number."));
+                : throw new CliInputException(NumericOptions.Message($"--param {name}", text, whole: false)));
 
     /// <summary>
     /// Repeated name=value options as a table (null when none were given): each entry split at its first

@@ -97,7 +97,11 @@ internal static class TrainCommand
         // GD is the baseline of the plots in the docs, not a default: the example lists it last, run only on request.
         if (text is null) list.AddRange(example.Choices.Where(m => m.Name != "gd"));
         else
-            foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var parts = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            try { MethodCatalog.CheckDecimalComma(parts); }
+            catch (Exception e) when (InputError.Is(e)) { throw new CliInputException($"--methods: {e.Message}"); }
+            foreach (var part in parts)
             {
                 var pieces = part.Split(':');
                 if (pieces.Length > 2) throw new CliInputException($"--methods: '{part}' is not name or name:rate, e.g. hig:0.1.");
@@ -112,6 +116,7 @@ internal static class TrainCommand
                 }
                 list.Add(s);
             }
+        }
         if (list.Count == 0) throw new CliInputException("--methods names no method; give e.g. adam,gn,hig.");
         return list.Select(s => batch is { } b ? s.WithBatchSize(b) : s).ToArray();
     }

@@ -382,9 +382,9 @@ let ``a power whose base is a fraction, sum, product or power keeps its parenthe
             match p.Node, b.Node with
             | Node.Power(pb, _), (Node.Product _ | Node.Sum _ | Node.Power _) when obj.ReferenceEquals(pb, b) && printedAsPower ->
                 let latex = LaTeX.format p
-                let infix = Infix.format p
+                let infix = Infix.formatExact p
                 // The base is printed in parentheses: the text starts with \left( and the matching
-                // \right) comes right before ^{ ; the infix form parses back to the same power.
+                // \right) comes right before ^{ ; the exact infix form parses back to the same power.
                 (latex.StartsWith "\\left(" && latex.Contains "\\right)^{"
                  && obj.ReferenceEquals(Parse.expression infix, p))
                 |> Prop.label (sprintf "%s printed as %s" infix latex)

@@ -5,7 +5,8 @@ open System.Text
 
 /// C# source text for an expression: `Math.*` calls, double literals, and variable names mapped by
 /// the caller (for example x0 ↦ x[0]). The text is an expression of type double.
-/// `sign` becomes `Math.Sign`, which throws on NaN, unlike PhysGrad's evaluators. `log1p` and `expm1`
+/// `sign` is written as a double-valued lambda (not `Math.Sign`, which returns an int and throws on
+/// NaN), so every operand in the text is a double except integer literals. `log1p` and `expm1`
 /// have no accurate .NET counterpart (`double.LogP1` and `double.ExpM1` compute log(x + 1) and
 /// exp(x) − 1 as written, which is what these functions exist to avoid), so they are written as an
 /// immediately applied static lambda holding the same formulas as `Elementary.log1p`/`expm1`: the
@@ -34,9 +35,11 @@ module CSharp =
         | Function.Expm1 ->
             "((Func<double, double>)(static t => { double u = Math.Exp(t); "
             + "return u == 1.0 ? t : u - 1.0 == -1.0 ? -1.0 : double.IsPositiveInfinity(u) ? u : (u - 1.0) * t / Math.Log(u); }))"
-        | _ -> "Math.Sign"
+        // Math.Sign returns an int (so 2 * Math.Sign(x) / 3 would divide integers) and throws on NaN:
+        // this is sign as a double, NaN for NaN, like PhysGrad's evaluators.
+        | _ -> "((Func<double, double>)(static t => t > 0.0 ? 1.0 : t < 0.0 ? -1.0 : t == 0.0 ? 0.0 : t))"
 
-    let private literal (x: float) = Layout.formatReal x
+    let private literal (x: float) = Layout.formatRealExact x
 
     /// An integer-valued constant as an integer literal (20, not 20.0). This never turns the
     /// arithmetic into integer arithmetic: two constants never meet in one operation (they are

@@ -104,11 +104,7 @@ module LaTeX =
 
     /// An integer-valued double is printed as an integer (20, not 20.0): LaTeX is read by people,
     /// and 20\,\eta next to 5\,\eta should not differ in looks.
-    let private realText (x: float) =
-        if Math.Abs x < 1e15 && Math.Round x = x then
-            (int64 x).ToString(Globalization.CultureInfo.InvariantCulture)
-        else
-            Layout.formatReal x
+    let private realText (x: float) = Layout.formatReal x
 
     let rec private write (names: string -> string) (sb: StringBuilder) (context: int) (e: Expr) =
         Deep.check ()

@@ -41,10 +41,45 @@ module Layout =
                     MaxPrintedNodes
                     (Structure.graphSize [ e ]))
 
-    /// A double written so that it parses back to the same double and reads as a floating value.
-    let formatReal (x: float) =
+    /// A double written so that it parses back to the same double and reads as a floating value
+    /// (`20.0`, `0.5`, `1E+20`): the exact form, for text that is parsed again as a problem, and for C#.
+    let formatRealExact (x: float) =
         let s = x.ToString("R", CultureInfo.InvariantCulture)
         if s.Contains '.' || s.Contains 'E' then s else s + ".0"
+
+    /// Below this magnitude an integer-valued double is written as its digits: every such double is an
+    /// integer that a double represents exactly; from 1e15 on digits would be long and unreadable.
+    [<Literal>]
+    let IntegerDigitsBelow = 1e15
+
+    /// Is this double written as an integer by formatReal (and so read back as an exact integer)?
+    let printsAsInteger (x: float) =
+        Math.Abs x < IntegerDigitsBelow && Math.Round x = x
+
+    /// A double written for people: an integer value as an integer (`20`, not `20.0`, so `20*eta` reads
+    /// like `5*eta` next to it; -0 as `0`) below 1e15, larger integers in E-notation (`1E+15`); other
+    /// values in the shortest form that parses back to the same double (`0.1`, `1.5E-07`). The text reads back to the same value, as an exact integer
+    /// when it has no point or exponent.
+    let formatReal (x: float) =
+        if printsAsInteger x then
+            (int64 x).ToString(CultureInfo.InvariantCulture)
+        else
+            let s = x.ToString("R", CultureInfo.InvariantCulture)
+
+            if Math.Round x = x && not (s.Contains 'E') then
+                // A large integer that "R" writes as plain digits (1000000000000000): the same digits
+                // in E-notation (1E+15), which reads back as the same double and never as "….0".
+                let sign = if x < 0.0 then "-" else ""
+                let digits = s.TrimStart '-'
+                let significant = digits.TrimEnd '0'
+
+                let mantissa =
+                    if significant.Length = 1 then significant
+                    else significant.Substring(0, 1) + "." + significant.Substring 1
+
+                sprintf "%s%sE+%d" sign mantissa (digits.Length - 1)
+            else
+                formatRealExact x
 
     /// The numeric coefficient of a term (1 when there is none) and the rest.
     let coefficient (e: Expr) =

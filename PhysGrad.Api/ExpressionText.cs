@@ -1,0 +1,87 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace PhysGrad;
+
+/// <summary>
+/// Expression text (a problem's simulator, loss or inverse as written or printed) prepared for people:
+/// floating literals with an integer value written as integers everywhere, and in a report's header
+/// numbers to a few significant digits and long expressions cut short. Only the literals change; names,
+/// operators and layout stay as written.
+/// </summary>
+public static partial class ExpressionText
+{
+    /// <summary>How many characters of an expression a header shows before cutting it short.</summary>
+    public const int HeaderLength = 100;
+
+    /// <summary>How many characters of each expression a header's list of several shows (up to four are listed).</summary>
+    public const int ListItemLength = 60;
+
+    /// <summary>Significant digits of a floating coefficient in a header.</summary>
+    public const int HeaderDigits = 6;
+
+    /// <summary>A text at most this much longer than the limit is shown whole (the cut note is about as long).</summary>
+    public const int Slack = 20;
+
+    // A floating literal: digits with a point (and maybe an exponent), or digits with an exponent. Not
+    // part of a name (x1e5 is a name) and not a piece of a longer literal.
+    [GeneratedRegex(@"(?<![A-Za-z0-9_.])(?:\d+\.\d*(?:[eE][+-]?\d+)?|\d+[eE][+-]?\d+)(?![A-Za-z0-9_.])")]
+    private static partial Regex FloatingLiteral();
+
+    /// <summary>
+    /// The text with every floating literal of integer value below 10¹⁵ written as that integer
+    /// (<c>9.0*y1</c> → <c>9*y1</c>; larger ones in E-notation, <c>1E+20</c>; <c>0.5</c> stays): the same
+    /// values, read back as exact integers (or, from 10¹⁵ on, as the same doubles). For display and JSON; a problem's own text keeps its points.
+    /// </summary>
+    /// <param name="text">Expression text in the syntax of <see cref="Expression.Parse"/>.</param>
+    public static string Readable(string text) =>
+        FloatingLiteral().Replace(text, m => Literal(m.Value, null));
+
+    /// <summary>
+    /// The text as a header shows it: floating literals to <paramref name="significant"/> significant
+    /// digits (integer values as integers; <c>0.179061594863332</c> → <c>0.179062</c>), and when the result
+    /// is longer than <paramref name="maxLength"/> characters (by more than <see cref="Slack"/>), its beginning (cut at a space where one is
+    /// near) followed by <c>… (7,535 characters)</c>, the length of the whole <see cref="Readable"/> text. Not for anything that is
+    /// parsed or computed with: the numbers are rounded.
+    /// </summary>
+    /// <param name="text">Expression text in the syntax of <see cref="Expression.Parse"/>.</param>
+    /// <param name="maxLength">The most characters shown before the cut (at least 10).</param>
+    /// <param name="significant">Significant digits of floating literals (1 to 17).</param>
+    public static string ForHeader(string text, int maxLength = HeaderLength, int significant = HeaderDigits)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxLength, 10);
+        ArgumentOutOfRangeException.ThrowIfLessThan(significant, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(significant, 17);
+        var rounded = FloatingLiteral().Replace(text, m => Literal(m.Value, significant));
+        // The length said is that of the whole text as JSON gives it (Readable).
+        var whole = Readable(text).Length;
+        // Cutting saves nothing when the rest is about as long as the note that replaces it.
+        return rounded.Length <= maxLength + Slack ? rounded
+            : Cut(rounded, maxLength) + $"… ({whole.ToString("N0", CultureInfo.InvariantCulture)} characters)";
+    }
+
+    [GeneratedRegex(@"… \([0-9,]+ characters\)")]
+    private static partial Regex CutMarker();
+
+    /// <summary>Whether a header line holds an expression that <see cref="ForHeader"/> cut short.</summary>
+    /// <param name="headerLine">Text that may contain header forms of expressions.</param>
+    public static bool HasCut(string headerLine) => CutMarker().IsMatch(headerLine);
+
+    private static string Literal(string literal, int? significant)
+    {
+        if (!double.TryParse(literal, NumberStyles.Float, CultureInfo.InvariantCulture, out var x) || !double.IsFinite(x))
+            return literal;
+        // Integer values as the infix printer writes them: digits below 10¹⁵, E-notation beyond.
+        if (Math.Round(x) == x)
+            return Symbolic.Layout.formatReal(x);
+        return significant is { } digits ? x.ToString("G" + digits, CultureInfo.InvariantCulture) : literal;
+    }
+
+    /// <summary>The first <paramref name="maxLength"/> characters, ending at a space when one is in the last third.</summary>
+    private static string Cut(string text, int maxLength)
+    {
+        var space = text.LastIndexOf(' ', maxLength - 1, maxLength - maxLength * 2 / 3);
+        return (space > 0 ? text[..space] : text[..maxLength]).TrimEnd() + " ";
+    }
+}

@@ -1,0 +1,63 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
+
+namespace PhysGrad.Cli;
+
+/// <summary>
+/// Every numeric option of every command read one way: in the invariant culture, '.' as the decimal
+/// point, no thousands separators. System.CommandLine reads numbers in the current culture and allows
+/// separators, so <c>--lambda 1,5</c> would be 15 (and under de-DE <c>--eta 0.5</c> would be 5); a
+/// comma is instead an error that says to write '.'.
+/// </summary>
+internal static class NumericOptions
+{
+    /// <summary>Gives every double and int option below <paramref name="command"/> the invariant parser.</summary>
+    public static void ReadInvariant(Command command)
+    {
+        foreach (var option in command.Options)
+            switch (option)
+            {
+                case Option<double> o: o.CustomParser = r => Value(r, o.DefaultValueFactory, t => ReadDouble(t) is { } x ? (true, x) : (false, 0.0)); break;
+                case Option<double?> o: o.CustomParser = r => Value(r, o.DefaultValueFactory, t => ReadDouble(t) is { } x ? (true, (double?)x) : (false, null)); break;
+                case Option<int> o: o.CustomParser = r => Value(r, o.DefaultValueFactory, t => ReadInt(t) is { } n ? (true, n) : (false, 0)); break;
+                case Option<int?> o: o.CustomParser = r => Value(r, o.DefaultValueFactory, t => ReadInt(t) is { } n ? (true, (int?)n) : (false, null)); break;
+            }
+        foreach (var sub in command.Subcommands)
+            ReadInvariant(sub);
+    }
+
+    private static T Value<T>(ArgumentResult result, Func<ArgumentResult, T>? fallback, Func<string, (bool Ok, T Value)> read)
+    {
+        if (result.Tokens.Count == 0)
+            return fallback is null ? default! : fallback(result);
+        var text = result.Tokens[^1].Value;
+        if (read(text) is (true, var value)) return value;
+        var name = (result.Parent as OptionResult)?.Option.Name ?? "The option";
+        var whole = typeof(T) == typeof(int) || typeof(T) == typeof(int?);
+        result.AddError(Message(name, text, whole));
+        return default!;
+    }
+
+    /// <summary>What is wrong with <paramref name="text"/> as the value of <paramref name="option"/>, and how to write it.</summary>
+    public static string Message(string option, string text, bool whole)
+    {
+        if (text.Contains(','))
+            return whole
+                ? $"{option} must be a whole number, not '{text}': write it without separators (1000, not 1,000)."
+                : $"{option} must be one number, not '{text}': use '.' as the decimal point (1.5, not 1,5), and no thousands separators.";
+        if (whole)
+            return System.Numerics.BigInteger.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _)
+                ? $"{option} must be a whole number from {int.MinValue} to {int.MaxValue}, not '{text}'."
+                : $"{option} must be a whole number, not '{text}'.";
+        return $"{option} must be a number (such as 0.5 or 1e-3, '.' as the decimal point), not '{text}'.";
+    }
+
+    /// <summary>A double in the invariant culture without thousands separators, or null.</summary>
+    public static double? ReadDouble(string text) =>
+        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var x) ? x : null;
+
+    /// <summary>An int in the invariant culture without separators, or null.</summary>
+    public static int? ReadInt(string text) =>
+        int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : null;
+}
