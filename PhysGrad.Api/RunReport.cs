@@ -60,6 +60,7 @@ public static class RunReport
                 diagonalAlignment = Finite(r.DiagonalAlignment),
                 stopReason = r.Run.StopReason.ToString(),
                 stopDetail = r.Run.StopDetail,
+                lossRose = r.Run.LossRose,
                 stop = new
                 {
                     iteration = r.Run.Exit.Iteration,
@@ -81,17 +82,23 @@ public static class RunReport
         return JsonSerializer.Serialize(document, Options);
     }
 
-    /// <summary>One row per method and iteration: <c>method,eta,iteration,x…,y…,loss</c>, numbers round-trippable.</summary>
+    /// <summary>
+    /// One row per method and iteration: <c>method,eta,iteration,x…,y…,loss,stop,lossRose</c>, numbers
+    /// round-trippable; <c>stop</c> (the stop reason) and <c>lossRose</c> (<c>yes</c>/<c>no</c>, see
+    /// <see cref="OptimizerRun.LossRose"/>) are filled on each method's last row only.
+    /// </summary>
     public static string ToCsv(ProblemDefinition definition, IReadOnlyList<OptimizerRun> runs)
     {
         var o = new StringWriter(CultureInfo.InvariantCulture) { NewLine = "\n" };
-        o.WriteLine($"method,eta,iteration,{string.Join(",", definition.Variables)},{string.Join(",", definition.Outputs)},loss");
+        o.WriteLine($"method,eta,iteration,{string.Join(",", definition.Variables)},{string.Join(",", definition.Outputs)},loss,stop,lossRose");
         foreach (var run in runs)
             for (var k = 0; k < run.Trajectory.Count; k++)
             {
                 var values = run.Trajectory[k].Concat(run.Outputs[k]).Append(run.Losses[k])
                     .Select(NumberText.RoundTrip);
-                o.WriteLine($"{run.Name},{NumberText.RoundTrip(run.Eta)},{k}," + string.Join(",", values));
+                var last = k == run.Trajectory.Count - 1;
+                o.WriteLine($"{run.Name},{NumberText.RoundTrip(run.Eta)},{k}," + string.Join(",", values) +
+                    (last ? $",{run.StopReason},{(run.LossRose ? "yes" : "no")}" : ",,"));
             }
         return o.ToString();
     }
