@@ -77,6 +77,11 @@ public static class BatchEvaluation
         {
             row++;
             if (string.IsNullOrWhiteSpace(line)) continue;
+            // A semicolon-separated file (the CSV of locales with a decimal comma) is refused by name,
+            // not as "1 value" or "'1;2' is not a number".
+            if (line.Contains(';'))
+                throw new SymbolicException(ErrorKind.Invalid,
+                    $"Row {row} contains ';': eval reads comma-separated values, with ',' between values and '.' as the decimal point (e.g. 1.5,2).");
             var fields = line.Split(',', StringSplitOptions.TrimEntries);
             if (first)
             {

@@ -91,7 +91,11 @@ public sealed record TargetPoint(TargetPointKind Kind, double[]? X, string? Note
                 $"x* ≈ {best.Label}'s end, L = {NumberText.Short(best.FinalLoss, 2)}") { ManyPreimages = many };
         return new(TargetPointKind.None, null, (long)problem.N * problem.M > BookExample.NumericTargetLimit
             ? $"x* is not searched: the Jacobian has more than {BookExample.NumericTargetLimit} entries"
-            : "no preimage of y* was found from the start") { ManyPreimages = many };
+            : many
+                // With m < n the preimages of y* form a set of dimension n − m at least: there is no one x*
+                // to mark or measure to, whether or not the local inverse reached one.
+                ? $"y* has many preimages ({NumberText.Count(problem.M, "output")} < {NumberText.Count(problem.N, "variable")}), so no single x* is marked"
+                : "no preimage of y* was found from the start") { ManyPreimages = many };
     }
 }
 

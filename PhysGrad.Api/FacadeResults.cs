@@ -55,8 +55,14 @@ public sealed partial record MethodResult
     /// <summary>The last loss.</summary>
     public double FinalLoss => Run.FinalLoss;
 
+    /// <summary>The loss at the start.</summary>
+    public double StartLoss => Run.Losses[0];
+
     /// <summary>Why the run stopped, as the stop reason's name (<c>Converged</c>, <c>IterationLimit</c>, <c>Diverged</c>, …).</summary>
     public string Stop => Run.StopReason.ToString();
+
+    /// <summary>Whether the final loss is above the start's without the run having diverged (see RELIABILITY.md, "Stop reasons").</summary>
+    public bool LossRose => Run.LossRose;
 
     /// <summary>The stop in words (<c>10 iterations</c>, <c>gradient norm 1e-12 ≤ tolerance</c>).</summary>
     public string StopDetail => Run.StopDetail;

@@ -121,7 +121,7 @@ public static class MethodCatalog
 
     // The Jacobian rules' choice of linear algebra, as a number because options are numbers.
     private static MethodOption IterativeOption => new("iterative", -1,
-        $"1: matrix-free Krylov solve on J v, Jᵀ w (J never formed); 0: dense; -1: matrix-free above {SolverLimits.DenseUpTo} variables or outputs");
+        $"the linear algebra, 1 for a matrix-free Krylov solve on J v and Jᵀ w (J never formed), 0 for dense, -1 for matrix-free above {SolverLimits.DenseUpTo} variables or outputs");
 
     private static LinearSolver Solver(IReadOnlyDictionary<string, double> o) => Option(o, "iterative") switch
     {
@@ -266,21 +266,33 @@ public static class MethodCatalog
 
     /// <summary>Reads "gd,newton,pg" (names only, as <c>derive</c> takes them: the rules keep η as a symbol).</summary>
     /// <exception cref="SymbolicException">A name that is not a method (with the nearest one), or a name with a step size.</exception>
-    public static Method[] ParseNames(string text) =>
+    public static Method[] ParseNames(string text) => NamesOf(text, closedFormsOnly: true);
+
+    // derive reads names only; an unknown name is answered with the methods derive has rules for, not
+    // every method (it cannot derive Adam's or BFGS's), and the hint suggests only those.
+    private static Method[] NamesOf(string text, bool closedFormsOnly) =>
         text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(part =>
             part.Contains(':')
                 ? throw new SymbolicException(ErrorKind.Invalid,
                     $"'{part}': give method names only, e.g. {part.Split(':')[0]}; the rules keep the step size as the symbol eta.")
-                : Find(part, part).Method).ToArray();
+                : Find(part, part, closedFormsOnly).Method).ToArray();
 
     /// <summary>Reads "gd,newton,pg" as <see cref="ParseNames"/> does, giving the catalogue entries, each once, in order.</summary>
     /// <exception cref="SymbolicException">As <see cref="ParseNames"/>.</exception>
     public static MethodEntry[] ParseEntries(string text) => ParseNames(text).Distinct().Select(Of).ToArray();
 
-    private static MethodEntry Find(string name, string part) =>
-        ByName.TryGetValue(name.ToLowerInvariant(), out var entry) ? entry
-            : throw new SymbolicException(ErrorKind.Invalid,
-                $"'{part}': '{name}' is not a method{DidYouMean(name, ByName.Keys)}; the methods are {string.Join(", ", ByName.Keys)}.");
+    private static MethodEntry Find(string name, string part, bool closedFormsOnly = false)
+    {
+        if (ByName.TryGetValue(name.ToLowerInvariant(), out var entry)) return entry;
+        if (closedFormsOnly)
+        {
+            var derivable = Entries.Where(e => e.NoClosedForm is null).Select(e => e.Name).ToArray();
+            throw new SymbolicException(ErrorKind.Invalid,
+                $"'{part}': '{name}' is not a method{DidYouMean(name, ByName.Keys)}; the methods with a closed-form rule are {string.Join(", ", derivable)}.");
+        }
+        throw new SymbolicException(ErrorKind.Invalid,
+            $"'{part}': '{name}' is not a method{DidYouMean(name, ByName.Keys)}; the methods are {string.Join(", ", ByName.Keys)}.");
+    }
 
     private static bool TryNumber(string text, out double value) =>
         double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out value);

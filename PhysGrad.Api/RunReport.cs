@@ -64,6 +64,7 @@ public static class RunReport
                 diagonalAlignment = Finite(r.DiagonalAlignment),
                 stopReason = r.Run.StopReason.ToString(),
                 stopDetail = r.Run.StopDetail,
+                lossRose = r.Run.LossRose,
                 stop = new
                 {
                     iteration = r.Run.Exit.Iteration,
@@ -86,19 +87,23 @@ public static class RunReport
     }
 
     /// <summary>
-    /// One row per method and iteration: <c>method,eta,iteration,x…,y…,loss</c>, numbers round-trippable; the
-    /// method column holds the run's label (<see cref="OptimizerRun.Label"/>: <c>gd</c>, or <c>gd:0.01</c> when gd runs twice).
+    /// One row per method and iteration: <c>method,eta,iteration,x…,y…,loss,stop,lossRose</c>, numbers
+    /// round-trippable; the method column holds the run's label (<see cref="OptimizerRun.Label"/>: <c>gd</c>,
+    /// or <c>gd:0.01</c> when gd runs twice); <c>stop</c> (the stop reason) and <c>lossRose</c>
+    /// (<c>yes</c>/<c>no</c>, see <see cref="OptimizerRun.LossRose"/>) are filled on each method's last row only.
     /// </summary>
     public static string ToCsv(ProblemDefinition definition, IReadOnlyList<OptimizerRun> runs)
     {
         var o = new StringWriter(CultureInfo.InvariantCulture) { NewLine = "\n" };
-        o.WriteLine($"method,eta,iteration,{string.Join(",", definition.Variables)},{string.Join(",", definition.Outputs)},loss");
+        o.WriteLine($"method,eta,iteration,{string.Join(",", definition.Variables)},{string.Join(",", definition.Outputs)},loss,stop,lossRose");
         foreach (var run in runs)
             for (var k = 0; k < run.Trajectory.Count; k++)
             {
                 var values = run.Trajectory[k].Concat(run.Outputs[k]).Append(run.Losses[k])
                     .Select(NumberText.RoundTrip);
-                o.WriteLine($"{run.Label},{NumberText.RoundTrip(run.Eta)},{k}," + string.Join(",", values));
+                var last = k == run.Trajectory.Count - 1;
+                o.WriteLine($"{run.Label},{NumberText.RoundTrip(run.Eta)},{k}," + string.Join(",", values) +
+                    (last ? $",{run.StopReason},{(run.LossRose ? "yes" : "no")}" : ",,"));
             }
         return o.ToString();
     }

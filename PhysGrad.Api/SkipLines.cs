@@ -31,4 +31,36 @@ public static class SkipLines
             yield return $"{string.Join(", ", names)} skipped: {reason}";
         }
     }
+
+    /// <summary>
+    /// A run's fallbacks, one line per kind: a rule that falls back at every step (Newton on the flat
+    /// valley of x0 + x1, singular at each of 10 iterations) gives one line with the iterations, how many
+    /// times, and the first occurrence's reason, e.g. "fallback at iterations 1–10 (10 times; the first):
+    /// the Hessian is singular …", instead of ten lines that differ only in x.
+    /// </summary>
+    public static IEnumerable<string> Fallbacks(IEnumerable<RunFallback> fallbacks)
+    {
+        foreach (var group in fallbacks.GroupBy(f => f.Kind))
+        {
+            var all = group.ToArray();
+            yield return all.Length == 1
+                ? $"fallback at iteration {all[0].Iteration}: {all[0].Reason}"
+                : $"fallback at iterations {Ranges(all.Select(f => f.Iteration))} ({all.Length} times; the first): {all[0].Reason}";
+        }
+    }
+
+    // 1, 2, 3, 5, 7, 8 as "1–3, 5, 7–8".
+    private static string Ranges(IEnumerable<int> iterations)
+    {
+        var parts = new List<string>();
+        int? from = null, to = null;
+        foreach (var k in iterations.Distinct().Order())
+        {
+            if (to is { } t && k == t + 1) { to = k; continue; }
+            if (from is { } f) parts.Add(f == to ? $"{f}" : $"{f}–{to}");
+            (from, to) = (k, k);
+        }
+        if (from is { } last) parts.Add(last == to ? $"{last}" : $"{last}–{to}");
+        return string.Join(", ", parts);
+    }
 }

@@ -101,8 +101,20 @@ public sealed class TrainingRun
     /// <summary>The seed of the initialisation and the batches.</summary>
     public int Seed => History.Seed;
 
-    /// <summary>True when the loss or θ became non-finite (the run stopped there).</summary>
+    /// <summary>True when the loss or θ became non-finite (the run stopped there), or the loss rose far above its start (RELIABILITY.md, "Stop reasons").</summary>
     public bool Diverged => History.Diverged;
+
+    /// <summary>What ended the run: <c>StepLimit</c>, <c>TimeLimit</c>, <c>Diverged</c>, <c>SolverFailed</c> or <c>Cancelled</c>.</summary>
+    public string Stop => History.Stop;
+
+    /// <summary>The stop in words.</summary>
+    public string StopDetail => History.StopDetail;
+
+    /// <summary>Whether the run failed (<see cref="Diverged"/>, or a solver in a step did not converge).</summary>
+    public bool Failed => Diverged || Stop == "SolverFailed";
+
+    /// <summary>Whether the final loss is above the start's without the run having failed.</summary>
+    public bool LossRose => History.LossRose;
 
     /// <summary>SIP-PG steps whose inverse found no preimage and fell back to J_b⁺ (0 otherwise).</summary>
     public long Fallbacks => History.Fallbacks;

@@ -52,7 +52,7 @@ internal static class CompareCommand
         format.AcceptOnlyFromAmong("table", "json", "csv");
         var outDir = new Option<string>("--out")
         {
-            Description = "Directory for the trajectory plots (x-space and y-space, PNG and SVG).",
+            Description = "Directory for the plots (PNG and SVG): the trajectories in x-space and y-space, and the loss against iteration.",
             DefaultValueFactory = _ => "physgrad-out",
         };
         var lineSearch = new Option<bool>("--line-search")
@@ -120,11 +120,11 @@ internal static class CompareCommand
                 plots = [];
             }
             // A diverged run is a run that failed: everything is still printed and plotted, then exit 1.
-            var diverged = results.Where(r => r.Diverged).ToArray();
+            var diverged = results.Where(r => r.Failed).ToArray();
             int Finish()
             {
                 foreach (var r in diverged)
-                    error.WriteLine($"physgrad: {r.Label} diverged: {r.StopDetail}.");
+                    error.WriteLine($"physgrad: {r.Label} {(r.Diverged ? "diverged" : "failed")}: {r.StopDetail}.");
                 return diverged.Length == 0 ? ExitCode.Ok : ExitCode.Failed;
             }
             switch (result.GetValue(format))
@@ -173,9 +173,10 @@ internal static class CompareCommand
             for (var i = 0; i < results.Count; i++)
             {
                 var run = results[i];
-                output.WriteLine(Line(rows[i]) + $"  {run.Stop} ({run.StopDetail})");
-                foreach (var f in run.Fallbacks)
-                    output.WriteLine($"         fallback at iteration {f.Iteration}: {f.Reason}");
+                output.WriteLine(Line(rows[i]) + $"  {run.Stop} ({run.StopDetail})" +
+                    (run.LossRose ? $"; loss rose: final {RunReport.FormatNumber(run.FinalLoss)} > start {RunReport.FormatNumber(run.StartLoss)}" : ""));
+                foreach (var line in SkipLines.Fallbacks(run.Fallbacks))
+                    output.WriteLine("         " + line);
             }
             output.WriteLine();
             output.WriteLine($"Plots: {string.Join(", ", plots)}");

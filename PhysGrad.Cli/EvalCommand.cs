@@ -48,7 +48,22 @@ internal static class EvalCommand
             using var reader = path == "-" ? Console.In : new StreamReader(path);
             // Entries settled as limits (or found not to exist) are said on stderr, so the CSV stays a table.
             using var notes = new NotePrefixWriter(error);
-            BatchEvaluation.Run(result.GetValue(function)!, names, result.GetValue(order), reader, output, notes, result.GetValue(sparse));
+            // The CSV goes to a temporary file first and to stdout only once every row was read: a row
+            // refused late (after earlier blocks were evaluated) must not leave a partial table behind.
+            var buffer = Path.GetTempFileName();
+            try
+            {
+                using (var written = new StreamWriter(buffer))
+                    BatchEvaluation.Run(result.GetValue(function)!, names, result.GetValue(order), reader, written, notes, result.GetValue(sparse));
+                using var back = new StreamReader(buffer);
+                var chunk = new char[1 << 16];
+                int count;
+                while ((count = back.Read(chunk, 0, chunk.Length)) > 0) output.Write(chunk, 0, count);
+            }
+            finally
+            {
+                File.Delete(buffer);
+            }
             return ExitCode.Ok;
         });
         return command;

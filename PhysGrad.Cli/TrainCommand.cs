@@ -50,8 +50,10 @@ internal static class TrainCommand
             if (firstSeed < 0 || firstSeed > int.MaxValue - seedCount - 1) throw new CliInputException($"--seed must be between 0 and {int.MaxValue - seedCount - 1}, not {firstSeed}.");
             var name = result.GetValue(example)!;
             var lambdaValue = result.GetValue(lambda);
-            if (!double.IsFinite(lambdaValue) || lambdaValue == 0)
-                throw new CliInputException($"--lambda must be a finite non-zero number, not {lambdaValue.ToString(CultureInfo.InvariantCulture)}.");
+            // The toy's second output is scaled by λ and its loss by λ²: beyond 10⁶ (or below 10⁻⁶) the
+            // squares leave the range where the SVDs of GN and HIG converge in doubles (λ = 1e300 overflows).
+            if (!double.IsFinite(lambdaValue) || !(Math.Abs(lambdaValue) >= 1e-6 && Math.Abs(lambdaValue) <= 1e6))
+                throw new CliInputException($"--lambda must be a number with 1e-6 ≤ |λ| ≤ 1e6 (the toy's loss scales with λ²), not {lambdaValue.ToString(CultureInfo.InvariantCulture)}.");
             if (name != "hig-toy" && result.GetResult(lambda) is { Implicit: false })
                 error.WriteLine($"physgrad: note: --lambda applies to the hig-toy example only; {name} ignores it.");
             var batchSize = result.GetValue(batch);
@@ -80,9 +82,11 @@ internal static class TrainCommand
                 if (result.GetValue(format) == "table")
                     output.WriteLine($"Plots: {string.Join(", ", written.Where(p => p.EndsWith(".png", StringComparison.Ordinal)))}");
             }
-            var diverged = runs.Where(r => r.Diverged).ToArray();
+            var diverged = runs.Where(r => r.Failed).ToArray();
             foreach (var r in diverged)
-                error.WriteLine($"physgrad: {r.Choice.Name} (seed {r.Seed}) diverged at step {r.Final.Step}; lower its rate, e.g. --methods {r.Choice.Name}:{(r.Choice.LearningRate / 10).ToString("G3", CultureInfo.InvariantCulture)}.");
+                error.WriteLine(r.Diverged
+                    ? $"physgrad: {r.Choice.Name} (seed {r.Seed}) diverged at step {r.Final.Step} ({r.StopDetail}); lower its rate, e.g. --methods {r.Choice.Name}:{(r.Choice.LearningRate / 10).ToString("G3", CultureInfo.InvariantCulture)}."
+                    : $"physgrad: {r.Choice.Name} (seed {r.Seed}) failed: {r.StopDetail}.");
             return diverged.Length > 0 ? ExitCode.Failed : ExitCode.Ok;
         });
         return command;
@@ -150,6 +154,9 @@ internal static class TrainCommand
                         steps = r.Final.Step,
                         msPerStep = r.Final.Step > 0 ? 1000 * r.Final.Seconds / r.Final.Step : (double?)null,
                         diverged = r.Diverged,
+                        stop = r.Stop,
+                        stopDetail = r.StopDetail,
+                        lossRose = r.LossRose,
                         sipFallbacks = r.Fallbacks,
                         history = r.Points.Select(p => new { step = p.Step, seconds = p.Seconds, loss = p.Loss }),
                     }),
@@ -170,19 +177,20 @@ internal static class TrainCommand
                 }, Json.OmitNulls));
                 break;
             case "csv":
-                output.WriteLine("method,settings,seed,final_loss,final_x_error,seconds,steps,diverged,ms_per_step");
+                output.WriteLine("method,settings,seed,final_loss,final_x_error,seconds,steps,diverged,ms_per_step,stop,loss_rose");
                 foreach (var r in runs)
                     output.WriteLine(string.Join(",", r.Choice.Name, $"\"{r.Choice.Description}\"", r.Seed,
                         r.Final.Loss.ToString("R", CultureInfo.InvariantCulture),
                         hasX ? r.Final.XError.ToString("R", CultureInfo.InvariantCulture) : "",
                         r.Final.Seconds.ToString("F3", CultureInfo.InvariantCulture), r.Final.Step, r.Diverged ? "yes" : "no",
-                        r.Final.Step > 0 ? (1000 * r.Final.Seconds / r.Final.Step).ToString("G4", CultureInfo.InvariantCulture) : ""));
+                        r.Final.Step > 0 ? (1000 * r.Final.Seconds / r.Final.Step).ToString("G4", CultureInfo.InvariantCulture) : "",
+                        r.Stop, r.LossRose ? "yes" : "no"));
                 break;
             default:
                 output.WriteLine(example.Description);
-                output.WriteLine($"{"method",-8} {"settings",-40} {"seed",4} {"final loss",11}{(hasX ? $" {"½|x-x*|²",11}" : "")} {"time (s)",9} {"steps",7} {"ms/step",8}");
+                output.WriteLine($"{"method",-8} {"settings",-40} {"seed",4} {"final loss",11}{(hasX ? $" {"½|x-x*|²",11}" : "")} {"time (s)",9} {"steps",7} {"ms/step",8}  stop");
                 foreach (var r in runs)
-                    output.WriteLine($"{r.Choice.Name,-8} {r.Choice.Description,-40} {r.Seed,4} {G(r.Final.Loss),11}{(hasX ? $" {G(r.Final.XError),11}" : "")} {r.Final.Seconds,9:F2} {r.Final.Step,7} {MsPerStep(r),8}{(r.Diverged ? "  diverged" : "")}");
+                    output.WriteLine($"{r.Choice.Name,-8} {r.Choice.Description,-40} {r.Seed,4} {G(r.Final.Loss),11}{(hasX ? $" {G(r.Final.XError),11}" : "")} {r.Final.Seconds,9:F2} {r.Final.Step,7} {MsPerStep(r),8}  {Stop(r)}");
                 // Over several seeds, one line per method: the median and the range of the final loss.
                 if (summaries.Any(m => m.Seeds.Count > 1))
                 {
@@ -195,6 +203,12 @@ internal static class TrainCommand
                 break;
         }
     }
+
+    // The table's stop cell: which limit ended the run (with --steps and --time both given, either may),
+    // a failure in words, and the same "loss rose" flag as compare's.
+    private static string Stop(TrainingRun r) =>
+        (r.Failed ? $"{r.Stop} ({r.StopDetail})" : r.Stop) +
+        (r.LossRose ? $"; loss rose: final {Numbers.Table(r.Final.Loss)} > start {Numbers.Table(r.Points[0].Loss)}" : "");
 
     private sealed class Relay(ProgressLine bar) : IProgress<(int Method, double Done)>
     {

@@ -160,7 +160,7 @@ public static class LinearAlgebra
             throw new ArgumentException($"Solve needs an n×n matrix, a vector and a result of length n; got {a.Length}, {b.Length} and {x.Length}.");
         if (!AllFinite(a) || !AllFinite(b)) return new(SolveStatus.NonFinite, double.NaN);
         var matrix = DenseMatrix.Build.Dense(n, n, a.ToArray()).Transpose(); // row-major in, column-major inside
-        var condition = matrix.ConditionNumber();
+        var condition = ConditionOf(matrix);
         if (!(condition < MaxCondition)) return new(SolveStatus.Singular, condition);
         var solution = matrix.LU().Solve(DenseVector.Build.Dense(b.ToArray()));
         solution.AsArray().CopyTo(x);
@@ -254,10 +254,18 @@ public static class LinearAlgebra
     public static SolveResult LeastSquares(double[,] a, double[] b, double[] x)
     {
         var matrix = DenseMatrix.OfArray(a);
-        var condition = matrix.ConditionNumber();
+        var condition = ConditionOf(matrix);
         if (!(condition < MaxCondition)) return new(SolveStatus.Singular, condition);
         matrix.QR().Solve(DenseVector.OfArray(b)).AsArray().CopyTo(x, 0);
         return new(SolveStatus.Ok, condition);
+    }
+
+    // The 2-norm condition number by SVD; an SVD that does not converge (entries near overflow) is
+    // reported as an infinite condition, so the caller takes its singular path instead of crashing.
+    private static double ConditionOf(MathNet.Numerics.LinearAlgebra.Matrix<double> matrix)
+    {
+        try { return matrix.ConditionNumber(); }
+        catch (MathNet.Numerics.NonConvergenceException) { return double.PositiveInfinity; }
     }
 
     /// <summary>

@@ -46,6 +46,12 @@ public enum StopReason
     StationaryNonMinimum,
     /// <summary>The rule's step was exactly 0 while ∂L/∂x was not zero: the point is not stationary, the rule cannot move from it.</summary>
     Stalled,
+    /// <summary>
+    /// A linear-algebra solver inside the rule's step (an SVD or eigendecomposition, MathNet's
+    /// <c>NonConvergenceException</c>) did not converge, typically on huge or NaN-adjacent inputs; the
+    /// run stops before that step, at the last point it reached. A failed run, like <see cref="Diverged"/>.
+    /// </summary>
+    SolverFailed,
 }
 
 /// <summary>A finished run: the trajectory (including the start), the losses, why it stopped.</summary>
@@ -101,6 +107,12 @@ public sealed record OptimizerRun(
 
     /// <summary>The last loss.</summary>
     public double FinalLoss => Losses[^1];
+
+    /// <summary>
+    /// Whether the run ended with a higher loss than it started with without having diverged
+    /// (<see cref="LossGrowth.Rose"/>): not a failure, but no progress either.
+    /// </summary>
+    public bool LossRose => StopReason != StopReason.Diverged && LossGrowth.Rose(Losses[0], FinalLoss);
 
     /// <summary>
     /// <c>PhysicalGradient (η = 0.3): final x = [0.0847426, 0.50421], loss 0.071813 after 10 iterations,
@@ -468,7 +480,17 @@ public static class Optimizer
         for (var k = 1; k <= iterations; k++)
         {
             if (stepper.Loss <= lossTolerance && LossStop(k - 1) is { } stop) return stop;
-            if (stepper.Step() is { } fallback) fallbacks.Add(fallback);
+            try
+            {
+                if (stepper.Step() is { } fallback) fallbacks.Add(fallback);
+            }
+            catch (MathNet.Numerics.NonConvergenceException)
+            {
+                // A user can cause this (η = 10³⁰⁰, a start near overflow): the run ends typed, at the
+                // last point reached, and the other runs of a comparison go on.
+                return Finish(StopReason.SolverFailed, k - 1,
+                    $"{stepper.Name}'s step {k} failed: a matrix decomposition (SVD or eigendecomposition) did not converge at x = {NumberText.Vector(stepper.X.ToArray(), v => NumberText.Short(v, 3))}");
+            }
             if (stepper.NonFinite is { } bad)
                 return Finish(StopReason.Diverged, k - 1,
                     $"{bad} at x = {NumberText.Vector(stepper.X.ToArray())}: step {k} cannot be taken" +
@@ -514,9 +536,12 @@ public static class Optimizer
                     : Finish(StopReason.StationaryNonMinimum, k, detail, curvature: curvature);
             }
         }
-        return stepper.Loss <= lossTolerance && LossStop(iterations) is { } last
-            ? last
-            : Finish(StopReason.IterationLimit, iterations, NumberText.Count(iterations, "iteration"));
+        if (stepper.Loss <= lossTolerance && LossStop(iterations) is { } last) return last;
+        // A run that ends far above where it started has blown up, whether or not a value overflowed yet
+        // (Rosenbrock's GN from 7.6E+03 to 2.9E+32 in ten steps): the same failure as a non-finite loss.
+        if (LossGrowth.Exploded(losses[0], stepper.Loss))
+            return Finish(StopReason.Diverged, iterations, LossGrowth.Describe(losses[0], stepper.Loss, iterations));
+        return Finish(StopReason.IterationLimit, iterations, NumberText.Count(iterations, "iteration"));
 
         // The loss at or below the tolerance. With a loss known to be ≥ 0 that is a minimum to the
         // tolerance (within it of the bound 0). Otherwise the value alone says nothing (a loss like y0

@@ -125,6 +125,18 @@ public sealed record Curvature(StationaryKind Kind, double[] Eigenvalues, bool P
     /// <summary>Eigenvalues with |λ| ≤ this times max |λ| (or ≤ 1e-12 absolutely when all are tiny) count as zero.</summary>
     public const double RelativeZero = 1e-9;
 
+    /// <summary>
+    /// The eigenvalues as a list of 4-digit numbers, those at rounding level (|λ| ≤ n·ε·max|λ|, the
+    /// backward error of a symmetric eigensolver, Golub &amp; Van Loan §8.4) shown as "≈ 0": 2.22E-16 next
+    /// to 2 is a zero eigenvalue computed in doubles, not a small curvature.
+    /// </summary>
+    public static string ShowEigenvalues(double[] values)
+    {
+        var largest = values.Length == 0 ? 0 : values.Max(Math.Abs);
+        var rounding = values.Length * Math.Pow(2, -52) * largest;
+        return NumberText.List(values, v => Math.Abs(v) <= rounding ? "≈ 0" : NumberText.Short(v, 4));
+    }
+
     /// <summary>The probe's step sizes, relative to 1 + ‖x‖.</summary>
     public static readonly double[] ProbeScales = [1e-2, 1e-4, 1e-6, 1e-8];
 
@@ -143,14 +155,22 @@ public sealed record Curvature(StationaryKind Kind, double[] Eigenvalues, bool P
         var h = DenseMatrix.Create(n, n, 0);
         for (var r = 0; r < n; r++)
             for (var c = 0; c < n; c++) h[r, c] = 0.5 * (hessian[r * n + c] + hessian[c * n + r]);
-        var evd = h.Evd(MathNet.Numerics.LinearAlgebra.Symmetricity.Symmetric);
+        MathNet.Numerics.LinearAlgebra.Factorization.Evd<double> evd;
+        try
+        {
+            evd = h.Evd(MathNet.Numerics.LinearAlgebra.Symmetricity.Symmetric);
+        }
+        catch (MathNet.Numerics.NonConvergenceException)
+        {
+            return new(StationaryKind.Undecided, [], false, "the eigendecomposition of ∂²L/∂x² did not converge, so the curvature is unknown");
+        }
         var values = evd.EigenValues.Select(v => v.Real).ToArray();
         var order = Enumerable.Range(0, n).OrderBy(i => values[i]).ToArray();
         var sorted = order.Select(i => values[i]).ToArray();
         var largest = sorted.Max(Math.Abs);
         var zero = Math.Max(RelativeZero * largest, 1e-12);
         int negative = sorted.Count(v => v < -zero), positive = sorted.Count(v => v > zero);
-        var shown = "eigenvalues of ∂²L/∂x²: " + NumberText.List(sorted, v => NumberText.Short(v, 4));
+        var shown = "eigenvalues of ∂²L/∂x²: " + ShowEigenvalues(sorted);
         if (negative == n) return new(StationaryKind.Maximum, sorted, false, shown);
         if (negative > 0 && positive > 0) return new(StationaryKind.Saddle, sorted, false, shown);
         if (positive == n) return new(StationaryKind.Minimum, sorted, false, shown);
@@ -334,4 +354,28 @@ public sealed record Fallback(int Iteration, FallbackKind Kind, string Reason)
     /// step that only read a derivative as its limit is still the rule's own step.
     /// </summary>
     public bool RuleFellBack => Kinds.Any(k => k != FallbackKind.LimitTaken);
+}
+
+/// <summary>
+/// The rule that tells a run that blew up from one that merely ended worse, shared by <c>compare</c>
+/// (<see cref="Optimizer"/>) and <c>train</c> (<see cref="PhysGrad.TrainingHistory"/>) so that both
+/// call the same runs diverged. A loss that is non-finite, or that rose above its start by more than
+/// <see cref="Factor"/> times max(|start|, 1), has diverged (the max keeps a start of 0 from calling
+/// any rise a divergence); any other final loss above the start has only <see cref="Rose"/>.
+/// </summary>
+public static class LossGrowth
+{
+    /// <summary>How many times its start (at least 1 in magnitude) a loss must rise by to count as diverged: 10⁶.</summary>
+    public const double Factor = 1e6;
+
+    /// <summary>Whether <paramref name="final"/> is non-finite or exceeds <paramref name="start"/> by more than <see cref="Factor"/>·max(|start|, 1).</summary>
+    public static bool Exploded(double start, double final) =>
+        !double.IsFinite(final) || (double.IsFinite(start) && final - start > Factor * Math.Max(Math.Abs(start), 1));
+
+    /// <summary>Whether the final loss is finite, above the start, and not <see cref="Exploded"/>.</summary>
+    public static bool Rose(double start, double final) => double.IsFinite(final) && final > start && !Exploded(start, final);
+
+    /// <summary>"the loss rose from 7.6E+03 to 2.9E+32 in 10 iterations, more than 10⁶ × max(|start|, 1)".</summary>
+    public static string Describe(double start, double final, int iterations) =>
+        $"the loss rose from {NumberText.Short(start)} to {NumberText.Short(final)} in {NumberText.Count(iterations, "iteration")}, more than 10⁶ × max(|start|, 1)";
 }

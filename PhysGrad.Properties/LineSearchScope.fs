@@ -23,7 +23,11 @@ let ``newton-cg takes --line-search and reaches the minimum of sqrt(1 + x²) whe
         [ "compare"; "--simulator"; "x"; "--loss"; "sqrt(1+y0^2)"; "--target"; "0"; "--start"; "1.5"
           "--methods"; "newton-cg:1"; "--iterations"; "8"; "--format"; "json" ]
 
-    let plain = json args
+    // Without the search the run-away ends far above its start loss: Diverged (RELIABILITY.md, "Stop reasons"), exit 1.
+    let code, out, _ = Cli.run args
+    Assert.Equal(1, code)
+    let plain = (JsonDocument.Parse out).RootElement.GetProperty("methods").[0]
+    Assert.Equal("Diverged", plain.GetProperty("stopReason").GetString())
     Assert.True(abs (plain.GetProperty("final").[0].GetDouble()) > 1e10)
     let searched = json (args @ [ "--line-search" ])
     Assert.True(abs (searched.GetProperty("final").[0].GetDouble()) < 1e-8)

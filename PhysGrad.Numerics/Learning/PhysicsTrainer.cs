@@ -370,13 +370,25 @@ public sealed class PhysicsTrainer
         var step = 0;
         var nextRecord = budget is { } t0 ? t0.TotalSeconds / 200 : double.PositiveInfinity;
         var diverged = false;
+        string stop = "Cancelled", detail = "cancelled";
         while (!cancel.IsCancellationRequested)
         {
-            if (maxSteps is { } s && step >= s) break;
-            if (budget is { } t && clock.Elapsed >= t) break;
+            if (maxSteps is { } s && step >= s) { (stop, detail) = ("StepLimit", $"{s} step{(s == 1 ? "" : "s")}"); break; }
+            if (budget is { } t && clock.Elapsed >= t) { (stop, detail) = ("TimeLimit", $"{t.TotalSeconds.ToString("G4", System.Globalization.CultureInfo.InvariantCulture)} s"); break; }
             clock.Start();
             _sampler(random, b, z, yTarget);
-            Step(settings, theta, z, yTarget, b, state, delta);
+            try
+            {
+                Step(settings, theta, z, yTarget, b, state, delta);
+            }
+            catch (MathNet.Numerics.NonConvergenceException)
+            {
+                // Huge inputs (λ near overflow, θ blown up) can keep MathNet's SVD or eigensolver from
+                // converging: this run ends typed at the last θ, and the other runs go on.
+                clock.Stop();
+                (stop, detail) = ("SolverFailed", $"{settings.Method}'s step {step + 1}: an SVD or eigendecomposition did not converge");
+                break;
+            }
             for (var k = 0; k < theta.Length; k++) theta[k] += delta[k];
             clock.Stop();
             step++;
@@ -391,8 +403,18 @@ public sealed class PhysicsTrainer
             }
         }
         if (points[^1].Step != step) Record(step, clock.Elapsed.TotalSeconds);
-        if (!double.IsFinite(points[^1].Loss)) diverged = true;
-        return new TrainingHistory(settings, seed, points, state.Fallbacks, diverged);
+        if (!double.IsFinite(points[^1].Loss) || !theta.All(double.IsFinite)) diverged = true;
+        if (diverged && stop != "SolverFailed")
+            (stop, detail) = ("Diverged", !double.IsFinite(points[^1].Loss) || !theta.All(double.IsFinite)
+                ? $"the loss or θ became non-finite at step {step}"
+                : LossGrowth.Describe(points[0].Loss, points[^1].Loss, step).Replace("iteration", "step", StringComparison.Ordinal));
+        else if (stop != "SolverFailed" && LossGrowth.Exploded(points[0].Loss, points[^1].Loss))
+        {
+            // The rule compare uses: far above the start is a divergence even while still finite.
+            diverged = true;
+            (stop, detail) = ("Diverged", LossGrowth.Describe(points[0].Loss, points[^1].Loss, step).Replace("iteration", "step", StringComparison.Ordinal));
+        }
+        return new TrainingHistory(settings, seed, points, state.Fallbacks, diverged) { Stop = stop, StopDetail = detail };
     }
 }
 

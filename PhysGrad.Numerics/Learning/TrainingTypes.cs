@@ -67,9 +67,22 @@ public readonly record struct TrainingPoint(int Step, double Seconds, double Los
 /// <param name="Seed">The seed of the initialisation and the batches.</param>
 /// <param name="Points">The recorded points, the first at step 0, the last at the end.</param>
 /// <param name="Fallbacks">SIP-PG steps whose inverse found no preimage and fell back to J_b⁺ (0 otherwise).</param>
-/// <param name="Diverged">True when the loss or θ became non-finite (the run stops there).</param>
+/// <param name="Diverged">True when the loss or θ became non-finite (the run stops there), or the final
+/// evaluation loss rose above the start's by the factor of <see cref="Numerics.LossGrowth.Exploded"/>, the rule compare uses.</param>
 public sealed record TrainingHistory(TrainingSettings Settings, int Seed, IReadOnlyList<TrainingPoint> Points, long Fallbacks, bool Diverged)
 {
+    /// <summary>
+    /// Which limit or failure ended the run: <c>StepLimit</c>, <c>TimeLimit</c>, <c>Diverged</c>,
+    /// <c>SolverFailed</c> (an SVD or eigendecomposition in a step did not converge) or <c>Cancelled</c>.
+    /// </summary>
+    public string Stop { get; init; } = "StepLimit";
+
+    /// <summary>The stop in words ("10 steps", "the SVD of step 4 did not converge", …).</summary>
+    public string StopDetail { get; init; } = "";
+
+    /// <summary>Whether the final loss is above the start's without the run having diverged (<see cref="Numerics.LossGrowth.Rose"/>).</summary>
+    public bool LossRose => !Diverged && Stop != "SolverFailed" && Numerics.LossGrowth.Rose(Points[0].Loss, Points[^1].Loss);
+
     /// <summary>The last recorded point.</summary>
     public TrainingPoint Final => Points[^1];
 }

@@ -113,7 +113,7 @@ public sealed class Newton(double eta)
             if (lambda < 0) flipped++;
             for (var i = 0; i < n; i++) dx[i] -= eta * vg / Math.Abs(lambda) * evd.EigenVectors[i, k];
         }
-        var shown = NumberText.List(values.OrderBy(v => v).ToArray(), v => NumberText.Short(v, 4));
+        var shown = Curvature.ShowEigenvalues(values.OrderBy(v => v).ToArray());
         var why = flipped > 0 ? $"indefinite (eigenvalues {shown})" : $"singular (eigenvalues {shown})";
         if (dropped == n)
             return (FallbackKind.HessianSingular, why, "every eigenvalue is 0 (L is linear here): took a gradient step instead");
