@@ -275,31 +275,88 @@ public sealed class Stepper
 
     /// <summary>
     /// The curvature of L(P(x)) at the current point: the Hessian's eigenvalues and, along flat
-    /// directions, a probe of L (see <see cref="Curvature.Classify"/>). The Hessian is the rule's when it
-    /// holds one; else the problem's (dense when it has one, n Hessian-vector products when it has
-    /// those, else central differences of the gradient). Rules that do not use the Hessian ask for it
-    /// here, and only here (a zero step is rare).
+    /// directions, a probe of L (see <see cref="Curvature.Classify"/>). Up to
+    /// <see cref="Curvature.MatrixFreeAbove"/> variables the Hessian is formed: the rule's when it holds
+    /// one; else the problem's (dense when it has one, n Hessian-vector products when it has those, else
+    /// central differences of the gradient). Above that size it is never formed
+    /// (<see cref="Curvature.ClassifyMatrixFree"/>): products H v come from the rule's Hessian, else the
+    /// problem's Hessian-vector products when the rule already uses them (their kernel is compiled),
+    /// else its sparse Hessian, else its Hessian-vector products, else central differences of the
+    /// gradient along v. Rules that do not use the Hessian ask for it here, and only here (a zero step
+    /// is rare).
     /// </summary>
     public Curvature ClassifyCurvature()
     {
-        var hessian = _state.Hessian;
-        if (hessian is null)
-        {
-            _hx ??= new double[_n * _n];
-            _scratch ??= new double[_n];
-            HessianAt(_x, _hx, _scratch);
-            hessian = _hx;
-        }
-        var curvature = Curvature.Classify(_x.ToArray(), hessian, point =>
+        Func<double[], double[]> gradientAt = point =>
         {
             var g = new double[_n];
             _problem.ValueGradient(point, g);
             return g;
-        });
+        };
+        Curvature curvature;
+        if (_n > Curvature.MatrixFreeAbove)
+            curvature = Curvature.ClassifyMatrixFree(_x.ToArray(), HessianProductAt(_x.ToArray()), gradientAt);
+        else
+        {
+            var hessian = _state.Hessian;
+            if (hessian is null)
+            {
+                _hx ??= new double[_n * _n];
+                _scratch ??= new double[_n];
+                HessianAt(_x, _hx, _scratch);
+                hessian = _hx;
+            }
+            curvature = Curvature.Classify(_x.ToArray(), hessian, gradientAt);
+        }
         // Limits taken for the curvature (the Hessian or a probe's gradient) are said in its detail.
         return _problem.TakePending() is { Length: var count and > 0 }
             ? curvature with { Detail = curvature.Detail + $"; {count} derivative entr{(count == 1 ? "y" : "ies")} taken as limits (formula not finite)" }
             : curvature;
+    }
+
+    // H v at x without the dense problem Hessian (see ClassifyCurvature for the order of sources).
+    private Action<double[], double[]> HessianProductAt(double[] x)
+    {
+        var n = _n;
+        var gradient = new double[n];
+        if (_state.Hessian is { } dense)
+            // The rule's own Hessian, symmetrised as the dense classification does: ½(H + Hᵀ) v.
+            return (v, hv) =>
+            {
+                for (var i = 0; i < n; i++)
+                {
+                    double s = 0;
+                    for (var k = 0; k < n; k++) s += 0.5 * (dense[i * n + k] + dense[k * n + i]) * v[k];
+                    hv[i] = s;
+                }
+            };
+        var supported = _problem.Supported;
+        var products = supported.HasFlag(Capabilities.HessianVector);
+        if (products && Rule.Needs.HasFlag(Capabilities.HessianVector))
+            return (v, hv) => _problem.HessianVector(x, v, gradient, hv);
+        if (supported.HasFlag(Capabilities.SparseHessian))
+        {
+            var sparse = new CsrMatrix(_problem.SparseHessianPattern());
+            _problem.SparseHessian(x, gradient, sparse);
+            return (v, hv) => sparse.Multiply(v, hv);
+        }
+        if (products)
+            return (v, hv) => _problem.HessianVector(x, v, gradient, hv);
+        // Central differences of the gradient along v (‖v‖ = 1 from Lanczos), h = 10⁻⁵·(1 + ‖x‖): an
+        // O(h²) error, as for the dense differences above.
+        double length = 0;
+        for (var i = 0; i < n; i++) length += x[i] * x[i];
+        var h = 1e-5 * (1 + Math.Sqrt(length));
+        var shifted = new double[n];
+        var minus = new double[n];
+        return (v, hv) =>
+        {
+            for (var i = 0; i < n; i++) shifted[i] = x[i] + h * v[i];
+            _problem.ValueGradient(shifted, hv);
+            for (var i = 0; i < n; i++) shifted[i] = x[i] - h * v[i];
+            _problem.ValueGradient(shifted, minus);
+            for (var i = 0; i < n; i++) hv[i] = (hv[i] - minus[i]) / (2 * h);
+        };
     }
 
     private void HessianAt(double[] x, double[] hessian, double[] gradient)

@@ -174,6 +174,170 @@ public sealed record Curvature(StationaryKind Kind, double[] Eigenvalues, bool P
         if (negative == n) return new(StationaryKind.Maximum, sorted, false, shown);
         if (negative > 0 && positive > 0) return new(StationaryKind.Saddle, sorted, false, shown);
         if (positive == n) return new(StationaryKind.Minimum, sorted, false, shown);
+        var flat = new List<double[]>();
+        for (var k = 0; k < n; k++)
+            if (Math.Abs(values[k]) <= zero)
+                flat.Add(Enumerable.Range(0, n).Select(i => evd.EigenVectors[i, k]).ToArray());
+        return Probe(x, sorted, shown, negative > 0, positive > 0, flat, gradientAt);
+    }
+
+    /// <summary>
+    /// Above this many variables <see cref="ClassifyMatrixFree"/> is used instead of the dense
+    /// <see cref="Classify"/>: a dense symmetric eigendecomposition is O(n³) with n² memory, about 0.1 s
+    /// at n = 500 but seconds at 10³ and out of reach at 10⁴ (800 MB, hours), while the matrix-free
+    /// path costs a few hundred Hessian-vector products whatever n is. Up to this size the dense path
+    /// stays, since it shows every eigenvalue and is exact to rounding.
+    /// </summary>
+    public const int MatrixFreeAbove = 500;
+
+    /// <summary>The Lanczos steps taken per run at most (<see cref="ClassifyMatrixFree"/>).</summary>
+    public const int LanczosSteps = 80;
+
+    /// <summary>The flat directions found at most (<see cref="ClassifyMatrixFree"/>): one per deflated Lanczos run.</summary>
+    public const int MaxFlatDirections = 8;
+
+    /// <summary>
+    /// Classifies x like <see cref="Classify"/> (the same zero threshold, verdicts and flat-direction
+    /// probe) without forming the n × n Hessian: <paramref name="hessianVector"/>(v, Hv) writes H v.
+    /// The extreme eigenvalues come from Lanczos with full reorthogonalisation (at most
+    /// <see cref="LanczosSteps"/> steps, from a fixed pseudo-random start, stopped once both extreme
+    /// Ritz pairs have a residual at most 10⁻⁷ of the largest |θ|); the sign of the smallest and the
+    /// largest decides as the counts of negative and positive eigenvalues do in the dense test. Flat
+    /// Ritz vectors (|θ| ≤ the zero threshold) are found one per run: Lanczos from one start sees one
+    /// vector of a repeated eigenvalue's space, so each run is repeated on the complement of the flat
+    /// directions found so far, until a run finds none (at most <see cref="MaxFlatDirections"/>).
+    /// <see cref="Eigenvalues"/> holds the Ritz values found (the extremes and the flat ones), not the
+    /// whole spectrum. Source: Golub &amp; Van Loan, Matrix Computations, §10.1 (Lanczos) and §10.3
+    /// (complete reorthogonalisation). Like the probe, it is evidence: an eigenvalue the Krylov space
+    /// never reaches (a start orthogonal to its eigenvector) is missed.
+    /// </summary>
+    public static Curvature ClassifyMatrixFree(double[] x, Action<double[], double[]> hessianVector, Func<double[], double[]> gradientAt)
+    {
+        // MathNet.Numerics has no eigensolver for an operator given as a product (its EVD needs the
+        // matrix), so the Lanczos recurrence is written here; full reorthogonalisation keeps it free of
+        // spurious copies of converged Ritz values, and costs little at ≤ 80 steps.
+        var n = x.Length;
+        if (n == 0) return new(StationaryKind.Minimum, [], false, "no variables");
+        var flat = new List<double[]>();
+        double lowest = double.PositiveInfinity, highest = double.NegativeInfinity;
+        var products = 0;
+        var flatValues = new List<double>();
+        for (var run = 0; run <= MaxFlatDirections; run++)
+        {
+            var result = Lanczos(n, hessianVector, flat, run);
+            products += result.Products;
+            if (result.NonFinite is { } bad)
+                return new(StationaryKind.Undecided, [], false, $"{bad}, so the curvature is unknown");
+            if (result.Values.Length == 0) break; // the complement of the flat directions is empty
+            if (run == 0) (lowest, highest) = (result.Values[0], result.Values[^1]);
+            var scale = Math.Max(Math.Abs(lowest), Math.Abs(highest));
+            var zero0 = Math.Max(RelativeZero * scale, 1e-12);
+            var found = 0;
+            for (var i = 0; i < result.Values.Length && flat.Count < MaxFlatDirections; i++)
+            {
+                if (Math.Abs(result.Values[i]) > zero0) continue;
+                flat.Add(result.Vectors[i]);
+                flatValues.Add(result.Values[i]);
+                found++;
+            }
+            if (found == 0) break;
+        }
+        var largest = Math.Max(Math.Abs(lowest), Math.Abs(highest));
+        var zero = Math.Max(RelativeZero * largest, 1e-12);
+        var shownValues = flatValues.Append(lowest).Append(highest).Distinct().Order().ToArray();
+        var shown = $"extreme eigenvalues of ∂²L/∂x² (Lanczos, {NumberText.Count(products, "Hessian-vector product")}): " +
+            NumberText.List(shownValues, v => NumberText.Short(v, 4));
+        bool negative = lowest < -zero, positive = highest > zero;
+        if (highest < -zero) return new(StationaryKind.Maximum, shownValues, false, shown);
+        if (negative && positive) return new(StationaryKind.Saddle, shownValues, false, shown);
+        if (lowest > zero) return new(StationaryKind.Minimum, shownValues, false, shown);
+        return Probe(x, shownValues, shown, negative, positive, flat, gradientAt);
+    }
+
+    private sealed record LanczosResult(double[] Values, double[][] Vectors, int Products, NonFiniteValue? NonFinite);
+
+    // Lanczos on H restricted to the complement of `deflate` (orthonormal): the Ritz values ascending
+    // with their Ritz vectors. Stops at LanczosSteps, at an invariant subspace, or once both extreme
+    // Ritz pairs have residual β_j·|s_j| ≤ 10⁻⁷ max |θ|.
+    private static LanczosResult Lanczos(int n, Action<double[], double[]> hessianVector, List<double[]> deflate, int seed)
+    {
+        var random = new Random(20261130 + seed);
+        var q = new double[n];
+        for (var i = 0; i < n; i++) q[i] = random.NextDouble() - 0.5;
+        Orthogonalise(q, deflate, []);
+        var norm = Math.Sqrt(Dot(q, q));
+        if (norm == 0) return new([], [], 0, null);
+        for (var i = 0; i < n; i++) q[i] /= norm;
+        var basis = new List<double[]> { q };
+        var alpha = new List<double>();
+        var beta = new List<double>();
+        var w = new double[n];
+        var limit = Math.Min(LanczosSteps, n - deflate.Count);
+        if (limit <= 0) return new([], [], 0, null);
+        MathNet.Numerics.LinearAlgebra.Factorization.Evd<double>? evd = null;
+        for (var j = 0; j < limit; j++)
+        {
+            hessianVector(basis[j], w);
+            if (NonFiniteValue.Find(Quantity.HessianVector, w) is { } bad) return new([], [], j + 1, bad);
+            var a = Dot(basis[j], w);
+            alpha.Add(a);
+            Orthogonalise(w, deflate, basis);
+            Orthogonalise(w, deflate, basis); // twice is enough (Kahan's rule of "twice is enough")
+            var b = Math.Sqrt(Dot(w, w));
+            var t = DenseMatrix.Create(j + 1, j + 1, 0);
+            for (var i = 0; i <= j; i++)
+            {
+                t[i, i] = alpha[i];
+                if (i < j) t[i, i + 1] = t[i + 1, i] = beta[i];
+            }
+            evd = t.Evd(MathNet.Numerics.LinearAlgebra.Symmetricity.Symmetric);
+            var theta = evd.EigenValues.Select(v => v.Real).ToArray();
+            var top = theta.Max(Math.Abs);
+            // The residual of Ritz pair i is b·|S[j, i]|; the extremes decide the verdict.
+            int low = Array.IndexOf(theta, theta.Min()), high = Array.IndexOf(theta, theta.Max());
+            var done = b <= 1e-14 * Math.Max(top, 1e-300) ||
+                Math.Max(b * Math.Abs(evd.EigenVectors[j, low]), b * Math.Abs(evd.EigenVectors[j, high])) <= 1e-7 * top;
+            if (done || j + 1 == limit) break;
+            beta.Add(b);
+            var next = new double[n];
+            for (var i = 0; i < n; i++) next[i] = w[i] / b;
+            basis.Add(next);
+        }
+        var values = evd!.EigenValues.Select(v => v.Real).ToArray();
+        var m = values.Length;
+        var order = Enumerable.Range(0, m).OrderBy(i => values[i]).ToArray();
+        var vectors = order.Select(i =>
+        {
+            var v = new double[n];
+            for (var k = 0; k < m; k++)
+            {
+                var s = evd.EigenVectors[k, i];
+                var qk = basis[k];
+                for (var r = 0; r < n; r++) v[r] += s * qk[r];
+            }
+            var length = Math.Sqrt(Dot(v, v));
+            for (var r = 0; r < n; r++) v[r] /= length;
+            return v;
+        }).ToArray();
+        return new(order.Select(i => values[i]).ToArray(), vectors, m, null);
+    }
+
+    // Removes from w its components along each vector of the (orthonormal) sets (classical Gram–Schmidt).
+    private static void Orthogonalise(double[] w, List<double[]> first, List<double[]> second)
+    {
+        foreach (var set in new[] { first, second })
+            foreach (var u in set)
+            {
+                var c = Dot(u, w);
+                for (var i = 0; i < w.Length; i++) w[i] -= c * u[i];
+            }
+    }
+
+    // The shared tail of both classifications: x has flat directions (|λ| ≤ the zero threshold), so
+    // the probe along them decides; `negative`/`positive` say whether some eigenvalue is clearly so.
+    private static Curvature Probe(double[] x, double[] sorted, string shown, bool negativeSome, bool positiveSome,
+        List<double[]> flat, Func<double[], double[]> gradientAt)
+    {
         var size = 1 + Math.Sqrt(x.Sum(v => v * v));
         var g0 = gradientAt(x);
         var verdicts = new List<(double Scale, StationaryKind Kind)>();
@@ -181,7 +345,7 @@ public sealed record Curvature(StationaryKind Kind, double[] Eigenvalues, bool P
         {
             var step = scale * size;
             bool descends = false, ascends = false, seen = false;
-            foreach (var (nonFinite, slope) in FlatSlopes(x, values, evd, zero, step, gradientAt, g0))
+            foreach (var (nonFinite, slope) in FlatSlopes(x, flat, step, gradientAt, g0))
             {
                 if (nonFinite is not null)
                     return new(StationaryKind.Undecided, sorted, true, shown + $"; {nonFinite} at a probe point ±{NumberText.Short(step, 3)} away");
@@ -191,8 +355,8 @@ public sealed record Curvature(StationaryKind Kind, double[] Eigenvalues, bool P
             if (!seen) continue;
             // Positive curvature elsewhere: a minimum unless a flat direction descends (x³ at 0: a saddle);
             // negative curvature elsewhere: a maximum unless one ascends; flat everywhere: the probe alone.
-            var kind = positive > 0 ? (descends ? StationaryKind.Saddle : StationaryKind.Minimum)
-                : negative > 0 ? (ascends ? StationaryKind.Saddle : StationaryKind.Maximum)
+            var kind = positiveSome ? (descends ? StationaryKind.Saddle : StationaryKind.Minimum)
+                : negativeSome ? (ascends ? StationaryKind.Saddle : StationaryKind.Maximum)
                 : !descends ? StationaryKind.Minimum : ascends ? StationaryKind.Saddle : StationaryKind.Maximum;
             verdicts.Add((step, kind));
         }
@@ -206,7 +370,7 @@ public sealed record Curvature(StationaryKind Kind, double[] Eigenvalues, bool P
         // seen anywhere out there says nothing local, so the point stays undecided.
         if (verdicts.Count == 0)
         {
-            var wide = WideSlope(x, values, evd, zero, size, gradientAt, g0);
+            var wide = WideSlope(x, flat, size, gradientAt, g0);
             var wideSteps = string.Join(", ", WideScales.Select(s => NumberText.Short(s * size, 3)));
             return wide switch
             {
@@ -230,13 +394,12 @@ public sealed record Curvature(StationaryKind Kind, double[] Eigenvalues, bool P
 
     // The first slope (or non-finite gradient) the wide probe sees along a flat direction, described;
     // null when L is flat on both sides of every flat direction at every wide scale.
-    private static string? WideSlope(double[] x, double[] values, MathNet.Numerics.LinearAlgebra.Factorization.Evd<double> evd,
-        double zero, double size, Func<double[], double[]> gradientAt, double[] g0)
+    private static string? WideSlope(double[] x, List<double[]> flat, double size, Func<double[], double[]> gradientAt, double[] g0)
     {
         foreach (var scale in WideScales)
         {
             var step = scale * size;
-            foreach (var (nonFinite, slope) in FlatSlopes(x, values, evd, zero, step, gradientAt, g0))
+            foreach (var (nonFinite, slope) in FlatSlopes(x, flat, step, gradientAt, g0))
                 return nonFinite is not null
                     ? $"{nonFinite} at ±{NumberText.Short(step, 3)}"
                     : $"at ±{NumberText.Short(step, 3)} the slope is {NumberText.Short(slope, 3)}";
@@ -247,14 +410,11 @@ public sealed record Curvature(StationaryKind Kind, double[] Eigenvalues, bool P
     // The probe at one step: for each flat eigenvector v (|λ| ≤ zero) and each side ±, the slope of L
     // when moving by ±v at x ± step·v (negative descends, positive ascends), yielded only when it exceeds
     // 10⁻⁹ of ‖∇L‖ there and twice the residual slope |vᵀ∇L(x)|; a non-finite gradient is yielded as such.
-    private static IEnumerable<(NonFiniteValue? NonFinite, double Slope)> FlatSlopes(double[] x, double[] values,
-        MathNet.Numerics.LinearAlgebra.Factorization.Evd<double> evd, double zero, double step, Func<double[], double[]> gradientAt, double[] g0)
+    private static IEnumerable<(NonFiniteValue? NonFinite, double Slope)> FlatSlopes(double[] x, List<double[]> flat,
+        double step, Func<double[], double[]> gradientAt, double[] g0)
     {
-        var n = x.Length;
-        for (var k = 0; k < n; k++)
+        foreach (var v in flat)
         {
-            if (Math.Abs(values[k]) > zero) continue;
-            var v = Enumerable.Range(0, n).Select(i => evd.EigenVectors[i, k]).ToArray();
             var residual = Math.Abs(Dot(v, g0));
             foreach (var sign in new[] { 1.0, -1.0 })
             {
