@@ -33,6 +33,8 @@ internal static class Program
             ScaleParts.Run(int.Parse(args[1]), int.Parse(args[2]));
         else if (args.Length > 0 && args[0] == "scale")
             ScaleTiming.Run(args.Skip(1).Select(int.Parse));
+        else if (args.Length > 0 && args[0] == "scale-straight")
+            ScaleTiming.Run(args.Skip(1).Select(int.Parse), loops: false);
         else if (args.Length > 0 && args[0] == "limits")
             Limits.Run();
         else

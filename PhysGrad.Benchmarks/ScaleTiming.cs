@@ -15,30 +15,59 @@ namespace PhysGrad.Benchmarks;
 /// </summary>
 public static class ScaleTiming
 {
-    public static void Run(IEnumerable<int> sizes)
+    /// <summary>
+    /// <paramref name="loops"/> true: the kernels of <see cref="FamilyKernels"/> (repeated terms as compiled
+    /// loops; "derive" is finding the families, "compile" lowering and compiling the templates and the
+    /// rest); false: the straight-line program of the whole function (`scale-straight`).
+    /// </summary>
+    public static void Run(IEnumerable<int> sizes, bool loops = true)
     {
-        Measure(200, "w", report: false);
-        foreach (var n in sizes) Measure(n, "x", report: true);
+        Measure(200, "w", report: false, loops);
+        foreach (var n in sizes) Measure(n, "x", report: true, loops);
     }
 
-    private static void Measure(int n, string prefix, bool report)
+    private static void Measure(int n, string prefix, bool report, bool loops)
     {
         var clock = Stopwatch.StartNew();
         var (f, vars) = Rosenbrock.Build(n, prefix);
         var names = vars.Select(v => Infix.Format(v)).ToArray();
         var build = clock.Elapsed.TotalSeconds;
 
-        clock.Restart();
-        var program = Lower.ValueGradientHessian(names, [], false, f);
-        var derive = clock.Elapsed.TotalSeconds;
-        clock.Restart();
-        var kernel = KernelCompiler.CompileUncached(program, preferFast: true);
-        var compile = clock.Elapsed.TotalSeconds;
-
-        clock.Restart();
-        var hvProgram = Lower.HessianVector(names, [], f);
-        var hvKernel = KernelCompiler.CompileUncached(hvProgram, preferFast: true);
-        var hvDeriveCompile = clock.Elapsed.TotalSeconds;
+        CompiledKernel kernel, hvKernel;
+        double derive, compile, hvDeriveCompile;
+        int instructions, hvInstructions, families = 0, cells = 0, restTerms = 0;
+        if (loops)
+        {
+            clock.Restart();
+            var found = Families.Detect(names, f);
+            derive = clock.Elapsed.TotalSeconds;
+            clock.Restart();
+            kernel = FamilyKernels.ValueGradient(found);
+            compile = clock.Elapsed.TotalSeconds;
+            clock.Restart();
+            hvKernel = FamilyKernels.HessianVector(found);
+            hvDeriveCompile = clock.Elapsed.TotalSeconds;
+            families = found.Families.Length;
+            cells = found.CellCount;
+            restTerms = found.RestTermCount;
+            instructions = kernel.Program.SlotCount + kernel.Families!.TemplateInstructions;
+            hvInstructions = hvKernel.Program.SlotCount + hvKernel.Families!.TemplateInstructions;
+        }
+        else
+        {
+            clock.Restart();
+            var program = Lower.ValueGradientHessian(names, [], false, f);
+            derive = clock.Elapsed.TotalSeconds;
+            clock.Restart();
+            kernel = KernelCompiler.CompileUncached(program, preferFast: true);
+            compile = clock.Elapsed.TotalSeconds;
+            clock.Restart();
+            var hvProgram = Lower.HessianVector(names, [], f);
+            hvKernel = KernelCompiler.CompileUncached(hvProgram, preferFast: true);
+            hvDeriveCompile = clock.Elapsed.TotalSeconds;
+            instructions = program.SlotCount;
+            hvInstructions = hvProgram.SlotCount;
+        }
 
         var x = Enumerable.Range(0, n).Select(i => i % 2 == 0 ? -1.2 : 1.0).ToArray();
         var v = Enumerable.Range(0, n).Select(i => Math.Sin(i + 1.0)).ToArray();
@@ -70,8 +99,8 @@ public static class ScaleTiming
 
         if (report)
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"n={n} build={build:E4} derive={derive:E4} compile={compile:E4} instructions={program.SlotCount} chunks={kernel.ChunkCount} " +
-                $"hv_derive_compile={hvDeriveCompile:E4} hv_instructions={hvProgram.SlotCount} " +
+                $"n={n} build={build:E4} derive={derive:E4} compile={compile:E4} instructions={instructions} chunks={kernel.ChunkCount} families={families} cells={cells} rest_terms={restTerms} " +
+                $"hv_derive_compile={hvDeriveCompile:E4} hv_instructions={hvInstructions} " +
                 $"eval={compiledEval:E4} hand_eval={handEval:E4} hv={compiledHv:E4} hand_hv={handHv:E4} gd_step={step:E4}"));
     }
 

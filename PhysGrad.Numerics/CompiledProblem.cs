@@ -74,13 +74,15 @@ public sealed class CompiledProblem : IDifferentiableProblem
         _simulator = Kernel(Capabilities.Jacobian, () => Lower.ValueJacobian(variables, [], simulator));
         _lossGradientInY = Kernel(Capabilities.LossGradientInY, () => Lower.ValueGradientHessian(outputs, [], false, loss));
         _lossInY = Kernel(Capabilities.LossHessianInY, () => Lower.ValueGradientHessian(outputs, [], true, loss));
-        _valueGradient = Kernel(Capabilities.Gradient, () => Lower.ValueGradientHessian(variables, [], false, composite.Value));
+        // Value + gradient and H v keep repeated terms of the loss (Σ over cells of one shape) as compiled
+        // loops (FamilyKernels), so their size and compile time do not grow with n.
+        _valueGradient = Built(Capabilities.Gradient, () => FamilyKernels.ValueGradient(variables, composite.Value));
         _lossInX = Kernel(Capabilities.Hessian, () => Lower.ValueGradientHessian(variables, [], true, composite.Value));
         // The product kernels take v (or w) as their parameter array, so one compiled kernel serves every
         // vector; the parameters of the problem itself are bound already, so v starts at index 0.
         _jacobianVector = Kernel(Capabilities.JacobianVector, () => Lower.JacobianVector(variables, [], simulator));
         _jacobianTransposeVector = Kernel(Capabilities.JacobianTransposeVector, () => Lower.JacobianTransposeVector(variables, [], simulator));
-        _hessianVector = Kernel(Capabilities.HessianVector, () => Lower.HessianVector(variables, [], composite.Value));
+        _hessianVector = Built(Capabilities.HessianVector, () => FamilyKernels.HessianVector(variables, composite.Value));
         _sparseJacobian = Sparse(Capabilities.SparseJacobian, () => Lower.SparseJacobian(variables, [], simulator), "jacobian");
         _sparseHessian = Sparse(Capabilities.SparseHessian, () => Lower.SparseHessian(variables, [], composite.Value), "hessian");
         _inverse = new Lazy<(CompiledKernel?, InverseSource)>(() =>
@@ -100,6 +102,13 @@ public sealed class CompiledProblem : IDifferentiableProblem
     private Lazy<CompiledKernel> Kernel(Capabilities capability, Func<StraightLineProgram> lower) => new(() =>
     {
         var kernel = KernelCompiler.Compile(lower());
+        Note(capability);
+        return kernel;
+    });
+
+    private Lazy<CompiledKernel> Built(Capabilities capability, Func<CompiledKernel> build) => new(() =>
+    {
+        var kernel = build();
         Note(capability);
         return kernel;
     });

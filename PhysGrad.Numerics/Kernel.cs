@@ -16,8 +16,9 @@ public sealed class CompiledKernel
     private static readonly double[] NoParameters = [];
     private readonly KernelFunction _function;
 
-    internal CompiledKernel(StraightLineProgram program, KernelFunction function, bool fast, int chunkCount = 1)
+    internal CompiledKernel(StraightLineProgram program, KernelFunction function, bool fast, int chunkCount = 1, FamilyInfo? families = null)
     {
+        Families = families;
         Program = program;
         _function = function;
         UsedFastCompiler = fast;
@@ -31,7 +32,14 @@ public sealed class CompiledKernel
     /// </summary>
     public int ChunkCount { get; }
 
-    /// <summary>The program this kernel runs.</summary>
+    /// <summary>
+    /// For a kernel built by <see cref="FamilyKernels"/>: its family loops. <see cref="Program"/> is then
+    /// only the straight-line rest (same inputs and outputs as the whole function, not its arithmetic).
+    /// Null for a plain straight-line kernel.
+    /// </summary>
+    public FamilyInfo? Families { get; }
+
+    /// <summary>The program this kernel runs (for a family kernel, the straight-line rest only; see <see cref="Families"/>).</summary>
     public StraightLineProgram Program { get; }
 
     /// <summary>Whether FastExpressionCompiler compiled it (otherwise System.Linq.Expressions did).</summary>

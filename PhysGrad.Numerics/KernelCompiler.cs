@@ -315,6 +315,29 @@ public static class KernelCompiler
         }
     }
 
+    /// <summary>
+    /// The expression of one arithmetic instruction on operand expressions <paramref name="a"/> and
+    /// <paramref name="b"/> (b unused by unary operations), as the straight-line kernels compute it.
+    /// </summary>
+    internal static Expression Operation(OpCode op, Expression a, Expression b) => op switch
+    {
+        OpCode.Add => Add(a, b),
+        OpCode.Subtract => Subtract(a, b),
+        OpCode.Multiply => Multiply(a, b),
+        OpCode.Divide => Divide(a, b),
+        OpCode.Negate => Negate(a),
+        OpCode.Power => Call(Pow, a, b),
+        OpCode.Sqrt => Call(Unary(nameof(Math.Sqrt)), a),
+        OpCode.Atan2 => Call(Atan2, Add(a, PlusZero), b),
+        OpCode.Sign => Call(SignMethod, a),
+        OpCode.Log1p => Call(Log1pMethod, a),
+        OpCode.Expm1 => Call(Expm1Method, a),
+        _ => Call(Unary(op.ToString()), a),
+    };
+
+    /// <summary>Whether an instruction reads one operand (A) rather than two.</summary>
+    internal static bool IsUnary(OpCode op) => op is OpCode.Negate or OpCode.Sqrt or >= OpCode.Sin;
+
     /// <summary>The expression tree of a program (exposed for inspection and tests).</summary>
     public static Expression<KernelFunction> BuildLambda(StraightLineProgram program)
     {

@@ -1,0 +1,536 @@
+namespace PhysGrad.Symbolic
+
+open System
+open System.Collections.Generic
+
+/// <summary>
+/// A family of terms of a sum that are one expression (the template) applied at evenly spaced
+/// cells: term c is the template with local input j read from variable Start + c·Stride + Offsets[j]
+/// and with per-cell constants CellConstants[c·CellParameters.Length …]. A loss Σᵢ g(xᵢ, xᵢ₊₁) is one
+/// family of n − 1 cells. Compiled as one loop over the cells (CasADi's <c>map</c>, JAX's <c>vmap</c>),
+/// its code does not grow with the number of cells.
+/// </summary>
+[<Sealed>]
+type TermFamily
+    internal
+    (
+        template: Expr,
+        locals: string[],
+        offsets: int[],
+        cellParameters: string[],
+        start: int,
+        stride: int,
+        count: int,
+        cellConstants: float[]
+    ) =
+    /// The term at a cell, in the local inputs (<see cref="Locals"/>) and per-cell constants (<see cref="CellParameters"/>).
+    member _.Template = template
+    /// The names of the template's local inputs, in the order of <see cref="Offsets"/>.
+    member _.Locals = locals
+    /// Local input j is variable Start + c·Stride + Offsets[j] at cell c (ascending, the first 0).
+    member _.Offsets = offsets
+    /// The names of the constants that differ from cell to cell (targets, say); often none.
+    member _.CellParameters = cellParameters
+    /// The index of the first variable of cell 0.
+    member _.Start = start
+    /// The distance between the first variables of consecutive cells (at least 1).
+    member _.Stride = stride
+    /// The number of cells.
+    member _.Count = count
+    /// The per-cell constants, cell by cell (Count × CellParameters.Length).
+    member _.CellConstants = cellConstants
+
+/// <summary>
+/// A scalar function split into families of repeated terms and the rest: f = Σ families + Rest,
+/// every term of f in exactly one of them.
+/// </summary>
+[<Sealed>]
+type TermFamilies internal (variables: string[], families: TermFamily[], rest: Expr, restTerms: int) =
+    /// The variables of f, in the order of the input array.
+    member _.Variables = variables
+    /// The families found (possibly none).
+    member _.Families = families
+    /// The sum of the terms that belong to no family (0 when there are none).
+    member _.Rest = rest
+    /// The number of terms in <see cref="Rest"/>.
+    member _.RestTermCount = restTerms
+    /// The number of terms covered by the families.
+    member _.CellCount = families |> Array.sumBy (fun f -> f.Count)
+
+/// Finding repeated structure in a sum (issue 14, item 5): terms keyed by their shape with the
+/// variables numbered relative to the term's first one, grouped, and split into runs whose first
+/// variables are evenly spaced.
+[<RequireQualifiedAccess>]
+module Families =
+
+    let private noConstants: Expr[] = [||]
+
+    /// A family needs at least this many cells: below it a loop saves nothing over straight-line code.
+    [<Literal>]
+    let MinCells = 16
+
+    /// Terms larger than this (graph nodes) or with more variables stay straight-line code: the key is
+    /// built by rewriting the term, and a loop body over many local inputs gains little.
+    [<Literal>]
+    let MaxTermNodes = 2000
+
+    [<Literal>]
+    let MaxLocals = 64
+
+    // Names are made once: sprintf and Expr.symbol per term would dominate the detection at n = 10⁵.
+    let private localNames = Array.init MaxLocals (sprintf "loc_%d")
+    let private localName (offset: int) =
+        if offset < MaxLocals then localNames.[offset] else sprintf "loc_%d" offset
+
+    let private cellName (k: int) = sprintf "cell_%d" k
+
+    let private isConstant (e: Expr) =
+        match e.Node with
+        | Number _
+        | Real _ -> true
+        | _ -> false
+
+    let private valueOf (e: Expr) =
+        match e.Node with
+        | Number q -> q.ToDouble()
+        | Real x -> x
+        | _ -> nan
+
+    let inline private mix (h: int) (v: int) = (h ^^^ v) * 16777619
+
+    let inline private spread (h: int) =
+        let h = (h ^^^ (h >>> 15)) * 0x2c1b3c6d
+        h ^^^ (h >>> 12)
+
+    let private cellHash = 0x3c6ef372
+
+    /// A hash of a term's shape that does not change when every variable index is shifted by the
+    /// same amount: a variable hashes as its index minus the term's first, an additive constant of a
+    /// sum as a placeholder, and the children of sums and products are combined in any order (their
+    /// order depends on the variables' names, which do not shift). None for a term that reads a symbol
+    /// other than a variable or is larger than MaxTermNodes.
+    let private shapeHash (varIndex: Dictionary<string, int>) (first: int) (memo: Dictionary<Expr, int>) (term: Expr) =
+        memo.Clear()
+        let mutable ok = true
+
+        let rec hash (n: Expr) : int =
+            match memo.TryGetValue n with
+            | true, h -> h
+            | _ ->
+                let h =
+                    if not ok || memo.Count > MaxTermNodes then
+                        ok <- false
+                        0
+                    else
+                        match n.Node with
+                        | Symbol name ->
+                            match varIndex.TryGetValue name with
+                            | true, i -> mix 0x11 (i - first)
+                            | _ ->
+                                ok <- false
+                                0
+                        | Number _
+                        | Real _
+                        | Pi -> n.Hash
+                        | Sum ts ->
+                            // Every sum has a cell constant (0 where it has no numeric term), so that
+                            // a target of 0 in some cells does not change the shape.
+                            let mutable acc = cellHash
+                            let mutable others = 0
+
+                            for t in ts do
+                                if not (isConstant t) then
+                                    acc <- acc + spread (hash t)
+                                    others <- others + 1
+
+                            mix (mix 0x55 others) acc
+                        | Product ts ->
+                            let mutable acc = 0
+
+                            for t in ts do
+                                acc <- acc + spread (hash t)
+
+                            mix (mix 0x66 ts.Length) acc
+                        | Power(a, b) -> mix (mix 0x77 (hash a)) (hash b)
+                        | Apply(f, a) -> mix (mix 0x88 (int f)) (hash a)
+                        | Atan2(a, b) -> mix (mix 0x99 (hash a)) (hash b)
+
+                memo.[n] <- h
+                h
+
+        let h = hash term
+        if ok then Some h else None
+
+    /// One shape seen so far: the first term of that shape (the representative), its template and
+    /// which of its sums hold which cell constant.
+    type private Representative =
+        { Term: Expr
+          First: int
+          Offsets: int[]
+          Key: Expr
+          CellOf: Dictionary<Expr, int>
+          Hashes: Dictionary<Expr, int>
+          ConstantCount: int
+          Members: List<struct (int * int * Expr[])> }
+
+    /// The template of a representative: its variables renamed loc_(index − first) and each additive
+    /// constant of an inner sum (where a target sits in (r − t)²) replaced by cell_k, k in order of the
+    /// rewrite; with the cell number of each such sum and the constants.
+    let private templateOf (varIndex: Dictionary<string, int>) (first: int) (term: Expr) =
+        let memo = Dictionary<Expr, Expr>(HashIdentity.Reference)
+        let cellOf = Dictionary<Expr, int>(HashIdentity.Reference)
+        let constants = List<Expr>()
+
+        for n in Structure.postOrder [ term ] do
+            let r =
+                match n.Node with
+                | Symbol name -> Expr.symbol (localName (varIndex.[name] - first))
+                | Sum ts ->
+                    // Every sum gets a cell constant: its numeric term, or 0 (put back as a literal
+                    // when it is the same in every cell, so a sum without one costs nothing).
+                    cellOf.[n] <- constants.Count
+                    constants.Add(match Array.tryFind isConstant ts with
+                                  | Some c -> c
+                                  | None -> Expr.zero)
+                    let cell = Expr.symbol (cellName (constants.Count - 1))
+                    Expr.sum (Array.append [| cell |] (ts |> Array.filter (isConstant >> not) |> Array.map (fun t -> memo.[t])))
+                | _ ->
+                    let cs = Expr.children n
+
+                    if cs.Length = 0 then
+                        n
+                    else
+                        let ncs = cs |> Array.map (fun c -> memo.[c])
+
+                        if Array.forall2 (fun a b -> Object.ReferenceEquals(a, b)) cs ncs then
+                            n
+                        else
+                            Expr.rebuild n ncs
+
+            memo.[n] <- r
+
+        memo.[term], cellOf, constants.ToArray()
+
+    /// Whether the member term is the representative with every variable index shifted by delta and
+    /// (possibly) other additive constants, which are written to constants. The children of sums and
+    /// products are paired by their shape hashes; a pairing that fails only misses a family (the term
+    /// stays straight-line code), it never accepts a term of another shape.
+    let private matches
+        (varIndex: Dictionary<string, int>)
+        (rep: Representative)
+        (memberHashes: Dictionary<Expr, int>)
+        (delta: int)
+        (pairs: Dictionary<Expr, Expr>)
+        (constants: Expr[])
+        (term: Expr)
+        =
+        pairs.Clear()
+
+        let rec iso (r: Expr) (m: Expr) : bool =
+            match pairs.TryGetValue r with
+            | true, seen -> Object.ReferenceEquals(seen, m)
+            | _ ->
+                let ok =
+                    match r.Node, m.Node with
+                    | Symbol a, Symbol b -> varIndex.[b] = varIndex.[a] + delta
+                    | (Number _ | Real _ | Pi), _ -> Object.ReferenceEquals(r, m)
+                    | Sum rs, Sum ms -> children r rs ms true
+                    | Product rs, Product ms -> rs.Length = ms.Length && children r rs ms false
+                    | Power(a, b), Power(c, d)
+                    | Atan2(a, b), Atan2(c, d) -> iso a c && iso b d
+                    | Apply(f, a), Apply(g, b) -> f = g && iso a b
+                    | _ -> false
+
+                if ok then
+                    pairs.[r] <- m
+
+                ok
+
+        and children (r: Expr) (rs: Expr[]) (ms: Expr[]) (additive: bool) =
+            let rc = if additive then Array.tryFindIndex isConstant rs else None
+            let mc = if additive then Array.tryFindIndex isConstant ms else None
+
+            if rs.Length - (if rc.IsSome then 1 else 0) <> ms.Length - (if mc.IsSome then 1 else 0) then
+                false
+            else
+                if additive then
+                    constants.[rep.CellOf.[r]] <-
+                        match mc with
+                        | Some j -> ms.[j]
+                        | None -> Expr.zero
+
+                let rh (t: Expr) = rep.Hashes.[t]
+                let mh (t: Expr) = memberHashes.[t]
+
+                match rs.Length - (if rc.IsSome then 1 else 0) with
+                | 1 ->
+                    let a = rs.[if rc = Some 0 then 1 else 0]
+                    let c = ms.[if mc = Some 0 then 1 else 0]
+                    rh a = mh c && iso a c
+                | 2 when rc.IsNone && mc.IsNone ->
+                    let a, b, c, d = rs.[0], rs.[1], ms.[0], ms.[1]
+
+                    if rh a = mh c && rh b = mh d && rh a <> rh b then iso a c && iso b d
+                    elif rh a = mh d && rh b = mh c && rh a <> rh b then iso a d && iso b c
+                    else others rs ms additive
+                | _ -> others rs ms additive
+
+        and others (rs: Expr[]) (ms: Expr[]) (additive: bool) =
+                let rOthers = rs |> Array.filter (fun t -> not (additive && isConstant t))
+                let mOthers = ms |> Array.filter (fun t -> not (additive && isConstant t))
+                let rSorted = rOthers |> Array.sortBy (fun t -> rep.Hashes.[t])
+                let mSorted = mOthers |> Array.sortBy (fun t -> memberHashes.[t])
+                Array.forall2 (fun a b -> rep.Hashes.[a] = memberHashes.[b] && iso a b) rSorted mSorted
+
+        iso rep.Term term
+
+    /// <summary>
+    /// Splits f (a sum; anything else is all rest) into families of at least <see cref="MinCells"/>
+    /// terms of one shape whose first variables are evenly spaced, and the rest. A group of terms of
+    /// one shape whose first variables are not evenly spaced is cut into its evenly spaced runs; terms
+    /// in no long enough run, and terms that read a symbol which is not a variable, stay in the rest.
+    /// Every family's terms at its cells equal the original terms (the template is the term with its
+    /// variables renamed), so f = Σ families + rest exactly as expressions, up to the order of the sum.
+    /// </summary>
+    [<CompiledName("Detect")>]
+    let detect (variables: string[]) (f: Expr) : TermFamilies =
+        let terms =
+            match f.Node with
+            | Sum ts -> ts
+            | _ -> [| f |]
+
+        if terms.Length < MinCells then
+            TermFamilies(variables, [||], f, terms.Length)
+        else
+            let varIndex = Dictionary<string, int>(StringComparer.Ordinal)
+            variables |> Array.iteri (fun i v -> varIndex.[v] <- i)
+            let buckets = Dictionary<int, List<Representative>>()
+            let order = List<Representative>()
+            let rest = List<Expr>()
+            let pairs = Dictionary<Expr, Expr>(HashIdentity.Reference)
+            let mutable memo = Dictionary<Expr, int>(HashIdentity.Reference)
+
+            // The term's variable indices (distinct, unsorted) by a walk that allocates nothing per
+            // term: the shared postOrder and freeSymbols allocate a few hundred bytes per call, and at
+            // n = 10⁵ the garbage collections over the weakly held intern table cost seconds.
+            let seen = HashSet<Expr>(HashIdentity.Reference)
+            let indices = List<int>()
+
+            let firstOf (term: Expr) =
+                seen.Clear()
+                indices.Clear()
+                let mutable ok = true
+
+                let rec walk (n: Expr) =
+                    if ok && seen.Add n then
+                        if seen.Count > MaxTermNodes then
+                            ok <- false
+                        else
+                            match n.Node with
+                            | Symbol name ->
+                                match varIndex.TryGetValue name with
+                                | true, i -> indices.Add i
+                                | _ -> ok <- false
+                            | Number _
+                            | Real _
+                            | Pi -> ()
+                            | Sum ts
+                            | Product ts ->
+                                for c in ts do
+                                    walk c
+                            | Power(a, b)
+                            | Atan2(a, b) ->
+                                walk a
+                                walk b
+                            | Apply(_, a) -> walk a
+
+                walk term
+
+                if not ok || indices.Count = 0 || indices.Count > MaxLocals then
+                    -1
+                else
+                    let mutable first = Int32.MaxValue
+
+                    for i in indices do
+                        first <- min first i
+
+                    first
+
+            for t in 0 .. terms.Length - 1 do
+                let term = terms.[t]
+
+                match firstOf term with
+                | -1 -> rest.Add term
+                | first ->
+                    match shapeHash varIndex first memo term with
+                    | None -> rest.Add term
+                    | Some h ->
+                        let bucket =
+                            match buckets.TryGetValue h with
+                            | true, b -> b
+                            | _ ->
+                                let b = List<Representative>()
+                                buckets.[h] <- b
+                                b
+
+                        let mutable found = None
+                        let mutable r = 0
+
+                        while found.IsNone && r < bucket.Count do
+                            let rep = bucket.[r]
+                            let constants = if rep.ConstantCount = 0 then noConstants else Array.zeroCreate rep.ConstantCount
+
+                            if matches varIndex rep memo (first - rep.First) pairs constants term then
+                                found <- Some(rep, constants)
+
+                            r <- r + 1
+
+                        match found with
+                        | Some(rep, constants) -> rep.Members.Add(struct (first, t, constants))
+                        | None ->
+                            let key, cellOf, constants = templateOf varIndex first term
+
+                            let offsets = indices |> Seq.map (fun i -> i - first) |> Seq.toArray |> Array.sort
+
+                            let rep =
+                                { Term = term
+                                  First = first
+                                  Offsets = offsets
+                                  Key = key
+                                  CellOf = cellOf
+                                  Hashes = memo
+                                  ConstantCount = constants.Length
+                                  Members = List [ struct (first, t, constants) ] }
+
+                            // The representative keeps its hashes; the next term gets a fresh memo.
+                            memo <- Dictionary<Expr, int>(HashIdentity.Reference)
+                            bucket.Add rep
+                            order.Add rep
+
+            let families = List<TermFamily>()
+
+            for rep in order do
+                let key = rep.Key
+                let members = rep.Members.ToArray()
+                // Sorted by first variable (the term index breaks ties, so the order is reproducible).
+                // (A comparison function on ints: sorting by a struct-tuple key goes through F#'s generic
+                // comparison, which boxes, and cost a second at n = 10⁵.)
+                Array.sortInPlaceWith
+                    (fun (struct (f1: int, t1: int, _)) (struct (f2: int, t2: int, _)) ->
+                        if f1 <> f2 then compare f1 f2 else compare t1 t2)
+                    members
+                let mutable a = 0
+
+                while a < members.Length do
+                    // The longest run from a with evenly spaced first variables (stride ≥ 1).
+                    let firstOf k = let struct (b, _, _) = members.[k] in b
+                    let mutable e = a + 1
+
+                    if a + 1 < members.Length then
+                        let stride = firstOf (a + 1) - firstOf a
+
+                        if stride >= 1 then
+                            while e < members.Length && firstOf e - firstOf (e - 1) = stride do
+                                e <- e + 1
+
+                    if e - a >= MinCells then
+                        let run = members.[a .. e - 1]
+                        let constantCount = let struct (_, _, c) = run.[0] in c.Length
+                        // Constants equal in every cell are put back as literals; the others are gathered.
+                        let varying =
+                            [| for k in 0 .. constantCount - 1 do
+                                   let struct (_, _, c0) = run.[0]
+
+                                   if run |> Array.exists (fun (struct (_, _, c)) -> not (Object.ReferenceEquals(c.[k], c0.[k]))) then
+                                       yield k |]
+
+                        let literal = Dictionary<Expr, Expr>(HashIdentity.Reference)
+                        let struct (_, _, c0) = run.[0]
+
+                        for k in 0 .. constantCount - 1 do
+                            if not (Array.contains k varying) then
+                                literal.[Expr.symbol (cellName k)] <- c0.[k]
+
+                        let template = if literal.Count = 0 then key else Structure.substitute literal key
+                        let cells = Array.zeroCreate (run.Length * varying.Length)
+
+                        run
+                        |> Array.iteri (fun c (struct (_, _, cs)) ->
+                            for j in 0 .. varying.Length - 1 do
+                                cells.[c * varying.Length + j] <- valueOf cs.[varying.[j]])
+
+                        let offsets = rep.Offsets
+
+                        families.Add(
+                            TermFamily(
+                                template,
+                                offsets |> Array.map localName,
+                                offsets,
+                                varying |> Array.map cellName,
+                                firstOf a,
+                                (if run.Length > 1 then firstOf (a + 1) - firstOf a else 1),
+                                run.Length,
+                                cells
+                            )
+                        )
+
+                        a <- e
+                    else
+                        let struct (_, t, _) = members.[a]
+                        rest.Add terms.[t]
+                        a <- a + 1
+
+            // Families over the same cells (same first variable, stride and count, such as the two
+            // kinds of term of Rosenbrock's f) are fused into one family whose template is their sum:
+            // one loop reads each cell's inputs once and writes its gradient entries once.
+            let fused = List<TermFamily>()
+
+            for (_, group) in families |> Seq.groupBy (fun f -> struct (f.Start, f.Stride, f.Count)) do
+                let members = Seq.toArray group
+
+                if members.Length = 1 then
+                    fused.Add members.[0]
+                else
+                    let offsets = members |> Array.collect (fun f -> f.Offsets) |> Array.distinct |> Array.sort
+                    // Cell parameters renamed per member (cell_k of member j becomes cell_j_k).
+                    let renamed =
+                        members
+                        |> Array.mapi (fun j f ->
+                            let names = f.CellParameters |> Array.map (fun c -> sprintf "%s_%d" c j)
+                            let d = Dictionary<Expr, Expr>(HashIdentity.Reference)
+
+                            for k in 0 .. names.Length - 1 do
+                                d.[Expr.symbol f.CellParameters.[k]] <- Expr.symbol names.[k]
+
+                            (if d.Count = 0 then f.Template else Structure.substitute d f.Template), names)
+
+                    let names = renamed |> Array.collect snd
+                    let count = members.[0].Count
+                    let cells = Array.zeroCreate (count * names.Length)
+                    let mutable column = 0
+
+                    for f in members do
+                        let w = f.CellParameters.Length
+
+                        for c in 0 .. count - 1 do
+                            for k in 0 .. w - 1 do
+                                cells.[c * names.Length + column + k] <- f.CellConstants.[c * w + k]
+
+                        column <- column + w
+
+                    let f0 = members.[0]
+
+                    fused.Add(
+                        TermFamily(
+                            Expr.sum (renamed |> Array.map fst),
+                            offsets |> Array.map localName,
+                            offsets,
+                            names,
+                            f0.Start,
+                            f0.Stride,
+                            count,
+                            cells
+                        )
+                    )
+
+            TermFamilies(variables, fused.ToArray(), Expr.sum rest, rest.Count)
