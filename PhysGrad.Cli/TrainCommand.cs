@@ -177,14 +177,14 @@ internal static class TrainCommand
                 }, Json.OmitNulls));
                 break;
             case "csv":
-                output.WriteLine("method,settings,seed,final_loss,final_x_error,seconds,steps,diverged,ms_per_step,stop,loss_rose");
+                output.WriteLine("method,settings,seed,final_loss,final_x_error,seconds,steps,ms_per_step,diverged,stop,loss_rose");
                 foreach (var r in runs)
                     output.WriteLine(string.Join(",", r.Choice.Name, $"\"{r.Choice.Description}\"", r.Seed,
                         r.Final.Loss.ToString("R", CultureInfo.InvariantCulture),
                         hasX ? r.Final.XError.ToString("R", CultureInfo.InvariantCulture) : "",
-                        r.Final.Seconds.ToString("F3", CultureInfo.InvariantCulture), r.Final.Step, r.Diverged ? "yes" : "no",
+                        r.Final.Seconds.ToString("F3", CultureInfo.InvariantCulture), r.Final.Step,
                         r.Final.Step > 0 ? (1000 * r.Final.Seconds / r.Final.Step).ToString("G4", CultureInfo.InvariantCulture) : "",
-                        r.Stop, r.LossRose ? "yes" : "no"));
+                        r.Diverged ? "yes" : "no", r.Stop, r.LossRose ? "yes" : "no"));
                 break;
             default:
                 output.WriteLine(example.Description);
