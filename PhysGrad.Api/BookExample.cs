@@ -241,10 +241,58 @@ public static class BookExample
         if ((long)problem.N * problem.M > NumericTargetLimit) return (null, TargetPointMethod.None);
         // Newton from the start picks the branch, whatever the inverse's source, so that which methods ran
         // does not decide whether (or which) x* is found.
-        if (!problem.InvertNumerically(targetY, near, x) || !IsPreimage(problem, x, targetY)) return (null, TargetPointMethod.None);
+        var found = problem.M == problem.N ? problem.InvertNumerically(targetY, near, x)
+            : problem.M > problem.N && GaussNewtonPreimage(problem, targetY, near, x);
+        if (!found || !IsPreimage(problem, x, targetY)) return (null, TargetPointMethod.None);
         if ((long)problem.N * problem.M <= ClosedFormTargetLimit && ExactOnBranch(problem, targetY, x) is { } exact)
             return (exact, TargetPointMethod.DerivedInverse);
-        return (x, TargetPointMethod.Newton);
+        return (x, problem.M == problem.N ? TargetPointMethod.Newton : TargetPointMethod.GaussNewton);
+    }
+
+    /// <summary>
+    /// A preimage of y* when there are more outputs than variables (m &gt; n): Gauss–Newton from
+    /// <paramref name="near"/>, each step the least-squares solution of J Δ = P(x) − y* (MathNet's QR),
+    /// halved until ‖P(x) − y*‖ falls (Nocedal &amp; Wright §10.3). An overdetermined system has a preimage only
+    /// when it is consistent (3 outputs x0 + x1, x0 − x1, x0·x1 at y* = (3, 1, 2) have x* = (2, 1)); the
+    /// caller's <see cref="IsPreimage"/> then decides, so an inconsistent y* (a least-squares point with a
+    /// residual) is never taken for x*.
+    /// </summary>
+    private static bool GaussNewtonPreimage(CompiledProblem problem, double[] targetY, double[] near, double[] x)
+    {
+        int m = problem.M, n = problem.N;
+        Array.Copy(near, x, n);
+        var (y, jac, trial) = (new double[m], new double[m * n], new double[n]);
+        double Miss(double[] at)
+        {
+            problem.Simulate(at, y);
+            var miss = y.Select((v, i) => v - targetY[i]).ToArray();
+            return miss.All(double.IsFinite) ? CompiledProblem.Norm(miss, m) : double.PositiveInfinity;
+        }
+        var residual = Miss(x);
+        var scale = 1 + CompiledProblem.Norm(targetY, m);
+        for (var k = 0; k < 100 && residual > 1e-12 * scale; k++)
+        {
+            problem.Simulate(x, y, jac);
+            var j = MathNet.Numerics.LinearAlgebra.Matrix<double>.Build.Dense(m, n, (r, c) => jac[r * n + c]);
+            var r = MathNet.Numerics.LinearAlgebra.Vector<double>.Build.Dense(m, i => y[i] - targetY[i]);
+            if (!j.Enumerate().All(double.IsFinite) || j.Rank() < n) return false;
+            var step = j.QR().Solve(r);
+            var improved = false;
+            for (var (t, halving) = (1.0, 0); halving < 40; t /= 2, halving++)
+            {
+                for (var i = 0; i < n; i++) trial[i] = x[i] - t * step[i];
+                var next = Miss(trial);
+                if (next < residual)
+                {
+                    Array.Copy(trial, x, n);
+                    residual = next;
+                    improved = true;
+                    break;
+                }
+            }
+            if (!improved) break;
+        }
+        return x.All(double.IsFinite);
     }
 
     /// <summary>The derived local inverse at y* on the branch of <paramref name="newton"/>, when it is the same preimage and exact to rounding; else null.</summary>

@@ -29,6 +29,8 @@ public enum TargetPointMethod
     DerivedInverse,
     /// <summary>By Newton's method on P(x) = y* from the start (accurate to its tolerance; at a multiple root, to its square root).</summary>
     Newton,
+    /// <summary>By Gauss–Newton on P(x) = y* from the start, for more outputs than variables (a consistent overdetermined system).</summary>
+    GaussNewton,
 }
 
 /// <summary>
