@@ -52,7 +52,9 @@ let private cases =
         let! targets = Gen.arrayOfLength count (Gen.choose (-8, 8))
         let! irregular = Gen.choose (0, 12)
         let! leftovers = Gen.arrayOf (Gen.zip (Gen.choose (0, 3)) (Gen.choose (0, 1000)))
-        let n = start + stride * (count - 1) + 3 + 2
+        // Regular cells, then room for the irregular terms after them (first variables up to 66 past
+        // the regular range, three variables each), then two spare variables.
+        let n = start + stride * (count - 1) + 3 + 66 + 3 + 2
         let! point = Gen.arrayOfLength n (Gen.choose (-8, 8))
         let! direction = Gen.arrayOfLength n (Gen.choose (-8, 8))
 
@@ -70,8 +72,10 @@ let private cases =
     }
 
 /// The sum: a regular family (first variables start + i·stride), then `Irregular` terms of the same
-/// shape with coefficient 6 at first variables i(i+1)/2 (no three evenly spaced, so no family), then
-/// leftover terms with coefficient 7 at arbitrary first variables (fewer than a family's minimum).
+/// shape with coefficient 6 at first variables i(i+1)/2 past the regular range (no three evenly spaced,
+/// so no family; past the range so that no irregular term merges with a regular one into one term of
+/// coefficient c + 6), then leftover terms with coefficient 7 at arbitrary first variables (fewer than
+/// a family's minimum, of another shape).
 let private build (c: Case) =
     let n = c.Point.Length
     let names = Array.init n (sprintf "x%d")
@@ -80,7 +84,7 @@ let private build (c: Case) =
 
     let irregular =
         [| for i in 0 .. c.Irregular - 1 do
-               let b = i * (i + 1) / 2
+               let b = c.Start + c.Stride * (c.Count - 1) + 3 + i * (i + 1) / 2
                if b + 2 < n then yield Expr.mul2 (Expr.ofInt 6) (term x c.Shape b 1 (i % 5)) |]
 
     // Another shape than the family's, so a leftover never merges with a regular or irregular term.
@@ -107,15 +111,21 @@ let ``loops over cells compute the straight-line value, gradient and H v, and fa
         let loops = run (FamilyKernels.ValueGradient found) [||]
         let straightHv = run (KernelCompiler.CompileUncached(Lower.hessianVector names [||] f, true)) v
         let loopsHv = run (FamilyKernels.HessianVector found) v
-        // (Which terms end up in families is not asserted here: the detection still misses some
-        // cells it should find, see BENCHMARKS.md; what it finds must compute the same numbers.)
         ignore (irregular, leftovers)
-        (close straight loops |> Prop.label "value and gradient")
+        // Every regular cell is in one family (a target of 0 simplifies its cell's term, which must not
+        // cut the run), and nothing else forms one: the irregular terms are not evenly spaced and the
+        // leftovers are too few, so the only families are the regular ones. Shape 2 (c·u·w + v³) is
+        // flattened into the sum as two terms whose first variables are b and b + 1: two families;
+        // the other shapes' pieces all start at b and are fused into one.
+        let expected = [ for b in (if c.Shape = 2 then [ c.Start; c.Start + 1 ] else [ c.Start ]) -> b, c.Stride, c.Count ]
+        let actual = [ for fam in found.Families -> fam.Start, fam.Stride, fam.Count ] |> List.sort
+        ((actual = expected) |> Prop.label (sprintf "families (start, stride, cells) expected %A, found %A" expected actual))
+        .&. (close straight loops |> Prop.label "value and gradient")
         .&. (close straightHv loopsHv |> Prop.label "value, gradient and H v")
         |> Prop.label (sprintf "n = %d, families = %d" n found.Families.Length))
 
 [<Fact>]
-let ``the Rosenbrock residual loss is one family whose gradient is the hand-derived one`` () =
+let ``the Rosenbrock residual loss with targets 0 and 1 among random ones is one family of all its cells, with the hand-derived gradient`` () =
     // r_i = 10(x_{i+1} − x_i²) − t_i for i < n − 1, loss ½Σ r_i²; ∂/∂x_i = −20x_i·r_i + 10·r_{i−1}
     // (THEORY §7, differentiated by hand). The targets differ per cell, so they are gathered per cell.
     let n = 200
@@ -123,11 +133,23 @@ let ``the Rosenbrock residual loss is one family whose gradient is the hand-deri
     let xs = names |> Array.map Expr.symbol
     let outputs = Array.init (n - 1) (sprintf "r%d")
     let simulator = Array.init (n - 1) (fun i -> Expr.mul2 (Expr.ofInt 10) (Expr.sub xs.[i + 1] (Expr.pow xs.[i] Expr.two)))
-    let targets = Array.init (n - 1) (fun i -> float (i % 7) / 4.0)
+    // Random targets in [−2, 2) (a fixed seed), with 0 at every 5th cell and 1 at every 7th on purpose:
+    // those cells' terms simplify when built ((r − 0)² = r², and ½·(10·s)² becomes 50·s²) and still
+    // belong to the family.
+    let random = Random(14)
+    let targets =
+        Array.init (n - 1) (fun i ->
+            if i % 5 = 0 then 0.0
+            elif i % 7 = 0 then 1.0
+            else float (random.Next(-8, 8)) / 4.0)
     let problem = CompiledProblem(names, simulator, outputs, Problem.DefaultLoss(outputs, targets))
     let composite = Structure.substitute (readOnlyDict (Array.map2 (fun o s -> Expr.symbol o, s) outputs simulator)) (Problem.DefaultLoss(outputs, targets))
     let found = Families.detect names composite
-    Assert.True(found.Families.Length >= 1)
+    // All n − 1 residual terms are one family over cells 0 … n − 2 (stride 1), nothing is left over.
+    Assert.Equal(1, found.Families.Length)
+    Assert.Equal(n - 1, found.Families.[0].Count)
+    Assert.Equal(1, found.Families.[0].Stride)
+    Assert.Equal(0, found.RestTermCount)
     let x = Array.init n (fun i -> float (i % 5 - 2) / 2.0)
     let g = Array.zeroCreate n
     let value = problem.ValueGradient(x, g)
@@ -137,3 +159,15 @@ let ``the Rosenbrock residual loss is one family whose gradient is the hand-deri
         let own = if i < n - 1 then -20.0 * x.[i] * r.[i] else 0.0
         let previous = if i > 0 then 10.0 * r.[i - 1] else 0.0
         Assert.Equal(own + previous, g.[i], 9)
+
+[<Fact>]
+let ``terms of one shape at irregularly spaced first variables form no family`` () =
+    // 20 terms (x_b x_{b+1} − t)² at b = i(i+1)/2: the gaps 1, 2, 3, … are all different, so no run of
+    // evenly spaced cells is longer than 2 and every term stays in the rest (MinCells = 16).
+    let count = 20
+    let n = count * (count + 1) / 2 + 2
+    let xs = Array.init n (sprintf "x%d") |> Array.map Expr.symbol
+    let f = Expr.sum (Array.init count (fun i -> term xs 1 (i * (i + 1) / 2) 1 (i % 5)))
+    let found = Families.detect (Array.init n (sprintf "x%d")) f
+    Assert.Empty(found.Families)
+    Assert.Equal(count, found.RestTermCount)

@@ -284,6 +284,72 @@ module Families =
 
         iso rep.Term term
 
+    /// A group's template at a term's first variable with constants: each cell constant
+    /// that varies over the group's members becomes 0, each fixed one keeps its common value. None when
+    /// a local input would fall outside the variables.
+    let private instantiateWithZeros
+        (variables: string[])
+        (rep: Representative)
+        (fixedValues: Expr[])
+        (first: int)
+        =
+        if first + rep.Offsets.[rep.Offsets.Length - 1] >= variables.Length then
+            None
+        else
+            let d = Dictionary<Expr, Expr>(HashIdentity.Reference)
+
+            for j in rep.Offsets do
+                d.[Expr.symbol (localName j)] <- Expr.symbol variables.[first + j]
+
+            for k in 0 .. fixedValues.Length - 1 do
+                d.[Expr.symbol (cellName k)] <- fixedValues.[k]
+
+            Some(Structure.substitute d rep.Key)
+
+    /// Moves the members of other groups that are a group's template with its varying constants at 0
+    /// (see detect) into that group, with those constants recorded as 0.
+    let private absorbSpecialised (variables: string[]) (terms: Expr[]) (order: List<Representative>) =
+        let byCount = order |> Seq.sortByDescending (fun r -> r.Members.Count) |> Seq.toArray
+        // Each pair of groups costs a substitution; a bound keeps a sum of many small groups linear.
+        let budget = ref (64 + 4 * terms.Length)
+
+        for big in byCount do
+            if big.Members.Count >= 2 && big.ConstantCount > 0 then
+                let struct (_, _, c0) = big.Members.[0]
+
+                let varies k =
+                    big.Members |> Seq.exists (fun (struct (_, _, c)) -> not (Object.ReferenceEquals(c.[k], c0.[k])))
+
+                let values = Array.init big.ConstantCount (fun k -> if varies k then Expr.zero else c0.[k])
+
+                // Only worth trying when setting the varying constants to 0 changes something.
+                if Array.exists2 (fun (v: Expr) (c: Expr) -> not (Object.ReferenceEquals(v, c))) values c0 then
+                    for small in byCount do
+                        if budget.Value > 0
+                           && not (Object.ReferenceEquals(small, big))
+                           && small.Members.Count > 0
+                           && small.Offsets = big.Offsets then
+                            // Members of one group share a shape; the representative is checked first so
+                            // that a group of another kind costs one substitution.
+                            let fits (first: int) (term: Expr) =
+                                budget.Value <- budget.Value - 1
+
+                                match instantiateWithZeros variables big values first with
+                                | Some e -> Object.ReferenceEquals(e, term)
+                                | None -> false
+
+                            if fits small.First small.Term then
+                                let kept = List<struct (int * int * Expr[])>()
+
+                                for struct (first, t, cs) in small.Members do
+                                    if fits first terms.[t] then
+                                        big.Members.Add(struct (first, t, values))
+                                    else
+                                        kept.Add(struct (first, t, cs))
+
+                                small.Members.Clear()
+                                small.Members.AddRange kept
+
     /// <summary>
     /// Splits f (a sum; anything else is all rest) into families of at least <see cref="MinCells"/>
     /// terms of one shape whose first variables are evenly spaced, and the rest. A group of terms of
@@ -406,6 +472,14 @@ module Families =
                             memo <- Dictionary<Expr, int>(HashIdentity.Reference)
                             bucket.Add rep
                             order.Add rep
+
+            // Specialised cells (issue 14): a cell whose target is 0 is simplified when it is built, so
+            // ½(10(x₁ − x₀²) − 0)² arrives as 50(x₁ − x₀²)², another shape than its neighbours', and
+            // would cut their run. A term of another group is moved into a group of two or more when that
+            // group's template, with its varying cell constants set to 0 and its fixed ones to their
+            // common value, shifted to the term's first variable, IS that term (the same hash-consed
+            // node): the check is equality of expressions, so no term joins a group it does not equal.
+            absorbSpecialised variables terms order
 
             let families = List<TermFamily>()
 
