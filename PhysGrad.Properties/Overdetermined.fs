@@ -32,3 +32,14 @@ let ``an inconsistent overdetermined y* has no x*, and distances are in y`` () =
     Assert.NotEqual(TargetPointKind.PreimageNearStart, comparison.Target.Kind)
     for r in comparison.Results do
         Assert.Equal(DistanceSpace.Y, r.MeasuredIn)
+
+[<Fact>]
+let ``a sum whose collected terms leave a sum of coefficient 1 is flat, so printing and parsing give it back`` () =
+    // y − ((x^y − (x − 1)) + y): −(x − 1) negated again is the term (x − 1), which must join the outer sum as
+    // x and −1; before, the sum kept (x − 1) as one term and printed "x - 1 - x^y", which parses back as the
+    // flat x − x^y − 1, a different node (the parse/print round-trip property found it with seed
+    // 14569499596289772106,1252171523352433983).
+    let e = PhysGrad.Symbolic.Parse.expression "y - ((x^y - (x - 1)) + y)"
+    let flat = PhysGrad.Symbolic.Parse.expression "x - x^y - 1"
+    Assert.True(obj.ReferenceEquals(e, flat), PhysGrad.Symbolic.Infix.formatExact e)
+    Assert.True(obj.ReferenceEquals(e, PhysGrad.Symbolic.Parse.expression (PhysGrad.Symbolic.Infix.formatExact e)))

@@ -263,7 +263,7 @@ module Expr =
 
     /// The sum of the given terms.
     [<CompiledName("Sum")>]
-    let sum (terms: seq<Expr>) : Expr =
+    let rec sum (terms: seq<Expr>) : Expr =
         let coefficients = Dictionary<Expr, Num>(HashIdentity.Reference)
         let order = List<Expr>()
         let mutable constant = Q Rational.Zero
@@ -335,14 +335,22 @@ module Expr =
         if not (isZeroNum constant) then
             result.Add(ofNum constant)
 
-        match result.Count with
-        | 0 -> ofNum constant // an exact 0, or a floating 0.0 when floating terms cancelled
-        | 1 -> result.[0]
-        | _ ->
-            let arr = result.ToArray()
-            checkTerms "sum" "terms" arr.Length
-            Array.Sort(arr, Order.comparer)
-            mk (Sum arr)
+        // Collecting like terms can leave a sum with coefficient 1 as one term (−(x − 1) twice negated:
+        // y − (x^y − (x − 1) + y) collects to (x − 1) − x^y). A sum of a sum is not canonical — the
+        // same value built from flat terms would be x − x^y − 1, a different node, and printing then
+        // parsing would not give back the same expression — so such a term is flattened and the
+        // sum taken again (once: the flattened terms are no longer a multiple of a sum).
+        if result.Count > 1 && result.Exists(fun t -> match t.Node with Sum _ -> true | _ -> false) then
+            sum result
+        else
+            match result.Count with
+            | 0 -> ofNum constant // an exact 0, or a floating 0.0 when floating terms cancelled
+            | 1 -> result.[0]
+            | _ ->
+                let arr = result.ToArray()
+                checkTerms "sum" "terms" arr.Length
+                Array.Sort(arr, Order.comparer)
+                mk (Sum arr)
 
     // ---- products and powers ---------------------------------------------------------------------
 
