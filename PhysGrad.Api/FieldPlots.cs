@@ -18,11 +18,12 @@ public static class FieldPlots
     /// <summary>
     /// Writes the field plots of <paramref name="runs"/> into <paramref name="directory"/> (created if
     /// needed) and returns the paths. <paramref name="shape"/> is the grid: [cells] or [rows, columns]
-    /// (cell (i, j) at i·columns + j); each run's points must have rows·columns values.
+    /// (cell (i, j) at i·columns + j); each run's points must have rows·columns values. <paramref name="problem"/>, when
+    /// given (an example's name and size), opens every title.
     /// </summary>
     /// <exception cref="Symbolic.SymbolicException">A shape that is not 1 or 2 positive sizes, or that
     /// does not match the runs' points (<see cref="Symbolic.ErrorKind.Shape"/>).</exception>
-    public static IReadOnlyList<string> Save(IReadOnlyList<OptimizerRun> runs, string directory, IReadOnlyList<int> shape, double[]? targetX)
+    public static IReadOnlyList<string> Save(IReadOnlyList<OptimizerRun> runs, string directory, IReadOnlyList<int> shape, double[]? targetX, string? problem = null)
     {
         ArgumentNullException.ThrowIfNull(runs);
         ArgumentNullException.ThrowIfNull(shape);
@@ -34,7 +35,7 @@ public static class FieldPlots
                 throw new Symbolic.SymbolicException(Symbolic.ErrorKind.Shape, $"The grid [{string.Join(", ", shape)}] has {NumberText.Count(cells, "cell")}, but the runs have {run.Trajectory[0].Length} variables.");
         Directory.CreateDirectory(directory);
         var written = new List<string>();
-        foreach (var (file, plot) in Plots(runs, shape, targetX))
+        foreach (var (file, plot) in Plots(runs, shape, targetX, problem))
         {
             var path = Path.Combine(directory, file);
             plot.SavePng(path, Width, Height);
@@ -44,24 +45,26 @@ public static class FieldPlots
     }
 
     /// <summary>The plots <see cref="Save"/> writes, by file name, built but not rendered (the tests inspect them); the shape is checked by <see cref="Save"/>.</summary>
-    internal static IReadOnlyList<(string File, Plot Plot)> Plots(IReadOnlyList<OptimizerRun> runs, IReadOnlyList<int> shape, double[]? targetX)
+    internal static IReadOnlyList<(string File, Plot Plot)> Plots(IReadOnlyList<OptimizerRun> runs, IReadOnlyList<int> shape, double[]? targetX, string? problem = null)
     {
         var plots = new List<(string, Plot)>();
         var used = new HashSet<string>();
         // The colours of the comparison's other plots, so that a run is one colour everywhere.
         var colors = TrajectoryPlots.ColorsOf(runs);
+        // The problem's name opens every title (heat1d-inverse, n = 64: pg …), as in the comparison's other plots.
+        var prefix = problem is null ? "" : problem + ": ";
         for (var r = 0; r < runs.Count; r++)
         {
             var run = runs[r];
             // Two runs of one method get distinct files: by η, then by their place in the list (a label
             // such as hig:1:kappa=-0.5 has characters that are no file name's).
             var file = new[] { run.Name, $"{run.Name}-{NumberText.RoundTrip(run.Eta)}", $"{run.Name}-{r + 1}" }.First(used.Add);
-            var plot = shape.Count == 1 ? Line(run, targetX, colors[r]) : Map(run.Trajectory[^1], shape[0], shape[1], Range(runs, targetX),
-                $"{Title(run)}: x at iteration {IterationOf(run, run.Trajectory.Count - 1)}");
+            var plot = shape.Count == 1 ? Line(run, targetX, colors[r], prefix) : Map(run.Trajectory[^1], shape[0], shape[1], Range(runs, targetX),
+                $"{prefix}{Title(run)}: x at iteration {IterationOf(run, run.Trajectory.Count - 1)}");
             plots.Add(($"field-{file}.png", plot));
         }
         if (shape.Count == 2 && targetX is not null)
-            plots.Add(("field-target.png", Map(targetX, shape[0], shape[1], Range(runs, targetX), "x*, the field the target was made from")));
+            plots.Add(("field-target.png", Map(targetX, shape[0], shape[1], Range(runs, targetX), $"{prefix}x*, the field the target was made from")));
         return plots;
     }
 
@@ -83,7 +86,7 @@ public static class FieldPlots
     private static string Title(OptimizerRun run) =>
         run.Label != run.Name ? run.Label : $"{run.Name} (η = {NumberText.Short(run.Eta)})";
 
-    private static Plot Line(OptimizerRun run, double[]? targetX, Color baseColor)
+    private static Plot Line(OptimizerRun run, double[]? targetX, Color baseColor, string prefix)
     {
         var plot = new Plot();
         var chosen = ChosenPoints(run);
@@ -106,7 +109,7 @@ public static class FieldPlots
             target.LineWidth = 1;
             target.LegendText = "x*";
         }
-        plot.Title($"{Title(run)}: the field x over the cells");
+        plot.Title($"{prefix}{Title(run)}: the field x over the cells");
         // Cells are whole numbers: ticks on cells only, the axis over the cells with half a cell's margin.
         var lastCell = cells.Length - 1;
         plot.Axes.Bottom.TickGenerator = TrajectoryPlots.IterationTicks(lastCell);

@@ -493,7 +493,7 @@ public sealed partial class PhysicsProblem
     /// </summary>
     public IReadOnlyList<string> SaveFieldPlots(Comparison comparison, string directory, IReadOnlyList<int> grid) =>
         grid.Aggregate(1, (a, b) => a * b) > 2
-            ? FieldPlots.Save(comparison.Results.Select(r => r.Run).ToArray(), directory, grid, comparison.Target.X)
+            ? FieldPlots.Save(comparison.Results.Select(r => r.Run).ToArray(), directory, grid, comparison.Target.X, Definition.Title)
             : [];
 
     /// <summary>Runs as JSON (see <see cref="RunReport.ToJson"/>).</summary>
