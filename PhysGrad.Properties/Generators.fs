@@ -136,7 +136,10 @@ let rec naiveEval (p: float[]) (t: Term) : Naive =
             | _ -> smooth
 
         un (Evaluate.applyFunction f) margin a
-    | Atan2(a, b) -> bin (fun y x -> Math.Atan2(y, x)) (fun y x -> sqrt (x * x + y * y)) a b
+    // atan2 at the origin is undefined (IEEE's atan2(±0, ±0) = 0 or ±π hangs on the zeros' signs, which an
+    // equal rewrite such as a·0 for 0·a may flip): the point is outside the domain, not a value to compare.
+    | Atan2(a, b) ->
+        bin (fun y x -> if y = 0.0 && x = 0.0 then nan else Math.Atan2(y, x)) (fun y x -> sqrt (x * x + y * y)) a b
 
 /// The value and the scale of the naive evaluation.
 let naive (p: float[]) (t: Term) : struct (float * float) =
