@@ -65,7 +65,8 @@ public static class GramSpectral
         return kept;
     }
 
-    private static double Dot(ReadOnlySpan<double> a, ReadOnlySpan<double> b)
+    /// <summary>a · b with SIMD lanes (also the LQ route's, <see cref="WideSpectral"/>).</summary>
+    internal static double Dot(ReadOnlySpan<double> a, ReadOnlySpan<double> b)
     {
         var width = SimdVector.Count;
         var sum = SimdVector.Zero;
@@ -77,7 +78,8 @@ public static class GramSpectral
         return s;
     }
 
-    private static void Axpy(double alpha, ReadOnlySpan<double> x, Span<double> y)
+    /// <summary>y += α x with SIMD lanes (also the LQ route's).</summary>
+    internal static void Axpy(double alpha, ReadOnlySpan<double> x, Span<double> y)
     {
         var width = SimdVector.Count;
         var a = new SimdVector(alpha);

@@ -1,4 +1,3 @@
-using SimdVector = System.Numerics.Vector<double>;
 using MathNet.Numerics.LinearAlgebra.Double;
 
 namespace PhysGrad.Numerics.Learning;
@@ -36,7 +35,7 @@ public static class WideSpectral
             // The reflector that zeroes row k right of the diagonal: v = x − α e₁ with α = −sign(x₀)‖x‖
             // (no cancellation in v₀), H = I − β v vᵀ with β = 2 / vᵀv = 1 / (α (α − x₀)).
             var x = span.Slice(k * cols + k, cols - k);
-            var norm = Math.Sqrt(Dot(x, x));
+            var norm = Math.Sqrt(GramSpectral.Dot(x, x));
             if (norm == 0) { diagonal[k] = 0; betas[k] = 0; continue; }
             var alpha = x[0] > 0 ? -norm : norm;
             var beta = 1 / (alpha * (alpha - x[0]));
@@ -46,7 +45,7 @@ public static class WideSpectral
             for (var i = k + 1; i < rows; i++)
             {
                 var y = span.Slice(i * cols + k, cols - k);
-                Axpy(-beta * Dot(y, x), x, y);
+                GramSpectral.Axpy(-beta * GramSpectral.Dot(y, x), x, y);
             }
         }
         // L: below the diagonal what the reflections left in each row, α on it.
@@ -80,30 +79,8 @@ public static class WideSpectral
             if (betas[k] == 0) continue;
             var v = span.Slice(k * cols + k, cols - k);
             var y = target.Slice(k);
-            Axpy(-betas[k] * Dot(y, v), v, y);
+            GramSpectral.Axpy(-betas[k] * GramSpectral.Dot(y, v), v, y);
         }
         return kept;
-    }
-
-    private static double Dot(ReadOnlySpan<double> a, ReadOnlySpan<double> b)
-    {
-        var width = SimdVector.Count;
-        var sum = SimdVector.Zero;
-        var k = 0;
-        for (; k <= a.Length - width; k += width)
-            sum += new SimdVector(a.Slice(k, width)) * new SimdVector(b.Slice(k, width));
-        var s = System.Numerics.Vector.Sum(sum);
-        for (; k < a.Length; k++) s += a[k] * b[k];
-        return s;
-    }
-
-    private static void Axpy(double alpha, ReadOnlySpan<double> x, Span<double> y)
-    {
-        var width = SimdVector.Count;
-        var a = new SimdVector(alpha);
-        var k = 0;
-        for (; k <= x.Length - width; k += width)
-            (new SimdVector(y.Slice(k, width)) + a * new SimdVector(x.Slice(k, width))).CopyTo(y.Slice(k, width));
-        for (; k < x.Length; k++) y[k] += alpha * x[k];
     }
 }
