@@ -84,7 +84,14 @@ public sealed class CompiledProblem : IDifferentiableProblem
         _jacobianTransposeVector = Kernel(Capabilities.JacobianTransposeVector, () => Lower.JacobianTransposeVector(variables, [], simulator));
         _hessianVector = Built(Capabilities.HessianVector, () => FamilyKernels.HessianVector(variables, composite.Value));
         _sparseJacobian = Sparse(Capabilities.SparseJacobian, () => Lower.SparseJacobian(variables, [], simulator), "jacobian");
-        _sparseHessian = Sparse(Capabilities.SparseHessian, () => Lower.SparseHessian(variables, [], composite.Value), "hessian");
+        // The sparse Hessian too: each family's template Hessian is derived once and its loop adds every
+        // cell's entries at their places in the pattern.
+        _sparseHessian = new Lazy<SparseKernel>(() =>
+        {
+            var sparse = FamilyKernels.SparseHessian(variables, composite.Value);
+            Note(Capabilities.SparseHessian);
+            return new SparseKernel(sparse.Kernel, sparse.Pattern, 1 + variables.Length);
+        });
         _inverse = new Lazy<(CompiledKernel?, InverseSource)>(() =>
         {
             var (expressions, source) = inverse();

@@ -14,12 +14,20 @@ namespace PhysGrad.Numerics;
 public delegate void CellLoop(double[] x, int xOffset, double[] p, double[] cells, double[] outputs, int outputOffset);
 
 /// <summary>
+/// A family's loop like <see cref="CellLoop"/>, for outputs whose position does not move by a fixed step
+/// from cell to cell (a sparse Hessian entry where the rows' lengths vary): such an output of cell c is
+/// added at <c>outputs[outputOffset + map[c·width + column]]</c>, the map built once with the pattern.
+/// </summary>
+public delegate void MappedCellLoop(double[] x, int xOffset, double[] p, double[] cells, int[] map, double[] outputs, int outputOffset);
+
+/// <summary>
 /// Kernels for a scalar function whose sum holds families of repeated terms (<see cref="Families.Detect"/>,
-/// issue 14 item 5): the terms in no family run as a straight-line program that writes every output,
-/// then each family runs as one compiled loop over its cells that adds its terms' values and local
-/// derivatives. The template is derived and compiled once, so derivation, compile time and code size
-/// grow with the number of distinct term shapes, not with n. The results equal the straight-line
-/// kernel of the whole function up to the order of the sums (a property test checks 1e-12 relative).
+/// issue 14 item 5): the terms in no family (the rest) run as a straight-line program over the
+/// variables they read, then each family runs as one compiled loop over its cells that adds its terms'
+/// values and local derivatives. The template is derived and compiled once, so derivation, compile
+/// time and code size grow with the number of distinct term shapes and the size of the rest, not with
+/// n. The results equal the straight-line kernel of the whole function up to the order of the sums (a
+/// property test checks 1e-12 relative).
 /// </summary>
 public static class FamilyKernels
 {
@@ -50,33 +58,251 @@ public static class FamilyKernels
             : HessianVector(families);
     }
 
+    /// <summary>
+    /// The sparse Hessian kernel of f: outputs [f, ∇f (n), the Hessian's structural nonzeros in the CSR
+    /// order of <see cref="SparseHessianKernel.Pattern"/>] (the nonzeros start at output 1 + n), like
+    /// <c>Lower.SparseHessian(variables, [], f)</c> and its "hessian" block: family loops where
+    /// <see cref="Families.Detect"/> finds families, otherwise that straight-line program itself.
+    /// </summary>
+    public static SparseHessianKernel SparseHessian(string[] variables, Expr f)
+    {
+        var families = Families.Detect(variables, f);
+        if (families.Families.Length > 0) return SparseHessian(families);
+        var program = Lower.SparseHessian(variables, [], f);
+        return new SparseHessianKernel(KernelCompiler.Compile(program), program.Block("hessian").Pattern);
+    }
+
     /// <summary>Value + gradient of Σ families + rest: outputs [f, ∇f (n)].</summary>
-    public static CompiledKernel ValueGradient(TermFamilies families) =>
-        Compose(families,
-            Lower.ValueGradientHessian(families.Variables, [], false, families.Rest),
-            family => Lower.ValueGradientHessian(family.Locals, family.CellParameters, false, family.Template));
-
-    /// <summary>Value, gradient and H v of Σ families + rest over (x; v): outputs [f, ∇f (n), H v (n)].</summary>
-    public static CompiledKernel HessianVector(TermFamilies families) =>
-        Compose(families,
-            Lower.HessianVector(families.Variables, [], families.Rest),
-            family => Lower.HessianVector(family.Locals, family.CellParameters, family.Template));
-
-    private static CompiledKernel Compose(TermFamilies families, StraightLineProgram restProgram, Func<TermFamily, StraightLineProgram> lowerTemplate)
+    public static CompiledKernel ValueGradient(TermFamilies families)
     {
         var n = families.Variables.Length;
-        var noRest = families.RestTermCount == 0;
-        var rest = noRest ? null : KernelCompiler.Compile(restProgram);
-        var list = families.Families;
-        var loops = new CellLoop[list.Length];
-        var cells = new double[list.Length][];
-        var allFast = rest?.UsedFastCompiler ?? true;
-        var templateInstructions = 0;
-        for (var k = 0; k < list.Length; k++)
+        var rest = RestOf(families);
+        var pieces = families.Families.Select(family =>
         {
-            var template = lowerTemplate(list[k]);
-            templateInstructions += template.SlotCount;
-            var lambda = BuildLoop(template, list[k], n);
+            var template = Lower.ValueGradientHessian(family.Locals, family.CellParameters, false, family.Template);
+            return new Piece(family, template, BlockTargets(family, template.Outputs.Length, n), [], 0);
+        }).ToArray();
+        var restProgram = Lower.ValueGradientHessian(rest.Names, [], false, families.Rest);
+        return Compose(families, rest, restProgram, RestBlockTargets(rest.Indices, restProgram.Outputs.Length, n), pieces, 1 + n, 0, vector: false);
+    }
+
+    /// <summary>Value, gradient and H v of Σ families + rest over (x; v): outputs [f, ∇f (n), H v (n)].</summary>
+    public static CompiledKernel HessianVector(TermFamilies families)
+    {
+        var n = families.Variables.Length;
+        var rest = RestOf(families);
+        var pieces = families.Families.Select(family =>
+        {
+            var template = Lower.HessianVector(family.Locals, family.CellParameters, family.Template);
+            return new Piece(family, template, BlockTargets(family, template.Outputs.Length, n), [], 0);
+        }).ToArray();
+        var restProgram = Lower.HessianVector(rest.Names, [], families.Rest);
+        return Compose(families, rest, restProgram, RestBlockTargets(rest.Indices, restProgram.Outputs.Length, n), pieces, 1 + 2 * n, n, vector: true);
+    }
+
+    /// <summary>
+    /// The sparse Hessian of Σ families + rest: outputs [f, ∇f (n), nonzeros (CSR order of the pattern)].
+    /// Each template's Hessian is derived once over its locals (a small sparse block); the pattern is the
+    /// union of the rest's pattern and every cell's block placed at its variables, and each cell's
+    /// entries are added at positions found once here (a fixed step from cell to cell where the rows
+    /// allow it, else an index map).
+    /// </summary>
+    public static SparseHessianKernel SparseHessian(TermFamilies families)
+    {
+        var n = families.Variables.Length;
+        var rest = RestOf(families);
+        var restProgram = Lower.SparseHessian(rest.Names, [], families.Rest);
+        var restPattern = restProgram.Block("hessian").Pattern;
+        var list = families.Families;
+        var templates = list.Select(family => Lower.SparseHessian(family.Locals, family.CellParameters, family.Template)).ToArray();
+
+        // The union of the blocks as (row, column) keys, sorted and without repeats: the CSR pattern.
+        var keys = new List<long>();
+        var s = rest.Indices;
+        if (families.RestTermCount > 0)
+            for (var r = 0; r < restPattern.Rows; r++)
+                for (var k = restPattern.RowPointers[r]; k < restPattern.RowPointers[r + 1]; k++)
+                    keys.Add(Key(s[r], s[restPattern.ColumnIndices[k]]));
+        for (var f = 0; f < list.Length; f++)
+        {
+            var family = list[f];
+            var local = templates[f].Block("hessian").Pattern;
+            for (var c = 0; c < family.Count; c++)
+            {
+                var first = family.Start + c * family.Stride;
+                for (var r = 0; r < local.Rows; r++)
+                    for (var k = local.RowPointers[r]; k < local.RowPointers[r + 1]; k++)
+                        keys.Add(Key(first + family.Offsets[r], first + family.Offsets[local.ColumnIndices[k]]));
+            }
+        }
+        keys.Sort();
+        var rowPointers = new int[n + 1];
+        var columns = new List<int>(keys.Count);
+        for (var k = 0; k < keys.Count; k++)
+        {
+            if (k > 0 && keys[k] == keys[k - 1]) continue;
+            rowPointers[(int)(keys[k] >> 32) + 1]++;
+            columns.Add((int)(keys[k] & 0xffffffff));
+        }
+        for (var r = 0; r < n; r++) rowPointers[r + 1] += rowPointers[r];
+        var pattern = new SparsityPattern(n, n, rowPointers, columns.ToArray());
+        var hessianAt = 1 + n;
+
+        // The rest's outputs: value, its variables' gradient entries, its nonzeros at their union positions.
+        var restTargets = new int[restProgram.Outputs.Length];
+        for (var j = 0; j < s.Length; j++) restTargets[1 + j] = 1 + s[j];
+        for (var r = 0; r < restPattern.Rows; r++)
+            for (var k = restPattern.RowPointers[r]; k < restPattern.RowPointers[r + 1]; k++)
+                restTargets[1 + s.Length + k] = families.RestTermCount > 0
+                    ? hessianAt + pattern.IndexOf(s[r], s[restPattern.ColumnIndices[k]])
+                    : 0;
+
+        var pieces = new Piece[list.Length];
+        for (var f = 0; f < list.Length; f++)
+        {
+            var family = list[f];
+            var template = templates[f];
+            var w = family.Offsets.Length;
+            var local = template.Block("hessian").Pattern;
+            var targets = new Target[template.Outputs.Length];
+            targets[0] = new Target(Place.Value, 0, 0);
+            for (var j = 0; j < w; j++) targets[1 + j] = new Target(Place.Affine, 1 + family.Start + family.Offsets[j], family.Stride);
+            var mapped = new List<int[]>();
+            var positions = new int[family.Count];
+            for (var r = 0; r < local.Rows; r++)
+                for (var k = local.RowPointers[r]; k < local.RowPointers[r + 1]; k++)
+                {
+                    var (row, column) = (family.Offsets[r], family.Offsets[local.ColumnIndices[k]]);
+                    for (var c = 0; c < family.Count; c++)
+                    {
+                        var first = family.Start + c * family.Stride;
+                        positions[c] = hessianAt + pattern.IndexOf(first + row, first + column);
+                    }
+                    var step = positions[1] - positions[0];
+                    var affine = true;
+                    for (var c = 2; c < family.Count && affine; c++) affine = positions[c] - positions[c - 1] == step;
+                    if (affine)
+                        targets[1 + w + k] = new Target(Place.Affine, positions[0], step);
+                    else
+                    {
+                        targets[1 + w + k] = new Target(Place.Mapped, mapped.Count, 0);
+                        mapped.Add((int[])positions.Clone());
+                    }
+                }
+            // The map, cell by cell: the mapped entries of cell c at c·width … c·width + width − 1.
+            var width = mapped.Count;
+            var map = new int[family.Count * width];
+            for (var c = 0; c < family.Count; c++)
+                for (var m = 0; m < width; m++)
+                    map[c * width + m] = mapped[m][c];
+            pieces[f] = new Piece(family, template, targets, map, width);
+        }
+        var kernel = Compose(families, rest, restProgram, restTargets, pieces, 1 + n + pattern.NonZeroCount, 0, vector: false);
+        return new SparseHessianKernel(kernel, pattern);
+    }
+
+    private static long Key(int row, int column) => ((long)row << 32) | (uint)column;
+
+    /// <summary>The variables the rest reads (indices and names, in the order of the variables).</summary>
+    private sealed record RestPart(int[] Indices, string[] Names);
+
+    private static RestPart RestOf(TermFamilies families)
+    {
+        var variables = families.Variables;
+        if (families.RestTermCount == 0) return new RestPart([], []);
+        var index = new Dictionary<string, int>(variables.Length);
+        for (var i = 0; i < variables.Length; i++) index.TryAdd(variables[i], i);
+        var used = new List<int>();
+        foreach (var name in Structure.FreeSymbolNames([families.Rest]))
+        {
+            // A symbol that is no variable: lowered over all variables, it fails as the whole function would.
+            if (!index.TryGetValue(name, out var i)) return new RestPart([.. Enumerable.Range(0, variables.Length)], variables);
+            used.Add(i);
+        }
+        used.Sort();
+        return new RestPart([.. used], [.. used.Select(i => variables[i])]);
+    }
+
+    // Where each output of the rest's program [value, then blocks of one entry per rest variable] goes.
+    private static int[] RestBlockTargets(int[] indices, int outputs, int n)
+    {
+        var targets = new int[outputs];
+        for (var k = 1; k < outputs; k++)
+        {
+            var block = (k - 1) / indices.Length;
+            targets[k] = 1 + block * n + indices[(k - 1) % indices.Length];
+        }
+        return targets;
+    }
+
+    // Where each output of a template [value, then blocks of one entry per local] goes: block b's entry
+    // for local j at output 1 + b·n + (the local's variable), which moves by the stride from cell to cell.
+    private static Target[] BlockTargets(TermFamily family, int outputs, int n)
+    {
+        var w = family.Offsets.Length;
+        var targets = new Target[outputs];
+        targets[0] = new Target(Place.Value, 0, 0);
+        for (var k = 1; k < outputs; k++)
+        {
+            var block = (k - 1) / w;
+            targets[k] = new Target(Place.Affine, 1 + block * n + family.Start + family.Offsets[(k - 1) % w], family.Stride);
+        }
+        return targets;
+    }
+
+    /// <summary>How a template output reaches the kernel's outputs at cell c.</summary>
+    private enum Place
+    {
+        /// Summed over the cells into output 0.
+        Value,
+        /// Added at output Base + c·Step.
+        Affine,
+        /// Added at output map[c·width + Base].
+        Mapped,
+    }
+
+    private readonly record struct Target(Place Place, int Base, int Step);
+
+    private sealed record Piece(TermFamily Family, StraightLineProgram Template, Target[] Targets, int[] Map, int MapWidth);
+
+    /// <summary>Per-thread arrays for the rest's gathered inputs and its outputs (a call allocates nothing).</summary>
+    private sealed class RestBuffers
+    {
+        [ThreadStatic] private static RestBuffers? _current;
+
+        public double[] X = [];
+        public double[] P = [];
+        public double[] Outputs = [];
+
+        public static RestBuffers For(int variables, int outputs)
+        {
+            var b = _current ??= new RestBuffers();
+            if (b.X.Length < variables)
+            {
+                b.X = new double[variables];
+                b.P = new double[variables];
+            }
+            if (b.Outputs.Length < outputs) b.Outputs = new double[outputs];
+            return b;
+        }
+    }
+
+    private static CompiledKernel Compose(TermFamilies families, RestPart rest, StraightLineProgram restProgram, int[] restTargets,
+        Piece[] pieces, int outputCount, int parameterCount, bool vector)
+    {
+        var n = families.Variables.Length;
+        var hasRest = families.RestTermCount > 0;
+        var restKernel = hasRest ? KernelCompiler.Compile(restProgram) : null;
+        var loops = new MappedCellLoop[pieces.Length];
+        var cells = new double[pieces.Length][];
+        var maps = new int[pieces.Length][];
+        var allFast = restKernel?.UsedFastCompiler ?? true;
+        var templateInstructions = 0;
+        for (var k = 0; k < pieces.Length; k++)
+        {
+            var piece = pieces[k];
+            templateInstructions += piece.Template.SlotCount;
+            var lambda = BuildMappedLoop(piece.Template, piece.Family, piece.Targets, piece.MapWidth);
             var loop = lambda.CompileFast(ifFastFailedReturnNull: true);
             if (loop is null)
             {
@@ -84,24 +310,36 @@ public static class FamilyKernels
                 loop = lambda.Compile();
             }
             loops[k] = loop;
-            cells[k] = list[k].CellConstants;
+            cells[k] = piece.Family.CellConstants;
+            maps[k] = piece.Map;
         }
-        // The rest writes every output (zeros included); the loops add their terms on top. Without rest
-        // terms its program is still n wide (a parameter per entry of v in H v), so the outputs are
-        // cleared instead.
-        var restFunction = rest?.Function;
-        var outputCount = restProgram.Outputs.Length;
+        // The outputs are cleared, the rest (run on its own variables, gathered) adds its outputs at their
+        // places, and the loops add their terms on top. The rest's program is as wide as the variables it
+        // reads, not n, so its code does not grow with n either.
+        var restFunction = restKernel?.Function;
+        var restIndices = rest.Indices;
+        var restOutputs = restProgram.Outputs.Length;
         KernelFunction function = (x, xOffset, p, outputs, outputOffset) =>
         {
-            if (noRest) Array.Fill(outputs, 0.0, outputOffset, outputCount);
-            else restFunction!(x, xOffset, p, outputs, outputOffset);
+            outputs.AsSpan(outputOffset, outputCount).Clear();
+            if (restFunction is not null)
+            {
+                var buffers = RestBuffers.For(restIndices.Length, restOutputs);
+                var (xs, ps, ro) = (buffers.X, buffers.P, buffers.Outputs);
+                for (var j = 0; j < restIndices.Length; j++) xs[j] = x[xOffset + restIndices[j]];
+                if (vector)
+                    for (var j = 0; j < restIndices.Length; j++) ps[j] = p[restIndices[j]];
+                restFunction(xs, 0, ps, ro, 0);
+                for (var k = 0; k < restOutputs; k++) outputs[outputOffset + restTargets[k]] += ro[k];
+            }
             for (var k = 0; k < loops.Length; k++)
-                loops[k](x, xOffset, p, cells[k], outputs, outputOffset);
+                loops[k](x, xOffset, p, cells[k], maps[k], outputs, outputOffset);
         };
-        var kernel = new CompiledKernel(restProgram, function, allFast, rest?.ChunkCount ?? 0,
-            new FamilyInfo(list.Length, families.CellCount, families.RestTermCount, templateInstructions));
+        var kernel = new CompiledKernel(restProgram, function, allFast, restKernel?.ChunkCount ?? 0,
+            new FamilyInfo(pieces.Length, families.CellCount, families.RestTermCount, templateInstructions, pieces.Sum(p => p.MapWidth)),
+            new KernelShape(n, parameterCount, outputCount));
         // One call on a throw-away input, so the JIT's work is counted in the compile time, not in the first evaluation.
-        kernel.Function(new double[n], 0, new double[restProgram.Parameters.Length], new double[restProgram.Outputs.Length], 0);
+        kernel.Function(new double[n], 0, new double[parameterCount], new double[outputCount], 0);
         return kernel;
     }
 
@@ -113,26 +351,54 @@ public static class FamilyKernels
     /// </summary>
     public static Expression<CellLoop> BuildLoop(StraightLineProgram template, TermFamily family, int n)
     {
-        var x = Parameter(typeof(double[]), "x");
-        var xOffset = Parameter(typeof(int), "xOffset");
-        var p = Parameter(typeof(double[]), "p");
-        var cellArray = Parameter(typeof(double[]), "cells");
-        var outputs = Parameter(typeof(double[]), "outputs");
-        var outputOffset = Parameter(typeof(int), "outputOffset");
-
-        var offsets = family.Offsets;
-        var w = offsets.Length;
+        var w = family.Offsets.Length;
         var cellParameters = family.CellParameters.Length;
         if (template.Variables.Length != w || template.Parameters.Length < cellParameters
             || (template.Parameters.Length - cellParameters) % Math.Max(1, w) != 0 || (template.Outputs.Length - 1) % Math.Max(1, w) != 0)
             throw new ArgumentException("The template's inputs or outputs do not match the family's locals.", nameof(template));
+        var a = new LoopArguments();
+        var body = LoopBody(template, family, BlockTargets(family, template.Outputs.Length, n), 0, a);
+        return Lambda<CellLoop>(body, a.X, a.XOffset, a.P, a.Cells, a.Outputs, a.OutputOffset);
+    }
+
+    private static Expression<MappedCellLoop> BuildMappedLoop(StraightLineProgram template, TermFamily family, Target[] targets, int mapWidth)
+    {
+        var a = new LoopArguments();
+        var body = LoopBody(template, family, targets, mapWidth, a);
+        return Lambda<MappedCellLoop>(body, a.X, a.XOffset, a.P, a.Cells, a.Map, a.Outputs, a.OutputOffset);
+    }
+
+    private sealed class LoopArguments
+    {
+        public readonly ParameterExpression X = Parameter(typeof(double[]), "x");
+        public readonly ParameterExpression XOffset = Parameter(typeof(int), "xOffset");
+        public readonly ParameterExpression P = Parameter(typeof(double[]), "p");
+        public readonly ParameterExpression Cells = Parameter(typeof(double[]), "cells");
+        public readonly ParameterExpression Map = Parameter(typeof(int[]), "map");
+        public readonly ParameterExpression Outputs = Parameter(typeof(double[]), "outputs");
+        public readonly ParameterExpression OutputOffset = Parameter(typeof(int), "outputOffset");
+    }
+
+    // The loop over the cells: per cell, the local inputs are read once into locals, the template's
+    // instructions run on locals (a value used once is inlined into its user), and each output is added
+    // at its target as soon as it is computed.
+    private static Expression LoopBody(StraightLineProgram template, TermFamily family, Target[] targets, int mapWidth, LoopArguments a)
+    {
+        var offsets = family.Offsets;
+        var w = offsets.Length;
+        var cellParameters = family.CellParameters.Length;
 
         var cell = Variable(typeof(int), "cell");
         var first = Variable(typeof(int), "first");       // the cell's first variable, Start + cell·Stride
         var constantAt = Variable(typeof(int), "constantAt"); // cell · CellParameters.Length
         var xAt = Variable(typeof(int), "xAt");           // xOffset + first
-        var outAt = Variable(typeof(int), "outAt");       // outputOffset + 1 + first
+        var mapAt = Variable(typeof(int), "mapAt");       // cell · mapWidth
         var sum = Variable(typeof(double), "sum");
+        // One running index per distinct step of the placed outputs: outputOffset + cell·step.
+        var steps = new Dictionary<int, ParameterExpression>();
+        foreach (var t in targets)
+            if (t.Place == Place.Affine && !steps.ContainsKey(t.Step))
+                steps[t.Step] = Variable(typeof(int), $"at{steps.Count}");
 
         var instructions = template.Instructions;
         var uses = new int[instructions.Length];
@@ -158,16 +424,16 @@ public static class FamilyKernels
         {
             inputs[j] = Variable(typeof(double), $"in{j}");
             locals.Add(inputs[j]);
-            body.Add(Assign(inputs[j], ArrayIndex(x, Plus(xAt, offsets[j]))));
+            body.Add(Assign(inputs[j], ArrayIndex(a.X, Plus(xAt, offsets[j]))));
         }
         Expression Input(Instruction ins)
         {
             if (ins.Op == OpCode.Constant) return Constant(template.Constants[ins.A]);
             if (ins.Op == OpCode.Variable) return inputs[ins.A];
-            if (ins.A < cellParameters) return ArrayIndex(cellArray, Plus(constantAt, ins.A));
+            if (ins.A < cellParameters) return ArrayIndex(a.Cells, Plus(constantAt, ins.A));
             // A vector entry of a product kernel: v at the local's variable.
             var j = (ins.A - cellParameters) % w;
-            return ArrayIndex(p, Plus(first, offsets[j]));
+            return ArrayIndex(a.P, Plus(first, offsets[j]));
         }
         var values = new Expression[instructions.Length];
         var depth = new int[instructions.Length];
@@ -207,27 +473,29 @@ public static class FamilyKernels
             if (outputsOf[i] is { } ks)
                 foreach (var k in ks)
                 {
-                    if (k == 0)
+                    var t = targets[k];
+                    if (t.Place == Place.Value)
                     {
                         body.Add(Assign(sum, Add(sum, values[i])));
                         continue;
                     }
-                    var block = (k - 1) / w;
-                    var target = ArrayAccess(outputs, Plus(outAt, block * n + offsets[(k - 1) % w]));
+                    Expression index = t.Place == Place.Affine
+                        ? Plus(steps[t.Step], t.Base)
+                        : Add(a.OutputOffset, ArrayIndex(a.Map, Plus(mapAt, t.Base)));
+                    var target = ArrayAccess(a.Outputs, index);
                     body.Add(Assign(target, Add(target, values[i])));
                 }
         }
 
-        var cellBody = new List<Expression>
-        {
-            Assign(xAt, Add(xOffset, first)),
-            Assign(outAt, Add(Add(outputOffset, Constant(1)), first)),
-        };
+        var cellBody = new List<Expression> { Assign(xAt, Add(a.XOffset, first)) };
         // The inputs are read after xAt is set: body starts with their loads.
         cellBody.AddRange(body);
         cellBody.Add(Assign(cell, Add(cell, Constant(1))));
         cellBody.Add(Assign(first, Add(first, Constant(family.Stride))));
-        cellBody.Add(Assign(constantAt, Add(constantAt, Constant(cellParameters))));
+        if (cellParameters > 0) cellBody.Add(Assign(constantAt, Add(constantAt, Constant(cellParameters))));
+        if (mapWidth > 0) cellBody.Add(Assign(mapAt, Add(mapAt, Constant(mapWidth))));
+        foreach (var (step, at) in steps)
+            if (step != 0) cellBody.Add(Assign(at, Add(at, Constant(step))));
         var end = Label("end");
         var loop = Loop(
             IfThenElse(
@@ -235,22 +503,38 @@ public static class FamilyKernels
                 Block(locals, cellBody),
                 Break(end)),
             end);
-        var whole = Block([cell, first, constantAt, xAt, outAt, sum],
+        var start = new List<Expression>
+        {
             Assign(cell, Constant(0)),
             Assign(first, Constant(family.Start)),
             Assign(constantAt, Constant(0)),
+            Assign(mapAt, Constant(0)),
             Assign(sum, Constant(0.0)),
-            loop,
-            Assign(ArrayAccess(outputs, outputOffset), Add(ArrayIndex(outputs, outputOffset), sum)));
-        return Lambda<CellLoop>(whole, x, xOffset, p, cellArray, outputs, outputOffset);
+        };
+        foreach (var at in steps.Values) start.Add(Assign(at, a.OutputOffset));
+        start.Add(loop);
+        start.Add(Assign(ArrayAccess(a.Outputs, a.OutputOffset), Add(ArrayIndex(a.Outputs, a.OutputOffset), sum)));
+        return Block([cell, first, constantAt, xAt, mapAt, sum, .. steps.Values], start);
     }
 
     private static Expression Plus(Expression index, int k) => k == 0 ? index : Add(index, Constant(k));
 }
+
+/// <summary>
+/// A sparse Hessian kernel (<see cref="FamilyKernels.SparseHessian(string[], Expr)"/>): its outputs are
+/// [f, ∇f (n), the values of <paramref name="Pattern"/>'s nonzeros in CSR order], the nonzeros from output 1 + n.
+/// </summary>
+/// <param name="Kernel">The kernel over x (no parameters).</param>
+/// <param name="Pattern">The Hessian's structural nonzeros (n × n, both triangles).</param>
+public sealed record SparseHessianKernel(CompiledKernel Kernel, SparsityPattern Pattern);
 
 /// <summary>How a kernel built by <see cref="FamilyKernels"/> splits its function.</summary>
 /// <param name="Families">The number of family loops.</param>
 /// <param name="Cells">The number of terms the loops cover.</param>
 /// <param name="RestTerms">The number of terms in the straight-line rest.</param>
 /// <param name="TemplateInstructions">The instructions of all templates together (each compiled once, as a loop body).</param>
-public sealed record FamilyInfo(int Families, int Cells, int RestTerms, int TemplateInstructions);
+/// <param name="MappedEntries">
+/// For a sparse Hessian: the template entries whose place in the pattern does not move by a fixed step
+/// from cell to cell, so the loop reads it from an index map (0 when every place is a fixed step apart).
+/// </param>
+public sealed record FamilyInfo(int Families, int Cells, int RestTerms, int TemplateInstructions, int MappedEntries = 0);

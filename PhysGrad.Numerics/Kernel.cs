@@ -15,10 +15,13 @@ public sealed class CompiledKernel
 {
     private static readonly double[] NoParameters = [];
     private readonly KernelFunction _function;
+    private readonly KernelShape _shape;
 
-    internal CompiledKernel(StraightLineProgram program, KernelFunction function, bool fast, int chunkCount = 1, FamilyInfo? families = null)
+    internal CompiledKernel(StraightLineProgram program, KernelFunction function, bool fast, int chunkCount = 1, FamilyInfo? families = null,
+        KernelShape? shape = null)
     {
         Families = families;
+        _shape = shape ?? new KernelShape(program.Variables.Length, program.Parameters.Length, program.Outputs.Length);
         Program = program;
         _function = function;
         UsedFastCompiler = fast;
@@ -34,7 +37,8 @@ public sealed class CompiledKernel
 
     /// <summary>
     /// For a kernel built by <see cref="FamilyKernels"/>: its family loops. <see cref="Program"/> is then
-    /// only the straight-line rest (same inputs and outputs as the whole function, not its arithmetic).
+    /// only the straight-line rest, over the variables the rest reads (the kernel's own inputs and
+    /// outputs are <see cref="VariableCount"/>, <see cref="ParameterCount"/> and <see cref="OutputCount"/>).
     /// Null for a plain straight-line kernel.
     /// </summary>
     public FamilyInfo? Families { get; }
@@ -46,13 +50,13 @@ public sealed class CompiledKernel
     public bool UsedFastCompiler { get; }
 
     /// <summary>The number of variables read per point.</summary>
-    public int VariableCount => Program.Variables.Length;
+    public int VariableCount => _shape.Variables;
 
     /// <summary>The number of parameters.</summary>
-    public int ParameterCount => Program.Parameters.Length;
+    public int ParameterCount => _shape.Parameters;
 
     /// <summary>The number of outputs written per point.</summary>
-    public int OutputCount => Program.Outputs.Length;
+    public int OutputCount => _shape.Outputs;
 
     /// <summary>The raw delegate, for callers that manage offsets themselves (no checks).</summary>
     public KernelFunction Function => _function;
@@ -105,3 +109,6 @@ public sealed class CompiledKernel
             throw new ArgumentException($"The kernel needs {expected} {what} but the array holds {actual}.");
     }
 }
+
+/// <summary>The inputs and outputs of a kernel whose function is more than its <see cref="CompiledKernel.Program"/>.</summary>
+internal readonly record struct KernelShape(int Variables, int Parameters, int Outputs);

@@ -21,7 +21,7 @@ let private q (k: int) = Expr.fraction k 4
 
 /// One term of shape s at first variable b, with coefficient c and target t (each shape reads 2 or 3
 /// consecutive variables from b; shapes 1 and 3 have a target, as a residual loss (r − t)² does).
-let private term (x: Expr[]) (s: int) (b: int) (c: int) (t: int) =
+let internal term (x: Expr[]) (s: int) (b: int) (c: int) (t: int) =
     let u, v, w = x.[b], x.[b + 1], x.[b + 2]
 
     match s with
@@ -30,7 +30,7 @@ let private term (x: Expr[]) (s: int) (b: int) (c: int) (t: int) =
     | 2 -> Expr.add (Expr.mul [| Expr.ofInt c; u; w |]) (Expr.pow v (Expr.ofInt 3))
     | _ -> Expr.mul2 (Expr.ofInt c) (Expr.pow (Expr.sub (Expr.add (Expr.sub u (Expr.mul2 Expr.two v)) w) (q t)) Expr.two)
 
-type private Case =
+type internal Case =
     { Shape: int
       Start: int
       Stride: int
@@ -42,7 +42,7 @@ type private Case =
       Point: int[]
       Direction: int[] }
 
-let private cases =
+let internal cases =
     gen {
         let! shape = Gen.choose (0, 3)
         let! start = Gen.choose (0, 4)
@@ -76,7 +76,7 @@ let private cases =
 /// so no family; past the range so that no irregular term merges with a regular one into one term of
 /// coefficient c + 6), then leftover terms with coefficient 7 at arbitrary first variables (fewer than
 /// a family's minimum, of another shape).
-let private build (c: Case) =
+let internal build (c: Case) =
     let n = c.Point.Length
     let names = Array.init n (sprintf "x%d")
     let x = names |> Array.map Expr.symbol

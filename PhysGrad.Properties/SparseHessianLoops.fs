@@ -1,0 +1,112 @@
+module PhysGrad.Properties.SparseHessianLoops
+
+// Issue 14, items 2 and 5: the sparse Hessian of a sum with families of repeated terms runs as one loop
+// per family that adds each cell's small template Hessian into the CSR values (FamilyKernels.SparseHessian).
+// Its pattern must be exactly the structural nonzeros the straight-line sparse program finds
+// (Lower.sparseHessian over the whole function), and its values those of that program and of the dense
+// Hessian. The random functions are CellLoops' (a regular family, irregular terms of the same shape,
+// leftovers of other shapes at arbitrary variables: the rest), so every value is a dyadic rational
+// computed exactly in any order of summation (see CellLoops' method note) and the 1e-12 bound cannot
+// fail by rounding. Structural cancellation between terms cannot happen there: every constant Hessian
+// entry of those shapes has the sign of its (positive) coefficient or sits where no other shape adds a
+// constant, so the union of the terms' blocks is the whole function's pattern.
+
+open System
+open Xunit
+open FsCheck
+open FsCheck.FSharp
+open FsCheck.Xunit
+open PhysGrad.Symbolic
+open PhysGrad.Numerics
+open PhysGrad.Properties.CellLoops
+
+let private run (kernel: CompiledKernel) (x: float[]) =
+    let o = Array.zeroCreate kernel.OutputCount
+    kernel.Function.Invoke(x, 0, [||], o, 0)
+    o
+
+let private close (u: float) (v: float) = abs (u - v) <= 1e-12 * max 1.0 (max (abs u) (abs v))
+
+[<Property(MaxTest = 40)>]
+let ``the loop sparse Hessian has the straight-line pattern and the straight-line and dense values`` () =
+    Prop.forAll (Arb.fromGen cases) (fun c ->
+        let names, f, _, _ = build c
+        let n = names.Length
+        let x = c.Point |> Array.map (fun k -> float k / 4.0)
+        let found = Families.detect names f
+        let loops = FamilyKernels.SparseHessian found
+        let straightProgram = Lower.sparseHessian names [||] f
+        let straightPattern = straightProgram.Block("hessian").Pattern
+        let straight = run (KernelCompiler.CompileUncached(straightProgram, true)) x
+        let mine = run loops.Kernel x
+        let dense = run (KernelCompiler.CompileUncached(Lower.valueGradientHessian names [||] true f, true)) x
+        let p = loops.Pattern
+        // Every dense entry: at its pattern position in the loop kernel's values, or 0 off the pattern.
+        let denseAgrees =
+            Seq.forall
+                (fun (r, col) ->
+                    let k = p.IndexOf(r, col)
+                    let d = dense.[1 + n + r * n + col]
+                    if k < 0 then d = 0.0 else close mine.[1 + n + k] d)
+                (seq { for r in 0 .. n - 1 do for col in 0 .. n - 1 -> r, col })
+        (p.SameAs straightPattern |> Prop.label (sprintf "pattern %O, straight-line %O" p straightPattern))
+        .&. (Array.forall2 close straight mine |> Prop.label "value, gradient and nonzeros against the straight-line program")
+        .&. ((denseAgrees && Array.forall2 close dense.[0..n] mine.[0..n]) |> Prop.label "against the dense Hessian")
+        |> Prop.classify (loops.Kernel.Families.MappedEntries > 0) "index map used"
+        |> Prop.label (sprintf "n = %d, families = %d, rest terms = %d" n found.Families.Length found.RestTermCount))
+
+// Rosenbrock f = Σᵢ₌₀ⁿ⁻² 100(xᵢ₊₁ − xᵢ²)² + (1 − xᵢ)², by hand: ∂²f/∂xᵢ² = 1200xᵢ² − 400xᵢ₊₁ + 2 (i < n − 1)
+// plus 200 (i > 0), ∂²f/∂xᵢ∂xᵢ₊₁ = −400xᵢ; the tridiagonal has 3n − 2 entries (THEORY §4).
+let private rosenbrockHessian (x: float[]) (r: int) (col: int) =
+    let n = x.Length
+    if r = col then
+        (if r < n - 1 then 1200.0 * x.[r] * x.[r] - 400.0 * x.[r + 1] + 2.0 else 0.0) + (if r > 0 then 200.0 else 0.0)
+    elif col = r + 1 then -400.0 * x.[r]
+    elif r = col + 1 then -400.0 * x.[col]
+    else 0.0
+
+let private rosenbrock (xs: Expr[]) =
+    Array.init (xs.Length - 1) (fun i ->
+        Expr.add
+            (Expr.mul2 (Expr.ofInt 100) (Expr.pow (Expr.sub xs.[i + 1] (Expr.pow xs.[i] Expr.two)) Expr.two))
+            (Expr.pow (Expr.sub Expr.one xs.[i]) Expr.two))
+
+[<Fact>]
+let ``Rosenbrock's loop sparse Hessian is the hand-derived tridiagonal, each place a fixed step from the last`` () =
+    let n = 40
+    let names = Array.init n (sprintf "x%d")
+    let xs = names |> Array.map Expr.symbol
+    let x = Array.init n (fun i -> float (i % 7 - 3) / 4.0)
+    let sparse = FamilyKernels.SparseHessian(names, Expr.sum (rosenbrock xs))
+    let o = run sparse.Kernel x
+    Assert.Equal(3 * n - 2, sparse.Pattern.NonZeroCount)
+    Assert.Equal(1, sparse.Kernel.Families.Families)
+    // Row i holds columns i − 1, i, i + 1: the places of cell i's four entries are 3i, 3i + 1, 3i + 2
+    // and 3i + 3, a step of 3 from cell to cell, so no index map is needed.
+    Assert.Equal(0, sparse.Kernel.Families.MappedEntries)
+    for r in 0 .. n - 1 do
+        for col in max 0 (r - 1) .. min (n - 1) (r + 1) do
+            Assert.Equal(rosenbrockHessian x r col, o.[1 + n + sparse.Pattern.IndexOf(r, col)], 12)
+
+[<Fact>]
+let ``a rest term inside the family's rows moves later places by a varying amount, and the index map puts them right`` () =
+    // Rosenbrock plus 3·x₀·x₅: rows 0 and 5 gain the entry (0, 5) / (5, 0) with value 3, so every place
+    // after row 0's third entry moves by one and after row 5's by two: no fixed step, the map is used.
+    let n = 40
+    let names = Array.init n (sprintf "x%d")
+    let xs = names |> Array.map Expr.symbol
+    let f = Expr.sum (Array.append (rosenbrock xs) [| Expr.mul [| Expr.ofInt 3; xs.[0]; xs.[5] |] |])
+    let x = Array.init n (fun i -> float (i % 5 - 2) / 2.0)
+    let sparse = FamilyKernels.SparseHessian(names, f)
+    let o = run sparse.Kernel x
+    Assert.Equal(3 * n - 2 + 2, sparse.Pattern.NonZeroCount)
+    Assert.Equal(1, sparse.Kernel.Families.RestTerms)
+    Assert.True(sparse.Kernel.Families.MappedEntries > 0)
+    for r in 0 .. n - 1 do
+        for col in 0 .. n - 1 do
+            let k = sparse.Pattern.IndexOf(r, col)
+            let expected = rosenbrockHessian x r col + (if (r, col) = (0, 5) || (r, col) = (5, 0) then 3.0 else 0.0)
+            if k < 0 then Assert.Equal(0.0, expected) else Assert.Equal(expected, o.[1 + n + k], 12)
+    // The gradient's rest part, 3x₅ at x₀ and 3x₀ at x₅, on top of Rosenbrock's (hand-derived as above).
+    let g0 = -400.0 * x.[0] * (x.[1] - x.[0] * x.[0]) - 2.0 * (1.0 - x.[0]) + 3.0 * x.[5]
+    Assert.Equal(g0, o.[1], 12)
