@@ -9,7 +9,8 @@ namespace PhysGrad.Benchmarks;
 /// Rosenbrock f(x) = Σ 100(x_{i+1} − x_i²)² + (1 − x_i)² (THEORY §4) at large n (issue 14, item 5):
 /// for each n, the time to build f, to derive and lower value + gradient, to compile that program,
 /// and to derive, lower and compile value + gradient + H v; then the time per evaluation of value +
-/// gradient (against hand-written C#), of H v (against hand-written C#), and of one GD step
+/// gradient and of H v, each against hand-written C# in alternating rounds (<see cref="Interleaved"/>: the
+/// ratio is the median of the per-round ratios, with their minimum and maximum), and of one GD step
 /// (value + gradient, then x ← x − η ∇f). One line per n, "key=value" pairs, so the peer script can
 /// read it. A warm-up at n = 200 with other variable names JIT-compiles every path first.
 /// </summary>
@@ -85,10 +86,10 @@ public static class ScaleTiming
         HandWrittenHv(x, v, hv);
         for (var i = 0; i < n; i++) Check("H v", hvOutputs[1 + n + i], hv[i]);
 
-        var compiledEval = PerCall(() => kernel.Function(x, 0, [], outputs, 0));
-        var handEval = PerCall(() => HandWritten(x, g));
-        var compiledHv = PerCall(() => hvKernel.Function(x, 0, v, hvOutputs, 0));
-        var handHv = PerCall(() => HandWrittenHv(x, v, hv));
+        // Each kernel against its hand-written loop in alternating rounds (Interleaved): the ratio is the
+        // median of the per-round ratios, with the extremes of single rounds.
+        var evaluation = Interleaved.Compare(() => kernel.Function(x, 0, [], outputs, 0), () => HandWritten(x, g));
+        var product = Interleaved.Compare(() => hvKernel.Function(x, 0, v, hvOutputs, 0), () => HandWrittenHv(x, v, hv));
         // One GD step from a copy of x, η = 10⁻⁴ (the step only has to be a real update).
         var y = (double[])x.Clone();
         var step = PerCall(() =>
@@ -101,7 +102,8 @@ public static class ScaleTiming
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"n={n} build={build:E4} derive={derive:E4} compile={compile:E4} instructions={instructions} chunks={kernel.ChunkCount} families={families} cells={cells} rest_terms={restTerms} " +
                 $"hv_derive_compile={hvDeriveCompile:E4} hv_instructions={hvInstructions} " +
-                $"eval={compiledEval:E4} hand_eval={handEval:E4} hv={compiledHv:E4} hand_hv={handHv:E4} gd_step={step:E4}"));
+                $"eval={evaluation.A:E4} hand_eval={evaluation.B:E4} eval_ratio={evaluation.Ratio:F3} eval_ratio_min={evaluation.MinRatio:F3} eval_ratio_max={evaluation.MaxRatio:F3} " +
+                $"hv={product.A:E4} hand_hv={product.B:E4} hv_ratio={product.Ratio:F3} hv_ratio_min={product.MinRatio:F3} hv_ratio_max={product.MaxRatio:F3} gd_step={step:E4}"));
     }
 
     private static void Check(string what, double compiled, double hand)

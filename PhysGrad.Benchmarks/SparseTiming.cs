@@ -8,7 +8,8 @@ namespace PhysGrad.Benchmarks;
 /// The sparse Jacobian and Hessian of the Rosenbrock residuals (ReferenceSimulators.Rosenbrock, loss ½‖r‖²)
 /// at each n: time to lower + compile each kernel (first request), time per evaluation (y and J's
 /// 2n − 1 nonzeros; L, ∇L and the Hessian's 3n − 2 nonzeros) against the same quantities written by hand
-/// into the same CSR arrays, the managed heap the problem holds afterwards, and whether the kernel runs
+/// into the same CSR arrays (in alternating rounds, <see cref="Interleaved"/>: the median of the per-round
+/// ratios, the extremes in brackets), the managed heap the problem holds afterwards, and whether the kernel runs
 /// compiled, in chunks of KernelCompiler.ChunkInstructions instructions.
 /// Run: <c>dotnet run -c Release --project PhysGrad.Benchmarks -- sparse 1000 10000 100000</c>.
 /// </summary>
@@ -43,42 +44,38 @@ internal static class SparseTiming
         var h = new CsrMatrix(problem.SparseHessianPattern());
         var hessianCompile = clock.Elapsed.TotalSeconds;
 
-        var jacobianTime = PerCall(() => problem.SparseJacobian(x, y, j));
-        var hessianTime = PerCall(() => problem.SparseHessian(x, g, h));
         var handJ = new CsrMatrix(j.Pattern);
         var handH = new CsrMatrix(h.Pattern);
         var (hy, hg, r) = (new double[n], new double[n], new double[n]);
-        var handJacobianTime = PerCall(() => HandJacobian(x, hy, handJ));
-        var handHessianTime = PerCall(() => HandHessian(x, r, hg, handH));
+        problem.SparseJacobian(x, y, j);
+        problem.SparseHessian(x, g, h);
+        HandJacobian(x, hy, handJ);
+        HandHessian(x, r, hg, handH);
         Check(j, handJ, "Jacobian");
         Check(h, handH, "Hessian");
+        // Each kernel against its hand-written loop in alternating rounds (Interleaved): the ratio is the
+        // median of the per-round ratios, the extremes of single rounds beside it.
+        var jacobian = Interleaved.Compare(() => problem.SparseJacobian(x, y, j), () => HandJacobian(x, hy, handJ), report ? 21 : 3);
+        var hessian = Interleaved.Compare(() => problem.SparseHessian(x, g, h), () => HandHessian(x, r, hg, handH), report ? 21 : 3);
         var heap = GC.GetTotalMemory(true) - baseHeap;
         if (!report) return;
         var jacobianKind = Kind(Lower.SparseJacobian(names, [], residuals));
         var composite = Structure.substituteNames(outputs.Zip(residuals, (o, e) => (o, e)).Select(p => Tuple.Create(p.o, p.e)), loss);
-        var hessianKind = Kind(Lower.SparseHessian(names, [], composite));
-        Console.WriteLine($"| {n} | Jacobian | {j.NonZeroCount} | {jacobianCompile * 1e3:F0} ms | {jacobianKind} | {jacobianTime * 1e6:F1} µs | {handJacobianTime * 1e6:F1} µs | {jacobianTime / handJacobianTime:F2} | {heap / 1048576.0:F1} MB |");
-        Console.WriteLine($"| {n} | Hessian | {h.NonZeroCount} | {hessianCompile * 1e3:F0} ms | {hessianKind} | {hessianTime * 1e6:F1} µs | {handHessianTime * 1e6:F1} µs | {hessianTime / handHessianTime:F2} | |");
+        var hessianKind = Kind(FamilyKernels.SparseHessian(names, composite).Kernel);
+        Console.WriteLine($"| {n} | Jacobian | {j.NonZeroCount} | {jacobianCompile * 1e3:F0} ms | {jacobianKind} | {jacobian.A * 1e6:F1} µs | {jacobian.B * 1e6:F1} µs | {Ratio(jacobian)} | {heap / 1048576.0:F1} MB |");
+        Console.WriteLine($"| {n} | Hessian | {h.NonZeroCount} | {hessianCompile * 1e3:F0} ms | {hessianKind} | {hessian.A * 1e6:F1} µs | {hessian.B * 1e6:F1} µs | {Ratio(hessian)} | |");
         GC.KeepAlive(problem);
     }
 
     private static string Kind(StraightLineProgram p) =>
         $"compiled in {(p.Instructions.Length + KernelCompiler.ChunkInstructions - 1) / KernelCompiler.ChunkInstructions} chunk(s), {p.Instructions.Length} instructions";
 
-    private static double PerCall(Action a)
-    {
-        a();
-        var reps = 1;
-        var clock = new Stopwatch();
-        while (true)
-        {
-            clock.Restart();
-            for (var k = 0; k < reps; k++) a();
-            var t = clock.Elapsed.TotalSeconds;
-            if (t > 0.3) return t / reps;
-            reps *= 4;
-        }
-    }
+    // A family kernel: its loops and the straight-line rest; otherwise the program's chunks.
+    private static string Kind(CompiledKernel k) => k.Families is { } f
+        ? $"{f.Families} loop(s) over {f.Cells} cells ({f.TemplateInstructions} template instructions{(f.MappedEntries > 0 ? $", {f.MappedEntries} mapped entries" : "")}), rest {f.RestTerms} term(s) in {k.Program.SlotCount} instructions"
+        : Kind(k.Program);
+
+    private static string Ratio(Interleaved.Result r) => $"{r.Ratio:F2} ({r.MinRatio:F2}–{r.MaxRatio:F2})";
 
     private static void Check(CsrMatrix a, CsrMatrix b, string what)
     {

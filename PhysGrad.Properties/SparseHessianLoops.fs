@@ -110,3 +110,36 @@ let ``a rest term inside the family's rows moves later places by a varying amoun
     // The gradient's rest part, 3x₅ at x₀ and 3x₀ at x₅, on top of Rosenbrock's (hand-derived as above).
     let g0 = -400.0 * x.[0] * (x.[1] - x.[0] * x.[0]) - 2.0 * (1.0 - x.[0]) + 3.0 * x.[5]
     Assert.Equal(g0, o.[1], 12)
+
+[<Fact>]
+let ``the residual loss ½·Σ rᵢ² with the ½ outside the sum is one family, and its loop sparse Hessian is JᵀJ + Σ rᵢ∇²rᵢ by hand`` () =
+    // rᵢ = 10(xᵢ₊₁ − xᵢ²) for i < n − 1 and r_{n−1} = 1 − x₀ (the Rosenbrock residuals), f = ½·Σ rᵢ² with
+    // the constant factor outside the sum. By hand: H_aa = 400x_a² − 20r_a (a < n − 1) + 100 (a > 0) + 1
+    // (a = 0, from r_{n−1}); H_{a,a+1} = (∂r_a/∂x_a)(∂r_a/∂x_{a+1}) = −20x_a·10 = −200x_a.
+    let n = 30
+    let names = Array.init n (sprintf "x%d")
+    let xs = names |> Array.map Expr.symbol
+    let residuals =
+        Array.init n (fun i ->
+            if i < n - 1 then Expr.mul2 (Expr.ofInt 10) (Expr.sub xs.[i + 1] (Expr.pow xs.[i] Expr.two))
+            else Expr.sub Expr.one xs.[0])
+    let f = Expr.mul2 (Expr.fraction 1 2) (Expr.sum (residuals |> Array.map (fun r -> Expr.pow r Expr.two)))
+    let found = Families.detect names f
+    Assert.Equal(1, found.Families.Length)
+    Assert.Equal(n - 1, found.CellCount)
+    Assert.Equal(1, found.RestTermCount)
+    let x = Array.init n (fun i -> float (i % 7 - 3) / 4.0)
+    let r = Array.init n (fun i -> if i < n - 1 then 10.0 * (x.[i + 1] - x.[i] * x.[i]) else 1.0 - x.[0])
+    let sparse = FamilyKernels.SparseHessian(names, f)
+    Assert.NotNull(sparse.Kernel.Families)
+    let o = run sparse.Kernel x
+    Assert.Equal(0.5 * Array.sumBy (fun v -> v * v) r, o.[0], 12)
+    Assert.Equal(3 * n - 2, sparse.Pattern.NonZeroCount)
+    for a in 0 .. n - 1 do
+        let diagonal =
+            (if a < n - 1 then 400.0 * x.[a] * x.[a] - 20.0 * r.[a] else 0.0)
+            + (if a > 0 then 100.0 else 1.0)
+        Assert.Equal(diagonal, o.[1 + n + sparse.Pattern.IndexOf(a, a)], 12)
+        if a < n - 1 then
+            Assert.Equal(-200.0 * x.[a], o.[1 + n + sparse.Pattern.IndexOf(a, a + 1)], 12)
+            Assert.Equal(-200.0 * x.[a], o.[1 + n + sparse.Pattern.IndexOf(a + 1, a)], 12)

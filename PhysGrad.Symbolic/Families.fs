@@ -358,8 +358,7 @@ module Families =
     /// Every family's terms at its cells equal the original terms (the template is the term with its
     /// variables renamed), so f = Σ families + rest exactly as expressions, up to the order of the sum.
     /// </summary>
-    [<CompiledName("Detect")>]
-    let detect (variables: string[]) (f: Expr) : TermFamilies =
+    let private detectSum (variables: string[]) (f: Expr) : TermFamilies =
         let terms =
             match f.Node with
             | Sum ts -> ts
@@ -608,3 +607,57 @@ module Families =
                     )
 
             TermFamilies(variables, fused.ToArray(), Expr.sum rest, rest.Count)
+
+    /// <summary>
+    /// Splits f (a sum, or a constant times a sum such as the loss ½Σ rᵢ²; anything else is all rest)
+    /// into families of at least <see cref="MinCells"/> terms of one shape whose first variables are
+    /// evenly spaced, and the rest. A group of terms of one shape whose first variables are not evenly
+    /// spaced is cut into its evenly spaced runs; terms in no long enough run, and terms that read a
+    /// symbol which is not a variable, stay in the rest. Every family's terms at its cells equal the
+    /// original terms (the template is the term with its variables renamed), so f = Σ families + rest
+    /// exactly as expressions, up to the order of the sum; a constant factor c of the whole sum is moved
+    /// into every template and the rest (c·Σtᵢ = Σ c·tᵢ, which rounds differently in the last bits).
+    /// Without families the rest is f itself.
+    /// </summary>
+    [<CompiledName("Detect")>]
+    let detect (variables: string[]) (f: Expr) : TermFamilies =
+        let isNumber (e: Expr) =
+            match e.Node with
+            | Number _
+            | Real _ -> true
+            | _ -> false
+
+        let isSum (e: Expr) =
+            match e.Node with
+            | Sum _ -> true
+            | _ -> false
+
+        match f.Node with
+        | Product factors when
+            (factors |> Array.filter isSum).Length = 1
+            && factors |> Array.forall (fun e -> isSum e || isNumber e)
+            ->
+            let sum = factors |> Array.find isSum
+            let c = Expr.mul (factors |> Array.filter isNumber)
+            let inner = detectSum variables sum
+
+            if inner.Families.Length = 0 then
+                TermFamilies(variables, [||], f, inner.RestTermCount)
+            else
+                let scaled =
+                    inner.Families
+                    |> Array.map (fun fam ->
+                        TermFamily(
+                            Expr.mul2 c fam.Template,
+                            fam.Locals,
+                            fam.Offsets,
+                            fam.CellParameters,
+                            fam.Start,
+                            fam.Stride,
+                            fam.Count,
+                            fam.CellConstants
+                        ))
+
+                let rest = if inner.RestTermCount = 0 then inner.Rest else Expr.mul2 c inner.Rest
+                TermFamilies(variables, scaled, rest, inner.RestTermCount)
+        | _ -> detectSum variables f

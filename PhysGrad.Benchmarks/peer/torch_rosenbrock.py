@@ -105,9 +105,9 @@ def main():
     for n in sizes:
         o = ours[n]
         tg, th, ts = torch_side(n)
-        print(f"{n:>7} | {us(o['eval']):>12} {us(o['hand_eval']):>9} {o['eval'] / o['hand_eval']:>6.2f} "
+        print(f"{n:>7} | {us(o['eval']):>12} {us(o['hand_eval']):>9} {o.get('eval_ratio', o['eval'] / o['hand_eval']):>6.2f} "
               f"{us(tg):>9} {tg / o['eval']:>8.2f} | "
-              f"{us(o['hv']):>11} {us(o['hand_hv']):>9} {o['hv'] / o['hand_hv']:>6.2f} {us(th):>9} {th / o['hv']:>8.2f} | "
+              f"{us(o['hv']):>11} {us(o['hand_hv']):>9} {o.get('hv_ratio', o['hv'] / o['hand_hv']):>6.2f} {us(th):>9} {th / o['hv']:>8.2f} | "
               f"{us(o['gd_step']):>11} {us(ts):>9} {ts / o['gd_step']:>8.2f}")
 
 
