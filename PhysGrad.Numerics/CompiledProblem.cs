@@ -90,7 +90,7 @@ public sealed class CompiledProblem : IDifferentiableProblem
         {
             var sparse = FamilyKernels.SparseHessian(variables, composite.Value);
             Note(Capabilities.SparseHessian);
-            return new SparseKernel(sparse.Kernel, sparse.Pattern, 1 + variables.Length);
+            return new SparseKernel(sparse.Kernel, sparse.Pattern, 1 + variables.Length, sparse);
         });
         _inverse = new Lazy<(CompiledKernel?, InverseSource)>(() =>
         {
@@ -122,7 +122,7 @@ public sealed class CompiledProblem : IDifferentiableProblem
 
     // A sparse kernel with the pattern and offset of its sparse block (from the program lowered here:
     // a cached kernel's program may be another instance of the same instructions).
-    private sealed record SparseKernel(CompiledKernel Kernel, SparsityPattern Pattern, int Offset);
+    private sealed record SparseKernel(CompiledKernel Kernel, SparsityPattern Pattern, int Offset, SparseHessianKernel? Hessian = null);
 
     private Lazy<SparseKernel> Sparse(Capabilities capability, Func<StraightLineProgram> lower, string block) => new(() =>
     {
@@ -337,9 +337,18 @@ public sealed class CompiledProblem : IDifferentiableProblem
     {
         Check(x, N, "x");
         Check(gradient, N, "gradient");
-        var buffer = RunSparse(_sparseHessian.Value, x, hessian, "hessian");
-        Array.Copy(buffer, 1, gradient, 0, N);
-        return buffer[0];
+        var sparse = _sparseHessian.Value;
+        CheckPattern(sparse, hessian, "hessian");
+        // Straight into the caller's arrays: a family kernel's loops add there, without a copy.
+        return sparse.Hessian!.Evaluate(x, gradient, hessian.Values);
+    }
+
+    private static void CheckPattern(SparseKernel sparse, CsrMatrix matrix, string name)
+    {
+        ArgumentNullException.ThrowIfNull(matrix, name);
+        if (!ReferenceEquals(matrix.Pattern, sparse.Pattern) && !matrix.Pattern.SameAs(sparse.Pattern))
+            throw new ArgumentException(
+                $"The {name} matrix has the pattern {matrix.Pattern}, not the problem's ({sparse.Pattern}); make it from the problem's pattern.", name);
     }
 
     private static double[] RunSparse(SparseKernel sparse, double[] x, CsrMatrix matrix, string name)

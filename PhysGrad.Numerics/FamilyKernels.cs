@@ -14,11 +14,21 @@ namespace PhysGrad.Numerics;
 public delegate void CellLoop(double[] x, int xOffset, double[] p, double[] cells, double[] outputs, int outputOffset);
 
 /// <summary>
-/// A family's loop like <see cref="CellLoop"/>, for outputs whose position does not move by a fixed step
-/// from cell to cell (a sparse Hessian entry where the rows' lengths vary): such an output of cell c is
-/// added at <c>outputs[outputOffset + map[c·width + column]]</c>, the map built once with the pattern.
+/// A family's loop as the kernels run it: like <see cref="CellLoop"/>, but it returns the sum of the
+/// cells' values instead of adding it to an output, it adds the entries of a sparse block (a Hessian's
+/// nonzeros) into their own array <paramref name="values"/> from <paramref name="valuesOffset"/>, so a
+/// caller's matrix receives them without a copy, and an entry whose place does not move by a fixed step
+/// from cell to cell (where the rows' lengths vary) is added at <c>values[valuesOffset + map[c·width + column]]</c>,
+/// the map built once with the pattern.
 /// </summary>
-public delegate void MappedCellLoop(double[] x, int xOffset, double[] p, double[] cells, int[] map, double[] outputs, int outputOffset);
+public delegate double MappedCellLoop(double[] x, int xOffset, double[] p, double[] cells, int[] map, double[] outputs, int outputOffset, double[] values, int valuesOffset);
+
+/// <summary>
+/// A family kernel with its outputs in two arrays: returns f; the dense outputs after f (the gradient,
+/// H v) go to <paramref name="outputs"/> from <paramref name="outputOffset"/> + 1 and the sparse block's
+/// nonzeros to <paramref name="values"/> from <paramref name="valuesOffset"/>.
+/// </summary>
+internal delegate double SplitKernelFunction(double[] x, int xOffset, double[] p, double[] outputs, int outputOffset, double[] values, int valuesOffset);
 
 /// <summary>
 /// Kernels for a scalar function whose sum holds families of repeated terms (<see cref="Families.Detect"/>,
@@ -69,7 +79,7 @@ public static class FamilyKernels
         var families = Families.Detect(variables, f);
         if (families.Families.Length > 0) return SparseHessian(families);
         var program = Lower.SparseHessian(variables, [], f);
-        return new SparseHessianKernel(KernelCompiler.Compile(program), program.Block("hessian").Pattern);
+        return new SparseHessianKernel(KernelCompiler.Compile(program), program.Block("hessian").Pattern, null);
     }
 
     /// <summary>Value + gradient of Σ families + rest: outputs [f, ∇f (n)].</summary>
@@ -83,7 +93,7 @@ public static class FamilyKernels
             return new Piece(family, template, BlockTargets(family, template.Outputs.Length, n), [], 0);
         }).ToArray();
         var restProgram = Lower.ValueGradientHessian(rest.Names, [], false, families.Rest);
-        return Compose(families, rest, restProgram, RestBlockTargets(rest.Indices, restProgram.Outputs.Length, n), pieces, 1 + n, 0, vector: false);
+        return Compose(families, rest, restProgram, RestBlockTargets(rest.Indices, restProgram.Outputs.Length, n), pieces, 1 + n, 1 + n, 0, vector: false).Kernel;
     }
 
     /// <summary>Value, gradient and H v of Σ families + rest over (x; v): outputs [f, ∇f (n), H v (n)].</summary>
@@ -97,7 +107,7 @@ public static class FamilyKernels
             return new Piece(family, template, BlockTargets(family, template.Outputs.Length, n), [], 0);
         }).ToArray();
         var restProgram = Lower.HessianVector(rest.Names, [], families.Rest);
-        return Compose(families, rest, restProgram, RestBlockTargets(rest.Indices, restProgram.Outputs.Length, n), pieces, 1 + 2 * n, n, vector: true);
+        return Compose(families, rest, restProgram, RestBlockTargets(rest.Indices, restProgram.Outputs.Length, n), pieces, 1 + 2 * n, 1 + 2 * n, n, vector: true).Kernel;
     }
 
     /// <summary>
@@ -167,6 +177,7 @@ public static class FamilyKernels
             var targets = new Target[template.Outputs.Length];
             targets[0] = new Target(Place.Value, 0, 0);
             for (var j = 0; j < w; j++) targets[1 + j] = new Target(Place.Affine, 1 + family.Start + family.Offsets[j], family.Stride);
+            // The nonzeros' places count from the start of the values array (the Hessian's own).
             var mapped = new List<int[]>();
             var positions = new int[family.Count];
             for (var r = 0; r < local.Rows; r++)
@@ -176,16 +187,16 @@ public static class FamilyKernels
                     for (var c = 0; c < family.Count; c++)
                     {
                         var first = family.Start + c * family.Stride;
-                        positions[c] = hessianAt + pattern.IndexOf(first + row, first + column);
+                        positions[c] = pattern.IndexOf(first + row, first + column);
                     }
                     var step = positions[1] - positions[0];
                     var affine = true;
                     for (var c = 2; c < family.Count && affine; c++) affine = positions[c] - positions[c - 1] == step;
                     if (affine)
-                        targets[1 + w + k] = new Target(Place.Affine, positions[0], step);
+                        targets[1 + w + k] = new Target(Place.Affine, positions[0], step, InValues: true);
                     else
                     {
-                        targets[1 + w + k] = new Target(Place.Mapped, mapped.Count, 0);
+                        targets[1 + w + k] = new Target(Place.Mapped, mapped.Count, 0, InValues: true);
                         mapped.Add((int[])positions.Clone());
                     }
                 }
@@ -197,8 +208,8 @@ public static class FamilyKernels
                     map[c * width + m] = mapped[m][c];
             pieces[f] = new Piece(family, template, targets, map, width);
         }
-        var kernel = Compose(families, rest, restProgram, restTargets, pieces, 1 + n + pattern.NonZeroCount, 0, vector: false);
-        return new SparseHessianKernel(kernel, pattern);
+        var (kernel, split) = Compose(families, rest, restProgram, restTargets, pieces, 1 + n + pattern.NonZeroCount, hessianAt, 0, vector: false);
+        return new SparseHessianKernel(kernel, pattern, split);
     }
 
     private static long Key(int row, int column) => ((long)row << 32) | (uint)column;
@@ -261,7 +272,8 @@ public static class FamilyKernels
         Mapped,
     }
 
-    private readonly record struct Target(Place Place, int Base, int Step);
+    // InValues: the place counts in the values array (a sparse block's nonzeros), not in the outputs.
+    private readonly record struct Target(Place Place, int Base, int Step, bool InValues = false);
 
     private sealed record Piece(TermFamily Family, StraightLineProgram Template, Target[] Targets, int[] Map, int MapWidth);
 
@@ -287,8 +299,10 @@ public static class FamilyKernels
         }
     }
 
-    private static CompiledKernel Compose(TermFamilies families, RestPart rest, StraightLineProgram restProgram, int[] restTargets,
-        Piece[] pieces, int outputCount, int parameterCount, bool vector)
+    // outputCount: the whole layout [f, dense outputs, sparse block]; split: where the sparse block starts
+    // in it (outputCount when there is none). Rest targets count in that whole layout.
+    private static (CompiledKernel Kernel, SplitKernelFunction Split) Compose(TermFamilies families, RestPart rest, StraightLineProgram restProgram, int[] restTargets,
+        Piece[] pieces, int outputCount, int split, int parameterCount, bool vector)
     {
         var n = families.Variables.Length;
         var hasRest = families.RestTermCount > 0;
@@ -319,9 +333,12 @@ public static class FamilyKernels
         var restFunction = restKernel?.Function;
         var restIndices = rest.Indices;
         var restOutputs = restProgram.Outputs.Length;
-        KernelFunction function = (x, xOffset, p, outputs, outputOffset) =>
+        var valueCount = outputCount - split;
+        SplitKernelFunction run = (x, xOffset, p, outputs, outputOffset, values, valuesOffset) =>
         {
-            outputs.AsSpan(outputOffset, outputCount).Clear();
+            outputs.AsSpan(outputOffset + 1, split - 1).Clear();
+            values.AsSpan(valuesOffset, valueCount).Clear();
+            var value = 0.0;
             if (restFunction is not null)
             {
                 var buffers = RestBuffers.For(restIndices.Length, restOutputs);
@@ -330,17 +347,26 @@ public static class FamilyKernels
                 if (vector)
                     for (var j = 0; j < restIndices.Length; j++) ps[j] = p[restIndices[j]];
                 restFunction(xs, 0, ps, ro, 0);
-                for (var k = 0; k < restOutputs; k++) outputs[outputOffset + restTargets[k]] += ro[k];
+                for (var k = 0; k < restOutputs; k++)
+                {
+                    var t = restTargets[k];
+                    if (t == 0) value += ro[k];
+                    else if (t < split) outputs[outputOffset + t] += ro[k];
+                    else values[valuesOffset + t - split] += ro[k];
+                }
             }
             for (var k = 0; k < loops.Length; k++)
-                loops[k](x, xOffset, p, cells[k], maps[k], outputs, outputOffset);
+                value += loops[k](x, xOffset, p, cells[k], maps[k], outputs, outputOffset, values, valuesOffset);
+            return value;
         };
+        KernelFunction function = (x, xOffset, p, outputs, outputOffset) =>
+            outputs[outputOffset] = run(x, xOffset, p, outputs, outputOffset, outputs, outputOffset + split);
         var kernel = new CompiledKernel(restProgram, function, allFast, restKernel?.ChunkCount ?? 0,
             new FamilyInfo(pieces.Length, families.CellCount, families.RestTermCount, templateInstructions, pieces.Sum(p => p.MapWidth)),
             new KernelShape(n, parameterCount, outputCount));
         // One call on a throw-away input, so the JIT's work is counted in the compile time, not in the first evaluation.
         kernel.Function(new double[n], 0, new double[parameterCount], new double[outputCount], 0);
-        return kernel;
+        return (kernel, run);
     }
 
     /// <summary>
@@ -357,15 +383,17 @@ public static class FamilyKernels
             || (template.Parameters.Length - cellParameters) % Math.Max(1, w) != 0 || (template.Outputs.Length - 1) % Math.Max(1, w) != 0)
             throw new ArgumentException("The template's inputs or outputs do not match the family's locals.", nameof(template));
         var a = new LoopArguments();
-        var body = LoopBody(template, family, BlockTargets(family, template.Outputs.Length, n), 0, a);
-        return Lambda<CellLoop>(body, a.X, a.XOffset, a.P, a.Cells, a.Outputs, a.OutputOffset);
+        var sum = LoopBody(template, family, BlockTargets(family, template.Outputs.Length, n), 0, a, out var variables, out var statements);
+        statements.Add(Assign(ArrayAccess(a.Outputs, a.OutputOffset), Add(ArrayIndex(a.Outputs, a.OutputOffset), sum)));
+        return Lambda<CellLoop>(Block(typeof(void), variables, statements), a.X, a.XOffset, a.P, a.Cells, a.Outputs, a.OutputOffset);
     }
 
     private static Expression<MappedCellLoop> BuildMappedLoop(StraightLineProgram template, TermFamily family, Target[] targets, int mapWidth)
     {
         var a = new LoopArguments();
-        var body = LoopBody(template, family, targets, mapWidth, a);
-        return Lambda<MappedCellLoop>(body, a.X, a.XOffset, a.P, a.Cells, a.Map, a.Outputs, a.OutputOffset);
+        var sum = LoopBody(template, family, targets, mapWidth, a, out var variables, out var statements);
+        statements.Add(sum);
+        return Lambda<MappedCellLoop>(Block(typeof(double), variables, statements), a.X, a.XOffset, a.P, a.Cells, a.Map, a.Outputs, a.OutputOffset, a.Values, a.ValuesOffset);
     }
 
     private sealed class LoopArguments
@@ -377,12 +405,16 @@ public static class FamilyKernels
         public readonly ParameterExpression Map = Parameter(typeof(int[]), "map");
         public readonly ParameterExpression Outputs = Parameter(typeof(double[]), "outputs");
         public readonly ParameterExpression OutputOffset = Parameter(typeof(int), "outputOffset");
+        public readonly ParameterExpression Values = Parameter(typeof(double[]), "values");
+        public readonly ParameterExpression ValuesOffset = Parameter(typeof(int), "valuesOffset");
     }
 
     // The loop over the cells: per cell, the local inputs are read once into locals, the template's
     // instructions run on locals (a value used once is inlined into its user), and each output is added
-    // at its target as soon as it is computed.
-    private static Expression LoopBody(StraightLineProgram template, TermFamily family, Target[] targets, int mapWidth, LoopArguments a)
+    // at its target as soon as it is computed. Returns the variable that holds the sum of the cells'
+    // values after the statements (the caller decides where it goes).
+    private static ParameterExpression LoopBody(StraightLineProgram template, TermFamily family, Target[] targets, int mapWidth, LoopArguments a,
+        out List<ParameterExpression> variables, out List<Expression> statements)
     {
         var offsets = family.Offsets;
         var w = offsets.Length;
@@ -394,11 +426,12 @@ public static class FamilyKernels
         var xAt = Variable(typeof(int), "xAt");           // xOffset + first
         var mapAt = Variable(typeof(int), "mapAt");       // cell · mapWidth
         var sum = Variable(typeof(double), "sum");
-        // One running index per distinct step of the placed outputs: outputOffset + cell·step.
-        var steps = new Dictionary<int, ParameterExpression>();
+        // One running index per distinct step of the placed outputs and array: outputOffset + cell·step
+        // (valuesOffset + cell·step in the values array).
+        var steps = new Dictionary<(int Step, bool InValues), ParameterExpression>();
         foreach (var t in targets)
-            if (t.Place == Place.Affine && !steps.ContainsKey(t.Step))
-                steps[t.Step] = Variable(typeof(int), $"at{steps.Count}");
+            if (t.Place == Place.Affine && !steps.ContainsKey((t.Step, t.InValues)))
+                steps[(t.Step, t.InValues)] = Variable(typeof(int), $"at{steps.Count}");
 
         var instructions = template.Instructions;
         var uses = new int[instructions.Length];
@@ -480,9 +513,9 @@ public static class FamilyKernels
                         continue;
                     }
                     Expression index = t.Place == Place.Affine
-                        ? Plus(steps[t.Step], t.Base)
-                        : Add(a.OutputOffset, ArrayIndex(a.Map, Plus(mapAt, t.Base)));
-                    var target = ArrayAccess(a.Outputs, index);
+                        ? Plus(steps[(t.Step, t.InValues)], t.Base)
+                        : Add(t.InValues ? a.ValuesOffset : a.OutputOffset, ArrayIndex(a.Map, Plus(mapAt, t.Base)));
+                    var target = ArrayAccess(t.InValues ? a.Values : a.Outputs, index);
                     body.Add(Assign(target, Add(target, values[i])));
                 }
         }
@@ -494,8 +527,8 @@ public static class FamilyKernels
         cellBody.Add(Assign(first, Add(first, Constant(family.Stride))));
         if (cellParameters > 0) cellBody.Add(Assign(constantAt, Add(constantAt, Constant(cellParameters))));
         if (mapWidth > 0) cellBody.Add(Assign(mapAt, Add(mapAt, Constant(mapWidth))));
-        foreach (var (step, at) in steps)
-            if (step != 0) cellBody.Add(Assign(at, Add(at, Constant(step))));
+        foreach (var (key, at) in steps)
+            if (key.Step != 0) cellBody.Add(Assign(at, Add(at, Constant(key.Step))));
         var end = Label("end");
         var loop = Loop(
             IfThenElse(
@@ -511,22 +544,61 @@ public static class FamilyKernels
             Assign(mapAt, Constant(0)),
             Assign(sum, Constant(0.0)),
         };
-        foreach (var at in steps.Values) start.Add(Assign(at, a.OutputOffset));
+        foreach (var (key, at) in steps) start.Add(Assign(at, key.InValues ? a.ValuesOffset : a.OutputOffset));
         start.Add(loop);
-        start.Add(Assign(ArrayAccess(a.Outputs, a.OutputOffset), Add(ArrayIndex(a.Outputs, a.OutputOffset), sum)));
-        return Block([cell, first, constantAt, xAt, mapAt, sum, .. steps.Values], start);
+        variables = [cell, first, constantAt, xAt, mapAt, sum, .. steps.Values];
+        statements = start;
+        return sum;
     }
 
     private static Expression Plus(Expression index, int k) => k == 0 ? index : Add(index, Constant(k));
 }
 
 /// <summary>
-/// A sparse Hessian kernel (<see cref="FamilyKernels.SparseHessian(string[], Expr)"/>): its outputs are
-/// [f, ∇f (n), the values of <paramref name="Pattern"/>'s nonzeros in CSR order], the nonzeros from output 1 + n.
+/// A sparse Hessian kernel (<see cref="FamilyKernels.SparseHessian(string[], Expr)"/>): <see cref="Kernel"/>'s
+/// outputs are [f, ∇f (n), the values of <see cref="Pattern"/>'s nonzeros in CSR order], the nonzeros from
+/// output 1 + n; <see cref="Evaluate"/> writes the gradient and the nonzeros into arrays of their own.
 /// </summary>
-/// <param name="Kernel">The kernel over x (no parameters).</param>
-/// <param name="Pattern">The Hessian's structural nonzeros (n × n, both triangles).</param>
-public sealed record SparseHessianKernel(CompiledKernel Kernel, SparsityPattern Pattern);
+public sealed class SparseHessianKernel
+{
+    [ThreadStatic] private static double[]? _scratch;
+    private readonly SplitKernelFunction? _split;
+
+    internal SparseHessianKernel(CompiledKernel kernel, SparsityPattern pattern, SplitKernelFunction? split)
+    {
+        Kernel = kernel;
+        Pattern = pattern;
+        _split = split;
+    }
+
+    /// <summary>The kernel over x (no parameters), outputs [f, ∇f (n), nonzeros].</summary>
+    public CompiledKernel Kernel { get; }
+
+    /// <summary>The Hessian's structural nonzeros (n × n, both triangles).</summary>
+    public SparsityPattern Pattern { get; }
+
+    /// <summary>
+    /// f at x, with ∇f written into <paramref name="gradient"/> (n values) and the nonzeros into
+    /// <paramref name="values"/> (CSR order of <see cref="Pattern"/>). A family kernel's loops add into
+    /// those arrays directly; a straight-line kernel runs into per-thread scratch space and is copied.
+    /// Allocates nothing in steady state.
+    /// </summary>
+    /// <exception cref="ArgumentException">An array shorter than n (x, gradient) or the number of nonzeros (values).</exception>
+    public double Evaluate(double[] x, double[] gradient, double[] values)
+    {
+        var n = Pattern.Rows;
+        if (x.Length < n || gradient.Length < n || values.Length < Pattern.NonZeroCount)
+            throw new ArgumentException(
+                $"The sparse Hessian needs x and the gradient of {NumberText.Count(n, "value")} and {NumberText.Count(Pattern.NonZeroCount, "nonzero")}; got {x.Length}, {gradient.Length} and {values.Length}.");
+        // Output 1 + j of the whole layout is gradient[j], so the dense outputs start at offset −1.
+        if (_split is { } split) return split(x, 0, [], gradient, -1, values, 0);
+        var buffer = _scratch is { } s && s.Length >= Kernel.OutputCount ? s : (_scratch = new double[Kernel.OutputCount]);
+        Kernel.Function(x, 0, [], buffer, 0);
+        Array.Copy(buffer, 1, gradient, 0, n);
+        Array.Copy(buffer, 1 + n, values, 0, Pattern.NonZeroCount);
+        return buffer[0];
+    }
+}
 
 /// <summary>How a kernel built by <see cref="FamilyKernels"/> splits its function.</summary>
 /// <param name="Families">The number of family loops.</param>

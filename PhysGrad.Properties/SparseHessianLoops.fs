@@ -41,6 +41,12 @@ let ``the loop sparse Hessian has the straight-line pattern and the straight-lin
         let mine = run loops.Kernel x
         let dense = run (KernelCompiler.CompileUncached(Lower.valueGradientHessian names [||] true f, true)) x
         let p = loops.Pattern
+        // Evaluate writes the gradient and the nonzeros into arrays of their own (the caller's matrix),
+        // clearing what was there: the same numbers as the kernel's single output array.
+        let g = Array.create n nan
+        let values = Array.create p.NonZeroCount nan
+        let value = loops.Evaluate(x, g, values)
+        let separate = value = mine.[0] && g = mine.[1..n] && values = mine.[n + 1 ..]
         // Every dense entry: at its pattern position in the loop kernel's values, or 0 off the pattern.
         let denseAgrees =
             Seq.forall
@@ -52,6 +58,7 @@ let ``the loop sparse Hessian has the straight-line pattern and the straight-lin
         (p.SameAs straightPattern |> Prop.label (sprintf "pattern %O, straight-line %O" p straightPattern))
         .&. (Array.forall2 close straight mine |> Prop.label "value, gradient and nonzeros against the straight-line program")
         .&. ((denseAgrees && Array.forall2 close dense.[0..n] mine.[0..n]) |> Prop.label "against the dense Hessian")
+        .&. (separate |> Prop.label "Evaluate into the gradient and values arrays")
         |> Prop.classify (loops.Kernel.Families.MappedEntries > 0) "index map used"
         |> Prop.label (sprintf "n = %d, families = %d, rest terms = %d" n found.Families.Length found.RestTermCount))
 
