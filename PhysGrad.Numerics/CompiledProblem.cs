@@ -70,7 +70,9 @@ public sealed class CompiledProblem : IDifferentiableProblem
             for (var j = 0; j < outputs.Length; j++) substitution[ExprModule.Symbol(outputs[j])] = simulator[j];
             return Structure.Substitute(substitution, loss);
         });
-        _outputs = Kernel(Capabilities.Outputs, () => Lower.Program(variables, [], simulator));
+        // y, J v, Jᵀ w and the sparse Jacobian keep components of one template at evenly spaced cells (a
+        // stencil's interior, the residuals of a chain) as compiled loops (ComponentFamilyKernels).
+        _outputs = Built(Capabilities.Outputs, () => ComponentFamilyKernels.Values(variables, simulator));
         _simulator = Kernel(Capabilities.Jacobian, () => Lower.ValueJacobian(variables, [], simulator));
         _lossGradientInY = Kernel(Capabilities.LossGradientInY, () => Lower.ValueGradientHessian(outputs, [], false, loss));
         _lossInY = Kernel(Capabilities.LossHessianInY, () => Lower.ValueGradientHessian(outputs, [], true, loss));
@@ -80,10 +82,15 @@ public sealed class CompiledProblem : IDifferentiableProblem
         _lossInX = Kernel(Capabilities.Hessian, () => Lower.ValueGradientHessian(variables, [], true, composite.Value));
         // The product kernels take v (or w) as their parameter array, so one compiled kernel serves every
         // vector; the parameters of the problem itself are bound already, so v starts at index 0.
-        _jacobianVector = Kernel(Capabilities.JacobianVector, () => Lower.JacobianVector(variables, [], simulator));
-        _jacobianTransposeVector = Kernel(Capabilities.JacobianTransposeVector, () => Lower.JacobianTransposeVector(variables, [], simulator));
+        _jacobianVector = Built(Capabilities.JacobianVector, () => ComponentFamilyKernels.JacobianVector(variables, simulator));
+        _jacobianTransposeVector = Built(Capabilities.JacobianTransposeVector, () => ComponentFamilyKernels.JacobianTransposeVector(variables, simulator));
         _hessianVector = Built(Capabilities.HessianVector, () => FamilyKernels.HessianVector(variables, composite.Value));
-        _sparseJacobian = Sparse(Capabilities.SparseJacobian, () => Lower.SparseJacobian(variables, [], simulator), "jacobian");
+        _sparseJacobian = new Lazy<SparseKernel>(() =>
+        {
+            var sparse = ComponentFamilyKernels.SparseJacobian(variables, simulator);
+            Note(Capabilities.SparseJacobian);
+            return new SparseKernel(sparse.Kernel, sparse.Pattern, sparse.Offset);
+        });
         // The sparse Hessian too: each family's template Hessian is derived once and its loop adds every
         // cell's entries at their places in the pattern.
         _sparseHessian = new Lazy<SparseKernel>(() =>

@@ -57,6 +57,44 @@ type TermFamilies internal (variables: string[], families: TermFamily[], rest: E
     /// The number of terms covered by the families.
     member _.CellCount = families |> Array.sumBy (fun f -> f.Count)
 
+/// <summary>
+/// A family of a vector function's components (a simulator's outputs) that are one template at evenly
+/// spaced cells: component OutputStart + c·OutputStride is <see cref="Cells"/>' template at cell c (local
+/// input j read from variable Start + c·Stride + Offsets[j], per-cell constants as in a
+/// <see cref="TermFamily"/>). The n − 1 residuals 10(xᵢ₊₁ − xᵢ²) of Rosenbrock, or the interior cells
+/// of a stencil step, are one such family; J v, Jᵀ w and the sparse Jacobian then run as one loop over
+/// the cells.
+/// </summary>
+[<Sealed>]
+type ComponentFamily internal (cells: TermFamily, outputStart: int, outputStride: int) =
+    /// The template, its local inputs, the variables of each cell and the per-cell constants.
+    member _.Cells = cells
+    /// The component (output index) of cell 0.
+    member _.OutputStart = outputStart
+    /// The distance between the components of consecutive cells (at least 1).
+    member _.OutputStride = outputStride
+    /// The component of cell c.
+    member _.OutputOf(c: int) = outputStart + c * outputStride
+
+/// <summary>
+/// A vector function split into families of components and the rest: every component is in exactly one
+/// family or in <see cref="RestOutputs"/>.
+/// </summary>
+[<Sealed>]
+type ComponentFamilies internal (variables: string[], components: Expr[], families: ComponentFamily[], restOutputs: int[], restVariables: int[]) =
+    /// The variables, in the order of the input array.
+    member _.Variables = variables
+    /// The components (outputs) of the function, in order.
+    member _.Components = components
+    /// The families found (possibly none).
+    member _.Families = families
+    /// The components in no family (ascending indices).
+    member _.RestOutputs = restOutputs
+    /// The variables the rest components read (ascending indices).
+    member _.RestVariables = restVariables
+    /// The number of components covered by the families.
+    member _.CellCount = families |> Array.sumBy (fun f -> f.Cells.Count)
+
 /// Finding repeated structure in a sum (issue 14, item 5): terms keyed by their shape with the
 /// variables numbered relative to the term's first one, grouped, and split into runs whose first
 /// variables are evenly spaced.
@@ -661,3 +699,201 @@ module Families =
                 let rest = if inner.RestTermCount = 0 then inner.Rest else Expr.mul2 c inner.Rest
                 TermFamilies(variables, scaled, rest, inner.RestTermCount)
         | _ -> detectSum variables f
+    /// Splits a vector function's components (a simulator's outputs y = P(x)) into families of at least
+    /// <see cref="MinCells"/> components of one shape whose output indices and first variables are both
+    /// evenly spaced (strides ≥ 1), and the rest. The shapes are keyed as <see cref="detect"/> keys a sum's
+    /// terms (variables relative to the component's first, additive constants as per-cell constants, a
+    /// component whose varying constants simplified away joins when it equals the template there); a
+    /// group is cut into its runs in the order of the output index. Every family's template at cell c is
+    /// component OutputOf(c) with its variables renamed, so the family computes exactly that component.
+    /// </summary>
+    [<CompiledName("DetectComponents")>]
+    let detectComponents (variables: string[]) (fs: Expr[]) : ComponentFamilies =
+        let varIndex = Dictionary<string, int>(StringComparer.Ordinal)
+        variables |> Array.iteri (fun i v -> varIndex.[v] <- i)
+
+        // The distinct variable indices a component reads, None if it reads another symbol, has no
+        // variable, too many, or is too large to key (it then stays straight-line code).
+        let seen = HashSet<Expr>(HashIdentity.Reference)
+        let indices = List<int>()
+
+        let readIndices (term: Expr) =
+            seen.Clear()
+            indices.Clear()
+            let mutable ok = true
+
+            let rec walk (n: Expr) =
+                if ok && seen.Add n then
+                    if seen.Count > MaxTermNodes then
+                        ok <- false
+                    else
+                        match n.Node with
+                        | Symbol name ->
+                            match varIndex.TryGetValue name with
+                            | true, i -> indices.Add i
+                            | _ -> ok <- false
+                        | Number _
+                        | Real _
+                        | Pi -> ()
+                        | Sum ts
+                        | Product ts ->
+                            for c in ts do
+                                walk c
+                        | Power(a, b)
+                        | Atan2(a, b) ->
+                            walk a
+                            walk b
+                        | Apply(_, a) -> walk a
+
+            walk term
+            ok && indices.Count > 0 && indices.Count <= MaxLocals
+
+        let rest = List<int>()
+        let families = List<ComponentFamily>()
+
+        if fs.Length >= MinCells then
+            let buckets = Dictionary<int, List<Representative>>()
+            let order = List<Representative>()
+            let pairs = Dictionary<Expr, Expr>(HashIdentity.Reference)
+            let mutable memo = Dictionary<Expr, int>(HashIdentity.Reference)
+
+            for t in 0 .. fs.Length - 1 do
+                let term = fs.[t]
+
+                if not (readIndices term) then
+                    rest.Add t
+                else
+                    let mutable first = Int32.MaxValue
+
+                    for i in indices do
+                        first <- min first i
+
+                    match shapeHash varIndex first memo term with
+                    | None -> rest.Add t
+                    | Some h ->
+                        let bucket =
+                            match buckets.TryGetValue h with
+                            | true, b -> b
+                            | _ ->
+                                let b = List<Representative>()
+                                buckets.[h] <- b
+                                b
+
+                        let mutable found = None
+                        let mutable r = 0
+
+                        while found.IsNone && r < bucket.Count do
+                            let rep = bucket.[r]
+                            let constants = if rep.ConstantCount = 0 then noConstants else Array.zeroCreate rep.ConstantCount
+
+                            if matches varIndex rep memo (first - rep.First) pairs constants term then
+                                found <- Some(rep, constants)
+
+                            r <- r + 1
+
+                        match found with
+                        | Some(rep, constants) -> rep.Members.Add(struct (first, t, constants))
+                        | None ->
+                            let key, cellOf, constants = templateOf varIndex first term
+                            let offsets = indices |> Seq.distinct |> Seq.map (fun i -> i - first) |> Seq.toArray |> Array.sort
+
+                            let rep =
+                                { Term = term
+                                  First = first
+                                  Offsets = offsets
+                                  Key = key
+                                  CellOf = cellOf
+                                  Hashes = memo
+                                  ConstantCount = constants.Length
+                                  Members = List [ struct (first, t, constants) ] }
+
+                            memo <- Dictionary<Expr, int>(HashIdentity.Reference)
+                            bucket.Add rep
+                            order.Add rep
+
+            // A component whose target is 0 is simplified when built: it joins its neighbours' group
+            // when it equals their template there (see detect).
+            absorbSpecialised variables fs order
+
+            for rep in order do
+                let members = rep.Members.ToArray()
+                // In the order of the output index (unique per component).
+                Array.sortInPlaceWith (fun (struct (_, t1: int, _)) (struct (_, t2: int, _)) -> compare t1 t2) members
+                let firstOf k = let struct (b, _, _) = members.[k] in b
+                let outputOf k = let struct (_, t, _) = members.[k] in t
+                let mutable a = 0
+
+                while a < members.Length do
+                    // The longest run from a with evenly spaced outputs and evenly spaced first variables.
+                    let mutable e = a + 1
+
+                    if a + 1 < members.Length then
+                        let stride = firstOf (a + 1) - firstOf a
+                        let outputStride = outputOf (a + 1) - outputOf a
+
+                        if stride >= 1 && outputStride >= 1 then
+                            while e < members.Length
+                                  && firstOf e - firstOf (e - 1) = stride
+                                  && outputOf e - outputOf (e - 1) = outputStride do
+                                e <- e + 1
+
+                    if e - a >= MinCells then
+                        let run = members.[a .. e - 1]
+                        let struct (_, _, c0) = run.[0]
+                        let constantCount = c0.Length
+                        // Constants equal in every cell are put back as literals; the others are gathered.
+                        let varying =
+                            [| for k in 0 .. constantCount - 1 do
+                                   if run |> Array.exists (fun (struct (_, _, c)) -> not (Object.ReferenceEquals(c.[k], c0.[k]))) then
+                                       yield k |]
+
+                        let literal = Dictionary<Expr, Expr>(HashIdentity.Reference)
+
+                        for k in 0 .. constantCount - 1 do
+                            if not (Array.contains k varying) then
+                                literal.[Expr.symbol (cellName k)] <- c0.[k]
+
+                        let template = if literal.Count = 0 then rep.Key else Structure.substitute literal rep.Key
+                        let cells = Array.zeroCreate (run.Length * varying.Length)
+
+                        run
+                        |> Array.iteri (fun c (struct (_, _, cs)) ->
+                            for j in 0 .. varying.Length - 1 do
+                                cells.[c * varying.Length + j] <- valueOf cs.[varying.[j]])
+
+                        let single = run.Length = 1
+
+                        let cellFamily =
+                            TermFamily(
+                                template,
+                                rep.Offsets |> Array.map localName,
+                                rep.Offsets,
+                                varying |> Array.map cellName,
+                                firstOf a,
+                                (if single then 1 else firstOf (a + 1) - firstOf a),
+                                run.Length,
+                                cells
+                            )
+
+                        families.Add(ComponentFamily(cellFamily, outputOf a, (if single then 1 else outputOf (a + 1) - outputOf a)))
+                        a <- e
+                    else
+                        rest.Add(outputOf a)
+                        a <- a + 1
+        else
+            for t in 0 .. fs.Length - 1 do
+                rest.Add t
+
+        let restOutputs = rest.ToArray() |> Array.sort
+        let restVariables = HashSet<int>()
+
+        for t in restOutputs do
+            for s in Structure.freeSymbols fs.[t] do
+                match s.Node with
+                | Symbol name ->
+                    match varIndex.TryGetValue name with
+                    | true, i -> restVariables.Add i |> ignore
+                    | _ -> ()
+                | _ -> ()
+
+        ComponentFamilies(variables, fs, families.ToArray(), restOutputs, restVariables |> Seq.toArray |> Array.sort)
