@@ -261,10 +261,9 @@ module Expr =
                     what
                     parts)
 
-    /// The sum of the given terms.
-    [<CompiledName("Sum")>]
-    let rec sum (terms: seq<Expr>) : Expr =
-        let coefficients = Dictionary<Expr, Num>(HashIdentity.Reference)
+    /// The sum of the given terms, in general (any number of terms, like terms merged).
+    let rec private sumAll (terms: seq<Expr>) : Expr =
+        let coefficients = Dictionary<Expr, Num>(ExprIdentity.comparer)
         let order = List<Expr>()
         let mutable constant = Q Rational.Zero
 
@@ -341,7 +340,7 @@ module Expr =
         // parsing would not give back the same expression — so such a term is flattened and the
         // sum taken again (once: the flattened terms are no longer a multiple of a sum).
         if result.Count > 1 && result.Exists(fun t -> match t.Node with Sum _ -> true | _ -> false) then
-            sum result
+            sumAll result
         else
             match result.Count with
             | 0 -> ofNum constant // an exact 0, or a floating 0.0 when floating terms cancelled
@@ -351,6 +350,100 @@ module Expr =
                 checkTerms "sum" "terms" arr.Length
                 Array.Sort(arr, Order.comparer)
                 mk (Sum arr)
+
+    // ---- the sum of two terms ----------------------------------------------------------------------
+    // Most sums are built two terms at a time (a + b in traced code, the terms of a derivative), and
+    // most such pairs have nothing to merge. `sumAll` would still allocate its tables and lists and
+    // sort; for a pair it is enough to see that its general path would keep both terms as they are.
+
+    /// A term that `sumAll` keeps exactly as it is when no like term meets it: not a number, not a
+    /// sum, and its non-numeric part (splitCoefficient's `rest`, what like terms are matched on) not
+    /// a sum or product either, with a coefficient other than 0 and 1 (which canonical products never
+    /// carry; such a term takes the general path).
+    let private plainTerm (t: Expr) =
+        match t.Node with
+        | Number _
+        | Real _
+        | Sum _ -> false
+        | Product fs when isNumeric fs.[0] ->
+            let c = (numOf fs.[0]).Value
+
+            not (isZeroNum c || isOneNum c)
+            && (fs.Length > 2
+                || (match fs.[1].Node with
+                    | Sum _
+                    | Product _ -> false
+                    | _ -> true))
+        | _ -> true
+
+    /// Do two plain terms have the same non-numeric part? Compared on the factors themselves, without
+    /// interning the part: a part of two or more factors is the product of exactly those factors (in
+    /// canonical order), a part of one factor is that factor.
+    let private sameRest (a: Expr) (b: Expr) =
+        let factors (t: Expr) =
+            match t.Node with
+            | Product fs when isNumeric fs.[0] -> struct (fs, 1)
+            | Product fs -> struct (fs, 0)
+            | _ -> struct (null, 0)
+
+        let struct (xs, i) = factors a
+        let struct (ys, j) = factors b
+
+        match isNull xs, isNull ys with
+        | true, true -> Object.ReferenceEquals(a, b)
+        | true, false -> ys.Length - j = 1 && Object.ReferenceEquals(a, ys.[j])
+        | false, true -> xs.Length - i = 1 && Object.ReferenceEquals(xs.[i], b)
+        | false, false ->
+            xs.Length - i = ys.Length - j
+            && (let mutable k = 0
+                let mutable eq = true
+
+                while eq && k < xs.Length - i do
+                    eq <- Object.ReferenceEquals(xs.[i + k], ys.[j + k])
+                    k <- k + 1
+
+                eq)
+
+    /// The two-element canonical array: what Array.Sort does with two elements (swap when the first
+    /// compares greater), so that the result is the node the general path builds.
+    let private sortedPair (a: Expr) (b: Expr) =
+        if Order.compareExpr a b > 0 then [| b; a |] else [| a; b |]
+
+    /// a + b when nothing merges: two plain terms with different non-numeric parts (the general path
+    /// keeps both, in canonical order), or a plain term and a number (kept with it, or alone when the
+    /// number is 0 or 0.0). ValueNone for everything else, which takes the general path.
+    let private trySum2 (a: Expr) (b: Expr) : Expr voption =
+        if plainTerm a then
+            if plainTerm b then
+                if sameRest a b then ValueNone else ValueSome(mk (Sum(sortedPair a b)))
+            else
+                match numOf b with
+                | ValueSome n when isZeroNum n -> ValueSome a
+                | ValueSome _ -> ValueSome(mk (Sum(sortedPair a b)))
+                | ValueNone -> ValueNone
+        elif plainTerm b then
+            match numOf a with
+            | ValueSome n when isZeroNum n -> ValueSome b
+            | ValueSome _ -> ValueSome(mk (Sum(sortedPair b a)))
+            | ValueNone -> ValueNone
+        else
+            ValueNone
+
+    /// The sum of the given terms.
+    [<CompiledName("Sum")>]
+    let sum (terms: seq<Expr>) : Expr =
+        let pair =
+            match terms with
+            | :? (Expr[]) as ts when ts.Length = 2 -> trySum2 ts.[0] ts.[1]
+            | :? (Expr list) as ts ->
+                match ts with
+                | [ a; b ] -> trySum2 a b
+                | _ -> ValueNone
+            | _ -> ValueNone
+
+        match pair with
+        | ValueSome e -> e
+        | ValueNone -> sumAll terms
 
     // ---- products and powers ---------------------------------------------------------------------
 
@@ -414,7 +507,7 @@ module Expr =
     and [<CompiledName("Product")>] mul (factors: seq<Expr>) : Expr =
         // bases.[i] ^ (exponents.[i] + Σ repeated.[i]); the list for repeats is only allocated when
         // a base occurs twice, which keeps long products (chain-rule factors) cheap to extend.
-        let index = Dictionary<Expr, int>(HashIdentity.Reference)
+        let index = Dictionary<Expr, int>(ExprIdentity.comparer)
         let bases = List<Expr>()
         let exponents = List<Expr>()
         let mutable repeated: Dictionary<int, List<Expr>> = null
@@ -596,21 +689,32 @@ module Expr =
         | Apply(Function.Log1p, u) when f = Function.Expm1 -> u
         | _ -> keep ()
 
-    /// a + b
-    [<CompiledName("Add")>]
-    let add a b = sum [ a; b ]
-
-    /// a − b
-    [<CompiledName("Subtract")>]
-    let sub a b = sum [ a; mul [ minusOne; b ] ]
-
-    /// A rational coefficient times one factor that nothing can merge with: the canonical product is
+    /// A numeric coefficient times one factor that nothing can merge with: the canonical product is
     /// [c; f] as it stands (numbers come first). The general `mul` would reach the same node through
-    /// its merging tables; this is the common case of coefficients in sums and derivatives.
+    /// its merging tables (its coefficient 1·c is c, exact or floating); this is the common case of
+    /// coefficients in sums and derivatives. A floating 1.0 stays, as `mul` keeps it.
     let private scaled (c: Expr) (f: Expr) =
         match c.Node, f.Node with
         | Number q, (Symbol _ | Apply _ | Atan2 _ | Pi | Sum _ | Power _) when not q.IsZero && not q.IsOne ->
             ValueSome(mk (Product [| c; f |]))
+        | Real r, (Symbol _ | Apply _ | Atan2 _ | Pi | Sum _ | Power _) when r <> 0.0 ->
+            ValueSome(mk (Product [| c; f |]))
+        | _ -> ValueNone
+
+    /// A number times a coefficient and one factor, c·(c'·f): the general `mul` folds c·c' and keeps
+    /// f (a factor of a canonical product is its own canonical power), so the result is f alone
+    /// when c·c' is the exact 1, 0 when it is 0, and [c·c'; f] otherwise.
+    let private rescaled (c: Expr) (t: Expr) =
+        match numOf c, t.Node with
+        | ValueSome n, Product [| c0; f |] when isNumeric c0 && not (isNumeric f) ->
+            match f.Node with
+            | Product _ -> ValueNone
+            | _ ->
+                match mulNum n (numOf c0).Value with
+                | Q q when q.IsZero -> ValueSome zero
+                | F x when x = 0.0 -> ValueSome(real 0.0)
+                | k when isOneNum k -> ValueSome f
+                | k -> ValueSome(mk (Product [| ofNum k; f |]))
         | _ -> ValueNone
 
     /// a · b
@@ -621,11 +725,25 @@ module Expr =
         | ValueNone ->
             match scaled b a with
             | ValueSome p -> p
-            | ValueNone -> mul [ a; b ]
+            | ValueNone ->
+                match rescaled a b with
+                | ValueSome p -> p
+                | ValueNone ->
+                    match rescaled b a with
+                    | ValueSome p -> p
+                    | ValueNone -> mul [ a; b ]
+
+    /// a + b
+    [<CompiledName("Add")>]
+    let add a b = sum [ a; b ]
+
+    /// a − b
+    [<CompiledName("Subtract")>]
+    let sub a b = sum [ a; mul2 minusOne b ]
 
     /// −a
     [<CompiledName("Negate")>]
-    let neg a = mul [ minusOne; a ]
+    let neg a = mul2 minusOne a
 
     /// a / b. Division by an exact zero is an error.
     [<CompiledName("Divide")>]

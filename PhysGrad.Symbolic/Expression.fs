@@ -144,7 +144,9 @@ module internal Intern =
     // million of them (one per node of a large expression) kept the GC busy finalizing and tracking
     // them. A handle is freed here when its entry is purged.
     let private table = Dictionary<Node, GCHandle>(4096)
-    let private gate = obj ()
+    // System.Threading.Lock rather than a monitor on an object: every node built takes this lock
+    // once, and Lock's uncontended enter and exit are cheaper than Monitor's.
+    let private gate = Lock()
     let mutable private nextId = 0L
     let mutable private purgeAt = 65536
 
@@ -193,7 +195,9 @@ module internal Intern =
         h
 
     let node (n: Node) : Expr =
-        lock gate (fun () ->
+        gate.Enter()
+
+        try
             match table.TryGetValue n with
             | true, h ->
                 match h.Target with
@@ -209,6 +213,24 @@ module internal Intern =
 
                 let e = Expr(n, Interlocked.Increment &nextId, heightOf n)
                 table.[n] <- GCHandle.Alloc(e, GCHandleType.Weak)
-                e)
+                e
+        finally
+            gate.Exit()
 
-    let count () = lock gate (fun () -> table.Count)
+    let count () =
+        gate.Enter()
+
+        try
+            table.Count
+        finally
+            gate.Exit()
+
+/// Reference identity for interned expressions, hashed by the structural hash each node already
+/// holds. `HashIdentity.Reference` would ask the runtime for an identity hash instead, which it
+/// stores in the object's header on first use: a cost per fresh node in every sum and product.
+/// Equal references have equal hashes, so this is a valid comparer for reference equality.
+module internal ExprIdentity =
+    let comparer =
+        { new IEqualityComparer<Expr> with
+            member _.Equals(a, b) = Object.ReferenceEquals(a, b)
+            member _.GetHashCode(e) = e.Hash }

@@ -98,11 +98,11 @@ module Order =
             | false, false ->
                 match a.Node, b.Node with
                 | Sum xs, Sum ys -> compareFromEnd xs ys
-                | Sum xs, _ -> compareFromEnd xs [| b |]
-                | _, Sum ys -> compareFromEnd [| a |] ys
+                | Sum xs, _ -> compareManyWithOne xs b
+                | _, Sum ys -> compareOneWithMany a ys
                 | Product xs, Product ys -> compareFromEnd xs ys
-                | Product xs, _ -> compareFromEnd xs [| b |]
-                | _, Product ys -> compareFromEnd [| a |] ys
+                | Product xs, _ -> compareManyWithOne xs b
+                | _, Product ys -> compareOneWithMany a ys
                 | Power(ba, ea), Power(bb, eb) -> comparePair ba ea bb eb
                 | Power(ba, ea), _ -> comparePair ba ea b one.Value
                 | _, Power(bb, eb) -> comparePair a one.Value bb eb
@@ -119,6 +119,16 @@ module Order =
             j <- j - 1
 
         if r <> 0 then r else compare xs.Length ys.Length
+
+    /// compareFromEnd xs [| b |] without allocating the one-element array (this runs in every sort).
+    and private compareManyWithOne (xs: Expr[]) (b: Expr) =
+        let r = compareExpr xs.[xs.Length - 1] b
+        if r <> 0 then r else compare xs.Length 1
+
+    /// compareFromEnd [| a |] ys, likewise.
+    and private compareOneWithMany (a: Expr) (ys: Expr[]) =
+        let r = compareExpr a ys.[ys.Length - 1]
+        if r <> 0 then r else compare 1 ys.Length
 
     and private comparePair a1 a2 b1 b2 =
         let r = compareExpr a1 b1
