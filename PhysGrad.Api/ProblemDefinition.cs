@@ -329,10 +329,11 @@ public sealed record ProblemDefinition(
             // A constant that nothing uses is most likely misnamed: say so rather than ignore it. Target
             // symbols count as used: they are the loss's.
             var used = Structure.FreeSymbolNames(simulator.Concat(loss is null ? [] : [loss]).Concat(inverse ?? []).ToArray()).ToHashSet();
-            // The name meant is one the expressions use that has no value of its own: a variable (one read
-            // from the simulator when its constant's name was misspelt: --param kk=2 for k·x0). The other
-            // parameters, the outputs and the target's symbols each already stand for something else.
-            var meant = Variables.Where(used.Contains).ToArray();
+            // The name meant is a variable or parameter the expressions use (a variable read from the
+            // simulator when its constant's name was misspelt: --param kk=2 for k·x0); the outputs and the
+            // target's own symbols are the loss's, never a constant's name. Only a near name is suggested.
+            var lossOnlyNames = lossOnly ?? [];
+            var meant = used.Where(n => Variables.Contains(n) || (parameters.ContainsKey(n) && !lossOnlyNames.Contains(n))).Order(StringComparer.Ordinal).ToArray();
             foreach (var name in parameters.Keys)
                 if (!used.Contains(name))
                 {

@@ -249,13 +249,13 @@ let ``a suggestion is only a near name`` (name: string, candidate: string, expec
 // ---- 5. an unused parameter suggests a variable, never another parameter ---------------------------------
 
 [<Fact>]
-let ``an unused parameter does not suggest another parameter that is in use`` () =
-    // k is a parameter the simulator uses; x is unused. The only names that could be x misspelt are the
-    // variables (x0 is one edit away); k, one letter from x, is neither near nor a candidate.
+let ``an unused parameter suggests the nearest name in use, never a one-letter replacement`` () =
+    // k is a parameter the simulator uses; x is unused. x0 is one insertion from x; k would replace x's
+    // only letter, which is no nearness (the old rule suggested it).
     let path = file "unused.json" """{"variables":["x0","x1"],"simulator":["k*x0","x1"],"parameters":{"k":2,"x":3},"start":[1,1],"target":[0,0]}"""
     let code, _, err = run [ "compare"; "--problem"; path; "--iterations"; "1"; "--out"; tempDir "unused" ]
     Assert.Equal(2, code)
-    Assert.Contains("The parameter 'x' is not used", err)
+    Assert.Contains("The parameter 'x' is not used by the simulator, the loss or the inverse (did you mean 'x0'?)", err)
     Assert.DoesNotContain("'k'", err)
     let path = file "far.json" """{"variables":["T","q"],"simulator":["c*T*q","q"],"parameters":{"c":2,"zeta":3}}"""
     let code, _, err = run [ "derive"; "--problem"; path ]
