@@ -323,19 +323,14 @@ public static class MethodCatalog
             .ThenByDescending(k => SharedLetters(lower, k.ToLowerInvariant())).First();
     }
 
-    /// <summary>" (did you mean 'x'?)" for the nearest known name, or "" when it shares no letter with the input.</summary>
-    public static string DidYouMean(string name, IEnumerable<string> known)
-    {
-        var nearest = Nearest(name, known);
-        return SharedLetters(name.ToLowerInvariant(), nearest.ToLowerInvariant()) == 0 ? "" : $" (did you mean '{nearest}'?)";
-    }
+    /// <summary>
+    /// " (did you mean 'x'?)" for the nearest known name when it is near (<see cref="ProblemDefinition.Nearest"/>:
+    /// a few edits, fewer than a third of the name's length), or "" when none is: a far name is no hint.
+    /// </summary>
+    public static string DidYouMean(string name, IEnumerable<string> known) =>
+        ProblemDefinition.Nearest(name, known) is { } nearest ? $" (did you mean '{nearest}'?)" : "";
 
-    // Letters common to both, counted with multiplicity.
-    private static int SharedLetters(string a, string b)
-    {
-        var left = a.GroupBy(c => c).ToDictionary(g => g.Key, g => g.Count());
-        return b.GroupBy(c => c).Sum(g => Math.Min(g.Count(), left.GetValueOrDefault(g.Key)));
-    }
+    private static int SharedLetters(string a, string b) => ProblemDefinition.SharedLetters(a, b);
 
     /// <summary>Names as a list in words: <c>gd</c>, <c>gd and pg</c>, <c>gd, adam and pg</c>.</summary>
     public static string JoinNames(IReadOnlyList<string> names) => Join(names.ToArray(), "and");

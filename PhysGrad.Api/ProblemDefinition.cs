@@ -329,10 +329,15 @@ public sealed record ProblemDefinition(
             // A constant that nothing uses is most likely misnamed: say so rather than ignore it. Target
             // symbols count as used: they are the loss's.
             var used = Structure.FreeSymbolNames(simulator.Concat(loss is null ? [] : [loss]).Concat(inverse ?? []).ToArray()).ToHashSet();
+            // The name meant is a variable or parameter the expressions use (a variable read from the
+            // simulator when its constant's name was misspelt: --param kk=2 for k·x0); the outputs and the
+            // target's own symbols are the loss's, never a constant's name. Only a near name is suggested.
+            var lossOnlyNames = lossOnly ?? [];
+            var meant = used.Where(n => Variables.Contains(n) || (parameters.ContainsKey(n) && !lossOnlyNames.Contains(n))).Order(StringComparer.Ordinal).ToArray();
             foreach (var name in parameters.Keys)
                 if (!used.Contains(name))
                 {
-                    var nearest = Nearest(name, used);
+                    var nearest = Nearest(name, meant);
                     throw new SymbolicException(ErrorKind.Variable,
                         $"The parameter '{name}' is not used by the simulator, the loss or the inverse" +
                         (nearest is null ? "." : $" (did you mean '{nearest}'?)."));
@@ -466,13 +471,26 @@ public sealed record ProblemDefinition(
     /// <summary>
     /// The candidate nearest to <paramref name="name"/> in edit distance (insertions, deletions,
     /// substitutions and swaps of neighbours, ignoring case), if it is near: at most a third of the
-    /// name's length, and at least 1 and at most 3 edits.
+    /// name's length, at least 1 and at most 3 edits, and fewer edits than the longer of the two has
+    /// characters (so one letter is never "near" another letter: <c>x</c> suggests neither <c>k</c>
+    /// nor anything else of one letter). Ties go to the candidate with more letters in common, then
+    /// to the first listed. Null when no candidate is near: every "did you mean" of the API and the
+    /// CLI comes from here, so none suggests a name that is not close.
     /// </summary>
     public static string? Nearest(string name, IEnumerable<string> candidates)
     {
-        var best = candidates.Select(c => (c, d: EditDistance(name.ToLowerInvariant(), c.ToLowerInvariant())))
-            .OrderBy(p => p.d).FirstOrDefault();
-        return best.c is not null && best.d <= Math.Clamp(name.Length / 3, 1, 3) ? best.c : null;
+        var lower = name.ToLowerInvariant();
+        var best = candidates.Select(c => (c, d: EditDistance(lower, c.ToLowerInvariant())))
+            .OrderBy(p => p.d).ThenByDescending(p => SharedLetters(lower, p.c.ToLowerInvariant())).FirstOrDefault();
+        return best.c is not null && best.d <= Math.Clamp(name.Length / 3, 1, 3) && best.d < Math.Max(name.Length, best.c.Length)
+            ? best.c : null;
+    }
+
+    /// <summary>Letters common to both, counted with multiplicity.</summary>
+    internal static int SharedLetters(string a, string b)
+    {
+        var left = a.GroupBy(c => c).ToDictionary(g => g.Key, g => g.Count());
+        return b.GroupBy(c => c).Sum(g => Math.Min(g.Count(), left.GetValueOrDefault(g.Key)));
     }
 
     /// <summary>The optimal-string-alignment distance (Damerau–Levenshtein without repeated edits of a substring).</summary>

@@ -108,6 +108,13 @@ public static class StepUnits
     public const string NoUnitsReason =
         "The problem has no units, so every step would be dimensionless and trivially consistent; give the variables' units (e.g. x0 in m) to measure each step's unit.";
 
+    /// <summary>
+    /// <see cref="NoUnitsReason"/> in the problem's own names: the example names its first variable
+    /// (<c>e.g. T in m</c> for variables T, k), not an x0 the problem may not have.
+    /// </summary>
+    public static string NoUnitsReasonFor(IReadOnlyList<string> variables) =>
+        variables.Count == 0 ? NoUnitsReason : NoUnitsReason.Replace("e.g. x0 in m", $"e.g. {variables[0]} in m", StringComparison.Ordinal);
+
     /// <summary>Measures the step unit of each method at the problem's start point.</summary>
     /// <param name="problem">A problem with units (<see cref="Problem.WithUnits"/>).</param>
     /// <param name="methods">The methods (default <see cref="Methods"/>).</param>
@@ -116,7 +123,7 @@ public static class StepUnits
     /// when the problem has no units.</returns>
     public static StepUnitsResult Measure(Problem problem, IReadOnlyList<Method>? methods = null, double eta = 0.1)
     {
-        if (!problem.HasUnits) return StepUnitsResult.NotApplicable(NoUnitsReason);
+        if (!problem.HasUnits) return StepUnitsResult.NotApplicable(NoUnitsReasonFor(problem.Variables));
         methods ??= Methods;
         var names = problem.Variables.Concat(problem.Outputs).ToArray();
         var units = names.Concat(problem.Parameters.Keys).Select(problem.UnitOf).Append(problem.LossUnit).ToArray();

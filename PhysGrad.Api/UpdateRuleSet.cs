@@ -130,9 +130,12 @@ public static class UpdateRuleSet
         DeriveAll(problem, methods.Select(e => e.Method).ToArray());
 
     /// <summary>
-    /// The rules of the default methods (all with a closed form) that apply to the problem, and the
-    /// ones that do not with the reason (IG and PG on a non-square Jacobian, PG without a closed-form
-    /// local inverse, a method whose matrix is singular for every x).
+    /// The rules of the default methods that apply to the problem, and the ones that do not with the
+    /// reason (IG and PG on a non-square Jacobian, PG without a closed-form local inverse, a method whose
+    /// matrix is singular for every x, a method without a closed form). The default list is every
+    /// closed form (<see cref="Symbolic"/>) and every method a comparison runs by default
+    /// (<see cref="BookExample.DefaultMethods"/>: HIG on any problem but the book's), so that no method
+    /// of <c>compare</c>'s default list is left out of <c>derive</c>'s without a line saying why.
     /// </summary>
     /// <exception cref="SymbolicException">A problem that does not parse or does not fit together.</exception>
     public static (IReadOnlyList<UpdateRule> Rules, IReadOnlyList<SkippedMethod> Skipped) DeriveApplicable(ProblemDefinition problem) =>
@@ -142,8 +145,13 @@ public static class UpdateRuleSet
     {
         var rules = new List<UpdateRule>();
         var skipped = new List<SkippedMethod>();
-        foreach (var method in Symbolic)
+        foreach (var method in DefaultMethods(problem))
         {
+            if (!Symbolic.Contains(method))
+            {
+                skipped.Add(new SkippedMethod(method, MethodCatalog.NoClosedFormReason(method)) { Cause = NotApplicableCause.Other });
+                continue;
+            }
             try
             {
                 rules.AddRange(DeriveAll(problem, [method], model));
@@ -158,6 +166,13 @@ public static class UpdateRuleSet
         }
         return (rules, skipped);
     }
+
+    /// <summary>
+    /// The methods <c>derive</c> considers by default: the closed forms, then the other methods of the
+    /// problem's default comparison (<see cref="BookExample.DefaultMethods"/>), each once.
+    /// </summary>
+    public static IReadOnlyList<Method> DefaultMethods(ProblemDefinition problem) =>
+        [.. Symbolic.Concat(BookExample.DefaultMethods(problem).Select(m => m.Method)).Distinct()];
 
     private static IReadOnlyList<UpdateRule> DeriveAll(ProblemDefinition problem, IReadOnlyList<Method> methods, Problem? model = null)
     {

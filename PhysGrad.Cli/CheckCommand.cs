@@ -11,8 +11,7 @@ internal static class CheckCommand
     {
         var at = new Option<string?>("--at") { Description = "The point, comma-separated (default: the problem's start)." };
         var eta = new Option<double>("--eta") { Description = "The step size the checks use (default 0.3).", DefaultValueFactory = _ => 0.3 };
-        var format = new Option<string>("--format") { Description = "table or json.", DefaultValueFactory = _ => "table" };
-        format.AcceptOnlyFromAmong("table", "json");
+        var format = FormatOption.Create("table or json.", "table", "json");
         var problem = new ProblemOptions();
         var command = new Command("check",
             "Check the properties of docs/theory.md §3 (units, c-scaling, scale invariance, convergence, PG–IG agreement, exactness, mean value, local inverse, GD's loss change, exponent family) on a problem at a point. Exit code 1 if one fails.")

@@ -78,21 +78,37 @@ public static class CliApp
     }
 
     // System.CommandLine says only "Unrecognized command or argument 'x'": add the nearest option (for a
-    // token starting with '-') or subcommand of the command that was being parsed.
+    // token starting with '-') or subcommand of the command that was being parsed, if one is near. An
+    // option that exists only on other commands (compare --lambda: train's) is named as theirs instead,
+    // so no option of this command that merely shares letters with it is suggested.
     private static string Hint(ParseResult parsed, string message)
     {
         var token = parsed.UnmatchedTokens.FirstOrDefault(t => message.Contains($"'{t}'", StringComparison.Ordinal));
         if (token is null) return "";
         var command = parsed.CommandResult.Command;
-        var known = token.StartsWith('-')
-            ? command.Options.Where(o => !o.Hidden).SelectMany(o => o.Aliases.Prepend(o.Name)).Where(n => n.StartsWith("--"))
-            : command.Subcommands.Select(c => c.Name);
+        var bare = token.TrimStart('-');
+        if (!token.StartsWith('-'))
+            return MethodCatalog.DidYouMean(bare, command.Subcommands.Select(c => c.Name));
         // Compared without the leading dashes, so that "--" alone is no letter in common.
-        var names = known.Distinct().ToDictionary(n => n.TrimStart('-'));
-        if (names.Count == 0) return "";
-        var hint = MethodCatalog.DidYouMean(token.TrimStart('-'), names.Keys);
-        return hint.Length == 0 ? "" : $" (did you mean '{names[MethodCatalog.Nearest(token.TrimStart('-'), names.Keys)]}'?)";
+        var own = OptionNames(command);
+        if (ProblemDefinition.Nearest(bare, own.Keys) is { } near)
+            return $" (did you mean '{own[near]}'?)";
+        if (ReferenceEquals(command, parsed.RootCommandResult.Command)) return "";
+        // The other commands whose options have this name, or one near it (the nearest name only).
+        var others = parsed.RootCommandResult.Command.Subcommands.Where(c => !ReferenceEquals(c, command))
+            .SelectMany(c => OptionNames(c).Select(o => (Command: c.Name, Bare: o.Key, Name: o.Value))).ToArray();
+        if (ProblemDefinition.Nearest(bare, others.Select(o => o.Bare).Distinct()) is not { } elsewhere) return "";
+        var owners = others.Where(o => o.Bare == elsewhere).Select(o => o.Command).Distinct().ToArray();
+        var name = others.First(o => o.Bare == elsewhere).Name;
+        var exact = string.Equals(elsewhere, bare, StringComparison.OrdinalIgnoreCase);
+        return $" ({(exact ? "" : $"did you mean '{name}'? ")}{(exact ? token : name)} is an option of {MethodCatalog.JoinNames(owners)}, not of {command.Name}; " +
+            $"'physgrad {command.Name} --help' lists {command.Name}'s options)";
     }
+
+    // A command's visible long option names, keyed by the name without its dashes.
+    private static Dictionary<string, string> OptionNames(Command command) =>
+        command.Options.Where(o => !o.Hidden).SelectMany(o => o.Aliases.Prepend(o.Name)).Where(n => n.StartsWith("--", StringComparison.Ordinal))
+            .Distinct().ToDictionary(n => n[2..]);
 
     // The unmatched tokens that directly follow an unmatched option name ("--itertions 2"): the value
     // of the option the user misspelt, already explained by that option's error.

@@ -44,12 +44,7 @@ internal static class CompareCommand
             Description = "Methods, step sizes and options, comma-separated name[:eta][:option=value]..., e.g. gd:0.01,pg:0.3,hig:1:kappa=-0.5:tau=1e-3; a bare name takes the default eta listed below. Default: the book's. The methods:" +
                 Environment.NewLine + MethodCatalog.Help(),
         };
-        var format = new Option<string>("--format")
-        {
-            Description = "table, json or csv.",
-            DefaultValueFactory = _ => "table",
-        };
-        format.AcceptOnlyFromAmong("table", "json", "csv");
+        var format = FormatOption.Create("table, json or csv.", "table", "json", "csv");
         var outDir = new Option<string>("--out")
         {
             Description = "Directory for the plots (PNG and SVG): the trajectories in x-space and y-space, and the loss against iteration.",

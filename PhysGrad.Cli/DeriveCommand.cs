@@ -10,14 +10,9 @@ internal static class DeriveCommand
     {
         var methods = new Option<string?>("--methods")
         {
-            Description = $"Methods, comma-separated names: {MethodCatalog.ClosedForms} have closed forms (default: every one that applies; the others are listed as skipped).",
+            Description = $"Methods, comma-separated names: {MethodCatalog.ClosedForms} have closed forms (default: these and the other methods compare runs by default, such as hig; each one without a rule here is listed as skipped, with the reason).",
         };
-        var format = new Option<string>("--format")
-        {
-            Description = "infix, latex, csharp or json.",
-            DefaultValueFactory = _ => "infix",
-        };
-        format.AcceptOnlyFromAmong("infix", "latex", "csharp", "json");
+        var format = FormatOption.Create("infix, latex, csharp or json.", "infix", "latex", "csharp", "json");
         var problem = new ProblemOptions();
         var command = new Command("derive", "Print each method's closed-form update rule Δx for a problem (default: the book's example).")
         {

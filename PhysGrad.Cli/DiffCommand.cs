@@ -30,12 +30,7 @@ internal static class DiffCommand
         {
             Description = "Also evaluate at this point: one value per variable, comma-separated.",
         };
-        var format = new Option<string>("--format")
-        {
-            Description = "Output format: infix, latex, csharp, json, or csv (coordinate form: quantity,row,column,expression,value).",
-            DefaultValueFactory = _ => "infix",
-        };
-        format.AcceptOnlyFromAmong(Formats);
+        var format = FormatOption.Create("Output format: infix, latex, csharp, json, or csv (coordinate form: quantity,row,column,expression,value).", Formats);
         var sparse = new Option<bool>("--sparse")
         {
             Description = "Give the Hessian as its structural nonzeros in coordinate form (row, column from 0; both triangles): "

@@ -76,13 +76,18 @@ internal sealed class ProblemOptions
     /// them, and the names that do not look like variables (x, x0, x1, …) as the likely constants (null
     /// when no name stands out).
     /// </summary>
-    private static string? InferredMismatch(string[] names, int given)
+    private static string? InferredMismatch(string[] names, int given, IReadOnlyDictionary<string, double>? parameters)
     {
         // Only when some names look like variables and others do not is a constant the likely cause;
         // otherwise the length check of the problem says what is wrong.
         var likelyConstants = names.Where(n => !System.Text.RegularExpressions.Regex.IsMatch(n, "^[xX][0-9]*$")).ToArray();
         if (likelyConstants.Length == 0 || likelyConstants.Length == names.Length) return null;
         var one = likelyConstants.Length == 1;
+        // A --param that nothing uses, near a likely constant, is that constant misspelt (--param kk=2 for k).
+        if (parameters is not null && likelyConstants.Select(c => (c, p: ProblemDefinition.Nearest(c, parameters.Keys.Where(k => !names.Contains(k)))))
+                .FirstOrDefault(m => m.p is not null) is { p: { } misspelt } match)
+            return $"--start has {given} value{(given == 1 ? "" : "s")} but the simulator's variables, read from it, are {string.Join(", ", names)} ({names.Length}): " +
+                $"{match.c} is read as a variable because no --param names it; did you mean --param {match.c}={Numbers.Short(parameters[misspelt])} rather than {misspelt}?";
         return $"--start has {given} value{(given == 1 ? "" : "s")} but the simulator's variables, read from it, are {string.Join(", ", names)} ({names.Length}): " +
             $"if {string.Join(" and ", likelyConstants)} {(one ? "is a constant" : "are constants")}, give {(one ? "it" : "them")} with --param " +
             $"(e.g. --param {likelyConstants[0]}=2); or name the variables with --vars.";
@@ -114,6 +119,13 @@ internal sealed class ProblemOptions
     /// <summary>The --unit values as a table, or null when none were given.</summary>
     private Dictionary<string, string>? Units(ParseResult result) =>
         Pairs(result.GetValue(_units), "--unit", "name=unit, e.g. x0=m or y0=m/s^2", (_, unit) => unit);
+
+    /// <summary>
+    /// How to give units on the command line, in the problem's own variable names: <c>--unit T=m --unit k=s</c>
+    /// for variables T, k (the first two; x0, x1 only when those are the names).
+    /// </summary>
+    public static string UnitExample(IReadOnlyList<string> variables) =>
+        string.Join(" ", variables.Take(2).Select((v, i) => $"--unit {v}={(i == 0 ? "m" : "s")}"));
 
     /// <summary>The problem described (start and target required), or the book's example when none is.</summary>
     public ProblemDefinition Read(ParseResult result) => Read(result, PointNeed.Required);
@@ -215,13 +227,21 @@ internal sealed class ProblemOptions
             // A name that is neither a variable nor a --param: most likely a constant without its value.
             var known = names.Concat(parameters?.Keys ?? Enumerable.Empty<string>()).ToHashSet();
             if (parsed.SelectMany(e => e.Variables).FirstOrDefault(n => !known.Contains(n)) is { } unknown)
+            {
+                // A --param whose name is near it and that nothing uses is most likely that constant, misspelt.
+                var usedNames = parsed.SelectMany(e => e.Variables).ToHashSet();
+                var misspelt = parameters is null ? null
+                    : ProblemDefinition.Nearest(unknown, parameters.Keys.Where(k => !usedNames.Contains(k)));
                 throw new CliInputException(
-                    $"--simulator uses '{unknown}', which is not one of the variables ({string.Join(", ", names)}) given with --vars: " +
-                    $"if it is a constant, give its value with --param (e.g. --param {unknown}=2); otherwise add it to --vars.");
+                    $"--simulator uses '{unknown}', which is not one of the variables ({string.Join(", ", names)}) given with --vars" +
+                    (misspelt is null
+                        ? $": if it is a constant, give its value with --param (e.g. --param {unknown}=2); otherwise add it to --vars."
+                        : $" nor a --param (did you mean --param {unknown}={Numbers.Short(parameters![misspelt])} rather than {misspelt}?)."));
+            }
         }
         var s0 = result.GetValue(_start) is { } ss ? Arguments.Numbers("--start", ss) : [];
         var (t, symbols) = result.GetValue(_target) is { } tt ? Target(tt) : ([], null);
-        if (inferred && s0.Length > 0 && s0.Length != names.Length && InferredMismatch(names, s0.Length) is { } mismatch)
+        if (inferred && s0.Length > 0 && s0.Length != names.Length && InferredMismatch(names, s0.Length, parameters) is { } mismatch)
             throw new CliInputException(mismatch);
         var inverse = result.GetValue(_inverse);
         var numeric = inverse is "numeric";

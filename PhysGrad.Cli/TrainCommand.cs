@@ -28,8 +28,7 @@ internal static class TrainCommand
         var lambda = new Option<double>("--lambda") { Description = "The HIG toy's scaling λ of the second output.", DefaultValueFactory = _ => 1.0 };
         var batch = new Option<int?>("--batch") { Description = "Batch size for every method (default: the example's)." };
         var tau = new Option<double?>("--tau") { Description = "GN's and HIG's relative truncation τ: singular values σ ≤ τ·σ_max are dropped (default: the example's)." };
-        var format = new Option<string>("--format") { Description = "table, json or csv.", DefaultValueFactory = _ => "table" };
-        format.AcceptOnlyFromAmong("table", "json", "csv");
+        var format = FormatOption.Create("table, json or csv.", "table", "json", "csv");
         var outDir = new Option<string?>("--out") { Description = "Directory for the plots loss-time and loss-steps, and xerror-time and xerror-steps where x* is known (PNG and SVG); none written without it." };
         var command = new Command("train",
             "Train a small network through physics with GD, Adam, Gauss–Newton, HIG or SIP and report the evaluation loss (docs: docs/theory.md §6).")
@@ -63,8 +62,25 @@ internal static class TrainCommand
                 throw new CliInputException($"--tau must be a number in [0, 1), not {t.ToString(CultureInfo.InvariantCulture)}.");
             if (result.GetValue(outDir) is { } outPath) OutputDirectory.Prepare(outPath);
             var chosen = Example(name, lambdaValue);
-            var settings = Settings(chosen, result.GetValue(methods), batchSize)
-                .Select(m => tauValue is { } tv && m.UsesTau ? m.WithTau(tv) : m).ToArray();
+            var named = result.GetValue(methods) is not null;
+            var settings = Settings(chosen, result.GetValue(methods), batchSize);
+            // --tau truncates the SVDs of GN and HIG; the other methods have none. As compare's
+            // --line-search: a named method it cannot apply to is refused, one from the default list
+            // runs as it is and a note names it (never silently ignored).
+            if (tauValue is not null && settings.Where(m => !m.UsesTau).Select(m => m.Name).Distinct().ToArray() is { Length: > 0 } untruncated)
+            {
+                if (named)
+                    throw new CliInputException(
+                        $"--tau applies to gn and hig only (their SVD's truncation); {MethodCatalog.JoinNames(untruncated)} {(untruncated.Length == 1 ? "has" : "have")} none: " +
+                        $"leave {(untruncated.Length == 1 ? "it" : "them")} out of --methods, or drop --tau.");
+                error.WriteLine($"physgrad: note: --tau applies to gn and hig only; {MethodCatalog.JoinNames(untruncated)} run{(untruncated.Length == 1 ? "s" : "")} without it.");
+            }
+            settings = settings.Select(m => tauValue is { } tv && m.UsesTau ? m.WithTau(tv) : m).ToArray();
+            // The example's list also holds GD, the baseline of the docs' plots, run only when named: say
+            // so, as compare says which of its default methods it leaves out.
+            if (!named && chosen.Choices.Where(c => settings.All(m => m.Name != c.Name)).Select(c => c.Name).ToArray() is { Length: > 0 } left)
+                (result.GetValue(format) == "table" ? output : error).WriteLine(
+                    $"{string.Join(", ", left)} skipped: {(left.Length == 1 ? "it is" : "they are")} the example's baseline, run only when named (e.g. --methods {string.Join(",", chosen.Choices.Select(c => c.Name))}).");
             var budget = seconds is { } sec ? TimeSpan.FromSeconds(sec) : (TimeSpan?)null;
 
             var runs = new List<TrainingRun>();

@@ -8,8 +8,7 @@ internal static class UnitsCommand
 {
     public static Command Create(TextWriter output)
     {
-        var format = new Option<string>("--format") { Description = "table or json.", DefaultValueFactory = _ => "table" };
-        format.AcceptOnlyFromAmong("table", "json");
+        var format = FormatOption.Create("table or json.", "table", "json");
         var problem = new ProblemOptions();
         var command = new Command("units",
             "The unit of each method's step Δxᵢ (gd, adam, newton, ig, pg, gn, hig) against the unit of xᵢ, measured by rescaling the units. " +
@@ -26,7 +25,7 @@ internal static class UnitsCommand
             // The API's verdict decides (so the two always agree); the CLI adds how to give units here.
             if (!measured.Applicable)
                 throw new CliInputException(
-                    $"{measured.NotApplicableReason} On the command line: --unit x0=m --unit x1=s (or \"units\" in a --problem file).");
+                    $"{measured.NotApplicableReason} On the command line: {ProblemOptions.UnitExample(model.Variables)} (or \"units\" in a --problem file).");
             if (result.GetValue(format) == "json")
             {
                 var document = new

@@ -457,4 +457,5 @@ let ``derive --format json lists the symbolic target and the skipped methods`` (
     Assert.Equal(0, code)
     let root = JsonDocument.Parse(out).RootElement
     Assert.Equal<string list>([ "ys0"; "ys1"; "ys2" ], [ for t in root.GetProperty("target").EnumerateArray() -> t.GetString() ])
-    Assert.Equal<string list>([ "ig"; "pg" ], [ for s in root.GetProperty("skipped").EnumerateArray() -> s.GetProperty("method").GetString() ])
+    // HIG, in compare's default list, has no closed form (issue 12: no default method left out silently).
+    Assert.Equal<string list>([ "ig"; "pg"; "hig" ], [ for s in root.GetProperty("skipped").EnumerateArray() -> s.GetProperty("method").GetString() ])

@@ -123,7 +123,8 @@ let ``a non-square problem skips ig and pg in one line`` () =
     let _, deriveOut, _ = run [ "derive"; "--simulator"; "x0; x0^2"; "--target"; "1,1" ]
 
     for out in [ compareOut; deriveOut ] do
-        let skips = out.Split('\n') |> Array.filter (fun l -> l.Contains "skipped")
+        // derive also says that HIG has no closed form, on a line of its own.
+        let skips = out.Split('\n') |> Array.filter (fun l -> l.Contains "skipped" && not (l.StartsWith "hig skipped"))
         Assert.Equal(1, skips.Length)
         Assert.StartsWith("ig, pg skipped: ig and pg need a square Jacobian", skips.[0])
 

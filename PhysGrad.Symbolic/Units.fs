@@ -257,6 +257,7 @@ module Units =
 
     type internal Ast =
         | One
+        | Scale of float
         | Named of string * Position * Rational
         | Group of Ast * Rational
         | Chain of Ast * (bool * Ast) list
@@ -291,9 +292,19 @@ module Units =
     let internal unitExpr, internal unitExprRef =
         createParserForwardedToRef<Ast, unit> ()
 
+    // A non-negative decimal factor (60, 0.5, 1e-4): the printer writes a scale no prefix absorbs so,
+    // in front of the unit ("60 s", "1e-4 s"), and what it prints must read back.
+    let private number: Parser<Ast, unit> =
+        numberLiteral (NumberLiteralOptions.AllowFraction ||| NumberLiteralOptions.AllowExponent) "a number"
+        >>= fun n ->
+            match Double.TryParse(n.String, Globalization.NumberStyles.Float, Globalization.CultureInfo.InvariantCulture) with
+            | true, v when v = 1.0 -> preturn One
+            | true, v when v > 0.0 && Double.IsFinite v -> preturn (Scale v)
+            | _ -> fail "a positive, finite factor"
+
     let private factor =
         choice
-            [ pchar '1' >>% One
+            [ number
               between (pchar '(' >>. ws) (ws >>. pchar ')') unitExpr .>>. exponent |>> Group
               (getPosition
                .>>. many1Satisfy2L (fun c -> Char.IsLetter c) Char.IsLetter "a unit name"
@@ -309,8 +320,19 @@ module Units =
             )
             |>> Chain
 
+    // The whole text: a leading factor may stand before the unit with a space and no '*' ("60 s", as
+    // printed), and the brackets the tables print around a unit ("[60 s]") may be kept when pasting.
+    let private scaled =
+        let body =
+            attempt (number .>> spaces1 .>> notFollowedBy (anyOf "*/") .>>. unitExpr |>> fun (n, u) -> Chain(n, [ false, u ]))
+            <|> unitExpr
+
+        between (pchar '[' >>. ws) (ws >>. pchar ']') body <|> body
+
     /// Parses a unit such as `m`, `m/s^2`, `kg*m^2/s^2`, `1/s`, `m^(1/2)`, `1`, with the SI prefixes
-    /// G, M, k, c, m, u (µ), n, p. Errors name the column.
+    /// G, M, k, c, m, u (µ), n, p, and a positive factor (`60 s`, `60*s`, `1e-4 m^(1/2)`, `1000`); the
+    /// brackets of a printed unit (`[60 s]`) may be kept. Everything `PhysicalUnit.ToString` prints
+    /// reads back. Errors name the column.
     [<CompiledName("Parse")>]
     let parse (text: string) : PhysicalUnit =
         let fail column what =
@@ -325,6 +347,7 @@ module Units =
         let rec eval (ast: Ast) =
             match ast with
             | One -> PhysicalUnit.One
+            | Scale v -> PhysicalUnit(v, PhysicalUnit.One.Exponents)
             | Named(name, pos, e) ->
                 match lookup name with
                 | Result.Ok u -> u.Pow e
@@ -334,7 +357,7 @@ module Units =
                 rest
                 |> List.fold (fun acc (divide, a) -> if divide then acc / eval a else acc * eval a) (eval first)
 
-        match run (ws >>. unitExpr .>> ws .>> eof) text with
+        match run (ws >>. scaled .>> ws .>> eof) text with
         | Success(ast, _, _) -> Deep.onLargeStack (fun () -> eval ast)
         | Failure(message, error, _) -> fail (int error.Position.Column) (Parse.expectedPart message)
 
