@@ -32,6 +32,18 @@ internal static class RuleTiming
             var bytes = GC.GetAllocatedBytesForCurrentThread() - before;
             Console.WriteLine($"  reset {reset.TotalMilliseconds:F3} ms, step {step.TotalMilliseconds:F3} ms, {bytes} B, loss {stepper.Loss:G6}{(fallback is null ? "" : $", fallback {fallback.Kind}")}");
         }
+        if (rule == "pg")
+        {
+            // PG's inverse on its own, for its iteration counts: the first step's target y + Δy is 0.7·y
+            // (η = 0.3, loss ½‖y‖², so Δy = −0.3·y), from the start.
+            var y = new double[n];
+            problem.Simulate(start, y);
+            for (var i = 0; i < n; i++) y[i] *= 0.7;
+            var x = new double[n];
+            var t = Stopwatch.StartNew();
+            var report = problem.InvertNumericallyReporting(y, start, x);
+            Console.WriteLine($"  inverse alone {t.Elapsed.TotalMilliseconds:F3} ms: found {report.Found}, {report}");
+        }
     }
 
     public static void Memory(IEnumerable<int> sizes)

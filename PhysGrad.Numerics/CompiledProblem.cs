@@ -408,101 +408,64 @@ public sealed class CompiledProblem : IDifferentiableProblem
 
     /// <summary>
     /// x = P⁻¹(y; x₀) by the closed-form inverse when there is one and it succeeds, else numerically
-    /// (<see cref="InvertNumerically"/>). False when neither finds a preimage near x₀.
+    /// (<see cref="InvertNumerically(double[], double[], double[], double, int)"/>). False when neither
+    /// finds a preimage near x₀.
     /// </summary>
-    public bool InvertAny(double[] y, double[] x0, double[] x)
+    public bool InvertAny(double[] y, double[] x0, double[] x) => InvertReporting(y, x0, x).Found;
+
+    /// <summary>
+    /// <see cref="InvertAny"/> with a report of how: the closed form, or the numeric route with its Newton
+    /// and Krylov iterations and final ‖P(x) − y‖ (what a PG fallback note quotes).
+    /// </summary>
+    public InverseReport InvertReporting(double[] y, double[] x0, double[] x)
     {
-        if (Invert(y, x0, x)) return true;
+        if (Invert(y, x0, x)) return new(true, InverseMethod.ClosedForm, 0, 0, double.NaN);
         // A given inverse is the user's word: no second opinion. Otherwise try Newton from x₀.
-        return InverseSource != InverseSource.Given && InvertNumerically(y, x0, x);
+        return InverseSource == InverseSource.Given
+            ? new(false, InverseMethod.ClosedForm, 0, 0, double.NaN)
+            : InvertNumericallyReporting(y, x0, x);
     }
 
     /// <summary>
     /// x = P⁻¹(y; x₀) numerically: Newton's method on P(x) = y started at x₀, each step halved until the
     /// residual shrinks, so it stays with the preimage nearest x₀. Succeeds when ‖P(x) − y‖ ≤
-    /// <paramref name="tolerance"/>·(1 + ‖y‖); false (no preimage found near x₀) otherwise.
+    /// <paramref name="tolerance"/>·(1 + ‖y‖); false (no preimage found near x₀) otherwise, and always
+    /// for m ≠ n. Up to <see cref="NumericInverseDenseUpTo"/> variables on the dense Jacobian, above it on
+    /// the sparse one with LSQR (<see cref="InverseMethod"/>); no n × n array above that size.
     /// </summary>
-    public bool InvertNumerically(double[] y, double[] x0, double[] x, double tolerance = 1e-12, int maxIterations = 100)
-    {
-        if (M != N) return false;
-        Check(y, M, "y");
-        Check(x0, N, "x0");
-        var w = InverseScratch.For(N);
-        var (p, j, r, step, trial, workspace) = (w.P, w.J, w.R, w.Step, w.Trial, w.Workspace);
-        Array.Copy(x0, x, N);
-        // Both norms are taken without overflow: for ‖y‖ near 1e300 a plain sum of squares is infinite,
-        // and an infinite tolerance would accept the start point itself as a preimage.
-        var scale = 1 + Norm(y, M);
-        Simulate(x, p, j);
-        var residual = Residual(p, y, r, M);
-        for (var k = 0; k < maxIterations && residual > tolerance * scale; k++)
-        {
-            // Elimination in the scratch workspace at every size (the three-argument Solve hands systems
-            // above LinearAlgebra.SmallLimit to MathNet, which allocates a matrix and an LU per call).
-            if (!LinearAlgebra.Solve(j.AsSpan(0, N * N), r.AsSpan(0, N), step.AsSpan(0, N), workspace).Ok) return false;
-            var t = 1.0;
-            var improved = false;
-            for (var halving = 0; halving < 40; halving++, t /= 2)
-            {
-                for (var i = 0; i < N; i++) trial[i] = x[i] - t * step[i];
-                Simulate(trial, p, j);
-                var next = Residual(p, y, r, M);
-                if (next < residual)
-                {
-                    Array.Copy(trial, x, N);
-                    residual = next;
-                    improved = true;
-                    break;
-                }
-            }
-            if (!improved) return false;
-        }
-        return residual <= tolerance * scale && LinearAlgebra.AllFinite(x.AsSpan(0, N));
-    }
+    public bool InvertNumerically(double[] y, double[] x0, double[] x, double tolerance = 1e-12, int maxIterations = 100) =>
+        InvertNumericallyReporting(y, x0, x, null, tolerance, maxIterations).Found;
 
     /// <summary>
-    /// The numeric inverse's working arrays, one set per thread (so concurrent inversions do not share
-    /// them) and grown only when a larger problem comes along, so that Newton on P(x) = y allocates
-    /// nothing in steady state.
+    /// <see cref="InvertNumerically(double[], double[], double[], double, int)"/> by a chosen route
+    /// (<paramref name="method"/>: <see cref="InverseMethod.DenseNewton"/> or
+    /// <see cref="InverseMethod.NewtonKrylov"/>; null chooses by size), reporting the iterations and the
+    /// final residual. Allocates nothing in steady state (the sparse route builds its CSR Jacobian and
+    /// vectors once per problem, the dense route its n² arrays once per thread).
     /// </summary>
-    private sealed class InverseScratch
+    /// <exception cref="ArgumentException"><paramref name="method"/> is <see cref="InverseMethod.ClosedForm"/>, or an array is too short.</exception>
+    public InverseReport InvertNumericallyReporting(double[] y, double[] x0, double[] x, InverseMethod? method = null,
+        double tolerance = 1e-12, int maxIterations = 100)
     {
-        [ThreadStatic] private static InverseScratch? _current;
-
-        private InverseScratch(int n)
-        {
-            Size = n;
-            P = new double[n];
-            J = new double[n * n];
-            R = new double[n];
-            Step = new double[n];
-            Trial = new double[n];
-            Workspace = new double[n * n];
-        }
-
-        public int Size { get; }
-        public double[] P { get; }
-        public double[] J { get; }
-        public double[] R { get; }
-        public double[] Step { get; }
-        public double[] Trial { get; }
-        public double[] Workspace { get; }
-
-        /// <summary>Arrays for an n × n system (at least n values each, n² for the matrices).</summary>
-        public static InverseScratch For(int n) =>
-            _current is { } c && c.Size >= n ? c : (_current = new InverseScratch(n));
+        var chosen = method ?? (N <= NumericInverseDenseUpTo ? InverseMethod.DenseNewton : InverseMethod.NewtonKrylov);
+        if (M != N) return new(false, chosen, 0, 0, double.NaN);
+        Check(y, M, "y");
+        Check(x0, N, "x0");
+        Check(x, N, "x");
+        // Made once; a race makes two, and the loser's is dropped (each is only a cache of arrays).
+        var numeric = Volatile.Read(ref _numericInverse) ?? Interlocked.CompareExchange(ref _numericInverse, new NumericInverse(this), null) ?? _numericInverse!;
+        return numeric.Invert(y, x0, x, chosen, tolerance, maxIterations);
     }
+
+    /// <summary>The numeric inverse's dense route serves up to this many variables; above, the sparse route (<see cref="InverseMethod.NewtonKrylov"/>).</summary>
+    public const int NumericInverseDenseUpTo = NumericInverse.DenseUpTo;
+
+    private NumericInverse? _numericInverse;
 
     private static void Check(double[] a, int length, string name)
     {
         if (a.Length < length)
             throw new ArgumentException($"{name} needs {NumberText.Count(length, "value")} but has {a.Length}.", name);
-    }
-
-    private static double Residual(double[] p, double[] y, double[] r, int m)
-    {
-        for (var i = 0; i < m; i++) r[i] = p[i] - y[i];
-        return Norm(r, m);
     }
 
     /// <summary>‖P(x) − y‖ for outputs p, without overflow (<see cref="Norm"/>).</summary>

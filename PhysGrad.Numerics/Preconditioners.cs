@@ -134,7 +134,12 @@ public sealed class ColumnScaling
     public void ToLsqr(DiagonalPreconditioner preconditioner)
     {
         ArgumentNullException.ThrowIfNull(preconditioner);
-        var (c, d) = (Squares, preconditioner.Diagonal);
+        ToLsqr(Squares, preconditioner.Diagonal);
+    }
+
+    // The rule above for column norms c computed elsewhere (the numeric inverse reads them from its own J).
+    internal static void ToLsqr(double[] c, double[] d)
+    {
         var largest = LargestFinite(c);
         if (!(largest > 0))
         {

@@ -227,6 +227,9 @@ internal sealed class InverseState(IDifferentiableProblem problem, double eta, b
     private readonly double[] _workspace = new double[Math.Max(problem.N, problem.M) * Math.Max(problem.N, problem.M)];
     private readonly double[,] _jacobian2D = new double[problem.M, problem.N];
 
+    /// <summary>PG: how the last step's inverse went (null for IG, or for a problem that reports nothing beyond TryInvert).</summary>
+    public InverseReport? LastInverse { get; private set; }
+
     private string InverseName() => (Problem is LimitSettledProblem l ? l.Inner : Problem) is CompiledProblem c
         ? c.InverseSource switch
         {
@@ -253,14 +256,15 @@ internal sealed class InverseState(IDifferentiableProblem problem, double eta, b
             for (var i = 0; i < m; i++) target[i] = Y[i] + dy[i];
             // The closed-form inverse when there is one; otherwise (or when a derived one's branch
             // fails) Newton's method on P(x) = y + Δy from x.
-            if (Problem.TryInvert(target, x, _xNew))
+            if (Inversion.Try(Problem, target, x, _xNew, out var report))
             {
                 for (var i = 0; i < n; i++) dx[i] = _xNew[i] - x[i];
                 inverted = true;
             }
             else
                 notes.Note(FallbackKind.NoPreimage,
-                    $"no preimage of y + Δy = {NumberText.Vector(target)} was found near x ({InverseName()} inverse: none exists there, or the inverse could not reach it from x, as Newton's method cannot where J is singular); took an inverse-gradient step instead");
+                    $"no preimage of y + Δy = {NumberText.Vector(target)} was found near x ({InverseName()} inverse: none exists there, or the inverse could not reach it from x, as Newton's method cannot where J is singular{Inversion.Describe(report)}); took an inverse-gradient step instead");
+            LastInverse = report;
         }
         if (inverted) return;
         var r = LinearAlgebra.Solve(j, dy, dx, _workspace);
@@ -508,6 +512,9 @@ internal sealed class IterativeInverseState(IDifferentiableProblem problem, doub
     private DiagonalPreconditioner? _jacobi;
     private readonly double[] _rhs = new double[problem.M], _dy = new double[problem.M], _target = new double[problem.M], _xNew = new double[problem.N];
 
+    /// <summary>PG: how the last step's inverse went (null for IG, or for a problem that reports nothing beyond TryInvert).</summary>
+    public InverseReport? LastInverse { get; private set; }
+
     public override void Update(double[] x, double loss, double[] gradient, double[] dx, FallbackNotes notes)
     {
         At(x);
@@ -525,12 +532,14 @@ internal sealed class IterativeInverseState(IDifferentiableProblem problem, doub
         if (physical)
         {
             for (var i = 0; i < m; i++) _target[i] = Y[i] + _dy[i];
-            if (Problem.TryInvert(_target, x, _xNew))
+            var found = Inversion.Try(Problem, _target, x, _xNew, out var report);
+            LastInverse = report;
+            if (found)
             {
                 for (var i = 0; i < n; i++) dx[i] = _xNew[i] - x[i];
                 return;
             }
-            notes.Note(FallbackKind.NoPreimage, $"no preimage of y + Δy was found near {Point(x)} (none exists there, or the inverse could not reach it from there); took an inverse-gradient step instead");
+            notes.Note(FallbackKind.NoPreimage, $"no preimage of y + Δy was found near {Point(x)} (none exists there, or the inverse could not reach it from there{Inversion.Describe(report)}); took an inverse-gradient step instead");
         }
         _scaling ??= new ColumnScaling(Problem);
         _jacobi ??= new DiagonalPreconditioner(n);
@@ -551,4 +560,28 @@ internal sealed class IterativeInverseState(IDifferentiableProblem problem, doub
             notes.Note(FallbackKind.JacobianSingular,
                 $"J Δx = Δy has no solution at {Point(x)} (least-squares residual {NumberText.Short(r.Residual, 3)}); took LSQR's minimum-norm least-squares step");
     }
+}
+
+/// <summary>The local inverse as PG asks for it, with the compiled problem's report of how it went.</summary>
+internal static class Inversion
+{
+    /// <summary>
+    /// <see cref="IDifferentiableProblem.TryInvert"/>; for a compiled problem (directly or with limits
+    /// settled) also the report (closed form or numeric route, iterations, residual), else null.
+    /// </summary>
+    public static bool Try(IDifferentiableProblem problem, double[] y, double[] x0, double[] x, out InverseReport? report)
+    {
+        if ((problem is LimitSettledProblem l ? l.Inner : problem) is CompiledProblem c)
+        {
+            var r = c.InvertReporting(y, x0, x);
+            report = r;
+            return r.Found;
+        }
+        report = null;
+        return problem.TryInvert(y, x0, x);
+    }
+
+    /// <summary>"; the numeric inverse: …" for a fallback note when the numeric route ran, else nothing.</summary>
+    public static string Describe(InverseReport? report) =>
+        report is { Method: not InverseMethod.ClosedForm } r ? $"; the numeric inverse stopped without a preimage: {r}" : "";
 }
