@@ -53,18 +53,24 @@ public static class FieldPlots
         var colors = TrajectoryPlots.ColorsOf(runs);
         // The problem's name opens every title (heat1d-inverse, n = 64: pg …), as in the comparison's other plots.
         var prefix = problem is null ? "" : problem + ": ";
+        // The comparison's rule (TrajectoryPlots.Exploding, FarPoints): a run thrown far sets no range, so
+        // one diverged run does not flatten every other run's field or colour scale.
+        var exploding = TrajectoryPlots.Exploding(runs, targetX);
+        var far = TrajectoryPlots.FarPoints(runs, targetX);
+        var range = Range(runs, targetX, exploding);
         for (var r = 0; r < runs.Count; r++)
         {
             var run = runs[r];
             // Two runs of one method get distinct files: by η, then by their place in the list (a label
             // such as hig:1:kappa=-0.5 has characters that are no file name's).
             var file = new[] { run.Name, $"{run.Name}-{NumberText.RoundTrip(run.Eta)}", $"{run.Name}-{r + 1}" }.First(used.Add);
-            var plot = shape.Count == 1 ? Line(run, targetX, colors[r], prefix) : Map(run.Trajectory[^1], shape[0], shape[1], Range(runs, targetX),
-                $"{prefix}{Title(run)}: x at iteration {IterationOf(run, run.Trajectory.Count - 1)}");
+            var status = TrajectoryPlots.Status(run, exploding[r]);
+            var plot = shape.Count == 1 ? Line(run, targetX, colors[r], prefix, far[r], status) : Map(run.Trajectory[^1], shape[0], shape[1], range,
+                $"{prefix}{Title(run)}{status}: x at iteration {IterationOf(run, run.Trajectory.Count - 1)}" + (exploding[r] ? "\n(colours saturate beyond the other runs' range)" : ""));
             plots.Add(($"field-{file}.png", plot));
         }
         if (shape.Count == 2 && targetX is not null)
-            plots.Add(("field-target.png", Map(targetX, shape[0], shape[1], Range(runs, targetX), $"{prefix}x*, the field the target was made from")));
+            plots.Add(("field-target.png", Map(targetX, shape[0], shape[1], range, $"{prefix}x*, the field the target was made from")));
         return plots;
     }
 
@@ -86,20 +92,37 @@ public static class FieldPlots
     private static string Title(OptimizerRun run) =>
         run.Label != run.Name ? run.Label : $"{run.Name} (η = {NumberText.Short(run.Eta)})";
 
-    private static Plot Line(OptimizerRun run, double[]? targetX, Color baseColor, string prefix)
+    private static Plot Line(OptimizerRun run, double[]? targetX, Color baseColor, string prefix, bool[] far, string status)
     {
         var plot = new Plot();
         var chosen = ChosenPoints(run);
         var cells = Enumerable.Range(0, run.Trajectory[0].Length).Select(i => (double)i).ToArray();
+        var kept = new List<double>(targetX ?? []);
         for (var k = 0; k < chosen.Length; k++)
         {
             var index = chosen[k];
-            var line = plot.Add.ScatterLine(cells, run.Trajectory[index]);
+            var iteration = IterationOf(run, index);
+            var field = run.Trajectory[index];
+            // A field thrown far (non-finite, or 10⁴ times the runs' extent from the start) would flatten the
+            // others into a line: it is left out, and its entry says so.
+            var isFar = index < far.Length && far[index] || field.Any(v => !double.IsFinite(v));
+            if (isFar)
+            {
+                var largest = field.Where(double.IsFinite).Select(Math.Abs).DefaultIfEmpty(double.PositiveInfinity).Max();
+                plot.Legend.ManualItems.Add(new LegendItem
+                {
+                    LabelText = $"iteration {iteration}: off the plot (|x_i| up to {NumberText.Short(field.Any(v => !double.IsFinite(v)) ? double.PositiveInfinity : largest)})",
+                    MarkerShape = MarkerShape.Eks, MarkerSize = 12, MarkerColor = baseColor,
+                });
+                continue;
+            }
+            kept.AddRange(field);
+            var line = plot.Add.ScatterLine(cells, field);
             // Later iterations darker: the path towards x* reads left to right in the legend.
             var share = chosen.Length == 1 ? 1.0 : 0.3 + 0.7 * k / (chosen.Length - 1);
             line.Color = baseColor.WithAlpha((byte)(255 * share));
             line.LineWidth = 1.5f;
-            line.LegendText = $"iteration {IterationOf(run, index)}";
+            line.LegendText = $"iteration {iteration}";
         }
         if (targetX is not null)
         {
@@ -109,22 +132,26 @@ public static class FieldPlots
             target.LineWidth = 1;
             target.LegendText = "x*";
         }
-        plot.Title($"{prefix}{Title(run)}: the field x over the cells");
+        plot.Title($"{prefix}{Title(run)}{status}: the field x over the cells");
         // Cells are whole numbers: ticks on cells only, the axis over the cells with half a cell's margin.
         var lastCell = cells.Length - 1;
         plot.Axes.Bottom.TickGenerator = TrajectoryPlots.IterationTicks(lastCell);
-        plot.Axes.AutoScale();
-        plot.Axes.SetLimitsX(-0.5, lastCell + 0.5);
+        var box = TrajectoryPlots.Box.Of(kept.Select(v => (0.0, v))).Padded(0.08);
+        plot.Axes.SetLimits(-0.5, lastCell + 0.5, box.YMin, box.YMax);
+        plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { LabelFormatter = v => TrajectoryPlots.TickLabel(v, box.YMax - box.YMin) };
         plot.XLabel("cell i");
         plot.YLabel("x_i");
-        plot.ShowLegend(Alignment.UpperRight);
+        // Beside the data, never over it: the fields fill the plot's width.
+        plot.ShowLegend(Edge.Right);
         return plot;
     }
 
     // One colour scale for every map of a figure set, so that equal colours are equal values.
-    private static (double Min, double Max) Range(IReadOnlyList<OptimizerRun> runs, double[]? targetX)
+    // Exploding runs (TrajectoryPlots.Exploding) set no range unless every run explodes.
+    private static (double Min, double Max) Range(IReadOnlyList<OptimizerRun> runs, double[]? targetX, bool[] exploding)
     {
-        var values = runs.SelectMany(r => r.Trajectory[^1]).Concat(targetX ?? []).Where(double.IsFinite).ToArray();
+        var setting = exploding.All(e => e) ? runs : runs.Where((_, i) => !exploding[i]).ToArray();
+        var values = setting.SelectMany(r => r.Trajectory[^1]).Concat(targetX ?? []).Where(double.IsFinite).ToArray();
         if (values.Length == 0) return (0, 1);
         var (min, max) = (values.Min(), values.Max());
         return min == max ? (min - 1, max + 1) : (min, max);

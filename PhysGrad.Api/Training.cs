@@ -506,15 +506,29 @@ public static class Training
                 .Where(l => l > 0 && double.IsFinite(l)).ToArray();
             // As compare's: a log axis needs two powers of ten in range to carry two labels.
             var linear = kept.Length == 0 || TrajectoryPlots.PowersOfTen(Math.Log10(kept.Min()), Math.Log10(kept.Max())).Length < 2;
-            var span = linear ? kept.Max() - kept.Min() : double.NaN;
             var seedsSeen = new Dictionary<string, int>();
+            double Plotted(double v) => linear ? v : Math.Log10(v);
+            // The plotted range is that of the runs that did not diverge (compare's rule): a diverged run's
+            // losses of 1E+30 would squash every other run into a line. It is drawn to where it leaves the
+            // range and marked there. When every run diverged, all finite values set the range.
+            var rangeValues = (kept.Length > 0 ? kept
+                : runs.SelectMany(r => r.Points).Select(quantity).Where(l => l > 0 && double.IsFinite(l)).ToArray()).Select(Plotted).ToArray();
+            // (With no loss left to draw, kept was empty and its Max threw; the span is the range's.)
+            var span = linear && rangeValues.Length > 0 ? rangeValues.Max() - rangeValues.Min() : double.NaN;
+            var xs = runs.SelectMany(r => r.Points).Select(x).Where(double.IsFinite).DefaultIfEmpty(0).ToArray();
+            var box = new TrajectoryPlots.Box(xs.Min(), xs.Max(), rangeValues.DefaultIfEmpty(0).Min(), rangeValues.DefaultIfEmpty(1).Max()).Padded(0.06);
             foreach (var run in runs)
             {
                 var method = run.Settings.ShortName;
                 var colour = ColorOf(run.Settings.Method);
                 var points = run.Points.Where(p => quantity(p) > 0 && double.IsFinite(quantity(p))).ToArray();
                 if (points.Length == 0) continue;
-                var line = plot.Add.Scatter(points.Select(x).ToArray(), points.Select(p => linear ? quantity(p) : Math.Log10(quantity(p))).ToArray(), colour);
+                var curve = points.Select(p => (x(p), Plotted(quantity(p)))).ToArray();
+                ((double X, double Y)[] Kept, (double X, double Y)? Exit, int ExitIteration) clipped =
+                    run.Diverged ? TrajectoryPlots.Clip(curve, box) : (curve, null, -1);
+                var (drawn, exit, exitAt) = clipped;
+                if (drawn.Length == 0) drawn = [curve[0]];
+                var line = plot.Add.Scatter(drawn.Select(p => p.Item1).ToArray(), drawn.Select(p => p.Item2).ToArray(), colour);
                 var k = seedsSeen.TryGetValue(method, out var c) ? c : 0;
                 seedsSeen[method] = k + 1;
                 line.MarkerSize = 0;
@@ -522,16 +536,30 @@ public static class Training
                 // five seeds (the experiments' tables) still give five distinguishable lines.
                 line.LineWidth = k < 4 ? 2 : 1;
                 line.LinePattern = (k % 4) switch { 0 => LinePattern.Solid, 1 => LinePattern.Dashed, 2 => LinePattern.Dotted, _ => LinePattern.DenselyDashed };
-                line.LegendText = $"{method} {Describe(run.Settings)}, seed {run.Seed}{(run.Diverged ? ", diverged" : "")}";
+                var status = !run.Diverged ? ""
+                    : $", diverged by step {run.Points[^1].Step}" + (exit is null ? "" : $", off the plot at {(axis == "steps" ? "step " : "")}{NumberText.Short(x(points[exitAt]))}");
+                line.LegendText = $"{method} {Describe(run.Settings)}, seed {run.Seed}{status}";
+                if (!run.Diverged) continue;
+                // The diverged run ends in a cross: where it leaves the range, else at its last finite point.
+                var end = exit ?? drawn[^1];
+                if (exit is { } e)
+                {
+                    var last = plot.Add.Line(drawn[^1].Item1, drawn[^1].Item2, e.X, e.Y);
+                    last.Color = colour;
+                    last.LineWidth = line.LineWidth;
+                    last.LinePattern = line.LinePattern;
+                }
+                var cross = plot.Add.Marker(end.Item1, end.Item2, MarkerShape.Eks, 14, colour);
+                cross.MarkerLineWidth = 3;
             }
             plot.Title(WrapTitle(title));
             plot.XLabel(axis);
             plot.YLabel(linear ? label : label + " (log scale)");
-            plot.Axes.AutoScale();
-            var limits = plot.Axes.GetLimits();
+            var limits = box.Padded(0.08);
+            plot.Axes.SetLimits(limits.XMin, limits.XMax, limits.YMin, limits.YMax);
             plot.Axes.Left.TickGenerator = linear
                 ? new ScottPlot.TickGenerators.NumericAutomatic { LabelFormatter = v => TrajectoryPlots.TickLabel(v, span) }
-                : TrajectoryPlots.LogTicks(limits.Bottom, limits.Top);
+                : TrajectoryPlots.LogTicks(limits.YMin, limits.YMax);
             if (axis == "steps")
             {
                 // Steps are whole numbers: ticks at whole steps within 0 … the last recorded one, and the axis over them all.

@@ -19,8 +19,12 @@ public static class TrajectoryPlots
     private const int PanelHeight = 230;
     private const int StackDataWidth = 700;
 
-    /// <summary>One figure: a single plot or a stack of plots (one per component against the iteration).</summary>
-    internal sealed record Figure(string Name, IReadOnlyList<Plot> Panels, int Width, int Height);
+    /// <summary>
+    /// One figure: a single plot or a stack of plots (one per component against the iteration). A stack's
+    /// legend is drawn by <see cref="Render"/> at <paramref name="Legend"/> (pixels, in the figure), right of
+    /// every panel's data area; a single plot's sits in its own legend panel (null here).
+    /// </summary>
+    internal sealed record Figure(string Name, IReadOnlyList<Plot> Panels, int Width, int Height, PixelRect? Legend = null);
 
     /// <summary>
     /// Writes <c>x-space.png</c> and <c>y-space.png</c> (with <c>.svg</c> for two-dimensional spaces)
@@ -168,7 +172,6 @@ public static class TrajectoryPlots
         var which = shown.Length == names.Length ? "by component"
             : $"{shown.Length} of {names.Length} components (first 3, last, most moved)";
         var panels = new List<Plot>();
-        var legendWidth = 0;
         var last = LastIteration(runs.Select(r => points(r).Count));
         var data = shown.Select(jj =>
         {
@@ -179,33 +182,67 @@ public static class TrajectoryPlots
         // "Coincides with" in the legend means in every panel; the styling of each panel follows the
         // runs that coincide in that panel.
         var whole = Groups(Coinciding(data.Select(d => (d.Curves, d.Box)).ToArray(), runs.Count, whole: true));
-        // The legend sits in the first panel but speaks for all: where a run leaves the plotted range is
-        // gathered over every panel (each panel marks its own crossing).
+        // The legend speaks for all panels: where a run leaves the plotted range is gathered over every
+        // panel (each panel marks its own crossing).
         var notes = runs.Select((r, i) => FigureNote(r, data.Select(d => (d.Curves[i], d.Box)).ToArray(), exploding[i], far[i])).ToArray();
         for (var k = 0; k < shown.Length; k++)
         {
             var jj = shown[k];
             var (curves, box, t) = data[k];
             var panelTitle = k == 0 ? (problem is null ? $"{space} {which}" : $"{space} {which}\n{problem}") : "";
+            // The first panel holds the legend's entries; for a stack Render draws them beside it (no panel
+            // shows a legend of its own), a lone panel shows its own, as any single plot.
             var panel = Panel(runs, curves, box, t, targetLabel, panelTitle,
                 k == shown.Length - 1 ? "iteration" : "", names[jj], iterationAxis: true, scale, exploding, far,
-                Groups(Coinciding([(curves, box)], runs.Count)), whole.Leader, legend: k == 0, notes: notes);
-            if (k == 0) legendWidth = panel.Legend.GetImage().Width + 60;
+                Groups(Coinciding([(curves, box)], runs.Count)), whole.Leader, legend: shown.Length == 1, notes: notes);
             panels.Add(panel);
         }
-        // Equal padding in every panel lines their data areas up; the first panel's legend sits in its right
-        // margin, outside the data, as wide as the legend measures, so no entry is cut.
+        if (panels.Count == 1) return Single(space, panels[0]);
+        // The legend is measured as the image it is drawn from, after every entry is in (never before the
+        // layout), and gets a column of its own right of the data areas, as tall as it needs: the figure grows
+        // to hold it, so it is never cut and never lies over data, however many runs or panels.
+        var legend = panels[0].Legend.GetImage();
         var left = LeftMargin(panels, PanelHeight);
+        var legendRect = new PixelRect(left + StackDataWidth + LegendGap, left + StackDataWidth + LegendGap + legend.Width,
+            StackTop + legend.Height, StackTop);
+        var width = (int)Math.Ceiling(legendRect.Right) + LegendShadow + LegendGap;
+        var height = Math.Max(Math.Max(Height, 60 + PanelHeight * panels.Count), (int)Math.Ceiling(legendRect.Bottom) + LegendShadow + LegendGap);
+        // Equal padding in every panel lines their data areas up; the right padding is the legend's column.
         for (var k = 0; k < panels.Count; k++)
-            panels[k].Layout.Fixed(new PixelPadding(left, legendWidth, k == panels.Count - 1 ? 50 : 28, k == 0 ? 62 : 12));
-        return new Figure(space, panels, left + StackDataWidth + legendWidth, Math.Max(Height, 60 + PanelHeight * panels.Count));
+            panels[k].Layout.Fixed(new PixelPadding(left, width - left - StackDataWidth, k == panels.Count - 1 ? 50 : 28, k == 0 ? StackTop : 12));
+        return new Figure(space, panels, width, height, legendRect);
     }
 
-    /// <summary>A single-panel figure as wide as its data area plus its measured legend.</summary>
+    /// <summary>The gap between a stack's data areas and its legend, and from the legend to the figure's edge.</summary>
+    private const int LegendGap = 20;
+
+    /// <summary>The offset of ScottPlot's legend shadow beyond the legend's box (3 pixels right and down).</summary>
+    private const int LegendShadow = 3;
+
+    /// <summary>The top padding of a stack's first panel (its two-line title): the legend starts level with its data area.</summary>
+    private const int StackTop = 62;
+
+    /// <summary>
+    /// A single-panel figure as wide as its data area plus its measured legend, and tall enough for the
+    /// legend's one column (ScottPlot's legend panel beside the data area is as tall as the data area).
+    /// </summary>
     private static Figure Single(string name, Plot plot)
     {
-        var legend = plot.Legend.GetImage().Width + 20;
-        return new Figure(name, [plot], Width + legend, Height);
+        var legend = plot.Legend.GetImage();
+        return new Figure(name, [plot], Width + legend.Width + 20, Math.Max(Height, legend.Height + 160));
+    }
+
+    /// <summary>
+    /// A legend laid out as one column at its natural size, whatever room it is given: ScottPlot's wrapping
+    /// layout breaks a legend taller than the data area into columns, wider than the panel measured for
+    /// it, and the right column is then cut at the figure's edge.
+    /// </summary>
+    private sealed class OneColumn : ILegendLayout
+    {
+        private readonly ScottPlot.LegendLayouts.Wrapping wrapping = new();
+
+        public LegendLayout GetLayout(Legend legend, LegendItem[] items, PixelSize maxSize, Paint paint) =>
+            wrapping.GetLayout(legend, items, PixelSize.Infinity, paint);
     }
 
     /// <summary>The largest magnitude of a coordinate of the start points and the target.</summary>
@@ -221,13 +258,15 @@ public static class TrajectoryPlots
         // range holds fewer than two powers of ten (a span under a decade, or one decade or less across a
         // power) or a loss is negative: a log axis would then carry one labelled tick or none, and L is
         // drawn on a linear axis (E-notation labels) instead.
-        var logs = runs.Select(r => r.Losses.Select((l, k) => ((double)k, l > 0 && double.IsFinite(l) ? Math.Log10(l) : double.NaN))
+        // A loss of +∞ stays in the curve (as +∞), so the run is cut where it overflows and marked there,
+        // not ended silently at its last finite loss; 0, a negative loss or NaN end the log curve.
+        var logs = runs.Select(r => r.Losses.Select((l, k) => ((double)k, l > 0 && !double.IsNaN(l) ? Math.Log10(l) : double.NaN))
             .TakeWhile(p => !double.IsNaN(p.Item2)).ToArray()).ToArray();
         var logBox = PlotBox(exploding, logs, null, 0, far);
         var negative = runs.Where((r, i) => !exploding[i]).Any(r => r.Losses.Any(l => l < 0));
         var linear = negative || PowersOfTen(logBox.YMin, logBox.YMax).Length < 2;
         var curves = linear
-            ? runs.Select(r => r.Losses.Select((l, k) => ((double)k, l)).TakeWhile(p => double.IsFinite(p.Item2)).ToArray()).ToArray()
+            ? runs.Select(r => r.Losses.Select((l, k) => ((double)k, l)).TakeWhile(p => !double.IsNaN(p.Item2)).ToArray()).ToArray()
             : logs;
         // A loss of exactly 0 (a method that hits the target) has no logarithm: on a log axis each run's
         // first zero is drawn at the bottom edge, and its legend entry says so.
@@ -290,21 +329,30 @@ public static class TrajectoryPlots
     /// </summary>
     private static string FigureNote(OptimizerRun run, ((double X, double Y)[] Curve, Box Box)[] panels, bool exploding, bool[] far)
     {
-        var diverged = run.StopReason == StopReason.Diverged;
+        var status = Status(run, exploding);
         if (exploding)
         {
             var exits = panels.Select(p => Clip(p.Curve, p.Box)).Where(c => c.Exit is not null).Select(c => c.ExitIteration).ToArray();
-            if (exits.Length == 0)
-                return diverged && panels.Length > 0 ? $", diverged at {panels[0].Curve.Length}" : "";
+            if (exits.Length == 0) return status;
             var first = exits.Min();
-            var where = exits.All(e => e == first) ? $"off the plot at {first}"
-                : $"off the plot from {first} (a cross marks it in each panel)";
-            return (diverged ? ", diverged, " : ", explodes, ") + where;
+            return status + (exits.All(e => e == first) ? $", off the plot at {first}"
+                : $", off the plot from {first} (a cross marks it in each panel)");
         }
-        if (!far.Any(f => f)) return "";
+        if (!far.Any(f => f)) return status;
         var outside = panels.SelectMany(p => PiecesAt(p.Curve, p.Box).Outside).Distinct().Order().ToArray();
-        return outside.Length > 0 ? $", off the plot at {Ranges(outside)}" : "";
+        return status + (outside.Length > 0 ? $", off the plot at {Ranges(outside)}" : "");
     }
+
+    /// <summary>
+    /// What a run's legend entry says of how it ended, the same in every plot of a comparison: a diverged
+    /// run "diverged at iteration k", k its exit's iteration (<see cref="ExitReason.Iteration"/>, where the
+    /// optimiser stopped it: the one place the iteration is taken from, never a curve's length, which
+    /// differs between x, y and the loss); a run that explodes without diverging (<see cref="Exploding"/>)
+    /// "explodes"; otherwise nothing.
+    /// </summary>
+    internal static string Status(OptimizerRun run, bool exploding) =>
+        run.StopReason == StopReason.Diverged ? $", diverged at iteration {run.Exit.Iteration}"
+        : exploding ? ", explodes" : "";
 
     /// <summary>
     /// The left margin of stacked panels: room for the widest tick label of any panel (measured after a
@@ -486,10 +534,9 @@ public static class TrajectoryPlots
                     label += $", off the plot at {Ranges(outside)}";
                 }
             }
-            if (exit is not null)
-                label += diverged ? $", diverged, off the plot at {exitIteration}" : $", explodes, off the plot at {exitIteration}";
-            else if (diverged)
-                label += $", diverged at {curves[i].Length}";
+            // How the run ended is said alike in every plot (Status); where it leaves this plot's range is this plot's own.
+            label += Status(run, exploding[i]);
+            if (exit is not null) label += $", off the plot at {exitIteration}";
             // A figure of several panels says where the run leaves any of them (FigureNote).
             if (notes is not null) label = name + notes[i];
             var zero = zeroAt is not null && zeroAt[i] >= 0 ? zeroAt[i] : -1;
@@ -603,6 +650,7 @@ public static class TrajectoryPlots
             plot.Axes.Bottom.TickGenerator = Ticks(false, limits.XMax - limits.XMin);
         plot.Axes.SetLimits(limits.XMin, limits.XMax, limits.YMin, limits.YMax);
         plot.Axes.Left.TickGenerator = Ticks(false, limits.YMax - limits.YMin);
+        plot.Legend.Layout = new OneColumn();
         if (legend) plot.ShowLegend(Edge.Right);
         else plot.HideLegend();
         plot.Title(title);
@@ -615,36 +663,59 @@ public static class TrajectoryPlots
     private static readonly MarkerShape[] Shapes =
         [MarkerShape.FilledCircle, MarkerShape.OpenSquare, MarkerShape.FilledTriangleUp, MarkerShape.OpenDiamond, MarkerShape.Cross, MarkerShape.OpenCircle];
 
-    /// <summary>The colour of a method: fixed by the method, so it is the same in every plot.</summary>
-    internal static Color ColorOf(Method method) => new ScottPlot.Palettes.Category10().GetColor((int)method);
+    /// <summary>
+    /// The methods' colours, by <see cref="Method"/>: GD blue, Newton orange, IG green, PG red, Adam purple,
+    /// GN dark brown, HIG cyan, BFGS grey, L-BFGS olive, Newton-CG navy, LM magenta. Chosen so that every two
+    /// differ by a CIEDE2000 colour difference of at least 20 (Category10, used before, put Adam's purple and
+    /// HIG's pink 17 apart, PG's red and GN's brown 16, and gave LM GD's blue), each stands out from the
+    /// white background and from the black of the target; a test measures this.
+    /// </summary>
+    internal static readonly Color[] MethodColors =
+    [
+        Color.FromHex("#1f77b4"), // GradientDescent
+        Color.FromHex("#ff7f0e"), // Newton
+        Color.FromHex("#2ca02c"), // InverseGradient
+        Color.FromHex("#d62728"), // PhysicalGradient
+        Color.FromHex("#911eb4"), // Adam
+        Color.FromHex("#654522"), // GaussNewton
+        Color.FromHex("#17becf"), // HalfInverseGradient
+        Color.FromHex("#848482"), // Bfgs
+        Color.FromHex("#bcbd22"), // LimitedMemoryBfgs
+        Color.FromHex("#000075"), // NewtonCG
+        Color.FromHex("#f032e6"), // LevenbergMarquardt
+    ];
+
+    /// <summary>Colours for rules of one's own and for a second run of a method, none a method's.</summary>
+    private static readonly Color[] SpareColors =
+        [.. new[] { "#e68fac", "#808000", "#800000", "#e6ab02", "#9a6324", "#469990", "#4363d8", "#a9a9a9", "#fabed4", "#dcbeff" }.Select(Color.FromHex)];
+
+    /// <summary>The colour of a method: fixed by the method (<see cref="MethodColors"/>), so it is the same in every plot of every command.</summary>
+    internal static Color ColorOf(Method method) => MethodColors[(int)method % MethodColors.Length];
 
     /// <summary>
-    /// A run's colour: its built-in method's, or for a rule of one's own the palette entry after the
-    /// built-ins' chosen by its name (stable across runs: a sum of its characters, not string hashing).
+    /// A run's colour: its built-in method's, or for a rule of one's own a spare colour chosen by its name
+    /// (stable across runs: a sum of its characters, not string hashing).
     /// </summary>
     internal static Color ColorOf(OptimizerRun run) => run.Method is { } method ? ColorOf(method)
-        : new ScottPlot.Palettes.Category10().GetColor(Enum.GetValues<Method>().Length + run.Name.Sum(c => c));
+        : SpareColors[run.Name.Sum(c => c) % SpareColors.Length];
 
     /// <summary>
     /// The colours of the runs of one comparison, one per run and distinct: each run takes its own colour
     /// (<see cref="ColorOf(OptimizerRun)"/>) unless an earlier run of the list has it (a second run of one
-    /// method, gd:0.01 after gd:0.001; two methods the 10-colour palette maps alike); then the first colour
-    /// no run of the list claims, from Category10 and then Category20's lighter shades. Every plot of a
+    /// method, gd:0.01 after gd:0.001; two rules of one's own named alike); then the first colour no run of
+    /// the list claims, from the spare colours and then the methods' own. Every plot of a
     /// comparison (x, y, loss, fields) is drawn from the same list, so a run has one colour in all of them.
     /// </summary>
     internal static Color[] ColorsOf(IReadOnlyList<OptimizerRun> runs)
     {
         var own = runs.Select(ColorOf).ToArray();
-        var category20 = new ScottPlot.Palettes.Category20();
-        var spare = new ScottPlot.Palettes.Category10().Colors
-            .Concat(Enumerable.Range(0, category20.Colors.Length).Where(k => k % 2 == 1).Select(k => category20.Colors[k]))
-            .Where(c => !own.Contains(c)).ToArray();
+        var spare = SpareColors.Concat(MethodColors).Where(c => !own.Contains(c)).ToArray();
         var colors = new Color[runs.Count];
         var taken = new HashSet<Color>();
         var next = 0;
         for (var i = 0; i < runs.Count; i++)
         {
-            // Beyond the spare colours (more than 20 runs) colours repeat; the labels still differ.
+            // Beyond the spare and method colours (more than 21 runs) colours repeat; the labels still differ.
             colors[i] = taken.Contains(own[i]) && spare.Length > 0 ? spare[next++ % spare.Length] : own[i];
             taken.Add(colors[i]);
         }
@@ -773,8 +844,7 @@ public static class TrajectoryPlots
     /// <summary>
     /// Which runs explode: a run that diverged (a non-finite value or the optimiser's divergence test),
     /// whose last loss is more than 10⁸ times its first, or whose last point is farther from its start
-    /// than 10⁴ times the reference extent (the larger of the median extent of all runs, an extent being
-    /// the largest distance of a point from its start, and the distance from the start to the target).
+    /// than 10⁴ times its reference extent (<see cref="References"/>).
     /// Judged on where the run ends: a run that leaps far and comes back (Gauss–Newton from a flat
     /// region of a softplus jumps to x ≈ 10¹⁷ and then converges) does not explode; its far points are
     /// left out of the plotted range (<see cref="FarPoints"/>) and it is drawn off the plot and back.
@@ -782,34 +852,37 @@ public static class TrajectoryPlots
     /// </summary>
     internal static bool[] Exploding(IReadOnlyList<OptimizerRun> runs, double[]? targetX)
     {
-        var (reference, _) = Reference(runs, targetX);
-        return runs.Select(r =>
-            r.StopReason == StopReason.Diverged
-            || r.Trajectory.Any(p => p.Any(v => !double.IsFinite(v)))
+        var reference = References(runs, targetX);
+        return runs.Select((r, i) =>
+            Failed(r)
             || r.Losses.Any(l => !double.IsFinite(l))
             || (r.Losses.Count > 0 && r.Losses[^1] > 1e8 * Math.Max(r.Losses[0], 1e-300))
-            || (reference > 0 && r.Trajectory.Count > 0 && Extent(r.Trajectory[0], r.Trajectory[^1]) > 1e4 * reference)).ToArray();
+            || (reference[i] > 0 && r.Trajectory.Count > 0 && Extent(r.Trajectory[0], r.Trajectory[^1]) > 1e4 * reference[i])).ToArray();
     }
 
     /// <summary>
     /// For each run, which of its points (by index, the same in x, y and the loss) lie far outside the
-    /// range of the runs: farther from the start than 10⁴ times the reference extent of
-    /// <see cref="Exploding"/>, a loss above 10⁸ times the first, or non-finite. They are left out of
+    /// range of the runs: farther from the start than 10⁴ times the run's reference extent
+    /// (<see cref="References"/>), a loss above 10⁸ times the first, or non-finite. They are left out of
     /// the plotted range; the curve is drawn to the edge and back.
     /// </summary>
     internal static bool[][] FarPoints(IReadOnlyList<OptimizerRun> runs, double[]? targetX)
     {
-        var (reference, _) = Reference(runs, targetX);
-        return runs.Select(r =>
+        var reference = References(runs, targetX);
+        return runs.Select((r, i) =>
         {
             var count = Math.Max(r.Trajectory.Count, r.Losses.Count);
             var l0 = r.Losses.Count > 0 ? Math.Max(r.Losses[0], 1e-300) : double.NaN;
             return Enumerable.Range(0, count).Select(k =>
                 (k < r.Trajectory.Count && (r.Trajectory[k].Any(v => !double.IsFinite(v))
-                    || (reference > 0 && Extent(r.Trajectory[0], r.Trajectory[k]) > 1e4 * reference)))
+                    || (reference[i] > 0 && Extent(r.Trajectory[0], r.Trajectory[k]) > 1e4 * reference[i])))
                 || (k < r.Losses.Count && (!double.IsFinite(r.Losses[k]) || r.Losses[k] > 1e8 * l0))).ToArray();
         }).ToArray();
     }
+
+    /// <summary>Whether a run failed by diverging: the optimiser's verdict, or a non-finite point in its trajectory.</summary>
+    private static bool Failed(OptimizerRun run) =>
+        run.StopReason == StopReason.Diverged || run.Trajectory.Any(p => p.Any(v => !double.IsFinite(v)));
 
     /// <summary>The largest coordinate difference of two points (∞ when one is non-finite).</summary>
     private static double Extent(double[] from, double[] to)
@@ -823,27 +896,46 @@ public static class TrajectoryPlots
         return e;
     }
 
-    /// <summary>The reference extent: the larger of the runs' median extent and the start's distance to the target.</summary>
-    private static (double Reference, double[] Extents) Reference(IReadOnlyList<OptimizerRun> runs, double[]? targetX)
+    /// <summary>
+    /// Each run's reference extent, the scale its distance from the start is judged by: the larger of
+    /// the distance from the start to x* (when known) and the lower median extent of the OTHER runs that
+    /// did not diverge (an extent being the largest distance of a run's point from its start; of an even
+    /// count the lower middle one); where both are 0 or missing, the start's largest magnitude. A run never
+    /// sets its own scale, and runs that fly off cannot raise it for each other: with two runs, GD thrown to
+    /// x ≈ −4.4E+06 is judged by Newton's extent (and x*'s distance), not by its own (the upper median of
+    /// two was GD's, so nothing was cut); a diverged run's extent says only how far it flew.
+    /// </summary>
+    internal static double[] References(IReadOnlyList<OptimizerRun> runs, double[]? targetX)
     {
         var extents = runs.Select(r => r.Trajectory.Count == 0 ? 0 : r.Trajectory.Max(p => Extent(r.Trajectory[0], p))).ToArray();
-        var sorted = extents.Where(double.IsFinite).Order().ToArray();
-        var median = sorted.Length == 0 ? 0 : sorted[sorted.Length / 2];
-        var toTarget = targetX is null || runs.Count == 0 || runs[0].Trajectory.Count == 0 ? 0 : Extent(runs[0].Trajectory[0], targetX);
-        return (Math.Max(median, toTarget), extents);
+        var failed = runs.Select(Failed).ToArray();
+        var start = runs.FirstOrDefault(r => r.Trajectory.Count > 0)?.Trajectory[0];
+        var toTarget = targetX is null || start is null ? 0 : Extent(start, targetX);
+        var magnitude = start is null ? 0 : start.Where(double.IsFinite).Select(Math.Abs).DefaultIfEmpty(0).Max();
+        return runs.Select((_, i) =>
+        {
+            var others = extents.Where((e, k) => k != i && !failed[k]).Order().ToArray();
+            var median = others.Length == 0 ? 0 : others[(others.Length - 1) / 2];
+            var reference = Math.Max(median, double.IsFinite(toTarget) ? toTarget : 0);
+            return reference > 0 ? reference : magnitude;
+        }).ToArray();
     }
 
     /// <summary>
     /// The plotted range: the box of the target and of every point of the runs that do not explode
-    /// (<see cref="Exploding"/>), with the start of every run; exploding runs are cut where they leave it.
+    /// (<see cref="Exploding"/>) and are not far (<see cref="FarPoints"/>), with the start of every run;
+    /// exploding runs are cut where they leave it. When every run explodes, there is no other run to set
+    /// the range: then it holds each run's points up to where it goes far, so the plot shows how the runs
+    /// left rather than their starts alone.
     /// </summary>
     internal static Box PlotBox(bool[] exploding, (double X, double Y)[][] curves, (double X, double Y)? target, double scale, bool[][]? far = null)
     {
         var core = new List<(double X, double Y)>();
+        var allExplode = Enumerable.Range(0, curves.Length).Where(i => curves[i].Length > 0).All(i => exploding[i]);
         for (var i = 0; i < curves.Length; i++)
         {
             if (curves[i].Length == 0) continue;
-            if (exploding[i]) core.Add(curves[i][0]);
+            if (exploding[i] && !allExplode) core.Add(curves[i][0]);
             else core.AddRange(curves[i].Where((p, k) => double.IsFinite(p.X) && double.IsFinite(p.Y)
                 && !(far is not null && k < far[i].Length && far[i][k])));
         }
@@ -876,20 +968,38 @@ public static class TrajectoryPlots
     private static string[] Write(Figure figure, string directory)
     {
         var path = Path.Combine(directory, figure.Name);
-        if (figure.Panels.Count == 1)
-        {
-            figure.Panels[0].SavePng(path + ".png", figure.Width, figure.Height);
-            // The SVG keeps the dash patterns (Skia writes the dashed lines as dashed paths); the note
-            // its writer prints for a dashed primitive goes to a silenced native stderr.
-            NativeStderr.Silenced(() => figure.Panels[0].SaveSvg(path + ".svg", figure.Width, figure.Height));
-            return [path + ".png", path + ".svg"];
-        }
+        File.WriteAllBytes(path + ".png", Render(figure));
+        if (figure.Panels.Count > 1) return [path + ".png"];
+        // The SVG keeps the dash patterns (Skia writes the dashed lines as dashed paths); the note
+        // its writer prints for a dashed primitive goes to a silenced native stderr.
+        NativeStderr.Silenced(() => figure.Panels[0].SaveSvg(path + ".svg", figure.Width, figure.Height));
+        return [path + ".png", path + ".svg"];
+    }
+
+    /// <summary>
+    /// The figure as PNG bytes. A stack of panels is rendered as one multiplot (shared iteration axis, the
+    /// data areas lined up), and its legend, the first panel's entries as one image, is drawn at
+    /// <see cref="Figure.Legend"/>; after this each panel's last render holds its layout (the tests read it).
+    /// </summary>
+    internal static byte[] Render(Figure figure)
+    {
+        if (figure.Panels.Count == 1 && figure.Legend is null)
+            return figure.Panels[0].GetImage(figure.Width, figure.Height).GetImageBytes(ImageFormat.Png, 100);
         var stack = new Multiplot(figure.Panels[0]);
         foreach (var panel in figure.Panels.Skip(1)) stack.AddPlot(panel);
         stack.Layout = new ScottPlot.MultiplotLayouts.Rows();
-        // The panels share the iteration axis and line up: the legend panel of the first sets the width of all.
         stack.SharedAxes.ShareX(figure.Panels);
-        stack.SavePng(path + ".png", figure.Width, figure.Height);
-        return [path + ".png"];
+        using var surface = SkiaSharp.SKSurface.Create(new SkiaSharp.SKImageInfo(figure.Width, figure.Height))
+            ?? throw new InvalidOperationException($"No drawing surface of {figure.Width} × {figure.Height} pixels.");
+        stack.Render(surface);
+        if (figure.Legend is { } at)
+        {
+            var legend = figure.Panels[0].Legend.GetImage().GetImageBytes(ImageFormat.Png, 100);
+            using var image = SkiaSharp.SKImage.FromEncodedData(legend);
+            surface.Canvas.DrawImage(image, at.Left, at.Top);
+        }
+        using var snapshot = surface.Snapshot();
+        using var png = snapshot.Encode(SkiaSharp.SKEncodedImageFormat.Png, 100);
+        return png.ToArray();
     }
 }
