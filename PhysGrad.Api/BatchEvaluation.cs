@@ -96,7 +96,7 @@ public static class BatchEvaluation
             }
             if (fields.Length != n)
                 throw new SymbolicException(ErrorKind.Shape,
-                    $"Row {row} has {fields.Length} value(s) but there are {n} variable(s) ({string.Join(", ", names)}).");
+                    $"Row {row} has {NumberText.Count(fields.Length, "value")} but there {(n == 1 ? "is" : "are")} {NumberText.Count(n, "variable")} ({string.Join(", ", names)}).");
             for (var j = 0; j < n; j++)
                 if (!double.TryParse(fields[j], NumberStyles.Float, CultureInfo.InvariantCulture, out points[inBlock * n + j]))
                     throw new SymbolicException(ErrorKind.Invalid,

@@ -79,7 +79,7 @@ public sealed record TargetPoint(TargetPointKind Kind, double[]? X, string? Note
     {
         if (targetY.Length == 0) return new(TargetPointKind.None, null, "no target was given (the loss is given)");
         var many = problem.M < problem.N;
-        var manyNote = many ? $"one of many preimages: {problem.M} outputs < {problem.N} variables" : null;
+        var manyNote = many ? $"one of many preimages: {NumberText.Count(problem.M, "output")} < {NumberText.Count(problem.N, "variable")}" : null;
         if (known is not null && known.Count == problem.N && known.ToArray() is var k && BookExample.IsPreimage(problem, k, targetY))
             return new(TargetPointKind.Known, k, many ? $"the known x*, {manyNote}" : "the known x*") { ManyPreimages = many };
         if (BookExample.FindPreimage(problem, targetY, start) is ({ } x, var by))

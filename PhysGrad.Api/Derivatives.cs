@@ -106,12 +106,12 @@ public static class Derivatives
             if (variables is null && names.Count == 0 && at.Count > 0)
                 throw new SymbolicException(
                     ErrorKind.Variable,
-                    $"The function simplifies to the constant {f.ToInfix()} and has no variables, so the {at.Count} value(s) of the point "
+                    $"The function simplifies to the constant {f.ToInfix()} and has no variables, so the {NumberText.Count(at.Count, "value")} of the point "
                     + "belong to none; name the variables they are for (--vars in the CLI): every derivative of a constant is 0.");
             if (at.Count != names.Count)
                 throw new SymbolicException(
                     ErrorKind.Shape,
-                    $"The point has {at.Count} value(s) but there are {names.Count} variable(s) ({string.Join(", ", names)}).");
+                    $"The point has {NumberText.Count(at.Count, "value")} but there {(names.Count == 1 ? "is" : "are")} {NumberText.Count(names.Count, "variable")} ({string.Join(", ", names)}).");
             var settled = new PointDerivatives(names.ToArray(), f.Core, gradient, hessian).At(at.ToArray());
             value = settled.Value;
             gradientAt = settled.Gradient;

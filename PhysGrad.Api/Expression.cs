@@ -19,6 +19,19 @@ public sealed class Expression : IEquatable<Expression>
 
     internal static Expression Wrap(Core core) => new(core);
 
+    /// <summary>The same expression, printed (<see cref="ToInfix"/>, <see cref="ToLatex"/>,
+    /// <see cref="ToCSharp"/>) with the factors of the symbol <paramref name="leading"/> first in each product, after
+    /// the coefficient: a rule's step size, <c>-eta*2*a</c> rather than <c>-2*a*eta</c>.</summary>
+    internal static Expression Wrap(Core core, string? leading) => new(core) { Leading = leading };
+
+    // The symbol printed first in products (a rule's step size), or null for the canonical order.
+    private string? Leading { get; init; }
+
+    private T Printed<T>(Func<T> print) => Leading is null ? print() : Layout.withLeading(Leading, FSharpFunc(print));
+
+    private static Microsoft.FSharp.Core.FSharpFunc<Microsoft.FSharp.Core.Unit, T> FSharpFunc<T>(Func<T> f) =>
+        Microsoft.FSharp.Core.FuncConvert.FromFunc(f);
+
     /// <summary>Parses one expression, e.g. <c>"x0^2 + sin(x1)"</c>.</summary>
     public static Expression Parse(string text) => Wrap(Symbolic.Parse.Expression(text));
 
@@ -78,10 +91,10 @@ public sealed class Expression : IEquatable<Expression>
     public long TreeSize => Structure.TreeSize(Core);
 
     /// <summary>Infix text that <see cref="Parse"/> reads back to an equal expression.</summary>
-    public string ToInfix() => Infix.Format(Core);
+    public string ToInfix() => Printed(() => Infix.Format(Core));
 
     /// <summary>LaTeX (math mode).</summary>
-    public string ToLatex() => LaTeX.Format(Core);
+    public string ToLatex() => Printed(() => LaTeX.Format(Core));
 
     /// <summary>The LaTeX of a symbol's name alone (<c>x0</c> → <c>x_{0}</c>), as <see cref="ToLatex"/> writes it.</summary>
     public static string LatexName(string name) => LaTeX.symbolName(name);
@@ -92,7 +105,23 @@ public sealed class Expression : IEquatable<Expression>
 
     /// <summary>A C# expression of type double; <paramref name="name"/> maps variable names (e.g. x0 → x[0]).</summary>
     public string ToCSharp(Func<string, string>? name = null) =>
-        CSharp.Format(name ?? (s => s), Core);
+        Printed(() => CSharp.Format(name ?? (s => s), Core));
+
+    /// <summary>
+    /// A C# expression of type double for a line of a program: as <see cref="ToCSharp"/>, but
+    /// <c>sign</c>, <c>log1p</c> and <c>expm1</c> are calls <c>Sign(…)</c>, <c>Log1p(…)</c>, <c>Expm1(…)</c>
+    /// to helpers that <see cref="CSharpHelpers"/> defines, for the program to include once.
+    /// </summary>
+    public string ToCSharpCallingHelpers(Func<string, string>? name = null) =>
+        Printed(() => CSharp.FormatCalling(name ?? (s => s), Core));
+
+    /// <summary>
+    /// The definitions of the helpers (<c>static double Sign(double t) => …;</c>) that C# text from
+    /// <see cref="ToCSharpCallingHelpers"/> uses, one per line, none when it uses none; each is valid as
+    /// a class member and as a local function.
+    /// </summary>
+    /// <param name="code">The generated text (all of it, so each helper is listed once).</param>
+    public static IReadOnlyList<string> CSharpHelpers(string code) => [.. CSharp.Helpers(code)];
 
     /// <inheritdoc/>
     public override string ToString() => ToInfix();

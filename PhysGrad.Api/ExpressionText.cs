@@ -38,10 +38,32 @@ public static partial class ExpressionText
         FloatingLiteral().Replace(text, m => Literal(m.Value, null));
 
     /// <summary>
+    /// A user's expression as the project prints every expression (<see cref="Expression.ToInfix"/>):
+    /// parsed and written again, so <c>(y0-1.0)^2+2.0*y1^2</c> is echoed as <c>(y0 - 1)^2 + 2*y1^2</c>,
+    /// with the spacing, literals and order of the derived expressions beside it. Text that does not
+    /// parse on its own (it is checked elsewhere, with the problem's names) is shown <see cref="Readable"/>.
+    /// </summary>
+    /// <param name="text">Expression text in the syntax of <see cref="Expression.Parse"/>.</param>
+    public static string Formatted(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        try
+        {
+            return Expression.Parse(text).ToInfix();
+        }
+        catch (Symbolic.SymbolicException)
+        {
+            return Readable(text);
+        }
+    }
+
+    /// <summary>
     /// The text as a header shows it: floating literals to <paramref name="significant"/> significant
     /// digits (integer values as integers; <c>0.179061594863332</c> → <c>0.179062</c>), and when the result
     /// is longer than <paramref name="maxLength"/> characters (by more than <see cref="Slack"/>), its beginning (cut at a space where one is
-    /// near) followed by <c>… (7,535 characters)</c>, the length of the whole <see cref="Readable"/> text. Not for anything that is
+    /// near) followed by a summary of the whole: <c>… (64 terms in x0–x31, y0–y31; 1,704 characters)</c>, the number of
+    /// terms of a sum, every name the expression uses (consecutive indices as ranges) and the length of the whole
+    /// <see cref="Readable"/> text, so the cut never hides which variables the rest depends on. Not for anything that is
     /// parsed or computed with: the numbers are rounded.
     /// </summary>
     /// <param name="text">Expression text in the syntax of <see cref="Expression.Parse"/>.</param>
@@ -58,10 +80,65 @@ public static partial class ExpressionText
         var whole = Readable(text).Length;
         // Cutting saves nothing when the rest is about as long as the note that replaces it.
         return rounded.Length <= maxLength + Slack ? rounded
-            : Cut(rounded, maxLength) + $"… ({whole.ToString("N0", CultureInfo.InvariantCulture)} characters)";
+            : Cut(rounded, maxLength) + $"… ({Elided(text)}{whole.ToString("N0", CultureInfo.InvariantCulture)} characters)";
     }
 
-    [GeneratedRegex(@"… \([0-9,]+ characters\)")]
+    /// <summary>
+    /// What the whole of a cut expression holds: <c>64 terms in x0–x31, y0–y31; </c> (a sum), <c>in x0, y0; </c>
+    /// (anything else), or nothing for text that does not parse on its own.
+    /// </summary>
+    private static string Elided(string text)
+    {
+        Expression e;
+        try
+        {
+            e = Expression.Parse(text);
+        }
+        catch (Symbolic.SymbolicException)
+        {
+            return "";
+        }
+        var names = e.Variables;
+        var terms = e.Core.Node is Symbolic.Node.Sum sum ? sum.Item.Length : 1;
+        var count = terms > 1 ? NumberText.Count(terms, "term") + " " : "";
+        return names.Count == 0 ? (count == "" ? "" : count.TrimEnd() + "; ") : $"{count}in {NameRanges(names)}; ";
+    }
+
+    /// <summary>The most groups of names <see cref="NameRanges"/> lists before saying how many more there are.</summary>
+    private const int NameGroups = 6;
+
+    /// <summary>
+    /// Names with consecutive indices written as ranges, in the given (natural) order: <c>x0–x31, y0–y31</c>,
+    /// <c>x0–x4, x28–x31</c>, <c>a, b, x0</c>; past <see cref="NameGroups"/> groups, <c>…, and 12 more names</c>.
+    /// </summary>
+    internal static string NameRanges(IReadOnlyList<string> names)
+    {
+        var groups = new List<string>();
+        var i = 0;
+        var left = 0;
+        while (i < names.Count)
+        {
+            var (stem, index) = Split(names[i]);
+            var j = i;
+            while (index is { } k && j + 1 < names.Count && Split(names[j + 1]) is var (s, n) && s == stem && n == k + (j + 1 - i))
+                j++;
+            if (groups.Count < NameGroups) groups.Add(j - i >= 2 ? $"{names[i]}–{names[j]}" : string.Join(", ", names.Skip(i).Take(j - i + 1)));
+            else left += j - i + 1;
+            i = j + 1;
+        }
+        return string.Join(", ", groups) + (left > 0 ? $", and {NumberText.Count(left, "more name")}" : "");
+
+        // x31 → ("x", 31); a name without a trailing number → (name, null).
+        static (string Stem, long? Index) Split(string name)
+        {
+            var d = name.Length;
+            while (d > 0 && char.IsAsciiDigit(name[d - 1])) d--;
+            return d == name.Length || d == 0 || name.Length - d > 9 || (name.Length - d > 1 && name[d] == '0')
+                ? (name, null) : (name[..d], long.Parse(name[d..], CultureInfo.InvariantCulture));
+        }
+    }
+
+    [GeneratedRegex(@"… \((?:[^()]*; )?[0-9,]+ characters\)")]
     private static partial Regex CutMarker();
 
     /// <summary>Whether a header line holds an expression that <see cref="ForHeader"/> cut short.</summary>

@@ -22,6 +22,10 @@ public static class Numbers
     /// <summary>A table cell: six significant digits, E-notation outside 10⁻⁴ … 10⁶.</summary>
     public static string Table(double value) => NumberText.Table(value);
 
+    /// <summary>A table cell with <paramref name="significant"/> significant digits (<c>Table(0.0123, 3)</c> is
+    /// <c>0.0123</c>, <c>Table(12.3456, 3)</c> is <c>12.3</c>), so a column of one quantity has one precision at any size.</summary>
+    public static string Table(double value, int significant) => NumberText.Table(value, significant);
+
     /// <summary><c>[0.1, 0.2]</c>, or <c>[0.1, 0.2, …, 0.9] (100 values)</c> past four values.</summary>
     public static string Vector(IReadOnlyList<double> values) => NumberText.Vector(values);
 
@@ -66,6 +70,10 @@ public sealed partial record MethodResult
 
     /// <summary>The stop in words (<c>10 iterations</c>, <c>gradient norm 1e-12 ≤ tolerance</c>).</summary>
     public string StopDetail => Run.StopDetail;
+
+    /// <summary>The stop for display, reason and detail at one level: <c>Converged: step length 0 ≤ 1E-12 at
+    /// iteration 3, at a minimum; eigenvalues of ∂²L/∂x²: 2</c>, <c>IterationLimit: 10 iterations</c>.</summary>
+    public string StopText => ExitReason.Text(Run.StopReason, Run.StopDetail);
 
     /// <summary>The fallbacks taken, in order.</summary>
     public IReadOnlyList<RunFallback> Fallbacks => [.. Run.Fallbacks.Select(f => new RunFallback(f.Iteration, f.Kind.ToString(), f.Reason))];

@@ -197,7 +197,7 @@ public sealed record ProblemDefinition(
         var target = !HasTarget ? "not given"
             : List(Enumerable.Range(0, Math.Max(Target.Count, TargetSymbols?.Count ?? 0)).Select(j =>
                 TargetSymbols?[j] ?? (j < Target.Count ? Target[j].ToString(System.Globalization.CultureInfo.InvariantCulture) : "?")));
-        var text = $"P({string.Join(", ", Variables)}) = {List(Simulator.Select(ExpressionText.Readable))}, L = {(Loss is null ? "½‖y − y*‖²" : ExpressionText.Readable(Loss))}, target {target}, start {(HasStart ? List(Start) : "not given")}";
+        var text = $"P({string.Join(", ", Variables)}) = {List(Simulator.Select(ExpressionText.Formatted))}, L = {(Loss is null ? "½‖y − y*‖²" : ExpressionText.Formatted(Loss))}, target {target}, start {(HasStart ? List(Start) : "not given")}";
         if (Parameters is { Count: > 0 }) text += ", parameters " + string.Join(", ", Parameters.Select(p => $"{p.Key} = {p.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)}"));
         if (Units is { Count: > 0 }) text += ", units " + string.Join(", ", Units.Select(u => $"{u.Key} [{u.Value}]"));
         if (Inverse is not null) text += ", inverse " + List(Inverse.Select(ExpressionText.Readable));

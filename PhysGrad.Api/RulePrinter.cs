@@ -45,12 +45,13 @@ public static class RulePrinter
     public static string Format(string format, IReadOnlyList<RuleBlock> blocks, IReadOnlyList<string> variables, string header, IReadOnlyList<string> targetSymbols, string step = "eta")
     {
         var (taken, shared) = PrepareCore(format, blocks, variables);
-        return format switch
+        // Every format writes η first in each product (−η·2x, as papers do), like UpdateRule.ToString.
+        return Layout.withLeading(step, Microsoft.FSharp.Core.FuncConvert.FromFunc(() => format switch
         {
             "latex" => Latex(blocks, shared, header, TargetLatex(targetSymbols)),
             "csharp" => CSharpClass(blocks, shared, variables, taken, header, step),
             _ => Infix(blocks, shared),
-        };
+        }));
     }
 
     /// <summary>
@@ -60,10 +61,11 @@ public static class RulePrinter
     /// <param name="format">infix, latex or csharp.</param>
     /// <param name="blocks">The rules, one block per method (and the y-step).</param>
     /// <param name="variables">The problem's variables.</param>
-    public static IReadOnlyList<RuleTerms> Prepare(string format, IReadOnlyList<RuleBlock> blocks, IReadOnlyList<string> variables) =>
+    /// <param name="step">The name of the step size, printed first in products by the returned expressions.</param>
+    public static IReadOnlyList<RuleTerms> Prepare(string format, IReadOnlyList<RuleBlock> blocks, IReadOnlyList<string> variables, string step = "eta") =>
         PrepareCore(format, blocks, variables).Shared.Select(b => new RuleTerms(
-            b.Intermediates.Select(t => (t.Item1, Expression.Wrap(t.Item2))).ToArray(),
-            b.Results.Select(Expression.Wrap).ToArray())).ToArray();
+            b.Intermediates.Select(t => (t.Item1, Expression.Wrap(t.Item2, step))).ToArray(),
+            b.Results.Select(e => Expression.Wrap(e, step)).ToArray())).ToArray();
 
     private static (string[] Taken, SharedBlock[] Shared) PrepareCore(string format, IReadOnlyList<RuleBlock> blocks, IReadOnlyList<string> variables)
     {
@@ -176,6 +178,10 @@ public static class RulePrinter
             sb.Append("    }\n");
             if (b < blocks.Count - 1) sb.Append('\n');
         }
+        // sign, log1p and expm1 are calls to helpers, defined once at the end of the class.
+        var helpers = CSharp.Helpers(sb.ToString()).ToArray();
+        if (helpers.Length > 0) sb.Append('\n');
+        foreach (var h in helpers) sb.Append($"    private {h}\n");
         sb.Append("}\n");
         return sb.ToString();
     }

@@ -121,13 +121,14 @@ public static class RunReport
     {
         Symbolic.InverseSource.Numeric => $"numeric ({problem.InverseNote})",
         var source => $"{source.ToString().ToLowerInvariant()}, " +
-            ShortNames(problem.Variables.Select((v, i) => $"{v} = {ExpressionText.ForHeader(Symbolic.Infix.Format(problem.Inverse[i]), problem.Variables.Length == 1 ? ExpressionText.HeaderLength : ExpressionText.ListItemLength)}").ToArray(), "expression"),
+            ShortNames(problem.Variables.Length, i => $"{problem.Variables[i]} = {ExpressionText.ForHeader(Symbolic.Infix.Format(problem.Inverse[i]), problem.Variables.Length == 1 ? ExpressionText.HeaderLength : ExpressionText.ListItemLength)}", "expression"),
     };
 
-    /// <summary><c>a, b</c>, or <c>a, b, …, z (100 expressions)</c>: a header's list, short at any size.</summary>
-    private static string ShortNames(IReadOnlyList<string> names, string noun) =>
-        names.Count <= 4 ? string.Join(", ", names)
-            : $"{names[0]}, {names[1]}, …, {names[^1]} ({BookExample.Count(names.Count, noun)})";
+    /// <summary><c>a, b</c>, or <c>a, b, …, z (100 expressions)</c>: a header's list, short at any size, forming
+    /// only the items it shows.</summary>
+    private static string ShortNames(int count, Func<int, string> item, string noun) =>
+        count <= 4 ? string.Join(", ", Enumerable.Range(0, count).Select(item))
+            : $"{item(0)}, {item(1)}, …, {item(count - 1)} ({BookExample.Count(count, noun)})";
 
     /// <summary>
     /// What the target is used for: with the default loss, the loss itself, the distance and the plots;

@@ -52,10 +52,21 @@ public sealed partial record CheckResult(int Property, string Name, bool Passed,
     /// <summary>Whether the property could not be checked here (a non-finite quantity or an unmet precondition).</summary>
     public bool Undefined => Applicable && !Passed && (NonFinite is not null || Unmet);
 
-    /// <summary><c>4 PG converges by (1 − η) per step in y: pass, measured 2.3E-15 (detail)</c>.</summary>
+    /// <summary>
+    /// The measured value for a table: 4 significant digits (<see cref="NumberText.Table"/>: <c>2.001</c>,
+    /// <c>1.110E-16</c>), and "–" when nothing was measured (a property that does not apply, or could not be
+    /// checked, has no value: the detail says why). A failure keeps a non-finite value, its evidence.
+    /// </summary>
+    public string MeasuredText =>
+        double.IsFinite(Measured) ? NumberText.Table(Measured, 4)
+        : Verdict is CheckVerdict.NotApplicable or CheckVerdict.Undefined ? "–"
+        : Measured.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary><c>4 PG converges by (1 − η) per step in y: pass, measured 2.300E-15; detail</c> (no measured
+    /// value when nothing was measured).</summary>
     public override string ToString() =>
         $"{Property} {Name}: {Status}" +
-        (double.IsNaN(Measured) ? "" : $", measured {NumberText.Short(Measured, 4)}") + $" ({Detail})";
+        (MeasuredText == "–" ? "" : $", measured {MeasuredText}") + (Detail == "" ? "" : $"; {Detail}");
 }
 
 /// <summary>

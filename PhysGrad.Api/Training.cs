@@ -110,6 +110,10 @@ public sealed class TrainingRun
     /// <summary>The stop in words.</summary>
     public string StopDetail => History.StopDetail;
 
+    /// <summary>The stop for display at one level, <c>Diverged: the loss became non-finite at step 12</c>
+    /// (the reason alone when there is no detail).</summary>
+    public string StopText => ExitReason.Text(Stop, StopDetail);
+
     /// <summary>Whether the run failed (<see cref="Diverged"/>, or a solver in a step did not converge).</summary>
     public bool Failed => Diverged || Stop == "SolverFailed";
 

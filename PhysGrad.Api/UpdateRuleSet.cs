@@ -93,7 +93,7 @@ public static class UpdateRuleSet
     internal static IReadOnlyList<Expression> YStep(ProblemDefinition problem, Problem model)
     {
         var outputs = model.Outputs.Select(ExprModule.Symbol).ToArray();
-        return UpdateRules.Simplified(UpdateRules.YStep(ExprModule.Symbol(problem.StepSymbol), outputs, model.Loss)).Select(Expression.Wrap).ToArray();
+        return UpdateRules.Simplified(UpdateRules.YStep(ExprModule.Symbol(problem.StepSymbol), outputs, model.Loss)).Select(e => Expression.Wrap(e, problem.StepSymbol)).ToArray();
     }
 
     /// <summary>The y-step (see <see cref="YStep(ProblemDefinition)"/>), or null when the loss has no Newton step in y (its Hessian in y is singular).</summary>
@@ -208,7 +208,7 @@ public static class UpdateRuleSet
                     _ => e.Message,
                 });
             }
-            rules.Add(new UpdateRule(method, problem.Variables, UpdateRules.Simplified(steps).Select(Expression.Wrap).ToArray())
+            rules.Add(new UpdateRule(method, problem.Variables, UpdateRules.Simplified(steps).Select(e => Expression.Wrap(e, stepName)).ToArray())
             {
                 StepSymbol = stepName,
             });

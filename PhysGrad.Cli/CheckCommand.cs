@@ -63,7 +63,7 @@ internal static class CheckCommand
                 output.WriteLine($"{"#",2}  {"property",-44} {"result",-6} {"measured",10}  detail");
                 foreach (var r in results)
                     output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"{r.Property,2}  {r.Name,-44} {r.Status,-6} {Numbers.Short(r.Measured, 4),10}  {r.Detail}"));
+                        $"{r.Property,2}  {r.Name,-44} {r.Status,-6} {r.MeasuredText,10}  {r.Detail}"));
                 output.WriteLine();
                 var undefNote = $"{unchecked_} propert{(unchecked_ == 1 ? "y" : "ies")} cannot be checked here (undef: a quantity is not finite, or a precondition does not hold, at the point)";
                 output.WriteLine(failed == 0

@@ -168,7 +168,7 @@ internal static class CompareCommand
             for (var i = 0; i < results.Count; i++)
             {
                 var run = results[i];
-                output.WriteLine(Line(rows[i]) + $"  {run.Stop} ({run.StopDetail})" +
+                output.WriteLine(Line(rows[i]) + $"  {run.StopText}" +
                     (run.LossRose ? $"; loss rose: final {RunReport.FormatNumber(run.FinalLoss)} > start {RunReport.FormatNumber(run.StartLoss)}" : ""));
                 foreach (var line in SkipLines.Fallbacks(run.Fallbacks))
                     output.WriteLine("         " + line);

@@ -71,7 +71,7 @@ internal static class DeriveCommand
             if (f == "json")
             {
                 // The same intermediates as the other formats (t1 = …, in order: each may use those before it).
-                var shared = RulePrinter.Prepare("infix", blocks, definition.Variables);
+                var shared = RulePrinter.Prepare("infix", blocks, definition.Variables, step);
                 var offset = yStep is null ? 0 : 1;
                 output.WriteLine(JsonSerializer.Serialize(new
                 {

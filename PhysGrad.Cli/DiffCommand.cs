@@ -172,14 +172,18 @@ internal static class DiffCommand
     private static void WriteCSharp(TextWriter o, DerivativeReport r)
     {
         var vs = r.Variables;
-        o.WriteLine($"// f({string.Join(", ", vs)})");
-        o.WriteLine($"double f = {r.Function.ToCSharp()};");
+        var lines = new List<string> { $"double f = {r.Function.ToCSharpCallingHelpers()};" };
         for (var i = 0; i < vs.Count; i++)
-            o.WriteLine($"double df_d{vs[i]} = {r.Gradient[i].ToCSharp()};");
+            lines.Add($"double df_d{vs[i]} = {r.Gradient[i].ToCSharpCallingHelpers()};");
         if (r.Hessian is { } h)
             for (var i = 0; i < vs.Count; i++)
                 for (var j = i; j < vs.Count; j++)
-                    o.WriteLine($"double d2f_d{vs[i]}_d{vs[j]} = {h[i, j].ToCSharp()};");
+                    lines.Add($"double d2f_d{vs[i]}_d{vs[j]} = {h[i, j].ToCSharpCallingHelpers()};");
+        o.WriteLine($"// f({string.Join(", ", vs)})");
+        foreach (var line in lines) o.WriteLine(line);
+        // sign, log1p and expm1 as local functions, defined once after the statements that call them.
+        foreach (var helper in Expression.CSharpHelpers(string.Join("\n", lines)))
+            o.WriteLine(helper);
     }
 
     private static void WriteJson(TextWriter o, DerivativeReport r, bool sparse)

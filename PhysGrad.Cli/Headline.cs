@@ -17,27 +17,33 @@ internal static class Headline
             : $"{names[0]}, {names[1]}, …, {names[^1]} ({BookExample.Count(names.Count, noun)})";
 
     /// <summary><c>[x0, x1^2]</c>, or <c>[a, b, …, z] (100 components)</c>.</summary>
-    public static string List(IReadOnlyList<string> items, string noun) =>
-        items.Count <= Shown ? $"[{string.Join(", ", items)}]"
-            : $"[{items[0]}, {items[1]}, …, {items[^1]}] ({BookExample.Count(items.Count, noun)})";
+    public static string List(IReadOnlyList<string> items, string noun) => List(items.Count, i => items[i], noun);
+
+    /// <summary><see cref="List(IReadOnlyList{string}, string)"/> that forms only the items it shows (a header
+    /// form parses its expression: 3 of 256, not all).</summary>
+    public static string List(int count, Func<int, string> item, string noun) =>
+        count <= Shown ? $"[{string.Join(", ", Enumerable.Range(0, count).Select(item))}]"
+            : $"[{item(0)}, {item(1)}, …, {item(count - 1)}] ({BookExample.Count(count, noun)})";
 
     /// <summary>
     /// <c>P(x0, x1) = [x0, x1^2], L = (y0 - 1)^2/2 + y1^2/2</c>; a default loss over more than four
     /// outputs is written ½‖y − y*‖² with y* in its short form rather than as one term per output.
     /// </summary>
     public static string Problem(ProblemDefinition d) =>
-        $"P({Names(d.Variables, "variable")}) = {List(d.Simulator.Select(s => ExpressionText.ForHeader(s, d.Simulator.Count == 1 ? ExpressionText.HeaderLength : ExpressionText.ListItemLength)).ToArray(), "component")}, L = {Loss(d)}";
+        $"P({Names(d.Variables, "variable")}) = {List(d.Simulator.Count, i => ExpressionText.ForHeader(ExpressionText.Formatted(d.Simulator[i]), d.Simulator.Count == 1 ? ExpressionText.HeaderLength : ExpressionText.ListItemLength), "component")}, L = {Loss(d)}";
 
     /// <summary>The line that follows a header in which an expression was cut short, or null when none was.</summary>
     public static string? CutNote(params string[] headerLines) =>
         headerLines.Any(ExpressionText.HasCut)
-            ? $"(Long expressions are cut short above, with their full length, and coefficients rounded to {ExpressionText.HeaderDigits} significant digits; --format json gives them whole.)"
+            ? $"(Long expressions are cut short above, each with its terms, the names it uses and its full length, and coefficients rounded to {ExpressionText.HeaderDigits} significant digits; --format json gives them whole.)"
             : null;
 
     /// <summary>The loss as text (see <see cref="Problem"/>).</summary>
     public static string Loss(ProblemDefinition d)
     {
-        if (d.Loss is not null || d.Outputs.Length <= Shown) return ExpressionText.ForHeader(d.LossText);
+        // A given loss is echoed as the formatter writes it (not as typed), like every other expression.
+        if (d.Loss is not null) return ExpressionText.ForHeader(ExpressionText.Formatted(d.Loss));
+        if (d.Outputs.Length <= Shown) return ExpressionText.ForHeader(d.LossText);
         var target = d.HasNumericTarget ? Numbers.Vector(d.Target)
             : List(d.TargetExpressions().Select(t => t.ToInfix()).ToArray(), "value");
         return $"½‖y − y*‖² with y* = {target}";

@@ -101,7 +101,7 @@ internal static class TrainCommand
             var diverged = runs.Where(r => r.Failed).ToArray();
             foreach (var r in diverged)
                 error.WriteLine(r.Diverged
-                    ? $"physgrad: {r.Choice.Name} (seed {r.Seed}) diverged at step {r.Final.Step} ({r.StopDetail}); lower its rate, e.g. --methods {r.Choice.Name}:{(r.Choice.LearningRate / 10).ToString("G3", CultureInfo.InvariantCulture)}."
+                    ? $"physgrad: {r.Choice.Name} (seed {r.Seed}) diverged at step {r.Final.Step}: {r.StopDetail}; lower its rate, e.g. --methods {r.Choice.Name}:{(r.Choice.LearningRate / 10).ToString("G3", CultureInfo.InvariantCulture)}."
                     : $"physgrad: {r.Choice.Name} (seed {r.Seed}) failed: {r.StopDetail}.");
             return diverged.Length > 0 ? ExitCode.Failed : ExitCode.Ok;
         });
@@ -146,7 +146,8 @@ internal static class TrainCommand
         var hasX = example.EvalX is not null;
         // The table formatter compare uses: six significant digits, one width at any size.
         string G(double v) => double.IsNaN(v) ? "" : double.IsPositiveInfinity(v) ? "∞" : Numbers.Table(v);
-        static string Ms(double ms) => double.IsFinite(ms) ? ms.ToString(ms < 10 ? "F3" : "F1", CultureInfo.InvariantCulture) : "";
+        // Times to 3 significant digits in every row (0.0123, 1.23, 12.3), the table rule of compare's columns.
+        static string Ms(double ms) => double.IsFinite(ms) ? Numbers.Table(ms, 3) : "";
         static string MsPerStep(TrainingRun r) => r.Final.Step > 0 ? Ms(1000 * r.Final.Seconds / r.Final.Step) : "";
         static double? Finite(double v) => double.IsFinite(v) ? v : null;
         var summaries = Training.Summarize(runs);
@@ -206,7 +207,7 @@ internal static class TrainCommand
                 output.WriteLine(example.Description);
                 output.WriteLine($"{"method",-8} {"settings",-40} {"seed",4} {"final loss",11}{(hasX ? $" {"½|x-x*|²",11}" : "")} {"time (s)",9} {"steps",7} {"ms/step",8}  stop");
                 foreach (var r in runs)
-                    output.WriteLine($"{r.Choice.Name,-8} {r.Choice.Description,-40} {r.Seed,4} {G(r.Final.Loss),11}{(hasX ? $" {G(r.Final.XError),11}" : "")} {r.Final.Seconds,9:F2} {r.Final.Step,7} {MsPerStep(r),8}  {Stop(r)}");
+                    output.WriteLine($"{r.Choice.Name,-8} {r.Choice.Description,-40} {r.Seed,4} {G(r.Final.Loss),11}{(hasX ? $" {G(r.Final.XError),11}" : "")} {Numbers.Table(r.Final.Seconds, 3),9} {r.Final.Step,7} {MsPerStep(r),8}  {Stop(r)}");
                 // Over several seeds, one line per method: the median and the range of the final loss.
                 if (summaries.Any(m => m.Seeds.Count > 1))
                 {
@@ -223,7 +224,7 @@ internal static class TrainCommand
     // The table's stop cell: which limit ended the run (with --steps and --time both given, either may),
     // a failure in words, and the same "loss rose" flag as compare's.
     private static string Stop(TrainingRun r) =>
-        (r.Failed ? $"{r.Stop} ({r.StopDetail})" : r.Stop) +
+        (r.Failed ? r.StopText : r.Stop) +
         (r.LossRose ? $"; loss rose: final {Numbers.Table(r.Final.Loss)} > start {Numbers.Table(r.Points[0].Loss)}" : "");
 
     private sealed class Relay(ProgressLine bar) : IProgress<(int Method, double Done)>

@@ -60,7 +60,7 @@ public sealed class CompiledProblem : IDifferentiableProblem
     private CompiledProblem(string[] variables, Expr[] simulator, string[] outputs, Expr loss, Func<(Expr[]? Inverse, InverseSource Source)> inverse)
     {
         if (outputs.Length != simulator.Length)
-            throw new SymbolicException(ErrorKind.Shape, $"{simulator.Length} simulator outputs but {outputs.Length} output names.");
+            throw new SymbolicException(ErrorKind.Shape, $"{NumberText.Count(simulator.Length, "simulator output")} but {NumberText.Count(outputs.Length, "output name")}.");
         Variables = variables;
         Outputs = outputs;
         LossIsNonNegative = Bounds.IsNonNegative(loss);

@@ -279,7 +279,7 @@ public static class LinearAlgebra
         var j = DenseMatrix.OfArray(jacobian);
         if (g.Length != j.RowCount || result.Length != j.ColumnCount)
             throw new ArgumentException(
-                $"J is {j.RowCount}×{j.ColumnCount}, so g needs {j.RowCount} entries and the result {j.ColumnCount}; got {g.Length} and {result.Length}.");
+                $"J is {j.RowCount}×{j.ColumnCount}, so g needs {NumberText.Count(j.RowCount, "entry", "entries")} and the result {j.ColumnCount}; got {g.Length} and {result.Length}.");
         var svd = j.Svd(computeVectors: true);
         var s = svd.S;
         var u = svd.U;

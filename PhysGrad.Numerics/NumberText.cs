@@ -15,7 +15,14 @@ public static class NumberText
 {
     /// <summary>A count with its noun in the right number: "1 iteration", "0 iterations", "3 iterations"
     /// (<paramref name="noun"/> is the singular; the plural adds an s, which every noun printed so far takes).</summary>
-    public static string Count(long n, string noun) => n == 1 || n == -1 ? $"{n} {noun}" : $"{n} {noun}s";
+    public static string Count(long n, string noun) => Count(n, noun, noun + "s");
+
+    /// <summary>A count with its noun in the right number, for a noun whose plural is not the singular
+    /// with an s: <c>Count(1, "entry", "entries")</c> is "1 entry", <c>Count(3, …)</c> "3 entries".</summary>
+    public static string Count(long n, string singular, string plural) => n == 1 || n == -1 ? $"{n} {singular}" : $"{n} {plural}";
+
+    /// <summary>The noun alone in the number that goes with <paramref name="n"/> ("value" for 1, "values" otherwise).</summary>
+    public static string Noun(long n, string singular, string? plural = null) => n == 1 || n == -1 ? singular : plural ?? singular + "s";
 
     /// <summary>The shortest text that parses back to the same double (<c>"R"</c>), −0 as 0.</summary>
     public static string RoundTrip(double x) => (x == 0 ? 0.0 : x).ToString("R", CultureInfo.InvariantCulture);
@@ -65,11 +72,12 @@ public static class NumberText
     /// A vector in its short form: in full up to <paramref name="shown"/> values (<c>[0.1, 0.2]</c>), else
     /// the first two, an ellipsis and the last with the count: <c>[0.1, 0.2, …, 0.9] (100 values)</c>. Each
     /// number as <paramref name="each"/> (default <see cref="Short"/>), so a 100-variable point never
-    /// makes a line thousands of characters long.
+    /// makes a line thousands of characters long. A component that is rounding noise next to the
+    /// vector's largest (<see cref="IsNoise"/>) is written as 0.
     /// </summary>
     public static string Vector(IReadOnlyList<double> values, Func<double, string>? each = null, int shown = 4)
     {
-        each ??= v => Short(v);
+        each = DropNoise(values, each ?? (v => Short(v)));
         return values.Count <= shown
             ? "[" + string.Join(", ", values.Select(each)) + "]"
             : $"[{each(values[0])}, {each(values[1])}, …, {each(values[^1])}] ({values.Count} values)";
@@ -79,10 +87,38 @@ public static class NumberText
     /// <c>1, 2, …, 100 (100 values)</c>.</summary>
     public static string List(IReadOnlyList<double> values, Func<double, string>? each = null, int shown = 4)
     {
-        each ??= v => Short(v);
+        each = DropNoise(values, each ?? (v => Short(v)));
         return values.Count <= shown
             ? string.Join(", ", values.Select(each))
             : $"{each(values[0])}, {each(values[1])}, …, {each(values[^1])} ({values.Count} values)";
+    }
+
+    /// <summary>
+    /// The relative size below which a component of a printed vector is rounding noise: 2⁻⁴², 1024 units
+    /// in the last place of the vector's largest magnitude (about 2.3E-13 of it). A component computed
+    /// from quantities of the vector's scale (a sum of a few hundred terms, a difference of two such
+    /// values) carries an absolute rounding error up to about that many units of the scale, so a value
+    /// below it cannot be told from 0 by the computation that produced it: y* = P(x*) of a sine on a
+    /// grid gives −2.3E-16 where the sine is 0, next to values of size 0.19.
+    /// </summary>
+    public static readonly double NoiseRatio = Math.Pow(2, -42);
+
+    /// <summary>
+    /// Whether <paramref name="value"/> is 0 up to rounding noise next to a vector whose largest
+    /// finite magnitude is <paramref name="scale"/>: |value| ≤ <see cref="NoiseRatio"/> · scale.
+    /// A value that is exactly 0, or alone in its vector (its own scale), is never noise.
+    /// </summary>
+    public static bool IsNoise(double value, double scale) =>
+        value != 0 && double.IsFinite(value) && Math.Abs(value) <= NoiseRatio * scale;
+
+    // Every vector printed for people (Vector, List) writes its noise components (IsNoise against the
+    // largest finite magnitude of the WHOLE vector, shown or not) as an exact 0, in the vector's format.
+    private static Func<double, string> DropNoise(IReadOnlyList<double> values, Func<double, string> each)
+    {
+        var scale = 0.0;
+        foreach (var v in values)
+            if (double.IsFinite(v)) scale = Math.Max(scale, Math.Abs(v));
+        return v => each(IsNoise(v, scale) ? 0.0 : v);
     }
 
     /// <summary>A list of numbers, <c>a, b, c</c>, each as <see cref="RoundTrip"/>.</summary>

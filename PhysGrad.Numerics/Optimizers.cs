@@ -587,7 +587,7 @@ public static class Optimizer
                 // A step that falls to the tolerance (for most rules: exactly 0, ∂L/∂x = 0) stops the run
                 // at a stationary point; only a minimum is "converged".
                 var curvature = stepper.ClassifyCurvature();
-                var detail = $"step length {NumberText.Short(stepLength, 3)} ≤ {NumberText.Short(stepTolerance, 3)} at iteration {k}, at {curvature.KindWithArticle} ({curvature.Detail})";
+                var detail = $"step length {NumberText.Short(stepLength, 3)} ≤ {NumberText.Short(stepTolerance, 3)} at iteration {k}, at {curvature.KindWithArticle}; {curvature.Detail}";
                 return curvature.Kind == StationaryKind.Minimum
                     ? Finish(StopReason.Converged, k, detail, ConvergenceCriterion.StepTolerance, curvature)
                     : Finish(StopReason.StationaryNonMinimum, k, detail, curvature: curvature);
@@ -612,7 +612,7 @@ public static class Optimizer
                     ConvergenceCriterion.LossTolerance);
             if (!stepper.GradientIsZero()) return null;
             var curvature = stepper.ClassifyCurvature();
-            var detail = $"{reached}, ∂L/∂x = 0, at {curvature.KindWithArticle} ({curvature.Detail})";
+            var detail = $"{reached}, ∂L/∂x = 0, at {curvature.KindWithArticle}; {curvature.Detail}";
             return curvature.Kind == StationaryKind.Minimum
                 ? Finish(StopReason.Converged, iteration, detail, ConvergenceCriterion.LossTolerance, curvature)
                 : Finish(StopReason.StationaryNonMinimum, iteration, detail, curvature: curvature);

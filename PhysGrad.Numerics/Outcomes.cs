@@ -460,7 +460,14 @@ public sealed record ExitReason(
     StopReason Reason, int Iteration, ConvergenceCriterion? Criterion, Curvature? Curvature, NonFiniteValue? NonFinite, string Detail)
 {
     /// <inheritdoc/>
-    public override string ToString() => $"{Reason} ({Detail})";
+    /// <remarks>One level of structure, <c>Converged: step length 0 ≤ 1E-12 at iteration 3, at a minimum;
+    /// eigenvalues of ∂²L/∂x²: 2</c>: the detail follows a colon (it may hold one parenthesis of its own,
+    /// never a second inside it).</remarks>
+    public override string ToString() => Text(Reason, Detail);
+
+    /// <summary>A stop for display, <c>Reason: detail</c> (or the reason alone without a detail), the form
+    /// every table and message uses.</summary>
+    public static string Text(object reason, string detail) => string.IsNullOrEmpty(detail) ? $"{reason}" : $"{reason}: {detail}";
 }
 
 /// <summary>The kinds of fallback an optimiser can take in a step.</summary>

@@ -83,7 +83,7 @@ let ``diff prints LaTeX and C#`` () =
     let _, latex, _ = run [ "diff"; "-f"; "x0^2/2"; "--format"; "latex" ]
     Assert.Contains("\\frac{\\partial f}{\\partial x_{0}} = x_{0}", latex)
     let _, cs, _ = run [ "diff"; "-f"; "x^3"; "--format"; "csharp" ]
-    Assert.Contains("double df_dx = 3 * (x * x);", cs)
+    Assert.Contains("double df_dx = 3.0 * (x * x);", cs)
 
 [<Theory>]
 [<InlineData("x +* y", "column 4")>]
@@ -98,8 +98,8 @@ let ``bad functions exit with 2 and a message without a stack trace`` (f: string
     Assert.DoesNotContain("   at ", err)
 
 [<Theory>]
-[<InlineData("1", "1 value(s) but there are 2 variable(s)")>]
-[<InlineData("1,2,3", "3 value(s) but there are 2 variable(s)")>]
+[<InlineData("1", "1 value but there are 2 variables")>]
+[<InlineData("1,2,3", "3 values but there are 2 variables")>]
 [<InlineData("1,abc", "value 2 ('abc') is not a number")>]
 let ``a wrong --at exits with 2 and says what is wrong`` (at: string, fragment: string) =
     let code, _, err = run [ "diff"; "-f"; "x*y"; "--at"; at ]
@@ -170,7 +170,7 @@ let ``eval handles more rows than one block, in order`` () =
         Assert.Equal(sprintf "%d,%d" (rows - 1) (2 * (rows - 1)), lines.[rows].TrimEnd '\r'))
 
 [<Theory>]
-[<InlineData("1,2\n3\n", "Row 2 has 1 value(s) but there are 2 variable(s)")>]
+[<InlineData("1,2\n3\n", "Row 2 has 1 value but there are 2 variables")>]
 [<InlineData("1,2\n3,four\n", "Row 2, value 2 ('four') is not a number")>]
 [<InlineData("y,x\n1,2\n", "Row 1 names the columns y, x but the variables are x, y")>]
 let ``a bad CSV row exits with 2 and names the row`` (csv: string, fragment: string) =

@@ -286,7 +286,7 @@ let ``method names are consistent and result types print readably`` () =
     // IG on the book's problem: Δx0 = −η x0, Δx1 = −η x1/2 (the README's derive output).
     Assert.Equal("ig: Δx0 = -eta*x0; Δx1 = -eta*x1/2", rules.[0].ToString())
     let check = PhysicsProblem.Book.Check() |> Seq.find (fun r -> r.Property = 9)
-    Assert.StartsWith("9 consistency in compositions: n/a (", check.ToString())
+    Assert.StartsWith("9 consistency in compositions: n/a; ", check.ToString())
 
 /// Renders a figure's first panel at the figure's own size (as the files are written).
 let private renderAt (figure: TrajectoryPlots.Figure) =

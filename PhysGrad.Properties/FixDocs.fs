@@ -101,7 +101,7 @@ let ``a one-iteration comparison says 1 iteration, not 1 iterations`` () =
     let out = Path.Combine(Path.GetTempPath(), "physgrad-fixdocs-" + Guid.NewGuid().ToString("N"))
     let code, stdout, err = run [ "compare"; "--methods"; "gd:0.01"; "--iterations"; "1"; "--out"; out ]
     Assert.True((code = 0), err)
-    Assert.Contains("(1 iteration)", stdout)
+    Assert.Contains("IterationLimit: 1 iteration", stdout)
     Assert.DoesNotContain("1 iterations", stdout)
 
 [<Fact>]

@@ -148,10 +148,10 @@ let ``the LaTeX printer writes fractions, roots and subscripts`` (text: string, 
 
 [<Theory>]
 [<InlineData("x^2 + sqrt(y)", "x * x + Math.Sqrt(y)")>]
-// Integer constants print as integers; every division still has a double operand (1.0 / x, 1.0 / 2.0).
-[<InlineData("sin(x)/3", "Math.Sin(x) / 3")>]
-[<InlineData("x^3*pi", "Math.PI * Math.Pow(x, 3)")>]
+// Every constant is a double literal (3.0, 1.0 / 2.0): no operator divides integers.
+[<InlineData("sin(x)/3", "Math.Sin(x) / 3.0")>]
+[<InlineData("x^3*pi", "Math.PI * Math.Pow(x, 3.0)")>]
 [<InlineData("1/x", "1.0 / x")>]
-[<InlineData("x/2 + 1/2", "x / 2 + 1.0 / 2.0")>]
+[<InlineData("x/2 + 1/2", "x / 2.0 + 1.0 / 2.0")>]
 let ``the C# printer writes Math calls and double literals`` (text: string, expected: string) =
     Assert.Equal(expected, CSharp.format (Parse.expression text))

@@ -91,7 +91,7 @@ let ``Rosenbrock n = 64: the runs that blow up are Diverged, exit 1, not Iterati
     let code, out, err = Cli.run [ "compare"; "--example"; "rosenbrock"; "--n"; "64"; "--methods"; "gn,gd:0.0001" ]
     Assert.Equal(1, code)
     let gn = out.Split('\n') |> Array.find (fun l -> l.StartsWith "gn ")
-    Assert.Contains("Diverged (the loss rose from", gn)
+    Assert.Contains("Diverged: the loss rose from", gn)
     Assert.Contains("gn diverged", err)
     let gd = out.Split('\n') |> Array.find (fun l -> l.StartsWith "gd ")
     Assert.DoesNotContain("Diverged", gd)

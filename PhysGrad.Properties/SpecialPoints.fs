@@ -407,12 +407,13 @@ let ``LaTeX: powers of compound bases keep parentheses, lone denominators have n
     Assert.Equal(expected, LaTeX.format (Parse.expression text))
 
 [<Theory>]
-[<InlineData("20.0*eta", "20 * eta")>]
+// One rule for C# literals (issue 12, item 3): every number is a double literal, so no operator can divide integers.
+[<InlineData("20.0*eta", "20.0 * eta")>]
 [<InlineData("1.5*eta", "1.5 * eta")>]
-[<InlineData("x/2", "x / 2")>]
-[<InlineData("1/(2*x)", "1.0 / (2 * x)")>]
+[<InlineData("x/2", "x / 2.0")>]
+[<InlineData("1/(2*x)", "1.0 / (2.0 * x)")>]
 [<InlineData("3/2", "3.0 / 2.0")>]
-let ``C#: integer-valued constants are integer literals, and every division has a double operand`` (text: string, expected: string) =
+let ``C#: every constant is a double literal, so every division has double operands`` (text: string, expected: string) =
     Assert.Equal(expected, CSharp.format (Parse.expression text))
 
 /// A plain double evaluator of an expression tree, with no rewriting of its own (unlike

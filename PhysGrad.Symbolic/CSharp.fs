@@ -5,17 +5,53 @@ open System.Text
 
 /// C# source text for an expression: `Math.*` calls, double literals, and variable names mapped by
 /// the caller (for example x0 ↦ x[0]). The text is an expression of type double.
-/// `sign` is written as a double-valued lambda (not `Math.Sign`, which returns an int and throws on
-/// NaN), so every operand in the text is a double except integer literals. `log1p` and `expm1`
-/// have no accurate .NET counterpart (`double.LogP1` and `double.ExpM1` compute log(x + 1) and
-/// exp(x) − 1 as written, which is what these functions exist to avoid), so they are written as an
-/// immediately applied static lambda holding the same formulas as `Elementary.log1p`/`expm1`: the
-/// text stays one self-contained expression of type double, needing only `using System;`, and the
-/// argument is evaluated once.
+///
+/// Literals: every number is a double literal (`4.0`, `0.5`, `1E-05`, a fraction p/q as `1.0 / 3.0`),
+/// one rule with no exceptions, so no operator in the text ever does integer arithmetic (`1 / 2` would
+/// be 0 in C#), whatever the operands beside it.
+///
+/// Three functions have no right .NET counterpart: `sign` (`Math.Sign` returns an int and throws on
+/// NaN), `log1p` and `expm1` (`double.LogP1` and `double.ExpM1` compute log(x + 1) and exp(x) − 1 as
+/// written, which is what these functions exist to avoid). A program (a class of rules, a list of
+/// derivatives) calls them as helpers `Sign(x)`, `Log1p(x)`, `Expm1(x)`, whose definitions `helpers`
+/// gives for the program to include once; a lone expression (`format`) writes them as immediately
+/// applied static lambdas instead, so that it needs nothing but `using System;`.
 [<RequireQualifiedAccess>]
 module CSharp =
 
-    let private functionName (f: Function) =
+    /// The helper definitions, by name: each a static method of one double, valid both as a class
+    /// member and as a local function. Sign is NaN for NaN (as PhysGrad's evaluators) and 0 at ±0.
+    let private helperDefinitions =
+        [ "Sign", "static double Sign(double t) => double.IsNaN(t) ? t : Math.Sign(t);"
+          "Log1p",
+          "static double Log1p(double t) { double u = 1.0 + t; "
+          + "return u == 1.0 ? t : double.IsPositiveInfinity(u) ? u : Math.Log(u) * t / (u - 1.0); }"
+          "Expm1",
+          "static double Expm1(double t) { double u = Math.Exp(t); "
+          + "return u == 1.0 ? t : u - 1.0 == -1.0 ? -1.0 : double.IsPositiveInfinity(u) ? u : (u - 1.0) * t / Math.Log(u); }" ]
+
+    /// The definitions of the helpers that C# text written with helper calls uses (none, one line per
+    /// helper otherwise), to be included once in the class or method that holds the text.
+    [<CompiledName("Helpers")>]
+    let helpers (code: string) : string list =
+        helperDefinitions
+        |> List.filter (fun (name, _) -> Text.RegularExpressions.Regex.IsMatch(code, @"(?<![\w.])" + name + @"\("))
+        |> List.map snd
+
+    // The printer's settings: how variables are named, and whether sign/log1p/expm1 are helper calls.
+    type private Context = { Name: string -> string; Calls: bool }
+
+    let private helper (c: Context) (name: string) =
+        if c.Calls then
+            name
+        else
+            let definition = helperDefinitions |> List.find (fun (n, _) -> n = name) |> snd
+            // "static double Sign(double t) => body;" or "static double F(double t) { … }" as a lambda.
+            let body = definition.Substring(definition.IndexOf(')') + 2).TrimEnd(';')
+            let body = if body.StartsWith "=> " then body.Substring 3 else body
+            "((Func<double, double>)(static t => " + body + "))"
+
+    let private functionName (c: Context) (f: Function) =
         match f with
         | Function.Sin -> "Math.Sin"
         | Function.Cos -> "Math.Cos"
@@ -29,27 +65,12 @@ module CSharp =
         | Function.Exp -> "Math.Exp"
         | Function.Log -> "Math.Log"
         | Function.Abs -> "Math.Abs"
-        | Function.Log1p ->
-            "((Func<double, double>)(static t => { double u = 1.0 + t; "
-            + "return u == 1.0 ? t : double.IsPositiveInfinity(u) ? u : Math.Log(u) * t / (u - 1.0); }))"
-        | Function.Expm1 ->
-            "((Func<double, double>)(static t => { double u = Math.Exp(t); "
-            + "return u == 1.0 ? t : u - 1.0 == -1.0 ? -1.0 : double.IsPositiveInfinity(u) ? u : (u - 1.0) * t / Math.Log(u); }))"
-        // Math.Sign returns an int (so 2 * Math.Sign(x) / 3 would divide integers) and throws on NaN:
-        // this is sign as a double, NaN for NaN, like PhysGrad's evaluators.
-        | _ -> "((Func<double, double>)(static t => t > 0.0 ? 1.0 : t < 0.0 ? -1.0 : t == 0.0 ? 0.0 : t))"
+        | Function.Log1p -> helper c "Log1p"
+        | Function.Expm1 -> helper c "Expm1"
+        | _ -> helper c "Sign"
 
+    /// Every number as a double literal: 4.0, 0.5, 1E+20.
     let private literal (x: float) = Layout.formatRealExact x
-
-    /// An integer-valued constant as an integer literal (20, not 20.0). This never turns the
-    /// arithmetic into integer arithmetic: two constants never meet in one operation (they are
-    /// folded), a fraction p/q is written with double literals, and 1/x as 1.0 / x, so every
-    /// operator has a double operand. Beyond int range the double literal stays.
-    let private constant (x: float) =
-        if Math.Abs x <= 2147483647.0 && Math.Round x = x then
-            (int x).ToString(Globalization.CultureInfo.InvariantCulture)
-        else
-            literal x
 
     let rec private level (e: Expr) =
         match e.Node with
@@ -67,17 +88,17 @@ module CSharp =
         | Sum _ -> Layout.Sum
         | Product _ -> Layout.Product
 
-    let rec private write (sb: StringBuilder) (name: string -> string) (context: int) (e: Expr) =
+    let rec private write (sb: StringBuilder) (c: Context) (context: int) (e: Expr) =
         Deep.check ()
 
         if level e < context then
             sb.Append '(' |> ignore
-            body sb name e
+            body sb c e
             sb.Append ')' |> ignore
         else
-            body sb name e
+            body sb c e
 
-    and private writeFraction (sb: StringBuilder) (name: string -> string) (f: Layout.Fraction) =
+    and private writeFraction (sb: StringBuilder) (c: Context) (f: Layout.Fraction) =
         if f.Negative then
             sb.Append '-' |> ignore
 
@@ -87,7 +108,7 @@ module CSharp =
                 if i > 0 then
                     sb.Append " * " |> ignore
 
-                write sb name Layout.Unary x)
+                write sb c Layout.Unary x)
 
         if f.Numerator.IsEmpty then
             sb.Append "1.0" |> ignore
@@ -98,90 +119,96 @@ module CSharp =
         | [] -> ()
         | [ d ] ->
             sb.Append " / " |> ignore
-            write sb name Layout.Atom d
+            write sb c Layout.Atom d
         | ds ->
             sb.Append " / (" |> ignore
             factors ds
             sb.Append ')' |> ignore
 
-    and private body (sb: StringBuilder) (name: string -> string) (e: Expr) =
+    and private body (sb: StringBuilder) (c: Context) (e: Expr) =
         match e.Node with
-        | Number q when q.IsInteger -> sb.Append(constant (q.ToDouble())) |> ignore
+        | Number q when q.IsInteger -> sb.Append(literal (q.ToDouble())) |> ignore
         | Number q ->
             sb.Append(literal (double q.Num)).Append(" / ").Append(literal (double q.Den))
             |> ignore
-        | Real x -> sb.Append(constant x) |> ignore
-        | Symbol s -> sb.Append(name s: string) |> ignore
+        | Real x -> sb.Append(literal x) |> ignore
+        | Symbol s -> sb.Append(c.Name s: string) |> ignore
         | Pi -> sb.Append "Math.PI" |> ignore
         | Apply _ when Layout.isE e -> sb.Append "Math.E" |> ignore
         | Apply(f, a) ->
-            sb.Append(functionName f).Append('(') |> ignore
-            write sb name 0 a
+            sb.Append(functionName c f).Append('(') |> ignore
+            write sb c 0 a
             sb.Append ')' |> ignore
         | Atan2(y, x) ->
             sb.Append "Math.Atan2(" |> ignore
-            write sb name 0 y
+            write sb c 0 y
             sb.Append ", " |> ignore
-            write sb name 0 x
+            write sb c 0 x
             sb.Append ')' |> ignore
         | Sum ts ->
             Layout.sumTerms ts
             |> Array.iteri (fun i t ->
                 if i = 0 then
-                    write sb name Layout.Sum t
+                    write sb c Layout.Sum t
                 else
                     let f = Layout.fraction t
 
                     if f.Negative then
                         sb.Append " - " |> ignore
-                        writeFraction sb name { f with Negative = false }
+                        writeFraction sb c { f with Negative = false }
                     else
                         sb.Append " + " |> ignore
-                        write sb name Layout.Product t)
-        | Product _ -> writeFraction sb name (Layout.fraction e)
+                        write sb c Layout.Product t)
+        | Product _ -> writeFraction sb c (Layout.fraction e)
         | Power(b, x) when Layout.isSqrt x ->
             sb.Append "Math.Sqrt(" |> ignore
-            write sb name 0 b
+            write sb c 0 b
             sb.Append ')' |> ignore
         | Power(b, x) when Expr.isNumeric x && Layout.isNegative x ->
             sb.Append "1.0 / " |> ignore
-            write sb name Layout.Atom (Expr.pow b (Expr.neg x))
+            write sb c Layout.Atom (Expr.pow b (Expr.neg x))
         | Power(b, x) when obj.ReferenceEquals(x, Expr.two) ->
             // x*x is exact and faster than Math.Pow(x, 2).
-            write sb name Layout.Unary b
+            write sb c Layout.Unary b
             sb.Append " * " |> ignore
-            write sb name Layout.Unary b
+            write sb c Layout.Unary b
         | Power(b, x) ->
             sb.Append "Math.Pow(" |> ignore
-            write sb name 0 b
+            write sb c 0 b
             sb.Append ", " |> ignore
-            write sb name 0 x
+            write sb c 0 x
             sb.Append ')' |> ignore
 
-    /// C# text for e, with each variable name mapped by `name`.
-    [<CompiledName("Format")>]
-    let formatWith (name: Func<string, string>) (e: Expr) : string =
+    let private run (c: Context) (stable: bool) (e: Expr) =
         Deep.run (fun () ->
             // Generated code computes the stable form (the same value, no overflow in sums of
             // exponentials), as PhysGrad's own evaluators do.
-            let e = Stable.rewrite e
+            let e = if stable then e else Stable.rewrite e
             Layout.checkPrintable e
             let sb = StringBuilder()
-            write sb name.Invoke 0 e
+            write sb c 0 e
             sb.ToString())
 
-    /// C# text for an expression that is already in its stable form (the output of
-    /// `Stable.rewriteMany` over a whole block, split into shared intermediates afterwards): no
-    /// second rewrite, which would factor the already factored sums again. Rewriting each
-    /// intermediate alone instead is not enough: a shared sum 1 + exp(x) named t1 leaves
-    /// exp(2x)/t1² as two lines whose exponentials cannot merge.
+    /// C# text for e, with each variable name mapped by `name`: one self-contained expression
+    /// (sign, log1p and expm1 as immediately applied lambdas).
+    [<CompiledName("Format")>]
+    let formatWith (name: Func<string, string>) (e: Expr) : string =
+        run { Name = name.Invoke; Calls = false } false e
+
+    /// C# text for e as a line of a program: sign, log1p and expm1 as calls `Sign(…)`, `Log1p(…)`,
+    /// `Expm1(…)` to the helpers that `helpers` defines.
+    [<CompiledName("FormatCalling")>]
+    let formatCallingWith (name: Func<string, string>) (e: Expr) : string =
+        run { Name = name.Invoke; Calls = true } false e
+
+    /// C# text, with helper calls as `formatCallingWith`, for an expression that is already in its
+    /// stable form (the output of `Stable.rewriteMany` over a whole block, split into shared
+    /// intermediates afterwards): no second rewrite, which would factor the already factored sums
+    /// again. Rewriting each intermediate alone instead is not enough: a shared sum 1 + exp(x) named
+    /// t1 leaves exp(2x)/t1² as two lines whose exponentials cannot merge.
     [<CompiledName("FormatStable")>]
     let formatStableWith (name: Func<string, string>) (e: Expr) : string =
-        Deep.run (fun () ->
-            Layout.checkPrintable e
-            let sb = StringBuilder()
-            write sb name.Invoke 0 e
-            sb.ToString())
+        run { Name = name.Invoke; Calls = true } true e
 
     /// C# text for e, variables by their own names.
     let format (e: Expr) = formatWith (Func<_, _> id) e

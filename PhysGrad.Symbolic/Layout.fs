@@ -120,6 +120,33 @@ module Layout =
           Numerator: Expr list
           Denominator: Expr list }
 
+    // The name whose factors a printer writes first in every product (after the numeric coefficient):
+    // the step size η of an update rule, written −η·2x as in papers rather than −2x·η as the
+    // canonical (alphabetical) order would put it after a variable named a. Async-local so that
+    // concurrent printers do not see each other's, and it flows into Deep.run's large-stack thread.
+    let private leading = Threading.AsyncLocal<string>()
+
+    /// Runs f with the factors of `name` (the symbol and its powers) written first in each product's
+    /// numerator, after the coefficient, by every printer (infix, LaTeX, C#): the order of a rule in
+    /// papers, Δx = −η ∂L/∂x. Only the layout changes; the expression is the same.
+    let withLeading (name: string) (f: unit -> 'a) : 'a =
+        let saved = leading.Value
+        leading.Value <- name
+
+        try
+            f ()
+        finally
+            leading.Value <- saved
+
+    let private isLeading (name: string) (f: Expr) =
+        match f.Node with
+        | Node.Symbol s -> s = name
+        | Node.Power(b, _) ->
+            match b.Node with
+            | Node.Symbol s -> s = name
+            | _ -> false
+        | _ -> false
+
     let fraction (e: Expr) : Fraction =
         let factors =
             match e.Node with
@@ -151,8 +178,19 @@ module Layout =
             | Node.Power(b, x) when numericSign x < 0 -> den.Add(Expr.pow b (Expr.neg x))
             | _ -> num.Add f
 
+        let numerator =
+            match leading.Value with
+            | null -> List.ofSeq num
+            | name ->
+                // Coefficients stay first, then η, then the rest in their canonical order.
+                let all = List.ofSeq num
+                let isCoefficient (f: Expr) = Expr.isNumeric f
+                let coefficients, others = all |> List.partition isCoefficient
+                let eta, rest = others |> List.partition (isLeading name)
+                coefficients @ eta @ rest
+
         { Negative = negative
-          Numerator = List.ofSeq num
+          Numerator = numerator
           Denominator = List.ofSeq den }
 
     /// Is this power a square root (exponent 1/2)?

@@ -119,11 +119,11 @@ public sealed class Newton(double eta)
             return (FallbackKind.HessianSingular, why, "every eigenvalue is 0 (L is linear here): took a gradient step instead");
         var kind = flipped > 0 ? FallbackKind.HessianIndefinite : FallbackKind.HessianSingular;
         var flat = Math.Sqrt(flatSlope) > 1e-12 * Math.Sqrt(gradient.Sum(v => v * v))
-            ? " plus a gradient step −η(I − H⁺H)∇L along them, where ∇L has a component the pseudo-inverse would drop"
+            ? $" plus a gradient step −η(I − H⁺H)∇L along {(dropped == 1 ? "it" : "them")}, where ∇L has a component the pseudo-inverse would drop"
             : "";
-        var how = (flipped > 0 ? $"took {flipped} negative eigenvalue(s) by magnitude" : "") +
+        var how = (flipped > 0 ? $"took {NumberText.Count(flipped, "negative eigenvalue")} by magnitude" : "") +
                   (flipped > 0 && dropped > 0 ? " and " : "") +
-                  (dropped > 0 ? $"dropped {dropped} zero eigenvalue(s) (pseudo-inverse){flat}" : "");
+                  (dropped > 0 ? $"dropped {NumberText.Count(dropped, "zero eigenvalue")} (pseudo-inverse){flat}" : "");
         return (kind, why, $"{how}, a step that descends");
     }
 }
