@@ -74,7 +74,9 @@ public sealed class CompiledProblem : IDifferentiableProblem
         // stencil's interior, the residuals of a chain) as compiled loops (ComponentFamilyKernels).
         _outputs = Built(Capabilities.Outputs, () => ComponentFamilyKernels.Values(variables, simulator));
         _simulator = Kernel(Capabilities.Jacobian, () => Lower.ValueJacobian(variables, [], simulator));
-        _lossGradientInY = Kernel(Capabilities.LossGradientInY, () => Lower.ValueGradientHessian(outputs, [], false, loss));
+        // ∂L/∂y of a sum of per-output terms (½Σ(yᵢ − yᵢ*)²) is one loop too: the matrix-free Jacobian rules
+        // (GN, LM, IG) read it every step, and its straight-line kernel was most of their fixed cost at n = 10⁴.
+        _lossGradientInY = Built(Capabilities.LossGradientInY, () => FamilyKernels.ValueGradient(outputs, loss));
         _lossInY = Kernel(Capabilities.LossHessianInY, () => Lower.ValueGradientHessian(outputs, [], true, loss));
         // Value + gradient and H v keep repeated terms of the loss (Σ over cells of one shape) as compiled
         // loops (FamilyKernels), so their size and compile time do not grow with n.
