@@ -449,6 +449,37 @@ public static class FamilyKernels
             if (!IsZero(template.Outputs[k]))
                 (outputsOf[template.Outputs[k]] ??= []).Add(k);
 
+        // An output placed where the next cell places another (Rosenbrock's ∂f/∂x_{i+1} of cell i and ∂f/∂x_i
+        // of cell i + 1: Base of the sender = Base of the receiver + Step) is carried to the next cell in a
+        // local and added with the receiver's value: one read-modify-write of the array per place, not
+        // two. The last cell's carries are added after the loop. Only plain pairs (a receiver that sends
+        // nothing on, a sender that receives nothing) are carried; every other output is added at once.
+        var receiverOf = new Dictionary<int, int>(); // sender k → receiver k'
+        {
+            var written = new HashSet<int>();
+            for (var k = 0; k < template.Outputs.Length; k++)
+                if (!IsZero(template.Outputs[k])) written.Add(k);
+            var byPlace = new Dictionary<(int, bool, int), int>();
+            var unique = true;
+            for (var k = 0; k < targets.Length; k++)
+                if (targets[k].Place == Place.Affine && targets[k].Step != 0 && written.Contains(k))
+                    unique &= byPlace.TryAdd((targets[k].Step, targets[k].InValues, targets[k].Base), k);
+            if (unique)
+                foreach (var ((step, inValues, place), k) in byPlace)
+                    if (byPlace.TryGetValue((step, inValues, place - step), out var receiver))
+                        receiverOf[k] = receiver;
+            foreach (var sender in receiverOf.Keys.ToArray())
+                if (receiverOf.ContainsKey(receiverOf[sender]) || receiverOf.ContainsValue(sender))
+                    receiverOf.Remove(sender);
+        }
+        var carryIn = new Dictionary<int, ParameterExpression>();  // by receiver: the previous cell's value
+        var carryOut = new Dictionary<int, ParameterExpression>(); // by sender: this cell's value
+        foreach (var (sender, receiver) in receiverOf)
+        {
+            carryOut[sender] = Variable(typeof(double), $"send{sender}");
+            carryIn[receiver] = Variable(typeof(double), $"carry{receiver}");
+        }
+
         var locals = new List<ParameterExpression>();
         var body = new List<Expression>();
         // The local inputs, read once per cell.
@@ -512,11 +543,17 @@ public static class FamilyKernels
                         body.Add(Assign(sum, Add(sum, values[i])));
                         continue;
                     }
+                    if (carryOut.TryGetValue(k, out var send))
+                    {
+                        body.Add(Assign(send, values[i]));
+                        continue;
+                    }
                     Expression index = t.Place == Place.Affine
                         ? Plus(steps[(t.Step, t.InValues)], t.Base)
                         : Add(t.InValues ? a.ValuesOffset : a.OutputOffset, ArrayIndex(a.Map, Plus(mapAt, t.Base)));
                     var target = ArrayAccess(t.InValues ? a.Values : a.Outputs, index);
-                    body.Add(Assign(target, Add(target, values[i])));
+                    var added = carryIn.TryGetValue(k, out var carried) ? Add(values[i], carried) : values[i];
+                    body.Add(Assign(target, Add(target, added)));
                 }
         }
 
@@ -527,6 +564,7 @@ public static class FamilyKernels
         cellBody.Add(Assign(first, Add(first, Constant(family.Stride))));
         if (cellParameters > 0) cellBody.Add(Assign(constantAt, Add(constantAt, Constant(cellParameters))));
         if (mapWidth > 0) cellBody.Add(Assign(mapAt, Add(mapAt, Constant(mapWidth))));
+        foreach (var (sender, receiver) in receiverOf) cellBody.Add(Assign(carryIn[receiver], carryOut[sender]));
         foreach (var (key, at) in steps)
             if (key.Step != 0) cellBody.Add(Assign(at, Add(at, Constant(key.Step))));
         var end = Label("end");
@@ -545,8 +583,16 @@ public static class FamilyKernels
             Assign(sum, Constant(0.0)),
         };
         foreach (var (key, at) in steps) start.Add(Assign(at, key.InValues ? a.ValuesOffset : a.OutputOffset));
+        foreach (var v in carryIn.Values.Concat(carryOut.Values)) start.Add(Assign(v, Constant(0.0)));
         start.Add(loop);
-        variables = [cell, first, constantAt, xAt, mapAt, sum, .. steps.Values];
+        // The last cell's carries: its receiver's place one step on, where the running index now stands.
+        foreach (var (_, receiver) in receiverOf)
+        {
+            var t = targets[receiver];
+            var target = ArrayAccess(t.InValues ? a.Values : a.Outputs, Plus(steps[(t.Step, t.InValues)], t.Base));
+            start.Add(Assign(target, Add(target, carryIn[receiver])));
+        }
+        variables = [cell, first, constantAt, xAt, mapAt, sum, .. steps.Values, .. carryIn.Values, .. carryOut.Values];
         statements = start;
         return sum;
     }
