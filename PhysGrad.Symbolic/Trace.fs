@@ -3,6 +3,27 @@ namespace PhysGrad.Symbolic
 open System
 open System.Collections.Generic
 
+/// The exact integers −256 … 256 as expressions, kept once made: traced code writes its integer
+/// constants (10·x, 2·u, 1 − x) as doubles on every iteration, and each would otherwise be converted to
+/// a BigInteger and looked up in the intern table again. A kept node is the interned one, so the
+/// result is the same node either way.
+module internal SmallIntegers =
+    [<Literal>]
+    let Limit = 256
+
+    let private made: Expr[] = Array.zeroCreate (2 * Limit + 1)
+
+    /// The exact integer k, |k| ≤ Limit. A race fills a slot twice with the same interned node.
+    let get (k: int) =
+        let e = made.[k + Limit]
+
+        if isNull e then
+            let e = Expr.ofInt k
+            made.[k + Limit] <- e
+            e
+        else
+            e
+
 /// A symbolic scalar for writing a simulator as ordinary code with loops (CasADi's SX is the model):
 /// every operation builds the hash-consed expression through the `Expr` constructors, so running the
 /// code once on symbols traces it into a graph. Arithmetic mixes freely with `double` (and, through
@@ -50,7 +71,9 @@ type Scalar =
     static member Constant(value: float) = Scalar(Scalar.OfFloat value)
 
     static member internal OfFloat(value: float) : Expr =
-        if Double.IsFinite value && value = Math.Round value && abs value < 1e15 then
+        if Double.IsFinite value && value = Math.Round value && abs value <= float SmallIntegers.Limit then
+            SmallIntegers.get (int value)
+        elif Double.IsFinite value && value = Math.Round value && abs value < 1e15 then
             Expr.number (Rational.OfBig(Numerics.BigInteger value))
         else
             Expr.real value
