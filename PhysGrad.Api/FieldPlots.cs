@@ -38,7 +38,9 @@ public static class FieldPlots
         foreach (var (file, plot) in Plots(runs, shape, targetX, problem))
         {
             var path = Path.Combine(directory, file);
-            plot.SavePng(path, Width, Height);
+            // A 1-D field's legend sits beside the data: the figure widens by its measured width.
+            var width = shape.Count == 1 ? Width + plot.Legend.GetImage().Width + 20 : Width;
+            plot.SavePng(path, width, Height);
             written.Add(path);
         }
         return written;
@@ -142,6 +144,7 @@ public static class FieldPlots
         plot.XLabel("cell i");
         plot.YLabel("x_i");
         // Beside the data, never over it: the fields fill the plot's width.
+        plot.Legend.Layout = new TrajectoryPlots.OneColumn();
         plot.ShowLegend(Edge.Right);
         return plot;
     }

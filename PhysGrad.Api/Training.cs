@@ -436,8 +436,9 @@ public static class Training
         foreach (var (name, plot) in Plots(runs, title))
         {
             var path = Path.Combine(directory, name);
-            plot.SavePng(path + ".png", PlotWidth, PlotHeight);
-            plot.SaveSvg(path + ".svg", PlotWidth, PlotHeight);
+            var (width, height) = SizeOf(plot);
+            plot.SavePng(path + ".png", width, height);
+            plot.SaveSvg(path + ".svg", width, height);
             written.Add(path + ".png");
             written.Add(path + ".svg");
         }
@@ -446,6 +447,17 @@ public static class Training
 
     private const int PlotWidth = 1000;
     private const int PlotHeight = 560;
+
+    /// <summary>
+    /// A plot's size: 1000 × 560, wider when the legend (measured as drawn, one column) would leave the data
+    /// area under 720 pixels (long settings and "diverged by step …" entries squeezed the data and cut the
+    /// centred title at the left), taller when the legend is.
+    /// </summary>
+    internal static (int Width, int Height) SizeOf(Plot plot)
+    {
+        var legend = plot.Legend.GetImage();
+        return (Math.Max(PlotWidth, 720 + legend.Width + 40), Math.Max(PlotHeight, legend.Height + 160));
+    }
 
     /// <summary>
     /// The colour of a training method: that of the comparison's method with the same update
@@ -572,6 +584,7 @@ public static class Training
                 plot.Axes.Bottom.TickGenerator = TrajectoryPlots.IterationTicks(lastStep);
                 plot.Axes.SetLimitsX(-margin, lastStep + margin);
             }
+            plot.Legend.Layout = new TrajectoryPlots.OneColumn();
             plot.ShowLegend(Edge.Right);
             built.Add((name, plot));
         }

@@ -237,7 +237,7 @@ public static class TrajectoryPlots
     /// layout breaks a legend taller than the data area into columns, wider than the panel measured for
     /// it, and the right column is then cut at the figure's edge.
     /// </summary>
-    private sealed class OneColumn : ILegendLayout
+    internal sealed class OneColumn : ILegendLayout
     {
         private readonly ScottPlot.LegendLayouts.Wrapping wrapping = new();
 

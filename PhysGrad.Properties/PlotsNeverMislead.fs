@@ -323,3 +323,54 @@ let ``every method has a colour clearly its own, the same in compare's and train
     Assert.Equal(TrajectoryPlots.ColorOf Method.GaussNewton, Training.ColorOf TrainingMethod.GaussNewton)
     Assert.Equal(TrajectoryPlots.ColorOf Method.GradientDescent, Training.ColorOf TrainingMethod.GradientDescent)
     Assert.True(deltaE2000 (lab (Training.ColorOf TrainingMethod.Adam)) (lab (Training.ColorOf TrainingMethod.Hig)) >= 20.0)
+
+let private training (method: TrainingMethod) (losses: float list) (diverged: bool) =
+    let settings = TrainingSettings(method, 0.03, 256)
+    let points = losses |> List.mapi (fun k l -> TrainingPoint(10 * k, 0.1 * float k, l, nan)) |> Array.ofList
+    TrainingHistory(settings, 1, points, 0L, diverged)
+
+[<Fact>]
+let ``train's plots keep the range of the runs that did not diverge and cut a diverged run with a cross`` () =
+    // Adam falls from 1 to 1E-3 (three decades, a log axis from −3 to 0); GD's loss grows to 1E+30 and
+    // diverges: its log₁₀ of 30 must not stretch the axis (it squashed Adam into a line at the bottom).
+    let runs =
+        [| training TrainingMethod.Adam [ 1.0; 0.1; 0.01; 0.001 ] false
+           training TrainingMethod.GradientDescent [ 1.0; 1e10; 1e20; 1e30 ] true |]
+    let gd = Training.ColorOf TrainingMethod.GradientDescent
+    for struct (name, plot) in Training.Plots(runs, "test") do
+        plot.GetImage(1000, 560) |> ignore
+        let limits = plot.RenderManager.LastRender.AxisLimits
+        // −3 … 0 padded twice by under 10 % a side: within −3.7 … 0.7.
+        Assert.True(limits.Top < 1.0 && limits.Bottom > -4.0, sprintf "%s: %O" name limits)
+        let mine = crosses plot |> List.filter (fun (c, _, _) -> c = gd)
+        Assert.Equal(1, mine.Length)
+        let _, at, lineEnd = mine.Head
+        Assert.Equal(Some at, lineEnd)
+        Assert.True(inside limits at, sprintf "%s: cross %O outside %O" name at limits)
+        let entry = plot.GetPlottables() |> Seq.choose (function :? ScottPlot.Plottables.Scatter as s when s.Color = gd -> Some s.LegendText | _ -> None) |> Seq.head
+        // The last point is at step 30 (points every 10 steps); GD leaves the range between steps 0 and 10.
+        Assert.Contains("diverged by step 30", entry)
+        Assert.Contains("off the plot at", entry)
+
+[<Fact>]
+let ``field plots keep the range of the runs that do not explode`` () =
+    // A 1-D field of 4 cells from 0 towards x* = (1, 2, 3, 4): PG gets there; GD's last field is 1E+300 in
+    // every cell (and diverged). Each run's field plot spans the values of the start and x* (0 … 4), not GD's.
+    let target = [| 1.0; 2.0; 3.0; 4.0 |]
+    let start = Array.zeroCreate 4
+    let pg = synthetic "pg" target [| start; Array.map (fun v -> 0.5 * v) target; target |] false
+    let gd = synthetic "gd" target [| start; Array.create 4 10.0; Array.create 4 1e300 |] true
+    let plots = FieldPlots.Plots([| pg; gd |], [| 4 |], target)
+    for struct (file, plot) in plots do
+        plot.GetImage(FieldPlots.Width, FieldPlots.Height) |> ignore
+        let limits = plot.RenderManager.LastRender.AxisLimits
+        Assert.True(limits.Bottom <= 0.0 && limits.Top >= 4.0 && limits.Top < 15.0, sprintf "%s: %O" file limits)
+    let gdPlot = plots |> Seq.pick (fun struct (f, p) -> if f = "field-gd.png" then Some p else None)
+    Assert.Contains(gdPlot.Legend.ManualItems, fun i -> i.LabelText.Contains "off the plot")
+    Assert.Contains("diverged at iteration 2", gdPlot.Axes.Title.Label.Text)
+    // The 2-D heat maps share one colour scale set by PG's last field and x* (1 … 4), not GD's 1E+300.
+    let maps = FieldPlots.Plots([| pg; gd |], [| 2; 2 |], target)
+    for struct (file, plot) in maps do
+        let heatmap = plot.GetPlottables() |> Seq.pick (function :? ScottPlot.Plottables.Heatmap as h -> Some h | _ -> None)
+        Assert.Equal(1.0, heatmap.ManualRange.Value.Min)
+        Assert.Equal(4.0, heatmap.ManualRange.Value.Max)
