@@ -157,7 +157,8 @@ internal static class CompareCommand
                 RunReport.FormatVector(r.Final),
                 RunReport.FormatNumber(r.FinalLoss),
                 r.MeasuredIn == DistanceSpace.None ? "n/a" : $"{RunReport.FormatNumber(r.DistanceToTarget)} in {r.DistanceSpace}",
-                Numbers.Format(r.DiagonalAlignment, "F4"),
+                // No first step (u = 0 or not finite) has no direction to align (the measure is NaN): n/a, never NaN in a table.
+                double.IsFinite(r.DiagonalAlignment) ? Numbers.Format(r.DiagonalAlignment, "F4") : "n/a",
             }).ToArray();
             string[] header = ["method", "eta", "final x", "final loss", "distance", "diagonal"];
             var widths = header.Select((h, c) => rows.Select(row => row[c].Length).Append(h.Length).Max()).ToArray();

@@ -304,3 +304,13 @@ let ``rules put eta first in products in infix, LaTeX, C#, JSON and UpdateRule.T
     Assert.Equal("gd: Δa = -eta*(a - 1); Δb = -2*eta*b*(b^2 - 2)", rule.[0].ToString())
     // The order is the printers' only: the expression is the same (equal to the canonical form's parse).
     Assert.Equal(Parse.expression "-(a - 1)*eta", rule.[0].Steps.[0].Core)
+
+[<Fact>]
+let ``compare's diagonal column says n/a for a run without a first step instead of NaN`` () =
+    // ½(cos x + 2)² at x = 0 is a maximum: the first step u is 0, so u/‖u‖ is 0/0 (NaN, no direction),
+    // and the table says n/a.
+    let code, out, err = run [ "compare"; "--simulator"; "cos(x0)"; "--target"; "-2"; "--start"; "0"; "--methods"; "gd:0.1"; "--out"; outDir () ]
+    Assert.True((code = 0), err)
+    let row = out.Split('\n') |> Array.find (fun l -> l.StartsWith "gd ")
+    Assert.DoesNotContain("NaN", row)
+    Assert.Contains(" n/a  StationaryNonMinimum: ", row)
