@@ -22,9 +22,13 @@ internal static class DeriveCommand
         command.SetAction(result =>
         {
             var definition = problem.Read(result, PointNeed.None);
-            // Accepted for symmetry with the other commands, but rules use neither: say so once.
+            // Accepted for symmetry with the other commands, but rules use neither: say so once, and
+            // leave the start out, so that a start the note calls unused cannot fail the command either
+            // (a file's start too: derive reads a problem file the other commands run).
             if (problem.StartGiven(result))
                 error.WriteLine("physgrad: note: --start is not used by derive: the rules do not depend on the start point.");
+            if (definition.HasStart && !ReferenceEquals(definition, ProblemDefinition.Book))
+                definition = definition with { Start = [] };
             if (problem.UnitsGiven(result))
                 error.WriteLine("physgrad: note: --unit is not used by derive: the rules do not depend on units ('physgrad units' gives each step's unit).");
             if (problem.InferredNote(result, definition) is { } inferred)

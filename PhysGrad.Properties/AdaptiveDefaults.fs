@@ -308,3 +308,13 @@ let ``start, target and loss given with --problem override the file in compare, 
     let code, _, err = run [ "units"; "--problem"; path; "--unit"; "x0=m"; "--start"; "2,3" ]
     Assert.Equal(0, code)
     Assert.Equal("", err)
+
+[<Fact>]
+let ``derive's start, which it says it does not use, cannot fail it`` () =
+    // 2 variables and a 1-value start: the note says derive does not use the start, so it must not then
+    // refuse the problem for the start's length. GD's rule for x0 (L = ½‖y − y*‖², P = (T·k, k)) is
+    // −η·k·(T·k − ys0).
+    let code, out, err = run [ "derive"; "--simulator"; "T*k; k"; "--vars"; "T,k"; "--methods"; "gd"; "--start"; "1" ]
+    Assert.Equal(0, code)
+    Assert.Contains("note: --start is not used by derive", err)
+    Assert.Contains("ΔT = -eta*k*(T*k - ys0)", out)
