@@ -136,7 +136,7 @@ public abstract class SpectralRule : RuleBase
                 for (var c = 0; c < n; c++) _jacobian2D[r, c] = J[r * n + c];
             var kept = LinearAlgebra.SpectralProduct(_jacobian2D, LossGradientY, rule.Kappa, rule.Tau, dx);
             if (kept < Math.Min(m, n))
-                notes.Note(FallbackKind.SingularValuesDropped, $"{Math.Min(m, n) - kept} singular value(s) of J dropped at {Point(x)}");
+                notes.Note(FallbackKind.SingularValuesDropped, $"{Math.Min(m, n) - kept} singular {(Math.Min(m, n) - kept == 1 ? "value" : "values")} of J dropped at {Point(x)}");
             for (var i = 0; i < n; i++) dx[i] *= -rule.Eta;
         }
     }
