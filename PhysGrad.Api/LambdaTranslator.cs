@@ -35,6 +35,13 @@ public sealed record TranslatedLambda(
 /// </summary>
 public static class LambdaTranslator
 {
+    /// <summary>
+    /// The <c>Math</c> methods a lambda may call (every overload taking doubles), in the order the error
+    /// for any other call lists them; the README's list is checked against this one.
+    /// </summary>
+    public static IReadOnlyList<string> UnderstoodFunctions { get; } =
+        ["Sin", "Cos", "Tan", "Asin", "Acos", "Atan", "Atan2", "Sinh", "Cosh", "Tanh", "Exp", "Log", "Log10", "Sqrt", "Cbrt", "Pow", "Abs", "Sign"];
+
     /// <summary>Translates a lambda such as <c>x =&gt; new[] { x[0], x[1] * x[1] }</c>.</summary>
     public static TranslatedLambda Translate(Expression<Func<double[], double[]>> lambda) => TranslateAny(lambda);
 
@@ -271,7 +278,7 @@ public static class LambdaTranslator
                 "Cbrt" => ExprModule.Multiply(One(Function.Sign), ExprModule.Power(ExprModule.Apply(Function.Abs, args[0]), ExprModule.Fraction(1, 3))),
                 "Pow" => ExprModule.Power(args[0], args[1]),
                 "Atan2" => ExprModule.Atan2(args[0], args[1]),
-                _ => throw Unsupported($"Math.{call.Method.Name}: the functions understood are Sin, Cos, Tan, Asin, Acos, Atan, Atan2, Sinh, Cosh, Tanh, Exp, Log, Log10, Sqrt, Cbrt, Pow, Abs, Sign"),
+                _ => throw Unsupported($"Math.{call.Method.Name}: the functions understood are {string.Join(", ", UnderstoodFunctions)}"),
             };
         }
     }

@@ -475,7 +475,7 @@ public enum FallbackKind
 {
     /// <summary>Newton: the Hessian was singular; the step used its pseudo-inverse (zero eigenvalues dropped).</summary>
     HessianSingular,
-    /// <summary>Newton: the Hessian was indefinite; the step used |λ| for each eigenvalue (and dropped zero ones), so it descends.</summary>
+    /// <summary>Newton: the Hessian was indefinite; the direction used |λ| for each eigenvalue (and a gradient step along zero ones), a descent direction, and the step was backtracked along it until L decreased.</summary>
     HessianIndefinite,
     /// <summary>IG/PG: the Jacobian was singular; the step used its pseudo-inverse (minimum-norm Δx).</summary>
     JacobianSingular,

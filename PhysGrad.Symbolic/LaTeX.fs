@@ -96,10 +96,13 @@ module LaTeX =
         | Number q -> q.IsInteger && q.Sign >= 0
         | Real x -> x >= 0.0
         | Symbol _
-        | Pi
-        | Atan2 _ -> true
+        | Pi -> true
         | Apply(Function.Exp, _) -> Layout.isE e
-        | Apply _ -> true
+        // |u|^{2} is unambiguous (the bars close the argument), but \log\left(u\right)^{2} reads as
+        // the log of a square, and e^{u}^{2} is a double superscript: a function application raised to
+        // a power is parenthesised whole, \left(\log\left(u\right)\right)^{2} (the C# printer's
+        // Math.Log(u)*Math.Log(u)).
+        | Apply(Function.Abs, _) -> true
         | _ -> false
 
     /// An integer-valued double is printed as an integer (20, not 20.0): LaTeX is read by people,

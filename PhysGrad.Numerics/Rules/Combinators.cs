@@ -115,13 +115,18 @@ public sealed class ArmijoBacktracking(IUpdateRule inner) : WrappedRule(inner, C
     }
 
     /// <summary>The halving search on <paramref name="dx"/> in place; a note when it found no decrease.</summary>
-    internal static string? Search(IDifferentiableProblem problem, double[] x, double loss, double[] gradient, double[] dx, double[] trial, double[] scratch)
+    internal static string? Search(IDifferentiableProblem problem, double[] x, double loss, double[] gradient, double[] dx, double[] trial, double[] scratch) =>
+        Search(problem, x, loss, gradient, dx, trial, scratch, out _);
+
+    /// <summary>The same search, also saying how many halvings it made (0 when the step was accepted as given).</summary>
+    internal static string? Search(IDifferentiableProblem problem, double[] x, double loss, double[] gradient, double[] dx, double[] trial, double[] scratch, out int halvings)
     {
+        halvings = 0;
         var n = x.Length;
         double slope = 0;
         for (var i = 0; i < n; i++) slope += gradient[i] * dx[i];
         if (!(slope < 0)) return null; // not a descent direction: nothing to search along
-        for (var halving = 0; halving < 30; halving++)
+        for (; halvings < 30; halvings++)
         {
             for (var i = 0; i < n; i++) trial[i] = x[i] + dx[i];
             var value = problem.ValueGradient(trial, scratch);

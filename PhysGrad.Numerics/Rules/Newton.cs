@@ -5,7 +5,8 @@ namespace PhysGrad.Numerics.Rules;
 /// <summary>
 /// Newton's method with the exact Hessian: Δx = −η (∂²L/∂x²)⁻¹ ∂L/∂x. A clearly positive-definite H
 /// is recognised by an allocation-free Cholesky test and solved directly; a singular or indefinite H
-/// gets the modified step of <see cref="ModifiedStep"/> (recorded as a fallback); a solve that fails
+/// gets the modified direction of <see cref="ModifiedStep"/>, backtracked until L decreases (Armijo;
+/// recorded as a fallback); a solve that fails
 /// anyway falls back to a gradient step (recorded). Needs the dense Hessian (n² memory).
 /// </summary>
 /// <param name="eta">The step size η.</param>
@@ -41,6 +42,7 @@ public sealed class Newton(double eta)
     {
         private readonly double[] _hx = new double[problem.N * problem.N];
         private readonly double[] _workspace = new double[problem.N * problem.N];
+        private double[]? _trial, _scratch; // the line search's points, allocated at the first fallback
 
         public override double[]? Hessian => _hx;
 
@@ -64,9 +66,21 @@ public sealed class Newton(double eta)
             else if (!LinearAlgebra.IsClearlyPositiveDefinite(_hx, N, _workspace, 1e-6)
                      && !LinearAlgebra.IsProvablyPositiveDefinite(_hx, N, _workspace, dx, Curvature.RelativeZero)
                      && ModifiedStep(_hx, gradient, eta, dx) is { } modified)
+            {
                 // H is singular or indefinite (checked from its eigenvalues, not from whether −H⁻¹g
-                // happens to descend): the step is the modified one, recorded.
-                notes.Note(modified.Kind, $"the Hessian is {modified.Why} at {Point(x)}; {modified.Detail}");
+                // happens to descend): the direction is the modified one. Its length is only as good
+                // as the quadratic model along the eigenvectors whose eigenvalue was changed, and a
+                // small |λ| makes it long (1/|λ|), so the step is backtracked until L decreases
+                // (Nocedal & Wright, Numerical Optimization, Algorithm 3.2: modified Newton with a
+                // line search). Where H is positive definite nothing changes: the step stays −ηH⁻¹g.
+                _trial ??= new double[N];
+                _scratch ??= new double[N];
+                var failed = ArmijoBacktracking.Search(Problem, x, loss, gradient, dx, _trial, _scratch, out var halvings);
+                var searched = failed is { } note ? "; " + note
+                    : halvings > 0 ? $"; the full step did not decrease L enough (Armijo's condition), so it was halved {Plural(halvings, "time")} (Nocedal & Wright, Algorithm 3.2)"
+                    : "";
+                notes.Note(modified.Kind, $"the Hessian is {modified.Why} at {Point(x)}; {modified.Detail}{searched}");
+            }
             else if (!Steps.Newton(_hx, gradient, eta, dx, _workspace, out var why))
             {
                 for (var i = 0; i < N; i++) dx[i] = -eta * gradient[i];
@@ -76,13 +90,17 @@ public sealed class Newton(double eta)
     }
 
     /// <summary>
-    /// Newton's step when H is singular or indefinite, or null (and Δx untouched) when H is positive
-    /// definite. Over the eigenpairs (λₖ, vₖ) of the symmetrised H: Δx = −η Σ (vₖᵀg/|λₖ|) vₖ for
-    /// |λₖ| above 10⁻⁹ max|λ|, negative λₖ taken by magnitude (the saddle-free Newton step of Dauphin et
-    /// al. 2014, used whenever H is indefinite, so the step never heads for a saddle), plus the gradient
-    /// step −η (vₖᵀg) vₖ along each zero eigenvalue: the pseudo-inverse alone (−η H⁺g) would drop
-    /// the gradient's component in H's null space, stop on a slope, and call it stationary. The
-    /// flat-direction part is −η (I − H⁺H) g and carries GD's unit, unit(L)/unit(x).
+    /// Newton's modified direction when H is singular or indefinite, or null (and Δx untouched) when H
+    /// is positive definite. Over the eigenpairs (λₖ, vₖ) of the symmetrised H: Δx = −η Σ (vₖᵀg/|λₖ|) vₖ
+    /// for |λₖ| above δ = 10⁻⁹ max|λ|, negative λₖ taken by magnitude (the eigenvalue modification of
+    /// Nocedal &amp; Wright, Numerical Optimization, §3.4, in the form of the saddle-free Newton step of
+    /// Dauphin et al. 2014, used whenever H is indefinite, so the direction never heads for a saddle),
+    /// plus the gradient step −η (vₖᵀg) vₖ along each eigenvalue with |λₖ| ≤ δ, treated as zero: the
+    /// pseudo-inverse alone (−η H⁺g) would drop the gradient's component in H's null space, stop on a
+    /// slope, and call it stationary. The flat-direction part is −η (I − H⁺H) g and carries GD's unit,
+    /// unit(L)/unit(x). Every term has vₖᵀΔx of opposite sign to vₖᵀg, so Δx is a descent direction
+    /// (∇L·Δx &lt; 0 unless ∇L = 0); it is not necessarily a step that decreases L, since an eigenvalue
+    /// small in magnitude makes its term long: the caller backtracks along it.
     /// </summary>
     internal static (FallbackKind Kind, string Why, string Detail)? ModifiedStep(double[] hx, double[] gradient, double eta, double[] dx)
     {
@@ -124,7 +142,7 @@ public sealed class Newton(double eta)
         var how = (flipped > 0 ? $"took {NumberText.Count(flipped, "negative eigenvalue")} by magnitude" : "") +
                   (flipped > 0 && dropped > 0 ? " and " : "") +
                   (dropped > 0 ? $"dropped {NumberText.Count(dropped, "zero eigenvalue")} (pseudo-inverse){flat}" : "");
-        return (kind, why, $"{how}, a step that descends");
+        return (kind, why, $"{how}, a descent direction");
     }
 }
 
