@@ -77,7 +77,7 @@ public sealed class Newton(double eta)
                 _scratch ??= new double[N];
                 var failed = ArmijoBacktracking.Search(Problem, x, loss, gradient, dx, _trial, _scratch, out var halvings);
                 var searched = failed is { } note ? "; " + note
-                    : halvings > 0 ? $"; the full step did not decrease L enough (Armijo's condition), so it was halved {Plural(halvings, "time")} (Nocedal & Wright, Algorithm 3.2)"
+                    : halvings > 0 ? $"; the full step did not decrease L enough (Armijo's condition), so it was halved {NumberText.Count(halvings, "time")} (Nocedal & Wright, Algorithm 3.2)"
                     : "";
                 notes.Note(modified.Kind, $"the Hessian is {modified.Why} at {Point(x)}; {modified.Detail}{searched}");
             }
