@@ -91,22 +91,37 @@ let rec naiveEval (p: float[]) (t: Term) : Naive =
           Scale = abs v
           Margin = infinity }
 
+    // A subterm outside its domain (a negative base to a non-integer power, log of a negative number)
+    // makes the whole tree undefined there, even where IEEE arithmetic hides it: pow(1, NaN) = 1 and
+    // pow(NaN, 0) = 1, while 1^(undefined) is undefined. Such a point is outside the domain (margin 0),
+    // where a simplified form (1^w = 1) and the unsimplified program (NaN) may both be right.
+    let outside (scale: float) =
+        { Value = nan
+          Scale = scale
+          Margin = 0.0 }
+
     let un (f: float -> float) (margin: float -> float) a =
         let r = naiveEval p a
         let v = unsigned (f r.Value)
 
-        { Value = v
-          Scale = max r.Scale (abs v)
-          Margin = min r.Margin (margin r.Value) }
+        if Double.IsNaN r.Value || Double.IsNaN v then
+            outside r.Scale
+        else
+            { Value = v
+              Scale = max r.Scale (abs v)
+              Margin = min r.Margin (margin r.Value) }
 
     let bin (f: float -> float -> float) (margin: float -> float -> float) a b =
         let r = naiveEval p a
         let s = naiveEval p b
         let v = unsigned (f r.Value s.Value)
 
-        { Value = v
-          Scale = max (max r.Scale s.Scale) (abs v)
-          Margin = min (min r.Margin s.Margin) (margin r.Value s.Value) }
+        if Double.IsNaN r.Value || Double.IsNaN s.Value || Double.IsNaN v then
+            outside (max r.Scale s.Scale)
+        else
+            { Value = v
+              Scale = max (max r.Scale s.Scale) (abs v)
+              Margin = min (min r.Margin s.Margin) (margin r.Value s.Value) }
 
     let smooth _ = infinity
     let smooth2 _ _ = infinity
