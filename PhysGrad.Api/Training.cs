@@ -471,21 +471,25 @@ public static class Training
     });
 
     /// <summary>
-    /// A title broken into lines of at most <paramref name="width"/> characters at spaces, so a long
-    /// description is not cut at the figure's edges (ScottPlot centres one line and clips it).
+    /// A title broken into lines of at most <paramref name="width"/> characters, breaking only between
+    /// clauses (after "; " or ": "), never inside an expression such as "loss = 2·L̄": a clause longer than
+    /// the width keeps its own whole line (ScottPlot centres one line and clips it, so long titles must wrap,
+    /// but a break inside a formula misreads it).
     /// </summary>
     internal static string WrapTitle(string title, int width = 70)
     {
+        // Clauses keep their separator at their end, so joining them back gives the title unchanged.
+        var clauses = System.Text.RegularExpressions.Regex.Split(title, "(?<=[;:]) ");
         var lines = new List<string>();
         var line = "";
-        foreach (var word in title.Split(' '))
+        foreach (var clause in clauses)
         {
-            if (line.Length > 0 && line.Length + 1 + word.Length > width)
+            if (line.Length > 0 && line.Length + 1 + clause.Length > width)
             {
                 lines.Add(line);
-                line = word;
+                line = clause;
             }
-            else line = line.Length == 0 ? word : line + " " + word;
+            else line = line.Length == 0 ? clause : line + " " + clause;
         }
         lines.Add(line);
         return string.Join("\n", lines);
@@ -579,6 +583,11 @@ public static class Training
                 var margin = lastStep == 0 ? 0.5 : Math.Max(0.25, 0.04 * lastStep);
                 plot.Axes.Bottom.TickGenerator = TrajectoryPlots.IterationTicks(lastStep);
                 plot.Axes.SetLimitsX(-margin, lastStep + margin);
+            }
+            else if (axis == "training time (s)")
+            {
+                // Time is never negative: the axis starts at 0 (the padding put a tick at −1 s).
+                plot.Axes.SetLimitsX(0, Math.Max(limits.XMax, 1e-9));
             }
             plot.Legend.Layout = new TrajectoryPlots.OneColumn();
             plot.ShowLegend(Edge.Right);

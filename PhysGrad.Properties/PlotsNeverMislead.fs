@@ -374,3 +374,25 @@ let ``field plots keep the range of the runs that do not explode`` () =
         let heatmap = plot.GetPlottables() |> Seq.pick (function :? ScottPlot.Plottables.Heatmap as h -> Some h | _ -> None)
         Assert.Equal(1.0, heatmap.ManualRange.Value.Min)
         Assert.Equal(4.0, heatmap.ManualRange.Value.Max)
+
+[<Fact>]
+let ``train's time axis starts at 0, never at a negative time`` () =
+    // Times run 0, 0.1, 0.2, 0.3 s: the padded axis put a tick at −1 s before; time cannot be negative.
+    let runs = [| training TrainingMethod.Adam [ 1.0; 0.1; 0.01; 0.001 ] false |]
+    for struct (name, plot) in Training.Plots(runs, "test") do
+        plot.GetImage(1000, 560) |> ignore
+        if name.EndsWith "-time" then
+            let limits = plot.RenderManager.LastRender.AxisLimits
+            Assert.True(limits.Left >= 0.0, sprintf "%s: %O" name limits)
+            let ticks = plot.Axes.Bottom.TickGenerator.Ticks |> Array.filter (fun t -> t.IsMajor)
+            Assert.True(ticks |> Array.forall (fun t -> t.Position >= limits.Left), sprintf "%s: a tick left of the axis" name)
+
+[<Fact>]
+let ``a long title wraps only between clauses, never inside an expression`` () =
+    // The oscillators' title is 74 characters: it broke "book's loss =" from "2·L̄" before.
+    let title = "Coupled oscillators (RK4 24×0.5): 4→20→20→20 tanh→24; book's loss = 2·L̄"
+    let wrapped = Training.WrapTitle title
+    Assert.Equal("Coupled oscillators (RK4 24×0.5): 4→20→20→20 tanh→24;\nbook's loss = 2·L̄", wrapped)
+    // A clause longer than the width keeps one whole line rather than being cut inside.
+    let long = "a = " + String.replicate 40 "b + " + "c"
+    Assert.Equal(long, Training.WrapTitle long)
