@@ -396,3 +396,13 @@ let ``a long title wraps only between clauses, never inside an expression`` () =
     // A clause longer than the width keeps one whole line rather than being cut inside.
     let long = "a = " + String.replicate 40 "b + " + "c"
     Assert.Equal(long, Training.WrapTitle long)
+
+[<Fact>]
+let ``a problem with many variables is named by its size in the titles, never by a cut variable list`` () =
+    // 1000 variables xi, outputs xi^2: the full P(…) text is thousands of characters long.
+    let vars = Array.init 1000 (sprintf "x%d")
+    let d = ProblemDefinition(vars, vars |> Array.map (fun v -> v + "^2"), null, [||], [||])
+    Assert.Equal("P with n = 1000 variables, 1000 outputs", TrajectoryPlots.ProblemName d)
+    // A short problem keeps its formula.
+    let small = ProblemDefinition([| "x0" |], [| "x0^2" |], null, [||], [||])
+    Assert.Equal("P(x0) = [x0^2]", TrajectoryPlots.ProblemName small)
