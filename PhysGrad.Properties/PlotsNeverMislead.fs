@@ -393,9 +393,15 @@ let ``a long title wraps only between clauses, never inside an expression`` () =
     let title = "Coupled oscillators (RK4 24×0.5): 4→20→20→20 tanh→24; book's loss = 2·L̄"
     let wrapped = Training.WrapTitle title
     Assert.Equal("Coupled oscillators (RK4 24×0.5): 4→20→20→20 tanh→24;\nbook's loss = 2·L̄", wrapped)
-    // A clause longer than the width keeps one whole line rather than being cut inside.
+    // A formula longer than the width breaks before its operators, as typesetting does, and every line fits.
     let long = "a = " + String.replicate 40 "b + " + "c"
-    Assert.Equal(long, Training.WrapTitle long)
+    let lines = (Training.WrapTitle long).Split('\n')
+    Assert.Equal(long, String.Join(" ", lines))
+    Assert.True(lines |> Array.forall (fun l -> l.Length <= 70), sprintf "%A" lines)
+    Assert.True(lines |> Array.skip 1 |> Array.forall (fun l -> l.StartsWith "+ "), sprintf "%A" lines)
+    // A prose clause too long for one line breaks after its commas first.
+    let prose = "Coupled oscillators: 8 masses on springs, network 16-64-64-16, loss ½‖y − y*‖², eval on 512 fixed samples"
+    Assert.Equal("Coupled oscillators: 8 masses on springs, network 16-64-64-16,\nloss ½‖y − y*‖², eval on 512 fixed samples", Training.WrapTitle prose)
 
 [<Fact>]
 let ``a problem with many variables is named by its size in the titles, never by a cut variable list`` () =
