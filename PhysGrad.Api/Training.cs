@@ -475,24 +475,68 @@ public static class Training
     });
 
     /// <summary>
-    /// A title broken into lines of at most <paramref name="width"/> characters at spaces, so a long
-    /// description is not cut at the figure's edges (ScottPlot centres one line and clips it).
+    /// A title broken into lines of at most <paramref name="width"/> characters (ScottPlot centres one line
+    /// and clips it, so long titles must wrap), at the weakest break that makes it fit: between clauses
+    /// (after "; " or ": ") first, then after a comma, then before a binary operator (+, −, =, as
+    /// typesetting breaks a long formula), and only then at any space, so "loss = 2·L̄" is never split
+    /// while a shorter piece fits. Joining the lines with spaces gives the title back.
     /// </summary>
     internal static string WrapTitle(string title, int width = 70)
     {
+        // Each level splits only the pieces still too wide, keeping the separator at the end of a piece.
+        string[][] levels =
+        [
+            ["; ", ": "],
+            [", "],
+        ];
+        IEnumerable<string> pieces = [title];
+        foreach (var separators in levels)
+            pieces = pieces.SelectMany(piece => piece.Length <= width ? [piece] : SplitAfter(piece, separators));
+        pieces = pieces.SelectMany(piece => piece.Length <= width ? [piece] : SplitBeforeOperators(piece));
+        pieces = pieces.SelectMany(piece => piece.Length <= width ? [piece] : piece.Split(' '));
+
         var lines = new List<string>();
         var line = "";
-        foreach (var word in title.Split(' '))
+        foreach (var piece in pieces)
         {
-            if (line.Length > 0 && line.Length + 1 + word.Length > width)
+            if (line.Length > 0 && line.Length + 1 + piece.Length > width)
             {
                 lines.Add(line);
-                line = word;
+                line = piece;
             }
-            else line = line.Length == 0 ? word : line + " " + word;
+            else line = line.Length == 0 ? piece : line + " " + piece;
         }
         lines.Add(line);
         return string.Join("\n", lines);
+
+        static IEnumerable<string> SplitAfter(string text, string[] separators)
+        {
+            var start = 0;
+            for (var i = 0; i < text.Length - 1; i++)
+                if (separators.Any(sep => string.CompareOrdinal(text, i, sep, 0, sep.Length) == 0))
+                {
+                    yield return text[start..(i + 1)];
+                    start = i + 2;
+                    i++;
+                }
+            yield return text[start..];
+        }
+
+        static IEnumerable<string> SplitBeforeOperators(string text)
+        {
+            var words = text.Split(' ');
+            var piece = words[0];
+            foreach (var word in words.Skip(1))
+            {
+                if (word is "+" or "-" or "−" or "=")
+                {
+                    yield return piece;
+                    piece = word;
+                }
+                else piece += " " + word;
+            }
+            yield return piece;
+        }
     }
 
     /// <summary>The plots <see cref="SavePlots(IReadOnlyList{TrainingHistory}, string, string)"/> writes, by file name, built but not saved (the tests inspect them).</summary>
@@ -583,6 +627,11 @@ public static class Training
                 var margin = lastStep == 0 ? 0.5 : Math.Max(0.25, 0.04 * lastStep);
                 plot.Axes.Bottom.TickGenerator = TrajectoryPlots.IterationTicks(lastStep);
                 plot.Axes.SetLimitsX(-margin, lastStep + margin);
+            }
+            else if (axis == "training time (s)")
+            {
+                // Time is never negative: the axis starts at 0 (the padding put a tick at −1 s).
+                plot.Axes.SetLimitsX(0, Math.Max(limits.XMax, 1e-9));
             }
             plot.Legend.Layout = new TrajectoryPlots.OneColumn();
             plot.ShowLegend(Edge.Right);

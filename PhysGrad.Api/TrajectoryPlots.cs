@@ -97,13 +97,14 @@ public static class TrajectoryPlots
 
     /// <summary>
     /// The problem as a title: an example's name and size (<see cref="ProblemDefinition.Title"/>), else
-    /// <c>P(x0, x1) = [x0, x1^2]</c>, shortened beyond 70 characters.
+    /// <c>P(x0, x1) = [x0, x1^2]</c>; beyond 70 characters only the sizes, never a long variable list.
     /// </summary>
     internal static string ProblemName(ProblemDefinition d)
     {
         if (d.Title is { } title) return title;
         var text = $"P({string.Join(", ", d.Variables)}) = [{string.Join(", ", d.Simulator)}]";
-        return text.Length <= 70 ? text : text[..67] + "…";
+        // A long problem is named by its size, not by a cut list ("P(x0, x1, … x14, …" named nothing).
+        return text.Length <= 70 ? text : $"P with n = {d.Variables.Count} variables, {d.Simulator.Count} outputs";
     }
 
     /// <summary>Above this many components a space is drawn by a chosen subset of them (named in the title).</summary>

@@ -374,3 +374,41 @@ let ``field plots keep the range of the runs that do not explode`` () =
         let heatmap = plot.GetPlottables() |> Seq.pick (function :? ScottPlot.Plottables.Heatmap as h -> Some h | _ -> None)
         Assert.Equal(1.0, heatmap.ManualRange.Value.Min)
         Assert.Equal(4.0, heatmap.ManualRange.Value.Max)
+
+[<Fact>]
+let ``train's time axis starts at 0, never at a negative time`` () =
+    // Times run 0, 0.1, 0.2, 0.3 s: the padded axis put a tick at −1 s before; time cannot be negative.
+    let runs = [| training TrainingMethod.Adam [ 1.0; 0.1; 0.01; 0.001 ] false |]
+    for struct (name, plot) in Training.Plots(runs, "test") do
+        plot.GetImage(1000, 560) |> ignore
+        if name.EndsWith "-time" then
+            let limits = plot.RenderManager.LastRender.AxisLimits
+            Assert.True(limits.Left >= 0.0, sprintf "%s: %O" name limits)
+            let ticks = plot.Axes.Bottom.TickGenerator.Ticks |> Array.filter (fun t -> t.IsMajor)
+            Assert.True(ticks |> Array.forall (fun t -> t.Position >= limits.Left), sprintf "%s: a tick left of the axis" name)
+
+[<Fact>]
+let ``a long title wraps only between clauses, never inside an expression`` () =
+    // The oscillators' title is 74 characters: it broke "book's loss =" from "2·L̄" before.
+    let title = "Coupled oscillators (RK4 24×0.5): 4→20→20→20 tanh→24; book's loss = 2·L̄"
+    let wrapped = Training.WrapTitle title
+    Assert.Equal("Coupled oscillators (RK4 24×0.5): 4→20→20→20 tanh→24;\nbook's loss = 2·L̄", wrapped)
+    // A formula longer than the width breaks before its operators, as typesetting does, and every line fits.
+    let long = "a = " + String.replicate 40 "b + " + "c"
+    let lines = (Training.WrapTitle long).Split('\n')
+    Assert.Equal(long, String.Join(" ", lines))
+    Assert.True(lines |> Array.forall (fun l -> l.Length <= 70), sprintf "%A" lines)
+    Assert.True(lines |> Array.skip 1 |> Array.forall (fun l -> l.StartsWith "+ "), sprintf "%A" lines)
+    // A prose clause too long for one line breaks after its commas first.
+    let prose = "Coupled oscillators: 8 masses on springs, network 16-64-64-16, loss ½‖y − y*‖², eval on 512 fixed samples"
+    Assert.Equal("Coupled oscillators: 8 masses on springs, network 16-64-64-16,\nloss ½‖y − y*‖², eval on 512 fixed samples", Training.WrapTitle prose)
+
+[<Fact>]
+let ``a problem with many variables is named by its size in the titles, never by a cut variable list`` () =
+    // 1000 variables xi, outputs xi^2: the full P(…) text is thousands of characters long.
+    let vars = Array.init 1000 (sprintf "x%d")
+    let d = ProblemDefinition(vars, vars |> Array.map (fun v -> v + "^2"), null, [||], [||])
+    Assert.Equal("P with n = 1000 variables, 1000 outputs", TrajectoryPlots.ProblemName d)
+    // A short problem keeps its formula.
+    let small = ProblemDefinition([| "x0" |], [| "x0^2" |], null, [||], [||])
+    Assert.Equal("P(x0) = [x0^2]", TrajectoryPlots.ProblemName small)
