@@ -29,6 +29,13 @@ public static class Numbers
     /// <summary><c>[0.1, 0.2]</c>, or <c>[0.1, 0.2, …, 0.9] (100 values)</c> past four values.</summary>
     public static string Vector(IReadOnlyList<double> values) => NumberText.Vector(values);
 
+    /// <summary>
+    /// <see cref="Vector"/> of a vector computed as a whole at one scale (a reference example's target
+    /// y* = P(x*)): a component at most 2⁻⁴² of the largest magnitude is rounding noise of that computation
+    /// and prints as 0 (<c>[0, 0.189161, …]</c> for −2.3E-16 next to 0.19). Not for points of a run.
+    /// </summary>
+    public static string ComputedVector(IReadOnlyList<double> values) => NumberText.Vector(values, dropNoise: true);
+
     /// <summary>A JSON converter for doubles that writes −0 as 0; add it to every serialiser of output.</summary>
     public static JsonConverter<double> JsonConverter() => new NumberText.JsonDouble();
 }

@@ -44,7 +44,7 @@ internal static class Headline
         // A given loss is echoed as the formatter writes it (not as typed), like every other expression.
         if (d.Loss is not null) return ExpressionText.ForHeader(ExpressionText.Formatted(d.Loss));
         if (d.Outputs.Length <= Shown) return ExpressionText.ForHeader(d.LossText);
-        var target = d.HasNumericTarget ? Numbers.Vector(d.Target)
+        var target = d.HasNumericTarget ? (d.Target.Count > Shown ? Numbers.ComputedVector(d.Target) : Numbers.Vector(d.Target))
             : List(d.TargetExpressions().Select(t => t.ToInfix()).ToArray(), "value");
         return $"½‖y − y*‖² with y* = {target}";
     }

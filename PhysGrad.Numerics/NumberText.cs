@@ -72,12 +72,15 @@ public static class NumberText
     /// A vector in its short form: in full up to <paramref name="shown"/> values (<c>[0.1, 0.2]</c>), else
     /// the first two, an ellipsis and the last with the count: <c>[0.1, 0.2, …, 0.9] (100 values)</c>. Each
     /// number as <paramref name="each"/> (default <see cref="Short"/>), so a 100-variable point never
-    /// makes a line thousands of characters long. A component that is rounding noise next to the
-    /// vector's largest (<see cref="IsNoise"/>) is written as 0.
+    /// makes a line thousands of characters long. With <paramref name="dropNoise"/>, for a vector computed
+    /// as a whole at one scale (a target y* = P(x*) of a reference example), a component that is rounding
+    /// noise next to the vector's largest (<see cref="IsNoise"/>) is written as 0; never for a point of a
+    /// run or typed data, whose components are independent (a diverged run's 1.13 next to 1.3E+15 is a value).
     /// </summary>
-    public static string Vector(IReadOnlyList<double> values, Func<double, string>? each = null, int shown = 4)
+    public static string Vector(IReadOnlyList<double> values, Func<double, string>? each = null, int shown = 4, bool dropNoise = false)
     {
-        each = DropNoise(values, each ?? (v => Short(v)));
+        each ??= v => Short(v);
+        if (dropNoise) each = DropNoise(values, each);
         return values.Count <= shown
             ? "[" + string.Join(", ", values.Select(each)) + "]"
             : $"[{each(values[0])}, {each(values[1])}, …, {each(values[^1])}] ({values.Count} values)";
@@ -87,7 +90,7 @@ public static class NumberText
     /// <c>1, 2, …, 100 (100 values)</c>.</summary>
     public static string List(IReadOnlyList<double> values, Func<double, string>? each = null, int shown = 4)
     {
-        each = DropNoise(values, each ?? (v => Short(v)));
+        each ??= v => Short(v);
         return values.Count <= shown
             ? string.Join(", ", values.Select(each))
             : $"{each(values[0])}, {each(values[1])}, …, {each(values[^1])} ({values.Count} values)";
@@ -111,8 +114,8 @@ public static class NumberText
     public static bool IsNoise(double value, double scale) =>
         value != 0 && double.IsFinite(value) && Math.Abs(value) <= NoiseRatio * scale;
 
-    // Every vector printed for people (Vector, List) writes its noise components (IsNoise against the
-    // largest finite magnitude of the WHOLE vector, shown or not) as an exact 0, in the vector's format.
+    // A computed vector printed for people writes its noise components (IsNoise against the largest
+    // finite magnitude of the WHOLE vector, shown or not) as an exact 0, in the vector's format.
     private static Func<double, string> DropNoise(IReadOnlyList<double> values, Func<double, string> each)
     {
         var scale = 0.0;

@@ -32,19 +32,21 @@ let private depth (text: string) =
 [<Fact>]
 let ``a vector's components below 2^-42 of its largest magnitude print as 0, and no others`` () =
     // The tester's y*: −2.33E-16 next to 0.19 is 1.2E-15 of the scale, below 2⁻⁴² ≈ 2.27E-13: noise.
-    Assert.Equal("[0, 0.189161, 0.371053]", NumberText.Vector [| -2.33146835171283e-16; 0.189161346331296; 0.371053328205985 |])
+    Assert.Equal("[0, 0.189161, 0.371053]", NumberText.Vector([| -2.33146835171283e-16; 0.189161346331296; 0.371053328205985 |], dropNoise = true))
     // The boundary, with scale 1: exactly 2⁻⁴² is noise, 2⁻⁴¹ (4.55E-13) is a value.
-    Assert.Equal("[0, 1]", NumberText.Vector [| Math.Pow(2.0, -42.0); 1.0 |])
-    Assert.Equal("[4.54747E-13, 1]", NumberText.Vector [| Math.Pow(2.0, -41.0); 1.0 |])
+    Assert.Equal("[0, 1]", NumberText.Vector([| Math.Pow(2.0, -42.0); 1.0 |], dropNoise = true))
+    Assert.Equal("[4.54747E-13, 1]", NumberText.Vector([| Math.Pow(2.0, -41.0); 1.0 |], dropNoise = true))
     // A value alone is its own scale; a vector of tiny values keeps them all (1E-20 is the largest here).
-    Assert.Equal("[1E-20]", NumberText.Vector [| 1e-20 |])
-    Assert.Equal("[1E-20, -3E-21]", NumberText.Vector [| 1e-20; -3e-21 |])
+    Assert.Equal("[1E-20]", NumberText.Vector([| 1e-20 |], dropNoise = true))
+    Assert.Equal("[1E-20, -3E-21]", NumberText.Vector([| 1e-20; -3e-21 |], dropNoise = true))
     // The scale is the whole vector's, shown or not: the last of 6 values (1) makes the first (1E-16) noise.
-    Assert.Equal("[0, 0.5, …, 1] (6 values)", NumberText.Vector [| 1e-16; 0.5; 0.5; 0.5; 0.5; 1.0 |])
+    Assert.Equal("[0, 0.5, …, 1] (6 values)", NumberText.Vector([| 1e-16; 0.5; 0.5; 0.5; 0.5; 1.0 |], dropNoise = true))
     // Non-finite values neither set the scale nor become 0.
-    Assert.Equal("[1E-16, NaN]", NumberText.Vector [| 1e-16; nan |])
-    // The table form prints the exact 0 in its own format (six significant digits).
-    Assert.Equal("[0.00000, 0.189161]", RunReport.FormatVector [| -2.33146835171283e-16; 0.189161346331296 |])
+    Assert.Equal("[1E-16, NaN]", NumberText.Vector([| 1e-16; nan |], dropNoise = true))
+    // A point of a run keeps every component: a diverged run's x0 = 1.134 next to 1.3E+15 is a value, not
+    // noise (its components are not computed from one another), so it is never dropped.
+    Assert.Equal("[1.13409, 1.27595E+15]", RunReport.FormatVector [| 1.1340909606418026; 1275949765844077.5 |])
+    Assert.Equal("[1.13409, 1.27595E+15]", NumberText.Vector [| 1.1340909606418026; 1275949765844077.5 |])
 
 [<Fact>]
 let ``a cut expression says how many terms it has and every name it uses, as index ranges`` () =
