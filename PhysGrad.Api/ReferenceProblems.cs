@@ -148,9 +148,16 @@ public static class ReferenceProblems
     /// </summary>
     /// <exception cref="SymbolicException">An unknown name, or n outside [MinSize, MaxSize] (the message
     /// names the limit and why).</exception>
-    public static PhysicsProblem Create(string name, int? n = null)
+    /// <param name="name">One of <see cref="Names"/>.</param>
+    /// <param name="n">The size (see <see cref="ReferenceProblemInfo.SizeMeaning"/>); the example's default when null.</param>
+    /// <param name="defaultComparison">True (the default) keeps n within <see cref="ReferenceProblemInfo.MaxSize"/>,
+    /// the largest size whose default comparison (dense rules included) finishes in seconds. False lifts that
+    /// limit for a caller that names its own methods: every rule then refuses, by name, the sizes it cannot
+    /// take (newton over 2,000 variables, HIG's dense factorisation), and the matrix-free ones (gd,
+    /// newton-cg, gn, lm, ig, pg) run at any n. <see cref="ReferenceProblemInfo.MinSize"/> always holds.</param>
+    public static PhysicsProblem Create(string name, int? n = null, bool defaultComparison = true)
     {
-        var (info, size) = Sized(name, n);
+        var (info, size) = Sized(name, n, defaultComparison);
         var count = Variables(info.Name, size);
         // The schemes' constants are decimal numbers (νΔt/h² = 0.2 and its products) computed in floating
         // point; 15 significant digits drop the rounding noise (0.18560000000000001 is 0.1856), so the
@@ -186,19 +193,19 @@ public static class ReferenceProblems
         return PhysicsProblem.Trace(count, simulator, target, start, numericInverse: info.Name != "rosenbrock");
     }
 
-    private static (ReferenceProblemInfo Info, int Size) Sized(string name, int? n)
+    private static (ReferenceProblemInfo Info, int Size) Sized(string name, int? n, bool limited = false)
     {
         var info = Info(name);
         var size = n ?? info.DefaultSize;
         if (size < info.MinSize)
             throw new SymbolicException(ErrorKind.Invalid, $"The example '{info.Name}' needs n ≥ {info.MinSize} ({info.SizeMeaning}; {info.MinReason}); got {size}. Give --n {info.MinSize} or more.");
-        if (size > info.MaxSize)
+        if (limited && size > info.MaxSize)
             throw new SymbolicException(ErrorKind.TooLarge, info.Name == "heat1d-inverse"
                 ? $"The example '{info.Name}' at n = {size} ({info.SizeMeaning}) is over its limit of n = {info.MaxSize}: beyond it one step of the matrix-free " +
-                  $"methods (gd, gn, lm, pg) takes over about 30 s. Use n ≤ {info.MaxSize}."
+                  $"methods (gd, gn, lm, pg) takes over about 30 s. Use n ≤ {info.MaxSize}, or name the methods (--methods gd,gn,lm,pg) to run it at n = {size} anyway."
                 : $"The example '{info.Name}' at n = {size} ({info.SizeMeaning}) is over its limit of n = {info.MaxSize}: its default comparison compiles dense n×n " +
-                  $"matrices, which beyond it take minutes. Use n ≤ {info.MaxSize}; for large 1-D grids use --example heat1d-inverse (up to n = 4096) with the " +
-                  "matrix-free methods (gd, gn, lm, pg).");
+                  $"matrices, which beyond it take minutes. Use n ≤ {info.MaxSize}, or name matrix-free methods (--methods gd,newton-cg,gn,lm), " +
+                  "which run at any n.");
         return (info, size);
     }
 }

@@ -178,7 +178,7 @@ internal sealed class ProblemOptions
         if (path is not null || example is not null)
         {
             if (path is not null && !File.Exists(path)) throw new CliInputException($"--problem: the file '{path}' does not exist.");
-            var fromFile = path is not null ? ProblemDefinition.FromJson(File.ReadAllText(path)) : Example(example!, result.GetValue(_size));
+            var fromFile = path is not null ? ProblemDefinition.FromJson(File.ReadAllText(path)) : Example(example!, result.GetValue(_size), NamesMethods(result));
             // Options given with --problem or --example override its fields (never silently ignored);
             // --vars would rename its variables under its expressions, so it is refused.
             if (result.GetValue(_vars) is not null)
@@ -257,17 +257,24 @@ internal sealed class ProblemOptions
     }
 
     /// <summary>The reference problem of --example at size --n, or the reason it cannot be made.</summary>
-    private static ProblemDefinition Example(string name, int? size)
+    private static ProblemDefinition Example(string name, int? size, bool methodsNamed)
     {
         try
         {
-            return ReferenceProblems.Create(name, size).Definition;
+            // An example's size limit is its default comparison's (dense rules among them); with methods
+            // named, each rule refuses by itself the sizes it cannot take, so the limit is lifted.
+            return ReferenceProblems.Create(name, size, defaultComparison: !methodsNamed).Definition;
         }
         catch (Exception e) when (InputError.KindOf(e) is InputErrorKind.Invalid or InputErrorKind.TooLarge)
         {
             throw new CliInputException($"--example: {e.Message}");
         }
     }
+
+    // Whether the command line names its methods (--methods LIST or --methods=LIST).
+    private static bool NamesMethods(ParseResult result) =>
+        result.CommandResult.Children.OfType<System.CommandLine.Parsing.OptionResult>()
+            .Any(o => o.Option.Name == "--methods" && o.Tokens.Count > 0);
 
     /// <summary>--target's values: numbers, and names where a value is a name (null when all are numbers).</summary>
     private static (double[] Values, string?[]? Names) Target(string text)

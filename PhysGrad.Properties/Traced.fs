@@ -296,6 +296,24 @@ let ``compare runs an example from the CLI, and a bad one exits 2 naming the lim
     let code2, _, err2 = Cli.run [ "compare"; "--example"; "heat1d"; "--n"; "100000" ]
     Assert.Equal(2, code2)
     Assert.Contains("limit of n = 100", err2)
+    Assert.Contains("--methods", err2)
     let code3, _, err3 = Cli.run [ "derive"; "--n"; "16" ]
     Assert.Equal(2, code3)
     Assert.Contains("--example", err3)
+
+[<Fact>]
+let ``an example runs past its default limit when the methods are named, and a dense rule still refuses by name`` () =
+    // rosenbrock's limit (64) is its default comparison's; gd and gn are matrix-free and take any n.
+    let out = IO.Path.Combine(IO.Path.GetTempPath(), "physgrad-example-anysize")
+    let code, stdout, err =
+        Cli.run [ "compare"; "--example"; "rosenbrock"; "--n"; "3000"; "--methods"; "gd:0.001,gn:1"; "--iterations"; "2"; "--out"; out ]
+    Assert.True((code = 0), sprintf "exit %d: %s" code err)
+    Assert.Contains("(3000 values)", stdout)
+    // newton forms the dense 3000 × 3000 Hessian: over Newton.DenseUpTo (2,000), it is refused with the reason.
+    let code2, _, err2 = Cli.run [ "compare"; "--example"; "rosenbrock"; "--n"; "3000"; "--methods"; "newton"; "--iterations"; "2"; "--out"; out ]
+    Assert.Equal(2, code2)
+    Assert.Contains("newton-cg", err2)
+    // Without --methods the default comparison's limit holds.
+    let code3, _, err3 = Cli.run [ "compare"; "--example"; "rosenbrock"; "--n"; "3000"; "--out"; out ]
+    Assert.Equal(2, code3)
+    Assert.Contains("limit of n = 64", err3)
