@@ -55,6 +55,10 @@ public sealed record TargetPoint(TargetPointKind Kind, double[]? X, string? Note
     /// <summary>How x* was computed when it was found from the start (<see cref="TargetPointKind.PreimageNearStart"/>); else <see cref="TargetPointMethod.None"/>.</summary>
     public TargetPointMethod By { get; init; }
 
+    /// <summary>Why no preimage of y* was searched for (the Jacobian is too large for the search), or null
+    /// when one was searched; a report then says "not searched" rather than "not found".</summary>
+    public string? NotSearched { get; init; }
+
     /// <summary>
     /// Whether distances are measured in x, to <see cref="X"/>: only for a preimage that is unique near it
     /// (m ≥ n). With m &lt; n a run may end on another preimage, whose distance to this one says nothing
@@ -84,20 +88,21 @@ public sealed record TargetPoint(TargetPointKind Kind, double[]? X, string? Note
             return new(TargetPointKind.Known, k, many ? $"the known x*, {manyNote}" : "the known x*") { ManyPreimages = many };
         if (BookExample.FindPreimage(problem, targetY, start) is ({ } x, var by))
             return new(TargetPointKind.PreimageNearStart, x, many ? $"x* found from the start, {manyNote}" : null) { ManyPreimages = many, By = by };
+        var notSearched = (long)problem.N * problem.M > BookExample.NumericTargetLimit
+            ? $"x* is not searched: the Jacobian has more than {BookExample.NumericTargetLimit} entries"
+            : null;
         var finite = runs.Where(r => double.IsFinite(r.FinalLoss) && r.Final.All(double.IsFinite)).OrderBy(r => r.FinalLoss).ToArray();
         // No preimage known or found from the start: the end of a run whose loss fell to 10⁻⁶ of its start
         // or less is x* to the eye, and the legend says that this is what is drawn. It is never a distance's
         // reference, so which runs there are changes the plots' marker only.
         if (finite.FirstOrDefault(r => r.Losses.Count > 0 && r.FinalLoss <= 1e-6 * r.Losses[0]) is { } best)
             return new(TargetPointKind.ApproximateRunEnd, best.Final,
-                $"x* ≈ {best.Label}'s end, L = {NumberText.Short(best.FinalLoss, 2)}") { ManyPreimages = many };
-        return new(TargetPointKind.None, null, (long)problem.N * problem.M > BookExample.NumericTargetLimit
-            ? $"x* is not searched: the Jacobian has more than {BookExample.NumericTargetLimit} entries"
-            : many
+                $"x* ≈ {best.Label}'s end, L = {NumberText.Short(best.FinalLoss, 2)}") { ManyPreimages = many, NotSearched = notSearched };
+        return new(TargetPointKind.None, null, notSearched ?? (many
                 // With m < n the preimages of y* form a set of dimension n − m at least: there is no one x*
                 // to mark or measure to, whether or not the local inverse reached one.
                 ? $"y* has many preimages ({NumberText.Count(problem.M, "output")} < {NumberText.Count(problem.N, "variable")}), so no single x* is marked"
-                : "no preimage of y* was found from the start") { ManyPreimages = many };
+                : "no preimage of y* was found from the start")) { ManyPreimages = many, NotSearched = notSearched };
     }
 }
 

@@ -317,3 +317,18 @@ let ``an example runs past its default limit when the methods are named, and a d
     let code3, _, err3 = Cli.run [ "compare"; "--example"; "rosenbrock"; "--n"; "3000"; "--out"; out ]
     Assert.Equal(2, code3)
     Assert.Contains("limit of n = 64", err3)
+
+[<Fact>]
+let ``over the search's size limit the header says x* was not searched, never that none was found`` () =
+    // y = x with 101 variables: J has 101² = 10,201 entries, over the 10,000 the preimage search takes, and
+    // newton-cg solves it in a step (its end is the approximate x*). The preimage plainly exists.
+    let dir = IO.Path.Combine(IO.Path.GetTempPath(), "physgrad-not-searched")
+    IO.Directory.CreateDirectory dir |> ignore
+    let path = IO.Path.Combine(dir, "identity101.json")
+    let ones = String.Join(", ", Array.create 101 "1")
+    let zeros = String.Join(", ", Array.create 101 "0")
+    IO.File.WriteAllText(path, sprintf """{"variables": ["x[0..100]"], "simulator": ["x[i] for i in 0..100"], "target": [%s], "start": [%s]}""" ones zeros)
+    let code, out, err = Cli.run [ "compare"; "--problem"; path; "--methods"; "gd:0.5,newton-cg"; "--iterations"; "3"; "--out"; dir ]
+    Assert.True((code = 0), sprintf "exit %d: %s" code err)
+    Assert.Contains("x* is not searched: the Jacobian has more than 10000 entries", out)
+    Assert.DoesNotContain("No preimage of y* was found", out)
