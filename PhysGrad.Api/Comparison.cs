@@ -89,7 +89,7 @@ public sealed record TargetPoint(TargetPointKind Kind, double[]? X, string? Note
         if (BookExample.FindPreimage(problem, targetY, start) is ({ } x, var by))
             return new(TargetPointKind.PreimageNearStart, x, many ? $"x* found from the start, {manyNote}" : null) { ManyPreimages = many, By = by };
         var notSearched = (long)problem.N * problem.M > BookExample.NumericTargetLimit
-            ? $"x* is not searched: the Jacobian has more than {BookExample.NumericTargetLimit} entries"
+            ? $"the Jacobian has more than {BookExample.NumericTargetLimit} entries"
             : null;
         var finite = runs.Where(r => double.IsFinite(r.FinalLoss) && r.Final.All(double.IsFinite)).OrderBy(r => r.FinalLoss).ToArray();
         // No preimage known or found from the start: the end of a run whose loss fell to 10⁻⁶ of its start
@@ -98,7 +98,7 @@ public sealed record TargetPoint(TargetPointKind Kind, double[]? X, string? Note
         if (finite.FirstOrDefault(r => r.Losses.Count > 0 && r.FinalLoss <= 1e-6 * r.Losses[0]) is { } best)
             return new(TargetPointKind.ApproximateRunEnd, best.Final,
                 $"x* ≈ {best.Label}'s end, L = {NumberText.Short(best.FinalLoss, 2)}") { ManyPreimages = many, NotSearched = notSearched };
-        return new(TargetPointKind.None, null, notSearched ?? (many
+        return new(TargetPointKind.None, null, notSearched is not null ? $"x* is not searched: {notSearched}" : (many
                 // With m < n the preimages of y* form a set of dimension n − m at least: there is no one x*
                 // to mark or measure to, whether or not the local inverse reached one.
                 ? $"y* has many preimages ({NumberText.Count(problem.M, "output")} < {NumberText.Count(problem.N, "variable")}), so no single x* is marked"

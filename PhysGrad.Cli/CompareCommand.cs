@@ -27,7 +27,7 @@ internal static class CompareCommand
             TargetPointKind.ApproximateRunEnd when target.ManyPreimages => $"{char.ToUpperInvariant(many[0])}{many[1..]}; the plots mark an approximate x* ({target.Note}).",
             // Over the search's size limit nothing was searched: say so, not that nothing was found.
             TargetPointKind.ApproximateRunEnd when target.NotSearched is { } why =>
-                $"{why}: distances are in y; the plots mark an approximate x* ({target.Note}).",
+                $"x* is not searched ({why}), so distances are in y; the plots mark an approximate x* ({target.Note}).",
             TargetPointKind.ApproximateRunEnd => $"No preimage of y* was found from the start: distances are in y; the plots mark an approximate x* ({target.Note}).",
             TargetPointKind.None when target.X is null && target.Note is { } note && !note.StartsWith("no target", StringComparison.Ordinal) =>
                 $"No x*: {note}; distances are in y.",
