@@ -19,6 +19,8 @@ internal static class Program
         else if (args.Length > 0 && args[0] == "converge")
             RuleTiming.Converge(args.Contains("convex"), args.Contains("convex") ? 100 : 500,
                 args.Skip(1).Where(a => a != "convex").Select(int.Parse));
+        else if (args.Length > 1 && args[0] == "steps")
+            StepScaling.Run(args[1..]);
         else if (args.Length > 0 && args[0] == "memory")
             RuleTiming.Memory(args.Skip(1).Select(int.Parse));
         else if (args.Length > 0 && args[0] == "learning-kernels")
@@ -27,6 +29,10 @@ internal static class Program
             LearningStages.Run(args.Skip(1).Select(int.Parse));
         else if (args.Length > 0 && args[0] == "heatlsqr")
             HeatLsqr.Run(args.Skip(1).Select(int.Parse));
+        else if (args.Length > 0 && args[0] == "heatk")
+            HeatSteps.Run(args.Skip(1).Select(int.Parse));
+        else if (args.Length > 0 && args[0] == "heatgn")
+            HeatGaussNewton.Run(args.Skip(1).Select(int.Parse));
         else if (args.Length > 0 && args[0] == "heat")
             HeatInverse.Run(args.Skip(1).Select(int.Parse));
         else if (args.Length > 0 && args[0] == "scaleparts")

@@ -59,7 +59,9 @@ internal static class SparseTiming
         var hessian = Interleaved.Compare(() => problem.SparseHessian(x, g, h), () => HandHessian(x, r, hg, handH), report ? 21 : 3);
         var heap = GC.GetTotalMemory(true) - baseHeap;
         if (!report) return;
-        var jacobianKind = Kind(Lower.SparseJacobian(names, [], residuals));
+        // What CompiledProblem.SparseJacobian runs: the component families' loop where the rows hold one
+        // template at evenly spaced cells, else the straight-line program (the same call it makes).
+        var jacobianKind = Kind(ComponentFamilyKernels.SparseJacobian(names, residuals).Kernel);
         var composite = Structure.substituteNames(outputs.Zip(residuals, (o, e) => (o, e)).Select(p => Tuple.Create(p.o, p.e)), loss);
         var hessianKind = Kind(FamilyKernels.SparseHessian(names, composite).Kernel);
         Console.WriteLine($"| {n} | Jacobian | {j.NonZeroCount} | {jacobianCompile * 1e3:F0} ms | {jacobianKind} | {jacobian.A * 1e6:F1} µs | {jacobian.B * 1e6:F1} µs | {Ratio(jacobian)} | {heap / 1048576.0:F1} MB |");

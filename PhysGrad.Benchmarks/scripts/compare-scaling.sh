@@ -1,19 +1,26 @@
 #!/usr/bin/env bash
-# Whole-process cost of `physgrad compare --methods gd:0.001 --iterations 100` on the Rosenbrock
-# residuals r_i = 10(x_{i+1} - x_i^2) (i < n-1), r_{n-1} = 1 - x0, loss ½‖r‖², start (-1.2, 1, -1.2, …),
-# read from a problem file (issue 13, BENCHMARKS.md). Prints one markdown row per size: wall time,
-# user and system CPU, peak RSS (GNU time's "Maximum resident set size"), and the exit code.
+# Whole-process cost of `physgrad compare --methods M --iterations 100` (one process per method M, by
+# default gd:0.001 only) on the Rosenbrock residuals r_i = 10(x_{i+1} - x_i^2) (i < n-1), r_{n-1} = 1 - x0, loss ½‖r‖², start (-1.2, 1, -1.2, …),
+# read from a problem file (issues 13 and 14, BENCHMARKS.md). Prints one markdown row per size and
+# method: wall time, user and system CPU, peak RSS (GNU time's "Maximum resident set size"), the exit
+# code and the final loss (from the run's table).
 #
 # Usage, from the repository root, after a Release build of the CLI
 # (/work/buildslot dotnet build -c Release PhysGrad.Cli/PhysGrad.Cli.csproj):
 #   PhysGrad.Benchmarks/scripts/compare-scaling.sh [n ...]        (default: 1000 10000)
 # Environment: PHYSGRAD_DLL (default PhysGrad.Cli/bin/Release/net10.0/physgrad.dll),
 #   WORK (scratch directory for the problem files, plots and logs; default a fresh mktemp -d),
-#   LIMIT (seconds before a run is stopped; default 600).
+#   LIMIT (seconds before a run is stopped; default 600),
+#   METHODS (space-separated --methods values, one process each; default "gd:0.001"), e.g.
+#   METHODS="gd:0.001 newton-cg gn lm" PhysGrad.Benchmarks/scripts/compare-scaling.sh 10000
+#   ROUNDS (how many times the whole list of methods is run, interleaved: method by method within a
+#   round, so a burst of load falls on every method alike; default 1).
 set -euo pipefail
 dll=${PHYSGRAD_DLL:-PhysGrad.Cli/bin/Release/net10.0/physgrad.dll}
 work=${WORK:-$(mktemp -d)}
 limit=${LIMIT:-600}
+read -r -a methods <<<"${METHODS:-gd:0.001}"
+rounds=${ROUNDS:-1}
 [ -f "$dll" ] || { echo "no $dll: build the CLI in Release first" >&2; exit 2; }
 [ -x /usr/bin/time ] || { echo "needs GNU time at /usr/bin/time (apt-get install time)" >&2; exit 2; }
 sizes=("$@")
@@ -21,8 +28,8 @@ sizes=("$@")
 
 echo "commit $(git rev-parse --short HEAD 2>/dev/null || echo '?'), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at start"
 echo
-echo "| n | wall | user CPU | system CPU | peak RSS | exit |"
-echo "|---:|---:|---:|---:|---:|---:|"
+echo "| n | method | round | wall | user CPU | system CPU | peak RSS | exit | final loss |"
+echo "|---:|---|--:|---:|---:|---:|---:|---:|---:|"
 for n in "${sizes[@]}"; do
   problem="$work/rosen$n.json"
   python3 - "$n" "$problem" <<'PY'
@@ -33,15 +40,22 @@ json.dump({"variables": [f"x{i}" for i in range(n)],
            "target": [0] * n,
            "start": [-1.2 if i % 2 == 0 else 1.0 for i in range(n)]}, open(path, "w"))
 PY
-  log="$work/time$n.txt"
-  set +e
-  /usr/bin/time -v -o "$log" timeout "$limit" dotnet "$dll" compare --problem "$problem" --methods gd:0.001 \
-    --iterations 100 --out "$work/out$n" >"$work/stdout$n.txt" 2>"$work/stderr$n.txt"
-  rc=$?
-  set -e
-  field() { grep -F "$1" "$log" | sed 's/.*: //'; }
-  rss_kb=$(field "Maximum resident set size")
-  echo "| $n | $(field "Elapsed (wall clock)") | $(field "User time") s | $(field "System time") s | $((rss_kb / 1024)) MB | $rc |"
+  for round in $(seq 1 "$rounds"); do
+    for m in "${methods[@]}"; do
+      tag="$n-${m//:/_}-$round"
+      log="$work/time$tag.txt"
+      set +e
+      /usr/bin/time -v -o "$log" timeout "$limit" dotnet "$dll" compare --problem "$problem" --methods "$m" \
+        --iterations 100 --out "$work/out$tag" >"$work/stdout$tag.txt" 2>"$work/stderr$tag.txt"
+      rc=$?
+      set -e
+      field() { grep -F "$1" "$log" | sed 's/.*: //'; }
+      rss_kb=$(field "Maximum resident set size")
+      # The final loss: the field after the final x ("[…] (n values)") in the row under the table's header.
+      loss=$(awk '/^method /{getline; for (i = 1; i < NF; i++) if ($i ~ /values\)$/) {print $(i+1); exit}}' "$work/stdout$tag.txt")
+      echo "| $n | $m | $round | $(field "Elapsed (wall clock)") | $(field "User time") s | $(field "System time") s | $((rss_kb / 1024)) MB | $rc | $loss |"
+    done
+  done
 done
 echo
 echo "load average $(cut -d' ' -f1-3 /proc/loadavg) at the end; logs in $work"
