@@ -21,8 +21,8 @@ internal static class HeatSteps
     public static void Run(IEnumerable<int> sizes)
     {
         Console.WriteLine($"load average {StepScaling.Load()}");
-        Console.WriteLine("| N | rule | L after 1 | L after 10 | L after 100 | step 1 | mean of steps 1–10 | median step | LSQR/CG limit hit (steps) |");
-        Console.WriteLine("|--:|---|--:|--:|--:|--:|--:|--:|--:|");
+        Console.WriteLine("| N | rule | L after 1 | L after 10 | L after 100 | step 1 | mean of steps 1–10 | median step | steps at the LSQR/CG limit | steps rejected (LM: no λ gave a decrease) |");
+        Console.WriteLine("|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|");
         foreach (var n in sizes)
         {
             var problem = ReferenceProblems.Create("heat1d-inverse", n).Compiled;
@@ -44,19 +44,21 @@ internal static class HeatSteps
                 var losses = new List<double>();
                 var times = new List<double>();
                 var incomplete = 0;
+                var rejected = 0;
                 var total = Stopwatch.StartNew();
                 while (losses.Count < Ks[^1] && total.Elapsed < Budget)
                 {
                     var t = Stopwatch.StartNew();
                     var fallback = stepper.Step();
                     times.Add(t.Elapsed.TotalMilliseconds);
-                    if (fallback?.Kind == FallbackKind.IterativeSolveIncomplete) incomplete++;
+                    if (fallback?.Kinds.Contains(FallbackKind.IterativeSolveIncomplete) == true) incomplete++;
+                    if (fallback?.Kinds.Contains(FallbackKind.StepRejected) == true) rejected++;
                     losses.Add(stepper.Loss);
                 }
                 var cells = Ks.Select(k => k <= losses.Count ? $"{losses[k - 1]:0.00e+00}" : "—");
                 var median = times.Order().ElementAt(times.Count / 2);
                 var first10 = times.Take(10).Average();
-                Console.WriteLine($"| {n} | {name} | {string.Join(" | ", cells)} | {times[0]:0.00} ms | {first10:0.00} ms | {median:0.00} ms{(losses.Count < Ks[^1] ? $" ({losses.Count} steps in {Budget.TotalSeconds:0} s)" : "")} | {incomplete} |");
+                Console.WriteLine($"| {n} | {name} | {string.Join(" | ", cells)} | {times[0]:0.00} ms | {first10:0.00} ms | {median:0.00} ms{(losses.Count < Ks[^1] ? $" ({losses.Count} steps in {Budget.TotalSeconds:0} s)" : "")} | {incomplete} | {rejected} |");
             }
         }
         Console.WriteLine($"load average {StepScaling.Load()}");
