@@ -9,7 +9,8 @@ namespace PhysGrad.Benchmarks;
 /// Rosenbrock f(x) = Σ 100(x_{i+1} − x_i²)² + (1 − x_i)² (THEORY §4) at large n (issue 14, item 5):
 /// for each n, the time to build f, to derive and lower value + gradient, to compile that program,
 /// and to derive, lower and compile value + gradient + H v; then the time per evaluation of value +
-/// gradient and of H v, each against hand-written C# in alternating rounds (<see cref="Interleaved"/>: the
+/// gradient, of value + gradient + H v and of H v alone (the kernel Newton-CG's CG iterations run), each
+/// against hand-written C# in alternating rounds (<see cref="Interleaved"/>: the
 /// ratio is the median of the per-round ratios, with their minimum and maximum), and of one GD step
 /// (value + gradient, then x ← x − η ∇f). One line per n, "key=value" pairs, so the peer script can
 /// read it. A warm-up at n = 200 with other variable names JIT-compiles every path first.
@@ -34,7 +35,7 @@ public static class ScaleTiming
         var names = vars.Select(v => Infix.Format(v)).ToArray();
         var build = clock.Elapsed.TotalSeconds;
 
-        CompiledKernel kernel, hvKernel;
+        CompiledKernel kernel, hvKernel, hvOnlyKernel;
         double derive, compile, hvDeriveCompile;
         int instructions, hvInstructions, families = 0, cells = 0, restTerms = 0;
         if (loops)
@@ -48,6 +49,7 @@ public static class ScaleTiming
             clock.Restart();
             hvKernel = FamilyKernels.HessianVector(found);
             hvDeriveCompile = clock.Elapsed.TotalSeconds;
+            hvOnlyKernel = FamilyKernels.HessianVectorOnly(found);
             families = found.Families.Length;
             cells = found.CellCount;
             restTerms = found.RestTermCount;
@@ -66,6 +68,7 @@ public static class ScaleTiming
             var hvProgram = Lower.HessianVector(names, [], f);
             hvKernel = KernelCompiler.CompileUncached(hvProgram, preferFast: true);
             hvDeriveCompile = clock.Elapsed.TotalSeconds;
+            hvOnlyKernel = KernelCompiler.CompileUncached(Lower.HessianVectorOnly(names, [], f), preferFast: true);
             instructions = program.SlotCount;
             hvInstructions = hvProgram.SlotCount;
         }
@@ -74,6 +77,7 @@ public static class ScaleTiming
         var v = Enumerable.Range(0, n).Select(i => Math.Sin(i + 1.0)).ToArray();
         var outputs = new double[kernel.OutputCount];
         var hvOutputs = new double[hvKernel.OutputCount];
+        var hvOnly = new double[hvOnlyKernel.OutputCount];
         var g = new double[n];
         var hv = new double[n];
 
@@ -85,11 +89,14 @@ public static class ScaleTiming
         hvKernel.Function(x, 0, v, hvOutputs, 0);
         HandWrittenHv(x, v, hv);
         for (var i = 0; i < n; i++) Check("H v", hvOutputs[1 + n + i], hv[i]);
+        hvOnlyKernel.Function(x, 0, v, hvOnly, 0);
+        for (var i = 0; i < n; i++) Check("H v alone", hvOnly[i], hv[i]);
 
         // Each kernel against its hand-written loop in alternating rounds (Interleaved): the ratio is the
         // median of the per-round ratios, with the extremes of single rounds.
         var evaluation = Interleaved.Compare(() => kernel.Function(x, 0, [], outputs, 0), () => HandWritten(x, g));
         var product = Interleaved.Compare(() => hvKernel.Function(x, 0, v, hvOutputs, 0), () => HandWrittenHv(x, v, hv));
+        var productOnly = Interleaved.Compare(() => hvOnlyKernel.Function(x, 0, v, hvOnly, 0), () => HandWrittenHv(x, v, hv));
         // One GD step from a copy of x, η = 10⁻⁴ (the step only has to be a real update).
         var y = (double[])x.Clone();
         var step = PerCall(() =>
@@ -103,7 +110,8 @@ public static class ScaleTiming
                 $"n={n} build={build:E4} derive={derive:E4} compile={compile:E4} instructions={instructions} chunks={kernel.ChunkCount} families={families} cells={cells} rest_terms={restTerms} " +
                 $"hv_derive_compile={hvDeriveCompile:E4} hv_instructions={hvInstructions} " +
                 $"eval={evaluation.A:E4} hand_eval={evaluation.B:E4} eval_ratio={evaluation.Ratio:F3} eval_ratio_min={evaluation.MinRatio:F3} eval_ratio_max={evaluation.MaxRatio:F3} " +
-                $"hv={product.A:E4} hand_hv={product.B:E4} hv_ratio={product.Ratio:F3} hv_ratio_min={product.MinRatio:F3} hv_ratio_max={product.MaxRatio:F3} gd_step={step:E4}"));
+                $"hv={product.A:E4} hand_hv={product.B:E4} hv_ratio={product.Ratio:F3} hv_ratio_min={product.MinRatio:F3} hv_ratio_max={product.MaxRatio:F3} " +
+                $"hv_only_instructions={hvOnlyKernel.Program.SlotCount + (hvOnlyKernel.Families?.TemplateInstructions ?? 0)} hv_only={productOnly.A:E4} hand_hv_only={productOnly.B:E4} hv_only_ratio={productOnly.Ratio:F3} hv_only_ratio_min={productOnly.MinRatio:F3} hv_only_ratio_max={productOnly.MaxRatio:F3} gd_step={step:E4}"));
     }
 
     private static void Check(string what, double compiled, double hand)

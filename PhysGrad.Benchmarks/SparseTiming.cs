@@ -59,9 +59,9 @@ internal static class SparseTiming
         var hessian = Interleaved.Compare(() => problem.SparseHessian(x, g, h), () => HandHessian(x, r, hg, handH), report ? 21 : 3);
         var heap = GC.GetTotalMemory(true) - baseHeap;
         if (!report) return;
-        // What CompiledProblem.SparseJacobian runs: the component families' loop where the rows hold one
-        // template at evenly spaced cells, else the straight-line program (the same call it makes).
-        var jacobianKind = Kind(ComponentFamilyKernels.SparseJacobian(names, residuals).Kernel);
+        // The kernels as CompiledProblem builds them (family loops where there are families), compiled again
+        // here only to describe them.
+        var jacobianKind = RowKind(ComponentFamilyKernels.SparseJacobian(names, residuals).Kernel);
         var composite = Structure.substituteNames(outputs.Zip(residuals, (o, e) => (o, e)).Select(p => Tuple.Create(p.o, p.e)), loss);
         var hessianKind = Kind(FamilyKernels.SparseHessian(names, composite).Kernel);
         Console.WriteLine($"| {n} | Jacobian | {j.NonZeroCount} | {jacobianCompile * 1e3:F0} ms | {jacobianKind} | {jacobian.A * 1e6:F1} µs | {jacobian.B * 1e6:F1} µs | {Ratio(jacobian)} | {heap / 1048576.0:F1} MB |");
@@ -75,6 +75,11 @@ internal static class SparseTiming
     // A family kernel: its loops and the straight-line rest; otherwise the program's chunks.
     private static string Kind(CompiledKernel k) => k.Families is { } f
         ? $"{f.Families} loop(s) over {f.Cells} cells ({f.TemplateInstructions} template instructions{(f.MappedEntries > 0 ? $", {f.MappedEntries} mapped entries" : "")}), rest {f.RestTerms} term(s) in {k.Program.SlotCount} instructions"
+        : Kind(k.Program);
+
+    // A component-family kernel: its loops over rows and the rows left straight-line.
+    private static string RowKind(CompiledKernel k) => k.Families is { } f
+        ? $"{f.Families} loop(s) over {f.Cells} rows ({f.TemplateInstructions} template instructions), {f.RestTerms} row(s) straight-line"
         : Kind(k.Program);
 
     private static string Ratio(Interleaved.Result r) => $"{r.Ratio:F2} ({r.MinRatio:F2}–{r.MaxRatio:F2})";

@@ -22,6 +22,7 @@ public sealed class CompiledProblem : IDifferentiableProblem
     private readonly Lazy<CompiledKernel> _jacobianVector;   // over (x; v): [P(x) (m), J v (m)]
     private readonly Lazy<CompiledKernel> _jacobianTransposeVector; // over (x; w): [P(x) (m), Jᵀ w (n)]
     private readonly Lazy<CompiledKernel> _hessianVector;    // over (x; v): [L(P(x)), ∇ (n), H v (n)]
+    private readonly Lazy<CompiledKernel> _hessianVectorOnly; // over (x; v): [H v (n)]
     private readonly Lazy<(CompiledKernel? Kernel, InverseSource Source)> _inverse; // over (y, x₀): x (n)
     private readonly Lazy<SparseKernel> _sparseJacobian;     // [P(x) (m), J's nonzeros (CSR order)]
     private readonly Lazy<SparseKernel> _sparseHessian;      // [L(P(x)), ∇ (n), Hessian's nonzeros (CSR order)]
@@ -87,11 +88,13 @@ public sealed class CompiledProblem : IDifferentiableProblem
         _jacobianVector = Built(Capabilities.JacobianVector, () => ComponentFamilyKernels.JacobianVector(variables, simulator));
         _jacobianTransposeVector = Built(Capabilities.JacobianTransposeVector, () => ComponentFamilyKernels.JacobianTransposeVector(variables, simulator));
         _hessianVector = Built(Capabilities.HessianVector, () => FamilyKernels.HessianVector(variables, composite.Value));
+        // H v alone, for the CG iterations of Newton-CG, which discard L and ∇L (the same capability).
+        _hessianVectorOnly = Built(Capabilities.HessianVector, () => FamilyKernels.HessianVectorOnly(variables, composite.Value));
         _sparseJacobian = new Lazy<SparseKernel>(() =>
         {
             var sparse = ComponentFamilyKernels.SparseJacobian(variables, simulator);
             Note(Capabilities.SparseJacobian);
-            return new SparseKernel(sparse.Kernel, sparse.Pattern, sparse.Offset);
+            return new SparseKernel(sparse.Kernel, sparse.Pattern, sparse.Offset, Jacobian: sparse);
         });
         // The sparse Hessian too: each family's template Hessian is derived once and its loop adds every
         // cell's entries at their places in the pattern.
@@ -131,7 +134,8 @@ public sealed class CompiledProblem : IDifferentiableProblem
 
     // A sparse kernel with the pattern and offset of its sparse block (from the program lowered here:
     // a cached kernel's program may be another instance of the same instructions).
-    private sealed record SparseKernel(CompiledKernel Kernel, SparsityPattern Pattern, int Offset, SparseHessianKernel? Hessian = null);
+    private sealed record SparseKernel(CompiledKernel Kernel, SparsityPattern Pattern, int Offset, SparseHessianKernel? Hessian = null,
+        SparseJacobianKernel? Jacobian = null);
 
     private Lazy<SparseKernel> Sparse(Capabilities capability, Func<StraightLineProgram> lower, string block) => new(() =>
     {
@@ -304,6 +308,21 @@ public sealed class CompiledProblem : IDifferentiableProblem
         return buffer[0];
     }
 
+    /// <summary>
+    /// The Hessian-vector product (∂²L/∂x²) v (n) alone, without L or the gradient: its own kernel
+    /// (<see cref="FamilyKernels.HessianVectorOnly(string[], Expr)"/>), compiled on first request, writing
+    /// straight into <paramref name="hv"/>. The entries equal <see cref="HessianVector(double[], double[], double[], double[])"/>'s
+    /// (the same operations). Allocates nothing in steady state.
+    /// </summary>
+    /// <exception cref="ArgumentException">x, v or hv shorter than n.</exception>
+    public void HessianVectorOnly(double[] x, double[] v, double[] hv)
+    {
+        Check(x, N, "x");
+        Check(v, N, "v");
+        Check(hv, N, "hv");
+        _hessianVectorOnly.Value.Function(x, 0, v, hv, 0);
+    }
+
     // The sparse derivatives: kernels that compute and write the structural nonzeros only (patterns from
     // the lowered program's graph, Lower.SparseJacobian and Lower.SparseHessian), each compiled on first
     // request. The dense n×n or m×n matrix is never formed, symbolically or numerically.
@@ -326,8 +345,9 @@ public sealed class CompiledProblem : IDifferentiableProblem
         Check(x, N, "x");
         Check(y, M, "y");
         var sparse = _sparseJacobian.Value;
-        var buffer = RunSparse(sparse, x, jacobian, "jacobian");
-        Array.Copy(buffer, 0, y, 0, M);
+        CheckPattern(sparse, jacobian, "jacobian");
+        // Straight into y and the caller's values: a family kernel's loops write there, without a copy.
+        sparse.Jacobian!.Evaluate(x, y, jacobian.Values);
     }
 
     /// <summary>
@@ -358,18 +378,6 @@ public sealed class CompiledProblem : IDifferentiableProblem
         if (!ReferenceEquals(matrix.Pattern, sparse.Pattern) && !matrix.Pattern.SameAs(sparse.Pattern))
             throw new ArgumentException(
                 $"The {name} matrix has the pattern {matrix.Pattern}, not the problem's ({sparse.Pattern}); make it from the problem's pattern.", name);
-    }
-
-    private static double[] RunSparse(SparseKernel sparse, double[] x, CsrMatrix matrix, string name)
-    {
-        ArgumentNullException.ThrowIfNull(matrix, name);
-        if (!ReferenceEquals(matrix.Pattern, sparse.Pattern) && !matrix.Pattern.SameAs(sparse.Pattern))
-            throw new ArgumentException(
-                $"The {name} matrix has the pattern {matrix.Pattern}, not the problem's ({sparse.Pattern}); make it from the problem's pattern.", name);
-        var buffer = Scratch(sparse.Kernel.OutputCount);
-        sparse.Kernel.Function(x, 0, [], buffer, 0);
-        Array.Copy(buffer, sparse.Offset, matrix.Values, 0, sparse.Pattern.NonZeroCount);
-        return buffer;
     }
 
     /// <summary>Runs a [value, gradient (k), Hessian (k·k)] kernel at a point of k values.</summary>

@@ -9,16 +9,48 @@ namespace PhysGrad.Numerics;
 /// One component family's compiled loop: for each cell, gathers the local inputs from <paramref name="x"/>
 /// (and, for a product kernel, the entries of the vector in <paramref name="p"/> that the cell reads) and
 /// the cell's constants from <paramref name="cells"/>, evaluates the template's program and writes its
-/// outputs to the cell's component, its variables or (sparse Jacobian) its nonzeros, whose first position
-/// in the CSR values is <c>positions[cell]</c>.
+/// outputs to the cell's component, its variables or (sparse Jacobian) its nonzeros, which go to
+/// <paramref name="values"/> from <paramref name="valuesOffset"/> (the CSR values of J, so a caller's matrix
+/// receives them without a copy): the cell's first nonzero at <c>positions[cell]</c> there, or, where the
+/// positions move by a fixed step from cell to cell, at a running index (the positions array then unread).
 /// </summary>
-public delegate void ComponentLoop(double[] x, int xOffset, double[] p, double[] cells, int[] positions, double[] outputs, int outputOffset);
+public delegate void ComponentLoop(double[] x, int xOffset, double[] p, double[] cells, int[] positions, double[] outputs, int outputOffset,
+    double[] values, int valuesOffset);
 
 /// <summary>A compiled sparse Jacobian kernel: outputs [y (m), J's nonzeros in <see cref="Pattern"/>'s CSR order from <see cref="Offset"/>].</summary>
 /// <param name="Kernel">The kernel over x (no parameters).</param>
 /// <param name="Pattern">J's structural nonzeros (m × n).</param>
 /// <param name="Offset">Where the nonzeros start in the outputs (m).</param>
-public sealed record SparseJacobianKernel(CompiledKernel Kernel, SparsityPattern Pattern, int Offset);
+public sealed record SparseJacobianKernel(CompiledKernel Kernel, SparsityPattern Pattern, int Offset)
+{
+    [ThreadStatic] private static double[]? _scratch;
+
+    // The family kernel's own function with y and the nonzeros in separate arrays (null for a straight-line kernel).
+    internal SplitKernelFunction? Split { get; init; }
+
+    /// <summary>
+    /// y = P(x) into <paramref name="y"/> (m values) and J's nonzeros into <paramref name="values"/> (CSR order of
+    /// <see cref="Pattern"/>). A family kernel's loops write both arrays directly; a straight-line kernel runs
+    /// into per-thread scratch space and is copied. Allocates nothing in steady state.
+    /// </summary>
+    /// <exception cref="ArgumentException">An array shorter than n (x), m (y) or the number of nonzeros (values).</exception>
+    public void Evaluate(double[] x, double[] y, double[] values)
+    {
+        var (m, n) = (Pattern.Rows, Pattern.Columns);
+        if (x.Length < n || y.Length < m || values.Length < Pattern.NonZeroCount)
+            throw new ArgumentException(
+                $"The sparse Jacobian needs x of {NumberText.Count(n, "value")}, y of {NumberText.Count(m, "value")} and {NumberText.Count(Pattern.NonZeroCount, "nonzero")}; got {x.Length}, {y.Length} and {values.Length}.");
+        if (Split is { } split)
+        {
+            split(x, 0, [], y, 0, values, 0);
+            return;
+        }
+        var buffer = _scratch is { } s && s.Length >= Kernel.OutputCount ? s : (_scratch = new double[Kernel.OutputCount]);
+        Kernel.Function(x, 0, [], buffer, 0);
+        Array.Copy(buffer, 0, y, 0, m);
+        Array.Copy(buffer, Offset, values, 0, Pattern.NonZeroCount);
+    }
+}
 
 /// <summary>
 /// Kernels for a vector function y = P(x) (a simulator) whose components hold families of one template at
@@ -35,8 +67,6 @@ public sealed record SparseJacobianKernel(CompiledKernel Kernel, SparsityPattern
 /// </summary>
 public static class ComponentFamilyKernels
 {
-    private const int MaxInlineDepth = 32;
-
     /// <summary>y = P(x): outputs [y (m)], like <c>Lower.Program(variables, [], fs)</c>.</summary>
     public static CompiledKernel Values(string[] variables, Expr[] fs)
     {
@@ -137,19 +167,19 @@ public static class ComponentFamilyKernels
                 for (var e = 0; e < templateColumns[k].Length; e++) columns[at + e] = first + cells.Offsets[templateColumns[k][e]];
             }
         }
-        // The rest's nonzeros, row by row: (source in the rest's outputs, destination, count).
+        // The rest's nonzeros, row by row: (source in the rest's outputs, destination among J's nonzeros, count).
         var restCopies = new (int From, int To, int Count)[rest.Length];
         for (var r = 0; r < rest.Length; r++)
         {
             var p = restBlock!.Pattern;
             var (from, count) = (p.RowPointers[r], p.RowPointers[r + 1] - p.RowPointers[r]);
-            restCopies[r] = (restBlock.Offset + from, m + rowPointers[rest[r]], count);
+            restCopies[r] = (restBlock.Offset + from, rowPointers[rest[r]], count);
             for (var e = 0; e < count; e++) columns[rowPointers[rest[r]] + e] = restVariables[p.ColumnIndices[from + e]];
         }
         var pattern = new SparsityPattern(m, n, rowPointers, columns);
-        var kernel = Compose(families, Kind.Sparse, Shape(families.Variables, [], m + columns.Length),
+        var (kernel, split) = ComposeSplit(families, Kind.Sparse, Shape(families.Variables, [], m + columns.Length),
             (_, _) => restProgram!, new SparsePlan(templates, positions, restCopies));
-        return new SparseJacobianKernel(kernel, pattern, m);
+        return new SparseJacobianKernel(kernel, pattern, m) { Split = split };
     }
 
     private enum Kind { Values, JacobianVector, JacobianTransposeVector, Sparse }
@@ -173,6 +203,12 @@ public static class ComponentFamilyKernels
     }
 
     private static CompiledKernel Compose(ComponentFamilies families, Kind kind, StraightLineProgram shape,
+        Func<string[], Expr[], StraightLineProgram> lowerRest, SparsePlan? sparse) =>
+        ComposeSplit(families, kind, shape, lowerRest, sparse).Kernel;
+
+    // The kernel, and its function with the sparse Jacobian's nonzeros in an array of their own ("values",
+    // from valuesOffset; the kernel's function passes its outputs from m on). Other kinds ignore values.
+    private static (CompiledKernel Kernel, SplitKernelFunction Split) ComposeSplit(ComponentFamilies families, Kind kind, StraightLineProgram shape,
         Func<string[], Expr[], StraightLineProgram> lowerRest, SparsePlan? sparse)
     {
         var (n, m) = (families.Variables.Length, families.Components.Length);
@@ -196,7 +232,7 @@ public static class ComponentFamilyKernels
                 _ => sparse!.Templates[k],
             };
             templateInstructions += template.SlotCount;
-            var lambda = BuildLoop(template, family, kind, m);
+            var lambda = BuildLoop(template, family, kind, m, sparse is null ? null : Step(sparse.Positions[k]));
             var loop = lambda.CompileFast(ifFastFailedReturnNull: true);
             if (loop is null)
             {
@@ -222,7 +258,7 @@ public static class ComponentFamilyKernels
         var restCopies = sparse?.RestCopies ?? [];
         var outputCount = shape.Outputs.Length;
 
-        KernelFunction function = (x, xOffset, p, outputs, outputOffset) =>
+        SplitKernelFunction run = (x, xOffset, p, outputs, outputOffset, values, valuesOffset) =>
         {
             // Jᵀ w is summed into the n entries; every other output has one writer (a loop or the rest).
             if (kind == Kind.JacobianTransposeVector) Array.Clear(outputs, outputOffset + m, n);
@@ -250,18 +286,31 @@ public static class ComponentFamilyKernels
                         break;
                     case Kind.Sparse:
                         foreach (var (from, to, count) in restCopies)
-                            Array.Copy(s, at + from, outputs, outputOffset + to, count);
+                            Array.Copy(s, at + from, values, valuesOffset + to, count);
                         break;
                 }
             }
             for (var k = 0; k < loops.Length; k++)
-                loops[k](x, xOffset, p, cells[k], positions[k], outputs, outputOffset);
+                loops[k](x, xOffset, p, cells[k], positions[k], outputs, outputOffset, values, valuesOffset);
+            return 0;
         };
+        KernelFunction function = (x, xOffset, p, outputs, outputOffset) => run(x, xOffset, p, outputs, outputOffset, outputs, outputOffset + m);
         var kernel = new CompiledKernel(shape, function, allFast, restKernel?.ChunkCount ?? 0,
             new FamilyInfo(list.Length, families.CellCount, rest.Length, templateInstructions));
         // One call on a throw-away input, so the JIT's work is counted in the compile time, not in the first evaluation.
         kernel.Function(new double[n], 0, new double[shape.Parameters.Length], new double[outputCount], 0);
-        return kernel;
+        return (kernel, run);
+    }
+
+    // The step between the cells' first nonzeros when it is the same for every pair of neighbours (rows of
+    // one length, evenly spaced, as in a stencil's interior), else null (the loop reads the positions).
+    private static int? Step(int[] positions)
+    {
+        if (positions.Length < 2) return null;
+        var step = positions[1] - positions[0];
+        for (var c = 2; c < positions.Length; c++)
+            if (positions[c] - positions[c - 1] != step) return null;
+        return step;
     }
 
     // The rest's parameters (v or w gathered), per thread: the scratch array above holds its inputs and
@@ -283,7 +332,7 @@ public static class ComponentFamilyKernels
     /// m + OutputOf(c)), for Jᵀ w one adjoint per local (added to m + the local's variable), for the
     /// sparse Jacobian the row's nonzeros (to m + positions[c] + e).
     /// </summary>
-    private static Expression<ComponentLoop> BuildLoop(StraightLineProgram template, ComponentFamily family, Kind kind, int m)
+    private static Expression<ComponentLoop> BuildLoop(StraightLineProgram template, ComponentFamily family, Kind kind, int m, int? positionStep)
     {
         var x = Parameter(typeof(double[]), "x");
         var xOffset = Parameter(typeof(int), "xOffset");
@@ -292,6 +341,8 @@ public static class ComponentFamilyKernels
         var positionArray = Parameter(typeof(int[]), "positions");
         var outputs = Parameter(typeof(double[]), "outputs");
         var outputOffset = Parameter(typeof(int), "outputOffset");
+        var valueArray = Parameter(typeof(double[]), "values");
+        var valuesOffset = Parameter(typeof(int), "valuesOffset");
 
         var cellsOf = family.Cells;
         var offsets = cellsOf.Offsets;
@@ -310,27 +361,19 @@ public static class ComponentFamilyKernels
         var xAt = Variable(typeof(int), "xAt");                // xOffset + first
         var rowAt = Variable(typeof(int), "rowAt");            // outputOffset + row
         var varAt = Variable(typeof(int), "varAt");            // outputOffset + m + first
-        var nonzeroAt = Variable(typeof(int), "nonzeroAt");    // outputOffset + m + positions[cell]
+        var nonzeroAt = Variable(typeof(int), "nonzeroAt");    // valuesOffset + positions[cell]
 
         var instructions = template.Instructions;
-        var uses = new int[instructions.Length];
-        foreach (var ins in instructions)
-        {
-            if (ins.Op is OpCode.Constant or OpCode.Variable or OpCode.Parameter) continue;
-            uses[ins.A]++;
-            if (!KernelCompiler.IsUnary(ins.Op)) uses[ins.B]++;
-        }
-        foreach (var o in template.Outputs) uses[o] += 2;
-        bool IsZero(int slot) =>
-            instructions[slot].Op == OpCode.Constant && template.Constants[instructions[slot].A] == 0.0;
+        var uses = InstructionEmitter.Uses(template);
         var outputsOf = new List<int>?[instructions.Length];
         for (var k = 0; k < template.Outputs.Length; k++)
             // A zero adjoint adds nothing; every other output is assigned (its place has no other writer).
-            if (!(kind == Kind.JacobianTransposeVector && k > 0 && IsZero(template.Outputs[k])))
+            if (!(kind == Kind.JacobianTransposeVector && k > 0 && InstructionEmitter.IsZero(template, template.Outputs[k])))
                 (outputsOf[template.Outputs[k]] ??= []).Add(k);
 
-        var locals = new List<ParameterExpression>();
-        var body = new List<Expression>();
+        var emitter = new InstructionEmitter(template, 0, instructions.Length, variablesInLocals: true);
+        var locals = emitter.Locals;
+        var body = emitter.Body;
         var inputs = new ParameterExpression[w];
         for (var j = 0; j < w; j++)
         {
@@ -355,51 +398,19 @@ public static class ComponentFamilyKernels
             {
                 Kind.JacobianVector => ArrayAccess(outputs, Plus(rowAt, m)),
                 Kind.JacobianTransposeVector => ArrayAccess(outputs, Plus(varAt, offsets[k - 1])),
-                _ => ArrayAccess(outputs, Plus(nonzeroAt, k - 1)),
+                _ => ArrayAccess(valueArray, Plus(nonzeroAt, k - 1)),
             };
         }
-        var values = new Expression[instructions.Length];
-        var depth = new int[instructions.Length];
         for (var i = 0; i < instructions.Length; i++)
         {
-            var ins = instructions[i];
-            Expression e;
-            int d;
-            if (ins.Op is OpCode.Constant or OpCode.Variable or OpCode.Parameter)
-            {
-                e = Input(ins);
-                d = 0;
-            }
-            else if (KernelCompiler.IsUnary(ins.Op))
-            {
-                e = KernelCompiler.Operation(ins.Op, values[ins.A], values[ins.A]);
-                d = depth[ins.A] + 1;
-            }
-            else
-            {
-                e = KernelCompiler.Operation(ins.Op, values[ins.A], values[ins.B]);
-                d = Math.Max(depth[ins.A], depth[ins.B]) + 1;
-            }
-            if (ins.Op is not (OpCode.Constant or OpCode.Variable) && (uses[i] > 1 || d > MaxInlineDepth))
-            {
-                var local = Variable(typeof(double), $"s{i}");
-                locals.Add(local);
-                body.Add(Assign(local, e));
-                values[i] = local;
-                depth[i] = 0;
-            }
-            else
-            {
-                values[i] = e;
-                depth[i] = d;
-            }
+            var value = emitter.Emit(i, Input, uses[i] > 1);
             if (outputsOf[i] is { } ks)
                 foreach (var k in ks)
                 {
                     var target = Target(k);
                     body.Add(kind == Kind.JacobianTransposeVector && k > 0
-                        ? Assign(target, Add(target, values[i]))
-                        : Assign(target, values[i]));
+                        ? Assign(target, Add(target, value))
+                        : Assign(target, value));
                 }
         }
 
@@ -409,12 +420,13 @@ public static class ComponentFamilyKernels
             Assign(rowAt, Add(outputOffset, row)),
         };
         if (kind == Kind.JacobianTransposeVector) cellBody.Add(Assign(varAt, Add(Add(outputOffset, Constant(m)), first)));
-        if (kind == Kind.Sparse) cellBody.Add(Assign(nonzeroAt, Add(Add(outputOffset, Constant(m)), ArrayIndex(positionArray, cell))));
+        if (kind == Kind.Sparse && positionStep is null) cellBody.Add(Assign(nonzeroAt, Add(valuesOffset, ArrayIndex(positionArray, cell))));
         cellBody.AddRange(body);
         cellBody.Add(Assign(cell, Add(cell, Constant(1))));
         cellBody.Add(Assign(first, Add(first, Constant(cellsOf.Stride))));
         cellBody.Add(Assign(row, Add(row, Constant(family.OutputStride))));
         cellBody.Add(Assign(constantAt, Add(constantAt, Constant(cellParameters))));
+        if (kind == Kind.Sparse && positionStep is { } step) cellBody.Add(Assign(nonzeroAt, Add(nonzeroAt, Constant(step))));
         var end = Label("end");
         var loop = Loop(
             IfThenElse(
@@ -428,9 +440,12 @@ public static class ComponentFamilyKernels
             Assign(row, Constant(family.OutputStart)),
             Assign(constantAt, Constant(0)),
             Assign(varAt, Constant(0)),
-            Assign(nonzeroAt, Constant(0)),
+            // With a fixed step the running index starts at the first cell's position (read once).
+            Assign(nonzeroAt, kind == Kind.Sparse && positionStep is not null && cellsOf.Count > 0
+                ? Add(valuesOffset, ArrayIndex(positionArray, Constant(0)))
+                : Constant(0)),
             loop);
-        return Lambda<ComponentLoop>(whole, x, xOffset, p, cellArray, positionArray, outputs, outputOffset);
+        return Lambda<ComponentLoop>(whole, x, xOffset, p, cellArray, positionArray, outputs, outputOffset, valueArray, valuesOffset);
     }
 
     private static Expression Plus(Expression index, int k) => k == 0 ? index : Add(index, Constant(k));

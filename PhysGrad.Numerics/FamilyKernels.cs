@@ -41,8 +41,6 @@ internal delegate double SplitKernelFunction(double[] x, int xOffset, double[] p
 /// </summary>
 public static class FamilyKernels
 {
-    private const int MaxInlineDepth = 32;
-
     /// <summary>
     /// The value + gradient kernel of f, with outputs [f, ∂f/∂x₀, …, ∂f/∂xₙ₋₁] like
     /// <c>Lower.ValueGradientHessian(variables, [], false, f)</c>: family loops where
@@ -66,6 +64,20 @@ public static class FamilyKernels
         return families.Families.Length == 0
             ? KernelCompiler.Compile(Lower.HessianVector(variables, [], f))
             : HessianVector(families);
+    }
+
+    /// <summary>
+    /// The H v kernel of f over (x; v) with H v alone as its outputs [(H v)₀, …, (H v)ₙ₋₁], like
+    /// <c>Lower.HessianVectorOnly(variables, [], f)</c>: family loops where there are families, otherwise
+    /// that straight-line kernel itself. For callers that need no f or ∇f with the product (Newton-CG's
+    /// CG iterations): neither is computed, cleared or stored.
+    /// </summary>
+    public static CompiledKernel HessianVectorOnly(string[] variables, Expr f)
+    {
+        var families = Families.Detect(variables, f);
+        return families.Families.Length == 0
+            ? KernelCompiler.Compile(Lower.HessianVectorOnly(variables, [], f))
+            : HessianVectorOnly(families);
     }
 
     /// <summary>
@@ -108,6 +120,22 @@ public static class FamilyKernels
         }).ToArray();
         var restProgram = Lower.HessianVector(rest.Names, [], families.Rest);
         return Compose(families, rest, restProgram, RestBlockTargets(rest.Indices, restProgram.Outputs.Length, n), pieces, 1 + 2 * n, 1 + 2 * n, n, vector: true).Kernel;
+    }
+
+    /// <summary>H v alone of Σ families + rest over (x; v): outputs [H v (n)].</summary>
+    public static CompiledKernel HessianVectorOnly(TermFamilies families)
+    {
+        var n = families.Variables.Length;
+        var rest = RestOf(families);
+        var pieces = families.Families.Select(family =>
+        {
+            var template = Lower.HessianVectorOnly(family.Locals, family.CellParameters, family.Template);
+            return new Piece(family, template, BlockTargets(family, template.Outputs.Length, n, value: false), [], 0);
+        }).ToArray();
+        var restProgram = Lower.HessianVectorOnly(rest.Names, [], families.Rest);
+        // Within Compose's layout [value, H v (n)] the rest's entry k goes to 1 + its variable; no value.
+        var restTargets = rest.Indices.Select(i => 1 + i).ToArray();
+        return Compose(families, rest, restProgram, restTargets, pieces, 1 + n, 1 + n, n, vector: true, value: false).Kernel;
     }
 
     /// <summary>
@@ -248,15 +276,17 @@ public static class FamilyKernels
 
     // Where each output of a template [value, then blocks of one entry per local] goes: block b's entry
     // for local j at output 1 + b·n + (the local's variable), which moves by the stride from cell to cell.
-    private static Target[] BlockTargets(TermFamily family, int outputs, int n)
+    // A template without the value (value: false) starts with block 0, placed as it would be after a value.
+    private static Target[] BlockTargets(TermFamily family, int outputs, int n, bool value = true)
     {
         var w = family.Offsets.Length;
+        var first = value ? 1 : 0;
         var targets = new Target[outputs];
-        targets[0] = new Target(Place.Value, 0, 0);
-        for (var k = 1; k < outputs; k++)
+        if (value) targets[0] = new Target(Place.Value, 0, 0);
+        for (var k = first; k < outputs; k++)
         {
-            var block = (k - 1) / w;
-            targets[k] = new Target(Place.Affine, 1 + block * n + family.Start + family.Offsets[(k - 1) % w], family.Stride);
+            var block = (k - first) / w;
+            targets[k] = new Target(Place.Affine, 1 + block * n + family.Start + family.Offsets[(k - first) % w], family.Stride);
         }
         return targets;
     }
@@ -300,9 +330,10 @@ public static class FamilyKernels
     }
 
     // outputCount: the whole layout [f, dense outputs, sparse block]; split: where the sparse block starts
-    // in it (outputCount when there is none). Rest targets count in that whole layout.
+    // in it (outputCount when there is none). Rest targets count in that whole layout. value: false for a
+    // kernel without f (H v alone), whose outputs are the layout from 1 on (its delegate is shifted by one).
     private static (CompiledKernel Kernel, SplitKernelFunction Split) Compose(TermFamilies families, RestPart rest, StraightLineProgram restProgram, int[] restTargets,
-        Piece[] pieces, int outputCount, int split, int parameterCount, bool vector)
+        Piece[] pieces, int outputCount, int split, int parameterCount, bool vector, bool value = true)
     {
         var n = families.Variables.Length;
         var hasRest = families.RestTermCount > 0;
@@ -359,13 +390,18 @@ public static class FamilyKernels
                 value += loops[k](x, xOffset, p, cells[k], maps[k], outputs, outputOffset, values, valuesOffset);
             return value;
         };
-        KernelFunction function = (x, xOffset, p, outputs, outputOffset) =>
-            outputs[outputOffset] = run(x, xOffset, p, outputs, outputOffset, outputs, outputOffset + split);
+        KernelFunction function = value
+            ? (x, xOffset, p, outputs, outputOffset) =>
+                outputs[outputOffset] = run(x, xOffset, p, outputs, outputOffset, outputs, outputOffset + split)
+            // Layout entry t (t ≥ 1) is outputs[outputOffset + t − 1]; the returned value (no value targets: 0) is dropped.
+            : (x, xOffset, p, outputs, outputOffset) =>
+                run(x, xOffset, p, outputs, outputOffset - 1, outputs, outputOffset - 1 + split);
+        var shapeOutputs = value ? outputCount : outputCount - 1;
         var kernel = new CompiledKernel(restProgram, function, allFast, restKernel?.ChunkCount ?? 0,
             new FamilyInfo(pieces.Length, families.CellCount, families.RestTermCount, templateInstructions, pieces.Sum(p => p.MapWidth)),
-            new KernelShape(n, parameterCount, outputCount));
+            new KernelShape(n, parameterCount, shapeOutputs));
         // One call on a throw-away input, so the JIT's work is counted in the compile time, not in the first evaluation.
-        kernel.Function(new double[n], 0, new double[parameterCount], new double[outputCount], 0);
+        kernel.Function(new double[n], 0, new double[parameterCount], new double[shapeOutputs], 0);
         return (kernel, run);
     }
 
@@ -434,16 +470,8 @@ public static class FamilyKernels
                 steps[(t.Step, t.InValues)] = Variable(typeof(int), $"at{steps.Count}");
 
         var instructions = template.Instructions;
-        var uses = new int[instructions.Length];
-        foreach (var ins in instructions)
-        {
-            if (ins.Op is OpCode.Constant or OpCode.Variable or OpCode.Parameter) continue;
-            uses[ins.A]++;
-            if (!KernelCompiler.IsUnary(ins.Op)) uses[ins.B]++;
-        }
-        foreach (var o in template.Outputs) uses[o] += 2;
-        bool IsZero(int slot) =>
-            instructions[slot].Op == OpCode.Constant && template.Constants[instructions[slot].A] == 0.0;
+        var uses = InstructionEmitter.Uses(template);
+        bool IsZero(int slot) => InstructionEmitter.IsZero(template, slot);
         var outputsOf = new List<int>?[instructions.Length];
         for (var k = 0; k < template.Outputs.Length; k++)
             if (!IsZero(template.Outputs[k]))
@@ -480,8 +508,9 @@ public static class FamilyKernels
             carryIn[receiver] = Variable(typeof(double), $"carry{receiver}");
         }
 
-        var locals = new List<ParameterExpression>();
-        var body = new List<Expression>();
+        var emitter = new InstructionEmitter(template, 0, instructions.Length, variablesInLocals: true);
+        var locals = emitter.Locals;
+        var body = emitter.Body;
         // The local inputs, read once per cell.
         var inputs = new ParameterExpression[w];
         for (var j = 0; j < w; j++)
@@ -499,60 +528,28 @@ public static class FamilyKernels
             var j = (ins.A - cellParameters) % w;
             return ArrayIndex(a.P, Plus(first, offsets[j]));
         }
-        var values = new Expression[instructions.Length];
-        var depth = new int[instructions.Length];
         for (var i = 0; i < instructions.Length; i++)
         {
-            var ins = instructions[i];
-            Expression e;
-            int d;
-            if (ins.Op is OpCode.Constant or OpCode.Variable or OpCode.Parameter)
-            {
-                e = Input(ins);
-                d = 0;
-            }
-            else if (KernelCompiler.IsUnary(ins.Op))
-            {
-                e = KernelCompiler.Operation(ins.Op, values[ins.A], values[ins.A]);
-                d = depth[ins.A] + 1;
-            }
-            else
-            {
-                e = KernelCompiler.Operation(ins.Op, values[ins.A], values[ins.B]);
-                d = Math.Max(depth[ins.A], depth[ins.B]) + 1;
-            }
-            if (ins.Op is not (OpCode.Constant or OpCode.Variable) && (uses[i] > 1 || d > MaxInlineDepth))
-            {
-                var local = Variable(typeof(double), $"s{i}");
-                locals.Add(local);
-                body.Add(Assign(local, e));
-                values[i] = local;
-                depth[i] = 0;
-            }
-            else
-            {
-                values[i] = e;
-                depth[i] = d;
-            }
+            var value = emitter.Emit(i, Input, uses[i] > 1);
             if (outputsOf[i] is { } ks)
                 foreach (var k in ks)
                 {
                     var t = targets[k];
                     if (t.Place == Place.Value)
                     {
-                        body.Add(Assign(sum, Add(sum, values[i])));
+                        body.Add(Assign(sum, Add(sum, value)));
                         continue;
                     }
                     if (carryOut.TryGetValue(k, out var send))
                     {
-                        body.Add(Assign(send, values[i]));
+                        body.Add(Assign(send, value));
                         continue;
                     }
                     Expression index = t.Place == Place.Affine
                         ? Plus(steps[(t.Step, t.InValues)], t.Base)
                         : Add(t.InValues ? a.ValuesOffset : a.OutputOffset, ArrayIndex(a.Map, Plus(mapAt, t.Base)));
                     var target = ArrayAccess(t.InValues ? a.Values : a.Outputs, index);
-                    var added = carryIn.TryGetValue(k, out var carried) ? Add(values[i], carried) : values[i];
+                    var added = carryIn.TryGetValue(k, out var carried) ? Add(value, carried) : value;
                     body.Add(Assign(target, Add(target, added)));
                 }
         }

@@ -97,6 +97,16 @@ public interface IDifferentiableProblem
     double HessianVector(double[] x, double[] v, double[] gradient, double[] hv);
 
     /// <summary>
+    /// (∂²L/∂x²) v alone into <paramref name="hv"/> (n), for v of n values: the same product as
+    /// <see cref="HessianVector"/> for callers that discard L and ∂L/∂x (the CG iterations of Newton-CG),
+    /// part of <see cref="Capabilities.HessianVector"/>. By default it calls <see cref="HessianVector"/>
+    /// with a per-thread scratch gradient; a problem with a cheaper product (a kernel that computes no
+    /// gradient, as <see cref="CompiledProblem"/>'s) overrides it.
+    /// </summary>
+    void HessianVectorOnly(double[] x, double[] v, double[] hv) =>
+        HessianVector(x, v, ProductScratch.Gradient(N), hv);
+
+    /// <summary>
     /// x = P⁻¹(y; x₀), the preimage of y near x₀: by the closed form when there is one, else
     /// numerically. False when no preimage is found.
     /// </summary>
@@ -133,4 +143,18 @@ public interface IDifferentiableProblem
     /// <exception cref="ArgumentException">A matrix of another pattern, or arrays too short.</exception>
     double SparseHessian(double[] x, double[] gradient, CsrMatrix hessian) =>
         throw new NotSupportedException($"{GetType().Name} does not offer {Capabilities.SparseHessian}.");
+}
+
+/// <summary>Per-thread scratch space for the default <see cref="IDifferentiableProblem.HessianVectorOnly"/> (a call allocates nothing in steady state).</summary>
+internal static class ProductScratch
+{
+    [ThreadStatic] private static double[]? _gradient;
+
+    /// <summary>An array of at least <paramref name="n"/> values, this thread's own.</summary>
+    public static double[] Gradient(int n)
+    {
+        var g = _gradient;
+        if (g is null || g.Length < n) _gradient = g = new double[n];
+        return g;
+    }
 }

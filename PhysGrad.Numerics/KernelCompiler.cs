@@ -22,10 +22,6 @@ public delegate void ChunkFunction(double[] x, int xOffset, double[] p, double[]
 /// </summary>
 public static class KernelCompiler
 {
-    /// <summary>Inlined expressions nest at most this deep; deeper ones are stored in a local, so the
-    /// expression compilers never recurse deeply.</summary>
-    private const int MaxInlineDepth = 32;
-
     private static readonly ConcurrentDictionary<ulong, CompiledKernel[]> Cache = new();
 
     private static readonly MethodInfo Pow = typeof(Math).GetMethod(nameof(Math.Pow), [typeof(double), typeof(double)])!;
@@ -222,8 +218,7 @@ public static class KernelCompiler
 
         private static bool IsInput(OpCode op) => op is OpCode.Constant or OpCode.Variable or OpCode.Parameter;
 
-        private bool IsZero(int slot) =>
-            _program.Instructions[slot].Op == OpCode.Constant && _program.Constants[_program.Instructions[slot].A] == 0.0;
+        private bool IsZero(int slot) => InstructionEmitter.IsZero(_program, slot);
 
         private Expression Input(Instruction ins) => ins.Op switch
         {
@@ -238,80 +233,42 @@ public static class KernelCompiler
             var instructions = _program.Instructions;
             var start = k * _size;
             var end = Math.Min(instructions.Length, start + _size);
-            var values = new Expression[end - start];
-            var depth = new int[end - start];
-            var locals = new List<ParameterExpression>();
-            var body = new List<Expression>();
             // Values of earlier chunks, read from the scratch array once per chunk, on first use.
             var imported = new Dictionary<int, ParameterExpression>();
-            Expression Get(int slot)
+            InstructionEmitter? emitter = null;
+            Expression Earlier(int slot)
             {
-                if (slot >= start) return values[slot - start];
                 var ins = instructions[slot];
                 if (IsInput(ins.Op)) return Input(ins);
                 if (!imported.TryGetValue(slot, out var local))
                 {
                     local = Variable(typeof(double), $"s{slot}");
-                    locals.Add(local);
-                    body.Add(Assign(local, ArrayIndex(Scratch, Constant(_scratchIndex[slot]))));
+                    emitter!.Locals.Add(local);
+                    emitter.Body.Add(Assign(local, ArrayIndex(Scratch, Constant(_scratchIndex[slot]))));
                     imported[slot] = local;
                 }
                 return local;
             }
-            int DepthOf(int slot) => slot >= start ? depth[slot - start] : 0;
+            emitter = new InstructionEmitter(_program, start, end, variablesInLocals: false, Earlier);
+            var body = emitter.Body;
             if (start == 0 && _clearFirst)
                 body.Add(Call(FillMethod, Outputs, Constant(0.0), OutputOffset, Constant(_program.Outputs.Length)));
             for (var i = start; i < end; i++)
             {
-                var ins = instructions[i];
-                Expression e = ins.Op switch
-                {
-                    OpCode.Constant or OpCode.Variable or OpCode.Parameter => Input(ins),
-                    OpCode.Add => Add(Get(ins.A), Get(ins.B)),
-                    OpCode.Subtract => Subtract(Get(ins.A), Get(ins.B)),
-                    OpCode.Multiply => Multiply(Get(ins.A), Get(ins.B)),
-                    OpCode.Divide => Divide(Get(ins.A), Get(ins.B)),
-                    OpCode.Negate => Negate(Get(ins.A)),
-                    OpCode.Power => Call(Pow, Get(ins.A), Get(ins.B)),
-                    OpCode.Sqrt => Call(Unary(nameof(Math.Sqrt)), Get(ins.A)),
-                    // As in BuildLambda: y + 0.0 turns −0.0 into +0.0, so atan2(−0.0, −1) is π.
-                    OpCode.Atan2 => Call(Atan2, Add(Get(ins.A), PlusZero), Get(ins.B)),
-                    OpCode.Sign => Call(SignMethod, Get(ins.A)),
-                    OpCode.Log1p => Call(Log1pMethod, Get(ins.A)),
-                    OpCode.Expm1 => Call(Expm1Method, Get(ins.A)),
-                    _ => Call(Unary(ins.Op.ToString()), Get(ins.A)),
-                };
-                var d = ins.Op switch
-                {
-                    OpCode.Constant or OpCode.Variable or OpCode.Parameter => 0,
-                    OpCode.Negate or OpCode.Sqrt or >= OpCode.Sin => DepthOf(ins.A) + 1,
-                    _ => Math.Max(DepthOf(ins.A), DepthOf(ins.B)) + 1,
-                };
+                // A value a later chunk reads is kept in a local and stored in the scratch array too.
                 var shared = _scratchIndex[i] >= 0;
-                if (ins.Op != OpCode.Constant && (_localUses[i] > 1 || d > MaxInlineDepth || shared))
-                {
-                    var local = Variable(typeof(double), $"s{i}");
-                    locals.Add(local);
-                    body.Add(Assign(local, e));
-                    if (shared)
-                        body.Add(Assign(ArrayAccess(Scratch, Constant(_scratchIndex[i])), local));
-                    values[i - start] = local;
-                    depth[i - start] = 0;
-                }
-                else
-                {
-                    values[i - start] = e;
-                    depth[i - start] = d;
-                }
+                var value = emitter.Emit(i, Input, _localUses[i] > 1 || shared);
+                if (shared && instructions[i].Op != OpCode.Constant)
+                    body.Add(Assign(ArrayAccess(Scratch, Constant(_scratchIndex[i])), value));
                 if (_outputsOf[i] is { } ks)
                     foreach (var o in ks)
                     {
                         var index = o == 0 ? (Expression)OutputOffset : Add(OutputOffset, Constant(o));
-                        body.Add(Assign(ArrayAccess(Outputs, index), values[i - start]));
+                        body.Add(Assign(ArrayAccess(Outputs, index), value));
                     }
             }
             body.Add(Empty());
-            return Lambda<ChunkFunction>(Block(locals, body), X, XOffset, P, Outputs, OutputOffset, Scratch);
+            return Lambda<ChunkFunction>(Block(emitter.Locals, body), X, XOffset, P, Outputs, OutputOffset, Scratch);
         }
     }
 
@@ -348,93 +305,147 @@ public static class KernelCompiler
         var outputOffset = Parameter(typeof(int), "outputOffset");
 
         var instructions = program.Instructions;
-        var uses = new int[instructions.Length];
-        foreach (var ins in instructions)
-        {
-            switch (ins.Op)
-            {
-                case OpCode.Constant or OpCode.Variable or OpCode.Parameter:
-                    break;
-                case OpCode.Negate or OpCode.Sqrt or >= OpCode.Sin:
-                    uses[ins.A]++;
-                    break;
-                default:
-                    uses[ins.A]++;
-                    uses[ins.B]++;
-                    break;
-            }
-        }
-        foreach (var o in program.Outputs) uses[o] += 2; // an output is always materialised
+        var uses = InstructionEmitter.Uses(program);
 
         // Hessians are mostly exact zeros: clear the output range in one call (vectorised) and store
         // only the other outputs, instead of one scalar store per zero.
-        bool IsZero(int slot) =>
-            instructions[slot].Op == OpCode.Constant && program.Constants[instructions[slot].A] == 0.0;
-        var clearFirst = program.Outputs.Count(IsZero) >= 8;
+        var clearFirst = program.Outputs.Count(slot => InstructionEmitter.IsZero(program, slot)) >= 8;
         // Each output is stored as soon as its slot is computed, which keeps live ranges short.
         var outputsOf = new List<int>?[instructions.Length];
         for (var k = 0; k < program.Outputs.Length; k++)
-            if (!(clearFirst && IsZero(program.Outputs[k])))
+            if (!(clearFirst && InstructionEmitter.IsZero(program, program.Outputs[k])))
                 (outputsOf[program.Outputs[k]] ??= []).Add(k);
 
-        var values = new Expression[instructions.Length];
-        var depth = new int[instructions.Length];
-        var locals = new List<ParameterExpression>();
-        var body = new List<Expression>();
+        var emitter = new InstructionEmitter(program, 0, instructions.Length, variablesInLocals: false);
+        var body = emitter.Body;
         if (clearFirst)
             body.Add(Call(FillMethod, outputs, Constant(0.0), outputOffset, Constant(program.Outputs.Length)));
+        Expression Input(Instruction ins) => ins.Op switch
+        {
+            OpCode.Constant => Constant(program.Constants[ins.A]),
+            OpCode.Variable => ArrayIndex(x, ins.A == 0 ? xOffset : Add(xOffset, Constant(ins.A))),
+            _ => ArrayIndex(p, Constant(ins.A)),
+        };
         for (var i = 0; i < instructions.Length; i++)
         {
-            var ins = instructions[i];
-            Expression e = ins.Op switch
-            {
-                OpCode.Constant => Constant(program.Constants[ins.A]),
-                OpCode.Variable => ArrayIndex(x, ins.A == 0 ? xOffset : Add(xOffset, Constant(ins.A))),
-                OpCode.Parameter => ArrayIndex(p, Constant(ins.A)),
-                OpCode.Add => Add(values[ins.A], values[ins.B]),
-                OpCode.Subtract => Subtract(values[ins.A], values[ins.B]),
-                OpCode.Multiply => Multiply(values[ins.A], values[ins.B]),
-                OpCode.Divide => Divide(values[ins.A], values[ins.B]),
-                OpCode.Negate => Negate(values[ins.A]),
-                OpCode.Power => Call(Pow, values[ins.A], values[ins.B]),
-                OpCode.Sqrt => Call(Unary(nameof(Math.Sqrt)), values[ins.A]),
-                // As Elementary.atan2: y + 0.0 turns −0.0 into +0.0, so atan2(−0.0, −1) is π.
-                OpCode.Atan2 => Call(Atan2, Add(values[ins.A], PlusZero), values[ins.B]),
-                OpCode.Sign => Call(SignMethod, values[ins.A]),
-                // .NET's double.LogP1/ExpM1 compute log(1 + x) and exp(x) − 1 as written, losing the
-                // digits these functions exist for; PhysGrad's own forms keep them.
-                OpCode.Log1p => Call(Log1pMethod, values[ins.A]),
-                OpCode.Expm1 => Call(Expm1Method, values[ins.A]),
-                _ => Call(Unary(ins.Op.ToString()), values[ins.A]),
-            };
-            var d = ins.Op switch
-            {
-                OpCode.Constant or OpCode.Variable or OpCode.Parameter => 0,
-                OpCode.Negate or OpCode.Sqrt or >= OpCode.Sin => depth[ins.A] + 1,
-                _ => Math.Max(depth[ins.A], depth[ins.B]) + 1,
-            };
-            // Constants are cheaper inline than in a local; anything used twice, or nested deeply, is stored.
-            if (ins.Op != OpCode.Constant && (uses[i] > 1 || d > MaxInlineDepth))
-            {
-                var local = Variable(typeof(double), $"s{i}");
-                locals.Add(local);
-                body.Add(Assign(local, e));
-                values[i] = local;
-                depth[i] = 0;
-            }
-            else
-            {
-                values[i] = e;
-                depth[i] = d;
-            }
+            var value = emitter.Emit(i, Input, uses[i] > 1);
             if (outputsOf[i] is { } ks)
                 foreach (var k in ks)
                 {
                     var index = k == 0 ? (Expression)outputOffset : Add(outputOffset, Constant(k));
-                    body.Add(Assign(ArrayAccess(outputs, index), values[i]));
+                    body.Add(Assign(ArrayAccess(outputs, index), value));
                 }
         }
         body.Add(Empty());
-        return Lambda<KernelFunction>(Block(locals, body), x, xOffset, p, outputs, outputOffset);
+        return Lambda<KernelFunction>(Block(emitter.Locals, body), x, xOffset, p, outputs, outputOffset);
     }
+}
+
+/// <summary>
+/// The instruction emission every compiled kernel shares (straight-line kernels, their chunks, and the loop
+/// bodies of <see cref="FamilyKernels"/> and <see cref="ComponentFamilyKernels"/>): each instruction becomes
+/// its operation (<see cref="KernelCompiler.Operation"/>) on its operands' expressions; a value the caller
+/// keeps (used more than once) or nested deeper than <see cref="MaxInlineDepth"/> is assigned to a local
+/// once, anything else is inlined into its single user, so the expression compilers never recurse deeply
+/// and no value is computed twice. Constants are always inlined (cheaper than a local), and so are
+/// variables when the caller has read them into locals already (a loop's local inputs).
+/// </summary>
+internal sealed class InstructionEmitter
+{
+    /// <summary>Inlined expressions nest at most this deep; deeper ones are stored in a local.</summary>
+    public const int MaxInlineDepth = 32;
+
+    private readonly StraightLineProgram _program;
+    private readonly int _start;
+    private readonly bool _variablesInLocals;
+    private readonly Func<int, Expression>? _earlier;
+    private readonly Expression[] _values;
+    private readonly int[] _depth;
+
+    /// <summary>
+    /// An emitter for the instructions <paramref name="start"/> … <paramref name="end"/> − 1 of
+    /// <paramref name="program"/>; an operand below <paramref name="start"/> (an earlier chunk's) is
+    /// <paramref name="earlier"/>'s expression, at depth 0.
+    /// </summary>
+    public InstructionEmitter(StraightLineProgram program, int start, int end, bool variablesInLocals, Func<int, Expression>? earlier = null)
+    {
+        _program = program;
+        _start = start;
+        _variablesInLocals = variablesInLocals;
+        _earlier = earlier;
+        _values = new Expression[end - start];
+        _depth = new int[end - start];
+    }
+
+    /// <summary>The locals the emitted statements assign.</summary>
+    public List<ParameterExpression> Locals { get; } = [];
+
+    /// <summary>The statements so far; callers add theirs (output stores) between instructions.</summary>
+    public List<Expression> Body { get; } = [];
+
+    private Expression Value(int slot) => slot >= _start ? _values[slot - _start] : _earlier!(slot);
+
+    private int DepthOf(int slot) => slot >= _start ? _depth[slot - _start] : 0;
+
+    /// <summary>
+    /// Emits instruction <paramref name="i"/> and returns the expression that stands for its value from
+    /// now on (a local, or the inlined expression). <paramref name="input"/> gives the expression of a
+    /// constant, variable or parameter; <paramref name="keep"/> asks for a local (a value read twice).
+    /// </summary>
+    public Expression Emit(int i, Func<Instruction, Expression> input, bool keep)
+    {
+        var ins = _program.Instructions[i];
+        Expression e;
+        int d;
+        if (ins.Op is OpCode.Constant or OpCode.Variable or OpCode.Parameter)
+        {
+            e = input(ins);
+            d = 0;
+        }
+        else if (KernelCompiler.IsUnary(ins.Op))
+        {
+            e = KernelCompiler.Operation(ins.Op, Value(ins.A), Value(ins.A));
+            d = DepthOf(ins.A) + 1;
+        }
+        else
+        {
+            e = KernelCompiler.Operation(ins.Op, Value(ins.A), Value(ins.B));
+            d = Math.Max(DepthOf(ins.A), DepthOf(ins.B)) + 1;
+        }
+        var inline = ins.Op == OpCode.Constant || (_variablesInLocals && ins.Op == OpCode.Variable);
+        var at = i - _start;
+        if (!inline && (keep || d > MaxInlineDepth))
+        {
+            var local = Variable(typeof(double), $"s{i}");
+            Locals.Add(local);
+            Body.Add(Assign(local, e));
+            _values[at] = local;
+            _depth[at] = 0;
+        }
+        else
+        {
+            _values[at] = e;
+            _depth[at] = d;
+        }
+        return _values[at];
+    }
+
+    /// <summary>How often each slot is read: once per operand use, and 2 more for an output (always materialised).</summary>
+    public static int[] Uses(StraightLineProgram program)
+    {
+        var instructions = program.Instructions;
+        var uses = new int[instructions.Length];
+        foreach (var ins in instructions)
+        {
+            if (ins.Op is OpCode.Constant or OpCode.Variable or OpCode.Parameter) continue;
+            uses[ins.A]++;
+            if (!KernelCompiler.IsUnary(ins.Op)) uses[ins.B]++;
+        }
+        foreach (var o in program.Outputs) uses[o] += 2;
+        return uses;
+    }
+
+    /// <summary>Whether a slot is the constant 0 (an output that needs no store where the outputs were cleared).</summary>
+    public static bool IsZero(StraightLineProgram program, int slot) =>
+        program.Instructions[slot].Op == OpCode.Constant && program.Constants[program.Instructions[slot].A] == 0.0;
 }

@@ -400,6 +400,15 @@ public sealed class LimitSettledProblem : IDifferentiableProblem
         return loss;
     }
 
+    /// <inheritdoc/>
+    public void HessianVectorOnly(double[] x, double[] v, double[] hv)
+    {
+        _inner.HessianVectorOnly(x, v, hv);
+        if (AllFinite(hv)) return;
+        // A formula not finite somewhere: the full product, whose gradient says which entries to settle.
+        HessianVector(x, v, ProductScratch.Gradient(N), hv);
+    }
+
     private void SettleHessianVector(double[] x, double[] v, double[] gradient, double[] hv)
     {
         for (var i = 0; i < hv.Length; i++)

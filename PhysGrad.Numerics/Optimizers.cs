@@ -333,7 +333,7 @@ public sealed class Stepper
         var supported = _problem.Supported;
         var products = supported.HasFlag(Capabilities.HessianVector);
         if (products && Rule.Needs.HasFlag(Capabilities.HessianVector))
-            return (v, hv) => _problem.HessianVector(x, v, gradient, hv);
+            return (v, hv) => _problem.HessianVectorOnly(x, v, hv);
         if (supported.HasFlag(Capabilities.SparseHessian))
         {
             var sparse = new CsrMatrix(_problem.SparseHessianPattern());
@@ -341,7 +341,7 @@ public sealed class Stepper
             return (v, hv) => sparse.Multiply(v, hv);
         }
         if (products)
-            return (v, hv) => _problem.HessianVector(x, v, gradient, hv);
+            return (v, hv) => _problem.HessianVectorOnly(x, v, hv);
         // Central differences of the gradient along v (‖v‖ = 1 from Lanczos), h = 10⁻⁵·(1 + ‖x‖): an
         // O(h²) error, as for the dense differences above.
         double length = 0;

@@ -645,12 +645,8 @@ module Lower =
         let xs = variableSlots b count variables.Length
         b.ToProgram(Array.append ys (xs |> Array.map (fun x -> orZero b (if x < 0 then none else a.[x]))))
 
-    /// Lowers a scalar function with its gradient (reverse mode) and its Hessian-vector product (forward
-    /// mode over the gradient program): outputs are [f, ∂f/∂x₀, …, ∂f/∂xₙ₋₁, (H v)₀, …, (H v)ₙ₋₁], and
-    /// the program's parameters are the given ones followed by v₀, …, vₙ₋₁ (named v[j]). The n × n
-    /// Hessian is never formed: the program is O(size of the program of f).
-    [<CompiledName("HessianVector")>]
-    let hessianVector (variables: string[]) (parameters: string[]) (f: Expr) : StraightLineProgram =
+    /// The builder of hessianVector's program with the slots of f, ∇f and H v.
+    let private hessianVectorSlots (variables: string[]) (parameters: string[]) (f: Expr) =
         let b, fs = lowerVisiting variables parameters [| f |] [| 0 |]
         b.Extra <- inputNames "v" variables.Length
         let ar = Arithmetic b
@@ -663,6 +659,15 @@ module Lower =
         let t = tangents ar withGradient (fun j -> v.[j])
         let gradient = g |> Array.map (orZero b)
         let hv = g |> Array.map (fun s -> orZero b (if s < 0 then none else t.[s]))
+        b, fs, gradient, hv
+
+    /// Lowers a scalar function with its gradient (reverse mode) and its Hessian-vector product (forward
+    /// mode over the gradient program): outputs are [f, ∂f/∂x₀, …, ∂f/∂xₙ₋₁, (H v)₀, …, (H v)ₙ₋₁], and
+    /// the program's parameters are the given ones followed by v₀, …, vₙ₋₁ (named v[j]). The n × n
+    /// Hessian is never formed: the program is O(size of the program of f).
+    [<CompiledName("HessianVector")>]
+    let hessianVector (variables: string[]) (parameters: string[]) (f: Expr) : StraightLineProgram =
+        let b, fs, gradient, hv = hessianVectorSlots variables parameters f
         b.ToProgram(Array.concat [ fs; gradient; hv ])
 
     // ---- Sparse derivative blocks: Jacobians and Hessians that hold their structural nonzeros only ----
@@ -744,6 +749,37 @@ module Lower =
                 | _ -> needed.[ins.A] <- true
 
         needed
+
+    /// Lowers the Hessian-vector product of a scalar function alone: outputs are [(H v)₀, …, (H v)ₙ₋₁],
+    /// the parameters as in <see cref="hessianVector"/> (the given ones, then v₀, …, vₙ₋₁). The same
+    /// derivation (reverse mode, then forward mode over the gradient program) with only the instructions
+    /// H v depends on (its cone), renumbered in order: what only f or ∇f needed is left out, so callers
+    /// that use H v alone (the CG iterations of Newton-CG) compute nothing else, and every H v entry comes
+    /// from the same operations in the same order as <see cref="hessianVector"/>'s.
+    [<CompiledName("HessianVectorOnly")>]
+    let hessianVectorOnly (variables: string[]) (parameters: string[]) (f: Expr) : StraightLineProgram =
+        let b, _, _, hv = hessianVectorSlots variables parameters f
+        let count = b.Count
+        let live = cone b count hv
+        let index = Array.create count none
+        let kept = List<Instruction>(count)
+
+        for i in 0 .. count - 1 do
+            if live.[i] then
+                let ins = b.At i
+                index.[i] <- kept.Count
+
+                kept.Add(
+                    match ins.Op with
+                    | OpCode.Constant
+                    | OpCode.Variable
+                    | OpCode.Parameter -> ins
+                    | op when isBinary op -> { ins with A = index.[ins.A]; B = index.[ins.B] }
+                    | _ -> { ins with A = index.[ins.A] }
+                )
+
+        let program = b.ToProgram(hv |> Array.map (fun o -> index.[o]))
+        StraightLineProgram(kept.ToArray(), program.Constants, program.Variables, program.Parameters, program.Outputs)
 
     /// Forward mode with sparse tangents (variable j seeded with 1) for the needed slots below `count`:
     /// the same derivative instructions as `tangents`, one set per variable a slot depends on.

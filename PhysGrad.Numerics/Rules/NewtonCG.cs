@@ -37,7 +37,7 @@ public sealed class NewtonCG : RuleBase
     private sealed class State(IDifferentiableProblem problem, NewtonCG rule) : GradientState(problem)
     {
         private readonly double[] _z = new double[problem.N], _r = new double[problem.N], _d = new double[problem.N];
-        private readonly double[] _hd = new double[problem.N], _scratch = new double[problem.N];
+        private readonly double[] _hd = new double[problem.N];
 
         public override void Update(double[] x, double loss, double[] gradient, double[] dx, FallbackNotes notes)
         {
@@ -52,7 +52,8 @@ public sealed class NewtonCG : RuleBase
             var rr = gg;
             for (var j = 0; j < limit; j++)
             {
-                Problem.HessianVector(x, _d, _scratch, _hd);
+                // H d alone: the loss and gradient at x are the step's own, computed once before CG.
+                Problem.HessianVectorOnly(x, _d, _hd);
                 var curvature = RuleChecks.Dot(_d, _hd);
                 if (!(curvature > 0))
                 {
