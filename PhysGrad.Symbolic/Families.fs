@@ -199,6 +199,42 @@ module Families =
         let h = hash term
         if ok then Some h else None
 
+    /// The reader of the variables a term reads, shared by detect and detectComponents: firstOf term is
+    /// the smallest variable index the term reads, with the distinct indices left in indices (unsorted);
+    /// −1 when the term reads a symbol that is not a variable, reads no variable or more than MaxLocals,
+    /// or has more than MaxTermNodes nodes (it then stays straight-line code). One walker serves every
+    /// term, so a term costs no allocation (Structure.DistinctWalk says why that matters at n = 10⁵).
+    let private variableReader (varIndex: Dictionary<string, int>) =
+        let walk = Structure.DistinctWalk()
+        let indices = List<int>()
+
+        // A function value made once: a local function passed as a value is a new closure per call.
+        let visit: Expr -> bool =
+            fun n ->
+                match n.Node with
+                | Symbol name ->
+                    match varIndex.TryGetValue name with
+                    | true, i ->
+                        indices.Add i
+                        true
+                    | _ -> false
+                | _ -> true
+
+        let firstOf (term: Expr) =
+            indices.Clear()
+
+            if not (walk.Visit(term, MaxTermNodes, visit)) || indices.Count = 0 || indices.Count > MaxLocals then
+                -1
+            else
+                let mutable first = Int32.MaxValue
+
+                for i in indices do
+                    first <- min first i
+
+                first
+
+        firstOf, indices
+
     /// One shape seen so far: the first term of that shape (the representative), its template and
     /// which of its sums hold which cell constant.
     type private Representative =
@@ -413,51 +449,7 @@ module Families =
             let pairs = Dictionary<Expr, Expr>(HashIdentity.Reference)
             let mutable memo = Dictionary<Expr, int>(HashIdentity.Reference)
 
-            // The term's variable indices (distinct, unsorted) by a walk that allocates nothing per
-            // term: the shared postOrder and freeSymbols allocate a few hundred bytes per call, and at
-            // n = 10⁵ the garbage collections over the weakly held intern table cost seconds.
-            let seen = HashSet<Expr>(HashIdentity.Reference)
-            let indices = List<int>()
-
-            let firstOf (term: Expr) =
-                seen.Clear()
-                indices.Clear()
-                let mutable ok = true
-
-                let rec walk (n: Expr) =
-                    if ok && seen.Add n then
-                        if seen.Count > MaxTermNodes then
-                            ok <- false
-                        else
-                            match n.Node with
-                            | Symbol name ->
-                                match varIndex.TryGetValue name with
-                                | true, i -> indices.Add i
-                                | _ -> ok <- false
-                            | Number _
-                            | Real _
-                            | Pi -> ()
-                            | Sum ts
-                            | Product ts ->
-                                for c in ts do
-                                    walk c
-                            | Power(a, b)
-                            | Atan2(a, b) ->
-                                walk a
-                                walk b
-                            | Apply(_, a) -> walk a
-
-                walk term
-
-                if not ok || indices.Count = 0 || indices.Count > MaxLocals then
-                    -1
-                else
-                    let mutable first = Int32.MaxValue
-
-                    for i in indices do
-                        first <- min first i
-
-                    first
+            let firstOf, indices = variableReader varIndex
 
             for t in 0 .. terms.Length - 1 do
                 let term = terms.[t]
@@ -712,41 +704,7 @@ module Families =
         let varIndex = Dictionary<string, int>(StringComparer.Ordinal)
         variables |> Array.iteri (fun i v -> varIndex.[v] <- i)
 
-        // The distinct variable indices a component reads, None if it reads another symbol, has no
-        // variable, too many, or is too large to key (it then stays straight-line code).
-        let seen = HashSet<Expr>(HashIdentity.Reference)
-        let indices = List<int>()
-
-        let readIndices (term: Expr) =
-            seen.Clear()
-            indices.Clear()
-            let mutable ok = true
-
-            let rec walk (n: Expr) =
-                if ok && seen.Add n then
-                    if seen.Count > MaxTermNodes then
-                        ok <- false
-                    else
-                        match n.Node with
-                        | Symbol name ->
-                            match varIndex.TryGetValue name with
-                            | true, i -> indices.Add i
-                            | _ -> ok <- false
-                        | Number _
-                        | Real _
-                        | Pi -> ()
-                        | Sum ts
-                        | Product ts ->
-                            for c in ts do
-                                walk c
-                        | Power(a, b)
-                        | Atan2(a, b) ->
-                            walk a
-                            walk b
-                        | Apply(_, a) -> walk a
-
-            walk term
-            ok && indices.Count > 0 && indices.Count <= MaxLocals
+        let firstOf, indices = variableReader varIndex
 
         let rest = List<int>()
         let families = List<ComponentFamily>()
@@ -760,14 +718,9 @@ module Families =
             for t in 0 .. fs.Length - 1 do
                 let term = fs.[t]
 
-                if not (readIndices term) then
-                    rest.Add t
-                else
-                    let mutable first = Int32.MaxValue
-
-                    for i in indices do
-                        first <- min first i
-
+                match firstOf term with
+                | -1 -> rest.Add t
+                | first ->
                     match shapeHash varIndex first memo term with
                     | None -> rest.Add t
                     | Some h ->
@@ -795,7 +748,7 @@ module Families =
                         | Some(rep, constants) -> rep.Members.Add(struct (first, t, constants))
                         | None ->
                             let key, cellOf, constants = templateOf varIndex first term
-                            let offsets = indices |> Seq.distinct |> Seq.map (fun i -> i - first) |> Seq.toArray |> Array.sort
+                            let offsets = indices |> Seq.map (fun i -> i - first) |> Seq.toArray |> Array.sort
 
                             let rep =
                                 { Term = term
