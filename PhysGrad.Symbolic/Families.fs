@@ -358,6 +358,71 @@ module Families =
 
         iso rep.Term term
 
+    /// Terms grouped by shape, shared by detect and detectComponents: a term joins the first group in
+    /// its shape hash's bucket whose representative it matches (shifted, constants aside), or becomes
+    /// the representative of a new group.
+    type private Groups(varIndex: Dictionary<string, int>) =
+        let firstOf, indices = variableReader varIndex
+        let buckets = Dictionary<int, List<Representative>>()
+        let order = List<Representative>()
+        let pairs = Dictionary<Expr, Expr>(HashIdentity.Reference)
+        let mutable memo = Dictionary<Expr, int>(HashIdentity.Reference)
+
+        /// The groups, in the order of their representatives.
+        member _.Order = order
+
+        /// Puts term t (its index among the terms or components) into its group; false when it stays
+        /// straight-line code (see variableReader and shapeHash).
+        member _.Add(t: int, term: Expr) : bool =
+            match firstOf term with
+            | -1 -> false
+            | first ->
+                match shapeHash varIndex first memo term with
+                | None -> false
+                | Some h ->
+                    let bucket =
+                        match buckets.TryGetValue h with
+                        | true, b -> b
+                        | _ ->
+                            let b = List<Representative>()
+                            buckets.[h] <- b
+                            b
+
+                    let mutable found = None
+                    let mutable r = 0
+
+                    while found.IsNone && r < bucket.Count do
+                        let rep = bucket.[r]
+                        let constants = if rep.ConstantCount = 0 then noConstants else Array.zeroCreate rep.ConstantCount
+
+                        if matches varIndex rep memo (first - rep.First) pairs constants term then
+                            found <- Some(rep, constants)
+
+                        r <- r + 1
+
+                    match found with
+                    | Some(rep, constants) -> rep.Members.Add(struct (first, t, constants))
+                    | None ->
+                        let key, cellOf, constants = templateOf varIndex first term
+                        let offsets = indices |> Seq.map (fun i -> i - first) |> Seq.toArray |> Array.sort
+
+                        let rep =
+                            { Term = term
+                              First = first
+                              Offsets = offsets
+                              Key = key
+                              CellOf = cellOf
+                              Hashes = memo
+                              ConstantCount = constants.Length
+                              Members = List [ struct (first, t, constants) ] }
+
+                        // The representative keeps its hashes; the next term gets a fresh memo.
+                        memo <- Dictionary<Expr, int>(HashIdentity.Reference)
+                        bucket.Add rep
+                        order.Add rep
+
+                    true
+
     /// A group's template at a term's first variable with constants: each cell constant
     /// that varies over the group's members becomes 0, each fixed one keeps its common value. None when
     /// a local input would fall outside the variables.
@@ -443,64 +508,12 @@ module Families =
         else
             let varIndex = Dictionary<string, int>(StringComparer.Ordinal)
             variables |> Array.iteri (fun i v -> varIndex.[v] <- i)
-            let buckets = Dictionary<int, List<Representative>>()
-            let order = List<Representative>()
             let rest = List<Expr>()
-            let pairs = Dictionary<Expr, Expr>(HashIdentity.Reference)
-            let mutable memo = Dictionary<Expr, int>(HashIdentity.Reference)
-
-            let firstOf, indices = variableReader varIndex
+            let groups = Groups varIndex
 
             for t in 0 .. terms.Length - 1 do
-                let term = terms.[t]
-
-                match firstOf term with
-                | -1 -> rest.Add term
-                | first ->
-                    match shapeHash varIndex first memo term with
-                    | None -> rest.Add term
-                    | Some h ->
-                        let bucket =
-                            match buckets.TryGetValue h with
-                            | true, b -> b
-                            | _ ->
-                                let b = List<Representative>()
-                                buckets.[h] <- b
-                                b
-
-                        let mutable found = None
-                        let mutable r = 0
-
-                        while found.IsNone && r < bucket.Count do
-                            let rep = bucket.[r]
-                            let constants = if rep.ConstantCount = 0 then noConstants else Array.zeroCreate rep.ConstantCount
-
-                            if matches varIndex rep memo (first - rep.First) pairs constants term then
-                                found <- Some(rep, constants)
-
-                            r <- r + 1
-
-                        match found with
-                        | Some(rep, constants) -> rep.Members.Add(struct (first, t, constants))
-                        | None ->
-                            let key, cellOf, constants = templateOf varIndex first term
-
-                            let offsets = indices |> Seq.map (fun i -> i - first) |> Seq.toArray |> Array.sort
-
-                            let rep =
-                                { Term = term
-                                  First = first
-                                  Offsets = offsets
-                                  Key = key
-                                  CellOf = cellOf
-                                  Hashes = memo
-                                  ConstantCount = constants.Length
-                                  Members = List [ struct (first, t, constants) ] }
-
-                            // The representative keeps its hashes; the next term gets a fresh memo.
-                            memo <- Dictionary<Expr, int>(HashIdentity.Reference)
-                            bucket.Add rep
-                            order.Add rep
+                if not (groups.Add(t, terms.[t])) then
+                    rest.Add terms.[t]
 
             // Specialised cells (issue 14): a cell whose target is 0 is simplified when it is built, so
             // ½(10(x₁ − x₀²) − 0)² arrives as 50(x₁ − x₀²)², another shape than its neighbours', and
@@ -508,6 +521,7 @@ module Families =
             // group's template, with its varying cell constants set to 0 and its fixed ones to their
             // common value, shifted to the term's first variable, IS that term (the same hash-consed
             // node): the check is equality of expressions, so no term joins a group it does not equal.
+            let order = groups.Order
             absorbSpecialised variables terms order
 
             let families = List<TermFamily>()
@@ -704,71 +718,21 @@ module Families =
         let varIndex = Dictionary<string, int>(StringComparer.Ordinal)
         variables |> Array.iteri (fun i v -> varIndex.[v] <- i)
 
-        let firstOf, indices = variableReader varIndex
-
         let rest = List<int>()
         let families = List<ComponentFamily>()
 
         if fs.Length >= MinCells then
-            let buckets = Dictionary<int, List<Representative>>()
-            let order = List<Representative>()
-            let pairs = Dictionary<Expr, Expr>(HashIdentity.Reference)
-            let mutable memo = Dictionary<Expr, int>(HashIdentity.Reference)
+            let groups = Groups varIndex
 
             for t in 0 .. fs.Length - 1 do
-                let term = fs.[t]
-
-                match firstOf term with
-                | -1 -> rest.Add t
-                | first ->
-                    match shapeHash varIndex first memo term with
-                    | None -> rest.Add t
-                    | Some h ->
-                        let bucket =
-                            match buckets.TryGetValue h with
-                            | true, b -> b
-                            | _ ->
-                                let b = List<Representative>()
-                                buckets.[h] <- b
-                                b
-
-                        let mutable found = None
-                        let mutable r = 0
-
-                        while found.IsNone && r < bucket.Count do
-                            let rep = bucket.[r]
-                            let constants = if rep.ConstantCount = 0 then noConstants else Array.zeroCreate rep.ConstantCount
-
-                            if matches varIndex rep memo (first - rep.First) pairs constants term then
-                                found <- Some(rep, constants)
-
-                            r <- r + 1
-
-                        match found with
-                        | Some(rep, constants) -> rep.Members.Add(struct (first, t, constants))
-                        | None ->
-                            let key, cellOf, constants = templateOf varIndex first term
-                            let offsets = indices |> Seq.map (fun i -> i - first) |> Seq.toArray |> Array.sort
-
-                            let rep =
-                                { Term = term
-                                  First = first
-                                  Offsets = offsets
-                                  Key = key
-                                  CellOf = cellOf
-                                  Hashes = memo
-                                  ConstantCount = constants.Length
-                                  Members = List [ struct (first, t, constants) ] }
-
-                            memo <- Dictionary<Expr, int>(HashIdentity.Reference)
-                            bucket.Add rep
-                            order.Add rep
+                if not (groups.Add(t, fs.[t])) then
+                    rest.Add t
 
             // A component whose target is 0 is simplified when built: it joins its neighbours' group
             // when it equals their template there (see detect).
-            absorbSpecialised variables fs order
+            absorbSpecialised variables fs groups.Order
 
-            for rep in order do
+            for rep in groups.Order do
                 let members = rep.Members.ToArray()
                 // In the order of the output index (unique per component).
                 Array.sortInPlaceWith (fun (struct (_, t1: int, _)) (struct (_, t2: int, _)) -> compare t1 t2) members
