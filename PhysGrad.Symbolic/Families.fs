@@ -146,7 +146,9 @@ module Families =
     /// same amount: a variable hashes as its index minus the term's first, an additive constant of a
     /// sum as a placeholder, and the children of sums and products are combined in any order (their
     /// order depends on the variables' names, which do not shift). None for a term that reads a symbol
-    /// other than a variable or is larger than MaxTermNodes.
+    /// other than a variable or is larger than MaxTermNodes. A recursive walk, not postOrder: it runs
+    /// once per term (postOrder would allocate per term, see Structure.DistinctWalk), and its depth is
+    /// bounded because variableReader has already turned away every term of more than MaxTermNodes nodes.
     let private shapeHash (varIndex: Dictionary<string, int>) (first: int) (memo: Dictionary<Expr, int>) (term: Expr) =
         memo.Clear()
         let mutable ok = true
@@ -268,18 +270,7 @@ module Families =
                                   | None -> Expr.zero)
                     let cell = Expr.symbol (cellName (constants.Count - 1))
                     Expr.sum (Array.append [| cell |] (ts |> Array.filter (isConstant >> not) |> Array.map (fun t -> memo.[t])))
-                | _ ->
-                    let cs = Expr.children n
-
-                    if cs.Length = 0 then
-                        n
-                    else
-                        let ncs = cs |> Array.map (fun c -> memo.[c])
-
-                        if Array.forall2 (fun a b -> Object.ReferenceEquals(a, b)) cs ncs then
-                            n
-                        else
-                            Expr.rebuild n ncs
+                | _ -> Structure.rebuildFrom memo n
 
             memo.[n] <- r
 

@@ -202,6 +202,22 @@ module Structure =
 
         memo.[e]
 
+    /// The step of a bottom-up rewrite over <see cref="postOrder"/> (here and in Families): n rebuilt
+    /// from its children's images in memo, or n itself when no child changed, so an untouched subgraph
+    /// keeps its identity and costs no new node.
+    let internal rebuildFrom (memo: Dictionary<Expr, Expr>) (n: Expr) : Expr =
+        let cs = Expr.children n
+
+        if cs.Length = 0 then
+            n
+        else
+            let ncs = cs |> Array.map (fun c -> memo.[c])
+
+            if Array.forall2 (fun a b -> Object.ReferenceEquals(a, b)) cs ncs then
+                n
+            else
+                Expr.rebuild n ncs
+
     /// Replaces subexpressions (typically symbols) by others everywhere, re-simplifying on the way.
     [<CompiledName("Substitute")>]
     let substitute (replacements: IReadOnlyDictionary<Expr, Expr>) (e: Expr) : Expr =
@@ -211,18 +227,7 @@ module Structure =
             let r =
                 match replacements.TryGetValue n with
                 | true, v -> v
-                | _ ->
-                    let cs = Expr.children n
-
-                    if cs.Length = 0 then
-                        n
-                    else
-                        let ncs = cs |> Array.map (fun c -> memo.[c])
-
-                        if Array.forall2 (fun a b -> Object.ReferenceEquals(a, b)) cs ncs then
-                            n
-                        else
-                            Expr.rebuild n ncs
+                | _ -> rebuildFrom memo n
 
             memo.[n] <- r
 
