@@ -16,8 +16,7 @@ open FsCheck.FSharp
 open FsCheck.Xunit
 open PhysGrad.Symbolic
 open PhysGrad.Numerics
-
-let private q (k: int) = Expr.fraction k 4
+open PhysGrad.Properties.TestHelpers
 
 /// One term of shape s at first variable b, with coefficient c and target t (each shape reads 2 or 3
 /// consecutive variables from b; shapes 1 and 3 have a target, as a residual loss (r − t)² does).
@@ -26,9 +25,9 @@ let internal term (x: Expr[]) (s: int) (b: int) (c: int) (t: int) =
 
     match s with
     | 0 -> Expr.add (Expr.mul2 (Expr.ofInt c) (Expr.pow (Expr.sub v (Expr.pow u Expr.two)) Expr.two)) (Expr.pow (Expr.sub Expr.one u) Expr.two)
-    | 1 -> Expr.mul2 (Expr.ofInt c) (Expr.pow (Expr.sub (Expr.mul2 u v) (q t)) Expr.two)
+    | 1 -> Expr.mul2 (Expr.ofInt c) (Expr.pow (Expr.sub (Expr.mul2 u v) (quarter t)) Expr.two)
     | 2 -> Expr.add (Expr.mul [| Expr.ofInt c; u; w |]) (Expr.pow v (Expr.ofInt 3))
-    | _ -> Expr.mul2 (Expr.ofInt c) (Expr.pow (Expr.sub (Expr.add (Expr.sub u (Expr.mul2 Expr.two v)) w) (q t)) Expr.two)
+    | _ -> Expr.mul2 (Expr.ofInt c) (Expr.pow (Expr.sub (Expr.add (Expr.sub u (Expr.mul2 Expr.two v)) w) (quarter t)) Expr.two)
 
 type internal Case =
     { Shape: int
@@ -92,25 +91,18 @@ let internal build (c: Case) =
         c.Leftovers |> Array.map (fun (s, b) -> Expr.mul2 (Expr.ofInt 7) (term x ((c.Shape + 1 + s % 3) % 4) (b % (n - 2)) 1 (b % 3)))
     names, Expr.sum (Array.concat [ regular; irregular; leftovers ]), irregular.Length, leftovers.Length
 
-let private close (a: float[]) (b: float[]) =
-    Array.forall2 (fun (u: float) v -> abs (u - v) <= 1e-12 * max 1.0 (max (abs u) (abs v))) a b
-
 [<Property(MaxTest = 60)>]
 let ``loops over cells compute the straight-line value, gradient and H v, and families form only on evenly spaced cells`` () =
     Prop.forAll (Arb.fromGen cases) (fun c ->
         let names, f, irregular, leftovers = build c
         let n = names.Length
         let found = Families.detect names f
-        let x = c.Point |> Array.map (fun k -> float k / 4.0)
-        let v = c.Direction |> Array.map (fun k -> float k / 4.0)
-        let run (kernel: CompiledKernel) (p: float[]) =
-            let o = Array.zeroCreate kernel.OutputCount
-            kernel.Function.Invoke(x, 0, p, o, 0)
-            o
-        let straight = run (KernelCompiler.CompileUncached(Lower.valueGradientHessian names [||] false f, true)) [||]
-        let loops = run (FamilyKernels.ValueGradient found) [||]
-        let straightHv = run (KernelCompiler.CompileUncached(Lower.hessianVector names [||] f, true)) v
-        let loopsHv = run (FamilyKernels.HessianVector found) v
+        let x = quarters c.Point
+        let v = quarters c.Direction
+        let straight = runKernel (KernelCompiler.CompileUncached(Lower.valueGradientHessian names [||] false f, true)) x [||]
+        let loops = runKernel (FamilyKernels.ValueGradient found) x [||]
+        let straightHv = runKernel (KernelCompiler.CompileUncached(Lower.hessianVector names [||] f, true)) x v
+        let loopsHv = runKernel (FamilyKernels.HessianVector found) x v
         ignore (irregular, leftovers)
         // Every regular cell is in one family (a target of 0 simplifies its cell's term, which must not
         // cut the run), and nothing else forms one: the irregular terms are not evenly spaced and the
@@ -120,8 +112,8 @@ let ``loops over cells compute the straight-line value, gradient and H v, and fa
         let expected = [ for b in (if c.Shape = 2 then [ c.Start; c.Start + 1 ] else [ c.Start ]) -> b, c.Stride, c.Count ]
         let actual = [ for fam in found.Families -> fam.Start, fam.Stride, fam.Count ] |> List.sort
         ((actual = expected) |> Prop.label (sprintf "families (start, stride, cells) expected %A, found %A" expected actual))
-        .&. (close straight loops |> Prop.label "value and gradient")
-        .&. (close straightHv loopsHv |> Prop.label "value, gradient and H v")
+        .&. (allCloseRelative straight loops |> Prop.label "value and gradient")
+        .&. (allCloseRelative straightHv loopsHv |> Prop.label "value, gradient and H v")
         |> Prop.label (sprintf "n = %d, families = %d" n found.Families.Length))
 
 [<Fact>]

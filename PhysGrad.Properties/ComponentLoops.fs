@@ -19,8 +19,7 @@ open FsCheck.Xunit
 open PhysGrad
 open PhysGrad.Symbolic
 open PhysGrad.Numerics
-
-let private q (k: int) = Expr.fraction k 4
+open PhysGrad.Properties.TestHelpers
 
 /// Component of shape s at first variable b with coefficient c and per-cell constant t (a target):
 /// each shape reads 2 or 3 variables from b on.
@@ -28,10 +27,10 @@ let private comp (x: Expr[]) (s: int) (b: int) (c: int) (t: int) =
     let u, v, w = x.[b], x.[b + 1], x.[b + 2]
 
     match s with
-    | 0 -> Expr.sub (Expr.mul2 (Expr.ofInt c) (Expr.sub v (Expr.pow u Expr.two))) (q t) // c(v − u²) − t
-    | 1 -> Expr.sub (Expr.mul2 u v) (q t) // uv − t
-    | 2 -> Expr.sub (Expr.add (Expr.mul [| Expr.ofInt c; u; w |]) (Expr.pow v (Expr.ofInt 3))) (q t) // c·u·w + v³ − t
-    | _ -> Expr.sub (Expr.add (Expr.sub u (Expr.mul2 (Expr.ofInt c) v)) w) (q t) // u − cv + w − t
+    | 0 -> Expr.sub (Expr.mul2 (Expr.ofInt c) (Expr.sub v (Expr.pow u Expr.two))) (quarter t) // c(v − u²) − t
+    | 1 -> Expr.sub (Expr.mul2 u v) (quarter t) // uv − t
+    | 2 -> Expr.sub (Expr.add (Expr.mul [| Expr.ofInt c; u; w |]) (Expr.pow v (Expr.ofInt 3))) (quarter t) // c·u·w + v³ − t
+    | _ -> Expr.sub (Expr.add (Expr.sub u (Expr.mul2 (Expr.ofInt c) v)) w) (quarter t) // u − cv + w − t
 
 type private Case =
     { Shape: int
@@ -108,28 +107,17 @@ let private build (c: Case) =
 
     names, fs
 
-let private close (a: float[]) (b: float[]) =
-    a.Length = b.Length
-    && Array.forall2 (fun (u: float) v -> abs (u - v) <= 1e-12 * max 1.0 (max (abs u) (abs v))) a b
-
-let private run (kernel: CompiledKernel) (x: float[]) (p: float[]) =
-    let o = Array.zeroCreate kernel.OutputCount
-    kernel.Function.Invoke(x, 0, p, o, 0)
-    o
-
-let private quarter (a: int[]) = a |> Array.map (fun k -> float k / 4.0)
-
 [<Property(MaxTest = 50)>]
 let ``loops over component families compute the straight-line y, J v, Jᵀ w and sparse Jacobian, and find the family`` () =
     Prop.forAll (Arb.fromGen cases) (fun c ->
         let names, fs = build c
-        let x, v, w = quarter c.Point, quarter c.V, quarter c.W
+        let x, v, w = quarters c.Point, quarters c.V, quarters c.W
         let found = Families.detectComponents names fs
-        let straight program p = run (KernelCompiler.CompileUncached(program, true)) x p
+        let straight program p = runKernel (KernelCompiler.CompileUncached(program, true)) x p
         let sparseProgram = Lower.sparseJacobian names [||] fs
         let straightSparse = straight sparseProgram [||]
         let loopSparse = ComponentFamilyKernels.SparseJacobian found
-        let loopSparseOut = run loopSparse.Kernel x [||]
+        let loopSparseOut = runKernel loopSparse.Kernel x [||]
         let expected = (c.Start, c.Stride, c.Count, c.OutputStart, c.OutputStride)
 
         let actual =
@@ -145,14 +133,14 @@ let ``loops over component families compute the straight-line y, J v, Jᵀ w and
         (List.contains expected actual
          |> Prop.label (sprintf "family (start, stride, cells, output start, output stride) %A not among %A" expected actual))
         .&. ((covered = [ 0 .. fs.Length - 1 ]) |> Prop.label "outputs covered once")
-        .&. (close (straight (Lower.program names [||] fs) [||]) (run (ComponentFamilyKernels.Values found) x [||])
+        .&. (allCloseRelative (straight (Lower.program names [||] fs) [||]) (runKernel (ComponentFamilyKernels.Values found) x [||])
              |> Prop.label "y")
-        .&. (close (straight (Lower.jacobianVector names [||] fs) v) (run (ComponentFamilyKernels.JacobianVector found) x v)
+        .&. (allCloseRelative (straight (Lower.jacobianVector names [||] fs) v) (runKernel (ComponentFamilyKernels.JacobianVector found) x v)
              |> Prop.label "y and J v")
-        .&. (close (straight (Lower.jacobianTransposeVector names [||] fs) w) (run (ComponentFamilyKernels.JacobianTransposeVector found) x w)
+        .&. (allCloseRelative (straight (Lower.jacobianTransposeVector names [||] fs) w) (runKernel (ComponentFamilyKernels.JacobianTransposeVector found) x w)
              |> Prop.label "y and Jᵀ w")
         .&. (loopSparse.Pattern.SameAs(sparseProgram.Block("jacobian").Pattern) |> Prop.label "sparse pattern")
-        .&. (close straightSparse loopSparseOut |> Prop.label "y and the sparse Jacobian's nonzeros")
+        .&. (allCloseRelative straightSparse loopSparseOut |> Prop.label "y and the sparse Jacobian's nonzeros")
         |> Prop.label (sprintf "n = %d, m = %d, families = %d, rest = %d" names.Length fs.Length found.Families.Length found.RestOutputs.Length))
 
 [<Fact>]
@@ -213,7 +201,7 @@ let ``one traced heat step is one family of its n − 2 interior cells, with the
     Assert.Equal<int[]>([| 0; n - 1 |], found.RestOutputs)
     let x = Array.init n (fun i -> float (i % 9 - 4) / 4.0)
     let v = Array.init n (fun i -> float (i % 4 - 1) / 2.0)
-    let out = run (ComponentFamilyKernels.JacobianVector found) x v
+    let out = runKernel (ComponentFamilyKernels.JacobianVector found) x v
     let at (a: float[]) k =
         if k >= 0 && k < n then a.[k]
         elif periodic then a.[(k + n) % n]

@@ -17,6 +17,7 @@ open Microsoft.CodeAnalysis.CSharp
 open PhysGrad
 open PhysGrad.Numerics
 open PhysGrad.Symbolic
+open PhysGrad.Properties.TestHelpers
 
 let private problem (simulator: string) (target: float[]) (start: float[]) =
     let vars = Array.init start.Length (fun i -> $"x{i}")
@@ -239,19 +240,6 @@ let ``log(c + exp(u)) for a constant c > 0 other than 1 has the stable form`` ()
     Assert.Equal(1.0, up.GradientAt.[0])
     let three = Derivatives.Compute("log(3+exp(2*x))", [| "x" |], 1, [| -40.0 |])
     rel (2.0 / 3.0 * 1.8048513878454153e-35) three.GradientAt.[0]
-
-let private compileFunction (body: string) : Func<double, double> =
-    let source = "using System; public static class G { public static double F(double x) => " + body + "; }"
-    let trusted = (AppContext.GetData "TRUSTED_PLATFORM_ASSEMBLIES" :?> string).Split Path.PathSeparator
-    let references = trusted |> Array.map (fun p -> MetadataReference.CreateFromFile p :> MetadataReference)
-    let compilation =
-        CSharpCompilation.Create("G" + Guid.NewGuid().ToString "N", [ CSharpSyntaxTree.ParseText source ], references,
-                                 CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary))
-    use stream = new MemoryStream()
-    let result = compilation.Emit stream
-    Assert.True(result.Success, sprintf "%A\n%s" (result.Diagnostics |> Seq.map string |> Seq.toArray) source)
-    let m = Assembly.Load(stream.ToArray()).GetType("G").GetMethod "F"
-    Func<double, double>(fun x -> m.Invoke(null, [| box x |]) :?> double)
 
 [<Fact>]
 let ``the generated C# carries the stable forms of σ″ and log(2 + exp(x))`` () =

@@ -18,6 +18,7 @@ open PhysGrad
 open PhysGrad.Numerics
 open PhysGrad.Symbolic
 open PhysGrad.Properties.Generators
+open PhysGrad.Properties.TestHelpers
 
 let private run = Cli.run
 
@@ -266,26 +267,6 @@ let ``--format latex is a pasteable block of align environments`` () =
     Assert.Contains("y^{*}_{0}", out)
     Assert.DoesNotContain("ystar", out.Split('\n') |> Array.filter (fun l -> not (l.StartsWith "%")) |> String.concat "\n")
 
-let private compile (source: string) =
-    let trusted = (AppContext.GetData "TRUSTED_PLATFORM_ASSEMBLIES" :?> string).Split Path.PathSeparator
-
-    let references =
-        trusted |> Array.map (fun p -> MetadataReference.CreateFromFile p :> MetadataReference)
-
-    let compilation =
-        CSharpCompilation.Create(
-            "Rules" + string (Guid.NewGuid().ToString "N"),
-            [ CSharpSyntaxTree.ParseText source ],
-            references,
-            CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary)
-        )
-
-    use stream = new MemoryStream()
-    let result = compilation.Emit stream
-    let errors = result.Diagnostics |> Seq.filter (fun d -> d.Severity = DiagnosticSeverity.Error) |> Seq.map string |> Seq.toArray
-    Assert.True(result.Success, sprintf "%s\n%s" (String.Join("\n", errors)) source)
-    Assembly.Load(stream.ToArray())
-
 [<Theory>]
 [<InlineData("x0; x1^2", "")>]
 [<InlineData("x0*cos(x1); x0*sin(x1)", "1,2")>]
@@ -295,7 +276,7 @@ let ``--format csharp compiles as a whole and computes the rules`` (simulator: s
     let args = [ "derive"; "--format"; "csharp"; "--simulator"; simulator ] @ (if target = "" then [] else [ "--target"; target ])
     let code, out, _ = run args
     Assert.Equal(0, code)
-    let assembly = compile out
+    let assembly = compileCSharp out
     let rules = assembly.GetType "UpdateRules"
     // GD's method against the rule from the API at a point (the target symbols, when any, set to 0.5).
     let definition =
@@ -324,7 +305,7 @@ let ``--format csharp compiles as a whole and computes the rules`` (simulator: s
 let ``--format csharp: the softplus Newton rule computes the right step at large x0`` (x0: float) =
     let code, out, _ = run [ "derive"; "--format"; "csharp"; "--simulator"; "log(1+exp(x0)); x1" ]
     Assert.Equal(0, code)
-    let newton = (compile out).GetType("UpdateRules").GetMethod "Newton"
+    let newton = (compileCSharp out).GetType("UpdateRules").GetMethod "Newton"
     let inputs = newton.GetParameters() |> Array.filter (fun p -> not p.IsOut) |> Array.map (fun p -> p.Name)
     let values = inputs |> Array.map (fun n -> match n with | "x0" -> x0 | "x1" -> 0.25 | _ -> 1.0) // ys0 = ys1 = eta = 1
     let args = Array.append (Array.map box values) [| box 0.0; box 0.0 |]

@@ -14,18 +14,7 @@ open PhysGrad
 open PhysGrad.Numerics
 open PhysGrad.Numerics.Rules
 open PhysGrad.Symbolic
-
-let private orthogonal (entries: float[]) k =
-    let a = Matrix<float>.Build.Dense(k, k, fun i j -> entries.[(i * k + j) % entries.Length] + (if i = j then 3.0 else 0.0))
-    a.QR().Q
-
-let private maps (a: Matrix<float>) =
-    LinearMap(fun v out -> (a * Vector<float>.Build.DenseOfArray v).CopyTo(Vector<float>.Build.Dense(out))),
-    LinearMap(fun w out -> (a.TransposeThisAndMultiply(Vector<float>.Build.DenseOfArray w)).CopyTo(Vector<float>.Build.Dense(out)))
-
-let private close tolerance (expected: float[]) (actual: float[]) =
-    let scale = 1.0 + (expected |> Array.sumBy abs)
-    Array.forall2 (fun e a -> abs (e - a) <= tolerance * scale) expected actual
+open PhysGrad.Properties.TestHelpers
 
 /// Jacobi column scaling d_j = 1/‖A e_j‖ from the dense matrix (what ColumnScaling computes from J).
 let private jacobi (a: Matrix<float>) =
@@ -57,12 +46,12 @@ let private tallScaled =
 let ``LSQR with Jacobi column scaling gives the pseudo-inverse solution A⁺b, to 1e-10`` () =
     Prop.forAll tallScaled (fun (a, b) ->
         let m, n = a.RowCount, a.ColumnCount
-        let apply, adjoint = maps a
+        let apply, adjoint = linearMaps a
         let x = Array.zeroCreate n
         let result = Krylov.Lsqr(m, n, apply, adjoint, b, x, KrylovWorkspace(m, n), tolerance = 1e-14, preconditioner = jacobi a)
         // MathNet's SVD pseudo-inverse: the unique least-squares solution at full column rank.
         let expected = (a.PseudoInverse() * Vector<float>.Build.DenseOfArray b).ToArray()
-        (result.Converged && close 1e-10 expected x)
+        (result.Converged && nearInSumScale 1e-10 expected x)
         |> Prop.label (sprintf "%dx%d: expected %A, got %A (%A)" m n expected x result))
 
 /// A = B S, B = U Σ Vᵀ square (n = 24) with singular values in [1, 2], S = diag(10^(4 j/(n − 1))): the
@@ -92,7 +81,7 @@ let ``Jacobi scaling cuts LSQR's iterations on a badly column-scaled system to t
     for seed in [ 1; 2; 3 ] do
         let a, b = badlyScaled seed
         let n = a.ColumnCount
-        let apply, adjoint = maps a
+        let apply, adjoint = linearMaps a
         let tolerance = 1e-10
         let plain = Array.zeroCreate n
         let p = jacobi a
@@ -111,7 +100,7 @@ let ``Jacobi scaling cuts LSQR's iterations on a badly column-scaled system to t
         Assert.True(r1.Iterations < r0.Iterations)
         // The same solution: A is nonsingular, so both approximate A⁻¹b.
         let expected = a.Solve(Vector<float>.Build.DenseOfArray b).ToArray()
-        Assert.True(close 1e-8 expected scaled, sprintf "seed %d: expected %A, got %A" seed expected scaled)
+        Assert.True(nearInSumScale 1e-8 expected scaled, sprintf "seed %d: expected %A, got %A" seed expected scaled)
 
 /// CG's residual bound for a symmetric positive definite A: ‖r_k‖/‖r_0‖ ≤ √κ·2((√κ − 1)/(√κ + 1))ᵏ
 /// (the A-norm error bound, Nocedal & Wright Theorem 5.5 / eq. 5.36, converted to the 2-norm residual),
@@ -127,7 +116,7 @@ let ``preconditioned CG solves the damped normal equations as the dense solve do
         let n = a.ColumnCount
         let lambda = 0.3
         let system = a.TransposeThisAndMultiply(a) + Matrix<float>.Build.DenseIdentity(n) * lambda
-        let apply, _ = maps system
+        let apply, _ = linearMaps system
         // Jacobi for JᵀJ + λI: diag(1/(‖J e_j‖² + λ)), as ColumnScaling.ToCg writes it.
         let p = DiagonalPreconditioner(n)
         for j in 0 .. n - 1 do
@@ -158,11 +147,6 @@ let private rosenbrock n =
     let start = Array.init n (fun i -> if i % 2 = 0 then 0.3 else -0.3)
     problem, start
 
-let private stepOf (problem: IDifferentiableProblem) (rule: IUpdateRule) (start: float[]) =
-    let stepper = Stepper(problem, rule, start)
-    stepper.Step() |> ignore
-    stepper.X.ToArray()
-
 [<Fact>]
 let ``Gauss–Newton by Jacobi-preconditioned LSQR takes the dense Gauss–Newton step on the Rosenbrock residuals`` () =
     for n in [ 5; 12; 40 ] do
@@ -170,8 +154,8 @@ let ``Gauss–Newton by Jacobi-preconditioned LSQR takes the dense Gauss–Newto
         let dense = stepOf problem (GaussNewton(0.7, LinearSolver.Dense)) start
         let jacobi = stepOf problem (GaussNewton(0.7, LinearSolver.Iterative, Preconditioning.Jacobi)) start
         let plain = stepOf problem (GaussNewton(0.7, LinearSolver.Iterative, Preconditioning.None)) start
-        Assert.True(close 1e-10 dense jacobi, sprintf "n = %d: dense %A, Jacobi %A" n dense jacobi)
-        Assert.True(close 1e-10 dense plain, sprintf "n = %d: dense %A, plain %A" n dense plain)
+        Assert.True(nearInSumScale 1e-10 dense jacobi, sprintf "n = %d: dense %A, Jacobi %A" n dense jacobi)
+        Assert.True(nearInSumScale 1e-10 dense plain, sprintf "n = %d: dense %A, plain %A" n dense plain)
 
 [<Fact>]
 let ``the heat problem's regularised inverse preconditions LSQR to the same step in at most its bound of iterations`` () =
@@ -200,15 +184,15 @@ let ``the heat problem's regularised inverse preconditions LSQR to the same step
     let j = Array.zeroCreate (n * n)
     problem.Simulate(x, y, j)
     let dense = Matrix<float>.Build.Dense(n, n, fun r c -> j.[r * n + c]).Solve(Vector<float>.Build.DenseOfArray gy).ToArray()
-    Assert.True(close 1e-10 dense withInverse, "preconditioned LSQR against the dense solve")
+    Assert.True(nearInSumScale 1e-10 dense withInverse, "preconditioned LSQR against the dense solve")
     // The rule: Gauss–Newton with the inverse as preconditioner takes the dense GN step.
     let denseStep = stepOf problem (GaussNewton(1.0, LinearSolver.Dense)) x
     let inverseStep = stepOf problem (GaussNewton(1.0, LinearSolver.Iterative, Preconditioning.Inverse)) x
-    Assert.True(close 1e-10 denseStep inverseStep, "GN step with the inverse preconditioner against the dense GN step")
+    Assert.True(nearInSumScale 1e-10 denseStep inverseStep, "GN step with the inverse preconditioner against the dense GN step")
     // LM with P = B² takes the same step as LM with Jacobi (the same damped system, CG to 1e-10).
     let lmJacobi = stepOf problem (LevenbergMarquardt(1.0, 1e-3, LinearSolver.Iterative, Preconditioning.Jacobi)) x
     let lmInverse = stepOf problem (LevenbergMarquardt(1.0, 1e-3, LinearSolver.Iterative, Preconditioning.Inverse)) x
-    Assert.True(close 1e-8 lmJacobi lmInverse, "LM with the inverse against LM with Jacobi")
+    Assert.True(nearInSumScale 1e-8 lmJacobi lmInverse, "LM with the inverse against LM with Jacobi")
 
 [<Fact>]
 let ``an inverse that is not linear, or not symmetric, is refused as a preconditioner with the reason`` () =
@@ -234,33 +218,18 @@ let ``an inverse that is not linear, or not symmetric, is refused as a precondit
 
 // ---- Newton at scale ------------------------------------------------------------------------------
 
-/// A problem of n variables that fails if anything is evaluated: a refusal must come before any work.
-let private unevaluated n =
-    { new IDifferentiableProblem with
-        member _.N = n
-        member _.M = n
-        member _.Supported = Capabilities.Value ||| Capabilities.Gradient ||| Capabilities.Hessian ||| Capabilities.HessianVector
-        member _.Value _ = failwith "not evaluated"
-        member _.ValueGradient(_, _) = failwith "not evaluated"
-        member _.Simulate(_: float[], _: float[]) = failwith "not evaluated"
-        member _.Simulate(_: float[], _: float[], _: float[]) = failwith "not evaluated"
-        member _.LossInY(_: float[], _: float[]) = failwith "not evaluated"
-        member _.LossInY(_: float[], _: float[], _: float[]) = failwith "not evaluated"
-        member _.LossInX(_, _, _) = failwith "not evaluated"
-        member _.JacobianVector(_, _, _, _) = failwith "not evaluated"
-        member _.JacobianTransposeVector(_, _, _, _) = failwith "not evaluated"
-        member _.HessianVector(_, _, _, _) = failwith "not evaluated"
-        member _.TryInvert(_, _, _) = false }
+/// What a Newton rule asks of a problem.
+let private newtonCapabilities = Capabilities.Value ||| Capabilities.Gradient ||| Capabilities.Hessian ||| Capabilities.HessianVector
 
 [<Fact>]
 let ``Newton above its dense limit is refused with the size and newton-cg named, and newton-cg starts there`` () =
     let n = Newton.DenseUpTo + 1
-    let e = Assert.Throws<SymbolicException>(fun () -> (Newton 1.0 :> IUpdateRule).Init(unevaluated n, Array.zeroCreate n) |> ignore)
+    let e = Assert.Throws<SymbolicException>(fun () -> (Newton 1.0 :> IUpdateRule).Init(unevaluated n newtonCapabilities, Array.zeroCreate n) |> ignore)
     Assert.Equal(ErrorKind.TooLarge, e.Kind)
     Assert.Contains(string n, e.Message)
     Assert.Contains(string Newton.DenseUpTo, e.Message)
     Assert.Contains("newton-cg", e.Message)
     // Newton-CG needs only Hessian-vector products: it starts (no n × n array) on the same problem.
-    (NewtonCG 1.0 :> IUpdateRule).Init(unevaluated n, Array.zeroCreate n) |> ignore
+    (NewtonCG 1.0 :> IUpdateRule).Init(unevaluated n newtonCapabilities, Array.zeroCreate n) |> ignore
     // At the limit itself Newton still starts.
-    (Newton 1.0 :> IUpdateRule).Init(unevaluated Newton.DenseUpTo, Array.zeroCreate Newton.DenseUpTo) |> ignore
+    (Newton 1.0 :> IUpdateRule).Init(unevaluated Newton.DenseUpTo newtonCapabilities, Array.zeroCreate Newton.DenseUpTo) |> ignore

@@ -16,6 +16,7 @@ open Microsoft.CodeAnalysis.CSharp
 open PhysGrad
 open PhysGrad.Numerics
 open PhysGrad.Symbolic
+open PhysGrad.Properties.TestHelpers
 
 let private run = Cli.run
 let private outDir () = Path.Combine(Path.GetTempPath(), "physgrad-print12c-" + Guid.NewGuid().ToString "N")
@@ -84,18 +85,6 @@ let ``the heat1d-inverse header names the inverse's y terms and prints y*'s nois
 
 // ---- 2. C#: every literal a double; sign, log1p, expm1 as helpers defined once ----------------------
 
-let private compile (source: string) =
-    let trusted = (AppContext.GetData "TRUSTED_PLATFORM_ASSEMBLIES" :?> string).Split Path.PathSeparator
-    let references = trusted |> Array.map (fun p -> MetadataReference.CreateFromFile p :> MetadataReference)
-    let compilation =
-        CSharpCompilation.Create("P" + Guid.NewGuid().ToString "N", [ CSharpSyntaxTree.ParseText source ], references,
-                                 CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary))
-    use stream = new MemoryStream()
-    let result = compilation.Emit stream
-    let errors = result.Diagnostics |> Seq.filter (fun d -> d.Severity = DiagnosticSeverity.Error) |> Seq.map string
-    Assert.True(result.Success, String.Join("\n", errors) + "\n" + source)
-    Assembly.Load(stream.ToArray())
-
 /// An integer literal in C# code (digits not part of a name, a double literal or an exponent), outside comments.
 let private integerLiterals (code: string) =
     code.Split('\n')
@@ -111,7 +100,7 @@ let ``derive's C# writes every literal as a double, sign as a helper, and comput
     // One helper, defined once, never the int-valued Math.Sign inline or a lambda.
     Assert.Equal(1, Regex.Matches(cs, @"static double Sign\(").Count)
     Assert.DoesNotContain("Func<double, double>", cs)
-    let t = (compile cs).GetType "UpdateRules"
+    let t = (compileCSharp cs).GetType "UpdateRules"
     let gd = t.GetMethod "GradientDescent"
     let step (a: float) (b: float) (eta: float) =
         let args = [| box a; box b; box eta; box 0.0; box 0.0 |]
@@ -147,7 +136,7 @@ let ``C# powers, quotients, abs and sign compute double arithmetic`` (text: stri
                            (let c = (Expression.Parse text).ToCSharpCallingHelpers() in c, String.Join("\n", Expression.CSharpHelpers c)) ] do
         Assert.Empty(integerLiterals body)
         let source = "using System; public static class G { public static double F(double x) => " + body + "; " + helpers + " }"
-        let f = (compile source).GetType("G").GetMethod "F"
+        let f = (compileCSharp source).GetType("G").GetMethod "F"
         Assert.Equal(expected, unbox<float> (f.Invoke(null, [| box 8.0 |])), 12)
 
 [<Fact>]
@@ -161,7 +150,7 @@ let ``diff's C# defines each helper once, after the lines that call it`` () =
     // df/dy = 3y²·sign x + e^y: at x = −1, y = 0 that is 0 + 1 = 1.
     let body = cs.Replace("\r", "")
     let source = "using System; public static class G { public static double F(double x, double y) { " + body + " return df_dy; } }"
-    let f = (compile source).GetType("G").GetMethod "F"
+    let f = (compileCSharp source).GetType("G").GetMethod "F"
     Assert.Equal(1.0, unbox<float> (f.Invoke(null, [| box -1.0; box 0.0 |])), 15)
 
 // ---- 3. Stop reasons: one level of parentheses, "Reason: detail" ----------------------------------------

@@ -11,49 +11,15 @@ open FsCheck.Xunit
 open PhysGrad.Numerics
 open PhysGrad.Symbolic
 open PhysGrad.Properties.Generators
+open PhysGrad.Properties.TestHelpers.TwoOutputs
 
 /// Two random outputs over x, y, z, a point, and two direction vectors (v in ℝ³, w in ℝ²).
 let private cases =
     Arb.zip (Arb.zip (terms, terms), Arb.zip (points, Arb.zip (points, points)))
 
-let private outputNames = [| "y0"; "y1" |]
-
-/// A loss with curvature and a cross term, so that H v goes through the chain rule of L(P(x)).
-let private loss = Parse.expression "y0*y1 + y0^2"
-
-/// The program run by the interpreter, for the largest intermediate magnitude it meets: the scale its
-/// rounding errors are relative to.
-let private scaleOf (program: StraightLineProgram) (x: float[]) (p: float[]) =
-    let outputs = Array.zeroCreate program.Outputs.Length
-    let mutable scale = 0.0
-    ProgramInterpreter.Evaluate(program, ReadOnlySpan x, ReadOnlySpan p, Span outputs, &scale)
-    scale
-
+/// ‖v‖₁: a dense product Σⱼ Aᵢⱼ vⱼ rounds each entry at the dense program's scale and adds n of them, so
+/// its rounding scale (what agree compares at) is that scale times ‖v‖₁.
 let private l1 (v: float[]) = v |> Array.sumBy abs
-
-/// Whether the case can be compared at all: the point is away from every kink, pole and branch point
-/// of both outputs (margin 1e-3, where the dense and the product forms may take different one-sided
-/// values), and no sin/cos/tan sees an argument above 1e15 (its value is then rounding noise).
-let private comparable (t1: Term) (t2: Term) (x: float[]) (scale: float) =
-    let margin = min (naiveEval x t1).Margin (naiveEval x t2).Margin
-
-    let periodic =
-        Structure.postOrder [ toExpr t1; toExpr t2 ]
-        |> Array.exists (fun n ->
-            match n.Node with
-            | Apply((Function.Sin | Function.Cos | Function.Tan), _) -> true
-            | _ -> false)
-
-    margin > 1e-3 && not (periodic && scale > 1e15)
-
-/// a and b agree within 1e-12 of the rounding scale: the larger of the product program's intermediates
-/// and the dense matrix program's intermediates times ‖u‖₁ (the dense product Σⱼ Aᵢⱼ uⱼ rounds each
-/// entry at the dense scale and adds n of them), so cancellation in either cannot fail a valid case.
-let private agree (scale: float) (a: float) (b: float) =
-    finite a && abs (a - b) <= 1e-12 * (1.0 + scale)
-
-let private problemOf (t1: Term) (t2: Term) =
-    CompiledProblem(variableNames, [| toExpr t1; toExpr t2 |], outputNames, loss)
 
 [<Property(MaxTest = 200, EndSize = 12)>]
 let ``J v from the forward-mode kernel equals the dense J times v`` () =

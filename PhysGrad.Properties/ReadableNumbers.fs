@@ -18,6 +18,7 @@ open Microsoft.CodeAnalysis.CSharp
 open PhysGrad
 open PhysGrad.Symbolic
 open PhysGrad.Properties.Generators
+open PhysGrad.Properties.TestHelpers
 
 /// The expression with every floating constant that the readable printer writes as an integer made
 /// that exact integer: what parsing the readable text must give.
@@ -88,25 +89,6 @@ let ``large floats read back as the same float, and the exact printer keeps the 
 
 // ---- C#: integer literals never make an integer division ------------------------------------------
 
-let private compile (body: string) : Func<double, double> =
-    let source = "using System; public static class G { public static double F(double x) => " + body + "; }"
-    let trusted = (AppContext.GetData "TRUSTED_PLATFORM_ASSEMBLIES" :?> string).Split Path.PathSeparator
-    let references = trusted |> Array.map (fun p -> MetadataReference.CreateFromFile p :> MetadataReference)
-
-    let compilation =
-        CSharpCompilation.Create(
-            "G" + Guid.NewGuid().ToString "N",
-            [ CSharpSyntaxTree.ParseText source ],
-            references,
-            CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary)
-        )
-
-    use stream = new MemoryStream()
-    let result = compilation.Emit stream
-    Assert.True(result.Success, sprintf "%A\n%s" (result.Diagnostics |> Seq.map string |> Seq.toArray) source)
-    let m = Assembly.Load(stream.ToArray()).GetType("G").GetMethod "F"
-    Func<double, double>(fun x -> m.Invoke(null, [| box x |]) :?> double)
-
 let private signOf (x: float) = if x > 0.0 then 1.0 elif x < 0.0 then -1.0 else 0.0
 
 /// Expressions with integer coefficients divided by integers, each with its value written by hand.
@@ -125,14 +107,14 @@ let private divisions: (string * (float -> float)) list =
 [<Fact>]
 let ``C# output with integer coefficients divided by integers computes the real quotient`` () =
     for text, hand in divisions do
-        let f = compile (CSharp.format (Parse.expression text))
+        let f = compileFunction (CSharp.format (Parse.expression text))
 
         for x in [ 1.7; -0.6; 3.0 ] do
             let expected = hand x
             let actual = f.Invoke x
             Assert.True(abs (actual - expected) <= 1e-15 * max 1.0 (abs expected), sprintf "%s at %g: C# %g, by hand %g (%s)" text x actual expected (CSharp.format (Parse.expression text)))
     // sign(NaN) is NaN in C# too (Math.Sign would throw).
-    Assert.True(Double.IsNaN((compile (CSharp.format (Parse.expression "2*sign(x)/3"))).Invoke nan))
+    Assert.True(Double.IsNaN((compileFunction (CSharp.format (Parse.expression "2*sign(x)/3"))).Invoke nan))
 
 // ---- Headers: short forms; JSON whole -------------------------------------------------------------
 

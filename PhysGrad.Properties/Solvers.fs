@@ -13,12 +13,7 @@ open PhysGrad
 open PhysGrad.Numerics
 open PhysGrad.Numerics.Rules
 open PhysGrad.Symbolic
-
-/// A random orthogonal k × k matrix: the Q of a QR factorisation of a matrix with entries in [−1, 1]
-/// plus 3·I (the shift keeps it far from singular, so Q is well defined).
-let private orthogonal (entries: float[]) k =
-    let a = Matrix<float>.Build.Dense(k, k, fun i j -> entries.[(i * k + j) % entries.Length] + (if i = j then 3.0 else 0.0))
-    a.QR().Q
+open PhysGrad.Properties.TestHelpers
 
 /// A well-conditioned m × n matrix U Σ Vᵀ with singular values in [1, 4] (condition at most 4, so LSQR's
 /// answer is accurate to about κ²·ε ≈ 10⁻¹⁴ and a 1e-10 comparison cannot fail by rounding).
@@ -36,50 +31,42 @@ let private wellConditioned =
     }
     |> Arb.fromGen
 
-let private maps (a: Matrix<float>) =
-    LinearMap(fun v out -> (a * Vector<float>.Build.DenseOfArray v).CopyTo(Vector<float>.Build.Dense(out))),
-    LinearMap(fun w out -> (a.TransposeThisAndMultiply(Vector<float>.Build.DenseOfArray w)).CopyTo(Vector<float>.Build.Dense(out)))
-
-let private close tolerance (expected: float[]) (actual: float[]) =
-    let scale = 1.0 + (expected |> Array.sumBy abs)
-    Array.forall2 (fun e a -> abs (e - a) <= tolerance * scale) expected actual
-
 [<Property(MaxTest = 200)>]
 let ``LSQR gives the minimum-norm least-squares solution A⁺b of the pseudo-inverse`` () =
     Prop.forAll wellConditioned (fun (a, b) ->
         let m, n = a.RowCount, a.ColumnCount
-        let apply, adjoint = maps a
+        let apply, adjoint = linearMaps a
         let x = Array.zeroCreate n
         let result = Krylov.Lsqr(m, n, apply, adjoint, b, x, KrylovWorkspace(m, n))
         // MathNet's pseudo-inverse by SVD: the minimum-norm least-squares solution for any shape.
         let expected = (a.PseudoInverse() * Vector<float>.Build.DenseOfArray b).ToArray()
-        (result.Converged && close 1e-10 expected x)
+        (result.Converged && nearInSumScale 1e-10 expected x)
         |> Prop.label (sprintf "%dx%d: expected %A, got %A (%A)" m n expected x result))
 
 [<Property(MaxTest = 100)>]
 let ``LSQR with damping solves the damped normal equations (AᵀA + d²I) x = Aᵀb`` () =
     Prop.forAll wellConditioned (fun (a, b) ->
         let m, n = a.RowCount, a.ColumnCount
-        let apply, adjoint = maps a
+        let apply, adjoint = linearMaps a
         let damp = 0.7
         let x = Array.zeroCreate n
         Krylov.Lsqr(m, n, apply, adjoint, b, x, KrylovWorkspace(m, n), damp) |> ignore
         let normal = a.TransposeThisAndMultiply(a) + Matrix<float>.Build.DenseIdentity(n) * (damp * damp)
         let expected = normal.Solve(a.TransposeThisAndMultiply(Vector<float>.Build.DenseOfArray b)).ToArray()
-        close 1e-10 expected x |> Prop.label (sprintf "expected %A, got %A" expected x))
+        nearInSumScale 1e-10 expected x |> Prop.label (sprintf "expected %A, got %A" expected x))
 
 [<Fact>]
 let ``CG solves a symmetric positive definite system and stops at negative curvature`` () =
     // [[4, 1], [1, 3]] x = [1, 2] has x = [1/11, 7/11] (Cramer's rule: det 11).
     let a = Matrix<float>.Build.DenseOfArray(array2D [ [ 4.0; 1.0 ]; [ 1.0; 3.0 ] ])
-    let apply, _ = maps a
+    let apply, _ = linearMaps a
     let x = Array.zeroCreate 2
     let r = Krylov.ConjugateGradient(2, apply, [| 1.0; 2.0 |], x, KrylovWorkspace(2, 2))
     Assert.True(r.Converged)
     Assert.Equal(1.0 / 11.0, x.[0], 12)
     Assert.Equal(7.0 / 11.0, x.[1], 12)
     // −I has dᵀAd < 0 along the first direction b: not converged, reported.
-    let negative, _ = maps (Matrix<float>.Build.DenseOfArray(array2D [ [ -1.0; 0.0 ]; [ 0.0; -1.0 ] ]))
+    let negative, _ = linearMaps (Matrix<float>.Build.DenseOfArray(array2D [ [ -1.0; 0.0 ]; [ 0.0; -1.0 ] ]))
     Assert.False(Krylov.ConjugateGradient(2, negative, [| 1.0; 0.0 |], x, KrylovWorkspace(2, 2)).Converged)
 
 // ---- the rules, matrix-free against dense ---------------------------------------------------------
@@ -105,18 +92,13 @@ let private compiled (a: Matrix<float>) (target: float[]) =
     let loss = Parse.expression(String.Join(" + ", Array.init m (fun i -> sprintf "0.5*(y%d - (%s))^2" i (NumberText.RoundTrip target.[i]))))
     CompiledProblem(variables, simulator, outputs, loss)
 
-let private stepOf (problem: IDifferentiableProblem) (rule: IUpdateRule) (start: float[]) =
-    let stepper = Stepper(problem, rule, start)
-    stepper.Step() |> ignore
-    stepper.X.ToArray()
-
 [<Property(MaxTest = 60)>]
 let ``Gauss–Newton by LSQR takes the dense Gauss–Newton step, to 1e-10`` () =
     Prop.forAll problems (fun (a, target, start) ->
         let problem = compiled a target
         let dense = stepOf problem (GaussNewton(0.7, LinearSolver.Dense)) start
         let iterative = stepOf problem (GaussNewton(0.7, LinearSolver.Iterative)) start
-        close 1e-10 dense iterative |> Prop.label (sprintf "dense %A, LSQR %A" dense iterative))
+        nearInSumScale 1e-10 dense iterative |> Prop.label (sprintf "dense %A, LSQR %A" dense iterative))
 
 /// Square problems only (IG needs m = n).
 let private square =
@@ -135,7 +117,7 @@ let ``IG without J (CG in y, LSQR in x) takes the dense IG step`` () =
         let problem = compiled a target
         let dense = stepOf problem (InverseGradient(0.5, LinearSolver.Dense)) start
         let iterative = stepOf problem (InverseGradient(0.5, LinearSolver.Iterative)) start
-        close 1e-8 dense iterative |> Prop.label (sprintf "dense %A, iterative %A" dense iterative))
+        nearInSumScale 1e-8 dense iterative |> Prop.label (sprintf "dense %A, iterative %A" dense iterative))
 
 [<Fact>]
 let ``the automatic choice is dense up to the stated size and matrix-free above it`` () =
@@ -153,21 +135,8 @@ let ``the automatic choice is dense up to the stated size and matrix-free above 
 let ``HIG beyond its SVD limit is refused with the size and what to use instead`` () =
     let n = SolverLimits.SvdUpTo + 1
     let problem =
-        { new IDifferentiableProblem with
-            member _.N = n
-            member _.M = n
-            member _.Supported = Capabilities.Value ||| Capabilities.Gradient ||| Capabilities.Jacobian ||| Capabilities.LossGradientInY
-            member _.Value _ = failwith "not evaluated"
-            member _.ValueGradient(_, _) = failwith "not evaluated"
-            member _.Simulate(_: float[], _: float[]) = failwith "not evaluated"
-            member _.Simulate(_: float[], _: float[], _: float[]) = failwith "not evaluated"
-            member _.LossInY(_: float[], _: float[]) = failwith "not evaluated"
-            member _.LossInY(_: float[], _: float[], _: float[]) = failwith "not evaluated"
-            member _.LossInX(_, _, _) = failwith "not evaluated"
-            member _.JacobianVector(_, _, _, _) = failwith "not evaluated"
-            member _.JacobianTransposeVector(_, _, _, _) = failwith "not evaluated"
-            member _.HessianVector(_, _, _, _) = failwith "not evaluated"
-            member _.TryInvert(_, _, _) = false }
+        unevaluated n (Capabilities.Value ||| Capabilities.Gradient ||| Capabilities.Jacobian ||| Capabilities.LossGradientInY)
+
     let e = Assert.Throws<SymbolicException>(fun () -> (HalfInverseGradient 0.3 :> IUpdateRule).Init(problem, Array.zeroCreate n) |> ignore)
     Assert.Equal(ErrorKind.TooLarge, e.Kind)
     Assert.Contains(string n, e.Message)
@@ -215,7 +184,7 @@ let ``the heat inverse at x0 = x* of y = P(x*) returns x* itself (a local invers
     problem.Simulate(xStar, y)
     let back = Array.zeroCreate n
     Assert.True(problem.TryInvert(y, xStar, back))
-    Assert.True(close 1e-12 xStar back)
+    Assert.True(nearInSumScale 1e-12 xStar back)
 
 [<Fact>]
 let ``PG, GN and LM without J recover the heat inverse problem's field at 512 cells`` () =

@@ -14,41 +14,10 @@ open FsCheck.Xunit
 open PhysGrad.Numerics
 open PhysGrad.Symbolic
 open PhysGrad.Properties.Generators
+open PhysGrad.Properties.TestHelpers.TwoOutputs
 
 /// Two random outputs over x, y, z and a point.
 let private cases = Arb.zip (Arb.zip (terms, terms), points)
-
-let private outputNames = [| "y0"; "y1" |]
-
-/// A loss with curvature and a cross term, so the Hessian goes through the chain rule of L(P(x)).
-let private loss = Parse.expression "y0*y1 + y0^2"
-
-/// The largest intermediate magnitude the interpreter meets in the program: the scale of its rounding errors.
-let private scaleOf (program: StraightLineProgram) (x: float[]) =
-    let outputs = Array.zeroCreate program.Outputs.Length
-    let mutable scale = 0.0
-    ProgramInterpreter.Evaluate(program, ReadOnlySpan x, ReadOnlySpan [||], Span outputs, &scale)
-    scale
-
-/// Away from every kink, pole and branch point of both outputs (margin 1e-3, where the two derivations
-/// may take different one-sided values), and no sin/cos/tan of an argument above 1e15 (rounding noise).
-let private comparable (t1: Term) (t2: Term) (x: float[]) (scale: float) =
-    let margin = min (naiveEval x t1).Margin (naiveEval x t2).Margin
-
-    let periodic =
-        Structure.postOrder [ toExpr t1; toExpr t2 ]
-        |> Array.exists (fun n ->
-            match n.Node with
-            | Apply((Function.Sin | Function.Cos | Function.Tan), _) -> true
-            | _ -> false)
-
-    margin > 1e-3 && not (periodic && scale > 1e15)
-
-/// Agreement within 1e-12 of the larger rounding scale of the two programs: the sparse entries come from
-/// the program differentiated instruction by instruction, the dense ones from the symbolic derivatives,
-/// so they round differently but both to their own program's scale.
-let private agree (scale: float) (a: float) (b: float) =
-    finite a && abs (a - b) <= 1e-12 * (1.0 + scale)
 
 /// The sparse matrix agrees with the dense one (n columns, row by row) inside its pattern, and the dense
 /// one is exactly 0 outside it (a structural zero of the graph is a zero of the derivative).
@@ -63,9 +32,6 @@ let private sameAsDense (scale: float) (sparse: CsrMatrix) (dense: float[]) =
         (Array.init dense.Length id)
         dense
 
-let private problemOf (t1: Term) (t2: Term) =
-    CompiledProblem(variableNames, [| toExpr t1; toExpr t2 |], outputNames, loss)
-
 [<Property(MaxTest = 200, EndSize = 12)>]
 let ``the sparse Jacobian equals the dense Jacobian, which is 0 outside the pattern`` () =
     Prop.forAll cases (fun ((t1, t2), x) ->
@@ -79,7 +45,7 @@ let ``the sparse Jacobian equals the dense Jacobian, which is 0 outside the patt
         problem.SparseJacobian(x, ys, sparse)
 
         let scale =
-            max (scaleOf (Lower.sparseJacobian variableNames [||] fs) x) (scaleOf (Lower.valueJacobian variableNames [||] fs) x)
+            max (scaleOf (Lower.sparseJacobian variableNames [||] fs) x [||]) (scaleOf (Lower.valueJacobian variableNames [||] fs) x [||])
 
         (not (Array.forall finite j && Array.forall finite y) || not (comparable t1 t2 x scale)
          || (sameAsDense scale sparse j && Array.forall2 (agree scale) ys y))
@@ -102,8 +68,8 @@ let ``the sparse Hessian equals the dense Hessian, with the same value and gradi
 
         let scale =
             max
-                (scaleOf (Lower.sparseHessian variableNames [||] composite) x)
-                (scaleOf (Lower.valueGradientHessian variableNames [||] true composite) x)
+                (scaleOf (Lower.sparseHessian variableNames [||] composite) x [||])
+                (scaleOf (Lower.valueGradientHessian variableNames [||] true composite) x [||])
 
         (not (Array.forall finite hessian && Array.forall finite gradient && finite value)
          || not (comparable t1 t2 x scale)

@@ -19,27 +19,21 @@ open FsCheck.Xunit
 open PhysGrad.Symbolic
 open PhysGrad.Numerics
 open PhysGrad.Properties.CellLoops
-
-let private run (kernel: CompiledKernel) (x: float[]) =
-    let o = Array.zeroCreate kernel.OutputCount
-    kernel.Function.Invoke(x, 0, [||], o, 0)
-    o
-
-let private close (u: float) (v: float) = abs (u - v) <= 1e-12 * max 1.0 (max (abs u) (abs v))
+open PhysGrad.Properties.TestHelpers
 
 [<Property(MaxTest = 40)>]
 let ``the loop sparse Hessian has the straight-line pattern and the straight-line and dense values`` () =
     Prop.forAll (Arb.fromGen cases) (fun c ->
         let names, f, _, _ = build c
         let n = names.Length
-        let x = c.Point |> Array.map (fun k -> float k / 4.0)
+        let x = quarters c.Point
         let found = Families.detect names f
         let loops = FamilyKernels.SparseHessian found
         let straightProgram = Lower.sparseHessian names [||] f
         let straightPattern = straightProgram.Block("hessian").Pattern
-        let straight = run (KernelCompiler.CompileUncached(straightProgram, true)) x
-        let mine = run loops.Kernel x
-        let dense = run (KernelCompiler.CompileUncached(Lower.valueGradientHessian names [||] true f, true)) x
+        let straight = runKernel (KernelCompiler.CompileUncached(straightProgram, true)) x [||]
+        let mine = runKernel loops.Kernel x [||]
+        let dense = runKernel (KernelCompiler.CompileUncached(Lower.valueGradientHessian names [||] true f, true)) x [||]
         let p = loops.Pattern
         // Evaluate writes the gradient and the nonzeros into arrays of their own (the caller's matrix),
         // clearing what was there: the same numbers as the kernel's single output array.
@@ -53,11 +47,11 @@ let ``the loop sparse Hessian has the straight-line pattern and the straight-lin
                 (fun (r, col) ->
                     let k = p.IndexOf(r, col)
                     let d = dense.[1 + n + r * n + col]
-                    if k < 0 then d = 0.0 else close mine.[1 + n + k] d)
+                    if k < 0 then d = 0.0 else closeRelative mine.[1 + n + k] d)
                 (seq { for r in 0 .. n - 1 do for col in 0 .. n - 1 -> r, col })
         (p.SameAs straightPattern |> Prop.label (sprintf "pattern %O, straight-line %O" p straightPattern))
-        .&. (Array.forall2 close straight mine |> Prop.label "value, gradient and nonzeros against the straight-line program")
-        .&. ((denseAgrees && Array.forall2 close dense.[0..n] mine.[0..n]) |> Prop.label "against the dense Hessian")
+        .&. (Array.forall2 closeRelative straight mine |> Prop.label "value, gradient and nonzeros against the straight-line program")
+        .&. ((denseAgrees && Array.forall2 closeRelative dense.[0..n] mine.[0..n]) |> Prop.label "against the dense Hessian")
         .&. (separate |> Prop.label "Evaluate into the gradient and values arrays")
         |> Prop.classify (loops.Kernel.Families.MappedEntries > 0) "index map used"
         |> Prop.label (sprintf "n = %d, families = %d, rest terms = %d" n found.Families.Length found.RestTermCount))
@@ -85,7 +79,7 @@ let ``Rosenbrock's loop sparse Hessian is the hand-derived tridiagonal, each pla
     let xs = names |> Array.map Expr.symbol
     let x = Array.init n (fun i -> float (i % 7 - 3) / 4.0)
     let sparse = FamilyKernels.SparseHessian(names, Expr.sum (rosenbrock xs))
-    let o = run sparse.Kernel x
+    let o = runKernel sparse.Kernel x [||]
     Assert.Equal(3 * n - 2, sparse.Pattern.NonZeroCount)
     Assert.Equal(1, sparse.Kernel.Families.Families)
     // Row i holds columns i − 1, i, i + 1: the places of cell i's four entries are 3i, 3i + 1, 3i + 2
@@ -105,7 +99,7 @@ let ``a rest term inside the family's rows moves later places by a varying amoun
     let f = Expr.sum (Array.append (rosenbrock xs) [| Expr.mul [| Expr.ofInt 3; xs.[0]; xs.[5] |] |])
     let x = Array.init n (fun i -> float (i % 5 - 2) / 2.0)
     let sparse = FamilyKernels.SparseHessian(names, f)
-    let o = run sparse.Kernel x
+    let o = runKernel sparse.Kernel x [||]
     Assert.Equal(3 * n - 2 + 2, sparse.Pattern.NonZeroCount)
     Assert.Equal(1, sparse.Kernel.Families.RestTerms)
     Assert.True(sparse.Kernel.Families.MappedEntries > 0)
@@ -139,7 +133,7 @@ let ``the residual loss ½·Σ rᵢ² with the ½ outside the sum is one family,
     let r = Array.init n (fun i -> if i < n - 1 then 10.0 * (x.[i + 1] - x.[i] * x.[i]) else 1.0 - x.[0])
     let sparse = FamilyKernels.SparseHessian(names, f)
     Assert.NotNull(sparse.Kernel.Families)
-    let o = run sparse.Kernel x
+    let o = runKernel sparse.Kernel x [||]
     Assert.Equal(0.5 * Array.sumBy (fun v -> v * v) r, o.[0], 12)
     Assert.Equal(3 * n - 2, sparse.Pattern.NonZeroCount)
     for a in 0 .. n - 1 do

@@ -11,6 +11,7 @@ open Microsoft.CodeAnalysis.CSharp
 open Xunit
 open PhysGrad.Symbolic
 open PhysGrad.Numerics
+open PhysGrad.Properties.TestHelpers
 
 /// |a − b| within `ulps` units in the last place of b (equal infinities and zeros count as equal).
 let private close (ulps: float) (expected: float) (actual: float) =
@@ -145,19 +146,6 @@ let ``softplus with a weight: log(1 + 3·exp(x)) keeps its tail and does not ove
     assertClose (log 4.0) (Evaluate.at [| "x" |] [| 0.0 |] e)
 
 // ---- generated C# ----------------------------------------------------------------------------------
-
-let private compileFunction (body: string) : Func<double, double> =
-    let source = "using System; public static class G { public static double F(double x) => " + body + "; }"
-    let trusted = (AppContext.GetData "TRUSTED_PLATFORM_ASSEMBLIES" :?> string).Split Path.PathSeparator
-    let references = trusted |> Array.map (fun p -> MetadataReference.CreateFromFile p :> MetadataReference)
-    let compilation =
-        CSharpCompilation.Create("G" + Guid.NewGuid().ToString "N", [ CSharpSyntaxTree.ParseText source ], references,
-                                 CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary))
-    use stream = new MemoryStream()
-    let result = compilation.Emit stream
-    Assert.True(result.Success, sprintf "%A\n%s" (result.Diagnostics |> Seq.map string |> Seq.toArray) source)
-    let m = Assembly.Load(stream.ToArray()).GetType("G").GetMethod "F"
-    Func<double, double>(fun x -> m.Invoke(null, [| box x |]) :?> double)
 
 [<Fact>]
 let ``C#: log1p, expm1 and softplus compile and give the same tails`` () =

@@ -146,7 +146,9 @@ module Families =
     /// same amount: a variable hashes as its index minus the term's first, an additive constant of a
     /// sum as a placeholder, and the children of sums and products are combined in any order (their
     /// order depends on the variables' names, which do not shift). None for a term that reads a symbol
-    /// other than a variable or is larger than MaxTermNodes.
+    /// other than a variable or is larger than MaxTermNodes. A recursive walk, not postOrder: it runs
+    /// once per term (postOrder would allocate per term, see Structure.DistinctWalk), and its depth is
+    /// bounded because variableReader has already turned away every term of more than MaxTermNodes nodes.
     let private shapeHash (varIndex: Dictionary<string, int>) (first: int) (memo: Dictionary<Expr, int>) (term: Expr) =
         memo.Clear()
         let mutable ok = true
@@ -199,6 +201,42 @@ module Families =
         let h = hash term
         if ok then Some h else None
 
+    /// The reader of the variables a term reads, shared by detect and detectComponents: firstOf term is
+    /// the smallest variable index the term reads, with the distinct indices left in indices (unsorted);
+    /// −1 when the term reads a symbol that is not a variable, reads no variable or more than MaxLocals,
+    /// or has more than MaxTermNodes nodes (it then stays straight-line code). One walker serves every
+    /// term, so a term costs no allocation (Structure.DistinctWalk says why that matters at n = 10⁵).
+    let private variableReader (varIndex: Dictionary<string, int>) =
+        let walk = Structure.DistinctWalk()
+        let indices = List<int>()
+
+        // A function value made once: a local function passed as a value is a new closure per call.
+        let visit: Expr -> bool =
+            fun n ->
+                match n.Node with
+                | Symbol name ->
+                    match varIndex.TryGetValue name with
+                    | true, i ->
+                        indices.Add i
+                        true
+                    | _ -> false
+                | _ -> true
+
+        let firstOf (term: Expr) =
+            indices.Clear()
+
+            if not (walk.Visit(term, MaxTermNodes, visit)) || indices.Count = 0 || indices.Count > MaxLocals then
+                -1
+            else
+                let mutable first = Int32.MaxValue
+
+                for i in indices do
+                    first <- min first i
+
+                first
+
+        firstOf, indices
+
     /// One shape seen so far: the first term of that shape (the representative), its template and
     /// which of its sums hold which cell constant.
     type private Representative =
@@ -232,18 +270,7 @@ module Families =
                                   | None -> Expr.zero)
                     let cell = Expr.symbol (cellName (constants.Count - 1))
                     Expr.sum (Array.append [| cell |] (ts |> Array.filter (isConstant >> not) |> Array.map (fun t -> memo.[t])))
-                | _ ->
-                    let cs = Expr.children n
-
-                    if cs.Length = 0 then
-                        n
-                    else
-                        let ncs = cs |> Array.map (fun c -> memo.[c])
-
-                        if Array.forall2 (fun a b -> Object.ReferenceEquals(a, b)) cs ncs then
-                            n
-                        else
-                            Expr.rebuild n ncs
+                | _ -> Structure.rebuildFrom memo n
 
             memo.[n] <- r
 
@@ -321,6 +348,71 @@ module Families =
                 Array.forall2 (fun a b -> rep.Hashes.[a] = memberHashes.[b] && iso a b) rSorted mSorted
 
         iso rep.Term term
+
+    /// Terms grouped by shape, shared by detect and detectComponents: a term joins the first group in
+    /// its shape hash's bucket whose representative it matches (shifted, constants aside), or becomes
+    /// the representative of a new group.
+    type private Groups(varIndex: Dictionary<string, int>) =
+        let firstOf, indices = variableReader varIndex
+        let buckets = Dictionary<int, List<Representative>>()
+        let order = List<Representative>()
+        let pairs = Dictionary<Expr, Expr>(HashIdentity.Reference)
+        let mutable memo = Dictionary<Expr, int>(HashIdentity.Reference)
+
+        /// The groups, in the order of their representatives.
+        member _.Order = order
+
+        /// Puts term t (its index among the terms or components) into its group; false when it stays
+        /// straight-line code (see variableReader and shapeHash).
+        member _.Add(t: int, term: Expr) : bool =
+            match firstOf term with
+            | -1 -> false
+            | first ->
+                match shapeHash varIndex first memo term with
+                | None -> false
+                | Some h ->
+                    let bucket =
+                        match buckets.TryGetValue h with
+                        | true, b -> b
+                        | _ ->
+                            let b = List<Representative>()
+                            buckets.[h] <- b
+                            b
+
+                    let mutable found = None
+                    let mutable r = 0
+
+                    while found.IsNone && r < bucket.Count do
+                        let rep = bucket.[r]
+                        let constants = if rep.ConstantCount = 0 then noConstants else Array.zeroCreate rep.ConstantCount
+
+                        if matches varIndex rep memo (first - rep.First) pairs constants term then
+                            found <- Some(rep, constants)
+
+                        r <- r + 1
+
+                    match found with
+                    | Some(rep, constants) -> rep.Members.Add(struct (first, t, constants))
+                    | None ->
+                        let key, cellOf, constants = templateOf varIndex first term
+                        let offsets = indices |> Seq.map (fun i -> i - first) |> Seq.toArray |> Array.sort
+
+                        let rep =
+                            { Term = term
+                              First = first
+                              Offsets = offsets
+                              Key = key
+                              CellOf = cellOf
+                              Hashes = memo
+                              ConstantCount = constants.Length
+                              Members = List [ struct (first, t, constants) ] }
+
+                        // The representative keeps its hashes; the next term gets a fresh memo.
+                        memo <- Dictionary<Expr, int>(HashIdentity.Reference)
+                        bucket.Add rep
+                        order.Add rep
+
+                    true
 
     /// A group's template at a term's first variable with constants: each cell constant
     /// that varies over the group's members becomes 0, each fixed one keeps its common value. None when
@@ -407,108 +499,12 @@ module Families =
         else
             let varIndex = Dictionary<string, int>(StringComparer.Ordinal)
             variables |> Array.iteri (fun i v -> varIndex.[v] <- i)
-            let buckets = Dictionary<int, List<Representative>>()
-            let order = List<Representative>()
             let rest = List<Expr>()
-            let pairs = Dictionary<Expr, Expr>(HashIdentity.Reference)
-            let mutable memo = Dictionary<Expr, int>(HashIdentity.Reference)
-
-            // The term's variable indices (distinct, unsorted) by a walk that allocates nothing per
-            // term: the shared postOrder and freeSymbols allocate a few hundred bytes per call, and at
-            // n = 10⁵ the garbage collections over the weakly held intern table cost seconds.
-            let seen = HashSet<Expr>(HashIdentity.Reference)
-            let indices = List<int>()
-
-            let firstOf (term: Expr) =
-                seen.Clear()
-                indices.Clear()
-                let mutable ok = true
-
-                let rec walk (n: Expr) =
-                    if ok && seen.Add n then
-                        if seen.Count > MaxTermNodes then
-                            ok <- false
-                        else
-                            match n.Node with
-                            | Symbol name ->
-                                match varIndex.TryGetValue name with
-                                | true, i -> indices.Add i
-                                | _ -> ok <- false
-                            | Number _
-                            | Real _
-                            | Pi -> ()
-                            | Sum ts
-                            | Product ts ->
-                                for c in ts do
-                                    walk c
-                            | Power(a, b)
-                            | Atan2(a, b) ->
-                                walk a
-                                walk b
-                            | Apply(_, a) -> walk a
-
-                walk term
-
-                if not ok || indices.Count = 0 || indices.Count > MaxLocals then
-                    -1
-                else
-                    let mutable first = Int32.MaxValue
-
-                    for i in indices do
-                        first <- min first i
-
-                    first
+            let groups = Groups varIndex
 
             for t in 0 .. terms.Length - 1 do
-                let term = terms.[t]
-
-                match firstOf term with
-                | -1 -> rest.Add term
-                | first ->
-                    match shapeHash varIndex first memo term with
-                    | None -> rest.Add term
-                    | Some h ->
-                        let bucket =
-                            match buckets.TryGetValue h with
-                            | true, b -> b
-                            | _ ->
-                                let b = List<Representative>()
-                                buckets.[h] <- b
-                                b
-
-                        let mutable found = None
-                        let mutable r = 0
-
-                        while found.IsNone && r < bucket.Count do
-                            let rep = bucket.[r]
-                            let constants = if rep.ConstantCount = 0 then noConstants else Array.zeroCreate rep.ConstantCount
-
-                            if matches varIndex rep memo (first - rep.First) pairs constants term then
-                                found <- Some(rep, constants)
-
-                            r <- r + 1
-
-                        match found with
-                        | Some(rep, constants) -> rep.Members.Add(struct (first, t, constants))
-                        | None ->
-                            let key, cellOf, constants = templateOf varIndex first term
-
-                            let offsets = indices |> Seq.map (fun i -> i - first) |> Seq.toArray |> Array.sort
-
-                            let rep =
-                                { Term = term
-                                  First = first
-                                  Offsets = offsets
-                                  Key = key
-                                  CellOf = cellOf
-                                  Hashes = memo
-                                  ConstantCount = constants.Length
-                                  Members = List [ struct (first, t, constants) ] }
-
-                            // The representative keeps its hashes; the next term gets a fresh memo.
-                            memo <- Dictionary<Expr, int>(HashIdentity.Reference)
-                            bucket.Add rep
-                            order.Add rep
+                if not (groups.Add(t, terms.[t])) then
+                    rest.Add terms.[t]
 
             // Specialised cells (issue 14): a cell whose target is 0 is simplified when it is built, so
             // ½(10(x₁ − x₀²) − 0)² arrives as 50(x₁ − x₀²)², another shape than its neighbours', and
@@ -516,6 +512,7 @@ module Families =
             // group's template, with its varying cell constants set to 0 and its fixed ones to their
             // common value, shifted to the term's first variable, IS that term (the same hash-consed
             // node): the check is equality of expressions, so no term joins a group it does not equal.
+            let order = groups.Order
             absorbSpecialised variables terms order
 
             let families = List<TermFamily>()
@@ -712,110 +709,21 @@ module Families =
         let varIndex = Dictionary<string, int>(StringComparer.Ordinal)
         variables |> Array.iteri (fun i v -> varIndex.[v] <- i)
 
-        // The distinct variable indices a component reads, None if it reads another symbol, has no
-        // variable, too many, or is too large to key (it then stays straight-line code).
-        let seen = HashSet<Expr>(HashIdentity.Reference)
-        let indices = List<int>()
-
-        let readIndices (term: Expr) =
-            seen.Clear()
-            indices.Clear()
-            let mutable ok = true
-
-            let rec walk (n: Expr) =
-                if ok && seen.Add n then
-                    if seen.Count > MaxTermNodes then
-                        ok <- false
-                    else
-                        match n.Node with
-                        | Symbol name ->
-                            match varIndex.TryGetValue name with
-                            | true, i -> indices.Add i
-                            | _ -> ok <- false
-                        | Number _
-                        | Real _
-                        | Pi -> ()
-                        | Sum ts
-                        | Product ts ->
-                            for c in ts do
-                                walk c
-                        | Power(a, b)
-                        | Atan2(a, b) ->
-                            walk a
-                            walk b
-                        | Apply(_, a) -> walk a
-
-            walk term
-            ok && indices.Count > 0 && indices.Count <= MaxLocals
-
         let rest = List<int>()
         let families = List<ComponentFamily>()
 
         if fs.Length >= MinCells then
-            let buckets = Dictionary<int, List<Representative>>()
-            let order = List<Representative>()
-            let pairs = Dictionary<Expr, Expr>(HashIdentity.Reference)
-            let mutable memo = Dictionary<Expr, int>(HashIdentity.Reference)
+            let groups = Groups varIndex
 
             for t in 0 .. fs.Length - 1 do
-                let term = fs.[t]
-
-                if not (readIndices term) then
+                if not (groups.Add(t, fs.[t])) then
                     rest.Add t
-                else
-                    let mutable first = Int32.MaxValue
-
-                    for i in indices do
-                        first <- min first i
-
-                    match shapeHash varIndex first memo term with
-                    | None -> rest.Add t
-                    | Some h ->
-                        let bucket =
-                            match buckets.TryGetValue h with
-                            | true, b -> b
-                            | _ ->
-                                let b = List<Representative>()
-                                buckets.[h] <- b
-                                b
-
-                        let mutable found = None
-                        let mutable r = 0
-
-                        while found.IsNone && r < bucket.Count do
-                            let rep = bucket.[r]
-                            let constants = if rep.ConstantCount = 0 then noConstants else Array.zeroCreate rep.ConstantCount
-
-                            if matches varIndex rep memo (first - rep.First) pairs constants term then
-                                found <- Some(rep, constants)
-
-                            r <- r + 1
-
-                        match found with
-                        | Some(rep, constants) -> rep.Members.Add(struct (first, t, constants))
-                        | None ->
-                            let key, cellOf, constants = templateOf varIndex first term
-                            let offsets = indices |> Seq.distinct |> Seq.map (fun i -> i - first) |> Seq.toArray |> Array.sort
-
-                            let rep =
-                                { Term = term
-                                  First = first
-                                  Offsets = offsets
-                                  Key = key
-                                  CellOf = cellOf
-                                  Hashes = memo
-                                  ConstantCount = constants.Length
-                                  Members = List [ struct (first, t, constants) ] }
-
-                            memo <- Dictionary<Expr, int>(HashIdentity.Reference)
-                            bucket.Add rep
-                            order.Add rep
 
             // A component whose target is 0 is simplified when built: it joins its neighbours' group
             // when it equals their template there (see detect).
-            absorbSpecialised variables fs order
+            absorbSpecialised variables fs groups.Order
 
-            for rep in order do
+            for rep in groups.Order do
                 let members = rep.Members.ToArray()
                 // In the order of the output index (unique per component).
                 Array.sortInPlaceWith (fun (struct (_, t1: int, _)) (struct (_, t2: int, _)) -> compare t1 t2) members

@@ -210,6 +210,20 @@ type Problem
 
         withUnits
 
+    /// One target value per output, checked alike by Create and DefaultLoss.
+    static member private RequireTarget(values: int, outputs: int) =
+        if values <> outputs then
+            Fail.raiseWith
+                ErrorKind.Shape
+                (sprintf "The target has %s but the simulator has %s." (Fail.count values "value") (Fail.count outputs "output"))
+
+    /// One start value per variable, checked alike by Create and WithStart.
+    static member private RequireStart(values: int, variables: int) =
+        if values <> variables then
+            Fail.raiseWith
+                ErrorKind.Shape
+                (sprintf "The start point has %s but the problem has %s." (Fail.count values "value") (Fail.count variables "variable"))
+
     /// The default loss ½‖y − y*‖² in the given outputs.
     static member DefaultLoss(outputs: string[], target: float[]) =
         let constant (v: float) =
@@ -222,10 +236,7 @@ type Problem
 
     /// The default loss ½‖y − y*‖² with the target as expressions (symbols for a symbolic target).
     static member DefaultLoss(outputs: string[], target: Expr[]) =
-        if target.Length <> outputs.Length then
-            Fail.raiseWith
-                ErrorKind.Shape
-                (sprintf "The target has %s but the simulator has %s." (Fail.count target.Length "value") (Fail.count outputs.Length "output"))
+        Problem.RequireTarget(target.Length, outputs.Length)
 
         Expr.sum (
             Array.map2
@@ -317,13 +328,8 @@ type Problem
         if simulator.Length = 0 then
             invalid "The problem has no simulator components."
 
-        if target.Length <> simulator.Length then
-            invalid (
-                sprintf "The target has %s but the simulator has %s." (Fail.count target.Length "value") (Fail.count simulator.Length "output")
-            )
-
-        if start.Length <> variables.Length then
-            invalid (sprintf "The start point has %s but the problem has %s." (Fail.count start.Length "value") (Fail.count variables.Length "variable"))
+        Problem.RequireTarget(target.Length, simulator.Length)
+        Problem.RequireStart(start.Length, variables.Length)
 
         if not (isNull inverse) && inverse.Length <> variables.Length then
             invalid (
@@ -452,10 +458,7 @@ type Problem
 
     /// The same problem from another start point.
     member _.WithStart(point: float[]) =
-        if point.Length <> variables.Length then
-            Fail.raiseWith
-                ErrorKind.Shape
-                (sprintf "The start point has %s but the problem has %s." (Fail.count point.Length "value") (Fail.count variables.Length "variable"))
+        Problem.RequireStart(point.Length, variables.Length)
 
         Problem(
             variables,

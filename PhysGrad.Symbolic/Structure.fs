@@ -33,6 +33,54 @@ module Structure =
 
         result.ToArray()
 
+    /// <summary>
+    /// A walk over the distinct nodes of one expression at a time that keeps its set and stack from walk
+    /// to walk, for a caller that walks many small expressions in a row (the terms of a sum, the
+    /// components of a simulator). <see cref="postOrder"/> allocates a set, a stack and an array per
+    /// call; over the 10⁵ terms of a sum at n = 10⁵ the garbage collections that caused, each scanning the
+    /// weakly held intern table, cost seconds. Iterative like every walk here. One walker serves one
+    /// caller at a time (its buffers are shared between its walks).
+    /// </summary>
+    [<Sealed>]
+    type internal DistinctWalk() =
+        let seen = HashSet<Expr>(HashIdentity.Reference)
+        let stack = Stack<Expr>()
+
+        /// Calls visit once on each distinct node reachable from root (a node before its children) and
+        /// stops as soon as visit returns false or more than limit distinct nodes have been reached. True
+        /// when every node was visited; which nodes were visited before a stop depends on the order.
+        member _.Visit(root: Expr, limit: int, visit: Expr -> bool) : bool =
+            seen.Clear()
+            stack.Clear()
+            stack.Push root
+            let mutable ok = true
+
+            while ok && stack.Count > 0 do
+                let n = stack.Pop()
+
+                if seen.Add n then
+                    if seen.Count > limit || not (visit n) then
+                        ok <- false
+                    else
+                        // The children straight from the node: Expr.children builds an array for a
+                        // power, which is the allocation per walk this type exists to avoid.
+                        match n.Node with
+                        | Sum cs
+                        | Product cs ->
+                            for i in cs.Length - 1 .. -1 .. 0 do
+                                stack.Push cs.[i]
+                        | Power(a, b)
+                        | Atan2(a, b) ->
+                            stack.Push b
+                            stack.Push a
+                        | Apply(_, a) -> stack.Push a
+                        | Number _
+                        | Real _
+                        | Symbol _
+                        | Pi -> ()
+
+            ok
+
     /// The number of distinct nodes of the graph (what memory and compiled code cost).
     [<CompiledName("GraphSize")>]
     let graphSize (roots: seq<Expr>) = (postOrder roots).Length
@@ -154,6 +202,22 @@ module Structure =
 
         memo.[e]
 
+    /// The step of a bottom-up rewrite over <see cref="postOrder"/> (here and in Families): n rebuilt
+    /// from its children's images in memo, or n itself when no child changed, so an untouched subgraph
+    /// keeps its identity and costs no new node.
+    let internal rebuildFrom (memo: Dictionary<Expr, Expr>) (n: Expr) : Expr =
+        let cs = Expr.children n
+
+        if cs.Length = 0 then
+            n
+        else
+            let ncs = cs |> Array.map (fun c -> memo.[c])
+
+            if Array.forall2 (fun a b -> Object.ReferenceEquals(a, b)) cs ncs then
+                n
+            else
+                Expr.rebuild n ncs
+
     /// Replaces subexpressions (typically symbols) by others everywhere, re-simplifying on the way.
     [<CompiledName("Substitute")>]
     let substitute (replacements: IReadOnlyDictionary<Expr, Expr>) (e: Expr) : Expr =
@@ -163,18 +227,7 @@ module Structure =
             let r =
                 match replacements.TryGetValue n with
                 | true, v -> v
-                | _ ->
-                    let cs = Expr.children n
-
-                    if cs.Length = 0 then
-                        n
-                    else
-                        let ncs = cs |> Array.map (fun c -> memo.[c])
-
-                        if Array.forall2 (fun a b -> Object.ReferenceEquals(a, b)) cs ncs then
-                            n
-                        else
-                            Expr.rebuild n ncs
+                | _ -> rebuildFrom memo n
 
             memo.[n] <- r
 

@@ -80,6 +80,25 @@ public sealed class LevenbergMarquardt : RuleBase
         return true;
     }
 
+    /// <summary>λ's growth after a rejected trial, λ ← νλ and ν ← 2ν (shared by both forms); false once λ is
+    /// no longer finite, when there is no larger damping left to try.</summary>
+    private static bool Reject(ref double lambda, ref double nu)
+    {
+        lambda *= nu;
+        nu *= 2;
+        return double.IsFinite(lambda);
+    }
+
+    /// <summary>The end of a step that no damping made descend (shared by both forms): Δx = 0, the fallback
+    /// noted with the last λ tried, and the next step (if any) starts from a moderate damping again.</summary>
+    private static void GiveUp(LevenbergMarquardt rule, double[] dx, FallbackNotes notes, string point, ref double lambda, ref double nu)
+    {
+        Array.Clear(dx);
+        notes.Note(FallbackKind.StepRejected,
+            $"no damping up to λ = {NumberText.Short(lambda, 3)} gave a decrease of L at {point}; the step is 0");
+        (lambda, nu) = (rule.Lambda0, 2);
+    }
+
     private sealed class IterativeState(IDifferentiableProblem problem, LevenbergMarquardt rule) : ProductState(problem)
     {
         // Jacobi unless asked otherwise: CG on JᵀHJ + λdI is square and symmetric, so (unlike LSQR's
@@ -152,14 +171,9 @@ public sealed class LevenbergMarquardt : RuleBase
                     var actual = loss - Problem.Value(_trial);
                     if (Accept(actual, -slope - 0.5 * curvature, ref _lambda, ref _nu)) return;
                 }
-                _lambda *= _nu;
-                _nu *= 2;
-                if (!double.IsFinite(_lambda)) break;
+                if (!Reject(ref _lambda, ref _nu)) break;
             }
-            Array.Clear(dx);
-            notes.Note(FallbackKind.StepRejected,
-                $"no damping up to λ = {NumberText.Short(_lambda, 3)} gave a decrease of L at {Point(x)}; the step is 0");
-            (_lambda, _nu) = (rule.Lambda0, 2);
+            GiveUp(rule, dx, notes, Point(x), ref _lambda, ref _nu);
         }
     }
 
@@ -232,15 +246,9 @@ public sealed class LevenbergMarquardt : RuleBase
                     var actual = loss - Problem.Value(_trial);
                     if (Accept(actual, -slope - 0.5 * curvature, ref _lambda, ref _nu)) return;
                 }
-                _lambda *= _nu;
-                _nu *= 2;
-                if (!double.IsFinite(_lambda)) break;
+                if (!Reject(ref _lambda, ref _nu)) break;
             }
-            Array.Clear(dx);
-            notes.Note(FallbackKind.StepRejected,
-                $"no damping up to λ = {NumberText.Short(_lambda, 3)} gave a decrease of L at {Point(x)}; the step is 0");
-            // Start the next step (if any) from a moderate damping again.
-            (_lambda, _nu) = (rule.Lambda0, 2);
+            GiveUp(rule, dx, notes, Point(x), ref _lambda, ref _nu);
         }
     }
 }
