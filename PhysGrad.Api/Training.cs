@@ -425,8 +425,8 @@ public static class Training
     /// <summary>
     /// Writes <c>loss-time.png/.svg</c> and <c>loss-steps.png/.svg</c> into <paramref name="directory"/>
     /// (and <c>xerror-time</c>, <c>xerror-steps</c> with ½‖x − x*‖² when the runs recorded it):
-    /// the evaluation loss (log scale, or linear when it spans under a decade) against training wall-clock time and against steps, one line per
-    /// run, one colour per method (seeds of a method share it, drawn in different dash patterns, past the fourth seed thinner).
+    /// the evaluation loss (log scale, or linear when it spans under a decade) against training wall-clock time and against steps, one
+    /// curve per method in its colour: the median over its seeds with a shaded band from the least to the largest seed (see <c>Plots</c>).
     /// Returns the paths written.
     /// </summary>
     public static IReadOnlyList<string> SavePlots(IReadOnlyList<TrainingHistory> runs, string directory, string title)
@@ -539,7 +539,103 @@ public static class Training
         }
     }
 
-    /// <summary>The plots <see cref="SavePlots(IReadOnlyList{TrainingHistory}, string, string)"/> writes, by file name, built but not saved (the tests inspect them).</summary>
+    /// <summary>
+    /// One method's seeds on a common grid (<see cref="Band"/>): at each x the median, the least and the
+    /// largest value over the seeds (+∞ for a seed that diverged before x), in the plotted coordinate.
+    /// </summary>
+    internal sealed record SeedBand(double[] X, double[] Median, double[] Low, double[] High);
+
+    /// <summary>
+    /// The seeds of one method on the grid of every x at which one of them recorded a value. A seed's value
+    /// at x is the linear interpolation between its recorded points (as its line would be drawn); past its
+    /// last point a seed that diverged counts as +∞ (as in the summary table), one that ended without
+    /// diverging keeps its final value (that is its result). A seed without any value counts as +∞ if it
+    /// diverged, else is left out.
+    /// </summary>
+    /// <param name="seeds">Each seed's finite points, sorted by x.</param>
+    /// <param name="diverged">Which seeds diverged.</param>
+    /// <param name="grid">Extra x values to include (where a diverged seed's next value was not finite).</param>
+    internal static SeedBand Band(IReadOnlyList<(double X, double Y)[]> seeds, bool[] diverged, IEnumerable<double> grid)
+    {
+        var xs = seeds.SelectMany(c => c.Select(p => p.X)).Concat(grid).Where(double.IsFinite).Distinct().Order().ToArray();
+        var median = new double[xs.Length];
+        var low = new double[xs.Length];
+        var high = new double[xs.Length];
+        for (var k = 0; k < xs.Length; k++)
+        {
+            var x = xs[k];
+            var values = new List<double>();
+            for (var s = 0; s < seeds.Count; s++)
+            {
+                var c = seeds[s];
+                if (c.Length == 0) { if (diverged[s]) values.Add(double.PositiveInfinity); continue; }
+                if (x > c[^1].X) { values.Add(diverged[s] ? double.PositiveInfinity : c[^1].Y); continue; }
+                if (x <= c[0].X) { values.Add(c[0].Y); continue; }
+                var j = 1;
+                while (c[j].X < x) j++;
+                var (a, b) = (c[j - 1], c[j]);
+                values.Add(b.X == a.X ? b.Y : a.Y + (b.Y - a.Y) * (x - a.X) / (b.X - a.X));
+            }
+            var v = values.ToArray();
+            (median[k], low[k], high[k]) = v.Length == 0 ? (double.NaN, double.NaN, double.NaN) : (Median(v), v.Min(), v.Max());
+        }
+        return new SeedBand(xs, median, low, high);
+    }
+
+    /// <summary>The q-quantile of sorted values, interpolated between the neighbouring order statistics.</summary>
+    private static double Quantile(double[] sorted, double q)
+    {
+        var h = (sorted.Length - 1) * q;
+        var lo = (int)Math.Floor(h);
+        return lo + 1 < sorted.Length ? sorted[lo] + (h - lo) * (sorted[lo + 1] - sorted[lo]) : sorted[lo];
+    }
+
+    /// <summary>
+    /// The vertical range of a train plot, robust to spikes: from the least value to the largest value
+    /// at or below Tukey's far-out fence Q₃ + 3·(Q₃ − Q₁) of <paramref name="values"/> (the quartiles of every
+    /// recorded value, in the plotted coordinate), widened to hold <paramref name="always"/> (every run's
+    /// start and the end of every run that did not diverge). A transient spike (Gauss–Newton's loss leaping
+    /// to 1E+06 for a few dozen steps) lies above the fence, so it does not squash the curves into the
+    /// bottom of the plot; it is drawn to the edge and marked there.
+    /// </summary>
+    internal static (double Low, double High) RobustRange(double[] values, IEnumerable<double> always)
+    {
+        var sorted = values.Where(double.IsFinite).Order().ToArray();
+        var must = always.Where(double.IsFinite).ToArray();
+        if (sorted.Length == 0) return must.Length == 0 ? (0, 1) : (must.Min(), must.Max());
+        var (q1, q3) = (Quantile(sorted, 0.25), Quantile(sorted, 0.75));
+        var fence = q3 + 3 * (q3 - q1);
+        var kept = sorted.Where(v => v <= fence).Concat(must).ToArray();
+        return (sorted[0] < kept.Min() ? sorted[0] : kept.Min(), kept.Max());
+    }
+
+    /// <summary>
+    /// The x values of runs of consecutive grid indices as text, <c>10–60, 170–230</c> (with the unit
+    /// <paramref name="unit"/> after the last, " s" for seconds).
+    /// </summary>
+    private static string Stretches(double[] xs, IReadOnlyList<int> indices, string unit)
+    {
+        var parts = new List<string>();
+        for (var a = 0; a < indices.Count;)
+        {
+            var b = a;
+            while (b + 1 < indices.Count && indices[b + 1] == indices[b] + 1) b++;
+            parts.Add(a == b ? NumberText.Short(xs[indices[a]], 3) : $"{NumberText.Short(xs[indices[a]], 3)}–{NumberText.Short(xs[indices[b]], 3)}");
+            a = b + 1;
+        }
+        return string.Join(", ", parts) + unit;
+    }
+
+    /// <summary>
+    /// The plots <see cref="SavePlots(IReadOnlyList{TrainingHistory}, string, string)"/> writes, by file name,
+    /// built but not saved (the tests inspect them). Runs of equal settings are one method's seeds: each is
+    /// drawn as its median curve over the seeds and, for two or more seeds, a shaded band from the least to
+    /// the largest value (<see cref="Band"/>), in the method's colour; the legend says so. The vertical range
+    /// is <see cref="RobustRange"/> of the runs that did not diverge; a median that goes above it is drawn to
+    /// the edge and back with a triangle at each crossing, a band is cut at the edge, and the legend names
+    /// the stretches cut and the largest value there. A median that diverges (half or more of the seeds did)
+    /// ends with a cross where it leaves the range, as compare's diverged runs do.
+    /// </summary>
     internal static IReadOnlyList<(string Name, Plot Plot)> Plots(IReadOnlyList<TrainingHistory> runs, string title)
     {
         var built = new List<(string, Plot)>();
@@ -556,63 +652,152 @@ public static class Training
             panels.Add(("xerror-time", "training time (s)", p => p.Seconds, p => p.XError, "evaluation x-error ½‖x − x*‖²"));
             panels.Add(("xerror-steps", "steps", p => p.Step, p => p.XError, "evaluation x-error ½‖x − x*‖²"));
         }
+        // A method's seeds: runs with equal settings, in the order of their first run (as the summary groups them).
+        var groups = new List<List<TrainingHistory>>();
+        foreach (var run in runs)
+        {
+            var group = groups.FirstOrDefault(g => g[0].Settings == run.Settings);
+            if (group is null) groups.Add([run]);
+            else group.Add(run);
+        }
+        // One colour per method; a second group of the same method (other settings) takes a spare colour.
+        var colours = TrajectoryPlots.Distinct([.. groups.Select(g => ColorOf(g[0].Settings.Method))]);
+        var counts = groups.Select(g => g.Count).Distinct().ToArray();
+        var caption = counts is [var seedCount] && seedCount > 1
+            ? $"per method: median of {seedCount} seeds (line), least to largest (band)" : null;
         foreach (var (name, axis, x, quantity, label) in panels)
         {
             var plot = new Plot();
-            // The rule of compare's loss plot: a log axis labels only powers of ten, so when the losses of
-            // the runs that do not diverge span less than a decade it would show one tick label or none;
-            // then L̄ is drawn on a linear axis instead.
-            var kept = runs.Where(r => !r.Diverged).SelectMany(r => r.Points).Select(quantity)
-                .Where(l => l > 0 && double.IsFinite(l)).ToArray();
-            // As compare's: a log axis needs two powers of ten in range to carry two labels.
-            var linear = kept.Length == 0 || TrajectoryPlots.PowersOfTen(Math.Log10(kept.Min()), Math.Log10(kept.Max())).Length < 2;
-            var seedsSeen = new Dictionary<string, int>();
-            double Plotted(double v) => linear ? v : Math.Log10(v);
-            // The plotted range is that of the runs that did not diverge (compare's rule): a diverged run's
-            // losses of 1E+30 would squash every other run into a line. It is drawn to where it leaves the
-            // range and marked there. When every run diverged, all finite values set the range.
-            var rangeValues = (kept.Length > 0 ? kept
-                : runs.SelectMany(r => r.Points).Select(quantity).Where(l => l > 0 && double.IsFinite(l)).ToArray()).Select(Plotted).ToArray();
-            // (With no loss left to draw, kept was empty and its Max threw; the span is the range's.)
-            var span = linear && rangeValues.Length > 0 ? rangeValues.Max() - rangeValues.Min() : double.NaN;
+            var steps = axis == "steps";
+            var unit = steps ? "" : " s";
+            var what = steps ? "steps " : "";
+            // The loss of the runs that did not diverge decides the axis and the range (a diverged run's
+            // 1E+30 would squash every other run); when every run diverged, all finite values do.
+            var keptRuns = runs.Where(r => !r.Diverged && r.Points.Any(p => double.IsFinite(quantity(p)))).ToArray();
+            var rangeRuns = keptRuns.Length > 0 ? keptRuns : runs;
+            // Every recorded value of those runs, and the values the range must hold: every run's start
+            // and the end of every run that did not diverge (on a log axis only positive values).
+            double[] Values(bool log) => [.. rangeRuns.SelectMany(r => r.Points).Select(quantity)
+                .Where(v => double.IsFinite(v) && (!log || v > 0)).Select(v => log ? Math.Log10(v) : v)];
+            IEnumerable<double> Always(bool log) =>
+                runs.SelectMany(r => r.Points.Take(1)).Concat(rangeRuns.Where(r => !r.Diverged || keptRuns.Length == 0).Select(r => r.Points[^1]))
+                    .Select(quantity).Where(v => double.IsFinite(v) && (!log || v > 0)).Select(v => log ? Math.Log10(v) : v);
+            // As compare's loss plot: a log axis labels only powers of ten, so it needs two of them in the
+            // (robust) range; else the quantity is drawn on a linear axis.
+            var logRange = RobustRange(Values(log: true), Always(log: true));
+            var linear = Values(log: true).Length == 0 || TrajectoryPlots.PowersOfTen(logRange.Low, logRange.High).Length < 2;
+            Func<double, double> plotted = linear ? v => v : Math.Log10;
+            var (low, high) = linear ? RobustRange(Values(log: false), Always(log: false)) : logRange;
+            var cut = false;
+            var span = linear ? high - low : double.NaN;
             var xs = runs.SelectMany(r => r.Points).Select(x).Where(double.IsFinite).DefaultIfEmpty(0).ToArray();
-            var box = new TrajectoryPlots.Box(xs.Min(), xs.Max(), rangeValues.DefaultIfEmpty(0).Min(), rangeValues.DefaultIfEmpty(1).Max()).Padded(0.06);
-            foreach (var run in runs)
+            var box = new TrajectoryPlots.Box(xs.Min(), xs.Max(), low, high).Padded(0.06);
+            var legendItems = new List<LegendItem>();
+            for (var g = 0; g < groups.Count; g++)
             {
-                var method = run.Settings.ShortName;
-                var colour = ColorOf(run.Settings.Method);
-                var points = run.Points.Where(p => quantity(p) > 0 && double.IsFinite(quantity(p))).ToArray();
-                if (points.Length == 0) continue;
-                var curve = points.Select(p => (x(p), Plotted(quantity(p)))).ToArray();
-                ((double X, double Y)[] Kept, (double X, double Y)? Exit, int ExitIteration) clipped =
-                    run.Diverged ? TrajectoryPlots.Clip(curve, box) : (curve, null, -1);
-                var (drawn, exit, exitAt) = clipped;
-                if (drawn.Length == 0) drawn = [curve[0]];
-                var line = plot.Add.Scatter(drawn.Select(p => p.Item1).ToArray(), drawn.Select(p => p.Item2).ToArray(), colour);
-                var k = seedsSeen.TryGetValue(method, out var c) ? c : 0;
-                seedsSeen[method] = k + 1;
-                line.MarkerSize = 0;
-                // ScottPlot has four line patterns; seeds past the fourth repeat them at half the width, so
-                // five seeds (the experiments' tables) still give five distinguishable lines.
-                line.LineWidth = k < 4 ? 2 : 1;
-                line.LinePattern = (k % 4) switch { 0 => LinePattern.Solid, 1 => LinePattern.Dashed, 2 => LinePattern.Dotted, _ => LinePattern.DenselyDashed };
-                var status = !run.Diverged ? ""
-                    : $", diverged by step {run.Points[^1].Step}" + (exit is null ? "" : $", off the plot at {(axis == "steps" ? "step " : "")}{NumberText.Short(x(points[exitAt]))}");
-                line.LegendText = $"{method} {Describe(run.Settings)}, seed {run.Seed}{status}";
-                if (!run.Diverged) continue;
-                // The diverged run ends in a cross: where it leaves the range, else at its last finite point.
-                var end = exit ?? drawn[^1];
-                if (exit is { } e)
+                var seeds = groups[g];
+                var colour = colours[g];
+                var settings = seeds[0].Settings;
+                // Each seed's points up to its first non-finite value (where it diverged); on a log axis a
+                // value ≤ 0 has no logarithm and is skipped.
+                var curves = new List<(double X, double Y)[]>();
+                var endsAt = new List<double>();
+                foreach (var run in seeds)
                 {
-                    var last = plot.Add.Line(drawn[^1].Item1, drawn[^1].Item2, e.X, e.Y);
-                    last.Color = colour;
-                    last.LineWidth = line.LineWidth;
-                    last.LinePattern = line.LinePattern;
+                    var finite = run.Points.TakeWhile(p => double.IsFinite(quantity(p))).ToArray();
+                    if (finite.Length < run.Points.Count && double.IsFinite(x(run.Points[finite.Length]))) endsAt.Add(x(run.Points[finite.Length]));
+                    curves.Add([.. finite.Where(p => double.IsFinite(x(p)) && (linear || quantity(p) > 0)).Select(p => (x(p), plotted(quantity(p))))]);
                 }
-                var cross = plot.Add.Marker(end.Item1, end.Item2, MarkerShape.Eks, 14, colour);
-                cross.MarkerLineWidth = 3;
+                var diverged = seeds.Select(r => r.Diverged).ToArray();
+                var band = Band(curves, diverged, endsAt);
+                if (band.X.Length == 0 || band.Median.All(double.IsNaN)) continue;
+                var count = seeds.Count;
+                // With one seed count for every method the caption says what the line and band are; else each entry does.
+                var text = count == 1 ? $"{settings.ShortName} {Describe(settings)}, seed {seeds[0].Seed}"
+                    : caption is null ? $"{settings.ShortName} {Describe(settings)}: median of {count} seeds, band least to largest"
+                    : $"{settings.ShortName} {Describe(settings)}";
+                var divergedCount = diverged.Count(d => d);
+                if (divergedCount > 0)
+                    text += count == 1 ? $", diverged by step {seeds[0].Points[^1].Step}" : $", {divergedCount} of {count} seeds diverged (∞ from there on)";
+                if (count > 1)
+                {
+                    // The band, cut at the edges of the range (+∞ at the top edge).
+                    var fill = plot.Add.FillY(band.X,
+                        [.. band.Low.Select(v => Math.Clamp(double.IsNaN(v) ? box.YMin : v, box.YMin, box.YMax))],
+                        [.. band.High.Select(v => Math.Clamp(double.IsNaN(v) ? box.YMin : v, box.YMin, box.YMax))]);
+                    fill.FillColor = colour.WithAlpha(0.18);
+                    fill.LineWidth = 0;
+                    fill.LegendText = "";
+                }
+                // The median: a method whose median diverges (the seeds that diverged are half or more, so it
+                // is +∞ at the end) is cut where it first leaves the range and ends with a cross; otherwise
+                // it is drawn to the edge and back where it leaves, a triangle marking each crossing.
+                var median = band.X.Select((v, k) => (X: v, Y: band.Median[k])).Where(p => !double.IsNaN(p.Y)).ToArray();
+                var medianDiverges = median.Length > 0 && double.IsPositiveInfinity(median[^1].Y) || (count == 1 && diverged[0]);
+                const float width = 2.5f;
+                if (medianDiverges)
+                {
+                    // +∞ reaches the top edge at the x where it first appears; the curve ends there.
+                    var firstInfinite = Array.FindIndex(median, p => double.IsPositiveInfinity(p.Y));
+                    var curve = firstInfinite < 0 ? median : [.. median.Take(firstInfinite), (median[firstInfinite].X, box.YMax)];
+                    var (kept, exit, exitAt) = TrajectoryPlots.Clip(curve, box);
+                    if (kept.Length == 0) kept = [curve[0]];
+                    var drawn = exit is { } e ? [.. kept, e] : kept;
+                    var line = plot.Add.Scatter(drawn.Select(p => p.X).ToArray(), drawn.Select(p => p.Y).ToArray(), colour);
+                    line.LineWidth = width;
+                    line.MarkerSize = 0;
+                    line.LegendText = "";
+                    var end = exit ?? drawn[^1];
+                    var cross = plot.Add.Marker(end.X, end.Y, MarkerShape.Eks, 14, colour);
+                    cross.MarkerLineWidth = 3;
+                    cut |= exit is not null || firstInfinite >= 0;
+                    if (exit is not null)
+                        text += $", {(count > 1 ? "median " : "")}off the plot between {what}{NumberText.Short(curve[exitAt - 1].X, 3)} and {NumberText.Short(curve[exitAt].X, 3)}{unit}";
+                    else if (firstInfinite >= 0)
+                        text += $", {(count > 1 ? "median " : "")}∞ from {what}{NumberText.Short(curve[^1].X, 3)}{unit}";
+                }
+                else
+                {
+                    var (pieces, outside) = TrajectoryPlots.Pieces(median, box);
+                    for (var k = 0; k < pieces.Count; k++)
+                    {
+                        var piece = pieces[k];
+                        var line = plot.Add.Scatter(piece.Select(p => p.X).ToArray(), piece.Select(p => p.Y).ToArray(), colour);
+                        line.LineWidth = width;
+                        line.MarkerSize = 0;
+                        line.LegendText = "";
+                        // Where the curve crosses the edge: the first point of a later piece (coming back)
+                        // and the last point of a piece followed by points outside (leaving).
+                        var ends = new List<(double X, double Y)>();
+                        if (k > 0) ends.Add(piece[0]);
+                        if (k < pieces.Count - 1 || (outside.Count > 0 && outside[^1] == median.Length - 1)) ends.Add(piece[^1]);
+                        foreach (var p in ends)
+                        {
+                            cut = true;
+                            var up = p.Y >= (box.YMin + box.YMax) / 2;
+                            plot.Add.Marker(p.X, p.Y, up ? MarkerShape.FilledTriangleUp : MarkerShape.FilledTriangleDown, 11, colour);
+                        }
+                    }
+                }
+                // Where the median or the band goes above the range: the stretches, and the largest value there.
+                var above = Enumerable.Range(0, band.X.Length).Where(k => band.High[k] > box.YMax).ToArray();
+                if (above.Length > 0 && !(medianDiverges && count == 1))
+                {
+                    var peak = above.Select(k => band.High[k]).Where(double.IsFinite).DefaultIfEmpty(double.NaN).Max();
+                    var peakText = double.IsNaN(peak) ? "" : $", up to {NumberText.Short(linear ? peak : Math.Pow(10, peak), 2)}";
+                    text += $", above the plot at {what}{Stretches(band.X, above, unit)}{peakText}";
+                    cut = true;
+                }
+                legendItems.Add(new LegendItem
+                {
+                    LabelText = text,
+                    LineColor = colour,
+                    LineWidth = width,
+                    FillColor = count > 1 ? colour.WithAlpha(0.18) : Colors.Transparent,
+                });
             }
-            plot.Title(WrapTitle(title));
+            plot.Legend.ManualItems.AddRange(legendItems);
+            plot.Title(caption is null ? WrapTitle(title) : WrapTitle(title) + "\n" + caption);
             plot.XLabel(axis);
             plot.YLabel(linear ? label : label + " (log scale)");
             var limits = box.Padded(0.08);
@@ -620,7 +805,7 @@ public static class Training
             plot.Axes.Left.TickGenerator = linear
                 ? new ScottPlot.TickGenerators.NumericAutomatic { LabelFormatter = v => TrajectoryPlots.TickLabel(v, span) }
                 : TrajectoryPlots.LogTicks(limits.YMin, limits.YMax);
-            if (axis == "steps")
+            if (steps)
             {
                 // Steps are whole numbers: ticks at whole steps within 0 … the last recorded one, and the axis over them all.
                 var lastStep = Math.Max(0, runs.SelectMany(r => r.Points).Select(p => p.Step).DefaultIfEmpty(0).Max());
@@ -628,11 +813,12 @@ public static class Training
                 plot.Axes.Bottom.TickGenerator = TrajectoryPlots.IterationTicks(lastStep);
                 plot.Axes.SetLimitsX(-margin, lastStep + margin);
             }
-            else if (axis == "training time (s)")
+            else
             {
                 // Time is never negative: the axis starts at 0 (the padding put a tick at −1 s).
                 plot.Axes.SetLimitsX(0, Math.Max(limits.XMax, 1e-9));
             }
+            if (cut) TrajectoryPlots.ShadeOutside(plot, box, sides: false);
             plot.Legend.Layout = new TrajectoryPlots.OneColumn();
             plot.ShowLegend(Edge.Right);
             built.Add((name, plot));

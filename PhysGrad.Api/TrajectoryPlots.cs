@@ -336,12 +336,12 @@ public static class TrajectoryPlots
             var exits = panels.Select(p => Clip(p.Curve, p.Box)).Where(c => c.Exit is not null).Select(c => c.ExitIteration).ToArray();
             if (exits.Length == 0) return status;
             var first = exits.Min();
-            return status + (exits.All(e => e == first) ? $", off the plot at {first}"
-                : $", off the plot from {first} (a cross marks it in each panel)");
+            return status + (exits.All(e => e == first) ? $", off the plot {Between(first)}"
+                : $", first off the plot {Between(first)} (a cross marks where it leaves each panel)");
         }
         if (!far.Any(f => f)) return status;
         var outside = panels.SelectMany(p => PiecesAt(p.Curve, p.Box).Outside).Distinct().Order().ToArray();
-        return status + (outside.Length > 0 ? $", off the plot at {Ranges(outside)}" : "");
+        return status + (outside.Length > 0 ? $", off the plot at {Ranges(outside)} (a triangle where it crosses the edge)" : "");
     }
 
     /// <summary>
@@ -515,6 +515,8 @@ public static class TrajectoryPlots
         var plot = new Plot();
         var n = runs.Count;
         var legendItems = new List<LegendItem>();
+        // Whether any curve is cut at the range's edge here (then the margin outside the range is shaded).
+        var cut = false;
         var colors = ColorsOf(runs);
         for (var i = 0; i < n; i++)
         {
@@ -532,12 +534,12 @@ public static class TrajectoryPlots
                 if (outside.Count > 0)
                 {
                     pieces = ps;
-                    label += $", off the plot at {Ranges(outside)}";
+                    label += $", off the plot at {Ranges(outside)} (a triangle where it crosses the edge)";
                 }
             }
             // How the run ended is said alike in every plot (Status); where it leaves this plot's range is this plot's own.
             label += Status(run, exploding[i]);
-            if (exit is not null) label += $", off the plot at {exitIteration}";
+            if (exit is not null) label += $", off the plot {Between(exitIteration)}";
             // A figure of several panels says where the run leaves any of them (FigureNote).
             if (notes is not null) label = name + notes[i];
             var zero = zeroAt is not null && zeroAt[i] >= 0 ? zeroAt[i] : -1;
@@ -573,6 +575,14 @@ public static class TrajectoryPlots
                 var marked = piece.Where(p => p.Iteration >= 0 && p.Iteration % period == offset).ToArray();
                 if (marked.Length > 0)
                     plot.Add.Markers(marked.Select(p => p.Point.X).ToArray(), marked.Select(p => p.Point.Y).ToArray(), shape, markerSize, color);
+                // Where a run thrown far leaves the range and where it comes back, on the edge: a triangle
+                // pointing out of the plot (a bar across a side edge), so a line re-entering is not read as
+                // continuing inside the range.
+                foreach (var edge in piece.Where(p => p.Iteration < 0))
+                {
+                    EdgeMarker(plot, edge.Point, box, color);
+                    cut = true;
+                }
                 if (first)
                 {
                     // The legend's entry: the line and the marker of the run, drawn once.
@@ -609,7 +619,11 @@ public static class TrajectoryPlots
                         MarkerShape = MarkerShape.FilledTriangleDown, MarkerSize = 14, MarkerColor = color,
                     });
             }
-            (double X, double Y)? cross = exit ?? (diverged && kept.Length > 0 ? kept[^1] : null);
+            // A cross marks where a run leaves the range (or its next value is not finite), never a point
+            // inside it: a diverged run that ends inside this plot's range at its exit iteration gets none
+            // (Gauss–Newton "diverged at iteration 20" by its loss had a cross at 20 in components that never
+            // left, read as leaving there). One whose curve ends inside before that (a NaN cut it) does.
+            (double X, double Y)? cross = exit ?? (diverged && kept.Length > 0 && kept.Length - 1 < run.Exit.Iteration ? kept[^1] : null);
             if (exit is { } e)
             {
                 // The last segment, to the edge, in the run's own style.
@@ -620,8 +634,13 @@ public static class TrajectoryPlots
             }
             if (cross is { } c)
             {
-                var m = plot.Add.Marker(c.X, c.Y, MarkerShape.Eks, 16, color);
-                m.MarkerLineWidth = 3;
+                // Coinciding runs cross at the same place: the first of a group has the largest cross, the
+                // later ones smaller crosses on top, so each run's colour shows (pg's cross was hidden under
+                // ig's, read as pg's cross in ig's colour).
+                var shrink = size > 1 ? (float)rank / (size - 1) : 0f;
+                var m = plot.Add.Marker(c.X, c.Y, MarkerShape.Eks, 18 - 9 * shrink, color);
+                m.MarkerLineWidth = 3.5f - 1.5f * shrink;
+                cut |= exit is not null;
             }
         }
         if (target is { } t)
@@ -651,6 +670,7 @@ public static class TrajectoryPlots
             plot.Axes.Bottom.TickGenerator = Ticks(false, limits.XMax - limits.XMin);
         plot.Axes.SetLimits(limits.XMin, limits.XMax, limits.YMin, limits.YMax);
         plot.Axes.Left.TickGenerator = Ticks(false, limits.YMax - limits.YMin);
+        if (cut) ShadeOutside(plot, box, sides: !iterationAxis);
         plot.Legend.Layout = new OneColumn();
         if (legend) plot.ShowLegend(Edge.Right);
         else plot.HideLegend();
@@ -707,20 +727,67 @@ public static class TrajectoryPlots
     /// the list claims, from the spare colours and then the methods' own. Every plot of a
     /// comparison (x, y, loss, fields) is drawn from the same list, so a run has one colour in all of them.
     /// </summary>
-    internal static Color[] ColorsOf(IReadOnlyList<OptimizerRun> runs)
+    internal static Color[] ColorsOf(IReadOnlyList<OptimizerRun> runs) => Distinct([.. runs.Select(ColorOf)]);
+
+    /// <summary>
+    /// Each entry's own colour unless an earlier entry has it; then the first colour no entry claims (the
+    /// spare colours, then the methods'). Used for compare's runs and train's method groups alike.
+    /// </summary>
+    internal static Color[] Distinct(Color[] own)
     {
-        var own = runs.Select(ColorOf).ToArray();
         var spare = SpareColors.Concat(MethodColors).Where(c => !own.Contains(c)).ToArray();
-        var colors = new Color[runs.Count];
+        var colors = new Color[own.Length];
         var taken = new HashSet<Color>();
         var next = 0;
-        for (var i = 0; i < runs.Count; i++)
+        for (var i = 0; i < own.Length; i++)
         {
             // Beyond the spare and method colours (more than 21 runs) colours repeat; the labels still differ.
             colors[i] = taken.Contains(own[i]) && spare.Length > 0 ? spare[next++ % spare.Length] : own[i];
             taken.Add(colors[i]);
         }
         return colors;
+    }
+
+    /// <summary>"between iterations k − 1 and k": where a cross on the segment into iteration k lies.</summary>
+    internal static string Between(int k) => k <= 0 ? "at iteration 0" : $"between iterations {k - 1} and {k}";
+
+    /// <summary>A mark on the range's edge where a curve leaves or comes back: a triangle pointing out through the top or bottom edge, a bar across a side edge.</summary>
+    private static void EdgeMarker(Plot plot, (double X, double Y) p, Box box, Color color)
+    {
+        var tolerance = 1e-9 * Math.Max(box.YMax - box.YMin, 1e-300);
+        var shape = Math.Abs(p.Y - box.YMax) <= tolerance ? MarkerShape.FilledTriangleUp
+            : Math.Abs(p.Y - box.YMin) <= tolerance ? MarkerShape.FilledTriangleDown : MarkerShape.VerticalBar;
+        var m = plot.Add.Marker(p.X, p.Y, shape, 11, color);
+        m.MarkerLineWidth = 3;
+    }
+
+    /// <summary>
+    /// Shades the margin between the plotted range <paramref name="box"/> and the data area's edges light
+    /// grey: a curve cut where it leaves the range ends (with its cross or triangle) on the boundary of the
+    /// white area, so the mark reads as "leaves the range here", not as a point inside it. Called where a
+    /// plot cuts a curve; the axis limits must be set already (the shading reaches far beyond them).
+    /// </summary>
+    /// <param name="plot">The plot.</param>
+    /// <param name="box">The plotted range.</param>
+    /// <param name="sides">Whether the left and right margins are outside the range too (a plane); on an
+    /// iteration or time axis every iteration is in range, so only the bands above and below are shaded.</param>
+    internal static void ShadeOutside(Plot plot, Box box, bool sides)
+    {
+        var (w, h) = (Math.Max(box.XMax - box.XMin, 1e-300), Math.Max(box.YMax - box.YMin, 1e-300));
+        var (x0, x1, y0, y1) = (box.XMin - 1e3 * w, box.XMax + 1e3 * w, box.YMin - 1e3 * h, box.YMax + 1e3 * h);
+        (double, double, double, double)[] margins =
+        [
+            (x0, x1, box.YMax, y1), (x0, x1, y0, box.YMin), (x0, box.XMin, box.YMin, box.YMax), (box.XMax, x1, box.YMin, box.YMax),
+        ];
+        foreach (var (left, right, bottom, top) in sides ? margins : margins[..2])
+        {
+            var r = plot.Add.Rectangle(left, right, bottom, top);
+            r.FillColor = Colors.Black.WithAlpha(0.07);
+            r.LineWidth = 0;
+            r.LegendText = "";
+            // Beneath the curves: the shading is background, not data.
+            plot.MoveToBack(r);
+        }
     }
 
     /// <summary>The last iteration of runs with the given numbers of recorded points (0 for none).</summary>

@@ -107,7 +107,9 @@ let ``Rosenbrock at n = 64: gd's legend names the first iteration it leaves any 
     let crosses = x.Panels |> Seq.collect (fun p -> markers p ScottPlot.MarkerShape.Eks (TrajectoryPlots.ColorOf Method.GradientDescent)) |> List.ofSeq
     Assert.NotEmpty(crosses)
     let firstLeave = crosses |> List.map (fun c -> int (Math.Ceiling(c.X - 1e-9))) |> List.min
-    Assert.Contains(sprintf "off the plot %s %d" (if crosses |> List.forall (fun c -> int (Math.Ceiling(c.X - 1e-9)) = firstLeave) then "at" else "from") firstLeave, e)
+    // The entry names the segment into the first iteration outside: "between iterations k − 1 and k".
+    let segment = sprintf "off the plot between iterations %d and %d" (firstLeave - 1) firstLeave
+    Assert.Contains((if crosses |> List.forall (fun c -> int (Math.Ceiling(c.X - 1e-9)) = firstLeave) then ", " else ", first ") + segment, e)
 
 // ---- 4. titles, margins, train's plots ----
 

@@ -1,0 +1,218 @@
+/// Plots that never mislead, the faults a tester still found (issue 12, item 4): train with several seeds
+/// drew one line per seed and per method (15 lines for 3 methods × 5 seeds) and let Gauss–Newton's spike to
+/// 1E+06 set the range; compare's crosses of coinciding runs took the colour of the run drawn last, crosses
+/// sat inside the range, a run thrown far came back without a mark, and the legend named the iteration
+/// after a cross instead of the segment it lies on.
+module PhysGrad.Properties.PlotSeedBands
+
+open System
+open Xunit
+open PhysGrad
+open PhysGrad.Numerics
+open PhysGrad.Numerics.Learning
+
+// ---- train: one median and one band per method ----
+
+/// A run of `method` from seed `seed` with the losses at steps 0, 10, 20, … (0.01 s per step).
+let private run (method: TrainingMethod) seed (losses: float list) diverged =
+    let points = losses |> List.mapi (fun k l -> TrainingPoint(10 * k, 0.01 * float (10 * k), l, nan)) |> Array.ofList
+    TrainingHistory(TrainingSettings(method, 0.1, 256), seed, points, 0L, diverged)
+
+let private plotOf name (plots: Collections.Generic.IReadOnlyList<struct (string * ScottPlot.Plot)>) =
+    plots |> Seq.pick (fun struct (n, p) -> if n = name then Some p else None)
+
+let private scatters (plot: ScottPlot.Plot) =
+    plot.GetPlottables() |> Seq.choose (function :? ScottPlot.Plottables.Scatter as s -> Some s | _ -> None) |> List.ofSeq
+
+let private markersOf (plot: ScottPlot.Plot) =
+    plot.GetPlottables() |> Seq.choose (function :? ScottPlot.Plottables.Marker as m -> Some m | _ -> None) |> List.ofSeq
+
+let private limitsAfterRender (plot: ScottPlot.Plot) =
+    plot.GetImage(1400, 600) |> ignore
+    plot.RenderManager.LastRender.AxisLimits
+
+/// 3 methods × 5 seeds over steps 0 … 100: HIG's seed s is flat at 0.01·(1 + (s − 3)/10) (log₁₀ from −2.097 to
+/// −1.921, median seed 3's 0.01), Adam flat at 0.1 (log₁₀ −1), GN at 1 (log₁₀ 0) except a spike to 1E+09 (log₁₀ 9)
+/// at steps 10 and 20 in every seed.
+let private fifteen () =
+    [| for s in 1 .. 5 do
+           yield run TrainingMethod.Adam s (List.replicate 11 0.1) false
+           yield run TrainingMethod.GaussNewton s ([ 1.0; 1e9; 1e9 ] @ List.replicate 8 1.0) false
+           yield run TrainingMethod.Hig s (List.replicate 11 (0.01 * (1.0 + float (s - 3) / 10.0))) false |]
+
+[<Fact>]
+let ``train with 5 seeds draws one median line and one band per method, in the method's colour`` () =
+    let plots = Training.Plots(fifteen (), "test")
+    for struct (name, plot) in plots do
+        // One band (FillY) per method, not one line per seed: 3, not 15.
+        let bands = plot.GetPlottables() |> Seq.filter (fun p -> p :? ScottPlot.Plottables.FillY) |> Seq.length
+        Assert.Equal(3, bands)
+        let colours = scatters plot |> List.map (fun s -> s.Color) |> List.distinct
+        let expected = [ TrainingMethod.Adam; TrainingMethod.GaussNewton; TrainingMethod.Hig ] |> List.map Training.ColorOf
+        Assert.Equal<ScottPlot.Color list>(expected, colours)
+        // One legend entry per method, and the caption says what line and band are.
+        Assert.Equal(3, plot.Legend.ManualItems.Count)
+        Assert.Contains("median of 5 seeds (line), least to largest (band)", plot.Axes.Title.Label.Text)
+        // HIG's median is seed 3's 0.01 (log₁₀ −2) at every step.
+        let hig = scatters plot |> List.filter (fun s -> s.Color = Training.ColorOf TrainingMethod.Hig)
+        Assert.Equal(1, hig.Length)
+        for p in hig.Head.Data.GetScatterPoints() do
+            Assert.Equal(-2.0, p.Y, 12)
+
+[<Fact>]
+let ``train's range comes from the quartiles of the values, not from Gauss–Newton's spike, and the cut is marked`` () =
+    // 165 values in log₁₀: 55 of HIG from −2.097 to −1.921 (11 per seed), 55 of Adam at −1, 45 of GN at 0, 10 at 9.
+    // Sorted, Q₁ (position 41 of 0 … 164) is HIG's seed 4, log₁₀ 0.011 = −1.959, and Q₃ (position 123) is 0:
+    // Tukey's far-out fence 0 + 3·1.959 = 5.88 leaves the spike at 9 out. The range runs from −2.097 to the
+    // largest value under the fence, 0 (also every start and end): 2.097 wide, padded by 6 % and then 8 %
+    // a side, so the axis ends below 0.13 + 0.19 = 0.32, far under 9.
+    let plot = Training.Plots(fifteen (), "test") |> plotOf "loss-steps"
+    let limits = limitsAfterRender plot
+    Assert.True(limits.Top > 0.0 && limits.Top < 0.35, sprintf "top %g" limits.Top)
+    Assert.True(limits.Bottom < -2.097 && limits.Bottom > -2.5, sprintf "bottom %g" limits.Bottom)
+    // GN's median is drawn to the top edge and back: two pieces, a triangle where it leaves and where it
+    // returns, both on the same edge above every value in range; its entry names the steps and the peak.
+    let gn = Training.ColorOf TrainingMethod.GaussNewton
+    Assert.Equal(2, scatters plot |> List.filter (fun s -> s.Color = gn) |> List.length)
+    let triangles = markersOf plot |> List.filter (fun m -> m.Color = gn && m.MarkerShape = ScottPlot.MarkerShape.FilledTriangleUp)
+    Assert.Equal(2, triangles.Length)
+    for t in triangles do
+        Assert.True(t.Location.Y > 0.0 && t.Location.Y < limits.Top, sprintf "triangle at %O" t.Location)
+    Assert.Equal(triangles.[0].Location.Y, triangles.[1].Location.Y)
+    let entry = plot.Legend.ManualItems |> Seq.map (fun i -> i.LabelText) |> Seq.find (fun l -> l.StartsWith "gn ")
+    Assert.Contains("above the plot at steps 10–20, up to 1E+09", entry)
+
+[<Fact>]
+let ``a method's median diverges when half or more of its seeds do, and ends with a cross at the top edge`` () =
+    // Adam converges in every seed. GD's seeds 1 to 3 become NaN at step 30 (diverged); seeds 4 and 5 stay at
+    // 0.5. From step 30 three of five values are +∞: the median is +∞ and ends there with a cross at the top.
+    // With only two diverged seeds (the second plot) the median stays at 0.5 and there is no cross.
+    let adam s = run TrainingMethod.Adam s [ 1.0; 0.1; 0.01; 0.001; 0.0001 ] false
+    let gd s bad = run TrainingMethod.GradientDescent s (if bad then [ 1.0; 0.8; 0.6; nan ] else [ 1.0; 0.8; 0.6; 0.5; 0.5 ]) bad
+    let gdColour = Training.ColorOf TrainingMethod.GradientDescent
+    for divergedSeeds in [ 3; 2 ] do
+        let runs = [| for s in 1 .. 5 do yield adam s; yield gd s (s <= divergedSeeds) |]
+        let plot = Training.Plots(runs, "test") |> plotOf "loss-steps"
+        let limits = limitsAfterRender plot
+        let crosses = markersOf plot |> List.filter (fun m -> m.Color = gdColour && m.MarkerShape = ScottPlot.MarkerShape.Eks)
+        let entry = plot.Legend.ManualItems |> Seq.map (fun i -> i.LabelText) |> Seq.find (fun l -> l.StartsWith "gd ")
+        Assert.Contains(sprintf "%d of 5 seeds diverged" divergedSeeds, entry)
+        if divergedSeeds = 3 then
+            Assert.Equal(1, crosses.Length)
+            let c = crosses.Head.Location
+            // At step 30, on the top edge of the range (inside the padded axis).
+            Assert.Equal(30.0, c.X, 9)
+            Assert.True(c.Y < limits.Top && c.Y > Math.Log10 1.0, sprintf "cross at %O, axis %O" c limits)
+            let line = scatters plot |> List.filter (fun s -> s.Color = gdColour) |> List.exactlyOne
+            let pts = line.Data.GetScatterPoints()
+            Assert.Equal(c, pts.[pts.Count - 1])
+        else
+            Assert.Empty(crosses)
+            // The median (seed 4's or 5's 0.5) is drawn to step 40: log₁₀ 0.5 = −0.301.
+            let line = scatters plot |> List.filter (fun s -> s.Color = gdColour) |> List.exactlyOne
+            let pts = line.Data.GetScatterPoints()
+            Assert.Equal(40.0, pts.[pts.Count - 1].X)
+            Assert.Equal(Math.Log10 0.5, pts.[pts.Count - 1].Y, 12)
+
+[<Fact>]
+let ``the robust range keeps every start and end even when they lie above the fence`` () =
+    // Values 0 (×8) and 1, 100: Q₁ = Q₃ = 0 so the fence is 0, but a start at 100 must be shown.
+    let struct (low, high) = Training.RobustRange([| 0.0; 0.0; 0.0; 0.0; 0.0; 0.0; 0.0; 0.0; 1.0; 100.0 |], [ 100.0 ])
+    Assert.Equal(0.0, low)
+    Assert.Equal(100.0, high)
+    let struct (low2, high2) = Training.RobustRange([| 0.0; 0.0; 0.0; 0.0; 0.0; 0.0; 0.0; 0.0; 1.0; 100.0 |], [ 0.0 ])
+    Assert.Equal(0.0, low2)
+    Assert.Equal(0.0, high2)
+
+// ---- compare: crosses and edge marks ----
+
+/// Rosenbrock at n = 10 with the tester's methods: GD diverges (non-finite at 6), PG and IG coincide and
+/// diverge by their loss at 10, Gauss–Newton is thrown off the plot at iterations 1–2 and comes back.
+let private rosenbrock =
+    lazy
+        (let problem = ReferenceProblems.Create("rosenbrock", 10)
+         let runs =
+             problem.Compare([| struct (Method.GradientDescent, 0.01); struct (Method.Newton, 0.3333); struct (Method.PhysicalGradient, 0.3)
+                                struct (Method.InverseGradient, 0.3); struct (Method.GaussNewton, 0.3); struct (Method.HalfInverseGradient, 0.3) |], 10)
+             |> Seq.map (fun r -> r.Run) |> Array.ofSeq
+         let figures = TrajectoryPlots.Figures(runs, problem.Compiled, problem.Definition)
+         for f in figures do TrajectoryPlots.Render f |> ignore
+         runs, figures)
+
+let private crossesOf (plot: ScottPlot.Plot) =
+    markersOf plot |> List.filter (fun m -> m.MarkerShape = ScottPlot.MarkerShape.Eks)
+
+/// The plotted range (the box curves are cut at) of a panel: its axis limits are the range padded by 8 % a side.
+let private rangeOf (plot: ScottPlot.Plot) =
+    let l = plot.RenderManager.LastRender.AxisLimits
+    let s = (l.Top - l.Bottom) / 1.16
+    l.Bottom + 0.08 * s, l.Top - 0.08 * s, s
+
+[<Fact>]
+let ``coinciding runs that leave together show both crosses, each in its own colour`` () =
+    let runs, figures = rosenbrock.Force()
+    Assert.Contains("coincides with pg", (figures |> Seq.find (fun f -> f.Name = "loss")).Panels.[0].Legend.ManualItems.[3].LabelText)
+    let pg, ig = TrajectoryPlots.ColorOf Method.PhysicalGradient, TrajectoryPlots.ColorOf Method.InverseGradient
+    let loss = (figures |> Seq.find (fun f -> f.Name = "loss")).Panels.[0]
+    let mine c = crossesOf loss |> List.filter (fun m -> m.Color = c)
+    Assert.Equal(1, (mine pg).Length)
+    Assert.Equal(1, (mine ig).Length)
+    // At one place: PG, the first of the group, has the larger cross under IG's smaller one, so red shows round green.
+    Assert.Equal((mine pg).Head.Location, (mine ig).Head.Location)
+    Assert.True((mine pg).Head.MarkerSize > (mine ig).Head.MarkerSize)
+    let plottables = loss.GetPlottables() |> List.ofSeq
+    Assert.True(List.findIndex (fun p -> obj.ReferenceEquals(p, (mine pg).Head)) plottables < List.findIndex (fun p -> obj.ReferenceEquals(p, (mine ig).Head)) plottables)
+
+[<Fact>]
+let ``every cross lies on the edge of the plotted range and the legend names the segment it lies on`` () =
+    let runs, figures = rosenbrock.Force()
+    for f in figures do
+        for k in 0 .. f.Panels.Count - 1 do
+            let panel = f.Panels.[k]
+            let bottom, top, s = rangeOf panel
+            for c in crossesOf panel do
+                // A cross marks where a run leaves: on the top or bottom edge (none of these runs has a NaN).
+                let onEdge = abs (c.Location.Y - top) < 1e-6 * s || abs (c.Location.Y - bottom) < 1e-6 * s
+                Assert.True(onEdge, sprintf "%s panel %d: cross at %O inside %g … %g" f.Name k c.Location bottom top)
+            // The range outside is shaded where a curve is cut.
+            if not (List.isEmpty (crossesOf panel)) then
+                Assert.Contains(panel.GetPlottables(), fun p -> p :? ScottPlot.Plottables.Rectangle)
+    // In the loss plot each cross lies on the segment the entry names: "between iterations a and a + 1".
+    let loss = (figures |> Seq.find (fun f -> f.Name = "loss")).Panels.[0]
+    let colours = TrajectoryPlots.ColorsOf runs
+    for c in crossesOf loss do
+        let i = Array.IndexOf(colours, c.Color)
+        let label = loss.Legend.ManualItems.[i].LabelText
+        let a = int (Math.Floor c.Location.X)
+        Assert.Contains(sprintf "off the plot between iterations %d and %d" a (a + 1), label)
+    // GD's loss: 1018.82 at 0, then rising past the range between iterations 2 and 3 (the tester's "at 3" with a cross at 2.2).
+    Assert.Contains("gd (η = 0.01), diverged at iteration 6, off the plot between iterations 2 and 3", loss.Legend.ManualItems.[0].LabelText)
+
+[<Fact>]
+let ``a diverged run that ends inside a panel gets no cross there`` () =
+    // PG "diverged at iteration 10" by its loss; its x0 stays in range up to iteration 10, so the x0 panel
+    // has no PG cross (a cross at 10 read as leaving there).
+    let _, figures = rosenbrock.Force()
+    let x = figures |> Seq.find (fun f -> f.Name = "x-space")
+    let x0 = x.Panels.[0]
+    Assert.Equal("x0", x0.Axes.Left.Label.Text)
+    Assert.Empty(crossesOf x0 |> List.filter (fun m -> m.Color = TrajectoryPlots.ColorOf Method.PhysicalGradient))
+
+[<Fact>]
+let ``a run thrown off the plot and back is marked where it leaves and where it returns`` () =
+    // Gauss–Newton's x2 … x8 are off the plot at iterations 1–2 and come back at 3: in those panels a triangle on
+    // the edge where it leaves (between 0 and 1) and one where it returns (between 2 and 3).
+    let _, figures = rosenbrock.Force()
+    let gn = TrajectoryPlots.ColorOf Method.GaussNewton
+    let x = figures |> Seq.find (fun f -> f.Name = "x-space")
+    Assert.Contains("gn (η = 0.3), off the plot at 1–2 (a triangle where it crosses the edge)", x.Panels.[0].Legend.ManualItems.[4].LabelText)
+    let x2 = x.Panels |> Seq.find (fun p -> p.Axes.Left.Label.Text = "x2")
+    let bottom, top, s = rangeOf x2
+    let marks =
+        markersOf x2 |> List.filter (fun m -> m.Color = gn && (m.MarkerShape = ScottPlot.MarkerShape.FilledTriangleDown || m.MarkerShape = ScottPlot.MarkerShape.FilledTriangleUp))
+    Assert.Equal(2, marks.Length)
+    let xs = marks |> List.map (fun m -> m.Location.X) |> List.sort
+    Assert.InRange(xs.[0], 0.0, 1.0)
+    Assert.InRange(xs.[1], 2.0, 3.0)
+    for m in marks do
+        Assert.True(abs (m.Location.Y - top) < 1e-6 * s || abs (m.Location.Y - bottom) < 1e-6 * s, sprintf "mark at %O" m.Location)
