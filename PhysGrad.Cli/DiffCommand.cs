@@ -13,8 +13,7 @@ internal static class DiffCommand
     {
         var function = new Option<string>("--function", "-f")
         {
-            Description = "The function, e.g. \"x0^2 + sin(x1)\".",
-            Required = true,
+            Description = "The function, e.g. \"x0^2 + sin(x1)\" (or a simulator: --simulator, --problem or --example).",
         };
         var vars = new Option<string?>("--vars")
         {
@@ -33,17 +32,21 @@ internal static class DiffCommand
         var format = FormatOption.Create("Output format: infix, latex, csharp, json, or csv (coordinate form: quantity,row,column,expression,value).", Formats);
         var sparse = new Option<bool>("--sparse")
         {
-            Description = "Give the Hessian as its structural nonzeros in coordinate form (row, column from 0; both triangles): "
-                + "JSON hessianEntries/hessianAtEntries instead of the n×n arrays, CSV and infix without the zero entries. "
-                + "Without it the Hessian is dense.",
+            Description = "Give the Hessian (and a simulator's Jacobian) as its structural nonzeros in coordinate form (row, column from 0; both triangles): "
+                + "JSON hessianEntries/hessianAtEntries (jacobianAtEntries) instead of the arrays, CSV and infix without the zero entries. "
+                + "Without it the matrices are dense.",
         };
 
-        var command = new Command("diff", "Print the exact gradient (order 1) or Hessian (order 2) of a function.")
+        var command = new Command("diff", "Print the exact gradient (order 1) or Hessian (order 2) of a function, or a simulator's y, Jacobian and loss derivatives at a point.")
         {
             function, vars, order, at, format, sparse,
         };
+        var problem = new ProblemOptions(vars);
+        problem.AddTo(command);
         command.SetAction(result =>
         {
+            if (SimulatorDiff.Chosen(result, function, problem))
+                return SimulatorDiff.Run(output, result, problem, result.GetValue(order), result.GetValue(at), result.GetValue(format)!, result.GetValue(sparse));
             var names = result.GetValue(vars) is { } v ? Arguments.Names("--vars", v) : null;
             var point = result.GetValue(at) is { } a ? Arguments.Numbers("--at", a) : null;
             var report = Derivatives.Compute(result.GetValue(function)!, names, result.GetValue(order), point);
@@ -281,7 +284,7 @@ internal static class DiffCommand
     }
 
     /// <summary>JSON has no NaN or infinity: a value outside the function's domain is written as null.</summary>
-    private static void JsonNumber(Utf8JsonWriter w, double x)
+    internal static void JsonNumber(Utf8JsonWriter w, double x)
     {
         if (double.IsFinite(x)) w.WriteNumberValue(x == 0 ? 0.0 : x);
         else w.WriteNullValue();

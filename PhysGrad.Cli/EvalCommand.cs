@@ -9,8 +9,7 @@ internal static class EvalCommand
     {
         var function = new Option<string>("--function", "-f")
         {
-            Description = "The function, e.g. \"x0^2 + sin(x1)\".",
-            Required = true,
+            Description = "The function, e.g. \"x0^2 + sin(x1)\" (or a simulator: --simulator, --problem or --example).",
         };
         var vars = new Option<string?>("--vars")
         {
@@ -23,27 +22,32 @@ internal static class EvalCommand
         };
         var order = new Option<int>("--order")
         {
-            Description = "0: the value; 1: and the gradient; 2: and the Hessian.",
+            Description = "0: the value; 1: and the gradient; 2: and the Hessian. A simulator: 0: y; 1: and the Jacobian; 2: and the loss, its gradient and Hessian.",
             DefaultValueFactory = _ => 1,
         };
         order.AcceptOnlyFromAmong("0", "1", "2");
         var sparse = new Option<bool>("--sparse")
         {
             Description = "Write the CSV in coordinate form, one number per line: point,quantity,row,column,value "
-                + "(quantity f, gradient or hessian; rows and columns from 0; only the Hessian's structural nonzeros). "
-                + "Without it each point is one row with the dense Hessian.",
+                + "(quantity f, gradient or hessian; a simulator's y, jacobian, loss, gradient or hessian; rows and columns from 0; "
+                + "only the Jacobian's and the Hessian's structural nonzeros). Without it each point is one row with the dense matrices.",
         };
-        var command = new Command("eval", "Evaluate a function and its derivatives at every point of a CSV file, as CSV.")
+        var command = new Command("eval", "Evaluate a function and its derivatives (or a simulator's y, Jacobian and loss derivatives) at every point of a CSV file, as CSV.")
         {
             function, vars, points, order, sparse,
         };
+        var problemOptions = new ProblemOptions(vars);
+        problemOptions.AddTo(command);
         command.SetAction(result =>
         {
             var path = result.GetValue(points)!;
-            var names = result.GetValue(vars) is { } v ? Arguments.Names("--vars", v) : null;
+            var simulator = SimulatorDiff.Chosen(result, function, problemOptions);
+            // A simulator's --vars names its variables (read by the problem options), not the CSV's columns.
+            var names = !simulator && result.GetValue(vars) is { } v ? Arguments.Names("--vars", v) : null;
             if (path != "-" && !File.Exists(path))
                 throw new CliInputException($"--points: the file '{path}' does not exist.");
-            if (names is null && Expression.Parse(result.GetValue(function)!).Variables.Count == 0)
+            var problem = simulator ? PhysicsProblem.From(problemOptions.Read(result, PointNeed.None)) : null;
+            if (!simulator && names is null && Expression.Parse(result.GetValue(function)!).Variables.Count == 0)
                 throw new CliInputException("The function has no variables to read from the points; name them with --vars.");
             using var reader = path == "-" ? Console.In : new StreamReader(path);
             // Entries settled as limits (or found not to exist) are said on stderr, so the CSV stays a table.
@@ -54,7 +58,10 @@ internal static class EvalCommand
             try
             {
                 using (var written = new StreamWriter(buffer))
-                    BatchEvaluation.Run(result.GetValue(function)!, names, result.GetValue(order), reader, written, notes, result.GetValue(sparse));
+                    if (problem is not null)
+                        SimulatorBatchEvaluation.Run(problem, result.GetValue(order), reader, written, result.GetValue(sparse));
+                    else
+                        BatchEvaluation.Run(result.GetValue(function)!, names, result.GetValue(order), reader, written, notes, result.GetValue(sparse));
                 using var back = new StreamReader(buffer);
                 var chunk = new char[1 << 16];
                 int count;

@@ -10,7 +10,23 @@ internal sealed class ProblemOptions
         Description = "A problem file: {\"variables\":[...],\"simulator\":[...],\"loss\":\"...\",\"target\":[...],\"start\":[...],\"inverse\":[...]}.",
     };
     private readonly Option<string?> _simulator = new("--simulator") { Description = "Simulator components separated by ';', e.g. \"x0; x1^2\"." };
-    private readonly Option<string?> _vars = new("--vars") { Description = "Variables, comma-separated (default: the simulator's, x2 before x10)." };
+    private readonly Option<string?> _vars;
+    // diff and eval: their own --vars is shared, only the options that shape y, J and the loss are added,
+    // and an example takes any n (its limit is the default comparison's dense rules).
+    private readonly bool _forDerivatives;
+
+    /// <summary>The options of compare, derive, check and units.</summary>
+    public ProblemOptions() : this(null) { }
+
+    /// <summary>
+    /// With <paramref name="vars"/>: the options of diff and eval, which already have --vars (used for
+    /// --simulator's variables too): --problem, --simulator, --example, --n, --loss, --target, --start, --param.
+    /// </summary>
+    public ProblemOptions(Option<string?>? vars)
+    {
+        _forDerivatives = vars is not null;
+        _vars = vars ?? new("--vars") { Description = "Variables, comma-separated (default: the simulator's, x2 before x10)." };
+    }
     private readonly Option<string?> _loss = new("--loss") { Description = "The loss in y0, y1, … (default ½‖y − y*‖²)." };
     private readonly Option<string?> _target = new("--target") { Description = "The target y*, comma-separated numbers or names (names stay symbolic in derived rules)." };
     private readonly Option<string?> _start = new("--start") { Description = "The start point, comma-separated." };
@@ -36,8 +52,21 @@ internal sealed class ProblemOptions
 
     public void AddTo(Command command)
     {
-        foreach (var o in new Option[] { _file, _simulator, _example, _size, _vars, _loss, _target, _start, _inverse, _units, _params }) command.Options.Add(o);
+        Option[] options = _forDerivatives
+            ? [_file, _simulator, _example, _size, _loss, _target, _start, _params]
+            : [_file, _simulator, _example, _size, _vars, _loss, _target, _start, _inverse, _units, _params];
+        foreach (var o in options) command.Options.Add(o);
     }
+
+    /// <summary>Whether a simulator was given (--problem, --simulator or --example).</summary>
+    public bool SimulatorGiven(ParseResult result) =>
+        result.GetValue(_file) is not null || result.GetValue(_simulator) is not null || result.GetValue(_example) is not null;
+
+    /// <summary>The first option given that describes a simulator's problem (for a command given a function instead), or null.</summary>
+    public string? ProblemOptionGiven(ParseResult result) =>
+        result.GetValue(_size) is not null ? _size.Name
+        : new[] { _loss, _target, _start }.FirstOrDefault(o => result.GetValue(o) is not null)?.Name
+        ?? (result.GetValue(_params) is { Length: > 0 } ? _params.Name : null);
 
     /// <summary>The --param values, or null when none were given.</summary>
     private Dictionary<string, double>? Parameters(ParseResult result) =>
@@ -178,7 +207,7 @@ internal sealed class ProblemOptions
         if (path is not null || example is not null)
         {
             if (path is not null && !File.Exists(path)) throw new CliInputException($"--problem: the file '{path}' does not exist.");
-            var fromFile = path is not null ? ProblemDefinition.FromJson(File.ReadAllText(path)) : Example(example!, result.GetValue(_size), NamesMethods(result));
+            var fromFile = path is not null ? ProblemDefinition.FromJson(File.ReadAllText(path)) : Example(example!, result.GetValue(_size), _forDerivatives || NamesMethods(result));
             // Options given with --problem or --example override its fields (never silently ignored);
             // --vars would rename its variables under its expressions, so it is refused.
             if (result.GetValue(_vars) is not null)

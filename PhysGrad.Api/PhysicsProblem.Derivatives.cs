@@ -1,0 +1,170 @@
+using PhysGrad.Numerics;
+using PhysGrad.Symbolic;
+
+namespace PhysGrad;
+
+/// <summary>
+/// A simulator's derivatives at one point, as values: y = P(x), the Jacobian J = ∂P/∂x and, at order 2,
+/// the loss L(P(x)), its gradient and its Hessian in x. Each matrix is either dense or in coordinate form
+/// (its structural nonzeros), as asked for; the other form is null.
+/// </summary>
+/// <param name="Variables">x's names, in order (J's and the Hessian's columns).</param>
+/// <param name="Outputs">y's names, in order (J's rows).</param>
+/// <param name="Point">x, one value per variable.</param>
+/// <param name="Y">y = P(x), one value per output.</param>
+/// <param name="JacobianAt">J at x, m × n (row i = output i, column j = variable j); null when sparse or at order 0.</param>
+/// <param name="JacobianAtNonZeros">J's structural nonzeros at x, row by row and by column within a row
+/// (from the compiled sparse Jacobian kernel's CSR pattern); null when dense. An entry there may still be 0
+/// at this x; every entry not listed is 0 for every x.</param>
+/// <param name="Loss">L(P(x)) at order 2, else null.</param>
+/// <param name="GradientAt">∂L/∂x at order 2 (n values), else null.</param>
+/// <param name="HessianAt">∂²L/∂x² at order 2 (n × n), dense; else null.</param>
+/// <param name="HessianAtNonZeros">∂²L/∂x²'s structural nonzeros at order 2 (both triangles, row by row), sparse; else null.</param>
+public sealed record SimulatorDerivativeReport(
+    IReadOnlyList<string> Variables,
+    IReadOnlyList<string> Outputs,
+    IReadOnlyList<double> Point,
+    IReadOnlyList<double> Y,
+    double[,]? JacobianAt,
+    IReadOnlyList<MatrixEntry>? JacobianAtNonZeros,
+    double? Loss,
+    IReadOnlyList<double>? GradientAt,
+    double[,]? HessianAt,
+    IReadOnlyList<MatrixEntry>? HessianAtNonZeros)
+{
+}
+
+public sealed partial class PhysicsProblem
+{
+    // The compiled problem for y and J when the problem has no start or no loss (made once, on first use).
+    private CompiledProblem? _valuesOnly;
+
+    /// <summary>
+    /// The most entries a dense matrix of <see cref="DerivativesAt"/> may have (m·n for J, n² for the
+    /// Hessian): a million doubles are 8 MB in memory and some 20 MB as text, about what a reader or a
+    /// spreadsheet still takes. Above it only the sparse form (the structural nonzeros) is given.
+    /// </summary>
+    public const int DenseEntryLimit = 1_000_000;
+
+    /// <summary>
+    /// y = P(x) (order 0), and J = ∂P/∂x at <paramref name="x"/> (order 1), and also L(P(x)), ∂L/∂x and ∂²L/∂x²
+    /// (order 2), evaluated by the compiled kernels. Sparse: J and the Hessian as their structural
+    /// nonzeros in coordinate form, from the sparse kernels (<see cref="CompiledProblem.SparseJacobian"/>,
+    /// <see cref="CompiledProblem.SparseHessian"/>), which never form the m × n or n × n matrix; dense:
+    /// every entry, from the dense kernels, up to <see cref="DenseEntryLimit"/> entries per matrix.
+    /// </summary>
+    /// <remarks>
+    /// Values are the kernels' formula values: unlike <see cref="Derivatives.Compute"/>, an entry whose
+    /// formula is not finite at x is not settled as a limit. Order 1 needs no target; order 2 needs the loss,
+    /// so a target or a loss of the problem's own.
+    /// </remarks>
+    /// <param name="x">The point, one value per variable.</param>
+    /// <param name="order">0: y only; 1: y and J; 2: and the loss, its gradient and its Hessian.</param>
+    /// <param name="sparse">Coordinate form (structural nonzeros) rather than dense matrices.</param>
+    /// <exception cref="SymbolicException">A point of the wrong length or with a non-finite value
+    /// (<see cref="ErrorKind.Shape"/>, <see cref="ErrorKind.NonFinite"/>), an order other than 0, 1 or 2 or
+    /// order 2 without a target or loss (<see cref="ErrorKind.Invalid"/>), or a dense matrix over
+    /// <see cref="DenseEntryLimit"/> entries (<see cref="ErrorKind.TooLarge"/>; the message says to ask for the sparse form).</exception>
+    public SimulatorDerivativeReport DerivativesAt(IReadOnlyList<double> x, int order = 1, bool sparse = false)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        if (order is not (0 or 1 or 2))
+            throw new SymbolicException(ErrorKind.Invalid, $"The order must be 0 (y), 1 (y and the Jacobian) or 2 (and the loss's gradient and Hessian), not {order}.");
+        var n = Variables.Count;
+        var m = Outputs.Count;
+        if (x.Count != n)
+            throw new SymbolicException(ErrorKind.Shape,
+                $"The point has {NumberText.Count(x.Count, "value")} but the simulator has {NumberText.Count(n, "variable")}{(n <= 10 ? $" ({string.Join(", ", Variables)})" : "")}.");
+        for (var j = 0; j < n; j++)
+            if (!double.IsFinite(x[j]))
+                throw new SymbolicException(ErrorKind.NonFinite, $"The point's value {j + 1} ({Variables[j]}) is {x[j]}; give finite numbers.");
+        var hasLoss = Definition.HasNumericTarget || Definition.Loss is not null;
+        if (order == 2 && !hasLoss)
+            throw new SymbolicException(ErrorKind.Invalid,
+                "Order 2 prints the Hessian of the loss L(P(x)), and this problem has no loss: give a target (one value per output) or a loss of its own.");
+        if (!sparse && order >= 1)
+        {
+            // Refused before anything is compiled: a dense kernel over the limit would take long to build.
+            DenseFits("The Jacobian ∂P/∂x", m, n);
+            if (order == 2) DenseFits("The Hessian of L(P(x))", n, n);
+        }
+
+        // Order 1 needs no loss: a problem without a target is compiled with zeros there (the loss is
+        // then unused; y and J do not depend on it).
+        var compiled = hasLoss && Definition.HasStart ? Compiled
+            : LazyInitializer.EnsureInitialized(ref _valuesOnly, () => From(Definition with
+            {
+                Target = hasLoss ? Definition.Target : new double[m],
+                TargetSymbols = hasLoss ? Definition.TargetSymbols : null,
+                Start = Definition.HasStart ? Definition.Start : new double[n],
+            }).Compiled);
+        var point = x.ToArray();
+        var y = new double[m];
+        double[,]? jacobian = null;
+        MatrixEntry[]? jacobianEntries = null;
+        double? loss = null;
+        double[]? gradient = null;
+        double[,]? hessian = null;
+        MatrixEntry[]? hessianEntries = null;
+        if (order == 0)
+        {
+            compiled.Simulate(point, y);
+        }
+        else if (sparse)
+        {
+            var j = new CsrMatrix(compiled.SparseJacobianPattern());
+            compiled.SparseJacobian(point, y, j);
+            jacobianEntries = Coordinates(j);
+            if (order == 2)
+            {
+                var h = new CsrMatrix(compiled.SparseHessianPattern());
+                gradient = new double[n];
+                loss = compiled.SparseHessian(point, gradient, h);
+                hessianEntries = Coordinates(h);
+            }
+        }
+        else
+        {
+            var flat = new double[m * n];
+            compiled.Simulate(point, y, flat);
+            jacobian = Square(flat, m, n);
+            if (order == 2)
+            {
+                gradient = new double[n];
+                var flatHessian = new double[n * n];
+                loss = compiled.LossInX(point, gradient, flatHessian);
+                hessian = Square(flatHessian, n, n);
+            }
+        }
+        return new SimulatorDerivativeReport(Variables, Outputs, point, y, jacobian, jacobianEntries, loss, gradient, hessian, hessianEntries);
+    }
+
+    private static void DenseFits(string what, int rows, int columns)
+    {
+        var entries = (long)rows * columns;
+        if (entries > DenseEntryLimit)
+            throw new SymbolicException(ErrorKind.TooLarge,
+                $"{what} is {rows} × {columns} ({entries:N0} entries), over the dense output's limit of {DenseEntryLimit:N0} entries; " +
+                "ask for its structural nonzeros in coordinate form instead (--sparse in the CLI, sparse: true in the API), which never forms the dense matrix.");
+    }
+
+    // A CSR matrix's entries as (row, column, value), row by row in the pattern's order.
+    private static MatrixEntry[] Coordinates(CsrMatrix matrix)
+    {
+        var entries = new MatrixEntry[matrix.NonZeroCount];
+        var rows = matrix.RowPointers;
+        var columns = matrix.ColumnIndices;
+        var values = matrix.Values;
+        for (var i = 0; i < matrix.Rows; i++)
+            for (var k = rows[i]; k < rows[i + 1]; k++)
+                entries[k] = new MatrixEntry(i, columns[k], values[k]);
+        return entries;
+    }
+
+    private static double[,] Square(double[] flat, int rows, int columns)
+    {
+        var matrix = new double[rows, columns];
+        Buffer.BlockCopy(flat, 0, matrix, 0, flat.Length * sizeof(double));
+        return matrix;
+    }
+}
