@@ -199,6 +199,9 @@ public static class ReferenceProblems
         var size = n ?? info.DefaultSize;
         if (size < info.MinSize)
             throw new SymbolicException(ErrorKind.Invalid, $"The example '{info.Name}' needs n ≥ {info.MinSize} ({info.SizeMeaning}; {info.MinReason}); got {size}. Give --n {info.MinSize} or more.");
+        // A hard limit, whatever the methods: the simulator itself is dense (said before anything is traced).
+        if (info.Name == "poisson2d" && size > ReferenceSimulators.Poisson2DMaxSide)
+            throw new SymbolicException(ErrorKind.TooLarge, ReferenceSimulators.Poisson2DTooLarge(size));
         if (limited && size > info.MaxSize)
             throw new SymbolicException(ErrorKind.TooLarge, info.Name == "heat1d-inverse"
                 ? $"The example '{info.Name}' at n = {size} ({info.SizeMeaning}) is over its limit of n = {info.MaxSize}: beyond it one step of the matrix-free " +

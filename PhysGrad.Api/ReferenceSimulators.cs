@@ -181,16 +181,31 @@ public static class ReferenceSimulators
     }
 
     /// <summary>
+    /// The largest grid side of <see cref="Poisson2D"/>: its output is the dense Green's matrix applied to
+    /// the symbols, side⁴ terms, at most 31⁴ ≈ 9.2·10⁵ here. At side 64 (1.7·10⁷ terms) tracing alone took
+    /// over 7 minutes of CPU and 7.5 GB before it was stopped (BENCHMARKS.md, issue 14).
+    /// </summary>
+    public const int Poisson2DMaxSide = 31;
+
+    /// <summary>The message for a Poisson grid over <see cref="Poisson2DMaxSide"/>.</summary>
+    internal static string Poisson2DTooLarge(int side) =>
+        $"The 2-D Poisson simulator on a {side}×{side} grid is its dense Green's matrix, {(long)side * side * side * side} terms " +
+        $"(side⁴), over the limit of side ≤ {Poisson2DMaxSide} ({(long)Poisson2DMaxSide * Poisson2DMaxSide * Poisson2DMaxSide * Poisson2DMaxSide} terms): " +
+        $"beyond it tracing alone takes minutes and gigabytes. Use n ≤ {Poisson2DMaxSide}.";
+
+    /// <summary>
     /// The 2-D Poisson problem (docs/theory.md §7): y solves Δ_h y = x on a side×side interior grid with y = 0
     /// on the boundary, h = 1/(side+1). The solve is written out with the discrete sine transform, the
     /// eigenbasis of the Dirichlet Laplacian: y = S Λ⁻¹ S x with S_{jk} = √(2/(side+1)) sin(jkπ/(side+1))
     /// in each direction and λ_{kl} = −(4/h²)(sin²(kπ/(2(side+1))) + sin²(lπ/(2(side+1)))). P is linear
     /// and dense; its inverse is applying Δ_h (<see cref="Laplacian2D"/> divided by h²).
     /// </summary>
+    /// <exception cref="SymbolicException">A side over <see cref="Poisson2DMaxSide"/> (ErrorKind.TooLarge).</exception>
     public static Scalar[] Poisson2D(Scalar[] x, int side)
     {
         ArgumentNullException.ThrowIfNull(x);
         CheckSquare(x.Length, side);
+        if (side > Poisson2DMaxSide) throw new SymbolicException(ErrorKind.TooLarge, Poisson2DTooLarge(side));
         var h = 1.0 / (side + 1);
         var s = new double[side, side];
         for (var j = 0; j < side; j++)
@@ -200,21 +215,37 @@ public static class ReferenceSimulators
         for (var k = 0; k < side; k++) mu[k] = -4 / (h * h) * Math.Pow(Math.Sin((k + 1) * Math.PI / (2.0 * (side + 1))), 2);
         // The Green's matrix G[(a,b),(c,d)] = Σ_kl S_ak S_bl S_ck S_dl / (μ_k + μ_l), in numbers: the
         // simulator is code run once, and its output is the dense linear map applied to the symbols.
+        // Summed in two stages, G = Σ_k S_ak S_ck W_k[b, d] with W_k[b, d] = Σ_l S_bl S_dl / (μ_k + μ_l):
+        // side⁵ multiplications instead of the side⁶ of the double sum per entry (at side = 64 that is
+        // 10⁹ instead of 7·10¹⁰, about a minute saved before anything symbolic starts).
+        var w = new double[side, side, side];
+        for (var k = 0; k < side; k++)
+            for (var b = 0; b < side; b++)
+                for (var d = 0; d < side; d++)
+                {
+                    var sum = 0.0;
+                    for (var l = 0; l < side; l++)
+                        sum += s[b, l] * s[d, l] / (mu[k] + mu[l]);
+                    w[k, b, d] = sum;
+                }
         var n = side * side;
         var y = new Scalar[n];
         var terms = new Scalar[n];
+        var sk = new double[side];
         for (var a = 0; a < side; a++)
             for (var b = 0; b < side; b++)
             {
                 for (var c = 0; c < side; c++)
+                {
+                    for (var k = 0; k < side; k++) sk[k] = s[a, k] * s[c, k];
                     for (var d = 0; d < side; d++)
                     {
                         var g = 0.0;
                         for (var k = 0; k < side; k++)
-                            for (var l = 0; l < side; l++)
-                                g += s[a, k] * s[b, l] * s[c, k] * s[d, l] / (mu[k] + mu[l]);
+                            g += sk[k] * w[k, b, d];
                         terms[c * side + d] = g * x[c * side + d];
                     }
+                }
                 y[a * side + b] = Scalar.Sum(terms);
             }
         return y;

@@ -77,9 +77,18 @@ internal static class CompareCommand
                 throw new CliInputException(
                     $"--line-search has no line search for {MethodCatalog.JoinNames(refusedSearch)}: it applies to {MethodCatalog.LineSearchMethods} only; " +
                     $"leave {(refusedSearch.Length == 1 ? "it" : "them")} out of --methods, or drop --line-search.");
+            // A large example takes seconds to trace: say so before it starts (issue 14: minutes of silence).
+            var example = problem.ExampleSize(result);
+            var phases = PhaseLog.For(error, example?.Variables ?? 0);
+            // The log's own timer (on the process's stderr) stops with the command.
+            using var stopPhases = phases;
+            if (example is { } traced) phases?.Phase($"tracing the {traced.Name} simulator ({traced.Variables} variables)");
             var definition = problem.Read(result);
             OutputDirectory.Prepare(result.GetValue(outDir));
             var physics = PhysicsProblem.From(definition);
+            var size = Math.Max(physics.Variables.Count, physics.Outputs.Count);
+            phases ??= PhaseLog.For(error, size);
+            phases?.Sized(size);
             // Only methods the user named may fail the run; from the default list the ones that do not
             // apply are left out, each with one line saying why (on stderr for json and csv).
             IReadOnlyList<SkippedMethod> skipped = [];
@@ -99,8 +108,11 @@ internal static class CompareCommand
                 skipWriter.WriteLine(line);
             var names = MethodCatalog.Labels(chosen);
             Comparison comparison;
+            phases?.Runs(names, n);
+            phases?.Phase($"running {string.Join(", ", names)}, {n} iteration{(n == 1 ? "" : "s")} each; then finding x*");
             using (var bar = ProgressLine.For(error, names, n))
-                comparison = physics.CompareMethods(chosen, n, result.GetValue(lineSearch), bar);
+                comparison = physics.CompareMethods(chosen, n, result.GetValue(lineSearch), BothProgress.Of(bar, phases));
+            phases?.Phase("drawing the plots");
             var results = comparison.Results;
             IReadOnlyList<string> plots;
             try
@@ -117,6 +129,7 @@ internal static class CompareCommand
                 error.WriteLine($"physgrad: plots not written: the native plotting library is missing on this platform ({(e as DllNotFoundException ?? (DllNotFoundException)e.InnerException!).Message}).");
                 plots = [];
             }
+            phases?.Phase("writing the report");
             // A diverged run is a run that failed: everything is still printed and plotted, then exit 1.
             var diverged = results.Where(r => r.Failed).ToArray();
             int Finish()

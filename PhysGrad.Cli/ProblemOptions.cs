@@ -133,6 +133,24 @@ internal sealed class ProblemOptions
         result.GetValue(_example) is { } name ? ReferenceProblems.Grid(name, result.GetValue(_size)) : null;
 
     /// <summary>
+    /// An --example's name and number of variables, known before it is traced (for the phase lines of a
+    /// large run); null without --example or for a name or size the example refuses (it says why when read).
+    /// </summary>
+    public (string Name, int Variables)? ExampleSize(ParseResult result)
+    {
+        if (result.GetValue(_example) is not { } name) return null;
+        try
+        {
+            var info = ReferenceProblems.Info(name);
+            return (info.Name, ReferenceProblems.Variables(info.Name, result.GetValue(_size) ?? info.DefaultSize));
+        }
+        catch (Exception e) when (InputError.Is(e))
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
     /// A note naming the variables read from --simulator when some of them look like constants (not x,
     /// x0, x1, …) and no count (such as --start's) can show the mistake; null otherwise.
     /// </summary>

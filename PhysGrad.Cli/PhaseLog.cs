@@ -1,0 +1,152 @@
+namespace PhysGrad.Cli;
+
+/// <summary>
+/// One line on stderr per phase of a long run ("physgrad: tracing …", "physgrad: gd: iteration 1/10 done",
+/// "physgrad: drawing the plots …"), and a line on the running method's iteration at most every
+/// <see cref="IterationInterval"/>, so that a run of many seconds is never silent (issue 14: a heat2d
+/// run of 4096 cells printed nothing for two minutes). Lines, not a redrawn bar, so a log keeps them.
+/// <para>When they are written: for a problem of at least <see cref="LargeProblem"/> variables or outputs,
+/// at once and whatever stderr is (tracing, deriving and compiling take seconds there); otherwise, on the
+/// process's own stderr only, a phase is told once it has lasted <see cref="Quiet"/> (a small problem whose
+/// graph is deep, such as 256 RK4 steps, can take as long). Writers passed in by a caller (the tests run the
+/// CLI in-process) get only the first kind, so a small run's stderr stays clean however loaded the machine.</para>
+/// The terminal-only bar (<see cref="ProgressLine"/>) still draws beside them: each line first clears it.
+/// </summary>
+internal sealed class PhaseLog : IProgress<(int Method, int Iteration)>, IDisposable
+{
+    /// <summary>The size (variables or outputs) from which the phases are told at once.</summary>
+    internal const int LargeProblem = 1000;
+
+    /// <summary>How long a phase runs before it is told, below <see cref="LargeProblem"/>.</summary>
+    internal static readonly TimeSpan Quiet = TimeSpan.FromSeconds(2);
+
+    /// <summary>The least time between two iteration lines of one method.</summary>
+    internal static readonly TimeSpan IterationInterval = TimeSpan.FromSeconds(5);
+
+    private readonly TextWriter _error;
+    private readonly object _gate = new();
+    private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
+    private readonly Timer? _timer;
+    private bool _eager;
+    private string? _pending;
+    private TimeSpan _pendingSince;
+    private string[] _names = [];
+    private int _iterations;
+    private int _method = -1, _iteration;
+    private TimeSpan _lastLine;
+
+    private PhaseLog(TextWriter error, bool eager, bool watch)
+    {
+        (_error, _eager) = (error, eager);
+        if (watch) _timer = new Timer(_ => Tick(), null, TimeSpan.FromMilliseconds(250), TimeSpan.FromMilliseconds(250));
+    }
+
+    /// <summary>A log for a problem of this size written to <paramref name="error"/>; null when nothing would ever be told.</summary>
+    public static PhaseLog? For(TextWriter error, long size)
+    {
+        var eager = size >= LargeProblem;
+        var console = ReferenceEquals(error, Console.Error);
+        return eager || console ? new PhaseLog(error, eager, console) : null;
+    }
+
+    /// <summary>Tells the phases at once from now on when the problem (read since) is large.</summary>
+    public void Sized(long size)
+    {
+        lock (_gate) _eager |= size >= LargeProblem;
+    }
+
+    /// <summary>Says a phase starts (at once, or once it has lasted <see cref="Quiet"/>), with the time since the command started.</summary>
+    public void Phase(string what)
+    {
+        lock (_gate)
+        {
+            _method = -1;
+            if (_eager)
+            {
+                _pending = null;
+                Write($"physgrad: {what} … ({Elapsed()})");
+            }
+            else
+                (_pending, _pendingSince) = ($"physgrad: {what} …", _clock.Elapsed);
+        }
+    }
+
+    /// <summary>The methods about to run (their labels) and the iterations of each.</summary>
+    public void Runs(string[] names, int iterations)
+    {
+        lock (_gate) (_names, _iterations) = (names, iterations);
+    }
+
+    public void Report((int Method, int Iteration) value)
+    {
+        lock (_gate)
+        {
+            if (value.Method < 0 || value.Method >= _names.Length) return;
+            var first = value.Method != _method;
+            (_method, _iteration) = (value.Method, value.Iteration);
+            if (first)
+            {
+                _pending = null;
+                // Told after a method's first iteration (the runs report completed iterations), which
+                // includes deriving and compiling what the method needs.
+                if (_eager)
+                {
+                    Write($"physgrad: {_names[value.Method]}: iteration {value.Iteration}/{_iterations} done ({Elapsed()}; the first derives and compiles what it needs)");
+                    _lastLine = _clock.Elapsed;
+                }
+            }
+            else if (_eager)
+                IterationLine();
+            // The last run is over; what follows, until the plots, is the search for x*.
+            if (value.Method == _names.Length - 1 && value.Iteration == _iterations)
+                Phase("finding x*");
+        }
+    }
+
+    public void Dispose() => _timer?.Dispose();
+
+    private void Tick()
+    {
+        lock (_gate)
+        {
+            if (_pending is { } line && _clock.Elapsed - _pendingSince >= Quiet)
+            {
+                Write($"{line} ({Elapsed()})");
+                _pending = null;
+                _lastLine = _clock.Elapsed;
+            }
+            else if (_method >= 0)
+                IterationLine();
+        }
+    }
+
+    private void IterationLine()
+    {
+        if (_clock.Elapsed - _lastLine < IterationInterval) return;
+        _lastLine = _clock.Elapsed;
+        Write($"physgrad: {_names[_method]}: iteration {_iteration}/{_iterations} done ({Elapsed()})");
+    }
+
+    private string Elapsed() => $"{_clock.Elapsed.TotalSeconds:F1} s in";
+
+    private void Write(string line)
+    {
+        // Clear a progress bar drawn on the same (terminal) line before writing over it.
+        if (ReferenceEquals(_error, Console.Error) && !Console.IsErrorRedirected) _error.Write("\r" + new string(' ', 70) + "\r");
+        _error.WriteLine(line);
+    }
+}
+
+/// <summary>Tells two progress receivers, either of which may be absent.</summary>
+internal sealed class BothProgress(IProgress<(int Method, int Iteration)>? first, IProgress<(int Method, int Iteration)>? second)
+    : IProgress<(int Method, int Iteration)>
+{
+    public static IProgress<(int Method, int Iteration)>? Of(IProgress<(int Method, int Iteration)>? a, IProgress<(int Method, int Iteration)>? b) =>
+        a is null ? b : b is null ? a : new BothProgress(a, b);
+
+    public void Report((int Method, int Iteration) value)
+    {
+        first?.Report(value);
+        second?.Report(value);
+    }
+}
