@@ -215,8 +215,8 @@ module Families =
     /// constant of an inner sum (where a target sits in (r − t)²) replaced by cell_k, k in order of the
     /// rewrite; with the cell number of each such sum and the constants.
     let private templateOf (varIndex: Dictionary<string, int>) (first: int) (term: Expr) =
-        let memo = Dictionary<Expr, Expr>(HashIdentity.Reference)
-        let cellOf = Dictionary<Expr, int>(HashIdentity.Reference)
+        let memo = Dictionary<Expr, Expr>(ExprIdentity.comparer)
+        let cellOf = Dictionary<Expr, int>(ExprIdentity.comparer)
         let constants = List<Expr>()
 
         for n in Structure.postOrder [ term ] do
@@ -334,7 +334,7 @@ module Families =
         if first + rep.Offsets.[rep.Offsets.Length - 1] >= variables.Length then
             None
         else
-            let d = Dictionary<Expr, Expr>(HashIdentity.Reference)
+            let d = Dictionary<Expr, Expr>(ExprIdentity.comparer)
 
             for j in rep.Offsets do
                 d.[Expr.symbol (localName j)] <- Expr.symbol variables.[first + j]
@@ -410,13 +410,13 @@ module Families =
             let buckets = Dictionary<int, List<Representative>>()
             let order = List<Representative>()
             let rest = List<Expr>()
-            let pairs = Dictionary<Expr, Expr>(HashIdentity.Reference)
-            let mutable memo = Dictionary<Expr, int>(HashIdentity.Reference)
+            let pairs = Dictionary<Expr, Expr>(ExprIdentity.comparer)
+            let mutable memo = Dictionary<Expr, int>(ExprIdentity.comparer)
 
             // The term's variable indices (distinct, unsorted) by a walk that allocates nothing per
             // term: the shared postOrder and freeSymbols allocate a few hundred bytes per call, and at
             // n = 10⁵ the garbage collections over the weakly held intern table cost seconds.
-            let seen = HashSet<Expr>(HashIdentity.Reference)
+            let seen = HashSet<Expr>(ExprIdentity.comparer)
             let indices = List<int>()
 
             let firstOf (term: Expr) =
@@ -506,7 +506,7 @@ module Families =
                                   Members = List [ struct (first, t, constants) ] }
 
                             // The representative keeps its hashes; the next term gets a fresh memo.
-                            memo <- Dictionary<Expr, int>(HashIdentity.Reference)
+                            memo <- Dictionary<Expr, int>(ExprIdentity.comparer)
                             bucket.Add rep
                             order.Add rep
 
@@ -555,7 +555,7 @@ module Families =
                                    if run |> Array.exists (fun (struct (_, _, c)) -> not (Object.ReferenceEquals(c.[k], c0.[k]))) then
                                        yield k |]
 
-                        let literal = Dictionary<Expr, Expr>(HashIdentity.Reference)
+                        let literal = Dictionary<Expr, Expr>(ExprIdentity.comparer)
                         let struct (_, _, c0) = run.[0]
 
                         for k in 0 .. constantCount - 1 do
@@ -608,7 +608,7 @@ module Families =
                         members
                         |> Array.mapi (fun j f ->
                             let names = f.CellParameters |> Array.map (fun c -> sprintf "%s_%d" c j)
-                            let d = Dictionary<Expr, Expr>(HashIdentity.Reference)
+                            let d = Dictionary<Expr, Expr>(ExprIdentity.comparer)
 
                             for k in 0 .. names.Length - 1 do
                                 d.[Expr.symbol f.CellParameters.[k]] <- Expr.symbol names.[k]
@@ -714,7 +714,7 @@ module Families =
 
         // The distinct variable indices a component reads, None if it reads another symbol, has no
         // variable, too many, or is too large to key (it then stays straight-line code).
-        let seen = HashSet<Expr>(HashIdentity.Reference)
+        let seen = HashSet<Expr>(ExprIdentity.comparer)
         let indices = List<int>()
 
         let readIndices (term: Expr) =
@@ -754,8 +754,8 @@ module Families =
         if fs.Length >= MinCells then
             let buckets = Dictionary<int, List<Representative>>()
             let order = List<Representative>()
-            let pairs = Dictionary<Expr, Expr>(HashIdentity.Reference)
-            let mutable memo = Dictionary<Expr, int>(HashIdentity.Reference)
+            let pairs = Dictionary<Expr, Expr>(ExprIdentity.comparer)
+            let mutable memo = Dictionary<Expr, int>(ExprIdentity.comparer)
 
             for t in 0 .. fs.Length - 1 do
                 let term = fs.[t]
@@ -807,7 +807,7 @@ module Families =
                                   ConstantCount = constants.Length
                                   Members = List [ struct (first, t, constants) ] }
 
-                            memo <- Dictionary<Expr, int>(HashIdentity.Reference)
+                            memo <- Dictionary<Expr, int>(ExprIdentity.comparer)
                             bucket.Add rep
                             order.Add rep
 
@@ -847,7 +847,7 @@ module Families =
                                    if run |> Array.exists (fun (struct (_, _, c)) -> not (Object.ReferenceEquals(c.[k], c0.[k]))) then
                                        yield k |]
 
-                        let literal = Dictionary<Expr, Expr>(HashIdentity.Reference)
+                        let literal = Dictionary<Expr, Expr>(ExprIdentity.comparer)
 
                         for k in 0 .. constantCount - 1 do
                             if not (Array.contains k varying) then
