@@ -40,10 +40,12 @@ public sealed partial class PhysicsProblem
             inverseText = inv.Select(s => Infix.FormatExact(s.Expr)).ToArray();
         }
         // Through the public creation path (the definition holds text): the exactly printed components
-        // parse back to the identical expressions (floating constants stay floating).
+        // parse back to the identical expressions (floating constants stay floating), so the definition is
+        // seeded with the traced ones rather than parsing its text again (a property test checks the
+        // round trip; at n = 10⁵ the parse took seconds).
         return From(new ProblemDefinition(variables, components.Select(Infix.FormatExact).ToArray(), loss, target ?? [], start ?? [], inverseText)
         {
             DeriveInverse = !numericInverse,
-        });
+        }.Seeded(simulator: components));
     }
 }

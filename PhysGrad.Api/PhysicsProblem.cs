@@ -421,6 +421,13 @@ public sealed partial class PhysicsProblem
             : new(definition);
     }
 
+    /// <summary>
+    /// The same problem with a definition that differs only in what the symbolic model does not read
+    /// (<see cref="ProblemDefinition.KnownSolution"/>, <see cref="ProblemDefinition.Title"/>): the model is
+    /// reused, not built and checked again.
+    /// </summary>
+    internal PhysicsProblem WithDefinition(ProblemDefinition definition) => new(definition, _symbolic);
+
     /// <summary>The same problem with units, as name → unit text (<c>"x0" → "m"</c>).</summary>
     public PhysicsProblem WithUnits(IReadOnlyDictionary<string, string> units) => new(Definition with { Units = units });
 

@@ -71,9 +71,15 @@ public sealed class CompiledProblem : IDifferentiableProblem
             for (var j = 0; j < outputs.Length; j++) substitution[ExprModule.Symbol(outputs[j])] = simulator[j];
             return Structure.Substitute(substitution, loss);
         });
+        // Each kernel below that keeps repeated structure as loops starts from the same detection: it is
+        // done once per problem (it walks every term, a second at n = 10⁵), not once per kernel.
+        var compositeFamilies = new Lazy<TermFamilies>(() => Families.Detect(variables, composite.Value));
+        var componentFamilies = new Lazy<ComponentFamilies>(() => Families.DetectComponents(variables, simulator));
         // y, J v, Jᵀ w and the sparse Jacobian keep components of one template at evenly spaced cells (a
         // stencil's interior, the residuals of a chain) as compiled loops (ComponentFamilyKernels).
-        _outputs = Built(Capabilities.Outputs, () => ComponentFamilyKernels.Values(variables, simulator));
+        _outputs = Built(Capabilities.Outputs, () => componentFamilies.Value is { Families.Length: > 0 } c
+            ? ComponentFamilyKernels.Values(c)
+            : KernelCompiler.Compile(Lower.Program(variables, [], simulator)));
         _simulator = Kernel(Capabilities.Jacobian, () => Lower.ValueJacobian(variables, [], simulator));
         // ∂L/∂y of a sum of per-output terms (½Σ(yᵢ − yᵢ*)²) is one loop too: the matrix-free Jacobian rules
         // (GN, LM, IG) read it every step, and its straight-line kernel was most of their fixed cost at n = 10⁴.
@@ -81,18 +87,35 @@ public sealed class CompiledProblem : IDifferentiableProblem
         _lossInY = Kernel(Capabilities.LossHessianInY, () => Lower.ValueGradientHessian(outputs, [], true, loss));
         // Value + gradient and H v keep repeated terms of the loss (Σ over cells of one shape) as compiled
         // loops (FamilyKernels), so their size and compile time do not grow with n.
-        _valueGradient = Built(Capabilities.Gradient, () => FamilyKernels.ValueGradient(variables, composite.Value));
+        _valueGradient = Built(Capabilities.Gradient, () => compositeFamilies.Value is { Families.Length: > 0 } f
+            ? FamilyKernels.ValueGradient(f)
+            : KernelCompiler.Compile(Lower.ValueGradientHessian(variables, [], false, composite.Value)));
         _lossInX = Kernel(Capabilities.Hessian, () => Lower.ValueGradientHessian(variables, [], true, composite.Value));
         // The product kernels take v (or w) as their parameter array, so one compiled kernel serves every
         // vector; the parameters of the problem itself are bound already, so v starts at index 0.
-        _jacobianVector = Built(Capabilities.JacobianVector, () => ComponentFamilyKernels.JacobianVector(variables, simulator));
-        _jacobianTransposeVector = Built(Capabilities.JacobianTransposeVector, () => ComponentFamilyKernels.JacobianTransposeVector(variables, simulator));
-        _hessianVector = Built(Capabilities.HessianVector, () => FamilyKernels.HessianVector(variables, composite.Value));
+        _jacobianVector = Built(Capabilities.JacobianVector, () => componentFamilies.Value is { Families.Length: > 0 } c
+            ? ComponentFamilyKernels.JacobianVector(c)
+            : KernelCompiler.Compile(Lower.JacobianVector(variables, [], simulator)));
+        _jacobianTransposeVector = Built(Capabilities.JacobianTransposeVector, () => componentFamilies.Value is { Families.Length: > 0 } c
+            ? ComponentFamilyKernels.JacobianTransposeVector(c)
+            : KernelCompiler.Compile(Lower.JacobianTransposeVector(variables, [], simulator)));
+        _hessianVector = Built(Capabilities.HessianVector, () => compositeFamilies.Value is { Families.Length: > 0 } f
+            ? FamilyKernels.HessianVector(f)
+            : KernelCompiler.Compile(Lower.HessianVector(variables, [], composite.Value)));
         // H v alone, for the CG iterations of Newton-CG, which discard L and ∇L (the same capability).
-        _hessianVectorOnly = Built(Capabilities.HessianVector, () => FamilyKernels.HessianVectorOnly(variables, composite.Value));
+        _hessianVectorOnly = Built(Capabilities.HessianVector, () => compositeFamilies.Value is { Families.Length: > 0 } f
+            ? FamilyKernels.HessianVectorOnly(f)
+            : KernelCompiler.Compile(Lower.HessianVectorOnly(variables, [], composite.Value)));
         _sparseJacobian = new Lazy<SparseKernel>(() =>
         {
-            var sparse = ComponentFamilyKernels.SparseJacobian(variables, simulator);
+            SparseJacobianKernel sparse;
+            if (componentFamilies.Value is { Families.Length: > 0 } c) sparse = ComponentFamilyKernels.SparseJacobian(c);
+            else
+            {
+                var program = Lower.SparseJacobian(variables, [], simulator);
+                var block = program.Block("jacobian");
+                sparse = new SparseJacobianKernel(KernelCompiler.Compile(program), block.Pattern, block.Offset);
+            }
             Note(Capabilities.SparseJacobian);
             return new SparseKernel(sparse.Kernel, sparse.Pattern, sparse.Offset, Jacobian: sparse);
         });
@@ -100,7 +123,13 @@ public sealed class CompiledProblem : IDifferentiableProblem
         // cell's entries at their places in the pattern.
         _sparseHessian = new Lazy<SparseKernel>(() =>
         {
-            var sparse = FamilyKernels.SparseHessian(variables, composite.Value);
+            SparseHessianKernel sparse;
+            if (compositeFamilies.Value is { Families.Length: > 0 } f) sparse = FamilyKernels.SparseHessian(f);
+            else
+            {
+                var program = Lower.SparseHessian(variables, [], composite.Value);
+                sparse = new SparseHessianKernel(KernelCompiler.Compile(program), program.Block("hessian").Pattern, null);
+            }
             Note(Capabilities.SparseHessian);
             return new SparseKernel(sparse.Kernel, sparse.Pattern, 1 + variables.Length, sparse);
         });

@@ -348,7 +348,7 @@ module Expr =
             | _ ->
                 let arr = result.ToArray()
                 checkTerms "sum" "terms" arr.Length
-                Array.Sort(arr, Order.comparer)
+                Order.sortCanonical arr
                 mk (Sum arr)
 
     // ---- the sum of two terms ----------------------------------------------------------------------
@@ -648,7 +648,7 @@ module Expr =
                 | _ ->
                     let arr = result.ToArray()
                     checkTerms "product" "factors" arr.Length
-                    Array.Sort(arr, Order.comparer)
+                    Order.sortCanonical arr
                     mk (Product arr)
 
     /// f(a), with exact values at the points where they are rational (sin 0 = 0, log 1 = 0, ...)

@@ -137,7 +137,7 @@ module Calculus =
     /// `Examined` counts the children scanned and the index entries built and read: the work of
     /// finding dependent children, which the tests check grows linearly with the problem.
     type internal Dependents(fanOut: int) =
-        let index = Dictionary<Expr, Dictionary<Expr, List<Expr>>>(HashIdentity.Reference)
+        let index = Dictionary<Expr, Dictionary<Expr, List<Expr>>>(ExprIdentity.comparer)
         let mutable examined = 0L
 
         new() = Dependents(IndexedFanOut)
@@ -155,7 +155,7 @@ module Calculus =
                     match index.TryGetValue n with
                     | true, m -> m
                     | _ ->
-                        let m = Dictionary<Expr, List<Expr>>(HashIdentity.Reference)
+                        let m = Dictionary<Expr, List<Expr>>(ExprIdentity.comparer)
 
                         for c in cs do
                             for s in Structure.freeSymbols c do
@@ -179,7 +179,7 @@ module Calculus =
         if not (Structure.dependsOn x e) then
             Expr.zero
         else
-            let ds = Dictionary<Expr, D>(HashIdentity.Reference)
+            let ds = Dictionary<Expr, D>(ExprIdentity.comparer)
             let zero = D.Of Expr.zero
 
             let d c =

@@ -45,7 +45,7 @@ module Evaluate =
     /// symbol name.
     [<CompiledName("Many")>]
     let many (lookup: string -> float) (es: Expr[]) : float[] =
-        let values = Dictionary<Expr, float>(HashIdentity.Reference)
+        let values = Dictionary<Expr, float>(ExprIdentity.comparer)
         // Evaluated in their stable forms: the same values without overflow in intermediates.
         let es = Stable.rewriteMany es
 

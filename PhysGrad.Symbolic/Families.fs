@@ -253,8 +253,8 @@ module Families =
     /// constant of an inner sum (where a target sits in (r − t)²) replaced by cell_k, k in order of the
     /// rewrite; with the cell number of each such sum and the constants.
     let private templateOf (varIndex: Dictionary<string, int>) (first: int) (term: Expr) =
-        let memo = Dictionary<Expr, Expr>(HashIdentity.Reference)
-        let cellOf = Dictionary<Expr, int>(HashIdentity.Reference)
+        let memo = Dictionary<Expr, Expr>(ExprIdentity.comparer)
+        let cellOf = Dictionary<Expr, int>(ExprIdentity.comparer)
         let constants = List<Expr>()
 
         for n in Structure.postOrder [ term ] do
@@ -356,8 +356,8 @@ module Families =
         let firstOf, indices = variableReader varIndex
         let buckets = Dictionary<int, List<Representative>>()
         let order = List<Representative>()
-        let pairs = Dictionary<Expr, Expr>(HashIdentity.Reference)
-        let mutable memo = Dictionary<Expr, int>(HashIdentity.Reference)
+        let pairs = Dictionary<Expr, Expr>(ExprIdentity.comparer)
+        let mutable memo = Dictionary<Expr, int>(ExprIdentity.comparer)
 
         /// The groups, in the order of their representatives.
         member _.Order = order
@@ -408,7 +408,7 @@ module Families =
                               Members = List [ struct (first, t, constants) ] }
 
                         // The representative keeps its hashes; the next term gets a fresh memo.
-                        memo <- Dictionary<Expr, int>(HashIdentity.Reference)
+                        memo <- Dictionary<Expr, int>(ExprIdentity.comparer)
                         bucket.Add rep
                         order.Add rep
 
@@ -426,7 +426,7 @@ module Families =
         if first + rep.Offsets.[rep.Offsets.Length - 1] >= variables.Length then
             None
         else
-            let d = Dictionary<Expr, Expr>(HashIdentity.Reference)
+            let d = Dictionary<Expr, Expr>(ExprIdentity.comparer)
 
             for j in rep.Offsets do
                 d.[Expr.symbol (localName j)] <- Expr.symbol variables.[first + j]
@@ -552,7 +552,7 @@ module Families =
                                    if run |> Array.exists (fun (struct (_, _, c)) -> not (Object.ReferenceEquals(c.[k], c0.[k]))) then
                                        yield k |]
 
-                        let literal = Dictionary<Expr, Expr>(HashIdentity.Reference)
+                        let literal = Dictionary<Expr, Expr>(ExprIdentity.comparer)
                         let struct (_, _, c0) = run.[0]
 
                         for k in 0 .. constantCount - 1 do
@@ -605,7 +605,7 @@ module Families =
                         members
                         |> Array.mapi (fun j f ->
                             let names = f.CellParameters |> Array.map (fun c -> sprintf "%s_%d" c j)
-                            let d = Dictionary<Expr, Expr>(HashIdentity.Reference)
+                            let d = Dictionary<Expr, Expr>(ExprIdentity.comparer)
 
                             for k in 0 .. names.Length - 1 do
                                 d.[Expr.symbol f.CellParameters.[k]] <- Expr.symbol names.[k]
@@ -755,7 +755,7 @@ module Families =
                                    if run |> Array.exists (fun (struct (_, _, c)) -> not (Object.ReferenceEquals(c.[k], c0.[k]))) then
                                        yield k |]
 
-                        let literal = Dictionary<Expr, Expr>(HashIdentity.Reference)
+                        let literal = Dictionary<Expr, Expr>(ExprIdentity.comparer)
 
                         for k in 0 .. constantCount - 1 do
                             if not (Array.contains k varying) then

@@ -139,10 +139,10 @@ module LocalInverse =
 
             let unknowns = variables |> Array.map (fun v -> Expr.symbol (prefix + v))
             let variableSymbols = variables |> Array.map Expr.symbol
-            let index = Dictionary<Expr, int>(HashIdentity.Reference)
+            let index = Dictionary<Expr, int>(ExprIdentity.comparer)
             unknowns |> Array.iteri (fun i u -> index.[u] <- i)
-            let toUnknowns = Dictionary<Expr, Expr>(HashIdentity.Reference)
-            let toCurrent = Dictionary<Expr, Expr>(HashIdentity.Reference)
+            let toUnknowns = Dictionary<Expr, Expr>(ExprIdentity.comparer)
+            let toCurrent = Dictionary<Expr, Expr>(ExprIdentity.comparer)
 
             for i in 0 .. n - 1 do
                 toUnknowns.[variableSymbols.[i]] <- unknowns.[i]
@@ -237,7 +237,7 @@ module LocalInverse =
             /// allows (y0 = −6x0 + 4x2, y2 = −6x0 + 4x2 − 3·atan(−3x2) gives a row in atan(−3x2) alone).
             let eliminate (eqs: Equation list) : Equation list =
                 let pieces = List<Expr>()
-                let column = Dictionary<Expr, int>(HashIdentity.Reference)
+                let column = Dictionary<Expr, int>(ExprIdentity.comparer)
 
                 // The terms of e as (piece, coefficient), constants distributed over sums that depend on
                 // unknowns (−(4·x1 + x2) is two terms), never into a piece ((x0 + x1)³ stays whole).
@@ -429,7 +429,7 @@ module LocalInverse =
                 | Error reason -> Error reason
                 | Ok() ->
                     // Each solution may use unknowns solved before it: substitute them in solving order.
-                    let final = Dictionary<Expr, Expr>(HashIdentity.Reference)
+                    let final = Dictionary<Expr, Expr>(ExprIdentity.comparer)
 
                     for i in order do
                         checkBudget ()
@@ -461,8 +461,8 @@ module LocalInverse =
     /// </summary>
     [<CompiledName("BranchAtZero")>]
     let branchAtZero (outputs: string[]) (inverse: Expr[]) : Expr[] =
-        let outputSymbols = HashSet<Expr>(outputs |> Seq.map Expr.symbol, HashIdentity.Reference)
-        let replacements = Dictionary<Expr, Expr>(HashIdentity.Reference)
+        let outputSymbols = HashSet<Expr>(outputs |> Seq.map Expr.symbol, ExprIdentity.comparer)
+        let replacements = Dictionary<Expr, Expr>(ExprIdentity.comparer)
 
         for e in Structure.postOrder inverse do
             match e.Node with

@@ -240,7 +240,7 @@ module Lower =
         // Compiled values use the stable forms (sums of exponentials factored), as the interpreter does.
         let outputs = Stable.rewriteMany outputs
         let b = Builder(variables, parameters)
-        let slots = Dictionary<Expr, int>(HashIdentity.Reference)
+        let slots = Dictionary<Expr, int>(ExprIdentity.comparer)
         let one = lazy (b.Constant 1.0)
         // slot of base^k for an integer k ≠ 0 (negative: one division).
         let power (baseSlot: int) (k: int) =

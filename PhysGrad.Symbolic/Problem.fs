@@ -33,7 +33,7 @@ type Problem
 
     let lossInX =
         lazy
-            (let d = Dictionary<Expr, Expr>(HashIdentity.Reference)
+            (let d = Dictionary<Expr, Expr>(ExprIdentity.comparer)
 
              for j in 0 .. outputs.Length - 1 do
                  d.[Expr.symbol outputs.[j]] <- simulator.[j]
@@ -81,7 +81,7 @@ type Problem
         if parameters.Count = 0 then
             p
         else
-            let d = Dictionary<Expr, Expr>(HashIdentity.Reference)
+            let d = Dictionary<Expr, Expr>(ExprIdentity.comparer)
 
             for kv in parameters do
                 d.[Expr.symbol kv.Key] <- Expr.real kv.Value

@@ -50,7 +50,7 @@ module SharedTerms =
     /// each child; saturating), so a name's count is how often it is used.
     let private uses (exprs: Expr[]) =
         let order = Structure.postOrder exprs
-        let occurrences = Dictionary<Expr, int64>(HashIdentity.Reference)
+        let occurrences = Dictionary<Expr, int64>(ExprIdentity.comparer)
         let count (e: Expr) = match occurrences.TryGetValue e with | true, c -> c | _ -> 0L
 
         for r in exprs do
@@ -87,8 +87,8 @@ module SharedTerms =
 
             if changed then
                 // Definitions use only earlier names: substituting in order resolves chains of dropped names.
-                let replacements = Dictionary<Expr, Expr>(HashIdentity.Reference)
-                let dropped = HashSet<Expr>(drop |> Seq.map fst, HashIdentity.Reference)
+                let replacements = Dictionary<Expr, Expr>(ExprIdentity.comparer)
+                let dropped = HashSet<Expr>(drop |> Seq.map fst, ExprIdentity.comparer)
                 let kept = ResizeArray<Expr * Expr>()
 
                 for (n, d) in defs do
@@ -100,7 +100,7 @@ module SharedTerms =
                 results <- results |> Array.map (Structure.substitute replacements)
 
         // Renumber: t1, t2, … without gaps.
-        let renames = Dictionary<Expr, Expr>(HashIdentity.Reference)
+        let renames = Dictionary<Expr, Expr>(ExprIdentity.comparer)
 
         let renamed =
             defs
@@ -121,8 +121,8 @@ module SharedTerms =
         let order = Structure.postOrder roots
         // How often each node is written out once the named nodes are written only in their own line:
         // parents first, a named node passes 1 to each of its children, an unnamed one its own count.
-        let occurrences = Dictionary<Expr, int>(HashIdentity.Reference)
-        let named = HashSet<Expr>(HashIdentity.Reference)
+        let occurrences = Dictionary<Expr, int>(ExprIdentity.comparer)
+        let named = HashSet<Expr>(ExprIdentity.comparer)
         let count (e: Expr) = match occurrences.TryGetValue e with | true, c -> c | _ -> 0
 
         for r in roots do
@@ -151,7 +151,7 @@ module SharedTerms =
                 // Saturate: a deeply shared graph can be written out astronomically often.
                 occurrences.[child] <- int (min (int64 (count child) + int64 passed) (int64 Int32.MaxValue))
 
-        let replacements = Dictionary<Expr, Expr>(HashIdentity.Reference)
+        let replacements = Dictionary<Expr, Expr>(ExprIdentity.comparer)
         let intermediates = ResizeArray<string * Expr>()
         // Children before parents: each definition uses only names defined above it.
         for n in order do
@@ -171,7 +171,7 @@ module SharedTerms =
     /// The expressions again, with every intermediate substituted back (the inverse of `extract`).
     [<CompiledName("Inline")>]
     let inlineAll (block: SharedBlock) : Expr[] =
-        let d = Dictionary<Expr, Expr>(HashIdentity.Reference)
+        let d = Dictionary<Expr, Expr>(ExprIdentity.comparer)
 
         for (name, definition) in block.Intermediates do
             d.[Expr.symbol name] <- Structure.substitute d definition

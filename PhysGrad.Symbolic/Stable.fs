@@ -182,7 +182,7 @@ module Stable =
     /// The arguments whose factors the rewrite below changes: those with an exponential beside a
     /// hyperbolic factor, or with hyperbolic powers of both signs (a ratio).
     let private hyperbolicGroups (fs: Expr[]) : Group list =
-        let groups = Dictionary<Expr, Group>(HashIdentity.Reference)
+        let groups = Dictionary<Expr, Group>(ExprIdentity.comparer)
 
         let group u =
             match groups.TryGetValue u with
@@ -192,7 +192,7 @@ module Stable =
                 groups.[u] <- g
                 g
 
-        let signs = Dictionary<Expr, int * int>(HashIdentity.Reference)
+        let signs = Dictionary<Expr, int * int>(ExprIdentity.comparer)
 
         for f in fs do
             match hyperbolicFactor f with
@@ -236,7 +236,7 @@ module Stable =
             match hyperbolicGroups fs with
             | [] -> product
             | groups ->
-                let touched = HashSet<Expr>(groups |> List.map (fun g -> g.U), HashIdentity.Reference)
+                let touched = HashSet<Expr>(groups |> List.map (fun g -> g.U), ExprIdentity.comparer)
 
                 let rest =
                     fs
@@ -409,7 +409,7 @@ module Stable =
                 let num = fs |> Array.filter (fun f -> (denominatorFactor f).IsNone) |> Expr.mul
                 num, den
             let parts = ts |> Array.map (fun t -> split (Expr.div t t1))
-            let largest = Dictionary<Expr, Rational>(HashIdentity.Reference)
+            let largest = Dictionary<Expr, Rational>(ExprIdentity.comparer)
             let order = ResizeArray<Expr>()
             for (_, den) in parts do
                 for (b, k) in den do
@@ -536,7 +536,7 @@ module Stable =
         if not (applies roots) then
             roots
         else
-            let memo = Dictionary<Expr, Expr>(HashIdentity.Reference)
+            let memo = Dictionary<Expr, Expr>(ExprIdentity.comparer)
 
             for n in Structure.postOrder roots do
                 let cs = Expr.children n

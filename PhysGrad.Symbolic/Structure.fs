@@ -11,7 +11,7 @@ module Structure =
     /// All distinct nodes reachable from the roots, children before parents (a topological order).
     [<CompiledName("PostOrder")>]
     let postOrder (roots: seq<Expr>) : Expr[] =
-        let seen = HashSet<Expr>(HashIdentity.Reference)
+        let seen = HashSet<Expr>(ExprIdentity.comparer)
         let result = List<Expr>()
         let stack = Stack<struct (Expr * bool)>()
 
@@ -43,7 +43,7 @@ module Structure =
     /// </summary>
     [<Sealed>]
     type internal DistinctWalk() =
-        let seen = HashSet<Expr>(HashIdentity.Reference)
+        let seen = HashSet<Expr>(ExprIdentity.comparer)
         let stack = Stack<Expr>()
 
         /// Calls visit once on each distinct node reachable from root (a node before its children) and
@@ -89,7 +89,7 @@ module Structure =
     /// at Int64.MaxValue: a shared graph can stand for an astronomically large tree.
     [<CompiledName("TreeSize")>]
     let treeSize (e: Expr) : int64 =
-        let sizes = Dictionary<Expr, int64>(HashIdentity.Reference)
+        let sizes = Dictionary<Expr, int64>(ExprIdentity.comparer)
 
         for n in postOrder [ e ] do
             let mutable s = 1L
@@ -142,34 +142,71 @@ module Structure =
 
             r.ToArray()
 
+    /// The free symbols of a node whose children have theirs already.
+    let private symbolsFromChildren (n: Expr) : Expr[] =
+        match n.Node with
+        | Symbol _ -> [| n |]
+        | _ ->
+            match Expr.children n with
+            | [||] -> Array.empty
+            | [| a |] -> a.freeSymbols
+            | [| a; b |] -> mergeSorted a.freeSymbols b.freeSymbols
+            | cs ->
+                // Many children (a long sum): one sort, not a quadratic chain of merges, of the
+                // distinct symbols only (the terms of a chain share most of theirs, and each
+                // comparison is a natural string comparison).
+                let distinct = HashSet<Expr>(ExprIdentity.comparer)
+
+                for c in cs do
+                    for s in c.freeSymbols do
+                        distinct.Add s |> ignore
+
+                let all = Array.zeroCreate<Expr> distinct.Count
+                distinct.CopyTo all
+                Array.Sort(all, symbolComparer)
+                all
+
+    /// Fills the cache of a shallow graph by recursion, which allocates nothing (a walk in post order
+    /// allocates its set and stack: per expression, that was most of checking 10⁵ small simulator
+    /// components). False, with part of the graph filled, where it is deeper than this allows.
+    let rec private tryFill (n: Expr) (depth: int) : bool =
+        if not (isNull n.freeSymbols) then
+            true
+        elif depth > 200 then
+            false
+        else
+            let ok =
+                match n.Node with
+                | Number _
+                | Real _
+                | Symbol _
+                | Pi -> true
+                | Sum cs
+                | Product cs ->
+                    let mutable ok = true
+                    let mutable i = 0
+
+                    while ok && i < cs.Length do
+                        ok <- tryFill cs.[i] (depth + 1)
+                        i <- i + 1
+
+                    ok
+                | Power(a, b)
+                | Atan2(a, b) -> tryFill a (depth + 1) && tryFill b (depth + 1)
+                | Apply(_, a) -> tryFill a (depth + 1)
+
+            if ok then
+                n.freeSymbols <- symbolsFromChildren n
+
+            ok
+
     /// The symbols an expression depends on, in natural order (x2 before x10). Cached per node.
     [<CompiledName("FreeSymbols")>]
     let freeSymbols (e: Expr) : Expr[] =
-        if isNull e.freeSymbols then
+        if isNull e.freeSymbols && not (tryFill e 0) then
             for n in postOrder [ e ] do
                 if isNull n.freeSymbols then
-                    n.freeSymbols <-
-                        match n.Node with
-                        | Symbol _ -> [| n |]
-                        | _ ->
-                            match Expr.children n with
-                            | [||] -> Array.empty
-                            | [| a |] -> a.freeSymbols
-                            | [| a; b |] -> mergeSorted a.freeSymbols b.freeSymbols
-                            | cs ->
-                                // Many children (a long sum): one sort, not a quadratic chain of merges.
-                                let all = cs |> Array.collect (fun c -> c.freeSymbols)
-                                Array.sortInPlaceWith (fun a b -> symbolComparer.Compare(a, b)) all
-                                let distinct = List<Expr>(all.Length)
-
-                                for s in all do
-                                    if
-                                        distinct.Count = 0
-                                        || not (obj.ReferenceEquals(distinct.[distinct.Count - 1], s))
-                                    then
-                                        distinct.Add s
-
-                                distinct.ToArray()
+                    n.freeSymbols <- symbolsFromChildren n
 
         e.freeSymbols
 
@@ -193,7 +230,7 @@ module Structure =
     /// when it has none), then <paramref name="rewrite"/> is applied to the rebuilt node. Iterative, so
     /// deep expressions do not overflow the stack; a shared subexpression is rewritten once.
     let rewriteBottomUp (rewrite: Expr -> Expr) (e: Expr) : Expr =
-        let memo = Dictionary<Expr, Expr>(HashIdentity.Reference)
+        let memo = Dictionary<Expr, Expr>(ExprIdentity.comparer)
 
         for n in postOrder [ e ] do
             let cs = Expr.children n
@@ -221,7 +258,7 @@ module Structure =
     /// Replaces subexpressions (typically symbols) by others everywhere, re-simplifying on the way.
     [<CompiledName("Substitute")>]
     let substitute (replacements: IReadOnlyDictionary<Expr, Expr>) (e: Expr) : Expr =
-        let memo = Dictionary<Expr, Expr>(HashIdentity.Reference)
+        let memo = Dictionary<Expr, Expr>(ExprIdentity.comparer)
 
         for n in postOrder [ e ] do
             let r =
@@ -235,7 +272,7 @@ module Structure =
 
     /// Substitutes named symbols.
     let substituteNames (pairs: seq<string * Expr>) (e: Expr) =
-        let d = Dictionary<Expr, Expr>(HashIdentity.Reference)
+        let d = Dictionary<Expr, Expr>(ExprIdentity.comparer)
 
         for (name, v) in pairs do
             d.[Expr.symbol name] <- v

@@ -378,7 +378,7 @@ module Units =
     /// dimensionless.
     [<CompiledName("Infer")>]
     let infer (unitOf: string -> PhysicalUnit) (e: Expr) : PhysicalUnit =
-        let memo = Dictionary<Expr, Inferred>(HashIdentity.Reference)
+        let memo = Dictionary<Expr, Inferred>(ExprIdentity.comparer)
         let show (x: Expr) = Infix.format x
 
         let dimensionless (context: Expr) (part: Expr) (what: string) =

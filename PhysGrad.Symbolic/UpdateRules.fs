@@ -13,7 +13,7 @@ module UpdateRules =
     let private scale (c: Expr) (v: Expr[]) = v |> Array.map (fun e -> Expr.mul2 c e)
 
     let private substituteOutputs (outputs: Expr[]) (simulator: Expr[]) (e: Expr) =
-        let d = System.Collections.Generic.Dictionary<Expr, Expr>(HashIdentity.Reference)
+        let d = System.Collections.Generic.Dictionary<Expr, Expr>(ExprIdentity.comparer)
         Array.iter2 (fun (y: Expr) p -> d.[y] <- p) outputs simulator
         Structure.substitute d e
 
@@ -69,7 +69,7 @@ module UpdateRules =
     let physical (eta: Expr) (variables: Expr[]) (outputs: Expr[]) (simulator: Expr[]) (loss: Expr) (inverse: Expr[]) =
         let dy = yStep eta outputs loss
         let moved = Array.map2 (fun (y: Expr) d -> Expr.add y d) outputs dy
-        let d = System.Collections.Generic.Dictionary<Expr, Expr>(HashIdentity.Reference)
+        let d = System.Collections.Generic.Dictionary<Expr, Expr>(ExprIdentity.comparer)
         Array.iter2 (fun (y: Expr) m -> d.[y] <- substituteOutputs outputs simulator m) outputs moved
         Array.map2 (fun inv (x: Expr) -> Expr.sub (Structure.substitute d inv) x) inverse variables
 
