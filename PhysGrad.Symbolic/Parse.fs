@@ -490,14 +490,14 @@ module Parse =
             let k =
                 match (build index).Node with
                 | Number q when q.IsInteger && abs q.Num < System.Numerics.BigInteger 1_000_000_000 -> int q.Num
-                | Number q when q.IsInteger ->
+                | Number q when q.IsInteger && env.IsNone ->
                     failAt
                         ErrorKind.TooLarge
                         text
                         pos
                         (sprintf "the index of %s[...] is %s, too large for an index (at most 999,999,999)" array (Infix.format (build index)))
                 | Number _
-                | Real _ ->
+                | Real _ when env.IsNone ->
                     failAt
                         ErrorKind.Parse
                         text
@@ -648,7 +648,7 @@ module Parse =
                 failAt
                     ErrorKind.Parse
                     text
-                    r.FirstAt
+                    r.At
                     (sprintf
                         "the range %d..%d is empty (it counts up from %d, and %d is below it); write it first..last with first ≤ last, e.g. %d..%d"
                         r.First
