@@ -72,6 +72,28 @@ public static class BookExample
             : Applicability.Yes;
 
     /// <summary>
+    /// Whether a method, with its options, can run on a problem of this shape, decided from the shape
+    /// alone (so before anything is traced, derived or run): IG and PG need a square Jacobian
+    /// (<see cref="NotApplicableCause.NotSquare"/>), and a rule with a dense form refuses sizes over its
+    /// limit (<see cref="NotApplicableCause.TooLarge"/>: newton over <see cref="Numerics.Rules.Newton.DenseUpTo"/>
+    /// variables, hig over <see cref="Numerics.Rules.SolverLimits.SvdUpTo"/>, bfgs over
+    /// <see cref="Numerics.Rules.Bfgs.DenseUpTo"/>, a dense form asked for with iterative=0 over
+    /// <see cref="Numerics.Rules.SolverLimits.SvdUpTo"/>), with the rule's own reason, the one a run would throw.
+    /// </summary>
+    /// <param name="method">The method and its options.</param>
+    /// <param name="outputs">m, the simulator's outputs.</param>
+    /// <param name="variables">n, the variables.</param>
+    public static Applicability ApplicabilityOf(MethodSpec method, int outputs, int variables)
+    {
+        ArgumentNullException.ThrowIfNull(method);
+        if (method.Method is Method.InverseGradient or Method.PhysicalGradient && outputs != variables)
+            return Applicability.No(NotApplicableCause.NotSquare, SquareReason(method.Method, variables, outputs));
+        return method.Rule() is Numerics.Rules.RuleBase rule && rule.SizeRefusal(outputs, variables) is { } why
+            ? Applicability.No(NotApplicableCause.TooLarge, why)
+            : Applicability.Yes;
+    }
+
+    /// <summary>
     /// Why a method cannot run on a problem, or null when it can: IG and PG need a square Jacobian
     /// (PG runs with the numeric inverse when none was derived, so nothing else stops it).
     /// </summary>
@@ -91,12 +113,15 @@ public static class BookExample
 
     /// <summary>
     /// Splits a default method list into the methods that apply to the problem and those that do not,
-    /// with the reason (<see cref="NotApplicable"/>).
+    /// with the reason: the shape (<see cref="NotApplicable"/>) and each rule's size limit
+    /// (<see cref="ApplicabilityOf(MethodSpec, int, int)"/>), decided before anything runs.
     /// </summary>
     public static ((Method Method, double Eta)[] Run, SkippedMethod[] Skipped) Applicable(
         Problem problem, IEnumerable<(Method Method, double Eta)> methods)
     {
-        var all = methods.Select(m => (m.Method, m.Eta, Verdict: ApplicabilityOf(problem, m.Method))).ToArray();
+        ArgumentNullException.ThrowIfNull(problem);
+        var all = methods.Select(m => (m.Method, m.Eta,
+            Verdict: ApplicabilityOf(new MethodSpec(m.Method, m.Eta), problem.Simulator.Length, problem.Variables.Length))).ToArray();
         return (all.Where(m => m.Verdict.IsApplicable).Select(m => (m.Method, m.Eta)).ToArray(),
             all.Where(m => !m.Verdict.IsApplicable)
                 .Select(m => new SkippedMethod(m.Method, m.Verdict.Reason!) { Cause = m.Verdict.Cause!.Value }).ToArray());

@@ -88,8 +88,11 @@ public sealed partial class PhysicsProblem
         return (run.Select(m => new MethodSpec(m.Method, m.Eta)).ToArray(), skipped);
     }
 
-    /// <summary>Whether a method can run on this problem, and if not, why (IG and PG need a square Jacobian).</summary>
-    public Applicability ApplicabilityOf(MethodSpec method) => BookExample.ApplicabilityOf(Model, method.Method);
+    /// <summary>Whether a method, with its options, can run on this problem, and if not, why: IG and PG need a
+    /// square Jacobian, and a rule with a dense form refuses sizes over its limit (see
+    /// <see cref="BookExample.ApplicabilityOf(MethodSpec, int, int)"/>). Decided from the shape, before anything runs.</summary>
+    public Applicability ApplicabilityOf(MethodSpec method) =>
+        BookExample.ApplicabilityOf(method, Definition.Simulator.Count, Definition.Variables.Count);
 
     /// <summary>The book's comparison example (docs/theory.md §4).</summary>
     public static PhysicsProblem Book { get; } = new(ProblemDefinition.Book);

@@ -12,7 +12,7 @@ namespace PhysGrad;
 /// need them (the target is then symbolic, see <see cref="TargetSymbols"/>), running or checking does
 /// (see <see cref="WithGenericPoint"/>).
 /// </summary>
-public sealed record ProblemDefinition(
+public sealed partial record ProblemDefinition(
     IReadOnlyList<string> Variables,
     IReadOnlyList<string> Simulator,
     string? Loss,
@@ -53,6 +53,14 @@ public sealed record ProblemDefinition(
         }
 
         public void Seed(object source, Expr[] parsed) { lock (this) _lists[source] = parsed; }
+
+        // Where each simulator component of a problem file came from ("simulator[0] at i = 3"), keyed by
+        // the component list it describes: a copy with other components has none.
+        private readonly Dictionary<object, string[]> _origins = new(ReferenceEqualityComparer.Instance);
+
+        public void SeedOrigins(object source, string[] origins) { lock (this) _origins[source] = origins; }
+
+        public string[]? Origins(object source) { lock (this) return _origins.GetValueOrDefault(source); }
 
         public void Seed(object source, Expr parsed) { lock (this) _single[source] = parsed; }
 
@@ -322,8 +330,19 @@ public sealed record ProblemDefinition(
         var simulator = ParsedSimulator();
         var inverse = ParsedInverse();
         // The names are checked where every factory's are, in the core's Problem.Create.
-        var problem = Problem.Create(Variables.ToArray(), simulator, loss, target, start, inverse, DeriveInverse,
-            parameters is null ? null : new Dictionary<string, double>(parameters), Problem.DefaultInverseBudget, lossOnly);
+        Problem problem;
+        try
+        {
+            problem = Problem.Create(Variables.ToArray(), simulator, loss, target, start, inverse, DeriveInverse,
+                parameters is null ? null : new Dictionary<string, double>(parameters), Problem.DefaultInverseBudget, lossOnly);
+        }
+        catch (SymbolicException e) when (e is not ParseException && _parsed.Origins(Simulator) is { } origins && SimulatorIndex().IsMatch(e.Message))
+        {
+            // The core counts components after a problem file's indexed entries were expanded; the user
+            // wrote entries: name the entry and the index value ("simulator[0] at i = 3"), not the fifth component.
+            throw new SymbolicException(e.Kind, SimulatorIndex().Replace(e.Message,
+                m => int.TryParse(m.Groups[1].Value, out var j) && j < origins.Length ? origins[j] : m.Value));
+        }
         if (parameters is not null)
         {
             // A constant that nothing uses is most likely misnamed: say so rather than ignore it. Target
@@ -399,9 +418,13 @@ public sealed record ProblemDefinition(
             if (root.ValueKind != JsonValueKind.Object)
                 throw new SymbolicException(ErrorKind.Invalid, "The problem file must hold one JSON object.");
             CheckFieldNames(root);
-            return new ProblemDefinition(
-                IndexedNames(Strings(root, "variables", required: true)!),
-                Indexed(Strings(root, "simulator", required: true)!),
+            var variables = IndexedNames(Strings(root, "variables", required: true)!);
+            var (simulator, origins, parsed) = Indexed(Strings(root, "simulator", required: true)!);
+            var parameters = ParameterTable(root);
+            if (origins is not null) CheckIndexedReach(variables, parsed!, origins, parameters);
+            var definition = new ProblemDefinition(
+                variables,
+                simulator,
                 root.TryGetProperty("loss", out var l) ? (l.ValueKind == JsonValueKind.String ? l.GetString() : throw Kind("loss", "a string")) : null,
                 Numbers(root, "target", allowNames: true),
                 Numbers(root, "start", allowNames: false),
@@ -411,32 +434,145 @@ public sealed record ProblemDefinition(
             {
                 DeriveInverse = !(root.TryGetProperty("inverse", out var n) && n.ValueKind == JsonValueKind.String),
                 Units = UnitTable(root),
-                Parameters = ParameterTable(root),
+                Parameters = parameters,
                 TargetSymbols = TargetNames(root),
             };
+            if (origins is not null) definition._parsed.SeedOrigins(definition.Simulator, origins);
+            return definition;
+        }
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"simulator\[(\d+)\]")]
+    private static partial System.Text.RegularExpressions.Regex SimulatorIndex();
+
+    /// <summary>
+    /// Simulator entries with indexed forms (<c>x[i+1] - x[i] for i in 0..9 periodic</c>, see
+    /// <see cref="Parse.Many"/>) expanded into one component each; other entries as given. With an indexed
+    /// entry, also where each component came from (<c>simulator[0] at i = 3</c>), for messages; else null.
+    /// </summary>
+    private static (IReadOnlyList<string> Components, string[]? Origins, Expr?[]? Parsed) Indexed(IReadOnlyList<string> entries)
+    {
+        if (!entries.Any(e => e.Contains('['))) return (entries, null, null);
+        var components = new List<string>();
+        var origins = new List<string>();
+        var parsed = new List<Expr?>();
+        for (var j = 0; j < entries.Count; j++)
+        {
+            if (!entries[j].Contains('['))
+            {
+                components.Add(entries[j]);
+                origins.Add($"simulator[{j}]");
+                parsed.Add(null);
+                continue;
+            }
+            foreach (var (expr, at) in ParseManyFieldWithOrigins($"simulator[{j}]", entries[j]))
+            {
+                components.Add(Infix.FormatExact(expr));
+                origins.Add(at is null ? $"simulator[{j}]" : $"simulator[{j}] at {at} ('{Shortened(entries[j])}')");
+                parsed.Add(expr);
+            }
+        }
+        return (components, origins.ToArray(), parsed.ToArray());
+    }
+
+    private static string Shortened(string text) => text.Length <= 60 ? text.Trim() : text.Trim()[..57] + "...";
+
+    /// <summary>
+    /// An indexed entry that reads past the variables (x[i+1] for i up to the last variable's index):
+    /// the component would use a name that is not a variable, which the core reports by the expanded
+    /// component's number; here it is said in the entry's terms, with the ways out.
+    /// </summary>
+    private static void CheckIndexedReach(IReadOnlyList<string> variables, Expr?[] parsed, string[] origins,
+        IReadOnlyDictionary<string, double>? parameters)
+    {
+        var known = variables.ToHashSet(StringComparer.Ordinal);
+        for (var k = 0; k < parsed.Length; k++)
+        {
+            if (parsed[k] is not { } component || !origins[k].Contains(" at ", StringComparison.Ordinal)) continue;
+            foreach (var name in Structure.FreeSymbolNames([component]))
+            {
+                if (known.Contains(name) || parameters?.ContainsKey(name) == true) continue;
+                var m = System.Text.RegularExpressions.Regex.Match(name, @"^([A-Za-z_][A-Za-z0-9_]*?)(\d+)$");
+                if (!m.Success) continue;
+                var family = m.Groups[1].Value;
+                var indices = variables.Select(v => v.Length > family.Length && v.StartsWith(family, StringComparison.Ordinal)
+                        && v[family.Length..].All(char.IsAsciiDigit) && int.TryParse(v[family.Length..], out var i) ? i : -1)
+                    .Where(i => i >= 0).ToArray();
+                if (indices.Length == 0) continue;
+                var index = m.Groups[2].Value;
+                var reached = int.TryParse(index, out var at) ? at : indices.Max();
+                throw new SymbolicException(ErrorKind.Variable,
+                    $"{origins[k]} reads {family}[{index}], which is not a variable: the variables named {family} with an index run from {family}{indices.Min()} to {family}{indices.Max()}. " +
+                    "To fix it, " +
+                    $"end the range earlier, add 'periodic' or 'dirichlet 0' after it to say what lies outside the variables, " +
+                    $"or declare more variables in \"variables\" (e.g. \"{family}[{Math.Min(indices.Min(), reached)}..{Math.Max(indices.Max(), reached)}]\").");
+            }
         }
     }
 
     /// <summary>
-    /// Simulator entries with indexed forms (<c>x[i+1] - x[i] for i in 0..9 periodic</c>, see
-    /// <see cref="Parse.Many"/>) expanded into one component each; other entries as given.
+    /// Variable entries of the form <c>x[0..63]</c> expanded into x0 … x63, and <c>x[3]</c> read as x3;
+    /// others as given (checked as names later). An entry with a '[' that is neither is refused here,
+    /// naming the entry, the column and what to write.
     /// </summary>
-    private static IReadOnlyList<string> Indexed(IReadOnlyList<string> entries) =>
-        entries.Any(e => e.Contains('[')) ? entries.SelectMany((e, i) => !e.Contains('[') ? [e]
-            : ParseManyField($"simulator[{i}]", e).Select(Infix.FormatExact)).ToArray() : entries;
+    private static IReadOnlyList<string> IndexedNames(IReadOnlyList<string> entries)
+    {
+        var names = new List<string>();
+        for (var j = 0; j < entries.Count; j++)
+        {
+            var e = entries[j];
+            if (!e.Contains('[') && !e.Contains(']') && !e.Contains(".."))
+            {
+                names.Add(e);
+                continue;
+            }
+            var where = $"variables[{j}] ('{Shortened(e)}')";
+            const string form = "write a range of variables as name[first..last] with whole numbers, first ≤ last, e.g. \"x[0..63]\" for x0 … x63";
+            var m = System.Text.RegularExpressions.Regex.Match(e, @"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*\[\s*([^\]]*?)\s*\]\s*$");
+            if (!m.Success)
+            {
+                var open = e.IndexOf('[');
+                var close = e.IndexOf(']');
+                var why = open < 0 ? "it has no opening '['"
+                    : close < 0 ? "it has no closing ']'"
+                    : close < open ? "its ']' comes before its '['"
+                    : !System.Text.RegularExpressions.Regex.IsMatch(e[..open].Trim(), @"^[A-Za-z_][A-Za-z0-9_]*$") ? "the part before '[' is not a name (a letter or '_', then letters, digits or '_')"
+                    : "there is text after the closing ']'";
+                throw new SymbolicException(ErrorKind.Invalid, $"In {where}: {why} (column {(open < 0 ? 1 : close < 0 ? e.Length + 1 : open + 1)}); {form}.");
+            }
+            var (family, inside) = (m.Groups[1].Value, m.Groups[2].Value);
+            var column = m.Groups[2].Index + 1;
+            if (int.TryParse(inside, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var single))
+            {
+                names.Add(family + single);
+                continue;
+            }
+            var r = System.Text.RegularExpressions.Regex.Match(inside, @"^(-?\d+)\s*\.\.\s*(-?\d+)$");
+            if (!r.Success)
+                throw new SymbolicException(ErrorKind.Invalid, inside.Length == 0
+                    ? $"In {where}: the brackets are empty (column {column}); {form}."
+                    : inside.Contains("...") ? $"In {where}: '{inside}' has three dots (column {column}); {form}."
+                    : $"In {where}: '{inside}' (column {column}) is not a range of whole numbers; {form}.");
+            if (!long.TryParse(r.Groups[1].Value, out var a) || !long.TryParse(r.Groups[2].Value, out var b) || Math.Abs(a) > 1_000_000_000 || Math.Abs(b) > 1_000_000_000)
+                throw new SymbolicException(ErrorKind.TooLarge, $"In {where}: the bounds of '{inside}' (column {column}) are too large; a range holds at most {Parse.MaxRange} variables.");
+            if (a < 0 || b < 0)
+                throw new SymbolicException(ErrorKind.Invalid,
+                    $"In {where}: '{inside}' (column {column}) has a negative index, but variables are numbered from 0 ({family}[0] is {family}0); start the range at 0 or more, e.g. \"{family}[0..{Math.Max(Math.Abs(b), 1)}]\".");
+            if (b < a)
+                throw new SymbolicException(ErrorKind.Invalid,
+                    $"In {where}: the range {a}..{b} (column {column}) is empty, as its last index is below its first; write first..last with first ≤ last, e.g. \"{family}[{b}..{a}]\".");
+            if (b - a + 1 > Parse.MaxRange)
+                throw new SymbolicException(ErrorKind.TooLarge, $"In {where}: the range {a}..{b} (column {column}) has {b - a + 1} variables; the limit is {Parse.MaxRange}.");
+            for (var k = a; k <= b; k++) names.Add(family + k);
+        }
+        return names;
+    }
 
-    /// <summary>Variable entries of the form <c>x[0..63]</c> expanded into x0 … x63; others as given.</summary>
-    private static IReadOnlyList<string> IndexedNames(IReadOnlyList<string> entries) =>
-        entries.SelectMany(e => System.Text.RegularExpressions.Regex.Match(e, @"^\s*([A-Za-z_][A-Za-z0-9_]*)\[(\d+)\.\.(\d+)\]\s*$") is { Success: true } m
-            && int.TryParse(m.Groups[2].Value, out var a) && int.TryParse(m.Groups[3].Value, out var b) && a <= b && b - a < Parse.MaxRange
-            ? Enumerable.Range(a, b - a + 1).Select(k => m.Groups[1].Value + k)
-            : [e]).ToArray();
-
-    private static Expr[] ParseManyField(string field, string text)
+    private static (Expr Expr, string? At)[] ParseManyFieldWithOrigins(string field, string text)
     {
         try
         {
-            return Parse.Many(text);
+            return Parse.ManyWithOrigins(text).Select(p => (p.Item1, (string?)p.Item2)).ToArray();
         }
         catch (ParseException e)
         {

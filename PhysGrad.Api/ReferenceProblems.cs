@@ -74,6 +74,10 @@ public static class ReferenceProblems
         All.FirstOrDefault(p => string.Equals(p.Name, name?.Trim(), StringComparison.OrdinalIgnoreCase))
         ?? throw new SymbolicException(ErrorKind.Invalid, $"Unknown example '{name}'; the examples are {Names}.");
 
+    /// <summary>The number of outputs of an example at size n: 4 (the state) for the oscillators, else its
+    /// variables (<see cref="Variables"/>). Known without tracing, so methods can be checked first.</summary>
+    public static int Outputs(string name, int n) => Info(name).Name == "oscillators" ? 4 : Variables(name, n);
+
     /// <summary>The number of variables of an example at size n (n² for the grids).</summary>
     public static int Variables(string name, int n) => Info(name).SizeMeaning.StartsWith("grid", StringComparison.Ordinal) ? n * n : n;
 

@@ -62,6 +62,8 @@ public enum NotApplicableCause
     Singular,
     /// <summary>A units analysis of a problem without units (see <see cref="StepUnits"/>).</summary>
     NoUnits,
+    /// <summary>A rule with a dense form on a problem over its size limit (newton over 2,000 variables, HIG's SVD, dense BFGS).</summary>
+    TooLarge,
 }
 
 /// <summary>

@@ -128,6 +128,27 @@ internal sealed class ProblemOptions
     /// <summary>Whether --unit was given (for commands that do not use it, to say so).</summary>
     public bool UnitsGiven(ParseResult result) => result.GetValue(_units) is { Length: > 0 };
 
+    /// <summary>
+    /// The shape (outputs, variables) of the --example asked for, known from the catalogue without
+    /// tracing it; null when no example is asked for or the name or size is not valid (<see cref="Read(ParseResult)"/>
+    /// then says why). Lets a command refuse a named method before the example is built.
+    /// </summary>
+    public (int Outputs, int Variables)? ExampleShape(ParseResult result)
+    {
+        if (result.GetValue(_example) is not { } name || result.GetValue(_file) is not null || result.GetValue(_simulator) is not null)
+            return null;
+        try
+        {
+            var info = ReferenceProblems.Info(name);
+            var n = result.GetValue(_size) ?? info.DefaultSize;
+            return n < info.MinSize ? null : (ReferenceProblems.Outputs(info.Name, n), ReferenceProblems.Variables(info.Name, n));
+        }
+        catch (Exception e) when (InputError.Is(e))
+        {
+            return null;
+        }
+    }
+
     /// <summary>The grid of an --example whose variables are a field ([cells] or [side, side]), else null.</summary>
     public int[]? Grid(ParseResult result) =>
         result.GetValue(_example) is { } name ? ReferenceProblems.Grid(name, result.GetValue(_size)) : null;

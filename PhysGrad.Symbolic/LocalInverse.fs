@@ -94,6 +94,15 @@ module LocalInverse =
         | Real r -> Some r
         | _ -> None
 
+    /// The most variables for which a problem's local inverse is derived symbolically when a problem is
+    /// built (`Problem.Create`); above it the attempt is skipped and PG uses the numeric inverse (or the
+    /// inverse given as code), with the reason in the inverse's note. Measured on the 1-D stencil
+    /// x[i] + 0.1(x[i+1] − 2x[i] + x[i−1]) + 0.01x[i]³ (periodic) on a loaded machine, the time until the
+    /// attempt gave up (its 2 s budget is checked between steps, and single steps grow with n): 11 s at
+    /// n = 64, 70 s at 128, 379 s at 256 and 778 s at 512; above 64 a coupled system is not worth trying.
+    [<CompiledName("DeriveUpTo")>]
+    let deriveUpTo = 64
+
     /// Raised inside a derivation that ran past its time budget.
     exception private OverBudget
 

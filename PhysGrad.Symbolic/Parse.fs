@@ -81,11 +81,18 @@ module Parse =
         /// Indices outside a..b read this value (a Dirichlet boundary).
         | Fixed of Ast
 
-    /// `for i in a..b [periodic | dirichlet v]` after a component.
+    /// `for i in a..b [periodic | dirichlet v]` after a component. The bounds are kept as written
+    /// (digits, with their positions) and checked when the form is expanded, so that a bound too large
+    /// for an index is named in words rather than by the parser's integer type.
     type internal Range =
         { Index: string
+          /// The bounds as numbers, set when the range is checked (`expand`).
           First: int
           Last: int
+          FirstText: string
+          FirstAt: Position
+          LastText: string
+          LastAt: Position
           Boundary: Boundary
           At: Position }
 
@@ -215,15 +222,106 @@ module Parse =
     let private keyword (k: string) : P<unit> =
         skipString k >>? notFollowedBy (satisfy (fun c -> Char.IsLetterOrDigit c || c = '_')) >>. ws
 
-    let private integer: P<int> = pint32 .>> ws
+    /// The next word or symbol of the input as written (for "found '…'" in a message), or None at its end.
+    let private nextToken (stream: CharStream<int>) =
+        if stream.IsEndOfStream then
+            None
+        else
+            let rest = stream.PeekString 40
+            let stop = rest.IndexOfAny([| ' '; '\t'; '\r'; '\n'; ';' |])
+            let token =
+                if stop < 0 then rest
+                elif stop = 0 then rest.Substring(0, 1)
+                else rest.Substring(0, stop)
+
+            Some token
+
+    /// p, or (when p fails without consuming input) a fatal error at this position saying `what`
+    /// and what was found instead: after 'for' the range's grammar is fixed, so a missing piece is
+    /// named in words rather than by the list of everything an expression could continue with.
+    let private expecting (what: string) (p: P<'a>) : P<'a> =
+        p
+        <|> fun stream ->
+                let found =
+                    match nextToken stream with
+                    | Some t -> sprintf " (found '%s')" t
+                    | None -> " (the text ends here)"
+
+                Reply(FatalError, messageError (what + found))
+
+    /// A bound of a range as written: an optional minus and digits (checked when expanded).
+    let private bound (which: string) : P<Position * string> =
+        expecting
+            (sprintf "the %s index of the range must be a whole number, as in 'for i in 0..9'" which)
+            (attempt (getPosition .>>. (opt (pchar '-') .>>. many1Satisfy Char.IsDigit)))
+        .>> ws
+        |>> fun (p, (minus, digits)) -> p, (if minus.IsSome then "-" + digits else digits)
+
+    /// The boundary rules, for messages.
+    let private boundaryRules = "'periodic' (indices wrap around the range) or 'dirichlet V' (V, a number, outside it)"
+
+    let private boundary: P<Boundary> =
+        (keyword "periodic" >>% Periodic)
+        <|> (keyword "dirichlet"
+             >>. expecting "'dirichlet' needs the value the boundary holds outside the range, e.g. 'dirichlet 0'" unary
+             |>> Fixed)
+
+    /// After a range: its boundary rule, then ';' or the end. A word that is no rule, or a bound that
+    /// goes on with a decimal point, is named here rather than left to "expected the end of input".
+    let private afterRange: P<Boundary option> =
+        opt boundary
+        >>= fun rule stream ->
+                match stream.Peek() with
+                | '.' ->
+                    Reply(
+                        FatalError,
+                        messageError "the bounds of a range are whole numbers written first..last with two dots, as in 'for i in 0..9'"
+                    )
+                | c when Char.IsLetter c || c = '_' ->
+                    let word = (nextToken stream).Value
+                    let lower = word.ToLowerInvariant()
+
+                    let message =
+                        match rule with
+                        | Some _ when lower = "periodic" || lower = "dirichlet" ->
+                            sprintf "a range takes one boundary rule, and '%s' is a second one; keep one of them" word
+                        | Some _ ->
+                            sprintf
+                                "'%s' follows the boundary rule; a component ends after its range and rule (write ';' before another component)"
+                                word
+                        | None ->
+                            let hint =
+                                [ "periodic"; "dirichlet" ]
+                                |> List.tryFind (fun k -> lower.Length >= 3 && k.StartsWith(lower.Substring(0, 3)))
+
+                            sprintf
+                                "'%s' is not a boundary rule%s; after the range write %s, or nothing (then any index from 0 up names a variable)"
+                                word
+                                (match hint with
+                                 | Some k when k = lower -> sprintf " (rules are written in lower case: '%s')" k
+                                 | Some k -> sprintf " (did you mean '%s'?)" k
+                                 | None -> "")
+                                boundaryRules
+
+                    Reply(FatalError, messageError message)
+                | _ -> Reply(rule)
 
     let private range: P<Range> =
-        getPosition .>> keyword "for" .>>. name .>> keyword "in" .>>. integer .>> sym ".." .>>. integer
-        .>>. opt ((keyword "periodic" >>% Periodic) <|> (keyword "dirichlet" >>. unary |>> Fixed))
-        |>> fun ((((p, i), a), b), boundary) ->
+        getPosition .>> keyword "for"
+        .>>. expecting "after 'for' comes the name of the index, as in 'for i in 0..9'" name
+        .>> expecting "after the index name comes 'in' and the range, as in 'for i in 0..9'" (keyword "in")
+        .>>. bound "first"
+        .>> expecting "the range is written first..last with two dots, as in 'for i in 0..9'" (sym "..")
+        .>>. bound "last"
+        .>>. afterRange
+        |>> fun ((((p, i), (firstAt, first)), (lastAt, last)), boundary) ->
             { Index = i
-              First = a
-              Last = b
+              First = 0
+              Last = 0
+              FirstText = first
+              FirstAt = firstAt
+              LastText = last
+              LastAt = lastAt
               Boundary = defaultArg boundary Open
               At = p }
 
@@ -261,17 +359,77 @@ module Parse =
             shown
             (String(' ', max 0 (column - 1 - start)))
 
-    /// What FParsec says was expected, from its error text: a position line, the input line, a caret
-    /// line, then the expectations. The first three are replaced by our own header.
-    let internal expectedPart (message: string) =
-        let expected =
-            message.Split('\n')
-            |> Array.skip (min 3 (message.Split('\n').Length))
-            |> Array.map (fun s -> s.TrimEnd())
-            |> Array.filter (fun s -> s <> "")
-            |> String.concat " "
+    /// One thing the parser expected, in words a user reads (never the parser library's own terms).
+    let private plainExpected (label: string) =
+        match label with
+        | "'+'" | "'-'" | "'*'" | "'**'" | "'/'" | "'^'" -> Some "an operator (+ - * / ^)"
+        | l when l.StartsWith("any char in", StringComparison.Ordinal) -> Some "an operator (+ - * / ^)"
+        | "end of input" -> Some "the end of the text"
+        | "';'" -> Some "';' and another expression"
+        | "'for'" -> Some "'for' and an index range (as in 'x[i] for i in 0..9')"
+        | "'['" -> Some "'[' and an index"
+        | "']'" -> Some "a closing ']'"
+        | "')'" -> Some "a closing ')'"
+        | "'('" -> Some "'('"
+        | "','" -> Some "',' and another argument"
+        | "'periodic'" | "'dirichlet'" -> Some "a boundary rule ('periodic' or 'dirichlet V')"
+        | "number" -> Some "a number"
+        | "name" -> Some "a name"
+        | "integer number (32-bit, signed)" -> Some "a whole number"
+        | "" -> None
+        | l -> Some l
 
-        if expected = "" then "unexpected input" else expected
+    /// The error in plain words: our own message where a parser gave one (fatal errors of the range
+    /// grammar, nesting); else what was expected there, in the user's terms, with the parser library's
+    /// phrases ("any char in", "integer number (32-bit, signed)", "backtracked", "Unknown Error(s)")
+    /// translated or dropped. A nested error (a branch that failed after backtracking) is read the
+    /// same way, so its words, not its wrapper's, are shown.
+    let rec internal plain (messages: ErrorMessageList) : string =
+        let items = ErrorMessageList.ToSortedArray messages
+
+        let own =
+            items
+            |> Array.tryPick (fun m ->
+                match m with
+                | :? ErrorMessage.Message as m -> Some m.String
+                | _ -> None)
+
+        match own with
+        | Some text -> text
+        | None ->
+            let expected =
+                items
+                |> Array.choose (fun m ->
+                    match m with
+                    | :? ErrorMessage.Expected as e -> plainExpected e.Label
+                    | :? ErrorMessage.ExpectedString as e -> plainExpected ("'" + e.String + "'")
+                    | :? ErrorMessage.ExpectedCaseInsensitiveString as e -> plainExpected ("'" + e.CaseInsensitiveString + "'")
+                    | :? ErrorMessage.CompoundError as c -> plainExpected c.LabelOfCompound
+                    | _ -> None)
+                |> Array.distinct
+
+            let nested =
+                items
+                |> Array.tryPick (fun m ->
+                    match m with
+                    | :? ErrorMessage.NestedError as n -> Some(plain n.Messages)
+                    | :? ErrorMessage.CompoundError as c when not (isNull c.NestedErrorMessages) -> Some(plain c.NestedErrorMessages)
+                    | _ -> None)
+
+            match expected, nested with
+            | [||], Some inner -> inner
+            | [||], None -> "this text cannot be read as an expression here"
+            | [| one |], _ -> "expected " + one
+            | many, _ -> "expected " + String.Join(", ", many.[.. many.Length - 2]) + " or " + many.[many.Length - 1]
+
+    /// `plain` for a failed parse, with "the text ends here" when the error is at its end.
+    let internal plainError (text: string) (error: ParserError) =
+        let what = plain error.Messages
+
+        if int error.Position.Index >= text.TrimEnd().Length && not (what.Contains "the text ends here") then
+            what + " (the text ends here)"
+        else
+            what
 
     let private failAt kind (text: string) (pos: Position) what : 'a =
         let line, col = int pos.Line, int pos.Column
@@ -332,6 +490,19 @@ module Parse =
             let k =
                 match (build index).Node with
                 | Number q when q.IsInteger && abs q.Num < System.Numerics.BigInteger 1_000_000_000 -> int q.Num
+                | Number q when q.IsInteger && env.IsNone ->
+                    failAt
+                        ErrorKind.TooLarge
+                        text
+                        pos
+                        (sprintf "the index of %s[...] is %s, too large for an index (at most 999,999,999)" array (Infix.format (build index)))
+                | Number _
+                | Real _ when env.IsNone ->
+                    failAt
+                        ErrorKind.Parse
+                        text
+                        pos
+                        (sprintf "the index of %s[...] must be a whole number, as in %s[0], not %s" array array (Infix.format (build index)))
                 | _ when env.IsNone ->
                     failAt
                         ErrorKind.Parse
@@ -448,13 +619,58 @@ module Parse =
             guard pos (fun () -> Expr.pow b x)
 
     /// One component, or the components of an indexed form `body for i in a..b [boundary]` for
-    /// i = a, …, b in order.
-    let private expand (text: string) (ast: Ast, range: Range option) : Expr[] =
+    /// i = a, …, b in order, each with where it came from ("i = 3"; null for a plain component).
+    let private expand (text: string) (ast: Ast, range: Range option) : struct (Expr * string)[] =
         match range with
-        | None -> [| build text ValueNone ast |]
+        | None -> [| struct (build text ValueNone ast, null) |]
         | Some r ->
+            // Indices are ints; a bound beyond ±10⁹ is refused in words (no index of a real problem is near it).
+            let number (which: string) (digits: string) (pos: Position) =
+                match BigInteger.TryParse(digits, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture) with
+                | true, v when BigInteger.Abs v <= BigInteger 1_000_000_000 -> int v
+                | _ ->
+                    failAt
+                        ErrorKind.TooLarge
+                        text
+                        pos
+                        (sprintf
+                            "the %s index of the range, %s, is too large: a range may reach at most %d indices, e.g. 'for i in 0..999'"
+                            which
+                            digits
+                            MaxRange)
+
+            let r =
+                { r with
+                    First = number "first" r.FirstText r.FirstAt
+                    Last = number "last" r.LastText r.LastAt }
+
             if r.Last < r.First then
-                failAt ErrorKind.Parse text r.At (sprintf "the range %d..%d is empty; write it first..last with first ≤ last" r.First r.Last)
+                failAt
+                    ErrorKind.Parse
+                    text
+                    r.At
+                    (sprintf
+                        "the range %d..%d is empty (it counts up from %d, and %d is below it); write it first..last with first ≤ last, e.g. %d..%d"
+                        r.First
+                        r.Last
+                        r.First
+                        r.Last
+                        r.Last
+                        r.First)
+
+            match r.Boundary with
+            | Fixed v ->
+                match unknownIndexName "" v with
+                | Some(n, npos) ->
+                    failAt
+                        ErrorKind.Parse
+                        text
+                        npos
+                        (sprintf
+                            "the value after 'dirichlet' must be a number (it is what the boundary holds outside the range), not the name '%s'; e.g. 'dirichlet 0'"
+                            n)
+                | None -> ()
+            | _ -> ()
 
             if int64 r.Last - int64 r.First + 1L > int64 MaxRange then
                 failAt
@@ -464,14 +680,16 @@ module Parse =
                     (sprintf "the range %d..%d has more than %d indices" r.First r.Last MaxRange)
 
             Array.init (r.Last - r.First + 1) (fun k ->
-                build text (ValueSome { Name = r.Index; Value = r.First + k; Range = r }) ast)
+                struct (build text (ValueSome { Name = r.Index; Value = r.First + k; Range = r }) ast,
+                        sprintf "%s = %d" r.Index (r.First + k)))
 
     /// Parses one or more expressions separated by ';'. A component may be an indexed form
     /// `x[i+1] - 2*x[i] + x[i-1] for i in 0..63 periodic`, which stands for the components at
     /// i = 0, …, 63 with x[k] the variable xk; after the range, `periodic` wraps indices around it and
-    /// `dirichlet v` reads v outside it; without a rule an index below 0 is an error.
-    [<CompiledName("Many")>]
-    let many (text: string) : Expr[] =
+    /// `dirichlet v` reads v outside it; without a rule an index below 0 is an error. Each component
+    /// comes with where it came from: "i = 3" for one of an indexed form, null for a plain one.
+    [<CompiledName("ManyWithOrigins")>]
+    let manyWithOrigins (text: string) : struct (Expr * string)[] =
         ParseCounter.Tick()
 
         if isNull text || String.IsNullOrWhiteSpace text then
@@ -490,9 +708,9 @@ module Parse =
         let go () =
             match runParserOnString input 0 "" text with
             | Success(items, _, _) -> items |> List.toArray |> Array.collect (expand text)
-            | Failure(message, error, _) ->
+            | Failure(_, error, _) ->
                 let line, col = int error.Position.Line, int error.Position.Column
-                let what = expectedPart message
+                let what = plainError text error
                 raise (ParseException(ErrorKind.Parse, describe text line col what, line, col))
         // Short text cannot nest deeply enough to threaten the stack; long text parses on a thread
         // with a large stack.
@@ -500,6 +718,11 @@ module Parse =
             go ()
         else
             Deep.onLargeStack (fun () -> Deep.run go)
+
+    /// Parses one or more expressions separated by ';' (see `manyWithOrigins`, whose components these are).
+    [<CompiledName("Many")>]
+    let many (text: string) : Expr[] =
+        manyWithOrigins text |> Array.map (fun struct (e, _) -> e)
 
     /// Parses exactly one expression.
     [<CompiledName("Expression")>]

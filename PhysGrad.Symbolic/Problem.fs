@@ -435,6 +435,18 @@ type Problem
                 Lazy<_>.CreateFromValue((Array.copy inverse, InverseSource.Given, ""))
             elif not deriveInverse then
                 Lazy<_>.CreateFromValue(((null: Expr[]), InverseSource.Numeric, "the numeric inverse was asked for"))
+            elif variables.Length > LocalInverse.deriveUpTo then
+                // Above the limit the symbolic attempt would spend its budget and fail: skip it, and say so
+                // where PG's inverse is described.
+                Lazy<_>.CreateFromValue(
+                    ((null: Expr[]),
+                     InverseSource.Numeric,
+                     sprintf
+                         "the symbolic inverse is not tried above %d variables (this problem has %d): at that size it does not finish within its %g s budget"
+                         LocalInverse.deriveUpTo
+                         variables.Length
+                         inverseBudget.TotalSeconds)
+                )
             else
                 let variables, simulator = Array.copy variables, Array.copy simulator
 

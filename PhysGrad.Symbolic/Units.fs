@@ -359,7 +359,7 @@ module Units =
 
         match run (ws >>. scaled .>> ws .>> eof) text with
         | Success(ast, _, _) -> Deep.onLargeStack (fun () -> eval ast)
-        | Failure(message, error, _) -> fail (int error.Position.Column) (Parse.expectedPart message)
+        | Failure(_, error, _) -> fail (int error.Position.Column) (Parse.plainError text error)
 
     /// What inference knows about a subexpression: a unit, or "any" for a pure number (a constant
     /// takes the unit its context needs: in `y0 - 2` the 2 is in y0's unit).

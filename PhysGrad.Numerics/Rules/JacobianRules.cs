@@ -112,16 +112,25 @@ public abstract class SpectralRule : RuleBase
     private const Capabilities DenseNeeds = Capabilities.Value | Capabilities.Gradient | Capabilities.Jacobian | Capabilities.LossGradientInY;
 
     /// <inheritdoc/>
+    /// <remarks>The SVD is the only form for κ ≠ −1, and the form asked for with <see cref="LinearSolver.Dense"/>:
+    /// both are refused above <see cref="SolverLimits.SvdUpTo"/> outputs or variables. (Gauss–Newton by size,
+    /// <see cref="LinearSolver.Auto"/>, goes matrix-free there, as long as the problem has the product kernels.)</remarks>
+    public override string? SizeRefusal(int outputs, int variables)
+    {
+        var size = Math.Max(outputs, variables);
+        if (size <= SolverLimits.SvdUpTo || (Kappa == -1 && Solver != LinearSolver.Dense)) return null;
+        return $"{Name} needs the SVD of the dense Jacobian J ({outputs} × {variables}), and the size {size} is over its limit of " +
+            $"{SolverLimits.SvdUpTo} outputs or variables (the SVD alone takes O(m·n·min(m, n)) time and {outputs}·{variables} values of memory). " +
+            (Kappa == -1
+                ? $"Leave out iterative=0 ({Name} then solves matrix-free by LSQR at this size), or use a smaller problem."
+                : "Use gn or lm, which solve matrix-free by LSQR at this size, or a smaller problem.");
+    }
+
+    /// <inheritdoc/>
     protected override RuleState Start(IDifferentiableProblem problem, double[] x0)
     {
         if (Kappa == -1 && SolverLimits.Iterative(Solver, problem, SolverLimits.ProductNeeds))
             return new LsqrGaussNewtonState(problem, Eta, Preconditioning);
-        var size = Math.Max(problem.M, problem.N);
-        if (Kappa != -1 && size > SolverLimits.SvdUpTo)
-            throw new Symbolic.SymbolicException(Symbolic.ErrorKind.TooLarge,
-                $"{Name} needs the SVD of the dense Jacobian J ({problem.M} × {problem.N}), and the size {size} is over its limit of " +
-                $"{SolverLimits.SvdUpTo} outputs or variables (the SVD alone takes O(m·n·min(m, n)) time and {problem.M}·{problem.N} values of memory). " +
-                "Use gn or lm, which solve matrix-free by LSQR at this size, or a smaller problem.");
         return new State(problem, this);
     }
 
@@ -185,6 +194,9 @@ public sealed class InverseGradient(double eta, LinearSolver solver = LinearSolv
     public LinearSolver Solver { get; } = solver;
 
     /// <inheritdoc/>
+    public override string? SizeRefusal(int outputs, int variables) => SolverLimits.DenseRefusal(Name, Solver, outputs, variables);
+
+    /// <inheritdoc/>
     protected override RuleState Start(IDifferentiableProblem problem, double[] x0)
     {
         RuleChecks.Square("InverseGradient", problem);
@@ -210,6 +222,9 @@ public sealed class PhysicalGradient(double eta, LinearSolver solver = LinearSol
 {
     /// <summary>How the step's linear algebra is done.</summary>
     public LinearSolver Solver { get; } = solver;
+
+    /// <inheritdoc/>
+    public override string? SizeRefusal(int outputs, int variables) => SolverLimits.DenseRefusal(Name, Solver, outputs, variables);
 
     /// <inheritdoc/>
     protected override RuleState Start(IDifferentiableProblem problem, double[] x0)
@@ -313,6 +328,20 @@ public static class SolverLimits
     /// message (an SVD of a 2000 × 2000 matrix takes seconds per step and 32 MB per copy of J).
     /// </summary>
     public const int SvdUpTo = 2000;
+
+    /// <summary>
+    /// Why a rule asked for its dense form (<see cref="LinearSolver.Dense"/>, <c>iterative=0</c>) refuses
+    /// this size, or null: above <see cref="SvdUpTo"/> outputs or variables the dense form holds J (m·n
+    /// values) and a square workspace of max(m, n)² and factorises it every step (at n = 10⁵ that is
+    /// 80 GB per copy). By size (<see cref="LinearSolver.Auto"/>) or matrix-free the rule takes any size.
+    /// </summary>
+    public static string? DenseRefusal(string rule, LinearSolver solver, int outputs, int variables)
+    {
+        var size = Math.Max(outputs, variables);
+        return solver != LinearSolver.Dense || size <= SvdUpTo ? null
+            : $"{rule} with iterative=0 forms the dense Jacobian J ({outputs} × {variables}) and factorises it every step; the size {size} is over " +
+              $"the dense form's limit of {SvdUpTo} outputs or variables. Leave out iterative=0 ({rule} then solves matrix-free at this size), or use a smaller problem.";
+    }
 
     /// <summary>
     /// The relative tolerance of the rules' Krylov solves: 10⁻¹², about what rounding lets LSQR reach on

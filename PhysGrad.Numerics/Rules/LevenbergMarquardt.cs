@@ -67,6 +67,9 @@ public sealed class LevenbergMarquardt : RuleBase
     public Preconditioning Preconditioning { get; }
 
     /// <inheritdoc/>
+    public override string? SizeRefusal(int outputs, int variables) => SolverLimits.DenseRefusal(Name, Solver, outputs, variables);
+
+    /// <inheritdoc/>
     protected override RuleState Start(IDifferentiableProblem problem, double[] x0) =>
         SolverLimits.Iterative(Solver, problem, SolverLimits.ProductNeeds) ? new IterativeState(problem, this) : new State(problem, this);
 

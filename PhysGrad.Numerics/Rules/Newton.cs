@@ -27,16 +27,14 @@ public sealed class Newton(double eta)
     public const int DenseUpTo = 2000;
 
     /// <inheritdoc/>
-    protected override RuleState Start(IDifferentiableProblem problem, double[] x0)
-    {
-        if (problem.N > DenseUpTo)
-            throw new Symbolic.SymbolicException(Symbolic.ErrorKind.TooLarge,
-                $"newton forms the dense Hessian ({problem.N} × {problem.N}, {NumberText.Short(3.0 * problem.N * problem.N * 8 / 1e9, 3)} GB in its three copies) " +
-                $"and factorises it in O(n³) time every step; {problem.N} variables are over its limit of {DenseUpTo}. " +
-                "Use newton-cg, which solves the same Newton system by conjugate gradients on Hessian-vector products (the Hessian never formed; " +
-                "the same step where the Hessian is positive definite), or a smaller problem.");
-        return new State(problem, Eta);
-    }
+    public override string? SizeRefusal(int outputs, int variables) => variables <= DenseUpTo ? null
+        : $"newton forms the dense Hessian ({variables} × {variables}, {NumberText.Short(3.0 * variables * variables * 8 / 1e9, 3)} GB in its three copies) " +
+          $"and factorises it in O(n³) time every step; {variables} variables are over its limit of {DenseUpTo}. " +
+          "Use newton-cg, which solves the same Newton system by conjugate gradients on Hessian-vector products (the Hessian never formed; " +
+          "the same step where the Hessian is positive definite), or a smaller problem.";
+
+    /// <inheritdoc/>
+    protected override RuleState Start(IDifferentiableProblem problem, double[] x0) => new State(problem, Eta);
 
     private sealed class State(IDifferentiableProblem problem, double eta) : RuleState(problem)
     {

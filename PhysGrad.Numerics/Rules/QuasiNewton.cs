@@ -9,6 +9,19 @@ namespace PhysGrad.Numerics.Rules;
 public sealed class Bfgs(double eta)
     : RuleBase("bfgs", eta, Capabilities.Value | Capabilities.Gradient)
 {
+    /// <summary>
+    /// The most variables BFGS takes: its estimate is a dense n × n matrix (200 MB at n = 5000, 80 GB at
+    /// n = 10⁵) and each step costs O(n²) to apply and update it. L-BFGS keeps 10 pairs of vectors
+    /// instead (O(n) memory and time) and runs at any size.
+    /// </summary>
+    public const int DenseUpTo = 5000;
+
+    /// <inheritdoc/>
+    public override string? SizeRefusal(int outputs, int variables) => variables <= DenseUpTo ? null
+        : $"bfgs keeps a dense {variables} × {variables} inverse-Hessian estimate ({NumberText.Short(8.0 * variables * variables / 1e9, 3)} GB) and updates it " +
+          $"in O(n²) every step; {variables} variables are over its limit of {DenseUpTo}. Use lbfgs, which keeps the last 10 steps instead " +
+          "(O(n) memory), or a smaller problem.";
+
     /// <inheritdoc/>
     protected override RuleState Start(IDifferentiableProblem problem, double[] x0) => new QuasiNewtonState(problem, Eta, dense: true);
 }

@@ -26,9 +26,22 @@ public abstract class RuleBase : IUpdateRule
     /// <inheritdoc/>
     public RuleState Init(IDifferentiableProblem problem, double[] x0)
     {
+        ArgumentNullException.ThrowIfNull(problem);
         RuleChecks.Capabilities(Name, Needs, problem);
+        if (SizeRefusal(problem.M, problem.N) is { } why)
+            throw new Symbolic.SymbolicException(Symbolic.ErrorKind.TooLarge, why);
         return Start(problem, x0);
     }
+
+    /// <summary>
+    /// Why the rule refuses a problem of this size (a sentence naming the size, the limit and what to
+    /// use instead), or null when it takes it. Decided from the shape alone, so that a caller can ask
+    /// before any expensive work (tracing, deriving, compiling, running); <see cref="Init"/> asks the
+    /// same question and throws <see cref="Symbolic.ErrorKind.TooLarge"/> with this text.
+    /// </summary>
+    /// <param name="outputs">m, the simulator's outputs.</param>
+    /// <param name="variables">n, the variables.</param>
+    public virtual string? SizeRefusal(int outputs, int variables) => null;
 
     /// <summary>Starts the rule's state (the capabilities are checked already).</summary>
     protected abstract RuleState Start(IDifferentiableProblem problem, double[] x0);
