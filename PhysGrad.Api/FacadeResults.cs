@@ -19,6 +19,9 @@ public static class Numbers
     /// <summary>At most <paramref name="digits"/> significant digits (default 6).</summary>
     public static string Short(double x, int digits = 6) => NumberText.Short(x, digits);
 
+    /// <summary>A step size η as tables, legends and titles show it (four significant digits: <c>0.3333</c>).</summary>
+    public static string StepSize(double eta) => NumberText.StepSize(eta);
+
     /// <summary>A table cell: six significant digits, E-notation outside 10⁻⁴ … 10⁶.</summary>
     public static string Table(double value) => NumberText.Table(value);
 

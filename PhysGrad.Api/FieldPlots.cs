@@ -92,7 +92,7 @@ public static class FieldPlots
 
     // The run as a title: its label (which then carries η) or its name and η.
     private static string Title(OptimizerRun run) =>
-        run.Label != run.Name ? run.Label : $"{run.Name} (η = {NumberText.Short(run.Eta)})";
+        run.Label != run.Name ? run.Label : $"{run.Name} (η = {NumberText.StepSize(run.Eta)})";
 
     private static Plot Line(OptimizerRun run, double[]? targetX, Color baseColor, string prefix, bool[] far, string status)
     {

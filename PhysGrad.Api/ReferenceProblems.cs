@@ -203,17 +203,29 @@ public static class ReferenceProblems
         var info = Info(name);
         var size = n ?? info.DefaultSize;
         if (size < info.MinSize)
-            throw new SymbolicException(ErrorKind.Invalid, $"The example '{info.Name}' needs n ≥ {info.MinSize} ({info.SizeMeaning}; {info.MinReason}); got {size}. Give --n {info.MinSize} or more.");
+            throw new SymbolicException(ErrorKind.Invalid, $"The example '{info.Name}' needs n ≥ {info.MinSize} ({info.SizeMeaning}; {info.MinReason}); got {size}. Give a size of {info.MinSize} or more (--n in the CLI).");
         // A hard limit, whatever the methods: the simulator itself is dense (said before anything is traced).
         if (info.Name == "poisson2d" && size > ReferenceSimulators.Poisson2DMaxSide)
             throw new SymbolicException(ErrorKind.TooLarge, ReferenceSimulators.Poisson2DTooLarge(size));
         if (limited && size > info.MaxSize)
+        {
+            var at = $"The example '{info.Name}' at n = {size} ({SizeText(info, size)}) is over its limit of n = {info.MaxSize}";
             throw new SymbolicException(ErrorKind.TooLarge, info.Name == "heat1d-inverse"
-                ? $"The example '{info.Name}' at n = {size} ({info.SizeMeaning}) is over its limit of n = {info.MaxSize}: beyond it one step of the matrix-free " +
-                  $"methods (gd, gn, lm, pg) takes over about 30 s. Use n ≤ {info.MaxSize}, or name the methods (--methods gd,gn,lm,pg) to run it at n = {size} anyway."
-                : $"The example '{info.Name}' at n = {size} ({info.SizeMeaning}) is over its limit of n = {info.MaxSize}: its default comparison compiles dense n×n " +
-                  $"matrices, which beyond it take minutes. Use n ≤ {info.MaxSize}, or name matrix-free methods (--methods gd,newton-cg,gn,lm), " +
-                  "which run at any n.");
+                ? $"{at}: beyond it one step of the matrix-free methods (gd, gn, lm, pg) takes over about 30 s. Use n ≤ {info.MaxSize}, " +
+                  $"or name those methods (--methods gd,gn,lm,pg in the CLI) to run it at n = {size} anyway."
+                : $"{at}: its default comparison compiles dense {DenseShape(info)} matrices, which beyond it take minutes. Use n ≤ {info.MaxSize}, " +
+                  "or name the matrix-free methods (--methods gd,newton-cg,gn,lm in the CLI), which run at any n.");
+        }
         return (info, size);
     }
+
+    // What n stands for at this size, in words: "256 cells", "the side of a 64×64 grid, 4096 cells", "30 controls (steps)".
+    private static string SizeText(ReferenceProblemInfo info, int n) =>
+        info.SizeMeaning.StartsWith("grid", StringComparison.Ordinal)
+            ? $"the side of a {n}×{n} grid, {NumberText.Count(n * n, "cell")}"
+            : $"{n} {info.SizeMeaning}";
+
+    // The dense matrices' shape in n: the grids have n² variables, so their Hessian is n²×n².
+    private static string DenseShape(ReferenceProblemInfo info) =>
+        info.SizeMeaning.StartsWith("grid", StringComparison.Ordinal) ? "n²×n²" : "n×n";
 }

@@ -523,7 +523,7 @@ public static class TrajectoryPlots
             var run = runs[i];
             var color = colors[i];
             // A label other than the name already carries η (gd:0.01, when gd runs twice).
-            var label = run.Label != run.Name ? run.Label : $"{run.Name} (η = {run.Eta.ToString("G3", CultureInfo.InvariantCulture)})";
+            var label = run.Label != run.Name ? run.Label : $"{run.Name} (η = {NumberText.StepSize(run.Eta)})";
             var diverged = run.StopReason == StopReason.Diverged;
             var name = label;
             var (kept, exit, exitIteration) = exploding[i] ? Clip(curves[i], box) : (curves[i], null, -1);

@@ -174,7 +174,7 @@ internal static class CompareCommand
             var rows = results.Select(r => new[]
             {
                 r.Label,
-                Numbers.Format(r.Eta, "G4"),
+                Numbers.StepSize(r.Eta),
                 RunReport.FormatVector(r.Final),
                 RunReport.FormatNumber(r.FinalLoss),
                 r.MeasuredIn == DistanceSpace.None ? "n/a" : $"{RunReport.FormatNumber(r.DistanceToTarget)} in {r.DistanceSpace}",

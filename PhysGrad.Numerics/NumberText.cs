@@ -41,6 +41,10 @@ public static class NumberText
         return mantissa.Any(c => c is >= '1' and <= '9') ? s : s[1..];
     }
 
+    /// <summary>A step size η as every table, legend and title shows it: four significant digits
+    /// (<c>0.3333</c> for 1/3, <c>0.001</c>, <c>1</c>), so a run reads the same in the table and the plots.</summary>
+    public static string StepSize(double eta) => Format(eta, "G4");
+
     /// <summary><paramref name="x"/> for prose (a message, a note, a header) with <paramref name="digits"/>
     /// significant digits: <c>0.30000000000000004</c> is <c>0.3</c>, <c>1.2345678e-12</c> is <c>1.23457E-12</c>.</summary>
     public static string Short(double x, int digits = 6) => Format(x, "G" + digits);
