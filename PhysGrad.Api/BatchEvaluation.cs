@@ -76,31 +76,7 @@ public static class BatchEvaluation
         while ((line = input.ReadLine()) is not null)
         {
             row++;
-            if (string.IsNullOrWhiteSpace(line)) continue;
-            // A semicolon-separated file (the CSV of locales with a decimal comma) is refused by name,
-            // not as "1 value" or "'1;2' is not a number".
-            if (line.Contains(';'))
-                throw new SymbolicException(ErrorKind.Invalid,
-                    $"Row {row} contains ';': eval reads comma-separated values, with ',' between values and '.' as the decimal point (e.g. 1.5,2).");
-            var fields = line.Split(',', StringSplitOptions.TrimEntries);
-            if (first)
-            {
-                first = false;
-                if (fields.All(s => s.Length > 0 && (char.IsLetter(s[0]) || s[0] == '_')))
-                {
-                    if (!fields.SequenceEqual(names))
-                        throw new SymbolicException(ErrorKind.Shape,
-                            $"Row 1 names the columns {string.Join(", ", fields)} but the variables are {string.Join(", ", names)} (in that order).");
-                    continue;
-                }
-            }
-            if (fields.Length != n)
-                throw new SymbolicException(ErrorKind.Shape,
-                    $"Row {row} has {NumberText.Count(fields.Length, "value")} but there {(n == 1 ? "is" : "are")} {NumberText.Count(n, "variable")} ({string.Join(", ", names)}).");
-            for (var j = 0; j < n; j++)
-                if (!double.TryParse(fields[j], NumberStyles.Float, CultureInfo.InvariantCulture, out points[inBlock * n + j]))
-                    throw new SymbolicException(ErrorKind.Invalid,
-                        $"Row {row}, value {j + 1} ('{fields[j]}') is not a number (use '.' as the decimal point).");
+            if (!CsvPoints.Read(line, row, ref first, names, points.AsSpan(inBlock * n, n), finite: false)) continue;
             rows[inBlock] = row;
             if (++inBlock == BlockRows)
             {

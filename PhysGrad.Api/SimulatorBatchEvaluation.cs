@@ -44,30 +44,8 @@ public static class SimulatorBatchEvaluation
         while ((line = input.ReadLine()) is not null)
         {
             row++;
-            if (string.IsNullOrWhiteSpace(line)) continue;
-            if (line.Contains(';'))
-                throw new SymbolicException(ErrorKind.Invalid,
-                    $"Row {row} contains ';': eval reads comma-separated values, with ',' between values and '.' as the decimal point (e.g. 1.5,2).");
-            var fields = line.Split(',', StringSplitOptions.TrimEntries);
-            if (first)
-            {
-                first = false;
-                if (fields.All(s => s.Length > 0 && (char.IsLetter(s[0]) || s[0] == '_')) && fields.Any(s => !IsSpecialNumber(s)))
-                {
-                    if (!fields.SequenceEqual(names))
-                        throw new SymbolicException(ErrorKind.Shape,
-                            $"Row 1 names the columns {Shorten(fields)} but the variables are {Shorten(names)} (in that order).");
-                    continue;
-                }
-            }
-            if (fields.Length != n)
-                throw new SymbolicException(ErrorKind.Shape,
-                    $"Row {row} has {NumberText.Count(fields.Length, "value")} but there {(n == 1 ? "is" : "are")} {NumberText.Count(n, "variable")} ({Shorten(names)}).");
             var x = new double[n];
-            for (var j = 0; j < n; j++)
-                if (!double.TryParse(fields[j], NumberStyles.Float, CultureInfo.InvariantCulture, out x[j]) || !double.IsFinite(x[j]))
-                    throw new SymbolicException(ErrorKind.Invalid,
-                        $"Row {row}, value {j + 1} ('{fields[j]}') is not a finite number (use '.' as the decimal point).");
+            if (!CsvPoints.Read(line, row, ref first, names, x, finite: true)) continue;
             var r = problem.DerivativesAt(x, order, sparse);
             text.Clear();
             if (sparse) WriteCoordinates(text, row, r);
@@ -77,12 +55,6 @@ public static class SimulatorBatchEvaluation
         }
         return total;
     }
-
-    private static bool IsSpecialNumber(string s) => s is "NaN" or "nan" or "Infinity" or "inf";
-
-    // Up to ten names, then how many more: a header of 10⁵ variables would fill the screen.
-    private static string Shorten(IReadOnlyList<string> names) =>
-        names.Count <= 10 ? string.Join(", ", names) : $"{string.Join(", ", names.Take(10))}, … ({names.Count} in all)";
 
     private static IEnumerable<string> DenseHeader(string[] names, IReadOnlyList<string> outputs, int order)
     {

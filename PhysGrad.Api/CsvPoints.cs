@@ -1,0 +1,64 @@
+using System.Globalization;
+using PhysGrad.Symbolic;
+
+namespace PhysGrad;
+
+/// <summary>
+/// The rows of <c>eval</c>'s CSV input, read alike for a function (<see cref="BatchEvaluation"/>) and a
+/// simulator (<see cref="SimulatorBatchEvaluation"/>): one point per row, ',' between values, '.' as the
+/// decimal point, and an optional first row naming the variables in order.
+/// </summary>
+internal static class CsvPoints
+{
+    /// <summary>
+    /// Reads row <paramref name="row"/> (counted from 1) into <paramref name="x"/> (one value per name).
+    /// Returns false for a blank row and for the first row when it names the columns; <paramref name="first"/>
+    /// is cleared once a non-blank row has been seen.
+    /// </summary>
+    /// <param name="line">The row's text.</param>
+    /// <param name="row">Its number, from 1, for messages.</param>
+    /// <param name="first">True until the first non-blank row has been read.</param>
+    /// <param name="names">The variables, in the columns' order.</param>
+    /// <param name="x">Where the point goes (one value per name).</param>
+    /// <param name="finite">Whether NaN and ±∞ are refused (a simulator's derivatives need a finite point).</param>
+    /// <exception cref="SymbolicException">A semicolon-separated row, a header naming other variables, a row of
+    /// another length, or a value that is not a number (not a finite one when <paramref name="finite"/>); the
+    /// message names the row and the value.</exception>
+    public static bool Read(string line, long row, ref bool first, IReadOnlyList<string> names, Span<double> x, bool finite)
+    {
+        if (string.IsNullOrWhiteSpace(line)) return false;
+        // A semicolon-separated file (the CSV of locales with a decimal comma) is refused by name,
+        // not as "1 value" or "'1;2' is not a number".
+        if (line.Contains(';'))
+            throw new SymbolicException(ErrorKind.Invalid,
+                $"Row {row} contains ';': eval reads comma-separated values, with ',' between values and '.' as the decimal point (e.g. 1.5,2).");
+        var fields = line.Split(',', StringSplitOptions.TrimEntries);
+        if (first)
+        {
+            first = false;
+            // A row of names is a header; a row of nan/inf is data, whatever its letters.
+            if (fields.All(s => s.Length > 0 && (char.IsLetter(s[0]) || s[0] == '_')) && fields.Any(s => !IsSpecialNumber(s)))
+            {
+                if (!fields.SequenceEqual(names))
+                    throw new SymbolicException(ErrorKind.Shape,
+                        $"Row 1 names the columns {Shorten(fields)} but the variables are {Shorten(names)} (in that order).");
+                return false;
+            }
+        }
+        var n = names.Count;
+        if (fields.Length != n)
+            throw new SymbolicException(ErrorKind.Shape,
+                $"Row {row} has {NumberText.Count(fields.Length, "value")} but there {(n == 1 ? "is" : "are")} {NumberText.Count(n, "variable")} ({Shorten(names)}).");
+        for (var j = 0; j < n; j++)
+            if (!double.TryParse(fields[j], NumberStyles.Float, CultureInfo.InvariantCulture, out x[j]) || (finite && !double.IsFinite(x[j])))
+                throw new SymbolicException(ErrorKind.Invalid,
+                    $"Row {row}, value {j + 1} ('{fields[j]}') is not a {(finite ? "finite " : "")}number (use '.' as the decimal point).");
+        return true;
+    }
+
+    private static bool IsSpecialNumber(string s) => s is "NaN" or "nan" or "Infinity" or "inf";
+
+    // Up to ten names, then how many more: a header of 10⁵ variables would fill the screen.
+    private static string Shorten(IReadOnlyList<string> names) =>
+        names.Count <= 10 ? string.Join(", ", names) : $"{string.Join(", ", names.Take(10))}, … ({names.Count} in all)";
+}
