@@ -77,9 +77,7 @@ public sealed class CompiledProblem : IDifferentiableProblem
         var componentFamilies = new Lazy<ComponentFamilies>(() => Families.DetectComponents(variables, simulator));
         // y, J v, Jᵀ w and the sparse Jacobian keep components of one template at evenly spaced cells (a
         // stencil's interior, the residuals of a chain) as compiled loops (ComponentFamilyKernels).
-        _outputs = Built(Capabilities.Outputs, () => componentFamilies.Value is { Families.Length: > 0 } c
-            ? ComponentFamilyKernels.Values(c)
-            : KernelCompiler.Compile(Lower.Program(variables, [], simulator)));
+        _outputs = Built(Capabilities.Outputs, () => ComponentFamilyKernels.Values(variables, simulator, componentFamilies.Value));
         _simulator = Kernel(Capabilities.Jacobian, () => Lower.ValueJacobian(variables, [], simulator));
         // ∂L/∂y of a sum of per-output terms (½Σ(yᵢ − yᵢ*)²) is one loop too: the matrix-free Jacobian rules
         // (GN, LM, IG) read it every step, and its straight-line kernel was most of their fixed cost at n = 10⁴.
@@ -87,35 +85,19 @@ public sealed class CompiledProblem : IDifferentiableProblem
         _lossInY = Kernel(Capabilities.LossHessianInY, () => Lower.ValueGradientHessian(outputs, [], true, loss));
         // Value + gradient and H v keep repeated terms of the loss (Σ over cells of one shape) as compiled
         // loops (FamilyKernels), so their size and compile time do not grow with n.
-        _valueGradient = Built(Capabilities.Gradient, () => compositeFamilies.Value is { Families.Length: > 0 } f
-            ? FamilyKernels.ValueGradient(f)
-            : KernelCompiler.Compile(Lower.ValueGradientHessian(variables, [], false, composite.Value)));
+        _valueGradient = Built(Capabilities.Gradient, () => FamilyKernels.ValueGradient(variables, composite.Value, compositeFamilies.Value));
         _lossInX = Kernel(Capabilities.Hessian, () => Lower.ValueGradientHessian(variables, [], true, composite.Value));
         // The product kernels take v (or w) as their parameter array, so one compiled kernel serves every
         // vector; the parameters of the problem itself are bound already, so v starts at index 0.
-        _jacobianVector = Built(Capabilities.JacobianVector, () => componentFamilies.Value is { Families.Length: > 0 } c
-            ? ComponentFamilyKernels.JacobianVector(c)
-            : KernelCompiler.Compile(Lower.JacobianVector(variables, [], simulator)));
-        _jacobianTransposeVector = Built(Capabilities.JacobianTransposeVector, () => componentFamilies.Value is { Families.Length: > 0 } c
-            ? ComponentFamilyKernels.JacobianTransposeVector(c)
-            : KernelCompiler.Compile(Lower.JacobianTransposeVector(variables, [], simulator)));
-        _hessianVector = Built(Capabilities.HessianVector, () => compositeFamilies.Value is { Families.Length: > 0 } f
-            ? FamilyKernels.HessianVector(f)
-            : KernelCompiler.Compile(Lower.HessianVector(variables, [], composite.Value)));
+        _jacobianVector = Built(Capabilities.JacobianVector, () => ComponentFamilyKernels.JacobianVector(variables, simulator, componentFamilies.Value));
+        _jacobianTransposeVector = Built(Capabilities.JacobianTransposeVector,
+            () => ComponentFamilyKernels.JacobianTransposeVector(variables, simulator, componentFamilies.Value));
+        _hessianVector = Built(Capabilities.HessianVector, () => FamilyKernels.HessianVector(variables, composite.Value, compositeFamilies.Value));
         // H v alone, for the CG iterations of Newton-CG, which discard L and ∇L (the same capability).
-        _hessianVectorOnly = Built(Capabilities.HessianVector, () => compositeFamilies.Value is { Families.Length: > 0 } f
-            ? FamilyKernels.HessianVectorOnly(f)
-            : KernelCompiler.Compile(Lower.HessianVectorOnly(variables, [], composite.Value)));
+        _hessianVectorOnly = Built(Capabilities.HessianVector, () => FamilyKernels.HessianVectorOnly(variables, composite.Value, compositeFamilies.Value));
         _sparseJacobian = new Lazy<SparseKernel>(() =>
         {
-            SparseJacobianKernel sparse;
-            if (componentFamilies.Value is { Families.Length: > 0 } c) sparse = ComponentFamilyKernels.SparseJacobian(c);
-            else
-            {
-                var program = Lower.SparseJacobian(variables, [], simulator);
-                var block = program.Block("jacobian");
-                sparse = new SparseJacobianKernel(KernelCompiler.Compile(program), block.Pattern, block.Offset);
-            }
+            var sparse = ComponentFamilyKernels.SparseJacobian(variables, simulator, componentFamilies.Value);
             Note(Capabilities.SparseJacobian);
             return new SparseKernel(sparse.Kernel, sparse.Pattern, sparse.Offset, Jacobian: sparse);
         });
@@ -123,13 +105,7 @@ public sealed class CompiledProblem : IDifferentiableProblem
         // cell's entries at their places in the pattern.
         _sparseHessian = new Lazy<SparseKernel>(() =>
         {
-            SparseHessianKernel sparse;
-            if (compositeFamilies.Value is { Families.Length: > 0 } f) sparse = FamilyKernels.SparseHessian(f);
-            else
-            {
-                var program = Lower.SparseHessian(variables, [], composite.Value);
-                sparse = new SparseHessianKernel(KernelCompiler.Compile(program), program.Block("hessian").Pattern, null);
-            }
+            var sparse = FamilyKernels.SparseHessian(variables, composite.Value, compositeFamilies.Value);
             Note(Capabilities.SparseHessian);
             return new SparseKernel(sparse.Kernel, sparse.Pattern, 1 + variables.Length, sparse);
         });
@@ -165,15 +141,6 @@ public sealed class CompiledProblem : IDifferentiableProblem
     // a cached kernel's program may be another instance of the same instructions).
     private sealed record SparseKernel(CompiledKernel Kernel, SparsityPattern Pattern, int Offset, SparseHessianKernel? Hessian = null,
         SparseJacobianKernel? Jacobian = null);
-
-    private Lazy<SparseKernel> Sparse(Capabilities capability, Func<StraightLineProgram> lower, string block) => new(() =>
-    {
-        var program = lower();
-        var sparse = program.Block(block);
-        var kernel = KernelCompiler.Compile(program);
-        Note(capability);
-        return new SparseKernel(kernel, sparse.Pattern, sparse.Offset);
-    });
 
     private void Note(Capabilities capability)
     {
@@ -339,7 +306,7 @@ public sealed class CompiledProblem : IDifferentiableProblem
 
     /// <summary>
     /// The Hessian-vector product (∂²L/∂x²) v (n) alone, without L or the gradient: its own kernel
-    /// (<see cref="FamilyKernels.HessianVectorOnly(string[], Expr)"/>), compiled on first request, writing
+    /// (<see cref="FamilyKernels.HessianVectorOnly(string[], Expr, TermFamilies)"/>), compiled on first request, writing
     /// straight into <paramref name="hv"/>. The entries equal <see cref="HessianVector(double[], double[], double[], double[])"/>'s
     /// (the same operations). Allocates nothing in steady state.
     /// </summary>

@@ -68,23 +68,26 @@ public sealed record SparseJacobianKernel(CompiledKernel Kernel, SparsityPattern
 public static class ComponentFamilyKernels
 {
     /// <summary>y = P(x): outputs [y (m)], like <c>Lower.Program(variables, [], fs)</c>.</summary>
-    public static CompiledKernel Values(string[] variables, Expr[] fs)
+    /// <remarks>Give <paramref name="families"/> (the component families of fs, <see cref="Families.DetectComponents"/>) when they are known already: detection walks every term.</remarks>
+    public static CompiledKernel Values(string[] variables, Expr[] fs, ComponentFamilies? families = null)
     {
-        var families = Families.DetectComponents(variables, fs);
+        families ??= Families.DetectComponents(variables, fs);
         return families.Families.Length == 0 ? KernelCompiler.Compile(Lower.Program(variables, [], fs)) : Values(families);
     }
 
     /// <summary>Over (x; v): outputs [y (m), J v (m)], like <c>Lower.JacobianVector(variables, [], fs)</c>.</summary>
-    public static CompiledKernel JacobianVector(string[] variables, Expr[] fs)
+    /// <remarks>Give <paramref name="families"/> (the component families of fs, <see cref="Families.DetectComponents"/>) when they are known already: detection walks every term.</remarks>
+    public static CompiledKernel JacobianVector(string[] variables, Expr[] fs, ComponentFamilies? families = null)
     {
-        var families = Families.DetectComponents(variables, fs);
+        families ??= Families.DetectComponents(variables, fs);
         return families.Families.Length == 0 ? KernelCompiler.Compile(Lower.JacobianVector(variables, [], fs)) : JacobianVector(families);
     }
 
     /// <summary>Over (x; w): outputs [y (m), Jᵀ w (n)], like <c>Lower.JacobianTransposeVector(variables, [], fs)</c>.</summary>
-    public static CompiledKernel JacobianTransposeVector(string[] variables, Expr[] fs)
+    /// <remarks>Give <paramref name="families"/> (the component families of fs, <see cref="Families.DetectComponents"/>) when they are known already: detection walks every term.</remarks>
+    public static CompiledKernel JacobianTransposeVector(string[] variables, Expr[] fs, ComponentFamilies? families = null)
     {
-        var families = Families.DetectComponents(variables, fs);
+        families ??= Families.DetectComponents(variables, fs);
         return families.Families.Length == 0
             ? KernelCompiler.Compile(Lower.JacobianTransposeVector(variables, [], fs))
             : JacobianTransposeVector(families);
@@ -94,9 +97,10 @@ public static class ComponentFamilyKernels
     /// y and J's structural nonzeros, like <c>Lower.SparseJacobian(variables, [], fs)</c>: the same pattern
     /// (a family row's pattern is its template's, shifted to the cell's variables), the same CSR order.
     /// </summary>
-    public static SparseJacobianKernel SparseJacobian(string[] variables, Expr[] fs)
+    /// <remarks>Give <paramref name="families"/> (the component families of fs, <see cref="Families.DetectComponents"/>) when they are known already: detection walks every term.</remarks>
+    public static SparseJacobianKernel SparseJacobian(string[] variables, Expr[] fs, ComponentFamilies? families = null)
     {
-        var families = Families.DetectComponents(variables, fs);
+        families ??= Families.DetectComponents(variables, fs);
         if (families.Families.Length > 0) return SparseJacobian(families);
         var program = Lower.SparseJacobian(variables, [], fs);
         var block = program.Block("jacobian");

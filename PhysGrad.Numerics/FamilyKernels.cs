@@ -46,9 +46,10 @@ public static class FamilyKernels
     /// <c>Lower.ValueGradientHessian(variables, [], false, f)</c>: family loops where
     /// <see cref="Families.Detect"/> finds families, otherwise the straight-line kernel itself.
     /// </summary>
-    public static CompiledKernel ValueGradient(string[] variables, Expr f)
+    /// <remarks>Give <paramref name="families"/> (the families of f, <see cref="Families.Detect"/>) when they are known already: detection walks every term.</remarks>
+    public static CompiledKernel ValueGradient(string[] variables, Expr f, TermFamilies? families = null)
     {
-        var families = Families.Detect(variables, f);
+        families ??= Families.Detect(variables, f);
         return families.Families.Length == 0
             ? KernelCompiler.Compile(Lower.ValueGradientHessian(variables, [], false, f))
             : ValueGradient(families);
@@ -58,9 +59,10 @@ public static class FamilyKernels
     /// The H v kernel of f over (x; v), outputs [f, ∇f (n), H v (n)] like <c>Lower.HessianVector(variables, [], f)</c>:
     /// family loops where there are families, otherwise the straight-line kernel itself.
     /// </summary>
-    public static CompiledKernel HessianVector(string[] variables, Expr f)
+    /// <remarks>Give <paramref name="families"/> (the families of f, <see cref="Families.Detect"/>) when they are known already: detection walks every term.</remarks>
+    public static CompiledKernel HessianVector(string[] variables, Expr f, TermFamilies? families = null)
     {
-        var families = Families.Detect(variables, f);
+        families ??= Families.Detect(variables, f);
         return families.Families.Length == 0
             ? KernelCompiler.Compile(Lower.HessianVector(variables, [], f))
             : HessianVector(families);
@@ -72,9 +74,10 @@ public static class FamilyKernels
     /// that straight-line kernel itself. For callers that need no f or ∇f with the product (Newton-CG's
     /// CG iterations): neither is computed, cleared or stored.
     /// </summary>
-    public static CompiledKernel HessianVectorOnly(string[] variables, Expr f)
+    /// <remarks>Give <paramref name="families"/> (the families of f, <see cref="Families.Detect"/>) when they are known already: detection walks every term.</remarks>
+    public static CompiledKernel HessianVectorOnly(string[] variables, Expr f, TermFamilies? families = null)
     {
-        var families = Families.Detect(variables, f);
+        families ??= Families.Detect(variables, f);
         return families.Families.Length == 0
             ? KernelCompiler.Compile(Lower.HessianVectorOnly(variables, [], f))
             : HessianVectorOnly(families);
@@ -86,9 +89,10 @@ public static class FamilyKernels
     /// <c>Lower.SparseHessian(variables, [], f)</c> and its "hessian" block: family loops where
     /// <see cref="Families.Detect"/> finds families, otherwise that straight-line program itself.
     /// </summary>
-    public static SparseHessianKernel SparseHessian(string[] variables, Expr f)
+    /// <remarks>Give <paramref name="families"/> (the families of f, <see cref="Families.Detect"/>) when they are known already: detection walks every term.</remarks>
+    public static SparseHessianKernel SparseHessian(string[] variables, Expr f, TermFamilies? families = null)
     {
-        var families = Families.Detect(variables, f);
+        families ??= Families.Detect(variables, f);
         if (families.Families.Length > 0) return SparseHessian(families);
         var program = Lower.SparseHessian(variables, [], f);
         return new SparseHessianKernel(KernelCompiler.Compile(program), program.Block("hessian").Pattern, null);
@@ -598,7 +602,7 @@ public static class FamilyKernels
 }
 
 /// <summary>
-/// A sparse Hessian kernel (<see cref="FamilyKernels.SparseHessian(string[], Expr)"/>): <see cref="Kernel"/>'s
+/// A sparse Hessian kernel (<see cref="FamilyKernels.SparseHessian(string[], Expr, TermFamilies)"/>): <see cref="Kernel"/>'s
 /// outputs are [f, ∇f (n), the values of <see cref="Pattern"/>'s nonzeros in CSR order], the nonzeros from
 /// output 1 + n; <see cref="Evaluate"/> writes the gradient and the nonzeros into arrays of their own.
 /// </summary>
