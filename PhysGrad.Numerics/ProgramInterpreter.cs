@@ -19,7 +19,18 @@ public static class ProgramInterpreter
     /// intermediate value: the scale that rounding differences between evaluators are relative to.
     /// </summary>
     public static void Evaluate(
-        StraightLineProgram program, ReadOnlySpan<double> x, ReadOnlySpan<double> p, Span<double> outputs, out double scale)
+        StraightLineProgram program, ReadOnlySpan<double> x, ReadOnlySpan<double> p, Span<double> outputs, out double scale) =>
+        Evaluate(program, x, p, outputs, out scale, out _);
+
+    /// <summary>
+    /// Runs <paramref name="program"/> on one point, reports the largest finite magnitude of any
+    /// intermediate value (<paramref name="scale"/>) and whether any intermediate is not finite
+    /// (<paramref name="overflowed"/>: cosh(934) is ∞). Past such a value the outputs are no roundings of
+    /// the true values, and two programs for one quantity may disagree in kind there (tanh·sech gives 0
+    /// where sinh/cosh² gives ∞/∞ = NaN), so evaluators compare only where neither overflowed.
+    /// </summary>
+    public static void Evaluate(
+        StraightLineProgram program, ReadOnlySpan<double> x, ReadOnlySpan<double> p, Span<double> outputs, out double scale, out bool overflowed)
     {
         if (x.Length < program.Variables.Length)
             throw new ArgumentException($"The program needs {NumberText.Count(program.Variables.Length, "variable")} but got {x.Length}.", nameof(x));
@@ -70,8 +81,10 @@ public static class ProgramInterpreter
             var o = program.Outputs;
             for (var k = 0; k < o.Length; k++) outputs[k] = s[o[k]];
             scale = 0;
+            overflowed = false;
             foreach (var v in s)
-                if (double.IsFinite(v) && Math.Abs(v) > scale) scale = Math.Abs(v);
+                if (!double.IsFinite(v)) overflowed = true;
+                else if (Math.Abs(v) > scale) scale = Math.Abs(v);
         }
         finally
         {

@@ -48,6 +48,8 @@ let ``the sparse Jacobian equals the dense Jacobian, which is 0 outside the patt
             max (scaleOf (Lower.sparseJacobian variableNames [||] fs) x [||]) (scaleOf (Lower.valueJacobian variableNames [||] fs) x [||])
 
         (not (Array.forall finite j && Array.forall finite y) || not (comparable t1 t2 x scale)
+         || overflows (Lower.sparseJacobian variableNames [||] fs) x [||]
+         || overflows (Lower.valueJacobian variableNames [||] fs) x [||]
          || (sameAsDense scale sparse j && Array.forall2 (agree scale) ys y))
         |> Prop.label (
             sprintf "P = [%s; %s] at %A: sparse %A (%O), dense %A (scale %g)" (string t1) (string t2) x (sparse.ToDense()) sparse.Pattern j scale
@@ -73,6 +75,8 @@ let ``the sparse Hessian equals the dense Hessian, with the same value and gradi
 
         (not (Array.forall finite hessian && Array.forall finite gradient && finite value)
          || not (comparable t1 t2 x scale)
+         || overflows (Lower.sparseHessian variableNames [||] composite) x [||]
+         || overflows (Lower.valueGradientHessian variableNames [||] true composite) x [||]
          || (agree scale valueSparse value && Array.forall2 (agree scale) g gradient && sameAsDense scale sparse hessian))
         |> Prop.label (
             sprintf "P = [%s; %s] at %A: sparse %A (%O), dense %A (scale %g)" (string t1) (string t2) x (sparse.ToDense()) sparse.Pattern hessian scale

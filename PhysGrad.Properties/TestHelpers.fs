@@ -130,6 +130,17 @@ module TwoOutputs =
         ProgramInterpreter.Evaluate(program, ReadOnlySpan x, ReadOnlySpan p, Span outputs, &scale)
         scale
 
+    /// Whether some intermediate value of the program is not finite at x (cosh of 934 overflows): past an
+    /// overflow an output is no rounding of the true value, and two derivations of one derivative may give
+    /// different non-answers there (tanh·sech gives 0, sinh/cosh² gives ∞/∞ = NaN), so the case cannot be
+    /// compared.
+    let overflows (program: StraightLineProgram) (x: float[]) (p: float[]) =
+        let outputs = Array.zeroCreate program.Outputs.Length
+        let mutable scale = 0.0
+        let mutable overflowed = false
+        ProgramInterpreter.Evaluate(program, ReadOnlySpan x, ReadOnlySpan p, Span outputs, &scale, &overflowed)
+        overflowed
+
     /// Whether the case can be compared at all: the point is away from every kink, pole and branch point
     /// of both outputs (margin 1e-3, where two derivations may take different one-sided values), and no
     /// sin/cos/tan sees an argument above 1e15 (its value is then rounding noise).
