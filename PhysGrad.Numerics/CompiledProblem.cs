@@ -73,8 +73,18 @@ public sealed class CompiledProblem : IDifferentiableProblem
         });
         // Each kernel below that keeps repeated structure as loops starts from the same detection: it is
         // done once per problem (it walks every term, a second at n = 10⁵), not once per kernel.
-        var compositeFamilies = new Lazy<TermFamilies>(() => Families.Detect(variables, composite.Value));
         var componentFamilies = new Lazy<ComponentFamilies>(() => Families.DetectComponents(variables, simulator));
+        // The composite's families come from the loss's families in y and the components' families
+        // (Families.Compose) when those cover it, without substituting the outputs into the loss: at
+        // n = 10⁵ building that sum and detecting its families again cost 2.5 s of CPU. Otherwise the
+        // substituted loss's own families.
+        var compositeFamilies = new Lazy<TermFamilies>(() =>
+            Families.Compose(variables, outputs, loss, componentFamilies.Value) is { } composed
+                ? composed.Value
+                : Families.Detect(variables, composite.Value));
+        // A kernel with families never needs the substituted loss; without families it is the straight-line
+        // kernel of that loss.
+        TermFamilies? Found() => compositeFamilies.Value.Families.Length > 0 ? compositeFamilies.Value : null;
         // y, J v, Jᵀ w and the sparse Jacobian keep components of one template at evenly spaced cells (a
         // stencil's interior, the residuals of a chain) as compiled loops (ComponentFamilyKernels).
         _outputs = Built(Capabilities.Outputs, () => ComponentFamilyKernels.Values(variables, simulator, componentFamilies.Value));
@@ -85,16 +95,16 @@ public sealed class CompiledProblem : IDifferentiableProblem
         _lossInY = Kernel(Capabilities.LossHessianInY, () => Lower.ValueGradientHessian(outputs, [], true, loss));
         // Value + gradient and H v keep repeated terms of the loss (Σ over cells of one shape) as compiled
         // loops (FamilyKernels), so their size and compile time do not grow with n.
-        _valueGradient = Built(Capabilities.Gradient, () => FamilyKernels.ValueGradient(variables, composite.Value, compositeFamilies.Value));
+        _valueGradient = Built(Capabilities.Gradient, () => Found() is { } found ? FamilyKernels.ValueGradient(found) : FamilyKernels.ValueGradient(variables, composite.Value, compositeFamilies.Value));
         _lossInX = Kernel(Capabilities.Hessian, () => Lower.ValueGradientHessian(variables, [], true, composite.Value));
         // The product kernels take v (or w) as their parameter array, so one compiled kernel serves every
         // vector; the parameters of the problem itself are bound already, so v starts at index 0.
         _jacobianVector = Built(Capabilities.JacobianVector, () => ComponentFamilyKernels.JacobianVector(variables, simulator, componentFamilies.Value));
         _jacobianTransposeVector = Built(Capabilities.JacobianTransposeVector,
             () => ComponentFamilyKernels.JacobianTransposeVector(variables, simulator, componentFamilies.Value));
-        _hessianVector = Built(Capabilities.HessianVector, () => FamilyKernels.HessianVector(variables, composite.Value, compositeFamilies.Value));
+        _hessianVector = Built(Capabilities.HessianVector, () => Found() is { } found ? FamilyKernels.HessianVector(found) : FamilyKernels.HessianVector(variables, composite.Value, compositeFamilies.Value));
         // H v alone, for the CG iterations of Newton-CG, which discard L and ∇L (the same capability).
-        _hessianVectorOnly = Built(Capabilities.HessianVector, () => FamilyKernels.HessianVectorOnly(variables, composite.Value, compositeFamilies.Value));
+        _hessianVectorOnly = Built(Capabilities.HessianVector, () => Found() is { } found ? FamilyKernels.HessianVectorOnly(found) : FamilyKernels.HessianVectorOnly(variables, composite.Value, compositeFamilies.Value));
         _sparseJacobian = new Lazy<SparseKernel>(() =>
         {
             var sparse = ComponentFamilyKernels.SparseJacobian(variables, simulator, componentFamilies.Value);
@@ -105,7 +115,7 @@ public sealed class CompiledProblem : IDifferentiableProblem
         // cell's entries at their places in the pattern.
         _sparseHessian = new Lazy<SparseKernel>(() =>
         {
-            var sparse = FamilyKernels.SparseHessian(variables, composite.Value, compositeFamilies.Value);
+            var sparse = Found() is { } found ? FamilyKernels.SparseHessian(found) : FamilyKernels.SparseHessian(variables, composite.Value, compositeFamilies.Value);
             Note(Capabilities.SparseHessian);
             return new SparseKernel(sparse.Kernel, sparse.Pattern, 1 + variables.Length, sparse);
         });

@@ -480,6 +480,62 @@ module Families =
                                 small.Members.Clear()
                                 small.Members.AddRange kept
 
+    /// Families over the same cells (same first variable, stride and count, such as the two kinds of term
+    /// of Rosenbrock's f) fused into one family whose template is their sum: one loop reads each cell's
+    /// inputs once and writes its gradient entries once.
+    let private fuse (families: seq<TermFamily>) : TermFamily[] =
+        let fused = List<TermFamily>()
+
+        for (_, group) in families |> Seq.groupBy (fun f -> struct (f.Start, f.Stride, f.Count)) do
+            let members = Seq.toArray group
+
+            if members.Length = 1 then
+                fused.Add members.[0]
+            else
+                let offsets = members |> Array.collect (fun f -> f.Offsets) |> Array.distinct |> Array.sort
+                // Cell parameters renamed per member (cell_k of member j becomes cell_j_k).
+                let renamed =
+                    members
+                    |> Array.mapi (fun j f ->
+                        let names = f.CellParameters |> Array.map (fun c -> sprintf "%s_%d" c j)
+                        let d = Dictionary<Expr, Expr>(ExprIdentity.comparer)
+
+                        for k in 0 .. names.Length - 1 do
+                            d.[Expr.symbol f.CellParameters.[k]] <- Expr.symbol names.[k]
+
+                        (if d.Count = 0 then f.Template else Structure.substitute d f.Template), names)
+
+                let names = renamed |> Array.collect snd
+                let count = members.[0].Count
+                let cells = Array.zeroCreate (count * names.Length)
+                let mutable column = 0
+
+                for f in members do
+                    let w = f.CellParameters.Length
+
+                    for c in 0 .. count - 1 do
+                        for k in 0 .. w - 1 do
+                            cells.[c * names.Length + column + k] <- f.CellConstants.[c * w + k]
+
+                    column <- column + w
+
+                let f0 = members.[0]
+
+                fused.Add(
+                    TermFamily(
+                        Expr.sum (renamed |> Array.map fst),
+                        offsets |> Array.map localName,
+                        offsets,
+                        names,
+                        f0.Start,
+                        f0.Stride,
+                        count,
+                        cells
+                    )
+                )
+
+        fused.ToArray()
+
     /// <summary>
     /// Splits f (a sum; anything else is all rest) into families of at least <see cref="MinCells"/>
     /// terms of one shape whose first variables are evenly spaced, and the rest. A group of terms of
@@ -588,60 +644,7 @@ module Families =
                         rest.Add terms.[t]
                         a <- a + 1
 
-            // Families over the same cells (same first variable, stride and count, such as the two
-            // kinds of term of Rosenbrock's f) are fused into one family whose template is their sum:
-            // one loop reads each cell's inputs once and writes its gradient entries once.
-            let fused = List<TermFamily>()
-
-            for (_, group) in families |> Seq.groupBy (fun f -> struct (f.Start, f.Stride, f.Count)) do
-                let members = Seq.toArray group
-
-                if members.Length = 1 then
-                    fused.Add members.[0]
-                else
-                    let offsets = members |> Array.collect (fun f -> f.Offsets) |> Array.distinct |> Array.sort
-                    // Cell parameters renamed per member (cell_k of member j becomes cell_j_k).
-                    let renamed =
-                        members
-                        |> Array.mapi (fun j f ->
-                            let names = f.CellParameters |> Array.map (fun c -> sprintf "%s_%d" c j)
-                            let d = Dictionary<Expr, Expr>(ExprIdentity.comparer)
-
-                            for k in 0 .. names.Length - 1 do
-                                d.[Expr.symbol f.CellParameters.[k]] <- Expr.symbol names.[k]
-
-                            (if d.Count = 0 then f.Template else Structure.substitute d f.Template), names)
-
-                    let names = renamed |> Array.collect snd
-                    let count = members.[0].Count
-                    let cells = Array.zeroCreate (count * names.Length)
-                    let mutable column = 0
-
-                    for f in members do
-                        let w = f.CellParameters.Length
-
-                        for c in 0 .. count - 1 do
-                            for k in 0 .. w - 1 do
-                                cells.[c * names.Length + column + k] <- f.CellConstants.[c * w + k]
-
-                        column <- column + w
-
-                    let f0 = members.[0]
-
-                    fused.Add(
-                        TermFamily(
-                            Expr.sum (renamed |> Array.map fst),
-                            offsets |> Array.map localName,
-                            offsets,
-                            names,
-                            f0.Start,
-                            f0.Stride,
-                            count,
-                            cells
-                        )
-                    )
-
-            TermFamilies(variables, fused.ToArray(), Expr.sum rest, rest.Count)
+            TermFamilies(variables, fuse families, Expr.sum rest, rest.Count)
 
     /// <summary>
     /// Splits f (a sum, or a constant times a sum such as the loss ½Σ rᵢ²; anything else is all rest)
@@ -805,3 +808,158 @@ module Families =
                 | _ -> ()
 
         ComponentFamilies(variables, fs, families.ToArray(), restOutputs, restVariables |> Seq.toArray |> Array.sort)
+
+    /// <summary>
+    /// The families of a composite loss L(P(x)) found without building it: the families of the loss in the
+    /// outputs (<see cref="detect"/> over <paramref name="outputs"/>, one family for ½Σ(yᵢ − tᵢ)²) composed with
+    /// the simulator's component families (<paramref name="components"/>, <see cref="detectComponents"/>). A run
+    /// of a loss family's cells whose outputs are evenly spaced cells of one component family becomes one
+    /// family of L(P(x)): its template is the loss template with its input replaced by the component template
+    /// (the same hash-consed node as the substituted term with its variables renamed), its cells read the
+    /// component family's variables, and its per-cell constants are the loss's (named lcell_k) and the
+    /// component's. Every other loss term is substituted (y := P(x)) into the rest. So L(P(x)) = Σ families +
+    /// rest, term by term, as <see cref="detect"/> of the substituted loss gives, without the substituted sum
+    /// (at n = 10⁵ building it and detecting its families cost more than the rest of the derivation).
+    /// None when the loss has no family, a loss family reads more than one output per term, or the composed
+    /// families cover fewer loss terms than the rest holds (then detect on the substituted loss).
+    /// </summary>
+    [<CompiledName("Compose")>]
+    let compose (variables: string[]) (outputs: string[]) (loss: Expr) (components: ComponentFamilies) : TermFamilies option =
+        if outputs.Length <> components.Components.Length || components.Families.Length = 0 then
+            None
+        else
+            let lossFamilies = detect outputs loss
+
+            if lossFamilies.Families.Length = 0 || lossFamilies.Families |> Array.exists (fun f -> f.Offsets.Length <> 1) then
+                None
+            else
+                let m = outputs.Length
+                // The component family of each output (−1: none) and its cell there.
+                let familyOf = Array.create m -1
+                let cellOf = Array.zeroCreate<int> m
+
+                components.Families
+                |> Array.iteri (fun fi cf ->
+                    for c in 0 .. cf.Cells.Count - 1 do
+                        let o = cf.OutputOf c
+                        familyOf.[o] <- fi
+                        cellOf.[o] <- c)
+
+                let substitution =
+                    lazy
+                        (let d = Dictionary<Expr, Expr>(ExprIdentity.comparer)
+
+                         for j in 0 .. m - 1 do
+                             d.[Expr.symbol outputs.[j]] <- components.Components.[j]
+
+                         d)
+
+                let constant (v: float) =
+                    if v = Math.Round v && abs v < 1e15 then Expr.number (Rational.OfBig(Numerics.BigInteger v)) else Expr.real v
+
+                // Loss cell c of family lf with y := P(x): its template at the output, constants as numbers.
+                let restTerm (lf: TermFamily) (c: int) =
+                    let d = Dictionary<Expr, Expr>(ExprIdentity.comparer)
+                    d.[Expr.symbol lf.Locals.[0]] <- components.Components.[lf.Start + c * lf.Stride]
+                    let w = lf.CellParameters.Length
+
+                    for k in 0 .. w - 1 do
+                        d.[Expr.symbol lf.CellParameters.[k]] <- constant lf.CellConstants.[c * w + k]
+
+                    Structure.substitute d lf.Template
+
+                let rest = List<Expr>()
+                let mutable restCells = 0
+
+                if lossFamilies.RestTermCount > 0 then
+                    rest.Add(Structure.substitute substitution.Value lossFamilies.Rest)
+
+                let composed = List<TermFamily>()
+                let mutable composedCells = 0
+
+                for lf in lossFamilies.Families do
+                    let outputAt c = lf.Start + c * lf.Stride
+                    // The loss template with its cell constants renamed apart from the component's.
+                    let lossNames = lf.CellParameters |> Array.map (fun name -> "l" + name)
+
+                    let renamed =
+                        if lossNames.Length = 0 then
+                            None
+                        else
+                            let d = Dictionary<Expr, Expr>(ExprIdentity.comparer)
+
+                            for k in 0 .. lossNames.Length - 1 do
+                                d.[Expr.symbol lf.CellParameters.[k]] <- Expr.symbol lossNames.[k]
+
+                            Some d
+
+                    let mutable a = 0
+
+                    while a < lf.Count do
+                        let fa = familyOf.[outputAt a]
+                        let mutable e = a + 1
+
+                        // The longest run from a whose outputs are evenly spaced cells of one component family.
+                        if fa >= 0 && a + 1 < lf.Count && familyOf.[outputAt (a + 1)] = fa then
+                            let step = cellOf.[outputAt (a + 1)] - cellOf.[outputAt a]
+
+                            if step >= 1 then
+                                while e < lf.Count
+                                      && familyOf.[outputAt e] = fa
+                                      && cellOf.[outputAt e] - cellOf.[outputAt (e - 1)] = step do
+                                    e <- e + 1
+
+                        if fa >= 0 && e - a >= MinCells then
+                            let cf = components.Families.[fa].Cells
+                            let count = e - a
+                            let k0 = cellOf.[outputAt a]
+                            let step = cellOf.[outputAt (a + 1)] - k0
+                            let d = Dictionary<Expr, Expr>(ExprIdentity.comparer)
+                            d.[Expr.symbol lf.Locals.[0]] <- cf.Template
+
+                            match renamed with
+                            | Some r ->
+                                for kv in r do
+                                    d.[kv.Key] <- kv.Value
+                            | None -> ()
+
+                            let template = Structure.substitute d lf.Template
+                            let lw, cw = lossNames.Length, cf.CellParameters.Length
+                            let width = lw + cw
+                            let cells = Array.zeroCreate (count * width)
+
+                            for j in 0 .. count - 1 do
+                                for k in 0 .. lw - 1 do
+                                    cells.[j * width + k] <- lf.CellConstants.[(a + j) * lw + k]
+
+                                for k in 0 .. cw - 1 do
+                                    cells.[j * width + lw + k] <- cf.CellConstants.[(k0 + j * step) * cw + k]
+
+                            composed.Add(
+                                TermFamily(
+                                    template,
+                                    cf.Locals,
+                                    cf.Offsets,
+                                    Array.append lossNames cf.CellParameters,
+                                    cf.Start + k0 * cf.Stride,
+                                    step * cf.Stride,
+                                    count,
+                                    cells
+                                )
+                            )
+
+                            composedCells <- composedCells + count
+                        else
+                            for c in a .. e - 1 do
+                                rest.Add(restTerm lf c)
+
+                            restCells <- restCells + (e - a)
+
+                        a <- e
+
+                let restTerms = lossFamilies.RestTermCount + restCells
+
+                if composed.Count = 0 || restTerms > composedCells then
+                    None
+                else
+                    Some(TermFamilies(variables, fuse composed, Expr.sum rest, restTerms))
