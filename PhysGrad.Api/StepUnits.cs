@@ -6,9 +6,10 @@ namespace PhysGrad;
 /// <summary>The unit of one variable's step under one method.</summary>
 /// <param name="Variable">The variable.</param>
 /// <param name="VariableUnit">Its unit.</param>
-/// <param name="Unit">The unit the step carries, or null when it carries none (it mixes units) or
-/// could not be measured (see <paramref name="Note"/>).</param>
-/// <param name="Consistent">Whether the step has the variable's unit (ignoring scale prefixes).</param>
+/// <param name="Unit">The unit the step carries, scale included (<c>ms^3</c>, <c>1e-11 s^3</c>), or null when it
+/// carries none (it mixes units) or could not be measured (see <paramref name="Note"/>).</param>
+/// <param name="Consistent">Whether the step has the variable's unit, scale included: a step in s for a variable in
+/// ms is not consistent (its number would be added to a number of ms; the note says so).</param>
 /// <param name="Note">Why there is no unit, or a fallback the method took; empty otherwise.</param>
 /// <param name="Measurable">False when the step was 0 or not finite at the point, so it has no ratio to measure.</param>
 /// <param name="FellBack">Whether the method took a fallback step (whose unit is the fallback's, not the method's).</param>
@@ -81,15 +82,24 @@ public sealed class StepUnitsResult : IReadOnlyList<MethodUnits>
         Applicable ? string.Join("\n", _methods) : $"not applicable: {NotApplicableReason}";
 }
 
+
 /// <summary>
-/// The unit of each method's step Δxᵢ, measured the way units are defined: by changing the units of
-/// measurement. Rescaling a base unit by λ (metres → λ·metres) turns every quantity with exponent e in
-/// it into λᵉ times its value. The problem is rewritten in rescaled units (x̃ = S_x x,
-/// P̃(x̃) = S_y P(S_x⁻¹ x̃), L̃(ỹ) = s_L L(S_y⁻¹ ỹ), the same physics), each method takes one step in
-/// both, and the ratio Δx̃ᵢ/Δxᵢ gives the exponent of each base unit in the step. A ratio that is not
-/// a power of λ (or differs between λ = 2 and λ = 3, or fails a joint rescaling of all base units)
-/// means the step mixes units and has none. This measures what the optimisers actually compute,
-/// fallbacks and all, for any method, including those without a closed form (Adam, HIG).
+/// The unit of each method's step Δxᵢ, scale included, measured the way units are defined: by changing the
+/// units of measurement. Each distinct unit a variable or output is in (and a custom loss's) is one unit of
+/// measurement that may change on its own: ms and s are two, because a number in ms and a number in s are
+/// different numbers for the same duration, and a method that adds them (Gauss–Newton's JᵀJ summing a
+/// row in ms with one in s) computes a step that changes with the units chosen, not only by a factor. Only
+/// the pure number 1 never changes. Changing unit k by λₖ turns each quantity in it into λₖ times its
+/// number; the problem is rewritten in the changed units (x̃ = S_x x, P̃(x̃) = S_y P(S_x⁻¹ x̃),
+/// L̃(ỹ) = s_L L(S_y⁻¹ ỹ), the same physics, parameters kept inside P and L), each method takes one step in
+/// both, and Δx̃ᵢ/Δxᵢ = λₖ^eₖ gives the step's exponent eₖ on unit k. The step's unit is then the product
+/// Πₖ uₖ^eₖ of the given units, so its scale follows from theirs (ms³ = 10⁻⁹ s³, ms·s² = 10⁻³ s³) and it
+/// prints in SI base units with a prefix or factor. A ratio that is not a power of λ (or differs between
+/// λ = 2 and λ = 3, or fails a joint change of all units) means the step mixes units and has none. The
+/// default loss ½‖y − y*‖² is in u² when every output is in u, and a pure number
+/// Σ ((yⱼ − y*ⱼ)/uⱼ)² otherwise (each uⱼ with its scale); a custom loss is in the unit inferred for it.
+/// This measures what the optimisers actually compute, fallbacks and all, for any method, including those
+/// without a closed form (Adam, HIG).
 /// </summary>
 public static class StepUnits
 {
@@ -119,31 +129,28 @@ public static class StepUnits
     /// <param name="problem">A problem with units (<see cref="Problem.WithUnits"/>).</param>
     /// <param name="methods">The methods (default <see cref="Methods"/>).</param>
     /// <param name="eta">The step size used for the measuring steps (dimensionless).</param>
-    /// <returns>One entry per method; not applicable (<see cref="StepUnitsResult.NotApplicableReason"/>)
-    /// when the problem has no units.</returns>
+    /// <returns>One entry per method, each step's unit with its scale (<see cref="StepUnit.Unit"/>);
+    /// not applicable (<see cref="StepUnitsResult.NotApplicableReason"/>) when the problem has no units.</returns>
     public static StepUnitsResult Measure(Problem problem, IReadOnlyList<Method>? methods = null, double eta = 0.1)
     {
         if (!problem.HasUnits) return StepUnitsResult.NotApplicable(NoUnitsReasonFor(problem.Variables));
         methods ??= Methods;
-        var names = problem.Variables.Concat(problem.Outputs).ToArray();
-        var units = names.Concat(problem.Parameters.Keys).Select(problem.UnitOf).Append(problem.LossUnit).ToArray();
-        var relevant = Enumerable.Range(0, PhysicalUnit.BaseCount)
-            .Where(d => units.Any(u => !u.Exponents[d].IsZero)).ToArray();
+        var units = GivenUnits.Of(problem);
         var start = problem.Start;
-        var baseline = Steps(Rescaled(problem, new double[PhysicalUnit.BaseCount].Select(_ => 1.0).ToArray()), methods, eta, start);
+        var baseline = Steps(units.Rescaled(Enumerable.Repeat(1.0, units.Count).ToArray()), methods, eta, start);
 
-        // Per base unit, rescalings by 2 and by 3; then all base units at once by unrelated factors.
-        var single = relevant.Select(d => (d, two: Measure(problem, methods, eta, d, 2.0), three: Measure(problem, methods, eta, d, 3.0))).ToArray();
-        var joint = new double[PhysicalUnit.BaseCount];
-        for (var d = 0; d < joint.Length; d++) joint[d] = relevant.Contains(d) ? 1.37 + 0.29 * d : 1.0;
-        var jointSteps = Steps(Rescaled(problem, joint), methods, eta, Scale(problem, joint, start));
+        // Per unit, changes by 2 and by 3; then all units at once by unrelated factors.
+        var single = Enumerable.Range(0, units.Count)
+            .Select(k => (k, two: Measure(units, methods, eta, k, 2.0), three: Measure(units, methods, eta, k, 3.0))).ToArray();
+        var joint = Enumerable.Range(0, units.Count).Select(k => 1.37 + 0.29 * k).ToArray();
+        var jointSteps = Steps(units.Rescaled(joint), methods, eta, units.ScaleStart(joint));
 
         var result = new List<MethodUnits>();
-        for (var k = 0; k < methods.Count; k++)
+        for (var m = 0; m < methods.Count; m++)
         {
-            if (baseline[k].Error is { } error)
+            if (baseline[m].Error is { } error)
             {
-                result.Add(new MethodUnits(methods[k], [], error));
+                result.Add(new MethodUnits(methods[m], [], error));
                 continue;
             }
             var steps = new List<StepUnit>();
@@ -151,33 +158,32 @@ public static class StepUnits
             {
                 var variable = problem.Variables[i];
                 var variableUnit = problem.UnitOf(variable);
-                var dx = baseline[k].Step![i];
-                var fallback = baseline[k].Fallback;
+                var dx = baseline[m].Step![i];
+                var fallback = baseline[m].Fallback;
                 if (dx == 0 || !double.IsFinite(dx))
                 {
                     steps.Add(new StepUnit(variable, variableUnit, null, false,
                         $"the step is {dx} at the start point, so its unit cannot be measured there", Measurable: false));
                     continue;
                 }
-                var exponents = new Rational[PhysicalUnit.BaseCount];
-                for (var d = 0; d < exponents.Length; d++) exponents[d] = Rational.Zero;
+                var exponents = new Rational[units.Count];
                 string? mixed = null;
-                foreach (var (d, two, three) in single)
+                foreach (var (k, two, three) in single)
                 {
-                    var e2 = Exponent(two[k].Step?[i] / dx, 2.0);
-                    var e3 = Exponent(three[k].Step?[i] / dx, 3.0);
+                    var e2 = Exponent(two[m].Step?[i] / dx, 2.0);
+                    var e3 = Exponent(three[m].Step?[i] / dx, 3.0);
                     if (e2 is null || e3 is null || Math.Abs(e2.Value - e3.Value) > Tolerance || ToRational(e2.Value) is not { } q)
                     {
-                        mixed = $"it does not scale as a power of {PhysicalUnit.BaseNames[d]}";
+                        mixed = $"it does not scale as a power of {units.Describe(k)}";
                         break;
                     }
-                    exponents[d] = q;
+                    exponents[k] = q;
                 }
                 if (mixed is null)
                 {
                     var predicted = 1.0;
-                    for (var d = 0; d < exponents.Length; d++) predicted *= Math.Pow(joint[d], exponents[d].ToDouble());
-                    var ratio = jointSteps[k].Step?[i] / dx;
+                    for (var k = 0; k < exponents.Length; k++) predicted *= Math.Pow(joint[k], exponents[k].ToDouble());
+                    var ratio = jointSteps[m].Step?[i] / dx;
                     if (ratio is null || Math.Abs(ratio.Value - predicted) > Tolerance * predicted)
                         mixed = "it does not scale as one unit when all units change together";
                 }
@@ -187,21 +193,32 @@ public static class StepUnits
                         FellBack: fallback is not null));
                     continue;
                 }
-                var unit = new PhysicalUnit(1.0, exponents);
-                steps.Add(new StepUnit(variable, variableUnit, unit, unit.SameDimension(variableUnit),
-                    fallback is null ? "" : $"fallback: {fallback}", FellBack: fallback is not null));
+                var unit = units.Product(exponents);
+                var notes = new List<string>();
+                if (unit.SameDimension(variableUnit) && !unit.Equals(variableUnit))
+                    notes.Add(ScaleNote(unit, variableUnit));
+                if (fallback is not null) notes.Add($"fallback: {fallback}");
+                steps.Add(new StepUnit(variable, variableUnit, unit, unit.Equals(variableUnit), string.Join("; ", notes), FellBack: fallback is not null));
             }
-            result.Add(new MethodUnits(methods[k], steps, ""));
+            result.Add(new MethodUnits(methods[m], steps, ""));
         }
         return StepUnitsResult.Of(result);
     }
 
+    /// <summary>
+    /// Why a step of the variable's dimension is still not in its unit: <c>the dimension of [s], not its
+    /// scale: [µs] = 1e-6 [s]</c>. Such a step is a number of µs added to a number of s, so its size depends
+    /// on the units chosen. The units are in brackets, so that a dimensionless one reads as a unit
+    /// (<c>[1] = 1e3 [1e-3]</c>).
+    /// </summary>
+    internal static string ScaleNote(PhysicalUnit step, PhysicalUnit variable) =>
+        $"the dimension of [{variable}], not its scale: [{step}] = {new PhysicalUnit(step.Scale / variable.Scale, PhysicalUnit.One.Exponents)} [{variable}]";
+
     private static (double[]? Step, string? Fallback, string? Error)[] Measure(
-        Problem problem, IReadOnlyList<Method> methods, double eta, int dimension, double lambda)
+        GivenUnits units, IReadOnlyList<Method> methods, double eta, int unit, double lambda)
     {
-        var factors = new double[PhysicalUnit.BaseCount];
-        for (var d = 0; d < factors.Length; d++) factors[d] = d == dimension ? lambda : 1.0;
-        return Steps(Rescaled(problem, factors), methods, eta, Scale(problem, factors, problem.Start));
+        var factors = Enumerable.Range(0, units.Count).Select(k => k == unit ? lambda : 1.0).ToArray();
+        return Steps(units.Rescaled(factors), methods, eta, units.ScaleStart(factors));
     }
 
     /// <summary>log_λ(ratio), or null for a ratio that is not a positive number.</summary>
@@ -220,25 +237,6 @@ public static class StepUnits
         return null;
     }
 
-    /// <summary>How much a quantity of this unit grows when base unit d is rescaled by factors[d].</summary>
-    private static double Factor(PhysicalUnit unit, double[] factors)
-    {
-        var f = 1.0;
-        for (var d = 0; d < factors.Length; d++) f *= Math.Pow(factors[d], unit.Exponents[d].ToDouble());
-        return f;
-    }
-
-    private static double[] Scale(Problem problem, double[] factors, double[] x) =>
-        x.Select((v, i) => v * Factor(problem.UnitOf(problem.Variables[i]), factors)).ToArray();
-
-    /// <summary>The same physics in rescaled units (<see cref="ProblemTransform.Conjugate"/> with each quantity's factor).</summary>
-    private static Problem Rescaled(Problem p, double[] factors) =>
-        ProblemTransform.Conjugate(
-            p.Variables.Select(v => Factor(p.UnitOf(v), factors)).ToArray(),
-            p.Outputs.Select(y => Factor(p.UnitOf(y), factors)).ToArray(),
-            Factor(p.LossUnit, factors),
-            p);
-
     /// <summary>One step of each method from x; an error text for a method that does not apply.</summary>
     private static (double[]? Step, string? Fallback, string? Error)[] Steps(Problem problem, IReadOnlyList<Method> methods, double eta, double[] x)
     {
@@ -252,5 +250,82 @@ public static class StepUnits
             var step = run.Trajectory[1].Select((v, i) => v - run.Trajectory[0][i]).ToArray();
             return (step, run.Fallbacks.Count > 0 ? run.Fallbacks[0].Reason : null, null);
         }).ToArray();
+    }
+
+    /// <summary>
+    /// The distinct units of a problem's variables and outputs (and of a custom loss), each a unit of
+    /// measurement that can change on its own, and which quantity is in which. Units are the same when
+    /// they are equal scale included (<see cref="PhysicalUnit.Equals(object)"/>): <c>ms</c> and
+    /// <c>[1e-3 s]</c> are one unit, <c>ms</c> and <c>s</c> two. The pure number 1 is none of them: it has
+    /// no unit to change. Parameters need none: a change of units conjugates P and L as a whole, so their
+    /// values stay inside and their units enter only through the outputs' units.
+    /// </summary>
+    private sealed class GivenUnits
+    {
+        private readonly Problem _problem;
+        private readonly List<PhysicalUnit> _units = [];
+        private readonly List<List<string>> _holders = [];
+        private readonly int[] _x;
+        private readonly int[] _y;
+        private readonly Dictionary<int, int> _loss = [];
+
+        private GivenUnits(Problem problem)
+        {
+            _problem = problem;
+            _x = problem.Variables.Select(v => IndexOf(problem.UnitOf(v), v)).ToArray();
+            _y = problem.Outputs.Select(y => IndexOf(problem.UnitOf(y), y)).ToArray();
+            if (!problem.HasDefaultLoss)
+            {
+                if (IndexOf(problem.LossUnit, "the loss") is var k and >= 0) _loss[k] = 1;
+            }
+            else if (problem.Outputs.Length > 0 && _y.All(k => k == _y[0]) && _y[0] >= 0)
+                _loss[_y[0]] = 2; // ½‖y − y*‖² with every output in u: the loss is in u²
+            // else: outputs in different units, the loss Σ ((yⱼ − y*ⱼ)/uⱼ)² is a pure number
+        }
+
+        public static GivenUnits Of(Problem problem) => new(problem);
+
+        /// <summary>How many units can change on their own.</summary>
+        public int Count => _units.Count;
+
+        private int IndexOf(PhysicalUnit unit, string holder)
+        {
+            if (unit.Equals(PhysicalUnit.One)) return -1;
+            var k = _units.FindIndex(u => u.Equals(unit));
+            if (k < 0)
+            {
+                _units.Add(unit);
+                _holders.Add([]);
+                k = _units.Count - 1;
+            }
+            _holders[k].Add(holder);
+            return k;
+        }
+
+        /// <summary><c>ms (the unit of x0, y0)</c>.</summary>
+        public string Describe(int k) => $"{_units[k]} (the unit of {string.Join(", ", _holders[k])})";
+
+        /// <summary>Πₖ uₖ^eₖ: the unit, scale included, of a quantity with these exponents on the given units.</summary>
+        public PhysicalUnit Product(Rational[] exponents)
+        {
+            var product = PhysicalUnit.One;
+            for (var k = 0; k < exponents.Length; k++)
+                if (!exponents[k].IsZero) product *= _units[k].Pow(exponents[k]);
+            return product;
+        }
+
+        private static double Factor(int k, double[] factors) => k < 0 ? 1.0 : factors[k];
+
+        /// <summary>The start point in the changed units.</summary>
+        public double[] ScaleStart(double[] factors) =>
+            _problem.Start.Select((v, i) => v * Factor(_x[i], factors)).ToArray();
+
+        /// <summary>The same physics in the changed units (<see cref="ProblemTransform.Conjugate"/> with each quantity's factor).</summary>
+        public Problem Rescaled(double[] factors) =>
+            ProblemTransform.Conjugate(
+                _x.Select(k => Factor(k, factors)).ToArray(),
+                _y.Select(k => Factor(k, factors)).ToArray(),
+                _loss.Aggregate(1.0, (f, kv) => f * Math.Pow(factors[kv.Key], kv.Value)),
+                _problem);
     }
 }

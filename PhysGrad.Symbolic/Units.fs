@@ -60,7 +60,8 @@ type PhysicalUnit(scale: float, exponents: Rational[]) =
         u.Raw |> Array.fold (fun h e -> HashCode.Combine(h, e.GetHashCode())) 17
 
     /// "kg*m^2/s^2", "1/m", "m^(1/2)", "1". A scale other than 1 is absorbed into an SI prefix of the
-    /// first base unit with an integer exponent where one fits ("ms", "km", "mm^2", "1/ms", "g", "µm*s");
+    /// first base unit with an integer exponent where one fits ("ms", "km", "mm^2", "1/ms", "g", "µm*s"),
+    /// else of one with a fractional exponent ("ms^(3/2)");
     /// otherwise it is written as a clean factor in front ("60 s", "1e-4 s", "1e-12 m^(1/2)"), never
     /// with floating-point noise.
     override u.ToString() =
@@ -91,15 +92,16 @@ type PhysicalUnit(scale: float, exponents: Rational[]) =
         if abs (u.Scale - 1.0) <= 1e-12 then
             render bases
         else
-            // An SI prefix p on base unit i with integer exponent e stands for the factor p^e (for the
-            // kilogram the prefix goes on the gram: (p·g)^e = (p/1000)^e kg^e). The numerator's units
-            // are tried first, in printing order, so the prefix lands where a reader expects it.
-            let candidates =
+            // An SI prefix p on base unit i with exponent e stands for the factor p^e (for the kilogram the
+            // prefix goes on the gram: (p·g)^e = (p/1000)^e kg^e). The numerator's units are tried first, in
+            // printing order, so the prefix lands where a reader expects it; integer exponents before
+            // fractional ones (a half-inverse step in ms^(3/2) rather than a factor 3.16228e-5 in front).
+            let candidates integer =
                 [ for positive in [ true; false ] do
                       for i in printOrder do
                           let e = u.Raw.[i]
 
-                          if e.IsInteger && (if positive then e.Sign > 0 else e.Sign < 0) then
+                          if e.IsInteger = integer && (if positive then e.Sign > 0 else e.Sign < 0) then
                               yield i, e.ToDouble() ]
 
             // The names base unit i can take, with their factor relative to it: the SI prefixes (on the
@@ -120,28 +122,31 @@ type PhysicalUnit(scale: float, exponents: Rational[]) =
 
                 render names
 
-            // One base unit renamed (ms, mm^2, 1/ms, g, h), else two (km/h, km^2/h^2).
-            let single =
+            // One base unit renamed (ms, mm^2, 1/ms, g, h).
+            let single candidates =
                 candidates
                 |> List.tryPick (fun (i, e) ->
                     namesOf i
                     |> List.tryFind (fun (_, f) -> near (Math.Pow(f, e)) u.Scale)
                     |> Option.map (fun (name, _) -> rename [ i, name ]))
 
-            let absorbed =
-                match single with
-                | Some _ -> single
-                | None ->
+            // Two base units renamed (km/h, km^2/h^2).
+            let pair candidates =
+                candidates
+                |> List.tryPick (fun (i, e) ->
                     candidates
-                    |> List.tryPick (fun (i, e) ->
-                        candidates
-                        |> List.filter (fun (j, _) -> j <> i)
-                        |> List.tryPick (fun (j, ej) ->
-                            [ for (a, fa) in namesOf i do
-                                  for (b, fb) in namesOf j do
-                                      if near (Math.Pow(fa, e) * Math.Pow(fb, ej)) u.Scale then
-                                          yield rename [ i, a; j, b ] ]
-                            |> List.tryHead))
+                    |> List.filter (fun (j, _) -> j <> i)
+                    |> List.tryPick (fun (j, ej) ->
+                        [ for (a, fa) in namesOf i do
+                              for (b, fb) in namesOf j do
+                                  if near (Math.Pow(fa, e) * Math.Pow(fb, ej)) u.Scale then
+                                      yield rename [ i, a; j, b ] ]
+                        |> List.tryHead))
+
+            let absorbed =
+                single (candidates true)
+                |> Option.orElseWith (fun () -> pair (candidates true))
+                |> Option.orElseWith (fun () -> single (candidates false))
 
             match absorbed with
             | Some text -> text
