@@ -76,7 +76,7 @@ public static class BatchEvaluation
         while ((line = input.ReadLine()) is not null)
         {
             row++;
-            if (!CsvPoints.Read(line, row, ref first, names, points.AsSpan(inBlock * n, n), finite: false)) continue;
+            if (!CsvPoints.Read(line, row, ref first, names, points.AsSpan(inBlock * n, n))) continue;
             rows[inBlock] = row;
             if (++inBlock == BlockRows)
             {

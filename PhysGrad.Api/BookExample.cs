@@ -94,6 +94,26 @@ public static class BookExample
     }
 
     /// <summary>
+    /// Throws <see cref="MethodNotApplicableException"/> when the method cannot run on a problem of this
+    /// shape (<see cref="ApplicabilityOf(MethodSpec, int, int)"/>): every entry point that runs a named
+    /// method (<see cref="PhysicsProblem.Run"/>, the comparisons) refuses with the one type and the one
+    /// wording that <see cref="PhysicsProblem.Rules"/> uses, before anything runs.
+    /// </summary>
+    /// <exception cref="MethodNotApplicableException">IG or PG on a non-square Jacobian (ErrorKind.Shape),
+    /// or a dense form over its size limit (ErrorKind.TooLarge).</exception>
+    internal static void RequireApplicable(MethodSpec method, int outputs, int variables) =>
+        RequireApplicable(method.Method, ApplicabilityOf(method, outputs, variables));
+
+    /// <summary>Throws <see cref="MethodNotApplicableException"/> for a verdict that the method does not apply.</summary>
+    internal static void RequireApplicable(Method method, Applicability verdict)
+    {
+        if (verdict.IsApplicable) return;
+        var cause = verdict.Cause ?? NotApplicableCause.Other;
+        throw new MethodNotApplicableException(method, cause,
+            cause == NotApplicableCause.TooLarge ? ErrorKind.TooLarge : ErrorKind.Shape, verdict.Reason!);
+    }
+
+    /// <summary>
     /// Why a method cannot run on a problem, or null when it can: IG and PG need a square Jacobian
     /// (PG runs with the numeric inverse when none was derived, so nothing else stops it).
     /// </summary>
@@ -221,6 +241,7 @@ public static class BookExample
         // local inverse by then, and every distance is measured against the same x*.
         // Two runs of one method are told apart by their labels (gd:0.01, gd:0.001) in every report and plot.
         var labels = MethodCatalog.Labels(methods);
+        foreach (var m in methods) RequireApplicable(m, problem.M, problem.N);
         var runs = methods
             .Select((m, i) => Optimizer.Run(problem, m.Rule(lineSearch), start, iterations,
                 progress: progress is null ? null : new Relay(k => progress.Report((i, k)))) with { Label = labels[i] })

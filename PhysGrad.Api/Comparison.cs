@@ -43,6 +43,10 @@ public enum TargetPointMethod
 /// no x* (<see cref="TargetPointKind.None"/>); null for a preimage near the start.</param>
 public sealed record TargetPoint(TargetPointKind Kind, double[]? X, string? Note)
 {
+    /// <summary>The kind and the point in its short form (<c>Known [1, 1, …, 1] (64 values)</c>), with the note if any.</summary>
+    public override string ToString() =>
+        $"{Kind}{(X is null ? "" : " " + ResultText.Vector(X))}{(Note is null ? "" : $" ({Note})")}";
+
     /// <summary>Whether <see cref="X"/> is a true preimage of y*.</summary>
     public bool IsPreimage => Kind is TargetPointKind.Known or TargetPointKind.PreimageNearStart;
 
@@ -112,4 +116,9 @@ public sealed record TargetPoint(TargetPointKind Kind, double[]? X, string? Note
 /// </summary>
 /// <param name="Results">One result per method, in the order run.</param>
 /// <param name="Target">x*, found once for all methods.</param>
-public sealed record Comparison(IReadOnlyList<MethodResult> Results, TargetPoint Target);
+public sealed record Comparison(IReadOnlyList<MethodResult> Results, TargetPoint Target)
+{
+    /// <summary>One line per method (<see cref="MethodResult.ToString"/>), then the point distances are measured to.</summary>
+    public override string ToString() =>
+        string.Join(Environment.NewLine, Results.Select(r => r.ToString()).Append($"x*: {Target}"));
+}

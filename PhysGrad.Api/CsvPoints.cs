@@ -20,11 +20,11 @@ internal static class CsvPoints
     /// <param name="first">True until the first non-blank row has been read.</param>
     /// <param name="names">The variables, in the columns' order.</param>
     /// <param name="x">Where the point goes (one value per name).</param>
-    /// <param name="finite">Whether NaN and ±∞ are refused (a simulator's derivatives need a finite point).</param>
     /// <exception cref="SymbolicException">A semicolon-separated row, a header naming other variables, a row of
-    /// another length, or a value that is not a number (not a finite one when <paramref name="finite"/>); the
-    /// message names the row and the value.</exception>
-    public static bool Read(string line, long row, ref bool first, IReadOnlyList<string> names, Span<double> x, bool finite)
+    /// another length, or a value that is not a finite number (NaN, an infinity or a literal beyond the double
+    /// range are refused as every reader of user numbers does, <see cref="UserNumbers"/>); the message names
+    /// the row, the column and the value.</exception>
+    public static bool Read(string line, long row, ref bool first, IReadOnlyList<string> names, Span<double> x)
     {
         if (string.IsNullOrWhiteSpace(line)) return false;
         // A semicolon-separated file (the CSV of locales with a decimal comma) is refused by name,
@@ -37,7 +37,7 @@ internal static class CsvPoints
         {
             first = false;
             // A row of names is a header; a row of nan/inf is data, whatever its letters.
-            if (fields.All(s => s.Length > 0 && (char.IsLetter(s[0]) || s[0] == '_')) && fields.Any(s => !IsSpecialNumber(s)))
+            if (fields.All(s => s.Length > 0 && (char.IsLetter(s[0]) || s[0] == '_')) && fields.Any(s => !UserNumbers.IsSpecial(s)))
             {
                 if (!fields.SequenceEqual(names))
                     throw new SymbolicException(ErrorKind.Shape,
@@ -50,13 +50,12 @@ internal static class CsvPoints
             throw new SymbolicException(ErrorKind.Shape,
                 $"Row {row} has {NumberText.Count(fields.Length, "value")} but there {(n == 1 ? "is" : "are")} {NumberText.Count(n, "variable")} ({Shorten(names)}).");
         for (var j = 0; j < n; j++)
-            if (!double.TryParse(fields[j], NumberStyles.Float, CultureInfo.InvariantCulture, out x[j]) || (finite && !double.IsFinite(x[j])))
+            if (!UserNumbers.TryRead(fields[j], out x[j], out var problem))
                 throw new SymbolicException(ErrorKind.Invalid,
-                    $"Row {row}, value {j + 1} ('{fields[j]}') is not a {(finite ? "finite " : "")}number (use '.' as the decimal point).");
+                    $"Row {row}, value {j + 1} ('{fields[j]}') {problem}, in column {names[j]}: " +
+                    (problem == "is not a number" ? "use '.' as the decimal point." : "give a finite value, or leave the row out."));
         return true;
     }
-
-    private static bool IsSpecialNumber(string s) => s is "NaN" or "nan" or "Infinity" or "inf";
 
     // Up to ten names, then how many more: a header of 10⁵ variables would fill the screen.
     private static string Shorten(IReadOnlyList<string> names) =>

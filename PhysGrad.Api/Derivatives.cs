@@ -27,6 +27,19 @@ public sealed record DerivativeReport(
     double[,]? HessianAt,
     IReadOnlyList<PointNote>? Notes = null)
 {
+    /// <summary><c>f(x0, x1) = …, gradient [...]</c>, and at a point its value and gradient in the short
+    /// vector form; the Hessian by its shape (its entries are in <see cref="Hessian"/>).</summary>
+    public override string ToString()
+    {
+        var text = $"f({ResultText.Names(Variables, "variable")}) = {Function}, gradient {ResultText.Items(Gradient, g => g.ToString(), "entry")}";
+        if (Hessian is not null) text += $", Hessian {Variables.Count}×{Variables.Count}";
+        if (Point is not null)
+            text += $"; at x = {ResultText.Vector(Point)}: f = {(Value is { } v ? NumberText.Short(v) : "?")}" +
+                (GradientAt is not null ? $", gradient {ResultText.Vector(GradientAt)}" : "") +
+                (Notes is { Count: > 0 } ? $", {NumberText.Count(Notes.Count, "note")}" : "");
+        return text;
+    }
+
     /// <summary>
     /// The Hessian's structural nonzeros in coordinate form, row by row (both triangles): the entries
     /// whose expression is not the exact 0. Null without a Hessian.

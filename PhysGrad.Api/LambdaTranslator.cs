@@ -18,6 +18,11 @@ namespace PhysGrad;
 public sealed record TranslatedLambda(
     IReadOnlyList<string> Variables, IReadOnlyList<Expression> Components, IReadOnlyDictionary<string, double> Parameters)
 {
+    /// <summary><c>P(x, v) = [v, -9.81], parameters g = 9.81</c>, lists in their short form.</summary>
+    public override string ToString() =>
+        $"P({ResultText.Names(Variables, "variable")}) = {ResultText.Items(Components, c => c.ToString(), "component")}" +
+        (Parameters.Count > 0 ? ", parameters " + string.Join(", ", Parameters.Select(p => $"{p.Key} = {NumberText.Short(p.Value)}")) : "");
+
     /// <summary>The components with each parameter replaced by its value.</summary>
     public IReadOnlyList<Expression> WithParameterValues()
     {

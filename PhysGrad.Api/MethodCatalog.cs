@@ -28,6 +28,11 @@ public sealed record MethodEntry(
     string Name, Method Method, string Title, double DefaultEta, IReadOnlyList<MethodOption> Options, string? NoClosedForm,
     string? LineSearch, Func<double, IReadOnlyDictionary<string, double>, IUpdateRule> Create)
 {
+    /// <summary><c>gd: gradient descent (η = 0.01)</c>, with its options' names.</summary>
+    public override string ToString() =>
+        $"{Name}: {Title} (η = {NumberText.StepSize(DefaultEta)})" +
+        (Options.Count > 0 ? $", options {string.Join(", ", Options.Select(o => o.Name))}" : "");
+
     /// <summary>The rule for η and the given options (the rest at their defaults), wrapped in the line search when asked and there is one.</summary>
     public IUpdateRule Rule(double eta, IReadOnlyDictionary<string, double>? options = null, bool lineSearch = false)
     {

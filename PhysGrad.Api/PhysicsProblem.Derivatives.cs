@@ -32,6 +32,19 @@ public sealed record SimulatorDerivativeReport(
     double[,]? HessianAt,
     IReadOnlyList<MatrixEntry>? HessianAtNonZeros)
 {
+    /// <summary>The point, y, J and (at order 2) the loss, gradient and Hessian in the CLI's short forms:
+    /// <c>at x = [1, 2]: y = [1, 4], J = [[1, 0], [0, 4]]</c>.</summary>
+    public override string ToString()
+    {
+        var text = $"P({ResultText.Names(Variables, "variable")}) at x = {ResultText.Vector(Point)}: y = {ResultText.Vector(Y)}";
+        if (JacobianAt is not null) text += $", J = {ResultText.Matrix(JacobianAt)}";
+        else if (JacobianAtNonZeros is not null) text += $", J = {ResultText.Entries(JacobianAtNonZeros, Outputs.Count, Variables.Count)}";
+        if (Loss is { } loss) text += $", L = {NumberText.Short(loss)}";
+        if (GradientAt is not null) text += $", ∂L/∂x = {ResultText.Vector(GradientAt)}";
+        if (HessianAt is not null) text += $", ∂²L/∂x² = {ResultText.Matrix(HessianAt)}";
+        else if (HessianAtNonZeros is not null) text += $", ∂²L/∂x² = {ResultText.Entries(HessianAtNonZeros, Variables.Count, Variables.Count)}";
+        return text;
+    }
 }
 
 public sealed partial class PhysicsProblem

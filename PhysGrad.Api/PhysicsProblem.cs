@@ -446,9 +446,14 @@ public sealed partial class PhysicsProblem
         KernelCompiler.Compile(Lower.ValueJacobian(Model.Variables, [], Model.Simulator));
 
     /// <summary>Runs one method from the start point.</summary>
+    /// <exception cref="MethodNotApplicableException">The method does not apply to this problem (IG or PG on a
+    /// non-square Jacobian): the same type and wording as <see cref="Rules"/>.</exception>
     public OptimizerRun Run(Method method, double eta, int iterations = 100, RunOptions? options = null)
     {
         options ??= new RunOptions();
+        // The shape first (IG and PG need a square J), with the type Rules throws; a size limit of the
+        // rule, which depends on the run's options (κ), is the rule's own refusal when it starts.
+        BookExample.RequireApplicable(method, BookExample.ApplicabilityOf(Model, method));
         return Optimizer.Run(Compiled, method, eta, Definition.Start.ToArray(), iterations, options.LossTolerance,
             options.Kappa, options.Tau, options.StepTolerance, options.LineSearch, options.Progress);
     }

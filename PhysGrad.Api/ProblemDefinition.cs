@@ -201,14 +201,22 @@ public sealed partial record ProblemDefinition(
     /// </summary>
     public override string ToString()
     {
-        static string List<T>(IEnumerable<T> items) => "[" + string.Join(", ", items.Select(i => Convert.ToString(i, System.Globalization.CultureInfo.InvariantCulture))) + "]";
+        // The CLI's header forms (Headline): more than four names, components or numbers are shown as the
+        // first two, an ellipsis and the last with the count, numbers with six significant digits and the
+        // floating literals of expressions rounded (0.7290000000000001*x0 is 0.729*x0), so a traced
+        // 64-variable problem reads as one line. ToJson gives everything whole.
+        var count = Math.Max(Target.Count, TargetSymbols?.Count ?? 0);
         var target = !HasTarget ? "not given"
-            : List(Enumerable.Range(0, Math.Max(Target.Count, TargetSymbols?.Count ?? 0)).Select(j =>
-                TargetSymbols?[j] ?? (j < Target.Count ? Target[j].ToString(System.Globalization.CultureInfo.InvariantCulture) : "?")));
-        var text = $"P({string.Join(", ", Variables)}) = {List(Simulator.Select(ExpressionText.Formatted))}, L = {(Loss is null ? "½‖y − y*‖²" : ExpressionText.Formatted(Loss))}, target {target}, start {(HasStart ? List(Start) : "not given")}";
-        if (Parameters is { Count: > 0 }) text += ", parameters " + string.Join(", ", Parameters.Select(p => $"{p.Key} = {p.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)}"));
-        if (Units is { Count: > 0 }) text += ", units " + string.Join(", ", Units.Select(u => $"{u.Key} [{u.Value}]"));
-        if (Inverse is not null) text += ", inverse " + List(Inverse.Select(ExpressionText.Readable));
+            : TargetSymbols is null ? NumberText.Vector(Target)
+            : ResultText.Items(Enumerable.Range(0, count).Select(j =>
+                TargetSymbols![j] ?? (j < Target.Count ? NumberText.Short(Target[j]) : "?")).ToArray(), t => t, "value");
+        var components = ResultText.Items(Simulator, c => ExpressionText.ForHeader(ExpressionText.Formatted(c),
+            Simulator.Count == 1 ? ExpressionText.HeaderLength : ExpressionText.ListItemLength), "component");
+        var text = $"P({ResultText.Names(Variables, "variable")}) = {components}, L = {(Loss is null ? "½‖y − y*‖²" : ExpressionText.ForHeader(ExpressionText.Formatted(Loss)))}, " +
+            $"target {target}, start {(HasStart ? NumberText.Vector(Start) : "not given")}";
+        if (Parameters is { Count: > 0 }) text += ", parameters " + string.Join(", ", Parameters.Select(p => $"{p.Key} = {NumberText.Short(p.Value)}"));
+        if (Units is { Count: > 0 }) text += ", units " + string.Join(", ", Units.Take(ResultText.Shown).Select(u => $"{u.Key} [{u.Value}]")) + (Units.Count > ResultText.Shown ? $", … ({Units.Count} in all)" : "");
+        if (Inverse is not null) text += ", inverse " + ResultText.Items(Inverse, i => ExpressionText.ForHeader(ExpressionText.Readable(i), ExpressionText.ListItemLength), "component");
         else if (!DeriveInverse) text += ", numeric inverse";
         return text;
     }
@@ -403,6 +411,9 @@ public sealed partial record ProblemDefinition(
     public static ProblemDefinition FromJson(string json)
     {
         JsonDocument document;
+        if (string.IsNullOrWhiteSpace(json))
+            throw new SymbolicException(ErrorKind.Invalid,
+                "The problem file is empty: it must hold one JSON object, e.g. {\"variables\": [\"x0\"], \"simulator\": [\"x0^2\"], \"target\": [4], \"start\": [1]}.");
         try
         {
             document = JsonDocument.Parse(json);
@@ -410,7 +421,7 @@ public sealed partial record ProblemDefinition(
         catch (JsonException e)
         {
             throw new SymbolicException(ErrorKind.Invalid,
-                $"The problem file is not valid JSON (line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1}): {e.Message}");
+                $"The problem file is not valid JSON at line {e.LineNumber + 1}, column {e.BytePositionInLine + 1}: {JsonFault(e.Message)}.");
         }
         using (document)
         {
@@ -442,6 +453,28 @@ public sealed partial record ProblemDefinition(
         }
     }
 
+    /// <summary>
+    /// The reader's complaint in plain words: System.Text.Json's messages speak of payloads, depths and
+    /// final blocks, which say nothing to someone who wrote the file by hand. The cases a hand-written file
+    /// meets (cut short, a trailing comma, a missing comma or quote, a comment) get their own words.
+    /// </summary>
+    private static string JsonFault(string message) =>
+        message.Contains("trailing comma", StringComparison.OrdinalIgnoreCase)
+            ? "a ',' stands before a closing '}' or ']'; remove that last comma"
+        : message.Contains("isFinalBlock", StringComparison.Ordinal) || message.Contains("end of the JSON payload", StringComparison.Ordinal)
+            || message.Contains("Expected depth to be zero", StringComparison.Ordinal) || message.Contains("end of data", StringComparison.OrdinalIgnoreCase)
+            ? "the file ends before the JSON does (a closing '}', ']' or '\"' is missing, or the file was cut short)"
+        : message.Contains("'/'", StringComparison.Ordinal)
+            ? "JSON has no comments; remove the '//' or '/* */' text"
+        : message.Contains("'''", StringComparison.Ordinal)
+            ? "JSON strings are written in double quotes (\"x0\"), not single ones"
+        : message.Contains("Expected either ','", StringComparison.Ordinal) || message.Contains("after a value", StringComparison.Ordinal)
+            || message.Contains("after a property", StringComparison.Ordinal)
+            ? "a ',' is missing between two values, or a bracket or quote is not closed"
+        : message.Contains("invalid start of a value", StringComparison.Ordinal) || message.Contains("invalid start of a property", StringComparison.Ordinal)
+            ? "a value was expected here (a number, a \"string\", [ ... ] or { ... }); names and text go in double quotes"
+        : "the text here is not JSON; check the commas, quotes and brackets near it";
+
     [System.Text.RegularExpressions.GeneratedRegex(@"simulator\[(\d+)\]")]
     private static partial System.Text.RegularExpressions.Regex SimulatorIndex();
 
@@ -465,7 +498,10 @@ public sealed partial record ProblemDefinition(
                 parsed.Add(null);
                 continue;
             }
-            foreach (var (expr, at) in ParseManyFieldWithOrigins($"simulator[{j}]", entries[j]))
+            var expanded = ParseManyFieldWithOrigins($"simulator[{j}]", entries[j]);
+            if (components.Count + (long)expanded.Length > TotalLimit)
+                throw TotalTooLarge("simulator", $"simulator[{j}]", components.Count + (long)expanded.Length, "components");
+            foreach (var (expr, at) in expanded)
             {
                 components.Add(Infix.FormatExact(expr));
                 origins.Add(at is null ? $"simulator[{j}]" : $"simulator[{j}] at {at} ('{Shortened(entries[j])}')");
@@ -474,6 +510,14 @@ public sealed partial record ProblemDefinition(
         }
         return (components, origins.ToArray(), parsed.ToArray());
     }
+
+    // The most variables or components the indexed forms of one file may expand to together: the same
+    // bound as an example's variables (an int index, and about 16 KB of memory each).
+    private static long TotalLimit => Math.Min(ReferenceProblems.MaxVariables, int.MaxValue);
+
+    private static SymbolicException TotalTooLarge(string field, string at, long count, string what) =>
+        new(ErrorKind.TooLarge, $"In {at}: the indexed forms of \"{field}\" reach {count} {what} up to here, over the limit of {TotalLimit} " +
+            $"({what} this process can hold, about {ReferenceProblems.BytesPerVariable / 1024} KB each); use shorter ranges.");
 
     private static string Shortened(string text) => text.Length <= 60 ? text.Trim() : text.Trim()[..57] + "...";
 
@@ -563,6 +607,11 @@ public sealed partial record ProblemDefinition(
                     $"In {where}: the range {a}..{b} (column {column}) is empty, as its last index is below its first; write first..last with first ≤ last, e.g. \"{family}[{b}..{a}]\".");
             if (b - a + 1 > Parse.MaxRange)
                 throw new SymbolicException(ErrorKind.TooLarge, $"In {where}: the range {a}..{b} (column {column}) has {b - a + 1} variables; the limit is {Parse.MaxRange}.");
+            // Each range is within Parse.MaxRange, but many of them together could still ask for more
+            // variables than an example may have (an int index, this process's memory): the sum is checked
+            // before the names are made.
+            if (names.Count + (b - a + 1) > TotalLimit)
+                throw TotalTooLarge("variables", $"variables[{j}]", names.Count + (b - a + 1), "variables");
             for (var k = a; k <= b; k++) names.Add(family + k);
         }
         return names;
@@ -659,7 +708,7 @@ public sealed partial record ProblemDefinition(
         if (!root.TryGetProperty("parameters", out var e)) return null;
         if (e.ValueKind != JsonValueKind.Object || e.EnumerateObject().Any(p => p.Value.ValueKind != JsonValueKind.Number))
             throw Kind("parameters", "an object of numbers, e.g. {\"g\": 9.81}");
-        return e.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetDouble());
+        return e.EnumerateObject().ToDictionary(p => p.Name, p => Finite(p.Value, $"parameters.{p.Name}"));
     }
 
     private static SymbolicException Kind(string field, string what) =>
@@ -681,7 +730,17 @@ public sealed partial record ProblemDefinition(
         if (e.ValueKind != JsonValueKind.Array || e.EnumerateArray().Any(v =>
                 v.ValueKind != JsonValueKind.Number && !(allowNames && v.ValueKind == JsonValueKind.String)))
             throw Kind(field, allowNames ? "an array of numbers or names" : "an array of numbers");
-        return e.EnumerateArray().Select(v => v.ValueKind == JsonValueKind.Number ? v.GetDouble() : 0.0).ToArray();
+        return e.EnumerateArray().Select((v, k) => v.ValueKind == JsonValueKind.Number ? Finite(v, $"{field}[{k}]") : 0.0).ToArray();
+    }
+
+    // A JSON number as a finite double: JSON has no NaN or ∞, but a literal such as 1e999 is past the
+    // double range, which GetDouble reports as a bare FormatException; it is refused as the other readers
+    // of user numbers refuse it (UserNumbers), naming the field and the literal.
+    private static double Finite(JsonElement number, string where)
+    {
+        var raw = number.GetRawText();
+        return UserNumbers.TryRead(raw, out var x, out var problem) ? x
+            : throw new SymbolicException(ErrorKind.Invalid, $"In the problem file, {where} ('{raw}') {problem}; give a finite number.");
     }
 
     /// <summary>The names in "target" (null where a number stands), or null when there are none.</summary>

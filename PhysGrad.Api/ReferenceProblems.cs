@@ -76,10 +76,60 @@ public static class ReferenceProblems
 
     /// <summary>The number of outputs of an example at size n: 4 (the state) for the oscillators, else its
     /// variables (<see cref="Variables"/>). Known without tracing, so methods can be checked first.</summary>
+    /// <exception cref="SymbolicException">An unknown name, or a size whose variables are over <see cref="MaxVariables"/> (ErrorKind.TooLarge).</exception>
     public static int Outputs(string name, int n) => Info(name).Name == "oscillators" ? 4 : Variables(name, n);
 
     /// <summary>The number of variables of an example at size n (n² for the grids).</summary>
-    public static int Variables(string name, int n) => Info(name).SizeMeaning.StartsWith("grid", StringComparison.Ordinal) ? n * n : n;
+    /// <exception cref="SymbolicException">An unknown name, or a size whose variables are over
+    /// <see cref="MaxVariables"/> (ErrorKind.TooLarge, naming the largest n): n² of a grid's side is
+    /// computed in 64 bits, so it is never a wrapped int.</exception>
+    public static int Variables(string name, int n)
+    {
+        var info = Info(name);
+        CheckRepresentable(info, n);
+        return (int)VariableCount(info, n);
+    }
+
+    /// <summary>
+    /// Bytes an example takes per variable while it is traced, compiled and run: heat1d at n = 10⁵ with gd
+    /// (two iterations) peaked at 1.43 GB, about 14 KB per variable (measured with <c>/usr/bin/time -v</c>);
+    /// 16 KB leaves a margin for the grids' wider stencils.
+    /// </summary>
+    public const long BytesPerVariable = 16 * 1024;
+
+    /// <summary>
+    /// The most variables an example may have here: an index of a vector or of the traced graph is an
+    /// int (at most 2³¹ − 1), and this process can hold about <see cref="GCMemoryInfo.TotalAvailableMemoryBytes"/>
+    /// / <see cref="BytesPerVariable"/> of them (about 1.5·10⁶ on a machine with 23 GB); the smaller of the two.
+    /// </summary>
+    public static long MaxVariables => Math.Min(int.MaxValue, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / BytesPerVariable);
+
+    // n² for a grid's side, in 64 bits (n ≤ 2³¹ − 1, so n² < 2⁶²: it cannot wrap).
+    private static long VariableCount(ReferenceProblemInfo info, int n) =>
+        IsGrid(info) ? (long)n * n : n;
+
+    private static bool IsGrid(ReferenceProblemInfo info) => info.SizeMeaning.StartsWith("grid", StringComparison.Ordinal);
+
+    /// <summary>
+    /// Refuses, before anything is allocated or traced, a size whose variables an int index cannot count
+    /// or this process's memory cannot hold; the message gives the true count and the largest n accepted.
+    /// </summary>
+    private static void CheckRepresentable(ReferenceProblemInfo info, int n)
+    {
+        if (n < 1) return; // the minimum-size check says what is wrong
+        var count = VariableCount(info, n);
+        var most = MaxVariables;
+        if (count <= most) return;
+        var largest = IsGrid(info) ? (long)Math.Floor(Math.Sqrt(most)) : most;
+        while (IsGrid(info) && largest * largest > most) largest--;
+        var why = count > int.MaxValue
+            ? $"more than an int index can count (2³¹ − 1 = {int.MaxValue})"
+            : $"more than this process can trace in its {NumberText.Short(GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 1e9, 3)} GB of memory " +
+              $"(about {BytesPerVariable / 1024} KB per variable, so at most {most})";
+        throw new SymbolicException(ErrorKind.TooLarge,
+            $"The example '{info.Name}' at n = {n} ({SizeText(info, n)}) has {NumberText.Count(count, "variable")}, {why}. " +
+            $"The largest size it takes is n = {largest} (--n in the CLI).");
+    }
 
     /// <summary>
     /// The grid an example's variables form, for drawing the field: [cells] for the 1-D heat examples,
@@ -207,6 +257,8 @@ public static class ReferenceProblems
         // A hard limit, whatever the methods: the simulator itself is dense (said before anything is traced).
         if (info.Name == "poisson2d" && size > ReferenceSimulators.Poisson2DMaxSide)
             throw new SymbolicException(ErrorKind.TooLarge, ReferenceSimulators.Poisson2DTooLarge(size));
+        // Before the comparison's limit: a size that cannot be represented is refused whatever the methods.
+        CheckRepresentable(info, size);
         if (limited && size > info.MaxSize)
         {
             var at = $"The example '{info.Name}' at n = {size} ({SizeText(info, size)}) is over its limit of n = {info.MaxSize}";
@@ -222,7 +274,7 @@ public static class ReferenceProblems
     // What n stands for at this size, in words: "256 cells", "the side of a 64×64 grid, 4096 cells", "30 controls (steps)".
     private static string SizeText(ReferenceProblemInfo info, int n) =>
         info.SizeMeaning.StartsWith("grid", StringComparison.Ordinal)
-            ? $"the side of a {n}×{n} grid, {NumberText.Count(n * n, "cell")}"
+            ? $"the side of a {n}×{n} grid, {NumberText.Count((long)n * n, "cell")}"
             : $"{n} {info.SizeMeaning}";
 
     // The dense matrices' shape in n: the grids have n² variables, so their Hessian is n²×n².

@@ -189,8 +189,9 @@ public static class ReferenceSimulators
 
     /// <summary>The message for a Poisson grid over <see cref="Poisson2DMaxSide"/>.</summary>
     internal static string Poisson2DTooLarge(int side) =>
-        $"The 2-D Poisson simulator on a {side}×{side} grid is its dense Green's matrix, {(long)side * side * side * side} terms " +
-        $"(side⁴), over the limit of side ≤ {Poisson2DMaxSide} ({(long)Poisson2DMaxSide * Poisson2DMaxSide * Poisson2DMaxSide * Poisson2DMaxSide} terms): " +
+        // side⁴ as a BigInteger: at side 10⁵ it is 10²⁰, past a 64-bit long.
+        $"The 2-D Poisson simulator on a {side}×{side} grid is its dense Green's matrix, {System.Numerics.BigInteger.Pow(side, 4)} terms " +
+        $"(side⁴), over the limit of side ≤ {Poisson2DMaxSide} ({System.Numerics.BigInteger.Pow(Poisson2DMaxSide, 4)} terms): " +
         $"beyond it tracing alone takes minutes and gigabytes. Use n ≤ {Poisson2DMaxSide}.";
 
     /// <summary>
@@ -299,8 +300,8 @@ public static class ReferenceSimulators
 
     private static void CheckSquare(int length, int side)
     {
-        if (side < 1 || length != side * side)
-            throw new SymbolicException(ErrorKind.Invalid, $"A {side}×{side} grid has {NumberText.Count(side * side, "cell")}, but {NumberText.Count(length, "value")} were given.");
+        if (side < 1 || length != (long)side * side)
+            throw new SymbolicException(ErrorKind.Invalid, $"A {side}×{side} grid has {NumberText.Count((long)side * side, "cell")}, but {NumberText.Count(length, "value")} were given.");
     }
 
     private static void CheckStable(double r, double limit, string what)

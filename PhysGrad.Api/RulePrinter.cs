@@ -13,6 +13,10 @@ namespace PhysGrad;
 /// <param name="Steps">The right-hand sides, one per name.</param>
 public sealed record RuleBlock(string Title, string MethodName, IReadOnlyList<string> Names, IReadOnlyList<Expression> Steps)
 {
+    /// <summary>The title, then one line per step: <c>x0 ← …</c>.</summary>
+    public override string ToString() =>
+        string.Join(Environment.NewLine, Steps.Select((s, i) => $"  {(i < Names.Count ? Names[i] : "?")} ← {s}").Prepend(Title));
+
     internal Expr[] Cores => Steps.Select(e => e.Core).ToArray();
 }
 
@@ -20,7 +24,13 @@ public sealed record RuleBlock(string Title, string MethodName, IReadOnlyList<st
 /// those before it), then the right-hand sides written with them.</summary>
 /// <param name="Intermediates">t1 = …, t2 = …, in order.</param>
 /// <param name="Results">The steps, one per name of the block.</param>
-public sealed record RuleTerms(IReadOnlyList<(string Name, Expression Value)> Intermediates, IReadOnlyList<Expression> Results);
+public sealed record RuleTerms(IReadOnlyList<(string Name, Expression Value)> Intermediates, IReadOnlyList<Expression> Results)
+{
+    /// <summary>One line per intermediate (<c>t1 = …</c>), then the results in their short list form.</summary>
+    public override string ToString() =>
+        string.Join(Environment.NewLine, Intermediates.Select(t => $"{t.Name} = {t.Value}")
+            .Append(ResultText.Items(Results, r => r.ToString(), "result")));
+}
 
 /// <summary>
 /// Prints derived rules so that a person can paste them: infix lines, one LaTeX <c>align</c>

@@ -45,7 +45,7 @@ public static class SimulatorBatchEvaluation
         {
             row++;
             var x = new double[n];
-            if (!CsvPoints.Read(line, row, ref first, names, x, finite: true)) continue;
+            if (!CsvPoints.Read(line, row, ref first, names, x)) continue;
             var r = problem.DerivativesAt(x, order, sparse);
             text.Clear();
             if (sparse) WriteCoordinates(text, row, r);

@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace PhysGrad.Cli;
 
 /// <summary>Reading option values: comma-separated names and numbers, in the invariant culture.</summary>
@@ -19,11 +17,12 @@ internal static class Arguments
         var values = new double[parts.Length];
         for (var i = 0; i < parts.Length; i++)
         {
-            if (!double.TryParse(parts[i], NumberStyles.Float, CultureInfo.InvariantCulture, out values[i]))
-                throw new CliInputException(
-                    $"{option}: value {i + 1} ('{parts[i]}') is not a number. Write numbers separated by commas with '.' as the decimal point, e.g. 1.5,-2,3e-4.");
-            if (!double.IsFinite(values[i]))
-                throw new CliInputException($"{option}: value {i + 1} ('{parts[i]}') is not finite.");
+            // One reader for every number a user types (CSV rows, problem files, options), so that nan,
+            // inf and 1e999 are refused alike everywhere.
+            if (!UserNumbers.TryRead(parts[i], out values[i], out var problem))
+                throw new CliInputException(problem == "is not a number"
+                    ? $"{option}: value {i + 1} ('{parts[i]}') is not a number. Write numbers separated by commas with '.' as the decimal point, e.g. 1.5,-2,3e-4."
+                    : $"{option}: value {i + 1} ('{parts[i]}') {problem}; give finite numbers, e.g. 1.5,-2,3e-4.");
         }
         return values;
     }

@@ -67,7 +67,12 @@ internal static class DiffCommand
     /// <summary>A value as text; a zero is written 0 whatever its sign bit (exact arithmetic has no −0).</summary>
     private static string Number(double x) => Numbers.RoundTrip(x);
 
-    private static string Vector(IReadOnlyList<double> xs) => "[" + string.Join(", ", xs.Select(Number)) + "]";
+    /// <summary>A value for reading (the text and LaTeX formats): six significant digits, as every other
+    /// text output of the tool (<see cref="Numbers.Short"/>); the CSV and JSON formats keep <see cref="Number"/>'s
+    /// round-trip digits, for programs that read them back.</summary>
+    private static string Short(double x) => Numbers.Short(x);
+
+    private static string Vector(IReadOnlyList<double> xs) => "[" + string.Join(", ", xs.Select(Short)) + "]";
 
     private static void WriteInfix(TextWriter o, DerivativeReport r, bool sparse)
     {
@@ -90,8 +95,8 @@ internal static class DiffCommand
         }
         if (r.Point is { } p)
         {
-            o.WriteLine($"at {string.Join(", ", vs.Select((v, i) => $"{v} = {Number(p[i])}"))}:");
-            o.WriteLine($"  f = {Number(r.Value!.Value)}");
+            o.WriteLine($"at {string.Join(", ", vs.Select((v, i) => $"{v} = {Short(p[i])}"))}:");
+            o.WriteLine($"  f = {Short(r.Value!.Value)}");
             o.WriteLine($"  gradient = {Vector(r.GradientAt!)}");
             if (r.HessianAt is { } ha)
                 o.WriteLine("  hessian = [" + string.Join(", ", Enumerable.Range(0, vs.Count)
@@ -116,12 +121,12 @@ internal static class DiffCommand
             o.WriteLine($"  d2f/d{vs[e.Row]}d{vs[e.Column]} = {e.Entry.ToInfix()}");
         if (r.Point is { } p)
         {
-            o.WriteLine($"at {string.Join(", ", vs.Select((v, i) => $"{v} = {Number(p[i])}"))}:");
-            o.WriteLine($"  f = {Number(r.Value!.Value)}");
+            o.WriteLine($"at {string.Join(", ", vs.Select((v, i) => $"{v} = {Short(p[i])}"))}:");
+            o.WriteLine($"  f = {Short(r.Value!.Value)}");
             o.WriteLine($"  gradient = {Vector(r.GradientAt!)}");
             o.WriteLine("  hessian (row, column) = value:");
             foreach (var e in r.HessianAtNonZeros!)
-                o.WriteLine($"    ({e.Row}, {e.Column}) = {Number(e.Value)}");
+                o.WriteLine($"    ({e.Row}, {e.Column}) = {Short(e.Value)}");
             foreach (var note in r.Notes ?? [])
                 o.WriteLine($"  note: {note}");
         }
@@ -166,7 +171,7 @@ internal static class DiffCommand
                 }
         if (r.Point is { } p)
         {
-            o.WriteLine($"% at ({string.Join(", ", p.Select(Number))}): f = {Number(r.Value!.Value)}, gradient = {Vector(r.GradientAt!)}");
+            o.WriteLine($"% at ({string.Join(", ", p.Select(Short))}): f = {Short(r.Value!.Value)}, gradient = {Vector(r.GradientAt!)}");
             foreach (var note in r.Notes ?? [])
                 o.WriteLine($"% note: {note}");
         }

@@ -44,8 +44,7 @@ internal static class EvalCommand
             var simulator = SimulatorDiff.Chosen(result, function, problemOptions);
             // A simulator's --vars names its variables (read by the problem options), not the CSV's columns.
             var names = !simulator && result.GetValue(vars) is { } v ? Arguments.Names("--vars", v) : null;
-            if (path != "-" && !File.Exists(path))
-                throw new CliInputException($"--points: the file '{path}' does not exist.");
+            if (path != "-") InputFiles.Check("--points", path, "a CSV file of points (one per row), or - for standard input");
             var problem = simulator ? PhysicsProblem.From(problemOptions.Read(result, PointNeed.None)) : null;
             if (!simulator && names is null && Expression.Parse(result.GetValue(function)!).Variables.Count == 0)
                 throw new CliInputException("The function has no variables to read from the points; name them with --vars.");

@@ -50,12 +50,15 @@ internal static class NumericOptions
             return System.Numerics.BigInteger.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _)
                 ? $"{option} must be a whole number from {int.MinValue} to {int.MaxValue}, not '{text}'."
                 : $"{option} must be a whole number, not '{text}'.";
+        if (!UserNumbers.TryRead(text, out _, out var problem) && problem != "is not a number")
+            return $"{option} must be a finite number, and '{text}' {problem}.";
         return $"{option} must be a number (such as 0.5 or 1e-3, '.' as the decimal point), not '{text}'.";
     }
 
-    /// <summary>A double in the invariant culture without thousands separators, or null.</summary>
+    /// <summary>A finite double in the invariant culture without thousands separators, or null (NaN, ±∞ and
+    /// literals beyond the double range included, as <see cref="UserNumbers.TryRead"/> refuses them).</summary>
     public static double? ReadDouble(string text) =>
-        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var x) ? x : null;
+        UserNumbers.TryRead(text, out var x, out _) ? x : null;
 
     /// <summary>An int in the invariant culture without separators, or null.</summary>
     public static int? ReadInt(string text) =>

@@ -234,6 +234,21 @@ internal sealed class ProblemOptions
         }
     }
 
+    // The problem file read, its faults named with its path: the reader's messages speak of "the
+    // problem file", and a command may read one of several.
+    private static ProblemDefinition FromFile(string path)
+    {
+        var text = InputFiles.ReadAll("--problem", path, "a problem file (JSON, as in the examples folder)");
+        try
+        {
+            return ProblemDefinition.FromJson(text);
+        }
+        catch (Exception e) when (InputError.Is(e) && e is not CliInputException)
+        {
+            throw new CliInputException($"--problem '{path}': {e.Message}");
+        }
+    }
+
     private ProblemDefinition ReadGiven(ParseResult result)
     {
         var path = result.GetValue(_file);
@@ -245,8 +260,7 @@ internal sealed class ProblemOptions
             throw new CliInputException("--n is the size of an --example; give --example too (e.g. --example heat1d --n 64).");
         if (path is not null || example is not null)
         {
-            if (path is not null && !File.Exists(path)) throw new CliInputException($"--problem: the file '{path}' does not exist.");
-            var fromFile = path is not null ? ProblemDefinition.FromJson(File.ReadAllText(path)) : Example(example!, result.GetValue(_size), _forDerivatives || NamesMethods(result));
+            var fromFile = path is not null ? FromFile(path) : Example(example!, result.GetValue(_size), _forDerivatives || NamesMethods(result));
             // Options given with --problem or --example override its fields (never silently ignored);
             // --vars would rename its variables under its expressions, so it is refused.
             if (result.GetValue(_vars) is not null)
@@ -352,7 +366,7 @@ internal sealed class ProblemOptions
         var values = new double[parts.Length];
         for (var i = 0; i < parts.Length; i++)
         {
-            if (parts[i].Length > 0 && (char.IsLetter(parts[i][0]) || parts[i][0] == '_') && parts[i] is not ("nan" or "NaN" or "inf" or "Infinity"))
+            if (parts[i].Length > 0 && (char.IsLetter(parts[i][0]) || parts[i][0] == '_') && !UserNumbers.IsSpecial(parts[i]))
             {
                 try
                 {
@@ -366,8 +380,10 @@ internal sealed class ProblemOptions
             }
             else
             {
-                values[i] = Arguments.Numbers($"--target", parts[i]) is [var x] ? x
-                    : throw new CliInputException($"--target: value {i + 1} ('{parts[i]}') is not one number.");
+                if (!UserNumbers.TryRead(parts[i], out values[i], out var problem))
+                    throw new CliInputException(problem == "is not a number"
+                        ? $"--target: value {i + 1} ('{parts[i]}') is neither a number nor a name. Write numbers or names separated by commas with '.' as the decimal point, e.g. 1.5,a."
+                        : $"--target: value {i + 1} ('{parts[i]}') {problem}; give finite numbers (or names), e.g. 1.5,a.");
             }
         }
         return (values, names.Any(n => n is not null) ? names : null);

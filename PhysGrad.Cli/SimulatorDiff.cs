@@ -49,7 +49,11 @@ internal static class SimulatorDiff
 
     private static string Number(double x) => PhysGrad.Numbers.RoundTrip(x);
 
-    private static string Vector(IReadOnlyList<double> xs) => "[" + string.Join(", ", xs.Select(Number)) + "]";
+    // The text format reads as every other text output (six significant digits); CSV and JSON keep the
+    // round-trip digits of Number for programs that read them back.
+    private static string Short(double x) => PhysGrad.Numbers.Short(x);
+
+    private static string Vector(IReadOnlyList<double> xs) => "[" + string.Join(", ", xs.Select(Short)) + "]";
 
     private static string Matrix(double[,] a) =>
         "[" + string.Join(", ", Enumerable.Range(0, a.GetLength(0))
@@ -70,7 +74,7 @@ internal static class SimulatorDiff
         else if (r.JacobianAtNonZeros is { } je)
             Entries(o, "jacobian", m, n, je);
         if (r.Loss is not { } loss) return;
-        o.WriteLine($"  loss = {Number(loss)}");
+        o.WriteLine($"  loss = {Short(loss)}");
         o.WriteLine($"  gradient = {Vector(r.GradientAt!)}");
         if (r.HessianAt is { } h)
             o.WriteLine($"  hessian ({n}×{n}) = {Matrix(h)}");
@@ -84,7 +88,7 @@ internal static class SimulatorDiff
     {
         o.WriteLine($"  {name} ({rows}×{columns}, {entries.Count} structural nonzeros) (row, column) = value:");
         foreach (var e in entries)
-            o.WriteLine($"    ({e.Row}, {e.Column}) = {Number(e.Value)}");
+            o.WriteLine($"    ({e.Row}, {e.Column}) = {Short(e.Value)}");
     }
 
     // Coordinate form, one number per line: quantity (y, jacobian, loss, gradient, hessian), row and

@@ -44,6 +44,20 @@ public sealed class CsrMatrix
     /// <summary>The value of each structural nonzero, in the order of <see cref="ColumnIndices"/>.</summary>
     public double[] Values { get; }
 
+    /// <summary>
+    /// The shape and the count of nonzeros, then the first few entries as (row, column) = value
+    /// (<see cref="NumberText.Short"/>): <c>CSR 3×3, 7 nonzeros: (0, 0) = 2, (0, 1) = -1, (1, 0) = -1, …</c>.
+    /// </summary>
+    public override string ToString()
+    {
+        var shown = new List<string>();
+        for (var i = 0; i < Rows && shown.Count < 4; i++)
+            for (var k = RowPointers[i]; k < RowPointers[i + 1] && shown.Count < 4; k++)
+                shown.Add($"({i}, {ColumnIndices[k]}) = {NumberText.Short(Values[k])}");
+        return $"CSR {Rows}×{Columns}, {NumberText.Count(NonZeroCount, "nonzero")}" +
+            (shown.Count == 0 ? "" : ": " + string.Join(", ", shown) + (NonZeroCount > shown.Count ? ", …" : ""));
+    }
+
     /// <summary>Entry (row, column): its value when it is in the pattern, else 0 (binary search in the row).</summary>
     public double this[int row, int column]
     {

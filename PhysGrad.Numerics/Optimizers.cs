@@ -121,8 +121,9 @@ public sealed record OptimizerRun(
     public override string ToString()
     {
         static string G(double v) => NumberText.Short(v);
-        var x = NumberText.List(Final);
-        return $"{Method?.ToString() ?? Name} (η = {G(Eta)}): final x = [{x}], loss {G(FinalLoss)} after {NumberText.Count(Losses.Count - 1, "iteration")}, {StopReason} ({StopDetail})" +
+        // The short vector form of the tables and the CLI: [0, 0, …, 0] (64 values).
+        var x = NumberText.Vector(Final);
+        return $"{Method?.ToString() ?? Name} (η = {G(Eta)}): final x = {x}, loss {G(FinalLoss)} after {NumberText.Count(Losses.Count - 1, "iteration")}, {StopReason} ({StopDetail})" +
             (Fallbacks.Count > 0 ? $", {Fallbacks.Count} fallback{(Fallbacks.Count == 1 ? "" : "s")}" : "");
     }
 }
@@ -483,7 +484,7 @@ public static class Optimizer
         double kappa = -0.5, double tau = 1e-3, double stepTolerance = 0, bool lineSearch = false,
         IProgress<int>? progress = null, Recording? recording = null)
     {
-        var every = CheckLimits(iterations, recording);
+        var every = CheckLimits(iterations, recording, problem);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         return Run(new Stepper(problem, method, eta, start, kappa, tau, lineSearch), iterations, lossTolerance, stepTolerance, progress, every, clock);
     }
@@ -507,18 +508,34 @@ public static class Optimizer
         IDifferentiableProblem problem, IUpdateRule rule, double[] start, int iterations, double lossTolerance = 0,
         double stepTolerance = 0, IProgress<int>? progress = null, Recording? recording = null)
     {
-        var every = CheckLimits(iterations, recording);
+        var every = CheckLimits(iterations, recording, problem);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         return Run(new Stepper(problem, rule, start), iterations, lossTolerance, stepTolerance, progress, every, clock);
     }
 
-    private static int CheckLimits(int iterations, Recording? recording)
+    private static int CheckLimits(int iterations, Recording? recording, IDifferentiableProblem problem)
     {
+        ArgumentNullException.ThrowIfNull(problem);
         var every = (recording ?? Recording.Full).Every;
         if (every < 1)
             throw new SymbolicException(ErrorKind.Invalid, $"The recording interval must be at least 1, not {every}.");
         if (iterations < 0)
             throw new SymbolicException(ErrorKind.Invalid, $"The iteration limit must be 0 or more, not {iterations}.");
+        // The run keeps x and y at every recorded iteration, (iterations / every + 1)·(n + m) doubles, and
+        // one loss per iteration. The count is computed in double (it can pass 2⁶³ bytes) and refused
+        // before the first step when it exceeds the memory this process can use, rather than failing with
+        // an out-of-memory error later.
+        var kept = Math.Floor((double)iterations / every) + 1;
+        var bytes = (kept * ((double)problem.N + problem.M) + iterations + 1.0) * sizeof(double);
+        var available = (double)GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        if (bytes > available)
+        {
+            var perIteration = (((double)problem.N + problem.M) / every + 1) * sizeof(double);
+            throw new SymbolicException(ErrorKind.TooLarge,
+                $"The iteration limit {iterations} would keep {NumberText.Short(kept, 4)} points of {problem.N} + {problem.M} values " +
+                $"({NumberText.Short(bytes / 1e9, 3)} GB), more than the {NumberText.Short(available / 1e9, 3)} GB this process can use; " +
+                $"run at most about {NumberText.Short(Math.Floor(available / perIteration), 3)} iterations, or record fewer points.");
+        }
         return every;
     }
 

@@ -122,6 +122,10 @@ public readonly record struct NonFiniteValue(Quantity Quantity, int Index, doubl
 /// <param name="Detail">What decided, for display.</param>
 public sealed record Curvature(StationaryKind Kind, double[] Eigenvalues, bool Probed, string Detail)
 {
+    /// <summary>The kind, the eigenvalues (<see cref="ShowEigenvalues"/>) and the detail.</summary>
+    public override string ToString() =>
+        $"{Kind}: eigenvalues {ShowEigenvalues(Eigenvalues)}{(Probed ? " (probed)" : "")}{(string.IsNullOrEmpty(Detail) ? "" : $"; {Detail}")}";
+
     /// <summary>Eigenvalues with |λ| ≤ this times max |λ| (or ≤ 1e-12 absolutely when all are tiny) count as zero.</summary>
     public const double RelativeZero = 1e-9;
 
@@ -521,6 +525,9 @@ public sealed record Fallback(int Iteration, FallbackKind Kind, string Reason)
     /// step that only read a derivative as its limit is still the rule's own step.
     /// </summary>
     public bool RuleFellBack => Kinds.Any(k => k != FallbackKind.LimitTaken);
+
+    /// <summary><c>iteration 3: SingularJacobian (the Jacobian is singular …)</c>, every kind when there are several.</summary>
+    public override string ToString() => $"iteration {Iteration}: {string.Join(" + ", Kinds)} ({Reason})";
 }
 
 /// <summary>

@@ -71,6 +71,12 @@ public readonly record struct TrainingPoint(int Step, double Seconds, double Los
 /// evaluation loss rose above the start's by the factor of <see cref="Numerics.LossGrowth.Exploded"/>, the rule compare uses.</param>
 public sealed record TrainingHistory(TrainingSettings Settings, int Seed, IReadOnlyList<TrainingPoint> Points, long Fallbacks, bool Diverged)
 {
+    /// <summary><c>gd, seed 1: 201 points, final loss 0.0123, StepLimit</c>.</summary>
+    public override string ToString() =>
+        $"{Settings.ShortName}, seed {Seed}: {NumberText.Count(Points.Count, "point")}" +
+        (Points.Count > 0 ? $", final loss {NumberText.Short(Points[^1].Loss, 4)}" : "") + $", {Stop}" +
+        (Diverged ? ", diverged" : "") + (Fallbacks > 0 ? $", {NumberText.Count(Fallbacks, "fallback")}" : "");
+
     /// <summary>
     /// Which limit or failure ended the run: <c>StepLimit</c>, <c>TimeLimit</c>, <c>Diverged</c>,
     /// <c>SolverFailed</c> (an SVD or eigendecomposition in a step did not converge) or <c>Cancelled</c>.

@@ -199,7 +199,7 @@ public sealed class InverseGradient(double eta, LinearSolver solver = LinearSolv
     /// <inheritdoc/>
     protected override RuleState Start(IDifferentiableProblem problem, double[] x0)
     {
-        RuleChecks.Square("InverseGradient", problem);
+        RuleChecks.Square(Name, problem);
         return SolverLimits.Iterative(Solver, problem, SolverLimits.ProductNeeds)
             ? new IterativeInverseState(problem, Eta, physical: false)
             : new InverseState(problem, Eta, physical: false);
@@ -229,7 +229,7 @@ public sealed class PhysicalGradient(double eta, LinearSolver solver = LinearSol
     /// <inheritdoc/>
     protected override RuleState Start(IDifferentiableProblem problem, double[] x0)
     {
-        RuleChecks.Square("PhysicalGradient", problem);
+        RuleChecks.Square(Name, problem);
         return SolverLimits.Iterative(Solver, problem, SolverLimits.ProductNeeds)
             ? new IterativeInverseState(problem, Eta, physical: true)
             : new InverseState(problem, Eta, physical: true);

@@ -1,0 +1,41 @@
+namespace PhysGrad;
+
+/// <summary>
+/// The pieces of the result types' <c>ToString()</c>, in the CLI's short forms: a record's default
+/// ToString prints a list as its type name (<c>System.String[]</c>) and a matrix not at all, and a
+/// 10⁵-variable problem would print every name. Vectors use <see cref="NumberText.Vector"/> (the short
+/// form of the tables: <c>[0.1, 0.2, …, 0.9] (100 values)</c>), numbers <see cref="NumberText.Short"/>.
+/// </summary>
+internal static class ResultText
+{
+    /// <summary>The most items a list shows in full, as the CLI's headers.</summary>
+    public const int Shown = 4;
+
+    /// <summary><c>x0, x1</c>, or <c>x0, x1, …, x99 (100 variables)</c>.</summary>
+    public static string Names(IReadOnlyList<string> names, string noun) =>
+        names.Count <= Shown ? string.Join(", ", names)
+            : $"{names[0]}, {names[1]}, …, {names[^1]} ({NumberText.Count(names.Count, noun)})";
+
+    /// <summary>Items as text in the short list form: <c>[a, b]</c> or <c>[a, b, …, z] (100 components)</c>.</summary>
+    public static string Items<T>(IReadOnlyList<T> items, Func<T, string> text, string noun) =>
+        items.Count <= Shown ? "[" + string.Join(", ", items.Select(text)) + "]"
+            : $"[{text(items[0])}, {text(items[1])}, …, {text(items[^1])}] ({NumberText.Count(items.Count, noun)})";
+
+    /// <summary>A vector in the short form of the tables and the CLI.</summary>
+    public static string Vector(IReadOnlyList<double> values) => NumberText.Vector(values);
+
+    /// <summary>A dense matrix: its rows in full when it is at most 4×4, else its shape.</summary>
+    public static string Matrix(double[,] a)
+    {
+        var (m, n) = (a.GetLength(0), a.GetLength(1));
+        if (m > Shown || n > Shown) return $"({m}×{n} dense)";
+        return "[" + string.Join(", ", Enumerable.Range(0, m).Select(i =>
+            NumberText.Vector(Enumerable.Range(0, n).Select(j => a[i, j]).ToArray()))) + "]";
+    }
+
+    /// <summary>Coordinate entries: the count and the first few as (row, column) = value.</summary>
+    public static string Entries(IReadOnlyList<MatrixEntry> entries, int rows, int columns) =>
+        $"({rows}×{columns}, {NumberText.Count(entries.Count, "nonzero")}" +
+        (entries.Count == 0 ? ")"
+            : ": " + string.Join(", ", entries.Take(3).Select(e => $"({e.Row}, {e.Column}) = {NumberText.Short(e.Value)}")) + (entries.Count > 3 ? ", …)" : ")"));
+}

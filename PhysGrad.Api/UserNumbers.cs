@@ -1,0 +1,55 @@
+using System.Globalization;
+
+namespace PhysGrad;
+
+/// <summary>
+/// The one reader of numbers a user types (CSV points, the CLI's --at, --start, --target and --param,
+/// numeric options, the numbers of a problem file), so that all of them accept and refuse the same
+/// texts: a finite number in the invariant culture ('.' as the decimal point, E-notation allowed). NaN,
+/// infinities (written <c>nan</c>, <c>inf</c>, <c>Infinity</c>, <c>∞</c>, in any case and with a sign) and
+/// literals beyond the double range (<c>1e999</c>, which .NET would read as ∞) are refused, each with its
+/// own reason, because no simulator, rule or derivative gives a meaningful value there.
+/// </summary>
+public static class UserNumbers
+{
+    /// <summary>Reads <paramref name="text"/> as a finite double.</summary>
+    /// <param name="text">The text as typed (surrounding white space is ignored).</param>
+    /// <param name="value">The number read; 0 when it is refused.</param>
+    /// <param name="problem">Null when read; else what is wrong, as a predicate to follow the quoted text:
+    /// "is not a number", "is not finite (NaN)", "is not finite (an infinity)", or
+    /// "is too large for a double (beyond ±1.8E+308)".</param>
+    /// <returns>Whether <paramref name="text"/> is a finite number.</returns>
+    public static bool TryRead(string? text, out double value, out string? problem)
+    {
+        value = 0;
+        var t = text?.Trim() ?? "";
+        if (double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out var x))
+        {
+            if (double.IsFinite(x))
+            {
+                value = x;
+                problem = null;
+                return true;
+            }
+            problem = double.IsNaN(x) ? "is not finite (NaN)"
+                : IsSpecial(t) ? "is not finite (an infinity)"
+                : $"is too large for a double (beyond ±{NumberText.Short(double.MaxValue, 2)})";
+            return false;
+        }
+        problem = IsSpecial(t) ? (t.Contains("nan", StringComparison.OrdinalIgnoreCase) ? "is not finite (NaN)" : "is not finite (an infinity)")
+            : "is not a number";
+        return false;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="text"/> names NaN or an infinity (<c>nan</c>, <c>-inf</c>, <c>+Infinity</c>,
+    /// <c>∞</c>, any case): a value that is a number to .NET or to other tools' CSV writers, but never finite.
+    /// </summary>
+    public static bool IsSpecial(string text)
+    {
+        var t = text.Trim();
+        if (t.Length > 0 && (t[0] == '+' || t[0] == '-')) t = t[1..];
+        return t.Equals("nan", StringComparison.OrdinalIgnoreCase) || t.Equals("inf", StringComparison.OrdinalIgnoreCase)
+            || t.Equals("infinity", StringComparison.OrdinalIgnoreCase) || t == "∞";
+    }
+}
