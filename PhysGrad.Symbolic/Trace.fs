@@ -323,6 +323,10 @@ type internal Linear(rests: Expr[], coefficients: Coefficient[], constant: Coeff
 /// state after k steps as one sum of at most 2k + 1 terms instead of a nest whose written-out (tree)
 /// size grows like 3^k; text written in the expanded form gives the identical expression.
 ///
+/// A result of +, − and × or ÷ by a number is carried as a linear combination and built into its sum only
+/// when `Expr` is asked for (see `Linear`): a linear scheme then builds each output once, not every
+/// intermediate sum. The expression is the node the operations would have built one by one.
+///
 /// `default(Scalar)` (an unfilled array slot) is the number 0.
 [<Struct; CustomEquality; NoComparison>]
 type Scalar =
