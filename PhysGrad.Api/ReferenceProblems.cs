@@ -248,6 +248,14 @@ public static class ReferenceProblems
         return PhysicsProblem.Trace(count, simulator, target, start, numericInverse: info.Name != "rosenbrock");
     }
 
+    /// <summary>
+    /// Checks a size against the example's limits without building it, as <see cref="Create"/> would:
+    /// a caller can refuse a size before it says that work starts.
+    /// </summary>
+    /// <exception cref="SymbolicException">An unknown name, or n outside [MinSize, MaxSize] (MaxSize only
+    /// when <paramref name="defaultComparison"/>), as <see cref="Create"/> raises it.</exception>
+    public static void CheckSize(string name, int? n, bool defaultComparison = true) => Sized(name, n, defaultComparison);
+
     private static (ReferenceProblemInfo Info, int Size) Sized(string name, int? n, bool limited = false)
     {
         var info = Info(name);

@@ -155,7 +155,8 @@ internal sealed class ProblemOptions
 
     /// <summary>
     /// An --example's name and number of variables, known before it is traced (for the phase lines of a
-    /// large run); null without --example or for a name or size the example refuses (it says why when read).
+    /// large run); null without --example or for a name or size the example refuses, its size limits
+    /// included (it says why when read).
     /// </summary>
     public (string Name, int Variables)? ExampleSize(ParseResult result)
     {
@@ -163,7 +164,11 @@ internal sealed class ProblemOptions
         try
         {
             var info = ReferenceProblems.Info(name);
-            return (info.Name, ReferenceProblems.Variables(info.Name, result.GetValue(_size) ?? info.DefaultSize));
+            var size = result.GetValue(_size) ?? info.DefaultSize;
+            // A size the example refuses is said before any phase line ("tracing …" and then a refusal
+            // would tell of work that never starts): the same limits as Example below.
+            ReferenceProblems.CheckSize(info.Name, size, defaultComparison: !(_forDerivatives || NamesMethods(result)));
+            return (info.Name, ReferenceProblems.Variables(info.Name, size));
         }
         catch (Exception e) when (InputError.Is(e))
         {

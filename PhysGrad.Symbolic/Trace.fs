@@ -24,6 +24,292 @@ module internal SmallIntegers =
         else
             e
 
+/// A numeric coefficient as the sum constructor folds it: exact while every value taking part is
+/// exact, floating once a floating value takes part (the rules of Build.fs's `Num`, repeated here so
+/// that a linear combination can be carried without building nodes; see `Linear`).
+[<Struct>]
+type internal Coefficient =
+    | Exact of q: Rational
+    | Floating of f: float
+
+module internal Coefficient =
+    let zero = Exact Rational.Zero
+
+    let ofExpr (e: Expr) =
+        match e.Node with
+        | Number q -> ValueSome(Exact q)
+        | Real x -> ValueSome(Floating x)
+        | _ -> ValueNone
+
+    let toFloat c =
+        match c with
+        | Exact q -> q.ToDouble()
+        | Floating f -> f
+
+    let isZero c =
+        match c with
+        | Exact q -> q.IsZero
+        | Floating f -> f = 0.0
+
+    /// Only the exact 1 vanishes from a product (a floating 1.0 stays, as in `Expr.mul`).
+    let isOne c =
+        match c with
+        | Exact q -> q.IsOne
+        | Floating _ -> false
+
+    /// a + b; ValueNone where the constructor would fail (a non-finite result): the caller then takes
+    /// the node-building path, which raises the constructor's own error.
+    let add a b =
+        match a, b with
+        | Exact p, Exact q -> ValueSome(Exact(p + q))
+        | _ ->
+            let r = toFloat a + toFloat b
+            if Double.IsFinite r then ValueSome(Floating r) else ValueNone
+
+    let mul a b =
+        match a, b with
+        | Exact p, Exact q -> ValueSome(Exact(p * q))
+        | _ ->
+            let r = toFloat a * toFloat b
+            if Double.IsFinite r then ValueSome(Floating r) else ValueNone
+
+    let toExpr c =
+        match c with
+        | Exact q -> Expr.number q
+        | Floating f -> Expr.real f
+
+/// A linear combination Σ cᵢ·restᵢ + constant that has not been built into nodes yet: what a traced
+/// linear scheme (explicit heat steps, RK4 on a linear system) holds between its operations. Built node
+/// by node, each step of such a scheme made every intermediate sum a canonical, interned node (n·k sums,
+/// each sorted, with its products and floating constants interned), and almost all of them were thrown
+/// away by the next operation: at n = 4096 cells, four heat steps took seconds and hundreds of MB. A
+/// `Linear` does the same coefficient arithmetic in the same order (see `Coefficient`) and builds the
+/// one sum that is asked for (`Expr`), which is the node the step-by-step path gives.
+///
+/// Invariant: the rests, coefficients and constant are what the sum constructor reads from the built
+/// node (its terms split into coefficient and rest, its number as the constant): every rest is distinct,
+/// not a number and not a sum (a multiple of a sum takes the node path, whose rule for it is not repeated
+/// here); every coefficient is nonzero; the constant is the exact 0 when there are rests and it is 0.
+[<Sealed; AllowNullLiteral>]
+type internal Linear(rests: Expr[], coefficients: Coefficient[], constant: Coefficient) =
+    [<DefaultValue>]
+    val mutable private built: Expr
+
+    member _.Rests = rests
+    member _.Coefficients = coefficients
+    member _.Constant = constant
+
+    /// Whether the built node has a numeric term (the sum constructor adds it to its constant).
+    member _.HasConstant = rests.Length = 0 || not (Coefficient.isZero constant)
+
+    /// The term c·rest as the constructors build it (Build.fs's scaleTerm).
+    static member Term(c: Coefficient, rest: Expr) =
+        if Coefficient.isOne c then
+            rest
+        else
+            match rest.Node with
+            | Product fs -> Intern.node (Product(Array.append [| Coefficient.toExpr c |] fs))
+            | _ -> Intern.node (Product [| Coefficient.toExpr c; rest |])
+
+    /// The node: the sum of the terms through the constructor, which finds nothing to merge (the rests
+    /// are distinct) and puts them in canonical order; the constant alone when there are no rests.
+    member l.Expr =
+        if isNull l.built then
+            l.built <-
+                if rests.Length = 0 then
+                    Coefficient.toExpr constant
+                else
+                    let terms = Array.zeroCreate (rests.Length + (if l.HasConstant then 1 else 0))
+
+                    for i in 0 .. rests.Length - 1 do
+                        terms.[i] <- Linear.Term(coefficients.[i], rests.[i])
+
+                    if l.HasConstant then
+                        terms.[rests.Length] <- Coefficient.toExpr constant
+
+                    Expr.sum terms
+
+        l.built
+
+    /// The combination a built node stands for; null when a term's rest is a sum (a multiple of a sum).
+    static member Of(e: Expr) : Linear =
+        let split (t: Expr) : struct (Coefficient * Expr) =
+            match t.Node with
+            | Product fs when Expr.isNumeric fs.[0] ->
+                let rest =
+                    if fs.Length = 2 then
+                        fs.[1]
+                    else
+                        Intern.node (Product(Array.sub fs 1 (fs.Length - 1)))
+
+                struct ((Coefficient.ofExpr fs.[0]).Value, rest)
+            | _ -> struct (Exact Rational.One, t)
+
+        let isSum (r: Expr) =
+            match r.Node with
+            | Sum _ -> true
+            | _ -> false
+
+        match e.Node with
+        | Number q -> Linear([||], [||], Exact q)
+        | Real x -> Linear([||], [||], Floating x)
+        | Sum ts ->
+            let rests = List<Expr>(ts.Length)
+            let cs = List<Coefficient>(ts.Length)
+            let mutable constant = Coefficient.zero
+            let mutable ok = true
+
+            for t in ts do
+                match Coefficient.ofExpr t with
+                | ValueSome c -> constant <- c
+                | ValueNone ->
+                    let struct (c, r) = split t
+                    if isSum r then ok <- false
+                    rests.Add r
+                    cs.Add c
+
+            if ok then
+                let l = Linear(rests.ToArray(), cs.ToArray(), constant)
+                l.built <- e
+                l
+            else
+                null
+        | _ ->
+            let struct (c, r) = split e
+
+            if isSum r then
+                null
+            else
+                let l = Linear([| r |], [| c |], Coefficient.zero)
+                l.built <- e
+                l
+
+    /// The sum of the operands, as the sum constructor folds them (Build.fs's sumAll): like rests'
+    /// coefficients added in operand order, the operands' numbers into one constant, zero coefficients
+    /// dropped at the end. Null when a coefficient or the constant would not be finite, or the sum
+    /// would be over the constructor's term limit (the node path then raises its error).
+    static member Sum(operands: Linear[]) : Linear =
+        let total = operands |> Array.sumBy (fun o -> o.Rests.Length)
+        let rests = List<Expr>(total)
+        let cs = List<Coefficient>(total)
+        // A small sum finds its like rests by scanning; a long one through a table.
+        let index =
+            if total > 16 then
+                Dictionary<Expr, int>(total, ExprIdentity.comparer)
+            else
+                null
+
+        let mutable constant = Coefficient.zero
+        let mutable ok = true
+
+        for o in operands do
+            if ok && o.HasConstant then
+                match Coefficient.add constant o.Constant with
+                | ValueSome c -> constant <- c
+                | ValueNone -> ok <- false
+
+            let ors = o.Rests
+            let ocs = o.Coefficients
+            let mutable i = 0
+
+            while ok && i < ors.Length do
+                let r = ors.[i]
+
+                let at =
+                    if isNull index then
+                        let mutable k = 0
+
+                        while k < rests.Count && not (Object.ReferenceEquals(rests.[k], r)) do
+                            k <- k + 1
+
+                        if k < rests.Count then k else -1
+                    else
+                        match index.TryGetValue r with
+                        | true, k -> k
+                        | _ -> -1
+
+                if at >= 0 then
+                    match Coefficient.add cs.[at] ocs.[i] with
+                    | ValueSome c -> cs.[at] <- c
+                    | ValueNone -> ok <- false
+                else
+                    if not (isNull index) then
+                        index.[r] <- rests.Count
+
+                    rests.Add r
+                    cs.Add ocs.[i]
+
+                i <- i + 1
+
+        if not ok then
+            null
+        else
+            Linear.Kept(rests, cs, constant)
+
+    /// k times the combination, as Scalar.Times builds it: each term's coefficient multiplied (the
+    /// product constructor folds k·c and keeps the rest, a canonical factor or product), the constant
+    /// likewise. Null where a product is 0 or not finite (the constructors' zero and error rules are
+    /// left to the node path).
+    static member Scale(k: Coefficient, a: Linear) : Linear =
+        let rs = a.Rests
+        let cs = Array.zeroCreate rs.Length
+        let mutable ok = not (Coefficient.isZero k)
+        let mutable i = 0
+
+        while ok && i < rs.Length do
+            match Coefficient.mul k a.Coefficients.[i] with
+            | ValueSome c when not (Coefficient.isZero c) -> cs.[i] <- c
+            | _ -> ok <- false
+
+            i <- i + 1
+
+        let constant =
+            if ok && a.HasConstant then
+                match Coefficient.mul k a.Constant with
+                | ValueSome c when not (Coefficient.isZero c) ->
+                    // In a sum the product joins the constant as 0 + k·c, which is k·c (nonzero).
+                    c
+                | _ ->
+                    ok <- false
+                    Coefficient.zero
+            else
+                Coefficient.zero
+
+        if ok then Linear(rs, cs, constant) else null
+
+    /// Drops zero coefficients and restores the invariant (a zero constant beside rests is the exact 0;
+    /// a lone constant is kept as the constructor leaves it, −0.0 read as 0.0 as `Expr.real` stores it).
+    static member private Kept(rests: List<Expr>, cs: List<Coefficient>, constant: Coefficient) : Linear =
+        let mutable zeros = 0
+
+        for c in cs do
+            if Coefficient.isZero c then
+                zeros <- zeros + 1
+
+        let count = rests.Count - zeros
+
+        if count > Expr.MaxTerms - 1 then
+            null
+        else
+            let rs = Array.zeroCreate count
+            let ks = Array.zeroCreate count
+            let mutable j = 0
+
+            for i in 0 .. rests.Count - 1 do
+                if not (Coefficient.isZero cs.[i]) then
+                    rs.[j] <- rests.[i]
+                    ks.[j] <- cs.[i]
+                    j <- j + 1
+
+            let constant =
+                if count > 0 && Coefficient.isZero constant then Coefficient.zero
+                else
+                    match constant with
+                    | Floating f when f = 0.0 -> Floating 0.0
+                    | c -> c
+
+            Linear(rs, ks, constant)
+
 /// A symbolic scalar for writing a simulator as ordinary code with loops (CasADi's SX is the model):
 /// every operation builds the hash-consed expression through the `Expr` constructors, so running the
 /// code once on symbols traces it into a graph. Arithmetic mixes freely with `double` (and, through
@@ -37,20 +323,42 @@ module internal SmallIntegers =
 /// state after k steps as one sum of at most 2k + 1 terms instead of a nest whose written-out (tree)
 /// size grows like 3^k; text written in the expanded form gives the identical expression.
 ///
+/// A result of +, − and × or ÷ by a number is carried as a linear combination and built into its sum only
+/// when `Expr` is asked for (see `Linear`): a linear scheme then builds each output once, not every
+/// intermediate sum. The expression is the node the operations would have built one by one.
+///
 /// `default(Scalar)` (an unfilled array slot) is the number 0.
 [<Struct; CustomEquality; NoComparison>]
 type Scalar =
     val private e: Expr
+    // A result of +, − and numeric ×, ÷ not built yet (see `Linear`); null for a built expression.
+    val private l: Linear
 
     /// The scalar standing for an expression.
     new(expr: Expr) =
         if isNull expr then
             nullArg "expr"
 
-        { e = expr }
+        { e = expr; l = null }
+
+    internal new(linear: Linear) = { e = null; l = linear }
 
     /// The expression (0 for `default(Scalar)`).
-    member s.Expr = if isNull s.e then Expr.zero else s.e
+    member s.Expr =
+        if not (isNull s.l) then s.l.Expr
+        elif isNull s.e then Expr.zero
+        else s.e
+
+    /// The scalar as a linear combination; null when its node holds a multiple of a sum.
+    member internal s.Linear: Linear =
+        if not (isNull s.l) then s.l else Linear.Of s.Expr
+
+    /// The scalar as a number (a combination with no rests), if it is one.
+    member internal s.Number: Coefficient voption =
+        if not (isNull s.l) then
+            (if s.l.Rests.Length = 0 then ValueSome s.l.Constant else ValueNone)
+        else
+            Coefficient.ofExpr s.Expr
 
     override s.Equals(o) =
         match o with
@@ -85,18 +393,54 @@ type Scalar =
     /// (0.2·0.2·… in an explicit scheme gives 0.18560000000000001 for 0.1856): with 15 digits the
     /// value moves by at most half a unit in the 15th digit, at the level of the rounding it removes.
     static member RoundConstants(s: Scalar, digits: int) : Scalar =
-        Scalar(Scalar.RoundReals(s.Expr, digits))
+        // A combination whose rests hold no floating constant (x, x², x·y) is rounded in its
+        // coefficients: what rewriting the built sum bottom-up gives (each term rebuilt as its rounded
+        // coefficient times the same rest, the rests still distinct), without building it first.
+        if not (isNull s.l) && s.l.Rests |> Array.forall Scalar.RealFree then
+            let round c =
+                match c with
+                | Floating f -> (Coefficient.ofExpr (Scalar.RoundFloat(f, digits))).Value
+                | exact -> exact
+
+            let l = s.l
+
+            Scalar(
+                Linear(
+                    l.Rests,
+                    Array.map round l.Coefficients,
+                    (if l.HasConstant then round l.Constant else l.Constant)
+                )
+            )
+        else
+            Scalar(Scalar.RoundReals(s.Expr, digits))
+
+    /// A symbol, an integer power of one, or a product of such: no floating constant inside.
+    static member private RealFree(rest: Expr) =
+        let plain (f: Expr) =
+            match f.Node with
+            | Symbol _ -> true
+            | Power(b, x) ->
+                (match b.Node, x.Node with
+                 | Symbol _, Number _ -> true
+                 | _ -> false)
+            | _ -> false
+
+        match rest.Node with
+        | Product fs -> Array.forall plain fs
+        | _ -> plain rest
+
+    /// x to `digits` significant digits, as a constant (exact when the result is an integer).
+    static member private RoundFloat(x: float, digits: int) : Expr =
+        let format = "G" + string digits
+        Scalar.OfFloat(Double.Parse(x.ToString(format, Globalization.CultureInfo.InvariantCulture), Globalization.CultureInfo.InvariantCulture))
 
     /// An expression with every floating constant rounded to `digits` significant digits (see
     /// RoundConstants): derived rules print their computed coefficients (products of the simulator's
     /// constants, 0.24999935999999998 for 0.24999936) without the noise of computing them.
     static member RoundReals(e: Expr, digits: int) : Expr =
-        let format = "G" + string digits
-
         let round (e: Expr) =
             match e.Node with
-            | Real r ->
-                Scalar.OfFloat(Double.Parse(r.ToString(format, Globalization.CultureInfo.InvariantCulture), Globalization.CultureInfo.InvariantCulture))
+            | Real r -> Scalar.RoundFloat(r, digits)
             | _ -> e
 
         Structure.rewriteBottomUp round e
@@ -120,19 +464,91 @@ type Scalar =
         else
             Expr.div a b
 
-    static member (+)(a: Scalar, b: Scalar) = Scalar(Expr.add a.Expr b.Expr)
-    static member (+)(a: Scalar, b: float) = Scalar(Expr.add a.Expr (Scalar.OfFloat b))
-    static member (+)(a: float, b: Scalar) = Scalar(Expr.add (Scalar.OfFloat a) b.Expr)
-    static member (-)(a: Scalar, b: Scalar) = Scalar(Expr.add a.Expr (Scalar.Times(Expr.minusOne, b.Expr)))
-    static member (-)(a: Scalar, b: float) = Scalar(Expr.add a.Expr (Scalar.OfFloat(-b)))
-    static member (-)(a: float, b: Scalar) = Scalar(Expr.add (Scalar.OfFloat a) (Scalar.Times(Expr.minusOne, b.Expr)))
-    static member (*)(a: Scalar, b: Scalar) = Scalar(Scalar.Times(a.Expr, b.Expr))
-    static member (*)(a: Scalar, b: float) = Scalar(Scalar.Times(a.Expr, Scalar.OfFloat b))
-    static member (*)(a: float, b: Scalar) = Scalar(Scalar.Times(Scalar.OfFloat a, b.Expr))
-    static member (/)(a: Scalar, b: Scalar) = Scalar(Scalar.Over(a.Expr, b.Expr))
-    static member (/)(a: Scalar, b: float) = Scalar(Scalar.Over(a.Expr, Scalar.OfFloat b))
-    static member (/)(a: float, b: Scalar) = Scalar(Scalar.Over(Scalar.OfFloat a, b.Expr))
-    static member (~-)(a: Scalar) = Scalar(Scalar.Times(Expr.minusOne, a.Expr))
+    // The linear operations: on combinations when both operands are (no node is built), otherwise on
+    // the built expressions. Either way the expression is the same (see `Linear`).
+
+    /// a + b, or `fallback` (the node path) where the combination cannot be carried.
+    static member private Plus(a: Scalar, b: Scalar, fallback: unit -> Expr) : Scalar =
+        let la = a.Linear
+
+        if isNull la then
+            Scalar(fallback ())
+        else
+            let lb = b.Linear
+
+            if isNull lb then
+                Scalar(fallback ())
+            else
+                match Linear.Sum [| la; lb |] with
+                | null -> Scalar(fallback ())
+                | l -> Scalar(l)
+
+    /// k·a for a number k, or `fallback` where the combination cannot be carried.
+    static member private Scaled(k: Coefficient, a: Scalar, fallback: unit -> Expr) : Scalar =
+        match a.Linear with
+        | null -> Scalar(fallback ())
+        | la ->
+            match Linear.Scale(k, la) with
+            | null -> Scalar(fallback ())
+            | l -> Scalar(l)
+
+    /// −b, as Times(−1, b).
+    static member private Negated(b: Scalar) : Scalar =
+        Scalar.Scaled(Exact Rational.MinusOne, b, fun () -> Scalar.Times(Expr.minusOne, b.Expr))
+
+    /// a·b: scaled when either is a number, else the product node.
+    static member private Mul(a: Scalar, b: Scalar) : Scalar =
+        let node () = Scalar.Times(a.Expr, b.Expr)
+
+        match a.Number with
+        | ValueSome k -> Scalar.Scaled(k, b, node)
+        | ValueNone ->
+            match b.Number with
+            | ValueSome k -> Scalar.Scaled(k, a, node)
+            | ValueNone -> Scalar(node ())
+
+    /// a/b: a numeric divisor other than 0 is a multiplication by its power −1 (as Over builds it).
+    static member private Div(a: Scalar, b: Scalar) : Scalar =
+        let node () = Scalar.Over(a.Expr, b.Expr)
+
+        match b.Number with
+        | ValueSome k when not (Coefficient.isZero k) ->
+            match Coefficient.ofExpr (Expr.pow (Coefficient.toExpr k) Expr.minusOne) with
+            | ValueSome inverse -> Scalar.Scaled(inverse, a, node)
+            | ValueNone -> Scalar(node ())
+        | _ -> Scalar(node ())
+
+    static member (+)(a: Scalar, b: Scalar) =
+        Scalar.Plus(a, b, fun () -> Expr.add a.Expr b.Expr)
+
+    static member (+)(a: Scalar, b: float) =
+        let c = Scalar(Scalar.OfFloat b)
+        Scalar.Plus(a, c, fun () -> Expr.add a.Expr c.Expr)
+
+    static member (+)(a: float, b: Scalar) =
+        let c = Scalar(Scalar.OfFloat a)
+        Scalar.Plus(c, b, fun () -> Expr.add c.Expr b.Expr)
+
+    static member (-)(a: Scalar, b: Scalar) =
+        let nb = Scalar.Negated b
+        Scalar.Plus(a, nb, fun () -> Expr.add a.Expr nb.Expr)
+
+    static member (-)(a: Scalar, b: float) =
+        let c = Scalar(Scalar.OfFloat(-b))
+        Scalar.Plus(a, c, fun () -> Expr.add a.Expr c.Expr)
+
+    static member (-)(a: float, b: Scalar) =
+        let c = Scalar(Scalar.OfFloat a)
+        let nb = Scalar.Negated b
+        Scalar.Plus(c, nb, fun () -> Expr.add c.Expr nb.Expr)
+
+    static member (*)(a: Scalar, b: Scalar) = Scalar.Mul(a, b)
+    static member (*)(a: Scalar, b: float) = Scalar.Mul(a, Scalar(Scalar.OfFloat b))
+    static member (*)(a: float, b: Scalar) = Scalar.Mul(Scalar(Scalar.OfFloat a), b)
+    static member (/)(a: Scalar, b: Scalar) = Scalar.Div(a, b)
+    static member (/)(a: Scalar, b: float) = Scalar.Div(a, Scalar(Scalar.OfFloat b))
+    static member (/)(a: float, b: Scalar) = Scalar.Div(Scalar(Scalar.OfFloat a), b)
+    static member (~-)(a: Scalar) = Scalar.Negated a
     static member (~+)(a: Scalar) = a
 
     /// a^b (F#: `a ** b`).
@@ -167,7 +583,16 @@ type Scalar =
     /// The sum of many terms in one n-ary sum. Prefer it to `s = s + t` in a loop: a sum is flattened
     /// and merged on every addition, so accumulating k terms one by one costs k²/2 term visits.
     static member Sum(terms: seq<Scalar>) =
-        Scalar(Expr.sum (terms |> Seq.map (fun t -> t.Expr)))
+        let ts = Seq.toArray terms
+        let node () = Scalar(Expr.sum (ts |> Array.map (fun t -> t.Expr)))
+        let ls = ts |> Array.map (fun t -> t.Linear)
+
+        if ls |> Array.exists isNull then
+            node ()
+        else
+            match Linear.Sum ls with
+            | null -> node ()
+            | l -> Scalar(l)
 
 /// A traced simulator over output slots: fill `outputs` from `inputs` (loops allowed).
 type SpanSimulator = delegate of inputs: ReadOnlySpan<Scalar> * outputs: Span<Scalar> -> unit

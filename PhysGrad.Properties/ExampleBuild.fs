@@ -1,0 +1,295 @@
+/// Building the reference examples fast (issue 14, "Real simulators at scale"): traced linear schemes carry
+/// their sums as unbuilt linear combinations (Trace.fs, `Linear`), the heat inverse computes its columns on a
+/// window, and the CLI refuses an example's size before it prints any phase line.
+module PhysGrad.Properties.ExampleBuild
+
+open System
+open System.IO
+open System.Numerics
+open Xunit
+open FsCheck
+open FsCheck.FSharp
+open FsCheck.Xunit
+open PhysGrad
+open PhysGrad.Symbolic
+
+// ---- linear combinations = the node-by-node path -------------------------------------------------
+
+/// The scalar operations as they were defined before linear combinations, written out on expressions:
+/// the reference the carried combinations must reproduce node for node.
+module private NodeByNode =
+    let isNumeric (e: Expr) =
+        match e.Node with
+        | Number _
+        | Real _ -> true
+        | _ -> false
+
+    /// A double as a constant: an integer below 10¹⁵ exact, anything else floating (Scalar.Constant's rule).
+    let ofFloat (v: float) =
+        if Double.IsFinite v && v = Math.Round v && abs v < 1e15 then
+            Expr.number (Rational.OfBig(BigInteger v))
+        else
+            Expr.real v
+
+    /// a·b with a number distributed over a sum.
+    let times (a: Expr) (b: Expr) =
+        match a.Node, b.Node with
+        | (Number _ | Real _), Sum ts -> Expr.sum (ts |> Array.map (fun t -> Expr.mul2 a t))
+        | Sum ts, (Number _ | Real _) -> Expr.sum (ts |> Array.map (fun t -> Expr.mul2 b t))
+        | _ -> Expr.mul2 a b
+
+    let over (a: Expr) (b: Expr) =
+        if isNumeric b && not (Expr.isZeroValue b) then
+            times (Expr.pow b Expr.minusOne) a
+        else
+            Expr.div a b
+
+type Op =
+    | AddV of int * int
+    | SubV of int * int
+    | MulV of int * int
+    | DivV of int * int
+    | MulC of int * float
+    | CMul of float * int
+    | DivC of int * float
+    | AddC of int * float
+    | CAdd of float * int
+    | SubC of int * float
+    | CSub of float * int
+    | Neg of int
+    | SumOf of int list
+    | Square of int
+
+// Constants that make the coefficient rules matter: exact integers, decimals that round (0.1 + 0.2),
+// values whose products cancel or overflow (1e300), and 0 (a product 0 is left to the node path).
+let private constants = [ 0.1; 0.2; -0.3; 0.5; 2.0; -1.0; 1.0; 3.0; 1e-3; 0.7; 1e300; 0.0; -2.5; 1.0 / 3.0 ]
+
+let private ops =
+    let i = Gen.choose (0, 1000)
+    let c = Gen.elements constants
+
+    Gen.frequency
+        [ 4, Gen.map2 (fun a b -> AddV(a, b)) i i
+          4, Gen.map2 (fun a b -> SubV(a, b)) i i
+          2, Gen.map2 (fun a b -> MulV(a, b)) i i
+          1, Gen.map2 (fun a b -> DivV(a, b)) i i
+          3, Gen.map2 (fun a k -> MulC(a, k)) i c
+          2, Gen.map2 (fun k a -> CMul(k, a)) c i
+          2, Gen.map2 (fun a k -> DivC(a, k)) i c
+          2, Gen.map2 (fun a k -> AddC(a, k)) i c
+          1, Gen.map2 (fun k a -> CAdd(k, a)) c i
+          1, Gen.map2 (fun a k -> SubC(a, k)) i c
+          1, Gen.map2 (fun k a -> CSub(k, a)) c i
+          2, Gen.map Neg i
+          2, Gen.listOfLength 4 i |> Gen.map SumOf
+          1, Gen.map Square i ]
+    |> Gen.listOf
+    |> Gen.map (List.truncate 40)
+    |> Arb.fromGen
+
+/// Runs one step on both sides: Ok of the two results, or Error of the two error kinds (either side).
+let private step (scalar: unit -> Scalar) (node: unit -> Expr) =
+    let attempt f =
+        try
+            Ok(f ())
+        with :? SymbolicException as e ->
+            Error e.Kind
+
+    match attempt (fun () -> let s = scalar () in s, s.Expr), attempt node with
+    | Ok(s, built), Ok e -> Ok((s, built), e)
+    | a, b ->
+        let kind r =
+            match r with
+            | Error k -> Some k
+            | Ok _ -> None
+
+        Error(kind a, kind b)
+
+[<Property(MaxTest = 300)>]
+let ``traced sums carried as linear combinations build the node the step-by-step path builds`` () =
+    Prop.forAll ops (fun program ->
+        let x = Tracer.Variables(3, "x")
+        // Leaves of every kind of rest: symbols, a power, a function, a product, an exponential; a floating
+        // and two exact constants (1/3 exact).
+        let start =
+            [ x.[0]; x.[1]; x.[2]; Scalar.Square x.[0]; Scalar.Sin x.[1]; x.[0] * x.[2]; Scalar.Exp x.[2]
+              Scalar.Constant 0.25; Scalar.Constant 3.0; Scalar(Expr.fraction 1 3) ]
+
+        let pool = Collections.Generic.List<Scalar * Expr>(start |> List.map (fun s -> s, s.Expr))
+        let mutable verdict = true
+        let mutable failure = ""
+        let mutable stopped = false
+
+        for op in program do
+            if not stopped then
+                let at k = pool.[k % pool.Count]
+                let s k = fst (at k)
+                let e k = snd (at k)
+
+                let scalar, node =
+                    match op with
+                    | AddV(a, b) -> (fun () -> s a + s b), (fun () -> Expr.add (e a) (e b))
+                    | SubV(a, b) -> (fun () -> s a - s b), (fun () -> Expr.add (e a) (NodeByNode.times Expr.minusOne (e b)))
+                    | MulV(a, b) -> (fun () -> s a * s b), (fun () -> NodeByNode.times (e a) (e b))
+                    | DivV(a, b) -> (fun () -> s a / s b), (fun () -> NodeByNode.over (e a) (e b))
+                    | MulC(a, c) -> (fun () -> s a * c), (fun () -> NodeByNode.times (e a) (NodeByNode.ofFloat c))
+                    | CMul(c, a) -> (fun () -> c * s a), (fun () -> NodeByNode.times (NodeByNode.ofFloat c) (e a))
+                    | DivC(a, c) -> (fun () -> s a / c), (fun () -> NodeByNode.over (e a) (NodeByNode.ofFloat c))
+                    | AddC(a, c) -> (fun () -> s a + c), (fun () -> Expr.add (e a) (NodeByNode.ofFloat c))
+                    | CAdd(c, a) -> (fun () -> c + s a), (fun () -> Expr.add (NodeByNode.ofFloat c) (e a))
+                    | SubC(a, c) -> (fun () -> s a - c), (fun () -> Expr.add (e a) (NodeByNode.ofFloat -c))
+                    | CSub(c, a) ->
+                        (fun () -> c - s a),
+                        (fun () -> Expr.add (NodeByNode.ofFloat c) (NodeByNode.times Expr.minusOne (e a)))
+                    | Neg a -> (fun () -> -(s a)), (fun () -> NodeByNode.times Expr.minusOne (e a))
+                    | SumOf ks -> (fun () -> Scalar.Sum(ks |> List.map s)), (fun () -> Expr.sum (ks |> List.map e))
+                    | Square a -> (fun () -> Scalar.Square(s a)), (fun () -> Expr.pow (e a) Expr.two)
+
+                match step scalar node with
+                | Ok((sv, built), expected) ->
+                    if not (Object.ReferenceEquals(built, expected)) then
+                        verdict <- false
+                        failure <- sprintf "%A: %s, expected %s" op (Infix.format built) (Infix.format expected)
+                        stopped <- true
+                    else
+                        // Rounding the constants: the combination's rounded coefficients against the
+                        // bottom-up rewrite of the built node (the path every other scalar takes).
+                        let rounded = Scalar.RoundConstants(sv, 15).Expr
+                        let rewritten = Scalar.RoundReals(expected, 15)
+
+                        if not (Object.ReferenceEquals(rounded, rewritten)) then
+                            verdict <- false
+                            failure <- sprintf "rounding %s: %s, expected %s" (Infix.format expected) (Infix.format rounded) (Infix.format rewritten)
+                            stopped <- true
+                        else
+                            pool.Add((sv, expected))
+                | Error(a, b) ->
+                    // An error (overflow, division by 0) must be the same on both sides; the program stops.
+                    if a <> b then
+                        verdict <- false
+                        failure <- sprintf "%A: errors %A and %A" op a b
+
+                    stopped <- true
+
+        verdict |> Prop.label failure)
+
+[<Fact>]
+let ``four traced heat steps give each cell the binomial-like weights of the stencil, as one flat sum`` () =
+    // One step multiplies by (r, 1 − 2r, r) around each cell; four steps by that stencil convolved with
+    // itself four times: 9 weights, the middle one Σ_k C(4;k)… computed here by convolving on numbers.
+    let r = 0.2
+    let n = 32
+    let mutable w = [| 1.0 |]
+
+    for _ in 1..4 do
+        w <- Array.init (w.Length + 2) (fun i ->
+            let at k = if k >= 0 && k < w.Length then w.[k] else 0.0
+            r * at i + (1.0 - 2.0 * r) * at (i - 1) + r * at (i - 2))
+
+    let traced = Tracer.Simulator(n, Func<_, _>(fun x -> ReferenceSimulators.Heat1D(x, r, 4, GridBoundary.Periodic)))
+
+    for i in [ 0; 5; 31 ] do
+        match traced.[i].Node with
+        | Sum ts -> Assert.Equal(9, ts.Length)
+        | _ -> failwith "not a sum"
+
+        let point = Array.init n (fun j -> if j = (i + 2) % n then 1.0 else 0.0)
+        // Cell i + 2 enters cell i with the weight of offset +2: w.[4 + 2].
+        Assert.Equal(w.[6], Evaluate.manyAt (Array.init n (sprintf "x%d")) point [| traced.[i] |] |> Array.head, 12)
+
+// ---- the heat inverse's columns on a window ------------------------------------------------------
+
+/// B and I − B·A of Heat1DRegularisedInverse as dense matrices, from whole-grid stencils written here:
+/// A = (I + rL)^steps, B = (Σ_{k<K} (−rL)^k)^steps, L the 3-point Laplacian (periodic or zero outside).
+let private denseInverse n r steps terms (boundary: GridBoundary) =
+    let laplacian (u: float[]) =
+        Array.init n (fun i ->
+            let get k =
+                if k >= 0 && k < n then u.[k]
+                elif boundary = GridBoundary.Periodic then u.[(k + n) % n]
+                else 0.0
+
+            get (i + 1) - 2.0 * u.[i] + get (i - 1))
+
+    let forward u =
+        let mutable v = u
+
+        for _ in 1..steps do
+            let l = laplacian v
+            v <- Array.init n (fun i -> v.[i] + r * l.[i])
+
+        v
+
+    let backward u =
+        let mutable v = u
+
+        for _ in 1..steps do
+            let mutable term = v
+            let sum = Array.copy v
+
+            for _ in 2..terms do
+                let l = laplacian term
+                term <- Array.init n (fun i -> -r * l.[i])
+
+                for i in 0 .. n - 1 do
+                    sum.[i] <- sum.[i] + term.[i]
+
+            v <- sum
+
+        v
+
+    let unit j = Array.init n (fun i -> if i = j then 1.0 else 0.0)
+    let bCols = Array.init n (fun j -> backward (unit j))
+    let baCols = Array.init n (fun j -> backward (forward (unit j)))
+    bCols, baCols
+
+[<Theory>]
+[<InlineData(5, 0)>]
+[<InlineData(20, 0)>]
+[<InlineData(51, 0)>]
+[<InlineData(52, 0)>]
+[<InlineData(70, 0)>]
+[<InlineData(5, 1)>]
+[<InlineData(30, 1)>]
+[<InlineData(70, 1)>]
+let ``the heat inverse built from windowed columns is the whole-grid linear map`` (n: int, dirichlet: int) =
+    // r = 0.2, 4 steps, K = 6: each column reaches 4·6 = 24 cells, so a periodic grid is windowed from
+    // n = 52 on (n > 2·25 + 1) and a Dirichlet grid always; the sizes cover both sides of that.
+    let boundary = if dirichlet = 1 then GridBoundary.Dirichlet else GridBoundary.Periodic
+    let r, steps, terms = 0.2, 4, 6
+    let y = Tracer.Variables(n, "y")
+    let x = Tracer.Variables(n, "x")
+
+    let traced =
+        ReferenceSimulators.Heat1DRegularisedInverse(y, x, r, steps, terms, boundary) |> Array.map (fun s -> s.Expr)
+
+    let bCols, baCols = denseInverse n r steps terms boundary
+    let random = Random(n * 7 + dirichlet)
+    let ys = Array.init n (fun _ -> random.NextDouble() * 2.0 - 1.0)
+    let xs = Array.init n (fun _ -> random.NextDouble() * 2.0 - 1.0)
+    let names = Array.append (Array.init n (sprintf "y%d")) (Array.init n (sprintf "x%d"))
+    let values = Evaluate.manyAt names (Array.append ys xs) traced
+
+    for i in 0 .. n - 1 do
+        // x_i = Σ_j B_ij y_j + x0_i − Σ_j (BA)_ij x0_j.
+        let expected =
+            (Array.init n (fun j -> bCols.[j].[i] * ys.[j]) |> Array.sum) + xs.[i]
+            - (Array.init n (fun j -> baCols.[j].[i] * xs.[j]) |> Array.sum)
+
+        Assert.True(abs (values.[i] - expected) <= 1e-12 * (1.0 + abs expected), sprintf "cell %d: %g, expected %g" i values.[i] expected)
+
+// ---- the CLI refuses a size before any phase line --------------------------------------------------
+
+[<Theory>]
+[<InlineData("heat1d", "5000", "over its limit of n = 100")>]
+[<InlineData("heat2d", "40", "over its limit of n = 8")>]
+[<InlineData("poisson2d", "40", "over the limit of side ≤ 31")>]
+let ``an example over its size limit is refused before any phase line is printed`` (name: string, n: string, reason: string) =
+    // Sizes of at least 1000 variables print their phase lines at once (PhaseLog.LargeProblem): 5000 cells,
+    // 40² = 1600 cells. The refusal must be the only thing said.
+    let code, out, err = Cli.run [ "compare"; "--example"; name; "--n"; n; "--out"; Path.GetTempPath() ]
+    Assert.Equal(2, code)
+    Assert.Contains(reason, err)
+    Assert.DoesNotContain("physgrad: tracing", err)
+    Assert.DoesNotContain("physgrad: running", err)
+    Assert.Equal("", out)
