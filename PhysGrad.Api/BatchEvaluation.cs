@@ -27,8 +27,8 @@ public static class BatchEvaluation
     /// <para>With <paramref name="sparse"/> the CSV is in coordinate (long) form instead, one number per line:
     /// header <c>point,quantity,row,column,value</c>, where point is the input row's number (as in the
     /// notes), quantity is <c>f</c> (row and column empty), <c>gradient</c> (row i) or <c>hessian</c>
-    /// (row i, column j, only the Hessian's structural nonzeros: the entries whose expression is not the
-    /// exact 0, both triangles). Rows and columns count from 0.</para>
+    /// (row i, column j), only the gradient's and the Hessian's structural nonzeros: the entries whose
+    /// expression is not the exact 0 (both triangles). Rows and columns count from 0.</para>
     /// <exception cref="SymbolicException">A bad row: the message names the row and the value.</exception>
     public static long Run(string function, IReadOnlyList<string>? variables, int order, TextReader input, TextWriter output,
         TextWriter? notes = null, bool sparse = false)
@@ -62,6 +62,8 @@ public static class BatchEvaluation
         var nonzeros = sparse && h is not null
             ? PointDerivatives.NonZeros(Expression.WrapMatrix(h)).Select(e => (e.Row, e.Column)).ToArray()
             : null;
+        // And the gradient's: the entries whose expression is not the exact 0 (diff --sparse prints the same).
+        var gradientNonZeros = sparse ? Enumerable.Range(0, g.Length).Where(k => !ExprModule.isZero(g[k])).ToArray() : null;
         output.WriteLine(sparse ? "point,quantity,row,column,value" : string.Join(",", header));
 
         var n = names.Length;
@@ -80,21 +82,21 @@ public static class BatchEvaluation
             rows[inBlock] = row;
             if (++inBlock == BlockRows)
             {
-                Flush(settler, order, points, rows, results, inBlock, output, notes, sparse, nonzeros);
+                Flush(settler, order, points, rows, results, inBlock, output, notes, sparse, nonzeros, gradientNonZeros);
                 total += inBlock;
                 inBlock = 0;
             }
         }
         if (inBlock > 0)
         {
-            Flush(settler, order, points, rows, results, inBlock, output, notes, sparse, nonzeros);
+            Flush(settler, order, points, rows, results, inBlock, output, notes, sparse, nonzeros, gradientNonZeros);
             total += inBlock;
         }
         return total;
     }
 
     private static void Flush(PointDerivatives settler, int order, double[] points, long[] rowNumbers, double[] results, int rows,
-        TextWriter output, TextWriter? notes, bool sparse, (int Row, int Column)[]? nonzeros)
+        TextWriter output, TextWriter? notes, bool sparse, (int Row, int Column)[]? nonzeros, int[]? gradientNonZeros)
     {
         var kernel = settler.Kernel;
         var n = kernel.VariableCount;
@@ -123,7 +125,7 @@ public static class BatchEvaluation
             sb.Clear();
             if (sparse)
             {
-                WriteCoordinates(sb, rowNumbers[i], outs.AsSpan(i * m, m), n, order, nonzeros);
+                WriteCoordinates(sb, rowNumbers[i], outs.AsSpan(i * m, m), n, order, nonzeros, gradientNonZeros);
                 output.Write(sb);
                 continue;
             }
@@ -139,12 +141,12 @@ public static class BatchEvaluation
 
     // One point's outputs [f, ∇f (n), H (n·n, row by row)] in coordinate form, one line per number.
     private static void WriteCoordinates(System.Text.StringBuilder sb, long point, ReadOnlySpan<double> outs, int n, int order,
-        (int Row, int Column)[]? nonzeros)
+        (int Row, int Column)[]? nonzeros, int[]? gradientNonZeros)
     {
         var p = point.ToString(CultureInfo.InvariantCulture);
         sb.Append(p).Append(",f,,,").Append(NumberText.RoundTrip(outs[0])).Append('\n');
         if (order >= 1)
-            for (var k = 0; k < n; k++)
+            foreach (var k in gradientNonZeros ?? Enumerable.Range(0, n))
                 sb.Append(p).Append(",gradient,").Append(k).Append(",,").Append(NumberText.RoundTrip(outs[1 + k])).Append('\n');
         foreach (var (r, c) in nonzeros ?? [])
             sb.Append(p).Append(",hessian,").Append(r).Append(',').Append(c).Append(',')

@@ -41,6 +41,12 @@ public sealed record DerivativeReport(
     }
 
     /// <summary>
+    /// The gradient's structural nonzeros: the indices (from 0) of the entries whose expression is not the
+    /// exact 0, in order. Every other entry is 0 everywhere.
+    /// </summary>
+    public IReadOnlyList<int> GradientNonZeros => [.. Enumerable.Range(0, Gradient.Count).Where(i => !ExprModule.isZero(Gradient[i].Core))];
+
+    /// <summary>
     /// The Hessian's structural nonzeros in coordinate form, row by row (both triangles): the entries
     /// whose expression is not the exact 0. Null without a Hessian.
     /// </summary>

@@ -38,12 +38,43 @@ public static class FieldPlots
         foreach (var (file, plot) in Plots(runs, shape, targetX, problem))
         {
             var path = Path.Combine(directory, file);
-            // A 1-D field's legend sits beside the data: the figure widens by its measured width.
-            var width = shape.Count == 1 ? Width + plot.Legend.GetImage().Width + 20 : Width;
-            plot.SavePng(path, width, Height);
+            var (width, height) = SizeOf(plot);
+            plot.SavePng(path, width, height);
             written.Add(path);
         }
         return written;
+    }
+
+    /// <summary>The side of a heat map's data area in pixels (its longer side when the grid is not square).</summary>
+    internal const int MapSide = 480;
+
+    /// <summary>
+    /// The size <see cref="Save"/> draws a plot of <see cref="Plots"/> at. A 1-D field: 720 × 420 widened by
+    /// the legend beside the data. A heat map: its data area is <see cref="MapSide"/> pixels on the longer
+    /// side and in the grid's proportion (each cell square, as the grid is), with room around it for the
+    /// title, the axes and the colour bar as measured by a first render at 720 × 420; the layout is then fixed
+    /// to that room (a later render at the size returned has exactly that data area).
+    /// </summary>
+    internal static (int Width, int Height) SizeOf(Plot plot)
+    {
+        ArgumentNullException.ThrowIfNull(plot);
+        if (plot.GetPlottables().OfType<ScottPlot.Plottables.Heatmap>().FirstOrDefault() is not { } map)
+            // A 1-D field's legend sits beside the data: the figure widens by its measured width.
+            return (Width + plot.Legend.GetImage().Width + 20, Height);
+        var (rows, columns) = (map.Intensities.GetLength(0), map.Intensities.GetLength(1));
+        // The automatic layout of a first render measures the title, tick labels, axis labels and colour
+        // bar; whole pixels, so that the fixed layout's data area is exactly the size asked for.
+        plot.Layout.Default();
+        plot.RenderInMemory(Width, Height);
+        var layout = plot.RenderManager.LastRender.Layout;
+        var (data, figure) = (layout.DataRect, layout.FigureRect);
+        var padding = new PixelPadding(
+            left: MathF.Ceiling(data.Left), right: MathF.Ceiling(figure.Right - data.Right),
+            bottom: MathF.Ceiling(figure.Bottom - data.Bottom), top: MathF.Ceiling(data.Top));
+        var longer = Math.Max(rows, columns);
+        var (dataWidth, dataHeight) = ((int)Math.Round((double)MapSide * columns / longer), (int)Math.Round((double)MapSide * rows / longer));
+        plot.Layout.Fixed(padding);
+        return ((int)(padding.Left + dataWidth + padding.Right), (int)(padding.Top + dataHeight + padding.Bottom));
     }
 
     /// <summary>The plots <see cref="Save"/> writes, by file name, built but not rendered (the tests inspect them); the shape is checked by <see cref="Save"/>.</summary>
@@ -171,13 +202,22 @@ public static class FieldPlots
         var map = plot.Add.Heatmap(grid);
         map.Colormap = new ScottPlot.Colormaps.Viridis();
         map.ManualRange = new ScottPlot.Range(range.Min, range.Max);
-        plot.Add.ColorBar(map);
+        // The colour bar reads as an axis: named, with the labels of the other plots' value axes.
+        var bar = plot.Add.ColorBar(map);
+        bar.Label = "value of the cell";
+        // Half the default density: a label every 40 pixels or so along the map's 480, not every 20.
+        bar.Axis.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
+        {
+            LabelFormatter = v => TrajectoryPlots.TickLabel(v, range.Max - range.Min),
+            TickDensity = 0.5,
+        };
         // Cell centres sit at whole numbers (column j at x = j, row i at y = i): ticks on cells only, and
         // the axes end at the grid's outer edges, half a cell beyond the first and last centres.
         plot.Axes.Bottom.TickGenerator = TrajectoryPlots.IterationTicks(columns - 1);
         plot.Axes.Left.TickGenerator = TrajectoryPlots.IterationTicks(rows - 1);
         plot.Axes.SetLimits(-0.5, columns - 0.5, -0.5, rows - 0.5);
-        plot.Title(title);
+        // The figure is about as wide as the map (SizeOf): a long title wraps rather than being cut.
+        plot.Title(Training.WrapTitle(title, 56));
         plot.XLabel("column j");
         plot.YLabel("row i");
         return plot;

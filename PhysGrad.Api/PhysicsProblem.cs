@@ -441,6 +441,24 @@ public sealed partial class PhysicsProblem
     /// <summary>The y-step Δy that IG and PG map back to x.</summary>
     public IReadOnlyList<Expression> YStep() => UpdateRuleSet.YStep(Definition, _symbolic);
 
+    /// <summary>The y-step (see <see cref="YStep()"/>), or null when the loss's Hessian in y is singular.</summary>
+    public IReadOnlyList<Expression>? TryYStep() => UpdateRuleSet.TryYStep(Definition, _symbolic);
+
+    /// <summary>
+    /// The rules of the default methods that apply to this problem and the ones left out with the reason
+    /// (<see cref="UpdateRuleSet.DeriveApplicable(ProblemDefinition)"/>), on the model this object holds.
+    /// </summary>
+    public (IReadOnlyList<UpdateRule> Rules, IReadOnlyList<SkippedMethod> Skipped) ApplicableRules() =>
+        UpdateRuleSet.DeriveApplicable(Definition, _symbolic);
+
+    /// <summary>The rules of catalogue entries (<see cref="MethodCatalog.ParseEntries"/>), on the model this object holds.</summary>
+    /// <exception cref="SymbolicException">A method that needs what the problem lacks (a square Jacobian, an inverse), explained.</exception>
+    public IReadOnlyList<UpdateRule> Rules(IReadOnlyList<MethodEntry> methods)
+    {
+        ArgumentNullException.ThrowIfNull(methods);
+        return UpdateRuleSet.Derive(Definition, [.. methods.Select(e => e.Method)], _symbolic);
+    }
+
     /// <summary>A compiled kernel of the simulator: [P(x) (m), J row by row (m·n)] at a point of the variables.</summary>
     public CompiledKernel SimulatorKernel() =>
         KernelCompiler.Compile(Lower.ValueJacobian(Model.Variables, [], Model.Simulator));

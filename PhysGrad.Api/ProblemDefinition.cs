@@ -312,8 +312,8 @@ public sealed partial record ProblemDefinition(
         var start = HasStart ? Start.ToArray() : new double[Variables.Count];
         if (Loss is not null)
             return Build(HasNumericTarget ? Target.ToArray() : new double[Simulator.Count], start, ParsedLoss(), Parameters);
-        if (Target.Count > 0 && Target.Count != Simulator.Count)
-            throw new SymbolicException(ErrorKind.Shape, $"The target has {BookExample.Count(Target.Count, "value")} but the simulator has {BookExample.Count(Simulator.Count, "output")}.");
+        // The core's check and message: TargetExpressions below would pad a short target with NaN.
+        if (Target.Count > 0) Problem.RequireTarget(Target.Count, Simulator.Count);
         var targets = TargetExpressions();
         var parameters = Parameters is null ? new Dictionary<string, double>() : new Dictionary<string, double>(Parameters);
         // Read once, into a set: Outputs builds its names on each read (once per target symbol was O(m²)).

@@ -466,15 +466,25 @@ public static class Training
     private const int PlotWidth = 1000;
     private const int PlotHeight = 560;
 
+    /// <summary>The widest a training plot is drawn, in pixels (a page's or a screen's width).</summary>
+    internal const int MaxPlotWidth = 1200;
+
     /// <summary>
-    /// A plot's size: 1000 × 560, wider when the legend (measured as drawn, one column) would leave the data
-    /// area under 720 pixels (long settings and "diverged by step …" entries squeezed the data and cut the
-    /// centred title at the left), taller when the legend is.
+    /// The longest line of a legend entry, in characters: an entry's settings and what happened to its
+    /// run (several seeds diverged, stretches cut at the edge) wrap onto further lines (<see cref="WrapTitle"/>),
+    /// so that the legend beside the data stays about 300 pixels wide.
+    /// </summary>
+    internal const int LegendLine = 40;
+
+    /// <summary>
+    /// A plot's size: 1000 × 560, wider when the legend (measured as drawn, one column, beside the data area)
+    /// would leave the data area under 720 pixels, but never wider than <see cref="MaxPlotWidth"/>; taller
+    /// when the legend is.
     /// </summary>
     internal static (int Width, int Height) SizeOf(Plot plot)
     {
         var legend = plot.Legend.GetImage();
-        return (Math.Max(PlotWidth, 720 + legend.Width + 40), Math.Max(PlotHeight, legend.Height + 160));
+        return (Math.Min(MaxPlotWidth, Math.Max(PlotWidth, 720 + legend.Width + 40)), Math.Max(PlotHeight, legend.Height + 160));
     }
 
     /// <summary>
@@ -808,7 +818,9 @@ public static class Training
                 }
                 legendItems.Add(new LegendItem
                 {
-                    LabelText = text,
+                    // Lines of at most LegendLine characters: the settings first, then what happened to the
+                    // run (diverged, cut), each on lines of their own, so the legend stays narrow.
+                    LabelText = WrapTitle(text, LegendLine),
                     LineColor = colour,
                     LineWidth = width,
                     FillColor = count > 1 ? colour.WithAlpha(0.18) : Colors.Transparent,

@@ -99,11 +99,14 @@ public static class UpdateRuleSet
     }
 
     /// <summary>The y-step (see <see cref="YStep(ProblemDefinition)"/>), or null when the loss has no Newton step in y (its Hessian in y is singular).</summary>
-    public static IReadOnlyList<Expression>? TryYStep(ProblemDefinition problem)
+    public static IReadOnlyList<Expression>? TryYStep(ProblemDefinition problem) => TryYStep(problem, null);
+
+    /// <summary>As <see cref="TryYStep(ProblemDefinition)"/> on a model built already (built from the definition when null).</summary>
+    internal static IReadOnlyList<Expression>? TryYStep(ProblemDefinition problem, Problem? model)
     {
         try
         {
-            return YStep(problem);
+            return YStep(problem, model ?? problem.ToSymbolicProblem());
         }
         catch (SymbolicException e) when (e.Kind == ErrorKind.Singular)
         {
@@ -143,7 +146,8 @@ public static class UpdateRuleSet
     public static (IReadOnlyList<UpdateRule> Rules, IReadOnlyList<SkippedMethod> Skipped) DeriveApplicable(ProblemDefinition problem) =>
         DeriveApplicable(problem, problem.ToSymbolicProblem());
 
-    private static (IReadOnlyList<UpdateRule> Rules, IReadOnlyList<SkippedMethod> Skipped) DeriveApplicable(ProblemDefinition problem, Problem model)
+    /// <summary>As <see cref="DeriveApplicable(ProblemDefinition)"/> on a model built already (<see cref="PhysicsProblem"/> holds it).</summary>
+    internal static (IReadOnlyList<UpdateRule> Rules, IReadOnlyList<SkippedMethod> Skipped) DeriveApplicable(ProblemDefinition problem, Problem model)
     {
         var rules = new List<UpdateRule>();
         var skipped = new List<SkippedMethod>();

@@ -21,8 +21,11 @@ internal static class CheckCommand
         problem.AddTo(command);
         command.SetAction(result =>
         {
+            // --at is the point the checks use, so a --start beside it would change nothing.
+            if (result.GetValue(at) is not null && problem.StartGiven(result))
+                throw new CliInputException("--start and --at both give the point check works at: give one of them (--at).");
             var definition = problem.Read(result, PointNeed.Generic);
-            var physics = PhysicsProblem.From(definition);
+            var physics = problem.Build(definition);
             var point = result.GetValue(at) is { } text ? Arguments.Numbers("--at", text) : null;
             if (point is not null && point.Length != physics.Variables.Count)
                 throw new CliInputException($"--at has {BookExample.Count(point.Length, "value")} but the problem has {BookExample.Count(physics.Variables.Count, "variable")}.");

@@ -90,7 +90,7 @@ internal static class CompareCommand
             if (example is { } traced) phases?.Phase($"tracing the {traced.Name} simulator ({traced.Variables} variables)");
             var definition = problem.Read(result);
             OutputDirectory.Prepare(result.GetValue(outDir));
-            var physics = PhysicsProblem.From(definition);
+            var physics = problem.Build(definition);
             var size = Math.Max(physics.Variables.Count, physics.Outputs.Count);
             phases ??= PhaseLog.For(error, size);
             phases?.Sized(size);

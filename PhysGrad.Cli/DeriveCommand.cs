@@ -22,12 +22,15 @@ internal static class DeriveCommand
         command.SetAction(result =>
         {
             var definition = problem.Read(result, PointNeed.None);
+            // An --example's own problem (its model built as it was traced) derives the rules; any other
+            // is built once below, after its start is left out.
+            var traced = problem.Traced(definition);
             // Accepted for symmetry with the other commands, but rules use neither: say so once, and
             // leave the start out, so that a start the note calls unused cannot fail the command either
             // (a file's start too: derive reads a problem file the other commands run).
             if (problem.StartGiven(result))
                 error.WriteLine("physgrad: note: --start is not used by derive: the rules do not depend on the start point.");
-            if (definition.HasStart && !ReferenceEquals(definition, ProblemDefinition.Book))
+            if (definition.HasStart && !ReferenceEquals(definition, ProblemDefinition.Book) && traced is null)
                 definition = definition with { Start = [] };
             if (problem.UnitsGiven(result))
                 error.WriteLine("physgrad: note: --unit is not used by derive: the rules do not depend on units ('physgrad units' gives each step's unit).");
@@ -37,27 +40,34 @@ internal static class DeriveCommand
             // not apply are left out, each with one line saying why.
             // A method named twice is derived once.
             var chosen = result.GetValue(methods) is { } text ? MethodCatalog.ParseEntries(text) : null;
+            if (chosen is not null && problem.InverseGiven(result) && !chosen.Any(e => e.Name == "pg"))
+                // compare uses the inverse to find x* whatever runs; derive's only use of it is PG's rule.
+                throw new CliInputException("--inverse gives PG's local inverse, and no method named in --methods uses it: add pg to --methods, or leave --inverse out.");
             // The step size's name: eta, unless the problem itself uses that name.
             var step = definition.StepSymbol;
             var stepNote = step == "eta" ? null
                 : $"The step size is named '{step}' here, because 'eta' is a name in the problem.";
             IReadOnlyList<UpdateRule> rules;
             IReadOnlyList<SkippedMethod> skipped;
+            // One model for the rules and the y-step (each of them built its own from the definition).
+            var physics = traced ?? PhysicsProblem.From(definition);
             try
             {
                 (rules, skipped) = chosen is null
-                    ? UpdateRuleSet.DeriveApplicable(definition)
-                    : (UpdateRuleSet.Derive(definition, chosen), Array.Empty<SkippedMethod>());
+                    ? physics.ApplicableRules()
+                    : (physics.Rules(chosen), Array.Empty<SkippedMethod>());
             }
             catch (MethodNotApplicableException e) when (e.Cause == NotApplicableCause.NoInverse)
             {
                 throw new CliInputException(e.Message + InverseRemedy);
             }
+            if (problem.InverseGiven(result) && !rules.Any(r => r.Name == "pg"))
+                error.WriteLine("physgrad: note: --inverse is PG's local inverse, and PG has no rule here (see the skipped methods): no rule uses it.");
             skipped = skipped.Select(s => s.Cause == NotApplicableCause.NoInverse ? s with { Reason = s.Reason + InverseRemedy } : s).ToArray();
             var f = result.GetValue(format)!;
             // The y-step is shown with the methods that use it (all of them when none are chosen).
             var yStep = rules.Any(r => r.UsesYStep)
-                ? UpdateRuleSet.TryYStep(definition)
+                ? physics.TryYStep()
                 : null;
             // A given loss carries its own constants: the target then plays no part in the rules.
             var symbolicTarget = !definition.HasNumericTarget && definition.Loss is null;

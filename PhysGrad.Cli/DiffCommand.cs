@@ -32,9 +32,9 @@ internal static class DiffCommand
         var format = FormatOption.Create("Output format: infix, latex, csharp, json, or csv (coordinate form: quantity,row,column,expression,value).", Formats);
         var sparse = new Option<bool>("--sparse")
         {
-            Description = "Give the Hessian (and a simulator's Jacobian) as its structural nonzeros in coordinate form (row, column from 0; both triangles): "
-                + "JSON hessianEntries/hessianAtEntries (jacobianAtEntries) instead of the arrays, CSV and infix without the zero entries. "
-                + "Without it the matrices are dense.",
+            Description = "Give the gradient and the Hessian (a simulator's Jacobian and Hessian) as their structural nonzeros in coordinate form "
+                + "(index, or row and column, from 0; both triangles): JSON gradientEntries, hessianEntries and their ...AtEntries (jacobianAtEntries) "
+                + "instead of the arrays, CSV and infix without the zero entries; with --format text, json or csv. Without it the output is dense.",
         };
 
         var command = new Command("diff", "Print the exact gradient (order 1) or Hessian (order 2) of a function, or a simulator's y, Jacobian and loss derivatives at a point.")
@@ -47,6 +47,12 @@ internal static class DiffCommand
         {
             if (SimulatorDiff.Chosen(result, function, problem))
                 return SimulatorDiff.Run(output, result, problem, result.GetValue(order), result.GetValue(at), result.GetValue(format)!, result.GetValue(sparse));
+            // Coordinate form is a list of entries: formulas in LaTeX or C# have no such form, so the
+            // combination is refused rather than printed dense as if --sparse had not been given.
+            if (result.GetValue(sparse) && result.GetValue(format) is "latex" or "csharp")
+                throw new CliInputException(
+                    $"--sparse prints the derivatives' structural nonzeros in coordinate form, which --format {result.GetValue(format)} does not have: " +
+                    "use --format text, json or csv with --sparse, or leave --sparse out.");
             var names = result.GetValue(vars) is { } v ? Arguments.Names("--vars", v) : null;
             var point = result.GetValue(at) is { } a ? Arguments.Numbers("--at", a) : null;
             var report = Derivatives.Compute(result.GetValue(function)!, names, result.GetValue(order), point);
@@ -76,7 +82,7 @@ internal static class DiffCommand
 
     private static void WriteInfix(TextWriter o, DerivativeReport r, bool sparse)
     {
-        if (sparse && r.Hessian is not null)
+        if (sparse)
         {
             WriteInfixSparse(o, r);
             return;
@@ -106,27 +112,36 @@ internal static class DiffCommand
         }
     }
 
-    // The Hessian as its structural nonzeros: the upper triangle's symbolic entries, and at the point
-    // every nonzero (both triangles) as (row, column) = value.
+    // The gradient and the Hessian as their structural nonzeros: the gradient's nonzero entries and the
+    // Hessian's upper triangle, symbolic, and at the point every nonzero (the Hessian's both triangles)
+    // as (index) = value and (row, column) = value.
     private static void WriteInfixSparse(TextWriter o, DerivativeReport r)
     {
         var vs = r.Variables;
-        var entries = r.HessianNonZeros!;
+        var gradient = r.GradientNonZeros;
         o.WriteLine($"f({string.Join(", ", vs)}) = {r.Function.ToInfix()}");
-        o.WriteLine("gradient:");
-        for (var i = 0; i < vs.Count; i++)
+        o.WriteLine($"gradient (length {vs.Count}, {BookExample.Count(gradient.Count, "structural nonzero")}):");
+        foreach (var i in gradient)
             o.WriteLine($"  df/d{vs[i]} = {r.Gradient[i].ToInfix()}");
-        o.WriteLine($"hessian ({vs.Count}×{vs.Count}, {entries.Count} structural nonzeros; symmetric, upper triangle):");
-        foreach (var e in entries.Where(e => e.Row <= e.Column))
-            o.WriteLine($"  d2f/d{vs[e.Row]}d{vs[e.Column]} = {e.Entry.ToInfix()}");
+        if (r.HessianNonZeros is { } entries)
+        {
+            o.WriteLine($"hessian ({vs.Count}×{vs.Count}, {BookExample.Count(entries.Count, "structural nonzero")}; symmetric, upper triangle):");
+            foreach (var e in entries.Where(e => e.Row <= e.Column))
+                o.WriteLine($"  d2f/d{vs[e.Row]}d{vs[e.Column]} = {e.Entry.ToInfix()}");
+        }
         if (r.Point is { } p)
         {
             o.WriteLine($"at {string.Join(", ", vs.Select((v, i) => $"{v} = {Short(p[i])}"))}:");
             o.WriteLine($"  f = {Short(r.Value!.Value)}");
-            o.WriteLine($"  gradient = {Vector(r.GradientAt!)}");
-            o.WriteLine("  hessian (row, column) = value:");
-            foreach (var e in r.HessianAtNonZeros!)
-                o.WriteLine($"    ({e.Row}, {e.Column}) = {Short(e.Value)}");
+            o.WriteLine("  gradient (index) = value:");
+            foreach (var i in gradient)
+                o.WriteLine($"    ({i}) = {Short(r.GradientAt![i])}");
+            if (r.HessianAtNonZeros is { } values)
+            {
+                o.WriteLine("  hessian (row, column) = value:");
+                foreach (var e in values)
+                    o.WriteLine($"    ({e.Row}, {e.Column}) = {Short(e.Value)}");
+            }
             foreach (var note in r.Notes ?? [])
                 o.WriteLine($"  note: {note}");
         }
@@ -134,14 +149,14 @@ internal static class DiffCommand
 
     // Coordinate form, one entry per line: quantity (f, gradient, hessian), row and column (from 0; empty
     // where the quantity has none), the expression, and its value when a point was given. Dense: every
-    // Hessian entry; sparse: its structural nonzeros only.
+    // gradient and Hessian entry; sparse: their structural nonzeros only.
     private static void WriteCsv(TextWriter o, DerivativeReport r, bool sparse)
     {
         var at = r.Point is not null;
         o.WriteLine(at ? "quantity,row,column,expression,value" : "quantity,row,column,expression");
         string Value(double? v) => at ? "," + Number(v!.Value) : "";
         o.WriteLine($"f,,,{Csv(r.Function.ToInfix())}{Value(r.Value)}");
-        for (var i = 0; i < r.Gradient.Count; i++)
+        foreach (var i in sparse ? r.GradientNonZeros : Enumerable.Range(0, r.Gradient.Count))
             o.WriteLine($"gradient,{i},,{Csv(r.Gradient[i].ToInfix())}{Value(r.GradientAt?[i])}");
         if (r.Hessian is not { } h) return;
         var n = r.Variables.Count;
@@ -204,10 +219,29 @@ internal static class DiffCommand
             foreach (var v in r.Variables) w.WriteStringValue(v);
             w.WriteEndArray();
             w.WriteString("function", r.Function.ToInfix());
-            w.WriteStartArray("gradient");
-            foreach (var g in r.Gradient) w.WriteStringValue(g.ToInfix());
-            w.WriteEndArray();
             var n = r.Variables.Count;
+            if (sparse)
+            {
+                // Coordinate form: the length, then one {index, expression} per structural nonzero.
+                w.WriteStartArray("gradientShape");
+                w.WriteNumberValue(n);
+                w.WriteEndArray();
+                w.WriteStartArray("gradientEntries");
+                foreach (var i in r.GradientNonZeros)
+                {
+                    w.WriteStartObject();
+                    w.WriteNumber("index", i);
+                    w.WriteString("expression", r.Gradient[i].ToInfix());
+                    w.WriteEndObject();
+                }
+                w.WriteEndArray();
+            }
+            else
+            {
+                w.WriteStartArray("gradient");
+                foreach (var g in r.Gradient) w.WriteStringValue(g.ToInfix());
+                w.WriteEndArray();
+            }
             if (sparse && r.HessianNonZeros is { } nonzeros)
             {
                 // Coordinate form: the shape, then one {row, column, expression} per structural nonzero.
@@ -241,9 +275,25 @@ internal static class DiffCommand
             {
                 w.WritePropertyName("value");
                 JsonNumber(w, r.Value!.Value);
-                w.WriteStartArray("gradientAt");
-                foreach (var g in r.GradientAt!) JsonNumber(w, g);
-                w.WriteEndArray();
+                if (sparse)
+                {
+                    w.WriteStartArray("gradientAtEntries");
+                    foreach (var i in r.GradientNonZeros)
+                    {
+                        w.WriteStartObject();
+                        w.WriteNumber("index", i);
+                        w.WritePropertyName("value");
+                        JsonNumber(w, r.GradientAt![i]);
+                        w.WriteEndObject();
+                    }
+                    w.WriteEndArray();
+                }
+                else
+                {
+                    w.WriteStartArray("gradientAt");
+                    foreach (var g in r.GradientAt!) JsonNumber(w, g);
+                    w.WriteEndArray();
+                }
                 if (sparse && r.HessianAtNonZeros is { } values)
                 {
                     w.WriteStartArray("hessianAtEntries");

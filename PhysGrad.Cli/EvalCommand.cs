@@ -45,7 +45,15 @@ internal static class EvalCommand
             // A simulator's --vars names its variables (read by the problem options), not the CSV's columns.
             var names = !simulator && result.GetValue(vars) is { } v ? Arguments.Names("--vars", v) : null;
             if (path != "-") InputFiles.Check("--points", path, "a CSV file of points (one per row), or - for standard input");
-            var problem = simulator ? PhysicsProblem.From(problemOptions.Read(result, PointNeed.None)) : null;
+            if (simulator)
+            {
+                // The points come from the CSV and the loss only at order 2: options that would change
+                // nothing are refused rather than ignored.
+                SimulatorDiff.RefuseUnused(result, problemOptions, result.GetValue(order), "eval");
+                if (problemOptions.StartGiven(result))
+                    throw new CliInputException("--start has no use in eval: the points are the rows of --points; leave --start out.");
+            }
+            var problem = simulator ? problemOptions.Build(problemOptions.Read(result, PointNeed.None)) : null;
             if (!simulator && names is null && Expression.Parse(result.GetValue(function)!).Variables.Count == 0)
                 throw new CliInputException("The function has no variables to read from the points; name them with --vars.");
             using var reader = path == "-" ? Console.In : new StreamReader(path);

@@ -122,6 +122,13 @@ internal sealed class ProblemOptions
             $"(e.g. --param {likelyConstants[0]}=2); or name the variables with --vars.";
     }
 
+    /// <summary>The first of --loss and --target given, or null (for a command whose output at this order has no loss).</summary>
+    public string? LossOptionGiven(ParseResult result) =>
+        new[] { _loss, _target }.FirstOrDefault(o => result.GetValue(o) is not null)?.Name;
+
+    /// <summary>Whether --inverse was given (for commands whose methods may not use it, to say so).</summary>
+    public bool InverseGiven(ParseResult result) => !_forDerivatives && result.GetValue(_inverse) is not null;
+
     /// <summary>Whether --start was given (for commands that do not use it, to say so).</summary>
     public bool StartGiven(ParseResult result) => result.GetValue(_start) is not null;
 
@@ -265,7 +272,7 @@ internal sealed class ProblemOptions
             throw new CliInputException("--n is the size of an --example; give --example too (e.g. --example heat1d --n 64).");
         if (path is not null || example is not null)
         {
-            var fromFile = path is not null ? FromFile(path) : Example(example!, result.GetValue(_size), _forDerivatives || NamesMethods(result));
+            var fromFile = path is not null ? FromFile(path) : Example(example!, result.GetValue(_size), _forDerivatives || NamesMethods(result)).Definition;
             // Options given with --problem or --example override its fields (never silently ignored);
             // --vars would rename its variables under its expressions, so it is refused.
             if (result.GetValue(_vars) is not null)
@@ -343,14 +350,32 @@ internal sealed class ProblemOptions
         }.WithParsedSimulator(parsed);
     }
 
+    // The --example traced by the last read, whose model was built as it was traced: Build hands it out
+    // rather than building the same model again from its definition (seconds for a large grid).
+    private PhysicsProblem? _traced;
+
+    /// <summary>
+    /// The problem of a definition that <see cref="Read(ParseResult, PointNeed)"/> gave: the traced --example
+    /// itself when the definition is its own, the same model from another start when only --start changed
+    /// it, else a problem built from the definition.
+    /// </summary>
+    public PhysicsProblem Build(ProblemDefinition definition) =>
+        Traced(definition)
+        ?? (_traced is { } traced && definition == traced.Definition with { Start = definition.Start } ? traced.WithStart(definition.Start) : null)
+        ?? PhysicsProblem.From(definition);
+
+    /// <summary>The traced --example when <paramref name="definition"/> is its own definition (nothing overridden), else null.</summary>
+    public PhysicsProblem? Traced(ProblemDefinition definition) =>
+        _traced is { } traced && ReferenceEquals(definition, traced.Definition) ? traced : null;
+
     /// <summary>The reference problem of --example at size --n, or the reason it cannot be made.</summary>
-    private static ProblemDefinition Example(string name, int? size, bool methodsNamed)
+    private PhysicsProblem Example(string name, int? size, bool methodsNamed)
     {
         try
         {
             // An example's size limit is its default comparison's (dense rules among them); with methods
             // named, each rule refuses by itself the sizes it cannot take, so the limit is lifted.
-            return ReferenceProblems.Create(name, size, defaultComparison: !methodsNamed).Definition;
+            return _traced = ReferenceProblems.Create(name, size, defaultComparison: !methodsNamed);
         }
         catch (Exception e) when (InputError.KindOf(e) is InputErrorKind.Invalid or InputErrorKind.TooLarge)
         {

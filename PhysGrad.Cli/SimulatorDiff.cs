@@ -32,8 +32,12 @@ internal static class SimulatorDiff
     {
         if (format is "latex" or "csharp")
             throw new CliInputException($"--format {format} prints formulas of a function; a simulator's derivatives are printed as values at a point: use --format text, json or csv.");
+        // Options that would change nothing here are refused rather than ignored (issue 12, item 6).
+        RefuseUnused(result, options, order, "diff");
+        if (at is not null && options.StartGiven(result))
+            throw new CliInputException("--start and --at both give the point diff evaluates the simulator at: give one of them (--at).");
         var definition = options.Read(result, PointNeed.None);
-        var problem = PhysicsProblem.From(definition);
+        var problem = options.Build(definition);
         var point = at is not null ? Arguments.Numbers("--at", at)
             : definition.HasStart ? definition.Start.ToArray()
             : throw new CliInputException("diff needs the point to evaluate the simulator at: --at (one value per variable), or a start (--start, or \"start\" in the problem file).");
@@ -45,6 +49,18 @@ internal static class SimulatorDiff
             default: WriteText(output, report); break;
         }
         return ExitCode.Ok;
+    }
+
+    /// <summary>
+    /// Refuses --loss and --target below order 2: diff and eval print a simulator's loss, its gradient and
+    /// Hessian at order 2 only (y and the Jacobian below it), so either option would be ignored.
+    /// </summary>
+    public static void RefuseUnused(ParseResult result, ProblemOptions options, int order, string command)
+    {
+        if (order < 2 && options.LossOptionGiven(result) is { } option)
+            throw new CliInputException(
+                $"{option} shapes the loss, which {command} prints for a simulator at --order 2 only (below it: y{(order == 1 ? " and the Jacobian" : "")}): " +
+                $"give --order 2, or leave {option} out.");
     }
 
     private static string Number(double x) => PhysGrad.Numbers.RoundTrip(x);

@@ -20,7 +20,7 @@ internal static class UnitsCommand
         command.SetAction(result =>
         {
             var definition = problem.Read(result, PointNeed.Generic);
-            var model = PhysicsProblem.From(definition);
+            var model = problem.Build(definition);
             var measured = model.StepUnits();
             // The API's verdict decides (so the two always agree); the CLI adds how to give units here.
             if (!measured.Applicable)

@@ -193,8 +193,8 @@ public sealed class Stepper
 
     private static void CheckStart(double[] start, int n)
     {
-        if (start.Length != n)
-            throw new SymbolicException(ErrorKind.Shape, $"The start point has {NumberText.Count(start.Length, "value")} but the problem has {NumberText.Count(n, "variable")}.");
+        // The core's check and message (the problem model's own start is checked by the same one).
+        Problem.RequireStart(start.Length, n);
         for (var i = 0; i < n; i++)
             if (!double.IsFinite(start[i]))
                 throw new SymbolicException(ErrorKind.NonFinite, $"The start point's value {i + 1} is {NumberText.RoundTrip(start[i])}; it must be finite.");

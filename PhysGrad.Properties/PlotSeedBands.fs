@@ -79,7 +79,7 @@ let ``train's range comes from the quartiles of the values, not from Gauss–New
     for t in triangles do
         Assert.True(t.Location.Y > 0.0 && t.Location.Y < limits.Top, sprintf "triangle at %O" t.Location)
     Assert.Equal(triangles.[0].Location.Y, triangles.[1].Location.Y)
-    let entry = plot.Legend.ManualItems |> Seq.map (fun i -> i.LabelText) |> Seq.find (fun l -> l.StartsWith "gn ")
+    let entry = plot.Legend.ManualItems |> Seq.map (fun i -> i.LabelText.Replace('\n', ' ')) |> Seq.find (fun l -> l.StartsWith "gn ")
     Assert.Contains("above the plot at steps 10–20, up to 1E+09", entry)
 
 [<Fact>]
@@ -95,7 +95,7 @@ let ``a method's median diverges when half or more of its seeds do, and ends wit
         let plot = Training.Plots(runs, "test") |> plotOf "loss-steps"
         let limits = limitsAfterRender plot
         let crosses = markersOf plot |> List.filter (fun m -> m.Color = gdColour && m.MarkerShape = ScottPlot.MarkerShape.Eks)
-        let entry = plot.Legend.ManualItems |> Seq.map (fun i -> i.LabelText) |> Seq.find (fun l -> l.StartsWith "gd ")
+        let entry = plot.Legend.ManualItems |> Seq.map (fun i -> i.LabelText.Replace('\n', ' ')) |> Seq.find (fun l -> l.StartsWith "gd ")
         Assert.Contains(sprintf "%d of 5 seeds diverged" divergedSeeds, entry)
         if divergedSeeds = 3 then
             Assert.Equal(1, crosses.Length)

@@ -347,7 +347,7 @@ let ``train's plots keep the range of the runs that did not diverge and cut a di
         let _, at, lineEnd = mine.Head
         Assert.Equal(Some at, lineEnd)
         Assert.True(inside limits at, sprintf "%s: cross %O outside %O" name at limits)
-        let entry = plot.Legend.ManualItems |> Seq.map (fun i -> i.LabelText) |> Seq.find (fun l -> l.StartsWith "gd ")
+        let entry = plot.Legend.ManualItems |> Seq.map (fun i -> i.LabelText.Replace('\n', ' ')) |> Seq.find (fun l -> l.StartsWith "gd ")
         // The last point is at step 30 (points every 10 steps); GD leaves the range between steps 0 and 10
         // (its second loss, 1E+10, is above it), or between 0 and 1 s on the time axis.
         Assert.Contains("diverged by step 30", entry)

@@ -210,15 +210,17 @@ type Problem
 
         withUnits
 
-    /// One target value per output, checked alike by Create and DefaultLoss.
-    static member private RequireTarget(values: int, outputs: int) =
+    /// One target value per output, checked alike by Create, DefaultLoss and the façade's problem
+    /// definition (one check, one message). Raises a SymbolicException (ErrorKind.Shape) naming both counts.
+    static member RequireTarget(values: int, outputs: int) =
         if values <> outputs then
             Fail.raiseWith
                 ErrorKind.Shape
                 (sprintf "The target has %s but the simulator has %s." (Fail.count values "value") (Fail.count outputs "output"))
 
-    /// One start value per variable, checked alike by Create and WithStart.
-    static member private RequireStart(values: int, variables: int) =
+    /// One start value per variable, checked alike by Create, WithStart and the optimisers' stepper
+    /// (one check, one message). Raises a SymbolicException (ErrorKind.Shape) naming both counts.
+    static member RequireStart(values: int, variables: int) =
         if values <> variables then
             Fail.raiseWith
                 ErrorKind.Shape
