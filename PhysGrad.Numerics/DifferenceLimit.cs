@@ -125,9 +125,24 @@ public static class DifferenceLimit
                 }
             }
         }
-        if (double.IsFinite(best) && bestError <= Tolerance * Math.Max(1, Math.Abs(best)))
+        if (double.IsFinite(best) && bestError <= Tolerance * Math.Max(1, Math.Abs(best)) && Approached(d, start, best))
             return best;
-        return Aitken(d, start);
+        return Aitken(d, start) is { } a && Approached(d, start, a) ? a : null;
+    }
+
+    /// <summary>
+    /// Do the quotients head for <paramref name="v"/>: is the one at the smallest step no farther from it
+    /// than the farthest of the others (within the tolerance)? The tableau's best entry may come from
+    /// the largest steps alone; where f is flat there and jumps closer to the point (atan2(0, 1/z + 40):
+    /// 0 for h = 1/16 and 1/32, π for −1/40 &lt; z &lt; 0), two equal quotients extrapolate to a "limit" with
+    /// error estimate 0 while the smaller steps' quotients grow like 1/h. A sequence that converges to v
+    /// ends closest to it; one that leaves v does not.
+    /// </summary>
+    private static bool Approached(double[] d, int start, double v)
+    {
+        var farthest = 0.0;
+        for (var k = start; k < d.Length - 1; k++) farthest = Math.Max(farthest, Math.Abs(d[k] - v));
+        return Math.Abs(d[^1] - v) <= farthest + Tolerance * Math.Max(1, Math.Abs(v));
     }
 
     /// <summary>

@@ -214,6 +214,12 @@ module Expr =
         | Number q -> q.IsInteger
         | _ -> false
 
+    /// An exact even integer (…, −2, 0, 2, 4, …): |a|^k = a^k and |a^k| = a^k for such k and real a.
+    let private isEvenInteger (e: Expr) =
+        match e.Node with
+        | Number q -> q.IsInteger && q.Num.IsEven
+        | _ -> false
+
     // ---- sums ------------------------------------------------------------------------------------
 
     /// Splits a term into its numeric coefficient and the rest: 3·x·y ↦ (3, x·y).
@@ -501,6 +507,9 @@ module Expr =
                 | Power(bb, bx) when isInteger x -> pow bb (mul [ bx; x ])
                 | Product fs when isInteger x -> mul (fs |> Array.map (fun f -> pow f x))
                 | Apply(Function.Exp, a) -> apply Function.Exp (mul [ a; x ])
+                // |a|^(2k) = a^(2k) for real a (both undefined at a = 0 when k < 0), so |a|·|a| = a².
+                // Only exact even exponents: |a|^3 and |a|^(1/2) keep their abs.
+                | Apply(Function.Abs, a) when isEvenInteger x -> pow a x
                 | _ -> mk (Power(b, x))
 
     /// The product of the given factors.
@@ -684,6 +693,8 @@ module Expr =
         | Apply(Function.Abs, _) when f = Function.Abs -> a
         | Apply(Function.Sign, _) when f = Function.Sign -> a
         | Apply(Function.Exp, _) when f = Function.Abs -> a
+        // |a^(2k)| = a^(2k): an even power of a real number is never negative.
+        | Power(_, k) when f = Function.Abs && isEvenInteger k -> a
         // The inverse pairs, as log(exp u) = u and exp(log u) = u above.
         | Apply(Function.Expm1, u) when f = Function.Log1p -> u
         | Apply(Function.Log1p, u) when f = Function.Expm1 -> u

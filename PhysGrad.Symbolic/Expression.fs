@@ -84,7 +84,9 @@ type Node =
         let inline mix (h: int) (v: int) = (h ^^^ v) * 16777619
 
         match n with
-        | Number q -> mix 0x1000193 (q.Num.GetHashCode() * 31 + q.Den.GetHashCode())
+        // BigInteger.GetHashCode is seeded per process (it hashes the digits of a large value with
+        // HashCode): Rational's hash is FNV-1a over the bytes instead.
+        | Number q -> mix 0x1000193 (q.GetHashCode())
         | Real x -> mix 0x2000193 (BitConverter.DoubleToInt64Bits(x).GetHashCode())
         | Symbol s ->
             let mutable h = 0x3000193

@@ -122,7 +122,34 @@ type Rational =
         | :? Rational as b -> a.Num = b.Num && a.Den = b.Den
         | _ -> false
 
-    override a.GetHashCode() = HashCode.Combine(a.Num, a.Den)
+    /// A hash of an integer that is the same in every process: FNV-1a (32 bit) over the bytes of its
+    /// shortest little-endian two's-complement form, the bytes `BigInteger.ToByteArray()` gives.
+    /// `BigInteger.GetHashCode` and `HashCode.Combine` are seeded randomly per process, so a hash
+    /// built from them would differ from run to run. Values that fit in 64 bits take their bytes
+    /// arithmetically (no array: this runs for every interned number).
+    static member StableHash(n: BigInteger) : int =
+        let inline step (h: uint32) (b: byte) = (h ^^^ uint32 b) * 16777619u
+        let mutable h = 2166136261u
+
+        if n >= BigInteger Int64.MinValue && n <= BigInteger Int64.MaxValue then
+            // Emit the low byte until the rest is the sign extension of the last byte emitted.
+            let mutable v = int64 n
+            let mutable fin = false
+
+            while not fin do
+                let b = byte (v &&& 0xFFL)
+                h <- step h b
+                v <- v >>> 8 // arithmetic shift: the sign is kept
+                fin <- (v = 0L && b < 0x80uy) || (v = -1L && b >= 0x80uy)
+        else
+            for b in n.ToByteArray() do
+                h <- step h b
+
+        int h
+
+    /// Stable across processes (see StableHash).
+    override a.GetHashCode() =
+        (Rational.StableHash a.Num * 31) ^^^ Rational.StableHash a.Den
 
     /// Exact comparison; integers (the common case) without multiplying.
     static member Compare(a: Rational, b: Rational) =

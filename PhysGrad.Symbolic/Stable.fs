@@ -230,11 +230,55 @@ module Stable =
     /// identities (sinh = tanh·cosh, cosh u = e^|u|(1 + e^(−2|u|))/2) that replace the ∞/∞ and
     /// ∞·0 of sinh/cosh, cosh/sinh, cosh/exp at |u| > 710 by factors that are finite wherever the
     /// value is. tanh keeps the relative accuracy of sinh near u = 0 (no 1 − e^(−2|u|) cancels).
+    /// A product whose sinh and cosh factors have different arguments (sinh(2x)/cosh(x)², the
+    /// derivative of tanh(cosh x) as sinh(x)·cosh(cosh x)⁻², cosh(x)/cosh(x + 1)) or stand beside an
+    /// exponential of another argument (exp(x + 1)/cosh(x)): the grouping above needs one argument.
+    /// Each factor is written as an exponential times a bounded factor,
+    ///     cosh(u)^n = exp(n|u|)·2^(−n)·(1 + exp(−2|u|))^n,   sinh(u)^n = tanh(u)^n·cosh(u)^n,
+    /// so that the exponentials merge into one exp(Σ) (products of exponentials merge when built),
+    /// whose argument is a difference of moderate numbers (|2x| − 2|x| = 0) where the factors' ratio is
+    /// representable, instead of ∞/∞ = NaN once an argument passes 710. Only where an overflow of one
+    /// factor can meet an underflow or overflow of another: hyperbolic powers of both signs, or one
+    /// beside an exponential. Near 0 the forms keep their relative accuracy (a sum of positive terms,
+    /// and tanh for sinh).
+    let private needsScaling (fs: Expr[]) =
+        let powers =
+            fs
+            |> Array.choose (fun f ->
+                match hyperbolicFactor f with
+                | Some((Function.Sinh | Function.Cosh), _, n) -> Some n
+                | _ -> None)
+
+        powers.Length > 0
+        && (fs |> Array.exists (fun f -> (expFactor f).IsSome)
+            || (Array.exists (fun n -> n > 0) powers && Array.exists (fun n -> n < 0) powers))
+
+    let private scaleHyperbolics (product: Expr) : Expr =
+        match product.Node with
+        | Product fs ->
+            if not (needsScaling fs) then
+                product
+            else
+                Expr.mul
+                    [ for f in fs do
+                          match hyperbolicFactor f with
+                          | Some((Function.Sinh | Function.Cosh) as g, u, n) ->
+                              let a = Expr.abs u
+
+                              if g = Function.Sinh then
+                                  yield Expr.pow (Expr.tanh u) (Expr.ofInt n)
+
+                              yield Expr.exp (Expr.mul [ Expr.ofInt n; a ])
+                              yield Expr.pow Expr.two (Expr.ofInt -n)
+                              yield Expr.pow (Expr.add Expr.one (Expr.exp (Expr.mul [ Expr.ofInt -2; a ]))) (Expr.ofInt n)
+                          | _ -> yield f ]
+        | _ -> product
+
     let private rewriteProduct (product: Expr) : Expr =
         match product.Node with
         | Product fs ->
             match hyperbolicGroups fs with
-            | [] -> product
+            | [] -> scaleHyperbolics product
             | groups ->
                 let touched = HashSet<Expr>(groups |> List.map (fun g -> g.U), ExprIdentity.comparer)
 
@@ -260,7 +304,7 @@ module Stable =
                               yield Expr.pow (Expr.add Expr.one (Expr.exp (Expr.mul [ Expr.ofInt -2; a ]))) (Expr.ofInt n)
                               yield Expr.exp (Expr.add (Expr.mul [ Expr.ofInt n; a ]) (Expr.mul [ k; u ])) ]
 
-                Expr.mul (Array.append rest (Array.ofList replaced))
+                scaleHyperbolics (Expr.mul (Array.append rest (Array.ofList replaced)))
         | _ -> product
 
     /// The factors of a product (a lone term is its own one factor).
@@ -527,7 +571,9 @@ module Stable =
                 | Apply(Function.Cosh, _) -> true
                 | Product fs -> fs |> Array.exists (fun f -> (expFactor f).IsSome)
                 | _ -> false
-            | Product fs -> not (List.isEmpty (hyperbolicGroups fs))
+            | Product fs ->
+                not (List.isEmpty (hyperbolicGroups fs))
+                || needsScaling fs
             | _ -> false)
 
     /// The stable forms of several expressions (shared subexpressions rewritten once).

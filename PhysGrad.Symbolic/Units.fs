@@ -57,7 +57,8 @@ type PhysicalUnit(scale: float, exponents: Rational[]) =
         | _ -> false
 
     override u.GetHashCode() =
-        u.Raw |> Array.fold (fun h e -> HashCode.Combine(h, e.GetHashCode())) 17
+        // Not HashCode.Combine, which is seeded per process: the same unit hashes alike in every run.
+        u.Raw |> Array.fold (fun h e -> (h ^^^ e.GetHashCode()) * 16777619) 17
 
     /// "kg*m^2/s^2", "1/m", "m^(1/2)", "1". A scale other than 1 is absorbed into an SI prefix of the
     /// first base unit with an integer exponent where one fits ("ms", "km", "mm^2", "1/ms", "g", "µm*s"),
