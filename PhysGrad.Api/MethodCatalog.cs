@@ -101,7 +101,7 @@ public static class MethodCatalog
         new("newton", Method.Newton, "Newton with the exact Hessian, Δx = −η H⁻¹ ∂L/∂x", 1.0 / 3.0, [], null, "Armijo",
             (eta, _) => new Newton(eta)),
         new("newton-cg", Method.NewtonCG, "Newton-CG: the Newton step by conjugate gradients on Hessian-vector products", 1,
-            [new("tol", 1e-12, "CG's relative residual tolerance"), new("maxcg", 0, "CG iterations per step (0: 2n + 10)")],
+            [new("tol", 0, "CG's relative residual tolerance (0: the Eisenstat–Walker forcing term, which tightens as ‖∂L/∂x‖ falls)"), new("maxcg", 0, "CG iterations per step (0: 2n + 10)")],
             "its step is a conjugate-gradient iterate, whose limit is Newton's rule (derive newton)", "Armijo",
             (eta, o) => new NewtonCG(eta, Option(o, "tol"), CgLimit(Option(o, "maxcg")))),
         new("bfgs", Method.Bfgs, "BFGS, the inverse-Hessian estimate from gradient differences", 1, [],

@@ -18,7 +18,8 @@ public static class RunReport
     /// <summary>
     /// <c>{"problem":{...,"target" (null when not given),"targetUse"},"methods":[{"name","label" (the name, or with η and options when the method runs more than once: "gd:0.01"),"eta","trajectory" (from the start point),"losses","final",
     /// "finalLoss","distance" (null without a target),"distanceSpace" ("x", "y" or "none"),"diagonalAlignment","stopReason","stopDetail","stop" (typed: iteration,
-    /// criterion, point kind and Hessian eigenvalues, non-finite quantity/index/value),"fallbacks" (iteration, kind, reason),"wallTimeMs"},...]}</c>.
+    /// criterion, point kind and Hessian eigenvalues, non-finite quantity/index/value),"fallbacks" (iteration, kind, reason),"innerSolves" (per step of a rule with
+    /// an inner Krylov solve: iteration, solver, iterations, solves, residual, target, exit; empty otherwise),"wallTimeMs"},...]}</c>.
     /// Non-finite numbers are written as null (JSON has no NaN).
     /// </summary>
     /// <param name="definition">The problem as text.</param>
@@ -79,6 +80,11 @@ public static class RunReport
                 {
                     iteration = f.Iteration, kind = f.Kind.ToString(), kinds = f.Kinds.Select(k => k.ToString()),
                     limits = f.Limits.Select(q => q.ToString()), reason = f.Reason,
+                }),
+                innerSolves = r.Run.InnerSolves.Select(v => new
+                {
+                    iteration = v.Iteration, solver = v.Solver, iterations = v.Iterations, solves = v.Solves,
+                    residual = Finite(v.Residual), target = Finite(v.Target), exit = v.Exit.ToString(),
                 }),
                 wallTimeMs = r.Run.WallTime.TotalMilliseconds,
             }),

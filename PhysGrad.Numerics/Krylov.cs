@@ -10,7 +10,23 @@ public delegate void LinearMap(double[] input, double[] output);
 /// <param name="Residual">‖b − A x‖ (LSQR: of the damped system) at the end, as the method estimates it.</param>
 /// <param name="Converged">Whether a stopping test was met before the iteration limit.</param>
 /// <param name="Consistent">LSQR: whether A x = b was met (test 1), rather than only the least-squares optimality Aᵀr ≈ 0 (test 2).</param>
-public readonly record struct KrylovResult(int Iterations, double Residual, bool Converged, bool Consistent);
+/// <param name="Exit">Which test ended the solve.</param>
+public readonly record struct KrylovResult(int Iterations, double Residual, bool Converged, bool Consistent, KrylovExit Exit = KrylovExit.Tolerance);
+
+/// <summary>Which test ended a Krylov solve.</summary>
+public enum KrylovExit
+{
+    /// <summary>The residual met the tolerance asked for (LSQR: A x = b to the tolerance, its test 1).</summary>
+    Tolerance,
+    /// <summary>LSQR: the least-squares optimality ‖Aᵀr‖ ≤ tol·‖A‖‖r‖ (its test 2), b not in A's range to the tolerance.</summary>
+    LeastSquares,
+    /// <summary>The residual fell to its rounding level (the floor the caller gave, or CG's backward-error floor) before the tolerance.</summary>
+    RoundingLevel,
+    /// <summary>CG met a direction d with dᵀAd ≤ 0 (or not finite); the result is the iterate before it.</summary>
+    NegativeCurvature,
+    /// <summary>The iteration limit was reached; the result is the last iterate.</summary>
+    IterationLimit,
+}
 
 /// <summary>
 /// Matrix-free Krylov solvers on <see cref="LinearMap"/> products, for the rules that must not form J
@@ -74,14 +90,14 @@ public static class Krylov
         Array.Clear(x, 0, n);
         var limit = maxIterations > 0 ? maxIterations : 2 * Math.Min(m, n) + 50;
         var bNorm = Norm(b, m);
-        if (bNorm <= residualFloor) return new KrylovResult(0, bNorm, true, true);
+        if (bNorm <= residualFloor) return new KrylovResult(0, bNorm, true, true, KrylovExit.RoundingLevel);
         // u₁ = b/β₁, v₁ = Aᵀu₁/α₁.
         var beta = bNorm;
         for (var i = 0; i < m; i++) u[i] = b[i] / beta;
         Adjoint(u, atu);
         for (var j = 0; j < n; j++) v[j] = atu[j];
         var alpha = Norm(v, n);
-        if (alpha == 0) return new KrylovResult(0, bNorm, true, false); // b ⟂ range(A): x = 0 is the least-squares solution
+        if (alpha == 0) return new KrylovResult(0, bNorm, true, false, KrylovExit.LeastSquares); // b ⟂ range(A): x = 0 is the least-squares solution
         for (var j = 0; j < n; j++) { v[j] /= alpha; w[j] = v[j]; }
         double phiBar = beta, rhoBar = alpha, aNorm2 = 0, dampSquared = damp * damp, rNorm = beta, penalty = 0;
         for (var k = 1; k <= limit; k++)
@@ -131,11 +147,12 @@ public static class Krylov
             var arNorm = alpha * Math.Abs(s * phi);
             var aNorm = Math.Sqrt(aNorm2);
             var xNorm = Math.Sqrt(xNorm2);
-            if (rNorm <= tolerance * (bNorm + aNorm * xNorm) || rNorm <= residualFloor) return Unscaled(new KrylovResult(k, rNorm, true, true));
+            if (rNorm <= tolerance * (bNorm + aNorm * xNorm)) return Unscaled(new KrylovResult(k, rNorm, true, true));
+            if (rNorm <= residualFloor) return Unscaled(new KrylovResult(k, rNorm, true, true, KrylovExit.RoundingLevel));
             if (arNorm <= tolerance * aNorm * rNorm || alpha == 0)
-                return Unscaled(new KrylovResult(k, rNorm, true, false));
+                return Unscaled(new KrylovResult(k, rNorm, true, false, KrylovExit.LeastSquares));
         }
-        return Unscaled(new KrylovResult(limit, rNorm, false, false));
+        return Unscaled(new KrylovResult(limit, rNorm, false, false, KrylovExit.IterationLimit));
 
         // x ← M z: the iterate above is z when preconditioned.
         KrylovResult Unscaled(KrylovResult result)
@@ -149,24 +166,33 @@ public static class Krylov
 
     /// <summary>
     /// Conjugate gradients (Hestenes &amp; Stiefel 1952; Nocedal &amp; Wright Algorithm 5.2) on a
-    /// symmetric operator A from x = 0: stops when ‖b − A x‖ ≤ tol·‖b‖, after the limit, or at a
+    /// symmetric operator A from x = 0: stops when ‖b − A x‖ ≤ tol·‖b‖ (<see cref="KrylovExit.Tolerance"/>),
+    /// at the rounding floor when asked (<see cref="KrylovExit.RoundingLevel"/>), after the limit, or at a
     /// direction d with dᵀAd ≤ 0 (A not positive definite along d; <see cref="KrylovResult.Converged"/>
-    /// false, x the iterate so far).
+    /// false, <see cref="KrylovExit.NegativeCurvature"/>, x the iterate so far: 0 when it is the first direction).
     /// </summary>
     /// <param name="n">The size.</param>
     /// <param name="a">v ↦ A v.</param>
     /// <param name="b">The right-hand side (not changed).</param>
     /// <param name="x">The solution (overwritten).</param>
     /// <param name="work">Scratch arrays for at least n.</param>
-    /// <param name="tolerance">The relative residual tolerance.</param>
+    /// <param name="tolerance">The relative residual tolerance (a forcing term, for an inexact Newton step).</param>
     /// <param name="maxIterations">The limit (0: 2n + 50).</param>
     /// <param name="preconditioner">An approximation P ≈ A⁻¹, symmetric positive definite, or null: the
     /// preconditioned CG of Nocedal &amp; Wright, Algorithm 5.3 (its z = P r). The stopping test stays on
     /// the true residual ‖b − A x‖, so the answer's accuracy does not depend on P; only the iteration
     /// count does (about √κ(P A)/2·ln(2/tol) instead of √κ(A)/2·ln(2/tol)). Only
     /// <see cref="KrylovPreconditioner.Apply"/> is used.</param>
+    /// <param name="roundingFloor">Also stop once the residual is at its rounding level: ‖r‖ ≤ 4ε·(‖A‖‖x‖ + ‖b‖),
+    /// ε = 2⁻⁵². This is the normwise backward error test (Rigal &amp; Gaches 1967; Higham, Accuracy and
+    /// Stability of Numerical Algorithms, 2nd ed., Theorem 7.1): x then solves a system within 4ε of (A, b),
+    /// and CG's own recurrence carries errors of that size (its true residual stalls near ε‖A‖‖x‖), so
+    /// further iterations would work on rounding. ‖A‖ is not known; the largest ‖A d‖/‖d‖ over the CG
+    /// directions so far stands for it (a lower bound on ‖A‖₂ that the Lanczos process behind CG drives to
+    /// the largest eigenvalue within a few iterations; being low, it makes the floor stricter, never looser).</param>
     public static KrylovResult ConjugateGradient(int n, LinearMap a, double[] b, double[] x, KrylovWorkspace work,
-        double tolerance = 1e-12, int maxIterations = 0, KrylovPreconditioner? preconditioner = null)
+        double tolerance = 1e-12, int maxIterations = 0, KrylovPreconditioner? preconditioner = null,
+        bool roundingFloor = false)
     {
         ArgumentNullException.ThrowIfNull(work);
         work.Fit(n, n);
@@ -180,25 +206,40 @@ public static class Krylov
         for (var i = 0; i < n; i++) { r[i] = b[i]; rr += b[i] * b[i]; }
         var stop = tolerance * tolerance * rr;
         if (rr == 0) return new KrylovResult(0, 0, true, true);
+        var bNorm = Math.Sqrt(rr);
+        double aNorm = 0; // the largest ‖A d‖/‖d‖ seen (the floor's estimate of ‖A‖₂)
         preconditioner?.Apply(r, z);
         double rz = 0;
         for (var i = 0; i < n; i++) { d[i] = z[i]; rz += r[i] * z[i]; }
         for (var k = 1; k <= limit; k++)
         {
             a(Slice(d, n), ad);
-            double curvature = 0;
-            for (var i = 0; i < n; i++) curvature += d[i] * ad[i];
-            if (!(curvature > 0)) return new KrylovResult(k, Math.Sqrt(rr), false, false);
+            double curvature = 0, dd = 0, adad = 0;
+            for (var i = 0; i < n; i++)
+            {
+                curvature += d[i] * ad[i];
+                dd += d[i] * d[i];
+                adad += ad[i] * ad[i];
+            }
+            if (!(curvature > 0))
+            {
+                work.LastCurvature = curvature;
+                return new KrylovResult(k, Math.Sqrt(rr), false, false, KrylovExit.NegativeCurvature);
+            }
+            aNorm = Math.Max(aNorm, Math.Sqrt(adad / dd));
             var step = rz / curvature;
-            double next = 0;
+            double next = 0, xx = 0;
             for (var i = 0; i < n; i++)
             {
                 x[i] += step * d[i];
                 r[i] -= step * ad[i];
                 next += r[i] * r[i];
+                xx += x[i] * x[i];
             }
             rr = next;
             if (next <= stop) return new KrylovResult(k, Math.Sqrt(next), true, true);
+            if (roundingFloor && Math.Sqrt(next) <= RoundingFactor * Epsilon * (aNorm * Math.Sqrt(xx) + bNorm))
+                return new KrylovResult(k, Math.Sqrt(next), true, true, KrylovExit.RoundingLevel);
             preconditioner?.Apply(r, z);
             double rzNext = 0;
             for (var i = 0; i < n; i++) rzNext += r[i] * z[i];
@@ -206,8 +247,14 @@ public static class Krylov
             rz = rzNext;
             for (var i = 0; i < n; i++) d[i] = z[i] + beta * d[i];
         }
-        return new KrylovResult(limit, Math.Sqrt(rr), false, false);
+        return new KrylovResult(limit, Math.Sqrt(rr), false, false, KrylovExit.IterationLimit);
     }
+
+    /// <summary>ε = 2⁻⁵², the spacing of doubles at 1.</summary>
+    internal static readonly double Epsilon = Math.Pow(2, -52);
+
+    /// <summary>The factor of ε in the rounding floors (as in the Jacobian rules' 4ε(1 + ‖y‖)).</summary>
+    internal const double RoundingFactor = 4;
 
     // The workspace may be longer than the vector; a map sees exactly m or n values.
     private static double[] Slice(double[] a, int length) => a.Length == length ? a : a[..length];
@@ -236,6 +283,9 @@ public sealed class KrylovWorkspace
     internal double[] Mv { get; private set; } = [];
     internal double[] Nv { get; private set; } = [];
     internal double[] Pn { get; private set; } = [];
+
+    /// <summary>dᵀAd at CG's last negative-curvature exit (for the caller's message).</summary>
+    internal double LastCurvature { get; set; }
 
     /// <summary>A workspace sized for m outputs and n variables.</summary>
     public KrylovWorkspace(int m, int n) => Fit(m, n);

@@ -93,6 +93,12 @@ public sealed record OptimizerRun(
 
     private readonly string? _label;
 
+    /// <summary>
+    /// What the rule's inner Krylov solve did at each step that ran one (Newton-CG, matrix-free LM and GN;
+    /// empty for the others): iterations, residual, target and exit, with the step's iteration.
+    /// </summary>
+    public IReadOnlyList<InnerSolve> InnerSolves { get; init; } = [];
+
     /// <summary>The built-in method of that name (<see cref="StandardRules.MethodNamed"/>), or null for a rule of one's own.</summary>
     public Method? Method => StandardRules.MethodNamed(Name);
 
@@ -418,6 +424,12 @@ public sealed class Stepper
             _notes.NoteLimit(s.Quantity, $"{s} at x = {point}");
     }
 
+    /// <summary>What the rule's inner Krylov solve did in the last <see cref="Step"/>, or null (no solve, or a rule without one).</summary>
+    public InnerSolve? LastSolve => _state.LastSolve;
+
+    /// <summary>Non-null when the last <see cref="Step"/> was 0 because the rule found itself at rounding level: why.</summary>
+    public string? AtRoundingLevel => _state.AtRoundingLevel;
+
     /// <summary>
     /// Takes one step. Returns the fallback taken, if any (null otherwise). When a quantity the rule
     /// needs is not finite, the point does not move, <see cref="NonFinite"/> says which, and the
@@ -546,6 +558,7 @@ public static class Optimizer
         var outputs = new List<double[]> { stepper.Y.ToArray() };
         var losses = new List<double> { stepper.Loss };
         var fallbacks = new List<Fallback>();
+        var solves = new List<InnerSolve>();
         var recorded = new List<int> { 0 };
         // The previous point, for the step length (the trajectory may not hold it).
         var previous = stepper.X.ToArray();
@@ -557,6 +570,7 @@ public static class Optimizer
             try
             {
                 if (stepper.Step() is { } fallback) fallbacks.Add(fallback);
+                if (stepper.LastSolve is { } solve) solves.Add(solve with { Iteration = k });
             }
             catch (MathNet.Numerics.NonConvergenceException)
             {
@@ -594,6 +608,16 @@ public static class Optimizer
             progress?.Report(k);
             if (!double.IsFinite(stepper.Loss))
                 return Finish(StopReason.Diverged, k, $"the loss became non-finite at iteration {k}", nonFinite: new NonFiniteValue(Quantity.Loss, 0, stepper.Loss));
+            if (stepLength == 0 && stepper.AtRoundingLevel is { } rounding)
+            {
+                // The rule says its step is rounding (∂L/∂y or the decrease its model predicts below what
+                // rounding resolves): no further step can change L measurably. Classified like a zero step.
+                var curvature = stepper.ClassifyCurvature();
+                var detail = $"{rounding} at iteration {k}, at {curvature.KindWithArticle}; {curvature.Detail}";
+                return curvature.Kind == StationaryKind.Minimum
+                    ? Finish(StopReason.Converged, k, detail, ConvergenceCriterion.RoundingLevel, curvature)
+                    : Finish(StopReason.StationaryNonMinimum, k, detail, curvature: curvature);
+            }
             if (stepLength == 0 && !stepper.GradientIsZero())
                 // The rule's step vanished although ∂L/∂x does not: not a stationary point, and not
                 // a reason to call the run converged; the rule cannot move from here.
@@ -646,7 +670,7 @@ public static class Optimizer
                 recorded.Add(latest);
             }
             return new(stepper.Name, stepper.Eta, trajectory, outputs, losses, new ExitReason(reason, iteration, criterion, curvature, nonFinite, detail),
-                fallbacks, clock.Elapsed) { RecordedIterations = recorded };
+                fallbacks, clock.Elapsed) { RecordedIterations = recorded, InnerSolves = solves };
         }
     }
 }

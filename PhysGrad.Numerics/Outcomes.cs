@@ -14,6 +14,12 @@ public enum ConvergenceCriterion
     LossTolerance,
     /// <summary>A step's length ‖Δx‖ was at most the step tolerance, at a point the curvature classified as a minimum.</summary>
     StepTolerance,
+    /// <summary>
+    /// The rule's step was 0 because it is at rounding level (<see cref="Rules.RuleState.AtRoundingLevel"/>:
+    /// ∂L/∂y, or the decrease of L its model predicts, below what rounding resolves), at a point the
+    /// curvature classified as a minimum.
+    /// </summary>
+    RoundingLevel,
 }
 
 /// <summary>What kind of stationary point a run stopped at, from the curvature of L(P(x)) there.</summary>
@@ -472,6 +478,25 @@ public sealed record ExitReason(
     /// <summary>A stop for display, <c>Reason: detail</c> (or the reason alone without a detail), the form
     /// every table and message uses.</summary>
     public static string Text(object reason, string detail) => string.IsNullOrEmpty(detail) ? $"{reason}" : $"{reason}: {detail}";
+}
+
+/// <summary>
+/// What a rule's inner Krylov solve did in one step (Newton-CG's CG, Levenberg–Marquardt's CG, Gauss–Newton's
+/// LSQR): its iterations, final residual (as the method estimates it), the residual it aimed at and which
+/// test ended it. A run keeps one per step that solved (<see cref="OptimizerRun.InnerSolves"/>).
+/// </summary>
+/// <param name="Solver">"CG" or "LSQR".</param>
+/// <param name="Iterations">Krylov iterations in the step (for LM: summed over its trial solves).</param>
+/// <param name="Residual">The last solve's final residual norm.</param>
+/// <param name="Target">The residual norm the last solve stopped at by its tolerance (Newton-CG: the forcing term times ‖∂L/∂x‖).</param>
+/// <param name="Exit">Which test ended the last solve.</param>
+public sealed record InnerSolve(string Solver, int Iterations, double Residual, double Target, KrylovExit Exit)
+{
+    /// <summary>The run's iteration (1 for the first step; set by the run).</summary>
+    public int Iteration { get; init; }
+
+    /// <summary>How many solves the step ran (LM: one per trial damping; 1 otherwise).</summary>
+    public int Solves { get; init; } = 1;
 }
 
 /// <summary>The kinds of fallback an optimiser can take in a step.</summary>

@@ -53,6 +53,12 @@ public abstract class WrappedState(RuleState inner) : RuleState(inner.Problem)
     public override double[]? Hessian => Inner.Hessian;
 
     /// <inheritdoc/>
+    public override InnerSolve? LastSolve => Inner.LastSolve;
+
+    /// <inheritdoc/>
+    public override string? AtRoundingLevel => Inner.AtRoundingLevel;
+
+    /// <inheritdoc/>
     public override NonFiniteValue? CheckInputs(double loss, double[] gradient) => Inner.CheckInputs(loss, gradient);
 
     /// <inheritdoc/>

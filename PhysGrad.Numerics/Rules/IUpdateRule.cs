@@ -122,6 +122,19 @@ public abstract class RuleState
     }
 
     /// <summary>
+    /// What the rule's inner Krylov solve did in the last <see cref="Update"/> (null for rules without one,
+    /// or when the step needed no solve). The run collects these (<see cref="OptimizerRun.InnerSolves"/>).
+    /// </summary>
+    public virtual InnerSolve? LastSolve => null;
+
+    /// <summary>
+    /// Non-null when the last <see cref="Update"/> returned Δx = 0 because the step is at rounding level (its
+    /// right-hand side, or the decrease of L its model predicts, is below what rounding resolves): the
+    /// reason, in words. The run then stops (<see cref="ConvergenceCriterion.RoundingLevel"/> at a minimum).
+    /// </summary>
+    public virtual string? AtRoundingLevel => null;
+
+    /// <summary>
     /// Writes the step Δx (n values) for the point <paramref name="x"/> with loss <paramref name="loss"/>
     /// and gradient <paramref name="gradient"/> (both from the last <see cref="Evaluate"/>) into
     /// <paramref name="dx"/>, without applying it. Fallbacks go to <paramref name="notes"/>.

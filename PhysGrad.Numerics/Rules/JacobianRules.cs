@@ -344,8 +344,11 @@ public static class SolverLimits
     }
 
     /// <summary>
-    /// The relative tolerance of the rules' Krylov solves: 10⁻¹², about what rounding lets LSQR reach on
-    /// a Jacobian of condition 10³–10⁴ (its attainable accuracy is near ε·κ). The iteration limit is
+    /// The relative tolerance of the rules' LSQR solves: 10⁻¹², as Paige &amp; Saunders' atol = btol. Their
+    /// tests are relative backward errors (‖r‖ ≤ tol·(‖b‖ + ‖A‖‖x‖): x solves a system within tol of
+    /// (A, b); ‖Aᵀr‖ ≤ tol·‖A‖‖r‖: x is the least-squares solution of such a system), which LSQR reaches
+    /// whatever κ(A) as long as tol is well above ε (10⁻¹² is 4500ε); at the optimum, where ∂L/∂y is
+    /// itself rounding, the absolute floor 4ε(1 + ‖y‖) stops it first. The iteration limit is
     /// 2·min(m, n) + 50; an ill-conditioned J can need more (unpreconditioned Krylov converges at the rate
     /// (κ − 1)/(κ + 1) per iteration), and then the step is the last iterate, recorded as
     /// <see cref="FallbackKind.IterativeSolveIncomplete"/>.
@@ -417,12 +420,8 @@ internal abstract class ProductState : RuleState
 
     public override double[]? Outputs => Y;
 
-    /// <summary>
-    /// The rounding level of ∂L/∂y: 4ε·(1 + ‖y‖). For the default loss ∂L/∂y = y − y* carries that error
-    /// from y itself, so no Krylov solve on it needs a smaller residual (near a solution ∂L/∂y is itself
-    /// at this level, and a relative test could never be met).
-    /// </summary>
-    protected double RoundingLevel() => 4 * Math.Pow(2, -52) * (1 + CompiledProblem.Norm(Y, M));
+    /// <summary>The rounding level of ∂L/∂y at y (<see cref="Rounding.OfLossGradientInY"/>).</summary>
+    protected double RoundingLevel() => Rounding.OfLossGradientInY(Y);
 
     /// <summary>Makes the maps act at <paramref name="x"/> (the point passed to <see cref="RuleState.Update"/>; not copied, not changed).</summary>
     protected void At(double[] x) => _at = x;
@@ -468,6 +467,44 @@ internal abstract class ProductState : RuleState
 }
 
 /// <summary>
+/// The rounding levels at which the Jacobian rules stop solving (one place, so that Gauss–Newton's LSQR floor
+/// and Levenberg–Marquardt's stop agree). ε = 2⁻⁵².
+/// </summary>
+internal static class Rounding
+{
+    /// <summary>
+    /// The rounding level of ∂L/∂y: 4ε·(1 + ‖y‖). For the default loss ∂L/∂y = y − y* carries that error
+    /// from y itself, so no solve on it needs a smaller residual (near a solution ∂L/∂y is itself at this
+    /// level, and a relative test could never be met).
+    /// </summary>
+    public static double OfLossGradientInY(double[] y) => Krylov.RoundingFactor * Krylov.Epsilon * (1 + CompiledProblem.Norm(y, y.Length));
+
+    /// <summary>
+    /// The rounding level of L: 4ε·(|L| + ‖∂L/∂y‖·(1 + ‖y‖)). The first part is L's own rounding; the
+    /// second is what y's rounding (ε(1 + ‖y‖)) moves L by to first order. A change of L below this cannot
+    /// be told from rounding, so a model that predicts less cannot have its step accepted or rejected on
+    /// evidence (MINPACK's lmder stops on the same ground, its info = 6: "no further reduction in the sum
+    /// of squares is possible", when the actual and predicted relative reductions are at most ε; Moré,
+    /// Garbow &amp; Hillstrom, User Guide for MINPACK-1, 1980). The second part matters on zero-residual
+    /// problems, where L itself is far below the rounding of y.
+    /// </summary>
+    public static double OfLoss(double loss, double[] y, double[] lossGradientY) =>
+        Krylov.RoundingFactor * Krylov.Epsilon * (Math.Abs(loss) + CompiledProblem.Norm(lossGradientY, lossGradientY.Length) * (1 + CompiledProblem.Norm(y, y.Length)));
+
+    /// <summary>
+    /// Why <paramref name="rule"/>'s step is 0 when ∂L/∂y is at its rounding level (‖∂L/∂y‖ ≤
+    /// <see cref="OfLossGradientInY"/>), else null: the step solves a system whose right-hand side is then rounding.
+    /// </summary>
+    public static string? LossGradientInY(string rule, double[] y, double[] lossGradientY)
+    {
+        var (size, level) = (CompiledProblem.Norm(lossGradientY, lossGradientY.Length), OfLossGradientInY(y));
+        return size <= level
+            ? $"{rule}'s step is 0: ∂L/∂y is at rounding level (‖∂L/∂y‖ = {NumberText.Short(size, 3)} ≤ 4ε(1 + ‖y‖) = {NumberText.Short(level, 3)})"
+            : null;
+    }
+}
+
+/// <summary>
 /// Gauss–Newton by LSQR: p = J⁺ ∂L/∂y as the minimum-norm least-squares solution of J p = ∂L/∂y; Δx = −η p.
 /// Preconditioned on the right (<see cref="Krylov.Lsqr"/>'s M): Jacobi column scaling refreshed at every
 /// step, or the problem's linear, symmetric inverse (<see cref="InversePreconditioner"/>).
@@ -501,9 +538,24 @@ internal sealed class LsqrGaussNewtonState : ProductState
     /// <summary>The LSQR iterations of the last step (for the benchmarks and tests).</summary>
     public int LastIterations { get; private set; }
 
+    private InnerSolve? _last;
+    private string? _rounding;
+
+    public override InnerSolve? LastSolve => _last;
+
+    public override string? AtRoundingLevel => _rounding;
+
     public override void Update(double[] x, double loss, double[] gradient, double[] dx, FallbackNotes notes)
     {
         At(x);
+        (_last, _rounding) = (null, null);
+        // ∂L/∂y at rounding level: the step is 0 (LSQR's residual floor would return at once anyway).
+        if (Rounding.LossGradientInY("gn", Y, LossGradientY) is { } why)
+        {
+            Array.Clear(dx);
+            (_rounding, LastIterations) = (why, 0);
+            return;
+        }
         KrylovPreconditioner? preconditioner = _inverse;
         if (_scaling is not null)
         {
@@ -523,6 +575,8 @@ internal sealed class LsqrGaussNewtonState : ProductState
                 $"LSQR preconditioned by the inverse simulator ended without solving J p = ∂L/∂y (residual {NumberText.Short(first.Residual, 3)}) at {Point(x)}; solved again without a preconditioner");
         }
         LastIterations = result.Iterations;
+        _last = new InnerSolve("LSQR", result.Iterations, result.Residual,
+            SolverLimits.KrylovTolerance * CompiledProblem.Norm(LossGradientY, M), result.Exit);
         for (var i = 0; i < N; i++) dx[i] = -_eta * _p[i];
         if (!result.Converged)
             notes.Note(FallbackKind.IterativeSolveIncomplete,

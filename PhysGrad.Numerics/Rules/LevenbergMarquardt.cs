@@ -93,13 +93,36 @@ public sealed class LevenbergMarquardt : RuleBase
     }
 
     /// <summary>The end of a step that no damping made descend (shared by both forms): Δx = 0, the fallback
-    /// noted with the last λ tried, and the next step (if any) starts from a moderate damping again.</summary>
-    private static void GiveUp(LevenbergMarquardt rule, double[] dx, FallbackNotes notes, string point, ref double lambda, ref double nu)
+    /// noted with the last λ tried, and the next step (if any) starts from a moderate damping again.
+    /// <paramref name="belowRounding"/>: it ended early because the last trial's predicted decrease was below
+    /// L's rounding level, which a larger λ only lowers further.</summary>
+    private static void GiveUp(LevenbergMarquardt rule, double[] dx, FallbackNotes notes, string point, ref double lambda, ref double nu,
+        bool belowRounding = false)
     {
         Array.Clear(dx);
         notes.Note(FallbackKind.StepRejected,
-            $"no damping up to λ = {NumberText.Short(lambda, 3)} gave a decrease of L at {point}; the step is 0");
+            $"no damping up to λ = {NumberText.Short(lambda, 3)} gave a decrease of L at {point}" +
+            (belowRounding ? " (a larger λ would predict a decrease below L's rounding level)" : "") + "; the step is 0");
         (lambda, nu) = (rule.Lambda0, 2);
+    }
+
+    /// <summary>
+    /// What a rejected trial means at rounding level (shared by both forms): null when the trial's predicted
+    /// decrease is above L's rounding level (<see cref="Rounding.OfLoss"/>: reject and grow λ as usual);
+    /// otherwise no larger λ can help, since for η ≤ 1 the predicted decrease is positive and falls as λ
+    /// grows (per eigencomponent of JᵀHJ with eigenvalue σ and u = 1/(σ + λd) ≤ 1/σ it is
+    /// b²(ηu − ½η²σu²), whose derivative in u, η(1 − ησu), is ≥ 0). At the step's first trial that is the
+    /// rounding-level stop (the text, and the step 0); at a later one the step gives up. For η &gt; 1 the
+    /// prediction is not monotone in λ and can vanish by cancellation (η = 2 on a quadratic: the step to the
+    /// mirror point, of equal L), so it says nothing about rounding: no stop.
+    /// </summary>
+    private static string? BelowRounding(double eta, double predicted, double loss, double[] y, double[] lossGradientY, int attempt, out bool stop)
+    {
+        var level = Rounding.OfLoss(loss, y, lossGradientY);
+        stop = eta <= 1 && predicted <= level;
+        return stop && attempt == 0
+            ? $"lm's step is 0: the decrease of L its model predicts ({NumberText.Short(predicted, 3)}) is below L's rounding level 4ε(|L| + ‖∂L/∂y‖(1 + ‖y‖)) = {NumberText.Short(level, 3)}"
+            : null;
     }
 
     private sealed class IterativeState(IDifferentiableProblem problem, LevenbergMarquardt rule) : ProductState(problem)
@@ -119,6 +142,13 @@ public sealed class LevenbergMarquardt : RuleBase
         /// <summary>CG's iterations in the last solve.</summary>
         public int LastIterations { get; private set; }
 
+        private InnerSolve? _last;
+        private string? _rounding;
+
+        public override InnerSolve? LastSolve => _last;
+
+        public override string? AtRoundingLevel => _rounding;
+
         // v ↦ JᵀHJ v (+ λ d v inside the solve).
         private void Normal(double[] v, double[] result)
         {
@@ -132,10 +162,13 @@ public sealed class LevenbergMarquardt : RuleBase
             At(x);
             int n = N;
             Array.Clear(dx);
+            (_last, _rounding) = (null, null);
+            if ((_rounding = Rounding.LossGradientInY("lm", Y, LossGradientY)) is not null) return;
             ApplyJT(LossGradientY, _b);
             double bb = 0;
             for (var i = 0; i < n; i++) { _b[i] = -_b[i]; bb += _b[i] * _b[i]; }
             if (bb == 0) return; // stationary: the run classifies the point
+            var iterations = 0;
             Normal(_b, _av);
             double bAb = 0;
             for (var i = 0; i < n; i++) bAb += _b[i] * _av[i];
@@ -151,11 +184,15 @@ public sealed class LevenbergMarquardt : RuleBase
             {
                 _damping = _lambda * d;
                 if (_scaling is not null) _scaling.ToCg(_jacobi!, _damping);
-                var solve = Krylov.ConjugateGradient(n, _normal, _b, _p, _work, tolerance: 1e-10, preconditioner: _jacobi ?? _inverse);
+                // The floor stops CG where its residual is rounding (near the optimum 10⁻¹⁰·‖b‖ may be below it).
+                var solve = Krylov.ConjugateGradient(n, _normal, _b, _p, _work, tolerance: 1e-10, preconditioner: _jacobi ?? _inverse,
+                    roundingFloor: true);
                 LastIterations = solve.Iterations;
+                iterations += solve.Iterations;
+                _last = new InnerSolve("CG", iterations, solve.Residual, 1e-10 * Math.Sqrt(bb), solve.Exit) { Solves = attempt + 1 };
                 // At the iteration limit (not at negative curvature, which a positive damping rules out
                 // for a convex loss) the CG iterate still descends: take it, and say so.
-                var limited = !solve.Converged && solve.Iterations >= 2 * n + 50;
+                var limited = solve.Exit == KrylovExit.IterationLimit;
                 if (limited)
                     notes.Note(FallbackKind.IterativeSolveIncomplete,
                         $"CG on the damped system stopped at its limit of {NumberText.Count(solve.Iterations, "iteration")} (residual {NumberText.Short(solve.Residual, 3)}); took its last iterate");
@@ -172,7 +209,19 @@ public sealed class LevenbergMarquardt : RuleBase
                     double curvature = 0;
                     for (var i = 0; i < n; i++) curvature += dx[i] * _av[i];
                     var actual = loss - Problem.Value(_trial);
-                    if (Accept(actual, -slope - 0.5 * curvature, ref _lambda, ref _nu)) return;
+                    var predicted = -slope - 0.5 * curvature;
+                    if (Accept(actual, predicted, ref _lambda, ref _nu)) return;
+                    _rounding = BelowRounding(rule.Eta, predicted, loss, Y, LossGradientY, attempt, out var below);
+                    if (_rounding is not null)
+                    {
+                        Array.Clear(dx);
+                        return;
+                    }
+                    if (below)
+                    {
+                        GiveUp(rule, dx, notes, Point(x), ref _lambda, ref _nu, belowRounding: true);
+                        return;
+                    }
                 }
                 if (!Reject(ref _lambda, ref _nu)) break;
             }
@@ -192,10 +241,15 @@ public sealed class LevenbergMarquardt : RuleBase
         /// <summary>The damping λ the next step starts from.</summary>
         public double Lambda => _lambda;
 
+        private string? _rounding;
+
+        public override string? AtRoundingLevel => _rounding;
+
         public override void Update(double[] x, double loss, double[] gradient, double[] dx, FallbackNotes notes)
         {
             int n = N, m = M;
             Array.Clear(dx);
+            if ((_rounding = Rounding.LossGradientInY("lm", Y, LossGradientY)) is not null) return;
             // b = −Jᵀ ∂L/∂y (= −∇L), A = Jᵀ H J.
             var zero = true;
             for (var c = 0; c < n; c++)
@@ -247,7 +301,19 @@ public sealed class LevenbergMarquardt : RuleBase
                         curvature += dx[i] * s;
                     }
                     var actual = loss - Problem.Value(_trial);
-                    if (Accept(actual, -slope - 0.5 * curvature, ref _lambda, ref _nu)) return;
+                    var predicted = -slope - 0.5 * curvature;
+                    if (Accept(actual, predicted, ref _lambda, ref _nu)) return;
+                    _rounding = BelowRounding(rule.Eta, predicted, loss, Y, LossGradientY, attempt, out var below);
+                    if (_rounding is not null)
+                    {
+                        Array.Clear(dx);
+                        return;
+                    }
+                    if (below)
+                    {
+                        GiveUp(rule, dx, notes, Point(x), ref _lambda, ref _nu, belowRounding: true);
+                        return;
+                    }
                 }
                 if (!Reject(ref _lambda, ref _nu)) break;
             }

@@ -1,83 +1,119 @@
-using System.Globalization;
-
 namespace PhysGrad.Numerics.Rules;
 
 /// <summary>
-/// Newton-CG (truncated Newton; Nocedal &amp; Wright, Numerical Optimization, Algorithm 7.1): the Newton
-/// system (∂²L/∂x²) p = −∂L/∂x solved by conjugate gradients on Hessian-vector products, so the
-/// Hessian is never formed (O(n) memory, one Hv product per CG iteration); Δx = η p. CG stops when
-/// the residual is at most <see cref="Tolerance"/>·‖∂L/∂x‖ or after <see cref="MaxIterations"/>
-/// iterations (2n + 10 by default). When a CG direction d has dᵀHd ≤ 0 (negative curvature, or
-/// none measurable), the step is the CG iterate so far, or at the first iteration d = −∂L/∂x itself
-/// (a direction of negative curvature that descends), and the fallback is recorded as
-/// <see cref="FallbackKind.NegativeCurvature"/>. On a positive-definite H the step is Newton's.
+/// Newton-CG (truncated Newton; Nocedal &amp; Wright, Numerical Optimization, 2nd ed., Algorithm 7.1,
+/// "Line Search Newton–CG"): the Newton system (∂²L/∂x²) p = −∂L/∂x solved inexactly by conjugate
+/// gradients on Hessian-vector products, so the Hessian is never formed (O(n) memory, one Hv product per
+/// CG iteration); Δx = η p.
+/// <para>
+/// CG stops (<see cref="Krylov.ConjugateGradient"/>) at the first of: ‖H p + ∂L/∂x‖ ≤ ω_k ‖∂L/∂x‖ with the
+/// forcing term ω_k below; the rounding floor ‖r‖ ≤ 4ε(‖H‖‖p‖ + ‖∂L/∂x‖), past which its
+/// iterations would work on rounding (near the optimum, where ω_k asks for less than rounding allows);
+/// <see cref="MaxIterations"/> iterations (2n + 10 by default); or a direction d with dᵀHd ≤ 0
+/// (negative curvature, or none measurable): then, as in Algorithm 7.1, the step is the CG iterate so far,
+/// or at the first iteration d = −∂L/∂x itself (a direction of negative curvature that descends),
+/// recorded as <see cref="FallbackKind.NegativeCurvature"/>.
+/// </para>
+/// <para>
+/// The forcing term, by default (<see cref="Tolerance"/> 0), is Eisenstat &amp; Walker's choice 2 (SIAM J.
+/// Sci. Comput. 17(1), 1996, pp. 16–32, §2, with their safeguard): ω₀ = ½, then
+/// ω_k = γ (‖∂L/∂x_k‖ / ‖∂L/∂x_{k−1}‖)^α with γ = 0.9, α = 2, raised to γ ω_{k−1}^α when that exceeds 0.1,
+/// and at most 0.9. Far from a minimum CG stops early (a few iterations give a descent direction, where an
+/// exact solve would be wasted on a model that is poor there); as the gradient falls, ω_k falls with the
+/// square of its ratio, and the outer iteration converges with q-order 2 (their Theorem 2.3, γ &lt; 1) like
+/// Newton's. Unlike Algorithm 7.1's min(½, √‖∇L‖), the ratio has no units, so scaling L does not change
+/// the steps. With a <see cref="Tolerance"/> in (0, 1) the forcing term is that constant instead (CG to a
+/// fixed relative residual: Newton's step up to it, as before inexact solves; the floor still applies).
+/// </para>
 /// </summary>
 public sealed class NewtonCG : RuleBase
 {
-    /// <summary>Newton-CG with step size η, relative residual tolerance (in (0, 1)) and CG iteration limit (0: 2n + 10).</summary>
+    /// <summary>Newton-CG with step size η, relative residual tolerance (0: the Eisenstat–Walker forcing term; else in (0, 1)) and CG iteration limit (0: 2n + 10).</summary>
     /// <exception cref="Symbolic.SymbolicException">η, the tolerance or the limit out of range.</exception>
-    public NewtonCG(double eta, double tolerance = 1e-12, int maxIterations = 0)
+    public NewtonCG(double eta, double tolerance = 0, int maxIterations = 0)
         : base("newton-cg", eta, Capabilities.Value | Capabilities.Gradient | Capabilities.HessianVector)
     {
-        if (!(tolerance > 0 && tolerance < 1) || maxIterations < 0)
+        if (!(tolerance >= 0 && tolerance < 1) || maxIterations < 0)
             throw new Symbolic.SymbolicException(Symbolic.ErrorKind.Invalid,
-                $"Newton-CG needs a tolerance in (0, 1) and an iteration limit of 0 (automatic) or more, not {tolerance} and {maxIterations}.");
+                $"Newton-CG needs a tolerance of 0 (the forcing term) or in (0, 1) and an iteration limit of 0 (automatic) or more, not {tolerance} and {maxIterations}.");
         (Tolerance, MaxIterations) = (tolerance, maxIterations);
     }
 
-    /// <summary>CG stops once ‖H p + ∂L/∂x‖ ≤ this · ‖∂L/∂x‖.</summary>
+    /// <summary>CG stops once ‖H p + ∂L/∂x‖ ≤ this · ‖∂L/∂x‖; 0 (the default): the Eisenstat–Walker forcing term.</summary>
     public double Tolerance { get; }
 
     /// <summary>The CG iteration limit per step (0: 2n + 10).</summary>
     public int MaxIterations { get; }
+
+    /// <summary>The first step's forcing term ω₀ (Eisenstat &amp; Walker's choice).</summary>
+    public const double FirstForcing = 0.5;
+
+    /// <summary>The largest forcing term (Eisenstat &amp; Walker's η_max).</summary>
+    public const double MaxForcing = 0.9;
+
+    /// <summary>
+    /// The Eisenstat–Walker choice-2 forcing term (γ = 0.9, α = 2, safeguarded; see the class) for a step
+    /// whose gradient norm is <paramref name="gradientNorm"/>, after a step with gradient norm
+    /// <paramref name="previousNorm"/> and forcing term <paramref name="previousForcing"/> (NaN for the
+    /// first step: ω₀ = ½).
+    /// </summary>
+    public static double Forcing(double gradientNorm, double previousNorm, double previousForcing)
+    {
+        if (double.IsNaN(previousForcing) || !(previousNorm > 0)) return FirstForcing;
+        const double gamma = 0.9;
+        var ratio = gradientNorm / previousNorm;
+        var forcing = gamma * ratio * ratio;
+        // The safeguard keeps ω from falling much faster than it did (a lucky small ratio would
+        // otherwise ask for an over-accurate solve far from the optimum).
+        var floor = gamma * previousForcing * previousForcing;
+        if (floor > 0.1) forcing = Math.Max(forcing, floor);
+        return Math.Min(forcing, MaxForcing);
+    }
 
     /// <inheritdoc/>
     protected override RuleState Start(IDifferentiableProblem problem, double[] x0) => new State(problem, this);
 
     private sealed class State(IDifferentiableProblem problem, NewtonCG rule) : GradientState(problem)
     {
-        private readonly double[] _z = new double[problem.N], _r = new double[problem.N], _d = new double[problem.N];
-        private readonly double[] _hd = new double[problem.N];
+        private readonly double[] _b = new double[problem.N], _z = new double[problem.N];
+        private readonly KrylovWorkspace _work = new(problem.N, problem.N);
+        private LinearMap? _hessian;
+        private double[] _at = [];
+        private double _previousNorm = double.NaN, _previousForcing = double.NaN;
+        private InnerSolve? _last;
+
+        public override InnerSolve? LastSolve => _last;
+
+        public override void Restart() => (_previousNorm, _previousForcing) = (double.NaN, double.NaN);
 
         public override void Update(double[] x, double loss, double[] gradient, double[] dx, FallbackNotes notes)
         {
             int n = N;
-            double gg = RuleChecks.Dot(gradient, gradient);
+            _last = null;
             Array.Clear(dx);
+            double gg = RuleChecks.Dot(gradient, gradient);
             if (gg == 0) return;
+            var gNorm = Math.Sqrt(gg);
+            var forcing = rule.Tolerance > 0 ? rule.Tolerance : Forcing(gNorm, _previousNorm, _previousForcing);
+            (_previousNorm, _previousForcing) = (gNorm, forcing);
             var limit = rule.MaxIterations > 0 ? rule.MaxIterations : 2 * n + 10;
-            var stop = rule.Tolerance * rule.Tolerance * gg;
-            Array.Clear(_z);
-            for (var i = 0; i < n; i++) _r[i] = _d[i] = -gradient[i];
-            var rr = gg;
-            for (var j = 0; j < limit; j++)
+            for (var i = 0; i < n; i++) _b[i] = -gradient[i];
+            // H d alone: the loss and gradient at x are the step's own, computed once before CG.
+            _at = x;
+            _hessian ??= (v, hv) => Problem.HessianVectorOnly(_at, v, hv);
+            var solve = Krylov.ConjugateGradient(n, _hessian, _b, _z, _work, forcing, limit,
+                roundingFloor: true);
+            _last = new InnerSolve("CG", solve.Iterations, solve.Residual, forcing * gNorm, solve.Exit);
+            if (solve.Exit == KrylovExit.NegativeCurvature)
             {
-                // H d alone: the loss and gradient at x are the step's own, computed once before CG.
-                Problem.HessianVectorOnly(x, _d, _hd);
-                var curvature = RuleChecks.Dot(_d, _hd);
-                if (!(curvature > 0))
-                {
-                    // Negative (or no measurable) curvature along d: the quadratic model has no minimum
-                    // there. Keep the iterate so far (it descends); at the first iteration, d = −∇L.
-                    var first = j == 0;
-                    for (var i = 0; i < n; i++) dx[i] = rule.Eta * (first ? _d[i] : _z[i]);
-                    notes.Note(FallbackKind.NegativeCurvature,
-                        $"CG met dᵀHd = {NumberText.Short(curvature, 4)} at its iteration {j + 1} at {Point(x)}; " +
-                        (first ? "took the gradient direction −∇L (a direction of negative curvature that descends)" : "took the CG iterate so far"));
-                    return;
-                }
-                var alpha = rr / curvature;
-                double next = 0;
-                for (var i = 0; i < n; i++)
-                {
-                    _z[i] += alpha * _d[i];
-                    _r[i] -= alpha * _hd[i];
-                    next += _r[i] * _r[i];
-                }
-                if (next <= stop) break;
-                var beta = next / rr;
-                rr = next;
-                for (var i = 0; i < n; i++) _d[i] = _r[i] + beta * _d[i];
+                // Negative (or no measurable) curvature along d: the quadratic model has no minimum
+                // there. Keep the iterate so far (it descends); at the first iteration, d = −∇L.
+                var first = solve.Iterations == 1;
+                for (var i = 0; i < n; i++) dx[i] = rule.Eta * (first ? _b[i] : _z[i]);
+                notes.Note(FallbackKind.NegativeCurvature,
+                    $"CG met dᵀHd = {NumberText.Short(_work.LastCurvature, 4)} at its iteration {solve.Iterations} at {Point(x)}; " +
+                    (first ? "took the gradient direction −∇L (a direction of negative curvature that descends)" : "took the CG iterate so far"));
+                return;
             }
             for (var i = 0; i < n; i++) dx[i] = rule.Eta * _z[i];
         }

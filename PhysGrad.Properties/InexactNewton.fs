@@ -1,0 +1,252 @@
+/// Solvers that scale (issue 14, item 3): Newton-CG solves its Newton system only as far as the
+/// Eisenstat–Walker forcing term asks (and never below rounding), and still converges superlinearly;
+/// Levenberg–Marquardt and Gauss–Newton stop at rounding level with that reason instead of running on.
+module PhysGrad.Properties.InexactNewton
+
+open System
+open Xunit
+open FsCheck
+open FsCheck.FSharp
+open FsCheck.Xunit
+open PhysGrad
+open PhysGrad.Numerics
+open PhysGrad.Numerics.Rules
+open PhysGrad.Symbolic
+
+let private create (variables: string[]) (simulator: string) (loss: string) (target: float[]) (start: float[]) =
+    Problem.Create(variables, Parse.many simulator, (if isNull loss then null else Parse.expression loss), target, start, null, true)
+
+let private norm (v: float[]) = sqrt (Array.sumBy (fun a -> a * a) v)
+
+let private epsilon = Math.Pow(2.0, -52.0)
+
+/// The step's inner solve, which a step that solved must report.
+let private solved (s: InnerSolve) =
+    Assert.NotNull s
+    s
+
+/// Steps a rule with a Stepper, recording before each step the point, ‖∂L/∂x‖ and L, and after it the inner solve.
+let private steps (problem: IDifferentiableProblem) (rule: IUpdateRule) (start: float[]) (count: int) =
+    let stepper = Stepper(problem, rule, start)
+    [ for _ in 1 .. count ->
+          let x = stepper.X.ToArray()
+          let g = norm (stepper.Gradient.ToArray())
+          let loss = stepper.Loss
+          let fallback = stepper.Step()
+          x, g, loss, stepper.LastSolve, fallback ]
+    , stepper
+
+/// Eisenstat & Walker's choice 2 written out again from the paper (γ = 0.9, α = 2, ω₀ = ½, safeguard
+/// γω²ₖ₋₁ when above 0.1, at most 0.9): the forcing terms a run's gradient norms call for.
+let private forcingTerms (gradients: float list) =
+    gradients
+    |> List.fold
+        (fun (acc, previous) g ->
+            let omega =
+                match previous with
+                | None -> 0.5
+                | Some(gPrev, wPrev) ->
+                    let w = 0.9 * (g / gPrev) ** 2.0
+                    let safe = 0.9 * wPrev * wPrev
+                    min 0.9 (if safe > 0.1 then max w safe else w)
+            acc @ [ omega ], Some(g, omega))
+        ([], None)
+    |> fst
+
+// ---- CG honours its tolerance, or says why not ------------------------------------------------------------
+
+/// A symmetric n × n matrix: positive definite (BᵀB + I/2) or, when `definite` is false, B + Bᵀ (indefinite in general).
+let private matrices =
+    gen {
+        let! n = Gen.choose (2, 12)
+        let! b = Gen.arrayOfLength (n * n) (Gen.choose (-20, 20))
+        let! rhs = Gen.arrayOfLength n (Gen.choose (-9, 9))
+        let! definite = Gen.elements [ true; true; false ]
+        let! tolerance = Gen.elements [ 0.5; 1e-2; 1e-6; 1e-12 ]
+        let bm = Array2D.init n n (fun r c -> float b.[r * n + c] / 4.0)
+        let a =
+            if definite then
+                Array2D.init n n (fun r c ->
+                    (Seq.sum (seq { for k in 0 .. n - 1 -> bm.[k, r] * bm.[k, c] })) + (if r = c then 0.5 else 0.0))
+            else
+                Array2D.init n n (fun r c -> bm.[r, c] + bm.[c, r])
+        return n, a, Array.map float rhs, definite, tolerance
+    }
+    |> Gen.filter (fun (_, _, rhs, _, _) -> Array.exists ((<>) 0.0) rhs)
+
+[<Property(MaxTest = 200)>]
+let ``CG stops at its tolerance, at its rounding floor or at negative curvature, and each exit means what it says`` () =
+    Prop.forAll (Arb.fromGen matrices) (fun (n, a, b, definite, tolerance) ->
+        let apply (v: float[]) (out: float[]) =
+            for r in 0 .. n - 1 do
+                out.[r] <- Seq.sum (seq { for c in 0 .. n - 1 -> a.[r, c] * v.[c] })
+        let x = Array.zeroCreate n
+        let result = Krylov.ConjugateGradient(n, LinearMap apply, b, x, KrylovWorkspace(n, n), tolerance, roundingFloor = true)
+        let ax = Array.zeroCreate n
+        apply x ax
+        let trueResidual = norm (Array.map2 (-) b ax)
+        let aNorm = (MathNet.Numerics.LinearAlgebra.Double.DenseMatrix.OfArray a).L2Norm()
+        // CG's recurrence residual drifts from b − A x by O(k·ε·‖A‖‖x‖) (Greenbaum 1997, §7.3); k ≤ 2n + 50.
+        let drift = float (2 * n + 50) * epsilon * (aNorm * norm x + norm b)
+        match result.Exit with
+        | KrylovExit.Tolerance ->
+            (result.Residual <= tolerance * norm b |> Prop.label (sprintf "tolerance: %g > %g·%g" result.Residual tolerance (norm b)))
+            .&. (trueResidual <= tolerance * norm b + drift |> Prop.label (sprintf "true residual %g" trueResidual))
+        | KrylovExit.RoundingLevel ->
+            // The floor uses an estimate of ‖A‖₂ from below, so the true ‖A‖₂ bounds it.
+            result.Residual <= 4.0 * epsilon * (aNorm * norm x + norm b) |> Prop.label "rounding floor"
+        | KrylovExit.NegativeCurvature ->
+            // dᵀAd ≤ 0 for some d ≠ 0 needs an eigenvalue ≤ 0 (up to rounding of dᵀAd): never for BᵀB + I/2.
+            (not definite |> Prop.label "negative curvature on a positive-definite matrix")
+            .&. (not result.Converged |> Prop.label "converged at negative curvature")
+        | other -> (not definite |> Prop.label (sprintf "%A on a positive-definite matrix of size %d" other n)))
+
+// ---- the forcing term of Newton-CG ---------------------------------------------------------------------
+
+[<Fact>]
+let ``Newton-CG's CG stops at the Eisenstat–Walker forcing term of the gradients it meets, or says why it stopped before`` () =
+    // The traced Rosenbrock residuals at n = 200 from the classic start, perturbed: indefinite Hessians on
+    // the way (negative curvature exits) and many CG iterations per step at the end.
+    let n = 200
+    let names = Array.init n (sprintf "x%d")
+    let fs = Tracer.Simulator(n, Func<_, _>(ReferenceSimulators.Rosenbrock))
+    let outputs = Array.init n (sprintf "r%d")
+    let problem = CompiledProblem(names, fs, outputs, Problem.DefaultLoss(outputs, Array.zeroCreate<float> n))
+    let start = Array.init n (fun i -> (if i % 2 = 0 then -1.2 else 1.0) + 0.01 * float (i % 7 - 3))
+    let record, _ = steps problem (NewtonCG 1.0) start 40
+    let omegas = forcingTerms (record |> List.map (fun (_, g, _, _, _) -> g))
+    let mutable curvatureExits = 0
+
+    for (_, g, _, solve, fallback), omega in List.zip record omegas do
+        if g > 0.0 then
+            let s = solved solve
+            // The target is ω‖∂L/∂x‖ with ω from the paper's formula on the run's own gradient norms.
+            Assert.True(abs (s.Target - omega * g) <= 1e-12 * omega * g, sprintf "target %g, expected %g·%g" s.Target omega g)
+            match s.Exit with
+            | KrylovExit.Tolerance -> Assert.True(s.Residual <= s.Target, sprintf "residual %g above its target %g" s.Residual s.Target)
+            | KrylovExit.RoundingLevel -> Assert.True(s.Residual > s.Target, "a rounding exit with the target met is a tolerance exit")
+            | KrylovExit.NegativeCurvature ->
+                curvatureExits <- curvatureExits + 1
+                Assert.Equal(FallbackKind.NegativeCurvature, fallback.Kind)
+            | other -> failwithf "CG ended by %A at ‖∇L‖ = %g" other g
+    // The path crosses indefinite regions (N&W's classic start): the exit is exercised, not assumed.
+    Assert.True(curvatureExits > 0, "no negative-curvature exit on the Rosenbrock path")
+
+// ---- superlinear convergence ----------------------------------------------------------------------------
+
+[<Fact>]
+let ``Newton-CG converges superlinearly near the minimum of a strongly convex quartic, within the hand-derived bound`` () =
+    // L = ½xᵀAx + ¼Σx_i⁴, A = [[4, 1, 0], [1, 3, 1], [0, 1, 2]] (Gershgorin: λ_min(A) ≥ 1). ∇L = Ax + x³,
+    // H(x) = A + 3 diag(x²) ⪰ A, so μ = 1 bounds H⁻¹ everywhere: ‖H⁻¹‖ ≤ 1. On the ball ‖x‖ ≤ ρ,
+    // ‖H(x) − H(z)‖₂ = 3 max|x_i² − z_i²| ≤ 6ρ‖x − z‖, so M = 6ρ. With r = ∇L + Hp (‖r‖ the CG residual)
+    // and Taylor's remainder for a Lipschitz Hessian, ‖∇L(x + p)‖ ≤ ‖r‖ + (M/2)‖p‖², ‖p‖ ≤ (‖r‖ + ‖∇L‖)/μ:
+    //     ‖g_{k+1}‖ ≤ ‖r_k‖ + 3ρ (‖r_k‖ + ‖g_k‖)²,    ‖r_k‖ ≤ ω_k‖g_k‖, ω_k = 0.9 (‖g_k‖/‖g_{k−1}‖)²,
+    // so ‖g_{k+1}‖/‖g_k‖ ≤ 0.9 (‖g_k‖/‖g_{k−1}‖)² + 3ρ(1 + ω_k)²‖g_k‖ → 0: superlinear (q-order 2).
+    let loss = "0.5*(4*y0^2 + 2*y0*y1 + 3*y1^2 + 2*y1*y2 + 2*y2^2) + 0.25*(y0^4 + y1^4 + y2^4)"
+    let p = create [| "x0"; "x1"; "x2" |] "x0; x1; x2" loss [| 0.0; 0.0; 0.0 |] [| 2.0; -1.5; 1.2 |]
+    let record, _ = steps (CompiledProblem p) (NewtonCG 1.0) p.Start 12
+    let points = record |> List.map (fun (x, _, _, _, _) -> x) |> Array.ofList
+    let gradients = record |> List.map (fun (_, g, _, _, _) -> g) |> Array.ofList
+    let solves = record |> List.map (fun (_, _, _, s, _) -> s) |> Array.ofList
+    let mutable ratios = []
+
+    for k in 0 .. gradients.Length - 2 do
+        // Above rounding only (10⁻¹⁰: the bound's terms are then far above the drift of CG's residual).
+        if gradients.[k + 1] > 1e-10 then
+            let rho = max (norm points.[k]) (norm points.[k + 1])
+            let r = (solved solves.[k]).Residual + 1e-14 * gradients.[k]
+            let bound = r + 3.0 * rho * (r + gradients.[k]) ** 2.0
+            Assert.True(gradients.[k + 1] <= bound, sprintf "step %d: ‖g‖ %g → %g, bound %g" (k + 1) gradients.[k] gradients.[k + 1] bound)
+            ratios <- ratios @ [ gradients.[k + 1] / gradients.[k] ]
+    // It gets to rounding, and its last ratios fall towards 0 (linear convergence would hold them level):
+    // each of the last three is below the one before and the last below 10⁻³.
+    Assert.True(Array.last gradients <= 1e-12, sprintf "‖∇L‖ = %g after 12 steps" (Array.last gradients))
+    let last = ratios |> List.rev |> List.truncate 3 |> List.rev
+    Assert.Equal(3, last.Length)
+    Assert.True(last.[0] > last.[1] && last.[1] > last.[2], sprintf "ratios %A" last)
+    Assert.True(last.[2] < 1e-3, sprintf "ratios %A" ratios)
+
+// ---- an ill-conditioned heat problem ----------------------------------------------------------------------
+
+[<Fact>]
+let ``Newton-CG on a heat2d-like problem of condition 625 needs CG iterations per step far below n, within the Chebyshev bound`` () =
+    // Two explicit 5-point heat steps, νΔt/h² = 0.1, on a periodic 40 × 40 grid (n = 1600): each step
+    // multiplies a Fourier mode by 1 − 4r(sin²(πk/s) + sin²(πl/s)) ∈ [1 − 8r, 1] = [0.2, 1] (both extremes
+    // occur for even s), so H = PᵀP has κ = 0.2⁻⁴ = 625 exactly. L = ½‖P x − P x_true‖² is quadratic.
+    // CG's residual after k iterations is at most 2√κ ((√κ − 1)/(√κ + 1))^k of its start (the A-norm
+    // bound, N&W (5.36), converted with ‖r‖ ≤ √λmax ‖e‖_A and ‖e₀‖_A ≤ ‖r₀‖/√λmin); in floating point CG
+    // behaves like exact CG on a matrix with eigenvalues in tiny intervals around these (Greenbaum 1989),
+    // so the bound holds with κ barely larger. A stop at relative residual ω thus needs at most
+    // K(ω) = ⌈ln(2√κ/ω)/ln(26/24)⌉ iterations; the floor stops CG by relative 4ε at the latest, so no step
+    // needs more than K(4ε) = 482, against n = 1600 (and the former rule's limit 2n + 10 = 3210 per step).
+    let side = 40
+    let n = side * side
+    let names = Array.init n (sprintf "x%d")
+    let fs = Tracer.Simulator(n, Func<_, _>(fun x -> ReferenceSimulators.Heat2D(x, side, 0.1, 2, GridBoundary.Periodic)))
+    let outputs = Array.init n (sprintf "y%d")
+    let xTrue = Array.init n (fun c -> sin (2.0 * Math.PI * float (c / side) / float side) + 0.5 * cos (6.0 * Math.PI * float (c % side) / float side))
+    let plain = CompiledProblem(names, fs, outputs, Problem.DefaultLoss(outputs, Array.zeroCreate<float> n))
+    let target = Array.zeroCreate n
+    plain.Simulate(xTrue, target)
+    let problem = CompiledProblem(names, fs, outputs, Problem.DefaultLoss(outputs, target))
+    let record, stepper = steps problem (NewtonCG 1.0) (Array.zeroCreate n) 8
+    let k (omega: float) = ceil (log (2.0 * 25.0 / omega) / log (26.0 / 24.0))
+    Assert.Equal(482.0, k (4.0 * epsilon))
+    let mutable total = 0
+
+    for (_, g, _, solve, _) in record do
+        if g > 0.0 then
+            let s = solved solve
+            total <- total + s.Iterations
+            let omega = if s.Exit = KrylovExit.Tolerance then s.Target / g else 4.0 * epsilon
+            Assert.True(float s.Iterations <= k omega, sprintf "%d CG iterations at ω = %g, bound %g" s.Iterations omega (k omega))
+            Assert.True(s.Exit = KrylovExit.Tolerance || s.Exit = KrylovExit.RoundingLevel, sprintf "exit %A" s.Exit)
+    // L starts at ½‖P x_true‖² ≈ 10² and ends at rounding: x_true recovered, in less CG work over the whole
+    // run than one step of the former rule's limit.
+    let first = (let _, _, l, _, _ = record.Head in l)
+    Assert.True(stepper.Loss <= 1e-24 * first, sprintf "L = %g from %g" stepper.Loss first)
+    Assert.True(total < 2 * n + 10, sprintf "%d CG iterations in all" total)
+
+// ---- rounding-level stops of LM and GN -----------------------------------------------------------------
+
+[<Theory>]
+[<InlineData(0)>]
+[<InlineData(1)>]
+let ``LM on the zero-residual Rosenbrock residuals ends at rounding level, not at the iteration limit`` (iterative: int) =
+    // y = (10(x1 − x0²), 1 − x0), y* = 0: L = 0 at (1, 1). LM gets there in about 20 steps; after that
+    // ∂L/∂y = y is at rounding (≤ 4ε(1 + ‖y‖)) and the step is 0 with that reason, instead of 40 rejected
+    // trials a step until the limit. (A loss tolerance of −1 keeps L = 0 from ending the run first.)
+    let p = create [| "x0"; "x1" |] "10*(x1 - x0^2); 1 - x0" null [| 0.0; 0.0 |] [| -1.2; 1.0 |]
+    let solver = if iterative = 1 then LinearSolver.Iterative else LinearSolver.Dense
+    let run = Optimizer.Run(CompiledProblem p, LevenbergMarquardt(1.0, 1e-3, solver), p.Start, 500, -1.0)
+    Assert.Equal(StopReason.Converged, run.StopReason)
+    Assert.Equal(Nullable ConvergenceCriterion.RoundingLevel, run.Exit.Criterion)
+    Assert.Equal(StationaryKind.Minimum, run.Exit.Curvature.Kind)
+    Assert.True(run.Exit.Iteration < 100, sprintf "stopped at %d" run.Exit.Iteration)
+    Assert.Contains("rounding level", run.StopDetail)
+    Assert.DoesNotContain(run.Fallbacks, fun f -> f.Kind = FallbackKind.StepRejected)
+    Assert.Equal(1.0, run.Final.[0], 14)
+    Assert.Equal(1.0, run.Final.[1], 14)
+
+[<Fact>]
+let ``LM on a least-squares problem with a nonzero residual ends where its predicted decrease is below L's rounding`` () =
+    // y = (x0, x0), y* = (0, 2): L = ½x² + ½(x − 2)², minimum 1 at x = 1, where ∂L/∂y = (1, −1) is not
+    // small: the stop comes from the model's predicted decrease ½·2(x − 1)² falling below 4ε(|L| + ‖∂L/∂y‖(1 + ‖y‖)).
+    let p = create [| "x0" |] "x0; x0" null [| 0.0; 2.0 |] [| 0.0 |]
+    let run = Optimizer.Run(CompiledProblem p, LevenbergMarquardt 1.0, p.Start, 200)
+    Assert.Equal(StopReason.Converged, run.StopReason)
+    Assert.Equal(Nullable ConvergenceCriterion.RoundingLevel, run.Exit.Criterion)
+    Assert.True(run.Exit.Iteration < 40, sprintf "stopped at %d" run.Exit.Iteration)
+    Assert.Contains("predicts", run.StopDetail)
+    Assert.Equal(1.0, run.Final.[0], 7)
+    Assert.Equal(1.0, run.FinalLoss, 14)
+
+[<Fact>]
+let ``matrix-free GN ends at rounding level with the reason it shares with LM, and reports its LSQR solves`` () =
+    let p = create [| "x0"; "x1" |] "10*(x1 - x0^2); 1 - x0" null [| 0.0; 0.0 |] [| -1.2; 1.0 |]
+    let run = Optimizer.Run(CompiledProblem p, GaussNewton(1.0, LinearSolver.Iterative), p.Start, 100, -1.0)
+    Assert.Equal(Nullable ConvergenceCriterion.RoundingLevel, run.Exit.Criterion)
+    Assert.Contains("∂L/∂y is at rounding level", run.StopDetail)
+    // One LSQR solve a step that solved (the last step, at rounding, solved nothing).
+    Assert.Equal(run.Exit.Iteration - 1, run.InnerSolves.Count)
+    Assert.All(run.InnerSolves, fun s -> Assert.Equal("LSQR", s.Solver))
