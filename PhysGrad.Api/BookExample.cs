@@ -97,7 +97,7 @@ public static class BookExample
     /// Throws <see cref="MethodNotApplicableException"/> when the method cannot run on a problem of this
     /// shape (<see cref="ApplicabilityOf(MethodSpec, int, int)"/>): every entry point that runs a named
     /// method (<see cref="PhysicsProblem.Run"/>, the comparisons) refuses with the one type and the one
-    /// wording that <see cref="PhysicsProblem.Rules"/> uses, before anything runs.
+    /// wording that <see cref="PhysicsProblem.Rules(Method[])"/> uses, before anything runs.
     /// </summary>
     /// <exception cref="MethodNotApplicableException">IG or PG on a non-square Jacobian (ErrorKind.Shape),
     /// or a dense form over its size limit (ErrorKind.TooLarge).</exception>

@@ -465,7 +465,7 @@ public sealed partial class PhysicsProblem
 
     /// <summary>Runs one method from the start point.</summary>
     /// <exception cref="MethodNotApplicableException">The method does not apply to this problem (IG or PG on a
-    /// non-square Jacobian): the same type and wording as <see cref="Rules"/>.</exception>
+    /// non-square Jacobian): the same type and wording as <see cref="Rules(Method[])"/>.</exception>
     public OptimizerRun Run(Method method, double eta, int iterations = 100, RunOptions? options = null)
     {
         options ??= new RunOptions();
