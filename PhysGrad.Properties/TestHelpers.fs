@@ -164,3 +164,216 @@ module TwoOutputs =
     /// The compiled problem of the two outputs with the loss above.
     let problemOf (t1: Term) (t2: Term) =
         CompiledProblem(variableNames, [| toExpr t1; toExpr t2 |], outputNames, loss)
+
+// ---- running error bounds (Higham, Accuracy and Stability of Numerical Algorithms, §3.3) ---------------
+
+/// A first-order bound on the absolute rounding error of a double-precision evaluation, carried along
+/// with the value node by node ("running error analysis"): each operation passes on its inputs' errors
+/// times its partial derivatives and adds its own rounding, u·|result|. Comparing two evaluators to a
+/// fixed multiple of their scale ignores amplification (tan at a large argument u multiplies u's own
+/// rounding error ε·|u| by sec² u); this bound grows with it, so a comparison against it neither fails
+/// by chance where an evaluation is ill-conditioned nor waves through a wrong answer where it is not.
+/// A non-finite bound means an intermediate overflowed or met a pole: such a case is not comparable.
+module RunningError =
+
+    /// The unit roundoff of IEEE double precision, 2⁻⁵³.
+    let u = Math.Pow(2.0, -53.0)
+
+    /// Half the smallest subnormal: the absolute rounding error one operation can add under underflow,
+    /// where u·|result| no longer bounds it.
+    let private eta = Math.Pow(2.0, -1075.0)
+
+    /// The rounding of one basic operation (+, −, ×, ÷, √ are correctly rounded in IEEE arithmetic).
+    let private rounding (r: float) = u * abs r + eta
+
+    /// The rounding of a library function (Math.Sin, Math.Pow, ...): not correctly rounded, but within
+    /// a couple of ulps, and an ulp is at most 2u·|result|.
+    let private libraryRounding (r: float) = 4.0 * u * abs r + eta
+
+    /// |d|·e, but 0 when e is 0, so an exact input contributes nothing even where d is infinite (√ at 0).
+    let private scaled (d: float) (e: float) = if e = 0.0 then 0.0 else abs d * e
+
+    /// The error of a constant c given as a double: none for an integer below 2⁵³ or a dyadic fraction
+    /// with few digits (exactly representable), else the rounding of its conversion.
+    let private constantError (c: float) =
+        if Double.IsFinite c && abs c <= 9007199254740992.0 && Math.Round(c * 1024.0) = c * 1024.0 then 0.0
+        else u * abs c
+
+    /// The propagated error of f at a (computed value r = f(a), a's error ea): |f'(a)|·ea plus f's own
+    /// rounding. sign has derivative 0 but jumps by up to 2 wherever the error interval of a holds 0.
+    let ofFunction (f: Function) (a: float) (ea: float) (r: float) =
+        let derivative =
+            match f with
+            | Function.Sin -> cos a
+            | Function.Cos -> sin a
+            | Function.Tan -> 1.0 + r * r
+            | Function.Asin
+            | Function.Acos -> 1.0 / sqrt (1.0 - a * a)
+            | Function.Atan -> 1.0 / (1.0 + a * a)
+            | Function.Sinh -> cosh a
+            | Function.Cosh -> sinh a
+            | Function.Tanh -> 1.0 - r * r
+            | Function.Exp -> r
+            | Function.Log -> 1.0 / a
+            | Function.Abs -> 1.0
+            | Function.Sign -> 0.0
+            | Function.Log1p -> 1.0 / (1.0 + a)
+            | Function.Expm1 -> exp a
+            | _ -> nan
+
+        match f with
+        | Function.Sign -> if ea >= abs a && ea > 0.0 then 2.0 else 0.0
+        | Function.Abs -> ea + eta
+        | _ -> scaled derivative ea + libraryRounding r
+
+    /// The error of b^x = Math.Pow(b, x): |x·b^(x−1)|·eb + |log|b|·b^x|·ex plus Pow's own rounding.
+    let ofPower (b: float) (eb: float) (x: float) (ex: float) (r: float) =
+        let viaBase = if eb = 0.0 then 0.0 else abs (x * Math.Pow(b, x - 1.0)) * eb
+        let viaExponent = if ex = 0.0 || r = 0.0 then 0.0 else abs (Math.Log(abs b) * r) * ex
+        viaBase + viaExponent + libraryRounding r
+
+    /// The error of √a (correctly rounded): ea / (2√a) plus its rounding.
+    let ofSqrt (a: float) (ea: float) (r: float) = scaled (0.5 / r) ea + rounding r
+
+    /// The error of atan2(y, x): partial derivatives x/(x²+y²) and −y/(x²+y²).
+    let ofAtan2 (y: float) (ey: float) (x: float) (ex: float) (r: float) =
+        let d = x * x + y * y
+        scaled (x / d) ey + scaled (y / d) ex + libraryRounding r
+
+    /// Value and error bound of each expression at a point, evaluated as PhysGrad's symbolic
+    /// interpreter (Evaluate.many) evaluates it: over the stable forms, sums and products left to right,
+    /// a half power as √.
+    let ofExprs (variables: string[]) (point: float[]) (es: Expr[]) : (float * float)[] =
+        let values = Collections.Generic.Dictionary<Expr, float * float>(HashIdentity.Reference)
+        let es = Stable.rewriteMany es
+
+        let lookup s =
+            point.[Array.findIndex ((=) s) variables]
+
+        for n in Structure.postOrder es do
+            values.[n] <-
+                match n.Node with
+                | Node.Number q ->
+                    let c = q.ToDouble()
+                    c, constantError c
+                | Node.Real x -> x, 0.0
+                | Node.Symbol s -> lookup s, 0.0
+                | Node.Pi -> Math.PI, u * Math.PI
+                | Node.Sum xs ->
+                    // Each partial sum rounds relative to itself, not to the final sum (cancellation).
+                    let mutable s, e = fst values.[xs.[0]], snd values.[xs.[0]]
+
+                    for i in 1 .. xs.Length - 1 do
+                        let v, ev = values.[xs.[i]]
+                        s <- s + v
+                        e <- e + ev + rounding s
+
+                    s, e
+                | Node.Product xs ->
+                    // Σᵢ |Πⱼ≠ᵢ aⱼ|·eᵢ, plus each partial product's rounding carried by the factors after it.
+                    let factors = xs |> Array.map (fun x -> values.[x])
+                    let mutable p = fst factors.[0]
+                    let mutable rounded = 0.0
+
+                    for i in 1 .. factors.Length - 1 do
+                        p <- p * fst factors.[i]
+                        let rest = factors |> Array.skip (i + 1) |> Array.fold (fun acc (v, _) -> acc * abs v) 1.0
+                        rounded <- rounded + (if rest = 0.0 then 0.0 else rest * rounding p)
+
+                    let propagated =
+                        factors
+                        |> Array.mapi (fun i (_, ei) ->
+                            let others = factors |> Array.indexed |> Array.fold (fun acc (j, (v, _)) -> if j = i then acc else acc * abs v) 1.0
+                            scaled others ei)
+                        |> Array.sum
+
+                    p, propagated + rounded
+                | Node.Power(b, x) when Expr.isHalf x ->
+                    let vb, eb = values.[b]
+                    let r = Math.Sqrt vb
+                    r, ofSqrt vb eb r
+                | Node.Power(b, x) ->
+                    let vb, eb = values.[b]
+                    let vx, ex = values.[x]
+                    let r = Math.Pow(vb, vx)
+                    r, ofPower vb eb vx ex r
+                | Node.Apply(f, a) ->
+                    let va, ea = values.[a]
+                    let r = Evaluate.applyFunction f va
+                    r, ofFunction f va ea r
+                | Node.Atan2(y, x) ->
+                    let vy, ey = values.[y]
+                    let vx, ex = values.[x]
+                    let r = Elementary.atan2 vy vx
+                    r, ofAtan2 vy ey vx ex r
+
+        es |> Array.map (fun e -> values.[e])
+
+    /// Value and error bound of each output of a program at x with parameters p, evaluated instruction
+    /// by instruction as ProgramInterpreter (and the compiled kernels, bit for bit) evaluate it.
+    let ofProgram (program: StraightLineProgram) (x: float[]) (p: float[]) : (float * float)[] =
+        let ins = program.Instructions
+        let v = Array.zeroCreate ins.Length
+        let e = Array.zeroCreate ins.Length
+
+        for i in 0 .. ins.Length - 1 do
+            let k = ins.[i]
+            let a, ea = (if k.A >= 0 && k.A < i then v.[k.A], e.[k.A] else 0.0, 0.0)
+            let b, eb = (if k.B >= 0 && k.B < i then v.[k.B], e.[k.B] else 0.0, 0.0)
+
+            let r, er =
+                match k.Op with
+                | OpCode.Constant ->
+                    let c = program.Constants.[k.A]
+                    c, constantError c
+                | OpCode.Variable -> x.[k.A], 0.0
+                | OpCode.Parameter -> p.[k.A], 0.0
+                | OpCode.Add -> let r = a + b in r, ea + eb + rounding r
+                | OpCode.Subtract -> let r = a - b in r, ea + eb + rounding r
+                | OpCode.Multiply -> let r = a * b in r, scaled b ea + scaled a eb + rounding r
+                | OpCode.Divide -> let r = a / b in r, scaled (1.0 / b) ea + scaled (r / b) eb + rounding r
+                | OpCode.Negate -> -a, ea
+                | OpCode.Power -> let r = Math.Pow(a, b) in r, ofPower a ea b eb r
+                | OpCode.Sqrt -> let r = Math.Sqrt a in r, ofSqrt a ea r
+                | OpCode.Atan2 -> let r = Elementary.atan2 a b in r, ofAtan2 a ea b eb r
+                | op ->
+                    let f =
+                        match op with
+                        | OpCode.Sin -> Function.Sin
+                        | OpCode.Cos -> Function.Cos
+                        | OpCode.Tan -> Function.Tan
+                        | OpCode.Asin -> Function.Asin
+                        | OpCode.Acos -> Function.Acos
+                        | OpCode.Atan -> Function.Atan
+                        | OpCode.Sinh -> Function.Sinh
+                        | OpCode.Cosh -> Function.Cosh
+                        | OpCode.Tanh -> Function.Tanh
+                        | OpCode.Exp -> Function.Exp
+                        | OpCode.Log -> Function.Log
+                        | OpCode.Abs -> Function.Abs
+                        | OpCode.Sign -> Function.Sign
+                        | OpCode.Log1p -> Function.Log1p
+                        | OpCode.Expm1 -> Function.Expm1
+                        | _ -> failwithf "RunningError.ofProgram: no rule for %A" op
+
+                    let r = Evaluate.applyFunction f a
+                    r, ofFunction f a ea r
+
+            v.[i] <- r
+            e.[i] <- er
+
+        program.Outputs |> Array.map (fun o -> v.[o], e.[o])
+
+    /// How many times the summed first-order bounds two evaluations may differ by. The bounds drop
+    /// second-order terms (e·e′, which matter only once an error is no longer small against its value)
+    /// and take a library function's rounding as 2 ulps; 8 leaves room for both without letting a wrong
+    /// rule through, which misses by far more than rounding.
+    let K = 8.0
+
+    /// Whether two evaluations of one quantity, each with its bound, agree: |a − b| ≤ K·(ea + eb), or
+    /// both the same non-finite value. None when a bound is not finite (an overflow or a pole upstream):
+    /// then the case is not comparable.
+    let agree (a: float, ea: float) (b: float, eb: float) : bool option =
+        if not (Double.IsFinite ea && Double.IsFinite eb) then None
+        elif Double.IsFinite a && Double.IsFinite b then Some(abs (a - b) <= K * (ea + eb) + eta)
+        else Some(a.Equals b)
