@@ -273,7 +273,8 @@ public static class TheoryChecks
             $"needs a square Jacobian; this problem has {BookExample.Count(p.Outputs.Length, "output")} and {BookExample.Count(p.Variables.Length, "variable")}", false);
 
     private static CheckResult Singular(int property, string name, double[] x) =>
-        new(property, name, false, double.NaN, $"the Jacobian is singular at x = {Show(x)}, so J⁻¹ (and IG and PG) do not exist there: the property's precondition does not hold", Unmet: true);
+        new(property, name, false, double.NaN,
+            $"the Jacobian is singular at x = {Show(x)}, so J⁻¹ and IG's step do not exist there (PG's step may, through the inverse simulator, but the property measures it against J⁻¹): the property's precondition does not hold", Unmet: true);
 
     /// <summary>The same simulator and target with the loss ½‖y − y*‖² (the form several properties are stated for).</summary>
     private static Problem WithDefaultLoss(Problem p)
@@ -401,7 +402,10 @@ public static class TheoryChecks
             $"largest relative deviation from GD ∝ c², HIG ∝ √c, others unchanged, at c = {c}" + (notes.Count > 0 ? "; " + string.Join("; ", notes) : ""));
     }
 
-    /// <summary>Property 3: under x = S x̃ (S diagonal, positive) Newton, IG, PG and Gauss–Newton trajectories map exactly; GD's do not.</summary>
+    /// <summary>Property 3: under x = S x̃ (S diagonal, positive) Newton, IG, PG and Gauss–Newton trajectories map exactly; GD's do not.
+    /// Gauss–Newton is checked only with at least as many outputs as variables: with fewer (m &lt; n) its step is the
+    /// minimum-norm solution of J Δx = −r, which minimises ‖Δx‖ in x's own coordinates, so it changes with S
+    /// (Nocedal &amp; Wright, Numerical Optimization, §10.3: the minimum-norm step is not invariant under scaling).</summary>
     /// <param name="p">The problem.</param>
     /// <param name="eta">The step size.</param>
     /// <param name="iterations">How many steps of each trajectory are compared.</param>
@@ -415,9 +419,13 @@ public static class TheoryChecks
         var reparametrised = ProblemTransform.Reparametrise(s, p);
         var a = Compile(p);
         var b = new CompiledProblem(reparametrised);
+        var underdetermined = p.Simulator.Length < p.Variables.Length;
         var methods = Square(p)
             ? new[] { Method.Newton, Method.InverseGradient, Method.PhysicalGradient, Method.GaussNewton }
-            : [Method.Newton, Method.GaussNewton];
+            : underdetermined ? [Method.Newton] : [Method.Newton, Method.GaussNewton];
+        var gnNote = underdetermined
+            ? $"; GN not checked: with {BookExample.Count(p.Simulator.Length, "output")} and {BookExample.Count(p.Variables.Length, "variable")} its minimum-norm step depends on the scaling"
+            : "";
         double Deviation(Method m)
         {
             var r1 = Optimizer.Run(a, m, eta, p.Start, iterations);
@@ -435,11 +443,11 @@ public static class TheoryChecks
         // is a precondition not met, not a failure.
         if (checkedOnes.Length == 0)
             return new CheckResult(3, name, false, double.NaN,
-                $"every method fell back ({string.Join(", ", deviations.Select(d => BookExample.ShortName(d.m)))}), so none of their own trajectories exists here", Unmet: true);
+                $"every method fell back ({string.Join(", ", deviations.Select(d => BookExample.ShortName(d.m)))}), so none of their own trajectories exists here{gnNote}", Unmet: true);
         return new CheckResult(3, name, worst <= Exact, worst,
             $"largest deviation of x_k from S·x̃_k over {NumberText.Count(iterations, "step")} for {string.Join(", ", checkedOnes.Select(d => BookExample.ShortName(d.m)))}" +
             (checkedOnes.Length < deviations.Length ? $" (skipped after fallbacks: {string.Join(", ", deviations.Where(d => double.IsNaN(d.d)).Select(d => BookExample.ShortName(d.m)))})" : "") +
-            $"; GD's deviation, for comparison: {NumberText.Short(gd, 3)}");
+            $"; GD's deviation, for comparison: {NumberText.Short(gd, 3)}{gnNote}");
     }
 
     /// <summary>Property 4: PG's y-distance to the target shrinks by exactly (1 − η) per step (L = ½‖y − y*‖²).</summary>
@@ -498,7 +506,8 @@ public static class TheoryChecks
             differences.Add(Norm(Minus(s.Pg, s.Ig)));
         }
         if (sizes.Count < 3)
-            return new CheckResult(5, name, false, double.NaN, $"y + Δy has no preimage near x for {6 - sizes.Count} of 6 sizes of Δy = J·δx, down to ‖δx‖ = {NumberText.Short(3e-5 * scale, 3)}");
+            return new CheckResult(5, name, false, double.NaN,
+                $"y + Δy has no preimage near x for {6 - sizes.Count} of 6 sizes of Δy = J·δx, down to ‖δx‖ = {NumberText.Short(3e-5 * scale, 3)}, so PG's steps the property compares do not exist there", Unmet: true);
         // A difference at rounding level has no order to fit (its logarithm is −∞ or noise): such a pass
         // reports the measured difference itself, relative to ‖Δy‖², with the bound it is under.
         var rounding = 1e-13 * (1 + Norm(p.Start));
@@ -581,7 +590,8 @@ public static class TheoryChecks
         if (Norm(dy) == 0) dy = y0.Select((_, i) => i == 0 ? 0.1 : 0.0).ToArray();
         var end = new double[c.N];
         if (!c.InvertAny(y0.Select((v, i) => v + dy[i]).ToArray(), p.Start, end))
-            return new CheckResult(7, name, false, double.NaN, $"y₀ + Δy has no preimage near x₀ (Δy = {Show(dy)})");
+            return new CheckResult(7, name, false, double.NaN,
+                $"the local inverse found no preimage of y₀ + Δy near x₀ (Δy = {Show(dy)}), so PG's step the property is about does not exist there", Unmet: true);
         var pg = Minus(end, p.Start);
         // J⁻¹Δy at y₀ + tΔy, memoised by t; the inverse starts from the nearest t solved so far.
         var solved = new SortedList<double, double[]> { [0] = p.Start, [1] = end };
@@ -594,13 +604,13 @@ public static class TheoryChecks
             var at = new double[c.N];
             if (!c.InvertAny(y0.Select((v, i) => v + t * dy[i]).ToArray(), solved[nearest], at))
             {
-                failure ??= $"no preimage on the path at t = {NumberText.Short(t, 4)}";
+                failure ??= $"the local inverse found no preimage on the path at t = {NumberText.Short(t, 4)}, so the integral the property compares with cannot be measured";
                 return null;
             }
             solved[t] = at;
             if (InverseJacobianTimes(c, at, dy) is not { } v)
             {
-                failure ??= $"the Jacobian is singular on the path at x = {Show(at)}";
+                failure ??= $"the Jacobian is singular on the path at x = {Show(at)}, so the integrand J⁻¹Δy does not exist there";
                 return null;
             }
             integrands[t] = v;
@@ -617,7 +627,7 @@ public static class TheoryChecks
                 // estimate, and the bound below grows with it, so the cap cannot cause a false failure.
                 t => At(t) is { } v ? v[component] : double.NaN, 0, 1, out var error, out _, 1e-10, 10, 15);
             estimate += error * error;
-            if (failure is not null) return new CheckResult(7, name, false, double.NaN, failure);
+            if (failure is not null) return new CheckResult(7, name, false, double.NaN, failure, Unmet: true);
         }
         estimate = Math.Sqrt(estimate);
         var difference = Norm(Minus(integral, pg));
@@ -681,7 +691,7 @@ public static class TheoryChecks
         }
         if (size is not { } largest)
             return new CheckResult(8, name, false, double.NaN,
-                $"J changes by more than 10% (relative to J(x₀)) within ‖δx‖ = {NumberText.Short(1e-10 * scale * Norm(direction), 3)} of x₀, or y₀ + J·δx has no preimage there: x₀ is too close to a singularity to measure");
+                $"J changes by more than 10% (relative to J(x₀)) within ‖δx‖ = {NumberText.Short(1e-10 * scale * Norm(direction), 3)} of x₀, or y₀ + J·δx has no preimage there: x₀ is too close to a singularity to measure", Unmet: true);
         var deviations = new List<double>();
         var bounds = new List<double>();
         var sizes = new[] { largest, largest / 10, largest / 100 };
@@ -738,7 +748,9 @@ public static class TheoryChecks
         var h = new double[c.N * c.N];
         var l0 = Settled(c).LossInX(p.Start, g, h);
         var g2 = g.Sum(v => v * v);
-        if (g2 == 0) return new CheckResult(10, name, true, 0, "‖∇L‖² at the point: the gradient is 0, GD does not move, so no order is fitted");
+        if (g2 == 0)
+            return new CheckResult(10, name, false, double.NaN,
+                $"∇L = 0 at x = {Show(p.Start)}: GD does not move, so there is no loss change to measure (check at another point)", Unmet: true);
         var etas = new List<double>();
         var remainders = new List<double>();
         var all = new List<double>();

@@ -128,6 +128,27 @@ let ``an inconsistent expression names the subexpression and both units`` (text:
     Assert.Equal(ErrorKind.Units, e.Kind)
     Assert.Contains(words, e.Message)
 
+[<Theory>]
+[<InlineData("mm", "km", "1 km = 1E+06 mm")>]
+[<InlineData("km", "mm", "1 mm = 1E-06 km")>]
+[<InlineData("g", "kg", "1 kg = 1000 g")>]
+[<InlineData("mm/s", "km/s", "1 km/s = 1E+06 mm/s")>]
+let ``a sum of one dimension in two scales says the factor, and the advice it gives works`` (a: string, b: string, words: string) =
+    let units = [ "x", a; "z", b ]
+    let e = Assert.ThrowsAny<SymbolicException>(fun () -> infer units "x + z" |> ignore)
+    Assert.Contains(words, e.Message)
+    // The advice: multiply the second term by a parameter with the printed value and unit.
+    let m = Text.RegularExpressions.Regex.Match(e.Message, "multiply (\\w+) by a parameter with the value (\\S+) and the unit (\\S+)\\.$")
+    Assert.True(m.Success, e.Message)
+    let converted = infer (units @ [ "c", m.Groups.[3].Value ]) (sprintf "x + c*%s" m.Groups.[1].Value)
+    Assert.Equal(infer units "x", converted)
+
+[<Fact>]
+let ``a sum of two dimensions says which converting unit would make it consistent`` () =
+    let e = Assert.ThrowsAny<SymbolicException>(fun () -> infer [ "x", "m"; "t", "s" ] "x + t" |> ignore)
+    Assert.Contains("Terms of a sum must have one dimension", e.Message)
+    Assert.Contains("multiply x by a parameter in s/m", e.Message)
+
 [<Fact>]
 let ``a problem's output units are inferred, checked against given ones, and set the loss's unit`` () =
     let create loss =

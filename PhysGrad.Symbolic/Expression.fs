@@ -139,6 +139,17 @@ and [<Sealed; AllowNullLiteral>] Expr internal (node: Node, id: int64, height: i
     interface IEquatable<Expr> with
         member this.Equals(o) = Object.ReferenceEquals(this, o)
 
+/// Counts the nodes the current thread asks the intern table for (found or new): a measure of symbolic
+/// work that depends only on the computation, not on the machine, its load or what is already interned.
+/// LocalInverse's budget is spent in these units.
+type internal WorkCounter() =
+    [<ThreadStatic; DefaultValue>]
+    static val mutable private built: int64
+
+    static member Built
+        with get () = WorkCounter.built
+        and set (v: int64) = WorkCounter.built <- v
+
 /// The process-wide intern table. Entries are weak: an expression nobody references any more is
 /// collected, and its table slot is purged when the table has doubled since the last purge.
 module internal Intern =
@@ -197,6 +208,7 @@ module internal Intern =
         h
 
     let node (n: Node) : Expr =
+        WorkCounter.Built <- WorkCounter.Built + 1L
         gate.Enter()
 
         try

@@ -96,32 +96,35 @@ module LocalInverse =
 
     /// The most variables for which a problem's local inverse is derived symbolically when a problem is
     /// built (`Problem.Create`); above it the attempt is skipped and PG uses the numeric inverse (or the
-    /// inverse given as code), with the reason in the inverse's note. Measured on the 1-D stencil
-    /// x[i] + 0.1(x[i+1] − 2x[i] + x[i−1]) + 0.01x[i]³ (periodic) on a loaded machine, the time until the
-    /// attempt gave up (its 2 s budget is checked between steps, and single steps grow with n): 11 s at
-    /// n = 64, 70 s at 128, 379 s at 256 and 778 s at 512; above 64 a coupled system is not worth trying.
+    /// inverse given as code), with the reason in the inverse's note. On the 1-D stencil
+    /// x[i] + 0.1(x[i+1] − 2x[i] + x[i−1]) + 0.01x[i]³ (periodic) the work to conclude that there is no
+    /// closed form grows like n³ (875,000 nodes, about 1 s, at n = 64; BENCHMARKS.md), so above 64 a
+    /// coupled system would only spend its budget.
     [<CompiledName("DeriveUpTo")>]
     let deriveUpTo = 64
 
-    /// Raised inside a derivation that ran past its time budget.
+    /// Raised inside a derivation that ran past its work budget.
     exception private OverBudget
 
-    /// The time a derivation may take by default (`Problem.Create` uses it): long enough for every
-    /// example and property problem (milliseconds each), short enough that a problem whose inverse
-    /// would take minutes (a long chain of squares) falls back to the numeric inverse quickly.
+    /// The work a derivation may do by default (`Problem.Create` uses it), in work units: expression
+    /// nodes built (each request to the intern table, whether the node was new or not), so the count
+    /// depends only on the problem, never on the machine, its load or what was built before. Calibrated so that the default is spent in about
+    /// 2 s on an unloaded machine of this project's CI (measurements in BENCHMARKS.md): long enough
+    /// for every example and property problem (a few hundred units each), short enough that a
+    /// problem whose inverse would take minutes (a long chain of squares) falls back to the numeric
+    /// inverse quickly.
     [<CompiledName("DefaultBudget")>]
-    let defaultBudget = TimeSpan.FromSeconds 2.0
+    let defaultBudget = 2_000_000L
 
-    /// Derives P⁻¹(y; x₀) within `budget` (wall time, checked between the solver's steps: peels,
-    /// equations and the final simplification of each unknown, so one long step can overrun it; on the
-    /// Rosenbrock residuals at n = 100 a 2 s budget stopped after 3.8 s on a loaded machine;
-    /// TimeSpan.Zero gives up at the first check). `Ok` holds one expression per variable; `Error` says why no
-    /// closed form was found (the numeric inverse still applies then), including "no closed form
-    /// within the budget".
-    [<CompiledName("TryDeriveWithin")>]
-    let deriveWithin (budget: TimeSpan) (variables: string[]) (outputs: string[]) (simulator: Expr[]) : Result<Expr[], string> =
-        let clock = Diagnostics.Stopwatch.StartNew()
-        let checkBudget () = if clock.Elapsed >= budget then raise OverBudget
+    /// As `deriveWithin`, also returning the work units spent (for calibrating the budget).
+    [<CompiledName("TryDeriveCounted")>]
+    let deriveCounted (budget: int64) (variables: string[]) (outputs: string[]) (simulator: Expr[]) : Result<Expr[], string> * int64 =
+        let started = WorkCounter.Built
+        let spent () = WorkCounter.Built - started
+
+        let checkBudget () =
+            if spent () >= budget then
+                raise OverBudget
 
         if variables.Length <> simulator.Length || outputs.Length <> simulator.Length then
             Error(
@@ -129,7 +132,8 @@ module LocalInverse =
                     "a local inverse needs as many outputs as variables; this simulator maps %s to %s"
                     (Fail.count variables.Length "variable")
                     (Fail.count simulator.Length "output")
-            )
+            ),
+            0L
         else
             let n = variables.Length
             // The unknowns get private names so that the variable names stay free to mean x₀.
@@ -323,6 +327,7 @@ module LocalInverse =
 
                             for r in 0 .. m - 1 do
                                 if r <> top && not (Expr.isZeroValue a.[r, c]) then
+                                    checkBudget ()
                                     let f = a.[r, c]
 
                                     for j in 0 .. k - 1 do
@@ -356,6 +361,7 @@ module LocalInverse =
                     |> List.tryPick (fun rhs ->
                         match unsolvedIn rhs with
                         | [| i |] ->
+                            checkBudget ()
                             let d = Simplify.simplify (Calculus.derivative unknowns.[i] rhs)
 
                             if Sign.positive d then Some(i, d, "increasing")
@@ -371,7 +377,10 @@ module LocalInverse =
                         direction
                         variables.[i]
                         (Infix.format (Structure.substitute toCurrent d))
-                | None -> sprintf "the equation %s has a piece that is not invertible" (describe eq)
+                | None ->
+                    // Not "not invertible": x + sin x is invertible (strictly increasing, though its
+                    // derivative touches 0), only not by the solver's rules.
+                    sprintf "the solver cannot isolate the unknown in the equation %s (a piece it has no inverse rule for, or one that is not one-to-one)" (describe eq)
 
             let rec loop (eqs: Equation list) =
                 checkBudget ()
@@ -441,22 +450,40 @@ module LocalInverse =
                     let final = Dictionary<Expr, Expr>(ExprIdentity.comparer)
 
                     for i in order do
+                        let e = Structure.substitute final solved.[i]
                         checkBudget ()
-                        final.[unknowns.[i]] <- Simplify.simplify (Structure.substitute final solved.[i])
+                        // Simplification's effort in proportion to the solution's size: on a chain such as
+                        // x_{i+1} = y_i/10 + x_i² (the Rosenbrock residuals) the substituted solution is
+                        // already short (45 nodes at n = 8), and expanding its nested squares of sums in
+                        // search of a shorter form cost ~300,000 nodes per unknown and never found one.
+                        let effort = int (min (int64 Simplify.DefaultBudget) (1000L + 100L * Structure.treeSize e))
+                        final.[unknowns.[i]] <- Simplify.simplifyWith effort e
 
                     Ok(Array.init n (fun i -> final.[unknowns.[i]]))
 
-            try
-                solve ()
-            with
-            | OverBudget ->
-                Error(sprintf "no closed form within the budget of %g s (the symbolic derivation was stopped)" budget.TotalSeconds)
-            | :? SymbolicException as e when e.Kind = ErrorKind.TooDeep ->
-                Error "the simulator is nested too deeply to solve symbolically"
-            | :? SymbolicException as e ->
-                // Solving met an expression that cannot be built (a division by an exact zero, a
-                // constant that overflows): no closed form, and the numeric inverse takes over.
-                Error(sprintf "solving P(x) = y symbolically failed: %s" e.Message)
+            let result =
+                try
+                    solve ()
+                with
+                | OverBudget ->
+                    Error(sprintf "no closed form within the budget of %d work units (the symbolic derivation was stopped)" budget)
+                | :? SymbolicException as e when e.Kind = ErrorKind.TooDeep ->
+                    Error "the simulator is nested too deeply to solve symbolically"
+                | :? SymbolicException as e ->
+                    // Solving met an expression that cannot be built (a division by an exact zero, a
+                    // constant that overflows): no closed form, and the numeric inverse takes over.
+                    Error(sprintf "solving P(x) = y symbolically failed: %s" e.Message)
+
+            result, spent ()
+
+    /// Derives P⁻¹(y; x₀) within `budget` work units (see `defaultBudget`; checked between the
+    /// solver's steps, so one long step can overrun it, and 0 gives up at the first check). The same
+    /// problem and budget give the same answer on any machine and under any load. `Ok` holds one
+    /// expression per variable; `Error` says why no closed form was found (the numeric inverse still
+    /// applies then), including "no closed form within the budget".
+    [<CompiledName("TryDeriveWithin")>]
+    let deriveWithin (budget: int64) (variables: string[]) (outputs: string[]) (simulator: Expr[]) : Result<Expr[], string> =
+        fst (deriveCounted budget variables outputs simulator)
 
     /// Derives P⁻¹(y; x₀) within the default budget (`deriveWithin defaultBudget`).
     [<CompiledName("TryDerive")>]

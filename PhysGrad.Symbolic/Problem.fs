@@ -277,7 +277,7 @@ type Problem
         ) =
         Problem.Create(variables, simulator, loss, target, start, inverse, deriveInverse, parameters, LocalInverse.defaultBudget)
 
-    /// As Create, with the time budget of the symbolic derivation of the local inverse. The derivation
+    /// As Create, with the work budget (LocalInverse.defaultBudget's units) of the symbolic derivation of the local inverse. The derivation
     /// runs on first request of the inverse (Inverse, InverseSource, InverseNote: PG, `derive pg`, the
     /// checks that invert), never here: a problem run with rules that need no inverse never pays for it.
     /// Past the budget the inverse is numeric, and InverseNote says "no closed form within the budget".
@@ -291,11 +291,12 @@ type Problem
             inverse: Expr[],
             deriveInverse: bool,
             parameters: IReadOnlyDictionary<string, float>,
-            inverseBudget: TimeSpan
+            inverseBudget: int64
         ) =
         Problem.Create(variables, simulator, loss, target, start, inverse, deriveInverse, parameters, inverseBudget, null)
 
-    /// The time the symbolic derivation of a local inverse may take before the inverse is numeric (2 s).
+    /// The work the symbolic derivation of a local inverse may do before the inverse is numeric
+    /// (`LocalInverse.defaultBudget` work units, about 2 s on an unloaded machine; the same answer under any load).
     static member DefaultInverseBudget = LocalInverse.defaultBudget
 
     /// As Create, with parameters that only the loss may use (`lossOnly`, a subset of the parameters'
@@ -313,7 +314,7 @@ type Problem
             inverse: Expr[],
             deriveInverse: bool,
             parameters: IReadOnlyDictionary<string, float>,
-            inverseBudget: TimeSpan,
+            inverseBudget: int64,
             lossOnly: string[]
         ) =
         let parameterTable =
@@ -444,10 +445,9 @@ type Problem
                     ((null: Expr[]),
                      InverseSource.Numeric,
                      sprintf
-                         "the symbolic inverse is not tried above %d variables (this problem has %d): at that size it does not finish within its %g s budget"
+                         "the symbolic inverse is not tried above %d variables (this problem has %d): at that size it does not finish within its budget"
                          LocalInverse.deriveUpTo
-                         variables.Length
-                         inverseBudget.TotalSeconds)
+                         variables.Length)
                 )
             else
                 let variables, simulator = Array.copy variables, Array.copy simulator

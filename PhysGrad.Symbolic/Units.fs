@@ -410,14 +410,43 @@ module Units =
                         match memo.[t], found with
                         | Inferred.Known u, None -> found <- Some(t, u)
                         | Inferred.Known u, Some(first, v) when not (u.Equals v) ->
+                            // "v/u" for the unit of a converting factor, bracketing compound parts.
+                            let ratio =
+                                let top, bottom = string v, string u
+                                let top = if top.Contains "/" then "(" + top + ")" else top
+                                let bottom = if bottom.Contains "/" || bottom.Contains "*" then "(" + bottom + ")" else bottom
+                                top + "/" + bottom
+
+                            let advice =
+                                if u.SameDimension v then
+                                    // Same dimension, other scale: say how many of one the other is, so that
+                                    // the user can write the conversion in (a bare number takes its context's
+                                    // unit, so the factor must be a parameter with the ratio's unit).
+                                    let factor = u.Scale / v.Scale
+
+                                    sprintf
+                                        " They have the same dimension but different scales: 1 %O = %s %O. Declare both in one unit, or multiply %s by a parameter with the value %s and the unit %s."
+                                        u
+                                        (factor.ToString("G6", Globalization.CultureInfo.InvariantCulture))
+                                        v
+                                        (show t)
+                                        (factor.ToString("G6", Globalization.CultureInfo.InvariantCulture))
+                                        ratio
+                                else
+                                    sprintf
+                                        " Terms of a sum must have one dimension: check the units declared for their symbols, or multiply %s by a parameter in %s that converts it."
+                                        (show t)
+                                        ratio
+
                             mismatch (
                                 sprintf
-                                    "In %s, the terms %s (%O) and %s (%O) have different units."
+                                    "In %s, the terms %s (%O) and %s (%O) have different units.%s"
                                     (show n)
                                     (show first)
                                     v
                                     (show t)
                                     u
+                                    advice
                             )
                         | _ -> ()
 
