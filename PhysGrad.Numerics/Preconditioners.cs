@@ -239,10 +239,12 @@ public sealed class InversePreconditioner : KrylovPreconditioner
     /// </summary>
     internal static InversePreconditioner? IfAvailable(IDifferentiableProblem problem)
     {
-        // Not Supported's Inverse flag: a compiled problem notes it only once the inverse is first compiled.
+        // Supported is no test (a compiled problem lists Inverse whether or not it has a closed form);
+        // HasInverse is.
         if (problem.M != problem.N) return null;
         // Asking for the inverse derives a pending one only up to LocalInverse.DeriveUpTo variables (a
-        // budget of seconds); above that it only binds a given one, or finds none.
+        // budget of seconds); above that it only binds a given one, or finds none. IsInverseResolved alone
+        // would refuse a traced example's given inverse, which its definition binds on first request.
         if ((problem is LimitSettledProblem settled ? settled.Inner : problem) is not CompiledProblem compiled
             || !(compiled.IsInverseResolved || compiled.N > LocalInverse.DeriveUpTo) || !compiled.HasInverse)
             return null;
