@@ -230,6 +230,35 @@ public sealed class InversePreconditioner : KrylovPreconditioner
                 "The inverse simulator's linear part is not symmetric (uᵀM v ≠ vᵀM u on a random pair); LSQR needs Mᵀ, which the inverse does not offer, so it cannot precondition. Use the default (Jacobi).");
     }
 
+    /// <summary>
+    /// The inverse as <see cref="Preconditioning.Auto"/> takes it: for a square compiled problem whose closed-form
+    /// inverse is known without a symbolic derivation (given, derived earlier, or a problem above
+    /// <see cref="LocalInverse.DeriveUpTo"/> variables, where none is attempted; never solved for numerically,
+    /// which could cost more than the solve it would speed up) and passes the linearity and symmetry tests;
+    /// otherwise null (the caller's Jacobi scaling, or none). Building it applies the inverse three times.
+    /// </summary>
+    internal static InversePreconditioner? IfAvailable(IDifferentiableProblem problem)
+    {
+        // Supported is no test (a compiled problem lists Inverse whether or not it has a closed form);
+        // HasInverse is.
+        if (problem.M != problem.N) return null;
+        // Asking for the inverse derives a pending one only up to LocalInverse.DeriveUpTo variables (a
+        // budget of seconds); above that it only binds a given one, or finds none. IsInverseResolved alone
+        // would refuse a traced example's given inverse, which its definition binds on first request.
+        if ((problem is LimitSettledProblem settled ? settled.Inner : problem) is not CompiledProblem compiled
+            || !(compiled.IsInverseResolved || compiled.N > LocalInverse.DeriveUpTo) || !compiled.HasInverse)
+            return null;
+        try
+        {
+            return new InversePreconditioner(problem);
+        }
+        catch (SymbolicException)
+        {
+            // Not linear, not symmetric, or no preimage of 0 from 0: not a fixed preconditioner.
+            return null;
+        }
+    }
+
     /// <inheritdoc/>
     public override void Apply(double[] input, double[] output)
     {
@@ -252,8 +281,11 @@ public sealed class InversePreconditioner : KrylovPreconditioner
 /// <summary>How the matrix-free Gauss–Newton and Levenberg–Marquardt steps precondition their Krylov solves.</summary>
 public enum Preconditioning
 {
-    /// <summary>Jacobi column scaling when m ≥ n (see <see cref="Jacobi"/>); none when m &lt; n, where J cannot have full
-    /// column rank and a scaled solve would no longer return the minimum-norm step J⁺∂L/∂y.</summary>
+    /// <summary>For Gauss–Newton's LSQR (and IG's solve of J Δx = Δy): the problem's inverse simulator when it qualifies as
+    /// <see cref="Inverse"/> does and is known without further work (a square compiled problem with a given or already
+    /// derived closed-form inverse that is linear and symmetric in y, <see cref="InversePreconditioner"/>); else Jacobi
+    /// column scaling when m ≥ n (see <see cref="Jacobi"/>); none when m &lt; n, where J cannot have full column rank and a
+    /// scaled solve would no longer return the minimum-norm step J⁺∂L/∂y. For Levenberg–Marquardt's CG: Jacobi.</summary>
     Auto,
     /// <summary>No preconditioner: plain LSQR and CG.</summary>
     None,

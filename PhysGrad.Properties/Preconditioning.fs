@@ -195,6 +195,44 @@ let ``the heat problem's regularised inverse preconditions LSQR to the same step
     Assert.True(nearInSumScale 1e-8 lmJacobi lmInverse, "LM with the inverse against LM with Jacobi")
 
 [<Fact>]
+let ``by default GN and IG precondition with a given linear symmetric inverse, and fall back to Jacobi when it is unfit`` () =
+    // heat1d-inverse (given inverse B, κ(J B) ≤ 3.37 as in the test above): the default (Auto) GN solve
+    // takes the dense GN step within the bound of iterations for that condition, far fewer than Jacobi,
+    // which is a multiple of I on this circulant J; IG's solve of J Δx = Δy takes the dense IG step.
+    let n = 128
+    let problem = ReferenceProblems.Create("heat1d-inverse", Nullable n).Compiled
+    let x = Array.init n (fun i -> 0.1 * sin (float i))
+    let iterations (rule: IUpdateRule) =
+        let stepper = Stepper(problem, rule, x)
+        stepper.Step() |> ignore
+        stepper.X.ToArray(), (Assert.IsType<InnerSolve>(stepper.LastSolve)).Iterations
+    let auto, autoIterations = iterations (GaussNewton(1.0, LinearSolver.Iterative))
+    let _, jacobiIterations = iterations (GaussNewton(1.0, LinearSolver.Iterative, Preconditioning.Jacobi))
+    let kappa = 1.0 / ((1.0 - 0.8 ** 6.0) ** 4.0)
+    let bound = lsqrBound kappa SolverLimits.KrylovTolerance
+    Assert.True(autoIterations <= bound, sprintf "%d iterations, bound %d" autoIterations bound)
+    Assert.True(jacobiIterations > bound, sprintf "Jacobi took %d, within the inverse's bound %d" jacobiIterations bound)
+    let denseGn = stepOf problem (GaussNewton(1.0, LinearSolver.Dense)) x
+    Assert.True(nearInSumScale 1e-10 denseGn auto, "default GN step against the dense GN step")
+    let denseIg = stepOf problem (InverseGradient(1.0, LinearSolver.Dense)) x
+    let iterativeIg = stepOf problem (InverseGradient(1.0, LinearSolver.Iterative)) x
+    Assert.True(nearInSumScale 1e-10 denseIg iterativeIg, "default IG step against the dense IG step")
+    // A given inverse that is linear but not symmetric (y = L x, L lower triangular; x = L⁻¹y given): LSQR
+    // cannot use it (it needs Mᵀ), so the default is Jacobi, and the steps are still the dense ones.
+    let variables = [| "x0"; "x1"; "x2" |]
+    let simulator = [| "x0"; "x0 + 2*x1"; "x1 - x0 + 3*x2" |] |> Array.map Parse.expression
+    let inverse = [| "y0"; "(y1 - y0)/2"; "(y2 - (y1 - y0)/2 + y0)/3" |] |> Array.map Parse.expression
+    let lower =
+        CompiledProblem(Problem.Create(variables, simulator, null, [| 1.0; 2.0; 3.0 |], [| 0.0; 0.0; 0.0 |], inverse, false))
+    Assert.True(lower.HasInverse)
+    let at = [| 0.5; -0.25; 1.0 |]
+    for dense, iterative in
+        [ GaussNewton(1.0, LinearSolver.Dense) :> IUpdateRule, GaussNewton(1.0, LinearSolver.Iterative) :> IUpdateRule
+          InverseGradient(1.0, LinearSolver.Dense), InverseGradient(1.0, LinearSolver.Iterative) ] do
+        let d, i = stepOf lower dense at, stepOf lower iterative at
+        Assert.True(nearInSumScale 1e-10 d i, sprintf "%s: dense %A, default iterative %A" dense.Name d i)
+
+[<Fact>]
 let ``an inverse that is not linear, or not symmetric, is refused as a preconditioner with the reason`` () =
     // y_i = x_i + x_i³ (P(0) = 0, monotone): its numeric inverse is Newton's method on a nonlinear P,
     // not linear in y (M(u + v) ≠ M u + M v for u, v of size ~1, where the cubic term matters).

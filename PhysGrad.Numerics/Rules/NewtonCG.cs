@@ -25,6 +25,14 @@ namespace PhysGrad.Numerics.Rules;
 /// the steps. With a <see cref="Tolerance"/> in (0, 1) the forcing term is that constant instead (CG to a
 /// fixed relative residual: Newton's step up to it, as before inexact solves; the floor still applies).
 /// </para>
+/// <para>
+/// The forcing term saves H v products, not steps: on a non-convex problem run with a fixed η and no line
+/// search (no globalization) the inexact steps take another path than Newton's, through indefinite regions,
+/// and the loss after a given number of steps depends on where each CG stopped (on the Rosenbrock residuals
+/// at n = 10⁴, 6.64 after 10 unit steps and 21 products, against 0.142 and 142 products with a tolerance of
+/// 10⁻¹²; BENCHMARKS.md, "Newton-CG on the Rosenbrock residuals"). For Newton's path give a small
+/// <see cref="Tolerance"/>; for a loss that falls at every step, a line search (<see cref="ArmijoBacktracking"/>).
+/// </para>
 /// </summary>
 public sealed class NewtonCG : RuleBase
 {
