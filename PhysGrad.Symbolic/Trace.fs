@@ -207,14 +207,14 @@ type internal Linear(rests: Expr[], coefficients: Coefficient[], constant: Coeff
         let rests = Array.zeroCreate<Expr> total
         let cs = Array.zeroCreate<Coefficient> total
         let mutable count = 0
-        // A small sum finds its like rests by scanning (reference comparisons, no allocation); a long one
-        // through a table. A heat step adds three cells of up to 2k + 1 terms each (21 at k = 3): a table
-        // per such sum was most of the bytes a traced heat step allocated.
-        let index =
-            if total > 32 then
-                Dictionary<Expr, int>(total, ExprIdentity.comparer)
-            else
-                null
+        // A rest is first looked for at its own position (operands whose rests line up, as the
+        // oscillators' states, each a sum over the same controls in the same order, meet there: no
+        // search). Otherwise a small sum scans (reference comparisons, no allocation) and a long one
+        // looks it up in a table, made at the first such miss from the rests so far. A heat step adds
+        // three cells of up to 2k + 1 terms each (21 at k = 3): a table per such sum was most of the
+        // bytes a traced heat step allocated. The rests are distinct, so wherever a rest is found is
+        // its one place.
+        let mutable index: Dictionary<Expr, int> = null
 
         let mutable constant = Coefficient.zero
         let mutable ok = true
@@ -229,11 +229,20 @@ type internal Linear(rests: Expr[], coefficients: Coefficient[], constant: Coeff
             let ocs = o.Coefficients
             let mutable i = 0
 
+            // The first operand with rests meets none before it, and its own are distinct: copied.
+            if count = 0 then
+                Array.blit ors 0 rests 0 ors.Length
+                Array.blit ocs 0 cs 0 ocs.Length
+                count <- ors.Length
+                i <- ors.Length
+
             while ok && i < ors.Length do
                 let r = ors.[i]
 
                 let at =
-                    if isNull index then
+                    if i < count && Object.ReferenceEquals(rests.[i], r) then
+                        i
+                    elif total <= 32 then
                         let mutable k = 0
 
                         while k < count && not (Object.ReferenceEquals(rests.[k], r)) do
@@ -241,6 +250,12 @@ type internal Linear(rests: Expr[], coefficients: Coefficient[], constant: Coeff
 
                         if k < count then k else -1
                     else
+                        if isNull index then
+                            index <- Dictionary<Expr, int>(total, ExprIdentity.comparer)
+
+                            for k in 0 .. count - 1 do
+                                index.[rests.[k]] <- k
+
                         match index.TryGetValue r with
                         | true, k -> k
                         | _ -> -1
