@@ -28,7 +28,7 @@ public sealed partial class PhysicsProblem
         ArgumentNullException.ThrowIfNull(simulator);
         var components = Symbolic.Tracer.Simulator(n, simulator);
         var variables = Symbolic.Tracer.VariableNames(n);
-        string[]? inverseText = null;
+        IReadOnlyList<string>? inverseText = null;
         Expr[]? inverseComponents = null;
         if (inverse is not null)
         {
@@ -39,14 +39,15 @@ public sealed partial class PhysicsProblem
                 throw new SymbolicException(ErrorKind.Invalid,
                     $"The traced inverse must return one value per variable ({n}); it returned {inv?.Length ?? 0}.");
             inverseComponents = inv.Select(s => s.Expr).ToArray();
-            inverseText = inverseComponents.Select(Infix.FormatExact).ToArray();
+            inverseText = new PrintedExpressions(inverseComponents);
         }
         // Through the public creation path (the definition holds text): the exactly printed components
         // parse back to the identical expressions (floating constants stay floating), so the definition is
         // seeded with the traced ones rather than parsing its text again (a property test checks the
         // round trip; at n = 10⁵ the parse took seconds). The traced inverse likewise (heat1d-inverse at
-        // n = 4096 prints 4096 sums of about 90 floating terms each).
-        return From(new ProblemDefinition(variables, components.Select(Infix.FormatExact).ToArray(), loss, target ?? [], start ?? [], inverseText)
+        // n = 4096 prints 4096 sums of about 90 floating terms each). The text itself is printed when it is
+        // read (PrintedExpressions): a build reads none of it, the CLI's header three components.
+        return From(new ProblemDefinition(variables, new PrintedExpressions(components), loss, target ?? [], start ?? [], inverseText)
         {
             DeriveInverse = !numericInverse,
         }.Seeded(simulator: components, inverse: inverseComponents));

@@ -149,9 +149,9 @@ public sealed partial class PhysicsProblem
             .Where(n => parameters is null || !parameters.ContainsKey(n)).ToArray();
         var inverseCore = inverse?.Select(e => e.Core).ToArray();
         // The definition's text is exact (floating constants keep their point), because it is parsed again
-        // when the definition is copied or written as a problem file.
-        var definition = new ProblemDefinition(names, components.Select(Infix.FormatExact).ToArray(),
-            loss is null ? null : Infix.FormatExact(loss.Core), target ?? [], start ?? [], inverseCore?.Select(Infix.FormatExact).ToArray())
+        // when the definition is copied or written as a problem file; it is printed when read (PrintedExpressions).
+        var definition = new ProblemDefinition(names, new PrintedExpressions(components),
+            loss is null ? null : Infix.FormatExact(loss.Core), target ?? [], start ?? [], inverseCore is null ? null : new PrintedExpressions(inverseCore))
         {
             DeriveInverse = !numericInverse,
             Parameters = parameters,

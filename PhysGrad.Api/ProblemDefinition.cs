@@ -161,7 +161,8 @@ public sealed partial record ProblemDefinition(
         if (!HasTarget)
         {
             var prefix = TargetSymbolPrefix;
-            return Simulator.Select((_, j) => Expression.Symbol(prefix + j)).ToArray();
+            // By count, not by enumerating the text (which would print every component; see PrintedExpressions).
+            return Enumerable.Range(0, Simulator.Count).Select(j => Expression.Symbol(prefix + j)).ToArray();
         }
         return Enumerable.Range(0, Simulator.Count).Select(j =>
             TargetSymbols?[j] is { } name ? Expression.Symbol(name)
@@ -187,7 +188,7 @@ public sealed partial record ProblemDefinition(
         var names = Variables.Concat(Parameters?.Keys ?? Enumerable.Empty<string>()).ToArray();
         var values = point.Concat(Parameters?.Values ?? Enumerable.Empty<double>()).ToArray();
         var simulator = ParsedSimulator();
-        var target = Simulator.Select((_, i) =>
+        var target = Enumerable.Range(0, Simulator.Count).Select(i =>
         {
             var v = Evaluate.At(names, values, simulator[i]);
             return double.IsFinite(v) ? v : 0.0;

@@ -16,7 +16,7 @@ namespace PhysGrad.Benchmarks;
 /// the loss ½Σyᵢ², then a <see cref="CompiledProblem"/> asked for value + gradient, the sparse Jacobian and the
 /// sparse Hessian;</item>
 /// <item><c>example</c>: <c>ReferenceProblems.Create("rosenbrock", n)</c> (what <c>--example rosenbrock --n N</c>
-/// builds: trace, print, parse back, the problem's checks) and its compiled problem, asked the same;</item>
+/// builds: trace, the target, the problem's checks) and its compiled problem, asked the same;</item>
 /// <item><c>f</c>: Rosenbrock f(x) = Σ 100(xᵢ₊₁ − xᵢ²)² + (1 − xᵢ)² built with the smart constructors, its
 /// families and the value + gradient kernel (the <c>scale</c> mode's "build" and "derive").</item>
 /// </list>

@@ -6,7 +6,7 @@ namespace PhysGrad.Benchmarks;
 /// <summary>
 /// How long building a reference example takes, as <c>--example NAME --n N</c> builds it
 /// (<see cref="ReferenceProblems.Create"/> with the size limit lifted: trace, round the constants, the target
-/// from x*, print, the problem's checks), in a fresh process so that every node is new to the intern table:
+/// from x*, the problem's checks; the text is printed when read), in a fresh process so that every node is new to the intern table:
 /// wall and processor time and the bytes allocated. One line per size, each size in its own process is
 /// the fair measure (the intern table keeps the previous size's nodes otherwise), so run one size per call:
 /// <c>dotnet PhysGrad.Benchmarks.dll build heat1d 20000</c>.

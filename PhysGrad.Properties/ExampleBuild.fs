@@ -293,3 +293,80 @@ let ``an example over its size limit is refused before any phase line is printed
     Assert.DoesNotContain("physgrad: tracing", err)
     Assert.DoesNotContain("physgrad: running", err)
     Assert.Equal("", out)
+
+// ---- the problem's text, printed when it is read ---------------------------------------------------
+
+/// A problem built from expressions holds its text as a `PrintedExpressions` list.
+let private printed (text: Collections.Generic.IReadOnlyList<string>) =
+    match text with
+    | :? PrintedExpressions as p -> p
+    | other -> failwithf "the text is a %s, not printed when read" (other.GetType().Name)
+
+[<Theory>]
+[<InlineData("rosenbrock", 2)>]
+[<InlineData("rosenbrock", 9)>]
+[<InlineData("heat1d", 3)>]
+[<InlineData("heat1d", 40)>]
+[<InlineData("heat1d-dirichlet", 7)>]
+[<InlineData("heat1d-inverse", 60)>]
+[<InlineData("heat2d", 4)>]
+[<InlineData("poisson2d", 3)>]
+[<InlineData("oscillators", 6)>]
+let ``an example's text is printed when read, is its model's exact text, and builds the same problem`` (name: string, n: int) =
+    let problem = ReferenceProblems.Create(name, n, defaultComparison = false)
+    let text = printed problem.Definition.Simulator
+    // The build printed nothing: every component is printed by the reads below.
+    Assert.Equal(0, text.PrintedCount)
+    let model = problem.Model.Simulator
+    Assert.Equal(model.Length, text.Count)
+    // Read the last first (any order), then all: each is the eager text of its component, and reading
+    // again or by enumeration gives the same string.
+    Assert.Equal(Infix.formatExact model.[model.Length - 1], text.[text.Count - 1])
+    Assert.Equal(1, text.PrintedCount)
+
+    for i in 0 .. model.Length - 1 do
+        Assert.Equal(Infix.formatExact model.[i], text.[i])
+
+    Assert.Equal<string>(model |> Array.map Infix.formatExact, Seq.toArray text)
+    // The text form of the problem (plain strings, parsed) is the same problem: the same interned
+    // components, the same loss with the same target.
+    let fromText =
+        PhysicsProblem.From(ProblemDefinition(problem.Variables, Seq.toArray text, null, problem.Target, problem.Start))
+
+    Array.iteri (fun i (e: Expr) -> Assert.Same(e, fromText.Model.Simulator.[i])) model
+    Assert.Same(problem.Model.Loss, fromText.Model.Loss)
+    // heat1d-inverse's traced inverse is printed when read too, and is the regularised inverse's text.
+    if name = "heat1d-inverse" then
+        let inverse = printed problem.Definition.Inverse
+        Assert.Equal(0, inverse.PrintedCount)
+
+        let traced =
+            ReferenceSimulators.Heat1DRegularisedInverse(
+                Tracer.Variables(n, "y"),
+                Tracer.Variables(n, "x"),
+                ReferenceProblems.HeatRatio1D,
+                ReferenceProblems.HeatSteps,
+                ReferenceProblems.HeatInverseTerms,
+                GridBoundary.Periodic
+            )
+
+        Assert.Equal<string>(traced |> Array.map (fun s -> Infix.formatExact s.Expr), Seq.toArray inverse)
+
+[<Property(MaxTest = 50)>]
+let ``a problem from expressions prints what it shows: the one-line form reads three components of many`` (count: byte) =
+    // Components 10^i·x_i + x_{i+1}²: distinct texts, long enough that a wrong index shows.
+    let m = 5 + int count % 40
+    let x = Tracer.Variables(m + 1, "x")
+
+    let components =
+        Array.init m (fun i -> Expression.Wrap((Scalar.Constant(float (i + 1)) * x.[i] + Scalar.Square x.[i + 1]).Expr))
+
+    let problem = PhysicsProblem.FromExpressions(components, start = Array.zeroCreate (m + 1))
+    let text = printed problem.Definition.Simulator
+    Assert.Equal(0, text.PrintedCount)
+    // More than ResultText.Shown components: the one-line form shows the first two and the last.
+    let line = problem.ToString()
+    Assert.Equal(3, text.PrintedCount)
+    Assert.Contains(ExpressionText.ForHeader(ExpressionText.Formatted(text.[m - 1]), ExpressionText.ListItemLength), line)
+    Assert.Equal<string>(components |> Array.map (fun c -> Infix.formatExact c.Core), Seq.toArray text)
+    Assert.Equal(m, text.PrintedCount)

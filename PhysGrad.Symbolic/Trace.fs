@@ -111,8 +111,13 @@ type internal Linear(rests: Expr[], coefficients: Coefficient[], constant: Coeff
             | Product fs -> Intern.node (Product(Array.append [| Coefficient.toExpr c |] fs))
             | _ -> Intern.node (Product [| Coefficient.toExpr c; rest |])
 
-    /// The node: the sum of the terms through the constructor, which finds nothing to merge (the rests
-    /// are distinct) and puts them in canonical order; the constant alone when there are no rests.
+    /// The node: the sum of the terms in canonical order, the constant alone when there are no rests.
+    /// This is what the sum constructor (Build.fs's sumAll) returns for these terms, by the invariant:
+    /// the rests are distinct and not sums, so nothing merges, no multiple of a sum is distributed and
+    /// no term is flattened; each term is the one its scaleTerm rebuilds (Term), the nonzero constant
+    /// goes last, and one term alone is itself. Its tables, its lists and the second interning of every
+    /// term were most of building a traced heat field's 10⁵ sums. The canonical order is strict and
+    /// total, so the sorted array is the constructor's whatever the sort.
     member l.Expr =
         if isNull l.built then
             l.built <-
@@ -127,7 +132,11 @@ type internal Linear(rests: Expr[], coefficients: Coefficient[], constant: Coeff
                     if l.HasConstant then
                         terms.[rests.Length] <- Coefficient.toExpr constant
 
-                    Expr.sum terms
+                    if terms.Length = 1 then
+                        terms.[0]
+                    else
+                        Order.sortCanonical terms
+                        Intern.node (Sum terms)
 
         l.built
 
@@ -190,14 +199,22 @@ type internal Linear(rests: Expr[], coefficients: Coefficient[], constant: Coeff
     /// would be over the constructor's term limit (the node path then raises its error).
     static member Sum(operands: Linear[]) : Linear =
         let total = operands |> Array.sumBy (fun o -> o.Rests.Length)
-        let rests = List<Expr>(total)
-        let cs = List<Coefficient>(total)
-        // A small sum finds its like rests by scanning; a long one through a table.
-        let index =
-            if total > 16 then
-                Dictionary<Expr, int>(total, ExprIdentity.comparer)
-            else
-                null
+        if total = 0 then Linear.SumOfNumbers operands else Linear.SumOfTerms(operands, total)
+
+    static member private SumOfTerms(operands: Linear[], total: int) : Linear =
+        // Arrays of the largest size the sum can have (every rest distinct), filled to `count`: the
+        // combination keeps them when nothing merged or vanished (no copy), as most of a stencil's sums.
+        let rests = Array.zeroCreate<Expr> total
+        let cs = Array.zeroCreate<Coefficient> total
+        let mutable count = 0
+        // A rest is first looked for at its own position (operands whose rests line up, as the
+        // oscillators' states, each a sum over the same controls in the same order, meet there: no
+        // search). Otherwise a small sum scans (reference comparisons, no allocation) and a long one
+        // looks it up in a table, made at the first such miss from the rests so far. A heat step adds
+        // three cells of up to 2k + 1 terms each (21 at k = 3): a table per such sum was most of the
+        // bytes a traced heat step allocated. The rests are distinct, so wherever a rest is found is
+        // its one place.
+        let mutable index: Dictionary<Expr, int> = null
 
         let mutable constant = Coefficient.zero
         let mutable ok = true
@@ -212,18 +229,33 @@ type internal Linear(rests: Expr[], coefficients: Coefficient[], constant: Coeff
             let ocs = o.Coefficients
             let mutable i = 0
 
+            // The first operand with rests meets none before it, and its own are distinct: copied.
+            if count = 0 then
+                Array.blit ors 0 rests 0 ors.Length
+                Array.blit ocs 0 cs 0 ocs.Length
+                count <- ors.Length
+                i <- ors.Length
+
             while ok && i < ors.Length do
                 let r = ors.[i]
 
                 let at =
-                    if isNull index then
+                    if i < count && Object.ReferenceEquals(rests.[i], r) then
+                        i
+                    elif total <= 32 then
                         let mutable k = 0
 
-                        while k < rests.Count && not (Object.ReferenceEquals(rests.[k], r)) do
+                        while k < count && not (Object.ReferenceEquals(rests.[k], r)) do
                             k <- k + 1
 
-                        if k < rests.Count then k else -1
+                        if k < count then k else -1
                     else
+                        if isNull index then
+                            index <- Dictionary<Expr, int>(total, ExprIdentity.comparer)
+
+                            for k in 0 .. count - 1 do
+                                index.[rests.[k]] <- k
+
                         match index.TryGetValue r with
                         | true, k -> k
                         | _ -> -1
@@ -234,17 +266,46 @@ type internal Linear(rests: Expr[], coefficients: Coefficient[], constant: Coeff
                     | ValueNone -> ok <- false
                 else
                     if not (isNull index) then
-                        index.[r] <- rests.Count
+                        index.[r] <- count
 
-                    rests.Add r
-                    cs.Add ocs.[i]
+                    rests.[count] <- r
+                    cs.[count] <- ocs.[i]
+                    count <- count + 1
 
                 i <- i + 1
 
         if not ok then
             null
         else
-            Linear.Kept(rests, cs, constant)
+            Linear.Kept(rests, cs, count, constant)
+
+    /// The sum of operands that are all numbers, as `Sum` folds them (their constants added in operand
+    /// order, a lone constant kept as `Kept` leaves it) without its lists: a traced scheme run on numbers
+    /// (the target P(x*) of a reference example) adds only these. Null when the sum is not finite.
+    static member private SumOfNumbers(operands: Linear[]) : Linear =
+        let mutable constant = Coefficient.zero
+        let mutable ok = true
+        let mutable i = 0
+
+        while ok && i < operands.Length do
+            match Coefficient.add constant operands.[i].Constant with
+            | ValueSome c -> constant <- c
+            | ValueNone -> ok <- false
+
+            i <- i + 1
+
+        if not ok then
+            null
+        else
+            Linear.Number(
+                match constant with
+                | Floating f when f = 0.0 -> Floating 0.0
+                | c -> c
+            )
+
+    /// The combination of no rests whose constant is c.
+    static member Number(c: Coefficient) =
+        Linear(Array.Empty<Expr>(), Array.Empty<Coefficient>(), c)
 
     /// k times the combination, as Scalar.Times builds it: each term's coefficient multiplied (the
     /// product constructor folds k·c and keeps the rest, a canonical factor or product), the constant
@@ -252,7 +313,7 @@ type internal Linear(rests: Expr[], coefficients: Coefficient[], constant: Coeff
     /// left to the node path).
     static member Scale(k: Coefficient, a: Linear) : Linear =
         let rs = a.Rests
-        let cs = Array.zeroCreate rs.Length
+        let cs = if rs.Length = 0 then Array.Empty<Coefficient>() else Array.zeroCreate rs.Length
         let mutable ok = not (Coefficient.isZero k)
         let mutable i = 0
 
@@ -279,27 +340,35 @@ type internal Linear(rests: Expr[], coefficients: Coefficient[], constant: Coeff
 
     /// Drops zero coefficients and restores the invariant (a zero constant beside rests is the exact 0;
     /// a lone constant is kept as the constructor leaves it, −0.0 read as 0.0 as `Expr.real` stores it).
-    static member private Kept(rests: List<Expr>, cs: List<Coefficient>, constant: Coefficient) : Linear =
+    /// The first `filled` entries of `rests` and `cs` are the terms; the arrays are kept when they are
+    /// exactly the terms (none zero, none unfilled), else copied.
+    static member private Kept(rests: Expr[], cs: Coefficient[], filled: int, constant: Coefficient) : Linear =
         let mutable zeros = 0
 
-        for c in cs do
-            if Coefficient.isZero c then
+        for i in 0 .. filled - 1 do
+            if Coefficient.isZero cs.[i] then
                 zeros <- zeros + 1
 
-        let count = rests.Count - zeros
+        let count = filled - zeros
 
         if count > Expr.MaxTerms - 1 then
             null
         else
-            let rs = Array.zeroCreate count
-            let ks = Array.zeroCreate count
-            let mutable j = 0
+            let rs, ks =
+                if count = rests.Length then
+                    rests, cs
+                else
+                    let rs = Array.zeroCreate count
+                    let ks = Array.zeroCreate count
+                    let mutable j = 0
 
-            for i in 0 .. rests.Count - 1 do
-                if not (Coefficient.isZero cs.[i]) then
-                    rs.[j] <- rests.[i]
-                    ks.[j] <- cs.[i]
-                    j <- j + 1
+                    for i in 0 .. filled - 1 do
+                        if not (Coefficient.isZero cs.[i]) then
+                            rs.[j] <- rests.[i]
+                            ks.[j] <- cs.[i]
+                            j <- j + 1
+
+                    rs, ks
 
             let constant =
                 if count > 0 && Coefficient.isZero constant then Coefficient.zero
@@ -309,6 +378,51 @@ type internal Linear(rests: Expr[], coefficients: Coefficient[], constant: Coeff
                     | c -> c
 
             Linear(rs, ks, constant)
+
+/// The exact integers −256 … 256 as combinations of no rests, kept once made (as `SmallIntegers`): the
+/// constant operands of traced arithmetic (2·u, 1 − x) then need no combination made per operation.
+module internal SmallLinears =
+    let private made: Linear[] = Array.zeroCreate (2 * SmallIntegers.Limit + 1)
+
+    /// The exact integer k, |k| ≤ SmallIntegers.Limit, whose node is `SmallIntegers.get k`.
+    let get (k: int) =
+        let l = made.[k + SmallIntegers.Limit]
+
+        if isNull l then
+            let l = Linear.Of(SmallIntegers.get k)
+            made.[k + SmallIntegers.Limit] <- l
+            l
+        else
+            l
+
+/// Floating constants rounded to some significant digits, kept per thread: a traced scheme's outputs share
+/// a few coefficients (heat1d's 10⁵ cells the same nine), and each rounding prints and parses its value.
+/// Bounded: emptied when full, so a program of many distinct constants holds at most `Limit` of them.
+[<Sealed; AbstractClass>]
+type internal RoundedConstants =
+    [<ThreadStatic; DefaultValue>]
+    static val mutable private table: Dictionary<struct (float * int), Expr>
+
+    static member Limit = 4096
+
+    /// round (x, digits), looked up first.
+    static member Get(x: float, digits: int, round: float * int -> Expr) : Expr =
+        if isNull RoundedConstants.table then
+            RoundedConstants.table <- Dictionary<struct (float * int), Expr>()
+
+        let t = RoundedConstants.table
+        let key = struct (x, digits)
+
+        match t.TryGetValue key with
+        | true, e -> e
+        | _ ->
+            let e = round (x, digits)
+
+            if t.Count >= RoundedConstants.Limit then
+                t.Clear()
+
+            t.[key] <- e
+            e
 
 /// A symbolic scalar for writing a simulator as ordinary code with loops (CasADi's SX is the model):
 /// every operation builds the hash-consed expression through the `Expr` constructors, so running the
@@ -388,6 +502,18 @@ type Scalar =
 
     static member op_Implicit(value: float) : Scalar = Scalar.Constant value
 
+    /// A double operand of +, −, ×, ÷ (r or 2 in a traced scheme, on every cell and step) as the
+    /// combination of no rests that `OfFloat`'s node stands for, without looking that node up in the
+    /// intern table per operation: the same coefficient, and the same node when its expression is asked
+    /// for. Not finite, or an integer beyond the small ones: the node (whose constructor raises the error).
+    static member private Operand(value: float) : Scalar =
+        if Double.IsFinite value && value = Math.Round value && abs value <= float SmallIntegers.Limit then
+            Scalar(SmallLinears.get (int value))
+        elif Double.IsFinite value && value <> Math.Round value then
+            Scalar(Linear.Number(Floating value))
+        else
+            Scalar(Scalar.OfFloat value)
+
     /// The scalar with every floating constant rounded to `digits` significant digits (an integer
     /// result becomes exact). For constants that are decimal numbers computed in floating point
     /// (0.2·0.2·… in an explicit scheme gives 0.18560000000000001 for 0.1856): with 15 digits the
@@ -431,8 +557,13 @@ type Scalar =
 
     /// x to `digits` significant digits, as a constant (exact when the result is an integer).
     static member private RoundFloat(x: float, digits: int) : Expr =
-        let format = "G" + string digits
-        Scalar.OfFloat(Double.Parse(x.ToString(format, Globalization.CultureInfo.InvariantCulture), Globalization.CultureInfo.InvariantCulture))
+        RoundedConstants.Get(
+            x,
+            digits,
+            fun (x, digits) ->
+                let format = "G" + string digits
+                Scalar.OfFloat(Double.Parse(x.ToString(format, Globalization.CultureInfo.InvariantCulture), Globalization.CultureInfo.InvariantCulture))
+        )
 
     /// An expression with every floating constant rounded to `digits` significant digits (see
     /// RoundConstants): derived rules print their computed coefficients (products of the simulator's
@@ -522,11 +653,11 @@ type Scalar =
         Scalar.Plus(a, b, fun () -> Expr.add a.Expr b.Expr)
 
     static member (+)(a: Scalar, b: float) =
-        let c = Scalar(Scalar.OfFloat b)
+        let c = Scalar.Operand b
         Scalar.Plus(a, c, fun () -> Expr.add a.Expr c.Expr)
 
     static member (+)(a: float, b: Scalar) =
-        let c = Scalar(Scalar.OfFloat a)
+        let c = Scalar.Operand a
         Scalar.Plus(c, b, fun () -> Expr.add c.Expr b.Expr)
 
     static member (-)(a: Scalar, b: Scalar) =
@@ -534,20 +665,20 @@ type Scalar =
         Scalar.Plus(a, nb, fun () -> Expr.add a.Expr nb.Expr)
 
     static member (-)(a: Scalar, b: float) =
-        let c = Scalar(Scalar.OfFloat(-b))
+        let c = Scalar.Operand(-b)
         Scalar.Plus(a, c, fun () -> Expr.add a.Expr c.Expr)
 
     static member (-)(a: float, b: Scalar) =
-        let c = Scalar(Scalar.OfFloat a)
+        let c = Scalar.Operand a
         let nb = Scalar.Negated b
         Scalar.Plus(c, nb, fun () -> Expr.add c.Expr nb.Expr)
 
     static member (*)(a: Scalar, b: Scalar) = Scalar.Mul(a, b)
-    static member (*)(a: Scalar, b: float) = Scalar.Mul(a, Scalar(Scalar.OfFloat b))
-    static member (*)(a: float, b: Scalar) = Scalar.Mul(Scalar(Scalar.OfFloat a), b)
+    static member (*)(a: Scalar, b: float) = Scalar.Mul(a, Scalar.Operand b)
+    static member (*)(a: float, b: Scalar) = Scalar.Mul(Scalar.Operand a, b)
     static member (/)(a: Scalar, b: Scalar) = Scalar.Div(a, b)
-    static member (/)(a: Scalar, b: float) = Scalar.Div(a, Scalar(Scalar.OfFloat b))
-    static member (/)(a: float, b: Scalar) = Scalar.Div(Scalar(Scalar.OfFloat a), b)
+    static member (/)(a: Scalar, b: float) = Scalar.Div(a, Scalar.Operand b)
+    static member (/)(a: float, b: Scalar) = Scalar.Div(Scalar.Operand a, b)
     static member (~-)(a: Scalar) = Scalar.Negated a
     static member (~+)(a: Scalar) = a
 

@@ -1,5 +1,5 @@
 // How long building one reference example takes, as `--example NAME --n N` builds it (ReferenceProblems.Create
-// with the size limit lifted: trace, round the constants, the target from x*, print, the problem's checks), in
+// with the size limit lifted: trace, round the constants, the target from x*, the problem's checks; the text is printed when read), in
 // a fresh process (every node new to the intern table): wall and processor time, bytes allocated.
 // The DLL folder is an argument so that two builds (a commit and its parent) are measured alike:
 //   dotnet fsi PhysGrad.Benchmarks/scripts/example-build.fsx PhysGrad.Benchmarks/bin/Release/net10.0 heat1d 20000
