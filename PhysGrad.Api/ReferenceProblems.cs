@@ -11,8 +11,8 @@ namespace PhysGrad;
 /// <param name="DefaultSize">n when none is given.</param>
 /// <param name="MinSize">The smallest n for which the problem is not degenerate (see <paramref name="MinReason"/>).</param>
 /// <param name="MaxSize">The largest n whose default comparison (ten iterations of each default method)
-/// stays near ten seconds of CPU time, measured at n = 256, 512 and 1024 (BENCHMARKS.md, "The default
-/// comparison at 256 to 1024"): the dense steps (newton's Hessian, hig's SVD) grow as n³ and reach a minute
+/// stays near ten seconds of CPU time, measured at n = 256, 512 and 1024 (BENCHMARKS.md, "The reference
+/// examples' default comparison at n = 256 to 1024"): the dense steps (newton's Hessian, hig's SVD) grow as n³ and reach a minute
 /// at 1024. Named methods lift it (<see cref="ReferenceProblems.Create"/>). The exception is
 /// <c>heat1d-inverse</c>, meant for the matrix-free methods (gd, pg, ig, gn, lm): its limit, 4096, is where
 /// one of their steps stays under about 30 s; above n = 512 its default list leaves newton and hig out
@@ -104,7 +104,7 @@ public static class ReferenceProblems
     private static readonly IReadOnlyDictionary<Method, double> HeatGd = new Dictionary<Method, double> { [Method.GradientDescent] = 1 };
 
     private const string RosenbrockUnstable =
-        "on rosenbrock they diverge or raise the loss at every step size measured (η from 0.002 to 1 at n = 10, 32 and 64): " +
+        "on rosenbrock they diverge or raise the loss at every step size measured from 0.002 to 1 at n = 10, and at n = 64 those that do not diverge leave the loss above a third of its start: " +
         "solving J Δx = Δy through the chained residuals multiplies an error by about 2|x_i| per variable; name them (--methods in the CLI) to run them anyway.";
 
     private const string HeatInverseDense =

@@ -106,3 +106,27 @@ let ``the phase log names the next method's first iteration once a run is over, 
         Assert.True(at l >= 0, sprintf "missing '%s' in\n%s" l text)
 
     Assert.Equal<int list>(lines |> List.map at |> List.sort, lines |> List.map at)
+
+let private readme () =
+    let rec up (d: DirectoryInfo) = if File.Exists(Path.Combine(d.FullName, "PhysGrad.sln")) then d.FullName else up d.Parent
+    File.ReadAllText(Path.Combine(up (DirectoryInfo AppContext.BaseDirectory), "README.md"))
+
+[<Fact>]
+let ``the README's table of examples gives each one's default n, limit and own defaults as the catalogue has them`` () =
+    let lines = readme().Replace("\r", "").Split('\n')
+
+    for info in ReferenceProblems.All do
+        let row = lines |> Array.tryFind (fun l -> l.StartsWith(sprintf "| `%s` |" info.Name, StringComparison.Ordinal))
+        Assert.True(row.IsSome, sprintf "no README row for %s" info.Name)
+        // | name | n is | default n | largest n | CPU | own defaults | what |
+        let cells = row.Value.Split('|') |> Array.map (fun c -> c.Trim())
+        Assert.Equal(string info.DefaultSize, cells.[3])
+        Assert.Equal(string info.MaxSize, cells.[4])
+
+        for KeyValue(m, eta) in info.Steps do
+            Assert.Contains(sprintf "%s η = %s" (MethodCatalog.NameOf m) (NumberText.StepSize eta), cells.[6])
+
+        for left in info.LeftOut do
+            Assert.Contains(MethodCatalog.NameOf left.Method, cells.[6])
+            Assert.Contains("left out", cells.[6])
+            if left.FromSize > 0 then Assert.Contains(sprintf "above %d" (left.FromSize - 1), cells.[6])
