@@ -95,7 +95,7 @@ internal sealed class PhaseLog : IProgress<(int Method, int Iteration)>, IDispos
     /// <summary>
     /// What the periodic line says now, without the time: the running method's last completed iteration
     /// (<c>gd: iteration 3/10 done</c>), or, before a method's first iteration is done, what that iteration
-    /// does (<c>pg: building the local inverse (iteration 1/10 under way)</c>); null between the runs' phases.
+    /// does (<c>pg: building the local inverse, iteration 1/10 under way</c>); null between the runs' phases.
     /// </summary>
     internal string? Current
     {
@@ -103,7 +103,7 @@ internal sealed class PhaseLog : IProgress<(int Method, int Iteration)>, IDispos
         {
             lock (_gate)
                 return _method < 0 ? null
-                    : _iteration == 0 ? $"{_names[_method]}: {FirstStep(_method)} (iteration 1/{_iterations} under way)"
+                    : _iteration == 0 ? $"{_names[_method]}: {FirstStep(_method)}, iteration 1/{_iterations} under way"
                     : $"{_names[_method]}: iteration {_iteration}/{_iterations} done";
         }
     }

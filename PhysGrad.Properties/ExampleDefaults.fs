@@ -91,9 +91,9 @@ let ``the phase log names the next method's first iteration once a run is over, 
         record ()
 
     Assert.Equal<string list>(
-        [ "gd: deriving and compiling what it needs (iteration 1/2 under way)"
+        [ "gd: deriving and compiling what it needs, iteration 1/2 under way"
           "gd: iteration 1/2 done"
-          "pg: building the local inverse (iteration 1/2 under way)"
+          "pg: building the local inverse, iteration 1/2 under way"
           "pg: iteration 1/2 done"
           "(none)" ],
         List.ofSeq sequence)
