@@ -56,11 +56,18 @@ public static class BookExample
     /// <summary>
     /// The default methods for a problem: the book's four for the book's example; for any other
     /// problem those and Gauss–Newton and HIG (η 0.3 each), the two that also work on non-square
-    /// Jacobians. Methods that do not apply are then left out by <see cref="Applicable"/>.
+    /// Jacobians. A problem with defaults of its own (<see cref="ProblemDefinition.Defaults"/>, a reference
+    /// example's) runs them at its step sizes and without the methods it leaves out. Methods that do not
+    /// apply are then left out by <see cref="Applicable"/>.
     /// </summary>
-    public static IReadOnlyList<(Method Method, double Eta)> DefaultMethods(ProblemDefinition definition) =>
-        ReferenceEquals(definition, ProblemDefinition.Book) ? Methods
+    public static IReadOnlyList<(Method Method, double Eta)> DefaultMethods(ProblemDefinition definition)
+    {
+        ArgumentNullException.ThrowIfNull(definition);
+        (Method Method, double Eta)[] all = ReferenceEquals(definition, ProblemDefinition.Book) ? Methods
             : [.. Methods, .. new[] { Method.GaussNewton, Method.HalfInverseGradient }.Select(m => (m, MethodCatalog.Of(m).DefaultEta))];
+        return definition.Defaults is not { } own ? all
+            : all.Where(m => !own.LeavesOut(m.Method)).Select(m => (m.Method, own.StepOf(m.Method))).ToArray();
+    }
 
     /// <summary>
     /// Whether a method can run on a problem, typed: IG and PG need a square Jacobian (<see cref="NotApplicableCause.NotSquare"/>);

@@ -80,12 +80,16 @@ public sealed partial class PhysicsProblem
 
     /// <summary>
     /// The default methods for this problem (<see cref="BookExample.DefaultMethods"/>) split into those that
-    /// apply, at their default step sizes, and those that do not, with the reason.
+    /// apply, at their default step sizes (the problem's own, <see cref="ProblemDefinition.Defaults"/>, where
+    /// it has them), and those that do not or that the problem's defaults leave out
+    /// (<see cref="NotApplicableCause.LeftOutByDefault"/>), with the reason.
     /// </summary>
     public (IReadOnlyList<MethodSpec> Run, IReadOnlyList<SkippedMethod> Skipped) DefaultMethods()
     {
         var (run, skipped) = BookExample.Applicable(Model, BookExample.DefaultMethods(Definition));
-        return (run.Select(m => new MethodSpec(m.Method, m.Eta)).ToArray(), skipped);
+        var leftOut = (Definition.Defaults?.LeftOut ?? [])
+            .Select(l => new SkippedMethod(l.Method, l.Reason) { Cause = NotApplicableCause.LeftOutByDefault });
+        return (run.Select(m => new MethodSpec(m.Method, m.Eta)).ToArray(), [.. skipped, .. leftOut]);
     }
 
     /// <summary>Whether a method, with its options, can run on this problem, and if not, why: IG and PG need a

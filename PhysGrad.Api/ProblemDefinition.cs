@@ -263,6 +263,14 @@ public sealed partial record ProblemDefinition(
     /// </summary>
     public string? Title { get; init; }
 
+    /// <summary>
+    /// The default comparison's own choices for this problem, or null for the catalogue's methods and
+    /// step sizes (<see cref="BookExample.DefaultMethods"/>): a reference example's step sizes and the
+    /// methods it leaves out of its default list, chosen by measurement (<see cref="ReferenceProblems.Create"/>).
+    /// A method list given by the caller is never changed by it.
+    /// </summary>
+    public DefaultComparison? Defaults { get; init; }
+
     /// <summary>Parses the fields and checks that they fit together, giving the core's problem model.</summary>
     /// <exception cref="SymbolicException">What is inconsistent, and where (a parse error names the field).</exception>
     public Problem ToProblem()

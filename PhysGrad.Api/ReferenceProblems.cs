@@ -1,4 +1,5 @@
 using System.Globalization;
+using PhysGrad.Numerics;
 using PhysGrad.Symbolic;
 
 namespace PhysGrad;
@@ -9,13 +10,65 @@ namespace PhysGrad;
 /// <param name="SizeMeaning">What n counts (cells, grid side, controls).</param>
 /// <param name="DefaultSize">n when none is given.</param>
 /// <param name="MinSize">The smallest n for which the problem is not degenerate (see <paramref name="MinReason"/>).</param>
-/// <param name="MaxSize">The largest n whose default comparison (six methods, ten iterations) finishes
-/// in about ten seconds today (every method compiles dense n×n matrices, and building long
-/// floating-coefficient sums is slow); larger sizes wait for the sparse kernels. The exception is
-/// <c>heat1d-inverse</c>, meant for the matrix-free methods (gd, gn, lm, pg): its limit, 4096, is where
-/// one of their steps stays under about 30 s (BENCHMARKS.md); the dense methods are impractical there.</param>
+/// <param name="MaxSize">The largest n whose default comparison (ten iterations of each default method)
+/// stays near ten seconds of CPU time, measured at n = 256, 512 and 1024 (BENCHMARKS.md, "The reference
+/// examples' default comparison at n = 256 to 1024"): the dense steps (newton's Hessian, hig's SVD) grow as n³ and reach a minute
+/// at 1024. Named methods lift it (<see cref="ReferenceProblems.Create"/>). The exception is
+/// <c>heat1d-inverse</c>, meant for the matrix-free methods (gd, pg, ig, gn, lm): its limit, 4096, is where
+/// one of their steps stays under about 30 s; above n = 512 its default list leaves newton and hig out
+/// (<see cref="ReferenceProblemInfo.LeftOut"/>).</param>
 /// <param name="MinReason">Why smaller n is refused (said in the message).</param>
-public sealed record ReferenceProblemInfo(string Name, string Summary, string SizeMeaning, int DefaultSize, int MinSize, int MaxSize, string MinReason = "");
+public sealed record ReferenceProblemInfo(string Name, string Summary, string SizeMeaning, int DefaultSize, int MinSize, int MaxSize, string MinReason = "")
+{
+    /// <summary>The example's own step sizes in its default comparison, replacing the catalogue's
+    /// (<see cref="MethodEntry.DefaultEta"/>); chosen by measurement at the default n and the limit (README,
+    /// "Reference simulators"). Methods not listed keep the catalogue's.</summary>
+    public IReadOnlyDictionary<Method, double> Steps { get; init; } = new Dictionary<Method, double>();
+
+    /// <summary>Methods the example's default comparison leaves out from a size on (<see cref="LeftOutMethod.FromSize"/>), with why.</summary>
+    public IReadOnlyList<LeftOutMethod> LeftOut { get; init; } = [];
+
+    /// <summary>The default comparison's choices at size n: <see cref="Steps"/>, and the <see cref="LeftOut"/> methods that apply from n.</summary>
+    public DefaultComparison DefaultsAt(int n) => new(Steps, LeftOut.Where(l => n >= l.FromSize).ToArray());
+
+    /// <summary><c>rosenbrock: n is variables, default 10, 2 to 512; gd η = 0.004; left out: ig, pg, gn</c>.</summary>
+    public override string ToString() =>
+        $"{Name}: n is {SizeMeaning}, default {DefaultSize}, {MinSize} to {MaxSize}" + DefaultComparison.Describe(Steps, LeftOut);
+}
+
+/// <summary>A method a default comparison leaves out, and why; it still runs when named.</summary>
+/// <param name="Method">The method.</param>
+/// <param name="Reason">Why, in a sentence that also says how to run it anyway.</param>
+public sealed record LeftOutMethod(Method Method, string Reason)
+{
+    /// <summary>The smallest size of a reference example from which it is left out (0: at every size).</summary>
+    public int FromSize { get; init; }
+}
+
+/// <summary>
+/// A problem's own default comparison (<see cref="ProblemDefinition.Defaults"/>): step sizes that replace the
+/// catalogue's, and methods left out of the default list with why. Only the default list uses it: a method
+/// list given by the caller runs as given.
+/// </summary>
+/// <param name="Steps">η by method, replacing <see cref="MethodEntry.DefaultEta"/>.</param>
+/// <param name="LeftOut">The methods left out, with why.</param>
+public sealed record DefaultComparison(IReadOnlyDictionary<Method, double> Steps, IReadOnlyList<LeftOutMethod> LeftOut)
+{
+    /// <summary>η of a method in the default comparison: its own step size, else the catalogue's.</summary>
+    public double StepOf(Method method) => Steps.TryGetValue(method, out var eta) ? eta : MethodCatalog.Of(method).DefaultEta;
+
+    /// <summary>Whether the default list leaves the method out.</summary>
+    public bool LeavesOut(Method method) => LeftOut.Any(l => l.Method == method);
+
+    /// <summary><c>gd η = 0.004; left out: ig, pg, gn</c> (empty when neither).</summary>
+    public override string ToString() => Describe(Steps, LeftOut).TrimStart(';', ' ');
+
+    // "; gd η = 0.004; left out: ig, pg, gn (from n = 513)", each part only when there is one.
+    internal static string Describe(IReadOnlyDictionary<Method, double> steps, IReadOnlyList<LeftOutMethod> leftOut) =>
+        string.Concat(steps.Select(s => $"; {MethodCatalog.NameOf(s.Key)} η = {NumberText.StepSize(s.Value)}")) +
+        (leftOut.Count == 0 ? "" : "; left out: " + string.Join(", ", leftOut.Select(l =>
+            MethodCatalog.NameOf(l.Method) + (l.FromSize > 0 ? $" (from n = {l.FromSize})" : ""))));
+}
 
 /// <summary>
 /// The reference problems of docs/theory.md §7 as ready problems, each built by tracing a simulator of
@@ -45,24 +98,56 @@ public static class ReferenceProblems
     /// <summary>The oscillators' initial state (x₁, x₂, v₁, v₂): the first mass displaced, all at rest.</summary>
     public static IReadOnlyList<double> OscillatorStart { get; } = [1.0, 0.0, 0.0, 0.0];
 
+    // GD on the heat examples: the smoothest mode passes the steps unchanged (factor 1), so the Hessian
+    // JᵀJ has λ_max = 1 and η = 1/λ_max = 1 is the classic step; the catalogue's 0.01 barely moves x
+    // (heat1d n = 32: loss 7.25 after 10 steps at 0.01, 4.8·10⁻⁸ at 1; measured).
+    private static readonly IReadOnlyDictionary<Method, double> HeatGd = new Dictionary<Method, double> { [Method.GradientDescent] = 1 };
+
+    private const string RosenbrockUnstable =
+        "on rosenbrock they diverge or raise the loss at every step size measured from 0.002 to 1 at n = 10, and at n = 64 those that do not diverge leave the loss above a third of its start: " +
+        "solving J Δx = Δy through the chained residuals multiplies an error by about 2|x_i| per variable; name them (--methods in the CLI) to run them anyway.";
+
+    private const string HeatInverseDense =
+        "above n = 512 on heat1d-inverse their dense steps (newton's n×n Hessian solve, hig's SVD) are most of the run: at n = 1024 a compare of " +
+        "ten steps took 15.8 s of CPU with newton alone, 56.9 s with hig alone and 8.9 s with gd, pg, ig and gn (BENCHMARKS.md); name them (--methods in the CLI) to run them anyway.";
+
     /// <summary>The catalogue.</summary>
     public static IReadOnlyList<ReferenceProblemInfo> All { get; } =
     [
-        new("rosenbrock", "Rosenbrock residuals r_i = 10(x_{i+1} − x_i²), r_{n−1} = 1 − x_0; target 0, start (−1.2, 1, −1.2, …)", "variables", 10, 2, 64,
-            "one variable has no coupling term 10(x₁ − x₀²)"),
-        new("heat1d", $"{HeatSteps} explicit heat steps (νΔt/h² = {NumberText.Short(HeatRatio1D)}), periodic; recover the initial field", "cells", 32, 3, 100,
-            "fewer cells make a cell its own neighbour, so the 3-point stencil degenerates"),
-        new("heat1d-dirichlet", $"{HeatSteps} explicit heat steps (νΔt/h² = {NumberText.Short(HeatRatio1D)}), zero Dirichlet boundary; recover the initial field", "cells", 32, 3, 100,
-            "with fewer cells no cell has two neighbours inside the grid, so the stencil is mostly boundary"),
+        new("rosenbrock", "Rosenbrock residuals r_i = 10(x_{i+1} − x_i²), r_{n−1} = 1 − x_0; target 0, start (−1.2, 1, −1.2, …)", "variables", 10, 2, 512,
+            "one variable has no coupling term 10(x₁ − x₀²)")
+        {
+            // Measured (README, "Reference simulators"): gd at 0.01 overflows by iteration 6, 0.007 diverges at
+            // n = 10, 0.004 takes the loss from 1018.82 to 0.66 at n = 10 and from 7814 to 0.70 at n = 64.
+            Steps = new Dictionary<Method, double> { [Method.GradientDescent] = 0.004 },
+            LeftOut = [.. new[] { Method.InverseGradient, Method.PhysicalGradient, Method.GaussNewton }.Select(m => new LeftOutMethod(m, RosenbrockUnstable))],
+        },
+        new("heat1d", $"{HeatSteps} explicit heat steps (νΔt/h² = {NumberText.Short(HeatRatio1D)}), periodic; recover the initial field", "cells", 32, 3, 512,
+            "fewer cells make a cell its own neighbour, so the 3-point stencil degenerates") { Steps = HeatGd },
+        new("heat1d-dirichlet", $"{HeatSteps} explicit heat steps (νΔt/h² = {NumberText.Short(HeatRatio1D)}), zero Dirichlet boundary; recover the initial field", "cells", 32, 3, 512,
+            "with fewer cells no cell has two neighbours inside the grid, so the stencil is mostly boundary") { Steps = HeatGd },
         new("heat1d-inverse", $"the heat inverse problem: {HeatSteps} explicit heat steps (νΔt/h² = {NumberText.Short(HeatRatio1D)}), periodic, of a field with a box (all modes); " +
             "PG through a regularised inverse simulator (truncated backward steps)", "cells", 256, 3, 4096,
-            "fewer cells make a cell its own neighbour, so the 3-point stencil degenerates"),
-        new("heat2d", $"{HeatSteps} explicit 5-point heat steps (νΔt/h² = {NumberText.Short(HeatRatio2D)}) on an n×n periodic grid; recover the initial field", "grid side (n² cells)", 6, 3, 8,
-            "a smaller periodic grid makes a cell its own neighbour, so the 5-point stencil degenerates"),
+            "fewer cells make a cell its own neighbour, so the 3-point stencil degenerates")
+        {
+            Steps = HeatGd,
+            LeftOut = [.. new[] { Method.Newton, Method.HalfInverseGradient }.Select(m => new LeftOutMethod(m, HeatInverseDense) { FromSize = 513 })],
+        },
+        new("heat2d", $"{HeatSteps} explicit 5-point heat steps (νΔt/h² = {NumberText.Short(HeatRatio2D)}) on an n×n periodic grid; recover the initial field", "grid side (n² cells)", 6, 3, 16,
+            "a smaller periodic grid makes a cell its own neighbour, so the 5-point stencil degenerates") { Steps = HeatGd },
         new("poisson2d", "Δ_h y = x on an n×n interior grid, zero Dirichlet boundary; the inverse Δ_h is given, so PG is exact at η = 1", "grid side (n² cells)", 4, 2, 6,
-            "n = 1 is a single cell with only boundary neighbours: no coupling to recover"),
-        new("oscillators", "two coupled oscillators (coupling 0.2), RK4 with dt = 0.5, one control per step on v₂; drive the state from (1, 0, 0, 0) to rest", "controls (steps)", 24, 4, 48,
-            "one control per step on a 4-dimensional state needs at least 4 steps to reach rest from any state"),
+            "n = 1 is a single cell with only boundary neighbours: no coupling to recover")
+        {
+            // P = Δ_h⁻¹ has σ_max² ≈ 0.0026–0.0031 (sides 2 to 31), so GD is stable below η ≈ 650 and
+            // 0.01 does not move x; 300 takes the loss from 0.0016 to 5.6·10⁻⁵ at n = 4 (measured).
+            Steps = new Dictionary<Method, double> { [Method.GradientDescent] = 300 },
+        },
+        new("oscillators", "two coupled oscillators (coupling 0.2), RK4 with dt = 0.5, one control per step on v₂; drive the state from (1, 0, 0, 0) to rest", "controls (steps)", 24, 4, 256,
+            "one control per step on a 4-dimensional state needs at least 4 steps to reach rest from any state")
+        {
+            // Measured: gd at 0.1 ends at loss 0.0098 (n = 24) and 0.0100 (n = 48), 0.01 at 0.76 and 1.76.
+            Steps = new Dictionary<Method, double> { [Method.GradientDescent] = 0.1 },
+        },
     ];
 
     /// <summary>The names, comma-separated (for messages and help).</summary>
@@ -226,13 +311,14 @@ public static class ReferenceProblems
         var target = info.Name == "rosenbrock"
             ? new double[count]
             : simulator(known.Select(v => Scalar.Constant(v)).ToArray()).Select(s => Clean(Evaluate.At([], [], s.Expr))).ToArray();
-        return WithKnown(CreateTraced(info, size, count, simulator, target, start), known, $"{info.Name}, n = {size}");
+        return WithKnown(CreateTraced(info, size, count, simulator, target, start), known, $"{info.Name}, n = {size}", info.DefaultsAt(size));
     }
 
     // The example's name and size title its plots: its formula (64 outputs of Rosenbrock) would be cut.
     // The symbolic model does not depend on either, so it is kept, not built and checked again.
-    private static PhysicsProblem WithKnown(PhysicsProblem problem, double[] known, string title) =>
-        problem.WithDefinition(problem.Definition with { KnownSolution = known, Title = title });
+    // The default comparison's step sizes and left-out methods are the example's own (measured).
+    private static PhysicsProblem WithKnown(PhysicsProblem problem, double[] known, string title, DefaultComparison defaults) =>
+        problem.WithDefinition(problem.Definition with { KnownSolution = known, Title = title, Defaults = defaults });
 
     private static PhysicsProblem CreateTraced(ReferenceProblemInfo info, int size, int count, Func<Scalar[], Scalar[]> simulator, double[] target, double[] start)
     {

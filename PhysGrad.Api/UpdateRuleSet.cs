@@ -64,6 +64,10 @@ public enum NotApplicableCause
     NoUnits,
     /// <summary>A rule with a dense form on a problem over its size limit (newton over 2,000 variables, HIG's SVD, dense BFGS).</summary>
     TooLarge,
+    /// <summary>Left out of a problem's default list by its own defaults (<see cref="ProblemDefinition.Defaults"/>):
+    /// a reference example on which it diverges at every step size measured, or which it takes too long at this
+    /// size. It runs when named.</summary>
+    LeftOutByDefault,
 }
 
 /// <summary>

@@ -35,6 +35,21 @@ internal static class CompareCommand
         };
     }
 
+    /// <summary>
+    /// The line that says which step sizes of a default list are the problem's own (a reference example's,
+    /// measured) rather than the catalogue's, e.g. "Step sizes measured for this example: gd η = 0.004 …";
+    /// null when all are the catalogue's. A bare name in --methods takes the catalogue's η, so it says how to keep them.
+    /// </summary>
+    internal static string? OwnStepsLine(IReadOnlyList<MethodSpec> defaults)
+    {
+        var own = defaults.Where(m => m.Eta != m.Entry.DefaultEta).ToArray();
+        if (own.Length == 0) return null;
+        var list = MethodCatalog.JoinNames(own.Select(m => $"{m.Name} η = {Numbers.StepSize(m.Eta)} (not {Numbers.StepSize(m.Entry.DefaultEta)})").ToArray());
+        var keep = string.Join(",", own.Select(m => $"{m.Name}:{Numbers.StepSize(m.Eta)}"));
+        return $"Step sizes measured for this example: {list}; the others as --help lists. " +
+            $"A bare name in --methods takes the catalogue's η: write {keep} to keep {(own.Length == 1 ? "it" : "them")}.";
+    }
+
     public static Command Create(TextWriter output, TextWriter error)
     {
         var iterations = new Option<int>("--iterations")
@@ -97,10 +112,12 @@ internal static class CompareCommand
             // Only methods the user named may fail the run; from the default list the ones that do not
             // apply are left out, each with one line saying why (on stderr for json and csv).
             IReadOnlyList<SkippedMethod> skipped = [];
+            string? ownSteps = null;
             if (chosen is null)
             {
                 var (run, skip) = physics.DefaultMethods();
                 (chosen, skipped) = (run.ToArray(), skip);
+                ownSteps = OwnStepsLine(chosen);
             }
             else if (chosen.Select(physics.ApplicabilityOf).FirstOrDefault(a => !a.IsApplicable) is { } refused)
                 throw new CliInputException(refused.Reason!);
@@ -111,10 +128,14 @@ internal static class CompareCommand
             var skipWriter = result.GetValue(format) == "table" ? output : error;
             foreach (var line in SkipLines.For(skipped))
                 skipWriter.WriteLine(line);
+            if (ownSteps is not null)
+                skipWriter.WriteLine(ownSteps);
             var names = MethodCatalog.Labels(chosen);
             Comparison comparison;
-            phases?.Runs(names, n);
-            phases?.Phase($"running {string.Join(", ", names)}, {n} iteration{(n == 1 ? "" : "s")} each; then finding x*");
+            // What a method's first iteration does before it reports: PG builds its local inverse (derived,
+            // given or numeric), the others derive and compile their rule's kernels.
+            phases?.Runs(names, n, chosen.Select(m => m.UsesLocalInverse ? "building the local inverse" : "deriving and compiling what it needs").ToArray());
+            phases?.StartRuns($"running {string.Join(", ", names)}, {n} iteration{(n == 1 ? "" : "s")} each; then finding x*");
             using (var bar = ProgressLine.For(error, names, n))
                 comparison = physics.CompareMethods(chosen, n, result.GetValue(lineSearch), BothProgress.Of(bar, phases));
             phases?.Phase("drawing the plots");

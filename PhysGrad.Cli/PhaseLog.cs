@@ -31,6 +31,7 @@ internal sealed class PhaseLog : IProgress<(int Method, int Iteration)>, IDispos
     private string? _pending;
     private TimeSpan _pendingSince;
     private string[] _names = [];
+    private string[] _firstSteps = [];
     private int _iterations;
     private int _method = -1, _iteration;
     private TimeSpan _lastLine;
@@ -71,18 +72,52 @@ internal sealed class PhaseLog : IProgress<(int Method, int Iteration)>, IDispos
         }
     }
 
-    /// <summary>The methods about to run (their labels) and the iterations of each.</summary>
-    public void Runs(string[] names, int iterations)
+    /// <summary>
+    /// The methods about to run (their labels), the iterations of each, and what each one's first
+    /// iteration does before it is reported (<c>building the local inverse</c> for PG): the periodic line
+    /// names it while it lasts, rather than the iteration of the method before.
+    /// </summary>
+    public void Runs(string[] names, int iterations, string[] firstSteps)
     {
-        lock (_gate) (_names, _iterations) = (names, iterations);
+        lock (_gate) (_names, _iterations, _firstSteps) = (names, iterations, firstSteps);
     }
+
+    /// <summary>Says the runs start (the phase <paramref name="what"/>); from then on the periodic line names the first method's first iteration.</summary>
+    public void StartRuns(string what)
+    {
+        lock (_gate)
+        {
+            Phase(what);
+            if (_names.Length > 0 && _iterations > 0) (_method, _iteration, _lastLine) = (0, 0, _clock.Elapsed);
+        }
+    }
+
+    /// <summary>
+    /// What the periodic line says now, without the time: the running method's last completed iteration
+    /// (<c>gd: iteration 3/10 done</c>), or, before a method's first iteration is done, what that iteration
+    /// does (<c>pg: building the local inverse, iteration 1/10 under way</c>); null between the runs' phases.
+    /// </summary>
+    internal string? Current
+    {
+        get
+        {
+            lock (_gate)
+                return _method < 0 ? null
+                    : _iteration == 0 ? $"{_names[_method]}: {FirstStep(_method)}, iteration 1/{_iterations} under way"
+                    : $"{_names[_method]}: iteration {_iteration}/{_iterations} done";
+        }
+    }
+
+    private string FirstStep(int method) =>
+        method < _firstSteps.Length ? _firstSteps[method] : "deriving and compiling what it needs";
 
     public void Report((int Method, int Iteration) value)
     {
         lock (_gate)
         {
             if (value.Method < 0 || value.Method >= _names.Length) return;
-            var first = value.Method != _method;
+            // A method's first report (it may follow the state "first iteration under way", iteration 0).
+            var first = value.Method != _method || _iteration == 0;
             (_method, _iteration) = (value.Method, value.Iteration);
             if (first)
             {
@@ -97,9 +132,13 @@ internal sealed class PhaseLog : IProgress<(int Method, int Iteration)>, IDispos
             }
             else if (_eager)
                 IterationLine();
-            // The last run is over; what follows, until the plots, is the search for x*.
-            if (value.Method == _names.Length - 1 && value.Iteration == _iterations)
-                Phase("finding x*");
+            // A run is over: the next method's first iteration follows (deriving and compiling what it needs,
+            // PG's inverse), and the periodic line names it; after the last run, until the plots, the search for x*.
+            if (value.Iteration == _iterations)
+            {
+                if (value.Method == _names.Length - 1) Phase("finding x*");
+                else (_method, _iteration) = (value.Method + 1, 0);
+            }
         }
     }
 
@@ -122,9 +161,9 @@ internal sealed class PhaseLog : IProgress<(int Method, int Iteration)>, IDispos
 
     private void IterationLine()
     {
-        if (_clock.Elapsed - _lastLine < IterationInterval) return;
+        if (_clock.Elapsed - _lastLine < IterationInterval || Current is not { } now) return;
         _lastLine = _clock.Elapsed;
-        Write($"physgrad: {_names[_method]}: iteration {_iteration}/{_iterations} done ({Elapsed()})");
+        Write($"physgrad: {now} ({Elapsed()})");
     }
 
     private string Elapsed() => $"{_clock.Elapsed.TotalSeconds:F1} s in";

@@ -281,8 +281,8 @@ let ``the heat inverse built from windowed columns is the whole-grid linear map`
 // ---- the CLI refuses a size before any phase line --------------------------------------------------
 
 [<Theory>]
-[<InlineData("heat1d", "5000", "over its limit of n = 100")>]
-[<InlineData("heat2d", "40", "over its limit of n = 8")>]
+[<InlineData("heat1d", "5000", "over its limit of n = 512")>]
+[<InlineData("heat2d", "40", "over its limit of n = 16")>]
 [<InlineData("poisson2d", "40", "over the limit of side ≤ 31")>]
 let ``an example over its size limit is refused before any phase line is printed`` (name: string, n: string, reason: string) =
     // Sizes of at least 1000 variables print their phase lines at once (PhaseLog.LargeProblem): 5000 cells,

@@ -85,9 +85,9 @@ let ``an example over its size limit says the limit and where larger sizes go, w
         Assert.Equal(2, code)
         Assert.Contains(sprintf "limit of n = %d" info.MaxSize, err)
         Assert.DoesNotMatch(@"(?i)issue\s*#?\d|planned", err)
-    // heat1d's default comparison stops at 100 cells; larger grids run with the methods named (the
+    // heat1d's default comparison stops at 512 cells; larger grids run with the methods named (the
     // matrix-free ones take any n), and the message says so instead of promising sparse kernels.
-    let _, _, err = run [ "compare"; "--example"; "heat1d"; "--n"; "101" ]
+    let _, _, err = run [ "compare"; "--example"; "heat1d"; "--n"; "513" ]
     Assert.Contains("--methods gd,newton-cg,gn,lm", err)
 
 [<Fact>]

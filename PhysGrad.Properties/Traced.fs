@@ -295,7 +295,7 @@ let ``compare runs an example from the CLI, and a bad one exits 2 naming the lim
     Assert.Contains("gn", out)
     let code2, _, err2 = Cli.run [ "compare"; "--example"; "heat1d"; "--n"; "100000" ]
     Assert.Equal(2, code2)
-    Assert.Contains("limit of n = 100", err2)
+    Assert.Contains("limit of n = 512", err2)
     Assert.Contains("--methods", err2)
     let code3, _, err3 = Cli.run [ "derive"; "--n"; "16" ]
     Assert.Equal(2, code3)
@@ -316,7 +316,7 @@ let ``an example runs past its default limit when the methods are named, and a d
     // Without --methods the default comparison's limit holds.
     let code3, _, err3 = Cli.run [ "compare"; "--example"; "rosenbrock"; "--n"; "3000"; "--out"; out ]
     Assert.Equal(2, code3)
-    Assert.Contains("limit of n = 64", err3)
+    Assert.Contains("limit of n = 512", err3)
 
 [<Fact>]
 let ``over the search's size limit the header says x* was not searched, never that none was found`` () =
