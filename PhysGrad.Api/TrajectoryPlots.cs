@@ -87,7 +87,11 @@ public static class TrajectoryPlots
             return SpaceFigures(runs, null, null, definition.Variables.ToArray(), definition.Outputs, name, noTarget: true)
                 .Append(LossFigure(runs, name)).ToArray();
         var targetY = definition.Target.ToArray();
-        return SpaceFigures(runs, target.X, targetY, definition.Variables.ToArray(), definition.Outputs, name, target.Note)
+        // The legend says how x* was had: a preimage found from the start is the one the search from there
+        // reached (x0^2 = 1 from 3 marks 1), not the only one; a run ending at −1 with L = 2E-08 was read as
+        // having missed "the target".
+        var how = target.Note ?? (target.Kind == TargetPointKind.PreimageNearStart ? "x* found from the start" : null);
+        return SpaceFigures(runs, target.X, targetY, definition.Variables.ToArray(), definition.Outputs, name, how)
             .Append(LossFigure(runs, name)).ToArray();
     }
 

@@ -2,7 +2,7 @@
 /// plots a legend wider than the data area (Rosenbrock at n = 10: a 1750-pixel figure, most of it legend),
 /// and a run of 3,000,000 iterations was handed whole to ScottPlot and never finished drawing. The legend
 /// now wraps its entries and stays beside the data inside the image; a long curve is drawn from its extremes
-/// per stretch of iterations, keeping its least, largest and last value.
+/// per stretch of iterations, keeping its least, largest and last value. And a marked x* says how it was had.
 module PhysGrad.Properties.PlotsAtScale
 
 open System
@@ -178,3 +178,20 @@ let ``Decimated keeps a subsequence of at most 6 points a stretch with the first
         for pick in [ (fun struct (x, _) -> x); (fun struct (_, y) -> y) ] do
             Assert.Equal(curve |> Array.map pick |> Array.max, kept |> Array.map pick |> Array.max)
             Assert.Equal(curve |> Array.map pick |> Array.min, kept |> Array.map pick |> Array.min))
+
+// ---- the marked x* says how it was found ----
+
+[<Fact>]
+let ``x* found from the start is named so in x-space, where a run reaches another preimage`` () =
+    // P(x) = x², y* = 1 from x = 3: Newton's search from the start finds x* = 1; GD with η = 0.1 overshoots to
+    // −1.8 and converges to the other preimage −1 (L ≈ 2E-08). The marker must not read as the only solution.
+    let problem = PhysicsProblem.FromText("x0^2", [| 1.0 |], [| 3.0 |])
+    let comparison = problem.CompareMethods([| struct (Method.GradientDescent, 0.1); struct (Method.Newton, 1.0 / 3.0) |], 10)
+    Assert.Equal(TargetPointKind.PreimageNearStart, comparison.Target.Kind)
+    Assert.Equal(1.0, comparison.Target.X.[0], 6)
+    let gd = comparison.Results.[0].Run
+    Assert.True(gd.Final.[0] < 0.0 && gd.FinalLoss < 1e-6, sprintf "gd ends at %g, L = %g" gd.Final.[0] gd.FinalLoss)
+    let runs = comparison.Results |> Seq.map (fun r -> r.Run) |> Array.ofSeq
+    let x = TrajectoryPlots.Figures(runs, problem.Definition, comparison.Target) |> Seq.find (fun f -> f.Name = "x-space")
+    let target = x.Panels.[0].Legend.ManualItems |> Seq.map (fun i -> i.LabelText.Replace('\n', ' ')) |> Seq.find (fun l -> l.StartsWith "target")
+    Assert.Equal("target (x* found from the start)", target)
