@@ -661,7 +661,8 @@ public static class Training
     /// the largest value (<see cref="Band"/>), in the method's colour; the legend says so. The vertical range
     /// is <see cref="RobustRange"/> of the runs that did not diverge; a median that goes above it is drawn to
     /// the edge and back with a triangle at each crossing, a band is cut at the edge, and the legend names
-    /// the stretches cut and the largest value there. A median that diverges (half or more of the seeds did)
+    /// the stretches cut and the largest value there, apart: where the median leaves ("median above the
+    /// plot") and where only the band's largest seed does ("band (its largest seed) above the plot"). A median that diverges (half or more of the seeds did)
     /// ends with a cross where it leaves the range, as compare's diverged runs do.
     /// </summary>
     internal static IReadOnlyList<(string Name, Plot Plot)> Plots(IReadOnlyList<TrainingHistory> runs, string title)
@@ -771,7 +772,8 @@ public static class Training
                     var (kept, exit, exitAt) = TrajectoryPlots.Clip(curve, box);
                     if (kept.Length == 0) kept = [curve[0]];
                     var drawn = exit is { } e ? [.. kept, e] : kept;
-                    var line = plot.Add.Scatter(drawn.Select(p => p.X).ToArray(), drawn.Select(p => p.Y).ToArray(), colour);
+                    var thinned = TrajectoryPlots.Decimated(drawn);
+                    var line = plot.Add.Scatter(thinned.Select(p => p.X).ToArray(), thinned.Select(p => p.Y).ToArray(), colour);
                     line.LineWidth = width;
                     line.MarkerSize = 0;
                     line.LegendText = "";
@@ -790,7 +792,8 @@ public static class Training
                     for (var k = 0; k < pieces.Count; k++)
                     {
                         var piece = pieces[k];
-                        var line = plot.Add.Scatter(piece.Select(p => p.X).ToArray(), piece.Select(p => p.Y).ToArray(), colour);
+                        var thinned = TrajectoryPlots.Decimated([.. piece]);
+                        var line = plot.Add.Scatter(thinned.Select(p => p.X).ToArray(), thinned.Select(p => p.Y).ToArray(), colour);
                         line.LineWidth = width;
                         line.MarkerSize = 0;
                         line.LegendText = "";
@@ -807,15 +810,25 @@ public static class Training
                         }
                     }
                 }
-                // Where the median or the band goes above the range: the stretches, and the largest value there.
-                var above = Enumerable.Range(0, band.X.Length).Where(k => band.High[k] > box.YMax).ToArray();
-                if (above.Length > 0 && !(medianDiverges && count == 1))
+                // Where the median goes above the range, and where only the band does (its largest seed; the
+                // median line stays inside): the stretches, and the largest value there. A band that leaves
+                // while its median stays was said as "above the plot", read as the drawn line leaving.
+                // A median that diverges has said where it leaves (above); its stretches are not repeated.
+                string Above(IEnumerable<int> where, double[] values, string who)
                 {
-                    var peak = above.Select(k => band.High[k]).Where(double.IsFinite).DefaultIfEmpty(double.NaN).Max();
-                    var peakText = double.IsNaN(peak) ? "" : $", up to {NumberText.Short(linear ? peak : Math.Pow(10, peak), 2)}";
-                    text += $", above the plot at {what}{Stretches(band.X, above, unit)}{peakText}";
+                    var ks = where.ToArray();
+                    if (ks.Length == 0) return "";
                     cut = true;
+                    var peak = ks.Select(k => values[k]).Where(double.IsFinite).DefaultIfEmpty(double.NaN).Max();
+                    var peakText = double.IsNaN(peak) ? "" : $", up to {NumberText.Short(linear ? peak : Math.Pow(10, peak), 2)}";
+                    return $", {who}above the plot at {what}{Stretches(band.X, ks, unit)}{peakText}";
                 }
+                var all = Enumerable.Range(0, band.X.Length).ToArray();
+                if (!medianDiverges)
+                    text += Above(all.Where(k => band.Median[k] > box.YMax), band.Median, count > 1 ? "median " : "");
+                if (count > 1)
+                    text += Above(all.Where(k => band.High[k] > box.YMax && !(band.Median[k] > box.YMax)), band.High,
+                        medianDiverges ? "band " : "band (its largest seed) ");
                 legendItems.Add(new LegendItem
                 {
                     // Lines of at most LegendLine characters: the settings first, then what happened to the

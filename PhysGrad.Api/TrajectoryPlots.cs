@@ -87,7 +87,11 @@ public static class TrajectoryPlots
             return SpaceFigures(runs, null, null, definition.Variables.ToArray(), definition.Outputs, name, noTarget: true)
                 .Append(LossFigure(runs, name)).ToArray();
         var targetY = definition.Target.ToArray();
-        return SpaceFigures(runs, target.X, targetY, definition.Variables.ToArray(), definition.Outputs, name, target.Note)
+        // The legend says how x* was had: a preimage found from the start is the one the search from there
+        // reached (x0^2 = 1 from 3 marks 1), not the only one; a run ending at −1 with L = 2E-08 was read as
+        // having missed "the target".
+        var how = target.Note ?? (target.Kind == TargetPointKind.PreimageNearStart ? "x* found from the start" : null);
+        return SpaceFigures(runs, target.X, targetY, definition.Variables.ToArray(), definition.Outputs, name, how)
             .Append(LossFigure(runs, name)).ToArray();
     }
 
@@ -483,8 +487,12 @@ public static class TrajectoryPlots
         return (pieces, outside);
     }
 
-    /// <summary>Iterations as short ranges: 1, 3–5, 9.</summary>
-    private static string Ranges(IReadOnlyList<int> ks)
+    /// <summary>
+    /// Iterations as short ranges: <c>1, 3–5, 9</c>; beyond <see cref="MaxRanges"/> ranges the first of them
+    /// and how many more up to which iteration (<c>1, 3–5, 9 and 40 more stretches to 2999</c>): a run that
+    /// leaves the range again and again gave an entry of thousands of ranges, taller and wider than the plot.
+    /// </summary>
+    internal static string Ranges(IReadOnlyList<int> ks)
     {
         var parts = new List<string>();
         for (var a = 0; a < ks.Count;)
@@ -494,8 +502,65 @@ public static class TrajectoryPlots
             parts.Add(a == b ? $"{ks[a]}" : $"{ks[a]}–{ks[b]}");
             a = b + 1;
         }
-        return string.Join(", ", parts);
+        return parts.Count <= MaxRanges ? string.Join(", ", parts)
+            : $"{string.Join(", ", parts.Take(MaxRanges - 1))} and {parts.Count - MaxRanges + 1} more stretches to {ks[^1]}";
     }
+
+    /// <summary>
+    /// The number of stretches a long curve is cut into for drawing (<see cref="Decimated"/>): about one per
+    /// pixel column of a 720-pixel figure's data area.
+    /// </summary>
+    internal const int DecimationBuckets = 600;
+
+    /// <summary>
+    /// A curve of more than 4 × <see cref="DecimationBuckets"/> points thinned for drawing: cut into
+    /// <see cref="DecimationBuckets"/> stretches of consecutive points, each kept by its first and last point
+    /// and those of least and largest X and Y, in their order (min–max decimation, as plotting programs draw
+    /// long signals per pixel column); so at most 6 × <see cref="DecimationBuckets"/> points, the curve's
+    /// first and last point, its least and largest values and every spike stay, and the line drawn through
+    /// them covers the same pixels. A shorter curve is returned whole. Hand-written: ScottPlot's
+    /// <c>SignalXY</c> decimates only curves of increasing X, and a run of 3,000,000 iterations given whole
+    /// to <c>Scatter</c> took minutes to draw (and an SVG of millions of points).
+    /// </summary>
+    internal static (double X, double Y)[] Decimated((double X, double Y)[] points)
+    {
+        var n = points.Length;
+        if (n <= 4 * DecimationBuckets) return points;
+        var kept = new List<(double X, double Y)>(6 * DecimationBuckets);
+        Span<int> chosen = stackalloc int[6];
+        for (var b = 0; b < DecimationBuckets; b++)
+        {
+            var (from, to) = ((int)((long)n * b / DecimationBuckets), (int)((long)n * (b + 1) / DecimationBuckets));
+            int x0 = from, x1 = from, y0 = from, y1 = from;
+            for (var k = from + 1; k < to; k++)
+            {
+                var p = points[k];
+                if (p.X < points[x0].X) x0 = k;
+                if (p.X > points[x1].X) x1 = k;
+                if (p.Y < points[y0].Y) y0 = k;
+                if (p.Y > points[y1].Y) y1 = k;
+            }
+            (chosen[0], chosen[1], chosen[2], chosen[3], chosen[4], chosen[5]) = (from, x0, x1, y0, y1, to - 1);
+            chosen.Sort();
+            for (var j = 0; j < chosen.Length; j++)
+                if (j == 0 || chosen[j] != chosen[j - 1]) kept.Add(points[chosen[j]]);
+        }
+        return kept.ToArray();
+    }
+
+    /// <summary>The most ranges of iterations a legend entry lists one by one (<see cref="Ranges"/>).</summary>
+    internal const int MaxRanges = 4;
+
+    /// <summary>
+    /// A legend entry's text in lines of at most <see cref="Training.LegendLine"/> characters: broken at the
+    /// weakest break that fits (<see cref="Training.WrapTitle"/>: after a clause, a comma, a space), and a
+    /// word longer than a line (a long rule name) cut into pieces of a line each. So the legend beside the
+    /// data stays about 300 pixels wide however long the labels and notes (Rosenbrock's 6 runs at n = 10
+    /// made a legend wider than the data area, in a figure 1750 pixels wide).
+    /// </summary>
+    internal static string LegendText(string text) =>
+        string.Join("\n", Training.WrapTitle(text, Training.LegendLine).Split('\n')
+            .SelectMany(line => line.Length <= Training.LegendLine ? [line] : line.Chunk(Training.LegendLine).Select(c => new string(c))));
 
     /// <summary>
     /// One plot of curves (one per run) with the target, in <paramref name="box"/> (<see cref="PlotBox"/>).
@@ -565,7 +630,10 @@ public static class TrajectoryPlots
             var first = true;
             foreach (var piece in pieces.Where(p => p.Count > 0))
             {
-                var line = plot.Add.Scatter(piece.Select(p => p.Point.X).ToArray(), piece.Select(p => p.Point.Y).ToArray(), color);
+                // A long piece is drawn from its extremes per stretch of iterations (Decimated); the markers
+                // and the edge marks below are chosen from the whole piece.
+                var drawn = Decimated(piece.Select(p => p.Point).ToArray());
+                var line = plot.Add.Scatter(drawn.Select(p => p.X).ToArray(), drawn.Select(p => p.Y).ToArray(), color);
                 line.LineWidth = width;
                 line.LinePattern = pattern;
                 line.MarkerSize = 0;
@@ -588,7 +656,7 @@ public static class TrajectoryPlots
                     // The legend's entry: the line and the marker of the run, drawn once.
                     legendItems.Add(new LegendItem
                     {
-                        LabelText = label,
+                        LabelText = LegendText(label),
                         LineColor = color,
                         LineWidth = width,
                         LinePattern = pattern,
@@ -615,7 +683,7 @@ public static class TrajectoryPlots
                 if (first)
                     legendItems.Add(new LegendItem
                     {
-                        LabelText = label, LineColor = color, LineWidth = width, LinePattern = pattern,
+                        LabelText = LegendText(label), LineColor = color, LineWidth = width, LinePattern = pattern,
                         MarkerShape = MarkerShape.FilledTriangleDown, MarkerSize = 14, MarkerColor = color,
                     });
             }
@@ -650,8 +718,8 @@ public static class TrajectoryPlots
             else
                 plot.Add.Marker(t.X, t.Y, MarkerShape.FilledDiamond, 14, Colors.Black);
             legendItems.Add(double.IsNaN(t.X)
-                ? new LegendItem { LabelText = targetLabel, LineColor = Colors.Black, LineWidth = 1.5f, LinePattern = LinePattern.Dashed }
-                : new LegendItem { LabelText = targetLabel, MarkerShape = MarkerShape.FilledDiamond, MarkerSize = 14, MarkerColor = Colors.Black });
+                ? new LegendItem { LabelText = LegendText(targetLabel), LineColor = Colors.Black, LineWidth = 1.5f, LinePattern = LinePattern.Dashed }
+                : new LegendItem { LabelText = LegendText(targetLabel), MarkerShape = MarkerShape.FilledDiamond, MarkerSize = 14, MarkerColor = Colors.Black });
         }
         plot.Legend.ManualItems.AddRange(legendItems);
         // A margin beyond the clipping box, so the cross where a run leaves it is drawn whole, not cut by

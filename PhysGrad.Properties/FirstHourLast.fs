@@ -24,7 +24,7 @@ let private runsOf (problem: PhysicsProblem) (methods: (Method * float) list) it
 
 /// The legend's entries of a figure (its first panel carries the legend).
 let private legend (figure: TrajectoryPlots.Figure) =
-    figure.Panels.[0].Legend.ManualItems |> Seq.map (fun i -> i.LabelText) |> Array.ofSeq
+    figure.Panels.[0].Legend.ManualItems |> Seq.map (fun i -> i.LabelText.Replace('\n', ' ')) |> Array.ofSeq
 
 let private entry (figure: TrajectoryPlots.Figure) (name: string) =
     legend figure |> Array.find (fun l -> l.StartsWith(name + " "))

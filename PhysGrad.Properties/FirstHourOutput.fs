@@ -73,7 +73,7 @@ let ``plots of a diverging run keep the other runs readable, mark the divergence
         let gd =
             plot.GetPlottables() |> Seq.choose (function :? ScottPlot.Plottables.Scatter as s -> Some s | _ -> None) |> Seq.head
         let entry = plot.Legend.ManualItems |> Seq.head
-        Assert.Contains("gd (η = 0.6), diverged", entry.LabelText)
+        Assert.Contains("gd (η = 0.6), diverged", entry.LabelText.Replace('\n', ' '))
         Assert.Equal(TrajectoryPlots.ColorOf Method.GradientDescent, gd.Color)
         Assert.Equal(TrajectoryPlots.ColorOf Method.GradientDescent, entry.LineColor)
         Assert.Contains("P(x0, x1) = [x0, x1^2]", plot.Axes.Title.Label.Text)
@@ -318,7 +318,7 @@ let ``on a fold the plotted range holds every run that does not explode`` () =
     // No entry says a run left the plot.
     for f in figures do
         for item in f.Panels.[0].Legend.ManualItems do
-            Assert.DoesNotContain("off the plot", item.LabelText)
+            Assert.DoesNotContain("off the plot", item.LabelText.Replace('\n', ' '))
 
 [<Fact>]
 let ``a run whose values grow by orders of magnitude explodes, a run that ends farther away does not`` () =

@@ -21,7 +21,7 @@ let private figures (problem: PhysicsProblem) runs =
 let private figure name (fs: TrajectoryPlots.Figure seq) = fs |> Seq.find (fun f -> f.Name = name)
 
 let private entry (figure: TrajectoryPlots.Figure) (name: string) =
-    figure.Panels.[0].Legend.ManualItems |> Seq.map (fun i -> i.LabelText) |> Seq.find (fun l -> l.StartsWith(name + " "))
+    figure.Panels.[0].Legend.ManualItems |> Seq.map (fun i -> i.LabelText.Replace('\n', ' ')) |> Seq.find (fun l -> l.StartsWith(name + " "))
 
 /// The major ticks with a label that a render draws inside the left axis' range.
 let private leftLabels (plot: ScottPlot.Plot) =

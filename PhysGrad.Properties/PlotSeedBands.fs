@@ -80,7 +80,28 @@ let ``train's range comes from the quartiles of the values, not from Gauss–New
         Assert.True(t.Location.Y > 0.0 && t.Location.Y < limits.Top, sprintf "triangle at %O" t.Location)
     Assert.Equal(triangles.[0].Location.Y, triangles.[1].Location.Y)
     let entry = plot.Legend.ManualItems |> Seq.map (fun i -> i.LabelText.Replace('\n', ' ')) |> Seq.find (fun l -> l.StartsWith "gn ")
-    Assert.Contains("above the plot at steps 10–20, up to 1E+09", entry)
+    // Every seed spikes, so the median line leaves: the entry says the median does, and no band alone.
+    Assert.Contains("median above the plot at steps 10–20, up to 1E+09", entry)
+    Assert.DoesNotContain("band", entry)
+
+[<Fact>]
+let ``train's legend says the band leaves the plot where only a seed does and the median stays inside`` () =
+    // Adam at 0.1 in 3 seeds (log₁₀ −1), GD at 1 (log₁₀ 0) in 3 seeds, one of which (seed 3) spikes to 1E+09 at
+    // steps 10 and 20. The 66 values in log₁₀: 33 at −1, 31 at 0, 2 at 9: Q₁ = −1, Q₃ = 0, the far-out fence
+    // 0 + 3·1 = 3 leaves 9 out, so the range tops out near 0. GD's median (of 1, 1, 1E+09) stays at 0, inside;
+    // only its band, whose top is the largest seed, goes above.
+    let gd s = run TrainingMethod.GradientDescent s (if s = 3 then [ 1.0; 1e9; 1e9 ] @ List.replicate 8 1.0 else List.replicate 11 1.0) false
+    let runs = [| for s in 1 .. 3 do yield run TrainingMethod.Adam s (List.replicate 11 0.1) false; yield gd s |]
+    let plot = Training.Plots(runs, "test") |> plotOf "loss-steps"
+    let limits = limitsAfterRender plot
+    Assert.True(limits.Top < 1.0, sprintf "top %g" limits.Top)
+    let gdColour = Training.ColorOf TrainingMethod.GradientDescent
+    // The median is one line, never cut: no triangle at the edge.
+    Assert.Equal(1, scatters plot |> List.filter (fun s -> s.Color = gdColour) |> List.length)
+    Assert.Empty(markersOf plot |> List.filter (fun m -> m.Color = gdColour))
+    let entry = plot.Legend.ManualItems |> Seq.map (fun i -> i.LabelText.Replace('\n', ' ')) |> Seq.find (fun l -> l.StartsWith "gd ")
+    Assert.Contains("band (its largest seed) above the plot at steps 10–20, up to 1E+09", entry)
+    Assert.DoesNotContain("median above", entry)
 
 [<Fact>]
 let ``a method's median diverges when half or more of its seeds do, and ends with a cross at the top edge`` () =
@@ -151,7 +172,7 @@ let private rangeOf (plot: ScottPlot.Plot) =
 [<Fact>]
 let ``coinciding runs that leave together show both crosses, each in its own colour`` () =
     let runs, figures = rosenbrock.Force()
-    Assert.Contains("coincides with pg", (figures |> Seq.find (fun f -> f.Name = "loss")).Panels.[0].Legend.ManualItems.[3].LabelText)
+    Assert.Contains("coincides with pg", (figures |> Seq.find (fun f -> f.Name = "loss")).Panels.[0].Legend.ManualItems.[3].LabelText.Replace('\n', ' '))
     let pg, ig = TrajectoryPlots.ColorOf Method.PhysicalGradient, TrajectoryPlots.ColorOf Method.InverseGradient
     let loss = (figures |> Seq.find (fun f -> f.Name = "loss")).Panels.[0]
     let mine c = crossesOf loss |> List.filter (fun m -> m.Color = c)
@@ -182,11 +203,11 @@ let ``every cross lies on the edge of the plotted range and the legend names the
     let colours = TrajectoryPlots.ColorsOf runs
     for c in crossesOf loss do
         let i = Array.IndexOf(colours, c.Color)
-        let label = loss.Legend.ManualItems.[i].LabelText
+        let label = loss.Legend.ManualItems.[i].LabelText.Replace('\n', ' ')
         let a = int (Math.Floor c.Location.X)
         Assert.Contains(sprintf "off the plot between iterations %d and %d" a (a + 1), label)
     // GD's loss: 1018.82 at 0, then rising past the range between iterations 2 and 3 (the tester's "at 3" with a cross at 2.2).
-    Assert.Contains("gd (η = 0.01), diverged at iteration 6, off the plot between iterations 2 and 3", loss.Legend.ManualItems.[0].LabelText)
+    Assert.Contains("gd (η = 0.01), diverged at iteration 6, off the plot between iterations 2 and 3", loss.Legend.ManualItems.[0].LabelText.Replace('\n', ' '))
 
 [<Fact>]
 let ``a diverged run that ends inside a panel gets no cross there`` () =
@@ -205,7 +226,7 @@ let ``a run thrown off the plot and back is marked where it leaves and where it 
     let _, figures = rosenbrock.Force()
     let gn = TrajectoryPlots.ColorOf Method.GaussNewton
     let x = figures |> Seq.find (fun f -> f.Name = "x-space")
-    Assert.Contains("gn (η = 0.3), off the plot at 1–2 (a triangle where it crosses the edge)", x.Panels.[0].Legend.ManualItems.[4].LabelText)
+    Assert.Contains("gn (η = 0.3), off the plot at 1–2 (a triangle where it crosses the edge)", x.Panels.[0].Legend.ManualItems.[4].LabelText.Replace('\n', ' '))
     let x2 = x.Panels |> Seq.find (fun p -> p.Axes.Left.Label.Text = "x2")
     let bottom, top, s = rangeOf x2
     let marks =

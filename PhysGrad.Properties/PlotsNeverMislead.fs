@@ -15,7 +15,7 @@ open PhysGrad.Numerics
 /// The legend entry of the run labelled `name` in a figure (its first panel holds the entries).
 let private entry (figure: TrajectoryPlots.Figure) (name: string) =
     figure.Panels.[0].Legend.ManualItems
-    |> Seq.map (fun i -> i.LabelText)
+    |> Seq.map (fun i -> i.LabelText.Replace('\n', ' '))
     |> Seq.find (fun l -> l.StartsWith(name + " ") || l.StartsWith(name + ","))
 
 /// Renders a figure as it is written, so every panel's last render holds the layout it was drawn with.
@@ -367,7 +367,7 @@ let ``field plots keep the range of the runs that do not explode`` () =
         let limits = plot.RenderManager.LastRender.AxisLimits
         Assert.True(limits.Bottom <= 0.0 && limits.Top >= 4.0 && limits.Top < 15.0, sprintf "%s: %O" file limits)
     let gdPlot = plots |> Seq.pick (fun struct (f, p) -> if f = "field-gd.png" then Some p else None)
-    Assert.Contains(gdPlot.Legend.ManualItems, fun i -> i.LabelText.Contains "off the plot")
+    Assert.Contains(gdPlot.Legend.ManualItems, fun i -> i.LabelText.Replace('\n', ' ').Contains "off the plot")
     Assert.Contains("diverged at iteration 2", gdPlot.Axes.Title.Label.Text)
     // The 2-D heat maps share one colour scale set by PG's last field and x* (1 … 4), not GD's 1E+300.
     let maps = FieldPlots.Plots([| pg; gd |], [| 2; 2 |], target)

@@ -47,7 +47,7 @@ let ``the plot marks the same x* as the table, and the JSON report carries it`` 
             | _ -> None)
         |> List.ofSeq
     Assert.Equal<float list>([ -2.0 ], lines)
-    Assert.Contains(xSpace.Panels.[0].Legend.ManualItems, fun i -> i.LabelText.StartsWith "target")
+    Assert.Contains(xSpace.Panels.[0].Legend.ManualItems, fun i -> i.LabelText.Replace('\n', ' ').StartsWith "target")
     use doc = JsonDocument.Parse(problem.ToJson comparison)
     let p = doc.RootElement.GetProperty "problem"
     Assert.Equal(-2.0, p.GetProperty("targetX").[0].GetDouble())

@@ -118,11 +118,11 @@ let ``runs of one method have distinct legend entries and colours, each run one 
         |> Array.map (fun label ->
             let matching =
                 items
-                |> Array.filter (fun i -> i.LabelText = label || i.LabelText.StartsWith(label + ","))
+                |> Array.filter (fun i -> i.LabelText.Replace('\n', ' ') = label || i.LabelText.Replace('\n', ' ').StartsWith(label + ","))
 
             Assert.True(
                 (1 = matching.Length),
-                sprintf "%s: entries for %s: %A" figure.Name label (items |> Array.map (fun i -> i.LabelText))
+                sprintf "%s: entries for %s: %A" figure.Name label (items |> Array.map (fun i -> i.LabelText.Replace('\n', ' ')))
             )
 
             matching.[0].LineColor)
