@@ -689,7 +689,8 @@ public static class Training
             else group.Add(run);
         }
         // One colour per method; a second group of the same method (other settings) takes a spare colour.
-        var colours = TrajectoryPlots.Distinct([.. groups.Select(g => ColorOf(g[0].Settings.Method))]);
+        var colours = TrajectoryPlots.Distinct([.. groups.Select(g => ColorOf(g[0].Settings.Method))],
+            [.. groups.Select(g => $"{g[0].Settings.ShortName} {Describe(g[0].Settings)}")]);
         var counts = groups.Select(g => g.Count).Distinct().ToArray();
         var caption = counts is [var seedCount] && seedCount > 1
             ? $"per method: median of {seedCount} seeds (line), least to largest (band)" : null;
