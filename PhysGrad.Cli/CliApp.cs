@@ -145,7 +145,9 @@ public static class CliApp
         var allowed = e.Message.IndexOf("one of", StringComparison.OrdinalIgnoreCase) is var at and >= 0
             ? System.Text.RegularExpressions.Regex.Matches(e.Message[at..], "'([^']*)'").Select(m => m.Groups[1].Value).ToArray()
             : [];
-        if (allowed.Length > 0)
+        // A whole-number option's list is named only for a whole number (--order 1.5 is first not whole).
+        if (allowed.Length > 0 && (type != typeof(int)
+            || int.TryParse(value, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out _)))
             return $"{name} must be {string.Join(", ", allowed[..^1])}{(allowed.Length > 1 ? " or " : "")}{allowed[^1]}, not '{value}'.";
         if (type == typeof(int))
         {

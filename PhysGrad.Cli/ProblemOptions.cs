@@ -218,7 +218,8 @@ internal sealed class ProblemOptions
     /// </summary>
     public ProblemDefinition Read(ParseResult result, PointNeed need)
     {
-        var definition = ReadGiven(result);
+        // A command that needs no point (derive) says it does not use the start: its length cannot fail it.
+        var definition = ReadGiven(result, checkStart: need != PointNeed.None);
         switch (need)
         {
             case PointNeed.Generic:
@@ -275,7 +276,7 @@ internal sealed class ProblemOptions
             $"give the {what} one value per {noun}.");
     }
 
-    private ProblemDefinition ReadGiven(ParseResult result)
+    private ProblemDefinition ReadGiven(ParseResult result, bool checkStart)
     {
         var path = result.GetValue(_file);
         var sim = result.GetValue(_simulator);
@@ -298,7 +299,7 @@ internal sealed class ProblemOptions
             if (path is not null)
             {
                 var where = $"--problem '{path}'";
-                if (result.GetValue(_start) is null)
+                if (result.GetValue(_start) is null && checkStart)
                     CheckCount(fromFile.Start.Count, fromFile.Variables, $"{where}: its \"start\"", "variable");
                 if (result.GetValue(_target) is null)
                     CheckCount(fromFile.Target.Count, fromFile.Outputs, $"{where}: its \"target\"", "output");
@@ -306,7 +307,7 @@ internal sealed class ProblemOptions
             if (result.GetValue(_start) is { } fileStart)
             {
                 fromFile = fromFile with { Start = Arguments.Numbers("--start", fileStart) };
-                CheckCount(fromFile.Start.Count, fromFile.Variables, "--start", "variable");
+                if (checkStart) CheckCount(fromFile.Start.Count, fromFile.Variables, "--start", "variable");
             }
             if (result.GetValue(_target) is { } fileTarget)
             {
@@ -366,7 +367,7 @@ internal sealed class ProblemOptions
         var (t, symbols) = result.GetValue(_target) is { } tt ? Target(tt) : ([], null);
         if (inferred && s0.Length > 0 && s0.Length != names.Length && InferredMismatch(names, s0.Length, parameters) is { } mismatch)
             throw new CliInputException(mismatch);
-        CheckCount(s0.Length, names, "--start", "variable");
+        if (checkStart) CheckCount(s0.Length, names, "--start", "variable");
         CheckCount(t.Length, Enumerable.Range(0, components.Length).Select(i => $"y{i}").ToArray(), "--target", "output");
         var inverse = result.GetValue(_inverse);
         var numeric = inverse is "numeric";
