@@ -271,3 +271,27 @@ let ``derive without a problem names the book's example first`` () =
         Assert.StartsWith(first.Substring(0, first.IndexOf " (--simulator"), cmp)
     finally
         Directory.Delete(dir, true)
+
+// ---- D. the colour of a repeated method ----
+
+[<Fact>]
+let ``a second run of a method has one colour, its label's, in compare's plots whatever else runs and in train's`` () =
+    let problem = PhysicsProblem.FromText("x0; x1^2", [| 1.0; 1.0 |], [| 2.0; 2.0 |])
+    let colourIn (runs: OptimizerRun[]) label =
+        let loss = figure "loss" problem runs
+        (loss.Panels.[0].Legend.ManualItems |> Seq.find (fun i -> i.LabelText.StartsWith(label + " ") || i.LabelText = label)).LineColor
+    let alone = runsOf problem [ Method.GradientDescent, 0.01; Method.GradientDescent, 0.1 ] 5
+    let mixed = runsOf problem [ Method.HalfInverseGradient, 1.0; Method.GradientDescent, 0.001; Method.HalfInverseGradient, 0.5; Method.GradientDescent, 0.1 ] 5
+    Assert.Equal("gd:0.1", alone.[1].Label)
+    let inCompare = colourIn alone "gd:0.1"
+    Assert.Equal(inCompare, colourIn mixed "gd:0.1")
+    let methodColours = Enum.GetValues<Method>() |> Array.map TrajectoryPlots.ColorOf
+    Assert.DoesNotContain(inCompare, methodColours)
+    // train draws the same settings' second group in the same colour.
+    let history rate =
+        let settings = TrainingSettings(TrainingMethod.GradientDescent, rate, 256)
+        let points = [| for k in 0 .. 3 -> TrainingPoint(10 * k, 0.1 * float k, 1.0 / float (k + 1), nan) |]
+        TrainingHistory(settings, 1, points, 0L, false)
+    let struct (_, plot) = Training.Plots([| history 0.01; history 0.1 |], "two rates") |> Seq.find (fun struct (name, _) -> name = "loss-steps")
+    let trained = plot.Legend.ManualItems |> Seq.find (fun i -> i.LabelText.StartsWith "gd η=0.1")
+    Assert.Equal(inCompare, trained.LineColor)
