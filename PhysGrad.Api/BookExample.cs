@@ -411,17 +411,62 @@ public static class BookExample
         var alignment = FirstStepAlignment(run);
         if (targetY.Length == 0) return new MethodResult(run, double.NaN, alignment) { MeasuredIn = PhysGrad.DistanceSpace.None };
         var (point, target) = targetX.MeasuresInX ? (run.Final, targetX.X!) : (run.Outputs[^1], targetY);
-        var gap = point.Select((v, i) => v - target[i]).ToArray();
-        var distance = CompiledProblem.Norm(gap, gap.Length);
+        var distance = Distance(point, target);
         return new MethodResult(run, distance, alignment) { MeasuredIn = targetX.MeasuresInX ? PhysGrad.DistanceSpace.X : PhysGrad.DistanceSpace.Y };
     }
 
     /// <summary>(u/‖u‖)·(1, …, 1) for the first step u, NaN without a step.</summary>
-    private static double FirstStepAlignment(OptimizerRun run)
+    private static double FirstStepAlignment(OptimizerRun run) =>
+        run.Trajectory.Count < 2 ? double.NaN
+            : DiagonalAlignment(run.Trajectory[1].Select((v, i) => v - run.Trajectory[0][i]).ToArray());
+
+    /// <summary>
+    /// (u/‖u‖)·(1, …, 1), between −√n and √n, at any magnitude of u: u is divided by its largest |uᵢ|
+    /// before the sums (u ≈ 10³⁰⁰ overflowed ‖u‖² to ∞ and gave 0; u ≈ 10⁻¹⁷⁰ underflowed it to 0 and gave
+    /// no direction). NaN for u = 0 or a u with a non-finite entry (no direction to align).
+    /// </summary>
+    /// <param name="u">The step, length n.</param>
+    internal static double DiagonalAlignment(double[] u)
     {
-        if (run.Trajectory.Count < 2) return double.NaN;
-        var u = run.Trajectory[1].Select((v, i) => v - run.Trajectory[0][i]).ToArray();
-        var norm = Math.Sqrt(u.Sum(v => v * v));
-        return norm > 0 ? u.Sum() / norm : double.NaN;
+        var largest = 0.0;
+        foreach (var v in u)
+        {
+            if (!double.IsFinite(v)) return double.NaN;
+            largest = Math.Max(largest, Math.Abs(v));
+        }
+        if (largest == 0) return double.NaN;
+        double sum = 0, squares = 0;
+        foreach (var v in u)
+        {
+            var w = v / largest;
+            sum += w;
+            squares += w * w;
+        }
+        return sum / Math.Sqrt(squares);
+    }
+
+    /// <summary>
+    /// ‖a − b‖ without overflow in the differences: the differences as they are (exact for close entries),
+    /// their norm scale-safe (<see cref="CompiledProblem.Norm"/>); only where a difference of finite entries
+    /// overflows (1E+308 − (−1E+308)) both points are divided by their largest |entry| first, so a distance
+    /// that is itself a double is returned as one. +∞ when the distance exceeds the double range or an entry
+    /// is infinite, NaN for a NaN entry.
+    /// </summary>
+    internal static double Distance(IReadOnlyList<double> a, IReadOnlyList<double> b)
+    {
+        var gap = new double[a.Count];
+        var scale = 0.0;
+        var overflowed = false;
+        for (var i = 0; i < a.Count; i++)
+        {
+            if (double.IsNaN(a[i]) || double.IsNaN(b[i])) return double.NaN;
+            if (double.IsInfinity(a[i]) || double.IsInfinity(b[i])) return double.PositiveInfinity;
+            gap[i] = a[i] - b[i];
+            overflowed |= double.IsInfinity(gap[i]);
+            scale = Math.Max(scale, Math.Max(Math.Abs(a[i]), Math.Abs(b[i])));
+        }
+        if (!overflowed) return CompiledProblem.Norm(gap, gap.Length);
+        for (var i = 0; i < a.Count; i++) gap[i] = a[i] / scale - b[i] / scale;
+        return scale * CompiledProblem.Norm(gap, gap.Length);
     }
 }

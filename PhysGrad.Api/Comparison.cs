@@ -59,6 +59,24 @@ public sealed record TargetPoint(TargetPointKind Kind, double[]? X, string? Note
     /// <summary>How x* was computed when it was found from the start (<see cref="TargetPointKind.PreimageNearStart"/>); else <see cref="TargetPointMethod.None"/>.</summary>
     public TargetPointMethod By { get; init; }
 
+    /// <summary>
+    /// Which x* a plot marks and the distances in x are measured to, in words for a legend or a header
+    /// line: <see cref="Note"/> when there is one, else for a preimage found from the start
+    /// <c>x* with P(x*) = y*, found from the start by the derived local inverse</c> (the common case had no
+    /// words, and the legend said only "target"); null for none.
+    /// </summary>
+    public string? Description => Note ?? (Kind == TargetPointKind.PreimageNearStart ? $"x* with P(x*) = y*, found from the start{ByText}" : null);
+
+    /// <summary><c> by the derived local inverse</c> (with its leading space) for <see cref="By"/>; empty for <see cref="TargetPointMethod.None"/>.</summary>
+    public string ByText => By switch
+    {
+        TargetPointMethod.GivenInverse => " by the given inverse",
+        TargetPointMethod.DerivedInverse => " by the derived local inverse",
+        TargetPointMethod.Newton => " by Newton's method",
+        TargetPointMethod.GaussNewton => " by Gauss–Newton",
+        _ => "",
+    };
+
     /// <summary>Why no preimage of y* was searched for (the Jacobian is too large for the search), or null
     /// when one was searched; a report then says "not searched" rather than "not found".</summary>
     public string? NotSearched { get; init; }

@@ -53,7 +53,7 @@ internal static class CsvPoints
             if (!UserNumbers.TryRead(fields[j], out x[j], out var problem))
                 throw new SymbolicException(ErrorKind.Invalid,
                     $"Row {row}, value {j + 1} ('{fields[j]}') {problem}, in column {names[j]}: " +
-                    (problem == "is not a number" ? "use '.' as the decimal point." : "give a finite value, or leave the row out."));
+                    (problem == "is not a number" ? $"{UserNumbers.Advice(fields[j])}." : "give a finite value, or leave the row out."));
         return true;
     }
 

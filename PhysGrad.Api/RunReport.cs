@@ -125,7 +125,9 @@ public static class RunReport
     /// <param name="problem">The compiled problem's model (after PG has asked for the inverse).</param>
     public static string InverseDescription(Symbolic.Problem problem) => problem.InverseSource switch
     {
-        Symbolic.InverseSource.Numeric => $"numeric ({problem.InverseNote})",
+        // A note with parentheses of its own follows a colon: "numeric (no closed form … (the symbolic
+        // derivation was stopped))" nested them.
+        Symbolic.InverseSource.Numeric => problem.InverseNote.Contains('(') ? $"numeric: {problem.InverseNote}" : $"numeric ({problem.InverseNote})",
         var source => $"{source.ToString().ToLowerInvariant()}, " +
             ShortNames(problem.Variables.Length, i => $"{problem.Variables[i]} = {ExpressionText.ForHeader(Symbolic.Infix.Format(problem.Inverse[i]), problem.Variables.Length == 1 ? ExpressionText.HeaderLength : ExpressionText.ListItemLength)}", "expression"),
     };

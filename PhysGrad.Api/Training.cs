@@ -689,8 +689,10 @@ public static class Training
             if (group is null) groups.Add([run]);
             else group.Add(run);
         }
-        // One colour per method; a second group of the same method (other settings) takes a spare colour.
-        var colours = TrajectoryPlots.Distinct([.. groups.Select(g => ColorOf(g[0].Settings.Method))]);
+        // One colour per method; a second group of the same method (other settings) takes a spare colour,
+        // by the label compare would give that run (gd:0.1), so it has the same colour in both commands.
+        var colours = TrajectoryPlots.Distinct([.. groups.Select(g => ColorOf(g[0].Settings.Method))],
+            [.. groups.Select(g => $"{g[0].Settings.ShortName}:{NumberText.StepSize(g[0].Settings.LearningRate)}")]);
         var counts = groups.Select(g => g.Count).Distinct().ToArray();
         var caption = counts is [var seedCount] && seedCount > 1
             ? $"per method: median of {seedCount} seeds (line), least to largest (band)" : null;

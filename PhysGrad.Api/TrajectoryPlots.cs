@@ -87,11 +87,7 @@ public static class TrajectoryPlots
             return SpaceFigures(runs, null, null, definition.Variables.ToArray(), definition.Outputs, name, noTarget: true)
                 .Append(LossFigure(runs, name)).ToArray();
         var targetY = definition.Target.ToArray();
-        // The legend says how x* was had: a preimage found from the start is the one the search from there
-        // reached (x0^2 = 1 from 3 marks 1), not the only one; a run ending at −1 with L = 2E-08 was read as
-        // having missed "the target".
-        var how = target.Note ?? (target.Kind == TargetPointKind.PreimageNearStart ? "x* found from the start" : null);
-        return SpaceFigures(runs, target.X, targetY, definition.Variables.ToArray(), definition.Outputs, name, how)
+        return SpaceFigures(runs, target.X, targetY, definition.Variables.ToArray(), definition.Outputs, name, target.Description)
             .Append(LossFigure(runs, name)).ToArray();
     }
 
@@ -269,7 +265,11 @@ public static class TrajectoryPlots
             .TakeWhile(p => !double.IsNaN(p.Item2)).ToArray()).ToArray();
         var logBox = PlotBox(exploding, logs, null, 0, far);
         var negative = runs.Where((r, i) => !exploding[i]).Any(r => r.Losses.Any(l => l < 0));
-        var linear = negative || PowersOfTen(logBox.YMin, logBox.YMax).Length < 2;
+        // Without a single positive loss there is nothing for a log axis to show: its range would be the
+        // made-up (0, 1) of an empty box (losses of exactly 0 everywhere drew 0.75 … 15 with the runs'
+        // zero markers at about 0.85, read as L ≈ 0.85); L is then drawn as it is, on a linear axis.
+        var positive = logs.Any(c => c.Length > 0);
+        var linear = negative || !positive || PowersOfTen(logBox.YMin, logBox.YMax).Length < 2;
         var curves = linear
             ? runs.Select(r => r.Losses.Select((l, k) => ((double)k, l)).TakeWhile(p => !double.IsNaN(p.Item2)).ToArray()).ToArray()
             : logs;
@@ -277,6 +277,10 @@ public static class TrajectoryPlots
         // first zero is drawn at the bottom edge, and its legend entry says so.
         var zeroAt = runs.Select(r => ZeroAt(r.Losses)).ToArray();
         var title = problem is null ? "loss" : $"loss: {problem}";
+        // A loss of 0 at every iteration of every run is said in words too: a flat line at 0 alone could be
+        // read as a plot that failed to draw.
+        if (!positive && runs.Any(r => r.Losses.Count > 0) && runs.All(r => r.Losses.All(l => l == 0)))
+            title += "\nL = 0 at every iteration of every run";
         var box = IterationBox(linear ? PlotBox(exploding, curves, null, 0, far) : logBox, LastIteration(runs.Select(r => r.Losses.Count)));
         var groups = Groups(Coinciding([(curves, box)], runs.Count));
         var plot = Panel(runs, curves, box, null, "target", title, "iteration", linear ? "L" : "L (log scale)",
@@ -774,43 +778,71 @@ public static class TrajectoryPlots
         Color.FromHex("#f032e6"), // LevenbergMarquardt
     ];
 
-    /// <summary>Colours for rules of one's own and for a second run of a method, none a method's.</summary>
-    private static readonly Color[] SpareColors =
-        [.. new[] { "#e68fac", "#808000", "#800000", "#e6ab02", "#9a6324", "#469990", "#4363d8", "#a9a9a9", "#fabed4", "#dcbeff" }.Select(Color.FromHex)];
+    /// <summary>
+    /// Colours for rules of one's own and for a second run of a method: every one differs from every
+    /// method's colour (<see cref="MethodColors"/>) and from every other spare by a CIEDE2000 difference of
+    /// at least 20, and from the white background (25) and the target's black (20) as the methods' do (the
+    /// spares used before put a second run's olive 19 from L-BFGS's and a blue 12 from GD's); chosen by
+    /// farthest-point selection over an HSL grid, and a test measures it.
+    /// </summary>
+    internal static readonly Color[] SpareColors =
+        [.. new[] { "#80ffbf", "#790640", "#dfa69f", "#206020", "#8c80ff", "#007f80", "#807300", "#ff4d82" }.Select(Color.FromHex)];
 
     /// <summary>The colour of a method: fixed by the method (<see cref="MethodColors"/>), so it is the same in every plot of every command.</summary>
     internal static Color ColorOf(Method method) => MethodColors[(int)method % MethodColors.Length];
 
     /// <summary>
     /// A run's colour: its built-in method's, or for a rule of one's own a spare colour chosen by its name
-    /// (stable across runs: a sum of its characters, not string hashing).
+    /// (<see cref="SpareIndex"/>).
     /// </summary>
     internal static Color ColorOf(OptimizerRun run) => run.Method is { } method ? ColorOf(method)
-        : SpareColors[run.Name.Sum(c => c) % SpareColors.Length];
+        : SpareColors[SpareIndex(run.Name)];
 
     /// <summary>
-    /// The colours of the runs of one comparison, one per run and distinct: each run takes its own colour
-    /// (<see cref="ColorOf(OptimizerRun)"/>) unless an earlier run of the list has it (a second run of one
-    /// method, gd:0.01 after gd:0.001; two rules of one's own named alike); then the first colour no run of
-    /// the list claims, from the spare colours and then the methods' own. Every plot of a
-    /// comparison (x, y, loss, fields) is drawn from the same list, so a run has one colour in all of them.
+    /// The spare colour a label asks for: FNV-1a over its UTF-16 code units, modulo the number of spares.
+    /// Hand-written rather than <see cref="string.GetHashCode()"/>, which .NET randomises per process: the
+    /// colour must be the same in every run of the program.
     /// </summary>
-    internal static Color[] ColorsOf(IReadOnlyList<OptimizerRun> runs) => Distinct([.. runs.Select(ColorOf)]);
-
-    /// <summary>
-    /// Each entry's own colour unless an earlier entry has it; then the first colour no entry claims (the
-    /// spare colours, then the methods'). Used for compare's runs and train's method groups alike.
-    /// </summary>
-    internal static Color[] Distinct(Color[] own)
+    internal static int SpareIndex(string label)
     {
-        var spare = SpareColors.Concat(MethodColors).Where(c => !own.Contains(c)).ToArray();
+        var hash = 2166136261u;
+        foreach (var c in label)
+            hash = (hash ^ c) * 16777619u;
+        return (int)(hash % (uint)SpareColors.Length);
+    }
+
+    /// <summary>
+    /// The colours of the runs of one comparison, one per run and distinct (<see cref="Distinct"/>, by the
+    /// runs' labels). Every plot of a comparison (x, y, loss, fields) is drawn from the same list, so a run
+    /// has one colour in all of them.
+    /// </summary>
+    internal static Color[] ColorsOf(IReadOnlyList<OptimizerRun> runs) => Distinct([.. runs.Select(ColorOf)], [.. runs.Select(r => r.Label)]);
+
+    /// <summary>
+    /// One colour per entry, all distinct while there are colours enough: the first entry with a colour
+    /// keeps it (the first run of a method has the method's colour); a later entry with the same colour (a
+    /// second run of a method, gd:0.1 after gd:0.01) takes the spare colour its label asks for
+    /// (<see cref="SpareIndex"/>, so gd:0.1 has the same colour whatever else runs, in compare's plots and
+    /// train's), or the next spare after it that no entry has; only beyond the spares, a method colour no
+    /// entry has. Used for compare's runs and train's method groups alike.
+    /// </summary>
+    /// <param name="own">Each entry's own colour.</param>
+    /// <param name="labels">Each entry's label, as its legend names it (same length as <paramref name="own"/>).</param>
+    internal static Color[] Distinct(Color[] own, string[] labels)
+    {
         var colors = new Color[own.Length];
-        var taken = new HashSet<Color>();
+        // Every entry's own colour is claimed by the first entry that has it, before any repeat picks one.
+        var taken = new HashSet<Color>(own);
+        var fallback = MethodColors.Where(c => !taken.Contains(c)).ToArray();
         var next = 0;
         for (var i = 0; i < own.Length; i++)
         {
-            // Beyond the spare and method colours (more than 21 runs) colours repeat; the labels still differ.
-            colors[i] = taken.Contains(own[i]) && spare.Length > 0 ? spare[next++ % spare.Length] : own[i];
+            if (Array.IndexOf(own, own[i]) == i) { colors[i] = own[i]; continue; }
+            var start = SpareIndex(labels[i]);
+            var spare = Enumerable.Range(0, SpareColors.Length).Select(k => SpareColors[(start + k) % SpareColors.Length])
+                .Cast<Color?>().FirstOrDefault(c => !taken.Contains(c!.Value));
+            // Beyond the spare and unused method colours (many repeats) colours repeat; the labels still differ.
+            colors[i] = spare ?? (next < fallback.Length ? fallback[next++] : own[i]);
             taken.Add(colors[i]);
         }
         return colors;
@@ -1088,7 +1120,18 @@ public static class TrajectoryPlots
         var kept = curve.TakeWhile(box.Contains).ToArray();
         if (kept.Length == curve.Length || kept.Length == 0) return (kept, null, -1);
         var (p, q) = (kept[^1], curve[kept.Length]);
-        if (!double.IsFinite(q.X) || !double.IsFinite(q.Y)) return (kept, p, kept.Length);
+        if (!double.IsFinite(q.X) || !double.IsFinite(q.Y))
+        {
+            // An infinite next value leaves through the edge it points to (a loss of +∞ through the top,
+            // straight up from the last point: it is the line to a point infinitely far), so its cross is on
+            // the shaded edge as every other run's, not at the last finite point inside the range (a first
+            // step to L = ∞ put the cross at iteration 0 mid-plot). NaN has no direction: the curve ends
+            // at its last point.
+            if (double.IsNaN(q.X) || double.IsNaN(q.Y)) return (kept, p, kept.Length);
+            static double Toward(double from, double to, double lo, double hi) =>
+                double.IsPositiveInfinity(to) ? hi : double.IsNegativeInfinity(to) ? lo : from;
+            return (kept, (Toward(p.X, q.X, box.XMin, box.XMax), Toward(p.Y, q.Y, box.YMin, box.YMax)), kept.Length);
+        }
         // The segment p + s·(q − p) leaves the box at the smallest s in (0, 1] where it meets an edge.
         var s = 1.0;
         void Edge(double from, double to, double lo, double hi)

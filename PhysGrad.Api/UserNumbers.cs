@@ -42,6 +42,24 @@ public static class UserNumbers
     }
 
     /// <summary>
+    /// How to write a number instead of <paramref name="text"/>, fitted to what was typed (one of a list of
+    /// comma-separated values, so a comma is never part of it): a decimal-point hint only where the text
+    /// looks like a number written with other separators (<c>1.234.5</c>, <c>1'000</c>, <c>1 000</c>), an
+    /// empty value named as empty, anything else (<c>abc</c>) told to be a number, with examples.
+    /// </summary>
+    /// <param name="text">The value as typed.</param>
+    /// <returns>A clause to follow a colon, e.g. <c>write a number, such as 1.5, -2 or 3e-4</c>.</returns>
+    public static string Advice(string text)
+    {
+        var t = text.Trim();
+        if (t.Length == 0) return "the value is empty; write a number, such as 1.5, -2 or 3e-4";
+        // Digits with separators other than one '.': a grouped or locale-formatted number.
+        if (t.Any(char.IsDigit) && t.All(c => char.IsDigit(c) || c is '.' or '\'' or ' ' or '\u00a0' or '_' or '+' or '-'))
+            return "write it with '.' as the decimal point and no thousands separators, e.g. 1234.5";
+        return "write a number, such as 1.5, -2 or 3e-4";
+    }
+
+    /// <summary>
     /// Whether <paramref name="text"/> names NaN or an infinity (<c>nan</c>, <c>-inf</c>, <c>+Infinity</c>,
     /// <c>∞</c>, any case): a value that is a number to .NET or to other tools' CSV writers, but never finite.
     /// </summary>

@@ -21,7 +21,7 @@ internal static class Arguments
             // inf and 1e999 are refused alike everywhere.
             if (!UserNumbers.TryRead(parts[i], out values[i], out var problem))
                 throw new CliInputException(problem == "is not a number"
-                    ? $"{option}: value {i + 1} ('{parts[i]}') is not a number. Write numbers separated by commas with '.' as the decimal point, e.g. 1.5,-2,3e-4."
+                    ? $"{option}: value {i + 1} ('{parts[i]}') is not a number: {UserNumbers.Advice(parts[i])} (values separated by commas, e.g. 1.5,-2,3e-4)."
                     : $"{option}: value {i + 1} ('{parts[i]}') {problem}; give finite numbers, e.g. 1.5,-2,3e-4.");
         }
         return values;

@@ -139,18 +139,18 @@ public static class CliApp
         var name = option.Option.Name;
         // NumericOptions' own messages (a decimal comma, a separator) already say what the option takes.
         if (e.Message.StartsWith(name, StringComparison.Ordinal)) return null;
+        // A value refused by the option's list of values (--order 3, train --example foo): the list is the
+        // rule, so the message names the option and the values it takes (System.CommandLine's "Argument
+        // 'foo' not recognized" named neither the option nor, on one line, the values).
+        var allowed = e.Message.IndexOf("one of", StringComparison.OrdinalIgnoreCase) is var at and >= 0
+            ? System.Text.RegularExpressions.Regex.Matches(e.Message[at..], "'([^']*)'").Select(m => m.Groups[1].Value).ToArray()
+            : [];
+        // A whole-number option's list is named only for a whole number (--order 1.5 is first not whole).
+        if (allowed.Length > 0 && (type != typeof(int)
+            || int.TryParse(value, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out _)))
+            return $"{name} must be {string.Join(", ", allowed[..^1])}{(allowed.Length > 1 ? " or " : "")}{allowed[^1]}, not '{value}'.";
         if (type == typeof(int))
         {
-            // A whole number that parsed but was refused by the option's list of values (--order 3): the
-            // list is the rule, so name it rather than int's range, which the value was within.
-            if (int.TryParse(value, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out _))
-            {
-                var allowed = e.Message.IndexOf("one of", StringComparison.OrdinalIgnoreCase) is var at and >= 0
-                    ? System.Text.RegularExpressions.Regex.Matches(e.Message[at..], "'([^']*)'").Select(m => m.Groups[1].Value).ToArray()
-                    : [];
-                return allowed.Length == 0 ? null
-                    : $"{name} must be {string.Join(", ", allowed[..^1])}{(allowed.Length > 1 ? " or " : "")}{allowed[^1]}, not '{value}'.";
-            }
             return System.Numerics.BigInteger.TryParse(value, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out _)
                 ? $"{name} must be a whole number from {int.MinValue} to {int.MaxValue}, not '{value}'."
                 : $"{name} must be a whole number, not '{value}'.";

@@ -22,8 +22,8 @@ internal static class CompareCommand
             TargetPointKind.Known when target.ManyPreimages => $"x* is known (P(x*) = y*), but {many}; the plots mark the known x*.",
             TargetPointKind.Known => "x* is the problem's known solution (P(x*) = y*): distances are in x.",
             TargetPointKind.PreimageNearStart when target.ManyPreimages => $"x* was found from the start, but {many}; the plots mark it.",
-            // The common case, said by the table's "in x" alone.
-            TargetPointKind.PreimageNearStart => null,
+            // The common case: which x* the distances "in x" are measured to, and how it was found.
+            TargetPointKind.PreimageNearStart => $"x* = {RunReport.FormatVector(target.X!)} is the preimage of y* found from the start{target.ByText}: distances are in x.",
             TargetPointKind.ApproximateRunEnd when target.ManyPreimages => $"{char.ToUpperInvariant(many[0])}{many[1..]}; the plots mark an approximate x* ({target.Note}).",
             // Over the search's size limit nothing was searched: say so, not that nothing was found.
             TargetPointKind.ApproximateRunEnd when target.NotSearched is { } why =>
@@ -170,7 +170,7 @@ internal static class CompareCommand
                 case "csv": output.Write(physics.ToCsv(comparison)); return Finish();
             }
             var problemLine = ReferenceEquals(definition, ProblemDefinition.Book)
-                ? "The book's example: P(x) = [x0, x1^2], L(y) = y0^2 + y1^2, target the origin, start [3, 3]."
+                ? $"{Headline.Book}, start [3, 3]."
                 : $"{Headline.Problem(definition)}, start {Numbers.Vector(definition.Start)}.";
             output.WriteLine(problemLine);
             // With a loss of its own the target is optional: say what it is used for, or that there is none.

@@ -110,6 +110,10 @@ internal static class DeriveCommand
             var header = $"physgrad derive: the update rules (steps in x and {step}) for {Headline.Problem(definition)}"
                 + (symbolicTarget ? $"; {SymbolicTargetNote(definition, targetText)}" : "");
             var comment = f == "latex" ? "%" : "//";
+            // Without a problem given the rules are the book's: say so first, as compare does (the rules
+            // alone did not say which problem they were for). LaTeX and C# carry it in their header comment.
+            if (f == "infix" && ReferenceEquals(definition, ProblemDefinition.Book))
+                output.WriteLine($"{Headline.Book} (--simulator, --problem or --example give another problem).");
             foreach (var line in SkipLines.For(skipped))
                 output.WriteLine(f == "infix" ? line : $"{comment} {line}");
             if (stepNote is not null)

@@ -74,6 +74,11 @@ internal static class EvalCommand
                 int count;
                 while ((count = back.Read(chunk, 0, chunk.Length)) > 0) output.Write(chunk, 0, count);
             }
+            catch (Exception e) when (InputError.Is(e) && InputError.Unwrap(e).Message.StartsWith("Row ", StringComparison.Ordinal))
+            {
+                // The readers speak of "Row 2, value 1 ('abc')": the file they are rows of is named here.
+                throw new CliInputException($"--points {(path == "-" ? "(standard input)" : $"'{path}'")}: {InputError.Unwrap(e).Message}");
+            }
             finally
             {
                 File.Delete(buffer);

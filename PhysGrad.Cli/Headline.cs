@@ -11,10 +11,21 @@ internal static class Headline
     private const int Shown = 4;
 
 
+    /// <summary>The book's example, named where it is the problem because none was given (compare's and derive's first line).</summary>
+    public const string Book = "The book's example: P(x) = [x0, x1^2], L(y) = y0^2 + y1^2, target the origin";
+
     /// <summary><c>x0, x1</c>, or <c>x0, x1, …, x99 (100 variables)</c>.</summary>
     public static string Names(IReadOnlyList<string> names, string noun) =>
         names.Count <= Shown ? string.Join(", ", names)
             : $"{names[0]}, {names[1]}, …, {names[^1]} ({BookExample.Count(names.Count, noun)})";
+
+    /// <summary>
+    /// The variables inside P(…): <c>x0, x1</c>, or <c>x0, x1, …, x99; 100 variables</c>, the count after a
+    /// semicolon rather than in parentheses of its own (<c>P(x0, …, x9 (10 variables))</c> nested them).
+    /// </summary>
+    private static string ArgumentNames(IReadOnlyList<string> names) =>
+        names.Count <= Shown ? string.Join(", ", names)
+            : $"{names[0]}, {names[1]}, …, {names[^1]}; {BookExample.Count(names.Count, "variable")}";
 
     /// <summary><c>[x0, x1^2]</c>, or <c>[a, b, …, z] (100 components)</c>.</summary>
     public static string List(IReadOnlyList<string> items, string noun) => List(items.Count, i => items[i], noun);
@@ -30,7 +41,7 @@ internal static class Headline
     /// outputs is written ½‖y − y*‖² with y* in its short form rather than as one term per output.
     /// </summary>
     public static string Problem(ProblemDefinition d) =>
-        $"P({Names(d.Variables, "variable")}) = {List(d.Simulator.Count, i => ExpressionText.ForHeader(ExpressionText.Formatted(d.Simulator[i]), d.Simulator.Count == 1 ? ExpressionText.HeaderLength : ExpressionText.ListItemLength), "component")}, L = {Loss(d)}";
+        $"P({ArgumentNames(d.Variables)}) = {List(d.Simulator.Count, i => ExpressionText.ForHeader(ExpressionText.Formatted(d.Simulator[i]), d.Simulator.Count == 1 ? ExpressionText.HeaderLength : ExpressionText.ListItemLength), "component")}, L = {Loss(d)}";
 
     /// <summary>The line that follows a header in which an expression was cut short, or null when none was.</summary>
     public static string? CutNote(params string[] headerLines) =>

@@ -218,7 +218,8 @@ internal sealed class ProblemOptions
     /// </summary>
     public ProblemDefinition Read(ParseResult result, PointNeed need)
     {
-        var definition = ReadGiven(result);
+        // A command that needs no point (derive) says it does not use the start: its length cannot fail it.
+        var definition = ReadGiven(result, checkStart: need != PointNeed.None);
         switch (need)
         {
             case PointNeed.Generic:
@@ -261,7 +262,21 @@ internal sealed class ProblemOptions
         }
     }
 
-    private ProblemDefinition ReadGiven(ParseResult result)
+    /// <summary>
+    /// Refuses a start or target whose count is not the problem's, naming where it came from
+    /// (<paramref name="source"/>: <c>--start</c>, or a problem file and its field) and what it should
+    /// have; a count of 0 (not given) passes.
+    /// </summary>
+    private static void CheckCount(int given, IReadOnlyList<string> names, string source, string noun)
+    {
+        if (given == 0 || given == names.Count) return;
+        var what = noun == "variable" ? "start point" : "target";
+        throw new CliInputException(
+            $"{source} has {BookExample.Count(given, "value")} but the problem has {BookExample.Count(names.Count, noun)}{(names.Count <= 4 ? $" ({string.Join(", ", names)})" : "")}: " +
+            $"give the {what} one value per {noun}.");
+    }
+
+    private ProblemDefinition ReadGiven(ParseResult result, bool checkStart)
     {
         var path = result.GetValue(_file);
         var sim = result.GetValue(_simulator);
@@ -279,11 +294,26 @@ internal sealed class ProblemOptions
                 throw new CliInputException(path is not null
                     ? "--vars cannot be combined with --problem: the file names its variables in \"variables\"."
                     : "--vars cannot be combined with --example: its variables are x0, x1, ….");
-            if (result.GetValue(_start) is { } fileStart) fromFile = fromFile with { Start = Arguments.Numbers("--start", fileStart) };
+            // A file's own start and target are checked against its variables and outputs before options
+            // replace them, so that a count that does not match names the file and its field.
+            if (path is not null)
+            {
+                var where = $"--problem '{path}'";
+                if (result.GetValue(_start) is null && checkStart)
+                    CheckCount(fromFile.Start.Count, fromFile.Variables, $"{where}: its \"start\"", "variable");
+                if (result.GetValue(_target) is null)
+                    CheckCount(fromFile.Target.Count, fromFile.Outputs, $"{where}: its \"target\"", "output");
+            }
+            if (result.GetValue(_start) is { } fileStart)
+            {
+                fromFile = fromFile with { Start = Arguments.Numbers("--start", fileStart) };
+                if (checkStart) CheckCount(fromFile.Start.Count, fromFile.Variables, "--start", "variable");
+            }
             if (result.GetValue(_target) is { } fileTarget)
             {
                 var (targetValues, targetSymbols) = Target(fileTarget);
                 fromFile = fromFile with { Target = targetValues, TargetSymbols = targetSymbols };
+                CheckCount(fromFile.Target.Count, fromFile.Outputs, "--target", "output");
             }
             if (result.GetValue(_loss) is { } fileLoss) fromFile = fromFile with { Loss = fileLoss };
             if (result.GetValue(_inverse) is { } fileInverse)
@@ -337,6 +367,8 @@ internal sealed class ProblemOptions
         var (t, symbols) = result.GetValue(_target) is { } tt ? Target(tt) : ([], null);
         if (inferred && s0.Length > 0 && s0.Length != names.Length && InferredMismatch(names, s0.Length, parameters) is { } mismatch)
             throw new CliInputException(mismatch);
+        if (checkStart) CheckCount(s0.Length, names, "--start", "variable");
+        CheckCount(t.Length, Enumerable.Range(0, components.Length).Select(i => $"y{i}").ToArray(), "--target", "output");
         var inverse = result.GetValue(_inverse);
         var numeric = inverse is "numeric";
         return new ProblemDefinition(
@@ -412,7 +444,7 @@ internal sealed class ProblemOptions
             {
                 if (!UserNumbers.TryRead(parts[i], out values[i], out var problem))
                     throw new CliInputException(problem == "is not a number"
-                        ? $"--target: value {i + 1} ('{parts[i]}') is neither a number nor a name. Write numbers or names separated by commas with '.' as the decimal point, e.g. 1.5,a."
+                        ? $"--target: value {i + 1} ('{parts[i]}') is neither a number nor a name: {UserNumbers.Advice(parts[i])}, or a name (values separated by commas, e.g. 1.5,a)."
                         : $"--target: value {i + 1} ('{parts[i]}') {problem}; give finite numbers (or names), e.g. 1.5,a.");
             }
         }

@@ -96,7 +96,7 @@ internal static class TrainCommand
             {
                 var written = Training.SavePlots(runs, dir, chosen.Description);
                 if (result.GetValue(format) == "table")
-                    output.WriteLine($"Plots: {string.Join(", ", written.Where(p => p.EndsWith(".png", StringComparison.Ordinal)))}");
+                    output.WriteLine($"Plots: {string.Join(", ", written)}");
             }
             var diverged = runs.Where(r => r.Failed).ToArray();
             foreach (var r in diverged)

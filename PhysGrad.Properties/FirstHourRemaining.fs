@@ -326,7 +326,7 @@ let ``compare and derive on a 100-variable problem keep every header and message
     for l in out.Split('\n') do
         Assert.True(l.Length < 400, sprintf "%d characters: %s" l.Length (l.Substring(0, min 200 l.Length)))
 
-    Assert.Contains("x0, x1, …, x99 (100 variables)", out)
+    Assert.Contains("x0, x1, …, x99; 100 variables", out)
     Assert.Contains("start [0.3, 0.31, …, 1.29] (100 values)", out)
     Assert.Contains("y* = [0.1, 0.2, …, 0.1] (100 values)", out)
     let _, derived, _ = run [ "derive"; "--simulator"; sim; "--methods"; "gd" ]

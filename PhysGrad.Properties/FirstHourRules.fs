@@ -411,7 +411,7 @@ let ``unit scales print without floating noise and parameters are listed with th
 let ``messages count one output and one value in the singular`` () =
     let code, _, err = run [ "compare"; "--simulator"; "x0"; "--target"; "1,2"; "--start"; "0" ]
     Assert.Equal(2, code)
-    Assert.Contains("The target has 2 values but the simulator has 1 output.", err)
+    Assert.Contains("--target has 2 values but the problem has 1 output (y0)", err)
     let code, _, err = run [ "derive"; "--simulator"; "x0 + x1"; "--methods"; "ig" ]
     Assert.Equal(2, code)
     Assert.Contains("2 variables to 1 output.", err)

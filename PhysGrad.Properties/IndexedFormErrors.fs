@@ -193,7 +193,7 @@ let ``the default list on a problem over 2000 variables skips newton and hig wit
         for m in [ "newton"; "hig" ] do
             Assert.False(lines |> Array.exists (fun l -> l.StartsWith(m + " ") && not (l.StartsWith(m + " skipped:"))), m)
         // PG's inverse: the symbolic attempt is skipped above LocalInverse.DeriveUpTo (64), and the header says so.
-        Assert.Contains("Local inverse for PG: numeric (the symbolic inverse is not tried above 64 variables", out)
+        Assert.Contains("Local inverse for PG: numeric: the symbolic inverse is not tried above 64 variables", out)
     finally
         File.Delete path
 

@@ -280,7 +280,7 @@ let ``compare reads a problem file`` () =
 [<InlineData("""{"variables":["a"],"simulator":["a +* 1"],"target":[1],"start":[1]}""",
              "In simulator[0]: Parse error at line 1, column 4")>]
 [<InlineData("""{"variables":["a"],"simulator":["a"],"target":[1, 2],"start":[1]}""",
-             "target has 2 values but the simulator has 1")>]
+             "\"target\" has 2 values but the problem has 1 output")>]
 [<InlineData("""not json""", "not valid JSON")>]
 let ``a bad problem file exits with 2 and names the field`` (json: string, fragment: string) =
     let path = IO.Path.GetTempFileName()

@@ -30,12 +30,7 @@ let private leftLabels (plot: ScottPlot.Plot) =
     plot.Axes.Left.TickGenerator.Ticks
     |> Array.filter (fun t -> t.IsMajor && not (String.IsNullOrEmpty t.Label) && t.Position >= limits.Bottom && t.Position <= limits.Top)
 
-let private markers (plot: ScottPlot.Plot) (shape: ScottPlot.MarkerShape) (color: ScottPlot.Color) =
-    plot.GetPlottables()
-    |> Seq.collect (function
-        | :? ScottPlot.Plottables.Marker as m when m.MarkerShape = shape && m.Color = color -> [ m.Location ]
-        | _ -> [])
-    |> List.ofSeq
+let private markers = TestHelpers.markers
 
 // ---- 1. a loss of exactly 0 on a log axis ----
 

@@ -324,6 +324,42 @@ let ``every method has a colour clearly its own, the same in compare's and train
     Assert.Equal(TrajectoryPlots.ColorOf Method.GradientDescent, Training.ColorOf TrainingMethod.GradientDescent)
     Assert.True(deltaE2000 (lab (Training.ColorOf TrainingMethod.Adam)) (lab (Training.ColorOf TrainingMethod.Hig)) >= 20.0)
 
+[<Fact>]
+let ``a repeated method's colour is a function of its label, clearly apart from every method's and every other spare`` () =
+    // The spares differ from every method colour, from each other (ΔE00 ≥ 20, as the methods do) and stand
+    // out from white and black (hig kappa=-0.25 was drawn in an olive 19 from L-BFGS's).
+    let spares = TrajectoryPlots.SpareColors
+    let methods = Enum.GetValues<Method>() |> Array.distinct |> Array.map TrajectoryPlots.ColorOf
+    for i in 0 .. spares.Length - 1 do
+        let li = lab spares.[i]
+        Assert.True(deltaE2000 li (lab ScottPlot.Colors.White) >= 25.0, sprintf "spare %d on white" i)
+        Assert.True(deltaE2000 li (lab ScottPlot.Colors.Black) >= 20.0, sprintf "spare %d on black" i)
+        for m in methods do
+            let d = deltaE2000 li (lab m)
+            Assert.True(d >= 20.0, sprintf "spare %d and %O differ by ΔE00 = %.1f" i m d)
+        for j in i + 1 .. spares.Length - 1 do
+            let d = deltaE2000 li (lab spares.[j])
+            Assert.True(d >= 20.0, sprintf "spares %d and %d differ by ΔE00 = %.1f" i j d)
+    // The trial's lists: gd:0.1 has one colour whatever runs with it and wherever it stands after another gd.
+    let gd, hig = TrajectoryPlots.ColorOf Method.GradientDescent, TrajectoryPlots.ColorOf Method.HalfInverseGradient
+    let first = TrajectoryPlots.Distinct([| gd; gd; hig; hig |], [| "gd:0.01"; "gd:0.1"; "hig:1:kappa=-0.5"; "hig:1:kappa=-0.25" |])
+    let second = TrajectoryPlots.Distinct([| hig; gd; gd |], [| "hig"; "gd:0.001"; "gd:0.1" |])
+    Assert.Equal(first.[1], second.[2])
+    Assert.Equal(TrajectoryPlots.SpareColors.[TrajectoryPlots.SpareIndex "gd:0.1"], first.[1])
+    // Every colour of a list differs from every other, and a repeat never takes a method's own colour.
+    Assert.Equal(first.Length, first |> Array.distinct |> Array.length)
+    Assert.Equal(gd, first.[0])
+    Assert.Equal(hig, first.[2])
+    for c in [ first.[1]; first.[3]; second.[2] ] do
+        Assert.DoesNotContain(c, methods)
+    // Two repeats whose labels ask for the same spare still get two colours.
+    let clash =
+        Seq.initInfinite (fun k -> sprintf "gd:%d" k)
+        |> Seq.skip 1
+        |> Seq.find (fun l -> TrajectoryPlots.SpareIndex l = TrajectoryPlots.SpareIndex "gd:0")
+    let both = TrajectoryPlots.Distinct([| gd; gd; gd |], [| "gd"; "gd:0"; clash |])
+    Assert.Equal(3, both |> Array.distinct |> Array.length)
+
 let private training (method: TrainingMethod) (losses: float list) (diverged: bool) =
     let settings = TrainingSettings(method, 0.03, 256)
     let points = losses |> List.mapi (fun k l -> TrainingPoint(10 * k, 0.1 * float k, l, nan)) |> Array.ofList

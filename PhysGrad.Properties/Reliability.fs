@@ -79,8 +79,8 @@ let catalogue: (string list * int * string) list =
       [ "diff"; "-f"; "x"; "--vars"; "pi" ], 2, "'pi' is a constant"
       // vectors that are not numbers or have the wrong length
       [ "compare"; "--simulator"; "x0; x1"; "--target"; "a,b"; "--start"; "1,1" ], 2, "needs numbers"
-      [ "compare"; "--simulator"; "x0; x1"; "--target"; "0"; "--start"; "1,1" ], 2, "target has 1 value but"
-      [ "compare"; "--simulator"; "x0; x1"; "--target"; "0,0"; "--start"; "1" ], 2, "start point has 1 value but"
+      [ "compare"; "--simulator"; "x0; x1"; "--target"; "0"; "--start"; "1,1" ], 2, "--target has 1 value but the problem has 2 outputs"
+      [ "compare"; "--simulator"; "x0; x1"; "--target"; "0,0"; "--start"; "1" ], 2, "--start has 1 value but the problem has 2 variables"
       [ "compare"; "--simulator"; "x0"; "--target"; "0"; "--start"; "NaN" ], 2, "not finite"
       [ "diff"; "-f"; "x^2"; "--at"; "1,2" ], 2, "1"
       // problem files

@@ -377,3 +377,12 @@ module RunningError =
         if not (Double.IsFinite ea && Double.IsFinite eb) then None
         elif Double.IsFinite a && Double.IsFinite b then Some(abs (a - b) <= K * (ea + eb) + eta)
         else Some(a.Equals b)
+
+/// The locations of the single markers (ScottPlot's Marker, as crosses and zero markers are drawn) of one
+/// shape and colour in a plot: the plot tests find a run's cross or zero marker by its method's colour.
+let markers (plot: ScottPlot.Plot) (shape: ScottPlot.MarkerShape) (color: ScottPlot.Color) =
+    plot.GetPlottables()
+    |> Seq.collect (function
+        | :? ScottPlot.Plottables.Marker as m when m.MarkerShape = shape && m.Color = color -> [ m.Location ]
+        | _ -> [])
+    |> List.ofSeq

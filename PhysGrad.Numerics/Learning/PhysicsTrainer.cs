@@ -398,7 +398,10 @@ public sealed class PhysicsTrainer
             {
                 Record(step, seconds);
                 if (budget is { } tb2) nextRecord = seconds + tb2.TotalSeconds / 200;
-                if (!double.IsFinite(points[^1].Loss)) { diverged = true; break; }
+                // A run is stopped at the first evaluation that shows it diverged, non-finite or by the rule
+                // compare uses (LossGrowth.Exploded): gd:5 on hig-toy was at 9.2E+19 by step 10 and ran on
+                // to be called "diverged at step 50".
+                if (LossGrowth.Exploded(points[0].Loss, points[^1].Loss)) { diverged = true; break; }
                 progress?.Report(budget is { } tp ? seconds / tp.TotalSeconds : (double)step / maxSteps!.Value);
             }
         }
