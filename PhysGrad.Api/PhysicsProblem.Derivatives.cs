@@ -289,3 +289,51 @@ public sealed partial class PhysicsProblem
         return matrix;
     }
 }
+
+public sealed partial class PhysicsProblem
+{
+    /// <summary>
+    /// Why <paramref name="x"/> is outside the domain of the simulator or of the loss L(P(x)), or null when
+    /// it is inside: the first output (else the loss) whose value there is not finite and has a failing
+    /// domain condition (<see cref="Domain.FirstFailing"/>), with the variables that condition is on and
+    /// their values, e.g. <c>y0 = 1/x0 is undefined there: x0 ≠ 0 for 1/x0 fails (x0 = 0)</c>.
+    /// </summary>
+    /// <remarks>
+    /// Conditions are consulted only for a value that is not finite (an argument evaluated alone may
+    /// underflow where the whole is finite); a value that overflows without a failing condition is not
+    /// outside the domain, and null is returned for it (the runs then report what they meet).
+    /// </remarks>
+    /// <param name="x">The point, one value per variable (with the problem's start and target compiled).</param>
+    public string? OutsideDomainAt(IReadOnlyList<double> x)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        var point = x.ToArray();
+        var model = Model;
+        string[] names = [.. model.Variables, .. model.Parameters.Keys];
+        double[] values = [.. point, .. model.Parameters.Values];
+        string? Why(string what, Expr formula)
+        {
+            DomainCondition? failing;
+            try
+            {
+                failing = Domain.FirstFailing(names, values, [formula]);
+            }
+            catch (SymbolicException)
+            {
+                return null;
+            }
+            if (failing is null) return null;
+            var on = Structure.FreeSymbols(failing.Argument)
+                .Select(s => s.Node is Node.Symbol v ? v.Item : "")
+                .Where(v => Array.IndexOf(model.Variables, v) >= 0).Distinct()
+                .Select(v => $"{v} = {NumberText.Short(point[Array.IndexOf(model.Variables, v)])}");
+            return $"{what} is undefined there: {failing} fails ({string.Join(", ", on)})";
+        }
+        var y = new double[Outputs.Count];
+        Compiled.Simulate(point, y);
+        for (var i = 0; i < y.Length; i++)
+            if (!double.IsFinite(y[i]) && Why($"{Outputs[i]} = {Infix.Format(model.Simulator[i])}", model.Simulator[i]) is { } because)
+                return because;
+        return !double.IsFinite(Compiled.Value(point)) ? Why("the loss L(P(x))", model.LossInX) : null;
+    }
+}

@@ -148,3 +148,34 @@ let ``diff and eval with a simulator: undefined outputs, Jacobian rows and loss 
         Assert.Contains("row 2: y0 is undefined: x0 > 0 for log(x0)", err)
     finally
         File.Delete points
+
+// ---- compare refuses a start outside the domain (item 2) ------------------------------------------------
+
+[<Theory>]
+[<InlineData("1/x0", "", "0", "y0 = 1/x0 is undefined there: x0 ≠ 0 for 1/x0 fails (x0 = 0)")>]
+[<InlineData("log(x0)", "", "-1", "y0 = log(x0) is undefined there: x0 > 0 for log(x0) fails (x0 = -1)")>]
+[<InlineData("x0^0.5", "", "-2", "y0 = x0^0.5 is undefined there: x0 ≥ 0 for x0^0.5 fails (x0 = -2)")>]
+[<InlineData("x0; 2*x1", "", "1,0", "y1 = 2*x1 is")>]
+[<InlineData("x0", "log(y0)", "-1", "the loss L(P(x)) is undefined there: x0 > 0 for log(x0) fails (x0 = -1)")>]
+let ``compare refuses a start outside the simulator's or the loss's domain, naming the variable and the condition``
+    (simulator: string, loss: string, start: string, expected: string) =
+    let problem = [ "--simulator"; simulator; "--start=" + start; "--methods"; "gd:0.1"; "--out"; Path.GetTempPath() ]
+    // The fourth case is inside the domain (2*x1 is defined everywhere): it runs.
+    let lossArgs = if loss = "" then [ "--target"; (if simulator.Contains ';' then "1,1" else "1") ] else [ "--loss"; loss ]
+    let code, out, err = Cli.run ([ "compare" ] @ problem @ lossArgs)
+    if expected.EndsWith " is" then
+        Assert.True((code = 0 || code = 1), err)
+        Assert.DoesNotContain("outside the domain", err)
+    else
+        Assert.Equal(2, code)
+        Assert.Equal("", out)
+        Assert.Contains(sprintf "The start [%s] is outside the domain of the problem: %s." (start.Replace(",", ", ")) expected, err)
+        Assert.Contains("Give a start where the condition holds (--start", err)
+
+[<Fact>]
+let ``a start on the domain's edge is inside it: sqrt(x0) at 0 runs and reports what the methods meet`` () =
+    let code, out, err =
+        Cli.run [ "compare"; "--simulator"; "sqrt(x0)"; "--target"; "1"; "--start"; "0"; "--methods"; "gd:0.1"; "--out"; Path.GetTempPath() ]
+    Assert.Equal(1, code)
+    Assert.DoesNotContain("outside the domain", err)
+    Assert.Contains("Diverged", out)
