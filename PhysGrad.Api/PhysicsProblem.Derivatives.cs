@@ -337,3 +337,32 @@ public sealed partial class PhysicsProblem
         return !double.IsFinite(Compiled.Value(point)) ? Why("the loss L(P(x))", model.LossInX) : null;
     }
 }
+
+public sealed partial class PhysicsProblem
+{
+    /// <summary>
+    /// The branch choices of PG's derived local inverse that are undecided at <paramref name="x"/>: each
+    /// sign(g) with g = 0 there (x0 for x0 = √y0·sign(x0) at x0 = 0), as text. There both branches are
+    /// preimages and the compiled inverse takes the + branch (sign taken as +1, see
+    /// <see cref="LocalInverse.BranchAtZero"/>), so PG moves rather than staying on the branch point.
+    /// Empty when the inverse is given or numeric, or when no choice is 0 at x.
+    /// </summary>
+    /// <param name="x">The point, one value per variable.</param>
+    public IReadOnlyList<string> BranchChoicesAt(IReadOnlyList<double> x)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        var model = Model;
+        if (model.InverseSource != InverseSource.Derived || model.Inverse is not { } inverse) return [];
+        string[] names = [.. model.Variables, .. model.Parameters.Keys];
+        double[] values = [.. x, .. model.Parameters.Values];
+        try
+        {
+            return [.. LocalInverse.BranchesAtZero(model.Outputs, names, values, inverse).Select(g => Infix.Format(g))];
+        }
+        catch (SymbolicException)
+        {
+            // A choice in a name with no value here: nothing to say about it.
+            return [];
+        }
+    }
+}
