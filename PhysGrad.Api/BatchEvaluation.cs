@@ -108,19 +108,29 @@ public static class BatchEvaluation
         var sb = new System.Text.StringBuilder();
         for (var i = 0; i < rows; i++)
         {
-            if (order >= 1 && settler.NeedsSettling(outs.AsSpan(i * m, m)))
+            if (order >= 1 && (settler.NeedsSettling(outs.AsSpan(i * m, m)) || !double.IsFinite(outs[i * m])))
             {
-                // The same settlement as diff: limits where the formula is not finite or rests on sign(0) = 0.
+                // The same settlement as diff: limits where the formula is not finite or rests on sign(0) = 0,
+                // and undefined values (NaN, written as empty fields) with their reasons.
                 var x = points.AsSpan(i * n, n).ToArray();
-                var (value, gradient, hessian, found) = settler.At(x, outs.AsSpan(i * m, m).ToArray());
-                outs[i * m] = value;
-                for (var k = 0; k < n; k++) outs[i * m + 1 + k] = gradient[k];
-                if (hessian is not null)
+                var settled = settler.At(x, outs.AsSpan(i * m, m).ToArray());
+                outs[i * m] = settled.Value;
+                for (var k = 0; k < n; k++) outs[i * m + 1 + k] = settled.Gradient[k];
+                if (settled.Hessian is { } hessian)
                     for (var a = 0; a < n; a++)
                         for (var b = 0; b < n; b++)
                             outs[i * m + 1 + n + a * n + b] = hessian[a, b];
-                foreach (var note in found)
+                // An undefined entry's note is part of its reason, said once below.
+                foreach (var note in settled.Notes.Where(nt => !settled.Undefined.Any(u => u.Entry == nt.Entry)))
                     notes?.WriteLine($"row {rowNumbers[i]}: {note}");
+                foreach (var u in settled.Undefined)
+                    notes?.WriteLine($"row {rowNumbers[i]}: {u.Entry} is undefined: {u.Because}");
+            }
+            else if (order == 0 && !double.IsFinite(outs[i * m]))
+            {
+                var why = settler.FunctionUndefined(points.AsSpan(i * n, n).ToArray(), outs[i * m]);
+                outs[i * m] = double.NaN;
+                notes?.WriteLine($"row {rowNumbers[i]}: f is undefined: {why}");
             }
             sb.Clear();
             if (sparse)
@@ -133,23 +143,26 @@ public static class BatchEvaluation
             for (var k = 0; k < shown; k++)
             {
                 if (k > 0) sb.Append(',');
-                sb.Append(NumberText.RoundTrip(outs[i * m + k]));
+                sb.Append(Cell(outs[i * m + k]));
             }
             output.WriteLine(sb);
         }
     }
+
+    /// <summary>A value as a CSV field: an undefined one (NaN; its reason goes to the notes) is the empty field.</summary>
+    internal static string Cell(double v) => double.IsNaN(v) ? "" : NumberText.RoundTrip(v);
 
     // One point's outputs [f, ∇f (n), H (n·n, row by row)] in coordinate form, one line per number.
     private static void WriteCoordinates(System.Text.StringBuilder sb, long point, ReadOnlySpan<double> outs, int n, int order,
         (int Row, int Column)[]? nonzeros, int[]? gradientNonZeros)
     {
         var p = point.ToString(CultureInfo.InvariantCulture);
-        sb.Append(p).Append(",f,,,").Append(NumberText.RoundTrip(outs[0])).Append('\n');
+        sb.Append(p).Append(",f,,,").Append(Cell(outs[0])).Append('\n');
         if (order >= 1)
             foreach (var k in gradientNonZeros ?? Enumerable.Range(0, n))
-                sb.Append(p).Append(",gradient,").Append(k).Append(",,").Append(NumberText.RoundTrip(outs[1 + k])).Append('\n');
+                sb.Append(p).Append(",gradient,").Append(k).Append(",,").Append(Cell(outs[1 + k])).Append('\n');
         foreach (var (r, c) in nonzeros ?? [])
             sb.Append(p).Append(",hessian,").Append(r).Append(',').Append(c).Append(',')
-                .Append(NumberText.RoundTrip(outs[1 + n + r * n + c])).Append('\n');
+                .Append(Cell(outs[1 + n + r * n + c])).Append('\n');
     }
 }

@@ -283,6 +283,8 @@ public static class BookExample
     /// methods ran, so that the method list never moves x*) it is evaluated on Newton's branch, at y* with
     /// Newton's point as x₀, and taken when it lands on the same preimage (within 10⁻⁴ of Newton's point,
     /// relative) and P(x*) = y* to rounding (‖P(x*) − y*‖ ≤ 10⁻¹³·(1 + ‖y*‖)); otherwise Newton's point stands.
+    /// Where Newton finds no preimage (J singular at the start, as at a branch point), the derived inverse
+    /// from the start is taken when it gives one (<see cref="TargetPointMethod.DerivedInverseAtStart"/>).
     /// </summary>
     internal static (double[]? X, TargetPointMethod By) FindPreimage(CompiledProblem problem, double[] targetY, double[] near)
     {
@@ -296,7 +298,15 @@ public static class BookExample
         // does not decide whether (or which) x* is found.
         var found = problem.M == problem.N ? problem.InvertNumerically(targetY, near, x)
             : problem.M > problem.N && GaussNewtonPreimage(problem, targetY, near, x);
-        if (!found || !IsPreimage(problem, x, targetY)) return (null, TargetPointMethod.None);
+        if (!found || !IsPreimage(problem, x, targetY))
+        {
+            // Newton cannot start where J is singular, as at a branch point (x0 = 0 for x0²): there the
+            // derived inverse still gives a preimage, its branch choices sign(0) taking the + branch.
+            if ((long)problem.N * problem.M <= ClosedFormTargetLimit && problem.InverseSource == Symbolic.InverseSource.Derived
+                && problem.Invert(targetY, near, x) && IsPreimage(problem, x, targetY))
+                return (x, TargetPointMethod.DerivedInverseAtStart);
+            return (null, TargetPointMethod.None);
+        }
         if ((long)problem.N * problem.M <= ClosedFormTargetLimit && ExactOnBranch(problem, targetY, x) is { } exact)
             return (exact, TargetPointMethod.DerivedInverse);
         return (x, problem.M == problem.N ? TargetPointMethod.Newton : TargetPointMethod.GaussNewton);

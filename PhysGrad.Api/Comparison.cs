@@ -27,6 +27,12 @@ public enum TargetPointMethod
     GivenInverse,
     /// <summary>By the derived local inverse P⁻¹(y*; x₀), on the branch Newton's method found from the start: exact to rounding.</summary>
     DerivedInverse,
+    /// <summary>
+    /// By the derived local inverse P⁻¹(y*; x₀) from the start, where Newton's method found no preimage: at a
+    /// branch point (J singular there, as x0 = 0 for x0², where Newton cannot take a step) the inverse's
+    /// branch choices sign(0) take the + branch, and the point is checked to be a preimage.
+    /// </summary>
+    DerivedInverseAtStart,
     /// <summary>By Newton's method on P(x) = y* from the start (accurate to its tolerance; at a multiple root, to its square root).</summary>
     Newton,
     /// <summary>By Gauss–Newton on P(x) = y* from the start, for more outputs than variables (a consistent overdetermined system).</summary>
@@ -89,6 +95,31 @@ public sealed record TargetPoint(TargetPointKind Kind, double[]? X, string? Note
     public bool MeasuresInX => IsPreimage && !ManyPreimages;
 
     /// <summary>
+    /// For <see cref="TargetPointMethod.DerivedInverseAtStart"/>: the derived inverse's branch choices that
+    /// are sign(0) at the start, where the + branch was taken (<c>at the start sign(x0) is sign(0), and the
+    /// + branch is taken</c>); else null.
+    /// </summary>
+    public string? Branch { get; init; }
+
+    /// <summary>The derived inverse's branch choices sign(g) with g = 0 at the start, in words (the + branch is taken there); null when none.</summary>
+    private static string? BranchNote(CompiledProblem problem, double[] start)
+    {
+        if (problem.Definition is not { Inverse: { } inverse } model) return null;
+        string[] names = [.. model.Variables, .. model.Parameters.Keys];
+        double[] values = [.. start, .. model.Parameters.Values];
+        try
+        {
+            var zero = Symbolic.LocalInverse.BranchesAtZero(model.Outputs, names, values, inverse);
+            return zero.Length == 0 ? null
+                : $"at the start {string.Join(", ", zero.Select(g => $"sign({Symbolic.Infix.Format(g)})"))} {(zero.Length == 1 ? "is" : "are")} sign(0), and the + branch is taken";
+        }
+        catch (Symbolic.SymbolicException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
     /// x* for a comparison, by one rule that does not look at the runs for a preimage (so which methods
     /// ran never changes where another method's distance is measured): the problem's known solution when it
     /// is a preimage of y*; else the preimage of y* found from the start point (the problem's local
@@ -109,7 +140,12 @@ public sealed record TargetPoint(TargetPointKind Kind, double[]? X, string? Note
         if (known is not null && known.Count == problem.N && known.ToArray() is var k && BookExample.IsPreimage(problem, k, targetY))
             return new(TargetPointKind.Known, k, many ? $"the known x*, {manyNote}" : "the known x*") { ManyPreimages = many };
         if (BookExample.FindPreimage(problem, targetY, start) is ({ } x, var by))
-            return new(TargetPointKind.PreimageNearStart, x, many ? $"x* found from the start, {manyNote}" : null) { ManyPreimages = many, By = by };
+            return new(TargetPointKind.PreimageNearStart, x, many ? $"x* found from the start, {manyNote}" : null)
+            {
+                ManyPreimages = many,
+                By = by,
+                Branch = by == TargetPointMethod.DerivedInverseAtStart ? BranchNote(problem, start) : null,
+            };
         var notSearched = (long)problem.N * problem.M > BookExample.NumericTargetLimit
             ? $"the Jacobian has more than {BookExample.NumericTargetLimit} entries"
             : null;

@@ -11,6 +11,8 @@ namespace PhysGrad;
 /// <param name="Value">f at the point.</param>
 /// <param name="GradientAt">The gradient at the point.</param>
 /// <param name="HessianAt">The Hessian at the point, when order 2 was asked for.</param>
+/// <param name="Undefined">The values that are undefined at the point (NaN in <see cref="Value"/>,
+/// <see cref="GradientAt"/>, <see cref="HessianAt"/>) with the reason for each; empty when all are defined.</param>
 /// <param name="Notes">
 /// One line for each evaluated derivative entry whose formula is not finite at the point: how its value
 /// was obtained instead (a limit of difference quotients), or that there is no finite derivative there.
@@ -25,8 +27,12 @@ public sealed record DerivativeReport(
     double? Value,
     IReadOnlyList<double>? GradientAt,
     double[,]? HessianAt,
-    IReadOnlyList<PointNote>? Notes = null)
+    IReadOnlyList<PointNote>? Notes = null,
+    IReadOnlyList<UndefinedValue>? Undefined = null)
 {
+    /// <summary>Why the entry (<c>f</c>, <c>df/dx0</c>, <c>d2f/dx0dx1</c>, upper triangle) is undefined at the point, or null when it is defined.</summary>
+    public string? UndefinedBecause(string entry) => Undefined?.FirstOrDefault(u => u.Entry == entry)?.Because;
+
     /// <summary><c>f(x0, x1) = …, gradient [...]</c>, and at a point its value and gradient in the short
     /// vector form; the Hessian by its shape (its entries are in <see cref="Hessian"/>).</summary>
     public override string ToString()
@@ -60,6 +66,18 @@ public sealed record DerivativeReport(
         HessianNonZeros is { } entries && HessianAt is { } at
             ? entries.Select(e => new MatrixEntry(e.Row, e.Column, at[e.Row, e.Column])).ToArray()
             : null;
+}
+
+/// <summary>
+/// A value that is undefined at the point (NaN in the numeric results), and why: a failing domain
+/// condition such as <c>x0 ≠ 0 for 1/x0</c>, or what settling the entry found (no finite derivative).
+/// </summary>
+/// <param name="Entry"><c>f</c>, <c>df/dx</c> or <c>d2f/dxdy</c> (the Hessian's upper triangle).</param>
+/// <param name="Because">The reason, in words.</param>
+public sealed record UndefinedValue(string Entry, string Because)
+{
+    /// <summary>The entry and the reason on one line.</summary>
+    public override string ToString() => $"{Entry}: {Because}";
 }
 
 /// <summary>One entry of a sparse matrix in coordinate form: row, column (both from 0) and value.</summary>
@@ -97,7 +115,11 @@ public static class Derivatives
     /// ∂²/∂x² of (x²+y²)^(3/2) at the origin), the entry is the limit of the difference quotients of
     /// the next lower derivative along its variable (method and tolerance: RELIABILITY.md, "Special
     /// points"), and <see cref="DerivativeReport.Notes"/> says so; where there is no finite derivative
-    /// the entry keeps the formula's non-finite value and the note says why. Zeros are +0.
+    /// the note says why. A value that is undefined at the point is NaN, with its reason in
+    /// <see cref="DerivativeReport.Undefined"/>: f where one of its domain conditions fails (x0 ≠ 0 for
+    /// 1/x0, x0 &gt; 0 for log(x0); see <see cref="Domain"/>), and then every derivative too; a derivative
+    /// with no finite value after settling, by its formula's failing condition and what settling found.
+    /// Zeros are +0.
     /// </remarks>
     /// <exception cref="SymbolicException">Bad input: the message says what and where.</exception>
     public static DerivativeReport Compute(
@@ -120,6 +142,7 @@ public static class Derivatives
         double[]? gradientAt = null;
         double[,]? hessianAt = null;
         var notes = new List<PointNote>();
+        var undefined = new List<UndefinedValue>();
         if (at is not null)
         {
             if (variables is null && names.Count == 0 && at.Count > 0)
@@ -136,6 +159,7 @@ public static class Derivatives
             gradientAt = settled.Gradient;
             hessianAt = settled.Hessian;
             notes = settled.Notes;
+            undefined = settled.Undefined;
         }
 
         return new DerivativeReport(
@@ -147,6 +171,7 @@ public static class Derivatives
             value,
             gradientAt,
             hessianAt,
-            notes);
+            notes,
+            undefined);
     }
 }

@@ -19,6 +19,9 @@ namespace PhysGrad;
 /// <param name="Loss">L(P(x)) at order 2, else null.</param>
 /// <param name="GradientAt">∂L/∂x at order 2 (n values), else null.</param>
 /// <param name="HessianAt">∂²L/∂x² at order 2 (n × n), dense; else null.</param>
+/// <param name="Undefined">The values that are undefined at x (NaN in the arrays above), each with its
+/// reason: a failing domain condition (<c>x0 ≠ 0 for 1/x0</c>), an undefined output the entry depends on, or
+/// a formula with no finite value there. Empty when every value is defined.</param>
 /// <param name="HessianAtNonZeros">∂²L/∂x²'s structural nonzeros at order 2 (both triangles, row by row), sparse; else null.</param>
 public sealed record SimulatorDerivativeReport(
     IReadOnlyList<string> Variables,
@@ -30,8 +33,12 @@ public sealed record SimulatorDerivativeReport(
     double? Loss,
     IReadOnlyList<double>? GradientAt,
     double[,]? HessianAt,
-    IReadOnlyList<MatrixEntry>? HessianAtNonZeros)
+    IReadOnlyList<MatrixEntry>? HessianAtNonZeros,
+    IReadOnlyList<UndefinedValue>? Undefined = null)
 {
+    /// <summary>Why the entry (<c>y0</c>, <c>dy0/dx1</c>, <c>L</c>, <c>dL/dx0</c>, <c>d2L/dx0dx1</c>) is undefined at the point, or null when it is defined.</summary>
+    public string? UndefinedBecause(string entry) => Undefined?.FirstOrDefault(u => u.Entry == entry)?.Because;
+
     /// <summary>The point, y, J and (at order 2) the loss, gradient and Hessian in the CLI's short forms:
     /// <c>at x = [1, 2]: y = [1, 4], J = [[1, 0], [0, 4]]</c>.</summary>
     public override string ToString()
@@ -149,7 +156,108 @@ public sealed partial class PhysicsProblem
                 hessian = Square(flatHessian, n, n);
             }
         }
-        return new SimulatorDerivativeReport(Variables, Outputs, point, y, jacobian, jacobianEntries, loss, gradient, hessian, hessianEntries);
+        var undefined = new List<UndefinedValue>();
+        if (!y.All(double.IsFinite) || jacobian?.Cast<double>().All(double.IsFinite) == false
+            || jacobianEntries?.All(e => double.IsFinite(e.Value)) == false
+            || loss is { } l && !double.IsFinite(l) || gradient?.All(double.IsFinite) == false
+            || hessian?.Cast<double>().All(double.IsFinite) == false || hessianEntries?.All(e => double.IsFinite(e.Value)) == false)
+            MarkUndefined(compiled.Definition ?? Model, point, y, jacobian, ref jacobianEntries, ref loss, gradient, hessian, ref hessianEntries, undefined);
+        return new SimulatorDerivativeReport(Variables, Outputs, point, y, jacobian, jacobianEntries, loss, gradient, hessian, hessianEntries, undefined);
+    }
+
+    /// <summary>
+    /// Sets every value that is not finite at x to NaN and says why in <paramref name="undefined"/>: an output
+    /// yᵢ by the first failing domain condition of Pᵢ (<see cref="Domain.FirstFailing"/>), and then its
+    /// Jacobian row and the loss with its derivatives, which exist only where every output does; any other
+    /// entry by the first failing condition of its formula, or as a formula with no finite value there
+    /// (these values are the kernels' formula values: no limit is taken, unlike <see cref="Derivatives.Compute"/>).
+    /// Only reached where some value is not finite, so the symbolic work costs nothing on ordinary points.
+    /// </summary>
+    private void MarkUndefined(Problem model, double[] x, double[] y, double[,]? jacobian, ref MatrixEntry[]? jacobianEntries,
+        ref double? loss, double[]? gradient, double[,]? hessian, ref MatrixEntry[]? hessianEntries, List<UndefinedValue> undefined)
+    {
+        // The parameters (named constants) are part of the point the formulas are evaluated at.
+        string[] names = [.. model.Variables, .. model.Parameters.Keys];
+        double[] values = [.. x, .. model.Parameters.Values];
+        string Why(double v, Func<Expr[]> formulas)
+        {
+            DomainCondition? failing = null;
+            try
+            {
+                failing = Domain.FirstFailing(names, values, formulas());
+            }
+            catch (SymbolicException)
+            {
+                // A formula in a name with no value here (a symbolic target): no condition to name.
+            }
+            return failing?.ToString() ?? PointDerivatives.NotFinite(v);
+        }
+        var outputUndefined = new string?[y.Length];
+        for (var i = 0; i < y.Length; i++)
+            if (!double.IsFinite(y[i]))
+            {
+                outputUndefined[i] = Why(y[i], () => [model.Simulator[i]]);
+                undefined.Add(new UndefinedValue(Outputs[i], outputUndefined[i]!));
+                y[i] = double.NaN;
+            }
+        string Entry(int i, int j, double v) => outputUndefined[i] is { } because
+            ? $"{Outputs[i]} is undefined here ({because})"
+            : $"the formula of d{Outputs[i]}/d{Variables[j]} has no finite value here: "
+              + Why(v, () => [Calculus.derivativeBy(Variables[j], model.Simulator[i])]);
+        if (jacobian is not null)
+            for (var i = 0; i < jacobian.GetLength(0); i++)
+                for (var j = 0; j < jacobian.GetLength(1); j++)
+                    if (!double.IsFinite(jacobian[i, j]) || outputUndefined[i] is not null)
+                    {
+                        undefined.Add(new UndefinedValue($"d{Outputs[i]}/d{Variables[j]}", Entry(i, j, jacobian[i, j])));
+                        jacobian[i, j] = double.NaN;
+                    }
+        if (jacobianEntries is not null)
+            jacobianEntries = [.. jacobianEntries.Select(e =>
+            {
+                if (double.IsFinite(e.Value) && outputUndefined[e.Row] is null) return e;
+                undefined.Add(new UndefinedValue($"d{Outputs[e.Row]}/d{Variables[e.Column]}", Entry(e.Row, e.Column, e.Value)));
+                return e with { Value = double.NaN };
+            })];
+        if (loss is not { } l) return;
+        var firstUndefined = Array.FindIndex(outputUndefined, u => u is not null);
+        var lossWhy = firstUndefined >= 0
+            ? $"{Outputs[firstUndefined]} is undefined here ({outputUndefined[firstUndefined]})"
+            : !double.IsFinite(l) ? "L: " + Why(l, () => [model.LossInX]) : null;
+        if (lossWhy is not null)
+        {
+            undefined.Add(new UndefinedValue("L", firstUndefined >= 0 ? lossWhy : lossWhy["L: ".Length..]));
+            loss = double.NaN;
+        }
+        var inherited = lossWhy is null ? null : firstUndefined >= 0 ? lossWhy : $"L is undefined here ({lossWhy["L: ".Length..]})";
+        string LossEntry(string entry, double v, Func<Expr[]> formulas) =>
+            inherited ?? $"the formula of {entry} has no finite value here: " + Why(v, formulas);
+        for (var j = 0; j < gradient!.Length; j++)
+            if (!double.IsFinite(gradient[j]) || inherited is not null)
+            {
+                var entry = $"dL/d{Variables[j]}";
+                var jj = j;
+                undefined.Add(new UndefinedValue(entry, LossEntry(entry, gradient[j], () => [Calculus.derivativeBy(Variables[jj], model.LossInX)])));
+                gradient[j] = double.NaN;
+            }
+        string HessianName(int a, int b) => $"d2L/d{Variables[a]}d{Variables[b]}";
+        Expr[] Second(int a, int b) => [Calculus.derivativeBy(Variables[b], Calculus.derivativeBy(Variables[a], model.LossInX))];
+        if (hessian is not null)
+            for (var a = 0; a < hessian.GetLength(0); a++)
+                for (var b = 0; b < hessian.GetLength(1); b++)
+                    if (!double.IsFinite(hessian[a, b]) || inherited is not null)
+                    {
+                        var (aa, bb) = (a, b);
+                        undefined.Add(new UndefinedValue(HessianName(a, b), LossEntry(HessianName(a, b), hessian[a, b], () => Second(aa, bb))));
+                        hessian[a, b] = double.NaN;
+                    }
+        if (hessianEntries is not null)
+            hessianEntries = [.. hessianEntries.Select(e =>
+            {
+                if (double.IsFinite(e.Value) && inherited is null) return e;
+                undefined.Add(new UndefinedValue(HessianName(e.Row, e.Column), LossEntry(HessianName(e.Row, e.Column), e.Value, () => Second(e.Row, e.Column))));
+                return e with { Value = double.NaN };
+            })];
     }
 
     private static void DenseFits(string what, int rows, int columns)
@@ -179,5 +287,82 @@ public sealed partial class PhysicsProblem
         var matrix = new double[rows, columns];
         Buffer.BlockCopy(flat, 0, matrix, 0, flat.Length * sizeof(double));
         return matrix;
+    }
+}
+
+public sealed partial class PhysicsProblem
+{
+    /// <summary>
+    /// Why <paramref name="x"/> is outside the domain of the simulator or of the loss L(P(x)), or null when
+    /// it is inside: the first output (else the loss) whose value there is not finite and has a failing
+    /// domain condition (<see cref="Domain.FirstFailing"/>), with the variables that condition is on and
+    /// their values, e.g. <c>y0 = 1/x0 is undefined there: x0 ≠ 0 for 1/x0 fails (x0 = 0)</c>.
+    /// </summary>
+    /// <remarks>
+    /// Conditions are consulted only for a value that is not finite (an argument evaluated alone may
+    /// underflow where the whole is finite); a value that overflows without a failing condition is not
+    /// outside the domain, and null is returned for it (the runs then report what they meet).
+    /// </remarks>
+    /// <param name="x">The point, one value per variable (with the problem's start and target compiled).</param>
+    public string? OutsideDomainAt(IReadOnlyList<double> x)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        var point = x.ToArray();
+        var model = Model;
+        string[] names = [.. model.Variables, .. model.Parameters.Keys];
+        double[] values = [.. point, .. model.Parameters.Values];
+        string? Why(string what, Expr formula)
+        {
+            DomainCondition? failing;
+            try
+            {
+                failing = Domain.FirstFailing(names, values, [formula]);
+            }
+            catch (SymbolicException)
+            {
+                return null;
+            }
+            if (failing is null) return null;
+            var on = Structure.FreeSymbols(failing.Argument)
+                .Select(s => s.Node is Node.Symbol v ? v.Item : "")
+                .Where(v => Array.IndexOf(model.Variables, v) >= 0).Distinct()
+                .Select(v => $"{v} = {NumberText.Short(point[Array.IndexOf(model.Variables, v)])}");
+            return $"{what} is undefined there: {failing} fails ({string.Join(", ", on)})";
+        }
+        var y = new double[Outputs.Count];
+        Compiled.Simulate(point, y);
+        for (var i = 0; i < y.Length; i++)
+            if (!double.IsFinite(y[i]) && Why($"{Outputs[i]} = {Infix.Format(model.Simulator[i])}", model.Simulator[i]) is { } because)
+                return because;
+        return !double.IsFinite(Compiled.Value(point)) ? Why("the loss L(P(x))", model.LossInX) : null;
+    }
+}
+
+public sealed partial class PhysicsProblem
+{
+    /// <summary>
+    /// The branch choices of PG's derived local inverse that are undecided at <paramref name="x"/>: each
+    /// sign(g) with g = 0 there (x0 for x0 = √y0·sign(x0) at x0 = 0), as text. There both branches are
+    /// preimages and the compiled inverse takes the + branch (sign taken as +1, see
+    /// <see cref="LocalInverse.BranchAtZero"/>), so PG moves rather than staying on the branch point.
+    /// Empty when the inverse is given or numeric, or when no choice is 0 at x.
+    /// </summary>
+    /// <param name="x">The point, one value per variable.</param>
+    public IReadOnlyList<string> BranchChoicesAt(IReadOnlyList<double> x)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        var model = Model;
+        if (model.InverseSource != InverseSource.Derived || model.Inverse is not { } inverse) return [];
+        string[] names = [.. model.Variables, .. model.Parameters.Keys];
+        double[] values = [.. x, .. model.Parameters.Values];
+        try
+        {
+            return [.. LocalInverse.BranchesAtZero(model.Outputs, names, values, inverse).Select(g => Infix.Format(g))];
+        }
+        catch (SymbolicException)
+        {
+            // A choice in a name with no value here: nothing to say about it.
+            return [];
+        }
     }
 }

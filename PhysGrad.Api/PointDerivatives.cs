@@ -20,6 +20,9 @@ namespace PhysGrad;
 /// </remarks>
 internal sealed class PointDerivatives
 {
+    /// <summary>The settled value, gradient and Hessian at a point, the notes on settled entries, and the undefined values with their reasons.</summary>
+    public sealed record Settled(double Value, double[] Gradient, double[,]? Hessian, List<PointNote> Notes, List<UndefinedValue> Undefined);
+
     private readonly string[] _names;
     private readonly int _n;
     private readonly bool _hessian;
@@ -29,6 +32,10 @@ internal sealed class PointDerivatives
     private readonly int[][] _gradientKinks;
     // For each Hessian entry (i, j): the kink arguments in ∂f/∂xᵢ or ∂²f/∂xᵢ∂xⱼ that depend on xⱼ.
     private readonly int[,][]? _hessianKinks;
+    // The formulas, for the domain conditions that say why a value is undefined.
+    private readonly Expr _f;
+    private readonly Expr[] _gradient;
+    private readonly Expr[,]? _hessianFormulas;
 
     /// <summary>The number of leading kernel outputs that are f, the gradient and the Hessian (row by row).</summary>
     public int OutputCount { get; }
@@ -41,6 +48,7 @@ internal sealed class PointDerivatives
         _names = names;
         _n = names.Length;
         _hessian = hessian is not null;
+        (_f, _gradient, _hessianFormulas) = (f, gradient, hessian);
         var symbols = Expression.Symbols(names);
         var outputs = new List<Expr> { f };
         outputs.AddRange(gradient);
@@ -170,10 +178,12 @@ internal sealed class PointDerivatives
     }
 
     /// <summary>The value, gradient and Hessian at <paramref name="x"/>, settled, with a note per settled entry.</summary>
-    public (double Value, double[] Gradient, double[,]? Hessian, List<PointNote> Notes) At(double[] x) => At(x, Raw(x));
+    public Settled At(double[] x) => At(x, Raw(x));
 
     /// <summary>As <see cref="At(double[])"/>, from raw outputs already computed at x.</summary>
-    public (double Value, double[] Gradient, double[,]? Hessian, List<PointNote> Notes) At(double[] x, double[] raw)
+    /// <remarks>Values that are not finite after settling are undefined there: NaN, with the reason in
+    /// <see cref="Settled.Undefined"/> (see <see cref="Undefined"/>).</remarks>
+    public Settled At(double[] x, double[] raw)
     {
         var notes = new List<PointNote>();
         var gradient = new double[_n];
@@ -208,8 +218,81 @@ internal sealed class PointDerivatives
                         notes.Add(new PointNote(entry, source, detail, upper.Convention || lower.Convention));
                 }
         }
-        return (raw[0] + 0.0, gradient, hessian, notes);
+        return Undefined(x, raw[0] + 0.0, gradient, hessian, notes);
     }
+
+    /// <summary>
+    /// The undefined values among the settled ones, each with its reason. f is undefined where its value
+    /// is not finite, by the first of its domain conditions that fails (<see cref="Domain.FirstFailing"/>:
+    /// x0 ≠ 0 for 1/x0, x0 &gt; 0 for log(x0)) or else as a value with no number; then so is every derivative (a derivative exists only inside the domain:
+    /// log(x) at −1 has the formula value 1/x = −1, which is not a derivative). A derivative entry is
+    /// undefined where its settled value is not finite (no finite derivative, or undecided); its reason
+    /// is the failing condition of its formula, if any, and what settling found. Undefined values are NaN.
+    /// </summary>
+    private Settled Undefined(double[] x, double value, double[] gradient, double[,]? hessian, List<PointNote> notes)
+    {
+        var undefined = new List<UndefinedValue>();
+        // Conditions are consulted only where a value is not finite: an argument evaluated alone may
+        // underflow (exp(−5000) + exp(−6000) = 0 inside log-sum-exp) where the stable form of the whole
+        // is finite, and a finite value such as atan2(y, 1/z + 40) at z = 0 is the function's limit.
+        if (!double.IsFinite(value))
+        {
+            var why = FunctionUndefined(x, value)!;
+            undefined.Add(new UndefinedValue("f", why));
+            var inherited = $"f is undefined here ({why})";
+            for (var i = 0; i < _n; i++)
+            {
+                gradient[i] = double.NaN;
+                undefined.Add(new UndefinedValue($"df/d{_names[i]}", inherited));
+            }
+            if (hessian is not null)
+                for (var i = 0; i < _n; i++)
+                    for (var j = 0; j < _n; j++)
+                    {
+                        hessian[i, j] = double.NaN;
+                        if (j >= i) undefined.Add(new UndefinedValue($"d2f/d{_names[i]}d{_names[j]}", inherited));
+                    }
+            // Settling notes about values that do not exist would only repeat the reason.
+            return new Settled(double.NaN, gradient, hessian, [], undefined);
+        }
+        string Because(string entry, double formulaValue, params Expr[] formulas)
+        {
+            var note = notes.FirstOrDefault(n => n.Entry == entry);
+            var condition = Domain.FirstFailing(_names, x, formulas);
+            var found = note is null ? NotFinite(formulaValue) : WithoutFormulaValue(note.Message);
+            return condition is null ? found : $"{condition}; {found}";
+        }
+        for (var i = 0; i < _n; i++)
+            if (!double.IsFinite(gradient[i]))
+            {
+                undefined.Add(new UndefinedValue($"df/d{_names[i]}", Because($"df/d{_names[i]}", gradient[i], _gradient[i])));
+                gradient[i] = double.NaN;
+            }
+        if (hessian is not null)
+            for (var i = 0; i < _n; i++)
+                for (var j = i; j < _n; j++)
+                    if (!double.IsFinite(hessian[i, j]))
+                    {
+                        var entry = $"d2f/d{_names[i]}d{_names[j]}";
+                        undefined.Add(new UndefinedValue(entry, Because(entry, hessian[i, j], _hessianFormulas![i, j], _gradient[i])));
+                        hessian[i, j] = hessian[j, i] = double.NaN;
+                    }
+        // An undefined entry's note stays (how settling went), and is also part of its reason.
+        return new Settled(value, gradient, hessian, notes, undefined);
+    }
+
+    /// <summary>Why f is undefined at <paramref name="x"/> (its value there <paramref name="value"/>), or null when it is defined.</summary>
+    public string? FunctionUndefined(double[] x, double value) =>
+        double.IsFinite(value) ? null : Domain.FirstFailing(_names, x, [_f])?.ToString() ?? NotFinite(value);
+
+    /// <summary>Why a value with no failing domain condition is not finite.</summary>
+    internal static string NotFinite(double v) => double.IsNaN(v)
+        ? "the formula gives no number here (an operation undefined in floating point, such as 0·∞ or ∞ − ∞)"
+        : "the value overflows double precision here (its magnitude exceeds 1.8e308)";
+
+    /// <summary>A settling note without its opening "the formula gives ±Infinity here; " (the value is reported as undefined instead).</summary>
+    private static string WithoutFormulaValue(string message) =>
+        System.Text.RegularExpressions.Regex.Replace(message, @"the formula gives (-?Infinity|NaN) here; ", "");
 
     private bool Suspect(double[] raw, int i, int j)
     {

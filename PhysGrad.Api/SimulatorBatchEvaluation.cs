@@ -20,9 +20,11 @@ public static class SimulatorBatchEvaluation
     /// structural nonzeros only), <c>loss</c>, <c>gradient</c> (row j) or <c>hessian</c> (row i, column j;
     /// the structural nonzeros, both triangles); rows and columns count from 0.
     /// </remarks>
+    /// <para>A value undefined at a row's point is the empty field, and <c>row N: entry is undefined: reason</c>
+    /// goes to <paramref name="notes"/> when given (see <see cref="SimulatorDerivativeReport.Undefined"/>).</para>
     /// <exception cref="SymbolicException">A bad row (the message names the row and the value), or what
     /// <see cref="PhysicsProblem.DerivativesAt"/> refuses.</exception>
-    public static long Run(PhysicsProblem problem, int order, TextReader input, TextWriter output, bool sparse = false)
+    public static long Run(PhysicsProblem problem, int order, TextReader input, TextWriter output, bool sparse = false, TextWriter? notes = null)
     {
         ArgumentNullException.ThrowIfNull(problem);
         var names = problem.Variables.ToArray();
@@ -47,6 +49,8 @@ public static class SimulatorBatchEvaluation
             var x = new double[n];
             if (!CsvPoints.Read(line, row, ref first, names, x)) continue;
             var r = problem.DerivativesAt(x, order, sparse);
+            foreach (var u in r.Undefined ?? [])
+                notes?.WriteLine($"row {row}: {u.Entry} is undefined: {u.Because}");
             text.Clear();
             if (sparse) WriteCoordinates(text, row, r);
             else WriteDense(text, r);
@@ -72,7 +76,8 @@ public static class SimulatorBatchEvaluation
                 yield return $"d2L/d{a}d{b}";
     }
 
-    private static string Number(double x) => NumberText.RoundTrip(x);
+    // An undefined value (NaN; its reason goes to the notes) is the empty field.
+    private static string Number(double x) => BatchEvaluation.Cell(x);
 
     private static void WriteDense(System.Text.StringBuilder sb, SimulatorDerivativeReport r)
     {

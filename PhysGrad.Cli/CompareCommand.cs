@@ -22,6 +22,11 @@ internal static class CompareCommand
             TargetPointKind.Known when target.ManyPreimages => $"x* is known (P(x*) = y*), but {many}; the plots mark the known x*.",
             TargetPointKind.Known => "x* is the problem's known solution (P(x*) = y*): distances are in x.",
             TargetPointKind.PreimageNearStart when target.ManyPreimages => $"x* was found from the start, but {many}; the plots mark it.",
+            // Newton found no preimage from the start (J singular or not finite there, as at a branch point):
+            // the derived inverse gave one, and at a branch point took the + branch.
+            TargetPointKind.PreimageNearStart when target.By == TargetPointMethod.DerivedInverseAtStart =>
+                $"x* = {RunReport.FormatVector(target.X!)} is the derived local inverse's preimage from the start (Newton's method on P(x) = y* found none from there"
+                + (target.Branch is { } branch ? $"; {branch}" : "") + "): distances are in x.",
             // The common case: which x* the distances "in x" are measured to, and how it was found.
             TargetPointKind.PreimageNearStart => $"x* = {RunReport.FormatVector(target.X!)} is the preimage of y* found from the start{target.ByText}: distances are in x.",
             TargetPointKind.ApproximateRunEnd when target.ManyPreimages => $"{char.ToUpperInvariant(many[0])}{many[1..]}; the plots mark an approximate x* ({target.Note}).",
@@ -106,6 +111,11 @@ internal static class CompareCommand
             var definition = problem.Read(result);
             OutputDirectory.Prepare(result.GetValue(outDir));
             var physics = problem.Build(definition);
+            // A start where the simulator or the loss is undefined gives no run anything to start from.
+            if (physics.OutsideDomainAt(definition.Start) is { } outside)
+                throw new CliInputException(
+                    $"The start {Numbers.Vector(definition.Start)} is outside the domain of the problem: {outside}. "
+                    + "Give a start where the condition holds (--start, or \"start\" in the problem file).");
             var size = Math.Max(physics.Variables.Count, physics.Outputs.Count);
             phases ??= PhaseLog.For(error, size);
             phases?.Sized(size);
@@ -181,6 +191,10 @@ internal static class CompareCommand
                     : $"Target: {RunReport.TargetUse(definition)} (--target gives one).");
             // Only PG uses the local inverse (and has derived it by now); for the others it is not derived.
             var inverseLine = chosen.Any(m => m.UsesLocalInverse) ? $"Local inverse for PG: {physics.InverseDescription}." : "";
+            // At a branch point (sign(g) with g = 0 at the start) the inverse takes the + branch: say so.
+            if (inverseLine.Length > 0 && physics.BranchChoicesAt(definition.Start) is { Count: > 0 } branches)
+                inverseLine += $" At the start {string.Join(", ", branches.Select(g => $"sign({g})"))} {(branches.Count == 1 ? "is" : "are")} sign(0): "
+                    + "both branches are preimages there, and PG takes the + branch (sign taken as +1).";
             if (inverseLine.Length > 0)
                 output.WriteLine(inverseLine);
             if (Headline.CutNote(problemLine, inverseLine) is { } cutNote)

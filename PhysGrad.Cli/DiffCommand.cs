@@ -29,7 +29,7 @@ internal static class DiffCommand
         {
             Description = "Also evaluate at this point: one value per variable, comma-separated.",
         };
-        var format = FormatOption.Create("Output format: infix, latex, csharp, json, or csv (coordinate form: quantity,row,column,expression,value).", Formats);
+        var format = FormatOption.Create("Output format: infix, latex, csharp, json, or csv (coordinate form: quantity,row,column,expression,value,undefinedBecause).", Formats);
         var sparse = new Option<bool>("--sparse")
         {
             Description = "Give the gradient and the Hessian (a simulator's Jacobian and Hessian) as their structural nonzeros in coordinate form "
@@ -76,7 +76,13 @@ internal static class DiffCommand
     /// <summary>A value for reading (the text and LaTeX formats): six significant digits, as every other
     /// text output of the tool (<see cref="Numbers.Short"/>); the CSV and JSON formats keep <see cref="Number"/>'s
     /// round-trip digits, for programs that read them back.</summary>
-    private static string Short(double x) => Numbers.Short(x);
+    private static string Short(double x) => double.IsNaN(x) ? "undefined" : Numbers.Short(x);
+
+    /// <summary>The undefined values (each with its reason) and the notes on the other entries (an undefined
+    /// entry's note is part of its reason), one line each, as <c>undefined: …</c> and <c>note: …</c>.</summary>
+    private static IEnumerable<string> Remarks(DerivativeReport r) =>
+        (r.Undefined ?? []).Select(u => $"undefined: {u}")
+            .Concat((r.Notes ?? []).Where(n => r.UndefinedBecause(n.Entry) is null).Select(n => $"note: {n}"));
 
     private static string Vector(IReadOnlyList<double> xs) => "[" + string.Join(", ", xs.Select(Short)) + "]";
 
@@ -107,8 +113,8 @@ internal static class DiffCommand
             if (r.HessianAt is { } ha)
                 o.WriteLine("  hessian = [" + string.Join(", ", Enumerable.Range(0, vs.Count)
                     .Select(i => Vector(Enumerable.Range(0, vs.Count).Select(j => ha[i, j]).ToArray()))) + "]");
-            foreach (var note in r.Notes ?? [])
-                o.WriteLine($"  note: {note}");
+            foreach (var remark in Remarks(r))
+                o.WriteLine($"  {remark}");
         }
     }
 
@@ -142,8 +148,8 @@ internal static class DiffCommand
                 foreach (var e in values)
                     o.WriteLine($"    ({e.Row}, {e.Column}) = {Short(e.Value)}");
             }
-            foreach (var note in r.Notes ?? [])
-                o.WriteLine($"  note: {note}");
+            foreach (var remark in Remarks(r))
+                o.WriteLine($"  {remark}");
         }
     }
 
@@ -153,18 +159,22 @@ internal static class DiffCommand
     private static void WriteCsv(TextWriter o, DerivativeReport r, bool sparse)
     {
         var at = r.Point is not null;
-        o.WriteLine(at ? "quantity,row,column,expression,value" : "quantity,row,column,expression");
-        string Value(double? v) => at ? "," + Number(v!.Value) : "";
-        o.WriteLine($"f,,,{Csv(r.Function.ToInfix())}{Value(r.Value)}");
+        // At a point an undefined value is the empty field, and the last column says why.
+        o.WriteLine(at ? "quantity,row,column,expression,value,undefinedBecause" : "quantity,row,column,expression");
+        var vs = r.Variables;
+        string Value(double? v, string entry) => at
+            ? "," + (double.IsNaN(v!.Value) ? "" : Number(v.Value)) + "," + Csv(r.UndefinedBecause(entry) ?? "")
+            : "";
+        o.WriteLine($"f,,,{Csv(r.Function.ToInfix())}{Value(r.Value, "f")}");
         foreach (var i in sparse ? r.GradientNonZeros : Enumerable.Range(0, r.Gradient.Count))
-            o.WriteLine($"gradient,{i},,{Csv(r.Gradient[i].ToInfix())}{Value(r.GradientAt?[i])}");
+            o.WriteLine($"gradient,{i},,{Csv(r.Gradient[i].ToInfix())}{Value(r.GradientAt?[i], $"df/d{vs[i]}")}");
         if (r.Hessian is not { } h) return;
         var n = r.Variables.Count;
         var entries = sparse
             ? r.HessianNonZeros!
             : [.. from i in Enumerable.Range(0, n) from j in Enumerable.Range(0, n) select new SymbolicEntry(i, j, h[i, j])];
         foreach (var e in entries)
-            o.WriteLine($"hessian,{e.Row},{e.Column},{Csv(e.Entry.ToInfix())}{Value(r.HessianAt?[e.Row, e.Column])}");
+            o.WriteLine($"hessian,{e.Row},{e.Column},{Csv(e.Entry.ToInfix())}{Value(r.HessianAt?[e.Row, e.Column], $"d2f/d{vs[Math.Min(e.Row, e.Column)]}d{vs[Math.Max(e.Row, e.Column)]}")}");
     }
 
     /// <summary>An expression as one CSV field: quoted (with doubled quotes) when it holds a comma or a quote.</summary>
@@ -187,8 +197,8 @@ internal static class DiffCommand
         if (r.Point is { } p)
         {
             o.WriteLine($"% at ({string.Join(", ", p.Select(Short))}): f = {Short(r.Value!.Value)}, gradient = {Vector(r.GradientAt!)}");
-            foreach (var note in r.Notes ?? [])
-                o.WriteLine($"% note: {note}");
+            foreach (var remark in Remarks(r))
+                o.WriteLine($"% {remark}");
         }
     }
 
@@ -319,6 +329,11 @@ internal static class DiffCommand
                     }
                     w.WriteEndArray();
                 }
+                // The values that are null because they are undefined at the point: entry → reason.
+                w.WriteStartObject("undefinedBecause");
+                foreach (var u in r.Undefined ?? [])
+                    w.WriteString(u.Entry, u.Because);
+                w.WriteEndObject();
                 // Entries whose formula is not finite at the point: how each was settled.
                 w.WriteStartArray("notes");
                 foreach (var note in r.Notes ?? [])

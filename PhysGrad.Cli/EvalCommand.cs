@@ -57,7 +57,7 @@ internal static class EvalCommand
             if (!simulator && names is null && Expression.Parse(result.GetValue(function)!).Variables.Count == 0)
                 throw new CliInputException("The function has no variables to read from the points; name them with --vars.");
             using var reader = path == "-" ? Console.In : new StreamReader(path);
-            // Entries settled as limits (or found not to exist) are said on stderr, so the CSV stays a table.
+            // Entries settled as limits (or found not to exist) and undefined values (empty fields) are said on stderr, so the CSV stays a table.
             using var notes = new NotePrefixWriter(error);
             // The CSV goes to a temporary file first and to stdout only once every row was read: a row
             // refused late (after earlier blocks were evaluated) must not leave a partial table behind.
@@ -66,7 +66,7 @@ internal static class EvalCommand
             {
                 using (var written = new StreamWriter(buffer))
                     if (problem is not null)
-                        SimulatorBatchEvaluation.Run(problem, result.GetValue(order), reader, written, result.GetValue(sparse));
+                        SimulatorBatchEvaluation.Run(problem, result.GetValue(order), reader, written, result.GetValue(sparse), notes);
                     else
                         BatchEvaluation.Run(result.GetValue(function)!, names, result.GetValue(order), reader, written, notes, result.GetValue(sparse));
                 using var back = new StreamReader(buffer);

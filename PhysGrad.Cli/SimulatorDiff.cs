@@ -67,7 +67,7 @@ internal static class SimulatorDiff
 
     // The text format reads as every other text output (six significant digits); CSV and JSON keep the
     // round-trip digits of Number for programs that read them back.
-    private static string Short(double x) => PhysGrad.Numbers.Short(x);
+    private static string Short(double x) => double.IsNaN(x) ? "undefined" : PhysGrad.Numbers.Short(x);
 
     private static string Vector(IReadOnlyList<double> xs) => "[" + string.Join(", ", xs.Select(Short)) + "]";
 
@@ -89,13 +89,17 @@ internal static class SimulatorDiff
             o.WriteLine($"  jacobian ({m}×{n}) = {Matrix(j)}");
         else if (r.JacobianAtNonZeros is { } je)
             Entries(o, "jacobian", m, n, je);
-        if (r.Loss is not { } loss) return;
-        o.WriteLine($"  loss = {Short(loss)}");
-        o.WriteLine($"  gradient = {Vector(r.GradientAt!)}");
-        if (r.HessianAt is { } h)
-            o.WriteLine($"  hessian ({n}×{n}) = {Matrix(h)}");
-        else
-            Entries(o, "hessian", n, n, r.HessianAtNonZeros!);
+        if (r.Loss is { } loss)
+        {
+            o.WriteLine($"  loss = {Short(loss)}");
+            o.WriteLine($"  gradient = {Vector(r.GradientAt!)}");
+            if (r.HessianAt is { } h)
+                o.WriteLine($"  hessian ({n}×{n}) = {Matrix(h)}");
+            else
+                Entries(o, "hessian", n, n, r.HessianAtNonZeros!);
+        }
+        foreach (var u in r.Undefined ?? [])
+            o.WriteLine($"  undefined: {u}");
     }
 
     private static string NumberTextCount(int count, string noun) => $"{count} {noun}{(count == 1 ? "" : "s")}";
@@ -113,21 +117,30 @@ internal static class SimulatorDiff
     private static void WriteCsv(TextWriter o, SimulatorDerivativeReport r)
     {
         var sb = new System.Text.StringBuilder();
-        sb.Append("quantity,row,column,value\n");
+        // An undefined value is the empty field, and the last column says why.
+        sb.Append("quantity,row,column,value,undefinedBecause\n");
+        void Line(string quantity, string row, string column, double v, string entry) =>
+            sb.Append(quantity).Append(',').Append(row).Append(',').Append(column).Append(',')
+                .Append(double.IsNaN(v) ? "" : Number(v)).Append(',').Append(CsvField(r.UndefinedBecause(entry) ?? "")).Append('\n');
+        var (ys, xs) = (r.Outputs, r.Variables);
         for (var i = 0; i < r.Y.Count; i++)
-            sb.Append("y,").Append(i).Append(",,").Append(Number(r.Y[i])).Append('\n');
+            Line("y", $"{i}", "", r.Y[i], ys[i]);
         foreach (var e in Coordinates(r.JacobianAt, r.JacobianAtNonZeros))
-            sb.Append("jacobian,").Append(e.Row).Append(',').Append(e.Column).Append(',').Append(Number(e.Value)).Append('\n');
+            Line("jacobian", $"{e.Row}", $"{e.Column}", e.Value, $"d{ys[e.Row]}/d{xs[e.Column]}");
         if (r.Loss is { } loss)
         {
-            sb.Append("loss,,,").Append(Number(loss)).Append('\n');
+            Line("loss", "", "", loss, "L");
             for (var j = 0; j < r.GradientAt!.Count; j++)
-                sb.Append("gradient,").Append(j).Append(",,").Append(Number(r.GradientAt[j])).Append('\n');
+                Line("gradient", $"{j}", "", r.GradientAt[j], $"dL/d{xs[j]}");
             foreach (var e in Coordinates(r.HessianAt, r.HessianAtNonZeros))
-                sb.Append("hessian,").Append(e.Row).Append(',').Append(e.Column).Append(',').Append(Number(e.Value)).Append('\n');
+                Line("hessian", $"{e.Row}", $"{e.Column}", e.Value, $"d2L/d{xs[e.Row]}d{xs[e.Column]}");
         }
         o.Write(sb);
     }
+
+    /// <summary>Text as one CSV field: quoted (with doubled quotes) when it holds a comma or a quote.</summary>
+    private static string CsvField(string text) =>
+        text.Contains(',') || text.Contains('"') ? "\"" + text.Replace("\"", "\"\"") + "\"" : text;
 
     private static IEnumerable<MatrixEntry> Coordinates(double[,]? dense, IReadOnlyList<MatrixEntry>? sparse)
     {
@@ -160,6 +173,11 @@ internal static class SimulatorDiff
                 Numbers(w, "gradientAt", r.GradientAt!);
                 Matrix(w, "hessian", r.Variables.Count, r.Variables.Count, r.HessianAt, r.HessianAtNonZeros);
             }
+            // The values that are null because they are undefined at the point: entry → reason.
+            w.WriteStartObject("undefinedBecause");
+            foreach (var u in r.Undefined ?? [])
+                w.WriteString(u.Entry, u.Because);
+            w.WriteEndObject();
             w.WriteEndObject();
         }
         o.WriteLine(System.Text.Encoding.UTF8.GetString(stream.ToArray()));

@@ -18,7 +18,8 @@ let private eval (f: string) (vars: string[]) (order: int) (point: float list) =
     BatchEvaluation.Run(f, vars, order, input, output, notes) |> ignore
     let lines = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries ||| StringSplitOptions.TrimEntries)
     let header = lines.[0].Split(',')
-    let row = lines.[1].Split(',') |> Array.map (fun s -> Double.Parse(s, Globalization.CultureInfo.InvariantCulture))
+    // An undefined value is the empty field (its reason is in the notes): NaN here, as the API gives it.
+    let row = lines.[1].Split(',') |> Array.map (fun s -> if s = "" then nan else Double.Parse(s, Globalization.CultureInfo.InvariantCulture))
     let named = Array.zip header row |> dict
     named, notes.ToString()
 

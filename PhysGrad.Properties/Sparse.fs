@@ -284,21 +284,22 @@ let ``diff --format csv is the coordinate form: every Hessian entry dense, the n
 
     let dense = lines []
     let sparse = lines [ "--sparse" ]
-    Assert.Equal("quantity,row,column,expression,value", sparse.[0])
+    Assert.Equal("quantity,row,column,expression,value,undefinedBecause", sparse.[0])
     // Header, f, four gradient entries, then 16 Hessian entries dense or 10 sparse.
     Assert.Equal(1 + 1 + 4 + 16, dense.Length)
     Assert.Equal(1 + 1 + 4 + 10, sparse.Length)
     // At the minimum (1, 1, 1, 1) the value and the gradient are 0.
     Assert.StartsWith("f,,,", sparse.[1])
-    Assert.EndsWith(",0", sparse.[1])
+    // The value, then the empty undefinedBecause (every value is defined at the minimum).
+    Assert.EndsWith(",0,", sparse.[1])
 
     let hessian =
         [ for l in sparse |> Array.filter (fun l -> l.StartsWith "hessian,") ->
               let p = l.Split(',')
-              int p.[1], int p.[2], float p.[p.Length - 1] ]
+              int p.[1], int p.[2], float p.[p.Length - 2] ]
 
     Assert.Equal<(int * int * float) list>(hessianAtOnes, hessian)
-    Assert.Contains("hessian,0,2,0,0", dense)
+    Assert.Contains("hessian,0,2,0,0,", dense)
 
 [<Fact>]
 let ``eval --sparse writes each point's value, gradient and Hessian nonzeros one per line`` () =

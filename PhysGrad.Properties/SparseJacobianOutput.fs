@@ -151,8 +151,9 @@ let ``diff --simulator --sparse --format csv is quantity,row,column,value with J
     Assert.Equal(0, code)
 
     let expected =
-        [ "quantity,row,column,value"; "y,0,,2"; "y,1,,11" ]
-        @ [ for (i, j, v) in jacobian -> $"jacobian,{i},{j},{v}" ]
+        // The last column is empty: every value is defined here.
+        [ "quantity,row,column,value,undefinedBecause"; "y,0,,2,"; "y,1,,11," ]
+        @ [ for (i, j, v) in jacobian -> $"jacobian,{i},{j},{v}," ]
 
     Assert.Equal<string list>(expected, out.TrimEnd().Split('\n') |> List.ofArray)
 

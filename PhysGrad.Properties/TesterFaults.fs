@@ -129,14 +129,16 @@ let ``a non-square problem skips ig and pg in one line`` () =
         Assert.StartsWith("ig, pg skipped: ig and pg need a square Jacobian", skips.[0])
 
 // Fault 5: when the plots mark an approximate x* (a run's end), the table says that its distances are in y
-// and why. P = x0³ from x0 = 0: J = 3x0² = 0 there, so Newton's search for a preimage of y* = 8 cannot take a
-// step and none is found from the start, but PG (through the derived cube root) reaches x = 2, L = 0.
+// and why. P = x0³ − 3·x0 from x0 = 0 at y* = 5: Newton's search for a preimage from the start finds none
+// (its steps reach J = 0 at x0 = ±1), and P has no derived inverse (a sum of pieces), but PG (numeric
+// inverse, falling back to IG where it finds no preimage) reaches x0 ≈ 2.279, L ≈ 0. (P = x0³ from 0, the
+// case here before, now has x* = 2: the derived cube root gives it where Newton cannot start, BranchPoints.fs.)
 // (P = (x0, x0²) at y* = (1, 1), the earlier case here, now has its x* = 1: Gauss–Newton finds the
 // preimage of a consistent overdetermined y*, see Overdetermined.fs.)
 [<Fact>]
 let ``the table says when the plots' x* is only a run's end`` () =
-    let _, out, _ = run [ "compare"; "--simulator"; "x0^3"; "--target"; "8"; "--start"; "0"; "--methods"; "pg:1"; "--iterations"; "5"; "--out"; tempDir () ]
+    let _, out, _ = run [ "compare"; "--simulator"; "x0^3 - 3*x0"; "--target"; "5"; "--start"; "0"; "--methods"; "pg:1"; "--iterations"; "5"; "--out"; tempDir () ]
     Assert.Contains("No preimage of y* was found from the start: distances are in y; the plots mark an approximate x* (x* ≈ pg's end", out)
     Assert.Contains(" in y ", out)
-    let root = compareJson [ "--simulator"; "x0^3"; "--target"; "8"; "--start"; "0"; "--methods"; "pg:1"; "--iterations"; "5" ]
+    let root = compareJson [ "--simulator"; "x0^3 - 3*x0"; "--target"; "5"; "--start"; "0"; "--methods"; "pg:1"; "--iterations"; "5" ]
     Assert.Equal("approximateRunEnd", fst (targetX root))

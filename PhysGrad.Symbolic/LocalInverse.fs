@@ -507,3 +507,24 @@ module LocalInverse =
             | _ -> ()
 
         if replacements.Count = 0 then inverse else inverse |> Array.map (Structure.substitute replacements)
+
+    /// <summary>
+    /// The arguments g of the branch choices sign(g) of <paramref name="inverse"/> (those whose g mentions
+    /// no output, so depends on the current point only) that are exactly 0 at the point
+    /// variables[i] = point[i]: where <see cref="branchAtZero"/> takes the + branch, a choice the caller
+    /// should say it made (x0 for x0 = sign(x0)·√y0 at x0 = 0). Each g once, innermost first.
+    /// </summary>
+    /// <exception cref="SymbolicException">A choice uses a name that has no value in variables.</exception>
+    [<CompiledName("BranchesAtZero")>]
+    let branchesAtZero (outputs: string[]) (variables: string[]) (point: float[]) (inverse: Expr[]) : Expr[] =
+        let outputSymbols = HashSet<Expr>(outputs |> Seq.map Expr.symbol, ExprIdentity.comparer)
+
+        [| for e in Structure.postOrder inverse do
+               match e.Node with
+               | Apply(Function.Sign, g) when
+                   not (Structure.freeSymbols g |> Array.exists outputSymbols.Contains)
+                   && Evaluate.at variables point g = 0.0
+                   ->
+                   yield g
+               | _ -> () |]
+        |> Array.distinct
