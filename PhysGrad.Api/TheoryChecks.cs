@@ -659,6 +659,11 @@ public static class TheoryChecks
         if (!c.InvertAny(y0, p.Start, back))
             return new CheckResult(8, name, false, double.NaN, "P⁻¹(y₀; x₀) found no preimage of y₀ itself");
         var home = Relative(back, p.Start);
+        // The inverse at y₀ itself is not x₀: another branch (or a given inverse of the wrong sign). That is the
+        // property failing, whatever the sizes below would measure.
+        if (home > 1e-9)
+            return new CheckResult(8, name, false, home,
+                $"‖P⁻¹(y₀; x₀) − x₀‖/(1 + ‖x₀‖) = {NumberText.Short(home, 3)}: the inverse at y₀ returns {Show(back)}, not x₀ = {Show(p.Start)} (another branch)");
         var n = c.N;
         // ρ at x: ‖J(x₀)⁻¹(J(x) − J(x₀))‖_F, column by column; +∞ where J(x₀)⁻¹ cannot be applied.
         double Rho(double[] x)

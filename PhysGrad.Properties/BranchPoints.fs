@@ -59,6 +59,6 @@ let ``compare says which branch PG takes at the branch point, and measures to x*
         Cli.run [ "compare"; "--simulator"; "x0^2"; "--target"; "4"; "--start"; "0"; "--methods"; "pg:1"; "--out"; Path.GetTempPath() ]
     Assert.True((code = 0), err)
     Assert.Contains("Local inverse for PG: derived, x0 = sqrt(y0)*sign(x0). At the start sign(x0) is sign(0): both branches are preimages there, and PG takes the + branch (sign taken as +1).", out)
-    Assert.Contains("x* = [2] is the derived local inverse's preimage from the start (Newton's method on P(x) = y* found none from there; at the start sign(x0) is sign(0), and the + branch is taken): distances are in x.", out)
+    Assert.Contains("x* = [2.00000] is the derived local inverse's preimage from the start (Newton's method on P(x) = y* found none from there; at the start sign(x0) is sign(0), and the + branch is taken): distances are in x.", out)
     Assert.DoesNotContain("No preimage of y* was found", out)
     Assert.Contains("[2.00000]     0.00000  0.00000 in x", out)

@@ -231,7 +231,8 @@ let private depth (line: string) =
 let ``compare's header lines never nest parentheses`` () =
     let dir = tempDir ()
     try
-        let code, out, err = run [ "compare"; "--example"; "rosenbrock"; "--methods"; "pg"; "--iterations"; "1"; "--out"; dir ]
+        // heat1d's coupled stencil has no closed-form inverse: its numeric note carries a reason in parentheses.
+        let code, out, err = run [ "compare"; "--example"; "heat1d"; "--methods"; "pg"; "--iterations"; "1"; "--out"; dir ]
         Assert.True((code = 0 || code = 1), err)
         let header = out.Split('\n') |> Array.takeWhile (fun l -> l.Trim().Length > 0)
         Assert.Contains(header, fun l -> l.StartsWith "Local inverse for PG: numeric")
@@ -253,7 +254,7 @@ let ``outside the examples the x* drawn and measured to is said in the header an
         let problem = PhysicsProblem.FromText("x0; x1^2", [| 1.0; 1.0 |], [| 2.0; 2.0 |])
         let runs = runsOf problem [ Method.GradientDescent, 0.01 ] 5
         let target = entries (figure "x-space" problem runs) |> List.find (fun l -> l.StartsWith "target")
-        Assert.Contains("x* with P(x*) = y*, found from the start", target)
+        Assert.Contains("x* with P(x*) = y*, found from the start", target.Replace('\n', ' '))
     finally
         Directory.Delete(dir, true)
 

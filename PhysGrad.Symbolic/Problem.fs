@@ -437,7 +437,7 @@ type Problem
             if not (isNull inverse) then
                 Lazy<_>.CreateFromValue((Array.copy inverse, InverseSource.Given, ""))
             elif not deriveInverse then
-                Lazy<_>.CreateFromValue(((null: Expr[]), InverseSource.Numeric, "the numeric inverse was asked for"))
+                Lazy<_>.CreateFromValue(((null: Expr[]), InverseSource.Numeric, "the numeric inverse was chosen for this problem: asked for, or an example built to use it"))
             elif variables.Length > LocalInverse.deriveUpTo then
                 // Above the limit the symbolic attempt would spend its budget and fail: skip it, and say so
                 // where PG's inverse is described.
