@@ -37,7 +37,12 @@ let ``J v from the forward-mode kernel equals the dense J times v`` () =
         let scale =
             max (scaleOf (Lower.jacobianVector variableNames [||] fs) x v) (scaleOf (Lower.valueJacobian variableNames [||] fs) x [||] * l1 v)
 
-        (not (Array.forall finite j && Array.forall finite y) || not (comparable t1 t2 x scale)
+        // Past an overflowed intermediate (sinh of 10⁶, then raised to −2) the two derivations give different
+        // non-answers (forward mode ∞·0 = NaN, the dense one 0): no rounding of one value, so not comparable.
+        let overflowed =
+            overflows (Lower.jacobianVector variableNames [||] fs) x v || overflows (Lower.valueJacobian variableNames [||] fs) x [||]
+
+        (not (Array.forall finite j && Array.forall finite y) || overflowed || not (comparable t1 t2 x scale)
          || (Array.forall2 (agree scale) jv dense && Array.forall2 (agree scale) yv y))
         |> Prop.label (sprintf "P = [%s; %s] at %A, v = %A: J v %A, dense %A (scale %g)" (string t1) (string t2) x v jv dense scale))
 
