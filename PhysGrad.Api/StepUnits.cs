@@ -174,7 +174,9 @@ public static class StepUnits
                     var e3 = Exponent(three[m].Step?[i] / dx, 3.0);
                     if (e2 is null || e3 is null || Math.Abs(e2.Value - e3.Value) > Tolerance || ToRational(e2.Value) is not { } q)
                     {
-                        mixed = $"it does not scale as a power of {units.Describe(k)}";
+                        // Said from the unit rescaled, so that x1's row naming x0's unit reads as what it is:
+                        // the step of x1 depends on how x0 is measured, but not as a power.
+                        mixed = $"rescaling {units.Describe(k)} changes this step, but not by a power of the factor";
                         break;
                     }
                     exponents[k] = q;

@@ -183,7 +183,7 @@ let ``outputs in m and km: GN's step mixes their scales and has no unit, GD's is
     Assert.Equal("m", (first "newton").GetProperty("stepUnit").GetString())
     Assert.False((first "gn").TryGetProperty("stepUnit") |> fst)
     // Changing m alone (x0's and y0's unit) already changes 1 + k² by more than a factor.
-    Assert.StartsWith("no unit: it does not scale as a power of m (the unit of x0, y0)", (first "gn").GetProperty("note").GetString())
+    Assert.StartsWith("no unit: rescaling m (the unit of x0, y0) changes this step, but not by a power of the factor", (first "gn").GetProperty("note").GetString())
 
 [<Fact>]
 let ``a step of the variable's dimension but another scale is not consistent, and the note gives the ratio`` () =
