@@ -197,6 +197,60 @@ let ``four traced heat steps give each cell the binomial-like weights of the ste
         // Cell i + 2 enters cell i with the weight of offset +2: w.[4 + 2].
         Assert.Equal(w.[6], Evaluate.manyAt (Array.init n (sprintf "x%d")) point [| traced.[i] |] |> Array.head, 12)
 
+/// The oscillators' RK4 (ReferenceSimulators.Oscillators: coupling 0.2, dt = 0.5) written out on
+/// expressions with the node-by-node definitions above, over the controls x0 … x{n−1}.
+let private oscillatorsNodeByNode (n: int) =
+    let num = NodeByNode.ofFloat
+    let neg e = NodeByNode.times Expr.minusOne e
+    let scaled (c: float) e = NodeByNode.times (num c) e
+    let coupling, dt = 0.2, 0.5
+
+    let f (s: Expr[]) (u: Expr) =
+        [| s.[2]
+           s.[3]
+           Expr.add (neg s.[0]) (scaled coupling (Expr.add (neg s.[0]) s.[1]))
+           Expr.add (Expr.add (neg s.[1]) (scaled coupling (Expr.add s.[0] (neg s.[1])))) u |]
+
+    let axpy (a: Expr[]) (b: Expr[]) c = Array.map2 (fun p q -> Expr.add p (scaled c q)) a b
+
+    (ReferenceProblems.OscillatorStart |> Seq.map num |> Seq.toArray, Array.init n (fun i -> Expr.symbol ("x" + string i)))
+    ||> Array.fold (fun s u ->
+        let k1 = f s u
+        let k2 = f (axpy s k1 (dt / 2.0)) u
+        let k3 = f (axpy s k2 (dt / 2.0)) u
+        let k4 = f (axpy s k3 dt) u
+
+        Array.init 4 (fun i ->
+            let inner = Expr.add (Expr.add (Expr.add k1.[i] (scaled 2.0 k2.[i])) (scaled 2.0 k3.[i])) k4.[i]
+            Expr.add s.[i] (scaled (dt / 6.0) inner)))
+
+let private tracedOscillators (n: int) =
+    let s0 = Seq.toArray ReferenceProblems.OscillatorStart
+    Tracer.Simulator(n, Func<_, _>(fun x -> ReferenceSimulators.Oscillators(x, s0)))
+
+[<Theory>]
+[<InlineData(1)>]
+[<InlineData(5)>]
+[<InlineData(40)>]
+let ``the traced oscillators are the nodes the step-by-step path builds`` (n: int) =
+    // Their additions take the aligned path of a linear combination's sum (states over the same controls
+    // in the same order, a control added on its own); the nodes must be those of building every
+    // intermediate sum, identical down to the rounding of every floating coefficient.
+    let expected = oscillatorsNodeByNode n
+    let traced = tracedOscillators n
+
+    for i in 0..3 do
+        Assert.True(Object.ReferenceEquals(expected.[i], traced.[i]), sprintf "state %d: %s, expected %s" i (Infix.format traced.[i]) (Infix.format expected.[i]))
+
+[<Fact>]
+let ``the traced oscillators' graph grows linearly in the number of controls`` () =
+    // Each of the four end states is one sum of a term per control (its coefficient times the control):
+    // about 4 products and 4 floating constants per control. A representation that kept the states'
+    // history as nodes, or a sum per step, would grow faster.
+    let size n = Structure.graphSize (tracedOscillators n)
+    let small, large = size 64, size 128
+    Assert.True(float large / float small <= 2.1, sprintf "%d nodes at 64 controls, %d at 128" small large)
+
 // ---- the heat inverse's columns on a window ------------------------------------------------------
 
 /// B and I − B·A of Heat1DRegularisedInverse as dense matrices, from whole-grid stencils written here:
