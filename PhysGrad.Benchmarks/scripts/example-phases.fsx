@@ -32,7 +32,8 @@ let known = ReferenceProblems.TrueSolution(name, Nullable n)
 let target =
     phase "target P(x*)" (fun () ->
         raw.Invoke(known |> Array.map Scalar.Constant)
-        |> Array.map (fun s -> Evaluate.at [||] [||] (Scalar.RoundConstants(s, 15).Expr)))
+        |> Array.map (fun s -> Scalar.RoundConstants(s, 15).Expr)
+        |> Evaluate.manyAt [||] [||])
 
 let traced = phase "trace (combinations unbuilt)" (fun () -> raw.Invoke(Tracer.Variables(n, "x")))
 let rounded = phase "round the constants" (fun () -> traced |> Array.map (fun s -> Scalar.RoundConstants(s, 15)))
