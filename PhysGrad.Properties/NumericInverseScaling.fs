@@ -13,6 +13,7 @@ open FsCheck.Xunit
 open PhysGrad.Numerics
 open PhysGrad.Numerics.Rules
 open PhysGrad.Symbolic
+open PhysGrad.Properties.TestHelpers
 
 let private number (v: float) = v.ToString("R", Globalization.CultureInfo.InvariantCulture)
 
@@ -82,8 +83,7 @@ let ``the sparse route of the numeric inverse finds what the dense route finds, 
         |> Prop.label (sprintf "n = %d: dense %O, ‖r‖ = %g; sparse %O, ‖r‖ = %g; goal %g; x apart by %g (bound %g)" n d (norm rd) s (norm rs) goal apart bound))
 
 /// The Rosenbrock residuals of THEORY §7 at n variables: r_i = 10(x_{i+1} − x_i²), r_{n−1} = 1 − x_0.
-let private rosenbrock n =
-    Array.append (Array.init (n - 1) (fun i -> sprintf "10*(x%d - x%d^2)" (i + 1) i)) [| "1 - x0" |]
+let private rosenbrock = Rosenbrock.texts
 
 /// The residuals by hand, independent of the compiled kernels.
 let private residualsAt (x: float[]) =

@@ -15,6 +15,7 @@ open PhysGrad
 open PhysGrad.Numerics
 open PhysGrad.Numerics.Rules
 open PhysGrad.Symbolic
+open FsCheck.FSharp
 open PhysGrad.Properties.Generators
 
 // ---- matrices and solvers --------------------------------------------------------------------------
@@ -78,11 +79,118 @@ let closeRelative (u: float) (v: float) =
 let allCloseRelative (a: float[]) (b: float[]) =
     a.Length = b.Length && Array.forall2 closeRelative a b
 
+/// Residual of shape s (0 … 3) at first variable b with coefficient c and per-cell constant t/4: each
+/// shape reads 2 or 3 consecutive variables from b on, is a polynomial of degree ≤ 3 with integer
+/// coefficients, and shape 0 is a scaled Rosenbrock residual. The loop tests build simulators of them.
+let shapedResidual (x: Expr[]) (s: int) (b: int) (c: int) (t: int) =
+    let u, v, w = x.[b], x.[b + 1], x.[b + 2]
+
+    match s with
+    | 0 -> Expr.sub (Expr.mul2 (Expr.ofInt c) (Expr.sub v (Expr.pow u Expr.two))) (quarter t) // c(v − u²) − t
+    | 1 -> Expr.sub (Expr.mul2 u v) (quarter t) // uv − t
+    | 2 -> Expr.sub (Expr.add (Expr.mul [| Expr.ofInt c; u; w |]) (Expr.pow v (Expr.ofInt 3))) (quarter t) // c·u·w + v³ − t
+    | _ -> Expr.sub (Expr.add (Expr.sub u (Expr.mul2 (Expr.ofInt c) v)) w) (quarter t) // u − cv + w − t
+
+/// A simulator with one family of evenly spaced components among others (ComponentLoops, DeriveAtScale):
+/// component OutputStart + k·OutputStride (k < Count) is shape Shape at first variable Start + k·Stride
+/// with the per-cell constant Targets.[k]; every other component, in order, takes the next of Others
+/// (shape offset, first variable, constant). Point and V are x and a direction, in quarters.
+type FamilySimulator =
+    { Shape: int
+      Start: int
+      Stride: int
+      OutputStart: int
+      OutputStride: int
+      Count: int
+      Coefficient: int
+      Targets: int[]
+      Others: (int * int * int)[]
+      Point: int[]
+      V: int[] }
+
+    /// The number of variables and of components.
+    member c.N = c.Point.Length
+    member c.M = c.Count + c.Others.Length
+
+    /// The variable names x0 … and the components; the others have coefficient otherCoefficient and a
+    /// shape other than the family's (offset 1 … 3), so none of them joins the family.
+    member c.Build(otherCoefficient: int) =
+        let names = Array.init c.N (sprintf "x%d")
+        let x = names |> Array.map Expr.symbol
+        let mutable other = 0
+
+        let fs =
+            Array.init c.M (fun i ->
+                let k = i - c.OutputStart
+
+                if k >= 0 && k % c.OutputStride = 0 && k / c.OutputStride < c.Count then
+                    let cell = k / c.OutputStride
+                    shapedResidual x c.Shape (c.Start + cell * c.Stride) c.Coefficient c.Targets.[cell]
+                else
+                    let (s, b, t) = c.Others.[other]
+                    other <- other + 1
+                    shapedResidual x ((c.Shape + 1 + s) % 4) b otherCoefficient t)
+
+        names, fs
+
+    /// Random cases: 16 … 40 family cells (a family's minimum is 16) with variable stride 1 … 3 and output
+    /// stride 1 … maxOutputStride, constants 0 often (a cell whose constant simplifies away), entries in
+    /// −2 … 2 in quarters; three spare outputs after the family's last and four spare variables.
+    static member Cases(maxOutputStride: int) =
+        gen {
+            let! shape = Gen.choose (0, 3)
+            let! start = Gen.choose (0, 4)
+            let! stride = Gen.choose (1, 3)
+            let! outputStart = Gen.choose (0, 3)
+            let! outputStride = Gen.choose (1, maxOutputStride)
+            let! count = Gen.choose (16, 40)
+            let! coefficient = Gen.choose (1, 5)
+            let! targets = Gen.arrayOfLength count (Gen.frequency [ 1, Gen.constant 0; 3, Gen.choose (-8, 8) ])
+            let n = start + stride * (count - 1) + 3 + 4
+            let m = outputStart + outputStride * (count - 1) + 1 + 3
+            let others = m - count
+            let! shapes = Gen.arrayOfLength others (Gen.choose (0, 2))
+            let! firsts = Gen.arrayOfLength others (Gen.choose (0, n - 3))
+            let! targetsOthers = Gen.arrayOfLength others (Gen.choose (-8, 8))
+            let! point = Gen.arrayOfLength n (Gen.choose (-8, 8))
+            let! v = Gen.arrayOfLength n (Gen.choose (-8, 8))
+
+            return
+                { Shape = shape
+                  Start = start
+                  Stride = stride
+                  OutputStart = outputStart
+                  OutputStride = outputStride
+                  Count = count
+                  Coefficient = coefficient
+                  Targets = targets
+                  Others = Array.zip3 shapes firsts targetsOthers
+                  Point = point
+                  V = v }
+        }
+
 /// A kernel's outputs at x with parameters p.
 let runKernel (kernel: CompiledKernel) (x: float[]) (p: float[]) =
     let o = Array.zeroCreate kernel.OutputCount
     kernel.Function.Invoke(x, 0, p, o, 0)
     o
+
+// ---- the Rosenbrock residuals (THEORY §7) -----------------------------------------------------------------
+
+/// rᵢ = 10(xᵢ₊₁ − xᵢ²) for i < n − 1 and r_{n−1} = 1 − x₀ over x0 … x(n−1), in the forms the tests feed
+/// PhysGrad: the text a user writes, parsed, and traced from ReferenceSimulators.Rosenbrock.
+module Rosenbrock =
+
+    /// One residual a string, as --simulator reads them (joined by "; ").
+    let texts n =
+        Array.init n (fun i -> if i < n - 1 then sprintf "10*(x%d - x%d^2)" (i + 1) i else "1 - x0")
+
+    /// The texts parsed.
+    let parsed n = texts n |> Array.map Parse.expression
+
+    /// The residuals traced from the C# reference simulator.
+    let traced n =
+        Tracer.Simulator(n, Func<_, _>(ReferenceSimulators.Rosenbrock))
 
 // ---- generated C# through Roslyn -----------------------------------------------------------------------
 
