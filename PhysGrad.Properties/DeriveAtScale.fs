@@ -143,15 +143,7 @@ let ``composed families of L(P(x)) give the substituted loss's value, gradient, 
             let valueGradient = runKernel (FamilyKernels.ValueGradient found) x [||]
             let sparse = FamilyKernels.SparseHessian found
             let mine = runKernel sparse.Kernel x [||]
-            let p = sparse.Pattern
-
-            let hessianAgrees =
-                Seq.forall
-                    (fun (r, col) ->
-                        let k = p.IndexOf(r, col)
-                        let d = dense.[1 + n + r * n + col]
-                        if k < 0 then d = 0.0 else closeRelative mine.[1 + n + k] d)
-                    (seq { for r in 0 .. n - 1 do for col in 0 .. n - 1 -> r, col })
+            let hessianAgrees = sparseHoldsDense sparse.Pattern n mine dense
 
             ((cells >= expectedCells c) |> Prop.label (sprintf "at least %d of the family's %d cells composed, found %d" (expectedCells c) c.Simulator.Count cells))
             .&. (allCloseRelative dense.[0..n] valueGradient |> Prop.label "value and gradient")

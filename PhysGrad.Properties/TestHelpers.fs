@@ -42,6 +42,16 @@ let stepOf (problem: IDifferentiableProblem) (rule: IUpdateRule) (start: float[]
     stepper.Step() |> ignore
     stepper.X.ToArray()
 
+/// The bytes the current thread allocates in `times` calls of f: 0 for a path that allocates nothing in
+/// steady state (call f once before, so that lazy compilation and scratch buffers are not counted).
+let allocatedIn (times: int) (f: unit -> unit) =
+    let before = GC.GetAllocatedBytesForCurrentThread()
+
+    for _ in 1..times do
+        f ()
+
+    GC.GetAllocatedBytesForCurrentThread() - before
+
 /// A problem of n variables, offering the given capabilities, that fails if anything is evaluated: a
 /// rule's refusal (a size limit, say) must come before any work.
 let unevaluated n (supported: Capabilities) =
@@ -168,6 +178,17 @@ type FamilySimulator =
                   Point = point
                   V = v }
         }
+
+/// Whether a sparse Hessian kernel's outputs [f, ∇f (n), the nonzeros of pattern in CSR order] hold every
+/// entry of the dense Hessian in [f, ∇f (n), H (n·n, row by row)]: at its pattern position to
+/// <see cref="closeRelative"/>, and exactly 0 off the pattern (a structural zero the pattern left out).
+let sparseHoldsDense (pattern: SparsityPattern) (n: int) (sparse: float[]) (dense: float[]) =
+    Seq.forall
+        (fun (r, col) ->
+            let k = pattern.IndexOf(r, col)
+            let d = dense.[1 + n + r * n + col]
+            if k < 0 then d = 0.0 else closeRelative sparse.[1 + n + k] d)
+        (seq { for r in 0 .. n - 1 do for col in 0 .. n - 1 -> r, col })
 
 /// A kernel's outputs at x with parameters p.
 let runKernel (kernel: CompiledKernel) (x: float[]) (p: float[]) =
@@ -471,6 +492,25 @@ module RunningError =
             e.[i] <- er
 
         program.Outputs |> Array.map (fun o -> v.[o], e.[o])
+
+    /// Value and bound of Σᵢ aᵢ·vᵢ (the aᵢ with their bounds, v exact) formed left to right from 0: each
+    /// product passes on |vᵢ|·eᵢ plus its rounding, each partial sum adds its own.
+    let dot (a: (float * float)[]) (v: float[]) =
+        let mutable s, e = 0.0, 0.0
+
+        for i in 0 .. a.Length - 1 do
+            let ai, ei = a.[i]
+            let p = ai * v.[i]
+            s <- s + p
+            e <- e + scaled v.[i] ei + rounding p + rounding s
+
+        s, e
+
+    /// The values a compiled kernel of program returned at x with parameters p, each with the bound
+    /// <see cref="ofProgram"/> gives its output (the kernels compute the program's outputs bit for bit).
+    let attach (program: StraightLineProgram) (x: float[]) (p: float[]) (values: float[]) =
+        let bounds = ofProgram program x p
+        values |> Array.mapi (fun i v -> v, snd bounds.[i])
 
     /// How many times the summed first-order bounds two evaluations may differ by. The bounds drop
     /// second-order terms (e·e′, which matter only once an error is no longer small against its value)
