@@ -136,12 +136,8 @@ let ``a step allocates nothing at fixed n for GD, Adam, Newton, IG and PG`` () =
         for _ in 1..5 do
             stepper.Step() |> ignore
 
-        let before = GC.GetAllocatedBytesForCurrentThread()
-
-        for _ in 1..20 do
-            stepper.Step() |> ignore
-
-        Assert.True((GC.GetAllocatedBytesForCurrentThread() - before = 0L), sprintf "%O allocated" method)
+        let allocated = TestHelpers.allocatedIn 20 (fun () -> stepper.Step() |> ignore)
+        Assert.True((allocated = 0L), sprintf "%O allocated %d bytes in 20 steps" method allocated)
 
 [<Fact>]
 let ``a run records every k-th point or only the losses, always with the start and the last point`` () =

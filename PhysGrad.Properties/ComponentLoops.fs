@@ -21,97 +21,20 @@ open PhysGrad.Symbolic
 open PhysGrad.Numerics
 open PhysGrad.Properties.TestHelpers
 
-/// Component of shape s at first variable b with coefficient c and per-cell constant t (a target):
-/// each shape reads 2 or 3 variables from b on.
-let private comp (x: Expr[]) (s: int) (b: int) (c: int) (t: int) =
-    let u, v, w = x.[b], x.[b + 1], x.[b + 2]
-
-    match s with
-    | 0 -> Expr.sub (Expr.mul2 (Expr.ofInt c) (Expr.sub v (Expr.pow u Expr.two))) (quarter t) // c(v − u²) − t
-    | 1 -> Expr.sub (Expr.mul2 u v) (quarter t) // uv − t
-    | 2 -> Expr.sub (Expr.add (Expr.mul [| Expr.ofInt c; u; w |]) (Expr.pow v (Expr.ofInt 3))) (quarter t) // c·u·w + v³ − t
-    | _ -> Expr.sub (Expr.add (Expr.sub u (Expr.mul2 (Expr.ofInt c) v)) w) (quarter t) // u − cv + w − t
-
-type private Case =
-    { Shape: int
-      Start: int
-      Stride: int
-      OutputStart: int
-      OutputStride: int
-      Count: int
-      Coefficient: int
-      Targets: int[]
-      Others: (int * int * int)[]
-      Point: int[]
-      V: int[]
-      W: int[] }
-
+/// A family simulator (TestHelpers.FamilySimulator, output stride up to 3, the other components'
+/// coefficient 7) and w, one entry per component.
 let private cases =
     gen {
-        let! shape = Gen.choose (0, 3)
-        let! start = Gen.choose (0, 4)
-        let! stride = Gen.choose (1, 3)
-        let! outputStart = Gen.choose (0, 3)
-        let! outputStride = Gen.choose (1, 3)
-        let! count = Gen.choose (16, 40)
-        let! coefficient = Gen.choose (1, 5)
-        // Targets in −2 … 2 with 0 among them often (a cell whose constant simplifies away).
-        let! targets = Gen.arrayOfLength count (Gen.frequency [ 1, Gen.constant 0; 3, Gen.choose (-8, 8) ])
-        let n = start + stride * (count - 1) + 3 + 4
-        // The components between and after the family's (and before it): random shape offset, variable and target.
-        let m = outputStart + outputStride * (count - 1) + 1 + 3
-        let others = m - count
-        let! shapes = Gen.arrayOfLength others (Gen.choose (0, 2))
-        let! firsts = Gen.arrayOfLength others (Gen.choose (0, n - 3))
-        let! targetsOthers = Gen.arrayOfLength others (Gen.choose (-8, 8))
-        let! point = Gen.arrayOfLength n (Gen.choose (-8, 8))
-        let! v = Gen.arrayOfLength n (Gen.choose (-8, 8))
-        let! w = Gen.arrayOfLength m (Gen.choose (-8, 8))
-
-        return
-            { Shape = shape
-              Start = start
-              Stride = stride
-              OutputStart = outputStart
-              OutputStride = outputStride
-              Count = count
-              Coefficient = coefficient
-              Targets = targets
-              Others = Array.zip3 shapes firsts targetsOthers
-              Point = point
-              V = v
-              W = w }
+        let! c = FamilySimulator.Cases 3
+        let! w = Gen.arrayOfLength c.M (Gen.choose (-8, 8))
+        return c, w
     }
-
-/// The simulator: component OutputStart + c·OutputStride is the family's shape at first variable
-/// Start + c·Stride; every other component is of another shape (so none joins the family) at a random
-/// variable, coefficient 7.
-let private build (c: Case) =
-    let n = c.Point.Length
-    let m = c.W.Length
-    let names = Array.init n (sprintf "x%d")
-    let x = names |> Array.map Expr.symbol
-    let mutable other = 0
-
-    let fs =
-        Array.init m (fun i ->
-            let k = i - c.OutputStart
-
-            if k >= 0 && k % c.OutputStride = 0 && k / c.OutputStride < c.Count then
-                let cell = k / c.OutputStride
-                comp x c.Shape (c.Start + cell * c.Stride) c.Coefficient c.Targets.[cell]
-            else
-                let (s, b, t) = c.Others.[other]
-                other <- other + 1
-                comp x ((c.Shape + 1 + s) % 4) b 7 t)
-
-    names, fs
 
 [<Property(MaxTest = 50)>]
 let ``loops over component families compute the straight-line y, J v, Jᵀ w and sparse Jacobian, and find the family`` () =
-    Prop.forAll (Arb.fromGen cases) (fun c ->
-        let names, fs = build c
-        let x, v, w = quarters c.Point, quarters c.V, quarters c.W
+    Prop.forAll (Arb.fromGen cases) (fun (c, w) ->
+        let names, fs = c.Build 7
+        let x, v, w = quarters c.Point, quarters c.V, quarters w
         let found = Families.detectComponents names fs
         let straight program p = runKernel (KernelCompiler.CompileUncached(program, true)) x p
         let sparseProgram = Lower.sparseJacobian names [||] fs
@@ -149,7 +72,7 @@ let ``the traced Rosenbrock residuals are one family of n − 1 cells, with hand
     // −20x_i at column i and 10 at i + 1; row n − 1 is −1 at column 0 (differentiated by hand).
     let n = 300
     let names = Array.init n (sprintf "x%d")
-    let fs = Tracer.Simulator(n, Func<_, _>(ReferenceSimulators.Rosenbrock))
+    let fs = Rosenbrock.traced n
     let found = Families.detectComponents names fs
     Assert.Equal(1, found.Families.Length)
     let f = found.Families.[0]
@@ -215,7 +138,7 @@ let ``one traced heat step is one family of its n − 2 interior cells, with the
 let ``a simulator of fewer components than a family's minimum has no family`` () =
     // 15 residuals (MinCells = 16): all rest, so the kernels are the straight-line ones.
     let names = Array.init 16 (sprintf "x%d")
-    let fs = Tracer.Simulator(16, Func<_, _>(fun x -> (ReferenceSimulators.Rosenbrock x).[0..14]))
+    let fs = (Rosenbrock.traced 16).[0..14]
     let found = Families.detectComponents names fs
     Assert.Empty(found.Families)
     Assert.Equal<int[]>([| 0 .. 14 |], found.RestOutputs)

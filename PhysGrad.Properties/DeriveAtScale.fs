@@ -22,98 +22,37 @@ open PhysGrad.Symbolic
 open PhysGrad.Numerics
 open PhysGrad.Properties.TestHelpers
 
-/// Residual of shape s at first variable b with coefficient c and per-cell constant t (each reads 2 or 3
-/// variables from b on).
-let private residual (x: Expr[]) (s: int) (b: int) (c: int) (t: int) =
-    let u, v, w = x.[b], x.[b + 1], x.[b + 2]
-
-    match s with
-    | 0 -> Expr.sub (Expr.mul2 (Expr.ofInt c) (Expr.sub v (Expr.pow u Expr.two))) (quarter t) // c(v − u²) − t
-    | 1 -> Expr.sub (Expr.mul2 u v) (quarter t) // uv − t
-    | 2 -> Expr.sub (Expr.add (Expr.mul [| Expr.ofInt c; u; w |]) (Expr.pow v (Expr.ofInt 3))) (quarter t) // c·u·w + v³ − t
-    | _ -> Expr.sub (Expr.add (Expr.sub u (Expr.mul2 (Expr.ofInt c) v)) w) (quarter t) // u − cv + w − t
-
+/// A family simulator (TestHelpers.FamilySimulator, output stride up to 2, the other components'
+/// coefficient 3) and a loss over its outputs.
 type private Case =
-    { Shape: int
-      Start: int
-      Stride: int
-      OutputStart: int
-      OutputStride: int
-      Count: int
-      Coefficient: int
-      Targets: int[]
-      Others: (int * int * int)[]
+    { Simulator: FamilySimulator
       /// The loss's factor w in w·Σ(yᵢ − y*ᵢ)², in halves (1 … 3).
       Weight: int
       LossTargets: int[]
       /// An extra loss term y_a·y_b (a cross term: the loss's own rest), when given.
-      Cross: (int * int) option
-      Point: int[]
-      V: int[] }
+      Cross: (int * int) option }
 
 let private cases =
     gen {
-        let! shape = Gen.choose (0, 3)
-        let! start = Gen.choose (0, 4)
-        let! stride = Gen.choose (1, 3)
-        let! outputStart = Gen.choose (0, 3)
-        let! outputStride = Gen.choose (1, 2)
-        let! count = Gen.choose (16, 40)
-        let! coefficient = Gen.choose (1, 5)
-        // Constants 0 often: a cell whose constant simplifies away (a specialised cell).
-        let! targets = Gen.arrayOfLength count (Gen.frequency [ 1, Gen.constant 0; 3, Gen.choose (-8, 8) ])
-        let n = start + stride * (count - 1) + 3 + 4
-        let m = outputStart + outputStride * (count - 1) + 1 + 3
-        let others = m - count
-        let! shapes = Gen.arrayOfLength others (Gen.choose (0, 2))
-        let! firsts = Gen.arrayOfLength others (Gen.choose (0, n - 3))
-        let! targetsOthers = Gen.arrayOfLength others (Gen.choose (-8, 8))
+        let! simulator = FamilySimulator.Cases 2
+        let m = simulator.M
         let! weight = Gen.choose (1, 3)
         let! lossTargets = Gen.arrayOfLength m (Gen.frequency [ 1, Gen.constant 0; 2, Gen.choose (-8, 8) ])
         let! a = Gen.choose (0, m - 1)
         let! b = Gen.choose (0, m - 1)
         let! cross = Gen.elements [ None; Some(a, b) ]
-        let! point = Gen.arrayOfLength n (Gen.choose (-8, 8))
-        let! v = Gen.arrayOfLength n (Gen.choose (-8, 8))
 
         return
-            { Shape = shape
-              Start = start
-              Stride = stride
-              OutputStart = outputStart
-              OutputStride = outputStride
-              Count = count
-              Coefficient = coefficient
-              Targets = targets
-              Others = Array.zip3 shapes firsts targetsOthers
+            { Simulator = simulator
               Weight = weight
               LossTargets = lossTargets
-              Cross = cross
-              Point = point
-              V = v }
+              Cross = cross }
     }
 
-/// The simulator (component OutputStart + c·OutputStride is the family's shape at Start + c·Stride, every
-/// other one of another shape at a random variable, coefficient 3), the output names and the loss in them.
+/// The simulator, the output names and the loss in them.
 let private build (c: Case) =
-    let n = c.Point.Length
     let m = c.LossTargets.Length
-    let names = Array.init n (sprintf "x%d")
-    let x = names |> Array.map Expr.symbol
-    let mutable other = 0
-
-    let fs =
-        Array.init m (fun i ->
-            let k = i - c.OutputStart
-
-            if k >= 0 && k % c.OutputStride = 0 && k / c.OutputStride < c.Count then
-                let cell = k / c.OutputStride
-                residual x c.Shape (c.Start + cell * c.Stride) c.Coefficient c.Targets.[cell]
-            else
-                let (s, b, t) = c.Others.[other]
-                other <- other + 1
-                residual x ((c.Shape + 1 + s) % 4) b 3 t)
-
+    let names, fs = c.Simulator.Build 3
     let outputs = Array.init m (sprintf "y%d")
     let y = outputs |> Array.map Expr.symbol
 
@@ -143,12 +82,29 @@ let private substituted (fs: Expr[]) (outputs: string[]) (loss: Expr) =
 
     Structure.substitute d loss
 
+/// How many of the simulator family's cells a composed family must cover. All of them, except where the
+/// cross term is a square y_a·y_a of a family output a: then output a carries a second term (y_a² beside
+/// w/2·(y_a − t_a)², or merged into it when t_a = 0) and is no instance of the loss template, so the loss
+/// family in y breaks at a and only the runs on either side that still have Families.MinCells cells can
+/// compose. Seeds (12942896977230079743,18415091433746206355,85) and (1027327526961735248,17364247523107946007,31)
+/// of the generator before FamilySimulator: y22·y22 and y2·y2 in families of 35 and 37 cells, composed 22
+/// and 35, failed the former claim that every cell composes (4 of 15 runs of this file).
+let private expectedCells (c: Case) =
+    let f = c.Simulator
+
+    match c.Cross with
+    | Some(a, b) when a = b && a >= f.OutputStart && (a - f.OutputStart) % f.OutputStride = 0 && (a - f.OutputStart) / f.OutputStride < f.Count ->
+        let k = (a - f.OutputStart) / f.OutputStride
+        let run length = if length >= Families.MinCells then length else 0
+        run k + run (f.Count - 1 - k)
+    | _ -> f.Count
+
 [<Property(MaxTest = 40)>]
 let ``composed families of L(P(x)) give the substituted loss's value, gradient, sparse Hessian and H v`` () =
     Prop.forAll (Arb.fromGen cases) (fun c ->
         let names, fs, outputs, loss = build c
         let n, m = names.Length, outputs.Length
-        let x, v = quarters c.Point, quarters c.V
+        let x, v = quarters c.Simulator.Point, quarters c.Simulator.V
         let composite = substituted fs outputs loss
         let straight program p = runKernel (KernelCompiler.CompileUncached(program, true)) x p
         // [f, ∇f (n), H (n·n)] of the substituted loss, straight-line; and [f, ∇f, H v].
@@ -181,23 +137,15 @@ let ``composed families of L(P(x)) give the substituted loss's value, gradient, 
             // cells of 30 outputs was declined although the family cells outnumber the rest.
             compiledAgrees ()
             |> Prop.classify true "declined"
-            |> Prop.label (sprintf "declined with %d family cells of %d outputs" c.Count m)
+            |> Prop.label (sprintf "declined with %d family cells of %d outputs" c.Simulator.Count m)
         | Some found ->
             let cells = found.Families |> Array.sumBy (fun f -> f.Count)
             let valueGradient = runKernel (FamilyKernels.ValueGradient found) x [||]
             let sparse = FamilyKernels.SparseHessian found
             let mine = runKernel sparse.Kernel x [||]
-            let p = sparse.Pattern
+            let hessianAgrees = sparseHoldsDense sparse.Pattern n mine dense
 
-            let hessianAgrees =
-                Seq.forall
-                    (fun (r, col) ->
-                        let k = p.IndexOf(r, col)
-                        let d = dense.[1 + n + r * n + col]
-                        if k < 0 then d = 0.0 else closeRelative mine.[1 + n + k] d)
-                    (seq { for r in 0 .. n - 1 do for col in 0 .. n - 1 -> r, col })
-
-            ((cells >= c.Count) |> Prop.label (sprintf "the family's %d cells composed (%d)" c.Count cells))
+            ((cells >= expectedCells c) |> Prop.label (sprintf "at least %d of the family's %d cells composed, found %d" (expectedCells c) c.Simulator.Count cells))
             .&. (allCloseRelative dense.[0..n] valueGradient |> Prop.label "value and gradient")
             .&. (Array.forall2 closeRelative dense.[0..n] mine.[0..n] |> Prop.label "sparse Hessian kernel's value and gradient")
             .&. (hessianAgrees |> Prop.label "sparse Hessian against the dense one")
@@ -212,7 +160,7 @@ let ``the Rosenbrock loss composes to the substituted loss's own family, templat
     // hash-consed node that detection on the substituted loss finds, so the kernels are the same.
     let n = 300
     let names = Array.init n (sprintf "x%d")
-    let fs = Tracer.Simulator(n, Func<_, _>(ReferenceSimulators.Rosenbrock))
+    let fs = Rosenbrock.traced n
     let outputs = Array.init n (sprintf "r%d")
     let loss = Problem.DefaultLoss(outputs, Array.zeroCreate<float> n)
     let composed = (Families.compose names outputs loss (Families.detectComponents names fs)).Value

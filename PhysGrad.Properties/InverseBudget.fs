@@ -8,9 +8,9 @@ open Xunit
 open PhysGrad
 open PhysGrad.Numerics
 open PhysGrad.Symbolic
+open PhysGrad.Properties.TestHelpers
 
-let private rosenbrock n =
-    Parse.many (String.Join("; ", [| for i in 0 .. n - 1 -> if i < n - 1 then sprintf "10*(x%d - x%d^2)" (i + 1) i else "1 - x0" |]))
+let private rosenbrock = Rosenbrock.parsed
 
 let private names prefix n = Array.init n (sprintf "%s%d" prefix)
 

@@ -230,3 +230,58 @@ let problemsWithMargin (margin: float) : Arbitrary<Invertible * float[]> =
 
 /// Invertible problems with points at least 0.05 from any fold.
 let problemsAt = problemsWithMargin 0.05
+
+// ---- monomial simulators in units -------------------------------------------------------------------------
+
+/// yⱼ = cⱼ·Πᵢ xᵢ^Kⱼᵢ with xᵢ in unit Unitsᵢ: unit-consistent for every unit assignment, invertible for
+/// det K ≠ 0 and x > 0 (the unit properties of docs/theory.md §3, Theory and StepUnitScales).
+type Monomial =
+    { K: int[][]
+      C: int[]
+      Units: string[] }
+
+    member m.N = m.K.Length
+
+    member m.Simulator =
+        Array.init m.N (fun j ->
+            Expr.mul
+                [ yield Expr.ofInt m.C.[j]
+                  for i in 0 .. m.N - 1 -> Expr.pow (Expr.symbol (sprintf "x%d" i)) (Expr.ofInt m.K.[j].[i]) ])
+
+    override m.ToString() =
+        sprintf "P = %s with units %s" (String.Join("; ", m.Simulator |> Array.map Infix.format)) (String.Join(", ", m.Units))
+
+/// Monomials of one or two variables with exponents in {−1, 1, 2, 3}, coefficients 1 … 3, det K ≠ 0, and
+/// each variable's unit drawn from units (which should hold "1" and "m"). Shrinks towards dimensionless
+/// variables, then metres, and unit coefficients, keeping K invertible.
+let monomialsIn (units: string list) : Arbitrary<Monomial> =
+    let det (k: int[][]) =
+        match k.Length with
+        | 1 -> k.[0].[0]
+        | _ -> k.[0].[0] * k.[1].[1] - k.[0].[1] * k.[1].[0]
+
+    let g =
+        gen {
+            let! n = Gen.choose (1, 2)
+            let! k = Gen.arrayOfLength n (Gen.arrayOfLength n (Gen.elements [ -1; 1; 2; 3 ]))
+            let! c = Gen.arrayOfLength n (Gen.elements [ 1; 2; 3 ])
+            let! us = Gen.arrayOfLength n (Gen.elements units)
+            return { K = k; C = c; Units = us }
+        }
+        |> Gen.filter (fun m -> det m.K <> 0)
+
+    Arb.fromGenShrink (
+        g,
+        fun m ->
+            seq {
+                for i in 0 .. m.N - 1 do
+                    if m.Units.[i] <> "1" then
+                        yield { m with Units = Array.updateAt i "1" m.Units }
+
+                    if m.Units.[i] <> "m" && m.Units.[i] <> "1" then
+                        yield { m with Units = Array.updateAt i "m" m.Units }
+
+                    if m.C.[i] <> 1 then
+                        yield { m with C = Array.updateAt i 1 m.C }
+            }
+    )

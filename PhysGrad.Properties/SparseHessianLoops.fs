@@ -42,13 +42,7 @@ let ``the loop sparse Hessian has the straight-line pattern and the straight-lin
         let value = loops.Evaluate(x, g, values)
         let separate = value = mine.[0] && g = mine.[1..n] && values = mine.[n + 1 ..]
         // Every dense entry: at its pattern position in the loop kernel's values, or 0 off the pattern.
-        let denseAgrees =
-            Seq.forall
-                (fun (r, col) ->
-                    let k = p.IndexOf(r, col)
-                    let d = dense.[1 + n + r * n + col]
-                    if k < 0 then d = 0.0 else closeRelative mine.[1 + n + k] d)
-                (seq { for r in 0 .. n - 1 do for col in 0 .. n - 1 -> r, col })
+        let denseAgrees = sparseHoldsDense p n mine dense
         (p.SameAs straightPattern |> Prop.label (sprintf "pattern %O, straight-line %O" p straightPattern))
         .&. (Array.forall2 closeRelative straight mine |> Prop.label "value, gradient and nonzeros against the straight-line program")
         .&. ((denseAgrees && Array.forall2 closeRelative dense.[0..n] mine.[0..n]) |> Prop.label "against the dense Hessian")

@@ -10,13 +10,12 @@ open Xunit
 open PhysGrad.Numerics
 open PhysGrad.Numerics.Rules
 open PhysGrad.Symbolic
+open PhysGrad.Properties.TestHelpers
 
 /// The residuals at n variables, the default loss, no closed-form inverse (PG inverts numerically).
 let private residuals (n: int) (start: float[]) =
     let variables = Array.init n (sprintf "x%d")
-    let simulator =
-        Array.append (Array.init (n - 1) (fun i -> Parse.expression (sprintf "10*(x%d - x%d^2)" (i + 1) i))) [| Parse.expression "1 - x0" |]
-    CompiledProblem(Problem.Create(variables, simulator, null, Array.zeroCreate n, start, null, false))
+    CompiledProblem(Problem.Create(variables, Rosenbrock.parsed n, null, Array.zeroCreate n, start, null, false))
 
 /// (−1.2, 1, −1.2, 1, …), the benchmarks' start.
 let private start n = Array.init n (fun i -> if i % 2 = 0 then -1.2 else 1.0)

@@ -238,53 +238,11 @@ let ``products of scaled units print without floating noise`` () =
 
 // ---- random monomial problems in random scaled units -----------------------------------------------------
 
-/// yⱼ = cⱼ·Πᵢ xᵢ^Kⱼᵢ (unit-consistent for every unit assignment, invertible for det K ≠ 0 and x > 0) with
-/// each variable in a unit drawn from prefixed, factor and compound units.
-type ScaledMonomial =
-    { K: int[][]
-      C: int[]
-      Units: string[] }
-
-    member m.N = m.K.Length
-
-    member m.Simulator =
-        Array.init m.N (fun j ->
-            Expr.mul
-                [ yield Expr.ofInt m.C.[j]
-                  for i in 0 .. m.N - 1 -> Expr.pow (Expr.symbol (sprintf "x%d" i)) (Expr.ofInt m.K.[j].[i]) ])
-
-    override m.ToString() =
-        sprintf "P = %s with units %s" (String.Join("; ", m.Simulator |> Array.map Infix.format)) (String.Join(", ", m.Units))
-
+/// Each variable in a unit drawn from prefixed, factor and compound units (Problems.Monomial).
 let private scaledUnits =
     [ "m"; "km"; "mm"; "s"; "ms"; "min"; "[1e-4 s]"; "µm*s"; "g"; "kg"; "N"; "km/h"; "1"; "1e3"; "[60 s]"; "m/s" ]
 
-let private scaledMonomials: Arbitrary<ScaledMonomial> =
-    gen {
-        let! n = Gen.choose (1, 2)
-        let! k = Gen.arrayOfLength n (Gen.arrayOfLength n (Gen.elements [ -1; 1; 2; 3 ]))
-        let! c = Gen.arrayOfLength n (Gen.elements [ 1; 2; 3 ])
-        let! units = Gen.arrayOfLength n (Gen.elements scaledUnits)
-        return { K = k; C = c; Units = units }
-    }
-    |> Gen.filter (fun m -> m.N = 1 && m.K.[0].[0] <> 0 || m.N = 2 && m.K.[0].[0] * m.K.[1].[1] <> m.K.[0].[1] * m.K.[1].[0])
-    |> fun g ->
-        // Shrinks towards SI units, then dimensionless ones, and unit coefficients, keeping K invertible.
-        Arb.fromGenShrink (
-            g,
-            fun m ->
-                seq {
-                    for i in 0 .. m.N - 1 do
-                        if m.Units.[i] <> "1" then
-                            yield { m with Units = Array.updateAt i "1" m.Units }
-
-                        if m.Units.[i] <> "m" && m.Units.[i] <> "1" then
-                            yield { m with Units = Array.updateAt i "m" m.Units }
-
-                        if m.C.[i] <> 1 then
-                            yield { m with C = Array.updateAt i 1 m.C }
-                }
-        )
+let private scaledMonomials = Problems.monomialsIn scaledUnits
 
 [<Property(MaxTest = 40)>]
 let ``in random scaled units, Newton's, IG's and PG's steps are in x's own unit and GD's in unit(L)/unit(x), scale included`` () =

@@ -15,6 +15,7 @@ open PhysGrad
 open PhysGrad.Numerics
 open PhysGrad.Numerics.Rules
 open PhysGrad.Symbolic
+open FsCheck.FSharp
 open PhysGrad.Properties.Generators
 
 // ---- matrices and solvers --------------------------------------------------------------------------
@@ -40,6 +41,16 @@ let stepOf (problem: IDifferentiableProblem) (rule: IUpdateRule) (start: float[]
     let stepper = Stepper(problem, rule, start)
     stepper.Step() |> ignore
     stepper.X.ToArray()
+
+/// The bytes the current thread allocates in `times` calls of f: 0 for a path that allocates nothing in
+/// steady state (call f once before, so that lazy compilation and scratch buffers are not counted).
+let allocatedIn (times: int) (f: unit -> unit) =
+    let before = GC.GetAllocatedBytesForCurrentThread()
+
+    for _ in 1..times do
+        f ()
+
+    GC.GetAllocatedBytesForCurrentThread() - before
 
 /// A problem of n variables, offering the given capabilities, that fails if anything is evaluated: a
 /// rule's refusal (a size limit, say) must come before any work.
@@ -78,11 +89,129 @@ let closeRelative (u: float) (v: float) =
 let allCloseRelative (a: float[]) (b: float[]) =
     a.Length = b.Length && Array.forall2 closeRelative a b
 
+/// Residual of shape s (0 … 3) at first variable b with coefficient c and per-cell constant t/4: each
+/// shape reads 2 or 3 consecutive variables from b on, is a polynomial of degree ≤ 3 with integer
+/// coefficients, and shape 0 is a scaled Rosenbrock residual. The loop tests build simulators of them.
+let shapedResidual (x: Expr[]) (s: int) (b: int) (c: int) (t: int) =
+    let u, v, w = x.[b], x.[b + 1], x.[b + 2]
+
+    match s with
+    | 0 -> Expr.sub (Expr.mul2 (Expr.ofInt c) (Expr.sub v (Expr.pow u Expr.two))) (quarter t) // c(v − u²) − t
+    | 1 -> Expr.sub (Expr.mul2 u v) (quarter t) // uv − t
+    | 2 -> Expr.sub (Expr.add (Expr.mul [| Expr.ofInt c; u; w |]) (Expr.pow v (Expr.ofInt 3))) (quarter t) // c·u·w + v³ − t
+    | _ -> Expr.sub (Expr.add (Expr.sub u (Expr.mul2 (Expr.ofInt c) v)) w) (quarter t) // u − cv + w − t
+
+/// A simulator with one family of evenly spaced components among others (ComponentLoops, DeriveAtScale):
+/// component OutputStart + k·OutputStride (k < Count) is shape Shape at first variable Start + k·Stride
+/// with the per-cell constant Targets.[k]; every other component, in order, takes the next of Others
+/// (shape offset, first variable, constant). Point and V are x and a direction, in quarters.
+type FamilySimulator =
+    { Shape: int
+      Start: int
+      Stride: int
+      OutputStart: int
+      OutputStride: int
+      Count: int
+      Coefficient: int
+      Targets: int[]
+      Others: (int * int * int)[]
+      Point: int[]
+      V: int[] }
+
+    /// The number of variables and of components.
+    member c.N = c.Point.Length
+    member c.M = c.Count + c.Others.Length
+
+    /// The variable names x0 … and the components; the others have coefficient otherCoefficient and a
+    /// shape other than the family's (offset 1 … 3), so none of them joins the family.
+    member c.Build(otherCoefficient: int) =
+        let names = Array.init c.N (sprintf "x%d")
+        let x = names |> Array.map Expr.symbol
+        let mutable other = 0
+
+        let fs =
+            Array.init c.M (fun i ->
+                let k = i - c.OutputStart
+
+                if k >= 0 && k % c.OutputStride = 0 && k / c.OutputStride < c.Count then
+                    let cell = k / c.OutputStride
+                    shapedResidual x c.Shape (c.Start + cell * c.Stride) c.Coefficient c.Targets.[cell]
+                else
+                    let (s, b, t) = c.Others.[other]
+                    other <- other + 1
+                    shapedResidual x ((c.Shape + 1 + s) % 4) b otherCoefficient t)
+
+        names, fs
+
+    /// Random cases: 16 … 40 family cells (a family's minimum is 16) with variable stride 1 … 3 and output
+    /// stride 1 … maxOutputStride, constants 0 often (a cell whose constant simplifies away), entries in
+    /// −2 … 2 in quarters; three spare outputs after the family's last and four spare variables.
+    static member Cases(maxOutputStride: int) =
+        gen {
+            let! shape = Gen.choose (0, 3)
+            let! start = Gen.choose (0, 4)
+            let! stride = Gen.choose (1, 3)
+            let! outputStart = Gen.choose (0, 3)
+            let! outputStride = Gen.choose (1, maxOutputStride)
+            let! count = Gen.choose (16, 40)
+            let! coefficient = Gen.choose (1, 5)
+            let! targets = Gen.arrayOfLength count (Gen.frequency [ 1, Gen.constant 0; 3, Gen.choose (-8, 8) ])
+            let n = start + stride * (count - 1) + 3 + 4
+            let m = outputStart + outputStride * (count - 1) + 1 + 3
+            let others = m - count
+            let! shapes = Gen.arrayOfLength others (Gen.choose (0, 2))
+            let! firsts = Gen.arrayOfLength others (Gen.choose (0, n - 3))
+            let! targetsOthers = Gen.arrayOfLength others (Gen.choose (-8, 8))
+            let! point = Gen.arrayOfLength n (Gen.choose (-8, 8))
+            let! v = Gen.arrayOfLength n (Gen.choose (-8, 8))
+
+            return
+                { Shape = shape
+                  Start = start
+                  Stride = stride
+                  OutputStart = outputStart
+                  OutputStride = outputStride
+                  Count = count
+                  Coefficient = coefficient
+                  Targets = targets
+                  Others = Array.zip3 shapes firsts targetsOthers
+                  Point = point
+                  V = v }
+        }
+
+/// Whether a sparse Hessian kernel's outputs [f, ∇f (n), the nonzeros of pattern in CSR order] hold every
+/// entry of the dense Hessian in [f, ∇f (n), H (n·n, row by row)]: at its pattern position to
+/// <see cref="closeRelative"/>, and exactly 0 off the pattern (a structural zero the pattern left out).
+let sparseHoldsDense (pattern: SparsityPattern) (n: int) (sparse: float[]) (dense: float[]) =
+    Seq.forall
+        (fun (r, col) ->
+            let k = pattern.IndexOf(r, col)
+            let d = dense.[1 + n + r * n + col]
+            if k < 0 then d = 0.0 else closeRelative sparse.[1 + n + k] d)
+        (seq { for r in 0 .. n - 1 do for col in 0 .. n - 1 -> r, col })
+
 /// A kernel's outputs at x with parameters p.
 let runKernel (kernel: CompiledKernel) (x: float[]) (p: float[]) =
     let o = Array.zeroCreate kernel.OutputCount
     kernel.Function.Invoke(x, 0, p, o, 0)
     o
+
+// ---- the Rosenbrock residuals (THEORY §7) -----------------------------------------------------------------
+
+/// rᵢ = 10(xᵢ₊₁ − xᵢ²) for i < n − 1 and r_{n−1} = 1 − x₀ over x0 … x(n−1), in the forms the tests feed
+/// PhysGrad: the text a user writes, parsed, and traced from ReferenceSimulators.Rosenbrock.
+module Rosenbrock =
+
+    /// One residual a string, as --simulator reads them (joined by "; ").
+    let texts n =
+        Array.init n (fun i -> if i < n - 1 then sprintf "10*(x%d - x%d^2)" (i + 1) i else "1 - x0")
+
+    /// The texts parsed.
+    let parsed n = texts n |> Array.map Parse.expression
+
+    /// The residuals traced from the C# reference simulator.
+    let traced n =
+        Tracer.Simulator(n, Func<_, _>(ReferenceSimulators.Rosenbrock))
 
 // ---- generated C# through Roslyn -----------------------------------------------------------------------
 
@@ -363,6 +492,25 @@ module RunningError =
             e.[i] <- er
 
         program.Outputs |> Array.map (fun o -> v.[o], e.[o])
+
+    /// Value and bound of Σᵢ aᵢ·vᵢ (the aᵢ with their bounds, v exact) formed left to right from 0: each
+    /// product passes on |vᵢ|·eᵢ plus its rounding, each partial sum adds its own.
+    let dot (a: (float * float)[]) (v: float[]) =
+        let mutable s, e = 0.0, 0.0
+
+        for i in 0 .. a.Length - 1 do
+            let ai, ei = a.[i]
+            let p = ai * v.[i]
+            s <- s + p
+            e <- e + scaled v.[i] ei + rounding p + rounding s
+
+        s, e
+
+    /// The values a compiled kernel of program returned at x with parameters p, each with the bound
+    /// <see cref="ofProgram"/> gives its output (the kernels compute the program's outputs bit for bit).
+    let attach (program: StraightLineProgram) (x: float[]) (p: float[]) (values: float[]) =
+        let bounds = ofProgram program x p
+        values |> Array.mapi (fun i v -> v, snd bounds.[i])
 
     /// How many times the summed first-order bounds two evaluations may differ by. The bounds drop
     /// second-order terms (e·e′, which matter only once an error is no longer small against its value)

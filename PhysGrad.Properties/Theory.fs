@@ -30,56 +30,7 @@ let private eta = Gen.elements [ 0.1; 0.3; 0.5; 0.9 ] |> Arb.fromGen
 
 // ---- 1. units ---------------------------------------------------------------------------------------
 
-/// yⱼ = cⱼ·Πᵢ xᵢ^Kⱼᵢ: unit-consistent for every unit assignment, invertible for det K ≠ 0 and x > 0.
-type Monomial =
-    { K: int[][]
-      C: int[]
-      Units: string[] }
-
-    member m.N = m.K.Length
-
-    member m.Simulator =
-        Array.init m.N (fun j ->
-            Expr.mul
-                [ yield Expr.ofInt m.C.[j]
-                  for i in 0 .. m.N - 1 -> Expr.pow (Expr.symbol (sprintf "x%d" i)) (Expr.ofInt m.K.[j].[i]) ])
-
-    override m.ToString() =
-        sprintf
-            "P = %s with units %s"
-            (String.Join("; ", m.Simulator |> Array.map Infix.format))
-            (String.Join(", ", m.Units))
-
-let private det (k: int[][]) =
-    match k.Length with
-    | 1 -> k.[0].[0]
-    | _ -> k.[0].[0] * k.[1].[1] - k.[0].[1] * k.[1].[0]
-
-let private monomials: Arbitrary<Monomial> =
-    gen {
-        let! n = Gen.choose (1, 2)
-        let! k = Gen.arrayOfLength n (Gen.arrayOfLength n (Gen.elements [ -1; 1; 2; 3 ]))
-        let! c = Gen.arrayOfLength n (Gen.elements [ 1; 2; 3 ])
-        let! units = Gen.arrayOfLength n (Gen.elements [ "m"; "s"; "kg"; "m/s"; "1"; "N" ])
-        return { K = k; C = c; Units = units }
-    }
-    |> Gen.filter (fun m -> det m.K <> 0)
-    |> fun g ->
-        // Shrinks towards dimensionless variables and unit coefficients, keeping K invertible.
-        Arb.fromGenShrink (
-            g,
-            fun m ->
-                seq {
-                    for i in 0 .. m.N - 1 do
-                        if m.Units.[i] <> "1" then
-                            yield
-                                { m with
-                                    Units = Array.updateAt i "1" m.Units }
-
-                        if m.C.[i] <> 1 then
-                            yield { m with C = Array.updateAt i 1 m.C }
-                }
-        )
+let private monomials = monomialsIn [ "m"; "s"; "kg"; "m/s"; "1"; "N" ]
 
 [<Property(MaxTest = 30)>]
 let ``1 units: IG, PG and Newton steps carry xᵢ's unit, GD's carries unit(L)/unit(xᵢ), GN's xᵢ's when the outputs share a unit``
