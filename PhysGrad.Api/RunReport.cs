@@ -144,7 +144,7 @@ public static class RunReport
     /// of its own needs none), nothing, and no distance is measured. One wording for the table and JSON.
     /// </summary>
     public static string TargetUse(ProblemDefinition definition) =>
-        definition.Loss is null ? "used in the loss ½‖y − y*‖², the distance column and the plots' target marker"
+        !definition.LossGiven ? "used in the loss ½‖y − y*‖², the distance column and the plots' target marker"
         : definition.HasTarget ? "used only for the distance column and the plots' target marker; the loss is the given one"
         : "none given: the given loss defines the goal, so no distance is measured and no target is marked";
 
