@@ -197,6 +197,8 @@ internal static class CompareCommand
                     + "both branches are preimages there, and PG takes the + branch (sign taken as +1).";
             if (inverseLine.Length > 0)
                 output.WriteLine(inverseLine);
+            if (inverseLine.Length > 0 && physics.GivenInverseWarning is { } mismatch)
+                output.WriteLine($"Warning: {mismatch}.");
             if (Headline.CutNote(problemLine, inverseLine) is { } cutNote)
                 output.WriteLine(cutNote);
             // Where the distances are measured and what the plots mark as x*, in one line, so that "in y"

@@ -76,3 +76,54 @@ let ``faults the core finds in a problem file name the file and the field`` () =
         let code, _, err = run [ command; "--problem"; twice ]
         Assert.Equal(2, code)
         Assert.Contains(sprintf "--problem '%s': its \"variables\": the variable 'a' is listed twice" twice, err)
+
+[<Fact>]
+let ``a least-squares run that reaches L at rounding level of its scale is converged at a global minimum`` () =
+    let code, out, err =
+        run [ "compare"; "--simulator"; "x0*x1"; "--target"; "2"; "--start"; "1,1"; "--methods"; "lm"; "--format"; "json" ]
+
+    Assert.True((code = 0), err)
+    let run = (Text.Json.JsonDocument.Parse out).RootElement.GetProperty("methods").[0]
+    let text = run.ToString()
+    Assert.Contains("Converged", text)
+    Assert.Contains("global minimum", text)
+    Assert.DoesNotContain("saddle", text)
+
+[<Fact>]
+let ``a loss that can be negative is not called a global minimum at a small value`` () =
+    // L = y0 − 2 is not ≥ 0 by form: whatever its value, "global minimum to rounding" must not be claimed.
+    let code, out, _ =
+        run [ "compare"; "--simulator"; "x0^2"; "--loss"; "y0"; "--start"; "1e-9"; "--methods"; "newton"; "--iterations"; "5" ]
+
+    Assert.DoesNotContain("global minimum", out)
+
+let private wrongInverse =
+    """{"variables":["a","b"],"simulator":["a","b^3"],"inverse":["y0","y1^2"],"target":[1,8],"start":[0.5,1.5]}"""
+
+[<Fact>]
+let ``a given inverse that does not invert the simulator is used, with a warning naming the mismatch`` () =
+    let path = problemFile wrongInverse
+    let code, out, err = run [ "compare"; "--problem"; path; "--methods"; "pg"; "--iterations"; "3" ]
+    Assert.NotEqual(2, code)
+    Assert.Contains("Local inverse for PG: given", out)
+    // P⁻¹(P(x₀)) = (0.5, 1.5⁶ = 11.39…), whose P is not P(x₀) = (0.5, 3.375).
+    Assert.Contains("Warning: the given inverse does not invert the simulator at the start", out)
+    Assert.Contains("3.375", out)
+    // The API says the same, and nothing for a right inverse.
+    let problem = PhysGrad.PhysicsProblem.From(PhysGrad.ProblemDefinition.FromJson wrongInverse)
+    Assert.NotNull(problem.GivenInverseWarning)
+    let right = wrongInverse.Replace("\"y1^2\"", "\"y1^(1/3)\"")
+    Assert.Null(PhysGrad.PhysicsProblem.From(PhysGrad.ProblemDefinition.FromJson right).GivenInverseWarning)
+    let other =
+        """{"variables":["a","b"],"simulator":["a^2","b^3"],"inverse":["-sqrt(y0)","y1^(1/3)"],"target":[1,8],"start":[0.5,1.5]}"""
+
+    Assert.Contains("another", PhysGrad.PhysicsProblem.From(PhysGrad.ProblemDefinition.FromJson other).GivenInverseWarning)
+
+[<Fact>]
+let ``compare's JSON carries the given inverse's warning, and null for a right one`` () =
+    let warning (json: string) =
+        let _, out, _ = run [ "compare"; "--problem"; problemFile json; "--methods"; "pg"; "--iterations"; "2"; "--format"; "json" ]
+        (Text.Json.JsonDocument.Parse out).RootElement.GetProperty("problem").GetProperty("inverseWarning")
+
+    Assert.Contains("does not invert", (warning wrongInverse).GetString())
+    Assert.Equal(Text.Json.JsonValueKind.Null, (warning (wrongInverse.Replace("\"y1^2\"", "\"y1^(1/3)\""))).ValueKind)
