@@ -20,6 +20,16 @@ public sealed partial record ProblemDefinition(
     IReadOnlyList<double> Start,
     IReadOnlyList<string>? Inverse = null)
 {
+    /// <summary>
+    /// True when <see cref="Loss"/> is the default ½‖y − y*‖² written in the target's parameter names (made by
+    /// <see cref="WithParameterTargets"/> from <c>--target a --param a=4</c>), not a loss the user gave: what
+    /// is printed about the target must then not say "the loss is the given one".
+    /// </summary>
+    public bool LossFromTarget { get; init; }
+
+    /// <summary>Whether the user gave a loss of their own (not the default one, however it is written).</summary>
+    public bool LossGiven => Loss is not null && !LossFromTarget;
+
     /// <summary>The book's comparison example (docs/theory.md §4); its exact inverse [y0, sign(x1)·√y1] is derived.</summary>
     public static ProblemDefinition Book { get; } =
         new(["x0", "x1"], ["x0", "x1^2"], "y0^2 + y1^2", [0.0, 0.0], [3.0, 3.0]);
@@ -307,7 +317,7 @@ public sealed partial record ProblemDefinition(
         // The default loss in the target's names, as text for display and as the expression it says (not
         // printed and parsed again).
         var loss = Problem.DefaultLoss(Outputs, TargetExpressions().Select(t => t.Core).ToArray());
-        return (this with { Target = values, TargetSymbols = null, Loss = Infix.FormatExact(loss) }).Seeded(loss: loss);
+        return (this with { Target = values, TargetSymbols = null, Loss = Infix.FormatExact(loss), LossFromTarget = true }).Seeded(loss: loss);
     }
 
     /// <summary>

@@ -16,7 +16,7 @@ public static class RunReport
     };
 
     /// <summary>
-    /// <c>{"problem":{...,"target" (null when not given),"targetUse"},"methods":[{"name","label" (the name, or with η and options when the method runs more than once: "gd:0.01"),"eta","trajectory" (from the start point),"losses","final",
+    /// <c>{"problem":{...,"target" (null when not given),"targetUse","inverseWarning" (null unless a given inverse does not invert P at the start: <see cref="PhysicsProblem.GivenInverseWarning"/>)},"methods":[{"name","label" (the name, or with η and options when the method runs more than once: "gd:0.01"),"eta","trajectory" (from the start point),"losses","final",
     /// "finalLoss","distance" (null without a target),"distanceSpace" ("x", "y" or "none"),"diagonalAlignment","stopReason","stopDetail","stop" (typed: iteration,
     /// criterion, point kind and Hessian eigenvalues, non-finite quantity/index/value),"fallbacks" (iteration, kind, reason),"innerSolves" (per step of a rule with
     /// an inner Krylov solve: iteration, solver, iterations, solves, residual, target, exit; empty otherwise),"wallTimeMs"},...]}</c>.
@@ -46,6 +46,8 @@ public static class RunReport
                 // says "not derived" rather than paying for a derivation here.
                 inverse = model.IsInverseResolved ? model.Inverse?.Select(Symbolic.Infix.Format) : null,
                 inverseSource = model.IsInverseResolved ? model.InverseSource.ToString().ToLowerInvariant() : "not derived",
+                // A given inverse that does not invert the simulator at the start: used as given, with this warning.
+                inverseWarning = model.IsInverseResolved ? PhysicsProblem.GivenInverseWarningFor(model, () => new CompiledProblem(model), definition.Start) : null,
                 targetX = target?.X?.Select(Finite),
                 targetXKind = target is null ? null : JsonNamingPolicy.CamelCase.ConvertName(target.Kind.ToString()),
                 targetXNote = target?.Note,
@@ -144,7 +146,7 @@ public static class RunReport
     /// of its own needs none), nothing, and no distance is measured. One wording for the table and JSON.
     /// </summary>
     public static string TargetUse(ProblemDefinition definition) =>
-        definition.Loss is null ? "used in the loss ½‖y − y*‖², the distance column and the plots' target marker"
+        !definition.LossGiven ? "used in the loss ½‖y − y*‖², the distance column and the plots' target marker"
         : definition.HasTarget ? "used only for the distance column and the plots' target marker; the loss is the given one"
         : "none given: the given loss defines the goal, so no distance is measured and no target is marked";
 

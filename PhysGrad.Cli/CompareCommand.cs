@@ -29,7 +29,7 @@ internal static class CompareCommand
                 + (target.Branch is { } branch ? $"; {branch}" : "") + "): distances are in x.",
             // The common case: which x* the distances "in x" are measured to, and how it was found.
             TargetPointKind.PreimageNearStart => $"x* = {RunReport.FormatVector(target.X!)} is the preimage of y* found from the start{target.ByText}: distances are in x.",
-            TargetPointKind.ApproximateRunEnd when target.ManyPreimages => $"{char.ToUpperInvariant(many[0])}{many[1..]}; the plots mark an approximate x* ({target.Note}).",
+            TargetPointKind.ApproximateRunEnd when target.ManyPreimages => $"{many}; the plots mark an approximate x* ({target.Note}).",
             // Over the search's size limit nothing was searched: say so, not that nothing was found.
             TargetPointKind.ApproximateRunEnd when target.NotSearched is { } why =>
                 $"x* is not searched ({why}), so distances are in y; the plots mark an approximate x* ({target.Note}).",
@@ -185,7 +185,7 @@ internal static class CompareCommand
             output.WriteLine(problemLine);
             // With a loss of its own the target is optional: say what it is used for, or that there is none.
             // (The book's header already says its target is the origin.)
-            if (definition.Loss is not null && !ReferenceEquals(definition, ProblemDefinition.Book))
+            if (definition.LossGiven && !ReferenceEquals(definition, ProblemDefinition.Book))
                 output.WriteLine(definition.HasTarget
                     ? $"Target y* = {Numbers.Vector(definition.Target)}: {RunReport.TargetUse(definition)}."
                     : $"Target: {RunReport.TargetUse(definition)} (--target gives one).");
@@ -197,6 +197,8 @@ internal static class CompareCommand
                     + "both branches are preimages there, and PG takes the + branch (sign taken as +1).";
             if (inverseLine.Length > 0)
                 output.WriteLine(inverseLine);
+            if (inverseLine.Length > 0 && physics.GivenInverseWarning is { } mismatch)
+                output.WriteLine($"Warning: {mismatch}.");
             if (Headline.CutNote(problemLine, inverseLine) is { } cutNote)
                 output.WriteLine(cutNote);
             // Where the distances are measured and what the plots mark as x*, in one line, so that "in y"

@@ -279,6 +279,7 @@ internal sealed class ProblemOptions
     private ProblemDefinition ReadGiven(ParseResult result, bool checkStart)
     {
         var path = result.GetValue(_file);
+        _readFile = path;
         var sim = result.GetValue(_simulator);
         var example = result.GetValue(_example);
         if (new[] { path, sim, example }.Count(g => g is not null) > 1)
@@ -391,10 +392,28 @@ internal sealed class ProblemOptions
     /// itself when the definition is its own, the same model from another start when only --start changed
     /// it, else a problem built from the definition.
     /// </summary>
-    public PhysicsProblem Build(ProblemDefinition definition) =>
-        Traced(definition)
-        ?? (_traced is { } traced && definition == traced.Definition with { Start = definition.Start } ? traced.WithStart(definition.Start) : null)
-        ?? PhysicsProblem.From(definition);
+    public PhysicsProblem Build(ProblemDefinition definition)
+    {
+        if (Traced(definition) is { } own) return own;
+        if (_traced is { } traced && definition == traced.Definition with { Start = definition.Start }) return traced.WithStart(definition.Start);
+        try
+        {
+            return PhysicsProblem.From(definition);
+        }
+        // A fault the core finds in a problem file's fields (simulator[0] uses 'c'; a variable listed twice)
+        // names the file, and the field when the core's message does not: the file is where to fix it.
+        catch (Exception e) when (_readFile is { } path && InputError.Is(e) && e is not CliInputException)
+        {
+            var message = InputError.Unwrap(e).Message;
+            var field = message.StartsWith("The variable ", StringComparison.Ordinal) ? "its \"variables\": "
+                : message.StartsWith("The loss ", StringComparison.Ordinal) ? "its \"loss\" (or --loss): "
+                : "";
+            throw new CliInputException($"--problem '{path}': {field}{(field == "" ? message : char.ToLowerInvariant(message[0]) + message[1..])}");
+        }
+    }
+
+    // The problem file the last read came from (null for --simulator and --example): Build names it in the core's faults.
+    private string? _readFile;
 
     /// <summary>The traced --example when <paramref name="definition"/> is its own definition (nothing overridden), else null.</summary>
     public PhysicsProblem? Traced(ProblemDefinition definition) =>

@@ -321,6 +321,35 @@ public sealed class Stepper
             : curvature;
     }
 
+    /// <summary>
+    /// L's rounding level at the current point, 4ε(|L| + ‖∂L/∂y‖(1 + ‖y‖)) (<see cref="Rules.Rounding.OfLoss"/>),
+    /// when the problem gives y and ∂L/∂y; else 4ε|L|.
+    /// </summary>
+    private double LossRounding()
+    {
+        if (!_problem.Supported.HasFlag(Capabilities.Outputs) || !_problem.Supported.HasFlag(Capabilities.LossGradientInY))
+            return Krylov.RoundingFactor * Krylov.Epsilon * Math.Abs(Loss);
+        var y = Y.ToArray();
+        var gy = new double[y.Length];
+        _problem.LossInY(y, gy);
+        return Rules.Rounding.OfLoss(Loss, y, gy);
+    }
+
+    /// <summary>
+    /// Why the current point is a global minimum to rounding, or null: the loss is ≥ 0 by its form
+    /// (<see cref="LossIsNonNegative"/>) and L is at or below its own rounding level (<see cref="LossRounding"/>),
+    /// so no point can have a loss measurably lower. Whatever a curvature probe says there is rounding noise
+    /// (x·x1 = 2 reached to L = 4E-31 by lm had been called "an undecided point").
+    /// </summary>
+    public string? GlobalMinimumToRounding()
+    {
+        if (!LossIsNonNegative || !(Loss >= 0)) return null;
+        var level = LossRounding();
+        return Loss <= level
+            ? $"L = {NumberText.Short(Loss, 3)} is at its rounding level 4ε(|L| + ‖∂L/∂y‖(1 + ‖y‖)) = {NumberText.Short(level, 3)} and L ≥ 0 by its form: a global minimum to rounding"
+            : null;
+    }
+
     // H v at x without the dense problem Hessian (see ClassifyCurvature for the order of sources).
     private Action<double[], double[]> HessianProductAt(double[] x)
     {
@@ -612,6 +641,8 @@ public static class Optimizer
             {
                 // The rule says its step is rounding (∂L/∂y or the decrease its model predicts below what
                 // rounding resolves): no further step can change L measurably. Classified like a zero step.
+                if (stepper.GlobalMinimumToRounding() is { } global)
+                    return Finish(StopReason.Converged, k, $"{rounding} at iteration {k}; {global}", ConvergenceCriterion.RoundingLevel);
                 var curvature = stepper.ClassifyCurvature();
                 var detail = $"{rounding} at iteration {k}, at {curvature.KindWithArticle}; {curvature.Detail}";
                 return curvature.Kind == StationaryKind.Minimum
@@ -627,6 +658,8 @@ public static class Optimizer
             {
                 // A step that falls to the tolerance (for most rules: exactly 0, ∂L/∂x = 0) stops the run
                 // at a stationary point; only a minimum is "converged".
+                if (stepper.GlobalMinimumToRounding() is { } global)
+                    return Finish(StopReason.Converged, k, $"step length {NumberText.Short(stepLength, 3)} ≤ {NumberText.Short(stepTolerance, 3)} at iteration {k}; {global}", ConvergenceCriterion.StepTolerance);
                 var curvature = stepper.ClassifyCurvature();
                 var detail = $"step length {NumberText.Short(stepLength, 3)} ≤ {NumberText.Short(stepTolerance, 3)} at iteration {k}, at {curvature.KindWithArticle}; {curvature.Detail}";
                 return curvature.Kind == StationaryKind.Minimum

@@ -469,3 +469,65 @@ let ``near an inflection the local inverse's small deviation from J⁻¹ is acce
     let r = TheoryChecks.LocalInverse(problemOf (p, [| -0.998679 |]))
     Assert.True(r.Passed, r.Detail)
     Assert.InRange(r.Measured, 1e-7, 1e-5)
+
+// ---- probe sizes from the local scale (issue #12) --------------------------------------------------
+
+/// The properties that fail (by number, with their details) when `check` runs on the simulator at x.
+let private failingChecks (simulator: string) (x: float) =
+    let code, out, err =
+        Cli.run
+            [ "check"
+              "--simulator"
+              simulator
+              "--at"
+              x.ToString("R", Globalization.CultureInfo.InvariantCulture)
+              "--format"
+              "json" ]
+
+    let failed =
+        (Text.Json.JsonDocument.Parse out).RootElement.GetProperty("properties").EnumerateArray()
+        |> Seq.filter (fun p -> p.GetProperty("result").GetString() = "FAIL")
+        |> Seq.map (fun p -> sprintf "%d: %s" (p.GetProperty("property").GetInt32()) (p.GetProperty("detail").GetString()))
+        |> List.ofSeq
+
+    code, failed, err
+
+/// x² at a point s spread over twenty decades: the asymptotic properties have a local scale of s itself,
+/// and a fixed probe size (10⁻²) measured across the fold at 0 (property 5 fitted order 1.1 at 10⁻⁵).
+[<Property(MaxTest = 25)>]
+let ``no property fails for x0^2 at any scale of x0: the probe sizes follow the local scale`` () =
+    let scales = Gen.choose (-120, 80) |> Gen.map (fun e -> 10.0 ** (float e / 10.0)) |> Arb.fromGen
+    Prop.forAll scales (fun s ->
+        let code, failed, err = failingChecks "x0^2" s
+        (code = 0 && failed.IsEmpty) |> Prop.label (sprintf "x0^2 at %g: exit %d, %A %s" s code failed err))
+
+/// sin(k·x) has a local scale 1/k: a fixed η range fitted order 1.75 for k = 50 at 0.6 (property 10).
+[<Property(MaxTest = 25)>]
+let ``no property fails for sin(k*x0) at any frequency k`` () =
+    let cases =
+        Gen.zip (Gen.choose (1, 300)) (Gen.choose (-100, 100))
+        |> Gen.map (fun (k, x) -> float k, float x / 97.0)
+        |> Arb.fromGen
+
+    Prop.forAll cases (fun (k, x) ->
+        let simulator = sprintf "sin(%g*x0)" k
+        let code, failed, err = failingChecks simulator x
+        (code <> 1 && failed.IsEmpty) |> Prop.label (sprintf "%s at %g: exit %d, %A %s" simulator x code failed err))
+
+[<Fact>]
+let ``check at x0 = 1e-5 on x0^2 sizes property 5's steps to x0 and measures order 2`` () =
+    let p = Problem.Create([| "x0" |], Parse.many "x0^2", null, [| 0.3 |], [| 1e-5 |], null, true)
+    let r = TheoryChecks.FirstOrderAgreement p
+    Assert.Equal(CheckVerdict.Pass, r.Verdict)
+    // The difference is exactly of order ‖Δy‖² once δx is well below x0: the fitted order is 2 to 1%.
+    Assert.InRange(r.Measured, 1.98, 2.02)
+
+[<Fact>]
+let ``a wrong given inverse still fails properties 5, 7 and 8 with the scaled probes`` () =
+    // P⁻¹ = y (not √y) for P = x²: PG's step is wrong at first order, whatever the probe size.
+    let p =
+        Problem.Create([| "x0" |], Parse.many "x0^2", null, [| 0.3 |], [| 0.7 |], Parse.many "y0", false)
+
+    Assert.Equal(CheckVerdict.Fail, (TheoryChecks.FirstOrderAgreement p).Verdict)
+    Assert.Equal(CheckVerdict.Fail, (TheoryChecks.MeanValue(p, 0.3)).Verdict)
+    Assert.Equal(CheckVerdict.Fail, (TheoryChecks.LocalInverse p).Verdict)

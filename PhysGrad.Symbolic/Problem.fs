@@ -395,7 +395,13 @@ type Problem
                 | Some s ->
                     Fail.raiseWith
                         ErrorKind.Variable
-                        (sprintf "%s uses '%s', which is not one of %s." what s (String.Join(", ", allowed)))
+                        (sprintf
+                            "%s uses '%s', which is not one of %s: if '%s' is a constant, give its value as a parameter (--param %s=… on the command line, \"parameters\" in a problem file); otherwise write it in those names."
+                            what
+                            s
+                            (String.Join(", ", allowed))
+                            s
+                            s)
                 | None -> ()
 
         // The simulator may use the variables and the parameters that are not the loss's alone; a name
