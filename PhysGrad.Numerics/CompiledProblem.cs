@@ -402,12 +402,14 @@ public sealed class CompiledProblem : IDifferentiableProblem
 
     /// <summary>
     /// x = P⁻¹(y; x₀) from the closed-form inverse; false when there is none or it has no finite value
-    /// (no preimage). A derived inverse is also checked: when P(x) misses y by more than 1e-8·(1 + ‖y‖)
-    /// (a branch undefined at x₀, such as sign(0)), it is not trusted and this returns false. (On the
-    /// Rosenbrock chain x_{i+1} = y_i/10 + x_i² the preimage grows like x₀^(2^i), and P(x) cancels far above
-    /// this although the closed form is exact; accepting such landings made PG's own steps reach |x| ≈ 10²¹,
-    /// where the theory checks' measurements drown in rounding, so the rounding-aware acceptance waits until
-    /// those checks measure against rounding too.)
+    /// (no preimage). A derived inverse is also checked, since its branch may be undefined at x₀ (sign(0)):
+    /// it is trusted when P(x) misses y by at most 1e-8·(1 + ‖y‖), or, failing that, when the miss is
+    /// within what rounding explains: a componentwise backward error
+    /// (<see cref="PreimageBackwardError"/>) of at most <see cref="LandingUlps"/> units of rounding. On
+    /// the Rosenbrock chain x_{i+1} = y_i/10 + x_i² the preimage grows like x₀^(2^i), and P(x) =
+    /// 10(x_{i+1} − x_i²) cancels to an absolute error far above 1e-8·‖y‖ although the closed form is exact;
+    /// measured against |J|·|x|, the scale of that cancellation, it is a few units of rounding, while a
+    /// wrong branch misses by the size of y.
     /// </summary>
     public bool Invert(double[] y, double[] x0, double[] x)
     {
@@ -423,9 +425,85 @@ public sealed class CompiledProblem : IDifferentiableProblem
         if (source != InverseSource.Derived) return true;
         var buffer = Scratch(M);
         _outputs.Value.Function(x, 0, [], buffer, 0);
-        return Misses(buffer, y, M) <= 1e-8 * (1 + Norm(y, M));
+        var miss = Misses(buffer, y, M);
+        if (miss <= 1e-8 * (1 + Norm(y, M))) return true;
+        // Only when the plain test fails (a PG step on most problems never gets here): the sparse Jacobian
+        // for the rounding scale.
+        return double.IsFinite(miss) && PreimageBackwardError(x, y) <= LandingUlps;
     }
 
+    /// <summary>
+    /// How many units of rounding (u = 2⁻⁵³) of componentwise backward error
+    /// (<see cref="PreimageBackwardError"/>) a derived inverse's landing may have and still count as
+    /// landing: 64. The bound behind it (Higham, Accuracy and Stability of Numerical Algorithms, §1.6 and
+    /// §3.1): if the closed form returns x̂ within k ulps of the exact preimage componentwise, then
+    /// |P(x̂) − y| ≤ k·u·|J|·|x̂| to first order, and evaluating P at x̂ adds its own rounding, a few u times
+    /// |J|·|x̂| + |P(x̂)| for sums and products evaluated term by term. Each operation of the closed form
+    /// adds at most one ulp (a library function two), so 64 covers a formula some tens of operations deep
+    /// per variable; a wrong branch or formula misses by a fraction of |y|, which is 10¹³ ulps or more.
+    /// </summary>
+    public const double LandingUlps = 64;
+
+    /// <summary>The unit roundoff of IEEE double precision, u = 2⁻⁵³ (half an ulp of 1).</summary>
+    public const double UnitRoundoff = 1.1102230246251565e-16;
+
+    private CsrMatrix? _roundingJacobian;
+
+    /// <summary>
+    /// The rounding scale of evaluating P at x, componentwise (m values into <paramref name="scale"/>):
+    /// sᵢ = Σⱼ |∂Pᵢ/∂xⱼ|·|xⱼ| + |Pᵢ(x)|. u·sᵢ is, to first order, how far Pᵢ moves when every xⱼ moves by
+    /// one unit of rounding of its own size, plus the rounding of Pᵢ's value: the numerator of the
+    /// componentwise condition number of evaluating P at x (Higham, Accuracy and Stability of Numerical
+    /// Algorithms, §1.6). A value of P known only to u·sᵢ cannot be compared more finely than that. Uses
+    /// the sparse Jacobian (O(nonzeros); compiled on first request). Not finite when J or P is not.
+    /// P(x) goes to <paramref name="y"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">x shorter than n, or y or scale shorter than m.</exception>
+    public void RoundingScale(double[] x, double[] y, double[] scale)
+    {
+        Check(x, N, "x");
+        Check(y, M, "y");
+        Check(scale, M, "scale");
+        // One matrix per problem, taken while in use: a second thread at the same time makes its own.
+        var jacobian = Interlocked.Exchange(ref _roundingJacobian, null) ?? new CsrMatrix(SparseJacobianPattern());
+        SparseJacobian(x, y, jacobian);
+        var (rows, columns, values) = (jacobian.RowPointers, jacobian.ColumnIndices, jacobian.Values);
+        for (var i = 0; i < M; i++)
+        {
+            var s = Math.Abs(y[i]);
+            for (var k = rows[i]; k < rows[i + 1]; k++)
+                // An exact zero xⱼ moves nothing, whatever ∂Pᵢ/∂xⱼ (∞·0 would make the scale NaN).
+                if (x[columns[k]] != 0) s += Math.Abs(values[k]) * Math.Abs(x[columns[k]]);
+            scale[i] = s;
+        }
+        Volatile.Write(ref _roundingJacobian, jacobian);
+    }
+
+    /// <summary>
+    /// The componentwise backward error of x as a preimage of y, in units of rounding u = 2⁻⁵³:
+    /// maxᵢ |Pᵢ(x) − yᵢ| / (u·(sᵢ + |yᵢ|)), with s the <see cref="RoundingScale"/> at x. 1 or a few means
+    /// x is a preimage of y up to the rounding of x and of evaluating P there; a wrong preimage gives
+    /// |P(x) − y| of the size of y, far more. 0 when P(x) = y exactly; +∞ when a component misses where
+    /// its scale is 0; NaN when P, J or y is not finite at x.
+    /// </summary>
+    /// <exception cref="ArgumentException">x shorter than n, or y shorter than m.</exception>
+    public double PreimageBackwardError(double[] x, double[] y)
+    {
+        Check(y, M, "y");
+        var at = new double[M];
+        var scale = new double[M];
+        RoundingScale(x, at, scale);
+        var worst = 0.0;
+        for (var i = 0; i < M; i++)
+        {
+            var miss = Math.Abs(at[i] - y[i]);
+            var s = UnitRoundoff * (scale[i] + Math.Abs(y[i]));
+            if (!double.IsFinite(miss) || !double.IsFinite(s)) return double.NaN;
+            if (miss == 0) continue;
+            worst = Math.Max(worst, s == 0 ? double.PositiveInfinity : miss / s);
+        }
+        return worst;
+    }
 
     /// <inheritdoc cref="InvertAny"/>
     public bool TryInvert(double[] y, double[] x0, double[] x) => InvertAny(y, x0, x);
