@@ -33,7 +33,7 @@ namespace PhysGrad.Numerics.Rules;
 /// from 0 stopped before negative curvature, or −∇L), but its length comes from a quadratic model that can be
 /// poor far from a minimum, and without the search the loss can rise. On the Rosenbrock residuals at n = 10⁴
 /// the unit steps ended 10 iterations at L = 6.64 after rising from 1.01 to 44.3 at step 9; with the search
-/// L falls at every step, to 0.684 (BENCHMARKS.md, "Newton-CG with a default line search"). Where the full
+/// L falls at every step, to 0.684 (BENCHMARKS.md, "… Newton-CG with a default line search"). Where the full
 /// step is accepted (near a minimum with η = 1, and on convex quadratics) the search costs one evaluation of
 /// L and ∇L at the trial point and changes nothing. Not MathNet's <c>WeakWolfeLineSearch</c>: the curvature
 /// condition it adds serves quasi-Newton updates, which Newton-CG has none of, and it allocates vectors at
