@@ -33,12 +33,18 @@ public sealed record MethodEntry(
         $"{Name}: {Title} (η = {NumberText.StepSize(DefaultEta)})" +
         (Options.Count > 0 ? $", options {string.Join(", ", Options.Select(o => o.Name))}" : "");
 
-    /// <summary>The rule for η and the given options (the rest at their defaults), wrapped in the line search when asked and there is one.</summary>
+    /// <summary>
+    /// The rule for η and the given options (the rest at their defaults), with its line search when asked and
+    /// there is one: wrapped around the rule, or for a rule whose search is its own option
+    /// (<see cref="MethodCatalog.LineSearchOption"/>, newton-cg's, on by default) that option set to 1.
+    /// </summary>
     public IUpdateRule Rule(double eta, IReadOnlyDictionary<string, double>? options = null, bool lineSearch = false)
     {
         var all = Options.ToDictionary(o => o.Name, o => options is not null && options.TryGetValue(o.Name, out var v) ? v : o.Default);
+        var own = all.ContainsKey(MethodCatalog.LineSearchOption);
+        if (lineSearch && own) all[MethodCatalog.LineSearchOption] = 1;
         var rule = Create(eta, all);
-        return !lineSearch ? rule : LineSearch switch
+        return !lineSearch || own ? rule : LineSearch switch
         {
             "Armijo" => new ArmijoBacktracking(rule),
             "Wolfe" => new WolfeLineSearch(rule),
@@ -101,9 +107,10 @@ public static class MethodCatalog
         new("newton", Method.Newton, "Newton with the exact Hessian, Δx = −η H⁻¹ ∂L/∂x", 1.0 / 3.0, [], null, "Armijo",
             (eta, _) => new Newton(eta)),
         new("newton-cg", Method.NewtonCG, "Newton-CG: the Newton step by conjugate gradients on Hessian-vector products", 1,
-            [new("tol", 0, "CG's relative residual tolerance (0: the Eisenstat–Walker forcing term, which tightens as ‖∂L/∂x‖ falls)"), new("maxcg", 0, "CG iterations per step (0: 2n + 10)")],
+            [new("tol", 0, "CG's relative residual tolerance (0: the Eisenstat–Walker forcing term, which tightens as ‖∂L/∂x‖ falls)"), new("maxcg", 0, "CG iterations per step (0: 2n + 10)"),
+             new(LineSearchOption, 1, "the step η p halved until L decreases enough (Armijo backtracking) when 1, taken as it is when 0")],
             "its step is a conjugate-gradient iterate, whose limit is Newton's rule (derive newton)", "Armijo",
-            (eta, o) => new NewtonCG(eta, Option(o, "tol"), CgLimit(Option(o, "maxcg")))),
+            (eta, o) => new NewtonCG(eta, Option(o, "tol"), CgLimit(Option(o, "maxcg")), Switch(o, LineSearchOption))),
         new("bfgs", Method.Bfgs, "BFGS, the inverse-Hessian estimate from gradient differences", 1, [],
             "it depends on the run's history", "Wolfe", (eta, _) => new Bfgs(eta)),
         new("lbfgs", Method.LimitedMemoryBfgs, "L-BFGS, BFGS from the last 10 steps", 1, [],
@@ -134,6 +141,16 @@ public static class MethodCatalog
         0 => LinearSolver.Dense,
         1 => LinearSolver.Iterative,
         var v => throw new SymbolicException(ErrorKind.Invalid, $"iterative must be -1 (by size), 0 (dense) or 1 (matrix-free), not {NumberText.RoundTrip(v)}."),
+    };
+
+    /// <summary>The option by which a method's own line search is switched (newton-cg's, on by default; <c>--line-search</c> sets it to 1).</summary>
+    public const string LineSearchOption = "linesearch";
+
+    private static bool Switch(IReadOnlyDictionary<string, double> o, string name) => Option(o, name) switch
+    {
+        0 => false,
+        1 => true,
+        var v => throw new SymbolicException(ErrorKind.Invalid, $"{name} must be 1 (on) or 0 (off), not {NumberText.RoundTrip(v)}."),
     };
 
     private static int CgLimit(double value) =>

@@ -76,7 +76,9 @@ internal static class CompareCommand
         var lineSearch = new Option<bool>("--line-search")
         {
             Description = "Line search starting from η: " + string.Join(", ", MethodCatalog.Entries.Where(e => e.LineSearch is not null)
-                .Select(e => $"{(e.LineSearch == "Armijo" ? "backtracking (Armijo)" : "weak Wolfe")} for {e.Name}")) + ".",
+                .Select(e => $"{(e.LineSearch == "Armijo" ? "backtracking (Armijo)" : "weak Wolfe")} for {e.Name}" +
+                    (e.Options.Any(o => o.Name == MethodCatalog.LineSearchOption)
+                        ? $" (on by default too; {e.Name}:{MethodCatalog.LineSearchOption}=0 turns it off)" : ""))) + ".",
         };
         var problem = new ProblemOptions();
         var command = new Command("compare", "Compare optimisers on a problem (default: the book's example, docs/theory.md §4).")

@@ -285,7 +285,8 @@ public enum Preconditioning
     /// <see cref="Inverse"/> does and is known without further work (a square compiled problem with a given or already
     /// derived closed-form inverse that is linear and symmetric in y, <see cref="InversePreconditioner"/>); else Jacobi
     /// column scaling when m ≥ n (see <see cref="Jacobi"/>); none when m &lt; n, where J cannot have full column rank and a
-    /// scaled solve would no longer return the minimum-norm step J⁺∂L/∂y. For Levenberg–Marquardt's CG: Jacobi.</summary>
+    /// scaled solve would no longer return the minimum-norm step J⁺∂L/∂y. For Levenberg–Marquardt's CG: the same inverse
+    /// M when it qualifies, as P = M Mᵀ (see <see cref="Rules.LevenbergMarquardt"/> for why it fits the damped system), else Jacobi.</summary>
     Auto,
     /// <summary>No preconditioner: plain LSQR and CG.</summary>
     None,

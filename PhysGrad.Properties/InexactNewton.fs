@@ -132,6 +132,54 @@ let ``Newton-CG's CG stops at the Eisenstat–Walker forcing term of the gradien
     // The path crosses indefinite regions (N&W's classic start): the exit is exercised, not assumed.
     Assert.True(curvatureExits > 0, "no negative-curvature exit on the Rosenbrock path")
 
+// ---- the default line search ------------------------------------------------------------------------------
+
+/// The traced Rosenbrock residuals r_i = 10(x_{i+1} − x_i²), r_{n−1} = 1 − x_0 at n = 6, L = ½‖r‖²: non-convex
+/// (H is indefinite wherever 10x_{i+1} − 30x_i² + … changes sign), compiled once for the tests below.
+let private rosenbrock6 =
+    lazy
+        (let n = 6
+         let names = Array.init n (sprintf "x%d")
+         let outputs = Array.init n (sprintf "r%d")
+         CompiledProblem(names, Tracer.Simulator(n, Func<_, _>(ReferenceSimulators.Rosenbrock)), outputs,
+                         Problem.DefaultLoss(outputs, Array.zeroCreate<float> n)))
+
+/// Starts with entries in [−3, 3] (steps of 10⁻³).
+let private starts = Gen.arrayOfLength 6 (Gen.choose (-3000, 3000) |> Gen.map (fun v -> float v / 1000.0))
+
+/// The losses of 25 steps of a rule; the run stops once L ≤ 10⁻²⁰, above the level where L's own rounding
+/// (of order ε‖r‖·‖∂r/∂x‖, far below 10⁻²⁰ there) could make an accepted step look like a rise.
+let private losses (rule: IUpdateRule) start =
+    (Optimizer.Run(rosenbrock6.Value, rule, start, 25, 1e-20)).Losses |> Array.ofSeq
+
+/// The first k where L rose (L_{k+1} > L_k), if any.
+let private firstRise (l: float[]) = Seq.init (l.Length - 1) id |> Seq.tryFind (fun k -> l.[k + 1] > l.[k])
+
+[<Property(MaxTest = 100)>]
+let ``newton-cg with its default settings never raises the loss on the non-convex Rosenbrock residuals`` () =
+    Prop.forAll (Arb.fromGen starts) (fun start ->
+        let l = losses (NewtonCG 1.0) start
+        firstRise l = None |> Prop.label (sprintf "losses %A" l))
+
+[<Fact>]
+let ``newton-cg's line search can be turned off, and then the same starts raise the loss`` () =
+    // Twenty starts from a fixed seed: with linesearch=0 the unit steps raise L on some of them (the
+    // quadratic model is poor far from the minimum), with the default on none.
+    let random = Random(20261201)
+    let chosen = Array.init 20 (fun _ -> Array.init 6 (fun _ -> float (random.Next(-3000, 3001)) / 1000.0))
+    let off = MethodCatalog.Parse("newton-cg:1:linesearch=0").[0].Rule() :?> NewtonCG
+    Assert.False(off.LineSearch)
+    Assert.True((MethodCatalog.Parse("newton-cg").[0].Rule() :?> NewtonCG).LineSearch, "the catalogue's default searches")
+    Assert.True((NewtonCG 1.0).LineSearch, "the rule's default searches")
+    let rises = chosen |> Array.filter (fun s -> (firstRise (losses off s)).IsSome)
+    Assert.NotEmpty(rises)
+    for s in chosen do
+        Assert.True((firstRise (losses (NewtonCG 1.0) s)).IsNone, sprintf "default from %A" s)
+    // An option value other than 0 or 1 is refused with the entry quoted.
+    let e = Assert.Throws<SymbolicException>(fun () -> MethodCatalog.Parse("newton-cg:1:linesearch=2") |> ignore)
+    Assert.Contains("'newton-cg:1:linesearch=2'", e.Message)
+    Assert.Contains("1 (on) or 0 (off)", e.Message)
+
 // ---- superlinear convergence ----------------------------------------------------------------------------
 
 [<Fact>]

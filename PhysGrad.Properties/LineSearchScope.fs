@@ -1,6 +1,7 @@
 /// `--line-search` is a property of a rule: the Newton steps (newton, newton-cg) take Armijo
-/// backtracking, the quasi-Newton ones (bfgs, lbfgs) the weak Wolfe search; every other rule named
-/// with it is refused as an input error (exit 2) before anything is written.
+/// backtracking (newton-cg by default too, unless `newton-cg:linesearch=0`), the quasi-Newton ones (bfgs,
+/// lbfgs) the weak Wolfe search; every other rule named with it is refused as an input error (exit 2)
+/// before anything is written.
 module PhysGrad.Properties.LineSearchScope
 
 open System
@@ -15,22 +16,24 @@ let private json (args: string list) =
     (JsonDocument.Parse out).RootElement.GetProperty("methods").[0]
 
 [<Fact>]
-let ``newton-cg takes --line-search and reaches the minimum of sqrt(1 + x²) where it runs away without`` () =
+let ``newton-cg backtracks by default and reaches the minimum of sqrt(1 + x²), where it runs away with linesearch=0`` () =
     // In one variable CG solves H p = −g in one iteration, so Newton-CG's step is Newton's:
     // x ↦ x − x(1 + x²) = −x³, which from 1.5 runs away (|x| = 1.5^(3^k)); Armijo backtracking halves the
     // step until L decreases, and L = √(1 + x²) is convex with its minimum at 0.
-    let args =
+    let args (methods: string) =
         [ "compare"; "--simulator"; "x"; "--loss"; "sqrt(1+y0^2)"; "--target"; "0"; "--start"; "1.5"
-          "--methods"; "newton-cg:1"; "--iterations"; "8"; "--format"; "json" ]
+          "--methods"; methods; "--iterations"; "8"; "--format"; "json" ]
 
-    // Without the search the run-away ends far above its start loss: Diverged (RELIABILITY.md, "Stop reasons"), exit 1.
-    let code, out, _ = Cli.run args
+    // With the search turned off the run-away ends far above its start loss: Diverged (RELIABILITY.md, "Stop reasons"), exit 1.
+    let code, out, _ = Cli.run (args "newton-cg:1:linesearch=0")
     Assert.Equal(1, code)
     let plain = (JsonDocument.Parse out).RootElement.GetProperty("methods").[0]
     Assert.Equal("Diverged", plain.GetProperty("stopReason").GetString())
     Assert.True(abs (plain.GetProperty("final").[0].GetDouble()) > 1e10)
-    let searched = json (args @ [ "--line-search" ])
-    Assert.True(abs (searched.GetProperty("final").[0].GetDouble()) < 1e-8)
+    // By default, and with --line-search (which also turns it back on over linesearch=0), it converges.
+    for extra, methods in [ [], "newton-cg:1"; [ "--line-search" ], "newton-cg:1"; [ "--line-search" ], "newton-cg:1:linesearch=0" ] do
+        let searched = json (args methods @ extra)
+        Assert.True(abs (searched.GetProperty("final").[0].GetDouble()) < 1e-8, sprintf "%s %A" methods extra)
 
 [<Fact>]
 let ``every method named with --line-search is accepted exactly when it has a line search, else refused with exit 2`` () =

@@ -232,6 +232,68 @@ let ``by default GN and IG precondition with a given linear symmetric inverse, a
         let d, i = stepOf lower dense at, stepOf lower iterative at
         Assert.True(nearInSumScale 1e-10 d i, sprintf "%s: dense %A, default iterative %A" dense.Name d i)
 
+/// heat1d-inverse at n = 256 from x = 0.1 sin i: the dense J, M (the inverse's linear part, column by
+/// column), b = −Jᵀ∂L/∂y and LM's first damped system A = JᵀJ + λ₀d I with d = bᵀJᵀJb/bᵀb, the Rayleigh
+/// quotient the iterative form takes for D = d I (L = ½‖y − y*‖², so H = I).
+let private heatDamped n =
+    let problem = ReferenceProblems.Create("heat1d-inverse", Nullable n).Compiled
+    let x = Array.init n (fun i -> 0.1 * sin (float i))
+    let y, gy, jv = Array.zeroCreate n, Array.zeroCreate n, Array.zeroCreate (n * n)
+    problem.Simulate(x, y, jv)
+    problem.LossInY(y, gy) |> ignore
+    let j = Matrix<float>.Build.Dense(n, n, fun r c -> jv.[r * n + c])
+    let inverse = InversePreconditioner(problem)
+    let m =
+        Matrix<float>.Build.DenseOfColumnArrays(
+            Array.init n (fun c ->
+                let e, out = Array.init n (fun i -> if i = c then 1.0 else 0.0), Array.zeroCreate n
+                inverse.Apply(e, out)
+                out))
+    let b = -(j.TransposeThisAndMultiply(Vector<float>.Build.DenseOfArray gy))
+    let jtj = j.TransposeThisAndMultiply j
+    let d = (b * (jtj * b)) / (b * b)
+    problem, x, m, b, jtj + Matrix<float>.Build.DenseIdentity(n) * (1e-3 * d)
+
+[<Fact>]
+let ``LM preconditions its CG by the inverse by default, takes the dense solve's step, and needs fewer iterations than Jacobi`` () =
+    let n = 256
+    let problem, x, m, b, a = heatDamped n
+    let tolerance = 1e-10 // the rule's CG tolerance
+    let first (preconditioning: Preconditioning) =
+        let stepper = Stepper(problem, LevenbergMarquardt(1.0, 1e-3, LinearSolver.Iterative, preconditioning), x)
+        stepper.Step() |> ignore
+        Array.map2 (-) (stepper.X.ToArray()) x, Assert.IsType<InnerSolve>(stepper.LastSolve)
+    let auto, autoSolve = first Preconditioning.Auto
+    let inverse, inverseSolve = first Preconditioning.Inverse
+    let _, jacobiSolve = first Preconditioning.Jacobi
+    // One solve (the first trial is taken: the problem is linear and λ₀d > 0), ended by its tolerance or floor.
+    Assert.Equal(1, autoSolve.Solves)
+    Assert.True(autoSolve.Exit = KrylovExit.Tolerance || autoSolve.Exit = KrylovExit.RoundingLevel, sprintf "%A" autoSolve)
+    // The step is A⁻¹b. CG stops at ‖r‖ ≤ τ‖b‖ (or the lower floor 4ε(‖A‖‖p‖ + ‖b‖)); its recurrence residual
+    // drifts from b − A p by at most about kε(‖A‖‖p‖ + ‖b‖) in k iterations, and ‖A‖‖p‖ ≤ κ‖b‖: the true
+    // residual is at most ‖b‖(τ + (k + 4)ε(κ + 1)), so ‖p − p*‖/‖p*‖ ≤ κ(τ + (k + 4)ε(κ + 1)); the dense
+    // solve adds about nεκ of its own.
+    let expected = a.Solve(b)
+    let kappa = a.ConditionNumber()
+    let epsilon = Math.Pow(2.0, -52.0)
+    let allowed = kappa * (tolerance + float (autoSolve.Iterations + 4 + n) * epsilon * (kappa + 1.0))
+    let error = (Vector<float>.Build.DenseOfArray auto - expected).L2Norm() / expected.L2Norm()
+    Assert.True(error <= allowed, sprintf "relative error %g, allowed %g (κ = %g)" error allowed kappa)
+    Assert.True(nearInSumScale 1e-12 inverse auto, "Auto and Inverse take the same solve")
+    Assert.Equal(inverseSolve.Iterations, autoSolve.Iterations)
+    // P = M Mᵀ: the iterations are those of CG on Mᵀ A M, bounded by its condition (cgBound); Jacobi is a
+    // multiple of I on this circulant J, so it needs those of κ(A), here far more.
+    let kappaPreconditioned = (m.Transpose() * a * m).ConditionNumber()
+    Assert.True(autoSolve.Iterations <= cgBound kappaPreconditioned tolerance,
+        sprintf "%d iterations, bound %d (κ(MᵀAM) = %g)" autoSolve.Iterations (cgBound kappaPreconditioned tolerance) kappaPreconditioned)
+    Assert.True(autoSolve.Iterations < jacobiSolve.Iterations, sprintf "%d with the inverse, %d with Jacobi" autoSolve.Iterations jacobiSolve.Iterations)
+    // Over a run (λ falls, and the system with it towards JᵀJ of condition 625² = 3.9·10⁵) the inverse keeps its lead.
+    let total (preconditioning: Preconditioning) =
+        let run = Optimizer.Run(problem, LevenbergMarquardt(1.0, 1e-3, LinearSolver.Iterative, preconditioning), x, 6)
+        run.InnerSolves |> Seq.sumBy (fun s -> s.Iterations)
+    let autoTotal, jacobiTotal = total Preconditioning.Auto, total Preconditioning.Jacobi
+    Assert.True(autoTotal < jacobiTotal, sprintf "%d iterations with the inverse, %d with Jacobi over 6 steps" autoTotal jacobiTotal)
+
 [<Fact>]
 let ``an inverse that is not linear, or not symmetric, is refused as a preconditioner with the reason`` () =
     // y_i = x_i + x_i³ (P(0) = 0, monotone): its numeric inverse is Newton's method on a nonlinear P,

@@ -217,12 +217,18 @@ let ``the API raises typed errors with the same information`` () =
 [<Fact>]
 let ``every optimiser stops at the iteration a value turns non-finite and names the quantity`` () =
     // L = ½(log x + 5)² from x = 0.5 with η = 5: every method overshoots into x ≤ 0, where log is
-    // NaN (or, for PG, pushes y to −∞ and x = eʸ to 0, where log is −∞). Levenberg–Marquardt is the
-    // exception by design: it takes a step only when L decreases at the trial point, so it never
-    // steps into the NaN (Rules.fs checks that it converges to e⁻⁵ instead).
+    // NaN (or, for PG, pushes y to −∞ and x = eʸ to 0, where log is −∞). Levenberg–Marquardt and
+    // Newton-CG are the exceptions by design: LM takes a step only when L decreases at the trial point
+    // (Rules.fs checks that it converges to e⁻⁵ instead), and Newton-CG backtracks by default until it does
+    // (a NaN trial value is no decrease): it too converges, and with its search off it steps into the NaN.
     let p = PhysicsProblem.FromText("log(x)", [| -5.0 |], [| 0.5 |])
+    let searched = p.Run(Method.NewtonCG, 5.0, 200)
+    Assert.True((searched.StopReason = StopReason.Converged), sprintf "newton-cg: %A %s" searched.StopReason searched.StopDetail)
+    Assert.Equal(exp -5.0, searched.Final.[0], 12)
+    let unsearched = Optimizer.Run(p.Compiled, Rules.NewtonCG(5.0, lineSearch = false), [| 0.5 |], 200)
+    Assert.True((unsearched.StopReason = StopReason.Diverged), sprintf "newton-cg without its search: %A %s" unsearched.StopReason unsearched.StopDetail)
 
-    for m in Enum.GetValues<Method>() |> Array.distinct |> Array.filter ((<>) Method.LevenbergMarquardt) do
+    for m in Enum.GetValues<Method>() |> Array.distinct |> Array.filter (fun m -> m <> Method.LevenbergMarquardt && m <> Method.NewtonCG) do
         let run = p.Run(m, 5.0, 200)
         Assert.True((run.StopReason = StopReason.Diverged), sprintf "%A: %A %s" m run.StopReason run.StopDetail)
         let k = run.Trajectory.Count - 1

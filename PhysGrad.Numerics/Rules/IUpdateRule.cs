@@ -151,7 +151,7 @@ public abstract class RuleState
     public virtual void Restart() { }
 
     /// <summary>"x = [1, 2]" for messages.</summary>
-    protected static string Point(double[] x) => $"x = {NumberText.Vector(x)}";
+    protected internal static string Point(double[] x) => $"x = {NumberText.Vector(x)}";
 }
 
 /// <summary>The pieces every rule shares: argument checks and the capability test.</summary>

@@ -21,6 +21,27 @@ namespace PhysGrad.Numerics.Rules;
 /// the gradient g = Jᵀ∂L/∂y: λ stays a pure number (the same units argument as Moré's), but the steps
 /// differ from the dense form's, which scales each variable by its own diagonal entry.
 /// </para>
+/// <para>
+/// CG's preconditioner (<see cref="Preconditioning"/>; it changes the iteration count, not the step, since
+/// CG's stopping test is on the true residual). Under <see cref="Preconditioning.Auto"/>, as for Gauss–Newton's
+/// LSQR: the problem's inverse simulator when <see cref="InversePreconditioner"/> finds it usable without further
+/// work (square, a known closed-form inverse, linear and symmetric in y), else Jacobi
+/// P = diag(1/(‖J e_j‖² + λd)). With the inverse's linear part M (≈ J⁻¹) CG runs with P = M Mᵀ (= M², M being
+/// symmetric). That P is a preconditioner of the damped system, not only of JᵀJ: preconditioned CG with
+/// P = M Mᵀ on A p = b takes the iterates p = M z of plain CG on Mᵀ A M z = Mᵀ b (Saad, Iterative Methods
+/// for Sparse Linear Systems, 2nd ed., §9.2.1), and for H = I, A = JᵀJ + μI (μ = λd), Mᵀ A M is the
+/// normal matrix of the augmented least-squares problem min_z ‖[J; √μ I] M z − [−∂L/∂y; 0]‖: the same iterates
+/// as LSQR on [J; √μ I] right-preconditioned by M, as Gauss–Newton solves (LSQR is CG on the normal equations
+/// in exact arithmetic; Paige &amp; Saunders 1982, §3). CG is kept rather than LSQR on the augmented operator
+/// because it serves any loss (H ≠ I would need H^½ there). The damping shows in the preconditioned
+/// spectrum MᵀJᵀJM + μMᵀM: with M ≈ J⁻¹ it is ≈ I + μ(JᵀJ)⁻¹, well conditioned once μ is below J's
+/// smallest squared singular values, and in general of condition at most (‖J M‖² + μ‖M‖²)/σ_min(J M)².
+/// For heat1d-inverse (J and M circulant, per Fourier mode j²b² + μb² with j = a⁴, j b = (1 − (1 − a)⁶)⁴,
+/// a ∈ [0.2, 1]) the condition is 34 at μ = 10⁻³ and 2–11.4 for μ ≤ 3·10⁻⁴, against 10³ to 3.9·10⁵ for
+/// JᵀJ + μI itself (Jacobi is a multiple of I there). A solve with the inverse that does not converge
+/// (a singular M, which its construction's tests cannot exclude, makes P r = 0 for some r ≠ 0 and ends CG as
+/// at zero curvature) is done again with Jacobi, which serves the rest of the run, and noted.
+/// </para>
 /// </summary>
 public sealed class LevenbergMarquardt : RuleBase
 {
@@ -38,11 +59,12 @@ public sealed class LevenbergMarquardt : RuleBase
 
     /// <summary>
     /// Levenberg–Marquardt with step size η, initial damping λ₀, a linear solver and the preconditioning of
-    /// the iterative form's CG (Jacobi P = diag(1/(‖J e_j‖² + λd)) by default; the inverse simulator's
-    /// P = M² on request, see <see cref="InversePreconditioner"/>). The preconditioner changes CG's
-    /// iteration count, not the step: the stopping test is on the true residual.
+    /// the iterative form's CG (by default the inverse simulator's P = M Mᵀ when the problem offers a usable
+    /// one, else Jacobi P = diag(1/(‖J e_j‖² + λd)); see the class and <see cref="InversePreconditioner"/>).
+    /// The preconditioner changes CG's iteration count, not the step: the stopping test is on the true residual.
     /// </summary>
-    /// <exception cref="Symbolic.SymbolicException">η or λ₀ out of range.</exception>
+    /// <exception cref="Symbolic.SymbolicException">η or λ₀ out of range; at the start of an iterative run,
+    /// <see cref="Preconditioning.Inverse"/> on a problem whose inverse does not qualify (as <see cref="InversePreconditioner"/> says why).</exception>
     public LevenbergMarquardt(double eta, double lambda0, LinearSolver solver, Preconditioning preconditioning)
         : base("lm", eta,
             solver == LinearSolver.Iterative ? SolverLimits.ProductNeeds : InverseGradient.Needed)
@@ -73,41 +95,68 @@ public sealed class LevenbergMarquardt : RuleBase
     protected override RuleState Start(IDifferentiableProblem problem, double[] x0) =>
         SolverLimits.Iterative(Solver, problem, SolverLimits.ProductNeeds) ? new IterativeState(problem, this) : new State(problem, this);
 
-    /// <summary>λ's adaptation after a trial with actual and predicted decreases (shared by both forms).</summary>
-    private static bool Accept(double actual, double predicted, ref double lambda, ref double nu)
+    /// <summary>
+    /// λ and ν through a run, and the verdict on each trial step (shared by both forms, which differ only in
+    /// how they solve the damped system): accept it (λ follows the gain ratio), settle the step at 0 (at L's
+    /// rounding level, or no damping left to try), or grow λ and try again.
+    /// </summary>
+    private sealed class Damping(LevenbergMarquardt rule)
     {
-        if (!(actual > 0)) return false;
-        var rho = predicted > 0 ? actual / predicted : 0;
-        lambda *= rho > 0 ? Math.Max(1.0 / 3, 1 - Math.Pow(2 * rho - 1, 3)) : 1;
-        nu = 2;
-        return true;
-    }
+        private double _nu = 2;
 
-    /// <summary>λ's growth after a rejected trial, λ ← νλ and ν ← 2ν (shared by both forms); false once λ is
-    /// no longer finite, when there is no larger damping left to try.</summary>
-    private static bool Reject(ref double lambda, ref double nu)
-    {
-        lambda *= nu;
-        nu *= 2;
-        return double.IsFinite(lambda);
-    }
+        /// <summary>The damping λ of the next trial.</summary>
+        public double Lambda { get; private set; } = rule.Lambda0;
 
-    /// <summary>The end of a step that no damping made descend (shared by both forms): Δx = 0, the fallback
-    /// noted with the last λ tried, and the next step (if any) starts from a moderate damping again.
-    /// <paramref name="belowRounding"/>: it ended early because the last trial's predicted decrease was below
-    /// L's rounding level, which a larger λ only lowers further.</summary>
-    private static void GiveUp(LevenbergMarquardt rule, double[] dx, FallbackNotes notes, string point, ref double lambda, ref double nu,
-        bool belowRounding = false)
-    {
-        Array.Clear(dx);
-        notes.Note(FallbackKind.StepRejected,
-            $"no damping up to λ = {NumberText.Short(lambda, 3)} gave a decrease of L at {point}" +
-            (belowRounding ? " (a larger λ would predict a decrease below L's rounding level)" : "") + "; the step is 0");
-        (lambda, nu) = (rule.Lambda0, 2);
+        /// <summary>Why the last step was 0 at rounding level, or null.</summary>
+        public string? Rounding { get; set; }
+
+        /// <summary>
+        /// The verdict on a solved trial Δx = η p (in <paramref name="dx"/>) with the actual and predicted decreases
+        /// of L: true when the step is settled (taken, or 0 with its reason or fallback noted), false when it was
+        /// rejected above rounding level and λ must grow (<see cref="Grow"/>).
+        /// </summary>
+        public bool Settled(double actual, double predicted, int attempt, double loss, double[] y, double[] lossGradientY,
+            double[] x, double[] dx, FallbackNotes notes)
+        {
+            if (actual > 0)
+            {
+                // Nielsen's update after an accepted step: λ ← λ·max(⅓, 1 − (2ρ − 1)³), ν ← 2.
+                var rho = predicted > 0 ? actual / predicted : 0;
+                Lambda *= rho > 0 ? Math.Max(1.0 / 3, 1 - Math.Pow(2 * rho - 1, 3)) : 1;
+                _nu = 2;
+                return true;
+            }
+            Rounding = BelowRounding(rule.Eta, predicted, loss, y, lossGradientY, attempt, out var below);
+            if (Rounding is not null) Array.Clear(dx);
+            else if (below) GiveUp(x, dx, notes, belowRounding: true);
+            return Rounding is not null || below;
+        }
+
+        /// <summary>λ's growth after a rejected trial, λ ← νλ and ν ← 2ν; false once λ is no longer finite, when
+        /// there is no larger damping left to try.</summary>
+        public bool Grow()
+        {
+            Lambda *= _nu;
+            _nu *= 2;
+            return double.IsFinite(Lambda);
+        }
+
+        /// <summary>The end of a step that no damping made descend: Δx = 0, the fallback noted with the last λ
+        /// tried, and the next step (if any) starts from a moderate damping again. <paramref name="belowRounding"/>:
+        /// it ended early because the last trial's predicted decrease was below L's rounding level, which a
+        /// larger λ only lowers further.</summary>
+        public void GiveUp(double[] x, double[] dx, FallbackNotes notes, bool belowRounding = false)
+        {
+            Array.Clear(dx);
+            notes.Note(FallbackKind.StepRejected,
+                $"no damping up to λ = {NumberText.Short(Lambda, 3)} gave a decrease of L at {RuleState.Point(x)}" +
+                (belowRounding ? " (a larger λ would predict a decrease below L's rounding level)" : "") + "; the step is 0");
+            (Lambda, _nu) = (rule.Lambda0, 2);
+        }
     }
 
     /// <summary>
-    /// What a rejected trial means at rounding level (shared by both forms): null when the trial's predicted
+    /// What a rejected trial means at rounding level: null when the trial's predicted
     /// decrease is above L's rounding level (<see cref="Rounding.OfLoss"/>: reject and grow λ as usual);
     /// otherwise no larger λ can help, since for η ≤ 1 the predicted decrease is positive and falls as λ
     /// grows (per eigencomponent of JᵀHJ with eigenvalue σ and u = 1/(σ + λd) ≤ 1/σ it is
@@ -125,29 +174,47 @@ public sealed class LevenbergMarquardt : RuleBase
             : null;
     }
 
-    private sealed class IterativeState(IDifferentiableProblem problem, LevenbergMarquardt rule) : ProductState(problem)
+    private sealed class IterativeState : ProductState
     {
-        // Jacobi unless asked otherwise: CG on JᵀHJ + λdI is square and symmetric, so (unlike LSQR's
-        // minimum-norm answer) any SPD preconditioner leaves the solution as it is, for m < n too.
-        private readonly ColumnScaling? _scaling = rule.Preconditioning is Preconditioning.Auto or Preconditioning.Jacobi ? new ColumnScaling(problem) : null;
-        private readonly DiagonalPreconditioner? _jacobi = rule.Preconditioning is Preconditioning.Auto or Preconditioning.Jacobi ? new DiagonalPreconditioner(problem.N) : null;
-        private readonly KrylovPreconditioner? _inverse = rule.Preconditioning == Preconditioning.Inverse
-            ? new SquaredInversePreconditioner(new InversePreconditioner(problem)) : null;
-        private readonly KrylovWorkspace _work = new(problem.N, problem.N);
-        private readonly double[] _b = new double[problem.N], _p = new double[problem.N], _trial = new double[problem.N];
-        private readonly double[] _jv = new double[problem.M], _hjv = new double[problem.M], _av = new double[problem.N];
-        private double _lambda = rule.Lambda0, _nu = 2, _scale, _damping;
+        private readonly LevenbergMarquardt _rule;
+        private readonly Damping _damping;
+        // P = M Mᵀ from the inverse simulator M (see the class), or null; cleared for the rest of the run after
+        // a solve with it failed.
+        private KrylovPreconditioner? _inverse;
+        // Jacobi P = diag(1/(‖J e_j‖² + λd)): the default without a usable inverse, and the fallback after one
+        // failed. CG on JᵀHJ + λdI is square and symmetric, so (unlike LSQR's minimum-norm answer) any SPD
+        // preconditioner leaves the solution as it is, for m < n too.
+        private ColumnScaling? _scaling;
+        private DiagonalPreconditioner? _jacobi;
+        private readonly KrylovWorkspace _work;
+        private readonly double[] _b, _p, _trial, _jv, _hjv, _av;
+        private double _scale, _shift;
         private LinearMap? _normal;
+        private InnerSolve? _last;
+
+        public IterativeState(IDifferentiableProblem problem, LevenbergMarquardt rule) : base(problem)
+        {
+            (_rule, _damping) = (rule, new Damping(rule));
+            var inverse = rule.Preconditioning switch
+            {
+                Preconditioning.Inverse => new InversePreconditioner(problem),
+                Preconditioning.Auto => InversePreconditioner.IfAvailable(problem),
+                _ => null,
+            };
+            if (inverse is not null) _inverse = new SquaredInversePreconditioner(inverse);
+            else if (rule.Preconditioning is Preconditioning.Auto or Preconditioning.Jacobi)
+                (_scaling, _jacobi) = (new ColumnScaling(problem), new DiagonalPreconditioner(problem.N));
+            _work = new(problem.N, problem.N);
+            (_b, _p, _trial, _av) = (new double[problem.N], new double[problem.N], new double[problem.N], new double[problem.N]);
+            (_jv, _hjv) = (new double[problem.M], new double[problem.M]);
+        }
 
         /// <summary>CG's iterations in the last solve.</summary>
         public int LastIterations { get; private set; }
 
-        private InnerSolve? _last;
-        private string? _rounding;
-
         public override InnerSolve? LastSolve => _last;
 
-        public override string? AtRoundingLevel => _rounding;
+        public override string? AtRoundingLevel => _damping.Rounding;
 
         // v ↦ JᵀHJ v (+ λ d v inside the solve).
         private void Normal(double[] v, double[] result)
@@ -157,18 +224,45 @@ public sealed class LevenbergMarquardt : RuleBase
             ApplyJT(_hjv, result);
         }
 
+        // CG on (JᵀHJ + shift·I) p = b with the given preconditioner. The floor stops CG where its residual is
+        // rounding (near the optimum 10⁻¹⁰·‖b‖ may be below it).
+        private KrylovResult Cg(KrylovPreconditioner? preconditioner) =>
+            Krylov.ConjugateGradient(N, _normal!, _b, _p, _work, tolerance: 1e-10, preconditioner: preconditioner, roundingFloor: true);
+
+        // The solve of one trial: with the inverse while it serves, else Jacobi (or nothing, as asked).
+        private KrylovResult Solve(double[] x, FallbackNotes notes, ref int iterations, ref int solves)
+        {
+            if (_inverse is not null)
+            {
+                var first = Cg(_inverse);
+                (iterations, solves) = (iterations + first.Iterations, solves + 1);
+                if (first.Converged) return first;
+                // With a positive shift and H ⪰ 0 the system is positive definite, so a CG that fails with
+                // P = M Mᵀ points at M (singular: P r = 0 for a nonzero r ends CG as at zero curvature), which
+                // the construction's tests cannot exclude. Jacobi from here on.
+                _inverse = null;
+                (_scaling, _jacobi) = (new ColumnScaling(Problem), new DiagonalPreconditioner(N));
+                _scaling.Compute(x);
+                notes.Note(FallbackKind.IterativeSolveIncomplete,
+                    $"CG on the damped system preconditioned by the inverse simulator stopped without solving it, at {(first.Exit == KrylovExit.IterationLimit ? "its iteration limit" : "a direction of zero or negative curvature")} after {NumberText.Count(first.Iterations, "iteration")} (residual {NumberText.Short(first.Residual, 3)}) at {Point(x)}; solved again with Jacobi scaling, used for the rest of the run");
+            }
+            _scaling?.ToCg(_jacobi!, _shift);
+            var result = Cg(_jacobi);
+            (iterations, solves) = (iterations + result.Iterations, solves + 1);
+            return result;
+        }
+
         public override void Update(double[] x, double loss, double[] gradient, double[] dx, FallbackNotes notes)
         {
             At(x);
             int n = N;
             Array.Clear(dx);
-            (_last, _rounding) = (null, null);
-            if ((_rounding = Rounding.LossGradientInY("lm", Y, LossGradientY)) is not null) return;
+            _last = null;
+            if ((_damping.Rounding = Rounding.LossGradientInY("lm", Y, LossGradientY)) is not null) return;
             ApplyJT(LossGradientY, _b);
             double bb = 0;
             for (var i = 0; i < n; i++) { _b[i] = -_b[i]; bb += _b[i] * _b[i]; }
             if (bb == 0) return; // stationary: the run classifies the point
-            var iterations = 0;
             Normal(_b, _av);
             double bAb = 0;
             for (var i = 0; i < n; i++) bAb += _b[i] * _av[i];
@@ -177,19 +271,16 @@ public sealed class LevenbergMarquardt : RuleBase
             _normal ??= (v, result) =>
             {
                 Normal(v, result);
-                for (var i = 0; i < v.Length; i++) result[i] += _damping * v[i];
+                for (var i = 0; i < v.Length; i++) result[i] += _shift * v[i];
             };
             _scaling?.Compute(x);
+            var (iterations, solves) = (0, 0);
             for (var attempt = 0; attempt < MaxRejections; attempt++)
             {
-                _damping = _lambda * d;
-                if (_scaling is not null) _scaling.ToCg(_jacobi!, _damping);
-                // The floor stops CG where its residual is rounding (near the optimum 10⁻¹⁰·‖b‖ may be below it).
-                var solve = Krylov.ConjugateGradient(n, _normal, _b, _p, _work, tolerance: 1e-10, preconditioner: _jacobi ?? _inverse,
-                    roundingFloor: true);
+                _shift = _damping.Lambda * d;
+                var solve = Solve(x, notes, ref iterations, ref solves);
                 LastIterations = solve.Iterations;
-                iterations += solve.Iterations;
-                _last = new InnerSolve("CG", iterations, solve.Residual, 1e-10 * Math.Sqrt(bb), solve.Exit) { Solves = attempt + 1 };
+                _last = new InnerSolve("CG", iterations, solve.Residual, 1e-10 * Math.Sqrt(bb), solve.Exit) { Solves = solves };
                 // At the iteration limit (not at negative curvature, which a positive damping rules out
                 // for a convex loss) the CG iterate still descends: take it, and say so.
                 var limited = solve.Exit == KrylovExit.IterationLimit;
@@ -198,35 +289,28 @@ public sealed class LevenbergMarquardt : RuleBase
                         $"CG on the damped system stopped at its limit of {NumberText.Count(solve.Iterations, "iteration")} (residual {NumberText.Short(solve.Residual, 3)}); took its last iterate");
                 if (solve.Converged || limited)
                 {
-                    double slope = 0;
-                    for (var i = 0; i < n; i++)
-                    {
-                        dx[i] = rule.Eta * _p[i];
-                        _trial[i] = x[i] + dx[i];
-                        slope -= _b[i] * dx[i];
-                    }
+                    var slope = TrialStep(_rule.Eta, x, _p, _b, dx, _trial);
                     Normal(dx, _av);
-                    double curvature = 0;
-                    for (var i = 0; i < n; i++) curvature += dx[i] * _av[i];
-                    var actual = loss - Problem.Value(_trial);
-                    var predicted = -slope - 0.5 * curvature;
-                    if (Accept(actual, predicted, ref _lambda, ref _nu)) return;
-                    _rounding = BelowRounding(rule.Eta, predicted, loss, Y, LossGradientY, attempt, out var below);
-                    if (_rounding is not null)
-                    {
-                        Array.Clear(dx);
+                    if (_damping.Settled(loss - Problem.Value(_trial), -slope - 0.5 * RuleChecks.Dot(dx, _av), attempt, loss, Y, LossGradientY, x, dx, notes))
                         return;
-                    }
-                    if (below)
-                    {
-                        GiveUp(rule, dx, notes, Point(x), ref _lambda, ref _nu, belowRounding: true);
-                        return;
-                    }
                 }
-                if (!Reject(ref _lambda, ref _nu)) break;
+                if (!_damping.Grow()) break;
             }
-            GiveUp(rule, dx, notes, Point(x), ref _lambda, ref _nu);
+            _damping.GiveUp(x, dx, notes);
         }
+    }
+
+    /// <summary>Δx = η p into <paramref name="dx"/> and x + Δx into <paramref name="trial"/>; returns ∇L·Δx = −bᵀΔx (b = −∇L).</summary>
+    private static double TrialStep(double eta, double[] x, double[] p, double[] b, double[] dx, double[] trial)
+    {
+        double slope = 0;
+        for (var i = 0; i < x.Length; i++)
+        {
+            dx[i] = eta * p[i];
+            trial[i] = x[i] + dx[i];
+            slope -= b[i] * dx[i];
+        }
+        return slope;
     }
 
     private sealed class State(IDifferentiableProblem problem, LevenbergMarquardt rule) : JacobianState(problem, lossHessian: true)
@@ -235,21 +319,16 @@ public sealed class LevenbergMarquardt : RuleBase
         private readonly double[] _workspace = new double[problem.N * problem.N];
         private readonly double[] _hj = new double[problem.M * problem.N];
         private readonly double[] _b = new double[problem.N], _p = new double[problem.N], _d = new double[problem.N];
-        private readonly double[] _trial = new double[problem.N];
-        private double _lambda = rule.Lambda0, _nu = 2;
+        private readonly double[] _trial = new double[problem.N], _ad = new double[problem.N];
+        private readonly Damping _damping = new(rule);
 
-        /// <summary>The damping λ the next step starts from.</summary>
-        public double Lambda => _lambda;
-
-        private string? _rounding;
-
-        public override string? AtRoundingLevel => _rounding;
+        public override string? AtRoundingLevel => _damping.Rounding;
 
         public override void Update(double[] x, double loss, double[] gradient, double[] dx, FallbackNotes notes)
         {
             int n = N, m = M;
             Array.Clear(dx);
-            if ((_rounding = Rounding.LossGradientInY("lm", Y, LossGradientY)) is not null) return;
+            if ((_damping.Rounding = Rounding.LossGradientInY("lm", Y, LossGradientY)) is not null) return;
             // b = −Jᵀ ∂L/∂y (= −∇L), A = Jᵀ H J.
             var zero = true;
             for (var c = 0; c < n; c++)
@@ -284,40 +363,22 @@ public sealed class LevenbergMarquardt : RuleBase
             for (var attempt = 0; attempt < MaxRejections; attempt++)
             {
                 Array.Copy(_a, _system, n * n);
-                for (var i = 0; i < n; i++) _system[i * n + i] += _lambda * Math.Max(_d[i], floor);
+                for (var i = 0; i < n; i++) _system[i * n + i] += _damping.Lambda * Math.Max(_d[i], floor);
                 if (LinearAlgebra.Solve(_system, _b, _p, _workspace).Ok)
                 {
-                    double slope = 0, curvature = 0;
-                    for (var i = 0; i < n; i++)
-                    {
-                        dx[i] = rule.Eta * _p[i];
-                        _trial[i] = x[i] + dx[i];
-                        slope -= _b[i] * dx[i];
-                    }
+                    var slope = TrialStep(rule.Eta, x, _p, _b, dx, _trial);
                     for (var i = 0; i < n; i++)
                     {
                         double s = 0;
                         for (var c = 0; c < n; c++) s += _a[i * n + c] * dx[c];
-                        curvature += dx[i] * s;
+                        _ad[i] = s;
                     }
-                    var actual = loss - Problem.Value(_trial);
-                    var predicted = -slope - 0.5 * curvature;
-                    if (Accept(actual, predicted, ref _lambda, ref _nu)) return;
-                    _rounding = BelowRounding(rule.Eta, predicted, loss, Y, LossGradientY, attempt, out var below);
-                    if (_rounding is not null)
-                    {
-                        Array.Clear(dx);
+                    if (_damping.Settled(loss - Problem.Value(_trial), -slope - 0.5 * RuleChecks.Dot(dx, _ad), attempt, loss, Y, LossGradientY, x, dx, notes))
                         return;
-                    }
-                    if (below)
-                    {
-                        GiveUp(rule, dx, notes, Point(x), ref _lambda, ref _nu, belowRounding: true);
-                        return;
-                    }
                 }
-                if (!Reject(ref _lambda, ref _nu)) break;
+                if (!_damping.Grow()) break;
             }
-            GiveUp(rule, dx, notes, Point(x), ref _lambda, ref _nu);
+            _damping.GiveUp(x, dx, notes);
         }
     }
 }

@@ -26,26 +26,42 @@ namespace PhysGrad.Numerics.Rules;
 /// fixed relative residual: Newton's step up to it, as before inexact solves; the floor still applies).
 /// </para>
 /// <para>
-/// The forcing term saves H v products, not steps: on a non-convex problem run with a fixed η and no line
-/// search (no globalization) the inexact steps take another path than Newton's, through indefinite regions,
-/// and the loss after a given number of steps depends on where each CG stopped (on the Rosenbrock residuals
-/// at n = 10⁴, 6.64 after 10 unit steps and 21 products, against 0.142 and 142 products with a tolerance of
-/// 10⁻¹²; BENCHMARKS.md, "Newton-CG on the Rosenbrock residuals"). For Newton's path give a small
-/// <see cref="Tolerance"/>; for a loss that falls at every step, a line search (<see cref="ArmijoBacktracking"/>).
+/// Globalization (<see cref="LineSearch"/>, on by default): Δx = η p is halved until L(x + Δx) ≤ L(x) + 10⁻⁴ ∇L·Δx
+/// (Armijo backtracking, Nocedal &amp; Wright Algorithm 3.1 with ρ = ½; the search of
+/// <see cref="ArmijoBacktracking"/>, at most 30 halvings, <see cref="FallbackKind.LineSearchFailed"/> when none
+/// decreases L). Algorithm 7.1 is a line-search method: every direction it produces descends (a CG iterate
+/// from 0 stopped before negative curvature, or −∇L), but its length comes from a quadratic model that can be
+/// poor far from a minimum, and without the search the loss can rise. On the Rosenbrock residuals at n = 10⁴
+/// the unit steps ended 10 iterations at L = 6.64 after rising from 1.01 to 44.3 at step 9; with the search
+/// L falls at every step, to 0.684 (BENCHMARKS.md, "… Newton-CG with a default line search"). Where the full
+/// step is accepted (near a minimum with η = 1, and on convex quadratics) the search costs one evaluation of
+/// L and ∇L at the trial point and changes nothing. Not MathNet's <c>WeakWolfeLineSearch</c>: the curvature
+/// condition it adds serves quasi-Newton updates, which Newton-CG has none of, and it allocates vectors at
+/// every trial; MathNet has no plain backtracking search.
+/// </para>
+/// <para>
+/// The forcing term saves H v products, not steps: on a non-convex problem the inexact steps take another
+/// path than Newton's, through indefinite regions, and the loss after a given number of steps depends on
+/// where each CG stopped (BENCHMARKS.md, "Newton-CG on the Rosenbrock residuals"). For Newton's path give a
+/// small <see cref="Tolerance"/>.
 /// </para>
 /// </summary>
 public sealed class NewtonCG : RuleBase
 {
-    /// <summary>Newton-CG with step size η, relative residual tolerance (0: the Eisenstat–Walker forcing term; else in (0, 1)) and CG iteration limit (0: 2n + 10).</summary>
+    /// <summary>Newton-CG with step size η, relative residual tolerance (0: the Eisenstat–Walker forcing term; else in (0, 1)),
+    /// CG iteration limit (0: 2n + 10) and line search (true: Armijo backtracking from η p, see the class; false: the step η p as it is).</summary>
     /// <exception cref="Symbolic.SymbolicException">η, the tolerance or the limit out of range.</exception>
-    public NewtonCG(double eta, double tolerance = 0, int maxIterations = 0)
+    public NewtonCG(double eta, double tolerance = 0, int maxIterations = 0, bool lineSearch = true)
         : base("newton-cg", eta, Capabilities.Value | Capabilities.Gradient | Capabilities.HessianVector)
     {
         if (!(tolerance >= 0 && tolerance < 1) || maxIterations < 0)
             throw new Symbolic.SymbolicException(Symbolic.ErrorKind.Invalid,
                 $"Newton-CG needs a tolerance of 0 (the forcing term) or in (0, 1) and an iteration limit of 0 (automatic) or more, not {tolerance} and {maxIterations}.");
-        (Tolerance, MaxIterations) = (tolerance, maxIterations);
+        (Tolerance, MaxIterations, LineSearch) = (tolerance, maxIterations, lineSearch);
     }
+
+    /// <summary>Whether the step is backtracked until L decreases enough (Armijo; the default), or taken as η p.</summary>
+    public bool LineSearch { get; }
 
     /// <summary>CG stops once ‖H p + ∂L/∂x‖ ≤ this · ‖∂L/∂x‖; 0 (the default): the Eisenstat–Walker forcing term.</summary>
     public double Tolerance { get; }
@@ -84,6 +100,7 @@ public sealed class NewtonCG : RuleBase
     private sealed class State(IDifferentiableProblem problem, NewtonCG rule) : GradientState(problem)
     {
         private readonly double[] _b = new double[problem.N], _z = new double[problem.N];
+        private readonly double[] _trial = rule.LineSearch ? new double[problem.N] : [], _scratch = rule.LineSearch ? new double[problem.N] : [];
         private readonly KrylovWorkspace _work = new(problem.N, problem.N);
         private LinearMap? _hessian;
         private double[] _at = [];
@@ -121,9 +138,11 @@ public sealed class NewtonCG : RuleBase
                 notes.Note(FallbackKind.NegativeCurvature,
                     $"CG met dᵀHd = {NumberText.Short(_work.LastCurvature, 4)} at its iteration {solve.Iterations} at {Point(x)}; " +
                     (first ? "took the gradient direction −∇L (a direction of negative curvature that descends)" : "took the CG iterate so far"));
-                return;
             }
-            for (var i = 0; i < n; i++) dx[i] = rule.Eta * _z[i];
+            else
+                for (var i = 0; i < n; i++) dx[i] = rule.Eta * _z[i];
+            if (rule.LineSearch && ArmijoBacktracking.Search(Problem, x, loss, gradient, dx, _trial, _scratch) is { } failed)
+                notes.Note(FallbackKind.LineSearchFailed, failed);
         }
     }
 }

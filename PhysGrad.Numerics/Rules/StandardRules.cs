@@ -5,8 +5,9 @@ public static class StandardRules
 {
     /// <summary>
     /// The rule of <paramref name="method"/> with step size <paramref name="eta"/> (κ and τ for HIG);
-    /// with <paramref name="lineSearch"/>, Newton and Newton-CG are wrapped in <see cref="ArmijoBacktracking"/> and
-    /// BFGS and L-BFGS in <see cref="WolfeLineSearch"/> (the other rules ignore it).
+    /// with <paramref name="lineSearch"/>, Newton is wrapped in <see cref="ArmijoBacktracking"/> and
+    /// BFGS and L-BFGS in <see cref="WolfeLineSearch"/> (the other rules ignore it). Newton-CG backtracks
+    /// (Armijo) either way: its own search is on by default (<see cref="NewtonCG.LineSearch"/>).
     /// </summary>
     /// <exception cref="Symbolic.SymbolicException">η, κ or τ out of range.</exception>
     public static IUpdateRule For(Method method, double eta, double kappa = -0.5, double tau = 1e-3, bool lineSearch = false)
@@ -32,7 +33,7 @@ public static class StandardRules
         if (!lineSearch) return rule;
         return method switch
         {
-            Method.Newton or Method.NewtonCG => new ArmijoBacktracking(rule),
+            Method.Newton => new ArmijoBacktracking(rule),
             Method.Bfgs or Method.LimitedMemoryBfgs => new WolfeLineSearch(rule),
             _ => rule,
         };
