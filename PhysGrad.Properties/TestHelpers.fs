@@ -386,3 +386,14 @@ let markers (plot: ScottPlot.Plot) (shape: ScottPlot.MarkerShape) (color: ScottP
         | :? ScottPlot.Plottables.Marker as m when m.MarkerShape = shape && m.Color = color -> [ m.Location ]
         | _ -> [])
     |> List.ofSeq
+
+// ---- logs ------------------------------------------------------------------------------------------
+
+/// Every one of `lines` is in `text`, in the order given (the phase logs' tests).
+let assertInOrder (text: string) (lines: string list) =
+    let at (s: string) = text.IndexOf(s, StringComparison.Ordinal)
+
+    for l in lines do
+        Assert.True(at l >= 0, sprintf "missing '%s' in\n%s" l text)
+
+    Assert.Equal<int list>(lines |> List.map at |> List.sort, lines |> List.map at)
