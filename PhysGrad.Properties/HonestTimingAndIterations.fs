@@ -7,8 +7,10 @@ module PhysGrad.Properties.HonestTimingAndIterations
 open System
 open System.IO
 open Xunit
+open FsCheck.Xunit
 open PhysGrad
 open PhysGrad.Numerics
+open PhysGrad.Numerics.Learning
 open PhysGrad.Cli
 
 // ---- a run that stops early moves the progress line on ----
@@ -67,3 +69,93 @@ let ``the progress bar fills a stopped run's share and says where it stopped`` (
     Assert.StartsWith(sprintf "[%s] 100%%  gn stopped at 2/10" (String('#', 30)), last)
     bar.Dispose()
     Assert.EndsWith("\r" + String(' ', 70) + "\r", err.ToString())
+
+// ---- train: ms/step is the median of the steps' times, and warm-up does not shift the time axis ----
+
+/// The recorded points of a run whose k-th step took durations.[k − 1] seconds, recorded at step 0, every
+/// `every` steps and at the last (as the trainer does), with the loss 1/(1 + step).
+let private recorded (durations: float list) every =
+    let cumulative = List.scan (+) 0.0 durations |> Array.ofList
+    let n = durations.Length
+    [ for k in 0..n do
+          if k % every = 0 || k = n then
+              TrainingPoint(k, cumulative.[k], 1.0 / (1.0 + float k), nan) ]
+
+let private history seed durations every =
+    TrainingHistory(TrainingSettings(TrainingMethod.Adam, 0.01, 256), seed, recorded durations every, 0L, false)
+
+/// Stretches of steps of equal duration (1 to 12 steps, 0.1 to 100 ms each), recorded at each stretch's end:
+/// the median step time is the median of the list of every step's duration, for odd and even step counts.
+[<Property(MaxTest = 300)>]
+let ``a run's ms per step is the median of its steps' durations`` (stretches: (FsCheck.PositiveInt * FsCheck.PositiveInt) list) =
+    let stretches = stretches |> List.map (fun (c, d) -> 1 + c.Get % 12, float (1 + d.Get % 1000) * 1e-4)
+    let durations = stretches |> List.collect (fun (c, d) -> List.replicate c d)
+    let ends = stretches |> List.scan (fun k (c, _) -> k + c) 0
+    let cumulative = List.scan (+) 0.0 durations |> Array.ofList
+    let points = [ for k in ends -> TrainingRunPoint(k, cumulative.[k], 1.0, nan) ]
+    let ms = Training.MedianStepMilliseconds([ points :> Collections.Generic.IReadOnlyList<_> ])
+
+    if durations.IsEmpty then
+        Assert.True(Double.IsNaN ms, sprintf "no step: %g" ms)
+    else
+        let expected = 1000.0 * TestHelpers.median durations
+        Assert.True(abs (ms - expected) <= 1e-9 * expected, sprintf "median %g ms, expected %g ms (%A)" ms expected stretches)
+
+/// Seed 1's first step holds the process's warm-up (0.5 s); then it steps at 2 ms. Seed 2 steps at 3 ms,
+/// seed 3 at 1 ms; 100 steps each, recorded every 10 as the trainer does.
+let private warmSeeds () =
+    [ history 1 (0.5 :: List.replicate 99 0.002) 10
+      history 2 (List.replicate 100 0.003) 10
+      history 3 (List.replicate 100 0.001) 10 ]
+
+[<Fact>]
+let ``over seeds ms per step is the median of every step, not a mean holding the first seed's warm-up`` () =
+    let runs = warmSeeds () |> List.map TrainingRun
+    let summary = Training.Summarize(runs) |> Seq.exactlyOne
+    // The 300 steps sorted: 100 at 1 ms, seed 1's 90 at 2 ms, 100 at 3 ms, seed 1's first 10 at 51.8 ms
+    // (its first stretch): the middle two are 2 ms. The old Σ seconds / Σ steps was 3.66 ms.
+    Assert.True(abs (summary.MillisecondsPerStep - 2.0) <= 1e-9, sprintf "summary %g ms" summary.MillisecondsPerStep)
+    // Each run's own median: 2, 3 and 1 ms, while its time stays the whole of it (0.698 s for seed 1).
+    Assert.Equal<float list>([ 2.0; 3.0; 1.0 ], runs |> List.map (fun r -> Math.Round(r.MillisecondsPerStep, 9)))
+    Assert.Equal(0.698, runs.[0].Final.Seconds, 9)
+
+[<Fact>]
+let ``train's table, JSON and CSV report the median ms per step and its help says so`` () =
+    let code, out, err = Cli.run [ "train"; "--methods"; "adam"; "--steps"; "25"; "--format"; "json" ]
+    Assert.True((code = 0), err)
+    let run = Text.Json.JsonDocument.Parse(out).RootElement.GetProperty("runs").[0]
+    // Points at 0, 10, 20, 25: stretches of 10, 10 and 5 steps; the median of the 25 steps' times.
+    let points = [ for p in run.GetProperty("history").EnumerateArray() -> p.GetProperty("step").GetInt32(), p.GetProperty("seconds").GetDouble() ]
+    Assert.Equal<int list>([ 0; 10; 20; 25 ], points |> List.map fst)
+    let steps = [ for (a, ta), (b, tb) in List.pairwise points do yield! List.replicate (b - a) ((tb - ta) / float (b - a)) ]
+    let expected = 1000.0 * TestHelpers.median steps
+    let ms = run.GetProperty("msPerStep").GetDouble()
+    Assert.True(abs (ms - expected) <= 1e-9 * expected, sprintf "msPerStep %g, expected %g" ms expected)
+    let _, help, _ = Cli.run [ "train"; "--help" ]
+    let flat = Text.RegularExpressions.Regex.Replace(help, @"\s+", " ")
+    Assert.Contains("ms/step is the median time of its steps", flat)
+    Assert.Contains("median ms per step over all the seeds' steps", flat)
+
+[<Fact>]
+let ``the loss-time plot leaves out the first seed's warm-up, so its band is not stretched by it`` () =
+    let runs = warmSeeds ()
+    // Seed 1's first stretch took 0.518 s where 10 steps at its median 2 ms take 0.02 s: 0.498 s left out.
+    Assert.Equal<float list>([ 0.498; 0.0; 0.0 ], runs |> List.map (fun r -> Math.Round(Training.WarmUpSeconds r, 9)))
+    let plots = Training.Plots(runs, "warm-up")
+    let plot = plots |> Seq.pick (fun struct (n, p) -> if n = "loss-time" then Some p else None)
+    plot.GetImage(1400, 600) |> ignore
+    let limits = plot.RenderManager.LastRender.AxisLimits
+    // Seed 2, the slowest without warm-up, ends at 0.3 s; seed 1 at 0.2 s once its warm-up is left out (0.698 s as measured).
+    Assert.True(limits.Right < 0.35, sprintf "time axis to %g s" limits.Right)
+    // The median (seed 1's curve, the middle speed) passes through seed 1's points at their steps × 2 ms.
+    let median =
+        plot.GetPlottables() |> Seq.pick (function :? ScottPlot.Plottables.Scatter as s when s.LineWidth > 2.0f -> Some s | _ -> None)
+    let drawn = median.Data.GetScatterPoints() |> List.ofSeq
+
+    for k in 0..10..100 do
+        let here = drawn |> List.filter (fun c -> abs (c.X - 0.002 * float k) <= 1e-9)
+        Assert.NotEmpty(here)
+
+        for c in here do
+            Assert.Equal(log10 (1.0 / (1.0 + float k)), c.Y, 6)
+    Assert.Contains("warm-up", plot.Axes.Bottom.Label.Text)

@@ -387,6 +387,12 @@ let markers (plot: ScottPlot.Plot) (shape: ScottPlot.MarkerShape) (color: ScottP
         | _ -> [])
     |> List.ofSeq
 
+/// The median of a non-empty list: the middle value, the mean of the two middle ones for an even count.
+let median (values: float list) =
+    let s = List.sort values |> Array.ofList
+    let n = s.Length
+    if n % 2 = 1 then s.[n / 2] else (s.[n / 2 - 1] + s.[n / 2]) / 2.0
+
 // ---- logs ------------------------------------------------------------------------------------------
 
 /// Every one of `lines` is in `text`, in the order given (the phase logs' tests).
