@@ -159,3 +159,61 @@ let ``the loss-time plot leaves out the first seed's warm-up, so its band is not
         for c in here do
             Assert.Equal(log10 (1.0 / (1.0 + float k)), c.Y, 6)
     Assert.Contains("warm-up", plot.Axes.Bottom.Label.Text)
+
+// ---- a sparse recording is plotted and exported at its recorded iterations ----
+
+/// GD (η = 0.05) on P(x) = (x0, 2·x1, x2 + x0) towards y* = (1, 2, 3) from 0, for `iterations`, keeping every 5th point.
+let private sparseRun iterations =
+    let problem = PhysicsProblem.FromText("x0; 2*x1; x2 + x0", [| 1.0; 2.0; 3.0 |], [| 0.0; 0.0; 0.0 |])
+    let run =
+        Optimizer.Run(problem.Compiled, Method.GradientDescent, 0.05, [| 0.0; 0.0; 0.0 |], iterations, recording = Recording.EveryKth 5)
+    problem, run
+
+let private expectedIterations iterations =
+    [ yield! [ 0..5..iterations ]
+      if iterations % 5 <> 0 then yield iterations ]
+
+[<Theory>]
+[<InlineData 50>]
+[<InlineData 48>]
+let ``every 5th point of a run is drawn at iterations 0, 5, 10, … and the last, in x-space and y-space`` (iterations: int) =
+    let problem, run = sparseRun iterations
+    Assert.Equal<int list>(expectedIterations iterations, List.ofSeq run.RecordedIterations)
+    let figures = TrajectoryPlots.Figures([ run ], problem.Compiled, problem.Definition)
+
+    for name in [ "x-space"; "y-space" ] do
+        let figure = figures |> Seq.find (fun f -> f.Name = name)
+        // Three components, one panel each against the iteration: the run's line in each passes through its
+        // recorded points at their iterations (11 points at 0 … 50, not at 0 … 10).
+        Assert.Equal(3, figure.Panels.Count)
+
+        for panel in figure.Panels do
+            let line =
+                panel.GetPlottables() |> Seq.pick (function :? ScottPlot.Plottables.Scatter as s -> Some s | _ -> None)
+            let xs = line.Data.GetScatterPoints() |> Seq.map (fun c -> c.X) |> List.ofSeq
+            Assert.Equal<float list>(expectedIterations iterations |> List.map float, xs)
+            // The axis runs over the iterations to the last one, with whole-number ticks up to it.
+            panel.GetImage(800, 300) |> ignore
+            let ticks = panel.Axes.Bottom.TickGenerator.Ticks |> Array.map (fun t -> t.Position)
+            Assert.True(panel.Axes.GetLimits().Right >= float iterations, sprintf "axis to %g" (panel.Axes.GetLimits().Right))
+            Assert.Contains(float (iterations / 10 * 10), ticks)
+            Assert.All(ticks, fun t -> Assert.Equal(Math.Round t, t))
+
+[<Fact>]
+let ``every 5th point of a run is exported at its iteration with that iteration's loss, in CSV and JSON`` () =
+    let problem, run = sparseRun 48
+    let rows = (RunReport.ToCsv(problem.Definition, [ run ])).Trim().Split('\n') |> Array.skip 1
+    let iterationsOf = rows |> Array.map (fun r -> int (r.Split(',').[2])) |> List.ofArray
+    Assert.Equal<int list>(expectedIterations 48, iterationsOf)
+    // The loss column is the loss at that iteration (Losses holds every iteration), not the k-th loss.
+    for row in rows do
+        let cells = row.Split(',')
+        let k = int cells.[2]
+        Assert.Equal(run.Losses.[k], float cells.[2 + 3 + 3 + 1])
+
+    let comparison = problem.CompareMethods([ struct (Method.GradientDescent, 0.05) ], 10)
+    let result = BookExample.Summarise(run, [| 1.0; 2.0; 3.0 |], comparison.Target)
+    use doc = Text.Json.JsonDocument.Parse(RunReport.ToJson(problem.Definition, [ result ]))
+    let m = doc.RootElement.GetProperty("methods").[0]
+    Assert.Equal<int list>(expectedIterations 48, [ for e in m.GetProperty("trajectoryIterations").EnumerateArray() -> e.GetInt32() ])
+    Assert.Equal(m.GetProperty("trajectory").GetArrayLength(), m.GetProperty("trajectoryIterations").GetArrayLength())
