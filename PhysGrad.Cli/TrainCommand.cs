@@ -29,10 +29,10 @@ internal static class TrainCommand
         var batch = new Option<int?>("--batch") { Description = "Batch size for every method (default: the example's)." };
         var tau = new Option<double?>("--tau") { Description = "GN's and HIG's relative truncation τ: singular values σ ≤ τ·σ_max are dropped (default: the example's)." };
         var format = FormatOption.Create("table, json or csv.", "table", "json", "csv");
-        var outDir = new Option<string?>("--out") { Description = "Directory for the plots loss-time and loss-steps, and xerror-time and xerror-steps where x* is known (PNG and SVG); none written without it." };
+        var outDir = new Option<string?>("--out") { Description = "Directory for the plots loss-time and loss-steps, and xerror-time and xerror-steps where x* is known (PNG and SVG; the time axis leaves out each run's one-off warm-up); none written without it." };
         var command = new Command("train",
             "Train a small network through physics with GD, Adam, Gauss–Newton, HIG or SIP and report the evaluation loss (docs: docs/theory.md §6). " +
-            "A run's time (s) is its whole training time; ms/step is the median time of its steps, so the one-off warm-up of the first steps (JIT compilation) does not count in it.")
+            "A run's time (s) is its whole training time; ms/step is the median time of its steps, so the one-off warm-up of the first steps (JIT compilation) does not inflate it.")
         {
             example, methods, time, steps, seed, seeds, lambda, batch, tau, format, outDir,
         };
