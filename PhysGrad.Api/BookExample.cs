@@ -250,8 +250,15 @@ public static class BookExample
         var labels = MethodCatalog.Labels(methods);
         foreach (var m in methods) RequireApplicable(m, problem.M, problem.N);
         var runs = methods
-            .Select((m, i) => Optimizer.Run(problem, m.Rule(lineSearch), start, iterations,
-                progress: progress is null ? null : new Relay(k => progress.Report((i, k)))) with { Label = labels[i] })
+            .Select((m, i) =>
+            {
+                var run = Optimizer.Run(problem, m.Rule(lineSearch), start, iterations,
+                    progress: progress is null ? null : new Relay(k => progress.Report((i, k)))) with { Label = labels[i] };
+                // A run that stops before the limit (converged, stalled, diverged) sends no last report:
+                // a receiver that can hear it is told the run is over, so that it does not go on naming it.
+                (progress as IRunsProgress)?.Ended(i, run.Exit.Iteration);
+                return run;
+            })
             .ToArray();
         var targetX = TargetPoint.Find(problem, target, start, runs, known);
         return new Comparison(runs.Select(run => Summarise(run, target, targetX)).ToArray(), targetX);

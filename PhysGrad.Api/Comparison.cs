@@ -176,3 +176,15 @@ public sealed record Comparison(IReadOnlyList<MethodResult> Results, TargetPoint
     public override string ToString() =>
         string.Join(Environment.NewLine, Results.Select(r => r.ToString()).Append($"x*: {Target}"));
 }
+
+/// <summary>
+/// A receiver of a comparison's progress, (method index, iteration just completed), that is also told when
+/// each run is over (the comparisons of <see cref="BookExample"/> and
+/// <see cref="PhysicsProblem"/> check for it): a run that converges, stalls or diverges before the iteration limit sends no report
+/// at the limit, and a progress display would otherwise go on naming its last iteration.
+/// </summary>
+public interface IRunsProgress : IProgress<(int Method, int Iteration)>
+{
+    /// <summary>The run of method <paramref name="method"/> is over after <paramref name="iteration"/> iterations (at most the limit; 0 when it took no step).</summary>
+    void Ended(int method, int iteration);
+}

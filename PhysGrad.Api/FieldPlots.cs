@@ -99,7 +99,7 @@ public static class FieldPlots
             var file = new[] { run.Name, $"{run.Name}-{NumberText.RoundTrip(run.Eta)}", $"{run.Name}-{r + 1}" }.First(used.Add);
             var status = TrajectoryPlots.Status(run, exploding[r]);
             var plot = shape.Count == 1 ? Line(run, targetX, colors[r], prefix, far[r], status) : Map(run.Trajectory[^1], shape[0], shape[1], range,
-                $"{prefix}{Title(run)}{status}: x at iteration {IterationOf(run, run.Trajectory.Count - 1)}" + (exploding[r] ? "\n(colours saturate beyond the other runs' range)" : ""));
+                $"{prefix}{Title(run)}{status}: x at iteration {TrajectoryPlots.IterationAt(run, run.Trajectory.Count - 1)}" + (exploding[r] ? "\n(colours saturate beyond the other runs' range)" : ""));
             plots.Add(($"field-{file}.png", plot));
         }
         if (shape.Count == 2 && targetX is not null)
@@ -118,9 +118,6 @@ public static class FieldPlots
         return new[] { 0, last / 3, 2 * last / 3, last }.Distinct().ToArray();
     }
 
-    // The iteration of a trajectory entry (every iteration is recorded when the run says nothing else).
-    private static int IterationOf(OptimizerRun run, int index) => run.RecordedIterations is { } r ? r[index] : index;
-
     // The run as a title: its label (which then carries η) or its name and η.
     private static string Title(OptimizerRun run) =>
         run.Label != run.Name ? run.Label : $"{run.Name} (η = {NumberText.StepSize(run.Eta)})";
@@ -134,7 +131,7 @@ public static class FieldPlots
         for (var k = 0; k < chosen.Length; k++)
         {
             var index = chosen[k];
-            var iteration = IterationOf(run, index);
+            var iteration = TrajectoryPlots.IterationAt(run, index);
             var field = run.Trajectory[index];
             // A field thrown far (non-finite, or 10⁴ times the runs' extent from the start) would flatten the
             // others into a line: it is left out, and its entry says so.

@@ -16,7 +16,8 @@ public static class RunReport
     };
 
     /// <summary>
-    /// <c>{"problem":{...,"target" (null when not given),"targetUse","inverseWarning" (null unless a given inverse does not invert P at the start: <see cref="PhysicsProblem.GivenInverseWarning"/>)},"methods":[{"name","label" (the name, or with η and options when the method runs more than once: "gd:0.01"),"eta","trajectory" (from the start point),"losses","final",
+    /// <c>{"problem":{...,"target" (null when not given),"targetUse","inverseWarning" (null unless a given inverse does not invert P at the start: <see cref="PhysicsProblem.GivenInverseWarning"/>)},"methods":[{"name","label" (the name, or with η and options when the method runs more than once: "gd:0.01"),"eta","trajectory" (from the start point),
+    /// "trajectoryIterations" (the iteration of each trajectory point: 0, 1, 2, …, or 0, 5, 10, … of a run that recorded every 5th),"losses" (every iteration),"final",
     /// "finalLoss","distance" (null without a target),"distanceSpace" ("x", "y" or "none"),"diagonalAlignment","stopReason","stopDetail","stop" (typed: iteration,
     /// criterion, point kind and Hessian eigenvalues, non-finite quantity/index/value),"fallbacks" (iteration, kind, reason),"innerSolves" (per step of a rule with
     /// an inner Krylov solve: iteration, solver, iterations, solves, residual, target, exit; empty otherwise),"wallTimeMs"},...]}</c>.
@@ -59,6 +60,8 @@ public static class RunReport
                 label = r.Run.Label,
                 eta = r.Run.Eta,
                 trajectory = r.Run.Trajectory.Select(p => p.Select(Finite).ToArray()),
+                // The iteration of each trajectory point: 0, 1, 2, … unless the run recorded every k-th (Recording).
+                trajectoryIterations = r.Run.Trajectory.Select((_, k) => TrajectoryPlots.IterationAt(r.Run, k)),
                 losses = r.Run.Losses.Select(Finite),
                 final = r.Run.Final.Select(Finite),
                 finalLoss = Finite(r.Run.FinalLoss),
@@ -95,7 +98,9 @@ public static class RunReport
     }
 
     /// <summary>
-    /// One row per method and iteration: <c>method,eta,iteration,x…,y…,loss,stop,lossRose</c>, numbers
+    /// One row per method and recorded point: <c>method,eta,iteration,x…,y…,loss,stop,lossRose</c>, the
+    /// iteration being the one the point was recorded at (0, 5, 10, … for a run that kept every 5th point,
+    /// <see cref="Recording"/>, and its last) with that iteration's loss; numbers
     /// round-trippable; the method column holds the run's label (<see cref="OptimizerRun.Label"/>: <c>gd</c>,
     /// or <c>gd:0.01</c> when gd runs twice); <c>stop</c> (the stop reason) and <c>lossRose</c>
     /// (<c>yes</c>/<c>no</c>, see <see cref="OptimizerRun.LossRose"/>) are filled on each method's last row only.
@@ -107,10 +112,11 @@ public static class RunReport
         foreach (var run in runs)
             for (var k = 0; k < run.Trajectory.Count; k++)
             {
-                var values = run.Trajectory[k].Concat(run.Outputs[k]).Append(run.Losses[k])
+                var iteration = TrajectoryPlots.IterationAt(run, k);
+                var values = run.Trajectory[k].Concat(run.Outputs[k]).Append(iteration < run.Losses.Count ? run.Losses[iteration] : double.NaN)
                     .Select(NumberText.RoundTrip);
                 var last = k == run.Trajectory.Count - 1;
-                o.WriteLine($"{run.Label},{NumberText.RoundTrip(run.Eta)},{k}," + string.Join(",", values) +
+                o.WriteLine($"{run.Label},{NumberText.RoundTrip(run.Eta)},{iteration}," + string.Join(",", values) +
                     (last ? $",{run.StopReason},{(run.LossRose ? "yes" : "no")}" : ",,"));
             }
         return o.ToString();

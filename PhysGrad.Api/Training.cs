@@ -136,6 +136,9 @@ public sealed class TrainingRun
     /// <summary>The last recorded point.</summary>
     public TrainingRunPoint Final => Points[^1];
 
+    /// <summary>The median time of one of this run's steps, in ms (<see cref="Training.MedianStepMilliseconds"/>); NaN when it took no step.</summary>
+    public double MillisecondsPerStep => Training.MedianStepMilliseconds([Points]);
+
     /// <summary><c>gd (…), seed 1: final loss 0.0123 after 200 steps, TimeLimit (…)</c>.</summary>
     public override string ToString() =>
         $"{Choice}, seed {Seed}: final loss {NumberText.Short(Final.Loss, 4)} after {NumberText.Count(Final.Step, "step")}, {StopText}" +
@@ -154,7 +157,7 @@ public sealed class TrainingRun
 /// <param name="MaxLoss">The largest final loss over the seeds (+∞ when one diverged).</param>
 /// <param name="MedianXError">The median final ½‖x − x*‖² where the example knows x*, else NaN.</param>
 /// <param name="MedianSteps">The median number of steps taken.</param>
-/// <param name="MillisecondsPerStep">Training wall time per step over all seeds' runs: Σ seconds / Σ steps, in ms (evaluations excluded).</param>
+/// <param name="MillisecondsPerStep">The median time of one step over every step of the seeds' runs, in ms (<see cref="Training.MedianStepMilliseconds"/>; evaluations excluded).</param>
 /// <param name="Diverged">How many of the runs diverged.</param>
 public sealed record TrainingSummary(
     TrainingChoice Choice, IReadOnlyList<int> Seeds, double MedianLoss, double MinLoss, double MaxLoss,
@@ -163,7 +166,7 @@ public sealed record TrainingSummary(
     /// <summary><c>gd (lr 0.001) over 3 seeds: median loss 0.0123 [0.01, 0.02], 0 diverged</c>.</summary>
     public override string ToString() =>
         $"{Choice} over {NumberText.Count(Seeds.Count, "seed")}: median loss {NumberText.Short(MedianLoss, 4)} [{NumberText.Short(MinLoss, 4)}, {NumberText.Short(MaxLoss, 4)}], " +
-        $"median steps {NumberText.Short(MedianSteps, 4)}, {NumberText.Short(MillisecondsPerStep, 3)} ms per step, {Diverged} diverged";
+        $"median steps {NumberText.Short(MedianSteps, 4)}, median {NumberText.Short(MillisecondsPerStep, 3)} ms per step, {Diverged} diverged";
 }
 
 /// <summary>
@@ -413,12 +416,67 @@ public static class Training
             double Loss(TrainingRun r) => r.Diverged || !double.IsFinite(r.Final.Loss) ? double.PositiveInfinity : r.Final.Loss;
             var losses = g.Select(Loss).ToArray();
             var xErrors = g.Select(r => r.Diverged ? double.PositiveInfinity : r.Final.XError).ToArray();
-            var steps = g.Sum(r => (double)r.Final.Step);
-            var seconds = g.Sum(r => r.Final.Seconds);
             return new TrainingSummary(g[0].Choice, [.. g.Select(r => r.Seed)], Median(losses), losses.Min(), losses.Max(),
                 xErrors.Any(double.IsNaN) ? double.NaN : Median(xErrors), Median([.. g.Select(r => (double)r.Final.Step)]),
-                steps > 0 ? 1000 * seconds / steps : double.NaN, g.Count(r => r.Diverged));
+                MedianStepMilliseconds([.. g.Select(r => r.Points)]), g.Count(r => r.Diverged));
         })];
+    }
+
+    /// <summary>
+    /// The median time of one training step, in ms, over every step of <paramref name="runs"/> (one run's
+    /// points, or several seeds' together). A run is timed in stretches, between two recorded points (every
+    /// 10 steps, or 1/200 of a time budget), so each step counts at its stretch's mean time; the median of
+    /// those per-step times is the middle one, the mean of the two middle ones for an even number of steps.
+    /// Unlike the mean Σ seconds / Σ steps it is not moved by the one-off warm-up of a process's first steps
+    /// (JIT compilation: the first step of the first seed took 50–175 ms against 0.4–4 ms later, a third
+    /// of a 1 s budget), which lies in the first stretch. NaN when no step was taken.
+    /// </summary>
+    /// <param name="runs">Each run's recorded points, in order of step (the first at step 0).</param>
+    public static double MedianStepMilliseconds(IReadOnlyList<IReadOnlyList<TrainingRunPoint>> runs) =>
+        1000 * MedianStepSeconds(runs.Select(r => r.Select(p => (p.Step, p.Seconds))));
+
+    /// <summary>The median step time in seconds, <see cref="MedianStepMilliseconds"/> over (step, seconds) points.</summary>
+    internal static double MedianStepSeconds(IEnumerable<IEnumerable<(int Step, double Seconds)>> runs)
+    {
+        var stretches = new List<(double PerStep, long Steps)>();
+        foreach (var run in runs)
+        {
+            (int Step, double Seconds)? previous = null;
+            foreach (var p in run)
+            {
+                if (previous is { } a && p.Step > a.Step && double.IsFinite(p.Seconds - a.Seconds))
+                    stretches.Add(((p.Seconds - a.Seconds) / (p.Step - a.Step), p.Step - a.Step));
+                previous = p;
+            }
+        }
+        var total = stretches.Sum(s => s.Steps);
+        if (total == 0) return double.NaN;
+        stretches.Sort((u, v) => u.PerStep.CompareTo(v.PerStep));
+        // The per-step time of the step at (0-based) position i in sorted order.
+        double At(long i)
+        {
+            foreach (var (perStep, steps) in stretches)
+            {
+                if (i < steps) return perStep;
+                i -= steps;
+            }
+            return stretches[^1].PerStep;
+        }
+        return total % 2 == 1 ? At(total / 2) : (At(total / 2 - 1) + At(total / 2)) / 2;
+    }
+
+    /// <summary>
+    /// The one-off warm-up of a run's first stretch (its first recorded step after step 0), in seconds: the
+    /// time that stretch took beyond its steps at the run's median step time (<see cref="MedianStepSeconds"/>),
+    /// 0 when it took no longer. The train plots' time axis leaves it out (every later point moves left by it).
+    /// </summary>
+    internal static double WarmUpSeconds(TrainingHistory run)
+    {
+        var first = run.Points.Skip(1).FirstOrDefault(p => p.Step > run.Points[0].Step);
+        if (run.Points.Count < 2 || first.Step <= run.Points[0].Step) return 0;
+        var median = MedianStepSeconds([run.Points.Select(p => (p.Step, p.Seconds))]);
+        var excess = first.Seconds - run.Points[0].Seconds - (first.Step - run.Points[0].Step) * median;
+        return double.IsFinite(excess) && excess > 0 ? excess : 0;
     }
 
     /// <summary>The median (the mean of the two middle values for an even count) of values without NaN.</summary>
@@ -671,15 +729,22 @@ public static class Training
         // The x-error ½‖x − x*‖² is drawn too where the example knows x* (exp): SIP's point is that it
         // fits x over the orders of magnitude of y even where the loss in y says little.
         var hasX = runs.Any(r => r.Points.Any(p => double.IsFinite(p.XError)));
-        var panels = new List<(string, string, Func<TrainingPoint, double>, Func<TrainingPoint, double>, string)>
+        // The time axis leaves out each run's one-off warm-up (WarmUpSeconds): the first seed's first steps
+        // hold the process's JIT compilation, and drawn as measured they shifted that seed's curve, and with
+        // it the band, to the right of the others'.
+        var warmUp = runs.Distinct().ToDictionary(r => r, WarmUpSeconds);
+        Func<TrainingHistory, TrainingPoint, double> time = (r, p) => p.Step > 0 ? p.Seconds - warmUp[r] : p.Seconds;
+        Func<TrainingHistory, TrainingPoint, double> stepOf = (_, p) => p.Step;
+        const string timeAxis = "training time (s), one-off warm-up of the first steps left out";
+        var panels = new List<(string, string, Func<TrainingHistory, TrainingPoint, double>, Func<TrainingPoint, double>, string)>
         {
-            ("loss-time", "training time (s)", p => p.Seconds, p => p.Loss, "evaluation loss L̄"),
-            ("loss-steps", "steps", p => p.Step, p => p.Loss, "evaluation loss L̄"),
+            ("loss-time", timeAxis, time, p => p.Loss, "evaluation loss L̄"),
+            ("loss-steps", "steps", stepOf, p => p.Loss, "evaluation loss L̄"),
         };
         if (hasX)
         {
-            panels.Add(("xerror-time", "training time (s)", p => p.Seconds, p => p.XError, "evaluation x-error ½‖x − x*‖²"));
-            panels.Add(("xerror-steps", "steps", p => p.Step, p => p.XError, "evaluation x-error ½‖x − x*‖²"));
+            panels.Add(("xerror-time", timeAxis, time, p => p.XError, "evaluation x-error ½‖x − x*‖²"));
+            panels.Add(("xerror-steps", "steps", stepOf, p => p.XError, "evaluation x-error ½‖x − x*‖²"));
         }
         // A method's seeds: runs with equal settings, in the order of their first run (as the summary groups them).
         var groups = new List<List<TrainingHistory>>();
@@ -721,7 +786,7 @@ public static class Training
             var (low, high) = linear ? RobustRange(Values(log: false), Always(log: false)) : logRange;
             var cut = false;
             var span = linear ? high - low : double.NaN;
-            var xs = runs.SelectMany(r => r.Points).Select(x).Where(double.IsFinite).DefaultIfEmpty(0).ToArray();
+            var xs = runs.SelectMany(r => r.Points.Select(p => x(r, p))).Where(double.IsFinite).DefaultIfEmpty(0).ToArray();
             var box = new TrajectoryPlots.Box(xs.Min(), xs.Max(), low, high).Padded(0.06);
             var legendItems = new List<LegendItem>();
             for (var g = 0; g < groups.Count; g++)
@@ -736,8 +801,8 @@ public static class Training
                 foreach (var run in seeds)
                 {
                     var finite = run.Points.TakeWhile(p => double.IsFinite(quantity(p))).ToArray();
-                    if (finite.Length < run.Points.Count && double.IsFinite(x(run.Points[finite.Length]))) endsAt.Add(x(run.Points[finite.Length]));
-                    curves.Add([.. finite.Where(p => double.IsFinite(x(p)) && (linear || quantity(p) > 0)).Select(p => (x(p), plotted(quantity(p))))]);
+                    if (finite.Length < run.Points.Count && double.IsFinite(x(run, run.Points[finite.Length]))) endsAt.Add(x(run, run.Points[finite.Length]));
+                    curves.Add([.. finite.Where(p => double.IsFinite(x(run, p)) && (linear || quantity(p) > 0)).Select(p => (x(run, p), plotted(quantity(p))))]);
                 }
                 var diverged = seeds.Select(r => r.Diverged).ToArray();
                 var band = Band(curves, diverged, endsAt);

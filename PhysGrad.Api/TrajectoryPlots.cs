@@ -164,7 +164,8 @@ public static class TrajectoryPlots
             var box = PlotBox(exploding, curves, t2, scale, far);
             var groups = Groups(Coinciding([(curves, box)], runs.Count));
             var plot = Panel(runs, curves, box, t2, targetLabel, title, names[0], names[1], iterationAxis: false,
-                scale, exploding, far, groups, Groups(Coinciding([(curves, box)], runs.Count, whole: true)).Leader);
+                scale, exploding, far, groups, Groups(Coinciding([(curves, box)], runs.Count, whole: true)).Leader,
+                iterationOf: (i, k) => IterationAt(runs[i], k));
             return Single(space, plot);
         }
         // One or more than two dimensions: every component (or a chosen few) against the iteration, one panel each.
@@ -173,10 +174,12 @@ public static class TrajectoryPlots
         var which = shown.Length == names.Length ? "by component"
             : $"{shown.Length} of {names.Length} components (first 3, last, most moved)";
         var panels = new List<Plot>();
-        var last = LastIteration(runs.Select(r => points(r).Count));
+        // A sparse recording (Recording.EveryKth) keeps the points of some iterations only: each is drawn at
+        // the iteration it was recorded at, not at its place in the list (which put iteration 50 at 10).
+        var last = runs.Select(r => points(r).Count == 0 ? 0 : IterationAt(r, points(r).Count - 1)).DefaultIfEmpty(0).Max();
         var data = shown.Select(jj =>
         {
-            var curves = runs.Select(r => points(r).Select((p, i) => ((double)i, p[jj])).ToArray()).ToArray();
+            var curves = runs.Select(r => points(r).Select((p, i) => ((double)IterationAt(r, i), p[jj])).ToArray()).ToArray();
             (double, double)? t = target is null ? null : (double.NaN, target[jj]);
             return (Curves: curves, Box: IterationBox(PlotBox(exploding, curves, t, scale, far), last), Target: t);
         }).ToArray();
@@ -186,6 +189,7 @@ public static class TrajectoryPlots
         // The legend speaks for all panels: where a run leaves the plotted range is gathered over every
         // panel (each panel marks its own crossing).
         var notes = runs.Select((r, i) => FigureNote(r, data.Select(d => (d.Curves[i], d.Box)).ToArray(), exploding[i], far[i])).ToArray();
+        Func<int, int, int> recorded = (i, k) => IterationAt(runs[i], k);
         for (var k = 0; k < shown.Length; k++)
         {
             var jj = shown[k];
@@ -195,7 +199,7 @@ public static class TrajectoryPlots
             // shows a legend of its own), a lone panel shows its own, as any single plot.
             var panel = Panel(runs, curves, box, t, targetLabel, panelTitle,
                 k == shown.Length - 1 ? "iteration" : "", names[jj], iterationAxis: true, scale, exploding, far,
-                Groups(Coinciding([(curves, box)], runs.Count)), whole.Leader, legend: shown.Length == 1, notes: notes);
+                Groups(Coinciding([(curves, box)], runs.Count)), whole.Leader, legend: shown.Length == 1, notes: notes, iterationOf: recorded);
             panels.Add(panel);
         }
         if (panels.Count == 1) return Single(space, panels[0]);
@@ -254,7 +258,7 @@ public static class TrajectoryPlots
     private static Figure LossFigure(IReadOnlyList<OptimizerRun> runs, string? problem)
     {
         var exploding = Exploding(runs, null);
-        var far = FarPoints(runs, null);
+        var far = FarPoints(runs, null, byIteration: true);
         // ScottPlot draws linear axes: plot log₁₀ L and label the ticks as powers of ten, unless the plotted
         // range holds fewer than two powers of ten (a span under a decade, or one decade or less across a
         // power) or a loss is negative: a log axis would then carry one labelled tick or none, and L is
@@ -344,11 +348,11 @@ public static class TrajectoryPlots
             var exits = panels.Select(p => Clip(p.Curve, p.Box)).Where(c => c.Exit is not null).Select(c => c.ExitIteration).ToArray();
             if (exits.Length == 0) return status;
             var first = exits.Min();
-            return status + (exits.All(e => e == first) ? $", off the plot {Between(first)}"
-                : $", first off the plot {Between(first)} (a cross marks where it leaves each panel)");
+            return status + (exits.All(e => e == first) ? $", off the plot {Between(run, first)}"
+                : $", first off the plot {Between(run, first)} (a cross marks where it leaves each panel)");
         }
         if (!far.Any(f => f)) return status;
-        var outside = panels.SelectMany(p => PiecesAt(p.Curve, p.Box).Outside).Distinct().Order().ToArray();
+        var outside = panels.SelectMany(p => PiecesAt(p.Curve, p.Box).Outside).Distinct().Order().Select(k => IterationAt(run, k)).ToArray();
         return status + (outside.Length > 0 ? $", off the plot at {Ranges(outside)} (a triangle where it crosses the edge)" : "");
     }
 
@@ -579,8 +583,11 @@ public static class TrajectoryPlots
         IReadOnlyList<OptimizerRun> runs, (double X, double Y)[][] curves, Box box, (double X, double Y)? target, string targetLabel,
         string title, string xLabel, string yLabel, bool iterationAxis, double scale, bool[] exploding, bool[][] far,
         (int[] Leader, int[] Rank, int[] Size) groups, int[] coincidesWith, bool legend = true,
-        string[]? notes = null, int[]? zeroAt = null)
+        string[]? notes = null, int[]? zeroAt = null, Func<int, int, int>? iterationOf = null)
     {
+        // The iteration of run i's k-th curve point: k itself for the losses (one a iteration), the
+        // recorded iteration for points of a sparse recording.
+        iterationOf ??= (_, k) => k;
         var plot = new Plot();
         var n = runs.Count;
         var legendItems = new List<LegendItem>();
@@ -603,12 +610,12 @@ public static class TrajectoryPlots
                 if (outside.Count > 0)
                 {
                     pieces = ps;
-                    label += $", off the plot at {Ranges(outside)} (a triangle where it crosses the edge)";
+                    label += $", off the plot at {Ranges([.. outside.Select(k => iterationOf(i, k))])} (a triangle where it crosses the edge)";
                 }
             }
             // How the run ended is said alike in every plot (Status); where it leaves this plot's range is this plot's own.
             label += Status(run, exploding[i]);
-            if (exit is not null) label += $", off the plot {Between(exitIteration)}";
+            if (exit is not null) label += $", off the plot {Between(iterationOf(i, exitIteration - 1), iterationOf(i, exitIteration))}";
             // A figure of several panels says where the run leaves any of them (FigureNote).
             if (notes is not null) label = name + notes[i];
             var zero = zeroAt is not null && zeroAt[i] >= 0 ? zeroAt[i] : -1;
@@ -695,7 +702,7 @@ public static class TrajectoryPlots
             // inside it: a diverged run that ends inside this plot's range at its exit iteration gets none
             // (Gauss–Newton "diverged at iteration 20" by its loss had a cross at 20 in components that never
             // left, read as leaving there). One whose curve ends inside before that (a NaN cut it) does.
-            (double X, double Y)? cross = exit ?? (diverged && kept.Length > 0 && kept.Length - 1 < run.Exit.Iteration ? kept[^1] : null);
+            (double X, double Y)? cross = exit ?? (diverged && kept.Length > 0 && iterationOf(i, kept.Length - 1) < run.Exit.Iteration ? kept[^1] : null);
             if (exit is { } e)
             {
                 // The last segment, to the edge, in the run's own style.
@@ -848,8 +855,19 @@ public static class TrajectoryPlots
         return colors;
     }
 
-    /// <summary>"between iterations k − 1 and k": where a cross on the segment into iteration k lies.</summary>
-    internal static string Between(int k) => k <= 0 ? "at iteration 0" : $"between iterations {k - 1} and {k}";
+    /// <summary>"between iterations <paramref name="previous"/> and k": where a cross on the segment into iteration k
+    /// lies (previous is k − 1 when every iteration is recorded, k − 5 when every 5th is).</summary>
+    internal static string Between(int previous, int k) => k <= 0 ? "at iteration 0" : $"between iterations {previous} and {k}";
+
+    /// <summary>A run's point k as between its recorded iterations: "between iterations 45 and 50" for every 5th point.</summary>
+    private static string Between(OptimizerRun run, int k) => Between(IterationAt(run, k - 1), IterationAt(run, k));
+
+    /// <summary>
+    /// The iteration of a run's k-th recorded point (<see cref="OptimizerRun.RecordedIterations"/>): k itself
+    /// when every iteration is recorded (or beyond the list).
+    /// </summary>
+    internal static int IterationAt(OptimizerRun run, int k) =>
+        run.RecordedIterations is { } r && k >= 0 && k < r.Count ? r[k] : k;
 
     /// <summary>A mark on the range's edge where a curve leaves or comes back: a triangle pointing out through the top or bottom edge, a bar across a side edge.</summary>
     private static void EdgeMarker(Plot plot, (double X, double Y) p, Box box, Color color)
@@ -1034,17 +1052,26 @@ public static class TrajectoryPlots
     /// (<see cref="References"/>), a loss above 10⁸ times the first, or non-finite. They are left out of
     /// the plotted range; the curve is drawn to the edge and back.
     /// </summary>
-    internal static bool[][] FarPoints(IReadOnlyList<OptimizerRun> runs, double[]? targetX)
+    /// <param name="runs">The runs.</param>
+    /// <param name="targetX">x* where known.</param>
+    /// <param name="byIteration">Index the flags by iteration (the loss plot's curves), not by recorded point
+    /// (the x- and y-space curves); the two differ for a sparse recording (<see cref="Recording"/>).</param>
+    internal static bool[][] FarPoints(IReadOnlyList<OptimizerRun> runs, double[]? targetX, bool byIteration = false)
     {
         var reference = References(runs, targetX);
         return runs.Select((r, i) =>
         {
-            var count = Math.Max(r.Trajectory.Count, r.Losses.Count);
             var l0 = r.Losses.Count > 0 ? Math.Max(r.Losses[0], 1e-300) : double.NaN;
-            return Enumerable.Range(0, count).Select(k =>
-                (k < r.Trajectory.Count && (r.Trajectory[k].Any(v => !double.IsFinite(v))
-                    || (reference[i] > 0 && Extent(r.Trajectory[0], r.Trajectory[k]) > 1e4 * reference[i])))
-                || (k < r.Losses.Count && (!double.IsFinite(r.Losses[k]) || r.Losses[k] > 1e8 * l0))).ToArray();
+            bool FarPoint(int k) => k >= 0 && k < r.Trajectory.Count && (r.Trajectory[k].Any(v => !double.IsFinite(v))
+                || (reference[i] > 0 && Extent(r.Trajectory[0], r.Trajectory[k]) > 1e4 * reference[i]));
+            bool FarLoss(int it) => it < r.Losses.Count && (!double.IsFinite(r.Losses[it]) || r.Losses[it] > 1e8 * l0);
+            var sparse = r.RecordedIterations is { } recorded && recorded.Where((it, k) => it != k).Any();
+            if (!sparse)
+                return Enumerable.Range(0, Math.Max(r.Trajectory.Count, r.Losses.Count)).Select(k => FarPoint(k) || FarLoss(k)).ToArray();
+            if (!byIteration)
+                return Enumerable.Range(0, r.Trajectory.Count).Select(k => FarPoint(k) || FarLoss(IterationAt(r, k))).ToArray();
+            var pointOf = r.RecordedIterations!.Select((it, k) => (it, k)).ToDictionary(p => p.it, p => p.k);
+            return Enumerable.Range(0, r.Losses.Count).Select(it => FarLoss(it) || (pointOf.TryGetValue(it, out var k) && FarPoint(k))).ToArray();
         }).ToArray();
     }
 

@@ -12,7 +12,7 @@ namespace PhysGrad.Cli;
 /// CLI in-process) get only the first kind, so a small run's stderr stays clean however loaded the machine.</para>
 /// The terminal-only bar (<see cref="ProgressLine"/>) still draws beside them: each line first clears it.
 /// </summary>
-internal sealed class PhaseLog : IProgress<(int Method, int Iteration)>, IDisposable
+internal sealed class PhaseLog : IRunsProgress, IDisposable
 {
     /// <summary>The size (variables or outputs) from which the phases are told at once.</summary>
     internal const int LargeProblem = 1000;
@@ -142,6 +142,29 @@ internal sealed class PhaseLog : IProgress<(int Method, int Iteration)>, IDispos
         }
     }
 
+    /// <summary>
+    /// A run is over. At the iteration limit <see cref="Report"/> has moved on already; a run that stopped
+    /// before it (converged, stalled, diverged) says so in a line of its own when lines are told at once,
+    /// and the periodic line moves on as after the limit: to the next method's first iteration, or, after
+    /// the last method, to the search for x*. Otherwise the line kept naming the stopped run's last
+    /// iteration ("gd: iteration 7/10 done") through the next method's compile or the x* search.
+    /// </summary>
+    public void Ended(int method, int iteration)
+    {
+        lock (_gate)
+        {
+            if (method < 0 || method >= _names.Length || iteration >= _iterations) return;
+            _pending = null;
+            if (_eager)
+            {
+                Write($"physgrad: {_names[method]}: stopped after iteration {iteration}/{_iterations} ({Elapsed()})");
+                _lastLine = _clock.Elapsed;
+            }
+            if (method == _names.Length - 1) Phase("finding x*");
+            else (_method, _iteration) = (method + 1, 0);
+        }
+    }
+
     public void Dispose() => _timer?.Dispose();
 
     private void Tick()
@@ -178,7 +201,7 @@ internal sealed class PhaseLog : IProgress<(int Method, int Iteration)>, IDispos
 
 /// <summary>Tells two progress receivers, either of which may be absent.</summary>
 internal sealed class BothProgress(IProgress<(int Method, int Iteration)>? first, IProgress<(int Method, int Iteration)>? second)
-    : IProgress<(int Method, int Iteration)>
+    : IRunsProgress
 {
     public static IProgress<(int Method, int Iteration)>? Of(IProgress<(int Method, int Iteration)>? a, IProgress<(int Method, int Iteration)>? b) =>
         a is null ? b : b is null ? a : new BothProgress(a, b);
@@ -187,5 +210,11 @@ internal sealed class BothProgress(IProgress<(int Method, int Iteration)>? first
     {
         first?.Report(value);
         second?.Report(value);
+    }
+
+    public void Ended(int method, int iteration)
+    {
+        (first as IRunsProgress)?.Ended(method, iteration);
+        (second as IRunsProgress)?.Ended(method, iteration);
     }
 }

@@ -5,7 +5,7 @@ namespace PhysGrad.Cli;
 /// when stderr is a terminal. Written by hand: Spectre.Console's live progress takes over the console,
 /// while the CLI keeps its writers injectable (the tests run it in-process).
 /// </summary>
-internal sealed class ProgressLine : IProgress<(int Method, int Iteration)>, IDisposable
+internal sealed class ProgressLine : IRunsProgress, IDisposable
 {
     private readonly TextWriter _error;
     private readonly string[] _names;
@@ -40,8 +40,23 @@ internal sealed class ProgressLine : IProgress<(int Method, int Iteration)>, IDi
         if (now - _lastDraw < 100 && value.Iteration != _iterations) return;
         _lastDraw = now;
         var done = (double)(value.Method * _iterations + value.Iteration) / (_names.Length * _iterations);
+        Draw(done, $"{_names[value.Method]} {value.Iteration}/{_iterations}");
+    }
+
+    /// <summary>A run that stopped before the limit fills its share of the bar and says where it stopped.</summary>
+    public void Ended(int method, int iteration)
+    {
+        if (method < 0 || method >= _names.Length || iteration >= _iterations) return;
+        _lastDraw = _clock.ElapsedMilliseconds;
+        Draw((double)(method + 1) / _names.Length, $"{_names[method]} stopped at {iteration}/{_iterations}");
+    }
+
+    private void Draw(double done, string what)
+    {
         var filled = (int)Math.Round(done * 30);
-        _error.Write($"\r[{new string('#', filled)}{new string(' ', 30 - filled)}] {done * 100,3:F0}%  {_names[value.Method]} {value.Iteration}/{_iterations}   ");
+        // Padded to the width Dispose clears, so a shorter text never leaves the tail of a longer one.
+        var line = $"[{new string('#', filled)}{new string(' ', 30 - filled)}] {done * 100,3:F0}%  {what}";
+        _error.Write("\r" + line.PadRight(69));
         _drawn = true;
     }
 

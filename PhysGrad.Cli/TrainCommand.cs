@@ -24,14 +24,15 @@ internal static class TrainCommand
         var time = new Option<double?>("--time") { Description = "Training wall-clock budget per method and seed, in seconds." };
         var steps = new Option<int?>("--steps") { Description = "Steps per method and seed (with --time: whichever comes first). Default: --time 5." };
         var seed = new Option<int>("--seed") { Description = "Seed of the initialisation and the batches.", DefaultValueFactory = _ => 1 };
-        var seeds = new Option<int>("--seeds") { Description = "Number of seeds: seed, seed+1, …; with more than one, a summary per method follows (median, least and largest final loss, median steps, ms per step).", DefaultValueFactory = _ => 1 };
+        var seeds = new Option<int>("--seeds") { Description = "Number of seeds: seed, seed+1, …; with more than one, a summary per method follows (median, least and largest final loss, median steps, median ms per step over all the seeds' steps).", DefaultValueFactory = _ => 1 };
         var lambda = new Option<double>("--lambda") { Description = "The HIG toy's scaling λ of the second output.", DefaultValueFactory = _ => 1.0 };
         var batch = new Option<int?>("--batch") { Description = "Batch size for every method (default: the example's)." };
         var tau = new Option<double?>("--tau") { Description = "GN's and HIG's relative truncation τ: singular values σ ≤ τ·σ_max are dropped (default: the example's)." };
         var format = FormatOption.Create("table, json or csv.", "table", "json", "csv");
-        var outDir = new Option<string?>("--out") { Description = "Directory for the plots loss-time and loss-steps, and xerror-time and xerror-steps where x* is known (PNG and SVG); none written without it." };
+        var outDir = new Option<string?>("--out") { Description = "Directory for the plots loss-time and loss-steps, and xerror-time and xerror-steps where x* is known (PNG and SVG; the time axis leaves out each run's one-off warm-up); none written without it." };
         var command = new Command("train",
-            "Train a small network through physics with GD, Adam, Gauss–Newton, HIG or SIP and report the evaluation loss (docs: docs/theory.md §6).")
+            "Train a small network through physics with GD, Adam, Gauss–Newton, HIG or SIP and report the evaluation loss (docs: docs/theory.md §6). " +
+            "A run's time (s) is its whole training time; ms/step is the median time of its steps, so the one-off warm-up of the first steps (JIT compilation) does not inflate it.")
         {
             example, methods, time, steps, seed, seeds, lambda, batch, tau, format, outDir,
         };
@@ -148,7 +149,7 @@ internal static class TrainCommand
         string G(double v) => double.IsNaN(v) ? "" : double.IsPositiveInfinity(v) ? "∞" : Numbers.Table(v);
         // Times to 3 significant digits in every row (0.0123, 1.23, 12.3), the table rule of compare's columns.
         static string Ms(double ms) => double.IsFinite(ms) ? Numbers.Table(ms, 3) : "";
-        static string MsPerStep(TrainingRun r) => r.Final.Step > 0 ? Ms(1000 * r.Final.Seconds / r.Final.Step) : "";
+        static string MsPerStep(TrainingRun r) => r.Final.Step > 0 ? Ms(r.MillisecondsPerStep) : "";
         static double? Finite(double v) => double.IsFinite(v) ? v : null;
         var summaries = Training.Summarize(runs);
         switch (format)
@@ -169,7 +170,7 @@ internal static class TrainCommand
                         finalXError = hasX ? r.Final.XError : (double?)null,
                         seconds = r.Final.Seconds,
                         steps = r.Final.Step,
-                        msPerStep = r.Final.Step > 0 ? 1000 * r.Final.Seconds / r.Final.Step : (double?)null,
+                        msPerStep = r.Final.Step > 0 ? Finite(r.MillisecondsPerStep) : null,
                         diverged = r.Diverged,
                         stop = r.Stop,
                         stopDetail = r.StopDetail,
@@ -200,7 +201,7 @@ internal static class TrainCommand
                         r.Final.Loss.ToString("R", CultureInfo.InvariantCulture),
                         hasX ? r.Final.XError.ToString("R", CultureInfo.InvariantCulture) : "",
                         r.Final.Seconds.ToString("F3", CultureInfo.InvariantCulture), r.Final.Step,
-                        r.Final.Step > 0 ? (1000 * r.Final.Seconds / r.Final.Step).ToString("G4", CultureInfo.InvariantCulture) : "",
+                        r.Final.Step > 0 ? r.MillisecondsPerStep.ToString("G4", CultureInfo.InvariantCulture) : "",
                         r.Diverged ? "yes" : "no", r.Stop, r.LossRose ? "yes" : "no"));
                 break;
             default:
@@ -212,7 +213,7 @@ internal static class TrainCommand
                 if (summaries.Any(m => m.Seeds.Count > 1))
                 {
                     output.WriteLine();
-                    output.WriteLine($"Over the seeds (median, least and largest final loss; a diverged run counts as ∞):");
+                    output.WriteLine($"Over the seeds (median, least and largest final loss; a diverged run counts as ∞; ms/step the median over all the seeds' steps):");
                     output.WriteLine($"{"method",-8} {"settings",-40} {"seeds",5} {"median loss",11} {"least",11} {"largest",11}{(hasX ? $" {"median ½|x-x*|²",15}" : "")} {"steps",7} {"ms/step",8}");
                     foreach (var m in summaries)
                         output.WriteLine($"{m.Choice.Name,-8} {m.Choice.Description,-40} {m.Seeds.Count,5} {G(m.MedianLoss),11} {G(m.MinLoss),11} {G(m.MaxLoss),11}{(hasX ? $" {G(m.MedianXError),15}" : "")} {m.MedianSteps,7:0.#} {Ms(m.MillisecondsPerStep),8}{(m.Diverged > 0 ? $"  {m.Diverged} diverged" : "")}");

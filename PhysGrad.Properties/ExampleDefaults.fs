@@ -98,14 +98,9 @@ let ``the phase log names the next method's first iteration once a run is over, 
           "(none)" ],
         List.ofSeq sequence)
     // The first iteration of each method is still told at once, and the search for x* after the last.
-    let text = err.ToString()
-    let at (s: string) = text.IndexOf(s, StringComparison.Ordinal)
-    let lines = [ "physgrad: running gd, pg"; "physgrad: gd: iteration 1/2 done"; "physgrad: pg: iteration 1/2 done"; "physgrad: finding x*" ]
-
-    for l in lines do
-        Assert.True(at l >= 0, sprintf "missing '%s' in\n%s" l text)
-
-    Assert.Equal<int list>(lines |> List.map at |> List.sort, lines |> List.map at)
+    TestHelpers.assertInOrder
+        (err.ToString())
+        [ "physgrad: running gd, pg"; "physgrad: gd: iteration 1/2 done"; "physgrad: pg: iteration 1/2 done"; "physgrad: finding x*" ]
 
 let private readme () =
     let rec up (d: DirectoryInfo) = if File.Exists(Path.Combine(d.FullName, "PhysGrad.sln")) then d.FullName else up d.Parent

@@ -534,3 +534,20 @@ let markers (plot: ScottPlot.Plot) (shape: ScottPlot.MarkerShape) (color: ScottP
         | :? ScottPlot.Plottables.Marker as m when m.MarkerShape = shape && m.Color = color -> [ m.Location ]
         | _ -> [])
     |> List.ofSeq
+
+/// The median of a non-empty list: the middle value, the mean of the two middle ones for an even count.
+let median (values: float list) =
+    let s = List.sort values |> Array.ofList
+    let n = s.Length
+    if n % 2 = 1 then s.[n / 2] else (s.[n / 2 - 1] + s.[n / 2]) / 2.0
+
+// ---- logs ------------------------------------------------------------------------------------------
+
+/// Every one of `lines` is in `text`, in the order given (the phase logs' tests).
+let assertInOrder (text: string) (lines: string list) =
+    let at (s: string) = text.IndexOf(s, StringComparison.Ordinal)
+
+    for l in lines do
+        Assert.True(at l >= 0, sprintf "missing '%s' in\n%s" l text)
+
+    Assert.Equal<int list>(lines |> List.map at |> List.sort, lines |> List.map at)
