@@ -163,8 +163,10 @@ type Problem
                 | true, u -> u
                 | _ -> PhysicalUnit.One
 
+        // A symbol without a given unit is null here (inference counts it dimensionless), so that a
+        // units error can name the symbols that were left without one.
         let ofVariable s =
-            match table.TryGetValue s with
+            match given.TryGetValue s with
             | true, u -> u
             | _ -> null
 
