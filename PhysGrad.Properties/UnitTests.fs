@@ -199,7 +199,7 @@ let ``a problem's output units are inferred, checked against given ones, and set
     let e =
         Assert.ThrowsAny<SymbolicException>(fun () -> (create null).WithUnits(units [ "z", "m" ]) |> ignore)
 
-    Assert.Contains("'z', which is neither a variable", e.Message)
+    Assert.Contains("'z', which is not a name of the problem (variables x0, x1; outputs y0, y1)", e.Message)
 
     let e =
         Assert.ThrowsAny<SymbolicException>(fun () ->

@@ -558,3 +558,83 @@ module Units =
                 | true, u -> u
                 | _ -> null)
             e
+
+    /// Whether a unit key is a pattern: a name with '*' standing for any characters (x* for x0, x1, …).
+    [<CompiledName("IsPattern")>]
+    let isPattern (key: string) = key.Contains '*'
+
+    /// Whether <paramref name="name"/> matches the pattern (each '*' any run of characters, the rest
+    /// literal; the whole name must match).
+    [<CompiledName("Matches")>]
+    let matches (pattern: string) (name: string) =
+        let body = pattern.Split '*' |> Array.map Text.RegularExpressions.Regex.Escape
+        Text.RegularExpressions.Regex.IsMatch(name, "^" + String.Join(".*", body) + "$")
+
+    /// "variables x0, x1, …, x63; outputs y0, y1, …, y63": each kind of name with its first two and
+    /// last names (all of them up to four), so that a message about a large problem stays one line.
+    let listNames (groups: (string * string[]) list) =
+        groups
+        |> List.filter (fun (_, g) -> g.Length > 0)
+        |> List.map (fun (label, g) ->
+            let listed =
+                if g.Length <= 4 then String.Join(", ", g)
+                else sprintf "%s, %s, …, %s" g.[0] g.[1] g.[g.Length - 1]
+
+            label + " " + listed)
+        |> fun parts -> String.Join("; ", parts)
+
+    /// Units given by name or by pattern (x*=K: every name that matches) as one unit per name, over the
+    /// names of <paramref name="groups"/> (a problem's variables, outputs and parameters, each with its
+    /// label for messages). A unit given by name wins over a pattern. Raises a Units error naming the
+    /// pattern when one matches no name, and naming the name and both patterns when two patterns give one
+    /// name different units (give that name its own).
+    [<CompiledName("ExpandPatterns")>]
+    let expandPatterns (groups: (string * string[]) list) (given: IReadOnlyDictionary<string, 'T>) : IReadOnlyDictionary<string, 'T> =
+        if given |> Seq.forall (fun kv -> not (isPattern kv.Key)) then
+            given
+        else
+            let names = groups |> Seq.collect snd |> Seq.toArray
+            let table = Dictionary<string, 'T>()
+            let from = Dictionary<string, string>()
+
+            for kv in given do
+                if not (isPattern kv.Key) then
+                    table.[kv.Key] <- kv.Value
+
+            for kv in given do
+                if isPattern kv.Key then
+                    let hits = names |> Array.filter (matches kv.Key)
+
+                    if hits.Length = 0 then
+                        let shown = listNames groups
+
+                        mismatch (
+                            sprintf
+                                "The unit pattern '%s' (%s=%O) matches no name of the problem (%s); write one that does (a '*' stands for any characters: x* matches x0, x1, …)."
+                                kv.Key
+                                kv.Key
+                                kv.Value
+                                shown
+                        )
+
+                    for name in hits do
+                        if not (given.ContainsKey name) then
+                            match from.TryGetValue name with
+                            | true, other when not (Object.Equals(table.[name], kv.Value)) ->
+                                mismatch (
+                                    sprintf
+                                        "%s matches two unit patterns with different units, %s=%O and %s=%O; give %s its own unit (%s=…), which wins over both."
+                                        name
+                                        other
+                                        table.[name]
+                                        kv.Key
+                                        kv.Value
+                                        name
+                                        name
+                                )
+                            | true, _ -> ()
+                            | _ ->
+                                table.[name] <- kv.Value
+                                from.[name] <- kv.Key
+
+            table :> IReadOnlyDictionary<_, _>
