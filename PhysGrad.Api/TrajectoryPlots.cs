@@ -486,7 +486,11 @@ public static class TrajectoryPlots
         double[] Spans(Func<OptimizerRun, IReadOnlyList<double[]>> points)
         {
             var width = runs.SelectMany(r => points(r)).Select(p => p.Length).DefaultIfEmpty(0).Max();
-            return Enumerable.Range(0, width).Select(c => Span(runs.SelectMany(r => points(r)).Where(p => c < p.Length).Select(p => p[c]))).ToArray();
+            var spans = Enumerable.Range(0, width).Select(c => Span(runs.SelectMany(r => points(r)).Where(p => c < p.Length).Select(p => p[c]))).ToArray();
+            // A component that stays at rounding noise (heat1d's x0 at 1e-15 while the others reach 2) is
+            // judged against a millionth of the largest range, not its own noise.
+            var floor = 1e-6 * spans.DefaultIfEmpty(0).Max();
+            return spans.Select(v => Math.Max(v, floor)).ToArray();
         }
         static bool SamePoints(IReadOnlyList<double[]> a, IReadOnlyList<double[]> b, double[] spans)
         {
