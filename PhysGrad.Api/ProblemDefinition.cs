@@ -247,10 +247,17 @@ public sealed partial record ProblemDefinition(
     public bool DeriveInverse { get; init; } = true;
 
     /// <summary>
-    /// Units of variables and (optionally) outputs, as unit text (<c>"m"</c>, <c>"m/s^2"</c>); null
-    /// for a problem without units. In a problem file: <c>"units": {"x0": "m", "y0": "N"}</c>.
+    /// Units of variables and (optionally) outputs and parameters, as unit text (<c>"m"</c>,
+    /// <c>"m/s^2"</c>), by name or by pattern: a key with '*' (<c>"x*"</c>) gives every name that matches
+    /// the unit, and a unit given by name wins over it; null for a problem without units. In a problem
+    /// file: <c>"units": {"x*": "K", "y0": "K"}</c>. Building the problem raises a
+    /// <see cref="SymbolicException"/> (kind Units) for a pattern that matches no name.
     /// </summary>
     public IReadOnlyDictionary<string, string>? Units { get; init; }
+
+    /// <summary>Whether <see cref="Units"/> gives <paramref name="name"/> a unit, by name or by a pattern it matches.</summary>
+    public bool UnitGiven(string name) =>
+        Units is not null && (Units.ContainsKey(name) || Units.Keys.Any(k => Symbolic.Units.IsPattern(k) && Symbolic.Units.Matches(k, name)));
 
     /// <summary>
     /// Named constants with values that the simulator, loss and inverse may use (a C# lambda's captured

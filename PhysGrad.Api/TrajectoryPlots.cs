@@ -164,7 +164,7 @@ public static class TrajectoryPlots
             var box = PlotBox(exploding, curves, t2, scale, far);
             var groups = Groups(Coinciding([(curves, box)], runs.Count));
             var plot = Panel(runs, curves, box, t2, targetLabel, title, names[0], names[1], iterationAxis: false,
-                scale, exploding, far, groups, Groups(Coinciding([(curves, box)], runs.Count, whole: true)).Leader,
+                scale, exploding, far, groups, LegendLeaders([(curves, box)], runs),
                 iterationOf: (i, k) => IterationAt(runs[i], k));
             return Single(space, plot);
         }
@@ -185,7 +185,7 @@ public static class TrajectoryPlots
         }).ToArray();
         // "Coincides with" in the legend means in every panel; the styling of each panel follows the
         // runs that coincide in that panel.
-        var whole = Groups(Coinciding(data.Select(d => (d.Curves, d.Box)).ToArray(), runs.Count, whole: true));
+        var whole = LegendLeaders(data.Select(d => (d.Curves, d.Box)).ToArray(), runs);
         // The legend speaks for all panels: where a run leaves the plotted range is gathered over every
         // panel (each panel marks its own crossing).
         var notes = runs.Select((r, i) => FigureNote(r, data.Select(d => (d.Curves[i], d.Box)).ToArray(), exploding[i], far[i])).ToArray();
@@ -199,7 +199,7 @@ public static class TrajectoryPlots
             // shows a legend of its own), a lone panel shows its own, as any single plot.
             var panel = Panel(runs, curves, box, t, targetLabel, panelTitle,
                 k == shown.Length - 1 ? "iteration" : "", names[jj], iterationAxis: true, scale, exploding, far,
-                Groups(Coinciding([(curves, box)], runs.Count)), whole.Leader, legend: shown.Length == 1, notes: notes, iterationOf: recorded);
+                Groups(Coinciding([(curves, box)], runs.Count)), whole, legend: shown.Length == 1, notes: notes, iterationOf: recorded);
             panels.Add(panel);
         }
         if (panels.Count == 1) return Single(space, panels[0]);
@@ -288,7 +288,7 @@ public static class TrajectoryPlots
         var box = IterationBox(linear ? PlotBox(exploding, curves, null, 0, far) : logBox, LastIteration(runs.Select(r => r.Losses.Count)));
         var groups = Groups(Coinciding([(curves, box)], runs.Count));
         var plot = Panel(runs, curves, box, null, "target", title, "iteration", linear ? "L" : "L (log scale)",
-            iterationAxis: true, scale: 0, exploding, far, groups, Groups(Coinciding([(curves, box)], runs.Count, whole: true)).Leader,
+            iterationAxis: true, scale: 0, exploding, far, groups, LegendLeaders([(curves, box)], runs),
             zeroAt: linear ? null : zeroAt);
         if (!linear)
         {
@@ -448,6 +448,81 @@ public static class TrajectoryPlots
         for (var i = 0; i < runs; i++)
             for (var j = 0; j < runs; j++)
                 same[i, j] = i != j && panels.All(p => Coincide(p.Curves[i], p.Curves[j], p.Box, whole));
+        return same;
+    }
+
+    /// <summary>
+    /// The run each run's legend entry says it "coincides with" (−1 for none, see <see cref="Groups"/>):
+    /// whole runs that coincide in every panel given and are also the same in everything recorded
+    /// (<see cref="SameState"/>), since the panels show a projection (a few components, or only the loss).
+    /// </summary>
+    private static int[] LegendLeaders(IReadOnlyList<((double X, double Y)[][] Curves, Box Box)> panels, IReadOnlyList<OptimizerRun> runs)
+    {
+        var plotted = Coinciding(panels, runs.Count, whole: true);
+        var state = SameState(runs);
+        for (var i = 0; i < runs.Count; i++)
+            for (var j = 0; j < runs.Count; j++)
+                plotted[i, j] &= state[i, j];
+        return Groups(plotted).Leader;
+    }
+
+    /// <summary>
+    /// Which pairs of runs are the same run in all that is recorded, not only in what a figure plots:
+    /// equally long, and at every recorded point each component of x and of P(x) within
+    /// <see cref="Resolution"/> of that component's range over the runs, and each loss within
+    /// <see cref="Resolution"/> of the losses' range (in decades, at least one, where both are positive;
+    /// else on a linear scale). A stack of panels draws a few components, and two runs alike in them may
+    /// differ in the rest: on heat1d-inverse HIG's plotted cells lay on IG's while their final losses
+    /// differed by 30%, and the legend said HIG coincided with IG.
+    /// </summary>
+    /// <returns><c>[i, j]</c> true when runs i and j (i ≠ j) are the same; n × n for n runs.</returns>
+    internal static bool[,] SameState(IReadOnlyList<OptimizerRun> runs)
+    {
+        static double Span(IEnumerable<double> values)
+        {
+            var (min, max) = (double.PositiveInfinity, double.NegativeInfinity);
+            foreach (var v in values)
+                if (double.IsFinite(v)) (min, max) = (Math.Min(min, v), Math.Max(max, v));
+            return max >= min ? max - min : 0;
+        }
+        static bool Near(double u, double v, double span) =>
+            double.IsFinite(u) && double.IsFinite(v) ? Math.Abs(u - v) <= Resolution * span : u.Equals(v);
+        double[] Spans(Func<OptimizerRun, IReadOnlyList<double[]>> points)
+        {
+            var width = runs.SelectMany(r => points(r)).Select(p => p.Length).DefaultIfEmpty(0).Max();
+            var spans = Enumerable.Range(0, width).Select(c => Span(runs.SelectMany(r => points(r)).Where(p => c < p.Length).Select(p => p[c]))).ToArray();
+            // A component that stays at rounding noise (heat1d's x0 at 1e-15 while the others reach 2) is
+            // judged against a millionth of the largest range, not its own noise.
+            var floor = 1e-6 * spans.DefaultIfEmpty(0).Max();
+            return spans.Select(v => Math.Max(v, floor)).ToArray();
+        }
+        static bool SamePoints(IReadOnlyList<double[]> a, IReadOnlyList<double[]> b, double[] spans)
+        {
+            if (a.Count != b.Count) return false;
+            for (var k = 0; k < a.Count; k++)
+            {
+                if (a[k].Length != b[k].Length) return false;
+                for (var c = 0; c < a[k].Length; c++)
+                    if (!Near(a[k][c], b[k][c], spans[c])) return false;
+            }
+            return true;
+        }
+        var (xSpans, ySpans) = (Spans(r => r.Trajectory), Spans(r => r.Outputs));
+        var linearSpan = Span(runs.SelectMany(r => r.Losses));
+        var decades = Math.Max(1, Span(runs.SelectMany(r => r.Losses).Where(l => l > 0).Select(Math.Log10)));
+        bool SameLosses(IReadOnlyList<double> a, IReadOnlyList<double> b)
+        {
+            if (a.Count != b.Count) return false;
+            for (var k = 0; k < a.Count; k++)
+                if (!(a[k] > 0 && b[k] > 0 ? Near(Math.Log10(a[k]), Math.Log10(b[k]), decades) : Near(a[k], b[k], linearSpan)))
+                    return false;
+            return true;
+        }
+        var same = new bool[runs.Count, runs.Count];
+        for (var i = 0; i < runs.Count; i++)
+            for (var j = 0; j < i; j++)
+                same[i, j] = same[j, i] = SameLosses(runs[i].Losses, runs[j].Losses)
+                    && SamePoints(runs[i].Trajectory, runs[j].Trajectory, xSpans) && SamePoints(runs[i].Outputs, runs[j].Outputs, ySpans);
         return same;
     }
 

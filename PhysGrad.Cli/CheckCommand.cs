@@ -29,6 +29,12 @@ internal static class CheckCommand
             var point = result.GetValue(at) is { } text ? Arguments.Numbers("--at", text) : null;
             if (point is not null && point.Length != physics.Variables.Count)
                 throw new CliInputException($"--at has {BookExample.Count(point.Length, "value")} but the problem has {BookExample.Count(physics.Variables.Count, "variable")}.");
+            // A point the user gave (--at, --start or the file's start) where the problem is undefined is
+            // refused as compare refuses it; the generic point, chosen here, is left to the checks (undef).
+            if (point is not null)
+                ProblemOptions.RefuseOutsideDomain(physics, point, "point", "--at");
+            else if (problem.StartGiven(result) || problem.FileStartGiven(result))
+                ProblemOptions.RefuseOutsideDomain(physics, physics.Start, "start", ProblemOptions.StartWhere);
             var step = result.GetValue(eta);
             if (!(step > 0) || !double.IsFinite(step)) throw new CliInputException($"--eta must be a positive number, not {step}.");
             IReadOnlyList<CheckResult> results = physics.Check(point, step);

@@ -114,10 +114,7 @@ internal static class CompareCommand
             OutputDirectory.Prepare(result.GetValue(outDir));
             var physics = problem.Build(definition);
             // A start where the simulator or the loss is undefined gives no run anything to start from.
-            if (physics.OutsideDomainAt(definition.Start) is { } outside)
-                throw new CliInputException(
-                    $"The start {Numbers.Vector(definition.Start)} is outside the domain of the problem: {outside}. "
-                    + "Give a start where the condition holds (--start, or \"start\" in the problem file).");
+            ProblemOptions.RefuseOutsideDomain(physics, definition.Start, "start", ProblemOptions.StartWhere);
             var size = Math.Max(physics.Variables.Count, physics.Outputs.Count);
             phases ??= PhaseLog.For(error, size);
             phases?.Sized(size);

@@ -26,10 +26,10 @@ internal static class DeriveCommand
             // is built once below, after its start is left out.
             var traced = problem.Traced(definition);
             // Accepted for symmetry with the other commands, but rules use neither: say so once, and
-            // leave the start out, so that a start the note calls unused cannot fail the command either
-            // (a file's start too: derive reads a problem file the other commands run).
-            if (problem.StartGiven(result))
-                error.WriteLine("physgrad: note: --start is not used by derive: the rules do not depend on the start point.");
+            // leave the start out, so that its length cannot fail the command (a file's start too: derive
+            // reads a problem file the other commands run). Only a start where the problem is undefined is
+            // refused, as compare refuses it: the other commands would meet the same mistake.
+            var givenStart = problem.StartGiven(result) || problem.FileStartGiven(result) ? definition.Start : null;
             if (definition.HasStart && !ReferenceEquals(definition, ProblemDefinition.Book) && traced is null)
                 definition = definition with { Start = [] };
             if (problem.UnitsGiven(result))
@@ -51,6 +51,20 @@ internal static class DeriveCommand
             IReadOnlyList<SkippedMethod> skipped;
             // One model for the rules and the y-step (each of them built its own from the definition).
             var physics = traced ?? PhysicsProblem.From(definition);
+            if (givenStart is not null && givenStart.Count == physics.Variables.Count)
+            {
+                try
+                {
+                    ProblemOptions.RefuseOutsideDomain(traced ?? physics.WithStart(givenStart), givenStart, "start", ProblemOptions.StartWhere);
+                }
+                catch (Exception e) when (e is not CliInputException && InputError.Is(e))
+                {
+                    // A problem that cannot be evaluated at all (a symbolic target) has no domain to test
+                    // the start against; the rules need no start, so they are derived all the same.
+                }
+            }
+            if (problem.StartGiven(result))
+                error.WriteLine("physgrad: note: --start is not used by derive: the rules do not depend on the start point.");
             try
             {
                 (rules, skipped) = chosen is null

@@ -34,7 +34,7 @@ internal sealed class ProblemOptions
 
     private readonly Option<string[]> _units = new("--unit")
     {
-        Description = "A unit, as name=unit (x0=m, y1=m/s^2); repeat for several. Outputs not given are inferred from the simulator.",
+        Description = "A unit, as name=unit (x0=m, y1=m/s^2), or pattern=unit with '*' for any characters (\"x*=K\": every name that matches; a unit given by name wins); repeat for several. Outputs not given are inferred from the simulator.",
         Arity = ArgumentArity.ZeroOrMore,
     };
 
@@ -132,6 +132,10 @@ internal sealed class ProblemOptions
     /// <summary>Whether --start was given (for commands that do not use it, to say so).</summary>
     public bool StartGiven(ParseResult result) => result.GetValue(_start) is not null;
 
+    /// <summary>Whether a --problem file gives a "start" (read without --start replacing it).</summary>
+    public bool FileStartGiven(ParseResult result) =>
+        result.GetValue(_start) is null && result.GetValue(_file) is { } path && FromFile(path).HasStart;
+
     /// <summary>Whether --unit was given (for commands that do not use it, to say so).</summary>
     public bool UnitsGiven(ParseResult result) => result.GetValue(_units) is { Length: > 0 };
 
@@ -206,6 +210,25 @@ internal sealed class ProblemOptions
     /// </summary>
     public static string UnitExample(IReadOnlyList<string> variables) =>
         string.Join(" ", variables.Take(2).Select((v, i) => $"--unit {v}={(i == 0 ? "m" : "s")}"));
+
+    /// <summary>
+    /// Refuses (exit 2) a point the user gave where the simulator or the loss is undefined (<see cref="PhysicsProblem.OutsideDomainAt"/>):
+    /// no run, check or rule has anything to start from there. The message names the point, the output
+    /// and condition that fail with the variables' values, and where to give another point.
+    /// </summary>
+    /// <param name="physics">The problem (its model and parameters).</param>
+    /// <param name="point">The point, one value per variable.</param>
+    /// <param name="noun">What the point is called: "start", or "point" for check's --at.</param>
+    /// <param name="where">Where to give another, e.g. "--start, or \"start\" in the problem file".</param>
+    public static void RefuseOutsideDomain(PhysicsProblem physics, IReadOnlyList<double> point, string noun, string where)
+    {
+        if (point.Count == physics.Variables.Count && physics.OutsideDomainAt(point) is { } outside)
+            throw new CliInputException(
+                $"The {noun} {Numbers.Vector(point)} is outside the domain of the problem: {outside}. Give a {noun} where the condition holds ({where}).");
+    }
+
+    /// <summary>Where a start is given on the command line or in a problem file, for <see cref="RefuseOutsideDomain"/>.</summary>
+    public const string StartWhere = "--start, or \"start\" in the problem file";
 
     /// <summary>The problem described (start and target required), or the book's example when none is.</summary>
     public ProblemDefinition Read(ParseResult result) => Read(result, PointNeed.Required);

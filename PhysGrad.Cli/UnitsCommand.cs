@@ -12,7 +12,8 @@ internal static class UnitsCommand
         var problem = new ProblemOptions();
         var command = new Command("units",
             "The unit of each method's step Δxᵢ (gd, adam, newton, ig, pg, gn, hig) against the unit of xᵢ, measured by rescaling the units. " +
-            "Give units with --unit x0=m (outputs are inferred from the simulator); --target and --start are optional here.")
+            "Give units with --unit x0=m, or --unit \"x*=K\" for every variable whose name matches (a unit given by name wins over a pattern); " +
+            "outputs are inferred from the simulator; --target and --start are optional here.")
         {
             format,
         };
@@ -32,7 +33,7 @@ internal static class UnitsCommand
                 {
                     variables = model.Variables.Select(v => new { name = v, unit = model.UnitOf(v) }),
                     outputs = model.Outputs.Select(y => new { name = y, unit = model.UnitOf(y) }),
-                    parameters = model.Parameters.Keys.Select(k => new { name = k, unit = model.UnitOf(k), given = definition.Units?.ContainsKey(k) == true }),
+                    parameters = model.Parameters.Keys.Select(k => new { name = k, unit = model.UnitOf(k), given = definition.UnitGiven(k) }),
                     lossUnit = model.LossUnit,
                     methods = measured.Select(m => new
                     {
@@ -55,7 +56,7 @@ internal static class UnitsCommand
             output.WriteLine($"Variables: {string.Join(", ", model.Variables.Select(v => $"{v} [{model.UnitOf(v)}]"))}");
             output.WriteLine($"Outputs:   {string.Join(", ", model.Outputs.Select(y => $"{y} [{model.UnitOf(y)}]"))}");
             if (model.Parameters.Count > 0)
-                output.WriteLine($"Parameters: {string.Join(", ", model.Parameters.Keys.Select(k => definition.Units?.ContainsKey(k) == true ? $"{k} [{model.UnitOf(k)}]" : $"{k} [1] (dimensionless, not given)"))}");
+                output.WriteLine($"Parameters: {string.Join(", ", model.Parameters.Keys.Select(k => definition.UnitGiven(k) ? $"{k} [{model.UnitOf(k)}]" : $"{k} [1] (dimensionless, not given)"))}");
             output.WriteLine($"Loss:      [{model.LossUnit}]{(model.ResidualsInOwnUnits ? " (outputs differ in unit: residuals are measured in each output's unit)" : "")}");
             output.WriteLine();
             output.WriteLine($"{"method",-8} {"variable",-10} {"unit",-14} {"step unit",-16} ok");

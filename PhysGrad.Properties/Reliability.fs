@@ -106,7 +106,7 @@ let catalogue: (string list * int * string) list =
       // unit strings
       [ "units"; "--simulator"; "x"; "--unit"; "x=m/" ], 2, "column"
       [ "units"; "--simulator"; "x"; "--unit"; "x" ], 2, "name=unit"
-      [ "units"; "--simulator"; "x + y"; "--unit"; "x=m"; "--unit"; "y=s" ], 2, "different units"
+      [ "units"; "--simulator"; "x + y"; "--unit"; "x=m"; "--unit"; "y=s" ], 2, "the term y is in s but x is in m"
       // methods that do not apply, step sizes and iteration limits
       [ "compare"
         "--simulator"

@@ -114,13 +114,13 @@ let ``inference follows sums, products, powers and functions`` (text: string, ex
     Assert.Equal(expected, (infer [ "x", "m"; "v", "m/s"; "t", "s" ] text).ToString())
 
 [<Theory>]
-[<InlineData("x + t", "the terms t (s) and x (m) have different units")>]
+[<InlineData("x + t", "the term x is in m but t is in s")>]
 [<InlineData("sin(x)", "the argument of sin must be dimensionless but x is in m")>]
 [<InlineData("exp(v)", "the argument of exp must be dimensionless but v is in m/s")>]
 [<InlineData("x^t", "the exponent must be dimensionless but t is in s")>]
 [<InlineData("x^n", "the base is in m, so the exponent n must be a rational constant")>]
 [<InlineData("atan2(x, t)", "the arguments x (m) and t (s) differ")>]
-[<InlineData("x*t + v", "t*x (m*s)")>]
+[<InlineData("x*t + v", "the term t*x is in m*s but v is in m/s")>]
 let ``an inconsistent expression names the subexpression and both units`` (text: string, words: string) =
     let e =
         Assert.ThrowsAny<SymbolicException>(fun () -> infer [ "x", "m"; "v", "m/s"; "t", "s" ] text |> ignore)
@@ -143,11 +143,36 @@ let ``a sum of one dimension in two scales says the factor, and the advice it gi
     let converted = infer (units @ [ "c", m.Groups.[3].Value ]) (sprintf "x + c*%s" m.Groups.[1].Value)
     Assert.Equal(infer units "x", converted)
 
-[<Fact>]
-let ``a sum of two dimensions says which converting unit would make it consistent`` () =
-    let e = Assert.ThrowsAny<SymbolicException>(fun () -> infer [ "x", "m"; "t", "s" ] "x + t" |> ignore)
-    Assert.Contains("Terms of a sum must have one dimension", e.Message)
-    Assert.Contains("multiply x by a parameter in s/m", e.Message)
+// Units given as "" are left out (the symbol has none, so it is dimensionless).
+[<Theory>]
+[<InlineData("m", "s", "s/m", "the term x is in m but t is in s", "")>]
+[<InlineData("", "K", "K", "the term x is dimensionless but t is in K", "x has no unit given")>]
+[<InlineData("K", "", "1/K", "the term x is in K but t is dimensionless", "t has no unit given")>]
+[<InlineData("m/s", "s", "s^2/m", "the term x is in m/s but t is in s", "")>]
+[<InlineData("km", "s", "s/km", "the term x is in km but t is in s", "")>]
+let ``a sum of two dimensions names the term, both dimensions and a converting unit that works``
+    (ux: string, ut: string, converting: string, words: string, undeclared: string)
+    =
+    let units = [ for (n, u) in [ "x", ux; "t", ut ] do if u <> "" then yield n, u ]
+    let e = Assert.ThrowsAny<SymbolicException>(fun () -> infer units "x + t" |> ignore)
+    Assert.Equal(ErrorKind.Units, e.Kind)
+    Assert.Contains(words, e.Message)
+    Assert.Contains("a sum adds quantities of one dimension only", e.Message)
+    Assert.DoesNotContain("/1 ", e.Message)
+
+    if undeclared = "" then
+        Assert.DoesNotContain("no unit given", e.Message)
+    else
+        Assert.Contains(undeclared + ", so it counts as dimensionless", e.Message)
+
+    let m =
+        Text.RegularExpressions.Regex.Match(e.Message, "multiply (\\w+) by a parameter in (\\S+) that converts (\\S+) to (\\S+)\\.$")
+
+    Assert.True(m.Success, e.Message)
+    Assert.Equal(converting, m.Groups.[2].Value)
+    // The advice works: the term times a parameter in that unit has the other term's unit.
+    let converted = infer (units @ [ "c", m.Groups.[2].Value ]) (sprintf "t + c*%s" m.Groups.[1].Value)
+    Assert.Equal(infer units "t", converted)
 
 [<Fact>]
 let ``a problem's output units are inferred, checked against given ones, and set the loss's unit`` () =
@@ -174,7 +199,7 @@ let ``a problem's output units are inferred, checked against given ones, and set
     let e =
         Assert.ThrowsAny<SymbolicException>(fun () -> (create null).WithUnits(units [ "z", "m" ]) |> ignore)
 
-    Assert.Contains("'z', which is neither a variable", e.Message)
+    Assert.Contains("'z', which is not a name of the problem (variables x0, x1; outputs y0, y1)", e.Message)
 
     let e =
         Assert.ThrowsAny<SymbolicException>(fun () ->
@@ -182,4 +207,4 @@ let ``a problem's output units are inferred, checked against given ones, and set
             |> ignore)
 
     Assert.Contains("The loss is not dimensionally consistent", e.Message)
-    Assert.Contains("y0^2 (m^2*s^2) and y1^2 (s^2)", e.Message)
+    Assert.Contains("the term y1^2 is in s^2 but y0^2 is in m^2*s^2", e.Message)

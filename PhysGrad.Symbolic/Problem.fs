@@ -132,10 +132,14 @@ type Problem
         else
             Units.infer (fun s -> p.UnitOf s) loss
 
-    /// The problem with units for (some of) its variables and outputs. Output units not given are
+    /// The problem with units for (some of) its variables and outputs, given by name or by pattern
+    /// ("x*" for every name that matches, see Units.expandPatterns). Output units not given are
     /// inferred from the simulator; given ones must agree with it. A custom loss must be
     /// dimensionally consistent. Errors (kind Units) name the component, term or subexpression.
     member p.WithUnits(given: IReadOnlyDictionary<string, PhysicalUnit>) =
+        // Patterns (x*) first become units by name, so that every check below sees names.
+        let names = [ "variables", variables; "outputs", outputs; "parameters", Seq.toArray parameters.Keys ]
+        let given = Units.expandPatterns names given
         let table = Dictionary<string, PhysicalUnit>()
 
         for kv in given do
@@ -149,10 +153,9 @@ type Problem
                 Fail.raiseWith
                     ErrorKind.Units
                     (sprintf
-                        "A unit was given for '%s', which is neither a variable (%s) nor an output (%s)."
+                        "A unit was given for '%s', which is not a name of the problem (%s); check its spelling (a pattern such as x* gives many names one unit)."
                         kv.Key
-                        (String.Join(", ", variables))
-                        (String.Join(", ", outputs)))
+                        (Units.listNames names))
 
             if isNull kv.Value then
                 Fail.raiseWith ErrorKind.Units (sprintf "The unit of '%s' is missing." kv.Key)
@@ -163,8 +166,10 @@ type Problem
                 | true, u -> u
                 | _ -> PhysicalUnit.One
 
+        // A symbol without a given unit is null here (inference counts it dimensionless), so that a
+        // units error can name the symbols that were left without one.
         let ofVariable s =
-            match table.TryGetValue s with
+            match given.TryGetValue s with
             | true, u -> u
             | _ -> null
 

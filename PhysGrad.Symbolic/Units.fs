@@ -178,6 +178,18 @@ type PhysicalUnit(scale: float, exponents: Rational[]) =
                 | "1" -> scale
                 | body -> sprintf "%s %s" scale body
 
+    /// The unit as a reader names it: "dimensionless" for 1, else its text ("K", "1/K", "s/m").
+    static member Named(u: PhysicalUnit) =
+        match string u with
+        | "1" -> "dimensionless"
+        | text -> text
+
+    /// "is dimensionless" or "is in K": what a quantity in the unit is, for messages.
+    static member Describe(u: PhysicalUnit) =
+        match string u with
+        | "1" -> "is dimensionless"
+        | text -> "is in " + text
+
     /// The SI prefixes used in printing (and reading) units, with their factors; "" is the bare unit
     /// (for the gram, whose bare name differs from the base unit kg).
     static member internal Prefixes =
@@ -387,6 +399,14 @@ module Units =
         let memo = Dictionary<Expr, Inferred>(ExprIdentity.comparer)
         let show (x: Expr) = Infix.format x
 
+        // "v/u" for the unit of a factor converting u to v, bracketing compound parts: a ratio of scales
+        // (m/km) reads at once, where the single unit it simplifies to would be a bare number (0.001).
+        let ratio (v: PhysicalUnit) (u: PhysicalUnit) =
+            let top, bottom = string v, string u
+            let top = if top.Contains "/" then "(" + top + ")" else top
+            let bottom = if bottom.Contains "/" || bottom.Contains "*" then "(" + bottom + ")" else bottom
+            top + "/" + bottom
+
         let dimensionless (context: Expr) (part: Expr) (what: string) =
             match memo.[part] with
             | Inferred.Known u when not u.IsDimensionless ->
@@ -410,13 +430,6 @@ module Units =
                         match memo.[t], found with
                         | Inferred.Known u, None -> found <- Some(t, u)
                         | Inferred.Known u, Some(first, v) when not (u.Equals v) ->
-                            // "v/u" for the unit of a converting factor, bracketing compound parts.
-                            let ratio =
-                                let top, bottom = string v, string u
-                                let top = if top.Contains "/" then "(" + top + ")" else top
-                                let bottom = if bottom.Contains "/" || bottom.Contains "*" then "(" + bottom + ")" else bottom
-                                top + "/" + bottom
-
                             let advice =
                                 if u.SameDimension v then
                                     // Same dimension, other scale: say how many of one the other is, so that
@@ -425,29 +438,65 @@ module Units =
                                     let factor = u.Scale / v.Scale
 
                                     sprintf
-                                        " They have the same dimension but different scales: 1 %O = %s %O. Declare both in one unit, or multiply %s by a parameter with the value %s and the unit %s."
+                                        "In %s, the terms %s (%O) and %s (%O) have different units. They have the same dimension but different scales: 1 %O = %s %O. Declare both in one unit, or multiply %s by a parameter with the value %s and the unit %s."
+                                        (show n)
+                                        (show first)
+                                        v
+                                        (show t)
+                                        u
                                         u
                                         (factor.ToString("G6", Globalization.CultureInfo.InvariantCulture))
                                         v
                                         (show t)
                                         (factor.ToString("G6", Globalization.CultureInfo.InvariantCulture))
-                                        ratio
+                                        (ratio v u)
                                 else
-                                    sprintf
-                                        " Terms of a sum must have one dimension: check the units declared for their symbols, or multiply %s by a parameter in %s that converts it."
-                                        (show t)
-                                        ratio
+                                    // Two dimensions: name the term, both dimensions and the symbols that
+                                    // have no unit (the usual cause: a unit given for x0 but not x1), and
+                                    // the converting unit simplified (K, 1/K, s/m), never "K/1".
+                                    // In SI scale the quotient reads best simplified (K, 1/K, s/m, m/s^2);
+                                    // with prefixes it would take an unexpected one (s over km is ms/m), so
+                                    // the two units are written as given then (s/km, K/ms).
+                                    let converting =
+                                        let q = v / u
 
-                            mismatch (
-                                sprintf
-                                    "In %s, the terms %s (%O) and %s (%O) have different units.%s"
-                                    (show n)
-                                    (show first)
-                                    v
-                                    (show t)
-                                    u
-                                    advice
-                            )
+                                        if abs (q.Scale - 1.0) <= 1e-12 || u.IsDimensionless || v.IsDimensionless then
+                                            PhysicalUnit.Named q
+                                        else
+                                            ratio v u
+
+                                    let undeclared =
+                                        Structure.freeSymbolNames [ t; first ]
+                                        |> Array.filter (fun s -> isNull (unitOf s))
+
+                                    let none =
+                                        match undeclared with
+                                        | [||] -> ""
+                                        | [| s |] -> sprintf " (%s has no unit given, so it counts as dimensionless)" s
+                                        | names when names.Length <= 4 ->
+                                            sprintf " (%s have no unit given, so they count as dimensionless)" (String.Join(", ", names))
+                                        | names ->
+                                            sprintf
+                                                " (%s, … (%d symbols) have no unit given, so they count as dimensionless)"
+                                                (String.Join(", ", Array.truncate 3 names))
+                                                names.Length
+
+                                    sprintf
+                                        "In %s, the term %s %s but %s %s: a sum adds quantities of one dimension only. Declare units for the symbols of %s so that it %s too%s, or multiply %s by a parameter in %s that converts %s to %s."
+                                        (show n)
+                                        (show t)
+                                        (PhysicalUnit.Describe u)
+                                        (show first)
+                                        (PhysicalUnit.Describe v)
+                                        (show t)
+                                        (PhysicalUnit.Describe v)
+                                        none
+                                        (show t)
+                                        converting
+                                        (PhysicalUnit.Named u)
+                                        (PhysicalUnit.Named v)
+
+                            mismatch advice
                         | _ -> ()
 
                     match found with
@@ -509,3 +558,83 @@ module Units =
                 | true, u -> u
                 | _ -> null)
             e
+
+    /// Whether a unit key is a pattern: a name with '*' standing for any characters (x* for x0, x1, …).
+    [<CompiledName("IsPattern")>]
+    let isPattern (key: string) = key.Contains '*'
+
+    /// Whether <paramref name="name"/> matches the pattern (each '*' any run of characters, the rest
+    /// literal; the whole name must match).
+    [<CompiledName("Matches")>]
+    let matches (pattern: string) (name: string) =
+        let body = pattern.Split '*' |> Array.map Text.RegularExpressions.Regex.Escape
+        Text.RegularExpressions.Regex.IsMatch(name, "^" + String.Join(".*", body) + "$")
+
+    /// "variables x0, x1, …, x63; outputs y0, y1, …, y63": each kind of name with its first two and
+    /// last names (all of them up to four), so that a message about a large problem stays one line.
+    let listNames (groups: (string * string[]) list) =
+        groups
+        |> List.filter (fun (_, g) -> g.Length > 0)
+        |> List.map (fun (label, g) ->
+            let listed =
+                if g.Length <= 4 then String.Join(", ", g)
+                else sprintf "%s, %s, …, %s" g.[0] g.[1] g.[g.Length - 1]
+
+            label + " " + listed)
+        |> fun parts -> String.Join("; ", parts)
+
+    /// Units given by name or by pattern (x*=K: every name that matches) as one unit per name, over the
+    /// names of <paramref name="groups"/> (a problem's variables, outputs and parameters, each with its
+    /// label for messages). A unit given by name wins over a pattern. Raises a Units error naming the
+    /// pattern when one matches no name, and naming the name and both patterns when two patterns give one
+    /// name different units (give that name its own).
+    [<CompiledName("ExpandPatterns")>]
+    let expandPatterns (groups: (string * string[]) list) (given: IReadOnlyDictionary<string, 'T>) : IReadOnlyDictionary<string, 'T> =
+        if given |> Seq.forall (fun kv -> not (isPattern kv.Key)) then
+            given
+        else
+            let names = groups |> Seq.collect snd |> Seq.toArray
+            let table = Dictionary<string, 'T>()
+            let from = Dictionary<string, string>()
+
+            for kv in given do
+                if not (isPattern kv.Key) then
+                    table.[kv.Key] <- kv.Value
+
+            for kv in given do
+                if isPattern kv.Key then
+                    let hits = names |> Array.filter (matches kv.Key)
+
+                    if hits.Length = 0 then
+                        let shown = listNames groups
+
+                        mismatch (
+                            sprintf
+                                "The unit pattern '%s' (%s=%O) matches no name of the problem (%s); write one that does (a '*' stands for any characters: x* matches x0, x1, …)."
+                                kv.Key
+                                kv.Key
+                                kv.Value
+                                shown
+                        )
+
+                    for name in hits do
+                        if not (given.ContainsKey name) then
+                            match from.TryGetValue name with
+                            | true, other when not (Object.Equals(table.[name], kv.Value)) ->
+                                mismatch (
+                                    sprintf
+                                        "%s matches two unit patterns with different units, %s=%O and %s=%O; give %s its own unit (%s=…), which wins over both."
+                                        name
+                                        other
+                                        table.[name]
+                                        kv.Key
+                                        kv.Value
+                                        name
+                                        name
+                                )
+                            | true, _ -> ()
+                            | _ ->
+                                table.[name] <- kv.Value
+                                from.[name] <- kv.Key
+
+            table :> IReadOnlyDictionary<_, _>
