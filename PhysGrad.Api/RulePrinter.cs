@@ -52,14 +52,18 @@ public static class RulePrinter
     /// ystar0, … when a name of the problem begins with "ys"), in output order; LaTeX writes the j-th as
     /// y^*_j whatever its prefix, and no other symbol that way. Empty when the target was given.</param>
     /// <param name="step">The name of the step size in the rules (<c>eta</c>, or another when the problem uses that name).</param>
-    public static string Format(string format, IReadOnlyList<RuleBlock> blocks, IReadOnlyList<string> variables, string header, IReadOnlyList<string> targetSymbols, string step = "eta")
+    /// <param name="symbolOrder">The other names in the order the user gave them (target symbols, then parameters,
+    /// then outputs): the C# methods take them in this order after the variables; names not listed come after
+    /// them, alphabetically. Null: all alphabetically.</param>
+    public static string Format(string format, IReadOnlyList<RuleBlock> blocks, IReadOnlyList<string> variables, string header, IReadOnlyList<string> targetSymbols, string step = "eta",
+        IReadOnlyList<string>? symbolOrder = null)
     {
         var (taken, shared) = PrepareCore(format, blocks, variables);
         // Every format writes η first in each product (−η·2x, as papers do), like UpdateRule.ToString.
         return Layout.withLeading(step, Microsoft.FSharp.Core.FuncConvert.FromFunc(() => format switch
         {
             "latex" => Latex(blocks, shared, header, TargetLatex(targetSymbols)),
-            "csharp" => CSharpClass(blocks, shared, variables, taken, header, step),
+            "csharp" => CSharpClass(blocks, shared, variables, taken, header, step, symbolOrder ?? []),
             _ => Infix(blocks, shared),
         }));
     }
@@ -160,8 +164,11 @@ public static class RulePrinter
     /// returning each step through an out parameter <c>d</c>+name.
     /// </summary>
     private static string CSharpClass(IReadOnlyList<RuleBlock> blocks, SharedBlock[] shared, IReadOnlyList<string> variables,
-        string[] taken, string header, string step)
+        string[] taken, string header, string step, IReadOnlyList<string> symbolOrder)
     {
+        // A caller passes arguments by position: they follow the user's order (R before H for --target R,H), not the alphabet.
+        var position = symbolOrder.Distinct().Select((n, i) => (n, i)).ToDictionary(t => t.n, t => t.i);
+        var rank = new Func<string, int>(n => position.GetValueOrDefault(n, int.MaxValue));
         var sb = new StringBuilder();
         sb.Append($"// {header}\nusing System;\n\npublic static class UpdateRules\n{{\n");
         var takenSet = taken.ToHashSet();
@@ -170,7 +177,7 @@ public static class RulePrinter
             var block = blocks[b];
             var free = Structure.FreeSymbolNames(block.Cores);
             var inputs = (block.Names.All(variables.Contains) ? variables : Array.Empty<string>())
-                .Concat(free.Where(n => !variables.Contains(n) && n != step))
+                .Concat(free.Where(n => !variables.Contains(n) && n != step).OrderBy(rank))
                 .Concat(free.Contains(step) ? [step] : Array.Empty<string>())
                 .Distinct().ToArray();
             var outName = new Func<string, string>(n => takenSet.Contains("d" + n) ? "delta_" + n : "d" + n);

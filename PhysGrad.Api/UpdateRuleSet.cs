@@ -192,6 +192,18 @@ public static class UpdateRuleSet
         var simulator = model.Simulator;
         var loss = model.Loss;
         var lossX = model.LossInX;
+        // Decimal constants (0.1, 3e8) are solved with as the exact rationals the user wrote, so sums that
+        // cancel on paper cancel here (no 2.22E-16*eta*x0 in IG, PG's step exactly 0 at η = 0); the rules
+        // return to doubles after simplifying. Only for the sizes whose inverses are cofactor expansions,
+        // where rationals stay small; larger problems keep the doubles (and their rounding).
+        var exact = variables.Length <= global::PhysGrad.Symbolic.Matrix.CofactorLimit
+            && ExactConstants.HasReals(simulator.Append(loss).Append(lossX));
+        if (exact)
+        {
+            simulator = [.. simulator.Select(ExactConstants.Exact)];
+            loss = ExactConstants.Exact(loss);
+            lossX = ExactConstants.Exact(lossX);
+        }
         var stepName = problem.StepSymbol;
         var eta = ExprModule.Symbol(stepName);
         var rules = new List<UpdateRule>();
@@ -218,12 +230,23 @@ public static class UpdateRuleSet
                     _ => e.Message,
                 });
             }
-            rules.Add(new UpdateRule(method, problem.Variables, UpdateRules.Simplified(steps).Select(e => Expression.Wrap(e, stepName)).ToArray())
+            rules.Add(new UpdateRule(method, problem.Variables, UpdateRules.Simplified(steps)
+                .Select(e => Expression.Wrap(exact ? ExactConstants.Floating(e) : e, stepName)).ToArray())
             {
                 StepSymbol = stepName,
             });
         }
         return rules;
+
+        // A derived inverse is derived again from the exact simulator (10/3, not 3.3333333333333335); a
+        // given one reads its decimals as rationals, as the simulator's.
+        Expr[] ExactInverse(Expr[] inverse)
+        {
+            if (model.InverseSource == InverseSource.Derived
+                && LocalInverse.TryDeriveWithin(LocalInverse.DefaultBudget, model.Variables, model.Outputs, simulator) is { IsOk: true } derived)
+                return derived.ResultValue;
+            return [.. inverse.Select(ExactConstants.Exact)];
+        }
 
         bool YStepSingular()
         {
@@ -247,7 +270,7 @@ public static class UpdateRuleSet
                 Method.InverseGradient => UpdateRules.InverseGradient(eta, variables, outputs, simulator, loss),
                 Method.GaussNewton => UpdateRules.GaussNewton(eta, variables, outputs, simulator, loss),
                 Method.PhysicalGradient => model.Inverse is { } inverse
-                    ? UpdateRules.Physical(eta, variables, outputs, simulator, loss, inverse)
+                    ? UpdateRules.Physical(eta, variables, outputs, simulator, loss, exact ? ExactInverse(inverse) : inverse)
                     // No option or file field is named here: the API has neither (the CLI adds its own).
                     : throw new MethodNotApplicableException(method, NotApplicableCause.NoInverse, ErrorKind.Invalid,
                         $"PG's closed form needs a local inverse, and none was derived: {model.InverseNote}. " +

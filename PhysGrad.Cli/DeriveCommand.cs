@@ -135,7 +135,11 @@ internal static class DeriveCommand
             if (f == "infix" && symbolicTarget)
                 output.WriteLine("T" + SymbolicTargetNote(definition, targetText)[1..]
                     + (definition.HasTarget ? "" : "; --target gives numbers or names"));
-            output.Write(RulePrinter.Format(f, blocks, definition.Variables, header, generated, step: step));
+            // The C# signature takes the names in the user's order: the target's names as given, the parameters, the outputs.
+            var symbolOrder = targetEntries.SelectMany(t => t.Variables)
+                .Concat(definition.Parameters?.Keys ?? Enumerable.Empty<string>())
+                .Concat(definition.Outputs).Distinct().ToArray();
+            output.Write(RulePrinter.Format(f, blocks, definition.Variables, header, generated, step: step, symbolOrder: symbolOrder));
             return ExitCode.Ok;
         });
         return command;

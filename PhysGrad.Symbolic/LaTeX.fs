@@ -70,11 +70,25 @@ module LaTeX =
         | Function.Atan -> "\\arctan"
         | _ -> "\\" + Expr.functionName f
 
+    /// The mantissa and power of ten of a double that Layout.formatReal writes in E-notation
+    /// ("3.33E-09" → ("3.33", -9)); None for plain digits.
+    let private scientific (x: float) =
+        let s = Layout.formatReal x
+        let i = s.IndexOf 'E'
+
+        if i < 0 then
+            None
+        else
+            Some(s.Substring(0, i), int (s.Substring(i + 1)))
+
     let rec private level (e: Expr) =
         match e.Node with
         | Number q when q.IsInteger -> if q.Sign < 0 then Layout.Unary else Layout.Atom
         | Number _ -> Layout.Atom // \frac{p}{q} is a group
-        | Real x -> if x < 0.0 then Layout.Unary else Layout.Atom
+        | Real x when x < 0.0 -> Layout.Unary
+        // m \times 10^{k} binds like a product, 10^{k} like a power: (10^{-20})^{2}, not 10^{-20}^{2}.
+        | Real x when (scientific x).IsSome -> if fst (scientific x).Value = "1" then Layout.Power else Layout.Product
+        | Real _ -> Layout.Atom
         | Symbol _
         | Pi
         | Apply _
@@ -94,7 +108,7 @@ module LaTeX =
     let private plainBase (e: Expr) =
         match e.Node with
         | Number q -> q.IsInteger && q.Sign >= 0
-        | Real x -> x >= 0.0
+        | Real x -> x >= 0.0 && (scientific x).IsNone
         | Symbol _
         | Pi -> true
         | Apply(Function.Exp, _) -> Layout.isE e
@@ -106,8 +120,13 @@ module LaTeX =
         | _ -> false
 
     /// An integer-valued double is printed as an integer (20, not 20.0): LaTeX is read by people,
-    /// and 20\,\eta next to 5\,\eta should not differ in looks.
-    let private realText (x: float) = Layout.formatReal x
+    /// and 20\,\eta next to 5\,\eta should not differ in looks. E-notation is not mathematics:
+    /// 1E-20 is written 10^{-20} and 3.33E-09 as 3.33 \times 10^{-9}, with the same round-trip digits.
+    let private realText (x: float) =
+        match scientific x with
+        | None -> Layout.formatReal x
+        | Some(("1" | "-1") as m, k) -> sprintf "%s10^{%d}" (if m = "-1" then "-" else "") k
+        | Some(m, k) -> sprintf "%s \\times 10^{%d}" m k
 
     let rec private write (names: string -> string) (sb: StringBuilder) (context: int) (e: Expr) =
         Deep.check ()
@@ -133,7 +152,13 @@ module LaTeX =
                 // A number after another factor needs an explicit dot: 2 \cdot 3, x \cdot 2.
                 sb.Append(if Expr.isNumeric x then " \\cdot " else " ") |> ignore
 
-            write names sb Layout.Unary x)
+            // A leading 3.33 \times 10^{-9} needs no parentheses: 3.33 \times 10^{-9} \eta reads as one product.
+            let context =
+                match x.Node with
+                | Real _ when i = 0 -> Layout.Product
+                | _ -> Layout.Unary
+
+            write names sb context x)
 
     and private writeFraction (names: string -> string) (sb: StringBuilder) (f: Layout.Fraction) =
         if f.Negative then

@@ -195,7 +195,10 @@ module Parse =
             | Some(p, x) -> APower(b, x, p)
 
     unaryRef.Value <-
-        many (anyOf "+-" .>> ws) .>>. power
+        // The sign has no label of its own: where an operand must come, "expected a number, a name or '('"
+        // is the whole story (a sign belongs to the operand), and an unlabelled anyOf read as
+        // "an operator (+ - * / ^)" there, where no * / ^ fits.
+        many ((anyOf "+-" <?> "") .>> ws) .>>. power
         |>> fun (signs, p) ->
             let minus = signs |> List.filter ((=) '-') |> List.length
             if signs.IsEmpty then p else ANeg(minus, p)

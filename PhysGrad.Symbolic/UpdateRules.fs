@@ -1,5 +1,79 @@
 namespace PhysGrad.Symbolic
 
+open System
+open System.Globalization
+open System.Numerics
+
+/// Decimal constants as the exact rationals a user means by them. A simulator written with 0.1 and
+/// 0.3 is solved by the closed forms in doubles otherwise, and a sum that cancels exactly on paper
+/// leaves rounding residue as a term of its own (2.22E-16*eta*x0, or a PG step that is not 0 at
+/// η = 0). Solving with the decimals as rationals cancels exactly; the results go back to doubles
+/// for printing and compiling. Rational arithmetic is BigInteger-based (Rational.fs).
+[<RequireQualifiedAccess>]
+module ExactConstants =
+
+    /// The decimal a double reads as (its shortest round-trip text, "0.1", "3.3E-09") as a rational.
+    [<CompiledName("OfDecimal")>]
+    let ofDecimal (x: float) : Rational =
+        let text = x.ToString("R", CultureInfo.InvariantCulture)
+        let e = text.IndexOfAny [| 'E'; 'e' |]
+        let mantissa, exponent = if e < 0 then text, 0 else text.Substring(0, e), int (text.Substring(e + 1))
+        let dot = mantissa.IndexOf '.'
+        let fractionDigits = if dot < 0 then 0 else mantissa.Length - dot - 1
+        let digits = BigInteger.Parse(mantissa.Replace(".", ""), CultureInfo.InvariantCulture)
+        let shift = exponent - fractionDigits
+
+        if shift >= 0 then
+            Rational.OfBig(digits * BigInteger.Pow(BigInteger 10, shift))
+        else
+            Rational.Create(digits, BigInteger.Pow(BigInteger 10, -shift))
+
+    /// Does any of the expressions hold a floating constant?
+    [<CompiledName("HasReals")>]
+    let hasReals (es: seq<Expr>) =
+        Structure.postOrder es
+        |> Array.exists (fun n ->
+            match n.Node with
+            | Real _ -> true
+            | _ -> false)
+
+    /// Every floating constant as the rational of its decimal text.
+    [<CompiledName("Exact")>]
+    let exact (e: Expr) =
+        e
+        |> Structure.rewriteBottomUp (fun n ->
+            match n.Node with
+            | Real x -> Expr.number (ofDecimal x)
+            | _ -> n)
+
+    /// Every non-integer rational back to a double, except exponents (x^(1/2) stays a square root) and
+    /// ±1/2; integers stay exact, as they print the same either way.
+    [<CompiledName("Floating")>]
+    let floating (e: Expr) =
+        let memo = Collections.Generic.Dictionary<Expr, Expr>(ExprIdentity.comparer)
+
+        let rec go (n: Expr) =
+            match memo.TryGetValue n with
+            | true, r -> r
+            | _ ->
+                Deep.check ()
+
+                let r =
+                    match n.Node with
+                    // Halves stay exact: they come from the calculus (½ of a square's derivative), print
+                    // as /2 as they did before, and are exact doubles either way.
+                    | Number q when not q.IsInteger && not (q.Den = BigInteger 2 && BigInteger.Abs q.Num = BigInteger.One) -> Expr.real (q.ToDouble())
+                    | Power(b, x) -> Expr.pow (go b) x
+                    | _ ->
+                        let cs = Expr.children n
+                        if cs.Length = 0 then n else Expr.rebuild n (Array.map go cs)
+
+                memo.[n] <- r
+                r
+
+        go e
+
+
 /// The closed-form update rules of docs/theory.md §2 as expressions: for each variable xᵢ the step Δxᵢ,
 /// in the variables and the step size `eta`. They are what the numeric optimisers compute, written
 /// out so a person can read them (and test them against the optimisers).
