@@ -143,7 +143,7 @@ public static class ReferenceProblems
             // 0.01 does not move x; 300 takes the loss from 0.0016 to 5.6·10⁻⁵ at n = 4 (measured).
             Steps = new Dictionary<Method, double> { [Method.GradientDescent] = 300 },
         },
-        new("oscillators", "two coupled oscillators (coupling 0.2), RK4 with dt = 0.5, one control per step on v₂; drive the state from (1, 0, 0, 0) to rest", "controls (steps)", 24, 4, 256,
+        new("oscillators", "two coupled oscillators (coupling 0.2), RK4 with dt = 0.5, one control per step on v₂; from (1, 0, 0, 0), reach the state the controls u_k = 0.3 cos(0.5 k) reach", "controls (steps)", 24, 4, 256,
             "one control per step on a 4-dimensional state needs at least 4 steps to reach rest from any state")
         {
             // Measured: gd at 0.1 ends at loss 0.0098 (n = 24) and 0.0100 (n = 48), 0.01 at 0.76 and 1.76.

@@ -642,7 +642,7 @@ public static class Optimizer
                 // The rule says its step is rounding (∂L/∂y or the decrease its model predicts below what
                 // rounding resolves): no further step can change L measurably. Classified like a zero step.
                 if (stepper.GlobalMinimumToRounding() is { } global)
-                    return Finish(StopReason.Converged, k, $"{rounding} at iteration {k}; {global}", ConvergenceCriterion.RoundingLevel);
+                    return Finish(StopReason.Converged, k, $"{rounding} at iteration {k}; {global}", ConvergenceCriterion.RoundingLevel, GlobalMinimum(global));
                 var curvature = stepper.ClassifyCurvature();
                 var detail = $"{rounding} at iteration {k}, at {curvature.KindWithArticle}; {curvature.Detail}";
                 return curvature.Kind == StationaryKind.Minimum
@@ -659,7 +659,7 @@ public static class Optimizer
                 // A step that falls to the tolerance (for most rules: exactly 0, ∂L/∂x = 0) stops the run
                 // at a stationary point; only a minimum is "converged".
                 if (stepper.GlobalMinimumToRounding() is { } global)
-                    return Finish(StopReason.Converged, k, $"step length {NumberText.Short(stepLength, 3)} ≤ {NumberText.Short(stepTolerance, 3)} at iteration {k}; {global}", ConvergenceCriterion.StepTolerance);
+                    return Finish(StopReason.Converged, k, $"step length {NumberText.Short(stepLength, 3)} ≤ {NumberText.Short(stepTolerance, 3)} at iteration {k}; {global}", ConvergenceCriterion.StepTolerance, GlobalMinimum(global));
                 var curvature = stepper.ClassifyCurvature();
                 var detail = $"step length {NumberText.Short(stepLength, 3)} ≤ {NumberText.Short(stepTolerance, 3)} at iteration {k}, at {curvature.KindWithArticle}; {curvature.Detail}";
                 return curvature.Kind == StationaryKind.Minimum
@@ -673,6 +673,10 @@ public static class Optimizer
         if (LossGrowth.Exploded(losses[0], stepper.Loss))
             return Finish(StopReason.Diverged, iterations, LossGrowth.Describe(losses[0], stepper.Loss, iterations));
         return Finish(StopReason.IterationLimit, iterations, NumberText.Count(iterations, "iteration"));
+
+        // A global minimum known from the loss's form (L ≥ 0) and L at rounding: a minimum without a
+        // probe, so the typed exit still says what kind of point it is.
+        static Curvature GlobalMinimum(string why) => new(StationaryKind.Minimum, [], false, why);
 
         // The loss at or below the tolerance. With a loss known to be ≥ 0 that is a minimum to the
         // tolerance (within it of the bound 0). Otherwise the value alone says nothing (a loss like y0

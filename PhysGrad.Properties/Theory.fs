@@ -365,7 +365,8 @@ let ``units prints each method's step unit and marks mismatches`` () =
         Cli.run [ "units"; "--simulator"; "x0 + x1"; "--unit"; "x0=m"; "--unit"; "x1=s" ]
 
     Assert.Equal(2, code)
-    Assert.Contains("x0 (m) and x1 (s)", err)
+    Assert.Contains("the term x1 is in s but x0 is in m", err)
+    Assert.Contains("a parameter in m/s that converts s to m", err)
     let code, _, err = Cli.run [ "units"; "--simulator"; "x0"; "--unit"; "x0=furlong" ]
     Assert.Equal(2, code)
     Assert.Contains("unknown unit 'furlong'", err)
