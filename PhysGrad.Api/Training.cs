@@ -678,22 +678,32 @@ public static class Training
 
     /// <summary>
     /// The vertical range of a train plot, robust to spikes: from the least value to the largest value
-    /// at or below Tukey's far-out fence Q₃ + 3·(Q₃ − Q₁) of <paramref name="values"/> (the quartiles of every
-    /// recorded value, in the plotted coordinate), widened to hold <paramref name="always"/> (every run's
+    /// that lies at or below its own run's Tukey far-out fence Q₃ + 3·(Q₃ − Q₁) (the quartiles of that run's
+    /// recorded values, in the plotted coordinate), widened to hold <paramref name="always"/> (every run's
     /// start and the end of every run that did not diverge). A transient spike (Gauss–Newton's loss leaping
-    /// to 1E+06 for a few dozen steps) lies above the fence, so it does not squash the curves into the
-    /// bottom of the plot; it is drawn to the edge and marked there.
+    /// to 1E+06 for a few dozen of 3000 steps) lies above its run's fence, so it does not squash the curves
+    /// into the bottom of the plot; it is drawn to the edge and marked there. The quartiles are taken per
+    /// run, not over all runs together: on a log axis a run that falls three decades (HIG's) spreads the
+    /// pooled quartiles so far that the pooled fence (6 decades above Q₃) let Gauss–Newton's 5E+04 in.
     /// </summary>
-    internal static (double Low, double High) RobustRange(double[] values, IEnumerable<double> always)
+    internal static (double Low, double High) RobustRange(IEnumerable<double[]> runs, IEnumerable<double> always)
     {
-        var sorted = values.Where(double.IsFinite).Order().ToArray();
+        var perRun = runs.Select(r => r.Where(double.IsFinite).Order().ToArray()).Where(r => r.Length > 0).ToArray();
         var must = always.Where(double.IsFinite).ToArray();
-        if (sorted.Length == 0) return must.Length == 0 ? (0, 1) : (must.Min(), must.Max());
-        var (q1, q3) = (Quantile(sorted, 0.25), Quantile(sorted, 0.75));
-        var fence = q3 + 3 * (q3 - q1);
-        var kept = sorted.Where(v => v <= fence).Concat(must).ToArray();
-        return (sorted[0] < kept.Min() ? sorted[0] : kept.Min(), kept.Max());
+        if (perRun.Length == 0) return must.Length == 0 ? (0, 1) : (must.Min(), must.Max());
+        var kept = perRun.SelectMany(sorted =>
+        {
+            var (q1, q3) = (Quantile(sorted, 0.25), Quantile(sorted, 0.75));
+            var fence = q3 + 3 * (q3 - q1);
+            return sorted.Where(v => v <= fence);
+        }).Concat(must).ToArray();
+        var least = perRun.Min(r => r[0]);
+        return (Math.Min(least, kept.Min()), kept.Max());
     }
+
+    /// <summary><see cref="RobustRange(IEnumerable{double[]}, IEnumerable{double})"/> of one run's values.</summary>
+    internal static (double Low, double High) RobustRange(double[] values, IEnumerable<double> always) =>
+        RobustRange([values], always);
 
     /// <summary>
     /// The x values of runs of consecutive grid indices as text, <c>10–60, 170–230</c> (with the unit
@@ -717,7 +727,7 @@ public static class Training
     /// built but not saved (the tests inspect them). Runs of equal settings are one method's seeds: each is
     /// drawn as its median curve over the seeds and, for two or more seeds, a shaded band from the least to
     /// the largest value (<see cref="Band"/>), in the method's colour; the legend says so. The vertical range
-    /// is <see cref="RobustRange"/> of the runs that did not diverge; a median that goes above it is drawn to
+    /// is <see cref="RobustRange(IEnumerable{double[]}, IEnumerable{double})"/> of the runs that did not diverge; a median that goes above it is drawn to
     /// the edge and back with a triangle at each crossing, a band is cut at the edge, and the legend names
     /// the stretches cut and the largest value there, apart: where the median leaves ("median above the
     /// plot") and where only the band's largest seed does ("band (its largest seed) above the plot"). A median that diverges (half or more of the seeds did)
@@ -773,15 +783,15 @@ public static class Training
             var rangeRuns = keptRuns.Length > 0 ? keptRuns : runs;
             // Every recorded value of those runs, and the values the range must hold: every run's start
             // and the end of every run that did not diverge (on a log axis only positive values).
-            double[] Values(bool log) => [.. rangeRuns.SelectMany(r => r.Points).Select(quantity)
-                .Where(v => double.IsFinite(v) && (!log || v > 0)).Select(v => log ? Math.Log10(v) : v)];
+            double[][] Values(bool log) => [.. rangeRuns.Select(r => r.Points.Select(quantity)
+                .Where(v => double.IsFinite(v) && (!log || v > 0)).Select(v => log ? Math.Log10(v) : v).ToArray())];
             IEnumerable<double> Always(bool log) =>
                 runs.SelectMany(r => r.Points.Take(1)).Concat(rangeRuns.Where(r => !r.Diverged || keptRuns.Length == 0).Select(r => r.Points[^1]))
                     .Select(quantity).Where(v => double.IsFinite(v) && (!log || v > 0)).Select(v => log ? Math.Log10(v) : v);
             // As compare's loss plot: a log axis labels only powers of ten, so it needs two of them in the
             // (robust) range; else the quantity is drawn on a linear axis.
             var logRange = RobustRange(Values(log: true), Always(log: true));
-            var linear = Values(log: true).Length == 0 || TrajectoryPlots.PowersOfTen(logRange.Low, logRange.High).Length < 2;
+            var linear = Values(log: true).All(r => r.Length == 0) || TrajectoryPlots.PowersOfTen(logRange.Low, logRange.High).Length < 2;
             Func<double, double> plotted = linear ? v => v : Math.Log10;
             var (low, high) = linear ? RobustRange(Values(log: false), Always(log: false)) : logRange;
             var cut = false;

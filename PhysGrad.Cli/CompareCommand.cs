@@ -216,19 +216,15 @@ internal static class CompareCommand
                 r.MeasuredIn == DistanceSpace.None ? "n/a" : $"{RunReport.FormatNumber(r.DistanceToTarget)} in {r.DistanceSpace}",
                 // No first step (u = 0 or not finite) has no direction to align (the measure is NaN): n/a, never NaN in a table.
                 double.IsFinite(r.DiagonalAlignment) ? Numbers.Format(r.DiagonalAlignment, "F4") : "n/a",
+                r.StopText + (r.LossRose ? $"; loss rose: final {RunReport.FormatNumber(r.FinalLoss)} > start {RunReport.FormatNumber(r.StartLoss)}" : ""),
             }).ToArray();
-            string[] header = ["method", "eta", "final x", "final loss", "distance", "diagonal"];
-            var widths = header.Select((h, c) => rows.Select(row => row[c].Length).Append(h.Length).Max()).ToArray();
-            bool[] left = [true, false, true, false, false, false];
-            string Line(string[] cells) =>
-                string.Join("  ", cells.Select((cell, c) => left[c] ? cell.PadRight(widths[c]) : cell.PadLeft(widths[c])));
-            output.WriteLine(Line(header) + "  stop");
+            string[] header = ["method", "eta", "final x", "final loss", "distance", "diagonal", "stop"];
+            var lines = TextTable.Lines(header, rows, [true, false, true, false, false, false, true]).ToArray();
+            output.WriteLine(lines[0]);
             for (var i = 0; i < results.Count; i++)
             {
-                var run = results[i];
-                output.WriteLine(Line(rows[i]) + $"  {run.StopText}" +
-                    (run.LossRose ? $"; loss rose: final {RunReport.FormatNumber(run.FinalLoss)} > start {RunReport.FormatNumber(run.StartLoss)}" : ""));
-                foreach (var line in SkipLines.Fallbacks(run.Fallbacks))
+                output.WriteLine(lines[i + 1]);
+                foreach (var line in SkipLines.Fallbacks(results[i].Fallbacks))
                     output.WriteLine("         " + line);
             }
             output.WriteLine();

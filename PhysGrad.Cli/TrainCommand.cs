@@ -206,17 +206,27 @@ internal static class TrainCommand
                 break;
             default:
                 output.WriteLine(example.Description);
-                output.WriteLine($"{"method",-8} {"settings",-40} {"seed",4} {"final loss",11}{(hasX ? $" {"½|x-x*|²",11}" : "")} {"time (s)",9} {"steps",7} {"ms/step",8}  stop");
-                foreach (var r in runs)
-                    output.WriteLine($"{r.Choice.Name,-8} {r.Choice.Description,-40} {r.Seed,4} {G(r.Final.Loss),11}{(hasX ? $" {G(r.Final.XError),11}" : "")} {Numbers.Table(r.Final.Seconds, 3),9} {r.Final.Step,7} {MsPerStep(r),8}  {Stop(r)}");
+                // Columns as wide as their widest cell and two spaces apart (compare's table): a loss of
+                // 11 characters once ran into the seed before it ("1 0.000660425").
+                string[]? X(string cell) => hasX ? [cell] : null;
+                string[] Row(params string[]?[] cells) => [.. cells.SelectMany(c => c ?? [])];
+                bool[] Left(int columns, params int[] lefts) => [.. Enumerable.Range(0, columns).Select(lefts.Contains)];
+                var header = Row(["method", "settings", "seed", "final loss"], X("½|x-x*|²"), ["time (s)", "steps", "ms/step", "stop"]);
+                var rows = runs.Select(r => Row([r.Choice.Name, r.Choice.Description, $"{r.Seed}", G(r.Final.Loss)], X(G(r.Final.XError)),
+                    [Numbers.Table(r.Final.Seconds, 3), $"{r.Final.Step}", MsPerStep(r), Stop(r)])).ToArray();
+                foreach (var line in TextTable.Lines(header, rows, Left(header.Length, 0, 1, header.Length - 1)))
+                    output.WriteLine(line);
                 // Over several seeds, one line per method: the median and the range of the final loss.
                 if (summaries.Any(m => m.Seeds.Count > 1))
                 {
                     output.WriteLine();
                     output.WriteLine($"Over the seeds (median, least and largest final loss; a diverged run counts as ∞; ms/step the median over all the seeds' steps):");
-                    output.WriteLine($"{"method",-8} {"settings",-40} {"seeds",5} {"median loss",11} {"least",11} {"largest",11}{(hasX ? $" {"median ½|x-x*|²",15}" : "")} {"steps",7} {"ms/step",8}");
-                    foreach (var m in summaries)
-                        output.WriteLine($"{m.Choice.Name,-8} {m.Choice.Description,-40} {m.Seeds.Count,5} {G(m.MedianLoss),11} {G(m.MinLoss),11} {G(m.MaxLoss),11}{(hasX ? $" {G(m.MedianXError),15}" : "")} {m.MedianSteps,7:0.#} {Ms(m.MillisecondsPerStep),8}{(m.Diverged > 0 ? $"  {m.Diverged} diverged" : "")}");
+                    var sumHeader = Row(["method", "settings", "seeds", "median loss", "least", "largest"], X("median ½|x-x*|²"), ["steps", "ms/step", ""]);
+                    var sums = summaries.Select(m => Row([m.Choice.Name, m.Choice.Description, $"{m.Seeds.Count}", G(m.MedianLoss), G(m.MinLoss), G(m.MaxLoss)],
+                        X(G(m.MedianXError)), [m.MedianSteps.ToString("0.#", CultureInfo.InvariantCulture), Ms(m.MillisecondsPerStep),
+                        m.Diverged > 0 ? $"{m.Diverged} diverged" : ""])).ToArray();
+                    foreach (var line in TextTable.Lines(sumHeader, sums, Left(sumHeader.Length, 0, 1, sumHeader.Length - 1)))
+                        output.WriteLine(line.TrimEnd());
                 }
                 break;
         }
