@@ -32,8 +32,9 @@ public sealed partial record MethodResult(OptimizerRun Run, double DistanceToTar
     /// <summary>Whether the run diverged (<c>Run.Exit.Reason</c> is <see cref="StopReason.Diverged"/>): a failed run.</summary>
     public bool Diverged => Run.Exit.Reason == StopReason.Diverged;
 
-    /// <summary>Whether the run failed: it diverged, or a solver in a step did not converge (<see cref="StopReason.SolverFailed"/>).</summary>
-    public bool Failed => Run.Exit.Reason is StopReason.Diverged or StopReason.SolverFailed;
+    /// <summary>Whether the run failed: it diverged, a solver in a step did not converge (<see cref="StopReason.SolverFailed"/>),
+    /// or a step left the problem's domain (<see cref="StopReason.LeftDomain"/>).</summary>
+    public bool Failed => Run.Exit.Reason is StopReason.Diverged or StopReason.SolverFailed or StopReason.LeftDomain;
 
     /// <summary>The run, then <c>distance 0.511282 in x, diagonal -1.3564</c> (<c>no distance (no target)</c> without a target).</summary>
     public override string ToString() =>

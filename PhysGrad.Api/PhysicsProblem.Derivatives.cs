@@ -311,24 +311,8 @@ public sealed partial class PhysicsProblem
         var model = Model;
         string[] names = [.. model.Variables, .. model.Parameters.Keys];
         double[] values = [.. point, .. model.Parameters.Values];
-        string? Why(string what, Expr formula)
-        {
-            DomainCondition? failing;
-            try
-            {
-                failing = Domain.FirstFailing(names, values, [formula]);
-            }
-            catch (SymbolicException)
-            {
-                return null;
-            }
-            if (failing is null) return null;
-            var on = Structure.FreeSymbols(failing.Argument)
-                .Select(s => s.Node is Node.Symbol v ? v.Item : "")
-                .Where(v => Array.IndexOf(model.Variables, v) >= 0).Distinct()
-                .Select(v => $"{v} = {NumberText.Short(point[Array.IndexOf(model.Variables, v)])}");
-            return $"{what} is undefined there: {failing} fails ({string.Join(", ", on)})";
-        }
+        string? Why(string what, Expr formula) =>
+            DomainCheck.Failing(names, values, model.Variables, [formula]) is { } failing ? $"{what} is undefined there: {failing}" : null;
         var y = new double[Outputs.Count];
         Compiled.Simulate(point, y);
         for (var i = 0; i < y.Length; i++)

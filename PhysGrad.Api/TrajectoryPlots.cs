@@ -361,10 +361,13 @@ public static class TrajectoryPlots
     /// run "diverged at iteration k", k its exit's iteration (<see cref="ExitReason.Iteration"/>, where the
     /// optimiser stopped it: the one place the iteration is taken from, never a curve's length, which
     /// differs between x, y and the loss); a run that explodes without diverging (<see cref="Exploding"/>)
-    /// "explodes"; otherwise nothing.
+    /// "explodes"; a run whose step k left the problem's domain (<see cref="StopReason.LeftDomain"/>, exit
+    /// iteration k − 1) "left the domain at iteration k", its curve drawn to its last defined point, which
+    /// a ring marks; otherwise nothing.
     /// </summary>
     internal static string Status(OptimizerRun run, bool exploding) =>
         run.StopReason == StopReason.Diverged ? $", diverged at iteration {run.Exit.Iteration}"
+        : run.StopReason == StopReason.LeftDomain ? $", left the domain at iteration {run.Exit.Iteration + 1} (ring: last point inside)"
         : exploding ? ", explodes" : "";
 
     /// <summary>
@@ -785,6 +788,14 @@ public static class TrajectoryPlots
                 exitLine.Color = color;
                 exitLine.LineWidth = width;
                 exitLine.LinePattern = pattern;
+            }
+            if (run.StopReason == StopReason.LeftDomain && kept.Length > 0 && exit is null)
+            {
+                // The step after the last point left the domain: a ring around that point, larger for the
+                // first of coinciding runs so that each run's colour shows.
+                var shrink = size > 1 ? (float)rank / (size - 1) : 0f;
+                var ring = plot.Add.Marker(kept[^1].X, kept[^1].Y, MarkerShape.OpenCircle, 26 - 10 * shrink, color);
+                ring.MarkerLineWidth = 3f - shrink;
             }
             if (cross is { } c)
             {

@@ -27,6 +27,7 @@ public sealed class CompiledProblem : IDifferentiableProblem
     private readonly Lazy<SparseKernel> _sparseJacobian;     // [P(x) (m), J's nonzeros (CSR order)]
     private readonly Lazy<SparseKernel> _sparseHessian;      // [L(P(x)), ∇ (n), Hessian's nonzeros (CSR order)]
     private int _compiled;
+    private readonly Lazy<Expr[]> _domainRoots;             // the simulator's outputs and L(P(x)), parameters bound
 
     /// <summary>
     /// Compiles a problem. <paramref name="loss"/> is an expression in the output names
@@ -73,6 +74,7 @@ public sealed class CompiledProblem : IDifferentiableProblem
         });
         // Each kernel below that keeps repeated structure as loops starts from the same detection: it is
         // done once per problem (it walks every term, a second at n = 10⁵), not once per kernel.
+        _domainRoots = new Lazy<Expr[]>(() => [.. simulator, composite.Value]);
         var componentFamilies = new Lazy<ComponentFamilies>(() => Families.DetectComponents(variables, simulator));
         // The composite's families come from the loss's families in y and the components' families
         // (Families.Compose) when those cover it, without substituting the outputs into the loss: at
@@ -180,6 +182,16 @@ public sealed class CompiledProblem : IDifferentiableProblem
 
     /// <summary>Whether L(y) ≥ 0 is evident from the loss's form (<see cref="Bounds.IsNonNegative"/>): the default loss, a sum of squares.</summary>
     public bool LossIsNonNegative { get; }
+
+    /// <summary>
+    /// The first failing domain condition of the simulator's outputs, then of L(P(x)), at
+    /// <paramref name="x"/> (n values), in words (<see cref="DomainCheck.Failing"/>), or null when all hold.
+    /// </summary>
+    public string? OutsideDomainAt(double[] x)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        return DomainCheck.Failing(Variables, x, Variables, _domainRoots.Value);
+    }
 
     /// <summary>The symbolic problem this was compiled from, when it was compiled from one.</summary>
     public Problem? Definition { get; }

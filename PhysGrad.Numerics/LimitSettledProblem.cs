@@ -102,6 +102,9 @@ public sealed class LimitSettledProblem : IDifferentiableProblem
     public bool LossIsNonNegative => _inner.LossIsNonNegative;
 
     /// <inheritdoc/>
+    public string? OutsideDomainAt(double[] x) => _inner.OutsideDomainAt(x);
+
+    /// <inheritdoc/>
     public double Value(double[] x) => _inner.Value(x);
 
     /// <inheritdoc/>

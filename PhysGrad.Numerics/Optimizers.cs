@@ -52,6 +52,13 @@ public enum StopReason
     /// run stops before that step, at the last point it reached. A failed run, like <see cref="Diverged"/>.
     /// </summary>
     SolverFailed,
+    /// <summary>
+    /// Step k took x to a finite point outside the domain of the simulator or the loss (a domain condition
+    /// fails there: <see cref="IDifferentiableProblem.OutsideDomainAt"/>, e.g. x0 ≥ 0 for sqrt(x0)), where
+    /// the loss is undefined. The run ends at the last point inside the domain (the point outside is not
+    /// recorded); the detail names the step and the condition. A failed run, like <see cref="Diverged"/>.
+    /// </summary>
+    LeftDomain,
 }
 
 /// <summary>A finished run: the trajectory (including the start), the losses, why it stopped.</summary>
@@ -254,6 +261,9 @@ public sealed class Stepper
 
     /// <summary>L(P(x)) at the current point.</summary>
     public double Loss { get; private set; }
+
+    /// <summary>Why the current x is outside the problem's domain, or null (<see cref="IDifferentiableProblem.OutsideDomainAt"/>).</summary>
+    public string? OutsideDomainAt() => _problem.OutsideDomainAt(X.ToArray());
 
     /// <summary>Whether the problem's loss is known to be ≥ 0 (<see cref="IDifferentiableProblem.LossIsNonNegative"/>).</summary>
     public bool LossIsNonNegative => _problem.LossIsNonNegative;
@@ -614,6 +624,12 @@ public static class Optimizer
                     (stepper.Unsettled is { } why ? $" (tried as a limit: {why})" : ""), nonFinite: bad);
             if (NonFiniteValue.Find(Quantity.Point, stepper.X) is { } badX)
                 return Finish(StopReason.Diverged, k, $"x became non-finite at iteration {k} ({badX})", nonFinite: badX);
+            // A finite x where the loss is not finite may lie outside the formulas' domain (IG's step from
+            // sqrt(x0) = 1 towards −1 lands on x0 = −3): the run did not diverge, it left the domain. The
+            // point outside is not kept, so the run ends at its last defined point and loss.
+            if (!double.IsFinite(stepper.Loss) && stepper.OutsideDomainAt() is { } outside)
+                return Finish(StopReason.LeftDomain, k - 1,
+                    $"iteration {k} left the domain: {outside}; the run ends at iteration {k - 1}, the last point inside it");
             var stepLength = 0.0;
             for (var i = 0; i < previous.Length; i++) stepLength += (stepper.X[i] - previous[i]) * (stepper.X[i] - previous[i]);
             stepLength = Math.Sqrt(stepLength);

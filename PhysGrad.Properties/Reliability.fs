@@ -127,7 +127,7 @@ let catalogue: (string list * int * string) list =
       [ "check"; "--simulator"; "x"; "--eta"; "-1" ], 2, "positive"
       [ "check"; "--simulator"; "x0"; "--at"; "1,2" ], 2, "--at has 2 values"
       [ "nonsense" ], 2, "Unrecognized command"
-      // runs that fail: a step into log of a negative number diverges, with the iteration
+      // runs that fail: a step into log of a negative number leaves the domain, with the iteration and the condition
       [ "compare"
         "--simulator"
         "log(x)"
@@ -140,7 +140,7 @@ let catalogue: (string list * int * string) list =
         "--out"
         outDir ],
       1,
-      "non-finite at iteration 1"
+      "iteration 1 left the domain: x > 0 for log(x) fails"
       // singular Jacobians and Hessians at the start, no preimage: recorded fallbacks, exit 0
       singularStart, 0, ""
       noPreimage, 0, ""
@@ -215,7 +215,7 @@ let ``the API raises typed errors with the same information`` () =
 // ---- numerical faults ---------------------------------------------------------------------------------
 
 [<Fact>]
-let ``every optimiser stops at the iteration a value turns non-finite and names the quantity`` () =
+let ``every optimiser stops at the iteration a value turns non-finite or leaves the domain and names the quantity or condition`` () =
     // L = ½(log x + 5)² from x = 0.5 with η = 5: every method overshoots into x ≤ 0, where log is
     // NaN (or, for PG, pushes y to −∞ and x = eʸ to 0, where log is −∞). Levenberg–Marquardt and
     // Newton-CG are the exceptions by design: LM takes a step only when L decreases at the trial point
@@ -230,21 +230,29 @@ let ``every optimiser stops at the iteration a value turns non-finite and names 
 
     for m in Enum.GetValues<Method>() |> Array.distinct |> Array.filter (fun m -> m <> Method.LevenbergMarquardt && m <> Method.NewtonCG) do
         let run = p.Run(m, 5.0, 200)
-        Assert.True((run.StopReason = StopReason.Diverged), sprintf "%A: %A %s" m run.StopReason run.StopDetail)
         let k = run.Trajectory.Count - 1
-        // Every value recorded before the fault is finite; the detail names the iteration and the quantity.
+        // Every value recorded before the fault is finite.
         Assert.All(run.Losses |> Seq.take k, fun l -> Assert.True(Double.IsFinite l))
 
-        Assert.True(
-            run.StopDetail.Contains(sprintf "at iteration %d" (if run.StopDetail.StartsWith "x" then k + 1 else k)),
-            sprintf "%A: %s (trajectory of %d)" m run.StopDetail run.Trajectory.Count
-        )
+        if run.StopReason = StopReason.LeftDomain then
+            // A finite x ≤ 0 (PG: x = eʸ = 0): the run ends at its last point inside, loss finite, and the
+            // detail names the step after it and the condition.
+            Assert.True(Double.IsFinite run.FinalLoss, sprintf "%A: %g" m run.FinalLoss)
+            Assert.Equal(k, run.Exit.Iteration)
+            Assert.Contains(sprintf "iteration %d left the domain: x > 0 for log(x) fails" (k + 1), run.StopDetail)
+        else
+            Assert.True((run.StopReason = StopReason.Diverged), sprintf "%A: %A %s" m run.StopReason run.StopDetail)
 
-        Assert.True(
-            run.StopDetail.StartsWith "x became non-finite"
-            || run.StopDetail.StartsWith "the loss became non-finite",
-            run.StopDetail
-        )
+            Assert.True(
+                run.StopDetail.Contains(sprintf "at iteration %d" (if run.StopDetail.StartsWith "x" then k + 1 else k)),
+                sprintf "%A: %s (trajectory of %d)" m run.StopDetail run.Trajectory.Count
+            )
+
+            Assert.True(
+                run.StopDetail.StartsWith "x became non-finite"
+                || run.StopDetail.StartsWith "the loss became non-finite",
+                run.StopDetail
+            )
 
 // ---- limits -------------------------------------------------------------------------------------------
 

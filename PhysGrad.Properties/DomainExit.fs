@@ -1,0 +1,89 @@
+/// A step that leaves the simulator's domain (issue #12): the run stops with LeftDomain at its last point
+/// inside, naming the step and the failing condition, rather than diverging with a NaN final loss; the
+/// plots draw it to that point with a ring, and the CLI fails the run (exit 1) as it does a divergence.
+module PhysGrad.Properties.DomainExit
+
+open System
+open System.IO
+open Xunit
+open PhysGrad
+open PhysGrad.Numerics
+open PhysGrad.Symbolic
+
+[<Fact>]
+let ``GD on log(x0) stepping below 0 stops with LeftDomain at the start, naming the condition and the step`` () =
+    // P = log(x0), y* = −5, L = ½(log x0 + 5)², ∂L/∂x0 = (log x0 + 5)/x0 = 5 at x0 = 1: GD with η = 1 goes to
+    // 1 − 5 = −4, where log is undefined (x0 > 0 fails). The start's loss is ½·5² = 12.5.
+    let p = Problem.Create([| "x0" |], Parse.many "log(x0)", null, [| -5.0 |], [| 1.0 |], null, true)
+    let r = Optimizer.Run(CompiledProblem p, Method.GradientDescent, 1.0, p.Start, 10)
+    Assert.Equal(StopReason.LeftDomain, r.StopReason)
+    Assert.Equal(0, r.Exit.Iteration)
+    // The point outside is not kept: the run ends where it started, with a finite loss.
+    Assert.Equal(1, r.Trajectory.Count)
+    Assert.Equal(1.0, r.Final.[0])
+    Assert.Equal(12.5, r.FinalLoss, 12)
+    Assert.Contains("iteration 1 left the domain", r.StopDetail)
+    Assert.Contains("x0 > 0 for log(x0) fails (x0 = -4)", r.StopDetail)
+
+[<Fact>]
+let ``a run leaving the domain after recorded steps ends at its last point inside, also when that point was not recorded`` () =
+    // P = log(x0), y* = 0 from x0 = 4 with GD at η = 6: x ← x − 6·log(x)/x. 4 → 4 − 6·1.386/4 = 1.921
+    // → 1.921 − 6·0.653/1.921 = -0.118: step 2 leaves. With every 5th point recorded, iteration 1 is not
+    // recorded at its turn and must still be the run's last point.
+    let p = Problem.Create([| "x0" |], Parse.many "log(x0)", null, [| 0.0 |], [| 4.0 |], null, true)
+    let x1 = 4.0 - 6.0 * Math.Log 4.0 / 4.0
+    for recording in [ Recording.Full; Recording.EveryKth 5 ] do
+        let r = Optimizer.Run(CompiledProblem p, Method.GradientDescent, 6.0, p.Start, 10, recording = recording)
+        Assert.Equal(StopReason.LeftDomain, r.StopReason)
+        Assert.Equal(1, r.Exit.Iteration)
+        Assert.Equal(2, r.Losses.Count)
+        Assert.Equal(x1, r.Final.[0], 12)
+        Assert.Equal(0.5 * Math.Log x1 ** 2.0, r.FinalLoss, 12)
+        Assert.Contains("iteration 2 left the domain: x0 > 0 for log(x0) fails", r.StopDetail)
+
+[<Fact>]
+let ``compare shows the last point inside the domain and fails the run for the issue's sqrt example`` () =
+    // sqrt(x0) from 1 towards y* = −1: IG's Δx = J⁻¹Δy = 2·(−2) = −4 lands on −3, outside x0 ≥ 0. The table
+    // keeps x = 1 and its loss ½(1 + 1)² = 2, not NaN, and the run fails with exit 1 like a divergence.
+    let dir = Path.Combine(Path.GetTempPath(), $"physgrad-domain-{Environment.ProcessId}")
+    let code, out, err =
+        Cli.run [ "compare"; "--simulator"; "sqrt(x0)"; "--target"; "-1"; "--start"; "1"; "--methods"; "gd:1,ig:1,pg:1"; "--out"; dir ]
+    Assert.Equal(1, code)
+    let row = out.Split('\n') |> Array.find (fun l -> l.StartsWith "ig ")
+    Assert.DoesNotContain("NaN", row)
+    Assert.Contains("[1.00000]", row)
+    Assert.Contains(" 2.00000 ", row)
+    Assert.Contains("LeftDomain: iteration 1 left the domain: x0 ≥ 0 for sqrt(x0) fails (x0 = -3)", row)
+    Assert.Contains("physgrad: ig failed: iteration 1 left the domain", err)
+    let json = Cli.run [ "compare"; "--simulator"; "sqrt(x0)"; "--target"; "-1"; "--start"; "1"; "--methods"; "ig:1"; "--format"; "json"; "--out"; dir ]
+    let _, text, _ = json
+    let doc = Text.Json.JsonDocument.Parse text
+    let ig = doc.RootElement.GetProperty("methods").[0]
+    Assert.Equal("LeftDomain", ig.GetProperty("stopReason").GetString())
+    Assert.Equal(2.0, ig.GetProperty("finalLoss").GetDouble(), 12)
+
+[<Fact>]
+let ``the plots draw a run that left the domain to its last defined point, ringed, without crosses`` () =
+    let problem = PhysicsProblem.FromText("sqrt(x0)", [| -1.0 |], [| 1.0 |])
+    let runs = problem.CompareMethods(MethodCatalog.Parse "ig:1,newton:0.5", 5).Results |> Seq.map (fun r -> r.Run) |> Array.ofSeq
+    Assert.Equal(StopReason.LeftDomain, runs.[0].StopReason)
+    let ig = (TrajectoryPlots.ColorsOf runs).[0]
+    for figure in TrajectoryPlots.Figures(runs, problem.Compiled, problem.Definition) do
+        TrajectoryPlots.Render figure |> ignore
+        let panel = figure.Panels.[0]
+        let legend = panel.Legend.ManualItems |> Seq.map (fun i -> i.LabelText.Replace('\n', ' ')) |> Seq.find (fun l -> l.StartsWith "ig ")
+        Assert.Contains("left the domain at iteration 1", legend)
+        Assert.Empty(TestHelpers.markers panel ScottPlot.MarkerShape.Eks ig)
+        if figure.Name = "x-space" || figure.Name = "loss" then
+            // IG's drawn data ends at iteration 0, at x0 = 1 (L = 2), and the ring sits there.
+            let last =
+                panel.GetPlottables()
+                |> Seq.choose (function
+                    | :? ScottPlot.Plottables.Scatter as s when s.Color = ig -> Some(s.Data.GetScatterPoints())
+                    | _ -> None)
+                |> Seq.last
+            let expected = if figure.Name = "x-space" then 1.0 else 2.0
+            Assert.Equal(0.0, last.[last.Count - 1].X)
+            Assert.Equal(expected, last.[last.Count - 1].Y, 12)
+            let ring = Assert.Single(TestHelpers.markers panel ScottPlot.MarkerShape.OpenCircle ig)
+            Assert.Equal(last.[last.Count - 1], ring)
