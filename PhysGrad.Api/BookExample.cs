@@ -294,30 +294,173 @@ public static class BookExample
     /// Where Newton finds no preimage (J singular at the start, as at a branch point), the derived inverse
     /// from the start is taken when it gives one (<see cref="TargetPointMethod.DerivedInverseAtStart"/>).
     /// </summary>
-    internal static (double[]? X, TargetPointMethod By) FindPreimage(CompiledProblem problem, double[] targetY, double[] near)
+    internal static (double[]? X, TargetPointMethod By) FindPreimage(CompiledProblem problem, double[] targetY, double[] near) =>
+        FindPreimageNearest(problem, targetY, near) is var (x, by, _) ? (x, by) : default;
+
+    /// <summary>
+    /// <see cref="FindPreimage"/> with whether x* may be called the preimage nearest the start. Newton from
+    /// the start can jump across basins (x0³ − x0 = 0 from 0.5: its first step lands on the preimage −1,
+    /// past the preimage 0), and backtracking on ‖P(x) − y*‖ does not stop it, since the jump lowers the
+    /// residual to 0. So for a square system the preimage is also followed from the start by continuation
+    /// along y(t) = (1 − t)·P(x₀) + t·y* (<see cref="ContinuedPreimage"/>, the branch through x₀), and the
+    /// candidate nearer the start is taken. Nearest is claimed only when continuation reached it and no other
+    /// candidate lies nearer; for one variable the segment [x₀ − d, x₀ + d] (d = ‖x* − x₀‖) is further
+    /// scanned for a sign change of P − y* nearer the start, bisected when found (a preimage on the other side
+    /// of x₀, which the branch through x₀ does not reach). No claim holds for the derived inverse at a branch
+    /// point or for Gauss–Newton (one undamped-like search, nothing to compare).
+    /// </summary>
+    internal static (double[]? X, TargetPointMethod By, bool Nearest) FindPreimageNearest(CompiledProblem problem, double[] targetY, double[] near)
     {
-        if (targetY.Length != problem.M || !targetY.All(double.IsFinite) || !near.All(double.IsFinite)) return (null, TargetPointMethod.None);
+        if (targetY.Length != problem.M || !targetY.All(double.IsFinite) || !near.All(double.IsFinite)) return (null, TargetPointMethod.None, false);
         var x = new double[problem.N];
         // A given closed form is the user's word, taken from the start point.
         if (problem.IsInverseResolved && problem.InverseSource == Symbolic.InverseSource.Given
-            && problem.Invert(targetY, near, x) && IsPreimage(problem, x, targetY)) return (x, TargetPointMethod.GivenInverse);
-        if ((long)problem.N * problem.M > NumericTargetLimit) return (null, TargetPointMethod.None);
+            && problem.Invert(targetY, near, x) && IsPreimage(problem, x, targetY)) return (x, TargetPointMethod.GivenInverse, false);
+        if ((long)problem.N * problem.M > NumericTargetLimit) return (null, TargetPointMethod.None, false);
         // Newton from the start picks the branch, whatever the inverse's source, so that which methods ran
         // does not decide whether (or which) x* is found.
+        var by = problem.M == problem.N ? TargetPointMethod.Newton : TargetPointMethod.GaussNewton;
+        var nearest = false;
         var found = problem.M == problem.N ? problem.InvertNumerically(targetY, near, x)
             : problem.M > problem.N && GaussNewtonPreimage(problem, targetY, near, x);
-        if (!found || !IsPreimage(problem, x, targetY))
+        found = found && IsPreimage(problem, x, targetY);
+        if (problem.M == problem.N)
+        {
+            var continued = new double[problem.N];
+            if (ContinuedPreimage(problem, targetY, near, continued) && IsPreimage(problem, continued, targetY))
+            {
+                var (fromStart, newtonFromStart) = (Apart(continued, near), found ? Apart(x, near) : double.PositiveInfinity);
+                // Newton's point is as exact as continuation's last corrector; it stands when the two agree.
+                var same = found && Apart(continued, x) <= 1e-6 * (1 + CompiledProblem.Norm(x, x.Length));
+                nearest = same || fromStart <= newtonFromStart;
+                if (!same && fromStart < newtonFromStart) (x, by) = (continued, TargetPointMethod.Continuation);
+                found = true;
+            }
+            if (found && problem.N == 1 && NearerRoot(problem, targetY[0], near[0], x[0]) is { } root)
+                (x[0], by, nearest) = (root, TargetPointMethod.Bisection, true);
+            if (found) Polish(problem, targetY, x);
+        }
+        if (!found)
         {
             // Newton cannot start where J is singular, as at a branch point (x0 = 0 for x0²): there the
             // derived inverse still gives a preimage, its branch choices sign(0) taking the + branch.
             if ((long)problem.N * problem.M <= ClosedFormTargetLimit && problem.InverseSource == Symbolic.InverseSource.Derived
                 && problem.Invert(targetY, near, x) && IsPreimage(problem, x, targetY))
-                return (x, TargetPointMethod.DerivedInverseAtStart);
-            return (null, TargetPointMethod.None);
+                return (x, TargetPointMethod.DerivedInverseAtStart, false);
+            return (null, TargetPointMethod.None, false);
         }
         if ((long)problem.N * problem.M <= ClosedFormTargetLimit && ExactOnBranch(problem, targetY, x) is { } exact)
-            return (exact, TargetPointMethod.DerivedInverse);
-        return (x, problem.M == problem.N ? TargetPointMethod.Newton : TargetPointMethod.GaussNewton);
+            return (exact, TargetPointMethod.DerivedInverse, nearest);
+        return (x, by, nearest);
+    }
+
+    /// <summary>
+    /// Up to three more Newton steps past the searches' tolerance 10⁻¹²·(1 + ‖y*‖), kept only while
+    /// ‖P(x) − y*‖ falls and x moves by less than 10⁻⁹ (relative): a root at 0 is then 0 to rounding rather
+    /// than 3·10⁻¹⁴, which the table would print as such.
+    /// </summary>
+    private static void Polish(CompiledProblem problem, double[] targetY, double[] x)
+    {
+        var polished = new double[problem.N];
+        problem.InvertNumerically(targetY, x, polished, 1e-300, 3);
+        if (Apart(polished, x) <= 1e-9 * (1 + CompiledProblem.Norm(x, x.Length)) && Miss(problem, polished, targetY) < Miss(problem, x, targetY))
+            Array.Copy(polished, x, x.Length);
+    }
+
+    /// <summary>‖P(x) − y*‖ without overflow, ∞ where P(x) is not finite.</summary>
+    private static double Miss(CompiledProblem problem, double[] x, double[] targetY)
+    {
+        var y = new double[problem.M];
+        problem.Simulate(x, y);
+        return y.All(double.IsFinite) ? Apart(y, targetY) : double.PositiveInfinity;
+    }
+
+    /// <summary>‖a − b‖ without overflow.</summary>
+    private static double Apart(double[] a, double[] b)
+    {
+        var d = a.Select((v, i) => v - b[i]).ToArray();
+        return CompiledProblem.Norm(d, d.Length);
+    }
+
+    /// <summary>
+    /// The preimage of y* on the branch through x₀: Newton's corrector at y(t) = (1 − t)·P(x₀) + t·y* for t
+    /// from 0 to 1, each step of t checked by step doubling (two half steps must land within 10⁻⁶ of the
+    /// full step, relative, else the step is halved), so that no corrector jumps to another basin (a
+    /// natural-parameter continuation, Allgower &amp; Georg, "Introduction to Numerical Continuation
+    /// Methods", ch. 2). Written by hand: MathNet has no continuation. False when the branch ends (a fold,
+    /// where J is singular and y* lies beyond it) or after 300 corrector solves.
+    /// </summary>
+    private static bool ContinuedPreimage(CompiledProblem problem, double[] targetY, double[] near, double[] x)
+    {
+        int m = problem.M, n = problem.N;
+        var y0 = new double[m];
+        problem.Simulate(near, y0);
+        if (!y0.All(double.IsFinite)) return false;
+        Array.Copy(near, x, n);
+        var (full, half, twice, yt) = (new double[n], new double[n], new double[n], new double[m]);
+        var solves = 0;
+        bool Correct(double s, double[] from, double[] into)
+        {
+            solves++;
+            for (var i = 0; i < m; i++) yt[i] = (1 - s) * y0[i] + s * targetY[i];
+            return problem.InvertNumerically(yt, from, into, 1e-12, 30);
+        }
+        var (t, h) = (0.0, 0.125);
+        while (t < 1)
+        {
+            if (solves > 300 || h < 1e-6) return false;
+            var s = Math.Min(1, t + h);
+            if (Correct(s, x, full) && Correct((t + s) / 2, x, half) && Correct(s, half, twice)
+                && Apart(full, twice) <= 1e-6 * (1 + CompiledProblem.Norm(full, n)))
+            {
+                Array.Copy(twice, x, n);
+                (t, h) = (s, Math.Min(0.25, 2 * h));
+            }
+            else h /= 2;
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// For one variable: a root of P(x) − y* strictly nearer x₀ than <paramref name="found"/> (by more than
+    /// 10⁻⁹ of the distance), found by scanning [x₀ − d, x₀ + d] outward from x₀ in 4096 steps per side for a
+    /// change of sign and bisecting it (MathNet's Bisection); null when there is none. A root where P − y*
+    /// touches zero without a change of sign is not seen.
+    /// </summary>
+    private static double? NearerRoot(CompiledProblem problem, double targetY, double x0, double found)
+    {
+        var d = Math.Abs(found - x0);
+        if (!(d > 0) || !double.IsFinite(d)) return null;
+        var (input, output) = (new double[1], new double[1]);
+        double F(double v)
+        {
+            input[0] = v;
+            problem.Simulate(input, output);
+            return output[0] - targetY;
+        }
+        const int steps = 4096;
+        var (leftPrev, rightPrev) = (F(x0), F(x0));
+        if (leftPrev == 0) return found == x0 ? null : x0;
+        for (var k = 1; k <= steps; k++)
+        {
+            var r = d * k / steps;
+            if (r >= d * (1 - 1e-9)) break;
+            foreach (var (side, sign) in new[] { (0, -1.0), (1, 1.0) })
+            {
+                var (a, b) = (x0 + sign * d * (k - 1) / steps, x0 + sign * r);
+                var (fa, fb) = (side == 0 ? leftPrev : rightPrev, F(b));
+                if (side == 0) leftPrev = fb; else rightPrev = fb;
+                if (!double.IsFinite(fa) || !double.IsFinite(fb) || Math.Sign(fa) * Math.Sign(fb) > 0) continue;
+                // TryFindRoot's accuracy bounds both the bracket and |P − y*|; where it cannot reach 10⁻¹⁴ the
+                // bracket's end is kept, and a change of sign that is not a root (a pole) is passed over.
+                var root = b;
+                if (fb != 0 && MathNet.Numerics.RootFinding.Bisection.TryFindRoot(F, Math.Min(a, b), Math.Max(a, b), 1e-14 * (1 + Math.Abs(b)), 200, out var bisected))
+                    root = bisected;
+                if (!(Math.Abs(F(root)) <= 1e-8 * (1 + Math.Abs(targetY)))) continue;
+                return Math.Abs(root - x0) < d * (1 - 1e-9) ? root : null;
+            }
+        }
+        return null;
     }
 
     /// <summary>

@@ -37,6 +37,10 @@ public enum TargetPointMethod
     Newton,
     /// <summary>By Gauss–Newton on P(x) = y* from the start, for more outputs than variables (a consistent overdetermined system).</summary>
     GaussNewton,
+    /// <summary>By continuation from P(x₀) to y* along the branch through the start, where Newton's method from the start reached a farther preimage or none.</summary>
+    Continuation,
+    /// <summary>For one variable: by bisecting a change of sign of P − y* nearer the start than the preimage the searches from the start reached.</summary>
+    Bisection,
 }
 
 /// <summary>
@@ -62,6 +66,14 @@ public sealed record TargetPoint(TargetPointKind Kind, double[]? X, string? Note
     /// </summary>
     public bool ManyPreimages { get; init; }
 
+    /// <summary>
+    /// Whether x* (found from the start) may be called the preimage of y* nearest the start: continuation
+    /// along the start's branch reached it, no other search from the start and no run's end found a
+    /// preimage nearer the start, and for one variable no change of sign of P − y* lies nearer (see
+    /// <see cref="BookExample.FindPreimageNearest"/>). False otherwise: x* is then a preimage only.
+    /// </summary>
+    public bool Nearest { get; init; }
+
     /// <summary>How x* was computed when it was found from the start (<see cref="TargetPointKind.PreimageNearStart"/>); else <see cref="TargetPointMethod.None"/>.</summary>
     public TargetPointMethod By { get; init; }
 
@@ -80,6 +92,8 @@ public sealed record TargetPoint(TargetPointKind Kind, double[]? X, string? Note
         TargetPointMethod.DerivedInverse => " by the derived local inverse",
         TargetPointMethod.Newton => " by Newton's method",
         TargetPointMethod.GaussNewton => " by Gauss–Newton",
+        TargetPointMethod.Continuation => " by continuation from P(x₀)",
+        TargetPointMethod.Bisection => " by bisection",
         _ => "",
     };
 
@@ -100,6 +114,9 @@ public sealed record TargetPoint(TargetPointKind Kind, double[]? X, string? Note
     /// + branch is taken</c>); else null.
     /// </summary>
     public string? Branch { get; init; }
+
+    /// <summary>‖a − b‖.</summary>
+    private static double Distance(double[] a, double[] b) => Math.Sqrt(a.Select((v, i) => (v - b[i]) * (v - b[i])).Sum());
 
     /// <summary>The derived inverse's branch choices sign(g) with g = 0 at the start, in words (the + branch is taken there); null when none.</summary>
     private static string? BranchNote(CompiledProblem problem, double[] start)
@@ -139,11 +156,15 @@ public sealed record TargetPoint(TargetPointKind Kind, double[]? X, string? Note
         var manyNote = many ? $"one of many preimages: {NumberText.Count(problem.M, "output")} < {NumberText.Count(problem.N, "variable")}" : null;
         if (known is not null && known.Count == problem.N && known.ToArray() is var k && BookExample.IsPreimage(problem, k, targetY))
             return new(TargetPointKind.Known, k, many ? $"the known x*, {manyNote}" : "the known x*") { ManyPreimages = many };
-        if (BookExample.FindPreimage(problem, targetY, start) is ({ } x, var by))
+        if (BookExample.FindPreimageNearest(problem, targetY, start) is ({ } x, var by, var nearest))
             return new(TargetPointKind.PreimageNearStart, x, many ? $"x* found from the start, {manyNote}" : null)
             {
                 ManyPreimages = many,
                 By = by,
+                // A run that ended on a preimage nearer the start does not move x* (which methods ran must
+                // not move where distances are measured), but it withdraws the claim that x* is the nearest.
+                Nearest = nearest && !runs.Any(r => r.Final.Length == x.Length && BookExample.IsPreimage(problem, r.Final, targetY)
+                    && Distance(r.Final, start) < Distance(x, start) * (1 - 1e-6)),
                 Branch = by == TargetPointMethod.DerivedInverseAtStart ? BranchNote(problem, start) : null,
             };
         var notSearched = (long)problem.N * problem.M > BookExample.NumericTargetLimit

@@ -28,7 +28,7 @@ public static class RunReport
     /// <param name="model">The problem's model when the caller has it (otherwise it is derived again).</param>
     /// <param name="target">x* of the comparison (<see cref="Comparison.Target"/>), written as "targetX" with
     /// "targetXKind" ("known", "preimageNearStart", "approximateRunEnd" or "none"), "targetXNote" and, for a
-    /// preimage found from the start, "targetXBy" ("givenInverse", "derivedInverse" (exact) or "newton"); omitted when null.</param>
+    /// preimage found from the start, "targetXBy" ("givenInverse", "derivedInverse" (exact), "derivedInverseAtStart", "newton", "gaussNewton", "continuation" or "bisection"); omitted when null.</param>
     public static string ToJson(ProblemDefinition definition, IReadOnlyList<MethodResult> results, Symbolic.Problem? model = null, TargetPoint? target = null)
     {
         model ??= definition.ToProblem();
