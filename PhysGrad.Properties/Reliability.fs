@@ -220,13 +220,16 @@ let ``every optimiser stops at the iteration a value turns non-finite or leaves 
     // NaN (or, for PG, pushes y to −∞ and x = eʸ to 0, where log is −∞). Levenberg–Marquardt and
     // Newton-CG are the exceptions by design: LM takes a step only when L decreases at the trial point
     // (Rules.fs checks that it converges to e⁻⁵ instead), and Newton-CG backtracks by default until it does
-    // (a NaN trial value is no decrease): it too converges, and with its search off it steps into the NaN.
+    // (a NaN trial value is no decrease): it too converges, and with its search off it steps out of the
+    // domain (x ≤ 0), which ends the run at its last point inside.
     let p = PhysicsProblem.FromText("log(x)", [| -5.0 |], [| 0.5 |])
     let searched = p.Run(Method.NewtonCG, 5.0, 200)
     Assert.True((searched.StopReason = StopReason.Converged), sprintf "newton-cg: %A %s" searched.StopReason searched.StopDetail)
     Assert.Equal(exp -5.0, searched.Final.[0], 12)
     let unsearched = Optimizer.Run(p.Compiled, Rules.NewtonCG(5.0, lineSearch = false), [| 0.5 |], 200)
-    Assert.True((unsearched.StopReason = StopReason.Diverged), sprintf "newton-cg without its search: %A %s" unsearched.StopReason unsearched.StopDetail)
+    Assert.True((unsearched.StopReason = StopReason.LeftDomain), sprintf "newton-cg without its search: %A %s" unsearched.StopReason unsearched.StopDetail)
+    Assert.Contains("x > 0 for log(x) fails", unsearched.StopDetail)
+    Assert.True(Double.IsFinite unsearched.FinalLoss)
 
     for m in Enum.GetValues<Method>() |> Array.distinct |> Array.filter (fun m -> m <> Method.LevenbergMarquardt && m <> Method.NewtonCG) do
         let run = p.Run(m, 5.0, 200)
