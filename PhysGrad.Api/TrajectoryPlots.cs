@@ -1161,9 +1161,19 @@ public static class TrajectoryPlots
         }).ToArray();
     }
 
-    /// <summary>Whether a run failed by diverging: the optimiser's verdict, or a non-finite point in its trajectory.</summary>
+    /// <summary>
+    /// Whether a run failed by diverging: the optimiser's verdict, or a non-finite point in its trajectory.
+    /// A run stopped only because a derivative is non-finite at its last point (√x reached at x = 0:
+    /// ∂L/∂x = ∞, the point and its loss finite) has not run away: its points are data to be drawn, and
+    /// clipping them to the other runs' range hid the lowest loss of the plot.
+    /// </summary>
     private static bool Failed(OptimizerRun run) =>
-        run.StopReason == StopReason.Diverged || run.Trajectory.Any(p => p.Any(v => !double.IsFinite(v)));
+        (run.StopReason == StopReason.Diverged && !StoppedOnDerivative(run)) || run.Trajectory.Any(p => p.Any(v => !double.IsFinite(v)));
+
+    /// <summary>A divergence verdict from a non-finite derivative (not x, y or L) with every recorded value finite.</summary>
+    private static bool StoppedOnDerivative(OptimizerRun run) =>
+        run.Exit.NonFinite is { Quantity: not (Quantity.Point or Quantity.Outputs or Quantity.Loss) }
+        && run.Losses.All(double.IsFinite) && run.Trajectory.All(p => p.All(double.IsFinite));
 
     /// <summary>The largest coordinate difference of two points (∞ when one is non-finite).</summary>
     private static double Extent(double[] from, double[] to)

@@ -87,3 +87,23 @@ let ``the plots draw a run that left the domain to its last defined point, ringe
             Assert.Equal(expected, last.[last.Count - 1].Y, 12)
             let ring = Assert.Single(TestHelpers.markers panel ScottPlot.MarkerShape.OpenCircle ig)
             Assert.Equal(last.[last.Count - 1], ring)
+
+[<Fact>]
+let ``a run stopped by an infinite derivative at a finite point is drawn to that point, not clipped to the other runs' range`` () =
+    // sqrt(x0) from 1 towards y* = −1: GD with η = 1 steps by ∂L/∂x0 = (√x0 + 1)/(2√x0) = 1 to x0 = 0, L = ½;
+    // there ∂L/∂x0 = ∞, so step 2 cannot be taken (Diverged on the gradient), while IG leaves the domain
+    // at once and stays at x0 = 1. GD's finite point (0, 0.5) is the lowest loss of the plot and must be
+    // inside the plotted range; it used to be cut to IG's range 0.9–1.1 as an exploding run.
+    let problem = PhysicsProblem.FromText("sqrt(x0)", [| -1.0 |], [| 1.0 |])
+    let runs = problem.CompareMethods(MethodCatalog.Parse "gd:1,ig:1", 5).Results |> Seq.map (fun r -> r.Run) |> Array.ofSeq
+    Assert.Equal(StopReason.Diverged, runs.[0].StopReason)
+    Assert.Equal(Nullable Quantity.Gradient, runs.[0].Exit.NonFinite |> Option.ofNullable |> Option.map (fun v -> v.Quantity) |> Option.toNullable)
+    Assert.Equal(0.0, runs.[0].Final.[0])
+    for figure in TrajectoryPlots.Figures(runs, problem.Compiled, problem.Definition) do
+        TrajectoryPlots.Render figure |> ignore
+        if figure.Name = "x-space" || figure.Name = "loss" then
+            let panel = figure.Panels.[0]
+            let limits = panel.Axes.GetLimits()
+            let gdLast = if figure.Name = "x-space" then 0.0 else 0.5
+            let lowest = if figure.Name = "loss" && panel.Axes.Left.Label.Text.Contains "log" then Math.Log10 gdLast else gdLast
+            Assert.True(limits.Bottom <= lowest && lowest <= limits.Top, sprintf "%s: %g outside [%g, %g]" figure.Name lowest limits.Bottom limits.Top)
