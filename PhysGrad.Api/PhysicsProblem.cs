@@ -91,29 +91,27 @@ public sealed partial class PhysicsProblem
     /// <summary><see cref="GivenInverseWarning"/> for a model, its compilation (asked for only when the inverse is given) and a start.</summary>
     internal static string? GivenInverseWarningFor(Symbolic.Problem model, Func<CompiledProblem> compiled, IReadOnlyList<double> start)
     {
-        {
-            if (model.InverseSource != Symbolic.InverseSource.Given || start.Count != model.Variables.Length) return null;
-            var c = compiled();
-            var x0 = start.ToArray();
-            var y0 = new double[c.M];
-            var j = new double[c.M * c.N];
-            c.Simulate(x0, y0, j);
-            var x1 = new double[c.N];
-            if (!c.Invert(y0, x0, x1))
-                return $"the given inverse has no finite value at y = P(x₀) = {NumberText.Vector(y0)} (x₀ = {NumberText.Vector(x0)}): it does not invert the simulator there; PG uses it as given";
-            var y1 = new double[c.M];
-            var j1 = new double[c.M * c.N];
-            c.Simulate(x1, y1, j1);
-            static double Norm(double[] v) => CompiledProblem.Norm(v, v.Length);
-            var miss = Norm(y1.Select((v, i) => v - y0[i]).ToArray());
-            var backward = miss / (1 + Norm(y0) + Norm(j1) * Norm(x1));
-            var away = Norm(x1.Select((v, i) => v - x0[i]).ToArray()) / (1 + Norm(x0));
-            if (!(backward <= 1e-8))
-                return $"the given inverse does not invert the simulator at the start: P⁻¹(P(x₀); x₀) = {NumberText.Vector(x1)} for x₀ = {NumberText.Vector(x0)}, and P of it is {NumberText.Vector(y1)}, not P(x₀) = {NumberText.Vector(y0)}; PG uses it as given (check \"inverse\" or --inverse, or drop it to have one derived)";
-            if (!(away <= 1e-8))
-                return $"the given inverse returns another preimage at the start: P⁻¹(P(x₀); x₀) = {NumberText.Vector(x1)}, not x₀ = {NumberText.Vector(x0)} (another branch); PG uses it as given and may jump to that branch";
-            return null;
-        }
+        if (model.InverseSource != Symbolic.InverseSource.Given || start.Count != model.Variables.Length) return null;
+        var c = compiled();
+        var x0 = start.ToArray();
+        var y0 = new double[c.M];
+        var j = new double[c.M * c.N];
+        c.Simulate(x0, y0, j);
+        var x1 = new double[c.N];
+        if (!c.Invert(y0, x0, x1))
+            return $"the given inverse has no finite value at y = P(x₀) = {NumberText.Vector(y0)} (x₀ = {NumberText.Vector(x0)}): it does not invert the simulator there; PG uses it as given";
+        var y1 = new double[c.M];
+        var j1 = new double[c.M * c.N];
+        c.Simulate(x1, y1, j1);
+        static double Norm(double[] v) => CompiledProblem.Norm(v, v.Length);
+        var miss = Norm(y1.Select((v, i) => v - y0[i]).ToArray());
+        var backward = miss / (1 + Norm(y0) + Norm(j1) * Norm(x1));
+        var away = Norm(x1.Select((v, i) => v - x0[i]).ToArray()) / (1 + Norm(x0));
+        if (!(backward <= 1e-8))
+            return $"the given inverse does not invert the simulator at the start: P⁻¹(P(x₀); x₀) = {NumberText.Vector(x1)} for x₀ = {NumberText.Vector(x0)}, and P of it is {NumberText.Vector(y1)}, not P(x₀) = {NumberText.Vector(y0)}; PG uses it as given (check \"inverse\" or --inverse, or drop it to have one derived)";
+        if (!(away <= 1e-8))
+            return $"the given inverse returns another preimage at the start: P⁻¹(P(x₀); x₀) = {NumberText.Vector(x1)}, not x₀ = {NumberText.Vector(x0)} (another branch); PG uses it as given and may jump to that branch";
+        return null;
     }
 
     /// <summary>

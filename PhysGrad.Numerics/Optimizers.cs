@@ -657,13 +657,7 @@ public static class Optimizer
             {
                 // The rule says its step is rounding (∂L/∂y or the decrease its model predicts below what
                 // rounding resolves): no further step can change L measurably. Classified like a zero step.
-                if (stepper.GlobalMinimumToRounding() is { } global)
-                    return Finish(StopReason.Converged, k, $"{rounding} at iteration {k}; {global}", ConvergenceCriterion.RoundingLevel, GlobalMinimum(global));
-                var curvature = stepper.ClassifyCurvature();
-                var detail = $"{rounding} at iteration {k}, at {curvature.KindWithArticle}; {curvature.Detail}";
-                return curvature.Kind == StationaryKind.Minimum
-                    ? Finish(StopReason.Converged, k, detail, ConvergenceCriterion.RoundingLevel, curvature)
-                    : Finish(StopReason.StationaryNonMinimum, k, detail, curvature: curvature);
+                return AtStationaryPoint(k, $"{rounding} at iteration {k}", ConvergenceCriterion.RoundingLevel);
             }
             if (stepLength == 0 && !stepper.GradientIsZero())
                 // The rule's step vanished although ∂L/∂x does not: not a stationary point, and not
@@ -674,13 +668,7 @@ public static class Optimizer
             {
                 // A step that falls to the tolerance (for most rules: exactly 0, ∂L/∂x = 0) stops the run
                 // at a stationary point; only a minimum is "converged".
-                if (stepper.GlobalMinimumToRounding() is { } global)
-                    return Finish(StopReason.Converged, k, $"step length {NumberText.Short(stepLength, 3)} ≤ {NumberText.Short(stepTolerance, 3)} at iteration {k}; {global}", ConvergenceCriterion.StepTolerance, GlobalMinimum(global));
-                var curvature = stepper.ClassifyCurvature();
-                var detail = $"step length {NumberText.Short(stepLength, 3)} ≤ {NumberText.Short(stepTolerance, 3)} at iteration {k}, at {curvature.KindWithArticle}; {curvature.Detail}";
-                return curvature.Kind == StationaryKind.Minimum
-                    ? Finish(StopReason.Converged, k, detail, ConvergenceCriterion.StepTolerance, curvature)
-                    : Finish(StopReason.StationaryNonMinimum, k, detail, curvature: curvature);
+                return AtStationaryPoint(k, $"step length {NumberText.Short(stepLength, 3)} ≤ {NumberText.Short(stepTolerance, 3)} at iteration {k}", ConvergenceCriterion.StepTolerance);
             }
         }
         if (stepper.Loss <= lossTolerance && LossStop(iterations) is { } last) return last;
@@ -690,9 +678,19 @@ public static class Optimizer
             return Finish(StopReason.Diverged, iterations, LossGrowth.Describe(losses[0], stepper.Loss, iterations));
         return Finish(StopReason.IterationLimit, iterations, NumberText.Count(iterations, "iteration"));
 
-        // A global minimum known from the loss's form (L ≥ 0) and L at rounding: a minimum without a
-        // probe, so the typed exit still says what kind of point it is.
-        static Curvature GlobalMinimum(string why) => new(StationaryKind.Minimum, [], false, why);
+        // A stop at a stationary point (what was reached, in words): a global minimum known from the
+        // loss's form (L ≥ 0) and L at rounding is one without a probe, its typed exit still saying what
+        // kind of point it is; otherwise the curvature decides, and only a minimum is "converged".
+        OptimizerRun AtStationaryPoint(int k, string reached, ConvergenceCriterion criterion)
+        {
+            if (stepper.GlobalMinimumToRounding() is { } global)
+                return Finish(StopReason.Converged, k, $"{reached}; {global}", criterion, new Curvature(StationaryKind.Minimum, [], false, global));
+            var curvature = stepper.ClassifyCurvature();
+            var detail = $"{reached}, at {curvature.KindWithArticle}; {curvature.Detail}";
+            return curvature.Kind == StationaryKind.Minimum
+                ? Finish(StopReason.Converged, k, detail, criterion, curvature)
+                : Finish(StopReason.StationaryNonMinimum, k, detail, curvature: curvature);
+        }
 
         // The loss at or below the tolerance. With a loss known to be ≥ 0 that is a minimum to the
         // tolerance (within it of the bound 0). Otherwise the value alone says nothing (a loss like y0
@@ -704,12 +702,8 @@ public static class Optimizer
             if (stepper.LossIsNonNegative)
                 return Finish(StopReason.Converged, iteration, reached + " (the loss is ≥ 0, so this is a minimum to the tolerance)",
                     ConvergenceCriterion.LossTolerance);
-            if (!stepper.GradientIsZero()) return null;
-            var curvature = stepper.ClassifyCurvature();
-            var detail = $"{reached}, ∂L/∂x = 0, at {curvature.KindWithArticle}; {curvature.Detail}";
-            return curvature.Kind == StationaryKind.Minimum
-                ? Finish(StopReason.Converged, iteration, detail, ConvergenceCriterion.LossTolerance, curvature)
-                : Finish(StopReason.StationaryNonMinimum, iteration, detail, curvature: curvature);
+            // (AtStationaryPoint's global-minimum test needs L ≥ 0 by form, handled above: only the curvature decides here.)
+            return stepper.GradientIsZero() ? AtStationaryPoint(iteration, $"{reached}, ∂L/∂x = 0", ConvergenceCriterion.LossTolerance) : null;
         }
 
         OptimizerRun Finish(StopReason reason, int iteration, string detail, ConvergenceCriterion? criterion = null,
