@@ -17,6 +17,7 @@ public sealed class CompiledProblem : IDifferentiableProblem
     private readonly Lazy<CompiledKernel> _simulator;        // [P(x) (m), J (m·n, row by row)]
     private readonly Lazy<CompiledKernel> _lossGradientInY;  // [L, ∂L/∂y (m)]
     private readonly Lazy<CompiledKernel> _lossInY;          // [L, ∂L/∂y (m), ∂²L/∂y² (m·m)]
+    private readonly Lazy<CompiledKernel> _value;            // [L(P(x))]
     private readonly Lazy<CompiledKernel> _valueGradient;    // [L(P(x)), ∇ (n)]
     private readonly Lazy<CompiledKernel> _lossInX;          // [L(P(x)), ∇ (n), Hessian (n·n)]
     private readonly Lazy<CompiledKernel> _jacobianVector;   // over (x; v): [P(x) (m), J v (m)]
@@ -98,6 +99,9 @@ public sealed class CompiledProblem : IDifferentiableProblem
         // Value + gradient and H v keep repeated terms of the loss (Σ over cells of one shape) as compiled
         // loops (FamilyKernels), so their size and compile time do not grow with n.
         _valueGradient = Built(Capabilities.Gradient, () => Found() is { } found ? FamilyKernels.ValueGradient(found) : FamilyKernels.ValueGradient(variables, composite.Value, compositeFamilies.Value));
+        // L alone, for a line search's trial points and LM's actual reduction: the same loops without the
+        // gradient (the value is the value + gradient kernel's bit for bit).
+        _value = Built(Capabilities.Value, () => Found() is { } found ? FamilyKernels.Value(found) : FamilyKernels.Value(variables, composite.Value, compositeFamilies.Value));
         _lossInX = Kernel(Capabilities.Hessian, () => Lower.ValueGradientHessian(variables, [], true, composite.Value));
         // The product kernels take v (or w) as their parameter array, so one compiled kernel serves every
         // vector; the parameters of the problem itself are bound already, so v starts at index 0.
@@ -168,8 +172,9 @@ public sealed class CompiledProblem : IDifferentiableProblem
     }
 
     /// <summary>
-    /// The kernels compiled so far (the value comes with the gradient: <see cref="Capabilities.Gradient"/>
-    /// covers both). A run of gradient descent leaves <see cref="Capabilities.Hessian"/>,
+    /// The kernels compiled so far (<see cref="Capabilities.Value"/>: the value-only kernel of
+    /// <see cref="Value"/>, which a line search's trial points ask for; the value also comes with the
+    /// gradient). A run of gradient descent leaves <see cref="Capabilities.Hessian"/>,
     /// <see cref="Capabilities.Jacobian"/> and <see cref="Capabilities.Inverse"/> out.
     /// </summary>
     public Capabilities Compiled => (Capabilities)Volatile.Read(ref _compiled);
@@ -265,13 +270,15 @@ public sealed class CompiledProblem : IDifferentiableProblem
     public double ValueGradient(double[] x, double[] gradient) =>
         ValueGradientHessian(_valueGradient.Value, x, N, gradient, null);
 
-    /// <summary>L(P(x)) alone (from the value+gradient kernel; the gradient goes to scratch space).</summary>
+    /// <summary>
+    /// L(P(x)) alone, from its own kernel (compiled on first request; no gradient computed): the value
+    /// <see cref="ValueGradient"/> returns, bit for bit. Allocates nothing in steady state.
+    /// </summary>
     public double Value(double[] x)
     {
         Check(x, N, "x");
-        var kernel = _valueGradient.Value;
-        var buffer = Scratch(kernel.OutputCount);
-        kernel.Function(x, 0, [], buffer, 0);
+        var buffer = Scratch(1);
+        _value.Value.Function(x, 0, [], buffer, 0);
         return buffer[0];
     }
 

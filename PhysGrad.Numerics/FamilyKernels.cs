@@ -56,6 +56,22 @@ public static class FamilyKernels
     }
 
     /// <summary>
+    /// The value kernel of f, with the one output [f] like <c>Lower.Program(variables, [], [f])</c>: family
+    /// loops where <see cref="Families.Detect"/> finds families, otherwise that straight-line kernel itself.
+    /// For callers that need L alone (a line search's trial points): no gradient is computed, cleared or
+    /// stored, and f is the value <see cref="ValueGradient(string[], Expr, TermFamilies?)"/> returns bit for
+    /// bit (the same instructions for f, summed in the same order).
+    /// </summary>
+    /// <remarks>Give <paramref name="families"/> (the families of f, <see cref="Families.Detect"/>) when they are known already: detection walks every term.</remarks>
+    public static CompiledKernel Value(string[] variables, Expr f, TermFamilies? families = null)
+    {
+        families ??= Families.Detect(variables, f);
+        return families.Families.Length == 0
+            ? KernelCompiler.Compile(Lower.Program(variables, [], [f]))
+            : Value(families);
+    }
+
+    /// <summary>
     /// The H v kernel of f over (x; v), outputs [f, ∇f (n), H v (n)] like <c>Lower.HessianVector(variables, [], f)</c>:
     /// family loops where there are families, otherwise the straight-line kernel itself.
     /// </summary>
@@ -110,6 +126,16 @@ public static class FamilyKernels
         }).ToArray();
         var restProgram = Lower.ValueGradientHessian(rest.Names, [], false, families.Rest);
         return Compose(families, rest, restProgram, RestBlockTargets(rest.Indices, restProgram.Outputs.Length, n), pieces, 1 + n, 1 + n, 0, vector: false).Kernel;
+    }
+
+    /// <summary>The value of Σ families + rest: the one output [f].</summary>
+    public static CompiledKernel Value(TermFamilies families)
+    {
+        var rest = RestOf(families);
+        var pieces = families.Families.Select(family =>
+            new Piece(family, Lower.Program(family.Locals, family.CellParameters, [family.Template]), [new Target(Place.Value, 0, 0)], [], 0)).ToArray();
+        var restProgram = Lower.Program(rest.Names, [], [families.Rest]);
+        return Compose(families, rest, restProgram, [0], pieces, 1, 1, 0, vector: false).Kernel;
     }
 
     /// <summary>Value, gradient and H v of Σ families + rest over (x; v): outputs [f, ∇f (n), H v (n)].</summary>

@@ -69,15 +69,16 @@ let ``H v alone equals the H v of the full kernel bitwise, straight-line and in 
         .&. (Array.forall2 close denseHv loopOnlyQ |> Prop.label "against the dense Hessian times v")
         |> Prop.label (sprintf "n = %d, families = %d, rest terms = %d" n found.Families.Length found.RestTermCount))
 
-/// A problem that forwards everything to a compiled one but does not override HessianVectorOnly, so
-/// the interface's default (the full product with a scratch gradient) answers it.
-let private forwarding (p: CompiledProblem) =
+/// A problem that forwards everything to a compiled one except L and L with ∇L, which it asks of the given
+/// functions, and does not override HessianVectorOnly, so the interface's default (the full product with a
+/// scratch gradient) answers it.
+let private forwardingWith (p: CompiledProblem) (value: float[] -> float) (valueGradient: float[] -> float[] -> float) =
     { new IDifferentiableProblem with
         member _.N = p.N
         member _.M = p.M
         member _.Supported = p.Supported
-        member _.Value x = p.Value x
-        member _.ValueGradient(x, g) = p.ValueGradient(x, g)
+        member _.Value x = value x
+        member _.ValueGradient(x, g) = valueGradient x g
         member _.Simulate(x: float[], y: float[]) = p.Simulate(x, y)
         member _.Simulate(x: float[], y: float[], j: float[]) = p.Simulate(x, y, j)
         member _.LossInY(y: float[], g: float[]) = p.LossInY(y, g)
@@ -87,6 +88,8 @@ let private forwarding (p: CompiledProblem) =
         member _.JacobianTransposeVector(x, w, y, jtw) = p.JacobianTransposeVector(x, w, y, jtw)
         member _.HessianVector(x, v, g, hv) = p.HessianVector(x, v, g, hv)
         member _.TryInvert(y, x0, x) = p.TryInvert(y, x0, x) }
+
+let private forwarding (p: CompiledProblem) = forwardingWith p p.Value (fun x g -> p.ValueGradient(x, g))
 
 let private rosenbrockResiduals (n: int) =
     let names = Array.init n (sprintf "x%d")
@@ -137,6 +140,71 @@ let ``a Newton-CG step is the same bitwise whether CG reads H v alone or the ful
     let full = stepOf (forwarding problem)
     Assert.Equal<float[]>(full, only)
     Assert.NotEqual<float[]>(start, only)
+
+// (3) L alone (Lower.program of [f], FamilyKernels.Value, CompiledProblem.Value): a line search's trial points
+//     need no gradient. The value is the value + gradient kernel's bit for bit (the same instructions for f,
+//     summed in the same order), so a search decides exactly as it did with L and ∇L.
+
+let private bits (a: float[]) = a |> Array.map BitConverter.DoubleToInt64Bits
+
+[<Property(MaxTest = 40)>]
+let ``L alone equals the value of the value + gradient kernel bitwise, straight-line and in loops`` () =
+    Prop.forAll (Arb.fromGen (Gen.zip cases (Gen.choose (0, Int32.MaxValue)))) (fun (c, seed) ->
+        let names, f, _, _ = build c
+        let n = names.Length
+        let found = Families.detect names f
+        let x = numbers seed n
+        let straightFull = run (KernelCompiler.CompileUncached(Lower.valueGradientHessian names [||] false f, true)) x [||]
+        let straightOnly = run (KernelCompiler.CompileUncached(Lower.program names [||] [| f |], true)) x [||]
+        let loopFull = run (FamilyKernels.ValueGradient found) x [||]
+        let loopOnlyKernel = FamilyKernels.Value found
+        let loopOnly = run loopOnlyKernel x [||]
+        // Written at its offset only.
+        let padded = Array.create 4 nan
+        loopOnlyKernel.Function.Invoke(x, 0, [||], padded, 2)
+        ((loopOnlyKernel.OutputCount = 1 && straightOnly.Length = 1) |> Prop.label "one output")
+        .&. ((bits straightOnly = bits [| straightFull.[0] |]) |> Prop.label "straight-line L alone = the full program's L")
+        .&. ((bits loopOnly = bits [| loopFull.[0] |]) |> Prop.label "loop L alone = the full loop kernel's L")
+        .&. ((Double.IsNaN padded.[0] && Double.IsNaN padded.[1] && Double.IsNaN padded.[3] && bits [| padded.[2] |] = bits loopOnly)
+             |> Prop.label "written at the offset only")
+        .&. (close loopOnly.[0] straightOnly.[0] |> Prop.label "loops against the straight-line value")
+        |> Prop.label (sprintf "n = %d, families = %d, rest terms = %d, L = %.17g" n found.Families.Length found.RestTermCount loopOnly.[0]))
+
+/// The compiled problem with its calls of L and of L with ∇L counted; with `viaGradient` L is answered as
+/// before the value-only kernel (the value of ValueGradient).
+type private Counting(p: CompiledProblem, viaGradient: bool) =
+    let scratch = Array.zeroCreate<float> p.N
+    let mutable values, gradients = 0, 0
+    member _.Values = values
+    member _.Gradients = gradients
+    member _.Problem =
+        forwardingWith p
+            (fun x ->
+                values <- values + 1
+                if viaGradient then p.ValueGradient(x, scratch) else p.Value x)
+            (fun x g ->
+                gradients <- gradients + 1
+                p.ValueGradient(x, g))
+
+[<Fact>]
+let ``Newton-CG's line search asks for L alone at its trial points and takes the path it took with L and ∇L there`` () =
+    // The classic start at n = 300: the search runs at every step (one trial or more).
+    let n = 300
+    let problem = rosenbrockResiduals n
+    let start = Array.init n (fun i -> if i % 2 = 0 then -1.2 else 1.0)
+    let iterations = 12
+    let runOn (p: Counting) = Optimizer.Run(p.Problem, NewtonCG 1.0, start, iterations)
+    let alone, before = Counting(problem, false), Counting(problem, true)
+    let a, b = runOn alone, runOn before
+    Assert.Equal(iterations, a.Losses.Count - 1)
+    for k in 0 .. iterations do
+        Assert.Equal<int64[]>(bits b.Trajectory.[k], bits a.Trajectory.[k])
+    Assert.Equal<int64[]>(bits (Seq.toArray b.Losses), bits (Seq.toArray a.Losses))
+    // Every trial is one Value call (at least one a step); ∇L is asked for once per point of the path only.
+    Assert.True(alone.Values >= iterations, sprintf "%d trial points in %d steps" alone.Values iterations)
+    Assert.Equal(before.Values, alone.Values)
+    Assert.Equal(a.Losses.Count, alone.Gradients)
+    Assert.True(problem.Compiled.HasFlag Capabilities.Value)
 
 [<Property(MaxTest = 30)>]
 let ``the sparse Jacobian written into y and the CSR values equals the kernel's single output array, every entry overwritten`` () =

@@ -101,7 +101,8 @@ public sealed class Scaled(IUpdateRule inner, double factor) : WrappedRule(inner
 /// (Nocedal &amp; Wright, Numerical Optimization, Algorithm 3.1 with ρ = ½, c = 10⁻⁴), at most 30 times;
 /// when even 2⁻³⁰ Δx does not descend, the smallest step is taken and
 /// <see cref="FallbackKind.LineSearchFailed"/> recorded. A Δx that does not descend (∇L·Δx ≥ 0) is
-/// left alone. Evaluates L and ∇L at the trial points.
+/// left alone. Evaluates L alone at the trial points (<see cref="IDifferentiableProblem.Value"/>): the
+/// test needs no gradient there, and the run evaluates L and ∇L at the accepted point anyway.
 /// </summary>
 /// <param name="inner">The rule whose step is searched along.</param>
 public sealed class ArmijoBacktracking(IUpdateRule inner) : WrappedRule(inner, Capabilities.Value | Capabilities.Gradient)
@@ -111,21 +112,21 @@ public sealed class ArmijoBacktracking(IUpdateRule inner) : WrappedRule(inner, C
 
     private sealed class State(RuleState inner) : WrappedState(inner)
     {
-        private readonly double[] _trial = new double[inner.Problem.N], _gradient = new double[inner.Problem.N];
+        private readonly double[] _trial = new double[inner.Problem.N];
 
         public override void Update(double[] x, double loss, double[] gradient, double[] dx, FallbackNotes notes)
         {
             Inner.Update(x, loss, gradient, dx, notes);
-            if (Search(Problem, x, loss, gradient, dx, _trial, _gradient) is { } note) notes.Note(FallbackKind.LineSearchFailed, note);
+            if (Search(Problem, x, loss, gradient, dx, _trial) is { } note) notes.Note(FallbackKind.LineSearchFailed, note);
         }
     }
 
     /// <summary>The halving search on <paramref name="dx"/> in place; a note when it found no decrease.</summary>
-    internal static string? Search(IDifferentiableProblem problem, double[] x, double loss, double[] gradient, double[] dx, double[] trial, double[] scratch) =>
-        Search(problem, x, loss, gradient, dx, trial, scratch, out _);
+    internal static string? Search(IDifferentiableProblem problem, double[] x, double loss, double[] gradient, double[] dx, double[] trial) =>
+        Search(problem, x, loss, gradient, dx, trial, out _);
 
     /// <summary>The same search, also saying how many halvings it made (0 when the step was accepted as given).</summary>
-    internal static string? Search(IDifferentiableProblem problem, double[] x, double loss, double[] gradient, double[] dx, double[] trial, double[] scratch, out int halvings)
+    internal static string? Search(IDifferentiableProblem problem, double[] x, double loss, double[] gradient, double[] dx, double[] trial, out int halvings)
     {
         halvings = 0;
         var n = x.Length;
@@ -135,7 +136,7 @@ public sealed class ArmijoBacktracking(IUpdateRule inner) : WrappedRule(inner, C
         for (; halvings < 30; halvings++)
         {
             for (var i = 0; i < n; i++) trial[i] = x[i] + dx[i];
-            var value = problem.ValueGradient(trial, scratch);
+            var value = problem.Value(trial);
             if (value <= loss + 1e-4 * slope) return null;
             for (var i = 0; i < n; i++) dx[i] /= 2;
             slope /= 2;
@@ -159,7 +160,7 @@ public sealed class WolfeLineSearch(IUpdateRule inner) : WrappedRule(inner, Capa
 
     private sealed class State(RuleState inner) : WrappedState(inner)
     {
-        private readonly double[] _trial = new double[inner.Problem.N], _gradient = new double[inner.Problem.N];
+        private readonly double[] _trial = new double[inner.Problem.N];
 
         public override void Update(double[] x, double loss, double[] gradient, double[] dx, FallbackNotes notes)
         {
@@ -183,7 +184,7 @@ public sealed class WolfeLineSearch(IUpdateRule inner) : WrappedRule(inner, Capa
             }
             catch (OptimizationException e)
             {
-                var backtracked = ArmijoBacktracking.Search(Problem, x, loss, gradient, dx, _trial, _gradient);
+                var backtracked = ArmijoBacktracking.Search(Problem, x, loss, gradient, dx, _trial);
                 notes.Note(FallbackKind.LineSearchFailed,
                     $"the Wolfe line search failed ({e.Message.TrimEnd('.')}); backtracked instead" + (backtracked is { } note ? "; " + note : ""));
             }

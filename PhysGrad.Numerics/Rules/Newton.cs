@@ -40,7 +40,7 @@ public sealed class Newton(double eta)
     {
         private readonly double[] _hx = new double[problem.N * problem.N];
         private readonly double[] _workspace = new double[problem.N * problem.N];
-        private double[]? _trial, _scratch; // the line search's points, allocated at the first fallback
+        private double[]? _trial; // the line search's points, allocated at the first fallback
 
         public override double[]? Hessian => _hx;
 
@@ -72,8 +72,7 @@ public sealed class Newton(double eta)
                 // (Nocedal & Wright, Numerical Optimization, Algorithm 3.2: modified Newton with a
                 // line search). Where H is positive definite nothing changes: the step stays −ηH⁻¹g.
                 _trial ??= new double[N];
-                _scratch ??= new double[N];
-                var failed = ArmijoBacktracking.Search(Problem, x, loss, gradient, dx, _trial, _scratch, out var halvings);
+                var failed = ArmijoBacktracking.Search(Problem, x, loss, gradient, dx, _trial, out var halvings);
                 var searched = failed is { } note ? "; " + note
                     : halvings > 0 ? $"; the full step did not decrease L enough (Armijo's condition), so it was halved {NumberText.Count(halvings, "time")} (Nocedal & Wright, Algorithm 3.2)"
                     : "";

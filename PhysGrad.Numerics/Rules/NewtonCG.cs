@@ -35,7 +35,7 @@ namespace PhysGrad.Numerics.Rules;
 /// the unit steps ended 10 iterations at L = 6.64 after rising from 1.01 to 44.3 at step 9; with the search
 /// L falls at every step, to 0.684 (BENCHMARKS.md, "… Newton-CG with a default line search"). Where the full
 /// step is accepted (near a minimum with η = 1, and on convex quadratics) the search costs one evaluation of
-/// L and ∇L at the trial point and changes nothing. Not MathNet's <c>WeakWolfeLineSearch</c>: the curvature
+/// L alone at the trial point (<see cref="IDifferentiableProblem.Value"/>) and changes nothing. Not MathNet's <c>WeakWolfeLineSearch</c>: the curvature
 /// condition it adds serves quasi-Newton updates, which Newton-CG has none of, and it allocates vectors at
 /// every trial; MathNet has no plain backtracking search.
 /// </para>
@@ -100,7 +100,7 @@ public sealed class NewtonCG : RuleBase
     private sealed class State(IDifferentiableProblem problem, NewtonCG rule) : GradientState(problem)
     {
         private readonly double[] _b = new double[problem.N], _z = new double[problem.N];
-        private readonly double[] _trial = rule.LineSearch ? new double[problem.N] : [], _scratch = rule.LineSearch ? new double[problem.N] : [];
+        private readonly double[] _trial = rule.LineSearch ? new double[problem.N] : [];
         private readonly KrylovWorkspace _work = new(problem.N, problem.N);
         private LinearMap? _hessian;
         private double[] _at = [];
@@ -141,7 +141,7 @@ public sealed class NewtonCG : RuleBase
             }
             else
                 for (var i = 0; i < n; i++) dx[i] = rule.Eta * _z[i];
-            if (rule.LineSearch && ArmijoBacktracking.Search(Problem, x, loss, gradient, dx, _trial, _scratch) is { } failed)
+            if (rule.LineSearch && ArmijoBacktracking.Search(Problem, x, loss, gradient, dx, _trial) is { } failed)
                 notes.Note(FallbackKind.LineSearchFailed, failed);
         }
     }
