@@ -231,6 +231,8 @@ public static class BookExample
     /// <summary>
     /// Runs the given methods, each with its options, on an already compiled problem and finds x* once
     /// (<see cref="TargetPoint.Find"/>): the table, the JSON report and the plots take it from the result.
+    /// Each run keeps every point while its points fit in <see cref="RecordedBytes"/>, else every k-th
+    /// (<see cref="RecordingFor"/>).
     /// </summary>
     /// <param name="problem">The compiled problem.</param>
     /// <param name="target">The target y*.</param>
@@ -254,7 +256,8 @@ public static class BookExample
             .Select((m, i) =>
             {
                 var run = Optimizer.Run(problem, m.Rule(lineSearch), start, iterations,
-                    progress: progress is null ? null : new Relay(k => progress.Report((i, k)))) with { Label = labels[i] };
+                    progress: progress is null ? null : new Relay(k => progress.Report((i, k))),
+                    recording: RecordingFor(iterations, problem.N, problem.M)) with { Label = labels[i] };
                 // A run that stops before the limit (converged, stalled, diverged) sends no last report:
                 // a receiver that can hear it is told the run is over, so that it does not go on naming it.
                 (progress as IRunsProgress)?.Ended(i, run.Exit.Iteration);
@@ -263,6 +266,35 @@ public static class BookExample
             .ToArray();
         var targetX = TargetPoint.Find(problem, target, start, runs, known);
         return new Comparison(runs.Select(run => Summarise(run, target, targetX)).ToArray(), targetX);
+    }
+
+    /// <summary>
+    /// The most a comparison's run keeps of its points x and y = P(x) (256 MiB of doubles): a run keeps
+    /// (iterations + 1)·(n + m) numbers in full, which at n = m = 10⁵ is 1.6 MB a point, so 500 Newton-CG
+    /// iterations took the process past 1 GiB (BENCHMARKS.md, "Issue 14's memory target at n = 10⁵").
+    /// </summary>
+    public const long RecordedBytes = 1L << 28;
+
+    /// <summary>
+    /// <see cref="Recording.Full"/> when the run's (iterations + 1) points of n + m values fit in
+    /// <see cref="RecordedBytes"/>; otherwise <see cref="Recording.EveryKth"/> with the smallest k whose
+    /// points (the start, every k-th and the last) fit. The losses are kept at every iteration either way,
+    /// and the plots and reports place each kept point at its iteration (<see cref="OptimizerRun.RecordedIterations"/>).
+    /// </summary>
+    /// <param name="iterations">The iteration limit.</param>
+    /// <param name="n">The number of variables.</param>
+    /// <param name="m">The number of outputs.</param>
+    public static Recording RecordingFor(int iterations, int n, int m)
+    {
+        // Points that fit, at least three (the start, one between, the last).
+        var fit = Math.Max(3, Math.Floor(RecordedBytes / (((double)n + m) * sizeof(double))));
+        if (iterations + 1 <= fit) return Recording.Full;
+        // Every k-th keeps ⌊iterations/k⌋ + 1 points and the last when k does not divide the limit; the
+        // smallest k is at least iterations/(fit − 1), and at most two past its ceiling.
+        static int Kept(int iterations, int k) => iterations / k + 1 + (iterations % k == 0 ? 0 : 1);
+        var k = Math.Max(2, (int)Math.Ceiling(iterations / (fit - 1)));
+        while (Kept(iterations, k) > fit) k++;
+        return Recording.EveryKth(k);
     }
 
     /// <summary>An IProgress that calls back synchronously (Progress&lt;T&gt; posts to a synchronisation context).</summary>
@@ -576,9 +608,9 @@ public static class BookExample
         return new MethodResult(run, distance, alignment) { MeasuredIn = targetX.MeasuresInX ? PhysGrad.DistanceSpace.X : PhysGrad.DistanceSpace.Y };
     }
 
-    /// <summary>(u/‖u‖)·(1, …, 1) for the first step u, NaN without a step.</summary>
+    /// <summary>(u/‖u‖)·(1, …, 1) for the first step u, NaN without a step or when the run did not keep x₁ (a sparse recording).</summary>
     private static double FirstStepAlignment(OptimizerRun run) =>
-        run.Trajectory.Count < 2 ? double.NaN
+        run.Trajectory.Count < 2 || TrajectoryPlots.IterationAt(run, 1) != 1 ? double.NaN
             : DiagonalAlignment(run.Trajectory[1].Select((v, i) => v - run.Trajectory[0][i]).ToArray());
 
     /// <summary>

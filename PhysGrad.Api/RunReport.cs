@@ -29,10 +29,30 @@ public static class RunReport
     /// <param name="target">x* of the comparison (<see cref="Comparison.Target"/>), written as "targetX" with
     /// "targetXKind" ("known", "preimageNearStart", "approximateRunEnd" or "none"), "targetXNote" and, for a
     /// preimage found from the start, "targetXBy" ("givenInverse", "derivedInverse" (exact), "derivedInverseAtStart", "newton", "gaussNewton", "continuation" or "bisection"); omitted when null.</param>
-    public static string ToJson(ProblemDefinition definition, IReadOnlyList<MethodResult> results, Symbolic.Problem? model = null, TargetPoint? target = null)
+    public static string ToJson(ProblemDefinition definition, IReadOnlyList<MethodResult> results, Symbolic.Problem? model = null, TargetPoint? target = null) =>
+        JsonSerializer.Serialize(Document(definition, results, model, target), Options);
+
+    /// <summary>
+    /// The JSON of <see cref="ToJson"/> written to <paramref name="writer"/> as it is produced, in chunks,
+    /// never held whole: at n = 10⁵ the report of 100 iterations is 354 MB of text, and building it as
+    /// one string took the process to a 2.2 GB peak (BENCHMARKS.md, "Issue 14's memory target at n = 10⁵").
+    /// </summary>
+    /// <param name="writer">Where the JSON goes (no newline is added).</param>
+    /// <param name="definition">The problem as text.</param>
+    /// <param name="results">The runs.</param>
+    /// <param name="model">The problem's model when the caller has it (otherwise it is derived again).</param>
+    /// <param name="target">x* of the comparison, as for <see cref="ToJson"/>.</param>
+    public static void WriteJson(TextWriter writer, ProblemDefinition definition, IReadOnlyList<MethodResult> results, Symbolic.Problem? model = null, TargetPoint? target = null)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        using var stream = new TextWriterStream(writer);
+        JsonSerializer.Serialize(stream, Document(definition, results, model, target), Options);
+    }
+
+    private static object Document(ProblemDefinition definition, IReadOnlyList<MethodResult> results, Symbolic.Problem? model, TargetPoint? target)
     {
         model ??= definition.ToProblem();
-        var document = new
+        return new
         {
             problem = new
             {
@@ -94,7 +114,36 @@ public static class RunReport
                 wallTimeMs = r.Run.WallTime.TotalMilliseconds,
             }),
         };
-        return JsonSerializer.Serialize(document, Options);
+    }
+
+    /// <summary>
+    /// A write-only stream that decodes the serializer's UTF-8 into a text writer (the CLI writes text; the
+    /// serializer streams only to a <see cref="Stream"/>). Written here because the base library has no
+    /// stream over a <see cref="TextWriter"/>; a decoder keeps a character split between two chunks whole.
+    /// </summary>
+    private sealed class TextWriterStream(TextWriter writer) : Stream
+    {
+        private readonly System.Text.Decoder _decoder = new System.Text.UTF8Encoding(false).GetDecoder();
+        private char[] _chars = new char[4096];
+
+        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+        public override void Write(ReadOnlySpan<byte> buffer)
+        {
+            var needed = _decoder.GetCharCount(buffer, flush: false);
+            if (_chars.Length < needed) _chars = new char[needed];
+            writer.Write(_chars, 0, _decoder.GetChars(buffer, _chars, flush: false));
+        }
+
+        public override void Flush() => writer.Flush();
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
     }
 
     /// <summary>

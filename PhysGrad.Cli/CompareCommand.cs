@@ -177,7 +177,7 @@ internal static class CompareCommand
             }
             switch (result.GetValue(format))
             {
-                case "json": output.WriteLine(physics.ToJson(comparison)); return Finish();
+                case "json": physics.WriteJson(comparison, output); output.WriteLine(); return Finish();
                 case "csv": output.Write(physics.ToCsv(comparison)); return Finish();
             }
             var problemLine = ReferenceEquals(definition, ProblemDefinition.Book)
