@@ -21,8 +21,10 @@ internal static class Program
                 args.Skip(1).Where(a => a != "convex").Select(int.Parse));
         else if (args.Length > 1 && args[0] == "steps")
             StepScaling.Run(args[1..]);
+        else if (args.Length > 2 && args[0] == "hessianfamilies")
+            HessianFamilies.Run(int.Parse(args[1]), int.Parse(args[2]));
         else if (args.Length > 2 && args[0] == "trials")
-            TrialValues.Run(int.Parse(args[1]), int.Parse(args[2]));
+            TrialValues.Run(int.Parse(args[1]), int.Parse(args[2]), args.Length > 3 ? int.Parse(args[3]) : 10);
         else if (args.Length > 0 && args[0] == "memory")
             RuleTiming.Memory(args.Skip(1).Select(int.Parse));
         else if (args.Length > 0 && args[0] == "learning-kernels")

@@ -11,11 +11,11 @@ namespace PhysGrad.Benchmarks;
 /// differ only in what a trial point asks of the problem (<see cref="Trials"/>), so the kernels, the
 /// problem and the start are shared; the runs alternate round by round, and the paths must agree bit for
 /// bit (x after every iteration and every loss). Run:
-/// <c>dotnet PhysGrad.Benchmarks.dll trials 10000 7</c> (n, rounds).
+/// <c>dotnet PhysGrad.Benchmarks.dll trials 10000 7</c> (n, rounds; a third number: iterations instead of 10).
 /// </summary>
 internal static class TrialValues
 {
-    public static void Run(int n, int rounds)
+    public static void Run(int n, int rounds, int iterations = 10)
     {
         var example = ReferenceProblems.Create("rosenbrock", n, defaultComparison: false);
         var problem = example.Compiled;
@@ -23,9 +23,9 @@ internal static class TrialValues
         var valueOnly = new Trials(problem, gradient: false);
         var withGradient = new Trials(problem, gradient: true);
         // The first run of each compiles what it asks for (the value-only kernel, the rest shared).
-        var first = (Optimizer.Run(valueOnly, new NewtonCG(1), start, 10), Optimizer.Run(withGradient, new NewtonCG(1), start, 10));
+        var first = (Optimizer.Run(valueOnly, new NewtonCG(1), start, iterations), Optimizer.Run(withGradient, new NewtonCG(1), start, iterations));
         Same(first.Item1, first.Item2);
-        Console.WriteLine($"n = {n}: L after 10 iterations = {first.Item1.Losses[^1]:R}; trial points a run: {valueOnly.Calls}");
+        Console.WriteLine($"n = {n}: L after {iterations} iterations = {first.Item1.Losses[^1]:R}; trial points a run: {valueOnly.Calls}");
         // One trial point's evaluation alone, both ways, alternating in batches of 20 calls.
         var (x, g) = (first.Item1.Final, new double[n]);
         var evaluations = (Only: new List<double>(), With: new List<double>());
@@ -44,14 +44,14 @@ internal static class TrialValues
             foreach (var (p, list) in new[] { (valueOnly, times.Only), (withGradient, times.With) })
             {
                 var clock = Stopwatch.StartNew();
-                var run = Optimizer.Run(p, new NewtonCG(1), start, 10);
+                var run = Optimizer.Run(p, new NewtonCG(1), start, iterations);
                 list.Add(clock.Elapsed.TotalMilliseconds);
                 Same(run, first.Item1);
             }
         }
         double Median(List<double> a) { var s = a.Order().ToArray(); return s[s.Length / 2]; }
         Console.WriteLine($"  one evaluation, median of {4 * rounds} batches: L alone {Median(evaluations.Only):F1} µs, L and ∇L {Median(evaluations.With):F1} µs, ratio {Median(evaluations.With) / Median(evaluations.Only):F2}");
-        Console.WriteLine($"  10 iterations, median of {rounds} rounds: L alone at trials {Median(times.Only):F2} ms, L and ∇L {Median(times.With):F2} ms, ratio {Median(times.With) / Median(times.Only):F2}");
+        Console.WriteLine($"  {iterations} iterations, median of {rounds} rounds: L alone at trials {Median(times.Only):F2} ms, L and ∇L {Median(times.With):F2} ms, ratio {Median(times.With) / Median(times.Only):F2}");
         Console.WriteLine($"  rounds (L alone | L and ∇L): {string.Join(", ", times.Only.Zip(times.With, (a, b) => $"{a:F1} | {b:F1}"))}");
     }
 
