@@ -81,6 +81,28 @@ module Layout =
             else
                 formatRealExact x
 
+    let private integerDigitsFrom = Numerics.BigInteger.Pow(Numerics.BigInteger 10, 15)
+
+    /// An exact integer of magnitude 10^15 (IntegerDigitsBelow) or more as (m, k) with n = m·10^k and m not
+    /// divisible by 10; None below. Every printer writes such an integer as a power of ten (10^20,
+    /// 3*10^20, 3 \times 10^{20}) as formatReal writes a double of that size in E-notation, so that
+    /// 1e20 read as an exact integer does not print as 21 digits beside 1E-20.
+    let powerOfTen (n: Numerics.BigInteger) : (Numerics.BigInteger * int) option =
+        if Numerics.BigInteger.Abs n < integerDigitsFrom then
+            None
+        else
+            let mutable m = n
+            let mutable k = 0
+            let mutable r = Numerics.BigInteger.Zero
+            let mutable q = Numerics.BigInteger.DivRem(m, Numerics.BigInteger 10, &r)
+
+            while r.IsZero do
+                m <- q
+                k <- k + 1
+                q <- Numerics.BigInteger.DivRem(m, Numerics.BigInteger 10, &r)
+
+            Some(m, k)
+
     /// The numeric coefficient of a term (1 when there is none) and the rest.
     let coefficient (e: Expr) =
         match e.Node with
