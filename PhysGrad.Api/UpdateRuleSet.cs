@@ -10,6 +10,12 @@ public sealed partial record UpdateRule(Method Method, IReadOnlyList<string> Var
     /// name (see <see cref="ProblemDefinition.StepSymbol"/>).</summary>
     public string StepSymbol { get; init; } = "eta";
 
+    /// <summary>Why the problem's decimal constants were solved with in doubles rather than as exact fractions
+    /// (the exact derivation's cost measure, <see cref="ExactConstants.PivotBits"/>, is over its limit), as a
+    /// sentence; null when they were exact or there were none. Rules derived in doubles can carry rounding
+    /// residue (terms near 1E-16 that are 0 on paper).</summary>
+    public string? DoublesNote { get; init; }
+
     /// <summary>Whether the rule maps the y-step back to x (IG and PG), so a listing shows the y-step with it.</summary>
     public bool UsesYStep => Method is Method.InverseGradient or Method.PhysicalGradient;
 
@@ -193,14 +199,27 @@ public static class UpdateRuleSet
         var loss = model.Loss;
         var lossX = model.LossInX;
         // Decimal constants (0.1, 3e8) are solved with as the exact rationals the user wrote, so sums that
-        // cancel on paper cancel here (no 2.22E-16*eta*x0 in IG, PG's step exactly 0 at η = 0); the rules
-        // return to doubles after simplifying. Only for the sizes whose inverses are cofactor expansions,
-        // where rationals stay small; larger problems keep the doubles (and their rounding).
-        var exact = variables.Length <= global::PhysGrad.Symbolic.Matrix.CofactorLimit
-            && ExactConstants.HasReals(simulator.Append(loss).Append(lossX));
+        // cancel on paper cancel here (no 2.22E-16*eta*x0 in IG, PG's step exactly 0 at η = 0, no Newton
+        // rule from a Hessian that is singular but for rounding); the rules return to doubles after
+        // simplifying. At any number of variables, unless the cost measure (the bits exact elimination's
+        // numbers can reach, ExactConstants.PivotBits) is over its limit: then doubles, and a note says so.
+        string? doublesNote = null;
+        var exact = ExactConstants.HasReals(simulator.Append(loss).Append(lossX));
+        Expr[] exactSimulator = exact ? [.. simulator.Select(ExactConstants.Exact)] : simulator;
         if (exact)
         {
-            simulator = [.. simulator.Select(ExactConstants.Exact)];
+            var bits = ExactConstants.PivotBits(variables.Length, exactSimulator.Append(ExactConstants.Exact(loss)));
+            if (bits > ExactConstants.MaxPivotBits)
+            {
+                exact = false;
+                doublesNote = $"the decimal constants are solved with in doubles, not as exact fractions: exact elimination's numbers could reach "
+                    + $"{bits:N0} bits ({variables.Length} variables; limit {ExactConstants.MaxPivotBits:N0}), so the rules may carry rounding residue "
+                    + "(terms near 1E-16 that are 0 on paper). Constants with fewer digits (0.25, not 0.2500000001) or fewer variables keep them exact.";
+            }
+        }
+        if (exact)
+        {
+            simulator = exactSimulator;
             loss = ExactConstants.Exact(loss);
             lossX = ExactConstants.Exact(lossX);
         }
@@ -234,6 +253,7 @@ public static class UpdateRuleSet
                 .Select(e => Expression.Wrap(exact ? ExactConstants.Floating(e) : e, stepName)).ToArray())
             {
                 StepSymbol = stepName,
+                DoublesNote = doublesNote,
             });
         }
         return rules;

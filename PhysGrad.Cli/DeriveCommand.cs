@@ -75,6 +75,8 @@ internal static class DeriveCommand
             {
                 throw new CliInputException(e.Message + InverseRemedy);
             }
+            if (rules.Select(r => r.DoublesNote).FirstOrDefault(n => n is not null) is { } doubles)
+                error.WriteLine($"physgrad: note: {doubles}");
             if (problem.InverseGiven(result) && !rules.Any(r => r.Name == "pg"))
                 error.WriteLine("physgrad: note: --inverse is PG's local inverse, and PG has no rule here (see the skipped methods): no rule uses it.");
             skipped = skipped.Select(s => s.Cause == NotApplicableCause.NoInverse ? s with { Reason = s.Reason + InverseRemedy } : s).ToArray();

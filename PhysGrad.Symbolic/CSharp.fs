@@ -69,8 +69,16 @@ module CSharp =
         | Function.Expm1 -> helper c "Expm1"
         | _ -> helper c "Sign"
 
-    /// Every number as a double literal: 4.0, 0.5, 1E+20.
-    let private literal (x: float) = Layout.formatRealExact x
+    /// Every number as a double literal: 4.0, 0.5, 1E+20. An exact constant beyond the doubles (10^400)
+    /// is infinite as a double, and C# has no literal for that: double.PositiveInfinity.
+    let private literal (x: float) =
+        if Double.IsPositiveInfinity x then "double.PositiveInfinity"
+        elif Double.IsNegativeInfinity x then "double.NegativeInfinity"
+        else Layout.formatRealExact x
+
+    /// Integers a double holds exactly (|n| ≤ 2⁵³): p / q of two of them is the correctly rounded quotient.
+    let private exactInDouble (n: Numerics.BigInteger) =
+        Numerics.BigInteger.Abs n <= Numerics.BigInteger.Pow(Numerics.BigInteger 2, 53)
 
     let rec private level (e: Expr) =
         match e.Node with
@@ -128,9 +136,11 @@ module CSharp =
     and private body (sb: StringBuilder) (c: Context) (e: Expr) =
         match e.Node with
         | Number q when q.IsInteger -> sb.Append(literal (q.ToDouble())) |> ignore
-        | Number q ->
+        | Number q when exactInDouble q.Num && exactInDouble q.Den ->
             sb.Append(literal (double q.Num)).Append(" / ").Append(literal (double q.Den))
             |> ignore
+        // 1/10^400 as 1.0 / ∞ would be 0 and 10^400/10^399 ∞/∞: one literal of the value instead.
+        | Number q -> sb.Append(literal (q.ToDouble())) |> ignore
         | Real x -> sb.Append(literal x) |> ignore
         | Symbol s -> sb.Append(c.Name s: string) |> ignore
         | Pi -> sb.Append "Math.PI" |> ignore

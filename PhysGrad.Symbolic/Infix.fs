@@ -1,5 +1,7 @@
 namespace PhysGrad.Symbolic
 
+open System.Globalization
+open System.Numerics
 open System.Text
 
 /// Plain infix text with the fewest parentheses, in the syntax `Parse` reads: what formatExact prints
@@ -8,8 +10,46 @@ open System.Text
 [<RequireQualifiedAccess>]
 module Infix =
 
+    /// A large exact integer as a power of ten (`10^20`, `3*10^20`, Layout.powerOfTen) when that is
+    /// shorter than its digits, with its mantissa m; None otherwise. The text parses back to the same
+    /// exact integer.
+    let private powerForm (n: BigInteger) =
+        match Layout.powerOfTen n with
+        | Some(m, k) ->
+            let text =
+                if m.IsOne then sprintf "10^%d" k
+                elif m = BigInteger.MinusOne then sprintf "-10^%d" k
+                else sprintf "%s*10^%d" (m.ToString(CultureInfo.InvariantCulture)) k
+
+            if text.Length < n.ToString(CultureInfo.InvariantCulture).Length then Some(text, m) else None
+        | None -> None
+
+    let private integerText (n: BigInteger) =
+        match powerForm n with
+        | Some(text, _) -> text
+        | None -> n.ToString(CultureInfo.InvariantCulture)
+
+    /// An exact constant: p, or p/q with a denominator in power form parenthesised when it is a product
+    /// (1/10^20, 3/(7*10^20)).
+    let private numberText (q: Rational) =
+        if q.IsInteger then
+            integerText q.Num
+        else
+            let den =
+                match powerForm q.Den with
+                | Some(text, m) when not m.IsOne -> "(" + text + ")"
+                | _ -> integerText q.Den
+
+            integerText q.Num + "/" + den
+
     let rec private level (e: Expr) =
         match e.Node with
+        | Number q when q.IsInteger && (powerForm q.Num).IsSome ->
+            // 10^20 binds as a power (parenthesised as a base), 3*10^20 as a product (as a divisor).
+            match powerForm q.Num with
+            | Some(_, m) when m.IsOne -> Layout.Power
+            | Some(_, m) when m = BigInteger.MinusOne -> Layout.Unary
+            | _ -> Layout.Product
         | Number q when q.IsInteger -> if q.Sign < 0 then Layout.Unary else Layout.Atom
         | Number _ -> Layout.Product
         | Real x -> if x < 0.0 then Layout.Unary else Layout.Atom
@@ -49,7 +89,13 @@ module Infix =
                 if i > 0 then
                     sb.Append '*' |> ignore
 
-                write real sb Layout.Unary x)
+                // A leading 3*10^20 needs no parentheses: 3*10^20*x reads as one product.
+                let context =
+                    match x.Node with
+                    | Number _ when i = 0 -> Layout.Product
+                    | _ -> Layout.Unary
+
+                write real sb context x)
 
         if f.Numerator.IsEmpty then
             sb.Append '1' |> ignore
@@ -68,7 +114,7 @@ module Infix =
 
     and private body (real: float -> string) (sb: StringBuilder) (e: Expr) =
         match e.Node with
-        | Number q -> sb.Append(q.ToString()) |> ignore
+        | Number q -> sb.Append(numberText q) |> ignore
         | Real x -> sb.Append(real x) |> ignore
         | Symbol s -> sb.Append s |> ignore
         | Pi -> sb.Append "pi" |> ignore

@@ -71,23 +71,72 @@ module LaTeX =
         | _ -> "\\" + Expr.functionName f
 
     /// The mantissa and power of ten of a double that Layout.formatReal writes in E-notation
-    /// ("3.33E-09" → ("3.33", -9)); None for plain digits.
+    /// ("3.33E-09" → ("3.33", -9)), or whose plain digits run longer than 16 before or after the point (0.00012345678901234567
+    /// → ("1.2345678901234567", -4), the same round-trip digits); None for other plain digits.
     let private scientific (x: float) =
         let s = Layout.formatReal x
         let i = s.IndexOf 'E'
 
-        if i < 0 then
+        if i >= 0 then
+            Some(s.Substring(0, i), int (s.Substring(i + 1)))
+        elif (s.TrimStart('-').Split '.' |> Array.map String.length |> Array.max) <= 16 then
             None
         else
-            Some(s.Substring(0, i), int (s.Substring(i + 1)))
+            let plain = s.TrimStart '-'
+            let point = plain.IndexOf '.'
+            let whole = plain.Substring(0, point).TrimStart '0'
+            let all = plain.Replace(".", "")
+            let digits = all.TrimStart('0').TrimEnd '0'
+            // The power of ten of the first significant digit: its place before or after the point.
+            let k = if whole <> "" then whole.Length - 1 else -(all.Length - all.TrimStart('0').Length - point + 1)
+            let mantissa = if digits.Length = 1 then digits else digits.Substring(0, 1) + "." + digits.Substring 1
+            Some((if x < 0.0 then "-" else "") + mantissa, k)
+
+    /// The mantissa and power of ten of an exact integer of 10^15 or more (Layout.powerOfTen), as for a
+    /// double: 3·10^20 → ("3", 20), 123456789012345678 → ("1.23456789012345678", 17); None below.
+    let private integerScientific (n: Numerics.BigInteger) =
+        Layout.powerOfTen n
+        |> Option.map (fun (m, k) ->
+            let digits = Numerics.BigInteger.Abs(m).ToString(Globalization.CultureInfo.InvariantCulture)
+            let sign = if m.Sign < 0 then "-" else ""
+            let mantissa = if digits.Length = 1 then digits else digits.Substring(0, 1) + "." + digits.Substring 1
+            sign + mantissa, k + digits.Length - 1)
+
+    /// The scientific form of a numeric leaf written in it, if any.
+    let private scientificOf (e: Expr) =
+        match e.Node with
+        | Real x -> scientific x
+        | Number q when q.IsInteger -> integerScientific q.Num
+        | _ -> None
+
+    /// m \times 10^{k}, or 10^{k} for m = ±1. A mantissa with more than 16 digits after its point (an exact
+    /// integer's; a double's has at most 16) is grouped in threes with thin spaces, 1.234\,567\,…, as
+    /// long numbers are typeset: LaTeX cannot break a run of digits, and no one reads twenty in a row.
+    let private scientificText (m: string, k: int) =
+        match m with
+        | "1"
+        | "-1" -> sprintf "%s10^{%d}" (if m = "-1" then "-" else "") k
+        | _ ->
+            let point = m.IndexOf '.'
+            let fraction = if point < 0 then "" else m.Substring(point + 1)
+
+            let m =
+                if fraction.Length <= 16 then
+                    m
+                else
+                    m.Substring(0, point + 1)
+                    + String.Join("\\,", Seq.chunkBySize 3 fraction |> Seq.map (fun (cs: char[]) -> String cs))
+
+            sprintf "%s \\times 10^{%d}" m k
 
     let rec private level (e: Expr) =
         match e.Node with
-        | Number q when q.IsInteger -> if q.Sign < 0 then Layout.Unary else Layout.Atom
-        | Number _ -> Layout.Atom // \frac{p}{q} is a group
+        | Number q when q.IsInteger && q.Sign < 0 -> Layout.Unary
         | Real x when x < 0.0 -> Layout.Unary
         // m \times 10^{k} binds like a product, 10^{k} like a power: (10^{-20})^{2}, not 10^{-20}^{2}.
-        | Real x when (scientific x).IsSome -> if fst (scientific x).Value = "1" then Layout.Power else Layout.Product
+        | Number _
+        | Real _ when (scientificOf e).IsSome -> if fst (scientificOf e).Value = "1" then Layout.Power else Layout.Product
+        | Number _ -> Layout.Atom // an integer's digits; \frac{p}{q} is a group
         | Real _ -> Layout.Atom
         | Symbol _
         | Pi
@@ -107,8 +156,8 @@ module LaTeX =
     /// Can e stand as the base of a power without parentheses?
     let private plainBase (e: Expr) =
         match e.Node with
-        | Number q -> q.IsInteger && q.Sign >= 0
-        | Real x -> x >= 0.0 && (scientific x).IsNone
+        | Number q -> q.IsInteger && q.Sign >= 0 && (scientificOf e).IsNone
+        | Real x -> x >= 0.0 && (scientificOf e).IsNone
         | Symbol _
         | Pi -> true
         | Apply(Function.Exp, _) -> Layout.isE e
@@ -125,8 +174,14 @@ module LaTeX =
     let private realText (x: float) =
         match scientific x with
         | None -> Layout.formatReal x
-        | Some(("1" | "-1") as m, k) -> sprintf "%s10^{%d}" (if m = "-1" then "-" else "") k
-        | Some(m, k) -> sprintf "%s \\times 10^{%d}" m k
+        | Some s -> scientificText s
+
+    /// An exact integer as its digits below 10^15, from there as a power of ten like a double of that
+    /// size: 10^{20}, not 100000000000000000000 beside a 10^{-20}.
+    let private integerText (n: Numerics.BigInteger) =
+        match integerScientific n with
+        | None -> n.ToString(Globalization.CultureInfo.InvariantCulture)
+        | Some s -> scientificText s
 
     let rec private write (names: string -> string) (sb: StringBuilder) (context: int) (e: Expr) =
         Deep.check ()
@@ -155,7 +210,8 @@ module LaTeX =
             // A leading 3.33 \times 10^{-9} needs no parentheses: 3.33 \times 10^{-9} \eta reads as one product.
             let context =
                 match x.Node with
-                | Real _ when i = 0 -> Layout.Product
+                | Real _
+                | Number _ when i = 0 -> Layout.Product
                 | _ -> Layout.Unary
 
             write names sb context x)
@@ -184,7 +240,7 @@ module LaTeX =
 
     and private body (names: string -> string) (sb: StringBuilder) (e: Expr) =
         match e.Node with
-        | Number q when q.IsInteger -> sb.Append(q.ToString()) |> ignore
+        | Number q when q.IsInteger -> sb.Append(integerText q.Num) |> ignore
         | Number _ -> writeFraction names sb (Layout.fraction e)
         | Real x -> sb.Append(realText x) |> ignore
         | Symbol s -> sb.Append(names s) |> ignore

@@ -41,12 +41,6 @@ module Layout =
                     MaxPrintedNodes
                     (Structure.graphSize [ e ]))
 
-    /// A double written so that it parses back to the same double and reads as a floating value
-    /// (`20.0`, `0.5`, `1E+20`): the exact form, for text that is parsed again as a problem, and for C#.
-    let formatRealExact (x: float) =
-        let s = x.ToString("R", CultureInfo.InvariantCulture)
-        if s.Contains '.' || s.Contains 'E' then s else s + ".0"
-
     /// Below this magnitude an integer-valued double is written as its digits: every such double is an
     /// integer that a double represents exactly; from 1e15 on digits would be long and unreadable.
     [<Literal>]
@@ -56,6 +50,29 @@ module Layout =
     let printsAsInteger (x: float) =
         Math.Abs x < IntegerDigitsBelow && Math.Round x = x
 
+    /// A double written so that it parses back to the same double and reads as a floating value
+    /// (`20.0`, `0.5`, `1E+20`): the exact form, for text that is parsed again as a problem, and for C#.
+    /// From 1e15 on an integer value is in E-notation (`9.06654483331334E+16`), where "R" would write up
+    /// to 17 plain digits (`90665448333133400.0`) beside the `1E+25` it writes for larger ones.
+    let formatRealExact (x: float) =
+        let s = x.ToString("R", CultureInfo.InvariantCulture)
+
+        if s.Contains '.' || s.Contains 'E' then
+            s
+        elif Math.Abs x < IntegerDigitsBelow then
+            s + ".0"
+        else
+            // The same digits in E-notation (1E+15), which reads back as the same double.
+            let sign = if x < 0.0 then "-" else ""
+            let digits = s.TrimStart '-'
+            let significant = digits.TrimEnd '0'
+
+            let mantissa =
+                if significant.Length = 1 then significant
+                else significant.Substring(0, 1) + "." + significant.Substring 1
+
+            sprintf "%s%sE+%d" sign mantissa (digits.Length - 1)
+
     /// A double written for people: an integer value as an integer (`20`, not `20.0`, so `20*eta` reads
     /// like `5*eta` next to it; -0 as `0`) below 1e15, larger integers in E-notation (`1E+15`); other
     /// values in the shortest form that parses back to the same double (`0.1`, `1.5E-07`). The text reads back to the same value, as an exact integer
@@ -64,22 +81,29 @@ module Layout =
         if printsAsInteger x then
             (int64 x).ToString(CultureInfo.InvariantCulture)
         else
-            let s = x.ToString("R", CultureInfo.InvariantCulture)
+            formatRealExact x
 
-            if Math.Round x = x && not (s.Contains 'E') then
-                // A large integer that "R" writes as plain digits (1000000000000000): the same digits
-                // in E-notation (1E+15), which reads back as the same double and never as "….0".
-                let sign = if x < 0.0 then "-" else ""
-                let digits = s.TrimStart '-'
-                let significant = digits.TrimEnd '0'
+    let private integerDigitsFrom = Numerics.BigInteger.Pow(Numerics.BigInteger 10, 15)
 
-                let mantissa =
-                    if significant.Length = 1 then significant
-                    else significant.Substring(0, 1) + "." + significant.Substring 1
+    /// An exact integer of magnitude 10^15 (IntegerDigitsBelow) or more as (m, k) with n = m·10^k and m not
+    /// divisible by 10; None below. Every printer writes such an integer as a power of ten (10^20,
+    /// 3*10^20, 3 \times 10^{20}) as formatReal writes a double of that size in E-notation, so that
+    /// 1e20 read as an exact integer does not print as 21 digits beside 1E-20.
+    let powerOfTen (n: Numerics.BigInteger) : (Numerics.BigInteger * int) option =
+        if Numerics.BigInteger.Abs n < integerDigitsFrom then
+            None
+        else
+            let mutable m = n
+            let mutable k = 0
+            let mutable r = Numerics.BigInteger.Zero
+            let mutable q = Numerics.BigInteger.DivRem(m, Numerics.BigInteger 10, &r)
 
-                sprintf "%s%sE+%d" sign mantissa (digits.Length - 1)
-            else
-                formatRealExact x
+            while r.IsZero do
+                m <- q
+                k <- k + 1
+                q <- Numerics.BigInteger.DivRem(m, Numerics.BigInteger 10, &r)
+
+            Some(m, k)
 
     /// The numeric coefficient of a term (1 when there is none) and the rest.
     let coefficient (e: Expr) =

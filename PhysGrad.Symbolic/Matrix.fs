@@ -81,7 +81,9 @@ module Matrix =
         let mutable det = Expr.one
 
         for k in 0 .. n - 1 do
-            let candidates = [ k .. n - 1 ] |> List.filter (fun i -> not (Expr.isZero m.[i, k]))
+            // A floating 0.0 (two products of doubles that cancelled) is no pivot either: dividing by it
+            // failed the derivation with "the divisor is exactly 0".
+            let candidates = [ k .. n - 1 ] |> List.filter (fun i -> not (Expr.isZeroValue m.[i, k]))
 
             match candidates with
             | [] -> det <- Expr.zero
@@ -108,7 +110,7 @@ module Matrix =
                 det <- Expr.mul2 det pivot
 
                 for i in 0 .. n - 1 do
-                    if i <> k && not (Expr.isZero m.[i, k]) then
+                    if i <> k && not (Expr.isZeroValue m.[i, k]) then
                         let f = Expr.div m.[i, k] pivot
 
                         for j in 0 .. n - 1 do

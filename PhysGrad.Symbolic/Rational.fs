@@ -35,13 +35,30 @@ type Rational =
     /// Bits needed to store numerator and denominator: the size used by the growth guards.
     member r.Bits = int (r.Num.GetBitLength() + r.Den.GetBitLength())
 
+    /// The nearest double (ties to even; ±∞ beyond the doubles' range). Written out because .NET's
+    /// BigInteger-to-double conversion truncates past 2⁵³ (7·10³⁰ became 6.999999999999999E+30, one
+    /// step below the double the literal 7E+30 is), and p/q as double p / double q rounds three times.
     member r.ToDouble() =
-        if r.Den.IsOne then
-            double r.Num
+        let small (n: BigInteger) = n.GetBitLength() <= 53L
+
+        if small r.Num && small r.Den then
+            // Both exact as doubles: one correctly rounded division.
+            double r.Num / double r.Den
         else
-            // Scale so both parts fit a double before dividing, to avoid inf/inf for huge values.
-            let shift = max 0 (int (max (r.Num.GetBitLength()) (r.Den.GetBitLength())) - 1000)
-            double (r.Num >>> shift) / double (r.Den >>> shift)
+            // q = ⌊|p|·2^s / d⌋ with 63 or 64 significant bits, cut to 62 with a sticky bit for every bit
+            // cut or lost (a remainder): a long of 62 bits converts with one rounding, as the exact quotient.
+            let p = BigInteger.Abs r.Num
+            let s = 64L - (p.GetBitLength() - r.Den.GetBitLength())
+            let scaled = if s >= 0L then p <<< int s else p >>> int -s
+            let lost = if s >= 0L then BigInteger.Zero else p - (scaled <<< int -s)
+            let mutable remainder = BigInteger.Zero
+            let q = BigInteger.DivRem(scaled, r.Den, &remainder)
+            let extra = max 0L (q.GetBitLength() - 62L)
+            let cut = q &&& ((BigInteger.One <<< int extra) - BigInteger.One)
+            let sticky = not lost.IsZero || not remainder.IsZero || not cut.IsZero
+            let top = int64 (q >>> int extra) ||| (if sticky then 1L else 0L)
+            let magnitude = Math.ScaleB(double top, int (extra - s))
+            if r.Num.Sign < 0 then -magnitude else magnitude
 
     static member (+)(a: Rational, b: Rational) =
         Rational.Create(a.Num * b.Den + b.Num * a.Den, a.Den * b.Den)

@@ -37,6 +37,32 @@ module ExactConstants =
             | Real _ -> true
             | _ -> false)
 
+    /// The size in bits that exact elimination's numbers can reach for n variables: n·(b + log₂ n), with b
+    /// the most bits (numerator and denominator) of an exact constant in the expressions. It is Hadamard's
+    /// bound on an n × n determinant whose entries have b bits, and every pivot and every entry of an
+    /// inverse is a quotient of such determinants. A cost measure of the exact derivation: rational
+    /// arithmetic on numbers of that size is what exact rules cost over doubles (BENCHMARKS.md, "Exact
+    /// decimals in derived rules").
+    [<CompiledName("PivotBits")>]
+    let pivotBits (n: int) (es: seq<Expr>) : int =
+        let b =
+            Structure.postOrder es
+            |> Array.fold
+                (fun m node ->
+                    match node.Node with
+                    | Number q -> max m q.Bits
+                    | _ -> m)
+                1
+
+        int (ceil (float n * (float b + Math.Log2(float (max n 2)))))
+
+    /// The most pivot bits (pivotBits) for which rules are derived with exact constants. Measured
+    /// (BENCHMARKS.md): a dense map of one-decimal constants (about 780 bits at 60 variables) costs 1.2–2.3×
+    /// the doubles' time, the reference examples (up to about 3,600 bits) 1.1–2.3×, a dense 30-variable map of
+    /// 16-digit constants (about 3,400 bits) 4×; beyond this the cost grows with the bits while doubles' does not.
+    [<Literal>]
+    let MaxPivotBits = 4096
+
     /// Every floating constant as the rational of its decimal text.
     [<CompiledName("Exact")>]
     let exact (e: Expr) =
@@ -47,7 +73,8 @@ module ExactConstants =
             | _ -> n)
 
     /// Every non-integer rational back to a double, except exponents (x^(1/2) stays a square root) and
-    /// ±1/2; integers stay exact, as they print the same either way.
+    /// ±1/2; integers below 10^15 stay exact, as they print the same either way. Larger integers become
+    /// doubles too, so that a rule prints 1E+20 beside 1E-20 (both from decimals) in every format.
     [<CompiledName("Floating")>]
     let floating (e: Expr) =
         let memo = Collections.Generic.Dictionary<Expr, Expr>(ExprIdentity.comparer)
@@ -63,6 +90,7 @@ module ExactConstants =
                     // Halves stay exact: they come from the calculus (½ of a square's derivative), print
                     // as /2 as they did before, and are exact doubles either way.
                     | Number q when not q.IsInteger && not (q.Den = BigInteger 2 && BigInteger.Abs q.Num = BigInteger.One) -> Expr.real (q.ToDouble())
+                    | Number q when (Layout.powerOfTen q.Num).IsSome && not (Double.IsInfinity(q.ToDouble())) -> Expr.real (q.ToDouble())
                     | Power(b, x) -> Expr.pow (go b) x
                     | _ ->
                         let cs = Expr.children n
