@@ -742,7 +742,9 @@ type internal RoundedConstants =
 ///
 /// A result of +, − and × or ÷ by a number is carried as a linear combination and built into its sum only
 /// when `Expr` is asked for (see `Linear`): a linear scheme then builds each output once, not every
-/// intermediate sum. The expression is the node the operations would have built one by one.
+/// intermediate sum. The expression is the node the operations would have built one by one; past 256
+/// terms a combination is worked out in one sweep at the end (see `Linear.Deferral`), whose floating
+/// coefficients equal the one-by-one ones to rounding (exact ones exactly).
 ///
 /// `default(Scalar)` (an unfilled array slot) is the number 0.
 [<Struct; CustomEquality; NoComparison>]
