@@ -64,15 +64,18 @@ type Op =
 // values whose products cancel or overflow (1e300), and 0 (a product 0 is left to the node path).
 let private constants = [ 0.1; 0.2; -0.3; 0.5; 2.0; -1.0; 1.0; 3.0; 1e-3; 0.7; 1e300; 0.0; -2.5; 1.0 / 3.0 ]
 
-let private ops =
+/// Programs of at most `length` operations on pool indices, with these constants; the linear ones only
+/// (no product, quotient or square of two scalars) when `linear`.
+let private programs (constants: float list) (linear: bool) (length: int) =
     let i = Gen.choose (0, 1000)
     let c = Gen.elements constants
+    let nonLinear = if linear then 0 else 1
 
     Gen.frequency
         [ 4, Gen.map2 (fun a b -> AddV(a, b)) i i
           4, Gen.map2 (fun a b -> SubV(a, b)) i i
-          2, Gen.map2 (fun a b -> MulV(a, b)) i i
-          1, Gen.map2 (fun a b -> DivV(a, b)) i i
+          2 * nonLinear, Gen.map2 (fun a b -> MulV(a, b)) i i
+          nonLinear, Gen.map2 (fun a b -> DivV(a, b)) i i
           3, Gen.map2 (fun a k -> MulC(a, k)) i c
           2, Gen.map2 (fun k a -> CMul(k, a)) c i
           2, Gen.map2 (fun a k -> DivC(a, k)) i c
@@ -82,10 +85,12 @@ let private ops =
           1, Gen.map2 (fun k a -> CSub(k, a)) c i
           2, Gen.map Neg i
           2, Gen.listOfLength 4 i |> Gen.map SumOf
-          1, Gen.map Square i ]
+          nonLinear, Gen.map Square i ]
     |> Gen.listOf
-    |> Gen.map (List.truncate 40)
+    |> Gen.map (List.truncate length)
     |> Arb.fromGen
+
+let private ops = programs constants false 40
 
 /// Runs one step on both sides: Ok of the two results, or Error of the two error kinds (either side).
 let private step (scalar: unit -> Scalar) (node: unit -> Expr) =
@@ -172,6 +177,60 @@ let ``traced sums carried as linear combinations build the node the step-by-step
                     stopped <- true
 
         verdict |> Prop.label failure)
+
+/// Linear programs (sums, differences, negation, integer multiples and divisions by integers) over a pool that
+/// starts with combinations of 300 and 400 symbols: past `Linear.Deferral` (256 rests) every operation on
+/// them is deferred, and their sums are worked out in a reverse sweep when built. With exact coefficients
+/// the sweep's other order of the operations gives the same numbers, so the node must be the step-by-step
+/// path's, node for node.
+[<Property(MaxTest = 100)>]
+let ``deferred combinations over hundreds of rests build the node the step-by-step path builds`` () =
+    let linearOps = programs [ 2.0; -1.0; 3.0; -4.0; 7.0 ] true 30
+
+    let x = Tracer.Variables(400, "x")
+    let wide k = Scalar.Sum(x |> Array.take k |> Array.mapi (fun j v -> float (j % 5 + 1) * v))
+
+    Prop.forAll linearOps (fun program ->
+        let pool = Collections.Generic.List<Scalar * Expr>()
+
+        for s in [ wide 300; wide 400; x.[0]; Scalar.Constant 5.0 ] do
+            pool.Add((s, s.Expr))
+
+        // Built only at the end (every intermediate stays deferred), against the node path's every step.
+        let results = Collections.Generic.List<Scalar * Expr>()
+
+        for op in program do
+            let s k = fst pool.[k % pool.Count]
+            let e k = snd pool.[k % pool.Count]
+
+            let scalar, node =
+                match op with
+                | AddV(a, b) -> s a + s b, Expr.add (e a) (e b)
+                | SubV(a, b) -> s a - s b, Expr.add (e a) (NodeByNode.times Expr.minusOne (e b))
+                | MulC(a, k) -> s a * k, NodeByNode.times (e a) (NodeByNode.ofFloat k)
+                | CMul(k, a) -> k * s a, NodeByNode.times (NodeByNode.ofFloat k) (e a)
+                | DivC(a, k) -> s a / k, NodeByNode.over (e a) (NodeByNode.ofFloat k)
+                | AddC(a, k) -> s a + k, Expr.add (e a) (NodeByNode.ofFloat k)
+                | CAdd(k, a) -> k + s a, Expr.add (NodeByNode.ofFloat k) (e a)
+                | SubC(a, k) -> s a - k, Expr.add (e a) (NodeByNode.ofFloat -k)
+                | CSub(k, a) -> k - s a, Expr.add (NodeByNode.ofFloat k) (NodeByNode.times Expr.minusOne (e a))
+                | Neg a -> -(s a), NodeByNode.times Expr.minusOne (e a)
+                | SumOf ks -> Scalar.Sum(ks |> List.map s), Expr.sum (ks |> List.map e)
+                | other -> failwithf "not a linear operation: %A" other
+
+            pool.Add((scalar, node))
+            results.Add((scalar, node))
+
+        let wrong =
+            results
+            |> Seq.tryFind (fun (s, e) -> not (Object.ReferenceEquals(s.Expr, e)))
+
+        wrong.IsNone
+        |> Prop.label (
+            match wrong with
+            | Some(s, e) -> sprintf "built %s,\nexpected %s" (Infix.format s.Expr) (Infix.format e)
+            | None -> ""
+        ))
 
 [<Fact>]
 let ``four traced heat steps give each cell the binomial-like weights of the stencil, as one flat sum`` () =

@@ -90,17 +90,184 @@ module internal Coefficient =
 /// node (its terms split into coefficient and rest, its number as the constant): every rest is distinct,
 /// not a number and not a sum (a multiple of a sum takes the node path, whose rule for it is not repeated
 /// here); every coefficient is nonzero; the constant is the exact 0 when there are rests and it is 0.
+///
+/// A sum or numeric multiple with an operand of more than `Deferral` rests is not carried out: it is kept
+/// as the deferred combination Σ kᵢ·operandᵢ (`Parts`, shared nodes of the simulator's own size) and made
+/// flat only when its rests are read (`Flatten`, one reverse sweep over the deferred combinations it reaches).
+/// An RK4 step on states of k controls otherwise redid the k coefficients a hundred times per step: the
+/// oscillators' trace was quadratic in the number of steps (19.5 s and 19.6 GB at 4096 controls), where
+/// the simulator's work and its flat result (four sums of a term per control) are linear.
 [<Sealed; AllowNullLiteral>]
-type internal Linear(rests: Expr[], coefficients: Coefficient[], constant: Coefficient) =
+type internal Linear private (rests0: Expr[], coefficients0: Coefficient[], constant0: Coefficient, parts: struct (Coefficient * Linear)[]) =
+    // Null while deferred (`parts` then holds the combination); set once by `Flatten`.
+    let mutable rests = rests0
+    let mutable coefficients = coefficients0
+    let mutable constant = constant0
+
     [<DefaultValue>]
     val mutable private built: Expr
 
-    member _.Rests = rests
-    member _.Coefficients = coefficients
-    member _.Constant = constant
+    // The last sweep that reached this combination and its place in that sweep's order (see `Sweep`).
+    [<DefaultValue>]
+    val mutable private sweep: int
+
+    [<DefaultValue>]
+    val mutable private slot: int
+
+    static let sweepGate = obj ()
+
+    [<DefaultValue>]
+    static val mutable private sweeps: int
+
+    new(rests: Expr[], coefficients: Coefficient[], constant: Coefficient) = Linear(rests, coefficients, constant, null)
+
+    /// Whether the combination is still Σ kᵢ·operandᵢ over `Parts`, its rests not worked out.
+    member _.IsDeferred = isNull rests
+
+    /// The deferred combination's parts (coefficient, operand); read only while `IsDeferred`.
+    member _.Parts = parts
+
+    member l.Rests =
+        if isNull rests then l.Flatten()
+        rests
+
+    member l.Coefficients =
+        if isNull rests then l.Flatten()
+        coefficients
+
+    member l.Constant =
+        if isNull rests then l.Flatten()
+        constant
 
     /// Whether the built node has a numeric term (the sum constructor adds it to its constant).
-    member _.HasConstant = rests.Length = 0 || not (Coefficient.isZero constant)
+    member l.HasConstant = l.Rests.Length = 0 || not (Coefficient.isZero l.Constant)
+
+    /// The most rests an operand of a sum or numeric multiple may have for the operation to be carried out
+    /// at once; with a larger (or deferred) operand the result is deferred. Below it every combination is
+    /// carried out as the step-by-step path does it (the node it builds, to the last rounding: the default
+    /// sizes of the reference examples, every heat stencil, the oscillators up to their CLI limit of 256
+    /// controls); above it the cost of redoing a long combination per operation outweighs keeping it.
+    static member Deferral = 256
+
+    /// Whether an operation with this operand is deferred (see `Deferral`).
+    member l.Defers = isNull rests || rests.Length > Linear.Deferral
+
+    /// Σ kᵢ·operandᵢ, deferred.
+    static member Deferred(parts: struct (Coefficient * Linear)[]) = Linear(null, null, Coefficient.zero, parts)
+
+    /// Works out a deferred combination's rests: the weight of every deferred combination it reaches is
+    /// the sum, over the parts that use it, of their weight times their coefficient (parents first, in
+    /// reverse of a post-order walk, so a shared state is visited once whatever the number of paths to
+    /// it), and each flat operand adds its weight times its coefficients. The work is the deferred graph's
+    /// size plus the flat operands' rests. Each flat coefficient is the sum over paths of the products
+    /// of the coefficients along them, as the step-by-step path computes it, in another order: equal to
+    /// the rounding of the floating operations (exactly equal for exact coefficients).
+    member private l.Flatten() =
+        // One sweep at a time: the sweep marks the combinations it reaches (`sweep`, `slot`) rather than
+        // keeping a table of them, which was a third of the sweep's time.
+        lock sweepGate (fun () -> if isNull rests then l.Sweep())
+
+    member private l.Sweep() =
+        Linear.sweeps <- Linear.sweeps + 1
+        let stamp = Linear.sweeps
+        // Post-order over the deferred combinations reachable through deferred parts (explicit stack: a
+        // trace of 10⁴ steps is 10⁶ deep). A combination's `slot` is its place in `order`, −1 while open.
+        let order = List<Linear>()
+        let stack = Stack<struct (Linear * int)>()
+        l.sweep <- stamp
+        stack.Push(struct (l, 0))
+
+        while stack.Count > 0 do
+            let struct (node, i) = stack.Pop()
+            let ps = node.Parts
+
+            if i < ps.Length then
+                stack.Push(struct (node, i + 1))
+                let struct (_, child) = ps.[i]
+
+                if child.IsDeferred && child.sweep <> stamp then
+                    child.sweep <- stamp
+                    stack.Push(struct (child, 0))
+            else
+                node.slot <- order.Count
+                order.Add node
+
+        let fail () : Coefficient =
+            Fail.raiseWith ErrorKind.NonFinite "A coefficient of a traced linear combination is not finite (it overflowed); scale the simulator's values or constants so that its sums stay below 1e308."
+
+        // An unset weight is the default Coefficient (Exact with no rational), as in SumOfAligned.
+        let isUnset (c: Coefficient) =
+            match c with
+            | Exact q -> Object.ReferenceEquals(q, null)
+            | Floating _ -> false
+
+        let weights = Array.zeroCreate<Coefficient> order.Count
+        weights.[order.Count - 1] <- Exact Rational.One
+        let at = Dictionary<Expr, int>(ExprIdentity.comparer)
+        let rs = List<Expr>()
+        let cs = List<Coefficient>()
+        let mutable total = Coefficient.zero
+        // Cleared by a sum or product that is not finite: the sweep stops and raises.
+        let ok = ref true
+
+        let add (c: Coefficient) (d: Coefficient) =
+            if isUnset c then
+                d
+            else
+                match Coefficient.add c d with
+                | ValueSome s -> s
+                | ValueNone ->
+                    ok.Value <- false
+                    c
+
+        let mul (a: Coefficient) (b: Coefficient) =
+            match Coefficient.mul a b with
+            | ValueSome c -> c
+            | ValueNone ->
+                ok.Value <- false
+                a
+
+        let mutable p = order.Count - 1
+
+        while ok.Value && p >= 0 do
+            let w = weights.[p]
+
+            for struct (c, child) in order.[p].Parts do
+                let wc = mul w c
+
+                if child.IsDeferred then
+                    weights.[child.slot] <- add weights.[child.slot] wc
+                else
+                    let crs = child.Rests
+                    let ccs = child.Coefficients
+
+                    for i in 0 .. crs.Length - 1 do
+                        let term = mul wc ccs.[i]
+
+                        match at.TryGetValue crs.[i] with
+                        | true, j -> cs.[j] <- add cs.[j] term
+                        | _ ->
+                            at.[crs.[i]] <- rs.Count
+                            rs.Add crs.[i]
+                            cs.Add term
+
+                    if child.HasConstant then
+                        total <- add total (mul wc child.Constant)
+
+            p <- p - 1
+
+        if not ok.Value then
+            fail () |> ignore
+
+        match Linear.Kept(rs.ToArray(), cs.ToArray(), rs.Count, total) with
+        | null ->
+            Fail.raiseWith
+                ErrorKind.TooLarge
+                (sprintf "A traced sum of %d terms is over the limit of %d. Split the problem." rs.Count Expr.MaxTerms)
+        | flat ->
+            coefficients <- flat.Coefficients
+            constant <- flat.Constant
+            rests <- flat.Rests
 
     /// The term c·rest as the constructors build it (Build.fs's scaleTerm).
     static member Term(c: Coefficient, rest: Expr) =
@@ -120,6 +287,9 @@ type internal Linear(rests: Expr[], coefficients: Coefficient[], constant: Coeff
     /// total, so the sorted array is the constructor's whatever the sort.
     member l.Expr =
         if isNull l.built then
+            if isNull rests then
+                l.Flatten()
+
             l.built <-
                 if rests.Length = 0 then
                     Coefficient.toExpr constant
@@ -198,6 +368,10 @@ type internal Linear(rests: Expr[], coefficients: Coefficient[], constant: Coeff
     /// dropped at the end. Null when a coefficient or the constant would not be finite, or the sum
     /// would be over the constructor's term limit (the node path then raises its error).
     static member Sum(operands: Linear[]) : Linear =
+        if operands |> Array.exists (fun o -> o.Defers) then
+            Linear.Deferred(operands |> Array.map (fun o -> struct (Exact Rational.One, o)))
+        else
+
         let total = operands |> Array.sumBy (fun o -> o.Rests.Length)
         if total = 0 then Linear.SumOfNumbers operands else Linear.SumOfTerms(operands, total)
 
@@ -437,6 +611,10 @@ type internal Linear(rests: Expr[], coefficients: Coefficient[], constant: Coeff
     /// likewise. Null where a product is 0 or not finite (the constructors' zero and error rules are
     /// left to the node path).
     static member Scale(k: Coefficient, a: Linear) : Linear =
+        if a.Defers && not (Coefficient.isZero k) then
+            Linear.Deferred [| struct (k, a) |]
+        else
+
         let rs = a.Rests
         let cs = if rs.Length = 0 then Array.Empty<Coefficient>() else Array.zeroCreate rs.Length
         let mutable ok = not (Coefficient.isZero k)
@@ -564,7 +742,9 @@ type internal RoundedConstants =
 ///
 /// A result of +, − and × or ÷ by a number is carried as a linear combination and built into its sum only
 /// when `Expr` is asked for (see `Linear`): a linear scheme then builds each output once, not every
-/// intermediate sum. The expression is the node the operations would have built one by one.
+/// intermediate sum. The expression is the node the operations would have built one by one; past 256
+/// terms a combination is worked out in one sweep at the end (see `Linear.Deferral`), whose floating
+/// coefficients equal the one-by-one ones to rounding (exact ones exactly).
 ///
 /// `default(Scalar)` (an unfilled array slot) is the number 0.
 [<Struct; CustomEquality; NoComparison>]
@@ -595,7 +775,7 @@ type Scalar =
     /// The scalar as a number (a combination with no rests), if it is one.
     member internal s.Number: Coefficient voption =
         if not (isNull s.l) then
-            (if s.l.Rests.Length = 0 then ValueSome s.l.Constant else ValueNone)
+            (if not s.l.IsDeferred && s.l.Rests.Length = 0 then ValueSome s.l.Constant else ValueNone)
         else
             Coefficient.ofExpr s.Expr
 
