@@ -169,7 +169,8 @@ public static class StepUnits
                 var nearby = near?.Select(point => point[m].Readings is { } r && Readable(r[i], r) ? r[i].Exponents : null).ToArray();
                 if (!Readable(reading, readings) && nearby is [{ } first, { } second] && first.SequenceEqual(second))
                 {
-                    notes.Add($"measured at two points near the start, where Δ{variable} = {NumberText.Short(reading.Step, 3)}" +
+                    notes.Add(reading.NoStep is { } none ? $"measured at two points near the start, where {none}" :
+                        $"measured at two points near the start, where Δ{variable} = {NumberText.Short(reading.Step, 3)}" +
                         (reading.Step == 0 || !double.IsFinite(reading.Step) || largest == 0 ? " has no ratio to measure" : $" ({NumberText.Short(Math.Abs(reading.Step) / largest, 2)} of the largest entry) is rounding"));
                     reading = reading with { Exponents = first, Mixed = null };
                 }
@@ -177,7 +178,8 @@ public static class StepUnits
                 if (reading.Exponents is null && reading.Mixed is null)
                 {
                     steps.Add(new StepUnit(variable, variableUnit, null, false,
-                        $"the step is {reading.Step} at the start point, so its unit cannot be measured there", Measurable: false));
+                        reading.NoStep is { } none ? $"{none}, and no step near it has a unit to measure"
+                        : $"the step is {reading.Step} at the start point, so its unit cannot be measured there", Measurable: false));
                     continue;
                 }
                 if (reading.Exponents is null)
@@ -242,7 +244,7 @@ public static class StepUnits
     /// scales it by a power of the factor (<see cref="Exponents"/>), why not otherwise (<see cref="Mixed"/>),
     /// or neither when the step is 0 or not finite there (<see cref="Step"/>).
     /// </summary>
-    private sealed record Reading(double Step, Rational[]? Exponents, string? Mixed, string? Fallback);
+    private sealed record Reading(double Step, Rational[]? Exponents, string? Mixed, string? Fallback, string? NoStep = null);
 
     /// <summary>The readings of every method's step entries at x, or why the method does not apply (or took no step).</summary>
     private static (Reading[]? Readings, string? Error)[] Read(GivenUnits units, IReadOnlyList<Method> methods, double eta, double[] x)
@@ -257,7 +259,7 @@ public static class StepUnits
         {
             var dx = baseline[m].Step![i];
             var fallback = baseline[m].Fallback;
-            if (dx == 0 || !double.IsFinite(dx)) return new Reading(dx, null, null, fallback);
+            if (dx == 0 || !double.IsFinite(dx)) return new Reading(dx, null, null, fallback, baseline[m].NoStep);
             var exponents = new Rational[units.Count];
             foreach (var (k, two, three) in single)
             {
@@ -287,7 +289,7 @@ public static class StepUnits
     internal static string ScaleNote(PhysicalUnit step, PhysicalUnit variable) =>
         $"the dimension of [{variable}], not its scale: [{step}] = {new PhysicalUnit(step.Scale / variable.Scale, PhysicalUnit.One.Exponents)} [{variable}]";
 
-    private static (double[]? Step, string? Fallback, string? Error)[] Changed(
+    private static (double[]? Step, string? Fallback, string? Error, string? NoStep)[] Changed(
         GivenUnits units, IReadOnlyList<Method> methods, double eta, double[] x, int unit, double lambda)
     {
         var factors = Enumerable.Range(0, units.Count).Select(k => k == unit ? lambda : 1.0).ToArray();
@@ -311,21 +313,22 @@ public static class StepUnits
     }
 
     /// <summary>One step of each method from x; an error text for a method that does not apply.</summary>
-    private static (double[]? Step, string? Fallback, string? Error)[] Steps(Problem problem, IReadOnlyList<Method> methods, double eta, double[] x)
+    private static (double[]? Step, string? Fallback, string? Error, string? NoStep)[] Steps(Problem problem, IReadOnlyList<Method> methods, double eta, double[] x)
     {
         var compiled = new CompiledProblem(problem);
-        return methods.Select<Method, (double[]? Step, string? Fallback, string? Error)>(m =>
+        return methods.Select<Method, (double[]? Step, string? Fallback, string? Error, string? NoStep)>(m =>
         {
             if (m is Method.InverseGradient or Method.PhysicalGradient && compiled.M != compiled.N)
-                return (null, null, $"{BookExample.ShortName(m)} needs a square Jacobian; this problem has {BookExample.Count(compiled.M, "output")} and {BookExample.Count(compiled.N, "variable")}");
+                return (null, null, $"{BookExample.ShortName(m)} needs a square Jacobian; this problem has {BookExample.Count(compiled.M, "output")} and {BookExample.Count(compiled.N, "variable")}", null);
             // Adam without its ε (the smallest positive double): the unit of its formula, which ε would
             // blur by ε/|∂L/∂xᵢ| at one point and not at another (AdamNote says so for every variable).
             var run = m == Method.Adam
                 ? Optimizer.Run(compiled, new Adam(eta, epsilon: double.Epsilon), x, 1)
                 : Optimizer.Run(compiled, m, eta, x, 1);
-            if (run.Trajectory.Count < 2) return (null, null, $"{BookExample.ShortName(m)} took no step: {run.StopDetail}");
+            // No step at x (a start at the minimum): a zero step, which is read near x like any zero entry.
+            if (run.Trajectory.Count < 2) return (new double[x.Length], null, null, $"{BookExample.ShortName(m)} took no step: {run.StopDetail}");
             var step = run.Trajectory[1].Select((v, i) => v - run.Trajectory[0][i]).ToArray();
-            return (step, run.Fallbacks.Count > 0 ? run.Fallbacks[0].Reason : null, null);
+            return (step, run.Fallbacks.Count > 0 ? run.Fallbacks[0].Reason : null, null, null);
         }).ToArray();
     }
 
