@@ -1,4 +1,5 @@
 using PhysGrad.Numerics;
+using PhysGrad.Numerics.Rules;
 using PhysGrad.Symbolic;
 
 namespace PhysGrad;
@@ -125,7 +126,14 @@ public static class StepUnits
     public static string NoUnitsReasonFor(IReadOnlyList<string> variables) =>
         variables.Count == 0 ? NoUnitsReason : NoUnitsReason.Replace("e.g. x0 in m", $"e.g. {variables[0]} in m", StringComparison.Ordinal);
 
-    /// <summary>Measures the step unit of each method at the problem's start point.</summary>
+    /// <summary>
+    /// Measures the step unit of each method at the problem's start point. A step entry that cannot be read
+    /// there (0 or rounding noise at a point where it vanishes by symmetry, as at the cells of
+    /// <c>heat1d-inverse</c> where the sine target is 0) is read at two points near the start instead, and
+    /// the unit is taken when both agree: the unit of a step is the method's and the problem's, not the
+    /// point's, so symmetric variables get one verdict. Adam is measured without its ε (see
+    /// <see cref="AdamNote"/>), which every one of its steps then names.
+    /// </summary>
     /// <param name="problem">A problem with units (<see cref="Problem.WithUnits"/>).</param>
     /// <param name="methods">The methods (default <see cref="Methods"/>).</param>
     /// <param name="eta">The step size used for the measuring steps (dimensionless).</param>
@@ -136,75 +144,140 @@ public static class StepUnits
         if (!problem.HasUnits) return StepUnitsResult.NotApplicable(NoUnitsReasonFor(problem.Variables));
         methods ??= Methods;
         var units = GivenUnits.Of(problem);
-        var start = problem.Start;
-        var baseline = Steps(units.Rescaled(Enumerable.Repeat(1.0, units.Count).ToArray()), methods, eta, start);
-
-        // Per unit, changes by 2 and by 3; then all units at once by unrelated factors.
-        var single = Enumerable.Range(0, units.Count)
-            .Select(k => (k, two: Measure(units, methods, eta, k, 2.0), three: Measure(units, methods, eta, k, 3.0))).ToArray();
-        var joint = Enumerable.Range(0, units.Count).Select(k => 1.37 + 0.29 * k).ToArray();
-        var jointSteps = Steps(units.Rescaled(joint), methods, eta, units.ScaleStart(joint));
+        var atStart = Read(units, methods, eta, problem.Start);
+        // Points near the start, read only when some entry could not be read at the start itself.
+        (Reading[]? Readings, string? Error)[][]? near = null;
+        if (atStart.Any(m => m.Readings is { } readings && readings.Any(r => !Readable(r, readings))))
+            near = [.. Enumerable.Range(1, 2).Select(k => Read(units, methods, eta, NearPoint(problem.Start, k)))];
 
         var result = new List<MethodUnits>();
         for (var m = 0; m < methods.Count; m++)
         {
-            if (baseline[m].Error is { } error)
+            if (atStart[m].Readings is not { } readings)
             {
-                result.Add(new MethodUnits(methods[m], [], error));
+                result.Add(new MethodUnits(methods[m], [], atStart[m].Error!));
                 continue;
             }
+            var largest = readings.Max(r => double.IsFinite(r.Step) ? Math.Abs(r.Step) : 0);
             var steps = new List<StepUnit>();
             for (var i = 0; i < problem.Variables.Length; i++)
             {
                 var variable = problem.Variables[i];
                 var variableUnit = problem.UnitOf(variable);
-                var dx = baseline[m].Step![i];
-                var fallback = baseline[m].Fallback;
-                if (dx == 0 || !double.IsFinite(dx))
+                var reading = readings[i];
+                var notes = new List<string>();
+                var nearby = near?.Select(point => point[m].Readings is { } r && Readable(r[i], r) ? r[i].Exponents : null).ToArray();
+                if (!Readable(reading, readings) && nearby is [{ } first, { } second] && first.SequenceEqual(second))
+                {
+                    notes.Add(reading.NoStep is { } none ? $"measured at two points near the start, where {none}" :
+                        $"measured at two points near the start, where Δ{variable} = {NumberText.Short(reading.Step, 3)}" +
+                        (reading.Step == 0 || !double.IsFinite(reading.Step) || largest == 0 ? " has no ratio to measure" : $" ({NumberText.Short(Math.Abs(reading.Step) / largest, 2)} of the largest entry) is rounding"));
+                    reading = reading with { Exponents = first, Mixed = null };
+                }
+                var fallback = reading.Fallback;
+                if (reading.Exponents is null && reading.Mixed is null)
                 {
                     steps.Add(new StepUnit(variable, variableUnit, null, false,
-                        $"the step is {dx} at the start point, so its unit cannot be measured there", Measurable: false));
+                        reading.NoStep is { } none ? $"{none}, and no step near it has a unit to measure"
+                        : $"the step is {reading.Step} at the start point, so its unit cannot be measured there", Measurable: false));
                     continue;
                 }
-                var exponents = new Rational[units.Count];
-                string? mixed = null;
-                foreach (var (k, two, three) in single)
+                if (reading.Exponents is null)
                 {
-                    var e2 = Exponent(two[m].Step?[i] / dx, 2.0);
-                    var e3 = Exponent(three[m].Step?[i] / dx, 3.0);
-                    if (e2 is null || e3 is null || Math.Abs(e2.Value - e3.Value) > Tolerance || ToRational(e2.Value) is not { } q)
-                    {
-                        // Said from the unit rescaled, so that x1's row naming x0's unit reads as what it is:
-                        // the step of x1 depends on how x0 is measured, but not as a power.
-                        mixed = $"rescaling {units.Describe(k)} changes this step, but not by a power of the factor";
-                        break;
-                    }
-                    exponents[k] = q;
-                }
-                if (mixed is null)
-                {
-                    var predicted = 1.0;
-                    for (var k = 0; k < exponents.Length; k++) predicted *= Math.Pow(joint[k], exponents[k].ToDouble());
-                    var ratio = jointSteps[m].Step?[i] / dx;
-                    if (ratio is null || Math.Abs(ratio.Value - predicted) > Tolerance * predicted)
-                        mixed = "it does not scale as one unit when all units change together";
-                }
-                if (mixed is not null)
-                {
-                    steps.Add(new StepUnit(variable, variableUnit, null, false, $"no unit: {mixed}{(fallback is null ? "" : $" (fallback: {fallback})")}",
+                    steps.Add(new StepUnit(variable, variableUnit, null, false, $"no unit: {reading.Mixed}{(fallback is null ? "" : $" (fallback: {fallback})")}",
                         FellBack: fallback is not null));
                     continue;
                 }
-                var unit = units.Product(exponents);
-                var notes = new List<string>();
+                var unit = units.Product(reading.Exponents);
                 if (unit.SameDimension(variableUnit) && !unit.Equals(variableUnit))
-                    notes.Add(ScaleNote(unit, variableUnit));
+                    notes.Insert(0, ScaleNote(unit, variableUnit));
+                var consistent = unit.Equals(variableUnit);
+                if (methods[m] == Method.Adam && AdamNote(problem.LossUnit / variableUnit) is { } adam)
+                {
+                    notes.Add(adam);
+                    consistent = false;
+                }
                 if (fallback is not null) notes.Add($"fallback: {fallback}");
-                steps.Add(new StepUnit(variable, variableUnit, unit, unit.Equals(variableUnit), string.Join("; ", notes), FellBack: fallback is not null));
+                steps.Add(new StepUnit(variable, variableUnit, unit, consistent, string.Join("; ", notes), FellBack: fallback is not null));
             }
             result.Add(new MethodUnits(methods[m], steps, ""));
         }
         return StepUnitsResult.Of(result);
+    }
+
+    /// <summary>
+    /// Why Adam's step is not in the unit measured for it: Adam divides by √v̂ + ε, and ε (1e-8) is a fixed
+    /// number while √v̂ is in ∂L/∂xᵢ's unit, so the step is a pure number only where |∂L/∂xᵢ| ≫ ε in that
+    /// unit, and changes with the units chosen elsewhere (by how much depends on the point, not on the
+    /// variable: that is why the measurement leaves ε out and says so for every variable alike). Null when
+    /// ∂L/∂xᵢ is a pure number, so that ε is one too.
+    /// </summary>
+    internal static string? AdamNote(PhysicalUnit gradientUnit) =>
+        gradientUnit.Equals(PhysicalUnit.One) ? null :
+        $"up to ε: Adam adds ε = {NumberText.Short(AdamEpsilon)}, a pure number, to √v̂ in [{gradientUnit}], so the step changes with the units where |∂L/∂xᵢ| is not ≫ {NumberText.Short(AdamEpsilon)} [{gradientUnit}]";
+
+    private static readonly double AdamEpsilon = new Adam(1).Epsilon;
+
+    /// <summary>
+    /// A point near x: each xᵢ moved by up to 10% of its own size (of the largest |xⱼ| when xᵢ = 0, of 1
+    /// when all are 0), by fixed pseudo-random fractions (seed k), so that no entry of a step vanishes there
+    /// by a symmetry of x.
+    /// </summary>
+    private static double[] NearPoint(double[] x, int k)
+    {
+        var random = new Random(20261201 + k);
+        var largest = x.Length == 0 ? 0 : x.Max(Math.Abs);
+        return x.Select(v => v + 0.1 * (2 * random.NextDouble() - 1) * (v != 0 ? Math.Abs(v) : largest > 0 ? largest : 1)).ToArray();
+    }
+
+    /// <summary>
+    /// Whether an entry's reading at a point stands: it scales by a power of every factor, and it is more than
+    /// 10⁻¹⁰ of the largest entry of its step. An entry below that is rounding left where the step's entry
+    /// vanishes (a sum of terms the size of the largest entry, cancelling), whose ratios happen to be exact
+    /// for a factor 2 (a power of two scales doubles exactly) and not for 3: it is read near the point instead.
+    /// </summary>
+    private static bool Readable(Reading reading, Reading[] step) =>
+        reading.Exponents is not null && Math.Abs(reading.Step) > 1e-10 * step.Max(r => double.IsFinite(r.Step) ? Math.Abs(r.Step) : 0);
+
+    /// <summary>
+    /// What one step entry says at one point: its exponents on the given units when every change of units
+    /// scales it by a power of the factor (<see cref="Exponents"/>), why not otherwise (<see cref="Mixed"/>),
+    /// or neither when the step is 0 or not finite there (<see cref="Step"/>).
+    /// </summary>
+    private sealed record Reading(double Step, Rational[]? Exponents, string? Mixed, string? Fallback, string? NoStep = null);
+
+    /// <summary>The readings of every method's step entries at x, or why the method does not apply (or took no step).</summary>
+    private static (Reading[]? Readings, string? Error)[] Read(GivenUnits units, IReadOnlyList<Method> methods, double eta, double[] x)
+    {
+        var baseline = Steps(units.Rescaled(Enumerable.Repeat(1.0, units.Count).ToArray()), methods, eta, x);
+        // Per unit, changes by 2 and by 3; then all units at once by unrelated factors.
+        var single = Enumerable.Range(0, units.Count)
+            .Select(k => (k, two: Changed(units, methods, eta, x, k, 2.0), three: Changed(units, methods, eta, x, k, 3.0))).ToArray();
+        var joint = Enumerable.Range(0, units.Count).Select(k => 1.37 + 0.29 * k).ToArray();
+        var jointSteps = Steps(units.Rescaled(joint), methods, eta, units.ScalePoint(x, joint));
+        return methods.Select((_, m) => baseline[m].Error is { } error ? (null, error) : ((Reading[]?)Enumerable.Range(0, x.Length).Select(i =>
+        {
+            var dx = baseline[m].Step![i];
+            var fallback = baseline[m].Fallback;
+            if (dx == 0 || !double.IsFinite(dx)) return new Reading(dx, null, null, fallback, baseline[m].NoStep);
+            var exponents = new Rational[units.Count];
+            foreach (var (k, two, three) in single)
+            {
+                var e2 = Exponent(two[m].Step?[i] / dx, 2.0);
+                var e3 = Exponent(three[m].Step?[i] / dx, 3.0);
+                if (e2 is null || e3 is null || Math.Abs(e2.Value - e3.Value) > Tolerance || ToRational(e2.Value) is not { } q)
+                    // Said from the unit rescaled, so that x1's row naming x0's unit reads as what it is:
+                    // the step of x1 depends on how x0 is measured, but not as a power.
+                    return new Reading(dx, null, $"rescaling {units.Describe(k)} changes this step, but not by a power of the factor", fallback);
+                exponents[k] = q;
+            }
+            var predicted = 1.0;
+            for (var k = 0; k < exponents.Length; k++) predicted *= Math.Pow(joint[k], exponents[k].ToDouble());
+            var ratio = jointSteps[m].Step?[i] / dx;
+            return ratio is null || Math.Abs(ratio.Value - predicted) > Tolerance * predicted
+                ? new Reading(dx, null, "it does not scale as one unit when all units change together", fallback)
+                : new Reading(dx, exponents, null, fallback);
+        }).ToArray(), (string?)null)).ToArray();
     }
 
     /// <summary>
@@ -216,11 +289,11 @@ public static class StepUnits
     internal static string ScaleNote(PhysicalUnit step, PhysicalUnit variable) =>
         $"the dimension of [{variable}], not its scale: [{step}] = {new PhysicalUnit(step.Scale / variable.Scale, PhysicalUnit.One.Exponents)} [{variable}]";
 
-    private static (double[]? Step, string? Fallback, string? Error)[] Measure(
-        GivenUnits units, IReadOnlyList<Method> methods, double eta, int unit, double lambda)
+    private static (double[]? Step, string? Fallback, string? Error, string? NoStep)[] Changed(
+        GivenUnits units, IReadOnlyList<Method> methods, double eta, double[] x, int unit, double lambda)
     {
         var factors = Enumerable.Range(0, units.Count).Select(k => k == unit ? lambda : 1.0).ToArray();
-        return Steps(units.Rescaled(factors), methods, eta, units.ScaleStart(factors));
+        return Steps(units.Rescaled(factors), methods, eta, units.ScalePoint(x, factors));
     }
 
     /// <summary>log_λ(ratio), or null for a ratio that is not a positive number.</summary>
@@ -240,17 +313,22 @@ public static class StepUnits
     }
 
     /// <summary>One step of each method from x; an error text for a method that does not apply.</summary>
-    private static (double[]? Step, string? Fallback, string? Error)[] Steps(Problem problem, IReadOnlyList<Method> methods, double eta, double[] x)
+    private static (double[]? Step, string? Fallback, string? Error, string? NoStep)[] Steps(Problem problem, IReadOnlyList<Method> methods, double eta, double[] x)
     {
         var compiled = new CompiledProblem(problem);
-        return methods.Select<Method, (double[]? Step, string? Fallback, string? Error)>(m =>
+        return methods.Select<Method, (double[]? Step, string? Fallback, string? Error, string? NoStep)>(m =>
         {
             if (m is Method.InverseGradient or Method.PhysicalGradient && compiled.M != compiled.N)
-                return (null, null, $"{BookExample.ShortName(m)} needs a square Jacobian; this problem has {BookExample.Count(compiled.M, "output")} and {BookExample.Count(compiled.N, "variable")}");
-            var run = Optimizer.Run(compiled, m, eta, x, 1);
-            if (run.Trajectory.Count < 2) return (null, null, $"{BookExample.ShortName(m)} took no step: {run.StopDetail}");
+                return (null, null, $"{BookExample.ShortName(m)} needs a square Jacobian; this problem has {BookExample.Count(compiled.M, "output")} and {BookExample.Count(compiled.N, "variable")}", null);
+            // Adam without its ε (the smallest positive double): the unit of its formula, which ε would
+            // blur by ε/|∂L/∂xᵢ| at one point and not at another (AdamNote says so for every variable).
+            var run = m == Method.Adam
+                ? Optimizer.Run(compiled, new Adam(eta, epsilon: double.Epsilon), x, 1)
+                : Optimizer.Run(compiled, m, eta, x, 1);
+            // No step at x (a start at the minimum): a zero step, which is read near x like any zero entry.
+            if (run.Trajectory.Count < 2) return (new double[x.Length], null, null, $"{BookExample.ShortName(m)} took no step: {run.StopDetail}");
             var step = run.Trajectory[1].Select((v, i) => v - run.Trajectory[0][i]).ToArray();
-            return (step, run.Fallbacks.Count > 0 ? run.Fallbacks[0].Reason : null, null);
+            return (step, run.Fallbacks.Count > 0 ? run.Fallbacks[0].Reason : null, null, null);
         }).ToArray();
     }
 
@@ -318,9 +396,9 @@ public static class StepUnits
 
         private static double Factor(int k, double[] factors) => k < 0 ? 1.0 : factors[k];
 
-        /// <summary>The start point in the changed units.</summary>
-        public double[] ScaleStart(double[] factors) =>
-            _problem.Start.Select((v, i) => v * Factor(_x[i], factors)).ToArray();
+        /// <summary>A point in the changed units.</summary>
+        public double[] ScalePoint(double[] x, double[] factors) =>
+            x.Select((v, i) => v * Factor(_x[i], factors)).ToArray();
 
         /// <summary>The same physics in the changed units (<see cref="ProblemTransform.Conjugate"/> with each quantity's factor).</summary>
         public Problem Rescaled(double[] factors) =>

@@ -160,6 +160,8 @@ public sealed class Stepper
     private double[]? _y, _hx, _scratch;
     private bool _yCurrent;
     private readonly FallbackNotes _notes = new();
+    // ‖x₀‖: the curvature probe's length when the run ends near 0 (Curvature.ProbeLength).
+    private double _startLength;
 
     /// <summary>
     /// Starts <paramref name="rule"/> on <paramref name="problem"/> at <paramref name="start"/> and
@@ -179,6 +181,7 @@ public sealed class Stepper
         _n = problem.N;
         _m = problem.M;
         _x = (double[])start.Clone();
+        _startLength = Math.Sqrt(start.Sum(v => v * v));
         _gx = new double[_n];
         _dx = new double[_n];
         Evaluate();
@@ -218,6 +221,7 @@ public sealed class Stepper
     {
         CheckStart(start, _n);
         Array.Copy(start, _x, _n);
+        _startLength = Math.Sqrt(start.Sum(v => v * v));
         Iteration = 0;
         _state.Restart();
         Evaluate();
@@ -312,7 +316,7 @@ public sealed class Stepper
         };
         Curvature curvature;
         if (_n > Curvature.MatrixFreeAbove)
-            curvature = Curvature.ClassifyMatrixFree(_x.ToArray(), HessianProductAt(_x.ToArray()), gradientAt);
+            curvature = Curvature.ClassifyMatrixFree(_x.ToArray(), HessianProductAt(_x.ToArray()), gradientAt, _startLength);
         else
         {
             var hessian = _state.Hessian;
@@ -323,7 +327,7 @@ public sealed class Stepper
                 HessianAt(_x, _hx, _scratch);
                 hessian = _hx;
             }
-            curvature = Curvature.Classify(_x.ToArray(), hessian, gradientAt);
+            curvature = Curvature.Classify(_x.ToArray(), hessian, gradientAt, _startLength);
         }
         // Limits taken for the curvature (the Hessian or a probe's gradient) are said in its detail.
         return _problem.TakePending() is { Length: var count and > 0 }

@@ -113,14 +113,14 @@ public readonly record struct NonFiniteValue(Quantity Quantity, int Index, doubl
 /// conditions (Nocedal &amp; Wright, Numerical Optimization, §2.1): all eigenvalues positive is a strict
 /// minimum, one negative means a descent direction; zero eigenvalues leave the question to higher
 /// orders, which the probe answers approximately. It reads the slope vᵀ∇L at x ± h·v for each flat
-/// eigenvector v, at the four scales h = 10⁻², 10⁻⁴, 10⁻⁶, 10⁻⁸ times (1 + ‖x‖): a slope, unlike a
+/// eigenvector v, at the four scales h = 10⁻², 10⁻⁴, 10⁻⁶, 10⁻⁸ times x's scale ℓ = max(‖x‖, ‖x₀‖) (<see cref="ProbeLength"/>): a slope, unlike a
 /// difference of L values, does not drown in L's rounding (½ − 10⁻²⁴ is ½ in doubles, while the slope
 /// −4·10⁻²⁴ is exact). The kind is taken only when every scale that sees a slope agrees; scales that
 /// disagree (a feature narrower than the larger h) give <see cref="StationaryKind.Undecided"/>. A probe
 /// that sees no slope at any scale (L flat, or its slope underflowed) is followed by a wide probe at
-/// ±10⁻¹ and ±1 times (1 + ‖x‖): no slope on either side there either is a floor, a minimum that is
+/// ±10⁻¹ and ±1 times ℓ: no slope on either side there either is a floor, a minimum that is
 /// not strict; any slope seen there leaves the point undecided. A probe is evidence, not proof:
-/// a feature narrower than 10⁻⁸·(1 + ‖x‖) can still fool it.
+/// a feature narrower than 10⁻⁸·ℓ can still fool it.
 /// </summary>
 /// <param name="Kind">The kind of point.</param>
 /// <param name="Eigenvalues">The Hessian's eigenvalues, ascending (empty when the Hessian was not finite).</param>
@@ -132,7 +132,11 @@ public sealed record Curvature(StationaryKind Kind, double[] Eigenvalues, bool P
     public override string ToString() =>
         $"{Kind}: eigenvalues {ShowEigenvalues(Eigenvalues)}{(Probed ? " (probed)" : "")}{(string.IsNullOrEmpty(Detail) ? "" : $"; {Detail}")}";
 
-    /// <summary>Eigenvalues with |λ| ≤ this times max |λ| (or ≤ 1e-12 absolutely when all are tiny) count as zero.</summary>
+    /// <summary>
+    /// Eigenvalues with |λ| ≤ this times max |λ| count as zero. Relative only: an absolute floor (1e-12 before)
+    /// called every eigenvalue of a problem in units of 10⁸ (H = ±2E-16) flat, and the probe then read the
+    /// quadratic slopes as "saddle at ±3E+06 … maximum at ±3"; relative, the verdict is the same at every scale.
+    /// </summary>
     public const double RelativeZero = 1e-9;
 
     /// <summary>
@@ -147,7 +151,7 @@ public sealed record Curvature(StationaryKind Kind, double[] Eigenvalues, bool P
         return NumberText.List(values, v => Math.Abs(v) <= rounding ? "≈ 0" : NumberText.Short(v, 4));
     }
 
-    /// <summary>The probe's step sizes, relative to 1 + ‖x‖.</summary>
+    /// <summary>The probe's step sizes, relative to x's scale (<see cref="ProbeLength"/>).</summary>
     public static readonly double[] ProbeScales = [1e-2, 1e-4, 1e-6, 1e-8];
 
     /// <summary>
@@ -156,7 +160,12 @@ public sealed record Curvature(StationaryKind Kind, double[] Eigenvalues, bool P
     /// a slope vᵀ∇L counts when it exceeds, in magnitude, 10⁻⁹ of ‖∇L‖ there (rounding of the other
     /// components) and twice |vᵀ∇L(x)| (the residual slope at x itself).
     /// </summary>
-    public static Curvature Classify(double[] x, ReadOnlySpan<double> hessian, Func<double[], double[]> gradientAt)
+    /// <param name="x">The point.</param>
+    /// <param name="hessian">∂²L/∂x² at x, n × n row by row.</param>
+    /// <param name="gradientAt">∂L/∂x at a point, for the probe.</param>
+    /// <param name="reference">A length the probe may not fall below when x is near 0 (the run's start's
+    /// ‖x₀‖; see <see cref="ProbeLength"/>); 0 for none.</param>
+    public static Curvature Classify(double[] x, ReadOnlySpan<double> hessian, Func<double[], double[]> gradientAt, double reference = 0)
     {
         var n = x.Length;
         if (n == 0) return new(StationaryKind.Minimum, [], false, "no variables");
@@ -178,7 +187,7 @@ public sealed record Curvature(StationaryKind Kind, double[] Eigenvalues, bool P
         var order = Enumerable.Range(0, n).OrderBy(i => values[i]).ToArray();
         var sorted = order.Select(i => values[i]).ToArray();
         var largest = sorted.Max(Math.Abs);
-        var zero = Math.Max(RelativeZero * largest, 1e-12);
+        var zero = RelativeZero * largest;
         int negative = sorted.Count(v => v < -zero), positive = sorted.Count(v => v > zero);
         var shown = "eigenvalues of ∂²L/∂x²: " + ShowEigenvalues(sorted);
         if (negative == n) return new(StationaryKind.Maximum, sorted, false, shown);
@@ -188,7 +197,18 @@ public sealed record Curvature(StationaryKind Kind, double[] Eigenvalues, bool P
         for (var k = 0; k < n; k++)
             if (Math.Abs(values[k]) <= zero)
                 flat.Add(Enumerable.Range(0, n).Select(i => evd.EigenVectors[i, k]).ToArray());
-        return Probe(x, sorted, shown, negative > 0, positive > 0, flat, gradientAt);
+        return Probe(x, sorted, shown, negative > 0, positive > 0, flat, gradientAt, reference);
+    }
+
+    /// <summary>
+    /// The length the probe's steps are fractions of: x's own scale max(‖x‖, <paramref name="reference"/>),
+    /// or 1 when both are 0. Not 1 + ‖x‖, which at x ≈ 10⁻⁸ probed 10⁶ times x's scale away (±0.01 for a
+    /// feature of size 10⁻⁸); its smallest step 10⁻⁸ of it still keeps 8 digits in x + h·v.
+    /// </summary>
+    public static double ProbeLength(double[] x, double reference = 0)
+    {
+        var length = Math.Max(Math.Sqrt(x.Sum(v => v * v)), reference);
+        return length > 0 && double.IsFinite(length) ? length : 1;
     }
 
     /// <summary>
@@ -221,7 +241,11 @@ public sealed record Curvature(StationaryKind Kind, double[] Eigenvalues, bool P
     /// (complete reorthogonalisation). Like the probe, it is evidence: an eigenvalue the Krylov space
     /// never reaches (a start orthogonal to its eigenvector) is missed.
     /// </summary>
-    public static Curvature ClassifyMatrixFree(double[] x, Action<double[], double[]> hessianVector, Func<double[], double[]> gradientAt)
+    /// <param name="x">The point.</param>
+    /// <param name="hessianVector">Writes H v into its second argument.</param>
+    /// <param name="gradientAt">∂L/∂x at a point, for the probe.</param>
+    /// <param name="reference">As for <see cref="Classify"/>.</param>
+    public static Curvature ClassifyMatrixFree(double[] x, Action<double[], double[]> hessianVector, Func<double[], double[]> gradientAt, double reference = 0)
     {
         // MathNet.Numerics has no eigensolver for an operator given as a product (its EVD needs the
         // matrix), so the Lanczos recurrence is written here; full reorthogonalisation keeps it free of
@@ -241,7 +265,7 @@ public sealed record Curvature(StationaryKind Kind, double[] Eigenvalues, bool P
             if (result.Values.Length == 0) break; // the complement of the flat directions is empty
             if (run == 0) (lowest, highest) = (result.Values[0], result.Values[^1]);
             var scale = Math.Max(Math.Abs(lowest), Math.Abs(highest));
-            var zero0 = Math.Max(RelativeZero * scale, 1e-12);
+            var zero0 = RelativeZero * scale;
             var found = 0;
             for (var i = 0; i < result.Values.Length && flat.Count < MaxFlatDirections; i++)
             {
@@ -253,7 +277,7 @@ public sealed record Curvature(StationaryKind Kind, double[] Eigenvalues, bool P
             if (found == 0) break;
         }
         var largest = Math.Max(Math.Abs(lowest), Math.Abs(highest));
-        var zero = Math.Max(RelativeZero * largest, 1e-12);
+        var zero = RelativeZero * largest;
         var shownValues = flatValues.Append(lowest).Append(highest).Distinct().Order().ToArray();
         var shown = $"extreme eigenvalues of ∂²L/∂x² (Lanczos, {NumberText.Count(products, "Hessian-vector product")}): " +
             NumberText.List(shownValues, v => NumberText.Short(v, 4));
@@ -261,7 +285,7 @@ public sealed record Curvature(StationaryKind Kind, double[] Eigenvalues, bool P
         if (highest < -zero) return new(StationaryKind.Maximum, shownValues, false, shown);
         if (negative && positive) return new(StationaryKind.Saddle, shownValues, false, shown);
         if (lowest > zero) return new(StationaryKind.Minimum, shownValues, false, shown);
-        return Probe(x, shownValues, shown, negative, positive, flat, gradientAt);
+        return Probe(x, shownValues, shown, negative, positive, flat, gradientAt, reference);
     }
 
     private sealed record LanczosResult(double[] Values, double[][] Vectors, int Products, NonFiniteValue? NonFinite);
@@ -346,9 +370,9 @@ public sealed record Curvature(StationaryKind Kind, double[] Eigenvalues, bool P
     // The shared tail of both classifications: x has flat directions (|λ| ≤ the zero threshold), so
     // the probe along them decides; `negative`/`positive` say whether some eigenvalue is clearly so.
     private static Curvature Probe(double[] x, double[] sorted, string shown, bool negativeSome, bool positiveSome,
-        List<double[]> flat, Func<double[], double[]> gradientAt)
+        List<double[]> flat, Func<double[], double[]> gradientAt, double reference)
     {
-        var size = 1 + Math.Sqrt(x.Sum(v => v * v));
+        var size = ProbeLength(x, reference);
         var g0 = gradientAt(x);
         var verdicts = new List<(double Scale, StationaryKind Kind)>();
         foreach (var scale in ProbeScales)
@@ -373,7 +397,7 @@ public sealed record Curvature(StationaryKind Kind, double[] Eigenvalues, bool P
         var steps = string.Join(", ", ProbeScales.Select(s => NumberText.Short(s * size, 3)));
         // No slope along the flat directions at any local scale: a flat floor (the valley of x0 + x1, a
         // minimum that is not strict) or a slope that underflowed (e^x at −800, where L keeps falling).
-        // A wide probe, out to ±(1 + ‖x‖), tells them apart in the cases that matter: along a floor the
+        // A wide probe, out to ±ℓ (x's scale), tells them apart in the cases that matter: along a floor the
         // slope stays exactly 0 on both sides, while an underflowed exponential regains a representable
         // slope within that distance (e^x from −800: at −720 it is 1e-313, a subnormal, but not 0). Only
         // a floor flat on both sides out to the widest probe is called a minimum (not strict); a slope
@@ -399,7 +423,7 @@ public sealed record Curvature(StationaryKind Kind, double[] Eigenvalues, bool P
             (verdicts.Count == ProbeScales.Length ? "every scale" : $"{verdicts.Count} of {ProbeScales.Length} scales, the others see none"));
     }
 
-    /// <summary>The wide probe's step sizes, relative to 1 + ‖x‖ (see <see cref="Classify"/>).</summary>
+    /// <summary>The wide probe's step sizes, relative to x's scale (see <see cref="Classify"/>).</summary>
     public static readonly double[] WideScales = [1e-1, 1];
 
     // The first slope (or non-finite gradient) the wide probe sees along a flat direction, described;
