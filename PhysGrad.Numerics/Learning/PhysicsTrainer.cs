@@ -370,8 +370,9 @@ public sealed class PhysicsTrainer
     /// <para>A step whose update takes a sample's x = f(z; θ) outside the physics' domain (a batch's or the
     /// evaluation set's loss is non-finite there: <see cref="IDifferentiableProblem.OutsideDomainAt"/>)
     /// ends the run with <c>LeftDomain</c>, as compare's runs stop with <see cref="StopReason.LeftDomain"/>:
-    /// the detail names the step, the condition with its values and the sample, and the run keeps its
-    /// last recorded point before that step (θ and loss finite), not a NaN.</para>
+    /// the detail names the step, the condition with its values and the sample, and the run ends at θ of
+    /// the step before (recorded then if it was not; its last recorded point before that step where even
+    /// that θ's evaluation is not finite), with θ and loss finite, not a NaN.</para>
     /// </summary>
     public TrainingHistory Train(
         TrainingSettings settings, int seed, int? maxSteps, TimeSpan? budget,
@@ -389,9 +390,11 @@ public sealed class PhysicsTrainer
         var yTarget = new double[b * _m];
         var delta = new double[theta.Length];
         var points = new List<TrainingPoint>();
-        // θ at the last two recorded points: a run that leaves the domain ends at its last recorded point
-        // before the step that left, with that point's θ (never a θ whose loss is NaN).
+        // θ at the last two recorded points, and θ before the latest update with the time it was reached: a
+        // run that leaves the domain ends at the last θ before the step that left (never a θ whose loss is NaN).
         double[]? lastTheta = null, previousTheta = null;
+        var before = new double[theta.Length];
+        double beforeSeconds = 0, thetaSeconds = 0;
         void Record(int step, double seconds)
         {
             var (l, e) = Evaluate(theta, evalZ, evalY, evalCount, evalX);
@@ -404,19 +407,29 @@ public sealed class PhysicsTrainer
         var nextRecord = budget is { } t0 ? t0.TotalSeconds / 200 : double.PositiveInfinity;
         var diverged = false;
         string stop = "Cancelled", detail = "cancelled";
-        // The update of step `left` (0: the initial θ) put a sample outside the domain (`where`, `why`): the
-        // run ends at its last recorded point before that step, as compare's runs end at their last point inside.
+        // The update of step `left` (0: the initial θ) put a sample outside the domain (`where`, `why`). As
+        // compare's runs end at their last point inside, the run ends at θ of step left − 1 (recorded now if
+        // it was not, when its evaluation is finite), else at its last recorded point before step `left`.
         void LeftDomain(int left, string why, string where)
         {
-            if (left > 0 && points.Count > 1 && points[^1].Step >= left)
+            if (left > 0)
             {
-                points.RemoveAt(points.Count - 1);
-                lastTheta = previousTheta;
+                var kept = lastTheta!;
+                if (points.Count > 1 && points[^1].Step >= left)
+                {
+                    points.RemoveAt(points.Count - 1);
+                    kept = previousTheta!;
+                }
+                if (points[^1].Step < left - 1 && Evaluate(before, evalZ, evalY, evalCount, evalX) is var (l, e) && double.IsFinite(l))
+                {
+                    points.Add(new TrainingPoint(left - 1, beforeSeconds, l, e));
+                    kept = before;
+                }
+                kept.CopyTo(theta, 0);
             }
-            if (left > 0) lastTheta!.CopyTo(theta, 0);
             step = points[^1].Step;
             (stop, detail) = ("LeftDomain", (left == 0 ? "the initial network (step 0) is outside the domain" : $"step {left} left the domain")
-                + $": {why} at {where}; the run ends at step {step}, its last recorded point" + (left == 0 ? "" : " inside it"));
+                + $": {why} at {where}; the run ends at step {step}" + (left == 0 ? "" : ", its last point inside it"));
         }
         if (!double.IsFinite(points[0].Loss) && OutsideDomain(theta, evalZ, evalCount) is { } atStart)
             LeftDomain(0, atStart.Why, $"evaluation sample {atStart.Sample + 1}");
@@ -454,11 +467,13 @@ public sealed class PhysicsTrainer
                 LeftDomain(step, left.Why, $"sample {left.Sample + 1} of step {step + 1}'s batch");
                 break;
             }
+            theta.CopyTo(before, 0);
+            beforeSeconds = thetaSeconds;
             for (var k = 0; k < theta.Length; k++) theta[k] += delta[k];
             clock.Stop();
             step++;
             if (!theta.All(double.IsFinite)) { diverged = true; break; }
-            var seconds = clock.Elapsed.TotalSeconds;
+            var seconds = thetaSeconds = clock.Elapsed.TotalSeconds;
             if (budget is { } tb ? seconds >= nextRecord : step % recordEvery == 0)
             {
                 Record(step, seconds);
