@@ -8,7 +8,8 @@ namespace PhysGrad;
 /// of many cells, the per-component panels of <see cref="TrajectoryPlots"/> say little, so each run gets
 /// <c>field-NAME.png</c>: for a 1-D grid, x against the cell index at a few chosen iterations (the start,
 /// two between, the last; light to dark) with x* dashed when known; for a 2-D grid, a heat map of the
-/// last x beside one of x* (<c>field-target.png</c>) on the same colour scale. Via ScottPlot 5.
+/// last x beside one of x* (<c>field-target.png</c>) on the same colour scale. Via ScottPlot 5; rendering
+/// is serialised (one lock for the process around every render and save of the product's plots).
 /// </summary>
 public static class FieldPlots
 {
@@ -35,13 +36,14 @@ public static class FieldPlots
                 throw new Symbolic.SymbolicException(Symbolic.ErrorKind.Shape, $"The grid [{string.Join(", ", shape)}] has {NumberText.Count(cells, "cell")}, but the runs have {run.Trajectory[0].Length} variables.");
         Directory.CreateDirectory(directory);
         var written = new List<string>();
-        foreach (var (file, plot) in Plots(runs, shape, targetX, problem))
-        {
-            var path = Path.Combine(directory, file);
-            var (width, height) = SizeOf(plot);
-            plot.SavePng(path, width, height);
-            written.Add(path);
-        }
+        lock (Rendering.Gate)
+            foreach (var (file, plot) in Plots(runs, shape, targetX, problem))
+            {
+                var path = Path.Combine(directory, file);
+                var (width, height) = SizeOf(plot);
+                plot.SavePng(path, width, height);
+                written.Add(path);
+            }
         return written;
     }
 
@@ -58,6 +60,13 @@ public static class FieldPlots
     internal static (int Width, int Height) SizeOf(Plot plot)
     {
         ArgumentNullException.ThrowIfNull(plot);
+        // A first render measures the legend or the layout (Rendering: one render at a time).
+        lock (Rendering.Gate)
+            return MeasuredSize(plot);
+    }
+
+    private static (int Width, int Height) MeasuredSize(Plot plot)
+    {
         if (plot.GetPlottables().OfType<ScottPlot.Plottables.Heatmap>().FirstOrDefault() is not { } map)
             // A 1-D field's legend sits beside the data: the figure widens by its measured width.
             return (Width + plot.Legend.GetImage().Width + 20, Height);

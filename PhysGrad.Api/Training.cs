@@ -111,7 +111,9 @@ public sealed class TrainingRun
     /// <summary>True when the loss or θ became non-finite (the run stopped there), or the loss rose far above its start (RELIABILITY.md, "Stop reasons").</summary>
     public bool Diverged => History.Diverged;
 
-    /// <summary>What ended the run: <c>StepLimit</c>, <c>TimeLimit</c>, <c>Diverged</c>, <c>SolverFailed</c> or <c>Cancelled</c>.</summary>
+    /// <summary>What ended the run: <c>StepLimit</c>, <c>TimeLimit</c>, <c>Diverged</c>, <c>SolverFailed</c>,
+    /// <c>LeftDomain</c> (a step took a sample outside the physics' domain; the run keeps its last recorded
+    /// point before that step, and <see cref="StopDetail"/> names the step and the failing condition) or <c>Cancelled</c>.</summary>
     public string Stop => History.Stop;
 
     /// <summary>The stop in words.</summary>
@@ -121,8 +123,8 @@ public sealed class TrainingRun
     /// (the reason alone when there is no detail).</summary>
     public string StopText => ExitReason.Text(Stop, StopDetail);
 
-    /// <summary>Whether the run failed (<see cref="Diverged"/>, or a solver in a step did not converge).</summary>
-    public bool Failed => Diverged || Stop == "SolverFailed";
+    /// <summary>Whether the run failed (<see cref="Diverged"/>, a solver in a step did not converge, or a step left the domain).</summary>
+    public bool Failed => Diverged || Stop is "SolverFailed" or "LeftDomain";
 
     /// <summary>Whether the final loss is above the start's without the run having failed.</summary>
     public bool LossRose => History.LossRose;
@@ -503,21 +505,23 @@ public static class Training
     /// (and <c>xerror-time</c>, <c>xerror-steps</c> with ½‖x − x*‖² when the runs recorded it):
     /// the evaluation loss (log scale, or linear when it spans under a decade) against training wall-clock time and against steps, one
     /// curve per method in its colour: the median over its seeds with a shaded band from the least to the largest seed (see <c>Plots</c>).
-    /// Returns the paths written.
+    /// Returns the paths written. Rendering is serialised: the plots are measured and saved under one lock
+    /// for the process, shared with compare's and the field plots.
     /// </summary>
     public static IReadOnlyList<string> SavePlots(IReadOnlyList<TrainingHistory> runs, string directory, string title)
     {
         Directory.CreateDirectory(directory);
         var written = new List<string>();
-        foreach (var (name, plot) in Plots(runs, title))
-        {
-            var path = Path.Combine(directory, name);
-            var (width, height) = SizeOf(plot);
-            plot.SavePng(path + ".png", width, height);
-            plot.SaveSvg(path + ".svg", width, height);
-            written.Add(path + ".png");
-            written.Add(path + ".svg");
-        }
+        lock (Rendering.Gate)
+            foreach (var (name, plot) in Plots(runs, title))
+            {
+                var path = Path.Combine(directory, name);
+                var (width, height) = SizeOf(plot);
+                plot.SavePng(path + ".png", width, height);
+                plot.SaveSvg(path + ".svg", width, height);
+                written.Add(path + ".png");
+                written.Add(path + ".svg");
+            }
         return written;
     }
 
@@ -541,7 +545,9 @@ public static class Training
     /// </summary>
     internal static (int Width, int Height) SizeOf(Plot plot)
     {
-        var legend = plot.Legend.GetImage();
+        Image legend;
+        lock (Rendering.Gate)
+            legend = plot.Legend.GetImage();
         return (Math.Min(MaxPlotWidth, Math.Max(PlotWidth, 720 + legend.Width + 40)), Math.Max(PlotHeight, legend.Height + 160));
     }
 
@@ -825,6 +831,10 @@ public static class Training
                 var divergedCount = diverged.Count(d => d);
                 if (divergedCount > 0)
                     text += count == 1 ? $", diverged by step {seeds[0].Points[^1].Step}" : $", {divergedCount} of {count} seeds diverged (∞ from there on)";
+                // A seed that left the domain ends at its last recorded point inside it, as compare's run at its ring.
+                var leftCount = seeds.Count(r => r.Stop == "LeftDomain");
+                if (leftCount > 0)
+                    text += count == 1 ? $", left the domain after step {seeds[0].Points[^1].Step}" : $", {leftCount} of {count} seeds left the domain (each ends at its last point inside)";
                 if (count > 1)
                 {
                     // The band, cut at the edges of the range (+∞ at the top edge).

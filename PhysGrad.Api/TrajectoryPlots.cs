@@ -10,7 +10,10 @@ namespace PhysGrad;
 /// range is that of the runs that stay near the start and the target, and a run that leaves it (or
 /// diverges) is drawn to the point where it leaves and marked there and in the legend; the legend sits
 /// outside the data area; each method has one colour in every plot, and coinciding runs stay visible
-/// (decreasing widths, dash patterns and marker shapes); large and small tick values use E-notation.
+/// (decreasing widths, never under <see cref="MinLineWidth"/> pixels, dash patterns of dashes and gaps
+/// of at least <see cref="MinDash"/> pixels, and marker shapes); large and small tick values use E-notation.
+/// Rendering is serialised: every render and image save of the product's plots holds
+/// <see cref="Rendering.Gate"/>, one lock for the process.
 /// </summary>
 public static class TrajectoryPlots
 {
@@ -46,8 +49,9 @@ public static class TrajectoryPlots
     {
         Directory.CreateDirectory(directory);
         var written = new List<string>();
-        foreach (var figure in SpaceFigures(runs, targetX, targetY, variableNames, outputNames, problem))
-            written.AddRange(Write(figure, directory));
+        lock (Rendering.Gate)
+            foreach (var figure in SpaceFigures(runs, targetX, targetY, variableNames, outputNames, problem))
+                written.AddRange(Write(figure, directory));
         return written;
     }
 
@@ -60,7 +64,8 @@ public static class TrajectoryPlots
         IReadOnlyList<OptimizerRun> runs, string directory, ProblemDefinition definition, TargetPoint target)
     {
         Directory.CreateDirectory(directory);
-        return Figures(runs, definition, target).SelectMany(f => Write(f, directory)).ToArray();
+        lock (Rendering.Gate)
+            return Figures(runs, definition, target).SelectMany(f => Write(f, directory)).ToArray();
     }
 
     /// <summary>The plots of a comparison (its runs, marked with its x*); see the overload taking runs.</summary>
@@ -75,11 +80,19 @@ public static class TrajectoryPlots
     public static IReadOnlyList<string> SaveLoss(IReadOnlyList<OptimizerRun> runs, string directory, string? problem = null)
     {
         Directory.CreateDirectory(directory);
-        return Write(LossFigure(runs, problem), directory);
+        lock (Rendering.Gate)
+            return Write(LossFigure(runs, problem), directory);
     }
 
     /// <summary>The figures <see cref="SaveAll(IReadOnlyList{OptimizerRun}, string, ProblemDefinition, TargetPoint)"/> writes, built but not rendered (the tests inspect them).</summary>
     internal static IReadOnlyList<Figure> Figures(IReadOnlyList<OptimizerRun> runs, ProblemDefinition definition, TargetPoint target)
+    {
+        // Building measures the legends and tick labels by rendering them (Single, LeftMargin).
+        lock (Rendering.Gate)
+            return BuildFigures(runs, definition, target);
+    }
+
+    private static IReadOnlyList<Figure> BuildFigures(IReadOnlyList<OptimizerRun> runs, ProblemDefinition definition, TargetPoint target)
     {
         var name = ProblemName(definition);
         // A problem with a loss of its own needs no target: then nothing is marked, and the titles say so.
@@ -206,7 +219,9 @@ public static class TrajectoryPlots
         // The legend is measured as the image it is drawn from, after every entry is in (never before the
         // layout), and gets a column of its own right of the data areas, as tall as it needs: the figure grows
         // to hold it, so it is never cut and never lies over data, however many runs or panels.
-        var legend = panels[0].Legend.GetImage();
+        Image legend;
+        lock (Rendering.Gate)
+            legend = panels[0].Legend.GetImage();
         var left = LeftMargin(panels, PanelHeight);
         var legendRect = new PixelRect(left + StackDataWidth + LegendGap, left + StackDataWidth + LegendGap + legend.Width,
             StackTop + legend.Height, StackTop);
@@ -233,7 +248,9 @@ public static class TrajectoryPlots
     /// </summary>
     private static Figure Single(string name, Plot plot)
     {
-        var legend = plot.Legend.GetImage();
+        Image legend;
+        lock (Rendering.Gate)
+            legend = plot.Legend.GetImage();
         return new Figure(name, [plot], Width + legend.Width + 20, Math.Max(Height, legend.Height + 160));
     }
 
@@ -379,15 +396,18 @@ public static class TrajectoryPlots
     internal static int LeftMargin(IReadOnlyList<Plot> panels, int panelHeight)
     {
         var widest = 0f;
-        using var paint = Paint.NewDisposablePaint();
-        foreach (var panel in panels)
+        lock (Rendering.Gate)
         {
-            panel.RenderInMemory(StackDataWidth + 200, panelHeight);
-            var axis = panel.Axes.Left;
-            foreach (var tick in axis.TickGenerator.Ticks.Where(t => t.IsMajor && !string.IsNullOrEmpty(t.Label)))
+            using var paint = Paint.NewDisposablePaint();
+            foreach (var panel in panels)
             {
-                var style = new LabelStyle { Text = tick.Label, FontSize = axis.TickLabelStyle.FontSize, FontName = axis.TickLabelStyle.FontName };
-                widest = Math.Max(widest, style.Measure(paint).Width);
+                panel.RenderInMemory(StackDataWidth + 200, panelHeight);
+                var axis = panel.Axes.Left;
+                foreach (var tick in axis.TickGenerator.Ticks.Where(t => t.IsMajor && !string.IsNullOrEmpty(t.Label)))
+                {
+                    var style = new LabelStyle { Text = tick.Label, FontSize = axis.TickLabelStyle.FontSize, FontName = axis.TickLabelStyle.FontName };
+                    widest = Math.Max(widest, style.Measure(paint).Width);
+                }
             }
         }
         var labelRoom = panels.Count == 0 ? 0 : panels[0].Axes.Left.Label.FontSize;
@@ -706,9 +726,12 @@ public static class TrajectoryPlots
             // drawn narrower the later it comes and marks only every g-th point from offset r, so each
             // member's markers fall where the others' do not.
             var (rank, size) = (groups.Rank[i], groups.Size[i]);
+            // Every width is at least MinLineWidth and every pattern's dashes and gaps at least MinDash
+            // long, however many runs: the last of three runs was a 1.5-pixel line of 3-pixel dots, too thin
+            // to see its colour.
             var f = n > 1 ? (n - 1 - i) / (double)(n - 1) : 1.0;
-            var width = size > 1 ? (float)(1.5 + 5.0 * (size - 1 - rank) / (size - 1)) : (float)(1.5 + 4.5 * f);
-            var markerSize = size > 1 ? (rank == 0 ? 11f : 9f) : (float)(5 + 7 * f);
+            var width = size > 1 ? (float)(MinLineWidth + 4.5 * (size - 1 - rank) / (size - 1)) : (float)(MinLineWidth + 3.5 * f);
+            var markerSize = size > 1 ? (rank == 0 ? 11f : 9f) : (float)(7 + 5 * f);
             var pattern = size > 1 ? (rank == 0 ? LinePattern.Solid : Patterns[1 + (rank - 1) % (Patterns.Length - 1)]) : Patterns[i % Patterns.Length];
             var shape = Shapes[i % Shapes.Length];
             var length = curves[i].Length;
@@ -845,7 +868,31 @@ public static class TrajectoryPlots
         return plot;
     }
 
-    private static readonly LinePattern[] Patterns = [LinePattern.Solid, LinePattern.Dashed, LinePattern.Dotted, LinePattern.DenselyDashed];
+    /// <summary>The thinnest line a run is drawn with, in pixels (the last of many runs, or of a group of coinciding runs).</summary>
+    internal const float MinLineWidth = 2.5f;
+
+    /// <summary>
+    /// The shortest dash and the shortest gap of a run's line pattern, in pixels: at
+    /// <see cref="MinLineWidth"/> a dash this long shows the run's colour and a gap this long reads as a
+    /// gap (ScottPlot's <c>Dotted</c>, 3-pixel dots 5 apart, made a thin line of specks).
+    /// </summary>
+    internal const float MinDash = 5f;
+
+    /// <summary>
+    /// The runs' line patterns, in order of the runs (the later members of a coinciding group take the
+    /// dashed ones): solid, long dashes, dash-dot, short dashes; every dash and gap at least
+    /// <see cref="MinDash"/> pixels (<see cref="Readable"/>).
+    /// </summary>
+    internal static readonly LinePattern[] Patterns =
+    [
+        LinePattern.Solid,
+        new([16, 7], 0, "LongDashed"),
+        new([16, 5, 5, 5], 0, "DashDot"),
+        new([8, 6], 0, "ShortDashed"),
+    ];
+
+    /// <summary>Whether a run drawn with <paramref name="pattern"/> reads: solid, or every dash and gap at least <see cref="MinDash"/> pixels.</summary>
+    internal static bool Readable(LinePattern pattern) => pattern.Intervals.All(d => d >= MinDash);
     private static readonly MarkerShape[] Shapes =
         [MarkerShape.FilledCircle, MarkerShape.OpenSquare, MarkerShape.FilledTriangleUp, MarkerShape.OpenDiamond, MarkerShape.Cross, MarkerShape.OpenCircle];
 
@@ -1269,6 +1316,12 @@ public static class TrajectoryPlots
 
     private static string[] Write(Figure figure, string directory)
     {
+        lock (Rendering.Gate)
+            return WriteSerialised(figure, directory);
+    }
+
+    private static string[] WriteSerialised(Figure figure, string directory)
+    {
         var path = Path.Combine(directory, figure.Name);
         File.WriteAllBytes(path + ".png", Render(figure));
         if (figure.Panels.Count > 1) return [path + ".png"];
@@ -1284,6 +1337,12 @@ public static class TrajectoryPlots
     /// <see cref="Figure.Legend"/>; after this each panel's last render holds its layout (the tests read it).
     /// </summary>
     internal static byte[] Render(Figure figure)
+    {
+        lock (Rendering.Gate)
+            return RenderSerialised(figure);
+    }
+
+    private static byte[] RenderSerialised(Figure figure)
     {
         if (figure.Panels.Count == 1 && figure.Legend is null)
             return figure.Panels[0].GetImage(figure.Width, figure.Height).GetImageBytes(ImageFormat.Png, 100);

@@ -122,10 +122,14 @@ public sealed record OptimizerRun(
     public double FinalLoss => Losses[^1];
 
     /// <summary>
-    /// Whether the run ended with a higher loss than it started with without having diverged
-    /// (<see cref="LossGrowth.Rose"/>): not a failure, but no progress either.
+    /// Whether the run ended with a higher loss than it started with without having failed
+    /// (<see cref="LossGrowth.Rose"/>): not a failure, but no progress either. A run that failed says so
+    /// itself and is never flagged: one that diverged, whose solver failed, or that left the domain
+    /// (<see cref="StopReason.LeftDomain"/>: its last loss is that of its last point inside the domain,
+    /// and its stop names the step that left, which is the finding, not a rising loss).
     /// </summary>
-    public bool LossRose => StopReason != StopReason.Diverged && LossGrowth.Rose(Losses[0], FinalLoss);
+    public bool LossRose =>
+        StopReason is not (StopReason.Diverged or StopReason.SolverFailed or StopReason.LeftDomain) && LossGrowth.Rose(Losses[0], FinalLoss);
 
     /// <summary>
     /// <c>PhysicalGradient (η = 0.3): final x = [0.0847426, 0.50421], loss 0.071813 after 10 iterations,

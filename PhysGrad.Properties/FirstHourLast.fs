@@ -129,7 +129,7 @@ let ``Gauss–Newton on a softplus from −40 leaps to 1E17 and converges: drawn
         Assert.Contains("off the plot at 1", e)
         // The plotted range is that of the start and x* (−40 … 0.54), not of the leap.
         let plot = f.Panels.[0]
-        plot.GetImage(f.Width, f.Height) |> ignore
+        TestHelpers.rendered (fun () -> plot.GetImage(f.Width, f.Height)) |> ignore
         let limits = plot.RenderManager.LastRender.AxisLimits
         Assert.True(limits.Top < 1e3 && limits.Bottom > -1e3, sprintf "%s: %O" f.Name limits)
 

@@ -27,7 +27,7 @@ let private divergingRuns () =
     problem, runs
 
 let private render (plot: ScottPlot.Plot) =
-    plot.GetImage(900, 600) |> ignore
+    TestHelpers.rendered (fun () -> plot.GetImage(900, 600)) |> ignore
     plot.RenderManager.LastRender
 
 let private legendPanel (plot: ScottPlot.Plot) =
@@ -291,7 +291,7 @@ let ``method names are consistent and result types print readably`` () =
 /// Renders a figure's first panel at the figure's own size (as the files are written).
 let private renderAt (figure: TrajectoryPlots.Figure) =
     let plot = figure.Panels.[0]
-    plot.GetImage(figure.Width, figure.Height) |> ignore
+    TestHelpers.rendered (fun () -> plot.GetImage(figure.Width, figure.Height)) |> ignore
     plot.RenderManager.LastRender
 
 [<Fact>]
@@ -365,7 +365,7 @@ let ``the legend is never cut and leaves the data area most of the figure`` () =
     for figure in figures do
         let plot = figure.Panels.[0]
         let last = renderAt figure
-        let legend = plot.Legend.GetImage()
+        let legend = TestHelpers.rendered (fun () -> plot.Legend.GetImage())
         let layout = last.Layout
         // The legend, right of the data area, ends inside the image, and the data area keeps at least 600 px
         // (the width it has without a legend is 720 minus the axes' margins).

@@ -143,7 +143,7 @@ let ``the loss-time plot leaves out the first seed's warm-up, so its band is not
     Assert.Equal<float list>([ 0.498; 0.0; 0.0 ], runs |> List.map (fun r -> Math.Round(Training.WarmUpSeconds r, 9)))
     let plots = Training.Plots(runs, "warm-up")
     let plot = plots |> Seq.pick (fun struct (n, p) -> if n = "loss-time" then Some p else None)
-    plot.GetImage(1400, 600) |> ignore
+    TestHelpers.rendered (fun () -> plot.GetImage(1400, 600)) |> ignore
     let limits = plot.RenderManager.LastRender.AxisLimits
     // Seed 2, the slowest without warm-up, ends at 0.3 s; seed 1 at 0.2 s once its warm-up is left out (0.698 s as measured).
     Assert.True(limits.Right < 0.35, sprintf "time axis to %g s" limits.Right)
@@ -193,7 +193,7 @@ let ``every 5th point of a run is drawn at iterations 0, 5, 10, … and the last
             let xs = line.Data.GetScatterPoints() |> Seq.map (fun c -> c.X) |> List.ofSeq
             Assert.Equal<float list>(expectedIterations iterations |> List.map float, xs)
             // The axis runs over the iterations to the last one, with whole-number ticks up to it.
-            panel.GetImage(800, 300) |> ignore
+            TestHelpers.rendered (fun () -> panel.GetImage(800, 300)) |> ignore
             let ticks = panel.Axes.Bottom.TickGenerator.Ticks |> Array.map (fun t -> t.Position)
             Assert.True(panel.Axes.GetLimits().Right >= float iterations, sprintf "axis to %g" (panel.Axes.GetLimits().Right))
             Assert.Contains(float (iterations / 10 * 10), ticks)

@@ -17,7 +17,7 @@ let private majorTicks (axis: ScottPlot.IAxis) =
     |> Array.map (fun t -> t.Position)
 
 let private render (plot: ScottPlot.Plot) (width: int) (height: int) =
-    plot.GetImage(width, height) |> ignore
+    TestHelpers.rendered (fun () -> plot.GetImage(width, height)) |> ignore
     plot.RenderManager.LastRender.AxisLimits
 
 let private assertWhole (what: string) (last: int) (ticks: float[]) =

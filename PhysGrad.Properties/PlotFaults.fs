@@ -25,7 +25,7 @@ let private entry (figure: TrajectoryPlots.Figure) (name: string) =
 
 /// The major ticks with a label that a render draws inside the left axis' range.
 let private leftLabels (plot: ScottPlot.Plot) =
-    plot.RenderInMemory(800, 600) |> ignore
+    TestHelpers.rendered (fun () -> plot.RenderInMemory(800, 600)) |> ignore
     let limits = plot.Axes.GetLimits()
     plot.Axes.Left.TickGenerator.Ticks
     |> Array.filter (fun t -> t.IsMajor && not (String.IsNullOrEmpty t.Label) && t.Position >= limits.Bottom && t.Position <= limits.Top)
@@ -122,18 +122,19 @@ let ``tick labels as wide as 1E+300 leave room for the axis label`` () =
     let problem = PhysicsProblem.FromText("x0^2", [| 1e300 |], [| 1.0 |])
     let runs = runsOf problem [ Method.GradientDescent, 0.1; Method.Newton, 1.0 ] 10
     let y = figures problem runs |> figure "y-space"
-    use paint = ScottPlot.Paint.NewDisposablePaint()
-    for panel in y.Panels do
-        panel.RenderInMemory(y.Width, 230) |> ignore
-        let axis = panel.Axes.Left
-        let widest =
-            axis.TickGenerator.Ticks
-            |> Array.filter (fun t -> t.IsMajor && not (String.IsNullOrEmpty t.Label))
-            |> Array.map (fun t -> ScottPlot.LabelStyle(Text = t.Label, FontSize = axis.TickLabelStyle.FontSize).Measure(paint).Width)
-            |> Array.fold max 0f
-        // The data area starts right of the widest label, the axis label's line and a gap.
-        Assert.True(panel.RenderManager.LastRender.DataRect.Left >= widest + axis.Label.FontSize + 10f,
-                    sprintf "data area at %g, labels %g wide" panel.RenderManager.LastRender.DataRect.Left widest)
+    TestHelpers.rendered (fun () ->
+        use paint = ScottPlot.Paint.NewDisposablePaint()
+        for panel in y.Panels do
+            panel.RenderInMemory(y.Width, 230) |> ignore
+            let axis = panel.Axes.Left
+            let widest =
+                axis.TickGenerator.Ticks
+                |> Array.filter (fun t -> t.IsMajor && not (String.IsNullOrEmpty t.Label))
+                |> Array.map (fun t -> ScottPlot.LabelStyle(Text = t.Label, FontSize = axis.TickLabelStyle.FontSize).Measure(paint).Width)
+                |> Array.fold max 0f
+            // The data area starts right of the widest label, the axis label's line and a gap.
+            Assert.True(panel.RenderManager.LastRender.DataRect.Left >= widest + axis.Label.FontSize + 10f,
+                        sprintf "data area at %g, labels %g wide" panel.RenderManager.LastRender.DataRect.Left widest))
 
 let private history (method: TrainingMethod) (losses: float list) =
     let points = losses |> List.mapi (fun k l -> TrainingPoint(k, 0.1 * float k, l, nan)) |> Array.ofList

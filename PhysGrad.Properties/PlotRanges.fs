@@ -10,7 +10,7 @@ open PhysGrad.Numerics
 open PhysGrad.Numerics.Learning
 
 let private limitsAfterRender (plot: ScottPlot.Plot) =
-    plot.GetImage(1400, 600) |> ignore
+    TestHelpers.rendered (fun () -> plot.GetImage(1400, 600)) |> ignore
     plot.RenderManager.LastRender.AxisLimits
 
 /// One run of `method` with the losses at steps 0, 10, 20, … .

@@ -28,7 +28,7 @@ let private markersOf (plot: ScottPlot.Plot) =
     plot.GetPlottables() |> Seq.choose (function :? ScottPlot.Plottables.Marker as m -> Some m | _ -> None) |> List.ofSeq
 
 let private limitsAfterRender (plot: ScottPlot.Plot) =
-    plot.GetImage(1400, 600) |> ignore
+    TestHelpers.rendered (fun () -> plot.GetImage(1400, 600)) |> ignore
     plot.RenderManager.LastRender.AxisLimits
 
 /// 3 methods × 5 seeds over steps 0 … 100: HIG's seed s is flat at 0.01·(1 + (s − 3)/10) (log₁₀ from −2.097 to

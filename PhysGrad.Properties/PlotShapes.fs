@@ -39,7 +39,7 @@ let ``a heat map's cells are square: its data area is in the grid's proportion t
         Assert.Equal(2, plots.Count)
         for struct (file, plot) in plots do
             let struct (width, height) = FieldPlots.SizeOf plot
-            plot.GetImage(width, height) |> ignore
+            TestHelpers.rendered (fun () -> plot.GetImage(width, height)) |> ignore
             let layout = plot.RenderManager.LastRender.Layout
             let data = layout.DataRect
             let expectedWidth = float FieldPlots.MapSide * float columns / float (max rows columns)
@@ -57,8 +57,11 @@ let ``a heat map's cells are square: its data area is in the grid's proportion t
             // The colour bar is named and lies inside the image, right of the data area.
             let bar = plot.Axes.GetPanels() |> Seq.pick (function :? ScottPlot.Panels.ColorBar as b -> Some b | _ -> None)
             Assert.False(String.IsNullOrWhiteSpace bar.Label, sprintf "%s: the colour bar has no label" file)
-            use paint = ScottPlot.Paint.NewDisposablePaint()
-            Assert.True(data.Right + bar.Measure(paint) <= float32 width + 0.5f, sprintf "%s: colour bar beyond the image" file)
+            let barWidth =
+                TestHelpers.rendered (fun () ->
+                    use paint = ScottPlot.Paint.NewDisposablePaint()
+                    bar.Measure(paint))
+            Assert.True(data.Right + barWidth <= float32 width + 0.5f, sprintf "%s: colour bar beyond the image" file)
             // Cell indices: whole-number ticks only, within the grid, on both axes; labelled axes.
             for axis, last in [ plot.Axes.Bottom :> ScottPlot.IAxis, columns - 1; plot.Axes.Left, rows - 1 ] do
                 let ticks = axis.TickGenerator.Ticks |> Array.filter (fun t -> t.IsMajor)
@@ -118,9 +121,9 @@ let ``train's legend over five seeds lies beside the data area, in a figure at m
         let struct (width, height) = Training.SizeOf plot
         Assert.True(width <= Training.MaxPlotWidth, sprintf "%s: %d pixels wide" name width)
         Assert.True(width <= 1200, sprintf "%s: %d pixels wide" name width)
-        plot.GetImage(width, height) |> ignore
+        TestHelpers.rendered (fun () -> plot.GetImage(width, height)) |> ignore
         let layout = plot.RenderManager.LastRender.Layout
-        let legend = plot.Legend.GetImage()
+        let legend = TestHelpers.rendered (fun () -> plot.Legend.GetImage())
         // The legend is drawn right of the data area, and the image holds both.
         Assert.True(layout.DataRect.Right + float32 legend.Width <= float32 width + 0.5f,
                     sprintf "%s: data right %g + legend %d > %d" name layout.DataRect.Right legend.Width width)

@@ -19,17 +19,18 @@ open PhysGrad.Numerics
 /// frame and below its top (the legend and its shadow; the title lies above, the tick labels left and below),
 /// measured on the PNG as written; None when nothing is drawn there.
 let private drawnRightOf (png: byte[]) (data: ScottPlot.PixelRect) =
-    use bitmap = SkiaSharp.SKBitmap.Decode png
-    let x0 = int (Math.Ceiling(float data.Right)) + 15
-    let y0 = int (Math.Ceiling(float data.Top))
-    let inked =
-        [ for y in y0 .. bitmap.Height - 1 do
-              for x in x0 .. bitmap.Width - 1 do
-                  let c = bitmap.GetPixel(x, y)
-                  if int c.Red + int c.Green + int c.Blue < 700 then yield x, y ]
-    (if inked.IsEmpty then None
-     else Some(inked |> List.map fst |> List.min, inked |> List.map snd |> List.min,
-               inked |> List.map fst |> List.max, inked |> List.map snd |> List.max)), (bitmap.Width, bitmap.Height)
+    TestHelpers.rendered (fun () ->
+        use bitmap = SkiaSharp.SKBitmap.Decode png
+        let x0 = int (Math.Ceiling(float data.Right)) + 15
+        let y0 = int (Math.Ceiling(float data.Top))
+        let inked =
+            [ for y in y0 .. bitmap.Height - 1 do
+                  for x in x0 .. bitmap.Width - 1 do
+                      let c = bitmap.GetPixel(x, y)
+                      if int c.Red + int c.Green + int c.Blue < 700 then yield x, y ]
+        (if inked.IsEmpty then None
+         else Some(inked |> List.map fst |> List.min, inked |> List.map snd |> List.min,
+                   inked |> List.map fst |> List.max, inked |> List.map snd |> List.max)), (bitmap.Width, bitmap.Height))
 
 /// The cases: Rosenbrock at n = 10 with the default methods (six runs, four of them leaving the range with
 /// long notes), two runs of HIG with long option labels, and a problem whose name is about 70 characters.
@@ -53,7 +54,7 @@ let ``compare's legend lies beside the data inside the image and is never wider 
             let png = TrajectoryPlots.Render figure
             // The data areas as drawn; the widest one is the plot area the legend is measured against.
             let data = figure.Panels |> Seq.map (fun p -> p.RenderManager.LastRender.DataRect) |> Array.ofSeq
-            let legend = figure.Panels.[0].Legend.GetImage()
+            let legend = TestHelpers.rendered (fun () -> figure.Panels.[0].Legend.GetImage())
             Assert.True(legend.Width <= int (data |> Array.map (fun d -> d.Width) |> Array.max),
                         sprintf "%s: legend %d pixels wide, data area %O" what legend.Width data.[0])
             if figure.Legend.HasValue then

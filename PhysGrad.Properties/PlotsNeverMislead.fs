@@ -200,12 +200,13 @@ let ``a diverged run's entry says one iteration in every plot and its cross ends
 /// The figure's legend rectangle (pixels) and its PNG decoded.
 let private legendAndImage (figure: TrajectoryPlots.Figure) =
     let png = render figure
-    use bitmap = SkiaSharp.SKBitmap.Decode png
-    let at = figure.Legend.Value
-    let pixel (x: int) (y: int) = bitmap.GetPixel(x, y)
-    let rightColumn = [| for y in 0 .. bitmap.Height - 1 -> pixel (bitmap.Width - 1) y |]
-    let leftEdge = [| for y in int at.Top + 2 .. int at.Bottom - 3 -> pixel (int (Math.Round(float at.Left))) y |]
-    at, (bitmap.Width, bitmap.Height), rightColumn, leftEdge
+    TestHelpers.rendered (fun () ->
+        use bitmap = SkiaSharp.SKBitmap.Decode png
+        let at = figure.Legend.Value
+        let pixel (x: int) (y: int) = bitmap.GetPixel(x, y)
+        let rightColumn = [| for y in 0 .. bitmap.Height - 1 -> pixel (bitmap.Width - 1) y |]
+        let leftEdge = [| for y in int at.Top + 2 .. int at.Bottom - 3 -> pixel (int (Math.Round(float at.Left))) y |]
+        at, (bitmap.Width, bitmap.Height), rightColumn, leftEdge)
 
 [<Fact>]
 let ``a stacked figure's legend lies inside the image and beside every panel's data, for 3 outputs and for 50 variables`` () =
@@ -374,7 +375,7 @@ let ``train's plots keep the range of the runs that did not diverge and cut a di
            training TrainingMethod.GradientDescent [ 1.0; 1e10; 1e20; 1e30 ] true |]
     let gd = Training.ColorOf TrainingMethod.GradientDescent
     for struct (name, plot) in Training.Plots(runs, "test") do
-        plot.GetImage(1000, 560) |> ignore
+        TestHelpers.rendered (fun () -> plot.GetImage(1000, 560)) |> ignore
         let limits = plot.RenderManager.LastRender.AxisLimits
         // −3 … 0 padded twice by under 10 % a side: within −3.7 … 0.7.
         Assert.True(limits.Top < 1.0 && limits.Bottom > -4.0, sprintf "%s: %O" name limits)
@@ -399,7 +400,7 @@ let ``field plots keep the range of the runs that do not explode`` () =
     let gd = synthetic "gd" target [| start; Array.create 4 10.0; Array.create 4 1e300 |] true
     let plots = FieldPlots.Plots([| pg; gd |], [| 4 |], target)
     for struct (file, plot) in plots do
-        plot.GetImage(FieldPlots.Width, FieldPlots.Height) |> ignore
+        TestHelpers.rendered (fun () -> plot.GetImage(FieldPlots.Width, FieldPlots.Height)) |> ignore
         let limits = plot.RenderManager.LastRender.AxisLimits
         Assert.True(limits.Bottom <= 0.0 && limits.Top >= 4.0 && limits.Top < 15.0, sprintf "%s: %O" file limits)
     let gdPlot = plots |> Seq.pick (fun struct (f, p) -> if f = "field-gd.png" then Some p else None)
@@ -417,7 +418,7 @@ let ``train's time axis starts at 0, never at a negative time`` () =
     // Times run 0, 0.1, 0.2, 0.3 s: the padded axis put a tick at −1 s before; time cannot be negative.
     let runs = [| training TrainingMethod.Adam [ 1.0; 0.1; 0.01; 0.001 ] false |]
     for struct (name, plot) in Training.Plots(runs, "test") do
-        plot.GetImage(1000, 560) |> ignore
+        TestHelpers.rendered (fun () -> plot.GetImage(1000, 560)) |> ignore
         if name.EndsWith "-time" then
             let limits = plot.RenderManager.LastRender.AxisLimits
             Assert.True(limits.Left >= 0.0, sprintf "%s: %O" name limits)

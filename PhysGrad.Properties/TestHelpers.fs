@@ -18,6 +18,11 @@ open PhysGrad.Symbolic
 open FsCheck.FSharp
 open PhysGrad.Properties.Generators
 
+/// Runs a direct ScottPlot or SkiaSharp call of a test (a render, a legend image, a text measurement, a PNG
+/// decoded) under the product's rendering lock (`Rendering.Gate`), so that it never runs beside a render
+/// of the product's, or of another test, on another thread.
+let rendered (f: unit -> 'a) = lock Rendering.Gate f
+
 // ---- matrices and solvers --------------------------------------------------------------------------
 
 /// A random orthogonal k × k matrix: the Q of a QR factorisation of a matrix with the given entries

@@ -338,11 +338,41 @@ public sealed class PhysicsTrainer
     }
 
     /// <summary>
+    /// The first of <paramref name="count"/> samples x_b (rows of n in <paramref name="xs"/>, all finite)
+    /// outside the physics' domain (<see cref="IDifferentiableProblem.OutsideDomainAt"/>), with the failing
+    /// condition in words, or null. Asked only once a loss is non-finite.
+    /// </summary>
+    private (int Sample, string Why)? Outside(double[] xs, int count)
+    {
+        var xb = new double[_n];
+        for (var s = 0; s < count; s++)
+        {
+            Array.Copy(xs, s * _n, xb, 0, _n);
+            if (xb.All(double.IsFinite) && _physics.OutsideDomainAt(xb) is { } why) return (s, why);
+        }
+        return null;
+    }
+
+    /// <summary><see cref="Outside"/> of the network's outputs f(z; θ) over <paramref name="count"/> inputs <paramref name="z"/>.</summary>
+    private (int Sample, string Why)? OutsideDomain(double[] theta, double[] z, int count)
+    {
+        var x = new double[count * _n];
+        _network.Forward(theta, z, count, x);
+        return Outside(x, count);
+    }
+
+    /// <summary>
     /// Trains from Glorot-initialised θ (<paramref name="seed"/>), drawing batches from a random source
     /// seeded with <paramref name="seed"/> + 1, until <paramref name="maxSteps"/> steps or
     /// <paramref name="budget"/> of training time (whichever first; null = no limit), recording the
     /// evaluation-set loss at step 0, then every <paramref name="recordEvery"/> steps or 1/200 of the
     /// time budget, and at the end. Evaluation time is not counted in the budget.
+    /// <para>A step whose update takes a sample's x = f(z; θ) outside the physics' domain (a batch's or the
+    /// evaluation set's loss is non-finite there: <see cref="IDifferentiableProblem.OutsideDomainAt"/>)
+    /// ends the run with <c>LeftDomain</c>, as compare's runs stop with <see cref="StopReason.LeftDomain"/>:
+    /// the detail names the step, the condition with its values and the sample, and the run ends at θ of
+    /// the step before (recorded then if it was not; its last recorded point before that step where even
+    /// that θ's evaluation is not finite), with θ and loss finite, not a NaN.</para>
     /// </summary>
     public TrainingHistory Train(
         TrainingSettings settings, int seed, int? maxSteps, TimeSpan? budget,
@@ -360,10 +390,16 @@ public sealed class PhysicsTrainer
         var yTarget = new double[b * _m];
         var delta = new double[theta.Length];
         var points = new List<TrainingPoint>();
+        // θ at the last two recorded points, and θ before the latest update with the time it was reached: a
+        // run that leaves the domain ends at the last θ before the step that left (never a θ whose loss is NaN).
+        double[]? lastTheta = null, previousTheta = null;
+        var before = new double[theta.Length];
+        double beforeSeconds = 0, thetaSeconds = 0;
         void Record(int step, double seconds)
         {
             var (l, e) = Evaluate(theta, evalZ, evalY, evalCount, evalX);
             points.Add(new TrainingPoint(step, seconds, l, e));
+            (previousTheta, lastTheta) = (lastTheta, (double[])theta.Clone());
         }
         Record(0, 0);
         var clock = new Stopwatch();
@@ -371,33 +407,83 @@ public sealed class PhysicsTrainer
         var nextRecord = budget is { } t0 ? t0.TotalSeconds / 200 : double.PositiveInfinity;
         var diverged = false;
         string stop = "Cancelled", detail = "cancelled";
-        while (!cancel.IsCancellationRequested)
+        // The update of step `left` (0: the initial θ) put a sample outside the domain (`where`, `why`). As
+        // compare's runs end at their last point inside, the run ends at θ of step left − 1 (recorded now if
+        // it was not, when its evaluation is finite), else at its last recorded point before step `left`.
+        void LeftDomain(int left, string why, string where)
+        {
+            if (left > 0)
+            {
+                var kept = lastTheta!;
+                if (points.Count > 1 && points[^1].Step >= left)
+                {
+                    points.RemoveAt(points.Count - 1);
+                    kept = previousTheta!;
+                }
+                if (points[^1].Step < left - 1 && Evaluate(before, evalZ, evalY, evalCount, evalX) is var (l, e) && double.IsFinite(l))
+                {
+                    points.Add(new TrainingPoint(left - 1, beforeSeconds, l, e));
+                    kept = before;
+                }
+                kept.CopyTo(theta, 0);
+            }
+            step = points[^1].Step;
+            (stop, detail) = ("LeftDomain", (left == 0 ? "the initial network (step 0) is outside the domain" : $"step {left} left the domain")
+                + $": {why} at {where}; the run ends at step {step}" + (left == 0 ? "" : ", its last point inside it"));
+        }
+        if (!double.IsFinite(points[0].Loss) && OutsideDomain(theta, evalZ, evalCount) is { } atStart)
+            LeftDomain(0, atStart.Why, $"evaluation sample {atStart.Sample + 1}");
+        while (stop != "LeftDomain" && !cancel.IsCancellationRequested)
         {
             if (maxSteps is { } s && step >= s) { (stop, detail) = ("StepLimit", $"{s} step{(s == 1 ? "" : "s")}"); break; }
             if (budget is { } t && clock.Elapsed >= t) { (stop, detail) = ("TimeLimit", $"{t.TotalSeconds.ToString("G4", System.Globalization.CultureInfo.InvariantCulture)} s"); break; }
             clock.Start();
             _sampler(random, b, z, yTarget);
+            double batchLoss;
             try
             {
-                Step(settings, theta, z, yTarget, b, state, delta);
+                batchLoss = Step(settings, theta, z, yTarget, b, state, delta);
             }
             catch (MathNet.Numerics.NonConvergenceException)
             {
+                clock.Stop();
+                // A batch outside the domain fills the Jacobian with NaN, which an SVD may refuse: that is
+                // the step before leaving the domain, not a solver's failure.
+                if (Outside(state.Workspace(b, _n, _m, theta.Length).X, b) is { } outside)
+                {
+                    LeftDomain(step, outside.Why, $"sample {outside.Sample + 1} of step {step + 1}'s batch");
+                    break;
+                }
                 // Huge inputs (λ near overflow, θ blown up) can keep MathNet's SVD or eigensolver from
                 // converging: this run ends typed at the last θ, and the other runs go on.
-                clock.Stop();
                 (stop, detail) = ("SolverFailed", $"{settings.Method}'s step {step + 1}: an SVD or eigendecomposition did not converge");
                 break;
             }
+            // A non-finite batch loss at a finite θ may be a sample outside the domain (sqrt of a negative x):
+            // the last update left it, and the step computed from that batch is not taken.
+            if (!double.IsFinite(batchLoss) && Outside(state.Workspace(b, _n, _m, theta.Length).X, b) is { } left)
+            {
+                clock.Stop();
+                LeftDomain(step, left.Why, $"sample {left.Sample + 1} of step {step + 1}'s batch");
+                break;
+            }
+            theta.CopyTo(before, 0);
+            beforeSeconds = thetaSeconds;
             for (var k = 0; k < theta.Length; k++) theta[k] += delta[k];
             clock.Stop();
             step++;
             if (!theta.All(double.IsFinite)) { diverged = true; break; }
-            var seconds = clock.Elapsed.TotalSeconds;
+            var seconds = thetaSeconds = clock.Elapsed.TotalSeconds;
             if (budget is { } tb ? seconds >= nextRecord : step % recordEvery == 0)
             {
                 Record(step, seconds);
                 if (budget is { } tb2) nextRecord = seconds + tb2.TotalSeconds / 200;
+                // The evaluation set may leave the domain where the batches did not.
+                if (!double.IsFinite(points[^1].Loss) && OutsideDomain(theta, evalZ, evalCount) is { } evalOutside)
+                {
+                    LeftDomain(step, evalOutside.Why, $"evaluation sample {evalOutside.Sample + 1}");
+                    break;
+                }
                 // A run is stopped at the first evaluation that shows it diverged, non-finite or by the rule
                 // compare uses (LossGrowth.Exploded): gd:5 on hig-toy was at 9.2E+19 by step 10 and ran on
                 // to be called "diverged at step 50".
@@ -405,7 +491,9 @@ public sealed class PhysicsTrainer
                 progress?.Report(budget is { } tp ? seconds / tp.TotalSeconds : (double)step / maxSteps!.Value);
             }
         }
-        if (points[^1].Step != step) Record(step, clock.Elapsed.TotalSeconds);
+        if (stop != "LeftDomain" && points[^1].Step != step) Record(step, clock.Elapsed.TotalSeconds);
+        if (stop == "LeftDomain")
+            return new TrainingHistory(settings, seed, points, state.Fallbacks, false) { Stop = stop, StopDetail = detail };
         if (!double.IsFinite(points[^1].Loss) || !theta.All(double.IsFinite)) diverged = true;
         if (diverged && stop != "SolverFailed")
             (stop, detail) = ("Diverged", !double.IsFinite(points[^1].Loss) || !theta.All(double.IsFinite)

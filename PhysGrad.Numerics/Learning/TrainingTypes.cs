@@ -79,15 +79,20 @@ public sealed record TrainingHistory(TrainingSettings Settings, int Seed, IReadO
 
     /// <summary>
     /// Which limit or failure ended the run: <c>StepLimit</c>, <c>TimeLimit</c>, <c>Diverged</c>,
-    /// <c>SolverFailed</c> (an SVD or eigendecomposition in a step did not converge) or <c>Cancelled</c>.
+    /// <c>SolverFailed</c> (an SVD or eigendecomposition in a step did not converge), <c>LeftDomain</c> (a
+    /// step took a sample's x outside the physics' domain; the run ends at its last recorded point before
+    /// it, see <see cref="Numerics.Learning.PhysicsTrainer.Train"/>) or <c>Cancelled</c>.
     /// </summary>
     public string Stop { get; init; } = "StepLimit";
 
     /// <summary>The stop in words ("10 steps", "the SVD of step 4 did not converge", …).</summary>
     public string StopDetail { get; init; } = "";
 
-    /// <summary>Whether the final loss is above the start's without the run having diverged (<see cref="Numerics.LossGrowth.Rose"/>).</summary>
-    public bool LossRose => !Diverged && Stop != "SolverFailed" && Numerics.LossGrowth.Rose(Points[0].Loss, Points[^1].Loss);
+    /// <summary>
+    /// Whether the final loss is above the start's without the run having failed (<see cref="Numerics.LossGrowth.Rose"/>):
+    /// never for a run that diverged, whose solver failed or that left the domain (its stop says what happened).
+    /// </summary>
+    public bool LossRose => !Diverged && Stop is not ("SolverFailed" or "LeftDomain") && Numerics.LossGrowth.Rose(Points[0].Loss, Points[^1].Loss);
 
     /// <summary>The last recorded point.</summary>
     public TrainingPoint Final => Points[^1];
