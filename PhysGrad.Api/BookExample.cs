@@ -349,6 +349,8 @@ public static class BookExample
             }
             else if (found)
                 why = "continuation from P(x₀) along the start's branch did not reach y* (it ends at a fold of P, where J is singular), so Newton's preimage is not shown to be the nearest";
+            else if (DerivedInverseAtStart(problem, targetY, near, x))
+                (by, found, why) = (TargetPointMethod.DerivedInverseAtStart, true, AtBranchPoint);
             else if (problem.N == 1 && OutwardRoot(problem, targetY[0], near[0]) is { } outward && IsPreimage(problem, [outward], targetY))
                 (x[0], by, found, nearest) = (outward, TargetPointMethod.Scan, true, true);
             else if (problem.N > 1 && LevenbergMarquardtPreimage(problem, targetY, near, continued) is var (fallback, from))
@@ -365,22 +367,29 @@ public static class BookExample
             if (found) Polish(problem, targetY, x);
         }
         if (!found)
-        {
-            // Newton cannot start where J is singular, as at a branch point (x0 = 0 for x0²): there the
-            // derived inverse still gives a preimage, its branch choices sign(0) taking the + branch.
-            if ((long)problem.N * problem.M <= ClosedFormTargetLimit && problem.InverseSource == Symbolic.InverseSource.Derived
-                && problem.Invert(targetY, near, x) && IsPreimage(problem, x, targetY))
-                return (x, TargetPointMethod.DerivedInverseAtStart, false, "the derived inverse at a branch point of the start takes the + branch, with nothing to compare");
-            return (null, TargetPointMethod.None, false, null);
-        }
+            return problem.M != problem.N && DerivedInverseAtStart(problem, targetY, near, x)
+                ? (x, TargetPointMethod.DerivedInverseAtStart, false, AtBranchPoint)
+                : (null, TargetPointMethod.None, false, null);
         var reason = nearest ? null : why;
-        if ((long)problem.N * problem.M <= ClosedFormTargetLimit && ExactOnBranch(problem, targetY, x) is { } exact)
+        if (by != TargetPointMethod.DerivedInverseAtStart && (long)problem.N * problem.M <= ClosedFormTargetLimit && ExactOnBranch(problem, targetY, x) is { } exact)
             return (exact, TargetPointMethod.DerivedInverse, nearest, reason);
         return (x, by, nearest, reason);
     }
 
+    private const string AtBranchPoint = "the derived inverse at a branch point of the start takes the + branch, with nothing to compare";
+
     /// <summary>
-    /// Up to three more Newton steps past the searches' tolerance 10⁻¹²·(1 + ‖y*‖), kept only while
+    /// Whether the derived inverse from the start gives a preimage (into <paramref name="x"/>) where the
+    /// searches found none: Newton cannot start where J is singular, as at a branch point (x0 = 0 for x0²),
+    /// and there the derived inverse's branch choices sign(0) take the + branch. Only for a small problem
+    /// (<see cref="ClosedFormTargetLimit"/>) whose inverse is derived.
+    /// </summary>
+    private static bool DerivedInverseAtStart(CompiledProblem problem, double[] targetY, double[] near, double[] x) =>
+        (long)problem.N * problem.M <= ClosedFormTargetLimit && problem.InverseSource == Symbolic.InverseSource.Derived
+        && problem.Invert(targetY, near, x) && IsPreimage(problem, x, targetY);
+
+    /// <summary>
+    /// Up to three more Newton steps past the searches' tolerance (10⁻¹² of each component's rounding scale), kept only while
     /// ‖P(x) − y*‖ falls and x moves by less than 10⁻⁹ (relative): a root at 0 is then 0 to rounding rather
     /// than 3·10⁻¹⁴, which the table would print as such.
     /// </summary>
@@ -478,8 +487,9 @@ public static class BookExample
     /// <summary>
     /// The first root of P(x) − y* met scanning the radii from <paramref name="inner"/> to
     /// <paramref name="outer"/> about x₀ in <paramref name="steps"/> equal steps, both sides in turn, so
-    /// that roots are met in order of their distance from x₀ (to one step): a change of sign is bisected
-    /// (MathNet's Bisection) and kept if |P − y*| ≤ 10⁻⁸·(1 + |y*|) there (so a pole is passed over); null
+    /// that roots are met in order of their distance from x₀ (to one step): a change of sign is bisected to
+    /// adjacent doubles and kept if |P − y*| there is below its values at the bracket's ends (a pole, where it
+    /// grows instead, is passed over); null
     /// when none is met. A root where P − y* touches zero without a change of sign is not seen.
     /// </summary>
     private static double? ScanRoot(CompiledProblem problem, double targetY, double x0, double inner, double outer, int steps)
@@ -503,12 +513,23 @@ public static class BookExample
                 var (fa, fb) = (side == 0 ? leftPrev : rightPrev, F(b));
                 if (side == 0) leftPrev = fb; else rightPrev = fb;
                 if (!double.IsFinite(fa) || !double.IsFinite(fb) || Math.Sign(fa) * Math.Sign(fb) > 0) continue;
-                // TryFindRoot's accuracy bounds both the bracket and |P − y*|; where it cannot reach 10⁻¹⁴ the
-                // bracket's end is kept, and a change of sign that is not a root (a pole) is passed over.
-                var root = b;
-                if (fb != 0 && MathNet.Numerics.RootFinding.Bisection.TryFindRoot(F, Math.Min(a, b), Math.Max(a, b), 1e-14 * (1 + Math.Abs(b)), 200, out var bisected))
-                    root = bisected;
-                if (Math.Abs(F(root)) <= 1e-8 * (1 + Math.Abs(targetY))) return root;
+                if (fb == 0) return b;
+                // Bisection by hand down to adjacent doubles: MathNet's Bisection.TryFindRoot stops only when
+                // |P − y*| is below its accuracy too, which rounding may never allow at large |y*| (P = 7x⁴ at
+                // y* ≈ 2·10⁴ evaluates to no better than 10⁻¹¹), and it then reports no root at all.
+                var (lo, hi, flo) = (Math.Min(a, b), Math.Max(a, b), a < b ? fa : fb);
+                for (var i = 0; i < 2100 && lo < hi; i++)
+                {
+                    var mid = lo + (hi - lo) / 2;
+                    if (mid <= lo || mid >= hi) break;
+                    var fm = F(mid);
+                    if (fm == 0) (lo, hi) = (mid, mid);
+                    else if (Math.Sign(fm) == Math.Sign(flo)) (lo, flo) = (mid, fm);
+                    else hi = mid;
+                }
+                var root = Math.Abs(F(lo)) <= Math.Abs(F(hi)) ? lo : hi;
+                // A change of sign that is not a root (a pole) grows as the bracket shrinks: passed over.
+                if (Math.Abs(F(root)) <= Math.Min(Math.Abs(fa), Math.Abs(fb))) return root;
             }
         }
         return null;
@@ -520,16 +541,18 @@ public static class BookExample
     /// LevenbergMarquardtMinimizer, a damped Gauss–Newton method that moves on where J is singular;
     /// Nocedal &amp; Wright §10.3), started from x₀, from continuation's last point
     /// <paramref name="stopped"/> (at the fold), and from x₀ ± s·eᵢ for the first four axes with
-    /// s = 1 + ‖x₀‖ (a start past the fold, as x0 = 1.5 for x0³ − 3·x0 = 2.5 from 0.5). Each end is polished
+    /// s = 1 + ‖x₀‖ and s = 4(1 + ‖x₀‖) (a start past the fold, as x0 = 1.5 for x0³ − 3·x0 = 2.5 from 0.5; a
+    /// start that lands on the fold itself, where ∇‖P − y*‖² = 0, goes nowhere, hence two sizes). Each end is polished
     /// by Newton's method and must pass <see cref="IsPreimage"/>; the one nearest x₀ is returned with the
     /// start it came from, in words. Null when none is a preimage.
     /// </summary>
     private static (double[] X, string From)? LevenbergMarquardtPreimage(CompiledProblem problem, double[] targetY, double[] near, double[] stopped)
     {
         int m = problem.M, n = problem.N;
-        var step = 1 + CompiledProblem.Norm(near, n);
+        var unit = 1 + CompiledProblem.Norm(near, n);
         var starts = new List<(double[] X, string From)> { (near, "the start") };
         if (stopped.All(double.IsFinite) && Apart(stopped, near) > 0) starts.Add((stopped, "the point where continuation stopped"));
+        foreach (var step in new[] { unit, 4 * unit })
         for (var i = 0; i < Math.Min(n, 4); i++)
             foreach (var sign in new[] { 1.0, -1.0 })
             {

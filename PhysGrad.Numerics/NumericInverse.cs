@@ -101,6 +101,7 @@ internal sealed class NumericInverse(CompiledProblem problem)
         var k = 0;
         // ‖Δx‖ of the last full Newton step and its ratio to the one before (NaN after a halved step).
         var (lastStep, lastRatio) = (double.NaN, double.NaN);
+        var atRoot = false;
         for (; k < maxIterations && !(miss <= tolerance); k++)
         {
             // Elimination in the scratch workspace at every size (the three-argument Solve hands systems
@@ -108,6 +109,15 @@ internal sealed class NumericInverse(CompiledProblem problem)
             if (!LinearAlgebra.Solve(j.AsSpan(0, n * n), r.AsSpan(0, n), step.AsSpan(0, n), workspace).Ok)
                 return new(false, InverseMethod.DenseNewton, k, 0, residual);
             var length = CompiledProblem.Norm(step, n);
+            // The Newton step estimates x's distance to the root (to first order): below the tolerance of the
+            // way come, x is the root to rounding in x (at a root at 0 of x³ no point but 0 itself meets the
+            // test in y, since |P| and its rounding scale |J|·|x| shrink together).
+            for (var i = 0; i < n; i++) trial[i] = x[i] - x0[i];
+            if (length <= tolerance * (CompiledProblem.Norm(x, n) + CompiledProblem.Norm(trial, n)))
+            {
+                atRoot = true;
+                break;
+            }
             var ratio = length / lastStep;
             var multiplicity = Multiplicity(ratio, lastRatio);
             var t = 1.0;
@@ -131,7 +141,7 @@ internal sealed class NumericInverse(CompiledProblem problem)
             if (!improved) return new(false, InverseMethod.DenseNewton, k + 1, 0, residual);
             miss = CompiledProblem.RelativeMiss(j, n, x, p, y, out _);
         }
-        return new(miss <= tolerance && LinearAlgebra.AllFinite(x.AsSpan(0, n)), InverseMethod.DenseNewton, k, 0, residual);
+        return new((miss <= tolerance || atRoot) && LinearAlgebra.AllFinite(x.AsSpan(0, n)), InverseMethod.DenseNewton, k, 0, residual);
     }
 
     /// <summary>
