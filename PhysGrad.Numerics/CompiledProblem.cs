@@ -608,7 +608,7 @@ public sealed class CompiledProblem : IDifferentiableProblem
     /// at most <paramref name="tolerance"/> relative to its rounding scale, |Pᵢ(x) − yᵢ| ≤
     /// tolerance·(Σⱼ |Jᵢⱼ|·|xⱼ| + |Pᵢ(x)| + |yᵢ|) (<see cref="PreimageBackwardError"/> ≤ tolerance/u; an absolute
     /// floor such as 1 + ‖y‖ would accept any start when P and y are of size 10⁻²⁰), or, on the dense route,
-    /// when the Newton step is below tolerance·(‖x‖ + ‖x − x₀‖) (x is the root to rounding in x: at a root at 0
+    /// when the Newton step is below <see cref="LandingUlps"/>·u·(‖x‖ + ‖x − x₀‖) (x is the root to rounding in x: at a root at 0
     /// of x³ no point but 0 meets the test in y); false (no preimage found near x₀) otherwise, and always
     /// for m ≠ n. Up to <see cref="NumericInverseDenseUpTo"/> variables on the dense Jacobian, above it on
     /// the sparse one with LSQR (<see cref="InverseMethod"/>); no n × n array above that size.

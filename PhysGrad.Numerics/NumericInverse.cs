@@ -109,11 +109,11 @@ internal sealed class NumericInverse(CompiledProblem problem)
             if (!LinearAlgebra.Solve(j.AsSpan(0, n * n), r.AsSpan(0, n), step.AsSpan(0, n), workspace).Ok)
                 return new(false, InverseMethod.DenseNewton, k, 0, residual);
             var length = CompiledProblem.Norm(step, n);
-            // The Newton step estimates x's distance to the root (to first order): below the tolerance of the
-            // way come, x is the root to rounding in x (at a root at 0 of x³ no point but 0 itself meets the
-            // test in y, since |P| and its rounding scale |J|·|x| shrink together).
+            // The Newton step estimates x's distance to the root (to first order): within LandingUlps units of
+            // rounding of the way come, x is the root to rounding in x (at a root at 0 of x³ no point but 0
+            // itself meets the test in y, since |P| and its rounding scale |J|·|x| shrink together).
             for (var i = 0; i < n; i++) trial[i] = x[i] - x0[i];
-            if (length <= tolerance * (CompiledProblem.Norm(x, n) + CompiledProblem.Norm(trial, n)))
+            if (length <= CompiledProblem.LandingUlps * CompiledProblem.UnitRoundoff * (CompiledProblem.Norm(x, n) + CompiledProblem.Norm(trial, n)))
             {
                 atRoot = true;
                 break;
