@@ -327,32 +327,43 @@ public static class BookExample
     /// from the start is taken when it gives one (<see cref="TargetPointMethod.DerivedInverseAtStart"/>).
     /// </summary>
     internal static (double[]? X, TargetPointMethod By) FindPreimage(CompiledProblem problem, double[] targetY, double[] near) =>
-        FindPreimageNearest(problem, targetY, near) is var (x, by, _) ? (x, by) : default;
+        FindPreimageNearest(problem, targetY, near) is var (x, by, _, _) ? (x, by) : default;
 
     /// <summary>
-    /// <see cref="FindPreimage"/> with whether x* may be called the preimage nearest the start. Newton from
-    /// the start can jump across basins (x0³ − x0 = 0 from 0.5: its first step lands on the preimage −1,
-    /// past the preimage 0), and backtracking on ‖P(x) − y*‖ does not stop it, since the jump lowers the
-    /// residual to 0. So for a square system the preimage is also followed from the start by continuation
-    /// along y(t) = (1 − t)·P(x₀) + t·y* (<see cref="ContinuedPreimage"/>, the branch through x₀), and the
-    /// candidate nearer the start is taken. Nearest is claimed only when continuation reached it and no other
-    /// candidate lies nearer; for one variable the segment [x₀ − d, x₀ + d] (d = ‖x* − x₀‖) is further
-    /// scanned for a sign change of P − y* nearer the start, bisected when found (a preimage on the other side
-    /// of x₀, which the branch through x₀ does not reach). No claim holds for the derived inverse at a branch
-    /// point or for Gauss–Newton (one undamped-like search, nothing to compare).
+    /// <see cref="FindPreimage"/> with whether x* may be called the preimage nearest the start, and why not
+    /// when it may not. Newton from the start can jump across basins (x0³ − x0 = 0 from 0.5: its first step
+    /// lands on the preimage −1, past the preimage 0), and backtracking on ‖P(x) − y*‖ does not stop it, since
+    /// the jump lowers the residual to 0. So for a square system the preimage is also followed from the start
+    /// by continuation along y(t) = (1 − t)·P(x₀) + t·y* (<see cref="ContinuedPreimage"/>, the branch through
+    /// x₀), and the candidate nearer the start is taken. Both stop at a fold, where J is singular and y*
+    /// lies beyond the branch's reach (x0³ − 3·x0 = 2.5 from 0.5: the branch through 0.5 ends at x = −1, where
+    /// P = 2, and Newton stalls there too, while x* ≈ 2.07 lies past the other fold). Then, for one variable,
+    /// P − y* is scanned outward from x₀ over doubling brackets for the nearest change of sign
+    /// (<see cref="OutwardRoot"/>), and for several, Levenberg–Marquardt on ‖P(x) − y*‖² is started from x₀,
+    /// from continuation's last point and from x₀ moved along each of the first four axes
+    /// (<see cref="LevenbergMarquardtPreimage"/>), and the preimage nearest the start taken. Nearest is
+    /// claimed when continuation reached x* and no other candidate lies nearer, and for one variable whenever
+    /// the segment [x₀ − d, x₀ + d] (d = |x* − x₀|) holds no change of sign of P − y* nearer the start (a
+    /// nearer one is bisected and taken; a root where P − y* touches 0 without a change of sign is not seen).
+    /// No claim holds for the given inverse, the derived inverse at a branch point, Gauss–Newton or
+    /// Levenberg–Marquardt (each one local search, with nothing to compare).
     /// </summary>
-    internal static (double[]? X, TargetPointMethod By, bool Nearest) FindPreimageNearest(CompiledProblem problem, double[] targetY, double[] near)
+    internal static (double[]? X, TargetPointMethod By, bool Nearest, string? NotNearest) FindPreimageNearest(CompiledProblem problem, double[] targetY, double[] near)
     {
-        if (targetY.Length != problem.M || !targetY.All(double.IsFinite) || !near.All(double.IsFinite)) return (null, TargetPointMethod.None, false);
+        if (targetY.Length != problem.M || !targetY.All(double.IsFinite) || !near.All(double.IsFinite)) return (null, TargetPointMethod.None, false, null);
         var x = new double[problem.N];
         // A given closed form is the user's word, taken from the start point.
         if (problem.IsInverseResolved && problem.InverseSource == Symbolic.InverseSource.Given
-            && problem.Invert(targetY, near, x) && IsPreimage(problem, x, targetY)) return (x, TargetPointMethod.GivenInverse, false);
-        if ((long)problem.N * problem.M > NumericTargetLimit) return (null, TargetPointMethod.None, false);
+            && problem.Invert(targetY, near, x) && IsPreimage(problem, x, targetY))
+            return (x, TargetPointMethod.GivenInverse, false, "the given inverse is taken as given, on its own branch, and not compared with other preimages");
+        if ((long)problem.N * problem.M > NumericTargetLimit) return (null, TargetPointMethod.None, false, null);
         // Newton from the start picks the branch, whatever the inverse's source, so that which methods ran
         // does not decide whether (or which) x* is found.
         var by = problem.M == problem.N ? TargetPointMethod.Newton : TargetPointMethod.GaussNewton;
         var nearest = false;
+        string? why = problem.M == problem.N
+            ? "Newton's method from the start and continuation from P(x₀) along the start's branch did not agree, and Newton's preimage is the nearer"
+            : "Gauss–Newton from the start is one local search, with nothing to compare";
         var found = problem.M == problem.N ? problem.InvertNumerically(targetY, near, x)
             : problem.M > problem.N && GaussNewtonPreimage(problem, targetY, near, x);
         found = found && IsPreimage(problem, x, targetY);
@@ -368,26 +379,49 @@ public static class BookExample
                 if (!same && fromStart < newtonFromStart) (x, by) = (continued, TargetPointMethod.Continuation);
                 found = true;
             }
-            if (found && problem.N == 1 && NearerRoot(problem, targetY[0], near[0], x[0]) is { } root)
-                (x[0], by, nearest) = (root, TargetPointMethod.Bisection, true);
+            else if (found)
+                why = "continuation from P(x₀) along the start's branch did not reach y* (it ends at a fold of P, where J is singular), so Newton's preimage is not shown to be the nearest";
+            else if (DerivedInverseAtStart(problem, targetY, near, x))
+                (by, found, why) = (TargetPointMethod.DerivedInverseAtStart, true, AtBranchPoint);
+            else if (problem.N == 1 && OutwardRoot(problem, targetY[0], near[0]) is { } outward && IsPreimage(problem, [outward], targetY))
+                (x[0], by, found, nearest) = (outward, TargetPointMethod.Scan, true, true);
+            else if (problem.N > 1 && LevenbergMarquardtPreimage(problem, targetY, near, continued) is var (fallback, from))
+            {
+                (x, by, found) = (fallback, TargetPointMethod.LevenbergMarquardt, true);
+                why = $"Newton's method and continuation from P(x₀) stopped short of y* (at a fold of P, where J is singular); Levenberg–Marquardt from {from} found this preimage, a local search that does not show that none lies nearer";
+            }
+            if (found && problem.N == 1)
+            {
+                // The scan of [x₀ − d, x₀ + d] either finds a nearer change of sign or shows there is none.
+                if (NearerRoot(problem, targetY[0], near[0], x[0]) is { } root) (x[0], by) = (root, TargetPointMethod.Bisection);
+                nearest = true;
+            }
             if (found) Polish(problem, targetY, x);
         }
         if (!found)
-        {
-            // Newton cannot start where J is singular, as at a branch point (x0 = 0 for x0²): there the
-            // derived inverse still gives a preimage, its branch choices sign(0) taking the + branch.
-            if ((long)problem.N * problem.M <= ClosedFormTargetLimit && problem.InverseSource == Symbolic.InverseSource.Derived
-                && problem.Invert(targetY, near, x) && IsPreimage(problem, x, targetY))
-                return (x, TargetPointMethod.DerivedInverseAtStart, false);
-            return (null, TargetPointMethod.None, false);
-        }
-        if ((long)problem.N * problem.M <= ClosedFormTargetLimit && ExactOnBranch(problem, targetY, x) is { } exact)
-            return (exact, TargetPointMethod.DerivedInverse, nearest);
-        return (x, by, nearest);
+            return problem.M != problem.N && DerivedInverseAtStart(problem, targetY, near, x)
+                ? (x, TargetPointMethod.DerivedInverseAtStart, false, AtBranchPoint)
+                : (null, TargetPointMethod.None, false, null);
+        var reason = nearest ? null : why;
+        if (by != TargetPointMethod.DerivedInverseAtStart && (long)problem.N * problem.M <= ClosedFormTargetLimit && ExactOnBranch(problem, targetY, x) is { } exact)
+            return (exact, TargetPointMethod.DerivedInverse, nearest, reason);
+        return (x, by, nearest, reason);
     }
 
+    private const string AtBranchPoint = "the derived inverse at a branch point of the start takes the + branch, with nothing to compare";
+
     /// <summary>
-    /// Up to three more Newton steps past the searches' tolerance 10⁻¹²·(1 + ‖y*‖), kept only while
+    /// Whether the derived inverse from the start gives a preimage (into <paramref name="x"/>) where the
+    /// searches found none: Newton cannot start where J is singular, as at a branch point (x0 = 0 for x0²),
+    /// and there the derived inverse's branch choices sign(0) take the + branch. Only for a small problem
+    /// (<see cref="ClosedFormTargetLimit"/>) whose inverse is derived.
+    /// </summary>
+    private static bool DerivedInverseAtStart(CompiledProblem problem, double[] targetY, double[] near, double[] x) =>
+        (long)problem.N * problem.M <= ClosedFormTargetLimit && problem.InverseSource == Symbolic.InverseSource.Derived
+        && problem.Invert(targetY, near, x) && IsPreimage(problem, x, targetY);
+
+    /// <summary>
+    /// Up to three more Newton steps past the searches' tolerance (10⁻¹² of each component's rounding scale), kept only while
     /// ‖P(x) − y*‖ falls and x moves by less than 10⁻⁹ (relative): a root at 0 is then 0 to rounding rather
     /// than 3·10⁻¹⁴, which the table would print as such.
     /// </summary>
@@ -455,14 +489,43 @@ public static class BookExample
 
     /// <summary>
     /// For one variable: a root of P(x) − y* strictly nearer x₀ than <paramref name="found"/> (by more than
-    /// 10⁻⁹ of the distance), found by scanning [x₀ − d, x₀ + d] outward from x₀ in 4096 steps per side for a
-    /// change of sign and bisecting it (MathNet's Bisection); null when there is none. A root where P − y*
-    /// touches zero without a change of sign is not seen.
+    /// 10⁻⁹ of the distance), found by scanning [x₀ − d, x₀ + d] outward from x₀ in 4096 steps per side
+    /// (<see cref="ScanRoot"/>); null when there is none.
     /// </summary>
     private static double? NearerRoot(CompiledProblem problem, double targetY, double x0, double found)
     {
         var d = Math.Abs(found - x0);
         if (!(d > 0) || !double.IsFinite(d)) return null;
+        return ScanRoot(problem, targetY, x0, 0, d * (1 - 1e-9), 4096) is { } root && Math.Abs(root - x0) < d * (1 - 1e-9) ? root : null;
+    }
+
+    /// <summary>
+    /// For one variable where neither Newton's method nor continuation reached a preimage (a fold between
+    /// the start and every preimage): the root of P − y* nearest x₀, by scanning outward over doubling
+    /// brackets of radius r·2ᵏ, r = 2⁻¹⁰·(1 + |x₀|), up to 2⁴⁰·(1 + |x₀|) (about 10¹²), each in 512 steps per side
+    /// (<see cref="ScanRoot"/>, a change of sign bisected). Nearest to the scan's resolution (1/1024 of the
+    /// radius): two roots closer than that, or a root without a change of sign, are not seen. Null when
+    /// no change of sign lies within the largest bracket.
+    /// </summary>
+    private static double? OutwardRoot(CompiledProblem problem, double targetY, double x0)
+    {
+        var unit = 1 + Math.Abs(x0);
+        var inner = 0.0;
+        for (var outer = unit / 1024; outer <= unit * 1099511627776.0; inner = outer, outer *= 2)
+            if (ScanRoot(problem, targetY, x0, inner, outer, 512) is { } root) return root;
+        return null;
+    }
+
+    /// <summary>
+    /// The first root of P(x) − y* met scanning the radii from <paramref name="inner"/> to
+    /// <paramref name="outer"/> about x₀ in <paramref name="steps"/> equal steps, both sides in turn, so
+    /// that roots are met in order of their distance from x₀ (to one step): a change of sign is bisected to
+    /// adjacent doubles and kept if |P − y*| there is below its values at the bracket's ends (a pole, where it
+    /// grows instead, is passed over); null
+    /// when none is met. A root where P − y* touches zero without a change of sign is not seen.
+    /// </summary>
+    private static double? ScanRoot(CompiledProblem problem, double targetY, double x0, double inner, double outer, int steps)
+    {
         var (input, output) = (new double[1], new double[1]);
         double F(double v)
         {
@@ -470,29 +533,99 @@ public static class BookExample
             problem.Simulate(input, output);
             return output[0] - targetY;
         }
-        const int steps = 4096;
-        var (leftPrev, rightPrev) = (F(x0), F(x0));
-        if (leftPrev == 0) return found == x0 ? null : x0;
+        var (leftPrev, rightPrev) = (F(x0 - inner), F(x0 + inner));
+        if (inner == 0 && leftPrev == 0) return x0;
         for (var k = 1; k <= steps; k++)
         {
-            var r = d * k / steps;
-            if (r >= d * (1 - 1e-9)) break;
+            var r = inner + (outer - inner) * k / steps;
+            var previous = inner + (outer - inner) * (k - 1) / steps;
             foreach (var (side, sign) in new[] { (0, -1.0), (1, 1.0) })
             {
-                var (a, b) = (x0 + sign * d * (k - 1) / steps, x0 + sign * r);
+                var (a, b) = (x0 + sign * previous, x0 + sign * r);
                 var (fa, fb) = (side == 0 ? leftPrev : rightPrev, F(b));
                 if (side == 0) leftPrev = fb; else rightPrev = fb;
                 if (!double.IsFinite(fa) || !double.IsFinite(fb) || Math.Sign(fa) * Math.Sign(fb) > 0) continue;
-                // TryFindRoot's accuracy bounds both the bracket and |P − y*|; where it cannot reach 10⁻¹⁴ the
-                // bracket's end is kept, and a change of sign that is not a root (a pole) is passed over.
-                var root = b;
-                if (fb != 0 && MathNet.Numerics.RootFinding.Bisection.TryFindRoot(F, Math.Min(a, b), Math.Max(a, b), 1e-14 * (1 + Math.Abs(b)), 200, out var bisected))
-                    root = bisected;
-                if (!(Math.Abs(F(root)) <= 1e-8 * (1 + Math.Abs(targetY)))) continue;
-                return Math.Abs(root - x0) < d * (1 - 1e-9) ? root : null;
+                if (fb == 0) return b;
+                // Bisection by hand down to adjacent doubles: MathNet's Bisection.TryFindRoot stops only when
+                // |P − y*| is below its accuracy too, which rounding may never allow at large |y*| (P = 7x⁴ at
+                // y* ≈ 2·10⁴ evaluates to no better than 10⁻¹¹), and it then reports no root at all.
+                var (lo, hi, flo) = (Math.Min(a, b), Math.Max(a, b), a < b ? fa : fb);
+                for (var i = 0; i < 2100 && lo < hi; i++)
+                {
+                    var mid = lo + (hi - lo) / 2;
+                    if (mid <= lo || mid >= hi) break;
+                    var fm = F(mid);
+                    if (fm == 0) (lo, hi) = (mid, mid);
+                    else if (Math.Sign(fm) == Math.Sign(flo)) (lo, flo) = (mid, fm);
+                    else hi = mid;
+                }
+                var root = Math.Abs(F(lo)) <= Math.Abs(F(hi)) ? lo : hi;
+                // A change of sign that is not a root (a pole) grows as the bracket shrinks: passed over.
+                if (Math.Abs(F(root)) <= Math.Min(Math.Abs(fa), Math.Abs(fb))) return root;
             }
         }
         return null;
+    }
+
+    /// <summary>
+    /// For a square system of several variables where Newton's method and continuation both stopped (a fold
+    /// of P between the start and y*): Levenberg–Marquardt on ½‖P(x) − y*‖² (MathNet's
+    /// LevenbergMarquardtMinimizer, a damped Gauss–Newton method that moves on where J is singular;
+    /// Nocedal &amp; Wright §10.3), started from x₀, from continuation's last point
+    /// <paramref name="stopped"/> (at the fold), and from x₀ ± s·eᵢ for the first four axes with
+    /// s = 1 + ‖x₀‖ and s = 4(1 + ‖x₀‖) (a start past the fold, as x0 = 1.5 for x0³ − 3·x0 = 2.5 from 0.5; a
+    /// start that lands on the fold itself, where ∇‖P − y*‖² = 0, goes nowhere, hence two sizes). Each end is polished
+    /// by Newton's method and must pass <see cref="IsPreimage"/>; the one nearest x₀ is returned with the
+    /// start it came from, in words. Null when none is a preimage.
+    /// </summary>
+    private static (double[] X, string From)? LevenbergMarquardtPreimage(CompiledProblem problem, double[] targetY, double[] near, double[] stopped)
+    {
+        int m = problem.M, n = problem.N;
+        var unit = 1 + CompiledProblem.Norm(near, n);
+        var starts = new List<(double[] X, string From)> { (near, "the start") };
+        if (stopped.All(double.IsFinite) && Apart(stopped, near) > 0) starts.Add((stopped, "the point where continuation stopped"));
+        foreach (var step in new[] { unit, 4 * unit })
+        for (var i = 0; i < Math.Min(n, 4); i++)
+            foreach (var sign in new[] { 1.0, -1.0 })
+            {
+                var moved = (double[])near.Clone();
+                moved[i] += sign * step;
+                starts.Add((moved, $"the start moved by {(sign > 0 ? "+" : "−")}{NumberText.Short(step, 3)} in x{i}"));
+            }
+        var (y, jac) = (new double[m], new double[m * n]);
+        var model = MathNet.Numerics.Optimization.ObjectiveFunction.NonlinearModel(
+            (p, _) =>
+            {
+                problem.Simulate(p.ToArray(), y);
+                return MathNet.Numerics.LinearAlgebra.Vector<double>.Build.Dense(y);
+            },
+            (p, _) =>
+            {
+                problem.Simulate(p.ToArray(), y, jac);
+                return MathNet.Numerics.LinearAlgebra.Matrix<double>.Build.Dense(m, n, (r, c) => jac[r * n + c]);
+            },
+            MathNet.Numerics.LinearAlgebra.Vector<double>.Build.Dense(m, i => i),
+            MathNet.Numerics.LinearAlgebra.Vector<double>.Build.Dense(targetY));
+        var solver = new MathNet.Numerics.Optimization.LevenbergMarquardtMinimizer(maximumIterations: 200);
+        (double[] X, string From)? best = null;
+        foreach (var (start, from) in starts)
+        {
+            double[] end;
+            try
+            {
+                end = solver.FindMinimum(model, MathNet.Numerics.LinearAlgebra.Vector<double>.Build.Dense(start)).MinimizingPoint.ToArray();
+            }
+            catch (Exception e) when (e is ArithmeticException or ArgumentException or InvalidOperationException)
+            {
+                // A start where P or J is not finite, or a singular damped system: this start gives nothing.
+                continue;
+            }
+            if (!end.All(double.IsFinite)) continue;
+            var polished = new double[n];
+            if (problem.InvertNumerically(targetY, end, polished, 1e-12, 30)) end = polished;
+            if (IsPreimage(problem, end, targetY) && (best is null || Apart(end, near) < Apart(best.Value.X, near))) best = (end, from);
+        }
+        return best;
     }
 
     /// <summary>

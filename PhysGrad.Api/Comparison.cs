@@ -41,6 +41,17 @@ public enum TargetPointMethod
     Continuation,
     /// <summary>For one variable: by bisecting a change of sign of P − y* nearer the start than the preimage the searches from the start reached.</summary>
     Bisection,
+    /// <summary>
+    /// For one variable, where Newton's method and continuation from the start both stopped at a fold (J = 0):
+    /// by scanning P − y* outward from the start over doubling brackets and bisecting the nearest change of sign.
+    /// </summary>
+    Scan,
+    /// <summary>
+    /// For several variables, where Newton's method and continuation from the start both stopped at a fold
+    /// (J singular): by Levenberg–Marquardt on ‖P(x) − y*‖² from the start, from where continuation stopped
+    /// and from a few moved starts, the preimage nearest the start (not shown to be the nearest).
+    /// </summary>
+    LevenbergMarquardt,
 }
 
 /// <summary>
@@ -74,6 +85,12 @@ public sealed record TargetPoint(TargetPointKind Kind, double[]? X, string? Note
     /// </summary>
     public bool Nearest { get; init; }
 
+    /// <summary>
+    /// Why <see cref="Nearest"/> is false, in words (<c>continuation from P(x₀) … did not reach y* …</c>, or
+    /// that x* is the known solution, or that none was found); null when x* is shown to be the nearest.
+    /// </summary>
+    public string? NotNearest { get; init; }
+
     /// <summary>How x* was computed when it was found from the start (<see cref="TargetPointKind.PreimageNearStart"/>); else <see cref="TargetPointMethod.None"/>.</summary>
     public TargetPointMethod By { get; init; }
 
@@ -94,6 +111,8 @@ public sealed record TargetPoint(TargetPointKind Kind, double[]? X, string? Note
         TargetPointMethod.GaussNewton => " by Gauss–Newton",
         TargetPointMethod.Continuation => " by continuation from P(x₀)",
         TargetPointMethod.Bisection => " by bisection",
+        TargetPointMethod.Scan => " by an outward scan for a change of sign",
+        TargetPointMethod.LevenbergMarquardt => " by Levenberg–Marquardt",
         _ => "",
     };
 
@@ -155,18 +174,26 @@ public sealed record TargetPoint(TargetPointKind Kind, double[]? X, string? Note
         var many = problem.M < problem.N;
         var manyNote = many ? $"one of many preimages: {NumberText.Count(problem.M, "output")} < {NumberText.Count(problem.N, "variable")}" : null;
         if (known is not null && known.Count == problem.N && known.ToArray() is var k && BookExample.IsPreimage(problem, k, targetY))
-            return new(TargetPointKind.Known, k, many ? $"the known x*, {manyNote}" : "the known x*") { ManyPreimages = many };
-        if (BookExample.FindPreimageNearest(problem, targetY, start) is ({ } x, var by, var nearest))
+            return new(TargetPointKind.Known, k, many ? $"the known x*, {manyNote}" : "the known x*")
+            {
+                ManyPreimages = many,
+                NotNearest = "x* is the problem's known solution, not searched for from the start",
+            };
+        if (BookExample.FindPreimageNearest(problem, targetY, start) is ({ } x, var by, var nearest, var why))
+        {
+            // A run that ended on a preimage nearer the start does not move x* (which methods ran must
+            // not move where distances are measured), but it withdraws the claim that x* is the nearest.
+            var nearer = runs.FirstOrDefault(r => r.Final.Length == x.Length && BookExample.IsPreimage(problem, r.Final, targetY)
+                && Distance(r.Final, start) < Distance(x, start) * (1 - 1e-6));
             return new(TargetPointKind.PreimageNearStart, x, many ? $"x* found from the start, {manyNote}" : null)
             {
                 ManyPreimages = many,
                 By = by,
-                // A run that ended on a preimage nearer the start does not move x* (which methods ran must
-                // not move where distances are measured), but it withdraws the claim that x* is the nearest.
-                Nearest = nearest && !runs.Any(r => r.Final.Length == x.Length && BookExample.IsPreimage(problem, r.Final, targetY)
-                    && Distance(r.Final, start) < Distance(x, start) * (1 - 1e-6)),
+                Nearest = nearest && nearer is null,
+                NotNearest = nearest && nearer is not null ? $"{nearer.Label}'s run ended on a preimage nearer the start" : why,
                 Branch = by == TargetPointMethod.DerivedInverseAtStart ? BranchNote(problem, start) : null,
             };
+        }
         var notSearched = (long)problem.N * problem.M > BookExample.NumericTargetLimit
             ? $"the Jacobian has more than {BookExample.NumericTargetLimit} entries"
             : null;
@@ -176,12 +203,16 @@ public sealed record TargetPoint(TargetPointKind Kind, double[]? X, string? Note
         // reference, so which runs there are changes the plots' marker only.
         if (finite.FirstOrDefault(r => r.Losses.Count > 0 && r.FinalLoss <= 1e-6 * r.Losses[0]) is { } best)
             return new(TargetPointKind.ApproximateRunEnd, best.Final,
-                $"x* ≈ {best.Label}'s end, L = {NumberText.Short(best.FinalLoss, 2)}") { ManyPreimages = many, NotSearched = notSearched };
+                $"x* ≈ {best.Label}'s end, L = {NumberText.Short(best.FinalLoss, 2)}")
+            {
+                ManyPreimages = many, NotSearched = notSearched,
+                NotNearest = "x* is a run's end standing in for a preimage, which was not found",
+            };
         return new(TargetPointKind.None, null, notSearched is not null ? $"x* is not searched: {notSearched}" : (many
                 // With m < n the preimages of y* form a set of dimension n − m at least: there is no one x*
                 // to mark or measure to, whether or not the local inverse reached one.
                 ? $"y* has many preimages ({NumberText.Count(problem.M, "output")} < {NumberText.Count(problem.N, "variable")}), so no single x* is marked"
-                : "no preimage of y* was found from the start")) { ManyPreimages = many, NotSearched = notSearched };
+                : "no preimage of y* was found from the start")) { ManyPreimages = many, NotSearched = notSearched, NotNearest = "there is no x*" };
     }
 }
 

@@ -28,7 +28,9 @@ public static class RunReport
     /// <param name="model">The problem's model when the caller has it (otherwise it is derived again).</param>
     /// <param name="target">x* of the comparison (<see cref="Comparison.Target"/>), written as "targetX" with
     /// "targetXKind" ("known", "preimageNearStart", "approximateRunEnd" or "none"), "targetXNote" and, for a
-    /// preimage found from the start, "targetXBy" ("givenInverse", "derivedInverse" (exact), "derivedInverseAtStart", "newton", "gaussNewton", "continuation" or "bisection"); omitted when null.</param>
+    /// preimage found from the start, "targetXBy" ("givenInverse", "derivedInverse" (exact), "derivedInverseAtStart", "newton", "gaussNewton", "continuation",
+    /// "bisection", "scan" or "levenbergMarquardt"), "targetXNearest" (true only when x* is shown to be the preimage of y* nearest the start,
+    /// <see cref="TargetPoint.Nearest"/>) and "targetXNearestReason" (why not, <see cref="TargetPoint.NotNearest"/>; null when nearest); omitted when null.</param>
     public static string ToJson(ProblemDefinition definition, IReadOnlyList<MethodResult> results, Symbolic.Problem? model = null, TargetPoint? target = null) =>
         JsonSerializer.Serialize(Document(definition, results, model, target), Options);
 
@@ -73,6 +75,9 @@ public static class RunReport
                 targetXKind = target is null ? null : JsonNamingPolicy.CamelCase.ConvertName(target.Kind.ToString()),
                 targetXNote = target?.Note,
                 targetXBy = target is null || target.By == TargetPointMethod.None ? null : JsonNamingPolicy.CamelCase.ConvertName(target.By.ToString()),
+                // Whether x* is shown to be the preimage nearest the start, and why not when it is not.
+                targetXNearest = target?.Nearest,
+                targetXNearestReason = target is { Nearest: false } ? target.NotNearest : null,
             },
             methods = results.Select(r => new
             {

@@ -422,9 +422,9 @@ public sealed class CompiledProblem : IDifferentiableProblem
     /// <summary>
     /// x = P⁻¹(y; x₀) from the closed-form inverse; false when there is none or it has no finite value
     /// (no preimage). A derived inverse is also checked, since its branch may be undefined at x₀ (sign(0)):
-    /// it is trusted when P(x) misses y by at most 1e-8·(1 + ‖y‖), or, failing that, when the miss is
-    /// within what rounding explains: a componentwise backward error
-    /// (<see cref="PreimageBackwardError"/>) of at most <see cref="LandingUlps"/> units of rounding. On
+    /// it is trusted when the miss is within what rounding explains (<see cref="Lands"/>): a componentwise
+    /// backward error (<see cref="PreimageBackwardError"/>) of at most <see cref="LandingUlps"/> units of
+    /// rounding, at every scale (an absolute 1e-8·(1 + ‖y‖) would pass any x when y is of size 10⁻²⁰). On
     /// the Rosenbrock chain x_{i+1} = y_i/10 + x_i² the preimage grows like x₀^(2^i), and P(x) =
     /// 10(x_{i+1} − x_i²) cancels to an absolute error far above 1e-8·‖y‖ although the closed form is exact;
     /// measured against |J|·|x|, the scale of that cancellation, it is a few units of rounding, while a
@@ -444,11 +444,7 @@ public sealed class CompiledProblem : IDifferentiableProblem
         if (source != InverseSource.Derived) return true;
         var buffer = Scratch(M);
         _outputs.Value.Function(x, 0, [], buffer, 0);
-        var miss = Misses(buffer, y, M);
-        if (miss <= 1e-8 * (1 + Norm(y, M))) return true;
-        // Only when the plain test fails (a PG step on most problems never gets here): the sparse Jacobian
-        // for the rounding scale.
-        return double.IsFinite(miss) && PreimageBackwardError(x, y) <= LandingUlps;
+        return Lands(x, y, buffer);
     }
 
     /// <summary>
@@ -508,20 +504,86 @@ public sealed class CompiledProblem : IDifferentiableProblem
     /// <exception cref="ArgumentException">x shorter than n, or y shorter than m.</exception>
     public double PreimageBackwardError(double[] x, double[] y)
     {
+        Check(x, N, "x");
         Check(y, M, "y");
         var at = new double[M];
-        var scale = new double[M];
-        RoundingScale(x, at, scale);
+        // One matrix per problem, taken while in use: a second thread at the same time makes its own.
+        var jacobian = Interlocked.Exchange(ref _roundingJacobian, null) ?? new CsrMatrix(SparseJacobianPattern());
+        SparseJacobian(x, at, jacobian);
+        var worst = RelativeMiss(jacobian, x, at, y, M, out _);
+        Volatile.Write(ref _roundingJacobian, jacobian);
+        return worst / UnitRoundoff;
+    }
+
+    /// <summary>
+    /// Whether x lands on y as a closed-form inverse's value must: a componentwise backward error
+    /// (<see cref="PreimageBackwardError"/>) of at most <see cref="LandingUlps"/> units of rounding. The one
+    /// test of a derived inverse's landing (<see cref="Invert"/>) and of a given inverse at the start
+    /// (PhysicsProblem.GivenInverseWarning), so that both mean the same at every scale: a test of
+    /// ‖P(x) − y‖ against 1 + ‖y‖ passes any x when y and P are of size 10⁻²⁰. First the cheap sufficient
+    /// test against |Pᵢ(x)| + |yᵢ| alone (a lower bound of the scale, so passing it passes the full test),
+    /// then the full one with the sparse Jacobian.
+    /// </summary>
+    /// <param name="x">The inverse's value (n values).</param>
+    /// <param name="y">The value it should land on (m values).</param>
+    /// <param name="at">P(x), m values, when the caller has it; else null and it is evaluated here.</param>
+    public bool Lands(double[] x, double[] y, double[]? at = null)
+    {
+        Check(x, N, "x");
+        Check(y, M, "y");
+        if (at is null) Simulate(x, at = new double[M]);
+        var cheap = 0.0;
+        for (var i = 0; i < M && cheap <= LandingUlps * UnitRoundoff; i++) cheap = ComponentMiss(at[i], y[i], Math.Abs(at[i]), cheap);
+        return cheap <= LandingUlps * UnitRoundoff || PreimageBackwardError(x, y) <= LandingUlps;
+    }
+
+    /// <summary>
+    /// The componentwise relative miss of P(x) against y, maxᵢ |Pᵢ(x) − yᵢ|/(sᵢ + |yᵢ|) with
+    /// sᵢ = Σⱼ |Jᵢⱼ|·|xⱼ| + |Pᵢ(x)| (<see cref="RoundingScale"/>) from a sparse J at x: u times
+    /// <see cref="PreimageBackwardError"/>. <paramref name="smallest"/> is minᵢ (sᵢ + |yᵢ|), the scale at which
+    /// every component meets a relative tolerance. Allocates nothing.
+    /// </summary>
+    internal static double RelativeMiss(CsrMatrix jacobian, double[] x, double[] at, double[] y, int m, out double smallest)
+    {
+        var (rows, columns, values) = (jacobian.RowPointers, jacobian.ColumnIndices, jacobian.Values);
         var worst = 0.0;
-        for (var i = 0; i < M; i++)
+        smallest = double.PositiveInfinity;
+        for (var i = 0; i < m; i++)
         {
-            var miss = Math.Abs(at[i] - y[i]);
-            var s = UnitRoundoff * (scale[i] + Math.Abs(y[i]));
-            if (!double.IsFinite(miss) || !double.IsFinite(s)) return double.NaN;
-            if (miss == 0) continue;
-            worst = Math.Max(worst, s == 0 ? double.PositiveInfinity : miss / s);
+            var s = Math.Abs(at[i]);
+            for (var k = rows[i]; k < rows[i + 1]; k++)
+                // An exact zero xⱼ moves nothing, whatever ∂Pᵢ/∂xⱼ (∞·0 would make the scale NaN).
+                if (x[columns[k]] != 0) s += Math.Abs(values[k]) * Math.Abs(x[columns[k]]);
+            smallest = Math.Min(smallest, s + Math.Abs(y[i]));
+            worst = ComponentMiss(at[i], y[i], s, worst);
         }
         return worst;
+    }
+
+    /// <summary><see cref="RelativeMiss(CsrMatrix, double[], double[], double[], int, out double)"/> from a dense n × n J (row-major) at x.</summary>
+    internal static double RelativeMiss(double[] jacobian, int n, double[] x, double[] at, double[] y, out double smallest)
+    {
+        var worst = 0.0;
+        smallest = double.PositiveInfinity;
+        for (var i = 0; i < n; i++)
+        {
+            var s = Math.Abs(at[i]);
+            for (var j = 0; j < n; j++)
+                if (x[j] != 0) s += Math.Abs(jacobian[i * n + j]) * Math.Abs(x[j]);
+            smallest = Math.Min(smallest, s + Math.Abs(y[i]));
+            worst = ComponentMiss(at[i], y[i], s, worst);
+        }
+        return worst;
+    }
+
+    // The larger of worst and |p − y|/(s + |y|): 0 for an exact hit, ∞ for a miss where the scale is 0, NaN
+    // (kept once met) where either is not finite.
+    private static double ComponentMiss(double p, double y, double s, double worst)
+    {
+        var (miss, scale) = (Math.Abs(p - y), s + Math.Abs(y));
+        if (double.IsNaN(worst) || !double.IsFinite(miss) || !double.IsFinite(scale)) return double.NaN;
+        if (miss == 0) return worst;
+        return Math.Max(worst, scale == 0 ? double.PositiveInfinity : miss / scale);
     }
 
     /// <inheritdoc cref="InvertAny"/>
@@ -549,8 +611,12 @@ public sealed class CompiledProblem : IDifferentiableProblem
 
     /// <summary>
     /// x = P⁻¹(y; x₀) numerically: Newton's method on P(x) = y started at x₀, each step halved until the
-    /// residual shrinks, so it stays with the preimage nearest x₀. Succeeds when ‖P(x) − y‖ ≤
-    /// <paramref name="tolerance"/>·(1 + ‖y‖); false (no preimage found near x₀) otherwise, and always
+    /// residual shrinks, so it stays with the preimage nearest x₀. Succeeds when every component misses by
+    /// at most <paramref name="tolerance"/> relative to its rounding scale, |Pᵢ(x) − yᵢ| ≤
+    /// tolerance·(Σⱼ |Jᵢⱼ|·|xⱼ| + |Pᵢ(x)| + |yᵢ|) (<see cref="PreimageBackwardError"/> ≤ tolerance/u; an absolute
+    /// floor such as 1 + ‖y‖ would accept any start when P and y are of size 10⁻²⁰), or, on the dense route,
+    /// when the Newton step is below <see cref="LandingUlps"/>·u·(‖x‖ + ‖x − x₀‖) (x is the root to rounding in x: at a root at 0
+    /// of x³ no point but 0 meets the test in y); false (no preimage found near x₀) otherwise, and always
     /// for m ≠ n. Up to <see cref="NumericInverseDenseUpTo"/> variables on the dense Jacobian, above it on
     /// the sparse one with LSQR (<see cref="InverseMethod"/>); no n × n array above that size.
     /// </summary>
@@ -587,24 +653,6 @@ public sealed class CompiledProblem : IDifferentiableProblem
     {
         if (a.Length < length)
             throw new ArgumentException($"{name} needs {NumberText.Count(length, "value")} but has {a.Length}.", name);
-    }
-
-    /// <summary>‖P(x) − y‖ for outputs p, without overflow (<see cref="Norm"/>).</summary>
-    private static double Misses(double[] p, double[] y, int m)
-    {
-        // Two passes over the differences instead of an array of them: a PG step calls this, and a step
-        // allocates nothing.
-        double largest = 0;
-        for (var i = 0; i < m; i++)
-        {
-            var d = p[i] - y[i];
-            if (!double.IsFinite(d)) return double.IsNaN(d) ? double.NaN : double.PositiveInfinity;
-            largest = Math.Max(largest, Math.Abs(d));
-        }
-        if (largest == 0) return 0;
-        double sum = 0;
-        for (var i = 0; i < m; i++) sum += ((p[i] - y[i]) / largest) * ((p[i] - y[i]) / largest);
-        return largest * Math.Sqrt(sum);
     }
 
     /// <summary>

@@ -94,23 +94,39 @@ internal sealed class NumericInverse(CompiledProblem problem)
         var w = DenseScratch.For(n);
         var (p, j, r, step, trial, workspace) = (w.P, w.J, w.R, w.Step, w.Trial, w.Workspace);
         Array.Copy(x0, x, n);
-        // Both norms are taken without overflow: for ‖y‖ near 1e300 a plain sum of squares is infinite,
-        // and an infinite tolerance would accept the start point itself as a preimage.
-        var goal = tolerance * (1 + CompiledProblem.Norm(y, n));
         problem.Simulate(x, p, j);
+        // The norm is taken without overflow: for ‖y‖ near 1e300 a plain sum of squares is infinite.
         var residual = Residual(p, y, r, n);
+        var miss = CompiledProblem.RelativeMiss(j, n, x, p, y, out _);
         var k = 0;
-        for (; k < maxIterations && residual > goal; k++)
+        // ‖Δx‖ of the last full Newton step and its ratio to the one before (NaN after a halved step).
+        var (lastStep, lastRatio) = (double.NaN, double.NaN);
+        var atRoot = false;
+        for (; k < maxIterations && !(miss <= tolerance); k++)
         {
             // Elimination in the scratch workspace at every size (the three-argument Solve hands systems
             // above LinearAlgebra.SmallLimit to MathNet, which allocates a matrix and an LU per call).
             if (!LinearAlgebra.Solve(j.AsSpan(0, n * n), r.AsSpan(0, n), step.AsSpan(0, n), workspace).Ok)
                 return new(false, InverseMethod.DenseNewton, k, 0, residual);
+            var length = CompiledProblem.Norm(step, n);
+            // The Newton step estimates x's distance to the root (to first order): within LandingUlps units of
+            // rounding of the way come, x is the root to rounding in x (at a root at 0 of x³ no point but 0
+            // itself meets the test in y, since |P| and its rounding scale |J|·|x| shrink together).
+            for (var i = 0; i < n; i++) trial[i] = x[i] - x0[i];
+            if (length <= CompiledProblem.LandingUlps * CompiledProblem.UnitRoundoff * (CompiledProblem.Norm(x, n) + CompiledProblem.Norm(trial, n)))
+            {
+                atRoot = true;
+                break;
+            }
+            var ratio = length / lastStep;
+            var multiplicity = Multiplicity(ratio, lastRatio);
             var t = 1.0;
             var improved = false;
-            for (var halving = 0; halving < 40; halving++, t /= 2)
+            // At a root of multiplicity m the full step m·Δx first (Schröder), then Δx halved as usual.
+            for (var halving = multiplicity > 1 ? -1 : 0; halving < 40; halving++, t = halving <= 0 ? 1 : t / 2)
             {
-                for (var i = 0; i < n; i++) trial[i] = x[i] - t * step[i];
+                var factor = halving < 0 ? multiplicity : t;
+                for (var i = 0; i < n; i++) trial[i] = x[i] - factor * step[i];
                 problem.Simulate(trial, p, j);
                 var next = Residual(p, y, r, n);
                 if (next < residual)
@@ -118,19 +134,33 @@ internal sealed class NumericInverse(CompiledProblem problem)
                     Array.Copy(trial, x, n);
                     residual = next;
                     improved = true;
+                    (lastStep, lastRatio) = halving == 0 ? (length, ratio) : (double.NaN, double.NaN);
                     break;
                 }
             }
             if (!improved) return new(false, InverseMethod.DenseNewton, k + 1, 0, residual);
+            miss = CompiledProblem.RelativeMiss(j, n, x, p, y, out _);
         }
-        return new(residual <= goal && LinearAlgebra.AllFinite(x.AsSpan(0, n)), InverseMethod.DenseNewton, k, 0, residual);
+        return new((miss <= tolerance || atRoot) && LinearAlgebra.AllFinite(x.AsSpan(0, n)), InverseMethod.DenseNewton, k, 0, residual);
     }
+
+    /// <summary>
+    /// The multiplicity m of the root Newton's method is converging to, from the ratio of its last two full
+    /// steps and the ratio before: at a root of multiplicity m Newton converges linearly with
+    /// ‖Δxₖ₊₁‖/‖Δxₖ‖ → (m − 1)/m (½ for x² = 0), and the step m·Δx (Schröder's modified Newton method,
+    /// Ypma 1995; Dennis &amp; Schnabel §6.5 for the linear rate) restores quadratic convergence. Without
+    /// it, Newton halves its distance to the root of x² = 0 per iteration and stops at its iteration limit
+    /// with x ≈ 10⁻³⁰, never meeting a tolerance relative to rounding. 1 unless two ratios in a row agree
+    /// within 2% and lie in [0.4, 0.95] (m from 2 to 20).
+    /// </summary>
+    private static int Multiplicity(double ratio, double previous) =>
+        ratio is >= 0.4 and <= 0.95 && Math.Abs(ratio - previous) <= 0.02 * ratio ? (int)Math.Round(1 / (1 - ratio)) : 1;
 
     /// <summary>
     /// Inexact Newton (Dembo, Eisenstat &amp; Steihaug, SIAM J. Numer. Anal. 19(2), 1982): each step s
     /// solves J s = P(x) − y only to ‖J s − r‖ ≲ η‖r‖ with the forcing term η = min(0.1, √(‖r‖/(1 + ‖y‖)))
     /// (superlinear convergence, order 1.5, near a regular preimage), but never below half the final
-    /// tolerance, which no further accuracy of s can improve on. Then x ← x − t s with t halved until
+    /// tolerance at the smallest component's rounding scale, which no further accuracy of s can improve on. Then x ← x − t s with t halved until
     /// ‖P(x) − y‖ falls, as on the dense route.
     /// </summary>
     private InverseReport Sparse(double[] y, double[] x0, double[] x, double tolerance, int maxIterations)
@@ -142,17 +172,19 @@ internal sealed class NumericInverse(CompiledProblem problem)
             var (p, r, step, trial) = (w.P, w.R, w.Step, w.Trial);
             Array.Copy(x0, x, n);
             var scale = 1 + CompiledProblem.Norm(y, n);
-            var goal = tolerance * scale;
             problem.SparseJacobian(x, p, w.J);
             var residual = Residual(p, y, r, n);
+            var miss = CompiledProblem.RelativeMiss(w.J, x, p, y, n, out var smallest);
             int k = 0, krylov = 0, stalled = 0;
-            for (; k < maxIterations && residual > goal; k++)
+            for (; k < maxIterations && !(miss <= tolerance); k++)
             {
                 if (!double.IsFinite(residual)) return new(false, InverseMethod.NewtonKrylov, k, krylov, residual);
                 w.Scale();
                 var forcing = Math.Min(0.1, Math.Sqrt(residual / scale));
+                // Below half the tolerance at the smallest component's scale every component meets it:
+                // no further accuracy of the step can improve on that.
                 var solve = Krylov.Lsqr(n, n, w.Apply, w.ApplyTranspose, r, step, w.Krylov, tolerance: LsqrTolerance,
-                    maxIterations: Math.Min(KrylovLimit, 2 * n + 50), residualFloor: Math.Max(forcing * residual, 0.5 * goal),
+                    maxIterations: Math.Min(KrylovLimit, 2 * n + 50), residualFloor: Math.Max(forcing * residual, 0.5 * tolerance * smallest),
                     preconditioner: w.Jacobi);
                 krylov += solve.Iterations;
                 // A zero step: Jᵀr = 0 (J singular with r outside its range), so Newton cannot move.
@@ -174,15 +206,17 @@ internal sealed class NumericInverse(CompiledProblem problem)
                         Array.Copy(trial, x, n);
                         residual = next;
                         improved = true;
-                        if (halving > 0 && residual > goal) problem.SparseJacobian(x, p, w.J);
+                        // J at x for the next step and for the test of the scale below.
+                        if (halving > 0) problem.SparseJacobian(x, p, w.J);
                         break;
                     }
                 }
                 if (!improved) return new(false, InverseMethod.NewtonKrylov, k + 1, krylov, residual);
+                miss = CompiledProblem.RelativeMiss(w.J, x, p, y, n, out smallest);
                 stalled = residual > StallFactor * previous ? stalled + 1 : 0;
-                if (stalled >= StallIterations && residual > goal) return new(false, InverseMethod.NewtonKrylov, k + 1, krylov, residual);
+                if (stalled >= StallIterations && !(miss <= tolerance)) return new(false, InverseMethod.NewtonKrylov, k + 1, krylov, residual);
             }
-            return new(residual <= goal && LinearAlgebra.AllFinite(x.AsSpan(0, n)), InverseMethod.NewtonKrylov, k, krylov, residual);
+            return new(miss <= tolerance && LinearAlgebra.AllFinite(x.AsSpan(0, n)), InverseMethod.NewtonKrylov, k, krylov, residual);
         }
         finally
         {

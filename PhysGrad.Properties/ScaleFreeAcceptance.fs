@@ -1,0 +1,109 @@
+/// The numeric inverse and the inverses' landing test judge P(x) against y relative to rounding
+/// (CompiledProblem.PreimageBackwardError), not against an absolute 10⁻¹²(1 + ‖y‖): at y of size 10⁻²⁰ that
+/// floor passed any start as a preimage, and a given inverse that is wrong by a factor of 2 went unwarned.
+module PhysGrad.Properties.ScaleFreeAcceptance
+
+open System
+open System.Globalization
+open Xunit
+open FsCheck
+open FsCheck.FSharp
+open FsCheck.Xunit
+open PhysGrad
+open PhysGrad.Numerics
+open PhysGrad.Symbolic
+
+let private compile (simulator: string[]) (start: float[]) =
+    let n = simulator.Length
+    CompiledProblem(Problem.Create(Array.init n (sprintf "x%d"), Array.map Parse.expression simulator, null, Array.zeroCreate n, start, null, false))
+
+let private r (v: float) = v.ToString("R", CultureInfo.InvariantCulture)
+
+let private scales = [ 1e-20; 1e-10; 1.0; 1e10; 1e20 ]
+
+/// A scale s, a root on a grid of ⅛ and a start 0.5 to 3 away from it.
+let private cases =
+    gen {
+        let! s = Gen.elements scales
+        let! k = Gen.choose (-24, 24)
+        let! d = Gen.choose (4, 24)
+        let! left = Gen.elements [ false; true ]
+        return s, float k / 8.0, (if left then -1.0 else 1.0) * float d / 8.0
+    }
+    |> Arb.fromGen
+
+[<Property(MaxTest = 60)>]
+let ``Newton's inverse of s·(x0 + x0^3) finds the one root to 1e-10 at every scale s from 1e-20 to 1e20`` () =
+    Prop.forAll cases (fun (s, root, offset) ->
+        let start = [| root + offset |]
+        let problem = compile [| sprintf "%s*(x0 + x0^3)" (r s) |] start
+        let y = [| s * (root + root ** 3.0) |]
+        let x = [| nan |]
+        let report = problem.InvertNumericallyReporting(y, start, x)
+        (report.Found && abs (x.[0] - root) <= 1e-10 * (1.0 + abs root))
+        |> Prop.label (sprintf "s = %g, root %g from %g: %O, x = %.17g" s root start.[0] report x.[0]))
+
+[<Theory>]
+[<InlineData(1e-20)>]
+[<InlineData(1.0)>]
+[<InlineData(1e20)>]
+let ``no preimage is reported as none at every scale: s·x0^2 = -s`` (s: float) =
+    let start = [| 0.5 |]
+    let problem = compile [| sprintf "%s*x0^2" (r s) |] start
+    let x = [| nan |]
+    let report = problem.InvertNumericallyReporting([| -s |], start, x)
+    Assert.False(report.Found, sprintf "s = %g: %O at x = %g" s report x.[0])
+
+[<Theory>]
+[<InlineData(1e-20)>]
+[<InlineData(1e20)>]
+let ``the sparse route finds s·(x_i + x_i^3) = s·y_i at n = 300 to 1e-10 at scale s`` (s: float) =
+    let n = 300
+    Assert.True(n > CompiledProblem.NumericInverseDenseUpTo)
+    let roots = Array.init n (fun i -> float (i % 7 - 3) / 4.0)
+    let start = roots |> Array.map (fun v -> v + 0.75)
+    let problem = compile (Array.init n (fun i -> sprintf "%s*(x%d + x%d^3)" (r s) i i)) start
+    let y = roots |> Array.map (fun v -> s * (v + v ** 3.0))
+    let x = Array.zeroCreate n
+    let report = problem.InvertNumericallyReporting(y, start, x)
+    Assert.True(report.Found, string report)
+    Assert.Equal(InverseMethod.NewtonKrylov, report.Method)
+    for i in 0 .. n - 1 do
+        Assert.True(abs (x.[i] - roots.[i]) <= 1e-10, sprintf "x%d = %.17g, root %g (%O)" i x.[i] roots.[i] report)
+
+[<Theory>]
+[<InlineData("x0^2", 3.0)>]
+[<InlineData("x0^3", -2.0)>]
+[<InlineData("1e-20*x0^2", 3.0)>]
+let ``at a multiple root Newton's inverse takes Schröder's step m·Δx and reaches the root to rounding`` (simulator: string, x0: float) =
+    // Plain Newton halves (x²) or takes ⅔ of (x³) its distance per iteration and stops at its limit far from
+    // 0 by any measure relative to rounding; the step m·Δx with m = 1/(1 − ratio) lands on 0.
+    let start = [| x0 |]
+    let problem = compile [| simulator |] start
+    let x = [| nan |]
+    let report = problem.InvertNumericallyReporting([| 0.0 |], start, x)
+    Assert.True(report.Found, string report)
+    Assert.True(abs x.[0] <= 1e-12, sprintf "x = %g (%O)" x.[0] report)
+    Assert.True(report.Iterations <= 10, string report)
+
+let private withInverse (s: float) (simulator: string) (inverse: string) =
+    let text =
+        sprintf """{"variables":["a"],"simulator":["%s"],"inverse":["%s"],"target":[%s],"start":[1.5]}""" simulator inverse (r (2.0 * s))
+    PhysicsProblem.From(ProblemDefinition.FromJson text)
+
+[<Theory>]
+[<InlineData(1e-20)>]
+[<InlineData(1.0)>]
+[<InlineData(1e20)>]
+let ``a given inverse is warned about when wrong and not when right, at scales 1e-20 to 1e20`` (s: float) =
+    let scaled = sprintf "%s*a^3" (r s)
+    let right = withInverse s scaled (sprintf "(y0/%s)^(1/3)" (r s))
+    Assert.Null(right.GivenInverseWarning)
+    // Wrong by a factor 2^(1/3) in x: P misses P(x₀) by a factor of 2, whatever s.
+    let wrong = withInverse s scaled (sprintf "(2*y0/%s)^(1/3)" (r s))
+    Assert.NotNull(wrong.GivenInverseWarning)
+    Assert.Contains("does not invert the simulator", wrong.GivenInverseWarning)
+    // A linear map at the same scale: right is quiet, a wrong constant term warned about.
+    let linear = sprintf "%s*a" (r s)
+    Assert.Null((withInverse s linear (sprintf "y0/%s" (r s))).GivenInverseWarning)
+    Assert.NotNull((withInverse s linear (sprintf "y0/%s + 1e-6" (r s))).GivenInverseWarning)
