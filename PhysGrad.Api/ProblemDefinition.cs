@@ -194,7 +194,7 @@ public sealed partial record ProblemDefinition(
         if (HasStart && HasNumericTarget) return this;
         var start = HasStart ? Start.ToArray() : Variables.Select((_, i) => 0.6 + 0.1 * i).ToArray();
         if (HasNumericTarget) return this with { Start = start };
-        var point = start.Length == Variables.Count ? start.Select(v => 0.9 * v + 0.05).ToArray() : new double[Variables.Count];
+        var point = GenericTargetPoint(start);
         var names = Variables.Concat(Parameters?.Keys ?? Enumerable.Empty<string>()).ToArray();
         var values = point.Concat(Parameters?.Values ?? Enumerable.Empty<double>()).ToArray();
         var simulator = ParsedSimulator();
@@ -205,6 +205,14 @@ public sealed partial record ProblemDefinition(
         }).ToArray();
         return this with { Start = start, Target = target, TargetSymbols = null };
     }
+
+    /// <summary>
+    /// The point x* = 0.9·<paramref name="start"/> + 0.05 whose image <see cref="WithGenericPoint"/> makes the
+    /// target when none is given (all zeros when the start has the wrong length), so that a command can say
+    /// where its target came from.
+    /// </summary>
+    public double[] GenericTargetPoint(IReadOnlyList<double> start) =>
+        start.Count == Variables.Count ? start.Select(v => 0.9 * v + 0.05).ToArray() : new double[Variables.Count];
 
     /// <summary>
     /// The problem in one line: <c>P(x0, x1) = [x0, x1^2], L = y0^2 + y1^2, target [0, 0], start [3, 3]</c>,

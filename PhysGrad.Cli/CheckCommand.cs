@@ -51,6 +51,7 @@ internal static class CheckCommand
                 output.WriteLine(JsonSerializer.Serialize(new
                 {
                     point = point ?? physics.Start,
+                    target = definition.Target,
                     passed = failed == 0,
                     properties = results.Select(r => new
                     {
@@ -67,7 +68,7 @@ internal static class CheckCommand
             }
             else
             {
-                output.WriteLine($"At x = {Numbers.Vector(point ?? physics.Start)}, η = {Numbers.Short(step)}:");
+                output.WriteLine($"At {problem.PointAndTarget(definition, point)}; η = {Numbers.Short(step)}:");
                 output.WriteLine();
                 output.WriteLine($"{"#",2}  {"property",-44} {"result",-6} {"measured",10}  detail");
                 foreach (var r in results)

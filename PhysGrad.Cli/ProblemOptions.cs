@@ -132,6 +132,27 @@ internal sealed class ProblemOptions
     /// <summary>Whether --start was given (for commands that do not use it, to say so).</summary>
     public bool StartGiven(ParseResult result) => result.GetValue(_start) is not null;
 
+    // What Read(…, PointNeed.Generic) filled in itself: the start, the target (and whether a symbolic one was given).
+    private (bool Start, bool Target, bool SymbolicTarget) _generated;
+
+    /// <summary>
+    /// The point and the target a command that studies the problem works at, and where each came from when
+    /// <see cref="Read(ParseResult, PointNeed)"/> chose it (<see cref="PointNeed.Generic"/>): <c>x = [2],
+    /// target y* = [0.9] (no target given: y* = P(x) at x = [1.85])</c>. The verdicts of check and units
+    /// depend on both, so neither is left unsaid.
+    /// </summary>
+    /// <param name="d">The problem as read (with its generic point filled in).</param>
+    /// <param name="at">The point given apart from the start (check's --at), or null for the start.</param>
+    public string PointAndTarget(ProblemDefinition d, IReadOnlyList<double>? at)
+    {
+        var point = at is not null ? $"x = {Numbers.Vector(at)}"
+            : $"x = {Numbers.Vector(d.Start)}" + (_generated.Start ? " (no start given: the generic 0.6, 0.7, …)" : "");
+        var target = $"target y* = {Numbers.Vector(d.Target)}";
+        if (_generated.Target)
+            target += $" ({(_generated.SymbolicTarget ? "the target given is symbolic" : "no target given")}: y* = P(x) at x = {Numbers.Vector(d.GenericTargetPoint(d.Start))}, near the start)";
+        return $"{point}, {target}";
+    }
+
     /// <summary>Whether a --problem file gives a "start" (read without --start replacing it).</summary>
     public bool FileStartGiven(ParseResult result) =>
         result.GetValue(_start) is null && result.GetValue(_file) is { } path && FromFile(path).HasStart;
@@ -246,6 +267,7 @@ internal sealed class ProblemOptions
         switch (need)
         {
             case PointNeed.Generic:
+                _generated = (!definition.HasStart, !definition.HasNumericTarget, definition.HasTarget);
                 return definition.WithGenericPoint();
             case PointNeed.Required:
                 // Target names that are parameters run with the parameters' values.
