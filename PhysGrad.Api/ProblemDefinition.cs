@@ -701,8 +701,14 @@ public sealed partial record ProblemDefinition(
         var lower = name.ToLowerInvariant();
         var best = candidates.Select(c => (c, d: EditDistance(lower, c.ToLowerInvariant())))
             .OrderBy(p => p.d).ThenByDescending(p => SharedLetters(lower, p.c.ToLowerInvariant())).FirstOrDefault();
-        return best.c is not null && best.d <= Math.Clamp(name.Length / 3, 1, 3) && best.d < Math.Max(name.Length, best.c.Length)
-            ? best.c : null;
+        if (best.c is not null && best.d <= Math.Clamp(name.Length / 3, 1, 3) && best.d < Math.Max(name.Length, best.c.Length))
+            return best.c;
+        // A name that is the end or the start of exactly one candidate is a short form of it ("tex" for latex,
+        // "heat" would be several): too far in edits, but what the user meant.
+        var part = lower.Length >= 3
+            ? candidates.Where(c => c.ToLowerInvariant() is var k && k != lower && (k.EndsWith(lower) || k.StartsWith(lower))).Take(2).ToArray()
+            : [];
+        return part.Length == 1 ? part[0] : null;
     }
 
     /// <summary>Letters common to both, counted with multiplicity.</summary>

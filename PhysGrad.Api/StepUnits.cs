@@ -18,7 +18,7 @@ public sealed partial record StepUnit(
 {
     /// <summary><c>x0 [m]: step [1/m], inconsistent</c>, with the note if there is one.</summary>
     public override string ToString() =>
-        $"{Variable} [{VariableUnit}]: step {(Unit is null ? "without a unit" : $"[{Unit}]")}, {(Consistent ? "consistent" : "inconsistent")}" +
+        $"{Variable} [{VariableUnit}]: step {(Unit is null ? "without a unit" : $"[{UnitText}]")}, {(Consistent ? "consistent" : "inconsistent")}" +
         (Note.Length > 0 ? $" ({Note})" : "");
 }
 
@@ -137,6 +137,7 @@ public static class StepUnits
         methods ??= Methods;
         var units = GivenUnits.Of(problem);
         var start = problem.Start;
+        var given = problem.Variables.Concat(problem.Outputs).Select(problem.UnitOf).ToArray();
         var baseline = Steps(units.Rescaled(Enumerable.Repeat(1.0, units.Count).ToArray()), methods, eta, start);
 
         // Per unit, changes by 2 and by 3; then all units at once by unrelated factors.
@@ -200,7 +201,7 @@ public static class StepUnits
                 if (unit.SameDimension(variableUnit) && !unit.Equals(variableUnit))
                     notes.Add(ScaleNote(unit, variableUnit));
                 if (fallback is not null) notes.Add($"fallback: {fallback}");
-                steps.Add(new StepUnit(variable, variableUnit, unit, unit.Equals(variableUnit), string.Join("; ", notes), FellBack: fallback is not null));
+                steps.Add(new StepUnit(variable, variableUnit, unit, unit.Equals(variableUnit), string.Join("; ", notes), FellBack: fallback is not null) { Given = given });
             }
             result.Add(new MethodUnits(methods[m], steps, ""));
         }
