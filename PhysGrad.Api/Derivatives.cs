@@ -134,12 +134,12 @@ public static class Derivatives
         var duplicate = names.GroupBy(n => n).FirstOrDefault(g => g.Count() > 1);
         if (duplicate is not null)
             throw new SymbolicException(ErrorKind.Variable, $"The variable '{duplicate.Key}' is listed twice.");
+        var symbols = Expression.Symbols(names);
         // A function has no parameters: a name it uses that is not listed is a variable left out of the list.
         if (variables is not null && Parse.WrittenNames(function).FirstOrDefault(n => !names.Contains(n)) is { } missing)
             throw new SymbolicException(ErrorKind.Variable,
                 $"The function uses '{missing}', which is not among the variables ({(names.Count == 0 ? "none" : string.Join(", ", names))}); a function has no parameters, " +
                 $"so add it to the variables (--vars {string.Join(",", names.Append(missing))} in the CLI), or leave the variables out to take every name it uses.");
-        var symbols = Expression.Symbols(names);
         var gradient = Calculus.Gradient(symbols, f.Core);
         var hessian = order == 2 ? Calculus.HessianOfGradient(symbols, gradient) : null;
 

@@ -152,7 +152,7 @@ public sealed record Curvature(StationaryKind Kind, double[] Eigenvalues, bool P
     /// counting as 0: "positive definite" (all &gt; 0), "negative definite" (all &lt; 0, so a 1×1 negative
     /// Hessian is negative definite, not indefinite), "indefinite" (both signs), "positive semidefinite and
     /// singular", "negative semidefinite and singular", "indefinite and singular" (both signs and a zero),
-    /// or "zero". Every message that names a Hessian's class takes the word from here.
+    /// or "zero and singular". Every message that names a Hessian's class takes the word from here.
     /// </summary>
     public static string Definiteness(IReadOnlyList<double> eigenvalues, double zero)
     {
@@ -160,7 +160,7 @@ public sealed record Curvature(StationaryKind Kind, double[] Eigenvalues, bool P
         var singular = negative + positive < eigenvalues.Count;
         return (negative, positive, singular) switch
         {
-            (0, 0, _) => "zero",
+            (0, 0, _) => "zero and singular",
             (_, 0, false) => "negative definite",
             (0, _, false) => "positive definite",
             (_, _, false) => "indefinite",
