@@ -295,7 +295,7 @@ public static class TrajectoryPlots
             var limits = plot.Axes.GetLimits();
             plot.Axes.Left.TickGenerator = LogTicks(limits.Bottom, limits.Top);
         }
-        else if (!negative && plot.Axes.GetLimits() is var limits && limits.Bottom < 0 && box.YMin >= 0)
+        else if (!negative && plot.Axes.GetLimits() is var limits && limits.Bottom < 0)
             // No loss drawn is negative: the axis's margin below the lowest stops at 0 rather than showing
             // values (−0.5) the loss never takes.
             plot.Axes.SetLimitsY(0, limits.Top);
