@@ -38,8 +38,8 @@ public sealed partial record MethodResult(OptimizerRun Run, double DistanceToTar
 
     /// <summary>The run, then <c>distance 0.511282 in x, diagonal -1.3564</c> (<c>no distance (no target)</c> without a target).</summary>
     public override string ToString() =>
-        $"{Run}, " + (MeasuredIn == PhysGrad.DistanceSpace.None ? "no distance (no target)" : $"distance {RunReport.FormatNumber(DistanceToTarget)} in {DistanceSpace}") +
-        $", diagonal {NumberText.Format(DiagonalAlignment, "F4")}";
+        $"{Run.Summary}, " + (MeasuredIn == PhysGrad.DistanceSpace.None ? "no distance (no target)" : $"distance {RunReport.FormatNumber(DistanceToTarget)} in {DistanceSpace}") +
+        $", diagonal {NumberText.Format(DiagonalAlignment, "F4")}; {ExitReason.Text(Run.StopReason, Run.StopDetail)}";
 }
 
 /// <summary>

@@ -135,6 +135,11 @@ public static class Derivatives
         if (duplicate is not null)
             throw new SymbolicException(ErrorKind.Variable, $"The variable '{duplicate.Key}' is listed twice.");
         var symbols = Expression.Symbols(names);
+        // A function has no parameters: a name it uses that is not listed is a variable left out of the list.
+        if (variables is not null && Parse.WrittenNames(function).FirstOrDefault(n => !names.Contains(n)) is { } missing)
+            throw new SymbolicException(ErrorKind.Variable,
+                $"The function uses '{missing}', which is not among the variables ({(names.Count == 0 ? "none" : string.Join(", ", names))}); a function has no parameters, " +
+                $"so add it to the variables (--vars {string.Join(",", names.Append(missing))} in the CLI), or leave the variables out to take every name it uses.");
         var gradient = Calculus.Gradient(symbols, f.Core);
         var hessian = order == 2 ? Calculus.HessianOfGradient(symbols, gradient) : null;
 
@@ -153,7 +158,8 @@ public static class Derivatives
             if (at.Count != names.Count)
                 throw new SymbolicException(
                     ErrorKind.Shape,
-                    $"The point has {NumberText.Count(at.Count, "value")} but there {(names.Count == 1 ? "is" : "are")} {NumberText.Count(names.Count, "variable")} ({string.Join(", ", names)}).");
+                    $"The point (--at in the CLI) has {NumberText.Count(at.Count, "value")} but there {(names.Count == 1 ? "is" : "are")} {NumberText.Count(names.Count, "variable")} ({string.Join(", ", names)}): " +
+                    $"give one value per variable, in that order, e.g. {string.Join(",", names.Select((_, i) => i + 1))}.");
             var settled = new PointDerivatives(names.ToArray(), f.Core, gradient, hessian).At(at.ToArray());
             value = settled.Value;
             gradientAt = settled.Gradient;

@@ -104,8 +104,13 @@ public sealed partial record StepUnit
     /// <summary>The variable's unit as text (<c>m</c>, <c>1</c> when dimensionless).</summary>
     public string VariableUnitText => VariableUnit.ToString();
 
-    /// <summary>The step's unit as text, or null when it carries none.</summary>
-    public string? UnitText => Unit?.ToString();
+    /// <summary>The step's unit as text, or null when it carries none: written in the problem's own scaled
+    /// units where they account for its scale (<c>m^2*(0.1*s)</c> with x0 in 0.1 s, <see cref="PhysGrad.Symbolic.PhysicalUnit.TextIn"/>),
+    /// not in prefixes recombined from elsewhere (<c>cm^2*ks</c>).</summary>
+    public string? UnitText => Unit?.TextIn(Given);
+
+    /// <summary>The units the problem's variables and outputs were given in, which <see cref="UnitText"/> writes the step in.</summary>
+    internal IReadOnlyList<PhysGrad.Symbolic.PhysicalUnit> Given { get; init; } = [];
 }
 
 public sealed partial record MethodUnits

@@ -127,6 +127,9 @@ public static class FieldPlots
         return new[] { 0, last / 3, 2 * last / 3, last }.Distinct().ToArray();
     }
 
+    /// <summary>The most characters a line of a field plot's title holds: about the width of its data area in the title's font.</summary>
+    internal const int TitleWidth = 56;
+
     // The run as a title: its label (which then carries η) or its name and η.
     private static string Title(OptimizerRun run) =>
         run.Label != run.Name ? run.Label : $"{run.Name} (η = {NumberText.StepSize(run.Eta)})";
@@ -171,7 +174,9 @@ public static class FieldPlots
             target.LineWidth = 1;
             target.LegendText = "x*";
         }
-        plot.Title($"{prefix}{Title(run)}{status}: the field x over the cells");
+        // Wrapped as the maps' titles are: a long one (an example's name, a diverged run) centred over the
+        // data area ran past the image's left edge.
+        plot.Title(Training.WrapTitle($"{prefix}{Title(run)}{status}: the field x over the cells", TitleWidth));
         // Cells are whole numbers: ticks on cells only, the axis over the cells with half a cell's margin.
         var lastCell = cells.Length - 1;
         plot.Axes.Bottom.TickGenerator = TrajectoryPlots.IterationTicks(lastCell);
@@ -223,7 +228,7 @@ public static class FieldPlots
         plot.Axes.Left.TickGenerator = TrajectoryPlots.IterationTicks(rows - 1);
         plot.Axes.SetLimits(-0.5, columns - 0.5, -0.5, rows - 0.5);
         // The figure is about as wide as the map (SizeOf): a long title wraps rather than being cut.
-        plot.Title(Training.WrapTitle(title, 56));
+        plot.Title(Training.WrapTitle(title, TitleWidth));
         plot.XLabel("column j");
         plot.YLabel("row i");
         return plot;

@@ -62,11 +62,15 @@ public sealed partial class PhysicsProblem
     /// <summary>The target y* (empty when none was given; zeros where the target names a symbol).</summary>
     public IReadOnlyList<double> Target => Definition.Target;
 
-    /// <summary>The unit of a variable, output or parameter as text (<c>m/s^2</c>; <c>1</c> when dimensionless or not given).</summary>
-    public string UnitOf(string name) => Model.UnitOf(name).ToString();
+    /// <summary>The unit of a variable, output or parameter as text (<c>m/s^2</c>; <c>1</c> when dimensionless or not given).
+    /// An output's or the loss's unit is written in the variables' own scaled units where those account for
+    /// its scale (<c>m*(0.1*s)</c> with x0 in 0.1 s, as the step units are), see <see cref="PhysGrad.Symbolic.PhysicalUnit.TextIn"/>.</summary>
+    public string UnitOf(string name) => Model.UnitOf(name).TextIn(VariableUnits);
 
-    /// <summary>The loss's unit as text (see <see cref="Problem.LossUnit"/>).</summary>
-    public string LossUnit => Model.LossUnit.ToString();
+    /// <summary>The loss's unit as text (see <see cref="Problem.LossUnit"/>), written as <see cref="UnitOf"/> writes an output's.</summary>
+    public string LossUnit => Model.LossUnit.TextIn(VariableUnits);
+
+    private IEnumerable<PhysicalUnit> VariableUnits => Model.Variables.Select(Model.UnitOf);
 
     /// <summary>
     /// Whether the default loss measures each residual in its own output's unit: the outputs' units differ,

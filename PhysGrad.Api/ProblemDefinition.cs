@@ -194,7 +194,7 @@ public sealed partial record ProblemDefinition(
         if (HasStart && HasNumericTarget) return this;
         var start = HasStart ? Start.ToArray() : Variables.Select((_, i) => 0.6 + 0.1 * i).ToArray();
         if (HasNumericTarget) return this with { Start = start };
-        var point = start.Length == Variables.Count ? start.Select(v => 0.9 * v + 0.05).ToArray() : new double[Variables.Count];
+        var point = GenericTargetPoint(start);
         var names = Variables.Concat(Parameters?.Keys ?? Enumerable.Empty<string>()).ToArray();
         var values = point.Concat(Parameters?.Values ?? Enumerable.Empty<double>()).ToArray();
         var simulator = ParsedSimulator();
@@ -205,6 +205,14 @@ public sealed partial record ProblemDefinition(
         }).ToArray();
         return this with { Start = start, Target = target, TargetSymbols = null };
     }
+
+    /// <summary>
+    /// The point x* = 0.9·<paramref name="start"/> + 0.05 whose image <see cref="WithGenericPoint"/> makes the
+    /// target when none is given (all zeros when the start has the wrong length), so that a command can say
+    /// where its target came from.
+    /// </summary>
+    public double[] GenericTargetPoint(IReadOnlyList<double> start) =>
+        start.Count == Variables.Count ? start.Select(v => 0.9 * v + 0.05).ToArray() : new double[Variables.Count];
 
     /// <summary>
     /// The problem in one line: <c>P(x0, x1) = [x0, x1^2], L = y0^2 + y1^2, target [0, 0], start [3, 3]</c>,
@@ -693,8 +701,14 @@ public sealed partial record ProblemDefinition(
         var lower = name.ToLowerInvariant();
         var best = candidates.Select(c => (c, d: EditDistance(lower, c.ToLowerInvariant())))
             .OrderBy(p => p.d).ThenByDescending(p => SharedLetters(lower, p.c.ToLowerInvariant())).FirstOrDefault();
-        return best.c is not null && best.d <= Math.Clamp(name.Length / 3, 1, 3) && best.d < Math.Max(name.Length, best.c.Length)
-            ? best.c : null;
+        if (best.c is not null && best.d <= Math.Clamp(name.Length / 3, 1, 3) && best.d < Math.Max(name.Length, best.c.Length))
+            return best.c;
+        // A name that is the end or the start of exactly one candidate is a short form of it ("tex" for latex,
+        // "heat" would be several): too far in edits, but what the user meant.
+        var part = lower.Length >= 3
+            ? candidates.Where(c => c.ToLowerInvariant() is var k && k != lower && (k.EndsWith(lower) || k.StartsWith(lower))).Take(2).ToArray()
+            : [];
+        return part.Length == 1 ? part[0] : null;
     }
 
     /// <summary>Letters common to both, counted with multiplicity.</summary>

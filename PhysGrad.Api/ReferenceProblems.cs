@@ -158,7 +158,7 @@ public static class ReferenceProblems
     /// <exception cref="SymbolicException">An unknown name (ErrorKind.Invalid), naming the known ones.</exception>
     public static ReferenceProblemInfo Info(string name) =>
         All.FirstOrDefault(p => string.Equals(p.Name, name?.Trim(), StringComparison.OrdinalIgnoreCase))
-        ?? throw new SymbolicException(ErrorKind.Invalid, $"Unknown example '{name}'; the examples are {Names}.");
+        ?? throw new SymbolicException(ErrorKind.Invalid, $"Unknown example '{name}'{MethodCatalog.DidYouMean(name ?? "", All.Select(p => p.Name))}; the examples are {Names}.");
 
     /// <summary>The number of outputs of an example at size n: 4 (the state) for the oscillators, else its
     /// variables (<see cref="Variables"/>). Known without tracing, so methods can be checked first.</summary>

@@ -19,7 +19,7 @@ public sealed partial record StepUnit(
 {
     /// <summary><c>x0 [m]: step [1/m], inconsistent</c>, with the note if there is one.</summary>
     public override string ToString() =>
-        $"{Variable} [{VariableUnit}]: step {(Unit is null ? "without a unit" : $"[{Unit}]")}, {(Consistent ? "consistent" : "inconsistent")}" +
+        $"{Variable} [{VariableUnit}]: step {(Unit is null ? "without a unit" : $"[{UnitText}]")}, {(Consistent ? "consistent" : "inconsistent")}" +
         (Note.Length > 0 ? $" ({Note})" : "");
 }
 
@@ -149,6 +149,7 @@ public static class StepUnits
         (Reading[]? Readings, string? Error)[][]? near = null;
         if (atStart.Any(m => m.Readings is { } readings && readings.Any(r => !Readable(r, readings))))
             near = [.. Enumerable.Range(1, 2).Select(k => Read(units, methods, eta, NearPoint(problem.Start, k)))];
+        var given = problem.Variables.Concat(problem.Outputs).Select(problem.UnitOf).ToArray();
 
         var result = new List<MethodUnits>();
         for (var m = 0; m < methods.Count; m++)
@@ -198,7 +199,7 @@ public static class StepUnits
                     consistent = false;
                 }
                 if (fallback is not null) notes.Add($"fallback: {fallback}");
-                steps.Add(new StepUnit(variable, variableUnit, unit, consistent, string.Join("; ", notes), FellBack: fallback is not null));
+                steps.Add(new StepUnit(variable, variableUnit, unit, consistent, string.Join("; ", notes), FellBack: fallback is not null) { Given = given });
             }
             result.Add(new MethodUnits(methods[m], steps, ""));
         }

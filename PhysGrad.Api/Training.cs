@@ -360,7 +360,7 @@ public static class Training
             new(TrainingMethod.SipInverseGradient, 1e-3, 64),
             new(TrainingMethod.GradientDescent, 0.1, 64),
         ];
-        return new TrainingExample("exp", "SIP on y = exp(x): 1→16 tanh→16 tanh→1, z = y* ∈ [e^-12, 1]",
+        return new TrainingExample("exp", "SIP on y = exp(x): 1→16 tanh→16 tanh→1, z = y* ∈ [e⁻¹², 1]",
             network, physics, Sample, evalZ, evalY, evalX, methods);
     }
 

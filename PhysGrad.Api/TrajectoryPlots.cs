@@ -175,7 +175,7 @@ public static class TrajectoryPlots
             var curves = runs.Select(r => points(r).Select(p => (p[0], p[1])).ToArray()).ToArray();
             (double, double)? t2 = target is null ? null : (target[0], target[1]);
             var box = PlotBox(exploding, curves, t2, scale, far);
-            var groups = Groups(Coinciding([(curves, box)], runs.Count));
+            var groups = Groups(Drawn(curves, box, runs.Count));
             var plot = Panel(runs, curves, box, t2, targetLabel, title, names[0], names[1], iterationAxis: false,
                 scale, exploding, far, groups, LegendLeaders([(curves, box)], runs),
                 iterationOf: (i, k) => IterationAt(runs[i], k));
@@ -212,7 +212,7 @@ public static class TrajectoryPlots
             // shows a legend of its own), a lone panel shows its own, as any single plot.
             var panel = Panel(runs, curves, box, t, targetLabel, panelTitle,
                 k == shown.Length - 1 ? "iteration" : "", names[jj], iterationAxis: true, scale, exploding, far,
-                Groups(Coinciding([(curves, box)], runs.Count)), whole, legend: shown.Length == 1, notes: notes, iterationOf: recorded);
+                Groups(Drawn(curves, box, runs.Count)), whole, legend: shown.Length == 1, notes: notes, iterationOf: recorded);
             panels.Add(panel);
         }
         if (panels.Count == 1) return Single(space, panels[0]);
@@ -303,7 +303,7 @@ public static class TrajectoryPlots
         if (!positive && runs.Any(r => r.Losses.Count > 0) && runs.All(r => r.Losses.All(l => l == 0)))
             title += "\nL = 0 at every iteration of every run";
         var box = IterationBox(linear ? PlotBox(exploding, curves, null, 0, far) : logBox, LastIteration(runs.Select(r => r.Losses.Count)));
-        var groups = Groups(Coinciding([(curves, box)], runs.Count));
+        var groups = Groups(Drawn(curves, box, runs.Count));
         var plot = Panel(runs, curves, box, null, "target", title, "iteration", linear ? "L" : "L (log scale)",
             iterationAxis: true, scale: 0, exploding, far, groups, LegendLeaders([(curves, box)], runs),
             zeroAt: linear ? null : zeroAt);
@@ -312,6 +312,10 @@ public static class TrajectoryPlots
             var limits = plot.Axes.GetLimits();
             plot.Axes.Left.TickGenerator = LogTicks(limits.Bottom, limits.Top);
         }
+        else if (!negative && plot.Axes.GetLimits() is var limits && limits.Bottom < 0)
+            // No loss drawn is negative: the axis's margin below the lowest stops at 0 rather than showing
+            // values (−0.5) the loss never takes.
+            plot.Axes.SetLimitsY(0, limits.Top);
         return Single("loss", plot);
     }
 
@@ -462,6 +466,62 @@ public static class TrajectoryPlots
                 }
         var size = Enumerable.Range(0, n).Select(i => 1 + Enumerable.Range(0, n).Count(k => leader[k] == (leader[i] < 0 ? i : leader[i]))).ToArray();
         return (leader, rank, size);
+    }
+
+    /// <summary>
+    /// How near, as a fraction of the box's width and height, a point must lie to another run's drawn path to
+    /// be hidden under its line: the widest line is 6.5 px on a data area of about 630 × 510 px, so a run within
+    /// about 1% of another's path (at any iteration, not only the same one) is drawn inside that line's stroke.
+    /// </summary>
+    internal const double OverlapResolution = 0.01;
+
+    /// <summary>
+    /// Whether run <paramref name="b"/> is drawn over most of its length inside the stroke of
+    /// <paramref name="a"/>'s line: at least three quarters of b's points (and at least two) lie within
+    /// <see cref="OverlapResolution"/> of a's polyline, measured in the box's own units (a fraction of each
+    /// side). Unlike <see cref="Coincide"/> the iterations need not match: gd at η = 0.001 walks the first
+    /// tenth of gd's path at η = 0.01, under its line, and is as hidden as a run that coincides.
+    /// </summary>
+    internal static bool Overlaps((double X, double Y)[] a, (double X, double Y)[] b, Box box)
+    {
+        var (sx, sy) = (box.XMax - box.XMin, box.YMax - box.YMin);
+        if (!(sx > 0) || !(sy > 0)) return false;
+        // Every point is compared with every segment: a long curve is thinned to at most 200 points first.
+        static (double X, double Y)[] Thin((double X, double Y)[] c, double sx, double sy) =>
+            (c.Length <= 200 ? c : Enumerable.Range(0, 200).Select(k => c[(int)((long)k * (c.Length - 1) / 199)]).ToArray())
+                .Where(p => double.IsFinite(p.X) && double.IsFinite(p.Y)).Select(p => (p.X / sx, p.Y / sy)).ToArray();
+        var (pa, pb) = (Thin(a, sx, sy), Thin(b, sx, sy));
+        if (pa.Length == 0 || pb.Length < 2) return false;
+        double Distance((double X, double Y) p)
+        {
+            if (pa.Length == 1) return Math.Sqrt((p.X - pa[0].X) * (p.X - pa[0].X) + (p.Y - pa[0].Y) * (p.Y - pa[0].Y));
+            var best = double.PositiveInfinity;
+            for (var k = 1; k < pa.Length; k++)
+            {
+                var (u, v) = (pa[k - 1], pa[k]);
+                var (dx, dy) = (v.X - u.X, v.Y - u.Y);
+                var length2 = dx * dx + dy * dy;
+                var t = length2 > 0 ? Math.Clamp(((p.X - u.X) * dx + (p.Y - u.Y) * dy) / length2, 0, 1) : 0;
+                var (ex, ey) = (u.X + t * dx - p.X, u.Y + t * dy - p.Y);
+                best = Math.Min(best, Math.Sqrt(ex * ex + ey * ey));
+            }
+            return best;
+        }
+        return pb.Count(p => Distance(p) <= OverlapResolution) >= 0.75 * pb.Length;
+    }
+
+    /// <summary>
+    /// Which pairs of runs one panel must style apart: those that coincide (<see cref="Coincide"/>) and those
+    /// whose lines overlap on the drawing (<see cref="Overlaps"/>, either way round), so that a later run is
+    /// drawn narrower on top with its markers on other iterations rather than under the other's line.
+    /// </summary>
+    internal static bool[,] Drawn((double X, double Y)[][] curves, Box box, int runs)
+    {
+        var same = Coinciding([(curves, box)], runs);
+        for (var i = 0; i < runs; i++)
+            for (var j = 0; j < runs; j++)
+                same[i, j] |= i != j && (Overlaps(curves[i], curves[j], box) || Overlaps(curves[j], curves[i], box));
+        return same;
     }
 
     /// <summary>Which pairs of runs coincide (<see cref="Coincide"/>) in every one of the panels given by their curves and boxes.</summary>
@@ -720,6 +780,10 @@ public static class TrajectoryPlots
             if (zero >= 0) label += $", reaches 0 at iteration {zero}";
             if (coincidesWith[i] >= 0)
                 label += $", coincides with {runs[coincidesWith[i]].Label}";
+            // A run drawn over another's line without being the same run says so, in a single plot (a stack's
+            // legend speaks for every panel, and overlaps differ from panel to panel).
+            else if (notes is null && groups.Leader[i] >= 0)
+                label += $", overlaps with {runs[groups.Leader[i]].Label}";
 
             // Style: a run alone keeps the style of its place in the list (widths falling evenly over the
             // runs, its own dash pattern and marker shape); in a group of g coinciding runs the r-th is

@@ -11,8 +11,15 @@ internal static class Arguments
         return names;
     }
 
-    public static double[] Numbers(string option, string text)
+    /// <summary>The numbers of an option's value, comma-separated when <paramref name="list"/>; an option that
+    /// takes one number (--param name=value) is refused in words about one value, not "value 1" of a list.</summary>
+    public static double[] Numbers(string option, string text, bool list = true)
     {
+        if (!list)
+            return UserNumbers.TryRead(text.Trim(), out var single, out var why) ? [single]
+                : throw new CliInputException(why == "is not a number"
+                    ? $"{option}: '{text}' is not a number: {UserNumbers.Advice(text.Trim())}."
+                    : $"{option}: '{text}' {why}; give one finite number, e.g. 1.5.");
         var parts = text.Split(',', StringSplitOptions.TrimEntries);
         var values = new double[parts.Length];
         for (var i = 0; i < parts.Length; i++)

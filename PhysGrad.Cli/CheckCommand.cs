@@ -28,7 +28,9 @@ internal static class CheckCommand
             var physics = problem.Build(definition);
             var point = result.GetValue(at) is { } text ? Arguments.Numbers("--at", text) : null;
             if (point is not null && point.Length != physics.Variables.Count)
-                throw new CliInputException($"--at has {BookExample.Count(point.Length, "value")} but the problem has {BookExample.Count(physics.Variables.Count, "variable")}.");
+                throw new CliInputException(
+                    $"--at has {BookExample.Count(point.Length, "value")} but the problem has {BookExample.Count(physics.Variables.Count, "variable")} ({Headline.Names(physics.Variables, "variable")}): " +
+                    $"give one value per variable, in that order, e.g. --at {string.Join(",", physics.Variables.Select((_, i) => i + 1))}.");
             // A point the user gave (--at, --start or the file's start) where the problem is undefined is
             // refused as compare refuses it; the generic point, chosen here, is left to the checks (undef).
             if (point is not null)
@@ -51,6 +53,7 @@ internal static class CheckCommand
                 output.WriteLine(JsonSerializer.Serialize(new
                 {
                     point = point ?? physics.Start,
+                    target = definition.Target,
                     passed = failed == 0,
                     properties = results.Select(r => new
                     {
@@ -67,7 +70,7 @@ internal static class CheckCommand
             }
             else
             {
-                output.WriteLine($"At x = {Numbers.Vector(point ?? physics.Start)}, η = {Numbers.Short(step)}:");
+                output.WriteLine($"At {problem.PointAndTarget(definition, point)}; η = {Numbers.Short(step)}:");
                 output.WriteLine();
                 output.WriteLine($"{"#",2}  {"property",-44} {"result",-6} {"measured",10}  detail");
                 foreach (var r in results)

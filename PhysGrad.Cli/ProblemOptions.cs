@@ -71,7 +71,8 @@ internal sealed class ProblemOptions
     /// <summary>The --param values, or null when none were given.</summary>
     private Dictionary<string, double>? Parameters(ParseResult result) =>
         Pairs(result.GetValue(_params), "--param", "name=value, e.g. g=9.81", (name, text) =>
-            Arguments.Numbers($"--param {name}", text) is [var value] ? value
+            !text.Contains(',') ? Arguments.Numbers($"--param {name}", text, list: false)[0]
+                : Arguments.Numbers($"--param {name}", text) is [var value] ? value
                 : throw new CliInputException(NumericOptions.Message($"--param {name}", text, whole: false)));
 
     /// <summary>
@@ -131,6 +132,27 @@ internal sealed class ProblemOptions
 
     /// <summary>Whether --start was given (for commands that do not use it, to say so).</summary>
     public bool StartGiven(ParseResult result) => result.GetValue(_start) is not null;
+
+    // What Read(…, PointNeed.Generic) filled in itself: the start, the target (and whether a symbolic one was given).
+    private (bool Start, bool Target, bool SymbolicTarget) _generated;
+
+    /// <summary>
+    /// The point and the target a command that studies the problem works at, and where each came from when
+    /// <see cref="Read(ParseResult, PointNeed)"/> chose it (<see cref="PointNeed.Generic"/>): <c>x = [2],
+    /// target y* = [0.9] (no target given: y* = P(x) at x = [1.85])</c>. The verdicts of check and units
+    /// depend on both, so neither is left unsaid.
+    /// </summary>
+    /// <param name="d">The problem as read (with its generic point filled in).</param>
+    /// <param name="at">The point given apart from the start (check's --at), or null for the start.</param>
+    public string PointAndTarget(ProblemDefinition d, IReadOnlyList<double>? at)
+    {
+        var point = at is not null ? $"x = {Numbers.Vector(at)}"
+            : $"x = {Numbers.Vector(d.Start)}" + (_generated.Start ? " (no start given: the generic 0.6, 0.7, …)" : "");
+        var target = $"target y* = {Numbers.Vector(d.Target)}";
+        if (_generated.Target)
+            target += $" ({(_generated.SymbolicTarget ? "the target given is symbolic" : "no target given")}: y* = P(x) at x = {Numbers.Vector(d.GenericTargetPoint(d.Start))}, near the start{(at is null ? "" : $" {Numbers.Vector(d.Start)}")})";
+        return $"{point}, {target}";
+    }
 
     /// <summary>Whether a --problem file gives a "start" (read without --start replacing it).</summary>
     public bool FileStartGiven(ParseResult result) =>
@@ -246,6 +268,7 @@ internal sealed class ProblemOptions
         switch (need)
         {
             case PointNeed.Generic:
+                _generated = (!definition.HasStart, !definition.HasNumericTarget, definition.HasTarget);
                 return definition.WithGenericPoint();
             case PointNeed.Required:
                 // Target names that are parameters run with the parameters' values.
@@ -253,13 +276,13 @@ internal sealed class ProblemOptions
                 var fromFile = result.GetValue(_file) is not null;
                 if (!definition.HasStart)
                     throw new CliInputException(fromFile
-                        ? "The problem file has no \"start\" field; this command runs the problem and needs one value per variable."
+                        ? "The problem file has no \"start\" field; this command runs the problem and needs one value per variable: add \"start\" to the file, or give --start (e.g. --start " + string.Join(",", definition.Variables.Select(_ => "1")) + ")."
                         : "--simulator needs --start (one value per variable).");
                 // A given loss defines the goal by itself: the target is optional then (it only measures
                 // the distance and marks the plots).
                 if (!definition.HasTarget && definition.Loss is null)
                     throw new CliInputException(fromFile
-                        ? "The problem file has no \"target\" field; this command runs the problem and needs one value per output (or a \"loss\" of its own)."
+                        ? "The problem file has no \"target\" field; this command runs the problem and needs one value per output (or a \"loss\" of its own): add \"target\" to the file, or give --target (e.g. --target " + string.Join(",", definition.Simulator.Select(_ => "0")) + ")."
                         : "--simulator needs --target (one value per component), or a --loss of its own.");
                 if (definition.HasTarget && !definition.HasNumericTarget)
                     throw new CliInputException(

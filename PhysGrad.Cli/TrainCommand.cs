@@ -211,7 +211,7 @@ internal static class TrainCommand
                 string[]? X(string cell) => hasX ? [cell] : null;
                 string[] Row(params string[]?[] cells) => [.. cells.SelectMany(c => c ?? [])];
                 bool[] Left(int columns, params int[] lefts) => [.. Enumerable.Range(0, columns).Select(lefts.Contains)];
-                var header = Row(["method", "settings", "seed", "final loss"], X("½|x-x*|²"), ["time (s)", "steps", "ms/step", "stop"]);
+                var header = Row(["method", "settings", "seed", "final loss"], X("½‖x − x*‖²"), ["time (s)", "steps", "ms/step", "stop"]);
                 var rows = runs.Select(r => Row([r.Choice.Name, r.Choice.Description, $"{r.Seed}", G(r.Final.Loss)], X(G(r.Final.XError)),
                     [Numbers.Table(r.Final.Seconds, 3), $"{r.Final.Step}", MsPerStep(r), Stop(r)])).ToArray();
                 foreach (var line in TextTable.Lines(header, rows, Left(header.Length, 0, 1, header.Length - 1)))
@@ -221,7 +221,7 @@ internal static class TrainCommand
                 {
                     output.WriteLine();
                     output.WriteLine($"Over the seeds (median, least and largest final loss; a diverged run counts as ∞; ms/step the median over all the seeds' steps):");
-                    var sumHeader = Row(["method", "settings", "seeds", "median loss", "least", "largest"], X("median ½|x-x*|²"), ["steps", "ms/step", ""]);
+                    var sumHeader = Row(["method", "settings", "seeds", "median loss", "least", "largest"], X("median ½‖x − x*‖²"), ["steps", "ms/step", ""]);
                     var sums = summaries.Select(m => Row([m.Choice.Name, m.Choice.Description, $"{m.Seeds.Count}", G(m.MedianLoss), G(m.MinLoss), G(m.MaxLoss)],
                         X(G(m.MedianXError)), [m.MedianSteps.ToString("0.#", CultureInfo.InvariantCulture), Ms(m.MillisecondsPerStep),
                         m.Diverged > 0 ? $"{m.Diverged} diverged" : ""])).ToArray();

@@ -35,6 +35,8 @@ internal static class UnitsCommand
                     outputs = model.Outputs.Select(y => new { name = y, unit = model.UnitOf(y) }),
                     parameters = model.Parameters.Keys.Select(k => new { name = k, unit = model.UnitOf(k), given = definition.UnitGiven(k) }),
                     lossUnit = model.LossUnit,
+                    point = definition.Start,
+                    target = definition.Target,
                     methods = measured.Select(m => new
                     {
                         method = m.Name,
@@ -58,6 +60,8 @@ internal static class UnitsCommand
             if (model.Parameters.Count > 0)
                 output.WriteLine($"Parameters: {string.Join(", ", model.Parameters.Keys.Select(k => definition.UnitGiven(k) ? $"{k} [{model.UnitOf(k)}]" : $"{k} [1] (dimensionless, not given)"))}");
             output.WriteLine($"Loss:      [{model.LossUnit}]{(model.ResidualsInOwnUnits ? " (outputs differ in unit: residuals are measured in each output's unit)" : "")}");
+            // The steps are measured at this point towards this target: a verdict may depend on both.
+            output.WriteLine($"Measured at {problem.PointAndTarget(definition, null)}.");
             output.WriteLine();
             output.WriteLine($"{"method",-8} {"variable",-10} {"unit",-14} {"step unit",-16} ok");
             foreach (var m in measured)

@@ -74,8 +74,12 @@ public static class NumberText
 
     /// <summary>
     /// A vector in its short form: in full up to <paramref name="shown"/> values (<c>[0.1, 0.2]</c>), else
-    /// the first two, an ellipsis and the last with the count: <c>[0.1, 0.2, …, 0.9] (100 values)</c>. Each
-    /// number as <paramref name="each"/> (default <see cref="Short"/>), so a 100-variable point never
+    /// the first two, an ellipsis and the last with the count and what the ellipsis hides that matters
+    /// most, the entry of largest magnitude with its index: <c>[0, 0, …, 0] (64 values, max |·| at [2] = 5)</c>,
+    /// or <c>(64 values, all 0)</c> when every entry reads the same. The first two and the last alone would
+    /// print a target that is 0 but for one entry as all zeros. A vector of at most
+    /// <see cref="FullUpTo"/> values whose full text is no longer than that short form is printed in full.
+    /// Each number as <paramref name="each"/> (default <see cref="Short"/>), so a 100-variable point never
     /// makes a line thousands of characters long. With <paramref name="dropNoise"/>, for a vector computed
     /// as a whole at one scale (a target y* = P(x*) of a reference example), a component that is rounding
     /// noise next to the vector's largest (<see cref="IsNoise"/>) is written as 0; never for a point of a
@@ -85,19 +89,51 @@ public static class NumberText
     {
         each ??= v => Short(v);
         if (dropNoise) each = DropNoise(values, each);
-        return values.Count <= shown
-            ? "[" + string.Join(", ", values.Select(each)) + "]"
-            : $"[{each(values[0])}, {each(values[1])}, …, {each(values[^1])}] ({values.Count} values)";
+        return "[" + Elided(values, each, shown, out var count) + "]" + count;
     }
 
     /// <summary><see cref="Vector"/> without the brackets, for lists in prose: <c>-0.6071, 1.075</c>, or
-    /// <c>1, 2, …, 100 (100 values)</c>.</summary>
-    public static string List(IReadOnlyList<double> values, Func<double, string>? each = null, int shown = 4)
+    /// <c>1, 2, …, 100 (100 values, max |·| at [99] = 100)</c>.</summary>
+    public static string List(IReadOnlyList<double> values, Func<double, string>? each = null, int shown = 4) =>
+        Elided(values, each ?? (v => Short(v)), shown, out var count) + count;
+
+    /// <summary>The most values a short form prints in full when that is no longer than its elided form.</summary>
+    public const int FullUpTo = 8;
+
+    // The entries of the short form, and the note after it (empty when every value is printed).
+    private static string Elided(IReadOnlyList<double> values, Func<double, string> each, int shown, out string note)
     {
-        each ??= v => Short(v);
-        return values.Count <= shown
-            ? string.Join(", ", values.Select(each))
-            : $"{each(values[0])}, {each(values[1])}, …, {each(values[^1])} ({values.Count} values)";
+        note = "";
+        var full = values.Count <= Math.Max(shown, FullUpTo) ? string.Join(", ", values.Select(each)) : null;
+        if (values.Count <= shown) return full!;
+        var largest = LargestMagnitude(values);
+        // Every entry reads the same when the least and the greatest do (a format is monotone); a NaN
+        // reads the same as others only when all are NaN. Only these few are formatted: a point may
+        // have 10⁶ entries.
+        var (low, high) = (values.Min(), values.Max());
+        var same = double.IsNaN(low) ? values.All(double.IsNaN) : each(low) == each(high);
+        var hidden = same ? $"all {each(values[0])}" : $"max |·| at [{largest}] = {each(values[largest])}";
+        note = $" ({values.Count} values, {hidden})";
+        var elided = $"{each(values[0])}, {each(values[1])}, …, {each(values[^1])}";
+        if (full is not null && full.Length <= elided.Length + note.Length)
+        {
+            note = "";
+            return full;
+        }
+        return elided;
+    }
+
+    /// <summary>The index of the entry of largest magnitude: the first NaN if there is one (it is what a
+    /// reader must see), else the first of the largest |value| (an infinity beats every finite value).</summary>
+    public static int LargestMagnitude(IReadOnlyList<double> values)
+    {
+        var at = 0;
+        for (var i = 0; i < values.Count; i++)
+        {
+            if (double.IsNaN(values[i])) return i;
+            if (Math.Abs(values[i]) > Math.Abs(values[at])) at = i;
+        }
+        return at;
     }
 
     /// <summary>

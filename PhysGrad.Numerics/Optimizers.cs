@@ -132,16 +132,26 @@ public sealed record OptimizerRun(
         StopReason is not (StopReason.Diverged or StopReason.SolverFailed or StopReason.LeftDomain) && LossGrowth.Rose(Losses[0], FinalLoss);
 
     /// <summary>
-    /// <c>PhysicalGradient (η = 0.3): final x = [0.0847426, 0.50421], loss 0.071813 after 10 iterations,
-    /// IterationLimit (10 iterations)</c>, with the number of fallbacks if any.
+    /// <c>PhysicalGradient (η = 0.3): final x = [0.0847426, 0.50421], loss 0.071813 after 10 iterations; IterationLimit: 10 iterations</c>:
+    /// <see cref="Summary"/>, then the stop as the tables write it (<see cref="ExitReason.Text"/>), last, so that its
+    /// detail, which may hold parentheses of its own, is never nested in another pair.
     /// </summary>
-    public override string ToString()
+    public override string ToString() => $"{Summary}; {ExitReason.Text(StopReason, StopDetail)}";
+
+    /// <summary>
+    /// The run without its stop: <c>PhysicalGradient (η = 0.3): final x = [0.0847426, 0.50421], loss 0.071813 after
+    /// 10 iterations</c>, with the number of fallbacks if any.
+    /// </summary>
+    public string Summary
     {
-        static string G(double v) => NumberText.Short(v);
-        // The short vector form of the tables and the CLI: [0, 0, …, 0] (64 values).
-        var x = NumberText.Vector(Final);
-        return $"{Method?.ToString() ?? Name} (η = {G(Eta)}): final x = {x}, loss {G(FinalLoss)} after {NumberText.Count(Losses.Count - 1, "iteration")}, {StopReason} ({StopDetail})" +
-            (Fallbacks.Count > 0 ? $", {Fallbacks.Count} fallback{(Fallbacks.Count == 1 ? "" : "s")}" : "");
+        get
+        {
+            static string G(double v) => NumberText.Short(v);
+            // The short vector form of the tables and the CLI: [0, 0, …, 0] (64 values, all 0).
+            var x = NumberText.Vector(Final);
+            return $"{Method?.ToString() ?? Name} (η = {G(Eta)}): final x = {x}, loss {G(FinalLoss)} after {NumberText.Count(Losses.Count - 1, "iteration")}" +
+                (Fallbacks.Count > 0 ? $", {NumberText.Count(Fallbacks.Count, "fallback")}" : "");
+        }
     }
 }
 
@@ -706,9 +716,15 @@ public static class Optimizer
         // a zero step, at a stationary point only; elsewhere the run goes on.
         OptimizerRun? LossStop(int iteration)
         {
-            var reached = $"loss {NumberText.Short(stepper.Loss)} ≤ {NumberText.Short(lossTolerance, 3)} after {NumberText.Count(iteration, "iteration")}";
+            var after = $"after {NumberText.Count(iteration, "iteration")}";
+            var reached = $"loss {NumberText.Short(stepper.Loss)} ≤ {NumberText.Short(lossTolerance, 3)} {after}";
+            // Said as what it is: a loss of exactly 0 (the default tolerance) is a global minimum; a positive
+            // one at most the tolerance is that close to the bound 0 ("loss 0 ≤ 0 … so this is a minimum to
+            // the tolerance" read as a comparison of two zeros).
             if (stepper.LossIsNonNegative)
-                return Finish(StopReason.Converged, iteration, reached + " (the loss is ≥ 0, so this is a minimum to the tolerance)",
+                return Finish(StopReason.Converged, iteration, stepper.Loss == 0
+                        ? $"loss 0 {after}: a global minimum, since the loss is ≥ 0 by its form"
+                        : $"loss {NumberText.Short(stepper.Loss)} {after}, at most the tolerance {NumberText.Short(lossTolerance, 3)} above 0, the least value of a loss that is ≥ 0 by its form",
                     ConvergenceCriterion.LossTolerance);
             // (AtStationaryPoint's global-minimum test needs L ≥ 0 by form, handled above: only the curvature decides here.)
             return stepper.GradientIsZero() ? AtStationaryPoint(iteration, $"{reached}, ∂L/∂x = 0", ConvergenceCriterion.LossTolerance) : null;

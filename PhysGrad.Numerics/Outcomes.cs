@@ -151,6 +151,29 @@ public sealed record Curvature(StationaryKind Kind, double[] Eigenvalues, bool P
         return NumberText.List(values, v => Math.Abs(v) <= rounding ? "≈ 0" : NumberText.Short(v, 4));
     }
 
+    /// <summary>
+    /// A symmetric matrix's class by the signs of its eigenvalues, those with |λ| ≤ <paramref name="zero"/>
+    /// counting as 0: "positive definite" (all &gt; 0), "negative definite" (all &lt; 0, so a 1×1 negative
+    /// Hessian is negative definite, not indefinite), "indefinite" (both signs), "positive semidefinite and
+    /// singular", "negative semidefinite and singular", "indefinite and singular" (both signs and a zero),
+    /// or "zero and singular". Every message that names a Hessian's class takes the word from here.
+    /// </summary>
+    public static string Definiteness(IReadOnlyList<double> eigenvalues, double zero)
+    {
+        int negative = eigenvalues.Count(v => v < -zero), positive = eigenvalues.Count(v => v > zero);
+        var singular = negative + positive < eigenvalues.Count;
+        return (negative, positive, singular) switch
+        {
+            (0, 0, _) => "zero and singular",
+            (_, 0, false) => "negative definite",
+            (0, _, false) => "positive definite",
+            (_, _, false) => "indefinite",
+            (_, 0, true) => "negative semidefinite and singular",
+            (0, _, true) => "positive semidefinite and singular",
+            _ => "indefinite and singular",
+        };
+    }
+
     /// <summary>The probe's step sizes, relative to x's scale (<see cref="ProbeLength"/>).</summary>
     public static readonly double[] ProbeScales = [1e-2, 1e-4, 1e-6, 1e-8];
 
@@ -528,7 +551,7 @@ public enum FallbackKind
 {
     /// <summary>Newton: the Hessian was singular; the step used its pseudo-inverse (zero eigenvalues dropped).</summary>
     HessianSingular,
-    /// <summary>Newton: the Hessian was indefinite; the direction used |λ| for each eigenvalue (and a gradient step along zero ones), a descent direction, and the step was backtracked along it until L decreased.</summary>
+    /// <summary>Newton: the Hessian had a negative eigenvalue (indefinite, or negative (semi)definite); the direction used |λ| for each eigenvalue (and a gradient step along zero ones), a descent direction, and the step was backtracked along it until L decreased.</summary>
     HessianIndefinite,
     /// <summary>IG/PG: the Jacobian was singular; the step used its pseudo-inverse (minimum-norm Δx).</summary>
     JacobianSingular,

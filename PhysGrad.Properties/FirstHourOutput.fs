@@ -136,7 +136,7 @@ let ``table numbers have six significant digits and E-notation outside 1e-4 to 1
 [<Fact>]
 let ``long vectors are shortened to the first two, the last and the count`` () =
     let v = Array.init 100 (fun i -> 0.1 * float (i + 1))
-    Assert.Equal("[0.100000, 0.200000, …, 10.0000] (100 values)", RunReport.FormatVector v)
+    Assert.Equal("[0.100000, 0.200000, …, 10.0000] (100 values, max |·| at [99] = 10.0000)", RunReport.FormatVector v)
     Assert.Equal("[1.00000, 2.00000]", RunReport.FormatVector [| 1.0; 2.0 |])
 
 [<Fact>]
@@ -159,7 +159,7 @@ let ``compare's table shortens a 10-variable point and says where the distance i
 
     Assert.Equal(0, code)
     // Newton with η = 1 on a linear problem lands on x* = [1, …, 10] in one step: distance 0 in x.
-    Assert.Contains("[1.00000, 2.00000, …, 10.0000] (10 values)", out)
+    Assert.Contains("[1.00000, 2.00000, …, 10.0000] (10 values, max |·| at [9] = 10.0000)", out)
     Assert.Contains("0.00000 in x", out)
 
 let private problemFile (json: string) =

@@ -154,9 +154,9 @@ let ``a mixed target prints numbers as JSON numbers and names as strings, and ev
 let ``units print scales as SI prefixes in the units table, never as a factor with floating noise`` () =
     let code, out, err = run [ "units"; "--simulator"; "x0*x1; x1^2"; "--unit"; "x0=ms"; "--unit"; "x1=mm" ]
     Assert.True((code = 0), err)
-    // y0 = x0·x1: 10⁻³ s · 10⁻³ m = 10⁻⁶ m·s = µm·s; y1 = x1²: (10⁻³ m)² = mm².
+    // y0 = x0·x1: 10⁻³ s · 10⁻³ m = mm·ms, in the variables' own units; y1 = x1²: (10⁻³ m)² = mm².
     Assert.Contains("x0 [ms]", out)
-    Assert.Contains("y0 [µm*s]", out)
+    Assert.Contains("y0 [mm*ms]", out)
     Assert.Contains("y1 [mm^2]", out)
     // No "number*unit" anywhere (the old 0.001*s, 1E-06*m*s).
     Assert.False(Regex.IsMatch(out, @"\d\*[a-zA-Zµ]"), out)
@@ -205,7 +205,7 @@ let ``NumberText keeps the sign of an infinity and shortens long vectors`` () =
     Assert.Equal("-Infinity", NumberText.Short(Double.NegativeInfinity))
     Assert.Equal("0", NumberText.Short(-1e-300 * 1e-300))
     Assert.Equal("0.3", NumberText.Short(0.1 + 0.2))
-    Assert.Equal("[1, 2, …, 100] (100 values)", NumberText.Vector([| 1.0 .. 100.0 |]))
+    Assert.Equal("[1, 2, …, 100] (100 values, max |·| at [99] = 100)", NumberText.Vector([| 1.0 .. 100.0 |]))
     Assert.Equal("[1, 2, 3, 4]", NumberText.Vector([| 1.0; 2.0; 3.0; 4.0 |]))
 
 // ---- 6. step units without units: the API and the CLI agree ----
@@ -327,8 +327,8 @@ let ``compare and derive on a 100-variable problem keep every header and message
         Assert.True(l.Length < 400, sprintf "%d characters: %s" l.Length (l.Substring(0, min 200 l.Length)))
 
     Assert.Contains("x0, x1, …, x99; 100 variables", out)
-    Assert.Contains("start [0.3, 0.31, …, 1.29] (100 values)", out)
-    Assert.Contains("y* = [0.1, 0.2, …, 0.1] (100 values)", out)
+    Assert.Contains("start [0.3, 0.31, …, 1.29] (100 values, max |·| at [99] = 1.29)", out)
+    Assert.Contains("y* = [0.1, 0.2, …, 0.1] (100 values, max |·| at [", out)
     let _, derived, _ = run [ "derive"; "--simulator"; sim; "--methods"; "gd" ]
     let header = derived.Split('\n') |> Array.find (fun l -> l.StartsWith "The target")
     Assert.Contains("[ys0, ys1, …, ys99] (100 values)", header)

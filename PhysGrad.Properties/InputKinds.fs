@@ -217,8 +217,8 @@ let ``a simulator's derivative report, a CSR matrix and a traced problem print i
     Assert.DoesNotContain("x2,", s)
     Assert.DoesNotContain("000000000", s)
     let run = traced.Run(Method.GradientDescent, 0.1, 1)
-    Assert.Contains("] (64 values)", run.ToString())
-    Assert.DoesNotContain("(64 values)]", run.ToString())
+    Assert.Contains("] (64 values, ", run.ToString())
+    Assert.DoesNotContain("(64 values, ", run.ToString().Split("] (64 values, ").[0])
 
 // ---- 5. messages about files ---------------------------------------------------------------------
 

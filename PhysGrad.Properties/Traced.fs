@@ -317,7 +317,7 @@ let ``an example runs past its default limit when the methods are named, and a d
     let code, stdout, err =
         Cli.run [ "compare"; "--example"; "rosenbrock"; "--n"; "3000"; "--methods"; "gd:0.001,gn:1"; "--iterations"; "2"; "--out"; out ]
     Assert.True((code = 0), sprintf "exit %d: %s" code err)
-    Assert.Contains("(3000 values)", stdout)
+    Assert.Contains("(3000 values, ", stdout)
     // newton forms the dense 3000 × 3000 Hessian: over Newton.DenseUpTo (2,000), it is refused with the reason.
     let code2, _, err2 = Cli.run [ "compare"; "--example"; "rosenbrock"; "--n"; "3000"; "--methods"; "newton"; "--iterations"; "2"; "--out"; out ]
     Assert.Equal(2, code2)

@@ -14,6 +14,31 @@ type PhysicalUnit(scale: float, exponents: Rational[]) =
     // Printing order: the conventional kg·m²/s² rather than the storage order.
     static let printOrder = [| 1; 0; 2; 3; 4; 5; 6 |]
 
+    // The exponents written with names[i] for base unit i: "kg*m^2/s^2", "1/(m*s)".
+    static let renderWith (raw: Rational[]) (names: string[]) =
+        let power (name: string) (e: Rational) =
+            if e.IsOne then name
+            elif e.IsInteger then sprintf "%s^%O" name e
+            else sprintf "%s^(%O)" name e
+
+        let pick positive =
+            [ for i in printOrder do
+                  let e = raw.[i]
+
+                  if (if positive then e.Sign > 0 else e.Sign < 0) then
+                      yield power names.[i] (if positive then e else -e) ]
+
+        let numerator = pick true
+        let denominator = pick false
+
+        match numerator, denominator with
+        | [], [] -> "1"
+        | n, [] -> String.Join("*", n)
+        | n, [ d ] -> sprintf "%s/%s" (if n.IsEmpty then "1" else String.Join("*", n)) d
+        | n, d -> sprintf "%s/(%s)" (if n.IsEmpty then "1" else String.Join("*", n)) (String.Join("*", d))
+
+    static let near (a: float) (b: float) = abs (a - b) <= 1e-9 * abs b
+
     do
         if exponents.Length <> bases.Length then
             invalidArg (nameof exponents) "A unit has one exponent per SI base unit."
@@ -65,30 +90,39 @@ type PhysicalUnit(scale: float, exponents: Rational[]) =
     /// else of one with a fractional exponent ("ms^(3/2)");
     /// otherwise it is written as a clean factor in front ("60 s", "1e-4 s", "1e-12 m^(1/2)"), never
     /// with floating-point noise.
+
+    /// <summary>
+    /// The unit written in the scaled units a user gave, where they account for its whole scale: with
+    /// x0 in 0.1 s and x1 in m, 0.1 m²·s prints as "m^2*(0.1*s)" and 0.01 m·s² as "m*(0.1*s)^2", where
+    /// <see cref="ToString()"/> alone would find prefixes for the scale on other units ("cm*s^2"). Only a
+    /// given unit that is a scale times one base unit (0.1 s, ms, km, min) names that base unit; a unit
+    /// whose scale they do not account for, or that uses none of them, prints as <see cref="ToString()"/>.
+    /// Reads back with <c>Units.parse</c>.
+    /// </summary>
+    member u.TextIn(given: seq<PhysicalUnit>) : string =
+        let plain = u.ToString()
+
+        if abs (u.Scale - 1.0) <= 1e-12 || given |> Seq.exists (fun g -> not (isNull g) && g.Equals u) then
+            plain
+        else
+            let names = Array.copy bases
+            let mutable predicted = 1.0
+            let mutable used = false
+
+            for g in given do
+                if not (isNull g) && abs (g.Scale - 1.0) > 1e-12 then
+                    match g.Raw |> Array.indexed |> Array.filter (fun (_, e) -> not e.IsZero) with
+                    | [| i, e |] when e.IsOne && names.[i] = bases.[i] && not u.Raw.[i].IsZero ->
+                        let text = string g
+                        names.[i] <- if text.Contains ' ' then "(" + text.Replace(' ', '*') + ")" else text
+                        predicted <- predicted * Math.Pow(g.Scale, u.Raw.[i].ToDouble())
+                        used <- true
+                    | _ -> ()
+
+            if used && near predicted u.Scale then renderWith u.Raw names else plain
+
     override u.ToString() =
-        let power (name: string) (e: Rational) =
-            if e.IsOne then name
-            elif e.IsInteger then sprintf "%s^%O" name e
-            else sprintf "%s^(%O)" name e
-
-        let render (names: string[]) =
-            let pick positive =
-                [ for i in printOrder do
-                      let e = u.Raw.[i]
-
-                      if (if positive then e.Sign > 0 else e.Sign < 0) then
-                          yield power names.[i] (if positive then e else -e) ]
-
-            let numerator = pick true
-            let denominator = pick false
-
-            match numerator, denominator with
-            | [], [] -> "1"
-            | n, [] -> String.Join("*", n)
-            | n, [ d ] -> sprintf "%s/%s" (if n.IsEmpty then "1" else String.Join("*", n)) d
-            | n, d -> sprintf "%s/(%s)" (if n.IsEmpty then "1" else String.Join("*", n)) (String.Join("*", d))
-
-        let near (a: float) (b: float) = abs (a - b) <= 1e-9 * abs b
+        let render (names: string[]) = renderWith u.Raw names
 
         if abs (u.Scale - 1.0) <= 1e-12 then
             render bases
@@ -131,7 +165,10 @@ type PhysicalUnit(scale: float, exponents: Rational[]) =
                     |> List.tryFind (fun (_, f) -> near (Math.Pow(f, e)) u.Scale)
                     |> Option.map (fun (name, _) -> rename [ i, name ]))
 
-            // Two base units renamed (km/h, km^2/h^2).
+            // Two base units renamed (km/h, km^2/h^2, g/cm^3), at most one of them with an SI prefix:
+            // two prefixes recombined make names no one uses (0.1 m²·s as cm^2*ks), and "0.1 m^2*s" reads better.
+            let prefixed i (name: string) = name <> "min" && name <> "h" && name <> "g" && name <> bases.[i]
+
             let pair candidates =
                 candidates
                 |> List.tryPick (fun (i, e) ->
@@ -140,7 +177,7 @@ type PhysicalUnit(scale: float, exponents: Rational[]) =
                     |> List.tryPick (fun (j, ej) ->
                         [ for (a, fa) in namesOf i do
                               for (b, fb) in namesOf j do
-                                  if near (Math.Pow(fa, e) * Math.Pow(fb, ej)) u.Scale then
+                                  if not (prefixed i a && prefixed j b) && near (Math.Pow(fa, e) * Math.Pow(fb, ej)) u.Scale then
                                       yield rename [ i, a; j, b ] ]
                         |> List.tryHead))
 

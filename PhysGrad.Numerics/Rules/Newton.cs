@@ -129,7 +129,7 @@ public sealed class Newton(double eta)
             for (var i = 0; i < n; i++) dx[i] -= eta * vg / Math.Abs(lambda) * evd.EigenVectors[i, k];
         }
         var shown = Curvature.ShowEigenvalues(values.OrderBy(v => v).ToArray());
-        var why = flipped > 0 ? $"indefinite (eigenvalues {shown})" : $"singular (eigenvalues {shown})";
+        var why = $"{Curvature.Definiteness(values, zero)} (eigenvalues {shown})";
         if (dropped == n)
             return (FallbackKind.HessianSingular, why, "every eigenvalue is 0 (L is linear here): took a gradient step instead");
         var kind = flipped > 0 ? FallbackKind.HessianIndefinite : FallbackKind.HessianSingular;
@@ -155,12 +155,13 @@ internal static class Steps
         var r = LinearAlgebra.Solve(hessian, gradient, step, workspace);
         why = r.Ok ? "" : r.ToString();
         if (!r.Ok) return false;
-        // H⁻¹g must point uphill (gᵀH⁻¹g > 0); otherwise H is indefinite and −H⁻¹g is no descent step.
+        // H⁻¹g must point uphill (gᵀH⁻¹g > 0); otherwise H is not positive definite (indefinite or
+        // negative definite, which this test cannot tell apart) and −H⁻¹g is no descent step.
         double slope = 0;
         for (var i = 0; i < step.Length; i++) slope += step[i] * gradient[i];
         if (!(slope > 0))
         {
-            why = "indefinite (the Newton direction does not descend)";
+            why = "not positive definite (the Newton direction does not descend)";
             return false;
         }
         for (var i = 0; i < step.Length; i++) step[i] *= -eta;
