@@ -352,6 +352,7 @@ public sealed partial record ProblemDefinition(
         var parameters = Parameters is null ? new Dictionary<string, double>() : new Dictionary<string, double>(Parameters);
         // Read once, into a set: Outputs builds its names on each read (once per target symbol was O(m²)).
         var taken = Variables.Concat(Outputs).ToHashSet(StringComparer.Ordinal);
+        RefuseMisleadingTargetNames();
         foreach (var name in targets.SelectMany(t => t.Variables))
         {
             if (taken.Contains(name))
@@ -364,6 +365,27 @@ public sealed partial record ProblemDefinition(
         // names that are not the user's parameters are the loss's alone: the simulator may not use them.
         var targetOnly = parameters.Keys.Where(k => Parameters is null || !Parameters.ContainsKey(k)).ToArray();
         return Build(new double[Simulator.Count], start, loss, parameters, withUnits: false, lossOnly: targetOnly);
+    }
+
+    /// <summary>
+    /// Refuses a target name that reads as another output's generated target symbol: ys1 (or ystar1,
+    /// ytarget1) as the target of output 0 would print <c>Δx0 = -eta*(x0 - ys1)</c>, which reads as
+    /// output 1's target. The same name for its own output (ys0 for output 0) and a parameter's name
+    /// (which has a value of its own) are kept.
+    /// </summary>
+    /// <exception cref="SymbolicException">ErrorKind.Variable, naming the entry and the name.</exception>
+    private void RefuseMisleadingTargetNames()
+    {
+        if (TargetSymbols is not { } names) return;
+        for (var j = 0; j < names.Count; j++)
+        {
+            if (names[j] is not { } name || Parameters?.ContainsKey(name) == true) continue;
+            var match = System.Text.RegularExpressions.Regex.Match(name, "^(ys|ystar|ytarget)([0-9]+)$");
+            if (match.Success && match.Groups[2].Value != j.ToString(System.Globalization.CultureInfo.InvariantCulture))
+                throw new SymbolicException(ErrorKind.Variable,
+                    $"Target entry {j} (for output y{j}) is named '{name}', which reads as the target of output y{match.Groups[2].Value} " +
+                    $"({match.Groups[1].Value}<k> names output k's target); name it {match.Groups[1].Value}{j} or a name of your own (a, b, …).");
+        }
     }
 
     private Problem Build(double[] target, double[] start, Expr? loss, IReadOnlyDictionary<string, double>? parameters, bool withUnits = true,

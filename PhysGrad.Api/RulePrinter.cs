@@ -91,16 +91,14 @@ public static class RulePrinter
         // intermediates are named: naming first would split a sum of exponentials from the
         // exponentials it must merge with (t1 = 1 + exp(x0), then exp(2*x0)/t1^2 overflows).
         // Coefficients computed from the simulator's constants (AᵀA of a linear scheme) carry the noise of
-        // computing them (0.24999935999999998 for 0.24999936): 15 significant digits drop it in every
-        // format, moving no value by more than that noise.
-        var steps = blocks.Select(b =>
-        {
-            var cores = b.Cores.Select(e => Scalar.RoundReals(e, 15)).ToArray();
-            return format == "csharp" ? Stable.RewriteMany(cores) : cores;
-        }).ToArray();
-        var shared = steps.Select(s => s.Any(e => Symbolic.Infix.Format(e).Length > LongLine)
-            ? SharedTerms.Extract(prefix, s)
-            : new SharedBlock([], s)).ToArray();
+        // computing them (0.24999935999999998 for 0.24999936): 15 significant digits drop it in
+        // text, LaTeX and JSON, moving no value by more than that noise. C# keeps every double as it is
+        // (round-trip literals): the compiled rule then computes with the doubles the optimiser uses.
+        var steps = blocks.Select(b => format == "csharp"
+            ? Stable.RewriteMany(b.Cores)
+            : b.Cores.Select(e => Scalar.RoundReals(e, 15)).ToArray()).ToArray();
+        // Every block is shared the same way (a name is kept only where it is written out at least twice).
+        var shared = steps.Select(s => SharedTerms.Extract(prefix, s)).ToArray();
         return (taken, shared);
     }
 
@@ -111,9 +109,9 @@ public static class RulePrinter
         {
             sb.Append(blocks[b].Title).Append(":\n");
             foreach (var (name, value) in shared[b].Intermediates)
-                sb.Append($"  {name} = {Symbolic.Infix.Format(value)}\n");
+                sb.Append(Wrap($"  {name} = ", Symbolic.Infix.Format(value), "")).Append('\n');
             for (var i = 0; i < blocks[b].Names.Count; i++)
-                sb.Append($"  Δ{blocks[b].Names[i]} = {Symbolic.Infix.Format(shared[b].Results[i])}\n");
+                sb.Append(Wrap($"  Δ{blocks[b].Names[i]} = ", Symbolic.Infix.Format(shared[b].Results[i]), "")).Append('\n');
         }
         return sb.ToString();
     }
@@ -144,6 +142,10 @@ public static class RulePrinter
     public static IReadOnlyDictionary<string, string> TargetLatex(IReadOnlyList<string> targetSymbols) =>
         targetSymbols.Select((name, j) => (name, j)).ToDictionary(t => t.name, t => $"y^{{*}}_{{{t.j}}}");
 
+    /// <summary>The order of every generated C# method's parameters, as the file's second comment line says it.</summary>
+    public const string ParameterOrder =
+        "Each method takes its state first (x0, x1, …; y0, y1, … for YStep), then the target symbols and parameters, then the step size, then an out parameter per step.";
+
     private static readonly HashSet<string> Keywords =
     [
         "abstract", "as", "base", "bool", "break", "byte", "case", "catch", "char", "checked", "class", "const", "continue",
@@ -170,14 +172,17 @@ public static class RulePrinter
         var position = symbolOrder.Distinct().Select((n, i) => (n, i)).ToDictionary(t => t.n, t => t.i);
         var rank = new Func<string, int>(n => position.GetValueOrDefault(n, int.MaxValue));
         var sb = new StringBuilder();
-        sb.Append($"// {header}\nusing System;\n\npublic static class UpdateRules\n{{\n");
+        sb.Append($"// {header}\n// {ParameterOrder}\nusing System;\n\npublic static class UpdateRules\n{{\n");
         var takenSet = taken.ToHashSet();
         for (var b = 0; b < blocks.Count; b++)
         {
             var block = blocks[b];
             var free = Structure.FreeSymbolNames(block.Cores);
-            var inputs = (block.Names.All(variables.Contains) ? variables : Array.Empty<string>())
-                .Concat(free.Where(n => !variables.Contains(n) && n != step).OrderBy(rank))
+            // One order in every method (ParameterOrder): the state the block steps (all the variables x, or
+            // the outputs y of the y-step), then the other symbols in the user's order, then the step size.
+            var state = block.Names.All(variables.Contains) ? variables : block.Names;
+            var inputs = state
+                .Concat(free.Where(n => !state.Contains(n) && n != step).OrderBy(rank))
                 .Concat(free.Contains(step) ? [step] : Array.Empty<string>())
                 .Distinct().ToArray();
             var outName = new Func<string, string>(n => takenSet.Contains("d" + n) ? "delta_" + n : "d" + n);
@@ -189,9 +194,9 @@ public static class RulePrinter
             sb.Append($"    public static void {block.MethodName}({string.Join(", ", parameters)})\n    {{\n");
             var name = new Func<string, string>(Identifier);
             foreach (var (t, value) in shared[b].Intermediates)
-                sb.Append($"        double {Identifier(t)} = {CSharp.FormatStable(name, value)};\n");
+                sb.Append(Wrap($"        double {Identifier(t)} = ", CSharp.FormatStable(name, value), ";")).Append('\n');
             for (var i = 0; i < block.Names.Count; i++)
-                sb.Append($"        {Identifier(outName(block.Names[i]))} = {CSharp.FormatStable(name, shared[b].Results[i])};\n");
+                sb.Append(Wrap($"        {Identifier(outName(block.Names[i]))} = ", CSharp.FormatStable(name, shared[b].Results[i]), ";")).Append('\n');
             sb.Append("    }\n");
             if (b < blocks.Count - 1) sb.Append('\n');
         }
@@ -201,6 +206,59 @@ public static class RulePrinter
         foreach (var h in helpers) sb.Append($"    private {h}\n");
         sb.Append("}\n");
         return sb.ToString();
+    }
+
+    /// <summary>The widest line the infix and C# formats write where a rule can be broken.</summary>
+    public const int MaxWidth = 100;
+
+    /// <summary>
+    /// <paramref name="head"/> + <paramref name="body"/> + <paramref name="tail"/> as lines of at most
+    /// <see cref="MaxWidth"/> characters where possible: the body breaks before a <c> + </c> or <c> - </c>
+    /// between terms, at the outermost bracket depth that has one (then deeper within a term still too
+    /// long); continuation lines are indented under the body. Text-based (both formats write sums as
+    /// <c>a + b</c> and <c>a - b</c> with brackets around anything nested), so one breaker serves both.
+    /// </summary>
+    internal static string Wrap(string head, string body, string tail)
+    {
+        var indent = new string(' ', head.Length + 2);
+        if (head.Length + body.Length + tail.Length <= MaxWidth) return head + body + tail;
+        var lines = new List<string>();
+        var current = new StringBuilder(head);
+        foreach (var piece in Pieces(body, MaxWidth - indent.Length))
+        {
+            if (current.Length > indent.Length && current.Length + piece.Length > MaxWidth)
+            {
+                lines.Add(current.ToString().TrimEnd());
+                current.Clear().Append(indent).Append(piece.TrimStart());
+            }
+            else current.Append(piece);
+        }
+        current.Append(tail);
+        lines.Add(current.ToString());
+        return string.Join("\n", lines);
+    }
+
+    /// <summary>The text cut before each <c> + </c> / <c> - </c> at the shallowest depth that has one; a
+    /// piece longer than <paramref name="room"/> is cut again inside (its own shallowest cuts are one depth deeper).</summary>
+    private static IEnumerable<string> Pieces(string text, int room)
+    {
+        if (text.Length <= room) return [text];
+        // The depth of each character, and the shallowest depth at which a term begins.
+        var depth = 0;
+        var cuts = new List<(int At, int Depth)>();
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (c is '(' or '[' or '{') depth++;
+            else if (c is ')' or ']' or '}') depth--;
+            else if (c == ' ' && i > 0 && i + 2 < text.Length && text[i + 2] == ' ' && text[i + 1] is '+' or '-')
+                cuts.Add((i, depth));
+        }
+        if (cuts.Count == 0) return [text];
+        var level = cuts.Min(c => c.Depth);
+        var at = cuts.Where(c => c.Depth == level).Select(c => c.At).Prepend(0).Append(text.Length).ToArray();
+        return at.Zip(at.Skip(1), (a, b) => text[a..b])
+            .SelectMany(p => p.Length > room ? Pieces(p, room) : [p]);
     }
 
     private static TResult Let<T, TResult>(this T value, Func<T, TResult> f) => f(value);

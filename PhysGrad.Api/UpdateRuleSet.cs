@@ -16,6 +16,10 @@ public sealed partial record UpdateRule(Method Method, IReadOnlyList<string> Var
     /// residue (terms near 1E-16 that are 0 on paper).</summary>
     public string? DoublesNote { get; init; }
 
+    /// <summary>Whether the rule as written holds only for 0 ≤ η ≤ 1 (PG's, when a square was taken out of a
+    /// square root using 1 − η ≥ 0); elsewhere it may differ from the method's step where that step is defined.</summary>
+    public bool AssumesStepAtMostOne { get; init; }
+
     /// <summary>Whether the rule maps the y-step back to x (IG and PG), so a listing shows the y-step with it.</summary>
     public bool UsesYStep => Method is Method.InverseGradient or Method.PhysicalGradient;
 
@@ -200,8 +204,9 @@ public static class UpdateRuleSet
         var lossX = model.LossInX;
         // Decimal constants (0.1, 3e8) are solved with as the exact rationals the user wrote, so sums that
         // cancel on paper cancel here (no 2.22E-16*eta*x0 in IG, PG's step exactly 0 at η = 0, no Newton
-        // rule from a Hessian that is singular but for rounding); the rules return to doubles after
-        // simplifying. At any number of variables, unless the cost measure (the bits exact elimination's
+        // rule from a Hessian that is singular but for rounding); the rules keep short decimals and small
+        // fractions exact after simplifying (7/120, not 0.0583333333333333) and turn only long fractions into
+        // doubles (ReadableConstants). At any number of variables, unless the cost measure (the bits exact elimination's
         // numbers can reach, ExactConstants.PivotBits) is over its limit: then doubles, and a note says so.
         string? doublesNote = null;
         var exact = ExactConstants.HasReals(simulator.Append(loss).Append(lossX));
@@ -249,11 +254,21 @@ public static class UpdateRuleSet
                     _ => e.Message,
                 });
             }
-            rules.Add(new UpdateRule(method, problem.Variables, UpdateRules.Simplified(steps)
-                .Select(e => Expression.Wrap(exact ? ExactConstants.Floating(e) : e, stepName)).ToArray())
+            var simplified = UpdateRules.Simplified(steps);
+            // PG's rule is stated for 0 ≤ η ≤ 1: its y-step is η times the full Newton step in y, so
+            // y + Δy then lies between y and the full step's point, where the local inverse is meant to be
+            // taken. That fact (η ≥ 0 and 1 − η ≥ 0) lets sqrt(x1^2 - eta*x1^2)*sign(x1) become
+            // x1*sqrt(1 - eta); the rule says so when it used it (AssumesStepAtMostOne).
+            var assuming = method == Method.PhysicalGradient
+                ? steps.Select(e => global::PhysGrad.Symbolic.Simplify.SimplifyAssuming([eta, ExprModule.Subtract(ExprModule.Int(1), eta)], e)).ToArray()
+                : simplified;
+            var assumed = !assuming.SequenceEqual(simplified);
+            rules.Add(new UpdateRule(method, problem.Variables, assuming
+                .Select(e => Expression.Wrap(exact ? ReadableConstants.Readable(e) : e, stepName)).ToArray())
             {
                 StepSymbol = stepName,
                 DoublesNote = doublesNote,
+                AssumesStepAtMostOne = assumed,
             });
         }
         return rules;

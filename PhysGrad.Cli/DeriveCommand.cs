@@ -116,6 +116,8 @@ internal static class DeriveCommand
                     rules = rules.Select((r, b) => new
                     {
                         method = r.Name,
+                        // The range of the step size the rule is written for, when it is not every η (PG's may need η ≤ 1).
+                        stepRange = r.AssumesStepAtMostOne ? $"0 <= {step} <= 1" : null,
                         intermediates = shared[b + offset].Intermediates.Select(t => new { name = t.Name, expression = t.Value.ToInfix() }),
                         steps = r.Variables.Select((v, i) => new { variable = v, step = shared[b + offset].Results[i].ToInfix() }),
                     }),
@@ -134,6 +136,8 @@ internal static class DeriveCommand
                 output.WriteLine(f == "infix" ? line : $"{comment} {line}");
             if (stepNote is not null)
                 output.WriteLine(f == "infix" ? stepNote : $"{comment} {stepNote}");
+            if (RangeNote(rules, step) is { } rangeNote)
+                output.WriteLine(f == "infix" ? rangeNote : $"{comment} {rangeNote}");
             if (f == "infix" && symbolicTarget)
                 output.WriteLine("T" + SymbolicTargetNote(definition, targetText)[1..]
                     + (definition.HasTarget ? "" : "; --target gives numbers or names"));
@@ -160,6 +164,12 @@ internal static class DeriveCommand
         return $"the target y* = {targetText} is symbolic in {string.Join(", ", named.Select(t => $"y*{t.j} = {t.n}"))}; " +
             $"the other {(definition.Outputs.Length - named.Length == 1 ? "entry is a number" : "entries are numbers")}";
     }
+
+    /// <summary>The line saying which rules are written for 0 ≤ η ≤ 1 only, or null when none is.</summary>
+    private static string? RangeNote(IReadOnlyList<UpdateRule> rules, string step) =>
+        rules.Where(r => r.AssumesStepAtMostOne).Select(r => r.Name).ToArray() is { Length: > 0 } names
+            ? $"{string.Join(" and ", names)}: written for 0 ≤ {step} ≤ 1 (its y-step, {step} times the full Newton step in y, then ends between y and that step's point), where it is exact."
+            : null;
 
     /// <summary>How a local inverse is given on the command line (the API's message names no option).</summary>
     private const string InverseRemedy = " On the command line: --inverse \"expr; expr\" (or \"inverse\" in a --problem file).";

@@ -22,6 +22,8 @@ let private rules (title: string) (out: string) =
     |> Array.skip (start + 1)
     |> Array.takeWhile (fun l -> l.StartsWith "  ")
     |> Array.map (fun l -> let i = l.IndexOf " = " in l.Substring(0, i).Trim(), Parse.expression (l.Substring(i + 3)))
+    // Intermediates (t1 = …) written back into the lines after them, so each rule is in x and eta alone.
+    |> Array.fold (fun (known: (string * Expr) list) (name, e) -> known @ [ name, Structure.substituteNames known e ]) []
     |> dict
 
 let private at (names: string list) (values: float list) (e: Expr) =

@@ -46,6 +46,104 @@ module SharedTerms =
     [<Literal>]
     let MinOwnSize = 5L
 
+    /// A product's numeric coefficient (None without one) and its other factors; any other
+    /// expression is its own single factor.
+    let private factorsOf (e: Expr) =
+        match e.Node with
+        | Product fs when Expr.isNumeric fs.[0] -> Some fs.[0], Array.tail fs
+        | Product fs -> None, fs
+        | _ -> None, [| e |]
+
+    let private termsOf (e: Expr) =
+        match e.Node with
+        | Sum ts -> ts
+        | _ -> [| e |]
+
+    /// A symbol, a number, or a symbol to a numeric power (x0^2).
+    let private atom (e: Expr) =
+        match e.Node with
+        | Symbol _
+        | Number _
+        | Real _
+        | Pi -> true
+        | Power(b, x) ->
+            match b.Node with
+            | Symbol _ -> Expr.isNumeric x
+            | _ -> false
+        | _ -> false
+
+    /// A definition that reads as quickly in place as behind a name: a constant times at most two
+    /// atoms (-2*x0^2*x2).
+    let private trivial (d: Expr) =
+        match d.Node with
+        | Product _ ->
+            let (_, fs) = factorsOf d
+            fs.Length <= 2 && Array.forall atom fs
+        | _ -> false
+
+    /// The elements of `whole` left when each of `part` is taken out once (by reference), or None when
+    /// `whole` does not hold them all.
+    let private without (part: Expr[]) (whole: Expr[]) =
+        let rest = ResizeArray<Expr>(whole)
+
+        let found =
+            part
+            |> Array.forall (fun p ->
+                let i = rest.FindIndex(fun w -> Object.ReferenceEquals(w, p))
+                if i >= 0 then rest.RemoveAt i
+                i >= 0)
+
+        if found then Some(rest.ToArray()) else None
+
+    /// The coefficient left when a product with coefficient `outer` is written with a name for a
+    /// product with coefficient `inner` (None: the two do not divide simply).
+    let private quotient (inner: Expr option) (outer: Expr option) : Expr[] option =
+        match inner, outer with
+        | None, None -> Some [||]
+        | None, Some c -> Some [| c |]
+        | Some a, Some b when Object.ReferenceEquals(a, b) -> Some [||]
+        | Some a, Some b when Object.ReferenceEquals(Expr.neg a, b) -> Some [| Expr.minusOne |]
+        | _ -> None
+
+    /// `e` with every product holding all of `definition`'s factors (a sum holding all of its terms,
+    /// or all of them negated) written with `name` instead: t4 = sin(x0)*exp(x1) makes
+    /// t5*sin(x0)*exp(x1) into t4*t5. The value is unchanged (the factors or terms are the same, regrouped).
+    let private absorb (name: Expr) (definition: Expr) (e: Expr) =
+        match definition.Node with
+        | Product _ when (snd (factorsOf definition)).Length >= 2 ->
+            let (c, fs) = factorsOf definition
+
+            e
+            |> Structure.rewriteBottomUp (fun n ->
+                match n.Node with
+                | Product _ ->
+                    let (c', fs') = factorsOf n
+
+                    match without fs fs', quotient c c' with
+                    | Some rest, Some k -> Expr.mul (Array.concat [ k; [| name |]; rest ])
+                    | _ -> n
+                | _ -> n)
+        | Sum ts ->
+            let negated = ts |> Array.map Expr.neg
+
+            e
+            |> Structure.rewriteBottomUp (fun n ->
+                match n.Node with
+                | Sum ts' ->
+                    match without ts ts' with
+                    | Some rest -> Expr.sum (Array.append [| name |] rest)
+                    | None ->
+                        match without negated ts' with
+                        | Some rest -> Expr.sum (Array.append [| Expr.neg name |] rest)
+                        | None -> n
+                | _ -> n)
+        | _ -> e
+
+    /// Above this many distinct nodes the search for repeated sub-products and sub-sums is skipped (it
+    /// compares every candidate with every product and sum): only whole repeated nodes are named.
+    [<Literal>]
+    let DiscoveryLimit = 4000
+
     /// How often each node is written out in the trees of `exprs` (parents pass their count to
     /// each child; saturating), so a name's count is how often it is used.
     let private uses (exprs: Expr[]) =
@@ -77,11 +175,13 @@ module SharedTerms =
         while changed do
             let counts = uses (Array.append (defs |> Array.map snd) results)
 
+            let used n = match counts.TryGetValue n with | true, c -> c | _ -> 0L
+            // Names used once go first, and only then the small ones: a name used once inside a small
+            // definition (t2 = t1*sign(x1)) makes that definition large once it is written back.
             let drop =
-                defs
-                |> Array.filter (fun (n, d) ->
-                    let used = match counts.TryGetValue n with | true, c -> c | _ -> 0L
-                    used < 2L || Structure.treeSize d < MinOwnSize)
+                match defs |> Array.filter (fun (n, _) -> used n < 2L) with
+                | [||] -> defs |> Array.filter (fun (_, d) -> Structure.treeSize d < MinOwnSize || trivial d)
+                | unused -> unused
 
             changed <- drop.Length > 0
 
@@ -113,6 +213,113 @@ module SharedTerms =
         {
             Intermediates = renamed
             Results = results |> Array.map (Structure.substitute renames)
+        }
+
+    /// The definitions in an order where each uses only names defined above it (stable otherwise).
+    let private dependencyOrder (defs: (Expr * Expr)[]) =
+        let names = HashSet<Expr>(defs |> Seq.map fst, ExprIdentity.comparer)
+        let placed = HashSet<Expr>(ExprIdentity.comparer)
+        let ordered = ResizeArray<Expr * Expr>()
+        let waiting = ResizeArray<Expr * Expr>(defs)
+
+        while waiting.Count > 0 do
+            let ready (n: Expr, d: Expr) =
+                Structure.freeSymbols d
+                |> Array.forall (fun s -> Object.ReferenceEquals(s, n) || not (names.Contains s) || placed.Contains s)
+
+            let i = waiting.FindIndex(fun nd -> ready nd)
+            // A cycle cannot arise (a name is never written into a definition it depends on); take the
+            // first in that case all the same rather than loop.
+            let i = max i 0
+            let (n, d) = waiting.[i]
+            waiting.RemoveAt i
+            placed.Add n |> ignore
+            ordered.Add((n, d))
+
+        ordered.ToArray()
+
+    /// Names what hash-consing cannot see as one node: a product or sum that is part of larger
+    /// products or sums (sin(x0)*exp(x1) inside t5*sin(x0)*exp(x1)). Each product or sum of the block
+    /// that is worth a name and is written out at least twice, whole or as such a part, gets one; then
+    /// every name (old and new) replaces its factors or terms wherever all of them occur, so that no
+    /// definition is written out again elsewhere. Names that no longer pay are left to `prune`.
+    let private regroup (prefix: string) (block: SharedBlock) : SharedBlock =
+        let defs = block.Intermediates |> Array.map (fun (n, d) -> Expr.symbol n, d)
+        let all = Array.append (defs |> Array.map snd) block.Results
+        let nodes = Structure.postOrder all
+
+        let parts (e: Expr) =
+            match e.Node with
+            | Product _ -> snd (factorsOf e)
+            | Sum ts -> ts
+            | _ -> [||]
+
+        let discovered =
+            if nodes.Length > DiscoveryLimit then
+                [||]
+            else
+                let counts = uses all
+                let used (e: Expr) = match counts.TryGetValue e with | true, c -> c | _ -> 0L
+                let defined = HashSet<Expr>(defs |> Seq.map snd, ExprIdentity.comparer)
+
+                let groups =
+                    nodes
+                    |> Array.filter (fun n ->
+                        match n.Node with
+                        | Product _ -> (parts n).Length >= 2
+                        | Sum _ -> true
+                        | _ -> false)
+
+                let sameKind (a: Expr) (b: Expr) =
+                    match a.Node, b.Node with
+                    | Product _, Product _
+                    | Sum _, Sum _ -> true
+                    | _ -> false
+
+                groups
+                |> Array.filter (fun c ->
+                    not (defined.Contains c) && not (trivial c) && Structure.treeSize c >= MinSize)
+                |> Array.choose (fun c ->
+                    let ps = parts c
+
+                    let written =
+                        groups
+                        |> Array.sumBy (fun g ->
+                            if sameKind c g && (without ps (parts g)).IsSome then used g else 0L)
+
+                    if written >= 2L then Some(c, written) else None)
+                // The largest first: a name for the whole before names for its pieces.
+                |> Array.sortByDescending (fun (c, written) -> Structure.treeSize c * written)
+                |> Array.truncate 32
+                |> Array.mapi (fun i (c, _) -> Expr.symbol (sprintf "%s_new%d" prefix (i + 1)), c)
+
+        let mutable defs = Array.append defs discovered
+        let mutable results = block.Results
+        // Larger definitions absorb first, so that a smaller name inside them is found afterwards.
+        for (name, _) in defs |> Array.sortByDescending (fun (_, d) -> Structure.treeSize d) do
+            // A name may not enter a definition it depends on (that would be circular).
+            let reaches = HashSet<Expr>(ExprIdentity.comparer)
+            let byName = dict defs
+
+            let rec visit (d: Expr) =
+                for s in Structure.freeSymbols d do
+                    if byName.ContainsKey s && reaches.Add s then
+                        visit byName.[s]
+
+            let current = byName.[name]
+            visit current
+
+            defs <-
+                defs
+                |> Array.map (fun (n, d) ->
+                    if Object.ReferenceEquals(n, name) || reaches.Contains n then n, d
+                    else n, absorb name current d)
+
+            results <- results |> Array.map (absorb name current)
+
+        {
+            Intermediates = dependencyOrder defs |> Array.map (fun (n, d) -> (match n.Node with | Symbol s -> s | _ -> ""), d)
+            Results = results
         }
 
     /// Names the repeated non-trivial subexpressions of `roots`, with names `prefix`1, `prefix`2, ….
@@ -161,12 +368,13 @@ module SharedTerms =
                 intermediates.Add((name, definition))
                 replacements.[n] <- Expr.symbol name
 
-        prune
-            prefix
-            {
-                Intermediates = intermediates.ToArray()
-                Results = roots |> Array.map (Structure.substitute replacements)
-            }
+        {
+            Intermediates = intermediates.ToArray()
+            Results = roots |> Array.map (Structure.substitute replacements)
+        }
+        |> prune prefix
+        |> regroup prefix
+        |> prune prefix
 
     /// The expressions again, with every intermediate substituted back (the inverse of `extract`).
     [<CompiledName("Inline")>]

@@ -212,3 +212,125 @@ module Simplify =
 
     /// simplifyWith DefaultBudget.
     let simplify (e: Expr) = simplifyWith DefaultBudget e
+
+    /// Is `e` ≥ 0 wherever it is defined, given that each of `facts` is ≥ 0? Sound but incomplete:
+    /// non-negative numbers, the facts, even powers, square roots, abs, exp, and sums and products of
+    /// non-negative parts.
+    let rec private nonnegative (facts: HashSet<Expr>) (e: Expr) =
+        facts.Contains e
+        || match e.Node with
+           | Number q -> q.Sign >= 0
+           | Real x -> x >= 0.0
+           | Pi -> true
+           | Power(b, x) ->
+               match x.Node with
+               | Number q when q.IsInteger && q.Num.IsEven -> true
+               | Number q when q.Den = System.Numerics.BigInteger 2 -> true
+               | _ -> nonnegative facts b
+           | Apply((Function.Abs | Function.Exp), _) -> true
+           | Sum ts
+           | Product ts -> ts |> Array.forall (nonnegative facts)
+           | _ -> false
+
+    /// The term with one factor a^k (k ≥ 2 an integer) lowered to a^(k−2), or None without one.
+    let private dropSquare (a: Expr) (t: Expr) =
+        let fs = match t.Node with | Product fs -> fs | _ -> [| t |]
+
+        fs
+        |> Array.tryFindIndex (fun f ->
+            match f.Node with
+            | Power(b, x) when obj.ReferenceEquals(b, a) ->
+                match x.Node with
+                | Number q -> q.IsInteger && q.Num >= System.Numerics.BigInteger 2
+                | _ -> false
+            | _ -> false)
+        |> Option.map (fun i ->
+            let lowered =
+                match fs.[i].Node with
+                | Power(b, x) -> Expr.pow b (Expr.sub x (Expr.ofInt 2))
+                | _ -> fs.[i]
+
+            Expr.mul (Array.concat [ fs.[.. i - 1]; [| lowered |]; fs.[i + 1 ..] ]))
+
+    /// sqrt(a²·b)·sign(a) → a·sqrt(b) in every product, when b is non-negative given `facts`. Sound: for
+    /// real a and b ≥ 0, sqrt(a²b) = |a|·sqrt(b) and |a|·sign(a) = a. Without b ≥ 0 it is not (a = 0,
+    /// b < 0: 0 on the left, NaN on the right), which is why the fact is needed.
+    let private squareOutOfRoot (facts: HashSet<Expr>) (e: Expr) =
+        e
+        |> Structure.rewriteBottomUp (fun n ->
+            match n.Node with
+            | Product fs ->
+                let signs =
+                    fs
+                    |> Array.choose (fun f ->
+                        match f.Node with
+                        | Apply(Function.Sign, a) -> Some(f, a)
+                        | _ -> None)
+
+                let roots =
+                    fs
+                    |> Array.choose (fun f ->
+                        match f.Node with
+                        | Power(b, x) when obj.ReferenceEquals(x, Expr.half) -> Some(f, b)
+                        | _ -> None)
+
+                let rewrite =
+                    seq {
+                        for (s, a) in signs do
+                            for (r, radicand) in roots do
+                                let terms = match radicand.Node with | Sum ts -> ts | _ -> [| radicand |]
+                                let lowered = terms |> Array.map (dropSquare a)
+
+                                if lowered |> Array.forall Option.isSome then
+                                    let b = Expr.sum (lowered |> Array.map Option.get)
+
+                                    if nonnegative facts b then
+                                        yield s, r, Expr.mul2 a (Expr.pow b Expr.half)
+                    }
+                    |> Seq.tryHead
+
+                match rewrite with
+                | Some(s, r, replacement) ->
+                    let rest = fs |> Array.filter (fun f -> not (obj.ReferenceEquals(f, s) || obj.ReferenceEquals(f, r)))
+                    Expr.mul (Array.append rest [| replacement |])
+                | None -> n
+            | _ -> n)
+
+    /// A sum whose terms share non-numeric factors written with them factored out
+    /// (x1·sqrt(1 − η) − x1 → x1·(sqrt(1 − η) − 1)). Same value wherever the sum is defined.
+    let private factorCommon (e: Expr) =
+        let factors (t: Expr) =
+            match t.Node with
+            | Product fs -> fs |> Array.filter (Expr.isNumeric >> not)
+            | _ -> if Expr.isNumeric t then [||] else [| t |]
+
+        e
+        |> Structure.rewriteBottomUp (fun n ->
+            match n.Node with
+            | Sum ts ->
+                let common =
+                    (factors ts.[0])
+                    |> Array.filter (fun f -> ts |> Array.forall (fun t -> factors t |> Array.exists (fun g -> obj.ReferenceEquals(f, g))))
+
+                if common.Length = 0 then
+                    n
+                else
+                    let inverse = Expr.pow (Expr.mul common) Expr.minusOne
+                    let factored = Expr.mul2 (Expr.mul common) (Expr.sum (ts |> Array.map (fun t -> Expr.mul2 t inverse)))
+                    if Structure.treeSize factored < Structure.treeSize n then factored else n
+            | _ -> n)
+
+    /// `simplify`, also using that each of `nonnegatives` is ≥ 0 (e.g. η and 1 − η for a step size in
+    /// [0, 1]): sqrt(a²·b)·sign(a) becomes a·sqrt(b) when b is non-negative by those facts, and common
+    /// factors of a sum are taken out when that is smaller. The result equals the input wherever the
+    /// input is defined and the facts hold.
+    [<CompiledName("SimplifyAssuming")>]
+    let simplifyAssuming (nonnegatives: Expr[]) (e: Expr) =
+        let facts = HashSet<Expr>(nonnegatives, HashIdentity.Reference)
+        let s = simplify e
+        let rooted = squareOutOfRoot facts s
+
+        if obj.ReferenceEquals(rooted, s) then
+            s
+        else
+            [ simplify rooted; factorCommon (simplify rooted) ] |> List.minBy Structure.treeSize

@@ -1,0 +1,58 @@
+namespace PhysGrad.Symbolic
+
+open System.Numerics
+
+/// The constants of rules solved with exact rationals (ExactConstants), as a person and a compiler read
+/// them. A short decimal stays the decimal the user wrote (1/10 prints 0.1); any other rational with
+/// small numerator and denominator stays an exact fraction (7/120, not 0.0583333333333333: a paper
+/// writes the fraction, and C# computes it as 7.0 / 120.0, the double nearest 7/120, where a 15-digit
+/// decimal was not the double the optimiser uses); only a fraction too long to read becomes a double.
+[<RequireQualifiedAccess>]
+module ReadableConstants =
+
+    /// The most digits the numerator or the denominator of a fraction kept exact may have.
+    [<Literal>]
+    let MaxFractionDigits = 6
+
+    let private digits (n: BigInteger) = BigInteger.Abs(n).ToString().Length
+
+    /// The constant as it is printed: a short decimal or a small fraction stays exact, any other
+    /// rational becomes its nearest double. Integers stay as they are.
+    let private constant (q: Rational) =
+        if q.IsInteger then
+            Expr.number q
+        else
+            let x = q.ToDouble()
+            // The double's shortest text reads back as q exactly: q is a decimal such as 0.1 or 2.5e-3.
+            let isDecimal = (ExactConstants.ofDecimal x).Equals q
+            let isHalf = q.Den = BigInteger 2 && BigInteger.Abs q.Num = BigInteger.One
+
+            if isHalf then Expr.number q
+            elif isDecimal then Expr.real x
+            elif digits q.Num <= MaxFractionDigits && digits q.Den <= MaxFractionDigits then Expr.number q
+            else Expr.real x
+
+    /// Every non-integer rational of `e` as `constant` writes it, except exponents (x^(1/2) stays a
+    /// square root). The value is the same rational or its nearest double.
+    [<CompiledName("Readable")>]
+    let readable (e: Expr) =
+        let memo = System.Collections.Generic.Dictionary<Expr, Expr>(ExprIdentity.comparer)
+
+        let rec go (n: Expr) =
+            match memo.TryGetValue n with
+            | true, r -> r
+            | _ ->
+                Deep.check ()
+
+                let r =
+                    match n.Node with
+                    | Number q -> constant q
+                    | Power(b, x) -> Expr.pow (go b) x
+                    | _ ->
+                        let cs = Expr.children n
+                        if cs.Length = 0 then n else Expr.rebuild n (Array.map go cs)
+
+                memo.[n] <- r
+                r
+
+        go e
