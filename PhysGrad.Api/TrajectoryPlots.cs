@@ -312,9 +312,10 @@ public static class TrajectoryPlots
             var limits = plot.Axes.GetLimits();
             plot.Axes.Left.TickGenerator = LogTicks(limits.Bottom, limits.Top);
         }
-        else if (!negative && plot.Axes.GetLimits() is var limits && limits.Bottom < 0)
+        else if (!negative && positive && plot.Axes.GetLimits() is var limits && limits.Bottom < 0)
             // No loss drawn is negative: the axis's margin below the lowest stops at 0 rather than showing
-            // values (−0.5) the loss never takes.
+            // values (−0.5) the loss never takes. Losses of exactly 0 everywhere keep 0 inside the axis, so
+            // that their line is not drawn on the frame.
             plot.Axes.SetLimitsY(0, limits.Top);
         return Single("loss", plot);
     }

@@ -121,7 +121,10 @@ let ``IG, PG and GN of a decimal linear map are eta*(A^-1 y*)_i - eta*x_i exactl
                   let ki = Array2D.init n n (fun r c -> if c = i then BigInteger(target.[r]: int) else kb.[r, c])
                   let num, den = BigInteger 10 * det ki, d
                   let expected = float num / float den
-                  let step = rule.Steps.[i].Core
+                  // The rule prints the user's short decimals as written (0.72 beside -25/18): read them back
+                  // as the exact decimals they are, so that expanding measures the rule and not the
+                  // double product of a fraction and a decimal (seed (17709624651199061560,13909348943409501851,19)).
+                  let step = ExactConstants.exact rule.Steps.[i].Core
                   let terms =
                       match (Simplify.expand 100_000 step).Node with
                       | Sum ts -> List.ofArray ts

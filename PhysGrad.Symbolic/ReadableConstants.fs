@@ -17,10 +17,14 @@ module ReadableConstants =
     let private digits (n: BigInteger) = BigInteger.Abs(n).ToString().Length
 
     /// The constant as it is printed: a short decimal or a small fraction stays exact, any other
-    /// rational becomes its nearest double. Integers stay as they are.
+    /// rational becomes its nearest double. Integers stay as they are below 10^15; larger ones become
+    /// doubles (as ExactConstants.floating does), so that a rule prints 1E+20 beside 2.5E-20 in text.
     let private constant (q: Rational) =
         if q.IsInteger then
-            Expr.number q
+            if (Layout.powerOfTen q.Num).IsSome && not (System.Double.IsInfinity(q.ToDouble())) then
+                Expr.real (q.ToDouble())
+            else
+                Expr.number q
         else
             let x = q.ToDouble()
             // The double's shortest text reads back as q exactly: q is a decimal such as 0.1 or 2.5e-3.
