@@ -738,7 +738,12 @@ public static class TheoryChecks
         // ‖y‖. A closed-form inverse evaluated in doubles lands within a few ulps of x, which a steep
         // P turns into a miss in y of about ε‖J‖‖x‖; measured against 1 + ‖y‖ alone, such a point
         // would fail although PG's step is exact up to rounding.
-        var scale = 1 + Norm(wanted) + Norm(jacobian) * Norm(x);
+        // At x = 0 rounding of x causes no miss whatever J is (sqrt at 0, where J = ∞: ∞·0 would be NaN).
+        var rounding = Norm(x) == 0 ? 0 : Norm(jacobian) * Norm(x);
+        if (!double.IsFinite(rounding) || !landed.All(double.IsFinite))
+            return new CheckResult(6, name, false, double.NaN,
+                $"P or J is not finite where PG lands (x₀ + Δx_PG = {Show(x)}), so its landing cannot be measured there", Unmet: true);
+        var scale = 1 + Norm(wanted) + rounding;
         var residual = Norm(Minus(landed, wanted)) / scale;
         return new CheckResult(6, name, residual <= 1e-9, residual, $"‖P(x₀ + Δx_PG) − (y₀ + Δy)‖ relative to 1 + ‖y₀ + Δy‖ + ‖J‖‖x₀ + Δx_PG‖ (backward error; {PassesAtMost(1e-9)})");
     }

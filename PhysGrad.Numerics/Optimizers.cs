@@ -645,7 +645,10 @@ public static class Optimizer
             // A finite x where the loss is not finite may lie outside the formulas' domain (IG's step from
             // sqrt(x0) = 1 towards −1 lands on x0 = −3): the run did not diverge, it left the domain. The
             // point outside is not kept, so the run ends at its last defined point and loss.
-            if (!double.IsFinite(stepper.Loss) && stepper.OutsideDomainAt() is { } outside)
+            // The loss in x can be defined where P is not: sqrt(x0)'s loss toward 0 simplifies to x0/2, finite
+            // at x0 = −0.5 where P is NaN, so non-finite outputs are read as well (they are computed for the
+            // recording anyway).
+            if ((!double.IsFinite(stepper.Loss) || !LinearAlgebra.AllFinite(stepper.Y)) && stepper.OutsideDomainAt() is { } outside)
                 return Finish(StopReason.LeftDomain, k - 1,
                     $"iteration {k} left the domain: {outside}; the run ends at iteration {k - 1}, the last point inside it");
             var stepLength = 0.0;

@@ -26,6 +26,19 @@ let ``GD on log(x0) stepping below 0 stops with LeftDomain at the start, naming 
     Assert.Contains("x0 > 0 for log(x0) fails (x0 = -4)", r.StopDetail)
 
 [<Fact>]
+let ``a step outside P's domain stops with LeftDomain also where the loss in x is still defined`` () =
+    // P = sqrt(x0), y* = 0: L(P(x)) = sqrt(x0)²/2 simplifies to x0/2, finite at every x0, while P is NaN for
+    // x0 < 0. GD at η = 3 from 1: ∂L/∂x0 = 1/2, so x0 → 1 − 1.5 = −0.5, outside x0 ≥ 0. The run must end at
+    // the start (loss ½), not report the loss −0.25 as a converged global minimum (found by a new-user trial).
+    let p = Problem.Create([| "x0" |], Parse.many "sqrt(x0)", null, [| 0.0 |], [| 1.0 |], null, true)
+    for m in [ Method.GradientDescent; Method.InverseGradient ] do
+        let r = Optimizer.Run(CompiledProblem p, m, (if m = Method.GradientDescent then 3.0 else 1.5), p.Start, 10)
+        Assert.Equal(StopReason.LeftDomain, r.StopReason)
+        Assert.Equal(1.0, r.Final.[0])
+        Assert.Equal(0.5, r.FinalLoss, 12)
+        Assert.Contains("x0 ≥ 0 for sqrt(x0) fails", r.StopDetail)
+
+[<Fact>]
 let ``a run leaving the domain after recorded steps ends at its last point inside, also when that point was not recorded`` () =
     // P = log(x0), y* = 0 from x0 = 4 with GD at η = 6: x ← x − 6·log(x)/x. 4 → 4 − 6·1.386/4 = 1.921
     // → 1.921 − 6·0.653/1.921 = -0.118: step 2 leaves. With every 5th point recorded, iteration 1 is not
@@ -107,3 +120,15 @@ let ``a run stopped by an infinite derivative at a finite point is drawn to that
             let gdLast = if figure.Name = "x-space" then 0.0 else 0.5
             let lowest = if figure.Name = "loss" && panel.Axes.Left.Label.Text.Contains "log" then Math.Log10 gdLast else gdLast
             Assert.True(limits.Bottom <= lowest && lowest <= limits.Top, sprintf "%s: %g outside [%g, %g]" figure.Name lowest limits.Bottom limits.Top)
+
+[<Fact>]
+let ``check's landing property measures PG landing exactly on sqrt's boundary instead of failing with NaN`` () =
+    // sqrt(x0) from 1 to y* = 0 at η = 1: PG's y-step goes to 0 and the inverse y² lands on x0 = 0 exactly,
+    // where J = 1/(2√x0) = ∞. The backward error's rounding term ‖J‖‖x‖ was ∞·0 = NaN, a false FAIL; at x = 0
+    // rounding of x causes no miss, so the miss |P(0) − 0| = 0 passes.
+    let code, out, _ = Cli.run [ "check"; "--simulator"; "sqrt(x0)"; "--target"; "0"; "--start"; "1"; "--eta"; "1" ]
+    let row = out.Split('\n') |> Array.find (fun l -> l.Contains "PG lands on")
+    Assert.Contains("pass", row)
+    Assert.DoesNotContain("NaN", row)
+    Assert.DoesNotContain("FAIL", out)
+    Assert.Equal(0, code)
