@@ -65,15 +65,32 @@ internal static class DeriveCommand
             }
             if (problem.StartGiven(result))
                 error.WriteLine("physgrad: note: --start is not used by derive: the rules do not depend on the start point.");
-            try
+            // A named method that does not apply fails the command (exit 2, with the reason), but the rules of
+            // the other named methods are printed first rather than thrown away with it.
+            string? namedFailure = null;
+            if (chosen is null)
+                (rules, skipped) = physics.ApplicableRules();
+            else
             {
-                (rules, skipped) = chosen is null
-                    ? physics.ApplicableRules()
-                    : (physics.Rules(chosen), Array.Empty<SkippedMethod>());
-            }
-            catch (MethodNotApplicableException e) when (e.Cause == NotApplicableCause.NoInverse)
-            {
-                throw new CliInputException(e.Message + InverseRemedy);
+                var derived = new List<UpdateRule>();
+                var failures = new List<string>();
+                foreach (var entry in chosen)
+                {
+                    try
+                    {
+                        derived.AddRange(physics.Rules([entry]));
+                    }
+                    catch (MethodNotApplicableException e)
+                    {
+                        failures.Add(e.Message + (e.Cause == NotApplicableCause.NoInverse ? InverseRemedy : ""));
+                    }
+                }
+                if (derived.Count == 0 && failures.Count > 0)
+                    throw new CliInputException(string.Join(Environment.NewLine, failures));
+                if (failures.Count > 0)
+                    namedFailure = string.Join(Environment.NewLine, failures)
+                        + $"{Environment.NewLine}The rules of the other named methods are printed above; leave the failing ones out of --methods to exit 0.";
+                (rules, skipped) = (derived, Array.Empty<SkippedMethod>());
             }
             if (rules.Select(r => r.DoublesNote).FirstOrDefault(n => n is not null) is { } doubles)
                 error.WriteLine($"physgrad: note: {doubles}");
@@ -123,7 +140,7 @@ internal static class DeriveCommand
                     }),
                     skipped = skipped.Select(s => new { method = s.Name, reason = s.Reason }),
                 }, Json.OmitNulls));
-                return ExitCode.Ok;
+                return namedFailure is null ? ExitCode.Ok : throw new CliInputException(namedFailure);
             }
             var header = $"physgrad derive: the update rules (steps in x and {step}) for {Headline.Problem(definition)}"
                 + (symbolicTarget ? $"; {SymbolicTargetNote(definition, targetText)}" : "");
@@ -146,7 +163,7 @@ internal static class DeriveCommand
                 .Concat(definition.Parameters?.Keys ?? Enumerable.Empty<string>())
                 .Concat(definition.Outputs).Distinct().ToArray();
             output.Write(RulePrinter.Format(f, blocks, definition.Variables, header, generated, step: step, symbolOrder: symbolOrder));
-            return ExitCode.Ok;
+            return namedFailure is null ? ExitCode.Ok : throw new CliInputException(namedFailure);
         });
         return command;
     }

@@ -621,7 +621,9 @@ public static class LossGrowth
     /// <summary>Whether the final loss is finite, above the start, and not <see cref="Exploded"/>.</summary>
     public static bool Rose(double start, double final) => double.IsFinite(final) && final > start && !Exploded(start, final);
 
-    /// <summary>"the loss rose from 7.6E+03 to 2.9E+32 in 10 iterations, more than 10⁶ × max(|start|, 1)".</summary>
+    /// <summary>"the loss rose from 7.6E+03 to 2.9E+32 in 10 iterations, by more than 10⁶ times the start loss" (or "by more
+    /// than 10⁶" when the start loss is below 1 in magnitude).</summary>
     public static string Describe(double start, double final, int iterations) =>
-        $"the loss rose from {NumberText.Short(start)} to {NumberText.Short(final)} in {NumberText.Count(iterations, "iteration")}, more than 10⁶ × max(|start|, 1)";
+        $"the loss rose from {NumberText.Short(start)} to {NumberText.Short(final)} in {NumberText.Count(iterations, "iteration")}, "
+        + (Math.Abs(start) >= 1 ? "by more than 10⁶ times the start loss" : "by more than 10⁶ (the start loss is below 1)");
 }

@@ -218,3 +218,24 @@ let ``a target named ys1 for output 0 is refused with what to name it instead`` 
     let ok, out, err2 = Cli.run [ "derive"; "--simulator"; "x0; x1^2"; "--target"; "ys0,2"; "--methods"; "gd" ]
     Assert.True((ok = 0), err2)
     Assert.Contains("ys0", out)
+
+// ---- a named method that does not apply fails the command without losing the other named rules ----
+
+[<Fact>]
+let ``derive prints the rules of the named methods that apply and then fails with exit 2 for the one that does not`` () =
+    // k*x0^2 + x1; x0 + x1 has no closed-form local inverse (the re-trial's case): pg was named, so the command
+    // fails (exit 2, the reason and the --inverse remedy), but gd's and ig's rules are still printed.
+    let code, out, err =
+        Cli.run [ "derive"; "--simulator"; "k*x0^2 + x1; x0 + x1"; "--param"; "k=2"; "--methods"; "gd,pg,ig" ]
+    Assert.Equal(2, code)
+    Assert.Contains("gd:", out)
+    Assert.Contains("ig:", out)
+    Assert.DoesNotContain("pg:", out)
+    Assert.Contains("PG's closed form needs a local inverse", err)
+    Assert.Contains("--inverse", err)
+    Assert.Contains("leave the failing ones out of --methods", err)
+    // Only pg named: nothing to print, the same failure.
+    let code2, out2, err2 = Cli.run [ "derive"; "--simulator"; "k*x0^2 + x1; x0 + x1"; "--param"; "k=2"; "--methods"; "pg" ]
+    Assert.Equal(2, code2)
+    Assert.Equal("", out2.Trim())
+    Assert.Contains("PG's closed form needs a local inverse", err2)

@@ -195,6 +195,8 @@ let ``a problem's output units are inferred, checked against given ones, and set
             (create null).WithUnits(units [ "x0", "m"; "x1", "s"; "y1", "m" ]) |> ignore)
 
     Assert.Contains("y1 is given in m, but simulator[1] = x1 is in s", e.Message)
+    // What to do instead: the unit the simulator gives it, or no unit at all.
+    Assert.Contains("Give y1 the unit s (or leave it out", e.Message)
 
     let e =
         Assert.ThrowsAny<SymbolicException>(fun () -> (create null).WithUnits(units [ "z", "m" ]) |> ignore)

@@ -185,11 +185,13 @@ type Problem
                 Fail.raiseWith
                     ErrorKind.Units
                     (sprintf
-                        "%s is given in %O, but simulator[%d] = %s is in %O."
+                        "%s is given in %O, but simulator[%d] = %s is in %O. Give %s the unit %O (or leave it out: an output's unit is inferred from the simulator), or change the units of the variables it is computed from."
                         outputs.[j]
                         u
                         j
                         (Infix.format simulator.[j])
+                        inferred
+                        outputs.[j]
                         inferred)
             | _ -> table.[outputs.[j]] <- inferred
 
