@@ -534,7 +534,7 @@ public static class BookExample
             return output[0] - targetY;
         }
         var (leftPrev, rightPrev) = (F(x0 - inner), F(x0 + inner));
-        if (inner == 0 && leftPrev == 0) return x0;
+        if (inner == 0 && leftPrev == 0 && IsolatedZero(problem, [x0], [targetY], 0)) return x0;
         for (var k = 1; k <= steps; k++)
         {
             var r = inner + (outer - inner) * k / steps;
@@ -544,8 +544,16 @@ public static class BookExample
                 var (a, b) = (x0 + sign * previous, x0 + sign * r);
                 var (fa, fb) = (side == 0 ? leftPrev : rightPrev, F(b));
                 if (side == 0) leftPrev = fb; else rightPrev = fb;
-                if (!double.IsFinite(fa) || !double.IsFinite(fb) || Math.Sign(fa) * Math.Sign(fb) > 0) continue;
-                if (fb == 0) return b;
+                // fa = 0 was an isolated zero (returned) or part of a flat stretch where P underflowed: the end of
+                // such a stretch is no root.
+                if (!double.IsFinite(fa) || !double.IsFinite(fb) || fa == 0 || Math.Sign(fa) * Math.Sign(fb) > 0) continue;
+                if (fb == 0)
+                {
+                    // An exact zero counts only where P − y* is non-zero on both sides: exp(x) − 0 is 0 on all
+                    // of x < −745.13 (underflow) without a root there.
+                    if (IsolatedZero(problem, [b], [targetY], 0)) return b;
+                    continue;
+                }
                 // Bisection by hand down to adjacent doubles: MathNet's Bisection.TryFindRoot stops only when
                 // |P − y*| is below its accuracy too, which rounding may never allow at large |y*| (P = 7x⁴ at
                 // y* ≈ 2·10⁴ evaluates to no better than 10⁻¹¹), and it then reports no root at all.
@@ -697,17 +705,63 @@ public static class BookExample
     public const int ClosedFormTargetLimit = 64;
 
     /// <summary>
-    /// Whether x is finite and ‖P(x) − y*‖ ≤ 1e-8·(1 + ‖y*‖), both norms taken without overflow: the test
-    /// every x* passes, whichever inverse produced it (a given inverse is checked too).
+    /// Whether x is a preimage of y* to rounding: the test every x* passes, whichever inverse produced it (a
+    /// given inverse is checked too). x must be finite, P(x) finite, and the componentwise backward error
+    /// (<see cref="CompiledProblem.PreimageBackwardError"/>) at most what the numeric inverse accepts,
+    /// |Pᵢ(x) − yᵢ*| ≤ 10⁻¹²·(Σⱼ |∂Pᵢ/∂xⱼ|·|xⱼ| + |Pᵢ(x)| + |yᵢ*|) (<see cref="CompiledProblem.NumericInverseTolerance"/>;
+    /// Higham, Accuracy and Stability of Numerical Algorithms, §1.6). An absolute test such as
+    /// ‖P(x) − y*‖ ≤ 10⁻⁸·(1 + ‖y*‖) passes exp(x) = 0 at x = −28, where exp(x) ≈ 7·10⁻¹³ is 1/29 of its own
+    /// rounding scale away from 0. And where Pᵢ underflowed (<see cref="Underflowed"/>) an exact hit counts
+    /// only at an isolated zero: exp(x) is exactly 0 for every x below −745.13, yet has no preimage of 0.
     /// </summary>
     public static bool IsPreimage(CompiledProblem problem, double[] x, double[] targetY)
     {
-        if (!x.All(double.IsFinite)) return false;
-        var y = new double[problem.M];
-        problem.Simulate(x, y);
+        if (!x.All(double.IsFinite) || targetY.Length != problem.M || !targetY.All(double.IsFinite)) return false;
+        var (y, jac) = (new double[problem.M], new double[problem.M * problem.N]);
+        problem.Simulate(x, y, jac);
         if (!y.All(double.IsFinite)) return false;
-        var miss = y.Select((v, i) => v - targetY[i]).ToArray();
-        return CompiledProblem.Norm(miss, miss.Length) <= 1e-8 * (1 + CompiledProblem.Norm(targetY, targetY.Length));
+        for (var i = 0; i < problem.M; i++)
+            if (Underflowed(problem, x, jac, y, i) && !IsolatedZero(problem, x, targetY, i)) return false;
+        return problem.PreimageBackwardError(x, targetY) <= CompiledProblem.NumericInverseTolerance / CompiledProblem.UnitRoundoff;
+    }
+
+    /// <summary>
+    /// Whether output i and its whole row of J are below the smallest normal double at x (|Pᵢ| and every
+    /// |∂Pᵢ/∂xⱼ| &lt; 2.2·10⁻³⁰⁸): P has underflowed there, and an exact Pᵢ = yᵢ* says nothing.
+    /// </summary>
+    // 2⁻¹⁰²² (.NET has no double.MinNormal).
+    private const double SmallestNormal = 2.2250738585072014e-308;
+
+    private static bool Underflowed(CompiledProblem problem, double[] x, double[] jac, double[] y, int i)
+    {
+        if (Math.Abs(y[i]) >= SmallestNormal) return false;
+        for (var j = 0; j < problem.N; j++)
+            if (Math.Abs(jac[i * problem.N + j]) >= SmallestNormal) return false;
+        return true;
+    }
+
+    /// <summary>
+    /// Whether Pᵢ − yᵢ* is non-zero at x ± δ·eⱼ on both sides along some axis j, δ = 10⁻⁴·(1 + |xⱼ|): a zero
+    /// that is isolated (x² at 0, a touching root) rather than a flat stretch where P underflowed to yᵢ*
+    /// (exp(x) = 0 for all x &lt; −745.13). δ is wide enough that a subnormal Pᵢ still changes across it
+    /// (exp near 10⁻³²⁰ changes by 10⁻³²⁴ only over 10⁻⁴ in x).
+    /// </summary>
+    private static bool IsolatedZero(CompiledProblem problem, double[] x, double[] targetY, int i)
+    {
+        var (at, y) = ((double[])x.Clone(), new double[problem.M]);
+        for (var j = 0; j < problem.N; j++)
+        {
+            var isolated = true;
+            foreach (var sign in new[] { -1.0, 1.0 })
+            {
+                at[j] = x[j] + sign * 1e-4 * (1 + Math.Abs(x[j]));
+                problem.Simulate(at, y);
+                isolated &= y[i] - targetY[i] != 0;
+            }
+            at[j] = x[j];
+            if (isolated) return true;
+        }
+        return false;
     }
 
     /// <summary>The largest dense Jacobian (m·n entries, 100 × 100) for which <see cref="TargetInX"/> searches x* numerically.</summary>

@@ -620,7 +620,7 @@ public sealed class CompiledProblem : IDifferentiableProblem
     /// for m ≠ n. Up to <see cref="NumericInverseDenseUpTo"/> variables on the dense Jacobian, above it on
     /// the sparse one with LSQR (<see cref="InverseMethod"/>); no n × n array above that size.
     /// </summary>
-    public bool InvertNumerically(double[] y, double[] x0, double[] x, double tolerance = 1e-12, int maxIterations = 100) =>
+    public bool InvertNumerically(double[] y, double[] x0, double[] x, double tolerance = NumericInverseTolerance, int maxIterations = 100) =>
         InvertNumericallyReporting(y, x0, x, null, tolerance, maxIterations).Found;
 
     /// <summary>
@@ -632,7 +632,7 @@ public sealed class CompiledProblem : IDifferentiableProblem
     /// </summary>
     /// <exception cref="ArgumentException"><paramref name="method"/> is <see cref="InverseMethod.ClosedForm"/>, or an array is too short.</exception>
     public InverseReport InvertNumericallyReporting(double[] y, double[] x0, double[] x, InverseMethod? method = null,
-        double tolerance = 1e-12, int maxIterations = 100)
+        double tolerance = NumericInverseTolerance, int maxIterations = 100)
     {
         var chosen = method ?? (N <= NumericInverseDenseUpTo ? InverseMethod.DenseNewton : InverseMethod.NewtonKrylov);
         if (M != N) return new(false, chosen, 0, 0, double.NaN);
@@ -643,6 +643,13 @@ public sealed class CompiledProblem : IDifferentiableProblem
         var numeric = Volatile.Read(ref _numericInverse) ?? Interlocked.CompareExchange(ref _numericInverse, new NumericInverse(this), null) ?? _numericInverse!;
         return numeric.Invert(y, x0, x, chosen, tolerance, maxIterations);
     }
+
+    /// <summary>
+    /// The numeric inverse's default tolerance: every component misses by at most 10⁻¹² of its rounding
+    /// scale (<see cref="PreimageBackwardError"/> ≤ 10⁻¹²/u ≈ 9000 units of rounding), what a Newton point
+    /// some steps short of full convergence, or a chain of a few hundred rounded operations, still meets.
+    /// </summary>
+    public const double NumericInverseTolerance = 1e-12;
 
     /// <summary>The numeric inverse's dense route serves up to this many variables; above, the sparse route (<see cref="InverseMethod.NewtonKrylov"/>).</summary>
     public const int NumericInverseDenseUpTo = NumericInverse.DenseUpTo;

@@ -107,3 +107,54 @@ let ``a given inverse is warned about when wrong and not when right, at scales 1
     let linear = sprintf "%s*a" (r s)
     Assert.Null((withInverse s linear (sprintf "y0/%s" (r s))).GivenInverseWarning)
     Assert.NotNull((withInverse s linear (sprintf "y0/%s + 1e-6" (r s))).GivenInverseWarning)
+
+// x* is a preimage to rounding (BookExample.IsPreimage), not to an absolute 10⁻⁸: exp(x0) = 0 was "found" at
+// x0 = −28 by Newton's method (exp(−28) ≈ 7·10⁻¹³ < 10⁻⁸) and then at x0 = −745.27 by the outward scan, where
+// exp underflows to exactly 0 on a whole half-line. exp has no preimage of 0.
+[<Fact>]
+let ``exp(x0) = 0 has no preimage: not Newton's far point, not an underflowed zero`` () =
+    let problem = compile [| "exp(x0)" |] [| 0.0 |]
+    Assert.Null(BookExample.TargetInX(problem, [| 0.0 |], [| 0.0 |]))
+    Assert.Null(BookExample.TargetInX(problem, [| 0.0 |], [| -800.0 |]))
+    for x in [ -28.0; -745.271; -800.0 ] do
+        Assert.False(BookExample.IsPreimage(problem, [| x |], [| 0.0 |]), sprintf "x = %g taken for a preimage of 0" x)
+    let args = [ "compare"; "--simulator"; "exp(x0)"; "--target"; "0"; "--start"; "0"; "--methods"; "ig:1"; "--iterations"; "10" ]
+    let dir = IO.Path.Combine(IO.Path.GetTempPath(), sprintf "physgrad-expzero-%d" Environment.ProcessId)
+    let code, out, err = Cli.run (args @ [ "--out"; dir ])
+    Assert.True((code = 0), err)
+    Assert.DoesNotContain("is the preimage of y*", out)
+    Assert.Contains("the plots mark an approximate x* (x* ≈ ig's end", out)
+    let _, json, err = Cli.run (args @ [ "--format"; "json"; "--out"; dir + "-json" ])
+    let p = Text.Json.JsonDocument.Parse(json).RootElement.GetProperty("problem")
+    Assert.True((p.GetProperty("targetXKind").GetString() = "approximateRunEnd"), err)
+
+[<Property(MaxTest = 60)>]
+let ``x* of exp(x0) = 10^k is ln(10^k) to 1e-12 relative for k from -300 to 300`` () =
+    Prop.forAll (Gen.choose (-300, 300) |> Arb.fromGen) (fun k ->
+        let y = 10.0 ** float k
+        let problem = compile [| "exp(x0)" |] [| 0.0 |]
+        match BookExample.TargetInX(problem, [| y |], [| 0.0 |]) with
+        | null -> false |> Prop.label (sprintf "no x* for y* = %g" y)
+        | x ->
+            let exact = log y
+            (abs (x.[0] - exact) <= 1e-12 * max 1.0 (abs exact))
+            |> Prop.label (sprintf "y* = %g: x* = %.17g, ln y* = %.17g" y x.[0] exact))
+
+// A zero where P − y* touches 0 without changing sign is a root when it is isolated (x0² at 0: P ≠ 0 on
+// both sides), though there P and P' are exactly 0 as where exp underflows.
+[<Fact>]
+let ``the touching root of x0^2 = 0 is still x*, from either side`` () =
+    let problem = compile [| "x0^2" |] [| 1.0 |]
+    Assert.True(BookExample.IsPreimage(problem, [| 0.0 |], [| 0.0 |]))
+    for start in [ 1.0; -3.0; 1e-6 ] do
+        match BookExample.TargetInX(problem, [| 0.0 |], [| start |]) with
+        | null -> failwithf "no x* from %g" start
+        | x -> Assert.True(abs x.[0] <= 1e-7, sprintf "from %g: x* = %g" start x.[0])
+    let cubic = compile [| "x0^3 - 3*x0" |] [| 0.5 |]
+    let x = BookExample.TargetInX(cubic, [| 2.5 |], [| 0.5 |])
+    Assert.NotNull(x)
+    Assert.True(abs (x.[0] ** 3.0 - 3.0 * x.[0] - 2.5) <= 1e-12, sprintf "x* = %.17g" x.[0])
+    let tiny = compile [| "1e-20*x0" |] [| 0.0 |]
+    let t = BookExample.TargetInX(tiny, [| 1e-20 |], [| 0.0 |])
+    Assert.NotNull(t)
+    Assert.True(abs (t.[0] - 1.0) <= 1e-12, sprintf "x* = %.17g" t.[0])

@@ -129,16 +129,15 @@ let ``a non-square problem skips ig and pg in one line`` () =
         Assert.StartsWith("ig, pg skipped: ig and pg need a square Jacobian", skips.[0])
 
 // Fault 5: when the plots mark an approximate x* (a run's end), the table says that its distances are in y
-// and why. P = x0³ − 3·x0 from x0 = 0 at y* = 5: Newton's search for a preimage from the start finds none
-// (its steps reach J = 0 at x0 = ±1), and P has no derived inverse (a sum of pieces), but PG (numeric
-// inverse, falling back to IG where it finds no preimage) reaches x0 ≈ 2.279, L ≈ 0. (P = x0³ from 0, the
-// case here before, now has x* = 2: the derived cube root gives it where Newton cannot start, BranchPoints.fs.)
-// (P = (x0, x0²) at y* = (1, 1), the earlier case here, now has its x* = 1: Gauss–Newton finds the
-// preimage of a consistent overdetermined y*, see Overdetermined.fs.)
+// and why. P = exp(x0) at y* = 0 from x0 = 0: exp has no preimage of 0, yet IG (one step per unit) ends near
+// x0 = −10 with L ≈ 10⁻⁹. (P = x0³ − 3·x0 at y* = 5 from 0, the case here before, now has its x* ≈ 2.279
+// from the outward scan, NearestPreimage.fs; P = x0³ from 0 has x* = 2 from the derived cube root,
+// BranchPoints.fs; P = (x0, x0²) at y* = (1, 1) has x* = 1 from Gauss–Newton, Overdetermined.fs.)
 [<Fact>]
 let ``the table says when the plots' x* is only a run's end`` () =
-    let _, out, _ = run [ "compare"; "--simulator"; "x0^3 - 3*x0"; "--target"; "5"; "--start"; "0"; "--methods"; "pg:1"; "--iterations"; "5"; "--out"; tempDir () ]
-    Assert.Contains("No preimage of y* was found from the start: distances are in y; the plots mark an approximate x* (x* ≈ pg's end", out)
+    let args = [ "--simulator"; "exp(x0)"; "--target"; "0"; "--start"; "0"; "--methods"; "ig:1"; "--iterations"; "10" ]
+    let _, out, _ = run ([ "compare" ] @ args @ [ "--out"; tempDir () ])
+    Assert.Contains("No preimage of y* was found from the start: distances are in y; the plots mark an approximate x* (x* ≈ ig's end", out)
     Assert.Contains(" in y ", out)
-    let root = compareJson [ "--simulator"; "x0^3 - 3*x0"; "--target"; "5"; "--start"; "0"; "--methods"; "pg:1"; "--iterations"; "5" ]
+    let root = compareJson args
     Assert.Equal("approximateRunEnd", fst (targetX root))
