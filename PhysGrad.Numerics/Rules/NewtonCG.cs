@@ -18,7 +18,9 @@ namespace PhysGrad.Numerics.Rules;
 /// The forcing term, by default (<see cref="Tolerance"/> 0), is Eisenstat &amp; Walker's choice 2 (SIAM J.
 /// Sci. Comput. 17(1), 1996, pp. 16–32, §2, with their safeguard): ω₀ = ½, then
 /// ω_k = γ (‖∂L/∂x_k‖ / ‖∂L/∂x_{k−1}‖)^α with γ = 0.9, α = 2, raised to γ ω_{k−1}^α when that exceeds 0.1,
-/// and at most 0.9. Far from a minimum CG stops early (a few iterations give a descent direction, where an
+/// and at most 0.9; ω_k = ω_{k−1} when ‖∂L/∂x_k‖ &gt; ‖∂L/∂x_{k−1}‖ (a rise, which the line search allows
+/// and EW's analysis, made for ratios falling to 0, does not cover: loosening ω to 0.9 there stalled CG at one
+/// iteration for several steps after each rise on the Rosenbrock residuals). Far from a minimum CG stops early (a few iterations give a descent direction, where an
 /// exact solve would be wasted on a model that is poor there); as the gradient falls, ω_k falls with the
 /// square of its ratio, and the outer iteration converges with q-order 2 (their Theorem 2.3, γ &lt; 1) like
 /// Newton's. Unlike Algorithm 7.1's min(½, √‖∇L‖), the ratio has no units, so scaling L does not change
@@ -32,8 +34,9 @@ namespace PhysGrad.Numerics.Rules;
 /// decreases L). Algorithm 7.1 is a line-search method: every direction it produces descends (a CG iterate
 /// from 0 stopped before negative curvature, or −∇L), but its length comes from a quadratic model that can be
 /// poor far from a minimum, and without the search the loss can rise. On the Rosenbrock residuals at n = 10⁴
-/// the unit steps ended 10 iterations at L = 6.64 after rising from 1.01 to 44.3 at step 9; with the search
-/// L falls at every step, to 0.684 (BENCHMARKS.md, "… Newton-CG with a default line search"). Where the full
+/// the unit steps end 10 iterations at L = 20.4 after rising from 1.04 to 616 at step 8; with the search
+/// L falls at every step, to 0.500 (BENCHMARKS.md, "… Newton-CG with a default line search" and "Newton-CG's
+/// forcing term after the gradient grows"). Where the full
 /// step is accepted (near a minimum with η = 1, and on convex quadratics) the search costs one evaluation of
 /// L alone at the trial point (<see cref="IDifferentiableProblem.Value"/>) and changes nothing. Not MathNet's <c>WeakWolfeLineSearch</c>: the curvature
 /// condition it adds serves quasi-Newton updates, which Newton-CG has none of, and it allocates vectors at
@@ -79,11 +82,17 @@ public sealed class NewtonCG : RuleBase
     /// The Eisenstat–Walker choice-2 forcing term (γ = 0.9, α = 2, safeguarded; see the class) for a step
     /// whose gradient norm is <paramref name="gradientNorm"/>, after a step with gradient norm
     /// <paramref name="previousNorm"/> and forcing term <paramref name="previousForcing"/> (NaN for the
-    /// first step: ω₀ = ½).
+    /// first step: ω₀ = ½). When the gradient norm grew, the previous forcing term is kept (see the class).
     /// </summary>
     public static double Forcing(double gradientNorm, double previousNorm, double previousForcing)
     {
         if (double.IsNaN(previousForcing) || !(previousNorm > 0)) return FirstForcing;
+        // A gradient that grew says nothing about the quadratic model's accuracy (with a line search on L,
+        // ‖∇L‖ need not fall: on the Rosenbrock residuals it rises ~10x after each step along the curved
+        // valley), and EW's theory is for ratios that fall to 0. Loosening ω to 0.9 there made CG stop after
+        // one iteration for the next several steps (ω 0.9, 0.73, 0.48, 0.21 in a 4-step cycle) and cost
+        // ~10x in L after 100 steps (BENCHMARKS.md, "Newton-CG's forcing term after the gradient grows").
+        if (gradientNorm > previousNorm) return previousForcing;
         const double gamma = 0.9;
         var ratio = gradientNorm / previousNorm;
         var forcing = gamma * ratio * ratio;
