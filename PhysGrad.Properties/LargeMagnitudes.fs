@@ -17,7 +17,7 @@ open PhysGrad.Symbolic
 let private mantissas = [ "1"; "3"; "2.5"; "3.33"; "7.000001"; "1.2345678901234567"; "123456789" ]
 
 /// How the constant m·10^k is held: the double the text reads as, the exact rational of the text, or that
-/// rational after derive's return to doubles (ExactConstants.floating).
+/// rational as derive prints it (ReadableConstants.readable: small fractions exact, the rest doubles).
 type private Form =
     | Double
     | Exact
@@ -31,7 +31,7 @@ let private constant (form: Form) (m: string) (k: int) =
     match form with
     | Double -> Expr.real x
     | Exact -> Expr.number (ExactConstants.ofDecimal x)
-    | Derived -> ExactConstants.floating (Expr.number (ExactConstants.ofDecimal x))
+    | Derived -> ReadableConstants.readable (Expr.number (ExactConstants.ofDecimal x))
 
 /// The constant alone and in the places a rule puts it: a coefficient, a divisor, a term of a sum, a base.
 let private placements (c: Expr) =

@@ -18,7 +18,7 @@ module ReadableConstants =
 
     /// The constant as it is printed: a short decimal or a small fraction stays exact, any other
     /// rational becomes its nearest double. Integers stay as they are below 10^15; larger ones become
-    /// doubles (as ExactConstants.floating does), so that a rule prints 1E+20 beside 2.5E-20 in text.
+    /// doubles, so that a rule prints 1E+20 beside 2.5E-20 in text.
     let private constant (q: Rational) =
         if q.IsInteger then
             if (Layout.powerOfTen q.Num).IsSome && not (System.Double.IsInfinity(q.ToDouble())) then

@@ -7,8 +7,8 @@ open System.Numerics
 /// Decimal constants as the exact rationals a user means by them. A simulator written with 0.1 and
 /// 0.3 is solved by the closed forms in doubles otherwise, and a sum that cancels exactly on paper
 /// leaves rounding residue as a term of its own (2.22E-16*eta*x0, or a PG step that is not 0 at
-/// η = 0). Solving with the decimals as rationals cancels exactly; the results go back to doubles
-/// for printing and compiling. Rational arithmetic is BigInteger-based (Rational.fs).
+/// η = 0). Solving with the decimals as rationals cancels exactly; the results are then written with
+/// ReadableConstants (short decimals and small fractions exact, the rest doubles). Rational arithmetic is BigInteger-based (Rational.fs).
 [<RequireQualifiedAccess>]
 module ExactConstants =
 
@@ -71,36 +71,6 @@ module ExactConstants =
             match n.Node with
             | Real x -> Expr.number (ofDecimal x)
             | _ -> n)
-
-    /// Every non-integer rational back to a double, except exponents (x^(1/2) stays a square root) and
-    /// ±1/2; integers below 10^15 stay exact, as they print the same either way. Larger integers become
-    /// doubles too, so that a rule prints 1E+20 beside 1E-20 (both from decimals) in every format.
-    [<CompiledName("Floating")>]
-    let floating (e: Expr) =
-        let memo = Collections.Generic.Dictionary<Expr, Expr>(ExprIdentity.comparer)
-
-        let rec go (n: Expr) =
-            match memo.TryGetValue n with
-            | true, r -> r
-            | _ ->
-                Deep.check ()
-
-                let r =
-                    match n.Node with
-                    // Halves stay exact: they come from the calculus (½ of a square's derivative), print
-                    // as /2 as they did before, and are exact doubles either way.
-                    | Number q when not q.IsInteger && not (q.Den = BigInteger 2 && BigInteger.Abs q.Num = BigInteger.One) -> Expr.real (q.ToDouble())
-                    | Number q when (Layout.powerOfTen q.Num).IsSome && not (Double.IsInfinity(q.ToDouble())) -> Expr.real (q.ToDouble())
-                    | Power(b, x) -> Expr.pow (go b) x
-                    | _ ->
-                        let cs = Expr.children n
-                        if cs.Length = 0 then n else Expr.rebuild n (Array.map go cs)
-
-                memo.[n] <- r
-                r
-
-        go e
-
 
 /// The closed-form update rules of docs/theory.md §2 as expressions: for each variable xᵢ the step Δxᵢ,
 /// in the variables and the step size `eta`. They are what the numeric optimisers compute, written
