@@ -297,37 +297,54 @@ module Expr =
         // 1): the terms can cancel only once they stand side by side. A mere merge does not count:
         // a − (a + b + |a − b|)/2 stays as written, as the stable forms rely on (it is computed
         // from the same rounded max as the m it is paired with, so the rounding cancels), and
-        // 2·(x + 1) alone is not expanded. One pass, over the multiples present at the start.
-        for rest in order.ToArray() do
-            match rest.Node with
-            | Sum inner ->
-                let c = coefficients.[rest]
+        // 2·(x + 1) alone is not expanded.
+        //
+        // Repeated until no multiple meets a like term: distributing one multiple brings in terms
+        // that an earlier multiple may cancel against. With a single pass, y − (−3 − x) − (y + x)
+        // kept −(−x − 3) next to the −x that −(y + x) brought in (−x − (−x − 3) − 1 instead of 2),
+        // and its printed text then parsed, left to right, to the collected 2: a different node.
+        // Now no multiple left in the result meets a term beside it, so building the printed terms
+        // again, in any grouping, distributes nothing and gives this node. Any term that is not a number
+        // is collected alike, also a constant without a real value (acos(2), log(−1), (−1)^(1/2):
+        // `apply` and `pow` keep them as opaque nodes), so acos(2) + x − x is acos(2) and
+        // x − (x − acos(2)) is acos(2); the sum is undefined exactly where such a term is, before
+        // and after. Terminates: a distributed multiple only brings in rests lower than itself.
+        let mutable distributed = true
 
-                let meets (u: Expr) =
-                    match numOf u with
-                    | ValueSome _ -> false
-                    | ValueNone ->
-                        let struct (k, r) = splitCoefficient u
+        while distributed do
+            distributed <- false
 
-                        match coefficients.TryGetValue r with
-                        | true, k0 -> not (isZeroNum k0) && isZeroNum (addNum k0 (mulNum c k))
-                        | _ -> false
+            for rest in order.ToArray() do
+                match rest.Node with
+                | Sum inner ->
+                    let c = coefficients.[rest]
 
-                if not (isZeroNum c) && Array.exists meets inner then
-                    coefficients.[rest] <- Q Rational.Zero
-
-                    for u in inner do
+                    let meets (u: Expr) =
                         match numOf u with
-                        | ValueSome n -> constant <- addNum constant (mulNum c n)
+                        | ValueSome _ -> false
                         | ValueNone ->
                             let struct (k, r) = splitCoefficient u
 
                             match coefficients.TryGetValue r with
-                            | true, k0 -> coefficients.[r] <- addNum k0 (mulNum c k)
-                            | _ ->
-                                coefficients.[r] <- mulNum c k
-                                order.Add r
-            | _ -> ()
+                            | true, k0 -> not (isZeroNum k0) && isZeroNum (addNum k0 (mulNum c k))
+                            | _ -> false
+
+                    if not (isZeroNum c) && Array.exists meets inner then
+                        distributed <- true
+                        coefficients.[rest] <- Q Rational.Zero
+
+                        for u in inner do
+                            match numOf u with
+                            | ValueSome n -> constant <- addNum constant (mulNum c n)
+                            | ValueNone ->
+                                let struct (k, r) = splitCoefficient u
+
+                                match coefficients.TryGetValue r with
+                                | true, k0 -> coefficients.[r] <- addNum k0 (mulNum c k)
+                                | _ ->
+                                    coefficients.[r] <- mulNum c k
+                                    order.Add r
+                | _ -> ()
 
         let result = List<Expr>(order.Count + 1)
 
@@ -435,7 +452,14 @@ module Expr =
         else
             ValueNone
 
-    /// The sum of the given terms.
+    /// The sum of the given terms: nested sums flattened, numbers folded into one constant, like
+    /// terms (equal non-numeric parts) merged by adding their coefficients, and a numeric multiple of
+    /// a sum, c·(a + b + …), distributed whenever one of its terms then cancels exactly against a term
+    /// beside it (repeatedly, until none does). A constant without a real value, such as acos(2),
+    /// log(−1) or sqrt(−1), is an ordinary opaque term here, collected like any other
+    /// (x − (x − acos(2)) = acos(2)): the sum is undefined where that term is, and the simplifier
+    /// does not replace it by NaN or drop the rest of the sum. Raises NonFinite when floating
+    /// constants add up to ±∞, TooLarge beyond MaxTerms terms.
     [<CompiledName("Sum")>]
     let sum (terms: seq<Expr>) : Expr =
         let pair =
