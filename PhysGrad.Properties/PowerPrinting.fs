@@ -92,3 +92,20 @@ let ``C# computes every rational power as the reference interpreter does`` () =
         // A handful of roundings in the base (each 2⁻⁵³ relative), amplified by at most |p/q| ≤ 9 in the
         // power, and one in the product: 10⁻¹² is far above that and far below any wrong exponent.
         Assert.True(abs (csharp - reference) <= 1e-12 * abs reference, sprintf "%s: C# %s gives %.17g, reference %.17g" (Infix.format e) bodies.[i] csharp reference))
+
+/// A floating power kept because its value overflows (0.5^(−2000) = ∞ in doubles) must not print as
+/// 1/0.5^2000: that denominator folds to 0.0 when read back, a division by zero (found by the round
+/// trip above at 400,000 cases: (1.5^−1)^(−19683)). It prints as b^(−k), which reads back to itself,
+/// and C# computes the same ∞ as the interpreter.
+[<Fact>]
+let ``a kept floating power whose reciprocal underflows prints as b^(-k) and parses back`` () =
+    for b, k in [ 0.5, 2000; 1.0 / 1.5, 19683; 0.1, 400 ] do
+        let e = Expr.pow (Expr.real b) (Expr.number (Rational.OfInt -k))
+        // Kept unfolded: its value is not a finite double.
+        Assert.False(Expr.isNumeric e, sprintf "%g^(-%d) folded" b k)
+        let exact = Infix.formatExact e
+        Assert.True(obj.ReferenceEquals(Parse.expression exact, e), sprintf "%g^(-%d) printed as %s" b k exact)
+        Assert.DoesNotContain("^-", exact)
+        Assert.DoesNotContain("1/", exact)
+    // Where the reciprocal power is representable the fraction form stays: 2.5^(−1) folds, x^(−2) does not.
+    Assert.Equal("1/x^2", Infix.format (Parse.expression "x^(-2)"))

@@ -90,7 +90,7 @@ module CSharp =
         | Apply _
         | Atan2 _ -> Layout.Atom
         // 1.0 / b and b * b are products: parenthesised only where a product would be.
-        | Power(_, x) when Expr.isNumeric x && Layout.isNegative x && not (Layout.isSqrt x) -> Layout.Product
+        | Power(b, x) when Layout.isReciprocal b x && not (Layout.isSqrt x) -> Layout.Product
         | Power(_, x) when obj.ReferenceEquals(x, Expr.two) -> Layout.Product
         | Power _ -> Layout.Atom
         | Sum _ -> Layout.Sum
@@ -174,7 +174,7 @@ module CSharp =
             sb.Append "Math.Sqrt(" |> ignore
             write sb c 0 b
             sb.Append ')' |> ignore
-        | Power(b, x) when Expr.isNumeric x && Layout.isNegative x ->
+        | Power(b, x) when Layout.isReciprocal b x ->
             sb.Append "1.0 / " |> ignore
             write sb c Layout.Atom (Expr.pow b (Expr.neg x))
         | Power(b, x) when obj.ReferenceEquals(x, Expr.two) ->

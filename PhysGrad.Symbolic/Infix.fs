@@ -66,7 +66,7 @@ module Infix =
             else
                 Layout.Product
         | Power(_, x) when Layout.isSqrt x -> Layout.Atom
-        | Power(_, x) when Expr.isNumeric x && Layout.isNegative x -> Layout.Product
+        | Power(b, x) when Layout.isReciprocal b x -> Layout.Product
         | Power _ -> Layout.Power
 
     let rec private write (real: float -> string) (sb: StringBuilder) (context: int) (e: Expr) =
@@ -148,7 +148,7 @@ module Infix =
             sb.Append "sqrt(" |> ignore
             write real sb 0 b
             sb.Append ')' |> ignore
-        | Power(_, x) when Expr.isNumeric x && Layout.isNegative x -> writeFraction real sb (Layout.fraction e)
+        | Power(b, x) when Layout.isReciprocal b x -> writeFraction real sb (Layout.fraction e)
         | Power(b, x) ->
             write real sb Layout.Atom b
             sb.Append '^' |> ignore

@@ -150,7 +150,7 @@ module LaTeX =
             elif not f.Denominator.IsEmpty then Layout.Atom
             else Layout.Product
         | Power(_, x) when Layout.isSqrt x -> Layout.Atom
-        | Power(_, x) when Expr.isNumeric x && Layout.isNegative x -> Layout.Atom
+        | Power(b, x) when Layout.isReciprocal b x -> Layout.Atom
         | Power _ -> Layout.Power
 
     /// Can e stand as the base of a power without parentheses?
@@ -283,7 +283,7 @@ module LaTeX =
             sb.Append "\\sqrt{" |> ignore
             write names sb 0 b
             sb.Append '}' |> ignore
-        | Power(_, x) when Expr.isNumeric x && Layout.isNegative x -> writeFraction names sb (Layout.fraction e)
+        | Power(b, x) when Layout.isReciprocal b x -> writeFraction names sb (Layout.fraction e)
         | Power(b, x) ->
             // A base is bare only when it is one visible symbol or call: a fraction, a root, a power,
             // a sum or a product as base takes parentheses, ((a/b)^c, not \frac{a}{b}^{c}).

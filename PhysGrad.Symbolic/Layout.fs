@@ -171,6 +171,15 @@ module Layout =
             | _ -> false
         | _ -> false
 
+    /// Is b^x (x a negative number) written as 1/b^(−x)? Not when b is a number and b^(−x) folds to a
+    /// number while b^x did not: 0.5^(−2000) is kept because it overflows, and its reciprocal power
+    /// 0.5^2000 underflows to 0.0, so `1/0.5^2000` would read back as a division by zero. Such a power is
+    /// written as b^(−k), which reads back to itself.
+    let isReciprocal (b: Expr) (x: Expr) =
+        numericSign x < 0
+        && Expr.isNumeric x
+        && not (Expr.isNumeric b && Expr.isNumeric (Expr.pow b (Expr.neg x)))
+
     let fraction (e: Expr) : Fraction =
         let factors =
             match e.Node with
@@ -199,7 +208,7 @@ module Layout =
                     negative <- true
 
                 num.Add(Expr.real (abs x))
-            | Node.Power(b, x) when numericSign x < 0 -> den.Add(Expr.pow b (Expr.neg x))
+            | Node.Power(b, x) when isReciprocal b x -> den.Add(Expr.pow b (Expr.neg x))
             | _ -> num.Add f
 
         let numerator =
