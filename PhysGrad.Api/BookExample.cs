@@ -83,8 +83,7 @@ public static class BookExample
     /// Whether a method, with its options, can run on a problem of this shape, decided from the shape
     /// alone (so before anything is traced, derived or run): IG and PG need a square Jacobian
     /// (<see cref="NotApplicableCause.NotSquare"/>), and a rule with a dense form refuses sizes over its
-    /// limit (<see cref="NotApplicableCause.TooLarge"/>: newton over <see cref="Numerics.Rules.Newton.DenseUpTo"/>
-    /// variables, hig over <see cref="Numerics.Rules.SolverLimits.SvdUpTo"/>, bfgs over
+    /// limit (<see cref="NotApplicableCause.TooLarge"/>: hig over <see cref="Numerics.Rules.SolverLimits.SvdUpTo"/>, bfgs over
     /// <see cref="Numerics.Rules.Bfgs.DenseUpTo"/>, a dense form asked for with iterative=0 over
     /// <see cref="Numerics.Rules.SolverLimits.SvdUpTo"/>), with the rule's own reason, the one a run would throw.
     /// </summary>

@@ -293,8 +293,8 @@ public static class ReferenceProblems
     /// <param name="defaultComparison">True (the default) keeps n within <see cref="ReferenceProblemInfo.MaxSize"/>,
     /// the largest size whose default comparison (dense rules included) finishes in seconds. False lifts that
     /// limit for a caller that names its own methods: every rule then refuses, by name, the sizes it cannot
-    /// take (newton over 2,000 variables, HIG's dense factorisation), and the matrix-free ones (gd,
-    /// newton-cg, gn, lm, ig, pg) run at any n. <see cref="ReferenceProblemInfo.MinSize"/> always holds.</param>
+    /// take (HIG's dense factorisation, dense BFGS), and the matrix-free ones (gd, newton-cg, gn, lm, ig, pg)
+    /// and newton (sparse above 2,000 variables) run at any n. <see cref="ReferenceProblemInfo.MinSize"/> always holds.</param>
     public static PhysicsProblem Create(string name, int? n = null, bool defaultComparison = true)
     {
         var (info, size) = Sized(name, n, defaultComparison);

@@ -72,7 +72,7 @@ public enum NotApplicableCause
     Singular,
     /// <summary>A units analysis of a problem without units (see <see cref="StepUnits"/>).</summary>
     NoUnits,
-    /// <summary>A rule with a dense form on a problem over its size limit (newton over 2,000 variables, HIG's SVD, dense BFGS).</summary>
+    /// <summary>A rule with a dense form on a problem over its size limit (HIG's SVD, dense BFGS; newton is sparse above 2,000 variables and refuses only at the start, a problem without a sparse Hessian).</summary>
     TooLarge,
     /// <summary>Left out of a problem's default list by its own defaults (<see cref="ProblemDefinition.Defaults"/>):
     /// a reference example on which it diverges at every step size measured, or which it takes too long at this

@@ -322,7 +322,7 @@ let ``an inverse that is not linear, or not symmetric, is refused as a precondit
 let private newtonCapabilities = Capabilities.Value ||| Capabilities.Gradient ||| Capabilities.Hessian ||| Capabilities.HessianVector
 
 [<Fact>]
-let ``Newton above its dense limit is refused with the size and newton-cg named, and newton-cg starts there`` () =
+let ``Newton above its dense limit on a problem without a sparse Hessian is refused with the size and newton-cg named, and newton-cg starts there`` () =
     let n = Newton.DenseUpTo + 1
     let e = Assert.Throws<SymbolicException>(fun () -> (Newton 1.0 :> IUpdateRule).Init(unevaluated n newtonCapabilities, Array.zeroCreate n) |> ignore)
     Assert.Equal(ErrorKind.TooLarge, e.Kind)

@@ -3,38 +3,98 @@ using System.Globalization;
 namespace PhysGrad.Numerics.Rules;
 
 /// <summary>
-/// Newton's method with the exact Hessian: Δx = −η (∂²L/∂x²)⁻¹ ∂L/∂x. A clearly positive-definite H
-/// is recognised by an allocation-free Cholesky test and solved directly; a singular or indefinite H
-/// gets the modified direction of <see cref="ModifiedStep"/>, backtracked until L decreases (Armijo;
-/// recorded as a fallback); a solve that fails
-/// anyway falls back to a gradient step (recorded). Needs the dense Hessian (n² memory).
+/// Newton's method with the exact Hessian: Δx = −η (∂²L/∂x²)⁻¹ ∂L/∂x. Two forms, chosen by size:
+/// <list type="bullet">
+/// <item>Dense (n ≤ <see cref="DenseUpToVariables"/>, by default <see cref="DenseUpTo"/>): H formed as an
+/// n × n array. A clearly positive-definite H is recognised by an allocation-free Cholesky test and solved
+/// directly; a singular or indefinite H gets the eigenvalue-modified direction of <see cref="ModifiedStep"/>,
+/// backtracked until L decreases (Armijo; recorded as a fallback); a solve that fails anyway falls back to
+/// a gradient step (recorded). n² memory, O(n³) time a step.</item>
+/// <item>Sparse (n above it, when the problem answers <see cref="Capabilities.SparseHessian"/>): H's
+/// structural nonzeros only (<see cref="IDifferentiableProblem.SparseHessian"/>), factorised by a sparse
+/// Cholesky after a reverse Cuthill–McKee ordering (<see cref="EnvelopeCholesky"/>), so the step is
+/// −ηH⁻¹∇L to rounding, as the dense one, at O(n b) memory and O(n b²) time for a half-bandwidth b after
+/// the ordering. Where H is not positive definite (a Cholesky pivot not above 10⁻⁹ max|hᵢᵢ|), the
+/// eigenvalues are out of reach at this size, so the modification is Nocedal &amp; Wright's Algorithm 3.3
+/// (Numerical Optimization, 2nd ed., §3.4, "Cholesky with added multiple of the identity"): with
+/// β = 10⁻³ max|hᵢᵢ|, τ₀ = 0 when every hᵢᵢ &gt; 0 and −min hᵢᵢ + β otherwise, then τₖ₊₁ = max(2τₖ, β)
+/// until H + τI factorises; Δx = −η (H + τI)⁻¹∇L, a descent direction, backtracked as the dense modified
+/// step is (Armijo, Algorithm 3.2) and recorded (<see cref="FallbackKind.HessianIndefinite"/> when a
+/// negative diagonal entry or pivot shows a negative eigenvalue, else <see cref="FallbackKind.HessianSingular"/>),
+/// naming τ and the size. This is not the dense form's modified step (there |λ| replaces each eigenvalue,
+/// here every eigenvalue is raised by τ): the two forms agree where H is positive definite.</item>
+/// </list>
 /// </summary>
-/// <param name="eta">The step size η.</param>
-/// <remarks>Above <see cref="DenseUpTo"/> variables starting it throws <see cref="Symbolic.SymbolicException"/>
-/// (<see cref="Symbolic.ErrorKind.TooLarge"/>) naming the size and <see cref="NewtonCG"/>, which solves the same
-/// Newton system by conjugate gradients on Hessian-vector products.</remarks>
-public sealed class Newton(double eta)
-    : RuleBase("newton", eta, Capabilities.Value | Capabilities.Gradient | Capabilities.Hessian)
+/// <remarks>Starting it throws <see cref="Symbolic.SymbolicException"/> (<see cref="Symbolic.ErrorKind.TooLarge"/>)
+/// above <see cref="DenseUpTo"/> variables when the problem has no sparse Hessian (naming the size and
+/// <see cref="NewtonCG"/>, which solves the same Newton system by conjugate gradients on Hessian-vector
+/// products), and when the sparse factor would be larger or slower than the largest dense step
+/// (<see cref="SparseFactorLimit"/>; a Hessian whose nonzeros couple most variables, as for L = (Σxᵢ)²).</remarks>
+public sealed class Newton : RuleBase
 {
+    /// <summary>Newton with step size η, dense up to <paramref name="denseUpTo"/> variables and sparse above.</summary>
+    /// <param name="eta">The step size η.</param>
+    /// <param name="denseUpTo">The most variables the dense form takes (0 to <see cref="DenseUpTo"/>; by
+    /// default <see cref="DenseUpTo"/>). Below the default the sparse form is asked for at smaller sizes
+    /// (0: always, when the problem has a sparse Hessian).</param>
+    /// <exception cref="Symbolic.SymbolicException">η not positive and finite, or <paramref name="denseUpTo"/> outside [0, <see cref="DenseUpTo"/>].</exception>
+    public Newton(double eta, int denseUpTo = DenseUpTo)
+        : base("newton", eta, Capabilities.Value | Capabilities.Gradient | Capabilities.Hessian)
+    {
+        if (denseUpTo is < 0 or > DenseUpTo)
+            throw new Symbolic.SymbolicException(Symbolic.ErrorKind.Invalid,
+                $"newton's dense form takes 0 to {DenseUpTo} variables (above, it would hold three n × n arrays); {denseUpTo} is outside that range.");
+        DenseUpToVariables = denseUpTo;
+    }
+
     /// <summary>
-    /// The most variables Newton takes. Its step holds three n × n arrays (the rule's Hessian, the
+    /// The most variables the dense form takes. Its step holds three n × n arrays (the rule's Hessian, the
     /// factorisation workspace, the kernel's output) and factorises in O(n³): 232 ms a step at n = 10³
-    /// (BENCHMARKS.md), so minutes and 2.4 GB at n = 10⁴. Beyond this size the run is refused rather
-    /// than quietly switched to Newton-CG: a comparison reports under the rule's name, and Newton-CG
-    /// differs from Newton where H is indefinite (a CG iterate or −∇L instead of the saddle-free step),
-    /// so the user chooses it by name.
+    /// (BENCHMARKS.md), so minutes and 2.4 GB at n = 10⁴. Above it Newton takes the sparse form, or, for a
+    /// problem without a sparse Hessian, is refused rather than quietly switched to Newton-CG: a comparison
+    /// reports under the rule's name, and Newton-CG differs from Newton where H is indefinite.
     /// </summary>
     public const int DenseUpTo = 2000;
 
-    /// <inheritdoc/>
-    public override string? SizeRefusal(int outputs, int variables) => variables <= DenseUpTo ? null
-        : $"newton forms the dense Hessian ({variables} × {variables}, {NumberText.Short(3.0 * variables * variables * 8 / 1e9, 3)} GB in its three copies) " +
-          $"and factorises it in O(n³) time every step; {variables} variables are over its limit of {DenseUpTo}. " +
-          "Use newton-cg, which solves the same Newton system by conjugate gradients on Hessian-vector products (the Hessian never formed; " +
-          "the same step where the Hessian is positive definite), or a smaller problem.";
+    /// <summary>The most variables this rule's dense form takes (<see cref="DenseUpTo"/> unless asked for less).</summary>
+    public int DenseUpToVariables { get; }
+
+    /// <summary>
+    /// The sparse form's limit: the factor may hold at most 3·<see cref="DenseUpTo"/>² values (what the dense
+    /// form holds at its limit, 96 MB) and take at most <see cref="DenseUpTo"/>³/3 multiply-adds (the dense
+    /// Cholesky at its limit, about 2.7·10⁹). Above either the run is refused with both figures.
+    /// </summary>
+    public const long SparseFactorLimit = 3L * DenseUpTo * DenseUpTo;
+
+    private const double SparseWorkLimit = (double)DenseUpTo * DenseUpTo * DenseUpTo / 3;
+
+    /// <summary>The refusal for a problem over <see cref="DenseUpTo"/> variables without a sparse Hessian.</summary>
+    internal static string DenseOnlyRefusal(int variables) =>
+        $"newton forms the dense Hessian ({variables} × {variables}, {NumberText.Short(3.0 * variables * variables * 8 / 1e9, 3)} GB in its three copies) " +
+        $"and factorises it in O(n³) time every step; {variables} variables are over its limit of {DenseUpTo}, and this problem has no sparse Hessian " +
+        $"({Capabilities.SparseHessian}) for its sparse form. " +
+        "Use newton-cg, which solves the same Newton system by conjugate gradients on Hessian-vector products (the Hessian never formed; " +
+        "the same step where the Hessian is positive definite), or a smaller problem.";
 
     /// <inheritdoc/>
-    protected override RuleState Start(IDifferentiableProblem problem, double[] x0) => new State(problem, Eta);
+    protected override RuleState Start(IDifferentiableProblem problem, double[] x0)
+    {
+        var n = problem.N;
+        if (n > DenseUpToVariables && problem.Supported.HasFlag(Capabilities.SparseHessian))
+        {
+            var structure = new EnvelopeCholesky(problem.SparseHessianPattern());
+            if (structure.EnvelopeSize > SparseFactorLimit || structure.Work > SparseWorkLimit)
+                throw new Symbolic.SymbolicException(Symbolic.ErrorKind.TooLarge,
+                    $"newton's sparse Hessian ({n} × {n}, {NumberText.Count(problem.SparseHessianPattern().NonZeroCount, "nonzero")}) has a Cholesky factor of " +
+                    $"{NumberText.Short(structure.EnvelopeSize, 3)} values (half-bandwidth {structure.Bandwidth} after a reverse Cuthill–McKee ordering) and " +
+                    $"{NumberText.Short(structure.Work, 3)} multiply-adds a step, over its limit of {NumberText.Short(SparseFactorLimit, 3)} values and " +
+                    $"{NumberText.Short(SparseWorkLimit, 3)} (what the dense form takes at {DenseUpTo} variables). " +
+                    "Use newton-cg, which solves the same Newton system by conjugate gradients on Hessian-vector products, or a smaller problem.");
+            return new SparseState(problem, Eta, structure.Allocate());
+        }
+        if (n > DenseUpTo) throw new Symbolic.SymbolicException(Symbolic.ErrorKind.TooLarge, DenseOnlyRefusal(n));
+        return new State(problem, Eta);
+    }
 
     private sealed class State(IDifferentiableProblem problem, double eta) : RuleState(problem)
     {
@@ -73,10 +133,7 @@ public sealed class Newton(double eta)
                 // line search). Where H is positive definite nothing changes: the step stays −ηH⁻¹g.
                 _trial ??= new double[N];
                 var failed = ArmijoBacktracking.Search(Problem, x, loss, gradient, dx, _trial, out var halvings);
-                var searched = failed is { } note ? "; " + note
-                    : halvings > 0 ? $"; the full step did not decrease L enough (Armijo's condition), so it was halved {NumberText.Count(halvings, "time")} (Nocedal & Wright, Algorithm 3.2)"
-                    : "";
-                notes.Note(modified.Kind, $"the Hessian is {modified.Why} at {Point(x)}; {modified.Detail}{searched}");
+                notes.Note(modified.Kind, $"the Hessian is {modified.Why} at {Point(x)}; {modified.Detail}{Searched(failed, halvings)}");
             }
             else if (!Steps.Newton(_hx, gradient, eta, dx, _workspace, out var why))
             {
@@ -85,6 +142,92 @@ public sealed class Newton(double eta)
             }
         }
     }
+
+    // The sparse form (see the class): H's nonzeros in CSR, factorised by EnvelopeCholesky; where H is
+    // not positive definite, Nocedal & Wright's Algorithm 3.3 (H + τI) and Armijo backtracking.
+    private sealed class SparseState(IDifferentiableProblem problem, double eta, EnvelopeCholesky factor) : RuleState(problem)
+    {
+        private readonly CsrMatrix _h = new(problem.SparseHessianPattern());
+        private double[]? _trial; // the line search's points, allocated at the first fallback
+
+        /// <summary>At most this many factorisations a step (τ doubles each time: 2⁶⁰β is beyond any Hessian's scale).</summary>
+        private const int MaxAttempts = 60;
+
+        public override double Evaluate(double[] x, double[] gradient) => Problem.SparseHessian(x, gradient, _h);
+
+        public override NonFiniteValue? CheckInputs(double loss, double[] gradient)
+        {
+            if (base.CheckInputs(loss, gradient) is { } bad) return bad;
+            if (NonFiniteValue.Find(Quantity.Hessian, _h.Values) is not { } entry) return null;
+            // The flat index of the dense n × n matrix, so the message names the entry H[row, column].
+            var row = Array.FindLastIndex(_h.RowPointers, p => p <= entry.Index);
+            return entry with { Index = row * N + _h.ColumnIndices[entry.Index], Columns = N };
+        }
+
+        public override void Update(double[] x, double loss, double[] gradient, double[] dx, FallbackNotes notes)
+        {
+            if (Array.TrueForAll(gradient, v => v == 0))
+            {
+                Array.Clear(dx);
+                return;
+            }
+            double largest = 0, smallest = double.PositiveInfinity;
+            int smallestAt = 0;
+            for (var i = 0; i < N; i++)
+            {
+                var d = _h[i, i];
+                largest = Math.Max(largest, Math.Abs(d));
+                if (d < smallest) (smallest, smallestAt) = (d, i);
+            }
+            var floor = Curvature.RelativeZero * largest;
+            var beta = 1e-3 * largest;
+            if (!(beta > 0)) beta = 1e-3;
+            // Algorithm 3.3: τ₀ = 0 when the diagonal is positive, else −min hᵢᵢ + β.
+            var tau = smallest > 0 ? 0 : -smallest + beta;
+            var negative = smallest < 0; // eᵢᵀHeᵢ < 0: H has a negative eigenvalue
+            string? evidence = negative ? $"H[{smallestAt},{smallestAt}] = {NumberText.Short(smallest, 4)} < 0" : null;
+            var attempts = 0;
+            while (true)
+            {
+                attempts++;
+                var failedAt = factor.Factor(_h, tau, floor, out var pivot);
+                if (failedAt < 0) break;
+                if (tau == 0)
+                {
+                    // A negative pivot after positive ones: a leading principal submatrix (in the factor's
+                    // order) is indefinite, so H has a negative eigenvalue. A pivot near 0 cannot tell.
+                    negative = pivot < -floor;
+                    evidence = $"the Cholesky pivot of x{failedAt} is {NumberText.Short(pivot, 4)}";
+                }
+                if (attempts == MaxAttempts)
+                {
+                    for (var i = 0; i < N; i++) dx[i] = -eta * gradient[i];
+                    notes.Note(FallbackKind.HessianSingular,
+                        $"the Hessian is not positive definite at {Point(x)} ({evidence}) and H + τI did not factorise up to τ = {NumberText.Short(tau, 4)} " +
+                        $"({MaxAttempts} attempts, Nocedal & Wright, Algorithm 3.3); took a gradient step instead");
+                    return;
+                }
+                tau = Math.Max(2 * tau, beta);
+            }
+            for (var i = 0; i < N; i++) dx[i] = -eta * gradient[i];
+            factor.Solve(dx, dx);
+            if (tau == 0) return;
+            // H + τI is positive definite: −η(H + τI)⁻¹∇L descends, but its length comes from a shifted model.
+            _trial ??= new double[N];
+            var failed = ArmijoBacktracking.Search(Problem, x, loss, gradient, dx, _trial, out var halvings);
+            notes.Note(negative ? FallbackKind.HessianIndefinite : FallbackKind.HessianSingular,
+                $"the Hessian is {(negative ? "indefinite" : "singular or nearly")} at {Point(x)} ({evidence}); over the dense form's {DenseUpTo} variables " +
+                $"(n = {N}) its eigenvalues are out of reach, so the step solved (H + τI)Δx = −η∇L with τ = {NumberText.Short(tau, 4)} " +
+                $"(Nocedal & Wright, Algorithm 3.3, Cholesky with added multiple of the identity; {NumberText.Count(attempts, "factorisation")}), a descent direction" +
+                Searched(failed, halvings));
+        }
+    }
+
+    // What the line search after a modified step did, for the fallback note ("" when the full step was taken).
+    private static string Searched(string? failed, int halvings) =>
+        failed is { } note ? "; " + note
+        : halvings > 0 ? $"; the full step did not decrease L enough (Armijo's condition), so it was halved {NumberText.Count(halvings, "time")} (Nocedal & Wright, Algorithm 3.2)"
+        : "";
 
     /// <summary>
     /// Newton's modified direction when H is singular or indefinite, or null (and Δx untouched) when H
