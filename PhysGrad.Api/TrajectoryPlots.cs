@@ -950,23 +950,21 @@ public static class TrajectoryPlots
             plot.Axes.Bottom.TickGenerator = Ticks(false, limits.XMax - limits.XMin);
         plot.Axes.SetLimits(limits.XMin, limits.XMax, limits.YMin, limits.YMax);
         plot.Axes.Left.TickGenerator = Ticks(false, limits.YMax - limits.YMin);
-        // Data that do not vary along an axis (runs of one point, a constant loss) get a few round ticks
-        // around their value, not a padded sliver labelled every few pixels. Only where nothing is cut (a
-        // cut curve's marks sit on the box's edge, which must stay the axis' range).
-        var values = curves.SelectMany(c => c).Where(p => double.IsFinite(p.X) && double.IsFinite(p.Y)).ToArray();
-        if (values.All(box.Contains))
+        // Data that do not vary along an axis (runs of one point, a constant loss, x1 = 1 throughout while
+        // x0 moves) get a few round ticks around their value, not a padded sliver labelled every few pixels
+        // (0.89 … 1.11 in steps of 0.01). Only where no curve is cut on that axis (a cut curve's marks sit
+        // on the box's edge, which must then stay the axis' range).
+        var values = curves.SelectMany(c => c).Where(p => double.IsFinite(p.X) && double.IsFinite(p.Y))
+            .Concat(target is { } tt ? [tt] : []).ToArray();
+        if (values.All(p => !double.IsFinite(p.Y) || (p.Y >= box.YMin && p.Y <= box.YMax)) && FlatAxis(values.Select(p => p.Y), scale) is { } flatY)
         {
-            var withTarget = target is { } tt ? values.Append(tt).ToArray() : values;
-            if (FlatAxis(withTarget.Select(p => p.Y), scale) is { } flatY)
-            {
-                plot.Axes.SetLimitsY(flatY.Min, flatY.Max);
-                plot.Axes.Left.TickGenerator = flatY.Ticks;
-            }
-            if (!iterationAxis && FlatAxis(withTarget.Select(p => p.X), scale) is { } flatX)
-            {
-                plot.Axes.SetLimitsX(flatX.Min, flatX.Max);
-                plot.Axes.Bottom.TickGenerator = flatX.Ticks;
-            }
+            plot.Axes.SetLimitsY(flatY.Min, flatY.Max);
+            plot.Axes.Left.TickGenerator = flatY.Ticks;
+        }
+        if (!iterationAxis && values.All(p => p.X >= box.XMin && p.X <= box.XMax) && FlatAxis(values.Select(p => p.X), scale) is { } flatX)
+        {
+            plot.Axes.SetLimitsX(flatX.Min, flatX.Max);
+            plot.Axes.Bottom.TickGenerator = flatX.Ticks;
         }
         if (cut) ShadeOutside(plot, box, sides: !iterationAxis);
         plot.Legend.Layout = new OneColumn();

@@ -72,7 +72,7 @@ internal static class CompareCommand
         var format = FormatOption.Create("table, json or csv.", "table", "json", "csv");
         var outDir = new Option<string>("--out")
         {
-            Description = "Directory for the plots (PNG and SVG): the trajectories in x-space and y-space, and the loss against iteration.",
+            Description = "Directory for the plots, each as PNG and SVG: the trajectories in x-space and y-space, the loss against iteration, and for a grid example the field of each run (field-NAME).",
             DefaultValueFactory = _ => "physgrad-out",
         };
         var lineSearch = new Option<bool>("--line-search")
