@@ -199,6 +199,7 @@ public static class TrajectoryPlots
             var plot = Panel(runs, curves, box, t2, targetLabel, title, names[0], names[1], iterationAxis: false,
                 scale, exploding, far, groups, LegendLeaders([(curves, box)], runs),
                 iterationOf: (i, k) => IterationAt(runs[i], k));
+            MarkStarts(plot, curves, box);
             return Single(space, plot);
         }
         // One or more than two dimensions: every component (or a chosen few) against the iteration, one panel each.
@@ -250,6 +251,28 @@ public static class TrajectoryPlots
         for (var k = 0; k < panels.Count; k++)
             panels[k].Layout.Fixed(new PixelPadding(left, width - left - StackDataWidth, k == panels.Count - 1 ? 50 : 28, k == 0 ? StackTop : 12));
         return new Figure(space, panels, width, height, legendRect);
+    }
+
+    /// <summary>
+    /// Marks the runs' start points in a plane (a black ring under the runs' first markers) with a legend
+    /// entry "start (iteration 0)": a plane has no iteration axis, and without it a single run's curve does
+    /// not say which end it started from (gd's curve from (1, 1) to (1.13, 1.68) read either way).
+    /// </summary>
+    private static void MarkStarts(Plot plot, (double X, double Y)[][] curves, Box box)
+    {
+        var starts = curves.Where(c => c.Length > 0 && box.Contains(c[0])).Select(c => c[0]).Distinct().ToArray();
+        if (starts.Length == 0) return;
+        foreach (var p in starts)
+        {
+            var ring = plot.Add.Marker(p.X, p.Y, MarkerShape.OpenCircle, 22, Colors.Black);
+            ring.MarkerLineWidth = 1.5f;
+            plot.MoveToBack(ring);
+        }
+        plot.Legend.ManualItems.Add(new LegendItem
+        {
+            LabelText = LegendText(starts.Length == 1 ? "start (iteration 0)" : "starts (iteration 0)"),
+            MarkerShape = MarkerShape.OpenCircle, MarkerSize = 14, MarkerColor = Colors.Black, MarkerLineWidth = 1.5f,
+        });
     }
 
     /// <summary>The gap between a stack's data areas and its legend, and from the legend to the figure's edge.</summary>

@@ -214,3 +214,19 @@ let ``compare lists every file it writes in --out and each PNG comes with its SV
             Assert.True(svg.Split("<path").Length > 20, sprintf "%s.svg has few paths" f)
     finally
         if Directory.Exists dir then Directory.Delete(dir, true)
+
+// ---- review: a plane says where its runs start ----
+
+[<Fact>]
+let ``a plane of two variables marks the start with a black ring named in the legend`` () =
+    // Three outputs of two variables from (1, 1): gd's curve alone would not say which end it started from.
+    let problem = PhysicsProblem.FromText("x0*x1; x0+x1; x1^2", [| 2.0; 3.0; 4.0 |], [| 1.0; 1.0 |])
+    let comparison = problem.CompareMethods(MethodCatalog.Parse "gd:0.01,gn:0.3", 10)
+    let plot = (figure problem comparison "x-space").Panels.[0]
+    let rings = TestHelpers.markers plot ScottPlot.MarkerShape.OpenCircle ScottPlot.Colors.Black
+    Assert.Equal<ScottPlot.Coordinates list>([ ScottPlot.Coordinates(1.0, 1.0) ], rings)
+    Assert.Contains(plot.Legend.ManualItems, fun i -> i.LabelText = "start (iteration 0)" && i.MarkerShape = ScottPlot.MarkerShape.OpenCircle)
+    // Stacks have an iteration axis and no such ring.
+    let y = figure problem comparison "y-space"
+    for p in y.Panels do
+        Assert.Empty(TestHelpers.markers p ScottPlot.MarkerShape.OpenCircle ScottPlot.Colors.Black)
