@@ -6,8 +6,9 @@ namespace PhysGrad;
 /// <summary>
 /// Plots of the field itself for runs on a grid problem (issue 14, item 6): when x is a 1-D or 2-D grid
 /// of many cells, the per-component panels of <see cref="TrajectoryPlots"/> say little, so each run gets
-/// <c>field-NAME.png</c>: for a 1-D grid, x against the cell index at a few chosen iterations (the start,
-/// two between, the last; light to dark) with x* dashed when known; for a 2-D grid, a heat map of the
+/// <c>field-NAME.png</c> (and <c>.svg</c>): for a 1-D grid, x against the cell index at a few chosen iterations (the start,
+/// two between, the last; each its own colour of a sequential map, width, dash pattern and marker, see
+/// <see cref="IterationStyle"/>) with x* dashed when known; for a 2-D grid, a heat map of the
 /// last x beside one of x* (<c>field-target.png</c>) on the same colour scale. Via ScottPlot 5; rendering
 /// is serialised (one lock for the process around every render and save of the product's plots).
 /// </summary>
@@ -18,7 +19,7 @@ public static class FieldPlots
 
     /// <summary>
     /// Writes the field plots of <paramref name="runs"/> into <paramref name="directory"/> (created if
-    /// needed) and returns the paths. <paramref name="shape"/> is the grid: [cells] or [rows, columns]
+    /// needed), each as PNG and SVG, and returns the paths. <paramref name="shape"/> is the grid: [cells] or [rows, columns]
     /// (cell (i, j) at i·columns + j); each run's points must have rows·columns values. <paramref name="problem"/>, when
     /// given (an example's name and size), opens every title.
     /// </summary>
@@ -42,7 +43,12 @@ public static class FieldPlots
                 var path = Path.Combine(directory, file);
                 var (width, height) = SizeOf(plot);
                 plot.SavePng(path, width, height);
+                // The SVG of every plot, as the comparison's other plots have (a dashed line's note from
+                // Skia's SVG writer goes to a silenced native stderr).
+                var svg = Path.ChangeExtension(path, ".svg");
+                NativeStderr.Silenced(() => plot.SaveSvg(svg, width, height));
                 written.Add(path);
+                written.Add(svg);
             }
         return written;
     }
@@ -91,8 +97,6 @@ public static class FieldPlots
     {
         var plots = new List<(string, Plot)>();
         var used = new HashSet<string>();
-        // The colours of the comparison's other plots, so that a run is one colour everywhere.
-        var colors = TrajectoryPlots.ColorsOf(runs);
         // The problem's name opens every title (heat1d-inverse, n = 64: pg …), as in the comparison's other plots.
         var prefix = problem is null ? "" : problem + ": ";
         // The comparison's rule (TrajectoryPlots.Exploding, FarPoints): a run thrown far sets no range, so
@@ -107,7 +111,7 @@ public static class FieldPlots
             // such as hig:1:kappa=-0.5 has characters that are no file name's).
             var file = new[] { run.Name, $"{run.Name}-{NumberText.RoundTrip(run.Eta)}", $"{run.Name}-{r + 1}" }.First(used.Add);
             var status = TrajectoryPlots.Status(run, exploding[r]);
-            var plot = shape.Count == 1 ? Line(run, targetX, colors[r], prefix, far[r], status) : Map(run.Trajectory[^1], shape[0], shape[1], range,
+            var plot = shape.Count == 1 ? Line(run, targetX, prefix, far[r], status) : Map(run.Trajectory[^1], shape[0], shape[1], range,
                 $"{prefix}{Title(run)}{status}: x at iteration {TrajectoryPlots.IterationAt(run, run.Trajectory.Count - 1)}" + (exploding[r] ? "\n(colours saturate beyond the other runs' range)" : ""));
             plots.Add(($"field-{file}.png", plot));
         }
@@ -127,6 +131,24 @@ public static class FieldPlots
         return new[] { 0, last / 3, 2 * last / 3, last }.Distinct().ToArray();
     }
 
+    /// <summary>
+    /// The style of the <paramref name="k"/>-th of <paramref name="count"/> iterations drawn in a 1-D field
+    /// plot: a colour from the sequential Viridis map (dark purple for the first, through blue and teal, to
+    /// green for the last; its light yellow end, faint on white, is not used), widths falling from 6 to 2.5
+    /// pixels so that a later line drawn on an earlier one leaves its edges visible, and the comparison
+    /// plots' dash patterns and marker shapes in turn. Every two iterations differ in colour, width, pattern
+    /// and marker: shades of the run's own colour (used before) made iterations 0, 3 and 6 one blue.
+    /// </summary>
+    internal static (Color Color, float Width, LinePattern Pattern, MarkerShape Shape) IterationStyle(int k, int count)
+    {
+        var f = count <= 1 ? 1.0 : (double)k / (count - 1);
+        var color = new ScottPlot.Colormaps.Viridis().GetColor(0.75 * f);
+        return (color, (float)(6 - 3.5 * f), TrajectoryPlots.Patterns[k % TrajectoryPlots.Patterns.Length], IterationShapes[k % IterationShapes.Length]);
+    }
+
+    private static readonly MarkerShape[] IterationShapes =
+        [MarkerShape.FilledCircle, MarkerShape.OpenSquare, MarkerShape.FilledTriangleUp, MarkerShape.OpenDiamond, MarkerShape.Cross];
+
     /// <summary>The most characters a line of a field plot's title holds: about the width of its data area in the title's font.</summary>
     internal const int TitleWidth = 56;
 
@@ -134,7 +156,7 @@ public static class FieldPlots
     private static string Title(OptimizerRun run) =>
         run.Label != run.Name ? run.Label : $"{run.Name} (η = {NumberText.StepSize(run.Eta)})";
 
-    private static Plot Line(OptimizerRun run, double[]? targetX, Color baseColor, string prefix, bool[] far, string status)
+    private static Plot Line(OptimizerRun run, double[]? targetX, string prefix, bool[] far, string status)
     {
         var plot = new Plot();
         var chosen = ChosenPoints(run);
@@ -154,17 +176,28 @@ public static class FieldPlots
                 plot.Legend.ManualItems.Add(new LegendItem
                 {
                     LabelText = $"iteration {iteration}: off the plot (|x_i| up to {NumberText.Short(field.Any(v => !double.IsFinite(v)) ? double.PositiveInfinity : largest)})",
-                    MarkerShape = MarkerShape.Eks, MarkerSize = 12, MarkerColor = baseColor,
+                    MarkerShape = MarkerShape.Eks, MarkerSize = 12, MarkerColor = IterationStyle(k, chosen.Length).Color,
                 });
                 continue;
             }
             kept.AddRange(field);
+            var (color, width, pattern, shape) = IterationStyle(k, chosen.Length);
             var line = plot.Add.ScatterLine(cells, field);
-            // Later iterations darker: the path towards x* reads left to right in the legend.
-            var share = chosen.Length == 1 ? 1.0 : 0.3 + 0.7 * k / (chosen.Length - 1);
-            line.Color = baseColor.WithAlpha((byte)(255 * share));
-            line.LineWidth = 1.5f;
-            line.LegendText = $"iteration {iteration}";
+            line.Color = color;
+            line.LineWidth = width;
+            line.LinePattern = pattern;
+            line.MarkerSize = 0;
+            line.LegendText = "";
+            // Markers on about a dozen cells, each iteration from its own offset, so that lines lying on
+            // one another (every iteration after the first at x*) still show each iteration's marks.
+            var period = Math.Max(1, cells.Length / 12);
+            var marked = Enumerable.Range(0, cells.Length).Where(i => i % period == k * period / chosen.Length % period).ToArray();
+            plot.Add.Markers(marked.Select(i => cells[i]).ToArray(), marked.Select(i => field[i]).ToArray(), shape, 8, color);
+            plot.Legend.ManualItems.Add(new LegendItem
+            {
+                LabelText = $"iteration {iteration}", LineColor = color, LineWidth = width, LinePattern = pattern,
+                MarkerShape = shape, MarkerSize = 8, MarkerColor = color,
+            });
         }
         if (targetX is not null)
         {
@@ -172,7 +205,8 @@ public static class FieldPlots
             target.Color = Colors.Black;
             target.LinePattern = LinePattern.Dashed;
             target.LineWidth = 1;
-            target.LegendText = "x*";
+            target.LegendText = "";
+            plot.Legend.ManualItems.Add(new LegendItem { LabelText = "x*", LineColor = Colors.Black, LineWidth = 1, LinePattern = LinePattern.Dashed });
         }
         // Wrapped as the maps' titles are: a long one (an example's name, a diverged run) centred over the
         // data area ran past the image's left edge.

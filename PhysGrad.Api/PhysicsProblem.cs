@@ -553,7 +553,7 @@ public sealed partial class PhysicsProblem
     /// <summary>The properties of docs/theory.md §3 at a point (default: the start).</summary>
     public CheckReport Check(double[]? at = null, double eta = 0.3) => TheoryChecks.Run(Model, at, eta);
 
-    /// <summary>Saves x-space, y-space and loss plots (PNG, and SVG for single-panel plots) of runs into a directory; returns the files.
+    /// <summary>Saves x-space, y-space and loss plots (each as PNG and SVG) of runs into a directory; returns the files.
     /// Rendering is serialised: every plot the library draws (these, the field plots, train's) is rendered and
     /// saved under one lock for the process, so calls from several threads are safe and take turns.</summary>
     public IReadOnlyList<string> SavePlots(IReadOnlyList<OptimizerRun> runs, string directory) =>

@@ -220,4 +220,23 @@ public static class RunReport
     /// </summary>
     public static string FormatVector(IReadOnlyList<double> values, int shown = 4, int significant = 6) =>
         NumberText.Vector(values, v => NumberText.Table(v, significant), shown);
+
+    /// <summary>
+    /// A computed vector (a run's final x, a found x*) for a table, as <see cref="FormatVector(IReadOnlyList{double}, int, int)"/>
+    /// with rounding noise written as 0 (<see cref="NumberText.Vector"/>'s rule: below 2⁻⁴² of the vector's
+    /// largest magnitude, capped at <paramref name="problemScale"/>, the problem's scale in that space).
+    /// </summary>
+    public static string FormatComputed(IReadOnlyList<double> values, double problemScale = double.PositiveInfinity, int shown = 4, int significant = 6) =>
+        NumberText.Vector(values, v => NumberText.Table(v, significant), shown, dropNoise: true, problemScale: problemScale);
+
+    /// <summary>
+    /// The scale of a problem in x: the largest finite magnitude of the start and of x* (when known), the
+    /// cap of the noise rule for the runs' points (<see cref="FormatComputed"/>); +∞ when both are 0 or
+    /// missing (then each vector is judged at its own largest magnitude).
+    /// </summary>
+    public static double ScaleOf(IEnumerable<double> start, IEnumerable<double>? target)
+    {
+        var scale = start.Concat(target ?? []).Where(double.IsFinite).Select(Math.Abs).DefaultIfEmpty(0).Max();
+        return scale > 0 ? scale : double.PositiveInfinity;
+    }
 }

@@ -30,7 +30,7 @@ public static class TrajectoryPlots
     internal sealed record Figure(string Name, IReadOnlyList<Plot> Panels, int Width, int Height, PixelRect? Legend = null);
 
     /// <summary>
-    /// Writes <c>x-space.png</c> and <c>y-space.png</c> (with <c>.svg</c> for two-dimensional spaces)
+    /// Writes <c>x-space.png</c> and <c>y-space.png</c>, each with its <c>.svg</c>,
     /// into <paramref name="directory"/> (created if needed). A space of two dimensions is drawn as the
     /// plane of its two coordinates; a space of one or of more than two dimensions gets one panel per
     /// component against the iteration. The target is marked (in x-space when x* is known).
@@ -140,9 +140,22 @@ public static class TrajectoryPlots
     /// The components drawn of a space with more than <see cref="MaxPanels"/>: the first three, the last,
     /// and those that moved most (largest range over the runs that do not explode), in index order.
     /// </summary>
-    internal static int[] ChosenComponents(IReadOnlyList<OptimizerRun> runs, Func<OptimizerRun, IReadOnlyList<double[]>> points, int count, bool[] exploding)
+    internal static int[] ChosenComponents(IReadOnlyList<OptimizerRun> runs, Func<OptimizerRun, IReadOnlyList<double[]>> points, int count, bool[] exploding) =>
+        ChooseComponents(runs, points, count, exploding).Shown;
+
+    /// <summary>
+    /// The components drawn of a space and the words that say which, made from one list so that they
+    /// cannot disagree: each chosen component is entered with its reason (first three, last, moved most,
+    /// or, once no other component moved at all, next in index order), the components shown are that
+    /// list's indices in index order, and the description counts its reasons in the order they were
+    /// entered: <c>8 of 50 components (first 3, last, 4 most moved)</c>; <c>by component</c> for all of
+    /// at most <see cref="MaxPanels"/>. A fixed text said "most moved" also of components taken in index
+    /// order because nothing moved (a run of no steps).
+    /// </summary>
+    internal static (int[] Shown, string Description) ChooseComponents(
+        IReadOnlyList<OptimizerRun> runs, Func<OptimizerRun, IReadOnlyList<double[]>> points, int count, bool[] exploding)
     {
-        if (count <= MaxPanels) return Enumerable.Range(0, count).ToArray();
+        if (count <= MaxPanels) return (Enumerable.Range(0, count).ToArray(), "by component");
         var moved = new double[count];
         for (var i = 0; i < runs.Count; i++)
         {
@@ -154,13 +167,20 @@ public static class TrajectoryPlots
                 if (vs.Length > 0) moved[j] = Math.Max(moved[j], vs.Max() - vs.Min());
             }
         }
-        var chosen = new SortedSet<int> { 0, 1, 2, count - 1 };
+        var chosen = new List<(int Index, string Why)> { (0, "first"), (1, "first"), (2, "first"), (count - 1, "last") };
         foreach (var j in Enumerable.Range(0, count).OrderByDescending(j => moved[j]).ThenBy(j => j))
         {
             if (chosen.Count >= MaxPanels) break;
-            chosen.Add(j);
+            if (chosen.All(c => c.Index != j)) chosen.Add((j, moved[j] > 0 ? "most moved" : "next"));
         }
-        return chosen.ToArray();
+        var reasons = chosen.GroupBy(c => c.Why).Select(g => g.Key switch
+        {
+            "first" => $"first {g.Count()}",
+            "last" => "last",
+            "most moved" => $"{g.Count()} most moved",
+            _ => $"next {g.Count()} in order, no other moved",
+        });
+        return (chosen.Select(c => c.Index).Order().ToArray(), $"{chosen.Count} of {count} components ({string.Join(", ", reasons)})");
     }
 
     private static Figure SpaceFigure(
@@ -179,13 +199,13 @@ public static class TrajectoryPlots
             var plot = Panel(runs, curves, box, t2, targetLabel, title, names[0], names[1], iterationAxis: false,
                 scale, exploding, far, groups, LegendLeaders([(curves, box)], runs),
                 iterationOf: (i, k) => IterationAt(runs[i], k));
+            MarkStarts(plot, curves, box);
             return Single(space, plot);
         }
         // One or more than two dimensions: every component (or a chosen few) against the iteration, one panel each.
-        var shown = ChosenComponents(runs, points, names.Length, exploding);
-        // A subset names itself in the title; its components are the panels' axis labels.
-        var which = shown.Length == names.Length ? "by component"
-            : $"{shown.Length} of {names.Length} components (first 3, last, most moved)";
+        // A subset names itself in the title, in words made from the list the panels are drawn from; its
+        // components are the panels' axis labels.
+        var (shown, which) = ChooseComponents(runs, points, names.Length, exploding);
         var panels = new List<Plot>();
         // A sparse recording (Recording.EveryKth) keeps the points of some iterations only: each is drawn at
         // the iteration it was recorded at, not at its place in the list (which put iteration 50 at 10).
@@ -231,6 +251,28 @@ public static class TrajectoryPlots
         for (var k = 0; k < panels.Count; k++)
             panels[k].Layout.Fixed(new PixelPadding(left, width - left - StackDataWidth, k == panels.Count - 1 ? 50 : 28, k == 0 ? StackTop : 12));
         return new Figure(space, panels, width, height, legendRect);
+    }
+
+    /// <summary>
+    /// Marks the runs' start points in a plane (a black ring under the runs' first markers) with a legend
+    /// entry "start (iteration 0)": a plane has no iteration axis, and without it a single run's curve does
+    /// not say which end it started from (gd's curve from (1, 1) to (1.13, 1.68) read either way).
+    /// </summary>
+    private static void MarkStarts(Plot plot, (double X, double Y)[][] curves, Box box)
+    {
+        var starts = curves.Where(c => c.Length > 0 && box.Contains(c[0])).Select(c => c[0]).Distinct().ToArray();
+        if (starts.Length == 0) return;
+        foreach (var p in starts)
+        {
+            var ring = plot.Add.Marker(p.X, p.Y, MarkerShape.OpenCircle, 22, Colors.Black);
+            ring.MarkerLineWidth = 1.5f;
+            plot.MoveToBack(ring);
+        }
+        plot.Legend.ManualItems.Add(new LegendItem
+        {
+            LabelText = LegendText(starts.Length == 1 ? "start (iteration 0)" : "starts (iteration 0)"),
+            MarkerShape = MarkerShape.OpenCircle, MarkerSize = 14, MarkerColor = Colors.Black, MarkerLineWidth = 1.5f,
+        });
     }
 
     /// <summary>The gap between a stack's data areas and its legend, and from the legend to the figure's edge.</summary>
@@ -427,15 +469,18 @@ public static class TrajectoryPlots
 
     /// <summary>
     /// Whether two curves coincide at plot resolution in <paramref name="box"/>: every point of the
-    /// shorter (of at least one point) within <see cref="Resolution"/> of the range of the same
-    /// iteration's point of the other, so the curve drawn first would be hidden under the other.
+    /// shorter within <see cref="Resolution"/> of the range of the same iteration's point of the other, so
+    /// the curve drawn first would be hidden under the other. They must share a path: the shorter has two
+    /// points at least, unless both are single points (then the same point). A run of one point (stopped at
+    /// its start) shares only the start with every other run, which is no path: it is drawn as a marker of
+    /// its own (<see cref="OnePointMarkerSize"/>), and was declared to overlap a run that went on.
     /// <paramref name="whole"/>: the curves must also be equally long (the legend's "coincides with"
     /// is said only of whole runs; a run that stops early on another's path is only styled apart).
     /// </summary>
     internal static bool Coincide((double X, double Y)[] a, (double X, double Y)[] b, Box box, bool whole = false)
     {
         var n = Math.Min(a.Length, b.Length);
-        if (n == 0 || (whole && a.Length != b.Length)) return false;
+        if (n == 0 || (whole && a.Length != b.Length) || (n == 1 && a.Length + b.Length > 2)) return false;
         var (sx, sy) = (box.XMax - box.XMin, box.YMax - box.YMin);
         for (var k = 0; k < n; k++)
         {
@@ -480,7 +525,8 @@ public static class TrajectoryPlots
     /// Whether run <paramref name="b"/> is drawn over most of its length inside the stroke of
     /// <paramref name="a"/>'s line: at least three quarters of b's points (and at least two) lie within
     /// <see cref="OverlapResolution"/> of a's polyline, measured in the box's own units (a fraction of each
-    /// side). Unlike <see cref="Coincide"/> the iterations need not match: gd at η = 0.001 walks the first
+    /// side). Both must be paths of two finite points at least: a single point is a marker, not a line
+    /// anything is drawn under, and a run of one point lies on every run's start. Unlike <see cref="Coincide"/> the iterations need not match: gd at η = 0.001 walks the first
     /// tenth of gd's path at η = 0.01, under its line, and is as hidden as a run that coincides.
     /// </summary>
     internal static bool Overlaps((double X, double Y)[] a, (double X, double Y)[] b, Box box)
@@ -492,10 +538,9 @@ public static class TrajectoryPlots
             (c.Length <= 200 ? c : Enumerable.Range(0, 200).Select(k => c[(int)((long)k * (c.Length - 1) / 199)]).ToArray())
                 .Where(p => double.IsFinite(p.X) && double.IsFinite(p.Y)).Select(p => (p.X / sx, p.Y / sy)).ToArray();
         var (pa, pb) = (Thin(a, sx, sy), Thin(b, sx, sy));
-        if (pa.Length == 0 || pb.Length < 2) return false;
+        if (pa.Length < 2 || pb.Length < 2) return false;
         double Distance((double X, double Y) p)
         {
-            if (pa.Length == 1) return Math.Sqrt((p.X - pa[0].X) * (p.X - pa[0].X) + (p.Y - pa[0].Y) * (p.Y - pa[0].Y));
             var best = double.PositiveInfinity;
             for (var k = 1; k < pa.Length; k++)
             {
@@ -802,8 +847,13 @@ public static class TrajectoryPlots
             var length = curves[i].Length;
             // Markers on every point of short curves alone; on every g-th point (offset by rank) in a
             // group, and on about a dozen points of long curves (offset per run or rank).
-            var period = length > 60 ? Math.Max(1, length / 12) : Math.Max(1, size);
+            var period = length > 60 ? Math.Max(1, length / 12) : length == 1 ? 1 : Math.Max(1, size);
             var offset = length > 60 ? (size > 1 ? rank * period / size : i * period / Math.Max(n, 1)) % period : rank % period;
+            // A run of one point is its marker alone: always drawn, larger than any other run's marker so it
+            // shows around the start markers drawn on it, and in a group of single points smaller the later
+            // it comes, each on the ones before.
+            if (length == 1)
+                markerSize = OnePointMarkerSize - (size > 1 ? 8f * rank / (size - 1) : 0f);
             var first = true;
             foreach (var piece in pieces.Where(p => p.Count > 0))
             {
@@ -923,6 +973,22 @@ public static class TrajectoryPlots
             plot.Axes.Bottom.TickGenerator = Ticks(false, limits.XMax - limits.XMin);
         plot.Axes.SetLimits(limits.XMin, limits.XMax, limits.YMin, limits.YMax);
         plot.Axes.Left.TickGenerator = Ticks(false, limits.YMax - limits.YMin);
+        // Data that do not vary along an axis (runs of one point, a constant loss, x1 = 1 throughout while
+        // x0 moves) get a few round ticks around their value, not a padded sliver labelled every few pixels
+        // (0.89 … 1.11 in steps of 0.01). Only where no curve is cut on that axis (a cut curve's marks sit
+        // on the box's edge, which must then stay the axis' range).
+        var values = curves.SelectMany(c => c).Where(p => double.IsFinite(p.X) && double.IsFinite(p.Y))
+            .Concat(target is { } tt ? [tt] : []).ToArray();
+        if (values.All(p => !double.IsFinite(p.Y) || (p.Y >= box.YMin && p.Y <= box.YMax)) && FlatAxis(values.Select(p => p.Y), scale) is { } flatY)
+        {
+            plot.Axes.SetLimitsY(flatY.Min, flatY.Max);
+            plot.Axes.Left.TickGenerator = flatY.Ticks;
+        }
+        if (!iterationAxis && values.All(p => p.X >= box.XMin && p.X <= box.XMax) && FlatAxis(values.Select(p => p.X), scale) is { } flatX)
+        {
+            plot.Axes.SetLimitsX(flatX.Min, flatX.Max);
+            plot.Axes.Bottom.TickGenerator = flatX.Ticks;
+        }
         if (cut) ShadeOutside(plot, box, sides: !iterationAxis);
         plot.Legend.Layout = new OneColumn();
         if (legend) plot.ShowLegend(Edge.Right);
@@ -932,6 +998,38 @@ public static class TrajectoryPlots
         plot.YLabel(yLabel);
         return plot;
     }
+
+    /// <summary>
+    /// The axis for values that do not vary (their range is at most 10⁻⁹ of their magnitude or of
+    /// <paramref name="scale"/>, the magnitude of the start and target; null when they vary or none is
+    /// finite): a round step s, the smallest 1, 2 or 5 × 10ᵏ of at least 5% of that magnitude (0.5 when it
+    /// is 0), and the range from one step below the value's multiple of s below it to one step above the
+    /// one above: 3 to 4 labelled ticks, the value between them or on the middle one. The padded range
+    /// of a single loss of 263.78 (±8%) was labelled every 5, twelve ticks for one point.
+    /// </summary>
+    internal static (double Min, double Max, ScottPlot.TickGenerators.NumericManual Ticks)? FlatAxis(IEnumerable<double> values, double scale)
+    {
+        var (lo, hi) = (double.PositiveInfinity, double.NegativeInfinity);
+        foreach (var v in values)
+            if (double.IsFinite(v)) (lo, hi) = (Math.Min(lo, v), Math.Max(hi, v));
+        if (lo > hi) return null;
+        var magnitude = Math.Max(Math.Max(Math.Abs(lo), Math.Abs(hi)), double.IsFinite(scale) ? scale : 0);
+        if (hi - lo > 1e-9 * magnitude) return null;
+        var want = magnitude > 0 ? 0.05 * magnitude : 0.5;
+        var decade = Math.Pow(10, Math.Floor(Math.Log10(want)));
+        var step = new[] { 1.0, 2.0, 5.0, 10.0 }.Select(f => f * decade).First(d => d >= want * (1 - 1e-12));
+        var (min, max) = ((Math.Floor(lo / step) - 1) * step, (Math.Ceiling(hi / step) + 1) * step);
+        var ticks = new ScottPlot.TickGenerators.NumericManual();
+        for (var k = 0; min + k * step <= max + 0.5 * step; k++)
+        {
+            var at = min + k * step;
+            ticks.AddMajor(at, TickLabel(Math.Abs(at) < 1e-9 * step ? 0 : at, max - min));
+        }
+        return (min, max, ticks);
+    }
+
+    /// <summary>The marker of a run of one point, in pixels: larger than a line's markers (at most 12), so that it shows around them.</summary>
+    internal const float OnePointMarkerSize = 17f;
 
     /// <summary>The thinnest line a run is drawn with, in pixels (the last of many runs, or of a group of coinciding runs).</summary>
     internal const float MinLineWidth = 2.5f;
@@ -1389,10 +1487,13 @@ public static class TrajectoryPlots
     {
         var path = Path.Combine(directory, figure.Name);
         File.WriteAllBytes(path + ".png", Render(figure));
-        if (figure.Panels.Count > 1) return [path + ".png"];
-        // The SVG keeps the dash patterns (Skia writes the dashed lines as dashed paths); the note
-        // its writer prints for a dashed primitive goes to a silenced native stderr.
-        NativeStderr.Silenced(() => figure.Panels[0].SaveSvg(path + ".svg", figure.Width, figure.Height));
+        // Every figure has its SVG, a stack of panels too (the CLI's --out promises PNG and SVG, and a stack
+        // had only its PNG). The SVG keeps the dash patterns (Skia writes the dashed lines as dashed paths);
+        // the note its writer prints for a dashed primitive goes to a silenced native stderr.
+        if (figure.Panels.Count == 1 && figure.Legend is null)
+            NativeStderr.Silenced(() => figure.Panels[0].SaveSvg(path + ".svg", figure.Width, figure.Height));
+        else
+            NativeStderr.Silenced(() => File.WriteAllBytes(path + ".svg", RenderStack(figure, svg: true)));
         return [path + ".png", path + ".svg"];
     }
 
@@ -1411,19 +1512,44 @@ public static class TrajectoryPlots
     {
         if (figure.Panels.Count == 1 && figure.Legend is null)
             return figure.Panels[0].GetImage(figure.Width, figure.Height).GetImageBytes(ImageFormat.Png, 100);
+        return RenderStack(figure, svg: false);
+    }
+
+    /// <summary>
+    /// A stack of panels as one multiplot (shared iteration axis, data areas lined up) with its legend (the
+    /// first panel's entries, one image) at <see cref="Figure.Legend"/>: PNG bytes, or with
+    /// <paramref name="svg"/> the SVG document (Skia's SVG canvas; the legend is embedded as a PNG image).
+    /// </summary>
+    private static byte[] RenderStack(Figure figure, bool svg)
+    {
         var stack = new Multiplot(figure.Panels[0]);
         foreach (var panel in figure.Panels.Skip(1)) stack.AddPlot(panel);
         stack.Layout = new ScottPlot.MultiplotLayouts.Rows();
         stack.SharedAxes.ShareX(figure.Panels);
+        var rect = new PixelRect(0, figure.Width, figure.Height, 0);
+        void Legend(SkiaSharp.SKCanvas canvas)
+        {
+            if (figure.Legend is not { } at) return;
+            var legend = figure.Panels[0].Legend.GetImage().GetImageBytes(ImageFormat.Png, 100);
+            using var image = SkiaSharp.SKImage.FromEncodedData(legend);
+            canvas.DrawImage(image, at.Left, at.Top);
+        }
+        if (svg)
+        {
+            using var stream = new MemoryStream();
+            using (var canvas = SkiaSharp.SKSvgCanvas.Create(new SkiaSharp.SKRect(0, 0, figure.Width, figure.Height), stream))
+            {
+                // The SVG's background, as the PNG surface's: white under the panels' own backgrounds.
+                canvas.Clear(SkiaSharp.SKColors.White);
+                stack.Render(canvas, rect);
+                Legend(canvas);
+            }
+            return stream.ToArray();
+        }
         using var surface = SkiaSharp.SKSurface.Create(new SkiaSharp.SKImageInfo(figure.Width, figure.Height))
             ?? throw new InvalidOperationException($"No drawing surface of {figure.Width} × {figure.Height} pixels.");
         stack.Render(surface);
-        if (figure.Legend is { } at)
-        {
-            var legend = figure.Panels[0].Legend.GetImage().GetImageBytes(ImageFormat.Png, 100);
-            using var image = SkiaSharp.SKImage.FromEncodedData(legend);
-            surface.Canvas.DrawImage(image, at.Left, at.Top);
-        }
+        Legend(surface.Canvas);
         using var snapshot = surface.Snapshot();
         using var png = snapshot.Encode(SkiaSharp.SKEncodedImageFormat.Png, 100);
         return png.ToArray();

@@ -80,15 +80,21 @@ public static class NumberText
     /// print a target that is 0 but for one entry as all zeros. A vector of at most
     /// <see cref="FullUpTo"/> values whose full text is no longer than that short form is printed in full.
     /// Each number as <paramref name="each"/> (default <see cref="Short"/>), so a 100-variable point never
-    /// makes a line thousands of characters long. With <paramref name="dropNoise"/>, for a vector computed
-    /// as a whole at one scale (a target y* = P(x*) of a reference example), a component that is rounding
-    /// noise next to the vector's largest (<see cref="IsNoise"/>) is written as 0; never for a point of a
-    /// run or typed data, whose components are independent (a diverged run's 1.13 next to 1.3E+15 is a value).
+    /// makes a line thousands of characters long. With <paramref name="dropNoise"/>, for a computed vector
+    /// (a target y* = P(x*), a found x*, a run's final point), a component that is rounding noise
+    /// (<see cref="IsNoise"/>) is written as 0, in the entries shown and in the "max |·|" note alike: the
+    /// rule is applied here, once, for every short form. Noise is judged against the vector's largest
+    /// finite magnitude, capped at <paramref name="problemScale"/> when the caller knows the problem's scale
+    /// (the largest magnitude of the start and the target): heat1d-inverse's gd ends at x0 = −4.6E-17 next
+    /// to 2.08 (0 up to rounding), while a diverged run's 1.13 next to 1.3E+15 is a value, since the cap
+    /// (the problem's scale, about 1) is far below 1.3E+15. Never for typed data, whose components are
+    /// independent (a start of [1E-20, 1] means what it says).
     /// </summary>
-    public static string Vector(IReadOnlyList<double> values, Func<double, string>? each = null, int shown = 4, bool dropNoise = false)
+    public static string Vector(IReadOnlyList<double> values, Func<double, string>? each = null, int shown = 4, bool dropNoise = false,
+        double problemScale = double.PositiveInfinity)
     {
         each ??= v => Short(v);
-        if (dropNoise) each = DropNoise(values, each);
+        if (dropNoise) each = DropNoise(values, each, problemScale);
         return "[" + Elided(values, each, shown, out var count) + "]" + count;
     }
 
@@ -155,12 +161,14 @@ public static class NumberText
         value != 0 && double.IsFinite(value) && Math.Abs(value) <= NoiseRatio * scale;
 
     // A computed vector printed for people writes its noise components (IsNoise against the largest
-    // finite magnitude of the WHOLE vector, shown or not) as an exact 0, in the vector's format.
-    private static Func<double, string> DropNoise(IReadOnlyList<double> values, Func<double, string> each)
+    // finite magnitude of the WHOLE vector, shown or not, capped at the problem's scale when that is
+    // positive) as an exact 0, in the vector's format.
+    private static Func<double, string> DropNoise(IReadOnlyList<double> values, Func<double, string> each, double problemScale)
     {
         var scale = 0.0;
         foreach (var v in values)
             if (double.IsFinite(v)) scale = Math.Max(scale, Math.Abs(v));
+        if (problemScale > 0) scale = Math.Min(scale, problemScale);
         return v => each(IsNoise(v, scale) ? 0.0 : v);
     }
 

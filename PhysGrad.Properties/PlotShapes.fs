@@ -84,15 +84,19 @@ let ``a saved heat map is drawn at the size that keeps its cells square`` () =
         let target = Array.init 64 float
         let run = synthetic "gd" target [| Array.zeroCreate 64; target |]
         let written = FieldPlots.Save([| run |], dir, [| 8; 8 |], target, "poisson2d, n = 8")
-        Assert.Equal(2, written.Count)
+        // The run's map and x*'s, each as PNG and SVG.
+        Assert.Equal(4, written.Count)
         for path in written do
-            // A PNG's width and height are the big-endian integers at bytes 16 and 20 (its IHDR chunk).
-            let bytes = File.ReadAllBytes path
-            let at i = (int bytes.[i] <<< 24) ||| (int bytes.[i + 1] <<< 16) ||| (int bytes.[i + 2] <<< 8) ||| int bytes.[i + 3]
             let plot = (FieldPlots.Plots([| run |], [| 8; 8 |], target, "poisson2d, n = 8") |> Seq.head |> fun struct (_, p) -> p)
             let struct (width, height) = FieldPlots.SizeOf plot
-            Assert.Equal(width, at 16)
-            Assert.Equal(height, at 20)
+            if path.EndsWith ".svg" then
+                Assert.Contains(sprintf "width=\"%d\" height=\"%d\"" width height, File.ReadAllText path)
+            else
+                // A PNG's width and height are the big-endian integers at bytes 16 and 20 (its IHDR chunk).
+                let bytes = File.ReadAllBytes path
+                let at i = (int bytes.[i] <<< 24) ||| (int bytes.[i + 1] <<< 16) ||| (int bytes.[i + 2] <<< 8) ||| int bytes.[i + 3]
+                Assert.Equal(width, at 16)
+                Assert.Equal(height, at 20)
     finally
         if Directory.Exists dir then Directory.Delete(dir, true)
 
