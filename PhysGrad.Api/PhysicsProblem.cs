@@ -493,6 +493,17 @@ public sealed partial class PhysicsProblem
     public (IReadOnlyList<UpdateRule> Rules, IReadOnlyList<SkippedMethod> Skipped) ApplicableRules() =>
         UpdateRuleSet.DeriveApplicable(Definition, _symbolic);
 
+    /// <summary>
+    /// The rules of those catalogue entries (<see cref="MethodCatalog.ParseEntries"/>) that apply to this problem
+    /// and the ones that do not with the reason (<see cref="UpdateRuleSet.DeriveApplicable(ProblemDefinition, IReadOnlyList{Method})"/>),
+    /// on the model this object holds.
+    /// </summary>
+    public (IReadOnlyList<UpdateRule> Rules, IReadOnlyList<SkippedMethod> Skipped) ApplicableRules(IReadOnlyList<MethodEntry> methods)
+    {
+        ArgumentNullException.ThrowIfNull(methods);
+        return UpdateRuleSet.DeriveApplicable(Definition, _symbolic, [.. methods.Select(e => e.Method)]);
+    }
+
     /// <summary>The rules of catalogue entries (<see cref="MethodCatalog.ParseEntries"/>), on the model this object holds.</summary>
     /// <exception cref="SymbolicException">A method that needs what the problem lacks (a square Jacobian, an inverse), explained.</exception>
     public IReadOnlyList<UpdateRule> Rules(IReadOnlyList<MethodEntry> methods)
