@@ -590,8 +590,8 @@ public sealed partial class PhysicsProblem
     /// <summary>A comparison as JSON, with its x* (see <see cref="RunReport.ToJson"/>).</summary>
     public string ToJson(Comparison comparison) => RunReport.ToJson(Definition, comparison.Results, Model, comparison.Target);
 
-    /// <summary>A comparison as JSON written to <paramref name="writer"/> in chunks, never held whole (see <see cref="RunReport.WriteJson"/>).</summary>
-    public void WriteJson(Comparison comparison, TextWriter writer) => RunReport.WriteJson(writer, Definition, comparison.Results, Model, comparison.Target);
+    /// <summary>A comparison as UTF-8 JSON written to <paramref name="utf8Json"/> in chunks, never held whole (see <see cref="RunReport.WriteJson"/>).</summary>
+    public void WriteJson(Comparison comparison, Stream utf8Json) => RunReport.WriteJson(utf8Json, Definition, comparison.Results, Model, comparison.Target);
 
     /// <summary>A comparison's runs as CSV (see <see cref="RunReport.ToCsv"/>).</summary>
     public string ToCsv(Comparison comparison) => RunReport.ToCsv(Definition, comparison.Results.Select(r => r.Run).ToArray());
