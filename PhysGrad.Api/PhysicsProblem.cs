@@ -493,6 +493,17 @@ public sealed partial class PhysicsProblem
     public (IReadOnlyList<UpdateRule> Rules, IReadOnlyList<SkippedMethod> Skipped) ApplicableRules() =>
         UpdateRuleSet.DeriveApplicable(Definition, _symbolic);
 
+    /// <summary>
+    /// The rules of those catalogue entries (<see cref="MethodCatalog.ParseEntries"/>) that apply to this problem
+    /// and the ones that do not with the reason (<see cref="UpdateRuleSet.DeriveApplicable(ProblemDefinition, IReadOnlyList{Method})"/>),
+    /// on the model this object holds.
+    /// </summary>
+    public (IReadOnlyList<UpdateRule> Rules, IReadOnlyList<SkippedMethod> Skipped) ApplicableRules(IReadOnlyList<MethodEntry> methods)
+    {
+        ArgumentNullException.ThrowIfNull(methods);
+        return UpdateRuleSet.DeriveApplicable(Definition, _symbolic, [.. methods.Select(e => e.Method)]);
+    }
+
     /// <summary>The rules of catalogue entries (<see cref="MethodCatalog.ParseEntries"/>), on the model this object holds.</summary>
     /// <exception cref="SymbolicException">A method that needs what the problem lacks (a square Jacobian, an inverse), explained.</exception>
     public IReadOnlyList<UpdateRule> Rules(IReadOnlyList<MethodEntry> methods)
@@ -579,8 +590,8 @@ public sealed partial class PhysicsProblem
     /// <summary>A comparison as JSON, with its x* (see <see cref="RunReport.ToJson"/>).</summary>
     public string ToJson(Comparison comparison) => RunReport.ToJson(Definition, comparison.Results, Model, comparison.Target);
 
-    /// <summary>A comparison as JSON written to <paramref name="writer"/> in chunks, never held whole (see <see cref="RunReport.WriteJson"/>).</summary>
-    public void WriteJson(Comparison comparison, TextWriter writer) => RunReport.WriteJson(writer, Definition, comparison.Results, Model, comparison.Target);
+    /// <summary>A comparison as UTF-8 JSON written to <paramref name="utf8Json"/> in chunks, never held whole (see <see cref="RunReport.WriteJson"/>).</summary>
+    public void WriteJson(Comparison comparison, Stream utf8Json) => RunReport.WriteJson(utf8Json, Definition, comparison.Results, Model, comparison.Target);
 
     /// <summary>A comparison's runs as CSV (see <see cref="RunReport.ToCsv"/>).</summary>
     public string ToCsv(Comparison comparison) => RunReport.ToCsv(Definition, comparison.Results.Select(r => r.Run).ToArray());

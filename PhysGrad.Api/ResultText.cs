@@ -1,12 +1,13 @@
 namespace PhysGrad;
 
 /// <summary>
-/// The pieces of the result types' <c>ToString()</c>, in the CLI's short forms: a record's default
+/// The short list forms of the CLI's headers and the pieces of the result types' <c>ToString()</c> (one
+/// implementation for both: the CLI's header lines and a result's text shorten a list alike): a record's default
 /// ToString prints a list as its type name (<c>System.String[]</c>) and a matrix not at all, and a
 /// 10⁵-variable problem would print every name. Vectors use <see cref="NumberText.Vector"/> (the short
 /// form of the tables: <c>[0.1, 0.2, …, 0.9] (100 values)</c>), numbers <see cref="NumberText.Short"/>.
 /// </summary>
-internal static class ResultText
+public static class ResultText
 {
     /// <summary>The most items a list shows in full, as the CLI's headers.</summary>
     public const int Shown = 4;
@@ -18,8 +19,15 @@ internal static class ResultText
 
     /// <summary>Items as text in the short list form: <c>[a, b]</c> or <c>[a, b, …, z] (100 components)</c>.</summary>
     public static string Items<T>(IReadOnlyList<T> items, Func<T, string> text, string noun) =>
-        items.Count <= Shown ? "[" + string.Join(", ", items.Select(text)) + "]"
-            : $"[{text(items[0])}, {text(items[1])}, …, {text(items[^1])}] ({NumberText.Count(items.Count, noun)})";
+        List(items.Count, i => text(items[i]), noun);
+
+    /// <summary>
+    /// <paramref name="count"/> items in the short list form of <see cref="Items"/>, forming only the items it
+    /// shows (<paramref name="item"/> of an index: a header that parses its expressions parses 3 of 256, not all).
+    /// </summary>
+    public static string List(int count, Func<int, string> item, string noun) =>
+        count <= Shown ? $"[{string.Join(", ", Enumerable.Range(0, count).Select(item))}]"
+            : $"[{item(0)}, {item(1)}, …, {item(count - 1)}] ({NumberText.Count(count, noun)})";
 
     /// <summary>A vector in the short form of the tables and the CLI.</summary>
     public static string Vector(IReadOnlyList<double> values) => NumberText.Vector(values);

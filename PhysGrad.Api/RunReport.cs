@@ -35,20 +35,20 @@ public static class RunReport
         JsonSerializer.Serialize(Document(definition, results, model, target), Options);
 
     /// <summary>
-    /// The JSON of <see cref="ToJson"/> written to <paramref name="writer"/> as it is produced, in chunks,
-    /// never held whole: at n = 10⁵ the report of 100 iterations is 354 MB of text, and building it as
-    /// one string took the process to a 2.2 GB peak (BENCHMARKS.md, "Issue 14's memory target at n = 10⁵").
+    /// The JSON of <see cref="ToJson"/> written to <paramref name="utf8Json"/> as UTF-8 (JSON's encoding,
+    /// RFC 8259 §8.1) as it is produced, in chunks, never held whole: at n = 10⁵ the report of 100 iterations
+    /// is 354 MB of text, and building it as one string took the process to a 2.2 GB peak (BENCHMARKS.md,
+    /// "Issue 14's memory target at n = 10⁵"). The caller's stream is not closed.
     /// </summary>
-    /// <param name="writer">Where the JSON goes (no newline is added).</param>
+    /// <param name="utf8Json">Where the JSON goes (standard output's stream, a file; no newline is added).</param>
     /// <param name="definition">The problem as text.</param>
     /// <param name="results">The runs.</param>
     /// <param name="model">The problem's model when the caller has it (otherwise it is derived again).</param>
     /// <param name="target">x* of the comparison, as for <see cref="ToJson"/>.</param>
-    public static void WriteJson(TextWriter writer, ProblemDefinition definition, IReadOnlyList<MethodResult> results, Symbolic.Problem? model = null, TargetPoint? target = null)
+    public static void WriteJson(Stream utf8Json, ProblemDefinition definition, IReadOnlyList<MethodResult> results, Symbolic.Problem? model = null, TargetPoint? target = null)
     {
-        ArgumentNullException.ThrowIfNull(writer);
-        using var stream = new TextWriterStream(writer);
-        JsonSerializer.Serialize(stream, Document(definition, results, model, target), Options);
+        ArgumentNullException.ThrowIfNull(utf8Json);
+        JsonSerializer.Serialize(utf8Json, Document(definition, results, model, target), Options);
     }
 
     private static object Document(ProblemDefinition definition, IReadOnlyList<MethodResult> results, Symbolic.Problem? model, TargetPoint? target)
@@ -119,36 +119,6 @@ public static class RunReport
                 wallTimeMs = r.Run.WallTime.TotalMilliseconds,
             }),
         };
-    }
-
-    /// <summary>
-    /// A write-only stream that decodes the serializer's UTF-8 into a text writer (the CLI writes text; the
-    /// serializer streams only to a <see cref="Stream"/>). Written here because the base library has no
-    /// stream over a <see cref="TextWriter"/>; a decoder keeps a character split between two chunks whole.
-    /// </summary>
-    private sealed class TextWriterStream(TextWriter writer) : Stream
-    {
-        private readonly System.Text.Decoder _decoder = new System.Text.UTF8Encoding(false).GetDecoder();
-        private char[] _chars = new char[4096];
-
-        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
-
-        public override void Write(ReadOnlySpan<byte> buffer)
-        {
-            var needed = _decoder.GetCharCount(buffer, flush: false);
-            if (_chars.Length < needed) _chars = new char[needed];
-            writer.Write(_chars, 0, _decoder.GetChars(buffer, _chars, flush: false));
-        }
-
-        public override void Flush() => writer.Flush();
-        public override bool CanRead => false;
-        public override bool CanSeek => false;
-        public override bool CanWrite => true;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
     }
 
     /// <summary>

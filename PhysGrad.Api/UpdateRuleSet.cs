@@ -160,12 +160,23 @@ public static class UpdateRuleSet
     public static (IReadOnlyList<UpdateRule> Rules, IReadOnlyList<SkippedMethod> Skipped) DeriveApplicable(ProblemDefinition problem) =>
         DeriveApplicable(problem, problem.ToSymbolicProblem());
 
-    /// <summary>As <see cref="DeriveApplicable(ProblemDefinition)"/> on a model built already (<see cref="PhysicsProblem"/> holds it).</summary>
-    internal static (IReadOnlyList<UpdateRule> Rules, IReadOnlyList<SkippedMethod> Skipped) DeriveApplicable(ProblemDefinition problem, Problem model)
+    /// <summary>
+    /// As <see cref="DeriveApplicable(ProblemDefinition)"/> for the named <paramref name="methods"/> instead of
+    /// the default list (each once, in their order): the rules of those that apply, and those that do not
+    /// with the reason, so that a caller can show the rules it has before refusing the others.
+    /// </summary>
+    /// <exception cref="SymbolicException">A problem that does not parse or does not fit together.</exception>
+    public static (IReadOnlyList<UpdateRule> Rules, IReadOnlyList<SkippedMethod> Skipped) DeriveApplicable(ProblemDefinition problem, IReadOnlyList<Method> methods) =>
+        DeriveApplicable(problem, problem.ToSymbolicProblem(), methods);
+
+    /// <summary>As <see cref="DeriveApplicable(ProblemDefinition, IReadOnlyList{Method})"/> on a model built already
+    /// (<see cref="PhysicsProblem"/> holds it); the default list when <paramref name="methods"/> is null.</summary>
+    internal static (IReadOnlyList<UpdateRule> Rules, IReadOnlyList<SkippedMethod> Skipped) DeriveApplicable(ProblemDefinition problem, Problem model,
+        IReadOnlyList<Method>? methods = null)
     {
         var rules = new List<UpdateRule>();
         var skipped = new List<SkippedMethod>();
-        foreach (var method in DefaultMethods(problem))
+        foreach (var method in (methods ?? DefaultMethods(problem)).Distinct())
         {
             if (!Symbolic.Contains(method))
             {

@@ -177,7 +177,10 @@ internal static class CompareCommand
             }
             switch (result.GetValue(format))
             {
-                case "json": physics.WriteJson(comparison, output); output.WriteLine(); return Finish();
+                case "json":
+                    Json.WriteUtf8(output, stream => physics.WriteJson(comparison, stream), () => physics.ToJson(comparison));
+                    output.WriteLine();
+                    return Finish();
                 case "csv": output.Write(physics.ToCsv(comparison)); return Finish();
             }
             var problemLine = ReferenceEquals(definition, ProblemDefinition.Book)

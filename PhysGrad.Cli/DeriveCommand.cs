@@ -47,8 +47,6 @@ internal static class DeriveCommand
             var step = definition.StepSymbol;
             var stepNote = step == "eta" ? null
                 : $"The step size is named '{step}' here, because 'eta' is a name in the problem.";
-            IReadOnlyList<UpdateRule> rules;
-            IReadOnlyList<SkippedMethod> skipped;
             // One model for the rules and the y-step (each of them built its own from the definition).
             var physics = traced ?? PhysicsProblem.From(definition);
             if (givenStart is not null && givenStart.Count == physics.Variables.Count)
@@ -65,38 +63,25 @@ internal static class DeriveCommand
             }
             if (problem.StartGiven(result))
                 error.WriteLine("physgrad: note: --start is not used by derive: the rules do not depend on the start point.");
+            // The façade derives the methods that apply and says why the others do not (the default list's or
+            // the named ones); the CLI adds its options' remedy to those reasons, here and only here.
+            var (rules, skipped) = chosen is null ? physics.ApplicableRules() : physics.ApplicableRules(chosen);
+            skipped = [.. skipped.Select(s => s.Cause == NotApplicableCause.NoInverse ? s with { Reason = s.Reason + InverseRemedy } : s)];
             // A named method that does not apply fails the command (exit 2, with the reason), but the rules of
             // the other named methods are printed first rather than thrown away with it.
             string? namedFailure = null;
-            if (chosen is null)
-                (rules, skipped) = physics.ApplicableRules();
-            else
+            if (chosen is not null && skipped.Count > 0)
             {
-                var derived = new List<UpdateRule>();
-                var failures = new List<string>();
-                foreach (var entry in chosen)
-                {
-                    try
-                    {
-                        derived.AddRange(physics.Rules([entry]));
-                    }
-                    catch (MethodNotApplicableException e)
-                    {
-                        failures.Add(e.Message + (e.Cause == NotApplicableCause.NoInverse ? InverseRemedy : ""));
-                    }
-                }
-                if (derived.Count == 0 && failures.Count > 0)
-                    throw new CliInputException(string.Join(Environment.NewLine, failures));
-                if (failures.Count > 0)
-                    namedFailure = string.Join(Environment.NewLine, failures)
-                        + $"{Environment.NewLine}The rules of the other named methods are printed above; leave the failing ones out of --methods to exit 0.";
-                (rules, skipped) = (derived, Array.Empty<SkippedMethod>());
+                var failures = string.Join(Environment.NewLine, skipped.Select(s => s.Reason));
+                if (rules.Count == 0) throw new CliInputException(failures);
+                namedFailure = failures
+                    + $"{Environment.NewLine}The rules of the other named methods are printed above; leave the failing ones out of --methods to exit 0.";
+                skipped = [];
             }
             if (rules.Select(r => r.DoublesNote).FirstOrDefault(n => n is not null) is { } doubles)
                 error.WriteLine($"physgrad: note: {doubles}");
             if (problem.InverseGiven(result) && !rules.Any(r => r.Name == "pg"))
                 error.WriteLine("physgrad: note: --inverse is PG's local inverse, and PG has no rule here (see the skipped methods): no rule uses it.");
-            skipped = skipped.Select(s => s.Cause == NotApplicableCause.NoInverse ? s with { Reason = s.Reason + InverseRemedy } : s).ToArray();
             var f = result.GetValue(format)!;
             // The y-step is shown with the methods that use it (all of them when none are chosen).
             var yStep = rules.Any(r => r.UsesYStep)

@@ -71,12 +71,12 @@ internal static class DiffCommand
     }
 
     /// <summary>A value as text; a zero is written 0 whatever its sign bit (exact arithmetic has no −0).</summary>
-    private static string Number(double x) => Numbers.RoundTrip(x);
+    internal static string Number(double x) => Numbers.RoundTrip(x);
 
     /// <summary>A value for reading (the text and LaTeX formats): six significant digits, as every other
     /// text output of the tool (<see cref="Numbers.Short"/>); the CSV and JSON formats keep <see cref="Number"/>'s
     /// round-trip digits, for programs that read them back.</summary>
-    private static string Short(double x) => double.IsNaN(x) ? "undefined" : Numbers.Short(x);
+    internal static string Short(double x) => double.IsNaN(x) ? "undefined" : Numbers.Short(x);
 
     /// <summary>The undefined values (each with its reason) and the notes on the other entries (an undefined
     /// entry's note is part of its reason), one line each, as <c>undefined: …</c> and <c>note: …</c>.</summary>
@@ -84,7 +84,8 @@ internal static class DiffCommand
         (r.Undefined ?? []).Select(u => $"undefined: {u}")
             .Concat((r.Notes ?? []).Where(n => r.UndefinedBecause(n.Entry) is null).Select(n => $"note: {n}"));
 
-    private static string Vector(IReadOnlyList<double> xs) => "[" + string.Join(", ", xs.Select(Short)) + "]";
+    /// <summary>Every value of <paramref name="xs"/> in <see cref="Short"/>'s form: <c>[1, undefined, 0.333333]</c>.</summary>
+    internal static string Vector(IReadOnlyList<double> xs) => "[" + string.Join(", ", xs.Select(Short)) + "]";
 
     private static void WriteInfix(TextWriter o, DerivativeReport r, bool sparse)
     {
@@ -177,8 +178,8 @@ internal static class DiffCommand
             o.WriteLine($"hessian,{e.Row},{e.Column},{Csv(e.Entry.ToInfix())}{Value(r.HessianAt?[e.Row, e.Column], $"d2f/d{vs[Math.Min(e.Row, e.Column)]}d{vs[Math.Max(e.Row, e.Column)]}")}");
     }
 
-    /// <summary>An expression as one CSV field: quoted (with doubled quotes) when it holds a comma or a quote.</summary>
-    private static string Csv(string text) =>
+    /// <summary>Text (an expression, a reason) as one CSV field: quoted (with doubled quotes) when it holds a comma or a quote.</summary>
+    internal static string Csv(string text) =>
         text.Contains(',') || text.Contains('"') ? "\"" + text.Replace("\"", "\"\"") + "\"" : text;
 
     private static void WriteLatex(TextWriter o, DerivativeReport r)

@@ -7,17 +7,15 @@ namespace PhysGrad.Cli;
 /// </summary>
 internal static class Headline
 {
-    /// <summary>The most entries a list shows in full.</summary>
-    private const int Shown = 4;
+    /// <summary>The most entries a list shows in full (the façade's).</summary>
+    private const int Shown = ResultText.Shown;
 
 
     /// <summary>The book's example, named where it is the problem because none was given (compare's and derive's first line).</summary>
     public const string Book = "The book's example: P(x) = [x0, x1^2], L(y) = y0^2 + y1^2, target the origin";
 
-    /// <summary><c>x0, x1</c>, or <c>x0, x1, …, x99 (100 variables)</c>.</summary>
-    public static string Names(IReadOnlyList<string> names, string noun) =>
-        names.Count <= Shown ? string.Join(", ", names)
-            : $"{names[0]}, {names[1]}, …, {names[^1]} ({BookExample.Count(names.Count, noun)})";
+    /// <summary><c>x0, x1</c>, or <c>x0, x1, …, x99 (100 variables)</c> (the façade's <see cref="ResultText.Names"/>).</summary>
+    public static string Names(IReadOnlyList<string> names, string noun) => ResultText.Names(names, noun);
 
     /// <summary>
     /// The variables inside P(…): <c>x0, x1</c>, or <c>x0, x1, …, x99; 100 variables</c>, the count after a
@@ -27,14 +25,11 @@ internal static class Headline
         names.Count <= Shown ? string.Join(", ", names)
             : $"{names[0]}, {names[1]}, …, {names[^1]}; {BookExample.Count(names.Count, "variable")}";
 
-    /// <summary><c>[x0, x1^2]</c>, or <c>[a, b, …, z] (100 components)</c>.</summary>
-    public static string List(IReadOnlyList<string> items, string noun) => List(items.Count, i => items[i], noun);
+    /// <summary><c>[x0, x1^2]</c>, or <c>[a, b, …, z] (100 components)</c> (the façade's <see cref="ResultText.Items"/>).</summary>
+    public static string List(IReadOnlyList<string> items, string noun) => ResultText.Items(items, t => t, noun);
 
-    /// <summary><see cref="List(IReadOnlyList{string}, string)"/> that forms only the items it shows (a header
-    /// form parses its expression: 3 of 256, not all).</summary>
-    public static string List(int count, Func<int, string> item, string noun) =>
-        count <= Shown ? $"[{string.Join(", ", Enumerable.Range(0, count).Select(item))}]"
-            : $"[{item(0)}, {item(1)}, …, {item(count - 1)}] ({BookExample.Count(count, noun)})";
+    /// <summary><see cref="List(IReadOnlyList{string}, string)"/> that forms only the items it shows (<see cref="ResultText.List"/>).</summary>
+    public static string List(int count, Func<int, string> item, string noun) => ResultText.List(count, item, noun);
 
     /// <summary>
     /// <c>P(x0, x1) = [x0, x1^2], L = (y0 - 1)^2/2 + y1^2/2</c>; a default loss over more than four

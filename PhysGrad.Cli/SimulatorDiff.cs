@@ -63,17 +63,11 @@ internal static class SimulatorDiff
                 $"give --order 2, or leave {option} out.");
     }
 
-    private static string Number(double x) => PhysGrad.Numbers.RoundTrip(x);
-
-    // The text format reads as every other text output (six significant digits); CSV and JSON keep the
-    // round-trip digits of Number for programs that read them back.
-    private static string Short(double x) => double.IsNaN(x) ? "undefined" : PhysGrad.Numbers.Short(x);
-
-    private static string Vector(IReadOnlyList<double> xs) => "[" + string.Join(", ", xs.Select(Short)) + "]";
-
+    // The number forms are diff's: round-trip digits (DiffCommand.Number) for CSV and JSON, which programs
+    // read back; six significant digits (DiffCommand.Short, DiffCommand.Vector) for the text format.
     private static string Matrix(double[,] a) =>
         "[" + string.Join(", ", Enumerable.Range(0, a.GetLength(0))
-            .Select(i => Vector(Enumerable.Range(0, a.GetLength(1)).Select(j => a[i, j]).ToArray()))) + "]";
+            .Select(i => DiffCommand.Vector(Enumerable.Range(0, a.GetLength(1)).Select(j => a[i, j]).ToArray()))) + "]";
 
     // Up to ten names, then how many: the header of a 10⁵-variable example stays one line.
     private static string Names(IReadOnlyList<string> names) =>
@@ -82,17 +76,17 @@ internal static class SimulatorDiff
     private static void WriteText(TextWriter o, SimulatorDerivativeReport r)
     {
         int n = r.Variables.Count, m = r.Outputs.Count;
-        o.WriteLine($"simulator: {NumberTextCount(n, "variable")} ({Names(r.Variables)}), {NumberTextCount(m, "output")} ({Names(r.Outputs)})");
-        o.WriteLine($"at x = {Vector(r.Point)}:");
-        o.WriteLine($"  y = {Vector(r.Y)}");
+        o.WriteLine($"simulator: {BookExample.Count(n, "variable")} ({Names(r.Variables)}), {BookExample.Count(m, "output")} ({Names(r.Outputs)})");
+        o.WriteLine($"at x = {DiffCommand.Vector(r.Point)}:");
+        o.WriteLine($"  y = {DiffCommand.Vector(r.Y)}");
         if (r.JacobianAt is { } j)
             o.WriteLine($"  jacobian ({m}×{n}) = {Matrix(j)}");
         else if (r.JacobianAtNonZeros is { } je)
             Entries(o, "jacobian", m, n, je);
         if (r.Loss is { } loss)
         {
-            o.WriteLine($"  loss = {Short(loss)}");
-            o.WriteLine($"  gradient = {Vector(r.GradientAt!)}");
+            o.WriteLine($"  loss = {DiffCommand.Short(loss)}");
+            o.WriteLine($"  gradient = {DiffCommand.Vector(r.GradientAt!)}");
             if (r.HessianAt is { } h)
                 o.WriteLine($"  hessian ({n}×{n}) = {Matrix(h)}");
             else
@@ -102,13 +96,11 @@ internal static class SimulatorDiff
             o.WriteLine($"  undefined: {u}");
     }
 
-    private static string NumberTextCount(int count, string noun) => $"{count} {noun}{(count == 1 ? "" : "s")}";
-
     private static void Entries(TextWriter o, string name, int rows, int columns, IReadOnlyList<MatrixEntry> entries)
     {
         o.WriteLine($"  {name} ({rows}×{columns}, {entries.Count} structural nonzeros) (row, column) = value:");
         foreach (var e in entries)
-            o.WriteLine($"    ({e.Row}, {e.Column}) = {Short(e.Value)}");
+            o.WriteLine($"    ({e.Row}, {e.Column}) = {DiffCommand.Short(e.Value)}");
     }
 
     // Coordinate form, one number per line: quantity (y, jacobian, loss, gradient, hessian), row and
@@ -121,7 +113,7 @@ internal static class SimulatorDiff
         sb.Append("quantity,row,column,value,undefinedBecause\n");
         void Line(string quantity, string row, string column, double v, string entry) =>
             sb.Append(quantity).Append(',').Append(row).Append(',').Append(column).Append(',')
-                .Append(double.IsNaN(v) ? "" : Number(v)).Append(',').Append(CsvField(r.UndefinedBecause(entry) ?? "")).Append('\n');
+                .Append(double.IsNaN(v) ? "" : DiffCommand.Number(v)).Append(',').Append(DiffCommand.Csv(r.UndefinedBecause(entry) ?? "")).Append('\n');
         var (ys, xs) = (r.Outputs, r.Variables);
         for (var i = 0; i < r.Y.Count; i++)
             Line("y", $"{i}", "", r.Y[i], ys[i]);
@@ -138,9 +130,6 @@ internal static class SimulatorDiff
         o.Write(sb);
     }
 
-    /// <summary>Text as one CSV field: quoted (with doubled quotes) when it holds a comma or a quote.</summary>
-    private static string CsvField(string text) =>
-        text.Contains(',') || text.Contains('"') ? "\"" + text.Replace("\"", "\"\"") + "\"" : text;
 
     private static IEnumerable<MatrixEntry> Coordinates(double[,]? dense, IReadOnlyList<MatrixEntry>? sparse)
     {

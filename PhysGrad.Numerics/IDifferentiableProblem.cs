@@ -67,7 +67,7 @@ public interface IDifferentiableProblem
     /// Why <paramref name="x"/> (n values) lies outside the domain of the simulator or the loss, or null
     /// when it does not or the problem cannot tell: the first failing domain condition with the values it
     /// is on, e.g. <c>x0 ≥ 0 for sqrt(x0) fails (x0 = -3)</c> (<see cref="DomainCheck"/>). A run asks only
-    /// where the loss has become non-finite at a finite x, to stop with <see cref="StopReason.LeftDomain"/>
+    /// where the loss or P(x) has become non-finite at a finite x (<see cref="DomainCheck.Left"/>), to stop with <see cref="StopReason.LeftDomain"/>
     /// rather than <see cref="StopReason.Diverged"/>. Null by default (a hand-written problem knows no
     /// conditions); <see cref="CompiledProblem"/> reads them off its formulas.
     /// </summary>

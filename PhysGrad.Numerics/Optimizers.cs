@@ -283,6 +283,13 @@ public sealed class Stepper
     /// <summary>Why the current x is outside the problem's domain, or null (<see cref="IDifferentiableProblem.OutsideDomainAt"/>).</summary>
     public string? OutsideDomainAt() => _problem.OutsideDomainAt(X.ToArray());
 
+    /// <summary>
+    /// Why the current x is outside the problem's domain, asked only where the loss or P(x) is not finite
+    /// (<see cref="DomainCheck.Left"/>, the rule the training runs use too), or null. Reads <see cref="Y"/>,
+    /// which a run computes at every point for its recording anyway.
+    /// </summary>
+    public string? LeftDomain() => DomainCheck.Left(_problem, _x, Loss, Y);
+
     /// <summary>Whether the problem's loss is known to be ≥ 0 (<see cref="IDifferentiableProblem.LossIsNonNegative"/>).</summary>
     public bool LossIsNonNegative => _problem.LossIsNonNegative;
 
@@ -642,13 +649,10 @@ public static class Optimizer
                     (stepper.Unsettled is { } why ? $" (tried as a limit: {why})" : ""), nonFinite: bad);
             if (NonFiniteValue.Find(Quantity.Point, stepper.X) is { } badX)
                 return Finish(StopReason.Diverged, k, $"x became non-finite at iteration {k} ({badX})", nonFinite: badX);
-            // A finite x where the loss is not finite may lie outside the formulas' domain (IG's step from
+            // A finite x where the loss or P is not finite may lie outside the formulas' domain (IG's step from
             // sqrt(x0) = 1 towards −1 lands on x0 = −3): the run did not diverge, it left the domain. The
             // point outside is not kept, so the run ends at its last defined point and loss.
-            // The loss in x can be defined where P is not: sqrt(x0)'s loss toward 0 simplifies to x0/2, finite
-            // at x0 = −0.5 where P is NaN, so non-finite outputs are read as well (they are computed for the
-            // recording anyway).
-            if ((!double.IsFinite(stepper.Loss) || !LinearAlgebra.AllFinite(stepper.Y)) && stepper.OutsideDomainAt() is { } outside)
+            if (stepper.LeftDomain() is { } outside)
                 return Finish(StopReason.LeftDomain, k - 1,
                     $"iteration {k} left the domain: {outside}; the run ends at iteration {k - 1}, the last point inside it");
             var stepLength = 0.0;

@@ -239,3 +239,27 @@ let ``derive prints the rules of the named methods that apply and then fails wit
     Assert.Equal(2, code2)
     Assert.Equal("", out2.Trim())
     Assert.Contains("PG's closed form needs a local inverse", err2)
+
+[<Fact>]
+let ``derive's named methods that do not apply are reported once each, with the --inverse remedy once, after the rules of the others`` () =
+    // The façade's DeriveApplicable decides for named methods as for the default list: pg (no closed-form inverse)
+    // and hig (no closed form at all) are refused with their reasons, gd's and ig's rules are printed first.
+    let occurrences (text: string) (part: string) = Regex.Matches(text, Regex.Escape part).Count
+    let code, out, err =
+        Cli.run [ "derive"; "--simulator"; "k*x0^2 + x1; x0 + x1"; "--param"; "k=2"; "--methods"; "gd,pg,hig,ig" ]
+    Assert.Equal(2, code)
+    let lines = out.Replace("\r", "").Split('\n')
+    Assert.Contains("gd:", lines)
+    Assert.Contains("ig:", lines)
+    Assert.DoesNotContain("pg:", lines)
+    Assert.DoesNotContain("hig:", lines)
+    Assert.Equal(1, occurrences err "PG's closed form needs a local inverse")
+    Assert.Equal(1, occurrences err "--inverse \"expr; expr\"")
+    Assert.Equal(1, occurrences err "hig has no closed-form rule")
+    Assert.Equal(1, occurrences err "leave the failing ones out of --methods")
+    // In the order named: pg's reason before hig's.
+    Assert.True(err.IndexOf "PG's closed form" < err.IndexOf "hig has no closed-form rule", err)
+    // The default list shows pg as skipped with the remedy once too, and exits 0.
+    let code0, out0, _ = Cli.run [ "derive"; "--simulator"; "k*x0^2 + x1; x0 + x1"; "--param"; "k=2" ]
+    Assert.Equal(0, code0)
+    Assert.Equal(1, occurrences out0 "--inverse \"expr; expr\"")

@@ -40,7 +40,27 @@ let ``the JSON report written in chunks is the report built whole`` () =
     let problem = ReferenceProblems.Create("rosenbrock", 3000, defaultComparison = false)
     let comparison = problem.CompareMethods(MethodCatalog.Parse "gd:0.001,newton-cg", 5)
     let whole = problem.ToJson comparison
-    use writer = new StringWriter()
-    problem.WriteJson(comparison, writer)
+    use stream = new MemoryStream()
+    problem.WriteJson(comparison, stream)
     Assert.True(whole.Length > 1_000_000, sprintf "%d characters" whole.Length)
-    Assert.Equal(whole, writer.ToString())
+    Assert.Equal<byte>(Text.UTF8Encoding(false).GetBytes whole, stream.ToArray())
+
+[<Fact>]
+let ``compare's JSON streamed as UTF-8 under a StreamWriter is the text it writes to an in-memory writer`` () =
+    // A StreamWriter's stream takes the serializer's bytes directly (as standard output's stream does); a
+    // StringWriter gets the document whole. Byte for byte the same but for the measured wall times, with
+    // a stop detail that holds non-ASCII text ("x0 ≥ 0") and the newline after the document.
+    let args = [| "compare"; "--simulator"; "sqrt(x0)"; "--target"; "0"; "--start"; "1"; "--methods"; "gd:3,ig"; "--format"; "json" |]
+    let times (json: string) = Text.RegularExpressions.Regex.Replace(json, "\"wallTimeMs\": [^,\\n]+", "\"wallTimeMs\": t")
+    use bytes = new MemoryStream()
+    let streamed =
+        use writer = new StreamWriter(bytes, Text.UTF8Encoding(false), leaveOpen = true)
+        let code = PhysGrad.Cli.CliApp.Run(args, writer, TextWriter.Null)
+        writer.Flush()
+        Assert.Equal(1, code)
+        Text.UTF8Encoding(false, true).GetString(bytes.ToArray())
+    let code, text, _ = Cli.run (List.ofArray args)
+    Assert.Equal(1, code)
+    Assert.Contains("≥", text)
+    Assert.EndsWith("}" + Environment.NewLine, text)
+    Assert.Equal(times text, times streamed)

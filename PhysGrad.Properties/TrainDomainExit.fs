@@ -108,3 +108,31 @@ let ``a run whose loss rose is flagged only when it did not fail: never when it 
                         [| TrainingPoint(0, 0.0, 1.0, nan); TrainingPoint(5, 0.1, 2.0, nan) |], 0L, false, Stop = stop)
     Assert.True((history "StepLimit").LossRose)
     Assert.False((history "LeftDomain").LossRose)
+
+[<Fact>]
+let ``training through sqrt(x0) toward 0 stops with LeftDomain where P is undefined though the loss in x is not`` () =
+    // P = sqrt(x0), y* = 0: the loss in x simplifies to x0/2, defined at every x0, but P is NaN below 0 (the
+    // case compare's runs had missed). Per sample ∂L/∂x0 = J·r = 1/(2√x0)·√x0 = 1/2, so GD with z = 1 moves w
+    // and b by −η/2 each and x = w + b by −η per step. With η = 0.6·x₀: x₁ = 0.4·x₀ inside, x₂ = −0.2·x₀
+    // outside; step 2 left, and the run ends at step 1 with loss x₁/2 = 0.2·x₀.
+    let physics = ProblemDefinition([| "x0" |], [| "sqrt(x0)" |], null, [| 0.0 |], [| 1.0 |]).Compile()
+    let net = network ()
+    let at seed =
+        let x = Array.zeroCreate 1
+        net.Forward(net.Initialize(seed), [| 1.0 |], 1, x)
+        x.[0]
+    let seed = [ 1 .. 50 ] |> List.find (fun s -> at s > 0.1)
+    let x0 = at seed
+    let toZero = BatchSampler(fun _ batch zs ys -> for b in 0 .. batch - 1 do zs.[b] <- 1.0; ys.[b] <- 0.0)
+    let trainer = PhysicsTrainer(net, physics, toZero)
+    // Recorded every step the evaluation (z = 1) leaves at step 2; every 10th, step 3's batch finds it.
+    for every, where in [ 1, "at evaluation sample 1"; 10, "at sample 1 of step 3's batch" ] do
+        let run =
+            trainer.Train(TrainingSettings(TrainingMethod.GradientDescent, 0.6 * x0, 1), seed, Nullable 20, Nullable(),
+                          [| 1.0 |], [| 0.0 |], recordEvery = every)
+        Assert.Equal("LeftDomain", run.Stop)
+        Assert.False(run.Diverged)
+        Assert.Equal(1, run.Final.Step)
+        Assert.Equal(0.2 * x0, run.Final.Loss, 12)
+        Assert.StartsWith("step 2 left the domain: x0 ≥ 0 for sqrt(x0) fails (x0 = -", run.StopDetail)
+        Assert.Contains(where + "; the run ends at step 1", run.StopDetail)

@@ -338,27 +338,39 @@ public sealed class PhysicsTrainer
     }
 
     /// <summary>
-    /// The first of <paramref name="count"/> samples x_b (rows of n in <paramref name="xs"/>, all finite)
-    /// outside the physics' domain (<see cref="IDifferentiableProblem.OutsideDomainAt"/>), with the failing
-    /// condition in words, or null. Asked only once a loss is non-finite.
+    /// The first of <paramref name="count"/> samples x_b (rows of n in <paramref name="xs"/>) outside the
+    /// physics' domain, with the failing condition in words, or null: the rule of compare's runs
+    /// (<see cref="DomainCheck.Left"/>), asked with the sample's outputs y_b (rows of m in
+    /// <paramref name="ys"/>; the training loss ½‖y − y*‖² is a function of them alone) or, when
+    /// <paramref name="failed"/> (an SVD refused the batch: a NaN or ∞ in it), for every finite sample.
+    /// Asked only once a loss is non-finite or a step failed, never on a step that went well.
     /// </summary>
-    private (int Sample, string Why)? Outside(double[] xs, int count)
+    private (int Sample, string Why)? Outside(double[] xs, double[] ys, int count, bool failed = false)
     {
         var xb = new double[_n];
         for (var s = 0; s < count; s++)
         {
             Array.Copy(xs, s * _n, xb, 0, _n);
-            if (xb.All(double.IsFinite) && _physics.OutsideDomainAt(xb) is { } why) return (s, why);
+            if (DomainCheck.Left(_physics, xb, failed ? double.NaN : 0, ys.AsSpan(s * _m, _m)) is { } why) return (s, why);
         }
         return null;
     }
 
-    /// <summary><see cref="Outside"/> of the network's outputs f(z; θ) over <paramref name="count"/> inputs <paramref name="z"/>.</summary>
+    /// <summary><see cref="Outside"/> of the network's outputs x = f(z; θ) and their P(x) over <paramref name="count"/> inputs <paramref name="z"/>.</summary>
     private (int Sample, string Why)? OutsideDomain(double[] theta, double[] z, int count)
     {
         var x = new double[count * _n];
         _network.Forward(theta, z, count, x);
-        return Outside(x, count);
+        var y = new double[count * _m];
+        var xb = new double[_n];
+        var yb = new double[_m];
+        for (var s = 0; s < count; s++)
+        {
+            Array.Copy(x, s * _n, xb, 0, _n);
+            _physics.Simulate(xb, yb);
+            Array.Copy(yb, 0, y, s * _m, _m);
+        }
+        return Outside(x, y, count);
     }
 
     /// <summary>
@@ -368,7 +380,7 @@ public sealed class PhysicsTrainer
     /// evaluation-set loss at step 0, then every <paramref name="recordEvery"/> steps or 1/200 of the
     /// time budget, and at the end. Evaluation time is not counted in the budget.
     /// <para>A step whose update takes a sample's x = f(z; θ) outside the physics' domain (a batch's or the
-    /// evaluation set's loss is non-finite there: <see cref="IDifferentiableProblem.OutsideDomainAt"/>)
+    /// evaluation set's P(x) is non-finite there, judged by compare's rule <see cref="DomainCheck.Left"/>)
     /// ends the run with <c>LeftDomain</c>, as compare's runs stop with <see cref="StopReason.LeftDomain"/>:
     /// the detail names the step, the condition with its values and the sample, and the run ends at θ of
     /// the step before (recorded then if it was not; its last recorded point before that step where even
@@ -449,7 +461,8 @@ public sealed class PhysicsTrainer
                 clock.Stop();
                 // A batch outside the domain fills the Jacobian with NaN, which an SVD may refuse: that is
                 // the step before leaving the domain, not a solver's failure.
-                if (Outside(state.Workspace(b, _n, _m, theta.Length).X, b) is { } outside)
+                var failedBatch = state.Workspace(b, _n, _m, theta.Length);
+                if (Outside(failedBatch.X, failedBatch.Y, b, failed: true) is { } outside)
                 {
                     LeftDomain(step, outside.Why, $"sample {outside.Sample + 1} of step {step + 1}'s batch");
                     break;
@@ -461,7 +474,8 @@ public sealed class PhysicsTrainer
             }
             // A non-finite batch loss at a finite θ may be a sample outside the domain (sqrt of a negative x):
             // the last update left it, and the step computed from that batch is not taken.
-            if (!double.IsFinite(batchLoss) && Outside(state.Workspace(b, _n, _m, theta.Length).X, b) is { } left)
+            if (!double.IsFinite(batchLoss) && state.Workspace(b, _n, _m, theta.Length) is var batchWork
+                && Outside(batchWork.X, batchWork.Y, b) is { } left)
             {
                 clock.Stop();
                 LeftDomain(step, left.Why, $"sample {left.Sample + 1} of step {step + 1}'s batch");
