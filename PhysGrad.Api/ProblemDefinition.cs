@@ -8,7 +8,11 @@ namespace PhysGrad;
 /// <param name="Point">The point x′ whose image is the target.</param>
 /// <param name="Target">y* = P(x′), one value per output.</param>
 /// <param name="How">How it was made, in words, with its distance from P at the point it was made around.</param>
-public sealed record GeneratedTarget(double[] Point, double[] Target, string How);
+public sealed record GeneratedTarget(double[] Point, double[] Target, string How)
+{
+    /// <summary><c>y* = [4.84]: y* = P(x′) at x′ = [2.2] (…)</c>.</summary>
+    public override string ToString() => $"y* = {NumberText.Vector(Target)}: {How}";
+}
 
 /// <summary>
 /// A problem as text: variables, simulator components y = P(x), a loss in y0, y1, … (default
@@ -214,7 +218,8 @@ public sealed partial record ProblemDefinition(
     /// (of the largest |xⱼ| where xᵢ = 0, of 1 when all are 0), alternately up and down (+, −, +, …:
     /// not along x itself, along which a homogeneous P would only scale y); where that lands outside P's
     /// domain or P changes by less than 5% (‖y* − P(x)‖ &lt; 0.05·‖P(x)‖: a product x0·x1 moved up and down), the same move with the signs turned, all up,
-    /// all down, then 30% instead of 10%; the first that lands that far from P(x) is taken, else the one
+    /// all down, then 30% instead of 10%, then 0.1 and 0.3 outright (for entries near 0, whose own size moves
+    /// P too little); the first that lands that far from P(x) is taken, else the one
     /// farthest from it (and the text says so). Reachable by construction (y* is an image of P), and never P(x) itself, so no
     /// check or unit measurement starts at the target (loss 0, no step to measure).
     /// </summary>
@@ -250,24 +255,29 @@ public sealed partial record ProblemDefinition(
         };
         GeneratedTarget? best = null;
         var bestDistance = -1.0;
-        foreach (var fraction in new[] { 0.1, 0.3 })
+        var reference = here.All(double.IsFinite) ? Norm(here) : double.NaN;
+        // Moves relative to each entry's size first (units stay the user's); then by 0.1 and 0.3 outright, for
+        // a point so near 0 that moving it by its own size leaves P where it was (exp(x0) at x0 = 1e-6).
+        foreach (var (fraction, absolute) in new[] { (0.1, false), (0.3, false), (0.1, true), (0.3, true) })
             foreach (var (signs, words) in patterns)
             {
-                var point = at.Select((v, i) => v + fraction * signs[i] * size[i]).ToArray();
+                var point = at.Select((v, i) => v + fraction * signs[i] * (absolute ? 1.0 : size[i])).ToArray();
                 var image = Image(point);
                 if (!image.All(double.IsFinite)) continue;
                 var distance = Norm(image.Select((v, j) => v - here[j]));
-                var reference = here.All(double.IsFinite) ? Norm(here) : double.NaN;
-                var relative = reference > 0 ? $"{NumberText.Short(distance / reference, 3)}·‖P(x)‖" : NumberText.Short(distance, 3);
-                var how = $"y* = P(x′) at x′ = {NumberText.Vector(point)} (x moved by {Math.Round(100 * fraction)}% of {(one ? "its size" : "each entry's size")}, {words}): ‖y* − P(x)‖ = {relative}";
+                var relative = !double.IsFinite(reference) ? "not finite (P(x) is not)"
+                    : reference > 0 ? $"{NumberText.Short(distance / reference, 3)}·‖P(x)‖" : NumberText.Short(distance, 3);
+                var moved = absolute ? $"{NumberText.Short(fraction)} in {(one ? "value" : "each entry")}"
+                    : $"{Math.Round(100 * fraction)}% of {(one ? "its size" : "each entry's size")}";
+                var how = $"y* = P(x′) at x′ = {NumberText.Vector(point)} (x moved by {moved}, {words}): ‖y* − P(x)‖ = {relative}";
                 var candidate = new GeneratedTarget(point, image, how);
-                if (distance >= Distinct * (double.IsFinite(reference) ? reference : 0) && distance > 0) return candidate;
+                if (!double.IsFinite(reference) || distance > 0 && distance >= Distinct * reference) return candidate;
                 if (distance > bestDistance) (best, bestDistance) = (candidate, distance);
             }
         if (best is not null)
             return best with { How = best.How + $" (the largest change of P among the moves tried; none changed it by {Math.Round(100 * Distinct)}% of ‖P(x)‖)" };
         var zeros = new double[Simulator.Count];
-        return new GeneratedTarget(at.ToArray(), zeros, "y* = 0 (P is not finite at any point 10% or 30% away from x)");
+        return new GeneratedTarget(at.ToArray(), zeros, "y* = 0 (P is not finite at any point tried near x: 10% and 30% of each entry, 0.1 and 0.3)");
     }
 
     /// <summary>
