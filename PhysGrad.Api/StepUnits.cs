@@ -254,14 +254,14 @@ public static class StepUnits
         var given = problem.Variables.Select(problem.UnitOf).ToArray();
         string Text(PhysicalUnit u) => u.TextIn(given);
         string Squares(PhysicalUnit[] units) =>
-            string.Join(units.Length == 2 ? " and " : ", ", units.Select(u => $"[{Text(u)}]²"));
+            string.Join(units.Length == 2 ? " and " : ", ", units.Select(u => $"[{Text(u.Pow(Rational.OfInt(2)))}]"));
         var outputs = Distinct(problem.Outputs.Select(problem.UnitOf));
         if (outputs.Length > 1)
             return (problem.HasDefaultLoss ? $"the loss ½‖y − y*‖² adds {Squares(outputs)}, as {who} does" : $"{who} adds {Squares(outputs)}") +
                 " (outputs in different units): the step has x's unit only when all outputs share one";
         if (outputs.Length == 1 && !problem.LossUnit.Equals(outputs[0].Pow(Rational.OfInt(2))))
             return $"the loss is in [{Text(problem.LossUnit)}], not in the outputs' unit squared, [{Text(outputs[0].Pow(Rational.OfInt(2)))}]: " +
-                $"{who} maps ∂L/∂y, in [{Text(problem.LossUnit / outputs[0])}], as if it were a residual in [{Text(outputs[0])}]";
+                $"{(method == Method.HalfInverseGradient ? "HIG's V Σ^(−1/2) Uᵀ" : "Gauss–Newton's J⁺")} maps ∂L/∂y, in [{Text(problem.LossUnit / outputs[0])}], as if it were a residual in [{Text(outputs[0])}]";
         var variables = Distinct(problem.Variables.Select(problem.UnitOf));
         if (problem.Outputs.Length < problem.Variables.Length && variables.Length > 1)
             return $"with fewer outputs ({problem.Outputs.Length}) than variables ({problem.Variables.Length}) the minimum-norm step adds " +

@@ -30,7 +30,7 @@ let ``units and check agree that Gauss–Newton's step has no unit when the loss
         (JsonDocument.Parse json).RootElement.GetProperty("methods").EnumerateArray()
         |> Seq.find (fun m -> m.GetProperty("method").GetString() = "gn")
     Assert.False(gn.GetProperty("consistent").GetBoolean())
-    let reason = "the loss ½‖y − y*‖² adds [km/ms]² and [ms]²"
+    let reason = "the loss ½‖y − y*‖² adds [km^2/ms^2] and [ms^2]"
     // Every gn row that is not in x's unit gives the reason, in the units the Outputs line prints.
     for s in gn.GetProperty("steps").EnumerateArray() do
         Assert.False(s.GetProperty("consistent").GetBoolean())
