@@ -267,8 +267,10 @@ public sealed partial record ProblemDefinition(
                 var distance = Norm(image.Select((v, j) => v - here[j]));
                 var relative = !double.IsFinite(reference) ? "not finite (P(x) is not)"
                     : reference > 0 ? $"{NumberText.Short(distance / reference, 3)}·‖P(x)‖" : NumberText.Short(distance, 3);
-                var moved = absolute ? $"{NumberText.Short(fraction)} in {(one ? "value" : "each entry")}"
-                    : $"{Math.Round(100 * fraction)}% of {(one ? "its size" : "each entry's size")}";
+                // Said as it was done: an entry at 0 moves by a fraction of the largest |xⱼ| (of 1 when all are 0).
+                var moved = absolute || largest == 0 ? $"{NumberText.Short(fraction * (absolute ? 1.0 : size[0]))} in {(one ? "value" : "each entry")}"
+                    : $"{Math.Round(100 * fraction)}% of {(one ? "its size" : "each entry's size")}" +
+                      (at.Any(v => v == 0) ? $" ({Math.Round(100 * fraction)}% of the largest |xⱼ| for an entry at 0)" : "");
                 var how = $"y* = P(x′) at x′ = {NumberText.Vector(point)} (x moved by {moved}, {words}): ‖y* − P(x)‖ = {relative}";
                 var candidate = new GeneratedTarget(point, image, how);
                 if (!double.IsFinite(reference) || distance > 0 && distance >= Distinct * reference) return candidate;
