@@ -435,8 +435,9 @@ public static class StepUnits
             return k;
         }
 
-        /// <summary><c>ms (the unit of x0, y0)</c>.</summary>
-        public string Describe(int k) => $"{_units[k]} (the unit of {string.Join(", ", _holders[k])})";
+        /// <summary><c>ms (the unit of x0, y0)</c>, in the variables' units as the Outputs line writes it (mm*ms, not µm*s).</summary>
+        public string Describe(int k) =>
+            $"{_units[k].TextIn(_problem.Variables.Select(_problem.UnitOf))} (the unit of {string.Join(", ", _holders[k])})";
 
         /// <summary>Πₖ uₖ^eₖ: the unit, scale included, of a quantity with these exponents on the given units.</summary>
         public PhysicalUnit Product(Rational[] exponents)
