@@ -4,6 +4,16 @@ using PhysGrad.Symbolic;
 
 namespace PhysGrad;
 
+/// <summary>A target made for a problem that gave none (<see cref="ProblemDefinition.GenerateTarget"/>).</summary>
+/// <param name="Point">The point x′ whose image is the target.</param>
+/// <param name="Target">y* = P(x′), one value per output.</param>
+/// <param name="How">How it was made, in words, with its distance from P at the point it was made around.</param>
+public sealed record GeneratedTarget(double[] Point, double[] Target, string How)
+{
+    /// <summary><c>y* = [4.84]: y* = P(x′) at x′ = [2.2] (…)</c>.</summary>
+    public override string ToString() => $"y* = {NumberText.Vector(Target)}: {How}";
+}
+
 /// <summary>
 /// A problem as text: variables, simulator components y = P(x), a loss in y0, y1, … (default
 /// ½‖y − y*‖²), the target y*, the start point and optionally a local inverse (one expression per
@@ -184,35 +194,93 @@ public sealed partial record ProblemDefinition(
         v == Math.Round(v) && Math.Abs(v) < 1e15 ? ExprModule.Number(Rational.OfBig(new System.Numerics.BigInteger(v))) : ExprModule.Real(v);
 
     /// <summary>
-    /// The problem with a start and a numeric target where they are missing: start 0.6, 0.7, 0.8, …
-    /// and target y* = P(x*) at x* = 0.9·start + 0.05 (reachable, near the start but not at it, so no
-    /// step vanishes by symmetry; 0 where P is not finite there). A symbolic target is replaced too.
+    /// The problem with a start and a numeric target where they are missing: start 0.6, 0.7, 0.8, …, and
+    /// the target <see cref="GenerateTarget"/> makes around <paramref name="at"/> (the point the command
+    /// works at: check's --at; the start when null), so that the point is never at the target by
+    /// construction. A symbolic target is replaced too.
     /// </summary>
+    /// <param name="at">The point the target is generated around (one value per variable), or null for the start.</param>
     /// <exception cref="SymbolicException">A simulator component that does not parse.</exception>
-    public ProblemDefinition WithGenericPoint()
+    public ProblemDefinition WithGenericPoint(IReadOnlyList<double>? at = null)
     {
         if (HasStart && HasNumericTarget) return this;
         var start = HasStart ? Start.ToArray() : Variables.Select((_, i) => 0.6 + 0.1 * i).ToArray();
         if (HasNumericTarget) return this with { Start = start };
-        var point = GenericTargetPoint(start);
-        var names = Variables.Concat(Parameters?.Keys ?? Enumerable.Empty<string>()).ToArray();
-        var values = point.Concat(Parameters?.Values ?? Enumerable.Empty<double>()).ToArray();
-        var simulator = ParsedSimulator();
-        var target = Enumerable.Range(0, Simulator.Count).Select(i =>
-        {
-            var v = Evaluate.At(names, values, simulator[i]);
-            return double.IsFinite(v) ? v : 0.0;
-        }).ToArray();
-        return this with { Start = start, Target = target, TargetSymbols = null };
+        var generated = GenerateTarget(at is not null && at.Count == Variables.Count ? at : start);
+        return this with { Start = start, Target = generated.Target, TargetSymbols = null, GeneratedTargetHow = generated.How };
     }
 
+    /// <summary>How <see cref="WithGenericPoint"/> made the target (<see cref="GeneratedTarget.How"/>); null for a target that was given.</summary>
+    public string? GeneratedTargetHow { get; init; }
+
     /// <summary>
-    /// The point x* = 0.9·<paramref name="start"/> + 0.05 whose image <see cref="WithGenericPoint"/> makes the
-    /// target when none is given (all zeros when the start has the wrong length), so that a command can say
-    /// where its target came from.
+    /// The target made when none is given, y* = P(x′), with x′ = x moved by 10% of each entry's size
+    /// (of the largest |xⱼ| where xᵢ = 0, of 1 when all are 0), alternately up and down (+, −, +, …:
+    /// not along x itself, along which a homogeneous P would only scale y); where that lands outside P's
+    /// domain or P changes by less than 5% (‖y* − P(x)‖ &lt; 0.05·‖P(x)‖: a product x0·x1 moved up and down), the same move with the signs turned, all up,
+    /// all down, then 30% instead of 10%, then 0.1 and 0.3 outright (for entries near 0, whose own size moves
+    /// P too little); the first that lands that far from P(x) is taken, else the one
+    /// farthest from it (and the text says so). Reachable by construction (y* is an image of P), and never P(x) itself, so no
+    /// check or unit measurement starts at the target (loss 0, no step to measure).
     /// </summary>
-    public double[] GenericTargetPoint(IReadOnlyList<double> start) =>
-        start.Count == Variables.Count ? start.Select(v => 0.9 * v + 0.05).ToArray() : new double[Variables.Count];
+    /// <param name="at">The point x, one value per variable.</param>
+    /// <returns>x′, y* (0 for a component not finite at every candidate) and how it was made, in words, for
+    /// the output of a command that generated it (<c>y* = P(x′) at x′ = [0.66, 0.63] (x moved by 10% of each
+    /// entry, alternately up and down): ‖y* − P(x)‖ = 0.1·‖P(x)‖</c>).</returns>
+    /// <exception cref="ArgumentException"><paramref name="at"/> does not have one value per variable.</exception>
+    public GeneratedTarget GenerateTarget(IReadOnlyList<double> at)
+    {
+        const double Distinct = 0.05;
+        if (at.Count != Variables.Count)
+            throw new ArgumentException($"The point has {at.Count} values but the problem has {Variables.Count} variables.", nameof(at));
+        var names = Variables.Concat(Parameters?.Keys ?? Enumerable.Empty<string>()).ToArray();
+        var simulator = ParsedSimulator();
+        double[] Image(IReadOnlyList<double> x)
+        {
+            var values = x.Concat(Parameters?.Values ?? Enumerable.Empty<double>()).ToArray();
+            return simulator.Select(c => Evaluate.At(names, values, c)).ToArray();
+        }
+        static double Norm(IEnumerable<double> v) => Math.Sqrt(v.Sum(e => e * e));
+        var here = Image(at);
+        var largest = at.Count == 0 ? 0 : at.Max(Math.Abs);
+        var size = at.Select(v => v != 0 ? Math.Abs(v) : largest > 0 ? largest : 1.0).ToArray();
+        var alternating = at.Select((_, i) => i % 2 == 0 ? 1.0 : -1.0).ToArray();
+        var one = at.Count == 1;
+        var patterns = new (double[] Signs, string Words)[]
+        {
+            (alternating, one ? "up" : "alternately up and down"),
+            (alternating.Select(s => -s).ToArray(), one ? "down" : "alternately down and up"),
+            (alternating.Select(_ => 1.0).ToArray(), "all up"),
+            (alternating.Select(_ => -1.0).ToArray(), "all down"),
+        };
+        GeneratedTarget? best = null;
+        var bestDistance = -1.0;
+        var reference = here.All(double.IsFinite) ? Norm(here) : double.NaN;
+        // Moves relative to each entry's size first (units stay the user's); then by 0.1 and 0.3 outright, for
+        // a point so near 0 that moving it by its own size leaves P where it was (exp(x0) at x0 = 1e-6).
+        foreach (var (fraction, absolute) in new[] { (0.1, false), (0.3, false), (0.1, true), (0.3, true) })
+            foreach (var (signs, words) in patterns)
+            {
+                var point = at.Select((v, i) => v + fraction * signs[i] * (absolute ? 1.0 : size[i])).ToArray();
+                var image = Image(point);
+                if (!image.All(double.IsFinite)) continue;
+                var distance = Norm(image.Select((v, j) => v - here[j]));
+                var relative = !double.IsFinite(reference) ? "not finite (P(x) is not)"
+                    : reference > 0 ? $"{NumberText.Short(distance / reference, 3)}·‖P(x)‖" : NumberText.Short(distance, 3);
+                // Said as it was done: an entry at 0 moves by a fraction of the largest |xⱼ| (of 1 when all are 0).
+                var moved = absolute || largest == 0 ? $"{NumberText.Short(fraction * (absolute ? 1.0 : size[0]))} in {(one ? "value" : "each entry")}"
+                    : $"{Math.Round(100 * fraction)}% of {(one ? "its size" : "each entry's size")}" +
+                      (at.Any(v => v == 0) ? $" ({Math.Round(100 * fraction)}% of the largest |xⱼ| for an entry at 0)" : "");
+                var how = $"y* = P(x′) at x′ = {NumberText.Vector(point)} (x moved by {moved}, {words}): ‖y* − P(x)‖ = {relative}";
+                var candidate = new GeneratedTarget(point, image, how);
+                if (!double.IsFinite(reference) || distance > 0 && distance >= Distinct * reference) return candidate;
+                if (distance > bestDistance) (best, bestDistance) = (candidate, distance);
+            }
+        if (best is not null)
+            return best with { How = best.How + $" (the largest change of P among the moves tried; none changed it by {Math.Round(100 * Distinct)}% of ‖P(x)‖)" };
+        var zeros = new double[Simulator.Count];
+        return new GeneratedTarget(at.ToArray(), zeros, "y* = 0 (P is not finite at any point tried near x: 10% and 30% of each entry, 0.1 and 0.3)");
+    }
 
     /// <summary>
     /// The problem in one line: <c>P(x0, x1) = [x0, x1^2], L = y0^2 + y1^2, target [0, 0], start [3, 3]</c>,

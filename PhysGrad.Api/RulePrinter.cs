@@ -172,8 +172,12 @@ public static class RulePrinter
         var position = symbolOrder.Distinct().Select((n, i) => (n, i)).ToDictionary(t => t.n, t => t.i);
         var rank = new Func<string, int>(n => position.GetValueOrDefault(n, int.MaxValue));
         var sb = new StringBuilder();
-        sb.Append($"// {header}\n// {ParameterOrder}\nusing System;\n\npublic static class UpdateRules\n{{\n");
-        var takenSet = taken.ToHashSet();
+        var names = taken.Concat(symbolOrder).Append(step)
+            .Concat(shared.SelectMany(b => b.Intermediates.Select(t => t.Item1))).ToHashSet();
+        var stepped = blocks.SelectMany(b => b.Names).Distinct().ToArray();
+        var (outPrefix, renamed) = OutPrefix(stepped, names);
+        var outName = new Func<string, string>(n => outPrefix + n);
+        sb.Append($"// {header}\n// {ParameterOrder}\n// {OutNaming(outPrefix, renamed, blocks.Select(b => b.Names.FirstOrDefault()).OfType<string>().Distinct().Take(2).ToArray())}\nusing System;\n\npublic static class UpdateRules\n{{\n");
         for (var b = 0; b < blocks.Count; b++)
         {
             var block = blocks[b];
@@ -185,7 +189,6 @@ public static class RulePrinter
                 .Concat(free.Where(n => !state.Contains(n) && n != step).OrderBy(rank))
                 .Concat(free.Contains(step) ? [step] : Array.Empty<string>())
                 .Distinct().ToArray();
-            var outName = new Func<string, string>(n => takenSet.Contains("d" + n) ? "delta_" + n : "d" + n);
             var parameters = inputs.Select(n => $"double {Identifier(n)}")
                 .Concat(block.Names.Select(n => $"out double {Identifier(outName(n))}"));
             sb.Append(block.Names.Count == 1
@@ -206,6 +209,33 @@ public static class RulePrinter
         foreach (var h in helpers) sb.Append($"    private {h}\n");
         sb.Append("}\n");
         return sb.ToString();
+    }
+
+    /// <summary>The prefixes tried, in order, for the out parameters' names: <c>d</c> + the stepped name (dx0, dy0).</summary>
+    private static readonly string[] OutPrefixes = ["d", "delta_", "step_", "delta_step_"];
+
+    /// <summary>
+    /// The one prefix every out parameter of the file takes (so that dx0 and delta_x1 never meet in one
+    /// file): the first of <see cref="OutPrefixes"/> under which no out name is a name of the problem
+    /// (variable, output, parameter, target symbol, the step size, an intermediate), else delta_ + a digit;
+    /// with the name that ruled out <c>d</c>, or null when <c>d</c> is taken.
+    /// </summary>
+    internal static (string Prefix, string? Taken) OutPrefix(IReadOnlyList<string> stepped, IReadOnlySet<string> names)
+    {
+        string? Clash(string prefix) => stepped.Select(n => prefix + n).FirstOrDefault(names.Contains);
+        var first = Clash(OutPrefixes[0]);
+        if (first is null) return (OutPrefixes[0], null);
+        var prefix = OutPrefixes.Skip(1).Concat(Enumerable.Range(2, 1000).Select(k => $"delta{k}_")).First(p => Clash(p) is null);
+        return (prefix, first);
+    }
+
+    /// <summary>The C# file's comment line on how its out parameters are named (and why, when they are not d + name).</summary>
+    private static string OutNaming(string prefix, string? taken, string[] stepped)
+    {
+        var examples = string.Join(", ", stepped.Select(n => $"{prefix}{n} for {n}"));
+        return taken is null
+            ? $"Each out parameter is named d + the name it steps ({examples})."
+            : $"Each out parameter is named {prefix} + the name it steps ({examples}), not d + the name: {taken} is a name of the problem.";
     }
 
     /// <summary>The widest line the infix and C# formats write where a rule can be broken.</summary>

@@ -183,9 +183,13 @@ public static class StepUnits
                         : $"the step is {reading.Step} at the start point, so its unit cannot be measured there", Measurable: false));
                     continue;
                 }
+                // Gauss–Newton and HIG work on JᵀJ (its SVD): where the theory gives their steps no unit, the
+                // row says why in the problem's units (the loss adds [km/ms]² and [ms]²), as check does.
+                var caveat = methods[m] is Method.GaussNewton or Method.HalfInverseGradient ? LeastSquaresCaveat(problem, methods[m]) : null;
                 if (reading.Exponents is null)
                 {
-                    steps.Add(new StepUnit(variable, variableUnit, null, false, $"no unit: {reading.Mixed}{(fallback is null ? "" : $" (fallback: {fallback})")}",
+                    steps.Add(new StepUnit(variable, variableUnit, null, false,
+                        $"no unit: {(caveat is null ? "" : caveat + "; measured: ")}{reading.Mixed}{(fallback is null ? "" : $" (fallback: {fallback})")}",
                         FellBack: fallback is not null));
                     continue;
                 }
@@ -193,7 +197,8 @@ public static class StepUnits
                 if (unit.SameDimension(variableUnit) && !unit.Equals(variableUnit))
                     notes.Insert(0, ScaleNote(unit, variableUnit));
                 var consistent = unit.Equals(variableUnit);
-                if (methods[m] == Method.Adam && AdamNote(problem.LossUnit / variableUnit) is { } adam)
+                if (!consistent && caveat is not null) notes.Add(caveat);
+                if (methods[m] == Method.Adam && AdamNote(variable, problem.LossUnit / variableUnit, given) is { } adam)
                 {
                     notes.Add(adam);
                     consistent = false;
@@ -213,9 +218,56 @@ public static class StepUnits
     /// variable: that is why the measurement leaves ε out and says so for every variable alike). Null when
     /// ∂L/∂xᵢ is a pure number, so that ε is one too.
     /// </summary>
-    internal static string? AdamNote(PhysicalUnit gradientUnit) =>
-        gradientUnit.Equals(PhysicalUnit.One) ? null :
-        $"up to ε: Adam adds ε = {NumberText.Short(AdamEpsilon)}, a pure number, to √v̂ in [{gradientUnit}], so the step changes with the units where |∂L/∂xᵢ| is not ≫ {NumberText.Short(AdamEpsilon)} [{gradientUnit}]";
+    /// <param name="variable">The variable whose row the note is for (named in ∂L/∂x0).</param>
+    /// <param name="gradientUnit">∂L/∂x's unit, scale included.</param>
+    /// <param name="given">The units the problem was given in, which the note writes ∂L/∂x's unit in (the
+    /// step column's form, <c>km^2*ms</c>, not SI base units with a prefix of their own, <c>m^2*ks</c>).</param>
+    internal static string? AdamNote(string variable, PhysicalUnit gradientUnit, IEnumerable<PhysicalUnit> given)
+    {
+        if (gradientUnit.Equals(PhysicalUnit.One)) return null;
+        var unit = gradientUnit.TextIn(given);
+        return $"up to ε: Adam adds ε = {NumberText.Short(AdamEpsilon)}, a pure number, to √v̂ in [{unit}] (∂L/∂{variable}'s unit), " +
+            $"so the step changes with the units where |∂L/∂{variable}| is not ≫ {NumberText.Short(AdamEpsilon)} [{unit}]";
+    }
+
+    /// <summary>
+    /// Why the theory gives Gauss–Newton's step (or HIG's) no unit on this problem, in its units; null where
+    /// Gauss–Newton's step has each xᵢ's unit (docs/theory.md §3, property 1). Its step −J⁺·∂L/∂y treats
+    /// ∂L/∂y as a residual in y's unit and J⁺ = (JᵀJ)⁻¹Jᵀ adds squares of J's rows: that is unit-consistent
+    /// only when (a) every output is in one unit u, (b) the loss is in u² (the plain sum of squares
+    /// ½‖y − y*‖² is), and (c) for fewer outputs than variables, whose minimum-norm step adds squares of
+    /// the variables, every variable is in one unit too. With outputs in different units the plain sum of
+    /// squares is itself not unit-consistent (it adds [km/ms]² and [ms]²); it is read as Σ ((yⱼ − y*ⱼ)/uⱼ)²,
+    /// whose gradient ∂L/∂yⱼ is in 1/uⱼ, not uⱼ, so J⁺ maps it to no unit (IG's Δy = −H_y⁻¹ ∂L/∂y stays in uⱼ).
+    /// Both <c>physgrad units</c> (on the rows) and <c>physgrad check</c> (property 1) say this text.
+    /// </summary>
+    /// <param name="problem">A problem with units.</param>
+    /// <param name="method">Gauss–Newton (default) or HIG, named in the text.</param>
+    public static string? LeastSquaresCaveat(Problem problem, Method method = Method.GaussNewton)
+    {
+        if (!problem.HasUnits) return null;
+        var who = method == Method.HalfInverseGradient ? "HIG's SVD of J" : "Gauss–Newton's JᵀJ";
+        static PhysicalUnit[] Distinct(IEnumerable<PhysicalUnit> units) =>
+            units.Aggregate(new List<PhysicalUnit>(), (list, u) => { if (!list.Any(v => v.Equals(u))) list.Add(u); return list; }).ToArray();
+        // In the units the variables were given in, as the Outputs and Loss lines of physgrad units write them
+        // ([km/ms], not [Mm/s]).
+        var given = problem.Variables.Select(problem.UnitOf).ToArray();
+        string Text(PhysicalUnit u) => u.TextIn(given);
+        string Squares(PhysicalUnit[] units) =>
+            string.Join(units.Length == 2 ? " and " : ", ", units.Select(u => $"[{Text(u.Pow(Rational.OfInt(2)))}]"));
+        var outputs = Distinct(problem.Outputs.Select(problem.UnitOf));
+        if (outputs.Length > 1)
+            return (problem.HasDefaultLoss ? $"the loss ½‖y − y*‖² adds {Squares(outputs)}, as {who} does" : $"{who} adds {Squares(outputs)}") +
+                " (outputs in different units): the step has x's unit only when all outputs share one";
+        if (outputs.Length == 1 && !problem.LossUnit.Equals(outputs[0].Pow(Rational.OfInt(2))))
+            return $"the loss is in [{Text(problem.LossUnit)}], not in the outputs' unit squared, [{Text(outputs[0].Pow(Rational.OfInt(2)))}]: " +
+                $"{(method == Method.HalfInverseGradient ? "HIG's V Σ^(−1/2) Uᵀ" : "Gauss–Newton's J⁺")} maps ∂L/∂y, in [{Text(problem.LossUnit / outputs[0])}], as if it were a residual in [{Text(outputs[0])}]";
+        var variables = Distinct(problem.Variables.Select(problem.UnitOf));
+        if (problem.Outputs.Length < problem.Variables.Length && variables.Length > 1)
+            return $"with fewer outputs ({problem.Outputs.Length}) than variables ({problem.Variables.Length}) the minimum-norm step adds " +
+                $"{Squares(variables)} (variables in different units): the step has x's unit only when all variables share one";
+        return null;
+    }
 
     private static readonly double AdamEpsilon = new Adam(1).Epsilon;
 
@@ -383,8 +435,9 @@ public static class StepUnits
             return k;
         }
 
-        /// <summary><c>ms (the unit of x0, y0)</c>.</summary>
-        public string Describe(int k) => $"{_units[k]} (the unit of {string.Join(", ", _holders[k])})";
+        /// <summary><c>ms (the unit of x0, y0)</c>, in the variables' units as the Outputs line writes it (mm*ms, not µm*s).</summary>
+        public string Describe(int k) =>
+            $"{_units[k].TextIn(_problem.Variables.Select(_problem.UnitOf))} (the unit of {string.Join(", ", _holders[k])})";
 
         /// <summary>Πₖ uₖ^eₖ: the unit, scale included, of a quantity with these exponents on the given units.</summary>
         public PhysicalUnit Product(Rational[] exponents)

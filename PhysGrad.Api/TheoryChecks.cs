@@ -428,10 +428,10 @@ public static class TheoryChecks
 
     /// <summary>
     /// Property 1: IG, PG, Newton and (with outputs in one unit) Gauss–Newton steps carry xᵢ's unit, scale
-    /// included; GD's carries unit(L)/unit(xᵢ). Gauss–Newton's J⁺ is covariant only when the outputs share a
-    /// unit and either J has at least as many rows as columns (J⁺ = (JᵀJ)⁻¹Jᵀ) or the variables share one too
-    /// (the minimum-norm step of m &lt; n sums squares of the variables' units); elsewhere the theory makes no
-    /// claim, and its step is not checked.
+    /// included; GD's carries unit(L)/unit(xᵢ). Gauss–Newton's J⁺ is covariant only where
+    /// <see cref="StepUnits.LeastSquaresCaveat"/> finds nothing (outputs in one unit u, the loss in u², and
+    /// for m &lt; n variables in one unit); elsewhere the theory makes no claim: its step is not counted, and
+    /// the detail says so with the caveat's words and the units measured (as <c>physgrad units</c> shows them).
     /// </summary>
     public static CheckResult Units(Problem p)
     {
@@ -440,13 +440,20 @@ public static class TheoryChecks
             return new CheckResult(1, name, false, double.NaN, "the problem has no units", false);
         var methods = new List<Method> { Method.GradientDescent, Method.Newton, Method.InverseGradient, Method.PhysicalGradient, Method.GaussNewton };
         var measured = StepUnits.Measure(p, methods);
-        static bool Shared(Problem p, string[] names) => names.All(v => p.UnitOf(v).Equals(p.UnitOf(names[0])));
-        var gaussNewtonCovariant = Shared(p, p.Outputs) && (p.Outputs.Length >= p.Variables.Length || Shared(p, p.Variables));
+        // Where the theory gives Gauss–Newton's step no unit, the row says so and why, in the words units
+        // prints on its gn rows, with what was measured: it is not counted, and not passed over in silence.
+        var caveat = StepUnits.LeastSquaresCaveat(p);
         var wrong = new List<string>();
+        var uncounted = "";
         foreach (var m in measured)
         {
             if (m.Note.Length > 0) continue; // IG and PG on a non-square problem
-            if (m.Method == Method.GaussNewton && !gaussNewtonCovariant) continue;
+            if (m.Method == Method.GaussNewton && caveat is not null)
+            {
+                var units = m.Steps.Select(s => $"Δ{s.Variable} in {(s.UnitText is null ? "no unit" : $"[{s.UnitText}]")}");
+                uncounted = $"; gn not counted ({string.Join(", ", units)}{(m.Consistent ? "" : ", not x's unit")}): {caveat}";
+                continue;
+            }
             foreach (var s in m.Steps)
             {
                 if (s.FellBack || !s.Measurable)
@@ -457,7 +464,8 @@ public static class TheoryChecks
             }
         }
         return new CheckResult(1, name, wrong.Count == 0, wrong.Count,
-            wrong.Count == 0 ? "every measured step unit, scale included, is the one the theory gives (measured: mismatches; passes at 0)" : "mismatches: " + string.Join("; ", wrong));
+            (wrong.Count == 0 ? "every measured step unit, scale included, is the one the theory gives (measured: mismatches; passes at 0)" : "mismatches: " + string.Join("; ", wrong))
+            + uncounted);
     }
 
     /// <summary>

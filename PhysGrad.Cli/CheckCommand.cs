@@ -24,9 +24,10 @@ internal static class CheckCommand
             // --at is the point the checks use, so a --start beside it would change nothing.
             if (result.GetValue(at) is not null && problem.StartGiven(result))
                 throw new CliInputException("--start and --at both give the point check works at: give one of them (--at).");
-            var definition = problem.Read(result, PointNeed.Generic);
-            var physics = problem.Build(definition);
             var point = result.GetValue(at) is { } text ? Arguments.Numbers("--at", text) : null;
+            // A missing target is generated around the point checked, not around the start it replaces.
+            var definition = problem.Read(result, PointNeed.Generic, point);
+            var physics = problem.Build(definition);
             if (point is not null && point.Length != physics.Variables.Count)
                 throw new CliInputException(
                     $"--at has {BookExample.Count(point.Length, "value")} but the problem has {BookExample.Count(physics.Variables.Count, "variable")} ({Headline.Names(physics.Variables, "variable")}): " +

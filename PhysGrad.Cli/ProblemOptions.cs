@@ -134,11 +134,11 @@ internal sealed class ProblemOptions
     public bool StartGiven(ParseResult result) => result.GetValue(_start) is not null;
 
     // What Read(…, PointNeed.Generic) filled in itself: the start, the target (and whether a symbolic one was given).
-    private (bool Start, bool Target, bool SymbolicTarget) _generated;
+    private (bool Start, bool Target, bool SymbolicTarget, string How) _generated;
 
     /// <summary>
     /// The point and the target a command that studies the problem works at, and where each came from when
-    /// <see cref="Read(ParseResult, PointNeed)"/> chose it (<see cref="PointNeed.Generic"/>): <c>x = [2],
+    /// <see cref="Read(ParseResult, PointNeed, IReadOnlyList{double})"/> chose it (<see cref="PointNeed.Generic"/>): <c>x = [2],
     /// target y* = [0.9] (no target given: y* = P(x) at x = [1.85])</c>. The verdicts of check and units
     /// depend on both, so neither is left unsaid.
     /// </summary>
@@ -150,7 +150,7 @@ internal sealed class ProblemOptions
             : $"x = {Numbers.Vector(d.Start)}" + (_generated.Start ? " (no start given: the generic 0.6, 0.7, …)" : "");
         var target = $"target y* = {Numbers.Vector(d.Target)}";
         if (_generated.Target)
-            target += $" ({(_generated.SymbolicTarget ? "the target given is symbolic" : "no target given")}: y* = P(x) at x = {Numbers.Vector(d.GenericTargetPoint(d.Start))}, near the start{(at is null ? "" : $" {Numbers.Vector(d.Start)}")})";
+            target += $" ({(_generated.SymbolicTarget ? "the target given is symbolic" : "no target given")}: {_generated.How})";
         return $"{point}, {target}";
     }
 
@@ -261,15 +261,21 @@ internal sealed class ProblemOptions
     /// (<see cref="ProblemDefinition.WithGenericPoint"/>), for commands that study the problem rather
     /// than solve it; <see cref="PointNeed.None"/>: neither is needed (a missing target is symbolic).
     /// </summary>
-    public ProblemDefinition Read(ParseResult result, PointNeed need)
+    /// <param name="result">The parsed command line.</param>
+    /// <param name="need">Which of start and target must be given.</param>
+    /// <param name="at">For <see cref="PointNeed.Generic"/>: the point the command works at when it is not the
+    /// start (check's --at), around which a missing target is generated; ignored when its length is not
+    /// the problem's (the caller refuses it).</param>
+    public ProblemDefinition Read(ParseResult result, PointNeed need, IReadOnlyList<double>? at = null)
     {
         // A command that needs no point (derive) says it does not use the start: its length cannot fail it.
         var definition = ReadGiven(result, checkStart: need != PointNeed.None);
         switch (need)
         {
             case PointNeed.Generic:
-                _generated = (!definition.HasStart, !definition.HasNumericTarget, definition.HasTarget);
-                return definition.WithGenericPoint();
+                var generic = definition.WithGenericPoint(at);
+                _generated = (!definition.HasStart, !definition.HasNumericTarget, definition.HasTarget, generic.GeneratedTargetHow ?? "");
+                return generic;
             case PointNeed.Required:
                 // Target names that are parameters run with the parameters' values.
                 definition = definition.WithParameterTargets();
@@ -434,7 +440,7 @@ internal sealed class ProblemOptions
     private PhysicsProblem? _traced;
 
     /// <summary>
-    /// The problem of a definition that <see cref="Read(ParseResult, PointNeed)"/> gave: the traced --example
+    /// The problem of a definition that <see cref="Read(ParseResult, PointNeed, IReadOnlyList{double})"/> gave: the traced --example
     /// itself when the definition is its own, the same model from another start when only --start changed
     /// it, else a problem built from the definition.
     /// </summary>

@@ -82,14 +82,14 @@ let ``check's fitted orders say the rule they pass by, and GD's overflow is name
 [<Fact>]
 let ``check and units print the point and the target they work at, and where a generated one came from`` () =
     let _, out, _ = run [ "check"; "--simulator"; "x0^2"; "--at"; "2" ]
-    // No target given: y* = P(0.9·0.6 + 0.05) = 0.59² = 0.3481.
-    Assert.Contains("At x = [2], target y* = [0.3481] (no target given: y* = P(x) at x = [0.59]", out)
+    // No target given: made around --at 2, not the generic start: y* = P(2 + 10%·2) = 2.2² = 4.84, 21% from P(2) = 4.
+    Assert.Contains("At x = [2], target y* = [4.84] (no target given: y* = P(x′) at x′ = [2.2] (x moved by 10% of its size, up): ‖y* − P(x)‖ = 0.21·‖P(x)‖)", out)
     let _, out, _ = run [ "check"; "--simulator"; "x0^2"; "--target"; "4"; "--start"; "1" ]
     Assert.Contains("At x = [1], target y* = [4]; η = 0.3:", out)
     let _, out, _ = run [ "units"; "--simulator"; "x0*x1"; "--unit"; "x0=s"; "--unit"; "x1=m" ]
     Assert.Contains("Measured at x = [0.6, 0.7] (no start given", out)
-    // 0.59 · 0.68 = 0.4012.
-    Assert.Contains("target y* = [0.4012] (no target given", out)
+    // Up and down, (0.66, 0.63), moves x0·x1 by 1% only: all up, 0.66 · 0.77 = 0.5082, moves it by 21%.
+    Assert.Contains("target y* = [0.5082] (no target given: y* = P(x′) at x′ = [0.66, 0.77] (x moved by 10% of each entry's size, all up)", out)
     let _, json, _ = run [ "units"; "--simulator"; "x0*x1"; "--unit"; "x0=s"; "--unit"; "x1=m"; "--target"; "3"; "--start"; "1,2"; "--format"; "json" ]
     let root = Text.Json.JsonDocument.Parse(json).RootElement
     Assert.Equal(3.0, root.GetProperty("target").[0].GetDouble())

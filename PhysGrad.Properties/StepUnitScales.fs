@@ -182,8 +182,11 @@ let ``outputs in m and km: GN's step mixes their scales and has no unit, GD's is
     Assert.Equal("1/m", (first "gd").GetProperty("stepUnit").GetString())
     Assert.Equal("m", (first "newton").GetProperty("stepUnit").GetString())
     Assert.False((first "gn").TryGetProperty("stepUnit") |> fst)
-    // Changing m alone (x0's and y0's unit) already changes 1 + k² by more than a factor.
-    Assert.StartsWith("no unit: rescaling m (the unit of x0, y0) changes this step, but not by a power of the factor", (first "gn").GetProperty("note").GetString())
+    // The row names the theory's reason in the problem's units (the loss adds m² and km²), then what was
+    // measured: changing m alone (x0's and y0's unit) already changes 1 + k² by more than a factor.
+    let note = (first "gn").GetProperty("note").GetString()
+    Assert.StartsWith("no unit: the loss ½‖y − y*‖² adds [m^2] and [km^2], as Gauss–Newton's JᵀJ does (outputs in different units)", note)
+    Assert.Contains("measured: rescaling m (the unit of x0, y0) changes this step, but not by a power of the factor", note)
 
 [<Fact>]
 let ``a step of the variable's dimension but another scale is not consistent, and the note gives the ratio`` () =
