@@ -50,6 +50,27 @@ let ``expressions built 100000 deep evaluate, differentiate at the leaf, and pri
     Assert.StartsWith("sin(sin(sin(", text)
     Assert.EndsWith(") + 1) + 1", text)
 
+// The intern table adds a node's slot before it knows the node's height: a node over the limit must leave no
+// slot behind, or the same node asked for again would meet a slot without its handle instead of the error.
+[<Fact>]
+let ``a node nested beyond the limit is refused every time it is asked for, and the table still interns`` () =
+    let mutable e = Expr.symbol "deepLeaf"
+
+    for _ in 2..1_000_000 do
+        e <- Expr.sin e
+
+    Assert.Equal(1_000_000, e.Height)
+
+    for _ in 1..2 do
+        let ex = Assert.Throws<SymbolicException>(fun () -> Expr.cos e |> ignore)
+        Assert.Equal(ErrorKind.TooDeep, ex.Kind)
+        Assert.Contains("levels deep", ex.Message)
+
+    // Within the limit the same shapes are still one node each.
+    match e.Node with
+    | Apply(Function.Sin, inner) -> Assert.Same(e, Expr.sin inner)
+    | other -> failwithf "the top node is %A, not sin" other
+
 [<Fact>]
 let ``a sum of 200000 terms parses and differentiates in one pass`` () =
     let text = String.Join(" + ", Array.init 200_000 (fun i -> sprintf "x%d^2" i))

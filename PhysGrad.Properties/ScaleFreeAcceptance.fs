@@ -158,3 +158,27 @@ let ``the touching root of x0^2 = 0 is still x*, from either side`` () =
     let t = BookExample.TargetInX(tiny, [| 1e-20 |], [| 0.0 |])
     Assert.NotNull(t)
     Assert.True(abs (t.[0] - 1.0) <= 1e-12, sprintf "x* = %.17g" t.[0])
+
+// The underflow test reads output i's own row of J: P = (exp(x0), x0) at x0 = −800 hits y* = (0, −800) exactly,
+// but exp has underflowed there (its row is all below the smallest normal) on a whole half-line, so it is no
+// preimage; the second row's entry 1 must not count for the first output.
+[<Fact>]
+let ``an underflowed output is judged by its own row of J, not another output's`` () =
+    let problem =
+        CompiledProblem(Problem.Create([| "x0" |], Array.map Parse.expression [| "exp(x0)"; "x0" |], null, [| 0.0; 0.0 |], [| 0.0 |], null, false))
+    Assert.False(BookExample.IsPreimage(problem, [| -800.0 |], [| 0.0; -800.0 |]))
+    Assert.True(BookExample.IsPreimage(problem, [| -1.0 |], [| exp -1.0; -1.0 |]))
+
+// m·n above the largest .NET array: the preimage test reads J's structural nonzeros, not the dense m × n
+// matrix (heat1d's compare at n = 10⁵ ended in "Array dimensions exceeded supported range" while finding x*).
+[<Fact>]
+let ``the known x* of heat1d at 50,000 cells is a preimage, a moved one is not, without a dense Jacobian`` () =
+    let n = 50_000
+    let problem = ReferenceProblems.Create("heat1d", n, defaultComparison = false)
+    Assert.True(int64 n * int64 n > int64 Array.MaxLength)
+    let known = Seq.toArray problem.Definition.KnownSolution
+    let target = Seq.toArray problem.Target
+    Assert.True(BookExample.IsPreimage(problem.Compiled, known, target))
+    let moved = Array.copy known
+    moved.[n / 2] <- moved.[n / 2] + 1e-3
+    Assert.False(BookExample.IsPreimage(problem.Compiled, moved, target))

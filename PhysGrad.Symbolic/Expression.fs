@@ -118,8 +118,7 @@ type Node =
 /// equality is reference equality (O(1)) and equal subexpressions are one shared node: derivatives,
 /// Hessians and generated code are graphs, not trees. Build expressions with the `Expr` module's
 /// smart constructors (or the operators), never directly.
-and [<Sealed; AllowNullLiteral>] Expr internal (node: Node, id: int64, height: int) =
-    let hash = Node.HashOf node
+and [<Sealed; AllowNullLiteral>] Expr internal (node: Node, id: int64, height: int, hash: int) =
 
     [<DefaultValue>]
     val mutable internal freeSymbols: Expr[]
@@ -156,7 +155,15 @@ module internal Intern =
     // Weak GC handles rather than WeakReference<T>: a WeakReference is a finalizable object, and a
     // million of them (one per node of a large expression) kept the GC busy finalizing and tracking
     // them. A handle is freed here when its entry is purged.
-    let private table = Dictionary<Node, GCHandle>(4096)
+    //
+    // The comparer is the node's shallow equality and structural hash called directly: the default one
+    // goes through the virtual Equals(obj) and its type test on every probe.
+    let private shallow =
+        { new IEqualityComparer<Node> with
+            member _.Equals(a, b) = Node.Shallow(a, b)
+            member _.GetHashCode(n) = Node.HashOf n }
+
+    let private table = Dictionary<Node, GCHandle>(4096, shallow)
     // System.Threading.Lock rather than a monitor on an object: every node built takes this lock
     // once, and Lock's uncontended enter and exit are cheaper than Monitor's.
     let private gate = Lock()
@@ -207,26 +214,40 @@ module internal Intern =
 
         h
 
+    // One probe of the table per node (found, or its slot added), and the structural hash computed once
+    // and kept by the node: a lookup then an insert hashed and probed a new node twice, and the node's
+    // constructor hashed it a third time (per child for a sum or product).
     let node (n: Node) : Expr =
         WorkCounter.Built <- WorkCounter.Built + 1L
         gate.Enter()
 
         try
-            match table.TryGetValue n with
-            | true, h ->
-                match h.Target with
-                | :? Expr as e -> e
-                | _ ->
-                    let e = Expr(n, Interlocked.Increment &nextId, heightOf n)
-                    let mutable handle = h
-                    handle.Target <- e
-                    e
-            | _ ->
-                if table.Count >= purgeAt then
-                    purge ()
+            if table.Count >= purgeAt then
+                purge ()
 
-                let e = Expr(n, Interlocked.Increment &nextId, heightOf n)
-                table.[n] <- GCHandle.Alloc(e, GCHandleType.Weak)
+            let mutable found = false
+            let slot = &CollectionsMarshal.GetValueRefOrAddDefault(table, n, &found)
+
+            match (if found then slot.Target else null) with
+            | :? Expr as e -> e
+            | _ ->
+                // Too deep: the slot just added holds no handle yet, and goes with the error.
+                let height =
+                    try
+                        heightOf n
+                    with _ ->
+                        if not found then
+                            table.Remove n |> ignore
+
+                        reraise ()
+
+                let e = Expr(n, Interlocked.Increment &nextId, height, Node.HashOf n)
+
+                if found then
+                    slot.Target <- e
+                else
+                    slot <- GCHandle.Alloc(e, GCHandleType.Weak)
+
                 e
         finally
             gate.Exit()
