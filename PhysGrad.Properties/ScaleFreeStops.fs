@@ -9,7 +9,7 @@
 /// compiled loss differs only in its constants (t·y* and t²), whose rounding can differ in the last bit, so a
 /// loss of exactly 0 in one may be 2E-32 in the other, and the runs stop at the tolerance 10⁻²⁴·L₀ instead
 /// (below it only rounding decides which iteration hits 0): the stop reason is equal and its iteration within one,
-/// and each iterate they share divided by s is the unscaled one to 1e-12 of the path's largest entry.
+/// and each iterate they share divided by s is the unscaled one to 1e-10 of the path's largest entry.
 module PhysGrad.Properties.ScaleFreeStops
 
 open System
@@ -77,7 +77,6 @@ let private runToFraction (fraction: float) (f: Family) (m: Method) (eta: float)
     let eta = if m = Method.GradientDescent then eta * s * s / (t * t) else eta
     Optimizer.Run(p, m, eta, start, iterations, fraction * p.Value start)
 
-let private runAt = runToFraction 0.0
 
 /// Where the scaled run leaves the unscaled path, or None.
 let private departure (s: float) (reference: OptimizerRun) (scaled: OptimizerRun) =
@@ -85,13 +84,16 @@ let private departure (s: float) (reference: OptimizerRun) (scaled: OptimizerRun
         Some(sprintf "stop %O at %d vs %O at %d (%s | %s)" reference.StopReason reference.Exit.Iteration
                 scaled.StopReason scaled.Exit.Iteration reference.StopDetail scaled.StopDetail)
     else
-        // Rounding in x accumulates at ε times the largest numbers added on the way: the path's scale.
+        // Rounding in x accumulates at ε times the largest numbers added on the way (the path's scale), and
+        // BFGS's secant updates on Rosenbrock's curved valley amplify it to 2E-12 of that scale in 20 steps at
+        // s = 2²⁵: 1e-10 of it. A rule that depends on the scale departs at O(1) (the faults this file
+        // tests for moved the path by factors up to 1e8).
         let size = reference.Trajectory |> Seq.collect id |> Seq.map abs |> Seq.max
         Seq.zip reference.Trajectory scaled.Trajectory
         |> Seq.indexed
         |> Seq.tryPick (fun (k, (x, xs)) ->
             let gap = Array.map2 (fun a b -> abs (a - b / s)) x xs |> Array.max
-            if gap <= 1e-12 * size then None
+            if gap <= 1e-10 * size then None
             else Some(sprintf "iterate %d: %A vs %A / s (gap %g)" k x xs gap))
 
 /// (family, method, log₂ s, log₂ t), shrinking the exponents toward 0 (the unscaled problem).
