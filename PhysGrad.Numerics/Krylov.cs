@@ -253,7 +253,7 @@ public static class Krylov
     /// <summary>ε = 2⁻⁵², the spacing of doubles at 1.</summary>
     internal static readonly double Epsilon = Math.Pow(2, -52);
 
-    /// <summary>The factor of ε in the rounding floors (as in the Jacobian rules' 4ε(1 + ‖y‖)).</summary>
+    /// <summary>The factor of ε in the rounding floors (as in the Jacobian rules' 4ε·max(‖y‖, ‖y₀‖)).</summary>
     internal const double RoundingFactor = 4;
 
     // The workspace may be longer than the vector; a map sees exactly m or n values.

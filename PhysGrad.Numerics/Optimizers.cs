@@ -176,6 +176,12 @@ public sealed class Stepper
     private readonly FallbackNotes _notes = new();
     // ‖x₀‖: the curvature probe's length when the run ends near 0 (Curvature.ProbeLength).
     private double _startLength;
+    // L(x₀): the loss's scale for the relative gradient test (GradientIsZero).
+    private double _startLoss;
+    // ‖y₀‖: the outputs' scale at the start for L's rounding level (LossRounding); NaN until needed, then
+    // computed from the start x₀ (so that a rule that reads no outputs compiles no simulator kernel for it).
+    private double _startOutputs = double.NaN;
+    private double[] _start;
 
     /// <summary>
     /// Starts <paramref name="rule"/> on <paramref name="problem"/> at <paramref name="start"/> and
@@ -199,6 +205,9 @@ public sealed class Stepper
         _gx = new double[_n];
         _dx = new double[_n];
         Evaluate();
+        _startLoss = Loss;
+        _start = (double[])start.Clone();
+        _startOutputs = double.NaN;
     }
 
     /// <summary>
@@ -239,6 +248,9 @@ public sealed class Stepper
         Iteration = 0;
         _state.Restart();
         Evaluate();
+        _startLoss = Loss;
+        _start = (double[])start.Clone();
+        _startOutputs = double.NaN;
     }
 
     /// <summary>The rule.</summary>
@@ -357,7 +369,7 @@ public sealed class Stepper
     }
 
     /// <summary>
-    /// L's rounding level at the current point, 4ε(|L| + ‖∂L/∂y‖(1 + ‖y‖)) (<see cref="Rules.Rounding.OfLoss"/>),
+    /// L's rounding level at the current point, 4ε(|L| + ‖∂L/∂y‖·max(‖y‖, ‖y₀‖)) (<see cref="Rules.Rounding.OfLoss"/>),
     /// when the problem gives y and ∂L/∂y; else 4ε|L|.
     /// </summary>
     private double LossRounding()
@@ -367,7 +379,13 @@ public sealed class Stepper
         var y = Y.ToArray();
         var gy = new double[y.Length];
         _problem.LossInY(y, gy);
-        return Rules.Rounding.OfLoss(Loss, y, gy);
+        if (double.IsNaN(_startOutputs))
+        {
+            var y0 = new double[_m];
+            _problem.Simulate(_start, y0);
+            _startOutputs = CompiledProblem.Norm(y0, _m);
+        }
+        return Rules.Rounding.OfLoss(Loss, y, gy, _startOutputs);
     }
 
     /// <summary>
@@ -381,7 +399,7 @@ public sealed class Stepper
         if (!LossIsNonNegative || !(Loss >= 0)) return null;
         var level = LossRounding();
         return Loss <= level
-            ? $"L = {NumberText.Short(Loss, 3)} is at its rounding level 4ε(|L| + ‖∂L/∂y‖(1 + ‖y‖)) = {NumberText.Short(level, 3)} and L ≥ 0 by its form: a global minimum to rounding"
+            ? $"L = {NumberText.Short(Loss, 3)} is at its rounding level 4ε(|L| + ‖∂L/∂y‖·max(‖y‖, ‖y₀‖)) = {NumberText.Short(level, 3)} and L ≥ 0 by its form: a global minimum to rounding"
             : null;
     }
 
@@ -468,16 +486,22 @@ public sealed class Stepper
     }
 
     /// <summary>
-    /// Whether ∂L/∂x at the current point is zero to rounding: each entry at most 10⁻¹² of the scale
-    /// (1 + |L|)/(1 + ‖x‖) a gradient of L has at x (exactly 0 passes). A zero step is a stationary
-    /// point only then.
+    /// Whether ∂L/∂x at the current point is zero to rounding, by the relative gradient test of Dennis &amp;
+    /// Schnabel (Numerical Methods for Unconstrained Optimization and Nonlinear Equations, 1983, §7.2):
+    /// each |∂L/∂xᵢ|·ℓ at most 10⁻¹² of max(|L|, |L₀|), with ℓ = max(‖x‖, ‖x₀‖) x's scale
+    /// (<see cref="Curvature.ProbeLength"/>) and L₀ the loss at the start, the "typical" values the test
+    /// asks for taken from the run itself. Exactly 0 passes. The test is scale-free: with x → s·x and
+    /// L → c·L both sides scale alike (an absolute 10⁻¹²(1 + |L|)/(1 + ‖x‖) had called ∂L/∂x ≈ 5E-15 zero
+    /// for a loss of size 10⁻¹⁵, and a GD step lost to rounding "a minimum"). Where the loss is 0 at the
+    /// start and here, no scale is known and only an exact 0 passes. A zero step is a stationary point
+    /// only when this holds.
     /// </summary>
     public bool GradientIsZero()
     {
-        var size = 0.0;
-        for (var i = 0; i < _n; i++) size += _x[i] * _x[i];
-        var scale = 1e-12 * (1 + Math.Abs(Loss)) / (1 + Math.Sqrt(size));
-        return Array.TrueForAll(_gx, v => Math.Abs(v) <= scale);
+        if (Array.TrueForAll(_gx, v => v == 0)) return true;
+        var loss = Math.Max(Math.Abs(Loss), Math.Abs(_startLoss));
+        var scale = 1e-12 * loss / Curvature.ProbeLength(_x, _startLength);
+        return double.IsFinite(scale) && Array.TrueForAll(_gx, v => Math.Abs(v) <= scale);
     }
 
     private void NoteLimits()

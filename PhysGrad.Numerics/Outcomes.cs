@@ -611,19 +611,24 @@ public sealed record Fallback(int Iteration, FallbackKind Kind, string Reason)
 /// </summary>
 public static class LossGrowth
 {
-    /// <summary>How many times its start (at least 1 in magnitude) a loss must rise by to count as diverged: 10⁶.</summary>
+    /// <summary>How many times its start's magnitude a loss must rise by to count as diverged: 10⁶.</summary>
     public const double Factor = 1e6;
 
-    /// <summary>Whether <paramref name="final"/> is non-finite or exceeds <paramref name="start"/> by more than <see cref="Factor"/>·max(|start|, 1).</summary>
+    /// <summary>
+    /// Whether <paramref name="final"/> is non-finite or exceeds <paramref name="start"/> by more than
+    /// <see cref="Factor"/>·|start|: relative, so a loss written in other units (L → c·L) diverges at the
+    /// same iteration (the former floor max(|start|, 1) let a loss of size 10⁻¹⁶ grow 10²² times unflagged).
+    /// A start loss of exactly 0 gives no scale: then the rise is measured against 1.
+    /// </summary>
     public static bool Exploded(double start, double final) =>
-        !double.IsFinite(final) || (double.IsFinite(start) && final - start > Factor * Math.Max(Math.Abs(start), 1));
+        !double.IsFinite(final) || (double.IsFinite(start) && final - start > Factor * (start == 0 ? 1 : Math.Abs(start)));
 
     /// <summary>Whether the final loss is finite, above the start, and not <see cref="Exploded"/>.</summary>
     public static bool Rose(double start, double final) => double.IsFinite(final) && final > start && !Exploded(start, final);
 
     /// <summary>"the loss rose from 7.6E+03 to 2.9E+32 in 10 iterations, by more than 10⁶ times the start loss" (or "by more
-    /// than 10⁶" when the start loss is below 1 in magnitude).</summary>
+    /// than 10⁶" when the start loss is 0).</summary>
     public static string Describe(double start, double final, int iterations) =>
         $"the loss rose from {NumberText.Short(start)} to {NumberText.Short(final)} in {NumberText.Count(iterations, "iteration")}, "
-        + (Math.Abs(start) >= 1 ? "by more than 10⁶ times the start loss" : "by more than 10⁶ (the start loss is below 1)");
+        + (start != 0 ? "by more than 10⁶ times the start loss" : "by more than 10⁶ (the start loss is 0)");
 }

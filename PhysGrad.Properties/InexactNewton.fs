@@ -318,7 +318,7 @@ let ``Newton-CG on a heat2d-like problem of condition 625 needs CG iterations pe
 [<InlineData(1)>]
 let ``LM on the zero-residual Rosenbrock residuals ends at rounding level, not at the iteration limit`` (iterative: int) =
     // y = (10(x1 − x0²), 1 − x0), y* = 0: L = 0 at (1, 1). LM gets there in about 20 steps; after that
-    // ∂L/∂y = y is at rounding (≤ 4ε(1 + ‖y‖)) and the step is 0 with that reason, instead of 40 rejected
+    // ∂L/∂y = y is at rounding (≤ 4ε·max(‖y‖, ‖y₀‖), y₀ the start's outputs) and the step is 0 with that reason, instead of 40 rejected
     // trials a step until the limit. (A loss tolerance of −1 keeps L = 0 from ending the run first.)
     let p = create [| "x0"; "x1" |] "10*(x1 - x0^2); 1 - x0" null [| 0.0; 0.0 |] [| -1.2; 1.0 |]
     let solver = if iterative = 1 then LinearSolver.Iterative else LinearSolver.Dense
@@ -335,7 +335,7 @@ let ``LM on the zero-residual Rosenbrock residuals ends at rounding level, not a
 [<Fact>]
 let ``LM on a least-squares problem with a nonzero residual ends where its predicted decrease is below L's rounding`` () =
     // y = (x0, x0), y* = (0, 2): L = ½x² + ½(x − 2)², minimum 1 at x = 1, where ∂L/∂y = (1, −1) is not
-    // small: the stop comes from the model's predicted decrease ½·2(x − 1)² falling below 4ε(|L| + ‖∂L/∂y‖(1 + ‖y‖)).
+    // small: the stop comes from the model's predicted decrease ½·2(x − 1)² falling below 4ε(|L| + ‖∂L/∂y‖·max(‖y‖, ‖y₀‖)).
     let p = create [| "x0" |] "x0; x0" null [| 0.0; 2.0 |] [| 0.0 |]
     let run = Optimizer.Run(CompiledProblem p, LevenbergMarquardt 1.0, p.Start, 200)
     Assert.Equal(StopReason.Converged, run.StopReason)

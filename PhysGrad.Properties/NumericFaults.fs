@@ -21,24 +21,27 @@ let private run (p: Problem) m eta iterations =
 let ``Newton with a singular Hessian still descends along the gradient's null-space component`` () =
     // P = x, L = y0² + |y1| from (1, 3): ∇L = (2x0, sign x1), H = diag(2, 0). H⁺∇L = (x0, 0), so the
     // pseudo-inverse step alone lands on (0, 3) and stops there with ∇L = (0, 1) ≠ 0. With the gradient
-    // step −η(I − H⁺H)∇L = (0, −1) added (η = 1): (1, 3) → (0, 2) → (0, 1) → (0, 0), where L = 0.
+    // step −η(I − H⁺H)∇L/max|λ| = (0, −½) added (η = 1, max|λ| = 2): (1, 3) → (0, 2.5) → (0, 2) → … → (0, 0),
+    // where L = 0, after 6 steps.
     let p = create [| "x0"; "x1" |] "x0; x1" "y0^2 + abs(y1)" [| 0.0; 0.0 |] [| 1.0; 3.0 |]
-    let r = run p Method.Newton 1.0 5
-    Assert.Equal<float[]>([| 0.0; 2.0 |], r.Trajectory.[1])
-    Assert.Equal<float[]>([| 0.0; 1.0 |], r.Trajectory.[2])
+    let r = run p Method.Newton 1.0 10
+    Assert.Equal<float[]>([| 0.0; 2.5 |], r.Trajectory.[1])
+    Assert.Equal<float[]>([| 0.0; 2.0 |], r.Trajectory.[2])
     Assert.Equal(0.0, r.FinalLoss)
+    Assert.Equal(6, r.Exit.Iteration)
     Assert.NotEqual(StopReason.StationaryNonMinimum, r.StopReason)
     Assert.All(r.Fallbacks, fun f -> Assert.Equal(FallbackKind.HessianSingular, f.Kind))
     Assert.Contains("(I − H⁺H)", r.Fallbacks.[0].Reason)
 
 [<Fact>]
 let ``Newton on a loss linear in one output keeps moving along it`` () =
-    // L = y0² + y1 with y = x: ∇L = (2x0, 1) never vanishes, H = diag(2, 0). Each step moves x1 by −η·1
-    // (the flat direction's gradient step), so after 5 steps from (1, 10) with η = 1: x = (0, 5) (L stays
-    // above the loss tolerance 0 on the way), and the run never stops as stationary.
+    // L = y0² + y1 with y = x: ∇L = (2x0, 1) never vanishes, H = diag(2, 0). Each step moves x1 by
+    // −η·1/max|λ| = −½ (the flat direction's gradient step with the largest curvature's step), so after 5
+    // steps from (1, 10) with η = 1: x = (0, 7.5) (L stays above the loss tolerance 0 on the way), and the
+    // run never stops as stationary.
     let p = create [| "x0"; "x1" |] "x0; x1" "y0^2 + y1" [| 0.0; 0.0 |] [| 1.0; 10.0 |]
     let r = run p Method.Newton 1.0 5
-    Assert.Equal<float[]>([| 0.0; 5.0 |], r.Final)
+    Assert.Equal<float[]>([| 0.0; 7.5 |], r.Final)
     Assert.Equal(StopReason.IterationLimit, r.StopReason)
 
 [<Fact>]

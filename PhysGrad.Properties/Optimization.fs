@@ -311,12 +311,12 @@ let private quadratic =
             .Compile())
 
 [<Fact>]
-let ``the first BFGS and L-BFGS steps are gradient steps (the estimate starts at the identity)`` () =
+let ``the first BFGS and L-BFGS steps are gradient steps of Polyak's length (the estimate starts at |L|/‖∇L‖² I)`` () =
     for m in [ Method.Bfgs; Method.LimitedMemoryBfgs ] do
         let run = Optimizer.Run(quadratic.Value, m, 0.1, [| 1.0; 1.0 |], 1)
-        // ∇ = [a + b/2, 4b + a/2] = [1.5, 4.5]
-        Assert.Equal(1.0 - 0.15, run.Final.[0], 12)
-        Assert.Equal(1.0 - 0.45, run.Final.[1], 12)
+        // ∇ = [a + b/2, 4b + a/2] = [1.5, 4.5], L = 3, |L|/‖∇‖² = 3/22.5 = 2/15: Δx = −0.1·(2/15)·∇ = (−0.02, −0.06).
+        Assert.Equal(1.0 - 0.02, run.Final.[0], 12)
+        Assert.Equal(1.0 - 0.06, run.Final.[1], 12)
 
 [<Fact>]
 let ``BFGS and L-BFGS learn the curvature: at η = ½ they converge like Newton where GD diverges`` () =
@@ -329,9 +329,11 @@ let ``BFGS and L-BFGS learn the curvature: at η = ½ they converge like Newton 
     for m in [ Method.Bfgs; Method.LimitedMemoryBfgs ] do
         let run = Optimizer.Run(quadratic.Value, m, 0.5, [| 1.0; 1.0 |], 40)
         // Once the estimate is the inverse Hessian, each step removes half the error: the loss
-        // falls by (1 − η)² = ¼ per step.
-        let ratio = run.Losses.[39] / run.Losses.[38]
-        Assert.True(abs (ratio - 0.25) < 1e-3, sprintf "%A: loss ratio %g, loss %g" m ratio run.FinalLoss)
+        // falls by (1 − η)² = ¼ per step. Measured as the median ratio of iterations 10 to 39: near L ≈ 1E-23
+        // the gradient differences are at rounding and single ratios stray (0.27, 0.13).
+        let ratios = [| for k in 10..39 -> run.Losses.[k] / run.Losses.[k - 1] |] |> Array.sort
+        let ratio = ratios.[ratios.Length / 2]
+        Assert.True(abs (ratio - 0.25) < 1e-3, sprintf "%A: median loss ratio %g, loss %g" m ratio run.FinalLoss)
 
 /// The closed-form rule, evaluated at x with η, against one step of the numeric optimiser from x.
 let private ruleMatchesStep (definition: ProblemDefinition) (m: Method) (eta: float) (x: float[]) =

@@ -49,12 +49,18 @@ let ``a solver that does not converge in step k ends the run as SolverFailed at 
 // ---- 2. exploding and worsening runs ----------------------------------------------------------------------
 
 [<Fact>]
-let ``the divergence rule: non-finite, or above the start by more than 10⁶ × max(|start|, 1)`` () =
+let ``the divergence rule: non-finite, or above the start by more than 10⁶ × |start| (1 when the start is 0)`` () =
     Assert.True(LossGrowth.Exploded(7.6e3, 2.9e32))
     Assert.True(LossGrowth.Exploded(1.0, nan))
-    // 10⁶·max(|0.5|, 1) = 10⁶: 0.5 + 10⁶ is exactly at the bound, not above it.
-    Assert.False(LossGrowth.Exploded(0.5, 0.5 + 1e6))
-    Assert.True(LossGrowth.Exploded(0.5, 0.5 + 1.01e6))
+    // 10⁶·|0.5| = 5·10⁵: 0.5 + 5·10⁵ is exactly at the bound, not above it; the same at 2⁻⁶⁰ of that scale.
+    Assert.False(LossGrowth.Exploded(0.5, 0.5 + 5e5))
+    Assert.True(LossGrowth.Exploded(0.5, 0.5 + 5.1e5))
+    let tiny = Math.Pow(2.0, -60)
+    Assert.False(LossGrowth.Exploded(0.5 * tiny, (0.5 + 5e5) * tiny))
+    Assert.True(LossGrowth.Exploded(0.5 * tiny, (0.5 + 5.1e5) * tiny))
+    // No scale at a start of 0: the rise is measured against 1.
+    Assert.False(LossGrowth.Exploded(0.0, 1e6))
+    Assert.True(LossGrowth.Exploded(0.0, 1.01e6))
     Assert.True(LossGrowth.Rose(12.5, 36.0))
     Assert.False(LossGrowth.Rose(12.5, 12.5))
     Assert.False(LossGrowth.Rose(7.6e3, 2.9e32))

@@ -34,10 +34,15 @@ public abstract class JacobianState : RuleState
     /// <inheritdoc/>
     public override double[]? Outputs => Y;
 
+    /// <summary>‖y₀‖, the outputs' scale at the first evaluated point (the start): the typical size of y in
+    /// the rounding levels (<see cref="Rounding"/>).</summary>
+    protected double StartOutputScale { get; private set; } = double.NaN;
+
     /// <inheritdoc/>
     public override double Evaluate(double[] x, double[] gradient)
     {
         Problem.Simulate(x, Y, J);
+        if (double.IsNaN(StartOutputScale)) StartOutputScale = CompiledProblem.Norm(Y, M);
         return Problem.ValueGradient(x, gradient);
     }
 
@@ -142,10 +147,21 @@ public abstract class SpectralRule : RuleBase
     private sealed class State(IDifferentiableProblem problem, SpectralRule rule) : JacobianState(problem, lossHessian: false)
     {
         private readonly double[,] _jacobian2D = new double[problem.M, problem.N];
+        private string? _rounding;
+
+        public override string? AtRoundingLevel => _rounding;
 
         public override void Update(double[] x, double loss, double[] gradient, double[] dx, FallbackNotes notes)
         {
             int n = N, m = M;
+            // ∂L/∂y at rounding level, as in the LSQR form and LM: the step is 0. Its direction is rounding
+            // noise, and the dense step had cycled between neighbouring doubles until the iteration limit
+            // (x0 + x1, x0·x1 = (3, 2)·2⁻²⁵ from (4, ½) at L = 1E-31 L₀) or stopped on a lucky zero step.
+            if ((_rounding = Rounding.LossGradientInY(rule.Name, Y, LossGradientY, StartOutputScale)) is not null)
+            {
+                Array.Clear(dx);
+                return;
+            }
             for (var r = 0; r < m; r++)
                 for (var c = 0; c < n; c++) _jacobian2D[r, c] = J[r * n + c];
             var kept = LinearAlgebra.SpectralProduct(_jacobian2D, LossGradientY, rule.Kappa, rule.Tau, dx);
@@ -261,10 +277,21 @@ internal sealed class InverseState(IDifferentiableProblem problem, double eta, b
         }
         : "the problem's";
 
+    private string? _rounding;
+
+    public override string? AtRoundingLevel => _rounding;
+
     public override void Update(double[] x, double loss, double[] gradient, double[] dx, FallbackNotes notes)
     {
         int n = N, m = M;
         var (hy, gy, dy, target, j) = (LossHessianY, LossGradientY, _dy, _target, J);
+        // ∂L/∂y at rounding level: Δy, and so the step, is rounding noise (the spectral rules' stop).
+        if ((_rounding = Rounding.LossGradientInY(physical ? "pg" : "ig", Y, gy, StartOutputScale)) is not null)
+        {
+            Array.Clear(dx);
+            LastInverse = null;
+            return;
+        }
         if (!Steps.Newton(hy, gy, eta, dy, _workspace, out var whyInY))
         {
             // A loss without (positive) curvature in y: a plain gradient step in y.
@@ -355,7 +382,7 @@ public static class SolverLimits
     /// tests are relative backward errors (‖r‖ ≤ tol·(‖b‖ + ‖A‖‖x‖): x solves a system within tol of
     /// (A, b); ‖Aᵀr‖ ≤ tol·‖A‖‖r‖: x is the least-squares solution of such a system), which LSQR reaches
     /// whatever κ(A) as long as tol is well above ε (10⁻¹² is 4500ε); at the optimum, where ∂L/∂y is
-    /// itself rounding, the absolute floor 4ε(1 + ‖y‖) stops it first. The iteration limit is
+    /// itself rounding, the floor 4ε·max(‖y‖, ‖y₀‖) stops it first. The iteration limit is
     /// 2·min(m, n) + 50; an ill-conditioned J can need more (unpreconditioned Krylov converges at the rate
     /// (κ − 1)/(κ + 1) per iteration), and then the step is the last iterate, recorded as
     /// <see cref="FallbackKind.IterativeSolveIncomplete"/>.
@@ -427,8 +454,11 @@ internal abstract class ProductState : RuleState
 
     public override double[]? Outputs => Y;
 
+    /// <summary>‖y₀‖, the outputs' scale at the first evaluated point (the start).</summary>
+    protected double StartOutputScale { get; private set; } = double.NaN;
+
     /// <summary>The rounding level of ∂L/∂y at y (<see cref="Rounding.OfLossGradientInY"/>).</summary>
-    protected double RoundingLevel() => Rounding.OfLossGradientInY(Y);
+    protected double RoundingLevel() => Rounding.OfLossGradientInY(Y, StartOutputScale);
 
     /// <summary>Makes the maps act at <paramref name="x"/> (the point passed to <see cref="RuleState.Update"/>; not copied, not changed).</summary>
     protected void At(double[] x) => _at = x;
@@ -436,6 +466,7 @@ internal abstract class ProductState : RuleState
     public override double Evaluate(double[] x, double[] gradient)
     {
         Problem.Simulate(x, Y);
+        if (double.IsNaN(StartOutputScale)) StartOutputScale = CompiledProblem.Norm(Y, M);
         return Problem.ValueGradient(x, gradient);
     }
 
@@ -480,33 +511,47 @@ internal abstract class ProductState : RuleState
 internal static class Rounding
 {
     /// <summary>
-    /// The rounding level of ∂L/∂y: 4ε·(1 + ‖y‖). For the default loss ∂L/∂y = y − y* carries that error
-    /// from y itself, so no solve on it needs a smaller residual (near a solution ∂L/∂y is itself at this
-    /// level, and a relative test could never be met).
+    /// y's scale for its rounding: max(‖y‖, <paramref name="typical"/>), with <paramref name="typical"/> = ‖y₀‖
+    /// the outputs' size at the start (Dennis &amp; Schnabel's "typical" value, §7.2, taken from the run), or
+    /// ‖y‖ alone when it is not known (NaN). It stands for the size of the terms y is computed from: near y = 0
+    /// (a residual 1 − x0 at x0 ≈ 1) y's error is ε times those terms, not ε‖y‖. Relative, so the rounding
+    /// levels scale with y (the former 1 + ‖y‖ was absolute: with y of size 10⁻⁸ it stopped a run 10⁸ times
+    /// too early in relative terms, with y of size 10⁸ it never stopped it).
     /// </summary>
-    public static double OfLossGradientInY(double[] y) => Krylov.RoundingFactor * Krylov.Epsilon * (1 + CompiledProblem.Norm(y, y.Length));
+    public static double Scale(double[] y, double typical)
+    {
+        var size = CompiledProblem.Norm(y, y.Length);
+        return double.IsNaN(typical) ? size : Math.Max(size, typical);
+    }
 
     /// <summary>
-    /// The rounding level of L: 4ε·(|L| + ‖∂L/∂y‖·(1 + ‖y‖)). The first part is L's own rounding; the
-    /// second is what y's rounding (ε(1 + ‖y‖)) moves L by to first order. A change of L below this cannot
+    /// The rounding level of ∂L/∂y: 4ε·max(‖y‖, ‖y₀‖) (<see cref="Scale"/>). For the default loss ∂L/∂y = y − y*
+    /// carries that error from y itself, so no solve on it needs a smaller residual (near a solution ∂L/∂y is
+    /// itself at this level, and a relative test could never be met).
+    /// </summary>
+    public static double OfLossGradientInY(double[] y, double typical) => Krylov.RoundingFactor * Krylov.Epsilon * Scale(y, typical);
+
+    /// <summary>
+    /// The rounding level of L: 4ε·(|L| + ‖∂L/∂y‖·max(‖y‖, ‖y₀‖)). The first part is L's own rounding; the
+    /// second is what y's rounding (ε·max(‖y‖, ‖y₀‖), <see cref="Scale"/>) moves L by to first order. A change of L below this cannot
     /// be told from rounding, so a model that predicts less cannot have its step accepted or rejected on
     /// evidence (MINPACK's lmder stops on the same ground, its info = 6: "no further reduction in the sum
     /// of squares is possible", when the actual and predicted relative reductions are at most ε; Moré,
     /// Garbow &amp; Hillstrom, User Guide for MINPACK-1, 1980). The second part matters on zero-residual
     /// problems, where L itself is far below the rounding of y.
     /// </summary>
-    public static double OfLoss(double loss, double[] y, double[] lossGradientY) =>
-        Krylov.RoundingFactor * Krylov.Epsilon * (Math.Abs(loss) + CompiledProblem.Norm(lossGradientY, lossGradientY.Length) * (1 + CompiledProblem.Norm(y, y.Length)));
+    public static double OfLoss(double loss, double[] y, double[] lossGradientY, double typical) =>
+        Krylov.RoundingFactor * Krylov.Epsilon * (Math.Abs(loss) + CompiledProblem.Norm(lossGradientY, lossGradientY.Length) * Scale(y, typical));
 
     /// <summary>
     /// Why <paramref name="rule"/>'s step is 0 when ∂L/∂y is at its rounding level (‖∂L/∂y‖ ≤
     /// <see cref="OfLossGradientInY"/>), else null: the step solves a system whose right-hand side is then rounding.
     /// </summary>
-    public static string? LossGradientInY(string rule, double[] y, double[] lossGradientY)
+    public static string? LossGradientInY(string rule, double[] y, double[] lossGradientY, double typical)
     {
-        var (size, level) = (CompiledProblem.Norm(lossGradientY, lossGradientY.Length), OfLossGradientInY(y));
+        var (size, level) = (CompiledProblem.Norm(lossGradientY, lossGradientY.Length), OfLossGradientInY(y, typical));
         return size <= level
-            ? $"{rule}'s step is 0: ∂L/∂y is at rounding level (‖∂L/∂y‖ = {NumberText.Short(size, 3)} ≤ 4ε(1 + ‖y‖) = {NumberText.Short(level, 3)})"
+            ? $"{rule}'s step is 0: ∂L/∂y is at rounding level (‖∂L/∂y‖ = {NumberText.Short(size, 3)} ≤ 4ε·max(‖y‖, ‖y₀‖) = {NumberText.Short(level, 3)})"
             : null;
     }
 }
@@ -562,7 +607,7 @@ internal sealed class LsqrGaussNewtonState : ProductState
         At(x);
         (_last, _rounding) = (null, null);
         // ∂L/∂y at rounding level: the step is 0 (LSQR's residual floor would return at once anyway).
-        if (Rounding.LossGradientInY("gn", Y, LossGradientY) is { } why)
+        if (Rounding.LossGradientInY("gn", Y, LossGradientY, StartOutputScale) is { } why)
         {
             Array.Clear(dx);
             (_rounding, LastIterations) = (why, 0);

@@ -115,7 +115,7 @@ public sealed class LevenbergMarquardt : RuleBase
         /// of L: true when the step is settled (taken, or 0 with its reason or fallback noted), false when it was
         /// rejected above rounding level and λ must grow (<see cref="Grow"/>).
         /// </summary>
-        public bool Settled(double actual, double predicted, int attempt, double loss, double[] y, double[] lossGradientY,
+        public bool Settled(double actual, double predicted, int attempt, double loss, double[] y, double[] lossGradientY, double typical,
             double[] x, double[] dx, FallbackNotes notes)
         {
             if (actual > 0)
@@ -126,7 +126,7 @@ public sealed class LevenbergMarquardt : RuleBase
                 _nu = 2;
                 return true;
             }
-            Rounding = BelowRounding(rule.Eta, predicted, loss, y, lossGradientY, attempt, out var below);
+            Rounding = BelowRounding(rule.Eta, predicted, loss, y, lossGradientY, typical, attempt, out var below);
             if (Rounding is not null) Array.Clear(dx);
             else if (below) GiveUp(x, dx, notes, belowRounding: true);
             return Rounding is not null || below;
@@ -165,12 +165,12 @@ public sealed class LevenbergMarquardt : RuleBase
     /// prediction is not monotone in λ and can vanish by cancellation (η = 2 on a quadratic: the step to the
     /// mirror point, of equal L), so it says nothing about rounding: no stop.
     /// </summary>
-    private static string? BelowRounding(double eta, double predicted, double loss, double[] y, double[] lossGradientY, int attempt, out bool stop)
+    private static string? BelowRounding(double eta, double predicted, double loss, double[] y, double[] lossGradientY, double typical, int attempt, out bool stop)
     {
-        var level = Rounding.OfLoss(loss, y, lossGradientY);
+        var level = Rounding.OfLoss(loss, y, lossGradientY, typical);
         stop = eta <= 1 && predicted <= level;
         return stop && attempt == 0
-            ? $"lm's step is 0: the decrease of L its model predicts ({NumberText.Short(predicted, 3)}) is below L's rounding level 4ε(|L| + ‖∂L/∂y‖(1 + ‖y‖)) = {NumberText.Short(level, 3)}"
+            ? $"lm's step is 0: the decrease of L its model predicts ({NumberText.Short(predicted, 3)}) is below L's rounding level 4ε(|L| + ‖∂L/∂y‖·max(‖y‖, ‖y₀‖)) = {NumberText.Short(level, 3)}"
             : null;
     }
 
@@ -258,7 +258,7 @@ public sealed class LevenbergMarquardt : RuleBase
             int n = N;
             Array.Clear(dx);
             _last = null;
-            if ((_damping.Rounding = Rounding.LossGradientInY("lm", Y, LossGradientY)) is not null) return;
+            if ((_damping.Rounding = Rounding.LossGradientInY("lm", Y, LossGradientY, StartOutputScale)) is not null) return;
             ApplyJT(LossGradientY, _b);
             double bb = 0;
             for (var i = 0; i < n; i++) { _b[i] = -_b[i]; bb += _b[i] * _b[i]; }
@@ -291,7 +291,7 @@ public sealed class LevenbergMarquardt : RuleBase
                 {
                     var slope = TrialStep(_rule.Eta, x, _p, _b, dx, _trial);
                     Normal(dx, _av);
-                    if (_damping.Settled(loss - Problem.Value(_trial), -slope - 0.5 * RuleChecks.Dot(dx, _av), attempt, loss, Y, LossGradientY, x, dx, notes))
+                    if (_damping.Settled(loss - Problem.Value(_trial), -slope - 0.5 * RuleChecks.Dot(dx, _av), attempt, loss, Y, LossGradientY, StartOutputScale, x, dx, notes))
                         return;
                 }
                 if (!_damping.Grow()) break;
@@ -328,7 +328,7 @@ public sealed class LevenbergMarquardt : RuleBase
         {
             int n = N, m = M;
             Array.Clear(dx);
-            if ((_damping.Rounding = Rounding.LossGradientInY("lm", Y, LossGradientY)) is not null) return;
+            if ((_damping.Rounding = Rounding.LossGradientInY("lm", Y, LossGradientY, StartOutputScale)) is not null) return;
             // b = −Jᵀ ∂L/∂y (= −∇L), A = Jᵀ H J.
             var zero = true;
             for (var c = 0; c < n; c++)
@@ -373,7 +373,7 @@ public sealed class LevenbergMarquardt : RuleBase
                         for (var c = 0; c < n; c++) s += _a[i * n + c] * dx[c];
                         _ad[i] = s;
                     }
-                    if (_damping.Settled(loss - Problem.Value(_trial), -slope - 0.5 * RuleChecks.Dot(dx, _ad), attempt, loss, Y, LossGradientY, x, dx, notes))
+                    if (_damping.Settled(loss - Problem.Value(_trial), -slope - 0.5 * RuleChecks.Dot(dx, _ad), attempt, loss, Y, LossGradientY, StartOutputScale, x, dx, notes))
                         return;
                 }
                 if (!_damping.Grow()) break;

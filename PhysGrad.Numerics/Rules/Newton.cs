@@ -235,10 +235,14 @@ public sealed class Newton : RuleBase
     /// for |λₖ| above δ = 10⁻⁹ max|λ|, negative λₖ taken by magnitude (the eigenvalue modification of
     /// Nocedal &amp; Wright, Numerical Optimization, §3.4, in the form of the saddle-free Newton step of
     /// Dauphin et al. 2014, used whenever H is indefinite, so the direction never heads for a saddle),
-    /// plus the gradient step −η (vₖᵀg) vₖ along each eigenvalue with |λₖ| ≤ δ, treated as zero: the
+    /// plus the gradient step −η (vₖᵀg / max|λ|) vₖ along each eigenvalue with |λₖ| ≤ δ, treated as zero: the
     /// pseudo-inverse alone (−η H⁺g) would drop the gradient's component in H's null space, stop on a
-    /// slope, and call it stationary. The flat-direction part is −η (I − H⁺H) g and carries GD's unit,
-    /// unit(L)/unit(x). Every term has vₖᵀΔx of opposite sign to vₖᵀg, so Δx is a descent direction
+    /// slope, and call it stationary. The flat-direction part is −η (I − H⁺H) g / max|λ|, gradient descent
+    /// with the step 1/max|λ| that suits a function whose curvature is at most max|λ| (Nesterov, Introductory
+    /// Lectures on Convex Optimization, 2004, §1.2.3): it has x's unit like the rest of the step, and with
+    /// x → s·x and L → c·L it scales by s, so Newton's path stays scale-free where H is singular (a plain
+    /// −η (I − H⁺H) g, GD's step, had stalled the book's example written in 10⁸·x and moved it in x).
+    /// Every term has vₖᵀΔx of opposite sign to vₖᵀg, so Δx is a descent direction
     /// (∇L·Δx &lt; 0 unless ∇L = 0); it is not necessarily a step that decreases L, since an eigenvalue
     /// small in magnitude makes its term long: the caller backtracks along it.
     /// </summary>
@@ -265,7 +269,9 @@ public sealed class Newton : RuleBase
             {
                 dropped++;
                 flatSlope += vg * vg;
-                for (var i = 0; i < n; i++) dx[i] -= eta * vg * evd.EigenVectors[i, k];
+                // largest is 0 only when every eigenvalue is (L linear here): then GD's own step.
+                var flatStep = largest > 0 ? vg / largest : vg;
+                for (var i = 0; i < n; i++) dx[i] -= eta * flatStep * evd.EigenVectors[i, k];
                 continue;
             }
             if (lambda < 0) flipped++;
@@ -277,7 +283,7 @@ public sealed class Newton : RuleBase
             return (FallbackKind.HessianSingular, why, "every eigenvalue is 0 (L is linear here): took a gradient step instead");
         var kind = flipped > 0 ? FallbackKind.HessianIndefinite : FallbackKind.HessianSingular;
         var flat = Math.Sqrt(flatSlope) > 1e-12 * Math.Sqrt(gradient.Sum(v => v * v))
-            ? $" plus a gradient step −η(I − H⁺H)∇L along {(dropped == 1 ? "it" : "them")}, where ∇L has a component the pseudo-inverse would drop"
+            ? $" plus a gradient step −η(I − H⁺H)∇L/max|λ| along {(dropped == 1 ? "it" : "them")}, where ∇L has a component the pseudo-inverse would drop"
             : "";
         var how = (flipped > 0 ? $"took {NumberText.Count(flipped, "negative eigenvalue")} by magnitude" : "") +
                   (flipped > 0 && dropped > 0 ? " and " : "") +

@@ -3,7 +3,12 @@ namespace PhysGrad.Numerics.Rules;
 /// <summary>
 /// BFGS (Nocedal &amp; Wright, Numerical Optimization, §6.1): Δx = −η B ∂L/∂x with B the inverse-Hessian
 /// estimate, updated after each step from the step s and the gradient change y (skipped, and recorded,
-/// when sᵀy ≤ 0). Dense: n² memory. Needs the gradient only.
+/// when sᵀy is not positive beyond its rounding, ε‖s‖‖y‖). Scale-free: the first step takes B₀ = γ₀ I
+/// with γ₀ = |L|/‖∂L/∂x‖² (Polyak's step to the bound L = 0 of a loss that is ≥ 0; Polyak, Introduction to
+/// Optimization, 1987, §5.3; for other losses a length with the same scaling), and before the first update B₀
+/// becomes (sᵀy / yᵀy) I (Nocedal &amp; Wright, eq. 6.20), so that with x → s·x and L → c·L the path
+/// is s times the same (B₀ = I made the first step −∂L/∂x, whose length depends on the units: 10⁸·y
+/// diverged and 10⁻⁸·y stalled). Dense: n² memory. Needs the gradient only.
 /// </summary>
 /// <param name="eta">The step size η.</param>
 public sealed class Bfgs(double eta)
@@ -28,7 +33,8 @@ public sealed class Bfgs(double eta)
 
 /// <summary>
 /// L-BFGS (Nocedal &amp; Wright §7.2): BFGS with the estimate kept as the last 10 pairs (s, y), applied
-/// by the two-loop recursion. O(n) memory. Needs the gradient only.
+/// by the two-loop recursion, the initial estimate scaled by sᵀy / yᵀy of the newest pair (and before the
+/// first pair as BFGS's first step, <see cref="Bfgs"/>). O(n) memory. Needs the gradient only.
 /// </summary>
 /// <param name="eta">The step size η.</param>
 public sealed class LimitedMemoryBfgs(double eta)
@@ -45,6 +51,7 @@ internal sealed class QuasiNewtonState(IDifferentiableProblem problem, double et
 
     public override void Update(double[] x, double loss, double[] gradient, double[] dx, FallbackNotes notes)
     {
+        _estimate.StartScale(loss, gradient);
         _estimate.Direction(gradient, dx);
         for (var i = 0; i < N; i++) dx[i] *= -eta;
         Array.Copy(gradient, _previousGradient, N);
@@ -66,19 +73,35 @@ internal sealed class QuasiNewtonState(IDifferentiableProblem problem, double et
 internal sealed class QuasiNewton(int n, bool dense)
 {
     private const int Memory = 10;
-    private readonly double[,]? _inverse = dense ? Identity(n) : null;
+    // The dense estimate, made at the first update as (sᵀy / yᵀy) I and then updated (null before).
+    private double[,]? _inverse;
     private readonly List<(double[] S, double[] Y, double Rho)> _pairs = [];
+    // B₀ = γ₀ I until the first update; NaN until the first step sets it.
+    private double _gamma0 = double.NaN;
 
-    private static double[,] Identity(int n)
+    /// <summary>
+    /// Sets B₀ = γ₀ I for the steps before the first update, once: γ₀ = |L|/‖g‖², Polyak's step length to L = 0
+    /// along −g for a loss that is ≥ 0 (the default ½‖y − y*‖²), and for any other loss a length with the
+    /// right scaling (L → c·L, x → s·x give γ₀ → γ₀·s²/c) where 1 has none; 1 where L or g is 0 or not finite.
+    /// </summary>
+    public void StartScale(double loss, double[] g)
     {
-        var h = new double[n, n];
-        for (var i = 0; i < n; i++) h[i, i] = 1;
-        return h;
+        if (!double.IsNaN(_gamma0)) return;
+        var gamma = Math.Abs(loss) / Dot(g, g);
+        _gamma0 = gamma > 0 && double.IsFinite(gamma) ? gamma : 1;
     }
+
+    private bool Updated => dense ? _inverse is not null : _pairs.Count > 0;
 
     /// <summary>d = B g (the step is −η d).</summary>
     public void Direction(double[] g, double[] d)
     {
+        if (!Updated)
+        {
+            var first = double.IsNaN(_gamma0) ? 1 : _gamma0;
+            for (var i = 0; i < n; i++) d[i] = first * g[i];
+            return;
+        }
         if (_inverse is not null)
         {
             for (var i = 0; i < n; i++)
@@ -98,7 +121,7 @@ internal sealed class QuasiNewton(int n, bool dense)
             alpha[p] = rho * Dot(s, q);
             for (var i = 0; i < n; i++) q[i] -= alpha[p] * y[i];
         }
-        var gamma = _pairs.Count == 0 ? 1.0 : Dot(_pairs[^1].S, _pairs[^1].Y) / Dot(_pairs[^1].Y, _pairs[^1].Y);
+        var gamma = Dot(_pairs[^1].S, _pairs[^1].Y) / Dot(_pairs[^1].Y, _pairs[^1].Y);
         for (var i = 0; i < n; i++) d[i] = gamma * q[i];
         for (var p = 0; p < _pairs.Count; p++)
         {
@@ -108,20 +131,31 @@ internal sealed class QuasiNewton(int n, bool dense)
         }
     }
 
-    /// <summary>Takes the step s and the gradients before and after; false when sᵀy ≤ 0 (no update).</summary>
+    /// <summary>
+    /// Takes the step s and the gradients before and after; false (no update) unless sᵀy &gt; ε‖s‖‖y‖, the
+    /// curvature condition sᵀy &gt; 0 beyond the rounding of the product (relative, so the same at every
+    /// scale of x and L; the former absolute 10⁻³⁰⁰ let rounding through at small scales).
+    /// </summary>
     public bool Update(double[] step, double[] before, double[] after)
     {
         var s = (double[])step.Clone();
         var y = new double[n];
         for (var i = 0; i < n; i++) y[i] = after[i] - before[i];
         var sy = Dot(s, y);
-        if (!(sy > 1e-300)) return false;
+        var yy = Dot(y, y);
+        if (!(sy > Krylov.Epsilon * Math.Sqrt(Dot(s, s) * yy))) return false;
         var rho = 1 / sy;
-        if (_inverse is null)
+        if (!dense)
         {
             _pairs.Add((s, y, rho));
             if (_pairs.Count > Memory) _pairs.RemoveAt(0);
             return true;
+        }
+        // Nocedal & Wright eq. 6.20: the identity scaled to the curvature just measured, before the first update.
+        if (_inverse is null)
+        {
+            _inverse = new double[n, n];
+            for (var i = 0; i < n; i++) _inverse[i, i] = sy / yy;
         }
         // B ← (I − ρ s yᵀ) B (I − ρ y sᵀ) + ρ s sᵀ, expanded: B − ρ(s (yᵀB) + (By) sᵀ) + (ρ² yᵀBy + ρ) s sᵀ.
         var by = new double[n];
