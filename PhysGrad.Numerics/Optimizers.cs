@@ -399,7 +399,7 @@ public sealed class Stepper
         if (!LossIsNonNegative || !(Loss >= 0)) return null;
         var level = LossRounding();
         return Loss <= level
-            ? $"L = {NumberText.Short(Loss, 3)} is at its rounding level 4ε(|L| + ‖∂L/∂y‖·max(‖y‖, ‖y₀‖)) = {NumberText.Short(level, 3)} and L ≥ 0 by its form: a global minimum to rounding"
+            ? $"L = {NumberText.Short(Loss, 3)} is at its rounding level 4ε(|L| + ‖∂L/∂y‖·max{{‖y‖, ‖y₀‖}}) = {NumberText.Short(level, 3)} and L ≥ 0 by its form: a global minimum to rounding"
             : null;
     }
 

@@ -551,7 +551,7 @@ internal static class Rounding
     {
         var (size, level) = (CompiledProblem.Norm(lossGradientY, lossGradientY.Length), OfLossGradientInY(y, typical));
         return size <= level
-            ? $"{rule}'s step is 0: ∂L/∂y is at rounding level (‖∂L/∂y‖ = {NumberText.Short(size, 3)} ≤ 4ε·max(‖y‖, ‖y₀‖) = {NumberText.Short(level, 3)})"
+            ? $"{rule}'s step is 0: ∂L/∂y is at rounding level (‖∂L/∂y‖ = {NumberText.Short(size, 3)} ≤ 4ε·max{{‖y‖, ‖y₀‖}} = {NumberText.Short(level, 3)})"
             : null;
     }
 }

@@ -170,7 +170,7 @@ public sealed class LevenbergMarquardt : RuleBase
         var level = Rounding.OfLoss(loss, y, lossGradientY, typical);
         stop = eta <= 1 && predicted <= level;
         return stop && attempt == 0
-            ? $"lm's step is 0: the decrease of L its model predicts ({NumberText.Short(predicted, 3)}) is below L's rounding level 4ε(|L| + ‖∂L/∂y‖·max(‖y‖, ‖y₀‖)) = {NumberText.Short(level, 3)}"
+            ? $"lm's step is 0: the decrease of L its model predicts ({NumberText.Short(predicted, 3)}) is below L's rounding level 4ε(|L| + ‖∂L/∂y‖·max{{‖y‖, ‖y₀‖}}) = {NumberText.Short(level, 3)}"
             : null;
     }
 
