@@ -189,16 +189,19 @@ public static class TrajectoryPlots
     {
         var title = problem is null ? space : $"{space}: {problem}";
         var targetLabel = targetHow is null ? "target" : $"target ({targetHow})";
-        var scale = Scale(runs, points, target);
         if (names.Length == 2)
         {
+            // Each axis is scaled by its own component: one magnitude for both made y1 ∈ [1e-8, 9e-8] beside
+            // y0 ≈ 3e8 a "flat" axis spanning ±1.6E+7, on which every run coincided.
+            var (scaleX, scaleY) = (Scale(runs, points, target, 0), Scale(runs, points, target, 1));
             var curves = runs.Select(r => points(r).Select(p => (p[0], p[1])).ToArray()).ToArray();
             (double, double)? t2 = target is null ? null : (target[0], target[1]);
-            var box = PlotBox(exploding, curves, t2, scale, far);
-            var groups = Groups(Drawn(curves, box, runs.Count));
+            var box = PlotBox(exploding, curves, t2, scaleY, far, scaleX);
+            var paths = DrawnPaths(curves, box, exploding);
+            var drawn = Drawn(paths, box, runs.Count);
             var plot = Panel(runs, curves, box, t2, targetLabel, title, names[0], names[1], iterationAxis: false,
-                scale, exploding, far, groups, LegendLeaders([(curves, box)], runs),
-                iterationOf: (i, k) => IterationAt(runs[i], k));
+                scaleY, exploding, far, Groups(drawn), LegendLeaders([(paths, box)], runs),
+                iterationOf: (i, k) => IterationAt(runs[i], k), partners: Partners(paths, box, drawn), scaleX: scaleX);
             MarkStarts(plot, curves, box);
             return Single(space, plot);
         }
@@ -214,11 +217,12 @@ public static class TrajectoryPlots
         {
             var curves = runs.Select(r => points(r).Select((p, i) => ((double)IterationAt(r, i), p[jj])).ToArray()).ToArray();
             (double, double)? t = target is null ? null : (double.NaN, target[jj]);
-            return (Curves: curves, Box: IterationBox(PlotBox(exploding, curves, t, scale, far), last), Target: t);
+            var box = IterationBox(PlotBox(exploding, curves, t, Scale(runs, points, target, jj), far), last);
+            return (Curves: curves, Box: box, Target: t, Paths: DrawnPaths(curves, box, exploding));
         }).ToArray();
         // "Coincides with" in the legend means in every panel; the styling of each panel follows the
         // runs that coincide in that panel.
-        var whole = LegendLeaders(data.Select(d => (d.Curves, d.Box)).ToArray(), runs);
+        var whole = LegendLeaders(data.Select(d => (d.Paths, d.Box)).ToArray(), runs);
         // The legend speaks for all panels: where a run leaves the plotted range is gathered over every
         // panel (each panel marks its own crossing).
         var notes = runs.Select((r, i) => FigureNote(r, data.Select(d => (d.Curves[i], d.Box)).ToArray(), exploding[i], far[i])).ToArray();
@@ -226,13 +230,15 @@ public static class TrajectoryPlots
         for (var k = 0; k < shown.Length; k++)
         {
             var jj = shown[k];
-            var (curves, box, t) = data[k];
+            var (curves, box, t, paths) = data[k];
+            var drawnHere = Drawn(paths, box, runs.Count);
             var panelTitle = k == 0 ? (problem is null ? $"{space} {which}" : $"{space} {which}\n{problem}") : "";
             // The first panel holds the legend's entries; for a stack Render draws them beside it (no panel
             // shows a legend of its own), a lone panel shows its own, as any single plot.
             var panel = Panel(runs, curves, box, t, targetLabel, panelTitle,
-                k == shown.Length - 1 ? "iteration" : "", names[jj], iterationAxis: true, scale, exploding, far,
-                Groups(Drawn(curves, box, runs.Count)), whole, legend: shown.Length == 1, notes: notes, iterationOf: recorded);
+                k == shown.Length - 1 ? "iteration" : "", names[jj], iterationAxis: true, Scale(runs, points, target, jj), exploding, far,
+                Groups(drawnHere), whole, legend: shown.Length == 1, notes: notes, iterationOf: recorded,
+                partners: shown.Length == 1 ? Partners(paths, box, drawnHere) : null);
             panels.Add(panel);
         }
         if (panels.Count == 1) return Single(space, panels[0]);
@@ -305,13 +311,42 @@ public static class TrajectoryPlots
     {
         private readonly ScottPlot.LegendLayouts.Wrapping wrapping = new();
 
-        public LegendLayout GetLayout(Legend legend, LegendItem[] items, PixelSize maxSize, Paint paint) =>
-            wrapping.GetLayout(legend, items, PixelSize.Infinity, paint);
+        public LegendLayout GetLayout(Legend legend, LegendItem[] items, PixelSize maxSize, Paint paint)
+        {
+            var uniform = wrapping.GetLayout(legend, items, PixelSize.Infinity, paint);
+            if (items.Length == 0) return uniform;
+            // ScottPlot gives every entry the height of the tallest label: one three-line entry spread seven
+            // one-line entries 50 pixels apart, a legend as tall as the plot. Each entry is restacked at its
+            // own label's height (ScottPlot has no option for it, so the rows are placed here).
+            var heights = items.Select(item => item.LabelStyle.Measure(item.LabelText, paint).Height).ToArray();
+            var (labels, symbols) = (new PixelRect[items.Length], new PixelRect[items.Length]);
+            var top = uniform.LabelRects[0].Top;
+            for (var k = 0; k < items.Length; k++)
+            {
+                var (l, m) = (uniform.LabelRects[k], uniform.SymbolRects[k]);
+                labels[k] = new PixelRect(l.Left, l.Right, top + heights[k], top);
+                symbols[k] = new PixelRect(m.Left, m.Right, top + heights[k], top);
+                top += heights[k] + legend.InterItemPadding.Bottom;
+            }
+            var bottom = labels[^1].Bottom + legend.Padding.Bottom;
+            return new LegendLayout
+            {
+                LegendItems = uniform.LegendItems,
+                LegendRect = new PixelRect(uniform.LegendRect.Left, uniform.LegendRect.Right, bottom, uniform.LegendRect.Top),
+                LabelRects = labels,
+                SymbolRects = symbols,
+            };
+        }
     }
 
-    /// <summary>The largest magnitude of a coordinate of the start points and the target.</summary>
-    private static double Scale(IReadOnlyList<OptimizerRun> runs, Func<OptimizerRun, IReadOnlyList<double[]>> points, double[]? target) =>
-        runs.SelectMany(r => points(r).Count > 0 ? points(r)[0] : []).Concat(target ?? []).Where(double.IsFinite)
+    /// <summary>
+    /// The largest magnitude of component <paramref name="component"/> of the start points and the target:
+    /// the scale below which that axis' range is rounding noise (<see cref="Box.Padded"/>, <see cref="FlatAxis"/>).
+    /// Per component, since components may differ by many decades (1e8·x0 beside 1e-8·x1²).
+    /// </summary>
+    internal static double Scale(IReadOnlyList<OptimizerRun> runs, Func<OptimizerRun, IReadOnlyList<double[]>> points, double[]? target, int component) =>
+        runs.Select(r => points(r).Count > 0 && component < points(r)[0].Length ? points(r)[0][component] : double.NaN)
+            .Append(target is not null && component < target.Length ? target[component] : double.NaN).Where(double.IsFinite)
             .Select(Math.Abs).DefaultIfEmpty(0).Max();
 
     private static Figure LossFigure(IReadOnlyList<OptimizerRun> runs, string? problem)
@@ -345,9 +380,10 @@ public static class TrajectoryPlots
         if (!positive && runs.Any(r => r.Losses.Count > 0) && runs.All(r => r.Losses.All(l => l == 0)))
             title += "\nL = 0 at every iteration of every run";
         var box = IterationBox(linear ? PlotBox(exploding, curves, null, 0, far) : logBox, LastIteration(runs.Select(r => r.Losses.Count)));
-        var groups = Groups(Drawn(curves, box, runs.Count));
+        var paths = DrawnPaths(curves, box, exploding);
+        var drawn = Drawn(paths, box, runs.Count);
         var plot = Panel(runs, curves, box, null, "target", title, "iteration", linear ? "L" : "L (log scale)",
-            iterationAxis: true, scale: 0, exploding, far, groups, LegendLeaders([(curves, box)], runs),
+            iterationAxis: true, scale: 0, exploding, far, Groups(drawn), LegendLeaders([(paths, box)], runs), partners: Partners(paths, box, drawn),
             zeroAt: linear ? null : zeroAt);
         if (!linear)
         {
@@ -529,16 +565,26 @@ public static class TrajectoryPlots
     /// anything is drawn under, and a run of one point lies on every run's start. Unlike <see cref="Coincide"/> the iterations need not match: gd at η = 0.001 walks the first
     /// tenth of gd's path at η = 0.01, under its line, and is as hidden as a run that coincides.
     /// </summary>
-    internal static bool Overlaps((double X, double Y)[] a, (double X, double Y)[] b, Box box)
+    internal static bool Overlaps((double X, double Y)[] a, (double X, double Y)[] b, Box box) =>
+        Distances(a, b, box) is { } d && d.Count(x => x.Distance <= OverlapResolution) >= 0.75 * d.Length;
+
+    /// <summary>
+    /// The distance from <paramref name="a"/>'s polyline of each of <paramref name="b"/>'s (finite, thinned)
+    /// points, as a fraction of the box's sides, each with weight 1; with <paramref name="samples"/> &gt; 0,
+    /// of the midpoints of <paramref name="samples"/> equal pieces of each of b's segments instead, each
+    /// weighted by its length (so the weights add up to b's drawn length). Null when either is not a path
+    /// of two finite points.
+    /// </summary>
+    private static (double Distance, double Weight)[]? Distances((double X, double Y)[] a, (double X, double Y)[] b, Box box, int samples = 0)
     {
         var (sx, sy) = (box.XMax - box.XMin, box.YMax - box.YMin);
-        if (!(sx > 0) || !(sy > 0)) return false;
+        if (!(sx > 0) || !(sy > 0)) return null;
         // Every point is compared with every segment: a long curve is thinned to at most 200 points first.
         static (double X, double Y)[] Thin((double X, double Y)[] c, double sx, double sy) =>
             (c.Length <= 200 ? c : Enumerable.Range(0, 200).Select(k => c[(int)((long)k * (c.Length - 1) / 199)]).ToArray())
                 .Where(p => double.IsFinite(p.X) && double.IsFinite(p.Y)).Select(p => (p.X / sx, p.Y / sy)).ToArray();
         var (pa, pb) = (Thin(a, sx, sy), Thin(b, sx, sy));
-        if (pa.Length < 2 || pb.Length < 2) return false;
+        if (pa.Length < 2 || pb.Length < 2) return null;
         double Distance((double X, double Y) p)
         {
             var best = double.PositiveInfinity;
@@ -553,8 +599,54 @@ public static class TrajectoryPlots
             }
             return best;
         }
-        return pb.Count(p => Distance(p) <= OverlapResolution) >= 0.75 * pb.Length;
+        if (samples == 0) return pb.Select(p => (Distance(p), 1.0)).ToArray();
+        return Enumerable.Range(1, pb.Length - 1).SelectMany(k =>
+        {
+            var (u, v) = (pb[k - 1], pb[k]);
+            var weight = Math.Sqrt((v.X - u.X) * (v.X - u.X) + (v.Y - u.Y) * (v.Y - u.Y)) / samples;
+            return Enumerable.Range(0, samples).Select(m =>
+            {
+                var t = (m + 0.5) / samples;
+                return (Distance((u.X + t * (v.X - u.X), u.Y + t * (v.Y - u.Y))), weight);
+            });
+        }).ToArray();
     }
+
+    /// <summary>
+    /// The run each run's legend entry says it "overlaps with" (−1 for none): of the runs it is styled apart
+    /// from any other (<paramref name="drawn"/>, see <see cref="Drawn"/>), the run along whose drawn path the longest
+    /// part of its own drawn path lies (within <see cref="OverlapResolution"/>, measured on 16 pieces of
+    /// each segment, <see cref="Distances"/>); ties go to the nearer path on average, then the earlier run.
+    /// The first of its group was named before: on heat1d ig (η = 1) was said to overlap gn, the group's
+    /// first, while its line ran with pg's.
+    /// </summary>
+    internal static int[] Partners((double X, double Y)[][] paths, Box box, bool[,] drawn)
+    {
+        var n = paths.Length;
+        (double Along, double Mean) Measure(int i, int j) =>
+            Distances(paths[j], paths[i], box, samples: 16) is { Length: > 0 } d
+                ? (d.Where(x => x.Distance <= OverlapResolution).Sum(x => x.Weight), d.Average(x => x.Distance))
+                : (0, double.PositiveInfinity);
+        return Enumerable.Range(0, n).Select(i =>
+        {
+            if (!Enumerable.Range(0, n).Any(j => j != i && drawn[i, j])) return -1;
+            // Every other run is a candidate: the rule that flags an overlap counts points, and ig's four
+            // points met gn's at 0, 2 and 3 while the line from 0 to 2 ran along pg's.
+            var candidates = Enumerable.Range(0, n).Where(j => j != i).Select(j => (j, Measure(i, j)))
+                .Where(c => c.Item2.Along > 0 || drawn[i, c.j]).ToArray();
+            return candidates.Length == 0 ? -1
+                : candidates.OrderByDescending(c => c.Item2.Along).ThenBy(c => c.Item2.Mean).ThenBy(c => c.j).First().j;
+        }).ToArray();
+    }
+
+    /// <summary>
+    /// The paths as drawn in <paramref name="box"/>: an exploding run's curve up to where it leaves the box,
+    /// with the point where it crosses the edge (<see cref="Clip"/>), other runs' curves whole. Coincidence
+    /// and overlap are judged on these: gd and hig leaving x0² through the same point between iterations 0
+    /// and 1 were drawn one over the other, and their raw next points (far apart, off the plot) said they differed.
+    /// </summary>
+    internal static (double X, double Y)[][] DrawnPaths((double X, double Y)[][] curves, Box box, bool[] exploding) =>
+        curves.Select((c, i) => exploding[i] && Clip(c, box) is (var kept, { } exit, _) ? [.. kept, exit] : c).ToArray();
 
     /// <summary>
     /// Which pairs of runs one panel must style apart: those that coincide (<see cref="Coincide"/>) and those
@@ -787,8 +879,9 @@ public static class TrajectoryPlots
         IReadOnlyList<OptimizerRun> runs, (double X, double Y)[][] curves, Box box, (double X, double Y)? target, string targetLabel,
         string title, string xLabel, string yLabel, bool iterationAxis, double scale, bool[] exploding, bool[][] far,
         (int[] Leader, int[] Rank, int[] Size) groups, int[] coincidesWith, bool legend = true,
-        string[]? notes = null, int[]? zeroAt = null, Func<int, int, int>? iterationOf = null)
+        string[]? notes = null, int[]? zeroAt = null, Func<int, int, int>? iterationOf = null, int[]? partners = null, double? scaleX = null)
     {
+        var xScale = scaleX ?? scale;
         // The iteration of run i's k-th curve point: k itself for the losses (one a iteration), the
         // recorded iteration for points of a sparse recording.
         iterationOf ??= (_, k) => k;
@@ -828,8 +921,8 @@ public static class TrajectoryPlots
                 label += $", coincides with {runs[coincidesWith[i]].Label}";
             // A run drawn over another's line without being the same run says so, in a single plot (a stack's
             // legend speaks for every panel, and overlaps differ from panel to panel).
-            else if (notes is null && groups.Leader[i] >= 0)
-                label += $", overlaps with {runs[groups.Leader[i]].Label}";
+            else if ((notes is null || partners is not null) && groups.Leader[i] >= 0)
+                label += $", overlaps with {runs[partners?[i] ?? groups.Leader[i]].Label}";
 
             // Style: a run alone keeps the style of its place in the list (widths falling evenly over the
             // runs, its own dash pattern and marker shape); in a group of g coinciding runs the r-th is
@@ -959,7 +1052,7 @@ public static class TrajectoryPlots
         plot.Legend.ManualItems.AddRange(legendItems);
         // A margin beyond the clipping box, so the cross where a run leaves it is drawn whole, not cut by
         // the edge of the data area.
-        var limits = box.Padded(0.08, scale);
+        var limits = box.Padded(0.08, scale, xScale);
         if (iterationAxis)
         {
             // The iteration axis runs over the iterations of the runs (the box's x range is exactly them,
@@ -984,7 +1077,7 @@ public static class TrajectoryPlots
             plot.Axes.SetLimitsY(flatY.Min, flatY.Max);
             plot.Axes.Left.TickGenerator = flatY.Ticks;
         }
-        if (!iterationAxis && values.All(p => p.X >= box.XMin && p.X <= box.XMax) && FlatAxis(values.Select(p => p.X), scale) is { } flatX)
+        if (!iterationAxis && values.All(p => p.X >= box.XMin && p.X <= box.XMax) && FlatAxis(values.Select(p => p.X), xScale) is { } flatX)
         {
             plot.Axes.SetLimitsX(flatX.Min, flatX.Max);
             plot.Axes.Bottom.TickGenerator = flatX.Ticks;
@@ -1307,9 +1400,10 @@ public static class TrajectoryPlots
         /// <param name="factor">The fraction of the size added on each side.</param>
         /// <param name="scale">The magnitude of the quantities drawn (of the start and the target): a range
         /// below 10⁻⁹ of it is rounding noise and is drawn as a flat range around its value.</param>
-        public Box Padded(double factor = 0.06, double scale = 0)
+        /// <param name="scaleX">The magnitude along x where it differs from y's (null: <paramref name="scale"/>).</param>
+        public Box Padded(double factor = 0.06, double scale = 0, double? scaleX = null)
         {
-            (double, double) Pad(double a, double b, double f)
+            (double, double) Pad(double a, double b, double f, double scale)
             {
                 var size = b - a;
                 if (size > 1e-9 * scale && size > 0) return (a - f * size, b + f * size);
@@ -1317,8 +1411,8 @@ public static class TrajectoryPlots
                 if (!(pad > 0)) pad = 1;
                 return (a - pad, b + pad);
             }
-            var (x0, x1) = Pad(XMin, XMax, factor);
-            var (y0, y1) = Pad(YMin, YMax, factor);
+            var (x0, x1) = Pad(XMin, XMax, factor, scaleX ?? scale);
+            var (y0, y1) = Pad(YMin, YMax, factor, scale);
             return new Box(x0, x1, y0, y1);
         }
     }
@@ -1429,7 +1523,7 @@ public static class TrajectoryPlots
     /// the range: then it holds each run's points up to where it goes far, so the plot shows how the runs
     /// left rather than their starts alone.
     /// </summary>
-    internal static Box PlotBox(bool[] exploding, (double X, double Y)[][] curves, (double X, double Y)? target, double scale, bool[][]? far = null)
+    internal static Box PlotBox(bool[] exploding, (double X, double Y)[][] curves, (double X, double Y)? target, double scale, bool[][]? far = null, double? scaleX = null)
     {
         var core = new List<(double X, double Y)>();
         var allExplode = Enumerable.Range(0, curves.Length).Where(i => curves[i].Length > 0).All(i => exploding[i]);
@@ -1441,7 +1535,7 @@ public static class TrajectoryPlots
                 && !(far is not null && k < far[i].Length && far[i][k])));
         }
         if (target is { } t) core.Add(t);
-        return Box.Of(core).Padded(0.06, scale);
+        return Box.Of(core).Padded(0.06, scale, scaleX);
     }
 
     /// <summary>
