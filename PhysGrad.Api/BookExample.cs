@@ -26,6 +26,10 @@ public sealed partial record MethodResult(OptimizerRun Run, double DistanceToTar
     /// given, as a problem with a loss of its own needs none; the distance is then NaN).</summary>
     public PhysGrad.DistanceSpace MeasuredIn { get; init; } = PhysGrad.DistanceSpace.X;
 
+    /// <summary>The x* <see cref="DistanceToTarget"/> was measured against (null for a result made by hand):
+    /// what a report of these results names as its x*, so its "targetX" is the point its distances use.</summary>
+    public TargetPoint? Target { get; init; }
+
     /// <summary><see cref="MeasuredIn"/> as the reports write it: <c>"x"</c>, <c>"y"</c> or <c>"none"</c>.</summary>
     public string DistanceSpace => MeasuredIn.ToString().ToLowerInvariant();
 
@@ -710,20 +714,29 @@ public static class BookExample
     /// |Pᵢ(x) − yᵢ*| ≤ 10⁻¹²·(Σⱼ |∂Pᵢ/∂xⱼ|·|xⱼ| + |Pᵢ(x)| + |yᵢ*|) (<see cref="CompiledProblem.NumericInverseTolerance"/>;
     /// Higham, Accuracy and Stability of Numerical Algorithms, §1.6). An absolute test such as
     /// ‖P(x) − y*‖ ≤ 10⁻⁸·(1 + ‖y*‖) passes exp(x) = 0 at x = −28, where exp(x) ≈ 7·10⁻¹³ is 1/29 of its own
-    /// rounding scale away from 0. And where Pᵢ underflowed (<see cref="Underflowed"/>) an exact hit counts
+    /// rounding scale away from 0. And where Pᵢ underflowed (<c>RowUnderflowed</c>) an exact hit counts
     /// only at an isolated zero: exp(x) is exactly 0 for every x below −745.13, yet has no preimage of 0.
     /// </summary>
     public static bool IsPreimage(CompiledProblem problem, double[] x, double[] targetY)
     {
         if (!x.All(double.IsFinite) || targetY.Length != problem.M || !targetY.All(double.IsFinite)) return false;
-        // J's structural nonzeros only: the dense m × n matrix overflowed the largest array at n = 10⁵ cells
-        // (heat1d's compare failed at its end), and an entry outside the pattern is 0, below any normal.
+        // The values alone: the dense m × n Jacobian this took (800 MB and minutes at the rosenbrock
+        // example's n = 10⁴, where x* is known and nothing else is searched) is needed only for the rows of
+        // outputs that underflowed, and those are read from the sparse Jacobian, formed only then.
         var y = new double[problem.M];
-        var jac = new CsrMatrix(problem.SparseJacobianPattern());
-        problem.SparseJacobian(x, y, jac);
+        problem.Simulate(x, y);
         if (!y.All(double.IsFinite)) return false;
+        CsrMatrix? jac = null;
         for (var i = 0; i < problem.M; i++)
-            if (Underflowed(jac, y, i) && !IsolatedZero(problem, x, targetY, i)) return false;
+        {
+            if (Math.Abs(y[i]) >= SmallestNormal) continue;
+            if (jac is null)
+            {
+                jac = new CsrMatrix(problem.SparseJacobianPattern());
+                problem.SparseJacobian(x, new double[problem.M], jac);
+            }
+            if (RowUnderflowed(jac, i) && !IsolatedZero(problem, x, targetY, i)) return false;
+        }
         return problem.PreimageBackwardError(x, targetY) <= CompiledProblem.NumericInverseTolerance / CompiledProblem.UnitRoundoff;
     }
 
@@ -734,9 +747,9 @@ public static class BookExample
     // 2⁻¹⁰²² (.NET has no double.MinNormal).
     private const double SmallestNormal = 2.2250738585072014e-308;
 
-    private static bool Underflowed(CsrMatrix jac, double[] y, int i)
+    // Whether row i of J (|Pᵢ| already below the smallest normal) is all below it too: P has underflowed there.
+    private static bool RowUnderflowed(CsrMatrix jac, int i)
     {
-        if (Math.Abs(y[i]) >= SmallestNormal) return false;
         for (var k = jac.RowPointers[i]; k < jac.RowPointers[i + 1]; k++)
             if (Math.Abs(jac.Values[k]) >= SmallestNormal) return false;
         return true;
@@ -791,10 +804,10 @@ public static class BookExample
     public static MethodResult Summarise(OptimizerRun run, double[] targetY, TargetPoint targetX)
     {
         var alignment = FirstStepAlignment(run);
-        if (targetY.Length == 0) return new MethodResult(run, double.NaN, alignment) { MeasuredIn = PhysGrad.DistanceSpace.None };
+        if (targetY.Length == 0) return new MethodResult(run, double.NaN, alignment) { MeasuredIn = PhysGrad.DistanceSpace.None, Target = targetX };
         var (point, target) = targetX.MeasuresInX ? (run.Final, targetX.X!) : (run.Outputs[^1], targetY);
         var distance = Distance(point, target);
-        return new MethodResult(run, distance, alignment) { MeasuredIn = targetX.MeasuresInX ? PhysGrad.DistanceSpace.X : PhysGrad.DistanceSpace.Y };
+        return new MethodResult(run, distance, alignment) { MeasuredIn = targetX.MeasuresInX ? PhysGrad.DistanceSpace.X : PhysGrad.DistanceSpace.Y, Target = targetX };
     }
 
     /// <summary>(u/‖u‖)·(1, …, 1) for the first step u, NaN without a step or when the run did not keep x₁ (a sparse recording).</summary>

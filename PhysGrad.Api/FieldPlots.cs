@@ -37,7 +37,8 @@ public static class FieldPlots
                 throw new Symbolic.SymbolicException(Symbolic.ErrorKind.Shape, $"The grid [{string.Join(", ", shape)}] has {NumberText.Count(cells, "cell")}, but the runs have {run.Trajectory[0].Length} variables.");
         Directory.CreateDirectory(directory);
         var written = new List<string>();
-        lock (Rendering.Gate)
+        Rendering.Draw(() =>
+        {
             foreach (var (file, plot) in Plots(runs, shape, targetX, problem))
             {
                 var path = Path.Combine(directory, file);
@@ -50,6 +51,7 @@ public static class FieldPlots
                 written.Add(path);
                 written.Add(svg);
             }
+        });
         return written;
     }
 

@@ -516,7 +516,24 @@ public sealed partial class PhysicsProblem
     public CompiledKernel SimulatorKernel() =>
         KernelCompiler.Compile(Lower.ValueJacobian(Model.Variables, [], Model.Simulator));
 
+    /// <summary>
+    /// The start point, refused where the simulator or the loss is undefined (<see cref="OutsideDomainAt"/>):
+    /// no run has anything to start from there, and the runs had reported "Diverged: L = Infinity" for it
+    /// while the CLI refused the same start. One check for the API and the CLI.
+    /// </summary>
+    /// <exception cref="SymbolicException">(<see cref="ErrorKind.Invalid"/>) naming the point, the output and
+    /// the domain condition that fails, e.g. <c>y0 = 1/x0 is undefined there: x0 ≠ 0 for 1/x0 fails (x0 = 0)</c>.</exception>
+    private double[] StartInDomain()
+    {
+        var start = Definition.Start.ToArray();
+        if (OutsideDomainAt(start) is { } outside)
+            throw new SymbolicException(ErrorKind.Invalid,
+                $"The start {NumberText.Vector(start)} is outside the domain of the problem: {outside}. Give a start where the condition holds ({nameof(WithStart)}, or start: in FromLambda/FromText).");
+        return start;
+    }
+
     /// <summary>Runs one method from the start point.</summary>
+    /// <exception cref="SymbolicException">The start is outside the problem's domain (<see cref="StartInDomain"/>).</exception>
     /// <exception cref="MethodNotApplicableException">The method does not apply to this problem (IG or PG on a
     /// non-square Jacobian): the same type and wording as <see cref="Rules(Method[])"/>.</exception>
     public OptimizerRun Run(Method method, double eta, int iterations = 100, RunOptions? options = null)
@@ -525,7 +542,7 @@ public sealed partial class PhysicsProblem
         // The shape first (IG and PG need a square J), with the type Rules throws; a size limit of the
         // rule, which depends on the run's options (κ), is the rule's own refusal when it starts.
         BookExample.RequireApplicable(method, BookExample.ApplicabilityOf(Model, method));
-        return Optimizer.Run(Compiled, method, eta, Definition.Start.ToArray(), iterations, options.LossTolerance,
+        return Optimizer.Run(Compiled, method, eta, StartInDomain(), iterations, options.LossTolerance,
             options.Kappa, options.Tau, options.StepTolerance, options.LineSearch, options.Progress);
     }
 
@@ -543,7 +560,7 @@ public sealed partial class PhysicsProblem
     /// <param name="progress">Told (method index, iteration) as the runs advance.</param>
     public Comparison CompareMethods(IReadOnlyList<(Method Method, double Eta)> methods, int iterations = 10, bool lineSearch = false,
         IProgress<(int Method, int Iteration)>? progress = null) =>
-        BookExample.Compare(Compiled, Definition.Target.ToArray(), Definition.Start.ToArray(), iterations, methods, lineSearch, progress, Definition.KnownSolution);
+        BookExample.Compare(Compiled, Definition.Target.ToArray(), StartInDomain(), iterations, methods, lineSearch, progress, Definition.KnownSolution);
 
     /// <summary>
     /// Runs methods with their options (<see cref="MethodCatalog.Parse"/>) from the start point and finds x*
@@ -555,7 +572,7 @@ public sealed partial class PhysicsProblem
     /// <param name="progress">Told (method index, iteration) as the runs advance.</param>
     public Comparison CompareMethods(IReadOnlyList<MethodSpec> methods, int iterations = 10, bool lineSearch = false,
         IProgress<(int Method, int Iteration)>? progress = null) =>
-        BookExample.Compare(Compiled, Definition.Target.ToArray(), Definition.Start.ToArray(), iterations, methods, lineSearch, progress, Definition.KnownSolution);
+        BookExample.Compare(Compiled, Definition.Target.ToArray(), StartInDomain(), iterations, methods, lineSearch, progress, Definition.KnownSolution);
 
     /// <summary>The unit of each method's step; not applicable, with the reason, for a problem without
     /// units (give them with <see cref="WithUnits"/>).</summary>
@@ -567,11 +584,14 @@ public sealed partial class PhysicsProblem
     /// <summary>Saves x-space, y-space and loss plots (each as PNG and SVG) of runs into a directory; returns the files.
     /// Rendering is serialised: every plot the library draws (these, the field plots, train's) is rendered and
     /// saved under one lock for the process, so calls from several threads are safe and take turns.</summary>
+    /// <exception cref="PlottingLibraryMissingException">SkiaSharp's native library (libSkiaSharp) is not found for this
+    /// platform; it belongs in the application's runtimes/&lt;rid&gt;/native/ folder (NuGet SkiaSharp.NativeAssets.*).</exception>
     public IReadOnlyList<string> SavePlots(IReadOnlyList<OptimizerRun> runs, string directory) =>
         TrajectoryPlots.SaveAll(runs, directory, Definition,
             TargetPoint.Find(Compiled, Definition.Target.ToArray(), Definition.Start.ToArray(), runs, Definition.KnownSolution));
 
     /// <summary>Saves the plots of a comparison, x* marked where the comparison found it; returns the files.</summary>
+    /// <exception cref="PlottingLibraryMissingException">SkiaSharp's native library is missing, as for the overload taking runs.</exception>
     public IReadOnlyList<string> SavePlots(Comparison comparison, string directory) =>
         TrajectoryPlots.SaveAll(comparison, directory, Definition);
 
@@ -584,8 +604,11 @@ public sealed partial class PhysicsProblem
             ? FieldPlots.Save(comparison.Results.Select(r => r.Run).ToArray(), directory, grid, comparison.Target.X, Definition.Title)
             : [];
 
-    /// <summary>Runs as JSON (see <see cref="RunReport.ToJson"/>).</summary>
-    public string ToJson(IReadOnlyList<MethodResult> results) => RunReport.ToJson(Definition, results, Model);
+    /// <summary>Runs as JSON (see <see cref="RunReport.ToJson"/>), with the x* their distances were measured
+    /// against (<see cref="MethodResult.Target"/>, shared by the results of one <see cref="Compare"/>), as
+    /// <see cref="ToJson(PhysGrad.Comparison)"/> writes it.</summary>
+    public string ToJson(IReadOnlyList<MethodResult> results) =>
+        RunReport.ToJson(Definition, results, Model, results.Select(r => r.Target).FirstOrDefault(t => t is not null));
 
     /// <summary>A comparison as JSON, with its x* (see <see cref="RunReport.ToJson"/>).</summary>
     public string ToJson(Comparison comparison) => RunReport.ToJson(Definition, comparison.Results, Model, comparison.Target);

@@ -213,7 +213,9 @@ public static class ReferenceProblems
             : $"more than this process can trace in its {NumberText.Short(GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 1e9, 3)} GB of memory " +
               $"(about {BytesPerVariable / 1024} KB per variable, so at most {most})";
         throw new SymbolicException(ErrorKind.TooLarge,
-            $"The example '{info.Name}' at n = {n} ({SizeText(info, n)}) has {NumberText.Count(count, "variable")}, {why}. " +
+            // "(n variables) has n variables" said the count twice: the size's meaning is shown only when it
+            // is not the variable count itself (a grid's side, say).
+            $"The example '{info.Name}' at n = {n}{(count == n && !IsGrid(info) ? "" : $" ({SizeText(info, n)})")} has {NumberText.Count(count, "variable")}, {why}. " +
             $"The largest size it takes is n = {largest} (--n in the CLI).");
     }
 

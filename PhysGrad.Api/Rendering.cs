@@ -15,4 +15,55 @@ internal static class Rendering
 {
     /// <summary>The lock; hold it around any ScottPlot or SkiaSharp call (render, legend image, text measurement, PNG or SVG save).</summary>
     internal static readonly object Gate = new();
+
+    /// <summary>
+    /// Runs <paramref name="draw"/> under <see cref="Gate"/>; SkiaSharp's native library missing (a
+    /// <see cref="DllNotFoundException"/>, raised directly or inside the <see cref="TypeInitializationException"/>
+    /// of a SkiaSharp type) becomes <see cref="PlottingLibraryMissingException"/>, which names the library and
+    /// where it belongs. Every public save of the product's plots draws through here, so the API and the CLI
+    /// detect it in one place.
+    /// </summary>
+    internal static T Draw<T>(Func<T> draw)
+    {
+        try
+        {
+            lock (Gate) return draw();
+        }
+        catch (Exception e) when (MissingLibrary(e) is { } missing)
+        {
+            throw new PlottingLibraryMissingException(missing);
+        }
+    }
+
+    /// <summary>As <see cref="Draw{T}(Func{T})"/>, for a drawing without a result.</summary>
+    internal static void Draw(Action draw) => Draw(() => { draw(); return 0; });
+
+    // The DllNotFoundException behind e, if any (TypeInitializationException chains wrap it).
+    private static DllNotFoundException? MissingLibrary(Exception? e)
+    {
+        for (; e is not null; e = e.InnerException)
+            if (e is DllNotFoundException missing) return missing;
+        return null;
+    }
+}
+
+/// <summary>
+/// Plots cannot be drawn because SkiaSharp's native library (<c>libSkiaSharp.so</c> on Linux,
+/// <c>libSkiaSharp.dylib</c> on macOS, <c>libSkiaSharp.dll</c> on Windows), through which ScottPlot draws,
+/// is not found for this platform. It belongs in the application's <c>runtimes/&lt;rid&gt;/native/</c> folder
+/// (or next to the application), and comes from the NuGet package <c>SkiaSharp.NativeAssets.Linux</c>,
+/// <c>SkiaSharp.NativeAssets.macOS</c> or <c>SkiaSharp.NativeAssets.Win32</c>, which ScottPlot references; the
+/// physgrad tool ships it for linux-x64, linux-arm64, osx, win-x64 and win-arm64 only. Everything but the
+/// plots works without it. Thrown by every method that saves plots (<see cref="PhysicsProblem.SavePlots(PhysGrad.Comparison, string)"/>,
+/// <see cref="TrajectoryPlots"/>, <see cref="FieldPlots"/>, <see cref="Training.SavePlots(IReadOnlyList{TrainingHistory}, string, string)"/>).
+/// </summary>
+public sealed class PlottingLibraryMissingException(DllNotFoundException inner)
+    : InvalidOperationException(
+        $"Plots cannot be drawn: SkiaSharp's native library (libSkiaSharp: .so on Linux, .dylib on macOS, .dll on Windows) is missing for this platform " +
+        $"({System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier}). It belongs in the application's runtimes/<rid>/native/ folder " +
+        "(or next to the application), from the NuGet package SkiaSharp.NativeAssets.Linux, .macOS or .Win32; the physgrad tool ships it for " +
+        $"linux-x64, linux-arm64, osx, win-x64 and win-arm64. Everything but the plots works without it. (The loader said: {inner.Message})", inner)
+{
+    /// <summary>The runtime identifier of this platform, e.g. <c>linux-musl-x64</c>.</summary>
+    public string Platform { get; } = System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier;
 }

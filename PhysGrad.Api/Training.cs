@@ -512,7 +512,8 @@ public static class Training
     {
         Directory.CreateDirectory(directory);
         var written = new List<string>();
-        lock (Rendering.Gate)
+        Rendering.Draw(() =>
+        {
             foreach (var (name, plot) in Plots(runs, title))
             {
                 var path = Path.Combine(directory, name);
@@ -522,6 +523,7 @@ public static class Training
                 written.Add(path + ".png");
                 written.Add(path + ".svg");
             }
+        });
         return written;
     }
 

@@ -49,9 +49,11 @@ public static class TrajectoryPlots
     {
         Directory.CreateDirectory(directory);
         var written = new List<string>();
-        lock (Rendering.Gate)
+        Rendering.Draw(() =>
+        {
             foreach (var figure in SpaceFigures(runs, targetX, targetY, variableNames, outputNames, problem))
                 written.AddRange(Write(figure, directory));
+        });
         return written;
     }
 
@@ -64,8 +66,7 @@ public static class TrajectoryPlots
         IReadOnlyList<OptimizerRun> runs, string directory, ProblemDefinition definition, TargetPoint target)
     {
         Directory.CreateDirectory(directory);
-        lock (Rendering.Gate)
-            return Figures(runs, definition, target).SelectMany(f => Write(f, directory)).ToArray();
+        return Rendering.Draw(() => Figures(runs, definition, target).SelectMany(f => Write(f, directory)).ToArray());
     }
 
     /// <summary>The plots of a comparison (its runs, marked with its x*); see the overload taking runs.</summary>
@@ -80,8 +81,7 @@ public static class TrajectoryPlots
     public static IReadOnlyList<string> SaveLoss(IReadOnlyList<OptimizerRun> runs, string directory, string? problem = null)
     {
         Directory.CreateDirectory(directory);
-        lock (Rendering.Gate)
-            return Write(LossFigure(runs, problem), directory);
+        return Rendering.Draw(() => Write(LossFigure(runs, problem), directory));
     }
 
     /// <summary>The figures <see cref="SaveAll(IReadOnlyList{OptimizerRun}, string, ProblemDefinition, TargetPoint)"/> writes, built but not rendered (the tests inspect them).</summary>

@@ -34,9 +34,16 @@ public sealed partial record UpdateRule(Method Method, IReadOnlyList<string> Var
         var other => char.ToUpperInvariant(other[0]) + other[1..],
     };
 
-    /// <summary>The rule as lines: <c>ig: Δx0 = -eta*x0; Δx1 = -eta*x1/2</c>.</summary>
-    public override string ToString() =>
-        $"{BookExample.ShortName(Method)}: " + string.Join("; ", Variables.Select((v, i) => $"Δ{v} = {Steps[i].ToInfix()}"));
+    /// <summary>The rule on one line: <c>ig: Δx0 = -eta*x0; Δx1 = -eta*x1/2</c>; a subexpression repeated in a
+    /// long rule is named once first, <c>newton: t1 = …; Δx0 = …t1…</c>, with the intermediates derive's text
+    /// output prints (<see cref="RulePrinter.Prepare"/>, the same t1, t2, … and values).</summary>
+    public override string ToString()
+    {
+        var terms = RulePrinter.Prepare("infix", [new RuleBlock(BookExample.ShortName(Method), CSharpName, Variables, Steps)], Variables, StepSymbol)[0];
+        return $"{BookExample.ShortName(Method)}: " + string.Join("; ",
+            terms.Intermediates.Select(t => $"{t.Name} = {t.Value.ToInfix()}")
+                .Concat(Variables.Select((v, i) => $"Δ{v} = {terms.Results[i].ToInfix()}")));
+    }
 }
 
 /// <summary>A method left out of a default list because it does not apply to the problem, and why.</summary>

@@ -45,6 +45,11 @@ public static class CliApp
                 if (parsed.UnmatchedTokens.FirstOrDefault(t => e.Message.Contains($"'{t}'", StringComparison.Ordinal)) is { } t
                     && explained.Contains(t))
                     continue;
+                // "physgrad compar": System.CommandLine also says "Required command was not provided.", which
+                // only precedes the useful line about the unmatched token (with its did-you-mean).
+                if (parsed.UnmatchedTokens.Count > 0 && e.SymbolResult is CommandResult { Command.Subcommands.Count: > 0 }
+                    && !parsed.UnmatchedTokens.Any(u => e.Message.Contains($"'{u}'", StringComparison.Ordinal)))
+                    continue;
                 error.WriteLine($"physgrad: {NumberMessage(e) ?? e.Message}{Hint(parsed, e.Message)}");
             }
             error.WriteLine("Run 'physgrad --help' for the commands and their options.");

@@ -159,11 +159,11 @@ internal static class CompareCommand
                 if (problem.Grid(result) is { } grid)
                     plots = [.. plots, .. physics.SaveFieldPlots(comparison, result.GetValue(outDir)!, grid)];
             }
-            catch (Exception e) when (e is DllNotFoundException || e.InnerException is DllNotFoundException)
+            catch (PlottingLibraryMissingException e)
             {
                 // The tool ships the native plotting libraries of the supported platforms only (see the
-                // .csproj): elsewhere the runs are still reported, without plots.
-                error.WriteLine($"physgrad: plots not written: the native plotting library is missing on this platform ({(e as DllNotFoundException ?? (DllNotFoundException)e.InnerException!).Message}).");
+                // .csproj): elsewhere the runs are still reported, without plots. The API detects it.
+                error.WriteLine($"physgrad: plots not written: {e.Message}");
                 plots = [];
             }
             phases?.Phase("writing the report");

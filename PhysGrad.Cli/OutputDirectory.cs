@@ -18,6 +18,19 @@ internal static class OutputDirectory
         try
         {
             Directory.CreateDirectory(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            // The system's message names a file ("Could not find file '/proc/nope'") for a directory that
+            // could not be made: say that, and what about the parent stops it.
+            var parent = Path.GetDirectoryName(Path.GetFullPath(path));
+            var why = e is UnauthorizedAccessException ? $"permission denied in '{parent}'"
+                : parent is not null && Directory.Exists(parent) ? $"'{parent}' takes no new directories (a read-only or virtual file system, such as /proc)"
+                : e.Message;
+            throw new CliInputException($"--out '{path}': the directory cannot be created: {why}. Give a directory you can write to (it is created if missing).");
+        }
+        try
+        {
             var probe = Path.Combine(path, $".physgrad-probe-{Environment.ProcessId}-{Guid.NewGuid():N}");
             File.WriteAllBytes(probe, []);
             File.Delete(probe);

@@ -29,6 +29,7 @@ internal sealed class PhaseLog : IRunsProgress, IDisposable
     private readonly Timer? _timer;
     private bool _eager;
     private string? _pending;
+    private string? _phase; // the phase under way, for its heartbeat line
     private TimeSpan _pendingSince;
     private string[] _names = [];
     private string[] _firstSteps = [];
@@ -61,11 +62,12 @@ internal sealed class PhaseLog : IRunsProgress, IDisposable
     {
         lock (_gate)
         {
-            _method = -1;
+            (_method, _phase) = (-1, what);
             if (_eager)
             {
                 _pending = null;
                 Write($"physgrad: {what} … ({Elapsed()})");
+                _lastLine = _clock.Elapsed;
             }
             else
                 (_pending, _pendingSince) = ($"physgrad: {what} …", _clock.Elapsed);
@@ -179,6 +181,13 @@ internal sealed class PhaseLog : IRunsProgress, IDisposable
             }
             else if (_method >= 0)
                 IterationLine();
+            // A phase between the runs (finding x*, drawing the plots) that lasts: a line every
+            // IterationInterval too, as the README promises, so a long search or render is never silent.
+            else if (_pending is null && _phase is { } phase && _clock.Elapsed - _lastLine >= IterationInterval)
+            {
+                _lastLine = _clock.Elapsed;
+                Write($"physgrad: still {phase} ({Elapsed()})");
+            }
         }
     }
 

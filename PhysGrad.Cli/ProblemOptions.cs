@@ -291,8 +291,13 @@ internal sealed class ProblemOptions
                         ? "The problem file has no \"target\" field; this command runs the problem and needs one value per output (or a \"loss\" of its own): add \"target\" to the file, or give --target (e.g. --target " + string.Join(",", definition.Simulator.Select(_ => "0")) + ")."
                         : "--simulator needs --target (one value per component), or a --loss of its own.");
                 if (definition.HasTarget && !definition.HasNumericTarget)
-                    throw new CliInputException(
-                        $"The target names symbols ({string.Join(", ", definition.TargetSymbols!.Where(n => n is not null))}); this command runs the problem and needs numbers (names are for derive).");
+                {
+                    // Where the names are, as every other error of a problem file says it.
+                    var symbols = string.Join(", ", definition.TargetSymbols!.Where(n => n is not null));
+                    throw new CliInputException(fromFile && result.GetValue(_target) is null
+                        ? $"--problem '{result.GetValue(_file)}': \"target\" names symbols ({symbols}); this command runs the problem and needs numbers there, one per output (names are for derive), or give --target."
+                        : $"--target names symbols ({symbols}); this command runs the problem and needs numbers, one per output (names are for derive).");
+                }
                 return definition;
             default:
                 return definition;

@@ -61,17 +61,18 @@ public static class LinearAlgebra
     /// </summary>
     public static bool IsClearlyPositiveDefinite(ReadOnlySpan<double> a, int n, Span<double> workspace, double relativePivot)
     {
-        var largest = 0.0;
-        for (var i = 0; i < n; i++) largest = Math.Max(largest, a[i * n + i]);
-        if (!(largest > 0) || !double.IsFinite(largest)) return false;
-        var floor = relativePivot * largest;
+        // The floor is relative to each pivot's own diagonal entry: the pivots of the Jacobi-scaled
+        // D^-½ A D^-½ (D = diag A) are the pivots of A divided by A's diagonal, so this is the scaled test,
+        // and its answer does not change when a variable is measured in other units (A → S A S).
+        for (var i = 0; i < n; i++)
+            if (!(a[i * n + i] > 0) || !double.IsFinite(a[i * n + i])) return false;
         for (var r = 0; r < n; r++)
             for (var c = 0; c <= r; c++) workspace[r * n + c] = 0.5 * (a[r * n + c] + a[c * n + r]);
         for (var j = 0; j < n; j++)
         {
             var pivot = workspace[j * n + j];
             for (var k = 0; k < j; k++) pivot -= workspace[j * n + k] * workspace[j * n + k];
-            if (!(pivot > floor)) return false;
+            if (!(pivot > relativePivot * a[j * n + j])) return false;
             var diagonal = Math.Sqrt(pivot);
             workspace[j * n + j] = diagonal;
             for (var i = j + 1; i < n; i++)
@@ -100,16 +101,24 @@ public static class LinearAlgebra
     public static bool IsProvablyPositiveDefinite(ReadOnlySpan<double> a, int n, Span<double> workspace, Span<double> column, double relativeZero)
     {
         if (n == 0) return false;
-        double normA = 0; // ‖sym(A)‖₁, the largest column sum
+        // The bound is taken on the Jacobi-scaled D^-½ sym(A) D^-½ (D = diag A, positive for any positive-
+        // definite A), whose eigenvalue signs are A's (Sylvester's law of inertia): so a variable measured in
+        // other units (A → S A S) gets the same answer, which the unscaled ‖A‖₁‖A⁻¹‖₁ did not give
+        // (diag(1, 10⁻¹⁰) was "not provably" positive definite).
+        for (var i = 0; i < n; i++)
+            if (!(a[i * n + i] > 0) || !double.IsFinite(a[i * n + i])) return false;
+        double Scaled(ReadOnlySpan<double> a, int r, int c) =>
+            0.5 * (a[r * n + c] + a[c * n + r]) / Math.Sqrt(a[r * n + r] * a[c * n + c]);
+        double normA = 0; // ‖sym(A)‖₁ of the scaled matrix, the largest column sum
         for (var c = 0; c < n; c++)
         {
             double sum = 0;
-            for (var r = 0; r < n; r++) sum += Math.Abs(0.5 * (a[r * n + c] + a[c * n + r]));
+            for (var r = 0; r < n; r++) sum += Math.Abs(Scaled(a, r, c));
             normA = Math.Max(normA, sum);
         }
         if (!(normA > 0) || !double.IsFinite(normA)) return false;
         for (var r = 0; r < n; r++)
-            for (var c = 0; c <= r; c++) workspace[r * n + c] = 0.5 * (a[r * n + c] + a[c * n + r]);
+            for (var c = 0; c <= r; c++) workspace[r * n + c] = Scaled(a, r, c);
         for (var j = 0; j < n; j++)
         {
             var pivot = workspace[j * n + j];
@@ -159,18 +168,69 @@ public static class LinearAlgebra
         if (a.Length != n * n || x.Length != n)
             throw new ArgumentException($"Solve needs an n×n matrix, a vector and a result of length n; got {a.Length}, {b.Length} and {x.Length}.");
         if (!AllFinite(a) || !AllFinite(b)) return new(SolveStatus.NonFinite, double.NaN);
-        var matrix = DenseMatrix.Build.Dense(n, n, a.ToArray()).Transpose(); // row-major in, column-major inside
+        var (scaled, rhs) = (a.ToArray(), b.ToArray());
+        var (rows, columns) = (new double[n], new double[n]);
+        Equilibrate(scaled, rhs, n, rows, columns);
+        var matrix = DenseMatrix.Build.Dense(n, n, scaled).Transpose(); // row-major in, column-major inside
         var condition = ConditionOf(matrix);
         if (!(condition < MaxCondition)) return new(SolveStatus.Singular, condition);
-        var solution = matrix.LU().Solve(DenseVector.Build.Dense(b.ToArray()));
+        var solution = matrix.LU().Solve(DenseVector.Build.Dense(rhs));
         solution.AsArray().CopyTo(x);
+        Unscale(x, columns);
         return AllFinite(x) ? new(SolveStatus.Ok, condition) : new(SolveStatus.NonFinite, condition);
     }
 
     /// <summary>
+    /// Row and column equilibration of A x = b in place (A n × n row by row): each row of A and its entry of
+    /// b divided by the power of 2 nearest the row's largest |entry| (<paramref name="rows"/>), then each
+    /// column by the power of 2 nearest its largest |entry| (<paramref name="columns"/>), so every row and
+    /// column of R⁻¹ A C⁻¹ has its largest entry in [½, 2). The solution of the scaled system is C x
+    /// (<see cref="Unscale"/> maps it back). Every singularity and condition decision is made on the scaled
+    /// matrix: a change of units of the variables or the equations (A → D_y A D_x) then leaves the decision
+    /// as it is (Golub &amp; Van Loan §3.5.2), where the condition of A itself would call diag(10⁸, 6·10⁻⁸),
+    /// whose inverse is exact, singular. A genuinely singular A stays singular: scaling by nonzero factors
+    /// keeps the rank. Powers of 2 make the scaling exact, so a balanced A is solved exactly as before.
+    /// </summary>
+    internal static void Equilibrate(Span<double> a, Span<double> b, int n, Span<double> rows, Span<double> columns)
+    {
+        for (var r = 0; r < n; r++)
+        {
+            var scale = PowerOfTwo(MaxAbs(a.Slice(r * n, n), 1));
+            rows[r] = scale;
+            for (var c = 0; c < n; c++) a[r * n + c] /= scale;
+            b[r] /= scale;
+        }
+        for (var c = 0; c < n; c++)
+        {
+            var scale = PowerOfTwo(MaxAbs(a[c..], n));
+            columns[c] = scale;
+            for (var r = 0; r < n; r++) a[r * n + c] /= scale;
+        }
+    }
+
+    /// <summary>x ← C⁻¹ z: the solution of the equilibrated system mapped back to the original variables.</summary>
+    internal static void Unscale(Span<double> x, ReadOnlySpan<double> columns)
+    {
+        for (var c = 0; c < x.Length; c++) x[c] /= columns[c];
+    }
+
+    // The largest |entry| of values[0], values[stride], values[2·stride], ….
+    private static double MaxAbs(ReadOnlySpan<double> values, int stride)
+    {
+        double largest = 0;
+        for (var k = 0; k < values.Length; k += stride) largest = Math.Max(largest, Math.Abs(values[k]));
+        return largest;
+    }
+
+    // The power of 2 nearest v (1 for 0 or a non-finite v, which scaling cannot help).
+    private static double PowerOfTwo(double v) =>
+        v > 0 && double.IsFinite(v) ? Math.ScaleB(1.0, (int)Math.Round(Math.Log2(v))) : 1.0;
+
+    /// <summary>
     /// Solves A x = b with Gaussian elimination and partial pivoting in <paramref name="workspace"/>
     /// (at least n² values), for any n and without allocating: what an optimiser's step uses. The
-    /// condition is estimated from the pivots.
+    /// condition is estimated from the pivots of the equilibrated system (<see cref="Equilibrate"/>), so it
+    /// does not depend on the units of the variables or the equations.
     /// </summary>
     public static SolveResult Solve(ReadOnlySpan<double> a, ReadOnlySpan<double> b, Span<double> x, Span<double> workspace)
     {
@@ -183,7 +243,13 @@ public static class LinearAlgebra
         var m = workspace[..(n * n)];
         a.CopyTo(m);
         b.CopyTo(x);
-        return SolveSmall(m, x, n);
+        // The scales live on the stack up to 2·4096 values (64 kB); larger systems (dense only up to a few
+        // thousand unknowns anyway) allocate them.
+        Span<double> scales = n <= 4096 ? stackalloc double[2 * n] : new double[2 * n];
+        Equilibrate(m, x, n, scales[..n], scales[n..]);
+        var result = SolveSmall(m, x, n);
+        if (result.Ok) Unscale(x, scales[n..]);
+        return result;
     }
 
     /// <summary>Gaussian elimination with partial pivoting in place; the condition is estimated from the pivots.</summary>
@@ -266,6 +332,42 @@ public static class LinearAlgebra
     {
         try { return matrix.ConditionNumber(); }
         catch (MathNet.Numerics.NonConvergenceException) { return double.PositiveInfinity; }
+    }
+
+    /// <summary>
+    /// J⁺ g (J m × n) with the singular values σ ≤ τ·σ_max dropped, decided on the equilibrated J (see
+    /// <see cref="Equilibrate"/>): rows scaled when m ≤ n, columns when m ≥ n, which leaves J⁺ g exactly as
+    /// it is for a J of full rank ((R J)⁺ = J⁺ R⁻¹ for full row rank, (J C)⁺ = C⁻¹ J⁺ for full column rank)
+    /// while the rank no longer depends on the units of x or y: J = diag(10⁸, 6·10⁻⁸) has rank 2, not 1.
+    /// Returns the number of singular values kept. Used by Gauss–Newton's dense step and IG's fallback.
+    /// </summary>
+    public static int PseudoInverseProduct(double[,] jacobian, double[] g, double tau, double[] result)
+    {
+        int m = jacobian.GetLength(0), n = jacobian.GetLength(1);
+        var scaled = (double[,])jacobian.Clone();
+        var rhs = (double[])g.Clone();
+        var columns = new double[n];
+        Array.Fill(columns, 1.0);
+        if (m <= n)
+            for (var r = 0; r < m; r++)
+            {
+                double largest = 0;
+                for (var c = 0; c < n; c++) largest = Math.Max(largest, Math.Abs(scaled[r, c]));
+                var scale = PowerOfTwo(largest);
+                for (var c = 0; c < n; c++) scaled[r, c] /= scale;
+                if (r < rhs.Length) rhs[r] /= scale;
+            }
+        if (m >= n)
+            for (var c = 0; c < n; c++)
+            {
+                double largest = 0;
+                for (var r = 0; r < m; r++) largest = Math.Max(largest, Math.Abs(scaled[r, c]));
+                columns[c] = PowerOfTwo(largest);
+                for (var r = 0; r < m; r++) scaled[r, c] /= columns[c];
+            }
+        var kept = SpectralProduct(scaled, rhs, -1.0, tau, result);
+        if (result.Length == n) Unscale(result, columns);
+        return kept;
     }
 
     /// <summary>

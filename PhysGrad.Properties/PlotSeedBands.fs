@@ -147,8 +147,12 @@ let ``the robust range keeps every start and end even when they lie above the fe
 
 // ---- compare: crosses and edge marks ----
 
-/// Rosenbrock at n = 10 with the tester's methods: GD diverges (non-finite at 6), PG and IG coincide and
-/// diverge by their loss at 10, Gauss–Newton is thrown off the plot at iterations 1–2 and comes back.
+/// Rosenbrock at n = 10: GD diverges (non-finite at 6), two IG runs coincide and diverge by their loss at 10,
+/// and PG at η = 0.3 is thrown off the plot at iteration 1 and comes back. Its derived inverse solves the chain
+/// x_{i+1} = y_i/10 + x_i² forward, so a first step of 0.3·Δy compounds through the squares to x9 ≈ 3E+13
+/// (beyond 10⁴ times the other runs' extent of about 2), and the next step lands back near 1 (loss 499 → 245).
+/// (Gauss–Newton played that part while the rank test called its J singular; with the equilibrated rank
+/// decision it takes IG's full-rank step and diverges with IG.)
 let private rosenbrock =
     lazy
         (let problem = ReferenceProblems.Create("rosenbrock", 10)
@@ -156,7 +160,7 @@ let private rosenbrock =
              // IG twice: two runs that coincide and leave the plot together (PG took IG's steps here until its
              // derived inverse landed; now it takes its own).
              problem.Compare([| struct (Method.GradientDescent, 0.01); struct (Method.Newton, 0.3333); struct (Method.InverseGradient, 0.3)
-                                struct (Method.InverseGradient, 0.3); struct (Method.GaussNewton, 0.3); struct (Method.HalfInverseGradient, 0.3) |], 10)
+                                struct (Method.InverseGradient, 0.3); struct (Method.PhysicalGradient, 0.3); struct (Method.HalfInverseGradient, 0.3) |], 10)
              |> Seq.map (fun r -> r.Run) |> Array.ofSeq
          let figures = TrajectoryPlots.Figures(runs, problem.Compiled, problem.Definition)
          for f in figures do TrajectoryPlots.Render f |> ignore
@@ -209,8 +213,17 @@ let ``every cross lies on the edge of the plotted range and the legend names the
         let label = loss.Legend.ManualItems.[i].LabelText.Replace('\n', ' ')
         let a = int (Math.Floor c.Location.X)
         Assert.Contains(sprintf "off the plot between iterations %d and %d" a (a + 1), label)
-    // GD's loss: 1018.82 at 0, then rising past the range between iterations 2 and 3 (the tester's "at 3" with a cross at 2.2).
-    Assert.Contains("gd (η = 0.01), diverged at iteration 6, off the plot between iterations 2 and 3", loss.Legend.ManualItems.[0].LabelText.Replace('\n', ' '))
+    // GD's loss: 1018.82 at 0 (inside: the runs that stay start there), 1.757E+04 at 1, above the range, whose
+    // top is log₁₀ 1018.82 padded; its cross lies where the segment from 0 to 1 meets the top edge, and the
+    // entry names that segment, not the iteration after it (the tester's "at 3" with a cross at 2.2).
+    let gd = runs.[0]
+    let _, top, s = rangeOf loss
+    let l0, l1 = Math.Log10 gd.Losses.[0], Math.Log10 gd.Losses.[1]
+    Assert.True(l0 < top && l1 > top, sprintf "GD's loss %g, %g against top %g" l0 l1 top)
+    let gdCross = crossesOf loss |> List.filter (fun m -> m.Color = colours.[0]) |> List.exactlyOne
+    Assert.Equal((top - l0) / (l1 - l0), gdCross.Location.X, 9)
+    Assert.True(abs (gdCross.Location.Y - top) < 1e-6 * s, sprintf "GD's cross at %O" gdCross.Location)
+    Assert.Contains("gd (η = 0.01), diverged at iteration 6, off the plot between iterations 0 and 1", loss.Legend.ManualItems.[0].LabelText.Replace('\n', ' '))
 
 [<Fact>]
 let ``a diverged run that ends inside a panel gets no cross there`` () =
@@ -224,19 +237,37 @@ let ``a diverged run that ends inside a panel gets no cross there`` () =
 
 [<Fact>]
 let ``a run thrown off the plot and back is marked where it leaves and where it returns`` () =
-    // Gauss–Newton's x2 … x8 are off the plot at iterations 1–2 and come back at 3: in those panels a triangle on
-    // the edge where it leaves (between 0 and 1) and one where it returns (between 2 and 3).
-    let _, figures = rosenbrock.Force()
-    let gn = TrajectoryPlots.ColorOf Method.GaussNewton
+    // PG's point at iteration 1 is far (x9 ≈ 3E+13) and the one at 2 is not: every x panel its curve leaves at 1
+    // gets a triangle on the edge it crosses where the segment from 0 to 1 meets it and one where the segment
+    // from 1 to 2 comes back; panels whose value at 1 stays inside get none. x2 (−1.2 → −1.54 → −1.03) leaves
+    // through the bottom, so at least that panel is tested.
+    let runs, figures = rosenbrock.Force()
+    let pg = runs.[4]
+    Assert.Equal(Nullable Method.PhysicalGradient, pg.Method)
+    Assert.Equal(StopReason.IterationLimit, pg.StopReason)
+    Assert.True(pg.Trajectory.[1] |> Array.exists (fun v -> abs v > 1e12), "PG's leap at iteration 1")
+    Assert.True(pg.Trajectory.[2] |> Array.forall (fun v -> abs v < 3.0), "PG back at iteration 2")
+    let colour = TrajectoryPlots.ColorOf Method.PhysicalGradient
     let x = figures |> Seq.find (fun f -> f.Name = "x-space")
-    Assert.Contains("gn (η = 0.3), off the plot at 1–2 (a triangle where it crosses the edge)", x.Panels.[0].Legend.ManualItems.[4].LabelText.Replace('\n', ' '))
-    let x2 = x.Panels |> Seq.find (fun p -> p.Axes.Left.Label.Text = "x2")
-    let bottom, top, s = rangeOf x2
-    let marks =
-        markersOf x2 |> List.filter (fun m -> m.Color = gn && (m.MarkerShape = ScottPlot.MarkerShape.FilledTriangleDown || m.MarkerShape = ScottPlot.MarkerShape.FilledTriangleUp))
-    Assert.Equal(2, marks.Length)
-    let xs = marks |> List.map (fun m -> m.Location.X) |> List.sort
-    Assert.InRange(xs.[0], 0.0, 1.0)
-    Assert.InRange(xs.[1], 2.0, 3.0)
-    for m in marks do
-        Assert.True(abs (m.Location.Y - top) < 1e-6 * s || abs (m.Location.Y - bottom) < 1e-6 * s, sprintf "mark at %O" m.Location)
+    Assert.Contains("pg (η = 0.3), off the plot at 1 (a triangle where it crosses the edge)", x.Panels.[0].Legend.ManualItems.[4].LabelText.Replace('\n', ' '))
+    let mutable tested = []
+    for panel in x.Panels do
+        let name = panel.Axes.Left.Label.Text
+        let j = int (name.Substring 1)
+        let v k = pg.Trajectory.[k].[j]
+        let bottom, top, s = rangeOf panel
+        let marks =
+            markersOf panel |> List.filter (fun m -> m.Color = colour && (m.MarkerShape = ScottPlot.MarkerShape.FilledTriangleDown || m.MarkerShape = ScottPlot.MarkerShape.FilledTriangleUp))
+            |> List.sortBy (fun m -> m.Location.X)
+        if v 1 > top || v 1 < bottom then
+            tested <- name :: tested
+            let edge, shape = if v 1 > top then top, ScottPlot.MarkerShape.FilledTriangleUp else bottom, ScottPlot.MarkerShape.FilledTriangleDown
+            Assert.Equal(2, marks.Length)
+            // Where the segments meet the edge, by linear interpolation of the recorded points.
+            Assert.Equal((edge - v 0) / (v 1 - v 0), marks.[0].Location.X, 6)
+            Assert.Equal(1.0 + (edge - v 1) / (v 2 - v 1), marks.[1].Location.X, 6)
+            for m in marks do
+                Assert.Equal(shape, m.MarkerShape)
+                Assert.True(abs (m.Location.Y - edge) < 1e-6 * s, sprintf "%s: mark at %O, edge %g" name m.Location edge)
+        else Assert.Empty(marks)
+    Assert.Contains("x2", tested)

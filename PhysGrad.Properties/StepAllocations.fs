@@ -73,14 +73,22 @@ let ``at n = 100 from the benchmarks' start J is numerically singular, so IG and
 
 [<Fact>]
 let ``the allocation-free positive-definiteness bound accepts a matrix of condition 10⁶ and refuses 10¹⁰ and indefinite ones`` () =
-    // diag(1, d) has eigenvalues 1 and d, ‖A‖₁ = 1, ‖A⁻¹‖₁ = 1/d: provably above 10⁻⁹·max|λ| when
-    // 1/d < 1/(2·10⁻⁹), i.e. d > 2·10⁻⁹.
-    let test d =
-        LinearAlgebra.IsProvablyPositiveDefinite(ReadOnlySpan [| 1.0; 0.0; 0.0; d |], 2, Span(Array.zeroCreate 4), Span(Array.zeroCreate 2), 1e-9)
-    Assert.True(test 1e-6)
-    Assert.True(test 3e-9)
-    Assert.False(test 1e-9)
-    Assert.False(test 1e-10)
-    Assert.False(test -1.0)
+    // The bound is taken on the Jacobi-scaled matrix, so diag(1, d) (the identity once scaled) is provably
+    // positive definite for every d > 0: d only measures x1 in other units.
+    let provable (a: float[]) =
+        LinearAlgebra.IsProvablyPositiveDefinite(ReadOnlySpan a, 2, Span(Array.zeroCreate 4), Span(Array.zeroCreate 2), 1e-9)
+    Assert.True(provable [| 1.0; 0.0; 0.0; 1e-10 |])
+    Assert.True(provable [| 1e16; 0.0; 0.0; 1e-16 |])
+    Assert.False(provable [| 1.0; 0.0; 0.0; -1e-10 |])
+    // [[1, 1 − e], [1 − e, 1]] (already scaled) has eigenvalues 2 − e and e; ‖A‖₁ = 2 − e, ‖A⁻¹‖₁ = 1/e:
+    // provable when (2 − e)/e < 1/(2·10⁻⁹), about e > 4·10⁻⁹. Its rescalings S A S answer the same.
+    let test e s =
+        provable [| s * s; s * (1.0 - e); s * (1.0 - e); 1.0 |]
+    for s in [ 1.0; 1e-8; 1e8 ] do
+        Assert.True(test 1e-6 s)
+        Assert.True(test 5e-9 s)
+        Assert.False(test 1e-9 s)
+        Assert.False(test 1e-10 s)
+    Assert.False(provable [| 1.0; 0.0; 0.0; -1.0 |])
     // [[2, 1], [1, 2]]: eigenvalues 1 and 3; the (asymmetric) [[2, 3], [−1, 2]] has the same symmetric part.
     Assert.True(LinearAlgebra.IsProvablyPositiveDefinite(ReadOnlySpan [| 2.0; 3.0; -1.0; 2.0 |], 2, Span(Array.zeroCreate 4), Span(Array.zeroCreate 2), 1e-9))

@@ -233,6 +233,18 @@ type Problem
                 ErrorKind.Shape
                 (sprintf "The start point has %s but the problem has %s." (Fail.count values "value") (Fail.count variables "variable"))
 
+    /// As above, naming the variables (the first ten and the last when there are more) and what to give, as
+    /// the CLI's --start message does: "… has 3 variables (x0, x1, x2): give one value per variable, in that order."
+    static member RequireStart(values: int, variables: string[]) =
+        if values <> variables.Length then
+            let names =
+                if variables.Length <= 11 then String.Join(", ", variables)
+                else String.Join(", ", variables.[..9]) + ", …, " + variables.[variables.Length - 1]
+            Fail.raiseWith
+                ErrorKind.Shape
+                (sprintf "The start point has %s but the problem has %s (%s): give one value per variable, in that order."
+                    (Fail.count values "value") (Fail.count variables.Length "variable") names)
+
     /// The default loss ½‖y − y*‖² in the given outputs.
     static member DefaultLoss(outputs: string[], target: float[]) =
         let constant (v: float) =
@@ -339,7 +351,7 @@ type Problem
             invalid "The problem has no simulator components."
 
         Problem.RequireTarget(target.Length, simulator.Length)
-        Problem.RequireStart(start.Length, variables.Length)
+        Problem.RequireStart(start.Length, variables)
 
         if not (isNull inverse) && inverse.Length <> variables.Length then
             invalid (
@@ -485,7 +497,7 @@ type Problem
 
     /// The same problem from another start point.
     member _.WithStart(point: float[]) =
-        Problem.RequireStart(point.Length, variables.Length)
+        Problem.RequireStart(point.Length, variables)
 
         Problem(
             variables,

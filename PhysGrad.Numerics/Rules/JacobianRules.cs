@@ -164,7 +164,11 @@ public abstract class SpectralRule : RuleBase
             }
             for (var r = 0; r < m; r++)
                 for (var c = 0; c < n; c++) _jacobian2D[r, c] = J[r * n + c];
-            var kept = LinearAlgebra.SpectralProduct(_jacobian2D, LossGradientY, rule.Kappa, rule.Tau, dx);
+            // Gauss–Newton's rank is decided on the equilibrated J, so a change of units does not change it
+            // (its step is invariant to them); other κ are not, and keep J's own spectrum.
+            var kept = rule.Kappa == -1
+                ? LinearAlgebra.PseudoInverseProduct(_jacobian2D, LossGradientY, rule.Tau, dx)
+                : LinearAlgebra.SpectralProduct(_jacobian2D, LossGradientY, rule.Kappa, rule.Tau, dx);
             if (kept < Math.Min(m, n))
                 notes.Note(FallbackKind.SingularValuesDropped, $"{NumberText.Count(Math.Min(m, n) - kept, "singular value")} of J dropped at {Point(x)}");
             for (var i = 0; i < n; i++) dx[i] *= -rule.Eta;
@@ -324,7 +328,7 @@ internal sealed class InverseState(IDifferentiableProblem problem, double eta, b
         // stable answer. The regular step above runs in the state's workspace and allocates nothing.
         for (var row = 0; row < m; row++)
             for (var c = 0; c < n; c++) _jacobian2D[row, c] = j[row * n + c];
-        var rank = LinearAlgebra.SpectralProduct(_jacobian2D, dy, -1.0, 1e-12, dx);
+        var rank = LinearAlgebra.PseudoInverseProduct(_jacobian2D, dy, 1e-12, dx);
         notes.Note(FallbackKind.JacobianSingular, $"the Jacobian is {r} at {Point(x)}; took the minimum-norm step J⁺Δy (rank {rank} of {n})");
     }
 }

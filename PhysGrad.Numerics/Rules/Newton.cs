@@ -237,11 +237,12 @@ public sealed class Newton : RuleBase
     /// Dauphin et al. 2014, used whenever H is indefinite, so the direction never heads for a saddle),
     /// plus the gradient step −η (vₖᵀg / max|λ|) vₖ along each eigenvalue with |λₖ| ≤ δ, treated as zero: the
     /// pseudo-inverse alone (−η H⁺g) would drop the gradient's component in H's null space, stop on a
-    /// slope, and call it stationary. The flat-direction part is −η (I − H⁺H) g / max|λ|, gradient descent
-    /// with the step 1/max|λ| that suits a function whose curvature is at most max|λ| (Nesterov, Introductory
-    /// Lectures on Convex Optimization, 2004, §1.2.3): it has x's unit like the rest of the step, and with
-    /// x → s·x and L → c·L it scales by s, so Newton's path stays scale-free where H is singular (a plain
-    /// −η (I − H⁺H) g, GD's step, had stalled the book's example written in 10⁸·x and moved it in x).
+    /// slope, and call it stationary. All of it is taken on the Jacobi-scaled H' = S H S in z = S⁻¹x (S =
+    /// diag(1/√|H_ii|)), so the decisions do not depend on the units of x. The flat-direction part is
+    /// −η S (I − H'⁺H') S g / max|λ'|, gradient descent in z with the step 1/max|λ'| that suits a function whose
+    /// curvature is at most max|λ'| (Nesterov, Introductory Lectures on Convex Optimization, 2004, §1.2.3): it has
+    /// x's unit like the rest of the step, and with x → s·x and L → c·L it scales by s, so Newton's path stays
+    /// scale-free where H is singular (a plain −η (I − H⁺H) g had stalled the book's example written in 10⁸·x).
     /// Every term has vₖᵀΔx of opposite sign to vₖᵀg, so Δx is a descent direction
     /// (∇L·Δx &lt; 0 unless ∇L = 0); it is not necessarily a step that decreases L, since an eigenvalue
     /// small in magnitude makes its term long: the caller backtracks along it.
@@ -249,9 +250,26 @@ public sealed class Newton : RuleBase
     internal static (FallbackKind Kind, string Why, string Detail)? ModifiedStep(double[] hx, double[] gradient, double eta, double[] dx)
     {
         var n = gradient.Length;
-        var h = MathNet.Numerics.LinearAlgebra.Double.DenseMatrix.Create(n, n, 0);
+        // Every decision (which eigenvalues are zero, which negative) and the direction are taken on the
+        // Jacobi-scaled H' = S H S, S = diag(1/√|H_ii|) (a row's largest |entry| where H_ii = 0, 1 for a zero
+        // row), in the variables z = S⁻¹x: Newton's step is invariant to the units of x, and its numerical
+        // rank must be too (unscaled, H = diag(2·10¹⁶, 2) at x in units of 10⁻⁸ and 1 had a "zero"
+        // eigenvalue). Congruence keeps the eigenvalues' signs (Sylvester), so the class is H's; Δx = S Δz.
+        var s = new double[n];
         for (var r = 0; r < n; r++)
-            for (var c = 0; c < n; c++) h[r, c] = 0.5 * (hx[r * n + c] + hx[c * n + r]);
+        {
+            var d = Math.Abs(hx[r * n + r]);
+            if (!(d > 0)) for (var c = 0; c < n; c++) d = Math.Max(d, Math.Abs(hx[r * n + c]));
+            s[r] = d > 0 && double.IsFinite(d) ? 1 / Math.Sqrt(d) : 1.0;
+        }
+        var h = MathNet.Numerics.LinearAlgebra.Double.DenseMatrix.Create(n, n, 0);
+        var original = MathNet.Numerics.LinearAlgebra.Double.DenseMatrix.Create(n, n, 0);
+        for (var r = 0; r < n; r++)
+            for (var c = 0; c < n; c++)
+            {
+                original[r, c] = 0.5 * (hx[r * n + c] + hx[c * n + r]);
+                h[r, c] = s[r] * original[r, c] * s[c];
+            }
         var evd = h.Evd(MathNet.Numerics.LinearAlgebra.Symmetricity.Symmetric);
         var values = evd.EigenValues.Select(v => v.Real).ToArray();
         var largest = values.Max(Math.Abs);
@@ -263,27 +281,29 @@ public sealed class Newton : RuleBase
         for (var k = 0; k < n; k++)
         {
             var lambda = values[k];
-            double vg = 0;
-            for (var i = 0; i < n; i++) vg += evd.EigenVectors[i, k] * gradient[i];
+            double vg = 0; // vₖ·(S g), the scaled gradient's component
+            for (var i = 0; i < n; i++) vg += evd.EigenVectors[i, k] * s[i] * gradient[i];
             if (!(Math.Abs(lambda) > zero))
             {
                 dropped++;
                 flatSlope += vg * vg;
                 // largest is 0 only when every eigenvalue is (L linear here): then GD's own step.
                 var flatStep = largest > 0 ? vg / largest : vg;
-                for (var i = 0; i < n; i++) dx[i] -= eta * flatStep * evd.EigenVectors[i, k];
+                for (var i = 0; i < n; i++) dx[i] -= eta * flatStep * s[i] * evd.EigenVectors[i, k];
                 continue;
             }
             if (lambda < 0) flipped++;
-            for (var i = 0; i < n; i++) dx[i] -= eta * vg / Math.Abs(lambda) * evd.EigenVectors[i, k];
+            for (var i = 0; i < n; i++) dx[i] -= eta * vg / Math.Abs(lambda) * s[i] * evd.EigenVectors[i, k];
         }
-        var shown = Curvature.ShowEigenvalues(values.OrderBy(v => v).ToArray());
+        // The message shows H's own eigenvalues (what the user's units give), the class comes from H'.
+        var shown = Curvature.ShowEigenvalues(original.Evd(MathNet.Numerics.LinearAlgebra.Symmetricity.Symmetric)
+            .EigenValues.Select(v => v.Real).OrderBy(v => v).ToArray());
         var why = $"{Curvature.Definiteness(values, zero)} (eigenvalues {shown})";
         if (dropped == n)
             return (FallbackKind.HessianSingular, why, "every eigenvalue is 0 (L is linear here): took a gradient step instead");
         var kind = flipped > 0 ? FallbackKind.HessianIndefinite : FallbackKind.HessianSingular;
-        var flat = Math.Sqrt(flatSlope) > 1e-12 * Math.Sqrt(gradient.Sum(v => v * v))
-            ? $" plus a gradient step −η(I − H⁺H)∇L/max|λ| along {(dropped == 1 ? "it" : "them")}, where ∇L has a component the pseudo-inverse would drop"
+        var flat = Math.Sqrt(flatSlope) > 1e-12 * Math.Sqrt(gradient.Select((v, i) => s[i] * s[i] * v * v).Sum())
+            ? $" plus a gradient step −η S(I − H'⁺H')S∇L/max|λ'| along {(dropped == 1 ? "it" : "them")} (H' = SHS, S = diag(1/√|H_ii|)), where ∇L has a component the pseudo-inverse would drop"
             : "";
         var how = (flipped > 0 ? $"took {NumberText.Count(flipped, "negative eigenvalue")} by magnitude" : "") +
                   (flipped > 0 && dropped > 0 ? " and " : "") +

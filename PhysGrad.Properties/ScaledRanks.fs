@@ -1,0 +1,114 @@
+/// Rank, singularity and definiteness decisions are made on equilibrated matrices (trial 18): IG, GN and
+/// Newton are invariant to the units of x (IG and GN also to those of y, THEORY §3), so a problem whose
+/// variables and outputs are measured in units 10^k apart (k from −8 to 8) must take the same steps, mapped
+/// by the scaling, and no fallback; a genuinely singular J must still be noted at every scale.
+module PhysGrad.Properties.ScaledRanks
+
+open System
+open Xunit
+open FsCheck
+open FsCheck.FSharp
+open FsCheck.Xunit
+open PhysGrad.Numerics
+open PhysGrad.Numerics.Rules
+open PhysGrad.Symbolic
+
+/// A linear problem y = A x with the default loss ½‖y − t‖², in the variables u = D_x⁻¹ x and the
+/// outputs D_y y: its coefficients D_y,i A_ij D_x,j, its target D_y t and its start D_x⁻¹ x₀.
+let private scaledProblem (a: float[,]) (t: float[]) (x0: float[]) (dx: float[]) (dy: float[]) =
+    let n = x0.Length
+    let text (v: float) = v.ToString("R", Globalization.CultureInfo.InvariantCulture)
+    let rows =
+        [ for i in 0 .. Array2D.length1 a - 1 ->
+              String.Join(" + ", [ for j in 0 .. n - 1 -> sprintf "(%s)*x%d" (text (dy.[i] * a.[i, j] * dx.[j])) j ]) ]
+    let start = Array.init n (fun j -> x0.[j] / dx.[j])
+    let problem =
+        Problem.Create(Array.init n (sprintf "x%d"), Parse.many (String.Join("; ", rows)), null, Array.mapi (fun i v -> dy.[i] * v) t, start, null, false)
+    CompiledProblem problem, start
+
+/// One step of the rule from the start: the step in the original x (D_x Δu) and the fallback, if any.
+let private step (rule: IUpdateRule) (a: float[,]) t x0 (dx: float[]) dy =
+    let problem, start = scaledProblem a t x0 dx dy
+    let stepper = Stepper(problem, rule, start)
+    let note = stepper.Step()
+    let x = stepper.X.ToArray()
+    Array.init x0.Length (fun j -> (x.[j] - start.[j]) * dx.[j]), note
+
+type private Case = { A: float[,]; Target: float[]; Start: float[]; Kx: int[]; Ky: int[] }
+
+/// 2–4 variables, A diagonal, lower triangular or full, with unit diagonal and off-diagonal entries of at
+/// most 0.6/n in magnitude (diagonally dominant, so its condition is at most 4 or so); integer data.
+let private cases =
+    gen {
+        let! n = Gen.choose (2, 4)
+        let! kind = Gen.elements [ "diagonal"; "triangular"; "full" ]
+        let! off = Gen.arrayOfLength (n * n) (Gen.choose (-6, 6))
+        let a =
+            Array2D.init n n (fun i j ->
+                if i = j then 1.0 + float (abs off.[i * n + j]) / 10.0
+                elif kind = "diagonal" || (kind = "triangular" && j > i) then 0.0
+                else float off.[i * n + j] / 10.0 / float n)
+        let! t = Gen.arrayOfLength n (Gen.choose (-9, 9) |> Gen.map float)
+        let! x0 = Gen.arrayOfLength n (Gen.choose (-9, 9) |> Gen.map (fun k -> float k + 0.5))
+        let! kx = Gen.arrayOfLength n (Gen.choose (-8, 8))
+        let! ky = Gen.arrayOfLength n (Gen.choose (-8, 8))
+        return { A = a; Target = t; Start = x0; Kx = kx; Ky = ky }
+    }
+    |> Arb.fromGen
+
+let private powers (ks: int[]) = ks |> Array.map (fun k -> Math.Pow(10.0, float k))
+
+let private rules () : (IUpdateRule * bool * float) list =
+    // (rule, invariant to the units of y too, the relative accuracy of its solve). IG and Newton solve by
+    // elimination (backward stable: ε times the condition, at most about 4 here, of the equilibrated
+    // matrix); GN's dense step goes through MathNet's SVD, whose iteration stops at a relative accuracy
+    // near 10⁻⁸ (its least-squares agreement is checked to 10⁻⁷ in LinearAlgebraTests too).
+    [ InverseGradient 0.3, true, 1e-9; GaussNewton 0.3, true, 1e-6; Newton 1.0, false, 1e-9 ]
+
+[<Property(MaxTest = 100)>]
+let ``IG, GN and Newton take the unscaled step, mapped by D_x, on problems scaled by 10^k, k in −8..8, without fallback`` () =
+    Prop.forAll cases (fun c ->
+        let n = c.Start.Length
+        let ones = Array.create n 1.0
+        [ for rule, inY, accuracy in rules () ->
+              let reference, referenceNote = step rule c.A c.Target c.Start ones ones
+              let dy = if inY then powers c.Ky else ones
+              let scaled, note = step rule c.A c.Target c.Start (powers c.Kx) dy
+              let size = reference |> Array.map abs |> Array.max
+              let deviation = Array.map2 (fun s r -> abs (s - r)) scaled reference |> Array.max
+              (isNull referenceNote && isNull note && deviation <= accuracy * size)
+              |> Prop.label (sprintf "%s: step %A, scaled %A (deviation %g of %g); notes %O / %O" rule.Name reference scaled deviation size referenceNote note) ]
+        |> List.reduce (.&.))
+
+[<Property(MaxTest = 50)>]
+let ``a genuinely singular J (two equal rows) is noted by IG, GN and Newton at every scale`` () =
+    Prop.forAll cases (fun c ->
+        let n = c.Start.Length
+        let a = Array2D.copy c.A
+        for j in 0 .. n - 1 do
+            a.[1, j] <- a.[0, j]
+        // Rows 0 and 1 equal, measured in one unit (D_y,1 = D_y,0), so that the scaled J, as the doubles its
+        // coefficients round to, is singular too: with different units the two rows round differently and
+        // the matrix that is stepped on is merely 10¹⁶-conditioned, not singular. The other outputs and
+        // every variable keep their own units from 10⁻⁸ to 10⁸.
+        let ky = Array.copy c.Ky
+        ky.[1] <- ky.[0]
+        [ for rule, inY, _ in rules () ->
+              let dy = if inY then powers ky else Array.create n 1.0
+              let _, note = step rule a c.Target c.Start (powers c.Kx) dy
+              (not (isNull note))
+              |> Prop.label (sprintf "%s took no fallback on the singular J (rows 0 and 1 equal)" rule.Name) ]
+        |> List.reduce (.&.))
+
+[<Fact>]
+let ``the trial's J = diag(1e8, 6e-8) is solved, not called singular, and x1 moves`` () =
+    let p = Problem.Create([| "x0"; "x1" |], Parse.many "1e8*x0; 1e-8*x1^2", null, [| 1e8; 1e-8 |], [| 3.0; 3.0 |], null, false)
+    for rule in [ InverseGradient 0.3 :> IUpdateRule; GaussNewton 0.3; Newton 1.0 ] do
+        let stepper = Stepper(CompiledProblem p, rule, [| 3.0; 3.0 |])
+        let note = stepper.Step()
+        Assert.True(isNull note, sprintf "%s: %O" rule.Name note)
+        // IG/GN: Δx1 = 0.3·(1e-8 − 9e-8)/(6e-8) = −0.4; Newton on ½(x0·1e8 − 1e8)² + ½(1e-8(x1² − 1))² moves x1 too.
+        Assert.True(stepper.X.[1] < 3.0, sprintf "%s left x1 at %g" rule.Name stepper.X.[1])
+    let ig = Stepper(CompiledProblem p, InverseGradient 0.3, [| 3.0; 3.0 |])
+    ig.Step() |> ignore
+    Assert.Equal(2.6, ig.X.[1], 12)
