@@ -21,7 +21,7 @@ let private run (p: Problem) m eta iterations =
 let ``Newton with a singular Hessian still descends along the gradient's null-space component`` () =
     // P = x, L = y0² + |y1| from (1, 3): ∇L = (2x0, sign x1), H = diag(2, 0). H⁺∇L = (x0, 0), so the
     // pseudo-inverse step alone lands on (0, 3) and stops there with ∇L = (0, 1) ≠ 0. With the gradient
-    // step −η(I − H⁺H)∇L/max|λ| = (0, −½) added (η = 1, max|λ| = 2): (1, 3) → (0, 2.5) → (0, 2) → … → (0, 0),
+    // step −η S(I − H'⁺H')S∇L/max|λ'| = (0, −½) added (η = 1, S = I: 2^−round(log₂ 2 / 2) = 1 with ties to even, and 1 for the zero row; max|λ'| = 2): (1, 3) → (0, 2.5) → (0, 2) → … → (0, 0),
     // where L = 0, after 6 steps.
     let p = create [| "x0"; "x1" |] "x0; x1" "y0^2 + abs(y1)" [| 0.0; 0.0 |] [| 1.0; 3.0 |]
     let r = run p Method.Newton 1.0 10
@@ -31,7 +31,7 @@ let ``Newton with a singular Hessian still descends along the gradient's null-sp
     Assert.Equal(6, r.Exit.Iteration)
     Assert.NotEqual(StopReason.StationaryNonMinimum, r.StopReason)
     Assert.All(r.Fallbacks, fun f -> Assert.Equal(FallbackKind.HessianSingular, f.Kind))
-    Assert.Contains("(I − H⁺H)", r.Fallbacks.[0].Reason)
+    Assert.Contains("S(I − H'⁺H')S∇L/max|λ'|", r.Fallbacks.[0].Reason)
 
 [<Fact>]
 let ``Newton on a loss linear in one output keeps moving along it`` () =

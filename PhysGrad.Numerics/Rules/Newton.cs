@@ -238,7 +238,7 @@ public sealed class Newton : RuleBase
     /// plus the gradient step −η (vₖᵀg / max|λ|) vₖ along each eigenvalue with |λₖ| ≤ δ, treated as zero: the
     /// pseudo-inverse alone (−η H⁺g) would drop the gradient's component in H's null space, stop on a
     /// slope, and call it stationary. All of it is taken on the Jacobi-scaled H' = S H S in z = S⁻¹x (S =
-    /// diag(1/√|H_ii|)), so the decisions do not depend on the units of x. The flat-direction part is
+    /// diag(1/√|H_ii|) rounded to powers of two), so the decisions do not depend on the units of x. The flat-direction part is
     /// −η S (I − H'⁺H') S g / max|λ'|, gradient descent in z with the step 1/max|λ'| that suits a function whose
     /// curvature is at most max|λ'| (Nesterov, Introductory Lectures on Convex Optimization, 2004, §1.2.3): it has
     /// x's unit like the rest of the step, and with x → s·x and L → c·L it scales by s, so Newton's path stays
@@ -260,7 +260,11 @@ public sealed class Newton : RuleBase
         {
             var d = Math.Abs(hx[r * n + r]);
             if (!(d > 0)) for (var c = 0; c < n; c++) d = Math.Max(d, Math.Abs(hx[r * n + c]));
-            s[r] = d > 0 && double.IsFinite(d) ? 1 / Math.Sqrt(d) : 1.0;
+            // The power of two nearest 1/√|H_ii|: scaling by it is exact, so the decisions and the flat step are
+            // the same numbers at every power-of-two change of units (1/√2 itself made H' = diag(1 − 2⁻⁵², 0)
+            // and a flat step of 1 + 2⁻⁵² on the book's x1; within a factor √2 of Jacobi's S, which is all the
+            // rank decision needs).
+            s[r] = d > 0 && double.IsFinite(d) ? Math.ScaleB(1.0, -(int)Math.Round(Math.Log2(d) / 2)) : 1.0;
         }
         var h = MathNet.Numerics.LinearAlgebra.Double.DenseMatrix.Create(n, n, 0);
         var original = MathNet.Numerics.LinearAlgebra.Double.DenseMatrix.Create(n, n, 0);
@@ -303,7 +307,7 @@ public sealed class Newton : RuleBase
             return (FallbackKind.HessianSingular, why, "every eigenvalue is 0 (L is linear here): took a gradient step instead");
         var kind = flipped > 0 ? FallbackKind.HessianIndefinite : FallbackKind.HessianSingular;
         var flat = Math.Sqrt(flatSlope) > 1e-12 * Math.Sqrt(gradient.Select((v, i) => s[i] * s[i] * v * v).Sum())
-            ? $" plus a gradient step −η S(I − H'⁺H')S∇L/max|λ'| along {(dropped == 1 ? "it" : "them")} (H' = SHS, S = diag(1/√|H_ii|)), where ∇L has a component the pseudo-inverse would drop"
+            ? $" plus a gradient step −η S(I − H'⁺H')S∇L/max|λ'| along {(dropped == 1 ? "it" : "them")}, where ∇L has a component the pseudo-inverse would drop (H' = SHS, S ≈ diag(1/√|H_ii|))"
             : "";
         var how = (flipped > 0 ? $"took {NumberText.Count(flipped, "negative eigenvalue")} by magnitude" : "") +
                   (flipped > 0 && dropped > 0 ? " and " : "") +
