@@ -399,6 +399,17 @@ public static class LinearAlgebra
                 if (balanced) break;
             }
         var kept = SpectralProduct(scaled, rhs, -1.0, tau, result);
+        if (n > 0 && m == n && kept == n && result.Length == n)
+        {
+            // Full rank and square: J⁺g = J⁻¹g, which elimination gives to rounding (backward stable), where
+            // the SVD's iteration stops near 10⁻⁸ relative on graded matrices.
+            var solved = new double[n];
+            if (Solve(System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref jacobian[0, 0], n * n), g, solved).Ok)
+            {
+                solved.CopyTo(result, 0);
+                return kept;
+            }
+        }
         if (result.Length == n) Unscale(result, columns);
         return kept;
     }

@@ -59,15 +59,13 @@ let private cases =
 let private powers (ks: int[]) = ks |> Array.map (fun k -> Math.Pow(10.0, float k))
 
 let private rules () : (IUpdateRule * bool * float) list =
-    // (rule, invariant to the units of y too, the relative accuracy of its solve). IG and Newton solve by
+    // (rule, invariant to the units of y too, the relative accuracy of its solve). Each solves by
     // elimination (backward stable: ε times the condition, at most about 4 here, of the equilibrated
-    // matrix); GN's dense step goes through MathNet's SVD, whose iteration stops at a relative accuracy
-    // near 10⁻⁸ (its least-squares agreement is checked to 10⁻⁷ in LinearAlgebraTests too).
-    [ InverseGradient 0.3, true, 1e-9; GaussNewton 0.3, true, 1e-6; Newton 1.0, false, 1e-9 ]
+    // matrix); GN's square step of full rank too (it went through MathNet's SVD, whose iteration stops near
+    // 10⁻⁸ relative and was 3.1·10⁻⁶ off on a graded 4×4 J: the replay below).
+    [ InverseGradient 0.3, true, 1e-9; GaussNewton 0.3, true, 1e-9; Newton 1.0, false, 1e-9 ]
 
-[<Property(MaxTest = 100)>]
-let ``IG, GN and Newton take the unscaled step, mapped by D_x, on problems scaled by 10^k, k in −8..8, without fallback`` () =
-    Prop.forAll cases (fun c ->
+let private takesTheUnscaledStep (c: Case) =
         let n = c.Start.Length
         let ones = Array.create n 1.0
         [ for rule, inY, accuracy in rules () ->
@@ -78,7 +76,16 @@ let ``IG, GN and Newton take the unscaled step, mapped by D_x, on problems scale
               let deviation = Array.map2 (fun s r -> abs (s - r)) scaled reference |> Array.max
               (isNull referenceNote && isNull note && deviation <= accuracy * size)
               |> Prop.label (sprintf "%s: step %A, scaled %A (deviation %g of %g); notes %O / %O" rule.Name reference scaled deviation size referenceNote note) ]
-        |> List.reduce (.&.))
+        |> List.reduce (.&.)
+
+[<Property(MaxTest = 100)>]
+let ``IG, GN and Newton take the unscaled step, mapped by D_x, on problems scaled by 10^k, k in −8..8, without fallback`` () =
+    Prop.forAll cases takesTheUnscaledStep
+
+/// The case that failed CI's run of main by chance (GN through the SVD, 3.1·10⁻⁶ off).
+[<Property(MaxTest = 1, Replay = "(13166375513812684091,9708874866336827835,23)")>]
+let ``the graded 4×4 J that GN's SVD solved to 3e-6 takes the unscaled step (replay)`` () =
+    Prop.forAll cases takesTheUnscaledStep
 
 [<Property(MaxTest = 50)>]
 let ``a genuinely singular J (two equal rows) is noted by IG, GN and Newton at every scale`` () =
