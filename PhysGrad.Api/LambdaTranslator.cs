@@ -124,9 +124,11 @@ public static class LambdaTranslator
             {
                 if (lambda.Body is not NewArrayExpression { NodeType: ExpressionType.NewArrayInit } array)
                     throw Unsupported($"the result {lambda.Body}: build the array in place, as new[] {{ a, b, ... }}");
-                components = array.Expressions.Select(Visit).ToArray();
+                // A simulator's elements are the outputs y0, y1, …; a local inverse's ((y, x) arrays) the variables.
+                var role = _arrays.Count > 0 ? "x" : "y";
+                components = array.Expressions.Select((element, j) => Element(element, $"{role}{j} (element {j} of the result)")).ToArray();
             }
-            else components = [Visit(lambda.Body)];
+            else components = [Element(lambda.Body, "the lambda's value")];
 
             string[] variables = _array is null
                 ? ps.Select(p => p.Name ?? throw Unsupported("a parameter without a name")).ToArray()
@@ -135,6 +137,20 @@ public static class LambdaTranslator
                 if (variables.Contains(name))
                     throw Unsupported($"the captured value '{name}', which has the name of a variable: rename it");
             return new TranslatedLambda(variables, components.Select(Expression.Wrap).ToArray(), _parameters);
+        }
+
+        // One element of the result, translated; an exact division by zero or non-finite constant in it (x[0] / 0.0)
+        // is named with the element and its expression, as the expression alone did not say which output held it.
+        private Core Element(Linq element, string what)
+        {
+            try
+            {
+                return Visit(element);
+            }
+            catch (SymbolicException e) when (e.Kind is ErrorKind.DivisionByZero or ErrorKind.NonFinite)
+            {
+                throw new SymbolicException(e.Kind, $"In {what}, {element}: {e.Message}");
+            }
         }
 
         private SymbolicException Unsupported(string what) =>

@@ -352,6 +352,16 @@ public static class MethodCatalog
     public static string DidYouMean(string name, IEnumerable<string> known) =>
         ProblemDefinition.Nearest(name, known) is { } nearest ? $" (did you mean '{nearest}'?)" : "";
 
+    /// <summary>
+    /// As <see cref="DidYouMean(string, IEnumerable{string})"/>, also near the short names in
+    /// <paramref name="aliases"/> (alias → the name it stands for), suggesting the name they stand for: "sipp" is
+    /// one letter from the alias "sip" and two from "sip-pg", so it is taken for sip-pg.
+    /// </summary>
+    public static string DidYouMean(string name, IEnumerable<string> known, IReadOnlyDictionary<string, string> aliases) =>
+        ProblemDefinition.Nearest(name, known.Concat(aliases.Keys)) is { } nearest
+            ? $" (did you mean '{(aliases.TryGetValue(nearest, out var full) ? full : nearest)}'?)"
+            : "";
+
     private static int SharedLetters(string a, string b) => ProblemDefinition.SharedLetters(a, b);
 
     /// <summary>Names as a list in words: <c>gd</c>, <c>gd and pg</c>, <c>gd, adam and pg</c>.</summary>

@@ -89,12 +89,18 @@ public sealed partial class PhysicsProblem
     /// finite, land on P(x₀) to a componentwise backward error of at most <see cref="CompiledProblem.LandingUlps"/>
     /// units of rounding (<see cref="CompiledProblem.Lands"/>; Higham, Accuracy and Stability of Numerical
     /// Algorithms, §1.6: what rounding x and P alone can cause, at any scale of y), and return x₀ itself,
-    /// ‖x₁ − x₀‖ ≤ 10⁻⁸(1 + ‖x₀‖) (not another branch). The inverse is still used as given: the user may mean it.
+    /// ‖x₁ − x₀‖ ≤ 10⁻⁸(1 + ‖x₀‖) (not another branch). Then, when the problem has a numeric target y*, at the
+    /// target too: x* = P⁻¹(y*; x₀) must land on y* by the same measure (an inverse right at the start alone, such as
+    /// √y for P = x³ at x₀ = 1, otherwise passes unnoticed and PG steps toward the wrong point). A target where the
+    /// inverse has no finite value is not counted against it (y* may lie outside P's range). The inverse is still
+    /// used as given: the user may mean it.
     /// </summary>
-    public string? GivenInverseWarning => GivenInverseWarningFor(Model, () => Compiled, Start);
+    public string? GivenInverseWarning => GivenInverseWarningFor(Model, () => Compiled, Start, Definition.HasNumericTarget ? Definition.Target : null);
 
-    /// <summary><see cref="GivenInverseWarning"/> for a model, its compilation (asked for only when the inverse is given) and a start.</summary>
-    internal static string? GivenInverseWarningFor(Symbolic.Problem model, Func<CompiledProblem> compiled, IReadOnlyList<double> start)
+    /// <summary><see cref="GivenInverseWarning"/> for a model, its compilation (asked for only when the inverse is
+    /// given), a start and a numeric target (null when there is none).</summary>
+    internal static string? GivenInverseWarningFor(Symbolic.Problem model, Func<CompiledProblem> compiled, IReadOnlyList<double> start,
+        IReadOnlyList<double>? target)
     {
         if (model.InverseSource != Symbolic.InverseSource.Given || start.Count != model.Variables.Length) return null;
         var c = compiled();
@@ -110,11 +116,22 @@ public sealed partial class PhysicsProblem
         static double Norm(double[] v) => CompiledProblem.Norm(v, v.Length);
         var away = Norm(x1.Select((v, i) => v - x0[i]).ToArray()) / (1 + Norm(x0));
         if (!c.Lands(x1, y0, y1))
-            return $"the given inverse does not invert the simulator at the start: P⁻¹(P(x₀); x₀) = {NumberText.Vector(x1)} for x₀ = {NumberText.Vector(x0)}, and P of it is {NumberText.Vector(y1)}, not P(x₀) = {NumberText.Vector(y0)}; PG uses it as given (check \"inverse\" or --inverse, or drop it to have one derived)";
+            return $"the given inverse does not invert the simulator at the start: P⁻¹(P(x₀); x₀) = {NumberText.Vector(x1)} for x₀ = {NumberText.Vector(x0)}, and P of it is {NumberText.Vector(y1)}, not P(x₀) = {NumberText.Vector(y0)}; PG uses it as given ({Remedy})";
         if (!(away <= 1e-8))
             return $"the given inverse returns another preimage at the start: P⁻¹(P(x₀); x₀) = {NumberText.Vector(x1)}, not x₀ = {NumberText.Vector(x0)} (another branch); PG uses it as given and may jump to that branch";
-        return null;
+        if (target is null || target.Count != c.M) return null;
+        var yStar = target.ToArray();
+        var xStar = new double[c.N];
+        // No finite value at y*: y* may lie outside P's range, which no inverse can reach; not the inverse's fault.
+        if (!c.Invert(yStar, x0, xStar)) return null;
+        var landed = new double[c.M];
+        c.Simulate(xStar, landed);
+        return c.Lands(xStar, yStar, landed) ? null
+            : $"the given inverse does not invert the simulator at the target: P⁻¹(y*; x₀) = {NumberText.Vector(xStar)}, and P of it is {NumberText.Vector(landed)}, not y* = {NumberText.Vector(yStar)}; PG uses it as given and steps toward the wrong point ({Remedy})";
     }
+
+    // What to do about a given inverse that misses, in the API's words (the CLI's option is its own concern).
+    private const string Remedy = "check the inverse given with the problem, or leave it out to have one derived";
 
     /// <summary>
     /// The default methods for this problem (<see cref="BookExample.DefaultMethods"/>) split into those that
@@ -187,6 +204,13 @@ public sealed partial class PhysicsProblem
         if (numericInverse && inverse is not null)
             throw new SymbolicException(ErrorKind.Invalid, "Give either an inverse or numericInverse, not both.");
         var components = simulator.Select(e => e.Core).ToArray();
+        // Inferred variables: x0, x1, … are always variables, so a parameter of that name would silently
+        // make a variable a constant (and the start one value too long); the CLI's --param refuses it alike.
+        if (variables is null && parameters is not null && Structure.FreeSymbolNames(components)
+                .FirstOrDefault(n => parameters.ContainsKey(n) && n.Length > 1 && n[0] == 'x' && n.Skip(1).All(char.IsAsciiDigit)) is { } taken)
+            throw new SymbolicException(ErrorKind.Variable,
+                $"The parameter '{taken}' is a variable: the variables are inferred from the simulator, and the names x0, x1, … are always variables; " +
+                $"give its value in the start, or, to hold it constant, give the variables explicitly (without {taken}).");
         var names = variables ?? Structure.FreeSymbolNames(components)
             .Where(n => parameters is null || !parameters.ContainsKey(n)).ToArray();
         var inverseCore = inverse?.Select(e => e.Core).ToArray();
@@ -220,6 +244,9 @@ public sealed partial class PhysicsProblem
     /// <param name="loss">L(y), optional.</param>
     /// <param name="inverse">x = P⁻¹(y; x), optional: one element per variable.</param>
     /// <exception cref="SymbolicException">A construct the translator does not understand, named.</exception>
+    // Preferred when a lambda fits this overload and the one-scalar one alike (x => new double[0] uses no x):
+    // without it C# reports CS0121, an ambiguous call, for such a lambda.
+    [System.Runtime.CompilerServices.OverloadResolutionPriority(1)]
     public static PhysicsProblem FromLambda(
         System.Linq.Expressions.Expression<Func<double[], double[]>> simulator, IReadOnlyList<double>? target = null,
         IReadOnlyList<double>? start = null, System.Linq.Expressions.Expression<Func<double[], double>>? loss = null,

@@ -836,13 +836,26 @@ public sealed partial record ProblemDefinition(
     private static Dictionary<string, double>? ParameterTable(JsonElement root)
     {
         if (!root.TryGetProperty("parameters", out var e)) return null;
-        if (e.ValueKind != JsonValueKind.Object || e.EnumerateObject().Any(p => p.Value.ValueKind != JsonValueKind.Number))
+        if (e.ValueKind != JsonValueKind.Object)
             throw Kind("parameters", "an object of numbers, e.g. {\"g\": 9.81}");
+        foreach (var bad in e.EnumerateObject().Where(p => p.Value.ValueKind != JsonValueKind.Number).Take(1))
+            throw NotANumber($"parameters.{bad.Name}", bad.Value, $"e.g. {{\"{bad.Name}\": 9.81}}");
         return e.EnumerateObject().ToDictionary(p => p.Name, p => Finite(p.Value, $"parameters.{p.Name}"));
     }
 
     private static SymbolicException Kind(string field, string what) =>
         new(ErrorKind.Invalid, $"The field \"{field}\" must be {what}.");
+
+    // An entry that must be a number and is not, named by its path (parameters.k, start[1]); a number written
+    // in quotes ("6") is a JSON string, and the message says to drop the quotes rather than that it is no number.
+    private static SymbolicException NotANumber(string where, JsonElement value, string example)
+    {
+        var text = value.ValueKind == JsonValueKind.String ? value.GetString()! : value.GetRawText();
+        var quoted = value.ValueKind == JsonValueKind.String && UserNumbers.TryRead(text.Trim(), out _, out _);
+        return new(ErrorKind.Invalid, quoted
+            ? $"In the problem file, {where} is the string \"{text}\": a number must not be quoted; write {text.Trim()} without the quotes."
+            : $"In the problem file, {where} must be a number ({example}), not {(value.ValueKind == JsonValueKind.String ? $"the string \"{text}\"" : text)}.");
+    }
 
     private static string[]? Strings(JsonElement root, string field, bool required)
     {
@@ -857,9 +870,12 @@ public sealed partial record ProblemDefinition(
     private static double[] Numbers(JsonElement root, string field, bool allowNames)
     {
         if (!root.TryGetProperty(field, out var e)) return [];
-        if (e.ValueKind != JsonValueKind.Array || e.EnumerateArray().Any(v =>
-                v.ValueKind != JsonValueKind.Number && !(allowNames && v.ValueKind == JsonValueKind.String)))
+        if (e.ValueKind != JsonValueKind.Array)
             throw Kind(field, allowNames ? "an array of numbers or names" : "an array of numbers");
+        var entries = e.EnumerateArray().ToArray();
+        for (var k = 0; k < entries.Length; k++)
+            if (entries[k].ValueKind != JsonValueKind.Number && !(allowNames && entries[k].ValueKind == JsonValueKind.String))
+                throw NotANumber($"{field}[{k}]", entries[k], allowNames ? "or a name in quotes, e.g. \"a\"" : "one per variable");
         return e.EnumerateArray().Select((v, k) => v.ValueKind == JsonValueKind.Number ? Finite(v, $"{field}[{k}]") : 0.0).ToArray();
     }
 
@@ -879,7 +895,14 @@ public sealed partial record ProblemDefinition(
         if (!root.TryGetProperty("target", out var e) || e.ValueKind != JsonValueKind.Array) return null;
         var names = e.EnumerateArray().Select(v => v.ValueKind == JsonValueKind.String ? v.GetString() : null).ToArray();
         if (names.All(n => n is null)) return null;
-        foreach (var n in names.Where(n => n is not null)) ParseName("target", n!);
+        var entries = e.EnumerateArray().ToArray();
+        for (var k = 0; k < names.Length; k++)
+            if (names[k] is { } n)
+            {
+                // A quoted number is a string to JSON, which would be read as a name if it were one.
+                if (UserNumbers.TryRead(n.Trim(), out _, out _)) throw NotANumber($"target[{k}]", entries[k], "");
+                ParseName($"target[{k}]", n);
+            }
         return names;
     }
 

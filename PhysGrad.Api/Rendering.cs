@@ -50,18 +50,23 @@ internal static class Rendering
 /// <summary>
 /// Plots cannot be drawn because SkiaSharp's native library (<c>libSkiaSharp.so</c> on Linux,
 /// <c>libSkiaSharp.dylib</c> on macOS, <c>libSkiaSharp.dll</c> on Windows), through which ScottPlot draws,
-/// is not found for this platform. It belongs in the application's <c>runtimes/&lt;rid&gt;/native/</c> folder
-/// (or next to the application), and comes from the NuGet package <c>SkiaSharp.NativeAssets.Linux</c>,
-/// <c>SkiaSharp.NativeAssets.macOS</c> or <c>SkiaSharp.NativeAssets.Win32</c>, which ScottPlot references; the
-/// physgrad tool ships it for linux-x64, linux-arm64, osx, win-x64 and win-arm64 only. Everything but the
+/// is not found for this platform. .NET finds it in two ways only: when the application references the NuGet
+/// package <c>SkiaSharp.NativeAssets.Linux</c>, <c>.macOS</c> or <c>.Win32</c> (a PackageReference, directly or
+/// through PhysGrad's or ScottPlot's package: the build then lists <c>runtimes/&lt;rid&gt;/native/</c> in the
+/// application's <c>.deps.json</c>, which is what the loader reads), or when the file lies next to the
+/// application's assembly (<see cref="AppContext.BaseDirectory"/>). A copy in <c>runtimes/&lt;rid&gt;/native/</c>
+/// of an application that references PhysGrad's DLLs by path (HintPath) is not listed, so it is not found.
+/// The physgrad tool ships it for linux-x64, linux-arm64, osx, win-x64 and win-arm64 only. Everything but the
 /// plots works without it. Thrown by every method that saves plots (<see cref="PhysicsProblem.SavePlots(PhysGrad.Comparison, string)"/>,
 /// <see cref="TrajectoryPlots"/>, <see cref="FieldPlots"/>, <see cref="Training.SavePlots(IReadOnlyList{TrainingHistory}, string, string)"/>).
 /// </summary>
 public sealed class PlottingLibraryMissingException(DllNotFoundException inner)
     : InvalidOperationException(
         $"Plots cannot be drawn: SkiaSharp's native library (libSkiaSharp: .so on Linux, .dylib on macOS, .dll on Windows) is missing for this platform " +
-        $"({System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier}). It belongs in the application's runtimes/<rid>/native/ folder " +
-        "(or next to the application), from the NuGet package SkiaSharp.NativeAssets.Linux, .macOS or .Win32; the physgrad tool ships it for " +
+        $"({System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier}). Add a PackageReference to SkiaSharp.NativeAssets.Linux, .macOS or .Win32 " +
+        "to the application's project (the build then lists runtimes/<rid>/native/ in its .deps.json, where .NET looks), or copy the library next to " +
+        $"the application's assembly, into {AppContext.BaseDirectory}; a copy in runtimes/<rid>/native/ is not found unless the .deps.json lists it " +
+        "(DLLs referenced by HintPath are not). The physgrad tool ships it for " +
         $"linux-x64, linux-arm64, osx, win-x64 and win-arm64. Everything but the plots works without it. (The loader said: {inner.Message})", inner)
 {
     /// <summary>The runtime identifier of this platform, e.g. <c>linux-musl-x64</c>.</summary>

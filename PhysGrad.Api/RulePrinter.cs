@@ -142,7 +142,7 @@ public static class RulePrinter
     public static IReadOnlyDictionary<string, string> TargetLatex(IReadOnlyList<string> targetSymbols) =>
         targetSymbols.Select((name, j) => (name, j)).ToDictionary(t => t.name, t => $"y^{{*}}_{{{t.j}}}");
 
-    /// <summary>The order of every generated C# method's parameters, as the file's second comment line says it.</summary>
+    /// <summary>The order of every generated C# method's parameters, as a comment line of the file says it (after the header and any notes on skipped methods).</summary>
     public const string ParameterOrder =
         "Each method takes its state first (x0, x1, …; y0, y1, … for YStep), then the target symbols and parameters, then the step size, then an out parameter per step.";
 

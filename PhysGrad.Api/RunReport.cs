@@ -16,7 +16,7 @@ public static class RunReport
     };
 
     /// <summary>
-    /// <c>{"problem":{...,"target" (null when not given),"targetUse","inverseWarning" (null unless a given inverse does not invert P at the start: <see cref="PhysicsProblem.GivenInverseWarning"/>)},"methods":[{"name","label" (the name, or with η and options when the method runs more than once: "gd:0.01"),"eta","trajectory" (from the start point),
+    /// <c>{"problem":{...,"target" (null when not given),"targetUse","inverseWarning" (null unless a given inverse does not invert P at the start or at a numeric target: <see cref="PhysicsProblem.GivenInverseWarning"/>)},"methods":[{"name","label" (the name, or with η and options when the method runs more than once: "gd:0.01"),"eta","trajectory" (from the start point),
     /// "trajectoryIterations" (the iteration of each trajectory point: 0, 1, 2, …, or 0, 5, 10, … of a run that recorded every 5th),"losses" (every iteration),"final",
     /// "finalLoss","distance" (null without a target),"distanceSpace" ("x", "y" or "none"),"diagonalAlignment","stopReason","stopDetail","stop" (typed: iteration,
     /// criterion, point kind and Hessian eigenvalues, non-finite quantity/index/value),"fallbacks" (iteration, kind, reason),"innerSolves" (per step of a rule with
@@ -70,7 +70,8 @@ public static class RunReport
                 inverse = model.IsInverseResolved ? model.Inverse?.Select(Symbolic.Infix.Format) : null,
                 inverseSource = model.IsInverseResolved ? model.InverseSource.ToString().ToLowerInvariant() : "not derived",
                 // A given inverse that does not invert the simulator at the start: used as given, with this warning.
-                inverseWarning = model.IsInverseResolved ? PhysicsProblem.GivenInverseWarningFor(model, () => new CompiledProblem(model), definition.Start) : null,
+                inverseWarning = model.IsInverseResolved ? PhysicsProblem.GivenInverseWarningFor(model, () => new CompiledProblem(model), definition.Start,
+                    definition.HasNumericTarget ? definition.Target : null) : null,
                 targetX = target?.X?.Select(Finite),
                 targetXKind = target is null ? null : JsonNamingPolicy.CamelCase.ConvertName(target.Kind.ToString()),
                 targetXNote = target?.Note,
@@ -155,7 +156,15 @@ public static class RunReport
     /// short with its length); <see cref="ToJson"/> gives them whole.
     /// </summary>
     /// <param name="problem">The compiled problem's model (after PG has asked for the inverse).</param>
-    public static string InverseDescription(Symbolic.Problem problem) => problem.InverseSource switch
+    public static string InverseDescription(Symbolic.Problem problem) =>
+        // A closed form undefined at the parameters' values (x0 = y0/k at k = 0) is replaced by the numeric
+        // inverse when the problem is compiled (Problem.WithParameterValues): say what runs, and why.
+        problem.Parameters.Count > 0 && problem.InverseSource != Symbolic.InverseSource.Numeric
+            && problem.WithParameterValues() is { InverseSource: Symbolic.InverseSource.Numeric } bound
+            ? Describe(bound)
+            : Describe(problem);
+
+    private static string Describe(Symbolic.Problem problem) => problem.InverseSource switch
     {
         // A note with parentheses of its own follows a colon: "numeric (no closed form … (the symbolic
         // derivation was stopped))" nested them.

@@ -192,6 +192,9 @@ public static class Training
     /// <summary>The method names <see cref="ParseMethod"/> accepts.</summary>
     public static IReadOnlyList<string> MethodNames { get; } = ["gd", "adam", "gn", "hig", "sip-ig", "sip-pg"];
 
+    // The short names ParseMethod also takes, each with the name it stands for (suggested for a name near either).
+    private static readonly Dictionary<string, string> MethodAliases = new() { ["sip"] = "sip-pg" };
+
     /// <summary>An example by name; <paramref name="lambda"/> is the HIG toy's scaling (ignored by exp).</summary>
     /// <exception cref="SymbolicException">An unknown name, or λ not finite and non-zero (ErrorKind.Invalid).</exception>
     public static TrainingExample Example(string name, double lambda = 1) => name switch
@@ -212,7 +215,7 @@ public static class Training
         "hig" => TrainingMethod.Hig,
         "sip-ig" => TrainingMethod.SipInverseGradient,
         "sip-pg" or "sip" => TrainingMethod.SipPhysicalGradient,
-        _ => throw new SymbolicException(ErrorKind.Invalid, $"Unknown method '{name}'{MethodCatalog.DidYouMean(name.Trim(), MethodNames)}; the methods are {string.Join(", ", MethodNames)}."),
+        _ => throw new SymbolicException(ErrorKind.Invalid, $"Unknown method '{name}'{MethodCatalog.DidYouMean(name.Trim(), MethodNames, MethodAliases)}; the methods are {string.Join(", ", MethodNames)}."),
     };
 
     /// <summary>

@@ -153,7 +153,8 @@ public static class CliApp
         // A whole-number option's list is named only for a whole number (--order 1.5 is first not whole).
         if (allowed.Length > 0 && (type != typeof(int)
             || int.TryParse(value, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out _)))
-            return $"{name} must be {string.Join(", ", allowed[..^1])}{(allowed.Length > 1 ? " or " : "")}{allowed[^1]}, not '{value}'.";
+            // With the nearest value, as every other list of names of every command is suggested from (MethodCatalog.DidYouMean).
+            return $"{name} must be {string.Join(", ", allowed[..^1])}{(allowed.Length > 1 ? " or " : "")}{allowed[^1]}, not '{value}'{MethodCatalog.DidYouMean(value, allowed)}.";
         if (type == typeof(int))
         {
             return System.Numerics.BigInteger.TryParse(value, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out _)

@@ -3,8 +3,12 @@ using System.CommandLine;
 namespace PhysGrad.Cli;
 
 /// <summary>The options that describe a problem, shared by compare and derive.</summary>
-internal sealed class ProblemOptions
+internal sealed partial class ProblemOptions
 {
+    // The names variables are inferred under: x followed by digits.
+    [System.Text.RegularExpressions.GeneratedRegex(@"^x[0-9]+$")]
+    private static partial System.Text.RegularExpressions.Regex DefaultVariableName();
+
     private readonly Option<string?> _file = new("--problem")
     {
         Description = "A problem file: {\"variables\":[...],\"simulator\":[...],\"loss\":\"...\",\"target\":[...],\"start\":[...],\"inverse\":[...]}.",
@@ -40,7 +44,7 @@ internal sealed class ProblemOptions
 
     private readonly Option<string[]> _params = new("--param")
     {
-        Description = "A named constant, as name=value (g=9.81); repeat for several. Rules keep the name, runs use the value.",
+        Description = "A named constant, as name=value (g=9.81); repeat for several. Rules keep the name, runs use the value. Without --vars the names x0, x1, … are variables and cannot be parameters.",
         Arity = ArgumentArity.ZeroOrMore,
     };
 
@@ -398,6 +402,14 @@ internal sealed class ProblemOptions
             ? parsed.Select(e => e.ToInfix()).ToArray()
             : sim.Split(';', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         var parameters = Parameters(result);
+        // Without --vars the variables are inferred, and the names x0, x1, … are always variables: a --param
+        // of that name would silently turn a variable into a constant (and leave --start a value too long).
+        if (result.GetValue(_vars) is null && parameters is not null
+            && parsed.SelectMany(e => e.Variables).Distinct().Where(n => parameters.ContainsKey(n) && DefaultVariableName().IsMatch(n))
+                .Order(Expression.NameOrder).FirstOrDefault() is { } taken)
+            throw new CliInputException(
+                $"--param {taken}: {taken} is a variable (inferred from --simulator: the names x0, x1, … are always variables), not a parameter; " +
+                $"give its value in --start, or, to hold it constant, name the other variables with --vars (then --param {taken} is allowed).");
         var names = result.GetValue(_vars) is { } v
             ? Arguments.Names("--vars", v)
             : parsed.SelectMany(e => e.Variables).Distinct()

@@ -18,6 +18,14 @@ open PhysGrad.Symbolic
 open FsCheck.FSharp
 open PhysGrad.Properties.Generators
 
+/// The repository's root: the first directory above the test's own that holds PhysGrad.sln (README.md, docs/).
+let repoRoot () =
+    let rec up (dir: DirectoryInfo) =
+        if isNull dir then failwith "PhysGrad.sln not found above the test's directory"
+        elif File.Exists(Path.Combine(dir.FullName, "PhysGrad.sln")) then dir.FullName
+        else up dir.Parent
+    up (DirectoryInfo AppContext.BaseDirectory)
+
 /// Runs a direct ScottPlot or SkiaSharp call of a test (a render, a legend image, a text measurement, a PNG
 /// decoded) under the product's rendering lock (`Rendering.Gate`), so that it never runs beside a render
 /// of the product's, or of another test, on another thread.

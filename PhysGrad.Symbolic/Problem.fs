@@ -88,16 +88,66 @@ type Problem
 
             let bind (e: Expr) = Structure.substitute d e
 
+            // The parameters an expression uses, with their values: "k = 0" (what a division by zero is at).
+            let valuesIn (e: Expr) =
+                let used = Structure.freeSymbolNames [ e ] |> Array.filter parameters.ContainsKey
+
+                String.Join(", ", used |> Array.map (fun n -> sprintf "%s = %s" n (parameters.[n].ToString("R", Globalization.CultureInfo.InvariantCulture))))
+
+            // An expression that divides by zero once its parameters have their values (x0/k at k = 0) is
+            // named with the values: the bare "division by zero" named neither the expression nor the parameter.
+            let bindNamed (what: string) (e: Expr) =
+                try
+                    bind e
+                with :? SymbolicException as ex when ex.Kind = ErrorKind.DivisionByZero || ex.Kind = ErrorKind.NonFinite ->
+                    Fail.raiseWith
+                        ex.Kind
+                        (sprintf
+                            "%s = %s is undefined at %s (%s); give the parameter another value."
+                            what
+                            (Infix.format e)
+                            (valuesIn e)
+                            (ex.Message.TrimEnd('.')))
+
+            let boundSimulator = simulator |> Array.mapi (fun j e -> bindNamed (sprintf "The simulator's output %s" outputs.[j]) e)
+            let boundLoss = bindNamed "The loss L" loss
+
             Problem(
                 variables,
                 outputs,
-                Array.map bind simulator,
-                bind loss,
+                boundSimulator,
+                boundLoss,
                 target,
                 start,
                 (let bound () =
                     let inverse, source, note = inverseInfo.Value
-                    (if isNull inverse then null else Array.map bind inverse), source, note
+
+                    if isNull inverse then
+                        inverse, source, note
+                    else
+                        // A closed-form inverse undefined at the parameters' values (x0 = y0/k at k = 0) is no
+                        // inverse there: PG falls back to the numeric one, and the note says why.
+                        let results =
+                            inverse
+                            |> Array.mapi (fun i e ->
+                                try
+                                    Ok(bind e)
+                                with :? SymbolicException as ex when ex.Kind = ErrorKind.DivisionByZero || ex.Kind = ErrorKind.NonFinite ->
+                                    Error(
+                                        sprintf
+                                            "the %s inverse %s = %s is undefined at %s (%s)"
+                                            (if source = InverseSource.Given then "given" else "derived")
+                                            variables.[i]
+                                            (Infix.format e)
+                                            (valuesIn e)
+                                            (ex.Message.TrimEnd('.'))
+                                    ))
+
+                        let failure = results |> Array.tryPick (function Error reason -> Some reason | Ok _ -> None)
+
+                        match failure with
+                        | Some reason -> null, InverseSource.Numeric, reason
+                        | None -> (results |> Array.choose (function Ok b -> Some b | Error _ -> None)), source, note
 
                  if inverseInfo.IsValueCreated then Lazy<_>.CreateFromValue(bound ()) else lazy (bound ())),
                 defaultLoss,
@@ -392,10 +442,23 @@ type Problem
         for kv in parameterTable do
             Expr.symbol kv.Key |> ignore
 
-            if Array.contains kv.Key variables || Array.contains kv.Key outputs then
+            // A name is one thing: a variable (its value is the start and the rules step it) or a
+            // constant; both at once would leave unsaid which value the rules use.
+            if Array.contains kv.Key variables then
                 Fail.raiseWith
                     ErrorKind.Variable
-                    (sprintf "The parameter '%s' has the name of a variable or output; rename it." kv.Key)
+                    (sprintf
+                        "The parameter '%s' is also one of the variables (%s): a name is a variable or a parameter, not both; give its value in the start to keep it a variable, or remove it from the variables to hold it constant."
+                        kv.Key
+                        (String.Join(", ", variables)))
+
+            if Array.contains kv.Key outputs then
+                Fail.raiseWith
+                    ErrorKind.Variable
+                    (sprintf
+                        "The parameter '%s' has the name of an output (the outputs are %s, as the loss and the inverse read them); rename the parameter."
+                        kv.Key
+                        (String.Join(", ", outputs)))
 
             if not (Double.IsFinite kv.Value) then
                 Fail.raiseWith
