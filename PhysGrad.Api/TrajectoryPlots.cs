@@ -199,9 +199,10 @@ public static class TrajectoryPlots
             var box = PlotBox(exploding, curves, t2, scaleY, far, scaleX);
             var paths = DrawnPaths(curves, box, exploding);
             var drawn = Drawn(paths, box, runs.Count);
+            var leaders = LegendLeaders([(paths, box)], runs);
             var plot = Panel(runs, curves, box, t2, targetLabel, title, names[0], names[1], iterationAxis: false,
-                scaleY, exploding, far, Groups(drawn), LegendLeaders([(paths, box)], runs),
-                iterationOf: (i, k) => IterationAt(runs[i], k), partners: Partners(paths, box, drawn), scaleX: scaleX);
+                scaleY, exploding, far, Groups(drawn), leaders,
+                iterationOf: (i, k) => IterationAt(runs[i], k), partners: Partners(paths, box, drawn, leaders), scaleX: scaleX);
             MarkStarts(plot, curves, box);
             return Single(space, plot);
         }
@@ -213,11 +214,15 @@ public static class TrajectoryPlots
         // A sparse recording (Recording.EveryKth) keeps the points of some iterations only: each is drawn at
         // the iteration it was recorded at, not at its place in the list (which put iteration 50 at 10).
         var last = runs.Select(r => points(r).Count == 0 ? 0 : IterationAt(r, points(r).Count - 1)).DefaultIfEmpty(0).Max();
+        // A component whose values span only rounding noise of the problem's scale (x* = 0 with ±4E-16 left
+        // by the others' arithmetic) is drawn flat at the problem's scale and labelled so (RoundingOnly).
+        var flat = RoundingOnly(runs, points, target, shown, exploding);
+        double ScaleOf(int jj) => flat.TryGetValue(jj, out var problemScale) ? problemScale : Scale(runs, points, target, jj);
         var data = shown.Select(jj =>
         {
             var curves = runs.Select(r => points(r).Select((p, i) => ((double)IterationAt(r, i), p[jj])).ToArray()).ToArray();
             (double, double)? t = target is null ? null : (double.NaN, target[jj]);
-            var box = IterationBox(PlotBox(exploding, curves, t, Scale(runs, points, target, jj), far), last);
+            var box = IterationBox(PlotBox(exploding, curves, t, ScaleOf(jj), far), last);
             return (Curves: curves, Box: box, Target: t, Paths: DrawnPaths(curves, box, exploding));
         }).ToArray();
         // "Coincides with" in the legend means in every panel; the styling of each panel follows the
@@ -236,9 +241,10 @@ public static class TrajectoryPlots
             // The first panel holds the legend's entries; for a stack Render draws them beside it (no panel
             // shows a legend of its own), a lone panel shows its own, as any single plot.
             var panel = Panel(runs, curves, box, t, targetLabel, panelTitle,
-                k == shown.Length - 1 ? "iteration" : "", names[jj], iterationAxis: true, Scale(runs, points, target, jj), exploding, far,
+                k == shown.Length - 1 ? "iteration" : "", flat.ContainsKey(jj) ? $"{names[jj]} (flat: rounding only)" : names[jj],
+                iterationAxis: true, ScaleOf(jj), exploding, far,
                 Groups(drawnHere), whole, legend: shown.Length == 1, notes: notes, iterationOf: recorded,
-                partners: shown.Length == 1 ? Partners(paths, box, drawnHere) : null);
+                partners: shown.Length == 1 ? Partners(paths, box, drawnHere, whole) : null);
             panels.Add(panel);
         }
         if (panels.Count == 1) return Single(space, panels[0]);
@@ -349,6 +355,37 @@ public static class TrajectoryPlots
             .Append(target is not null && component < target.Length ? target[component] : double.NaN).Where(double.IsFinite)
             .Select(Math.Abs).DefaultIfEmpty(0).Max();
 
+    /// <summary>
+    /// The components of <paramref name="shown"/> whose values (every finite point of every run that does not
+    /// explode, and the target's) are all rounding noise, at most <see cref="NumberText.NoiseRatio"/> (2⁻⁴²) of
+    /// the scale, each with the problem's scale: the tables' rule for a computed vector's noise (<see cref="NumberText.IsNoise"/>:
+    /// against the vector's largest magnitude, capped by the problem's, here the largest magnitude of every
+    /// component of the start points and the target). Their panel is drawn flat with axis ticks at the problem's
+    /// scale (<see cref="FlatAxis"/>): on x0³/10 + Δx with x* = (1, 0, −1, 0, 1) the x1 and x3 panels spread
+    /// ±4E-16 over the whole panel, as if those cells moved as much as the others. Empty when the problem's
+    /// scale is 0 (nothing to compare with).
+    /// </summary>
+    internal static Dictionary<int, double> RoundingOnly(
+        IReadOnlyList<OptimizerRun> runs, Func<OptimizerRun, IReadOnlyList<double[]>> points, double[]? target, int[] shown, bool[] exploding)
+    {
+        var count = shown.Length == 0 ? 0 : shown.Max() + 1;
+        var problemScale = Enumerable.Range(0, count).Select(j => Scale(runs, points, target, j)).DefaultIfEmpty(0).Max();
+        var dataScale = runs.Where((_, i) => !exploding[i]).SelectMany(points).SelectMany(p => p).Where(double.IsFinite).Select(Math.Abs).DefaultIfEmpty(0).Max();
+        var noise = NumberText.NoiseRatio * Math.Min(problemScale, dataScale);
+        var flat = new Dictionary<int, double>();
+        if (!(problemScale > 0)) return flat;
+        foreach (var j in shown)
+        {
+            var values = runs.Where((_, i) => !exploding[i]).SelectMany(points).Where(p => j < p.Length).Select(p => p[j])
+                .Concat(target is not null && j < target.Length ? [target[j]] : []).Where(double.IsFinite).ToArray();
+            // Every value noise (so the span is too); noise around a value of the problem's own size
+            // (1 ± 1E-16) is already flat by FlatAxis' relative rule, and all zeros are flat as they are.
+            if (values.Any(v => v != 0) && values.All(v => Math.Abs(v) <= noise))
+                flat[j] = problemScale;
+        }
+        return flat;
+    }
+
     private static Figure LossFigure(IReadOnlyList<OptimizerRun> runs, string? problem)
     {
         var exploding = Exploding(runs, null);
@@ -382,8 +419,9 @@ public static class TrajectoryPlots
         var box = IterationBox(linear ? PlotBox(exploding, curves, null, 0, far) : logBox, LastIteration(runs.Select(r => r.Losses.Count)));
         var paths = DrawnPaths(curves, box, exploding);
         var drawn = Drawn(paths, box, runs.Count);
+        var leaders = LegendLeaders([(paths, box)], runs);
         var plot = Panel(runs, curves, box, null, "target", title, "iteration", linear ? "L" : "L (log scale)",
-            iterationAxis: true, scale: 0, exploding, far, Groups(drawn), LegendLeaders([(paths, box)], runs), partners: Partners(paths, box, drawn),
+            iterationAxis: true, scale: 0, exploding, far, Groups(drawn), leaders, partners: Partners(paths, box, drawn, leaders),
             zeroAt: linear ? null : zeroAt);
         if (!linear)
         {
@@ -613,30 +651,52 @@ public static class TrajectoryPlots
     }
 
     /// <summary>
-    /// The run each run's legend entry says it "overlaps with" (−1 for none): of the runs it is styled apart
-    /// from any other (<paramref name="drawn"/>, see <see cref="Drawn"/>), the run along whose drawn path the longest
-    /// part of its own drawn path lies (within <see cref="OverlapResolution"/>, measured on 16 pieces of
-    /// each segment, <see cref="Distances"/>); ties go to the nearer path on average, then the earlier run.
-    /// The first of its group was named before: on heat1d ig (η = 1) was said to overlap gn, the group's
-    /// first, while its line ran with pg's.
+    /// The runs each run's legend entry says it "overlaps with" (none: an empty list), so that every pair of
+    /// runs styled apart (<paramref name="drawn"/>, see <see cref="Drawn"/>) is said in one of the two entries
+    /// unless the legend calls them one run (<paramref name="coincidesWith"/>). First, for a run that is not
+    /// the first of its group (<see cref="Groups"/>), the run along whose drawn path the longest part of its
+    /// own drawn path lies (within <see cref="OverlapResolution"/>, measured on 16 pieces of each segment,
+    /// <see cref="Distances"/>; ties go to the nearer path on average, then the earlier run): on heat1d ig
+    /// (η = 1) was said to overlap gn, the group's first, while its line ran with pg's. Then each pair still
+    /// unsaid is named by the later run (drawn on top), or by the run the later one coincides with: on
+    /// heat1d-inverse (n = 4096) pg led a group, ig named only gn, and pg's and ig's identical loss curves,
+    /// one over the other, were said nowhere. A pair is said when a run named it directly or through a run
+    /// either of the two coincides with (gn coincides with ig, which overlaps pg: gn lies on pg too).
     /// </summary>
-    internal static int[] Partners((double X, double Y)[][] paths, Box box, bool[,] drawn)
+    /// <returns>One list per run of the run indices its entry names, best partner first.</returns>
+    internal static int[][] Partners((double X, double Y)[][] paths, Box box, bool[,] drawn, int[] coincidesWith)
     {
         var n = paths.Length;
         (double Along, double Mean) Measure(int i, int j) =>
             Distances(paths[j], paths[i], box, samples: 16) is { Length: > 0 } d
                 ? (d.Where(x => x.Distance <= OverlapResolution).Sum(x => x.Weight), d.Average(x => x.Distance))
                 : (0, double.PositiveInfinity);
-        return Enumerable.Range(0, n).Select(i =>
+        var leader = Groups(drawn).Leader;
+        var lists = Enumerable.Range(0, n).Select(i =>
         {
-            if (!Enumerable.Range(0, n).Any(j => j != i && drawn[i, j])) return -1;
+            if (leader[i] < 0 || coincidesWith[i] >= 0) return new List<int>();
             // Every other run is a candidate: the rule that flags an overlap counts points, and ig's four
             // points met gn's at 0, 2 and 3 while the line from 0 to 2 ran along pg's.
             var candidates = Enumerable.Range(0, n).Where(j => j != i).Select(j => (j, Measure(i, j)))
                 .Where(c => c.Item2.Along > 0 || drawn[i, c.j]).ToArray();
-            return candidates.Length == 0 ? -1
-                : candidates.OrderByDescending(c => c.Item2.Along).ThenBy(c => c.Item2.Mean).ThenBy(c => c.j).First().j;
+            return candidates.Length == 0 ? []
+                : new List<int> { candidates.OrderByDescending(c => c.Item2.Along).ThenBy(c => c.Item2.Mean).ThenBy(c => c.j).First().j };
         }).ToArray();
+        // The run that speaks for i in the legend: i, or the run it coincides with (whose entry i's repeats).
+        int Speaker(int i) => coincidesWith[i] >= 0 ? coincidesWith[i] : i;
+        bool Said(int i, int j)
+        {
+            var (a, b) = (Speaker(i), Speaker(j));
+            return a == b || lists[a].Contains(b) || lists[b].Contains(a) || lists[i].Contains(j) || lists[j].Contains(i);
+        }
+        for (var j = 0; j < n; j++)
+            for (var i = 0; i < j; i++)
+                if (drawn[i, j] && !Said(i, j))
+                {
+                    var (a, b) = (Speaker(i), Speaker(j));
+                    if (a < b) lists[b].Add(a); else lists[a].Add(b);
+                }
+        return [.. lists.Select(l => l.ToArray())];
     }
 
     /// <summary>
@@ -879,7 +939,7 @@ public static class TrajectoryPlots
         IReadOnlyList<OptimizerRun> runs, (double X, double Y)[][] curves, Box box, (double X, double Y)? target, string targetLabel,
         string title, string xLabel, string yLabel, bool iterationAxis, double scale, bool[] exploding, bool[][] far,
         (int[] Leader, int[] Rank, int[] Size) groups, int[] coincidesWith, bool legend = true,
-        string[]? notes = null, int[]? zeroAt = null, Func<int, int, int>? iterationOf = null, int[]? partners = null, double? scaleX = null)
+        string[]? notes = null, int[]? zeroAt = null, Func<int, int, int>? iterationOf = null, int[][]? partners = null, double? scaleX = null)
     {
         var xScale = scaleX ?? scale;
         // The iteration of run i's k-th curve point: k itself for the losses (one a iteration), the
@@ -921,8 +981,8 @@ public static class TrajectoryPlots
                 label += $", coincides with {runs[coincidesWith[i]].Label}";
             // A run drawn over another's line without being the same run says so, in a single plot (a stack's
             // legend speaks for every panel, and overlaps differ from panel to panel).
-            else if ((notes is null || partners is not null) && groups.Leader[i] >= 0)
-                label += $", overlaps with {runs[partners?[i] ?? groups.Leader[i]].Label}";
+            else if (partners is not null ? partners[i].Length > 0 : notes is null && groups.Leader[i] >= 0)
+                label += $", overlaps with {string.Join(", ", (partners?[i] ?? [groups.Leader[i]]).Select(j => runs[j].Label))}";
 
             // Style: a run alone keeps the style of its place in the list (widths falling evenly over the
             // runs, its own dash pattern and marker shape); in a group of g coinciding runs the r-th is

@@ -60,9 +60,10 @@ let ``the run named in 'overlaps with' is the one whose line it runs along, not 
     let box = TrajectoryPlots.Box.Of(Seq.concat paths)
     let drawn = TrajectoryPlots.Drawn(paths, box, 4)
     Assert.True(drawn.[3, 1], "ig's points lie on gn's line (the point rule)")
-    let partners = TrajectoryPlots.Partners(paths, box, drawn)
-    Assert.Equal(2, partners.[3])
-    Assert.Equal(-1, partners.[0])
+    let partners = TrajectoryPlots.Partners(paths, box, drawn, Array.create 4 -1)
+    // pg first (the line ig runs along); gn too, since ig is drawn over gn's points as well.
+    Assert.Equal<int[]>([| 2; 1 |], partners.[3])
+    Assert.Empty(partners.[0])
 
 [<Fact>]
 let ``legend rows are as tall as their own labels: one long entry does not spread the others`` () =
