@@ -108,6 +108,49 @@ public static class UpdateRuleSet
     public static readonly Method[] Symbolic =
         [Method.GradientDescent, Method.Newton, Method.InverseGradient, Method.PhysicalGradient, Method.GaussNewton];
 
+    /// <summary>
+    /// The most variables for which the rules that solve with an n×n matrix of the variables symbolically
+    /// are derived: newton (the Hessian ∂²L/∂x²), gn (JᵀJ or JJᵀ) and ig (the Jacobian ∂P/∂x). Their
+    /// elimination takes about n³ operations on expressions and their steps are dense (a term per variable
+    /// in every Δxᵢ): newton alone took 3.0 s of CPU at 64 cells of heat1d and 10.8 s at 128, and
+    /// <c>derive</c> on heat1d-inverse's default 256 cells ran for more than 300 s (BENCHMARKS.md, branch <c>heat19</c>).
+    /// </summary>
+    public const int DenseRuleLimit = 64;
+
+    /// <summary>
+    /// The most variables for which the rules that take a Newton step in y are derived (ig and pg): the
+    /// y-step forms the loss's n×n Hessian ∂²L/∂y² and eliminates with it, n² entries however sparse it is
+    /// (pg at 4096 cells of heat1d-inverse ran for more than 90 s of CPU; BENCHMARKS.md, branch <c>heat19</c>).
+    /// </summary>
+    public const int YStepLimit = 1024;
+
+    /// <summary>
+    /// The most variables for which any rule is derived: a rule is one step per variable, each derived,
+    /// simplified and printed (gd on heat1d at 10,000 cells: 13.9 s of CPU and 3.9 MB of text;
+    /// BENCHMARKS.md, branch <c>heat19</c>).
+    /// </summary>
+    public const int RuleLimit = 10000;
+
+    /// <summary>Why <paramref name="method"/>'s rule is not derived for <paramref name="variables"/> variables
+    /// (<see cref="DenseRuleLimit"/>, <see cref="YStepLimit"/>, <see cref="RuleLimit"/>), or null when it is.</summary>
+    public static string? TooLargeReason(Method method, int variables)
+    {
+        var name = MethodCatalog.NameOf(method);
+        var (limit, why) = method switch
+        {
+            Method.Newton or Method.GaussNewton or Method.InverseGradient when variables > DenseRuleLimit => (DenseRuleLimit,
+                $"{name}'s closed form solves with {(method switch { Method.Newton => "the Hessian ∂²L/∂x²", Method.GaussNewton => "JᵀJ (or JJᵀ)", _ => "the Jacobian ∂P/∂x" })}, " +
+                $"a {variables}×{variables} matrix, by symbolic elimination (about n³/3 operations on expressions), and its step is dense ({variables} terms in each Δxᵢ)"),
+            Method.InverseGradient or Method.PhysicalGradient when variables > YStepLimit => (YStepLimit,
+                $"{name}'s closed form takes a Newton step in y, which forms the loss's {variables}×{variables} Hessian ∂²L/∂y² and eliminates with it"),
+            _ when variables > RuleLimit => (RuleLimit,
+                $"{name}'s rule is {variables} steps, one per variable, each derived, simplified and printed"),
+            _ => (0, (string?)null),
+        };
+        return why is null ? null
+            : $"{why}; derive writes such rules for up to {limit} variables. Running the method (compare) is numeric and takes this size; derive its rule on a problem of at most {limit} variables.";
+    }
+
     /// <summary>The y-step Δy = −η (∂²L/∂y²)⁻¹ ∂L/∂y that IG and PG map back to x, in the outputs y0, y1, … and η.</summary>
     /// <exception cref="SymbolicException">The loss's Hessian in y is singular (no Newton step in y).</exception>
     public static IReadOnlyList<Expression> YStep(ProblemDefinition problem) => YStep(problem, problem.ToSymbolicProblem());
@@ -194,7 +237,8 @@ public static class UpdateRuleSet
             {
                 rules.AddRange(DeriveAll(problem, [method], model));
             }
-            catch (SymbolicException e) when (e.Kind is ErrorKind.Shape or ErrorKind.Singular or ErrorKind.Invalid)
+            catch (SymbolicException e) when (e.Kind is ErrorKind.Shape or ErrorKind.Singular or ErrorKind.Invalid
+                || e is MethodNotApplicableException { Cause: NotApplicableCause.TooLarge })
             {
                 skipped.Add(new SkippedMethod(method, e.Message)
                 {
@@ -215,6 +259,10 @@ public static class UpdateRuleSet
     private static IReadOnlyList<UpdateRule> DeriveAll(ProblemDefinition problem, IReadOnlyList<Method> methods, Problem? model = null)
     {
         model ??= problem.ToSymbolicProblem();
+        // Refused before anything is derived: a dense rule over the limit would run for minutes.
+        foreach (var method in methods)
+            if (TooLargeReason(method, model.Variables.Length) is { } tooLarge)
+                throw new MethodNotApplicableException(method, NotApplicableCause.TooLarge, ErrorKind.TooLarge, tooLarge);
         var variables = model.Variables.Select(ExprModule.Symbol).ToArray();
         var outputs = model.Outputs.Select(ExprModule.Symbol).ToArray();
         var simulator = model.Simulator;

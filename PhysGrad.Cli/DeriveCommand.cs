@@ -21,6 +21,17 @@ internal static class DeriveCommand
         problem.AddTo(command);
         command.SetAction(result =>
         {
+            // An --example's size is known before it is traced: when every closed form asked for is over its
+            // size limit (UpdateRuleSet.TooLargeReason), say so now rather than after seconds of tracing.
+            if (problem.ExampleSize(result) is { } sized)
+            {
+                var asked = (result.GetValue(methods) is { } named ? MethodCatalog.ParseEntries(named).Select(e => e.Method) : UpdateRuleSet.Symbolic)
+                    .Where(UpdateRuleSet.Symbolic.Contains).Distinct().ToArray();
+                var reasons = asked.Select(m => UpdateRuleSet.TooLargeReason(m, sized.Variables)).ToArray();
+                if (asked.Length > 0 && reasons.All(r => r is not null))
+                    throw new CliInputException($"--example {sized.Name} has {sized.Variables} variables: " + string.Join(Environment.NewLine, reasons)
+                        + Environment.NewLine + "Give a smaller --n to derive, or run the methods with physgrad compare.");
+            }
             var definition = problem.Read(result, PointNeed.None);
             // An --example's own problem (its model built as it was traced) derives the rules; any other
             // is built once below, after its start is left out.

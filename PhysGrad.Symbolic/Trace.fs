@@ -375,6 +375,16 @@ type internal Linear private (rests0: Expr[], coefficients0: Coefficient[], cons
         let total = operands |> Array.sumBy (fun o -> o.Rests.Length)
         if total = 0 then Linear.SumOfNumbers operands else Linear.SumOfTerms(operands, total)
 
+    /// a + b, as `Sum [| a; b |]`; two numbers are added without the operand array (a traced scheme
+    /// run on numbers, the target P(x*) of a reference example, adds only these).
+    static member Sum2(a: Linear, b: Linear) : Linear =
+        if not (a.Defers || b.Defers) && a.Rests.Length = 0 && b.Rests.Length = 0 then
+            match Coefficient.add Coefficient.zero a.Constant with
+            | ValueSome c -> Linear.OfConstant(Coefficient.add c b.Constant)
+            | ValueNone -> null
+        else
+            Linear.Sum [| a; b |]
+
     static member private SumOfTerms(operands: Linear[], total: int) : Linear =
         match Linear.SumOfAligned operands with
         | null -> Linear.SumOfTermsMerged(operands, total)
@@ -501,10 +511,14 @@ type internal Linear private (rests0: Expr[], coefficients0: Coefficient[], cons
     static member private Few = 4
 
     static member private SumOfTermsMerged(operands: Linear[], total: int) : Linear =
-        // Arrays of the largest size the sum can have (every rest distinct), filled to `count`: the
-        // combination keeps them when nothing merged or vanished (no copy), as most of a stencil's sums.
-        let rests = Array.zeroCreate<Expr> total
-        let cs = Array.zeroCreate<Coefficient> total
+        // The merge fills arrays of the largest size the sum can have (every rest distinct) up to
+        // `count`, and the result takes a copy of exactly its terms. The arrays are this thread's scratch
+        // when the sum is not large: in a heat stencil most sums merge (u_{i+1} − 2u_i shares all but one
+        // rest), so arrays of every operand's terms together were made for a copy of about half that size.
+        let scratch = total <= Linear.ScratchSize
+        let struct (rests, cs) =
+            if scratch then Linear.Scratch total
+            else struct (Array.zeroCreate<Expr> total, Array.zeroCreate<Coefficient> total)
         let mutable count = 0
         // A rest is first looked for at its own position (operands whose rests line up, as the
         // oscillators' states, each a sum over the same controls in the same order, meet there: no
@@ -575,32 +589,55 @@ type internal Linear private (rests0: Expr[], coefficients0: Coefficient[], cons
 
         if not ok then
             null
+        elif scratch then
+            // Kept keeps arrays whose length is the count of terms: never the scratch itself.
+            Linear.Kept(Array.sub rests 0 count, Array.sub cs 0 count, count, constant)
         else
             Linear.Kept(rests, cs, count, constant)
+
+    /// The most terms a merge fills in this thread's scratch arrays (see `Scratch`); a larger sum
+    /// allocates its own.
+    static member private ScratchSize = 4096
+
+    [<ThreadStatic; DefaultValue>]
+    static val mutable private scratchRests: Expr[]
+
+    [<ThreadStatic; DefaultValue>]
+    static val mutable private scratchCoefficients: Coefficient[]
+
+    /// This thread's scratch arrays for a merge of `total` terms (at most `ScratchSize`), cleared. A merge
+    /// makes no call that merges again, so one pair per thread serves every merge on it.
+    static member private Scratch(total: int) : struct (Expr[] * Coefficient[]) =
+        if isNull Linear.scratchRests || Linear.scratchRests.Length < total then
+            let size = min Linear.ScratchSize (max total (2 * (if isNull Linear.scratchRests then 32 else Linear.scratchRests.Length)))
+            Linear.scratchRests <- Array.zeroCreate size
+            Linear.scratchCoefficients <- Array.zeroCreate size
+        else
+            Array.Clear(Linear.scratchRests, 0, total)
+            Array.Clear(Linear.scratchCoefficients, 0, total)
+
+        struct (Linear.scratchRests, Linear.scratchCoefficients)
 
     /// The sum of operands that are all numbers, as `Sum` folds them (their constants added in operand
     /// order, a lone constant kept as `Kept` leaves it) without its lists: a traced scheme run on numbers
     /// (the target P(x*) of a reference example) adds only these. Null when the sum is not finite.
     static member private SumOfNumbers(operands: Linear[]) : Linear =
-        let mutable constant = Coefficient.zero
-        let mutable ok = true
+        let mutable constant = ValueSome Coefficient.zero
         let mutable i = 0
 
-        while ok && i < operands.Length do
-            match Coefficient.add constant operands.[i].Constant with
-            | ValueSome c -> constant <- c
-            | ValueNone -> ok <- false
-
+        while constant.IsSome && i < operands.Length do
+            constant <- Coefficient.add constant.Value operands.[i].Constant
             i <- i + 1
 
-        if not ok then
-            null
-        else
-            Linear.Number(
-                match constant with
-                | Floating f when f = 0.0 -> Floating 0.0
-                | c -> c
-            )
+        Linear.OfConstant constant
+
+    /// The number a sum of numbers folded to (a zero kept as 0.0, as `Expr.real` stores −0.0); null when
+    /// it was not finite.
+    static member private OfConstant(constant: Coefficient voption) : Linear =
+        match constant with
+        | ValueNone -> null
+        | ValueSome(Floating f) when f = 0.0 -> Linear.Number(Floating 0.0)
+        | ValueSome c -> Linear.Number c
 
     /// The combination of no rests whose constant is c.
     static member Number(c: Coefficient) =
@@ -903,80 +940,61 @@ type Scalar =
     // The linear operations: on combinations when both operands are (no node is built), otherwise on
     // the built expressions. Either way the expression is the same (see `Linear`).
 
-    /// a + b, or `fallback` (the node path) where the combination cannot be carried.
-    static member private Plus(a: Scalar, b: Scalar, fallback: unit -> Expr) : Scalar =
+    // No closure per operation: the node path of each operation is written where the combination comes
+    // back null. Every +, − and × allocated a closure for that path, used or not (with the merge's scratch
+    // arrays, heat1d's build at n = 10⁵ allocated 2,041 MB instead of 2,555; BENCHMARKS.md, branch `heat19`).
+
+    /// a + b; the node path (Expr.add) where the combination cannot be carried.
+    static member private Plus(a: Scalar, b: Scalar) : Scalar =
         let la = a.Linear
+        let l = if isNull la then null else (match b.Linear with null -> null | lb -> Linear.Sum2(la, lb))
+        if isNull l then Scalar(Expr.add a.Expr b.Expr) else Scalar(l)
 
-        if isNull la then
-            Scalar(fallback ())
-        else
-            let lb = b.Linear
-
-            if isNull lb then
-                Scalar(fallback ())
-            else
-                match Linear.Sum [| la; lb |] with
-                | null -> Scalar(fallback ())
-                | l -> Scalar(l)
-
-    /// k·a for a number k, or `fallback` where the combination cannot be carried.
-    static member private Scaled(k: Coefficient, a: Scalar, fallback: unit -> Expr) : Scalar =
+    /// k·a for a number k; null where the combination cannot be carried (the caller takes the node path).
+    static member private Scaled(k: Coefficient, a: Scalar) : Linear =
         match a.Linear with
-        | null -> Scalar(fallback ())
-        | la ->
-            match Linear.Scale(k, la) with
-            | null -> Scalar(fallback ())
-            | l -> Scalar(l)
+        | null -> null
+        | la -> Linear.Scale(k, la)
 
     /// −b, as Times(−1, b).
     static member private Negated(b: Scalar) : Scalar =
-        Scalar.Scaled(Exact Rational.MinusOne, b, fun () -> Scalar.Times(Expr.minusOne, b.Expr))
+        match Scalar.Scaled(Exact Rational.MinusOne, b) with
+        | null -> Scalar(Scalar.Times(Expr.minusOne, b.Expr))
+        | l -> Scalar(l)
 
     /// a·b: scaled when either is a number, else the product node.
     static member private Mul(a: Scalar, b: Scalar) : Scalar =
-        let node () = Scalar.Times(a.Expr, b.Expr)
+        let l =
+            match a.Number with
+            | ValueSome k -> Scalar.Scaled(k, b)
+            | ValueNone ->
+                match b.Number with
+                | ValueSome k -> Scalar.Scaled(k, a)
+                | ValueNone -> null
 
-        match a.Number with
-        | ValueSome k -> Scalar.Scaled(k, b, node)
-        | ValueNone ->
-            match b.Number with
-            | ValueSome k -> Scalar.Scaled(k, a, node)
-            | ValueNone -> Scalar(node ())
+        if isNull l then Scalar(Scalar.Times(a.Expr, b.Expr)) else Scalar(l)
 
     /// a/b: a numeric divisor other than 0 is a multiplication by its power −1 (as Over builds it).
     static member private Div(a: Scalar, b: Scalar) : Scalar =
-        let node () = Scalar.Over(a.Expr, b.Expr)
+        let l =
+            match b.Number with
+            | ValueSome k when not (Coefficient.isZero k) ->
+                match Coefficient.ofExpr (Expr.pow (Coefficient.toExpr k) Expr.minusOne) with
+                | ValueSome inverse -> Scalar.Scaled(inverse, a)
+                | ValueNone -> null
+            | _ -> null
 
-        match b.Number with
-        | ValueSome k when not (Coefficient.isZero k) ->
-            match Coefficient.ofExpr (Expr.pow (Coefficient.toExpr k) Expr.minusOne) with
-            | ValueSome inverse -> Scalar.Scaled(inverse, a, node)
-            | ValueNone -> Scalar(node ())
-        | _ -> Scalar(node ())
+        if isNull l then Scalar(Scalar.Over(a.Expr, b.Expr)) else Scalar(l)
 
-    static member (+)(a: Scalar, b: Scalar) =
-        Scalar.Plus(a, b, fun () -> Expr.add a.Expr b.Expr)
-
-    static member (+)(a: Scalar, b: float) =
-        let c = Scalar.Operand b
-        Scalar.Plus(a, c, fun () -> Expr.add a.Expr c.Expr)
-
-    static member (+)(a: float, b: Scalar) =
-        let c = Scalar.Operand a
-        Scalar.Plus(c, b, fun () -> Expr.add c.Expr b.Expr)
-
-    static member (-)(a: Scalar, b: Scalar) =
-        let nb = Scalar.Negated b
-        Scalar.Plus(a, nb, fun () -> Expr.add a.Expr nb.Expr)
-
-    static member (-)(a: Scalar, b: float) =
-        let c = Scalar.Operand(-b)
-        Scalar.Plus(a, c, fun () -> Expr.add a.Expr c.Expr)
+    static member (+)(a: Scalar, b: Scalar) = Scalar.Plus(a, b)
+    static member (+)(a: Scalar, b: float) = Scalar.Plus(a, Scalar.Operand b)
+    static member (+)(a: float, b: Scalar) = Scalar.Plus(Scalar.Operand a, b)
+    static member (-)(a: Scalar, b: Scalar) = Scalar.Plus(a, Scalar.Negated b)
+    static member (-)(a: Scalar, b: float) = Scalar.Plus(a, Scalar.Operand(-b))
 
     static member (-)(a: float, b: Scalar) =
         let c = Scalar.Operand a
-        let nb = Scalar.Negated b
-        Scalar.Plus(c, nb, fun () -> Expr.add c.Expr nb.Expr)
+        Scalar.Plus(c, Scalar.Negated b)
 
     static member (*)(a: Scalar, b: Scalar) = Scalar.Mul(a, b)
     static member (*)(a: Scalar, b: float) = Scalar.Mul(a, Scalar.Operand b)
