@@ -232,3 +232,12 @@ let ``the difference Hessian steps relative to each variable: the quartic well i
         let c = run.Exit.Curvature
         (run.StopReason = StopReason.Converged && not (isNull c) && c.Kind = StationaryKind.Minimum && not c.Probed)
         |> Prop.label (sprintf "units %A: %O, %O" d run.StopReason c))
+
+[<Fact>]
+let ``the quartic well with both variables in units 1e-8 is a minimum (the difference step, not the scaling, decides)`` () =
+    // One unit for both, so H = diag(2, 2)·10¹⁶ needs no scaling to be classified. The former step
+    // h = 10⁻⁵(1 + |x|) is δ = 1000 in u, and the difference (2 − 4δ²)/D² of the gradient is negative: "a maximum".
+    let d = [| 1e-8; 1e-8 |]
+    let run = Optimizer.Run(quarticWell d, Rules.StandardRules.For(Method.GradientDescent, 0.1), Array.copy d, 10)
+    Assert.Equal(StopReason.Converged, run.StopReason)
+    Assert.Equal(StationaryKind.Minimum, run.Exit.Curvature.Kind)
