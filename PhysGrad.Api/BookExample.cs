@@ -280,8 +280,9 @@ public static class BookExample
 
     /// <summary>
     /// <see cref="Recording.Full"/> when the run's (iterations + 1) points of n + m values fit in
-    /// <see cref="RecordedBytes"/>; otherwise <see cref="Recording.EveryKth"/> with the smallest k whose
-    /// points (the start, every k-th and the last) fit. The losses are kept at every iteration either way,
+    /// <see cref="RecordedBytes"/>; otherwise <see cref="Recording.AtMost"/> the points that fit, thinned by
+    /// doubling its interval only once the run has produced more (a run that stops early keeps every point
+    /// whatever its limit, and the first step is always kept). The losses are kept at every iteration either way,
     /// and the plots and reports place each kept point at its iteration (<see cref="OptimizerRun.RecordedIterations"/>).
     /// </summary>
     /// <param name="iterations">The iteration limit.</param>
@@ -289,15 +290,9 @@ public static class BookExample
     /// <param name="m">The number of outputs.</param>
     public static Recording RecordingFor(int iterations, int n, int m)
     {
-        // Points that fit, at least three (the start, one between, the last).
-        var fit = Math.Max(3, Math.Floor(RecordedBytes / (((double)n + m) * sizeof(double))));
-        if (iterations + 1 <= fit) return Recording.Full;
-        // Every k-th keeps ⌊iterations/k⌋ + 1 points and the last when k does not divide the limit; the
-        // smallest k is at least iterations/(fit − 1), and at most two past its ceiling.
-        static int Kept(int iterations, int k) => iterations / k + 1 + (iterations % k == 0 ? 0 : 1);
-        var k = Math.Max(2, (int)Math.Ceiling(iterations / (fit - 1)));
-        while (Kept(iterations, k) > fit) k++;
-        return Recording.EveryKth(k);
+        // Points that fit, at least four (the start, the first step, one between, the last).
+        var fit = Math.Max(4, Math.Floor(RecordedBytes / (((double)n + m) * sizeof(double))));
+        return iterations + 1 <= fit ? Recording.Full : Recording.AtMost((int)Math.Min(fit, int.MaxValue));
     }
 
     /// <summary>An IProgress that calls back synchronously (Progress&lt;T&gt; posts to a synchronisation context).</summary>
@@ -810,10 +805,12 @@ public static class BookExample
         return new MethodResult(run, distance, alignment) { MeasuredIn = targetX.MeasuresInX ? PhysGrad.DistanceSpace.X : PhysGrad.DistanceSpace.Y, Target = targetX };
     }
 
-    /// <summary>(u/‖u‖)·(1, …, 1) for the first step u, NaN without a step or when the run did not keep x₁ (a sparse recording).</summary>
+    /// <summary>
+    /// (u/‖u‖)·(1, …, 1) for the first step u, the rule's Δx itself (<see cref="OptimizerRun.FirstStep"/>, kept
+    /// under any recording and never rounded away against x₀), NaN without a step.
+    /// </summary>
     private static double FirstStepAlignment(OptimizerRun run) =>
-        run.Trajectory.Count < 2 || TrajectoryPlots.IterationAt(run, 1) != 1 ? double.NaN
-            : DiagonalAlignment(run.Trajectory[1].Select((v, i) => v - run.Trajectory[0][i]).ToArray());
+        run.FirstStep is { } step ? DiagonalAlignment(step) : double.NaN;
 
     /// <summary>
     /// (u/‖u‖)·(1, …, 1), between −√n and √n, at any magnitude of u: u is divided by its largest |uᵢ|

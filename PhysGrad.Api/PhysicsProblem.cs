@@ -571,8 +571,11 @@ public sealed partial class PhysicsProblem
         // The shape first (IG and PG need a square J), with the type Rules throws; a size limit of the
         // rule, which depends on the run's options (κ), is the rule's own refusal when it starts.
         BookExample.RequireApplicable(method, BookExample.ApplicabilityOf(Model, method));
+        // Recorded as a comparison records its runs: every point while they fit, thinned only by the points
+        // the run produces (a large limit on a run that stops early keeps its every point).
         return Optimizer.Run(Compiled, method, eta, StartInDomain(), iterations, options.LossTolerance,
-            options.Kappa, options.Tau, options.StepTolerance, options.LineSearch, options.Progress);
+            options.Kappa, options.Tau, options.StepTolerance, options.LineSearch, options.Progress,
+            BookExample.RecordingFor(iterations, Compiled.N, Compiled.M));
     }
 
     /// <summary>Runs several methods from the start point, each with the distance to the target and the first step's alignment.</summary>

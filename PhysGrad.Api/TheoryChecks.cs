@@ -253,9 +253,10 @@ public static class TheoryChecks
     {
         var run = Optimizer.Run(c, m, eta, x, 1, kappa: kappa, tau: tau);
         // A run that could not take its step (a non-finite quantity on the way) reports why, as a fallback would.
-        if (run.Trajectory.Count < 2) return (new double[x.Length], $"no step: {run.StopDetail}");
-        // A step that only read a derivative as its limit is the rule's own step (not a fallback).
-        return (Minus(run.Trajectory[1], run.Trajectory[0]), run.Fallbacks.FirstOrDefault(f => f.RuleFellBack)?.Reason);
+        if (run.FirstStep is not { } step) return (new double[x.Length], $"no step: {run.StopDetail}");
+        // The rule's Δx itself (x₁ − x₀ rounds a step small next to x₀ away). A step that only read a
+        // derivative as its limit is the rule's own step (not a fallback).
+        return (step, run.Fallbacks.FirstOrDefault(f => f.RuleFellBack)?.Reason);
     }
 
     // The checks read derivatives through the same limit settling as the optimisers: an entry whose

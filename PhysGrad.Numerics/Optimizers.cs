@@ -106,6 +106,12 @@ public sealed record OptimizerRun(
     /// </summary>
     public IReadOnlyList<InnerSolve> InnerSolves { get; init; } = [];
 
+    /// <summary>
+    /// The rule's Δx of iteration 1 as it computed it (n values), or null when the run took no step: the step
+    /// itself, which x₁ − x₀ rounds away where it is small next to x₀ (a step of 10⁻¹⁷ from x₀ = 3 leaves x₁ = x₀).
+    /// </summary>
+    public double[]? FirstStep { get; init; }
+
     /// <summary>The built-in method of that name (<see cref="StandardRules.MethodNamed"/>), or null for a rule of one's own.</summary>
     public Method? Method => StandardRules.MethodNamed(Name);
 
@@ -308,6 +314,13 @@ public sealed class Stepper
     /// <summary>∂L/∂x at the current point.</summary>
     public ReadOnlySpan<double> Gradient => _gx;
 
+    /// <summary>
+    /// The rule's Δx of the last <see cref="Step"/> as the rule computed it (live), before it was added to x: a
+    /// step below x's rounding is non-zero here although x did not move, and its units and direction are read
+    /// from it, not from the difference of two points (which rounds it away against x).
+    /// </summary>
+    public ReadOnlySpan<double> LastStep => _dx;
+
     private void Evaluate()
     {
         _problem.ClearRefusal();
@@ -352,15 +365,7 @@ public sealed class Stepper
             curvature = Curvature.ClassifyMatrixFree(_x.ToArray(), HessianProductAt(_x.ToArray()), gradientAt, _startLength);
         else
         {
-            var hessian = _state.Hessian;
-            if (hessian is null)
-            {
-                _hx ??= new double[_n * _n];
-                _scratch ??= new double[_n];
-                HessianAt(_x, _hx, _scratch);
-                hessian = _hx;
-            }
-            curvature = Curvature.Classify(_x.ToArray(), hessian, gradientAt, _startLength);
+            curvature = Curvature.Classify(_x.ToArray(), DenseHessian(), gradientAt, _startLength);
         }
         // Limits taken for the curvature (the Hessian or a probe's gradient) are said in its detail.
         return _problem.TakePending() is { Length: var count and > 0 }
@@ -467,6 +472,16 @@ public sealed class Stepper
         return typical > 0 && double.IsFinite(typical) ? typical : Curvature.ProbeLength(x, _startLength);
     }
 
+    // The Hessian at the current point (n × n, row-major): the rule's when it holds one, else the problem's (HessianAt).
+    private double[] DenseHessian()
+    {
+        if (_state.Hessian is { } held) return held;
+        _hx ??= new double[_n * _n];
+        _scratch ??= new double[_n];
+        HessianAt(_x, _hx, _scratch);
+        return _hx;
+    }
+
     private void HessianAt(double[] x, double[] hessian, double[] gradient)
     {
         var supported = _problem.Supported;
@@ -527,6 +542,30 @@ public sealed class Stepper
         return double.IsFinite(scale) && Array.TrueForAll(_gx, v => Math.Abs(v) <= scale);
     }
 
+    /// <summary>
+    /// The most rounding x can make of ∂L/∂x where some |∂L/∂xᵢ| exceeds it, or null when none does (or the
+    /// Hessian is not formed, above <see cref="Curvature.MatrixFreeAbove"/> variables, or not finite): each
+    /// |∂L/∂xᵢ| against u·Σⱼ|Hᵢⱼ|, what the Hessian makes of moving x by its rounding u = 4ε·ℓ (ℓ = max(‖x‖,
+    /// ‖x₀‖), <see cref="Curvature.ProbeLength"/>). At a stationary point that x's rounding missed, ∂L/∂x is of
+    /// that size; on a slope it is larger (L = ½(exp(x0) − 2)² at x0 = −360: ∂L/∂x0 ≈ −7E-157 against
+    /// 4ε·360·1E-156 ≈ 3E-169), however small it is next to L (<see cref="GradientIsZero"/> passes there).
+    /// </summary>
+    public double? GradientBeyondRounding()
+    {
+        if (_n > Curvature.MatrixFreeAbove) return null;
+        var hessian = DenseHessian();
+        var rounding = Krylov.RoundingFactor * Krylov.Epsilon * Curvature.ProbeLength(_x, _startLength);
+        for (var i = 0; i < _n; i++)
+        {
+            var row = 0.0;
+            for (var j = 0; j < _n; j++) row += Math.Abs(hessian[i * _n + j]);
+            var bound = rounding * row;
+            if (!double.IsFinite(bound)) return null;
+            if (Math.Abs(_gx[i]) > bound) return bound;
+        }
+        return null;
+    }
+
     private void NoteLimits()
     {
         if (_problem.TakePending() is not { } taken) return;
@@ -573,6 +612,25 @@ public sealed class Stepper
 /// <param name="Every">Keep the point of every k-th iteration (1: all of them, the default).</param>
 public sealed record Recording(int Every)
 {
+    /// <summary>
+    /// With <see cref="AtMost"/>: the most points kept (the last included). Null: no bound, the points of
+    /// <see cref="Every"/> are kept.
+    /// </summary>
+    public int? MaxPoints { get; init; }
+
+    /// <summary>
+    /// Every point while at most <paramref name="points"/> have been kept; when the run would keep more,
+    /// every other kept point is dropped and the interval doubles (1, 2, 4, …), so the thinning depends on
+    /// the points the run actually produces, not on its iteration limit: a run that stops after 54 steps keeps
+    /// all 55 points under any limit whose budget holds them. The start, the first step (iteration 1, the
+    /// direction of the first step) and the last point are always kept.
+    /// </summary>
+    /// <param name="points">The most points kept, at least 4 (the start, the first step, one between, the last).</param>
+    /// <exception cref="SymbolicException">Fewer than 4 points.</exception>
+    public static Recording AtMost(int points) => points >= 4
+        ? new Recording(1) { MaxPoints = points }
+        : throw new SymbolicException(ErrorKind.Invalid, $"A recording keeps at least 4 points (the start, the first step, one between and the last), not {points}.");
+
     /// <summary>Every point (plots and reports need it): the default.</summary>
     public static Recording Full { get; } = new(1);
 
@@ -607,9 +665,9 @@ public static class Optimizer
         double kappa = -0.5, double tau = 1e-3, double stepTolerance = 0, bool lineSearch = false,
         IProgress<int>? progress = null, Recording? recording = null)
     {
-        var every = CheckLimits(iterations, recording, problem);
+        var kept = CheckLimits(iterations, recording, problem);
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        return Run(new Stepper(problem, method, eta, start, kappa, tau, lineSearch), iterations, lossTolerance, stepTolerance, progress, every, clock);
+        return Run(new Stepper(problem, method, eta, start, kappa, tau, lineSearch), iterations, lossTolerance, stepTolerance, progress, kept, clock);
     }
 
     /// <summary>
@@ -631,15 +689,16 @@ public static class Optimizer
         IDifferentiableProblem problem, IUpdateRule rule, double[] start, int iterations, double lossTolerance = 0,
         double stepTolerance = 0, IProgress<int>? progress = null, Recording? recording = null)
     {
-        var every = CheckLimits(iterations, recording, problem);
+        var kept = CheckLimits(iterations, recording, problem);
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        return Run(new Stepper(problem, rule, start), iterations, lossTolerance, stepTolerance, progress, every, clock);
+        return Run(new Stepper(problem, rule, start), iterations, lossTolerance, stepTolerance, progress, kept, clock);
     }
 
-    private static int CheckLimits(int iterations, Recording? recording, IDifferentiableProblem problem)
+    private static Recording CheckLimits(int iterations, Recording? recording, IDifferentiableProblem problem)
     {
         ArgumentNullException.ThrowIfNull(problem);
-        var every = (recording ?? Recording.Full).Every;
+        recording ??= Recording.Full;
+        var every = recording.Every;
         if (every < 1)
             throw new SymbolicException(ErrorKind.Invalid, $"The recording interval must be at least 1, not {every}.");
         if (iterations < 0)
@@ -648,7 +707,7 @@ public static class Optimizer
         // one loss per iteration. The count is computed in double (it can pass 2⁶³ bytes) and refused
         // before the first step when it exceeds the memory this process can use, rather than failing with
         // an out-of-memory error later.
-        var kept = Math.Floor((double)iterations / every) + 1;
+        var kept = recording.MaxPoints is { } most ? Math.Min(most, iterations + 1.0) : Math.Floor((double)iterations / every) + 1;
         var bytes = (kept * ((double)problem.N + problem.M) + iterations + 1.0) * sizeof(double);
         var available = (double)GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
         if (bytes > available)
@@ -659,12 +718,17 @@ public static class Optimizer
                 $"({NumberText.Short(bytes / 1e9, 3)} GB), more than the {NumberText.Short(available / 1e9, 3)} GB this process can use; " +
                 $"run at most about {NumberText.Short(Math.Floor(available / perIteration), 3)} iterations, or record fewer points.");
         }
-        return every;
+        return recording;
     }
 
     private static OptimizerRun Run(Stepper stepper, int iterations, double lossTolerance, double stepTolerance,
-        IProgress<int>? progress, int every, System.Diagnostics.Stopwatch clock)
+        IProgress<int>? progress, Recording recording, System.Diagnostics.Stopwatch clock)
     {
+        // A bounded recording (Recording.AtMost) starts with every point and doubles its interval whenever the
+        // kept points reach the bound; an unbounded one keeps every `every`-th.
+        var every = recording.Every;
+        var most = recording.MaxPoints;
+        double[]? firstStep = null;
         var trajectory = new List<double[]> { stepper.X.ToArray() };
         var outputs = new List<double[]> { stepper.Y.ToArray() };
         var losses = new List<double> { stepper.Loss };
@@ -706,21 +770,18 @@ public static class Optimizer
             for (var i = 0; i < previous.Length; i++) stepLength += (stepper.X[i] - previous[i]) * (stepper.X[i] - previous[i]);
             stepLength = Math.Sqrt(stepLength);
             stepper.X.CopyTo(previous);
-            if (every == 1 || k % every == 0)
+            if (k == 1) firstStep = stepper.LastStep.ToArray();
+            if (every == 1 || k % every == 0 || (most is not null && k == 1))
             {
                 trajectory.Add(stepper.X.ToArray());
                 outputs.Add(stepper.Y.ToArray());
                 recorded.Add(k);
                 latest = -1;
+                // One place is kept for the last point, which Finish adds when it was not kept in turn.
+                if (most is { } bound && trajectory.Count >= bound) Thin();
             }
             else
-            {
-                latest = k;
-                latestX ??= new double[previous.Length];
-                latestY ??= new double[stepper.Y.Length];
-                stepper.X.CopyTo(latestX);
-                stepper.Y.CopyTo(latestY);
-            }
+                KeepLatest(k);
             losses.Add(stepper.Loss);
             progress?.Report(k);
             if (!double.IsFinite(stepper.Loss))
@@ -731,16 +792,20 @@ public static class Optimizer
                 // rounding resolves): no further step can change L measurably. Classified like a zero step.
                 return AtStationaryPoint(k, $"{rounding} at iteration {k}", ConvergenceCriterion.RoundingLevel);
             }
+            // The rule's step was not 0 but vanished when added to x (every entry below the rounding of x's).
+            var roundedAway = stepLength == 0 && stepper.LastStep.ToArray().Any(v => v != 0);
             if (stepLength == 0 && !stepper.GradientIsZero())
                 // The rule's step vanished although ∂L/∂x does not: not a stationary point, and not
                 // a reason to call the run converged; the rule cannot move from here.
-                return Finish(StopReason.Stalled, k,
-                    $"the step is 0 at iteration {k} although ∂L/∂x = {NumberText.Vector(stepper.Gradient.ToArray(), v => NumberText.Short(v, 3))} is not: the rule cannot move from here, the point is not stationary");
+                return Finish(StopReason.Stalled, k, roundedAway
+                    ? $"{BelowRounding(k)} although ∂L/∂x = {Gradient()} is not 0: no progress is possible in floating point, and the point is not stationary"
+                    : $"the step is 0 at iteration {k} although ∂L/∂x = {Gradient()} is not: the rule cannot move from here, the point is not stationary");
             if (stepLength <= stepTolerance)
             {
                 // A step that falls to the tolerance (for most rules: exactly 0, ∂L/∂x = 0) stops the run
                 // at a stationary point; only a minimum is "converged".
-                return AtStationaryPoint(k, $"step length {NumberText.Short(stepLength, 3)} ≤ {NumberText.Short(stepTolerance, 3)} at iteration {k}", ConvergenceCriterion.StepTolerance);
+                return AtStationaryPoint(k, $"step length {NumberText.Short(stepLength, 3)} ≤ {NumberText.Short(stepTolerance, 3)} at iteration {k}", ConvergenceCriterion.StepTolerance,
+                    roundedAway);
             }
         }
         if (stepper.Loss <= lossTolerance && LossStop(iterations) is { } last) return last;
@@ -753,11 +818,19 @@ public static class Optimizer
         // A stop at a stationary point (what was reached, in words): a global minimum known from the
         // loss's form (L ≥ 0) and L at rounding is one without a probe, its typed exit still saying what
         // kind of point it is; otherwise the curvature decides, and only a minimum is "converged".
-        OptimizerRun AtStationaryPoint(int k, string reached, ConvergenceCriterion criterion)
+        OptimizerRun AtStationaryPoint(int k, string reached, ConvergenceCriterion criterion, bool roundedAway = false)
         {
             if (stepper.GlobalMinimumToRounding() is { } global)
                 return Finish(StopReason.Converged, k, $"{reached}; {global}", criterion, new Curvature(StationaryKind.Minimum, [], false, global));
             var curvature = stepper.ClassifyCurvature();
+            // A step that rounded away against x where ∂L/∂x passes the relative test but is more than the
+            // Hessian can make of x's rounding is still on a slope (exp(x0) overshot to x0 ≈ −360, where
+            // ∂L/∂x0 ≈ −7E-157 and L still falls): no point is reached, so it is no saddle or maximum. A
+            // minimum keeps its verdict (a flat minimum's last steps round away at a gradient of this kind).
+            if (roundedAway && curvature.Kind != StationaryKind.Minimum && stepper.GradientBeyondRounding() is { } beyond)
+                return Finish(StopReason.Stalled, k,
+                    $"{BelowRounding(k)}: no progress is possible in floating point, and the point is not stationary (not {curvature.KindWithArticle}): " +
+                    $"∂L/∂x = {Gradient()} is more than the {NumberText.Short(beyond, 3)} the Hessian makes of x's rounding");
             var detail = $"{reached}, at {curvature.KindWithArticle}; {curvature.Detail}";
             return curvature.Kind == StationaryKind.Minimum
                 ? Finish(StopReason.Converged, k, detail, criterion, curvature)
@@ -784,6 +857,45 @@ public static class Optimizer
             return stepper.GradientIsZero() ? AtStationaryPoint(iteration, $"{reached}, ∂L/∂x = 0", ConvergenceCriterion.LossTolerance) : null;
         }
 
+        string Gradient() => NumberText.Vector(stepper.Gradient.ToArray(), v => NumberText.Short(v, 3));
+
+        // "the step, 1E-17, is below the rounding of x = 3 at iteration 4": the rule's Δx, which x + Δx rounds away.
+        string BelowRounding(int k)
+        {
+            var (dx, x) = (stepper.LastStep.ToArray(), stepper.X.ToArray());
+            return dx.Length == 1
+                ? $"the step, {NumberText.Short(dx[0], 3)}, is below the rounding of x = {NumberText.Short(x[0])} at iteration {k}"
+                : $"the step Δx = {NumberText.Vector(dx, v => NumberText.Short(v, 3))} is below the rounding of x = {NumberText.Vector(x)} at iteration {k}";
+        }
+
+        void KeepLatest(int k)
+        {
+            latest = k;
+            latestX ??= new double[previous.Length];
+            latestY ??= new double[stepper.Y.Length];
+            stepper.X.CopyTo(latestX);
+            stepper.Y.CopyTo(latestY);
+        }
+
+        // Doubles the interval of a bounded recording: keeps the start, the first step and the multiples of
+        // the new interval. The point just kept, if dropped, stays the latest (the run's end keeps it).
+        void Thin()
+        {
+            every *= 2;
+            var k = recorded[^1];
+            var kept = 0;
+            for (var i = 0; i < recorded.Count; i++)
+            {
+                if (recorded[i] > 1 && recorded[i] % every != 0) continue;
+                (trajectory[kept], outputs[kept], recorded[kept]) = (trajectory[i], outputs[i], recorded[i]);
+                kept++;
+            }
+            trajectory.RemoveRange(kept, trajectory.Count - kept);
+            outputs.RemoveRange(kept, outputs.Count - kept);
+            recorded.RemoveRange(kept, recorded.Count - kept);
+            if (recorded[^1] != k) KeepLatest(k);
+        }
+
         OptimizerRun Finish(StopReason reason, int iteration, string detail, ConvergenceCriterion? criterion = null,
             Curvature? curvature = null, NonFiniteValue? nonFinite = null)
         {
@@ -795,7 +907,7 @@ public static class Optimizer
                 recorded.Add(latest);
             }
             return new(stepper.Name, stepper.Eta, trajectory, outputs, losses, new ExitReason(reason, iteration, criterion, curvature, nonFinite, detail),
-                fallbacks, clock.Elapsed) { RecordedIterations = recorded, InnerSolves = solves };
+                fallbacks, clock.Elapsed) { RecordedIterations = recorded, InnerSolves = solves, FirstStep = firstStep };
         }
     }
 }
