@@ -891,6 +891,16 @@ public static class TrajectoryPlots
         // Whether any curve is cut at the range's edge here (then the margin outside the range is shaded).
         var cut = false;
         var colors = ColorsOf(runs);
+        // The run each run's entry names as drawn along with it (−1 for none): "coincides with" for whole runs
+        // that are the same, "overlaps with" for a line drawn over another's (in a single plot: a stack's
+        // legend speaks for every panel, and overlaps differ from panel to panel). A pair is named once, on
+        // its later run and by the stronger word: ig's "overlaps with gn" beside gn's "coincides with ig"
+        // said one relation with two words, in both directions.
+        var overlapsWith = Enumerable.Range(0, n).Select(i => coincidesWith[i] < 0 && (notes is null || partners is not null) && groups.Leader[i] >= 0
+            ? partners?[i] ?? groups.Leader[i] : -1).ToArray();
+        for (var i = 0; i < n; i++)
+            if (overlapsWith[i] is var j and >= 0 && (coincidesWith[j] == i || (j > i && overlapsWith[j] == i)))
+                overlapsWith[i] = -1;
         for (var i = 0; i < n; i++)
         {
             var run = runs[i];
@@ -919,10 +929,8 @@ public static class TrajectoryPlots
             if (zero >= 0) label += $", reaches 0 at iteration {zero}";
             if (coincidesWith[i] >= 0)
                 label += $", coincides with {runs[coincidesWith[i]].Label}";
-            // A run drawn over another's line without being the same run says so, in a single plot (a stack's
-            // legend speaks for every panel, and overlaps differ from panel to panel).
-            else if ((notes is null || partners is not null) && groups.Leader[i] >= 0)
-                label += $", overlaps with {runs[partners?[i] ?? groups.Leader[i]].Label}";
+            else if (overlapsWith[i] >= 0)
+                label += $", overlaps with {runs[overlapsWith[i]].Label}";
 
             // Style: a run alone keeps the style of its place in the list (widths falling evenly over the
             // runs, its own dash pattern and marker shape); in a group of g coinciding runs the r-th is

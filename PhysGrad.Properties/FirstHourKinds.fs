@@ -186,9 +186,9 @@ let ``f undefined as written at a removable singularity: the reason gives its li
     Assert.True(abs (tendsTo reason - limit) <= 1e-6, reason)
     Assert.Contains(side, reason)
     Assert.Contains("evaluate at a nearby point", reason)
-    // A pole has no limit, and says so.
+    // A pole has no limit: its reason is the condition alone, claiming none.
     let pole = (Derivatives.Compute("1/x", [| "x" |], 1, [| 0.0 |]).Undefined |> Seq.find (fun u -> u.Entry = "f")).Because
-    Assert.Contains("no finite limit", pole)
+    Assert.Equal("x ≠ 0 for 1/x", pole)
 
 [<Fact>]
 let ``atan2 on its branch cut and at its origin: f's value is said to be a convention, and derivatives across the cut do not exist`` () =
@@ -264,3 +264,34 @@ let ``a flat stretch in one of two variables is found along that variable`` () =
     let c = PhysicsProblem.FromText(relu + "; x1", [| 0.0; 1.0 |], [| -1.0; 0.0 |]).CompareMethods(MethodCatalog.Parse "gd", 3)
     Assert.True(c.Target.ManyPreimages)
     Assert.Contains("x0 = ", c.Target.NotUnique)
+
+// ---- 4. one word and one direction per pair in a legend ------------------------------------------------
+
+[<Fact>]
+let ``a legend names each pair of runs drawn together once, on the later run, and coinciding runs only as coinciding`` () =
+    // On this problem the y-plane's legend said "ig overlaps with gn" and "gn coincides with ig" (GN's square
+    // step is IG's), and "newton overlaps with hig" beside "hig overlaps with newton".
+    let problem = PhysicsProblem.FromText("exp(x0) + x1; x0 - x1^2", [| 1.0; 2.0 |], [| 0.5; 0.5 |])
+    let comparison = problem.CompareMethods(MethodCatalog.Parse "gd:0.01,newton,pg,ig,gn,hig", 10)
+    let runs = comparison.Results |> Seq.map (fun r -> r.Run) |> Array.ofSeq
+    let names = runs |> Array.map (fun r -> r.Name)
+    for figure in TrajectoryPlots.Figures(runs, problem.Definition, comparison.Target) do
+        for plot in figure.Panels do
+            let entries = plot.Legend.ManualItems |> Seq.map (fun i -> i.LabelText.Replace('\n', ' ')) |> Array.ofSeq
+            let said (a: string) =
+                entries |> Array.tryFind (fun l -> l.StartsWith(a + " "))
+                |> Option.bind (fun l ->
+                    let m = Regex.Match(l, @"(overlaps|coincides) with (\w+)")
+                    if m.Success then Some(m.Groups.[1].Value, m.Groups.[2].Value) else None)
+            for a in names do
+                match said a with
+                | Some(_, b) ->
+                    // The pair is not named again the other way round, in either word.
+                    Assert.True((match said b with Some(_, c) -> c <> a | None -> true), sprintf "%s: %s and %s name each other\n%s" figure.Name a b (String.Join("\n", entries)))
+                | None -> ()
+            // gn coincides with ig (the same run); ig's entry does not name gn at all.
+            if Array.contains "gn" names && said "gn" = Some("coincides", "ig") then
+                Assert.True((said "ig" |> Option.forall (fun (_, b) -> b <> "gn")), String.Join("\n", entries))
+    // The case itself: the y-plane does say gn coincides with ig.
+    let y = TrajectoryPlots.Figures(runs, problem.Definition, comparison.Target) |> Seq.find (fun f -> f.Name = "y-space")
+    Assert.Contains(y.Panels.[0].Legend.ManualItems, fun i -> i.LabelText.Replace('\n', ' ').StartsWith "gn " && i.LabelText.Replace('\n', ' ').Contains "coincides with ig")
