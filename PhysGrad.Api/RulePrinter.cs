@@ -238,13 +238,14 @@ public static class RulePrinter
             ? (SharedTerms.Extract(prefix, Stable.RewriteMany(block.Cores)), difference.Value)
             : null;
 
-    /// <summary>A method's body: its intermediates as locals, then each step into its out parameter.</summary>
+    /// <summary>A method's body: its intermediates as locals, then each step into its out parameter, each as
+    /// given (the rule as derived, or its stable form rewritten before its intermediates were named).</summary>
     private static void Body(StringBuilder sb, SharedBlock block, IReadOnlyList<string> names, Func<string, string> name, Func<string, string> outName)
     {
         foreach (var (t, value) in block.Intermediates)
-            sb.Append(Wrap($"        double {Identifier(t)} = ", CSharp.FormatStable(name, value), ";")).Append('\n');
+            sb.Append(Wrap($"        double {Identifier(t)} = ", CSharp.FormatCalling(name, value), ";")).Append('\n');
         for (var i = 0; i < names.Count; i++)
-            sb.Append(Wrap($"        {Identifier(outName(names[i]))} = ", CSharp.FormatStable(name, block.Results[i]), ";")).Append('\n');
+            sb.Append(Wrap($"        {Identifier(outName(names[i]))} = ", CSharp.FormatCalling(name, block.Results[i]), ";")).Append('\n');
     }
 
     /// <summary>The prefixes tried, in order, for the out parameters' names: <c>d</c> + the stepped name (dx0, dy0).</summary>
