@@ -730,7 +730,7 @@ public static class BookExample
                 jac = new CsrMatrix(problem.SparseJacobianPattern());
                 problem.SparseJacobian(x, new double[problem.M], jac);
             }
-            if (RowUnderflowed(jac, i) && !IsolatedZero(problem, x, targetY, i)) return false;
+            if (RowUnderflowed(jac, i) && !IsolatedZero(problem, x, targetY, i) && !FlatZero(problem, x, targetY, i)) return false;
         }
         return problem.PreimageBackwardError(x, targetY) <= CompiledProblem.NumericInverseTolerance / CompiledProblem.UnitRoundoff;
     }
@@ -772,6 +772,73 @@ public static class BookExample
             if (isolated) return true;
         }
         return false;
+    }
+
+    /// <summary>
+    /// Whether Pᵢ = yᵢ* holds exactly on a flat stretch around x that P leaves with a slope of normal size,
+    /// as ReLU (x + |x|)/2 = 0 for every x ≤ 0: a set of true preimages, not an underflow. Along each axis
+    /// and direction the stretch's edge is bracketed by doubling steps from δ = 10⁻⁴·(1 + |xⱼ|) up to
+    /// 2⁴⁰·δ and then bisected (60 halvings) to the first point where Pᵢ ≠ yᵢ*; there Pᵢ's row of J (with Pᵢ) is
+    /// read. Where P only underflowed (exp(x) = 0 below −745.13), the edge is where exp becomes subnormal,
+    /// and the row there is subnormal too; past ReLU's edge at 0 the row is 1. No edge in any direction (a
+    /// constant P) proves nothing: false.
+    /// </summary>
+    private static bool FlatZero(CompiledProblem problem, double[] x, double[] targetY, int i)
+    {
+        var (at, y) = ((double[])x.Clone(), new double[problem.M]);
+        CsrMatrix? jac = null;
+        bool Flat(int j, double t)
+        {
+            at[j] = x[j] + t;
+            problem.Simulate(at, y);
+            return y[i] - targetY[i] == 0;
+        }
+        for (var j = 0; j < problem.N; j++)
+            foreach (var sign in new[] { -1.0, 1.0 })
+            {
+                var (inner, outer) = (0.0, sign * 1e-4 * (1 + Math.Abs(x[j])));
+                var k = 0;
+                for (; k < 40 && Flat(j, outer); k++) (inner, outer) = (outer, 2 * outer);
+                if (k == 40 || !double.IsFinite(x[j] + outer)) continue;
+                for (var h = 0; h < 60; h++)
+                {
+                    var mid = (inner + outer) / 2;
+                    if (mid == inner || mid == outer) break;
+                    if (Flat(j, mid)) inner = mid; else outer = mid;
+                }
+                Flat(j, outer);
+                if (!y.All(double.IsFinite)) continue;
+                jac ??= new CsrMatrix(problem.SparseJacobianPattern());
+                problem.SparseJacobian(at, new double[problem.M], jac);
+                at[j] = x[j];
+                if (Math.Abs(y[i]) >= SmallestNormal || !RowUnderflowed(jac, i)) return true;
+            }
+        return false;
+    }
+
+    /// <summary>
+    /// Whether the preimage x of y* is one point of a set of preimages around it, and where another lies: the
+    /// first point x ± δ·eⱼ (δ = 10⁻⁴·(1 + |xⱼ|), each axis j in turn) that is a preimage too
+    /// (<see cref="IsPreimage"/>), as every x0 ≤ 0 is for ReLU (x0 + |x0|)/2 = 0. At an isolated preimage no
+    /// such point is (P moves by about |J|·δ, far beyond rounding, even at a double root: x² at 0 moves by
+    /// δ² = 10⁻⁸). Returns the variable's name and value there, or null for an isolated x.
+    /// </summary>
+    /// <param name="problem">The compiled problem.</param>
+    /// <param name="x">A preimage of <paramref name="targetY"/>.</param>
+    /// <param name="targetY">y*.</param>
+    public static (string Variable, double Value)? NeighbouringPreimage(CompiledProblem problem, double[] x, double[] targetY)
+    {
+        var at = (double[])x.Clone();
+        for (var j = 0; j < problem.N; j++)
+        {
+            foreach (var sign in new[] { -1.0, 1.0 })
+            {
+                at[j] = x[j] + sign * 1e-4 * (1 + Math.Abs(x[j]));
+                if (IsPreimage(problem, at, targetY)) return (problem.Variables[j], at[j]);
+            }
+            at[j] = x[j];
+        }
+        return null;
     }
 
     /// <summary>The largest dense Jacobian (m·n entries, 100 × 100) for which <see cref="TargetInX"/> searches x* numerically.</summary>

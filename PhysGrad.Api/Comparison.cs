@@ -72,10 +72,20 @@ public sealed record TargetPoint(TargetPointKind Kind, double[]? X, string? Note
     public bool IsPreimage => Kind is TargetPointKind.Known or TargetPointKind.PreimageNearStart;
 
     /// <summary>
-    /// Whether y* may have other preimages than <see cref="X"/> because there are fewer outputs than
-    /// variables (m &lt; n: the preimages form a set of dimension n − m at least where J has full rank).
+    /// Whether y* may have other preimages than <see cref="X"/> arbitrarily near it, so that a distance to
+    /// <see cref="X"/> says nothing about a run's success: because there are fewer outputs than variables
+    /// (m &lt; n: the preimages form a set of dimension n − m at least where J has full rank), or because
+    /// x* is not isolated (<see cref="NotUnique"/>: P = y* on a flat stretch, as ReLU (x + |x|)/2 = 0 for
+    /// every x ≤ 0). Distances are then measured in y, ‖P(x) − y*‖, which is 0 exactly on the preimages.
     /// </summary>
     public bool ManyPreimages { get; init; }
+
+    /// <summary>
+    /// Why x* is not the unique preimage near itself where it is not isolated, in words (<c>P(x) = y* also at
+    /// x0 = -1.0001, next to x*: the preimages of y* form a set around x*, and x* is one point of it</c>); null
+    /// for an isolated x* (and for m &lt; n, which <see cref="ManyPreimages"/> covers by itself).
+    /// </summary>
+    public string? NotUnique { get; init; }
 
     /// <summary>
     /// Whether x* (found from the start) may be called the preimage of y* nearest the start: continuation
@@ -173,10 +183,17 @@ public sealed record TargetPoint(TargetPointKind Kind, double[]? X, string? Note
         if (targetY.Length == 0) return new(TargetPointKind.None, null, "no target was given (the loss is given)");
         var many = problem.M < problem.N;
         var manyNote = many ? $"one of many preimages: {NumberText.Count(problem.M, "output")} < {NumberText.Count(problem.N, "variable")}" : null;
-        if (known is not null && known.Count == problem.N && known.ToArray() is var k && BookExample.IsPreimage(problem, k, targetY))
-            return new(TargetPointKind.Known, k, many ? $"the known x*, {manyNote}" : "the known x*")
+        // A preimage that is not isolated (a flat stretch of P = y*) is one point of a set, as with m < n.
+        // Checked up to the search's size (2n more preimage tests, each a simulation and a Jacobian).
+        string? NotUnique(double[] x) => many || (long)problem.N * problem.M > BookExample.NumericTargetLimit ? null : BookExample.NeighbouringPreimage(problem, x, targetY) is var (name, value)
+            ? $"P(x) = y* also at {name} = {NumberText.Short(value, 6)}, next to x*: the preimages of y* form a set around x*, and x* is one point of it"
+            : null;
+        if (known is not null && known.Count == problem.N && known.ToArray() is var k && BookExample.IsPreimage(problem, k, targetY)
+            && NotUnique(k) is var knownSet)
+            return new(TargetPointKind.Known, k, many ? $"the known x*, {manyNote}" : knownSet is null ? "the known x*" : "the known x*, one of a set of preimages")
             {
-                ManyPreimages = many,
+                ManyPreimages = many || knownSet is not null,
+                NotUnique = knownSet,
                 NotNearest = "x* is the problem's known solution, not searched for from the start",
             };
         if (BookExample.FindPreimageNearest(problem, targetY, start) is ({ } x, var by, var nearest, var why))
@@ -185,9 +202,11 @@ public sealed record TargetPoint(TargetPointKind Kind, double[]? X, string? Note
             // not move where distances are measured), but it withdraws the claim that x* is the nearest.
             var nearer = runs.FirstOrDefault(r => r.Final.Length == x.Length && BookExample.IsPreimage(problem, r.Final, targetY)
                 && Distance(r.Final, start) < Distance(x, start) * (1 - 1e-6));
-            return new(TargetPointKind.PreimageNearStart, x, many ? $"x* found from the start, {manyNote}" : null)
+            var set = NotUnique(x);
+            return new(TargetPointKind.PreimageNearStart, x, many ? $"x* found from the start, {manyNote}" : set is null ? null : "x* found from the start, one of a set of preimages")
             {
-                ManyPreimages = many,
+                ManyPreimages = many || set is not null,
+                NotUnique = set,
                 By = by,
                 Nearest = nearest && nearer is null,
                 NotNearest = nearest && nearer is not null ? $"{nearer.Label}'s run ended on a preimage nearer the start" : why,

@@ -103,9 +103,36 @@ public sealed class Expression : IEquatable<Expression>
     public static IComparer<string> NameOrder { get; } =
         Comparer<string>.Create((a, b) => Order.naturalCompare(a, b));
 
-    /// <summary>A C# expression of type double; <paramref name="name"/> maps variable names (e.g. x0 → x[0]).</summary>
+    /// <summary>A C# expression of type double that reads as the expression does (the same operations in
+    /// the same order as <see cref="ToInfix"/>); <paramref name="name"/> maps variable names (e.g. x0 → x[0]).
+    /// A sum of exponentials in it can overflow inside where the value is finite (exp(u)/(1 + exp(u)) is
+    /// NaN at u = 800): <see cref="ToCSharpStable"/> writes the form that cannot.</summary>
     public string ToCSharp(Func<string, string>? name = null) =>
         Printed(() => CSharp.Format(name ?? (s => s), Core));
+
+    /// <summary>A C# expression of type double for the expression's stable form, the form PhysGrad's own
+    /// evaluators compute: the same value, with exp(m), m = max(a, b), factored out of each sum
+    /// exp(a) + exp(b) so that no intermediate overflows. Longer than <see cref="ToCSharp"/>.</summary>
+    /// <param name="name">Maps variable names (e.g. x0 → x[0]).</param>
+    /// <param name="callingHelpers">Write sign, log1p and expm1 as calls to the helpers of
+    /// <see cref="CSharpHelpers"/> (as <see cref="ToCSharpCallingHelpers"/>) instead of inline lambdas.</param>
+    public string ToCSharpStable(Func<string, string>? name = null, bool callingHelpers = false) =>
+        Printed(() => callingHelpers
+            ? CSharp.FormatStable(name ?? (s => s), Stable.Rewrite(Core))
+            : CSharp.FormatRewritten(name ?? (s => s), Core));
+
+    /// <summary>
+    /// Why the stable form (<see cref="ToCSharpStable"/>) is worth having for this expression: a phrase
+    /// naming a probe point of <paramref name="state"/> where it computes a finite value and the
+    /// expression as written (<see cref="ToCSharp"/>) does not, or differs by more than 10⁻⁶ relative
+    /// (<c>at x = 800 (other symbols 1) as written NaN, stable 1</c>); null where no probe shows a
+    /// difference (then the two texts compute the same values, and the written one reads better).
+    /// </summary>
+    /// <param name="state">The names probed at large magnitudes; every other symbol is 1.</param>
+    public string? StableFormDifference(IReadOnlyList<string> state) =>
+        Symbolic.Evaluate.StableFormMatters([.. state], [Core]) is { } d
+            ? $"at {string.Join(", ", d.Value.Point.Select(p => $"{p.Item1} = {NumberText.Short(p.Item2, 6)}"))} (other symbols 1) as written {NumberText.Short(d.Value.Written, 6)}, stable {NumberText.Short(d.Value.Stable, 6)}"
+            : null;
 
     /// <summary>
     /// A C# expression of type double for a line of a program: as <see cref="ToCSharp"/>, but

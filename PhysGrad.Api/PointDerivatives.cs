@@ -28,7 +28,11 @@ internal sealed class PointDerivatives
     private readonly bool _hessian;
     private readonly CompiledKernel _kernel;
     private readonly int _kinkStart;
-    // For each gradient entry i: the kink arguments (indices) in f or ∂f/∂xᵢ that depend on xᵢ.
+    // The special points the formulas' values there cannot be trusted at, by index: an abs or sign argument
+    // (Other = -1, active where it is 0), or an atan2(y, x) (Arg = y, Other = x) on its branch cut, active
+    // where y = 0 and x ≤ 0, or with OriginOnly (the direction moves x only) where y = x = 0.
+    private readonly List<(int Arg, int Other, bool OriginOnly)> _kinks = [];
+    // For each gradient entry i: the kinks (indices into _kinks) in f or ∂f/∂xᵢ that depend on xᵢ.
     private readonly int[][] _gradientKinks;
     // For each Hessian entry (i, j): the kink arguments in ∂f/∂xᵢ or ∂²f/∂xᵢ∂xⱼ that depend on xⱼ.
     private readonly int[,][]? _hessianKinks;
@@ -61,20 +65,37 @@ internal sealed class PointDerivatives
 
         var kinks = new List<Expr>();
         var index = new Dictionary<Expr, int>();
+        var kinkIndex = new Dictionary<(int, int, bool), int>();
+        int Output(Expr e)
+        {
+            if (!index.TryGetValue(e, out var k))
+            {
+                k = kinks.Count;
+                kinks.Add(e);
+                index[e] = k;
+            }
+            return k;
+        }
+        int Kink(int arg, int other, bool originOnly)
+        {
+            if (!kinkIndex.TryGetValue((arg, other, originOnly), out var k))
+            {
+                k = _kinks.Count;
+                _kinks.Add((arg, other, originOnly));
+                kinkIndex[(arg, other, originOnly)] = k;
+            }
+            return k;
+        }
         int[] KinksOf(IEnumerable<Expr> roots, Expr along)
         {
             var found = new SortedSet<int>();
             foreach (var e in Structure.PostOrder(roots))
                 if (e.Node is Node.Apply { Item1: Function.Abs or Function.Sign } a && Structure.DependsOn(along, a.Item2))
-                {
-                    if (!index.TryGetValue(a.Item2, out var k))
-                    {
-                        k = kinks.Count;
-                        kinks.Add(a.Item2);
-                        index[a.Item2] = k;
-                    }
-                    found.Add(k);
-                }
+                    found.Add(Kink(Output(a.Item2), -1, false));
+                // atan2(y, x) jumps by 2π across y = 0 where x < 0 (its branch cut) and has no angle at y = x = 0:
+                // a direction that moves y crosses the cut; one that moves x only meets it at the origin.
+                else if (e.Node is Node.Atan2 t && (Structure.DependsOn(along, t.Item1) || Structure.DependsOn(along, t.Item2)))
+                    found.Add(Kink(Output(t.Item1), Output(t.Item2), !Structure.DependsOn(along, t.Item1)));
             return found.ToArray();
         }
         _gradientKinks = new int[gradient.Length][];
@@ -121,17 +142,40 @@ internal sealed class PointDerivatives
     {
         for (var k = 1; k < OutputCount; k++)
             if (!double.IsFinite(raw[k])) return true;
-        for (var k = _kinkStart; k < raw.Length; k++)
-            if (raw[k] == 0) return true;
+        for (var k = 0; k < _kinks.Count; k++)
+            if (Active(raw, k)) return true;
         return false;
+    }
+
+    // Whether kink k is at its special point in the raw outputs.
+    private bool Active(ReadOnlySpan<double> raw, int k)
+    {
+        var (arg, other, originOnly) = _kinks[k];
+        if (raw[_kinkStart + arg] != 0) return false;
+        if (other < 0) return true;
+        var x = raw[_kinkStart + other];
+        return originOnly ? x == 0 : x <= 0;
     }
 
     private bool AtKink(double[] raw, int[] kinks)
     {
         foreach (var k in kinks)
-            if (raw[_kinkStart + k] == 0) return true;
+            if (Active(raw, k)) return true;
         return false;
     }
+
+    // The opening of a settled entry's note whose formula is finite at a kink: the convention it rests on.
+    private string ConventionText(double[] raw, int[] kinks, double formula)
+    {
+        var cut = kinks.Any(k => _kinks[k].Other >= 0 && Active(raw, k));
+        var abs = kinks.Any(k => _kinks[k].Other < 0 && Active(raw, k));
+        return (abs ? string.Format(Convention, PointLimits.Text(formula)) : "")
+            + (cut ? string.Format(Cut, PointLimits.Text(formula)) : "");
+    }
+
+    private const string Cut =
+        "the formula gives {0} here, but the point is on the branch cut of atan2(y, x) (y = 0 with x ≤ 0, where the angle jumps by 2π as y changes sign, "
+        + "and has no value at y = x = 0): that value is the derivative of the angle on one side only, not of f; ";
 
     private const string Convention =
         "the formula gives {0} here only by the convention sign(0) = 0 (abs or sign at 0, a kink or a jump: one subgradient, not a derivative); ";
@@ -154,7 +198,7 @@ internal sealed class PointDerivatives
         var kink = double.IsFinite(formula) && AtKink(raw, _gradientKinks[i]);
         if (double.IsFinite(formula) && !kink) return Formula(formula);
         return PointLimits.Derivative(t => Raw(Shifted(x, i, t))[0], Scale(x, i), formula, "f", _names[i],
-            kink ? string.Format(Convention, PointLimits.Text(formula)) : null);
+            kink ? ConventionText(raw, _gradientKinks[i], formula) : null);
     }
 
     /// <summary>∂/∂xⱼ of ∂f/∂xᵢ at x, settled along xⱼ where the formula cannot be trusted.</summary>
@@ -167,14 +211,14 @@ internal sealed class PointDerivatives
         var inner = GradientEntry(x, raw, i);
         if (inner.Source == PointValueSource.NotDifferentiable)
             return new PointLimits.Outcome(double.IsFinite(formula) ? double.NaN : formula, PointValueSource.NotDifferentiable,
-                (kink ? string.Format(Convention, PointLimits.Text(formula)) : $"the formula gives {PointLimits.Text(formula)} here; ")
+                (kink ? ConventionText(raw, _hessianKinks![i, j], formula) : $"the formula gives {PointLimits.Text(formula)} here; ")
                 + $"no second derivative: df/d{_names[i]} does not exist here ({inner.Detail})", kink);
         return PointLimits.Derivative(t =>
         {
             var y = Shifted(x, j, t);
             return GradientEntry(y, Raw(y), i).Value;
         }, Scale(x, j), formula, $"df/d{_names[i]}", _names[j],
-            kink ? string.Format(Convention, PointLimits.Text(formula)) : null);
+            kink ? ConventionText(raw, _hessianKinks![i, j], formula) : null);
     }
 
     /// <summary>The value, gradient and Hessian at <paramref name="x"/>, settled, with a note per settled entry.</summary>
@@ -194,8 +238,31 @@ internal sealed class PointDerivatives
             if (o.Source != PointValueSource.Formula)
                 notes.Add(new PointNote($"df/d{_names[i]}", o.Source, o.Detail, o.Convention));
         }
+        // On atan2's branch cut f is not continuous (it jumps by 2π across y = 0), and at y = x = 0 the angle
+        // has no value: f's printed value is a floating-point convention, said in a note on f.
+        var atan2 = _gradientKinks.SelectMany(k => k).Distinct().Where(k => _kinks[k].Other >= 0 && Active(raw, k)).ToArray();
+        var origin = atan2.Any(k => raw[_kinkStart + _kinks[k].Other] == 0);
+        var cut = atan2.Any(k => raw[_kinkStart + _kinks[k].Other] < 0);
+        if (origin)
+            notes.Add(new PointNote("f", PointValueSource.Formula,
+                $"atan2(y, x) has no angle at y = x = 0: the value {PointLimits.Text(raw[0])} rests on the floating-point convention atan2(0, 0) = 0 (±π with a signed zero x = -0); evaluate at a nearby point, or define the value wanted there", true));
+        if (cut)
+            notes.Add(new PointNote("f", PointValueSource.Formula,
+                $"the point is on the branch cut of atan2(y, x) (y = 0 with x < 0): the value {PointLimits.Text(raw[0])} holds only for y = +0 (y = -0 gives the other end, ±π), and f jumps by 2π across y = 0; evaluate off the cut (y ≠ 0), or use an unwrapped angle", true));
         double[,]? hessian = null;
-        if (_hessian)
+        if (_hessian && cut)
+        {
+            // A function that is not continuous at the point has no second derivatives there.
+            hessian = new double[_n, _n];
+            for (var i = 0; i < _n; i++)
+                for (var j = i; j < _n; j++)
+                {
+                    hessian[i, j] = hessian[j, i] = double.NaN;
+                    notes.Add(new PointNote($"d2f/d{_names[i]}d{_names[j]}", PointValueSource.NotDifferentiable,
+                        "no second derivative: f is not continuous here (on the branch cut of atan2(y, x), where it jumps by 2π)", true));
+                }
+        }
+        else if (_hessian)
         {
             hessian = new double[_n, _n];
             for (var i = 0; i < _n; i++)
@@ -238,7 +305,7 @@ internal sealed class PointDerivatives
         if (!double.IsFinite(value))
         {
             var why = FunctionUndefined(x, value)!;
-            undefined.Add(new UndefinedValue("f", why));
+            undefined.Add(new UndefinedValue("f", why + FunctionLimit(x)));
             var inherited = $"f is undefined here ({why})";
             for (var i = 0; i < _n; i++)
             {
@@ -284,6 +351,37 @@ internal sealed class PointDerivatives
     /// <summary>Why f is undefined at <paramref name="x"/> (its value there <paramref name="value"/>), or null when it is defined.</summary>
     public string? FunctionUndefined(double[] x, double value) =>
         double.IsFinite(value) ? null : Domain.FirstFailing(_names, x, [_f])?.ToString() ?? NotFinite(value);
+
+    /// <summary>
+    /// Where f's formula has no value at x: what f tends to there, when it tends to one value along every
+    /// variable's axis (sin(x)/x → 1 as x → 0, a removable singularity: 0/0 as written), with what to do;
+    /// else nothing (the failing condition says what: a pole, or a point where f is undefined all around). The limit along xⱼ is the derivative at t = 0 of G(t) = t·f(x + t·eⱼ) (G(0) = 0),
+    /// whose difference quotients are f(x ± h·eⱼ) themselves, settled by <see cref="DifferenceLimit"/>. For
+    /// several variables the axes' limits are said to be only that: the limit in other directions may differ.
+    /// </summary>
+    private string FunctionLimit(double[] x)
+    {
+        var limits = Enumerable.Range(0, _n)
+            .Select(j => DifferenceLimit.Derivative(t => t == 0 ? 0 : t * Raw(Shifted(x, j, t))[0], Scale(x, j))).ToArray();
+        const string todo = "evaluate at a nearby point, or write f so that it has a value here";
+        // A pole (1/x at 0) or a point inside a region where f is undefined (log(x) at −1): the condition says it all.
+        if (limits.Length == 0 || limits.Any(l => l.Verdict is not (LimitVerdict.Limit or LimitVerdict.OneSidedAbove or LimitVerdict.OneSidedBelow)))
+            return "";
+        var v = limits[0].Value;
+        if (limits.Any(l => Math.Abs(l.Value - v) > PointLimits.Tolerance * Math.Max(1, Math.Abs(v))))
+            return $"; f tends to different values along different axes ({string.Join(", ", limits.Select((l, j) => $"{PointLimits.Text(l.Value)} along {_names[j]}"))}), so it has no limit here: {todo}";
+        var sides = limits.All(l => l.Verdict == LimitVerdict.Limit) ? "from both sides"
+            : string.Join(", ", limits.Select((l, j) => l.Verdict switch
+            {
+                LimitVerdict.OneSidedAbove => $"from above in {_names[j]} (f is not defined below)",
+                LimitVerdict.OneSidedBelow => $"from below in {_names[j]} (f is not defined above)",
+                _ => $"from both sides in {_names[j]}",
+            }));
+        var along = _n == 1 ? $"as {_names[0]} → {PointLimits.Text(x[0])}" : "along every variable's axis (the limit in other directions may differ)";
+        // A numerical limit: x·log(x) → 0 only like h·log h, and settles at 3.5E-07, within the tolerance of 0.
+        var accuracy = $" (a numerical limit, to within {PointLimits.Text(PointLimits.Tolerance * Math.Max(1, Math.Abs(v)))})";
+        return $"; the formula has no value here (0/0 or 0·∞ as written), but f tends to {PointLimits.Text(v)}{accuracy} {along} {sides}: {todo} (such as its limit)";
+    }
 
     /// <summary>Why a value with no failing domain condition is not finite.</summary>
     internal static string NotFinite(double v) => double.IsNaN(v)

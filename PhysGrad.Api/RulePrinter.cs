@@ -58,19 +58,19 @@ public static class RulePrinter
     public static string Format(string format, IReadOnlyList<RuleBlock> blocks, IReadOnlyList<string> variables, string header, IReadOnlyList<string> targetSymbols, string step = "eta",
         IReadOnlyList<string>? symbolOrder = null)
     {
-        var (taken, shared) = PrepareCore(format, blocks, variables);
+        var (taken, shared, prefix) = PrepareCore(format, blocks, variables);
         // Every format writes η first in each product (−η·2x, as papers do), like UpdateRule.ToString.
         return Layout.withLeading(step, Microsoft.FSharp.Core.FuncConvert.FromFunc(() => format switch
         {
             "latex" => Latex(blocks, shared, header, TargetLatex(targetSymbols)),
-            "csharp" => CSharpClass(blocks, shared, variables, taken, header, step, symbolOrder ?? []),
+            "csharp" => CSharpClass(blocks, shared, variables, taken, prefix, header, step, symbolOrder ?? []),
             _ => Infix(blocks, shared),
         }));
     }
 
     /// <summary>
     /// The blocks with their intermediates named (t1 = …, the same in every format; JSON lists them per
-    /// rule), one <see cref="RuleTerms"/> per block. <paramref name="format"/> "csharp" takes the stable form first.
+    /// rule), one <see cref="RuleTerms"/> per block, the rules as derived in every format.
     /// </summary>
     /// <param name="format">infix, latex or csharp.</param>
     /// <param name="blocks">The rules, one block per method (and the y-step).</param>
@@ -81,25 +81,24 @@ public static class RulePrinter
             b.Intermediates.Select(t => (t.Item1, Expression.Wrap(t.Item2, step))).ToArray(),
             b.Results.Select(e => Expression.Wrap(e, step)).ToArray())).ToArray();
 
-    private static (string[] Taken, SharedBlock[] Shared) PrepareCore(string format, IReadOnlyList<RuleBlock> blocks, IReadOnlyList<string> variables)
+    private static (string[] Taken, SharedBlock[] Shared, string Prefix) PrepareCore(string format, IReadOnlyList<RuleBlock> blocks, IReadOnlyList<string> variables)
     {
         var taken = blocks.SelectMany(b => b.Cores).Let(steps => Structure.FreeSymbolNames(steps.ToArray()))
             .Concat(variables).Concat(blocks.SelectMany(b => b.Names)).ToArray();
         var prefix = SharedTerms.FreshPrefix(taken);
         // Intermediates only where they help: in a block with a line too long to read at a glance.
-        // C# computes the stable form (Stable.Rewrite), and it is taken of the whole block BEFORE
-        // intermediates are named: naming first would split a sum of exponentials from the
-        // exponentials it must merge with (t1 = 1 + exp(x0), then exp(2*x0)/t1^2 overflows).
+        // Every format prints the rules as derived (C# too: the code reads as the infix rule); the C#
+        // file adds a stable variant of a block only where it computes what the rule cannot (CSharpClass).
         // Coefficients computed from the simulator's constants (AᵀA of a linear scheme) carry the noise of
         // computing them (0.24999935999999998 for 0.24999936): 15 significant digits drop it in
         // text, LaTeX and JSON, moving no value by more than that noise. C# keeps every double as it is
         // (round-trip literals): the compiled rule then computes with the doubles the optimiser uses.
         var steps = blocks.Select(b => format == "csharp"
-            ? Stable.RewriteMany(b.Cores)
+            ? b.Cores
             : b.Cores.Select(e => Scalar.RoundReals(e, 15)).ToArray()).ToArray();
         // Every block is shared the same way (a name is kept only where it is written out at least twice).
         var shared = steps.Select(s => SharedTerms.Extract(prefix, s)).ToArray();
-        return (taken, shared);
+        return (taken, shared, prefix);
     }
 
     private static string Infix(IReadOnlyList<RuleBlock> blocks, SharedBlock[] shared)
@@ -166,14 +165,19 @@ public static class RulePrinter
     /// returning each step through an out parameter <c>d</c>+name.
     /// </summary>
     private static string CSharpClass(IReadOnlyList<RuleBlock> blocks, SharedBlock[] shared, IReadOnlyList<string> variables,
-        string[] taken, string header, string step, IReadOnlyList<string> symbolOrder)
+        string[] taken, string prefix, string header, string step, IReadOnlyList<string> symbolOrder)
     {
+        // Each block's state (all the variables x, or the outputs y of the y-step), and its stable variant
+        // where it matters (StableVariant), so that the out names below avoid its intermediates too.
+        var states = blocks.Select(b => b.Names.All(variables.Contains) ? variables : b.Names).ToArray();
+        var stables = blocks.Select((b, i) => StableVariant(b, states[i], prefix)).ToArray();
         // A caller passes arguments by position: they follow the user's order (R before H for --target R,H), not the alphabet.
         var position = symbolOrder.Distinct().Select((n, i) => (n, i)).ToDictionary(t => t.n, t => t.i);
         var rank = new Func<string, int>(n => position.GetValueOrDefault(n, int.MaxValue));
         var sb = new StringBuilder();
         var names = taken.Concat(symbolOrder).Append(step)
-            .Concat(shared.SelectMany(b => b.Intermediates.Select(t => t.Item1))).ToHashSet();
+            .Concat(shared.SelectMany(b => b.Intermediates.Select(t => t.Item1)))
+            .Concat(stables.SelectMany(v => v is null ? [] : v.Value.Block.Intermediates.Select(t => t.Item1))).ToHashSet();
         var stepped = blocks.SelectMany(b => b.Names).Distinct().ToArray();
         var (outPrefix, renamed) = OutPrefix(stepped, names);
         var outName = new Func<string, string>(n => outPrefix + n);
@@ -184,9 +188,9 @@ public static class RulePrinter
             var free = Structure.FreeSymbolNames(block.Cores);
             // One order in every method (ParameterOrder): the state the block steps (all the variables x, or
             // the outputs y of the y-step), then the other symbols in the user's order, then the step size.
-            var state = block.Names.All(variables.Contains) ? variables : block.Names;
-            var inputs = state
-                .Concat(free.Where(n => !state.Contains(n) && n != step).OrderBy(rank))
+            var state0 = states[b];
+            var inputs = state0
+                .Concat(free.Where(n => !state0.Contains(n) && n != step).OrderBy(rank))
                 .Concat(free.Contains(step) ? [step] : Array.Empty<string>())
                 .Distinct().ToArray();
             var parameters = inputs.Select(n => $"double {Identifier(n)}")
@@ -196,11 +200,22 @@ public static class RulePrinter
                 : $"    /// <summary>{block.Title}: the step of each of {string.Join(", ", block.Names)}.</summary>\n");
             sb.Append($"    public static void {block.MethodName}({string.Join(", ", parameters)})\n    {{\n");
             var name = new Func<string, string>(Identifier);
-            foreach (var (t, value) in shared[b].Intermediates)
-                sb.Append(Wrap($"        double {Identifier(t)} = ", CSharp.FormatStable(name, value), ";")).Append('\n');
-            for (var i = 0; i < block.Names.Count; i++)
-                sb.Append(Wrap($"        {Identifier(outName(block.Names[i]))} = ", CSharp.FormatStable(name, shared[b].Results[i]), ";")).Append('\n');
+            Body(sb, shared[b], block.Names, name, outName);
             sb.Append("    }\n");
+            // The stable form (Stable.RewriteMany of the whole block, BEFORE intermediates are named: naming
+            // first would split a sum of exponentials from the exponentials it must merge with) is a second
+            // method, and only where a probe shows that the rule as written overflows inside or rounds away
+            // what the stable form keeps: elsewhere it is the same values in a longer text.
+            if (stables[b] is var (stable, difference))
+            {
+                var at = string.Join(", ", difference.Point.Select(p => $"{p.Item1} = {Numbers.Short(p.Item2)}"));
+                sb.Append($"\n    /// <summary>{block.Title}: the same step as {block.MethodName}, rearranged so that no exponential overflows in an\n")
+                    .Append($"    /// intermediate (exp(m) with m = max(a, b) factored out of each sum exp(a) + exp(b)). At {at} (other symbols 1),\n")
+                    .Append($"    /// {block.MethodName} computes {Numbers.Short(difference.Written)} and this method {Numbers.Short(difference.Stable)}: use this one where exponents can be large.</summary>\n");
+                sb.Append($"    public static void {block.MethodName}Stable({string.Join(", ", parameters)})\n    {{\n");
+                Body(sb, stable, block.Names, name, outName);
+                sb.Append("    }\n");
+            }
             if (b < blocks.Count - 1) sb.Append('\n');
         }
         // sign, log1p and expm1 are calls to helpers, defined once at the end of the class.
@@ -209,6 +224,28 @@ public static class RulePrinter
         foreach (var h in helpers) sb.Append($"    private {h}\n");
         sb.Append("}\n");
         return sb.ToString();
+    }
+
+    /// <summary>
+    /// A block's stable form (Stable.RewriteMany of the whole block, taken BEFORE intermediates are named:
+    /// naming first would split a sum of exponentials from the exponentials it must merge with, t1 = 1 +
+    /// exp(x0) and then exp(2*x0)/t1^2 overflows), with the probe point that shows it computes what the
+    /// rule as written cannot (<see cref="Evaluate.StableFormMatters"/>); null where no probe shows that,
+    /// and there it would be the same values in a longer text.
+    /// </summary>
+    private static (SharedBlock Block, StableDifference Difference)? StableVariant(RuleBlock block, IReadOnlyList<string> state, string prefix) =>
+        Evaluate.StableFormMatters([.. state], block.Cores) is { } difference
+            ? (SharedTerms.Extract(prefix, Stable.RewriteMany(block.Cores)), difference.Value)
+            : null;
+
+    /// <summary>A method's body: its intermediates as locals, then each step into its out parameter, each as
+    /// given (the rule as derived, or its stable form rewritten before its intermediates were named).</summary>
+    private static void Body(StringBuilder sb, SharedBlock block, IReadOnlyList<string> names, Func<string, string> name, Func<string, string> outName)
+    {
+        foreach (var (t, value) in block.Intermediates)
+            sb.Append(Wrap($"        double {Identifier(t)} = ", CSharp.FormatCalling(name, value), ";")).Append('\n');
+        for (var i = 0; i < names.Count; i++)
+            sb.Append(Wrap($"        {Identifier(outName(names[i]))} = ", CSharp.FormatCalling(name, block.Results[i]), ";")).Append('\n');
     }
 
     /// <summary>The prefixes tried, in order, for the out parameters' names: <c>d</c> + the stepped name (dx0, dy0).</summary>

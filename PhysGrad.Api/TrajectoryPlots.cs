@@ -951,6 +951,16 @@ public static class TrajectoryPlots
         // Whether any curve is cut at the range's edge here (then the margin outside the range is shaded).
         var cut = false;
         var colors = ColorsOf(runs);
+        // The run each run's entry names as drawn along with it (−1 for none): "coincides with" for whole runs
+        // that are the same, "overlaps with" for a line drawn over another's (in a single plot: a stack's
+        // legend speaks for every panel, and overlaps differ from panel to panel). A pair is named once, on
+        // its later run and by the stronger word: ig's "overlaps with gn" beside gn's "coincides with ig"
+        // said one relation with two words, in both directions.
+        var overlapsWith = Enumerable.Range(0, n).Select(i => coincidesWith[i] >= 0 ? []
+            : partners is not null ? partners[i]
+            : notes is null && groups.Leader[i] >= 0 ? new[] { groups.Leader[i] } : []).ToArray();
+        overlapsWith = Enumerable.Range(0, n).Select(i => overlapsWith[i]
+            .Where(j => !(coincidesWith[j] == i || (j > i && overlapsWith[j].Contains(i)))).ToArray()).ToArray();
         for (var i = 0; i < n; i++)
         {
             var run = runs[i];
@@ -979,10 +989,8 @@ public static class TrajectoryPlots
             if (zero >= 0) label += $", reaches 0 at iteration {zero}";
             if (coincidesWith[i] >= 0)
                 label += $", coincides with {runs[coincidesWith[i]].Label}";
-            // A run drawn over another's line without being the same run says so, in a single plot (a stack's
-            // legend speaks for every panel, and overlaps differ from panel to panel).
-            else if (partners is not null ? partners[i].Length > 0 : notes is null && groups.Leader[i] >= 0)
-                label += $", overlaps with {string.Join(", ", (partners?[i] ?? [groups.Leader[i]]).Select(j => runs[j].Label))}";
+            else if (overlapsWith[i].Length > 0)
+                label += $", overlaps with {string.Join(", ", overlapsWith[i].Select(j => runs[j].Label))}";
 
             // Style: a run alone keeps the style of its place in the list (widths falling evenly over the
             // runs, its own dash pattern and marker shape); in a group of g coinciding runs the r-th is

@@ -11,12 +11,15 @@ internal static class CompareCommand
         methods.Where(m => m.Entry.LineSearch is null).Select(m => m.Name).Distinct().ToArray();
 
     /// <summary>
-    /// The table's line on x*: known, found from the start, one of many preimages (m &lt; n: distances in y),
+    /// The table's line on x*: known, found from the start, one of many preimages (m &lt; n, or a set of
+    /// preimages around x*: distances in y),
     /// only approximated by a run's end, or none; null when there is no target.
     /// </summary>
     internal static string? TargetLine(TargetPoint target, int outputs, int variables)
     {
-        var many = $"y* has many preimages ({outputs} output{(outputs == 1 ? "" : "s")} < {variables} variables), so a run may end on another one: distances are in y";
+        var many = target.NotUnique is { } set
+            ? $"x* is not unique ({set}), so a run may end on another preimage: distances are in y, ‖P(x) − y*‖, 0 on every preimage"
+            : $"y* has many preimages ({outputs} output{(outputs == 1 ? "" : "s")} < {variables} variables), so a run may end on another one: distances are in y";
         return target.Kind switch
         {
             TargetPointKind.Known when target.ManyPreimages => $"x* is known (P(x*) = y*), but {many}; the plots mark the known x*.",

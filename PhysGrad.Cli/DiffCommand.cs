@@ -206,13 +206,22 @@ internal static class DiffCommand
     private static void WriteCSharp(TextWriter o, DerivativeReport r)
     {
         var vs = r.Variables;
-        var lines = new List<string> { $"double f = {r.Function.ToCSharpCallingHelpers()};" };
+        var lines = new List<string>();
+        // Each line reads as the formula does; where the stable form computes what it cannot (an exponential
+        // overflowing inside), that form follows as a second variable, with the probe that shows why.
+        void Line(string name, Expression e)
+        {
+            lines.Add($"double {name} = {e.ToCSharpCallingHelpers()};");
+            if (e.StableFormDifference(vs) is { } why)
+                lines.Add($"// {name} rearranged so that no exponential overflows inside ({why}):\ndouble {name}_stable = {e.ToCSharpStable(callingHelpers: true)};");
+        }
+        Line("f", r.Function);
         for (var i = 0; i < vs.Count; i++)
-            lines.Add($"double df_d{vs[i]} = {r.Gradient[i].ToCSharpCallingHelpers()};");
+            Line($"df_d{vs[i]}", r.Gradient[i]);
         if (r.Hessian is { } h)
             for (var i = 0; i < vs.Count; i++)
                 for (var j = i; j < vs.Count; j++)
-                    lines.Add($"double d2f_d{vs[i]}_d{vs[j]} = {h[i, j].ToCSharpCallingHelpers()};");
+                    Line($"d2f_d{vs[i]}_d{vs[j]}", h[i, j]);
         o.WriteLine($"// f({string.Join(", ", vs)})");
         foreach (var line in lines) o.WriteLine(line);
         // sign, log1p and expm1 as local functions, defined once after the statements that call them.

@@ -189,36 +189,45 @@ module CSharp =
             write sb c 0 x
             sb.Append ')' |> ignore
 
-    let private run (c: Context) (stable: bool) (e: Expr) =
+    // The text of e as it is: printing never rewrites (a rule's C# reads as its infix and LaTeX do).
+    // Callers that want the stable form rewrite first (Stable.rewriteMany) and print the result.
+    let private run (c: Context) (e: Expr) =
         Deep.run (fun () ->
-            // Generated code computes the stable form (the same value, no overflow in sums of
-            // exponentials), as PhysGrad's own evaluators do.
-            let e = if stable then e else Stable.rewrite e
             Layout.checkPrintable e
             let sb = StringBuilder()
             write sb c 0 e
             sb.ToString())
 
-    /// C# text for e, with each variable name mapped by `name`: one self-contained expression
-    /// (sign, log1p and expm1 as immediately applied lambdas).
+    /// C# text for e as written, with each variable name mapped by `name`: one self-contained
+    /// expression (sign, log1p and expm1 as immediately applied lambdas). It computes e's operations in
+    /// e's order, so a sum of exponentials can overflow inside where e's value is finite (the logistic
+    /// exp(u)/(1 + exp(u)) is ∞/∞ = NaN at u = 800); `formatStable` writes the form that cannot.
     [<CompiledName("Format")>]
     let formatWith (name: Func<string, string>) (e: Expr) : string =
-        run { Name = name.Invoke; Calls = false } false e
+        run { Name = name.Invoke; Calls = false } e
 
-    /// C# text for e as a line of a program: sign, log1p and expm1 as calls `Sign(…)`, `Log1p(…)`,
-    /// `Expm1(…)` to the helpers that `helpers` defines.
+    /// C# text for e as written, as a line of a program: sign, log1p and expm1 as calls `Sign(…)`,
+    /// `Log1p(…)`, `Expm1(…)` to the helpers that `helpers` defines.
     [<CompiledName("FormatCalling")>]
     let formatCallingWith (name: Func<string, string>) (e: Expr) : string =
-        run { Name = name.Invoke; Calls = true } false e
+        run { Name = name.Invoke; Calls = true } e
 
     /// C# text, with helper calls as `formatCallingWith`, for an expression that is already in its
     /// stable form (the output of `Stable.rewriteMany` over a whole block, split into shared
-    /// intermediates afterwards): no second rewrite, which would factor the already factored sums
-    /// again. Rewriting each intermediate alone instead is not enough: a shared sum 1 + exp(x) named
-    /// t1 leaves exp(2x)/t1² as two lines whose exponentials cannot merge.
+    /// intermediates afterwards). Rewriting each intermediate alone instead is not enough: a shared
+    /// sum 1 + exp(x) named t1 leaves exp(2x)/t1² as two lines whose exponentials cannot merge.
     [<CompiledName("FormatStable")>]
-    let formatStableWith (name: Func<string, string>) (e: Expr) : string =
-        run { Name = name.Invoke; Calls = true } true e
+    let formatStableWith (name: Func<string, string>) (e: Expr) : string = formatCallingWith name e
 
-    /// C# text for e, variables by their own names.
+    /// C# text for the stable form of e (Stable.rewrite: the same value, no overflow in the
+    /// intermediates of sums of exponentials), self-contained as `formatWith`: harder to read than
+    /// e, and the text PhysGrad's own evaluators compute.
+    [<CompiledName("FormatRewritten")>]
+    let formatRewrittenWith (name: Func<string, string>) (e: Expr) : string =
+        run { Name = name.Invoke; Calls = false } (Deep.run (fun () -> Stable.rewrite e))
+
+    /// C# text for e as written, variables by their own names.
     let format (e: Expr) = formatWith (Func<_, _> id) e
+
+    /// C# text for the stable form of e, variables by their own names.
+    let formatRewritten (e: Expr) = formatRewrittenWith (Func<_, _> id) e
