@@ -160,12 +160,16 @@ public static class TrajectoryPlots
         for (var i = 0; i < runs.Count; i++)
         {
             if (exploding[i]) continue;
-            var ps = points(runs[i]);
+            // Each component's finite range in this run, in one pass over its points (an array per
+            // component cost 0.4 s at n = 10⁴).
+            var (min, max) = (new double[count], new double[count]);
+            Array.Fill(min, double.PositiveInfinity);
+            Array.Fill(max, double.NegativeInfinity);
+            foreach (var p in points(runs[i]))
+                for (var j = 0; j < count; j++)
+                    if (double.IsFinite(p[j])) (min[j], max[j]) = (Math.Min(min[j], p[j]), Math.Max(max[j], p[j]));
             for (var j = 0; j < count; j++)
-            {
-                var vs = ps.Select(p => p[j]).Where(double.IsFinite).ToArray();
-                if (vs.Length > 0) moved[j] = Math.Max(moved[j], vs.Max() - vs.Min());
-            }
+                if (max[j] >= min[j]) moved[j] = Math.Max(moved[j], max[j] - min[j]);
         }
         var chosen = new List<(int Index, string Why)> { (0, "first"), (1, "first"), (2, "first"), (count - 1, "last") };
         foreach (var j in Enumerable.Range(0, count).OrderByDescending(j => moved[j]).ThenBy(j => j))
@@ -770,8 +774,18 @@ public static class TrajectoryPlots
             double.IsFinite(u) && double.IsFinite(v) ? Math.Abs(u - v) <= Resolution * span : u.Equals(v);
         double[] Spans(Func<OptimizerRun, IReadOnlyList<double[]>> points)
         {
+            // Each component's finite range over every recorded point of every run, in one pass over the
+            // points (a pass per component was quadratic in n: 0.7 s of a gn run at n = 10⁴).
             var width = runs.SelectMany(r => points(r)).Select(p => p.Length).DefaultIfEmpty(0).Max();
-            var spans = Enumerable.Range(0, width).Select(c => Span(runs.SelectMany(r => points(r)).Where(p => c < p.Length).Select(p => p[c]))).ToArray();
+            var (min, max) = (new double[width], new double[width]);
+            Array.Fill(min, double.PositiveInfinity);
+            Array.Fill(max, double.NegativeInfinity);
+            foreach (var run in runs)
+                foreach (var p in points(run))
+                    for (var c = 0; c < p.Length; c++)
+                        if (double.IsFinite(p[c])) (min[c], max[c]) = (Math.Min(min[c], p[c]), Math.Max(max[c], p[c]));
+            var spans = new double[width];
+            for (var c = 0; c < width; c++) spans[c] = max[c] >= min[c] ? max[c] - min[c] : 0;
             // A component that stays at rounding noise (heat1d's x0 at 1e-15 while the others reach 2) is
             // judged against a millionth of the largest range, not its own noise.
             var floor = 1e-6 * spans.DefaultIfEmpty(0).Max();
@@ -788,6 +802,8 @@ public static class TrajectoryPlots
             }
             return true;
         }
+        var same = new bool[runs.Count, runs.Count];
+        if (runs.Count < 2) return same;
         var (xSpans, ySpans) = (Spans(r => r.Trajectory), Spans(r => r.Outputs));
         var linearSpan = Span(runs.SelectMany(r => r.Losses));
         var decades = Math.Max(1, Span(runs.SelectMany(r => r.Losses).Where(l => l > 0).Select(Math.Log10)));
@@ -799,7 +815,6 @@ public static class TrajectoryPlots
                     return false;
             return true;
         }
-        var same = new bool[runs.Count, runs.Count];
         for (var i = 0; i < runs.Count; i++)
             for (var j = 0; j < i; j++)
                 same[i, j] = same[j, i] = SameLosses(runs[i].Losses, runs[j].Losses)

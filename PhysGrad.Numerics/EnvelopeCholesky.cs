@@ -153,17 +153,24 @@ internal sealed class EnvelopeCholesky
     /// <summary>x = (A + τI)⁻¹ b with the last successful <see cref="Factor"/> (b and x of n values; may be the same array).</summary>
     public void Solve(double[] b, double[] x)
     {
+        // L z = P b, then Lᵀ w = z and x = Pᵀ w: the two halves below, through the factor's own n-vector.
+        var z = _solveScratch ??= new double[_n];
+        SolveLower(b, z);
+        SolveUpper(z, x);
+    }
+
+    private double[]? _solveScratch;
+
+    /// <summary>
+    /// x = Pᵀ L⁻ᵀ b with A + τI = Pᵀ L Lᵀ P from the last successful <see cref="Factor"/> (P the ordering):
+    /// one half of the inverse, so that a right preconditioner M = Pᵀ L⁻ᵀ has M Mᵀ = (A + τI)⁻¹
+    /// (<see cref="NormalCholeskyPreconditioner"/>). b and x: n values, distinct arrays; b in the new order.
+    /// </summary>
+    public void SolveUpper(double[] b, double[] x)
+    {
         var env = _envelope;
         var z = _work;
-        for (var i = 0; i < _n; i++) z[i] = b[_order[i]];
-        // L z = Pb, row by row.
-        for (var i = 0; i < _n; i++)
-        {
-            int fi = _first[i];
-            long si = _start[i] - fi;
-            z[i] = (z[i] - Dot2(env, si + fi, z, fi, i - fi)) / env[si + i];
-        }
-        // Lᵀ w = z, column by column (row i of L is column i of Lᵀ).
+        Array.Copy(b, z, _n);
         for (var i = _n - 1; i >= 0; i--)
         {
             int fi = _first[i];
@@ -172,6 +179,19 @@ internal sealed class EnvelopeCholesky
             for (var k = fi; k < i; k++) z[k] -= env[si + k] * wi;
         }
         for (var i = 0; i < _n; i++) x[_order[i]] = z[i];
+    }
+
+    /// <summary>x = L⁻¹ P b (<see cref="SolveUpper"/>'s transpose: Mᵀ b); x in the new order. Distinct arrays.</summary>
+    public void SolveLower(double[] b, double[] x)
+    {
+        var env = _envelope;
+        for (var i = 0; i < _n; i++) x[i] = b[_order[i]];
+        for (var i = 0; i < _n; i++)
+        {
+            int fi = _first[i];
+            long si = _start[i] - fi;
+            x[i] = (x[i] - Dot2(env, si + fi, x, fi, i - fi)) / env[si + i];
+        }
     }
 
     private static double Dot2(double[] env, long a, double[] z, int b, int count) =>

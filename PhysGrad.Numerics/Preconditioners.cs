@@ -85,17 +85,23 @@ public sealed class ColumnScaling
     /// <summary>Whether the column norms are exact (from the sparse Jacobian) rather than estimated.</summary>
     public bool Exact => _sparse is not null;
 
-    /// <summary>c_j = ‖J e_j‖² (n values) after <see cref="Compute"/>.</summary>
+    /// <summary>c_j = ‖J e_j‖² (n values) after <see cref="Compute(double[])"/>.</summary>
     public double[] Squares { get; }
 
     /// <summary>Fills <see cref="Squares"/> at x.</summary>
-    public void Compute(double[] x)
+    public void Compute(double[] x) => Compute(x, null);
+
+    /// <summary>
+    /// Fills <see cref="Squares"/> at x, reading the columns from <paramref name="jacobian"/> when given (the
+    /// problem's sparse J, already written at x by the caller, so it is not written twice).
+    /// </summary>
+    public void Compute(double[] x, CsrMatrix? jacobian)
     {
         var c = Squares;
         Array.Clear(c);
-        if (_sparse is { } j)
+        if ((jacobian ?? _sparse) is { } j)
         {
-            _problem.SparseJacobian(x, _y, j);
+            if (jacobian is null) _problem.SparseJacobian(x, _y, j);
             var (columns, values) = (j.ColumnIndices, j.Values);
             for (var k = 0; k < j.NonZeroCount; k++) c[columns[k]] += values[k] * values[k];
             return;

@@ -333,3 +333,33 @@ let ``Newton above its dense limit on a problem without a sparse Hessian is refu
     (NewtonCG 1.0 :> IUpdateRule).Init(unevaluated n newtonCapabilities, Array.zeroCreate n) |> ignore
     // At the limit itself Newton still starts.
     (Newton 1.0 :> IUpdateRule).Init(unevaluated Newton.DenseUpTo newtonCapabilities, Array.zeroCreate Newton.DenseUpTo) |> ignore
+
+/// y = A x as a compiled problem (text components, so it has the sparse Jacobian), target b, start 0: its
+/// Gauss–Newton step is η·A⁺b.
+let private linearProblem (a: Matrix<float>) (b: float[]) =
+    let variables = Array.init a.ColumnCount (sprintf "x%d")
+    let row i =
+        String.Join(" + ", Array.init a.ColumnCount (fun j -> sprintf "(%.17g)*x%d" a.[i, j] j)) |> Parse.expression
+    CompiledProblem(Problem.Create(variables, Array.init a.RowCount row, null, b, Array.zeroCreate a.ColumnCount, null, false))
+
+[<Property(MaxTest = 200)>]
+let ``by default GN's LSQR on a sparse J is preconditioned by the normal matrix's Cholesky factor: the dense step in the bound of its condition`` () =
+    // The factor of D AᵀA D + τI (D the Jacobi scaling) maps each singular value σ of A D to σ/√(σ² + τ),
+    // so κ(A M) ≤ √(1 + τ/σ_min²), up to the factor's rounding, ε·κ(D AᵀA D) relative (Higham, Accuracy and
+    // Stability, Thm 10.3), counted here 64n-fold. LSQR's iterations are bounded by that κ (lsqrBound).
+    Prop.forAll tallScaled (fun (a, b) ->
+        let m, n = a.RowCount, a.ColumnCount
+        let problem = linearProblem a b
+        let stepper = Stepper(problem, GaussNewton(0.7, LinearSolver.Iterative), Array.zeroCreate n)
+        stepper.Step() |> ignore
+        let auto = stepper.X.ToArray()
+        let iterations = stepper.LastSolve.Iterations
+        let dense = stepOf problem (GaussNewton(0.7, LinearSolver.Dense)) (Array.zeroCreate n)
+        let d = Matrix<float>.Build.Diagonal(n, n, fun j -> 1.0 / a.Column(j).L2Norm())
+        let sigma = (a * d).Svd(false).S
+        let sMin, sMax = sigma.Minimum(), sigma.Maximum()
+        let tau = 1e-10
+        let kappa = sqrt (1.0 + tau / (sMin * sMin)) * (1.0 + 64.0 * float n * 2.220446049250313e-16 * (sMax * sMax) / (sMin * sMin))
+        let bound = lsqrBound kappa SolverLimits.KrylovTolerance
+        (nearInSumScale 1e-10 dense auto && iterations <= bound)
+        |> Prop.label (sprintf "%dx%d: dense %A, default %A; %d LSQR iterations, bound %d (κ = %g)" m n dense auto iterations bound kappa))

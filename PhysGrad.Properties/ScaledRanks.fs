@@ -114,6 +114,13 @@ let private singularIsNoted (c: Case) =
               |> Prop.label (sprintf "%s took no fallback on the singular J (rows 0 and 1 equal); step %A, gradient %A" rule.Name taken gradient) ]
         |> List.reduce (.&.)
 
+/// A case the property hunt found at 100 times the count (CI would meet it in ~2% of runs): A of condition 2
+/// in units Kx = [−6, −7, −5, 8], Ky = [7, −2, 0, 7], where Ruiz's iteration stopped on a 10¹²-conditioned
+/// scaling and GN dropped a singular value; Curtis–Reid's scaling gives back A's own.
+[<Property(MaxTest = 1, Replay = "(10714650373288117714,11882098260756021857,92)")>]
+let ``the J on which Ruiz's scaling left GN a 1e-12 singular value takes the unscaled step (replay)`` () =
+    Prop.forAll cases takesTheUnscaledStep
+
 [<Property(MaxTest = 50)>]
 let ``a genuinely singular J (two equal rows) is noted by IG, GN and Newton at every scale`` () =
     Prop.forAll cases singularIsNoted

@@ -245,6 +245,8 @@ let ``a sparse Hessian whose factor is over the limit is refused with its size``
     let e = Assert.Throws<SymbolicException>(fun () -> (Newton 1.0 :> IUpdateRule).Init(problem, Array.zeroCreate n) |> ignore)
     Assert.Equal(ErrorKind.TooLarge, e.Kind)
     Assert.Contains("has a Cholesky factor of", e.Message)
+    // Each figure is set against its own limit, and at least one is over it.
+    Assert.Contains("(over the limit of", e.Message)
     Assert.Contains("half-bandwidth", e.Message)
     Assert.Contains("newton-cg", e.Message)
 

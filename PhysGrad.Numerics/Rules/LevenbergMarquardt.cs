@@ -242,7 +242,7 @@ public sealed class LevenbergMarquardt : RuleBase
                 // the construction's tests cannot exclude. Jacobi from here on.
                 _inverse = null;
                 (_scaling, _jacobi) = (new ColumnScaling(Problem), new DiagonalPreconditioner(N));
-                _scaling.Compute(x);
+                _scaling.Compute(x, SparseJacobian);
                 notes.Note(FallbackKind.IterativeSolveIncomplete,
                     $"CG on the damped system preconditioned by the inverse simulator stopped without solving it, at {(first.Exit == KrylovExit.IterationLimit ? "its iteration limit" : "a direction of zero or negative curvature")} after {NumberText.Count(first.Iterations, "iteration")} (residual {NumberText.Short(first.Residual, 3)}) at {Point(x)}; solved again with Jacobi scaling, used for the rest of the run");
             }
@@ -273,7 +273,7 @@ public sealed class LevenbergMarquardt : RuleBase
                 Normal(v, result);
                 for (var i = 0; i < v.Length; i++) result[i] += _shift * v[i];
             };
-            _scaling?.Compute(x);
+            _scaling?.Compute(x, SparseJacobian);
             var (iterations, solves) = (0, 0);
             for (var attempt = 0; attempt < MaxRejections; attempt++)
             {
