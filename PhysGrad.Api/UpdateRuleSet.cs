@@ -131,6 +131,20 @@ public static class UpdateRuleSet
     /// </summary>
     public const int RuleLimit = 10000;
 
+    /// <summary>
+    /// Why none of the closed forms in <paramref name="methods"/> (a method list as <c>derive</c> reads it,
+    /// <see cref="MethodCatalog.ParseEntries"/>; null for every method with a closed form,
+    /// <see cref="Symbolic"/>) is derived for <paramref name="variables"/> variables: one reason per method
+    /// (<see cref="TooLargeReason"/>), or null when at least one is, or none of the list has a closed form.
+    /// </summary>
+    public static IReadOnlyList<string>? AllTooLarge(string? methods, int variables)
+    {
+        var asked = (methods is null ? Symbolic : MethodCatalog.ParseEntries(methods).Select(e => e.Method))
+            .Where(Symbolic.Contains).Distinct().ToArray();
+        var reasons = asked.Select(m => TooLargeReason(m, variables)).ToArray();
+        return asked.Length > 0 && reasons.All(r => r is not null) ? reasons.Select(r => r!).ToArray() : null;
+    }
+
     /// <summary>Why <paramref name="method"/>'s rule is not derived for <paramref name="variables"/> variables
     /// (<see cref="DenseRuleLimit"/>, <see cref="YStepLimit"/>, <see cref="RuleLimit"/>), or null when it is.</summary>
     public static string? TooLargeReason(Method method, int variables)

@@ -25,10 +25,7 @@ internal static class DeriveCommand
             // size limit (UpdateRuleSet.TooLargeReason), say so now rather than after seconds of tracing.
             if (problem.ExampleSize(result) is { } sized)
             {
-                var asked = (result.GetValue(methods) is { } named ? MethodCatalog.ParseEntries(named).Select(e => e.Method) : UpdateRuleSet.Symbolic)
-                    .Where(UpdateRuleSet.Symbolic.Contains).Distinct().ToArray();
-                var reasons = asked.Select(m => UpdateRuleSet.TooLargeReason(m, sized.Variables)).ToArray();
-                if (asked.Length > 0 && reasons.All(r => r is not null))
+                if (UpdateRuleSet.AllTooLarge(result.GetValue(methods), sized.Variables) is { } reasons)
                     throw new CliInputException($"--example {sized.Name} has {sized.Variables} variables: " + string.Join(Environment.NewLine, reasons)
                         + Environment.NewLine + "Give a smaller --n to derive, or run the methods with physgrad compare.");
             }

@@ -1,6 +1,6 @@
 /// Issue 14's memory target (a Newton-CG run at n = 10⁵ within 1 GiB) for long runs and their reports:
-/// a comparison keeps every point only while its points fit in BookExample.RecordedBytes, else every k-th
-/// with the smallest k that fits; the JSON report is written in chunks, and the chunks make the same text
+/// a comparison keeps every point only while its points fit in BookExample.RecordedBytes, else at most the
+/// points that fit (Recording.AtMost: thinned as the run produces them); the JSON report is written in chunks, and the chunks make the same text
 /// as the report built whole.
 module PhysGrad.Properties.LongRuns
 
@@ -13,25 +13,27 @@ open FsCheck.Xunit
 open PhysGrad
 open PhysGrad.Numerics
 
-/// The points a run of `iterations` keeps with every k-th recorded: the start, each multiple of k, the last.
-let private kept (iterations: int) (k: int) = iterations / k + 1 + (if iterations % k = 0 then 0 else 1)
-
 let private bytesOf (points: int) (n: int) (m: int) = float points * (float n + float m) * 8.0
 
 [<Property(MaxTest = 300)>]
-let ``a comparison keeps every point while they fit in the budget, else every k-th with the smallest k that fits`` () =
+let ``a comparison keeps every point while they fit in the budget, else at most the points that fit`` () =
     let sizes = Gen.oneof [ Gen.choose (1, 100); Gen.choose (100, 2_000_000) ]
     Prop.forAll (Arb.fromGen (Gen.zip3 (Gen.choose (0, 200_000)) sizes sizes)) (fun (iterations, n, m) ->
         let recording = BookExample.RecordingFor(iterations, n, m)
         let budget = float BookExample.RecordedBytes
-        let k = recording.Every
-        let fits j = bytesOf (kept iterations j) n m <= budget
-        let full = bytesOf (iterations + 1) n m <= budget
-        // At least three points are kept (start, one between, last) even where one point exceeds the budget.
-        let floor = kept iterations k <= 3
-        ((full = (k = 1)) |> Prop.label "every point exactly when all fit")
-        .&. ((fits k || floor) |> Prop.label (sprintf "every %d-th: %d points, %.0f bytes" k (kept iterations k) (bytesOf (kept iterations k) n m)))
-        .&. ((k = 1 || not (fits (k - 1))) |> Prop.label (sprintf "every %d-th would fit too" (k - 1)))
+        // At least four points are kept (the start, the first step, one between, the last) even where one
+        // point exceeds the budget; a run of at most three steps is kept whole.
+        let full = bytesOf (iterations + 1) n m <= budget || iterations + 1 <= 4
+        if full then
+            (recording = Recording.Full) |> Prop.label (sprintf "every point: %A" recording)
+        else
+            match Option.ofNullable recording.MaxPoints with
+            | None -> false |> Prop.label (sprintf "a run of %d points over the budget is kept whole (%A)" (iterations + 1) recording)
+            | Some p ->
+                ((recording.Every = 1) |> Prop.label "the bounded recording starts with every point")
+                .&. ((p = 4 || bytesOf p n m <= budget) |> Prop.label (sprintf "%d points, %.0f bytes, over the budget" p (bytesOf p n m)))
+                .&. ((p = 4 || bytesOf (p + 1) n m > budget) |> Prop.label (sprintf "%d points would fit too" (p + 1)))
+                .&. ((p < iterations + 1) |> Prop.label "bounded although every point fits")
         |> Prop.label (sprintf "iterations %d, n %d, m %d" iterations n m))
 
 [<Fact>]

@@ -126,10 +126,11 @@ let ``the automatic choice is dense up to the stated size and matrix-free above 
     Assert.True(SolverLimits.Iterative(LinearSolver.Iterative, small, SolverLimits.ProductNeeds))
     let large = ReferenceProblems.Create("heat1d-inverse", SolverLimits.DenseUpTo + 1).Compiled
     Assert.True(SolverLimits.Iterative(LinearSolver.Auto, large, SolverLimits.ProductNeeds))
-    // GN there never compiles the dense Jacobian: only outputs, products and gradients.
+    // GN there never compiles the dense Jacobian: it reads J's nonzeros, written once per step (solve19),
+    // where its products evaluated J again for each of LSQR's iterations.
     stepOf large (GaussNewton 1.0) (Array.zeroCreate large.N) |> ignore
     Assert.False(large.Compiled.HasFlag Capabilities.Jacobian)
-    Assert.True(large.Compiled.HasFlag Capabilities.JacobianTransposeVector)
+    Assert.True(large.Compiled.HasFlag Capabilities.SparseJacobian)
 
 [<Fact>]
 let ``HIG beyond its SVD limit is refused with the size and what to use instead`` () =
