@@ -115,8 +115,9 @@ public sealed partial class PhysicsProblem
             return $"the given inverse has no finite value at y = P(x₀) = {NumberText.Vector(y0)} (x₀ = {NumberText.Vector(x0)}): it does not invert the simulator there; PG uses it as given";
         var y1 = new double[c.M];
         c.Simulate(x1, y1);
-        static double Norm(double[] v) => CompiledProblem.Norm(v, v.Length);
-        var away = Norm(x1.Select((v, i) => v - x0[i]).ToArray()) / (1 + Norm(x0));
+        // How far the inverse puts x from where it should be, relative to that point's size.
+        static double Away(double[] x, double[] from) => BookExample.Distance(x, from) / (1 + CompiledProblem.Norm(from, from.Length));
+        var away = Away(x1, x0);
         if (!c.Lands(x1, y0, y1))
             return $"the given inverse does not invert the simulator at the start: P⁻¹(P(x₀); x₀) = {NumberText.Vector(x1)} for x₀ = {NumberText.Vector(x0)}, and P of it is {NumberText.Vector(y1)}, not P(x₀) = {NumberText.Vector(y0)}; PG uses it as given ({Remedy})";
         if (!(away <= 1e-8))
@@ -134,8 +135,7 @@ public sealed partial class PhysicsProblem
         // still ends where P(x) = y*. What makes PG end elsewhere is an inverse that is no local inverse away
         // from x₀: P⁻¹(P(x); x) ≠ x at the point it leads to (√y for x³ is right at x₀ = 1 only).
         var back = new double[c.N];
-        var consistent = c.Invert(landed, xStar, back)
-            && Norm(back.Select((v, i) => v - xStar[i]).ToArray()) / (1 + Norm(xStar)) <= 1e-8;
+        var consistent = c.Invert(landed, xStar, back) && Away(back, xStar) <= 1e-8;
         return consistent ? null
             : $"the given inverse does not invert the simulator at the target: P⁻¹(y*; x₀) = {NumberText.Vector(xStar)}, and P of it is {NumberText.Vector(landed)}, not y* = {NumberText.Vector(yStar)}; nor is it a local inverse there (P⁻¹(P(x); x) = {NumberText.Vector(back)} for x = {NumberText.Vector(xStar)}); PG uses it as given and steps toward the wrong point ({Remedy})";
     }
