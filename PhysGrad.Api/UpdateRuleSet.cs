@@ -125,6 +125,25 @@ public static class UpdateRuleSet
     public const int YStepLimit = 1024;
 
     /// <summary>
+    /// The most variable terms PG's rule is derived with (the variables each Δxᵢ depends on, summed over
+    /// i, before simplifying): <see cref="DenseRuleLimit"/>², the size of a dense rule at the dense limit,
+    /// the largest newton, ig or gn rule derive writes. PG's closed form composes the local inverse with the
+    /// simulator and the y-step, P⁻¹(P(x) + Δy; x) − x, so each step reaches as far as the inverse and the
+    /// simulator together: on heat1d-inverse 49 variables per step, all of them up to 49 cells, and at its
+    /// default 256 cells 931 KB of rule in 10.6 s (before this limit; BENCHMARKS.md, branch <c>pgdense20</c>).
+    /// It is counted on the composed steps, which take no simplifying, so a rule over it costs nothing more.
+    /// </summary>
+    public const int PhysicalTermLimit = DenseRuleLimit * DenseRuleLimit;
+
+    /// <summary>Why PG's rule is not derived when its <paramref name="variables"/> steps depend on
+    /// <paramref name="terms"/> variables in all (see <see cref="PhysicalTermLimit"/>), or null when it is.</summary>
+    public static string? PhysicalTermsReason(int variables, int terms) => terms <= PhysicalTermLimit ? null
+        : $"pg's closed form composes the local inverse with the simulator, P⁻¹(P(x) + Δy; x) − x, and here each of its {variables} steps depends on "
+          + $"{(double)terms / variables:0} variables on average ({terms:N0} terms in all, more than the {PhysicalTermLimit:N0} of a dense rule at {DenseRuleLimit} variables); "
+          + $"derive writes pg's rule up to {PhysicalTermLimit:N0} terms. Running the method (compare) evaluates its step from the problem's code at this size; "
+          + "derive its rule on a problem with fewer variables.";
+
+    /// <summary>
     /// The most variables for which any rule is derived: a rule is one step per variable, each derived,
     /// simplified and printed (gd on heat1d at 10,000 cells: 13.9 s of CPU and 3.9 MB of text;
     /// BENCHMARKS.md, branch <c>heat19</c>).
@@ -334,6 +353,8 @@ public static class UpdateRuleSet
                     _ => e.Message,
                 });
             }
+            if (method == Method.PhysicalGradient && PhysicalTermsReason(variables.Length, DependencyCount(steps)) is { } tooMany)
+                throw new MethodNotApplicableException(method, NotApplicableCause.TooLarge, ErrorKind.TooLarge, tooMany);
             var simplified = UpdateRules.Simplified(steps);
             // PG's rule is stated for 0 ≤ η ≤ 1: its y-step is η times the full Newton step in y, so
             // y + Δy then lies between y and the full step's point, where the local inverse is meant to be
@@ -343,6 +364,10 @@ public static class UpdateRuleSet
                 ? steps.Select(e => global::PhysGrad.Symbolic.Simplify.SimplifyAssuming([eta, ExprModule.Subtract(ExprModule.Int(1), eta)], e)).ToArray()
                 : simplified;
             var assumed = !assuming.SequenceEqual(simplified);
+            // PG composes two numeric maps that cancel on paper (P⁻¹ after P): the coefficients left by their
+            // rounding are no terms of the rule (ProductResidue gives the bound).
+            if (method == Method.PhysicalGradient)
+                assuming = ProductResidue.Drop(steps, assuming);
             rules.Add(new UpdateRule(method, problem.Variables, assuming
                 .Select(e => Expression.Wrap(exact ? ReadableConstants.Readable(e) : e, stepName)).ToArray())
             {
@@ -361,6 +386,14 @@ public static class UpdateRuleSet
                 && LocalInverse.TryDeriveWithin(LocalInverse.DefaultBudget, model.Variables, model.Outputs, simulator) is { IsOk: true } derived)
                 return derived.ResultValue;
             return [.. inverse.Select(ExactConstants.Exact)];
+        }
+
+        // The variables each step depends on, summed over the steps (the composed steps' free symbols,
+        // found once per shared node).
+        int DependencyCount(Expr[] composed)
+        {
+            var set = new HashSet<Expr>(variables, ReferenceEqualityComparer.Instance);
+            return composed.Sum(e => global::PhysGrad.Symbolic.Structure.FreeSymbols(e).Count(set.Contains));
         }
 
         bool YStepSingular()
