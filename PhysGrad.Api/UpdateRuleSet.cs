@@ -130,7 +130,7 @@ public static class UpdateRuleSet
     /// the largest newton, ig or gn rule derive writes. PG's closed form composes the local inverse with the
     /// simulator and the y-step, P⁻¹(P(x) + Δy; x) − x, so each step reaches as far as the inverse and the
     /// simulator together: on heat1d-inverse 49 variables per step, all of them up to 49 cells, and at its
-    /// default 256 cells 931 KB of rule in 10.6 s (before this limit; BENCHMARKS.md, branch <c>pgdense20</c>).
+    /// default 256 cells 931 KB of rule, 12.7 s of CPU (before this limit; BENCHMARKS.md, branch <c>pgdense20</c>).
     /// It is counted on the composed steps, which take no simplifying, so a rule over it costs nothing more.
     /// </summary>
     public const int PhysicalTermLimit = DenseRuleLimit * DenseRuleLimit;

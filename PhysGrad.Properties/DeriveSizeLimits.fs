@@ -1,7 +1,8 @@
 /// `derive` on the reference examples at their own sizes: the closed forms that solve with an n×n matrix
 /// symbolically (newton, gn, ig), or take the y-step's n×n Hessian (ig, pg), or print one rule per variable
 /// (every one) are skipped above their size limits with the reason, or refused before tracing when every
-/// method asked for is over its limit. Before, `derive --example heat1d-inverse` (256 cells) ran for more
+/// method asked for is over its limit; pg's, which composes the inverse with the simulator, above
+/// UpdateRuleSet.PhysicalTermLimit variable terms, and without the rounding residue of that composition. Before, `derive --example heat1d-inverse` (256 cells) ran for more
 /// than 300 s deriving dense inverses.
 module PhysGrad.Properties.DeriveSizeLimits
 
