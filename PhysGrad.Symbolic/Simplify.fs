@@ -200,6 +200,188 @@ module Simplify =
                     if Structure.treeSize spread < Structure.treeSize rebuilt then spread else rebuilt
                 | _ -> rebuilt)
 
+    /// The exact coefficient of a sum's term (1 for a term without one), or None for a floating one:
+    /// content is taken only over exact coefficients, a floating term keeps its sum as it is.
+    let private exactCoefficient (t: Expr) =
+        match t.Node with
+        | Number q -> Some q
+        | Real _ -> None
+        | Product fs ->
+            match fs.[0].Node with
+            | Number q -> Some q
+            | Real _ -> None
+            | _ -> Some Rational.One
+        | _ -> Some Rational.One
+
+    /// The content of a sum with exact coefficients: (g, d, negative) where g is the gcd of the
+    /// coefficients' numerators, d the lcm of their denominators and negative says every term is
+    /// written with a minus; None when a coefficient is floating. The sum is (±g/d)·S' with S' having
+    /// coprime integer coefficients.
+    let private contentOf (ts: Expr[]) =
+        let mutable g = System.Numerics.BigInteger.Zero
+        let mutable d = System.Numerics.BigInteger.One
+        let mutable negative = true
+        let mutable exact = true
+
+        for t in ts do
+            if exact then
+                match exactCoefficient t with
+                | Some q ->
+                    g <- System.Numerics.BigInteger.GreatestCommonDivisor(g, q.Num)
+                    d <- d / System.Numerics.BigInteger.GreatestCommonDivisor(d, q.Den) * q.Den
+                    negative <- negative && q.Sign < 0
+                | None -> exact <- false
+
+        if exact && not g.IsZero then Some(g, d, negative) else None
+
+    /// Every factor of `e` (a product, or one factor) that is a sum or an integer power of a sum with
+    /// exact coefficients written as k^n·(S')^n, k its content (`wholeOnly`: the gcd of the integer
+    /// numerators alone; otherwise also the denominators), with the sign of an all-negative sum
+    /// taken out too; the k^n multiply the product's coefficient, where they cancel against the
+    /// contents of the other factors. None when nothing changes.
+    let private pullContent (wholeOnly: bool) (fs: Expr[]) =
+        let mutable changed = false
+
+        let pulled =
+            fs
+            |> Array.map (fun f ->
+                let baseAndExponent =
+                    match f.Node with
+                    | Sum ts -> Some(ts, System.Numerics.BigInteger.One)
+                    | Power(b, x) ->
+                        match b.Node, x.Node with
+                        | Sum ts, Number q when q.IsInteger -> Some(ts, q.Num)
+                        | _ -> None
+                    | _ -> None
+
+                match baseAndExponent with
+                | Some(ts, n) ->
+                    match contentOf ts with
+                    | Some(g, d, negative) ->
+                        let k = Rational.Create(g, (if wholeOnly then System.Numerics.BigInteger.One else d))
+                        let k = if negative then -k else k
+
+                        if k = Rational.One then
+                            [| f |]
+                        else
+                            changed <- true
+                            let inverse = Expr.number (Rational.One / k)
+                            let primitive = Expr.sum (ts |> Array.map (Expr.mul2 inverse))
+                            [| Expr.pow (Expr.number k) (Expr.number (Rational.OfBig n)); Expr.pow primitive (Expr.number (Rational.OfBig n)) |]
+                    | None -> [| f |]
+                | None -> [| f |])
+
+        if changed then Some(Expr.mul (Array.concat pulled)) else None
+
+    /// Cancels the integer content of a quotient's numerator and denominator, across products and
+    /// integer powers: `-2*eta*x0*(x0^2 - ys0)/(6*x0^2 - 2*ys0)` becomes
+    /// `-eta*x0*(x0^2 - ys0)/(3*x0^2 - ys0)` and `eta*(10*x3 - 10*x2^2)/10` becomes `eta*(x3 - x2^2)`.
+    /// Each sum factor (or integer power of one) of a product is written as its content times a sum
+    /// whose integer coefficients have gcd 1, led by a positive term where it had none, and the
+    /// contents join the product's exact coefficient (a floating coefficient, or a sum with one, is
+    /// left alone). A sum's fractional content (x/2 + y/2 = (x + y)/2) is taken out too when that is
+    /// smaller. Exact: k·S' = S for every value of the symbols, so the value is unchanged wherever
+    /// the input is defined. Top-level sums and sums inside functions are not factored.
+    let private cancelContent (e: Expr) : Expr =
+        let factorsOf (n: Expr) =
+            match n.Node with
+            | Product fs -> fs
+            | _ -> [| n |]
+
+        let sumOf (f: Expr) =
+            match f.Node with
+            | Sum ts -> Some ts
+            | Power(b, x) ->
+                match b.Node, x.Node with
+                | Sum ts, Number q when q.IsInteger -> Some ts
+                | _ -> None
+            | _ -> None
+
+        // The nodes the numeric coefficients add when written out (c·a is 2 nodes more than a, c·a·b
+        // one more than a·b), counted over the product's own coefficient and its sums' terms: the
+        // only nodes in which the forms with and without fractional content differ. Shallow, so that
+        // comparing costs nothing like Structure.treeSize of large factors at every product.
+        let coefficientNodes (n: Expr) =
+            let cost (t: Expr) =
+                match t.Node with
+                | Product fs when Expr.isNumeric fs.[0] -> if fs.Length = 2 then 2 else 1
+                | _ -> 0
+
+            let fs = factorsOf n
+            cost n + (fs |> Array.sumBy (fun f -> match sumOf f with | Some ts -> Array.sumBy cost ts | None -> 0))
+
+        e
+        |> Structure.rewriteBottomUp (fun rebuilt ->
+            match rebuilt.Node with
+            | Product _
+            | Power _ ->
+                let fs = factorsOf rebuilt
+
+                let floating =
+                    match fs.[0].Node with
+                    | Real _ -> true
+                    | _ -> false
+
+                if floating || not (fs |> Array.exists (sumOf >> Option.isSome)) then
+                    rebuilt
+                else
+                    let integral = pullContent true fs |> Option.defaultValue rebuilt
+
+                    match pullContent false fs with
+                    | Some whole when coefficientNodes whole < coefficientNodes integral -> whole
+                    | _ -> integral
+            | _ -> rebuilt)
+
+    /// sin(2u) → 2·sin(u)·cos(u) and cos(2u) → cos(u)² − sin(u)² everywhere (exact identities, for
+    /// every real u): a determinant of a projectile's Jacobian in speed and angle mixes sin(2θ) with
+    /// sin(θ)·cos(θ), and only with the angles halved do its terms meet as c·R·sin² + c·R·cos².
+    let private halveAngles (e: Expr) =
+        e
+        |> Structure.rewriteBottomUp (fun n ->
+            match n.Node with
+            | Apply((Function.Sin | Function.Cos) as f, a) ->
+                match a.Node with
+                | Product fs when obj.ReferenceEquals(fs.[0], Expr.two) ->
+                    let u = if fs.Length = 2 then fs.[1] else Expr.mul (Array.tail fs)
+
+                    if f = Function.Sin then
+                        Expr.mul [| Expr.two; Expr.sin u; Expr.cos u |]
+                    else
+                        Expr.sub (Expr.pow (Expr.cos u) Expr.two) (Expr.pow (Expr.sin u) Expr.two)
+                | _ -> n
+            | _ -> n)
+
+    /// The expansion budget of one sum in collapseTrig: a sum is a part of the expression, and the
+    /// identities pay off on small ones (a determinant); a large sum keeps its form.
+    [<Literal>]
+    let private TrigBudget = 2_000
+
+    /// Each sum with sine or cosine factors (or powers of them) in its terms rewritten, where that
+    /// is smaller, as its angles halved, its products expanded and the Pythagorean identity applied:
+    /// 2a·sin(θ)·sin(2θ)·cos(θ) − 2a·sin(θ)²·cos(2θ) → 2a·sin(θ)². Per sum rather than on the whole
+    /// expression, so that a determinant collapses inside a quotient whose other parts expansion
+    /// would only make longer.
+    let private collapseTrig (e: Expr) =
+        let trig (f: Expr) =
+            let f = match f.Node with | Power(b, _) -> b | _ -> f
+            match f.Node with
+            | Apply((Function.Sin | Function.Cos), _) -> true
+            | _ -> false
+
+        let hasTrig (t: Expr) =
+            match t.Node with
+            | Product fs -> Array.exists trig fs
+            | _ -> trig t
+
+        e
+        |> Structure.rewriteBottomUp (fun n ->
+            match n.Node with
+            | Sum ts when ts |> Array.exists hasTrig ->
+                let c = pythagoras (expand TrigBudget (halveAngles n))
+
+                if not (obj.ReferenceEquals(c, n)) && Structure.treeSize c < Structure.treeSize n then c else n
+            | _ -> n)
+
     /// The heavier simplification with a work budget: tries expansion and the Pythagorean identities
     /// and keeps the smallest equivalent form (by written-out size). Never changes a value where the
     /// input is defined.
@@ -207,8 +389,9 @@ module Simplify =
     let simplifyWith (budget: int) (e: Expr) : Expr =
         let expanded = expand budget e
         let tidy x = pythagoras (collect x)
-        let candidates = [ e; pythagoras e; tidy e; expanded; pythagoras expanded; tidy expanded ]
-        candidates |> List.minBy Structure.treeSize
+        let trig = collapseTrig e
+        let candidates = [ e; pythagoras e; tidy e; expanded; pythagoras expanded; tidy expanded; trig; tidy trig ]
+        candidates |> List.minBy Structure.treeSize |> cancelContent
 
     /// simplifyWith DefaultBudget.
     let simplify (e: Expr) = simplifyWith DefaultBudget e
@@ -333,4 +516,4 @@ module Simplify =
         if obj.ReferenceEquals(rooted, s) then
             s
         else
-            [ simplify rooted; factorCommon (simplify rooted) ] |> List.minBy Structure.treeSize
+            [ simplify rooted; factorCommon (simplify rooted) ] |> List.minBy Structure.treeSize |> cancelContent
