@@ -234,103 +234,178 @@ module Simplify =
 
         if exact && not g.IsZero then Some(g, d, negative) else None
 
-    /// Every factor of `e` (a product, or one factor) that is a sum or an integer power of a sum with
-    /// exact coefficients written as k^n·(S')^n, k its content (`wholeOnly`: the gcd of the integer
-    /// numerators alone; otherwise also the denominators), with the sign of an all-negative sum
-    /// taken out too; the k^n multiply the product's coefficient, where they cancel against the
-    /// contents of the other factors. None when nothing changes.
-    let private pullContent (wholeOnly: bool) (fs: Expr[]) =
-        let mutable changed = false
+    /// A factor that is a sum with exact coefficients, or an integer power of one (|n| ≤ 64): its
+    /// terms, the exponent and the sum's content (contentOf).
+    let private sumFactor (f: Expr) =
+        let parts (ts: Expr[]) (n: System.Numerics.BigInteger) =
+            contentOf ts |> Option.map (fun c -> ts, n, c)
 
-        let pulled =
-            fs
-            |> Array.map (fun f ->
-                let baseAndExponent =
-                    match f.Node with
-                    | Sum ts -> Some(ts, System.Numerics.BigInteger.One)
-                    | Power(b, x) ->
-                        match b.Node, x.Node with
-                        | Sum ts, Number q when q.IsInteger -> Some(ts, q.Num)
-                        | _ -> None
-                    | _ -> None
+        match f.Node with
+        | Sum ts -> parts ts System.Numerics.BigInteger.One
+        | Power(b, x) ->
+            match b.Node, x.Node with
+            | Sum ts, Number q when q.IsInteger && System.Numerics.BigInteger.Abs q.Num <= System.Numerics.BigInteger 64 ->
+                parts ts q.Num
+            | _ -> None
+        | _ -> None
 
-                match baseAndExponent with
-                | Some(ts, n) ->
-                    match contentOf ts with
-                    | Some(g, d, negative) ->
-                        let k = Rational.Create(g, (if wholeOnly then System.Numerics.BigInteger.One else d))
-                        let k = if negative then -k else k
+    /// The nodes the numeric coefficients add when written out (c·a is 2 nodes more than a, c·a·b
+    /// one more than a·b), counted over a product's own coefficient and its sum factors' terms: the
+    /// only nodes in which the forms cancelContent compares differ. Shallow, so that comparing costs
+    /// nothing like Structure.treeSize of large factors at every product.
+    let private coefficientNodes (n: Expr) =
+        let cost (t: Expr) =
+            match t.Node with
+            | Product fs when Expr.isNumeric fs.[0] -> if fs.Length = 2 then 2 else 1
+            | _ -> 0
 
-                        if k = Rational.One then
-                            [| f |]
-                        else
-                            changed <- true
-                            let inverse = Expr.number (Rational.One / k)
-                            let primitive = Expr.sum (ts |> Array.map (Expr.mul2 inverse))
-                            [| Expr.pow (Expr.number k) (Expr.number (Rational.OfBig n)); Expr.pow primitive (Expr.number (Rational.OfBig n)) |]
-                    | None -> [| f |]
-                | None -> [| f |])
+        let sumCost (f: Expr) =
+            let f = match f.Node with | Power(b, _) -> b | _ -> f
+            match f.Node with
+            | Sum ts -> Array.sumBy cost ts
+            | _ -> 0
 
-        if changed then Some(Expr.mul (Array.concat pulled)) else None
+        match n.Node with
+        | Product fs -> cost n + Array.sumBy sumCost fs
+        | _ -> cost n + sumCost n
+
+    /// The forms of a product (its factors `fs`) with the content of every sum factor taken out:
+    /// each sum S^n written (k·S')^n, S' with coprime integer coefficients and a positive term (the
+    /// sign of an all-negative sum goes to k), and the k^n joined with the product's exact
+    /// coefficient p/q, where they cancel. Two ways to write p/q: as the coefficient, or |p| put
+    /// back into a numerator sum and q into a denominator sum (each a first power), which keeps
+    /// 4·x + 6·y as it is where 2·(2·x + 3·y) would be larger. With `whole` the fractional content
+    /// goes too (x/2 + y/2 = (x + y)/2); without, only the integer gcd. Empty when the product has
+    /// no sum factor with content other than 1 or a floating coefficient.
+    let private contentForms (whole: bool) (fs: Expr[]) =
+        let coefficient, rest =
+            match fs.[0].Node with
+            | Number q -> q, Array.tail fs
+            | _ -> Rational.One, fs
+
+        let contentOfFactor (ts: Expr[], n, (g, d, negative)) =
+            let k = Rational.Create(g, (if whole then d else System.Numerics.BigInteger.One))
+            ts, n, (if negative then -k else k)
+
+        let factors = rest |> Array.map (fun f -> f, sumFactor f |> Option.map contentOfFactor)
+
+        let powers =
+            factors
+            |> Array.choose (fun (_, parts) ->
+                parts |> Option.bind (fun (_, n, k) -> if k = Rational.One then None else k.TryPow(n, Expr.MaxExactBits)))
+
+        match fs.[0].Node with
+        | Real _ -> []
+        | _ when powers.Length = 0 || powers.Length < (factors |> Array.filter (snd >> Option.exists (fun (_, _, k) -> k <> Rational.One))).Length -> []
+        | _ ->
+            let k = Array.fold (*) coefficient powers
+
+            let primitive (ts: Expr[]) (scale: Rational) =
+                Expr.sum (ts |> Array.map (Expr.mul2 (Expr.number scale)))
+
+            let build (push: bool) =
+                let mutable numerator = if push then Rational.OfBig(System.Numerics.BigInteger.Abs k.Num) else Rational.One
+                let mutable denominator = if push then Rational.OfBig k.Den else Rational.One
+
+                let written =
+                    factors
+                    |> Array.map (fun (f, parts) ->
+                        match parts with
+                        | Some(ts, n, c) ->
+                            let scale =
+                                if n.IsOne && numerator <> Rational.One then
+                                    let s = numerator
+                                    numerator <- Rational.One
+                                    s / c
+                                elif n = System.Numerics.BigInteger.MinusOne && denominator <> Rational.One then
+                                    let s = denominator
+                                    denominator <- Rational.One
+                                    s / c
+                                else
+                                    Rational.One / c
+
+                            Expr.pow (primitive ts scale) (Expr.number (Rational.OfBig n))
+                        | None -> f)
+
+                // What was not put into a sum stays in the coefficient.
+                let left = k / (if push then Rational.OfBig(System.Numerics.BigInteger.Abs k.Num) / Rational.OfBig k.Den else Rational.One) * numerator / denominator
+                Expr.mul (Array.append [| Expr.number left |] written)
+
+            [ build false; build true ]
+
+    /// Has a product (its factors) an integer factor common to what it writes above and below the
+    /// line: the numerator of its coefficient and the integer contents of its sums (first powers
+    /// and up) against the coefficient's denominator and the contents of its sums raised to
+    /// negative powers?
+    let private commonInteger (fs: Expr[]) =
+        let mutable above = System.Numerics.BigInteger.One
+        let mutable below = System.Numerics.BigInteger.One
+
+        for f in fs do
+            match f.Node with
+            | Number q ->
+                above <- above * System.Numerics.BigInteger.Abs q.Num
+                below <- below * q.Den
+            | _ ->
+                match sumFactor f with
+                | Some(_, n, (g, _, _)) when n.Sign > 0 -> above <- above * System.Numerics.BigInteger.Pow(g, int n)
+                | Some(_, n, (g, _, _)) -> below <- below * System.Numerics.BigInteger.Pow(g, int (-n))
+                | None -> ()
+
+        not (System.Numerics.BigInteger.GreatestCommonDivisor(above, below)).IsOne
 
     /// Cancels the integer content of a quotient's numerator and denominator, across products and
     /// integer powers: `-2*eta*x0*(x0^2 - ys0)/(6*x0^2 - 2*ys0)` becomes
     /// `-eta*x0*(x0^2 - ys0)/(3*x0^2 - ys0)` and `eta*(10*x3 - 10*x2^2)/10` becomes `eta*(x3 - x2^2)`.
-    /// Each sum factor (or integer power of one) of a product is written as its content times a sum
-    /// whose integer coefficients have gcd 1, led by a positive term where it had none, and the
-    /// contents join the product's exact coefficient (a floating coefficient, or a sum with one, is
-    /// left alone). A sum's fractional content (x/2 + y/2 = (x + y)/2) is taken out too when that is
-    /// smaller. Exact: k·S' = S for every value of the symbols, so the value is unchanged wherever
-    /// the input is defined. Top-level sums and sums inside functions are not factored.
-    let private cancelContent (e: Expr) : Expr =
-        let factorsOf (n: Expr) =
-            match n.Node with
-            | Product fs -> fs
-            | _ -> [| n |]
+    /// The content of a sum is the gcd of its terms' integer coefficients (contentForms); a product
+    /// is rewritten to the smallest of its content forms when that is no larger, and always when it
+    /// writes a common integer above and below the line. Only exact coefficients: a sum with a
+    /// floating term or a product with a floating coefficient is left alone. Exact: k·S' = S for
+    /// every value of the symbols, so the value is unchanged wherever the input is defined.
+    /// Top-level sums and the sums inside functions are not factored.
+    let private cancelContentWith (always: bool) (e: Expr) : Expr =
+        // `original` with the factors `fs` (a product's, or one power's) in its best content form.
+        let rewrite (original: Expr) (fs: Expr[]) =
+            if not (fs |> Array.exists (sumFactor >> Option.isSome)) then
+                original
+            else
+                // The coefficient form first: on a tie it wins (10000·(2·x1² − 2·x2 + 1), not
+                // the 10000 spread over the sum). Put back into the sums only to cancel.
+                let common = commonInteger fs
+                let pick (forms: Expr list) = if common then forms else List.truncate 1 forms
 
-        let sumOf (f: Expr) =
-            match f.Node with
-            | Sum ts -> Some ts
-            | Power(b, x) ->
-                match b.Node, x.Node with
-                | Sum ts, Number q when q.IsInteger -> Some ts
-                | _ -> None
-            | _ -> None
+                match pick (contentForms false fs) @ pick (contentForms true fs) with
+                | [] -> original
+                | forms ->
+                    let best = forms |> List.minBy coefficientNodes
 
-        // The nodes the numeric coefficients add when written out (c·a is 2 nodes more than a, c·a·b
-        // one more than a·b), counted over the product's own coefficient and its sums' terms: the
-        // only nodes in which the forms with and without fractional content differ. Shallow, so that
-        // comparing costs nothing like Structure.treeSize of large factors at every product.
-        let coefficientNodes (n: Expr) =
-            let cost (t: Expr) =
-                match t.Node with
-                | Product fs when Expr.isNumeric fs.[0] -> if fs.Length = 2 then 2 else 1
-                | _ -> 0
-
-            let fs = factorsOf n
-            cost n + (fs |> Array.sumBy (fun f -> match sumOf f with | Some ts -> Array.sumBy cost ts | None -> 0))
+                    if always || common || coefficientNodes best <= coefficientNodes original then best else original
 
         e
         |> Structure.rewriteBottomUp (fun rebuilt ->
             match rebuilt.Node with
-            | Product _
-            | Power _ ->
-                let fs = factorsOf rebuilt
-
-                let floating =
-                    match fs.[0].Node with
-                    | Real _ -> true
-                    | _ -> false
-
-                if floating || not (fs |> Array.exists (sumOf >> Option.isSome)) then
-                    rebuilt
-                else
-                    let integral = pullContent true fs |> Option.defaultValue rebuilt
-
-                    match pullContent false fs with
-                    | Some whole when coefficientNodes whole < coefficientNodes integral -> whole
-                    | _ -> integral
+            | Product fs -> rewrite rebuilt fs
+            // A power of a sum is rewritten as k^n·S'^n where it is a term of a sum (so that
+            // ((10·a)² + 100·b)²/10000 becomes ((a² + b)²) and inside products; not alone, where
+            // the k^n would meet a floating coefficient of the product around it in rounded
+            // arithmetic.
+            | Sum ts when ts |> Array.exists (fun t -> match t.Node with | Power _ -> true | _ -> false) ->
+                let terms = ts |> Array.map (fun t -> match t.Node with | Power _ -> rewrite t [| t |] | _ -> t)
+                if Array.forall2 (fun a b -> obj.ReferenceEquals(a, b)) ts terms then rebuilt else Expr.sum terms
             | _ -> rebuilt)
+
+    /// Content taken out of every product (the normal form: 10000·(2·x1² − 2·x2 + 1) inside
+    /// t·10000·(…) lets a later product cancel it) when the whole is then no larger; otherwise taken
+    /// out only where each product alone gets no larger or writes a common integer. A product's own
+    /// choice misses cancellations further up, and the normal form alone can add a coefficient
+    /// node (η·(4·x + 6·y) → 2·η·(2·x + 3·y)); the two together keep rules from growing.
+    let private cancelContent (e: Expr) : Expr =
+        let normal = cancelContentWith true e
+
+        if obj.ReferenceEquals(normal, e) || Structure.treeSize normal <= Structure.treeSize e then
+            normal
+        else
+            cancelContentWith false e
 
     /// sin(2u) → 2·sin(u)·cos(u) and cos(2u) → cos(u)² − sin(u)² everywhere (exact identities, for
     /// every real u): a determinant of a projectile's Jacobian in speed and angle mixes sin(2θ) with
