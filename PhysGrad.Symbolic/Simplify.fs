@@ -200,6 +200,263 @@ module Simplify =
                     if Structure.treeSize spread < Structure.treeSize rebuilt then spread else rebuilt
                 | _ -> rebuilt)
 
+    /// The exact coefficient of a sum's term (1 for a term without one), or None for a floating one:
+    /// content is taken only over exact coefficients, a floating term keeps its sum as it is.
+    let private exactCoefficient (t: Expr) =
+        match t.Node with
+        | Number q -> Some q
+        | Real _ -> None
+        | Product fs ->
+            match fs.[0].Node with
+            | Number q -> Some q
+            | Real _ -> None
+            | _ -> Some Rational.One
+        | _ -> Some Rational.One
+
+    /// The content of a sum with exact coefficients: (g, d, negative) where g is the gcd of the
+    /// coefficients' numerators, d the lcm of their denominators and negative says every term is
+    /// written with a minus; None when a coefficient is floating. The sum is (±g/d)·S' with S' having
+    /// coprime integer coefficients.
+    let private contentOf (ts: Expr[]) =
+        let mutable g = System.Numerics.BigInteger.Zero
+        let mutable d = System.Numerics.BigInteger.One
+        let mutable negative = true
+        let mutable exact = true
+
+        for t in ts do
+            if exact then
+                match exactCoefficient t with
+                | Some q ->
+                    g <- System.Numerics.BigInteger.GreatestCommonDivisor(g, q.Num)
+                    d <- d / System.Numerics.BigInteger.GreatestCommonDivisor(d, q.Den) * q.Den
+                    negative <- negative && q.Sign < 0
+                | None -> exact <- false
+
+        if exact && not g.IsZero then Some(g, d, negative) else None
+
+    /// A factor that is a sum with exact coefficients, or an integer power of one (|n| ≤ 64): its
+    /// terms, the exponent and the sum's content (contentOf).
+    let private sumFactor (f: Expr) =
+        let parts (ts: Expr[]) (n: System.Numerics.BigInteger) =
+            contentOf ts |> Option.map (fun c -> ts, n, c)
+
+        match f.Node with
+        | Sum ts -> parts ts System.Numerics.BigInteger.One
+        | Power(b, x) ->
+            match b.Node, x.Node with
+            | Sum ts, Number q when q.IsInteger && System.Numerics.BigInteger.Abs q.Num <= System.Numerics.BigInteger 64 ->
+                parts ts q.Num
+            | _ -> None
+        | _ -> None
+
+    /// The nodes the numeric coefficients add when written out (c·a is 2 nodes more than a, c·a·b
+    /// one more than a·b), counted over a product's own coefficient and its sum factors' terms: the
+    /// only nodes in which the forms cancelContent compares differ. Shallow, so that comparing costs
+    /// nothing like Structure.treeSize of large factors at every product.
+    let private coefficientNodes (n: Expr) =
+        let cost (t: Expr) =
+            match t.Node with
+            | Product fs when Expr.isNumeric fs.[0] -> if fs.Length = 2 then 2 else 1
+            | _ -> 0
+
+        let sumCost (f: Expr) =
+            let f = match f.Node with | Power(b, _) -> b | _ -> f
+            match f.Node with
+            | Sum ts -> Array.sumBy cost ts
+            | _ -> 0
+
+        match n.Node with
+        | Product fs -> cost n + Array.sumBy sumCost fs
+        | _ -> cost n + sumCost n
+
+    /// The forms of a product (its factors `fs`) with the content of every sum factor taken out:
+    /// each sum S^n written (k·S')^n, S' with coprime integer coefficients and a positive term (the
+    /// sign of an all-negative sum goes to k), and the k^n joined with the product's exact
+    /// coefficient p/q, where they cancel. Two ways to write p/q: as the coefficient, or |p| put
+    /// back into a numerator sum and q into a denominator sum (each a first power), which keeps
+    /// 4·x + 6·y as it is where 2·(2·x + 3·y) would be larger. With `whole` the fractional content
+    /// goes too (x/2 + y/2 = (x + y)/2); without, only the integer gcd. Empty when the product has
+    /// no sum factor with content other than 1 or a floating coefficient.
+    let private contentForms (whole: bool) (fs: Expr[]) =
+        let coefficient, rest =
+            match fs.[0].Node with
+            | Number q -> q, Array.tail fs
+            | _ -> Rational.One, fs
+
+        let contentOfFactor (ts: Expr[], n, (g, d, negative)) =
+            let k = Rational.Create(g, (if whole then d else System.Numerics.BigInteger.One))
+            ts, n, (if negative then -k else k)
+
+        let factors = rest |> Array.map (fun f -> f, sumFactor f |> Option.map contentOfFactor)
+
+        let powers =
+            factors
+            |> Array.choose (fun (_, parts) ->
+                parts |> Option.bind (fun (_, n, k) -> if k = Rational.One then None else k.TryPow(n, Expr.MaxExactBits)))
+
+        match fs.[0].Node with
+        | Real _ -> []
+        | _ when powers.Length = 0 || powers.Length < (factors |> Array.filter (snd >> Option.exists (fun (_, _, k) -> k <> Rational.One))).Length -> []
+        | _ ->
+            let k = Array.fold (*) coefficient powers
+
+            let primitive (ts: Expr[]) (scale: Rational) =
+                Expr.sum (ts |> Array.map (Expr.mul2 (Expr.number scale)))
+
+            let build (push: bool) =
+                let mutable numerator = if push then Rational.OfBig(System.Numerics.BigInteger.Abs k.Num) else Rational.One
+                let mutable denominator = if push then Rational.OfBig k.Den else Rational.One
+
+                let written =
+                    factors
+                    |> Array.map (fun (f, parts) ->
+                        match parts with
+                        | Some(ts, n, c) ->
+                            let scale =
+                                if n.IsOne && numerator <> Rational.One then
+                                    let s = numerator
+                                    numerator <- Rational.One
+                                    s / c
+                                elif n = System.Numerics.BigInteger.MinusOne && denominator <> Rational.One then
+                                    let s = denominator
+                                    denominator <- Rational.One
+                                    s / c
+                                else
+                                    Rational.One / c
+
+                            Expr.pow (primitive ts scale) (Expr.number (Rational.OfBig n))
+                        | None -> f)
+
+                // What was not put into a sum stays in the coefficient.
+                let left = k / (if push then Rational.OfBig(System.Numerics.BigInteger.Abs k.Num) / Rational.OfBig k.Den else Rational.One) * numerator / denominator
+                Expr.mul (Array.append [| Expr.number left |] written)
+
+            [ build false; build true ]
+
+    /// Has a product (its factors) an integer factor common to what it writes above and below the
+    /// line: the numerator of its coefficient and the integer contents of its sums (first powers
+    /// and up) against the coefficient's denominator and the contents of its sums raised to
+    /// negative powers?
+    let private commonInteger (fs: Expr[]) =
+        let mutable above = System.Numerics.BigInteger.One
+        let mutable below = System.Numerics.BigInteger.One
+
+        for f in fs do
+            match f.Node with
+            | Number q ->
+                above <- above * System.Numerics.BigInteger.Abs q.Num
+                below <- below * q.Den
+            | _ ->
+                match sumFactor f with
+                | Some(_, n, (g, _, _)) when n.Sign > 0 -> above <- above * System.Numerics.BigInteger.Pow(g, int n)
+                | Some(_, n, (g, _, _)) -> below <- below * System.Numerics.BigInteger.Pow(g, int (-n))
+                | None -> ()
+
+        not (System.Numerics.BigInteger.GreatestCommonDivisor(above, below)).IsOne
+
+    /// Cancels the integer content of a quotient's numerator and denominator, across products and
+    /// integer powers: `-2*eta*x0*(x0^2 - ys0)/(6*x0^2 - 2*ys0)` becomes
+    /// `-eta*x0*(x0^2 - ys0)/(3*x0^2 - ys0)` and `eta*(10*x3 - 10*x2^2)/10` becomes `eta*(x3 - x2^2)`.
+    /// The content of a sum is the gcd of its terms' integer coefficients (contentForms); a product
+    /// is rewritten to the smallest of its content forms when that is no larger, and always when it
+    /// writes a common integer above and below the line. Only exact coefficients: a sum with a
+    /// floating term or a product with a floating coefficient is left alone. Exact: k·S' = S for
+    /// every value of the symbols, so the value is unchanged wherever the input is defined.
+    /// Top-level sums and the sums inside functions are not factored.
+    let private cancelContentWith (always: bool) (e: Expr) : Expr =
+        // `original` with the factors `fs` (a product's, or one power's) in its best content form.
+        let rewrite (original: Expr) (fs: Expr[]) =
+            if not (fs |> Array.exists (sumFactor >> Option.isSome)) then
+                original
+            else
+                // The coefficient form first: on a tie it wins (10000·(2·x1² − 2·x2 + 1), not
+                // the 10000 spread over the sum). Put back into the sums only to cancel.
+                let common = commonInteger fs
+                let pick (forms: Expr list) = if common then forms else List.truncate 1 forms
+
+                match pick (contentForms false fs) @ pick (contentForms true fs) with
+                | [] -> original
+                | forms ->
+                    let best = forms |> List.minBy coefficientNodes
+
+                    if always || common || coefficientNodes best <= coefficientNodes original then best else original
+
+        e
+        |> Structure.rewriteBottomUp (fun rebuilt ->
+            match rebuilt.Node with
+            | Product fs -> rewrite rebuilt fs
+            // A power of a sum is rewritten as k^n·S'^n where it is a term of a sum (so that
+            // ((10·a)² + 100·b)²/10000 becomes ((a² + b)²) and inside products; not alone, where
+            // the k^n would meet a floating coefficient of the product around it in rounded
+            // arithmetic.
+            | Sum ts when ts |> Array.exists (fun t -> match t.Node with | Power _ -> true | _ -> false) ->
+                let terms = ts |> Array.map (fun t -> match t.Node with | Power _ -> rewrite t [| t |] | _ -> t)
+                if Array.forall2 (fun a b -> obj.ReferenceEquals(a, b)) ts terms then rebuilt else Expr.sum terms
+            | _ -> rebuilt)
+
+    /// Content taken out of every product (the normal form: 10000·(2·x1² − 2·x2 + 1) inside
+    /// t·10000·(…) lets a later product cancel it) when the whole is then no larger; otherwise taken
+    /// out only where each product alone gets no larger or writes a common integer. A product's own
+    /// choice misses cancellations further up, and the normal form alone can add a coefficient
+    /// node (η·(4·x + 6·y) → 2·η·(2·x + 3·y)); the two together keep rules from growing.
+    let private cancelContent (e: Expr) : Expr =
+        let normal = cancelContentWith true e
+
+        if obj.ReferenceEquals(normal, e) || Structure.treeSize normal <= Structure.treeSize e then
+            normal
+        else
+            cancelContentWith false e
+
+    /// sin(2u) → 2·sin(u)·cos(u) and cos(2u) → cos(u)² − sin(u)² everywhere (exact identities, for
+    /// every real u): a determinant of a projectile's Jacobian in speed and angle mixes sin(2θ) with
+    /// sin(θ)·cos(θ), and only with the angles halved do its terms meet as c·R·sin² + c·R·cos².
+    let private halveAngles (e: Expr) =
+        e
+        |> Structure.rewriteBottomUp (fun n ->
+            match n.Node with
+            | Apply((Function.Sin | Function.Cos) as f, a) ->
+                match a.Node with
+                | Product fs when obj.ReferenceEquals(fs.[0], Expr.two) ->
+                    let u = if fs.Length = 2 then fs.[1] else Expr.mul (Array.tail fs)
+
+                    if f = Function.Sin then
+                        Expr.mul [| Expr.two; Expr.sin u; Expr.cos u |]
+                    else
+                        Expr.sub (Expr.pow (Expr.cos u) Expr.two) (Expr.pow (Expr.sin u) Expr.two)
+                | _ -> n
+            | _ -> n)
+
+    /// The expansion budget of one sum in collapseTrig: a sum is a part of the expression, and the
+    /// identities pay off on small ones (a determinant); a large sum keeps its form.
+    [<Literal>]
+    let private TrigBudget = 2_000
+
+    /// Each sum with sine or cosine factors (or powers of them) in its terms rewritten, where that
+    /// is smaller, as its angles halved, its products expanded and the Pythagorean identity applied:
+    /// 2a·sin(θ)·sin(2θ)·cos(θ) − 2a·sin(θ)²·cos(2θ) → 2a·sin(θ)². Per sum rather than on the whole
+    /// expression, so that a determinant collapses inside a quotient whose other parts expansion
+    /// would only make longer.
+    let private collapseTrig (e: Expr) =
+        let trig (f: Expr) =
+            let f = match f.Node with | Power(b, _) -> b | _ -> f
+            match f.Node with
+            | Apply((Function.Sin | Function.Cos), _) -> true
+            | _ -> false
+
+        let hasTrig (t: Expr) =
+            match t.Node with
+            | Product fs -> Array.exists trig fs
+            | _ -> trig t
+
+        e
+        |> Structure.rewriteBottomUp (fun n ->
+            match n.Node with
+            | Sum ts when ts |> Array.exists hasTrig ->
+                let c = pythagoras (expand TrigBudget (halveAngles n))
+
+                if not (obj.ReferenceEquals(c, n)) && Structure.treeSize c < Structure.treeSize n then c else n
+            | _ -> n)
+
     /// The heavier simplification with a work budget: tries expansion and the Pythagorean identities
     /// and keeps the smallest equivalent form (by written-out size). Never changes a value where the
     /// input is defined.
@@ -207,8 +464,9 @@ module Simplify =
     let simplifyWith (budget: int) (e: Expr) : Expr =
         let expanded = expand budget e
         let tidy x = pythagoras (collect x)
-        let candidates = [ e; pythagoras e; tidy e; expanded; pythagoras expanded; tidy expanded ]
-        candidates |> List.minBy Structure.treeSize
+        let trig = collapseTrig e
+        let candidates = [ e; pythagoras e; tidy e; expanded; pythagoras expanded; tidy expanded; trig; tidy trig ]
+        candidates |> List.minBy Structure.treeSize |> cancelContent
 
     /// simplifyWith DefaultBudget.
     let simplify (e: Expr) = simplifyWith DefaultBudget e
@@ -333,4 +591,4 @@ module Simplify =
         if obj.ReferenceEquals(rooted, s) then
             s
         else
-            [ simplify rooted; factorCommon (simplify rooted) ] |> List.minBy Structure.treeSize
+            [ simplify rooted; factorCommon (simplify rooted) ] |> List.minBy Structure.treeSize |> cancelContent
