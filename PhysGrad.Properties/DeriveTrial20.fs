@@ -1,0 +1,98 @@
+/// The faults of the twentieth new-user trial of `physgrad derive` and `diff`, each tested by its kind:
+/// Gauss–Newton's closed form has no denominator that cancels in floating point where the step is
+/// finite (J⁻¹ for a square J, a sum of squares of block determinants otherwise).
+module PhysGrad.Properties.DeriveTrial20
+
+open System
+open System.Numerics
+open Xunit
+open FsCheck
+open FsCheck.FSharp
+open FsCheck.Xunit
+open MathNet.Numerics.LinearAlgebra
+open PhysGrad.Symbolic
+
+let private (|@) (ok: bool) (label: string) = ok |> Prop.label label
+
+let private q (x: float) = ExactConstants.ofDecimal x
+
+// ---- 1. Gauss–Newton's closed form against the exact step ----
+
+/// A badly scaled constant m·10^k, 1 ≤ m ≤ 9, −8 ≤ k ≤ 8, as the text a user writes and its value.
+let private scaledConstant =
+    gen {
+        let! m = Gen.choose (1, 9)
+        let! k = Gen.choose (-8, 8)
+        return sprintf "%de%d" m k
+    }
+
+/// The exact Gauss–Newton step −(JᵀJ)⁻¹Jᵀr (η = 1) of y = (a x0² + b x1, c x1 − d x0[, e x0 x1]) with
+/// target 1 in every output, at x (decimals read as the rationals they print as), by Cramer's rule on
+/// the normal equations in rationals: no rounding anywhere.
+let private exactStep (k: float[]) (x0: float) (x1: float) =
+    let a, b, c, d = q k.[0], q k.[1], q k.[2], q k.[3]
+    let x0, x1 = q x0, q x1
+    let two = Rational.OfInt 2
+    let rows =
+        [ yield [| two * a * x0; b |], a * x0 * x0 + b * x1 - Rational.One
+          yield [| -d; c |], c * x1 - d * x0 - Rational.One
+          if k.Length > 4 then
+              let e = q k.[4]
+              yield [| e * x1; e * x0 |], e * x0 * x1 - Rational.One ]
+    let dot i j = rows |> List.fold (fun (s: Rational) (r, _) -> s + (r: Rational[]).[i] * r.[j]) Rational.Zero
+    let rhs i = rows |> List.fold (fun (s: Rational) (r, v) -> s - (r: Rational[]).[i] * v) Rational.Zero
+    let det = dot 0 0 * dot 1 1 - dot 0 1 * dot 1 0
+    [| (rhs 0 * dot 1 1 - dot 0 1 * rhs 1) / det; (dot 0 0 * rhs 1 - dot 1 0 * rhs 0) / det |]
+    |> Array.map (fun r -> r.ToDouble())
+
+/// J's columns' norms at x (the scale each step component is measured in: GN is invariant under
+/// scaling a variable) and the condition number of J with its columns so scaled.
+let private scaledCondition (k: float[]) (x0: float) (x1: float) =
+    let rows =
+        [ yield [| 2.0 * k.[0] * x0; k.[1] |]
+          yield [| -k.[3]; k.[2] |]
+          if k.Length > 4 then yield [| k.[4] * x1; k.[4] * x0 |] ]
+    let j = Matrix<float>.Build.DenseOfRowArrays rows
+    let norms = Array.init 2 (fun c -> j.Column(c).L2Norm())
+    let scaled = Matrix<float>.Build.Dense(j.RowCount, 2, fun r c -> j.[r, c] / norms.[c])
+    norms, (if Array.exists ((=) 0.0) norms then infinity else scaled.ConditionNumber())
+
+[<Property(MaxTest = 12)>]
+let ``the derived Gauss–Newton rule is the exact GN step on badly scaled problems, also where det(JᵀJ) cancels`` () =
+    let problem =
+        gen {
+            let! ks = Gen.arrayOfLength 5 scaledConstant
+            let! rectangular = Gen.elements [ false; true ]
+            return if rectangular then ks else ks.[0..3]
+        }
+
+    Prop.forAll (Arb.fromGen problem) (fun texts ->
+        let k = texts |> Array.map (fun t -> Double.Parse(t, Globalization.CultureInfo.InvariantCulture))
+        let simulator =
+            sprintf "%s*x0^2 + %s*x1; %s*x1 - %s*x0%s" texts.[0] texts.[1] texts.[2] texts.[3]
+                (if texts.Length > 4 then sprintf "; %s*x0*x1" texts.[4] else "")
+        let target = if texts.Length > 4 then "1,1,1" else "1,1"
+        let code, cs, err = Cli.run [ "derive"; "--simulator"; simulator; "--methods"; "gn"; "--target"; target; "--format"; "csharp" ]
+        Assert.True((code = 0), err)
+        let gn = (TestHelpers.compileCSharp cs).GetType("UpdateRules").GetMethod "GaussNewton"
+        // x0 = 0 and ±1e-9 are where (JᵀJ)⁻¹ written out cancelled det(J)² = (2ac·x0 + bd)² to rounding.
+        let points =
+            [ for x0 in [ 0.0; 1e-9; -1e-9; 0.375; -2.5; 7.0 ] do
+                  for x1 in [ 0.0; 0.625; -3.0 ] -> x0, x1 ]
+
+        points
+        |> List.map (fun (x0, x1) ->
+            let norms, condition = scaledCondition k x0 x1
+            if condition > 1e6 then
+                true |@ "ill-conditioned point, not measured"
+            else
+                let call = [| box x0; box x1; box 1.0; box 0.0; box 0.0 |]
+                gn.Invoke(null, call) |> ignore
+                let derived = [| call.[3] :?> float; call.[4] :?> float |]
+                let exact = exactStep k x0 x1
+                let size = Array.map2 (fun (e: float) n -> abs e * n) exact norms |> Array.max
+                let error = Array.map3 (fun (d: float) e n -> abs (d - e) * n) derived exact norms |> Array.max
+                (error <= 1e-8 * size)
+                |@ sprintf "%s at x = (%g, %g): derived %A, exact %A (scaled condition %.3g)\n%s" simulator x0 x1 derived exact condition cs)
+        |> List.reduce (.&.))
+
