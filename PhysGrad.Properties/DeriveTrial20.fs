@@ -96,3 +96,63 @@ let ``the derived Gauss–Newton rule is the exact GN step on badly scaled probl
                 |@ sprintf "%s at x = (%g, %g): derived %A, exact %A (scaled condition %.3g)\n%s" simulator x0 x1 derived exact condition cs)
         |> List.reduce (.&.))
 
+// ---- 2. generated C# compiles whatever the names ----
+
+/// Names that clash with something generated C# writes: keywords, the Math class, the helpers, Func,
+/// diff's outputs (f, df_dx), derive's intermediates and out parameters (t1, dx0), the step size.
+let private riskyNames =
+    [| "Math"; "Sign"; "Log1p"; "Expm1"; "Func"; "System"; "UpdateRules"; "double"; "int"; "out"; "class"
+       "f"; "df_dx"; "t1"; "t2"; "dx0"; "x" |]
+
+let private twoRiskyNames =
+    gen {
+        let! a = Gen.elements riskyNames
+        let! b = Gen.elements (riskyNames |> Array.filter ((<>) a))
+        return a, b
+    }
+    |> Arb.fromGen
+
+[<Property(MaxTest = 15)>]
+let ``derive's C# compiles and steps whatever the variables are named`` () =
+    Prop.forAll twoRiskyNames (fun (a, b) ->
+        // sign and log1p call the Sign and Log1p helpers; exp calls Math.Exp.
+        let simulator = sprintf "%s*exp(%s) + sign(%s); %s*log1p(%s^2)" a b a b a
+        let code, cs, err =
+            Cli.run [ "derive"; "--simulator"; simulator; "--vars"; sprintf "%s,%s" a b; "--target"; "1,2"; "--methods"; "gd,gn"; "--format"; "csharp" ]
+        (code = 0) |@ sprintf "%s: exit %d\n%s" simulator code err
+        .&. lazy (
+            let gd = (TestHelpers.compileCSharp cs).GetType("UpdateRules").GetMethod "GradientDescent"
+            // GD's step at (a, b) = (0.5, 0.25), η = 1 is −∇L, L = ½(y0 − 1)² + ½(y1 − 2)², by the chain rule.
+            let x0, x1 = 0.5, 0.25
+            let y0, y1 = x0 * exp x1 + 1.0, x1 * Math.Log(1.0 + x0 * x0)
+            let g0 = (y0 - 1.0) * exp x1 + (y1 - 2.0) * x1 * 2.0 * x0 / (1.0 + x0 * x0)
+            let g1 = (y0 - 1.0) * x0 * exp x1 + (y1 - 2.0) * Math.Log(1.0 + x0 * x0)
+            let call = [| box x0; box x1; box 1.0; box 0.0; box 0.0 |]
+            gd.Invoke(null, call) |> ignore
+            let step = [| call.[3] :?> float; call.[4] :?> float |]
+            TestHelpers.allCloseRelative [| -g0; -g1 |] step |@ sprintf "%s: GD step %A, expected %A\n%s" simulator step [| -g0; -g1 |] cs))
+
+[<Property(MaxTest = 15)>]
+let ``diff's C# compiles and computes f whatever the variables are named`` () =
+    Prop.forAll twoRiskyNames (fun (a, b) ->
+        let f = sprintf "%s*%s + sign(%s)*exp(%s)" a b a b
+        let code, cs, err = Cli.run [ "diff"; "-f"; f; "--vars"; sprintf "%s,%s" a b; "--order"; "2"; "--format"; "csharp" ]
+        (code = 0) |@ sprintf "%s: exit %d\n%s" f code err
+        .&. lazy (
+            // The statements as a method body: the variables as parameters under the identifiers the header
+            // names (a renamed one on its "Written … as …" line), f returned under its own.
+            let renamed =
+                Text.RegularExpressions.Regex.Match(cs, @"^// Written (.*): ", Text.RegularExpressions.RegexOptions.Multiline).Groups.[1].Value.Split(", ")
+                |> Array.filter ((<>) "")
+                |> Array.map (fun p -> let parts = p.Split(" as ") in parts.[0], parts.[1])
+                |> dict
+            let parameters = PhysGrad.Expression.CSharpIdentifiers([ a; b ], [])
+            let fName = match renamed.TryGetValue "f" with | true, v -> v | _ -> "f"
+            let source =
+                sprintf "using System; public static class G { public static double F(double %s, double %s) {\n%s\nreturn %s; } }"
+                    parameters.[a] parameters.[b] cs fName
+            let fn = (TestHelpers.compileCSharp source).GetType("G").GetMethod "F"
+            let value = fn.Invoke(null, [| box 0.5; box -1.5 |]) :?> float
+            let expected = 0.5 * -1.5 + exp -1.5
+            (abs (value - expected) <= 1e-15) |@ sprintf "%s at (0.5, −1.5) = %.17g, expected %.17g\n%s" f value expected source))
+
