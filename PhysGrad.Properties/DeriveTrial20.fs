@@ -156,3 +156,16 @@ let ``diff's C# compiles and computes f whatever the variables are named`` () =
             let expected = 0.5 * -1.5 + exp -1.5
             (abs (value - expected) <= 1e-15) |@ sprintf "%s at (0.5, −1.5) = %.17g, expected %.17g\n%s" f value expected source))
 
+// ---- 4. messages print equations as rules do ----
+
+[<Fact>]
+let ``PG's skip message prints the equation with the rules' exact constants`` () =
+    let code, out, err = Cli.run [ "derive"; "--simulator"; "0.1*x0^2 + x1; 3e8*x1 - x0"; "--methods"; "ig,pg,gn" ]
+    // PG has no closed form here (exit 1 after the other rules); the message names the equation it stopped at.
+    Assert.Equal(1, code)
+    Assert.Contains("gn:", out)
+    // 10·y0 − y1/(3e8·0.1) = x0/(3e8·0.1) + x0², solved exactly: 3.3333333333333334E-08 and 1*x0^2 came
+    // from solving in doubles.
+    Assert.Contains("10*y0 - y1/30000000 = x0/30000000 + x0^2", err)
+    Assert.DoesNotMatch(@"E-0|\b1\*x0", err)
+
