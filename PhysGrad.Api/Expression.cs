@@ -161,6 +161,12 @@ public sealed class Expression : IEquatable<Expression>
     /// <summary>A comment line naming each symbol of <paramref name="identifiers"/> written under another name, empty when none is.</summary>
     public static string CSharpRenamedNote(IReadOnlyDictionary<string, string> identifiers) => RulePrinter.RenamedNote(identifiers);
 
+    /// <summary>
+    /// The C# statement <paramref name="head"/> + <paramref name="body"/> + <paramref name="tail"/> broken
+    /// between terms into lines of at most <see cref="RulePrinter.MaxWidth"/> characters, as derive's C# is.
+    /// </summary>
+    public static string CSharpStatement(string head, string body, string tail) => RulePrinter.Wrap(head, body, tail);
+
     /// <inheritdoc/>
     public override string ToString() => ToInfix();
 

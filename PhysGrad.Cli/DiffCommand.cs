@@ -225,10 +225,10 @@ internal static class DiffCommand
         // overflowing inside), that form follows as a second variable, with the probe that shows why.
         foreach (var (n, e) in entries)
         {
-            lines.Add($"double {local[n]} = {e.ToCSharpCallingHelpers(name)};");
+            lines.Add(Expression.CSharpStatement($"double {local[n]} = ", e.ToCSharpCallingHelpers(name), ";"));
             if (e.StableFormDifference(vs) is { } why)
                 lines.Add($"// {local[n]} rearranged so that no exponential overflows inside ({why}):\n"
-                    + $"double {local[n + "_stable"]} = {e.ToCSharpStable(name, callingHelpers: true)};");
+                    + Expression.CSharpStatement($"double {local[n + "_stable"]} = ", e.ToCSharpStable(name, callingHelpers: true), ";"));
         }
         o.WriteLine($"// f({string.Join(", ", vs)})");
         var renamed = Expression.CSharpRenamedNote(variable.Concat(local).Where(p => p.Key != p.Value && !p.Key.EndsWith("_stable")).ToDictionary());

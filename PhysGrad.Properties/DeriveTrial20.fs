@@ -169,3 +169,14 @@ let ``PG's skip message prints the equation with the rules' exact constants`` ()
     Assert.Contains("10*y0 - y1/30000000 = x0/30000000 + x0^2", err)
     Assert.DoesNotMatch(@"E-0|\b1\*x0", err)
 
+// ---- 5. one wrapping rule for all C# ----
+
+[<Fact>]
+let ``diff's C# breaks its lines at derive's width`` () =
+    let code, out, err = Cli.run [ "diff"; "-f"; "abs(x)*y + log(1+exp(x*y))"; "--order"; "2"; "--format"; "csharp" ]
+    Assert.True((code = 0), err)
+    let widest = out.Replace("\r", "").Split('\n') |> Array.filter (fun l -> not (l.StartsWith "//") && not (l.StartsWith "static")) |> Array.map String.length |> Array.max
+    Assert.True(widest <= PhysGrad.RulePrinter.MaxWidth, sprintf "a line of %d characters\n%s" widest out)
+    // Still C#: the statements compile as a method body over x and y.
+    TestHelpers.compileCSharp ("using System; public static class G { public static void F(double x, double y) {\n" + out + "\n} }") |> ignore
+
