@@ -226,10 +226,20 @@ public static class RulePrinter
     /// rule as written cannot (<see cref="Evaluate.StableFormMatters"/>); null where no probe shows that,
     /// and there it would be the same values in a longer text.
     /// </summary>
-    private static (SharedBlock Block, StableDifference Difference)? StableVariant(RuleBlock block, IReadOnlyList<string> state, string prefix) =>
-        Evaluate.StableFormMatters([.. state], block.Cores) is { } difference
-            ? (SharedTerms.Extract(prefix, Stable.RewriteMany(block.Cores)), difference.Value)
-            : null;
+    /// <remarks>Two candidates, in order: the rule as derived, and the rule with its products of sums
+    /// multiplied out (<see cref="Simplify.Expand"/>). The rewrite factors exp(m) out of a sum of
+    /// exponentials only where it sees the sum: Newton's exp(x1)·(exp(x1) − 2)/(exp(x1)·(exp(x1) − 2) + exp(2·x1))
+    /// holds exp(2·x1) − 2·exp(x1) as a product, and is ∞/∞ at x1 = 400 where the step is −η/2.</remarks>
+    private static (SharedBlock Block, StableDifference Difference)? StableVariant(RuleBlock block, IReadOnlyList<string> state, string prefix)
+    {
+        foreach (var cores in new[] { block.Cores, [.. block.Cores.Select(e => Simplify.Expand(ExpandBudget, e))] })
+            if (Evaluate.StableFormMatters([.. state], cores) is { } difference)
+                return (SharedTerms.Extract(prefix, Stable.RewriteMany(cores)), difference.Value);
+        return null;
+    }
+
+    /// <summary>The most terms multiplying out one step may create for the stable form's second candidate.</summary>
+    private const int ExpandBudget = 400;
 
     /// <summary>A method's body: its intermediates as locals, then each step into its out parameter, each as
     /// given (the rule as derived, or its stable form rewritten before its intermediates were named).</summary>

@@ -180,3 +180,25 @@ let ``diff's C# breaks its lines at derive's width`` () =
     // Still C#: the statements compile as a method body over x and y.
     TestHelpers.compileCSharp ("using System; public static class G { public static void F(double x, double y) {\n" + out + "\n} }") |> ignore
 
+// ---- 3. a stable form wherever the rule as written overflows inside ----
+
+[<Fact>]
+let ``Newton's rule gets a stable form where exp(x1)·(exp(x1) − 2) overflows, finite and accurate there`` () =
+    let code, cs, err =
+        Cli.run [ "derive"; "--simulator"; "a*x0^2; exp(x1)"; "--param"; "a=2"; "--target"; "1,2"; "--methods"; "newton"; "--format"; "csharp" ]
+    Assert.True((code = 0), err)
+    let rules = (TestHelpers.compileCSharp cs).GetType "UpdateRules"
+    let stable = rules.GetMethod "NewtonStable"
+    Assert.True(not (isNull stable), "no NewtonStable\n" + cs)
+    let step (m: Reflection.MethodInfo) (x1: float) =
+        let call = [| box 0.5; box x1; box 2.0; box 0.25; box 0.0; box 0.0 |]
+        m.Invoke(null, call) |> ignore
+        call.[5] :?> float
+    // Δx1 = −η (e^{x1} − 2)e^{x1} / (2e^{2x1} − 2e^{x1}) = −η (1 − 2e^{−x1}) / (2 − 2e^{−x1}), the form
+    // that is exact in doubles at large x1.
+    for x1 in [ 3.0; 30.0; 400.0; 800.0 ] do
+        let expected = -0.25 * (1.0 - 2.0 * exp -x1) / (2.0 - 2.0 * exp -x1)
+        let s = step stable x1
+        Assert.True(abs (s - expected) <= 1e-14 * abs expected, sprintf "NewtonStable at x1 = %g: %.17g, expected %.17g\n%s" x1 s expected cs)
+    // The written form is what needed it: NaN at x1 = 400.
+    Assert.True(Double.IsNaN(step (rules.GetMethod "Newton") 400.0))
