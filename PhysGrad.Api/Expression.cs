@@ -150,6 +150,23 @@ public sealed class Expression : IEquatable<Expression>
     /// <param name="code">The generated text (all of it, so each helper is listed once).</param>
     public static IReadOnlyList<string> CSharpHelpers(string code) => [.. CSharp.Helpers(code)];
 
+    /// <summary>
+    /// C# identifiers for symbol names, none equal to another, to any of <paramref name="taken"/> (names
+    /// the caller declares itself, such as outputs) or to a name the generated text uses (Math, Sign, …):
+    /// a keyword becomes @keyword, a clashing name gets '_' appended. Pass the map to <see cref="ToCSharpCallingHelpers"/>.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> CSharpIdentifiers(IEnumerable<string> names, IEnumerable<string> taken) =>
+        CSharp.Identifiers(names, taken);
+
+    /// <summary>A comment line naming each symbol of <paramref name="identifiers"/> written under another name, empty when none is.</summary>
+    public static string CSharpRenamedNote(IReadOnlyDictionary<string, string> identifiers) => RulePrinter.RenamedNote(identifiers);
+
+    /// <summary>
+    /// The C# statement <paramref name="head"/> + <paramref name="body"/> + <paramref name="tail"/> broken
+    /// between terms into lines of at most <see cref="RulePrinter.MaxWidth"/> characters, as derive's C# is.
+    /// </summary>
+    public static string CSharpStatement(string head, string body, string tail) => RulePrinter.Wrap(head, body, tail);
+
     /// <inheritdoc/>
     public override string ToString() => ToInfix();
 

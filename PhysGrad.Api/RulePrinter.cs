@@ -145,19 +145,9 @@ public static class RulePrinter
     public const string ParameterOrder =
         "Each method takes its state first (x0, x1, …; y0, y1, … for YStep), then the target symbols and parameters, then the step size, then an out parameter per step.";
 
-    private static readonly HashSet<string> Keywords =
-    [
-        "abstract", "as", "base", "bool", "break", "byte", "case", "catch", "char", "checked", "class", "const", "continue",
-        "decimal", "default", "delegate", "do", "double", "else", "enum", "event", "explicit", "extern", "false", "finally",
-        "fixed", "float", "for", "foreach", "goto", "if", "implicit", "in", "int", "interface", "internal", "is", "lock",
-        "long", "namespace", "new", "null", "object", "operator", "out", "override", "params", "private", "protected",
-        "public", "readonly", "ref", "return", "sbyte", "sealed", "short", "sizeof", "stackalloc", "static", "string",
-        "struct", "switch", "this", "throw", "true", "try", "typeof", "uint", "ulong", "unchecked", "unsafe", "ushort",
-        "using", "virtual", "void", "volatile", "while",
-    ];
-
-    /// <summary>A C# identifier for a name (keywords get '@').</summary>
-    public static string Identifier(string name) => Keywords.Contains(name) ? "@" + name : name;
+    /// <summary>A C# identifier for a name alone (keywords get '@'; a name the generated code uses itself,
+    /// such as Math or Sign, gets '_' appended: <see cref="CSharp.Identifiers"/>).</summary>
+    public static string Identifier(string name) => CSharp.Identifiers([name], []).Values.Single();
 
     /// <summary>
     /// A complete C# file: <c>using System;</c> and a static class with one method per block, taking
@@ -181,7 +171,11 @@ public static class RulePrinter
         var stepped = blocks.SelectMany(b => b.Names).Distinct().ToArray();
         var (outPrefix, renamed) = OutPrefix(stepped, names);
         var outName = new Func<string, string>(n => outPrefix + n);
-        sb.Append($"// {header}\n// {ParameterOrder}\n// {OutNaming(outPrefix, renamed, blocks.Select(b => b.Names.FirstOrDefault()).OfType<string>().Distinct().Take(2).ToArray())}\nusing System;\n\npublic static class UpdateRules\n{{\n");
+        // Every symbol, intermediate and out parameter as a C# identifier, one map for the file: a user's
+        // Math or Sign would hide the Math class or the Sign helper the code calls, so it is renamed.
+        var identifiers = CSharp.Identifiers(names.Concat(stepped.Select(outName)), []);
+        var name = new Func<string, string>(n => identifiers.TryGetValue(n, out var id) ? id : n);
+        sb.Append($"// {header}\n// {ParameterOrder}\n// {OutNaming(outPrefix, renamed, blocks.Select(b => b.Names.FirstOrDefault()).OfType<string>().Distinct().Take(2).ToArray())}\n{RenamedNote(identifiers)}using System;\n\npublic static class UpdateRules\n{{\n");
         for (var b = 0; b < blocks.Count; b++)
         {
             var block = blocks[b];
@@ -193,13 +187,12 @@ public static class RulePrinter
                 .Concat(free.Where(n => !state0.Contains(n) && n != step).OrderBy(rank))
                 .Concat(free.Contains(step) ? [step] : Array.Empty<string>())
                 .Distinct().ToArray();
-            var parameters = inputs.Select(n => $"double {Identifier(n)}")
-                .Concat(block.Names.Select(n => $"out double {Identifier(outName(n))}"));
+            var parameters = inputs.Select(n => $"double {name(n)}")
+                .Concat(block.Names.Select(n => $"out double {name(outName(n))}"));
             sb.Append(block.Names.Count == 1
                 ? $"    /// <summary>{block.Title}: the step of {block.Names[0]}.</summary>\n"
                 : $"    /// <summary>{block.Title}: the step of each of {string.Join(", ", block.Names)}.</summary>\n");
             sb.Append($"    public static void {block.MethodName}({string.Join(", ", parameters)})\n    {{\n");
-            var name = new Func<string, string>(Identifier);
             Body(sb, shared[b], block.Names, name, outName);
             sb.Append("    }\n");
             // The stable form (Stable.RewriteMany of the whole block, BEFORE intermediates are named: naming
@@ -233,19 +226,29 @@ public static class RulePrinter
     /// rule as written cannot (<see cref="Evaluate.StableFormMatters"/>); null where no probe shows that,
     /// and there it would be the same values in a longer text.
     /// </summary>
-    private static (SharedBlock Block, StableDifference Difference)? StableVariant(RuleBlock block, IReadOnlyList<string> state, string prefix) =>
-        Evaluate.StableFormMatters([.. state], block.Cores) is { } difference
-            ? (SharedTerms.Extract(prefix, Stable.RewriteMany(block.Cores)), difference.Value)
-            : null;
+    /// <remarks>Two candidates, in order: the rule as derived, and the rule with its products of sums
+    /// multiplied out (<see cref="Simplify.Expand"/>). The rewrite factors exp(m) out of a sum of
+    /// exponentials only where it sees the sum: Newton's exp(x1)·(exp(x1) − 2)/(exp(x1)·(exp(x1) − 2) + exp(2·x1))
+    /// holds exp(2·x1) − 2·exp(x1) as a product, and is ∞/∞ at x1 = 400 where the step is −η/2.</remarks>
+    private static (SharedBlock Block, StableDifference Difference)? StableVariant(RuleBlock block, IReadOnlyList<string> state, string prefix)
+    {
+        foreach (var cores in new[] { block.Cores, [.. block.Cores.Select(e => Simplify.Expand(ExpandBudget, e))] })
+            if (Evaluate.StableFormMatters([.. state], cores) is { } difference)
+                return (SharedTerms.Extract(prefix, Stable.RewriteMany(cores)), difference.Value);
+        return null;
+    }
+
+    /// <summary>The most terms multiplying out one step may create for the stable form's second candidate.</summary>
+    private const int ExpandBudget = 400;
 
     /// <summary>A method's body: its intermediates as locals, then each step into its out parameter, each as
     /// given (the rule as derived, or its stable form rewritten before its intermediates were named).</summary>
     private static void Body(StringBuilder sb, SharedBlock block, IReadOnlyList<string> names, Func<string, string> name, Func<string, string> outName)
     {
         foreach (var (t, value) in block.Intermediates)
-            sb.Append(Wrap($"        double {Identifier(t)} = ", CSharp.FormatCalling(name, value), ";")).Append('\n');
+            sb.Append(Wrap($"        double {name(t)} = ", CSharp.FormatCalling(name, value), ";")).Append('\n');
         for (var i = 0; i < names.Count; i++)
-            sb.Append(Wrap($"        {Identifier(outName(names[i]))} = ", CSharp.FormatCalling(name, block.Results[i]), ";")).Append('\n');
+            sb.Append(Wrap($"        {name(outName(names[i]))} = ", CSharp.FormatCalling(name, block.Results[i]), ";")).Append('\n');
     }
 
     /// <summary>The prefixes tried, in order, for the out parameters' names: <c>d</c> + the stepped name (dx0, dy0).</summary>
@@ -264,6 +267,14 @@ public static class RulePrinter
         if (first is null) return (OutPrefixes[0], null);
         var prefix = OutPrefixes.Skip(1).Concat(Enumerable.Range(2, 1000).Select(k => $"delta{k}_")).First(p => Clash(p) is null);
         return (prefix, first);
+    }
+
+    /// <summary>A comment line naming each symbol the C# text writes under another name (Math as Math_),
+    /// and why; empty when none is renamed (a keyword's @ form is the same name to C#).</summary>
+    internal static string RenamedNote(IReadOnlyDictionary<string, string> identifiers)
+    {
+        var renamed = identifiers.Where(p => p.Value != p.Key && p.Value != "@" + p.Key).Select(p => $"{p.Key} as {p.Value}").ToArray();
+        return renamed.Length == 0 ? "" : $"// Written {string.Join(", ", renamed)}: the code itself uses the name (the Math class, a helper, an output).\n";
     }
 
     /// <summary>The C# file's comment line on how its out parameters are named (and why, when they are not d + name).</summary>

@@ -395,6 +395,13 @@ public static class UpdateRuleSet
             var set = new HashSet<Expr>(variables, ReferenceEqualityComparer.Instance);
             return composed.Sum(e => global::PhysGrad.Symbolic.Structure.FreeSymbols(e).Count(set.Contains));
         }
+        // Why no inverse was derived, said of the simulator the rules are derived from: with exact constants
+        // its equations print as the rules do (10*y0 - y1/300000000, not 3.3333333333333334E-08*y1 and 1*x0^2).
+        string? ExactInverseNote() =>
+            exact && model.InverseSource != InverseSource.Given
+            && LocalInverse.TryDeriveWithin(LocalInverse.DefaultBudget, model.Variables, model.Outputs, simulator) is { IsError: true } failed
+                ? failed.ErrorValue
+                : model.InverseNote;
 
         bool YStepSingular()
         {
@@ -421,7 +428,7 @@ public static class UpdateRuleSet
                     ? UpdateRules.Physical(eta, variables, outputs, simulator, loss, exact ? ExactInverse(inverse) : inverse)
                     // No option or file field is named here: the API has neither (the CLI adds its own).
                     : throw new MethodNotApplicableException(method, NotApplicableCause.NoInverse, ErrorKind.Invalid,
-                        $"PG's closed form needs a local inverse, and none was derived: {model.InverseNote}. " +
+                        $"PG's closed form needs a local inverse, and none was derived: {ExactInverseNote()}. " +
                         "Give a local inverse with the problem (one expression per variable, in the outputs y0, y1, … and the variables) to derive it."),
                 _ => throw new SymbolicException(ErrorKind.Invalid, MethodCatalog.NoClosedFormReason(method)),
             };

@@ -206,23 +206,33 @@ internal static class DiffCommand
     private static void WriteCSharp(TextWriter o, DerivativeReport r)
     {
         var vs = r.Variables;
-        var lines = new List<string>();
-        // Each line reads as the formula does; where the stable form computes what it cannot (an exponential
-        // overflowing inside), that form follows as a second variable, with the probe that shows why.
-        void Line(string name, Expression e)
-        {
-            lines.Add($"double {name} = {e.ToCSharpCallingHelpers()};");
-            if (e.StableFormDifference(vs) is { } why)
-                lines.Add($"// {name} rearranged so that no exponential overflows inside ({why}):\ndouble {name}_stable = {e.ToCSharpStable(callingHelpers: true)};");
-        }
-        Line("f", r.Function);
+        var entries = new List<(string Name, Expression Value)> { ("f", r.Function) };
         for (var i = 0; i < vs.Count; i++)
-            Line($"df_d{vs[i]}", r.Gradient[i]);
+            entries.Add(($"df_d{vs[i]}", r.Gradient[i]));
         if (r.Hessian is { } h)
             for (var i = 0; i < vs.Count; i++)
                 for (var j = i; j < vs.Count; j++)
-                    Line($"d2f_d{vs[i]}_d{vs[j]}", h[i, j]);
+                    entries.Add(($"d2f_d{vs[i]}_d{vs[j]}", h[i, j]));
+        // The variables as C# identifiers (a keyword as @int, Math or Sign renamed so that they do not hide
+        // the Math class or a helper), then each local an identifier that is none of them (f * x declares f_
+        // when a variable is named f).
+        var variable = Expression.CSharpIdentifiers(vs, []);
+        var locals = entries.SelectMany(e => new[] { e.Name, e.Name + "_stable" }).ToArray();
+        var local = Expression.CSharpIdentifiers(locals, vs.Concat(variable.Values));
+        Func<string, string> name = v => variable[v];
+        var lines = new List<string>();
+        // Each line reads as the formula does; where the stable form computes what it cannot (an exponential
+        // overflowing inside), that form follows as a second variable, with the probe that shows why.
+        foreach (var (n, e) in entries)
+        {
+            lines.Add(Expression.CSharpStatement($"double {local[n]} = ", e.ToCSharpCallingHelpers(name), ";"));
+            if (e.StableFormDifference(vs) is { } why)
+                lines.Add($"// {local[n]} rearranged so that no exponential overflows inside ({why}):\n"
+                    + Expression.CSharpStatement($"double {local[n + "_stable"]} = ", e.ToCSharpStable(name, callingHelpers: true), ";"));
+        }
         o.WriteLine($"// f({string.Join(", ", vs)})");
+        var renamed = Expression.CSharpRenamedNote(variable.Concat(local).Where(p => p.Key != p.Value && !p.Key.EndsWith("_stable")).ToDictionary());
+        if (renamed.Length > 0) o.Write(renamed);
         foreach (var line in lines) o.WriteLine(line);
         // sign, log1p and expm1 as local functions, defined once after the statements that call them.
         foreach (var helper in Expression.CSharpHelpers(string.Join("\n", lines)))

@@ -69,6 +69,48 @@ module CSharp =
         | Function.Expm1 -> helper c "Expm1"
         | _ -> helper c "Sign"
 
+    /// C#'s reserved keywords: a name among them is an identifier only as @name.
+    let private keywords =
+        set
+            [ "abstract"; "as"; "base"; "bool"; "break"; "byte"; "case"; "catch"; "char"; "checked"; "class"; "const"
+              "continue"; "decimal"; "default"; "delegate"; "do"; "double"; "else"; "enum"; "event"; "explicit"; "extern"
+              "false"; "finally"; "fixed"; "float"; "for"; "foreach"; "goto"; "if"; "implicit"; "in"; "int"; "interface"
+              "internal"; "is"; "lock"; "long"; "namespace"; "new"; "null"; "object"; "operator"; "out"; "override"
+              "params"; "private"; "protected"; "public"; "readonly"; "ref"; "return"; "sbyte"; "sealed"; "short"
+              "sizeof"; "stackalloc"; "static"; "string"; "struct"; "switch"; "this"; "throw"; "true"; "try"; "typeof"
+              "uint"; "ulong"; "unchecked"; "unsafe"; "ushort"; "using"; "virtual"; "void"; "volatile"; "while" ]
+
+    /// The simple names the generated text itself refers to: the Math class, the helpers, Func of the
+    /// inline helper lambdas, System of `using System;`. A user's symbol of one of these names, in scope
+    /// as a parameter or local, would hide it (`Math * Math.Exp(x0)` is CS0176, `Sign * Sign(x0)` CS0149).
+    [<CompiledName("OwnNames")>]
+    let ownNames = set [ "Math"; "Sign"; "Log1p"; "Expm1"; "Func"; "System"; "UpdateRules" ]
+
+    /// C# identifiers for the symbol names `names`, none equal to another or to any of `taken` (names
+    /// the caller itself declares: outputs, locals, out parameters) or `ownNames`: a keyword becomes
+    /// @keyword (the same name to a C# caller), a clashing name gets `_` appended until it is free.
+    [<CompiledName("Identifiers")>]
+    let identifiers (names: seq<string>) (taken: seq<string>) : Collections.Generic.IReadOnlyDictionary<string, string> =
+        let names = Seq.distinct names |> Array.ofSeq
+        let used = Collections.Generic.HashSet<string>(Seq.append names taken |> Seq.append ownNames)
+        let result = Collections.Generic.Dictionary<string, string>()
+
+        for n in names do
+            if keywords.Contains n then
+                result.[n] <- "@" + n
+            elif ownNames.Contains n || Seq.contains n taken then
+                let mutable id = n + "_"
+
+                while used.Contains id do
+                    id <- id + "_"
+
+                used.Add id |> ignore
+                result.[n] <- id
+            else
+                result.[n] <- n
+
+        result :> _
+
     /// Every number as a double literal: 4.0, 0.5, 1E+20. An exact constant beyond the doubles (10^400)
     /// is infinite as a double, and C# has no literal for that: double.PositiveInfinity.
     let private literal (x: float) =

@@ -170,6 +170,19 @@ module Matrix =
 
             Array2D.init n n (fun i j -> Expr.div b.[i, j] m.[i, i])
 
+    /// adj A (the transposed cofactor matrix, A⁻¹·det A), division-free; n ≤ CofactorLimit.
+    [<CompiledName("Adjugate")>]
+    let adjugate (a: Expr[,]) =
+        requireSquare "adjugate" a
+        let n = rows a
+
+        if n > CofactorLimit then
+            Fail.raiseWith ErrorKind.TooLarge (sprintf "The adjugate is formed by cofactors up to %d×%d, got %s." CofactorLimit CofactorLimit (shape a))
+
+        Array2D.init n n (fun i j ->
+            let sign = if (i + j) % 2 = 0 then Expr.one else Expr.minusOne
+            Expr.mul2 sign (cofactorDet (minor a j i)))
+
     /// The solution x of A·x = b.
     [<CompiledName("Solve")>]
     let solve (a: Expr[,]) (b: Expr[]) = mulVec (inverse a) b

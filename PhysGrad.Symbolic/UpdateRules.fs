@@ -268,19 +268,76 @@ module UpdateRules =
         let dy = yStep eta outputs loss |> Array.map (substituteOutputs outputs simulator)
         Matrix.mulVec (Matrix.inverseJacobian variables simulator) dy
 
-    /// Gauss–Newton: Δx = −η J⁺ ∂L/∂y at y = P(x), J⁺ = (JᵀJ)⁻¹Jᵀ (m ≥ n) or Jᵀ(JJᵀ)⁻¹ (m < n).
+    /// The most square blocks (C(m, n) for m outputs and n variables) over which a rectangular
+    /// Gauss–Newton rule is written as a weighted sum of basic solutions; beyond, the normal equations.
+    [<Literal>]
+    let MaxGaussNewtonBlocks = 10
+
+    // The k-element subsets of 0 .. n − 1 in lexicographic order.
+    let rec private subsets k (from: int) n : int list list =
+        if k = 0 then [ [] ]
+        elif n - from < k then []
+        else
+            [ for i in from .. n - k do
+                  for rest in subsets (k - 1) (i + 1) n -> i :: rest ]
+
+    let private binomial (n: int) (k: int) =
+        Seq.fold (fun (c: bigint) i -> c * bigint (n - i) / bigint (i + 1)) 1I (seq { 0 .. k - 1 })
+
+    /// Gauss–Newton: Δx = −η J⁺ ∂L/∂y at y = P(x), J the m × n Jacobian. The closed form is chosen so
+    /// that its one denominator cannot cancel in floating point where J⁺ is well defined:
+    /// - m = n: J⁺ = J⁻¹ (JᵀJ is singular exactly where J is), so Δx = −η J⁻¹ g as IG's rule. Writing
+    ///   (JᵀJ)⁻¹Jᵀ instead puts det(J)² expanded into the denominator, whose terms cancel to rounding.
+    /// - m ≠ n, C(m, n) ≤ MaxGaussNewtonBlocks: by Cauchy–Binet, det(JᵀJ) (m > n) or det(JJᵀ) (m < n)
+    ///   is Σ_S det(J_S)² over the square blocks J_S (n rows S of J, or m columns S), a sum of squares
+    ///   that cannot cancel; and J⁺g is the average of the blocks' basic solutions J_S⁻¹g weighted by
+    ///   det(J_S)² (Jacobi; Ben-Tal and Teboulle, "A geometric property of the least squares solution of
+    ///   linear equations", Linear Algebra Appl. 139, 1990 — least squares for m > n, minimum norm for
+    ///   m < n with the basic solution zero outside S). Δx = −η Σ_S det(J_S) adj(J_S) g_S / Σ_S det(J_S)².
+    /// - otherwise the normal equations (JᵀJ)⁻¹Jᵀg (m > n) or Jᵀ(JJᵀ)⁻¹g (m < n).
     [<CompiledName("GaussNewton")>]
     let gaussNewton (eta: Expr) (variables: Expr[]) (outputs: Expr[]) (simulator: Expr[]) (loss: Expr) =
         let j = Calculus.jacobian variables simulator
         let jt = Matrix.transpose j
+        let m, n = simulator.Length, variables.Length
 
         let g =
             Calculus.gradient outputs loss
             |> Array.map (substituteOutputs outputs simulator)
 
-        // J⁺ of docs/theory.md: (JᵀJ)⁻¹Jᵀ for full column rank (m ≥ n), the minimum-norm Jᵀ(JJᵀ)⁻¹ for
-        // full row rank (m < n, where JᵀJ is singular for every x).
-        if simulator.Length >= variables.Length then
+        let k = min m n
+
+        if m = n then
+            scale (Expr.neg eta) (Matrix.solve j g)
+        elif k <= Matrix.CofactorLimit && binomial (max m n) k <= bigint MaxGaussNewtonBlocks then
+            let blocks =
+                subsets k 0 (max m n)
+                |> List.map (fun s ->
+                    let s = Array.ofList s
+                    // The block's rows (m > n) or columns (m < n), and where its solution lands in Δx.
+                    let block =
+                        if m > n then Array2D.init n n (fun r c -> j.[s.[r], c])
+                        else Array2D.init m m (fun r c -> j.[r, s.[c]])
+
+                    let d = Matrix.det block
+                    let rhs = if m > n then s |> Array.map (fun r -> g.[r]) else g
+                    let solution = Matrix.mulVec (Matrix.adjugate block) rhs |> Array.map (Expr.mul2 d)
+                    let placed =
+                        if m > n then solution
+                        else Array.init n (fun i -> match Array.tryFindIndex ((=) i) s with Some c -> solution.[c] | None -> Expr.zero)
+                    d, placed)
+                |> List.filter (fun (d, _) -> not (Expr.isZero d))
+
+            if blocks.IsEmpty then
+                Fail.raiseWith
+                    ErrorKind.Singular
+                    "The matrix is singular: every square block of the Jacobian has determinant exactly 0, so J has rank below min(outputs, variables) for every x."
+
+            let denominator = blocks |> List.map (fun (d, _) -> Expr.pow d Expr.two) |> Expr.sum
+            let over = Expr.pow denominator Expr.minusOne
+
+            Array.init n (fun i -> Expr.mul [ Expr.neg eta; Expr.sum (blocks |> List.map (fun (_, v) -> v.[i])); over ])
+        elif m > n then
             scale (Expr.neg eta) (Matrix.solve (Matrix.mul jt j) (Matrix.mulVec jt g))
         else
             scale (Expr.neg eta) (Matrix.mulVec jt (Matrix.solve (Matrix.mul j jt) g))
