@@ -1436,16 +1436,18 @@ public static class TrajectoryPlots
 
     /// <summary>
     /// Tick positions on an iteration axis from 0 to <paramref name="last"/>: whole iterations only, every
-    /// 1, 2 or 5 × 10ᵏ iterations, the smallest such step that gives at most 10 intervals (0 alone for a
-    /// run without steps), never outside 0 … <paramref name="last"/>.
+    /// 1, 2 or 5 × 10ᵏ iterations, the smallest such step that gives at most 10 intervals, 5 from 10⁷ on
+    /// (labels of eight digits and more, 20000000, run into each other ten to an axis), 0 alone for a
+    /// run without steps, never outside 0 … <paramref name="last"/>.
     /// </summary>
     internal static int[] IterationTickPositions(int last)
     {
         if (last <= 0) return [0];
         long step = 1;
+        var intervals = last >= 10_000_000 ? 5 : 10;
         for (var decade = 1L; ; decade *= 10)
         {
-            var fit = new[] { 1L, 2L, 5L }.Select(f => f * decade).FirstOrDefault(s => last / s <= 10);
+            var fit = new[] { 1L, 2L, 5L }.Select(f => f * decade).FirstOrDefault(s => last / s <= intervals);
             if (fit > 0) { step = fit; break; }
         }
         var ticks = new List<int>();

@@ -657,8 +657,10 @@ public sealed record Recording(int Every)
     public int? MaxPoints { get; init; }
 
     /// <summary>
-    /// Every point while at most <paramref name="points"/> have been kept; when the run would keep more,
-    /// every other kept point is dropped and the interval doubles (1, 2, 4, …), so the thinning depends on
+    /// Every point while at most <paramref name="points"/> have been kept; when the run would keep more, the
+    /// interval becomes 4, then 8, 16, … and each multiple k of it is kept with k + 1 (about half the kept
+    /// points are dropped each time): the pairs show both ends of a step, so a run that hops between two
+    /// points every step is drawn hopping, not at one of them. The thinning depends on
     /// the points the run actually produces, not on its iteration limit: a run that stops after 54 steps keeps
     /// all 55 points under any limit whose budget holds them. The start, the first step (iteration 1, the
     /// direction of the first step) and the last point are always kept.
@@ -815,7 +817,7 @@ public static class Optimizer
             stepLength = Math.Sqrt(stepLength);
             stepper.X.CopyTo(previous);
             if (k == 1) firstStep = stepper.LastStep.ToArray();
-            if (every == 1 || k % every == 0 || (most is not null && k == 1))
+            if (every == 1 || k % every == 0 || (most is not null && k % every == 1))
             {
                 trajectory.Add(stepper.X.ToArray());
                 outputs.Add(stepper.Y.ToArray());
@@ -923,16 +925,19 @@ public static class Optimizer
             latestLoss = stepper.Loss;
         }
 
-        // Doubles the interval of a bounded recording: keeps the start, the first step and the multiples of
-        // the new interval. The point just kept, if dropped, stays the latest (the run's end keeps it).
+        // Doubles the interval of a bounded recording (1 → 4 → 8 …: pairs of an interval of 2 would be every
+        // point): keeps the start, and each multiple of the new interval with the iteration after it (1, the
+        // first step, among them). The pairs see both phases of a run that hops between two points every step
+        // (gd:2 on x0 alternates 0, 2): multiples of an even interval alone saw only one, and drew x as
+        // constant. The point just kept, if dropped, stays the latest (the run's end keeps it).
         void Thin()
         {
-            every *= 2;
+            every = every == 1 ? 4 : every * 2;
             var k = recorded[^1];
             var kept = 0;
             for (var i = 0; i < recorded.Count; i++)
             {
-                if (recorded[i] > 1 && recorded[i] % every != 0) continue;
+                if (recorded[i] % every > 1) continue;
                 (trajectory[kept], outputs[kept], pointLosses[kept], recorded[kept]) = (trajectory[i], outputs[i], pointLosses[i], recorded[i]);
                 kept++;
             }

@@ -90,3 +90,14 @@ let ``the loss plot draws a bounded number of losses a run, with the extremes an
 let ``a short run draws every loss`` () =
     let r = run 0.7 0.3 500 Recording.Full
     Assert.Equal<int>([| 0 .. 500 |], TrajectoryPlots.DrawnLosses r)
+
+[<Fact>]
+let ``a bounded recording of a run that hops between two points keeps both of them`` () =
+    // gd:2 on x0 with y* = 1 from 0 steps x ← x − 2(x − 1): 0, 2, 0, 2, … Multiples of an even interval alone
+    // saw x = 0 only; each multiple with the iteration after it sees both.
+    let c = PhysicsProblem.FromText("x0", [| 1.0 |], [| 0.0 |]).Compiled
+    let r = Optimizer.Run(c, Method.GradientDescent, 2.0, [| 0.0 |], 100_000, recording = Recording.AtMost 64)
+    Assert.True(r.Trajectory.Count <= 64, sprintf "%d points" r.Trajectory.Count)
+    let late = [ for k in 0 .. r.Trajectory.Count - 1 do if r.RecordedIterations.[k] > 1000 then yield r.Trajectory.[k].[0] ]
+    Assert.Equal<float list>([ 0.0; 2.0 ], late |> List.distinct |> List.sort)
+    Assert.True(late.Length >= 20, sprintf "%A" late)
