@@ -279,11 +279,23 @@ public static class BookExample
     public const long RecordedBytes = 1L << 28;
 
     /// <summary>
+    /// The most points a comparison's run keeps whatever n + m (2¹⁸ = 262 144). The points are drawn
+    /// (the x-, y- and field plots) and written (CSV, JSON); <see cref="RecordedBytes"/> alone let a run
+    /// at n = m = 1 keep 16.7 M points, some 1 GiB as arrays, and the plots copied each. Kept evenly in
+    /// iteration (the interval doubles), 2¹⁸ points still give over 60 per pixel column of the widest
+    /// figure (4 000 pixels), more than a line can show, and cost at most 2¹⁸·(n + m + 1) doubles (6 MiB at
+    /// n = m = 1, plus the arrays' headers). A run of up to 262 143 iterations keeps every point as before.
+    /// </summary>
+    public const int PlottedPoints = 1 << 18;
+
+    /// <summary>
     /// <see cref="Recording.Full"/> when the run's (iterations + 1) points of n + m values fit in
-    /// <see cref="RecordedBytes"/>; otherwise <see cref="Recording.AtMost"/> the points that fit, thinned by
+    /// <see cref="RecordedBytes"/> and number at most <see cref="PlottedPoints"/>; otherwise
+    /// <see cref="Recording.AtMost"/> the points that fit (at most <see cref="PlottedPoints"/>), thinned by
     /// doubling its interval only once the run has produced more (a run that stops early keeps every point
-    /// whatever its limit, and the first step is always kept). The losses are kept at every iteration either way,
-    /// and the plots and reports place each kept point at its iteration (<see cref="OptimizerRun.RecordedIterations"/>).
+    /// whatever its limit, and the first step is always kept). The losses are kept at every iteration up to
+    /// <see cref="Recording.DefaultMaxLosses"/>, past that as each stretch's least and greatest
+    /// (<see cref="OptimizerRun.LossIterations"/>), and the plots and reports place each kept point at its iteration (<see cref="OptimizerRun.RecordedIterations"/>).
     /// </summary>
     /// <param name="iterations">The iteration limit.</param>
     /// <param name="n">The number of variables.</param>
@@ -291,7 +303,7 @@ public static class BookExample
     public static Recording RecordingFor(int iterations, int n, int m)
     {
         // Points that fit, at least four (the start, the first step, one between, the last).
-        var fit = Math.Max(4, Math.Floor(RecordedBytes / (((double)n + m) * sizeof(double))));
+        var fit = Math.Max(4, Math.Min(PlottedPoints, Math.Floor(RecordedBytes / (((double)n + m) * sizeof(double)))));
         return iterations + 1 <= fit ? Recording.Full : Recording.AtMost((int)Math.Min(fit, int.MaxValue));
     }
 

@@ -17,7 +17,8 @@ public static class RunReport
 
     /// <summary>
     /// <c>{"problem":{...,"target" (null when not given),"targetUse","inverseWarning" (null unless a given inverse does not invert P at the start or at a numeric target: <see cref="PhysicsProblem.GivenInverseWarning"/>)},"methods":[{"name","label" (the name, or with η and options when the method runs more than once: "gd:0.01"),"eta","trajectory" (from the start point),
-    /// "trajectoryIterations" (the iteration of each trajectory point: 0, 1, 2, …, or 0, 5, 10, … of a run that recorded every 5th),"losses" (every iteration),"final",
+    /// "trajectoryIterations" (the iteration of each trajectory point: 0, 1, 2, …, or 0, 5, 10, … of a run that recorded every 5th),"losses" (every iteration, or past the loss budget each stretch's least and greatest: <see cref="Recording.MaxLosses"/>),
+    /// "lossIterations" (the iteration of each loss),"iterations" (the steps recorded),"final",
     /// "finalLoss","distance" (null without a target),"distanceSpace" ("x", "y" or "none"),"diagonalAlignment","stopReason","stopDetail","stop" (typed: iteration,
     /// criterion, point kind and Hessian eigenvalues, non-finite quantity/index/value),"fallbacks" (iteration, kind, reason),"innerSolves" (per step of a rule with
     /// an inner Krylov solve: iteration, solver, iterations, solves, residual, target, exit; empty otherwise),"wallTimeMs"},...]}</c>.
@@ -95,6 +96,10 @@ public static class RunReport
                 // The iteration of each trajectory point: 0, 1, 2, … unless the run recorded every k-th (Recording).
                 trajectoryIterations = r.Run.Trajectory.Select((_, k) => TrajectoryPlots.IterationAt(r.Run, k)),
                 losses = r.Run.Losses.Select(Finite),
+                // The iteration of each loss: 0, 1, 2, … unless the run passed its loss budget (Recording.MaxLosses),
+                // which keeps each stretch's least and greatest loss.
+                lossIterations = r.Run.Losses.Select((_, k) => r.Run.LossIterationAt(k)),
+                iterations = r.Run.Iterations,
                 final = r.Run.Final.Select(Finite),
                 finalLoss = Finite(r.Run.FinalLoss),
                 distance = Finite(r.DistanceToTarget),
@@ -144,7 +149,7 @@ public static class RunReport
             for (var k = 0; k < run.Trajectory.Count; k++)
             {
                 var iteration = TrajectoryPlots.IterationAt(run, k);
-                var values = run.Trajectory[k].Concat(run.Outputs[k]).Append(iteration < run.Losses.Count ? run.Losses[iteration] : double.NaN)
+                var values = run.Trajectory[k].Concat(run.Outputs[k]).Append(run.LossAtPoint(k))
                     .Select(NumberText.RoundTrip);
                 var last = k == run.Trajectory.Count - 1;
                 o.WriteLine($"{run.Label},{NumberText.RoundTrip(run.Eta)},{iteration}," + string.Join(",", values) +

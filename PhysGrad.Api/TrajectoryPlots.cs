@@ -393,15 +393,18 @@ public static class TrajectoryPlots
     private static Figure LossFigure(IReadOnlyList<OptimizerRun> runs, string? problem)
     {
         var exploding = Exploding(runs, null);
-        var far = FarPoints(runs, null, byIteration: true);
+        // Each run draws a bounded number of its losses (DrawnLosses), each at its own iteration.
+        var shown = runs.Select(DrawnLosses).ToArray();
+        var far = FarPoints(runs, null, shown);
         // ScottPlot draws linear axes: plot log₁₀ L and label the ticks as powers of ten, unless the plotted
         // range holds fewer than two powers of ten (a span under a decade, or one decade or less across a
         // power) or a loss is negative: a log axis would then carry one labelled tick or none, and L is
         // drawn on a linear axis (E-notation labels) instead.
         // A loss of +∞ stays in the curve (as +∞), so the run is cut where it overflows and marked there,
         // not ended silently at its last finite loss; 0, a negative loss or NaN end the log curve.
-        var logs = runs.Select(r => r.Losses.Select((l, k) => ((double)k, l > 0 && !double.IsNaN(l) ? Math.Log10(l) : double.NaN))
-            .TakeWhile(p => !double.IsNaN(p.Item2)).ToArray()).ToArray();
+        (double X, double Y)[][] Curves(Func<double, double> value) => runs.Select((r, i) => shown[i]
+            .Select(e => ((double)r.LossIterationAt(e), value(r.Losses[e]))).TakeWhile(p => !double.IsNaN(p.Item2)).ToArray()).ToArray();
+        var logs = Curves(l => l > 0 && !double.IsNaN(l) ? Math.Log10(l) : double.NaN);
         var logBox = PlotBox(exploding, logs, null, 0, far);
         var negative = runs.Where((r, i) => !exploding[i]).Any(r => r.Losses.Any(l => l < 0));
         // Without a single positive loss there is nothing for a log axis to show: its range would be the
@@ -410,23 +413,23 @@ public static class TrajectoryPlots
         var positive = logs.Any(c => c.Length > 0);
         var linear = negative || !positive || PowersOfTen(logBox.YMin, logBox.YMax).Length < 2;
         var curves = linear
-            ? runs.Select(r => r.Losses.Select((l, k) => ((double)k, l)).TakeWhile(p => !double.IsNaN(p.Item2)).ToArray()).ToArray()
+            ? Curves(l => l)
             : logs;
         // A loss of exactly 0 (a method that hits the target) has no logarithm: on a log axis each run's
         // first zero is drawn at the bottom edge, and its legend entry says so.
-        var zeroAt = runs.Select(r => ZeroAt(r.Losses)).ToArray();
+        var zeroAt = runs.Select(r => ZeroAt(r.Losses) is var z and >= 0 ? r.LossIterationAt(z) : -1).ToArray();
         var title = problem is null ? "loss" : $"loss: {problem}";
         // A loss of 0 at every iteration of every run is said in words too: a flat line at 0 alone could be
         // read as a plot that failed to draw.
         if (!positive && runs.Any(r => r.Losses.Count > 0) && runs.All(r => r.Losses.All(l => l == 0)))
             title += "\nL = 0 at every iteration of every run";
-        var box = IterationBox(linear ? PlotBox(exploding, curves, null, 0, far) : logBox, LastIteration(runs.Select(r => r.Losses.Count)));
+        var box = IterationBox(linear ? PlotBox(exploding, curves, null, 0, far) : logBox, runs.Select(r => r.Iterations).DefaultIfEmpty(0).Max());
         var paths = DrawnPaths(curves, box, exploding);
         var drawn = Drawn(paths, box, runs.Count);
         var leaders = LegendLeaders([(paths, box)], runs);
         var plot = Panel(runs, curves, box, null, "target", title, "iteration", linear ? "L" : "L (log scale)",
             iterationAxis: true, scale: 0, exploding, far, Groups(drawn), leaders, partners: Partners(paths, box, drawn, leaders),
-            zeroAt: linear ? null : zeroAt);
+            zeroAt: linear ? null : zeroAt, iterationOf: (i, k) => (int)curves[i][k].X);
         if (!linear)
         {
             var limits = plot.Axes.GetLimits();
@@ -438,6 +441,45 @@ public static class TrajectoryPlots
             // that their line is not drawn on the frame.
             plot.Axes.SetLimitsY(0, limits.Top);
         return Single("loss", plot);
+    }
+
+    /// <summary>
+    /// The most losses a run's curve in the loss plot draws: 2¹⁴ = 16 384, four per stretch of 4 096
+    /// stretches, more than the plot's pixel columns (ScottPlot's own Signal plots reduce a series the same way, to each
+    /// pixel column's extremes; the curves here stay scatter lines, which the clipping, the far-point
+    /// edges and the coincidence styling work on). A run of up to 16 384 recorded losses draws every one.
+    /// </summary>
+    internal const int DrawnLossLimit = 1 << 14;
+
+    /// <summary>
+    /// The indices into <see cref="OptimizerRun.Losses"/> that the loss plot draws, ascending: all of them
+    /// when there are at most <see cref="DrawnLossLimit"/>; otherwise the iterations 0 … last are cut into
+    /// <see cref="DrawnLossLimit"/>/4 equal stretches and each draws its first, least, greatest and last loss
+    /// (in iteration order, one each when they coincide), so the drawn line has every spike and dip
+    /// of the recorded ones and its ends. At most <see cref="DrawnLossLimit"/> indices.
+    /// </summary>
+    internal static int[] DrawnLosses(OptimizerRun run)
+    {
+        var count = run.Losses.Count;
+        if (count <= DrawnLossLimit) return [.. Enumerable.Range(0, count)];
+        const int stretches = DrawnLossLimit / 4;
+        var span = run.LossIterationAt(count - 1) + 1.0;
+        var drawn = new List<int>(DrawnLossLimit);
+        for (var first = 0; first < count;)
+        {
+            var s = (int)(run.LossIterationAt(first) * (double)stretches / span);
+            var (lo, hi, last) = (first, first, first);
+            while (last + 1 < count && (int)(run.LossIterationAt(last + 1) * (double)stretches / span) == s)
+            {
+                last++;
+                if (run.Losses[last] < run.Losses[lo]) lo = last;
+                if (run.Losses[last] > run.Losses[hi]) hi = last;
+            }
+            // A non-finite loss ends a run: it is the last, and drawn as such.
+            drawn.AddRange(new[] { first, lo, hi, last }.Distinct().Order());
+            first = last + 1;
+        }
+        return [.. drawn];
     }
 
     /// <summary>The iteration of a run's first loss of exactly 0 after positive ones, −1 if none (a non-finite or negative loss first).</summary>
@@ -807,9 +849,14 @@ public static class TrajectoryPlots
         var (xSpans, ySpans) = (Spans(r => r.Trajectory), Spans(r => r.Outputs));
         var linearSpan = Span(runs.SelectMany(r => r.Losses));
         var decades = Math.Max(1, Span(runs.SelectMany(r => r.Losses).Where(l => l > 0).Select(Math.Log10)));
-        bool SameLosses(IReadOnlyList<double> a, IReadOnlyList<double> b)
+        bool SameLosses(OptimizerRun r, OptimizerRun q)
         {
+            var (a, b) = (r.Losses, q.Losses);
             if (a.Count != b.Count) return false;
+            // Thinned losses (Recording.MaxLosses) are compared at the same iterations only.
+            if (r.LossIterations is not null || q.LossIterations is not null)
+                for (var k = 0; k < a.Count; k++)
+                    if (r.LossIterationAt(k) != q.LossIterationAt(k)) return false;
             for (var k = 0; k < a.Count; k++)
                 if (!(a[k] > 0 && b[k] > 0 ? Near(Math.Log10(a[k]), Math.Log10(b[k]), decades) : Near(a[k], b[k], linearSpan)))
                     return false;
@@ -817,7 +864,7 @@ public static class TrajectoryPlots
         }
         for (var i = 0; i < runs.Count; i++)
             for (var j = 0; j < i; j++)
-                same[i, j] = same[j, i] = SameLosses(runs[i].Losses, runs[j].Losses)
+                same[i, j] = same[j, i] = SameLosses(runs[i], runs[j])
                     && SamePoints(runs[i].Trajectory, runs[j].Trajectory, xSpans) && SamePoints(runs[i].Outputs, runs[j].Outputs, ySpans);
         return same;
     }
@@ -1380,9 +1427,6 @@ public static class TrajectoryPlots
         }
     }
 
-    /// <summary>The last iteration of runs with the given numbers of recorded points (0 for none).</summary>
-    private static int LastIteration(IEnumerable<int> counts) => Math.Max(0, counts.DefaultIfEmpty(1).Max() - 1);
-
     /// <summary>
     /// A plot box over iterations: its x range is every iteration of the runs, 0 … <paramref name="last"/>,
     /// whichever of their points the y range keeps. A run that explodes at its first step still spans the
@@ -1392,16 +1436,18 @@ public static class TrajectoryPlots
 
     /// <summary>
     /// Tick positions on an iteration axis from 0 to <paramref name="last"/>: whole iterations only, every
-    /// 1, 2 or 5 × 10ᵏ iterations, the smallest such step that gives at most 10 intervals (0 alone for a
-    /// run without steps), never outside 0 … <paramref name="last"/>.
+    /// 1, 2 or 5 × 10ᵏ iterations, the smallest such step that gives at most 10 intervals, 5 from 10⁷ on
+    /// (labels of eight digits and more, 20000000, run into each other ten to an axis), 0 alone for a
+    /// run without steps, never outside 0 … <paramref name="last"/>.
     /// </summary>
     internal static int[] IterationTickPositions(int last)
     {
         if (last <= 0) return [0];
         long step = 1;
+        var intervals = last >= 10_000_000 ? 5 : 10;
         for (var decade = 1L; ; decade *= 10)
         {
-            var fit = new[] { 1L, 2L, 5L }.Select(f => f * decade).FirstOrDefault(s => last / s <= 10);
+            var fit = new[] { 1L, 2L, 5L }.Select(f => f * decade).FirstOrDefault(s => last / s <= intervals);
             if (fit > 0) { step = fit; break; }
         }
         var ticks = new List<int>();
@@ -1527,9 +1573,10 @@ public static class TrajectoryPlots
     /// </summary>
     /// <param name="runs">The runs.</param>
     /// <param name="targetX">x* where known.</param>
-    /// <param name="byIteration">Index the flags by iteration (the loss plot's curves), not by recorded point
-    /// (the x- and y-space curves); the two differ for a sparse recording (<see cref="Recording"/>).</param>
-    internal static bool[][] FarPoints(IReadOnlyList<OptimizerRun> runs, double[]? targetX, bool byIteration = false)
+    /// <param name="losses">For the loss plot: the indices into each run's <see cref="OptimizerRun.Losses"/> it
+    /// draws (<see cref="DrawnLosses"/>); the flags then follow them, each loss far also when the point of its
+    /// iteration is. Null: one flag per recorded point (the x- and y-space curves).</param>
+    internal static bool[][] FarPoints(IReadOnlyList<OptimizerRun> runs, double[]? targetX, int[][]? losses = null)
     {
         var reference = References(runs, targetX);
         return runs.Select((r, i) =>
@@ -1537,15 +1584,26 @@ public static class TrajectoryPlots
             var l0 = r.Losses.Count > 0 ? Math.Max(r.Losses[0], 1e-300) : double.NaN;
             bool FarPoint(int k) => k >= 0 && k < r.Trajectory.Count && (r.Trajectory[k].Any(v => !double.IsFinite(v))
                 || (reference[i] > 0 && Extent(r.Trajectory[0], r.Trajectory[k]) > 1e4 * reference[i]));
-            bool FarLoss(int it) => it < r.Losses.Count && (!double.IsFinite(r.Losses[it]) || r.Losses[it] > 1e8 * l0);
-            var sparse = r.RecordedIterations is { } recorded && recorded.Where((it, k) => it != k).Any();
-            if (!sparse)
-                return Enumerable.Range(0, Math.Max(r.Trajectory.Count, r.Losses.Count)).Select(k => FarPoint(k) || FarLoss(k)).ToArray();
-            if (!byIteration)
-                return Enumerable.Range(0, r.Trajectory.Count).Select(k => FarPoint(k) || FarLoss(IterationAt(r, k))).ToArray();
-            var pointOf = r.RecordedIterations!.Select((it, k) => (it, k)).ToDictionary(p => p.it, p => p.k);
-            return Enumerable.Range(0, r.Losses.Count).Select(it => FarLoss(it) || (pointOf.TryGetValue(it, out var k) && FarPoint(k))).ToArray();
+            bool FarLoss(double l) => !double.IsFinite(l) || l > 1e8 * l0;
+            if (losses is null)
+                return Enumerable.Range(0, r.Trajectory.Count).Select(k => FarPoint(k) || FarLoss(r.LossAtPoint(k))).ToArray();
+            return losses[i].Select(e => FarLoss(r.Losses[e]) || FarPoint(PointAt(r, r.LossIterationAt(e)))).ToArray();
         }).ToArray();
+    }
+
+    /// <summary>The index of the run's recorded point of iteration <paramref name="iteration"/>, −1 when that point was not kept.</summary>
+    internal static int PointAt(OptimizerRun run, int iteration)
+    {
+        if (run.RecordedIterations is not { } recorded) return iteration < run.Trajectory.Count ? iteration : -1;
+        var (lo, hi) = (0, recorded.Count - 1);
+        while (lo <= hi)
+        {
+            var mid = (lo + hi) / 2;
+            if (recorded[mid] == iteration) return mid;
+            if (recorded[mid] < iteration) lo = mid + 1;
+            else hi = mid - 1;
+        }
+        return -1;
     }
 
     /// <summary>

@@ -66,7 +66,9 @@ public enum StopReason
 /// <param name="Eta">The step size η.</param>
 /// <param name="Trajectory">The points, from the start.</param>
 /// <param name="Outputs">P(x) at each point (empty arrays when the problem does not offer <see cref="Capabilities.Outputs"/>).</param>
-/// <param name="Losses">L(P(x)) at each point.</param>
+/// <param name="Losses">L(P(x)): at every iteration 0, 1, …, <see cref="OptimizerRun.Iterations"/> unless the run passed
+/// its loss budget (<see cref="Recording.MaxLosses"/>); then at the iterations of <see cref="OptimizerRun.LossIterations"/>,
+/// the least and the greatest of each stretch with the start, iteration 1 and the last.</param>
 /// <param name="Exit">Why the run stopped, typed.</param>
 /// <param name="Fallbacks">The fallbacks taken, typed.</param>
 /// <param name="WallTime">The run's duration.</param>
@@ -82,10 +84,44 @@ public sealed record OptimizerRun(
 {
     /// <summary>
     /// The iteration of each point in <see cref="Trajectory"/> and <see cref="Outputs"/>: 0, 1, 2, … for
-    /// a full recording (the default), fewer with <see cref="Recording"/>. <see cref="Losses"/> has
-    /// every iteration.
+    /// a full recording (the default), fewer with <see cref="Recording"/>. <see cref="Losses"/> is
+    /// recorded on its own (<see cref="LossIterations"/>).
     /// </summary>
     public IReadOnlyList<int>? RecordedIterations { get; init; }
+
+    /// <summary>
+    /// The iteration of each value of <see cref="Losses"/>, ascending (<see cref="Losses"/>.Count values),
+    /// or null when <see cref="Losses"/> holds every iteration 0, 1, … in order, as it does until a run
+    /// passes its loss budget (<see cref="Recording.MaxLosses"/>). Always starts 0, 1 (a run that took a
+    /// step) and ends with <see cref="Iterations"/>.
+    /// </summary>
+    public IReadOnlyList<int>? LossIterations { get; init; }
+
+    /// <summary>
+    /// L(P(x)) at each point of <see cref="Trajectory"/> (the loss of the iteration
+    /// <see cref="RecordedIterations"/> names), kept with the points; null for a run built without it,
+    /// whose <see cref="Losses"/> then holds every iteration (<see cref="LossAtPoint"/> reads either).
+    /// </summary>
+    public IReadOnlyList<double>? PointLosses { get; init; }
+
+    /// <summary>
+    /// The number of steps whose results the run recorded: the iteration of its last loss (and last point).
+    /// Set by the optimiser; a run built by hand falls back to the last value's iteration.
+    /// </summary>
+    public int Iterations
+    {
+        get => _iterations ?? (Losses.Count == 0 ? 0 : LossIterationAt(Losses.Count - 1));
+        init => _iterations = value;
+    }
+
+    private readonly int? _iterations;
+
+    /// <summary>The iteration of <see cref="Losses"/>[<paramref name="k"/>]: k itself unless the losses were thinned.</summary>
+    public int LossIterationAt(int k) => LossIterations is { } its ? its[k] : k;
+
+    /// <summary>The loss at <see cref="Trajectory"/>[<paramref name="k"/>].</summary>
+    public double LossAtPoint(int k) =>
+        PointLosses is { } kept ? kept[k] : Losses[RecordedIterations is { } its ? its[k] : k];
 
     /// <summary>
     /// The name the run goes by in tables, reports and plot legends: <see cref="Name"/>, unless a comparison
@@ -155,7 +191,7 @@ public sealed record OptimizerRun(
             static string G(double v) => NumberText.Short(v);
             // The short vector form of the tables and the CLI: [0, 0, …, 0] (64 values, all 0).
             var x = NumberText.Vector(Final);
-            return $"{Method?.ToString() ?? Name} (η = {G(Eta)}): final x = {x}, loss {G(FinalLoss)} after {NumberText.Count(Losses.Count - 1, "iteration")}" +
+            return $"{Method?.ToString() ?? Name} (η = {G(Eta)}): final x = {x}, loss {G(FinalLoss)} after {NumberText.Count(Iterations, "iteration")}" +
                 (Fallbacks.Count > 0 ? $", {NumberText.Count(Fallbacks.Count, "fallback")}" : "");
         }
     }
@@ -581,14 +617,39 @@ public sealed class Stepper
 }
 
 /// <summary>
-/// What a run keeps of its path. The losses are always kept (one number a step); the points x and
-/// outputs y = P(x) (n + m numbers each) at the start, every <see cref="Every"/>-th iteration and the
-/// last, or at the start and the last only (<see cref="LossesOnly"/>), so that a long run at large n
-/// need not store n × iterations numbers.
+/// What a run keeps of its path. The losses: every one up to <see cref="MaxLosses"/> (by default
+/// <see cref="DefaultMaxLosses"/>, 4 194 304: every loss of a run of up to 4 194 303 iterations), past
+/// that the least and the greatest of each stretch of iterations with the start, iteration 1 and the last
+/// (<see cref="OptimizerRun.LossIterations"/>), so that a run's memory is bounded whatever its iteration
+/// limit. The points x and outputs y = P(x) (n + m numbers each) at the start, every <see cref="Every"/>-th
+/// iteration and the last, or at the start and the last only (<see cref="LossesOnly"/>), so that a long
+/// run at large n need not store n × iterations numbers.
 /// </summary>
 /// <param name="Every">Keep the point of every k-th iteration (1: all of them, the default).</param>
 public sealed record Recording(int Every)
 {
+    /// <summary>
+    /// The most losses a run keeps by default: 2²² (32 MiB of losses and, once thinned, 16 MiB of their
+    /// iterations), far more than a loss plot's pixel columns and more than any run of a few million
+    /// iterations produces, which therefore keeps every loss.
+    /// </summary>
+    public const int DefaultMaxLosses = 1 << 22;
+
+    /// <summary>The least loss budget: the start, iteration 1, two stretches of two losses and the last, with room to thin.</summary>
+    public const int MinLosses = 8;
+
+    /// <summary>
+    /// The most losses kept (the last included; at least <see cref="MinLosses"/>). While a run's losses fit,
+    /// all are kept; once they would pass it, the iterations from 2 on are cut into stretches of 4, then 8,
+    /// 16, … iterations (doubling each time the budget fills), and each stretch keeps its least and its
+    /// greatest loss at their own iterations, so a spike or a dip never disappears; iteration 0, iteration 1
+    /// and the last are always kept. Every kept value is the loss of its iteration, unchanged.
+    /// </summary>
+    public int MaxLosses { get; init; } = DefaultMaxLosses;
+
+    /// <summary>This recording with a loss budget of <paramref name="losses"/> (<see cref="MaxLosses"/>; checked when a run starts).</summary>
+    public Recording WithMaxLosses(int losses) => this with { MaxLosses = losses };
+
     /// <summary>
     /// With <see cref="AtMost"/>: the most points kept (the last included). Null: no bound, the points of
     /// <see cref="Every"/> are kept.
@@ -596,8 +657,10 @@ public sealed record Recording(int Every)
     public int? MaxPoints { get; init; }
 
     /// <summary>
-    /// Every point while at most <paramref name="points"/> have been kept; when the run would keep more,
-    /// every other kept point is dropped and the interval doubles (1, 2, 4, …), so the thinning depends on
+    /// Every point while at most <paramref name="points"/> have been kept; when the run would keep more, the
+    /// interval becomes 4, then 8, 16, … and each multiple k of it is kept with k + 1 (about half the kept
+    /// points are dropped each time): the pairs show both ends of a step, so a run that hops between two
+    /// points every step is drawn hopping, not at one of them. The thinning depends on
     /// the points the run actually produces, not on its iteration limit: a run that stops after 54 steps keeps
     /// all 55 points under any limit whose budget holds them. The start, the first step (iteration 1, the
     /// direction of the first step) and the last point are always kept.
@@ -680,12 +743,15 @@ public static class Optimizer
             throw new SymbolicException(ErrorKind.Invalid, $"The recording interval must be at least 1, not {every}.");
         if (iterations < 0)
             throw new SymbolicException(ErrorKind.Invalid, $"The iteration limit must be 0 or more, not {iterations}.");
+        if (recording.MaxLosses < Recording.MinLosses)
+            throw new SymbolicException(ErrorKind.Invalid,
+                $"The recording's loss budget (MaxLosses) must be at least {Recording.MinLosses} (the start, iteration 1, two stretches and the last), not {recording.MaxLosses}.");
         // The run keeps x and y at every recorded iteration, (iterations / every + 1)·(n + m) doubles, and
-        // one loss per iteration. The count is computed in double (it can pass 2⁶³ bytes) and refused
+        // at most MaxLosses losses with their iterations. The count is computed in double (it can pass 2⁶³ bytes) and refused
         // before the first step when it exceeds the memory this process can use, rather than failing with
         // an out-of-memory error later.
         var kept = recording.MaxPoints is { } most ? Math.Min(most, iterations + 1.0) : Math.Floor((double)iterations / every) + 1;
-        var bytes = (kept * ((double)problem.N + problem.M) + iterations + 1.0) * sizeof(double);
+        var bytes = (kept * ((double)problem.N + problem.M + 1) + Math.Min(iterations + 1.0, recording.MaxLosses) * 1.5) * sizeof(double);
         var available = (double)GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
         if (bytes > available)
         {
@@ -708,7 +774,9 @@ public static class Optimizer
         double[]? firstStep = null;
         var trajectory = new List<double[]> { stepper.X.ToArray() };
         var outputs = new List<double[]> { stepper.Y.ToArray() };
-        var losses = new List<double> { stepper.Loss };
+        var losses = new LossRecord(recording.MaxLosses);
+        losses.Add(0, stepper.Loss);
+        var pointLosses = new List<double> { stepper.Loss };
         var fallbacks = new List<Fallback>();
         var solves = new List<InnerSolve>();
         var recorded = new List<int> { 0 };
@@ -716,6 +784,7 @@ public static class Optimizer
         var previous = stepper.X.ToArray();
         var latest = -1; // the last iteration's point when it was not recorded
         double[]? latestX = null, latestY = null;
+        var latestLoss = double.NaN;
         for (var k = 1; k <= iterations; k++)
         {
             if (stepper.Loss <= lossTolerance && LossStop(k - 1) is { } stop) return stop;
@@ -748,10 +817,11 @@ public static class Optimizer
             stepLength = Math.Sqrt(stepLength);
             stepper.X.CopyTo(previous);
             if (k == 1) firstStep = stepper.LastStep.ToArray();
-            if (every == 1 || k % every == 0 || (most is not null && k == 1))
+            if (every == 1 || k % every == 0 || (most is not null && k % every == 1))
             {
                 trajectory.Add(stepper.X.ToArray());
                 outputs.Add(stepper.Y.ToArray());
+                pointLosses.Add(stepper.Loss);
                 recorded.Add(k);
                 latest = -1;
                 // One place is kept for the last point, which Finish adds when it was not kept in turn.
@@ -759,7 +829,7 @@ public static class Optimizer
             }
             else
                 KeepLatest(k);
-            losses.Add(stepper.Loss);
+            losses.Add(k, stepper.Loss);
             progress?.Report(k);
             if (!double.IsFinite(stepper.Loss))
                 return Finish(StopReason.Diverged, k, $"the loss became non-finite at iteration {k}", nonFinite: new NonFiniteValue(Quantity.Loss, 0, stepper.Loss));
@@ -788,8 +858,8 @@ public static class Optimizer
         if (stepper.Loss <= lossTolerance && LossStop(iterations) is { } last) return last;
         // A run that ends far above where it started has blown up, whether or not a value overflowed yet
         // (Rosenbrock's GN from 7.6E+03 to 2.9E+32 in ten steps): the same failure as a non-finite loss.
-        if (LossGrowth.Exploded(losses[0], stepper.Loss))
-            return Finish(StopReason.Diverged, iterations, LossGrowth.Describe(losses[0], stepper.Loss, iterations));
+        if (LossGrowth.Exploded(pointLosses[0], stepper.Loss))
+            return Finish(StopReason.Diverged, iterations, LossGrowth.Describe(pointLosses[0], stepper.Loss, iterations));
         return Finish(StopReason.IterationLimit, iterations, NumberText.Count(iterations, "iteration"));
 
         // A stop at a stationary point (what was reached, in words): a global minimum known from the
@@ -852,23 +922,28 @@ public static class Optimizer
             latestY ??= new double[stepper.Y.Length];
             stepper.X.CopyTo(latestX);
             stepper.Y.CopyTo(latestY);
+            latestLoss = stepper.Loss;
         }
 
-        // Doubles the interval of a bounded recording: keeps the start, the first step and the multiples of
-        // the new interval. The point just kept, if dropped, stays the latest (the run's end keeps it).
+        // Doubles the interval of a bounded recording (1 → 4 → 8 …: pairs of an interval of 2 would be every
+        // point): keeps the start, and each multiple of the new interval with the iteration after it (1, the
+        // first step, among them). The pairs see both phases of a run that hops between two points every step
+        // (gd:2 on x0 alternates 0, 2): multiples of an even interval alone saw only one, and drew x as
+        // constant. The point just kept, if dropped, stays the latest (the run's end keeps it).
         void Thin()
         {
-            every *= 2;
+            every = every == 1 ? 4 : every * 2;
             var k = recorded[^1];
             var kept = 0;
             for (var i = 0; i < recorded.Count; i++)
             {
-                if (recorded[i] > 1 && recorded[i] % every != 0) continue;
-                (trajectory[kept], outputs[kept], recorded[kept]) = (trajectory[i], outputs[i], recorded[i]);
+                if (recorded[i] % every > 1) continue;
+                (trajectory[kept], outputs[kept], pointLosses[kept], recorded[kept]) = (trajectory[i], outputs[i], pointLosses[i], recorded[i]);
                 kept++;
             }
             trajectory.RemoveRange(kept, trajectory.Count - kept);
             outputs.RemoveRange(kept, outputs.Count - kept);
+            pointLosses.RemoveRange(kept, pointLosses.Count - kept);
             recorded.RemoveRange(kept, recorded.Count - kept);
             if (recorded[^1] != k) KeepLatest(k);
         }
@@ -881,10 +956,16 @@ public static class Optimizer
             {
                 trajectory.Add(latestX!);
                 outputs.Add(latestY!);
+                pointLosses.Add(latestLoss);
                 recorded.Add(latest);
             }
-            return new(stepper.Name, stepper.Eta, trajectory, outputs, losses, new ExitReason(reason, iteration, criterion, curvature, nonFinite, detail),
-                fallbacks, clock.Elapsed) { RecordedIterations = recorded, InnerSolves = solves, FirstStep = firstStep };
+            var (kept, keptAt) = losses.Complete();
+            return new(stepper.Name, stepper.Eta, trajectory, outputs, kept, new ExitReason(reason, iteration, criterion, curvature, nonFinite, detail),
+                fallbacks, clock.Elapsed)
+            {
+                RecordedIterations = recorded, LossIterations = keptAt, PointLosses = pointLosses, Iterations = losses.Last,
+                InnerSolves = solves, FirstStep = firstStep,
+            };
         }
     }
 }

@@ -50,6 +50,7 @@ let ``a run leaving the domain after recorded steps ends at its last point insid
         Assert.Equal(StopReason.LeftDomain, r.StopReason)
         Assert.Equal(1, r.Exit.Iteration)
         Assert.Equal(2, r.Losses.Count)
+        Assert.Equal(1, r.Iterations)
         Assert.Equal(x1, r.Final.[0], 12)
         Assert.Equal(0.5 * Math.Log x1 ** 2.0, r.FinalLoss, 12)
         Assert.Contains("iteration 2 left the domain: x0 > 0 for log(x0) fails", r.StopDetail)

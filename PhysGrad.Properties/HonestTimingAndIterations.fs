@@ -205,7 +205,7 @@ let ``every 5th point of a run is exported at its iteration with that iteration'
     let rows = (RunReport.ToCsv(problem.Definition, [ run ])).Trim().Split('\n') |> Array.skip 1
     let iterationsOf = rows |> Array.map (fun r -> int (r.Split(',').[2])) |> List.ofArray
     Assert.Equal<int list>(expectedIterations 48, iterationsOf)
-    // The loss column is the loss at that iteration (Losses holds every iteration), not the k-th loss.
+    // The loss column is the loss at that iteration (Losses holds every iteration of a run within its loss budget, Recording.MaxLosses), not the k-th loss.
     for row in rows do
         let cells = row.Split(',')
         let k = int cells.[2]

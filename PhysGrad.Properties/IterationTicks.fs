@@ -30,7 +30,7 @@ let private assertWhole (what: string) (last: int) (ticks: float[]) =
         )
 
 [<Fact>]
-let ``iteration ticks are every 1, 2 or 5 times a power of ten, at most ten intervals, from 0`` () =
+let ``iteration ticks are every 1, 2 or 5 times a power of ten, at most ten intervals (five from 10⁷), from 0`` () =
     // Hand-counted: 10 iterations fit ten intervals of 1; 11 need steps of 2 (0 … 10); 25 of 5; 1000 of 100.
     Assert.Equal<int[]>([| 0 |], TrajectoryPlots.IterationTickPositions 0)
     Assert.Equal<int[]>([| 0; 1 |], TrajectoryPlots.IterationTickPositions 1)
@@ -38,10 +38,14 @@ let ``iteration ticks are every 1, 2 or 5 times a power of ten, at most ten inte
     Assert.Equal<int[]>([| 0..2..10 |], TrajectoryPlots.IterationTickPositions 11)
     Assert.Equal<int[]>([| 0..5..25 |], TrajectoryPlots.IterationTickPositions 25)
     Assert.Equal<int[]>([| 0..100..1000 |], TrajectoryPlots.IterationTickPositions 1000)
+    // From 10⁷ on, at most five intervals: 10⁸ iterations (the tick labels have nine digits) in steps of 2·10⁷,
+    // 9 999 999 still in ten of 10⁶.
+    Assert.Equal<int[]>([| 0..20_000_000..100_000_000 |], TrajectoryPlots.IterationTickPositions 100_000_000)
+    Assert.Equal<int[]>([| 0..1_000_000..9_000_000 |], TrajectoryPlots.IterationTickPositions 9_999_999)
 
 [<Property(MaxTest = 300)>]
 let ``iteration ticks lie in 0 … last, evenly spaced, two or more once there is a step`` () =
-    Prop.forAll (Gen.choose (0, 50_000_000) |> Arb.fromGen) (fun last ->
+    Prop.forAll (Gen.choose (0, 200_000_000) |> Arb.fromGen) (fun last ->
         let ticks = TrajectoryPlots.IterationTickPositions last
 
         let steps =
@@ -49,7 +53,7 @@ let ``iteration ticks lie in 0 … last, evenly spaced, two or more once there i
 
         ticks.[0] = 0
         && Array.forall (fun t -> t <= last) ticks
-        && ticks.Length <= 11
+        && ticks.Length <= (if last >= 10_000_000 then 6 else 11)
         && (last = 0
             || (ticks.Length >= 2
                 && steps.Length = 1

@@ -1,6 +1,6 @@
 /// Issue 14's memory target (a Newton-CG run at n = 10⁵ within 1 GiB) for long runs and their reports:
-/// a comparison keeps every point only while its points fit in BookExample.RecordedBytes, else at most the
-/// points that fit (Recording.AtMost: thinned as the run produces them); the JSON report is written in chunks, and the chunks make the same text
+/// a comparison keeps every point only while its points fit in BookExample.RecordedBytes and number at most
+/// BookExample.PlottedPoints, else at most the points that fit (Recording.AtMost: thinned as the run produces them); the JSON report is written in chunks, and the chunks make the same text
 /// as the report built whole.
 module PhysGrad.Properties.LongRuns
 
@@ -18,12 +18,13 @@ let private bytesOf (points: int) (n: int) (m: int) = float points * (float n + 
 [<Property(MaxTest = 300)>]
 let ``a comparison keeps every point while they fit in the budget, else at most the points that fit`` () =
     let sizes = Gen.oneof [ Gen.choose (1, 100); Gen.choose (100, 2_000_000) ]
-    Prop.forAll (Arb.fromGen (Gen.zip3 (Gen.choose (0, 200_000)) sizes sizes)) (fun (iterations, n, m) ->
+    Prop.forAll (Arb.fromGen (Gen.zip3 (Gen.oneof [ Gen.choose (0, 200_000); Gen.choose (200_000, 100_000_000) ]) sizes sizes)) (fun (iterations, n, m) ->
         let recording = BookExample.RecordingFor(iterations, n, m)
         let budget = float BookExample.RecordedBytes
+        let most = BookExample.PlottedPoints
         // At least four points are kept (the start, the first step, one between, the last) even where one
-        // point exceeds the budget; a run of at most three steps is kept whole.
-        let full = bytesOf (iterations + 1) n m <= budget || iterations + 1 <= 4
+        // point exceeds the budget; a run of at most three steps is kept whole; never more than PlottedPoints.
+        let full = (bytesOf (iterations + 1) n m <= budget && iterations + 1 <= most) || iterations + 1 <= 4
         if full then
             (recording = Recording.Full) |> Prop.label (sprintf "every point: %A" recording)
         else
@@ -32,7 +33,8 @@ let ``a comparison keeps every point while they fit in the budget, else at most 
             | Some p ->
                 ((recording.Every = 1) |> Prop.label "the bounded recording starts with every point")
                 .&. ((p = 4 || bytesOf p n m <= budget) |> Prop.label (sprintf "%d points, %.0f bytes, over the budget" p (bytesOf p n m)))
-                .&. ((p = 4 || bytesOf (p + 1) n m > budget) |> Prop.label (sprintf "%d points would fit too" (p + 1)))
+                .&. ((p <= most) |> Prop.label (sprintf "%d points, more than %d" p most))
+                .&. ((p = 4 || p = most || bytesOf (p + 1) n m > budget) |> Prop.label (sprintf "%d points would fit too" (p + 1)))
                 .&. ((p < iterations + 1) |> Prop.label "bounded although every point fits")
         |> Prop.label (sprintf "iterations %d, n %d, m %d" iterations n m))
 
