@@ -16,7 +16,9 @@ public static class RunReport
     };
 
     /// <summary>
-    /// <c>{"problem":{...,"target" (null when not given),"targetUse","inverseWarning" (null unless a given inverse does not invert P at the start or at a numeric target: <see cref="PhysicsProblem.GivenInverseWarning"/>)},"methods":[{"name","label" (the name, or with η and options when the method runs more than once: "gd:0.01"),"eta","trajectory" (from the start point),
+    /// <c>{"problem":{...,"target" (null when not given),"targetUse","inverse" (the expressions PG's local inverse ran, null when numeric),
+    /// "inverseSource" ("given", "derived", "numeric" (also when a closed form is undefined at the parameters' values) or "not derived"),
+    /// "inverseNote" (why numeric; null otherwise),"inverseWarning" (null unless a given inverse does not invert P at the start or at a numeric target: <see cref="PhysicsProblem.GivenInverseWarning"/>)},"methods":[{"name","label" (the name, or with η and options when the method runs more than once: "gd:0.01"),"eta","trajectory" (from the start point),
     /// "trajectoryIterations" (the iteration of each trajectory point: 0, 1, 2, …, or 0, 5, 10, … of a run that recorded every 5th),"losses" (every iteration),"final",
     /// "finalLoss","distance" (null without a target),"distanceSpace" ("x", "y" or "none"),"diagonalAlignment","stopReason","stopDetail","stop" (typed: iteration,
     /// criterion, point kind and Hessian eigenvalues, non-finite quantity/index/value),"fallbacks" (iteration, kind, reason),"innerSolves" (per step of a rule with
@@ -56,6 +58,7 @@ public static class RunReport
     private static object Document(ProblemDefinition definition, IReadOnlyList<MethodResult> results, Symbolic.Problem? model, TargetPoint? target)
     {
         model ??= definition.ToProblem();
+        var running = model.IsInverseResolved ? RunningInverse(model) : null;
         return new
         {
             problem = new
@@ -69,8 +72,11 @@ public static class RunReport
                 start = definition.Start,
                 // The inverse is derived only when a rule asked for it: a report of rules that did not
                 // says "not derived" rather than paying for a derivation here.
-                inverse = model.IsInverseResolved ? model.Inverse?.Select(Symbolic.Infix.Format) : null,
-                inverseSource = model.IsInverseResolved ? model.InverseSource.ToString().ToLowerInvariant() : "not derived",
+                // What PG ran: a closed form undefined at the parameters' values (y0/k at k = 0) was replaced
+                // by the numeric inverse, so it is "numeric" with inverseNote saying why, as in the table.
+                inverse = running?.Inverse?.Select(Symbolic.Infix.Format),
+                inverseSource = running is null ? "not derived" : running.InverseSource.ToString().ToLowerInvariant(),
+                inverseNote = running is { InverseSource: Symbolic.InverseSource.Numeric } ? running.InverseNote : null,
                 // A given inverse that does not invert the simulator at the start: used as given, with this warning.
                 inverseWarning = model.IsInverseResolved ? PhysicsProblem.GivenInverseWarningFor(model, () => new CompiledProblem(model), definition.Start,
                     definition.HasNumericTarget ? definition.Target : null) : null,
@@ -162,13 +168,21 @@ public static class RunReport
     /// short with its length); <see cref="ToJson"/> gives them whole.
     /// </summary>
     /// <param name="problem">The compiled problem's model (after PG has asked for the inverse).</param>
-    public static string InverseDescription(Symbolic.Problem problem) =>
-        // A closed form undefined at the parameters' values (x0 = y0/k at k = 0) is replaced by the numeric
-        // inverse when the problem is compiled (Problem.WithParameterValues): say what runs, and why.
+    public static string InverseDescription(Symbolic.Problem problem) => Describe(RunningInverse(problem));
+
+    /// <summary>
+    /// The problem whose local inverse PG runs: <paramref name="problem"/> itself, or, when its closed form
+    /// is undefined at the parameters' values (x0 = y0/k at k = 0), the problem with those values bound
+    /// (<see cref="Symbolic.Problem.WithParameterValues"/>), whose inverse is then the numeric one with a note
+    /// saying why. What the compiled problem runs (it is built from the bound problem); the one source of
+    /// the table's "Local inverse for PG" line and the JSON's "inverse", "inverseSource" and "inverseNote".
+    /// </summary>
+    /// <param name="problem">The problem's model (derives its inverse if nothing has yet).</param>
+    public static Symbolic.Problem RunningInverse(Symbolic.Problem problem) =>
         problem.Parameters.Count > 0 && problem.InverseSource != Symbolic.InverseSource.Numeric
             && problem.WithParameterValues() is { InverseSource: Symbolic.InverseSource.Numeric } bound
-            ? Describe(bound)
-            : Describe(problem);
+            ? bound
+            : problem;
 
     private static string Describe(Symbolic.Problem problem) => problem.InverseSource switch
     {
