@@ -49,3 +49,43 @@ let ``where the closed inverse is defined at k's value, the table and the JSON b
     Assert.Equal("derived", problem.GetProperty("inverseSource").GetString())
     Assert.Equal(inverse, problem.GetProperty("inverse").[0].GetString())
     Assert.Equal(JsonValueKind.Null, problem.GetProperty("inverseNote").ValueKind)
+
+// ---- 3. a stall on a slope states its comparison in figures ------------------------------------------------
+
+let private number (text: string) = Double.Parse(text, Globalization.CultureInfo.InvariantCulture)
+
+/// gd on exp(x0) towards 2 from 3 overshoots to x0 ≈ −360 (η = 1) or −723 (η = 2), where ∂L/∂x0 is
+/// −7E-157 or a subnormal −1.2E-314. The stop said "more than the 0 the Hessian makes of x's rounding": at
+/// −723 the bound u·|∂²L/∂x²| underflows to 0. It now gives g, u, |∂²L/∂x²| and their product, which the
+/// gradient exceeds, also when the product is below the smallest double.
+[<Theory>]
+[<InlineData "1">]
+[<InlineData "1.97">]
+[<InlineData "2">]
+let ``a stall on a slope gives the gradient, x's rounding and the curvature in figures`` (eta: string) =
+    let code, out, err =
+        Cli.run [ "compare"; "--simulator"; "exp(x0)"; "--target"; "2"; "--start"; "3"; "--methods"; $"gd:{eta}"; "--iterations"; "20"; "--out"; out ]
+    Assert.True((code = 0), err)
+    let stop = out.Split('\n') |> Array.find (fun l -> l.StartsWith "gd ")
+    Assert.DoesNotContain("the Hessian makes", stop)
+    let m =
+        Text.RegularExpressions.Regex.Match(
+            stop, @"∂L/∂x = (\S+) is more than x's rounding explains: moving x by its rounding, (\S+) \(4ε·max\(‖x‖, ‖x₀‖\)\), changes it by at most \2 × \|∂²L/∂x²\| \((\S+)\) (=|≈) (\d(?:\.\d+)?)E(-?\d+)")
+    Assert.True(m.Success, stop)
+    let g, u, row = number m.Groups.[1].Value, number m.Groups.[2].Value, number m.Groups.[3].Value
+    // The product as printed, in logarithms (it may be below the smallest double).
+    let product = Math.Log10(number m.Groups.[5].Value) + number m.Groups.[6].Value
+    Assert.True(abs (product - (Math.Log10 u + Math.Log10 row)) < 0.01, stop)
+    Assert.True(Math.Log10(abs g) > product, stop)
+    // "≈ … below the smallest double" exactly when the double product is 0.
+    Assert.Equal(u * row = 0.0, (m.Groups.[4].Value = "≈"))
+    Assert.Equal(u * row = 0.0, stop.Contains "below the smallest double")
+
+/// Where the Hessian's row is 0, x's rounding changes the gradient by nothing: said so, not "more than the 0".
+[<Fact>]
+let ``a zero curvature says that x's rounding does not change the gradient`` () =
+    let one = PhysGrad.Numerics.RoundingExcess(0, 1, 3e-310, 6e-13, 0.0).Describe()
+    Assert.StartsWith("∂L/∂x = 3E-310 is more than x's rounding explains: |∂²L/∂x²| is 0 here", one)
+    let two = PhysGrad.Numerics.RoundingExcess(1, 2, -3e-310, 6e-13, 0.0).Describe()
+    Assert.StartsWith("entry 1 of ∂L/∂x = -3E-310 is more than x's rounding explains: the absolute sum of the Hessian's row 1 is 0 here", two)
+
