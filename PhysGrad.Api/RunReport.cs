@@ -34,7 +34,8 @@ public static class RunReport
     /// "bisection", "scan" or "levenbergMarquardt"), "targetXNearest" (true only when x* is shown to be the preimage of y* nearest the start,
     /// <see cref="TargetPoint.Nearest"/>) and "targetXNearestReason" (why not, <see cref="TargetPoint.NotNearest"/>; null when nearest), "targetXUnique"
     /// (false when y* has other preimages arbitrarily near x*, <see cref="TargetPoint.ManyPreimages"/>: distances are then in y) and
-    /// "targetXNotUniqueReason" (<see cref="TargetPoint.NotUnique"/>, for a set of preimages around x*); omitted when null.</param>
+    /// "targetXNotUniqueReason" (<see cref="TargetPoint.NotUnique"/>, for a set of preimages around x*) and "targetXDistances" (why
+    /// distances are in y, <see cref="DistancesNote"/>, where <see cref="TargetPoint.ManyPreimages"/>); omitted when null.</param>
     public static string ToJson(ProblemDefinition definition, IReadOnlyList<MethodResult> results, Symbolic.Problem? model = null, TargetPoint? target = null) =>
         JsonSerializer.Serialize(Document(definition, results, model, target), Options);
 
@@ -91,6 +92,7 @@ public static class RunReport
                 // why; distances are then in y ("distanceSpace": "y").
                 targetXUnique = target is null || target.X is null ? (bool?)null : !target.ManyPreimages,
                 targetXNotUniqueReason = target?.NotUnique,
+                targetXDistances = target is { ManyPreimages: true } ? DistancesNote : null,
             },
             methods = results.Select(r => new
             {
@@ -158,6 +160,10 @@ public static class RunReport
             }
         return o.ToString();
     }
+
+    /// <summary>Why distances are in y where y* has other preimages than x* near it (the JSON's "targetXDistances").</summary>
+    public const string DistancesNote =
+        "in y, ‖P(x) − y*‖, which is 0 on every preimage: y* has preimages arbitrarily near one another (a set around x*, or m < n), so a run may end on any of them, and a distance to one would say nothing of its success";
 
     private static double? Finite(double x) => double.IsFinite(x) ? x : null;
 

@@ -89,3 +89,41 @@ let ``a zero curvature says that x's rounding does not change the gradient`` () 
     let two = PhysGrad.Numerics.RoundingExcess(1, 2, -3e-310, 6e-13, 0.0).Describe()
     Assert.StartsWith("entry 1 of ∂L/∂x = -3E-310 is more than x's rounding explains: the absolute sum of the Hessian's row 1 is 0 here", two)
 
+// ---- 4. the x* line of a set of preimages fits a terminal -------------------------------------------------
+
+/// ReLU (x0 + |x0|)/2 = 0 holds on all x0 ≤ 0, and x0·x1 = 2 (m < n) on a curve: x* is accepted, said not
+/// unique, and distances are in y. The line said so in ~250 characters; it fits 100 columns now, and the
+/// why is the JSON's (targetXNotUniqueReason for the set, targetXDistances for both).
+[<Theory>]
+[<InlineData("(x0 + abs(x0))/2", "0", "1", true)>]
+[<InlineData("(x0 + abs(x0))/2", "0", "-1", true)>]
+[<InlineData("(x1 + abs(x1))/2; x0", "0,1", "-2,3", true)>]
+[<InlineData("x0*x1", "2", "1,1", false)>]
+let ``the line on an x* that is not unique reads in 100 columns, and the JSON keeps the why`` (simulator: string, target: string, start: string, set: bool) =
+    let args = [ "compare"; "--simulator"; simulator; "--target"; target; "--start"; start; "--methods"; "gd:0.5,newton"; "--iterations"; "3"; "--out"; out ]
+    let code, table, err = Cli.run args
+    Assert.True((code = 0 || code = 1), err)
+    let line = table.Split('\n') |> Array.find (fun l -> l.Contains "distances are in")
+    Assert.True(line.TrimEnd().Length <= 100, sprintf "%d characters: %s" line.Length line)
+    Assert.Contains("distances are in y", line)
+    if set then Assert.Matches(@"^x\* is not unique \(P\(x\) = y\* also at x\d = -?\d", line)
+    else Assert.Contains("y* has many preimages (1 output < 2 variables): distances are in y", line)
+    let _, json, _ = Cli.run (args @ [ "--format"; "json" ])
+    let problem = JsonDocument.Parse(json).RootElement.GetProperty("problem")
+    Assert.Contains("0 on every preimage", problem.GetProperty("targetXDistances").GetString())
+    if set then
+        Assert.False(problem.GetProperty("targetXUnique").GetBoolean())
+        // The JSON's reason names the same neighbouring preimage as the line.
+        let at = Text.RegularExpressions.Regex.Match(line, @"also at ([^)]+)\)").Groups.[1].Value
+        Assert.StartsWith($"P(x) = y* also at {at}, next to x*", problem.GetProperty("targetXNotUniqueReason").GetString())
+    else Assert.Equal(JsonValueKind.Null, problem.GetProperty("targetXNotUniqueReason").ValueKind)
+
+/// An isolated x* has no such note: targetXDistances is null where distances are in x.
+[<Fact>]
+let ``an isolated x* has no note on distances in y`` () =
+    let code, json, err =
+        Cli.run [ "compare"; "--simulator"; "x0^3"; "--target"; "8"; "--start"; "1"; "--methods"; "gd:0.01"; "--iterations"; "3"; "--out"; out; "--format"; "json" ]
+    Assert.True((code = 0), err)
+    let problem = JsonDocument.Parse(json).RootElement.GetProperty("problem")
+    Assert.True(problem.GetProperty("targetXUnique").GetBoolean())
+    Assert.Equal(JsonValueKind.Null, problem.GetProperty("targetXDistances").ValueKind)
