@@ -85,7 +85,15 @@ public sealed record TargetPoint(TargetPointKind Kind, double[]? X, string? Note
     /// x0 = -1.0001, next to x*: the preimages of y* form a set around x*, and x* is one point of it</c>); null
     /// for an isolated x* (and for m &lt; n, which <see cref="ManyPreimages"/> covers by itself).
     /// </summary>
-    public string? NotUnique { get; init; }
+    public string? NotUnique => AlsoAt is null ? null
+        : $"P(x) = y* also at {AlsoAt}, next to x*: the preimages of y* form a set around x*, and x* is one point of it";
+
+    /// <summary>
+    /// Where another preimage of y* lies next to x* when x* is not isolated, as <c>x0 = -0.0001</c> (the
+    /// variable and its value, the others as at x*): the short form of <see cref="NotUnique"/> for a table's
+    /// line; null for an isolated x*.
+    /// </summary>
+    public string? AlsoAt { get; init; }
 
     /// <summary>
     /// Whether x* (found from the start) may be called the preimage of y* nearest the start: continuation
@@ -183,17 +191,17 @@ public sealed record TargetPoint(TargetPointKind Kind, double[]? X, string? Note
         if (targetY.Length == 0) return new(TargetPointKind.None, null, "no target was given (the loss is given)");
         var many = problem.M < problem.N;
         var manyNote = many ? $"one of many preimages: {NumberText.Count(problem.M, "output")} < {NumberText.Count(problem.N, "variable")}" : null;
-        // A preimage that is not isolated (a flat stretch of P = y*) is one point of a set, as with m < n.
-        // Checked up to the search's size (2n more preimage tests, each a simulation and a Jacobian).
-        string? NotUnique(double[] x) => many || (long)problem.N * problem.M > BookExample.NumericTargetLimit ? null : BookExample.NeighbouringPreimage(problem, x, targetY) is var (name, value)
-            ? $"P(x) = y* also at {name} = {NumberText.Short(value, 6)}, next to x*: the preimages of y* form a set around x*, and x* is one point of it"
+        // A preimage that is not isolated (a flat stretch of P = y*) is one point of a set, as with m < n:
+        // where another lies. Checked up to the search's size (2n more preimage tests, each a simulation and a Jacobian).
+        string? AlsoAt(double[] x) => many || (long)problem.N * problem.M > BookExample.NumericTargetLimit ? null : BookExample.NeighbouringPreimage(problem, x, targetY) is var (name, value)
+            ? $"{name} = {NumberText.Short(value, 6)}"
             : null;
         if (known is not null && known.Count == problem.N && known.ToArray() is var k && BookExample.IsPreimage(problem, k, targetY)
-            && NotUnique(k) is var knownSet)
+            && AlsoAt(k) is var knownSet)
             return new(TargetPointKind.Known, k, many ? $"the known x*, {manyNote}" : knownSet is null ? "the known x*" : "the known x*, one of a set of preimages")
             {
                 ManyPreimages = many || knownSet is not null,
-                NotUnique = knownSet,
+                AlsoAt = knownSet,
                 NotNearest = "x* is the problem's known solution, not searched for from the start",
             };
         if (BookExample.FindPreimageNearest(problem, targetY, start) is ({ } x, var by, var nearest, var why))
@@ -202,11 +210,11 @@ public sealed record TargetPoint(TargetPointKind Kind, double[]? X, string? Note
             // not move where distances are measured), but it withdraws the claim that x* is the nearest.
             var nearer = runs.FirstOrDefault(r => r.Final.Length == x.Length && BookExample.IsPreimage(problem, r.Final, targetY)
                 && Distance(r.Final, start) < Distance(x, start) * (1 - 1e-6));
-            var set = NotUnique(x);
+            var set = AlsoAt(x);
             return new(TargetPointKind.PreimageNearStart, x, many ? $"x* found from the start, {manyNote}" : set is null ? null : "x* found from the start, one of a set of preimages")
             {
                 ManyPreimages = many || set is not null,
-                NotUnique = set,
+                AlsoAt = set,
                 By = by,
                 Nearest = nearest && nearer is null,
                 NotNearest = nearest && nearer is not null ? $"{nearer.Label}'s run ended on a preimage nearer the start" : why,

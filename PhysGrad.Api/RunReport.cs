@@ -16,7 +16,9 @@ public static class RunReport
     };
 
     /// <summary>
-    /// <c>{"problem":{...,"target" (null when not given),"targetUse","inverseWarning" (null unless a given inverse does not invert P at the start or at a numeric target: <see cref="PhysicsProblem.GivenInverseWarning"/>)},"methods":[{"name","label" (the name, or with η and options when the method runs more than once: "gd:0.01"),"eta","trajectory" (from the start point),
+    /// <c>{"problem":{...,"target" (null when not given),"targetUse","inverse" (the expressions PG's local inverse ran, null when numeric),
+    /// "inverseSource" ("given", "derived", "numeric" (also when a closed form is undefined at the parameters' values) or "not derived"),
+    /// "inverseNote" (why numeric; null otherwise),"inverseWarning" (null unless a given inverse does not invert P at the start or at a numeric target: <see cref="PhysicsProblem.GivenInverseWarning"/>)},"methods":[{"name","label" (the name, or with η and options when the method runs more than once: "gd:0.01"),"eta","trajectory" (from the start point),
     /// "trajectoryIterations" (the iteration of each trajectory point: 0, 1, 2, …, or 0, 5, 10, … of a run that recorded every 5th),"losses" (every iteration, or past the loss budget each stretch's least and greatest: <see cref="Recording.MaxLosses"/>),
     /// "lossIterations" (the iteration of each loss),"iterations" (the steps recorded),"final",
     /// "finalLoss","distance" (null without a target),"distanceSpace" ("x", "y" or "none"),"diagonalAlignment","stopReason","stopDetail","stop" (typed: iteration,
@@ -33,7 +35,8 @@ public static class RunReport
     /// "bisection", "scan" or "levenbergMarquardt"), "targetXNearest" (true only when x* is shown to be the preimage of y* nearest the start,
     /// <see cref="TargetPoint.Nearest"/>) and "targetXNearestReason" (why not, <see cref="TargetPoint.NotNearest"/>; null when nearest), "targetXUnique"
     /// (false when y* has other preimages arbitrarily near x*, <see cref="TargetPoint.ManyPreimages"/>: distances are then in y) and
-    /// "targetXNotUniqueReason" (<see cref="TargetPoint.NotUnique"/>, for a set of preimages around x*); omitted when null.</param>
+    /// "targetXNotUniqueReason" (<see cref="TargetPoint.NotUnique"/>, for a set of preimages around x*) and "targetXDistances" (why
+    /// distances are in y, <see cref="DistancesNote"/>, where <see cref="TargetPoint.ManyPreimages"/>); omitted when null.</param>
     public static string ToJson(ProblemDefinition definition, IReadOnlyList<MethodResult> results, Symbolic.Problem? model = null, TargetPoint? target = null) =>
         JsonSerializer.Serialize(Document(definition, results, model, target), Options);
 
@@ -57,6 +60,7 @@ public static class RunReport
     private static object Document(ProblemDefinition definition, IReadOnlyList<MethodResult> results, Symbolic.Problem? model, TargetPoint? target)
     {
         model ??= definition.ToProblem();
+        var running = model.IsInverseResolved ? RunningInverse(model) : null;
         return new
         {
             problem = new
@@ -70,8 +74,11 @@ public static class RunReport
                 start = definition.Start,
                 // The inverse is derived only when a rule asked for it: a report of rules that did not
                 // says "not derived" rather than paying for a derivation here.
-                inverse = model.IsInverseResolved ? model.Inverse?.Select(Symbolic.Infix.Format) : null,
-                inverseSource = model.IsInverseResolved ? model.InverseSource.ToString().ToLowerInvariant() : "not derived",
+                // What PG ran: a closed form undefined at the parameters' values (y0/k at k = 0) was replaced
+                // by the numeric inverse, so it is "numeric" with inverseNote saying why, as in the table.
+                inverse = running?.Inverse?.Select(Symbolic.Infix.Format),
+                inverseSource = running is null ? "not derived" : running.InverseSource.ToString().ToLowerInvariant(),
+                inverseNote = running is { InverseSource: Symbolic.InverseSource.Numeric } ? running.InverseNote : null,
                 // A given inverse that does not invert the simulator at the start: used as given, with this warning.
                 inverseWarning = model.IsInverseResolved ? PhysicsProblem.GivenInverseWarningFor(model, () => new CompiledProblem(model), definition.Start,
                     definition.HasNumericTarget ? definition.Target : null) : null,
@@ -86,6 +93,7 @@ public static class RunReport
                 // why; distances are then in y ("distanceSpace": "y").
                 targetXUnique = target is null || target.X is null ? (bool?)null : !target.ManyPreimages,
                 targetXNotUniqueReason = target?.NotUnique,
+                targetXDistances = target is { ManyPreimages: true } ? DistancesNote : null,
             },
             methods = results.Select(r => new
             {
@@ -158,6 +166,10 @@ public static class RunReport
         return o.ToString();
     }
 
+    /// <summary>Why distances are in y where y* has other preimages than x* near it (the JSON's "targetXDistances").</summary>
+    public const string DistancesNote =
+        "in y, ‖P(x) − y*‖, which is 0 on every preimage: y* has preimages arbitrarily near one another (a set around x*, or m < n), so a run may end on any of them, and a distance to one would say nothing of its success";
+
     private static double? Finite(double x) => double.IsFinite(x) ? x : null;
 
     /// <summary>
@@ -167,13 +179,21 @@ public static class RunReport
     /// short with its length); <see cref="ToJson"/> gives them whole.
     /// </summary>
     /// <param name="problem">The compiled problem's model (after PG has asked for the inverse).</param>
-    public static string InverseDescription(Symbolic.Problem problem) =>
-        // A closed form undefined at the parameters' values (x0 = y0/k at k = 0) is replaced by the numeric
-        // inverse when the problem is compiled (Problem.WithParameterValues): say what runs, and why.
+    public static string InverseDescription(Symbolic.Problem problem) => Describe(RunningInverse(problem));
+
+    /// <summary>
+    /// The problem whose local inverse PG runs: <paramref name="problem"/> itself, or, when its closed form
+    /// is undefined at the parameters' values (x0 = y0/k at k = 0), the problem with those values bound
+    /// (<see cref="Symbolic.Problem.WithParameterValues"/>), whose inverse is then the numeric one with a note
+    /// saying why. What the compiled problem runs (it is built from the bound problem); the one source of
+    /// the table's "Local inverse for PG" line and the JSON's "inverse", "inverseSource" and "inverseNote".
+    /// </summary>
+    /// <param name="problem">The problem's model (derives its inverse if nothing has yet).</param>
+    public static Symbolic.Problem RunningInverse(Symbolic.Problem problem) =>
         problem.Parameters.Count > 0 && problem.InverseSource != Symbolic.InverseSource.Numeric
             && problem.WithParameterValues() is { InverseSource: Symbolic.InverseSource.Numeric } bound
-            ? Describe(bound)
-            : Describe(problem);
+            ? bound
+            : problem;
 
     private static string Describe(Symbolic.Problem problem) => problem.InverseSource switch
     {

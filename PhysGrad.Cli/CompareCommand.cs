@@ -17,14 +17,16 @@ internal static class CompareCommand
     /// </summary>
     internal static string? TargetLine(TargetPoint target, int outputs, int variables)
     {
-        var many = target.NotUnique is { } set
-            ? $"x* is not unique ({set}), so a run may end on another preimage: distances are in y, ‖P(x) − y*‖, 0 on every preimage"
-            : $"y* has many preimages ({outputs} output{(outputs == 1 ? "" : "s")} < {variables} variables), so a run may end on another one: distances are in y";
+        // One short line (it read as 250 characters of a 100-column terminal): where another preimage lies,
+        // or m < n; why that puts distances in y is the JSON's targetXDistances (RunReport.DistancesNote).
+        var many = target.AlsoAt is { } at
+            ? $"x* is not unique (P(x) = y* also at {at}): distances are in y, 0 on every preimage"
+            : $"y* has many preimages ({outputs} output{(outputs == 1 ? "" : "s")} < {variables} variables): distances are in y";
         return target.Kind switch
         {
-            TargetPointKind.Known when target.ManyPreimages => $"x* is known (P(x*) = y*), but {many}; the plots mark the known x*.",
+            TargetPointKind.Known when target.ManyPreimages => $"{(target.AlsoAt is null ? "x* is known, but " : "The known ")}{many}.",
             TargetPointKind.Known => "x* is the problem's known solution (P(x*) = y*): distances are in x.",
-            TargetPointKind.PreimageNearStart when target.ManyPreimages => $"x* was found from the start, but {many}; the plots mark it.",
+            TargetPointKind.PreimageNearStart when target.ManyPreimages => $"{(target.AlsoAt is null ? "x* was found, but " : "")}{many}.",
             // Newton found no preimage from the start (J singular or not finite there, as at a branch point):
             // the derived inverse gave one, and at a branch point took the + branch.
             TargetPointKind.PreimageNearStart when target.By == TargetPointMethod.DerivedInverseAtStart =>
@@ -34,11 +36,12 @@ internal static class CompareCommand
             TargetPointKind.PreimageNearStart when target.Nearest || target.By == TargetPointMethod.GivenInverse => $"x* = {RunReport.FormatComputed(target.X!)} is the preimage of y* found from the start{target.ByText}: distances are in x.",
             // The searches disagreed, or a run ended nearer: x* is a preimage, not shown to be the nearest.
             TargetPointKind.PreimageNearStart => $"x* = {RunReport.FormatComputed(target.X!)} is a preimage of y* found from the start{target.ByText} (a nearer one may exist): distances are in x.",
-            TargetPointKind.ApproximateRunEnd when target.ManyPreimages => $"{many}; the plots mark an approximate x* ({target.Note}).",
+            TargetPointKind.ApproximateRunEnd when target.ManyPreimages => $"{many}; the plots mark {target.Note}.",
             // Over the search's size limit nothing was searched: say so, not that nothing was found.
             TargetPointKind.ApproximateRunEnd when target.NotSearched is { } why =>
                 $"x* is not searched ({why}), so distances are in y; the plots mark an approximate x* ({target.Note}).",
             TargetPointKind.ApproximateRunEnd => $"No preimage of y* was found from the start: distances are in y; the plots mark an approximate x* ({target.Note}).",
+            TargetPointKind.None when target.ManyPreimages && target.NotSearched is null => $"No x*: {many}.",
             TargetPointKind.None when target.X is null && target.Note is { } note && !note.StartsWith("no target", StringComparison.Ordinal) =>
                 $"No x*: {note}; distances are in y.",
             _ => null,

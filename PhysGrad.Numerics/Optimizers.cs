@@ -198,6 +198,47 @@ public sealed record OptimizerRun(
 }
 
 /// <summary>
+/// An entry of ∂L/∂x that x's rounding cannot explain (<see cref="Stepper.GradientBeyondRounding"/>): moving x
+/// by its rounding u changes ∂L/∂xᵢ by at most u·Σⱼ|Hᵢⱼ| to first order (H = ∂²L/∂x², the row's absolute sum
+/// <paramref name="RowSum"/>), and |<paramref name="Gradient"/>| is more than that, so the point is on a slope.
+/// </summary>
+/// <param name="Index">The entry i (from 0).</param>
+/// <param name="Count">n, the number of variables (a problem of one names no entry).</param>
+/// <param name="Gradient">∂L/∂xᵢ.</param>
+/// <param name="Rounding">u = 4ε·max(‖x‖, ‖x₀‖), x's rounding.</param>
+/// <param name="RowSum">Σⱼ|Hᵢⱼ|.</param>
+public readonly record struct RoundingExcess(int Index, int Count, double Gradient, double Rounding, double RowSum)
+{
+    /// <summary>u·Σⱼ|Hᵢⱼ| as a double: 0 when the row is 0 or the product underflows (below 5E-324).</summary>
+    public double Bound => Rounding * RowSum;
+
+    /// <summary>
+    /// The comparison in figures: "∂L/∂x = -1.21E-314 is more than x's rounding explains: moving x by its
+    /// rounding, 6.43E-13 (4ε·max(‖x‖, ‖x₀‖)), changes it by at most 6.43E-13 × |∂²L/∂x²| (1.21E-314) ≈ 7.8E-327";
+    /// a product below the smallest double is given from its logarithms (the double is 0, and any nonzero
+    /// gradient exceeds it), and a zero curvature says that x's rounding changes the gradient by nothing.
+    /// </summary>
+    public string Describe()
+    {
+        var name = Count == 1 ? "∂L/∂x" : $"entry {Index} of ∂L/∂x";
+        var curvature = Count == 1 ? "|∂²L/∂x²|" : $"the absolute sum of the Hessian's row {Index}";
+        var (g, u) = (NumberText.Short(Gradient, 3), NumberText.Short(Rounding, 3));
+        var moving = $"moving x by its rounding, {u} (4ε·max(‖x‖, ‖x₀‖)),";
+        if (RowSum == 0)
+            return $"{name} = {g} is more than x's rounding explains: {curvature} is 0 here, so {moving} does not change {name} to first order, and any gradient that is not 0 is a slope";
+        var product = Bound > 0 ? $"= {NumberText.Short(Bound, 3)}" : $"≈ {Underflowed(Math.Log10(Rounding) + Math.Log10(RowSum))}, below the smallest double";
+        return $"{name} = {g} is more than x's rounding explains: {moving} changes it by at most {u} × {curvature} ({NumberText.Short(RowSum, 3)}) {product}";
+    }
+
+    // 10^exponent as "7.8E-327", for a product too small for a double (no double holds it to format).
+    private static string Underflowed(double exponent)
+    {
+        var whole = Math.Floor(exponent);
+        return $"{Math.Pow(10, exponent - whole).ToString("0.#", System.Globalization.CultureInfo.InvariantCulture)}E{whole:0}";
+    }
+}
+
+/// <summary>
 /// One update rule on one problem, stepped one iteration at a time: the minimiser's half of the
 /// rule/problem seam. The rule (<see cref="IUpdateRule"/>) computes Δx; the stepper checks the rule's
 /// inputs, applies Δx, evaluates the new point through the rule's state (which asks the problem only
@@ -556,14 +597,14 @@ public sealed class Stepper
     }
 
     /// <summary>
-    /// The most rounding x can make of ∂L/∂x where some |∂L/∂xᵢ| exceeds it, or null when none does (or the
-    /// Hessian is not formed, above <see cref="Curvature.MatrixFreeAbove"/> variables, or not finite): each
-    /// |∂L/∂xᵢ| against u·Σⱼ|Hᵢⱼ|, what the Hessian makes of moving x by its rounding u = 4ε·ℓ (ℓ = max(‖x‖,
-    /// ‖x₀‖), <see cref="Curvature.ProbeLength"/>). At a stationary point that x's rounding missed, ∂L/∂x is of
-    /// that size; on a slope it is larger (L = ½(exp(x0) − 2)² at x0 = −360: ∂L/∂x0 ≈ −7E-157 against
-    /// 4ε·360·1E-156 ≈ 3E-169), however small it is next to L (<see cref="GradientIsZero"/> passes there).
+    /// The first entry of ∂L/∂x that x's rounding cannot explain, or null when none (or the Hessian is not
+    /// formed, above <see cref="Curvature.MatrixFreeAbove"/> variables, or not finite): each |∂L/∂xᵢ| against
+    /// u·Σⱼ|Hᵢⱼ|, what moving x by its rounding u = 4ε·ℓ (ℓ = max(‖x‖, ‖x₀‖), <see cref="Curvature.ProbeLength"/>)
+    /// changes it by to first order. At a stationary point that x's rounding missed, ∂L/∂x is of that size; on
+    /// a slope it is larger (L = ½(exp(x0) − 2)² at x0 = −360: ∂L/∂x0 ≈ −7E-157 against 4ε·360·1E-156 ≈ 3E-169),
+    /// however small it is next to L (<see cref="GradientIsZero"/> passes there).
     /// </summary>
-    public double? GradientBeyondRounding()
+    public RoundingExcess? GradientBeyondRounding()
     {
         if (_n > Curvature.MatrixFreeAbove) return null;
         var hessian = DenseHessian();
@@ -572,9 +613,9 @@ public sealed class Stepper
         {
             var row = 0.0;
             for (var j = 0; j < _n; j++) row += Math.Abs(hessian[i * _n + j]);
-            var bound = rounding * row;
-            if (!double.IsFinite(bound)) return null;
-            if (Math.Abs(_gx[i]) > bound) return bound;
+            var excess = new RoundingExcess(i, _n, _gx[i], rounding, row);
+            if (!double.IsFinite(excess.Bound)) return null;
+            if (Math.Abs(_gx[i]) > excess.Bound) return excess;
         }
         return null;
     }
@@ -877,7 +918,7 @@ public static class Optimizer
             if (roundedAway && curvature.Kind != StationaryKind.Minimum && stepper.GradientBeyondRounding() is { } beyond)
                 return Finish(StopReason.Stalled, k,
                     $"{BelowRounding(k)}: no progress is possible in floating point, and the point is not stationary (not {curvature.KindWithArticle}): " +
-                    $"∂L/∂x = {Gradient()} is more than the {NumberText.Short(beyond, 3)} the Hessian makes of x's rounding");
+                    beyond.Describe());
             var detail = $"{reached}, at {curvature.KindWithArticle}; {curvature.Detail}";
             return curvature.Kind == StationaryKind.Minimum
                 ? Finish(StopReason.Converged, k, detail, criterion, curvature)

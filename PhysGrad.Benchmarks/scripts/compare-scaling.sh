@@ -18,6 +18,7 @@
 set -euo pipefail
 dll=${PHYSGRAD_DLL:-PhysGrad.Cli/bin/Release/net10.0/physgrad.dll}
 work=${WORK:-$(mktemp -d)}
+mkdir -p "$work"
 limit=${LIMIT:-600}
 read -r -a methods <<<"${METHODS:-gd:0.001}"
 rounds=${ROUNDS:-1}
@@ -51,8 +52,19 @@ PY
       set -e
       field() { grep -F "$1" "$log" | sed 's/.*: //'; }
       rss_kb=$(field "Maximum resident set size")
-      # The final loss: the field after the final x ("[…] (n values)") in the row under the table's header.
-      loss=$(awk '/^method /{getline; for (i = 1; i < NF; i++) if ($i ~ /values\)$/) {print $(i+1); exit}}' "$work/stdout$tag.txt")
+      # The final loss: the row under the table's header, read up to where the header's "final loss" ends
+      # (the column is right-aligned). Not by counting fields: the final x before it is "[…] (n values, max
+      # |·| at [0] = …)", whose words change with the vector's form.
+      loss=$(python3 - "$work/stdout$tag.txt" <<'PY'
+import sys
+lines = open(sys.argv[1], encoding="utf-8").read().split("\n")
+header = next((k for k, l in enumerate(lines) if l.startswith("method ") and "final loss" in l), None)
+if header is not None and header + 1 < len(lines):
+    end = lines[header].index("final loss") + len("final loss")
+    words = lines[header + 1][:end].split()
+    print(words[-1] if words else "")
+PY
+)
       echo "| $n | $m | $round | $(field "Elapsed (wall clock)") | $(field "User time") s | $(field "System time") s | $((rss_kb / 1024)) MB | $rc | $loss |"
     done
   done
