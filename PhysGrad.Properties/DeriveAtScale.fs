@@ -176,3 +176,44 @@ let ``the Rosenbrock loss composes to the substituted loss's own family, templat
     Assert.True(Object.ReferenceEquals(detected.Rest, composed.Rest), sprintf "%s vs %s" (Infix.format detected.Rest) (Infix.format composed.Rest))
     // ½(1 − x₀)² at x₀ = 0.5: 0.125, the rest's value by hand.
     Assert.Equal(0.125, Evaluate.at [| "x0" |] [| 0.5 |] composed.Rest, 15)
+
+/// A periodic 2-D heat field (4 explicit steps, r = 1/8) on side × side cells, side 24 … 28: its component
+/// families are the interior rows (output stride 1) and the boundary bands, whose columns are families of
+/// output stride side. Composition groups the loss cells by component family, so every cell outside the
+/// four 4 × 4 corners (where both the row and the column wrap) composes: the rest is those 64 terms. Taking
+/// only consecutive loss cells, the columns' 8·(side − 8) cells went to the rest too. With r = 1/8, x, v
+/// and the targets in quarters, every value, gradient and H v entry is a dyadic rational of at most 30
+/// fractional bits, far below 2⁵³ in size: the kernels compute exactly in any order.
+[<Property(MaxTest = 5)>]
+let ``a 2-D heat field's loss composes every cell outside the corners and equals the substituted loss`` () =
+    let case =
+        gen {
+            let! side = Gen.choose (24, 28)
+            let n = side * side
+            let! x = Gen.arrayOfLength n (Gen.choose (-8, 8))
+            let! v = Gen.arrayOfLength n (Gen.choose (-8, 8))
+            let! targets = Gen.arrayOfLength n (Gen.choose (-8, 8))
+            return side, x, v, targets
+        }
+
+    Prop.forAll (Arb.fromGen case) (fun (side, xq, vq, targets) ->
+        let n = side * side
+        let names = Tracer.VariableNames n
+        let fs = Tracer.Simulator(n, Func<_, _>(fun u -> ReferenceSimulators.Heat2D(u, side, 0.125, 4, GridBoundary.Periodic)))
+        let outputs = Array.init n (sprintf "y%d")
+        let loss = Problem.DefaultLoss(outputs, quarters targets)
+        let x, v = quarters xq, quarters vq
+        let composite = substituted fs outputs loss
+        let straight program p = runKernel (KernelCompiler.CompileUncached(program, true)) x p
+
+        match Families.compose names outputs loss (Families.detectComponents names fs) with
+        | None -> false |> Prop.label "declined"
+        | Some found ->
+            let valueGradient = runKernel (FamilyKernels.ValueGradient found) x [||]
+            let hv = runKernel (FamilyKernels.HessianVector found) x v
+
+            (found.RestTermCount = 64 |> Prop.label (sprintf "rest of %d terms, expected the 64 corner cells" found.RestTermCount))
+            .&. (allCloseRelative (straight (Lower.valueGradientHessian names [||] false composite) [||]) valueGradient
+                 |> Prop.label "value and gradient")
+            .&. (allCloseRelative (straight (Lower.hessianVector names [||] composite) v) hv |> Prop.label "H v")
+            |> Prop.label (sprintf "side = %d, families = %d" side found.Families.Length))

@@ -815,9 +815,9 @@ module Families =
     /// <summary>
     /// The families of a composite loss L(P(x)) found without building it: the families of the loss in the
     /// outputs (<see cref="detect"/> over <paramref name="outputs"/>, one family for ½Σ(yᵢ − tᵢ)²) composed with
-    /// the simulator's component families (<paramref name="components"/>, <see cref="detectComponents"/>). A run
-    /// of a loss family's cells whose outputs are evenly spaced cells of one component family becomes one
-    /// family of L(P(x)): its template is the loss template with its input replaced by the component template
+    /// the simulator's component families (<paramref name="components"/>, <see cref="detectComponents"/>). The
+    /// loss cells whose outputs are evenly spaced cells of one component family (consecutive loss cells or not:
+    /// a grid's boundary columns) become one family of L(P(x)): its template is the loss template with its input replaced by the component template
     /// (the same hash-consed node as the substituted term with its variables renamed), its cells read the
     /// component family's variables, and its per-cell constants are the loss's (named lcell_k) and the
     /// component's. Every other loss term is substituted (y := P(x)) into the rest. So L(P(x)) = Σ families +
@@ -896,69 +896,101 @@ module Families =
 
                             Some d
 
-                    let mutable a = 0
+                    // The loss cells grouped by the component family of their output, each group in the order
+                    // of the component cells; a run of evenly spaced component cells is one family, whether or
+                    // not its loss cells are consecutive. Consecutive runs alone missed every component family
+                    // whose outputs are not consecutive (a 2-D grid's boundary columns, output stride 100 at
+                    // n = 100²: 736 loss terms went to a straight-line rest, most of each kernel's compile time).
+                    let groups = Dictionary<int, List<struct (int * int)>>()
+                    let restOf = List<int>()
 
-                    while a < lf.Count do
-                        let fa = familyOf.[outputAt a]
-                        let mutable e = a + 1
+                    for c in 0 .. lf.Count - 1 do
+                        let fa = familyOf.[outputAt c]
 
-                        // The longest run from a whose outputs are evenly spaced cells of one component family.
-                        if fa >= 0 && a + 1 < lf.Count && familyOf.[outputAt (a + 1)] = fa then
-                            let step = cellOf.[outputAt (a + 1)] - cellOf.[outputAt a]
+                        if fa < 0 then
+                            restOf.Add c
+                        else
+                            match groups.TryGetValue fa with
+                            | true, g -> g.Add(struct (cellOf.[outputAt c], c))
+                            | _ -> groups.[fa] <- List [ struct (cellOf.[outputAt c], c) ]
 
-                            if step >= 1 then
-                                while e < lf.Count
-                                      && familyOf.[outputAt e] = fa
-                                      && cellOf.[outputAt e] - cellOf.[outputAt (e - 1)] = step do
+                    // (first loss cell, family) so that the families keep the order of their loss cells.
+                    let found = List<struct (int * TermFamily)>()
+
+                    for KeyValue(fa, group) in groups do
+                        // Component cells are distinct (each output is one loss cell), so the steps are ≥ 1.
+                        let members = group.ToArray() |> Array.sortWith (fun (struct (k1, _)) (struct (k2, _)) -> compare k1 k2)
+                        let cellAt j = let struct (k, _) = members.[j] in k
+                        let lossAt j = let struct (_, c) = members.[j] in c
+                        let mutable a = 0
+
+                        while a < members.Length do
+                            // The longest run from a of evenly spaced component cells.
+                            let mutable e = a + 1
+
+                            if a + 1 < members.Length then
+                                let step = cellAt (a + 1) - cellAt a
+
+                                while e < members.Length && cellAt e - cellAt (e - 1) = step do
                                     e <- e + 1
 
-                        if fa >= 0 && e - a >= MinCells then
-                            let cf = components.Families.[fa].Cells
-                            let count = e - a
-                            let k0 = cellOf.[outputAt a]
-                            let step = cellOf.[outputAt (a + 1)] - k0
-                            let d = Dictionary<Expr, Expr>(ExprIdentity.comparer)
-                            d.[Expr.symbol lf.Locals.[0]] <- cf.Template
+                            if e - a >= MinCells then
+                                let cf = components.Families.[fa].Cells
+                                let count = e - a
+                                let k0 = cellAt a
+                                let step = cellAt (a + 1) - k0
+                                let d = Dictionary<Expr, Expr>(ExprIdentity.comparer)
+                                d.[Expr.symbol lf.Locals.[0]] <- cf.Template
 
-                            match renamed with
-                            | Some r ->
-                                for kv in r do
-                                    d.[kv.Key] <- kv.Value
-                            | None -> ()
+                                match renamed with
+                                | Some r ->
+                                    for kv in r do
+                                        d.[kv.Key] <- kv.Value
+                                | None -> ()
 
-                            let template = Structure.substitute d lf.Template
-                            let lw, cw = lossNames.Length, cf.CellParameters.Length
-                            let width = lw + cw
-                            let cells = Array.zeroCreate (count * width)
+                                let template = Structure.substitute d lf.Template
+                                let lw, cw = lossNames.Length, cf.CellParameters.Length
+                                let width = lw + cw
+                                let cells = Array.zeroCreate (count * width)
 
-                            for j in 0 .. count - 1 do
-                                for k in 0 .. lw - 1 do
-                                    cells.[j * width + k] <- lf.CellConstants.[(a + j) * lw + k]
+                                for j in 0 .. count - 1 do
+                                    for k in 0 .. lw - 1 do
+                                        cells.[j * width + k] <- lf.CellConstants.[lossAt (a + j) * lw + k]
 
-                                for k in 0 .. cw - 1 do
-                                    cells.[j * width + lw + k] <- cf.CellConstants.[(k0 + j * step) * cw + k]
+                                    for k in 0 .. cw - 1 do
+                                        cells.[j * width + lw + k] <- cf.CellConstants.[(k0 + j * step) * cw + k]
 
-                            composed.Add(
-                                TermFamily(
-                                    template,
-                                    cf.Locals,
-                                    cf.Offsets,
-                                    Array.append lossNames cf.CellParameters,
-                                    cf.Start + k0 * cf.Stride,
-                                    step * cf.Stride,
-                                    count,
-                                    cells
+                                found.Add(
+                                    struct (lossAt a,
+                                            TermFamily(
+                                                template,
+                                                cf.Locals,
+                                                cf.Offsets,
+                                                Array.append lossNames cf.CellParameters,
+                                                cf.Start + k0 * cf.Stride,
+                                                step * cf.Stride,
+                                                count,
+                                                cells
+                                            ))
                                 )
-                            )
 
-                            composedCells <- composedCells + count
-                        else
-                            for c in a .. e - 1 do
-                                rest.Add(restTerm lf c)
+                                composedCells <- composedCells + count
+                            else
+                                for j in a .. e - 1 do
+                                    restOf.Add(lossAt j)
 
-                            restCells <- restCells + (e - a)
+                            a <- e
 
-                        a <- e
+                    for struct (_, f) in found |> Seq.sortBy (fun (struct (c, _)) -> c) do
+                        composed.Add f
+
+                    // The rest's terms in the order of their loss cells, as the loss has them.
+                    restOf.Sort()
+
+                    for c in restOf do
+                        rest.Add(restTerm lf c)
+
+                    restCells <- restCells + restOf.Count
 
                 let restTerms = lossFamilies.RestTermCount + restCells
 
