@@ -170,7 +170,7 @@ public static class LinearAlgebra
         if (!AllFinite(a) || !AllFinite(b)) return new(SolveStatus.NonFinite, double.NaN);
         var (scaled, rhs) = (a.ToArray(), b.ToArray());
         var (rows, columns) = (new double[n], new double[n]);
-        Equilibrate(scaled, rhs, n, n, rows, columns);
+        Equilibrate(scaled, rhs, n, rows, columns);
         var matrix = DenseMatrix.Build.Dense(n, n, scaled).Transpose(); // row-major in, column-major inside
         var condition = ConditionOf(matrix);
         if (!(condition < MaxCondition)) return new(SolveStatus.Singular, condition);
@@ -181,145 +181,30 @@ public static class LinearAlgebra
     }
 
     /// <summary>
-    /// Equilibration of A x = b in place (A m × n row by row; b of length m, scaled with A's rows): each
-    /// row of A and its entry of b divided by the power of 2 nearest the row's largest |entry|
-    /// (<paramref name="rows"/>, when <paramref name="scaleRows"/>), then each column by the power of 2 nearest
-    /// its largest |entry| (<paramref name="columns"/>, when <paramref name="scaleColumns"/>). With both, Curtis
-    /// and Reid's least-squares scaling comes first (see the code), since one pass of each is not enough where
-    /// the units of x and of y both spread over many decades: a triangular A = D_y A₀ D_x with D's from 10⁻⁸
-    /// to 10⁸ kept a 10¹⁶ spread after one row and one column pass. The solution of the scaled system is C x
-    /// (<see cref="Unscale"/> maps it back). Every singularity, rank and condition decision is made on the
-    /// scaled matrix: a change of units of the variables or the equations (A → D_y A D_x) then leaves the
-    /// decision as it is (Golub &amp; Van Loan §3.5.2), where the condition of A itself would call
-    /// diag(10⁸, 6·10⁻⁸), whose inverse is exact, singular. A genuinely singular A stays singular: scaling
-    /// by nonzero factors keeps the rank. Powers of 2 (<see cref="PowerOfTwo"/>) make the scaling exact: it adds
-    /// no rounding to the system. Written here because MathNet.Numerics has no equilibration.
+    /// Row and column equilibration of A x = b in place (A n × n row by row): each row of A and its entry of
+    /// b divided by the power of 2 nearest the row's largest |entry| (<paramref name="rows"/>), then each
+    /// column by the power of 2 nearest its largest |entry| (<paramref name="columns"/>), so every row and
+    /// column of R⁻¹ A C⁻¹ has its largest entry in [½, 2). The solution of the scaled system is C x
+    /// (<see cref="Unscale"/> maps it back). Every singularity and condition decision is made on the scaled
+    /// matrix: a change of units of the variables or the equations (A → D_y A D_x) then leaves the decision
+    /// as it is (Golub &amp; Van Loan §3.5.2), where the condition of A itself would call diag(10⁸, 6·10⁻⁸),
+    /// whose inverse is exact, singular. A genuinely singular A stays singular: scaling by nonzero factors
+    /// keeps the rank. Powers of 2 make the scaling exact, so a balanced A is solved exactly as before.
     /// </summary>
-    internal static void Equilibrate(Span<double> a, Span<double> b, int m, int n, Span<double> rows, Span<double> columns,
-        bool scaleRows = true, bool scaleColumns = true)
+    internal static void Equilibrate(Span<double> a, Span<double> b, int n, Span<double> rows, Span<double> columns)
     {
-        rows[..m].Fill(1.0);
-        columns[..n].Fill(1.0);
-        Span<double> work = 4 * (m + n) <= 4096 ? stackalloc double[4 * (m + n)] : new double[4 * (m + n)];
-        var size = work[..(m + n)];
-        if (scaleRows && scaleColumns)
+        for (var r = 0; r < n; r++)
         {
-            // Both: first Curtis & Reid's scaling (A. R. Curtis and J. K. Reid, "On the automatic scaling of
-            // matrices for Gaussian elimination", J. Inst. Maths Applics 10, 1972): the factors 2^ρᵢ, 2^γⱼ that
-            // minimise Σ (log₂|a_ij| − ρᵢ − γⱼ)² over the nonzeros, a linear least-squares problem. For
-            // A = D_y A₀ D_x its solution is A₀'s shifted by log₂ D_y and log₂ D_x, so the scaled matrix is
-            // A₀'s own whatever the units, which no iteration on largest entries guarantees: Ruiz's ∞-norm
-            // iteration (largest entries 1) has many fixed points, and stopped on one of a diagonally dominant
-            // 4×4 A (κ∞ ≈ 1.9) in units 10⁻⁸..10⁸ with κ∞ ≈ 5·10¹³ (GN then dropped a singular value); its
-            // 2-norm form has a unique limit but took 100 passes to come within 3·10⁵ of it there.
-            CurtisReid(a, m, n, size, work[(m + n)..]);
-            ApplyRows(a, b, m, n, size[..m], rows);
-            ApplyColumns(a, m, n, size[m..], columns);
-        }
-        // Then one pass of largest entries (the only scaling when one side is scaled): a function of the
-        // matrix it is given, so it keeps the scaled matrix independent of the units.
-        if (scaleRows)
-        {
-            for (var r = 0; r < m; r++) size[r] = MaxAbs(a.Slice(r * n, n), 1);
-            ApplyRows(a, b, m, n, size[..m], rows);
-        }
-        if (scaleColumns)
-        {
-            for (var c = 0; c < n; c++) size[m + c] = m == 0 ? 1.0 : MaxAbs(a[c..], n);
-            ApplyColumns(a, m, n, size[m..], columns);
-        }
-    }
-
-    // Curtis & Reid's scaling (see Equilibrate): writes 2^ρᵢ into size[..m] and 2^γⱼ into size[m..]. The
-    // normal equations of the least-squares problem are L z = s, L the Laplacian of A's bipartite graph of
-    // nonzeros (row i: its count of nonzeros times ρᵢ plus the γⱼ of its nonzeros; column j alike), s the
-    // sums of log₂|a_ij| by row and by column; solved by conjugate gradients from 0 as Curtis and Reid do
-    // (L is singular, with the null space of equal and opposite shifts of ρ and γ on each connected
-    // component, which leave every ρᵢ + γⱼ as it is; CG from 0 stays out of it). Written here because
-    // MathNet.Numerics has neither this scaling nor CG on an operator. work holds 3(m + n) values.
-    private static void CurtisReid(ReadOnlySpan<double> a, int m, int n, Span<double> size, Span<double> work)
-    {
-        var k = m + n;
-        var z = size;
-        var residual = work[..k];
-        var direction = work[k..(2 * k)];
-        var product = work[(2 * k)..(3 * k)];
-        z.Clear();
-        residual.Clear();
-        for (var r = 0; r < m; r++)
-            for (var c = 0; c < n; c++)
-            {
-                var v = Math.Abs(a[r * n + c]);
-                if (!(v > 0) || !double.IsFinite(v)) continue;
-                var l = Math.Log2(v);
-                residual[r] += l;
-                residual[m + c] += l;
-            }
-        residual.CopyTo(direction);
-        var rr = Dot(residual, residual);
-        var stop = 1e-8 * rr; // ‖residual‖ ≤ 10⁻⁴‖s‖: ρ and γ are rounded to integers anyway
-        for (var iteration = 0; iteration < Math.Min(k, 64) && rr > stop; iteration++)
-        {
-            Laplacian(a, m, n, direction, product);
-            var curvature = Dot(direction, product);
-            if (!(curvature > 0)) break;
-            var step = rr / curvature;
-            for (var i = 0; i < k; i++)
-            {
-                z[i] += step * direction[i];
-                residual[i] -= step * product[i];
-            }
-            var next = Dot(residual, residual);
-            for (var i = 0; i < k; i++) direction[i] = residual[i] + next / rr * direction[i];
-            rr = next;
-        }
-        for (var i = 0; i < k; i++) z[i] = double.IsFinite(z[i]) ? Math.ScaleB(1.0, (int)Math.Round(Math.Clamp(z[i], -1000, 1000))) : 1.0;
-    }
-
-    // product = L z for the Laplacian of A's nonzeros (CurtisReid).
-    private static void Laplacian(ReadOnlySpan<double> a, int m, int n, ReadOnlySpan<double> z, Span<double> product)
-    {
-        product.Clear();
-        for (var r = 0; r < m; r++)
-            for (var c = 0; c < n; c++)
-            {
-                var v = Math.Abs(a[r * n + c]);
-                if (!(v > 0) || !double.IsFinite(v)) continue;
-                product[r] += z[r] + z[m + c];
-                product[m + c] += z[r] + z[m + c];
-            }
-    }
-
-    private static double Dot(ReadOnlySpan<double> u, ReadOnlySpan<double> v)
-    {
-        double sum = 0;
-        for (var i = 0; i < u.Length; i++) sum += u[i] * v[i];
-        return sum;
-    }
-
-
-    // Divides row r of A (and b_r) by PowerOfTwo(size[r]), multiplying the factor into rows[r].
-    private static void ApplyRows(Span<double> a, Span<double> b, int m, int n, ReadOnlySpan<double> size, Span<double> rows)
-    {
-        for (var r = 0; r < m; r++)
-        {
-            var scale = PowerOfTwo(size[r]);
-            if (scale == 1.0) continue;
-            rows[r] *= scale;
+            var scale = PowerOfTwo(MaxAbs(a.Slice(r * n, n), 1));
+            rows[r] = scale;
             for (var c = 0; c < n; c++) a[r * n + c] /= scale;
             b[r] /= scale;
         }
-    }
-
-    // Divides column c of A by PowerOfTwo(size[c]), multiplying the factor into columns[c] (b is untouched).
-    private static void ApplyColumns(Span<double> a, int m, int n, ReadOnlySpan<double> size, Span<double> columns)
-    {
         for (var c = 0; c < n; c++)
         {
-            var scale = PowerOfTwo(size[c]);
-            if (scale == 1.0) continue;
-            columns[c] *= scale;
-            for (var r = 0; r < m; r++) a[r * n + c] /= scale;
+            var scale = PowerOfTwo(MaxAbs(a[c..], n));
+            columns[c] = scale;
+            for (var r = 0; r < n; r++) a[r * n + c] /= scale;
         }
     }
 
@@ -367,7 +252,7 @@ public static class LinearAlgebra
         // The scales live on the stack up to 2·4096 values (64 kB); larger systems (dense only up to a few
         // thousand unknowns anyway) allocate them.
         Span<double> scales = n <= 4096 ? stackalloc double[2 * n] : new double[2 * n];
-        Equilibrate(m, x, n, n, scales[..n], scales[n..]);
+        Equilibrate(m, x, n, scales[..n], scales[n..]);
         var result = SolveSmall(m, x, n);
         if (result.Ok) Unscale(x, scales[n..]);
         return result;
@@ -469,10 +354,56 @@ public static class LinearAlgebra
         var rhs = (double[])g.Clone();
         var columns = new double[n];
         Array.Fill(columns, 1.0);
-        // A square J gets Ruiz's iteration on rows and columns (see Equilibrate), as Solve's systems do.
-        if (m > 0 && n > 0 && rhs.Length == m)
-            Equilibrate(System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref scaled[0, 0], m * n), rhs, m, n,
-                new double[m], columns, scaleRows: m <= n, scaleColumns: m >= n);
+        if (m <= n)
+            for (var r = 0; r < m; r++)
+            {
+                double largest = 0;
+                for (var c = 0; c < n; c++) largest = Math.Max(largest, Math.Abs(scaled[r, c]));
+                var scale = PowerOfTwo(largest);
+                for (var c = 0; c < n; c++) scaled[r, c] /= scale;
+                if (r < rhs.Length) rhs[r] /= scale;
+            }
+        if (m >= n)
+            for (var c = 0; c < n; c++)
+            {
+                double largest = 0;
+                for (var r = 0; r < m; r++) largest = Math.Max(largest, Math.Abs(scaled[r, c]));
+                columns[c] = PowerOfTwo(largest);
+                for (var r = 0; r < m; r++) scaled[r, c] /= columns[c];
+            }
+        // A square J gets both, and one pass of each is not enough where the units of x and of y both spread
+        // over many decades: a triangular J = D_y A D_x with D's from 10⁻⁸ to 10⁸ kept a 10¹⁶ spread after
+        // one row and one column pass, and GN dropped a singular value of a well-conditioned A. Ruiz's
+        // iteration (D. Ruiz, "A scaling algorithm to equilibrate both rows and columns norms in matrices",
+        // RAL-TR-2001-034: divide rows and columns by the square roots of their largest |entries|, repeated)
+        // brings every row's and column's largest entry near 1; powers of two keep each pass exact. Written
+        // here because MathNet.Numerics has no equilibration.
+        if (m == n)
+            for (var pass = 0; pass < 64; pass++)
+            {
+                var balanced = true;
+                for (var r = 0; r < m; r++)
+                {
+                    double largest = 0;
+                    for (var c = 0; c < n; c++) largest = Math.Max(largest, Math.Abs(scaled[r, c]));
+                    var scale = PowerOfTwo(Math.Sqrt(largest));
+                    if (scale == 1.0) continue;
+                    balanced &= scale is >= 0.5 and <= 2.0;
+                    for (var c = 0; c < n; c++) scaled[r, c] /= scale;
+                    rhs[r] /= scale;
+                }
+                for (var c = 0; c < n; c++)
+                {
+                    double largest = 0;
+                    for (var r = 0; r < m; r++) largest = Math.Max(largest, Math.Abs(scaled[r, c]));
+                    var scale = PowerOfTwo(Math.Sqrt(largest));
+                    if (scale == 1.0) continue;
+                    balanced &= scale is >= 0.5 and <= 2.0;
+                    columns[c] *= scale;
+                    for (var r = 0; r < m; r++) scaled[r, c] /= scale;
+                }
+                if (balanced) break;
+            }
         var kept = SpectralProduct(scaled, rhs, -1.0, tau, result);
         if (n > 0 && m == n && kept == n && result.Length == n)
         {
