@@ -222,9 +222,15 @@ public static class LinearAlgebra
         return largest;
     }
 
-    // The power of 2 nearest v (1 for 0 or a non-finite v, which scaling cannot help).
-    private static double PowerOfTwo(double v) =>
-        v > 0 && double.IsFinite(v) ? Math.ScaleB(1.0, (int)Math.Round(Math.Log2(v))) : 1.0;
+    /// <summary>
+    /// 2^round(p·log₂ v): the power of 2 nearest v^p (p = 1: v; p = ½: √v) in the exponent, 1 for v = 0 or a
+    /// non-finite v, which scaling cannot help. Scaling by it is exact in binary floating point (short of
+    /// overflow or underflow), so a scaled problem's numbers are the unscaled ones and decisions on them do
+    /// not move at a power-of-two change of units. The one helper behind every equilibration (here and
+    /// Newton's Jacobi scaling).
+    /// </summary>
+    internal static double PowerOfTwo(double v, double p = 1.0) =>
+        v > 0 && double.IsFinite(v) ? Math.ScaleB(1.0, (int)Math.Round(p * Math.Log2(v))) : 1.0;
 
     /// <summary>
     /// Solves A x = b with Gaussian elimination and partial pivoting in <paramref name="workspace"/>

@@ -158,8 +158,11 @@ internal sealed class NumericInverse(CompiledProblem problem)
 
     /// <summary>
     /// Inexact Newton (Dembo, Eisenstat &amp; Steihaug, SIAM J. Numer. Anal. 19(2), 1982): each step s
-    /// solves J s = P(x) − y only to ‖J s − r‖ ≲ η‖r‖ with the forcing term η = min(0.1, √(‖r‖/(1 + ‖y‖)))
-    /// (superlinear convergence, order 1.5, near a regular preimage), but never below half the final
+    /// solves J s = P(x) − y only to ‖J s − r‖ ≲ η‖r‖ with the forcing term η = min(0.1, √(‖r‖/max(‖y‖, ‖r₀‖)))
+    /// (superlinear convergence, order 1.5, near a regular preimage; relative to y's scale, or to the first
+    /// residual r₀ = P(x₀) − y where y is 0, so that the same solve is asked for in any units of y: the
+    /// former √(‖r‖/(1 + ‖y‖)) was absolute, 0.1 for y of size 10⁸ at a residual of 10⁶ and 10⁻⁵ for y of
+    /// size 10⁻⁸ at the same relative residual), but never below half the final
     /// tolerance at the smallest component's rounding scale, which no further accuracy of s can improve on. Then x ← x − t s with t halved until
     /// ‖P(x) − y‖ falls, as on the dense route.
     /// </summary>
@@ -171,16 +174,16 @@ internal sealed class NumericInverse(CompiledProblem problem)
         {
             var (p, r, step, trial) = (w.P, w.R, w.Step, w.Trial);
             Array.Copy(x0, x, n);
-            var scale = 1 + CompiledProblem.Norm(y, n);
             problem.SparseJacobian(x, p, w.J);
             var residual = Residual(p, y, r, n);
+            var scale = Math.Max(CompiledProblem.Norm(y, n), residual);
             var miss = CompiledProblem.RelativeMiss(w.J, x, p, y, n, out var smallest);
             int k = 0, krylov = 0, stalled = 0;
             for (; k < maxIterations && !(miss <= tolerance); k++)
             {
                 if (!double.IsFinite(residual)) return new(false, InverseMethod.NewtonKrylov, k, krylov, residual);
                 w.Scale();
-                var forcing = Math.Min(0.1, Math.Sqrt(residual / scale));
+                var forcing = scale > 0 ? Math.Min(0.1, Math.Sqrt(residual / scale)) : 0.1;
                 // Below half the tolerance at the smallest component's scale every component meets it:
                 // no further accuracy of the step can improve on that.
                 var solve = Krylov.Lsqr(n, n, w.Apply, w.ApplyTranspose, r, step, w.Krylov, tolerance: LsqrTolerance,

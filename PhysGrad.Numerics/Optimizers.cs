@@ -513,21 +513,40 @@ public sealed class Stepper
         }
         if (products)
             return (v, hv) => _problem.HessianVectorOnly(x, v, hv);
-        // Central differences of the gradient along v (‖v‖ = 1 from Lanczos), h = 10⁻⁵·(1 + ‖x‖): an
-        // O(h²) error, as for the dense differences above.
-        double length = 0;
-        for (var i = 0; i < n; i++) length += x[i] * x[i];
-        var h = 1e-5 * (1 + Math.Sqrt(length));
+        // Central differences of the gradient along v (‖v‖ = 1 from Lanczos), h = ε^⅓ times the typical sizes
+        // of the variables weighted by |vᵢ| (Σ|vᵢ|·typ xᵢ / Σ|vᵢ|, DifferenceStep, Typical): along a coordinate
+        // direction the dense difference's own step, and relative to x's scale along any other (not the
+        // smallest typ xᵢ/|vᵢ|, which a variable near 0 with a rounding-sized component of v would make so
+        // small that the other variables' differences are rounding). An O(h²) error, as below.
+        var typical = Enumerable.Range(0, n).Select(k => Typical(x, k)).ToArray();
         var shifted = new double[n];
         var minus = new double[n];
         return (v, hv) =>
         {
+            double weighted = 0, weights = 0;
+            for (var i = 0; i < n; i++) (weighted, weights) = (weighted + Math.Abs(v[i]) * typical[i], weights + Math.Abs(v[i]));
+            var h = weights > 0 ? DifferenceStep * weighted / weights : DifferenceStep * Curvature.ProbeLength(x, _startLength);
             for (var i = 0; i < n; i++) shifted[i] = x[i] + h * v[i];
             _problem.ValueGradient(shifted, hv);
             for (var i = 0; i < n; i++) shifted[i] = x[i] - h * v[i];
             _problem.ValueGradient(shifted, minus);
             for (var i = 0; i < n; i++) hv[i] = (hv[i] - minus[i]) / (2 * h);
         };
+    }
+
+    /// <summary>
+    /// ε^⅓ (ε = 2⁻⁵²), the central difference's relative step: it balances the truncation error O(h²) against
+    /// rounding O(ε/h) (Dennis &amp; Schnabel, Numerical Methods for Unconstrained Optimization and Nonlinear
+    /// Equations, 1983, §5.6; their §5.4 gives √ε for forward differences).
+    /// </summary>
+    private static readonly double DifferenceStep = Math.Cbrt(Math.Pow(2, -52));
+
+    // typ x_k of Dennis & Schnabel §5.4, taken from the run as the other "typical" values are:
+    // max(|x_k|, |x₀_k|), or x's overall scale (Curvature.ProbeLength) when both are 0.
+    private double Typical(double[] x, int k)
+    {
+        var typical = Math.Max(Math.Abs(x[k]), Math.Abs(_start[k]));
+        return typical > 0 && double.IsFinite(typical) ? typical : Curvature.ProbeLength(x, _startLength);
     }
 
     // The Hessian at the current point (n × n, row-major): the rule's when it holds one, else the problem's (HessianAt).
@@ -561,13 +580,17 @@ public sealed class Stepper
             }
             return;
         }
-        // Central differences of the gradient, h = 10⁻⁵·(1 + |x_k|): an O(h²) error, far below the
-        // eigenvalue scale Curvature.Classify tells apart for any L whose third derivatives are moderate.
+        // Central differences of the gradient, h_k = ε^⅓·typ x_k (DifferenceStep, Typical): an O(h²) error
+        // relative to x_k's own scale, far below the eigenvalue scale Curvature.Classify tells apart for any L
+        // whose third derivatives are moderate in those units. (1e-5·(1 + |x_k|) was absolute: for x_k of size
+        // 10⁻⁸ it stepped 1000 times x_k's scale, and the quartic term of (u − 1)² − (u − 1)⁴ at its minimum,
+        // written in x = 10⁻⁸u, turned the difference Hessian negative: "a maximum".)
         var shifted = (double[])x.Clone();
         var minus = new double[_n];
         for (var k = 0; k < _n; k++)
         {
-            var h = 1e-5 * (1 + Math.Abs(x[k]));
+            // x_k + h rounded, so that the step actually taken is the h divided by (Dennis & Schnabel §5.4).
+            var h = (x[k] + DifferenceStep * Typical(x, k)) - x[k];
             shifted[k] = x[k] + h;
             _problem.ValueGradient(shifted, column);
             shifted[k] = x[k] - h;

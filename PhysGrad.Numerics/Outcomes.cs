@@ -194,33 +194,71 @@ public sealed record Curvature(StationaryKind Kind, double[] Eigenvalues, bool P
         if (n == 0) return new(StationaryKind.Minimum, [], false, "no variables");
         if (NonFiniteValue.Find(Quantity.Hessian, hessian, n) is { } bad)
             return new(StationaryKind.Undecided, [], false, $"{bad}, so the curvature is unknown");
+        // The decisions (which eigenvalues are zero, which negative) are taken on the Jacobi-scaled H' = S H S
+        // (JacobiScale), as Newton's definiteness test is: congruence keeps the signs (Sylvester), and the
+        // zero threshold no longer depends on the units of x (unscaled, L = 10¹⁶x0² + x1² at 0, a strict
+        // minimum, had its eigenvalue 2 called flat next to 2·10¹⁶ and was settled by the probe). The
+        // eigenvalues shown and returned are H's own, in the user's units.
+        var s = JacobiScale(hessian, n);
         var h = DenseMatrix.Create(n, n, 0);
+        var scaled = DenseMatrix.Create(n, n, 0);
         for (var r = 0; r < n; r++)
-            for (var c = 0; c < n; c++) h[r, c] = 0.5 * (hessian[r * n + c] + hessian[c * n + r]);
+            for (var c = 0; c < n; c++)
+            {
+                h[r, c] = 0.5 * (hessian[r * n + c] + hessian[c * n + r]);
+                scaled[r, c] = s[r] * h[r, c] * s[c];
+            }
         MathNet.Numerics.LinearAlgebra.Factorization.Evd<double> evd;
+        double[] sorted;
         try
         {
-            evd = h.Evd(MathNet.Numerics.LinearAlgebra.Symmetricity.Symmetric);
+            evd = scaled.Evd(MathNet.Numerics.LinearAlgebra.Symmetricity.Symmetric);
+            sorted = h.Evd(MathNet.Numerics.LinearAlgebra.Symmetricity.Symmetric).EigenValues.Select(v => v.Real).Order().ToArray();
         }
         catch (MathNet.Numerics.NonConvergenceException)
         {
             return new(StationaryKind.Undecided, [], false, "the eigendecomposition of ∂²L/∂x² did not converge, so the curvature is unknown");
         }
         var values = evd.EigenValues.Select(v => v.Real).ToArray();
-        var order = Enumerable.Range(0, n).OrderBy(i => values[i]).ToArray();
-        var sorted = order.Select(i => values[i]).ToArray();
-        var largest = sorted.Max(Math.Abs);
+        var largest = values.Max(Math.Abs);
         var zero = RelativeZero * largest;
-        int negative = sorted.Count(v => v < -zero), positive = sorted.Count(v => v > zero);
+        int negative = values.Count(v => v < -zero), positive = values.Count(v => v > zero);
         var shown = "eigenvalues of ∂²L/∂x²: " + ShowEigenvalues(sorted);
         if (negative == n) return new(StationaryKind.Maximum, sorted, false, shown);
         if (negative > 0 && positive > 0) return new(StationaryKind.Saddle, sorted, false, shown);
         if (positive == n) return new(StationaryKind.Minimum, sorted, false, shown);
+        // A flat eigenvector v' of H' is the direction S v' in x, probed as a unit vector.
         var flat = new List<double[]>();
         for (var k = 0; k < n; k++)
             if (Math.Abs(values[k]) <= zero)
-                flat.Add(Enumerable.Range(0, n).Select(i => evd.EigenVectors[i, k]).ToArray());
+            {
+                var v = Enumerable.Range(0, n).Select(i => s[i] * evd.EigenVectors[i, k]).ToArray();
+                var length = Math.Sqrt(Dot(v, v));
+                flat.Add(v.Select(e => e / length).ToArray());
+            }
         return Probe(x, sorted, shown, negative > 0, positive > 0, flat, gradientAt, reference);
+    }
+
+    /// <summary>
+    /// Jacobi's scaling of a symmetric matrix H (n × n, row by row) for decisions on its eigenvalues: S =
+    /// diag(sᵢ), sᵢ the power of 2 nearest 1/√|H_ii| (<see cref="LinearAlgebra.PowerOfTwo"/>; a row's largest
+    /// |entry| where H_ii = 0, 1 for a zero row). H' = S H S has the eigenvalues' signs of H (Sylvester) and a
+    /// unit-sized diagonal in any units of x: with x → D x, H → D⁻¹ H D⁻¹ and S H S changes only by powers
+    /// of two within √2 of 1. Powers of 2 make the scaling exact (1/√2 itself made H' = diag(1 − 2⁻⁵², 0) and
+    /// a flat Newton step of 1 + 2⁻⁵² on the book's x1). Source: van der Sluis (1969): the diagonal scaling
+    /// to a unit diagonal is within a factor n of the best for the condition of a symmetric positive definite
+    /// matrix. Used by Newton's modified step and by <see cref="Classify"/>.
+    /// </summary>
+    internal static double[] JacobiScale(ReadOnlySpan<double> hessian, int n)
+    {
+        var s = new double[n];
+        for (var r = 0; r < n; r++)
+        {
+            var d = Math.Abs(hessian[r * n + r]);
+            if (!(d > 0)) for (var c = 0; c < n; c++) d = Math.Max(d, Math.Abs(hessian[r * n + c]));
+            s[r] = 1.0 / LinearAlgebra.PowerOfTwo(d, 0.5);
+        }
+        return s;
     }
 
     /// <summary>

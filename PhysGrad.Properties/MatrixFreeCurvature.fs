@@ -79,30 +79,23 @@ let ``matrix-free curvature gives the dense verdict on known spectra`` (seed: in
 /// at x = 1, ∇L = 0, so the run stops at once at a stationary point, which it must classify.
 type private Diagonal(d: float[]) =
     let n = d.Length
-    member val DenseRequests = 0 with get, set
-    interface IDifferentiableProblem with
-        member _.N = n
-        member _.M = 0
-        member _.Supported = Capabilities.Value ||| Capabilities.Gradient ||| Capabilities.HessianVector ||| Capabilities.Hessian
-        member _.Value x = Array.fold2 (fun s di xi -> s + 0.5 * di * (xi - 1.0) ** 2.0) 0.0 d x
-        member _.ValueGradient(x, gradient) =
-            for i in 0 .. n - 1 do gradient.[i] <- d.[i] * (x.[i] - 1.0)
-            Array.fold2 (fun s di xi -> s + 0.5 * di * (xi - 1.0) ** 2.0) 0.0 d x
-        member this.LossInX(_, _, _) =
-            this.DenseRequests <- this.DenseRequests + 1
-            raise (NotSupportedException "the dense Hessian of a 10⁴-variable problem must not be asked for")
-        member _.HessianVector(x, v, gradient, hv) =
-            for i in 0 .. n - 1 do
-                gradient.[i] <- d.[i] * (x.[i] - 1.0)
-                hv.[i] <- d.[i] * v.[i]
-            Array.fold2 (fun s di xi -> s + 0.5 * di * (xi - 1.0) ** 2.0) 0.0 d x
-        member _.Simulate(_: float[], _: float[]) = raise (NotSupportedException "no outputs")
-        member _.Simulate(_: float[], _: float[], _: float[]) = raise (NotSupportedException "no outputs")
-        member _.LossInY(_: float[], _: float[]) : float = raise (NotSupportedException "no outputs")
-        member _.LossInY(_: float[], _: float[], _: float[]) : float = raise (NotSupportedException "no outputs")
-        member _.JacobianVector(_, _, _, _) = raise (NotSupportedException "no outputs")
-        member _.JacobianTransposeVector(_, _, _, _) = raise (NotSupportedException "no outputs")
-        member _.TryInvert(_, _, _) = false
+    let value (x: float[]) = Array.fold2 (fun s di xi -> s + 0.5 * di * (xi - 1.0) ** 2.0) 0.0 d x
+    let mutable denseRequests = 0
+    let problem =
+        TestHelpers.withoutOutputs n (Capabilities.Value ||| Capabilities.Gradient ||| Capabilities.HessianVector ||| Capabilities.Hessian)
+            (fun x gradient ->
+                for i in 0 .. n - 1 do gradient.[i] <- d.[i] * (x.[i] - 1.0)
+                value x)
+            (fun x v gradient hv ->
+                for i in 0 .. n - 1 do
+                    gradient.[i] <- d.[i] * (x.[i] - 1.0)
+                    hv.[i] <- d.[i] * v.[i]
+                value x)
+            (fun _ _ _ ->
+                denseRequests <- denseRequests + 1
+                raise (NotSupportedException "the dense Hessian of a 10⁴-variable problem must not be asked for"))
+    member _.DenseRequests = denseRequests
+    member _.Problem = problem
 
 /// d₀ = ½, d_{n−1} = 4 and the rest from 1 to 2 (a strict minimum: converged), and the same with
 /// d₀ = −1 (a saddle: one negative eigenvalue, the rest positive), classified from H v products alone.
@@ -115,7 +108,7 @@ let ``a zero step at 10^4 variables is classified without the dense Hessian`` (s
     let n = 10000
     let d = Array.init n (fun i -> if i = 0 then (if saddle then -1.0 else 0.5) elif i = n - 1 then 4.0 else 1.0 + float i / float n)
     let problem = Diagonal(d)
-    let run = Optimizer.Run(problem, StandardRules.For(Method.GradientDescent, 0.1), Array.create n 1.0, 10)
+    let run = Optimizer.Run(problem.Problem, StandardRules.For(Method.GradientDescent, 0.1), Array.create n 1.0, 10)
     Assert.Equal(0, problem.DenseRequests)
     let curvature = run.Exit.Curvature
     Assert.NotNull(curvature)

@@ -84,6 +84,24 @@ let ``the sparse route of the numeric inverse finds what the dense route finds, 
          && bd <= goal && bs <= goal && apart <= bound)
         |> Prop.label (sprintf "n = %d: dense %O, backward error %g u; sparse %O, %g u; goal %g u; x apart by %g (bound %g)" n d bd s bs goal apart bound))
 
+/// The inexact Newton route's forcing term is relative to y's scale: the outputs written in units 2^b
+/// (b from −27 to 27, exact in binary) take the same Newton and LSQR iterations. The former
+/// √(‖r‖/(1 + ‖y‖)) was absolute: at y of size 2⁻²⁷ it asked LSQR for a residual 10⁴ times smaller
+/// relative to ‖r‖ than at size 1, and at 2²⁷ for one up to 0.1.
+[<Property(MaxTest = 60)>]
+let ``the sparse route takes the same Newton and LSQR iterations with the outputs in units 2^b`` () =
+    Prop.forAll (Arb.fromGen (Gen.zip (cases |> Arb.toGen) (Gen.choose (-27, 27)))) (fun (case, b) ->
+        let n = case.Simulator.Length
+        let report (simulator: string[]) =
+            let problem = compile simulator (Array.zeroCreate n) case.Start
+            let y = Array.zeroCreate n
+            problem.Simulate(case.Truth, y)
+            problem.InvertNumericallyReporting(y, case.Start, Array.zeroCreate n, Nullable InverseMethod.NewtonKrylov)
+        let unscaled = report case.Simulator
+        let scaled = report (case.Simulator |> Array.map (sprintf "2^(%d)*(%s)" b))
+        (unscaled.Found && scaled.Found && unscaled.Iterations = scaled.Iterations && unscaled.KrylovIterations = scaled.KrylovIterations)
+        |> Prop.label (sprintf "n = %d, outputs in units 2^%d: %O vs %O" n b unscaled scaled))
+
 /// The Rosenbrock residuals of THEORY §7 at n variables: r_i = 10(x_{i+1} − x_i²), r_{n−1} = 1 − x_0.
 let private rosenbrock = Rosenbrock.texts
 

@@ -168,3 +168,76 @@ let ``gd with a step too small to move x is stalled, not converged, whatever y's
     let run = Optimizer.Run(p, Method.GradientDescent, 0.01, start, 10)
     Assert.Equal(StopReason.Stalled, run.StopReason)
     Assert.Equal(1, run.Exit.Iteration)
+
+/// A symmetric A (2–4 variables) strictly diagonally dominant with diagonal entries ±(1 + k/10) and
+/// off-diagonal ones of at most 0.6/n: by Gershgorin its eigenvalues have the diagonal's signs, each at
+/// least 0.4 from 0, so its kind (minimum, maximum, saddle) is known and no eigenvalue is near zero.
+/// With units 10^k on each variable (k from −8 to 8), H = D A D.
+let private definite =
+    gen {
+        let! n = Gen.choose (2, 4)
+        let! signs = Gen.arrayOfLength n (Gen.elements [ -1.0; 1.0 ])
+        let! diagonal = Gen.arrayOfLength n (Gen.choose (0, 9))
+        let! off = Gen.arrayOfLength (n * n) (Gen.choose (-6, 6))
+        let! k = Gen.arrayOfLength n (Gen.choose (-8, 8))
+        let a =
+            Array2D.init n n (fun i j ->
+                if i = j then signs.[i] * (1.0 + float diagonal.[i] / 10.0)
+                else float off.[min i j * n + max i j] / 10.0 / float n)
+        return a, k
+    }
+    |> Arb.fromGen
+
+[<Property(MaxTest = 100)>]
+let ``Curvature.Classify decides on the Jacobi-scaled Hessian: H = D A D in units 10^k has A's kind, unprobed`` () =
+    Prop.forAll definite (fun (a, k) ->
+        let n = Array2D.length1 a
+        let d = k |> Array.map (fun e -> Math.Pow(10.0, float -e))
+        let h = Array.init (n * n) (fun e -> d.[e / n] * a.[e / n, e % n] * d.[e % n])
+        let gradientAt (x: float[]) = Array.init n (fun i -> Array.fold (+) 0.0 (Array.init n (fun j -> h.[i * n + j] * x.[j])))
+        let positive = Array.init n (fun i -> a.[i, i] > 0.0)
+        let expected =
+            if Array.forall id positive then StationaryKind.Minimum
+            elif Array.forall not positive then StationaryKind.Maximum
+            else StationaryKind.Saddle
+        let c = Curvature.Classify(Array.zeroCreate n, ReadOnlySpan h, Func<_, _> gradientAt)
+        // Unscaled, 10¹⁶ between the units made the small eigenvalues "zero" next to the large ones, and the
+        // probe (evidence, not proof) settled the kind.
+        (c.Kind = expected && not c.Probed)
+        |> Prop.label (sprintf "units 10^%A: %O (expected %O, unprobed)" k c expected))
+
+/// L = Σ (uᵢ − 1)² − (uᵢ − 1)⁴ with uᵢ = xᵢ/Dᵢ, a strict minimum at x = D (L = 0, ∂L/∂x = 0 exactly), given
+/// as L and ∂L/∂x only, so the curvature at the stop comes from central differences of the gradient.
+let private quarticWell (d: float[]) =
+    let n = d.Length
+    let value (x: float[]) = Array.fold2 (fun s (di: float) (xi: float) -> let e = xi / di - 1.0 in s + e * e - e ** 4.0) 0.0 d x
+    let gradientOnly _ = raise (NotSupportedException "gradient only")
+    TestHelpers.withoutOutputs n (Capabilities.Value ||| Capabilities.Gradient)
+        (fun x gradient ->
+            for i in 0 .. n - 1 do
+                let e = x.[i] / d.[i] - 1.0
+                gradient.[i] <- (2.0 * e - 4.0 * e ** 3.0) / d.[i]
+            value x)
+        (fun _ _ _ _ -> gradientOnly ())
+        (fun _ _ _ -> gradientOnly ())
+
+[<Property(MaxTest = 60)>]
+let ``the difference Hessian steps relative to each variable: the quartic well in units 10^k is a minimum`` () =
+    // With h = 10⁻⁵(1 + |x_k|), a variable of size 10⁻⁸ was stepped 1000 of its units, where −(u − 1)⁴
+    // dominates: the difference Hessian came out negative and the minimum "a maximum". With h_k = ε^⅓·|x_k| the
+    // difference is 2/D_k² to a relative O(ε^⅔), and the kind is decided on the Jacobi-scaled H.
+    let units = Gen.arrayOfLength 2 (Gen.choose (-8, 8)) |> Gen.map (Array.map (fun k -> Math.Pow(10.0, float k))) |> Arb.fromGen
+    Prop.forAll units (fun d ->
+        let run = Optimizer.Run(quarticWell d, Rules.StandardRules.For(Method.GradientDescent, 0.1), Array.copy d, 10)
+        let c = run.Exit.Curvature
+        (run.StopReason = StopReason.Converged && not (isNull c) && c.Kind = StationaryKind.Minimum && not c.Probed)
+        |> Prop.label (sprintf "units %A: %O, %O" d run.StopReason c))
+
+[<Fact>]
+let ``the quartic well with both variables in units 1e-8 is a minimum (the difference step, not the scaling, decides)`` () =
+    // One unit for both, so H = diag(2, 2)·10¹⁶ needs no scaling to be classified. The former step
+    // h = 10⁻⁵(1 + |x|) is δ = 1000 in u, and the difference (2 − 4δ²)/D² of the gradient is negative: "a maximum".
+    let d = [| 1e-8; 1e-8 |]
+    let run = Optimizer.Run(quarticWell d, Rules.StandardRules.For(Method.GradientDescent, 0.1), Array.copy d, 10)
+    Assert.Equal(StopReason.Converged, run.StopReason)
+    Assert.Equal(StationaryKind.Minimum, run.Exit.Curvature.Kind)

@@ -84,6 +84,28 @@ let unevaluated n (supported: Capabilities) =
         member _.HessianVector(_, _, _, _) = failwith "not evaluated"
         member _.TryInvert(_, _, _) = false }
 
+/// A problem of n variables without outputs (M = 0), given by L and ∂L/∂x (`valueGradient x g` returns L
+/// and writes ∂L/∂x into g) and, when `supported` says so, H v (`hessianVector x v g hv`, returning L) and
+/// the dense Hessian (`lossInX x g h`); asking for outputs fails.
+let withoutOutputs n (supported: Capabilities) (valueGradient: float[] -> float[] -> float)
+                   (hessianVector: float[] -> float[] -> float[] -> float[] -> float) (lossInX: float[] -> float[] -> float[] -> float) =
+    let noOutputs () = raise (NotSupportedException "no outputs")
+    { new IDifferentiableProblem with
+        member _.N = n
+        member _.M = 0
+        member _.Supported = supported
+        member _.Value x = valueGradient x (Array.zeroCreate n)
+        member _.ValueGradient(x, gradient) = valueGradient x gradient
+        member _.LossInX(x, gradient, hessian) = lossInX x gradient hessian
+        member _.HessianVector(x, v, gradient, hv) = hessianVector x v gradient hv
+        member _.Simulate(_: float[], _: float[]) = noOutputs ()
+        member _.Simulate(_: float[], _: float[], _: float[]) = noOutputs ()
+        member _.LossInY(_: float[], _: float[]) : float = noOutputs ()
+        member _.LossInY(_: float[], _: float[], _: float[]) : float = noOutputs ()
+        member _.JacobianVector(_, _, _, _) = noOutputs ()
+        member _.JacobianTransposeVector(_, _, _, _) = noOutputs ()
+        member _.TryInvert(_, _, _) = false }
+
 // ---- kernels on exactly representable numbers --------------------------------------------------------
 
 /// k/4 as an exact constant: the loop tests build every coefficient and target as a multiple of 1/4, so

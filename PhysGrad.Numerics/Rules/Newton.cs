@@ -260,17 +260,7 @@ public sealed class Newton : RuleBase
         // row), in the variables z = S⁻¹x: Newton's step is invariant to the units of x, and its numerical
         // rank must be too (unscaled, H = diag(2·10¹⁶, 2) at x in units of 10⁻⁸ and 1 had a "zero"
         // eigenvalue). Congruence keeps the eigenvalues' signs (Sylvester), so the class is H's; Δx = S Δz.
-        var s = new double[n];
-        for (var r = 0; r < n; r++)
-        {
-            var d = Math.Abs(hx[r * n + r]);
-            if (!(d > 0)) for (var c = 0; c < n; c++) d = Math.Max(d, Math.Abs(hx[r * n + c]));
-            // The power of two nearest 1/√|H_ii|: scaling by it is exact, so the decisions and the flat step are
-            // the same numbers at every power-of-two change of units (1/√2 itself made H' = diag(1 − 2⁻⁵², 0)
-            // and a flat step of 1 + 2⁻⁵² on the book's x1; within a factor √2 of Jacobi's S, which is all the
-            // rank decision needs).
-            s[r] = d > 0 && double.IsFinite(d) ? Math.ScaleB(1.0, -(int)Math.Round(Math.Log2(d) / 2)) : 1.0;
-        }
+        var s = Curvature.JacobiScale(hx, n);
         var h = MathNet.Numerics.LinearAlgebra.Double.DenseMatrix.Create(n, n, 0);
         var original = MathNet.Numerics.LinearAlgebra.Double.DenseMatrix.Create(n, n, 0);
         for (var r = 0; r < n; r++)
