@@ -283,8 +283,10 @@ module Simplify =
             | Number q -> q, Array.tail fs
             | _ -> Rational.One, fs
 
+        // A fractional content only with a small denominator: 2.5e-20·x1 − 2 read exactly has content
+        // 1/(4·10^19), and taking it out wrote x1 − 8E+19 beside a coefficient of 6.25E-40.
         let contentOfFactor (ts: Expr[], n, (g, d, negative)) =
-            let k = Rational.Create(g, (if whole then d else System.Numerics.BigInteger.One))
+            let k = Rational.Create(g, (if whole && d <= System.Numerics.BigInteger 1000 then d else System.Numerics.BigInteger.One))
             ts, n, (if negative then -k else k)
 
         let factors = rest |> Array.map (fun f -> f, sumFactor f |> Option.map contentOfFactor)
