@@ -232,11 +232,15 @@ public static class RulePrinter
     /// holds exp(2·x1) − 2·exp(x1) as a product, and is ∞/∞ at x1 = 400 where the step is −η/2.</remarks>
     private static (SharedBlock Block, StableDifference Difference)? StableVariant(RuleBlock block, IReadOnlyList<string> state, string prefix)
     {
-        foreach (var cores in new[] { block.Cores, [.. block.Cores.Select(e => Simplify.Expand(ExpandBudget, e))] })
+        foreach (var cores in StableCandidates(block.Cores))
             if (Evaluate.StableFormMatters([.. state], cores) is { } difference)
                 return (SharedTerms.Extract(prefix, Stable.RewriteMany(cores)), difference.Value);
         return null;
     }
+
+    /// <summary>The forms of a rule whose stable rewrite is tried, in order: as derived, then with products of sums multiplied out.</summary>
+    internal static Expr[][] StableCandidates(IReadOnlyList<Expr> cores) =>
+        [[.. cores], [.. cores.Select(e => Simplify.Expand(ExpandBudget, e))]];
 
     /// <summary>The most terms multiplying out one step may create for the stable form's second candidate.</summary>
     private const int ExpandBudget = 400;

@@ -161,8 +161,8 @@ let ``diff's C# compiles and computes f whatever the variables are named`` () =
 [<Fact>]
 let ``PG's skip message prints the equation with the rules' exact constants`` () =
     let code, out, err = Cli.run [ "derive"; "--simulator"; "0.1*x0^2 + x1; 3e8*x1 - x0"; "--methods"; "ig,pg,gn" ]
-    // PG has no closed form here (exit 1 after the other rules); the message names the equation it stopped at.
-    Assert.Equal(1, code)
+    // PG has no closed form here (a failing exit after the other rules); the message names the equation it stopped at.
+    Assert.NotEqual(0, code)
     Assert.Contains("gn:", out)
     // 10·y0 − y1/(3e8·0.1) = x0/(3e8·0.1) + x0², solved exactly: 3.3333333333333334E-08 and 1*x0^2 came
     // from solving in doubles.
