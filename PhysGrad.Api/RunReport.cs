@@ -202,26 +202,11 @@ public static class RunReport
     /// <summary>
     /// A vector for a table: <c>[0.100000, 0.200000]</c> in full up to <paramref name="shown"/> values,
     /// else the first two, an ellipsis and the last with the count: <c>[0.1, 0.2, …, 0.9] (100 values)</c>.
+    /// Each component has its own <paramref name="significant"/> digits, whatever the others' size: x* =
+    /// [1E+08, 1E-08] prints as <c>[1.00000E+08, 1.00000E-08]</c>, never with the small one as 0 (a point
+    /// of a run or a found x* has independent components; only a reference example's long y* header drops
+    /// rounding noise, <see cref="Numbers.ComputedVector"/>).
     /// </summary>
     public static string FormatVector(IReadOnlyList<double> values, int shown = 4, int significant = 6) =>
         NumberText.Vector(values, v => NumberText.Table(v, significant), shown);
-
-    /// <summary>
-    /// A computed vector (a run's final x, a found x*) for a table, as <see cref="FormatVector(IReadOnlyList{double}, int, int)"/>
-    /// with rounding noise written as 0 (<see cref="NumberText.Vector"/>'s rule: below 2⁻⁴² of the vector's
-    /// largest magnitude, capped at <paramref name="problemScale"/>, the problem's scale in that space).
-    /// </summary>
-    public static string FormatComputed(IReadOnlyList<double> values, double problemScale = double.PositiveInfinity, int shown = 4, int significant = 6) =>
-        NumberText.Vector(values, v => NumberText.Table(v, significant), shown, dropNoise: true, problemScale: problemScale);
-
-    /// <summary>
-    /// The scale of a problem in x: the largest finite magnitude of the start and of x* (when known), the
-    /// cap of the noise rule for the runs' points (<see cref="FormatComputed"/>); +∞ when both are 0 or
-    /// missing (then each vector is judged at its own largest magnitude).
-    /// </summary>
-    public static double ScaleOf(IEnumerable<double> start, IEnumerable<double>? target)
-    {
-        var scale = start.Concat(target ?? []).Where(double.IsFinite).Select(Math.Abs).DefaultIfEmpty(0).Max();
-        return scale > 0 ? scale : double.PositiveInfinity;
-    }
 }

@@ -1,0 +1,66 @@
+/// Faults of the new-user trial 20, each fixed as a kind: a small component printed as 0 next to a large
+/// one; train's median line was a geometric mean of two seeds; a numerical limit printed digits below its
+/// error bound; overlap was judged on shared points (start, target) and a far x* squashed the runs; an SI
+/// prefix on a powered unit (cs^3); "must be a positive number" for a value that was positive; two legend
+/// forms for runs, and a JSON "unique" that claimed more than the table.
+module PhysGrad.Properties.TrialFaults20b
+
+open System
+open System.Globalization
+open System.Text.Json
+open System.Text.RegularExpressions
+open Xunit
+open FsCheck
+open FsCheck.FSharp
+open FsCheck.Xunit
+open PhysGrad
+open PhysGrad.Numerics
+open PhysGrad.Numerics.Learning
+open PhysGrad.Symbolic
+
+let private run = Cli.run
+
+/// A fresh directory for a command's plots.
+let private outDir () = IO.Path.Combine(IO.Path.GetTempPath(), "physgrad-20b-" + Guid.NewGuid().ToString("N"))
+
+let private line (prefix: string) (out: string) =
+    out.Split('\n') |> Array.find (fun l -> l.StartsWith prefix)
+
+/// The components of a printed vector "[a, b, c]".
+let private components (text: string) =
+    text.Substring(1, text.IndexOf ']' - 1).Split(", ") |> Array.map (fun s -> Double.Parse(s, CultureInfo.InvariantCulture))
+
+// ---- 1. every component of a printed vector has its own significant digits ----------------------------
+
+/// Vectors of 2 to 4 components, each ±m·10^e with e from −12 to 12: sizes 24 decades apart side by side.
+let private spread =
+    gen {
+        let! n = Gen.choose (2, 4)
+        let! parts = Gen.listOfLength n (Gen.zip3 (Gen.choose (1000, 9999)) (Gen.choose (-12, 12)) (Gen.elements [ 1.0; -1.0 ]))
+        return parts |> List.map (fun (m, e, s) -> s * float m / 1000.0 * Math.Pow(10.0, float e)) |> Array.ofList
+    }
+
+[<Property(MaxTest = 300)>]
+let ``every printed component parses back to within its six significant digits, and a nonzero one stays nonzero`` () =
+    Prop.forAll (Arb.fromGen spread) (fun v ->
+        // The table's form (compare's x* line and final x column) and the prose form (headers, messages).
+        [ RunReport.FormatVector v; NumberText.Vector v ]
+        |> List.forall (fun text ->
+            let back = components text
+            // Six significant digits: half a unit in the sixth, 5E-06 of the value (and a little for the
+            // decimal → binary rounding of the parse).
+            Array.forall2 (fun (p: float) (x: float) -> p <> 0.0 && abs (p - x) <= 5.0000001e-6 * abs x) back v))
+
+[<Fact>]
+let ``compare prints x* and the final points of 1e-8·x0 and 1e8·x1 with their small components`` () =
+    // x* = (1/1e-8, 1/1e8) = (1e8, 1e-8); every run's x1 stays near 1e-8·(its fraction of the way), never 0.
+    let code, out, err = run [ "compare"; "--simulator"; "1e-8*x0; 1e8*x1"; "--target"; "1,1"; "--start"; "0,0"; "--methods"; "newton,pg"; "--out"; outDir () ]
+    Assert.True((code = 0), out + err)
+    let star = line "x* = " out
+    let xs = components (star.Substring 5)
+    Assert.Equal(1e8, xs.[0], 1e8 * 1e-5)
+    Assert.True(abs (xs.[1] - 1e-8) <= 1e-13, star)
+    for m in [ "newton "; "pg " ] do
+        let row = line m out
+        let final = components (row.Substring(row.IndexOf '['))
+        Assert.True(final.[1] > 0.5e-8 && final.[1] <= 1e-8, row)
