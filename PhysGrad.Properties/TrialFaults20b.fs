@@ -64,3 +64,36 @@ let ``compare prints x* and the final points of 1e-8·x0 and 1e8·x1 with their 
         let row = line m out
         let final = components (row.Substring(row.IndexOf '['))
         Assert.True(final.[1] > 0.5e-8 && final.[1] <= 1e-8, row)
+
+// ---- 2. train's median line is the table's median ---------------------------------------------------------
+
+/// A run of `method` from `seed` whose loss is `loss` at steps 0, 10, …, 100.
+let private flat (method: TrainingMethod) seed loss =
+    let points = Array.init 11 (fun k -> TrainingPoint(10 * k, 0.01 * float (10 * k), loss, nan))
+    TrainingHistory(TrainingSettings(method, 0.1, 256), seed, points, 0L, false)
+
+[<Fact>]
+let ``with two seeds the plotted median is the table's, the mean of the two, and the legend says so`` () =
+    // Adam's seeds at 0.1 and 10 (log axis: 0.1 … 10 holds three powers of ten): the median of two is their
+    // mean, 5.05, not the geometric mean 1 that a median of the logarithms gives. GN's seeds are at 1 and 100.
+    let histories = [| flat TrainingMethod.Adam 1 0.1; flat TrainingMethod.Adam 2 10.0; flat TrainingMethod.GaussNewton 1 1.0; flat TrainingMethod.GaussNewton 2 100.0 |]
+    let summaries = Training.Summarize [| for h in histories -> TrainingRun h |]
+    let plot = Training.Plots(histories, "test") |> Seq.pick (fun struct (n, p) -> if n = "loss-steps" then Some p else None)
+    for method, summary in Seq.zip [ TrainingMethod.Adam; TrainingMethod.GaussNewton ] summaries do
+        Assert.Equal((if method = TrainingMethod.Adam then 5.05 else 50.5), summary.MedianLoss, 12)
+        let line =
+            plot.GetPlottables() |> Seq.pick (function
+                | :? ScottPlot.Plottables.Scatter as s when s.Color = Training.ColorOf method -> Some s
+                | _ -> None)
+        for p in line.Data.GetScatterPoints() do
+            Assert.Equal(Math.Log10 summary.MedianLoss, p.Y, 9)
+    Assert.Contains("median of 2 seeds (mean of the middle two)", plot.Axes.Title.Label.Text)
+
+[<Fact>]
+let ``with three seeds the median line is the middle seed on a log axis`` () =
+    let histories = [| for s, l in [ 1, 0.01; 2, 0.3; 3, 100.0 ] -> flat TrainingMethod.Adam s l |]
+    let plot = Training.Plots(histories, "test") |> Seq.pick (fun struct (n, p) -> if n = "loss-steps" then Some p else None)
+    let line = plot.GetPlottables() |> Seq.pick (function :? ScottPlot.Plottables.Scatter as s -> Some s | _ -> None)
+    for p in line.Data.GetScatterPoints() do
+        Assert.Equal(Math.Log10 0.3, p.Y, 9)
+    Assert.DoesNotContain("mean of the middle two", plot.Axes.Title.Label.Text)
