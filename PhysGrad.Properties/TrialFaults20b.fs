@@ -97,3 +97,49 @@ let ``with three seeds the median line is the middle seed on a log axis`` () =
     for p in line.Data.GetScatterPoints() do
         Assert.Equal(Math.Log10 0.3, p.Y, 9)
     Assert.DoesNotContain("mean of the middle two", plot.Axes.Title.Label.Text)
+
+// ---- 3. a numerical limit prints the digits its bound justifies ----------------------------------------
+
+[<Theory>]
+[<InlineData("x*log(x)", "0")>]
+[<InlineData("x^2*log(x)", "0")>]
+[<InlineData("sin(x)^2*log(x^2)", "0")>]
+[<InlineData("sin(x)/x", "1")>]
+[<InlineData("(1 - cos(x))/x^2", "0.5")>]
+[<InlineData("(exp(x) - 1)/x", "1")>]
+[<InlineData("tan(3*x)/x", "3")>]
+let ``diff says what a removable singularity tends to with no digit below the limit's bound`` (f: string, limit: string) =
+    let code, out, err = run [ "diff"; "-f"; f; "--at"; "0" ]
+    Assert.True((code = 0), out + err)
+    let m = Regex.Match(out, @"f tends to (\S+) \(a numerical limit, to within (\S+)\)")
+    Assert.True(m.Success, out)
+    Assert.Equal(limit, m.Groups.[1].Value)
+
+[<Fact>]
+let ``x^x at 0 has the value 1 of its formula, not a limit`` () =
+    let code, out, err = run [ "diff"; "-f"; "x^x"; "--at"; "0" ]
+    Assert.True((code = 0), out + err)
+    Assert.Contains("f = 1\n", out.Replace("\r", ""))
+    Assert.DoesNotContain("tends to", out)
+
+[<Property(MaxTest = 300)>]
+let ``a limit's text is within its bound of the value and has no digit below the bound's decade`` () =
+    let gen =
+        gen {
+            let! m = Gen.choose (1000000, 9999999)
+            let! e = Gen.choose (-14, 8)
+            let! b = Gen.choose (-9, 0)
+            let! s = Gen.elements [ 1.0; -1.0 ]
+            return s * float m / 1e6 * Math.Pow(10.0, float e), Math.Pow(10.0, float b)
+        }
+    Prop.forAll (Arb.fromGen gen) (fun (v, bound) ->
+        let text = PointLimits.Text(v, bound)
+        let back = Double.Parse(text, CultureInfo.InvariantCulture)
+        // Within the bound (or six digits' rounding where the bound asks for more), and 0 only below it.
+        let near = abs (back - v) <= max bound (5.0000001e-6 * abs v)
+        let zero = (back = 0.0) = (abs v < bound)
+        // Significant digits printed: none finer than the bound's decade.
+        let mantissa = Regex.Match(text, @"^-?([0-9.]+)").Groups.[1].Value.Replace(".", "").TrimStart('0')
+        let allowed = max 1 (int (floor (log10 (abs v))) - int (floor (log10 bound)) + 1)
+        (near && zero && (back = 0.0 || mantissa.Length <= allowed))
+        |> Prop.label (sprintf "%g ± %g printed %s" v bound text))
