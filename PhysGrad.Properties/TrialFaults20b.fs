@@ -143,3 +143,65 @@ let ``a limit's text is within its bound of the value and has no digit below the
         let allowed = max 1 (int (floor (log10 (abs v))) - int (floor (log10 bound)) + 1)
         (near && zero && (back = 0.0 || mantissa.Length <= allowed))
         |> Prop.label (sprintf "%g ± %g printed %s" v bound text))
+
+// ---- 4. overlap is a shared stretch of path; a far x* leaves the runs visible --------------------------
+
+[<Fact>]
+let ``paths that share only their endpoints do not overlap; identical paths and a path on a path do`` () =
+    let box = TrajectoryPlots.Box(0.0, 1.0, 0.0, 1.0)
+    let below = [| struct (0.0, 0.0); struct (0.9, 0.3); struct (1.0, 1.0) |]
+    let above = [| struct (0.0, 0.0); struct (0.3, 0.9); struct (1.0, 1.0) |]
+    Assert.False(TrajectoryPlots.Overlaps(below, above, box))
+    Assert.False(TrajectoryPlots.Overlaps(above, below, box))
+    // Many points bunched at the shared end (a run zigzagging around x*) still share no stretch.
+    let bunched = Array.append [| struct (0.0, 0.0); struct (0.3, 0.9) |] [| for k in 0..20 -> struct (1.0 - 0.001 * float (k % 2), 1.0) |]
+    Assert.False(TrajectoryPlots.Overlaps(below, bunched, box))
+    Assert.True(TrajectoryPlots.Overlaps(below, below, box))
+    // The first half of a path, walked with other points, lies under it.
+    Assert.True(TrajectoryPlots.Overlaps(below, [| struct (0.0, 0.0); struct (0.2, 0.0667); struct (0.45, 0.15) |], box))
+
+let private runsOf (comparison: Comparison) = comparison.Results |> Seq.map (fun r -> r.Run) |> Array.ofSeq
+
+let private figureOf (problem: PhysicsProblem) (comparison: Comparison) name =
+    TrajectoryPlots.Figures(runsOf comparison, problem.Definition, comparison.Target) |> Seq.find (fun f -> f.Name = name)
+
+let private entries (plot: ScottPlot.Plot) =
+    plot.Legend.ManualItems |> Seq.map (fun i -> i.LabelText.Replace('\n', ' ')) |> Array.ofSeq
+
+[<Fact>]
+let ``hig's path apart from newton-cg's, lm's and gn's is said to overlap none of them; adam under lm is`` () =
+    let problem = PhysicsProblem.FromText("2*x0 + x1; x0 - x1", [| 3.0; 0.0 |], [| 0.0; 0.0 |])
+    let comparison = problem.CompareMethods(MethodCatalog.Parse "lm,newton-cg,bfgs,lbfgs,gn:1,hig:1,adam", 10)
+    let x = entries (figureOf problem comparison "x-space").Panels.[0]
+    let hig = x |> Array.find (fun l -> l.StartsWith "hig")
+    Assert.DoesNotContain("overlaps", hig)
+    let adam = x |> Array.find (fun l -> l.StartsWith "adam")
+    Assert.Contains("overlaps with", adam)
+    Assert.Contains("lm", adam.Substring(adam.IndexOf "overlaps"))
+
+[<Fact>]
+let ``exp(x0) towards 1e-300: x* = −690.8 is marked on the edge and the runs fill the axis`` () =
+    let problem = PhysicsProblem.FromText("exp(x0)", [| 1e-300 |], [| 0.0 |])
+    let comparison = problem.CompareMethods(MethodCatalog.Parse "gd,newton,pg,ig,gn,hig", 10)
+    let figure = figureOf problem comparison "x-space"
+    let plot = figure.Panels.[0]
+    TestHelpers.rendered (fun () -> TrajectoryPlots.Render figure) |> ignore
+    let limits = plot.RenderManager.LastRender.AxisLimits
+    let values = runsOf comparison |> Array.collect (fun r -> r.Trajectory |> Seq.map (fun p -> p.[0]) |> Array.ofSeq)
+    let extent = Array.max values - Array.min values
+    Assert.True(extent > 1.0, sprintf "the runs move %g" extent)
+    // The runs span more than half of the axis (with x* in the range they spanned 3.6 of 850).
+    Assert.True(extent / (limits.Top - limits.Bottom) > 0.5, sprintf "runs %g of axis %O" extent limits)
+    Assert.True(limits.Bottom > -100.0, sprintf "axis %O" limits)
+    let target = entries plot |> Array.find (fun l -> l.StartsWith "target")
+    Assert.Contains("far off the plot at x0 = -690.776", target)
+    // Runs that go different ways are no longer one band: pg is not said to overlap ig and gd.
+    let pg = entries plot |> Array.find (fun l -> l.StartsWith "pg")
+    Assert.DoesNotContain("gd", pg)
+
+[<Fact>]
+let ``a target far beyond runs that do not move along an axis stays in range; one far beyond moving runs does not`` () =
+    let runs = TrajectoryPlots.Box(0.0, 10.0, -1.0, 0.0)
+    Assert.True(TrajectoryPlots.FarTarget(runs, struct (nan, -690.0)))
+    Assert.False(TrajectoryPlots.FarTarget(runs, struct (nan, -9.0)))
+    Assert.False(TrajectoryPlots.FarTarget(TrajectoryPlots.Box(0.0, 10.0, 0.0, 0.0), struct (nan, -690.0)))
