@@ -205,3 +205,35 @@ let ``a target far beyond runs that do not move along an axis stays in range; on
     Assert.True(TrajectoryPlots.FarTarget(runs, struct (nan, -690.0)))
     Assert.False(TrajectoryPlots.FarTarget(runs, struct (nan, -9.0)))
     Assert.False(TrajectoryPlots.FarTarget(TrajectoryPlots.Box(0.0, 10.0, 0.0, 0.0), struct (nan, -690.0)))
+
+// ---- 5. no SI prefix on a powered unit the user did not name ----------------------------------------------
+
+[<Property(MaxTest = 300)>]
+let ``a unit written in given units reads back to itself and puts a prefix on a power only of a given unit`` () =
+    let gen =
+        gen {
+            let! baseUnit = Gen.elements [ "m"; "s"; "kg"; "A" ]
+            let! power = Gen.elements [ -3; -2; -1; 1; 2; 3; 4 ]
+            let! decade = Gen.choose (-12, 12)
+            let! given = Gen.elements [ "ms"; "km"; "s"; "mm"; "g" ]
+            return baseUnit, power, decade, given
+        }
+    Prop.forAll (Arb.fromGen gen) (fun (baseUnit, power, decade, given) ->
+        let u = PhysicalUnit(Math.Pow(10.0, float decade), (Units.parse baseUnit).Pow(Rational.OfInt power).Exponents)
+        let text = u.TextIn [ Units.parse given ]
+        let back = Units.parse text
+        // Every prefixed base unit with a power other than ±1 is the given one (kg is the base unit itself).
+        let powered =
+            Regex.Matches(text, @"(?<![A-Za-zµ])(G|M|k|c|m|µ|n|p)(m|s|g|A)\^-?\(?\d")
+            |> Seq.map (fun m -> m.Groups.[1].Value + m.Groups.[2].Value)
+            |> Seq.forall (fun name -> name = given || name = "kg")
+        (back.Equals u && powered) |> Prop.label (sprintf "%s^%d × 1e%d in %s: %s" baseUnit power decade given text))
+
+[<Fact>]
+let ``units prints gd's step for x1 as 1e-6 s^3 next to x0's 1e-3 s^3, not cs^3`` () =
+    // L = ½(x0·x1 − y*)² in (ms·s)² = 1e-6 s⁴; ∂L/∂x1 = (x0·x1 − y*)·x0 in 1e-3 s² · ms = 1e-6 s³.
+    let code, out, err = run [ "units"; "--simulator"; "x0*x1"; "--unit"; "x0=ms"; "--unit"; "x1=s" ]
+    Assert.True((code = 0), out + err)
+    let gd1 = out.Split('\n') |> Array.find (fun l -> Regex.IsMatch(l, @"^gd\s+x1\s"))
+    Assert.Contains(" 1e-6 s^3 ", gd1)
+    Assert.DoesNotContain("cs^", out)
