@@ -237,3 +237,35 @@ let ``units prints gd's step for x1 as 1e-6 s^3 next to x0's 1e-3 s^3, not cs^3`
     let gd1 = out.Split('\n') |> Array.find (fun l -> Regex.IsMatch(l, @"^gd\s+x1\s"))
     Assert.Contains(" 1e-6 s^3 ", gd1)
     Assert.DoesNotContain("cs^", out)
+
+// ---- 6. a numeric option's message names what is wrong ---------------------------------------------------
+
+[<Theory>]
+[<InlineData("gd:1e400", "is too large for a double")>]
+[<InlineData("gd:inf", "is not finite (an infinity)")>]
+[<InlineData("gd:-0.1", "is negative")>]
+[<InlineData("gd:0", "is zero")>]
+[<InlineData("gd:abc", "is not a number")>]
+[<InlineData("hig:0.3:kappa=1e999", "is too large for a double")>]
+let ``compare's step size message says what is wrong with the value`` (methods: string, why: string) =
+    let code, out, err = run [ "compare"; "--simulator"; "x0^2"; "--target"; "4"; "--start"; "1"; "--methods"; methods; "--out"; outDir () ]
+    Assert.Equal(2, code)
+    Assert.Contains(why, err)
+    Assert.DoesNotContain("must be a positive number,", err + out)
+
+[<Theory>]
+[<InlineData("adam:1e400", "is too large for a double")>]
+[<InlineData("adam:-1", "is negative")>]
+[<InlineData("adam:0", "is zero")>]
+let ``train's rate message says what is wrong with the value`` (methods: string, why: string) =
+    let code, _, err = run [ "train"; "--example"; "hig-toy"; "--steps"; "1"; "--methods"; methods ]
+    Assert.Equal(2, code)
+    Assert.Contains(why, err)
+
+[<Theory>]
+[<InlineData("-1", "is negative")>]
+[<InlineData("0", "is zero")>]
+let ``check's --eta message says what is wrong with the value`` (eta: string, why: string) =
+    let code, _, err = run [ "check"; "--simulator"; "x0^2"; "--start"; "1"; "--target"; "4"; "--eta"; eta ]
+    Assert.Equal(2, code)
+    Assert.Contains(why, err)
