@@ -870,6 +870,23 @@ public static class TrajectoryPlots
     }
 
     /// <summary>
+    /// A run's name in a legend, in one form for every run: <c>gn (η = 0.3)</c>, and for a method run more
+    /// than once, whose label is written as in <c>--methods</c> (<see cref="MethodCatalog.Labels"/>:
+    /// <c>hig:0.3:kappa=-1</c>, <c>gd:0.01 #2</c>), the same form with that label's η and options:
+    /// <c>hig (η = 0.3, kappa = -1)</c>, <c>gd (η = 0.01) #2</c>. A label of another form is kept, with η after it.
+    /// </summary>
+    internal static string LegendName(string label, string name, double eta)
+    {
+        if (label == name) return $"{name} (η = {NumberText.StepSize(eta)})";
+        if (!label.StartsWith(name + ":", StringComparison.Ordinal)) return $"{label} (η = {NumberText.StepSize(eta)})";
+        var hash = label.IndexOf(" #", StringComparison.Ordinal);
+        var (body, number) = hash < 0 ? (label, "") : (label[..hash], label[hash..]);
+        var parts = body.Split(':');
+        var options = parts.Skip(2).Select(o => ", " + o.Replace("=", " = "));
+        return $"{name} (η = {parts[1]}{string.Concat(options)}){number}";
+    }
+
+    /// <summary>
     /// Iterations as short ranges: <c>1, 3–5, 9</c>; beyond <see cref="MaxRanges"/> ranges the first of them
     /// and how many more up to which iteration (<c>1, 3–5, 9 and 40 more stretches to 2999</c>): a run that
     /// leaves the range again and again gave an entry of thousands of ranges, taller and wider than the plot.
@@ -983,8 +1000,7 @@ public static class TrajectoryPlots
         {
             var run = runs[i];
             var color = colors[i];
-            // A label other than the name already carries η (gd:0.01, when gd runs twice).
-            var label = run.Label != run.Name ? run.Label : $"{run.Name} (η = {NumberText.StepSize(run.Eta)})";
+            var label = LegendName(run.Label, run.Name, run.Eta);
             var diverged = run.StopReason == StopReason.Diverged;
             var name = label;
             var (kept, exit, exitIteration) = exploding[i] ? Clip(curves[i], box) : (curves[i], null, -1);

@@ -269,3 +269,34 @@ let ``check's --eta message says what is wrong with the value`` (eta: string, wh
     let code, _, err = run [ "check"; "--simulator"; "x0^2"; "--start"; "1"; "--target"; "4"; "--eta"; eta ]
     Assert.Equal(2, code)
     Assert.Contains(why, err)
+
+// ---- 7. one legend form; the JSON claims what the table does ---------------------------------------------
+
+[<Fact>]
+let ``every run's legend entry reads name (η = …), with its options when the method runs twice`` () =
+    Assert.Equal("hig (η = 0.3, kappa = -1)", TrajectoryPlots.LegendName("hig:0.3:kappa=-1", "hig", 0.3))
+    Assert.Equal("gd (η = 0.01) #2", TrajectoryPlots.LegendName("gd:0.01 #2", "gd", 0.01))
+    Assert.Equal("gn (η = 0.3)", TrajectoryPlots.LegendName("gn", "gn", 0.3))
+    let problem = PhysicsProblem.FromText("2*x0 + x1; x0 - x1", [| 3.0; 0.0 |], [| 0.0; 0.0 |])
+    let comparison = problem.CompareMethods(MethodCatalog.Parse "gn:0.3,hig:0.3:kappa=-1:tau=0.001,hig:0.3", 10)
+    for name in [ "x-space"; "y-space"; "loss" ] do
+        let runsEntries = entries (figureOf problem comparison name).Panels.[0] |> Array.filter (fun l -> not (l.StartsWith "target" || l.StartsWith "start"))
+        Assert.Equal(3, runsEntries.Length)
+        for e in runsEntries do
+            Assert.Matches(@"^(gn|hig) \(η = 0\.3[,)]", e)
+
+[<Fact>]
+let ``a non-square problem's x* is called isolated in JSON, not unique, and nearest in neither`` () =
+    let args = [ "compare"; "--simulator"; "x0 + x1; x0 - x1; x0*x1"; "--target"; "3,1,2"; "--start"; "0,0"; "--out"; outDir () ]
+    let code, out, err = run args
+    Assert.True((code = 0), out + err)
+    let star = line "x* = " out
+    let code, json, err = run (args @ [ "--format"; "json" ])
+    Assert.True((code = 0), json + err)
+    let problem = JsonDocument.Parse(json).RootElement.GetProperty "problem"
+    let mutable unused = Unchecked.defaultof<JsonElement>
+    Assert.False(problem.TryGetProperty("targetXUnique", &unused))
+    Assert.True(problem.GetProperty("targetXIsolated").GetBoolean())
+    // The table says what JSON says about nearness.
+    let nearest = problem.GetProperty("targetXNearest").GetBoolean()
+    Assert.Equal(not nearest, star.Contains "a nearer one may exist")
