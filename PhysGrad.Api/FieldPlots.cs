@@ -154,9 +154,9 @@ public static class FieldPlots
     /// <summary>The most characters a line of a field plot's title holds: about the width of its data area in the title's font.</summary>
     internal const int TitleWidth = 56;
 
-    // The run as a title: its label (which then carries η) or its name and η.
+    // The run as a title, in the legends' one form: gn (η = 0.3), hig (η = 0.3, kappa = -1).
     private static string Title(OptimizerRun run) =>
-        run.Label != run.Name ? run.Label : $"{run.Name} (η = {NumberText.StepSize(run.Eta)})";
+        TrajectoryPlots.LegendName(run.Label, run.Name, run.Eta);
 
     private static Plot Line(OptimizerRun run, double[]? targetX, string prefix, bool[] far, string status)
     {

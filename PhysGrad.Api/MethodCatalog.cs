@@ -217,8 +217,9 @@ public static class MethodCatalog
         // --help lists; an η that is given must be a positive number.
         var etaGiven = pieces.Length >= 2 && !pieces[1].Contains('=');
         var eta = entry.DefaultEta;
-        if (etaGiven && (!TryNumber(pieces[1], out eta) || !(eta > 0) || !double.IsFinite(eta)))
-            throw new SymbolicException(ErrorKind.Invalid, $"The step size in '{part}' must be a positive number, e.g. {entry.Name}:{NumberText.Short(entry.DefaultEta)}.");
+        if (etaGiven && !UserNumbers.TryReadPositive(pieces[1], out eta, out var wrong))
+            throw new SymbolicException(ErrorKind.Invalid,
+                $"The step size in '{part}' must be a positive, finite number, and '{pieces[1]}' {wrong}; write e.g. {entry.Name}:{NumberText.Short(entry.DefaultEta)}.");
         var first = etaGiven ? 2 : 1;
         var options = new Dictionary<string, double>();
         foreach (var piece in pieces.Skip(first))
@@ -235,8 +236,8 @@ public static class MethodCatalog
                     : $"'{part}': {entry.Name} has no option '{key}'{DidYouMean(key, entry.Options.Select(o => o.Name))}; its options are {OptionList(entry)}.");
             if (options.ContainsKey(key))
                 throw new SymbolicException(ErrorKind.Invalid, $"'{part}': the option {key} is given twice.");
-            if (!TryNumber(value, out var number))
-                throw new SymbolicException(ErrorKind.Invalid, $"'{part}': the option {key} needs a number, not '{value}'.");
+            if (!UserNumbers.TryRead(value, out var number, out var problem))
+                throw new SymbolicException(ErrorKind.Invalid, $"'{part}': the option {key} needs a finite number, and '{value}' {problem}.");
             options[key] = number;
         }
         var spec = new MethodSpec(entry.Method, eta, options);

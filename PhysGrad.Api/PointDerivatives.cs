@@ -368,8 +368,10 @@ internal sealed class PointDerivatives
         if (limits.Length == 0 || limits.Any(l => l.Verdict is not (LimitVerdict.Limit or LimitVerdict.OneSidedAbove or LimitVerdict.OneSidedBelow)))
             return "";
         var v = limits[0].Value;
-        if (limits.Any(l => Math.Abs(l.Value - v) > PointLimits.Tolerance * Math.Max(1, Math.Abs(v))))
-            return $"; f tends to different values along different axes ({string.Join(", ", limits.Select((l, j) => $"{PointLimits.Text(l.Value)} along {_names[j]}"))}), so it has no limit here: {todo}";
+        // Each limit is known to within its tolerance: it prints with only the digits that justifies.
+        static double Bound(double value) => PointLimits.Tolerance * Math.Max(1, Math.Abs(value));
+        if (limits.Any(l => Math.Abs(l.Value - v) > Bound(v)))
+            return $"; f tends to different values along different axes ({string.Join(", ", limits.Select((l, j) => $"{PointLimits.Text(l.Value, Bound(l.Value))} along {_names[j]}"))}), so it has no limit here: {todo}";
         var sides = limits.All(l => l.Verdict == LimitVerdict.Limit) ? "from both sides"
             : string.Join(", ", limits.Select((l, j) => l.Verdict switch
             {
@@ -378,9 +380,10 @@ internal sealed class PointDerivatives
                 _ => $"from both sides in {_names[j]}",
             }));
         var along = _n == 1 ? $"as {_names[0]} → {PointLimits.Text(x[0])}" : "along every variable's axis (the limit in other directions may differ)";
-        // A numerical limit: x·log(x) → 0 only like h·log h, and settles at 3.5E-07, within the tolerance of 0.
-        var accuracy = $" (a numerical limit, to within {PointLimits.Text(PointLimits.Tolerance * Math.Max(1, Math.Abs(v)))})";
-        return $"; the formula has no value here (0/0 or 0·∞ as written), but f tends to {PointLimits.Text(v)}{accuracy} {along} {sides}: {todo} (such as its limit)";
+        // A numerical limit: x·log(x) → 0 only like h·log h, and settles at 3.5E-07, within the tolerance of 0,
+        // so it prints as 0: digits below the bound would be false precision.
+        var accuracy = $" (a numerical limit, to within {PointLimits.Text(Bound(v))})";
+        return $"; the formula has no value here (0/0 or 0·∞ as written), but f tends to {PointLimits.Text(v, Bound(v))}{accuracy} {along} {sides}: {todo} (such as its limit)";
     }
 
     /// <summary>Why a value with no failing domain condition is not finite.</summary>

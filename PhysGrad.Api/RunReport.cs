@@ -33,10 +33,17 @@ public static class RunReport
     /// "targetXKind" ("known", "preimageNearStart", "approximateRunEnd" or "none"), "targetXNote" and, for a
     /// preimage found from the start, "targetXBy" ("givenInverse", "derivedInverse" (exact), "derivedInverseAtStart", "newton", "gaussNewton", "continuation",
     /// "bisection", "scan" or "levenbergMarquardt"), "targetXNearest" (true only when x* is shown to be the preimage of y* nearest the start,
+<<<<<<< HEAD
     /// <see cref="TargetPoint.Nearest"/>) and "targetXNearestReason" (why not, <see cref="TargetPoint.NotNearest"/>; null when nearest), "targetXUnique"
     /// (false when y* has other preimages arbitrarily near x*, <see cref="TargetPoint.ManyPreimages"/>: distances are then in y) and
     /// "targetXNotUniqueReason" (<see cref="TargetPoint.NotUnique"/>, for a set of preimages around x*) and "targetXDistances" (why
     /// distances are in y, <see cref="DistancesNote"/>, where <see cref="TargetPoint.ManyPreimages"/>); omitted when null.</param>
+=======
+    /// <see cref="TargetPoint.Nearest"/>) and "targetXNearestReason" (why not, <see cref="TargetPoint.NotNearest"/>; null when nearest), "targetXIsolated"
+    /// (false when y* has other preimages arbitrarily near x*, <see cref="TargetPoint.ManyPreimages"/>: distances are then in y;
+    /// true says only that no other preimage is next to x*, not that x* is the only one: that is what "targetXNearest" is about) and
+    /// "targetXNotIsolatedReason" (<see cref="TargetPoint.NotUnique"/>, for a set of preimages around x*); omitted when null.</param>
+>>>>>>> fix20b
     public static string ToJson(ProblemDefinition definition, IReadOnlyList<MethodResult> results, Symbolic.Problem? model = null, TargetPoint? target = null) =>
         JsonSerializer.Serialize(Document(definition, results, model, target), Options);
 
@@ -91,9 +98,14 @@ public static class RunReport
                 targetXNearestReason = target is { Nearest: false } ? target.NotNearest : null,
                 // Whether x* is one of many preimages around it (m < n, or a set such as a flat stretch), and
                 // why; distances are then in y ("distanceSpace": "y").
+<<<<<<< HEAD
                 targetXUnique = target is null || target.X is null ? (bool?)null : !target.ManyPreimages,
                 targetXNotUniqueReason = target?.NotUnique,
                 targetXDistances = target is { ManyPreimages: true } ? DistancesNote : null,
+=======
+                targetXIsolated = target is null || target.X is null ? (bool?)null : !target.ManyPreimages,
+                targetXNotIsolatedReason = target?.NotUnique,
+>>>>>>> fix20b
             },
             methods = results.Select(r => new
             {
@@ -227,26 +239,11 @@ public static class RunReport
     /// <summary>
     /// A vector for a table: <c>[0.100000, 0.200000]</c> in full up to <paramref name="shown"/> values,
     /// else the first two, an ellipsis and the last with the count: <c>[0.1, 0.2, …, 0.9] (100 values)</c>.
+    /// Each component has its own <paramref name="significant"/> digits, whatever the others' size: x* =
+    /// [1E+08, 1E-08] prints as <c>[1.00000E+08, 1.00000E-08]</c>, never with the small one as 0 (a point
+    /// of a run or a found x* has independent components; only a reference example's long y* header drops
+    /// rounding noise, <see cref="Numbers.ComputedVector"/>).
     /// </summary>
     public static string FormatVector(IReadOnlyList<double> values, int shown = 4, int significant = 6) =>
         NumberText.Vector(values, v => NumberText.Table(v, significant), shown);
-
-    /// <summary>
-    /// A computed vector (a run's final x, a found x*) for a table, as <see cref="FormatVector(IReadOnlyList{double}, int, int)"/>
-    /// with rounding noise written as 0 (<see cref="NumberText.Vector"/>'s rule: below 2⁻⁴² of the vector's
-    /// largest magnitude, capped at <paramref name="problemScale"/>, the problem's scale in that space).
-    /// </summary>
-    public static string FormatComputed(IReadOnlyList<double> values, double problemScale = double.PositiveInfinity, int shown = 4, int significant = 6) =>
-        NumberText.Vector(values, v => NumberText.Table(v, significant), shown, dropNoise: true, problemScale: problemScale);
-
-    /// <summary>
-    /// The scale of a problem in x: the largest finite magnitude of the start and of x* (when known), the
-    /// cap of the noise rule for the runs' points (<see cref="FormatComputed"/>); +∞ when both are 0 or
-    /// missing (then each vector is judged at its own largest magnitude).
-    /// </summary>
-    public static double ScaleOf(IEnumerable<double> start, IEnumerable<double>? target)
-    {
-        var scale = start.Concat(target ?? []).Where(double.IsFinite).Select(Math.Abs).DefaultIfEmpty(0).Max();
-        return scale > 0 ? scale : double.PositiveInfinity;
-    }
 }

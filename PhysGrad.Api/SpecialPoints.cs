@@ -74,6 +74,21 @@ internal static class PointLimits
         return outcome with { Convention = why is not null };
     }
 
+    /// <summary>
+    /// A numerical limit <paramref name="value"/> known only to within ±<paramref name="bound"/>, with the
+    /// digits the bound justifies and no more: down to the decade of the bound (at most six significant
+    /// digits), and 0 when |value| &lt; bound, since 0 is then as good an answer as any digit printed.
+    /// x·log(x) → 0 settles at 3.5E-07 with a bound of 1E-06: it prints as 0, not 3.52553E-07; sin(x)/x →
+    /// 1 ± 1E-06 prints as 1; a limit of 1234.5678 ± 0.0012345 as 1234.57 (down to the bound's 10⁻³ decade).
+    /// </summary>
+    internal static string Text(double value, double bound)
+    {
+        if (!double.IsFinite(value) || !(bound > 0) || !double.IsFinite(bound)) return Text(value);
+        if (Math.Abs(value) < bound) return "0";
+        var digits = (int)Math.Floor(Math.Log10(Math.Abs(value))) - (int)Math.Floor(Math.Log10(bound)) + 1;
+        return (value + 0.0).ToString("G" + Math.Clamp(digits, 1, 6), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     internal static string Text(double x) => double.IsNaN(x) ? "NaN" : double.IsPositiveInfinity(x) ? "Infinity" : double.IsNegativeInfinity(x) ? "-Infinity"
         : (x + 0.0).ToString("G6", System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -638,7 +638,9 @@ public static class Training
 
     /// <summary>
     /// One method's seeds on a common grid (<see cref="Band"/>): at each x the median, the least and the
-    /// largest value over the seeds (+∞ for a seed that diverged before x), in the plotted coordinate.
+    /// largest value over the seeds (+∞ for a seed that diverged before x), in the plotted coordinate. The
+    /// median is the summary table's (<see cref="Summarize"/>): of an even count, the mean of the two middle
+    /// values of the quantity itself, not of its logarithm (which would be their geometric mean).
     /// </summary>
     internal sealed record SeedBand(double[] X, double[] Median, double[] Low, double[] High);
 
@@ -652,7 +654,9 @@ public static class Training
     /// <param name="seeds">Each seed's finite points, sorted by x.</param>
     /// <param name="diverged">Which seeds diverged.</param>
     /// <param name="grid">Extra x values to include (where a diverged seed's next value was not finite).</param>
-    internal static SeedBand Band(IReadOnlyList<(double X, double Y)[]> seeds, bool[] diverged, IEnumerable<double> grid)
+    /// <param name="log">Whether Y is the base-10 logarithm of the quantity (a log axis): the median is then
+    /// taken of 10^Y and drawn at its logarithm, so the line is the table's median on either axis.</param>
+    internal static SeedBand Band(IReadOnlyList<(double X, double Y)[]> seeds, bool[] diverged, IEnumerable<double> grid, bool log = false)
     {
         var xs = seeds.SelectMany(c => c.Select(p => p.X)).Concat(grid).Where(double.IsFinite).Distinct().Order().ToArray();
         var median = new double[xs.Length];
@@ -674,10 +678,20 @@ public static class Training
                 values.Add(b.X == a.X ? b.Y : a.Y + (b.Y - a.Y) * (x - a.X) / (b.X - a.X));
             }
             var v = values.ToArray();
-            (median[k], low[k], high[k]) = v.Length == 0 ? (double.NaN, double.NaN, double.NaN) : (Median(v), v.Min(), v.Max());
+            (median[k], low[k], high[k]) = v.Length == 0 ? (double.NaN, double.NaN, double.NaN) : (MedianIn(v, log), v.Min(), v.Max());
         }
         return new SeedBand(xs, median, low, high);
     }
+
+    // What a median line is, for the legend: of an even count it is the mean of the middle two seeds (the
+    // table's median), which the word alone does not say.
+    private static string MedianOf(int seeds) =>
+        seeds % 2 == 0 ? $"median of {seeds} seeds (mean of the middle two)" : $"median of {seeds} seeds";
+
+    // The median of values in the plotted coordinate, taken of the quantity (10^y on a log axis); the
+    // least and the largest need no such care, as the logarithm keeps the order.
+    private static double MedianIn(double[] values, bool log) =>
+        log ? Math.Log10(Median([.. values.Select(y => Math.Pow(10, y))])) : Median(values);
 
     /// <summary>The q-quantile of sorted values, interpolated between the neighbouring order statistics.</summary>
     private static double Quantile(double[] sorted, double q)
@@ -781,7 +795,7 @@ public static class Training
             [.. groups.Select(g => $"{g[0].Settings.ShortName}:{NumberText.StepSize(g[0].Settings.LearningRate)}")]);
         var counts = groups.Select(g => g.Count).Distinct().ToArray();
         var caption = counts is [var seedCount] && seedCount > 1
-            ? $"per method: median of {seedCount} seeds (line), least to largest (band)" : null;
+            ? $"per method: {MedianOf(seedCount)} (line), least to largest (band)" : null;
         foreach (var (name, axis, x, quantity, label) in panels)
         {
             var plot = new Plot();
@@ -826,12 +840,12 @@ public static class Training
                     curves.Add([.. finite.Where(p => double.IsFinite(x(run, p)) && (linear || quantity(p) > 0)).Select(p => (x(run, p), plotted(quantity(p))))]);
                 }
                 var diverged = seeds.Select(r => r.Diverged).ToArray();
-                var band = Band(curves, diverged, endsAt);
+                var band = Band(curves, diverged, endsAt, log: !linear);
                 if (band.X.Length == 0 || band.Median.All(double.IsNaN)) continue;
                 var count = seeds.Count;
                 // With one seed count for every method the caption says what the line and band are; else each entry does.
                 var text = count == 1 ? $"{settings.ShortName} {Describe(settings)}, seed {seeds[0].Seed}"
-                    : caption is null ? $"{settings.ShortName} {Describe(settings)}: median of {count} seeds, band least to largest"
+                    : caption is null ? $"{settings.ShortName} {Describe(settings)}: {MedianOf(count)}, band least to largest"
                     : $"{settings.ShortName} {Describe(settings)}";
                 var divergedCount = diverged.Count(d => d);
                 if (divergedCount > 0)

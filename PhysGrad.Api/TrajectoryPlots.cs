@@ -643,14 +643,17 @@ public static class TrajectoryPlots
 
     /// <summary>
     /// Whether run <paramref name="b"/> is drawn over most of its length inside the stroke of
-    /// <paramref name="a"/>'s line: at least three quarters of b's points (and at least two) lie within
-    /// <see cref="OverlapResolution"/> of a's polyline, measured in the box's own units (a fraction of each
-    /// side). Both must be paths of two finite points at least: a single point is a marker, not a line
-    /// anything is drawn under, and a run of one point lies on every run's start. Unlike <see cref="Coincide"/> the iterations need not match: gd at η = 0.001 walks the first
+    /// <paramref name="a"/>'s line: at least three quarters of b's drawn length (measured on 16 pieces of
+    /// each segment, <see cref="Distances"/>) lies within <see cref="OverlapResolution"/> of a's polyline,
+    /// in the box's own units (a fraction of each side). Length, not points: hig's points bunched around x*
+    /// met newton-cg's, lm's and gn's ends there while its lines ran apart from theirs, and sharing the start
+    /// and the target is no overlap. Both must be paths of two finite points at least, and b of some length:
+    /// a single point, or a run that never moved, is a marker, not a line anything is drawn under. Unlike <see cref="Coincide"/> the iterations need not match: gd at η = 0.001 walks the first
     /// tenth of gd's path at η = 0.01, under its line, and is as hidden as a run that coincides.
     /// </summary>
     internal static bool Overlaps((double X, double Y)[] a, (double X, double Y)[] b, Box box) =>
-        Distances(a, b, box) is { } d && d.Count(x => x.Distance <= OverlapResolution) >= 0.75 * d.Length;
+        Distances(a, b, box, samples: 16) is { } d && d.Sum(x => x.Weight) is var length && length > 0
+        && d.Where(x => x.Distance <= OverlapResolution).Sum(x => x.Weight) >= 0.75 * length;
 
     /// <summary>
     /// The distance from <paramref name="a"/>'s polyline of each of <paramref name="b"/>'s (finite, thinned)
@@ -914,6 +917,23 @@ public static class TrajectoryPlots
     }
 
     /// <summary>
+    /// A run's name in a legend, in one form for every run: <c>gn (η = 0.3)</c>, and for a method run more
+    /// than once, whose label is written as in <c>--methods</c> (<see cref="MethodCatalog.Labels"/>:
+    /// <c>hig:0.3:kappa=-1</c>, <c>gd:0.01 #2</c>), the same form with that label's η and options:
+    /// <c>hig (η = 0.3, kappa = -1)</c>, <c>gd (η = 0.01) #2</c>. A label of another form is kept, with η after it.
+    /// </summary>
+    internal static string LegendName(string label, string name, double eta)
+    {
+        if (label == name) return $"{name} (η = {NumberText.StepSize(eta)})";
+        if (!label.StartsWith(name + ":", StringComparison.Ordinal)) return $"{label} (η = {NumberText.StepSize(eta)})";
+        var hash = label.IndexOf(" #", StringComparison.Ordinal);
+        var (body, number) = hash < 0 ? (label, "") : (label[..hash], label[hash..]);
+        var parts = body.Split(':');
+        var options = parts.Skip(2).Select(o => ", " + o.Replace("=", " = "));
+        return $"{name} (η = {parts[1]}{string.Concat(options)}){number}";
+    }
+
+    /// <summary>
     /// Iterations as short ranges: <c>1, 3–5, 9</c>; beyond <see cref="MaxRanges"/> ranges the first of them
     /// and how many more up to which iteration (<c>1, 3–5, 9 and 40 more stretches to 2999</c>): a run that
     /// leaves the range again and again gave an entry of thousands of ranges, taller and wider than the plot.
@@ -1027,8 +1047,7 @@ public static class TrajectoryPlots
         {
             var run = runs[i];
             var color = colors[i];
-            // A label other than the name already carries η (gd:0.01, when gd runs twice).
-            var label = run.Label != run.Name ? run.Label : $"{run.Name} (η = {NumberText.StepSize(run.Eta)})";
+            var label = LegendName(run.Label, run.Name, run.Eta);
             var diverged = run.StopReason == StopReason.Diverged;
             var name = label;
             var (kept, exit, exitIteration) = exploding[i] ? Clip(curves[i], box) : (curves[i], null, -1);
@@ -1169,7 +1188,22 @@ public static class TrajectoryPlots
                 cut |= exit is not null;
             }
         }
-        if (target is { } t)
+        if (target is { } distant && TargetOff(distant, box) is { } onEdge)
+        {
+            // x* far beyond the runs (PlotBox left it out so that they are not squashed into one band): a
+            // triangle on the edge points to it, and the legend gives its coordinates.
+            // (ScottPlot has up and down triangles only: beyond a side edge a bar across it, as EdgeMarker's.)
+            var shape = onEdge.Y > distant.Y ? MarkerShape.FilledTriangleDown : onEdge.Y < distant.Y ? MarkerShape.FilledTriangleUp : MarkerShape.VerticalBar;
+            var mark = plot.Add.Marker(onEdge.X, onEdge.Y, shape, 16, Colors.Black);
+            mark.MarkerLineWidth = 3;
+            var at = double.IsNaN(distant.X) ? $"{yLabel} = {NumberText.Short(distant.Y)}" : $"({xLabel}, {yLabel}) = ({NumberText.Short(distant.X)}, {NumberText.Short(distant.Y)})";
+            legendItems.Add(new LegendItem
+            {
+                LabelText = LegendText($"{targetLabel}, far off the plot at {at}: the triangle on the edge points to it"),
+                MarkerShape = shape, MarkerSize = 14, MarkerColor = Colors.Black,
+            });
+        }
+        else if (target is { } t)
         {
             if (double.IsNaN(t.X))
                 plot.Add.HorizontalLine(t.Y, 1.5f, Colors.Black, LinePattern.Dashed);
@@ -1675,8 +1709,37 @@ public static class TrajectoryPlots
             else core.AddRange(curves[i].Where((p, k) => double.IsFinite(p.X) && double.IsFinite(p.Y)
                 && !(far is not null && k < far[i].Length && far[i][k])));
         }
-        if (target is { } t) core.Add(t);
+        // A target far beyond the runs (x* = −690.8 for runs within 0 … −3.6) would squash them into one
+        // flat band at the axis's end: it is left out of the range and marked on its edge (TargetOff).
+        if (target is { } t && !FarTarget(Box.Of(core), t)) core.Add(t);
         return Box.Of(core).Padded(0.06, scale, scaleX);
+    }
+
+    /// <summary>How many times the runs' own extent the target may lie beyond it along an axis and still be
+    /// in the plotted range: with the target inside, the runs then fill at least 1/(1 + 9) of that axis
+    /// (50 px of a 510 px data area), enough to tell runs apart; beyond, they fill all of it.</summary>
+    internal const double FarTargetRatio = 9;
+
+    /// <summary>
+    /// Whether <paramref name="target"/> lies farther beyond the runs' box <paramref name="runs"/> than
+    /// <see cref="FarTargetRatio"/> times the box's size along either axis (a NaN coordinate is not
+    /// compared: a target drawn as a line). A box of no size along an axis (runs that do not move there)
+    /// has nothing to squash, and keeps the target.
+    /// </summary>
+    internal static bool FarTarget(Box runs, (double X, double Y) target)
+    {
+        static bool Far(double v, double lo, double hi) =>
+            double.IsFinite(v) && hi > lo && Math.Max(lo - v, v - hi) > FarTargetRatio * (hi - lo);
+        return Far(target.X, runs.XMin, runs.XMax) || Far(target.Y, runs.YMin, runs.YMax);
+    }
+
+    /// <summary>Where a target outside the plotted range <paramref name="box"/> is marked: the point of the
+    /// box's edge nearest it (for a target line, the middle of the edge it lies beyond); null when inside.</summary>
+    internal static (double X, double Y)? TargetOff((double X, double Y) target, Box box)
+    {
+        var x = double.IsNaN(target.X) ? (box.XMin + box.XMax) / 2 : target.X;
+        if (box.Contains((x, target.Y))) return null;
+        return (Math.Clamp(x, box.XMin, box.XMax), Math.Clamp(target.Y, box.YMin, box.YMax));
     }
 
     /// <summary>

@@ -42,6 +42,28 @@ public static class UserNumbers
     }
 
     /// <summary>
+    /// Reads <paramref name="text"/> as a positive finite double (a step size, a rate): as
+    /// <see cref="TryRead"/>, and then <see cref="NotPositive"/>, so that a message names what is actually
+    /// wrong (<c>1e400</c> is too large, <c>-0.1</c> negative, <c>0</c> zero, <c>abc</c> not a number) rather
+    /// than one "must be a positive number" for all of them.
+    /// </summary>
+    /// <param name="text">The value as typed.</param>
+    /// <param name="value">The number read; 0 when it is refused.</param>
+    /// <param name="problem">Null when read; else what is wrong, as a predicate to follow the quoted text.</param>
+    public static bool TryReadPositive(string? text, out double value, out string? problem)
+    {
+        if (!TryRead(text, out value, out problem)) return false;
+        problem = NotPositive(value);
+        return problem is null;
+    }
+
+    /// <summary>What keeps <paramref name="x"/> from being a positive finite number, as a predicate ("is
+    /// negative", "is zero", "is not finite (NaN)", "is not finite (an infinity)"), or null when it is one.</summary>
+    public static string? NotPositive(double x) =>
+        double.IsNaN(x) ? "is not finite (NaN)" : double.IsInfinity(x) ? "is not finite (an infinity)"
+        : x < 0 ? "is negative" : x == 0 ? "is zero" : null;
+
+    /// <summary>
     /// How to write a number instead of <paramref name="text"/>, fitted to what was typed (one of a list of
     /// comma-separated values, so a comma is never part of it): a decimal-point hint only where the text
     /// looks like a number written with other separators (<c>1.234.5</c>, <c>1'000</c>, <c>1 000</c>), an

@@ -39,7 +39,8 @@ internal static class CheckCommand
             else if (problem.StartGiven(result) || problem.FileStartGiven(result))
                 ProblemOptions.RefuseOutsideDomain(physics, physics.Start, "start", ProblemOptions.StartWhere);
             var step = result.GetValue(eta);
-            if (!(step > 0) || !double.IsFinite(step)) throw new CliInputException($"--eta must be a positive number, not {step}.");
+            if (UserNumbers.NotPositive(step) is { } wrong)
+                throw new CliInputException($"--eta must be a positive, finite number, and {Numbers.Short(step)} {wrong}; give e.g. --eta 0.01.");
             IReadOnlyList<CheckResult> results = physics.Check(point, step);
             // Only a measured failure fails the run (exit 1). A property that could not be checked (a quantity
             // not finite at the point, or its precondition, J invertible, not met) is shown as undef and, like

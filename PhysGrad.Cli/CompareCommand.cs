@@ -30,13 +30,18 @@ internal static class CompareCommand
             // Newton found no preimage from the start (J singular or not finite there, as at a branch point):
             // the derived inverse gave one, and at a branch point took the + branch.
             TargetPointKind.PreimageNearStart when target.By == TargetPointMethod.DerivedInverseAtStart =>
-                $"x* = {RunReport.FormatComputed(target.X!)} is the derived local inverse's preimage from the start (Newton's method on P(x) = y* found none from there"
+                $"x* = {RunReport.FormatVector(target.X!)} is the derived local inverse's preimage from the start (Newton's method on P(x) = y* found none from there"
                 + (target.Branch is { } branch ? $"; {branch}" : "") + "): distances are in x.",
             // The common case: which x* the distances "in x" are measured to, and how it was found.
-            TargetPointKind.PreimageNearStart when target.Nearest || target.By == TargetPointMethod.GivenInverse => $"x* = {RunReport.FormatComputed(target.X!)} is the preimage of y* found from the start{target.ByText}: distances are in x.",
+            TargetPointKind.PreimageNearStart when target.Nearest || target.By == TargetPointMethod.GivenInverse => $"x* = {RunReport.FormatVector(target.X!)} is the preimage of y* found from the start{target.ByText}: distances are in x.",
             // The searches disagreed, or a run ended nearer: x* is a preimage, not shown to be the nearest.
+<<<<<<< HEAD
             TargetPointKind.PreimageNearStart => $"x* = {RunReport.FormatComputed(target.X!)} is a preimage of y* found from the start{target.ByText} (a nearer one may exist): distances are in x.",
             TargetPointKind.ApproximateRunEnd when target.ManyPreimages => $"{many}; the plots mark {target.Note}.",
+=======
+            TargetPointKind.PreimageNearStart => $"x* = {RunReport.FormatVector(target.X!)} is a preimage of y* found from the start{target.ByText} (a nearer one may exist): distances are in x.",
+            TargetPointKind.ApproximateRunEnd when target.ManyPreimages => $"{many}; the plots mark an approximate x* ({target.Note}).",
+>>>>>>> fix20b
             // Over the search's size limit nothing was searched: say so, not that nothing was found.
             TargetPointKind.ApproximateRunEnd when target.NotSearched is { } why =>
                 $"x* is not searched ({why}), so distances are in y; the plots mark an approximate x* ({target.Note}).",
@@ -218,13 +223,12 @@ internal static class CompareCommand
             output.WriteLine();
             // Columns as wide as their widest cell: long vectors are shortened, numbers have 6 significant
             // digits (E-notation outside 10⁻⁴ … 10⁶); the distance says whether it is measured in x or y.
-            // A final point is computed: its rounding noise reads 0, judged at the problem's scale in x.
-            var scaleX = RunReport.ScaleOf(definition.Start, comparison.Target.X);
+            // Each component of a final point keeps its own digits: 1E-08 next to 1E+08 is a value, not 0.
             var rows = results.Select(r => new[]
             {
                 r.Label,
                 Numbers.StepSize(r.Eta),
-                RunReport.FormatComputed(r.Final, scaleX),
+                RunReport.FormatVector(r.Final),
                 RunReport.FormatNumber(r.FinalLoss),
                 r.MeasuredIn == DistanceSpace.None ? "n/a" : $"{RunReport.FormatNumber(r.DistanceToTarget)} in {r.DistanceSpace}",
                 // No first step (u = 0 or not finite) has no direction to align (the measure is NaN): n/a, never NaN in a table.

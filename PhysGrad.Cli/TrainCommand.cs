@@ -135,8 +135,8 @@ internal static class TrainCommand
                 catch (Exception e) when (InputError.Is(e)) { throw new CliInputException($"--methods: {e.Message}"); }
                 if (pieces.Length == 2)
                 {
-                    if (!double.TryParse(pieces[1], NumberStyles.Float, CultureInfo.InvariantCulture, out var rate) || !(rate > 0) || !double.IsFinite(rate))
-                        throw new CliInputException($"--methods: the rate in '{part}' must be a positive number, e.g. {pieces[0]}:0.01.");
+                    if (!UserNumbers.TryReadPositive(pieces[1], out var rate, out var wrong))
+                        throw new CliInputException($"--methods: the rate in '{part}' must be a positive, finite number, and '{pieces[1]}' {wrong}; write e.g. {pieces[0]}:0.01.");
                     s = s.WithLearningRate(rate);
                 }
                 list.Add(s);

@@ -80,8 +80,9 @@ public static class NumberText
     /// print a target that is 0 but for one entry as all zeros. A vector of at most
     /// <see cref="FullUpTo"/> values whose full text is no longer than that short form is printed in full.
     /// Each number as <paramref name="each"/> (default <see cref="Short"/>), so a 100-variable point never
-    /// makes a line thousands of characters long. With <paramref name="dropNoise"/>, for a computed vector
-    /// (a target y* = P(x*), a found x*, a run's final point), a component that is rounding noise
+    /// makes a line thousands of characters long. With <paramref name="dropNoise"/>, for a vector computed as a whole
+    /// at one scale (a reference example's long target y* = P(x*); never a point of a run or a found x*, whose
+    /// components are independent: x* = [1E+08, 1E-08] is not [1E+08, 0]), a component that is rounding noise
     /// (<see cref="IsNoise"/>) is written as 0, in the entries shown and in the "max |·|" note alike: the
     /// rule is applied here, once, for every short form. Noise is judged against the vector's largest
     /// finite magnitude, capped at <paramref name="problemScale"/> when the caller knows the problem's scale

@@ -249,8 +249,8 @@ let ``ReLU with target 0: x* is one point of a set, said so, and distances are i
     Assert.Contains("x* is not unique (P(x) = y* also at x0 = ", out)
     let _, json, _ = run [ "compare"; "--simulator"; relu; "--target"; "0"; "--start"; string start; "--methods"; "gd:1.5"; "--iterations"; "5"; "--out"; outDir "relu-json"; "--format"; "json" ]
     let problem = (JsonDocument.Parse json).RootElement.GetProperty "problem"
-    Assert.False(problem.GetProperty("targetXUnique").GetBoolean())
-    Assert.Contains("x0 = ", problem.GetProperty("targetXNotUniqueReason").GetString())
+    Assert.False(problem.GetProperty("targetXIsolated").GetBoolean())
+    Assert.Contains("x0 = ", problem.GetProperty("targetXNotIsolatedReason").GetString())
 
 [<Fact>]
 let ``an isolated x* stays unique: distances in x, no reason`` () =

@@ -280,7 +280,9 @@ let ``a second run of a method has one colour, its label's, in compare's plots w
     let problem = PhysicsProblem.FromText("x0; x1^2", [| 1.0; 1.0 |], [| 2.0; 2.0 |])
     let colourIn (runs: OptimizerRun[]) label =
         let loss = figure "loss" problem runs
-        (loss.Panels.[0].Legend.ManualItems |> Seq.find (fun i -> i.LabelText.StartsWith(label + " ") || i.LabelText = label)).LineColor
+        // The legend writes a repeated method's label gd:0.1 as gd (η = 0.1) (TrajectoryPlots.LegendName).
+        let shown = TrajectoryPlots.LegendName(label, label.Split(':').[0], nan)
+        (loss.Panels.[0].Legend.ManualItems |> Seq.find (fun i -> i.LabelText.StartsWith shown)).LineColor
     let alone = runsOf problem [ Method.GradientDescent, 0.01; Method.GradientDescent, 0.1 ] 5
     let mixed = runsOf problem [ Method.HalfInverseGradient, 1.0; Method.GradientDescent, 0.001; Method.HalfInverseGradient, 0.5; Method.GradientDescent, 0.1 ] 5
     Assert.Equal("gd:0.1", alone.[1].Label)

@@ -118,7 +118,10 @@ let ``runs of one method have distinct legend entries and colours, each run one 
         |> Array.map (fun label ->
             let matching =
                 items
-                |> Array.filter (fun i -> i.LabelText.Replace('\n', ' ') = label || i.LabelText.Replace('\n', ' ').StartsWith(label + ","))
+                |> Array.filter (fun i ->
+                    // The legend writes gd:0.01 as gd (η = 0.01) (TrajectoryPlots.LegendName).
+                    let shown = TrajectoryPlots.LegendName(label, label.Split(':').[0], nan)
+                    i.LabelText.Replace('\n', ' ') = shown || i.LabelText.Replace('\n', ' ').StartsWith(shown + ","))
 
             Assert.True(
                 (1 = matching.Length),

@@ -119,9 +119,15 @@ type PhysicalUnit(scale: float, exponents: Rational[]) =
                         used <- true
                     | _ -> ()
 
-            if used && near predicted u.Scale then renderWith u.Raw names else plain
+            // Not in the given units: no SI prefix on a powered unit the user never named (1e-6 s³ as
+            // "cs^3" next to a row in "1e-3 s^3"), but a power of ten times the base units, as that row.
+            if used && near predicted u.Scale then renderWith u.Raw names else u.Text false
 
-    override u.ToString() =
+    override u.ToString() = u.Text true
+
+    /// The unit's text; with <paramref name="poweredPrefixes"/> false an SI prefix goes only on a base unit
+    /// of exponent ±1 (ms, 1/km, µm*s), and a scale it cannot absorb so is written as a factor (1e-6 s^3).
+    member private u.Text(poweredPrefixes: bool) =
         let render (names: string[]) = renderWith u.Raw names
 
         if abs (u.Scale - 1.0) <= 1e-12 then
@@ -149,6 +155,10 @@ type PhysicalUnit(scale: float, exponents: Rational[]) =
                       yield "min", 60.0
                       yield "h", 3600.0 ]
 
+            let prefixed i (name: string) = name <> "min" && name <> "h" && name <> "g" && name <> bases.[i]
+            // Whether base unit i may take the name at exponent e (see poweredPrefixes).
+            let allowed i (e: float) name = poweredPrefixes || abs e = 1.0 || not (prefixed i name)
+
             let rename (changes: (int * string) list) =
                 let names = Array.copy bases
 
@@ -162,12 +172,11 @@ type PhysicalUnit(scale: float, exponents: Rational[]) =
                 candidates
                 |> List.tryPick (fun (i, e) ->
                     namesOf i
-                    |> List.tryFind (fun (_, f) -> near (Math.Pow(f, e)) u.Scale)
+                    |> List.tryFind (fun (name, f) -> allowed i e name && near (Math.Pow(f, e)) u.Scale)
                     |> Option.map (fun (name, _) -> rename [ i, name ]))
 
             // Two base units renamed (km/h, km^2/h^2, g/cm^3), at most one of them with an SI prefix:
             // two prefixes recombined make names no one uses (0.1 m²·s as cm^2*ks), and "0.1 m^2*s" reads better.
-            let prefixed i (name: string) = name <> "min" && name <> "h" && name <> "g" && name <> bases.[i]
 
             let pair candidates =
                 candidates
@@ -177,7 +186,8 @@ type PhysicalUnit(scale: float, exponents: Rational[]) =
                     |> List.tryPick (fun (j, ej) ->
                         [ for (a, fa) in namesOf i do
                               for (b, fb) in namesOf j do
-                                  if not (prefixed i a && prefixed j b) && near (Math.Pow(fa, e) * Math.Pow(fb, ej)) u.Scale then
+                                  if not (prefixed i a && prefixed j b) && allowed i e a && allowed j ej b
+                                     && near (Math.Pow(fa, e) * Math.Pow(fb, ej)) u.Scale then
                                       yield rename [ i, a; j, b ] ]
                         |> List.tryHead))
 
