@@ -33,17 +33,11 @@ public static class RunReport
     /// "targetXKind" ("known", "preimageNearStart", "approximateRunEnd" or "none"), "targetXNote" and, for a
     /// preimage found from the start, "targetXBy" ("givenInverse", "derivedInverse" (exact), "derivedInverseAtStart", "newton", "gaussNewton", "continuation",
     /// "bisection", "scan" or "levenbergMarquardt"), "targetXNearest" (true only when x* is shown to be the preimage of y* nearest the start,
-<<<<<<< HEAD
-    /// <see cref="TargetPoint.Nearest"/>) and "targetXNearestReason" (why not, <see cref="TargetPoint.NotNearest"/>; null when nearest), "targetXUnique"
-    /// (false when y* has other preimages arbitrarily near x*, <see cref="TargetPoint.ManyPreimages"/>: distances are then in y) and
-    /// "targetXNotUniqueReason" (<see cref="TargetPoint.NotUnique"/>, for a set of preimages around x*) and "targetXDistances" (why
-    /// distances are in y, <see cref="DistancesNote"/>, where <see cref="TargetPoint.ManyPreimages"/>); omitted when null.</param>
-=======
     /// <see cref="TargetPoint.Nearest"/>) and "targetXNearestReason" (why not, <see cref="TargetPoint.NotNearest"/>; null when nearest), "targetXIsolated"
     /// (false when y* has other preimages arbitrarily near x*, <see cref="TargetPoint.ManyPreimages"/>: distances are then in y;
     /// true says only that no other preimage is next to x*, not that x* is the only one: that is what "targetXNearest" is about) and
-    /// "targetXNotIsolatedReason" (<see cref="TargetPoint.NotUnique"/>, for a set of preimages around x*); omitted when null.</param>
->>>>>>> fix20b
+    /// "targetXNotIsolatedReason" (<see cref="TargetPoint.NotUnique"/>, for a set of preimages around x*) and "targetXDistances" (why
+    /// distances are in y, <see cref="DistancesNote"/>, where <see cref="TargetPoint.ManyPreimages"/>); omitted when null.</param>
     public static string ToJson(ProblemDefinition definition, IReadOnlyList<MethodResult> results, Symbolic.Problem? model = null, TargetPoint? target = null) =>
         JsonSerializer.Serialize(Document(definition, results, model, target), Options);
 
@@ -98,14 +92,9 @@ public static class RunReport
                 targetXNearestReason = target is { Nearest: false } ? target.NotNearest : null,
                 // Whether x* is one of many preimages around it (m < n, or a set such as a flat stretch), and
                 // why; distances are then in y ("distanceSpace": "y").
-<<<<<<< HEAD
-                targetXUnique = target is null || target.X is null ? (bool?)null : !target.ManyPreimages,
-                targetXNotUniqueReason = target?.NotUnique,
-                targetXDistances = target is { ManyPreimages: true } ? DistancesNote : null,
-=======
                 targetXIsolated = target is null || target.X is null ? (bool?)null : !target.ManyPreimages,
                 targetXNotIsolatedReason = target?.NotUnique,
->>>>>>> fix20b
+                targetXDistances = target is { ManyPreimages: true } ? DistancesNote : null,
             },
             methods = results.Select(r => new
             {

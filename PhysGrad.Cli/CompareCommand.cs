@@ -35,13 +35,8 @@ internal static class CompareCommand
             // The common case: which x* the distances "in x" are measured to, and how it was found.
             TargetPointKind.PreimageNearStart when target.Nearest || target.By == TargetPointMethod.GivenInverse => $"x* = {RunReport.FormatVector(target.X!)} is the preimage of y* found from the start{target.ByText}: distances are in x.",
             // The searches disagreed, or a run ended nearer: x* is a preimage, not shown to be the nearest.
-<<<<<<< HEAD
-            TargetPointKind.PreimageNearStart => $"x* = {RunReport.FormatComputed(target.X!)} is a preimage of y* found from the start{target.ByText} (a nearer one may exist): distances are in x.",
-            TargetPointKind.ApproximateRunEnd when target.ManyPreimages => $"{many}; the plots mark {target.Note}.",
-=======
             TargetPointKind.PreimageNearStart => $"x* = {RunReport.FormatVector(target.X!)} is a preimage of y* found from the start{target.ByText} (a nearer one may exist): distances are in x.",
-            TargetPointKind.ApproximateRunEnd when target.ManyPreimages => $"{many}; the plots mark an approximate x* ({target.Note}).",
->>>>>>> fix20b
+            TargetPointKind.ApproximateRunEnd when target.ManyPreimages => $"{many}; the plots mark {target.Note}.",
             // Over the search's size limit nothing was searched: say so, not that nothing was found.
             TargetPointKind.ApproximateRunEnd when target.NotSearched is { } why =>
                 $"x* is not searched ({why}), so distances are in y; the plots mark an approximate x* ({target.Note}).",

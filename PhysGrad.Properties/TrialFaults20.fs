@@ -93,7 +93,7 @@ let ``a zero curvature says that x's rounding does not change the gradient`` () 
 
 /// ReLU (x0 + |x0|)/2 = 0 holds on all x0 ≤ 0, and x0·x1 = 2 (m < n) on a curve: x* is accepted, said not
 /// unique, and distances are in y. The line said so in ~250 characters; it fits 100 columns now, and the
-/// why is the JSON's (targetXNotUniqueReason for the set, targetXDistances for both).
+/// why is the JSON's (targetXNotIsolatedReason for the set, targetXDistances for both).
 [<Theory>]
 [<InlineData("(x0 + abs(x0))/2", "0", "1", true)>]
 [<InlineData("(x0 + abs(x0))/2", "0", "-1", true)>]
@@ -112,11 +112,11 @@ let ``the line on an x* that is not unique reads in 100 columns, and the JSON ke
     let problem = JsonDocument.Parse(json).RootElement.GetProperty("problem")
     Assert.Contains("0 on every preimage", problem.GetProperty("targetXDistances").GetString())
     if set then
-        Assert.False(problem.GetProperty("targetXUnique").GetBoolean())
+        Assert.False(problem.GetProperty("targetXIsolated").GetBoolean())
         // The JSON's reason names the same neighbouring preimage as the line.
         let at = Text.RegularExpressions.Regex.Match(line, @"also at ([^)]+)\)").Groups.[1].Value
-        Assert.StartsWith($"P(x) = y* also at {at}, next to x*", problem.GetProperty("targetXNotUniqueReason").GetString())
-    else Assert.Equal(JsonValueKind.Null, problem.GetProperty("targetXNotUniqueReason").ValueKind)
+        Assert.StartsWith($"P(x) = y* also at {at}, next to x*", problem.GetProperty("targetXNotIsolatedReason").GetString())
+    else Assert.Equal(JsonValueKind.Null, problem.GetProperty("targetXNotIsolatedReason").ValueKind)
 
 /// An isolated x* has no such note: targetXDistances is null where distances are in x.
 [<Fact>]
@@ -125,5 +125,5 @@ let ``an isolated x* has no note on distances in y`` () =
         Cli.run [ "compare"; "--simulator"; "x0^3"; "--target"; "8"; "--start"; "1"; "--methods"; "gd:0.01"; "--iterations"; "3"; "--out"; out; "--format"; "json" ]
     Assert.True((code = 0), err)
     let problem = JsonDocument.Parse(json).RootElement.GetProperty("problem")
-    Assert.True(problem.GetProperty("targetXUnique").GetBoolean())
+    Assert.True(problem.GetProperty("targetXIsolated").GetBoolean())
     Assert.Equal(JsonValueKind.Null, problem.GetProperty("targetXDistances").ValueKind)
