@@ -90,9 +90,11 @@ let ``a legend entry's lines are at most LegendLine characters, and joined they 
             for entry in entries do
                 for line in entry.Split('\n') do
                     Assert.True(line.Length <= Training.LegendLine, sprintf "%s: a line of %d characters: %s" figure.Name line.Length line)
-            // Every run has its entry, starting with its label (the text is wrapped, not cut).
+            // Every run has its entry, starting with its legend name (TrajectoryPlots.LegendName: gd:2 as
+            // gd (η = 2)); the text is wrapped, not cut.
             for run in runs do
-                Assert.Contains(entries, fun e -> e.Replace('\n', ' ').StartsWith(run.Label))
+                let shown = TrajectoryPlots.LegendName(run.Label, run.Name, run.Eta)
+                Assert.Contains(entries, fun e -> e.Replace('\n', ' ').StartsWith shown)
 
 [<Fact>]
 let ``a run leaving the range again and again is named by its first stretches and a count, not every one`` () =

@@ -126,7 +126,8 @@ type PhysicalUnit(scale: float, exponents: Rational[]) =
     override u.ToString() = u.Text true
 
     /// The unit's text; with <paramref name="poweredPrefixes"/> false an SI prefix goes only on a base unit
-    /// of exponent ±1 (ms, 1/km, µm*s), and a scale it cannot absorb so is written as a factor (1e-6 s^3).
+    /// of exponent ±1 (ms, 1/km, µm*s) or a prefix stepping by 1000 on a power (ms^2, km^2), and a scale it
+    /// cannot absorb so is written as a factor (1e-6 s^3, not cs^3).
     member private u.Text(poweredPrefixes: bool) =
         let render (names: string[]) = renderWith u.Raw names
 
@@ -156,8 +157,12 @@ type PhysicalUnit(scale: float, exponents: Rational[]) =
                       yield "h", 3600.0 ]
 
             let prefixed i (name: string) = name <> "min" && name <> "h" && name <> "g" && name <> bases.[i]
-            // Whether base unit i may take the name at exponent e (see poweredPrefixes).
-            let allowed i (e: float) name = poweredPrefixes || abs e = 1.0 || not (prefixed i name)
+            // Whether base unit i may take the name (of factor f) at exponent e (see poweredPrefixes): on a
+            // power, only the prefixes that step by 1000 (ms^2, km^2, µm^3) read as units; cs^3 or dm^2 do not.
+            let allowed i (e: float) (name, f: float) =
+                let decade = Math.Round(Math.Log10 f)
+                poweredPrefixes || abs e = 1.0 || not (prefixed i name)
+                || (abs (Math.Log10 f - decade) < 1e-9 && int decade % 3 = 0)
 
             let rename (changes: (int * string) list) =
                 let names = Array.copy bases
@@ -172,7 +177,7 @@ type PhysicalUnit(scale: float, exponents: Rational[]) =
                 candidates
                 |> List.tryPick (fun (i, e) ->
                     namesOf i
-                    |> List.tryFind (fun (name, f) -> allowed i e name && near (Math.Pow(f, e)) u.Scale)
+                    |> List.tryFind (fun (name, f) -> allowed i e (name, f) && near (Math.Pow(f, e)) u.Scale)
                     |> Option.map (fun (name, _) -> rename [ i, name ]))
 
             // Two base units renamed (km/h, km^2/h^2, g/cm^3), at most one of them with an SI prefix:
@@ -186,7 +191,7 @@ type PhysicalUnit(scale: float, exponents: Rational[]) =
                     |> List.tryPick (fun (j, ej) ->
                         [ for (a, fa) in namesOf i do
                               for (b, fb) in namesOf j do
-                                  if not (prefixed i a && prefixed j b) && allowed i e a && allowed j ej b
+                                  if not (prefixed i a && prefixed j b) && allowed i e (a, fa) && allowed j ej (b, fb)
                                      && near (Math.Pow(fa, e) * Math.Pow(fb, ej)) u.Scale then
                                       yield rename [ i, a; j, b ] ]
                         |> List.tryHead))
