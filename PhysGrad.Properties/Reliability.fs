@@ -119,8 +119,8 @@ let catalogue: (string list * int * string) list =
         "ig:0.5" ],
       2,
       "Gauss–Newton or HIG"
-      [ "compare"; "--methods"; "gd:-0.1" ], 2, "positive number"
-      [ "compare"; "--methods"; "gd:0" ], 2, "positive number"
+      [ "compare"; "--methods"; "gd:-0.1" ], 2, "is negative"
+      [ "compare"; "--methods"; "gd:0" ], 2, "is zero"
       [ "compare"; "--methods"; "warp:1" ], 2, "warp:1"
       [ "compare"; "--iterations"; "-3" ], 2, "0 or more"
       [ "derive"; "--methods"; "adam" ], 2, "no closed-form rule"

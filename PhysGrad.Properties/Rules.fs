@@ -378,7 +378,7 @@ let ``hig with kappa = -1 and tau = 1e-12 is Gauss–Newton, bitwise`` () =
 [<InlineData("gd:0.1:kappa=1", "gd takes no options")>]
 [<InlineData("adam:0.1:beta1=1", "β₁")>]
 [<InlineData("hig:1:tau=-1", "τ")>]
-[<InlineData("lm:1:lambda0=abc", "needs a number")>]
+[<InlineData("lm:1:lambda0=abc", "needs a finite number, and 'abc' is not")>]
 [<InlineData("lm:1:lambda0=0", "λ₀")>]
 [<InlineData("newton-cg:1:maxcg=2.5", "whole number")>]
 [<InlineData("hig:1:kappa=1:kappa=2", "given twice")>]
