@@ -349,7 +349,7 @@ internal sealed partial class ProblemOptions
             throw new CliInputException("--n is the size of an --example; give --example too (e.g. --example heat1d --n 64).");
         if (path is not null || example is not null)
         {
-            var fromFile = path is not null ? FromFile(path) : Example(example!, result.GetValue(_size), _forDerivatives || NamesMethods(result)).Definition;
+            var fromFile = path is not null ? FromFile(path) : Example(example!, result.GetValue(_size), _forDerivatives || NamesMethods(result), TakesMethods(result) ? null : result.CommandResult.Command.Name).Definition;
             // Options given with --problem or --example override its fields (never silently ignored);
             // --vars would rename its variables under its expressions, so it is refused.
             if (result.GetValue(_vars) is not null)
@@ -488,8 +488,12 @@ internal sealed partial class ProblemOptions
     public PhysicsProblem? Traced(ProblemDefinition definition) =>
         _traced is { } traced && ReferenceEquals(definition, traced.Definition) ? traced : null;
 
-    /// <summary>The reference problem of --example at size --n, or the reason it cannot be made.</summary>
-    private PhysicsProblem Example(string name, int? size, bool methodsNamed)
+    /// <summary>
+    /// The reference problem of --example at size --n, or the reason it cannot be made. <paramref name="withoutMethods"/>
+    /// is the command's name when it has no --methods (units, check): the size limit's advice to name the
+    /// matrix-free methods cannot be followed there, so its refusal says what can.
+    /// </summary>
+    private PhysicsProblem Example(string name, int? size, bool methodsNamed, string? withoutMethods = null)
     {
         try
         {
@@ -497,11 +501,23 @@ internal sealed partial class ProblemOptions
             // named, each rule refuses by itself the sizes it cannot take, so the limit is lifted.
             return _traced = ReferenceProblems.Create(name, size, defaultComparison: !methodsNamed);
         }
+        catch (Exception e) when (InputError.KindOf(e) is InputErrorKind.TooLarge && withoutMethods is not null
+                                  && ReferenceProblems.Info(name) is var info && (size ?? info.DefaultSize) > info.MaxSize)
+        {
+            throw new CliInputException(
+                $"--example: The example '{info.Name}' at n = {size} is over the limit of n = {info.MaxSize} for {withoutMethods}, which " +
+                $"measures the default methods, dense ones among them, and has no --methods to leave those out. Use n ≤ {info.MaxSize}; " +
+                $"`compare --example {info.Name} --n {size} --methods gd,newton-cg,gn,lm` runs the matrix-free methods at any n.");
+        }
         catch (Exception e) when (InputError.KindOf(e) is InputErrorKind.Invalid or InputErrorKind.TooLarge)
         {
             throw new CliInputException($"--example: {e.Message}");
         }
     }
+
+    // Whether the command has a --methods option at all (compare, derive, train; not units or check).
+    private static bool TakesMethods(ParseResult result) =>
+        result.CommandResult.Command.Options.Any(o => o.Name == "--methods");
 
     // Whether the command line names its methods (--methods LIST or --methods=LIST).
     private static bool NamesMethods(ParseResult result) =>

@@ -199,3 +199,17 @@ let ``property 10 at a zero gradient is undef: GD does not move, so nothing is m
     // so a pass would claim what was not tested.
     let p10 = (checkJson [ "--simulator"; "x0; x1"; "--target"; "1,2"; "--start"; "1,2" ]).[10]
     Assert.Equal("undef", p10.GetProperty("result").GetString())
+
+[<Theory>]
+[<InlineData("units")>]
+[<InlineData("check")>]
+let ``an example over its size limit in a command without --methods is refused with advice that command can follow`` (command: string) =
+    // compare's refusal said "name the matrix-free methods (--methods …)", an option units and check do not have.
+    let code, out, err = Cli.run [ command; "--example"; "heat1d"; "--n"; "10000" ]
+    Assert.Equal(2, code)
+    Assert.Equal("", out)
+    let limit = (ReferenceProblems.Info "heat1d").MaxSize
+    Assert.Contains(sprintf "over the limit of n = %d for %s, which" limit command, err)
+    Assert.Contains(sprintf "Use n ≤ %d" limit, err)
+    Assert.Contains("compare --example heat1d --n 10000 --methods", err)
+    Assert.DoesNotContain("(--methods", err)
