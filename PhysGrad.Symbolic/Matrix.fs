@@ -144,6 +144,19 @@ module Matrix =
             "The matrix is singular: its determinant simplifies to exactly 0, so it has no inverse. \
              For a Jacobian this means the simulator is not locally invertible."
 
+    /// adj A (the transposed cofactor matrix, A⁻¹·det A), division-free; n ≤ CofactorLimit.
+    [<CompiledName("Adjugate")>]
+    let adjugate (a: Expr[,]) =
+        requireSquare "adjugate" a
+        let n = rows a
+
+        if n > CofactorLimit then
+            Fail.raiseWith ErrorKind.TooLarge (sprintf "The adjugate is formed by cofactors up to %d×%d, got %s." CofactorLimit CofactorLimit (shape a))
+
+        Array2D.init n n (fun i j ->
+            let sign = if (i + j) % 2 = 0 then Expr.one else Expr.minusOne
+            Expr.mul2 sign (cofactorDet (minor a j i)))
+
     /// A⁻¹, exact. Raises a Singular error when the determinant is exactly zero. For n ≤ 6 it is the
     /// adjugate over the determinant; above, Gauss–Jordan elimination with symbolic pivots.
     [<CompiledName("Inverse")>]
@@ -158,10 +171,7 @@ module Matrix =
                 singular ()
 
             let inv = Expr.pow d Expr.minusOne
-
-            Array2D.init n n (fun i j ->
-                let sign = if (i + j) % 2 = 0 then Expr.one else Expr.minusOne
-                Expr.mul [ sign; cofactorDet (minor a j i); inv ])
+            adjugate a |> Array2D.map (fun c -> Expr.mul2 c inv)
         else
             let d, m, b = eliminate a (identity n)
 
@@ -169,19 +179,6 @@ module Matrix =
                 singular ()
 
             Array2D.init n n (fun i j -> Expr.div b.[i, j] m.[i, i])
-
-    /// adj A (the transposed cofactor matrix, A⁻¹·det A), division-free; n ≤ CofactorLimit.
-    [<CompiledName("Adjugate")>]
-    let adjugate (a: Expr[,]) =
-        requireSquare "adjugate" a
-        let n = rows a
-
-        if n > CofactorLimit then
-            Fail.raiseWith ErrorKind.TooLarge (sprintf "The adjugate is formed by cofactors up to %d×%d, got %s." CofactorLimit CofactorLimit (shape a))
-
-        Array2D.init n n (fun i j ->
-            let sign = if (i + j) % 2 = 0 then Expr.one else Expr.minusOne
-            Expr.mul2 sign (cofactorDet (minor a j i)))
 
     /// The solution x of A·x = b.
     [<CompiledName("Solve")>]
