@@ -259,7 +259,7 @@ public static class BookExample
             .Select((m, i) =>
             {
                 var run = Optimizer.Run(problem, m.Rule(lineSearch), start, iterations,
-                    progress: progress is null ? null : new Relay(k => progress.Report((i, k))),
+                    progress: progress is null ? null : new Relay(progress, i),
                     recording: RecordingFor(iterations, problem.N, problem.M)) with { Label = labels[i] };
                 // A run that stops before the limit (converged, stalled, diverged) sends no last report:
                 // a receiver that can hear it is told the run is over, so that it does not go on naming it.
@@ -307,10 +307,16 @@ public static class BookExample
         return iterations + 1 <= fit ? Recording.Full : Recording.AtMost((int)Math.Min(fit, int.MaxValue));
     }
 
-    /// <summary>An IProgress that calls back synchronously (Progress&lt;T&gt; posts to a synchronisation context).</summary>
-    private sealed class Relay(Action<int> report) : IProgress<int>
+    /// <summary>
+    /// One run's progress told to the comparison's receiver as (method, iteration), synchronously
+    /// (Progress&lt;T&gt; posts to a synchronisation context), and its stop point's classification too
+    /// when the receiver hears it (<see cref="IRunsProgress.Classifying"/>).
+    /// </summary>
+    private sealed class Relay(IProgress<(int Method, int Iteration)> receiver, int method) : IProgress<int>, IClassificationProgress
     {
-        public void Report(int value) => report(value);
+        public void Report(int value) => receiver.Report((method, value));
+
+        public void Classifying(int products, int budget) => (receiver as IRunsProgress)?.Classifying(method, products, budget);
     }
 
     /// <summary>

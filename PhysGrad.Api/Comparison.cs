@@ -266,4 +266,13 @@ public interface IRunsProgress : IProgress<(int Method, int Iteration)>
 {
     /// <summary>The run of method <paramref name="method"/> is over after <paramref name="iteration"/> iterations (at most the limit; 0 when it took no step).</summary>
     void Ended(int method, int iteration);
+
+    /// <summary>
+    /// The run of method <paramref name="method"/> stopped at a stationary point, which is being classified:
+    /// <paramref name="products"/> Hessian-vector products taken of at most <paramref name="budget"/>, or a budget
+    /// of 0 when the Hessian is formed whole (<see cref="PhysGrad.Numerics.IClassificationProgress"/>). Nothing by default.
+    /// </summary>
+    void Classifying(int method, int products, int budget)
+    {
+    }
 }

@@ -35,6 +35,7 @@ internal sealed class PhaseLog : IRunsProgress, IDisposable
     private string[] _firstSteps = [];
     private int _iterations;
     private int _method = -1, _iteration;
+    private (int Products, int Budget)? _classifying; // the running method's stop point under classification
     private TimeSpan _lastLine;
 
     private PhaseLog(TextWriter error, bool eager, bool watch)
@@ -105,8 +106,36 @@ internal sealed class PhaseLog : IRunsProgress, IDisposable
         {
             lock (_gate)
                 return _method < 0 ? null
+                    : _classifying is { } c ? Classification(c.Products, c.Budget)
                     : _iteration == 0 ? $"{_names[_method]}: {FirstStep(_method)}, iteration 1/{_iterations} under way"
                     : $"{_names[_method]}: iteration {_iteration}/{_iterations} done";
+        }
+    }
+
+    // "lm: classifying the stop point after iteration 6/10 (Hessian-vector products 12 of at most 320)".
+    private string Classification(int products, int budget) =>
+        $"{_names[_method]}: classifying the stop point after iteration {_iteration}/{_iterations} " +
+        (budget > 0 ? $"(Hessian-vector products {products} of at most {budget})" : "(forming the Hessian and its eigenvalues)");
+
+    /// <summary>
+    /// The run of <paramref name="method"/> stopped at a stationary point, which is being classified
+    /// (<see cref="IRunsProgress.Classifying"/>): the periodic line names that phase with its products so far
+    /// until the run is over (<see cref="Ended"/>), rather than the run's last iteration; when lines are told
+    /// at once, its start gets a line of its own.
+    /// </summary>
+    public void Classifying(int method, int products, int budget)
+    {
+        lock (_gate)
+        {
+            if (method < 0 || method >= _names.Length) return;
+            var starts = _classifying is null || _method != method;
+            (_method, _classifying) = (method, (products, budget));
+            if (starts && _eager)
+            {
+                _pending = null;
+                Write($"physgrad: {Classification(products, budget)} … ({Elapsed()})");
+                _lastLine = _clock.Elapsed;
+            }
         }
     }
 
@@ -120,7 +149,7 @@ internal sealed class PhaseLog : IRunsProgress, IDisposable
             if (value.Method < 0 || value.Method >= _names.Length) return;
             // A method's first report (it may follow the state "first iteration under way", iteration 0).
             var first = value.Method != _method || _iteration == 0;
-            (_method, _iteration) = (value.Method, value.Iteration);
+            (_method, _iteration, _classifying) = (value.Method, value.Iteration, null);
             if (first)
             {
                 _pending = null;
@@ -155,7 +184,9 @@ internal sealed class PhaseLog : IRunsProgress, IDisposable
     {
         lock (_gate)
         {
-            if (method < 0 || method >= _names.Length || iteration >= _iterations) return;
+            if (method < 0 || method >= _names.Length) return;
+            _classifying = null;
+            if (iteration >= _iterations) return;
             _pending = null;
             if (_eager)
             {
@@ -225,5 +256,11 @@ internal sealed class BothProgress(IProgress<(int Method, int Iteration)>? first
     {
         (first as IRunsProgress)?.Ended(method, iteration);
         (second as IRunsProgress)?.Ended(method, iteration);
+    }
+
+    public void Classifying(int method, int products, int budget)
+    {
+        (first as IRunsProgress)?.Classifying(method, products, budget);
+        (second as IRunsProgress)?.Classifying(method, products, budget);
     }
 }

@@ -13,6 +13,7 @@ internal sealed class ProgressLine : IRunsProgress, IDisposable
     private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
     private long _lastDraw = -1000;
     private bool _drawn;
+    private double _done; // the share of the bar drawn last
 
     internal ProgressLine(TextWriter error, string[] names, int iterations)
     {
@@ -43,6 +44,16 @@ internal sealed class ProgressLine : IRunsProgress, IDisposable
         Draw(done, $"{_names[value.Method]} {value.Iteration}/{_iterations}");
     }
 
+    /// <summary>A run's stop point under classification: the bar stays, its text names the phase and its products.</summary>
+    public void Classifying(int method, int products, int budget)
+    {
+        if (method < 0 || method >= _names.Length) return;
+        var now = _clock.ElapsedMilliseconds;
+        if (now - _lastDraw < 100 && products > 0) return;
+        _lastDraw = now;
+        Draw(_done, budget > 0 ? $"{_names[method]} classifying its stop, H v {products}/{budget}" : $"{_names[method]} classifying its stop");
+    }
+
     /// <summary>A run that stopped before the limit fills its share of the bar and says where it stopped.</summary>
     public void Ended(int method, int iteration)
     {
@@ -53,6 +64,7 @@ internal sealed class ProgressLine : IRunsProgress, IDisposable
 
     private void Draw(double done, string what)
     {
+        _done = done;
         var filled = (int)Math.Round(done * 30);
         // Padded to the width Dispose clears, so a shorter text never leaves the tail of a longer one.
         var line = $"[{new string('#', filled)}{new string(' ', 30 - filled)}] {done * 100,3:F0}%  {what}";

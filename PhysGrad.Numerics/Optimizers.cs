@@ -423,13 +423,16 @@ public sealed class Stepper
     /// <see cref="Curvature.MatrixFreeAbove"/> variables the Hessian is formed: the rule's when it holds
     /// one; else the problem's (dense when it has one, n Hessian-vector products when it has those, else
     /// central differences of the gradient). Above that size it is never formed
-    /// (<see cref="Curvature.ClassifyMatrixFree"/>): products H v come from the rule's Hessian, else the
-    /// problem's Hessian-vector products when the rule already uses them (their kernel is compiled),
-    /// else its sparse Hessian, else its Hessian-vector products, else central differences of the
-    /// gradient along v. Rules that do not use the Hessian ask for it here, and only here (a zero step
+    /// (<see cref="Curvature.ClassifyMatrixFree"/>): products H v come from the rule's Hessian (dense or
+    /// sparse), else the problem's Hessian-vector products, else its sparse Hessian, else central
+    /// differences of the gradient along v. Rules that do not use the Hessian ask for it here, and only here (a zero step
     /// is rare).
     /// </summary>
-    public Curvature ClassifyCurvature()
+    /// <param name="allowance">The wall time after which the matrix-free classification starts no further
+    /// Hessian-vector product and says it is partial (null: only its product budget, <see cref="Curvature.ProductBudget"/>).</param>
+    /// <param name="progress">Told (products so far, the product budget) as the matrix-free classification
+    /// advances; (0, 0) once, when the Hessian is formed whole instead (up to <see cref="Curvature.MatrixFreeAbove"/> variables).</param>
+    public Curvature ClassifyCurvature(TimeSpan? allowance = null, Action<int, int>? progress = null)
     {
         Func<double[], double[]> gradientAt = point =>
         {
@@ -439,9 +442,11 @@ public sealed class Stepper
         };
         Curvature curvature;
         if (_n > Curvature.MatrixFreeAbove)
-            curvature = Curvature.ClassifyMatrixFree(_x.ToArray(), HessianProductAt(_x.ToArray()), gradientAt, _startLength);
+            curvature = Curvature.ClassifyMatrixFree(_x.ToArray(), HessianProductAt(_x.ToArray()), gradientAt, _startLength,
+                allowance: allowance, progress: progress);
         else
         {
+            progress?.Invoke(0, 0);
             curvature = Curvature.Classify(_x.ToArray(), DenseHessian(), gradientAt, _startLength);
         }
         // Limits taken for the curvature (the Hessian or a probe's gradient) are said in its detail.
@@ -501,9 +506,14 @@ public sealed class Stepper
                     hv[i] = s;
                 }
             };
+        if (_state.SparseHessian is { } held)
+            return (v, hv) => held.Multiply(v, hv);
         var supported = _problem.Supported;
-        var products = supported.HasFlag(Capabilities.HessianVector);
-        if (products && Rule.Needs.HasFlag(Capabilities.HessianVector))
+        // The product kernel before the problem's sparse Hessian: its size is the gradient's, while the
+        // sparse Hessian is derived entry by entry, and for a Hessian that is dense in fact (4 outputs of
+        // 1024 controls: JᵀJ has 1024² nonzeros) deriving and compiling it took 58 s and 2.26 GB after an
+        // lm run of 8.5 s (issue 14), for 45 products that the kernel computes in milliseconds.
+        if (supported.HasFlag(Capabilities.HessianVector))
             return (v, hv) => _problem.HessianVectorOnly(x, v, hv);
         if (supported.HasFlag(Capabilities.SparseHessian))
         {
@@ -511,8 +521,6 @@ public sealed class Stepper
             _problem.SparseHessian(x, gradient, sparse);
             return (v, hv) => sparse.Multiply(v, hv);
         }
-        if (products)
-            return (v, hv) => _problem.HessianVectorOnly(x, v, hv);
         // Central differences of the gradient along v (‖v‖ = 1 from Lanczos), h = ε^⅓ times the typical sizes
         // of the variables weighted by |vᵢ| (Σ|vᵢ|·typ xᵢ / Σ|vᵢ|, DifferenceStep, Typical): along a coordinate
         // direction the dense difference's own step, and relative to x's scale along any other (not the
@@ -747,9 +755,43 @@ public sealed record Recording(int Every)
         : throw new SymbolicException(ErrorKind.Invalid, $"The recording interval must be at least 1, not {k}.");
 }
 
+/// <summary>
+/// A receiver of a run's progress (<see cref="IProgress{T}"/> of the iteration just completed) that also
+/// hears the classification of the point the run stopped at, which follows the last iteration and can
+/// take as long as some iterations: a display names that phase rather than the last iteration.
+/// </summary>
+public interface IClassificationProgress
+{
+    /// <summary>
+    /// The classification has taken <paramref name="products"/> Hessian-vector products of at most
+    /// <paramref name="budget"/> (<see cref="Curvature.ClassifyMatrixFree"/>); told first with 0 products. A
+    /// budget of 0 means the Hessian is formed whole and its eigenvalues taken (<see cref="Curvature.Classify"/>).
+    /// </summary>
+    void Classifying(int products, int budget);
+}
+
 /// <summary>Runs update rules on problems and records the runs (the minimiser).</summary>
 public static class Optimizer
 {
+    /// <summary>
+    /// The classification of a stop point may start Hessian-vector products for this many times the run's own
+    /// time so far (<see cref="ClassificationAllowance"/>).
+    /// </summary>
+    public const double ClassificationMultiple = 2;
+
+    /// <summary>The least time the classification of a stop point is allowed, however short the run (<see cref="ClassificationAllowance"/>).</summary>
+    public static readonly TimeSpan ClassificationFloor = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// The wall time the matrix-free classification of a stop point may take after a run of
+    /// <paramref name="run"/> (its steps with their compiling): <see cref="ClassificationMultiple"/> times it,
+    /// at least <see cref="ClassificationFloor"/>. Past it no product is started and the verdict says it is
+    /// partial (<see cref="Curvature.ClassifyMatrixFree"/>), so the post-run work stays a small multiple of the
+    /// run at any n, where a classification had taken 58 s after an 8.5 s run (issue 14).
+    /// </summary>
+    public static TimeSpan ClassificationAllowance(TimeSpan run) =>
+        TimeSpan.FromTicks(Math.Max(ClassificationFloor.Ticks, (long)(ClassificationMultiple * run.Ticks)));
+
     /// <summary>Runs <paramref name="method"/> (the rule of <see cref="StandardRules.For"/>) from <paramref name="start"/> for at most <paramref name="iterations"/> steps.</summary>
     /// <param name="problem">The compiled problem.</param>
     /// <param name="method">The update rule.</param>
@@ -933,7 +975,10 @@ public static class Optimizer
         {
             if (stepper.GlobalMinimumToRounding() is { } global)
                 return Finish(StopReason.Converged, k, $"{reached}; {global}", criterion, new Curvature(StationaryKind.Minimum, [], false, global));
-            var curvature = stepper.ClassifyCurvature();
+            // Bounded by the run's own time (issue 14: 45 products after an 8.5 s run had taken 58 s), and told
+            // to a receiver that shows the phase, which would otherwise go on naming the last iteration.
+            var told = progress as IClassificationProgress;
+            var curvature = stepper.ClassifyCurvature(ClassificationAllowance(clock.Elapsed), told is null ? null : told.Classifying);
             // A step that rounded away against x where ∂L/∂x passes the relative test but is more than the
             // Hessian can make of x's rounding is still on a slope (exp(x0) overshot to x0 ≈ −360, where
             // ∂L/∂x0 ≈ −7E-157 and L still falls): no point is reached, so it is no saddle or maximum. A

@@ -288,6 +288,15 @@ public sealed record Curvature(StationaryKind Kind, double[] Eigenvalues, bool P
     public const int MaxFlatDirections = 8;
 
     /// <summary>
+    /// The Hessian-vector products one <see cref="ClassifyMatrixFree"/> takes at most over all its Lanczos
+    /// runs (320, four runs of <see cref="LanczosSteps"/>): the first run, for the extreme eigenvalues, has
+    /// its full <see cref="LanczosSteps"/> within it; the reruns for further flat directions share the rest,
+    /// and when it is spent the search stops and the detail says so. Without it the reruns could take
+    /// (<see cref="MaxFlatDirections"/> + 1)·<see cref="LanczosSteps"/> = 720 products.
+    /// </summary>
+    public const int ProductBudget = 4 * LanczosSteps;
+
+    /// <summary>
     /// Classifies x like <see cref="Classify"/> (the same zero threshold, verdicts and flat-direction
     /// probe) without forming the n × n Hessian: <paramref name="hessianVector"/>(v, Hv) writes H v.
     /// The extreme eigenvalues come from Lanczos with full reorthogonalisation (at most
@@ -301,30 +310,62 @@ public sealed record Curvature(StationaryKind Kind, double[] Eigenvalues, bool P
     /// whole spectrum. Source: Golub &amp; Van Loan, Matrix Computations, §10.1 (Lanczos) and §10.3
     /// (complete reorthogonalisation). Like the probe, it is evidence: an eigenvalue the Krylov space
     /// never reaches (a start orthogonal to its eigenvector) is missed.
+    /// <para>Its cost is bounded: at most <paramref name="budget"/> products, and no new product once
+    /// <paramref name="allowance"/> has passed. A classification cut short says so in its detail
+    /// ("partial: …"). Cut during the first run, only a saddle is still decided (Ritz values lie between
+    /// H's extreme eigenvalues, so a clearly negative and a clearly positive one prove both signs); any
+    /// other point is <see cref="StationaryKind.Undecided"/>. Cut during the reruns, the verdict rests on
+    /// the flat directions found so far.</para>
     /// </summary>
     /// <param name="x">The point.</param>
     /// <param name="hessianVector">Writes H v into its second argument.</param>
     /// <param name="gradientAt">∂L/∂x at a point, for the probe.</param>
     /// <param name="reference">As for <see cref="Classify"/>.</param>
-    public static Curvature ClassifyMatrixFree(double[] x, Action<double[], double[]> hessianVector, Func<double[], double[]> gradientAt, double reference = 0)
+    /// <param name="budget">The most Hessian-vector products (default <see cref="ProductBudget"/>; at least 1).</param>
+    /// <param name="allowance">The wall time after which no product is started (null: none), measured from the call.</param>
+    /// <param name="progress">Told (products so far, <paramref name="budget"/>) before the first product and after each.</param>
+    public static Curvature ClassifyMatrixFree(double[] x, Action<double[], double[]> hessianVector, Func<double[], double[]> gradientAt, double reference = 0,
+        int budget = ProductBudget, TimeSpan? allowance = null, Action<int, int>? progress = null)
     {
         // MathNet.Numerics has no eigensolver for an operator given as a product (its EVD needs the
         // matrix), so the Lanczos recurrence is written here; full reorthogonalisation keeps it free of
         // spurious copies of converged Ritz values, and costs little at ≤ 80 steps.
+        ArgumentOutOfRangeException.ThrowIfLessThan(budget, 1);
         var n = x.Length;
         if (n == 0) return new(StationaryKind.Minimum, [], false, "no variables");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var products = 0;
+        progress?.Invoke(0, budget);
+        var limits = new LanczosLimits(() => budget - products, () => allowance is { } most && clock.Elapsed >= most, () =>
+        {
+            products++;
+            progress?.Invoke(products, budget);
+        });
+        string Spent(LanczosCut cut) => cut == LanczosCut.Time
+            ? $"its time allowance of {NumberText.Short(allowance!.Value.TotalSeconds, 3)} s ran out after {NumberText.Count(products, "Hessian-vector product")}"
+            : $"its budget of {NumberText.Count(budget, "Hessian-vector product")} was spent";
         var flat = new List<double[]>();
         double lowest = double.PositiveInfinity, highest = double.NegativeInfinity;
-        var products = 0;
         var flatValues = new List<double>();
+        string? partial = null;
         for (var run = 0; run <= MaxFlatDirections; run++)
         {
-            var result = Lanczos(n, hessianVector, flat, run);
-            products += result.Products;
+            // A rerun needs a product; without one left the search for flat directions ends here.
+            var cut = limits.Remaining() <= 0 ? LanczosCut.Products : limits.OutOfTime() ? LanczosCut.Time : LanczosCut.None;
+            if (run > 0 && cut != LanczosCut.None)
+            {
+                partial = FlatSearchCut(Spent(cut), flat.Count);
+                break;
+            }
+            var result = Lanczos(n, hessianVector, flat, run, limits);
             if (result.NonFinite is { } bad)
                 return new(StationaryKind.Undecided, [], false, $"{bad}, so the curvature is unknown");
             if (result.Values.Length == 0) break; // the complement of the flat directions is empty
-            if (run == 0) (lowest, highest) = (result.Values[0], result.Values[^1]);
+            if (run == 0)
+            {
+                (lowest, highest) = (result.Values[0], result.Values[^1]);
+                if (result.Cut != LanczosCut.None) return FirstRunCut(lowest, highest, result.Values, $"partial: {Spent(result.Cut)} before the extreme eigenvalues of ∂²L/∂x² converged (Lanczos)");
+            }
             var scale = Math.Max(Math.Abs(lowest), Math.Abs(highest));
             var zero0 = RelativeZero * scale;
             var found = 0;
@@ -335,13 +376,19 @@ public sealed record Curvature(StationaryKind Kind, double[] Eigenvalues, bool P
                 flatValues.Add(result.Values[i]);
                 found++;
             }
+            // A rerun cut short may have missed the flat direction it was after.
+            if (run > 0 && result.Cut != LanczosCut.None)
+            {
+                partial = FlatSearchCut(Spent(result.Cut), flat.Count);
+                break;
+            }
             if (found == 0) break;
         }
         var largest = Math.Max(Math.Abs(lowest), Math.Abs(highest));
         var zero = RelativeZero * largest;
         var shownValues = flatValues.Append(lowest).Append(highest).Distinct().Order().ToArray();
         var shown = $"extreme eigenvalues of ∂²L/∂x² (Lanczos, {NumberText.Count(products, "Hessian-vector product")}): " +
-            NumberText.List(shownValues, v => NumberText.Short(v, 4));
+            NumberText.List(shownValues, v => NumberText.Short(v, 4)) + (partial is null ? "" : $"; {partial}");
         bool negative = lowest < -zero, positive = highest > zero;
         if (highest < -zero) return new(StationaryKind.Maximum, shownValues, false, shown);
         if (negative && positive) return new(StationaryKind.Saddle, shownValues, false, shown);
@@ -349,31 +396,52 @@ public sealed record Curvature(StationaryKind Kind, double[] Eigenvalues, bool P
         return Probe(x, shownValues, shown, negative, positive, flat, gradientAt, reference);
     }
 
-    private sealed record LanczosResult(double[] Values, double[][] Vectors, int Products, NonFiniteValue? NonFinite);
+    // The first run stopped before its extremes converged: its Ritz values lie inside [λmin, λmax], so a
+    // clearly negative and a clearly positive one still prove a saddle; nothing else is decided.
+    private static Curvature FirstRunCut(double lowest, double highest, double[] values, string why)
+    {
+        var zero = RelativeZero * Math.Max(Math.Abs(lowest), Math.Abs(highest));
+        var shown = $"Ritz values of ∂²L/∂x² so far: {NumberText.List(values, v => NumberText.Short(v, 4))}; {why}";
+        return lowest < -zero && highest > zero
+            ? new(StationaryKind.Saddle, values, false, shown + "; a negative and a positive one already prove a saddle")
+            : new(StationaryKind.Undecided, values, false, shown + ", so the kind of point is not decided");
+    }
+
+    private static string FlatSearchCut(string spent, int found) =>
+        $"partial: the search for flat directions stopped when {spent} ({NumberText.Count(found, "flat direction")} found; more may remain, unprobed)";
+
+    private enum LanczosCut { None, Products, Time }
+
+    // What a Lanczos run may still spend (products left, whether the time is up) and the count of each product.
+    private sealed record LanczosLimits(Func<int> Remaining, Func<bool> OutOfTime, Action Counted);
+
+    private sealed record LanczosResult(double[] Values, double[][] Vectors, NonFiniteValue? NonFinite, LanczosCut Cut = LanczosCut.None);
 
     // Lanczos on H restricted to the complement of `deflate` (orthonormal): the Ritz values ascending
     // with their Ritz vectors. Stops at LanczosSteps, at an invariant subspace, or once both extreme
-    // Ritz pairs have residual β_j·|s_j| ≤ 10⁻⁷ max |θ|.
-    private static LanczosResult Lanczos(int n, Action<double[], double[]> hessianVector, List<double[]> deflate, int seed)
+    // Ritz pairs have residual β_j·|s_j| ≤ 10⁻⁷ max |θ|; or, unconverged (Cut), when the limits say so.
+    private static LanczosResult Lanczos(int n, Action<double[], double[]> hessianVector, List<double[]> deflate, int seed, LanczosLimits limits)
     {
         var random = new Random(20261130 + seed);
         var q = new double[n];
         for (var i = 0; i < n; i++) q[i] = random.NextDouble() - 0.5;
         Orthogonalise(q, deflate, []);
         var norm = Math.Sqrt(Dot(q, q));
-        if (norm == 0) return new([], [], 0, null);
+        if (norm == 0) return new([], [], null);
         for (var i = 0; i < n; i++) q[i] /= norm;
         var basis = new List<double[]> { q };
         var alpha = new List<double>();
         var beta = new List<double>();
         var w = new double[n];
         var limit = Math.Min(LanczosSteps, n - deflate.Count);
-        if (limit <= 0) return new([], [], 0, null);
+        if (limit <= 0) return new([], [], null);
         MathNet.Numerics.LinearAlgebra.Factorization.Evd<double>? evd = null;
+        var cut = LanczosCut.None;
         for (var j = 0; j < limit; j++)
         {
             hessianVector(basis[j], w);
-            if (NonFiniteValue.Find(Quantity.HessianVector, w) is { } bad) return new([], [], j + 1, bad);
+            limits.Counted();
+            if (NonFiniteValue.Find(Quantity.HessianVector, w) is { } bad) return new([], [], bad);
             var a = Dot(basis[j], w);
             alpha.Add(a);
             Orthogonalise(w, deflate, basis);
@@ -393,6 +461,8 @@ public sealed record Curvature(StationaryKind Kind, double[] Eigenvalues, bool P
             var done = b <= 1e-14 * Math.Max(top, 1e-300) ||
                 Math.Max(b * Math.Abs(evd.EigenVectors[j, low]), b * Math.Abs(evd.EigenVectors[j, high])) <= 1e-7 * top;
             if (done || j + 1 == limit) break;
+            cut = limits.Remaining() <= 0 ? LanczosCut.Products : limits.OutOfTime() ? LanczosCut.Time : LanczosCut.None;
+            if (cut != LanczosCut.None) break;
             beta.Add(b);
             var next = new double[n];
             for (var i = 0; i < n; i++) next[i] = w[i] / b;
@@ -414,7 +484,7 @@ public sealed record Curvature(StationaryKind Kind, double[] Eigenvalues, bool P
             for (var r = 0; r < n; r++) v[r] /= length;
             return v;
         }).ToArray();
-        return new(order.Select(i => values[i]).ToArray(), vectors, m, null);
+        return new(order.Select(i => values[i]).ToArray(), vectors, null, cut);
     }
 
     // Removes from w its components along each vector of the (orthonormal) sets (classical Gram–Schmidt).

@@ -53,6 +53,9 @@ public abstract class WrappedState(RuleState inner) : RuleState(inner.Problem)
     public override double[]? Hessian => Inner.Hessian;
 
     /// <inheritdoc/>
+    public override CsrMatrix? SparseHessian => Inner.SparseHessian;
+
+    /// <inheritdoc/>
     public override InnerSolve? LastSolve => Inner.LastSolve;
 
     /// <inheritdoc/>

@@ -111,6 +111,13 @@ public abstract class RuleState
     public virtual double[]? Hessian => null;
 
     /// <summary>
+    /// The Hessian's structural nonzeros (n × n, CSR, both triangles) at the last evaluated point when the
+    /// state holds them (Newton's sparse form), else null: the end-point classification multiplies by it
+    /// rather than compiling a product kernel of its own.
+    /// </summary>
+    public virtual CsrMatrix? SparseHessian => null;
+
+    /// <summary>
     /// The first non-finite quantity the next update would read at the last evaluated point, or null.
     /// The default checks the loss and the gradient; the Jacobian rules check y, J and the loss's
     /// derivatives in y instead (and compute the latter here).

@@ -160,6 +160,8 @@ public sealed class Newton : RuleBase
 
         public override double Evaluate(double[] x, double[] gradient) => Problem.SparseHessian(x, gradient, _h);
 
+        public override CsrMatrix? SparseHessian => _h;
+
         public override NonFiniteValue? CheckInputs(double loss, double[] gradient)
         {
             if (base.CheckInputs(loss, gradient) is { } bad) return bad;
