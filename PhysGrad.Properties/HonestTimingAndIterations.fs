@@ -59,6 +59,76 @@ let ``a comparison tells its progress receiver when a run ends before the limit`
     Assert.Contains("physgrad: finding x*", err.ToString())
 
 [<Fact>]
+let ``the phase log names the classification of a stop point while it lasts, not the run's last iteration`` () =
+    use err = new StringWriter()
+    use log = PhaseLog.For(err, int64 PhaseLog.LargeProblem)
+    log.Runs([| "lm"; "gd" |], 10, [| "deriving and compiling what it needs"; "deriving and compiling what it needs" |])
+    log.StartRuns "running lm, gd, 10 iterations each; then finding x*"
+
+    for k in 1..6 do
+        (log :> IProgress<struct (int * int)>).Report(struct (0, k))
+
+    let receiver = log :> IRunsProgress
+    receiver.Classifying(0, 0, 320)
+    Assert.Equal("lm: classifying the stop point after iteration 6/10 (Hessian-vector products 0 of at most 320)", log.Current)
+    receiver.Classifying(0, 12, 320)
+    // The periodic line (issue 14 repeated "lm: iteration 6/10 done" for 58 s here) follows the products.
+    Assert.Equal("lm: classifying the stop point after iteration 6/10 (Hessian-vector products 12 of at most 320)", log.Current)
+    receiver.Ended(0, 6)
+    Assert.Equal("gd: deriving and compiling what it needs, iteration 1/10 under way", log.Current)
+    // A small problem's Hessian is formed whole: no products to count.
+    (log :> IProgress<struct (int * int)>).Report(struct (1, 3))
+    receiver.Classifying(1, 0, 0)
+    Assert.Equal("gd: classifying the stop point after iteration 3/10 (forming the Hessian and its eigenvalues)", log.Current)
+    receiver.Ended(1, 3)
+    Assert.Null(log.Current)
+    // Each classification's start is told once, at once, between the run's last iteration and its end.
+    let text = err.ToString()
+    TestHelpers.assertInOrder
+        text
+        [ "physgrad: lm: iteration 1/10 done"
+          "physgrad: lm: classifying the stop point after iteration 6/10 (Hessian-vector products 0 of at most 320) …"
+          "physgrad: lm: stopped after iteration 6/10"
+          "physgrad: gd: classifying the stop point after iteration 3/10 (forming the Hessian and its eigenvalues) …"
+          "physgrad: gd: stopped after iteration 3/10"
+          "physgrad: finding x*" ]
+    Assert.DoesNotContain("products 12 of", text)
+
+/// 600 variables, two outputs y0 = x0 + x2 + … and y1 = x1 + x3 + …, and L = (y0 − 1)² + (y1 − 2)² + 1 (≥ 0 by its
+/// form but not 0 at its minimum, so no "global minimum to rounding" skips the classification). From x0 = 1,
+/// x1 = 2 ∂L/∂y = 0, so LM's first step is 0 and the stop point is classified matrix-free (above 500 variables):
+/// the receiver hears it, and the products come from the Hessian-vector kernel, not from the sparse Hessian,
+/// which is derived entry by entry (of ∂²L/∂x²'s 360 000 entries all are nonzero here; issue 14's 1024 controls
+/// took 58 s and 2.26 GB to derive and compile it).
+[<Fact>]
+let ``a comparison tells the classification of a stop point and leaves the sparse Hessian uncompiled`` () =
+    let n = 600
+    let variables = [ for i in 0 .. n - 1 -> sprintf "x%d" i ]
+    let sum parity = variables |> List.indexed |> List.filter (fun (i, _) -> i % 2 = parity) |> List.map snd |> String.concat " + "
+    let start = [ for i in 0 .. n - 1 -> if i = 0 then 1.0 elif i = 1 then 2.0 else 0.0 ]
+    let problem = PhysicsProblem.From(ProblemDefinition(variables, [ sum 0; sum 1 ], "(y0 - 1)^2 + (y1 - 2)^2 + 1", [ 1.0; 2.0 ], start))
+    use err = new StringWriter()
+    use log = PhaseLog.For(err, int64 PhaseLog.LargeProblem)
+    log.Runs([| "lm" |], 10, [| "deriving and compiling what it needs" |])
+    log.StartRuns "running lm"
+    let comparison = problem.CompareMethods([ struct (Method.LevenbergMarquardt, 1.0) ], 10, false, log)
+    let exit = comparison.Results.[0].Run.Exit
+    Assert.Equal(StopReason.Converged, exit.Reason)
+    Assert.Equal(1, exit.Iteration)
+    Assert.Equal(StationaryKind.Minimum, exit.Curvature.Kind)
+    Assert.Contains("Lanczos", exit.Curvature.Detail)
+    Assert.DoesNotContain("partial", exit.Curvature.Detail)
+    // H = 2 JᵀJ: its largest eigenvalue is 2·300 (each output sums 300 variables), the rest are 0.
+    Assert.Equal(600.0, Array.max exit.Curvature.Eigenvalues, 6)
+    Assert.False(problem.Compiled.Compiled.HasFlag(Capabilities.SparseHessian), string problem.Compiled.Compiled)
+    TestHelpers.assertInOrder
+        (err.ToString())
+        [ "physgrad: lm: iteration 1/10 done"
+          sprintf "physgrad: lm: classifying the stop point after iteration 1/10 (Hessian-vector products 0 of at most %d)" Curvature.ProductBudget
+          "physgrad: lm: stopped after iteration 1/10"
+          "physgrad: finding x*" ]
+
+[<Fact>]
 let ``the progress bar fills a stopped run's share and says where it stopped`` () =
     use err = new StringWriter()
     let bar = new ProgressLine(err, [| "gd"; "gn" |], 10)

@@ -122,3 +122,86 @@ let ``a zero step at 10^4 variables is classified without the dense Hessian`` (s
         Assert.Equal(0.5, curvature.Eigenvalues |> Array.min, 9)
     // The extreme eigenvalues are d's extremes.
     Assert.Equal(4.0, curvature.Eigenvalues |> Array.max, 9)
+
+// ---- the classification's cost is bounded, and one cut short says so (issue 14) ----
+
+let private diagonalProduct (d: float[]) =
+    Action<float[], float[]>(fun v hv -> for i in 0 .. d.Length - 1 do hv.[i] <- d.[i] * v.[i])
+
+let private diagonalGradient (d: float[]) = Func<float[], float[]>(fun p -> Array.map2 (*) d p)
+
+/// Before the budget, the Lanczos runs were bounded only by their count and length, (MaxFlatDirections + 1)
+/// runs of LanczosSteps: 720 products. On the known spectra the default budget cuts nothing: the verdict,
+/// the Ritz values and the detail are those of a budget of 720, no "partial" is said, and the progress
+/// receiver's last count is the count the detail gives.
+[<Property(MaxTest = 8)>]
+let ``within its budget the classification is the one the unbounded runs gave`` (seed: int) =
+    Prop.forAll (Arb.fromGen spectra) (fun spectrum ->
+        let n = Curvature.MatrixFreeAbove + 100
+        let h = hessian seed spectrum n
+        let x = Array.zeroCreate n
+        let gradientAt (p: float[]) = (h * Vector<float>.Build.DenseOfArray p).ToArray()
+        let product = Action<float[], float[]>(fun v hv -> (h * Vector<float>.Build.DenseOfArray v).CopyTo(Vector<float>.Build.Dense(hv)))
+        let unbounded =
+            Curvature.ClassifyMatrixFree(x, product, Func<_, _> gradientAt, budget = (Curvature.MaxFlatDirections + 1) * Curvature.LanczosSteps)
+        let mutable last = -1
+        let bounded = Curvature.ClassifyMatrixFree(x, product, Func<_, _> gradientAt, progress = Action<int, int>(fun k _ -> last <- k))
+        (bounded.Kind = unbounded.Kind && bounded.Eigenvalues = unbounded.Eigenvalues && bounded.Detail = unbounded.Detail
+         && not (bounded.Detail.Contains "partial")
+         && bounded.Detail.Contains(sprintf "(Lanczos, %s)" (NumberText.Count(last, "Hessian-vector product"))))
+        |> Prop.label (sprintf "%A: bounded %A (%s), unbounded %A (%s), last count told %d" spectrum bounded.Kind bounded.Detail unbounded.Kind unbounded.Detail last))
+
+/// H = diag(1, 2, …, 600) has no gap at either end of its spectrum, so five Lanczos steps leave the extremes
+/// far from converged: with a budget of 5 products the positive definite H is not called a minimum but
+/// undecided, and the detail says the classification is partial and why. With every other eigenvalue
+/// negated (−1, 2, −3, …) the same five products already show a clearly negative and a clearly positive
+/// Ritz value, and Ritz values lie between H's extreme eigenvalues: a saddle, proven.
+[<Theory>]
+[<InlineData(false)>]
+[<InlineData(true)>]
+let ``a classification cut short in its first run says so and decides only a saddle`` (indefinite: bool) =
+    let n = 600
+    let d = Array.init n (fun i -> if indefinite && i % 2 = 0 then -float (i + 1) else float (i + 1))
+    let told = ResizeArray<int * int>()
+    let curvature =
+        Curvature.ClassifyMatrixFree(Array.zeroCreate n, diagonalProduct d, diagonalGradient d, budget = 5,
+                                     progress = Action<int, int>(fun k b -> told.Add((k, b))))
+    Assert.Equal<(int * int) list>([ for k in 0..5 -> k, 5 ], List.ofSeq told)
+    Assert.Contains("partial: its budget of 5 Hessian-vector products was spent before the extreme eigenvalues of ∂²L/∂x² converged", curvature.Detail)
+    if indefinite then
+        Assert.Equal(StationaryKind.Saddle, curvature.Kind)
+        Assert.True(Array.min curvature.Eigenvalues < 0.0 && Array.max curvature.Eigenvalues > 0.0, curvature.Detail)
+    else
+        Assert.Equal(StationaryKind.Undecided, curvature.Kind)
+        Assert.Contains("not decided", curvature.Detail)
+    // Ritz values lie between the extreme eigenvalues.
+    Assert.True(Array.min curvature.Eigenvalues >= Array.min d && Array.max curvature.Eigenvalues <= Array.max d, curvature.Detail)
+
+/// A time allowance that has run out lets the product under way finish and starts no other.
+[<Fact>]
+let ``a classification out of time starts no further product and says so`` () =
+    let d = Array.init 600 (fun i -> float (i + 1))
+    let mutable products = 0
+    let counted = Action<float[], float[]>(fun v hv -> products <- products + 1; (diagonalProduct d).Invoke(v, hv))
+    let curvature = Curvature.ClassifyMatrixFree(Array.zeroCreate d.Length, counted, diagonalGradient d, allowance = TimeSpan.Zero)
+    Assert.Equal(1, products)
+    Assert.Equal(StationaryKind.Undecided, curvature.Kind)
+    Assert.Contains("partial: its time allowance of 0 s ran out after 1 Hessian-vector product before the extreme eigenvalues", curvature.Detail)
+
+/// H = diag(0, 0, 0, 0, 1, …, 1): each Lanczos run meets an invariant subspace after two products (the start's
+/// parts in the two eigenspaces) and finds one of the four flat directions, so the whole search takes
+/// 2 + 2 + 2 + 2 + 1 products. With a budget of 3 the second run is cut after one: the detail says the search
+/// for flat directions stopped with one found, and the probe along it still finds L constant (a minimum that
+/// is not strict); with the default budget all four are found and nothing is said to be partial.
+[<Fact>]
+let ``a search for flat directions cut by the budget says how many it found`` () =
+    let d = Array.init 600 (fun i -> if i < 4 then 0.0 else 1.0)
+    let classify budget = Curvature.ClassifyMatrixFree(Array.zeroCreate d.Length, diagonalProduct d, diagonalGradient d, budget = budget)
+    let cut = classify 3
+    Assert.Equal(StationaryKind.Minimum, cut.Kind)
+    Assert.Contains("(Lanczos, 3 Hessian-vector products)", cut.Detail)
+    Assert.Contains("partial: the search for flat directions stopped when its budget of 3 Hessian-vector products was spent (1 flat direction found; more may remain, unprobed)", cut.Detail)
+    let whole = classify Curvature.ProductBudget
+    Assert.Equal(StationaryKind.Minimum, whole.Kind)
+    Assert.DoesNotContain("partial", whole.Detail)
+    Assert.Contains("(Lanczos, 9 Hessian-vector products)", whole.Detail)
