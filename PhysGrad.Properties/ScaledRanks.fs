@@ -87,7 +87,7 @@ let ``IG, GN and Newton take the unscaled step, mapped by D_x, on problems scale
 let ``the graded 4×4 J that GN's SVD solved to 3e-6 takes the unscaled step (replay)`` () =
     Prop.forAll cases takesTheUnscaledStep
 
-/// The case that failed CI's run of main by chance (issue 14; 11 of 30,000 cases, so about 4% of CI's runs):
+/// The case that failed CI's run of main by chance (issue 14; this kind was 10 of 30,000 cases, about 3% of CI's runs):
 /// a full A in units 10⁻⁷..10⁸, where GN dropped a singular value. Main's row pass divided rows 1 and 2 by
 /// their entries in the column of unit 10⁸, not by their diagonals, leaving those near 10⁻¹² of 1; every row
 /// and column then had its largest entry in [½, 2), so Ruiz's iteration stopped at once, and the SVD of the
