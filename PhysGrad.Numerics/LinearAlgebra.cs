@@ -157,20 +157,24 @@ public static class LinearAlgebra
     }
 
     /// <summary>Solves A x = b, A given row by row (n × n). On failure <paramref name="x"/> is left unspecified.</summary>
-    public static SolveResult Solve(ReadOnlySpan<double> a, ReadOnlySpan<double> b, Span<double> x)
+    public static SolveResult Solve(ReadOnlySpan<double> a, ReadOnlySpan<double> b, Span<double> x) => SolveAllocating(a, b, x, default);
+
+    // Solve above with the variables' typical sizes (n values in x's units, or empty for none; see Equilibrate).
+    private static SolveResult SolveAllocating(ReadOnlySpan<double> a, ReadOnlySpan<double> b, Span<double> x, ReadOnlySpan<double> typicalX)
     {
         var n = b.Length;
         if (n <= SmallLimit)
         {
             Span<double> workspace = stackalloc double[n * n];
-            return Solve(a, b, x, workspace);
+            return Solve(a, b, x, workspace, typicalX);
         }
-        if (a.Length != n * n || x.Length != n)
-            throw new ArgumentException($"Solve needs an n×n matrix, a vector and a result of length n; got {a.Length}, {b.Length} and {x.Length}.");
+        if (a.Length != n * n || x.Length != n || (typicalX.Length != 0 && typicalX.Length != n))
+            throw new ArgumentException(
+                $"Solve needs an n×n matrix, a vector, a result of length n and 0 or n typical sizes; got {a.Length}, {b.Length}, {x.Length} and {typicalX.Length}.");
         if (!AllFinite(a) || !AllFinite(b)) return new(SolveStatus.NonFinite, double.NaN);
         var (scaled, rhs) = (a.ToArray(), b.ToArray());
         var (rows, columns) = (new double[n], new double[n]);
-        Equilibrate(scaled, rhs, n, rows, columns);
+        Equilibrate(scaled, rhs, n, rows, columns, typicalX);
         var matrix = DenseMatrix.Build.Dense(n, n, scaled).Transpose(); // row-major in, column-major inside
         var condition = ConditionOf(matrix);
         if (!(condition < MaxCondition)) return new(SolveStatus.Singular, condition);
@@ -191,8 +195,33 @@ public static class LinearAlgebra
     /// whose inverse is exact, singular. A genuinely singular A stays singular: scaling by nonzero factors
     /// keeps the rank. Powers of 2 make the scaling exact, so a balanced A is solved exactly as before.
     /// </summary>
-    internal static void Equilibrate(Span<double> a, Span<double> b, int n, Span<double> rows, Span<double> columns)
+    /// <remarks>
+    /// <paramref name="typicalX"/> (empty, or n typical sizes of the variables) first multiplies column j by
+    /// the power of 2 nearest typ x_j, so the row pass compares entries in the units of a typical change of
+    /// x: J ∂x with ∂x_j of typ x_j (Dennis &amp; Schnabel, <i>Numerical Methods for Unconstrained Optimization
+    /// and Nonlinear Equations</i>, §7.1: scale the variables by their typical magnitudes, typ x_j from x and
+    /// x₀ when none is given). Without it one pass is not enough where the units of x spread over many
+    /// decades: the row pass divides each row by its largest entry, which then sits in the column of the
+    /// largest unit, not on the diagonal. For A with condition 4 in units 10⁻⁸..10⁸ (issue 14) the scaled
+    /// rows kept their own diagonals near 10⁻¹², every row and column then had its largest entry in [½, 2)
+    /// (so Ruiz's iteration stopped too) and the SVD dropped a singular value of a well-conditioned A. The
+    /// typical sizes scale by the problem's units, not by J's entries: a scaling from J alone (Curtis–Reid,
+    /// tried in trial 19) also makes Rosenbrock's bidiagonal J (condition 10²¹, x near 1) well-conditioned
+    /// by its own grading, and its exact Newton-type step then overflows by iteration 2, where the singular
+    /// path converges. The units of y need no such pass: the row pass divides any row factor out exactly.
+    /// Zero (x_j = x₀,j = 0) or non-finite sizes leave their column as it is.
+    /// </remarks>
+    internal static void Equilibrate(Span<double> a, Span<double> b, int n, Span<double> rows, Span<double> columns,
+        ReadOnlySpan<double> typicalX = default)
     {
+        columns.Fill(1.0);
+        if (typicalX.Length == n)
+            for (var c = 0; c < n; c++)
+            {
+                var typical = PowerOfTwo(Math.Abs(typicalX[c]));
+                columns[c] = 1 / typical;
+                for (var r = 0; r < n; r++) a[r * n + c] *= typical;
+            }
         for (var r = 0; r < n; r++)
         {
             var scale = PowerOfTwo(MaxAbs(a.Slice(r * n, n), 1));
@@ -203,7 +232,7 @@ public static class LinearAlgebra
         for (var c = 0; c < n; c++)
         {
             var scale = PowerOfTwo(MaxAbs(a[c..], n));
-            columns[c] = scale;
+            columns[c] *= scale;
             for (var r = 0; r < n; r++) a[r * n + c] /= scale;
         }
     }
@@ -238,12 +267,17 @@ public static class LinearAlgebra
     /// condition is estimated from the pivots of the equilibrated system (<see cref="Equilibrate"/>), so it
     /// does not depend on the units of the variables or the equations.
     /// </summary>
-    public static SolveResult Solve(ReadOnlySpan<double> a, ReadOnlySpan<double> b, Span<double> x, Span<double> workspace)
+    /// <remarks><paramref name="typicalX"/>: the variables' typical sizes (n values in x's units, or empty for
+    /// none). The equilibration then first scales column j by typ x_j (<see cref="Equilibrate"/>), so the
+    /// decision is the same in any units of x and y; the solution changes only by rounding. The inverse
+    /// gradient's J Δx = Δy passes them.</remarks>
+    public static SolveResult Solve(ReadOnlySpan<double> a, ReadOnlySpan<double> b, Span<double> x, Span<double> workspace,
+        ReadOnlySpan<double> typicalX = default)
     {
         var n = b.Length;
-        if (a.Length != n * n || x.Length != n || workspace.Length < n * n)
+        if (a.Length != n * n || x.Length != n || workspace.Length < n * n || (typicalX.Length != 0 && typicalX.Length != n))
             throw new ArgumentException(
-                $"Solve needs an n×n matrix, a vector, a result of length n and n² workspace; got {a.Length}, {b.Length}, {x.Length} and {workspace.Length}.");
+                $"Solve needs an n×n matrix, a vector, a result of length n, n² workspace and 0 or n typical sizes; got {a.Length}, {b.Length}, {x.Length}, {workspace.Length} and {typicalX.Length}.");
         if (!AllFinite(a) || !AllFinite(b)) return new(SolveStatus.NonFinite, double.NaN);
         if (n == 0) return new(SolveStatus.Ok, 1);
         var m = workspace[..(n * n)];
@@ -252,7 +286,7 @@ public static class LinearAlgebra
         // The scales live on the stack up to 2·4096 values (64 kB); larger systems (dense only up to a few
         // thousand unknowns anyway) allocate them.
         Span<double> scales = n <= 4096 ? stackalloc double[2 * n] : new double[2 * n];
-        Equilibrate(m, x, n, scales[..n], scales[n..]);
+        Equilibrate(m, x, n, scales[..n], scales[n..], typicalX);
         var result = SolveSmall(m, x, n);
         if (result.Ok) Unscale(x, scales[n..]);
         return result;
@@ -346,14 +380,27 @@ public static class LinearAlgebra
     /// it is for a J of full rank ((R J)⁺ = J⁺ R⁻¹ for full row rank, (J C)⁺ = C⁻¹ J⁺ for full column rank)
     /// while the rank no longer depends on the units of x or y: J = diag(10⁸, 6·10⁻⁸) has rank 2, not 1.
     /// Returns the number of singular values kept. Used by Gauss–Newton's dense step and IG's fallback.
+    /// A square J is first scaled by the variables' typical sizes <paramref name="typicalX"/> (null, or n
+    /// sizes in x's units), as in <see cref="Equilibrate"/>, before its row and column passes.
     /// </summary>
-    public static int PseudoInverseProduct(double[,] jacobian, double[] g, double tau, double[] result)
+    public static int PseudoInverseProduct(double[,] jacobian, double[] g, double tau, double[] result, double[]? typicalX = null)
     {
         int m = jacobian.GetLength(0), n = jacobian.GetLength(1);
+        if (typicalX is not null && typicalX.Length != n)
+            throw new ArgumentException($"J is {m}×{n}, so the typical sizes of x need {NumberText.Count(n, "entry", "entries")}; got {typicalX.Length}.");
         var scaled = (double[,])jacobian.Clone();
         var rhs = (double[])g.Clone();
         var columns = new double[n];
         Array.Fill(columns, 1.0);
+        // Square only: for m > n the column pass below divides any column factor out exactly, and for m < n
+        // a column scaling would change the minimum-norm J⁺g.
+        if (m == n && typicalX is not null)
+            for (var c = 0; c < n; c++)
+            {
+                var typical = PowerOfTwo(Math.Abs(typicalX[c]));
+                columns[c] = 1 / typical;
+                for (var r = 0; r < m; r++) scaled[r, c] *= typical;
+            }
         if (m <= n)
             for (var r = 0; r < m; r++)
             {
@@ -368,8 +415,9 @@ public static class LinearAlgebra
             {
                 double largest = 0;
                 for (var r = 0; r < m; r++) largest = Math.Max(largest, Math.Abs(scaled[r, c]));
-                columns[c] = PowerOfTwo(largest);
-                for (var r = 0; r < m; r++) scaled[r, c] /= columns[c];
+                var scale = PowerOfTwo(largest);
+                columns[c] *= scale;
+                for (var r = 0; r < m; r++) scaled[r, c] /= scale;
             }
         // A square J gets both, and one pass of each is not enough where the units of x and of y both spread
         // over many decades: a triangular J = D_y A D_x with D's from 10⁻⁸ to 10⁸ kept a 10¹⁶ spread after
@@ -410,7 +458,7 @@ public static class LinearAlgebra
             // Full rank and square: J⁺g = J⁻¹g, which elimination gives to rounding (backward stable), where
             // the SVD's iteration stops near 10⁻⁸ relative on graded matrices.
             var solved = new double[n];
-            if (Solve(System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref jacobian[0, 0], n * n), g, solved).Ok)
+            if (SolveAllocating(System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref jacobian[0, 0], n * n), g, solved, typicalX).Ok)
             {
                 solved.CopyTo(result, 0);
                 return kept;

@@ -17,6 +17,24 @@ public abstract class JacobianState : RuleState
         J = new double[M * N];
         LossGradientY = new double[M];
         LossHessianY = lossHessian ? new double[M * M] : [];
+        _start = new double[N];
+        _typicalX = new double[N];
+    }
+
+    private readonly double[] _start, _typicalX;
+    private bool _started;
+
+    /// <summary>
+    /// The variables' typical sizes at x: typ x_j = max(|x_j|, |x₀,j|), x₀ the first evaluated point (Dennis
+    /// &amp; Schnabel §7.1, where x₀ stands in for typical sizes no one gave). In x's own units, so the dense
+    /// solves' rank and singularity decisions see the problem's units rather than J's grading
+    /// (<see cref="LinearAlgebra.Solve(ReadOnlySpan{double}, ReadOnlySpan{double}, Span{double}, Span{double}, ReadOnlySpan{double})"/>).
+    /// Filled in a buffer of the state's, so a step allocates nothing.
+    /// </summary>
+    protected double[] TypicalX(double[] x)
+    {
+        for (var j = 0; j < N; j++) _typicalX[j] = Math.Max(Math.Abs(x[j]), Math.Abs(_start[j]));
+        return _typicalX;
     }
 
     /// <summary>y = P(x) at the last evaluated point.</summary>
@@ -43,6 +61,11 @@ public abstract class JacobianState : RuleState
     {
         Problem.Simulate(x, Y, J);
         if (double.IsNaN(StartOutputScale)) StartOutputScale = CompiledProblem.Norm(Y, M);
+        if (!_started)
+        {
+            Array.Copy(x, _start, N);
+            _started = true;
+        }
         return Problem.ValueGradient(x, gradient);
     }
 
@@ -167,7 +190,7 @@ public abstract class SpectralRule : RuleBase
             // Gauss–Newton's rank is decided on the equilibrated J, so a change of units does not change it
             // (its step is invariant to them); other κ are not, and keep J's own spectrum.
             var kept = rule.Kappa == -1
-                ? LinearAlgebra.PseudoInverseProduct(_jacobian2D, LossGradientY, rule.Tau, dx)
+                ? LinearAlgebra.PseudoInverseProduct(_jacobian2D, LossGradientY, rule.Tau, dx, TypicalX(x))
                 : LinearAlgebra.SpectralProduct(_jacobian2D, LossGradientY, rule.Kappa, rule.Tau, dx);
             if (kept < Math.Min(m, n))
                 notes.Note(FallbackKind.SingularValuesDropped, $"{NumberText.Count(Math.Min(m, n) - kept, "singular value")} of J dropped at {Point(x)}");
@@ -320,7 +343,7 @@ internal sealed class InverseState(IDifferentiableProblem problem, double eta, b
             LastInverse = report;
         }
         if (inverted) return;
-        var r = LinearAlgebra.Solve(j, dy, dx, _workspace);
+        var r = LinearAlgebra.Solve(j, dy, dx, _workspace, TypicalX(x));
         if (r.Ok) return;
         // The minimum-norm solution of J Δx = Δy (J⁺Δy): moves only where J can. This fallback allocates
         // (MathNet's SVD builds U, Σ and Vᵀ, about 400 kB at n = 100; the note formats the point): a
@@ -328,7 +351,7 @@ internal sealed class InverseState(IDifferentiableProblem problem, double eta, b
         // stable answer. The regular step above runs in the state's workspace and allocates nothing.
         for (var row = 0; row < m; row++)
             for (var c = 0; c < n; c++) _jacobian2D[row, c] = j[row * n + c];
-        var rank = LinearAlgebra.PseudoInverseProduct(_jacobian2D, dy, 1e-12, dx);
+        var rank = LinearAlgebra.PseudoInverseProduct(_jacobian2D, dy, 1e-12, dx, TypicalX(x));
         notes.Note(FallbackKind.JacobianSingular, $"the Jacobian is {r} at {Point(x)}; took the minimum-norm step J⁺Δy (rank {rank} of {n})");
     }
 }
