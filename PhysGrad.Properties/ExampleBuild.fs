@@ -183,6 +183,23 @@ let ``traced sums carried as linear combinations build the node the step-by-step
 /// them is deferred, and their sums are worked out in a reverse sweep when built. With exact coefficients
 /// the sweep's other order of the operations gives the same numbers, so the node must be the step-by-step
 /// path's, node for node.
+/// One linear operation of a program on both sides: the scalar (carried) and the node path's expression,
+/// the operands read from the pool by index (`s`, `e`).
+let private linearStep (op: Op) (s: int -> Scalar) (e: int -> Expr) : Scalar * Expr =
+    match op with
+    | AddV(a, b) -> s a + s b, Expr.add (e a) (e b)
+    | SubV(a, b) -> s a - s b, Expr.add (e a) (NodeByNode.times Expr.minusOne (e b))
+    | MulC(a, k) -> s a * k, NodeByNode.times (e a) (NodeByNode.ofFloat k)
+    | CMul(k, a) -> k * s a, NodeByNode.times (NodeByNode.ofFloat k) (e a)
+    | DivC(a, k) -> s a / k, NodeByNode.over (e a) (NodeByNode.ofFloat k)
+    | AddC(a, k) -> s a + k, Expr.add (e a) (NodeByNode.ofFloat k)
+    | CAdd(k, a) -> k + s a, Expr.add (NodeByNode.ofFloat k) (e a)
+    | SubC(a, k) -> s a - k, Expr.add (e a) (NodeByNode.ofFloat -k)
+    | CSub(k, a) -> k - s a, Expr.add (NodeByNode.ofFloat k) (NodeByNode.times Expr.minusOne (e a))
+    | Neg a -> -(s a), NodeByNode.times Expr.minusOne (e a)
+    | SumOf ks -> Scalar.Sum(ks |> List.map s), Expr.sum (ks |> List.map e)
+    | other -> failwithf "not a linear operation: %A" other
+
 [<Property(MaxTest = 100)>]
 let ``deferred combinations over hundreds of rests build the node the step-by-step path builds`` () =
     let linearOps = programs [ 2.0; -1.0; 3.0; -4.0; 7.0 ] true 30
@@ -203,20 +220,7 @@ let ``deferred combinations over hundreds of rests build the node the step-by-st
             let s k = fst pool.[k % pool.Count]
             let e k = snd pool.[k % pool.Count]
 
-            let scalar, node =
-                match op with
-                | AddV(a, b) -> s a + s b, Expr.add (e a) (e b)
-                | SubV(a, b) -> s a - s b, Expr.add (e a) (NodeByNode.times Expr.minusOne (e b))
-                | MulC(a, k) -> s a * k, NodeByNode.times (e a) (NodeByNode.ofFloat k)
-                | CMul(k, a) -> k * s a, NodeByNode.times (NodeByNode.ofFloat k) (e a)
-                | DivC(a, k) -> s a / k, NodeByNode.over (e a) (NodeByNode.ofFloat k)
-                | AddC(a, k) -> s a + k, Expr.add (e a) (NodeByNode.ofFloat k)
-                | CAdd(k, a) -> k + s a, Expr.add (NodeByNode.ofFloat k) (e a)
-                | SubC(a, k) -> s a - k, Expr.add (e a) (NodeByNode.ofFloat -k)
-                | CSub(k, a) -> k - s a, Expr.add (NodeByNode.ofFloat k) (NodeByNode.times Expr.minusOne (e a))
-                | Neg a -> -(s a), NodeByNode.times Expr.minusOne (e a)
-                | SumOf ks -> Scalar.Sum(ks |> List.map s), Expr.sum (ks |> List.map e)
-                | other -> failwithf "not a linear operation: %A" other
+            let scalar, node = linearStep op s e
 
             pool.Add((scalar, node))
             results.Add((scalar, node))
@@ -231,6 +235,40 @@ let ``deferred combinations over hundreds of rests build the node the step-by-st
             | Some(s, e) -> sprintf "built %s,\nexpected %s" (Infix.format s.Expr) (Infix.format e)
             | None -> ""
         ))
+
+/// Sums of 33 to 256 rests are merged through this thread's index (Trace.fs, `RestIndex`) rather than a
+/// scan, and a sum whose rests are all symbols is ordered by their names (`Linear.SortBySymbols`): both
+/// must build the node the step-by-step path builds. The symbols' names mix prefixes and digit runs of
+/// different lengths (x2 before x10, u before x), so that the natural order and the canonical one could
+/// part; the pool's sums start over different windows of them, so merges both meet and miss rests.
+[<Property(MaxTest = 100)>]
+let ``merges of dozens of rests and sums of symbols build the node the step-by-step path builds`` () =
+    let linearOps = programs [ 0.2; -0.3; 2.0; -1.0; 1.0 / 3.0; 1e-3 ] true 30
+    let names = Array.init 120 (fun j -> if j % 3 = 0 then sprintf "u%d" (j * 7) else sprintf "x%d" (j * 13 % 1000))
+    let x = names |> Array.map Scalar.Symbol
+    let window from count weight = Scalar.Sum(Array.init count (fun j -> float ((j + weight) % 7 - 3) * 0.1 * x.[(from + j) % x.Length]))
+
+    Prop.forAll linearOps (fun program ->
+        let pool = Collections.Generic.List<Scalar * Expr>()
+
+        for s in [ window 0 40 1; window 30 60 2; window 50 70 3; window 0 120 4; x.[5]; Scalar.Constant 0.5 ] do
+            pool.Add((s, s.Expr))
+
+        let wrong = Collections.Generic.List<string>()
+
+        for op in program do
+            let s k = fst pool.[k % pool.Count]
+            let e k = snd pool.[k % pool.Count]
+
+            let scalar, node = linearStep op s e
+
+            // Each result's node is asked for at once (the combination is still what the next operation reads).
+            if not (Object.ReferenceEquals(scalar.Expr, node)) then
+                wrong.Add(sprintf "%A built %s,\nexpected %s" op (Infix.format scalar.Expr) (Infix.format node))
+
+            pool.Add((scalar, node))
+
+        (wrong.Count = 0) |> Prop.label (String.Join("\n", wrong)))
 
 [<Fact>]
 let ``four traced heat steps give each cell the binomial-like weights of the stencil, as one flat sum`` () =

@@ -78,6 +78,86 @@ module internal Coefficient =
         | Exact q -> Expr.number q
         | Floating f -> Expr.real f
 
+/// The positions of a merge's rests by node, in arrays kept per thread and reused by every merge on it
+/// (open addressing on the node's structural hash, reference equality). A merge of long operands (a
+/// 2-D heat stencil adds five cells of up to 25 terms) made a `Dictionary` per sum: its arrays and their
+/// collection were most of the merge's cost. An entry belongs to the current merge only when it carries
+/// the merge's stamp, so starting a merge clears nothing. Written by hand because no collection of the
+/// base library can be emptied in O(1).
+[<Sealed; AllowNullLiteral>]
+type internal RestIndex private () =
+    // 2 · the most rests a merge puts here (Linear's scratch size), rounded up to a power of two.
+    static let capacity = 8192
+    let keys = Array.zeroCreate<Expr> capacity
+    let positions = Array.zeroCreate<int> capacity
+    let stamps = Array.zeroCreate<int> capacity
+    let mutable stamp = 0
+    let mutable shift = 0
+
+    [<ThreadStatic; DefaultValue>]
+    static val mutable private mine: RestIndex
+
+    /// The most rests one merge may index here.
+    static member Limit = capacity / 2
+
+    /// This thread's index, emptied, for up to `total` rests (total ≤ Limit). A merge makes no call that
+    /// merges again, so one index per thread serves every merge on it.
+    static member Empty(total: int) : RestIndex =
+        if isNull RestIndex.mine then
+            RestIndex.mine <- RestIndex()
+
+        let index = RestIndex.mine
+
+        if index.Stamp = Int32.MaxValue then
+            index.Restart()
+
+        index.Start total
+        index
+
+    member private _.Stamp = stamp
+
+    member private _.Restart() =
+        Array.Clear stamps
+        Array.Clear keys
+        stamp <- 0
+
+    member private _.Start(total: int) =
+        stamp <- stamp + 1
+        let mutable bits = 4
+
+        while (1 <<< bits) < 2 * total do
+            bits <- bits + 1
+
+        shift <- 32 - bits
+
+    // Fibonacci hashing: the top bits of hash · 2³²/φ, so that hashes alike in their low bits spread.
+    member private _.Slot(r: Expr) = int ((uint32 r.Hash * 2654435769u) >>> shift)
+
+    /// The position of r in this merge, or −1.
+    member i.Find(r: Expr) : int =
+        let mask = (1 <<< (32 - shift)) - 1
+        let mutable k = i.Slot r
+        let mutable found = -2
+
+        while found = -2 do
+            if stamps.[k] <> stamp then found <- -1
+            elif Object.ReferenceEquals(keys.[k], r) then found <- positions.[k]
+            else k <- (k + 1) &&& mask
+
+        found
+
+    /// Records r at `position`; r must not be in the index yet.
+    member i.Add(r: Expr, position: int) =
+        let mask = (1 <<< (32 - shift)) - 1
+        let mutable k = i.Slot r
+
+        while stamps.[k] = stamp do
+            k <- (k + 1) &&& mask
+
+        keys.[k] <- r
+        positions.[k] <- position
+        stamps.[k] <- stamp
+
 /// A linear combination Σ cᵢ·restᵢ + constant that has not been built into nodes yet: what a traced
 /// linear scheme (explicit heat steps, RK4 on a linear system) holds between its operations. Built node
 /// by node, each step of such a scheme made every intermediate sum a canonical, interned node (n·k sums,
@@ -115,6 +195,10 @@ type internal Linear private (rests0: Expr[], coefficients0: Coefficient[], cons
     val mutable private slot: int
 
     static let sweepGate = obj ()
+
+    static let naturalOrder =
+        { new IComparer<string> with
+            member _.Compare(a, b) = Order.naturalCompare a b }
 
     [<DefaultValue>]
     static val mutable private sweeps: int
@@ -305,10 +389,42 @@ type internal Linear private (rests0: Expr[], coefficients0: Coefficient[], cons
                     if terms.Length = 1 then
                         terms.[0]
                     else
-                        Order.sortCanonical terms
+                        if not (Linear.SortBySymbols(terms, rests, l.HasConstant)) then
+                            Order.sortCanonical terms
+
                         Intern.node (Sum terms)
 
         l.built
+
+    /// When every rest is a symbol (a linear scheme's cells), puts `terms` (terms.[i] the term of
+    /// rests.[i], then the constant if there is one) in canonical order from the symbols' names alone and
+    /// returns true; false leaves `terms` as they were. The canonical order puts
+    /// a number first, and compares two terms c·s and d·t (or s, t alone) by their symbols first (a
+    /// product compares from its last factor, a symbol with a product as with its last factor), which
+    /// differ here, so the symbols' natural order is the terms' order: what `Order.sortCanonical` finds,
+    /// without its full comparisons (the 41 terms of a 2-D heat cell took its keyed sort's table each).
+    static member private SortBySymbols(terms: Expr[], rests: Expr[], hasConstant: bool) : bool =
+        let names = Array.zeroCreate<string> rests.Length
+        let mutable symbols = true
+        let mutable i = 0
+
+        while symbols && i < rests.Length do
+            match rests.[i].Node with
+            | Symbol name -> names.[i] <- name
+            | _ -> symbols <- false
+
+            i <- i + 1
+
+        if symbols then
+            // terms.[i] is the term of rests.[i]; the constant, if any, is last and goes first.
+            Array.Sort(names, terms, 0, rests.Length, naturalOrder)
+
+            if hasConstant then
+                let constant = terms.[rests.Length]
+                Array.Copy(terms, 0, terms, 1, rests.Length)
+                terms.[0] <- constant
+
+        symbols
 
     /// The combination a built node stands for; null when a term's rest is a sum (a multiple of a sum).
     static member Of(e: Expr) : Linear =
@@ -525,9 +641,11 @@ type internal Linear private (rests0: Expr[], coefficients0: Coefficient[], cons
         // search). Otherwise a small sum scans (reference comparisons, no allocation) and a long one
         // looks it up in a table, made at the first such miss from the rests so far. A heat step adds
         // three cells of up to 2k + 1 terms each (21 at k = 3): a table per such sum was most of the
-        // bytes a traced heat step allocated. The rests are distinct, so wherever a rest is found is
-        // its one place.
+        // bytes a traced heat step allocated; the table is this thread's `RestIndex` (a `Dictionary`
+        // only past its limit). The rests are distinct, so wherever a rest is found is its one place.
         let mutable index: Dictionary<Expr, int> = null
+        // This thread's index in place of `index` when the sum fits it (see RestIndex).
+        let mutable shared: RestIndex = null
 
         let mutable constant = Coefficient.zero
         let mutable ok = true
@@ -562,6 +680,14 @@ type internal Linear private (rests0: Expr[], coefficients0: Coefficient[], cons
                             k <- k + 1
 
                         if k < count then k else -1
+                    elif total <= RestIndex.Limit then
+                        if isNull shared then
+                            shared <- RestIndex.Empty total
+
+                            for k in 0 .. count - 1 do
+                                shared.Add(rests.[k], k)
+
+                        shared.Find r
                     else
                         if isNull index then
                             index <- Dictionary<Expr, int>(total, ExprIdentity.comparer)
@@ -580,6 +706,8 @@ type internal Linear private (rests0: Expr[], coefficients0: Coefficient[], cons
                 else
                     if not (isNull index) then
                         index.[r] <- count
+                    elif not (isNull shared) then
+                        shared.Add(r, count)
 
                     rests.[count] <- r
                     cs.[count] <- ocs.[i]
