@@ -22,14 +22,15 @@ public static class BatchEvaluation
     /// Derivative entries whose formula cannot be trusted at a row's point (not finite, or resting on
     /// the convention sign(0) = 0) are settled exactly as <see cref="Derivatives.Compute"/> settles them
     /// (a limit of difference quotients, or no derivative), and one line per settled entry,
-    /// <c>row N: entry: message</c>, goes to <paramref name="notes"/> when given.
+    /// <c>point K (line N): entry: message</c>, goes to <paramref name="notes"/> when given (K the point's
+    /// index from 0, N its line in the file from 1: <see cref="CsvPoints"/>).
     /// </remarks>
     /// <para>With <paramref name="sparse"/> the CSV is in coordinate (long) form instead, one number per line:
-    /// header <c>point,quantity,row,column,value</c>, where point is the input row's number (as in the
-    /// notes), quantity is <c>f</c> (row and column empty), <c>gradient</c> (row i) or <c>hessian</c>
+    /// header <c>point,quantity,row,column,value</c>, where point is the point's index among the data rows,
+    /// from 0 (as in the notes; the header and blank lines not counted), quantity is <c>f</c> (row and column empty), <c>gradient</c> (row i) or <c>hessian</c>
     /// (row i, column j), only the gradient's and the Hessian's structural nonzeros: the entries whose
     /// expression is not the exact 0 (both triangles). Rows and columns count from 0.</para>
-    /// <exception cref="SymbolicException">A bad row: the message names the row and the value.</exception>
+    /// <exception cref="SymbolicException">A bad row: the message names its line in the file and the value.</exception>
     public static long Run(string function, IReadOnlyList<string>? variables, int order, TextReader input, TextWriter output,
         TextWriter? notes = null, bool sparse = false)
     {
@@ -82,20 +83,21 @@ public static class BatchEvaluation
             rows[inBlock] = row;
             if (++inBlock == BlockRows)
             {
-                Flush(settler, order, points, rows, results, inBlock, output, notes, sparse, nonzeros, gradientNonZeros);
+                Flush(settler, order, points, rows, total, results, inBlock, output, notes, sparse, nonzeros, gradientNonZeros);
                 total += inBlock;
                 inBlock = 0;
             }
         }
         if (inBlock > 0)
         {
-            Flush(settler, order, points, rows, results, inBlock, output, notes, sparse, nonzeros, gradientNonZeros);
+            Flush(settler, order, points, rows, total, results, inBlock, output, notes, sparse, nonzeros, gradientNonZeros);
             total += inBlock;
         }
         return total;
     }
 
-    private static void Flush(PointDerivatives settler, int order, double[] points, long[] rowNumbers, double[] results, int rows,
+    // rowNumbers are the block's lines in the file; firstPoint the index of its first point.
+    private static void Flush(PointDerivatives settler, int order, double[] points, long[] rowNumbers, long firstPoint, double[] results, int rows,
         TextWriter output, TextWriter? notes, bool sparse, (int Row, int Column)[]? nonzeros, int[]? gradientNonZeros)
     {
         var kernel = settler.Kernel;
@@ -122,20 +124,20 @@ public static class BatchEvaluation
                             outs[i * m + 1 + n + a * n + b] = hessian[a, b];
                 // An undefined entry's note is part of its reason, said once below.
                 foreach (var note in settled.Notes.Where(nt => !settled.Undefined.Any(u => u.Entry == nt.Entry)))
-                    notes?.WriteLine($"row {rowNumbers[i]}: {note}");
+                    notes?.WriteLine($"{CsvPoints.Label(firstPoint + i, rowNumbers[i])}: {note}");
                 foreach (var u in settled.Undefined)
-                    notes?.WriteLine($"row {rowNumbers[i]}: {u.Entry} is undefined: {u.Because}");
+                    notes?.WriteLine($"{CsvPoints.Label(firstPoint + i, rowNumbers[i])}: {u.Entry} is undefined: {u.Because}");
             }
             else if (order == 0 && !double.IsFinite(outs[i * m]))
             {
                 var why = settler.FunctionUndefined(points.AsSpan(i * n, n).ToArray(), outs[i * m]);
                 outs[i * m] = double.NaN;
-                notes?.WriteLine($"row {rowNumbers[i]}: f is undefined: {why}");
+                notes?.WriteLine($"{CsvPoints.Label(firstPoint + i, rowNumbers[i])}: f is undefined: {why}");
             }
             sb.Clear();
             if (sparse)
             {
-                WriteCoordinates(sb, rowNumbers[i], outs.AsSpan(i * m, m), n, order, nonzeros, gradientNonZeros);
+                WriteCoordinates(sb, firstPoint + i, outs.AsSpan(i * m, m), n, order, nonzeros, gradientNonZeros);
                 output.Write(sb);
                 continue;
             }

@@ -28,6 +28,21 @@ public sealed record ReferenceProblemInfo(string Name, string Summary, string Si
     /// <summary>Methods the example's default comparison leaves out from a size on (<see cref="LeftOutMethod.FromSize"/>), with why.</summary>
     public IReadOnlyList<LeftOutMethod> LeftOut { get; init; } = [];
 
+    /// <summary>
+    /// What to name in <c>--methods</c> to run the example beyond <see cref="MaxSize"/>: the matrix-free methods
+    /// (gd, newton-cg, gn, lm; on heat1d-inverse gd, gn, lm, pg, its PG example) less those the default
+    /// comparison leaves out at every size, each with the example's own step size where it has one. A bare
+    /// name takes the catalogue's η, and gd's 0.01 barely moves the heat examples (heat1d at n = 2000: loss
+    /// 511 after 10 steps, against 1.4·10⁻²⁷ at the example's η = 1; measured, BENCHMARKS.md), so the
+    /// advice says <c>gd:1</c>.
+    /// </summary>
+    public string MatrixFreeMethods =>
+        string.Join(",", (Name == "heat1d-inverse"
+                ? new[] { Method.GradientDescent, Method.GaussNewton, Method.LevenbergMarquardt, Method.PhysicalGradient }
+                : new[] { Method.GradientDescent, Method.NewtonCG, Method.GaussNewton, Method.LevenbergMarquardt })
+            .Where(m => !LeftOut.Any(l => l.Method == m && l.FromSize == 0))
+            .Select(m => MethodCatalog.NameOf(m) + (Steps.TryGetValue(m, out var eta) ? ":" + NumberText.StepSize(eta) : "")));
+
     /// <summary>The default comparison's choices at size n: <see cref="Steps"/>, and the <see cref="LeftOut"/> methods that apply from n.</summary>
     public DefaultComparison DefaultsAt(int n) => new(Steps, LeftOut.Where(l => n >= l.FromSize).ToArray());
 
@@ -363,9 +378,9 @@ public static class ReferenceProblems
             var at = $"The example '{info.Name}' at n = {size} ({SizeText(info, size)}) is over its limit of n = {info.MaxSize}";
             throw new SymbolicException(ErrorKind.TooLarge, info.Name == "heat1d-inverse"
                 ? $"{at}: beyond it one step of the matrix-free methods (gd, gn, lm, pg) takes over about 30 s. Use n ≤ {info.MaxSize}, " +
-                  $"or name those methods (--methods gd,gn,lm,pg in the CLI) to run it at n = {size} anyway."
+                  $"or name those methods (--methods {info.MatrixFreeMethods} in the CLI) to run it at n = {size} anyway."
                 : $"{at}: its default comparison compiles dense {DenseShape(info)} matrices, which beyond it take minutes. Use n ≤ {info.MaxSize}, " +
-                  "or name the matrix-free methods (--methods gd,newton-cg,gn,lm in the CLI), which run at any n.");
+                  $"or name the matrix-free methods (--methods {info.MatrixFreeMethods} in the CLI), which run at any n.");
         }
         return (info, size);
     }

@@ -15,14 +15,14 @@ public static class SimulatorBatchEvaluation
     /// <remarks>
     /// Dense: a header (the variables, y0 …, dyi/dxj row by row, L, dL/dxj, d2L/dxidxj) and one CSV row per
     /// point, refused above <see cref="PhysicsProblem.DenseEntryLimit"/> entries per matrix. Sparse: the
-    /// coordinate form, one number per line, <c>point,quantity,row,column,value</c>: point is the input
-    /// row's number, quantity <c>y</c> (row i), <c>jacobian</c> (row i = output, column j = variable; J's
+    /// coordinate form, one number per line, <c>point,quantity,row,column,value</c>: point is the point's
+    /// index among the data rows, from 0 (the header and blank lines not counted), quantity <c>y</c> (row i), <c>jacobian</c> (row i = output, column j = variable; J's
     /// structural nonzeros only), <c>loss</c>, <c>gradient</c> (row j) or <c>hessian</c> (row i, column j;
     /// the structural nonzeros, both triangles); rows and columns count from 0.
     /// </remarks>
-    /// <para>A value undefined at a row's point is the empty field, and <c>row N: entry is undefined: reason</c>
+    /// <para>A value undefined at a row's point is the empty field, and <c>point K (line N): entry is undefined: reason</c>
     /// goes to <paramref name="notes"/> when given (see <see cref="SimulatorDerivativeReport.Undefined"/>).</para>
-    /// <exception cref="SymbolicException">A bad row (the message names the row and the value), or what
+    /// <exception cref="SymbolicException">A bad row (the message names its line in the file and the value), or what
     /// <see cref="PhysicsProblem.DerivativesAt"/> refuses.</exception>
     public static long Run(PhysicsProblem problem, int order, TextReader input, TextWriter output, bool sparse = false, TextWriter? notes = null)
     {
@@ -50,9 +50,9 @@ public static class SimulatorBatchEvaluation
             if (!CsvPoints.Read(line, row, ref first, names, x)) continue;
             var r = problem.DerivativesAt(x, order, sparse);
             foreach (var u in r.Undefined ?? [])
-                notes?.WriteLine($"row {row}: {u.Entry} is undefined: {u.Because}");
+                notes?.WriteLine($"{CsvPoints.Label(total, row)}: {u.Entry} is undefined: {u.Because}");
             text.Clear();
-            if (sparse) WriteCoordinates(text, row, r);
+            if (sparse) WriteCoordinates(text, total, r);
             else WriteDense(text, r);
             output.Write(text);
             total++;

@@ -306,32 +306,39 @@ public static class UpdateRuleSet
         // rule from a Hessian that is singular but for rounding); the rules keep short decimals and small
         // fractions exact after simplifying (7/120, not 0.0583333333333333) and turn only long fractions into
         // doubles (ReadableConstants). At any number of variables, unless the cost measure (the bits exact elimination's
-        // numbers can reach, ExactConstants.PivotBits) is over its limit: then doubles, and a note says so.
+        // numbers can reach, ExactConstants.PivotBits) is over its limit: then the methods that eliminate (solve a
+        // linear system or invert a map: all but GD) are derived in doubles, and their rules carry a note saying so.
+        // GD's rule is the gradient, with no elimination whose numbers could grow: it keeps exact constants at any
+        // size (at n = 1000 derive said GD's rule was solved in doubles, which it was not).
         string? doublesNote = null;
-        var exact = ExactConstants.HasReals(simulator.Append(loss).Append(lossX));
-        Expr[] exactSimulator = exact ? [.. simulator.Select(ExactConstants.Exact)] : simulator;
-        if (exact)
+        var hasReals = ExactConstants.HasReals(simulator.Append(loss).Append(lossX));
+        var (doubleSimulator, doubleLoss, doubleLossX) = (simulator, loss, lossX);
+        Expr[] exactSimulator = hasReals ? [.. simulator.Select(ExactConstants.Exact)] : simulator;
+        var exactLoss = hasReals ? ExactConstants.Exact(loss) : loss;
+        var eliminateExactly = hasReals;
+        if (hasReals)
         {
-            var bits = ExactConstants.PivotBits(variables.Length, exactSimulator.Append(ExactConstants.Exact(loss)));
+            var bits = ExactConstants.PivotBits(variables.Length, exactSimulator.Append(exactLoss));
             if (bits > ExactConstants.MaxPivotBits)
             {
-                exact = false;
+                eliminateExactly = false;
                 doublesNote = $"the decimal constants are solved with in doubles, not as exact fractions: exact elimination's numbers could reach "
                     + $"{bits:N0} bits ({variables.Length} variables; limit {ExactConstants.MaxPivotBits:N0}), so the rules may carry rounding residue "
                     + "(terms near 1E-16 that are 0 on paper). Constants with fewer digits (0.25, not 0.2500000001) or fewer variables keep them exact.";
             }
         }
-        if (exact)
-        {
-            simulator = exactSimulator;
-            loss = ExactConstants.Exact(loss);
-            lossX = ExactConstants.Exact(lossX);
-        }
+        Expr? exactLossX = null;
+        var exact = false;
         var stepName = problem.StepSymbol;
         var eta = ExprModule.Symbol(stepName);
         var rules = new List<UpdateRule>();
         foreach (var method in methods)
         {
+            // The constants this method is derived with (Steps and the local functions below read these).
+            exact = hasReals && (eliminateExactly || !Eliminates(method));
+            (simulator, loss, lossX) = exact
+                ? (exactSimulator, exactLoss, exactLossX ??= ExactConstants.Exact(doubleLossX))
+                : (doubleSimulator, doubleLoss, doubleLossX);
             Expr[] steps;
             try
             {
@@ -372,11 +379,15 @@ public static class UpdateRuleSet
                 .Select(e => Expression.Wrap(exact ? ReadableConstants.Readable(e) : e, stepName)).ToArray())
             {
                 StepSymbol = stepName,
-                DoublesNote = doublesNote,
+                DoublesNote = exact || !hasReals ? null : doublesNote,
                 AssumesStepAtMostOne = assumed,
             });
         }
         return rules;
+
+        // Whether a method's rule solves a system or inverts a map (exact elimination's numbers grow with n):
+        // every closed form but GD's, which is the gradient itself.
+        static bool Eliminates(Method method) => method != Method.GradientDescent;
 
         // A derived inverse is derived again from the exact simulator (10/3, not 3.3333333333333335); a
         // given one reads its decimals as rationals, as the simulator's.

@@ -86,8 +86,9 @@ internal static class DeriveCommand
                     + $"{Environment.NewLine}The rules of the other named methods are printed above; leave the failing ones out of --methods to exit 0.";
                 skipped = [];
             }
-            if (rules.Select(r => r.DoublesNote).FirstOrDefault(n => n is not null) is { } doubles)
-                error.WriteLine($"physgrad: note: {doubles}");
+            // Said of the methods whose rules it concerns (those that eliminate), not of the whole derive.
+            if (rules.Where(r => r.DoublesNote is not null).ToArray() is { Length: > 0 } inDoubles)
+                error.WriteLine($"physgrad: note: {string.Join(", ", inDoubles.Select(r => r.Name))}: {inDoubles[0].DoublesNote}");
             if (problem.InverseGiven(result) && !rules.Any(r => r.Name == "pg"))
                 error.WriteLine("physgrad: note: --inverse is PG's local inverse, and PG has no rule here (see the skipped methods): no rule uses it.");
             var f = result.GetValue(format)!;

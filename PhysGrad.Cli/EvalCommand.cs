@@ -29,7 +29,8 @@ internal static class EvalCommand
         var sparse = new Option<bool>("--sparse")
         {
             Description = "Write the CSV in coordinate form, one number per line: point,quantity,row,column,value "
-                + "(quantity f, gradient or hessian; a simulator's y, jacobian, loss, gradient or hessian; rows and columns from 0; "
+                + "(point: the point's index among the data rows, from 0, the header and blank lines not counted; notes name it with its line in the file, "
+                + "'point 0 (line 2)'; quantity f, gradient or hessian; a simulator's y, jacobian, loss, gradient or hessian; rows and columns from 0; "
                 + "only the Jacobian's and the Hessian's structural nonzeros). Without it each point is one row with the dense matrices.",
         };
         var command = new Command("eval", "Evaluate a function and its derivatives (or a simulator's y, Jacobian and loss derivatives) at every point of a CSV file, as CSV.")
@@ -74,9 +75,9 @@ internal static class EvalCommand
                 int count;
                 while ((count = back.Read(chunk, 0, chunk.Length)) > 0) output.Write(chunk, 0, count);
             }
-            catch (Exception e) when (InputError.Is(e) && InputError.Unwrap(e).Message.StartsWith("Row ", StringComparison.Ordinal))
+            catch (Exception e) when (InputError.Is(e) && InputError.Unwrap(e).Message.StartsWith("Line ", StringComparison.Ordinal))
             {
-                // The readers speak of "Row 2, value 1 ('abc')": the file they are rows of is named here.
+                // The readers speak of "Line 2, value 1 ('abc')": the file they are lines of is named here.
                 throw new CliInputException($"--points {(path == "-" ? "(standard input)" : $"'{path}'")}: {InputError.Unwrap(e).Message}");
             }
             finally

@@ -507,7 +507,7 @@ internal sealed partial class ProblemOptions
             throw new CliInputException(
                 $"--example: The example '{info.Name}' at n = {size} is over the limit of n = {info.MaxSize} for {withoutMethods}, which " +
                 $"measures the default methods, dense ones among them, and has no --methods to leave those out. Use n ≤ {info.MaxSize}; " +
-                $"`compare --example {info.Name} --n {size} --methods gd,newton-cg,gn,lm` runs the matrix-free methods at any n.");
+                $"`compare --example {info.Name} --n {size} --methods {info.MatrixFreeMethods}` runs the matrix-free methods at any n.");
         }
         catch (Exception e) when (InputError.KindOf(e) is InputErrorKind.Invalid or InputErrorKind.TooLarge)
         {

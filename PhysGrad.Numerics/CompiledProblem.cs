@@ -27,6 +27,7 @@ public sealed class CompiledProblem : IDifferentiableProblem
     private readonly Lazy<(CompiledKernel? Kernel, InverseSource Source)> _inverse; // over (y, x₀): x (n)
     private readonly Lazy<SparseKernel> _sparseJacobian;     // [P(x) (m), J's nonzeros (CSR order)]
     private readonly Lazy<SparseKernel> _sparseHessian;      // [L(P(x)), ∇ (n), Hessian's nonzeros (CSR order)]
+    private readonly Lazy<SparsityPattern> _sparseHessianPattern; // its pattern alone, before the kernel is compiled
     private int _compiled;
     private readonly Lazy<Expr[]> _domainRoots;             // the simulator's outputs and L(P(x)), parameters bound
 
@@ -121,10 +122,18 @@ public sealed class CompiledProblem : IDifferentiableProblem
         // cell's entries at their places in the pattern.
         _sparseHessian = new Lazy<SparseKernel>(() =>
         {
-            var sparse = Found() is { } found ? FamilyKernels.SparseHessian(found) : FamilyKernels.SparseHessian(variables, composite.Value, compositeFamilies.Value);
+            var pattern = _sparseHessianPattern!.IsValueCreated ? _sparseHessianPattern.Value : null;
+            var sparse = Found() is { } found ? FamilyKernels.SparseHessian(found, pattern) : FamilyKernels.SparseHessian(variables, composite.Value, compositeFamilies.Value, pattern);
             Note(Capabilities.SparseHessian);
             return new SparseKernel(sparse.Kernel, sparse.Pattern, 1 + variables.Length, sparse);
         });
+        // The pattern without the kernel: newton refuses a Hessian whose Cholesky factor is over its limits
+        // from the pattern alone, before anything is compiled (heat2d at 100 × 100 spent most of the time to
+        // its refusal compiling the kernel it then did not use).
+        _sparseHessianPattern = new Lazy<SparsityPattern>(() => _sparseHessian.IsValueCreated
+            ? _sparseHessian.Value.Pattern
+            : Found() is { } found ? FamilyKernels.SparseHessianPattern(found)
+            : FamilyKernels.SparseHessianPattern(variables, composite.Value, compositeFamilies.Value));
         _inverse = new Lazy<(CompiledKernel?, InverseSource)>(() =>
         {
             var (expressions, source) = inverse();
@@ -379,10 +388,10 @@ public sealed class CompiledProblem : IDifferentiableProblem
     }
 
     /// <summary>
-    /// The structural nonzeros of ∂²L/∂x² (n × n, CSR, both triangles); lowers and compiles the sparse
-    /// Hessian kernel on first request.
+    /// The structural nonzeros of ∂²L/∂x² (n × n, CSR, both triangles); derives (lowers) the Hessian on first
+    /// request but compiles no kernel (<see cref="SparseHessian"/> does, and takes matrices of this pattern).
     /// </summary>
-    public SparsityPattern SparseHessianPattern() => _sparseHessian.Value.Pattern;
+    public SparsityPattern SparseHessianPattern() => _sparseHessianPattern.Value;
 
     /// <summary>
     /// L(P(x)), its gradient in x (n values) and the values of the Hessian's structural nonzeros, written

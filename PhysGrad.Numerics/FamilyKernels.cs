@@ -106,13 +106,36 @@ public static class FamilyKernels
     /// <see cref="Families.Detect"/> finds families, otherwise that straight-line program itself.
     /// </summary>
     /// <remarks>Give <paramref name="families"/> (the families of f, <see cref="Families.Detect"/>) when they are known already: detection walks every term.</remarks>
-    public static SparseHessianKernel SparseHessian(string[] variables, Expr f, TermFamilies? families = null)
+    /// <param name="variables">The variables of f, in the order of the input array.</param>
+    /// <param name="f">The scalar function.</param>
+    /// <param name="families">The families of f when known already (null: detected here).</param>
+    /// <param name="pattern">The kernel's own pattern when it is known already (<see cref="SparseHessianPattern(string[], Expr, TermFamilies)"/>):
+    /// kept as the kernel's, so matrices made from it fit without a comparison.</param>
+    public static SparseHessianKernel SparseHessian(string[] variables, Expr f, TermFamilies? families = null, SparsityPattern? pattern = null)
     {
         families ??= Families.Detect(variables, f);
-        if (families.Families.Length > 0) return SparseHessian(families);
+        if (families.Families.Length > 0) return SparseHessian(families, pattern);
         var program = Lower.SparseHessian(variables, [], f);
-        return new SparseHessianKernel(KernelCompiler.Compile(program), program.Block("hessian").Pattern, null);
+        return new SparseHessianKernel(KernelCompiler.Compile(program), pattern ?? program.Block("hessian").Pattern, null);
     }
+
+    /// <summary>
+    /// The pattern <see cref="SparseHessian(string[], Expr, TermFamilies, SparsityPattern)"/>'s kernel has (n × n, CSR, both
+    /// triangles), without compiling anything: the templates' and the rest's Hessians are derived (lowered),
+    /// their blocks placed, no loop built. A caller that may refuse on the pattern's figures (newton's
+    /// Cholesky limits) asks this first: at heat2d 100 × 100 compiling the kernel before the refusal took
+    /// most of the time to it.
+    /// </summary>
+    public static SparsityPattern SparseHessianPattern(string[] variables, Expr f, TermFamilies? families = null)
+    {
+        families ??= Families.Detect(variables, f);
+        return families.Families.Length > 0
+            ? SparseHessianPattern(families)
+            : Lower.SparseHessian(variables, [], f).Block("hessian").Pattern;
+    }
+
+    /// <summary>The pattern <see cref="SparseHessian(TermFamilies, SparsityPattern)"/>'s kernel has, without compiling it.</summary>
+    public static SparsityPattern SparseHessianPattern(TermFamilies families) => HessianParts(families, null).Pattern;
 
     /// <summary>Value + gradient of Σ families + rest: outputs [f, ∇f (n)].</summary>
     public static CompiledKernel ValueGradient(TermFamilies families)
@@ -175,45 +198,15 @@ public static class FamilyKernels
     /// entries are added at positions found once here (a fixed step from cell to cell where the rows
     /// allow it, else an index map).
     /// </summary>
-    public static SparseHessianKernel SparseHessian(TermFamilies families)
+    /// <param name="families">The families of f and its rest.</param>
+    /// <param name="pattern">The pattern when it is known already (<see cref="SparseHessianPattern(string[], Expr, TermFamilies)"/>), kept as the kernel's.</param>
+    public static SparseHessianKernel SparseHessian(TermFamilies families, SparsityPattern? pattern = null)
     {
         var n = families.Variables.Length;
-        var rest = RestOf(families);
-        var restProgram = Lower.SparseHessian(rest.Names, [], families.Rest);
+        (var rest, var restProgram, var templates, pattern) = HessianParts(families, pattern);
         var restPattern = restProgram.Block("hessian").Pattern;
-        var list = families.Families;
-        var templates = list.Select(family => Lower.SparseHessian(family.Locals, family.CellParameters, family.Template)).ToArray();
-
-        // The union of the blocks as (row, column) keys, sorted and without repeats: the CSR pattern.
-        var keys = new List<long>();
         var s = rest.Indices;
-        if (families.RestTermCount > 0)
-            for (var r = 0; r < restPattern.Rows; r++)
-                for (var k = restPattern.RowPointers[r]; k < restPattern.RowPointers[r + 1]; k++)
-                    keys.Add(Key(s[r], s[restPattern.ColumnIndices[k]]));
-        for (var f = 0; f < list.Length; f++)
-        {
-            var family = list[f];
-            var local = templates[f].Block("hessian").Pattern;
-            for (var c = 0; c < family.Count; c++)
-            {
-                var first = family.Start + c * family.Stride;
-                for (var r = 0; r < local.Rows; r++)
-                    for (var k = local.RowPointers[r]; k < local.RowPointers[r + 1]; k++)
-                        keys.Add(Key(first + family.Offsets[r], first + family.Offsets[local.ColumnIndices[k]]));
-            }
-        }
-        keys.Sort();
-        var rowPointers = new int[n + 1];
-        var columns = new List<int>(keys.Count);
-        for (var k = 0; k < keys.Count; k++)
-        {
-            if (k > 0 && keys[k] == keys[k - 1]) continue;
-            rowPointers[(int)(keys[k] >> 32) + 1]++;
-            columns.Add((int)(keys[k] & 0xffffffff));
-        }
-        for (var r = 0; r < n; r++) rowPointers[r + 1] += rowPointers[r];
-        var pattern = new SparsityPattern(n, n, rowPointers, columns.ToArray());
+        var list = families.Families;
         var hessianAt = 1 + n;
 
         // The rest's outputs: value, its variables' gradient entries, its nonzeros at their union positions.
@@ -268,6 +261,61 @@ public static class FamilyKernels
         }
         var (kernel, split) = Compose(families, rest, restProgram, restTargets, pieces, 1 + n + pattern.NonZeroCount, hessianAt, 0, vector: false);
         return new SparseHessianKernel(kernel, pattern, split);
+    }
+
+    /// <summary>
+    /// What the sparse Hessian of Σ families + rest is built from: the rest's program, each family's template
+    /// Hessian (lowered once per distinct template: a 2-D grid's rows are a hundred families of one template)
+    /// and the pattern, the union of the rest's pattern and every cell's block placed at its variables
+    /// (<paramref name="known"/> when given: the same union, made before).
+    /// </summary>
+    private static (RestPart Part, StraightLineProgram RestProgram, StraightLineProgram[] Templates, SparsityPattern Pattern) HessianParts(TermFamilies families, SparsityPattern? known)
+    {
+        var n = families.Variables.Length;
+        var rest = RestOf(families);
+        var restProgram = Lower.SparseHessian(rest.Names, [], families.Rest);
+        var restPattern = restProgram.Block("hessian").Pattern;
+        var list = families.Families;
+        var lowered = new Dictionary<(Expr, string), StraightLineProgram>();
+        var templates = list.Select(family =>
+        {
+            var key = (family.Template, string.Join(",", family.Locals) + ";" + string.Join(",", family.CellParameters));
+            if (!lowered.TryGetValue(key, out var program))
+                lowered[key] = program = Lower.SparseHessian(family.Locals, family.CellParameters, family.Template);
+            return program;
+        }).ToArray();
+        if (known is not null) return (rest, restProgram, templates, known);
+
+        // The union of the blocks as (row, column) keys, sorted and without repeats: the CSR pattern.
+        var keys = new List<long>();
+        var s = rest.Indices;
+        if (families.RestTermCount > 0)
+            for (var r = 0; r < restPattern.Rows; r++)
+                for (var k = restPattern.RowPointers[r]; k < restPattern.RowPointers[r + 1]; k++)
+                    keys.Add(Key(s[r], s[restPattern.ColumnIndices[k]]));
+        for (var f = 0; f < list.Length; f++)
+        {
+            var family = list[f];
+            var local = templates[f].Block("hessian").Pattern;
+            for (var c = 0; c < family.Count; c++)
+            {
+                var first = family.Start + c * family.Stride;
+                for (var r = 0; r < local.Rows; r++)
+                    for (var k = local.RowPointers[r]; k < local.RowPointers[r + 1]; k++)
+                        keys.Add(Key(first + family.Offsets[r], first + family.Offsets[local.ColumnIndices[k]]));
+            }
+        }
+        keys.Sort();
+        var rowPointers = new int[n + 1];
+        var columns = new List<int>(keys.Count);
+        for (var k = 0; k < keys.Count; k++)
+        {
+            if (k > 0 && keys[k] == keys[k - 1]) continue;
+            rowPointers[(int)(keys[k] >> 32) + 1]++;
+            columns.Add((int)(keys[k] & 0xffffffff));
+        }
+        for (var r = 0; r < n; r++) rowPointers[r + 1] += rowPointers[r];
+        return (rest, restProgram, templates, new SparsityPattern(n, n, rowPointers, columns.ToArray()));
     }
 
     private static long Key(int row, int column) => ((long)row << 32) | (uint)column;
@@ -628,7 +676,7 @@ public static class FamilyKernels
 }
 
 /// <summary>
-/// A sparse Hessian kernel (<see cref="FamilyKernels.SparseHessian(string[], Expr, TermFamilies)"/>): <see cref="Kernel"/>'s
+/// A sparse Hessian kernel (<see cref="FamilyKernels.SparseHessian(string[], Expr, TermFamilies, SparsityPattern)"/>): <see cref="Kernel"/>'s
 /// outputs are [f, ∇f (n), the values of <see cref="Pattern"/>'s nonzeros in CSR order], the nonzeros from
 /// output 1 + n; <see cref="Evaluate"/> writes the gradient and the nonzeros into arrays of their own.
 /// </summary>

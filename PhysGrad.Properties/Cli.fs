@@ -170,10 +170,10 @@ let ``eval handles more rows than one block, in order`` () =
         Assert.Equal(sprintf "%d,%d" (rows - 1) (2 * (rows - 1)), lines.[rows].TrimEnd '\r'))
 
 [<Theory>]
-[<InlineData("1,2\n3\n", "Row 2 has 1 value but there are 2 variables")>]
-[<InlineData("1,2\n3,four\n", "Row 2, value 2 ('four') is not a number")>]
-[<InlineData("y,x\n1,2\n", "Row 1 names the columns y, x but the variables are x, y")>]
-let ``a bad CSV row exits with 2 and names the row`` (csv: string, fragment: string) =
+[<InlineData("1,2\n3\n", "Line 2 has 1 value but there are 2 variables")>]
+[<InlineData("1,2\n3,four\n", "Line 2, value 2 ('four') is not a number")>]
+[<InlineData("y,x\n1,2\n", "Line 1 names the columns y, x but the variables are x, y")>]
+let ``a bad CSV row exits with 2 and names its line`` (csv: string, fragment: string) =
     withFile csv (fun path ->
         let code, _, err = run [ "eval"; "-f"; "x*y"; "--points"; path ]
         Assert.Equal(2, code)

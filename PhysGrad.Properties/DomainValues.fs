@@ -107,19 +107,19 @@ let ``diff CSV: an undefined value is the empty field and the last column says w
         out)
 
 [<Fact>]
-let ``eval: undefined cells are empty, the reasons go to stderr by row`` () =
+let ``eval: undefined cells are empty, the reasons go to stderr by point and line`` () =
     let points = Path.GetTempFileName()
     File.WriteAllText(points, "x0\n0\n-1\n2\n")
     try
         let out, err = cli [ "eval"; "-f"; "log(x0)"; "--points"; points; "--order"; "1" ]
         Assert.Equal("x0,f,df/dx0\n0,,\n-1,,\n2,0.6931471805599453,0.5\n", out)
-        Assert.Contains("row 3: f is undefined: x0 > 0 for log(x0)", err)
-        Assert.Contains("row 3: df/dx0 is undefined: f is undefined here (x0 > 0 for log(x0))", err)
-        Assert.DoesNotContain("row 4", err)
+        Assert.Contains("point 1 (line 3): f is undefined: x0 > 0 for log(x0)", err)
+        Assert.Contains("point 1 (line 3): df/dx0 is undefined: f is undefined here (x0 > 0 for log(x0))", err)
+        Assert.DoesNotContain("line 4", err)
         // Order 0 too.
         let out0, err0 = cli [ "eval"; "-f"; "1/x0"; "--points"; points; "--order"; "0" ]
         Assert.Equal("x0,f\n0,\n-1,-1\n2,0.5\n", out0)
-        Assert.Contains("row 2: f is undefined: x0 ≠ 0 for 1/x0", err0)
+        Assert.Contains("point 0 (line 2): f is undefined: x0 ≠ 0 for 1/x0", err0)
     finally
         File.Delete points
 
@@ -145,7 +145,7 @@ let ``diff and eval with a simulator: undefined outputs, Jacobian rows and loss 
     try
         let out, err = cli [ "eval"; "--simulator"; "log(x0)"; "--points"; points ]
         Assert.Equal("x0,y0,dy0/dx0\n-1,,\n2,0.6931471805599453,0.5\n", out)
-        Assert.Contains("row 2: y0 is undefined: x0 > 0 for log(x0)", err)
+        Assert.Contains("point 0 (line 2): y0 is undefined: x0 > 0 for log(x0)", err)
     finally
         File.Delete points
 

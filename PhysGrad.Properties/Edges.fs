@@ -35,7 +35,7 @@ let ``eval settles x^n at (0, 0) as diff does`` () =
     Assert.Equal(1.0, row.["f"])
     Assert.Equal(0.0, row.["df/dx"])
     Assert.Equal(0.0, row.["d2f/dxdx"])
-    Assert.Contains("row 1: df/dx:", notes)
+    Assert.Contains("point 0 (line 1): df/dx:", notes)
     Assert.Contains("limit", notes)
 
 [<Fact>]

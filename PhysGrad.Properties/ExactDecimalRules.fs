@@ -155,8 +155,20 @@ let ``past the cost measure's limit the constants are doubles and the rule and d
     Assert.True(bits under <= ExactConstants.MaxPivotBits)
     let exactRule = (UpdateRuleSet.Derive(fst (diagonal under), ([| Method.InverseGradient |]: Method[]))).[0]
     Assert.Null(exactRule.DoublesNote)
-    let doublesRule = (UpdateRuleSet.Derive(fst (diagonal over), ([| Method.GradientDescent |]: Method[]))).[0]
+    // Past the limit the methods that eliminate (IG here) solve in doubles and say so; GD, the gradient
+    // itself, eliminates nothing and keeps its constants exact, without the note (trial 21: derive said
+    // GD's rule was solved in doubles).
+    let overRules = UpdateRuleSet.Derive(fst (diagonal over), ([| Method.InverseGradient; Method.GradientDescent |]: Method[]))
+    let doublesRule, gdRule = overRules.[0], overRules.[1]
     Assert.NotNull(doublesRule.DoublesNote)
+    Assert.Null(gdRule.DoublesNote)
+    // GD of ½Σ(c_i x_i − i)²: Δx_i = −η c_i (c_i x_i − i), with c_i the exact decimal: at x_i = 0, η = 1 it is
+    // i·c_i, which the exact rule gives to within a rounding of the printed constants.
+    for i in 0 .. over - 1 do
+        let q = ExactConstants.ofDecimal (0.1234567890123456 + float i * 0.0171717171717171)
+        let reference = (Rational.Create(BigInteger i * q.Num, q.Den)).ToDouble()
+        let atOne = Evaluate.at [| "eta"; sprintf "x%d" i |] [| 1.0; 0.0 |] gdRule.Steps.[i].Core
+        Assert.True(abs (atOne - reference) <= 4e-16 * abs reference, sprintf "gd: Δx%d = %s: %.17g, not %.17g" i (Infix.format gdRule.Steps.[i].Core) atOne reference)
     Assert.Contains(sprintf "%s bits (%d variables; limit %s)" ((bits over).ToString("N0", CultureInfo.InvariantCulture)) over (ExactConstants.MaxPivotBits.ToString("N0", CultureInfo.InvariantCulture)), doublesRule.DoublesNote)
     // IG of x_i ↦ c_i x_i below the limit: η·(i/c_i) − η·x_i.
     for i in 0 .. under - 1 do
@@ -174,7 +186,14 @@ let ``past the cost measure's limit the constants are doubles and the rule and d
     // The command line prints the note once, on stderr.
     let _, text = diagonal over
     let code, _, err =
-        Cli.run [ "derive"; "--simulator"; String.Join("; ", text); "--target"; String.Join(",", Array.init over string); "--methods"; "gd" ]
+        Cli.run [ "derive"; "--simulator"; String.Join("; ", text); "--target"; String.Join(",", Array.init over string); "--methods"; "gd,ig" ]
 
     Assert.Equal(0, code)
-    Assert.Equal(1, (err.Split('\n') |> Array.filter (fun l -> l.StartsWith "physgrad: note: the decimal constants are solved with in doubles")).Length)
+    // Once, naming the method it concerns and not gd.
+    Assert.Equal(1, (err.Split('\n') |> Array.filter (fun l -> l.StartsWith "physgrad: note: ig: the decimal constants are solved with in doubles")).Length)
+    Assert.DoesNotContain("note: gd", err)
+    // gd alone: nothing to say.
+    let code, _, err =
+        Cli.run [ "derive"; "--simulator"; String.Join("; ", text); "--target"; String.Join(",", Array.init over string); "--methods"; "gd" ]
+    Assert.Equal(0, code)
+    Assert.DoesNotContain("in doubles", err)

@@ -18,7 +18,7 @@ let private outDir (name: string) =
 let private number (e: JsonElement) = if e.ValueKind = JsonValueKind.Number then e.GetDouble() else nan
 
 /// Each method of a `compare --format json` report: name, η, stop reason, first and last loss, whether the loss rose.
-let private methods (json: string) =
+let internal methods (json: string) =
     use doc = JsonDocument.Parse json
 
     [ for m in doc.RootElement.GetProperty("methods").EnumerateArray() ->

@@ -100,13 +100,13 @@ let ``eval refuses nan, inf and overflowing rows alike for a function and a simu
         let path = temp "p.csv" ("x,y\n" + row + "\n")
         let code, out, err = run [ "eval"; "-f"; "x*y"; "--points"; path ]
         Assert.True((code = 2), sprintf "%s: %s%s" row out err)
-        Assert.Contains("Row 2, value 1", err)
+        Assert.Contains("Line 2, value 1", err)
         Assert.Contains(why, err)
         Assert.Contains(row.Split(',').[0], err)
         let simPath = temp "q.csv" (row + "\n")
         let code, out, err = run [ "eval"; "--simulator"; "x0*x1"; "--points"; simPath ]
         Assert.True((code = 2), sprintf "%s: %s%s" row out err)
-        Assert.Contains("Row 1, value 1", err)
+        Assert.Contains("Line 1, value 1", err)
         Assert.Contains(why, err)
 
 [<Fact>]

@@ -196,7 +196,7 @@ let ``a value that is not a number gets advice that fits it, and a CSV's message
         let code, _, err = run [ "eval"; "-f"; "x0^2"; "--points"; points ]
         Assert.Equal(2, code)
         Assert.Contains(points, err)
-        Assert.Contains("Row 2, value 1 ('abc')", err)
+        Assert.Contains("Line 2, value 1 ('abc')", err)
         Assert.DoesNotContain("decimal point", err)
         Assert.Contains("write a number", err)
         // A number written with other separators gets the decimal-point advice.

@@ -191,7 +191,7 @@ let ``eval --sparse leaves out the gradient's structural zeros as diff --sparse 
         let code, out, err = Cli.run [ "eval"; "-f"; f; "--vars"; "x0,x1,x2"; "--points"; file; "--sparse" ]
         Assert.True((code = 0), err)
         let lines = out.Split('\n', StringSplitOptions.RemoveEmptyEntries) |> Array.map (fun l -> l.TrimEnd '\r')
-        Assert.Equal<string[]>([| "point,quantity,row,column,value"; "1,f,,,7"; "1,gradient,0,,2"; "1,gradient,1,,3" |], lines)
+        Assert.Equal<string[]>([| "point,quantity,row,column,value"; "0,f,,,7"; "0,gradient,0,,2"; "0,gradient,1,,3" |], lines)
     finally
         File.Delete file
 

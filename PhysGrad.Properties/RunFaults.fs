@@ -174,13 +174,13 @@ let ``eval writes nothing to stdout when a row is refused, and names ',' for a s
     let code, out, err = Cli.run [ "eval"; "-f"; "x^2"; "--points"; path ]
     Assert.Equal(2, code)
     Assert.Equal("", out)
-    Assert.Contains("Row 3", err)
+    Assert.Contains("Line 3", err)
     File.WriteAllText(path, "1;2\n3;4\n")
     let code, out, err = Cli.run [ "eval"; "-f"; "x*y"; "--points"; path ]
     File.Delete path
     Assert.Equal(2, code)
     Assert.Equal("", out)
-    Assert.Contains("Row 1 contains ';'", err)
+    Assert.Contains("Line 1 contains ';'", err)
     Assert.Contains("',' between values", err)
 
 [<Fact>]

@@ -313,17 +313,17 @@ let ``eval --sparse writes each point's value, gradient and Hessian nonzeros one
         Assert.Equal("point,quantity,row,column,value", lines.[0])
         // Two points of 1 + 4 + 10 lines each.
         Assert.Equal(1 + 2 * 15, lines.Length)
-        // The points are the input rows 2 and 3 (row 1 names the columns).
+        // The points are 0 and 1, from 0 as rows and columns are (the file's lines 2 and 3; line 1 names the columns).
         let at2 =
-            [ for l in lines |> Array.filter (fun l -> l.StartsWith "2,hessian,") ->
+            [ for l in lines |> Array.filter (fun l -> l.StartsWith "0,hessian,") ->
                   let p = l.Split(',')
                   int p.[2], int p.[3], float p.[4] ]
 
         Assert.Equal<(int * int * float) list>(hessianAtOnes, at2)
         // At 0: f = 3 (each (1 − xᵢ)² is 1), ∂f/∂x₀ = −2, and ∂²f/∂x₀² = 2 (1200x₀² − 400x₁ + 2).
-        Assert.Contains("3,f,,,3", lines)
-        Assert.Contains("3,gradient,0,,-2", lines)
-        Assert.Contains("3,hessian,0,0,2", lines)
+        Assert.Contains("1,f,,,3", lines)
+        Assert.Contains("1,gradient,0,,-2", lines)
+        Assert.Contains("1,hessian,0,0,2", lines)
     finally
         File.Delete file
 

@@ -162,7 +162,7 @@ let ``eval --simulator writes dense rows, and --sparse the coordinate form per p
     let path = Path.GetTempFileName()
 
     try
-        // Row 2 is the hand example; row 3 is x = (0, 1, 0): y = (0, 1), J = [[0, 0, 0], [0, 1, 3]].
+        // Point 0 (line 2) is the hand example; point 1 (line 3) is x = (0, 1, 0): y = (0, 1), J = [[0, 0, 0], [0, 1, 3]].
         File.WriteAllText(path, "x0,x1,x2\n1,2,3\n0,1,0\n")
         let code, out, _ = run [ "eval"; "--simulator"; simulator; "--points"; path ]
         Assert.Equal(0, code)
@@ -182,14 +182,14 @@ let ``eval --simulator writes dense rows, and --sparse the coordinate form per p
         Assert.Equal("point,quantity,row,column,value", lines.[0])
 
         for (i, j, v) in jacobian do
-            Assert.Contains($"2,jacobian,{i},{j},{v}", lines)
+            Assert.Contains($"0,jacobian,{i},{j},{v}", lines)
 
         for (i, j, v) in hessian do
-            Assert.Contains($"2,hessian,{i},{j},{v}", lines)
+            Assert.Contains($"0,hessian,{i},{j},{v}", lines)
 
         // At (0, 1, 0): L = ½(0² + 1²) = 0.5; J's pattern is the same, with 0 at (0,0) and (0,1).
-        Assert.Contains("3,loss,,,0.5", lines)
-        Assert.Contains("3,jacobian,0,0,0", lines)
+        Assert.Contains("1,loss,,,0.5", lines)
+        Assert.Contains("1,jacobian,0,0,0", lines)
         Assert.Equal(2 * (2 + 4 + 1 + 3 + 7) + 1, lines.Length)
     finally
         File.Delete path
