@@ -20,6 +20,10 @@ public sealed partial record UpdateRule(Method Method, IReadOnlyList<string> Var
     /// square root using 1 − η ≥ 0); elsewhere it may differ from the method's step where that step is defined.</summary>
     public bool AssumesStepAtMostOne { get; init; }
 
+    /// <summary>The earlier rule of the same derivation whose step this one is (GN's on a square J is IG's),
+    /// written in that rule's form; null when it is no other rule's step.</summary>
+    public Method? SameStepAs { get; init; }
+
     /// <summary>Whether the rule maps the y-step back to x (IG and PG), so a listing shows the y-step with it.</summary>
     public bool UsesYStep => Method is Method.InverseGradient or Method.PhysicalGradient;
 
@@ -279,7 +283,67 @@ public static class UpdateRuleSet
                 });
             }
         }
-        return (rules, skipped);
+        return (SameStepsOnce(rules), skipped);
+    }
+
+    /// <summary>
+    /// The rules with each rule that is the same step as an earlier one (IG and GN on a square J, where
+    /// (JᵀJ)⁻¹Jᵀ = J⁻¹; Newton, IG and GN on a linear least-squares problem) written in that earlier rule's form
+    /// and marked <see cref="UpdateRule.SameStepAs"/>: derived by different routes, one step printed in two
+    /// algebraic forms reads as two steps. Equal means equal at three random rational points in every symbol
+    /// (<see cref="EqualAtRandomPoints"/>).
+    /// </summary>
+    private static List<UpdateRule> SameStepsOnce(List<UpdateRule> rules)
+    {
+        for (var i = 1; i < rules.Count; i++)
+            for (var j = 0; j < i; j++)
+                if (rules[j].SameStepAs is null && rules[j].Variables.SequenceEqual(rules[i].Variables)
+                    && rules[j].StepSymbol == rules[i].StepSymbol && EqualAtRandomPoints(rules[j].Steps, rules[i].Steps))
+                {
+                    rules[i] = rules[i] with { Steps = rules[j].Steps, SameStepAs = rules[j].Method };
+                    break;
+                }
+        return rules;
+    }
+
+    /// <summary>
+    /// Whether two lists of expressions are equal at three points with every symbol a random rational p/q
+    /// (|p| ≤ 9, 1 ≤ q ≤ 7, a fixed seed): rational functions fold to exact rationals there and are compared
+    /// exactly, so two rational functions that differ agree at such a point only on the zero set of their
+    /// difference, which random points miss (Schwartz–Zippel); any other value (a √, an exponential) is compared
+    /// in doubles to 10⁻¹² relative. A point where either side is undefined (a zero denominator) is replaced,
+    /// up to 12 tries; false when three defined points are not found.
+    /// </summary>
+    internal static bool EqualAtRandomPoints(IReadOnlyList<Expression> a, IReadOnlyList<Expression> b)
+    {
+        if (a.Count != b.Count) return false;
+        var names = Structure.FreeSymbolNames(a.Concat(b).Select(e => e.Core)).ToArray();
+        var random = new Random(12);
+        int defined = 0;
+        for (var attempt = 0; attempt < 12 && defined < 3; attempt++)
+        {
+            var point = names.ToDictionary(n => ExprModule.Symbol(n),
+                _ => ExprModule.Number(Rational.Create(new System.Numerics.BigInteger(random.Next(1, 10) * (random.Next(2) == 0 ? -1 : 1)),
+                    new System.Numerics.BigInteger(random.Next(1, 8)))), ReferenceEqualityComparer.Instance as IEqualityComparer<Expr>);
+            try
+            {
+                for (var i = 0; i < a.Count; i++)
+                {
+                    var (u, v) = (Structure.Substitute(point, a[i].Core), Structure.Substitute(point, b[i].Core));
+                    if (ReferenceEquals(u, v)) continue;
+                    if (u.Node.IsNumber && v.Node.IsNumber) return false;
+                    var (x, y) = (Evaluate.ManyAt([], [], [u])[0], Evaluate.ManyAt([], [], [v])[0]);
+                    if (!double.IsFinite(x) || !double.IsFinite(y)) throw new SymbolicException(ErrorKind.NonFinite, "undefined at this point");
+                    if (Math.Abs(x - y) > 1e-12 * Math.Max(Math.Abs(x), Math.Abs(y))) return false;
+                }
+                defined++;
+            }
+            catch (Exception e) when (e is SymbolicException or ArithmeticException)
+            {
+                // Undefined at this point (a zero denominator, a logarithm of a negative number): try another.
+            }
+        }
+        return defined == 3;
     }
 
     /// <summary>

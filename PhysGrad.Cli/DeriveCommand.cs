@@ -129,6 +129,8 @@ internal static class DeriveCommand
                         method = r.Name,
                         // The range of the step size the rule is written for, when it is not every η (PG's may need η ≤ 1).
                         stepRange = r.AssumesStepAtMostOne ? $"0 <= {step} <= 1" : null,
+                        // The earlier rule whose step this is (gn's on a square J is ig's), printed in that rule's form.
+                        sameStepAs = r.SameStepAs is { } same ? BookExample.ShortName(same) : null,
                         intermediates = shared[b + offset].Intermediates.Select(t => new { name = t.Name, expression = t.Value.ToInfix() }),
                         steps = r.Variables.Select((v, i) => new { variable = v, step = shared[b + offset].Results[i].ToInfix() }),
                     }),
@@ -149,6 +151,8 @@ internal static class DeriveCommand
                 output.WriteLine(f == "infix" ? stepNote : $"{comment} {stepNote}");
             if (RangeNote(rules, step) is { } rangeNote)
                 output.WriteLine(f == "infix" ? rangeNote : $"{comment} {rangeNote}");
+            if (SameStepNote(rules) is { } sameNote)
+                output.WriteLine(f == "infix" ? sameNote : $"{comment} {sameNote}");
             if (f == "infix" && symbolicTarget)
                 output.WriteLine("T" + SymbolicTargetNote(definition, targetText)[1..]
                     + (definition.HasTarget ? "" : "; --target gives numbers or names"));
@@ -180,6 +184,12 @@ internal static class DeriveCommand
     private static string? RangeNote(IReadOnlyList<UpdateRule> rules, string step) =>
         rules.Where(r => r.AssumesStepAtMostOne).Select(r => r.Name).ToArray() is { Length: > 0 } names
             ? $"{string.Join(" and ", names)}: written for 0 ≤ {step} ≤ 1 (its y-step, {step} times the full Newton step in y, then ends between y and that step's point), where it is exact."
+            : null;
+
+    /// <summary>The line naming the rules that are the same step as an earlier one (printed in its form), or null.</summary>
+    private static string? SameStepNote(IReadOnlyList<UpdateRule> rules) =>
+        rules.Where(r => r.SameStepAs is not null).Select(r => $"{r.Name} is the same step as {BookExample.ShortName(r.SameStepAs!.Value)}").ToArray() is { Length: > 0 } same
+            ? $"{string.Join("; ", same)}: derived by different routes, equal as functions, so printed in one form."
             : null;
 
     /// <summary>How a local inverse is given on the command line (the API's message names no option).</summary>

@@ -918,9 +918,23 @@ public static class Optimizer
             if (stepper.LeftDomain() is { } outside)
                 return Finish(StopReason.LeftDomain, k - 1,
                     $"iteration {k} left the domain: {outside}; the run ends at iteration {k - 1}, the last point inside it");
+            // ‖x − previous‖ scaled by its largest entry (as hypot is): the plain sum of squares underflowed to
+            // 0 for a step of 1E-302 (GD on 1E-300*x0), which then stopped as "step length 0" at a point that
+            // is not stationary.
+            var largestMove = 0.0;
+            for (var i = 0; i < previous.Length; i++) largestMove = Math.Max(largestMove, Math.Abs(stepper.X[i] - previous[i]));
             var stepLength = 0.0;
-            for (var i = 0; i < previous.Length; i++) stepLength += (stepper.X[i] - previous[i]) * (stepper.X[i] - previous[i]);
-            stepLength = Math.Sqrt(stepLength);
+            if (largestMove > 0 && double.IsFinite(largestMove))
+            {
+                for (var i = 0; i < previous.Length; i++)
+                {
+                    var r = (stepper.X[i] - previous[i]) / largestMove;
+                    stepLength += r * r;
+                }
+                stepLength = largestMove * Math.Sqrt(stepLength);
+            }
+            else if (!double.IsFinite(largestMove))
+                stepLength = largestMove;
             stepper.X.CopyTo(previous);
             if (k == 1) firstStep = stepper.LastStep.ToArray();
             if (every == 1 || k % every == 0 || (most is not null && k % every == 1))

@@ -224,6 +224,16 @@ public sealed record Curvature(StationaryKind Kind, double[] Eigenvalues, bool P
         var zero = RelativeZero * largest;
         int negative = values.Count(v => v < -zero), positive = values.Count(v => v > zero);
         var shown = "eigenvalues of ∂²L/∂x²: " + ShowEigenvalues(sorted);
+        // Every entry of H exactly 0 while ∂L/∂x is not: no eigenvalue can be told from 0 on H's own scale, but
+        // the curvature is not shown to be 0 either. Where a curvature underflows (1E-300*x0: ∂²L/∂x0² = 1E-600
+        // rounds to 0 while ∂L/∂x0 = −1E-300 does not) a nonzero slope with a zero Hessian is L changing to
+        // first order, not the floor of a flat minimum; and a curvature that is 0 on paper beside a nonzero
+        // slope (L linear) has no minimum here either. A slope of rounding size at a stationary point comes
+        // with a curvature of its own size or above (∂L/∂x ≈ H·δx for a point δx off), so it does not meet this.
+        if (largest == 0 && gradientAt(x) is var g0 && g0.Any(v => v != 0 && double.IsFinite(v)))
+            return new(StationaryKind.Undecided, sorted, false,
+                shown + $"; ∂²L/∂x² is exactly 0 in doubles while ∂L/∂x = {NumberText.Vector(g0, v => NumberText.Short(v, 3))} is not: " +
+                "L still changes to first order here (a curvature below the smallest double rounds to 0), so the point is not shown to be a minimum");
         if (negative == n) return new(StationaryKind.Maximum, sorted, false, shown);
         if (negative > 0 && positive > 0) return new(StationaryKind.Saddle, sorted, false, shown);
         if (positive == n) return new(StationaryKind.Minimum, sorted, false, shown);

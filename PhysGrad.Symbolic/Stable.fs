@@ -498,6 +498,43 @@ module Stable =
                     if count < ts.Length && not (Expr.isZero n) then Some(Expr.mul [ t1; n; Expr.div Expr.one d ]) else None
                 | None -> None
 
+    /// log(Σ cᵢ·exp(u) + r) with one exponent u and any coefficients (η, parameters, target names, the
+    /// sum multiplied out first: log(exp(x) − η·(exp(x) − 2)) is PG's step for exp(x) with target 2),
+    /// where logOfPair above needs two positive numbers. With m = max(u, 0) = (u + |u|)/2 (exact),
+    ///     log(C·exp(u) + R) = m + log(C·exp(u − m) + R·exp(−m)),   C = Σ cᵢ, R = Σ r,
+    /// exact for every real u (log(exp(m)·t) = m + log t), and neither exponential in the bracket exceeds
+    /// 1: at u = 800 the bracket is C + R·exp(−800) and the value 800 + log C (log(1 − η) + 800 for PG),
+    /// where exp(800) − η·exp(800) is ∞ − ∞. C is one sum, so its terms (1 − η) cancel before the small
+    /// R·exp(−u) is added to them. With no r it is u + log C. None for sums with two different non-numeric
+    /// exponents (exp(x0) + η·exp(x1)), with no exponential, or past 64 terms multiplied out.
+    let private logOfSharedExponential (n: Expr) : Expr option =
+        match n.Node with
+        | Apply(Function.Log, s) when (match s.Node with
+                                       | Sum _ -> true
+                                       | _ -> false) ->
+            match expandTerms 64 s with
+            | Some terms when terms.Length >= 2 ->
+                let parts =
+                    terms |> Array.map (fun t ->
+                        match expTerm t with
+                        | Some(c, a) when not (Expr.isNumeric a) -> Choice1Of2(c, a)
+                        | _ -> Choice2Of2 t)
+                let exps = parts |> Array.choose (function Choice1Of2 p -> Some p | Choice2Of2 _ -> None)
+                let rest = parts |> Array.choose (function Choice2Of2 t -> Some t | Choice1Of2 _ -> None)
+                if exps.Length = 0 || exps |> Array.exists (fun (_, a) -> not (obj.ReferenceEquals(a, snd exps.[0]))) then
+                    None
+                else
+                    let u = stabilise (snd exps.[0])
+                    let c = stabilise (Expr.sum (Array.map fst exps))
+                    if rest.Length = 0 then
+                        Some(Expr.add u (Expr.log c))
+                    else
+                        let m = maxOf Expr.zero u
+                        let r = stabilise (Expr.sum rest)
+                        Some(Expr.add m (Expr.log (Expr.add (Expr.mul [ c; Expr.exp (Expr.sub u m) ]) (Expr.mul [ r; Expr.exp (Expr.neg m) ]))))
+            | _ -> None
+        | _ -> None
+
     let private rewriteNode (n: Expr) (children: Expr[]) : Expr =
         match n.Node with
         | Product _ -> rewriteProduct (Expr.mul children)
@@ -505,6 +542,9 @@ module Stable =
             // Found on the expression as written (its stable child has the sum already factored);
             // the exponents a, b are then stabilised with the rest.
             (pairInLog n).Value
+        | Apply(Function.Log, _) when (logOfSharedExponential n).IsSome ->
+            // Also found on the sum as written: its stable child may have split C·exp(u) into parts.
+            (logOfSharedExponential n).Value
         | Apply(Function.Log, _) when (match children.[0].Node with
                                        | Apply(Function.Cosh, _) -> true
                                        | _ -> false) ->
@@ -566,6 +606,7 @@ module Stable =
                     || (Expr.isNumeric c && Expr.isNumeric d && not (Expr.isNumeric a && Expr.isNumeric b))
                 | _ -> false
             | Apply((Function.Log | Function.Log1p), _) when (pairInLog n).IsSome -> true
+            | Apply(Function.Log, _) when (logOfSharedExponential n).IsSome -> true
             | Apply(Function.Log, a) ->
                 match a.Node with
                 | Apply(Function.Cosh, _) -> true
