@@ -197,14 +197,17 @@ public static class TrajectoryPlots
         {
             // Each axis is scaled by its own component: one magnitude for both made y1 ∈ [1e-8, 9e-8] beside
             // y0 ≈ 3e8 a "flat" axis spanning ±1.6E+7, on which every run coincided.
-            var (scaleX, scaleY) = (Scale(runs, points, target, 0), Scale(runs, points, target, 1));
+            // An axis of rounding noise only is drawn flat at the problem's scale, as a stacked panel (RoundingOnly).
+            var flat2 = RoundingOnly(runs, points, target, [0, 1], exploding);
+            double AxisScale(int j) => flat2.TryGetValue(j, out var problemScale) ? problemScale : Scale(runs, points, target, j);
+            var (scaleX, scaleY) = (AxisScale(0), AxisScale(1));
             var curves = runs.Select(r => points(r).Select(p => (p[0], p[1])).ToArray()).ToArray();
             (double, double)? t2 = target is null ? null : (target[0], target[1]);
             var box = PlotBox(exploding, curves, t2, scaleY, far, scaleX);
             var paths = DrawnPaths(curves, box, exploding);
             var drawn = Drawn(paths, box, runs.Count);
             var leaders = LegendLeaders([(paths, box)], runs);
-            var plot = Panel(runs, curves, box, t2, targetLabel, title, names[0], names[1], iterationAxis: false,
+            var plot = Panel(runs, curves, box, t2, targetLabel, title, AxisLabel(names[0], flat2.ContainsKey(0)), AxisLabel(names[1], flat2.ContainsKey(1)), iterationAxis: false,
                 scaleY, exploding, far, Groups(drawn), leaders,
                 iterationOf: (i, k) => IterationAt(runs[i], k), partners: Partners(paths, box, drawn, leaders), scaleX: scaleX);
             MarkStarts(plot, curves, box);
@@ -245,7 +248,7 @@ public static class TrajectoryPlots
             // The first panel holds the legend's entries; for a stack Render draws them beside it (no panel
             // shows a legend of its own), a lone panel shows its own, as any single plot.
             var panel = Panel(runs, curves, box, t, targetLabel, panelTitle,
-                k == shown.Length - 1 ? "iteration" : "", flat.ContainsKey(jj) ? $"{names[jj]} (flat: rounding only)" : names[jj],
+                k == shown.Length - 1 ? "iteration" : "", AxisLabel(names[jj], flat.ContainsKey(jj)),
                 iterationAxis: true, ScaleOf(jj), exploding, far,
                 Groups(drawnHere), whole, legend: shown.Length == 1, notes: notes, iterationOf: recorded,
                 partners: shown.Length == 1 ? Partners(paths, box, drawnHere, whole) : null);
@@ -375,20 +378,31 @@ public static class TrajectoryPlots
         var count = shown.Length == 0 ? 0 : shown.Max() + 1;
         var problemScale = Enumerable.Range(0, count).Select(j => Scale(runs, points, target, j)).DefaultIfEmpty(0).Max();
         var dataScale = runs.Where((_, i) => !exploding[i]).SelectMany(points).SelectMany(p => p).Where(double.IsFinite).Select(Math.Abs).DefaultIfEmpty(0).Max();
-        var noise = NumberText.NoiseRatio * Math.Min(problemScale, dataScale);
         var flat = new Dictionary<int, double>();
         if (!(problemScale > 0)) return flat;
         foreach (var j in shown)
         {
             var values = runs.Where((_, i) => !exploding[i]).SelectMany(points).Where(p => j < p.Length).Select(p => p[j])
                 .Concat(target is not null && j < target.Length ? [target[j]] : []).Where(double.IsFinite).ToArray();
-            // Every value noise (so the span is too); noise around a value of the problem's own size
-            // (1 ± 1E-16) is already flat by FlatAxis' relative rule, and all zeros are flat as they are.
-            if (values.Any(v => v != 0) && values.All(v => Math.Abs(v) <= noise))
+            if (IsRoundingOnly(values, problemScale, dataScale))
                 flat[j] = problemScale;
         }
         return flat;
     }
+
+    /// <summary>
+    /// The one decision every plot makes of values that may be rounding noise only (a stacked panel's
+    /// component, an axis of a plane, the loss): true when some value is not 0 and every one is at most
+    /// <see cref="NumberText.NoiseRatio"/> (2⁻⁴²) of the smaller of the problem's scale (the start's and the
+    /// target's magnitude) and the data's; such a panel is drawn flat at the problem's scale (<see cref="FlatAxis"/>)
+    /// and labelled by <see cref="AxisLabel"/>. Noise around a value of the problem's own size (1 ± 1E-16)
+    /// is flat by FlatAxis' relative rule already, and values all 0 are flat as they are.
+    /// </summary>
+    internal static bool IsRoundingOnly(IReadOnlyCollection<double> values, double problemScale, double dataScale) =>
+        problemScale > 0 && values.Any(v => v != 0) && values.All(v => Math.Abs(v) <= NumberText.NoiseRatio * Math.Min(problemScale, dataScale));
+
+    /// <summary>An axis label, with "(flat: rounding only)" when its values are rounding noise (<see cref="IsRoundingOnly"/>).</summary>
+    internal static string AxisLabel(string name, bool roundingOnly) => roundingOnly ? $"{name} (flat: rounding only)" : name;
 
     private static Figure LossFigure(IReadOnlyList<OptimizerRun> runs, string? problem)
     {
@@ -411,7 +425,12 @@ public static class TrajectoryPlots
         // made-up (0, 1) of an empty box (losses of exactly 0 everywhere drew 0.75 … 15 with the runs'
         // zero markers at about 0.85, read as L ≈ 0.85); L is then drawn as it is, on a linear axis.
         var positive = logs.Any(c => c.Length > 0);
-        var linear = negative || !positive || PowersOfTen(logBox.YMin, logBox.YMax).Length < 2;
+        // Losses of rounding noise only (every run starts at y* to rounding: L ≈ 1E-32 beside y ≈ 1) are drawn
+        // flat at the problem's scale, as a panel of x or y: the rule is IsRoundingOnly's on ‖y − y*‖ = √(2L),
+        // the distance the default loss ½‖y − y*‖² measures, against the outputs' magnitude (times √m, the
+        // norm of a vector of m such entries).
+        var lossScale = LossNoiseScale(runs, exploding);
+        var linear = negative || !positive || lossScale is not null || PowersOfTen(logBox.YMin, logBox.YMax).Length < 2;
         var curves = linear
             ? Curves(l => l)
             : logs;
@@ -423,12 +442,12 @@ public static class TrajectoryPlots
         // read as a plot that failed to draw.
         if (!positive && runs.Any(r => r.Losses.Count > 0) && runs.All(r => r.Losses.All(l => l == 0)))
             title += "\nL = 0 at every iteration of every run";
-        var box = IterationBox(linear ? PlotBox(exploding, curves, null, 0, far) : logBox, runs.Select(r => r.Iterations).DefaultIfEmpty(0).Max());
+        var box = IterationBox(linear ? PlotBox(exploding, curves, null, lossScale ?? 0, far) : logBox, runs.Select(r => r.Iterations).DefaultIfEmpty(0).Max());
         var paths = DrawnPaths(curves, box, exploding);
         var drawn = Drawn(paths, box, runs.Count);
         var leaders = LegendLeaders([(paths, box)], runs);
-        var plot = Panel(runs, curves, box, null, "target", title, "iteration", linear ? "L" : "L (log scale)",
-            iterationAxis: true, scale: 0, exploding, far, Groups(drawn), leaders, partners: Partners(paths, box, drawn, leaders),
+        var plot = Panel(runs, curves, box, null, "target", title, "iteration", linear ? AxisLabel("L", lossScale is not null) : "L (log scale)",
+            iterationAxis: true, scale: lossScale ?? 0, exploding, far, Groups(drawn), leaders, partners: Partners(paths, box, drawn, leaders),
             zeroAt: linear ? null : zeroAt, iterationOf: (i, k) => (int)curves[i][k].X);
         if (!linear)
         {
@@ -480,6 +499,23 @@ public static class TrajectoryPlots
             first = last + 1;
         }
         return [.. drawn];
+    }
+
+    /// <summary>
+    /// The loss's scale, ½S² with S = √m·max |yᵢ| of the runs' starts, when every loss of the runs that do not
+    /// explode is rounding noise (<see cref="IsRoundingOnly"/> on √(2L) against S and the outputs' magnitude);
+    /// else null. A negative or non-finite loss (a loss of its own) is never noise.
+    /// </summary>
+    private static double? LossNoiseScale(IReadOnlyList<OptimizerRun> runs, bool[] exploding)
+    {
+        var kept = runs.Where((_, i) => !exploding[i]).ToArray();
+        var losses = kept.SelectMany(r => r.Losses).ToArray();
+        if (losses.Length == 0 || !losses.All(l => l >= 0 && double.IsFinite(l))) return null;
+        var m = kept.Select(r => r.Outputs.Count > 0 ? r.Outputs[0].Length : 0).DefaultIfEmpty(0).Max();
+        double Magnitude(IEnumerable<double[]> ys) => Math.Sqrt(m) * ys.SelectMany(y => y).Where(double.IsFinite).Select(Math.Abs).DefaultIfEmpty(0).Max();
+        var problemScale = Magnitude(kept.Where(r => r.Outputs.Count > 0).Select(r => r.Outputs[0]));
+        var dataScale = Magnitude(kept.SelectMany(r => r.Outputs));
+        return IsRoundingOnly(losses.Select(l => Math.Sqrt(2 * l)).ToArray(), problemScale, dataScale) ? 0.5 * problemScale * problemScale : null;
     }
 
     /// <summary>The iteration of a run's first loss of exactly 0 after positive ones, −1 if none (a non-finite or negative loss first).</summary>
