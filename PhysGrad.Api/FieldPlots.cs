@@ -156,7 +156,7 @@ public static class FieldPlots
 
     // The run as a title, in the legends' one form: gn (η = 0.3), hig (η = 0.3, kappa = -1).
     private static string Title(OptimizerRun run) =>
-        TrajectoryPlots.LegendName(run.Label, run.Name, run.Eta);
+        TrajectoryPlots.LegendName(run);
 
     private static Plot Line(OptimizerRun run, double[]? targetX, string prefix, bool[] far, string status)
     {

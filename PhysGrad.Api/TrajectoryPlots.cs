@@ -100,7 +100,8 @@ public static class TrajectoryPlots
             return SpaceFigures(runs, null, null, definition.Variables.ToArray(), definition.Outputs, name, noTarget: true)
                 .Append(LossFigure(runs, name)).ToArray();
         var targetY = definition.Target.ToArray();
-        return SpaceFigures(runs, target.X, targetY, definition.Variables.ToArray(), definition.Outputs, name, target.Description)
+        // The plots name every run as their legends do, the target's note too (x* ≈ gd (η = 0.01)'s end).
+        return SpaceFigures(runs, target.X, targetY, definition.Variables.ToArray(), definition.Outputs, name, target.DescriptionNaming(LegendName))
             .Append(LossFigure(runs, name)).ToArray();
     }
 
@@ -243,7 +244,7 @@ public static class TrajectoryPlots
         {
             var jj = shown[k];
             var (curves, box, t, paths) = data[k];
-            var drawnHere = Drawn(paths, box, runs.Count);
+            var drawnHere = Drawn(paths, box, runs.Count, curves);
             var panelTitle = k == 0 ? (problem is null ? $"{space} {which}" : $"{space} {which}\n{problem}") : "";
             // The first panel holds the legend's entries; for a stack Render draws them beside it (no panel
             // shows a legend of its own), a lone panel shows its own, as any single plot.
@@ -251,7 +252,7 @@ public static class TrajectoryPlots
                 k == shown.Length - 1 ? "iteration" : "", AxisLabel(names[jj], flat.ContainsKey(jj)),
                 iterationAxis: true, ScaleOf(jj), exploding, far,
                 Groups(drawnHere), whole, legend: shown.Length == 1, notes: notes, iterationOf: recorded,
-                partners: shown.Length == 1 ? Partners(paths, box, drawnHere, whole) : null);
+                partners: shown.Length == 1 ? Partners(paths, box, drawnHere, whole, curves) : null);
             panels.Add(panel);
         }
         if (panels.Count == 1) return Single(space, panels[0]);
@@ -384,7 +385,11 @@ public static class TrajectoryPlots
         {
             var values = runs.Where((_, i) => !exploding[i]).SelectMany(points).Where(p => j < p.Length).Select(p => p[j])
                 .Concat(target is not null && j < target.Length ? [target[j]] : []).Where(double.IsFinite).ToArray();
-            if (IsRoundingOnly(values, problemScale, dataScale))
+            // Noise is what arithmetic leaves where every run starts at exactly 0: a component that starts
+            // elsewhere holds values of its own however small beside the others (y1 = 1E-8·x1² from 9E-8
+            // beside y0 ≈ 3E+8 was drawn flat, a genuinely varying axis called rounding only).
+            var startsAtZero = runs.All(r => points(r).Count == 0 || j >= points(r)[0].Length || points(r)[0][j] == 0);
+            if (startsAtZero && IsRoundingOnly(values, problemScale, dataScale))
                 flat[j] = problemScale;
         }
         return flat;
@@ -444,10 +449,10 @@ public static class TrajectoryPlots
             title += "\nL = 0 at every iteration of every run";
         var box = IterationBox(linear ? PlotBox(exploding, curves, null, lossScale ?? 0, far) : logBox, runs.Select(r => r.Iterations).DefaultIfEmpty(0).Max());
         var paths = DrawnPaths(curves, box, exploding);
-        var drawn = Drawn(paths, box, runs.Count);
+        var drawn = Drawn(paths, box, runs.Count, curves);
         var leaders = LegendLeaders([(paths, box)], runs);
         var plot = Panel(runs, curves, box, null, "target", title, "iteration", linear ? AxisLabel("L", lossScale is not null) : "L (log scale)",
-            iterationAxis: true, scale: lossScale ?? 0, exploding, far, Groups(drawn), leaders, partners: Partners(paths, box, drawn, leaders),
+            iterationAxis: true, scale: lossScale ?? 0, exploding, far, Groups(drawn), leaders, partners: Partners(paths, box, drawn, leaders, curves),
             zeroAt: linear ? null : zeroAt, iterationOf: (i, k) => (int)curves[i][k].X);
         if (!linear)
         {
@@ -688,8 +693,57 @@ public static class TrajectoryPlots
     /// tenth of gd's path at η = 0.01, under its line, and is as hidden as a run that coincides.
     /// </summary>
     internal static bool Overlaps((double X, double Y)[] a, (double X, double Y)[] b, Box box) =>
-        Distances(a, b, box, samples: 16) is { } d && d.Sum(x => x.Weight) is var length && length > 0
+        MostlyWithin(Distances(a, b, box, samples: 16));
+
+    /// <summary>
+    /// Whether run <paramref name="b"/>'s curve against the iteration lies on <paramref name="a"/>'s: at three
+    /// quarters at least of the iterations both recorded, b's value within <see cref="OverlapResolution"/> of
+    /// the box's height of a's value at the same iteration (<see cref="AtSameIterations"/>). The rule of a
+    /// panel whose X is the iteration: there <see cref="Overlaps"/>' distance to a's polyline reached the
+    /// segments between a's points, and gd at η = 3 on sin(x0), hopping ±0.748 at every iteration, drew a band
+    /// of segments that adam's smooth fall to 0 lay inside (every segment crosses 0 half an iteration away),
+    /// so adam was said to overlap gd, whose points it never came near.
+    /// </summary>
+    internal static bool OverlapsAtIterations((double X, double Y)[] a, (double X, double Y)[] b, Box box) =>
+        MostlyWithin(AtSameIterations(a, b, box));
+
+    // Three quarters of b's weight (drawn length, or shared iterations) lies within OverlapResolution of a.
+    private static bool MostlyWithin((double Distance, double Weight)[]? d) =>
+        d is not null && d.Sum(x => x.Weight) is var length && length > 0
         && d.Where(x => x.Distance <= OverlapResolution).Sum(x => x.Weight) >= 0.75 * length;
+
+    /// <summary>
+    /// For curves against the iteration (X the iteration, ascending): at each iteration both
+    /// <paramref name="a"/> and <paramref name="b"/> recorded, the distance between their values as a
+    /// fraction of the box's height, weight 1 each. A value off the plot counts as at the edge it leaves
+    /// through (±∞ too), so two runs that leave through the same edge at the same iterations are the same
+    /// there, as they are drawn; NaN is the same as NaN only. Null when either has fewer than two points or
+    /// they share fewer than two iterations (one shared point, the start, is no shared path), or the box
+    /// has no height. Linear in the curves' lengths (a merge of the two iteration lists), so no curve is
+    /// thinned first.
+    /// </summary>
+    private static (double Distance, double Weight)[]? AtSameIterations((double X, double Y)[] a, (double X, double Y)[] b, Box box)
+    {
+        // A run of one point (stopped at its start) is a marker that shares only the start, no path (as in Overlaps).
+        if (a.Length < 2 || b.Length < 2) return null;
+        var sy = box.YMax - box.YMin;
+        if (!(sy > 0)) return null;
+        double Edge(double y) => double.IsNaN(y) ? y : Math.Clamp(y, box.YMin, box.YMax);
+        var d = new List<(double Distance, double Weight)>(Math.Min(a.Length, b.Length));
+        for (int i = 0, k = 0; i < a.Length && k < b.Length;)
+        {
+            if (a[i].X < b[k].X) i++;
+            else if (b[k].X < a[i].X) k++;
+            else
+            {
+                var (u, v) = (Edge(a[i].Y), Edge(b[k].Y));
+                d.Add((u.Equals(v) ? 0 : double.IsNaN(u - v) ? double.PositiveInfinity : Math.Abs(u - v) / sy, 1));
+                i++;
+                k++;
+            }
+        }
+        return d.Count < 2 ? null : [.. d];
+    }
 
     /// <summary>
     /// The distance from <paramref name="a"/>'s polyline of each of <paramref name="b"/>'s (finite, thinned)
@@ -747,13 +801,15 @@ public static class TrajectoryPlots
     /// heat1d-inverse (n = 4096) pg led a group, ig named only gn, and pg's and ig's identical loss curves,
     /// one over the other, were said nowhere. A pair is said when a run named it directly or through a run
     /// either of the two coincides with (gn coincides with ig, which overlaps pg: gn lies on pg too).
+    /// With <paramref name="iterations"/> (a panel against the iteration, as in <see cref="Drawn"/>) a run's
+    /// part along another is counted in the iterations where their values agree (<see cref="AtSameIterations"/>).
     /// </summary>
     /// <returns>One list per run of the run indices its entry names, best partner first.</returns>
-    internal static int[][] Partners((double X, double Y)[][] paths, Box box, bool[,] drawn, int[] coincidesWith)
+    internal static int[][] Partners((double X, double Y)[][] paths, Box box, bool[,] drawn, int[] coincidesWith, (double X, double Y)[][]? iterations = null)
     {
         var n = paths.Length;
         (double Along, double Mean) Measure(int i, int j) =>
-            Distances(paths[j], paths[i], box, samples: 16) is { Length: > 0 } d
+            (iterations is null ? Distances(paths[j], paths[i], box, samples: 16) : AtSameIterations(iterations[j], iterations[i], box)) is { Length: > 0 } d
                 ? (d.Where(x => x.Distance <= OverlapResolution).Sum(x => x.Weight), d.Average(x => x.Distance))
                 : (0, double.PositiveInfinity);
         var leader = Groups(drawn).Leader;
@@ -796,14 +852,17 @@ public static class TrajectoryPlots
     /// <summary>
     /// Which pairs of runs one panel must style apart: those that coincide (<see cref="Coincide"/>) and those
     /// whose lines overlap on the drawing (<see cref="Overlaps"/>, either way round), so that a later run is
-    /// drawn narrower on top with its markers on other iterations rather than under the other's line.
+    /// drawn narrower on top with its markers on other iterations rather than under the other's line. In a
+    /// panel against the iteration, <paramref name="iterations"/> holds the runs' curves (unclipped) and
+    /// overlap is judged on their values at the same iterations (<see cref="OverlapsAtIterations"/>).
     /// </summary>
-    internal static bool[,] Drawn((double X, double Y)[][] curves, Box box, int runs)
+    internal static bool[,] Drawn((double X, double Y)[][] curves, Box box, int runs, (double X, double Y)[][]? iterations = null)
     {
         var same = Coinciding([(curves, box)], runs);
+        bool Over(int i, int j) => iterations is null ? Overlaps(curves[i], curves[j], box) : OverlapsAtIterations(iterations[i], iterations[j], box);
         for (var i = 0; i < runs; i++)
             for (var j = 0; j < runs; j++)
-                same[i, j] |= i != j && (Overlaps(curves[i], curves[j], box) || Overlaps(curves[j], curves[i], box));
+                same[i, j] |= i != j && (Over(i, j) || Over(j, i));
         return same;
     }
 
@@ -957,7 +1016,13 @@ public static class TrajectoryPlots
     /// than once, whose label is written as in <c>--methods</c> (<see cref="MethodCatalog.Labels"/>:
     /// <c>hig:0.3:kappa=-1</c>, <c>gd:0.01 #2</c>), the same form with that label's η and options:
     /// <c>hig (η = 0.3, kappa = -1)</c>, <c>gd (η = 0.01) #2</c>. A label of another form is kept, with η after it.
+    /// Everywhere a plot names a run it uses this form: its entry, the runs its entry says it coincides or
+    /// overlaps with, the target's note (<see cref="TargetPoint.DescriptionNaming"/>) and a field map's title;
+    /// the table, the text and the JSON name runs by their label (<c>gd:0.01</c>), as the table's method column.
     /// </summary>
+    internal static string LegendName(OptimizerRun run) => LegendName(run.Label, run.Name, run.Eta);
+
+    /// <inheritdoc cref="LegendName(OptimizerRun)"/>
     internal static string LegendName(string label, string name, double eta)
     {
         if (label == name) return $"{name} (η = {NumberText.StepSize(eta)})";
@@ -1083,7 +1148,7 @@ public static class TrajectoryPlots
         {
             var run = runs[i];
             var color = colors[i];
-            var label = LegendName(run.Label, run.Name, run.Eta);
+            var label = LegendName(run);
             var diverged = run.StopReason == StopReason.Diverged;
             var name = label;
             var (kept, exit, exitIteration) = exploding[i] ? Clip(curves[i], box) : (curves[i], null, -1);
@@ -1104,10 +1169,11 @@ public static class TrajectoryPlots
             if (notes is not null) label = name + notes[i];
             var zero = zeroAt is not null && zeroAt[i] >= 0 ? zeroAt[i] : -1;
             if (zero >= 0) label += $", reaches 0 at iteration {zero}";
+            // Another run is named as its own legend entry names it (gd (η = 0.01)), not by the table's label.
             if (coincidesWith[i] >= 0)
-                label += $", coincides with {runs[coincidesWith[i]].Label}";
+                label += $", coincides with {LegendName(runs[coincidesWith[i]])}";
             else if (overlapsWith[i].Length > 0)
-                label += $", overlaps with {string.Join(", ", overlapsWith[i].Select(j => runs[j].Label))}";
+                label += $", overlaps with {string.Join(", ", overlapsWith[i].Select(j => LegendName(runs[j])))}";
 
             // Style: a run alone keeps the style of its place in the list (widths falling evenly over the
             // runs, its own dash pattern and marker shape); in a group of g coinciding runs the r-th is
