@@ -120,6 +120,20 @@ public sealed record TargetPoint(TargetPointKind Kind, double[]? X, string? Note
     /// </summary>
     public string? Description => Note ?? (Kind == TargetPointKind.PreimageNearStart ? $"x* with P(x*) = y*, found from the start{ByText}" : null);
 
+    /// <summary>
+    /// The run whose end stands in for x* (<see cref="TargetPointKind.ApproximateRunEnd"/>), else null: its
+    /// name in <see cref="Note"/> is the table's label (<c>gd:0.01</c>); a plot, whose legend names runs
+    /// as <c>gd (η = 0.01)</c>, words the note with that name instead (<see cref="DescriptionNaming"/>).
+    /// </summary>
+    internal OptimizerRun? EndOf { get; init; }
+
+    /// <summary><c>x* ≈ gd:0.01's end, L = 1.2E-07</c>: the note of a run's end standing in for x*, the run named as given.</summary>
+    internal static string EndNote(string run, double loss) => $"x* ≈ {run}'s end, L = {NumberText.Short(loss, 2)}";
+
+    /// <summary><see cref="Description"/> with the run it names (<see cref="EndOf"/>) named by <paramref name="name"/>.</summary>
+    internal string? DescriptionNaming(Func<OptimizerRun, string> name) =>
+        EndOf is { } run && Note == EndNote(run.Label, run.FinalLoss) ? EndNote(name(run), run.FinalLoss) : Description;
+
     /// <summary><c> by the derived local inverse</c> (with its leading space) for <see cref="By"/>; empty for <see cref="TargetPointMethod.None"/>.</summary>
     public string ByText => By switch
     {
@@ -229,9 +243,9 @@ public sealed record TargetPoint(TargetPointKind Kind, double[]? X, string? Note
         // or less is x* to the eye, and the legend says that this is what is drawn. It is never a distance's
         // reference, so which runs there are changes the plots' marker only.
         if (finite.FirstOrDefault(r => r.Losses.Count > 0 && r.FinalLoss <= 1e-6 * r.Losses[0]) is { } best)
-            return new(TargetPointKind.ApproximateRunEnd, best.Final,
-                $"x* ≈ {best.Label}'s end, L = {NumberText.Short(best.FinalLoss, 2)}")
+            return new(TargetPointKind.ApproximateRunEnd, best.Final, EndNote(best.Label, best.FinalLoss))
             {
+                EndOf = best,
                 ManyPreimages = many, NotSearched = notSearched,
                 NotNearest = "x* is a run's end standing in for a preimage, which was not found",
             };

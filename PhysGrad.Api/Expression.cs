@@ -144,8 +144,9 @@ public sealed class Expression : IEquatable<Expression>
 
     /// <summary>
     /// The definitions of the helpers (<c>static double Sign(double t) => …;</c>) that C# text from
-    /// <see cref="ToCSharpCallingHelpers"/> uses, one per line, none when it uses none; each is valid as
-    /// a class member and as a local function.
+    /// <see cref="ToCSharpCallingHelpers"/> uses, one entry per helper, none when it uses none; each is valid as
+    /// a class member and as a local function, and is one line or several joined by <c>'\n'</c> (a method
+    /// body in braces, every line at most 90 characters), to be indented as the code around it.
     /// </summary>
     /// <param name="code">The generated text (all of it, so each helper is listed once).</param>
     public static IReadOnlyList<string> CSharpHelpers(string code) => [.. CSharp.Helpers(code)];

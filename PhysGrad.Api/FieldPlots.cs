@@ -156,7 +156,7 @@ public static class FieldPlots
 
     // The run as a title, in the legends' one form: gn (η = 0.3), hig (η = 0.3, kappa = -1).
     private static string Title(OptimizerRun run) =>
-        TrajectoryPlots.LegendName(run.Label, run.Name, run.Eta);
+        TrajectoryPlots.LegendName(run);
 
     private static Plot Line(OptimizerRun run, double[]? targetX, string prefix, bool[] far, string status)
     {
@@ -229,16 +229,24 @@ public static class FieldPlots
 
     // One colour scale for every map of a figure set, so that equal colours are equal values.
     // Exploding runs (TrajectoryPlots.Exploding) set no range unless every run explodes.
-    private static (double Min, double Max) Range(IReadOnlyList<OptimizerRun> runs, double[]? targetX, bool[] exploding)
+    // Final fields of rounding noise only (every cell ±1E-16 where the start had 1) are coloured on a flat
+    // range at the problem's scale, and the colour bar says so: the comparison plots' rule
+    // (TrajectoryPlots.IsRoundingOnly), else noise would fill the whole colour scale.
+    private static (double Min, double Max, bool RoundingOnly) Range(IReadOnlyList<OptimizerRun> runs, double[]? targetX, bool[] exploding)
     {
         var setting = exploding.All(e => e) ? runs : runs.Where((_, i) => !exploding[i]).ToArray();
         var values = setting.SelectMany(r => r.Trajectory[^1]).Concat(targetX ?? []).Where(double.IsFinite).ToArray();
-        if (values.Length == 0) return (0, 1);
+        if (values.Length == 0) return (0, 1, false);
+        double Largest(IEnumerable<double> v) => v.Where(double.IsFinite).Select(Math.Abs).DefaultIfEmpty(0).Max();
+        var problemScale = Largest(setting.SelectMany(r => r.Trajectory[0]).Concat(targetX ?? []));
+        if (TrajectoryPlots.IsRoundingOnly(values, problemScale, Largest(setting.SelectMany(r => r.Trajectory).SelectMany(p => p)))
+            && TrajectoryPlots.FlatAxis(values, problemScale) is { } flat)
+            return (flat.Min, flat.Max, true);
         var (min, max) = (values.Min(), values.Max());
-        return min == max ? (min - 1, max + 1) : (min, max);
+        return min == max ? (min - 1, max + 1, false) : (min, max, false);
     }
 
-    private static Plot Map(double[] x, int rows, int columns, (double Min, double Max) range, string title)
+    private static Plot Map(double[] x, int rows, int columns, (double Min, double Max, bool RoundingOnly) range, string title)
     {
         var plot = new Plot();
         var grid = new double[rows, columns];
@@ -251,7 +259,7 @@ public static class FieldPlots
         map.ManualRange = new ScottPlot.Range(range.Min, range.Max);
         // The colour bar reads as an axis: named, with the labels of the other plots' value axes.
         var bar = plot.Add.ColorBar(map);
-        bar.Label = "value of the cell";
+        bar.Label = TrajectoryPlots.AxisLabel("value of the cell", range.RoundingOnly);
         // Half the default density: a label every 40 pixels or so along the map's 480, not every 20.
         bar.Axis.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
         {

@@ -9,6 +9,17 @@ namespace PhysGrad;
 /// </summary>
 public static class ResultText
 {
+    /// <summary>
+    /// A line of the CLI's text in lines of at most <see cref="RulePrinter.MaxWidth"/> (100) characters, the
+    /// width of the rules the infix and C# formats write: broken at the weakest break that fits
+    /// (<see cref="Training.WrapTitle"/>: between clauses, after a comma, before an operator, at a space),
+    /// each line after the first indented by two spaces so that it reads as the same statement. A line
+    /// that fits is returned as it is. "Local inverse for PG: numeric: …" ran to 175 characters.
+    /// </summary>
+    public static string Paragraph(string line) =>
+        line.Length <= RulePrinter.MaxWidth ? line
+            : string.Join("\n  ", Training.WrapTitle(line, RulePrinter.MaxWidth - 2).Split('\n'));
+
     /// <summary>The most items a list shows in full, as the CLI's headers.</summary>
     public const int Shown = 4;
 

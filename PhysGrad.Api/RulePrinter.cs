@@ -214,7 +214,7 @@ public static class RulePrinter
         // sign, log1p and expm1 are calls to helpers, defined once at the end of the class.
         var helpers = CSharp.Helpers(sb.ToString()).ToArray();
         if (helpers.Length > 0) sb.Append('\n');
-        foreach (var h in helpers) sb.Append($"    private {h}\n");
+        foreach (var h in helpers) sb.Append($"    private {h.Replace("\n", "\n    ")}\n");
         sb.Append("}\n");
         return sb.ToString();
     }

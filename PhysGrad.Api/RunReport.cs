@@ -37,7 +37,9 @@ public static class RunReport
     /// (false when y* has other preimages arbitrarily near x*, <see cref="TargetPoint.ManyPreimages"/>: distances are then in y;
     /// true says only that no other preimage is next to x*, not that x* is the only one: that is what "targetXNearest" is about) and
     /// "targetXNotIsolatedReason" (<see cref="TargetPoint.NotUnique"/>, for a set of preimages around x*) and "targetXDistances" (why
-    /// distances are in y, <see cref="DistancesNote"/>, where <see cref="TargetPoint.ManyPreimages"/>); omitted when null.</param>
+    /// distances are in y, <see cref="DistancesNote"/>, where <see cref="TargetPoint.ManyPreimages"/>). Every one of these
+    /// fields is always written, as null where it does not apply (or without <paramref name="target"/>), as every other
+    /// field of the document: a reader finds the same keys in every report and tells "does not apply" by the null.</param>
     public static string ToJson(ProblemDefinition definition, IReadOnlyList<MethodResult> results, Symbolic.Problem? model = null, TargetPoint? target = null) =>
         JsonSerializer.Serialize(Document(definition, results, model, target), Options);
 

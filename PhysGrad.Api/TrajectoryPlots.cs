@@ -100,7 +100,8 @@ public static class TrajectoryPlots
             return SpaceFigures(runs, null, null, definition.Variables.ToArray(), definition.Outputs, name, noTarget: true)
                 .Append(LossFigure(runs, name)).ToArray();
         var targetY = definition.Target.ToArray();
-        return SpaceFigures(runs, target.X, targetY, definition.Variables.ToArray(), definition.Outputs, name, target.Description)
+        // The plots name every run as their legends do, the target's note too (x* ≈ gd (η = 0.01)'s end).
+        return SpaceFigures(runs, target.X, targetY, definition.Variables.ToArray(), definition.Outputs, name, target.DescriptionNaming(LegendName))
             .Append(LossFigure(runs, name)).ToArray();
     }
 
@@ -197,14 +198,17 @@ public static class TrajectoryPlots
         {
             // Each axis is scaled by its own component: one magnitude for both made y1 ∈ [1e-8, 9e-8] beside
             // y0 ≈ 3e8 a "flat" axis spanning ±1.6E+7, on which every run coincided.
-            var (scaleX, scaleY) = (Scale(runs, points, target, 0), Scale(runs, points, target, 1));
+            // An axis of rounding noise only is drawn flat at the problem's scale, as a stacked panel (RoundingOnly).
+            var flat2 = RoundingOnly(runs, points, target, [0, 1], exploding);
+            double AxisScale(int j) => flat2.TryGetValue(j, out var problemScale) ? problemScale : Scale(runs, points, target, j);
+            var (scaleX, scaleY) = (AxisScale(0), AxisScale(1));
             var curves = runs.Select(r => points(r).Select(p => (p[0], p[1])).ToArray()).ToArray();
             (double, double)? t2 = target is null ? null : (target[0], target[1]);
             var box = PlotBox(exploding, curves, t2, scaleY, far, scaleX);
             var paths = DrawnPaths(curves, box, exploding);
             var drawn = Drawn(paths, box, runs.Count);
             var leaders = LegendLeaders([(paths, box)], runs);
-            var plot = Panel(runs, curves, box, t2, targetLabel, title, names[0], names[1], iterationAxis: false,
+            var plot = Panel(runs, curves, box, t2, targetLabel, title, AxisLabel(names[0], flat2.ContainsKey(0)), AxisLabel(names[1], flat2.ContainsKey(1)), iterationAxis: false,
                 scaleY, exploding, far, Groups(drawn), leaders,
                 iterationOf: (i, k) => IterationAt(runs[i], k), partners: Partners(paths, box, drawn, leaders), scaleX: scaleX);
             MarkStarts(plot, curves, box);
@@ -240,15 +244,15 @@ public static class TrajectoryPlots
         {
             var jj = shown[k];
             var (curves, box, t, paths) = data[k];
-            var drawnHere = Drawn(paths, box, runs.Count);
+            var drawnHere = Drawn(paths, box, runs.Count, curves);
             var panelTitle = k == 0 ? (problem is null ? $"{space} {which}" : $"{space} {which}\n{problem}") : "";
             // The first panel holds the legend's entries; for a stack Render draws them beside it (no panel
             // shows a legend of its own), a lone panel shows its own, as any single plot.
             var panel = Panel(runs, curves, box, t, targetLabel, panelTitle,
-                k == shown.Length - 1 ? "iteration" : "", flat.ContainsKey(jj) ? $"{names[jj]} (flat: rounding only)" : names[jj],
+                k == shown.Length - 1 ? "iteration" : "", AxisLabel(names[jj], flat.ContainsKey(jj)),
                 iterationAxis: true, ScaleOf(jj), exploding, far,
                 Groups(drawnHere), whole, legend: shown.Length == 1, notes: notes, iterationOf: recorded,
-                partners: shown.Length == 1 ? Partners(paths, box, drawnHere, whole) : null);
+                partners: shown.Length == 1 ? Partners(paths, box, drawnHere, whole, curves) : null);
             panels.Add(panel);
         }
         if (panels.Count == 1) return Single(space, panels[0]);
@@ -375,20 +379,35 @@ public static class TrajectoryPlots
         var count = shown.Length == 0 ? 0 : shown.Max() + 1;
         var problemScale = Enumerable.Range(0, count).Select(j => Scale(runs, points, target, j)).DefaultIfEmpty(0).Max();
         var dataScale = runs.Where((_, i) => !exploding[i]).SelectMany(points).SelectMany(p => p).Where(double.IsFinite).Select(Math.Abs).DefaultIfEmpty(0).Max();
-        var noise = NumberText.NoiseRatio * Math.Min(problemScale, dataScale);
         var flat = new Dictionary<int, double>();
         if (!(problemScale > 0)) return flat;
         foreach (var j in shown)
         {
             var values = runs.Where((_, i) => !exploding[i]).SelectMany(points).Where(p => j < p.Length).Select(p => p[j])
                 .Concat(target is not null && j < target.Length ? [target[j]] : []).Where(double.IsFinite).ToArray();
-            // Every value noise (so the span is too); noise around a value of the problem's own size
-            // (1 ± 1E-16) is already flat by FlatAxis' relative rule, and all zeros are flat as they are.
-            if (values.Any(v => v != 0) && values.All(v => Math.Abs(v) <= noise))
+            // Noise is what arithmetic leaves where every run starts at exactly 0: a component that starts
+            // elsewhere holds values of its own however small beside the others (y1 = 1E-8·x1² from 9E-8
+            // beside y0 ≈ 3E+8 was drawn flat, a genuinely varying axis called rounding only).
+            var startsAtZero = runs.All(r => points(r).Count == 0 || j >= points(r)[0].Length || points(r)[0][j] == 0);
+            if (startsAtZero && IsRoundingOnly(values, problemScale, dataScale))
                 flat[j] = problemScale;
         }
         return flat;
     }
+
+    /// <summary>
+    /// The one decision every plot makes of values that may be rounding noise only (a stacked panel's
+    /// component, an axis of a plane, the loss): true when some value is not 0 and every one is at most
+    /// <see cref="NumberText.NoiseRatio"/> (2⁻⁴²) of the smaller of the problem's scale (the start's and the
+    /// target's magnitude) and the data's; such a panel is drawn flat at the problem's scale (<see cref="FlatAxis"/>)
+    /// and labelled by <see cref="AxisLabel"/>. Noise around a value of the problem's own size (1 ± 1E-16)
+    /// is flat by FlatAxis' relative rule already, and values all 0 are flat as they are.
+    /// </summary>
+    internal static bool IsRoundingOnly(IReadOnlyCollection<double> values, double problemScale, double dataScale) =>
+        problemScale > 0 && values.Any(v => v != 0) && values.All(v => Math.Abs(v) <= NumberText.NoiseRatio * Math.Min(problemScale, dataScale));
+
+    /// <summary>An axis label, with "(flat: rounding only)" when its values are rounding noise (<see cref="IsRoundingOnly"/>).</summary>
+    internal static string AxisLabel(string name, bool roundingOnly) => roundingOnly ? $"{name} (flat: rounding only)" : name;
 
     private static Figure LossFigure(IReadOnlyList<OptimizerRun> runs, string? problem)
     {
@@ -411,7 +430,12 @@ public static class TrajectoryPlots
         // made-up (0, 1) of an empty box (losses of exactly 0 everywhere drew 0.75 … 15 with the runs'
         // zero markers at about 0.85, read as L ≈ 0.85); L is then drawn as it is, on a linear axis.
         var positive = logs.Any(c => c.Length > 0);
-        var linear = negative || !positive || PowersOfTen(logBox.YMin, logBox.YMax).Length < 2;
+        // Losses of rounding noise only (every run starts at y* to rounding: L ≈ 1E-32 beside y ≈ 1) are drawn
+        // flat at the problem's scale, as a panel of x or y: the rule is IsRoundingOnly's on ‖y − y*‖ = √(2L),
+        // the distance the default loss ½‖y − y*‖² measures, against the outputs' magnitude (times √m, the
+        // norm of a vector of m such entries).
+        var lossScale = LossNoiseScale(runs, exploding);
+        var linear = negative || !positive || lossScale is not null || PowersOfTen(logBox.YMin, logBox.YMax).Length < 2;
         var curves = linear
             ? Curves(l => l)
             : logs;
@@ -423,12 +447,12 @@ public static class TrajectoryPlots
         // read as a plot that failed to draw.
         if (!positive && runs.Any(r => r.Losses.Count > 0) && runs.All(r => r.Losses.All(l => l == 0)))
             title += "\nL = 0 at every iteration of every run";
-        var box = IterationBox(linear ? PlotBox(exploding, curves, null, 0, far) : logBox, runs.Select(r => r.Iterations).DefaultIfEmpty(0).Max());
+        var box = IterationBox(linear ? PlotBox(exploding, curves, null, lossScale ?? 0, far) : logBox, runs.Select(r => r.Iterations).DefaultIfEmpty(0).Max());
         var paths = DrawnPaths(curves, box, exploding);
-        var drawn = Drawn(paths, box, runs.Count);
+        var drawn = Drawn(paths, box, runs.Count, curves);
         var leaders = LegendLeaders([(paths, box)], runs);
-        var plot = Panel(runs, curves, box, null, "target", title, "iteration", linear ? "L" : "L (log scale)",
-            iterationAxis: true, scale: 0, exploding, far, Groups(drawn), leaders, partners: Partners(paths, box, drawn, leaders),
+        var plot = Panel(runs, curves, box, null, "target", title, "iteration", linear ? AxisLabel("L", lossScale is not null) : "L (log scale)",
+            iterationAxis: true, scale: lossScale ?? 0, exploding, far, Groups(drawn), leaders, partners: Partners(paths, box, drawn, leaders, curves),
             zeroAt: linear ? null : zeroAt, iterationOf: (i, k) => (int)curves[i][k].X);
         if (!linear)
         {
@@ -480,6 +504,23 @@ public static class TrajectoryPlots
             first = last + 1;
         }
         return [.. drawn];
+    }
+
+    /// <summary>
+    /// The loss's scale, ½S² with S = √m·max |yᵢ| of the runs' starts, when every loss of the runs that do not
+    /// explode is rounding noise (<see cref="IsRoundingOnly"/> on √(2L) against S and the outputs' magnitude);
+    /// else null. A negative or non-finite loss (a loss of its own) is never noise.
+    /// </summary>
+    private static double? LossNoiseScale(IReadOnlyList<OptimizerRun> runs, bool[] exploding)
+    {
+        var kept = runs.Where((_, i) => !exploding[i]).ToArray();
+        var losses = kept.SelectMany(r => r.Losses).ToArray();
+        if (losses.Length == 0 || !losses.All(l => l >= 0 && double.IsFinite(l))) return null;
+        var m = kept.Select(r => r.Outputs.Count > 0 ? r.Outputs[0].Length : 0).DefaultIfEmpty(0).Max();
+        double Magnitude(IEnumerable<double[]> ys) => Math.Sqrt(m) * ys.SelectMany(y => y).Where(double.IsFinite).Select(Math.Abs).DefaultIfEmpty(0).Max();
+        var problemScale = Magnitude(kept.Where(r => r.Outputs.Count > 0).Select(r => r.Outputs[0]));
+        var dataScale = Magnitude(kept.SelectMany(r => r.Outputs));
+        return IsRoundingOnly(losses.Select(l => Math.Sqrt(2 * l)).ToArray(), problemScale, dataScale) ? 0.5 * problemScale * problemScale : null;
     }
 
     /// <summary>The iteration of a run's first loss of exactly 0 after positive ones, −1 if none (a non-finite or negative loss first).</summary>
@@ -652,8 +693,57 @@ public static class TrajectoryPlots
     /// tenth of gd's path at η = 0.01, under its line, and is as hidden as a run that coincides.
     /// </summary>
     internal static bool Overlaps((double X, double Y)[] a, (double X, double Y)[] b, Box box) =>
-        Distances(a, b, box, samples: 16) is { } d && d.Sum(x => x.Weight) is var length && length > 0
+        MostlyWithin(Distances(a, b, box, samples: 16));
+
+    /// <summary>
+    /// Whether run <paramref name="b"/>'s curve against the iteration lies on <paramref name="a"/>'s: at three
+    /// quarters at least of the iterations both recorded, b's value within <see cref="OverlapResolution"/> of
+    /// the box's height of a's value at the same iteration (<see cref="AtSameIterations"/>). The rule of a
+    /// panel whose X is the iteration: there <see cref="Overlaps"/>' distance to a's polyline reached the
+    /// segments between a's points, and gd at η = 3 on sin(x0), hopping ±0.748 at every iteration, drew a band
+    /// of segments that adam's smooth fall to 0 lay inside (every segment crosses 0 half an iteration away),
+    /// so adam was said to overlap gd, whose points it never came near.
+    /// </summary>
+    internal static bool OverlapsAtIterations((double X, double Y)[] a, (double X, double Y)[] b, Box box) =>
+        MostlyWithin(AtSameIterations(a, b, box));
+
+    // Three quarters of b's weight (drawn length, or shared iterations) lies within OverlapResolution of a.
+    private static bool MostlyWithin((double Distance, double Weight)[]? d) =>
+        d is not null && d.Sum(x => x.Weight) is var length && length > 0
         && d.Where(x => x.Distance <= OverlapResolution).Sum(x => x.Weight) >= 0.75 * length;
+
+    /// <summary>
+    /// For curves against the iteration (X the iteration, ascending): at each iteration both
+    /// <paramref name="a"/> and <paramref name="b"/> recorded, the distance between their values as a
+    /// fraction of the box's height, weight 1 each. A value off the plot counts as at the edge it leaves
+    /// through (±∞ too), so two runs that leave through the same edge at the same iterations are the same
+    /// there, as they are drawn; NaN is the same as NaN only. Null when either has fewer than two points or
+    /// they share fewer than two iterations (one shared point, the start, is no shared path), or the box
+    /// has no height. Linear in the curves' lengths (a merge of the two iteration lists), so no curve is
+    /// thinned first.
+    /// </summary>
+    private static (double Distance, double Weight)[]? AtSameIterations((double X, double Y)[] a, (double X, double Y)[] b, Box box)
+    {
+        // A run of one point (stopped at its start) is a marker that shares only the start, no path (as in Overlaps).
+        if (a.Length < 2 || b.Length < 2) return null;
+        var sy = box.YMax - box.YMin;
+        if (!(sy > 0)) return null;
+        double Edge(double y) => double.IsNaN(y) ? y : Math.Clamp(y, box.YMin, box.YMax);
+        var d = new List<(double Distance, double Weight)>(Math.Min(a.Length, b.Length));
+        for (int i = 0, k = 0; i < a.Length && k < b.Length;)
+        {
+            if (a[i].X < b[k].X) i++;
+            else if (b[k].X < a[i].X) k++;
+            else
+            {
+                var (u, v) = (Edge(a[i].Y), Edge(b[k].Y));
+                d.Add((u.Equals(v) ? 0 : double.IsNaN(u - v) ? double.PositiveInfinity : Math.Abs(u - v) / sy, 1));
+                i++;
+                k++;
+            }
+        }
+        return d.Count < 2 ? null : [.. d];
+    }
 
     /// <summary>
     /// The distance from <paramref name="a"/>'s polyline of each of <paramref name="b"/>'s (finite, thinned)
@@ -711,13 +801,15 @@ public static class TrajectoryPlots
     /// heat1d-inverse (n = 4096) pg led a group, ig named only gn, and pg's and ig's identical loss curves,
     /// one over the other, were said nowhere. A pair is said when a run named it directly or through a run
     /// either of the two coincides with (gn coincides with ig, which overlaps pg: gn lies on pg too).
+    /// With <paramref name="iterations"/> (a panel against the iteration, as in <see cref="Drawn"/>) a run's
+    /// part along another is counted in the iterations where their values agree (<see cref="AtSameIterations"/>).
     /// </summary>
     /// <returns>One list per run of the run indices its entry names, best partner first.</returns>
-    internal static int[][] Partners((double X, double Y)[][] paths, Box box, bool[,] drawn, int[] coincidesWith)
+    internal static int[][] Partners((double X, double Y)[][] paths, Box box, bool[,] drawn, int[] coincidesWith, (double X, double Y)[][]? iterations = null)
     {
         var n = paths.Length;
         (double Along, double Mean) Measure(int i, int j) =>
-            Distances(paths[j], paths[i], box, samples: 16) is { Length: > 0 } d
+            (iterations is null ? Distances(paths[j], paths[i], box, samples: 16) : AtSameIterations(iterations[j], iterations[i], box)) is { Length: > 0 } d
                 ? (d.Where(x => x.Distance <= OverlapResolution).Sum(x => x.Weight), d.Average(x => x.Distance))
                 : (0, double.PositiveInfinity);
         var leader = Groups(drawn).Leader;
@@ -760,14 +852,17 @@ public static class TrajectoryPlots
     /// <summary>
     /// Which pairs of runs one panel must style apart: those that coincide (<see cref="Coincide"/>) and those
     /// whose lines overlap on the drawing (<see cref="Overlaps"/>, either way round), so that a later run is
-    /// drawn narrower on top with its markers on other iterations rather than under the other's line.
+    /// drawn narrower on top with its markers on other iterations rather than under the other's line. In a
+    /// panel against the iteration, <paramref name="iterations"/> holds the runs' curves (unclipped) and
+    /// overlap is judged on their values at the same iterations (<see cref="OverlapsAtIterations"/>).
     /// </summary>
-    internal static bool[,] Drawn((double X, double Y)[][] curves, Box box, int runs)
+    internal static bool[,] Drawn((double X, double Y)[][] curves, Box box, int runs, (double X, double Y)[][]? iterations = null)
     {
         var same = Coinciding([(curves, box)], runs);
+        bool Over(int i, int j) => iterations is null ? Overlaps(curves[i], curves[j], box) : OverlapsAtIterations(iterations[i], iterations[j], box);
         for (var i = 0; i < runs; i++)
             for (var j = 0; j < runs; j++)
-                same[i, j] |= i != j && (Overlaps(curves[i], curves[j], box) || Overlaps(curves[j], curves[i], box));
+                same[i, j] |= i != j && (Over(i, j) || Over(j, i));
         return same;
     }
 
@@ -921,7 +1016,13 @@ public static class TrajectoryPlots
     /// than once, whose label is written as in <c>--methods</c> (<see cref="MethodCatalog.Labels"/>:
     /// <c>hig:0.3:kappa=-1</c>, <c>gd:0.01 #2</c>), the same form with that label's η and options:
     /// <c>hig (η = 0.3, kappa = -1)</c>, <c>gd (η = 0.01) #2</c>. A label of another form is kept, with η after it.
+    /// Everywhere a plot names a run it uses this form: its entry, the runs its entry says it coincides or
+    /// overlaps with, the target's note (<see cref="TargetPoint.DescriptionNaming"/>) and a field map's title;
+    /// the table, the text and the JSON name runs by their label (<c>gd:0.01</c>), as the table's method column.
     /// </summary>
+    internal static string LegendName(OptimizerRun run) => LegendName(run.Label, run.Name, run.Eta);
+
+    /// <inheritdoc cref="LegendName(OptimizerRun)"/>
     internal static string LegendName(string label, string name, double eta)
     {
         if (label == name) return $"{name} (η = {NumberText.StepSize(eta)})";
@@ -1047,7 +1148,7 @@ public static class TrajectoryPlots
         {
             var run = runs[i];
             var color = colors[i];
-            var label = LegendName(run.Label, run.Name, run.Eta);
+            var label = LegendName(run);
             var diverged = run.StopReason == StopReason.Diverged;
             var name = label;
             var (kept, exit, exitIteration) = exploding[i] ? Clip(curves[i], box) : (curves[i], null, -1);
@@ -1068,10 +1169,11 @@ public static class TrajectoryPlots
             if (notes is not null) label = name + notes[i];
             var zero = zeroAt is not null && zeroAt[i] >= 0 ? zeroAt[i] : -1;
             if (zero >= 0) label += $", reaches 0 at iteration {zero}";
+            // Another run is named as its own legend entry names it (gd (η = 0.01)), not by the table's label.
             if (coincidesWith[i] >= 0)
-                label += $", coincides with {runs[coincidesWith[i]].Label}";
+                label += $", coincides with {LegendName(runs[coincidesWith[i]])}";
             else if (overlapsWith[i].Length > 0)
-                label += $", overlaps with {string.Join(", ", overlapsWith[i].Select(j => runs[j].Label))}";
+                label += $", overlaps with {string.Join(", ", overlapsWith[i].Select(j => LegendName(runs[j])))}";
 
             // Style: a run alone keeps the style of its place in the list (widths falling evenly over the
             // runs, its own dash pattern and marker shape); in a group of g coinciding runs the r-th is

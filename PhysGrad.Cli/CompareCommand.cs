@@ -206,7 +206,7 @@ internal static class CompareCommand
                 inverseLine += $" At the start {string.Join(", ", branches.Select(g => $"sign({g})"))} {(branches.Count == 1 ? "is" : "are")} sign(0): "
                     + "both branches are preimages there, and PG takes the + branch (sign taken as +1).";
             if (inverseLine.Length > 0)
-                output.WriteLine(inverseLine);
+                output.WriteLine(ResultText.Paragraph(inverseLine));
             if (inverseLine.Length > 0 && physics.GivenInverseWarning is { } mismatch)
                 output.WriteLine($"Warning: {mismatch}.");
             if (Headline.CutNote(problemLine, inverseLine) is { } cutNote)

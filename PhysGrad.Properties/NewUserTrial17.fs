@@ -219,7 +219,7 @@ let ``a run walking part of another's path under its line is styled apart and sa
     Assert.True(TrajectoryPlots.Overlaps(curves.[0], curves.[1], box))
     let figure = TrajectoryPlots.Figures(runs, problem.Compiled, problem.Definition) |> Seq.find (fun f -> f.Name = "x-space")
     let labels = figure.Panels.[0].Legend.ManualItems |> Seq.map (fun i -> i.LabelText.Replace('\n', ' ')) |> Array.ofSeq
-    Assert.Contains(labels, fun l -> l.StartsWith "gd (η = 0.001)" && l.Contains "overlaps with gd:0.01")
+    Assert.Contains(labels, fun l -> l.StartsWith "gd (η = 0.001)" && l.Contains "overlaps with gd (η = 0.01)")
     // Two runs apart on the plot are not said to overlap.
     let apart = [| [| struct (0.0, 0.0); struct (1.0, 0.0) |]; [| struct (0.0, 1.0); struct (1.0, 1.0) |] |]
     Assert.False(TrajectoryPlots.Overlaps(apart.[0], apart.[1], TrajectoryPlots.Box.Of(apart |> Seq.concat)))

@@ -73,7 +73,7 @@ let ``a cut expression says how many terms it has and every name it uses, as ind
 let ``the heat1d-inverse header names the inverse's y terms and prints y*'s noise as 0`` () =
     let code, out, err = run [ "compare"; "--example"; "heat1d-inverse"; "--n"; "32"; "--iterations"; "1"; "--methods"; "pg"; "--out"; outDir () ]
     Assert.True(code = 0 || code = 1, err)
-    let line = out.Split('\n') |> Array.find (fun l -> l.StartsWith "Local inverse for PG: given, x0 = ")
+    let line = TestHelpers.paragraph out "Local inverse for PG: given, x0 = "
     // x = B y + (I − BA) x₀ (ReferenceSimulators.Heat1DRegularisedInverse): each x_i uses y's as well as x's,
     // and the printed order puts the x terms first, so only the note can say so.
     let x0 = line.Substring(0, line.IndexOf ", x1 = ")

@@ -191,7 +191,7 @@ let ``compare headers of the reference examples stay short, and JSON keeps every
 let ``the heat1d-inverse header shows the given inverse short, and the JSON has it whole`` () =
     let code, out, err = Cli.run [ "compare"; "--example"; "heat1d-inverse"; "--n"; "16"; "--iterations"; "3"; "--methods"; "pg"; "--out"; Path.Combine(Path.GetTempPath(), "physgrad-readable-" + Guid.NewGuid().ToString "N") ]
     Assert.True(code = 0 || code = 1, err)
-    let line = headerLines out |> Array.find (fun l -> l.StartsWith "Local inverse for PG: given, x0 = ")
+    let line = TestHelpers.paragraph out "Local inverse for PG: given, x0 = "
     Assert.True(line.Length <= 600, line)
     let said = Regex.Match(line, @"x0 = [^…]*… \([^()]*; ([0-9,]+) characters\)")
     Assert.True(said.Success, line)

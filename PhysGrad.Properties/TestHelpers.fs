@@ -586,3 +586,15 @@ let assertInOrder (text: string) (lines: string list) =
         Assert.True(at l >= 0, sprintf "missing '%s' in\n%s" l text)
 
     Assert.Equal<int list>(lines |> List.map at |> List.sort, lines |> List.map at)
+
+/// The CLI's line that starts with <paramref name="start"/> with the lines that continue it (a line over
+/// 100 characters is wrapped, each continuation indented by two spaces: ResultText.Paragraph), joined by
+/// single spaces into the one line it was before wrapping.
+let paragraph (out: string) (start: string) =
+    let lines = out.Replace("\r", "").Split('\n')
+    let joined first =
+        let rest = lines.[first + 1 ..] |> Array.takeWhile (fun l -> l.StartsWith "  ") |> Array.map (fun l -> l.Substring 2)
+        String.Join(" ", Array.append [| lines.[first] |] rest)
+    // The start may run past the first line's break ("Local inverse for PG: given," then "x0 = …").
+    seq { 0 .. lines.Length - 1 } |> Seq.filter (fun k -> not (lines.[k].StartsWith " ")) |> Seq.map joined
+    |> Seq.find (fun p -> p.StartsWith start)

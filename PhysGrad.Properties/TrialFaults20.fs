@@ -17,7 +17,7 @@ let private compareBoth (simulator: string) (k: string) =
     Assert.True((code = 0), err)
     let code, json, err = Cli.run (args @ [ "--format"; "json" ])
     Assert.True((code = 0), err)
-    let line = table.Split('\n') |> Array.find (fun l -> l.StartsWith "Local inverse for PG:")
+    let line = TestHelpers.paragraph table "Local inverse for PG:"
     line, JsonDocument.Parse(json).RootElement.GetProperty("problem")
 
 // ---- 1. the report says which inverse ran -----------------------------------------------------------------
@@ -127,3 +127,74 @@ let ``an isolated x* has no note on distances in y`` () =
     let problem = JsonDocument.Parse(json).RootElement.GetProperty("problem")
     Assert.True(problem.GetProperty("targetXIsolated").GetBoolean())
     Assert.Equal(JsonValueKind.Null, problem.GetProperty("targetXDistances").ValueKind)
+
+// ---- 2. every plot of rounding noise only is drawn flat and says so ---------------------------------------
+
+/// A synthetic run of 11 points (P the identity, so outputs = points) with the losses given.
+let private synthetic (name: string) (points: float[][]) (losses: float[]) =
+    PhysGrad.Numerics.OptimizerRun(
+        name, 0.1, points, points, losses,
+        PhysGrad.Numerics.ExitReason(PhysGrad.Numerics.StopReason.IterationLimit, points.Length - 1, Nullable(), null, Nullable(), "synthetic"),
+        [||], TimeSpan.Zero)
+
+let private noise k = (if k % 2 = 0 then 4e-16 else -3e-16) * float (k % 3 + 1)
+
+/// Two variables are drawn as one plane, whose axes had no such rule: x1 of ±4E-16 beside x0 moving by 1
+/// filled its axis with the noise (0 was the start's and the target's x1, so its own scale was 0). The axis
+/// is drawn at the problem's scale and labelled, as a stacked panel's.
+[<Fact>]
+let ``an axis of a plane that holds rounding noise only is drawn flat at the problem's scale and says so`` () =
+    // x1 starts at exactly 0 (the start the user gave): what follows is what arithmetic left.
+    let points = [| for k in 0..10 -> [| float k / 10.0; (if k = 0 then 0.0 else noise k) |] |]
+    let runs = [| synthetic "gd" points [| for k in 0..10 -> 0.5 * (1.0 - float k / 10.0) ** 2.0 |] |]
+    let problem = PhysicsProblem.FromText("x0; x1", [| 1.0; 0.0 |], [| 0.0; 0.0 |])
+    let xs = TrajectoryPlots.Figures(runs, problem.Compiled, problem.Definition) |> Seq.find (fun f -> f.Name = "x-space")
+    let plane = xs.Panels.[0]
+    let limits = plane.Axes.GetLimits()
+    Assert.True(limits.Top - limits.Bottom >= 0.1, sprintf "x1 axis %g .. %g" limits.Bottom limits.Top)
+    Assert.Equal("x1 (flat: rounding only)", plane.Axes.Left.Label.Text)
+    // x0 moves: its own axis, no note.
+    Assert.Equal("x0", plane.Axes.Bottom.Label.Text)
+    // Drawn as the CLI draws it (to be looked at; rendering must not fail on the flat axis).
+    let target = TargetPoint.Find(problem.Compiled, [| 1.0; 0.0 |], [| 0.0; 0.0 |], runs)
+    Assert.NotEmpty(TrajectoryPlots.SaveAll(runs, Path.Combine(out, "plane"), problem.Definition, target))
+
+/// Every run starts on y* = (1, 1) to rounding: the losses, ~1E-32, are rounding noise of outputs of size 1.
+/// The loss plot drew them on a linear axis spanning 1E-32 … 4E-32, as if L moved; it is drawn flat at the
+/// loss's scale (½·m·max|y|² = 1) and says so. A loss that falls by decades from 1 keeps its log axis.
+[<Fact>]
+let ``a loss plot of rounding noise only is drawn flat at the problem's scale and says so`` () =
+    let problem = PhysicsProblem.FromText("x0; x1", [| 1.0; 1.0 |], [| 1.0; 1.0 |])
+    let near = [| for k in 0..10 -> [| 1.0 + noise k; 1.0 - noise (k + 1) |] |]
+    let tiny = near |> Array.map (fun p -> 0.5 * ((p.[0] - 1.0) ** 2.0 + (p.[1] - 1.0) ** 2.0))
+    Assert.True(tiny |> Array.forall (fun l -> l > 0.0 && l < 1e-29), sprintf "%A" tiny)
+    let loss (runs: PhysGrad.Numerics.OptimizerRun[]) =
+        (TrajectoryPlots.Figures(runs, problem.Compiled, problem.Definition) |> Seq.find (fun f -> f.Name = "loss")).Panels.[0]
+    let flat = loss [| synthetic "gd" near tiny |]
+    let limits = flat.Axes.GetLimits()
+    Assert.True(limits.Top - limits.Bottom >= 0.05, sprintf "L axis %g .. %g" limits.Bottom limits.Top)
+    Assert.Equal("L (flat: rounding only)", flat.Axes.Left.Label.Text)
+    Assert.NotEmpty(TrajectoryPlots.SaveLoss([| synthetic "gd" near tiny |], Path.Combine(out, "loss")))
+    // The same outputs' size with losses that fall from 0.5 by decades: a log axis, no note.
+    let falling = [| for k in 0..10 -> 0.5 * 10.0 ** float -k |]
+    let moving = loss [| synthetic "gd" [| for k in 0..10 -> [| 1.0 - 10.0 ** (-0.5 * float k); 1.0 |] |] falling |]
+    Assert.Equal("L (log scale)", moving.Axes.Left.Label.Text)
+
+/// A 2×2 field that falls from 1 to rounding noise (±4E-16, no target): its map spread the noise over the
+/// whole colour scale, as if the cells still differed. The colours span the problem's scale and the bar says so.
+[<Fact>]
+let ``a field map of rounding noise only is coloured at the problem's scale and says so`` () =
+    let points = [| for k in 0..10 -> if k = 10 then [| noise 1; noise 2; noise 3; 0.0 |] else Array.create 4 (1.0 - float k / 10.0) |]
+    let runs = [| synthetic "gd" points (Array.create 11 0.0) |]
+    let plot = FieldPlots.Plots(runs, [| 2; 2 |], null) |> Seq.find (fun struct (file, _) -> file = "field-gd.png") |> fun struct (_, p) -> p
+    let map = plot.GetPlottables<ScottPlot.Plottables.Heatmap>() |> Seq.exactlyOne
+    let range = map.ManualRange.Value
+    Assert.True(range.Max - range.Min >= 0.1, sprintf "colours %g .. %g" range.Min range.Max)
+    let bar = plot.Axes.GetPanels() |> Seq.pick (function :? ScottPlot.Panels.ColorBar as c -> Some c | _ -> None)
+    Assert.Equal("value of the cell (flat: rounding only)", bar.Label)
+    Assert.NotEmpty(FieldPlots.Save(runs, Path.Combine(out, "field"), [| 2; 2 |], null))
+    // A field that ends at 0.5 keeps its own range and label.
+    let moving = [| for k in 0..10 -> Array.create 4 (1.0 - float k / 20.0) |> Array.mapi (fun i v -> v + 0.01 * float i) |]
+    let plot = FieldPlots.Plots([| synthetic "gd" moving (Array.create 11 0.0) |], [| 2; 2 |], null) |> Seq.head |> fun struct (_, p) -> p
+    let bar = plot.Axes.GetPanels() |> Seq.pick (function :? ScottPlot.Panels.ColorBar as c -> Some c | _ -> None)
+    Assert.Equal("value of the cell", bar.Label)

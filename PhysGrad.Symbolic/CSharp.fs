@@ -21,17 +21,30 @@ module CSharp =
 
     /// The helper definitions, by name: each a static method of one double, valid both as a class
     /// member and as a local function. Sign is NaN for NaN (as PhysGrad's evaluators) and 0 at ±0.
+    /// Written in lines as a C# file lays out a method, each at most 90 characters, so that indented as a
+    /// class member (4 more) they stay within the 100 of every rule the C# format writes (written on one
+    /// line, Expm1 ran to 150); the lone-expression form joins the lines into a lambda (`helper`).
     let private helperDefinitions =
         [ "Sign", "static double Sign(double t) => double.IsNaN(t) ? t : Math.Sign(t);"
           "Log1p",
-          "static double Log1p(double t) { double u = 1.0 + t; "
-          + "return u == 1.0 ? t : double.IsPositiveInfinity(u) ? u : Math.Log(u) * t / (u - 1.0); }"
+          String.Join("\n",
+                      [ "static double Log1p(double t)"
+                        "{"
+                        "    double u = 1.0 + t;"
+                        "    return u == 1.0 ? t : double.IsPositiveInfinity(u) ? u : Math.Log(u) * t / (u - 1.0);"
+                        "}" ])
           "Expm1",
-          "static double Expm1(double t) { double u = Math.Exp(t); "
-          + "return u == 1.0 ? t : u - 1.0 == -1.0 ? -1.0 : double.IsPositiveInfinity(u) ? u : (u - 1.0) * t / Math.Log(u); }" ]
+          String.Join("\n",
+                      [ "static double Expm1(double t)"
+                        "{"
+                        "    double u = Math.Exp(t);"
+                        "    return u == 1.0 ? t : u - 1.0 == -1.0 ? -1.0"
+                        "        : double.IsPositiveInfinity(u) ? u : (u - 1.0) * t / Math.Log(u);"
+                        "}" ]) ]
 
-    /// The definitions of the helpers that C# text written with helper calls uses (none, one line per
-    /// helper otherwise), to be included once in the class or method that holds the text.
+    /// The definitions of the helpers that C# text written with helper calls uses (none, one text of one
+    /// or more lines, '\n' between them, per helper otherwise), to be included once in the class or method
+    /// that holds the text (each line indented as the text around it).
     [<CompiledName("Helpers")>]
     let helpers (code: string) : string list =
         helperDefinitions
@@ -45,7 +58,9 @@ module CSharp =
         if c.Calls then
             name
         else
-            let definition = helperDefinitions |> List.find (fun (n, _) -> n = name) |> snd
+            // One line: the definition's lines joined by single spaces ("{ double u = …; return …; }").
+            let definition =
+                Text.RegularExpressions.Regex.Replace(helperDefinitions |> List.find (fun (n, _) -> n = name) |> snd, @"\s*\n\s*", " ")
             // "static double Sign(double t) => body;" or "static double F(double t) { … }" as a lambda.
             let body = definition.Substring(definition.IndexOf(')') + 2).TrimEnd(';')
             let body = if body.StartsWith "=> " then body.Substring 3 else body
