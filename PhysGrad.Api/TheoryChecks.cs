@@ -223,7 +223,9 @@ public static class TheoryChecks
 
     // ---- helpers -----------------------------------------------------------------------------------
 
-    private static double Norm(double[] v) => Math.Sqrt(v.Sum(a => a * a));
+    // Scaled by the largest entry (CompiledProblem.Norm): Σv² underflows to 0 for entries below 1E-154,
+    // and ‖Δx‖ at x₀ = 1E-100 was measured as 0 (property 5's fit then NaN).
+    private static double Norm(double[] v) => CompiledProblem.Norm(v, v.Length);
 
     private static double[] Minus(double[] a, double[] b) => a.Select((v, i) => v - b[i]).ToArray();
 
@@ -407,7 +409,7 @@ public static class TheoryChecks
     private static (double Slope, double Growth, double[] Ratios) SecondOrder(IReadOnlyList<double> sizes, IReadOnlyList<double> remainders)
     {
         var slope = Slope(sizes, remainders);
-        var ratios = remainders.Select((d, i) => d / (sizes[i] * sizes[i])).ToArray();
+        var ratios = remainders.Select((d, i) => d / sizes[i] / sizes[i]).ToArray(); // s² alone underflows below 1E-162
         var smallest = sizes[^1];
         var reference = sizes.Select((s, i) => (s, r: ratios[i])).Where(v => v.s >= 20 * smallest).Select(v => v.r).DefaultIfEmpty(ratios[0]).Max();
         return (slope, ratios[^1] / reference, ratios);
@@ -711,7 +713,7 @@ public static class TheoryChecks
         var usable = differences.Select((d, i) => (s: sizes[i], d)).Where((v, i) => v.d > 100 * floors[i]).ToArray();
         if (usable.Length < 2)
         {
-            var largestRatio = differences.Select((d, i) => d / (sizes[i] * sizes[i])).Max();
+            var largestRatio = differences.Select((d, i) => d / sizes[i] / sizes[i]).Max();
             return new CheckResult(5, name, true, largestRatio,
                 $"largest ‖Δx_PG − Δx_IG‖/‖Δy‖² over {sizes.Count} sizes of ‖Δy‖ ({sized}; bounded, as the property needs): the difference is at rounding level for all but the largest Δy, so no order is fitted");
         }
@@ -954,11 +956,11 @@ public static class TheoryChecks
         var g = new double[c.N];
         var h = new double[c.N * c.N];
         var l0 = Settled(c).LossInX(p.Start, g, h);
-        var g2 = g.Sum(v => v * v);
-        if (g2 == 0)
+        // ‖∇L‖ scaled (Norm): Σ(∂L/∂xᵢ)² underflows for |∇L| below 1E-162 (x0^2 at 1E-200 had been "∇L = 0").
+        var gn = Norm(g);
+        if (gn == 0)
             return new CheckResult(10, name, false, double.NaN,
                 $"∇L = 0 at x = {Show(p.Start)}: GD does not move, so there is no loss change to measure (check at another point)", Unmet: true);
-        var gn = Math.Sqrt(g2);
         var down = g.Select(v => -v / gn).ToArray();
         double LossAt(double[] x, double[] gradient) => Settled(c).LossInX(x, gradient, new double[c.N * c.N]);
         double GradientChange(double[] x)

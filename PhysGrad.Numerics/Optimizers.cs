@@ -601,6 +601,12 @@ public sealed class Stepper
     }
 
     /// <summary>
+    /// True when the loss is exactly 0 but ∂L/∂x is not: a smooth loss ≥ 0 has ∂L/∂x = 0 where it is 0,
+    /// so the value underflowed in doubles (½r² for |r| below about 1E-162) and is not a minimum.
+    /// </summary>
+    public bool LossUnderflowed => Loss == 0 && !Array.TrueForAll(_gx, v => v == 0);
+
+    /// <summary>
     /// Whether ∂L/∂x at the current point is zero to rounding, by the relative gradient test of Dennis &amp;
     /// Schnabel (Numerical Methods for Unconstrained Optimization and Nonlinear Equations, 1983, §7.2):
     /// each |∂L/∂xᵢ|·ℓ at most 10⁻¹² of max(|L|, |L₀|), with ℓ = max(‖x‖, ‖x₀‖) x's scale
@@ -876,9 +882,10 @@ public static class Optimizer
             if (stepper.LeftDomain() is { } outside)
                 return Finish(StopReason.LeftDomain, k - 1,
                     $"iteration {k} left the domain: {outside}; the run ends at iteration {k - 1}, the last point inside it");
-            var stepLength = 0.0;
-            for (var i = 0; i < previous.Length; i++) stepLength += (stepper.X[i] - previous[i]) * (stepper.X[i] - previous[i]);
-            stepLength = Math.Sqrt(stepLength);
+            // ‖Δx‖ scaled by its largest entry (CompiledProblem.Norm): the plain sum of squares underflows
+            // to 0 for steps below 1E-154 (gd moving x0^2 from 1E-200 to 1.02E-200 was "step length 0").
+            for (var i = 0; i < previous.Length; i++) previous[i] = stepper.X[i] - previous[i];
+            var stepLength = CompiledProblem.Norm(previous, previous.Length);
             stepper.X.CopyTo(previous);
             if (k == 1) firstStep = stepper.LastStep.ToArray();
             if (every == 1 || k % every == 0 || (most is not null && k % every == 1))
@@ -959,6 +966,9 @@ public static class Optimizer
             // Said as what it is: a loss of exactly 0 (the default tolerance) is a global minimum; a positive
             // one at most the tolerance is that close to the bound 0 ("loss 0 ≤ 0 … so this is a minimum to
             // the tolerance" read as a comparison of two zeros).
+            // A loss of 0 where ∂L/∂x is not 0 has underflowed (½‖y − y*‖² with a residual of 2E-200): it
+            // is no minimum, and the run goes on; the residual, not its square, decides when it ends.
+            if (stepper.LossUnderflowed) return null;
             if (stepper.LossIsNonNegative)
                 return Finish(StopReason.Converged, iteration, stepper.Loss == 0
                         ? $"loss 0 {after}: a global minimum, since the loss is ≥ 0 by its form"
