@@ -410,10 +410,18 @@ public static class TheoryChecks
     {
         var slope = Slope(sizes, remainders);
         var ratios = remainders.Select((d, i) => d / sizes[i] / sizes[i]).ToArray(); // s² alone underflows below 1E-162
+        // The growth from ratios relative to the first, (dᵢ/d₀)(s₀/sᵢ)², which stay finite where r itself
+        // overflows (x0^2 at 1E-130: r ≈ 1/(4x₀³) ≈ 2E+389, and the growth was ∞/∞).
+        var relative = remainders.Select((d, i) => d / remainders[0] * (sizes[0] / sizes[i]) * (sizes[0] / sizes[i])).ToArray();
         var smallest = sizes[^1];
-        var reference = sizes.Select((s, i) => (s, r: ratios[i])).Where(v => v.s >= 20 * smallest).Select(v => v.r).DefaultIfEmpty(ratios[0]).Max();
-        return (slope, ratios[^1] / reference, ratios);
+        var reference = sizes.Select((s, i) => (s, r: relative[i])).Where(v => v.s >= 20 * smallest).Select(v => v.r).DefaultIfEmpty(relative[0]).Max();
+        return (slope, relative[^1] / reference, ratios);
     }
+
+    // "from a to b", or why not where the ratio passes the doubles' range at this scale.
+    private static string RatioRange(double[] ratios) => ratios.All(double.IsFinite)
+        ? $"from {NumberText.Short(ratios.Min(), 3)} to {NumberText.Short(ratios.Max(), 3)}"
+        : "beyond the range of doubles at this scale (only its growth is measured)";
 
     /// <summary>The slope of log b against log a by least squares.</summary>
     private static double Slope(IReadOnlyList<double> a, IReadOnlyList<double> b)
@@ -719,7 +727,7 @@ public static class TheoryChecks
         }
         var (slope, growth, ratios) = SecondOrder(usable.Select(v => v.s).ToList(), usable.Select(v => v.d).ToList());
         return new CheckResult(5, name, slope >= OrderPasses || growth <= 10, slope,
-            $"fitted order of ‖Δx_PG − Δx_IG‖ in ‖Δy‖ over {usable.Length} sizes ({sized}); {OrderRule("‖Δy‖²")}; ‖Δx_PG − Δx_IG‖/‖Δy‖² from {NumberText.Short(ratios.Min(), 3)} to {NumberText.Short(ratios.Max(), 3)}, at the smallest ‖Δy‖ {NumberText.Short(growth, 3)} times its largest value at ‖Δy‖ ≥ 20-fold bigger (≤ 10 passes too: bounded)");
+            $"fitted order of ‖Δx_PG − Δx_IG‖ in ‖Δy‖ over {usable.Length} sizes ({sized}); {OrderRule("‖Δy‖²")}; ‖Δx_PG − Δx_IG‖/‖Δy‖² {RatioRange(ratios)}, at the smallest ‖Δy‖ {NumberText.Short(growth, 3)} times its largest value at ‖Δy‖ ≥ 20-fold bigger (≤ 10 passes too: bounded)");
     }
 
     /// <summary>Property 6: P(x₀ + Δx_PG) = y₀ + Δy to solver precision.</summary>

@@ -101,7 +101,7 @@ public static class TrajectoryPlots
                 .Append(LossFigure(runs, name)).ToArray();
         var targetY = definition.Target.ToArray();
         return SpaceFigures(runs, target.X, targetY, definition.Variables.ToArray(), definition.Outputs, name, target.Description)
-            .Append(LossFigure(runs, name)).ToArray();
+            .Append(LossFigure(runs, name, target.X)).ToArray();
     }
 
     /// <summary>As the overload taking x*, with x* found for these runs (tests of the plots alone).</summary>
@@ -390,12 +390,15 @@ public static class TrajectoryPlots
         return flat;
     }
 
-    private static Figure LossFigure(IReadOnlyList<OptimizerRun> runs, string? problem)
+    // targetX: x* where known, so that a run's distance travelled is judged against the distance to x* as
+    // in the x- and y-space plots. Without it, PG's leap from x0 = 1E-200 to 0.98 (towards x* = 1) was
+    // measured against GD's 2E-202 steps and drawn as "explodes, off the plot" while its loss fell.
+    private static Figure LossFigure(IReadOnlyList<OptimizerRun> runs, string? problem, double[]? targetX = null)
     {
-        var exploding = Exploding(runs, null);
+        var exploding = Exploding(runs, targetX);
         // Each run draws a bounded number of its losses (DrawnLosses), each at its own iteration.
         var shown = runs.Select(DrawnLosses).ToArray();
-        var far = FarPoints(runs, null, shown);
+        var far = FarPoints(runs, targetX, shown);
         // ScottPlot draws linear axes: plot log₁₀ L and label the ticks as powers of ten, unless the plotted
         // range holds fewer than two powers of ten (a span under a decade, or one decade or less across a
         // power) or a loss is negative: a log axis would then carry one labelled tick or none, and L is

@@ -872,7 +872,7 @@ public static class Optimizer
             }
             if (stepper.NonFinite is { } bad)
                 return Finish(StopReason.Diverged, k - 1,
-                    $"{bad} at x = {NumberText.Vector(stepper.X.ToArray())}: step {k} cannot be taken" +
+                    $"{bad} at x = {NumberText.Vector(stepper.X.ToArray())}: step {k} cannot be taken" + Overflowed(bad) +
                     (stepper.Unsettled is { } why ? $" (tried as a limit: {why})" : ""), nonFinite: bad);
             if (NonFiniteValue.Find(Quantity.Point, stepper.X) is { } badX)
                 return Finish(StopReason.Diverged, k, $"x became non-finite at iteration {k} ({badX})", nonFinite: badX);
@@ -977,6 +977,14 @@ public static class Optimizer
             // (AtStationaryPoint's global-minimum test needs L ≥ 0 by form, handled above: only the curvature decides here.)
             return stepper.GradientIsZero() ? AtStationaryPoint(iteration, $"{reached}, ∂L/∂x = 0", ConvergenceCriterion.LossTolerance) : null;
         }
+
+        // A loss of +∞ where x, y and ∂L/∂x are finite is the overflow of its value in doubles (½(2E+200)²), not
+        // a run that blew up: said so, with what to do.
+        string Overflowed(NonFiniteValue bad) =>
+            bad.Quantity == Quantity.Loss && double.IsPositiveInfinity(bad.Value) && stepper.X.ToArray().All(double.IsFinite)
+            && stepper.Gradient.ToArray().All(double.IsFinite)
+                ? $" (the loss's value overflows doubles there, although x and ∂L/∂x = {Gradient()} are finite: the run did not blow up; rescale the outputs or the target, e.g. with units, so that L stays below 1E+308)"
+                : "";
 
         string Gradient() => NumberText.Vector(stepper.Gradient.ToArray(), v => NumberText.Short(v, 3));
 
