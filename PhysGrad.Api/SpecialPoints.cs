@@ -68,6 +68,8 @@ internal static class PointLimits
                 of + $"the value is the limit of the difference quotients of {lower} along {along} from below ({lower} is not defined above)"),
             LimitVerdict.Unbounded => new Outcome(none, PointValueSource.NotDifferentiable,
                 of + $"no finite derivative: the difference quotients of {lower} along {along} grow without bound"),
+            LimitVerdict.Overflows => new Outcome(none, PointValueSource.Undecided,
+                of + $"undecided: {lower} overflows in doubles a step away along {along}, so its difference quotients cannot be measured; the formula's own value fails by overflow or underflow, not for want of a derivative"),
             _ => new Outcome(formula, PointValueSource.Undecided,
                 of + $"undecided: the difference quotients of {lower} along {along} do not settle to a limit within the tolerance"),
         };

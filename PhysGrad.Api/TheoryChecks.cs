@@ -223,7 +223,9 @@ public static class TheoryChecks
 
     // ---- helpers -----------------------------------------------------------------------------------
 
-    private static double Norm(double[] v) => Math.Sqrt(v.Sum(a => a * a));
+    // Scaled by the largest entry (CompiledProblem.Norm): Σv² underflows to 0 for entries below 1E-154,
+    // and ‖Δx‖ at x₀ = 1E-100 was measured as 0 (property 5's fit then NaN).
+    private static double Norm(double[] v) => CompiledProblem.Norm(v, v.Length);
 
     private static double[] Minus(double[] a, double[] b) => a.Select((v, i) => v - b[i]).ToArray();
 
@@ -407,11 +409,19 @@ public static class TheoryChecks
     private static (double Slope, double Growth, double[] Ratios) SecondOrder(IReadOnlyList<double> sizes, IReadOnlyList<double> remainders)
     {
         var slope = Slope(sizes, remainders);
-        var ratios = remainders.Select((d, i) => d / (sizes[i] * sizes[i])).ToArray();
+        var ratios = remainders.Select((d, i) => d / sizes[i] / sizes[i]).ToArray(); // s² alone underflows below 1E-162
+        // The growth from ratios relative to the first, (dᵢ/d₀)(s₀/sᵢ)², which stay finite where r itself
+        // overflows (x0^2 at 1E-130: r ≈ 1/(4x₀³) ≈ 2E+389, and the growth was ∞/∞).
+        var relative = remainders.Select((d, i) => d / remainders[0] * (sizes[0] / sizes[i]) * (sizes[0] / sizes[i])).ToArray();
         var smallest = sizes[^1];
-        var reference = sizes.Select((s, i) => (s, r: ratios[i])).Where(v => v.s >= 20 * smallest).Select(v => v.r).DefaultIfEmpty(ratios[0]).Max();
-        return (slope, ratios[^1] / reference, ratios);
+        var reference = sizes.Select((s, i) => (s, r: relative[i])).Where(v => v.s >= 20 * smallest).Select(v => v.r).DefaultIfEmpty(relative[0]).Max();
+        return (slope, relative[^1] / reference, ratios);
     }
+
+    // "from a to b", or why not where the ratio passes the doubles' range at this scale.
+    private static string RatioRange(double[] ratios) => ratios.All(double.IsFinite)
+        ? $"from {NumberText.Short(ratios.Min(), 3)} to {NumberText.Short(ratios.Max(), 3)}"
+        : "beyond the range of doubles at this scale (only its growth is measured)";
 
     /// <summary>The slope of log b against log a by least squares.</summary>
     private static double Slope(IReadOnlyList<double> a, IReadOnlyList<double> b)
@@ -711,13 +721,13 @@ public static class TheoryChecks
         var usable = differences.Select((d, i) => (s: sizes[i], d)).Where((v, i) => v.d > 100 * floors[i]).ToArray();
         if (usable.Length < 2)
         {
-            var largestRatio = differences.Select((d, i) => d / (sizes[i] * sizes[i])).Max();
+            var largestRatio = differences.Select((d, i) => d / sizes[i] / sizes[i]).Max();
             return new CheckResult(5, name, true, largestRatio,
                 $"largest ‖Δx_PG − Δx_IG‖/‖Δy‖² over {sizes.Count} sizes of ‖Δy‖ ({sized}; bounded, as the property needs): the difference is at rounding level for all but the largest Δy, so no order is fitted");
         }
         var (slope, growth, ratios) = SecondOrder(usable.Select(v => v.s).ToList(), usable.Select(v => v.d).ToList());
         return new CheckResult(5, name, slope >= OrderPasses || growth <= 10, slope,
-            $"fitted order of ‖Δx_PG − Δx_IG‖ in ‖Δy‖ over {usable.Length} sizes ({sized}); {OrderRule("‖Δy‖²")}; ‖Δx_PG − Δx_IG‖/‖Δy‖² from {NumberText.Short(ratios.Min(), 3)} to {NumberText.Short(ratios.Max(), 3)}, at the smallest ‖Δy‖ {NumberText.Short(growth, 3)} times its largest value at ‖Δy‖ ≥ 20-fold bigger (≤ 10 passes too: bounded)");
+            $"fitted order of ‖Δx_PG − Δx_IG‖ in ‖Δy‖ over {usable.Length} sizes ({sized}); {OrderRule("‖Δy‖²")}; ‖Δx_PG − Δx_IG‖/‖Δy‖² {RatioRange(ratios)}, at the smallest ‖Δy‖ {NumberText.Short(growth, 3)} times its largest value at ‖Δy‖ ≥ 20-fold bigger (≤ 10 passes too: bounded)");
     }
 
     /// <summary>Property 6: P(x₀ + Δx_PG) = y₀ + Δy to solver precision.</summary>
@@ -954,11 +964,11 @@ public static class TheoryChecks
         var g = new double[c.N];
         var h = new double[c.N * c.N];
         var l0 = Settled(c).LossInX(p.Start, g, h);
-        var g2 = g.Sum(v => v * v);
-        if (g2 == 0)
+        // ‖∇L‖ scaled (Norm): Σ(∂L/∂xᵢ)² underflows for |∇L| below 1E-162 (x0^2 at 1E-200 had been "∇L = 0").
+        var gn = Norm(g);
+        if (gn == 0)
             return new CheckResult(10, name, false, double.NaN,
                 $"∇L = 0 at x = {Show(p.Start)}: GD does not move, so there is no loss change to measure (check at another point)", Unmet: true);
-        var gn = Math.Sqrt(g2);
         var down = g.Select(v => -v / gn).ToArray();
         double LossAt(double[] x, double[] gradient) => Settled(c).LossInX(x, gradient, new double[c.N * c.N]);
         double GradientChange(double[] x)

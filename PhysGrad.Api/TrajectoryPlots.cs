@@ -102,7 +102,7 @@ public static class TrajectoryPlots
         var targetY = definition.Target.ToArray();
         // The plots name every run as their legends do, the target's note too (x* ≈ gd (η = 0.01)'s end).
         return SpaceFigures(runs, target.X, targetY, definition.Variables.ToArray(), definition.Outputs, name, target.DescriptionNaming(LegendName))
-            .Append(LossFigure(runs, name)).ToArray();
+            .Append(LossFigure(runs, name, target.X)).ToArray();
     }
 
     /// <summary>As the overload taking x*, with x* found for these runs (tests of the plots alone).</summary>
@@ -409,12 +409,15 @@ public static class TrajectoryPlots
     /// <summary>An axis label, with "(flat: rounding only)" when its values are rounding noise (<see cref="IsRoundingOnly"/>).</summary>
     internal static string AxisLabel(string name, bool roundingOnly) => roundingOnly ? $"{name} (flat: rounding only)" : name;
 
-    private static Figure LossFigure(IReadOnlyList<OptimizerRun> runs, string? problem)
+    // targetX: x* where known, so that a run's distance travelled is judged against the distance to x* as
+    // in the x- and y-space plots. Without it, PG's leap from x0 = 1E-200 to 0.98 (towards x* = 1) was
+    // measured against GD's 2E-202 steps and drawn as "explodes, off the plot" while its loss fell.
+    private static Figure LossFigure(IReadOnlyList<OptimizerRun> runs, string? problem, double[]? targetX = null)
     {
-        var exploding = Exploding(runs, null);
+        var exploding = Exploding(runs, targetX);
         // Each run draws a bounded number of its losses (DrawnLosses), each at its own iteration.
         var shown = runs.Select(DrawnLosses).ToArray();
-        var far = FarPoints(runs, null, shown);
+        var far = FarPoints(runs, targetX, shown);
         // ScottPlot draws linear axes: plot log₁₀ L and label the ticks as powers of ten, unless the plotted
         // range holds fewer than two powers of ten (a span under a decade, or one decade or less across a
         // power) or a loss is negative: a log axis would then carry one labelled tick or none, and L is

@@ -17,6 +17,10 @@ public enum LimitVerdict
     LowerNotFinite,
     /// <summary>The quotients do not settle within the tolerance.</summary>
     Undecided,
+    /// <summary>g(0) is finite but g is ±∞ at some of the probe steps, and no limit settles: g's
+    /// evaluation overflows in doubles near the point (x0²·x1 at [1E-200, 1E+200], where ∂L/∂x0 is finite
+    /// but passes 1E308 one step away), which says nothing about whether the derivative exists.</summary>
+    Overflows,
 }
 
 /// <summary>The outcome of one limit: the verdict, the value (NaN without one) and the two one-sided values (NaN where they do not settle).</summary>
@@ -60,11 +64,14 @@ public static class DifferenceLimit
         var h0 = scale / 16;
         var forward = new double[Steps];
         var backward = new double[Steps];
+        var overflowed = false;
         for (var k = 0; k < Steps; k++)
         {
             var h = h0 / (1 << k);
-            forward[k] = (g(h) - g0) / h;
-            backward[k] = (g0 - g(-h)) / h;
+            var (up, down) = (g(h), g(-h));
+            overflowed |= double.IsInfinity(up) || double.IsInfinity(down);
+            forward[k] = (up - g0) / h;
+            backward[k] = (g0 - down) / h;
         }
         var right = Snap(Side(forward), forward);
         var left = Snap(Side(backward), backward);
@@ -80,6 +87,10 @@ public static class DifferenceLimit
             return new(LimitVerdict.OneSidedAbove, onlyRight + 0.0, below, above);
         if (left is { } onlyLeft && !Array.TrueForAll(forward, double.IsFinite))
             return new(LimitVerdict.OneSidedBelow, onlyLeft + 0.0, below, above);
+        // A g that is finite at 0 and ±∞ a step away has overflowed (a real pole would make g(0) ±∞ or the
+        // finite quotients grow); quotients cut short by it prove no growth.
+        if (overflowed)
+            return new(LimitVerdict.Overflows, double.NaN, below, above);
         if (Grows(forward) || Grows(backward))
             return new(LimitVerdict.Unbounded, double.NaN, below, above);
         return new(LimitVerdict.Undecided, double.NaN, below, above);

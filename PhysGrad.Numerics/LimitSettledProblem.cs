@@ -26,6 +26,8 @@ public readonly record struct LimitSettlement(Quantity Quantity, int Index, int 
         LimitVerdict.SidesDiffer =>
             $"{Entry} from its formula; no derivative there: the one-sided limits differ ({NumberText.Short(Outcome.Below)} from below, {NumberText.Short(Outcome.Above)} from above)",
         LimitVerdict.Unbounded => $"{Entry} from its formula; no finite derivative there: the difference quotients grow without bound",
+        LimitVerdict.Overflows =>
+            $"{Entry} from its formula, which overflows or underflows in doubles at this point (terms past 1E308 or below 1E-308 meet as 0·∞ or ∞ − ∞), not a missing derivative: the quantity it is the derivative of is finite here but overflows a step away, so no limit can be taken; rescale the variables (units, or a change of variable) so that their values are nearer 1",
         LimitVerdict.LowerNotFinite => $"{Entry} from its formula; the quantity it is the derivative of is not finite either",
         _ => $"{Entry} from its formula; the difference quotients do not settle to a limit",
     };

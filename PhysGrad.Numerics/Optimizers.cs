@@ -609,6 +609,12 @@ public sealed class Stepper
     }
 
     /// <summary>
+    /// True when the loss is exactly 0 but ∂L/∂x is not: a smooth loss ≥ 0 has ∂L/∂x = 0 where it is 0,
+    /// so the value underflowed in doubles (½r² for |r| below about 1E-162) and is not a minimum.
+    /// </summary>
+    public bool LossUnderflowed => Loss == 0 && !Array.TrueForAll(_gx, v => v == 0);
+
+    /// <summary>
     /// Whether ∂L/∂x at the current point is zero to rounding, by the relative gradient test of Dennis &amp;
     /// Schnabel (Numerical Methods for Unconstrained Optimization and Nonlinear Equations, 1983, §7.2):
     /// each |∂L/∂xᵢ|·ℓ at most 10⁻¹² of max(|L|, |L₀|), with ℓ = max(‖x‖, ‖x₀‖) x's scale
@@ -908,7 +914,7 @@ public static class Optimizer
             }
             if (stepper.NonFinite is { } bad)
                 return Finish(StopReason.Diverged, k - 1,
-                    $"{bad} at x = {NumberText.Vector(stepper.X.ToArray())}: step {k} cannot be taken" +
+                    $"{bad} at x = {NumberText.Vector(stepper.X.ToArray())}: step {k} cannot be taken" + Overflowed(bad) +
                     (stepper.Unsettled is { } why ? $" (tried as a limit: {why})" : ""), nonFinite: bad);
             if (NonFiniteValue.Find(Quantity.Point, stepper.X) is { } badX)
                 return Finish(StopReason.Diverged, k, $"x became non-finite at iteration {k} ({badX})", nonFinite: badX);
@@ -918,23 +924,10 @@ public static class Optimizer
             if (stepper.LeftDomain() is { } outside)
                 return Finish(StopReason.LeftDomain, k - 1,
                     $"iteration {k} left the domain: {outside}; the run ends at iteration {k - 1}, the last point inside it");
-            // ‖x − previous‖ scaled by its largest entry (as hypot is): the plain sum of squares underflowed to
-            // 0 for a step of 1E-302 (GD on 1E-300*x0), which then stopped as "step length 0" at a point that
-            // is not stationary.
-            var largestMove = 0.0;
-            for (var i = 0; i < previous.Length; i++) largestMove = Math.Max(largestMove, Math.Abs(stepper.X[i] - previous[i]));
-            var stepLength = 0.0;
-            if (largestMove > 0 && double.IsFinite(largestMove))
-            {
-                for (var i = 0; i < previous.Length; i++)
-                {
-                    var r = (stepper.X[i] - previous[i]) / largestMove;
-                    stepLength += r * r;
-                }
-                stepLength = largestMove * Math.Sqrt(stepLength);
-            }
-            else if (!double.IsFinite(largestMove))
-                stepLength = largestMove;
+            // ‖Δx‖ scaled by its largest entry (CompiledProblem.Norm): the plain sum of squares underflows
+            // to 0 for steps below 1E-154 (gd moving x0^2 from 1E-200 to 1.02E-200 was "step length 0").
+            for (var i = 0; i < previous.Length; i++) previous[i] = stepper.X[i] - previous[i];
+            var stepLength = CompiledProblem.Norm(previous, previous.Length);
             stepper.X.CopyTo(previous);
             if (k == 1) firstStep = stepper.LastStep.ToArray();
             if (every == 1 || k % every == 0 || (most is not null && k % every == 1))
@@ -1018,6 +1011,9 @@ public static class Optimizer
             // Said as what it is: a loss of exactly 0 (the default tolerance) is a global minimum; a positive
             // one at most the tolerance is that close to the bound 0 ("loss 0 ≤ 0 … so this is a minimum to
             // the tolerance" read as a comparison of two zeros).
+            // A loss of 0 where ∂L/∂x is not 0 has underflowed (½‖y − y*‖² with a residual of 2E-200): it
+            // is no minimum, and the run goes on; the residual, not its square, decides when it ends.
+            if (stepper.LossUnderflowed) return null;
             if (stepper.LossIsNonNegative)
                 return Finish(StopReason.Converged, iteration, stepper.Loss == 0
                         ? $"loss 0 {after}: a global minimum, since the loss is ≥ 0 by its form"
@@ -1026,6 +1022,14 @@ public static class Optimizer
             // (AtStationaryPoint's global-minimum test needs L ≥ 0 by form, handled above: only the curvature decides here.)
             return stepper.GradientIsZero() ? AtStationaryPoint(iteration, $"{reached}, ∂L/∂x = 0", ConvergenceCriterion.LossTolerance) : null;
         }
+
+        // A loss of +∞ where x, y and ∂L/∂x are finite is the overflow of its value in doubles (½(2E+200)²), not
+        // a run that blew up: said so, with what to do.
+        string Overflowed(NonFiniteValue bad) =>
+            bad.Quantity == Quantity.Loss && double.IsPositiveInfinity(bad.Value) && stepper.X.ToArray().All(double.IsFinite)
+            && stepper.Gradient.ToArray().All(double.IsFinite)
+                ? $" (the loss's value overflows doubles there, although x and ∂L/∂x = {Gradient()} are finite: the run did not blow up; rescale the outputs or the target, e.g. with units, so that L stays below 1E+308)"
+                : "";
 
         string Gradient() => NumberText.Vector(stepper.Gradient.ToArray(), v => NumberText.Short(v, 3));
 

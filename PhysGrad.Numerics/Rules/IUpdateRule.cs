@@ -196,4 +196,18 @@ public static class RuleChecks
         for (var i = 0; i < a.Length; i++) s += a[i] * b[i];
         return s;
     }
+
+    /// <summary>
+    /// aᵀb/(‖a‖∞‖b‖∞): the sign of aᵀb (0 when a or b is 0) without its underflow or overflow. gᵀH⁻¹g for
+    /// g = 2E-200 is 4E-400, a 0 in doubles, and read as "does not descend"; the scaled product is 1.
+    /// </summary>
+    internal static double ScaledDot(double[] a, double[] b)
+    {
+        double ma = 0, mb = 0;
+        for (var i = 0; i < a.Length; i++) (ma, mb) = (Math.Max(ma, Math.Abs(a[i])), Math.Max(mb, Math.Abs(b[i])));
+        if (ma == 0 || mb == 0) return 0;
+        double s = 0;
+        for (var i = 0; i < a.Length; i++) s += a[i] / ma * (b[i] / mb);
+        return s;
+    }
 }

@@ -327,9 +327,8 @@ internal static class Steps
         if (!r.Ok) return false;
         // H⁻¹g must point uphill (gᵀH⁻¹g > 0); otherwise H is not positive definite (indefinite or
         // negative definite, which this test cannot tell apart) and −H⁻¹g is no descent step.
-        double slope = 0;
-        for (var i = 0; i < step.Length; i++) slope += step[i] * gradient[i];
-        if (!(slope > 0))
+        // Scaled, so that the test does not fail by underflow at small scales (g = 2E-200).
+        if (!(RuleChecks.ScaledDot(step, gradient) > 0))
         {
             why = "not positive definite (the Newton direction does not descend)";
             return false;
