@@ -96,6 +96,15 @@ let ``the graded 4×4 J that GN's SVD solved to 3e-6 takes the unscaled step (re
 let ``issue 14's graded J takes the unscaled step (replay)`` () =
     Prop.forAll cases takesTheUnscaledStep
 
+/// The last of the 11 failures in 30,000 cases sampled by a fixed seed (about 0.3% of CI's runs): y ≈ (3·10⁻⁸,
+/// −3·10⁷), ∂L/∂y = (10⁻⁸, 0). ‖∂L/∂y‖ was below 4ε·‖y‖ ≈ 2.7·10⁻⁸, a norm over outputs 10¹⁵ apart, so IG and
+/// GN called a residual of a third of y₀ rounding noise and took a zero step without a note; the unscaled problem
+/// steps. A zero step now also needs every component at its own output's rounding level.
+[<Fact>]
+let ``outputs in units 10^15 apart: a residual a third of its own output is not called rounding noise`` () =
+    let c = { A = array2D [ [ 1.2; 0.0 ]; [ 0.0; 1.2 ] ]; Target = [| 2.0; -3.0 |]; Start = [| 2.5; -2.5 |]; Kx = [| -6; 8 |]; Ky = [| -8; 7 |] }
+    Check.One(Config.QuickThrowOnFailure.WithMaxTest(1), takesTheUnscaledStep c)
+
 let private singularIsNoted (c: Case) =
         let n = c.Start.Length
         let a = Array2D.copy c.A

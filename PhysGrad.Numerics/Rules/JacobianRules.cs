@@ -19,9 +19,10 @@ public abstract class JacobianState : RuleState
         LossHessianY = lossHessian ? new double[M * M] : [];
         _start = new double[N];
         _typicalX = new double[N];
+        _startY = new double[M];
     }
 
-    private readonly double[] _start, _typicalX;
+    private readonly double[] _start, _typicalX, _startY;
     private bool _started;
 
     /// <summary>
@@ -64,10 +65,24 @@ public abstract class JacobianState : RuleState
         if (!_started)
         {
             Array.Copy(x, _start, N);
+            Array.Copy(Y, _startY, M);
             _started = true;
         }
         return Problem.ValueGradient(x, gradient);
     }
+
+    /// <summary>
+    /// Why <paramref name="rule"/>'s step at <paramref name="x"/> is 0 because ∂L/∂y is rounding noise, else
+    /// null: both ‖∂L/∂y‖ is at its rounding level (<see cref="Rounding.LossGradientInY"/>) and every component
+    /// is at its own (<see cref="Rounding.ComponentsAtRounding"/>, on J and y₀ as this state holds them). The
+    /// norm alone mixes outputs of different units: with y ≈ (3·10⁻⁸, −3·10⁷) a residual of 10⁻⁸ in y₀, a third
+    /// of that output, was below 4ε‖y‖ ≈ 2.7·10⁻⁸ and IG and GN took a zero step the unscaled problem did not.
+    /// </summary>
+    protected string? LossGradientAtRounding(string rule, double[] x) =>
+        Rounding.LossGradientInY(rule, Y, LossGradientY, StartOutputScale) is { } why
+        && Rounding.ComponentsAtRounding(Y, _startY, J, x, LossGradientY)
+            ? why + ", and each |∂L/∂yᵢ| ≤ 4ε·max{|yᵢ|, |y₀ᵢ|, Σⱼ|Jᵢⱼxⱼ|}"
+            : null;
 
     /// <inheritdoc/>
     public override NonFiniteValue? CheckInputs(double loss, double[] gradient)
@@ -180,7 +195,7 @@ public abstract class SpectralRule : RuleBase
             // ∂L/∂y at rounding level, as in the LSQR form and LM: the step is 0. Its direction is rounding
             // noise, and the dense step had cycled between neighbouring doubles until the iteration limit
             // (x0 + x1, x0·x1 = (3, 2)·2⁻²⁵ from (4, ½) at L = 1E-31 L₀) or stopped on a lucky zero step.
-            if ((_rounding = Rounding.LossGradientInY(rule.Name, Y, LossGradientY, StartOutputScale)) is not null)
+            if ((_rounding = LossGradientAtRounding(rule.Name, x)) is not null)
             {
                 Array.Clear(dx);
                 return;
@@ -313,7 +328,7 @@ internal sealed class InverseState(IDifferentiableProblem problem, double eta, b
         int n = N, m = M;
         var (hy, gy, dy, target, j) = (LossHessianY, LossGradientY, _dy, _target, J);
         // ∂L/∂y at rounding level: Δy, and so the step, is rounding noise (the spectral rules' stop).
-        if ((_rounding = Rounding.LossGradientInY(physical ? "pg" : "ig", Y, gy, StartOutputScale)) is not null)
+        if ((_rounding = LossGradientAtRounding(physical ? "pg" : "ig", x)) is not null)
         {
             Array.Clear(dx);
             LastInverse = null;
@@ -617,6 +632,28 @@ internal static class Rounding
             ? $"{rule}'s step is 0: ∂L/∂y is at rounding level (‖∂L/∂y‖ = {NumberText.Short(size, 3)} ≤ 4ε·max{{‖y‖, ‖y₀‖}} = {NumberText.Short(level, 3)})"
             : null;
     }
+
+    /// <summary>
+    /// Whether every component of ∂L/∂y is at its own output's rounding level:
+    /// |∂L/∂yᵢ| ≤ 4ε·max(|yᵢ|, |y₀ᵢ|, Σⱼ |Jᵢⱼ xⱼ|) for i &lt; m, with J (m·n, row by row) at x. The last term is,
+    /// to first order, the size of the terms yᵢ is computed from (Higham, Accuracy and Stability of Numerical
+    /// Algorithms, §1.6, as in <see cref="CompiledProblem.RoundingScale"/>), so a residual x₀ − x₁ at x ≈ 1
+    /// still counts as noise. Each output in its own units, where the norm test mixes them. Allocates nothing.
+    /// </summary>
+    public static bool ComponentsAtRounding(double[] y, double[] startY, double[] j, double[] x, double[] lossGradientY)
+    {
+        int m = y.Length, n = x.Length;
+        for (var i = 0; i < m; i++)
+        {
+            double terms = 0;
+            for (var c = 0; c < n; c++)
+                // An exact zero xⱼ contributes nothing, whatever Jᵢⱼ (∞·0 would be NaN).
+                if (x[c] != 0) terms += Math.Abs(j[i * n + c] * x[c]);
+            var scale = Math.Max(Math.Max(Math.Abs(y[i]), Math.Abs(startY[i])), terms);
+            if (!(Math.Abs(lossGradientY[i]) <= Krylov.RoundingFactor * Krylov.Epsilon * scale)) return false;
+        }
+        return true;
+    }
 }
 
 /// <summary>
@@ -676,7 +713,8 @@ internal sealed class LsqrGaussNewtonState : ProductState
     {
         At(x);
         (_last, _rounding) = (null, null);
-        // ∂L/∂y at rounding level: the step is 0 (LSQR's residual floor would return at once anyway).
+        // ∂L/∂y at rounding level: the step is 0 (LSQR's residual floor would return at once anyway). The norm
+        // test only: without J formed there are no |Jᵢⱼxⱼ| for the componentwise one the dense states add.
         if (Rounding.LossGradientInY("gn", Y, LossGradientY, StartOutputScale) is { } why)
         {
             Array.Clear(dx);
