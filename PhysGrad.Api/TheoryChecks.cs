@@ -580,11 +580,13 @@ public static class TheoryChecks
         // so in x̃ = S⁻¹x it may be 6.25 times too long and diverge): say so rather than print "Infinity".
         string GdComparison()
         {
-            if (double.IsFinite(gd)) return NumberText.Short(gd, 3);
+            // A run that diverged is named even when the deviation is a finite number: with the scaled norm
+            // (CompiledProblem.Norm) two runs gone to 1E+111 and 1E+222 compare as 2E+111, not as an overflow.
             var diverged = new[] { (Optimizer.Run(a, Method.GradientDescent, eta, p.Start, iterations), "x"), (Optimizer.Run(b, Method.GradientDescent, eta, reparametrised.Start, iterations), "x̃ = S⁻¹x") }
                 .Where(r => r.Item1.StopReason is StopReason.Diverged or StopReason.LeftDomain).Select(r => r.Item2).ToArray();
             return diverged.Length > 0
                 ? $"none, GD diverged (overflowed) in {string.Join(" and ", diverged)} within {NumberText.Count(iterations, "step")} at η = {NumberText.Short(eta)}, as a method that is not scale invariant may"
+                : double.IsFinite(gd) ? NumberText.Short(gd, 3)
                 : $"{NumberText.Short(gd, 3)} (GD's runs in x and x̃ = S⁻¹x stop at different steps)";
         }
         // Every method fell back: none of the trajectories the property is about exists here, which

@@ -20,9 +20,9 @@ public sealed partial record UpdateRule(Method Method, IReadOnlyList<string> Var
     /// square root using 1 − η ≥ 0); elsewhere it may differ from the method's step where that step is defined.</summary>
     public bool AssumesStepAtMostOne { get; init; }
 
-    /// <summary>The earlier rule of the same derivation whose step this one is (GN's on a square J is IG's),
-    /// written in that rule's form; null when it is no other rule's step.</summary>
-    public Method? SameStepAs { get; init; }
+    /// <summary>The short name ("ig") of the earlier rule of the same derivation whose step this one is (GN's
+    /// on a square J is IG's), written in that rule's form; null when it is no other rule's step.</summary>
+    public string? SameStepAs { get; init; }
 
     /// <summary>Whether the rule maps the y-step back to x (IG and PG), so a listing shows the y-step with it.</summary>
     public bool UsesYStep => Method is Method.InverseGradient or Method.PhysicalGradient;
@@ -300,7 +300,7 @@ public static class UpdateRuleSet
                 if (rules[j].SameStepAs is null && rules[j].Variables.SequenceEqual(rules[i].Variables)
                     && rules[j].StepSymbol == rules[i].StepSymbol && EqualAtRandomPoints(rules[j].Steps, rules[i].Steps))
                 {
-                    rules[i] = rules[i] with { Steps = rules[j].Steps, SameStepAs = rules[j].Method };
+                    rules[i] = rules[i] with { Steps = rules[j].Steps, SameStepAs = BookExample.ShortName(rules[j].Method) };
                     break;
                 }
         return rules;

@@ -130,7 +130,7 @@ internal static class DeriveCommand
                         // The range of the step size the rule is written for, when it is not every η (PG's may need η ≤ 1).
                         stepRange = r.AssumesStepAtMostOne ? $"0 <= {step} <= 1" : null,
                         // The earlier rule whose step this is (gn's on a square J is ig's), printed in that rule's form.
-                        sameStepAs = r.SameStepAs is { } same ? BookExample.ShortName(same) : null,
+                        sameStepAs = r.SameStepAs,
                         intermediates = shared[b + offset].Intermediates.Select(t => new { name = t.Name, expression = t.Value.ToInfix() }),
                         steps = r.Variables.Select((v, i) => new { variable = v, step = shared[b + offset].Results[i].ToInfix() }),
                     }),
@@ -188,7 +188,7 @@ internal static class DeriveCommand
 
     /// <summary>The line naming the rules that are the same step as an earlier one (printed in its form), or null.</summary>
     private static string? SameStepNote(IReadOnlyList<UpdateRule> rules) =>
-        rules.Where(r => r.SameStepAs is not null).Select(r => $"{r.Name} is the same step as {BookExample.ShortName(r.SameStepAs!.Value)}").ToArray() is { Length: > 0 } same
+        rules.Where(r => r.SameStepAs is not null).Select(r => $"{r.Name} is the same step as {r.SameStepAs}").ToArray() is { Length: > 0 } same
             ? $"{string.Join("; ", same)}: derived by different routes, equal as functions, so printed in one form."
             : null;
 
