@@ -88,13 +88,17 @@ public static class DifferenceLimit
         if (left is { } onlyLeft && !Array.TrueForAll(forward, double.IsFinite))
             return new(LimitVerdict.OneSidedBelow, onlyLeft + 0.0, below, above);
         // A g that is finite at 0 and ±∞ a step away has overflowed (a real pole would make g(0) ±∞ or the
-        // finite quotients grow); quotients cut short by it prove no growth.
-        if (overflowed)
+        // finite quotients grow); quotients cut short by it prove no growth. A side whose quotients are all
+        // finite and grow does prove it, whatever the other side did: x^n at (0, 0) along n is 0^(−h) = ∞
+        // below and (0^h − 1)/h = −1/h above, a missing derivative, not an overflow.
+        if (overflowed && !(FiniteAndGrowing(forward) || FiniteAndGrowing(backward)))
             return new(LimitVerdict.Overflows, double.NaN, below, above);
         if (Grows(forward) || Grows(backward))
             return new(LimitVerdict.Unbounded, double.NaN, below, above);
         return new(LimitVerdict.Undecided, double.NaN, below, above);
     }
+
+    private static bool FiniteAndGrowing(double[] quotients) => Array.TrueForAll(quotients, double.IsFinite) && Grows(quotients);
 
     /// <summary>
     /// An extrapolated limit within 10⁻¹² of the quotients' own size is indistinguishable from 0 at the
