@@ -188,6 +188,9 @@ public sealed class CompiledProblem : IDifferentiableProblem
     /// </summary>
     public Capabilities Compiled => (Capabilities)Volatile.Read(ref _compiled);
 
+    /// <summary>The kernels compiled so far (<see cref="Compiled"/>): the others cost a derivation and a compilation on first request.</summary>
+    public Capabilities Ready => Compiled;
+
     /// <summary>Everything a compiled symbolic problem can answer (each on request).</summary>
     public Capabilities Supported => Capabilities.Value | Capabilities.Gradient | Capabilities.Outputs | Capabilities.Jacobian |
         Capabilities.LossGradientInY | Capabilities.LossHessianInY | Capabilities.Hessian | Capabilities.Inverse |

@@ -101,6 +101,9 @@ public sealed class LimitSettledProblem : IDifferentiableProblem
     public Capabilities Supported => _inner.Supported;
 
     /// <inheritdoc/>
+    public Capabilities Ready => _inner.Ready;
+
+    /// <inheritdoc/>
     public bool LossIsNonNegative => _inner.LossIsNonNegative;
 
     /// <inheritdoc/>

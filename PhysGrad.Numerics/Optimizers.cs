@@ -421,7 +421,8 @@ public sealed class Stepper
     /// The curvature of L(P(x)) at the current point: the Hessian's eigenvalues and, along flat
     /// directions, a probe of L (see <see cref="Curvature.Classify"/>). Up to
     /// <see cref="Curvature.MatrixFreeAbove"/> variables the Hessian is formed: the rule's when it holds
-    /// one; else the problem's (dense when it has one, n Hessian-vector products when it has those, else
+    /// one; else the problem's (its dense kernel when that is built or small, else n Hessian-vector products when it has
+    /// those (<see cref="HessianFromProducts"/>), else its dense kernel, else
     /// central differences of the gradient). Above that size it is never formed
     /// (<see cref="Curvature.ClassifyMatrixFree"/>): products H v come from the rule's Hessian (dense or
     /// sparse), else the problem's Hessian-vector products, else its sparse Hessian, else central
@@ -567,10 +568,39 @@ public sealed class Stepper
         return _hx;
     }
 
+    /// <summary>
+    /// The most entries (n²) of a dense Hessian kernel that the stop point's classification has derived and
+    /// compiled for it (4,096: n = 64). A larger one that no rule has compiled yet is formed from n
+    /// Hessian-vector products instead (<see cref="HessianFromProducts"/>).
+    /// </summary>
+    public const int SymbolicHessianEntries = 4096;
+
+    /// <summary>
+    /// Whether the dense Hessian for the classification (up to <see cref="Curvature.MatrixFreeAbove"/> variables) is
+    /// formed column by column from n Hessian-vector products rather than by the problem's dense Hessian kernel:
+    /// when the problem has the products, its dense kernel is not built yet (<see cref="IDifferentiableProblem.Ready"/>)
+    /// and it would have more than <see cref="SymbolicHessianEntries"/> entries. Deriving and compiling the n² entries
+    /// grows with n² times the size of the problem's program, the products' kernel with that size alone: the
+    /// oscillators at 500 controls spent about 6 s of an 8.5 s lm run deriving and compiling the 250,000-entry kernel
+    /// (issue 14), where 500 products take a fraction of a second. Either way the whole Hessian is formed and its
+    /// eigenvalues taken, so the verdict is the dense classification's; a small Hessian, or one a rule already
+    /// compiled, keeps its symbolic entries.
+    /// </summary>
+    public bool HessianFromProducts
+    {
+        get
+        {
+            var supported = _problem.Supported;
+            if (!supported.HasFlag(Capabilities.HessianVector)) return false;
+            if (!supported.HasFlag(Capabilities.Hessian)) return true;
+            return !_problem.Ready.HasFlag(Capabilities.Hessian) && (long)_n * _n > SymbolicHessianEntries;
+        }
+    }
+
     private void HessianAt(double[] x, double[] hessian, double[] gradient)
     {
         var supported = _problem.Supported;
-        if (supported.HasFlag(Capabilities.Hessian))
+        if (supported.HasFlag(Capabilities.Hessian) && !HessianFromProducts)
         {
             _problem.LossInX(x, gradient, hessian);
             return;
@@ -582,7 +612,7 @@ public sealed class Stepper
             for (var k = 0; k < _n; k++)
             {
                 e[k] = 1;
-                _problem.HessianVector(x, e, gradient, column);
+                _problem.HessianVectorOnly(x, e, column);
                 e[k] = 0;
                 for (var i = 0; i < _n; i++) hessian[i * _n + k] = column[i];
             }
