@@ -258,8 +258,7 @@ public sealed class LevenbergMarquardt : RuleBase
             int n = N;
             Array.Clear(dx);
             _last = null;
-            // The norm test only: without J formed there are no |Jᵢⱼxⱼ| for the dense state's componentwise one.
-            if ((_damping.Rounding = Rounding.LossGradientInY("lm", Y, LossGradientY, StartOutputScale)) is not null) return;
+            if ((_damping.Rounding = LossGradientAtRounding("lm", x)) is not null) return;
             ApplyJT(LossGradientY, _b);
             double bb = 0;
             for (var i = 0; i < n; i++) { _b[i] = -_b[i]; bb += _b[i] * _b[i]; }
