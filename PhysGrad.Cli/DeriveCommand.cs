@@ -189,7 +189,7 @@ internal static class DeriveCommand
     /// <summary>The line naming the rules that are the same step as an earlier one (printed in its form), or null.</summary>
     private static string? SameStepNote(IReadOnlyList<UpdateRule> rules) =>
         rules.Where(r => r.SameStepAs is not null).Select(r => $"{r.Name} is the same step as {r.SameStepAs}").ToArray() is { Length: > 0 } same
-            ? $"{string.Join("; ", same)}: derived by different routes, equal as functions, so printed in one form."
+            ? $"{string.Join("; ", same)}: equal as functions, so its block below repeats that rule's lines."
             : null;
 
     /// <summary>How a local inverse is given on the command line (the API's message names no option).</summary>
