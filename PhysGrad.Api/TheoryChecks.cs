@@ -542,16 +542,19 @@ public static class TheoryChecks
         // rounding decides (4 units, alternating in sign, like the rounding of x̃₀ = S⁻¹x₀ itself).
         var shaken = p.Start.Select((v, i) => v * (1 + (i % 2 == 0 ? 4 : -4) * CompiledProblem.UnitRoundoff)).ToArray();
         // Per method: the largest deviation over the steps compared (NaN after a fallback), how many steps
-        // were compared, and where rounding ended the comparison (0: it did not) with the spread it measured.
-        (double Worst, int Compared, int UnresolvedFrom, double Spread) Deviation(Method m)
+        // were compared, and where rounding ended the comparison (0: it did not) with the spread it measured,
+        // with how the runs in x and in x̃ stopped.
+        TrajectoryDeviation Deviation(Method m)
         {
             var r1 = Optimizer.Run(a, m, eta, p.Start, iterations);
             var r2 = Optimizer.Run(b, m, eta, reparametrised.Start, iterations);
-            if (r1.Fallbacks.Any(f => f.RuleFellBack) || r2.Fallbacks.Any(f => f.RuleFellBack)) return (double.NaN, 0, 0, double.NaN);
+            TrajectoryDeviation Result(double worst, int compared, int unresolvedFrom = 0, double spread = double.NaN) =>
+                new(worst, compared, unresolvedFrom, spread, r1.StopReason, r2.StopReason);
+            if (r1.Fallbacks.Any(f => f.RuleFellBack) || r2.Fallbacks.Any(f => f.RuleFellBack)) return Result(double.NaN, 0);
             // Runs that stop at different iterations (one reaching L = 0 exactly, one not) differ.
-            if (r1.Trajectory.Count != r2.Trajectory.Count) return (double.PositiveInfinity, r1.Trajectory.Count - 1, 0, double.NaN);
+            if (r1.Trajectory.Count != r2.Trajectory.Count) return Result(double.PositiveInfinity, r1.Trajectory.Count - 1);
             var d = r1.Trajectory.Select((x, k) => Relative(r2.Trajectory[k].Select((v, i) => v * s[i]).ToArray(), x)).ToArray();
-            if (d.Max() <= Exact || m == Method.GradientDescent) return (d.Max(), d.Length - 1, 0, double.NaN);
+            if (d.Max() <= Exact || m == Method.GradientDescent) return Result(d.Max(), d.Length - 1);
             // The trajectories differ beyond the tolerance. In exact arithmetic they map exactly, so either the
             // method is not scale invariant, or rounding has been amplified past the tolerance (the Rosenbrock
             // chain's PG step lands at |x| ≈ 10¹³, where P(x) keeps 3 digits). Two measurements find the steps
@@ -568,33 +571,33 @@ public static class TheoryChecks
                 a.RoundingScale(r1.Trajectory[k - 1], at, scale);
                 var known = CompiledProblem.LandingUlps * CompiledProblem.UnitRoundoff * Norm(scale) / Norm(Minus(at, p.Target));
                 var spread = k < r3.Trajectory.Count ? Relative(r3.Trajectory[k], r1.Trajectory[k]) : double.PositiveInfinity;
-                if (!(known <= Exact / 100) || !(spread <= Exact / 100)) return (d.Take(k).Max(), k - 1, k, Math.Max(known, spread));
+                if (!(known <= Exact / 100) || !(spread <= Exact / 100)) return Result(d.Take(k).Max(), k - 1, k, Math.Max(known, spread));
             }
-            return (d.Max(), d.Length - 1, 0, double.NaN);
+            return Result(d.Max(), d.Length - 1);
         }
         var deviations = methods.Select(m => (m, d: Deviation(m))).ToArray();
         var checkedOnes = deviations.Where(d => !double.IsNaN(d.d.Worst)).ToArray();
         var resolved = checkedOnes.Where(d => d.d.Compared > 0).ToArray();
-        var gd = Deviation(Method.GradientDescent).Worst;
+        var gd = Deviation(Method.GradientDescent);
         // GD's deviation is no number when one of its runs overflowed (its step is not scale invariant,
         // so in x̃ = S⁻¹x it may be 6.25 times too long and diverge): say so rather than print "Infinity".
         string GdComparison()
         {
             // A run that diverged is named even when the deviation is a finite number: with the scaled norm
             // (CompiledProblem.Norm) two runs gone to 1E+111 and 1E+222 compare as 2E+111, not as an overflow.
-            var diverged = new[] { (Optimizer.Run(a, Method.GradientDescent, eta, p.Start, iterations), "x"), (Optimizer.Run(b, Method.GradientDescent, eta, reparametrised.Start, iterations), "x̃ = S⁻¹x") }
-                .Where(r => r.Item1.StopReason is StopReason.Diverged or StopReason.LeftDomain).Select(r => r.Item2).ToArray();
+            var diverged = new[] { (gd.StopInX, "x"), (gd.StopInScaled, "x̃ = S⁻¹x") }
+                .Where(r => r.Item1 is StopReason.Diverged or StopReason.LeftDomain).Select(r => r.Item2).ToArray();
             return diverged.Length > 0
                 ? $"none, GD diverged (overflowed) in {string.Join(" and ", diverged)} within {NumberText.Count(iterations, "step")} at η = {NumberText.Short(eta)}, as a method that is not scale invariant may"
-                : double.IsFinite(gd) ? NumberText.Short(gd, 3)
-                : $"{NumberText.Short(gd, 3)} (GD's runs in x and x̃ = S⁻¹x stop at different steps)";
+                : double.IsFinite(gd.Worst) ? NumberText.Short(gd.Worst, 3)
+                : $"{NumberText.Short(gd.Worst, 3)} (GD's runs in x and x̃ = S⁻¹x stop at different steps)";
         }
         // Every method fell back: none of the trajectories the property is about exists here, which
         // is a precondition not met, not a failure.
         if (checkedOnes.Length == 0)
             return new CheckResult(3, name, false, double.NaN,
                 $"every method fell back ({string.Join(", ", deviations.Select(d => BookExample.ShortName(d.m)))}), so none of their own trajectories exists here{gnNote}", Unmet: true);
-        string Cut((Method m, (double Worst, int Compared, int UnresolvedFrom, double Spread) d) v) =>
+        string Cut((Method m, TrajectoryDeviation d) v) =>
             $"{BookExample.ShortName(v.m)} from step {v.d.UnresolvedFrom} (rounding moves it by {NumberText.Short(v.d.Spread, 3)}, relative: P cancels at the step before, or x₀ moved by 4 units of rounding moves it that far)";
         var cut = checkedOnes.Where(d => d.d.UnresolvedFrom > 0).ToArray();
         var cutNote = cut.Length == 0 ? ""
@@ -609,6 +612,15 @@ public static class TheoryChecks
             (checkedOnes.Length < deviations.Length ? $" (skipped after fallbacks: {string.Join(", ", deviations.Where(d => double.IsNaN(d.d.Worst)).Select(d => BookExample.ShortName(d.m)))})" : "") +
             $" ({PassesAtMost(Exact)}){cutNote}; GD's deviation, for comparison: {GdComparison()}{gnNote}");
     }
+
+    /// <summary>
+    /// How far one method's trajectories in x and in x̃ = S⁻¹x (mapped back) part (property 3): the largest relative
+    /// deviation of x_k from S·x̃_k over the steps compared (NaN after a fallback, +∞ when the runs stop at different
+    /// steps), how many steps were compared, the step from which rounding decides x_k beyond 1% of the tolerance
+    /// (0: none) with the spread measured there (NaN when none), and how the run in x and the one in x̃ stopped.
+    /// </summary>
+    private readonly record struct TrajectoryDeviation(
+        double Worst, int Compared, int UnresolvedFrom, double Spread, StopReason StopInX, StopReason StopInScaled);
 
     /// <summary>Property 4: PG's y-distance to the target shrinks by exactly (1 − η) per step (L = ½‖y − y*‖²).</summary>
     public static CheckResult ConvergenceNearOptimum(Problem p, double eta, int iterations = 5)

@@ -484,7 +484,8 @@ public sealed class Stepper
     /// </summary>
     public string? GlobalMinimumToRounding()
     {
-        if (!LossIsNonNegative || !(Loss >= 0)) return null;
+        // An underflowed loss (L = 0 while ∂L/∂y is not) is no minimum, whatever its rounding level (itself 0 then).
+        if (!LossIsNonNegative || !(Loss >= 0) || LossUnderflowed) return null;
         var level = LossRounding();
         return Loss <= level
             ? $"L = {NumberText.Short(Loss, 3)} is at its rounding level 4ε(|L| + ‖∂L/∂y‖·max{{‖y‖, ‖y₀‖}}) = {NumberText.Short(level, 3)} and L ≥ 0 by its form: a global minimum to rounding"
@@ -639,10 +640,21 @@ public sealed class Stepper
     }
 
     /// <summary>
-    /// True when the loss is exactly 0 but ∂L/∂x is not: a smooth loss ≥ 0 has ∂L/∂x = 0 where it is 0,
-    /// so the value underflowed in doubles (½r² for |r| below about 1E-162) and is not a minimum.
+    /// True when the loss is exactly 0 but ∂L/∂x or ∂L/∂y is not: a smooth loss ≥ 0 has both 0 where it is
+    /// 0, so the value underflowed in doubles (½r² for |r| below about 1E-162) and is not a minimum. ∂L/∂y
+    /// is asked too because ∂L/∂x = Jᵀ ∂L/∂y can underflow with it: 1E-300·x0 at target 1E-300 from 0.5 has
+    /// ∂L/∂y = −5E-301 but ∂L/∂x = −5E-601 = 0.
     /// </summary>
-    public bool LossUnderflowed => Loss == 0 && !Array.TrueForAll(_gx, v => v == 0);
+    public bool LossUnderflowed => Loss == 0 && (!Array.TrueForAll(_gx, v => v == 0) || LossGradientInYNonZero());
+
+    private bool LossGradientInYNonZero()
+    {
+        if (_m == 0 || !_problem.Supported.HasFlag(Capabilities.Outputs | Capabilities.LossGradientInY)) return false;
+        var y = Y.ToArray();
+        var gradient = new double[_m];
+        _problem.LossInY(y, gradient);
+        return !Array.TrueForAll(gradient, v => v == 0);
+    }
 
     /// <summary>
     /// Whether ∂L/∂x at the current point is zero to rounding, by the relative gradient test of Dennis &amp;
@@ -1012,6 +1024,14 @@ public static class Optimizer
         {
             if (stepper.GlobalMinimumToRounding() is { } global)
                 return Finish(StopReason.Converged, k, $"{reached}; {global}", criterion, new Curvature(StationaryKind.Minimum, [], false, global));
+            // L and its x-derivatives all underflowed (1E-300·x0 at target 1E-300: ∂L/∂y = −5E-301 but L, ∂L/∂x
+            // and ∂²L/∂x² are 0 in doubles): the step is 0 for want of range, and a curvature probe would read
+            // the zeros as a flat minimum. Undecided, with what to do.
+            if (stepper.LossUnderflowed)
+            {
+                const string why = "L, ∂L/∂x and ∂²L/∂x² underflow to 0 in doubles here while ∂L/∂y does not, so this is no minimum and its curvature cannot be measured; rescale the outputs and target towards size 1, or use a method that steps on y − y* (ig, pg, gn)";
+                return Finish(StopReason.StationaryNonMinimum, k, $"{reached}: {why}", criterion, new Curvature(StationaryKind.Undecided, [], false, why));
+            }
             // Bounded by the run's own time (issue 14: 45 products after an 8.5 s run had taken 58 s), and told
             // to a receiver that shows the phase, which would otherwise go on naming the last iteration.
             var told = progress as IClassificationProgress;
