@@ -135,7 +135,10 @@ let ``a variable listed twice is the fault reported, naming the file, the field 
 
 [<Property(MaxTest = 20)>]
 let ``a powered scaled unit keeps its scale whatever its size`` () =
-    Prop.forAll (Gen.choose (1, 300) |> Arb.fromGen) (fun k ->
+    // 1e-1 and 1e-2 m print as decimals (0.1 m) and the SI prefixes' powers 1e-3 … 1e-30 as prefixes (mm … qm,
+    // 1/mm^3): those forms have tests of their own (StepUnitScales); this property is about the scales beyond.
+    let prefixed k = k <= 2 || (k <= 30 && k % 3 = 0)
+    Prop.forAll (Gen.choose (1, 300) |> Gen.filter (prefixed >> not) |> Arb.fromGen) (fun k ->
         let code, out, err = run [ "units"; "--simulator"; "x0^2; x1"; "--unit"; sprintf "x0=[1e-%d m]" k; "--unit"; "x1=s" ]
         let rows = out.Split('\n') |> Array.filter (fun l -> l.StartsWith "gn " || l.StartsWith "hig ")
         let row name = rows |> Array.find (fun l -> l.StartsWith(name + " ") && l.Contains " x0 ")

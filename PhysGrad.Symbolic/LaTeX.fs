@@ -354,7 +354,10 @@ module LaTeX =
             | '}' ->
                 braces <- braces - 1
                 i <- i + 1
-            | ' ' when braces = 0 && i > 0 && i + 2 < text.Length && (text.[i + 1] = '+' || text.[i + 1] = '-') && text.[i + 2] = ' ' ->
+            // A cut leaving a tail under a quarter of width is no cut: a line of a lone "- x_{1}" reads worse
+            // than a line a little over width.
+            | ' ' when braces = 0 && i > 0 && i + 2 < text.Length && (text.[i + 1] = '+' || text.[i + 1] = '-') && text.[i + 2] = ' '
+                       && text.Length - i > width / 4 ->
                 cuts.Add(struct (i, lefts))
                 i <- i + 1
             | _ -> i <- i + 1
