@@ -154,15 +154,38 @@ module Expr =
 
         x
 
+    /// The exact value a constant stands for: the rational itself, or the decimal a person wrote
+    /// (Rational.TryOfShortDecimal); None for a computed double.
+    let private exactOf n =
+        match n with
+        | Q q -> ValueSome q
+        | F f -> Rational.TryOfShortDecimal f
+
+    /// A floating sum or product: the decimals a person wrote are combined exactly and rounded once
+    /// (0.1 + 0.2 is the double 0.3, and 0.1·x + 0.2·x − 0.3·x is 0, not 5.55E-17·x, as on paper), so
+    /// that a fold depends neither on the order nor on the grouping of the terms; a computed double
+    /// takes part by double arithmetic. Integers (exact in doubles below 2^53) skip the rationals.
+    let private foldFloat (what: string) (exact: Rational -> Rational -> Rational) (approx: float -> float -> float) a b =
+        let x, y = toFloat a, toFloat b
+        let r = approx x y
+        let integral (v: float) = Math.Abs v <= 9007199254740992.0 && Math.Floor v = v
+
+        if integral x && integral y && integral r then
+            F r
+        else
+            match exactOf a, exactOf b with
+            | ValueSome p, ValueSome q -> F(checkFinite what ((exact p q).ToDouble()))
+            | _ -> F(checkFinite what r)
+
     let private addNum a b =
         match a, b with
         | Q p, Q q -> Q(p + q)
-        | _ -> F(checkFinite "sum" (toFloat a + toFloat b))
+        | _ -> foldFloat "sum" (+) (+) a b
 
     let private mulNum a b =
         match a, b with
         | Q p, Q q -> Q(p * q)
-        | _ -> F(checkFinite "product" (toFloat a * toFloat b))
+        | _ -> foldFloat "product" ( * ) ( * ) a b
 
     let private ofNum n =
         match n with
@@ -493,6 +516,12 @@ module Expr =
             | Some root -> powNumbers (Q root) (Q(Rational.OfBig q.Num))
             | None -> ValueNone
         | Q _, Q _ -> ValueNone
+        // A decimal a person wrote to a small whole power, exactly and rounded once: 0.1^2 is 0.01
+        // (Math.Pow gives 0.010000000000000002, which 0.01·x would not cancel).
+        | F f, Q q when q.IsInteger && BigInteger.Abs q.Num <= BigInteger 64 && (exactOf b).IsSome && f <> 0.0 ->
+            match (exactOf b).Value.TryPow(q.Num, MaxExactBits) with
+            | Some r when not (Double.IsInfinity(r.ToDouble())) -> ValueSome(real (r.ToDouble()))
+            | _ -> ValueNone
         | _ ->
             let r = Math.Pow(toFloat b, toFloat x)
 

@@ -76,6 +76,44 @@ type Rational =
 
     member a.Abs = if a.Num.Sign < 0 then -a else a
 
+    /// The decimal a double reads as (its shortest round-trip text, "0.1", "3.3E-09") as a rational,
+    /// with the number of significant digits of that text.
+    static member OfDecimalDigits(x: float) : struct (Rational * int) =
+        let text = x.ToString("R", Globalization.CultureInfo.InvariantCulture)
+        let e = text.IndexOfAny [| 'E'; 'e' |]
+        let mantissa, exponent = if e < 0 then text, 0 else text.Substring(0, e), int (text.Substring(e + 1))
+        let dot = mantissa.IndexOf '.'
+        let fractionDigits = if dot < 0 then 0 else mantissa.Length - dot - 1
+        let digits = BigInteger.Parse(mantissa.Replace(".", ""), Globalization.CultureInfo.InvariantCulture)
+        let shift = exponent - fractionDigits
+
+        let significant =
+            let d = BigInteger.Abs(digits).ToString(Globalization.CultureInfo.InvariantCulture).TrimEnd '0'
+            max 1 d.Length
+
+        let q =
+            if shift >= 0 then
+                Rational.OfBig(digits * BigInteger.Pow(BigInteger 10, shift))
+            else
+                Rational.Create(digits, BigInteger.Pow(BigInteger 10, -shift))
+
+        struct (q, significant)
+
+    /// The decimal a double reads as (its shortest round-trip text) as a rational.
+    static member OfDecimal(x: float) : Rational =
+        let struct (q, _) = Rational.OfDecimalDigits x
+        q
+
+    /// The most significant digits of a decimal every double nearest to one reads back as (DBL_DIG):
+    /// a floating constant of at most this many digits is taken for the decimal a person wrote.
+    static member DecimalDigits = 15
+
+    /// The exact decimal a floating constant stands for when it is one a person writes (at most
+    /// DecimalDigits significant digits: 0.1, 2.5E-3), or None for a computed double (0.30000000000000004).
+    static member TryOfShortDecimal(x: float) : Rational voption =
+        let struct (q, n) = Rational.OfDecimalDigits x
+        if n <= Rational.DecimalDigits then ValueSome q else ValueNone
+
     /// a^k for an integer k, or None when the result would exceed maxBits (the growth guard that
     /// keeps `9^(9^9)` unevaluated instead of exhausting memory).
     member a.TryPow(k: BigInteger, maxBits: int) : Rational option =
