@@ -154,6 +154,12 @@ module Expr =
 
         x
 
+    /// The rational of an exact constant; ValueNone for a floating one (FloatingFold reads its decimal).
+    let private exactPart n =
+        match n with
+        | Q q -> ValueSome q
+        | F _ -> ValueNone
+
     /// The exact value a constant stands for: the rational itself, or the decimal a person wrote
     /// (Rational.TryOfShortDecimal); None for a computed double.
     let private exactOf n =
@@ -161,31 +167,15 @@ module Expr =
         | Q q -> ValueSome q
         | F f -> Rational.TryOfShortDecimal f
 
-    /// A floating sum or product: the decimals a person wrote are combined exactly and rounded once
-    /// (0.1 + 0.2 is the double 0.3, and 0.1·x + 0.2·x − 0.3·x is 0, not 5.55E-17·x, as on paper), so
-    /// that a fold depends neither on the order nor on the grouping of the terms; a computed double
-    /// takes part by double arithmetic. Integers (exact in doubles below 2^53) skip the rationals.
-    let private foldFloat (what: string) (exact: Rational -> Rational -> Rational) (approx: float -> float -> float) a b =
-        let x, y = toFloat a, toFloat b
-        let r = approx x y
-        let integral (v: float) = Math.Abs v <= 9007199254740992.0 && Math.Floor v = v
-
-        if integral x && integral y && integral r then
-            F r
-        else
-            match exactOf a, exactOf b with
-            | ValueSome p, ValueSome q -> F(checkFinite what ((exact p q).ToDouble()))
-            | _ -> F(checkFinite what r)
-
     let private addNum a b =
         match a, b with
         | Q p, Q q -> Q(p + q)
-        | _ -> foldFloat "sum" (+) (+) a b
+        | _ -> F(checkFinite "sum" (FloatingFold.add (exactPart a) (toFloat a) (exactPart b) (toFloat b)))
 
     let private mulNum a b =
         match a, b with
         | Q p, Q q -> Q(p * q)
-        | _ -> foldFloat "product" ( * ) ( * ) a b
+        | _ -> F(checkFinite "product" (FloatingFold.mul (exactPart a) (toFloat a) (exactPart b) (toFloat b)))
 
     let private ofNum n =
         match n with
