@@ -752,7 +752,7 @@ public sealed partial record ProblemDefinition(
             }
             var earlier = first[name];
             throw new SymbolicException(ErrorKind.Variable,
-                $"The \"variables\" field lists {name} twice: variables[{earlier}] ('{Shortened(entries[earlier])}') and variables[{entry}] ('{Shortened(entries[entry])}') both give it; list each variable once (remove one entry, or shorten the range).");
+                $"The \"variables\" field lists '{name}' twice: variables[{earlier}] ('{Shortened(entries[earlier])}') and variables[{entry}] ('{Shortened(entries[entry])}') both give it; list each variable once (remove one entry, or shorten the range).");
         }
     }
 

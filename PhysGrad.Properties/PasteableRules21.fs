@@ -124,7 +124,7 @@ let ``a variable listed twice is the fault reported, naming the file, the field 
             Assert.Equal(2, code)
             Assert.Contains(path, err)
             Assert.Contains("\"variables\"", err)
-            Assert.Contains("x2 twice", err)
+            Assert.Contains("lists 'x2' twice", err)
             Assert.Contains("variables[0] ('x[0..3]')", err)
             Assert.Contains("variables[1] ('x2')", err)
             Assert.DoesNotContain("5 variables", err)
