@@ -56,7 +56,7 @@ internal static class DeriveCommand
             var stepNote = step == "eta" ? null
                 : $"The step size is named '{step}' here, because 'eta' is a name in the problem.";
             // One model for the rules and the y-step (each of them built its own from the definition).
-            var physics = traced ?? PhysicsProblem.From(definition);
+            var physics = traced ?? problem.FromDefinition(definition);
             if (givenStart is not null && givenStart.Count == physics.Variables.Count)
             {
                 try

@@ -63,21 +63,24 @@ internal static class UnitsCommand
             // The steps are measured at this point towards this target: a verdict may depend on both.
             output.WriteLine($"Measured at {problem.PointAndTarget(definition, null)}.");
             output.WriteLine();
-            output.WriteLine($"{"method",-8} {"variable",-10} {"unit",-14} {"step unit",-16} ok");
+            // The columns keep their usual widths (8, 10, 14, 16) and widen to their longest entry: a scaled
+            // unit ("1/(1e-100*m)^(5/2)") is longer than any fixed width.
+            var rows = new List<string[]>();
             foreach (var m in measured)
             {
-                var name = m.Name;
                 if (m.Note.Length > 0)
                 {
-                    output.WriteLine($"{name,-8} {"",-10} {"",-14} {"—",-16} n/a  {m.Note}");
+                    rows.Add([m.Name, "", "", "—", "n/a", m.Note]);
                     continue;
                 }
                 foreach (var s in m.Steps)
-                {
-                    var unit = s.UnitText ?? "none";
-                    output.WriteLine($"{name,-8} {s.Variable,-10} {s.VariableUnitText,-14} {unit,-16} {(s.Consistent ? "yes" : "NO ")}  {s.Note}".TrimEnd());
-                }
+                    rows.Add([m.Name, s.Variable, s.VariableUnitText, s.UnitText ?? "none", s.Consistent ? "yes" : "NO ", s.Note]);
             }
+            int[] widths = [.. new[] { 8, 10, 14, 16 }.Select((w, c) => rows.Select(r => r[c].Length).Append(w).Max())];
+            string Cells(string[] r) => string.Join(" ", r.Take(4).Select((cell, c) => cell.PadRight(widths[c])));
+            output.WriteLine($"{Cells(["method", "variable", "unit", "step unit"])} ok");
+            foreach (var r in rows)
+                output.WriteLine($"{Cells(r)} {r[4]}  {r[5]}".TrimEnd());
             return ExitCode.Ok;
         });
         return command;

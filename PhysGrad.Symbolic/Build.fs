@@ -154,15 +154,28 @@ module Expr =
 
         x
 
+    /// The rational of an exact constant; ValueNone for a floating one (FloatingFold reads its decimal).
+    let private exactPart n =
+        match n with
+        | Q q -> ValueSome q
+        | F _ -> ValueNone
+
+    /// The exact value a constant stands for: the rational itself, or the decimal a person wrote
+    /// (Rational.TryOfShortDecimal); None for a computed double.
+    let private exactOf n =
+        match n with
+        | Q q -> ValueSome q
+        | F f -> Rational.TryOfShortDecimal f
+
     let private addNum a b =
         match a, b with
         | Q p, Q q -> Q(p + q)
-        | _ -> F(checkFinite "sum" (toFloat a + toFloat b))
+        | _ -> F(checkFinite "sum" (FloatingFold.add (exactPart a) (toFloat a) (exactPart b) (toFloat b)))
 
     let private mulNum a b =
         match a, b with
         | Q p, Q q -> Q(p * q)
-        | _ -> F(checkFinite "product" (toFloat a * toFloat b))
+        | _ -> F(checkFinite "product" (FloatingFold.mul (exactPart a) (toFloat a) (exactPart b) (toFloat b)))
 
     let private ofNum n =
         match n with
@@ -528,6 +541,12 @@ module Expr =
             | Some root -> powNumbers (Q root) (Q(Rational.OfBig q.Num))
             | None -> ValueNone
         | Q _, Q _ -> ValueNone
+        // A decimal a person wrote to a small whole power, exactly and rounded once: 0.1^2 is 0.01
+        // (Math.Pow gives 0.010000000000000002, which 0.01·x would not cancel).
+        | F f, Q q when q.IsInteger && BigInteger.Abs q.Num <= BigInteger 64 && (exactOf b).IsSome && f <> 0.0 ->
+            match (exactOf b).Value.TryPow(q.Num, MaxExactBits) with
+            | Some r when not (Double.IsInfinity(r.ToDouble())) -> ValueSome(real (r.ToDouble()))
+            | _ -> ValueNone
         | _ ->
             let r = Math.Pow(toFloat b, toFloat x)
 

@@ -25,8 +25,9 @@ module internal SmallIntegers =
             e
 
 /// A numeric coefficient as the sum constructor folds it: exact while every value taking part is
-/// exact, floating once a floating value takes part (the rules of Build.fs's `Num`, repeated here so
-/// that a linear combination can be carried without building nodes; see `Linear`).
+/// exact, floating once a floating value takes part (Build.fs's `Num`, mirrored here so that a linear
+/// combination can be carried without building nodes; see `Linear`). A floating sum or product calls
+/// the constructors' own FloatingFold, so the decimals in traced code fold as in a problem's text.
 [<Struct>]
 type internal Coefficient =
     | Exact of q: Rational
@@ -46,6 +47,11 @@ module internal Coefficient =
         | Exact q -> q.ToDouble()
         | Floating f -> f
 
+    let private exactPart c =
+        match c with
+        | Exact q -> ValueSome q
+        | Floating _ -> ValueNone
+
     let isZero c =
         match c with
         | Exact q -> q.IsZero
@@ -63,14 +69,14 @@ module internal Coefficient =
         match a, b with
         | Exact p, Exact q -> ValueSome(Exact(p + q))
         | _ ->
-            let r = toFloat a + toFloat b
+            let r = FloatingFold.add (exactPart a) (toFloat a) (exactPart b) (toFloat b)
             if Double.IsFinite r then ValueSome(Floating r) else ValueNone
 
     let mul a b =
         match a, b with
         | Exact p, Exact q -> ValueSome(Exact(p * q))
         | _ ->
-            let r = toFloat a * toFloat b
+            let r = FloatingFold.mul (exactPart a) (toFloat a) (exactPart b) (toFloat b)
             if Double.IsFinite r then ValueSome(Floating r) else ValueNone
 
     let toExpr c =
