@@ -11,7 +11,9 @@ public enum CheckVerdict
     /// <summary>The property was checked and did not hold: a failure of the theory on this problem, or of the engine.</summary>
     Fail,
     /// <summary>The property could not be checked at the point: a quantity it needs is not finite there
-    /// (<see cref="CheckResult.NonFinite"/>), or its precondition does not hold (<see cref="CheckResult.Unmet"/>).</summary>
+    /// (<see cref="CheckResult.NonFinite"/>), or its precondition does not hold (<see cref="CheckResult.Unmet"/>):
+    /// among those, double precision cannot resolve its measurement (y₀ − y* at rounding level, an overflow in
+    /// doubles), or nothing was measured (no sample, or every step compared was 0).</summary>
     Undefined,
     /// <summary>The property does not apply to the problem (no units given, a non-square Jacobian for the inverse-based ones).</summary>
     NotApplicable,
