@@ -87,3 +87,35 @@ let ``the free symbols of a sum of few terms are its distinct symbols in natural
 
     (found = expected)
     |> Prop.label (sprintf "%s: found %A, expected %A" (Infix.format e) found expected)
+
+/// Doubles of three kinds: a decimal of 1 to 17 significant digits at a power of ten in −30 … 30 (read
+/// by the parser as the nearest double), any positive normal double by its bits, and a computed quotient
+/// a/b (most of them nearest to no short decimal). The short-decimal test must answer as the double's
+/// shortest text does, inside the range its floating test covers and outside it.
+let private doubles: Arbitrary<float> =
+    let written =
+        Gen.zip3 (Gen.choose (1, 17)) (Gen.choose (0, Int32.MaxValue)) (Gen.choose (-30, 30))
+        |> Gen.map (fun (digits, seed, exponent) ->
+            let m = (Random seed).NextInt64(1L, pown 10L (min digits 18))
+            Double.Parse(sprintf "%de%d" m exponent, Globalization.CultureInfo.InvariantCulture))
+
+    let bits =
+        Gen.choose (0, Int32.MaxValue)
+        |> Gen.map (fun seed -> BitConverter.Int64BitsToDouble((Random seed).NextInt64(0x0010000000000000L, 0x7FF0000000000000L)))
+
+    let quotients =
+        Gen.zip (Gen.choose (1, 100000)) (Gen.choose (1, 100000)) |> Gen.map (fun (a, b) -> float a / float b)
+
+    Arb.fromGen (Gen.oneof [ written; bits; quotients ] |> Gen.map2 (fun negative x -> if negative then -x else x) (Gen.elements [ false; true ]))
+
+type DoubleArb =
+    static member Doubles() = doubles
+
+[<Property(MaxTest = 3000, Arbitrary = [| typeof<DoubleArb> |])>]
+let ``a double is a short decimal exactly when its shortest text has at most 15 digits, and reads as that text`` (x: float) =
+    let struct (text, digits) = Rational.OfDecimalDigits x
+    let short = digits <= Rational.DecimalDigits
+
+    (Rational.IsShortDecimal x = short
+     && Rational.TryOfShortDecimal x = (if short then ValueSome text else ValueNone))
+    |> Prop.label (sprintf "%s: %d digits, IsShortDecimal %b, TryOfShortDecimal %A" (x.ToString "R") digits (Rational.IsShortDecimal x) (Rational.TryOfShortDecimal x))
