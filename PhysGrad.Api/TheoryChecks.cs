@@ -657,8 +657,9 @@ public static class TheoryChecks
             }
             return Result(differ ? double.PositiveInfinity : d.Max(), common - 1);
         }
-        static bool Still(OptimizerRun r) =>
-            r.Trajectory.All(x => x.SequenceEqual(r.Trajectory[0])) && (r.FirstStep is not { } first || IsZero(first));
+        // A run whose x never changed measured nothing of its method, whether its steps were 0 or below the
+        // rounding of x (newton's Stalled step of 3E+58 beside x₁ = 1E+75).
+        static bool Still(OptimizerRun r) => r.Trajectory.All(x => x.SequenceEqual(r.Trajectory[0]));
         var deviations = methods.Select(m => (m, d: Deviation(m))).ToArray();
         var checkedOnes = deviations.Where(d => !double.IsNaN(d.d.Worst)).ToArray();
         var resolved = checkedOnes.Where(d => d.d.Compared > 0).ToArray();
@@ -689,7 +690,7 @@ public static class TheoryChecks
         var cutNote = cut.Length == 0 ? ""
             : $"; not compared where rounding decides x_k beyond 1% of the tolerance {NumberText.Short(Exact)}: {string.Join("; ", cut.Select(Cut))}";
         var still = checkedOnes.Where(d => d.d.Compared == 0 && d.d.UnresolvedFrom == 0).Select(d => BookExample.ShortName(d.m)).ToArray();
-        var stillNote = still.Length == 0 ? "" : $"; not compared, every step 0 (or none taken) in x and x̃: {string.Join(", ", still)}";
+        var stillNote = still.Length == 0 ? "" : $"; not compared, no step moved x in x and x̃ (every step 0 or below the rounding of x, or none taken): {string.Join(", ", still)}";
         // Double precision cannot resolve even the first step of any method, or no method moved: no comparison to make.
         if (resolved.Length == 0)
             return NotMeasured(3, name, (cut.Length > 0
