@@ -1701,8 +1701,19 @@ public static class TrajectoryPlots
             Failed(r)
             || r.Losses.Any(l => !double.IsFinite(l))
             || (r.Losses.Count > 0 && r.Losses[^1] > 1e8 * Math.Max(r.Losses[0], 1e-300))
-            || (reference[i] > 0 && r.Trajectory.Count > 0 && Extent(r.Trajectory[0], r.Trajectory[^1]) > 1e4 * reference[i])).ToArray();
+            || (r.Trajectory.Count > 0 && FarFromStart(r, reference[i], r.Trajectory.Count - 1, r.Losses.Count > 0 ? r.Losses[^1] : double.NaN))).ToArray();
     }
+
+    /// <summary>
+    /// Whether the run's point <paramref name="k"/> (loss <paramref name="loss"/>) lies farther from its start
+    /// than 10⁴ times <paramref name="reference"/>. A reference that is only the start's own magnitude (no x*,
+    /// no other run: <see cref="Reference.OwnStart"/>) measures nothing but how small the start was: a lone run
+    /// from x0 = 1E-160 that Newton doubled twenty times to 1E-154 while L stayed 5E-301 was "explodes". Against
+    /// that reference a point is far only where its loss also rose above the start's.
+    /// </summary>
+    private static bool FarFromStart(OptimizerRun run, Reference reference, int k, double loss) =>
+        reference.Extent > 0 && Extent(run.Trajectory[0], run.Trajectory[k]) > 1e4 * reference.Extent
+        && (!reference.OwnStart || run.Losses.Count == 0 || !(loss <= run.Losses[0]));
 
     /// <summary>
     /// For each run, which of its points (by index, the same in x, y and the loss) lie far outside the
@@ -1722,7 +1733,7 @@ public static class TrajectoryPlots
         {
             var l0 = r.Losses.Count > 0 ? Math.Max(r.Losses[0], 1e-300) : double.NaN;
             bool FarPoint(int k) => k >= 0 && k < r.Trajectory.Count && (r.Trajectory[k].Any(v => !double.IsFinite(v))
-                || (reference[i] > 0 && Extent(r.Trajectory[0], r.Trajectory[k]) > 1e4 * reference[i]));
+                || FarFromStart(r, reference[i], k, r.LossAtPoint(k)));
             bool FarLoss(double l) => !double.IsFinite(l) || l > 1e8 * l0;
             if (losses is null)
                 return Enumerable.Range(0, r.Trajectory.Count).Select(k => FarPoint(k) || FarLoss(r.LossAtPoint(k))).ToArray();
@@ -1780,7 +1791,7 @@ public static class TrajectoryPlots
     /// x ≈ −4.4E+06 is judged by Newton's extent (and x*'s distance), not by its own (the upper median of
     /// two was GD's, so nothing was cut); a diverged run's extent says only how far it flew.
     /// </summary>
-    internal static double[] References(IReadOnlyList<OptimizerRun> runs, double[]? targetX)
+    internal static Reference[] References(IReadOnlyList<OptimizerRun> runs, double[]? targetX)
     {
         var extents = runs.Select(r => r.Trajectory.Count == 0 ? 0 : r.Trajectory.Max(p => Extent(r.Trajectory[0], p))).ToArray();
         var failed = runs.Select(Failed).ToArray();
@@ -1792,9 +1803,12 @@ public static class TrajectoryPlots
             var others = extents.Where((e, k) => k != i && !failed[k]).Order().ToArray();
             var median = others.Length == 0 ? 0 : others[(others.Length - 1) / 2];
             var reference = Math.Max(median, double.IsFinite(toTarget) ? toTarget : 0);
-            return reference > 0 ? reference : magnitude;
+            return reference > 0 ? new Reference(reference, false) : new Reference(magnitude, true);
         }).ToArray();
     }
+
+    /// <summary>A run's reference extent (<see cref="References"/>), and whether it is only the start's own magnitude (no x*, no other run's extent).</summary>
+    internal readonly record struct Reference(double Extent, bool OwnStart);
 
     /// <summary>
     /// The plotted range: the box of the target and of every point of the runs that do not explode
