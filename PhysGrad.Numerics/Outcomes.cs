@@ -752,6 +752,18 @@ public static class LossGrowth
     public static bool Exploded(double start, double final) =>
         !double.IsFinite(final) || (double.IsFinite(start) && final - start > Factor * (start == 0 ? 1 : Math.Abs(start)));
 
+    /// <summary>
+    /// <see cref="Exploded"/> on base-10 logarithms of positive losses (for a loss that overflowed doubles and is
+    /// carried as log₁₀ L, <see cref="Stepper.LossLog10"/>): the final more than log₁₀ <see cref="Factor"/> above the
+    /// start's, or not finite; a start of 0 (log −∞) measured against 1, as there.
+    /// </summary>
+    public static bool ExplodedLog10(double start, double final) =>
+        !double.IsFinite(final) || final - (double.IsNegativeInfinity(start) ? 0 : start) > Math.Log10(Factor);
+
+    /// <summary><see cref="Describe"/> for losses given by their base-10 logarithms.</summary>
+    public static string DescribeLog10(double start, double final, int iterations) =>
+        $"the loss rose from {NumberText.FromLog10(start)} to {NumberText.FromLog10(final)} in {NumberText.Count(iterations, "iteration")}, by more than 10⁶ times the start loss";
+
     /// <summary>Whether the final loss is finite, above the start, and not <see cref="Exploded"/>.</summary>
     public static bool Rose(double start, double final) => double.IsFinite(final) && final > start && !Exploded(start, final);
 
