@@ -424,9 +424,10 @@ public static class TrajectoryPlots
         // drawn on a linear axis (E-notation labels) instead.
         // A loss of +∞ stays in the curve (as +∞), so the run is cut where it overflows and marked there,
         // not ended silently at its last finite loss; 0, a negative loss or NaN end the log curve.
-        (double X, double Y)[][] Curves(Func<double, double> value) => runs.Select((r, i) => shown[i]
-            .Select(e => ((double)r.LossIterationAt(e), value(r.Losses[e]))).TakeWhile(p => !double.IsNaN(p.Item2)).ToArray()).ToArray();
-        var logs = Curves(l => l > 0 && !double.IsNaN(l) ? Math.Log10(l) : double.NaN);
+        // A loss that overflowed doubles with a finite residual is drawn at its carried log₁₀ L (OptimizerRun.LossLog10).
+        (double X, double Y)[][] Curves(Func<OptimizerRun, int, double> value) => runs.Select((r, i) => shown[i]
+            .Select(e => ((double)r.LossIterationAt(e), value(r, e))).TakeWhile(p => !double.IsNaN(p.Item2)).ToArray()).ToArray();
+        var logs = Curves((r, e) => r.Losses[e] is var l && l > 0 && !double.IsNaN(l) ? r.LossLog10(e) : double.NaN);
         var logBox = PlotBox(exploding, logs, null, 0, far);
         var negative = runs.Where((r, i) => !exploding[i]).Any(r => r.Losses.Any(l => l < 0));
         // Without a single positive loss there is nothing for a log axis to show: its range would be the
@@ -438,9 +439,10 @@ public static class TrajectoryPlots
         // the distance the default loss ½‖y − y*‖² measures, against the outputs' magnitude (times √m, the
         // norm of a vector of m such entries).
         var lossScale = LossNoiseScale(runs, exploding);
-        var linear = negative || !positive || lossScale is not null || PowersOfTen(logBox.YMin, logBox.YMax).Length < 2;
+        // Losses beyond doubles exist only as logarithms: always a log axis then.
+        var linear = !runs.Any(r => r.LossOverflowed) && (negative || !positive || lossScale is not null || PowersOfTen(logBox.YMin, logBox.YMax).Length < 2);
         var curves = linear
-            ? Curves(l => l)
+            ? Curves((r, e) => r.Losses[e])
             : logs;
         // A loss of exactly 0 (a method that hits the target) has no logarithm: on a log axis each run's
         // first zero is drawn at the bottom edge, and its legend entry says so.
@@ -526,10 +528,14 @@ public static class TrajectoryPlots
         return IsRoundingOnly(losses.Select(l => Math.Sqrt(2 * l)).ToArray(), problemScale, dataScale) ? 0.5 * problemScale * problemScale : null;
     }
 
-    /// <summary>The iteration of a run's first loss of exactly 0 after positive ones, −1 if none (a non-finite or negative loss first).</summary>
+    /// <summary>
+    /// The iteration of a run's first loss of exactly 0 after positive ones, −1 if none (a NaN or negative loss
+    /// first). +∞ counts as positive: a run stops at a +∞ it cannot carry, so a 0 after one follows losses that
+    /// overflowed doubles with a finite residual (ig at η = 1 from ½(1E+200)² to 0 in one step).
+    /// </summary>
     internal static int ZeroAt(IReadOnlyList<double> losses)
     {
-        var k = losses.TakeWhile(l => l > 0 && double.IsFinite(l)).Count();
+        var k = losses.TakeWhile(l => l > 0).Count();
         return k < losses.Count && losses[k] == 0 ? k : -1;
     }
 
@@ -1699,10 +1705,27 @@ public static class TrajectoryPlots
         var reference = References(runs, targetX);
         return runs.Select((r, i) =>
             Failed(r)
-            || r.Losses.Any(l => !double.IsFinite(l))
-            || (r.Losses.Count > 0 && r.Losses[^1] > 1e8 * Math.Max(r.Losses[0], 1e-300))
+            || LossExplodes(r)
             || (r.Trajectory.Count > 0 && FarFromStart(r, reference[i], r.Trajectory.Count - 1, r.Losses.Count > 0 ? r.Losses[^1] : double.NaN))).ToArray();
     }
+
+    /// <summary>
+    /// Whether the run's loss explodes: a non-finite loss, or a last loss above 10⁸ times the first (at least
+    /// 10⁻³⁰⁰). For a run whose loss overflowed doubles with a finite residual, on the carried logarithms
+    /// (<see cref="OptimizerRun.LossLog10"/>): GN halving a residual of 1E+200 is not exploding because
+    /// ½(1E+200)² is +∞ as a double.
+    /// </summary>
+    private static bool LossExplodes(OptimizerRun r)
+    {
+        if (r.Losses.Count == 0) return false;
+        if (!r.LossOverflowed)
+            return r.Losses.Any(l => !double.IsFinite(l)) || r.Losses[^1] > 1e8 * Math.Max(r.Losses[0], 1e-300);
+        var logs = Enumerable.Range(0, r.Losses.Count).Select(r.LossLog10).ToArray();
+        return logs.Any(FarLog10) || logs[^1] > 8 + Math.Max(logs[0], -300);
+    }
+
+    // A carried log₁₀ L that is no size at all (NaN, +∞: the loss overflowed without a finite residual).
+    private static bool FarLog10(double log10) => double.IsNaN(log10) || double.IsPositiveInfinity(log10);
 
     /// <summary>
     /// Whether the run's point <paramref name="k"/> (loss <paramref name="loss"/>) lies farther from its start
@@ -1732,29 +1755,19 @@ public static class TrajectoryPlots
         return runs.Select((r, i) =>
         {
             var l0 = r.Losses.Count > 0 ? Math.Max(r.Losses[0], 1e-300) : double.NaN;
+            var log0 = r.Losses.Count > 0 ? Math.Max(r.LossLog10(0), -300) : double.NaN;
             bool FarPoint(int k) => k >= 0 && k < r.Trajectory.Count && (r.Trajectory[k].Any(v => !double.IsFinite(v))
                 || FarFromStart(r, reference[i], k, r.LossAtPoint(k)));
-            bool FarLoss(double l) => !double.IsFinite(l) || l > 1e8 * l0;
+            // As LossExplodes: on the carried logarithms where the run's loss overflowed doubles.
+            bool FarLoss(double l, double log10) => r.LossOverflowed ? FarLog10(log10) || log10 > 8 + log0 : !double.IsFinite(l) || l > 1e8 * l0;
             if (losses is null)
-                return Enumerable.Range(0, r.Trajectory.Count).Select(k => FarPoint(k) || FarLoss(r.LossAtPoint(k))).ToArray();
-            return losses[i].Select(e => FarLoss(r.Losses[e]) || FarPoint(PointAt(r, r.LossIterationAt(e)))).ToArray();
+                return Enumerable.Range(0, r.Trajectory.Count).Select(k => FarPoint(k) || FarLoss(r.LossAtPoint(k), r.LossLog10AtPoint(k))).ToArray();
+            return losses[i].Select(e => FarLoss(r.Losses[e], r.LossLog10(e)) || FarPoint(PointAt(r, r.LossIterationAt(e)))).ToArray();
         }).ToArray();
     }
 
     /// <summary>The index of the run's recorded point of iteration <paramref name="iteration"/>, −1 when that point was not kept.</summary>
-    internal static int PointAt(OptimizerRun run, int iteration)
-    {
-        if (run.RecordedIterations is not { } recorded) return iteration < run.Trajectory.Count ? iteration : -1;
-        var (lo, hi) = (0, recorded.Count - 1);
-        while (lo <= hi)
-        {
-            var mid = (lo + hi) / 2;
-            if (recorded[mid] == iteration) return mid;
-            if (recorded[mid] < iteration) lo = mid + 1;
-            else hi = mid - 1;
-        }
-        return -1;
-    }
+    internal static int PointAt(OptimizerRun run, int iteration) => run.PointOf(iteration);
 
     /// <summary>
     /// Whether a run failed by diverging: the optimiser's verdict, or a non-finite point in its trajectory.
