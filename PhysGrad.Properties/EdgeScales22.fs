@@ -7,6 +7,7 @@ open System
 open Xunit
 open PhysGrad
 open PhysGrad.Numerics
+open PhysGrad.Symbolic
 
 [<Theory>]
 [<InlineData("compare", "x0; 2*1e300*1e300*x1", "2E+300 × 1E+300", 6)>]
@@ -51,3 +52,49 @@ let ``a lone run from 1E-160 that moves 10^6 times its start while its loss fall
     let rising = run.Losses |> Seq.mapi (fun k l -> l * float (k + 1)) |> Array.ofSeq
     let risen = OptimizerRun(run.Name, run.Eta, run.Trajectory, run.Outputs, rising, run.Exit, run.Fallbacks, run.WallTime)
     Assert.Equal<bool>([| true |], TrajectoryPlots.Exploding([| risen |], null))
+
+let private problem (simulator: string) (target: float[]) (start: float[]) =
+    let vars = Array.init start.Length (fun i -> $"x{i}")
+    CompiledProblem(Problem.Create(vars, Parse.many simulator, null, target, start, null, true))
+
+[<Fact>]
+let ``a loss that overflows doubles with a finite residual: ig and pg reach 1E+200, gn runs with log10 L carried, gd says why not`` () =
+    // y = x0 from 1 towards 1E+200: L = ½(1E+200 − 1)² ≈ 5E+399 is +∞ as a double, y − y* is not.
+    let c = problem "x0" [| 1e200 |] [| 1.0 |]
+    for m in [ Method.InverseGradient; Method.PhysicalGradient ] do
+        let r = Optimizer.Run(c, m, 1.0, [| 1.0 |], 5)
+        Assert.Equal(StopReason.Converged, r.StopReason)
+        Assert.Equal(1e200, r.Final.[0])
+        Assert.Equal(0.0, r.FinalLoss)
+    // GN at η = 0.3 keeps 0.7 of the residual per step: log₁₀ L = 2·log₁₀(0.7¹⁰·1E+200) − log₁₀ 2 after 10 steps.
+    let gn = Optimizer.Run(c, Method.GaussNewton, 0.3, [| 1.0 |], 10)
+    Assert.Equal(StopReason.IterationLimit, gn.StopReason)
+    Assert.True(Double.IsPositiveInfinity gn.FinalLoss)
+    Assert.Equal(2.0 * (10.0 * log10 0.7 + 200.0) - log10 2.0, gn.FinalLossLog10, 9)
+    Assert.Equal(2.0 * 200.0 - log10 2.0, gn.LossLog10 0, 9)
+    // Falling by 0.49 per step is neither exploding nor far in the plots.
+    Assert.Equal<bool>([| false |], TrajectoryPlots.Exploding([| gn |], [| 1e200 |]))
+    Assert.DoesNotContain(true, (TrajectoryPlots.FarPoints([| gn |], [| 1e200 |])).[0])
+    // GD reads L: it stops at once and says that the rules stepping in y can run.
+    let gd = Optimizer.Run(c, Method.GradientDescent, 0.01, [| 1.0 |], 5)
+    Assert.Equal(StopReason.Diverged, gd.StopReason)
+    Assert.Contains("gd reads L itself", gd.StopDetail)
+    Assert.Contains("ig, pg, gn, hig", gd.StopDetail)
+
+[<Fact>]
+let ``compare's table gives an overflowing final loss by its size, not Infinity`` () =
+    let code, out, err = Cli.run [ "compare"; "--simulator"; "x0"; "--target"; "1e200"; "--start"; "1"; "--methods"; "gn"; "--out"; IO.Path.Combine(IO.Path.GetTempPath(), "edge22-gn") ]
+    Assert.True((code = 0), out + err)
+    let row = out.Split('\n') |> Array.find (fun l -> l.StartsWith "gn")
+    Assert.DoesNotContain("Infinity", row)
+    // ½(0.7¹⁰·1E+200)² ≈ 3.99E+396.
+    Assert.Contains("E+396", row)
+
+[<Fact>]
+let ``a derivative whose constants overflow names what was derived and the simulator, exit 2`` () =
+    // ∂²L/∂x0² of ½(1E+300·x0 − 1)² is 1E+300 × 1E+300: Newton's Hessian cannot be built.
+    let code, out, err = Cli.run [ "compare"; "--simulator"; "1e300*x0"; "--target"; "1"; "--start"; "1"; "--methods"; "newton"; "--out"; IO.Path.GetTempPath() ]
+    Assert.True((code = 2), sprintf "exit %d: %s%s" code out err)
+    Assert.Contains("1E+300 × 1E+300", err)
+    Assert.Contains("y0 = ", err)
+    Assert.Contains("Hessian", err)
