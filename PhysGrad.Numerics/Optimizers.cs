@@ -376,6 +376,9 @@ public sealed class Stepper
     /// <summary>The rule.</summary>
     public IUpdateRule Rule { get; }
 
+    /// <summary>The problem as given (not the limit-settling wrapper the stepper runs it through).</summary>
+    public IDifferentiableProblem GivenProblem => _problem.Inner;
+
     /// <summary>The name the rule reports under.</summary>
     public string Name => Rule.Name;
 
@@ -981,7 +984,7 @@ public static class Optimizer
             }
             if (stepper.NonFinite is { } bad)
                 return Finish(StopReason.Diverged, k - 1,
-                    $"{bad} at x = {NumberText.Vector(stepper.X.ToArray())}: step {k} cannot be taken" + Overflowed(bad) +
+                    $"{bad} at x = {NumberText.Vector(stepper.X.ToArray())}: step {k} cannot be taken" + Overflowed(bad) + ConstantOverflow() +
                     (stepper.Unsettled is { } why ? $" (tried as a limit: {why})" : ""), nonFinite: bad);
             if (NonFiniteValue.Find(Quantity.Point, stepper.X) is { } badX)
                 return Finish(StopReason.Diverged, k, $"x became non-finite at iteration {k} ({badX})", nonFinite: badX);
@@ -1108,6 +1111,18 @@ public static class Optimizer
                 : "";
 
         string Gradient() => NumberText.Vector(stepper.Gradient.ToArray(), v => NumberText.Short(v, 3));
+
+        // A non-finite output whose simulator component holds a constant that overflows doubles (1E+200^2·x0):
+        // no x can help, the input must be rescaled; said with the constant (CompiledProblem.OverflowingConstant).
+        string ConstantOverflow()
+        {
+            if (stepper.GivenProblem is not CompiledProblem compiled) return "";
+            var y = stepper.Y;
+            for (var i = 0; i < y.Length; i++)
+                if (!double.IsFinite(y[i]) && compiled.OverflowingConstant(i) is { } why)
+                    return $" ({why})";
+            return "";
+        }
 
         // "the step, 1E-17, is below the rounding of x = 3 at iteration 4": the rule's Δx, which x + Δx rounds away.
         string BelowRounding(int k)

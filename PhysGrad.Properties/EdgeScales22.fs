@@ -98,3 +98,17 @@ let ``a derivative whose constants overflow names what was derived and the simul
     Assert.Contains("1E+300 × 1E+300", err)
     Assert.Contains("y0 = ", err)
     Assert.Contains("Hessian", err)
+
+[<Theory>]
+[<InlineData("1e200^2*x0", "1E+200^2")>]
+[<InlineData("x0*exp(1000)", "exp(1000)")>]
+let ``a simulator constant that overflows doubles is named in the stop of every rule`` (simulator: string, constant: string) =
+    // The symbolic core keeps 1E+200^2 and exp(1000) unevaluated (their doubles are ∞), so y0 is ∞ at every x.
+    let c = problem simulator [| 1.0 |] [| 1.0 |]
+    for m in [ Method.GradientDescent; Method.InverseGradient ] do
+        let r = Optimizer.Run(c, m, 0.3, [| 1.0 |], 3)
+        Assert.Equal(StopReason.Diverged, r.StopReason)
+        Assert.Contains(sprintf "holds the constant %s" constant, r.StopDetail)
+        Assert.Contains("rescale", r.StopDetail)
+    // A component whose constants are finite names none.
+    Assert.Null((problem "2*x0" [| 1.0 |] [| 1.0 |]).OverflowingConstant 0)
