@@ -439,8 +439,13 @@ public static class TrajectoryPlots
         // the distance the default loss ½‖y − y*‖² measures, against the outputs' magnitude (times √m, the
         // norm of a vector of m such entries).
         var lossScale = LossNoiseScale(runs, exploding);
-        // Losses beyond doubles exist only as logarithms: always a log axis then.
-        var linear = !runs.Any(r => r.LossOverflowed) && (negative || !positive || lossScale is not null || PowersOfTen(logBox.YMin, logBox.YMax).Length < 2);
+        // Losses beyond doubles exist only as logarithms: a log axis whenever one of them is in the plotted
+        // range. One that lies off the plot (gd:100 on x0; x1² overflowing at iteration 4, long after leaving
+        // the range of its start's L = 5) is drawn as the +∞ of its double, cut on the range's edge as any
+        // loss that leaps far, and leaves the axis to the losses the range holds.
+        var overflowInRange = InRange(exploding, logs, far).Any(ik => runs[ik.Run] is var r && r.LossOverflowed
+            && double.IsPositiveInfinity(r.Losses[shown[ik.Run][ik.Point]]));
+        var linear = !overflowInRange && (negative || !positive || lossScale is not null || PowersOfTen(logBox.YMin, logBox.YMax).Length < 2);
         var curves = linear
             ? Curves((r, e) => r.Losses[e])
             : logs;
@@ -1832,19 +1837,30 @@ public static class TrajectoryPlots
     /// </summary>
     internal static Box PlotBox(bool[] exploding, (double X, double Y)[][] curves, (double X, double Y)? target, double scale, bool[][]? far = null, double? scaleX = null)
     {
-        var core = new List<(double X, double Y)>();
-        var allExplode = Enumerable.Range(0, curves.Length).Where(i => curves[i].Length > 0).All(i => exploding[i]);
-        for (var i = 0; i < curves.Length; i++)
-        {
-            if (curves[i].Length == 0) continue;
-            if (exploding[i] && !allExplode) core.Add(curves[i][0]);
-            else core.AddRange(curves[i].Where((p, k) => double.IsFinite(p.X) && double.IsFinite(p.Y)
-                && !(far is not null && k < far[i].Length && far[i][k])));
-        }
+        var core = InRange(exploding, curves, far).Select(ik => curves[ik.Run][ik.Point]).ToList();
         // A target far beyond the runs (x* = −690.8 for runs within 0 … −3.6) would squash them into one
         // flat band at the axis's end: it is left out of the range and marked on its edge (TargetOff).
         if (target is { } t && !FarTarget(Box.Of(core), t)) core.Add(t);
         return Box.Of(core).Padded(0.06, scale, scaleX);
+    }
+
+    /// <summary>
+    /// The points (run, index into its curve) that set <see cref="PlotBox"/>'s range: the start of each run that
+    /// explodes (each point up to where it goes far when every run explodes) and the finite points, not far,
+    /// of every other run.
+    /// </summary>
+    internal static IEnumerable<(int Run, int Point)> InRange(bool[] exploding, (double X, double Y)[][] curves, bool[][]? far = null)
+    {
+        var allExplode = Enumerable.Range(0, curves.Length).Where(i => curves[i].Length > 0).All(i => exploding[i]);
+        for (var i = 0; i < curves.Length; i++)
+        {
+            if (curves[i].Length == 0) continue;
+            if (exploding[i] && !allExplode) yield return (i, 0);
+            else
+                for (var k = 0; k < curves[i].Length; k++)
+                    if (double.IsFinite(curves[i][k].X) && double.IsFinite(curves[i][k].Y) && !(far is not null && k < far[i].Length && far[i][k]))
+                        yield return (i, k);
+        }
     }
 
     /// <summary>How many times the runs' own extent the target may lie beyond it along an axis and still be
