@@ -82,6 +82,33 @@ let ``a loss that overflows doubles with a finite residual: ig and pg reach 1E+2
     Assert.Contains("ig, pg, gn, hig", gd.StopDetail)
 
 [<Fact>]
+let ``the loss plot draws an overflowed loss at its carried log10 L only where it lies in the range`` () =
+    let lossPlot (problem: PhysicsProblem) m eta =
+        let runs = problem.Compare([| struct (m, eta) |], 10) |> Seq.map (fun r -> r.Run) |> Array.ofSeq
+        let figure = TrajectoryPlots.Figures(runs, problem.Compiled, problem.Definition) |> Seq.find (fun f -> f.Name = "loss")
+        runs.[0], figure.Panels.[0]
+    // GN from x0 = 1 towards 1E+200: every loss overflows and is in the range, so the axis is log₁₀ L and
+    // the start is drawn at log₁₀ ½(1E+200 − 1)² = 400 − log₁₀ 2, not cut as +∞.
+    let gn, plot = lossPlot (PhysicsProblem.FromText("x0", [| 1e200 |], [| 1.0 |])) Method.GaussNewton 0.3
+    Assert.True(gn.LossOverflowed)
+    Assert.Equal("L (log scale)", plot.Axes.Left.Label.Text)
+    let color = TrajectoryPlots.ColorOf Method.GaussNewton
+    let curve =
+        plot.GetPlottables()
+        |> Seq.pick (function
+            | :? ScottPlot.Plottables.Scatter as s when s.Color = color && s.Data.GetScatterPoints().Count > 1 -> Some(List.ofSeq (s.Data.GetScatterPoints()))
+            | _ -> None)
+    Assert.Equal(400.0 - log10 2.0, curve.Head.Y, 9)
+    // Falling by 0.49 per step: the last drawn point is 10 steps down, 10·log₁₀ 0.49 below the start.
+    Assert.Equal(400.0 - log10 2.0 + 10.0 * log10 0.49, (List.last curve).Y, 9)
+    // GD at η = 100 on (x0, x1²) leaves the range of L₀ = 5 at iteration 1 and overflows only at iteration 4
+    // (y1 ≈ 1E+226): the overflowed loss is off the plot, and the axis stays the linear one of the start.
+    let gd, plot = lossPlot (PhysicsProblem.FromText("x0; x1^2", [| 1.0; 1.0 |], [| 2.0; 2.0 |])) Method.GradientDescent 100.0
+    Assert.True(gd.LossOverflowed)
+    Assert.True(Double.IsPositiveInfinity gd.Losses.[gd.Losses.Count - 1])
+    Assert.Equal("L", plot.Axes.Left.Label.Text)
+
+[<Fact>]
 let ``compare's table gives an overflowing final loss by its size, not Infinity`` () =
     let code, out, err = Cli.run [ "compare"; "--simulator"; "x0"; "--target"; "1e200"; "--start"; "1"; "--methods"; "gn"; "--out"; IO.Path.Combine(IO.Path.GetTempPath(), "edge22-gn") ]
     Assert.True((code = 0), out + err)
