@@ -1352,7 +1352,10 @@ public static class TrajectoryPlots
         // on the box's edge, which must then stay the axis' range).
         var values = curves.SelectMany(c => c).Where(p => double.IsFinite(p.X) && double.IsFinite(p.Y))
             .Concat(target is { } tt ? [tt] : []).ToArray();
-        if (values.All(p => !double.IsFinite(p.Y) || (p.Y >= box.YMin && p.Y <= box.YMax)) && FlatAxis(values.Select(p => p.Y), scale) is { } flatY)
+        // A loss of +∞ is cut on the top edge too (gd:1E+300's first step): the one finite start beside it got
+        // round ticks 4.5 … 5.5 whose top was the box's edge, and the cross sat half-clipped on the frame.
+        var cutAtInfinity = curves.SelectMany(c => c).Any(p => double.IsInfinity(p.Y));
+        if (!cutAtInfinity && values.All(p => p.Y >= box.YMin && p.Y <= box.YMax) && FlatAxis(values.Select(p => p.Y), scale) is { } flatY)
         {
             plot.Axes.SetLimitsY(flatY.Min, flatY.Max);
             plot.Axes.Left.TickGenerator = flatY.Ticks;

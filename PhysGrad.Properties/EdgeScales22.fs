@@ -107,6 +107,12 @@ let ``the loss plot draws an overflowed loss at its carried log10 L only where i
     Assert.True(gd.LossOverflowed)
     Assert.True(Double.IsPositiveInfinity gd.Losses.[gd.Losses.Count - 1])
     Assert.Equal("L", plot.Axes.Left.Label.Text)
+    // gd:1E+300 reaches L = +∞ at iteration 1: its cross on the range's top edge lies inside the axis, with
+    // the shaded margin above it (round ticks 4.5 … 5.5 around the lone finite start put it on the frame).
+    let _, plot = lossPlot (PhysicsProblem.FromText("x0; x1^2", [| 1.0; 1.0 |], [| 2.0; 2.0 |])) Method.GradientDescent 1e300
+    match TestHelpers.markers plot ScottPlot.MarkerShape.Eks (TrajectoryPlots.ColorOf Method.GradientDescent) with
+    | [ c ] -> Assert.True(plot.Axes.GetLimits().Top > c.Y, sprintf "cross at %g, axis top %g" c.Y (plot.Axes.GetLimits().Top))
+    | cs -> failwithf "%d crosses" cs.Length
 
 [<Fact>]
 let ``compare's table gives an overflowing final loss by its size, not Infinity`` () =
