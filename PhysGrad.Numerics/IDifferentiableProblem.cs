@@ -73,6 +73,13 @@ public interface IDifferentiableProblem
     bool LossIsNonNegative => false;
 
     /// <summary>
+    /// Whether L is the default ½‖y − y*‖², so that ∂L/∂y = y − y* and L = ½‖∂L/∂y‖²: where L overflows doubles
+    /// with a finite residual, a run carries log₁₀ L from the residual (<see cref="Stepper.LossLog10"/>) and
+    /// the rules that step in y go on. False unless the problem says so.
+    /// </summary>
+    bool LossIsHalfSquaredResidual => false;
+
+    /// <summary>
     /// Why <paramref name="x"/> (n values) lies outside the domain of the simulator or the loss, or null
     /// when it does not or the problem cannot tell: the first failing domain condition with the values it
     /// is on, e.g. <c>x0 ≥ 0 for sqrt(x0) fails (x0 = -3)</c> (<see cref="DomainCheck"/>). A run asks only

@@ -107,6 +107,9 @@ public sealed class LimitSettledProblem : IDifferentiableProblem
     public bool LossIsNonNegative => _inner.LossIsNonNegative;
 
     /// <inheritdoc/>
+    public bool LossIsHalfSquaredResidual => _inner.LossIsHalfSquaredResidual;
+
+    /// <inheritdoc/>
     public string? OutsideDomainAt(double[] x) => _inner.OutsideDomainAt(x);
 
     /// <inheritdoc/>

@@ -148,9 +148,23 @@ module Expr =
         | Q q -> q.ToDouble()
         | F f -> f
 
-    let private checkFinite (what: string) (x: float) =
+    // Two floating constants whose sum or product leaves doubles (1e300*1e300): said with the factors and
+    // what to do, since the expression cannot be built (a constant must be finite, `real`). The parser
+    // adds where in the text the sum or product is.
+    let private checkFinite (what: string) (op: string) (a: float) (b: float) (x: float) =
         if Double.IsNaN x || Double.IsInfinity x then
-            Fail.raiseWith ErrorKind.NonFinite (sprintf "Folding the constants of a %s gave %g." what x)
+            let g (v: float) = v.ToString("G6", Globalization.CultureInfo.InvariantCulture)
+
+            Fail.raiseWith
+                ErrorKind.NonFinite
+                (sprintf
+                    "The constants of a %s, %s %s %s, give %s in doubles (beyond ±1.8E+308); rescale the variables or their units so that the constants stay within doubles (e.g. measure the variable the constant multiplies in units %s times larger, so that the constant becomes 1), or give a large constant as a --param name with a value nearer 1 in the new units"
+                    what
+                    (g a)
+                    op
+                    (g b)
+                    (g x)
+                    (g (max (abs a) (abs b))))
 
         x
 
@@ -170,12 +184,12 @@ module Expr =
     let private addNum a b =
         match a, b with
         | Q p, Q q -> Q(p + q)
-        | _ -> F(checkFinite "sum" (FloatingFold.add (exactPart a) (toFloat a) (exactPart b) (toFloat b)))
+        | _ -> F(checkFinite "sum" "+" (toFloat a) (toFloat b) (FloatingFold.add (exactPart a) (toFloat a) (exactPart b) (toFloat b)))
 
     let private mulNum a b =
         match a, b with
         | Q p, Q q -> Q(p * q)
-        | _ -> F(checkFinite "product" (FloatingFold.mul (exactPart a) (toFloat a) (exactPart b) (toFloat b)))
+        | _ -> F(checkFinite "product" "×" (toFloat a) (toFloat b) (FloatingFold.mul (exactPart a) (toFloat a) (exactPart b) (toFloat b)))
 
     let private ofNum n =
         match n with

@@ -84,12 +84,26 @@ public abstract class JacobianState : RuleState
             ? why + Rounding.EachComponent
             : null;
 
+    /// <summary>
+    /// Whether the rule's step reads the value of L (Levenberg–Marquardt's gain ratio), not only y, J and
+    /// L's derivatives in y. A rule that does not goes on where L overflows doubles (+∞) while y and ∂L/∂y
+    /// are finite (½(1E+200)²: Δy = y* − y is finite); the run carries L as its logarithm (<see cref="Stepper.LossLog10"/>).
+    /// </summary>
+    protected virtual bool ReadsLoss => false;
+
+    /// <summary>
+    /// The loss as a refused input: NaN or −∞ always; +∞ when <paramref name="readsLoss"/> (else it is the
+    /// overflow of L's value, and y and ∂L/∂y, checked next, decide). Null when the loss may be used.
+    /// </summary>
+    internal static NonFiniteValue? LossRefused(double loss, bool readsLoss) =>
+        double.IsFinite(loss) || (double.IsPositiveInfinity(loss) && !readsLoss) ? null : new NonFiniteValue(Quantity.Loss, 0, loss);
+
     /// <inheritdoc/>
     public override NonFiniteValue? CheckInputs(double loss, double[] gradient)
     {
         // The quantities these rules read, checked before a step: a NaN in any of them would otherwise
         // travel into the step (or crash an SVD) instead of stopping the run with a reason.
-        if (!double.IsFinite(loss)) return new NonFiniteValue(Quantity.Loss, 0, loss);
+        if (LossRefused(loss, ReadsLoss) is { } bad) return bad;
         if (NonFiniteValue.Find(Quantity.Outputs, Y) is { } y) return y;
         if (NonFiniteValue.Find(Quantity.Jacobian, J, N) is { } j) return j;
         if (_lossHessian) Problem.LossInY(Y, LossGradientY, LossHessianY);
@@ -467,6 +481,9 @@ internal abstract class ProductState : RuleState
     private readonly double[] _yScratch, _yPlus, _gPlus, _gMinus;
     private double[] _at;
 
+    /// <summary>As <see cref="JacobianState"/>'s: whether the step reads L's value (Levenberg–Marquardt).</summary>
+    protected virtual bool ReadsLoss => false;
+
     protected ProductState(IDifferentiableProblem problem) : base(problem)
     {
         Y = new double[M];
@@ -599,7 +616,7 @@ internal abstract class ProductState : RuleState
 
     public override NonFiniteValue? CheckInputs(double loss, double[] gradient)
     {
-        if (!double.IsFinite(loss)) return new NonFiniteValue(Quantity.Loss, 0, loss);
+        if (JacobianState.LossRefused(loss, ReadsLoss) is { } bad) return bad;
         if (NonFiniteValue.Find(Quantity.Outputs, Y) is { } y) return y;
         Problem.LossInY(Y, LossGradientY);
         return NonFiniteValue.Find(Quantity.LossGradientInY, LossGradientY);
