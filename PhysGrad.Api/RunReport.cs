@@ -239,6 +239,10 @@ public static class RunReport
             ? NumberText.FromLog10(run.FinalLossLog10, 6)
             : FormatNumber(run.FinalLoss);
 
+    /// <summary>A method result's final loss for a table (<see cref="FormatLoss(OptimizerRun)"/>), for callers
+    /// that hold the façade's result only (the CLI).</summary>
+    public static string FormatLoss(MethodResult result) => FormatLoss(result.Run);
+
     /// <summary>
     /// A vector for a table: <c>[0.100000, 0.200000]</c> in full up to <paramref name="shown"/> values,
     /// else the first two, an ellipsis and the last with the count: <c>[0.1, 0.2, …, 0.9] (100 values)</c>.
