@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using PhysGrad.Symbolic;
 using PhysGrad.Numerics;
 
 namespace PhysGrad;
@@ -113,7 +114,7 @@ public static class RunReport
                 iterations = r.Run.Iterations,
                 final = r.Run.Final.Select(Finite),
                 finalLoss = Finite(r.Run.FinalLoss),
-                // log₁₀ of the final loss, finite also where L overflowed doubles with a finite residual (OptimizerRun.PointLossLog10).
+                // log₁₀ of the final loss, finite also where L overflowed doubles with a finite residual (OptimizerRun.FinalLossWide).
                 finalLossLog10 = Finite(r.Run.FinalLossLog10),
                 distance = Finite(r.DistanceToTarget),
                 distanceSpace = r.DistanceSpace,
@@ -231,12 +232,12 @@ public static class RunReport
 
     /// <summary>
     /// A run's final loss for a table: <see cref="FormatNumber"/>, or, where L overflowed doubles with a finite
-    /// residual (<see cref="OptimizerRun.LossOverflowed"/>), its carried size from log₁₀ L, e.g. <c>2.45E+399</c>,
-    /// never "Infinity" for a loss that is only too large for a double.
+    /// residual (<see cref="OptimizerRun.LossOverflowed"/>), its carried value (<see cref="OptimizerRun.FinalLossWide"/>)
+    /// to 6 digits, e.g. <c>2.45E+399</c>, never "Infinity" for a loss that is only too large for a double.
     /// </summary>
     public static string FormatLoss(OptimizerRun run) =>
-        double.IsPositiveInfinity(run.FinalLoss) && double.IsFinite(run.FinalLossLog10)
-            ? NumberText.FromLog10(run.FinalLossLog10, 6)
+        double.IsPositiveInfinity(run.FinalLoss) && run.FinalLossWide is { IsFinite: true } carried
+            ? carried.Scientific(6)
             : FormatNumber(run.FinalLoss);
 
     /// <summary>A method result's final loss for a table (<see cref="FormatLoss(OptimizerRun)"/>), for callers

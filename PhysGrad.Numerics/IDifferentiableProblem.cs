@@ -74,7 +74,7 @@ public interface IDifferentiableProblem
 
     /// <summary>
     /// Whether L is the default ½‖y − y*‖², so that ∂L/∂y = y − y* and L = ½‖∂L/∂y‖²: where L overflows doubles
-    /// with a finite residual, a run carries log₁₀ L from the residual (<see cref="Stepper.LossLog10"/>) and
+    /// with a finite residual, a run carries L from the residual with a wide exponent (<see cref="Stepper.CarriedLoss"/>) and
     /// the rules that step in y go on. False unless the problem says so.
     /// </summary>
     bool LossIsHalfSquaredResidual => false;

@@ -124,30 +124,42 @@ public sealed record OptimizerRun(
         PointLosses is { } kept ? kept[k] : Losses[RecordedIterations is { } its ? its[k] : k];
 
     /// <summary>
-    /// log₁₀ L at each point of <see cref="Trajectory"/>, set only for a run some of whose losses overflowed
-    /// doubles while y and y − y* stayed finite (the default loss ½‖y − y*‖²: log₁₀ L = 2·log₁₀‖y − y*‖ − log₁₀ 2,
-    /// the norm scaled so that it does not overflow, <see cref="Stepper.LossLog10"/>); null otherwise. Such a
-    /// loss is +∞ in <see cref="Losses"/> and <see cref="PointLosses"/>, and its size is read here.
+    /// L at each point of <see cref="Trajectory"/> with an exponent range beyond doubles (<see cref="Wide"/>), set only
+    /// for a run some of whose losses overflowed doubles while y and y − y* stayed finite (the default loss
+    /// ½‖y − y*‖², formed from the norm scaled so that it does not overflow, <see cref="Stepper.CarriedLoss"/>);
+    /// null otherwise. Such a loss is +∞ in <see cref="Losses"/> and <see cref="PointLosses"/>, and its size is read here.
     /// </summary>
-    public IReadOnlyList<double>? PointLossLog10 { get; init; }
+    public IReadOnlyList<Wide>? PointLossWide { get; init; }
 
     /// <summary>
-    /// log₁₀ of <see cref="Losses"/>[<paramref name="index"/>]: the carried logarithm (<see cref="PointLossLog10"/>)
-    /// for a loss of +∞ whose point was kept, else log₁₀ of the double (+∞ for +∞, NaN for a negative loss).
+    /// <see cref="Losses"/>[<paramref name="index"/>] with its size where it overflowed: the carried value
+    /// (<see cref="PointLossWide"/>) for a loss of +∞ whose point was kept, else the double itself.
     /// </summary>
-    public double LossLog10(int index)
+    public Wide LossWide(int index)
     {
         var loss = Losses[index];
-        if (double.IsPositiveInfinity(loss) && PointLossLog10 is { } logs && PointOf(LossIterationAt(index)) is var k and >= 0)
-            return logs[k];
-        return Math.Log10(loss);
+        if (double.IsPositiveInfinity(loss) && PointLossWide is { } carried && PointOf(LossIterationAt(index)) is var k and >= 0)
+            return carried[k];
+        return Wide.Of(loss);
     }
 
-    /// <summary>log₁₀ of the loss at <see cref="Trajectory"/>[<paramref name="k"/>], the carried one where it overflowed (<see cref="PointLossLog10"/>).</summary>
-    public double LossLog10AtPoint(int k) => PointLossLog10 is { } logs ? logs[k] : Math.Log10(LossAtPoint(k));
+    /// <summary>
+    /// log₁₀ of <see cref="Losses"/>[<paramref name="index"/>]: of the carried value (<see cref="LossWide"/>) for a
+    /// loss of +∞ whose point was kept, else of the double (+∞ for +∞, NaN for a negative loss).
+    /// </summary>
+    public double LossLog10(int index) => Log10(Losses[index], LossWide(index));
 
-    /// <summary>Whether some loss of the run overflowed doubles with its size carried as a logarithm (<see cref="PointLossLog10"/>).</summary>
-    public bool LossOverflowed => PointLossLog10 is not null;
+    /// <summary>log₁₀ of the loss at <see cref="Trajectory"/>[<paramref name="k"/>], the carried one where it overflowed (<see cref="PointLossWide"/>).</summary>
+    public double LossLog10AtPoint(int k) => Log10(LossAtPoint(k), PointLossWide is { } carried ? carried[k] : Wide.Of(LossAtPoint(k)));
+
+    // log₁₀ of a loss: of its carried value where the double overflowed, else of the double (NaN below 0, as Math.Log10).
+    private static double Log10(double loss, Wide carried) => double.IsPositiveInfinity(loss) && carried.IsFinite ? carried.Log10 : Math.Log10(loss);
+
+    /// <summary>Whether some loss of the run overflowed doubles with its size carried (<see cref="PointLossWide"/>).</summary>
+    public bool LossOverflowed => PointLossWide is not null;
+
+    /// <summary>The last loss with its size where it overflowed (<see cref="LossWide"/>).</summary>
+    public Wide FinalLossWide => LossWide(Losses.Count - 1);
 
     /// <summary>log₁₀ of the last loss (<see cref="LossLog10"/>).</summary>
     public double FinalLossLog10 => LossLog10(Losses.Count - 1);
@@ -270,7 +282,7 @@ public readonly record struct RoundingExcess(int Index, int Count, double Gradie
         var moving = $"moving x by its rounding, {u} (4ε·max(‖x‖, ‖x₀‖)),";
         if (RowSum == 0)
             return $"{name} = {g} is more than x's rounding explains: {curvature} is 0 here, so {moving} does not change {name} to first order, and any gradient that is not 0 is a slope";
-        var product = Bound > 0 ? $"= {NumberText.Short(Bound, 3)}" : $"≈ {NumberText.FromLog10(Math.Log10(Rounding) + Math.Log10(RowSum), 2)}, below the smallest double";
+        var product = Bound > 0 ? $"= {NumberText.Short(Bound, 3)}" : $"≈ {(Wide.Of(Rounding) * Wide.Of(RowSum)).Scientific(2)}, below the smallest double";
         return $"{name} = {g} is more than x's rounding explains: {moving} changes it by at most {u} × {curvature} ({NumberText.Short(RowSum, 3)}) {product}";
     }
 }
@@ -416,28 +428,31 @@ public sealed class Stepper
     public double Loss { get; private set; }
 
     /// <summary>
-    /// log₁₀ L at the current point: log₁₀ of <see cref="Loss"/>, except where L overflows doubles (+∞) while
-    /// y and ∂L/∂y = y − y* are finite and the loss is ½‖y − y*‖² (<see cref="IDifferentiableProblem.LossIsHalfSquaredResidual"/>):
-    /// then 2·log₁₀‖y − y*‖ − log₁₀ 2 with the norm scaled by its largest entry (<see cref="CompiledProblem.Norm"/>),
-    /// finite for any finite residual (½(1E+200)² is 10^399.7). +∞ where the loss overflowed otherwise.
+    /// L at the current point with an exponent range beyond doubles (<see cref="Wide"/>): <see cref="Loss"/> itself,
+    /// except where L overflows doubles (+∞) while y and ∂L/∂y = y − y* are finite and the loss is ½‖y − y*‖²
+    /// (<see cref="IDifferentiableProblem.LossIsHalfSquaredResidual"/>): then ½‖y − y*‖² formed in Wide arithmetic from
+    /// the norm scaled by its largest entry (<see cref="CompiledProblem.Norm"/>), finite for any finite residual
+    /// (½(1E+200)² is 5E+399). +∞ where the loss overflowed otherwise.
     /// </summary>
-    public double LossLog10 { get; private set; }
+    public Wide CarriedLoss { get; private set; }
 
-    /// <summary>Whether <see cref="Loss"/> is +∞ only as a double, its size carried by <see cref="LossLog10"/>.</summary>
-    public bool LossOverflowed => double.IsPositiveInfinity(Loss) && double.IsFinite(LossLog10);
+    /// <summary>Whether <see cref="Loss"/> is +∞ only as a double, its size carried by <see cref="CarriedLoss"/>.</summary>
+    public bool LossOverflowed => double.IsPositiveInfinity(Loss) && CarriedLoss.IsFinite;
 
-    private double CarriedLog10()
+    private Wide Carried()
     {
-        if (!double.IsPositiveInfinity(Loss)) return Math.Log10(Loss);
+        if (!double.IsPositiveInfinity(Loss)) return Wide.Of(Loss);
         var supported = _problem.Supported;
         if (!_problem.LossIsHalfSquaredResidual || !supported.HasFlag(Capabilities.Outputs) || !supported.HasFlag(Capabilities.LossGradientInY))
-            return double.PositiveInfinity;
+            return Wide.Of(double.PositiveInfinity);
         var y = Y.ToArray();
-        if (!LinearAlgebra.AllFinite(y)) return double.PositiveInfinity;
+        if (!LinearAlgebra.AllFinite(y)) return Wide.Of(double.PositiveInfinity);
         var residual = new double[_m];
         _problem.LossInY(y, residual);
         var norm = CompiledProblem.Norm(residual, _m);
-        return double.IsFinite(norm) && norm > 0 ? 2 * Math.Log10(norm) - Math.Log10(2) : double.PositiveInfinity;
+        if (!double.IsFinite(norm) || norm == 0) return Wide.Of(double.PositiveInfinity);
+        var wide = Wide.Of(norm);
+        return wide * wide / Wide.Of(2);
     }
 
     /// <summary>Why the current x is outside the problem's domain, or null (<see cref="IDifferentiableProblem.OutsideDomainAt"/>).</summary>
@@ -468,7 +483,7 @@ public sealed class Stepper
         _problem.ClearRefusal();
         Loss = _state.Evaluate(_x, _gx);
         _yCurrent = false;
-        LossLog10 = CarriedLog10();
+        CarriedLoss = Carried();
     }
 
     /// <summary>
@@ -997,10 +1012,10 @@ public static class Optimizer
         var losses = new LossRecord(recording.MaxLosses);
         losses.Add(0, stepper.Loss);
         var pointLosses = new List<double> { stepper.Loss };
-        // log₁₀ L beside each point loss, attached to the run only when some loss overflowed (PointLossLog10).
-        var pointLogs = new List<double> { stepper.LossLog10 };
+        // L with a wide exponent beside each point loss, attached to the run only when some loss overflowed (PointLossWide).
+        var pointWide = new List<Wide> { stepper.CarriedLoss };
         var overflowed = stepper.LossOverflowed;
-        var latestLog = double.NaN;
+        var latestWide = Wide.Of(double.NaN);
         var fallbacks = new List<Fallback>();
         var solves = new List<InnerSolve>();
         var recorded = new List<int> { 0 };
@@ -1047,7 +1062,7 @@ public static class Optimizer
                 trajectory.Add(stepper.X.ToArray());
                 outputs.Add(stepper.Y.ToArray());
                 pointLosses.Add(stepper.Loss);
-                pointLogs.Add(stepper.LossLog10);
+                pointWide.Add(stepper.CarriedLoss);
                 recorded.Add(k);
                 latest = -1;
                 // One place is kept for the last point, which Finish adds when it was not kept in turn.
@@ -1088,9 +1103,9 @@ public static class Optimizer
         // A run that ends far above where it started has blown up, whether or not a value overflowed yet
         // (Rosenbrock's GN from 7.6E+03 to 2.9E+32 in ten steps): the same failure as a non-finite loss.
         // Compared as logarithms where a loss overflowed (∞ against ∞ says nothing).
-        if (overflowed ? LossGrowth.ExplodedLog10(pointLogs[0], stepper.LossLog10) : LossGrowth.Exploded(pointLosses[0], stepper.Loss))
+        if (overflowed ? LossGrowth.ExplodedWide(pointWide[0], stepper.CarriedLoss) : LossGrowth.Exploded(pointLosses[0], stepper.Loss))
             return Finish(StopReason.Diverged, iterations, overflowed
-                ? LossGrowth.DescribeLog10(pointLogs[0], stepper.LossLog10, iterations)
+                ? LossGrowth.DescribeWide(pointWide[0], stepper.CarriedLoss, iterations)
                 : LossGrowth.Describe(pointLosses[0], stepper.Loss, iterations));
         return Finish(StopReason.IterationLimit, iterations, NumberText.Count(iterations, "iteration"));
 
@@ -1156,7 +1171,7 @@ public static class Optimizer
             bad.Quantity == Quantity.Loss && double.IsPositiveInfinity(bad.Value) && stepper.X.ToArray().All(double.IsFinite)
             && stepper.Gradient.ToArray().All(double.IsFinite)
                 ? $" (the loss's value overflows doubles there, although x and ∂L/∂x = {Gradient()} are finite: the run did not blow up, but {stepper.Name} reads L itself, which doubles cannot hold here" +
-                  (stepper.LossOverflowed ? $" (L ≈ {NumberText.FromLog10(stepper.LossLog10)}); the rules that step in y (ig, pg, gn, hig) need only y − y*, which is finite, and run on it;" : ";") +
+                  (stepper.LossOverflowed ? $" (L ≈ {stepper.CarriedLoss.Scientific(3)}); the rules that step in y (ig, pg, gn, hig) need only y − y*, which is finite, and run on it;" : ";") +
                   " or rescale the outputs or the target, e.g. with units, so that L stays below 1E+308)"
                 : "";
 
@@ -1191,7 +1206,7 @@ public static class Optimizer
             stepper.X.CopyTo(latestX);
             stepper.Y.CopyTo(latestY);
             latestLoss = stepper.Loss;
-            latestLog = stepper.LossLog10;
+            latestWide = stepper.CarriedLoss;
         }
 
         // Doubles the interval of a bounded recording (1 → 4 → 8 …: pairs of an interval of 2 would be every
@@ -1207,13 +1222,13 @@ public static class Optimizer
             for (var i = 0; i < recorded.Count; i++)
             {
                 if (recorded[i] % every > 1) continue;
-                (trajectory[kept], outputs[kept], pointLosses[kept], pointLogs[kept], recorded[kept]) = (trajectory[i], outputs[i], pointLosses[i], pointLogs[i], recorded[i]);
+                (trajectory[kept], outputs[kept], pointLosses[kept], pointWide[kept], recorded[kept]) = (trajectory[i], outputs[i], pointLosses[i], pointWide[i], recorded[i]);
                 kept++;
             }
             trajectory.RemoveRange(kept, trajectory.Count - kept);
             outputs.RemoveRange(kept, outputs.Count - kept);
             pointLosses.RemoveRange(kept, pointLosses.Count - kept);
-            pointLogs.RemoveRange(kept, pointLogs.Count - kept);
+            pointWide.RemoveRange(kept, pointWide.Count - kept);
             recorded.RemoveRange(kept, recorded.Count - kept);
             if (recorded[^1] != k) KeepLatest(k);
         }
@@ -1227,7 +1242,7 @@ public static class Optimizer
                 trajectory.Add(latestX!);
                 outputs.Add(latestY!);
                 pointLosses.Add(latestLoss);
-                pointLogs.Add(latestLog);
+                pointWide.Add(latestWide);
                 recorded.Add(latest);
             }
             var (kept, keptAt) = losses.Complete();
@@ -1235,7 +1250,7 @@ public static class Optimizer
                 fallbacks, clock.Elapsed)
             {
                 RecordedIterations = recorded, LossIterations = keptAt, PointLosses = pointLosses, Iterations = losses.Last,
-                InnerSolves = solves, FirstStep = firstStep, PointLossLog10 = overflowed ? pointLogs : null,
+                InnerSolves = solves, FirstStep = firstStep, PointLossWide = overflowed ? pointWide : null,
             };
         }
     }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using MathNet.Numerics.LinearAlgebra.Double;
+using PhysGrad.Symbolic;
 
 namespace PhysGrad.Numerics;
 
@@ -753,16 +754,17 @@ public static class LossGrowth
         !double.IsFinite(final) || (double.IsFinite(start) && final - start > Factor * (start == 0 ? 1 : Math.Abs(start)));
 
     /// <summary>
-    /// <see cref="Exploded"/> on base-10 logarithms of positive losses (for a loss that overflowed doubles and is
-    /// carried as log₁₀ L, <see cref="Stepper.LossLog10"/>): the final more than log₁₀ <see cref="Factor"/> above the
-    /// start's, or not finite; a start of 0 (log −∞) measured against 1, as there.
+    /// <see cref="Exploded"/> on losses with an exponent range beyond doubles (for a loss that overflowed doubles and
+    /// is carried, <see cref="Stepper.CarriedLoss"/>): compared by their base-10 logarithms, the final more than
+    /// log₁₀ <see cref="Factor"/> above the start's, or not finite; a start of 0 (log −∞) measured against 1, as there.
     /// </summary>
-    public static bool ExplodedLog10(double start, double final) =>
-        !double.IsFinite(final) || final - (double.IsNegativeInfinity(start) ? 0 : start) > Math.Log10(Factor);
+    public static bool ExplodedWide(Wide start, Wide final) =>
+        !final.IsFinite || final.Log10 - (start.M == 0 ? 0 : start.Log10) > Math.Log10(Factor);
 
-    /// <summary><see cref="Describe"/> for losses given by their base-10 logarithms.</summary>
-    public static string DescribeLog10(double start, double final, int iterations) =>
-        $"the loss rose from {NumberText.FromLog10(start)} to {NumberText.FromLog10(final)} in {NumberText.Count(iterations, "iteration")}, by more than 10⁶ times the start loss";
+    /// <summary><see cref="Describe"/> for losses with an exponent range beyond doubles, each in scientific
+    /// notation (<see cref="Wide.Scientific"/>): "the loss rose from 5E+0 to 3.2E+400 in 4 iterations, …".</summary>
+    public static string DescribeWide(Wide start, Wide final, int iterations) =>
+        $"the loss rose from {start.Scientific(3)} to {final.Scientific(3)} in {NumberText.Count(iterations, "iteration")}, by more than 10⁶ times the start loss";
 
     /// <summary>Whether the final loss is finite, above the start, and not <see cref="Exploded"/>.</summary>
     public static bool Rose(double start, double final) => double.IsFinite(final) && final > start && !Exploded(start, final);

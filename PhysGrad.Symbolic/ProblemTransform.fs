@@ -67,7 +67,7 @@ module ProblemTransform =
             p.Variables,
             p.Simulator |> Array.map (Structure.substitute toOld),
             // The default loss stays the default (null: ½‖y − y*‖² rebuilt from the same target), so that a run
-            // in x̃ carries a loss that overflows doubles as the run in x does (Stepper.LossLog10).
+            // in x̃ carries a loss that overflows doubles as the run in x does (Stepper.CarriedLoss).
             (if p.HasDefaultLoss then null else p.Loss),
             p.Target,
             p.Start |> Array.mapi (fun i v -> v / s.[i]),

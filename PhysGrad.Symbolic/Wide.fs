@@ -50,14 +50,18 @@ type Wide =
     /// log₁₀|value| (−∞ for 0).
     member w.Log10 = Math.Log10(Math.Abs w.M) + float w.E * Math.Log10 2.0
 
-    /// The value in scientific notation with `digits` significant digits ("3.53553E+449"), at any exponent.
-    member w.Text(digits: int) =
-        if not w.IsFinite || w.M = 0.0 || not w.OutsideDoubles then
-            (w.ToDouble() + 0.0).ToString("G" + string digits, CultureInfo.InvariantCulture)
+    /// The value in scientific notation with `digits` significant digits at any exponent, inside the double
+    /// range too: "3.53553E+449", "7.8E-327", "5E+0"; "0", "Infinity", "-Infinity" and "NaN" as such. The
+    /// mantissa is 10^(frac log₁₀|value|), so beyond 10 or so significant digits the last ones are noise.
+    /// The one printing of a number beyond doubles: `Text`, the overflowed loss of a run and the
+    /// messages that give an overflowing or underflowing size all use it.
+    member w.Scientific(digits: int) =
+        if not w.IsFinite || w.M = 0.0 then
+            (w.M + 0.0).ToString(CultureInfo.InvariantCulture)
         else
             let l = w.Log10
             let mutable d = Math.Floor l
-            let mutable m = Math.Round(Math.Pow(10.0, l - d), digits - 1)
+            let mutable m = Math.Round(Math.Pow(10.0, l - d), max 0 (digits - 1))
 
             if m >= 10.0 then
                 m <- m / 10.0
@@ -65,6 +69,12 @@ type Wide =
 
             let sign = if w.M < 0.0 then "-" else ""
             sprintf "%s%sE%s%d" sign (m.ToString("G" + string digits, CultureInfo.InvariantCulture)) (if d >= 0.0 then "+" else "-") (abs (int d))
+
+    /// The value with `digits` significant digits: as a double ("G" format) inside the double range,
+    /// in scientific notation beyond it ("3.53553E+449", `Scientific`).
+    member w.Text(digits: int) =
+        if w.OutsideDoubles then w.Scientific digits
+        else (w.ToDouble() + 0.0).ToString("G" + string digits, CultureInfo.InvariantCulture)
 
     override w.ToString() = w.Text 17
 
@@ -223,56 +233,84 @@ module WideMath =
 
             part q.Num / part q.Den
 
-/// The interpreter of `Evaluate` in `Wide` arithmetic: the same stable forms, the same operations,
-/// with intermediates that cannot overflow or underflow short of 2^(±2³⁰).
-[<RequireQualifiedAccess>]
-module WideEvaluate =
+/// The interpreter of `Evaluate` in `Wide` arithmetic, prepared once for many points: the expressions'
+/// stable forms (the same stable forms and operations as `Evaluate`, with intermediates that cannot
+/// overflow or underflow short of 2^(±2³⁰)) and the post-order of their nodes are computed here, so that
+/// `eval`, which re-evaluates the few suspect entries of many rows, pays per row only for the nodes of
+/// the entries it asks for (`At`), not for rewriting every formula again.
+[<Sealed>]
+type WideProgram(variables: string[], es: Expr[]) =
+    let stable = Stable.rewriteMany es
+    // Children come before their parents in a post-order: node i's operands have indices below i.
+    let nodes = Structure.postOrder stable
+    let index = Dictionary<Expr, int>(nodes.Length, ExprIdentity.comparer)
+    do nodes |> Array.iteri (fun i n -> index.[n] <- i)
+    let operands = nodes |> Array.map (fun n -> Expr.children n |> Array.map (fun c -> index.[c]))
+    let roots = stable |> Array.map (fun e -> index.[e])
+    let position = Dictionary<string, int>(StringComparer.Ordinal)
+    do variables |> Array.iteri (fun i v -> position.[v] <- i)
 
-    let private valueOf (lookup: string -> float) (values: Dictionary<Expr, Wide>) (n: Expr) =
-        match n.Node with
+    let valueOf (point: float[]) (values: Wide[]) (i: int) =
+        let arg k = values.[operands.[i].[k]]
+
+        match nodes.[i].Node with
         | Number q -> WideMath.ofRational q
         | Real x -> Wide.Of x
-        | Symbol s -> Wide.Of(lookup s)
+        | Symbol s ->
+            match position.TryGetValue s with
+            | true, k -> Wide.Of point.[k]
+            | _ -> Fail.raiseWith ErrorKind.Variable (sprintf "The expression uses '%s', which has no value (variables: %s)." s (String.Join(", ", variables)))
         | Pi -> Wide.Of Math.PI
-        | Sum xs ->
-            // Summed in ascending magnitude order of the terms as given: the same order as the double sum.
+        | Sum _ ->
+            // Summed in the order of the terms as given: the same order as the double sum.
             let mutable s = Wide.Of 0.0
 
-            for x in xs do
-                s <- s + values.[x]
+            for k in operands.[i] do
+                s <- s + values.[k]
 
             s
-        | Product xs ->
+        | Product _ ->
             let mutable p = Wide.Of 1.0
 
-            for x in xs do
-                p <- p * values.[x]
+            for k in operands.[i] do
+                p <- p * values.[k]
 
             p
-        | Power(b, x) ->
+        | Power(_, x) ->
             match x.Node with
-            | Number q when q.Num.GetBitLength() < 62L && q.Den.GetBitLength() < 62L -> WideMath.powRational values.[b] q
-            | _ -> WideMath.pow values.[b] values.[x]
-        | Apply(f, a) -> WideMath.apply f values.[a]
-        | Atan2(y, x) -> WideMath.atan2 values.[y] values.[x]
+            | Number q when q.Num.GetBitLength() < 62L && q.Den.GetBitLength() < 62L -> WideMath.powRational (arg 0) q
+            | _ -> WideMath.pow (arg 0) (arg 1)
+        | Apply(f, _) -> WideMath.apply f (arg 0)
+        | Atan2 _ -> WideMath.atan2 (arg 0) (arg 1)
+
+    /// The number of expressions.
+    member _.Count = es.Length
+
+    /// Expressions `which` (indices into the expressions given) with variables[i] = point[i], in that
+    /// order; only the nodes they depend on are evaluated.
+    member _.At(point: float[], which: int[]) : Wide[] =
+        let needed = Array.zeroCreate<bool> nodes.Length
+
+        for k in which do
+            needed.[roots.[k]] <- true
+
+        for i in nodes.Length - 1 .. -1 .. 0 do
+            if needed.[i] then
+                for c in operands.[i] do
+                    needed.[c] <- true
+
+        let values = Array.zeroCreate<Wide> nodes.Length
+
+        for i in 0 .. nodes.Length - 1 do
+            if needed.[i] then values.[i] <- valueOf point values i
+
+        which |> Array.map (fun k -> values.[roots.[k]])
+
+/// One-off evaluation in `Wide` arithmetic (`WideProgram` for many points).
+[<RequireQualifiedAccess>]
+module WideEvaluate =
 
     /// Evaluates several expressions (their stable forms, as `Evaluate.many`) with variables[i] = point[i].
     [<CompiledName("ManyAt")>]
     let manyAt (variables: string[]) (point: float[]) (es: Expr[]) : Wide[] =
-        let d = Dictionary<string, float>(StringComparer.Ordinal)
-
-        for i in 0 .. variables.Length - 1 do
-            d.[variables.[i]] <- point.[i]
-
-        let lookup s =
-            match d.TryGetValue s with
-            | true, v -> v
-            | _ -> Fail.raiseWith ErrorKind.Variable (sprintf "The expression uses '%s', which has no value (variables: %s)." s (String.Join(", ", variables)))
-
-        let es = Stable.rewriteMany es
-        let values = Dictionary<Expr, Wide>(ExprIdentity.comparer)
-
-        for n in Structure.postOrder es do
-            values.[n] <- valueOf lookup values n
-
-        es |> Array.map (fun e -> values.[e])
+        WideProgram(variables, es).At(point, Array.init es.Length id)

@@ -87,7 +87,7 @@ public abstract class JacobianState : RuleState
     /// <summary>
     /// Whether the rule's step reads the value of L (Levenberg–Marquardt's gain ratio), not only y, J and
     /// L's derivatives in y. A rule that does not goes on where L overflows doubles (+∞) while y and ∂L/∂y
-    /// are finite (½(1E+200)²: Δy = y* − y is finite); the run carries L as its logarithm (<see cref="Stepper.LossLog10"/>).
+    /// are finite (½(1E+200)²: Δy = y* − y is finite); the run carries L with a wide exponent (<see cref="Stepper.CarriedLoss"/>).
     /// </summary>
     protected virtual bool ReadsLoss => false;
 
