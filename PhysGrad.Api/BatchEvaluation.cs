@@ -110,7 +110,7 @@ public static class BatchEvaluation
         var sb = new System.Text.StringBuilder();
         for (var i = 0; i < rows; i++)
         {
-            if (order >= 1 && (settler.NeedsSettling(outs.AsSpan(i * m, m)) || !double.IsFinite(outs[i * m])))
+            if (order >= 1 && settler.NeedsSettling(points.AsSpan(i * n, n), outs.AsSpan(i * m, m)))
             {
                 // The same settlement as diff: limits where the formula is not finite or rests on sign(0) = 0,
                 // and undefined values (NaN, written as empty fields) with their reasons.

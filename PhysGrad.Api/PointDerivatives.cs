@@ -40,8 +40,10 @@ internal sealed class PointDerivatives
     private readonly Expr _f;
     private readonly Expr[] _gradient;
     private readonly Expr[,]? _hessianFormulas;
-    // Every kernel output's formula (f, ∇f, H, then the kink arguments), for re-evaluation in Wide arithmetic.
+    // Every kernel output's formula (f, ∇f, H, then the kink arguments), for re-evaluation in Wide arithmetic,
+    // and those formulas prepared for it once (their stable forms), on the first row that needs it.
     private readonly Expr[] _outputs;
+    private readonly Lazy<WideProgram> _wide;
 
     /// <summary>The number of leading kernel outputs that are f, the gradient and the Hessian (row by row).</summary>
     public int OutputCount { get; }
@@ -112,6 +114,7 @@ internal sealed class PointDerivatives
         }
         outputs.AddRange(kinks);
         _outputs = outputs.ToArray();
+        _wide = new Lazy<WideProgram>(() => new WideProgram(names, _outputs));
         _kernel = KernelCompiler.Compile(Lower.Program(names, [], outputs.ToArray()));
     }
 
@@ -138,13 +141,32 @@ internal sealed class PointDerivatives
     }
 
     /// <summary>
-    /// Do the raw outputs <paramref name="raw"/> need settling: a
-    /// non-finite derivative entry, or an abs or sign at 0 that one of them depends on?
+    /// Do the raw outputs <paramref name="raw"/> at <paramref name="x"/> need settling (<see cref="At(double[], double[])"/>),
+    /// or are they the printed values as they are? They need it where an entry is not finite, an abs, sign or atan2
+    /// one of them depends on is at its special point, or the double value of an entry is not its value. Only a
+    /// row with an entry that is 0, subnormal, ±∞ or NaN can be any of these; its suspect entries alone are
+    /// re-evaluated in <see cref="Wide"/> arithmetic first (<see cref="Widen"/>), and a row whose re-evaluation
+    /// changes nothing and leaves every entry finite and no special point active is printed from the doubles:
+    /// the exact zeros of points with zero coordinates (x·y at x = 0) no longer take the settling path.
     /// </summary>
-    public bool NeedsSettling(ReadOnlySpan<double> raw)
+    public bool NeedsSettling(ReadOnlySpan<double> x, ReadOnlySpan<double> raw)
     {
+        var outOfRange = false;
+        for (var k = 0; k < OutputCount && !outOfRange; k++)
+            outOfRange = MayBeOutOfRange(raw[k]);
+        if (!outOfRange) return AnyActive(raw);
+        var widened = raw.ToArray();
+        if (Widen(x.ToArray(), widened).Count > 0) return true;
+        for (var k = 0; k < widened.Length; k++)
+            if (!widened[k].Equals(raw[k])) return true;
         for (var k = 0; k < OutputCount; k++)
-            if (MayBeOutOfRange(raw[k])) return true;
+            if (!double.IsFinite(raw[k])) return true;
+        return AnyActive(raw);
+    }
+
+    // Whether an abs, sign or atan2 is at its special point in the raw outputs.
+    private bool AnyActive(ReadOnlySpan<double> raw)
+    {
         for (var k = 0; k < _kinks.Count; k++)
             if (Active(raw, k)) return true;
         return false;
@@ -167,7 +189,7 @@ internal sealed class PointDerivatives
         var outside = new Dictionary<int, Wide>();
         var suspect = Enumerable.Range(0, raw.Length).Where(k => MayBeOutOfRange(raw[k]) && !ExprModule.isZero(_outputs[k])).ToArray();
         if (suspect.Length == 0) return outside;
-        var wide = WideEvaluate.ManyAt(_names, x, suspect.Select(k => _outputs[k]).ToArray());
+        var wide = _wide.Value.At(x, suspect);
         for (var s = 0; s < suspect.Length; s++)
         {
             var (k, w) = (suspect[s], wide[s]);
@@ -414,7 +436,7 @@ internal sealed class PointDerivatives
     public (double Value, string? Note, string? Undefined) ValueAt(double[] x, double raw)
     {
         if (!MayBeOutOfRange(raw) || ExprModule.isZero(_f)) return (raw, null, null);
-        var w = WideEvaluate.ManyAt(_names, x, [_f])[0];
+        var w = _wide.Value.At(x, [0])[0];
         if (!w.IsFinite) return double.IsFinite(raw) ? (raw, null, null) : (double.NaN, null, FunctionUndefined(x, raw));
         if (!w.OutsideDoubles) return (w.ToDouble(), null, null);
         return w.E > 0 ? (double.NaN, null, OutsideText(w)) : (w.ToDouble(), OutsideText(w), null);
