@@ -61,7 +61,8 @@ type Wide =
         else
             let l = w.Log10
             let mutable d = Math.Floor l
-            let mutable m = Math.Round(Math.Pow(10.0, l - d), max 0 (digits - 1))
+            // Math.Round takes at most 15 decimals (ToString's 17 digits threw here); the mantissa has no more anyway.
+            let mutable m = Math.Round(Math.Pow(10.0, l - d), min 15 (max 0 (digits - 1)))
 
             if m >= 10.0 then
                 m <- m / 10.0
