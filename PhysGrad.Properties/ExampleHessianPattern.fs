@@ -103,7 +103,7 @@ let ``heat2d: the first side newton refuses, refused before tracing with the tra
 
 [<Fact>]
 let ``above the limits by the count alone the pattern is not formed, and the refusal says the bounds`` () =
-    // heat2d at 500 × 500: 145 nonzeros a row, a lower triangle of 1.84·10⁷ values, over the 1.2·10⁷ allowed.
+    // heat2d at 500 × 500: 145 nonzeros a row, a lower triangle of 1.83·10⁷ values, over the 1.2·10⁷ allowed.
     let side = 500
     let n = side * side
     let nonZeros = ReferenceStructure.NonZeros("heat2d", side)
