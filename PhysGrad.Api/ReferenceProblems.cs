@@ -355,6 +355,31 @@ public static class ReferenceProblems
     }
 
     /// <summary>
+    /// Whether a method, with its options, can run on the example at size n, decided before the example is
+    /// traced: the shape's verdict (<see cref="BookExample.ApplicabilityOf(MethodSpec, int, int)"/>) and, for
+    /// newton above its dense form's <see cref="Numerics.Rules.Newton.DenseUpTo"/> variables, the sparse form's
+    /// size limit read off the Hessian's pattern as the example's structure gives it (<see cref="ReferenceStructure"/>;
+    /// the pattern the traced problem would have): the refusal a run would throw after tracing, said first.
+    /// </summary>
+    /// <param name="name">One of <see cref="Names"/>.</param>
+    /// <param name="n">The size; the example's default when null.</param>
+    /// <param name="method">The method and its options.</param>
+    /// <exception cref="SymbolicException">An unknown name, or n below <see cref="ReferenceProblemInfo.MinSize"/>
+    /// or not representable (as <see cref="CheckSize"/> with defaultComparison false).</exception>
+    public static Applicability ApplicabilityOf(string name, int? n, MethodSpec method)
+    {
+        ArgumentNullException.ThrowIfNull(method);
+        var (info, size) = Sized(name, n);
+        var variables = Variables(info.Name, size);
+        var shape = BookExample.ApplicabilityOf(method, Outputs(info.Name, size), variables);
+        if (!shape.IsApplicable || method.Rule() is not Numerics.Rules.Newton newton) return shape;
+        return newton.RefusalForHessian(variables, ReferenceStructure.NonZeros(info.Name, size),
+                () => ReferenceStructure.HessianPattern(info.Name, size)) is { } why
+            ? Applicability.No(NotApplicableCause.TooLarge, why)
+            : shape;
+    }
+
+    /// <summary>
     /// Checks a size against the example's limits without building it, as <see cref="Create"/> would:
     /// a caller can refuse a size before it says that work starts.
     /// </summary>

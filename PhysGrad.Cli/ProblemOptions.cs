@@ -178,11 +178,11 @@ internal sealed partial class ProblemOptions
     public bool UnitsGiven(ParseResult result) => result.GetValue(_units) is { Length: > 0 };
 
     /// <summary>
-    /// The shape (outputs, variables) of the --example asked for, known from the catalogue without
-    /// tracing it; null when no example is asked for or the name or size is not valid (<see cref="Read(ParseResult)"/>
-    /// then says why). Lets a command refuse a named method before the example is built.
+    /// The --example asked for, by its catalogue name and size, before it is traced; null when no example is
+    /// asked for or the name or size is not valid (<see cref="Read(ParseResult)"/> then says why). Lets a command
+    /// refuse a named method before the example is built (<see cref="ReferenceProblems.ApplicabilityOf(string, int?, MethodSpec)"/>).
     /// </summary>
-    public (int Outputs, int Variables)? ExampleShape(ParseResult result)
+    public (string Name, int Size)? ExampleSized(ParseResult result)
     {
         if (result.GetValue(_example) is not { } name || result.GetValue(_file) is not null || result.GetValue(_simulator) is not null)
             return null;
@@ -190,7 +190,8 @@ internal sealed partial class ProblemOptions
         {
             var info = ReferenceProblems.Info(name);
             var n = result.GetValue(_size) ?? info.DefaultSize;
-            return n < info.MinSize ? null : (ReferenceProblems.Outputs(info.Name, n), ReferenceProblems.Variables(info.Name, n));
+            ReferenceProblems.CheckSize(info.Name, n, defaultComparison: false);
+            return (info.Name, n);
         }
         catch (Exception e) when (InputError.Is(e))
         {

@@ -76,25 +76,84 @@ public sealed class Newton : RuleBase
         "Use newton-cg, which solves the same Newton system by conjugate gradients on Hessian-vector products (the Hessian never formed; " +
         "the same step where the Hessian is positive definite), or a smaller problem.";
 
+    /// <summary>
+    /// Why this rule would refuse a problem of <paramref name="variables"/> variables whose sparse Hessian has
+    /// <paramref name="nonZeros"/> structural nonzeros and the pattern <paramref name="pattern"/> makes, or null
+    /// when it would take it (the dense form up to <see cref="DenseUpToVariables"/>, else the sparse form within
+    /// <see cref="SparseFactorLimit"/>): the refusal <see cref="IUpdateRule.Init"/> throws, decided from the
+    /// pattern alone, so a caller that knows a problem's structure (a reference example) can decide before
+    /// building the problem. The count is checked first: a Cholesky factor holds at least the lower triangle's
+    /// (nonZeros + n)/2 values whatever the ordering, and (a Cauchy–Schwarz bound on Σ (i − fᵢ)²) takes at
+    /// least ((nonZeros − n)/2)²/n multiply-adds, so a count over either limit refuses without the pattern,
+    /// saying those bounds; otherwise <paramref name="pattern"/> is called and ordered as the run would order it.
+    /// </summary>
+    /// <param name="variables">n, the problem's variables.</param>
+    /// <param name="nonZeros">The Hessian's structural nonzeros, both triangles and the diagonal.</param>
+    /// <param name="pattern">The Hessian's n × n pattern (both triangles), called only when needed.</param>
+    public string? RefusalForHessian(int variables, long nonZeros, Func<Symbolic.SparsityPattern> pattern)
+    {
+        ArgumentNullException.ThrowIfNull(pattern);
+        if (variables <= DenseUpToVariables) return null;
+        var (leastValues, leastWork) = LeastFactor(variables, nonZeros);
+        if (leastValues > SparseFactorLimit || leastWork > SparseWorkLimit)
+            return $"newton's sparse Hessian ({variables} × {variables}, {NumberText.Count(nonZeros, "nonzero")}) has a Cholesky factor of at least " +
+                $"{Against(leastValues, SparseFactorLimit, "values")} (its lower triangle) whatever the ordering, taking at least " +
+                $"{Against(leastWork, SparseWorkLimit, "multiply-adds a step")}" + LimitsTail;
+        var p = pattern();
+        return FactorRefusal(new EnvelopeCholesky(p), variables, p.NonZeroCount);
+    }
+
+    /// <summary>
+    /// The sparse form's factor for a Hessian pattern (n × n, both triangles): the values it holds after the
+    /// reverse Cuthill–McKee ordering, Σᵢ (i − fᵢ)² (the multiply-adds a step, up to a factor of ½ to 1) and
+    /// the half-bandwidth, as <see cref="IUpdateRule.Init"/> measures them against <see cref="SparseFactorLimit"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">A pattern that is not square.</exception>
+    public static (long Values, double Work, int Bandwidth) Factor(Symbolic.SparsityPattern pattern)
+    {
+        var structure = new EnvelopeCholesky(pattern);
+        return (structure.EnvelopeSize, structure.Work, structure.Bandwidth);
+    }
+
+    /// <summary>
+    /// Lower bounds on <see cref="Factor"/>'s values and work for any pattern of n variables and
+    /// <paramref name="nonZeros"/> structural nonzeros, whatever the ordering: row i's envelope holds its
+    /// diagonal and every nonzero left of it, so Σᵢ (i − fᵢ) ≥ (nonZeros − n)/2 and the values are at least
+    /// (nonZeros + n)/2; by Cauchy–Schwarz Σᵢ (i − fᵢ)² ≥ (Σᵢ (i − fᵢ))²/n.
+    /// </summary>
+    /// <param name="variables">n (positive).</param>
+    /// <param name="nonZeros">Structural nonzeros, both triangles (at most n of them on the diagonal).</param>
+    public static (double Values, double Work) LeastFactor(int variables, long nonZeros)
+    {
+        var below = Math.Max(0.0, (nonZeros - variables) / 2.0);
+        return (variables + below, below * below / variables);
+    }
+
+    // Each figure against its own limit: heat2d at 100 × 100 has 1.08·10⁷ values, within the limit of
+    // 1.2·10⁷, and 1.31·10¹⁰ multiply-adds, over 2.67·10⁹; saying "over its limits" of both misled.
+    private static string Against(double value, double limit, string unit) =>
+        $"{NumberText.Short(value, 3)} {unit} ({(value > limit ? "over" : "within")} the limit of {NumberText.Short(limit, 3)})";
+
+    // The sparse form's refusal for an ordered pattern, or null within both limits.
+    private static string? FactorRefusal(EnvelopeCholesky structure, int n, long nonZeros) =>
+        structure.EnvelopeSize <= SparseFactorLimit && structure.Work <= SparseWorkLimit ? null
+        : $"newton's sparse Hessian ({n} × {n}, {NumberText.Count(nonZeros, "nonzero")}) has a Cholesky factor of " +
+          $"{Against(structure.EnvelopeSize, SparseFactorLimit, "values")} after a reverse Cuthill–McKee ordering (half-bandwidth {structure.Bandwidth}), " +
+          $"taking {Against(structure.Work, SparseWorkLimit, "multiply-adds a step")}" + LimitsTail;
+
+    private static readonly string LimitsTail = $"; the limits are what the dense form takes at {DenseUpTo} variables. " +
+        "Use newton-cg, which solves the same Newton system by conjugate gradients on Hessian-vector products, or a smaller problem.";
+
     /// <inheritdoc/>
     protected override RuleState Start(IDifferentiableProblem problem, double[] x0)
     {
         var n = problem.N;
         if (n > DenseUpToVariables && problem.Supported.HasFlag(Capabilities.SparseHessian))
         {
-            var structure = new EnvelopeCholesky(problem.SparseHessianPattern());
-            if (structure.EnvelopeSize > SparseFactorLimit || structure.Work > SparseWorkLimit)
-            {
-                // Each figure against its own limit: heat2d at 100 × 100 has 1.08·10⁷ values, within the limit of
-                // 1.2·10⁷, and 1.31·10¹⁰ multiply-adds, over 2.67·10⁹; saying "over its limits" of both misled.
-                string Against(double value, double limit, string unit) =>
-                    $"{NumberText.Short(value, 3)} {unit} ({(value > limit ? "over" : "within")} the limit of {NumberText.Short(limit, 3)})";
-                throw new Symbolic.SymbolicException(Symbolic.ErrorKind.TooLarge,
-                    $"newton's sparse Hessian ({n} × {n}, {NumberText.Count(problem.SparseHessianPattern().NonZeroCount, "nonzero")}) has a Cholesky factor of " +
-                    $"{Against(structure.EnvelopeSize, SparseFactorLimit, "values")} after a reverse Cuthill–McKee ordering (half-bandwidth {structure.Bandwidth}), " +
-                    $"taking {Against(structure.Work, SparseWorkLimit, "multiply-adds a step")}; the limits are what the dense form takes at {DenseUpTo} variables. " +
-                    "Use newton-cg, which solves the same Newton system by conjugate gradients on Hessian-vector products, or a smaller problem.");
-            }
+            var pattern = problem.SparseHessianPattern();
+            var structure = new EnvelopeCholesky(pattern);
+            if (FactorRefusal(structure, n, pattern.NonZeroCount) is { } why)
+                throw new Symbolic.SymbolicException(Symbolic.ErrorKind.TooLarge, why);
             return new SparseState(problem, Eta, structure.Allocate());
         }
         if (n > DenseUpTo) throw new Symbolic.SymbolicException(Symbolic.ErrorKind.TooLarge, DenseOnlyRefusal(n));
