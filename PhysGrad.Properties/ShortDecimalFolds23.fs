@@ -156,3 +156,23 @@ let ``an exact product halfway between two doubles rounds to the even one`` () =
     // Opposite signs: -0.1 + 0.1 is the exact 0, and 2.5 + -0.75 is 1.75.
     Assert.Equal(0.0, fold "+" -0.1 0.1)
     Assert.Equal(1.75, fold "+" 2.5 -0.75)
+
+[<Fact>]
+let ``a result just past halfway between two doubles rounds up: the digits cut from the quotient are kept as a sticky bit`` () =
+    // 9007199254740991 + 2.0000001 = 2^53 + 1 + 10^-7: the 62 bits kept of the 128-bit quotient read as the
+    // tie 2^53 + 1 exactly (the 10^-7 is below them), so only the sticky bit sends it up to 2^53 + 2.
+    let exactSum = Expr.add (Expr.number (Rational.OfBig(BigInteger 9007199254740991L))) (Expr.real 2.0000001)
+    Assert.Equal(9007199254740994.0, constantOf exactSum)
+    // Two decimals of 15 digits whose product of 30 digits is shifted right before the division (its cut
+    // bits are the sticky part); without them it would give 6.2832751737633864E+25.
+    Assert.Equal(6.283275173763387e+25, fold "×" 2703445632599.99 23241729361949.7)
+
+[<Fact>]
+let ``an exact integer beyond 2^53 takes part with its own value, not its double's`` () =
+    // 2^53 + 1 is the double 2^53; + 0.5 is exactly 2^53 + 1.5, nearest 2^53 + 2 (2^53 + 0.5 would give 2^53).
+    let big = Expr.number (Rational.OfBig(BigInteger 9007199254740993L))
+    Assert.Equal(9007199254740994.0, constantOf (Expr.add (Expr.real 0.5) big))
+    // The exact 2^53 folded first must not answer for 2^53 + 1 from the memo (both have 2^53's bits).
+    let even = Expr.number (Rational.OfBig(BigInteger 9007199254740992L))
+    Assert.Equal(9007199254740992.0, constantOf (Expr.add (Expr.real 0.5) even))
+    Assert.Equal(9007199254740994.0, constantOf (Expr.add (Expr.real 0.5) big))

@@ -456,12 +456,16 @@ module internal FloatingFold =
     let private integral (v: float) =
         Math.Abs v <= 9007199254740992.0 && Math.Floor v = v
 
+    /// An exact integer that its double is (below 2^53 in magnitude; 2^53 + 1 reads as the double 2^53).
+    let private exactInteger (e: Rational) (v: float) =
+        e.IsInteger && Math.Abs v < 9007199254740992.0
+
     /// An operand as ±d·10^(−k): 1 when read (a floating short decimal, or an exact integer below 2^53),
     /// 0 for a floating operand that is no short decimal, 2 for an exact fraction (only its rational serves).
     let private read (exact: Rational voption) (v: float) (d: byref<int64>) (k: byref<int>) : int =
         if exact.IsNone then
             if Rational.TryShortParts(v, &d, &k) then 1 else 0
-        elif exact.Value.IsInteger && integral v then
+        elif exactInteger exact.Value v then
             d <- int64 (Math.Abs v)
             k <- 0
             1
@@ -511,8 +515,9 @@ module internal FloatingFold =
             // The result depends on the operands' bits only when each is floating or an exact integer (whose
             // double is itself, below 2^53): then it may be remembered, keyed by the bits and which operand is
             // exact (a traced stencil multiplies the same integer weights by the same floating r per cell).
-            // An exact fraction (1/3) is not its double, so its folds are not remembered.
-            let keyed (e: Rational voption) (v: float) = e.IsNone || (e.Value.IsInteger && integral v)
+            // An exact fraction (1/3), or an integer from 2^53 on (2^53 + 1 has 2^53's bits), is not its
+            // double, so its folds are not remembered.
+            let keyed (e: Rational voption) (v: float) = e.IsNone || exactInteger e.Value v
 
             if keyed exactX x && keyed exactY y then
                 let key =
