@@ -39,20 +39,11 @@ module internal ShortDecimalTest =
         if not (a >= 1e-7 && a < 1e21) || (BitConverter.DoubleToInt64Bits a &&& 0xFFFFFFFFFFFFFL) = 0L then
             -1
         else
-            let mutable kk = 14 - int (Math.Floor(Math.Log10 a))
-            let mutable struct (s, e) = scaled a kk
-
-            // Log10 may be one off near a power of ten.
-            if s >= 1e15 then
-                kk <- kk - 1
-                let struct (s2, e2) = scaled a kk
-                s <- s2
-                e <- e2
-            elif s < 1e14 then
-                kk <- kk + 1
-                let struct (s2, e2) = scaled a kk
-                s <- s2
-                e <- e2
+            // Log10 may be one off near a power of ten: the first scaling tells, and only then is a second made.
+            let k0 = 14 - int (Math.Floor(Math.Log10 a))
+            let struct (s0, e0) = scaled a k0
+            let kk = if s0 >= 1e15 then k0 - 1 elif s0 < 1e14 then k0 + 1 else k0
+            let struct (s, e) = if kk = k0 then struct (s0, e0) else scaled a kk
 
             let nearest = Math.Round s
             let off = Math.Abs((s - nearest) + e)
@@ -139,28 +130,32 @@ type Rational =
 
     member a.Abs = if a.Num.Sign < 0 then -a else a
 
-    /// The decimal a double reads as (its shortest round-trip text, "0.1", "3.3E-09") as a rational,
-    /// with the number of significant digits of that text.
-    static member OfDecimalDigits(x: float) : struct (Rational * int) =
+    /// The decimal a double reads as (its shortest round-trip text, "0.1", "3.3E-09") as ±d·10^(−k),
+    /// d the text's digits (at most 17, so below 10^17), with the number of significant digits.
+    static member private DecimalText(x: float) : struct (int64 * int * int) =
         let text = x.ToString("R", Globalization.CultureInfo.InvariantCulture)
         let e = text.IndexOfAny [| 'E'; 'e' |]
         let mantissa, exponent = if e < 0 then text, 0 else text.Substring(0, e), int (text.Substring(e + 1))
         let dot = mantissa.IndexOf '.'
         let fractionDigits = if dot < 0 then 0 else mantissa.Length - dot - 1
-        let digits = BigInteger.Parse(mantissa.Replace(".", ""), Globalization.CultureInfo.InvariantCulture)
-        let shift = exponent - fractionDigits
+        let digits = Int64.Parse(mantissa.Replace(".", "").TrimStart '-', Globalization.CultureInfo.InvariantCulture)
+        let significant = max 1 (digits.ToString(Globalization.CultureInfo.InvariantCulture).TrimEnd('0').Length)
+        struct (digits, fractionDigits - exponent, significant)
 
-        let significant =
-            let d = BigInteger.Abs(digits).ToString(Globalization.CultureInfo.InvariantCulture).TrimEnd '0'
-            max 1 d.Length
+    /// ±d·10^(−k) as a rational (the sign is `negative`'s; TryShortParts' and DecimalText's reading).
+    static member internal OfShortParts(negative: bool, d: int64, k: int) : Rational =
+        let num = BigInteger(if negative then -d else d)
 
-        let q =
-            if shift >= 0 then
-                Rational.OfBig(digits * BigInteger.Pow(BigInteger 10, shift))
-            else
-                Rational.Create(digits, BigInteger.Pow(BigInteger 10, -shift))
+        if k >= 0 then
+            Rational.Create(num, BigInteger.Pow(BigInteger 10, k))
+        else
+            Rational.OfBig(num * BigInteger.Pow(BigInteger 10, -k))
 
-        struct (q, significant)
+    /// The decimal a double reads as (its shortest round-trip text, "0.1", "3.3E-09") as a rational,
+    /// with the number of significant digits of that text.
+    static member OfDecimalDigits(x: float) : struct (Rational * int) =
+        let struct (d, k, significant) = Rational.DecimalText x
+        struct (Rational.OfShortParts(x < 0.0, d, k), significant)
 
     /// The decimal a double reads as (its shortest round-trip text) as a rational.
     static member OfDecimal(x: float) : Rational =
@@ -171,18 +166,25 @@ type Rational =
     /// a floating constant of at most this many digits is taken for the decimal a person wrote.
     static member DecimalDigits = 15
 
+    /// When x is the double nearest a decimal of at most DecimalDigits significant digits: true, with
+    /// that decimal as |x| = d·10^(−k) (0 ≤ d < 10^17; the sign is x's). The few floating operations of
+    /// ShortDecimalTest decide it, the shortest text only where they cannot tell.
+    static member internal TryShortParts(x: float, d: byref<int64>, k: byref<int>) : bool =
+        match ShortDecimalTest.classify (x, &d, &k) with
+        | 1 -> true
+        | 0 -> false
+        | _ ->
+            let struct (digits, shift, significant) = Rational.DecimalText x
+            d <- digits
+            k <- shift
+            significant <= Rational.DecimalDigits
+
     /// Whether x is the double nearest a decimal of at most DecimalDigits significant digits (TryOfShortDecimal
     /// is not ValueNone), without building the rational.
     static member IsShortDecimal(x: float) : bool =
         let mutable d = 0L
         let mutable k = 0
-
-        match ShortDecimalTest.classify (x, &d, &k) with
-        | 1 -> true
-        | 0 -> false
-        | _ ->
-            let struct (_, n) = Rational.OfDecimalDigits x
-            n <= Rational.DecimalDigits
+        Rational.TryShortParts(x, &d, &k)
 
     /// The exact decimal a floating constant stands for when it is one a person writes (at most
     /// DecimalDigits significant digits: 0.1, 2.5E-3), or None for a computed double (0.30000000000000004).
@@ -190,20 +192,10 @@ type Rational =
         let mutable d = 0L
         let mutable k = 0
 
-        match ShortDecimalTest.classify (x, &d, &k) with
-        | 1 ->
-            let num = BigInteger(if x < 0.0 then -d else d)
-
-            ValueSome(
-                if k >= 0 then
-                    Rational.Create(num, BigInteger.Pow(BigInteger 10, k))
-                else
-                    Rational.OfBig(num * BigInteger.Pow(BigInteger 10, -k))
-            )
-        | 0 -> ValueNone
-        | _ ->
-            let struct (q, n) = Rational.OfDecimalDigits x
-            if n <= Rational.DecimalDigits then ValueSome q else ValueNone
+        if Rational.TryShortParts(x, &d, &k) then
+            ValueSome(Rational.OfShortParts(x < 0.0, d, k))
+        else
+            ValueNone
 
     /// a^k for an integer k, or None when the result would exceed maxBits (the growth guard that
     /// keeps `9^(9^9)` unevaluated instead of exhausting memory).
@@ -318,49 +310,137 @@ type Rational =
             + "/"
             + r.Den.ToString(Globalization.CultureInfo.InvariantCulture)
 
-/// The floating folds of two floating constants already done on this thread, direct-mapped on the
-/// operands' bits (a later fold over the same slot replaces the entry). A traced simulator repeats a
-/// few coefficient products and sums millions of times (heat1d: the same nine stencil weights), and
-/// reading a decimal and combining it exactly costs about a microsecond, where a double operation costs
-/// a nanosecond: heat1d's trace (n = 20000, 8 steps, Debug build) took 9.5 s of CPU without this memo,
-/// 4.8 s with it, 2.0 s with plain double arithmetic (which left 0.22147840000000002 for 0.2214784). Written by hand because the base library has no bounded memo (a Dictionary
-/// would grow without limit or need clearing).
-[<Sealed; AllowNullLiteral>]
-type internal FloatingFoldMemo private () =
-    // A power of two.
-    static let size = 4096
-    let xs = Array.zeroCreate<int64> size
-    let ys = Array.zeroCreate<int64> size
-    // 0 for an empty slot, else the operation's code (1 sum, 2 product; + 4 when x is an exact integer,
-    // + 8 when y is).
-    let ops = Array.zeroCreate<int> size
-    let results = Array.zeroCreate<float> size
+/// Sums and products of two short decimals ±d·10^(−k) (as TryShortParts reads them) in 128-bit integers,
+/// rounded once to the nearest double: the value Rational's exact sum or product and ToDouble give, at
+/// a fraction of the cost (no BigInteger, no greatest common divisor, no allocation). A product of two
+/// decimals is the product of their digits at the sum of their exponents; a sum, the digits brought to
+/// the larger exponent. The exact result p·10^(−k) is rounded as p / 5^k · 2^(−k): one correctly rounded
+/// division of integers (a double division when both fit 53 bits, else a 62-bit quotient with a sticky
+/// bit for the rest, converted once, as Rational.ToDouble does), then an exact power of two. Written by
+/// hand because neither the base library nor a served package rounds a decimal of integers without text.
+module internal ShortDecimalArithmetic =
+    /// 10^0 … 10^19, each below 2^64.
+    let private tens = Array.init 20 (fun i -> pown 10UL i)
 
+    /// 5^0 … 5^27, each below 2^63: 10^(−k) = 5^(−k)·2^(−k).
+    let private fives = Array.init 28 (fun i -> pown 5UL i)
+
+    let private exactInDoubles = 9007199254740992UL // 2^53
+
+    let inline private wide (v: uint64) = UInt128(0UL, v)
+
+    /// d·10^(−k) with d's trailing zeros moved into k (classify gives 15 digits: 0.25 is 250000000000000·10^(−15)),
+    /// so that the common operands' digits and powers fit the double division.
+    let private strip (d: uint64) (k: int) : struct (uint64 * int) =
+        let mutable d = d
+        let mutable k = k
+
+        if d <> 0UL then
+            while d % 10000UL = 0UL do
+                d <- d / 10000UL
+                k <- k - 4
+
+            while d % 10UL = 0UL do
+                d <- d / 10UL
+                k <- k - 1
+
+        struct (d, k)
+
+    /// (p / q)·2^e2 correctly rounded, for p > 0, 0 < q < 2^64 and a result in the normal range:
+    /// ⌊p·2^s / q⌋ with 63 or 64 bits (p·2^s has at most 127), cut to 62 bits with a sticky bit for
+    /// every bit cut or lost (a remainder); a long of 62 bits converts with one rounding, as the quotient.
+    let private quotient (p: UInt128) (q: uint64) (e2: int) : float =
+        let s = 63 + (64 - BitOperations.LeadingZeroCount q) - (128 - int (UInt128.LeadingZeroCount p))
+
+        let n, lost =
+            if s >= 0 then
+                p <<< s, false
+            else
+                p >>> -s, not ((p &&& ((UInt128.One <<< -s) - UInt128.One)).Equals UInt128.Zero)
+
+        let struct (t, remainder) = if q = 1UL then struct (n, UInt128.Zero) else UInt128.DivRem(n, wide q)
+        let t = uint64 t
+        let extra = 2 - BitOperations.LeadingZeroCount t // 64 − leading zeros − 62: 1 or 2
+        let sticky = lost || (t &&& ((1UL <<< extra) - 1UL)) <> 0UL || not (remainder.Equals UInt128.Zero)
+        let top = int64 (t >>> extra) ||| (if sticky then 1L else 0L)
+        Math.ScaleB(double top, extra - s + e2)
+
+    /// ±p·10^(−k) correctly rounded (0 for p = 0, positive as the rational 0's double); ValueNone when
+    /// 10^|k| is beyond the tables (k > 27, or k < −19) or p·10^(−k) beyond 128 bits.
+    let private nearest (negative: bool) (p: UInt128) (k: int) : float voption =
+        let magnitude =
+            if p.Equals UInt128.Zero then 0.0
+            elif k > 27 || k < -19 then nan
+            elif k > 0 then
+                if k <= 22 && UInt128.op_LessThanOrEqual(p, wide exactInDoubles) then
+                    // 5^k < 2^53 for k ≤ 22: both exact, one rounding.
+                    Math.ScaleB(double (uint64 p) / double fives.[k], -k)
+                else
+                    quotient p fives.[k] -k
+            elif UInt128.op_GreaterThan(p, wide UInt64.MaxValue) then
+                nan
+            else
+                let n = p * wide tens.[-k]
+                if UInt128.op_LessThanOrEqual(n, wide exactInDoubles) then double (uint64 n) else quotient n 1UL 0
+
+        if Double.IsNaN magnitude then ValueNone
+        elif negative then ValueSome -magnitude
+        else ValueSome magnitude
+
+    /// (±dx·10^(−kx)) ∘ (±dy·10^(−ky)), op 1 the sum and 2 the product, dx and dy below 2^60, correctly
+    /// rounded; ValueNone when the exact work does not fit 128 bits (the caller then uses rationals).
+    let tryCombine (op: int) (negX: bool) (dx: uint64) (kx: int) (negY: bool) (dy: uint64) (ky: int) : float voption =
+        let struct (dx, kx) = strip dx kx
+        let struct (dy, ky) = strip dy ky
+
+        if op = 2 then
+            nearest (negX <> negY) (wide dx * wide dy) (kx + ky)
+        else
+            let k = max kx ky
+
+            if k - kx > 19 || k - ky > 19 then
+                ValueNone
+            else
+                // Both below 2^60·10^19 < 2^124: their sum fits.
+                let a = wide dx * wide tens.[k - kx]
+                let b = wide dy * wide tens.[k - ky]
+
+                if negX = negY then nearest negX (a + b) k
+                elif UInt128.op_GreaterThanOrEqual(a, b) then nearest negX (a - b) k
+                else nearest negY (b - a) k
+
+/// The floating folds of two constants already done on this thread (a `DirectMapped` of 4,096 slots on
+/// the operation and the operands' bits). A traced simulator repeats a few coefficient products and sums
+/// millions of times (heat1d: the same nine stencil weights), and reading a decimal and combining it
+/// exactly cost about a microsecond in rationals, where a double operation costs a nanosecond: heat1d's
+/// trace (n = 20000, 8 steps, Debug build) took 9.5 s of CPU without this memo, 4.8 s with it, 2.0 s with
+/// plain double arithmetic (which left 0.22147840000000002 for 0.2214784).
+[<Struct; CustomEquality; NoComparison>]
+type internal FoldKey =
+    /// 1 sum, 2 product; + 4 when x is an exact integer, + 8 when y is.
+    val Op: int
+    val X: int64
+    val Y: int64
+    new(op, x, y) = { Op = op; X = x; Y = y }
+
+    member k.Hash = uint64 (k.X * 0x632BE59BD9B4E019L + k.Y + int64 k.Op)
+    override k.Equals(o: obj) = o :? FoldKey && (k :> IEquatable<FoldKey>).Equals(o :?> FoldKey)
+    override k.GetHashCode() = int k.Hash
+
+    interface IEquatable<FoldKey> with
+        member k.Equals(o: FoldKey) = k.Op = o.Op && k.X = o.X && k.Y = o.Y
+
+[<Sealed; AbstractClass>]
+type internal FloatingFoldMemo =
     [<ThreadStatic; DefaultValue>]
-    static val mutable private mine: FloatingFoldMemo
+    static val mutable private mine: DirectMapped<FoldKey, float>
 
+    /// This thread's memo.
     static member Current =
         if isNull FloatingFoldMemo.mine then
-            FloatingFoldMemo.mine <- FloatingFoldMemo()
+            FloatingFoldMemo.mine <- DirectMapped(12)
 
         FloatingFoldMemo.mine
-
-    /// The slot of op(x, y), x and y given by their bits.
-    static member Slot(op: int, x: int64, y: int64) =
-        let h = x * 0x9E3779B97F4A7C15L + y * 0x632BE59BD9B4E019L + int64 op
-        int ((h ^^^ (h >>> 29)) &&& int64 (size - 1))
-
-    member _.TryGet(slot: int, op: int, x: int64, y: int64) : float voption =
-        if ops.[slot] = op && xs.[slot] = x && ys.[slot] = y then
-            ValueSome results.[slot]
-        else
-            ValueNone
-
-    member _.Set(slot: int, op: int, x: int64, y: int64, r: float) =
-        ops.[slot] <- op
-        xs.[slot] <- x
-        ys.[slot] <- y
-        results.[slot] <- r
 
 /// How a sum or a product of two constants folds once a floating one takes part: the one decision that
 /// the expression constructors (Build.fs, `Num`) and traced linear combinations (Trace.fs, `Coefficient`)
@@ -370,10 +450,58 @@ type internal FloatingFoldMemo private () =
 /// approximation), and decimals and rationals are combined exactly and rounded once: 0.1 + 0.2 is the
 /// double 0.3, 0.1·x + 0.2·x − 0.3·x is 0, and (1/3)·(1/0.1) is the double nearest 10/3. A computed
 /// double (0.30000000000000004, dt/6 = 0.08333333333333333) takes part by double arithmetic. Integers
-/// exact in doubles (below 2^53) skip the rationals.
+/// exact in doubles (below 2^53) skip the rationals, and so do two short decimals whose exact sum or
+/// product fits 128 bits (ShortDecimalArithmetic).
 module internal FloatingFold =
     let private integral (v: float) =
         Math.Abs v <= 9007199254740992.0 && Math.Floor v = v
+
+    /// An exact integer that its double is (below 2^53 in magnitude; 2^53 + 1 reads as the double 2^53).
+    let private exactInteger (e: Rational) (v: float) =
+        e.IsInteger && Math.Abs v < 9007199254740992.0
+
+    /// An operand as ±d·10^(−k): 1 when read (a floating short decimal, or an exact integer below 2^53),
+    /// 0 for a floating operand that is no short decimal, 2 for an exact fraction (only its rational serves).
+    let private read (exact: Rational voption) (v: float) (d: byref<int64>) (k: byref<int>) : int =
+        if exact.IsNone then
+            if Rational.TryShortParts(v, &d, &k) then 1 else 0
+        elif exactInteger exact.Value v then
+            d <- int64 (Math.Abs v)
+            k <- 0
+            1
+        else
+            2
+
+    /// x ∘ y read as decimals (or exact rationals) and rounded once; r (the double result) when a floating
+    /// operand is no short decimal. Both are read only when both are short (the cheap test first: most
+    /// traced values are computed doubles).
+    let private viaDecimals (op: int) (exactX: Rational voption) (x: float) (exactY: Rational voption) (y: float) (r: float) =
+        let mutable dx = 0L
+        let mutable kx = 0
+        let mutable dy = 0L
+        let mutable ky = 0
+        let readX = read exactX x &dx &kx
+
+        if readX = 0 then
+            r
+        else
+            let readY = read exactY y &dy &ky
+
+            if readY = 0 then
+                r
+            else
+                let fast =
+                    if readX = 1 && readY = 1 then
+                        ShortDecimalArithmetic.tryCombine op (x < 0.0) (uint64 dx) kx (y < 0.0) (uint64 dy) ky
+                    else
+                        ValueNone
+
+                if fast.IsSome then
+                    fast.Value
+                else
+                    let p = if exactX.IsSome then exactX.Value else Rational.OfShortParts(x < 0.0, dx, kx)
+                    let q = if exactY.IsSome then exactY.Value else Rational.OfShortParts(y < 0.0, dy, ky)
+                    if op = 1 then (p + q).ToDouble() else (p * q).ToDouble()
 
     /// x ∘ y (op 1: sum, 2: product), where `exactX`/`exactY` are an exact operand's rational (ValueNone
     /// for a floating one, whose decimal is read only when needed). The result may be non-finite: the
@@ -384,39 +512,32 @@ module internal FloatingFold =
         if integral x && integral y && integral r then
             r
         else
-            let viaDecimals () =
-                // Both operands are read as decimals only when both are short (the cheap test first: most
-                // traced values are computed doubles, and building a rational allocates).
-                if (exactX.IsNone && not (Rational.IsShortDecimal x)) || (exactY.IsNone && not (Rational.IsShortDecimal y)) then
-                    r
-                else
-                    let p = if exactX.IsSome then exactX else Rational.TryOfShortDecimal x
-                    let q = if exactY.IsSome then exactY else Rational.TryOfShortDecimal y
-
-                    if p.IsNone || q.IsNone then r
-                    elif op = 1 then (p.Value + q.Value).ToDouble()
-                    else (p.Value * q.Value).ToDouble()
-
             // The result depends on the operands' bits only when each is floating or an exact integer (whose
             // double is itself, below 2^53): then it may be remembered, keyed by the bits and which operand is
             // exact (a traced stencil multiplies the same integer weights by the same floating r per cell).
-            // An exact fraction (1/3) is not its double, so its folds are not remembered.
-            let keyed (e: Rational voption) (v: float) = e.IsNone || (e.Value.IsInteger && integral v)
+            // An exact fraction (1/3), or an integer from 2^53 on (2^53 + 1 has 2^53's bits), is not its
+            // double, so its folds are not remembered.
+            let keyed (e: Rational voption) (v: float) = e.IsNone || exactInteger e.Value v
 
             if keyed exactX x && keyed exactY y then
-                let key = op + (if exactX.IsSome then 4 else 0) + (if exactY.IsSome then 8 else 0)
-                let memo = FloatingFoldMemo.Current
-                let bx, by = BitConverter.DoubleToInt64Bits x, BitConverter.DoubleToInt64Bits y
-                let slot = FloatingFoldMemo.Slot(key, bx, by)
+                let key =
+                    FoldKey(
+                        op + (if exactX.IsSome then 4 else 0) + (if exactY.IsSome then 8 else 0),
+                        BitConverter.DoubleToInt64Bits x,
+                        BitConverter.DoubleToInt64Bits y
+                    )
 
-                match memo.TryGet(slot, key, bx, by) with
+                let memo = FloatingFoldMemo.Current
+                let slot = memo.Slot key.Hash
+
+                match memo.TryGet(slot, key) with
                 | ValueSome known -> known
                 | ValueNone ->
-                    let v = viaDecimals ()
-                    memo.Set(slot, key, bx, by, v)
+                    let v = viaDecimals op exactX x exactY y r
+                    memo.Set(slot, key, v)
                     v
             else
-                viaDecimals ()
+                viaDecimals op exactX x exactY y r
 
     /// The sum of two constants, at least one of them floating.
     let add exactX x exactY y = combine 1 exactX x exactY y

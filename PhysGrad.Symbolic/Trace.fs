@@ -84,29 +84,25 @@ module internal Coefficient =
         | Exact q -> Expr.number q
         | Floating f -> Expr.real f
 
-/// The last values made from floating numbers, direct-mapped by the number's bits (64 slots): a traced
-/// scheme uses a few floating constants over and over (r in every cell and step; heat1d's 10⁵ cells
-/// share the same five coefficients), and making the same value again per use was an allocation, or an
-/// intern-table lookup, each time. `make` must be a function of the bits alone; a kept value is what
-/// `make` returned for them. One per thread and use; written by hand because no collection of the base
-/// library is a fixed-size cache that forgets.
+/// The last values made from floating numbers, a `DirectMapped` of 64 slots on the number's bits: a
+/// traced scheme uses a few floating constants over and over (r in every cell and step; heat1d's 10⁵
+/// cells share the same five coefficients), and making the same value again per use was an allocation,
+/// or an intern-table lookup, each time. `make` must be a function of the bits alone; a kept value is
+/// what `make` returned for them. One per thread and use.
 [<Sealed; AllowNullLiteral>]
-type internal FloatKeyed<'T when 'T: null>(make: float -> 'T) =
-    let bits = Array.zeroCreate<int64> 64
-    let values = Array.zeroCreate<'T> 64
+type internal FloatKeyed<'T>(make: float -> 'T) =
+    let kept = DirectMapped<int64, 'T>(6)
 
     /// make x, or the value kept for x's bits.
     member _.Get(x: float) : 'T =
         let b = BitConverter.DoubleToInt64Bits x
-        let slot = int ((uint64 b * 11400714819323198485UL) >>> 58)
-        let kept = values.[slot]
+        let slot = kept.Slot(uint64 b)
 
-        if not (isNull kept) && bits.[slot] = b then
-            kept
-        else
+        match kept.TryGet(slot, b) with
+        | ValueSome v -> v
+        | ValueNone ->
             let v = make x
-            bits.[slot] <- b
-            values.[slot] <- v
+            kept.Set(slot, b, v)
             v
 
 /// The node of a coefficient, a floating one kept per thread (`FloatKeyed`): each term of a traced heat
