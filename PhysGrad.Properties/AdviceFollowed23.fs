@@ -24,7 +24,7 @@ let private originalLoss (simulator: string) (loss: string) (x: float[]) =
     let components = simulator.Split(';', StringSplitOptions.TrimEntries)
     let text = Regex.Replace(loss, @"\by(\d+)\b", fun m -> "(" + components.[int m.Groups.[1].Value] + ")")
     let names = Array.init x.Length (fun i -> $"x{i}")
-    (Derivatives.Compute(text, names, 0, x)).Value.Value
+    (Derivatives.Compute(text, names, 1, x)).Value.Value
 
 [<Theory>]
 [<InlineData("x0^2", "(y0-1)^2 + x0^2", "1", "")>]
@@ -179,7 +179,7 @@ let ``an option out of range names its range and what the value given would do, 
     Assert.DoesNotContain(not, err)
     // The value suggested (after the reason) is taken by the rule.
     let reason = err.Substring(err.IndexOf($"not {given}:"))
-    let suggested = Regex.Match(reason.Substring(reason.IndexOf(';')), $@"{option}=([-0-9.eE]+)|default ([-0-9.eE+]+)")
+    let suggested = Regex.Match(reason.Substring(reason.IndexOf(';')), $@"{option}=([-0-9.eE]*[0-9])|default ([-0-9.eE+]*[0-9])")
     Assert.True(suggested.Success, err)
     let value = if suggested.Groups.[1].Success then suggested.Groups.[1].Value else suggested.Groups.[2].Value
     let fixedEntry = entry.Substring(0, entry.LastIndexOf('=') + 1) + value
