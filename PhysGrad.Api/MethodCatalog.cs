@@ -101,7 +101,7 @@ public static class MethodCatalog
         new("gd", Method.GradientDescent, "gradient descent, Δx = −η ∂L/∂x", 0.01, [], null, null,
             (eta, _) => new GradientDescent(eta)),
         new("adam", Method.Adam, "Adam on ∂L/∂x", 0.1,
-            [new("beta1", 0.9, "first-moment decay β₁"), new("beta2", 0.999, "second-moment decay β₂"), new("eps", 1e-8, "ε added to √v̂")],
+            [new("beta1", Adam.DefaultBeta1, "first-moment decay β₁"), new("beta2", Adam.DefaultBeta2, "second-moment decay β₂"), new("eps", Adam.DefaultEpsilon, "ε added to √v̂")],
             "it depends on the run's history", null,
             (eta, o) => new Adam(eta, Option(o, "beta1"), Option(o, "beta2"), Option(o, "eps"))),
         new("newton", Method.Newton, "Newton with the exact Hessian, Δx = −η H⁻¹ ∂L/∂x", 1.0 / 3.0, [], null, "Armijo",
@@ -126,7 +126,7 @@ public static class MethodCatalog
             "it depends on an SVD", null,
             (eta, o) => new HalfInverseGradient(eta, Option(o, "kappa"), Option(o, "tau"))),
         new("lm", Method.LevenbergMarquardt, "Levenberg–Marquardt, (JᵀHJ + λD) Δx = −Jᵀ ∂L/∂y with λ adapted per step", 1,
-            [new("lambda0", 1e-3, "the first step's damping λ₀ (relative to D = diag JᵀHJ)"), IterativeOption],
+            [new("lambda0", LevenbergMarquardt.DefaultLambda0, "the first step's damping λ₀ (relative to D = diag JᵀHJ)"), IterativeOption],
             "its damping λ adapts during the run", null,
             (eta, o) => new LevenbergMarquardt(eta, Option(o, "lambda0"), Solver(o))),
     ];
@@ -154,8 +154,9 @@ public static class MethodCatalog
     };
 
     private static int CgLimit(double value) =>
-        value >= 0 && value <= int.MaxValue && value == Math.Floor(value) ? (int)value
-            : throw new SymbolicException(ErrorKind.Invalid, $"maxcg must be a whole number, 0 or more, not {value}.");
+        OptionRanges.CgLimit("the option maxcg (CG's iterations per step)", value) is { } wrong
+            ? throw new SymbolicException(ErrorKind.Invalid, wrong)
+            : (int)value;
 
     private static readonly Dictionary<Method, MethodEntry> ByMethod = Entries.ToDictionary(e => e.Method);
     private static readonly Dictionary<string, MethodEntry> ByName = Entries.ToDictionary(e => e.Name);
@@ -342,8 +343,8 @@ public static class MethodCatalog
     public static string Nearest(string name, IEnumerable<string> known)
     {
         var lower = name.ToLowerInvariant();
-        return known.OrderBy(k => ProblemDefinition.EditDistance(lower, k.ToLowerInvariant()))
-            .ThenByDescending(k => SharedLetters(lower, k.ToLowerInvariant())).First();
+        return known.OrderBy(k => Spelling.EditDistance(lower, k.ToLowerInvariant()))
+            .ThenByDescending(k => Spelling.SharedLetters(lower, k.ToLowerInvariant())).First();
     }
 
     /// <summary>
@@ -362,8 +363,6 @@ public static class MethodCatalog
         ProblemDefinition.Nearest(name, known.Concat(aliases.Keys)) is { } nearest
             ? $" (did you mean '{(aliases.TryGetValue(nearest, out var full) ? full : nearest)}'?)"
             : "";
-
-    private static int SharedLetters(string a, string b) => ProblemDefinition.SharedLetters(a, b);
 
     /// <summary>Names as a list in words: <c>gd</c>, <c>gd and pg</c>, <c>gd, adam and pg</c>.</summary>
     public static string JoinNames(IReadOnlyList<string> names) => Join(names.ToArray(), "and");

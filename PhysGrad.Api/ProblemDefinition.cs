@@ -793,52 +793,11 @@ public sealed partial record ProblemDefinition(
     }
 
     /// <summary>
-    /// The candidate nearest to <paramref name="name"/> in edit distance (insertions, deletions,
-    /// substitutions and swaps of neighbours, ignoring case), if it is near: at most a third of the
-    /// name's length, at least 1 and at most 3 edits, and fewer edits than the longer of the two has
-    /// characters (so one letter is never "near" another letter: <c>x</c> suggests neither <c>k</c>
-    /// nor anything else of one letter). Ties go to the candidate with more letters in common, then
-    /// to the first listed. Null when no candidate is near: every "did you mean" of the API and the
-    /// CLI comes from here, so none suggests a name that is not close.
+    /// The candidate nearest to <paramref name="name"/>, if it is near (a few edits, fewer than a third of the
+    /// name's length, or the name a unique start or end of it): <see cref="Spelling.Nearest"/>, the one rule of
+    /// every "did you mean" of the API, the CLI and the parser. Null when no candidate is near.
     /// </summary>
-    public static string? Nearest(string name, IEnumerable<string> candidates)
-    {
-        var lower = name.ToLowerInvariant();
-        var best = candidates.Select(c => (c, d: EditDistance(lower, c.ToLowerInvariant())))
-            .OrderBy(p => p.d).ThenByDescending(p => SharedLetters(lower, p.c.ToLowerInvariant())).FirstOrDefault();
-        if (best.c is not null && best.d <= Math.Clamp(name.Length / 3, 1, 3) && best.d < Math.Max(name.Length, best.c.Length))
-            return best.c;
-        // A name that is the end or the start of exactly one candidate is a short form of it ("tex" for latex,
-        // "heat" would be several): too far in edits, but what the user meant.
-        var part = lower.Length >= 3
-            ? candidates.Where(c => c.ToLowerInvariant() is var k && k != lower && (k.EndsWith(lower) || k.StartsWith(lower))).Take(2).ToArray()
-            : [];
-        return part.Length == 1 ? part[0] : null;
-    }
-
-    /// <summary>Letters common to both, counted with multiplicity.</summary>
-    internal static int SharedLetters(string a, string b)
-    {
-        var left = a.GroupBy(c => c).ToDictionary(g => g.Key, g => g.Count());
-        return b.GroupBy(c => c).Sum(g => Math.Min(g.Count(), left.GetValueOrDefault(g.Key)));
-    }
-
-    /// <summary>The optimal-string-alignment distance (Damerau–Levenshtein without repeated edits of a substring).</summary>
-    internal static int EditDistance(string a, string b)
-    {
-        var d = new int[a.Length + 1, b.Length + 1];
-        for (var i = 0; i <= a.Length; i++) d[i, 0] = i;
-        for (var j = 0; j <= b.Length; j++) d[0, j] = j;
-        for (var i = 1; i <= a.Length; i++)
-            for (var j = 1; j <= b.Length; j++)
-            {
-                var cost = a[i - 1] == b[j - 1] ? 0 : 1;
-                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + cost);
-                if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
-                    d[i, j] = Math.Min(d[i, j], d[i - 2, j - 2] + 1);
-            }
-        return d[a.Length, b.Length];
-    }
+    public static string? Nearest(string name, IEnumerable<string> candidates) => Spelling.Nearest(name, candidates);
 
     private static Dictionary<string, string>? UnitTable(JsonElement root)
     {

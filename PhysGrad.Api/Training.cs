@@ -1,6 +1,7 @@
 using System.Globalization;
 using PhysGrad.Numerics;
 using PhysGrad.Numerics.Learning;
+using PhysGrad.Numerics.Rules;
 using PhysGrad.Symbolic;
 using ScottPlot;
 
@@ -191,6 +192,13 @@ public static class Training
 
     /// <summary>The method names <see cref="ParseMethod"/> accepts.</summary>
     public static IReadOnlyList<string> MethodNames { get; } = ["gd", "adam", "gn", "hig", "sip-ig", "sip-pg"];
+
+    /// <summary>
+    /// Why <paramref name="tau"/> is no relative truncation for GN and HIG (σ ≤ τ·σ_max dropped; in [0, 1)), said
+    /// for that value and naming <paramref name="option"/> as given; null when it is one. Both rules' κ (−1, −½)
+    /// are negative, so a zero singular value kept by a negative τ is infinite in either.
+    /// </summary>
+    public static string? TauRefusal(string option, double tau) => OptionRanges.Tau(option, tau, kappa: -0.5, written: option + " {0}");
 
     // The short names ParseMethod also takes, each with the name it stands for (suggested for a name near either).
     private static readonly Dictionary<string, string> MethodAliases = new() { ["sip"] = "sip-pg" };

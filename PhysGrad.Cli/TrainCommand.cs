@@ -59,8 +59,8 @@ internal static class TrainCommand
             var batchSize = result.GetValue(batch);
             if (batchSize is < 1 or > 100000) throw new CliInputException($"--batch must be between 1 and 100000, not {batchSize}.");
             var tauValue = result.GetValue(tau);
-            if (tauValue is { } t && !(t >= 0 && t < 1))
-                throw new CliInputException($"--tau must be a number in [0, 1), not {t.ToString(CultureInfo.InvariantCulture)}.");
+            if (tauValue is { } t && Training.TauRefusal("--tau", t) is { } wrongTau)
+                throw new CliInputException(wrongTau);
             if (result.GetValue(outDir) is { } outPath) OutputDirectory.Prepare(outPath);
             var chosen = Example(name, lambdaValue);
             var named = result.GetValue(methods) is not null;

@@ -1095,8 +1095,12 @@ public static class Optimizer
             {
                 // A step that falls to the tolerance (for most rules: exactly 0, ∂L/∂x = 0) stops the run
                 // at a stationary point; only a minimum is "converged".
-                return AtStationaryPoint(k, $"step length {NumberText.Short(stepLength, 3)} ≤ {NumberText.Short(stepTolerance, 3)} at iteration {k}", ConvergenceCriterion.StepTolerance,
-                    roundedAway);
+                // A step that was not 0 but vanished against x is said with its size ("step length 0" read
+                // as the rule's own step being 0).
+                return AtStationaryPoint(k, roundedAway
+                        ? BelowRounding(k)
+                        : $"step length {NumberText.Short(stepLength, 3)} ≤ {NumberText.Short(stepTolerance, 3)} at iteration {k}",
+                    ConvergenceCriterion.StepTolerance, roundedAway);
             }
         }
         if (stepper.Loss <= lossTolerance && LossStop(iterations) is { } last) return last;
@@ -1122,7 +1126,10 @@ public static class Optimizer
             if (stepper.LossUnderflowed)
             {
                 const string why = "L, ∂L/∂x and ∂²L/∂x² underflow to 0 in doubles here while ∂L/∂y does not, so this is no minimum and its curvature cannot be measured; rescale the outputs and target towards size 1, or use a method that steps on y − y* (ig, pg, gn)";
-                return Finish(StopReason.StationaryNonMinimum, k, $"{reached}: {why}", criterion, new Curvature(StationaryKind.Undecided, [], false, why));
+                // The rule did step (∂L/∂y is not 0), but below x's rounding: the run is stuck, not at a point.
+                return roundedAway
+                    ? Finish(StopReason.Stalled, k, $"{reached}: no progress is possible in floating point; {why}", curvature: new Curvature(StationaryKind.Undecided, [], false, why))
+                    : Finish(StopReason.StationaryNonMinimum, k, $"{reached}: {why}", criterion, new Curvature(StationaryKind.Undecided, [], false, why));
             }
             // Bounded by the run's own time (issue 14: 45 products after an 8.5 s run had taken 58 s), and told
             // to a receiver that shows the phase, which would otherwise go on naming the last iteration.
@@ -1136,6 +1143,13 @@ public static class Optimizer
                 return Finish(StopReason.Stalled, k,
                     $"{BelowRounding(k)}: no progress is possible in floating point, and the point is not stationary (not {curvature.KindWithArticle}): " +
                     beyond.Describe());
+            // Otherwise a step that rounded away short of a minimum leaves the run stuck where the rule still
+            // moves (its step is not 0): stalled, with the step's size and the curvature found here, never
+            // "step length 0" at a stationary point the rule itself does not stop at.
+            if (roundedAway && curvature.Kind != StationaryKind.Minimum)
+                return Finish(StopReason.Stalled, k,
+                    $"{reached}: no progress is possible in floating point; ∂L/∂x is 0 to rounding here, where the curvature says {curvature.KindWithArticle} ({curvature.Detail})",
+                    curvature: curvature);
             var detail = $"{reached}, at {curvature.KindWithArticle}; {curvature.Detail}";
             return curvature.Kind == StationaryKind.Minimum
                 ? Finish(StopReason.Converged, k, detail, criterion, curvature)

@@ -186,10 +186,10 @@ let ``a misspelt field of a problem file is an error naming it and the nearest k
 
 [<Fact>]
 let ``edit distance counts insertions, deletions, substitutions and swapped neighbours`` () =
-    Assert.Equal(1, PhysGrad.ProblemDefinition.EditDistance("invers", "inverse"))
-    Assert.Equal(1, PhysGrad.ProblemDefinition.EditDistance("strat", "start"))
-    Assert.Equal(1, PhysGrad.ProblemDefinition.EditDistance("paramters", "parameters"))
-    Assert.Equal(3, PhysGrad.ProblemDefinition.EditDistance("kitten", "sitting"))
+    Assert.Equal(1, PhysGrad.Symbolic.Spelling.EditDistance("invers", "inverse"))
+    Assert.Equal(1, PhysGrad.Symbolic.Spelling.EditDistance("strat", "start"))
+    Assert.Equal(1, PhysGrad.Symbolic.Spelling.EditDistance("paramters", "parameters"))
+    Assert.Equal(3, PhysGrad.Symbolic.Spelling.EditDistance("kitten", "sitting"))
 
 [<Fact>]
 let ``--start, --target, --loss and --inverse given with --problem override the file`` () =

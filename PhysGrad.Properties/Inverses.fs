@@ -198,7 +198,7 @@ let ``the problem model names what does not fit`` () =
                 null,
                 true
             ))
-        "The loss uses 'x1'"
+        "The loss uses the variable 'x1'"
 
     fails
         ErrorKind.Variable

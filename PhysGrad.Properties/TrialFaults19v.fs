@@ -76,15 +76,19 @@ let ``gd overshooting exp(x0) to −360 stalls on the slope, in compare and in t
     Assert.Equal(2, r.Exit.Iteration)
 
 [<Fact>]
-let ``a step that rounds away at a true stationary point keeps the curvature's verdict`` () =
+let ``a step that rounds away beside a stationary point that is no minimum is a stall that names the curvature`` () =
     // L = ½(x0 − 3)² − ½x1² from (4, 0): gd's x0 − 3 shrinks by 0.7 a step until its step, 0.3 ulp of 3, rounds
-    // away; ∂L/∂x0 is then 1 ulp, what x's rounding makes of it through H = diag(1, −1): a saddle, as before.
+    // away; ∂L/∂x0 is then 1 ulp, what x's rounding makes of it through H = diag(1, −1). The rule still steps
+    // (its step is not 0), so the run is stalled there (small23: a nonzero step below x's rounding is Stalled
+    // with its size, for every method), and the curvature found, a saddle, is kept in the exit and the words.
     let p = PhysicsProblem.FromText("x0; x1", [| 0.0; 0.0 |], [| 4.0; 0.0 |], "(y0-3)^2/2 - y1^2/2")
     let r = p.Run(Method.GradientDescent, 0.3, 500)
-    Assert.Equal(StopReason.StationaryNonMinimum, r.StopReason)
+    Assert.Equal(StopReason.Stalled, r.StopReason)
     // x0 stops one ulp above 3: the last step was not 0, it rounded away.
     Assert.Equal(3.0 + 4.440892098500626e-16, r.Final.[0])
-    Assert.Contains("at a saddle", r.StopDetail)
+    Assert.Contains("is below the rounding of x", r.StopDetail)
+    Assert.Contains("a saddle", r.StopDetail)
+    Assert.Equal(StationaryKind.Saddle, r.Exit.Curvature.Kind)
     // gd on the tiny 1e-8·x0² stalls where ∂L/∂x0 is not 0 to rounding either: the stall's own wording.
     let s = PhysicsProblem.FromText("1e-8*x0^2", [| 1e-7 |], [| 3.0 |]).Run(Method.GradientDescent, 0.1, 10)
     Assert.Equal(StopReason.Stalled, s.StopReason)

@@ -116,8 +116,11 @@ module Parse =
               "expm1", Function.Expm1 ]
 
     /// The function names the parser knows, for messages and documentation.
-    let knownFunctions =
-        Seq.append functions.Keys [ "sqrt"; "atan2" ] |> Seq.sort |> String.concat ", "
+    let knownFunctionNames =
+        Seq.append functions.Keys [ "sqrt"; "atan2" ] |> Seq.sort |> Array.ofSeq
+
+    /// The same, as a list for messages.
+    let knownFunctions = String.concat ", " knownFunctionNames
 
     // ---- the grammar ---------------------------------------------------------------------------
 
@@ -595,7 +598,9 @@ module Parse =
                         ErrorKind.UnknownFunction
                         text
                         pos
-                        (sprintf "unknown function '%s' (known functions: %s)" n knownFunctions)
+                        (match Spelling.Nearest(n, knownFunctionNames) with
+                         | null -> sprintf "unknown function '%s' (known functions: %s)" n knownFunctions
+                         | near -> sprintf "unknown function '%s' (did you mean '%s'? known functions: %s)" n near knownFunctions)
         // The folding of a sum's or product's constants can overflow (1e300*1e300): the error points at the
         // first operator of that sum or product.
         | ASum(first, rest) ->

@@ -532,7 +532,54 @@ type Problem
             else
                 loss
 
-        onlyIn (Array.append outputs names) "The loss" loss
+        // The loss is a function of the outputs, L(y) (docs/theory.md §1): a variable in it is not a constant
+        // (--param refuses a variable) nor an output, and a name y<k> past the last output is an output the
+        // simulator lacks; each gets the advice that works for it, the rest the constant's advice.
+        let lossNames = HashSet<string>(Array.append outputs names)
+
+        match outside lossNames loss with
+        | Some s when Array.contains s variables ->
+            let usedSet = HashSet<string>(Structure.freeSymbolNames [ loss ])
+            let used = variables |> Array.filter usedSet.Contains
+            let added = used |> Array.mapi (fun j v -> v, "y" + string (outputs.Length + j))
+            let rewritten = Structure.substituteNames (added |> Seq.map (fun (v, y) -> v, Expr.symbol y)) loss
+            let newOutputs = String.Join(", ", added |> Array.map snd)
+            let extended = Array.append simulator (used |> Array.map Expr.symbol) |> Array.map Infix.format
+            let commandLine = String.Join("; ", extended)
+            // The whole simulator is shown only while it reads as one option (not heat1d's 10⁵ components).
+            let example =
+                if commandLine.Length <= 200 then
+                    sprintf " (on the command line --simulator \"%s\"%s)" commandLine (if used.Length = 1 then ", with a --target value for it if --target is given" else ", with --target values for them if --target is given")
+                else
+                    ""
+
+            Fail.raiseWith
+                ErrorKind.Variable
+                (sprintf
+                    "The loss uses the variable '%s', but a loss is a function of the outputs only (here %s; docs/theory.md §1), and a variable cannot be a --param. To penalise %s (a regulariser), make %s output%s of %s own: add %s to the simulator as %s%s, and write the loss in %s: %s."
+                    s
+                    (String.Join(", ", outputs))
+                    (String.Join(" and ", used))
+                    (if used.Length = 1 then "it an" else "them")
+                    (if used.Length = 1 then "" else "s")
+                    (if used.Length = 1 then "its" else "their")
+                    (if used.Length = 1 then "the component " + used.[0] else "the components " + String.Join(", ", used))
+                    newOutputs
+                    example
+                    newOutputs
+                    (Infix.format rewritten))
+        | Some s when s.Length > 1 && s.[0] = 'y' && s |> Seq.skip 1 |> Seq.forall Char.IsDigit ->
+            Fail.raiseWith
+                ErrorKind.Variable
+                (sprintf
+                    "The loss uses '%s', but the simulator has %s (%s): %s would be a further output; add components to the simulator up to %s, or write the loss in %s."
+                    s
+                    (Fail.count outputs.Length "output")
+                    (String.Join(", ", outputs))
+                    s
+                    s
+                    (String.Join(", ", outputs)))
+        | _ -> onlyIn (Array.append outputs names) "The loss" loss
 
         if not (isNull inverse) then
             let inInverse = onlyIn (Array.concat [ outputs; variables; names ])

@@ -24,14 +24,19 @@ public sealed class GradientDescent(double eta)
 /// </summary>
 public sealed class Adam : RuleBase
 {
+    /// <summary>The defaults of Kingma &amp; Ba (2015): β₁ = 0.9, β₂ = 0.999, ε = 10⁻⁸.</summary>
+    public const double DefaultBeta1 = 0.9, DefaultBeta2 = 0.999, DefaultEpsilon = 1e-8;
+
     /// <summary>Adam with step size η and the moment decays β₁, β₂ (in [0, 1)) and ε (&gt; 0).</summary>
     /// <exception cref="Symbolic.SymbolicException">η, β₁, β₂ or ε out of range.</exception>
-    public Adam(double eta, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8)
+    public Adam(double eta, double beta1 = DefaultBeta1, double beta2 = DefaultBeta2, double epsilon = DefaultEpsilon)
         : base("adam", eta, Capabilities.Value | Capabilities.Gradient)
     {
-        if (!(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1) || !(epsilon > 0) || !double.IsFinite(epsilon))
-            throw new Symbolic.SymbolicException(Symbolic.ErrorKind.Invalid,
-                $"Adam needs 0 ≤ β₁ < 1, 0 ≤ β₂ < 1 and ε > 0 (finite), not β₁ = {beta1}, β₂ = {beta2}, ε = {epsilon}.");
+        // Each option on its own, said for the value given (a β of 1 and one of 2 fail differently).
+        if ((OptionRanges.Decay("the option beta1 (β₁, the first-moment decay)", beta1, second: false, DefaultBeta1)
+             ?? OptionRanges.Decay("the option beta2 (β₂, the second-moment decay)", beta2, second: true, DefaultBeta2)
+             ?? OptionRanges.AdamEpsilon("the option eps (ε, added to √v̂)", epsilon, DefaultEpsilon)) is { } wrong)
+            throw new Symbolic.SymbolicException(Symbolic.ErrorKind.Invalid, wrong);
         (Beta1, Beta2, Epsilon) = (beta1, beta2, epsilon);
     }
 

@@ -151,11 +151,9 @@ public abstract class SpectralRule : RuleBase
         Solver = solver;
         if (!double.IsFinite(kappa))
             throw new Symbolic.SymbolicException(Symbolic.ErrorKind.Invalid, $"the option kappa (κ, the exponent of Σ) must be finite, not {NumberText.RoundTrip(kappa)}.");
-        // τ is relative (σ ≤ τ·σ_max is dropped, docs/theory.md §2): τ ≥ 1 drops every singular value, σ_max
-        // included, so every step would be 0 and the run would stall at its start.
-        if (!(tau >= 0 && tau < 1))
-            throw new Symbolic.SymbolicException(Symbolic.ErrorKind.Invalid,
-                $"the option tau (τ) must be in [0, 1), not {NumberText.RoundTrip(tau)}: singular values σ ≤ τ·σ_max are dropped, so τ ≥ 1 drops them all and every step is 0; e.g. tau=1e-3 (the default).");
+        // τ is relative (σ ≤ τ·σ_max is dropped, docs/theory.md §2): in [0, 1), said for the value given.
+        if (OptionRanges.Tau("the option tau (τ)", tau, kappa) is { } wrongTau)
+            throw new Symbolic.SymbolicException(Symbolic.ErrorKind.Invalid, wrongTau);
         (Kappa, Tau) = (kappa, tau);
     }
 

@@ -45,9 +45,12 @@ namespace PhysGrad.Numerics.Rules;
 /// </summary>
 public sealed class LevenbergMarquardt : RuleBase
 {
+    /// <summary>The default first damping λ₀ = 10⁻³ (relative to D = diag JᵀHJ).</summary>
+    public const double DefaultLambda0 = 1e-3;
+
     /// <summary>Levenberg–Marquardt with step size η and initial damping λ₀ (positive, finite).</summary>
     /// <exception cref="Symbolic.SymbolicException">η or λ₀ out of range.</exception>
-    public LevenbergMarquardt(double eta, double lambda0 = 1e-3) : this(eta, lambda0, LinearSolver.Auto)
+    public LevenbergMarquardt(double eta, double lambda0 = DefaultLambda0) : this(eta, lambda0, LinearSolver.Auto)
     {
     }
 
@@ -71,8 +74,8 @@ public sealed class LevenbergMarquardt : RuleBase
     {
         Solver = solver;
         Preconditioning = preconditioning;
-        if (!(lambda0 > 0) || !double.IsFinite(lambda0))
-            throw new Symbolic.SymbolicException(Symbolic.ErrorKind.Invalid, $"Levenberg–Marquardt's λ₀ must be positive and finite, not {lambda0}.");
+        if (OptionRanges.Damping("the option lambda0 (λ₀, the first step's damping)", lambda0, DefaultLambda0) is { } wrong)
+            throw new Symbolic.SymbolicException(Symbolic.ErrorKind.Invalid, wrong);
         Lambda0 = lambda0;
     }
 

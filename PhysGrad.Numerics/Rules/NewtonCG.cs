@@ -57,9 +57,9 @@ public sealed class NewtonCG : RuleBase
     public NewtonCG(double eta, double tolerance = 0, int maxIterations = 0, bool lineSearch = true)
         : base("newton-cg", eta, Capabilities.Value | Capabilities.Gradient | Capabilities.HessianVector)
     {
-        if (!(tolerance >= 0 && tolerance < 1) || maxIterations < 0)
-            throw new Symbolic.SymbolicException(Symbolic.ErrorKind.Invalid,
-                $"Newton-CG needs a tolerance of 0 (the forcing term) or in (0, 1) and an iteration limit of 0 (automatic) or more, not {tolerance} and {maxIterations}.");
+        if ((OptionRanges.CgTolerance("the option tol (CG's relative residual tolerance)", tolerance)
+             ?? OptionRanges.CgLimit("the option maxcg (CG's iterations per step)", maxIterations)) is { } wrong)
+            throw new Symbolic.SymbolicException(Symbolic.ErrorKind.Invalid, wrong);
         (Tolerance, MaxIterations, LineSearch) = (tolerance, maxIterations, lineSearch);
     }
 
