@@ -44,8 +44,13 @@ internal static class CsvPoints
             if (fields.All(s => s.Length > 0 && (char.IsLetter(s[0]) || s[0] == '_')) && fields.Any(s => !UserNumbers.IsSpecial(s)))
             {
                 if (!fields.SequenceEqual(names))
+                {
+                    // The same names in another order: say both ways out (the CLI's --vars sets the variables' order).
+                    var reordered = fields.Length == names.Count && fields.Order(StringComparer.Ordinal).SequenceEqual(names.Order(StringComparer.Ordinal));
                     throw new SymbolicException(ErrorKind.Shape,
-                        $"Line {row} names the columns {Shorten(fields)} but the variables are {Shorten(names)} (in that order).");
+                        $"Line {row} names the columns {Shorten(fields)} but the variables are {Shorten(names)} (in that order)" +
+                        (reordered ? $": reorder the columns to {Shorten(names)}, or name the variables in the columns' order ({string.Join(",", fields)}; --vars {string.Join(",", fields)} in the CLI)." : "."));
+                }
                 return false;
             }
         }

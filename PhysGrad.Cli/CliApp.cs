@@ -158,7 +158,7 @@ public static class CliApp
         if (type == typeof(int))
         {
             return System.Numerics.BigInteger.TryParse(value, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out _)
-                ? $"{name} must be a whole number from {int.MinValue} to {int.MaxValue}, not '{value}'."
+                ? NumericOptions.Overflow(name, value)
                 : $"{name} must be a whole number, not '{value}'.";
         }
         if (type == typeof(double))

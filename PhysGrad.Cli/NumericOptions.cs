@@ -39,6 +39,15 @@ internal static class NumericOptions
         return default!;
     }
 
+    /// <summary>
+    /// A whole number beyond the int range, refused with the range the option means rather than the int's
+    /// (--n, an example's size: each example's own, as `physgrad examples` lists them).
+    /// </summary>
+    public static string Overflow(string option, string text) => option == "--n"
+        ? $"--n is an example's size and '{text}' is far beyond every example's: give n within the example's range " +
+          $"(with its default methods: {string.Join(", ", ReferenceProblems.All.Select(i => $"{i.Name} {i.MinSize} to {i.MaxSize}"))})."
+        : $"{option} must be a whole number from {int.MinValue} to {int.MaxValue}, not '{text}'.";
+
     /// <summary>What is wrong with <paramref name="text"/> as the value of <paramref name="option"/>, and how to write it.</summary>
     public static string Message(string option, string text, bool whole)
     {
@@ -48,7 +57,7 @@ internal static class NumericOptions
                 : $"{option} must be one number, not '{text}': use '.' as the decimal point (1.5, not 1,5), and no thousands separators.";
         if (whole)
             return System.Numerics.BigInteger.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _)
-                ? $"{option} must be a whole number from {int.MinValue} to {int.MaxValue}, not '{text}'."
+                ? Overflow(option, text)
                 : $"{option} must be a whole number, not '{text}'.";
         if (!UserNumbers.TryRead(text, out _, out var problem) && problem != "is not a number")
             return $"{option} must be a finite number, and '{text}' {problem}.";

@@ -105,7 +105,8 @@ internal sealed partial class ProblemOptions
             if (parts.Length != 2 || parts[0].Length == 0 || parts[1].Length == 0)
                 throw new CliInputException($"{option} '{entry}' must be {form}.");
             if (!table.TryAdd(parts[0], read(parts[0], parts[1])))
-                throw new CliInputException($"{option} gives {parts[0]} twice.");
+                throw new CliInputException(
+                    $"{option} gives {parts[0]} twice ({option} {given.First(g => g.Split('=', 2, StringSplitOptions.TrimEntries)[0] == parts[0])} and {option} {entry}); give it once, with the value you mean.");
         }
         return table;
     }
@@ -325,7 +326,7 @@ internal sealed partial class ProblemOptions
     // problem file", and a command may read one of several.
     private static ProblemDefinition FromFile(string path)
     {
-        var text = InputFiles.ReadAll("--problem", path, "a problem file (JSON, as in the examples folder)");
+        var text = InputFiles.ReadAll("--problem", path, "a problem file, JSON such as {\"variables\":[\"a\"],\"simulator\":[\"a^3\"],\"target\":[8],\"start\":[1]} (its fields are listed in the README under --problem)");
         try
         {
             return ProblemDefinition.FromJson(text);
@@ -363,6 +364,11 @@ internal sealed partial class ProblemOptions
         if (path is not null || example is not null)
         {
             var fromFile = path is not null ? FromFile(path) : Example(example!, result.GetValue(_size), _forDerivatives || NamesMethods(result), TakesMethods(result) ? null : result.CommandResult.Command.Name).Definition;
+            // No variables: nothing to solve for, and the start and target checks below would ask for an empty list.
+            if (path is not null && fromFile.Variables.Count == 0)
+                throw new CliInputException(
+                    $"--problem '{path}': the problem has no variables (\"variables\" is empty{(fromFile.Simulator.Count == 0 ? " and so is \"simulator\"" : "")}), so there is nothing to solve for; " +
+                    "list the names the simulator varies in \"variables\", e.g. {\"variables\":[\"a\"],\"simulator\":[\"a^3\"],\"target\":[8],\"start\":[1]}.");
             // Options given with --problem or --example override its fields (never silently ignored);
             // --vars would rename its variables under its expressions, so it is refused.
             if (result.GetValue(_vars) is not null)
@@ -429,6 +435,14 @@ internal sealed partial class ProblemOptions
                 .Where(n => parameters is null || !parameters.ContainsKey(n))
                 .Order(Expression.NameOrder).ToArray();
         var inferred = result.GetValue(_vars) is null;
+        if (names.Length == 0)
+        {
+            var asParameters = parsed.SelectMany(e => e.Variables).Distinct().ToArray();
+            throw new CliInputException(
+                $"--simulator \"{sim}\" has no variables " +
+                (asParameters.Length == 0 ? "(it uses no name)" : $"(every name it uses is a --param: {string.Join(", ", asParameters)})") +
+                ", so there is nothing to solve for; write it in the variables x0, x1, … (e.g. --simulator \"x0^2\") or in names of your own listed with --vars.");
+        }
         if (!inferred)
         {
             // A name that is neither a variable nor a --param: most likely a constant without its value.

@@ -54,8 +54,9 @@ internal static class TrainCommand
             // squares leave the range where the SVDs of GN and HIG converge in doubles (λ = 1e300 overflows).
             if (!double.IsFinite(lambdaValue) || !(Math.Abs(lambdaValue) >= 1e-6 && Math.Abs(lambdaValue) <= 1e6))
                 throw new CliInputException($"--lambda must be a number with 1e-6 ≤ |λ| ≤ 1e6 (the toy's loss scales with λ²), not {lambdaValue.ToString(CultureInfo.InvariantCulture)}.");
+            // An option that changes nothing is refused, as every command refuses one (exit 2), not noted and ignored.
             if (name != "hig-toy" && result.GetResult(lambda) is { Implicit: false })
-                error.WriteLine($"physgrad: note: --lambda applies to the hig-toy example only; {name} ignores it.");
+                throw new CliInputException($"--lambda scales the hig-toy example's second output and does nothing for {name}: drop --lambda, or give --example hig-toy.");
             var batchSize = result.GetValue(batch);
             if (batchSize is < 1 or > 100000) throw new CliInputException($"--batch must be between 1 and 100000, not {batchSize}.");
             var tauValue = result.GetValue(tau);
@@ -129,7 +130,9 @@ internal static class TrainCommand
             foreach (var part in parts)
             {
                 var pieces = part.Split(':');
-                if (pieces.Length > 2) throw new CliInputException($"--methods: '{part}' is not name or name:rate, e.g. hig:0.1.");
+                if (pieces.Length > 2)
+                    throw new CliInputException($"--methods: '{part}' is not name or name:rate, e.g. hig:0.1" +
+                        (pieces.Skip(2).Any(p => p.Contains('=')) ? $"; settings such as '{pieces[2]}' are options of their own (the SVD's truncation is --tau, e.g. --methods {pieces[0]}:{pieces[1]} --tau 0.1)." : "."));
                 TrainingChoice s;
                 try { s = example.ChoiceFor(pieces[0]); }
                 catch (Exception e) when (InputError.Is(e)) { throw new CliInputException($"--methods: {e.Message}"); }

@@ -113,7 +113,7 @@ public static class NumberText
         note = "";
         var full = values.Count <= Math.Max(shown, FullUpTo) ? string.Join(", ", values.Select(each)) : null;
         if (values.Count <= shown) return full!;
-        var largest = LargestMagnitude(values);
+        var largest = FirstPrintedLargest(values, LargestMagnitude(values), each);
         // Every entry reads the same when the least and the greatest do (a format is monotone); a NaN
         // reads the same as others only when all are NaN. Only these few are formatted: a point may
         // have 10⁶ entries.
@@ -128,6 +128,23 @@ public static class NumberText
             return full;
         }
         return elided;
+    }
+
+    /// <summary>
+    /// The first index whose magnitude prints as the largest one does (<paramref name="largest"/>): two runs
+    /// whose vectors agree to the printed digits name the same entry, rather than whichever of two mirror
+    /// entries (heat1d's [20] and [52]) won by a last unit of rounding. Only entries within 10⁻⁴ of the
+    /// largest magnitude are formatted (a vector may have 10⁶ entries).
+    /// </summary>
+    private static int FirstPrintedLargest(IReadOnlyList<double> values, int largest, Func<double, string> each)
+    {
+        var top = Math.Abs(values[largest]);
+        if (!double.IsFinite(top)) return largest;
+        var printed = each(top);
+        for (var i = 0; i < largest; i++)
+            if (Math.Abs(values[i]) >= top * (1 - 1e-4) && each(Math.Abs(values[i])) == printed)
+                return i;
+        return largest;
     }
 
     /// <summary>The index of the entry of largest magnitude: the first NaN if there is one (it is what a

@@ -288,7 +288,18 @@ module LaTeX =
             // A base is bare only when it is one visible symbol or call: a fraction, a root, a power,
             // a sum or a product as base takes parentheses, ((a/b)^c, not \frac{a}{b}^{c}).
             if plainBase b then
-                body names sb b
+                // A symbol whose LaTeX has a superscript of its own (the target y^{*}_{0}) is braced, {y^{*}_{0}}^{2}:
+                // a second ^ on the same nucleus is TeX's "Double superscript" error. A subscript alone
+                // takes the power beside it as usual (x_{0}^{2}).
+                let text = StringBuilder()
+                body names text b
+
+                if (match b.Node with
+                    | Symbol _ -> text.ToString().Contains '^'
+                    | _ -> false) then
+                    sb.Append('{').Append(text).Append '}' |> ignore
+                else
+                    sb.Append text |> ignore
             else
                 sb.Append "\\left(" |> ignore
                 body names sb b

@@ -442,8 +442,32 @@ module LocalInverse =
                     { Lhs = Expr.symbol outputs.[j]
                       Rhs = Structure.substitute toUnknowns simulator.[j] })
 
+            // The equations as derive prints them: the solver retries on these when the written form fails,
+            // so that sin(x0)^2 + cos(x0)^2 + x0, printed as x0 + 1, is solved as x0 + 1 is. Not first, as
+            // simplifying a large simulator (a Rosenbrock chain) costs more than solving it as written.
+            let attempt eqs =
+                solved.Clear()
+                order.Clear()
+                loop eqs
+
+            let solveEither () =
+                match attempt equations with
+                | Ok() -> Ok()
+                | Error reason ->
+                    let simplified = equations |> List.map (fun eq -> { eq with Rhs = Simplify.simplify eq.Rhs })
+
+                    if List.forall2 (fun (a: Equation) b -> ExprIdentity.comparer.Equals(a.Rhs, b.Rhs)) equations simplified then
+                        Error reason
+                    else
+                        try
+                            match attempt simplified with
+                            | Ok() -> Ok()
+                            | Error _ -> Error reason
+                        with OverBudget ->
+                            Error reason
+
             let solve () =
-                match loop equations with
+                match solveEither () with
                 | Error reason -> Error reason
                 | Ok() ->
                     // Each solution may use unknowns solved before it: substitute them in solving order.

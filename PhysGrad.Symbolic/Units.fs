@@ -317,6 +317,23 @@ module Units =
           "n", 1e-9
           "p", 1e-12 ]
 
+    /// The known unit a name most likely means: a spelt-out or abbreviated name (sec, seconds, metre,
+    /// hour) or a known name in another case (hz for Hz); None for others. Hand-written: the edit distance
+    /// of "sec" to "s" is 2 of 3 letters, too far for a general nearest-name rule.
+    let private meant (name: string) =
+        let spelt =
+            dict
+                [ "sec", "s"; "secs", "s"; "second", "s"; "seconds", "s"; "meter", "m"; "meters", "m"; "metre", "m"
+                  "metres", "m"; "gram", "g"; "grams", "g"; "kilogram", "kg"; "kilograms", "kg"; "kelvin", "K"
+                  "hour", "h"; "hours", "h"; "hr", "h"; "hrs", "h"; "minute", "min"; "minutes", "min"; "mins", "min"
+                  "newton", "N"; "newtons", "N"; "joule", "J"; "joules", "J"; "watt", "W"; "watts", "W"; "pascal", "Pa"
+                  "hertz", "Hz"; "coulomb", "C"; "volt", "V"; "volts", "V"; "ampere", "A"; "amp", "A"; "amps", "A"
+                  "radian", "rad"; "radians", "rad"; "mole", "mol"; "moles", "mol"; "candela", "cd" ]
+
+        match spelt.TryGetValue(name.ToLowerInvariant()) with
+        | true, u -> Some u
+        | _ -> named.Keys |> Seq.tryFind (fun k -> String.Equals(k, name, StringComparison.OrdinalIgnoreCase))
+
     /// A unit name, or a prefix followed by one ("km", "ms", "kg"); the bare name wins ("min" is
     /// minutes, "mol" moles), and a name that reads two ways is refused.
     let private lookup (name: string) : Result<PhysicalUnit, string> =
@@ -335,8 +352,11 @@ module Units =
             | [] ->
                 Result.Error(
                     sprintf
-                        "unknown unit '%s' (known: %s, with prefixes %s)"
+                        "unknown unit '%s'%s (known: %s, with prefixes %s)"
                         name
+                        (match meant name with
+                         | Some u -> sprintf "; did you mean '%s'?" u
+                         | None -> "")
                         (String.Join(", ", named.Keys))
                         (String.Join(", ", prefixes |> List.map fst |> List.distinct))
                 )
