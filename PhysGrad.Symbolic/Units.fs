@@ -611,16 +611,31 @@ module Units =
                     | Inferred.Any -> Inferred.Any
                     | Inferred.Known u when u.IsDimensionless -> Inferred.Known u
                     | Inferred.Known u ->
+                        // A decimal exponent a person writes (1.5, 0.25, 2.0) is the rational it reads as: x^1.5
+                        // is x^(3/2), in m^(3/2) for x in m.
                         match p.Node with
                         | Number q -> Inferred.Known(u.Pow q)
-                        | Real r when Double.IsInteger r && abs r < 1e6 -> Inferred.Known(u.Pow(Rational.OfInt(int r)))
+                        | Real r when (Rational.TryOfShortDecimal r).IsSome -> Inferred.Known(u.Pow (Rational.TryOfShortDecimal r).Value)
                         | _ ->
+                            let symbols = Structure.freeSymbolNames [ b ]
+
+                            // The base's variables, unless the base is one of them (x0 is in m).
+                            let whose =
+                                match b.Node, symbols with
+                                | Symbol _, _
+                                | _, [||] -> ""
+                                | _, many -> sprintf " (from %s)" (String.Join(", ", many))
+
                             mismatch (
                                 sprintf
-                                    "In %s, the base is in %O, so the exponent %s must be a rational constant."
+                                    "In %s, the base %s is in %O%s, so the exponent %s must be a rational number (such as 3/2 or 1.5) for the power to have a unit; %s is not one. Make the base dimensionless (divide it by a parameter in %O), or write the exponent as a fraction or a decimal."
                                     (show n)
+                                    (show b)
                                     u
+                                    whose
                                     (show p)
+                                    (show p)
+                                    u
                             )
                 | Apply(Function.Abs, a) -> memo.[a]
                 | Apply(f, a) ->
