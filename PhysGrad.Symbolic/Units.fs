@@ -128,6 +128,8 @@ type PhysicalUnit private (lg: float, exponents: Rational[], _log: unit) =
             let names = Array.copy bases
             let mutable predicted = 0.0
             let mutable used = false
+            // Whether every given unit used is a bare power of ten in E-notation times a base unit (1e-200 m).
+            let mutable decades = true
 
             for g in given do
                 if not (isNull g) && not g.HasUnitScale then
@@ -137,11 +139,19 @@ type PhysicalUnit private (lg: float, exponents: Rational[], _log: unit) =
                         names.[i] <- if text.Contains ' ' then "(" + text.Replace(' ', '*') + ")" else text
                         predicted <- predicted + g.Log10Scale * u.Raw.[i].ToDouble()
                         used <- true
+                        decades <- decades && text.StartsWith("1e", StringComparison.Ordinal)
                     | _ -> ()
+
+            // Powers of ten combine by adding their exponents: (1e-200 m)^4 is 1e-800 m^4 and
+            // (1e-200 m)·(1e-250 s)^2 is 1e-700 m*s^2, one factor a reader takes in at once (exact: the scale
+            // is carried as its logarithm). Only while the whole scale stays a power of ten: (1e-5 m)^(1/2)
+            // keeps its given form rather than a factor 3.16228e-3. A decimal (0.1 s) or a named unit (ms)
+            // stays as given.
+            let combined = decades && sameLog u.Log10Scale (Math.Round u.Log10Scale)
 
             // Not in the given units: no SI prefix on a powered unit the user never named (1e-6 s³ as
             // "cs^3" next to a row in "1e-3 s^3"), but a power of ten times the base units, as that row.
-            if used && nearLog predicted u.Log10Scale then renderWith u.Raw names else u.Text false
+            if used && not combined && nearLog predicted u.Log10Scale then renderWith u.Raw names else u.Text false
 
     override u.ToString() = u.Text true
 
