@@ -282,6 +282,15 @@ public static class UpdateRuleSet
                     Cause = e is MethodNotApplicableException n ? n.Cause : NotApplicableCause.Other,
                 });
             }
+            catch (SymbolicException e) when (e.Kind is ErrorKind.DivisionByZero or ErrorKind.NonFinite)
+            {
+                // Constants folded beyond the doubles' range while forming this method's rule (its matrix or
+                // inverse): the rule cannot be written, but the other methods' rules can, so derive prints
+                // those and names this one with the reason; a method named in --methods still fails the command.
+                skipped.Add(new SkippedMethod(method,
+                    $"{BookExample.ShortName(method)}'s rule cannot be formed: {e.Message}")
+                { Cause = NotApplicableCause.Other });
+            }
         }
         return (SameStepsOnce(rules), skipped);
     }

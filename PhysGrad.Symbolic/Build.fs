@@ -186,20 +186,42 @@ module Expr =
         | Q p, Q q -> Q(p + q)
         | _ -> F(checkFinite "sum" "+" (toFloat a) (toFloat b) (FloatingFold.add (exactPart a) (toFloat a) (exactPart b) (toFloat b)))
 
+    let private isZeroNum n =
+        match n with
+        | Q q -> q.IsZero
+        | F f -> f = 0.0
+
+    /// The smallest positive normal double, 2^−1022 ≈ 2.2E-308: below it a double has fewer than 53 bits and
+    /// ends at 0.
+    [<Literal>]
+    let private SmallestNormal = 2.2250738585072014E-308
+
+    /// Whether a rational's double has lost digits at the small end (below SmallestNormal, down to 0).
+    let private underflows (q: Rational) =
+        not q.IsZero && abs (q.ToDouble()) < SmallestNormal
+
     let private mulNum a b =
         match a, b with
         | Q p, Q q -> Q(p * q)
-        | _ -> F(checkFinite "product" "×" (toFloat a) (toFloat b) (FloatingFold.mul (exactPart a) (toFloat a) (exactPart b) (toFloat b)))
+        | _ ->
+            let x, y = toFloat a, toFloat b
+            let r = checkFinite "product" "×" x y (FloatingFold.mul (exactPart a) x (exactPart b) y)
+
+            // Two constants whose product falls below the doubles' normal range (1E-200 × 1E-200 is 1E-400,
+            // a double's 0): when both stand for exact values (rationals, or decimals a person wrote), the
+            // product is that exact rational, not 0. A 0 would be a wrong constant, and a derivative
+            // dividing by it (Newton's 1/∂²L/∂x² of ½(1E-200·x0² − 1E-150)²) a division by zero.
+            if abs r < SmallestNormal && not (isZeroNum a) && not (isZeroNum b) then
+                match exactOf a, exactOf b with
+                | ValueSome p, ValueSome q -> Q(p * q)
+                | _ -> F r
+            else
+                F r
 
     let private ofNum n =
         match n with
         | Q q -> number q
         | F f -> real f
-
-    let private isZeroNum n =
-        match n with
-        | Q q -> q.IsZero
-        | F f -> f = 0.0
 
     /// Only the exact 1 disappears from a product: a floating 1.0 stays (`1.0*x`), as it says the
     /// term is floating, and so that printed text parses back to the same expression.
@@ -559,6 +581,9 @@ module Expr =
         // (Math.Pow gives 0.010000000000000002, which 0.01·x would not cancel).
         | F f, Q q when q.IsInteger && BigInteger.Abs q.Num <= BigInteger 64 && (exactOf b).IsSome && f <> 0.0 ->
             match (exactOf b).Value.TryPow(q.Num, MaxExactBits) with
+            // Below the doubles' normal range (1E-200^2 is 1E-400, a double's 0): the exact power, as mulNum
+            // keeps such a product.
+            | Some r when underflows r -> ValueSome(number r)
             | Some r when not (Double.IsInfinity(r.ToDouble())) -> ValueSome(real (r.ToDouble()))
             | _ -> ValueNone
         | _ ->
@@ -585,7 +610,18 @@ module Expr =
             // A floating 0.0 is as much a zero as the exact 0: 0.0^(−k) is a division by zero too.
             match numOf x with
             | ValueSome n when toFloat n < 0.0 ->
-                Fail.raiseWith ErrorKind.DivisionByZero "Division by zero: 0 raised to a negative power."
+                let power = match n with Q q -> string q | F f -> f.ToString("R", Globalization.CultureInfo.InvariantCulture)
+
+                match b.Node with
+                | Real _ ->
+                    // A floating 0.0 is often not a 0 anyone wrote but a product of computed doubles below
+                    // 2.2E-308 that rounded to 0 (decimals a person wrote are kept exact there, mulNum).
+                    Fail.raiseWith
+                        ErrorKind.DivisionByZero
+                        (sprintf
+                            "Division by zero: the floating constant 0.0 raised to the power %s. If that 0.0 is a product of constants below the doubles' range (under 2.2E-308, which round to 0), rescale the variables or their units so that the constants stay nearer 1 (e.g. give a tiny constant as a --param with a value nearer 1)."
+                            power)
+                | _ -> Fail.raiseWith ErrorKind.DivisionByZero (sprintf "Division by zero: 0 raised to the negative power %s." power)
             | ValueSome _ -> b
             | ValueNone -> mk (Power(b, x))
         else

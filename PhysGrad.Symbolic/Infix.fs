@@ -35,12 +35,14 @@ module Infix =
         if q.IsInteger then
             integerText q.Num
         else
-            let den =
-                match powerForm q.Den with
-                | Some(text, m) when not m.IsOne -> "(" + text + ")"
-                | _ -> integerText q.Den
+            let struct (p, d) = Layout.decimalFraction q
 
-            integerText q.Num + "/" + den
+            let den =
+                match powerForm d with
+                | Some(text, m) when not m.IsOne -> "(" + text + ")"
+                | _ -> integerText d
+
+            integerText (if q.Sign < 0 then -p else p) + "/" + den
 
     let rec private level (e: Expr) =
         match e.Node with

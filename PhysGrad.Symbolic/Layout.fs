@@ -105,6 +105,34 @@ module Layout =
 
             Some(m, k)
 
+    /// p/q as (p·10^k/q, 10^k) when q ≥ 10^15 divides a power of ten 10^k and p·10^k/q stays short (at most
+    /// 15 digits): 3/(5·10^399) is 6/10^400, as 6E-400 would be written were it a double (it is below the
+    /// doubles' range, so the exact constant stays). Otherwise (p, q).
+    let decimalFraction (q: Rational) : struct (Numerics.BigInteger * Numerics.BigInteger) =
+        let a = Numerics.BigInteger.Abs q.Num
+
+        if q.Den < integerDigitsFrom then
+            struct (a, q.Den)
+        else
+            let mutable d = q.Den
+            let mutable twos = 0
+            let mutable fives = 0
+
+            while d.IsEven do
+                d <- d / Numerics.BigInteger 2
+                twos <- twos + 1
+
+            while (d % Numerics.BigInteger 5).IsZero do
+                d <- d / Numerics.BigInteger 5
+                fives <- fives + 1
+
+            if not d.IsOne then
+                struct (a, q.Den)
+            else
+                let ten = Numerics.BigInteger.Pow(Numerics.BigInteger 10, max twos fives)
+                let scaled = a * (ten / q.Den)
+                if scaled < integerDigitsFrom then struct (scaled, ten) else struct (a, q.Den)
+
     /// The numeric coefficient of a term (1 when there is none) and the rest.
     let coefficient (e: Expr) =
         match e.Node with
@@ -196,13 +224,13 @@ module Layout =
                 if q.Sign < 0 then
                     negative <- true
 
-                let a = q.Abs
+                let struct (p, d) = decimalFraction q
 
-                if not (a.Num.IsOne) then
-                    num.Add(Expr.number (Rational.OfBig a.Num))
+                if not p.IsOne then
+                    num.Add(Expr.number (Rational.OfBig p))
 
-                if not (a.Den.IsOne) then
-                    den.Add(Expr.number (Rational.OfBig a.Den))
+                if not d.IsOne then
+                    den.Add(Expr.number (Rational.OfBig d))
             | Real x ->
                 if x < 0.0 then
                     negative <- true

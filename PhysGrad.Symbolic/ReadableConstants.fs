@@ -31,7 +31,10 @@ module ReadableConstants =
             let isDecimal = (ExactConstants.ofDecimal x).Equals q
             let isHalf = q.Den = BigInteger 2 && BigInteger.Abs q.Num = BigInteger.One
 
-            if isHalf then Expr.number q
+            // Below the doubles' normal range (1/10^400, a product of 1E-200 and 1E-200) the double is 0 or has
+            // lost digits: the exact fraction stays, as a power of ten beyond them does (10^400), instead of a
+            // 0 that a rule would then divide by.
+            if isHalf || abs x < 2.2250738585072014E-308 then Expr.number q
             elif isDecimal then Expr.real x
             elif digits q.Num <= MaxFractionDigits && digits q.Den <= MaxFractionDigits then Expr.number q
             else Expr.real x

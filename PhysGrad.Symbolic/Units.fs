@@ -128,6 +128,8 @@ type PhysicalUnit private (lg: float, exponents: Rational[], _log: unit) =
             let names = Array.copy bases
             let mutable predicted = 0.0
             let mutable used = false
+            // Whether every given unit used is a bare power of ten in E-notation times a base unit (1e-200 m).
+            let mutable decades = true
 
             for g in given do
                 if not (isNull g) && not g.HasUnitScale then
@@ -137,11 +139,19 @@ type PhysicalUnit private (lg: float, exponents: Rational[], _log: unit) =
                         names.[i] <- if text.Contains ' ' then "(" + text.Replace(' ', '*') + ")" else text
                         predicted <- predicted + g.Log10Scale * u.Raw.[i].ToDouble()
                         used <- true
+                        decades <- decades && text.StartsWith("1e", StringComparison.Ordinal)
                     | _ -> ()
+
+            // Powers of ten combine by adding their exponents: (1e-200 m)^4 is 1e-800 m^4 and
+            // (1e-200 m)·(1e-250 s)^2 is 1e-700 m*s^2, one factor a reader takes in at once (exact: the scale
+            // is carried as its logarithm). Only while the whole scale stays a power of ten: (1e-5 m)^(1/2)
+            // keeps its given form rather than a factor 3.16228e-3. A decimal (0.1 s) or a named unit (ms)
+            // stays as given.
+            let combined = decades && sameLog u.Log10Scale (Math.Round u.Log10Scale)
 
             // Not in the given units: no SI prefix on a powered unit the user never named (1e-6 s³ as
             // "cs^3" next to a row in "1e-3 s^3"), but a power of ten times the base units, as that row.
-            if used && nearLog predicted u.Log10Scale then renderWith u.Raw names else u.Text false
+            if used && not combined && nearLog predicted u.Log10Scale then renderWith u.Raw names else u.Text false
 
     override u.ToString() = u.Text true
 
@@ -631,16 +641,31 @@ module Units =
                     | Inferred.Any -> Inferred.Any
                     | Inferred.Known u when u.IsDimensionless -> Inferred.Known u
                     | Inferred.Known u ->
+                        // A decimal exponent a person writes (1.5, 0.25, 2.0) is the rational it reads as: x^1.5
+                        // is x^(3/2), in m^(3/2) for x in m.
                         match p.Node with
                         | Number q -> Inferred.Known(u.Pow q)
-                        | Real r when Double.IsInteger r && abs r < 1e6 -> Inferred.Known(u.Pow(Rational.OfInt(int r)))
+                        | Real r when (Rational.TryOfShortDecimal r).IsSome -> Inferred.Known(u.Pow (Rational.TryOfShortDecimal r).Value)
                         | _ ->
+                            let symbols = Structure.freeSymbolNames [ b ]
+
+                            // The base's variables, unless the base is one of them (x0 is in m).
+                            let whose =
+                                match b.Node, symbols with
+                                | Symbol _, _
+                                | _, [||] -> ""
+                                | _, many -> sprintf " (from %s)" (String.Join(", ", many))
+
                             mismatch (
                                 sprintf
-                                    "In %s, the base is in %O, so the exponent %s must be a rational constant."
+                                    "In %s, the base %s is in %O%s, so the exponent %s must be a rational number (such as 3/2 or 1.5) for the power to have a unit; %s is not one. Make the base dimensionless (divide it by a parameter in %O), or write the exponent as a fraction or a decimal."
                                     (show n)
+                                    (show b)
                                     u
+                                    whose
                                     (show p)
+                                    (show p)
+                                    u
                             )
                 | Apply(Function.Abs, a) -> memo.[a]
                 | Apply(f, a) ->
