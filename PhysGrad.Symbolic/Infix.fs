@@ -35,12 +35,17 @@ module Infix =
         if q.IsInteger then
             integerText q.Num
         else
-            let den =
-                match powerForm q.Den with
-                | Some(text, m) when not m.IsOne -> "(" + text + ")"
-                | _ -> integerText q.Den
+            match Layout.decimalQuotient q with
+            // 100/981 as 1/9.81, the decimal it came from.
+            | a, b when not b.IsInteger || not a.IsInteger ->
+                (if q.Sign < 0 then "-" else "") + Layout.formatReal (a.ToDouble()) + "/" + Layout.formatReal (b.ToDouble())
+            | _ ->
+                let den =
+                    match powerForm q.Den with
+                    | Some(text, m) when not m.IsOne -> "(" + text + ")"
+                    | _ -> integerText q.Den
 
-            integerText q.Num + "/" + den
+                integerText q.Num + "/" + den
 
     let rec private level (e: Expr) =
         match e.Node with
