@@ -88,23 +88,26 @@ module ReadableConstants =
     let private MaxRescaledTerms = 16
 
     /// The scale k > 0 with which a sum S (exact coefficients) reads best as k·S': of S's rational
-    /// content (S' the primitive sum, coprime integer coefficients), each term's |coefficient| (that term
-    /// then has coefficient ±1) and 1 (S as it is), the one whose S' has the least termLength over its
-    /// coefficients; on a tie the earlier in that order. A function of the sum alone, and the same for two
-    /// sums that are positive multiples of each other (but for S as it is, which wins only alone), so that a
-    /// sum met in several products is written the same in each and stays one shared intermediate; the
-    /// products' coefficients take k^n.
+    /// content (S' the primitive sum P, coprime integer coefficients), the content times each of P's
+    /// |coefficients| (that term then has coefficient ±1) and times a power of ten, the one whose S' has the
+    /// least termLength over its coefficients; on a tie the earlier in that order. A function of P alone,
+    /// the same for two sums that are positive multiples of each other, so that a sum met in several
+    /// products is written the same in each and stays one shared intermediate; the products'
+    /// coefficients take k^n.
     let private sumScale (cs: Rational[]) =
         let content =
             let g = cs |> Array.fold (fun g c -> BigInteger.GreatestCommonDivisor(g, c.Num)) BigInteger.Zero
             let d = cs |> Array.fold (fun d c -> d / BigInteger.GreatestCommonDivisor(d, c.Den) * c.Den) BigInteger.One
             Rational.Create(g, d)
 
-        // Relative to the primitive sum S/content first (which two sums that are multiples of each other
-        // share), S itself last: a tie goes to the primitive's forms, and both sums read the same.
+        // Relative to the primitive sum P = S/content only (which two sums that are positive multiples of
+        // each other share, so both read the same): P, P over one of its coefficients (1.66·x − y, not
+        // 8.3·x − 5·y), P over a power of ten (61000·a + 81·b as 6.1·a + 0.0081·b).
+        let digits = cs |> Array.map (fun c -> ((c / content).Num |> BigInteger.Abs).ToString().Length) |> Array.max
+
         [ yield content
           for c in cs -> content * (c / content).Abs
-          yield Rational.One ]
+          for j in 1 .. digits -> content * Rational.OfBig(BigInteger.Pow(BigInteger 10, j)) ]
         |> List.distinct
         |> List.minBy (fun k -> Array.sumBy (fun (c: Rational) -> termLength (c / k)) cs)
 
@@ -138,8 +141,11 @@ module ReadableConstants =
                             match coefficients ts with
                             | Some cs ->
                                 let k = sumScale cs
+                                // A coefficient printed exactly stays exact: a scale that would leave it a
+                                // fraction too long to keep (a double) is not taken.
+                                let exact (q: Rational) = match (constant q).Node with | Real x -> (ExactConstants.ofDecimal x).Equals q | _ -> true
 
-                                if k.IsOne then
+                                if k.IsOne || (exact coefficient && not (exact (coefficient * power k n))) then
                                     f
                                 else
                                     changed <- true
