@@ -140,7 +140,7 @@ module Layout =
     /// A positive rational as the quotient a/b of two decimals that reads most easily, for printing: a
     /// fraction that no decimal equals (its denominator has a prime factor other than 2 and 5) but whose
     /// parts came from decimals reads as they were written, 100/981 as 1/9.81 and 200/981 as 2/9.81, where
-    /// a/b = (p/s)/(q/s) for the s = 2^i·5^j that writes the fewest characters (a numerator 1 is not
+    /// a/b = (p/s)/(q/s) for the s = 2^i·5^j dividing p that writes the fewest characters (a numerator 1 is not
     /// written); on a tie the smaller s, so 1/3, 7/120 and 10/3 stay as they are. A decimal p/q (1/2,
     /// 3/8) and a long fraction are (p, q). The divisor b is at least 1: x/0.3 reads as a division by a
     /// small number, where 10*x/3 reads as the multiple it is. Exact: a/b = p/q. Written by hand: no
@@ -152,14 +152,13 @@ module Layout =
         if p.IsZero || isDecimalDenominator d || digits p > MaxQuotientDigits || digits d > MaxQuotientDigits then
             Rational.OfBig p, Rational.OfBig d
         else
-            // i and j beyond p's own 2s and 5s make the numerator a decimal below 1, down to b near 1.
-            let reach = digits d + 1
+            // s divides p: the numerator stays an integer (1/3E+07 is not 2E-07/6).
             let mutable best = Rational.OfBig p, Rational.OfBig d
             let mutable bestCost = decimalLength (fst best) + decimalLength (snd best)
             let mutable bestScale = Rational.One
 
-            for i in 0 .. multiplicity two p + reach do
-                for j in 0 .. multiplicity five p + reach do
+            for i in 0 .. multiplicity two p do
+                for j in 0 .. multiplicity five p do
                     let scale = Rational.OfBig(Numerics.BigInteger.Pow(two, i) * Numerics.BigInteger.Pow(five, j))
                     let a, b = Rational.OfBig p / scale, Rational.OfBig d / scale
                     let cost = decimalLength a + decimalLength b
