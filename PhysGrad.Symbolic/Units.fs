@@ -92,11 +92,14 @@ type PhysicalUnit(scale: float, exponents: Rational[]) =
     /// with floating-point noise.
 
     /// <summary>
-    /// The unit written in the scaled units a user gave, where they account for its whole scale: with
-    /// x0 in 0.1 s and x1 in m, 0.1 m²·s prints as "m^2*(0.1*s)" and 0.01 m·s² as "m*(0.1*s)^2", where
-    /// <see cref="ToString()"/> alone would find prefixes for the scale on other units ("cm*s^2"). Only a
-    /// given unit that is a scale times one base unit (0.1 s, ms, km, min) names that base unit; a unit
-    /// whose scale they do not account for, or that uses none of them, prints as <see cref="ToString()"/>.
+    /// The unit written in the prefixed units a user gave, where they account for its whole scale: with
+    /// x0 in ms and x1 in m, 1e-6 m·s² prints as "m*ms^2", where <see cref="ToString()"/> alone would
+    /// find a prefix for the scale on another unit ("mm*s^2"). Only a given unit that is a prefix on one
+    /// base unit (ms, km) names that base unit. A given unit with a factor (0.1 s, 1e-4 m, 60 s for min)
+    /// names none: its scale is written as the one factor in front, the notation of every printed unit
+    /// ("0.1 m^2*s", "1e4 1/m" for the reciprocal of 1e-4 m, never "m^2*(0.1*s)" or "1/(1e-4*m)"), and
+    /// powers of it are a power of ten times the base units, as <see cref="ToString()"/> without prefixes
+    /// on powers. A unit whose scale the given ones do not account for prints that way too.
     /// Reads back with <c>Units.parse</c>.
     /// </summary>
     member u.TextIn(given: seq<PhysicalUnit>) : string =
@@ -112,9 +115,10 @@ type PhysicalUnit(scale: float, exponents: Rational[]) =
             for g in given do
                 if not (isNull g) && abs (g.Scale - 1.0) > 1e-12 then
                     match g.Raw |> Array.indexed |> Array.filter (fun (_, e) -> not e.IsZero) with
-                    | [| i, e |] when e.IsOne && names.[i] = bases.[i] && not u.Raw.[i].IsZero ->
-                        let text = string g
-                        names.[i] <- if text.Contains ' ' then "(" + text.Replace(' ', '*') + ")" else text
+                    // A factor-scaled unit ("0.1 s") is not a name: "(0.1*s)" inside a product was a second
+                    // notation for scales beside the factor in front that every other unit uses.
+                    | [| i, e |] when e.IsOne && names.[i] = bases.[i] && not u.Raw.[i].IsZero && not ((string g).Contains ' ') ->
+                        names.[i] <- string g
                         predicted <- predicted * Math.Pow(g.Scale, u.Raw.[i].ToDouble())
                         used <- true
                     | _ -> ()
@@ -234,13 +238,20 @@ type PhysicalUnit(scale: float, exponents: Rational[]) =
     static member Named(u: PhysicalUnit) =
         match string u with
         | "1" -> "dimensionless"
-        | text -> text
+        | _ -> PhysicalUnit.Written u
 
     /// "is dimensionless" or "is in K": what a quantity in the unit is, for messages.
     static member Describe(u: PhysicalUnit) =
         match string u with
         | "1" -> "is dimensionless"
-        | text -> "is in " + text
+        | _ -> "is in " + PhysicalUnit.Written u
+
+    /// The unit as prose writes it: "K", "1/km", and a unit with a factor in brackets, "[1e-4 m]", as the
+    /// CLI's headers and the README write it (in "is in 1e-4 m/s" the factor's reach is unclear). Reads back
+    /// with <c>Units.parse</c>, brackets and all.
+    static member Written(u: PhysicalUnit) =
+        let text = string u
+        if text.Contains ' ' then "[" + text + "]" else text
 
     /// The SI prefixes used in printing (and reading) units, with their factors; "" is the bare unit
     /// (for the gram, whose bare name differs from the base unit kg).
@@ -454,15 +465,15 @@ module Units =
         // "v/u" for the unit of a factor converting u to v, bracketing compound parts: a ratio of scales
         // (m/km) reads at once, where the single unit it simplifies to would be a bare number (0.001).
         let ratio (v: PhysicalUnit) (u: PhysicalUnit) =
-            let top, bottom = string v, string u
-            let top = if top.Contains "/" then "(" + top + ")" else top
-            let bottom = if bottom.Contains "/" || bottom.Contains "*" then "(" + bottom + ")" else bottom
+            let top, bottom = PhysicalUnit.Written v, PhysicalUnit.Written u
+            let top = if top.Contains "/" && not (top.StartsWith "[") then "(" + top + ")" else top
+            let bottom = if (bottom.Contains "/" || bottom.Contains "*") && not (bottom.StartsWith "[") then "(" + bottom + ")" else bottom
             top + "/" + bottom
 
         let dimensionless (context: Expr) (part: Expr) (what: string) =
             match memo.[part] with
             | Inferred.Known u when not u.IsDimensionless ->
-                mismatch (sprintf "In %s, %s must be dimensionless but %s is in %O." (show context) what (show part) u)
+                mismatch (sprintf "In %s, %s must be dimensionless but %s is in %s." (show context) what (show part) (PhysicalUnit.Written u))
             | _ -> ()
 
         for n in Structure.postOrder [ e ] do
@@ -490,15 +501,15 @@ module Units =
                                     let factor = u.Scale / v.Scale
 
                                     sprintf
-                                        "In %s, the terms %s (%O) and %s (%O) have different units. They have the same dimension but different scales: 1 %O = %s %O. Declare both in one unit, or multiply %s by a parameter with the value %s and the unit %s."
+                                        "In %s, the terms %s (%s) and %s (%s) have different units. They have the same dimension but different scales: 1 %s = %s %s. Declare both in one unit, or multiply %s by a parameter with the value %s and the unit %s."
                                         (show n)
                                         (show first)
-                                        v
+                                        (PhysicalUnit.Written v)
                                         (show t)
-                                        u
-                                        u
+                                        (PhysicalUnit.Written u)
+                                        (PhysicalUnit.Written u)
                                         (factor.ToString("G6", Globalization.CultureInfo.InvariantCulture))
-                                        v
+                                        (PhysicalUnit.Written v)
                                         (show t)
                                         (factor.ToString("G6", Globalization.CultureInfo.InvariantCulture))
                                         (ratio v u)
@@ -579,9 +590,9 @@ module Units =
                         | _ ->
                             mismatch (
                                 sprintf
-                                    "In %s, the base is in %O, so the exponent %s must be a rational constant."
+                                    "In %s, the base is in %s, so the exponent %s must be a rational constant."
                                     (show n)
-                                    u
+                                    (PhysicalUnit.Written u)
                                     (show p)
                             )
                 | Apply(Function.Abs, a) -> memo.[a]
@@ -592,7 +603,7 @@ module Units =
                     match memo.[a], memo.[b] with
                     | Inferred.Known u, Inferred.Known v when not (u.Equals v) ->
                         mismatch (
-                            sprintf "In %s, the arguments %s (%O) and %s (%O) differ." (show n) (show a) u (show b) v
+                            sprintf "In %s, the arguments %s (%s) and %s (%s) differ." (show n) (show a) (PhysicalUnit.Written u) (show b) (PhysicalUnit.Written v)
                         )
                     | _ -> Inferred.Known PhysicalUnit.One
 
@@ -648,6 +659,11 @@ module Units =
             let names = groups |> Seq.collect snd |> Seq.toArray
             let table = Dictionary<string, 'T>()
             let from = Dictionary<string, string>()
+            // A unit as prose writes it ([1e-4 m]); the table may hold other values.
+            let written (v: obj) =
+                match v with
+                | :? PhysicalUnit as u -> PhysicalUnit.Written u
+                | v -> string v
 
             for kv in given do
                 if not (isPattern kv.Key) then
@@ -662,10 +678,10 @@ module Units =
 
                         mismatch (
                             sprintf
-                                "The unit pattern '%s' (%s=%O) matches no name of the problem (%s); write one that does (a '*' stands for any characters: x* matches x0, x1, …)."
+                                "The unit pattern '%s' (%s=%s) matches no name of the problem (%s); write one that does (a '*' stands for any characters: x* matches x0, x1, …)."
                                 kv.Key
                                 kv.Key
-                                kv.Value
+                                (written (box kv.Value))
                                 shown
                         )
 
@@ -675,12 +691,12 @@ module Units =
                             | true, other when not (Object.Equals(table.[name], kv.Value)) ->
                                 mismatch (
                                     sprintf
-                                        "%s matches two unit patterns with different units, %s=%O and %s=%O; give %s its own unit (%s=…), which wins over both."
+                                        "%s matches two unit patterns with different units, %s=%s and %s=%s; give %s its own unit (%s=…), which wins over both."
                                         name
                                         other
-                                        table.[name]
+                                        (written (box table.[name]))
                                         kv.Key
-                                        kv.Value
+                                        (written (box kv.Value))
                                         name
                                         name
                                 )
