@@ -63,21 +63,21 @@ internal static class UnitsCommand
             // The steps are measured at this point towards this target: a verdict may depend on both.
             output.WriteLine($"Measured at {problem.PointAndTarget(definition, null)}.");
             output.WriteLine();
-            output.WriteLine($"{"method",-8} {"variable",-10} {"unit",-14} {"step unit",-16} ok");
+            // One table (TextTable): a step unit wider than its column no longer pushes "ok" out of line, and
+            // a long note is wrapped or set under its row at 100 columns.
+            var rows = new List<string[]>();
             foreach (var m in measured)
             {
-                var name = m.Name;
                 if (m.Note.Length > 0)
                 {
-                    output.WriteLine($"{name,-8} {"",-10} {"",-14} {"—",-16} n/a  {m.Note}");
+                    rows.Add([m.Name, "", "", "—", "n/a", m.Note]);
                     continue;
                 }
                 foreach (var s in m.Steps)
-                {
-                    var unit = s.UnitText ?? "none";
-                    output.WriteLine($"{name,-8} {s.Variable,-10} {s.VariableUnitText,-14} {unit,-16} {(s.Consistent ? "yes" : "NO ")}  {s.Note}".TrimEnd());
-                }
+                    rows.Add([m.Name, s.Variable, s.VariableUnitText, s.UnitText ?? "none", s.Consistent ? "yes" : "NO", s.Note]);
             }
+            foreach (var line in TextTable.Lines(["method", "variable", "unit", "step unit", "ok", "why"], rows, [true, true, true, true, true, true]))
+                output.WriteLine(string.Join("\n", line.Split('\n').Select(l => l.TrimEnd())));
             return ExitCode.Ok;
         });
         return command;
