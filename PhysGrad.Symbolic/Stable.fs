@@ -625,9 +625,9 @@ module Stable =
                 || needsScaling fs
             | _ -> false)
 
-    /// The stable forms of several expressions (shared subexpressions rewritten once).
     /// The stable forms of several expressions, as `rewrite` does each: an array of the same length and
     /// order, shared subexpressions rewritten once.
+    [<CompiledName("RewriteMany")>]
     let rewriteMany (roots: Expr[]) : Expr[] =
         if not (applies roots) then
             roots
