@@ -128,11 +128,13 @@ public static class BatchEvaluation
                 foreach (var u in settled.Undefined)
                     notes?.WriteLine($"{CsvPoints.Label(firstPoint + i, rowNumbers[i])}: {u.Entry} is undefined: {u.Because}");
             }
-            else if (order == 0 && !double.IsFinite(outs[i * m]))
+            else if (order == 0 && PointDerivatives.ValueMayBeOutOfRange(outs[i * m]))
             {
-                var why = settler.FunctionUndefined(points.AsSpan(i * n, n).ToArray(), outs[i * m]);
-                outs[i * m] = double.NaN;
-                notes?.WriteLine($"{CsvPoints.Label(firstPoint + i, rowNumbers[i])}: f is undefined: {why}");
+                // Re-evaluated with a wide exponent where the double may have overflowed or underflowed inside f.
+                var (value, note, why) = settler.ValueAt(points.AsSpan(i * n, n).ToArray(), outs[i * m]);
+                outs[i * m] = value;
+                if (note is not null) notes?.WriteLine($"{CsvPoints.Label(firstPoint + i, rowNumbers[i])}: f: {note}");
+                if (why is not null) notes?.WriteLine($"{CsvPoints.Label(firstPoint + i, rowNumbers[i])}: f is undefined: {why}");
             }
             sb.Clear();
             if (sparse)

@@ -128,6 +128,10 @@ public static class Derivatives
     /// <exception cref="SymbolicException">Bad input: the message says what and where; also a dense Hessian
     /// (order 2 without <paramref name="sparse"/>) of more than <see cref="DenseHessianLimit"/> variables, refused
     /// before it is formed, with its size and the options that avoid it.</exception>
+    /// <param name="function">The function as text (the expression grammar of <see cref="Expression.Parse"/>).</param>
+    /// <param name="variables">The variables to differentiate by, in order; null for those written in it.</param>
+    /// <param name="order">1 for the gradient, 2 for the gradient and the Hessian.</param>
+    /// <param name="at">The point (one value per variable, in order) at which to evaluate; null for formulas only.</param>
     /// <param name="sparse">Whether the caller reads the Hessian's structural nonzeros only (coordinate form), so
     /// that a Hessian larger than <see cref="DenseHessianLimit"/> variables is allowed.</param>
     public static DerivativeReport Compute(

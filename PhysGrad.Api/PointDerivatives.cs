@@ -40,6 +40,8 @@ internal sealed class PointDerivatives
     private readonly Expr _f;
     private readonly Expr[] _gradient;
     private readonly Expr[,]? _hessianFormulas;
+    // Every kernel output's formula (f, ∇f, H, then the kink arguments), for re-evaluation in Wide arithmetic.
+    private readonly Expr[] _outputs;
 
     /// <summary>The number of leading kernel outputs that are f, the gradient and the Hessian (row by row).</summary>
     public int OutputCount { get; }
@@ -109,6 +111,7 @@ internal sealed class PointDerivatives
                     _hessianKinks[i, j] = KinksOf([gradient[i], hessian[i, j]], symbols[j]);
         }
         outputs.AddRange(kinks);
+        _outputs = outputs.ToArray();
         _kernel = KernelCompiler.Compile(Lower.Program(names, [], outputs.ToArray()));
     }
 
@@ -140,12 +143,48 @@ internal sealed class PointDerivatives
     /// </summary>
     public bool NeedsSettling(ReadOnlySpan<double> raw)
     {
-        for (var k = 1; k < OutputCount; k++)
-            if (!double.IsFinite(raw[k])) return true;
+        for (var k = 0; k < OutputCount; k++)
+            if (MayBeOutOfRange(raw[k])) return true;
         for (var k = 0; k < _kinks.Count; k++)
             if (Active(raw, k)) return true;
         return false;
     }
+
+    // A value that an overflow or underflow inside its formula may have produced: 0, subnormal, ±∞ or NaN.
+    private static bool MayBeOutOfRange(double v) => !double.IsFinite(v) || Math.Abs(v) < 2.2250738585072014E-308; // the smallest normal double
+
+    /// <summary>
+    /// Re-evaluates, in <see cref="Wide"/> arithmetic (a double mantissa with an integer exponent), every raw
+    /// output that is 0, subnormal, ±∞ or NaN: the double value may come from an intermediate that left the
+    /// double range ((x² + y²)^(3/2) is 0 at x = y = 10⁻¹⁵⁰ and ∞ at 10¹⁵⁰) rather than from f. Where the
+    /// wide value is finite it replaces the raw one, so no limit is taken and nothing is called undefined
+    /// or not differentiable for want of exponent range; entries whose true value is outside the double
+    /// range are returned with it (the raw value is then its nearest double: ±∞, a subnormal or 0).
+    /// Where the wide value is not finite either, the raw value stays (a real pole or 0/0).
+    /// </summary>
+    private Dictionary<int, Wide> Widen(double[] x, double[] raw)
+    {
+        var outside = new Dictionary<int, Wide>();
+        var suspect = Enumerable.Range(0, raw.Length).Where(k => MayBeOutOfRange(raw[k]) && !ExprModule.isZero(_outputs[k])).ToArray();
+        if (suspect.Length == 0) return outside;
+        var wide = WideEvaluate.ManyAt(_names, x, suspect.Select(k => _outputs[k]).ToArray());
+        for (var s = 0; s < suspect.Length; s++)
+        {
+            var (k, w) = (suspect[s], wide[s]);
+            if (!w.IsFinite) continue;
+            raw[k] = w.ToDouble();
+            if (!w.OutsideDoubles) continue;
+            if (k < OutputCount) outside[k] = w;
+            // An abs or atan2 argument below the double range is still not 0: no kink.
+            else if (raw[k] == 0) raw[k] = Math.Sign(w.M) * double.Epsilon;
+        }
+        return outside;
+    }
+
+    /// <summary>What an entry whose true value <paramref name="w"/> lies outside the double range is, and what to do.</summary>
+    internal static string OutsideText(Wide w) => w.E > 0
+        ? $"its value is {w.Text(6)}, beyond the double range (magnitudes above 1.8E+308 overflow); rescale the variables (measure them in other units) so that it is representable"
+        : $"its value is {w.Text(6)}, below the normal double range (2.2E-308; doubles end at 4.9E-324), shown as {PointLimits.Text(w.ToDouble())}; rescale the variables (measure them in other units) to see its digits";
 
     // Whether kink k is at its special point in the raw outputs.
     private bool Active(ReadOnlySpan<double> raw, int k)
@@ -192,9 +231,10 @@ internal sealed class PointDerivatives
     private static PointLimits.Outcome Formula(double v) => new(v, PointValueSource.Formula, "");
 
     /// <summary>∂f/∂xᵢ at x: the formula where it can be trusted, else the limit of f's difference quotients along xᵢ.</summary>
-    private PointLimits.Outcome GradientEntry(double[] x, double[] raw, int i)
+    private PointLimits.Outcome GradientEntry(double[] x, double[] raw, int i, Dictionary<int, Wide>? outside = null)
     {
         var formula = raw[1 + i];
+        if (outside?.ContainsKey(1 + i) == true) return Formula(formula);
         var kink = double.IsFinite(formula) && AtKink(raw, _gradientKinks[i]);
         if (double.IsFinite(formula) && !kink) return Formula(formula);
         return PointLimits.Derivative(t => Raw(Shifted(x, i, t))[0], Scale(x, i), formula, "f", _names[i],
@@ -202,13 +242,14 @@ internal sealed class PointDerivatives
     }
 
     /// <summary>∂/∂xⱼ of ∂f/∂xᵢ at x, settled along xⱼ where the formula cannot be trusted.</summary>
-    private PointLimits.Outcome HessianEntry(double[] x, double[] raw, int i, int j)
+    private PointLimits.Outcome HessianEntry(double[] x, double[] raw, int i, int j, Dictionary<int, Wide>? outside = null)
     {
         var formula = raw[1 + _n + i * _n + j];
+        if (outside?.ContainsKey(1 + _n + i * _n + j) == true) return Formula(formula);
         var kink = double.IsFinite(formula) && AtKink(raw, _hessianKinks![i, j]);
         if (double.IsFinite(formula) && !kink) return Formula(formula);
         // Where ∂f/∂xᵢ itself does not exist at x, neither does any derivative of it.
-        var inner = GradientEntry(x, raw, i);
+        var inner = GradientEntry(x, raw, i, outside);
         if (inner.Source == PointValueSource.NotDifferentiable)
             return new PointLimits.Outcome(double.IsFinite(formula) ? double.NaN : formula, PointValueSource.NotDifferentiable,
                 (kink ? ConventionText(raw, _hessianKinks![i, j], formula) : $"the formula gives {PointLimits.Text(formula)} here; ")
@@ -229,11 +270,13 @@ internal sealed class PointDerivatives
     /// <see cref="Settled.Undefined"/> (see <see cref="Undefined"/>).</remarks>
     public Settled At(double[] x, double[] raw)
     {
+        raw = (double[])raw.Clone();
+        var outside = Widen(x, raw);
         var notes = new List<PointNote>();
         var gradient = new double[_n];
         for (var i = 0; i < _n; i++)
         {
-            var o = GradientEntry(x, raw, i);
+            var o = GradientEntry(x, raw, i, outside);
             gradient[i] = o.Value + 0.0;
             if (o.Source != PointValueSource.Formula)
                 notes.Add(new PointNote($"df/d{_names[i]}", o.Source, o.Detail, o.Convention));
@@ -268,9 +311,9 @@ internal sealed class PointDerivatives
             for (var i = 0; i < _n; i++)
                 for (var j = i; j < _n; j++)
                 {
-                    var upper = HessianEntry(x, raw, i, j);
+                    var upper = HessianEntry(x, raw, i, j, outside);
                     var entry = $"d2f/d{_names[i]}d{_names[j]}";
-                    if (i == j || upper.Source == PointValueSource.Formula && !Suspect(raw, j, i))
+                    if (i == j || upper.Source == PointValueSource.Formula && (outside.ContainsKey(1 + _n + j * _n + i) || !Suspect(raw, j, i)))
                     {
                         hessian[i, j] = hessian[j, i] = upper.Value + 0.0;
                         if (upper.Source != PointValueSource.Formula)
@@ -278,14 +321,14 @@ internal sealed class PointDerivatives
                         continue;
                     }
                     // A mixed entry: settle it along both orders, keep a value only where both agree.
-                    var lower = HessianEntry(x, raw, j, i);
+                    var lower = HessianEntry(x, raw, j, i, outside);
                     var (v, source, detail) = Combine(upper, lower, i, j);
                     hessian[i, j] = hessian[j, i] = v + 0.0;
                     if (source != PointValueSource.Formula)
                         notes.Add(new PointNote(entry, source, detail, upper.Convention || lower.Convention));
                 }
         }
-        return Undefined(x, raw[0] + 0.0, gradient, hessian, notes);
+        return Undefined(x, raw[0] + 0.0, gradient, hessian, notes, outside);
     }
 
     /// <summary>
@@ -296,13 +339,25 @@ internal sealed class PointDerivatives
     /// undefined where its settled value is not finite (no finite derivative, or undecided); its reason
     /// is the failing condition of its formula, if any, and what settling found. Undefined values are NaN.
     /// </summary>
-    private Settled Undefined(double[] x, double value, double[] gradient, double[,]? hessian, List<PointNote> notes)
+    private Settled Undefined(double[] x, double value, double[] gradient, double[,]? hessian, List<PointNote> notes, Dictionary<int, Wide> outside)
     {
         var undefined = new List<UndefinedValue>();
+        // Entries whose true value is finite but outside the double range: an overflow is undefined (no
+        // double holds it), an underflow keeps its nearest double; both say their value and to rescale.
+        // f beyond the range is still a finite function, with derivatives of its own.
+        string Entry(int k) => k == 0 ? "f" : k <= _n ? $"df/d{_names[k - 1]}" : $"d2f/d{_names[(k - 1 - _n) / _n]}d{_names[(k - 1 - _n) % _n]}";
+        foreach (var (k, w) in outside.OrderBy(p => p.Key))
+        {
+            if (k > _n && (k - 1 - _n) / _n > (k - 1 - _n) % _n) continue; // the lower triangle mirrors the upper
+            if (w.E < 0) notes.Add(new PointNote(Entry(k), PointValueSource.Formula, OutsideText(w)));
+            else if (k == 0) value = double.NaN;
+        }
+        if (outside.TryGetValue(0, out var big) && big.E > 0)
+            undefined.Add(new UndefinedValue("f", OutsideText(big)));
         // Conditions are consulted only where a value is not finite: an argument evaluated alone may
         // underflow (exp(−5000) + exp(−6000) = 0 inside log-sum-exp) where the stable form of the whole
         // is finite, and a finite value such as atan2(y, 1/z + 40) at z = 0 is the function's limit.
-        if (!double.IsFinite(value))
+        if (!double.IsFinite(value) && !outside.ContainsKey(0))
         {
             var why = FunctionUndefined(x, value)!;
             undefined.Add(new UndefinedValue("f", why + FunctionLimit(x)));
@@ -324,6 +379,8 @@ internal sealed class PointDerivatives
         }
         string Because(string entry, double formulaValue, params Expr[] formulas)
         {
+            foreach (var (k, w) in outside)
+                if (w.E > 0 && Entry(k) == entry) return OutsideText(w);
             var note = notes.FirstOrDefault(n => n.Entry == entry);
             var condition = Domain.FirstFailing(_names, x, formulas);
             var found = note is null ? NotFinite(formulaValue) : WithoutFormulaValue(note.Message);
@@ -347,6 +404,24 @@ internal sealed class PointDerivatives
         // An undefined entry's note stays (how settling went), and is also part of its reason.
         return new Settled(value, gradient, hessian, notes, undefined);
     }
+
+    /// <summary>
+    /// f alone at <paramref name="x"/> from its raw double value <paramref name="raw"/> (eval at order 0): re-evaluated
+    /// in <see cref="Wide"/> arithmetic where the double may have overflowed or underflowed inside the formula
+    /// (see <see cref="Widen"/>). Returns the value (NaN when undefined), a note when it is below the normal
+    /// double range, and the reason when it is undefined (beyond the range, or outside f's domain).
+    /// </summary>
+    public (double Value, string? Note, string? Undefined) ValueAt(double[] x, double raw)
+    {
+        if (!MayBeOutOfRange(raw) || ExprModule.isZero(_f)) return (raw, null, null);
+        var w = WideEvaluate.ManyAt(_names, x, [_f])[0];
+        if (!w.IsFinite) return double.IsFinite(raw) ? (raw, null, null) : (double.NaN, null, FunctionUndefined(x, raw));
+        if (!w.OutsideDoubles) return (w.ToDouble(), null, null);
+        return w.E > 0 ? (double.NaN, null, OutsideText(w)) : (w.ToDouble(), OutsideText(w), null);
+    }
+
+    /// <summary>Can <paramref name="value"/>, f's double value, have come from an overflow or underflow inside its formula?</summary>
+    public static bool ValueMayBeOutOfRange(double value) => MayBeOutOfRange(value);
 
     /// <summary>Why f is undefined at <paramref name="x"/> (its value there <paramref name="value"/>), or null when it is defined.</summary>
     public string? FunctionUndefined(double[] x, double value) =>

@@ -686,12 +686,15 @@ public sealed partial record ProblemDefinition(
     private static IReadOnlyList<string> IndexedNames(IReadOnlyList<string> entries)
     {
         var names = new List<string>();
+        // The entry each name came from: a name listed twice is refused naming both entries, before a
+        // start of the wrong length is (the duplicate is the fault, the count only follows from it).
+        var first = new Dictionary<string, int>(StringComparer.Ordinal);
         for (var j = 0; j < entries.Count; j++)
         {
             var e = entries[j];
             if (!e.Contains('[') && !e.Contains(']') && !e.Contains(".."))
             {
-                names.Add(e);
+                Add(e, j);
                 continue;
             }
             var where = $"variables[{j}] ('{Shortened(e)}')";
@@ -712,7 +715,7 @@ public sealed partial record ProblemDefinition(
             var column = m.Groups[2].Index + 1;
             if (int.TryParse(inside, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var single))
             {
-                names.Add(family + single);
+                Add(family + single, j);
                 continue;
             }
             var r = System.Text.RegularExpressions.Regex.Match(inside, @"^(-?\d+)\s*\.\.\s*(-?\d+)$");
@@ -736,9 +739,21 @@ public sealed partial record ProblemDefinition(
             // before the names are made.
             if (names.Count + (b - a + 1) > TotalLimit)
                 throw TotalTooLarge("variables", $"variables[{j}]", names.Count + (b - a + 1), "variables");
-            for (var k = a; k <= b; k++) names.Add(family + k);
+            for (var k = a; k <= b; k++) Add(family + k, j);
         }
         return names;
+
+        void Add(string name, int entry)
+        {
+            if (first.TryAdd(name, entry))
+            {
+                names.Add(name);
+                return;
+            }
+            var earlier = first[name];
+            throw new SymbolicException(ErrorKind.Variable,
+                $"The \"variables\" field lists '{name}' twice: variables[{earlier}] ('{Shortened(entries[earlier])}') and variables[{entry}] ('{Shortened(entries[entry])}') both give it; list each variable once (remove one entry, or shorten the range).");
+        }
     }
 
     private static (Expr Expr, string? At)[] ParseManyFieldWithOrigins(string field, string text)

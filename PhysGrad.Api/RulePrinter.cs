@@ -121,6 +121,9 @@ public static class RulePrinter
     /// symbolic target print as y^*_0, y^*_1 (<see cref="TargetLatex"/>), matched by name, so a user's
     /// own symbol (a parameter ys, ys0) keeps its name.
     /// </summary>
+    /// <summary>The most characters of a LaTeX right-hand side on one line (before a cut at + or −, <see cref="LaTeX.BreakLines"/>).</summary>
+    public const int LatexWidth = 80;
+
     private static string Latex(IReadOnlyList<RuleBlock> blocks, SharedBlock[] shared, string header, IReadOnlyDictionary<string, string> symbols)
     {
         var sb = new StringBuilder();
@@ -131,7 +134,13 @@ public static class RulePrinter
                 .Concat(blocks[b].Names.Select((n, i) => ("\\Delta " + LaTeX.symbolName(n), shared[b].Results[i]))).ToArray();
             sb.Append($"% {blocks[b].Title}\n\\begin{{align}}\n");
             for (var i = 0; i < lines.Length; i++)
-                sb.Append($"  {lines[i].Item1} &= {LaTeX.FormatWith(symbols, lines[i].Item2)}{(i < lines.Length - 1 ? " \\\\" : "")}\n");
+            {
+                // A long right-hand side goes on several lines (LaTeX does not break math inside align).
+                var pieces = LaTeX.BreakLines(LatexWidth, LaTeX.FormatWith(symbols, lines[i].Item2));
+                var last = pieces.Length - 1;
+                for (var p = 0; p <= last; p++)
+                    sb.Append($"  {(p == 0 ? lines[i].Item1 + " &= " : "&\\quad ")}{pieces[p]}{(p < last || i < lines.Length - 1 ? " \\\\" : "")}\n");
+            }
             sb.Append("\\end{align}\n");
         }
         return sb.ToString();

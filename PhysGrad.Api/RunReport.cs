@@ -113,6 +113,8 @@ public static class RunReport
                 iterations = r.Run.Iterations,
                 final = r.Run.Final.Select(Finite),
                 finalLoss = Finite(r.Run.FinalLoss),
+                // log₁₀ of the final loss, finite also where L overflowed doubles with a finite residual (OptimizerRun.PointLossLog10).
+                finalLossLog10 = Finite(r.Run.FinalLossLog10),
                 distance = Finite(r.DistanceToTarget),
                 distanceSpace = r.DistanceSpace,
                 diagonalAlignment = Finite(r.DiagonalAlignment),
@@ -226,6 +228,20 @@ public static class RunReport
     /// <summary>A number for a table (<see cref="NumberText.Table"/>): <paramref name="significant"/> significant
     /// digits, fixed-point from 10⁻⁴ up to 10⁶ and E-notation beyond.</summary>
     public static string FormatNumber(double value, int significant = 6) => NumberText.Table(value, significant);
+
+    /// <summary>
+    /// A run's final loss for a table: <see cref="FormatNumber"/>, or, where L overflowed doubles with a finite
+    /// residual (<see cref="OptimizerRun.LossOverflowed"/>), its carried size from log₁₀ L, e.g. <c>2.45E+399</c>,
+    /// never "Infinity" for a loss that is only too large for a double.
+    /// </summary>
+    public static string FormatLoss(OptimizerRun run) =>
+        double.IsPositiveInfinity(run.FinalLoss) && double.IsFinite(run.FinalLossLog10)
+            ? NumberText.FromLog10(run.FinalLossLog10, 6)
+            : FormatNumber(run.FinalLoss);
+
+    /// <summary>A method result's final loss for a table (<see cref="FormatLoss(OptimizerRun)"/>), for callers
+    /// that hold the façade's result only (the CLI).</summary>
+    public static string FormatLoss(MethodResult result) => FormatLoss(result.Run);
 
     /// <summary>
     /// A vector for a table: <c>[0.100000, 0.200000]</c> in full up to <paramref name="shown"/> values,

@@ -340,7 +340,7 @@ public static class StepUnits
     /// (<c>[1] = 1e3 [1e-3]</c>).
     /// </summary>
     internal static string ScaleNote(PhysicalUnit step, PhysicalUnit variable) =>
-        $"the dimension of [{variable}], not its scale: [{step}] = {new PhysicalUnit(step.Scale / variable.Scale, PhysicalUnit.One.Exponents)} [{variable}]";
+        $"the dimension of [{variable}], not its scale: [{step}] = {step.RelativeTo(variable)} [{variable}]";
 
     private static (double[]? Step, string? Fallback, string? Error, string? NoStep)[] Changed(
         GivenUnits units, IReadOnlyList<Method> methods, double eta, double[] x, int unit, double lambda)

@@ -428,9 +428,10 @@ public static class TrajectoryPlots
         // drawn on a linear axis (E-notation labels) instead.
         // A loss of +∞ stays in the curve (as +∞), so the run is cut where it overflows and marked there,
         // not ended silently at its last finite loss; 0, a negative loss or NaN end the log curve.
-        (double X, double Y)[][] Curves(Func<double, double> value) => runs.Select((r, i) => shown[i]
-            .Select(e => ((double)r.LossIterationAt(e), value(r.Losses[e]))).TakeWhile(p => !double.IsNaN(p.Item2)).ToArray()).ToArray();
-        var logs = Curves(l => l > 0 && !double.IsNaN(l) ? Math.Log10(l) : double.NaN);
+        // A loss that overflowed doubles with a finite residual is drawn at its carried log₁₀ L (OptimizerRun.LossLog10).
+        (double X, double Y)[][] Curves(Func<OptimizerRun, int, double> value) => runs.Select((r, i) => shown[i]
+            .Select(e => ((double)r.LossIterationAt(e), value(r, e))).TakeWhile(p => !double.IsNaN(p.Item2)).ToArray()).ToArray();
+        var logs = Curves((r, e) => r.Losses[e] is var l && l > 0 && !double.IsNaN(l) ? r.LossLog10(e) : double.NaN);
         var logBox = PlotBox(exploding, logs, null, 0, far);
         var negative = runs.Where((r, i) => !exploding[i]).Any(r => r.Losses.Any(l => l < 0));
         // Without a single positive loss there is nothing for a log axis to show: its range would be the
@@ -442,9 +443,15 @@ public static class TrajectoryPlots
         // the distance the default loss ½‖y − y*‖² measures, against the outputs' magnitude (times √m, the
         // norm of a vector of m such entries).
         var lossScale = LossNoiseScale(runs, exploding);
-        var linear = negative || !positive || lossScale is not null || PowersOfTen(logBox.YMin, logBox.YMax).Length < 2;
+        // Losses beyond doubles exist only as logarithms: a log axis whenever one of them is in the plotted
+        // range. One that lies off the plot (gd:100 on x0; x1² overflowing at iteration 4, long after leaving
+        // the range of its start's L = 5) is drawn as the +∞ of its double, cut on the range's edge as any
+        // loss that leaps far, and leaves the axis to the losses the range holds.
+        var overflowInRange = InRange(exploding, logs, far).Any(ik => runs[ik.Run] is var r && r.LossOverflowed
+            && double.IsPositiveInfinity(r.Losses[shown[ik.Run][ik.Point]]));
+        var linear = !overflowInRange && (negative || !positive || lossScale is not null || PowersOfTen(logBox.YMin, logBox.YMax).Length < 2);
         var curves = linear
-            ? Curves(l => l)
+            ? Curves((r, e) => r.Losses[e])
             : logs;
         // A loss of exactly 0 (a method that hits the target) has no logarithm: on a log axis each run's
         // first zero is drawn at the bottom edge, and its legend entry says so.
@@ -530,10 +537,14 @@ public static class TrajectoryPlots
         return IsRoundingOnly(losses.Select(l => Math.Sqrt(2 * l)).ToArray(), problemScale, dataScale) ? 0.5 * problemScale * problemScale : null;
     }
 
-    /// <summary>The iteration of a run's first loss of exactly 0 after positive ones, −1 if none (a non-finite or negative loss first).</summary>
+    /// <summary>
+    /// The iteration of a run's first loss of exactly 0 after positive ones, −1 if none (a NaN or negative loss
+    /// first). +∞ counts as positive: a run stops at a +∞ it cannot carry, so a 0 after one follows losses that
+    /// overflowed doubles with a finite residual (ig at η = 1 from ½(1E+200)² to 0 in one step).
+    /// </summary>
     internal static int ZeroAt(IReadOnlyList<double> losses)
     {
-        var k = losses.TakeWhile(l => l > 0 && double.IsFinite(l)).Count();
+        var k = losses.TakeWhile(l => l > 0).Count();
         return k < losses.Count && losses[k] == 0 ? k : -1;
     }
 
@@ -1345,7 +1356,10 @@ public static class TrajectoryPlots
         // on the box's edge, which must then stay the axis' range).
         var values = curves.SelectMany(c => c).Where(p => double.IsFinite(p.X) && double.IsFinite(p.Y))
             .Concat(target is { } tt ? [tt] : []).ToArray();
-        if (values.All(p => !double.IsFinite(p.Y) || (p.Y >= box.YMin && p.Y <= box.YMax)) && FlatAxis(values.Select(p => p.Y), scale) is { } flatY)
+        // A loss of +∞ is cut on the top edge too (gd:1E+300's first step): the one finite start beside it got
+        // round ticks 4.5 … 5.5 whose top was the box's edge, and the cross sat half-clipped on the frame.
+        var cutAtInfinity = curves.SelectMany(c => c).Any(p => double.IsInfinity(p.Y));
+        if (!cutAtInfinity && values.All(p => p.Y >= box.YMin && p.Y <= box.YMax) && FlatAxis(values.Select(p => p.Y), scale) is { } flatY)
         {
             plot.Axes.SetLimitsY(flatY.Min, flatY.Max);
             plot.Axes.Left.TickGenerator = flatY.Ticks;
@@ -1703,10 +1717,38 @@ public static class TrajectoryPlots
         var reference = References(runs, targetX);
         return runs.Select((r, i) =>
             Failed(r)
-            || r.Losses.Any(l => !double.IsFinite(l))
-            || (r.Losses.Count > 0 && r.Losses[^1] > 1e8 * Math.Max(r.Losses[0], 1e-300))
-            || (reference[i] > 0 && r.Trajectory.Count > 0 && Extent(r.Trajectory[0], r.Trajectory[^1]) > 1e4 * reference[i])).ToArray();
+            || LossExplodes(r)
+            || (r.Trajectory.Count > 0 && FarFromStart(r, reference[i], r.Trajectory.Count - 1, r.Losses.Count > 0 ? r.Losses[^1] : double.NaN))).ToArray();
     }
+
+    /// <summary>
+    /// Whether the run's loss explodes: a non-finite loss, or a last loss above 10⁸ times the first (at least
+    /// 10⁻³⁰⁰). For a run whose loss overflowed doubles with a finite residual, on the carried logarithms
+    /// (<see cref="OptimizerRun.LossLog10"/>): GN halving a residual of 1E+200 is not exploding because
+    /// ½(1E+200)² is +∞ as a double.
+    /// </summary>
+    private static bool LossExplodes(OptimizerRun r)
+    {
+        if (r.Losses.Count == 0) return false;
+        if (!r.LossOverflowed)
+            return r.Losses.Any(l => !double.IsFinite(l)) || r.Losses[^1] > 1e8 * Math.Max(r.Losses[0], 1e-300);
+        var logs = Enumerable.Range(0, r.Losses.Count).Select(r.LossLog10).ToArray();
+        return logs.Any(FarLog10) || logs[^1] > 8 + Math.Max(logs[0], -300);
+    }
+
+    // A carried log₁₀ L that is no size at all (NaN, +∞: the loss overflowed without a finite residual).
+    private static bool FarLog10(double log10) => double.IsNaN(log10) || double.IsPositiveInfinity(log10);
+
+    /// <summary>
+    /// Whether the run's point <paramref name="k"/> (loss <paramref name="loss"/>) lies farther from its start
+    /// than 10⁴ times <paramref name="reference"/>. A reference that is only the start's own magnitude (no x*,
+    /// no other run: <see cref="Reference.OwnStart"/>) measures nothing but how small the start was: a lone run
+    /// from x0 = 1E-160 that Newton doubled twenty times to 1E-154 while L stayed 5E-301 was "explodes". Against
+    /// that reference a point is far only where its loss also rose above the start's.
+    /// </summary>
+    private static bool FarFromStart(OptimizerRun run, Reference reference, int k, double loss) =>
+        reference.Extent > 0 && Extent(run.Trajectory[0], run.Trajectory[k]) > 1e4 * reference.Extent
+        && (!reference.OwnStart || run.Losses.Count == 0 || !(loss <= run.Losses[0]));
 
     /// <summary>
     /// For each run, which of its points (by index, the same in x, y and the loss) lie far outside the
@@ -1725,29 +1767,19 @@ public static class TrajectoryPlots
         return runs.Select((r, i) =>
         {
             var l0 = r.Losses.Count > 0 ? Math.Max(r.Losses[0], 1e-300) : double.NaN;
+            var log0 = r.Losses.Count > 0 ? Math.Max(r.LossLog10(0), -300) : double.NaN;
             bool FarPoint(int k) => k >= 0 && k < r.Trajectory.Count && (r.Trajectory[k].Any(v => !double.IsFinite(v))
-                || (reference[i] > 0 && Extent(r.Trajectory[0], r.Trajectory[k]) > 1e4 * reference[i]));
-            bool FarLoss(double l) => !double.IsFinite(l) || l > 1e8 * l0;
+                || FarFromStart(r, reference[i], k, r.LossAtPoint(k)));
+            // As LossExplodes: on the carried logarithms where the run's loss overflowed doubles.
+            bool FarLoss(double l, double log10) => r.LossOverflowed ? FarLog10(log10) || log10 > 8 + log0 : !double.IsFinite(l) || l > 1e8 * l0;
             if (losses is null)
-                return Enumerable.Range(0, r.Trajectory.Count).Select(k => FarPoint(k) || FarLoss(r.LossAtPoint(k))).ToArray();
-            return losses[i].Select(e => FarLoss(r.Losses[e]) || FarPoint(PointAt(r, r.LossIterationAt(e)))).ToArray();
+                return Enumerable.Range(0, r.Trajectory.Count).Select(k => FarPoint(k) || FarLoss(r.LossAtPoint(k), r.LossLog10AtPoint(k))).ToArray();
+            return losses[i].Select(e => FarLoss(r.Losses[e], r.LossLog10(e)) || FarPoint(PointAt(r, r.LossIterationAt(e)))).ToArray();
         }).ToArray();
     }
 
     /// <summary>The index of the run's recorded point of iteration <paramref name="iteration"/>, −1 when that point was not kept.</summary>
-    internal static int PointAt(OptimizerRun run, int iteration)
-    {
-        if (run.RecordedIterations is not { } recorded) return iteration < run.Trajectory.Count ? iteration : -1;
-        var (lo, hi) = (0, recorded.Count - 1);
-        while (lo <= hi)
-        {
-            var mid = (lo + hi) / 2;
-            if (recorded[mid] == iteration) return mid;
-            if (recorded[mid] < iteration) lo = mid + 1;
-            else hi = mid - 1;
-        }
-        return -1;
-    }
+    internal static int PointAt(OptimizerRun run, int iteration) => run.PointOf(iteration);
 
     /// <summary>
     /// Whether a run failed by diverging: the optimiser's verdict, or a non-finite point in its trajectory.
@@ -1784,7 +1816,7 @@ public static class TrajectoryPlots
     /// x ≈ −4.4E+06 is judged by Newton's extent (and x*'s distance), not by its own (the upper median of
     /// two was GD's, so nothing was cut); a diverged run's extent says only how far it flew.
     /// </summary>
-    internal static double[] References(IReadOnlyList<OptimizerRun> runs, double[]? targetX)
+    internal static Reference[] References(IReadOnlyList<OptimizerRun> runs, double[]? targetX)
     {
         var extents = runs.Select(r => r.Trajectory.Count == 0 ? 0 : r.Trajectory.Max(p => Extent(r.Trajectory[0], p))).ToArray();
         var failed = runs.Select(Failed).ToArray();
@@ -1796,9 +1828,12 @@ public static class TrajectoryPlots
             var others = extents.Where((e, k) => k != i && !failed[k]).Order().ToArray();
             var median = others.Length == 0 ? 0 : others[(others.Length - 1) / 2];
             var reference = Math.Max(median, double.IsFinite(toTarget) ? toTarget : 0);
-            return reference > 0 ? reference : magnitude;
+            return reference > 0 ? new Reference(reference, false) : new Reference(magnitude, true);
         }).ToArray();
     }
+
+    /// <summary>A run's reference extent (<see cref="References"/>), and whether it is only the start's own magnitude (no x*, no other run's extent).</summary>
+    internal readonly record struct Reference(double Extent, bool OwnStart);
 
     /// <summary>
     /// The plotted range: the box of the target and of every point of the runs that do not explode
@@ -1809,19 +1844,30 @@ public static class TrajectoryPlots
     /// </summary>
     internal static Box PlotBox(bool[] exploding, (double X, double Y)[][] curves, (double X, double Y)? target, double scale, bool[][]? far = null, double? scaleX = null)
     {
-        var core = new List<(double X, double Y)>();
-        var allExplode = Enumerable.Range(0, curves.Length).Where(i => curves[i].Length > 0).All(i => exploding[i]);
-        for (var i = 0; i < curves.Length; i++)
-        {
-            if (curves[i].Length == 0) continue;
-            if (exploding[i] && !allExplode) core.Add(curves[i][0]);
-            else core.AddRange(curves[i].Where((p, k) => double.IsFinite(p.X) && double.IsFinite(p.Y)
-                && !(far is not null && k < far[i].Length && far[i][k])));
-        }
+        var core = InRange(exploding, curves, far).Select(ik => curves[ik.Run][ik.Point]).ToList();
         // A target far beyond the runs (x* = −690.8 for runs within 0 … −3.6) would squash them into one
         // flat band at the axis's end: it is left out of the range and marked on its edge (TargetOff).
         if (target is { } t && !FarTarget(Box.Of(core), t)) core.Add(t);
         return Box.Of(core).Padded(0.06, scale, scaleX);
+    }
+
+    /// <summary>
+    /// The points (run, index into its curve) that set <see cref="PlotBox"/>'s range: the start of each run that
+    /// explodes (each point up to where it goes far when every run explodes) and the finite points, not far,
+    /// of every other run.
+    /// </summary>
+    internal static IEnumerable<(int Run, int Point)> InRange(bool[] exploding, (double X, double Y)[][] curves, bool[][]? far = null)
+    {
+        var allExplode = Enumerable.Range(0, curves.Length).Where(i => curves[i].Length > 0).All(i => exploding[i]);
+        for (var i = 0; i < curves.Length; i++)
+        {
+            if (curves[i].Length == 0) continue;
+            if (exploding[i] && !allExplode) yield return (i, 0);
+            else
+                for (var k = 0; k < curves[i].Length; k++)
+                    if (double.IsFinite(curves[i][k].X) && double.IsFinite(curves[i][k].Y) && !(far is not null && k < far[i].Length && far[i][k]))
+                        yield return (i, k);
+        }
     }
 
     /// <summary>How many times the runs' own extent the target may lie beyond it along an axis and still be

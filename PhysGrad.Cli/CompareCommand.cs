@@ -224,7 +224,7 @@ internal static class CompareCommand
                 r.Label,
                 Numbers.StepSize(r.Eta),
                 RunReport.FormatVector(r.Final),
-                RunReport.FormatNumber(r.FinalLoss),
+                RunReport.FormatLoss(r),
                 r.MeasuredIn == DistanceSpace.None ? "n/a" : $"{RunReport.FormatNumber(r.DistanceToTarget)} in {r.DistanceSpace}",
                 // No first step (u = 0 or not finite) has no direction to align (the measure is NaN): n/a, never NaN in a table.
                 double.IsFinite(r.DiagonalAlignment) ? Numbers.Format(r.DiagonalAlignment, "F4") : "n/a",

@@ -56,7 +56,7 @@ internal static class DeriveCommand
             var stepNote = step == "eta" ? null
                 : $"The step size is named '{step}' here, because 'eta' is a name in the problem.";
             // One model for the rules and the y-step (each of them built its own from the definition).
-            var physics = traced ?? PhysicsProblem.From(definition);
+            var physics = traced ?? problem.FromDefinition(definition);
             if (givenStart is not null && givenStart.Count == physics.Variables.Count)
             {
                 try
@@ -186,10 +186,15 @@ internal static class DeriveCommand
             ? $"{string.Join(" and ", names)}: written for 0 ≤ {step} ≤ 1 (its y-step, {step} times the full Newton step in y, then ends between y and that step's point), where it is exact."
             : null;
 
-    /// <summary>The line naming the rules that are the same step as an earlier one (printed in its form), or null.</summary>
+    /// <summary>
+    /// The line naming the rules that are the same step as an earlier one (whose blocks repeat that rule's lines), or
+    /// null when none is.
+    /// </summary>
     private static string? SameStepNote(IReadOnlyList<UpdateRule> rules) =>
         rules.Where(r => r.SameStepAs is not null).Select(r => $"{r.Name} is the same step as {r.SameStepAs}").ToArray() is { Length: > 0 } same
-            ? $"{string.Join("; ", same)}: derived by different routes, equal as functions, so printed in one form."
+            ? same.Length == 1
+                ? $"{same[0]}: equal as functions, so its block below repeats that rule's lines."
+                : $"{string.Join("; ", same)}: equal as functions, so each one's block below repeats the lines of the rule it equals."
             : null;
 
     /// <summary>How a local inverse is given on the command line (the API's message names no option).</summary>

@@ -75,9 +75,21 @@ internal sealed partial class ProblemOptions
     /// <summary>The --param values, or null when none were given.</summary>
     private Dictionary<string, double>? Parameters(ParseResult result) =>
         Pairs(result.GetValue(_params), "--param", "name=value, e.g. g=9.81", (name, text) =>
-            !text.Contains(',') ? Arguments.Numbers($"--param {name}", text, list: false)[0]
+            SeveralPairs(name, text) is { } several ? throw new CliInputException(several)
+            : !text.Contains(',') ? Arguments.Numbers($"--param {name}", text, list: false)[0]
                 : Arguments.Numbers($"--param {name}", text) is [var value] ? value
                 : throw new CliInputException(NumericOptions.Message($"--param {name}", text, whole: false)));
+
+    /// <summary>The refusal of a --param value that goes on with more name=value pairs after a comma
+    /// (g=9.81,t=2): a person giving several parameters in one option, not a list of numbers.</summary>
+    private static string? SeveralPairs(string name, string text)
+    {
+        var items = text.Split(',', StringSplitOptions.TrimEntries);
+        if (items.Length < 2 || !items.Skip(1).Any(i => i.Contains('='))) return null;
+        var pairs = items.Select((item, k) => k == 0 ? $"{name}={item}" : item);
+        return $"--param {name}={text} gives several parameters in one option, separated by commas: "
+            + $"give one --param per name: {string.Join(" ", pairs.Select(p => $"--param {p}"))}.";
+    }
 
     /// <summary>
     /// Repeated name=value options as a table (null when none were given): each entry split at its first
@@ -465,6 +477,12 @@ internal sealed partial class ProblemOptions
     {
         if (Traced(definition) is { } own) return own;
         if (_traced is { } traced && definition == traced.Definition with { Start = definition.Start }) return traced.WithStart(definition.Start);
+        return FromDefinition(definition);
+    }
+
+    /// <summary>The problem built from <paramref name="definition"/>, a fault in it naming the problem file it was read from.</summary>
+    public PhysicsProblem FromDefinition(ProblemDefinition definition)
+    {
         try
         {
             return PhysicsProblem.From(definition);

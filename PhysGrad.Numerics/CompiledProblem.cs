@@ -149,18 +149,53 @@ public sealed class CompiledProblem : IDifferentiableProblem
         });
     }
 
+    /// <summary>
+    /// Why simulator component <paramref name="component"/> (from 0) is not finite whatever x is, or null: the
+    /// smallest part of it without variables whose value overflows doubles (<c>1E+200^2</c>, <c>exp(1000)</c>,
+    /// kept unevaluated by the symbolic core), with what to do. Null for a problem without a definition.
+    /// </summary>
+    public string? OverflowingConstant(int component)
+    {
+        if (Definition is not { } p || component < 0 || component >= p.Simulator.Length) return null;
+        // Children before parents: the first constant part that is not finite is the one that overflows.
+        foreach (var node in Structure.PostOrder([p.Simulator[component]]))
+        {
+            if (Structure.FreeSymbols(node).Length > 0 || double.IsFinite(Evaluate.At([], [], node))) continue;
+            return $"{p.Outputs[component]} = {Infix.Format(p.Simulator[component])} holds the constant {Infix.Format(node)}, which is " +
+                $"{Evaluate.At([], [], node)} in doubles (beyond ±1.8E+308) at every x; rescale the variables or the outputs' units so that its constants stay within doubles (e.g. write the constant as a --param with a value nearer 1 in the new units)";
+        }
+        return null;
+    }
+
+    // A derivative whose constants overflow when folded (∂²L/∂x0² of ½(1E+300·x0 − 1)² is 1E+300 × 1E+300) is
+    // said with what was being derived and for which simulator, since the user wrote neither product.
+    private T Deriving<T>(Capabilities capability, Func<T> derive)
+    {
+        try
+        {
+            return derive();
+        }
+        catch (SymbolicException e) when (e.Kind == ErrorKind.NonFinite && Definition is { } problem)
+        {
+            var components = problem.Outputs.Zip(problem.Simulator, (y, p) => $"{y} = {Infix.Format(p)}").ToArray();
+            var shown = string.Join("; ", components.Take(3)) + (components.Length > 3 ? $"; … ({components.Length} components)" : "");
+            throw new SymbolicException(ErrorKind.NonFinite,
+                $"Deriving the problem's {capability} (of L(P(x)) with {shown}) folds constants that overflow: {e.Message}");
+        }
+    }
+
     // One kernel per capability, compiled on first use; Lazy's default mode makes that thread-safe
     // (one compilation, every thread waits for it).
     private Lazy<CompiledKernel> Kernel(Capabilities capability, Func<StraightLineProgram> lower) => new(() =>
     {
-        var kernel = KernelCompiler.Compile(lower());
+        var kernel = KernelCompiler.Compile(Deriving(capability, lower));
         Note(capability);
         return kernel;
     });
 
     private Lazy<CompiledKernel> Built(Capabilities capability, Func<CompiledKernel> build) => new(() =>
     {
-        var kernel = build();
+        var kernel = Deriving(capability, build);
         Note(capability);
         return kernel;
     });
@@ -188,6 +223,9 @@ public sealed class CompiledProblem : IDifferentiableProblem
     /// </summary>
     public Capabilities Compiled => (Capabilities)Volatile.Read(ref _compiled);
 
+    /// <summary>The kernels compiled so far (<see cref="Compiled"/>): the others cost a derivation and a compilation on first request.</summary>
+    public Capabilities Ready => Compiled;
+
     /// <summary>Everything a compiled symbolic problem can answer (each on request).</summary>
     public Capabilities Supported => Capabilities.Value | Capabilities.Gradient | Capabilities.Outputs | Capabilities.Jacobian |
         Capabilities.LossGradientInY | Capabilities.LossHessianInY | Capabilities.Hessian | Capabilities.Inverse |
@@ -196,6 +234,9 @@ public sealed class CompiledProblem : IDifferentiableProblem
 
     /// <summary>Whether L(y) ≥ 0 is evident from the loss's form (<see cref="Bounds.IsNonNegative"/>): the default loss, a sum of squares.</summary>
     public bool LossIsNonNegative { get; }
+
+    /// <summary>Whether the loss is the default ½‖y − y*‖² (<see cref="IDifferentiableProblem.LossIsHalfSquaredResidual"/>).</summary>
+    public bool LossIsHalfSquaredResidual => Definition?.HasDefaultLoss ?? false;
 
     /// <summary>
     /// The first failing domain condition of the simulator's outputs, then of L(P(x)), at

@@ -57,11 +57,27 @@ public interface IDifferentiableProblem
     Capabilities Supported { get; }
 
     /// <summary>
+    /// The part of <see cref="Supported"/> that answers without first being built: a problem that derives and
+    /// compiles each quantity on its first request (<see cref="CompiledProblem.Compiled"/>) names only those
+    /// built so far. A caller choosing among sources of one quantity (the stop point's Hessian,
+    /// <see cref="Stepper.ClassifyCurvature"/>) prefers a ready one to one that costs a compilation.
+    /// By default everything supported (a hand-written problem has its code already).
+    /// </summary>
+    Capabilities Ready => Supported;
+
+    /// <summary>
     /// Whether L(y) ≥ 0 for every y is known (a sum of squares, as the default loss ½‖y − y*‖²): only
     /// then does a loss at or below the loss tolerance mean a minimum to that tolerance. False unless
     /// the problem says so (a hand-written problem that knows its loss is non-negative overrides this).
     /// </summary>
     bool LossIsNonNegative => false;
+
+    /// <summary>
+    /// Whether L is the default ½‖y − y*‖², so that ∂L/∂y = y − y* and L = ½‖∂L/∂y‖²: where L overflows doubles
+    /// with a finite residual, a run carries log₁₀ L from the residual (<see cref="Stepper.LossLog10"/>) and
+    /// the rules that step in y go on. False unless the problem says so.
+    /// </summary>
+    bool LossIsHalfSquaredResidual => false;
 
     /// <summary>
     /// Why <paramref name="x"/> (n values) lies outside the domain of the simulator or the loss, or null

@@ -101,7 +101,13 @@ public sealed class LimitSettledProblem : IDifferentiableProblem
     public Capabilities Supported => _inner.Supported;
 
     /// <inheritdoc/>
+    public Capabilities Ready => _inner.Ready;
+
+    /// <inheritdoc/>
     public bool LossIsNonNegative => _inner.LossIsNonNegative;
+
+    /// <inheritdoc/>
+    public bool LossIsHalfSquaredResidual => _inner.LossIsHalfSquaredResidual;
 
     /// <inheritdoc/>
     public string? OutsideDomainAt(double[] x) => _inner.OutsideDomainAt(x);

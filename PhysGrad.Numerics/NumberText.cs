@@ -50,6 +50,20 @@ public static class NumberText
     public static string Short(double x, int digits = 6) => Format(x, "G" + digits);
 
     /// <summary>
+    /// 10^<paramref name="log10"/> as <c>2.45E+399</c>, for a magnitude beyond doubles (a loss that overflows,
+    /// a product that underflows) known by its base-10 logarithm: the mantissa to <paramref name="digits"/>
+    /// significant digits (at most 3 are meaningful from a logarithm near 400), the exponent whole.
+    /// </summary>
+    public static string FromLog10(double log10, int digits = 3)
+    {
+        if (!double.IsFinite(log10)) return log10 > 0 ? "Infinity" : "0";
+        var whole = Math.Floor(log10);
+        var mantissa = Math.Round(Math.Pow(10, log10 - whole), Math.Max(0, digits - 1));
+        if (mantissa >= 10) (mantissa, whole) = (mantissa / 10, whole + 1);
+        return $"{mantissa.ToString("0." + new string('#', Math.Max(0, digits - 1)), CultureInfo.InvariantCulture)}E{(whole >= 0 ? "+" : "")}{whole:0}";
+    }
+
+    /// <summary>
     /// A number for a table: <paramref name="significant"/> significant digits, fixed-point from 10⁻⁴ up to
     /// 10⁶ (<c>0.0718130</c>, <c>6.86389</c>) and E-notation beyond (<c>1.92416E-07</c>, <c>2.45000E+12</c>),
     /// so that columns keep one width at any size; <c>NaN</c>, <c>Infinity</c> and <c>-Infinity</c> as such.

@@ -124,6 +124,50 @@ public sealed record OptimizerRun(
         PointLosses is { } kept ? kept[k] : Losses[RecordedIterations is { } its ? its[k] : k];
 
     /// <summary>
+    /// log₁₀ L at each point of <see cref="Trajectory"/>, set only for a run some of whose losses overflowed
+    /// doubles while y and y − y* stayed finite (the default loss ½‖y − y*‖²: log₁₀ L = 2·log₁₀‖y − y*‖ − log₁₀ 2,
+    /// the norm scaled so that it does not overflow, <see cref="Stepper.LossLog10"/>); null otherwise. Such a
+    /// loss is +∞ in <see cref="Losses"/> and <see cref="PointLosses"/>, and its size is read here.
+    /// </summary>
+    public IReadOnlyList<double>? PointLossLog10 { get; init; }
+
+    /// <summary>
+    /// log₁₀ of <see cref="Losses"/>[<paramref name="index"/>]: the carried logarithm (<see cref="PointLossLog10"/>)
+    /// for a loss of +∞ whose point was kept, else log₁₀ of the double (+∞ for +∞, NaN for a negative loss).
+    /// </summary>
+    public double LossLog10(int index)
+    {
+        var loss = Losses[index];
+        if (double.IsPositiveInfinity(loss) && PointLossLog10 is { } logs && PointOf(LossIterationAt(index)) is var k and >= 0)
+            return logs[k];
+        return Math.Log10(loss);
+    }
+
+    /// <summary>log₁₀ of the loss at <see cref="Trajectory"/>[<paramref name="k"/>], the carried one where it overflowed (<see cref="PointLossLog10"/>).</summary>
+    public double LossLog10AtPoint(int k) => PointLossLog10 is { } logs ? logs[k] : Math.Log10(LossAtPoint(k));
+
+    /// <summary>Whether some loss of the run overflowed doubles with its size carried as a logarithm (<see cref="PointLossLog10"/>).</summary>
+    public bool LossOverflowed => PointLossLog10 is not null;
+
+    /// <summary>log₁₀ of the last loss (<see cref="LossLog10"/>).</summary>
+    public double FinalLossLog10 => LossLog10(Losses.Count - 1);
+
+    /// <summary>The index in <see cref="Trajectory"/> of the point of iteration <paramref name="iteration"/>, −1 when that point was not kept.</summary>
+    public int PointOf(int iteration)
+    {
+        if (RecordedIterations is not { } recorded) return iteration < Trajectory.Count ? iteration : -1;
+        var (lo, hi) = (0, recorded.Count - 1);
+        while (lo <= hi)
+        {
+            var mid = (lo + hi) / 2;
+            if (recorded[mid] == iteration) return mid;
+            if (recorded[mid] < iteration) lo = mid + 1;
+            else hi = mid - 1;
+        }
+        return -1;
+    }
+
+    /// <summary>
     /// The name the run goes by in tables, reports and plot legends: <see cref="Name"/>, unless a comparison
     /// runs one method more than once; then each run's label says what sets it apart (<c>gd:0.01</c>,
     /// <c>hig:1:kappa=-0.5</c>), so that no two runs of one comparison read alike.
@@ -226,15 +270,8 @@ public readonly record struct RoundingExcess(int Index, int Count, double Gradie
         var moving = $"moving x by its rounding, {u} (4ε·max(‖x‖, ‖x₀‖)),";
         if (RowSum == 0)
             return $"{name} = {g} is more than x's rounding explains: {curvature} is 0 here, so {moving} does not change {name} to first order, and any gradient that is not 0 is a slope";
-        var product = Bound > 0 ? $"= {NumberText.Short(Bound, 3)}" : $"≈ {Underflowed(Math.Log10(Rounding) + Math.Log10(RowSum))}, below the smallest double";
+        var product = Bound > 0 ? $"= {NumberText.Short(Bound, 3)}" : $"≈ {NumberText.FromLog10(Math.Log10(Rounding) + Math.Log10(RowSum), 2)}, below the smallest double";
         return $"{name} = {g} is more than x's rounding explains: {moving} changes it by at most {u} × {curvature} ({NumberText.Short(RowSum, 3)}) {product}";
-    }
-
-    // 10^exponent as "7.8E-327", for a product too small for a double (no double holds it to format).
-    private static string Underflowed(double exponent)
-    {
-        var whole = Math.Floor(exponent);
-        return $"{Math.Pow(10, exponent - whole).ToString("0.#", System.Globalization.CultureInfo.InvariantCulture)}E{whole:0}";
     }
 }
 
@@ -339,6 +376,9 @@ public sealed class Stepper
     /// <summary>The rule.</summary>
     public IUpdateRule Rule { get; }
 
+    /// <summary>The problem as given (not the limit-settling wrapper the stepper runs it through).</summary>
+    public IDifferentiableProblem GivenProblem => _problem.Inner;
+
     /// <summary>The name the rule reports under.</summary>
     public string Name => Rule.Name;
 
@@ -375,6 +415,31 @@ public sealed class Stepper
     /// <summary>L(P(x)) at the current point.</summary>
     public double Loss { get; private set; }
 
+    /// <summary>
+    /// log₁₀ L at the current point: log₁₀ of <see cref="Loss"/>, except where L overflows doubles (+∞) while
+    /// y and ∂L/∂y = y − y* are finite and the loss is ½‖y − y*‖² (<see cref="IDifferentiableProblem.LossIsHalfSquaredResidual"/>):
+    /// then 2·log₁₀‖y − y*‖ − log₁₀ 2 with the norm scaled by its largest entry (<see cref="CompiledProblem.Norm"/>),
+    /// finite for any finite residual (½(1E+200)² is 10^399.7). +∞ where the loss overflowed otherwise.
+    /// </summary>
+    public double LossLog10 { get; private set; }
+
+    /// <summary>Whether <see cref="Loss"/> is +∞ only as a double, its size carried by <see cref="LossLog10"/>.</summary>
+    public bool LossOverflowed => double.IsPositiveInfinity(Loss) && double.IsFinite(LossLog10);
+
+    private double CarriedLog10()
+    {
+        if (!double.IsPositiveInfinity(Loss)) return Math.Log10(Loss);
+        var supported = _problem.Supported;
+        if (!_problem.LossIsHalfSquaredResidual || !supported.HasFlag(Capabilities.Outputs) || !supported.HasFlag(Capabilities.LossGradientInY))
+            return double.PositiveInfinity;
+        var y = Y.ToArray();
+        if (!LinearAlgebra.AllFinite(y)) return double.PositiveInfinity;
+        var residual = new double[_m];
+        _problem.LossInY(y, residual);
+        var norm = CompiledProblem.Norm(residual, _m);
+        return double.IsFinite(norm) && norm > 0 ? 2 * Math.Log10(norm) - Math.Log10(2) : double.PositiveInfinity;
+    }
+
     /// <summary>Why the current x is outside the problem's domain, or null (<see cref="IDifferentiableProblem.OutsideDomainAt"/>).</summary>
     public string? OutsideDomainAt() => _problem.OutsideDomainAt(X.ToArray());
 
@@ -403,6 +468,7 @@ public sealed class Stepper
         _problem.ClearRefusal();
         Loss = _state.Evaluate(_x, _gx);
         _yCurrent = false;
+        LossLog10 = CarriedLog10();
     }
 
     /// <summary>
@@ -421,7 +487,8 @@ public sealed class Stepper
     /// The curvature of L(P(x)) at the current point: the Hessian's eigenvalues and, along flat
     /// directions, a probe of L (see <see cref="Curvature.Classify"/>). Up to
     /// <see cref="Curvature.MatrixFreeAbove"/> variables the Hessian is formed: the rule's when it holds
-    /// one; else the problem's (dense when it has one, n Hessian-vector products when it has those, else
+    /// one; else the problem's (its dense kernel when that is built or small, else n Hessian-vector products when it has
+    /// those (<see cref="HessianFromProducts"/>), else its dense kernel, else
     /// central differences of the gradient). Above that size it is never formed
     /// (<see cref="Curvature.ClassifyMatrixFree"/>): products H v come from the rule's Hessian (dense or
     /// sparse), else the problem's Hessian-vector products, else its sparse Hessian, else central
@@ -483,7 +550,8 @@ public sealed class Stepper
     /// </summary>
     public string? GlobalMinimumToRounding()
     {
-        if (!LossIsNonNegative || !(Loss >= 0)) return null;
+        // An underflowed loss (L = 0 while ∂L/∂y is not) is no minimum, whatever its rounding level (itself 0 then).
+        if (!LossIsNonNegative || !(Loss >= 0) || LossUnderflowed) return null;
         var level = LossRounding();
         return Loss <= level
             ? $"L = {NumberText.Short(Loss, 3)} is at its rounding level 4ε(|L| + ‖∂L/∂y‖·max{{‖y‖, ‖y₀‖}}) = {NumberText.Short(level, 3)} and L ≥ 0 by its form: a global minimum to rounding"
@@ -567,10 +635,39 @@ public sealed class Stepper
         return _hx;
     }
 
+    /// <summary>
+    /// The most entries (n²) of a dense Hessian kernel that the stop point's classification has derived and
+    /// compiled for it (4,096: n = 64). A larger one that no rule has compiled yet is formed from n
+    /// Hessian-vector products instead (<see cref="HessianFromProducts"/>).
+    /// </summary>
+    public const int SymbolicHessianEntries = 4096;
+
+    /// <summary>
+    /// Whether the dense Hessian for the classification (up to <see cref="Curvature.MatrixFreeAbove"/> variables) is
+    /// formed column by column from n Hessian-vector products rather than by the problem's dense Hessian kernel:
+    /// when the problem has the products, its dense kernel is not built yet (<see cref="IDifferentiableProblem.Ready"/>)
+    /// and it would have more than <see cref="SymbolicHessianEntries"/> entries. Deriving and compiling the n² entries
+    /// grows with n² times the size of the problem's program, the products' kernel with that size alone: the
+    /// oscillators at 500 controls spent about 6 s of an 8.5 s lm run deriving and compiling the 250,000-entry kernel
+    /// (issue 14), where 500 products take a fraction of a second. Either way the whole Hessian is formed and its
+    /// eigenvalues taken, so the verdict is the dense classification's; a small Hessian, or one a rule already
+    /// compiled, keeps its symbolic entries.
+    /// </summary>
+    public bool HessianFromProducts
+    {
+        get
+        {
+            var supported = _problem.Supported;
+            if (!supported.HasFlag(Capabilities.HessianVector)) return false;
+            if (!supported.HasFlag(Capabilities.Hessian)) return true;
+            return !_problem.Ready.HasFlag(Capabilities.Hessian) && (long)_n * _n > SymbolicHessianEntries;
+        }
+    }
+
     private void HessianAt(double[] x, double[] hessian, double[] gradient)
     {
         var supported = _problem.Supported;
-        if (supported.HasFlag(Capabilities.Hessian))
+        if (supported.HasFlag(Capabilities.Hessian) && !HessianFromProducts)
         {
             _problem.LossInX(x, gradient, hessian);
             return;
@@ -582,7 +679,7 @@ public sealed class Stepper
             for (var k = 0; k < _n; k++)
             {
                 e[k] = 1;
-                _problem.HessianVector(x, e, gradient, column);
+                _problem.HessianVectorOnly(x, e, column);
                 e[k] = 0;
                 for (var i = 0; i < _n; i++) hessian[i * _n + k] = column[i];
             }
@@ -609,10 +706,21 @@ public sealed class Stepper
     }
 
     /// <summary>
-    /// True when the loss is exactly 0 but ∂L/∂x is not: a smooth loss ≥ 0 has ∂L/∂x = 0 where it is 0,
-    /// so the value underflowed in doubles (½r² for |r| below about 1E-162) and is not a minimum.
+    /// True when the loss is exactly 0 but ∂L/∂x or ∂L/∂y is not: a smooth loss ≥ 0 has both 0 where it is
+    /// 0, so the value underflowed in doubles (½r² for |r| below about 1E-162) and is not a minimum. ∂L/∂y
+    /// is asked too because ∂L/∂x = Jᵀ ∂L/∂y can underflow with it: 1E-300·x0 at target 1E-300 from 0.5 has
+    /// ∂L/∂y = −5E-301 but ∂L/∂x = −5E-601 = 0.
     /// </summary>
-    public bool LossUnderflowed => Loss == 0 && !Array.TrueForAll(_gx, v => v == 0);
+    public bool LossUnderflowed => Loss == 0 && (!Array.TrueForAll(_gx, v => v == 0) || LossGradientInYNonZero());
+
+    private bool LossGradientInYNonZero()
+    {
+        if (_m == 0 || !_problem.Supported.HasFlag(Capabilities.Outputs | Capabilities.LossGradientInY)) return false;
+        var y = Y.ToArray();
+        var gradient = new double[_m];
+        _problem.LossInY(y, gradient);
+        return !Array.TrueForAll(gradient, v => v == 0);
+    }
 
     /// <summary>
     /// Whether ∂L/∂x at the current point is zero to rounding, by the relative gradient test of Dennis &amp;
@@ -889,6 +997,10 @@ public static class Optimizer
         var losses = new LossRecord(recording.MaxLosses);
         losses.Add(0, stepper.Loss);
         var pointLosses = new List<double> { stepper.Loss };
+        // log₁₀ L beside each point loss, attached to the run only when some loss overflowed (PointLossLog10).
+        var pointLogs = new List<double> { stepper.LossLog10 };
+        var overflowed = stepper.LossOverflowed;
+        var latestLog = double.NaN;
         var fallbacks = new List<Fallback>();
         var solves = new List<InnerSolve>();
         var recorded = new List<int> { 0 };
@@ -914,7 +1026,7 @@ public static class Optimizer
             }
             if (stepper.NonFinite is { } bad)
                 return Finish(StopReason.Diverged, k - 1,
-                    $"{bad} at x = {NumberText.Vector(stepper.X.ToArray())}: step {k} cannot be taken" + Overflowed(bad) +
+                    $"{bad} at x = {NumberText.Vector(stepper.X.ToArray())}: step {k} cannot be taken" + Overflowed(bad) + ConstantOverflow() +
                     (stepper.Unsettled is { } why ? $" (tried as a limit: {why})" : ""), nonFinite: bad);
             if (NonFiniteValue.Find(Quantity.Point, stepper.X) is { } badX)
                 return Finish(StopReason.Diverged, k, $"x became non-finite at iteration {k} ({badX})", nonFinite: badX);
@@ -935,6 +1047,7 @@ public static class Optimizer
                 trajectory.Add(stepper.X.ToArray());
                 outputs.Add(stepper.Y.ToArray());
                 pointLosses.Add(stepper.Loss);
+                pointLogs.Add(stepper.LossLog10);
                 recorded.Add(k);
                 latest = -1;
                 // One place is kept for the last point, which Finish adds when it was not kept in turn.
@@ -944,7 +1057,10 @@ public static class Optimizer
                 KeepLatest(k);
             losses.Add(k, stepper.Loss);
             progress?.Report(k);
-            if (!double.IsFinite(stepper.Loss))
+            overflowed |= stepper.LossOverflowed;
+            // A loss that overflows doubles while y − y* is finite is carried as its logarithm: the rules
+            // that step in y (ig, pg, gn, hig) go on; a rule that needs L stops at its next step, saying why.
+            if (!double.IsFinite(stepper.Loss) && !stepper.LossOverflowed)
                 return Finish(StopReason.Diverged, k, $"the loss became non-finite at iteration {k}", nonFinite: new NonFiniteValue(Quantity.Loss, 0, stepper.Loss));
             if (stepLength == 0 && stepper.AtRoundingLevel is { } rounding)
             {
@@ -971,8 +1087,11 @@ public static class Optimizer
         if (stepper.Loss <= lossTolerance && LossStop(iterations) is { } last) return last;
         // A run that ends far above where it started has blown up, whether or not a value overflowed yet
         // (Rosenbrock's GN from 7.6E+03 to 2.9E+32 in ten steps): the same failure as a non-finite loss.
-        if (LossGrowth.Exploded(pointLosses[0], stepper.Loss))
-            return Finish(StopReason.Diverged, iterations, LossGrowth.Describe(pointLosses[0], stepper.Loss, iterations));
+        // Compared as logarithms where a loss overflowed (∞ against ∞ says nothing).
+        if (overflowed ? LossGrowth.ExplodedLog10(pointLogs[0], stepper.LossLog10) : LossGrowth.Exploded(pointLosses[0], stepper.Loss))
+            return Finish(StopReason.Diverged, iterations, overflowed
+                ? LossGrowth.DescribeLog10(pointLogs[0], stepper.LossLog10, iterations)
+                : LossGrowth.Describe(pointLosses[0], stepper.Loss, iterations));
         return Finish(StopReason.IterationLimit, iterations, NumberText.Count(iterations, "iteration"));
 
         // A stop at a stationary point (what was reached, in words): a global minimum known from the
@@ -982,6 +1101,14 @@ public static class Optimizer
         {
             if (stepper.GlobalMinimumToRounding() is { } global)
                 return Finish(StopReason.Converged, k, $"{reached}; {global}", criterion, new Curvature(StationaryKind.Minimum, [], false, global));
+            // L and its x-derivatives all underflowed (1E-300·x0 at target 1E-300: ∂L/∂y = −5E-301 but L, ∂L/∂x
+            // and ∂²L/∂x² are 0 in doubles): the step is 0 for want of range, and a curvature probe would read
+            // the zeros as a flat minimum. Undecided, with what to do.
+            if (stepper.LossUnderflowed)
+            {
+                const string why = "L, ∂L/∂x and ∂²L/∂x² underflow to 0 in doubles here while ∂L/∂y does not, so this is no minimum and its curvature cannot be measured; rescale the outputs and target towards size 1, or use a method that steps on y − y* (ig, pg, gn)";
+                return Finish(StopReason.StationaryNonMinimum, k, $"{reached}: {why}", criterion, new Curvature(StationaryKind.Undecided, [], false, why));
+            }
             // Bounded by the run's own time (issue 14: 45 products after an 8.5 s run had taken 58 s), and told
             // to a receiver that shows the phase, which would otherwise go on naming the last iteration.
             var told = progress as IClassificationProgress;
@@ -1028,10 +1155,24 @@ public static class Optimizer
         string Overflowed(NonFiniteValue bad) =>
             bad.Quantity == Quantity.Loss && double.IsPositiveInfinity(bad.Value) && stepper.X.ToArray().All(double.IsFinite)
             && stepper.Gradient.ToArray().All(double.IsFinite)
-                ? $" (the loss's value overflows doubles there, although x and ∂L/∂x = {Gradient()} are finite: the run did not blow up; rescale the outputs or the target, e.g. with units, so that L stays below 1E+308)"
+                ? $" (the loss's value overflows doubles there, although x and ∂L/∂x = {Gradient()} are finite: the run did not blow up, but {stepper.Name} reads L itself, which doubles cannot hold here" +
+                  (stepper.LossOverflowed ? $" (L ≈ {NumberText.FromLog10(stepper.LossLog10)}); the rules that step in y (ig, pg, gn, hig) need only y − y*, which is finite, and run on it;" : ";") +
+                  " or rescale the outputs or the target, e.g. with units, so that L stays below 1E+308)"
                 : "";
 
         string Gradient() => NumberText.Vector(stepper.Gradient.ToArray(), v => NumberText.Short(v, 3));
+
+        // A non-finite output whose simulator component holds a constant that overflows doubles (1E+200^2·x0):
+        // no x can help, the input must be rescaled; said with the constant (CompiledProblem.OverflowingConstant).
+        string ConstantOverflow()
+        {
+            if (stepper.GivenProblem is not CompiledProblem compiled) return "";
+            var y = stepper.Y;
+            for (var i = 0; i < y.Length; i++)
+                if (!double.IsFinite(y[i]) && compiled.OverflowingConstant(i) is { } why)
+                    return $" ({why})";
+            return "";
+        }
 
         // "the step, 1E-17, is below the rounding of x = 3 at iteration 4": the rule's Δx, which x + Δx rounds away.
         string BelowRounding(int k)
@@ -1050,6 +1191,7 @@ public static class Optimizer
             stepper.X.CopyTo(latestX);
             stepper.Y.CopyTo(latestY);
             latestLoss = stepper.Loss;
+            latestLog = stepper.LossLog10;
         }
 
         // Doubles the interval of a bounded recording (1 → 4 → 8 …: pairs of an interval of 2 would be every
@@ -1065,12 +1207,13 @@ public static class Optimizer
             for (var i = 0; i < recorded.Count; i++)
             {
                 if (recorded[i] % every > 1) continue;
-                (trajectory[kept], outputs[kept], pointLosses[kept], recorded[kept]) = (trajectory[i], outputs[i], pointLosses[i], recorded[i]);
+                (trajectory[kept], outputs[kept], pointLosses[kept], pointLogs[kept], recorded[kept]) = (trajectory[i], outputs[i], pointLosses[i], pointLogs[i], recorded[i]);
                 kept++;
             }
             trajectory.RemoveRange(kept, trajectory.Count - kept);
             outputs.RemoveRange(kept, outputs.Count - kept);
             pointLosses.RemoveRange(kept, pointLosses.Count - kept);
+            pointLogs.RemoveRange(kept, pointLogs.Count - kept);
             recorded.RemoveRange(kept, recorded.Count - kept);
             if (recorded[^1] != k) KeepLatest(k);
         }
@@ -1084,6 +1227,7 @@ public static class Optimizer
                 trajectory.Add(latestX!);
                 outputs.Add(latestY!);
                 pointLosses.Add(latestLoss);
+                pointLogs.Add(latestLog);
                 recorded.Add(latest);
             }
             var (kept, keptAt) = losses.Complete();
@@ -1091,7 +1235,7 @@ public static class Optimizer
                 fallbacks, clock.Elapsed)
             {
                 RecordedIterations = recorded, LossIterations = keptAt, PointLosses = pointLosses, Iterations = losses.Last,
-                InnerSolves = solves, FirstStep = firstStep,
+                InnerSolves = solves, FirstStep = firstStep, PointLossLog10 = overflowed ? pointLogs : null,
             };
         }
     }

@@ -230,10 +230,7 @@ public sealed record Curvature(StationaryKind Kind, double[] Eigenvalues, bool P
         // first order, not the floor of a flat minimum; and a curvature that is 0 on paper beside a nonzero
         // slope (L linear) has no minimum here either. A slope of rounding size at a stationary point comes
         // with a curvature of its own size or above (∂L/∂x ≈ H·δx for a point δx off), so it does not meet this.
-        if (largest == 0 && gradientAt(x) is var g0 && g0.Any(v => v != 0 && double.IsFinite(v)))
-            return new(StationaryKind.Undecided, sorted, false,
-                shown + $"; ∂²L/∂x² is exactly 0 in doubles while ∂L/∂x = {NumberText.Vector(g0, v => NumberText.Short(v, 3))} is not: " +
-                "L still changes to first order here (a curvature below the smallest double rounds to 0), so the point is not shown to be a minimum");
+        if (largest == 0 && SlopeBesideZeroCurvature(x, gradientAt, sorted, shown) is { } slope) return slope;
         if (negative == n) return new(StationaryKind.Maximum, sorted, false, shown);
         if (negative > 0 && positive > 0) return new(StationaryKind.Saddle, sorted, false, shown);
         if (positive == n) return new(StationaryKind.Minimum, sorted, false, shown);
@@ -248,6 +245,14 @@ public sealed record Curvature(StationaryKind Kind, double[] Eigenvalues, bool P
             }
         return Probe(x, sorted, shown, negative > 0, positive > 0, flat, gradientAt, reference);
     }
+
+    // Undecided where every eigenvalue found is exactly 0 and ∂L/∂x is finite and not 0 (see Classify), else null.
+    private static Curvature? SlopeBesideZeroCurvature(double[] x, Func<double[], double[]> gradientAt, double[] values, string shown) =>
+        gradientAt(x) is var g0 && g0.Any(v => v != 0 && double.IsFinite(v))
+            ? new(StationaryKind.Undecided, values, false,
+                shown + $"; ∂²L/∂x² is exactly 0 in doubles while ∂L/∂x = {NumberText.Vector(g0, v => NumberText.Short(v, 3))} is not: " +
+                "L still changes to first order here (a curvature below the smallest double rounds to 0), so the point is not shown to be a minimum")
+            : null;
 
     /// <summary>
     /// Jacobi's scaling of a symmetric matrix H (n × n, row by row) for decisions on its eigenvalues: S =
@@ -375,6 +380,12 @@ public sealed record Curvature(StationaryKind Kind, double[] Eigenvalues, bool P
             {
                 (lowest, highest) = (result.Values[0], result.Values[^1]);
                 if (result.Cut != LanczosCut.None) return FirstRunCut(lowest, highest, result.Values, $"partial: {Spent(result.Cut)} before the extreme eigenvalues of ∂²L/∂x² converged (Lanczos)");
+                // As in Classify: a curvature that underflowed to 0 (H v = 0 exactly) beside a slope that did not
+                // is L changing to first order, not a flat minimum; decided before any rerun spends products.
+                if (lowest == 0 && highest == 0
+                    && SlopeBesideZeroCurvature(x, gradientAt, result.Values.Distinct().ToArray(),
+                        $"extreme eigenvalues of ∂²L/∂x² (Lanczos, {NumberText.Count(products, "Hessian-vector product")}): 0") is { } slope)
+                    return slope;
             }
             var scale = Math.Max(Math.Abs(lowest), Math.Abs(highest));
             var zero0 = RelativeZero * scale;
@@ -740,6 +751,18 @@ public static class LossGrowth
     /// </summary>
     public static bool Exploded(double start, double final) =>
         !double.IsFinite(final) || (double.IsFinite(start) && final - start > Factor * (start == 0 ? 1 : Math.Abs(start)));
+
+    /// <summary>
+    /// <see cref="Exploded"/> on base-10 logarithms of positive losses (for a loss that overflowed doubles and is
+    /// carried as log₁₀ L, <see cref="Stepper.LossLog10"/>): the final more than log₁₀ <see cref="Factor"/> above the
+    /// start's, or not finite; a start of 0 (log −∞) measured against 1, as there.
+    /// </summary>
+    public static bool ExplodedLog10(double start, double final) =>
+        !double.IsFinite(final) || final - (double.IsNegativeInfinity(start) ? 0 : start) > Math.Log10(Factor);
+
+    /// <summary><see cref="Describe"/> for losses given by their base-10 logarithms.</summary>
+    public static string DescribeLog10(double start, double final, int iterations) =>
+        $"the loss rose from {NumberText.FromLog10(start)} to {NumberText.FromLog10(final)} in {NumberText.Count(iterations, "iteration")}, by more than 10⁶ times the start loss";
 
     /// <summary>Whether the final loss is finite, above the start, and not <see cref="Exploded"/>.</summary>
     public static bool Rose(double start, double final) => double.IsFinite(final) && final > start && !Exploded(start, final);

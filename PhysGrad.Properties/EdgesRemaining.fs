@@ -351,6 +351,22 @@ let ``property 3 with every method fallen back is undef, not FAIL`` () =
     Assert.Contains("every method fell back", r.Detail)
 
 [<Fact>]
+let ``property 3 names the coordinates in which GD diverged, as GD's own runs in x and x̃ = S⁻¹x stop`` () =
+    // P = x0³ − 3x0 from 2 towards P(2.2) = 4.048 (check's generated target), η = 0.3: GD's first step is
+    // 0.3·9·2.048 = 5.5 in x, and in x̃ = x/2.5 its gradient is 2.5 times larger again, both far past the root.
+    let p = problem "x0^3 - 3*x0" [| 4.048 |] [| 2.0 |]
+    let r = TheoryChecks.ScaleInvariance(p, 0.3)
+    let diverges (q: Problem) =
+        let run = Optimizer.Run(CompiledProblem(q), Method.GradientDescent, 0.3, q.Start, 5)
+        run.StopReason = StopReason.Diverged || run.StopReason = StopReason.LeftDomain
+    // x̃ written out by hand (S = 2.5 for the one variable): P(2.5·x̃) from x̃ = 0.8.
+    let inX, inScaled = diverges p, diverges (problem "(2.5*x0)^3 - 7.5*x0" [| 4.048 |] [| 0.8 |])
+    Assert.True(inX || inScaled, "the case is about a diverged GD run")
+    Assert.Contains("GD's deviation, for comparison: none, GD diverged (overflowed) in ", r.Detail)
+    Assert.Equal(inX, r.Detail.Contains "(overflowed) in x ")
+    Assert.Equal(inScaled, r.Detail.Contains "x̃ = S⁻¹x within")
+
+[<Fact>]
 let ``property 3 leaves out Gauss–Newton's minimum-norm step when there are fewer outputs than variables`` () =
     // P = x0 + x1² (one output, two variables): GN's step is the minimum-norm solution of J Δx = −r, which
     // depends on the scaling of x (for J = (1, 2x1) scaled by S = diag(2.5, 0.4) its direction turns), so

@@ -339,6 +339,29 @@ let ``the traced oscillators are the nodes the step-by-step path builds`` (n: in
     for i in 0..3 do
         Assert.True(Object.ReferenceEquals(expected.[i], traced.[i]), sprintf "state %d: %s, expected %s" i (Infix.format traced.[i]) (Infix.format expected.[i]))
 
+/// A traced simulator folds its constants as its text does (FloatingFold, shared by both paths): the decimals
+/// in C# code are the decimals written, combined exactly and rounded once, and a computed double stays one.
+[<Theory>]
+[<InlineData("0.1*x0 + 0.2*x0 - 0.3*x0 + x1", "x1")>]
+[<InlineData("(0.1*x0 + 0.2*x0)*0.1 + x1", "0.03*x0 + x1")>]
+[<InlineData("x0/0.1 + x1/3", "10*x0 + x1/3")>]
+let ``a traced sum of decimals is the node its text parses to`` (text: string, folded: string) =
+    let x = Tracer.Variables(2, "x")
+
+    let traced =
+        match text with
+        | "0.1*x0 + 0.2*x0 - 0.3*x0 + x1" -> 0.1 * x.[0] + 0.2 * x.[0] - 0.3 * x.[0] + x.[1]
+        | "(0.1*x0 + 0.2*x0)*0.1 + x1" -> (0.1 * x.[0] + 0.2 * x.[0]) * 0.1 + x.[1]
+        | _ -> x.[0] / 0.1 + x.[1] / 3.0
+
+    Assert.Same(Parse.expression text, traced.Expr)
+    Assert.Equal(folded, Infix.format traced.Expr)
+    // A computed double (1/3 is 0.3333333333333333, 16 digits) is not a decimal someone wrote: 3·(1/3) in
+    // doubles is 1, and the traced 1/3·x0·3 is the floating 1.0 the double product gives (the exact 1 would vanish).
+    match (((1.0 / 3.0) * x.[0]) * 3.0).Expr.Node with
+    | Product [| c; _ |] -> Assert.Equal(Real 1.0, c.Node)
+    | other -> failwithf "not a floating multiple of x0: %A" other
+
 [<Fact>]
 let ``the traced oscillators' graph grows linearly in the number of controls`` () =
     // Each of the four end states is one sum of a term per control (its coefficient times the control):

@@ -37,6 +37,22 @@ let ``a linear problem scaled by 10^k takes the same IG, PG and Newton steps and
         |> Prop.label (sprintf "k = %d" k))
 
 [<Fact>]
+let ``where L and ∂L/∂x both underflow (1E-300·x0 at target 1E-300) no run is called converged, and IG, PG, GN step`` () =
+    // y − y* = 1E-300·0.5 − 1E-300 = −5E-301, ∂L/∂x = 1E-300·(y − y*) = −5E-601 = 0 and L = 1.25E-601 = 0 in
+    // doubles (trial 21b): only ∂L/∂y tells the start from a minimum.
+    let c = CompiledProblem(problem "1e-300*x0" [| 1e-300 |] [| 0.5 |])
+    for m in [ Method.InverseGradient; Method.PhysicalGradient; Method.GaussNewton ] do
+        let r = Optimizer.Run(c, m, 0.5, [| 0.5 |], 5)
+        Assert.NotEqual(StopReason.Converged, r.StopReason)
+        // Five halvings of x − x* = −0.5 (the scale-invariant steps see only y − y*).
+        Assert.Equal(1.0 - 0.5 / 32.0, r.Final.[0], 12)
+    for m in [ Method.GradientDescent; Method.Newton ] do
+        let r = Optimizer.Run(c, m, 0.5, [| 0.5 |], 5)
+        Assert.Equal(StopReason.StationaryNonMinimum, r.StopReason)
+        Assert.Contains("underflow to 0 in doubles", r.StopDetail)
+        Assert.DoesNotContain("minimum that is not strict", r.StopDetail)
+
+[<Fact>]
 let ``newton and pg on x0 from 3E-200 to 1E-200 run although the loss underflows to 0`` () =
     // L = ½(2E-200)² = 2E-400 is 0 in doubles, but ∂L/∂x0 = 2E-200 is not: the start is no global minimum.
     let c = CompiledProblem(problem "x0" [| 1e-200 |] [| 3e-200 |])

@@ -253,7 +253,7 @@ let ``--format latex is a pasteable block of align environments`` () =
     let lines = out.Split('\n', StringSplitOptions.RemoveEmptyEntries)
     // Every line is a LaTeX comment, an environment delimiter or an equation line: no CLI labels.
     for l in lines do
-        Assert.True(l.StartsWith "%" || l = "\\begin{align}" || l = "\\end{align}" || l.Contains "&=", l)
+        Assert.True(l.StartsWith "%" || l = "\\begin{align}" || l = "\\end{align}" || l.Contains "&=" || l.TrimStart().StartsWith "&\\quad ", l)
 
     Assert.Equal(lines |> Array.filter ((=) "\\begin{align}") |> Array.length, lines |> Array.filter ((=) "\\end{align}") |> Array.length)
     // The symbolic target reads y^*_j.

@@ -73,21 +73,7 @@ let ``H v alone equals the H v of the full kernel bitwise, straight-line and in 
 /// functions, and does not override HessianVectorOnly, so the interface's default (the full product with a
 /// scratch gradient) answers it.
 let private forwardingWith (p: CompiledProblem) (value: float[] -> float) (valueGradient: float[] -> float[] -> float) =
-    { new IDifferentiableProblem with
-        member _.N = p.N
-        member _.M = p.M
-        member _.Supported = p.Supported
-        member _.Value x = value x
-        member _.ValueGradient(x, g) = valueGradient x g
-        member _.Simulate(x: float[], y: float[]) = p.Simulate(x, y)
-        member _.Simulate(x: float[], y: float[], j: float[]) = p.Simulate(x, y, j)
-        member _.LossInY(y: float[], g: float[]) = p.LossInY(y, g)
-        member _.LossInY(y: float[], g: float[], h: float[]) = p.LossInY(y, g, h)
-        member _.LossInX(x, g, h) = p.LossInX(x, g, h)
-        member _.JacobianVector(x, v, y, jv) = p.JacobianVector(x, v, y, jv)
-        member _.JacobianTransposeVector(x, w, y, jtw) = p.JacobianTransposeVector(x, w, y, jtw)
-        member _.HessianVector(x, v, g, hv) = p.HessianVector(x, v, g, hv)
-        member _.TryInvert(y, x0, x) = p.TryInvert(y, x0, x) }
+    TestHelpers.forwardingProblem p p.Supported value valueGradient
 
 let private forwarding (p: CompiledProblem) = forwardingWith p p.Value (fun x g -> p.ValueGradient(x, g))
 

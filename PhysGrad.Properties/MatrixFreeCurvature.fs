@@ -205,3 +205,41 @@ let ``a search for flat directions cut by the budget says how many it found`` ()
     Assert.Equal(StationaryKind.Minimum, whole.Kind)
     Assert.DoesNotContain("partial", whole.Detail)
     Assert.Contains("(Lanczos, 9 Hessian-vector products)", whole.Detail)
+
+// ---- up to MatrixFreeAbove: the dense Hessian from products when the symbolic one is large (issue 14) ----
+
+/// yᵢ = xᵢ² − xᵢ₊₁ (i < n − 1), y_{n−1} = x₀, target 1 for the first n − 1 outputs and 0 for the last, at
+/// x = 0: the residuals are −1 and 0, J's columns are ±unit vectors (JᵀJ = I) and Σ rᵢ∇²rᵢ = −2 diag(1, …, 1, 0),
+/// so ∂²L/∂x² = diag(−1, …, −1, 1): a saddle, whose dense classification lists every eigenvalue.
+let private chain n =
+    let rows = [ for i in 0 .. n - 2 -> sprintf "x%d^2 - x%d" i (i + 1) ] @ [ "x0" ]
+    let target = Array.init n (fun i -> if i < n - 1 then 1.0 else 0.0)
+    let p = PhysGrad.Symbolic.Problem.Create(Array.init n (sprintf "x%d" ), PhysGrad.Symbolic.Parse.many (String.Join("; ", rows)), null, target, Array.zeroCreate n, null, false)
+    CompiledProblem p
+
+/// At 100 variables (10,000 entries, over SymbolicHessianEntries) the classification forms the Hessian from
+/// 100 products and never compiles the dense Hessian kernel; the eigenvalues and the verdict are those of the
+/// symbolic Hessian, asked for afterwards. At 8 variables (64 entries) the symbolic kernel is used, as before.
+[<Theory>]
+[<InlineData(100, true)>]
+[<InlineData(8, false)>]
+let ``the stop point's dense Hessian comes from products when its symbolic kernel would be large`` (n: int, fromProducts: bool) =
+    let problem = chain n
+    let x = Array.zeroCreate n
+    let stepper = Stepper(problem, StandardRules.For(Method.GradientDescent, 0.1), x)
+    Assert.Equal(fromProducts, stepper.HessianFromProducts)
+    let curvature = stepper.ClassifyCurvature()
+    Assert.Equal(not fromProducts, problem.Compiled.HasFlag Capabilities.Hessian)
+    Assert.Equal(StationaryKind.Saddle, curvature.Kind)
+    let hessian = Array.zeroCreate (n * n)
+    problem.LossInX(x, Array.zeroCreate n, hessian) |> ignore
+    let gradientAt (p: float[]) =
+        let g = Array.zeroCreate n
+        problem.ValueGradient(p, g) |> ignore
+        g
+    let symbolic = Curvature.Classify(x, ReadOnlySpan hessian, Func<_, _> gradientAt)
+    Assert.Equal(symbolic.Kind, curvature.Kind)
+    Assert.Equal(n, curvature.Eigenvalues.Length)
+    Array.iter2 (fun (a: float) b -> Assert.Equal(a, b, 12)) symbolic.Eigenvalues curvature.Eigenvalues
+    Assert.Equal(-1.0, Array.min curvature.Eigenvalues, 12)
+    Assert.Equal(1.0, Array.max curvature.Eigenvalues, 12)

@@ -75,7 +75,10 @@ let ``faults the core finds in a problem file name the file and the field`` () =
     for command in [ "compare"; "check" ] do
         let code, _, err = run [ command; "--problem"; twice ]
         Assert.Equal(2, code)
-        Assert.Contains(sprintf "--problem '%s': its \"variables\": the variable 'a' is listed twice" twice, err)
+        // What (the name twice), where (the file, the field and both entries), what to do.
+        Assert.Contains(sprintf "--problem '%s': The \"variables\" field lists 'a' twice" twice, err)
+        Assert.Contains("variables[0] ('a') and variables[1] ('a')", err)
+        Assert.Contains("list each variable once", err)
 
 [<Fact>]
 let ``a least-squares run that reaches L at rounding level of its scale is converged at a global minimum`` () =

@@ -105,6 +105,38 @@ let ``outputs in units 10^15 apart: a residual a third of its own output is not 
     let c = { A = array2D [ [ 1.2; 0.0 ]; [ 0.0; 1.2 ] ]; Target = [| 2.0; -3.0 |]; Start = [| 2.5; -2.5 |]; Kx = [| -6; 8 |]; Ky = [| -8; 7 |] }
     Check.One(Config.QuickThrowOnFailure.WithMaxTest(1), takesTheUnscaledStep c)
 
+/// A problem as `p` answers it, but without the sparse Jacobian: the matrix-free rules then have J only as
+/// products (J v, Jᵀ w).
+let private withoutSparseJacobian (p: IDifferentiableProblem) =
+    TestHelpers.forwardingProblem p (p.Supported &&& ~~~Capabilities.SparseJacobian) p.Value (fun x g -> p.ValueGradient(x, g))
+
+/// The same case for GN by LSQR and LM by CG (the matrix-free forms, which had kept the norm test alone): at
+/// the start ‖∂L/∂y‖ = 10⁻⁸ is below 4ε‖y‖ ≈ 2.7·10⁻⁸ (checked here), yet output 0's residual is a third of it,
+/// so neither may call ∂L/∂y rounding noise, and GN must step (x0 towards its target 2/1.2 from 2.5 in the
+/// original units, by 0.3·(1/1.2) = 0.25: its LSQR no longer stops at the norm's floor). With the sparse J
+/// (Σⱼ|Jᵢⱼxⱼ| from its nonzeros) and without it (|(J x)ᵢ| from one product).
+[<Theory>]
+[<InlineData(true)>]
+[<InlineData(false)>]
+let ``matrix-free GN and LM: outputs 10^15 apart, a residual a third of its own output is not rounding noise`` (sparse: bool) =
+    let c = { A = array2D [ [ 1.2; 0.0 ]; [ 0.0; 1.2 ] ]; Target = [| 2.0; -3.0 |]; Start = [| 2.5; -2.5 |]; Kx = [| -6; 8 |]; Ky = [| -8; 7 |] }
+    let compiled, start = scaledProblem c.A c.Target c.Start (powers c.Kx) (powers c.Ky)
+    let y = Array.zeroCreate 2
+    let gy = Array.zeroCreate 2
+    compiled.Simulate(start, y)
+    compiled.LossInY(y, gy) |> ignore
+    let norm (v: float[]) = sqrt (Array.sumBy (fun a -> a * a) v)
+    Assert.True(norm gy <= 4.0 * Math.Pow(2.0, -52.0) * norm y, sprintf "the norm test alone stops: ∂L/∂y = %A, y = %A" gy y)
+    let problem = if sparse then compiled :> IDifferentiableProblem else withoutSparseJacobian compiled
+    let gn = Stepper(problem, GaussNewton(0.3, LinearSolver.Iterative), start)
+    gn.Step() |> ignore
+    Assert.True(isNull gn.AtRoundingLevel, gn.AtRoundingLevel)
+    let moved = (gn.X.[0] - start.[0]) * Math.Pow(10.0, float c.Kx.[0])
+    Assert.True(abs (moved + 0.25) <= 1e-6, sprintf "gn: x0 moved by %g in the original units, not -0.25" moved)
+    let lm = Stepper(problem, LevenbergMarquardt(1.0, 1e-3, LinearSolver.Iterative), start)
+    lm.Step() |> ignore
+    Assert.True(isNull lm.AtRoundingLevel || not (lm.AtRoundingLevel.Contains "∂L/∂y is at rounding level"), lm.AtRoundingLevel)
+
 let private singularIsNoted (c: Case) =
         let n = c.Start.Length
         let a = Array2D.copy c.A

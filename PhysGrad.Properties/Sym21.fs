@@ -184,6 +184,18 @@ let ``IG and GN on a square J are one step: derive prints GN in IG's form in eve
     Assert.NotEqual<string>(blockOf book "ig:", blockOf book "gn:")
 
 [<Fact>]
+let ``the same-step note names one repeated block as its, and two as each one's`` () =
+    let noteOf (out: string) = out.Split('\n') |> Array.find (fun l -> l.Contains "same step")
+    let _, one, _ = run [ "derive"; "--simulator"; "x0 + x1; x0*x1"; "--methods"; "ig,gn" ]
+    Assert.Contains("its block below repeats", noteOf one)
+    // On heat1d-inverse (linear least squares) IG and GN are both Newton's step: two rules, one note.
+    let _, two, _ = run [ "derive"; "--example"; "heat1d-inverse"; "--n"; "3"; "--methods"; "newton,ig,gn" ]
+    let note = noteOf two
+    Assert.Contains("ig is the same step as newton; gn is the same step as newton", note)
+    Assert.Contains("each one's block below repeats", note)
+    Assert.DoesNotContain("its block", note)
+
+[<Fact>]
 let ``EqualAtRandomPoints: equal rational functions written differently are equal, a factor 2 or a changed sign apart are not`` () =
     let e (s: string) = PhysGrad.Expression.Parse s
     Assert.True(PhysGrad.UpdateRuleSet.EqualAtRandomPoints([| e "x0/(x0 - x1) - x1/(x0 - x1)" |], [| e "1" |]))

@@ -106,6 +106,26 @@ let withoutOutputs n (supported: Capabilities) (valueGradient: float[] -> float[
         member _.JacobianTransposeVector(_, _, _, _) = noOutputs ()
         member _.TryInvert(_, _, _) = false }
 
+/// A problem that forwards everything to `p` except L and L with ∇L, which it asks of the given functions, and
+/// that says it supports `supported`; it does not override HessianVectorOnly, so the interface's default (the
+/// full product with a scratch gradient) answers it, nor the sparse Jacobian and Hessian.
+let forwardingProblem (p: IDifferentiableProblem) (supported: Capabilities) (value: float[] -> float) (valueGradient: float[] -> float[] -> float) =
+    { new IDifferentiableProblem with
+        member _.N = p.N
+        member _.M = p.M
+        member _.Supported = supported
+        member _.Value x = value x
+        member _.ValueGradient(x, g) = valueGradient x g
+        member _.Simulate(x: float[], y: float[]) = p.Simulate(x, y)
+        member _.Simulate(x: float[], y: float[], j: float[]) = p.Simulate(x, y, j)
+        member _.LossInY(y: float[], g: float[]) = p.LossInY(y, g)
+        member _.LossInY(y: float[], g: float[], h: float[]) = p.LossInY(y, g, h)
+        member _.LossInX(x, g, h) = p.LossInX(x, g, h)
+        member _.JacobianVector(x, v, y, jv) = p.JacobianVector(x, v, y, jv)
+        member _.JacobianTransposeVector(x, w, y, jtw) = p.JacobianTransposeVector(x, w, y, jtw)
+        member _.HessianVector(x, v, g, hv) = p.HessianVector(x, v, g, hv)
+        member _.TryInvert(y, x0, x) = p.TryInvert(y, x0, x) }
+
 // ---- kernels on exactly representable numbers --------------------------------------------------------
 
 /// k/4 as an exact constant: the loop tests build every coefficient and target as a multiple of 1/4, so

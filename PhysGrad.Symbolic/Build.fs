@@ -148,21 +148,48 @@ module Expr =
         | Q q -> q.ToDouble()
         | F f -> f
 
-    let private checkFinite (what: string) (x: float) =
+    // Two floating constants whose sum or product leaves doubles (1e300*1e300): said with the factors and
+    // what to do, since the expression cannot be built (a constant must be finite, `real`). The parser
+    // adds where in the text the sum or product is.
+    let private checkFinite (what: string) (op: string) (a: float) (b: float) (x: float) =
         if Double.IsNaN x || Double.IsInfinity x then
-            Fail.raiseWith ErrorKind.NonFinite (sprintf "Folding the constants of a %s gave %g." what x)
+            let g (v: float) = v.ToString("G6", Globalization.CultureInfo.InvariantCulture)
+
+            Fail.raiseWith
+                ErrorKind.NonFinite
+                (sprintf
+                    "The constants of a %s, %s %s %s, give %s in doubles (beyond ±1.8E+308); rescale the variables or their units so that the constants stay within doubles (e.g. measure the variable the constant multiplies in units %s times larger, so that the constant becomes 1), or give a large constant as a --param name with a value nearer 1 in the new units"
+                    what
+                    (g a)
+                    op
+                    (g b)
+                    (g x)
+                    (g (max (abs a) (abs b))))
 
         x
+
+    /// The rational of an exact constant; ValueNone for a floating one (FloatingFold reads its decimal).
+    let private exactPart n =
+        match n with
+        | Q q -> ValueSome q
+        | F _ -> ValueNone
+
+    /// The exact value a constant stands for: the rational itself, or the decimal a person wrote
+    /// (Rational.TryOfShortDecimal); None for a computed double.
+    let private exactOf n =
+        match n with
+        | Q q -> ValueSome q
+        | F f -> Rational.TryOfShortDecimal f
 
     let private addNum a b =
         match a, b with
         | Q p, Q q -> Q(p + q)
-        | _ -> F(checkFinite "sum" (toFloat a + toFloat b))
+        | _ -> F(checkFinite "sum" "+" (toFloat a) (toFloat b) (FloatingFold.add (exactPart a) (toFloat a) (exactPart b) (toFloat b)))
 
     let private mulNum a b =
         match a, b with
         | Q p, Q q -> Q(p * q)
-        | _ -> F(checkFinite "product" (toFloat a * toFloat b))
+        | _ -> F(checkFinite "product" "×" (toFloat a) (toFloat b) (FloatingFold.mul (exactPart a) (toFloat a) (exactPart b) (toFloat b)))
 
     let private ofNum n =
         match n with
@@ -452,6 +479,40 @@ module Expr =
         else
             ValueNone
 
+    /// The fewest terms for which `sum` first tries `trySumDistinct`.
+    [<Literal>]
+    let private DistinctFrom = 64
+
+    /// The sum of many plain terms (see `plainTerm`) whose non-numeric parts are single, pairwise distinct
+    /// nodes (c·x, x^2, ½·(y − 1)², not c·x·y): `sumAll` keeps each such term as it is (nothing merges,
+    /// nothing is distributed, no term is a number or a sum), so its node is the terms in canonical order.
+    /// Without `sumAll`'s table of coefficients, its lists and a second interning of every term (the
+    /// default loss ½Σ(yᵢ − yᵢ*)² of 10⁵ outputs paid them all). ValueNone when a term is not such a term
+    /// or two parts are the same node: `sumAll` then merges them.
+    let private trySumDistinct (ts: Expr[]) : Expr voption =
+        let parts = HashSet<Expr>(ts.Length, ExprIdentity.comparer)
+        let mutable ok = true
+        let mutable i = 0
+
+        while ok && i < ts.Length do
+            let t = ts.[i]
+
+            ok <-
+                plainTerm t
+                && (match t.Node with
+                    | Product fs when isNumeric fs.[0] -> fs.Length = 2 && parts.Add fs.[1]
+                    | _ -> parts.Add t)
+
+            i <- i + 1
+
+        if ok then
+            let arr = Array.copy ts
+            checkTerms "sum" "terms" arr.Length
+            Order.sortCanonical arr
+            ValueSome(mk (Sum arr))
+        else
+            ValueNone
+
     /// The sum of the given terms: nested sums flattened, numbers folded into one constant, like
     /// terms (equal non-numeric parts) merged by adding their coefficients, and a numeric multiple of
     /// a sum, c·(a + b + …), distributed whenever one of its terms then cancels exactly against a term
@@ -465,6 +526,7 @@ module Expr =
         let pair =
             match terms with
             | :? (Expr[]) as ts when ts.Length = 2 -> trySum2 ts.[0] ts.[1]
+            | :? (Expr[]) as ts when ts.Length >= DistinctFrom -> trySumDistinct ts
             | :? (Expr list) as ts ->
                 match ts with
                 | [ a; b ] -> trySum2 a b
@@ -493,6 +555,12 @@ module Expr =
             | Some root -> powNumbers (Q root) (Q(Rational.OfBig q.Num))
             | None -> ValueNone
         | Q _, Q _ -> ValueNone
+        // A decimal a person wrote to a small whole power, exactly and rounded once: 0.1^2 is 0.01
+        // (Math.Pow gives 0.010000000000000002, which 0.01·x would not cancel).
+        | F f, Q q when q.IsInteger && BigInteger.Abs q.Num <= BigInteger 64 && (exactOf b).IsSome && f <> 0.0 ->
+            match (exactOf b).Value.TryPow(q.Num, MaxExactBits) with
+            | Some r when not (Double.IsInfinity(r.ToDouble())) -> ValueSome(real (r.ToDouble()))
+            | _ -> ValueNone
         | _ ->
             let r = Math.Pow(toFloat b, toFloat x)
 

@@ -318,3 +318,81 @@ module LaTeX =
     [<CompiledName("Format")>]
     let format (e: Expr) : string =
         formatWith (System.Collections.Generic.Dictionary<string, string>()) e
+
+    /// The right-hand side of an `align` line cut into pieces of about `width` characters, at the + and −
+    /// between terms that stand outside every brace group: the first piece follows `&=`, each other one
+    /// goes on a line of its own after `&\quad`, beginning with its sign. A cut inside `\left( … \right)`
+    /// closes the open delimiters with `\right.` at the end of its line and opens them again with `\left.`
+    /// on the next, so that every line has its \left and \right paired, as TeX requires. A text with no
+    /// such cut within `width` is cut at the first one after it; one with none at all is one piece.
+    /// Hand-written: a LaTeX line breaker for math (breqn) would need a package the user's document may not load.
+    [<CompiledName("BreakLines")>]
+    let breakLines (width: int) (text: string) : string[] =
+        // Cut points: the index of the space before a binary + or − at brace depth 0, with the number of
+        // \left delimiters open there.
+        let cuts = System.Collections.Generic.List<struct (int * int)>()
+        let mutable braces = 0
+        let mutable lefts = 0
+        let mutable i = 0
+
+        let commandAt (name: string) (k: int) =
+            String.CompareOrdinal(text, k, name, 0, name.Length) = 0
+            && (k + name.Length >= text.Length || not (Char.IsLetter text.[k + name.Length]))
+
+        while i < text.Length do
+            match text.[i] with
+            | '\\' when i + 1 < text.Length && (text.[i + 1] = '{' || text.[i + 1] = '}') -> i <- i + 2
+            | '\\' when commandAt "\\left" i ->
+                lefts <- lefts + 1
+                i <- i + 5
+            | '\\' when commandAt "\\right" i ->
+                lefts <- lefts - 1
+                i <- i + 6
+            | '{' ->
+                braces <- braces + 1
+                i <- i + 1
+            | '}' ->
+                braces <- braces - 1
+                i <- i + 1
+            // A cut leaving a tail under a quarter of width is no cut: a line of a lone "- x_{1}" reads worse
+            // than a line a little over width.
+            | ' ' when braces = 0 && i > 0 && i + 2 < text.Length && (text.[i + 1] = '+' || text.[i + 1] = '-') && text.[i + 2] = ' '
+                       && text.Length - i > width / 4 ->
+                cuts.Add(struct (i, lefts))
+                i <- i + 1
+            | _ -> i <- i + 1
+
+        let pieces = System.Collections.Generic.List<string>()
+        let mutable start = 0
+        let mutable reopen = 0
+        let mutable k = 0
+
+        // A rest up to a sixth longer than width stays on its line (no line of a lone "+ 1").
+        while k < cuts.Count && text.Length - start > width + width / 6 do
+            // Among the cuts within width of this piece's start (else the first one after it), the one
+            // fewest \left delimiters deep, the last of those; cuts in the first third are passed over
+            // while a later one is within width, so that no line is short.
+            let mutable chosen = -1
+            let mutable j = k
+
+            while j < cuts.Count && (let struct (c, _) = cuts.[j] in c - start <= width || chosen < 0) do
+                let struct (c, depth) = cuts.[j]
+
+                let better =
+                    chosen < 0
+                    || (let struct (c0, depth0) = cuts.[chosen]
+                        (c0 - start < width / 3 && c - start <= width) || (c - start >= width / 3 && depth <= depth0))
+
+                if better then chosen <- j
+                j <- j + 1
+
+            k <- chosen + 1
+
+            let struct (c, open') = cuts.[chosen]
+            let piece = String.replicate reopen "\\left. " + text.Substring(start, c - start) + String.replicate open' " \\right."
+            pieces.Add piece
+            reopen <- open'
+            start <- c + 1
+
+        pieces.Add(String.replicate reopen "\\left. " + text.Substring start)
+        pieces.ToArray()

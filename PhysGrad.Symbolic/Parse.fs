@@ -67,7 +67,7 @@ module Parse =
         | AName of string * Position
         | ACall of string * Ast list * Position
         | AIndex of string * Ast * Position
-        | ASum of Ast * (bool * Ast) list
+        | ASum of Ast * (bool * Ast * Position) list
         | AProduct of Ast * (bool * Ast * Position) list
         | ANeg of int * Ast
         | APower of Ast * Ast * Position
@@ -216,11 +216,11 @@ module Parse =
             | _ -> AProduct(first, rest |> List.map (fun ((d, p), f) -> (d, f, p)))
 
     exprRef.Value <-
-        product .>>. many ((anyOf "+-" .>> ws) .>>. product)
+        product .>>. many ((getPosition .>>. anyOf "+-" .>> ws) .>>. product)
         |>> fun (first, rest) ->
             match rest with
             | [] -> first
-            | _ -> ASum(first, rest |> List.map (fun (c, t) -> (c = '-', t)))
+            | _ -> ASum(first, rest |> List.map (fun ((p, c), t) -> (c = '-', t, p)))
 
     let private keyword (k: string) : P<unit> =
         skipString k >>? notFollowedBy (satisfy (fun c -> Char.IsLetterOrDigit c || c = '_')) >>. ws
@@ -458,7 +458,7 @@ module Parse =
         | ANumber _ -> None
         | ACall(_, args, _) -> first args
         | AIndex(_, index, _) -> unknownIndexName variable index
-        | ASum(head, rest) -> first (head :: List.map snd rest)
+        | ASum(head, rest) -> first (head :: List.map (fun (_, a, _) -> a) rest)
         | AProduct(head, rest) -> first (head :: List.map (fun (_, a, _) -> a) rest)
         | ANeg(_, a) -> unknownIndexName variable a
         | APower(a, b, _) -> first [ a; b ]
@@ -596,13 +596,17 @@ module Parse =
                         text
                         pos
                         (sprintf "unknown function '%s' (known functions: %s)" n knownFunctions)
+        // The folding of a sum's or product's constants can overflow (1e300*1e300): the error points at the
+        // first operator of that sum or product.
         | ASum(first, rest) ->
-            Expr.sum (
+            let terms =
                 build first
-                :: (rest |> List.map (fun (negative, t) -> let e = build t in if negative then Expr.neg e else e))
-            )
+                :: (rest |> List.map (fun (negative, t, _) -> let e = build t in if negative then Expr.neg e else e))
+
+            let (_, _, at) = rest.Head
+            guard at (fun () -> Expr.sum terms)
         | AProduct(first, rest) ->
-            Expr.mul (
+            let factors =
                 build first
                 :: (rest
                     |> List.map (fun (divide, f, pos) ->
@@ -612,7 +616,9 @@ module Parse =
                             guard pos (fun () -> Expr.div Expr.one e)
                         else
                             e))
-            )
+
+            let (_, _, at) = rest.Head
+            guard at (fun () -> Expr.mul factors)
         | ANeg(minus, a) ->
             let e = build a
             if minus % 2 = 1 then Expr.neg e else e
@@ -769,7 +775,7 @@ module Parse =
                     | ACall(_, args, _) -> for a in args do pending.Push a
                     | ASum(head, rest) ->
                         pending.Push head
-                        for (_, a) in rest do pending.Push a
+                        for (_, a, _) in rest do pending.Push a
                     | AProduct(head, rest) ->
                         pending.Push head
                         for (_, a, _) in rest do pending.Push a

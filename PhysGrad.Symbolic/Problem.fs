@@ -425,7 +425,8 @@ type Problem
 
         nonFinite "target" target
         nonFinite "start" start
-        let outputs = Array.init simulator.Length (sprintf "y%d")
+        // Not sprintf: its formatting was 10⁵ calls at heat1d's n = 10⁵; the same names.
+        let outputs = Array.init simulator.Length (fun i -> "y" + string i)
         // The loss and the inverse read y0, y1, … as the outputs: a variable of that name would be both.
         let outputSet = HashSet<string>(outputs)
 
@@ -467,13 +468,29 @@ type Problem
 
         let names = Seq.toArray parameterTable.Keys
 
+        // The first free symbol outside the set, read from the node's cached symbols (freeSymbolNames made
+        // a sequence, a fold and an array of names per component: 10⁵ of each at heat1d's n = 10⁵).
+        let outside (allowed: HashSet<string>) (e: Expr) =
+            let symbols = Structure.freeSymbols e
+            let mutable found = None
+            let mutable i = 0
+
+            while found.IsNone && i < symbols.Length do
+                match symbols.[i].Node with
+                | Symbol s when not (allowed.Contains s) -> found <- Some s
+                | _ -> ()
+
+                i <- i + 1
+
+            found
+
         // The set of allowed names is built once per list, not once per expression: with one
         // expression per output that would be O(n·m) (seconds at n = m = 10⁴).
         let onlyIn (allowed: string[]) =
             let known = HashSet<string>(allowed)
 
             fun (what: string) (e: Expr) ->
-                match Structure.freeSymbolNames [ e ] |> Array.tryFind (known.Contains >> not) with
+                match outside known e with
                 | Some s ->
                     Fail.raiseWith
                         ErrorKind.Variable
@@ -494,7 +511,7 @@ type Problem
 
         simulator
         |> Array.iteri (fun i e ->
-            match Structure.freeSymbolNames [ e ] |> Array.tryFind (inSimulator.Contains >> not) with
+            match outside inSimulator e with
             | Some s ->
                 Fail.raiseWith
                     ErrorKind.Variable

@@ -66,7 +66,9 @@ module ProblemTransform =
         Problem.Create(
             p.Variables,
             p.Simulator |> Array.map (Structure.substitute toOld),
-            p.Loss,
+            // The default loss stays the default (null: ½‖y − y*‖² rebuilt from the same target), so that a run
+            // in x̃ carries a loss that overflows doubles as the run in x does (Stepper.LossLog10).
+            (if p.HasDefaultLoss then null else p.Loss),
             p.Target,
             p.Start |> Array.mapi (fun i v -> v / s.[i]),
             inverseWhenGiven p (Array.mapi (fun i e -> Expr.div (Structure.substitute toOld e) (Expr.real s.[i]))),

@@ -137,6 +137,20 @@ module SharedTerms =
                         | Some rest -> Expr.sum (Array.append [| Expr.neg name |] rest)
                         | None -> n
                 | _ -> n)
+        // A whole power of a sum written with the sum negated: t7 = 1/(t5 + t6) makes 1/(-t5 - t6) into
+        // -t7, as (−s)^k = (−1)^k·s^k for an integer k.
+        | Power(b, k) when (match b.Node, k.Node with
+                            | Sum _, Number q -> q.IsInteger
+                            | _ -> false) ->
+            let negated = Expr.sum (termsOf b |> Array.map Expr.neg)
+            let odd = match k.Node with | Number q -> not q.Num.IsEven | _ -> false
+
+            e
+            |> Structure.rewriteBottomUp (fun n ->
+                match n.Node with
+                | Power(b', k') when Object.ReferenceEquals(k', k) && Object.ReferenceEquals(b', negated) ->
+                    if odd then Expr.neg name else name
+                | _ -> n)
         | _ -> e
 
     /// Above this many distinct nodes the search for repeated sub-products and sub-sums is skipped (it

@@ -459,6 +459,60 @@ module Simplify =
                 if not (obj.ReferenceEquals(c, n)) && Structure.treeSize c < Structure.treeSize n then c else n
             | _ -> n)
 
+    /// Terms sharing a power s^k of a sum s whose other factors add up to a multiple c·s of s, as
+    /// c·s^(k+1): x0²/t^(3/2) + x1²/t^(3/2) with t = x0² + x1² is 1/sqrt(t), and x0/(x0 + x1) +
+    /// x1/(x0 + x1) is 1. Same value wherever the input is defined (s^k·s = s^(k+1) where s^k is).
+    let private mergePowers (e: Expr) =
+        let powersOfSums (t: Expr) =
+            (match t.Node with
+             | Product fs -> fs
+             | _ -> [| t |])
+            |> Array.filter (fun f ->
+                match f.Node with
+                | Power(b, _) ->
+                    match b.Node with
+                    | Sum _ -> true
+                    | _ -> false
+                | _ -> false)
+
+        e
+        |> Structure.rewriteBottomUp (fun n ->
+            match n.Node with
+            | Sum ts ->
+                let mutable current = n
+
+                for f in ts |> Array.collect powersOfSums |> Array.distinct do
+                    match current.Node, f.Node with
+                    | Sum ts, Power(b, k) ->
+                        let holding, others =
+                            ts |> Array.partition (fun t -> powersOfSums t |> Array.exists (fun g -> obj.ReferenceEquals(g, f)))
+
+                        if holding.Length >= 2 then
+                            let inverse = Expr.pow f Expr.minusOne
+                            let cofactor = Expr.sum (holding |> Array.map (fun t -> Expr.mul2 t inverse))
+                            // c with cofactor = c·b, from the first term of each, checked on the whole sum
+                            // (c·b is distributed over b's terms, as the cofactor's sum writes it).
+                            let ratio =
+                                let first = (match cofactor.Node with | Sum cs -> cs.[0] | _ -> cofactor)
+
+                                (match b.Node with | Sum bs -> bs | _ -> [| b |])
+                                |> Array.tryPick (fun u ->
+                                    let c = Expr.mul2 first (Expr.pow u Expr.minusOne)
+
+                                    if Expr.isNumeric c
+                                       && obj.ReferenceEquals(Expr.sum ((match b.Node with | Sum bs -> bs | _ -> [| b |]) |> Array.map (Expr.mul2 c)), cofactor) then
+                                        Some c
+                                    else
+                                        None)
+
+                            match ratio with
+                            | Some c -> current <- Expr.sum (Array.append others [| Expr.mul2 c (Expr.pow b (Expr.add k Expr.one)) |])
+                            | None -> ()
+                    | _ -> ()
+
+                current
+            | _ -> n)
+
     /// The heavier simplification with a work budget: tries expansion and the Pythagorean identities
     /// and keeps the smallest equivalent form (by written-out size). Never changes a value where the
     /// input is defined.
@@ -468,7 +522,10 @@ module Simplify =
         let tidy x = pythagoras (collect x)
         let trig = collapseTrig e
         let candidates = [ e; pythagoras e; tidy e; expanded; pythagoras expanded; tidy expanded; trig; tidy trig ]
-        candidates |> List.minBy Structure.treeSize |> cancelContent
+        let best = candidates |> List.minBy Structure.treeSize
+        // Terms over a common power of a sum often stand side by side only once collected: merged last.
+        let merged = mergePowers best
+        [ best; merged; tidy merged ] |> List.minBy Structure.treeSize |> cancelContent
 
     /// simplifyWith DefaultBudget.
     let simplify (e: Expr) = simplifyWith DefaultBudget e

@@ -24,6 +24,10 @@ open System.Collections.Generic
 /// exp(u − max(u,0))), the logistic exp(u)/(1 + exp(u)) becomes exp(min(u, 0))/(exp(−max(u,0)) + …),
 /// log-sum-exp log(exp a + exp b) becomes max(a, b) + log(…), and every derivative of these, whose
 /// forms are products of powers of the same sums, is stable the same way.
+///
+/// Besides, two rewrites against cancellation rather than overflow: log(1 + u) = log1p(u) (the sum 1 + u
+/// drops the digits of a small u: log(1 + 10⁻²⁰) is 0 as written, 10⁻²⁰ as log1p) and
+/// c·exp(u) − c = c·expm1(u) (exp(10⁻²⁰) − 1 is 0 as written), for the compiled kernels and the interpreter alike.
 [<RequireQualifiedAccess>]
 module Stable =
 
@@ -132,11 +136,45 @@ module Stable =
             | Some(c, a), Some(d, b) when obj.ReferenceEquals(a, b) && not (Expr.isNumeric a) ->
                 // One exponential: c·exp(a) + d·exp(a) = exp(a)·(c + d), any coefficients.
                 Some(Expr.mul [ Expr.exp a; Expr.add c d ])
+            | Some(c, a), Some(d, b) when Expr.isNumeric c && Expr.isNumeric d && not (Expr.isNumeric a && Expr.isNumeric b)
+                                          && Expr.add c d = Expr.zero ->
+                // c·(exp(a) − exp(b)), as exp(u) − 1 (b = 0): the difference cancels where a ≈ b (all digits of
+                // exp(10⁻²⁰) − 1 are lost). With the −1s of expm1 cancelling exactly,
+                //     c·exp(m)·(expm1(a − m) − expm1(b − m)),   m = max(a, b),
+                // one of the two expm1 is of 0: the other, of −|a − b|, keeps every digit, and exp(m) still
+                // factors out as below (so (eᵘ − 1)/(eᵘ + 1) at u = 800 is finite).
+                let m = maxOf a b
+                Some(Expr.mul [ c; Expr.exp m; Expr.sub (Expr.expm1 (Expr.sub a m)) (Expr.expm1 (Expr.sub b m)) ])
             | Some(c, a), Some(d, b) when Expr.isNumeric c && Expr.isNumeric d && not (Expr.isNumeric a && Expr.isNumeric b) ->
                 let m = maxOf a b
                 let inner = Expr.add (Expr.mul [ c; Expr.exp (Expr.sub a m) ]) (Expr.mul [ d; Expr.exp (Expr.sub b m) ])
                 Some(Expr.mul [ Expr.exp m; inner ])
             | _ -> None
+
+    /// In a sum of three or more terms, a numeric c and d·exp(u) with d = −c: d·(exp(u) − 1) = d·expm1(u)
+    /// (the difference cancels for small u; a sum of two is factored by rewriteSum instead).
+    let private expm1Terms (ts: Expr[]) : Expr option =
+        if ts.Length < 3 then None
+        else
+            match ts |> Array.tryFindIndex Expr.isNumeric with
+            | None -> None
+            | Some i ->
+                ts
+                |> Array.tryFindIndex (fun t ->
+                    match expTerm t with
+                    | Some(d, u) -> Expr.isNumeric d && not (Expr.isNumeric u) && Expr.add d ts.[i] = Expr.zero
+                    | None -> false)
+                |> Option.map (fun j ->
+                    let d, u = (expTerm ts.[j]).Value
+                    let rest = ts |> Array.indexed |> Array.filter (fun (k, _) -> k <> i && k <> j) |> Array.map snd
+                    Expr.sum (Array.append rest [| Expr.mul [ d; Expr.expm1 u ] |]))
+
+    /// log(1 + u) as log1p(u): the sum 1 + u rounds away the digits of a small u (log(1 + 10⁻²⁰) is 0).
+    let private log1pOf (a: Expr) : Expr option =
+        match a.Node with
+        | Sum ts when ts |> Array.exists (fun t -> obj.ReferenceEquals(t, Expr.one)) ->
+            Some(Expr.log1p (Expr.sum (ts |> Array.filter (fun t -> not (obj.ReferenceEquals(t, Expr.one))))))
+        | _ -> None
 
     let private rewriteLog (a: Expr) : Expr option =
         match a.Node with
@@ -583,12 +621,12 @@ module Stable =
                 match cancelled with
                 | Some c -> stabilise c
                 | None ->
-                    match rewriteSum ts with
+                    match rewriteSum ts |> Option.orElse (expm1Terms ts) with
                     | Some r -> r
                     | None -> s
             | _ -> s
         | Apply(Function.Log, _) ->
-            match rewriteLog children.[0] with
+            match log1pOf children.[0] |> Option.orElse (rewriteLog children.[0]) with
             | Some r -> r
             | None -> Expr.log children.[0]
         | _ ->
@@ -607,6 +645,7 @@ module Stable =
             match n.Node with
             | Sum ts when ts.Length = 2 && ((tanhIdentity n).IsSome || (cancelPair ts).IsSome) -> true
             | Sum ts when ts.Length >= 3 && (cancelTerms ts).IsSome -> true
+            | Sum ts when (expm1Terms ts).IsSome -> true
             | Sum ts when ts.Length = 2 ->
                 match expTerm ts.[0], expTerm ts.[1] with
                 | Some(c, a), Some(d, b) ->
@@ -618,6 +657,7 @@ module Stable =
             | Apply(Function.Log, a) ->
                 match a.Node with
                 | Apply(Function.Cosh, _) -> true
+                | Sum _ -> (log1pOf a).IsSome
                 | Product fs -> fs |> Array.exists (fun f -> (expFactor f).IsSome)
                 | _ -> false
             | Product fs ->

@@ -142,6 +142,10 @@ module Structure =
 
             r.ToArray()
 
+    /// The most symbols (with repeats) a node's children may have for its own to be found by a scan.
+    [<Literal>]
+    let private SmallSymbolSet = 32
+
     /// The free symbols of a node whose children have theirs already.
     let private symbolsFromChildren (n: Expr) : Expr[] =
         match n.Node with
@@ -155,16 +159,43 @@ module Structure =
                 // Many children (a long sum): one sort, not a quadratic chain of merges, of the
                 // distinct symbols only (the terms of a chain share most of theirs, and each
                 // comparison is a natural string comparison).
-                let distinct = HashSet<Expr>(ExprIdentity.comparer)
+                let mutable total = 0
 
                 for c in cs do
-                    for s in c.freeSymbols do
-                        distinct.Add s |> ignore
+                    total <- total + c.freeSymbols.Length
 
-                let all = Array.zeroCreate<Expr> distinct.Count
-                distinct.CopyTo all
-                Array.Sort(all, symbolComparer)
-                all
+                if total <= SmallSymbolSet then
+                    // Few symbols (a heat cell's sum of nine terms of one symbol each): the distinct ones
+                    // found by a scan, in the order the set below keeps them (first met first), so the sort
+                    // gets the same array; a set per sum was most of checking 10⁵ such components.
+                    let all = Array.zeroCreate<Expr> total
+                    let mutable count = 0
+
+                    for c in cs do
+                        for s in c.freeSymbols do
+                            let mutable k = 0
+
+                            while k < count && not (Object.ReferenceEquals(all.[k], s)) do
+                                k <- k + 1
+
+                            if k = count then
+                                all.[count] <- s
+                                count <- count + 1
+
+                    let all = if count = total then all else Array.sub all 0 count
+                    Array.Sort(all, symbolComparer)
+                    all
+                else
+                    let distinct = HashSet<Expr>(ExprIdentity.comparer)
+
+                    for c in cs do
+                        for s in c.freeSymbols do
+                            distinct.Add s |> ignore
+
+                    let all = Array.zeroCreate<Expr> distinct.Count
+                    distinct.CopyTo all
+                    Array.Sort(all, symbolComparer)
+                    all
 
     /// Fills the cache of a shallow graph by recursion, which allocates nothing (a walk in post order
     /// allocates its set and stack: per expression, that was most of checking 10⁵ small simulator

@@ -25,8 +25,9 @@ module internal SmallIntegers =
             e
 
 /// A numeric coefficient as the sum constructor folds it: exact while every value taking part is
-/// exact, floating once a floating value takes part (the rules of Build.fs's `Num`, repeated here so
-/// that a linear combination can be carried without building nodes; see `Linear`).
+/// exact, floating once a floating value takes part (Build.fs's `Num`, mirrored here so that a linear
+/// combination can be carried without building nodes; see `Linear`). A floating sum or product calls
+/// the constructors' own FloatingFold, so the decimals in traced code fold as in a problem's text.
 [<Struct>]
 type internal Coefficient =
     | Exact of q: Rational
@@ -46,6 +47,11 @@ module internal Coefficient =
         | Exact q -> q.ToDouble()
         | Floating f -> f
 
+    let private exactPart c =
+        match c with
+        | Exact q -> ValueSome q
+        | Floating _ -> ValueNone
+
     let isZero c =
         match c with
         | Exact q -> q.IsZero
@@ -63,20 +69,64 @@ module internal Coefficient =
         match a, b with
         | Exact p, Exact q -> ValueSome(Exact(p + q))
         | _ ->
-            let r = toFloat a + toFloat b
+            let r = FloatingFold.add (exactPart a) (toFloat a) (exactPart b) (toFloat b)
             if Double.IsFinite r then ValueSome(Floating r) else ValueNone
 
     let mul a b =
         match a, b with
         | Exact p, Exact q -> ValueSome(Exact(p * q))
         | _ ->
-            let r = toFloat a * toFloat b
+            let r = FloatingFold.mul (exactPart a) (toFloat a) (exactPart b) (toFloat b)
             if Double.IsFinite r then ValueSome(Floating r) else ValueNone
 
     let toExpr c =
         match c with
         | Exact q -> Expr.number q
         | Floating f -> Expr.real f
+
+/// The last values made from floating numbers, direct-mapped by the number's bits (64 slots): a traced
+/// scheme uses a few floating constants over and over (r in every cell and step; heat1d's 10⁵ cells
+/// share the same five coefficients), and making the same value again per use was an allocation, or an
+/// intern-table lookup, each time. `make` must be a function of the bits alone; a kept value is what
+/// `make` returned for them. One per thread and use; written by hand because no collection of the base
+/// library is a fixed-size cache that forgets.
+[<Sealed; AllowNullLiteral>]
+type internal FloatKeyed<'T when 'T: null>(make: float -> 'T) =
+    let bits = Array.zeroCreate<int64> 64
+    let values = Array.zeroCreate<'T> 64
+
+    /// make x, or the value kept for x's bits.
+    member _.Get(x: float) : 'T =
+        let b = BitConverter.DoubleToInt64Bits x
+        let slot = int ((uint64 b * 11400714819323198485UL) >>> 58)
+        let kept = values.[slot]
+
+        if not (isNull kept) && bits.[slot] = b then
+            kept
+        else
+            let v = make x
+            bits.[slot] <- b
+            values.[slot] <- v
+            v
+
+/// The node of a coefficient, a floating one kept per thread (`FloatKeyed`): each term of a traced heat
+/// field's sums looked its coefficient up in the intern table again (a node allocated to probe it, the
+/// table's lock, a miss in a table of 10⁶ nodes). A kept node is held there, so it is still the one
+/// `Expr.real` interns for those bits.
+[<Sealed; AbstractClass>]
+type internal CoefficientNodes =
+    [<ThreadStatic; DefaultValue>]
+    static val mutable private reals: FloatKeyed<Expr>
+
+    /// `Coefficient.toExpr c`.
+    static member Of(c: Coefficient) : Expr =
+        match c with
+        | Exact _ -> Coefficient.toExpr c
+        | Floating f ->
+            if isNull CoefficientNodes.reals then
+                CoefficientNodes.reals <- FloatKeyed(fun x -> Expr.real x)
+
+            CoefficientNodes.reals.Get f
 
 /// The positions of a merge's rests by node, in arrays kept per thread and reused by every merge on it
 /// (open addressing on the node's structural hash, reference equality). A merge of long operands (a
@@ -359,8 +409,8 @@ type internal Linear private (rests0: Expr[], coefficients0: Coefficient[], cons
             rest
         else
             match rest.Node with
-            | Product fs -> Intern.node (Product(Array.append [| Coefficient.toExpr c |] fs))
-            | _ -> Intern.node (Product [| Coefficient.toExpr c; rest |])
+            | Product fs -> Intern.node (Product(Array.append [| CoefficientNodes.Of c |] fs))
+            | _ -> Intern.node (Product [| CoefficientNodes.Of c; rest |])
 
     /// The node: the sum of the terms in canonical order, the constant alone when there are no rests.
     /// This is what the sum constructor (Build.fs's sumAll) returns for these terms, by the invariant:
@@ -384,7 +434,7 @@ type internal Linear private (rests0: Expr[], coefficients0: Coefficient[], cons
                         terms.[i] <- Linear.Term(coefficients.[i], rests.[i])
 
                     if l.HasConstant then
-                        terms.[rests.Length] <- Coefficient.toExpr constant
+                        terms.[rests.Length] <- CoefficientNodes.Of constant
 
                     if terms.Length = 1 then
                         terms.[0]
@@ -918,6 +968,9 @@ type Scalar =
     // A result of +, − and numeric ×, ÷ not built yet (see `Linear`); null for a built expression.
     val private l: Linear
 
+    [<ThreadStatic; DefaultValue>]
+    static val mutable private numbers: FloatKeyed<Linear>
+
     /// The scalar standing for an expression.
     new(expr: Expr) =
         if isNull expr then
@@ -980,7 +1033,12 @@ type Scalar =
         if Double.IsFinite value && value = Math.Round value && abs value <= float SmallIntegers.Limit then
             Scalar(SmallLinears.get (int value))
         elif Double.IsFinite value && value <> Math.Round value then
-            Scalar(Linear.Number(Floating value))
+            // Kept per thread (r·Δu on every cell and step made one per operation); a combination of
+            // no rests is never changed once made, so one serves every use.
+            if isNull Scalar.numbers then
+                Scalar.numbers <- FloatKeyed(fun x -> Linear.Number(Floating x))
+
+            Scalar(Scalar.numbers.Get value)
         else
             Scalar(Scalar.OfFloat value)
 
@@ -1166,15 +1224,16 @@ type Scalar =
     /// and merged on every addition, so accumulating k terms one by one costs k²/2 term visits.
     static member Sum(terms: seq<Scalar>) =
         let ts = Seq.toArray terms
-        let node () = Scalar(Expr.sum (ts |> Array.map (fun t -> t.Expr)))
-        let ls = ts |> Array.map (fun t -> t.Linear)
+        let ls = Array.zeroCreate<Linear> ts.Length
+        let mutable linear = true
 
-        if ls |> Array.exists isNull then
-            node ()
-        else
-            match Linear.Sum ls with
-            | null -> node ()
-            | l -> Scalar(l)
+        for i in 0 .. ts.Length - 1 do
+            ls.[i] <- ts.[i].Linear
+            linear <- linear && not (isNull ls.[i])
+
+        match (if linear then Linear.Sum ls else null) with
+        | null -> Scalar(Expr.sum (ts |> Array.map (fun t -> t.Expr)))
+        | l -> Scalar(l)
 
 /// A traced simulator over output slots: fill `outputs` from `inputs` (loops allowed).
 type SpanSimulator = delegate of inputs: ReadOnlySpan<Scalar> * outputs: Span<Scalar> -> unit

@@ -7,9 +7,11 @@ open FParsec
 
 /// A physical unit: a scale factor relative to SI times a product of powers of the seven SI base
 /// units (m, kg, s, A, K, mol, cd) with rational exponents. `km` is 1000·m, `N` is kg·m/s², `1` is
-/// dimensionless. Two units are equal when both scale and exponents are.
+/// dimensionless. Two units are equal when both scale and exponents are. The scale is kept as its
+/// base-10 logarithm, so that powers and products of scaled units neither underflow nor overflow
+/// ((1e-200 m)^3 is 1e-600 m^3, a double's 0).
 [<Sealed; AllowNullLiteral>]
-type PhysicalUnit(scale: float, exponents: Rational[]) =
+type PhysicalUnit private (lg: float, exponents: Rational[], _log: unit) =
     static let bases = [| "m"; "kg"; "s"; "A"; "K"; "mol"; "cd" |]
     // Printing order: the conventional kg·m²/s² rather than the storage order.
     static let printOrder = [| 1; 0; 2; 3; 4; 5; 6 |]
@@ -37,11 +39,22 @@ type PhysicalUnit(scale: float, exponents: Rational[]) =
         | n, [ d ] -> sprintf "%s/%s" (if n.IsEmpty then "1" else String.Join("*", n)) d
         | n, d -> sprintf "%s/(%s)" (if n.IsEmpty then "1" else String.Join("*", n)) (String.Join("*", d))
 
-    static let near (a: float) (b: float) = abs (a - b) <= 1e-9 * abs b
+    // Scales compared by their logarithms: a relative difference r is a difference of r/ln 10 in log10.
+    static let nearLog (a: float) (b: float) = abs (a - b) <= 1e-9 / Math.Log 10.0
+    static let sameLog (a: float) (b: float) = abs (a - b) <= 1e-12 / Math.Log 10.0
 
     do
         if exponents.Length <> bases.Length then
             invalidArg (nameof exponents) "A unit has one exponent per SI base unit."
+
+        if not (Double.IsFinite lg) then
+            invalidArg "scale" "A unit's scale is a positive finite number."
+
+    /// A unit of the given scale (positive, finite) relative to SI and exponents (one per SI base unit).
+    new(scale: float, exponents: Rational[]) = PhysicalUnit(Math.Log10 scale, exponents, ())
+
+    /// A unit whose scale is 10^log10Scale (any finite log10Scale, beyond the doubles' range too).
+    static member OfLog10Scale(log10Scale: float, exponents: Rational[]) = PhysicalUnit(log10Scale, exponents, ())
 
     /// The number of SI base units.
     static member BaseCount = bases.Length
@@ -55,8 +68,15 @@ type PhysicalUnit(scale: float, exponents: Rational[]) =
     static member Base(i: int) =
         PhysicalUnit(1.0, Array.init bases.Length (fun j -> if i = j then Rational.One else Rational.Zero))
 
-    /// The factor relative to the SI unit of the same dimension (1000 for km).
-    member _.Scale = scale
+    /// The factor relative to the SI unit of the same dimension (1000 for km); 0 or ∞ for a scale beyond
+    /// the doubles' range (Log10Scale holds it exactly).
+    member _.Scale = Math.Pow(10.0, lg)
+    /// The base-10 logarithm of the scale (3 for km, −600 for (1e-200 m)^3).
+    member _.Log10Scale = lg
+    /// Whether the scale is 1 (within the tolerance of Equals).
+    member _.HasUnitScale = sameLog lg 0.0
+    /// The scale of u relative to v (u = factor·v when they have one dimension), as a dimensionless unit.
+    member u.RelativeTo(v: PhysicalUnit) = PhysicalUnit(u.Log10Scale - v.Log10Scale, Array.create bases.Length Rational.Zero, ())
     /// The exponent of each SI base unit (m, kg, s, A, K, mol, cd).
     member _.Exponents = Array.copy exponents
     member internal _.Raw = exponents
@@ -67,18 +87,18 @@ type PhysicalUnit(scale: float, exponents: Rational[]) =
     member u.SameDimension(v: PhysicalUnit) = Array.forall2 (=) u.Raw v.Raw
 
     static member (*)(u: PhysicalUnit, v: PhysicalUnit) =
-        PhysicalUnit(u.Scale * v.Scale, Array.map2 (+) u.Raw v.Raw)
+        PhysicalUnit(u.Log10Scale + v.Log10Scale, Array.map2 (+) u.Raw v.Raw, ())
 
     static member (/)(u: PhysicalUnit, v: PhysicalUnit) =
-        PhysicalUnit(u.Scale / v.Scale, Array.map2 (-) u.Raw v.Raw)
+        PhysicalUnit(u.Log10Scale - v.Log10Scale, Array.map2 (-) u.Raw v.Raw, ())
 
     /// The unit raised to a rational power.
     member u.Pow(p: Rational) =
-        PhysicalUnit(Math.Pow(u.Scale, p.ToDouble()), u.Raw |> Array.map (fun e -> e * p))
+        PhysicalUnit(u.Log10Scale * p.ToDouble(), u.Raw |> Array.map (fun e -> e * p), ())
 
     override u.Equals(o) =
         match o with
-        | :? PhysicalUnit as v -> u.SameDimension v && abs (u.Scale - v.Scale) <= 1e-12 * abs u.Scale
+        | :? PhysicalUnit as v -> u.SameDimension v && sameLog u.Log10Scale v.Log10Scale
         | _ -> false
 
     override u.GetHashCode() =
@@ -105,27 +125,27 @@ type PhysicalUnit(scale: float, exponents: Rational[]) =
     member u.TextIn(given: seq<PhysicalUnit>) : string =
         let plain = u.ToString()
 
-        if abs (u.Scale - 1.0) <= 1e-12 || given |> Seq.exists (fun g -> not (isNull g) && g.Equals u) then
+        if u.HasUnitScale || given |> Seq.exists (fun g -> not (isNull g) && g.Equals u) then
             plain
         else
             let names = Array.copy bases
-            let mutable predicted = 1.0
+            let mutable predicted = 0.0
             let mutable used = false
 
             for g in given do
-                if not (isNull g) && abs (g.Scale - 1.0) > 1e-12 then
+                if not (isNull g) && not g.HasUnitScale then
                     match g.Raw |> Array.indexed |> Array.filter (fun (_, e) -> not e.IsZero) with
                     // A factor-scaled unit ("0.1 s") is not a name: "(0.1*s)" inside a product was a second
                     // notation for scales beside the factor in front that every other unit uses.
                     | [| i, e |] when e.IsOne && names.[i] = bases.[i] && not u.Raw.[i].IsZero && not ((string g).Contains ' ') ->
                         names.[i] <- string g
-                        predicted <- predicted * Math.Pow(g.Scale, u.Raw.[i].ToDouble())
+                        predicted <- predicted + g.Log10Scale * u.Raw.[i].ToDouble()
                         used <- true
                     | _ -> ()
 
             // Not in the given units: no SI prefix on a powered unit the user never named (1e-6 s³ as
             // "cs^3" next to a row in "1e-3 s^3"), but a power of ten times the base units, as that row.
-            if used && near predicted u.Scale then renderWith u.Raw names else u.Text false
+            if used && nearLog predicted u.Log10Scale then renderWith u.Raw names else u.Text false
 
     override u.ToString() = u.Text true
 
@@ -135,7 +155,7 @@ type PhysicalUnit(scale: float, exponents: Rational[]) =
     member private u.Text(poweredPrefixes: bool) =
         let render (names: string[]) = renderWith u.Raw names
 
-        if abs (u.Scale - 1.0) <= 1e-12 then
+        if u.HasUnitScale then
             render bases
         else
             // An SI prefix p on base unit i with exponent e stands for the factor p^e (for the kilogram the
@@ -181,7 +201,7 @@ type PhysicalUnit(scale: float, exponents: Rational[]) =
                 candidates
                 |> List.tryPick (fun (i, e) ->
                     namesOf i
-                    |> List.tryFind (fun (name, f) -> allowed i e (name, f) && near (Math.Pow(f, e)) u.Scale)
+                    |> List.tryFind (fun (name, f) -> allowed i e (name, f) && nearLog (e * Math.Log10 f) u.Log10Scale)
                     |> Option.map (fun (name, _) -> rename [ i, name ]))
 
             // Two base units renamed (km/h, km^2/h^2, g/cm^3), at most one of them with an SI prefix:
@@ -196,7 +216,7 @@ type PhysicalUnit(scale: float, exponents: Rational[]) =
                         [ for (a, fa) in namesOf i do
                               for (b, fb) in namesOf j do
                                   if not (prefixed i a && prefixed j b) && allowed i e (a, fa) && allowed j ej (b, fb)
-                                     && near (Math.Pow(fa, e) * Math.Pow(fb, ej)) u.Scale then
+                                     && nearLog (e * Math.Log10 fa + ej * Math.Log10 fb) u.Log10Scale then
                                       yield rename [ i, a; j, b ] ]
                         |> List.tryHead))
 
@@ -209,26 +229,29 @@ type PhysicalUnit(scale: float, exponents: Rational[]) =
             | Some text -> text
             | None ->
                 // The scale is a product of prefixes and powers (1e-3 squared is 1.0000000000000002e-6 in
-                // floating point): the shortest decimal within the tolerance that Equals uses, in
-                // E-notation (1e-4) for a power of ten beyond 1000 either way.
-                let shortest =
-                    seq { 1..17 }
-                    |> Seq.map (fun digits ->
-                        Double.Parse(
-                            u.Scale.ToString("G" + string digits, Globalization.CultureInfo.InvariantCulture),
-                            Globalization.CultureInfo.InvariantCulture
-                        ))
-                    |> Seq.find (fun v -> abs (v - u.Scale) <= 1e-12 * abs u.Scale)
+                // floating point): mantissa · 10^decade with the shortest mantissa within the tolerance that
+                // Equals uses, in E-notation (1e-4) for a power of ten beyond 1000 either way. From the
+                // logarithm, so that 1e-600 is written as such rather than as the double it underflows to.
+                let invariant = Globalization.CultureInfo.InvariantCulture
+                let decade0 = Math.Floor(u.Log10Scale)
+                let mantissa0 = Math.Pow(10.0, u.Log10Scale - decade0)
 
-                let decade = Math.Round(Math.Log10(abs shortest))
+                let mantissa =
+                    seq { 1..17 }
+                    |> Seq.map (fun digits -> Double.Parse(mantissa0.ToString("G" + string digits, invariant), invariant))
+                    |> Seq.find (fun v -> abs (v - mantissa0) <= 1e-12 * mantissa0)
+
+                // A mantissa that rounds up to 10 is 1 of the next decade.
+                let mantissa, decade = if mantissa >= 10.0 then mantissa / 10.0, decade0 + 1.0 else mantissa, decade0
 
                 let scale =
-                    if abs decade >= 3.0 && near (abs shortest) (Math.Pow(10.0, decade)) then
-                        (if shortest < 0.0 then "-" else "") + sprintf "1e%d" (int decade)
-                    else
+                    if abs decade >= 3.0 && nearLog (Math.Log10 mantissa) 0.0 then
+                        sprintf "1e%d" (int decade)
+                    elif abs decade < 300.0 then
                         // Six significant digits at most: a clean factor, not 0.277777777778.
-                        Double.Parse(shortest.ToString("G6", Globalization.CultureInfo.InvariantCulture), Globalization.CultureInfo.InvariantCulture)
-                            .ToString("R", Globalization.CultureInfo.InvariantCulture)
+                        Double.Parse((mantissa * Math.Pow(10.0, decade)).ToString("G6", invariant), invariant).ToString("R", invariant)
+                    else
+                        sprintf "%se%d" (Double.Parse(mantissa.ToString("G6", invariant), invariant).ToString("R", invariant)) (int decade)
 
                 match render bases with
                 | "1" -> scale
@@ -338,6 +361,7 @@ module Units =
 
     type internal Ast =
         | One
+        /// A factor, as its base-10 logarithm.
         | Scale of float
         | Named of string * Position * Rational
         | Group of Ast * Rational
@@ -380,7 +404,21 @@ module Units =
         >>= fun n ->
             match Double.TryParse(n.String, Globalization.NumberStyles.Float, Globalization.CultureInfo.InvariantCulture) with
             | true, v when v = 1.0 -> preturn One
-            | true, v when v > 0.0 && Double.IsFinite v -> preturn (Scale v)
+            | true, v when v > 0.0 && Double.IsFinite v && n.String.IndexOfAny [| 'e'; 'E' |] < 0 -> preturn (Scale(Math.Log10 v))
+            | true, _ ->
+                // With an exponent, its logarithm from the mantissa and the exponent apart: exact also
+                // beyond the doubles' range (1e-600, which a step unit's scale may be) and below their
+                // normal range (1e-321 reads as the subnormal 9.98e-322).
+                let text = n.String
+                let e = text.IndexOfAny [| 'e'; 'E' |]
+
+                match e with
+                | -1 -> fail "a positive, finite factor"
+                | _ ->
+                    match Double.TryParse(text.Substring(0, e), Globalization.NumberStyles.Float, Globalization.CultureInfo.InvariantCulture),
+                          Int32.TryParse(text.Substring(e + 1), Globalization.NumberStyles.AllowLeadingSign, Globalization.CultureInfo.InvariantCulture) with
+                    | (true, m), (true, k) when m > 0.0 && Double.IsFinite m -> preturn (Scale(Math.Log10 m + float k))
+                    | _ -> fail "a positive, finite factor"
             | _ -> fail "a positive, finite factor"
 
     let private factor =
@@ -428,7 +466,7 @@ module Units =
         let rec eval (ast: Ast) =
             match ast with
             | One -> PhysicalUnit.One
-            | Scale v -> PhysicalUnit(v, PhysicalUnit.One.Exponents)
+            | Scale lg -> PhysicalUnit.OfLog10Scale(lg, PhysicalUnit.One.Exponents)
             | Named(name, pos, e) ->
                 match lookup name with
                 | Result.Ok u -> u.Pow e
@@ -523,7 +561,7 @@ module Units =
                                     let converting =
                                         let q = v / u
 
-                                        if abs (q.Scale - 1.0) <= 1e-12 || u.IsDimensionless || v.IsDimensionless then
+                                        if q.HasUnitScale || u.IsDimensionless || v.IsDimensionless then
                                             PhysicalUnit.Named q
                                         else
                                             ratio v u

@@ -15,19 +15,7 @@ module ExactConstants =
 
     /// The decimal a double reads as (its shortest round-trip text, "0.1", "3.3E-09") as a rational.
     [<CompiledName("OfDecimal")>]
-    let ofDecimal (x: float) : Rational =
-        let text = x.ToString("R", CultureInfo.InvariantCulture)
-        let e = text.IndexOfAny [| 'E'; 'e' |]
-        let mantissa, exponent = if e < 0 then text, 0 else text.Substring(0, e), int (text.Substring(e + 1))
-        let dot = mantissa.IndexOf '.'
-        let fractionDigits = if dot < 0 then 0 else mantissa.Length - dot - 1
-        let digits = BigInteger.Parse(mantissa.Replace(".", ""), CultureInfo.InvariantCulture)
-        let shift = exponent - fractionDigits
-
-        if shift >= 0 then
-            Rational.OfBig(digits * BigInteger.Pow(BigInteger 10, shift))
-        else
-            Rational.Create(digits, BigInteger.Pow(BigInteger 10, -shift))
+    let ofDecimal (x: float) : Rational = Rational.OfDecimal x
 
     /// Does any of the expressions hold a floating constant?
     [<CompiledName("HasReals")>]

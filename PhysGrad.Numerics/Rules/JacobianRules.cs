@@ -74,22 +74,36 @@ public abstract class JacobianState : RuleState
     /// <summary>
     /// Why <paramref name="rule"/>'s step at <paramref name="x"/> is 0 because ∂L/∂y is rounding noise, else
     /// null: both ‖∂L/∂y‖ is at its rounding level (<see cref="Rounding.LossGradientInY"/>) and every component
-    /// is at its own (<see cref="Rounding.ComponentsAtRounding"/>, on J and y₀ as this state holds them). The
+    /// is at its own (<see cref="Rounding.ComponentsAtRounding(double[], double[], double[], double[], double[])"/>, on J and y₀ as this state holds them). The
     /// norm alone mixes outputs of different units: with y ≈ (3·10⁻⁸, −3·10⁷) a residual of 10⁻⁸ in y₀, a third
     /// of that output, was below 4ε‖y‖ ≈ 2.7·10⁻⁸ and IG and GN took a zero step the unscaled problem did not.
     /// </summary>
     protected string? LossGradientAtRounding(string rule, double[] x) =>
         Rounding.LossGradientInY(rule, Y, LossGradientY, StartOutputScale) is { } why
         && Rounding.ComponentsAtRounding(Y, _startY, J, x, LossGradientY)
-            ? why + ", and each |∂L/∂yᵢ| ≤ 4ε·max{|yᵢ|, |y₀ᵢ|, Σⱼ|Jᵢⱼxⱼ|}"
+            ? why + Rounding.EachComponent
             : null;
+
+    /// <summary>
+    /// Whether the rule's step reads the value of L (Levenberg–Marquardt's gain ratio), not only y, J and
+    /// L's derivatives in y. A rule that does not goes on where L overflows doubles (+∞) while y and ∂L/∂y
+    /// are finite (½(1E+200)²: Δy = y* − y is finite); the run carries L as its logarithm (<see cref="Stepper.LossLog10"/>).
+    /// </summary>
+    protected virtual bool ReadsLoss => false;
+
+    /// <summary>
+    /// The loss as a refused input: NaN or −∞ always; +∞ when <paramref name="readsLoss"/> (else it is the
+    /// overflow of L's value, and y and ∂L/∂y, checked next, decide). Null when the loss may be used.
+    /// </summary>
+    internal static NonFiniteValue? LossRefused(double loss, bool readsLoss) =>
+        double.IsFinite(loss) || (double.IsPositiveInfinity(loss) && !readsLoss) ? null : new NonFiniteValue(Quantity.Loss, 0, loss);
 
     /// <inheritdoc/>
     public override NonFiniteValue? CheckInputs(double loss, double[] gradient)
     {
         // The quantities these rules read, checked before a step: a NaN in any of them would otherwise
         // travel into the step (or crash an SVD) instead of stopping the run with a reason.
-        if (!double.IsFinite(loss)) return new NonFiniteValue(Quantity.Loss, 0, loss);
+        if (LossRefused(loss, ReadsLoss) is { } bad) return bad;
         if (NonFiniteValue.Find(Quantity.Outputs, Y) is { } y) return y;
         if (NonFiniteValue.Find(Quantity.Jacobian, J, N) is { } j) return j;
         if (_lossHessian) Problem.LossInY(Y, LossGradientY, LossHessianY);
@@ -467,6 +481,9 @@ internal abstract class ProductState : RuleState
     private readonly double[] _yScratch, _yPlus, _gPlus, _gMinus;
     private double[] _at;
 
+    /// <summary>As <see cref="JacobianState"/>'s: whether the step reads L's value (Levenberg–Marquardt).</summary>
+    protected virtual bool ReadsLoss => false;
+
     protected ProductState(IDifferentiableProblem problem) : base(problem)
     {
         Y = new double[M];
@@ -544,13 +561,62 @@ internal abstract class ProductState : RuleState
     public override double Evaluate(double[] x, double[] gradient)
     {
         Problem.Simulate(x, Y);
-        if (double.IsNaN(StartOutputScale)) StartOutputScale = CompiledProblem.Norm(Y, M);
+        if (double.IsNaN(StartOutputScale))
+        {
+            StartOutputScale = CompiledProblem.Norm(Y, M);
+            _startY = (double[])Y.Clone();
+        }
         return Problem.ValueGradient(x, gradient);
     }
 
+    private double[] _startY = [];
+    private double[]? _jx;
+
+    /// <summary>
+    /// Why <paramref name="rule"/>'s step at <paramref name="x"/> (the point of <see cref="At"/>) is 0 because
+    /// ∂L/∂y is rounding noise, else null: the norm test (<see cref="Rounding.LossGradientInY"/>) and, as the dense
+    /// states have it, every component at its own output's level, so that outputs in units 10¹⁵ apart are not
+    /// judged by the largest. Σⱼ|Jᵢⱼxⱼ| comes from the sparse J's nonzeros when the problem has them, else
+    /// |(J x)ᵢ| from one product stands for it (<see cref="Rounding.ComponentLevels(double[], double[], double[], double[])"/>).
+    /// </summary>
+    protected string? LossGradientAtRounding(string rule, double[] x)
+    {
+        ComponentFloor = null;
+        if (Rounding.LossGradientInY(rule, Y, LossGradientY, StartOutputScale) is not { } why) return null;
+        var levels = _levels ??= new double[M];
+        string each;
+        if (SparseJacobian is { } j)
+        {
+            Rounding.ComponentLevels(Y, _startY, j, x, levels);
+            each = Rounding.EachComponent;
+        }
+        else
+        {
+            _jx ??= new double[M];
+            ApplyJ(x, _jx);
+            Rounding.ComponentLevels(Y, _startY, _jx, levels);
+            each = Rounding.EachComponentByProduct;
+        }
+        if (Rounding.AllWithin(LossGradientY, levels)) return why + each;
+        // The norm is at rounding but a component is not: a solve on ∂L/∂y must not stop at the norm's floor
+        // either (LSQR would return p = 0 at once), only where every component's residual is surely at its own
+        // level, which the smallest level bounds.
+        ComponentFloor = levels.Min();
+        return null;
+    }
+
+    /// <summary>
+    /// Set by <see cref="LossGradientAtRounding"/> when ‖∂L/∂y‖ is at its norm's rounding level but some component is
+    /// above its own: the smallest componentwise level min ᵢ 4ε·max(|yᵢ|, |y₀ᵢ|, Σⱼ|Jᵢⱼxⱼ|), the residual floor a
+    /// solve on ∂L/∂y takes instead of the norm's (<see cref="RoundingLevel"/>). Null otherwise.
+    /// </summary>
+    protected double? ComponentFloor { get; private set; }
+
+    private double[]? _levels;
+
     public override NonFiniteValue? CheckInputs(double loss, double[] gradient)
     {
-        if (!double.IsFinite(loss)) return new NonFiniteValue(Quantity.Loss, 0, loss);
+        if (JacobianState.LossRefused(loss, ReadsLoss) is { } bad) return bad;
         if (NonFiniteValue.Find(Quantity.Outputs, Y) is { } y) return y;
         Problem.LossInY(Y, LossGradientY);
         return NonFiniteValue.Find(Quantity.LossGradientInY, LossGradientY);
@@ -649,11 +715,60 @@ internal static class Rounding
             for (var c = 0; c < n; c++)
                 // An exact zero xⱼ contributes nothing, whatever Jᵢⱼ (∞·0 would be NaN).
                 if (x[c] != 0) terms += Math.Abs(j[i * n + c] * x[c]);
-            var scale = Math.Max(Math.Max(Math.Abs(y[i]), Math.Abs(startY[i])), terms);
-            if (!(Math.Abs(lossGradientY[i]) <= Krylov.RoundingFactor * Krylov.Epsilon * scale)) return false;
+            if (!ComponentAtRounding(lossGradientY[i], y[i], startY[i], terms)) return false;
         }
         return true;
     }
+
+    /// <summary>
+    /// The componentwise levels of <see cref="ComponentsAtRounding(double[], double[], double[], double[], double[])"/>
+    /// with J as a sparse matrix (m × n, CSR), into <paramref name="levels"/> (m): 4ε·max(|yᵢ|, |y₀ᵢ|, Σⱼ |Jᵢⱼ xⱼ|),
+    /// the sum from row i's structural nonzeros, the same as the dense form's (the other entries are 0). Allocates nothing.
+    /// </summary>
+    public static void ComponentLevels(double[] y, double[] startY, CsrMatrix j, double[] x, double[] levels)
+    {
+        var (rows, columns, values) = (j.RowPointers, j.ColumnIndices, j.Values);
+        for (var i = 0; i < y.Length; i++)
+        {
+            double terms = 0;
+            for (var k = rows[i]; k < rows[i + 1]; k++)
+                if (x[columns[k]] != 0) terms += Math.Abs(values[k] * x[columns[k]]);
+            levels[i] = Level(y[i], startY[i], terms);
+        }
+    }
+
+    /// <summary>
+    /// The componentwise levels without J's entries, from one product J x (m values): |(J x)ᵢ| ≤ Σⱼ |Jᵢⱼ xⱼ| in
+    /// place of the sum, so each output's level is at most the exact one and the test never calls noise what
+    /// the exact test would not (it may miss noise where the terms of yᵢ cancel; the step is then LSQR's or CG's
+    /// on a rounding-level right-hand side).
+    /// </summary>
+    public static void ComponentLevels(double[] y, double[] startY, double[] jx, double[] levels)
+    {
+        for (var i = 0; i < y.Length; i++) levels[i] = Level(y[i], startY[i], Math.Abs(jx[i]));
+    }
+
+    /// <summary>Whether every |∂L/∂yᵢ| is at most its level (false for NaN).</summary>
+    public static bool AllWithin(double[] lossGradientY, double[] levels)
+    {
+        for (var i = 0; i < levels.Length; i++)
+            if (!(Math.Abs(lossGradientY[i]) <= levels[i])) return false;
+        return true;
+    }
+
+    // 4ε·max(|yᵢ|, |y₀ᵢ|, terms).
+    private static double Level(double y, double startY, double terms) =>
+        Krylov.RoundingFactor * Krylov.Epsilon * Math.Max(Math.Max(Math.Abs(y), Math.Abs(startY)), terms);
+
+    // |∂L/∂yᵢ| ≤ 4ε·max(|yᵢ|, |y₀ᵢ|, terms), false for NaN.
+    private static bool ComponentAtRounding(double lossGradient, double y, double startY, double terms) =>
+        Math.Abs(lossGradient) <= Level(y, startY, terms);
+
+    /// <summary>What a stop on the componentwise test adds to the norm test's reason.</summary>
+    public const string EachComponent = ", and each |∂L/∂yᵢ| ≤ 4ε·max{|yᵢ|, |y₀ᵢ|, Σⱼ|Jᵢⱼxⱼ|}";
+
+    /// <summary>The same, when J x stood for the sum (no entries of J to hand).</summary>
+    public const string EachComponentByProduct = ", and each |∂L/∂yᵢ| ≤ 4ε·max{|yᵢ|, |y₀ᵢ|, |(J x)ᵢ|}";
 }
 
 /// <summary>
@@ -713,9 +828,8 @@ internal sealed class LsqrGaussNewtonState : ProductState
     {
         At(x);
         (_last, _rounding) = (null, null);
-        // ∂L/∂y at rounding level: the step is 0 (LSQR's residual floor would return at once anyway). The norm
-        // test only: without J formed there are no |Jᵢⱼxⱼ| for the componentwise one the dense states add.
-        if (Rounding.LossGradientInY("gn", Y, LossGradientY, StartOutputScale) is { } why)
+        // ∂L/∂y at rounding level: the step is 0 (LSQR's residual floor would return at once anyway).
+        if (LossGradientAtRounding("gn", x) is { } why)
         {
             Array.Clear(dx);
             (_rounding, LastIterations) = (why, 0);
@@ -729,13 +843,13 @@ internal sealed class LsqrGaussNewtonState : ProductState
             preconditioner = _normal is not null && _normal.Refresh(SparseJacobian!, _jacobi!.Diagonal) ? _normal : _jacobi;
         }
         var result = Krylov.Lsqr(M, N, ApplyJ, ApplyJT, LossGradientY, _p, _work, tolerance: SolverLimits.KrylovTolerance,
-            residualFloor: RoundingLevel(), preconditioner: preconditioner);
+            residualFloor: ComponentFloor ?? RoundingLevel(), preconditioner: preconditioner);
         if (_inverse is not null && !result.Consistent)
         {
             // The inverse's linear part might be singular (its tests cannot exclude that): then J M z = b
             // cannot be met even where J p = b can. Solve again without it, and say so.
             var first = result;
-            result = Krylov.Lsqr(M, N, ApplyJ, ApplyJT, LossGradientY, _p, _work, tolerance: SolverLimits.KrylovTolerance, residualFloor: RoundingLevel());
+            result = Krylov.Lsqr(M, N, ApplyJ, ApplyJT, LossGradientY, _p, _work, tolerance: SolverLimits.KrylovTolerance, residualFloor: ComponentFloor ?? RoundingLevel());
             notes.Note(FallbackKind.IterativeSolveIncomplete,
                 $"LSQR preconditioned by the inverse simulator ended without solving J p = ∂L/∂y (residual {NumberText.Short(first.Residual, 3)}) at {Point(x)}; solved again without a preconditioner");
         }

@@ -176,6 +176,9 @@ public sealed class LevenbergMarquardt : RuleBase
 
     private sealed class IterativeState : ProductState
     {
+        // The gain ratio compares losses.
+        protected override bool ReadsLoss => true;
+
         private readonly LevenbergMarquardt _rule;
         private readonly Damping _damping;
         // P = M Mᵀ from the inverse simulator M (see the class), or null; cleared for the rest of the run after
@@ -258,8 +261,7 @@ public sealed class LevenbergMarquardt : RuleBase
             int n = N;
             Array.Clear(dx);
             _last = null;
-            // The norm test only: without J formed there are no |Jᵢⱼxⱼ| for the dense state's componentwise one.
-            if ((_damping.Rounding = Rounding.LossGradientInY("lm", Y, LossGradientY, StartOutputScale)) is not null) return;
+            if ((_damping.Rounding = LossGradientAtRounding("lm", x)) is not null) return;
             ApplyJT(LossGradientY, _b);
             double bb = 0;
             for (var i = 0; i < n; i++) { _b[i] = -_b[i]; bb += _b[i] * _b[i]; }
@@ -316,6 +318,9 @@ public sealed class LevenbergMarquardt : RuleBase
 
     private sealed class State(IDifferentiableProblem problem, LevenbergMarquardt rule) : JacobianState(problem, lossHessian: true)
     {
+        // The gain ratio compares losses.
+        protected override bool ReadsLoss => true;
+
         private readonly double[] _a = new double[problem.N * problem.N], _system = new double[problem.N * problem.N];
         private readonly double[] _workspace = new double[problem.N * problem.N];
         private readonly double[] _hj = new double[problem.M * problem.N];
