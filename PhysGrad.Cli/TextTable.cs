@@ -19,7 +19,7 @@ internal static class TextTable
     /// last column is wrapped in place where that takes at most three lines a cell and leaves it 20
     /// columns; otherwise columns are taken out of the table, the last first and then the widest
     /// left-aligned one, until it fits, and each row is followed by its cells of those columns as
-    /// indented lines <c>    header: cell</c>. Throws <see cref="ArgumentException"/> when a row has
+    /// indented lines <c>    header: cell</c> (none for an empty cell). Throws <see cref="ArgumentException"/> when a row has
     /// another number of cells than the header.
     /// </summary>
     public static IEnumerable<string> Lines(string[] header, IReadOnlyList<string[]> rows, bool[] left, int width = RulePrinter.MaxWidth)
@@ -56,7 +56,8 @@ internal static class TextTable
             moved.Add(out_);
         }
         moved.Sort();
-        return rows.Select(r => Line(r, kept).TrimEnd() + string.Concat(moved.Select(c =>
+        // An empty cell is left out rather than printed as a bare "why:" line.
+        return rows.Select(r => Line(r, kept).TrimEnd() + string.Concat(moved.Where(c => r[c].Length > 0).Select(c =>
                 "\n" + string.Join("\n", ResultText.Paragraph($"{header[c]}: {r[c]}", width - 4).Split('\n').Select(l => "    " + l)))))
             .Prepend(Line(header, kept).TrimEnd());
     }

@@ -145,14 +145,21 @@ type PhysicalUnit private (lg: float, exponents: Rational[], _log: unit) =
 
             // Not in the given units: no SI prefix on a powered unit the user never named (1e-6 s³ as
             // "cs^3" next to a row in "1e-3 s^3"), but a power of ten times the base units, as that row.
-            if used && nearLog predicted u.Log10Scale then renderWith u.Raw names else u.Text false
+            // A given unit with a factor (0.1 s) on a base unit of this one: its scale is the factor in front
+            // ("0.01 m*s^2"), not a prefix found for it on another unit ("cm*s^2").
+            let factored =
+                given |> Seq.exists (fun g ->
+                    not (isNull g) && (string g).Contains ' ' && Array.exists2 (fun (a: Rational) (b: Rational) -> not a.IsZero && not b.IsZero) g.Raw u.Raw)
 
-    override u.ToString() = u.Text true
+            if used && nearLog predicted u.Log10Scale then renderWith u.Raw names else u.Text(false, not factored)
+
+    override u.ToString() = u.Text(true, true)
 
     /// The unit's text; with <paramref name="poweredPrefixes"/> false an SI prefix goes only on a base unit
     /// of exponent ±1 (ms, 1/km, µm*s) or a prefix stepping by 1000 on a power (ms^2, km^2), and a scale it
     /// cannot absorb so is written as a factor (1e-6 s^3, not cs^3).
-    member private u.Text(poweredPrefixes: bool) =
+    /// With <paramref name="prefixes"/> false no SI prefix at all: the scale as the one factor in front.
+    member private u.Text(poweredPrefixes: bool, prefixes: bool) =
         let render (names: string[]) = renderWith u.Raw names
 
         if u.HasUnitScale then
@@ -221,9 +228,12 @@ type PhysicalUnit private (lg: float, exponents: Rational[], _log: unit) =
                         |> List.tryHead))
 
             let absorbed =
-                single (candidates true)
-                |> Option.orElseWith (fun () -> pair (candidates true))
-                |> Option.orElseWith (fun () -> single (candidates false))
+                if not prefixes then
+                    None
+                else
+                    single (candidates true)
+                    |> Option.orElseWith (fun () -> pair (candidates true))
+                    |> Option.orElseWith (fun () -> single (candidates false))
 
             match absorbed with
             | Some text -> text
