@@ -558,7 +558,7 @@ public static class TrajectoryPlots
 
     /// <summary>
     /// Ticks of a log₁₀ axis over [<paramref name="min"/>, <paramref name="max"/>]: labelled powers of ten
-    /// (<c>1E-3</c>) every 1, 2, 5, 10, … decades, at most about ten of them, and the minor ticks 2·10ᵏ … 9·10ᵏ
+    /// (<c>1E-3</c>, <c>1E+400</c>) every 1, 2, 5, 10, … decades, at most about ten of them, and the minor ticks 2·10ᵏ … 9·10ᵏ
     /// when every decade is labelled. Used by compare's and train's loss plots where the range holds at
     /// least two powers of ten (else those plots are linear).
     /// </summary>
@@ -569,7 +569,9 @@ public static class TrajectoryPlots
         if (powers.Length == 0) return ticks;
         var step = new[] { 1, 2, 5, 10, 20, 50, 100, 200, 500 }.FirstOrDefault(s => (powers[^1] - powers[0]) / s <= 10, 1000);
         foreach (var k in powers.Where(k => k % step == 0))
-            ticks.AddMajor(k, $"1E{k.ToString(CultureInfo.InvariantCulture)}");
+            // The exponent's sign always, as every E-notation the program prints (1.00002E+6, 1E-08): "1E400" read as
+            // a typo beside "1E-3".
+            ticks.AddMajor(k, $"1E{k.ToString("+0;-0;+0", CultureInfo.InvariantCulture)}");
         if (step == 1)
             for (var k = (int)Math.Floor(min); k <= max; k++)
                 for (var m = 2; m <= 9; m++)

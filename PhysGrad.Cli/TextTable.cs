@@ -57,8 +57,14 @@ internal static class TextTable
         }
         moved.Sort();
         // An empty cell is left out rather than printed as a bare "why:" line.
-        return rows.Select(r => Line(r, kept).TrimEnd() + string.Concat(moved.Where(c => r[c].Length > 0).Select(c =>
-                "\n" + string.Join("\n", ResultText.Paragraph($"{header[c]}: {r[c]}", width - 4).Split('\n').Select(l => "    " + l)))))
+        // The cell wrapped after its label ("header: "), so that the label's own colon is not the first break.
+        string Moved(int c, string cell)
+        {
+            var label = $"{header[c]}: ";
+            var wrapped = ResultText.Paragraph(cell, width - 4 - label.Length).Split('\n');
+            return "\n    " + label + wrapped[0] + string.Concat(wrapped.Skip(1).Select(l => "\n    " + l));
+        }
+        return rows.Select(r => Line(r, kept).TrimEnd() + string.Concat(moved.Where(c => r[c].Length > 0).Select(c => Moved(c, r[c]))))
             .Prepend(Line(header, kept).TrimEnd());
     }
 }
