@@ -312,4 +312,4 @@ let ``compare's diagonal column says n/a for a run without a first step instead 
     Assert.True((code = 0), err)
     let row = (unwrapped out).Split('\n') |> Array.find (fun l -> l.StartsWith "gd ")
     Assert.DoesNotContain("NaN", row)
-    Assert.Matches(" n/a (\\s*|\\s+stop: )StationaryNonMinimum: ", row)
+    Assert.Matches(" n/a .*StationaryNonMinimum: ", row)
