@@ -102,6 +102,10 @@ public sealed record PointNote(string Entry, PointValueSource Source, string Mes
 /// <summary>Derivatives of scalar functions given as text.</summary>
 public static class Derivatives
 {
+    /// <summary>The most variables whose Hessian <see cref="Compute"/> forms densely (10⁶ entries); above it only
+    /// with <c>sparse</c> (the CLI's <c>--sparse</c>).</summary>
+    public const int DenseHessianLimit = 1000;
+
     /// <summary>
     /// Differentiates <paramref name="function"/> once (order 1) or twice (order 2) with respect to
     /// <paramref name="variables"/> (default: the variables written in it, in natural order, including
@@ -121,9 +125,17 @@ public static class Derivatives
     /// with no finite value after settling, by its formula's failing condition and what settling found.
     /// Zeros are +0.
     /// </remarks>
-    /// <exception cref="SymbolicException">Bad input: the message says what and where.</exception>
+    /// <exception cref="SymbolicException">Bad input: the message says what and where; also a dense Hessian
+    /// (order 2 without <paramref name="sparse"/>) of more than <see cref="DenseHessianLimit"/> variables, refused
+    /// before it is formed, with its size and the options that avoid it.</exception>
+    /// <param name="function">The function as text (the expression grammar of <see cref="Expression.Parse"/>).</param>
+    /// <param name="variables">The variables to differentiate by, in order; null for those written in it.</param>
+    /// <param name="order">1 for the gradient, 2 for the gradient and the Hessian.</param>
+    /// <param name="at">The point (one value per variable, in order) at which to evaluate; null for formulas only.</param>
+    /// <param name="sparse">Whether the caller reads the Hessian's structural nonzeros only (coordinate form), so
+    /// that a Hessian larger than <see cref="DenseHessianLimit"/> variables is allowed.</param>
     public static DerivativeReport Compute(
-        string function, IReadOnlyList<string>? variables = null, int order = 1, IReadOnlyList<double>? at = null)
+        string function, IReadOnlyList<string>? variables = null, int order = 1, IReadOnlyList<double>? at = null, bool sparse = false)
     {
         if (order is not (1 or 2))
             throw new SymbolicException(ErrorKind.Invalid, $"The order must be 1 or 2, not {order}.");
@@ -140,6 +152,13 @@ public static class Derivatives
             throw new SymbolicException(ErrorKind.Variable,
                 $"The function uses '{missing}', which is not among the variables ({(names.Count == 0 ? "none" : string.Join(", ", names))}); a function has no parameters, " +
                 $"so add it to the variables (--vars {string.Join(",", names.Append(missing))} in the CLI), or leave the variables out to take every name it uses.");
+        // n² entries, nearly all 0 for a sum of many terms: refused before the n×n matrix is formed (3000 variables
+        // are 9·10⁶ entries), and the way to the same derivatives named.
+        if (order == 2 && !sparse && names.Count > DenseHessianLimit)
+            throw new SymbolicException(ErrorKind.Invalid,
+                $"--order 2 would print a dense {names.Count}×{names.Count} Hessian ({(long)names.Count * names.Count:N0} entries, {8.0 * names.Count * names.Count / 1e6:F0} MB as doubles alone) "
+                + $"for {NumberText.Count(names.Count, "variable")}, more than the {DenseHessianLimit} a dense one is printed for: give --sparse for its structural nonzeros in "
+                + "coordinate form (row, column, entry; with --format text, json or csv), or --order 1 for the gradient only.");
         var gradient = Calculus.Gradient(symbols, f.Core);
         var hessian = order == 2 ? Calculus.HessianOfGradient(symbols, gradient) : null;
 

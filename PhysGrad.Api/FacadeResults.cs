@@ -104,8 +104,9 @@ public sealed partial record StepUnit
     /// <summary>The variable's unit as text (<c>m</c>, <c>1</c> when dimensionless).</summary>
     public string VariableUnitText => VariableUnit.ToString();
 
-    /// <summary>The step's unit as text, or null when it carries none: written in the problem's own scaled
-    /// units where they account for its scale (<c>m^2*(0.1*s)</c> with x0 in 0.1 s, <see cref="PhysGrad.Symbolic.PhysicalUnit.TextIn"/>),
+    /// <summary>The step's unit as text, or null when it carries none: written in the problem's own
+    /// prefixed units where they account for its scale (<c>m^2*ms</c> with x0 in ms; with x0 in 0.1 s the factor in front,
+    /// <c>0.1 m^2*s</c>, <see cref="PhysGrad.Symbolic.PhysicalUnit.TextIn"/>),
     /// not in prefixes recombined from elsewhere (<c>cm^2*ks</c>).</summary>
     public string? UnitText => Unit?.TextIn(Given);
 

@@ -63,8 +63,9 @@ public sealed partial class PhysicsProblem
     public IReadOnlyList<double> Target => Definition.Target;
 
     /// <summary>The unit of a variable, output or parameter as text (<c>m/s^2</c>; <c>1</c> when dimensionless or not given).
-    /// An output's or the loss's unit is written in the variables' own scaled units where those account for
-    /// its scale (<c>m*(0.1*s)</c> with x0 in 0.1 s, as the step units are), see <see cref="PhysGrad.Symbolic.PhysicalUnit.TextIn"/>.</summary>
+    /// An output's or the loss's unit is written in the variables' own prefixed units where those account for
+    /// its scale (<c>m*ms</c> with x0 in ms, as the step units are), else with its scale as one factor in front
+    /// (<c>0.1 m*s</c> with x0 in 0.1 s), see <see cref="PhysGrad.Symbolic.PhysicalUnit.TextIn"/>.</summary>
     public string UnitOf(string name) => Model.UnitOf(name).TextIn(VariableUnits);
 
     /// <summary>The loss's unit as text (see <see cref="Problem.LossUnit"/>), written as <see cref="UnitOf"/> writes an output's.</summary>

@@ -16,9 +16,13 @@ public static class ResultText
     /// each line after the first indented by two spaces so that it reads as the same statement. A line
     /// that fits is returned as it is. "Local inverse for PG: numeric: …" ran to 175 characters.
     /// </summary>
-    public static string Paragraph(string line) =>
-        line.Length <= RulePrinter.MaxWidth ? line
-            : string.Join("\n  ", Training.WrapTitle(line, RulePrinter.MaxWidth - 2).Split('\n'));
+    public static string Paragraph(string line) => Paragraph(line, RulePrinter.MaxWidth);
+
+    /// <summary><see cref="Paragraph(string)"/> in lines of at most <paramref name="width"/> characters (for text
+    /// that is indented by 100 − <paramref name="width"/> columns), continuation lines indented by two spaces.</summary>
+    public static string Paragraph(string line, int width) =>
+        line.Length <= width ? line
+            : string.Join("\n  ", Training.WrapTitle(line, width - 2).Split('\n'));
 
     /// <summary>The most items a list shows in full, as the CLI's headers.</summary>
     public const int Shown = 4;

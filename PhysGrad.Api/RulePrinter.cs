@@ -211,9 +211,17 @@ public static class RulePrinter
             if (stables[b] is var (stable, difference))
             {
                 var at = string.Join(", ", difference.Point.Select(p => $"{p.Item1} = {Numbers.Short(p.Item2)}"));
-                sb.Append($"\n    /// <summary>{block.Title}: the same step as {block.MethodName}, rearranged so that no exponential overflows in an\n")
-                    .Append($"    /// intermediate (exp(m) with m = max(a, b) factored out of each sum exp(a) + exp(b)). At {at} (other symbols 1),\n")
-                    .Append($"    /// {block.MethodName} computes {Numbers.Short(difference.Written)} and this method {Numbers.Short(difference.Stable)}: use this one where exponents can be large.</summary>\n");
+                // What the probe found decides what the summary claims: an overflow (the rule as written is NaN or
+                // ±∞ there) or digits lost to rounding (finite but off: 1 + exp(u) rounded to 1 inside a log).
+                var overflowed = !double.IsFinite(difference.Written);
+                var what = overflowed
+                    ? "an exponential overflows inside it (∞/∞ or ∞ − ∞)"
+                    : "rounding loses a small exponential beside 1 (log(1 + exp(u)) rounds to log(1) = 0)";
+                sb.Append($"\n    /// <summary>{block.Title}: the same step as {block.MethodName} in real arithmetic, for the same scalar arguments,\n")
+                    .Append($"    /// rearranged for points where {what}: each sum c·exp(a) + d·exp(b) is written exp(m)·(c·exp(a − m) + d·exp(b − m)),\n")
+                    .Append("    /// m = max(a, b), and log(1 + r) as log1p(r) (the log-sum-exp and softplus identities; PhysGrad.Symbolic.Stable).\n")
+                    .Append($"    /// At {at} (other symbols 1) {block.MethodName} computes {Numbers.Short(difference.Written)} and this method {Numbers.Short(difference.Stable)}:\n")
+                    .Append($"    /// use this one where exponents can be large{(overflowed ? "" : " or small")}.</summary>\n");
                 sb.Append($"    public static void {block.MethodName}Stable({string.Join(", ", parameters)})\n    {{\n");
                 Body(sb, stable, block.Names, name, outName);
                 sb.Append("    }\n");

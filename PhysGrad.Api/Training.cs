@@ -589,14 +589,17 @@ public static class Training
     internal static string WrapTitle(string title, int width = 70)
     {
         // Each level splits only the pieces still too wide, keeping the separator at the end of a piece.
-        string[][] levels =
+        // Breaks outside brackets first: "x* = [1E+08,\n1E-08] is …" split a vector that fits on one line.
+        (string[] Separators, bool Outside)[] levels =
         [
-            ["; ", ": "],
-            [", "],
+            (["; ", ": "], true),
+            ([", "], true),
+            (["; ", ": "], false),
+            ([", "], false),
         ];
         IEnumerable<string> pieces = [title];
-        foreach (var separators in levels)
-            pieces = pieces.SelectMany(piece => piece.Length <= width ? [piece] : SplitAfter(piece, separators));
+        foreach (var (separators, outside) in levels)
+            pieces = pieces.SelectMany(piece => piece.Length <= width ? [piece] : SplitAfter(piece, separators, outside));
         pieces = pieces.SelectMany(piece => piece.Length <= width ? [piece] : SplitBeforeOperators(piece));
         pieces = pieces.SelectMany(piece => piece.Length <= width ? [piece] : piece.Split(' '));
 
@@ -614,16 +617,21 @@ public static class Training
         lines.Add(line);
         return string.Join("\n", lines);
 
-        static IEnumerable<string> SplitAfter(string text, string[] separators)
+        static IEnumerable<string> SplitAfter(string text, string[] separators, bool outside)
         {
             var start = 0;
+            var depth = 0;
             for (var i = 0; i < text.Length - 1; i++)
-                if (separators.Any(sep => string.CompareOrdinal(text, i, sep, 0, sep.Length) == 0))
+            {
+                if (text[i] is '(' or '[') depth++;
+                else if (text[i] is ')' or ']') depth = Math.Max(0, depth - 1);
+                if ((!outside || depth == 0) && separators.Any(sep => string.CompareOrdinal(text, i, sep, 0, sep.Length) == 0))
                 {
                     yield return text[start..(i + 1)];
                     start = i + 2;
                     i++;
                 }
+            }
             yield return text[start..];
         }
 

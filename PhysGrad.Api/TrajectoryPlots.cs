@@ -149,14 +149,14 @@ public static class TrajectoryPlots
     /// cannot disagree: each chosen component is entered with its reason (first three, last, moved most,
     /// or, once no other component moved at all, next in index order), the components shown are that
     /// list's indices in index order, and the description counts its reasons in the order they were
-    /// entered: <c>8 of 50 components (first 3, last, 4 most moved)</c>; <c>by component</c> for all of
-    /// at most <see cref="MaxPanels"/>. A fixed text said "most moved" also of components taken in index
+    /// entered: <c>8 of 50 components (first 3, last, 4 most moved)</c>; <c>all 3 components</c> for all of
+    /// at most <see cref="MaxPanels"/> (<c>its one component</c> for one). A fixed text said "most moved" also of components taken in index
     /// order because nothing moved (a run of no steps).
     /// </summary>
     internal static (int[] Shown, string Description) ChooseComponents(
         IReadOnlyList<OptimizerRun> runs, Func<OptimizerRun, IReadOnlyList<double[]>> points, int count, bool[] exploding)
     {
-        if (count <= MaxPanels) return (Enumerable.Range(0, count).ToArray(), "by component");
+        if (count <= MaxPanels) return (Enumerable.Range(0, count).ToArray(), count == 1 ? "its one component" : $"all {count} components");
         var moved = new double[count];
         for (var i = 0; i < runs.Count; i++)
         {
@@ -245,7 +245,11 @@ public static class TrajectoryPlots
             var jj = shown[k];
             var (curves, box, t, paths) = data[k];
             var drawnHere = Drawn(paths, box, runs.Count, curves);
-            var panelTitle = k == 0 ? (problem is null ? $"{space} {which}" : $"{space} {which}\n{problem}") : "";
+            // What the stack draws: each component against the iteration, one panel each ("x-space by
+            // component" read as a breakdown of something else, and said nothing of the iteration axis).
+            var drawnWhat = names.Length == 1 ? $"{space}: {names[0]} against the iteration"
+                : $"{space}: {which}, each against the iteration";
+            var panelTitle = k == 0 ? (problem is null ? drawnWhat : $"{drawnWhat}\n{problem}") : "";
             // The first panel holds the legend's entries; for a stack Render draws them beside it (no panel
             // shows a legend of its own), a lone panel shows its own, as any single plot.
             var panel = Panel(runs, curves, box, t, targetLabel, panelTitle,
@@ -554,7 +558,7 @@ public static class TrajectoryPlots
 
     /// <summary>
     /// Ticks of a log₁₀ axis over [<paramref name="min"/>, <paramref name="max"/>]: labelled powers of ten
-    /// (<c>1E-3</c>) every 1, 2, 5, 10, … decades, at most about ten of them, and the minor ticks 2·10ᵏ … 9·10ᵏ
+    /// (<c>1E-3</c>, <c>1E+400</c>) every 1, 2, 5, 10, … decades, at most about ten of them, and the minor ticks 2·10ᵏ … 9·10ᵏ
     /// when every decade is labelled. Used by compare's and train's loss plots where the range holds at
     /// least two powers of ten (else those plots are linear).
     /// </summary>
@@ -565,7 +569,9 @@ public static class TrajectoryPlots
         if (powers.Length == 0) return ticks;
         var step = new[] { 1, 2, 5, 10, 20, 50, 100, 200, 500 }.FirstOrDefault(s => (powers[^1] - powers[0]) / s <= 10, 1000);
         foreach (var k in powers.Where(k => k % step == 0))
-            ticks.AddMajor(k, $"1E{k.ToString(CultureInfo.InvariantCulture)}");
+            // The exponent's sign always, as every E-notation the program prints (1.00002E+6, 1E-08): "1E400" read as
+            // a typo beside "1E-3".
+            ticks.AddMajor(k, $"1E{k.ToString("+0;-0;+0", CultureInfo.InvariantCulture)}");
         if (step == 1)
             for (var k = (int)Math.Floor(min); k <= max; k++)
                 for (var m = 2; m <= 9; m++)

@@ -74,10 +74,11 @@ internal static class CheckCommand
             {
                 output.WriteLine($"At {problem.PointAndTarget(definition, point)}; η = {Numbers.Short(step)}:");
                 output.WriteLine();
-                output.WriteLine($"{"#",2}  {"property",-44} {"result",-6} {"measured",10}  detail");
-                foreach (var r in results)
-                    output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"{r.Property,2}  {r.Name,-44} {r.Status,-6} {r.MeasuredText,10}  {r.Detail}"));
+                // One table (TextTable): a detail too long for the line goes under its row, wrapped at 100 columns,
+                // instead of LineWidth breaking the row itself (inside a property's name, under the # column).
+                var rows = results.Select(r => new[] { $"{r.Property}", r.Name, r.Status, r.MeasuredText, r.Detail }).ToArray();
+                foreach (var line in TextTable.Lines(["#", "property", "result", "measured", "detail"], rows, [false, true, true, false, true]))
+                    output.WriteLine(line);
                 output.WriteLine();
                 var undefNote = $"{unchecked_} propert{(unchecked_ == 1 ? "y" : "ies")} cannot be checked here (undef: a quantity is not finite, or a precondition does not hold, at the point)";
                 output.WriteLine(failed == 0

@@ -27,10 +27,12 @@ public static class CliApp
             "physgrad: exact gradients, Hessians and inverse Jacobians, closed-form update rules and optimiser comparisons.");
         root.Subcommands.Add(DiffCommand.Create(output));
         root.Subcommands.Add(EvalCommand.Create(output, error));
-        root.Subcommands.Add(CompareCommand.Create(output, error));
-        root.Subcommands.Add(DeriveCommand.Create(output, error));
-        root.Subcommands.Add(UnitsCommand.Create(output));
-        root.Subcommands.Add(CheckCommand.Create(output));
+        // compare, derive, units and check write their human-readable text in lines of at most 100 characters.
+        var wrapped = new LineWidth(output);
+        root.Subcommands.Add(CompareCommand.Create(wrapped, error));
+        root.Subcommands.Add(DeriveCommand.Create(wrapped, error));
+        root.Subcommands.Add(UnitsCommand.Create(wrapped));
+        root.Subcommands.Add(CheckCommand.Create(wrapped));
         root.Subcommands.Add(TrainCommand.Create(output, error));
         NumericOptions.ReadInvariant(root);
 
@@ -56,6 +58,7 @@ public static class CliApp
             return ExitCode.BadInput;
         }
 
+        wrapped.Active = HumanText(parsed);
         try
         {
             return parsed.Invoke(new InvocationConfiguration
@@ -80,6 +83,20 @@ public static class CliApp
                 error.WriteLine("Set PHYSGRAD_DEBUG=1 to see the stack trace, and please report it.");
             return ExitCode.Failed;
         }
+        finally
+        {
+            wrapped.Flush();
+        }
+    }
+
+    /// <summary>Whether the parsed command writes text for a reader (compare, check and units' table, derive's
+    /// infix), which <see cref="LineWidth"/> wraps at 100 columns; never JSON, CSV, C# or LaTeX.</summary>
+    private static bool HumanText(ParseResult parsed)
+    {
+        var command = parsed.CommandResult.Command;
+        if (command.Name is not ("compare" or "check" or "units" or "derive")) return false;
+        var format = command.Options.OfType<Option<string>>().FirstOrDefault(o => o.Name == "--format");
+        return format is null || parsed.GetValue(format) is "table" or "infix";
     }
 
     // System.CommandLine says only "Unrecognized command or argument 'x'": add the nearest option (for a

@@ -55,8 +55,8 @@ internal static class DiffCommand
                     "use --format text, json or csv with --sparse, or leave --sparse out.");
             var names = result.GetValue(vars) is { } v ? Arguments.Names("--vars", v) : null;
             var point = result.GetValue(at) is { } a ? Arguments.Numbers("--at", a) : null;
-            var report = Derivatives.Compute(result.GetValue(function)!, names, result.GetValue(order), point);
             var asSparse = result.GetValue(sparse);
+            var report = Derivatives.Compute(result.GetValue(function)!, names, result.GetValue(order), point, asSparse);
             switch (result.GetValue(format))
             {
                 case "json": WriteJson(output, report, asSparse); break;
@@ -236,12 +236,12 @@ internal static class DiffCommand
         Func<string, string> name = v => variable[v];
         var lines = new List<string>();
         // Each line reads as the formula does; where the stable form computes what it cannot (an exponential
-        // overflowing inside), that form follows as a second variable, with the probe that shows why.
+        // overflowing inside, or log(1 + exp(u)) rounding exp(u) away), that form follows as a second variable, with the probe that shows why.
         foreach (var (n, e) in entries)
         {
             lines.Add(Expression.CSharpStatement($"double {local[n]} = ", e.ToCSharpCallingHelpers(name), ";"));
             if (e.StableFormDifference(vs) is { } why)
-                lines.Add($"// {local[n]} rearranged so that no exponential overflows inside ({why}):\n"
+                lines.Add($"// {local[n]} rearranged so that no exponential overflows inside or is rounded away beside 1 ({why}):\n"
                     + Expression.CSharpStatement($"double {local[n + "_stable"]} = ", e.ToCSharpStable(name, callingHelpers: true), ";"));
         }
         o.WriteLine($"// f({string.Join(", ", vs)})");

@@ -14,16 +14,57 @@ internal static class TextTable
     /// <summary>
     /// The lines of the table: <paramref name="header"/> then <paramref name="rows"/> (each as many cells as
     /// the header), a column left-aligned where <paramref name="left"/> says so and right-aligned otherwise.
-    /// The last column is not padded (no trailing spaces). Throws <see cref="ArgumentException"/> when a row
-    /// has another number of cells than the header.
+    /// The last column is not padded (no trailing spaces). One string per row (and one for the header):
+    /// a row is one line when the table fits in <paramref name="width"/> columns. When it does not, the
+    /// last column is wrapped in place where that takes at most three lines a cell and leaves it 20
+    /// columns; otherwise columns are taken out of the table, the last first and then the widest
+    /// left-aligned one, until it fits, and each row is followed by its cells of those columns as
+    /// indented lines <c>    header: cell</c> (none for an empty cell). Throws <see cref="ArgumentException"/> when a row has
+    /// another number of cells than the header.
     /// </summary>
-    public static IEnumerable<string> Lines(string[] header, IReadOnlyList<string[]> rows, bool[] left)
+    public static IEnumerable<string> Lines(string[] header, IReadOnlyList<string[]> rows, bool[] left, int width = RulePrinter.MaxWidth)
     {
         if (rows.FirstOrDefault(r => r.Length != header.Length) is { } bad)
             throw new ArgumentException($"A row has {bad.Length} cells, the header {header.Length}.", nameof(rows));
+        var kept = Enumerable.Range(0, header.Length).ToList();
         var widths = header.Select((h, c) => rows.Select(row => row[c].Length).Append(h.Length).Max()).ToArray();
-        string Line(string[] cells) => string.Join(Gap, cells.Select((cell, c) =>
-            c == cells.Length - 1 && left[c] ? cell : left[c] ? cell.PadRight(widths[c]) : cell.PadLeft(widths[c])));
-        return rows.Select(Line).Prepend(Line(header));
+        int Width(IReadOnlyList<int> columns) => columns.Sum(c => widths[c]) + Gap.Length * (columns.Count - 1);
+        string Line(string[] cells, IReadOnlyList<int> columns) => string.Join(Gap, columns.Select((c, k) =>
+            k == columns.Count - 1 && left[c] ? cells[c] : left[c] ? cells[c].PadRight(widths[c]) : cells[c].PadLeft(widths[c])));
+        if (Width(kept) <= width) return rows.Select(r => Line(r, kept)).Prepend(Line(header, kept));
+        // The last column wrapped under itself, when that keeps the table readable.
+        var last = header.Length - 1;
+        var start = Width(kept) - widths[last];
+        if (left[last] && width - start >= 20)
+        {
+            var wrapped = rows.Select(r => ResultText.Paragraph(r[last], width - start).Split('\n')).ToArray();
+            if (wrapped.All(w => w.Length <= 3 && w.All(l => l.Length <= width - start)))
+            {
+                var pad = new string(' ', start);
+                var others = kept.Take(kept.Count - 1).ToList();
+                string Head(string[] cells) => Line(cells, others).PadRight(start - Gap.Length) + Gap;
+                return rows.Select((r, i) => Head(r) + wrapped[i][0] + string.Concat(wrapped[i].Skip(1).Select(l => "\n" + pad + l)))
+                    .Prepend(Head(header) + header[last]);
+            }
+        }
+        var moved = new List<int>();
+        while (kept.Count > 1 && Width(kept) > width)
+        {
+            var out_ = moved.Count == 0 ? kept[^1]
+                : kept.Skip(1).Where(c => left[c]).OrderByDescending(c => widths[c]).Select(c => (int?)c).FirstOrDefault() ?? kept[^1];
+            kept.Remove(out_);
+            moved.Add(out_);
+        }
+        moved.Sort();
+        // An empty cell is left out rather than printed as a bare "why:" line.
+        // The cell wrapped after its label ("header: "), so that the label's own colon is not the first break.
+        string Moved(int c, string cell)
+        {
+            var label = $"{header[c]}: ";
+            var wrapped = ResultText.Paragraph(cell, width - 4 - label.Length).Split('\n');
+            return "\n    " + label + wrapped[0] + string.Concat(wrapped.Skip(1).Select(l => "\n    " + l));
+        }
+        return rows.Select(r => Line(r, kept).TrimEnd() + string.Concat(moved.Where(c => r[c].Length > 0).Select(c => Moved(c, r[c]))))
+            .Prepend(Line(header, kept).TrimEnd());
     }
 }

@@ -63,8 +63,8 @@ internal static class UnitsCommand
             // The steps are measured at this point towards this target: a verdict may depend on both.
             output.WriteLine($"Measured at {problem.PointAndTarget(definition, null)}.");
             output.WriteLine();
-            // The columns keep their usual widths (8, 10, 14, 16) and widen to their longest entry: a scaled
-            // unit ("1/(1e-100*m)^(5/2)") is longer than any fixed width.
+            // One table (TextTable): a step unit wider than its column no longer pushes "ok" out of line, and
+            // a long note is wrapped or set under its row at 100 columns.
             var rows = new List<string[]>();
             foreach (var m in measured)
             {
@@ -74,13 +74,10 @@ internal static class UnitsCommand
                     continue;
                 }
                 foreach (var s in m.Steps)
-                    rows.Add([m.Name, s.Variable, s.VariableUnitText, s.UnitText ?? "none", s.Consistent ? "yes" : "NO ", s.Note]);
+                    rows.Add([m.Name, s.Variable, s.VariableUnitText, s.UnitText ?? "none", s.Consistent ? "yes" : "NO", s.Note]);
             }
-            int[] widths = [.. new[] { 8, 10, 14, 16 }.Select((w, c) => rows.Select(r => r[c].Length).Append(w).Max())];
-            string Cells(string[] r) => string.Join(" ", r.Take(4).Select((cell, c) => cell.PadRight(widths[c])));
-            output.WriteLine($"{Cells(["method", "variable", "unit", "step unit"])} ok");
-            foreach (var r in rows)
-                output.WriteLine($"{Cells(r)} {r[4]}  {r[5]}".TrimEnd());
+            foreach (var line in TextTable.Lines(["method", "variable", "unit", "step unit", "ok", "why"], rows, [true, true, true, true, true, true]))
+                output.WriteLine(string.Join("\n", line.Split('\n').Select(l => l.TrimEnd())));
             return ExitCode.Ok;
         });
         return command;

@@ -62,6 +62,6 @@ let ``compare says which branch PG takes at the branch point, and measures to x*
     let inverse = out.Split('\n') |> Array.skipWhile (fun l -> not (l.StartsWith "Local inverse for PG:"))
     Assert.True(inverse.[1].StartsWith "  " && inverse.[0].Length <= 100 && inverse.[1].TrimEnd().Length <= 100, out)
     Assert.Contains("Local inverse for PG: derived, x0 = sqrt(y0)*sign(x0). At the start sign(x0) is sign(0): both branches are preimages there, and PG takes the + branch (sign taken as +1).", TestHelpers.paragraph out "Local inverse for PG:")
-    Assert.Contains("x* = [2.00000] is the derived local inverse's preimage from the start (Newton's method on P(x) = y* found none from there; at the start sign(x0) is sign(0), and the + branch is taken): distances are in x.", out)
+    Assert.Contains("x* = [2.00000] is the derived local inverse's preimage from the start (Newton's method on P(x) = y* found none from there; at the start sign(x0) is sign(0), and the + branch is taken): distances are in x.", TestHelpers.unwrapped out)
     Assert.DoesNotContain("No preimage of y* was found", out)
     Assert.Contains("[2.00000]     0.00000  0.00000 in x", out)

@@ -63,7 +63,7 @@ let ``compare shows the last point inside the domain and fails the run for the i
     let code, out, err =
         Cli.run [ "compare"; "--simulator"; "sqrt(x0)"; "--target"; "-1"; "--start"; "1"; "--methods"; "gd:1,ig:1,pg:1"; "--out"; dir ]
     Assert.Equal(1, code)
-    let row = out.Split('\n') |> Array.find (fun l -> l.StartsWith "ig ")
+    let row = (TestHelpers.unwrapped out).Split('\n') |> Array.find (fun l -> l.StartsWith "ig ")
     Assert.DoesNotContain("NaN", row)
     Assert.Contains("[1.00000]", row)
     Assert.Contains(" 2.00000 ", row)

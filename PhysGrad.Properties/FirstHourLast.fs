@@ -8,6 +8,7 @@ open System
 open System.IO
 open System.Text.RegularExpressions
 open Xunit
+open PhysGrad.Properties.TestHelpers
 open PhysGrad
 open PhysGrad.Numerics
 open PhysGrad.Symbolic
@@ -165,7 +166,7 @@ let ``the heat example prints its constants as the decimals they are`` () =
     // own cell's (1 + 2·0.6⁴ + 0.2⁴)/4 = 0.3152.
     let code, out, err = run [ "compare"; "--example"; "heat1d"; "--n"; "4"; "--methods"; "gd:0.01"; "--iterations"; "2"; "--out"; tempDir "heat" ]
     Assert.True((code = 0), err)
-    let header = out.Split('\n').[0]
+    let header = (unwrapped out).Split('\n').[0]
     Assert.Contains("0.3152*x0", header)
     Assert.Contains("0.1856*x2", header)
     Assert.False(noise.IsMatch header, header)
@@ -190,7 +191,7 @@ let ``help texts print default step sizes in short form`` () =
 let private pgSkip (simulator: string) =
     let code, out, err = run [ "derive"; "--simulator"; simulator ]
     Assert.True((code = 0), err)
-    out.Split('\n') |> Array.find (fun l -> l.StartsWith "pg skipped")
+    (unwrapped out).Split('\n') |> Array.find (fun l -> l.StartsWith "pg skipped")
 
 [<Fact>]
 let ``a tie between the outputs prints simplified`` () =

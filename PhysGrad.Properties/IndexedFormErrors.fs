@@ -8,6 +8,7 @@ module PhysGrad.Properties.IndexedFormErrors
 open System
 open System.IO
 open Xunit
+open PhysGrad.Properties.TestHelpers
 open PhysGrad
 open PhysGrad.Numerics
 open PhysGrad.Numerics.Rules
@@ -177,7 +178,7 @@ let ``the default list on a problem over 2000 variables skips hig with one line 
     try
         let code, out, err = run [ "compare"; "--problem"; path; "--iterations"; "1"; "--out"; Path.GetTempPath() ]
         Assert.True((code = 0), err)
-        let lines = out.Split('\n') |> Array.map (fun l -> l.TrimEnd())
+        let lines = (unwrapped out).Split('\n') |> Array.map (fun l -> l.TrimEnd())
         let skip name = lines |> Array.filter (fun l -> l.StartsWith(name + " skipped:"))
         Assert.Empty(skip "newton")
         Assert.Equal(1, (skip "hig").Length)

@@ -7,6 +7,7 @@ module PhysGrad.Properties.NewUserFaults
 open System
 open System.IO
 open Xunit
+open PhysGrad.Properties.TestHelpers
 open PhysGrad
 open PhysGrad.Numerics
 open PhysGrad.Symbolic
@@ -86,7 +87,7 @@ let ``a skipped method's reason never recommends the method itself`` () =
     // Rank 1 everywhere: Newton's Hessian, IG's Jacobian and GN's JᵀJ are singular for every x.
     let code, out, _ = run [ "derive"; "--simulator"; "x0 + x1; 2*x0 + 2*x1" ]
     Assert.Equal(0, code)
-    let skipped = out.Split('\n') |> Array.filter (fun l -> l.Contains " skipped: ")
+    let skipped = (unwrapped out).Split('\n') |> Array.filter (fun l -> l.Contains " skipped: ")
     Assert.Contains(skipped, fun l -> l.StartsWith "gn skipped")
     for line in skipped do
         let name = line.Substring(0, line.IndexOf ' ')
@@ -101,7 +102,7 @@ let ``skip reasons read the same in derive and compare`` () =
     let dir = Path.Combine(Path.GetTempPath(), "physgrad-skip-" + string Environment.ProcessId)
     let code, compared, err = run [ "compare"; "--simulator"; sim; "--target"; "2,0,1"; "--start"; "1.5,0.5"; "--iterations"; "2"; "--out"; dir ]
     Assert.True((code = 0), err)
-    let line (text: string) = text.Split('\n') |> Array.find (fun l -> l.StartsWith "ig, pg skipped")
+    let line (text: string) = (unwrapped text).Split('\n') |> Array.find (fun l -> l.StartsWith "ig, pg skipped")
     // The cause reads the same; the remedy names only what each command can give: derive prints
     // closed forms (Gauss–Newton; HIG has none), compare runs Gauss–Newton and HIG.
     let cause (l: string) = l.Substring(0, l.IndexOf(". ") + 1)

@@ -9,6 +9,7 @@ open System
 open System.IO
 open System.Text.Json
 open Xunit
+open PhysGrad.Properties.TestHelpers
 open PhysGrad
 open PhysGrad.Numerics
 
@@ -248,7 +249,7 @@ let ``outside the examples the x* drawn and measured to is said in the header an
         // P(x) = (x0, x1²) from (2, 2) to y* = (1, 1): the preimage near the start is x* = (1, 1).
         let code, out, err = run [ "compare"; "--simulator"; "x0; x1^2"; "--target"; "1,1"; "--start"; "2,2"; "--methods"; "gd"; "--out"; dir ]
         Assert.True((code = 0), err)
-        let line = out.Split('\n') |> Array.find (fun l -> l.StartsWith "x* = ")
+        let line = (unwrapped out).Split('\n') |> Array.find (fun l -> l.StartsWith "x* = ")
         Assert.StartsWith("x* = [1.00000, 1.00000] is the preimage of y* found from the start", line)
         Assert.Contains("distances are in x", line)
         let problem = PhysicsProblem.FromText("x0; x1^2", [| 1.0; 1.0 |], [| 2.0; 2.0 |])
@@ -262,7 +263,7 @@ let ``outside the examples the x* drawn and measured to is said in the header an
 let ``derive without a problem names the book's example first`` () =
     let code, out, err = run [ "derive" ]
     Assert.True((code = 0), err)
-    let first = out.Split('\n').[0]
+    let first = (unwrapped out).Split('\n').[0]
     Assert.StartsWith("The book's example: P(x) = [x0, x1^2]", first)
     // The same words as compare's first line.
     let dir = tempDir ()

@@ -162,3 +162,26 @@ let ``train's plots: a method keeps compare's colour in any order, steps tick wh
                 Assert.NotEmpty(ticks)
                 for t in ticks do
                     Assert.Equal(Math.Round t.Position, t.Position)
+
+// ---- log-axis labels carry the exponent's sign ----
+
+[<Fact>]
+let ``log-axis labels carry the exponent's sign and read back as the power of ten they mark`` () =
+    // Losses beyond the doubles (kept as log10 L) put ticks at 10^400: "1E400" beside "1E-3" read as a typo.
+    // The manual generator hands out its ticks once an axis of that range is rendered.
+    let ticksOf (lo: float) (hi: float) =
+        let plot = new ScottPlot.Plot()
+        plot.Axes.Left.TickGenerator <- TrajectoryPlots.LogTicks(lo, hi)
+        plot.Axes.SetLimitsY(lo, hi)
+        TestHelpers.rendered (fun () -> plot.RenderInMemory(400, 300)) |> ignore
+        plot.Axes.Left.TickGenerator.Ticks
+    for lo, hi in [ -3.0, 3.0; 350.0, 420.0; -420.0, -350.0 ] do
+        let labelled = ticksOf lo hi |> Array.filter (fun t -> t.IsMajor)
+        Assert.NotEmpty labelled
+        for t in labelled do
+            let m = Text.RegularExpressions.Regex.Match(t.Label, @"^1E([+-])(\d+)$")
+            Assert.True(m.Success, sprintf "label %s at %g" t.Label t.Position)
+            Assert.Equal(t.Position, float (int (m.Groups.[1].Value + m.Groups.[2].Value)))
+    let labels = ticksOf 350.0 420.0 |> Array.map (fun t -> t.Label)
+    Assert.Contains("1E+400", labels)
+    Assert.Contains("1E-3", ticksOf -3.0 3.0 |> Array.map (fun t -> t.Label))

@@ -8,6 +8,7 @@ module PhysGrad.Properties.PlotKinds18
 open System
 open System.IO
 open Xunit
+open PhysGrad.Properties.TestHelpers
 open FsCheck
 open FsCheck.FSharp
 open FsCheck.Xunit
@@ -171,7 +172,7 @@ let ``compare lists every file it writes in --out and each PNG comes with its SV
     try
         let code, out, err = Cli.run [ "compare"; "--example"; "heat1d"; "--n"; "16"; "--methods"; "gd:1,pg"; "--iterations"; "2"; "--out"; dir ]
         Assert.True((code = 0), err)
-        let line = out.Split('\n') |> Array.find (fun l -> l.StartsWith "Plots: ")
+        let line = (unwrapped out).Split('\n') |> Array.find (fun l -> l.StartsWith "Plots: ")
         let listed = line.Substring("Plots: ".Length).Trim().Split(", ") |> Array.map Path.GetFileName |> Set.ofArray
         let written = Directory.GetFiles dir |> Array.map Path.GetFileName |> Set.ofArray
         Assert.Equal<Set<string>>(written, listed)

@@ -8,6 +8,7 @@ open System
 open System.IO
 open System.Text.Json
 open Xunit
+open PhysGrad.Properties.TestHelpers
 open PhysGrad
 open PhysGrad.Numerics
 open PhysGrad.Numerics.Rules
@@ -73,8 +74,8 @@ let ``PG moving away from a target it cannot reach is flagged loss rose in table
     let args = [ "compare"; "--simulator"; "x0^2"; "--target"; "-4"; "--start"; "1"; "--methods"; "pg,gd:0.1" ]
     let code, out, _ = Cli.run args
     Assert.Equal(0, code)
-    let pgLine = out.Split('\n') |> Array.find (fun l -> l.StartsWith "pg ")
-    let gdLine = out.Split('\n') |> Array.find (fun l -> l.StartsWith "gd ")
+    let pgLine = (unwrapped out).Split('\n') |> Array.find (fun l -> l.StartsWith "pg ")
+    let gdLine = (unwrapped out).Split('\n') |> Array.find (fun l -> l.StartsWith "gd ")
     Assert.Contains("loss rose: final", pgLine)
     Assert.Contains("> start 12.5", pgLine)
     Assert.DoesNotContain("loss rose", gdLine)
@@ -96,10 +97,10 @@ let ``PG moving away from a target it cannot reach is flagged loss rose in table
 let ``Rosenbrock n = 64: the runs that blow up are Diverged, exit 1, not IterationLimit`` () =
     let code, out, err = Cli.run [ "compare"; "--example"; "rosenbrock"; "--n"; "64"; "--methods"; "gn,gd:0.0001" ]
     Assert.Equal(1, code)
-    let gn = out.Split('\n') |> Array.find (fun l -> l.StartsWith "gn ")
+    let gn = (unwrapped out).Split('\n') |> Array.find (fun l -> l.StartsWith "gn ")
     Assert.Contains("Diverged: the loss rose from", gn)
     Assert.Contains("gn diverged", err)
-    let gd = out.Split('\n') |> Array.find (fun l -> l.StartsWith "gd ")
+    let gd = (unwrapped out).Split('\n') |> Array.find (fun l -> l.StartsWith "gd ")
     Assert.DoesNotContain("Diverged", gd)
 
 // ---- 3. repeated fallbacks, eigenvalues at rounding -----------------------------------------------------

@@ -8,6 +8,7 @@ open System
 open System.Text.Json
 open System.Text.RegularExpressions
 open Xunit
+open PhysGrad.Properties.TestHelpers
 open FsCheck
 open FsCheck.FSharp
 open FsCheck.Xunit
@@ -40,7 +41,7 @@ let ``units and check agree that Gauss–Newton's step has no unit when the loss
 
     let code, out, err = run ([ "check" ] @ args)
     Assert.True((code = 0), err)
-    let row = out.Split('\n') |> Array.find (fun l -> l.StartsWith " 1  units")
+    let row = (unwrapped out).Split('\n') |> Array.find (fun l -> l.StartsWith " 1  units")
     // check does not pass Gauss–Newton in silence: it names it as not counted, with units' words.
     Assert.Contains("gn not counted", row)
     Assert.Contains(caveat, row)
@@ -157,7 +158,7 @@ let ``check --at and units --start generate the target around that point, never 
         Assert.True(abs (target - x * x) >= 0.05 * x * x, sprintf "%A: y* = %g, P(x) = %g" args target (x * x))
     let _, out, _ = run [ "check"; "--simulator"; "x0^2"; "--at"; "0.5" ]
     // 0.5 + 10% = 0.55, 0.55² = 0.3025: 21% above P(0.5) = 0.25.
-    Assert.Contains("At x = [0.5], target y* = [0.3025] (no target given: y* = P(x′) at x′ = [0.55] (x moved by 10% of its size, up): ‖y* − P(x)‖ = 0.21·‖P(x)‖)", out)
+    Assert.Contains("At x = [0.5], target y* = [0.3025] (no target given: y* = P(x′) at x′ = [0.55] (x moved by 10% of its size, up): ‖y* − P(x)‖ = 0.21·‖P(x)‖)", unwrapped out)
 
 // ---- 4. derive's C# out parameters: one prefix, no name of the problem ------------------------------
 

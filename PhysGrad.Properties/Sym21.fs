@@ -185,7 +185,7 @@ let ``IG and GN on a square J are one step: derive prints GN in IG's form in eve
 
 [<Fact>]
 let ``the same-step note names one repeated block as its, and two as each one's`` () =
-    let noteOf (out: string) = out.Split('\n') |> Array.find (fun l -> l.Contains "same step")
+    let noteOf (out: string) = (unwrapped out).Split('\n') |> Array.find (fun l -> l.Contains "same step")
     let _, one, _ = run [ "derive"; "--simulator"; "x0 + x1; x0*x1"; "--methods"; "ig,gn" ]
     Assert.Contains("its block below repeats", noteOf one)
     // On heat1d-inverse (linear least squares) IG and GN are both Newton's step: two rules, one note.

@@ -607,6 +607,24 @@ let assertInOrder (text: string) (lines: string list) =
 
     Assert.Equal<int list>(lines |> List.map at |> List.sort, lines |> List.map at)
 
+/// The CLI's text with each wrapped line joined back into one: LineWidth and TextTable wrap a line over 100
+/// characters with its continuations indented (two spaces, or to a table's last column), so a phrase that
+/// crossed a break reads whole again. For checks of wording; a check of layout reads the text as printed.
+let unwrapped (out: string) =
+    System.Text.RegularExpressions.Regex.Replace(out.Replace("\r", ""), @" *\n {2,}", " ")
+
+/// The cells of each line of a table as printed by TextTable (columns two or more spaces apart): a row is
+/// checked by its cells whatever the column widths (a wrapped last cell: its first line only).
+let tableRows (out: string) =
+    out.Replace("\r", "").Split('\n') |> Array.map (fun l -> System.Text.RegularExpressions.Regex.Split(l.Trim(), " {2,}"))
+
+/// Asserts that a line of the table begins with these cells, in order.
+let assertRow (out: string) (cells: string list) =
+    let n = cells.Length
+    Assert.True(
+        tableRows out |> Array.exists (fun r -> r.Length >= n && List.ofArray r.[.. n - 1] = cells),
+        sprintf "no row %A in\n%s" cells out)
+
 /// The CLI's line that starts with <paramref name="start"/> with the lines that continue it (a line over
 /// 100 characters is wrapped, each continuation indented by two spaces: ResultText.Paragraph), joined by
 /// single spaces into the one line it was before wrapping.

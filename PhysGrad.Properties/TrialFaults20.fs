@@ -5,6 +5,7 @@ open System
 open System.IO
 open System.Text.Json
 open Xunit
+open PhysGrad.Properties.TestHelpers
 open PhysGrad
 
 let private out = Path.Combine(Path.GetTempPath(), "physgrad-trial20")
@@ -66,7 +67,7 @@ let ``a stall on a slope gives the gradient, x's rounding and the curvature in f
     let code, out, err =
         Cli.run [ "compare"; "--simulator"; "exp(x0)"; "--target"; "2"; "--start"; "3"; "--methods"; $"gd:{eta}"; "--iterations"; "20"; "--out"; out ]
     Assert.True((code = 0), err)
-    let stop = out.Split('\n') |> Array.find (fun l -> l.StartsWith "gd ")
+    let stop = (unwrapped out).Split('\n') |> Array.find (fun l -> l.StartsWith "gd ")
     Assert.DoesNotContain("the Hessian makes", stop)
     let m =
         Text.RegularExpressions.Regex.Match(

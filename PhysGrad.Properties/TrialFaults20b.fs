@@ -10,6 +10,7 @@ open System.Globalization
 open System.Text.Json
 open System.Text.RegularExpressions
 open Xunit
+open PhysGrad.Properties.TestHelpers
 open FsCheck
 open FsCheck.FSharp
 open FsCheck.Xunit
@@ -56,12 +57,12 @@ let ``compare prints x* and the final points of 1e-8·x0 and 1e8·x1 with their 
     // x* = (1/1e-8, 1/1e8) = (1e8, 1e-8); every run's x1 stays near 1e-8·(its fraction of the way), never 0.
     let code, out, err = run [ "compare"; "--simulator"; "1e-8*x0; 1e8*x1"; "--target"; "1,1"; "--start"; "0,0"; "--methods"; "newton,pg"; "--out"; outDir () ]
     Assert.True((code = 0), out + err)
-    let star = line "x* = " out
+    let star = line "x* = " (unwrapped out)
     let xs = components (star.Substring 5)
     Assert.Equal(1e8, xs.[0], 1e8 * 1e-5)
     Assert.True(abs (xs.[1] - 1e-8) <= 1e-13, star)
     for m in [ "newton "; "pg " ] do
-        let row = line m out
+        let row = line m (unwrapped out)
         let final = components (row.Substring(row.IndexOf '['))
         Assert.True(final.[1] > 0.5e-8 && final.[1] <= 1e-8, row)
 
@@ -291,7 +292,7 @@ let ``a non-square problem's x* is called isolated in JSON, not unique, and near
     let args = [ "compare"; "--simulator"; "x0 + x1; x0 - x1; x0*x1"; "--target"; "3,1,2"; "--start"; "0,0"; "--out"; outDir () ]
     let code, out, err = run args
     Assert.True((code = 0), out + err)
-    let star = line "x* = " out
+    let star = line "x* = " (unwrapped out)
     let code, json, err = run (args @ [ "--format"; "json" ])
     Assert.True((code = 0), json + err)
     let problem = JsonDocument.Parse(json).RootElement.GetProperty "problem"

@@ -235,14 +235,14 @@ type Problem
                 Fail.raiseWith
                     ErrorKind.Units
                     (sprintf
-                        "%s is given in %O, but simulator[%d] = %s is in %O. Give %s the unit %O (or leave it out: an output's unit is inferred from the simulator), or change the units of the variables it is computed from."
+                        "%s is given in %s, but simulator[%d] = %s is in %s. Give %s the unit %s (or leave it out: an output's unit is inferred from the simulator), or change the units of the variables it is computed from."
                         outputs.[j]
-                        u
+                        (PhysicalUnit.Written u)
                         j
                         (Infix.format simulator.[j])
-                        inferred
+                        (PhysicalUnit.Written inferred)
                         outputs.[j]
-                        inferred)
+                        (PhysicalUnit.Written inferred))
             | _ -> table.[outputs.[j]] <- inferred
 
         let withUnits =

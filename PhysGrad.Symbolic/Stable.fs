@@ -2,10 +2,18 @@ namespace PhysGrad.Symbolic
 
 open System.Collections.Generic
 
-/// Rewrites that keep an expression's value but keep its intermediates representable, applied
-/// before an expression is evaluated, compiled or emitted as C#; never to what is printed.
+/// Rewrites that keep an expression's value (in real arithmetic) but keep its intermediates
+/// representable and its small terms from being rounded away, applied before an expression is
+/// evaluated, compiled or emitted as C#; never to what is printed. Expr in, Expr out (`rewriteMany`:
+/// an array in, an array of the same length out, shared nodes rewritten once). Two failures of the
+/// formula as written are handled: overflow (exp(u) = ∞ beyond u = 709.78, so exp(u)/(1 + exp(u)) is
+/// ∞/∞ = NaN at u = 800) and cancellation by rounding (1 + exp(u) rounds to 1 below u ≈ −37, so
+/// log(1 + exp(u)) is 0 where it is exp(u)·(1 − exp(u)/2 + …)). Neither is an error: the rewrite
+/// raises none. Sources: the log-sum-exp identity below and log1p for log(1 + r) (Goldberg, "What
+/// every computer scientist should know about floating-point arithmetic", 1991, Theorem 4 on
+/// ln(1 + x); Mächler, "Accurately computing log(1 − exp(−|a|))", 2012, for the softplus form).
 ///
-/// The one identity used: for real a, b and m = max(a, b) = (a + b + |a − b|)/2,
+/// The identity behind both: for real a, b and m = max(a, b) = (a + b + |a − b|)/2,
 ///     c·exp(a) + d·exp(b) = exp(m)·(c·exp(a − m) + d·exp(b − m)),
 /// where a constant term c counts as c·exp(0). Both exponentials on the right are at most 1, so the
 /// sum in brackets cannot overflow; the factor exp(m) then merges with the exponentials around it
@@ -657,7 +665,8 @@ module Stable =
                 || needsScaling fs
             | _ -> false)
 
-    /// The stable forms of several expressions (shared subexpressions rewritten once).
+    /// The stable forms of several expressions, as `rewrite` does each: an array of the same length and
+    /// order, shared subexpressions rewritten once.
     [<CompiledName("RewriteMany")>]
     let rewriteMany (roots: Expr[]) : Expr[] =
         if not (applies roots) then
@@ -677,7 +686,9 @@ module Stable =
             roots |> Array.map (fun r -> memo.[r])
 
     /// The stable form of one expression: the same value wherever it is defined, without overflow
-    /// in the intermediates of sums of two exponentials (see the module comment).
+    /// in the intermediates of sums of two exponentials and with log(1 + r) as log1p(r), so that a
+    /// small exponential beside 1 is not rounded away (see the module comment); the expression itself
+    /// (the same object) where nothing applies. Raises nothing.
     [<CompiledName("Rewrite")>]
     let rewrite (e: Expr) : Expr = (rewriteMany [| e |]).[0]
 

@@ -112,11 +112,14 @@ type PhysicalUnit private (lg: float, exponents: Rational[], _log: unit) =
     /// with floating-point noise.
 
     /// <summary>
-    /// The unit written in the scaled units a user gave, where they account for its whole scale: with
-    /// x0 in 0.1 s and x1 in m, 0.1 m²·s prints as "m^2*(0.1*s)" and 0.01 m·s² as "m*(0.1*s)^2", where
-    /// <see cref="ToString()"/> alone would find prefixes for the scale on other units ("cm*s^2"). Only a
-    /// given unit that is a scale times one base unit (0.1 s, ms, km, min) names that base unit; a unit
-    /// whose scale they do not account for, or that uses none of them, prints as <see cref="ToString()"/>.
+    /// The unit written in the prefixed units a user gave, where they account for its whole scale: with
+    /// x0 in ms and x1 in m, 1e-6 m·s² prints as "m*ms^2", where <see cref="ToString()"/> alone would
+    /// find a prefix for the scale on another unit ("mm*s^2"). Only a given unit that is a prefix on one
+    /// base unit (ms, km) names that base unit. A given unit with a factor (0.1 s, 1e-4 m, 60 s for min)
+    /// names none: its scale is written as the one factor in front, the notation of every printed unit
+    /// ("0.1 m^2*s", "1e4 1/m" for the reciprocal of 1e-4 m, never "m^2*(0.1*s)" or "1/(1e-4*m)"), and
+    /// powers of it are a power of ten times the base units, as <see cref="ToString()"/> without prefixes
+    /// on powers. A unit whose scale the given ones do not account for prints that way too.
     /// Reads back with <c>Units.parse</c>.
     /// </summary>
     member u.TextIn(given: seq<PhysicalUnit>) : string =
@@ -128,37 +131,35 @@ type PhysicalUnit private (lg: float, exponents: Rational[], _log: unit) =
             let names = Array.copy bases
             let mutable predicted = 0.0
             let mutable used = false
-            // Whether every given unit used is a bare power of ten in E-notation times a base unit (1e-200 m).
-            let mutable decades = true
 
             for g in given do
                 if not (isNull g) && not g.HasUnitScale then
                     match g.Raw |> Array.indexed |> Array.filter (fun (_, e) -> not e.IsZero) with
-                    | [| i, e |] when e.IsOne && names.[i] = bases.[i] && not u.Raw.[i].IsZero ->
-                        let text = string g
-                        names.[i] <- if text.Contains ' ' then "(" + text.Replace(' ', '*') + ")" else text
+                    // A factor-scaled unit ("0.1 s") is not a name: "(0.1*s)" inside a product was a second
+                    // notation for scales beside the factor in front that every other unit uses.
+                    | [| i, e |] when e.IsOne && names.[i] = bases.[i] && not u.Raw.[i].IsZero && not ((string g).Contains ' ') ->
+                        names.[i] <- string g
                         predicted <- predicted + g.Log10Scale * u.Raw.[i].ToDouble()
                         used <- true
-                        decades <- decades && text.StartsWith("1e", StringComparison.Ordinal)
                     | _ -> ()
-
-            // Powers of ten combine by adding their exponents: (1e-200 m)^4 is 1e-800 m^4 and
-            // (1e-200 m)·(1e-250 s)^2 is 1e-700 m*s^2, one factor a reader takes in at once (exact: the scale
-            // is carried as its logarithm). Only while the whole scale stays a power of ten: (1e-5 m)^(1/2)
-            // keeps its given form rather than a factor 3.16228e-3. A decimal (0.1 s) or a named unit (ms)
-            // stays as given.
-            let combined = decades && sameLog u.Log10Scale (Math.Round u.Log10Scale)
 
             // Not in the given units: no SI prefix on a powered unit the user never named (1e-6 s³ as
             // "cs^3" next to a row in "1e-3 s^3"), but a power of ten times the base units, as that row.
-            if used && not combined && nearLog predicted u.Log10Scale then renderWith u.Raw names else u.Text false
+            // A given unit with a factor (0.1 s) on a base unit of this one: its scale is the factor in front
+            // ("0.01 m*s^2"), not a prefix found for it on another unit ("cm*s^2").
+            let factored =
+                given |> Seq.exists (fun g ->
+                    not (isNull g) && (string g).Contains ' ' && Array.exists2 (fun (a: Rational) (b: Rational) -> not a.IsZero && not b.IsZero) g.Raw u.Raw)
 
-    override u.ToString() = u.Text true
+            if used && nearLog predicted u.Log10Scale then renderWith u.Raw names else u.Text(false, not factored)
+
+    override u.ToString() = u.Text(true, true)
 
     /// The unit's text; with <paramref name="poweredPrefixes"/> false an SI prefix goes only on a base unit
     /// of exponent ±1 (ms, 1/km, µm*s) or a prefix stepping by 1000 on a power (ms^2, km^2), and a scale it
     /// cannot absorb so is written as a factor (1e-6 s^3, not cs^3).
-    member private u.Text(poweredPrefixes: bool) =
+    /// With <paramref name="prefixes"/> false no SI prefix at all: the scale as the one factor in front.
+    member private u.Text(poweredPrefixes: bool, prefixes: bool) =
         let render (names: string[]) = renderWith u.Raw names
 
         if u.HasUnitScale then
@@ -227,9 +228,12 @@ type PhysicalUnit private (lg: float, exponents: Rational[], _log: unit) =
                         |> List.tryHead))
 
             let absorbed =
-                single (candidates true)
-                |> Option.orElseWith (fun () -> pair (candidates true))
-                |> Option.orElseWith (fun () -> single (candidates false))
+                if not prefixes then
+                    None
+                else
+                    single (candidates true)
+                    |> Option.orElseWith (fun () -> pair (candidates true))
+                    |> Option.orElseWith (fun () -> single (candidates false))
 
             match absorbed with
             | Some text -> text
@@ -267,13 +271,20 @@ type PhysicalUnit private (lg: float, exponents: Rational[], _log: unit) =
     static member Named(u: PhysicalUnit) =
         match string u with
         | "1" -> "dimensionless"
-        | text -> text
+        | _ -> PhysicalUnit.Written u
 
     /// "is dimensionless" or "is in K": what a quantity in the unit is, for messages.
     static member Describe(u: PhysicalUnit) =
         match string u with
         | "1" -> "is dimensionless"
-        | text -> "is in " + text
+        | _ -> "is in " + PhysicalUnit.Written u
+
+    /// The unit as prose writes it: "K", "1/km", and a unit with a factor in brackets, "[1e-4 m]", as the
+    /// CLI's headers and the README write it (in "is in 1e-4 m/s" the factor's reach is unclear). Reads back
+    /// with <c>Units.parse</c>, brackets and all.
+    static member Written(u: PhysicalUnit) =
+        let text = string u
+        if text.Contains ' ' then "[" + text + "]" else text
 
     /// The SI prefixes used in printing (and reading) units, with their factors; "" is the bare unit
     /// (for the gram, whose bare name differs from the base unit kg).
@@ -522,15 +533,15 @@ module Units =
         // "v/u" for the unit of a factor converting u to v, bracketing compound parts: a ratio of scales
         // (m/km) reads at once, where the single unit it simplifies to would be a bare number (0.001).
         let ratio (v: PhysicalUnit) (u: PhysicalUnit) =
-            let top, bottom = string v, string u
-            let top = if top.Contains "/" then "(" + top + ")" else top
-            let bottom = if bottom.Contains "/" || bottom.Contains "*" then "(" + bottom + ")" else bottom
+            let top, bottom = PhysicalUnit.Written v, PhysicalUnit.Written u
+            let top = if top.Contains "/" && not (top.StartsWith "[") then "(" + top + ")" else top
+            let bottom = if (bottom.Contains "/" || bottom.Contains "*") && not (bottom.StartsWith "[") then "(" + bottom + ")" else bottom
             top + "/" + bottom
 
         let dimensionless (context: Expr) (part: Expr) (what: string) =
             match memo.[part] with
             | Inferred.Known u when not u.IsDimensionless ->
-                mismatch (sprintf "In %s, %s must be dimensionless but %s is in %O." (show context) what (show part) u)
+                mismatch (sprintf "In %s, %s must be dimensionless but %s is in %s." (show context) what (show part) (PhysicalUnit.Written u))
             | _ -> ()
 
         for n in Structure.postOrder [ e ] do
@@ -558,15 +569,15 @@ module Units =
                                     let factor = u.Scale / v.Scale
 
                                     sprintf
-                                        "In %s, the terms %s (%O) and %s (%O) have different units. They have the same dimension but different scales: 1 %O = %s %O. Declare both in one unit, or multiply %s by a parameter with the value %s and the unit %s."
+                                        "In %s, the terms %s (%s) and %s (%s) have different units. They have the same dimension but different scales: 1 %s = %s %s. Declare both in one unit, or multiply %s by a parameter with the value %s and the unit %s."
                                         (show n)
                                         (show first)
-                                        v
+                                        (PhysicalUnit.Written v)
                                         (show t)
-                                        u
-                                        u
+                                        (PhysicalUnit.Written u)
+                                        (PhysicalUnit.Written u)
                                         (factor.ToString("G6", Globalization.CultureInfo.InvariantCulture))
-                                        v
+                                        (PhysicalUnit.Written v)
                                         (show t)
                                         (factor.ToString("G6", Globalization.CultureInfo.InvariantCulture))
                                         (ratio v u)
@@ -658,14 +669,14 @@ module Units =
 
                             mismatch (
                                 sprintf
-                                    "In %s, the base %s is in %O%s, so the exponent %s must be a rational number (such as 3/2 or 1.5) for the power to have a unit; %s is not one. Make the base dimensionless (divide it by a parameter in %O), or write the exponent as a fraction or a decimal."
+                                    "In %s, the base %s is in %s%s, so the exponent %s must be a rational number (such as 3/2 or 1.5) for the power to have a unit; %s is not one. Make the base dimensionless (divide it by a parameter in %s), or write the exponent as a fraction or a decimal."
                                     (show n)
                                     (show b)
-                                    u
+                                    (PhysicalUnit.Written u)
                                     whose
                                     (show p)
                                     (show p)
-                                    u
+                                    (PhysicalUnit.Written u)
                             )
                 | Apply(Function.Abs, a) -> memo.[a]
                 | Apply(f, a) ->
@@ -675,7 +686,7 @@ module Units =
                     match memo.[a], memo.[b] with
                     | Inferred.Known u, Inferred.Known v when not (u.Equals v) ->
                         mismatch (
-                            sprintf "In %s, the arguments %s (%O) and %s (%O) differ." (show n) (show a) u (show b) v
+                            sprintf "In %s, the arguments %s (%s) and %s (%s) differ." (show n) (show a) (PhysicalUnit.Written u) (show b) (PhysicalUnit.Written v)
                         )
                     | _ -> Inferred.Known PhysicalUnit.One
 
@@ -731,6 +742,11 @@ module Units =
             let names = groups |> Seq.collect snd |> Seq.toArray
             let table = Dictionary<string, 'T>()
             let from = Dictionary<string, string>()
+            // A unit as prose writes it ([1e-4 m]); the table may hold other values.
+            let written (v: obj) =
+                match v with
+                | :? PhysicalUnit as u -> PhysicalUnit.Written u
+                | v -> string v
 
             for kv in given do
                 if not (isPattern kv.Key) then
@@ -745,10 +761,10 @@ module Units =
 
                         mismatch (
                             sprintf
-                                "The unit pattern '%s' (%s=%O) matches no name of the problem (%s); write one that does (a '*' stands for any characters: x* matches x0, x1, …)."
+                                "The unit pattern '%s' (%s=%s) matches no name of the problem (%s); write one that does (a '*' stands for any characters: x* matches x0, x1, …)."
                                 kv.Key
                                 kv.Key
-                                kv.Value
+                                (written (box kv.Value))
                                 shown
                         )
 
@@ -758,12 +774,12 @@ module Units =
                             | true, other when not (Object.Equals(table.[name], kv.Value)) ->
                                 mismatch (
                                     sprintf
-                                        "%s matches two unit patterns with different units, %s=%O and %s=%O; give %s its own unit (%s=…), which wins over both."
+                                        "%s matches two unit patterns with different units, %s=%s and %s=%s; give %s its own unit (%s=…), which wins over both."
                                         name
                                         other
-                                        table.[name]
+                                        (written (box table.[name]))
                                         kv.Key
-                                        kv.Value
+                                        (written (box kv.Value))
                                         name
                                         name
                                 )

@@ -1,0 +1,81 @@
+using System.Text;
+
+namespace PhysGrad.Cli;
+
+/// <summary>
+/// The console text of <c>compare</c>, <c>check</c>, <c>derive</c> (infix) and <c>units</c> in lines of at most
+/// <see cref="RulePrinter.MaxWidth"/> (100) characters. Each command shortens what it can (long vectors as
+/// <c>[0.1, 0.2, …, 0.9] (100 values)</c>, tables that fit, <see cref="TextTable"/>); this writer wraps any
+/// line still longer at its weakest break (<see cref="ResultText.Paragraph(string, int)"/>: between clauses, after a comma,
+/// before an operator, at a space), so that no message, note or path list runs off a 100-column terminal
+/// whatever its length. Continuation lines keep the line's own indentation plus two spaces. A piece with no
+/// break in it (one path, one identifier, one product without spaces longer than the line) stays whole:
+/// cutting inside a token would change what a reader copies.
+/// </summary>
+/// <remarks>Not for machine formats (JSON, CSV, C#, LaTeX): there a break would change the text's meaning
+/// (a wrapped C# comment, a split CSV record), so <see cref="Active"/> is set only for the human-readable ones.
+/// Written by hand: a line is only known to be too long when it ends, and no served library wraps a stream.</remarks>
+internal sealed class LineWidth(TextWriter inner) : TextWriter
+{
+    private readonly StringBuilder _line = new();
+
+    /// <summary>Whether lines are wrapped; when false every character passes straight through.</summary>
+    public bool Active { get; set; }
+
+    public override Encoding Encoding => inner.Encoding;
+
+    public override void Write(char value)
+    {
+        if (!Active)
+        {
+            inner.Write(value);
+            return;
+        }
+        if (value == '\n')
+        {
+            inner.Write(Wrap(_line.ToString().TrimEnd('\r')));
+            inner.Write('\n');
+            _line.Clear();
+        }
+        else _line.Append(value);
+    }
+
+    public override void Write(string? value)
+    {
+        if (value is null) return;
+        if (!Active && _line.Length == 0)
+            inner.Write(value);
+        else
+            foreach (var c in value) Write(c);
+    }
+
+    public override void WriteLine(string? value)
+    {
+        Write(value);
+        Write('\n');
+    }
+
+    public override void WriteLine() => Write('\n');
+
+    /// <summary>Writes a line begun but not ended, then flushes the writer underneath.</summary>
+    public override void Flush()
+    {
+        if (_line.Length > 0)
+        {
+            inner.Write(Wrap(_line.ToString()));
+            _line.Clear();
+        }
+        inner.Flush();
+    }
+
+    /// <summary>The line itself when it fits, else its pieces each on a line indented as the line is, plus two spaces.</summary>
+    internal static string Wrap(string line)
+    {
+        if (line.Length <= RulePrinter.MaxWidth) return line;
+        var body = line.TrimStart(' ');
+        var indent = new string(' ', line.Length - body.Length);
+        // An indentation that leaves under 40 columns is not kept: the text would be a narrow column of words.
+        if (indent.Length > RulePrinter.MaxWidth - 40) indent = "";
+        return string.Join("\n", ResultText.Paragraph(body, RulePrinter.MaxWidth - indent.Length).Split('\n').Select(l => indent + l));
+    }
+}
