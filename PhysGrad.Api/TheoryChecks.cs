@@ -231,33 +231,8 @@ public static class TheoryChecks
 
     private static double[] Minus(double[] a, double[] b) => a.Select((v, i) => v - b[i]).ToArray();
 
-    /// <summary>
-    /// ‖a − b‖ relative to the magnitudes measured: the larger of ‖a‖, ‖b‖ and <paramref name="scale"/> (the
-    /// size of the quantities a and b were computed among, such as a trajectory's largest point, whose rounding
-    /// a point near 0 carries), and never below <see cref="Resolution"/>, the rounding level of any double. Scale-free:
-    /// a and b multiplied by s (and the scale with them) give the same number. 1 + ‖b‖ was not: at ‖b‖ = 10⁻¹⁰⁰
-    /// every difference, however large against b, read as 10⁻¹⁰⁰ relative.
-    /// </summary>
-    private static double Relative(double[] a, double[] b, double scale = 0) =>
-        Norm(Minus(a, b)) / Math.Max(Math.Max(Norm(a), Norm(b)), Math.Max(scale, Resolution));
-
-    /// <summary>
-    /// The absolute rounding level of doubles, the smallest normal number over the unit roundoff (≈ 2E-292):
-    /// below the smallest normal number a double has fewer than 53 bits, so a difference of that size is
-    /// rounding whatever the quantities were.
-    /// </summary>
-    private const double Resolution = 2.2250738585072014E-308 / CompiledProblem.UnitRoundoff;
-
-    /// <summary>
-    /// ‖a − b‖ relative to 1 + ‖b‖, kept for the step comparisons of properties 2 and 11 only: made relative to
-    /// the steps themselves, a badly scaled point (x = (1E-130, 1E-65) on [x0, x1²], J's singular values 1E65
-    /// apart) showed newton's, gn's and ig's truncated steps off by 0.25 between c = 1 and 3, a failure by rounding
-    /// that this absolute floor hides (small23 left it: the dropped directions must be detected first).
-    /// </summary>
-    private static double RelativeToOnePlus(double[] a, double[] b) => Norm(Minus(a, b)) / (1 + Norm(b));
-
-    /// <summary>The largest ‖x‖ over points, the scale their rounding is relative to (0 for none).</summary>
-    private static double Largest(IEnumerable<double[]> points) => points.Select(Norm).DefaultIfEmpty(0).Max();
+    /// <summary>‖a − b‖ relative to 1 + ‖b‖.</summary>
+    private static double Relative(double[] a, double[] b) => Norm(Minus(a, b)) / (1 + Norm(b));
 
     private static string Show(double[] v) => NumberText.Vector(v);
 
@@ -598,7 +573,7 @@ public static class TheoryChecks
                 notes.Add($"{method} not compared: rounding of y₀ − y* moves its step Jᵀ(y₀ − y*) by {NumberText.Short(gdRounding, 3)} relative (a component of y₀ − y* at rounding level, weighed by J)");
                 continue;
             }
-            var deviation = RelativeToOnePlus(s2, s1.Select(v => v * factor).ToArray());
+            var deviation = Relative(s2, s1.Select(v => v * factor).ToArray());
             worst = Math.Max(worst, deviation);
             compared++;
             if (deviation > Exact) notes.Add($"{method}: step ratio off by {NumberText.Short(deviation, 3)}");
@@ -651,10 +626,7 @@ public static class TheoryChecks
             // decides the step after the common part (below): the runs in x and x̃ are compared as far as both go.
             var common = Math.Min(r1.Trajectory.Count, r2.Trajectory.Count);
             var differ = r1.Trajectory.Count != r2.Trajectory.Count;
-            // Relative to the run's own size (its largest point), so that a point that ran to 0 is compared
-            // against the rounding it carries from the points before it, not against itself.
-            var size = Largest(r1.Trajectory);
-            var d = r1.Trajectory.Take(common).Select((x, k) => Relative(r2.Trajectory[k].Select((v, i) => v * s[i]).ToArray(), x, size)).ToArray();
+            var d = r1.Trajectory.Take(common).Select((x, k) => Relative(r2.Trajectory[k].Select((v, i) => v * s[i]).ToArray(), x)).ToArray();
             if (m == Method.GradientDescent) return Result(differ ? double.PositiveInfinity : d.Max(), common - 1);
             // Runs that never moved (every step 0, or none taken) compare x₀ with S·x̃₀ only: nothing of the method
             // is measured, so they count as not compared (Compared 0, not cut by rounding).
@@ -678,7 +650,7 @@ public static class TheoryChecks
                 var known = CompiledProblem.LandingUlps * CompiledProblem.UnitRoundoff * Norm(scale) / Norm(Minus(at, p.Target));
                 // A run that stops at step k in one of the runs from x₀ and x₀ moved by rounding, and not in the
                 // other, has its stop decided by rounding; one that overflowed (Diverged) there did so in doubles.
-                var spread = k < r3.Trajectory.Count && k < r1.Trajectory.Count ? Relative(r3.Trajectory[k], r1.Trajectory[k], size)
+                var spread = k < r3.Trajectory.Count && k < r1.Trajectory.Count ? Relative(r3.Trajectory[k], r1.Trajectory[k])
                     : r3.Trajectory.Count == r1.Trajectory.Count && !(differ && (r1.StopReason == StopReason.Diverged || r2.StopReason == StopReason.Diverged)) ? 0
                     : double.PositiveInfinity;
                 if (!Resolved(known) || !Resolved(spread)) return Result(d.Take(k).Max(), k - 1, k, Math.Max(known, spread));
@@ -907,10 +879,9 @@ public static class TheoryChecks
         if (!double.IsFinite(rounding) || !landed.All(double.IsFinite))
             return new CheckResult(6, name, false, double.NaN,
                 $"P or J is not finite where PG lands (x₀ + Δx_PG = {Show(x)}), so its landing cannot be measured there", Unmet: true);
-        // Scale-free: y's own size, not 1 + ‖y‖ (at ‖y‖ = 10⁻¹⁰⁰ that passed any miss below 10⁻⁹ absolute).
-        var scale = Math.Max(Norm(wanted) + rounding, Resolution);
+        var scale = 1 + Norm(wanted) + rounding;
         var residual = Norm(Minus(landed, wanted)) / scale;
-        return new CheckResult(6, name, residual <= 1e-9, residual, $"‖P(x₀ + Δx_PG) − (y₀ + Δy)‖ relative to ‖y₀ + Δy‖ + ‖J‖‖x₀ + Δx_PG‖ (backward error; {PassesAtMost(1e-9)})");
+        return new CheckResult(6, name, residual <= 1e-9, residual, $"‖P(x₀ + Δx_PG) − (y₀ + Δy)‖ relative to 1 + ‖y₀ + Δy‖ + ‖J‖‖x₀ + Δx_PG‖ (backward error; {PassesAtMost(1e-9)})");
     }
 
     /// <summary>
@@ -1006,13 +977,13 @@ public static class TheoryChecks
     /// <summary>
     /// Property 8: the local inverse returns x₀ at y₀ and, near y₀, stays on x₀'s branch with derivative
     /// J⁻¹: for Δy = J·δx, ‖P⁻¹(y₀ + Δy; x₀) − x₀ − δx‖/‖δx‖ → 0. The sizes of δx are scaled to the
-    /// distance to the nearest singularity: starting from 10⁻²·‖x₀‖ (10⁻² at x₀ = 0), δx shrinks tenfold until the
+    /// distance to the nearest singularity: starting from 10⁻²·(1 + ‖x₀‖), δx shrinks tenfold until the
     /// Jacobian's relative change ρ(δx) = ‖J(x₀)⁻¹(J(x₀ + δx) − J(x₀))‖_F is at most 0.1 (so J keeps its
     /// rank and the sign of its determinant on the segment, and the asymptotic regime is measured: x² at
     /// 0.0007 has its branch point 0.0007 away, closer than 10⁻²). By Taylor's theorem the deviation is
     /// at most the largest ρ on the segment; the criterion is that at each of three sizes (the found one,
     /// 10 and 100 times smaller) it is at most twice the largest ρ sampled on the segment and at the
-    /// preimage, plus the inverse solver's precision 10⁻⁹·‖x₀‖/‖δx‖. A wrong branch deviates by about 2, far above ρ ≤ 0.1.
+    /// preimage, plus the inverse solver's precision 10⁻⁹·(1 + ‖x₀‖)/‖δx‖. A wrong branch deviates by about 2, far above ρ ≤ 0.1.
     /// </summary>
     public static CheckResult LocalInverse(Problem p)
     {
@@ -1029,12 +1000,11 @@ public static class TheoryChecks
         // property failing, whatever the sizes below would measure.
         if (home > 1e-9)
             return new CheckResult(8, name, false, home,
-                $"‖P⁻¹(y₀; x₀) − x₀‖/‖x₀‖ = {NumberText.Short(home, 3)}: the inverse at y₀ returns {Show(back)}, not x₀ = {Show(p.Start)} (another branch)");
+                $"‖P⁻¹(y₀; x₀) − x₀‖/(1 + ‖x₀‖) = {NumberText.Short(home, 3)}: the inverse at y₀ returns {Show(back)}, not x₀ = {Show(p.Start)} (another branch)");
         var n = c.N;
         double Rho(double[] x) => JacobianChange(c, j, x);
         var direction = p.Start.Select((_, i) => i == 0 ? 1.0 : 0.5).ToArray();
-        // x₀'s own size (1 at x₀ = 0, where there is none): 1 + ‖x₀‖ sized δx at 10⁻² even at ‖x₀‖ = 10⁻¹⁰⁰.
-        var scale = Norm(p.Start) > 0 ? Norm(p.Start) : 1;
+        var scale = 1 + Norm(p.Start);
         // The largest size whose segment keeps ρ ≤ 0.1 and whose y₀ + J·δx has a preimage.
         double? size = null;
         for (var s = 1e-2; s >= 1e-10; s /= 10)
@@ -1059,7 +1029,7 @@ public static class TheoryChecks
             var dx = direction.Select(v => v * t * scale).ToArray();
             var x = new double[n];
             if (!c.InvertAny(y0.Select((v, i) => v + Times(j, dx)[i]).ToArray(), p.Start, x))
-                return new CheckResult(8, name, false, double.NaN, $"no preimage near x₀ of y₀ + J·δx with ‖δx‖ = {NumberText.Short(Norm(dx), 3)}, although there is one at {NumberText.Short(largest, 3)}·‖x₀‖");
+                return new CheckResult(8, name, false, double.NaN, $"no preimage near x₀ of y₀ + J·δx with ‖δx‖ = {NumberText.Short(Norm(dx), 3)}, although there is one at {NumberText.Short(largest, 3)}·(1 + ‖x₀‖)");
             deviations.Add(Norm(Minus(Minus(x, p.Start), dx)) / Norm(dx));
             // P(x₀ + δx) − y₀ − Jδx = ∫₀¹ (J(x₀ + sδx) − J(x₀))δx ds, so the deviation is at most the
             // largest ρ on the segment; sampled at s = ¼, ½, ¾, 1 and at the preimage, doubled for what
@@ -1072,7 +1042,7 @@ public static class TheoryChecks
         var passed = deviations.Select((d, i) => d <= bounds[i]).All(ok => ok);
         string List(IEnumerable<double> v) => NumberText.List(v.ToArray(), d => NumberText.Short(d, 3), shown: 12);
         return new CheckResult(8, name, passed, deviations[^1],
-            $"‖P⁻¹(y₀; x₀) − x₀‖ = {NumberText.Short(home, 3)}; ‖P⁻¹(y₀ + Δy; x₀) − x₀ − δx‖/‖δx‖ = {List(deviations)} for Δy = J·δx, ‖δx‖/‖x₀‖ = {List(sizes)} (sized so that J changes by at most 10%); each must be at most twice the largest relative change of J on the segment plus rounding, {List(bounds)} (fitted order {order}, for information)");
+            $"‖P⁻¹(y₀; x₀) − x₀‖ = {NumberText.Short(home, 3)}; ‖P⁻¹(y₀ + Δy; x₀) − x₀ − δx‖/‖δx‖ = {List(deviations)} for Δy = J·δx, ‖δx‖/(1 + ‖x₀‖) = {List(sizes)} (sized so that J changes by at most 10%); each must be at most twice the largest relative change of J on the segment plus rounding, {List(bounds)} (fitted order {order}, for information)");
     }
 
     private static CheckResult Single(Problem p, int property, double eta) => property switch
@@ -1193,7 +1163,7 @@ public static class TheoryChecks
         var noteText = notes.Count > 0 ? "; " + string.Join("; ", notes) : "";
         if (moving.Length == 0)
             return NotMeasured(11, name, $"no pair of steps could be compared{noteText}");
-        var worst = moving.Max(v => RelativeToOnePlus(v.Step, v.Other));
+        var worst = moving.Max(v => Relative(v.Step, v.Other));
         var detail = $"largest relative difference of {string.Join(", ", moving.Select(v => v.Name))}{noteText}";
         return new CheckResult(11, name, worst <= Exact, worst, $"{detail} ({PassesAtMost(Exact)})");
     }
