@@ -198,24 +198,10 @@ internal static class DiffCommand
         if (r.Point is { } p)
         {
             o.WriteLine($"% at ({string.Join(", ", p.Select(Short))}): f = {Short(r.Value!.Value)}, gradient = {Vector(r.GradientAt!)}");
-            // Order 2: the Hessian's values as a matrix, as the text format gives them (hessian = [[…]]).
-            if (r.HessianAt is { } hv)
-            {
-                var rows = Enumerable.Range(0, vs.Length)
-                    .Select(i => string.Join(" & ", Enumerable.Range(0, vs.Length).Select(j => LatexValue(hv[i, j]))));
-                o.WriteLine($"\\nabla^{{2}} f\\left({string.Join(", ", p.Select(LatexValue))}\\right) = \\begin{{pmatrix}} {string.Join(@" \\ ", rows)} \\end{{pmatrix}}");
-            }
             foreach (var remark in Remarks(r))
                 o.WriteLine($"% {remark}");
         }
     }
-
-    /// <summary>A value in LaTeX with <see cref="Short"/>'s six digits: <c>1.5 \times 10^{-7}</c> for 1.5E-07,
-    /// <c>\infty</c> for ∞, <c>\text{undefined}</c> for NaN.</summary>
-    private static string LatexValue(double x) =>
-        double.IsNaN(x) ? "\\text{undefined}"
-        : double.IsInfinity(x) ? (x > 0 ? "\\infty" : "-\\infty")
-        : Expression.Constant(double.Parse(Short(x), System.Globalization.CultureInfo.InvariantCulture)).ToLatex();
 
     private static void WriteCSharp(TextWriter o, DerivativeReport r)
     {

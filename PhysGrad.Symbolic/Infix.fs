@@ -35,20 +35,14 @@ module Infix =
         if q.IsInteger then
             integerText q.Num
         else
-            match Layout.decimalQuotient q with
-            // 100/981 as 1/9.81, the decimal it came from.
-            | a, b when not b.IsInteger || not a.IsInteger ->
-                (if q.Sign < 0 then "-" else "") + Layout.formatReal (a.ToDouble()) + "/" + Layout.formatReal (b.ToDouble())
-            | _ ->
-                // A decimal denominator beyond doubles over its power of ten: 6/10^400.
-                let struct (p, d) = Layout.decimalFraction q
+            let struct (p, d) = Layout.decimalFraction q
 
-                let den =
-                    match powerForm d with
-                    | Some(text, m) when not m.IsOne -> "(" + text + ")"
-                    | _ -> integerText d
+            let den =
+                match powerForm d with
+                | Some(text, m) when not m.IsOne -> "(" + text + ")"
+                | _ -> integerText d
 
-                integerText (if q.Sign < 0 then -p else p) + "/" + den
+            integerText (if q.Sign < 0 then -p else p) + "/" + den
 
     let rec private level (e: Expr) =
         match e.Node with

@@ -40,43 +40,7 @@ module LaTeX =
               "Sigma"
               "Phi"
               "Psi"
-              "Omega"
-              "Upsilon"
-              "Pi"
-              "varepsilon"
-              "vartheta"
-              "varphi"
-              "varrho"
-              "varsigma" ]
-
-    /// The Greek letters as Unicode characters, each with the name `greek` writes as a command (θ ↦ theta):
-    /// a name typed as θ prints as \theta, as one typed theta does. ς is the final sigma (\varsigma), ϑ and ϕ
-    /// the variant theta and phi. Omicron and the capitals that look Latin (Α, Β, …) have no command in LaTeX,
-    /// so they are written as the Latin letters they look like.
-    let private unicodeGreek =
-        dict
-            [ 'α', "\\alpha"; 'β', "\\beta"; 'γ', "\\gamma"; 'δ', "\\delta"; 'ε', "\\epsilon"; 'ζ', "\\zeta"
-              'η', "\\eta"; 'θ', "\\theta"; 'ι', "\\iota"; 'κ', "\\kappa"; 'λ', "\\lambda"; 'μ', "\\mu"
-              'ν', "\\nu"; 'ξ', "\\xi"; 'ο', "o"; 'π', "\\pi"; 'ρ', "\\rho"; 'σ', "\\sigma"; 'ς', "\\varsigma"
-              'τ', "\\tau"; 'υ', "\\upsilon"; 'φ', "\\phi"; 'χ', "\\chi"; 'ψ', "\\psi"; 'ω', "\\omega"
-              'ϑ', "\\vartheta"; 'ϕ', "\\varphi"; 'ϵ', "\\varepsilon"; 'ϱ', "\\varrho"
-              'Γ', "\\Gamma"; 'Δ', "\\Delta"; 'Θ', "\\Theta"; 'Λ', "\\Lambda"; 'Ξ', "\\Xi"; 'Π', "\\Pi"
-              'Σ', "\\Sigma"; 'Υ', "\\Upsilon"; 'Φ', "\\Phi"; 'Ψ', "\\Psi"; 'Ω', "\\Omega"
-              'Α', "A"; 'Β', "B"; 'Ε', "E"; 'Ζ', "Z"; 'Η', "H"; 'Ι', "I"; 'Κ', "K"; 'Μ', "M"; 'Ν', "N"; 'Ο', "O"
-              'Ρ', "P"; 'Τ', "T"; 'Χ', "X" ]
-
-    /// A stem of more than one character inside \mathrm{...}: each Greek character as its command
-    /// (\mathrm{d\theta}), the rest as it is.
-    let private withGreekCommands (stem: string) =
-        let sb = StringBuilder()
-
-        for c in stem do
-            match unicodeGreek.TryGetValue c with
-            | true, command when command.StartsWith "\\" -> sb.Append(command).Append(' ') |> ignore
-            | true, latin -> sb.Append latin |> ignore
-            | _ -> sb.Append c |> ignore
-
-        sb.ToString().TrimEnd()
+              "Omega" ]
 
     /// x0 ↦ x_{0}, x_12 ↦ x_{12}, alpha1 ↦ \alpha_{1}, velocity ↦ \mathrm{velocity}.
     let symbolName (name: string) =
@@ -90,9 +54,8 @@ module LaTeX =
 
         let head =
             if greek.Contains stem then "\\" + stem
-            elif stem.Length = 1 && unicodeGreek.ContainsKey stem.[0] then unicodeGreek.[stem.[0]]
             elif stem.Length = 1 then stem
-            else "\\mathrm{" + withGreekCommands (stem.Replace("_", "\\_")) + "}"
+            else "\\mathrm{" + stem.Replace("_", "\\_") + "}"
 
         if digits = "" then head else head + "_{" + digits + "}"
 

@@ -133,97 +133,6 @@ module Layout =
                 let scaled = a * (ten / q.Den)
                 if scaled < integerDigitsFrom then struct (scaled, ten) else struct (a, q.Den)
 
-    /// The most digits of the numerator or denominator that decimalQuotient looks at; a longer fraction
-    /// is written as it is (no decimal quotient of it would be short, and the search would be long).
-    [<Literal>]
-    let private MaxQuotientDigits = 12
-
-    let private two = Numerics.BigInteger 2
-    let private five = Numerics.BigInteger 5
-
-    /// How often d divides n (n ≠ 0).
-    let private multiplicity (d: Numerics.BigInteger) (n: Numerics.BigInteger) =
-        let mutable m = Numerics.BigInteger.Abs n
-        let mutable k = 0
-        let mutable r = Numerics.BigInteger.Zero
-        let mutable q = Numerics.BigInteger.DivRem(m, d, &r)
-
-        while r.IsZero && not m.IsZero do
-            m <- q
-            k <- k + 1
-            q <- Numerics.BigInteger.DivRem(m, d, &r)
-
-        k
-
-    /// Is n a product of powers of 2 and 5 (a denominator a decimal can have)?
-    let isDecimalDenominator (n: Numerics.BigInteger) =
-        let n = Numerics.BigInteger.Abs n
-        not n.IsZero && (n / Numerics.BigInteger.Pow(two, multiplicity two n) / Numerics.BigInteger.Pow(five, multiplicity five n)).IsOne
-
-    /// The characters a non-negative decimal r adds to a product as a factor written by formatReal, with
-    /// its operator (* or /): 0 for 1, which a product does not write.
-    let private decimalLength (r: Rational) =
-        if r.IsOne then 0 else (formatReal (r.ToDouble())).Length + 1
-
-    /// A positive rational as the quotient a/b of two decimals that reads most easily, for printing: a
-    /// fraction that no decimal equals (its denominator has a prime factor other than 2 and 5) but whose
-    /// parts came from decimals reads as they were written, 100/981 as 1/9.81 and 200/981 as 2/9.81, where
-    /// a/b = (p/s)/(q/s) for the s = 2^i·5^j dividing p that writes the fewest characters (a numerator 1 is not
-    /// written); on a tie the smaller s, so 1/3, 7/120 and 10/3 stay as they are. A decimal p/q (1/2,
-    /// 3/8) and a long fraction are (p, q). The divisor b is at least 1: x/0.3 reads as a division by a
-    /// small number, where 10*x/3 reads as the multiple it is. Exact: a/b = p/q. Written by hand: no
-    /// library chooses between equal fractions by how they read.
-    let decimalQuotient (q: Rational) : Rational * Rational =
-        let p, d = Numerics.BigInteger.Abs q.Num, q.Den
-        let digits (n: Numerics.BigInteger) = n.ToString(CultureInfo.InvariantCulture).Length
-
-        if p.IsZero || isDecimalDenominator d || digits p > MaxQuotientDigits || digits d > MaxQuotientDigits then
-            Rational.OfBig p, Rational.OfBig d
-        else
-            // s divides p: the numerator stays an integer (1/3E+07 is not 2E-07/6).
-            let mutable best = Rational.OfBig p, Rational.OfBig d
-            let mutable bestCost = decimalLength (fst best) + decimalLength (snd best)
-            let mutable bestScale = Rational.One
-
-            for i in 0 .. multiplicity two p do
-                for j in 0 .. multiplicity five p do
-                    let scale = Rational.OfBig(Numerics.BigInteger.Pow(two, i) * Numerics.BigInteger.Pow(five, j))
-                    let a, b = Rational.OfBig p / scale, Rational.OfBig d / scale
-                    let cost = decimalLength a + decimalLength b
-
-                    if b >= Rational.One && cost < bestCost || (cost = bestCost && scale < bestScale) then
-                        best <- (a, b)
-                        bestCost <- cost
-                        bestScale <- scale
-
-            best
-
-    /// What reading a double as formatReal writes it takes: an integer's digits, a decimal's significant
-    /// digits (9.81 and 0.0981 both 3: the zeros only place the point), two more for an exponent.
-    let significantLength (x: float) =
-        let t = formatReal (Math.Abs x)
-
-        if not (t.Contains '.' || t.Contains 'E') then
-            t.Length
-        else
-            let mantissa = (if t.Contains 'E' then t.Substring(0, t.IndexOf 'E') else t).Replace(".", "").TrimStart '0'
-            mantissa.Length + (if t.Contains 'E' then 2 else 0)
-
-    /// What a positive constant adds to a product as its coefficient (0 for 1): significantLength of an
-    /// integer or a decimal, of decimalQuotient's a and b (and one for each operator) for another fraction.
-    let coefficientLength (q: Rational) =
-        if q.IsOne then 0
-        elif q.IsInteger || isDecimalDenominator q.Den then significantLength (q.ToDouble())
-        else
-            let a, b = decimalQuotient q
-            let part (r: Rational) = if r.IsOne then 0 else significantLength (r.ToDouble()) + 1
-            part a + part b
-
-    /// A decimal as the constant a printer writes: an integer exactly, another decimal as its double
-    /// (which formatReal writes as the decimal).
-    let decimalConstant (r: Rational) =
-        if r.IsInteger then Expr.number r else Expr.real (r.ToDouble())
-
     /// The numeric coefficient of a term (1 when there is none) and the rest.
     let coefficient (e: Expr) =
         match e.Node with
@@ -315,20 +224,13 @@ module Layout =
                 if q.Sign < 0 then
                     negative <- true
 
-                // 100/981 as 1/9.81 (decimalQuotient): the decimal the fraction came from; a fraction with a
-                // decimal denominator beyond doubles (3/(5·10^399)) over its power of ten (decimalFraction).
-                let above, below =
-                    match decimalQuotient q.Abs with
-                    | a, b when a.IsInteger && b.IsInteger ->
-                        let struct (p, d) = decimalFraction q
-                        Rational.OfBig p, Rational.OfBig d
-                    | ab -> ab
+                let struct (p, d) = decimalFraction q
 
-                if not above.IsOne then
-                    num.Add(decimalConstant above)
+                if not p.IsOne then
+                    num.Add(Expr.number (Rational.OfBig p))
 
-                if not below.IsOne then
-                    den.Add(decimalConstant below)
+                if not d.IsOne then
+                    den.Add(Expr.number (Rational.OfBig d))
             | Real x ->
                 if x < 0.0 then
                     negative <- true
