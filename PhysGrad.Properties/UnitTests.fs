@@ -118,7 +118,7 @@ let ``inference follows sums, products, powers and functions`` (text: string, ex
 [<InlineData("sin(x)", "the argument of sin must be dimensionless but x is in m")>]
 [<InlineData("exp(v)", "the argument of exp must be dimensionless but v is in m/s")>]
 [<InlineData("x^t", "the exponent must be dimensionless but t is in s")>]
-[<InlineData("x^n", "the base is in m, so the exponent n must be a rational constant")>]
+[<InlineData("x^n", "is in m, so the exponent n must be a rational number")>]
 [<InlineData("atan2(x, t)", "the arguments x (m) and t (s) differ")>]
 [<InlineData("x*t + v", "the term t*x is in m*s but v is in m/s")>]
 let ``an inconsistent expression names the subexpression and both units`` (text: string, words: string) =
