@@ -46,7 +46,8 @@ let ``the trial's check at η = 2 and 1.5 passes property 4 and says what the ra
           "x0 + 0.5*sin(x0)", "3", "PG does not converge" ] do
         let code, out, err = run [ "check"; "--simulator"; simulator; "--at"; "1"; "--eta"; eta ]
         Assert.True((code = 0), out + err)
-        let four = out.Split('\n') |> Array.find (fun l -> l.TrimStart().StartsWith "4 ")
+        // The row with its wrapped detail lines joined back (TextTable moves a long detail under its row).
+        let four = (TestHelpers.unwrapped out).Split('\n') |> Array.find (fun l -> l.TrimStart().StartsWith "4 ")
         Assert.Contains(" pass ", four)
         Assert.Contains("|1 − η|", four)
         Assert.Contains(says, four)

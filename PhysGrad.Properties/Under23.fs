@@ -86,8 +86,9 @@ let private units (args: string list) =
     out
 
 let private stepUnit (out: string) (method: string) (variable: string) =
-    let row = out.Split('\n') |> Array.find (fun l -> l.StartsWith(method + " ") && l.Substring(9).StartsWith(variable + " "))
-    row.Substring(9 + 11 + 15).Split("  ", StringSplitOptions.RemoveEmptyEntries).[0].Trim()
+    // The table's cells (columns two or more spaces apart), whatever the column widths.
+    let row = TestHelpers.tableRows out |> Array.find (fun r -> r.Length >= 4 && r.[0] = method && r.[1] = variable)
+    row.[3]
 
 [<Fact>]
 let ``a unit of 1e-200 m squares to 1e-400 m^2 and its loss is 1e-800 m^4, exact beyond doubles`` () =
