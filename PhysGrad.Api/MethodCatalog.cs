@@ -337,15 +337,13 @@ public static class MethodCatalog
     }
 
     /// <summary>
-    /// The known name nearest to <paramref name="name"/>, for a "did you mean" hint: fewest edits counting a
-    /// swap of neighbours as one (so hgi → hig, not gd), then most letters in common, then the first listed.
+    /// The known name nearest to <paramref name="name"/>, however far (the ranking of every "did you mean" hint,
+    /// <see cref="Spelling.Closest"/>: fewest edits counting a swap of neighbours as one, so hgi → hig, not gd;
+    /// then most letters in common; then the longest common start; then the first listed).
     /// </summary>
-    public static string Nearest(string name, IEnumerable<string> known)
-    {
-        var lower = name.ToLowerInvariant();
-        return known.OrderBy(k => Spelling.EditDistance(lower, k.ToLowerInvariant()))
-            .ThenByDescending(k => Spelling.SharedLetters(lower, k.ToLowerInvariant())).First();
-    }
+    /// <exception cref="ArgumentException">No known names.</exception>
+    public static string Nearest(string name, IEnumerable<string> known) =>
+        Spelling.Closest(name, known) ?? throw new ArgumentException("No known names to choose from.", nameof(known));
 
     /// <summary>
     /// " (did you mean 'x'?)" for the nearest known name when it is near (<see cref="ProblemDefinition.Nearest"/>:

@@ -213,3 +213,15 @@ let ``an example over its size limit in a command without --methods is refused w
     Assert.Contains(sprintf "Use n ≤ %d" limit, err)
     Assert.Contains("compare --example heat1d --n 10000 --methods", err)
     Assert.DoesNotContain("(--methods", err)
+
+// The catalogue's nearest name ranks as every other "did you mean" does (Spelling): on a tie in edits and
+// shared letters the longer common start wins, so "sinn" is sin with a doubled n, whichever is listed first.
+[<Theory>]
+[<InlineData("sinn", "sign,sin", "sin")>]
+[<InlineData("sinn", "sin,sign", "sin")>]
+[<InlineData("hgi", "gd,hig", "hig")>]
+let ``the catalogue's nearest name ranks as the spelling hints do`` (typo: string, listed: string, expected: string) =
+    let names = listed.Split ','
+    Assert.Equal(expected, MethodCatalog.Nearest(typo, names))
+    Assert.Equal(expected, PhysGrad.Symbolic.Spelling.Nearest(typo, names))
+    Assert.Throws<System.ArgumentException>(fun () -> MethodCatalog.Nearest(typo, [||]) |> ignore) |> ignore

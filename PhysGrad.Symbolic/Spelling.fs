@@ -36,6 +36,38 @@ type Spelling =
         b |> Seq.countBy id |> Seq.sumBy (fun (c, k) -> match left.TryGetValue c with | true, l -> min k l | _ -> 0)
 
     /// <summary>
+    /// The candidate ranked nearest to <paramref name="name"/>, however far: fewest edits (<see cref="EditDistance"/>,
+    /// ignoring case), then most letters in common, then the longest common start (a slip is likelier late in a
+    /// name: "sinn" is sin typed with a doubled n, not sign with g mistyped), then the first listed. Null only
+    /// when there is no candidate. <see cref="Nearest"/> is this ranking with a bound on how far a hint may be.
+    /// </summary>
+    static member Closest(name: string, candidates: IEnumerable<string>) : string =
+        Spelling.Ranked(name, Seq.toArray candidates) |> Option.map fst |> Option.toObj
+
+    static member private Ranked(name: string, listed: string[]) =
+        let lower = name.ToLowerInvariant()
+
+        let prefix (c: string) =
+            let k = c.ToLowerInvariant()
+            let mutable i = 0
+
+            while i < k.Length && i < lower.Length && k.[i] = lower.[i] do
+                i <- i + 1
+
+            i
+
+        // A later candidate replaces only a strictly better one, so ties keep the first listed.
+        listed
+        |> Array.map (fun c ->
+            c, (Spelling.EditDistance(lower, c.ToLowerInvariant()), -Spelling.SharedLetters(lower, c.ToLowerInvariant()), -prefix c))
+        |> Array.fold
+            (fun found (c, key) ->
+                match found with
+                | Some(_, bestKey) when bestKey <= key -> found
+                | _ -> Some(c, key))
+            None
+
+    /// <summary>
     /// The candidate nearest to <paramref name="name"/> in edit distance (<see cref="EditDistance"/>, ignoring
     /// case), if it is near: at most a third of the name's length, at least 1 and at most 3 edits, and fewer
     /// edits than the longer of the two has characters (so one letter is never "near" another letter: <c>x</c>
@@ -47,28 +79,7 @@ type Spelling =
         let lower = name.ToLowerInvariant()
         let listed = Seq.toArray candidates
 
-        // Fewest edits, then most shared letters, then the longest common start (a slip is likelier late in a
-        // name: "sinn" is sin typed with a doubled n, not sign with g mistyped); a later candidate replaces only
-        // a strictly better one, so ties keep the first listed.
-        let prefix (c: string) =
-            let k = c.ToLowerInvariant()
-            let mutable i = 0
-
-            while i < k.Length && i < lower.Length && k.[i] = lower.[i] do
-                i <- i + 1
-
-            i
-
-        let best =
-            listed
-            |> Array.map (fun c ->
-                c, (Spelling.EditDistance(lower, c.ToLowerInvariant()), -Spelling.SharedLetters(lower, c.ToLowerInvariant()), -prefix c))
-            |> Array.fold
-                (fun found (c, key) ->
-                    match found with
-                    | Some(_, bestKey) when bestKey <= key -> found
-                    | _ -> Some(c, key))
-                None
+        let best = Spelling.Ranked(name, listed)
 
         match best with
         | Some(c, (d, _, _)) when d <= Math.Clamp(name.Length / 3, 1, 3) && d < max name.Length c.Length -> c
