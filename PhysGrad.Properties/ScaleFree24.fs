@@ -113,3 +113,25 @@ let ``the exponent family's product on 2^e·J is 2^(eκ) times the one on J, for
             for i in 0..1 do
                 Assert.True(abs (got.[i] - factor * expected.[i]) <= 1e-13 * factor * abs expected.[i],
                             sprintf "κ = %g, e = %d: %A against %A" kappa e got (Array.map ((*) factor) expected))
+
+[<Fact>]
+let ``hig on x0^2 from 1E-05 at η = 1 diverges by its own formula, says so, and converges at η = 0.3`` () =
+    // HIG's step on a 1 × 1 J = 2x is −η·sign(x)·(x² − 1)/√(2|x|): 223.6 from 1E-05 (the fold at 0 makes σ^(−½)
+    // large), then each step overshoots further (past |x| = 8/η² it grows like |x|^1.5). τ is relative and a
+    // lone singular value is never dropped, so no truncation is involved: the engine follows the formula.
+    let c = CompiledProblem(Problem.Create([| "x0" |], Parse.many "x0^2", null, [| 1.0 |], [| 1e-5 |], null, true))
+    let formula eta (x: float) = x - eta * float (sign x) * (x * x - 1.0) / sqrt (2.0 * abs x)
+    let run = Optimizer.Run(c, Method.HalfInverseGradient, 1.0, [| 1e-5 |], 10)
+    Assert.Equal(StopReason.Diverged, run.StopReason)
+    for k in 1 .. run.Trajectory.Count - 1 do
+        let expected = formula 1.0 run.Trajectory.[k - 1].[0]
+        Assert.True(abs (run.Trajectory.[k].[0] - expected) <= 1e-12 * abs expected, sprintf "step %d: %g, formula %g" k run.Trajectory.[k].[0] expected)
+    Assert.Equal(223.6, run.Trajectory.[1].[0], 1)
+    Assert.Contains("not a failure of the solver", run.StopDetail)
+    Assert.Contains("first step had length 224", run.StopDetail)
+    // A smaller η keeps the first step (67) inside the region |x| < 8/η² ≈ 89 and converges to the root −1.
+    let small = Optimizer.Run(c, Method.HalfInverseGradient, 0.3, [| 1e-5 |], 30)
+    Assert.NotEqual(StopReason.Diverged, small.StopReason)
+    Assert.True(abs (abs small.Final.[0] - 1.0) <= 1e-6, sprintf "%A after %s" small.Final small.StopDetail)
+    // Another rule's divergence gets no such note (GD at η = 1000 overshoots by its own, different formula).
+    Assert.DoesNotContain("σ^κ", (Optimizer.Run(c, Method.GradientDescent, 1e3, [| 1e-5 |], 10)).StopDetail)
