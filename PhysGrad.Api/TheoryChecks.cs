@@ -231,8 +231,38 @@ public static class TheoryChecks
 
     private static double[] Minus(double[] a, double[] b) => a.Select((v, i) => v - b[i]).ToArray();
 
-    /// <summary>‖a − b‖ relative to 1 + ‖b‖.</summary>
+    /// <summary>‖a − b‖ relative to 1 + ‖b‖ (property 3's trajectories).</summary>
     private static double Relative(double[] a, double[] b) => Norm(Minus(a, b)) / (1 + Norm(b));
+
+    /// <summary>
+    /// ‖a − b‖/‖b‖: scale-free, so that the verdict on a step does not change when x or y is rescaled
+    /// by a power of two (1 + ‖b‖ passed any deviation of a step of size 2⁻¹³⁰). 0 when a = b, +∞ when
+    /// b = 0 and a is not.
+    /// </summary>
+    private static double RelativeTo(double[] a, double[] b)
+    {
+        var difference = Norm(Minus(a, b));
+        return difference == 0 ? 0 : difference / Norm(b);
+    }
+
+    /// <summary>
+    /// The length scale of x at the problem's start, for sizing probes: ‖x₀‖, or where x₀ = 0 the length of
+    /// IG's step to the target ‖J⁻¹(y* − y₀)‖ (both scale with x, so probes sized by it are the same
+    /// fractions of x's scale when x is rescaled: 1 + ‖x₀‖ made them 10⁻² absolute, 10³⁷ times x₀ = 2⁻¹³⁰),
+    /// or 1 where neither is a length (x₀ = 0 and J singular or the target met).
+    /// </summary>
+    private static double XScale(CompiledProblem c, Problem p)
+    {
+        var norm = Norm(p.Start);
+        if (norm > 0 && double.IsFinite(norm)) return norm;
+        if (Square(p))
+        {
+            var (y, _) = Simulate(c, p.Start);
+            var step = InverseJacobianTimes(c, p.Start, Minus(p.Target, y)) is { } ig ? Norm(ig) : 0;
+            if (step > 0 && double.IsFinite(step)) return step;
+        }
+        return 1;
+    }
 
     private static string Show(double[] v) => NumberText.Vector(v);
 
@@ -380,21 +410,30 @@ public static class TheoryChecks
         var report = c.InvertReporting(target, x, moved);
         if (!report.Found) return null;
         var ig = InverseJacobianTimes(c, x, dy);
-        return ig is null ? null : (Minus(moved, x), ig, InverseFloor(report, x, ig, target, dy));
+        return ig is null ? null : (Minus(moved, x), ig, InverseFloor(c, report, x, ig, target, dy));
     }
 
     /// <summary>
     /// How far P⁻¹(y; x₀) can lie from the exact preimage x through rounding and the inverse's precision:
     /// a closed form evaluated in doubles is good to a few hundred ulps of ‖x‖ (10⁻¹³‖x‖, with ‖x‖ ≥
-    /// ‖x₀‖ − ‖Δx‖ taken as ‖x₀‖ + ‖Δx‖); the numeric inverse stops at ‖P(x) − y‖ ≤ 10⁻¹²(1 + ‖y‖)
+    /// ‖x₀‖ − ‖Δx‖ taken as ‖x₀‖ + ‖Δx‖); the numeric inverse stops at |Pᵢ(x) − yᵢ| ≤ 10⁻¹²(sᵢ + |yᵢ|), s its
+    /// rounding scale |J||x| + |P| (so ‖P(x) − y‖ ≤ 10⁻¹²(‖y‖ + ‖s‖), relative: 10⁻¹²(1 + ‖y‖) made the floor
+    /// 10⁴⁰ times a step at y of size 2⁻¹³⁰, and every difference "rounding")
     /// (<see cref="CompiledProblem.InvertNumerically(double[], double[], double[], double, int)"/>), which
     /// J⁻¹ turns into an x-error of about that times ‖J⁻¹‖, estimated by the gain ‖Δx_IG‖/‖Δy‖ (times 10
     /// for directions J⁻¹ stretches more). Relative to x's own scale, not to 1 + ‖x‖: at x₀ = 10⁻⁸ an
     /// absolute floor of 10⁻¹¹ would exceed every step worth measuring.
     /// </summary>
-    private static double InverseFloor(InverseReport report, double[] x, double[] ig, double[] y, double[] dy) =>
-        1e-13 * (Norm(x) + Norm(ig))
-        + (report.Method == InverseMethod.ClosedForm ? 0 : 10 * 1e-12 * (1 + Norm(y)) * Norm(ig) / Math.Max(Norm(dy), double.Epsilon));
+    private static double InverseFloor(CompiledProblem c, InverseReport report, double[] x, double[] ig, double[] y, double[] dy)
+    {
+        var closedForm = 1e-13 * (Norm(x) + Norm(ig));
+        if (report.Method == InverseMethod.ClosedForm) return closedForm;
+        var (scale, at) = (new double[c.M], new double[c.M]);
+        c.RoundingScale(x, at, scale);
+        // ‖Δy‖ = 0 leaves no gain to estimate: the floor is then x's rounding alone.
+        var gain = Norm(dy) > 0 ? Norm(ig) / Norm(dy) : 0;
+        return closedForm + 10 * CompiledProblem.NumericInverseTolerance * (Norm(y) + Norm(scale)) * gain;
+    }
 
     /// <summary>
     /// ρ(x) = ‖J(x₀)⁻¹(J(x) − J(x₀))‖_F, column by column: J's change from x₀ to x relative to J(x₀);
@@ -548,6 +587,7 @@ public static class TheoryChecks
         var worst = 0.0;
         var compared = 0;
         var notes = new List<string>();
+        var shaken = p.Start.Select((v, i) => v * (1 + (i % 2 == 0 ? 4 : -4) * CompiledProblem.UnitRoundoff)).ToArray();
         foreach (var (m, factor) in expectations)
         {
             var (s1, f1) = Step(a, m, eta, p.Start);
@@ -573,7 +613,17 @@ public static class TheoryChecks
                 notes.Add($"{method} not compared: rounding of y₀ − y* moves its step Jᵀ(y₀ − y*) by {NumberText.Short(gdRounding, 3)} relative (a component of y₀ − y* at rounding level, weighed by J)");
                 continue;
             }
-            var deviation = Relative(s2, s1.Select(v => v * factor).ToArray());
+            // The same step from x₀ moved by 4 units of rounding (as property 3 shakes it): where that moves the
+            // step beyond 1% of the tolerance, rounding of y₀ − y* decides it (x1² at x1 = 3E-38 against
+            // y1* = 1E-75: r1 is rounding noise that J⁻¹ multiplies by 1/(2x1) ≈ 2E+37), and c·P rounds differently.
+            var (shakenStep, _) = Step(a, m, eta, shaken);
+            var spread = RelativeTo(shakenStep, s1);
+            if (!Resolved(spread))
+            {
+                notes.Add($"{method} not compared: x₀ moved by 4 units of rounding moves its step by {NumberText.Short(spread, 3)} relative (rounding of y₀ − y* decides it)");
+                continue;
+            }
+            var deviation = RelativeTo(s2, s1.Select(v => v * factor).ToArray());
             worst = Math.Max(worst, deviation);
             compared++;
             if (deviation > Exact) notes.Add($"{method}: step ratio off by {NumberText.Short(deviation, 3)}");
@@ -737,8 +787,10 @@ public static class TheoryChecks
         // A step lands on y + Δy to the inverse's precision, which through chains of sinh, cosh and
         // their inverses is a few 1e-12 of y's scale (measured 4e-12): a ratio of distances is
         // compared to 1e-6 only while the distance is 1e-5 of y's scale or more (η = 0.9 shrinks it a
-        // thousandfold in three steps).
-        var floor = 1e-5 * (1 + Norm(p.Target));
+        // thousandfold in three steps). y's scale is the larger of ‖y*‖ and ‖y₀‖, not 1 + ‖y*‖, which with y
+        // rescaled by 2⁻¹³⁰ left no distance above the floor (undef where the unscaled problem passes).
+        var ys = Math.Max(Norm(p.Target), distances.Length > 0 ? Norm(run.Outputs[0]) : 0);
+        var floor = 1e-5 * (ys > 0 && double.IsFinite(ys) ? ys : 1);
         // Where P(x) itself cancels (the Rosenbrock chain's first PG step lands at |x| ≈ 10¹³, where
         // 10(x_{i+1} − x_i²) keeps 3 digits), y_k is known only to u·s(x_k), s the rounding scale |J||x| + |P|
         // (CompiledProblem.RoundingScale), and a landing is accepted within LandingUlps of it: the ratio
@@ -804,9 +856,11 @@ public static class TheoryChecks
         // Δy = J·δx for small x-steps δx along IG's direction towards the target, so that the sizes are
         // measured where P's nonlinearity lives (in x), whatever the outputs' scales.
         if (InverseJacobianTimes(c, p.Start, Minus(p.Target, y)) is not { } towards) return Singular(5, name, p.Start);
-        if (Norm(towards) < 1e-12 * (1 + Norm(p.Start))) towards = p.Start.Select((_, i) => i == 0 ? 1.0 : 0.5).ToArray();
+        // Sized by x's own scale (XScale), not 1 + ‖x₀‖: the same fractions of x at every rescaling of x.
+        var xScale = XScale(c, p);
+        if (Norm(towards) < 1e-12 * xScale) towards = p.Start.Select((_, i) => i == 0 ? 1.0 : 0.5).ToArray();
         var unit = towards.Select(v => v / Norm(towards)).ToArray();
-        var start = 1e-2 * (1 + Norm(p.Start));
+        var start = 1e-2 * xScale;
         if (LocalSize(p.Start, unit, start, x => JacobianChange(c, j, x), h => Steps(c, p.Start, Times(j, Along(unit, h))) is not null) is not { } largest)
             return new CheckResult(5, name, false, double.NaN,
                 $"J changes by more than 10% within ‖δx‖ = {NumberText.Short(Math.Max(1e-8 * Norm(p.Start), 1e-200), 3)} of x₀ along IG's direction, or y₀ + J·δx has no preimage there: no size of Δy shows the O(‖Δy‖²) regime in double precision", Unmet: true);
@@ -879,9 +933,11 @@ public static class TheoryChecks
         if (!double.IsFinite(rounding) || !landed.All(double.IsFinite))
             return new CheckResult(6, name, false, double.NaN,
                 $"P or J is not finite where PG lands (x₀ + Δx_PG = {Show(x)}), so its landing cannot be measured there", Unmet: true);
-        var scale = 1 + Norm(wanted) + rounding;
-        var residual = Norm(Minus(landed, wanted)) / scale;
-        return new CheckResult(6, name, residual <= 1e-9, residual, $"‖P(x₀ + Δx_PG) − (y₀ + Δy)‖ relative to 1 + ‖y₀ + Δy‖ + ‖J‖‖x₀ + Δx_PG‖ (backward error; {PassesAtMost(1e-9)})");
+        // Relative to y's own scale, not 1 + ‖y₀ + Δy‖, which passed any landing with y rescaled by 2⁻¹³⁰.
+        var scale = Norm(wanted) + rounding;
+        var miss = Norm(Minus(landed, wanted));
+        var residual = miss == 0 ? 0 : miss / scale;
+        return new CheckResult(6, name, residual <= 1e-9, residual, $"‖P(x₀ + Δx_PG) − (y₀ + Δy)‖ relative to ‖y₀ + Δy‖ + ‖J‖‖x₀ + Δx_PG‖ (backward error; {PassesAtMost(1e-9)})");
     }
 
     /// <summary>
@@ -967,7 +1023,7 @@ public static class TheoryChecks
         estimate = Math.Sqrt(estimate);
         var difference = Norm(Minus(integral, pg));
         // Relative to ‖Δx_PG‖ and x's own scale, not to 1 + ‖Δx_PG‖, which at x₀ = 10⁻⁸ would pass anything.
-        var rounding = 1e3 * InverseFloor(landing, p.Start, pg, y0, dy);
+        var rounding = 1e3 * InverseFloor(c, landing, p.Start, pg, y0.Select((v, i) => v + dy[i]).ToArray(), dy);
         var bound = 10 * estimate + 1e-9 * Norm(pg) + rounding;
         var error2 = difference / Norm(pg);
         return new CheckResult(7, name, difference <= bound, error2,
@@ -977,13 +1033,14 @@ public static class TheoryChecks
     /// <summary>
     /// Property 8: the local inverse returns x₀ at y₀ and, near y₀, stays on x₀'s branch with derivative
     /// J⁻¹: for Δy = J·δx, ‖P⁻¹(y₀ + Δy; x₀) − x₀ − δx‖/‖δx‖ → 0. The sizes of δx are scaled to the
-    /// distance to the nearest singularity: starting from 10⁻²·(1 + ‖x₀‖), δx shrinks tenfold until the
+    /// distance to the nearest singularity: starting from 10⁻²·‖x₀‖ (x's scale, <see cref="XScale"/>, so that the
+    /// sizes are the same fractions of x at every rescaling of x), δx shrinks tenfold until the
     /// Jacobian's relative change ρ(δx) = ‖J(x₀)⁻¹(J(x₀ + δx) − J(x₀))‖_F is at most 0.1 (so J keeps its
     /// rank and the sign of its determinant on the segment, and the asymptotic regime is measured: x² at
     /// 0.0007 has its branch point 0.0007 away, closer than 10⁻²). By Taylor's theorem the deviation is
     /// at most the largest ρ on the segment; the criterion is that at each of three sizes (the found one,
     /// 10 and 100 times smaller) it is at most twice the largest ρ sampled on the segment and at the
-    /// preimage, plus the inverse solver's precision 10⁻⁹·(1 + ‖x₀‖)/‖δx‖. A wrong branch deviates by about 2, far above ρ ≤ 0.1.
+    /// preimage, plus the inverse solver's precision 10⁻⁹·‖x₀‖/‖δx‖. A wrong branch deviates by about 2, far above ρ ≤ 0.1.
     /// </summary>
     public static CheckResult LocalInverse(Problem p)
     {
@@ -995,16 +1052,23 @@ public static class TheoryChecks
         var back = new double[c.N];
         if (!c.InvertAny(y0, p.Start, back))
             return new CheckResult(8, name, false, double.NaN, "P⁻¹(y₀; x₀) found no preimage of y₀ itself");
-        var home = Relative(back, p.Start);
+        var scale = XScale(c, p);
+        var home = Norm(Minus(back, p.Start)) / scale;
         // The inverse at y₀ itself is not x₀: another branch (or a given inverse of the wrong sign). That is the
         // property failing, whatever the sizes below would measure.
+        // y₀ whose rounding scale |J||x₀| + |y₀| is below the normal doubles (x0² at 10⁻²⁰⁰ is 0) does not tell
+        // x₀ from its neighbours: no inverse can return x₀ from it, which is the range of doubles, not the theory.
+        var (roundingScale, atStart) = (new double[c.M], new double[c.M]);
+        c.RoundingScale(p.Start, atStart, roundingScale);
+        if (home > 1e-9 && Norm(roundingScale) < 2.2250738585072014E-308 / CompiledProblem.UnitRoundoff)
+            return new CheckResult(8, name, false, double.NaN,
+                $"y₀ = P(x₀) = {Show(y0)} is below the range of normal doubles (its rounding scale |J|·|x₀| + |y₀| is {NumberText.Short(Norm(roundingScale), 3)}): it does not tell x₀ = {Show(p.Start)} from P⁻¹(y₀; x₀) = {Show(back)}, so the inverse cannot be checked there in double precision", Unmet: true);
         if (home > 1e-9)
             return new CheckResult(8, name, false, home,
-                $"‖P⁻¹(y₀; x₀) − x₀‖/(1 + ‖x₀‖) = {NumberText.Short(home, 3)}: the inverse at y₀ returns {Show(back)}, not x₀ = {Show(p.Start)} (another branch)");
+                $"‖P⁻¹(y₀; x₀) − x₀‖/‖x₀‖ = {NumberText.Short(home, 3)}: the inverse at y₀ returns {Show(back)}, not x₀ = {Show(p.Start)} (another branch)");
         var n = c.N;
         double Rho(double[] x) => JacobianChange(c, j, x);
         var direction = p.Start.Select((_, i) => i == 0 ? 1.0 : 0.5).ToArray();
-        var scale = 1 + Norm(p.Start);
         // The largest size whose segment keeps ρ ≤ 0.1 and whose y₀ + J·δx has a preimage.
         double? size = null;
         for (var s = 1e-2; s >= 1e-10; s /= 10)
@@ -1029,7 +1093,7 @@ public static class TheoryChecks
             var dx = direction.Select(v => v * t * scale).ToArray();
             var x = new double[n];
             if (!c.InvertAny(y0.Select((v, i) => v + Times(j, dx)[i]).ToArray(), p.Start, x))
-                return new CheckResult(8, name, false, double.NaN, $"no preimage near x₀ of y₀ + J·δx with ‖δx‖ = {NumberText.Short(Norm(dx), 3)}, although there is one at {NumberText.Short(largest, 3)}·(1 + ‖x₀‖)");
+                return new CheckResult(8, name, false, double.NaN, $"no preimage near x₀ of y₀ + J·δx with ‖δx‖ = {NumberText.Short(Norm(dx), 3)}, although there is one at {NumberText.Short(largest, 3)}·‖x₀‖");
             deviations.Add(Norm(Minus(Minus(x, p.Start), dx)) / Norm(dx));
             // P(x₀ + δx) − y₀ − Jδx = ∫₀¹ (J(x₀ + sδx) − J(x₀))δx ds, so the deviation is at most the
             // largest ρ on the segment; sampled at s = ¼, ½, ¾, 1 and at the preimage, doubled for what
@@ -1042,7 +1106,7 @@ public static class TheoryChecks
         var passed = deviations.Select((d, i) => d <= bounds[i]).All(ok => ok);
         string List(IEnumerable<double> v) => NumberText.List(v.ToArray(), d => NumberText.Short(d, 3), shown: 12);
         return new CheckResult(8, name, passed, deviations[^1],
-            $"‖P⁻¹(y₀; x₀) − x₀‖ = {NumberText.Short(home, 3)}; ‖P⁻¹(y₀ + Δy; x₀) − x₀ − δx‖/‖δx‖ = {List(deviations)} for Δy = J·δx, ‖δx‖/(1 + ‖x₀‖) = {List(sizes)} (sized so that J changes by at most 10%); each must be at most twice the largest relative change of J on the segment plus rounding, {List(bounds)} (fitted order {order}, for information)");
+            $"‖P⁻¹(y₀; x₀) − x₀‖/‖x₀‖ = {NumberText.Short(home, 3)}; ‖P⁻¹(y₀ + Δy; x₀) − x₀ − δx‖/‖δx‖ = {List(deviations)} for Δy = J·δx, ‖δx‖/‖x₀‖ = {List(sizes)} (sized so that J changes by at most 10%); each must be at most twice the largest relative change of J on the segment plus rounding, {List(bounds)} (fitted order {order}, for information)");
     }
 
     private static CheckResult Single(Problem p, int property, double eta) => property switch
@@ -1097,7 +1161,8 @@ public static class TheoryChecks
             var change = Norm(Minus(gx, g)) / gn;
             return double.IsFinite(change) ? change : double.PositiveInfinity;
         }
-        if (LocalSize(p.Start, down, 1e-3 * (1 + Norm(p.Start)), GradientChange) is not { } largest)
+        // Sized by x's own scale, not 1 + ‖x₀‖ (the same fractions of x at every rescaling of x).
+        if (LocalSize(p.Start, down, 1e-3 * XScale(c, p), GradientChange) is not { } largest)
             return new CheckResult(10, name, false, double.NaN,
                 $"∇L changes by more than 10% within a step of {NumberText.Short(Math.Max(1e-8 * Norm(p.Start), 1e-200), 3)} along −∇L: no step size shows the O(η²) regime in double precision", Unmet: true);
         var lengths = new List<double>();
@@ -1163,7 +1228,7 @@ public static class TheoryChecks
         var noteText = notes.Count > 0 ? "; " + string.Join("; ", notes) : "";
         if (moving.Length == 0)
             return NotMeasured(11, name, $"no pair of steps could be compared{noteText}");
-        var worst = moving.Max(v => Relative(v.Step, v.Other));
+        var worst = moving.Max(v => RelativeTo(v.Step, v.Other));
         var detail = $"largest relative difference of {string.Join(", ", moving.Select(v => v.Name))}{noteText}";
         return new CheckResult(11, name, worst <= Exact, worst, $"{detail} ({PassesAtMost(Exact)})");
     }

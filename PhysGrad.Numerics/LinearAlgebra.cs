@@ -472,7 +472,10 @@ public static class LinearAlgebra
     /// The exponent family of docs/theory.md §2: <c>V Σ^κ Uᵀ g</c> for <c>J = U Σ Vᵀ</c> (thin SVD), with the
     /// singular values <c>σ ≤ τ·σ_max</c> dropped (their terms are zero, not clamped). κ = 1 gives Jᵀg
     /// (the GD direction), κ = −½ the HIG direction, κ = −1 the pseudo-inverse J⁺g (Gauss–Newton).
-    /// Returns the number of singular values kept.
+    /// Returns the number of singular values kept. The SVD is taken of J scaled by a power of two that brings
+    /// its largest entry to [1, 2) (exact), and σ scaled back: MathNet's SVD tests convergence against an
+    /// absolute threshold, and on J = 2⁻⁶⁰·[[1.1, 1], [0, 1]] returned the diagonal 1.1, 1 as the singular values
+    /// (U Σ Vᵀ off J by 56%), so HIG's step changed with the units of x or y.
     /// </summary>
     public static int SpectralProduct(double[,] jacobian, double[] g, double kappa, double tau, double[] result)
     {
@@ -480,8 +483,8 @@ public static class LinearAlgebra
         if (g.Length != j.RowCount || result.Length != j.ColumnCount)
             throw new ArgumentException(
                 $"J is {j.RowCount}×{j.ColumnCount}, so g needs {NumberText.Count(j.RowCount, "entry", "entries")} and the result {j.ColumnCount}; got {g.Length} and {result.Length}.");
-        var svd = j.Svd(computeVectors: true);
-        var s = svd.S;
+        var (svd, exponent) = ScaledSvd(j);
+        var s = svd.S.Map(v => Math.ScaleB(v, exponent));
         var u = svd.U;
         var vt = svd.VT;
         var sMax = s.Count > 0 ? s.Maximum() : 0;
@@ -497,5 +500,19 @@ public static class LinearAlgebra
             for (var c = 0; c < result.Length; c++) result[c] += vt[k, c] * w;
         }
         return kept;
+    }
+
+    /// <summary>
+    /// The SVD of 2⁻ᵉ·J, with e the binary exponent of J's largest finite entry (0 when J is 0 or has none):
+    /// an exact rescaling, so U and V are J's and its singular values are 2ᵉ times the ones returned.
+    /// </summary>
+    internal static (MathNet.Numerics.LinearAlgebra.Factorization.Svd<double> Svd, int Exponent) ScaledSvd(DenseMatrix j)
+    {
+        var largest = 0.0;
+        foreach (var v in j.Values)
+            if (double.IsFinite(v)) largest = Math.Max(largest, Math.Abs(v));
+        var exponent = largest > 0 ? Math.ILogB(largest) : 0;
+        var scaled = exponent == 0 ? j : (DenseMatrix)j.Map(v => Math.ScaleB(v, -exponent));
+        return (scaled.Svd(computeVectors: true), exponent);
     }
 }
