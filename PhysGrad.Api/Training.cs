@@ -602,8 +602,7 @@ public static class Training
         IEnumerable<string> pieces = [title];
         foreach (var (separators, outside) in levels.Take(2))
             pieces = pieces.SelectMany(piece => piece.Length <= width ? [piece] : SplitAfter(piece, separators, outside));
-        // Then at a space outside brackets, an operator kept with what follows it (the line breaks before
-        // it) and a bracket kept whole where it fits: "x* = [0.846574, -0.153426] is the preimage …" broke
+        // Then at a space outside brackets, never next to an operator, a bracket kept whole where it fits: "x* = [0.846574, -0.153426] is the preimage …" broke
         // inside its vector, as the clauses inside a bracket came before any space outside it.
         // A piece with a bracket too long for a line is broken inside it first, as before (a long parenthesis
         // of clauses breaks between them rather than at the spaces in front of it).
@@ -646,8 +645,9 @@ public static class Training
             yield return text[start..];
         }
 
-        // The words of text at its spaces outside brackets (a bracket with its spaces is one word), each
-        // operator joined to the word after it.
+        // The words of text at its spaces outside brackets (a bracket with its spaces is one word), an
+        // operator joined to the words on both sides: "n = 64" and "x* = [1, 2]" stay whole here, and a
+        // formula too long for a line is left to the levels below, which break it before its operators.
         static List<string> SplitOutside(string text)
         {
             var words = new List<string>();
@@ -656,7 +656,7 @@ public static class Training
             {
                 if (text[i] is '(' or '[') depth++;
                 else if (text[i] is ')' or ']') depth = Math.Max(0, depth - 1);
-                else if (text[i] == ' ' && depth == 0 && text[start..i] is not ("+" or "-" or "−" or "="))
+                else if (text[i] == ' ' && depth == 0 && !Operator(text, i + 1) && !(i >= 1 && Operator(text, i - 1)))
                 {
                     words.Add(text[start..i]);
                     start = i + 1;
@@ -665,6 +665,11 @@ public static class Training
             words.Add(text[start..]);
             return words;
         }
+
+        // Whether an operator stands alone at text[at] (a space or the text's edge on both sides).
+        static bool Operator(string text, int at) =>
+            at < text.Length && text[at] is '+' or '-' or '−' or '='
+            && (at == 0 || text[at - 1] == ' ') && (at + 1 == text.Length || text[at + 1] == ' ');
 
         static IEnumerable<string> SplitBeforeOperators(string text)
         {

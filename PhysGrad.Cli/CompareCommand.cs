@@ -67,7 +67,7 @@ internal static class CompareCommand
     {
         // Notes, warnings and the failed runs' lines on stderr in lines of at most 100 characters, as the
         // text on stdout (LineWidth); the phase log and the progress bar write to stderr itself ('\r' redraws).
-        var notes = new LineWidth(error) { Active = true };
+        var notes = new LineWidth(error) { Active = true, Messages = true };
         var iterations = new Option<int>("--iterations")
         {
             Description = "Iterations per method.",

@@ -10,7 +10,7 @@ internal static class DeriveCommand
     {
         // Notes, warnings and the failed runs' lines on stderr in lines of at most 100 characters, as the
         // text on stdout (LineWidth); the phase log and the progress bar write to stderr itself ('\r' redraws).
-        var notes = new LineWidth(error) { Active = true };
+        var notes = new LineWidth(error) { Active = true, Messages = true };
         var methods = new Option<string?>("--methods")
         {
             Description = $"Methods, comma-separated names: {MethodCatalog.ClosedForms} have closed forms (default: these and the other methods compare runs by default, such as hig; each one without a rule here is listed as skipped, with the reason).",
