@@ -85,6 +85,11 @@ public sealed partial record MethodResult
     /// iteration 3, at a minimum; eigenvalues of ∂²L/∂x²: 2</c>, <c>IterationLimit: 10 iterations</c>.</summary>
     public string StopText => ExitReason.Text(Run.StopReason, Run.StopDetail);
 
+    /// <summary>The stop for a table cell: <see cref="StopText"/>, except that a run stopped by its iteration
+    /// limit reads <c>IterationLimit (10)</c>, the limit it reached, instead of <c>IterationLimit: 10 iterations</c>
+    /// (compare's table fits 100 columns with it; <see cref="StopDetail"/> and JSON keep the words).</summary>
+    public string StopCell => Run.StopReason == StopReason.IterationLimit ? $"IterationLimit ({Run.Exit.Iteration})" : StopText;
+
     /// <summary>The fallbacks taken, in order.</summary>
     public IReadOnlyList<RunFallback> Fallbacks => [.. Run.Fallbacks.Select(f => new RunFallback(f.Iteration, f.Kind.ToString(), f.Reason))];
 }

@@ -154,6 +154,11 @@ public static class RunReport
     /// round-trippable; the method column holds the run's label (<see cref="OptimizerRun.Label"/>: <c>gd</c>,
     /// or <c>gd:0.01</c> when gd runs twice); <c>stop</c> (the stop reason) and <c>lossRose</c>
     /// (<c>yes</c>/<c>no</c>, see <see cref="OptimizerRun.LossRose"/>) are filled on each method's last row only.
+    /// A loss that overflowed doubles with its size carried (<see cref="OptimizerRun.PointLossWide"/>: ½‖y − y*‖²
+    /// above 1.8E+308 while y stayed finite) is written as that size in E-notation with at most 10 significant digits
+    /// (<c>4.5E+399</c>), as the table shows it (<see cref="FormatLoss(OptimizerRun)"/>, 6 digits), never as
+    /// <c>Infinity</c>: a reader that parses doubles still gets +∞, one that parses decimals the value. Only a
+    /// loss whose size is unknown (y itself overflowed) stays <c>Infinity</c>.
     /// </summary>
     public static string ToCsv(ProblemDefinition definition, IReadOnlyList<OptimizerRun> runs)
     {
@@ -163,13 +168,22 @@ public static class RunReport
             for (var k = 0; k < run.Trajectory.Count; k++)
             {
                 var iteration = TrajectoryPlots.IterationAt(run, k);
-                var values = run.Trajectory[k].Concat(run.Outputs[k]).Append(run.LossAtPoint(k))
-                    .Select(NumberText.RoundTrip);
+                var values = run.Trajectory[k].Concat(run.Outputs[k]).Select(NumberText.RoundTrip).Append(CsvLoss(run, k));
                 var last = k == run.Trajectory.Count - 1;
                 o.WriteLine($"{run.Label},{NumberText.RoundTrip(run.Eta)},{iteration}," + string.Join(",", values) +
                     (last ? $",{run.StopReason},{(run.LossRose ? "yes" : "no")}" : ",,"));
             }
         return o.ToString();
+    }
+
+    // The loss at trajectory point k for the CSV: round-trippable, or the carried size where it overflowed (10
+    // digits: Wide.Scientific's mantissa comes from the logarithm, and its last digits beyond about 10 are noise).
+    private static string CsvLoss(OptimizerRun run, int k)
+    {
+        var loss = run.LossAtPoint(k);
+        return double.IsPositiveInfinity(loss) && run.PointLossWide is { } carried && carried[k].IsFinite
+            ? carried[k].Scientific(10)
+            : NumberText.RoundTrip(loss);
     }
 
     /// <summary>Why distances are in y where y* has other preimages than x* near it (the JSON's "targetXDistances").</summary>

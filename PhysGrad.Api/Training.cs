@@ -584,7 +584,9 @@ public static class Training
     /// and clips it, so long titles must wrap), at the weakest break that makes it fit: between clauses
     /// (after "; " or ": ") first, then after a comma, then before a binary operator (+, −, =, as
     /// typesetting breaks a long formula), and only then at any space, so "loss = 2·L̄" is never split
-    /// while a shorter piece fits. Joining the lines with spaces gives the title back.
+    /// while a shorter piece fits. Each of these outside brackets first: a bracket or parenthesis is kept
+    /// whole where it fits on a line (<c>x* = [0.846574, -0.153426]</c>), and broken inside, in the same order,
+    /// only where it does not. Joining the lines with spaces gives the title back.
     /// </summary>
     internal static string WrapTitle(string title, int width = 70)
     {
@@ -598,7 +600,15 @@ public static class Training
             ([", "], false),
         ];
         IEnumerable<string> pieces = [title];
-        foreach (var (separators, outside) in levels)
+        foreach (var (separators, outside) in levels.Take(2))
+            pieces = pieces.SelectMany(piece => piece.Length <= width ? [piece] : SplitAfter(piece, separators, outside));
+        // Then at a space outside brackets, never next to an operator, a bracket kept whole where it fits: "x* = [0.846574, -0.153426] is the preimage …" broke
+        // inside its vector, as the clauses inside a bracket came before any space outside it.
+        // A piece with a bracket too long for a line is broken inside it first, as before (a long parenthesis
+        // of clauses breaks between them rather than at the spaces in front of it).
+        pieces = pieces.SelectMany(piece => piece.Length <= width || SplitOutside(piece) is not { } words || words.Any(w => w.Length > width)
+            ? [piece] : words);
+        foreach (var (separators, outside) in levels.Skip(2))
             pieces = pieces.SelectMany(piece => piece.Length <= width ? [piece] : SplitAfter(piece, separators, outside));
         pieces = pieces.SelectMany(piece => piece.Length <= width ? [piece] : SplitBeforeOperators(piece));
         pieces = pieces.SelectMany(piece => piece.Length <= width ? [piece] : piece.Split(' '));
@@ -634,6 +644,32 @@ public static class Training
             }
             yield return text[start..];
         }
+
+        // The words of text at its spaces outside brackets (a bracket with its spaces is one word), an
+        // operator joined to the words on both sides: "n = 64" and "x* = [1, 2]" stay whole here, and a
+        // formula too long for a line is left to the levels below, which break it before its operators.
+        static List<string> SplitOutside(string text)
+        {
+            var words = new List<string>();
+            var (start, depth) = (0, 0);
+            for (var i = 0; i < text.Length; i++)
+            {
+                if (text[i] is '(' or '[') depth++;
+                else if (text[i] is ')' or ']') depth = Math.Max(0, depth - 1);
+                else if (text[i] == ' ' && depth == 0 && !Operator(text, i + 1) && !(i >= 1 && Operator(text, i - 1)))
+                {
+                    words.Add(text[start..i]);
+                    start = i + 1;
+                }
+            }
+            words.Add(text[start..]);
+            return words;
+        }
+
+        // Whether an operator stands alone at text[at] (a space or the text's edge on both sides).
+        static bool Operator(string text, int at) =>
+            at < text.Length && text[at] is '+' or '-' or '−' or '='
+            && (at == 0 || text[at - 1] == ' ') && (at + 1 == text.Length || text[at + 1] == ' ');
 
         static IEnumerable<string> SplitBeforeOperators(string text)
         {

@@ -65,6 +65,9 @@ internal static class CompareCommand
 
     public static Command Create(TextWriter output, TextWriter error)
     {
+        // Notes, warnings and the failed runs' lines on stderr in lines of at most 100 characters, as the
+        // text on stdout (LineWidth); the phase log and the progress bar write to stderr itself ('\r' redraws).
+        var notes = new LineWidth(error) { Active = true, Messages = true };
         var iterations = new Option<int>("--iterations")
         {
             Description = "Iterations per method.",
@@ -140,10 +143,10 @@ internal static class CompareCommand
             else if (chosen.Select(physics.ApplicabilityOf).FirstOrDefault(a => !a.IsApplicable) is { } refused)
                 throw new CliInputException(refused.Reason!);
             if (problem.UnitsGiven(result))
-                error.WriteLine("physgrad: note: --unit is not used by compare: runs do not depend on units ('physgrad units' gives each step's unit).");
+                notes.WriteLine("physgrad: note: --unit is not used by compare: runs do not depend on units ('physgrad units' gives each step's unit).");
             if (result.GetValue(lineSearch) && Unsearched(chosen) is { Length: > 0 } unsearched)
-                error.WriteLine($"physgrad: note: --line-search applies to {MethodCatalog.LineSearchMethods} only; {MethodCatalog.JoinNames(unsearched)} run{(unsearched.Length == 1 ? "s" : "")} without one.");
-            var skipWriter = result.GetValue(format) == "table" ? output : error;
+                notes.WriteLine($"physgrad: note: --line-search applies to {MethodCatalog.LineSearchMethods} only; {MethodCatalog.JoinNames(unsearched)} run{(unsearched.Length == 1 ? "s" : "")} without one.");
+            var skipWriter = result.GetValue(format) == "table" ? output : notes;
             foreach (var line in SkipLines.For(skipped))
                 skipWriter.WriteLine(line);
             if (ownSteps is not null)
@@ -170,7 +173,7 @@ internal static class CompareCommand
             {
                 // The tool ships the native plotting libraries of the supported platforms only (see the
                 // .csproj): elsewhere the runs are still reported, without plots. The API detects it.
-                error.WriteLine($"physgrad: plots not written: {e.Message}");
+                notes.WriteLine($"physgrad: plots not written: {e.Message}");
                 plots = [];
             }
             phases?.Phase("writing the report");
@@ -179,7 +182,7 @@ internal static class CompareCommand
             int Finish()
             {
                 foreach (var r in diverged)
-                    error.WriteLine($"physgrad: {r.Label} {(r.Diverged ? "diverged" : "failed")}: {r.StopDetail}.");
+                    notes.WriteLine($"physgrad: {r.Label} {(r.Diverged ? "diverged" : "failed")}: {r.StopDetail}.");
                 return diverged.Length == 0 ? ExitCode.Ok : ExitCode.Failed;
             }
             switch (result.GetValue(format))
@@ -218,20 +221,25 @@ internal static class CompareCommand
                 output.WriteLine(targetLine);
             output.WriteLine();
             // Columns as wide as their widest cell: long vectors are shortened, numbers have 6 significant
-            // digits (E-notation outside 10⁻⁴ … 10⁶); the distance says whether it is measured in x or y.
+            // digits (E-notation outside 10⁻⁴ … 10⁶); the distance column's header says whether it is measured
+            // in x or y (every run measures to the same x*, so " in x" in each cell only widened the table past
+            // 100 columns); a cell names its space only if the runs ever measured in different ones.
             // Each component of a final point keeps its own digits: 1E-08 next to 1E+08 is a value, not 0.
+            var measured = results.Where(r => r.MeasuredIn != DistanceSpace.None).Select(r => r.DistanceSpace).Distinct().ToArray();
+            var space = measured.Length == 1 ? measured[0] : null;
             var rows = results.Select(r => new[]
             {
                 r.Label,
                 Numbers.StepSize(r.Eta),
                 RunReport.FormatVector(r.Final),
                 RunReport.FormatLoss(r),
-                r.MeasuredIn == DistanceSpace.None ? "n/a" : $"{RunReport.FormatNumber(r.DistanceToTarget)} in {r.DistanceSpace}",
+                r.MeasuredIn == DistanceSpace.None ? "n/a"
+                    : RunReport.FormatNumber(r.DistanceToTarget) + (space is null ? $" in {r.DistanceSpace}" : ""),
                 // No first step (u = 0 or not finite) has no direction to align (the measure is NaN): n/a, never NaN in a table.
                 double.IsFinite(r.DiagonalAlignment) ? Numbers.Format(r.DiagonalAlignment, "F4") : "n/a",
-                r.StopText + (r.LossRose ? $"; loss rose: final {RunReport.FormatNumber(r.FinalLoss)} > start {RunReport.FormatNumber(r.StartLoss)}" : ""),
+                r.StopCell + (r.LossRose ? $"; loss rose: final {RunReport.FormatNumber(r.FinalLoss)} > start {RunReport.FormatNumber(r.StartLoss)}" : ""),
             }).ToArray();
-            string[] header = ["method", "eta", "final x", "final loss", "distance", "diagonal", "stop"];
+            string[] header = ["method", "eta", "final x", "final loss", space is null ? "distance" : $"distance in {space}", "diagonal", "stop"];
             var lines = TextTable.Lines(header, rows, [true, false, true, false, false, false, true]).ToArray();
             output.WriteLine(lines[0]);
             for (var i = 0; i < results.Count; i++)

@@ -8,6 +8,9 @@ internal static class DeriveCommand
 {
     public static Command Create(TextWriter output, TextWriter error)
     {
+        // Notes, warnings and the failed runs' lines on stderr in lines of at most 100 characters, as the
+        // text on stdout (LineWidth); the phase log and the progress bar write to stderr itself ('\r' redraws).
+        var notes = new LineWidth(error) { Active = true, Messages = true };
         var methods = new Option<string?>("--methods")
         {
             Description = $"Methods, comma-separated names: {MethodCatalog.ClosedForms} have closed forms (default: these and the other methods compare runs by default, such as hig; each one without a rule here is listed as skipped, with the reason).",
@@ -41,9 +44,9 @@ internal static class DeriveCommand
             if (definition.HasStart && !ReferenceEquals(definition, ProblemDefinition.Book) && traced is null)
                 definition = definition with { Start = [] };
             if (problem.UnitsGiven(result))
-                error.WriteLine("physgrad: note: --unit is not used by derive: the rules do not depend on units ('physgrad units' gives each step's unit).");
+                notes.WriteLine("physgrad: note: --unit is not used by derive: the rules do not depend on units ('physgrad units' gives each step's unit).");
             if (problem.InferredNote(result, definition) is { } inferred)
-                error.WriteLine($"physgrad: note: {inferred}");
+                notes.WriteLine($"physgrad: note: {inferred}");
             // Only methods the user named may fail the command; from the default list the ones that do
             // not apply are left out, each with one line saying why.
             // A method named twice is derived once.
@@ -70,7 +73,7 @@ internal static class DeriveCommand
                 }
             }
             if (problem.StartGiven(result))
-                error.WriteLine("physgrad: note: --start is not used by derive: the rules do not depend on the start point.");
+                notes.WriteLine("physgrad: note: --start is not used by derive: the rules do not depend on the start point.");
             // The façade derives the methods that apply and says why the others do not (the default list's or
             // the named ones); the CLI adds its options' remedy to those reasons, here and only here.
             var (rules, skipped) = chosen is null ? physics.ApplicableRules() : physics.ApplicableRules(chosen);
@@ -88,9 +91,9 @@ internal static class DeriveCommand
             }
             // Said of the methods whose rules it concerns (those that eliminate), not of the whole derive.
             if (rules.Where(r => r.DoublesNote is not null).ToArray() is { Length: > 0 } inDoubles)
-                error.WriteLine($"physgrad: note: {string.Join(", ", inDoubles.Select(r => r.Name))}: {inDoubles[0].DoublesNote}");
+                notes.WriteLine($"physgrad: note: {string.Join(", ", inDoubles.Select(r => r.Name))}: {inDoubles[0].DoublesNote}");
             if (problem.InverseGiven(result) && !rules.Any(r => r.Name == "pg"))
-                error.WriteLine("physgrad: note: --inverse is PG's local inverse, and PG has no rule here (see the skipped methods): no rule uses it.");
+                notes.WriteLine("physgrad: note: --inverse is PG's local inverse, and PG has no rule here (see the skipped methods): no rule uses it.");
             var f = result.GetValue(format)!;
             // The y-step is shown with the methods that use it (all of them when none are chosen).
             var yStep = rules.Any(r => r.UsesYStep)

@@ -22,6 +22,10 @@ internal sealed class LineWidth(TextWriter inner) : TextWriter
     /// <summary>Whether lines are wrapped; when false every character passes straight through.</summary>
     public bool Active { get; set; }
 
+    /// <summary>Whether the lines are stderr's messages (<c>physgrad: note: …</c>): their prefix stays on the
+    /// first line with the text it introduces (<see cref="WrapMessage"/>).</summary>
+    public bool Messages { get; init; }
+
     public override Encoding Encoding => inner.Encoding;
 
     public override void Write(char value)
@@ -33,7 +37,8 @@ internal sealed class LineWidth(TextWriter inner) : TextWriter
         }
         if (value == '\n')
         {
-            inner.Write(Wrap(_line.ToString().TrimEnd('\r')));
+            var line = _line.ToString().TrimEnd('\r');
+            inner.Write(Messages ? WrapMessage(line) : Wrap(line));
             inner.Write('\n');
             _line.Clear();
         }
@@ -62,11 +67,25 @@ internal sealed class LineWidth(TextWriter inner) : TextWriter
     {
         if (_line.Length > 0)
         {
-            inner.Write(Wrap(_line.ToString()));
+            inner.Write(Messages ? WrapMessage(_line.ToString()) : Wrap(_line.ToString()));
             _line.Clear();
         }
         inner.Flush();
     }
+
+    /// <summary>
+    /// A message line of stderr wrapped as <see cref="Wrap"/> does, except that its prefix (<c>physgrad: </c>,
+    /// with <c>note: </c> or <c>warning: </c> after it) is no break: "physgrad: note:" alone on a line, the
+    /// note under it, read as two messages. The text after the prefix is wrapped in the columns the prefix leaves.
+    /// </summary>
+    internal static string WrapMessage(string line)
+    {
+        if (line.Length <= RulePrinter.MaxWidth || !line.StartsWith(Tool, StringComparison.Ordinal)) return Wrap(line);
+        var prefix = Tool + (new[] { "note: ", "warning: " }.FirstOrDefault(p => string.CompareOrdinal(line, Tool.Length, p, 0, p.Length) == 0) ?? "");
+        return prefix + ResultText.Paragraph(line[prefix.Length..], RulePrinter.MaxWidth - prefix.Length);
+    }
+
+    private const string Tool = "physgrad: ";
 
     /// <summary>The line itself when it fits, else its pieces each on a line indented as the line is, plus two spaces.</summary>
     internal static string Wrap(string line)

@@ -103,8 +103,13 @@ let ``a one-iteration comparison says 1 iteration, not 1 iterations`` () =
     let out = Path.Combine(Path.GetTempPath(), "physgrad-fixdocs-" + Guid.NewGuid().ToString("N"))
     let code, stdout, err = run [ "compare"; "--methods"; "gd:0.01"; "--iterations"; "1"; "--out"; out ]
     Assert.True((code = 0), err)
-    Assert.Contains("IterationLimit: 1 iteration", stdout)
+    // The table's cell names the limit reached (tables24); the detail in words says 1 iteration.
+    Assert.Contains("IterationLimit (1)", stdout)
     Assert.DoesNotContain("1 iterations", stdout)
+    let code, json, err = run [ "compare"; "--methods"; "gd:0.01"; "--iterations"; "1"; "--out"; out; "--format"; "json" ]
+    Assert.True((code = 0), err)
+    let gd = System.Text.Json.JsonDocument.Parse(json).RootElement.GetProperty("methods").[0]
+    Assert.Equal("1 iteration", gd.GetProperty("stopDetail").GetString())
 
 [<Fact>]
 let ``a method that needs a square Jacobian on one variable and two outputs says 1 variable`` () =
