@@ -551,6 +551,9 @@ public static class Training
     /// </summary>
     internal const int LegendLine = 40;
 
+    /// <summary>The size in pixels of the markers on a training curve's points (<see cref="TrajectoryPlots.MarkedPoints"/>).</summary>
+    internal const float MarkerSize = 8f;
+
     /// <summary>
     /// A plot's size: 1000 × 560, wider when the legend (measured as drawn, one column, beside the data area)
     /// would leave the data area under 720 pixels, but never wider than <see cref="MaxPlotWidth"/>; taller
@@ -932,6 +935,15 @@ public static class Training
                         }
                     }
                 }
+                // Markers on the median's own points, in the method's shape: on every point of a short curve (two
+                // points of a one-step run were a bare segment, its ends unmarked and read as a line through
+                // nothing), on about a dozen of a long one, offset per method so that methods' markers do not
+                // fall on one another. Only points inside the range are marked (edge crossings have triangles).
+                var shape = TrajectoryPlots.ShapeOf(g);
+                var markedAt = TrajectoryPlots.MarkedPoints(median.Length, g, groups.Count)
+                    .Select(k => median[k]).Where(p => double.IsFinite(p.Y) && box.Contains(p)).ToArray();
+                if (markedAt.Length > 0)
+                    plot.Add.Markers(markedAt.Select(p => p.X).ToArray(), markedAt.Select(p => p.Y).ToArray(), shape, MarkerSize, colour);
                 // Where the median goes above the range, and where only the band does (its largest seed; the
                 // median line stays inside): the stretches, and the largest value there. A band that leaves
                 // while its median stays was said as "above the plot", read as the drawn line leaving.
@@ -958,6 +970,9 @@ public static class Training
                     LabelText = WrapTitle(text, LegendLine),
                     LineColor = colour,
                     LineWidth = width,
+                    MarkerShape = shape,
+                    MarkerSize = MarkerSize,
+                    MarkerColor = colour,
                     FillColor = count > 1 ? colour.WithAlpha(0.18) : Colors.Transparent,
                 });
             }
