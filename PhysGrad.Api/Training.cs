@@ -889,6 +889,9 @@ public static class Training
                 var median = band.X.Select((v, k) => (X: v, Y: band.Median[k])).Where(p => !double.IsNaN(p.Y)).ToArray();
                 var medianDiverges = median.Length > 0 && double.IsPositiveInfinity(median[^1].Y) || (count == 1 && diverged[0]);
                 const float width = 2.5f;
+                // Each method its own dash pattern and marker shape besides its colour (as compare's runs), so
+                // methods whose colours are near (a second run of a method in a spare colour) stay apart.
+                var pattern = TrajectoryPlots.Patterns[g % TrajectoryPlots.Patterns.Length];
                 if (medianDiverges)
                 {
                     // +∞ reaches the top edge at the x where it first appears; the curve ends there.
@@ -900,6 +903,7 @@ public static class Training
                     var thinned = TrajectoryPlots.Decimated(drawn);
                     var line = plot.Add.Scatter(thinned.Select(p => p.X).ToArray(), thinned.Select(p => p.Y).ToArray(), colour);
                     line.LineWidth = width;
+                    line.LinePattern = pattern;
                     line.MarkerSize = 0;
                     line.LegendText = "";
                     var end = exit ?? drawn[^1];
@@ -920,6 +924,7 @@ public static class Training
                         var thinned = TrajectoryPlots.Decimated([.. piece]);
                         var line = plot.Add.Scatter(thinned.Select(p => p.X).ToArray(), thinned.Select(p => p.Y).ToArray(), colour);
                         line.LineWidth = width;
+                        line.LinePattern = pattern;
                         line.MarkerSize = 0;
                         line.LegendText = "";
                         // Where the curve crosses the edge: the first point of a later piece (coming back)
@@ -970,6 +975,7 @@ public static class Training
                     LabelText = WrapTitle(text, LegendLine),
                     LineColor = colour,
                     LineWidth = width,
+                    LinePattern = pattern,
                     MarkerShape = shape,
                     MarkerSize = MarkerSize,
                     MarkerColor = colour,

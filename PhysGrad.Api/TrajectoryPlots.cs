@@ -1615,12 +1615,25 @@ public static class TrajectoryPlots
     internal static Color[] ColorsOf(IReadOnlyList<OptimizerRun> runs) => Distinct([.. runs.Select(ColorOf)], [.. runs.Select(r => r.Label)]);
 
     /// <summary>
-    /// One colour per entry, all distinct while there are colours enough: the first entry with a colour
-    /// keeps it (the first run of a method has the method's colour); a later entry with the same colour (a
-    /// second run of a method, gd:0.1 after gd:0.01) takes the spare colour its label asks for
-    /// (<see cref="SpareIndex"/>, so gd:0.1 has the same colour whatever else runs, in compare's plots and
-    /// train's), or the next spare after it that no entry has; only beyond the spares, a method colour no
-    /// entry has. Used for compare's runs and train's method groups alike.
+    /// The colour difference below which two runs' colours are not told apart at a glance in a plot (CIEDE2000,
+    /// <see cref="ColourDifference(Color, Color)"/>): the spare a repeated method's label asks for is taken only when it is at
+    /// least this far from every other colour of the plot. Thin lines and small markers need more than a
+    /// swatch does: train's gd:0.01 in its spare wine red (22 from Adam's purple) read as Adam's colour, and
+    /// gd:0.1's teal lies 21 from HIG's cyan. Every method colour's nearest spare was 20 to 24 away, and no
+    /// colour lies 26 from all eleven method colours, so a spare is chosen against the plot's other colours.
+    /// </summary>
+    internal const double MinColourDifference = 30;
+
+    /// <summary>
+    /// One colour per entry, distinct, and a repeat clearly apart from the others: the first entry with a colour
+    /// keeps it (the first run of a method has the method's colour, the same in every command); a later entry
+    /// with the same colour (a second run of a method, gd:0.1 after gd:0.01) takes the spare its label asks for
+    /// (<see cref="SpareIndex"/>) if that lies at least <see cref="MinColourDifference"/> from every entry's own
+    /// colour and every colour given so far, else the next spare after it that does; when none does, the spare
+    /// or unused method colour farthest (by its least difference) from those. The list decides, so every plot
+    /// drawn from one list (compare's x, y, loss and fields; train's plots of one command) gives an entry one
+    /// colour. Only beyond every spare and method colour do colours repeat (the labels, dashes and markers
+    /// still differ). Used for compare's runs and train's method groups alike.
     /// </summary>
     /// <param name="own">Each entry's own colour.</param>
     /// <param name="labels">Each entry's label, as its legend names it (same length as <paramref name="own"/>).</param>
@@ -1629,19 +1642,77 @@ public static class TrajectoryPlots
         var colors = new Color[own.Length];
         // Every entry's own colour is claimed by the first entry that has it, before any repeat picks one.
         var taken = new HashSet<Color>(own);
-        var fallback = MethodColors.Where(c => !taken.Contains(c)).ToArray();
-        var next = 0;
         for (var i = 0; i < own.Length; i++)
         {
             if (Array.IndexOf(own, own[i]) == i) { colors[i] = own[i]; continue; }
             var start = SpareIndex(labels[i]);
-            var spare = Enumerable.Range(0, SpareColors.Length).Select(k => SpareColors[(start + k) % SpareColors.Length])
-                .Cast<Color?>().FirstOrDefault(c => !taken.Contains(c!.Value));
-            // Beyond the spare and unused method colours (many repeats) colours repeat; the labels still differ.
-            colors[i] = spare ?? (next < fallback.Length ? fallback[next++] : own[i]);
+            var spares = Enumerable.Range(0, SpareColors.Length).Select(k => SpareColors[(start + k) % SpareColors.Length])
+                .Where(c => !taken.Contains(c)).ToArray();
+            double Nearest(Color c) => taken.Select(t => ColourDifference(c, t)).DefaultIfEmpty(double.PositiveInfinity).Min();
+            Color? chosen = spares.Cast<Color?>().FirstOrDefault(c => Nearest(c!.Value) >= MinColourDifference);
+            if (chosen is null)
+            {
+                // No spare is clearly apart: the farthest of the spares and the unused method colours.
+                var candidates = spares.Concat(MethodColors.Where(c => !taken.Contains(c))).ToArray();
+                chosen = candidates.Length > 0 ? candidates.MaxBy(Nearest) : null;
+            }
+            // Beyond every spare and method colour (many repeats) colours repeat; the labels still differ.
+            colors[i] = chosen ?? own[i];
             taken.Add(colors[i]);
         }
         return colors;
+    }
+
+    /// <summary>
+    /// The CIEDE2000 colour difference ΔE₀₀ of two sRGB colours (Sharma, Wu and Dalal, "The CIEDE2000
+    /// color-difference formula", Color Research &amp; Application 30(1), 2005, equations 1–22), from their CIE
+    /// L*a*b* under D65 (<see cref="Lab"/>). About 1 is the least difference seen side by side; 0 for equal colours.
+    /// </summary>
+    internal static double ColourDifference(Color p, Color q) => ColourDifference(Lab(p), Lab(q));
+
+    /// <summary>The CIEDE2000 difference ΔE₀₀ of two colours given in CIE L*a*b* (as <see cref="ColourDifference(Color, Color)"/>).</summary>
+    internal static double ColourDifference((double L, double A, double B) p, (double L, double A, double B) q)
+    {
+        var (l1, a1, b1) = p;
+        var (l2, a2, b2) = q;
+        static double Rad(double d) => d * Math.PI / 180;
+        var (c1, c2) = (Math.Sqrt(a1 * a1 + b1 * b1), Math.Sqrt(a2 * a2 + b2 * b2));
+        var cBar7 = Math.Pow((c1 + c2) / 2, 7);
+        var g = 0.5 * (1 - Math.Sqrt(cBar7 / (cBar7 + Math.Pow(25, 7))));
+        var (a1p, a2p) = ((1 + g) * a1, (1 + g) * a2);
+        var (c1p, c2p) = (Math.Sqrt(a1p * a1p + b1 * b1), Math.Sqrt(a2p * a2p + b2 * b2));
+        static double Hue(double a, double b) => a == 0 && b == 0 ? 0 : (Math.Atan2(b, a) * 180 / Math.PI + 360) % 360;
+        var (h1, h2) = (Hue(a1p, b1), Hue(a2p, b2));
+        var (dL, dC) = (l2 - l1, c2p - c1p);
+        var dh = c1p * c2p == 0 ? 0 : Math.Abs(h2 - h1) <= 180 ? h2 - h1 : h2 - h1 > 180 ? h2 - h1 - 360 : h2 - h1 + 360;
+        var dH = 2 * Math.Sqrt(c1p * c2p) * Math.Sin(Rad(dh / 2));
+        var (lBar, cBarP) = ((l1 + l2) / 2, (c1p + c2p) / 2);
+        var hBar = c1p * c2p == 0 ? h1 + h2 : Math.Abs(h1 - h2) <= 180 ? (h1 + h2) / 2 : h1 + h2 < 360 ? (h1 + h2 + 360) / 2 : (h1 + h2 - 360) / 2;
+        var t = 1 - 0.17 * Math.Cos(Rad(hBar - 30)) + 0.24 * Math.Cos(Rad(2 * hBar)) + 0.32 * Math.Cos(Rad(3 * hBar + 6)) - 0.20 * Math.Cos(Rad(4 * hBar - 63));
+        var dTheta = 30 * Math.Exp(-Math.Pow((hBar - 275) / 25, 2));
+        var cBarP7 = Math.Pow(cBarP, 7);
+        var rc = 2 * Math.Sqrt(cBarP7 / (cBarP7 + Math.Pow(25, 7)));
+        var sl = 1 + 0.015 * Math.Pow(lBar - 50, 2) / Math.Sqrt(20 + Math.Pow(lBar - 50, 2));
+        var sc = 1 + 0.045 * cBarP;
+        var sh = 1 + 0.015 * cBarP * t;
+        var rt = -Math.Sin(Rad(2 * dTheta)) * rc;
+        return Math.Sqrt(Math.Pow(dL / sl, 2) + Math.Pow(dC / sc, 2) + Math.Pow(dH / sh, 2) + rt * (dC / sc) * (dH / sh));
+    }
+
+    /// <summary>CIE L*a*b* (D65 white) of an sRGB colour: IEC 61966-2-1's transfer function, then the CIE 1976 formulas.</summary>
+    internal static (double L, double A, double B) Lab(Color c)
+    {
+        static double Linear(byte v)
+        {
+            var s = v / 255.0;
+            return s <= 0.04045 ? s / 12.92 : Math.Pow((s + 0.055) / 1.055, 2.4);
+        }
+        var (r, g, b) = (Linear(c.Red), Linear(c.Green), Linear(c.Blue));
+        var x = (0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.95047;
+        var y = 0.2126 * r + 0.7152 * g + 0.0722 * b;
+        var z = (0.0193 * r + 0.1192 * g + 0.9505 * b) / 1.08883;
+        static double F(double u) => u > 216.0 / 24389 ? Math.Cbrt(u) : (24389.0 / 27 * u + 16) / 116;
+        return (116 * F(y) - 16, 500 * (F(x) - F(y)), 200 * (F(y) - F(z)));
     }
 
     /// <summary>"between iterations <paramref name="previous"/> and k": where a cross on the segment into iteration k
