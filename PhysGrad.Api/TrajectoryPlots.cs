@@ -1621,8 +1621,10 @@ public static class TrajectoryPlots
     /// swatch does: train's gd:0.01 in its spare wine red (22 from Adam's purple) read as Adam's colour, and
     /// gd:0.1's teal lies 21 from HIG's cyan. Every method colour's nearest spare was 20 to 24 away, and no
     /// colour lies 26 from all eleven method colours, so a spare is chosen against the plot's other colours.
+    /// 28 is what the spares reach in every list of up to four runs (the least case: L-BFGS twice, olive's
+    /// farthest spare 28.6 from it); a test measures it.
     /// </summary>
-    internal const double MinColourDifference = 30;
+    internal const double MinColourDifference = 28;
 
     /// <summary>
     /// One colour per entry, distinct, and a repeat clearly apart from the others: the first entry with a colour
@@ -1630,7 +1632,7 @@ public static class TrajectoryPlots
     /// with the same colour (a second run of a method, gd:0.1 after gd:0.01) takes the spare its label asks for
     /// (<see cref="SpareIndex"/>) if that lies at least <see cref="MinColourDifference"/> from every entry's own
     /// colour and every colour given so far, else the next spare after it that does; when none does, the spare
-    /// or unused method colour farthest (by its least difference) from those. The list decides, so every plot
+    /// farthest (by its least difference) from those, and only once every spare is given an unused method colour. The list decides, so every plot
     /// drawn from one list (compare's x, y, loss and fields; train's plots of one command) gives an entry one
     /// colour. Only beyond every spare and method colour do colours repeat (the labels, dashes and markers
     /// still differ). Used for compare's runs and train's method groups alike.
@@ -1652,8 +1654,9 @@ public static class TrajectoryPlots
             Color? chosen = spares.Cast<Color?>().FirstOrDefault(c => Nearest(c!.Value) >= MinColourDifference);
             if (chosen is null)
             {
-                // No spare is clearly apart: the farthest of the spares and the unused method colours.
-                var candidates = spares.Concat(MethodColors.Where(c => !taken.Contains(c))).ToArray();
+                // No spare is clearly apart: the farthest spare; a method's colour (which names that method in
+                // every other plot) only once every spare is given.
+                var candidates = spares.Length > 0 ? spares : MethodColors.Where(c => !taken.Contains(c)).ToArray();
                 chosen = candidates.Length > 0 ? candidates.MaxBy(Nearest) : null;
             }
             // Beyond every spare and method colour (many repeats) colours repeat; the labels still differ.
