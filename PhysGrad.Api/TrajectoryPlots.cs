@@ -495,7 +495,7 @@ public static class TrajectoryPlots
     /// <summary>
     /// An axis label, with "(flat: rounding only)" when its values are rounding noise (<see cref="IsRoundingOnly"/>),
     /// or "(flat: spread s)" when a flat axis hides values spread over <paramref name="hidden"/> (<see cref="HiddenSpread"/>)
-    /// that are not rounding only by that rule: x0 (flat: spread 6.8E-13).
+    /// that are not rounding only by that rule: x0 (flat: spread 6.7E-13).
     /// </summary>
     internal static string AxisLabel(string name, bool roundingOnly, double hidden = 0) =>
         roundingOnly ? $"{name} (flat: rounding only)" : hidden > 0 ? $"{name} (flat: spread {NumberText.Short(hidden, 2)})" : name;
