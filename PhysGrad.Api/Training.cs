@@ -551,6 +551,9 @@ public static class Training
     /// </summary>
     internal const int LegendLine = 40;
 
+    /// <summary>The size in pixels of the markers on a training curve's points (<see cref="TrajectoryPlots.MarkedPoints"/>).</summary>
+    internal const float MarkerSize = 8f;
+
     /// <summary>
     /// A plot's size: 1000 × 560, wider when the legend (measured as drawn, one column, beside the data area)
     /// would leave the data area under 720 pixels, but never wider than <see cref="MaxPlotWidth"/>; taller
@@ -922,6 +925,9 @@ public static class Training
                 var median = band.X.Select((v, k) => (X: v, Y: band.Median[k])).Where(p => !double.IsNaN(p.Y)).ToArray();
                 var medianDiverges = median.Length > 0 && double.IsPositiveInfinity(median[^1].Y) || (count == 1 && diverged[0]);
                 const float width = 2.5f;
+                // Each method its own dash pattern and marker shape besides its colour (as compare's runs), so
+                // methods whose colours are near (a second run of a method in a spare colour) stay apart.
+                var pattern = TrajectoryPlots.Patterns[g % TrajectoryPlots.Patterns.Length];
                 if (medianDiverges)
                 {
                     // +∞ reaches the top edge at the x where it first appears; the curve ends there.
@@ -933,6 +939,7 @@ public static class Training
                     var thinned = TrajectoryPlots.Decimated(drawn);
                     var line = plot.Add.Scatter(thinned.Select(p => p.X).ToArray(), thinned.Select(p => p.Y).ToArray(), colour);
                     line.LineWidth = width;
+                    line.LinePattern = pattern;
                     line.MarkerSize = 0;
                     line.LegendText = "";
                     var end = exit ?? drawn[^1];
@@ -953,6 +960,7 @@ public static class Training
                         var thinned = TrajectoryPlots.Decimated([.. piece]);
                         var line = plot.Add.Scatter(thinned.Select(p => p.X).ToArray(), thinned.Select(p => p.Y).ToArray(), colour);
                         line.LineWidth = width;
+                        line.LinePattern = pattern;
                         line.MarkerSize = 0;
                         line.LegendText = "";
                         // Where the curve crosses the edge: the first point of a later piece (coming back)
@@ -968,6 +976,15 @@ public static class Training
                         }
                     }
                 }
+                // Markers on the median's own points, in the method's shape: on every point of a short curve (two
+                // points of a one-step run were a bare segment, its ends unmarked and read as a line through
+                // nothing), on about a dozen of a long one, offset per method so that methods' markers do not
+                // fall on one another. Only points inside the range are marked (edge crossings have triangles).
+                var shape = TrajectoryPlots.ShapeOf(g);
+                var markedAt = TrajectoryPlots.MarkedPoints(median.Length, g, groups.Count)
+                    .Select(k => median[k]).Where(p => double.IsFinite(p.Y) && box.Contains(p)).ToArray();
+                if (markedAt.Length > 0)
+                    plot.Add.Markers(markedAt.Select(p => p.X).ToArray(), markedAt.Select(p => p.Y).ToArray(), shape, MarkerSize, colour);
                 // Where the median goes above the range, and where only the band does (its largest seed; the
                 // median line stays inside): the stretches, and the largest value there. A band that leaves
                 // while its median stays was said as "above the plot", read as the drawn line leaving.
@@ -994,6 +1011,10 @@ public static class Training
                     LabelText = WrapTitle(text, LegendLine),
                     LineColor = colour,
                     LineWidth = width,
+                    LinePattern = pattern,
+                    MarkerShape = shape,
+                    MarkerSize = MarkerSize,
+                    MarkerColor = colour,
                     FillColor = count > 1 ? colour.WithAlpha(0.18) : Colors.Transparent,
                 });
             }

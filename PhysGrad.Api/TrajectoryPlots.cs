@@ -200,7 +200,8 @@ public static class TrajectoryPlots
             // y0 ≈ 3e8 a "flat" axis spanning ±1.6E+7, on which every run coincided.
             // An axis of rounding noise only is drawn flat at the problem's scale, as a stacked panel (RoundingOnly).
             var flat2 = RoundingOnly(runs, points, target, [0, 1], exploding);
-            double AxisScale(int j) => flat2.TryGetValue(j, out var problemScale) ? problemScale : Scale(runs, points, target, j);
+            var problemScale2 = ProblemScale(runs, points, target, 2);
+            double AxisScale(int j) => flat2.TryGetValue(j, out var problemScale) ? problemScale : ComponentScale(runs, points, target, j, problemScale2);
             var (scaleX, scaleY) = (AxisScale(0), AxisScale(1));
             var curves = runs.Select(r => points(r).Select(p => (p[0], p[1])).ToArray()).ToArray();
             (double, double)? t2 = target is null ? null : (target[0], target[1]);
@@ -208,7 +209,8 @@ public static class TrajectoryPlots
             var paths = DrawnPaths(curves, box, exploding);
             var drawn = Drawn(paths, box, runs.Count);
             var leaders = LegendLeaders([(paths, box)], runs);
-            var plot = Panel(runs, curves, box, t2, targetLabel, title, AxisLabel(names[0], flat2.ContainsKey(0)), AxisLabel(names[1], flat2.ContainsKey(1)), iterationAxis: false,
+            string Label2(int j) => AxisLabel(names[j], flat2.ContainsKey(j), HiddenSpread(runs, points, target, j, exploding, AxisScale(j)));
+            var plot = Panel(runs, curves, box, t2, targetLabel, title, Label2(0), Label2(1), iterationAxis: false,
                 scaleY, exploding, far, Groups(drawn), leaders,
                 iterationOf: (i, k) => IterationAt(runs[i], k), partners: Partners(paths, box, drawn, leaders), scaleX: scaleX);
             MarkStarts(plot, curves, box);
@@ -225,7 +227,8 @@ public static class TrajectoryPlots
         // A component whose values span only rounding noise of the problem's scale (x* = 0 with ±4E-16 left
         // by the others' arithmetic) is drawn flat at the problem's scale and labelled so (RoundingOnly).
         var flat = RoundingOnly(runs, points, target, shown, exploding);
-        double ScaleOf(int jj) => flat.TryGetValue(jj, out var problemScale) ? problemScale : Scale(runs, points, target, jj);
+        var problemScaleAll = ProblemScale(runs, points, target, names.Length);
+        double ScaleOf(int jj) => flat.TryGetValue(jj, out var problemScale) ? problemScale : ComponentScale(runs, points, target, jj, problemScaleAll);
         var data = shown.Select(jj =>
         {
             var curves = runs.Select(r => points(r).Select((p, i) => ((double)IterationAt(r, i), p[jj])).ToArray()).ToArray();
@@ -253,7 +256,7 @@ public static class TrajectoryPlots
             // The first panel holds the legend's entries; for a stack Render draws them beside it (no panel
             // shows a legend of its own), a lone panel shows its own, as any single plot.
             var panel = Panel(runs, curves, box, t, targetLabel, panelTitle,
-                k == shown.Length - 1 ? "iteration" : "", AxisLabel(names[jj], flat.ContainsKey(jj)),
+                k == shown.Length - 1 ? "iteration" : "", AxisLabel(names[jj], flat.ContainsKey(jj), HiddenSpread(runs, points, target, jj, exploding, ScaleOf(jj))),
                 iterationAxis: true, ScaleOf(jj), exploding, far,
                 Groups(drawnHere), whole, legend: shown.Length == 1, notes: notes, iterationOf: recorded,
                 partners: shown.Length == 1 ? Partners(paths, box, drawnHere, whole, curves) : null);
@@ -266,15 +269,56 @@ public static class TrajectoryPlots
         Image legend;
         lock (Rendering.Gate)
             legend = panels[0].Legend.GetImage();
+        var height = Math.Max(Math.Max(Height, 60 + PanelHeight * panels.Count), StackTop + legend.Height + LegendShadow + LegendGap);
+        // Each axis label fits along its panel's data area (Multiplot's rows share the height equally): the
+        // first panel's "y0 (flat: rounding only)" ran past the top of a 148-pixel data area, into the title.
+        for (var k = 0; k < panels.Count; k++)
+            FitAxisLabel(panels[k].Axes.Left.Label, DataHeight(height, panels.Count, k));
         var left = LeftMargin(panels, PanelHeight);
         var legendRect = new PixelRect(left + StackDataWidth + LegendGap, left + StackDataWidth + LegendGap + legend.Width,
             StackTop + legend.Height, StackTop);
         var width = (int)Math.Ceiling(legendRect.Right) + LegendShadow + LegendGap;
-        var height = Math.Max(Math.Max(Height, 60 + PanelHeight * panels.Count), (int)Math.Ceiling(legendRect.Bottom) + LegendShadow + LegendGap);
         // Equal padding in every panel lines their data areas up; the right padding is the legend's column.
         for (var k = 0; k < panels.Count; k++)
-            panels[k].Layout.Fixed(new PixelPadding(left, width - left - StackDataWidth, k == panels.Count - 1 ? 50 : 28, k == 0 ? StackTop : 12));
+            panels[k].Layout.Fixed(new PixelPadding(left, width - left - StackDataWidth, StackBottom(panels.Count, k), StackTopOf(k)));
         return new Figure(space, panels, width, height, legendRect);
+    }
+
+    // A stacked panel's top and bottom padding: the first holds the two-line title, the last the iteration axis' label.
+    private static int StackTopOf(int k) => k == 0 ? StackTop : 12;
+    private static int StackBottom(int count, int k) => k == count - 1 ? 50 : 28;
+
+    /// <summary>The height in pixels of panel <paramref name="k"/>'s data area in a stack of <paramref name="count"/> panels <paramref name="height"/> pixels tall (Multiplot's rows are equal).</summary>
+    internal static float DataHeight(int height, int count, int k) => (float)height / count - StackTopOf(k) - StackBottom(count, k);
+
+    /// <summary>The smallest font an axis label is shrunk to so that it fits its panel (ScottPlot's tick labels are 12).</summary>
+    internal const float MinLabelFont = 10f;
+
+    /// <summary>
+    /// Makes a vertical axis label fit along <paramref name="room"/> pixels (the data area's height): as it is
+    /// when it fits; else broken into two lines before its parenthesis ("y0" over "(flat: rounding only)");
+    /// else, in its font shrunk step by step down to <see cref="MinLabelFont"/>, its first form that fits;
+    /// and if none does, the name alone (the text before the parenthesis), which then says less but is never
+    /// cut. A label longer than its panel ran past it into the title or the next panel's label.
+    /// </summary>
+    internal static void FitAxisLabel(LabelStyle label, float room)
+    {
+        var text = label.Text;
+        if (string.IsNullOrEmpty(text)) return;
+        var open = text.IndexOf(" (", StringComparison.Ordinal);
+        var forms = open > 0 ? new[] { text, text[..open] + "\n" + text[(open + 1)..] } : [text];
+        lock (Rendering.Gate)
+        {
+            using var paint = Paint.NewDisposablePaint();
+            float Length(string t) => label.Measure(t, paint).Width;
+            for (var size = label.FontSize; size >= MinLabelFont; size -= 1)
+            {
+                label.FontSize = size;
+                foreach (var form in forms)
+                    if (Length(form) <= room) { label.Text = form; return; }
+            }
+            label.Text = open > 0 ? text[..open] : text;
+        }
     }
 
     /// <summary>
@@ -368,6 +412,44 @@ public static class TrajectoryPlots
             .Select(Math.Abs).DefaultIfEmpty(0).Max();
 
     /// <summary>
+    /// The problem's scale: the largest <see cref="Scale"/> of components 0 … <paramref name="count"/> − 1 (the
+    /// largest magnitude of any component of the start points and the target); 0 when every one is 0.
+    /// </summary>
+    internal static double ProblemScale(IReadOnlyList<OptimizerRun> runs, Func<OptimizerRun, IReadOnlyList<double[]>> points, double[]? target, int count) =>
+        Enumerable.Range(0, count).Select(j => Scale(runs, points, target, j)).DefaultIfEmpty(0).Max();
+
+    /// <summary>
+    /// The magnitude a component's axis is measured against (<see cref="Box.Padded"/>, <see cref="FlatAxis"/>):
+    /// its own <see cref="Scale"/>, or, where that is 0 (every start and the target are exactly 0 in it), the
+    /// problem's <paramref name="problemScale"/>. A component with no magnitude of its own was measured
+    /// against its values alone: heat1d-inverse's x0 (start 0, x* = 0), which Newton's solve moves by
+    /// 6E-13 beside cells of 2, was drawn over its whole panel, rounding noise magnified as if the cell moved.
+    /// </summary>
+    internal static double ComponentScale(
+        IReadOnlyList<OptimizerRun> runs, Func<OptimizerRun, IReadOnlyList<double[]>> points, double[]? target, int component, double problemScale)
+    {
+        var own = Scale(runs, points, target, component);
+        return own > 0 ? own : problemScale;
+    }
+
+    /// <summary>
+    /// The spread a flat axis hides in component <paramref name="component"/>: the range (largest − least) of its
+    /// values (the finite points of the runs that do not explode, and the target's), when
+    /// they vary but by no more than <see cref="FlatAxis"/>'s 10⁻⁹ of <paramref name="scale"/> (so its panel is
+    /// drawn flat); 0 when they do not vary or vary more. The axis label then says how much was flattened
+    /// (<see cref="AxisLabel"/>), so a flat line never claims the values were constant.
+    /// </summary>
+    internal static double HiddenSpread(
+        IReadOnlyList<OptimizerRun> runs, Func<OptimizerRun, IReadOnlyList<double[]>> points, double[]? target, int component, bool[] exploding, double scale)
+    {
+        var values = runs.Where((_, i) => !exploding[i]).SelectMany(points).Where(p => component < p.Length).Select(p => p[component])
+            .Concat(target is not null && component < target.Length ? [target[component]] : []).Where(double.IsFinite).ToArray();
+        if (values.Length == 0 || FlatAxis(values, scale) is null) return 0;
+        var (lo, hi) = (values.Min(), values.Max());
+        return hi - lo;
+    }
+
+    /// <summary>
     /// The components of <paramref name="shown"/> whose values (every finite point of every run that does not
     /// explode, and the target's) are all rounding noise, at most <see cref="NumberText.NoiseRatio"/> (2⁻⁴²) of
     /// the scale, each with the problem's scale: the tables' rule for a computed vector's noise (<see cref="NumberText.IsNoise"/>:
@@ -381,7 +463,7 @@ public static class TrajectoryPlots
         IReadOnlyList<OptimizerRun> runs, Func<OptimizerRun, IReadOnlyList<double[]>> points, double[]? target, int[] shown, bool[] exploding)
     {
         var count = shown.Length == 0 ? 0 : shown.Max() + 1;
-        var problemScale = Enumerable.Range(0, count).Select(j => Scale(runs, points, target, j)).DefaultIfEmpty(0).Max();
+        var problemScale = ProblemScale(runs, points, target, count);
         var dataScale = runs.Where((_, i) => !exploding[i]).SelectMany(points).SelectMany(p => p).Where(double.IsFinite).Select(Math.Abs).DefaultIfEmpty(0).Max();
         var flat = new Dictionary<int, double>();
         if (!(problemScale > 0)) return flat;
@@ -410,8 +492,13 @@ public static class TrajectoryPlots
     internal static bool IsRoundingOnly(IReadOnlyCollection<double> values, double problemScale, double dataScale) =>
         problemScale > 0 && values.Any(v => v != 0) && values.All(v => Math.Abs(v) <= NumberText.NoiseRatio * Math.Min(problemScale, dataScale));
 
-    /// <summary>An axis label, with "(flat: rounding only)" when its values are rounding noise (<see cref="IsRoundingOnly"/>).</summary>
-    internal static string AxisLabel(string name, bool roundingOnly) => roundingOnly ? $"{name} (flat: rounding only)" : name;
+    /// <summary>
+    /// An axis label, with "(flat: rounding only)" when its values are rounding noise (<see cref="IsRoundingOnly"/>),
+    /// or "(flat: spread s)" when a flat axis hides values spread over <paramref name="hidden"/> (<see cref="HiddenSpread"/>)
+    /// that are not rounding only by that rule: x0 (flat: spread 6.7E-13).
+    /// </summary>
+    internal static string AxisLabel(string name, bool roundingOnly, double hidden = 0) =>
+        roundingOnly ? $"{name} (flat: rounding only)" : hidden > 0 ? $"{name} (flat: spread {NumberText.Short(hidden, 2)})" : name;
 
     // targetX: x* where known, so that a run's distance travelled is judged against the distance to x* as
     // in the x- and y-space plots. Without it, PG's leap from x0 = 1E-200 to 0.98 (towards x* = 1) was
@@ -638,7 +725,8 @@ public static class TrajectoryPlots
                 }
             }
         }
-        var labelRoom = panels.Count == 0 ? 0 : panels[0].Axes.Left.Label.FontSize;
+        // The axis label's thickness across the axis: its font size per line (a label FitAxisLabel broke is two lines).
+        var labelRoom = panels.Select(p => p.Axes.Left.Label).Select(l => l.FontSize * (1 + l.Text.Count(c => c == '\n'))).DefaultIfEmpty(0).Max();
         return Math.Max(90, (int)Math.Ceiling(widest + labelRoom + 30));
     }
 
@@ -1207,7 +1295,7 @@ public static class TrajectoryPlots
             var width = size > 1 ? (float)(MinLineWidth + 4.5 * (size - 1 - rank) / (size - 1)) : (float)(MinLineWidth + 3.5 * f);
             var markerSize = size > 1 ? (rank == 0 ? 11f : 9f) : (float)(7 + 5 * f);
             var pattern = size > 1 ? (rank == 0 ? LinePattern.Solid : Patterns[1 + (rank - 1) % (Patterns.Length - 1)]) : Patterns[i % Patterns.Length];
-            var shape = Shapes[i % Shapes.Length];
+            var shape = ShapeOf(i);
             var length = curves[i].Length;
             // Markers on every point of short curves alone; on every g-th point (offset by rank) in a
             // group, and on about a dozen points of long curves (offset per run or rank).
@@ -1441,6 +1529,29 @@ public static class TrajectoryPlots
     private static readonly MarkerShape[] Shapes =
         [MarkerShape.FilledCircle, MarkerShape.OpenSquare, MarkerShape.FilledTriangleUp, MarkerShape.OpenDiamond, MarkerShape.Cross, MarkerShape.OpenCircle];
 
+    /// <summary>The marker shape of the <paramref name="k"/>-th run or method of a plot (filled circle, open square, triangle, open diamond, cross, open circle, then again).</summary>
+    internal static MarkerShape ShapeOf(int k) => Shapes[k % Shapes.Length];
+
+    /// <summary>
+    /// Above this many points a curve is marked on about a dozen of them (<see cref="MarkedPoints"/>); up to it, on every point.
+    /// </summary>
+    internal const int MarkEveryPointUpTo = 60;
+
+    /// <summary>
+    /// The indices of a curve of <paramref name="length"/> points that carry a marker, for the
+    /// <paramref name="k"/>-th of <paramref name="count"/> curves: every point of a curve of at most
+    /// <see cref="MarkEveryPointUpTo"/> (a curve of two points is otherwise a bare segment, its points
+    /// unseen), else every (length / 12)-th from an offset that differs per curve, so the curves' markers
+    /// do not coincide. Ascending, each in 0 … length − 1.
+    /// </summary>
+    internal static int[] MarkedPoints(int length, int k, int count)
+    {
+        if (length <= MarkEveryPointUpTo) return [.. Enumerable.Range(0, Math.Max(0, length))];
+        var period = Math.Max(1, length / 12);
+        var offset = k * period / Math.Max(count, 1) % period;
+        return [.. Enumerable.Range(0, length).Where(i => i % period == offset)];
+    }
+
     /// <summary>
     /// The methods' colours, by <see cref="Method"/>: GD blue, Newton orange, IG green, PG red, Adam purple,
     /// GN dark brown, HIG cyan, BFGS grey, L-BFGS olive, Newton-CG navy, LM magenta. Chosen so that every two
@@ -1504,12 +1615,27 @@ public static class TrajectoryPlots
     internal static Color[] ColorsOf(IReadOnlyList<OptimizerRun> runs) => Distinct([.. runs.Select(ColorOf)], [.. runs.Select(r => r.Label)]);
 
     /// <summary>
-    /// One colour per entry, all distinct while there are colours enough: the first entry with a colour
-    /// keeps it (the first run of a method has the method's colour); a later entry with the same colour (a
-    /// second run of a method, gd:0.1 after gd:0.01) takes the spare colour its label asks for
-    /// (<see cref="SpareIndex"/>, so gd:0.1 has the same colour whatever else runs, in compare's plots and
-    /// train's), or the next spare after it that no entry has; only beyond the spares, a method colour no
-    /// entry has. Used for compare's runs and train's method groups alike.
+    /// The colour difference below which two runs' colours are not told apart at a glance in a plot (CIEDE2000,
+    /// <see cref="ColourDifference(Color, Color)"/>): the spare a repeated method's label asks for is taken only when it is at
+    /// least this far from every other colour of the plot. Thin lines and small markers need more than a
+    /// swatch does: train's gd:0.01 in its spare wine red (22 from Adam's purple) read as Adam's colour, and
+    /// gd:0.1's teal lies 21 from HIG's cyan. Every method colour's nearest spare was 20 to 24 away, and no
+    /// colour lies 26 from all eleven method colours, so a spare is chosen against the plot's other colours.
+    /// 28 is what the spares reach in every list of up to four runs (the least case: L-BFGS twice, olive's
+    /// farthest spare 28.6 from it); a test measures it.
+    /// </summary>
+    internal const double MinColourDifference = 28;
+
+    /// <summary>
+    /// One colour per entry, distinct, and a repeat clearly apart from the others: the first entry with a colour
+    /// keeps it (the first run of a method has the method's colour, the same in every command); a later entry
+    /// with the same colour (a second run of a method, gd:0.1 after gd:0.01) takes the spare its label asks for
+    /// (<see cref="SpareIndex"/>) if that lies at least <see cref="MinColourDifference"/> from every entry's own
+    /// colour and every colour given so far, else the next spare after it that does; when none does, the spare
+    /// farthest (by its least difference) from those, and only once every spare is given an unused method colour. The list decides, so every plot
+    /// drawn from one list (compare's x, y, loss and fields; train's plots of one command) gives an entry one
+    /// colour. Only beyond every spare and method colour do colours repeat (the labels, dashes and markers
+    /// still differ). Used for compare's runs and train's method groups alike.
     /// </summary>
     /// <param name="own">Each entry's own colour.</param>
     /// <param name="labels">Each entry's label, as its legend names it (same length as <paramref name="own"/>).</param>
@@ -1518,19 +1644,78 @@ public static class TrajectoryPlots
         var colors = new Color[own.Length];
         // Every entry's own colour is claimed by the first entry that has it, before any repeat picks one.
         var taken = new HashSet<Color>(own);
-        var fallback = MethodColors.Where(c => !taken.Contains(c)).ToArray();
-        var next = 0;
         for (var i = 0; i < own.Length; i++)
         {
             if (Array.IndexOf(own, own[i]) == i) { colors[i] = own[i]; continue; }
             var start = SpareIndex(labels[i]);
-            var spare = Enumerable.Range(0, SpareColors.Length).Select(k => SpareColors[(start + k) % SpareColors.Length])
-                .Cast<Color?>().FirstOrDefault(c => !taken.Contains(c!.Value));
-            // Beyond the spare and unused method colours (many repeats) colours repeat; the labels still differ.
-            colors[i] = spare ?? (next < fallback.Length ? fallback[next++] : own[i]);
+            var spares = Enumerable.Range(0, SpareColors.Length).Select(k => SpareColors[(start + k) % SpareColors.Length])
+                .Where(c => !taken.Contains(c)).ToArray();
+            double Nearest(Color c) => taken.Select(t => ColourDifference(c, t)).DefaultIfEmpty(double.PositiveInfinity).Min();
+            Color? chosen = spares.Cast<Color?>().FirstOrDefault(c => Nearest(c!.Value) >= MinColourDifference);
+            if (chosen is null)
+            {
+                // No spare is clearly apart: the farthest spare; a method's colour (which names that method in
+                // every other plot) only once every spare is given.
+                var candidates = spares.Length > 0 ? spares : MethodColors.Where(c => !taken.Contains(c)).ToArray();
+                chosen = candidates.Length > 0 ? candidates.MaxBy(Nearest) : null;
+            }
+            // Beyond every spare and method colour (many repeats) colours repeat; the labels still differ.
+            colors[i] = chosen ?? own[i];
             taken.Add(colors[i]);
         }
         return colors;
+    }
+
+    /// <summary>
+    /// The CIEDE2000 colour difference ΔE₀₀ of two sRGB colours (Sharma, Wu and Dalal, "The CIEDE2000
+    /// color-difference formula", Color Research &amp; Application 30(1), 2005, equations 1–22), from their CIE
+    /// L*a*b* under D65 (<see cref="Lab"/>). About 1 is the least difference seen side by side; 0 for equal colours.
+    /// </summary>
+    internal static double ColourDifference(Color p, Color q) => ColourDifference(Lab(p), Lab(q));
+
+    /// <summary>The CIEDE2000 difference ΔE₀₀ of two colours given in CIE L*a*b* (as <see cref="ColourDifference(Color, Color)"/>).</summary>
+    internal static double ColourDifference((double L, double A, double B) p, (double L, double A, double B) q)
+    {
+        var (l1, a1, b1) = p;
+        var (l2, a2, b2) = q;
+        static double Rad(double d) => d * Math.PI / 180;
+        var (c1, c2) = (Math.Sqrt(a1 * a1 + b1 * b1), Math.Sqrt(a2 * a2 + b2 * b2));
+        var cBar7 = Math.Pow((c1 + c2) / 2, 7);
+        var g = 0.5 * (1 - Math.Sqrt(cBar7 / (cBar7 + Math.Pow(25, 7))));
+        var (a1p, a2p) = ((1 + g) * a1, (1 + g) * a2);
+        var (c1p, c2p) = (Math.Sqrt(a1p * a1p + b1 * b1), Math.Sqrt(a2p * a2p + b2 * b2));
+        static double Hue(double a, double b) => a == 0 && b == 0 ? 0 : (Math.Atan2(b, a) * 180 / Math.PI + 360) % 360;
+        var (h1, h2) = (Hue(a1p, b1), Hue(a2p, b2));
+        var (dL, dC) = (l2 - l1, c2p - c1p);
+        var dh = c1p * c2p == 0 ? 0 : Math.Abs(h2 - h1) <= 180 ? h2 - h1 : h2 - h1 > 180 ? h2 - h1 - 360 : h2 - h1 + 360;
+        var dH = 2 * Math.Sqrt(c1p * c2p) * Math.Sin(Rad(dh / 2));
+        var (lBar, cBarP) = ((l1 + l2) / 2, (c1p + c2p) / 2);
+        var hBar = c1p * c2p == 0 ? h1 + h2 : Math.Abs(h1 - h2) <= 180 ? (h1 + h2) / 2 : h1 + h2 < 360 ? (h1 + h2 + 360) / 2 : (h1 + h2 - 360) / 2;
+        var t = 1 - 0.17 * Math.Cos(Rad(hBar - 30)) + 0.24 * Math.Cos(Rad(2 * hBar)) + 0.32 * Math.Cos(Rad(3 * hBar + 6)) - 0.20 * Math.Cos(Rad(4 * hBar - 63));
+        var dTheta = 30 * Math.Exp(-Math.Pow((hBar - 275) / 25, 2));
+        var cBarP7 = Math.Pow(cBarP, 7);
+        var rc = 2 * Math.Sqrt(cBarP7 / (cBarP7 + Math.Pow(25, 7)));
+        var sl = 1 + 0.015 * Math.Pow(lBar - 50, 2) / Math.Sqrt(20 + Math.Pow(lBar - 50, 2));
+        var sc = 1 + 0.045 * cBarP;
+        var sh = 1 + 0.015 * cBarP * t;
+        var rt = -Math.Sin(Rad(2 * dTheta)) * rc;
+        return Math.Sqrt(Math.Pow(dL / sl, 2) + Math.Pow(dC / sc, 2) + Math.Pow(dH / sh, 2) + rt * (dC / sc) * (dH / sh));
+    }
+
+    /// <summary>CIE L*a*b* (D65 white) of an sRGB colour: IEC 61966-2-1's transfer function, then the CIE 1976 formulas.</summary>
+    internal static (double L, double A, double B) Lab(Color c)
+    {
+        static double Linear(byte v)
+        {
+            var s = v / 255.0;
+            return s <= 0.04045 ? s / 12.92 : Math.Pow((s + 0.055) / 1.055, 2.4);
+        }
+        var (r, g, b) = (Linear(c.Red), Linear(c.Green), Linear(c.Blue));
+        var x = (0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.95047;
+        var y = 0.2126 * r + 0.7152 * g + 0.0722 * b;
+        var z = (0.0193 * r + 0.1192 * g + 0.9505 * b) / 1.08883;
+        static double F(double u) => u > 216.0 / 24389 ? Math.Cbrt(u) : (24389.0 / 27 * u + 16) / 116;
+        return (116 * F(y) - 16, 500 * (F(x) - F(y)), 200 * (F(y) - F(z)));
     }
 
     /// <summary>"between iterations <paramref name="previous"/> and k": where a cross on the segment into iteration k

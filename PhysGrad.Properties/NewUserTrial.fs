@@ -277,7 +277,7 @@ let ``derive without a problem names the book's example first`` () =
 // ---- D. the colour of a repeated method ----
 
 [<Fact>]
-let ``a second run of a method has one colour, its label's, in compare's plots whatever else runs and in train's`` () =
+let ``a second run of a method has one colour in compare's plots and train's, clearly apart from the others beside it`` () =
     let problem = PhysicsProblem.FromText("x0; x1^2", [| 1.0; 1.0 |], [| 2.0; 2.0 |])
     let colourIn (runs: OptimizerRun[]) label =
         let loss = figure "loss" problem runs
@@ -288,9 +288,16 @@ let ``a second run of a method has one colour, its label's, in compare's plots w
     let mixed = runsOf problem [ Method.HalfInverseGradient, 1.0; Method.GradientDescent, 0.001; Method.HalfInverseGradient, 0.5; Method.GradientDescent, 0.1 ] 5
     Assert.Equal("gd:0.1", alone.[1].Label)
     let inCompare = colourIn alone "gd:0.1"
-    Assert.Equal(inCompare, colourIn mixed "gd:0.1")
     let methodColours = Enum.GetValues<Method>() |> Array.map TrajectoryPlots.ColorOf
     Assert.DoesNotContain(inCompare, methodColours)
+    // Beside HIG (whose cyan lies 21 from the teal gd:0.1's label asks for) gd:0.1 takes a spare clearly apart
+    // from every colour of the plot, one colour in each of compare's plots (TrajectoryPlots.Distinct).
+    let mixedColours = TrajectoryPlots.ColorsOf mixed
+    for name in [ "x-space"; "y-space"; "loss" ] do
+        let legend = (figure name problem mixed).Panels.[0].Legend.ManualItems |> Seq.map (fun i -> i.LineColor) |> Seq.take mixed.Length |> Array.ofSeq
+        Assert.Equal<ScottPlot.Color[]>(mixedColours, legend)
+    for j in 0 .. mixed.Length - 2 do
+        Assert.True(TrajectoryPlots.ColourDifference(mixedColours.[3], mixedColours.[j]) >= TrajectoryPlots.MinColourDifference)
     // train draws the same settings' second group in the same colour.
     let history rate =
         let settings = TrainingSettings(TrainingMethod.GradientDescent, rate, 256)

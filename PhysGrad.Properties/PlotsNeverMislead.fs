@@ -326,7 +326,7 @@ let ``every method has a colour clearly its own, the same in compare's and train
     Assert.True(deltaE2000 (lab (Training.ColorOf TrainingMethod.Adam)) (lab (Training.ColorOf TrainingMethod.Hig)) >= 20.0)
 
 [<Fact>]
-let ``a repeated method's colour is a function of its label, clearly apart from every method's and every other spare`` () =
+let ``a repeated method's colour is a spare clearly apart from every method's, every other spare and its plot's colours`` () =
     // The spares differ from every method colour, from each other (ΔE00 ≥ 20, as the methods do) and stand
     // out from white and black (hig kappa=-0.25 was drawn in an olive 19 from L-BFGS's).
     let spares = TrajectoryPlots.SpareColors
@@ -341,12 +341,21 @@ let ``a repeated method's colour is a function of its label, clearly apart from 
         for j in i + 1 .. spares.Length - 1 do
             let d = deltaE2000 li (lab spares.[j])
             Assert.True(d >= 20.0, sprintf "spares %d and %d differ by ΔE00 = %.1f" i j d)
-    // The trial's lists: gd:0.1 has one colour whatever runs with it and wherever it stands after another gd.
+    // The trial's lists: a repeat takes a spare clearly apart from every other colour of its list (issue 12's
+    // trial 24: a spare chosen by the label alone lay 21 from HIG's cyan or 22 from Adam's purple), and one
+    // list gives one answer, so every plot drawn from it agrees.
     let gd, hig = TrajectoryPlots.ColorOf Method.GradientDescent, TrajectoryPlots.ColorOf Method.HalfInverseGradient
-    let first = TrajectoryPlots.Distinct([| gd; gd; hig; hig |], [| "gd:0.01"; "gd:0.1"; "hig:1:kappa=-0.5"; "hig:1:kappa=-0.25" |])
+    let firstOwn, firstLabels = [| gd; gd; hig; hig |], [| "gd:0.01"; "gd:0.1"; "hig:1:kappa=-0.5"; "hig:1:kappa=-0.25" |]
+    let first = TrajectoryPlots.Distinct(firstOwn, firstLabels)
     let second = TrajectoryPlots.Distinct([| hig; gd; gd |], [| "hig"; "gd:0.001"; "gd:0.1" |])
-    Assert.Equal(first.[1], second.[2])
-    Assert.Equal(TrajectoryPlots.SpareColors.[TrajectoryPlots.SpareIndex "gd:0.1"], first.[1])
+    Assert.Equal<ScottPlot.Color[]>(first, TrajectoryPlots.Distinct(firstOwn, firstLabels))
+    for list, repeats in [ first, [ 1; 3 ]; second, [ 2 ] ] do
+        for i in repeats do
+            Assert.Contains(list.[i], spares)
+            for j in 0 .. list.Length - 1 do
+                if j <> i then
+                    let d = deltaE2000 (lab list.[i]) (lab list.[j])
+                    Assert.True(d >= TrajectoryPlots.MinColourDifference, sprintf "entries %d and %d differ by ΔE00 = %.1f" i j d)
     // Every colour of a list differs from every other, and a repeat never takes a method's own colour.
     Assert.Equal(first.Length, first |> Array.distinct |> Array.length)
     Assert.Equal(gd, first.[0])
