@@ -64,6 +64,16 @@ let ``a limit two millionths from the domain's edge is two-sided where the funct
     let edge = DifferenceLimit.Derivative(Func<_, _>(fun t -> if t >= 0.0 then t else nan), 1.0)
     Assert.Equal(LimitVerdict.OneSidedAbove, edge.Verdict)
     Assert.Equal(1.0, edge.Value, 12)
+    // A run's refusal of such an entry says what to do: x0^x1 at (0, 2) along (1, 1) moves x0 below 0, where
+    // the power is undefined for the non-integer exponents next to 2.
+    let p = Problem.Create([| "x0"; "x1" |], Parse.many "x0^x1", null, [| 1.0 |], [| 0.0; 2.0 |], null, true)
+    let s = LimitSettledProblem(CompiledProblem p)
+    let jv = Array.zeroCreate 1
+    s.JacobianVector([| 0.0; 2.0 |], [| 1.0; 1.0 |], [| nan |], jv)
+    Assert.True(Double.IsNaN jv.[0])
+    let refusal = s.LastRefusal.Value.ToString()
+    Assert.Contains("one side only", refusal)
+    Assert.Contains("start the run inside the domain", refusal)
 
 [<Fact>]
 let ``gd from two millionths beside the edge stops at a stationary point, not as a divergence at step 1`` () =
