@@ -9,9 +9,10 @@ namespace PhysGrad.Benchmarks;
 /// Create runs them, in a fresh process (every node new to the intern table, every first call's JIT counted):
 /// the target P(x*) on numbers, the trace on the symbols (the simulator with its constants rounded to 15
 /// digits), and the problem's creation from the traced components (its checks and the default loss). Each
-/// phase prints its wall and processor time (all threads) and the bytes it allocated; the total is Create
-/// itself, run afterwards in the same process on the now-interned nodes only as a check that the phases
-/// made the same problem (same components, node for node). Run one example per process:
+/// phase prints its wall and processor time (all threads) and the bytes it allocated. A second trace (its
+/// nodes interned by the first: the difference is first-call JIT and interning) and PhysicsProblem.Trace (a
+/// third trace and the problem's checks) follow; the total is of all of them, so it is not Create's own (the
+/// <c>build</c> mode measures that). Run one example per process:
 /// <c>dotnet PhysGrad.Benchmarks.dll examplephases heat2d 100</c>.
 /// </summary>
 internal static class ExamplePhases
