@@ -26,8 +26,12 @@ public sealed partial class PhysicsProblem
     private readonly Lazy<Problem> _model;
     private readonly Lazy<CompiledProblem> _compiled;
 
-    private PhysicsProblem(ProblemDefinition definition, Problem? model = null)
+    // The sparse Hessian's pattern from the problem's known structure (a reference example's), or null: derived.
+    private readonly Func<SparsityPattern>? _hessianPattern;
+
+    private PhysicsProblem(ProblemDefinition definition, Problem? model = null, Func<SparsityPattern>? hessianPattern = null)
     {
+        _hessianPattern = hessianPattern;
         Definition = definition;
         // Fail early: a problem that does not fit together is reported where it is defined. Target and
         // start may be missing (rules do not need them); what runs or checks the problem then fails
@@ -35,7 +39,9 @@ public sealed partial class PhysicsProblem
         var complete = definition.HasStart && definition.HasNumericTarget;
         _symbolic = model ?? definition.ToSymbolicProblem();
         _model = complete ? new Lazy<Problem>(_symbolic) : new Lazy<Problem>(definition.ToProblem);
-        _compiled = new Lazy<CompiledProblem>(() => new CompiledProblem(_model.Value));
+        _compiled = new Lazy<CompiledProblem>(() => hessianPattern is null
+            ? new CompiledProblem(_model.Value)
+            : new CompiledProblem(_model.Value, hessianPattern));
     }
 
     /// <summary>The problem as text (what the CLI and the JSON reports show).</summary>
@@ -509,7 +515,14 @@ public sealed partial class PhysicsProblem
     /// (<see cref="ProblemDefinition.KnownSolution"/>, <see cref="ProblemDefinition.Title"/>): the model is
     /// reused, not built and checked again.
     /// </summary>
-    internal PhysicsProblem WithDefinition(ProblemDefinition definition) => new(definition, _symbolic);
+    internal PhysicsProblem WithDefinition(ProblemDefinition definition) => new(definition, _symbolic, _hessianPattern);
+
+    /// <summary>
+    /// The same problem (model reused) whose compiled form takes the sparse Hessian's pattern from
+    /// <paramref name="hessianPattern"/> instead of deriving it (<see cref="CompiledProblem(Problem, Func{SparsityPattern})"/>):
+    /// a reference example's pattern, known from its structure, built once for newton's check before tracing and the run.
+    /// </summary>
+    internal PhysicsProblem WithHessianPattern(Func<SparsityPattern> hessianPattern) => new(Definition, _symbolic, hessianPattern);
 
     /// <summary>The same problem with units, as name → unit text (<c>"x0" → "m"</c>).</summary>
     public PhysicsProblem WithUnits(IReadOnlyDictionary<string, string> units) => new(Definition with { Units = units });

@@ -331,7 +331,13 @@ public static class ReferenceProblems
             // One evaluation of all the outputs (each a number here): per output it was a table, a walk
             // and a stable rewrite of its own, 0.8 s of heat1d's build at n = 10⁵. The same values.
             : Evaluate.ManyAt([], [], simulator(known.Select(v => Scalar.Constant(v)).ToArray()).Select(s => s.Expr).ToArray()).Select(Clean).ToArray();
-        return WithKnown(CreateTraced(info, size, count, simulator, target, start), known, $"{info.Name}, n = {size}", info.DefaultsAt(size));
+        var problem = WithKnown(CreateTraced(info, size, count, simulator, target, start), known, $"{info.Name}, n = {size}", info.DefaultsAt(size));
+        // The sparse Hessian's pattern is the structure's (ReferenceStructure, checked against the derived one
+        // in ExampleHessianPattern.fs): the one newton's check before tracing built, when it did (ApplicabilityOf),
+        // so an accepted sparse run does not place every cell's block again.
+        return ReferenceStructure.IsSparse(info.Name)
+            ? problem.WithHessianPattern(() => ReferenceStructure.HessianPattern(info.Name, size))
+            : problem;
     }
 
     // The example's name and size title its plots: its formula (64 outputs of Rosenbrock) would be cut.

@@ -56,6 +56,26 @@ internal static class ReferenceStructure
     /// <param name="size">Its size n.</param>
     public static SparsityPattern HessianPattern(string name, int size)
     {
+        // The last pattern made is kept (one, by name and size): newton's check before tracing and the traced
+        // example's run ask for the same one (ReferenceProblems.ApplicabilityOf, then Create's compiled problem),
+        // and the run's ordering is then the check's (Newton keeps it with the pattern object).
+        if (_last is { } last && last.Name == name && last.Size == size) return last.Pattern;
+        var pattern = Build(name, size);
+        _last = new Kept(name, size, pattern);
+        return pattern;
+    }
+
+    // One reference, replaced whole, so a thread reads a name, size and pattern that belong together.
+    private sealed record Kept(string Name, int Size, SparsityPattern Pattern);
+
+    private static volatile Kept? _last;
+
+    /// <summary>Whether the example's Hessian is sparse (a band or a diamond; not the dense ones, poisson2d and the oscillators).</summary>
+    /// <param name="name">The example's canonical name.</param>
+    public static bool IsSparse(string name) => !Of(name, 1).Dense;
+
+    private static SparsityPattern Build(string name, int size)
+    {
         var reach = Of(name, size);
         var n = reach.Sides.Aggregate(1, (a, s) => checked(a * s));
         var pointers = new int[n + 1];

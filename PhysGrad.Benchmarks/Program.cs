@@ -41,6 +41,8 @@ internal static class Program
             HeatInverse.Run(args.Skip(1).Select(int.Parse));
         else if (args.Length > 2 && args[0] == "build")
             ExampleBuild.Run(args[1], args.Skip(2).Select(int.Parse));
+        else if (args.Length > 2 && args[0] == "examplephases")
+            ExamplePhases.Run(args[1], int.Parse(args[2]));
         else if (args.Length > 2 && args[0] == "phases")
             BuildPhases.Run(args[1], int.Parse(args[2]));
         else if (args.Length > 0 && args[0] == "scaleparts")

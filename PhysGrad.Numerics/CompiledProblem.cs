@@ -54,6 +54,25 @@ public sealed class CompiledProblem : IDifferentiableProblem
         Definition = problem;
     }
 
+    /// <summary>
+    /// As <see cref="CompiledProblem(Problem)"/>, with the sparse Hessian's pattern known from the problem's
+    /// structure (a reference example's, which a caller may have built already to decide whether newton takes
+    /// the problem): <see cref="SparseHessianPattern"/> returns <paramref name="hessianPattern"/>'s pattern instead
+    /// of placing every cell's block, and the sparse Hessian kernel writes into it. It must hold every structural
+    /// nonzero of ∂²L/∂x² (n × n, CSR, both triangles); a nonzero it lacks makes the kernel's compilation throw
+    /// <see cref="InvalidOperationException"/>, never a misplaced value.
+    /// </summary>
+    /// <param name="problem">The problem.</param>
+    /// <param name="hessianPattern">Makes the pattern, called at most once, when the pattern or the kernel is first asked for.</param>
+    public CompiledProblem(Problem problem, Func<SparsityPattern> hessianPattern)
+        : this(problem)
+    {
+        ArgumentNullException.ThrowIfNull(hessianPattern);
+        _knownHessianPattern = hessianPattern;
+    }
+
+    private readonly Func<SparsityPattern>? _knownHessianPattern; // the structure's pattern when the caller knows it
+
     // The problem with its parameters bound to their values: compiled code takes only the variables.
     private CompiledProblem(Problem problem, bool bound)
         : this(problem.Variables, problem.Simulator, problem.Outputs, problem.Loss, () => (problem.Inverse, problem.InverseSource))
@@ -122,7 +141,7 @@ public sealed class CompiledProblem : IDifferentiableProblem
         // cell's entries at their places in the pattern.
         _sparseHessian = new Lazy<SparseKernel>(() =>
         {
-            var pattern = _sparseHessianPattern!.IsValueCreated ? _sparseHessianPattern.Value : null;
+            var pattern = _sparseHessianPattern!.IsValueCreated || _knownHessianPattern is not null ? _sparseHessianPattern.Value : null;
             var sparse = Found() is { } found ? FamilyKernels.SparseHessian(found, pattern) : FamilyKernels.SparseHessian(variables, composite.Value, compositeFamilies.Value, pattern);
             Note(Capabilities.SparseHessian);
             return new SparseKernel(sparse.Kernel, sparse.Pattern, 1 + variables.Length, sparse);
@@ -132,6 +151,7 @@ public sealed class CompiledProblem : IDifferentiableProblem
         // its refusal compiling the kernel it then did not use).
         _sparseHessianPattern = new Lazy<SparsityPattern>(() => _sparseHessian.IsValueCreated
             ? _sparseHessian.Value.Pattern
+            : _knownHessianPattern is { } known ? known()
             : Found() is { } found ? FamilyKernels.SparseHessianPattern(found)
             : FamilyKernels.SparseHessianPattern(variables, composite.Value, compositeFamilies.Value));
         _inverse = new Lazy<(CompiledKernel?, InverseSource)>(() =>

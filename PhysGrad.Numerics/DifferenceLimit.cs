@@ -42,7 +42,9 @@ public readonly record struct LimitOutcome(LimitVerdict Verdict, double Value, d
 /// series in h, h², …; up to 6 columns of Neville's tableau, the entry with the smallest error estimate
 /// taken) and, where that does not settle, by Aitken's Δ² (an error c·h^α with α not an integer). A side
 /// is accepted when its error estimate is at most <see cref="Tolerance"/>·max(1, |value|); the two
-/// sides must agree to the same tolerance. Source: the definition of the derivative; Richardson
+/// sides must agree to the same tolerance. Where one side settles and the other is undefined at all but its
+/// last 3 steps (a point nearer the domain's edge than the first step), that side is probed closer, down to
+/// h₀2⁻⁴⁰. Source: the definition of the derivative; Richardson
 /// extrapolation as in Press et al., Numerical Recipes, §5.7 (Ridders' method uses the same tableau).
 /// </summary>
 public static class DifferenceLimit
@@ -75,6 +77,16 @@ public static class DifferenceLimit
         }
         var right = Snap(Side(forward), forward);
         var left = Snap(Side(backward), backward);
+        // One side settled and the other is defined at fewer than 4 of these steps: it may only have started
+        // too far out. At a point within scale/16 of the domain's edge (x1 = 2E-06 in x0^(1000000·x1) at x0 = 0,
+        // where the power is ∞ below x1 = 0) the steps below the point cross the edge, and the side looked
+        // one-sided although the derivative is two-sided there. That side's steps go on halving, to at most
+        // 2⁻⁴⁰ of the first, until its quotients are defined, and it is taken when they settle; otherwise the
+        // verdict is as before. (Both sides blocked is an overflow or a pole, not this.)
+        if (right is not null && left is null && Closer(g, g0, h0, backward, -1) is { } closerBelow && Snap(Side(closerBelow), closerBelow) is { } settledBelow)
+            (backward, left) = (closerBelow, settledBelow);
+        else if (left is not null && right is null && Closer(g, g0, h0, forward, +1) is { } closerAbove && Snap(Side(closerAbove), closerAbove) is { } settledAbove)
+            (forward, right) = (closerAbove, settledAbove);
         double above = right ?? double.NaN, below = left ?? double.NaN;
         if (right is { } r && left is { } l)
         {
@@ -96,6 +108,38 @@ public static class DifferenceLimit
         if (Grows(forward) || Grows(backward))
             return new(LimitVerdict.Unbounded, double.NaN, below, above);
         return new(LimitVerdict.Undecided, double.NaN, below, above);
+    }
+
+    private const int MaxHalvings = 40;
+
+    /// <summary>
+    /// For a side whose quotients at h₀2⁻ᵏ (k = 0 … Steps − 1) have fewer than 4 finite ones at their end (what
+    /// <see cref="Side"/> needs): the first k past them where the quotient is finite and the Steps quotients from
+    /// there (the last at k ≤ <see cref="MaxHalvings"/>); null when the side has its 4, or when there is no such
+    /// k (a side that is undefined up to the point: one-sided as before, after at most 10 more evaluations of g).
+    /// </summary>
+    private static double[]? Closer(Func<double, double> g, double g0, double h0, double[] quotients, int sign)
+    {
+        var finiteTail = 0;
+        while (finiteTail < quotients.Length && double.IsFinite(quotients[^(finiteTail + 1)])) finiteTail++;
+        if (finiteTail >= 4) return null;
+        double Quotient(int k)
+        {
+            var h = h0 / Math.Pow(2, k);
+            return sign > 0 ? (g(h) - g0) / h : (g0 - g(-h)) / h;
+        }
+        // The smallest step is h₀2⁻⁴⁰ (about 6·10⁻¹⁴ of the variable's scale): x ± h still differ from x by
+        // hundreds of units in the last place.
+        for (var first = Steps; first + Steps - 1 <= MaxHalvings; first++)
+        {
+            var q = Quotient(first);
+            if (!double.IsFinite(q)) continue;
+            var closer = new double[Steps];
+            closer[0] = q;
+            for (var k = 1; k < Steps; k++) closer[k] = Quotient(first + k);
+            return closer;
+        }
+        return null;
     }
 
     private static bool FiniteAndGrowing(double[] quotients) => Array.TrueForAll(quotients, double.IsFinite) && Grows(quotients);

@@ -116,7 +116,11 @@ public static class FamilyKernels
         families ??= Families.Detect(variables, f);
         if (families.Families.Length > 0) return SparseHessian(families, pattern);
         var program = Lower.SparseHessian(variables, [], f);
-        return new SparseHessianKernel(KernelCompiler.Compile(program), pattern ?? program.Block("hessian").Pattern, null);
+        var own = program.Block("hessian").Pattern;
+        // The straight-line program writes its own pattern's nonzeros in order: a pattern given must be that one.
+        if (pattern is not null && !pattern.SameAs(own))
+            throw new InvalidOperationException($"The sparse Hessian's given pattern ({pattern.NonZeroCount} nonzeros) is not the derived one ({own.NonZeroCount}).");
+        return new SparseHessianKernel(KernelCompiler.Compile(program), pattern ?? own, null);
     }
 
     /// <summary>
@@ -215,7 +219,7 @@ public static class FamilyKernels
         for (var r = 0; r < restPattern.Rows; r++)
             for (var k = restPattern.RowPointers[r]; k < restPattern.RowPointers[r + 1]; k++)
                 restTargets[1 + s.Length + k] = families.RestTermCount > 0
-                    ? hessianAt + pattern.IndexOf(s[r], s[restPattern.ColumnIndices[k]])
+                    ? hessianAt + Position(pattern, s[r], s[restPattern.ColumnIndices[k]])
                     : 0;
 
         var pieces = new Piece[list.Length];
@@ -238,7 +242,7 @@ public static class FamilyKernels
                     for (var c = 0; c < family.Count; c++)
                     {
                         var first = family.Start + c * family.Stride;
-                        positions[c] = pattern.IndexOf(first + row, first + column);
+                        positions[c] = Position(pattern, first + row, first + column);
                     }
                     var step = positions[1] - positions[0];
                     var affine = true;
@@ -319,6 +323,12 @@ public static class FamilyKernels
     }
 
     private static long Key(int row, int column) => ((long)row << 32) | (uint)column;
+
+    // A derived nonzero's place in the pattern; a given pattern (a reference example's structure) that lacks it
+    // would have the entry written before the Hessian's values (−1), so that is refused here.
+    private static int Position(SparsityPattern pattern, int row, int column) =>
+        pattern.IndexOf(row, column) is var k and >= 0 ? k
+        : throw new InvalidOperationException($"The sparse Hessian's pattern lacks the derived nonzero ({row}, {column}).");
 
     /// <summary>The variables the rest reads (indices and names, in the order of the variables).</summary>
     private sealed record RestPart(int[] Indices, string[] Names);

@@ -22,7 +22,8 @@ public readonly record struct LimitSettlement(Quantity Quantity, int Index, int 
     {
         LimitVerdict.Limit => $"{Entry} from its formula; took the limit of the difference quotients, {NumberText.Short(Outcome.Value)} (both sides agree)",
         LimitVerdict.OneSidedAbove or LimitVerdict.OneSidedBelow =>
-            $"{Entry} from its formula; the difference quotients settle from one side only ({NumberText.Short(Outcome.Value)}), so no two-sided derivative",
+            $"{Entry} from its formula; the difference quotients settle from one side only ({NumberText.Short(Outcome.Value)}), so no two-sided derivative: " +
+            "on the other side the quantity it is the derivative of is not finite nearby (an edge of its domain); start the run inside the domain, away from that edge",
         LimitVerdict.SidesDiffer =>
             $"{Entry} from its formula; no derivative there: the one-sided limits differ ({NumberText.Short(Outcome.Below)} from below, {NumberText.Short(Outcome.Above)} from above)",
         LimitVerdict.Unbounded => $"{Entry} from its formula; no finite derivative there: the difference quotients grow without bound",

@@ -470,19 +470,29 @@ type Problem
 
         // The first free symbol outside the set, read from the node's cached symbols (freeSymbolNames made
         // a sequence, a fold and an array of names per component: 10⁵ of each at heat1d's n = 10⁵).
+        // The scan below (which fills e's own cache, a sort of its symbols) runs only when some symbol is
+        // outside, to name the first in natural order; a traced output's children answer the common case.
         let outside (allowed: HashSet<string>) (e: Expr) =
-            let symbols = Structure.freeSymbols e
-            let mutable found = None
-            let mutable i = 0
+            let within (s: Expr) =
+                match s.Node with
+                | Symbol name -> allowed.Contains name
+                | _ -> true
 
-            while found.IsNone && i < symbols.Length do
-                match symbols.[i].Node with
-                | Symbol s when not (allowed.Contains s) -> found <- Some s
-                | _ -> ()
+            if Structure.allFreeSymbols within e then
+                None
+            else
+                let symbols = Structure.freeSymbols e
+                let mutable found = None
+                let mutable i = 0
 
-                i <- i + 1
+                while found.IsNone && i < symbols.Length do
+                    match symbols.[i].Node with
+                    | Symbol s when not (allowed.Contains s) -> found <- Some s
+                    | _ -> ()
 
-            found
+                    i <- i + 1
+
+                found
 
         // The set of allowed names is built once per list, not once per expression: with one
         // expression per output that would be O(n·m) (seconds at n = m = 10⁴).

@@ -30,13 +30,16 @@ module internal ShortDecimalTest =
             // The remainder a − s·p of a rounded quotient is a double (exact from the fused operation).
             struct (s, Math.FusedMultiplyAdd(-s, p, a) / p)
 
-    /// 1 when x is the double nearest D·10^(−k) (D, k returned, D < 10^15 and positive: the sign is x's),
+    /// 1 when x is the double nearest D·10^(−k) (D, k returned, D ≤ 10^15 and positive: the sign is x's),
     /// 0 when it is nearest to no decimal of 15 digits, −1 when this test cannot tell (outside
-    /// [1e-7, 1e21), a power of two whose lower neighbour is closer, 0, or a difference at the bound).
+    /// [1e-7, 1e21), 0, or a difference at the bound). A power of two (1, 2, 0.5, 0.25: a traced scheme's
+    /// −4·u and ½) has its lower neighbour at half the distance of its upper one, so a decimal below it rounds
+    /// to it only within a quarter of the upper spacing, one above within half (IEEE 754's round to nearest);
+    /// those went to the text before, a formatting and a parse each.
     let classify (x: float, d: byref<int64>, k: byref<int>) : int =
         let a = Math.Abs x
 
-        if not (a >= 1e-7 && a < 1e21) || (BitConverter.DoubleToInt64Bits a &&& 0xFFFFFFFFFFFFFL) = 0L then
+        if not (a >= 1e-7 && a < 1e21) then
             -1
         else
             // Log10 may be one off near a power of ten: the first scaling tells, and only then is a second made.
@@ -46,9 +49,14 @@ module internal ShortDecimalTest =
             let struct (s, e) = if kk = k0 then struct (s0, e0) else scaled a kk
 
             let nearest = Math.Round s
-            let off = Math.Abs((s - nearest) + e)
+            // |x|·10^k − D: positive when the decimal D lies below |x|.
+            let signed = (s - nearest) + e
+            let off = Math.Abs signed
             let ulp = Math.BitIncrement a - a
             let half = 0.5 * (if kk >= 0 then ulp * tens.[kk] else ulp / tens.[-kk])
+            // Below a power of two the doubles are twice as dense: half the gap to the lower neighbour.
+            let half =
+                if signed > 0.0 && (BitConverter.DoubleToInt64Bits a &&& 0xFFFFFFFFFFFFFL) = 0L then 0.5 * half else half
 
             if off < half * (1.0 - 1e-6) then
                 d <- int64 nearest
