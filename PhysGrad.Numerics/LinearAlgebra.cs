@@ -472,19 +472,27 @@ public static class LinearAlgebra
     /// The exponent family of docs/theory.md §2: <c>V Σ^κ Uᵀ g</c> for <c>J = U Σ Vᵀ</c> (thin SVD), with the
     /// singular values <c>σ ≤ τ·σ_max</c> dropped (their terms are zero, not clamped). κ = 1 gives Jᵀg
     /// (the GD direction), κ = −½ the HIG direction, κ = −1 the pseudo-inverse J⁺g (Gauss–Newton).
-    /// Returns the number of singular values kept.
+    /// Returns the number of singular values kept. The SVD is taken of J scaled by a power of two that brings
+    /// its largest entry to [1, 2) (exact), and σ scaled back: MathNet's SVD forms sums of squares, which
+    /// underflow for entries below about 1E-154 (diag(1E-200, 6E-200) gave σ = [6E-200, 0] and HIG dropped a
+    /// singular value at σ_min/σ_max = 1/6 ≫ τ), so the drop rule σ ≤ τ·σ_max is relative at every scale.
     /// </summary>
     public static int SpectralProduct(double[,] jacobian, double[] g, double kappa, double tau, double[] result)
     {
-        var j = DenseMatrix.OfArray(jacobian);
+        Matrix<double> j = DenseMatrix.OfArray(jacobian);
         if (g.Length != j.RowCount || result.Length != j.ColumnCount)
             throw new ArgumentException(
                 $"J is {j.RowCount}×{j.ColumnCount}, so g needs {NumberText.Count(j.RowCount, "entry", "entries")} and the result {j.ColumnCount}; got {g.Length} and {result.Length}.");
+        // J = 2^e·J̃ with max|J̃ᵢⱼ| in [1, 2): σ = 2^e·σ̃, σ^κ = σ̃^κ·2^(eκ) (a zero or non-finite J is left as it is).
+        var largest = j.Enumerate().Select(Math.Abs).DefaultIfEmpty(0).Max();
+        var e = largest > 0 && double.IsFinite(largest) ? Math.ILogB(largest) : 0;
+        if (e != 0) j = j.Map(v => Math.ScaleB(v, -e));
         var svd = j.Svd(computeVectors: true);
         var s = svd.S;
         var u = svd.U;
         var vt = svd.VT;
         var sMax = s.Count > 0 ? s.Maximum() : 0;
+        var unscale = Math.Pow(2, e * kappa);
         Array.Clear(result);
         var kept = 0;
         for (var k = 0; k < s.Count; k++)
@@ -493,7 +501,7 @@ public static class LinearAlgebra
             kept++;
             double ug = 0; // (Uᵀ g)_k
             for (var i = 0; i < g.Length; i++) ug += u[i, k] * g[i];
-            var w = Math.Pow(s[k], kappa) * ug;
+            var w = Math.Pow(s[k], kappa) * ug * unscale;
             for (var c = 0; c < result.Length; c++) result[c] += vt[k, c] * w;
         }
         return kept;
