@@ -128,11 +128,13 @@ public sealed record TargetPoint(TargetPointKind Kind, double[]? X, string? Note
     internal OptimizerRun? EndOf { get; init; }
 
     /// <summary><c>x* ≈ gd:0.01's end, L = 1.2E-07</c>: the note of a run's end standing in for x*, the run named as given.</summary>
-    internal static string EndNote(string run, double loss) => $"x* ≈ {run}'s end, L = {NumberText.Short(loss, 2)}";
+    /// A final loss below doubles is given by its carried value (<c>L = 3.2E-400</c>, <see cref="OptimizerRun.LossBelowDoubles"/>), never 0.
+    internal static string EndNote(string run, OptimizerRun end) =>
+        $"x* ≈ {run}'s end, L = {(end.Losses.Count > 0 && end.LossBelowDoubles(end.Losses.Count - 1) ? end.FinalLossWide.Scientific(2) : NumberText.Short(end.FinalLoss, 2))}";
 
     /// <summary><see cref="Description"/> with the run it names (<see cref="EndOf"/>) named by <paramref name="name"/>.</summary>
     internal string? DescriptionNaming(Func<OptimizerRun, string> name) =>
-        EndOf is { } run && Note == EndNote(run.Label, run.FinalLoss) ? EndNote(name(run), run.FinalLoss) : Description;
+        EndOf is { } run && Note == EndNote(run.Label, run) ? EndNote(name(run), run) : Description;
 
     /// <summary><c> by the derived local inverse</c> (with its leading space) for <see cref="By"/>; empty for <see cref="TargetPointMethod.None"/>.</summary>
     public string ByText => By switch
@@ -238,12 +240,18 @@ public sealed record TargetPoint(TargetPointKind Kind, double[]? X, string? Note
         var notSearched = (long)problem.N * problem.M > BookExample.NumericTargetLimit
             ? $"the Jacobian has more than {BookExample.NumericTargetLimit} entries"
             : null;
-        var finite = runs.Where(r => double.IsFinite(r.FinalLoss) && r.Final.All(double.IsFinite)).OrderBy(r => r.FinalLoss).ToArray();
+        // Losses below doubles (0 as doubles, ½(1E-200)² = 5E-401) are ordered and compared by their carried values'
+        // logarithms (OptimizerRun.LossBelowDoubles): as doubles every such run had "fallen to 0 ≤ 10⁻⁶·0".
+        var finite = runs.Where(r => double.IsFinite(r.FinalLoss) && r.Final.All(double.IsFinite))
+            .OrderBy(r => r.FinalLoss).ThenBy(r => r.LossUnderflowed && r.FinalLossWide.M != 0 ? r.FinalLossLog10 : double.NegativeInfinity).ToArray();
+        static bool Fell(OptimizerRun r) => r.LossUnderflowed
+            ? r.FinalLossWide.M == 0 || r.FinalLossLog10 <= r.LossLog10(0) - 6
+            : r.FinalLoss <= 1e-6 * r.Losses[0];
         // No preimage known or found from the start: the end of a run whose loss fell to 10⁻⁶ of its start
         // or less is x* to the eye, and the legend says that this is what is drawn. It is never a distance's
         // reference, so which runs there are changes the plots' marker only.
-        if (finite.FirstOrDefault(r => r.Losses.Count > 0 && r.FinalLoss <= 1e-6 * r.Losses[0]) is { } best)
-            return new(TargetPointKind.ApproximateRunEnd, best.Final, EndNote(best.Label, best.FinalLoss))
+        if (finite.FirstOrDefault(r => r.Losses.Count > 0 && Fell(r)) is { } best)
+            return new(TargetPointKind.ApproximateRunEnd, best.Final, EndNote(best.Label, best))
             {
                 EndOf = best,
                 ManyPreimages = many, NotSearched = notSearched,

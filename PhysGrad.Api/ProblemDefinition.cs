@@ -240,7 +240,9 @@ public sealed partial record ProblemDefinition(
             var values = x.Concat(Parameters?.Values ?? Enumerable.Empty<double>()).ToArray();
             return simulator.Select(c => Evaluate.At(names, values, c)).ToArray();
         }
-        static double Norm(IEnumerable<double> v) => Math.Sqrt(v.Sum(e => e * e));
+        // Scaled by the largest entry (CompiledProblem.Norm): the plain sum of squares underflows for entries below
+        // 1E-154 (P = 1E-200·x0 moved by 10% read "‖y* − P(x)‖ = 0", and no move was found distinct).
+        static double Norm(IEnumerable<double> v) { var a = v.ToArray(); return CompiledProblem.Norm(a, a.Length); }
         var here = Image(at);
         var largest = at.Count == 0 ? 0 : at.Max(Math.Abs);
         var size = at.Select(v => v != 0 ? Math.Abs(v) : largest > 0 ? largest : 1.0).ToArray();

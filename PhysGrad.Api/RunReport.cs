@@ -113,8 +113,9 @@ public static class RunReport
                 lossIterations = r.Run.Losses.Select((_, k) => r.Run.LossIterationAt(k)),
                 iterations = r.Run.Iterations,
                 final = r.Run.Final.Select(Finite),
-                finalLoss = Finite(r.Run.FinalLoss),
-                // log₁₀ of the final loss, finite also where L overflowed doubles with a finite residual (OptimizerRun.FinalLossWide).
+                // null where the double is not the loss: +∞ for an overflowed one, 0 for one below doubles (OptimizerRun.LossBelowDoubles).
+                finalLoss = r.Run.Losses.Count > 0 && r.Run.LossBelowDoubles(r.Run.Losses.Count - 1) && r.Run.FinalLoss == 0 ? null : Finite(r.Run.FinalLoss),
+                // log₁₀ of the final loss, finite also where L overflowed doubles with a finite residual, or fell below them (OptimizerRun.FinalLossWide).
                 finalLossLog10 = Finite(r.Run.FinalLossLog10),
                 distance = Finite(r.DistanceToTarget),
                 distanceSpace = r.DistanceSpace,
@@ -247,12 +248,21 @@ public static class RunReport
     /// <summary>
     /// A run's final loss for a table: <see cref="FormatNumber"/>, or, where L overflowed doubles with a finite
     /// residual (<see cref="OptimizerRun.LossOverflowed"/>), its carried value (<see cref="OptimizerRun.FinalLossWide"/>)
-    /// to 6 digits, e.g. <c>2.45E+399</c>, never "Infinity" for a loss that is only too large for a double.
+    /// to 6 digits, e.g. <c>2.45E+399</c>, never "Infinity" for a loss that is only too large for a double; likewise
+    /// a loss that fell below doubles (<see cref="OptimizerRun.LossBelowDoubles"/>), e.g. <c>3.2E-400</c>, never 0.
     /// </summary>
-    public static string FormatLoss(OptimizerRun run) =>
-        double.IsPositiveInfinity(run.FinalLoss) && run.FinalLossWide is { IsFinite: true } carried
+    public static string FormatLoss(OptimizerRun run) => run.Losses.Count == 0 ? FormatNumber(run.FinalLoss) : FormatLossAt(run, run.Losses.Count - 1);
+
+    /// <summary><see cref="FormatLoss(OptimizerRun)"/> for the loss <see cref="OptimizerRun.Losses"/>[<paramref name="index"/>].</summary>
+    public static string FormatLossAt(OptimizerRun run, int index) =>
+        run.Losses[index] is var loss && double.IsPositiveInfinity(loss) && run.LossWide(index) is { IsFinite: true } carried
             ? carried.Scientific(6)
-            : FormatNumber(run.FinalLoss);
+            : run.LossBelowDoubles(index)
+                ? run.LossWide(index).Scientific(6)
+                : FormatNumber(loss);
+
+    /// <summary>A method result's start loss for a table, as <see cref="FormatLoss(OptimizerRun)"/> writes the final one.</summary>
+    public static string FormatStartLoss(MethodResult result) => FormatLossAt(result.Run, 0);
 
     /// <summary>A method result's final loss for a table (<see cref="FormatLoss(OptimizerRun)"/>), for callers
     /// that hold the façade's result only (the CLI).</summary>

@@ -1149,6 +1149,18 @@ public static class TheoryChecks
         var l0 = Settled(c).LossInX(p.Start, g, h);
         // ‖∇L‖ scaled (Norm): Σ(∂L/∂xᵢ)² underflows for |∇L| below 1E-162 (x0^2 at 1E-200 had been "∇L = 0").
         var gn = Norm(g);
+        // L and ∇L near or below the bottom of doubles (1E-200·x0 at a target 1E-201 away: L ≈ 5E-403 and ∇L ≈
+        // 1E-401 are 0, though y₀ − y* is not): the property is measured on the outputs rescaled by a power of
+        // two (exact), which scales L, ∇L and the remainder alike and leaves the verdict as it is.
+        if ((gn < Tiny || Math.Abs(l0) < Tiny) && OutputRescaling(p) is { } rescale)
+        {
+            var scaled = GradientDescentLossChange(ProblemTransform.RescaleOutputs(rescale.Factor, p));
+            return scaled with
+            {
+                Detail = $"measured with P and y* times {rescale.Words}: at ‖y₀ − y*‖ = {NumberText.Short(rescale.Residual, 3)}, L and ∇L are at the bottom of doubles or below " +
+                         $"(L = {NumberText.Short(l0, 3)}, ‖∇L‖ = {NumberText.Short(gn, 3)} as doubles), not 0; L scales by the factor squared, and so does each quantity below: {scaled.Detail}",
+            };
+        }
         if (gn == 0)
             return new CheckResult(10, name, false, double.NaN,
                 $"∇L = 0 at x = {Show(p.Start)}: GD does not move, so there is no loss change to measure (check at another point)", Unmet: true);
@@ -1192,6 +1204,24 @@ public static class TheoryChecks
         var (slope, growth, _) = SecondOrder(lengths, remainders);
         return new CheckResult(10, name, slope >= OrderPasses || growth <= 10, slope,
             $"fitted order of |L(x − η∇L) − L(x) + η‖∇L‖²| in η over {lengths.Count} {sized}; {OrderRule("η²")}; its ratio to η² at the smallest step is {NumberText.Short(growth, 3)} times its largest value at 20-fold bigger steps (≤ 10 passes too: bounded)");
+    }
+
+    // Below this, L and ∇L are too near the subnormals for property 10's remainders (10⁻⁸ of them and less) to keep their digits.
+    private const double Tiny = 1e-150;
+
+    /// <summary>
+    /// For the default loss ½‖y − y*‖² only: the power of two 2ᵏ that brings ‖P(x₀) − y*‖ into [1, 2) (|k| ≤ 1000),
+    /// with the residual's norm and the factor in words; null for another loss, a residual of 0 or not finite, or one
+    /// already in [1, 2) (so a rescaled problem is never rescaled again).
+    /// </summary>
+    private static (double Factor, double Residual, string Words)? OutputRescaling(Problem p)
+    {
+        if (!p.HasDefaultLoss || p.Target.Length != p.Simulator.Length) return null;
+        var (y, _) = Simulate(Compile(p), p.Start);
+        var residual = Norm(Minus(y, p.Target));
+        if (!(residual > 0) || !double.IsFinite(residual)) return null;
+        var k = Math.Clamp(-Math.ILogB(residual), -1000, 1000);
+        return k == 0 ? null : (Math.ScaleB(1.0, k), residual, $"2^{k} ({NumberText.Short(Math.ScaleB(1.0, k), 3)})");
     }
 
     /// <summary>Property 11: κ = −1 (no truncation) equals Gauss–Newton, and IG for square J with L = ½‖·‖²; κ = +1 equals GD.</summary>

@@ -518,7 +518,9 @@ public static class TrajectoryPlots
         // A loss that overflowed doubles with a finite residual is drawn at its carried log₁₀ L (OptimizerRun.LossLog10).
         (double X, double Y)[][] Curves(Func<OptimizerRun, int, double> value) => runs.Select((r, i) => shown[i]
             .Select(e => ((double)r.LossIterationAt(e), value(r, e))).TakeWhile(p => !double.IsNaN(p.Item2)).ToArray()).ToArray();
-        var logs = Curves((r, e) => r.Losses[e] is var l && l > 0 && !double.IsNaN(l) ? r.LossLog10(e) : double.NaN);
+        // A loss below doubles (0 or subnormal as a double, ½(1E-200)² = 5E-401) is drawn at its carried log₁₀ L too
+        // (OptimizerRun.LossBelowDoubles), never as a 0 that ends the curve.
+        var logs = Curves((r, e) => r.Losses[e] is var l && (l > 0 && !double.IsNaN(l) || r.LossBelowDoubles(e)) ? r.LossLog10(e) : double.NaN);
         var logBox = PlotBox(exploding, logs, null, 0, far);
         var negative = runs.Where((r, i) => !exploding[i]).Any(r => r.Losses.Any(l => l < 0));
         // Without a single positive loss there is nothing for a log axis to show: its range would be the
@@ -536,13 +538,17 @@ public static class TrajectoryPlots
         // loss that leaps far, and leaves the axis to the losses the range holds.
         var overflowInRange = InRange(exploding, logs, far).Any(ik => runs[ik.Run] is var r && r.LossOverflowed
             && double.IsPositiveInfinity(r.Losses[shown[ik.Run][ik.Point]]));
-        var linear = !overflowInRange && (negative || !positive || lossScale is not null || PowersOfTen(logBox.YMin, logBox.YMax).Length < 2);
+        // Likewise a loss below doubles: on a linear axis it is drawn as the 0 of its double ("L = 0").
+        var belowDoubles = runs.Where((_, i) => !exploding[i]).Any(r => r.LossUnderflowed);
+        var linear = !overflowInRange && !belowDoubles && (negative || !positive || lossScale is not null || PowersOfTen(logBox.YMin, logBox.YMax).Length < 2);
         var curves = linear
             ? Curves((r, e) => r.Losses[e])
             : logs;
         // A loss of exactly 0 (a method that hits the target) has no logarithm: on a log axis each run's
         // first zero is drawn at the bottom edge, and its legend entry says so.
-        var zeroAt = runs.Select(r => ZeroAt(r.Losses) is var z and >= 0 ? r.LossIterationAt(z) : -1).ToArray();
+        // A loss carried below doubles is no zero (its double is 0, its value is not).
+        var zeroAt = runs.Select(r => ZeroAt(r.LossUnderflowed ? r.Losses.Select((l, e) => r.LossBelowDoubles(e) ? double.Epsilon : l).ToArray() : r.Losses)
+            is var z and >= 0 ? r.LossIterationAt(z) : -1).ToArray();
         var title = problem is null ? "loss" : $"loss: {problem}";
         // A loss of 0 at every iteration of every run is said in words too: a flat line at 0 alone could be
         // read as a plot that failed to draw.
@@ -621,7 +627,10 @@ public static class TrajectoryPlots
         double Magnitude(IEnumerable<double[]> ys) => Math.Sqrt(m) * ys.SelectMany(y => y).Where(double.IsFinite).Select(Math.Abs).DefaultIfEmpty(0).Max();
         var problemScale = Magnitude(kept.Where(r => r.Outputs.Count > 0).Select(r => r.Outputs[0]));
         var dataScale = Magnitude(kept.SelectMany(r => r.Outputs));
-        return IsRoundingOnly(losses.Select(l => Math.Sqrt(2 * l)).ToArray(), problemScale, dataScale) ? 0.5 * problemScale * problemScale : null;
+        // √(2L) of a loss below doubles from its carried logarithm (OptimizerRun.LossBelowDoubles): ½(1E-200)² is 0 as a
+        // double, which read as "every loss is rounding noise" beside outputs of size 1E-200.
+        var residuals = kept.SelectMany(r => r.Losses.Select((l, e) => r.LossBelowDoubles(e) ? Math.Pow(10, (r.LossLog10(e) + Math.Log10(2)) / 2) : Math.Sqrt(2 * l)));
+        return IsRoundingOnly(residuals.ToArray(), problemScale, dataScale) ? 0.5 * problemScale * problemScale : null;
     }
 
     /// <summary>
@@ -1917,11 +1926,15 @@ public static class TrajectoryPlots
     private static bool LossExplodes(OptimizerRun r)
     {
         if (r.Losses.Count == 0) return false;
-        if (!r.LossOverflowed)
+        if (!r.LossOverflowed && !r.LossUnderflowed)
             return r.Losses.Any(l => !double.IsFinite(l)) || r.Losses[^1] > 1e8 * Math.Max(r.Losses[0], 1e-300);
         var logs = Enumerable.Range(0, r.Losses.Count).Select(r.LossLog10).ToArray();
-        return logs.Any(FarLog10) || logs[^1] > 8 + Math.Max(logs[0], -300);
+        return logs.Any(FarLog10) || logs[^1] > 8 + LogFloor(r, logs[0]);
     }
+
+    // The start's log₁₀ L that a rise is measured from: at least −300 (a start at rounding noise of 0 is no scale),
+    // except for a run whose losses fell below doubles with their sizes carried, which are sizes (5E-401 is ½(1E-200)²).
+    private static double LogFloor(OptimizerRun r, double log0) => r.LossUnderflowed && !double.IsNegativeInfinity(log0) ? log0 : Math.Max(log0, -300);
 
     // A carried log₁₀ L that is no size at all (NaN, +∞: the loss overflowed without a finite residual).
     private static bool FarLog10(double log10) => double.IsNaN(log10) || double.IsPositiveInfinity(log10);
@@ -1954,11 +1967,11 @@ public static class TrajectoryPlots
         return runs.Select((r, i) =>
         {
             var l0 = r.Losses.Count > 0 ? Math.Max(r.Losses[0], 1e-300) : double.NaN;
-            var log0 = r.Losses.Count > 0 ? Math.Max(r.LossLog10(0), -300) : double.NaN;
+            var log0 = r.Losses.Count > 0 ? LogFloor(r, r.LossLog10(0)) : double.NaN;
             bool FarPoint(int k) => k >= 0 && k < r.Trajectory.Count && (r.Trajectory[k].Any(v => !double.IsFinite(v))
                 || FarFromStart(r, reference[i], k, r.LossAtPoint(k)));
             // As LossExplodes: on the carried logarithms where the run's loss overflowed doubles.
-            bool FarLoss(double l, double log10) => r.LossOverflowed ? FarLog10(log10) || log10 > 8 + log0 : !double.IsFinite(l) || l > 1e8 * l0;
+            bool FarLoss(double l, double log10) => r.LossOverflowed || r.LossUnderflowed ? FarLog10(log10) || log10 > 8 + log0 : !double.IsFinite(l) || l > 1e8 * l0;
             if (losses is null)
                 return Enumerable.Range(0, r.Trajectory.Count).Select(k => FarPoint(k) || FarLoss(r.LossAtPoint(k), r.LossLog10AtPoint(k))).ToArray();
             return losses[i].Select(e => FarLoss(r.Losses[e], r.LossLog10(e)) || FarPoint(PointAt(r, r.LossIterationAt(e)))).ToArray();

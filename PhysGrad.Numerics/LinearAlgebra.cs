@@ -475,11 +475,13 @@ public static class LinearAlgebra
     /// Returns the number of singular values kept. The SVD is taken of J scaled by a power of two that brings
     /// its largest entry to [1, 2) (exact), and σ scaled back: MathNet's SVD tests convergence against an
     /// absolute threshold, and on J = 2⁻⁶⁰·[[1.1, 1], [0, 1]] returned the diagonal 1.1, 1 as the singular values
-    /// (U Σ Vᵀ off J by 56%), so HIG's step changed with the units of x or y.
+    /// (U Σ Vᵀ off J by 56%), so HIG's step changed with the units of x or y; and it forms sums of squares,
+    /// which underflow below about 1E-154 (diag(1E-200, 6E-200) gave σ = [6E-200, 0], and HIG dropped a singular
+    /// value at σ_min/σ_max = 1/6 ≫ τ), so the drop rule σ ≤ τ·σ_max is relative at every scale.
     /// </summary>
     public static int SpectralProduct(double[,] jacobian, double[] g, double kappa, double tau, double[] result)
     {
-        var j = DenseMatrix.OfArray(jacobian);
+        Matrix<double> j = DenseMatrix.OfArray(jacobian);
         if (g.Length != j.RowCount || result.Length != j.ColumnCount)
             throw new ArgumentException(
                 $"J is {j.RowCount}×{j.ColumnCount}, so g needs {NumberText.Count(j.RowCount, "entry", "entries")} and the result {j.ColumnCount}; got {g.Length} and {result.Length}.");

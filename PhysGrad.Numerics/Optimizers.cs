@@ -128,6 +128,8 @@ public sealed record OptimizerRun(
     /// for a run some of whose losses overflowed doubles while y and y − y* stayed finite (the default loss
     /// ½‖y − y*‖², formed from the norm scaled so that it does not overflow, <see cref="Stepper.CarriedLoss"/>);
     /// null otherwise. Such a loss is +∞ in <see cref="Losses"/> and <see cref="PointLosses"/>, and its size is read here.
+    /// Set too for a run some of whose losses fell below doubles (0 or subnormal, ½(1E-200)² = 5E-401) while y − y* was not 0
+    /// (<see cref="Stepper.LossBelowDoubles"/>): such a loss is 0 or subnormal in <see cref="Losses"/>, its size read here.
     /// </summary>
     public IReadOnlyList<Wide>? PointLossWide { get; init; }
 
@@ -138,10 +140,13 @@ public sealed record OptimizerRun(
     public Wide LossWide(int index)
     {
         var loss = Losses[index];
-        if (double.IsPositiveInfinity(loss) && PointLossWide is { } carried && PointOf(LossIterationAt(index)) is var k and >= 0)
+        if (Carries(loss) && PointLossWide is { } carried && PointOf(LossIterationAt(index)) is var k and >= 0)
             return carried[k];
         return Wide.Of(loss);
     }
+
+    // A loss whose double may stand for a carried value: +∞ (overflowed), or 0 or subnormal (below doubles).
+    private static bool Carries(double loss) => double.IsPositiveInfinity(loss) || loss >= 0 && loss < Stepper.MinNormal;
 
     /// <summary>
     /// log₁₀ of <see cref="Losses"/>[<paramref name="index"/>]: of the carried value (<see cref="LossWide"/>) for a
@@ -149,14 +154,24 @@ public sealed record OptimizerRun(
     /// </summary>
     public double LossLog10(int index) => Log10(Losses[index], LossWide(index));
 
-    /// <summary>log₁₀ of the loss at <see cref="Trajectory"/>[<paramref name="k"/>], the carried one where it overflowed (<see cref="PointLossWide"/>).</summary>
+    /// <summary>log₁₀ of the loss at <see cref="Trajectory"/>[<paramref name="k"/>], the carried one where it overflowed
+    /// or fell below doubles (<see cref="PointLossWide"/>).</summary>
     public double LossLog10AtPoint(int k) => Log10(LossAtPoint(k), PointLossWide is { } carried ? carried[k] : Wide.Of(LossAtPoint(k)));
 
-    // log₁₀ of a loss: of its carried value where the double overflowed, else of the double (NaN below 0, as Math.Log10).
-    private static double Log10(double loss, Wide carried) => double.IsPositiveInfinity(loss) && carried.IsFinite ? carried.Log10 : Math.Log10(loss);
+    // log₁₀ of a loss: of its carried value where the double overflowed or fell below doubles (and the carried value
+    // is not 0), else of the double (NaN below 0, −∞ at 0, as Math.Log10).
+    private static double Log10(double loss, Wide carried) =>
+        Carries(loss) && carried.IsFinite && carried.M != 0 ? carried.Log10 : Math.Log10(loss);
+
+    /// <summary>Whether the loss of <see cref="Losses"/>[<paramref name="index"/>] is 0 or subnormal only as a double,
+    /// its size carried (<see cref="LossWide"/>, 5E-401 for ½(1E-200)²).</summary>
+    public bool LossBelowDoubles(int index) => Losses[index] is var l && l >= 0 && l < Stepper.MinNormal && LossWide(index) is { OutsideDoubles: true } w && w.M > 0;
 
     /// <summary>Whether some loss of the run overflowed doubles with its size carried (<see cref="PointLossWide"/>).</summary>
-    public bool LossOverflowed => PointLossWide is not null;
+    public bool LossOverflowed => PointLossWide is { } carried && carried.Any(w => w.OutsideDoubles && w.E > 0);
+
+    /// <summary>Whether some loss at a kept point fell below doubles with its size carried (<see cref="PointLossWide"/>).</summary>
+    public bool LossUnderflowed => PointLossWide is { } carried && carried.Any(w => w.OutsideDoubles && w.E < 0);
 
     /// <summary>The last loss with its size where it overflowed (<see cref="LossWide"/>).</summary>
     public Wide FinalLossWide => LossWide(Losses.Count - 1);
@@ -227,7 +242,12 @@ public sealed record OptimizerRun(
     /// and its stop names the step that left, which is the finding, not a rising loss).
     /// </summary>
     public bool LossRose =>
-        StopReason is not (StopReason.Diverged or StopReason.SolverFailed or StopReason.LeftDomain) && LossGrowth.Rose(Losses[0], FinalLoss);
+        StopReason is not (StopReason.Diverged or StopReason.SolverFailed or StopReason.LeftDomain)
+        // Losses below doubles are compared by their carried values (0 > 0 as doubles said nothing).
+        && (LossUnderflowed
+            ? FinalLossWide is var final && LossWide(0) is var start && final.IsFinite && final.M != 0
+              && (start.M == 0 || final.Log10 > start.Log10) && !LossGrowth.ExplodedWide(start, final)
+            : LossGrowth.Rose(Losses[0], FinalLoss));
 
     /// <summary>
     /// <c>PhysicalGradient (η = 0.3): final x = [0.0847426, 0.50421], loss 0.071813 after 10 iterations; IterationLimit: 10 iterations</c>:
@@ -432,7 +452,8 @@ public sealed class Stepper
     /// except where L overflows doubles (+∞) while y and ∂L/∂y = y − y* are finite and the loss is ½‖y − y*‖²
     /// (<see cref="IDifferentiableProblem.LossIsHalfSquaredResidual"/>): then ½‖y − y*‖² formed in Wide arithmetic from
     /// the norm scaled by its largest entry (<see cref="CompiledProblem.Norm"/>), finite for any finite residual
-    /// (½(1E+200)² is 5E+399). +∞ where the loss overflowed otherwise.
+    /// (½(1E+200)² is 5E+399). +∞ where the loss overflowed otherwise. Likewise where L is 0 or subnormal
+    /// (<see cref="LossBelowDoubles"/>): ½(1E-200)² is 5E-401, not 0, wherever y − y* is not 0.
     /// </summary>
     public Wide CarriedLoss { get; private set; }
 
@@ -441,19 +462,31 @@ public sealed class Stepper
 
     private Wide Carried()
     {
-        if (!double.IsPositiveInfinity(Loss)) return Wide.Of(Loss);
+        // A loss of 0 or below the normal doubles (½(1E-200)² = 5E-401 is 0): carried like an overflowed one,
+        // formed from the scaled norm of y − y*, which is 0 only where the residual is.
+        if (!double.IsPositiveInfinity(Loss) && !(Loss >= 0 && Loss < MinNormal)) return Wide.Of(Loss);
         var supported = _problem.Supported;
+        var asIs = Wide.Of(Loss);
         if (!_problem.LossIsHalfSquaredResidual || !supported.HasFlag(Capabilities.Outputs) || !supported.HasFlag(Capabilities.LossGradientInY))
-            return Wide.Of(double.PositiveInfinity);
+            return asIs;
         var y = Y.ToArray();
-        if (!LinearAlgebra.AllFinite(y)) return Wide.Of(double.PositiveInfinity);
+        if (!LinearAlgebra.AllFinite(y)) return asIs;
         var residual = new double[_m];
         _problem.LossInY(y, residual);
         var norm = CompiledProblem.Norm(residual, _m);
-        if (!double.IsFinite(norm) || norm == 0) return Wide.Of(double.PositiveInfinity);
+        if (!double.IsFinite(norm) || norm == 0) return Wide.Of(double.IsPositiveInfinity(Loss) ? double.PositiveInfinity : Loss);
         var wide = Wide.Of(norm);
         return wide * wide / Wide.Of(2);
     }
+
+    /// <summary>The least positive normal double, 2⁻¹⁰²² ≈ 2.2E-308: below it doubles lose digits, and end at 0.</summary>
+    internal const double MinNormal = 2.2250738585072014E-308;
+
+    /// <summary>
+    /// Whether <see cref="Loss"/> is 0 or a subnormal only as a double (½‖y − y*‖² with ‖y − y*‖ below about 1E-154),
+    /// its size carried by <see cref="CarriedLoss"/>: the mirror of <see cref="LossOverflowed"/>.
+    /// </summary>
+    public bool LossBelowDoubles => Loss >= 0 && Loss < MinNormal && CarriedLoss.OutsideDoubles;
 
     /// <summary>Why the current x is outside the problem's domain, or null (<see cref="IDifferentiableProblem.OutsideDomainAt"/>).</summary>
     public string? OutsideDomainAt() => _problem.OutsideDomainAt(X.ToArray());
@@ -1033,7 +1066,9 @@ public static class Optimizer
         var pointLosses = new List<double> { stepper.Loss };
         // L with a wide exponent beside each point loss, attached to the run only when some loss overflowed (PointLossWide).
         var pointWide = new List<Wide> { stepper.CarriedLoss };
-        var overflowed = stepper.LossOverflowed;
+        // Set too where a loss fell below doubles with its size carried (LossBelowDoubles): the run then keeps and
+        // compares its losses as Wide values, as for an overflow.
+        var overflowed = stepper.LossOverflowed || stepper.LossBelowDoubles;
         var latestWide = Wide.Of(double.NaN);
         var fallbacks = new List<Fallback>();
         var solves = new List<InnerSolve>();
@@ -1091,7 +1126,7 @@ public static class Optimizer
                 KeepLatest(k);
             losses.Add(k, stepper.Loss);
             progress?.Report(k);
-            overflowed |= stepper.LossOverflowed;
+            overflowed |= stepper.LossOverflowed || stepper.LossBelowDoubles;
             // A loss that overflows doubles while y − y* is finite is carried as its logarithm: the rules
             // that step in y (ig, pg, gn, hig) go on; a rule that needs L stops at its next step, saying why.
             if (!double.IsFinite(stepper.Loss) && !stepper.LossOverflowed)
