@@ -481,7 +481,7 @@ public static class LinearAlgebra
     /// </summary>
     public static int SpectralProduct(double[,] jacobian, double[] g, double kappa, double tau, double[] result)
     {
-        Matrix<double> j = DenseMatrix.OfArray(jacobian);
+        var j = DenseMatrix.OfArray(jacobian);
         if (g.Length != j.RowCount || result.Length != j.ColumnCount)
             throw new ArgumentException(
                 $"J is {j.RowCount}×{j.ColumnCount}, so g needs {NumberText.Count(j.RowCount, "entry", "entries")} and the result {j.ColumnCount}; got {g.Length} and {result.Length}.");
