@@ -608,6 +608,9 @@ public sealed partial class PhysicsProblem
     /// the domain condition that fails, e.g. <c>y0 = 1/x0 is undefined there: x0 ≠ 0 for 1/x0 fails (x0 = 0)</c>.</exception>
     private double[] StartInDomain()
     {
+        // The model first: a problem without a start or target is refused naming what is missing, not
+        // as a point of the wrong length (OutsideDomainAt's check of its argument).
+        _ = Model;
         var start = Definition.Start.ToArray();
         if (OutsideDomainAt(start) is { } outside)
             throw new SymbolicException(ErrorKind.Invalid,
