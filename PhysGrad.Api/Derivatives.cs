@@ -179,7 +179,9 @@ public static class Derivatives
                     ErrorKind.Shape,
                     $"The point (--at in the CLI) has {NumberText.Count(at.Count, "value")} but there {(names.Count == 1 ? "is" : "are")} {NumberText.Count(names.Count, "variable")} ({string.Join(", ", names)}): " +
                     $"give one value per variable, in that order, e.g. {string.Join(",", names.Select((_, i) => i + 1))}.");
-            var settled = new PointDerivatives(names.ToArray(), f.Core, gradient, hessian).At(at.ToArray());
+            // NaN or ±∞ in the point: refused naming the component, as the CLI refuses --at nan.
+            var point = PointArguments.Require(at, names, nameof(at));
+            var settled = new PointDerivatives(names.ToArray(), f.Core, gradient, hessian).At(point);
             value = settled.Value;
             gradientAt = settled.Gradient;
             hessianAt = settled.Hessian;

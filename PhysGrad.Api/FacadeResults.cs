@@ -135,4 +135,43 @@ public sealed partial record SkippedMethod
 {
     /// <summary>The method's report name (<c>pg</c>).</summary>
     public string Name => MethodCatalog.NameOf(Method);
+
+    /// <summary>The method and why it was left out, as derive prints it: <c>pg skipped: …</c>.</summary>
+    public override string ToString() => $"{Name} skipped: {Reason}";
+}
+
+/// <summary>
+/// The rules of the methods that apply to a problem and those left out with the reason
+/// (<see cref="PhysicsProblem.ApplicableRules()"/>); deconstructs as <c>var (rules, skipped) = …</c>.
+/// </summary>
+/// <param name="Rules">The rules derived, in the list's order.</param>
+/// <param name="Skipped">The methods that do not apply, each with its reason.</param>
+public sealed record ApplicableRuleSet(IReadOnlyList<UpdateRule> Rules, IReadOnlyList<SkippedMethod> Skipped)
+{
+    /// <summary>One line per rule (<see cref="UpdateRule.ToString"/>), then one per method left out
+    /// (<c>pg skipped: …</c>).</summary>
+    public override string ToString() =>
+        string.Join(Environment.NewLine, Rules.Select(r => r.ToString()).Concat(Skipped.Select(s => s.ToString())));
+}
+
+/// <summary>
+/// A read-only list whose <see cref="ToString"/> prints its elements (a plain array prints its type name,
+/// <c>PhysGrad.Expression[]</c>): what the API returns for a list a caller may print, such as
+/// <see cref="PhysicsProblem.YStep"/>'s <c>Δy0 = -eta*(y0 - 1); Δy1 = …</c>.
+/// </summary>
+internal sealed class PrintedList<T>(T[] items, Func<T, int, string> line, string separator) : IReadOnlyList<T>
+{
+    /// <inheritdoc/>
+    public T this[int index] => items[index];
+
+    /// <inheritdoc/>
+    public int Count => items.Length;
+
+    /// <inheritdoc/>
+    public IEnumerator<T> GetEnumerator() => ((IEnumerable<T>)items).GetEnumerator();
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => items.GetEnumerator();
+
+    /// <summary>The elements, each as <c>line</c> writes it, joined by the separator.</summary>
+    public override string ToString() => string.Join(separator, items.Select(line));
 }

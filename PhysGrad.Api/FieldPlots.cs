@@ -35,7 +35,7 @@ public static class FieldPlots
         foreach (var run in runs)
             if (run.Trajectory[0].Length != cells)
                 throw new Symbolic.SymbolicException(Symbolic.ErrorKind.Shape, $"The grid [{string.Join(", ", shape)}] has {NumberText.Count(cells, "cell")}, but the runs have {run.Trajectory[0].Length} variables.");
-        Directory.CreateDirectory(directory);
+        PlotDirectory.Prepare(directory);
         var written = new List<string>();
         Rendering.Draw(() =>
         {

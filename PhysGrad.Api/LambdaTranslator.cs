@@ -205,7 +205,9 @@ public static class LambdaTranslator
                         _ => throw Unsupported($"Math.{f.Name}"),
                     };
                 case MemberExpression m when IsNumber(m.Type) && !DependsOnParameters(m):
-                    return Captured(m.Member.Name, Evaluate(m));
+                    return Captured(MemberPath(m), Evaluate(m));
+                case UnaryExpression { NodeType: ExpressionType.ArrayLength, Operand: var array } when !DependsOnParameters(array):
+                    return Captured($"{MemberPath(array)}_Length", Evaluate(e));
                 case MethodCallExpression call when call.Method.DeclaringType == typeof(Math):
                     return MathCall(call);
                 case MethodCallExpression call:
@@ -247,9 +249,20 @@ public static class LambdaTranslator
             }
             if (DependsOnParameters(b.Left)) throw Unsupported($"the array {b.Left} in {b}");
             // An element of a captured array: a parameter named after the array and the index.
-            var name = b.Left is MemberExpression m ? m.Member.Name : "c";
+            var name = b.Left is MemberExpression m ? MemberPath(m) : "c";
             return Captured($"{name}{index}", Evaluate(b));
         }
+
+        // The name of a captured value after the expression it is read from, members joined by '_': a
+        // captured s.Length is s_Length (named Length alone it said nothing of s, and two such lengths of
+        // different arrays clashed); a captured local or field (a member of the compiler's closure) keeps its own name.
+        private static string MemberPath(Linq e) => e switch
+        {
+            MemberExpression { Expression: null or ConstantExpression } m => m.Member.Name,
+            MemberExpression m => $"{MemberPath(m.Expression)}_{m.Member.Name}",
+            ConstantExpression => "c",
+            _ => "c",
+        };
 
         private Core Captured(string name, object? value)
         {

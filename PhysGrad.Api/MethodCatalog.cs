@@ -234,7 +234,7 @@ public static class MethodCatalog
             if (option is null)
                 throw new SymbolicException(ErrorKind.Invalid, entry.Options.Count == 0
                     ? $"'{part}': {entry.Name} takes no options (only the step size: {entry.Name}:η)."
-                    : $"'{part}': {entry.Name} has no option '{key}'{DidYouMean(key, entry.Options.Select(o => o.Name))}; its options are {OptionList(entry)}.");
+                    : $"'{part}': {entry.Name} has no option '{key}'{DidYouMean(key, entry.Options.Select(o => o.Name))}{OwnersOf(key)}; its options are {OptionList(entry)}.");
             if (options.ContainsKey(key))
                 throw new SymbolicException(ErrorKind.Invalid, $"'{part}': the option {key} is given twice.");
             if (!UserNumbers.TryRead(value, out var number, out var problem))
@@ -321,8 +321,14 @@ public static class MethodCatalog
     private static bool TryNumber(string text, out double value) =>
         double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out value);
 
+    // " (kappa is an option of hig)" when other methods take the option, else nothing.
+    private static string OwnersOf(string key) =>
+        Entries.Where(e => e.Options.Any(o => o.Name == key)).Select(e => e.Name).ToArray() is { Length: > 0 } owners
+            ? $" ({key} is an option of {string.Join(", ", owners)})" : "";
+
+    // Each option with its default and what it means ("iterative (default -1)" alone left -1 to guess).
     private static string OptionList(MethodEntry entry) =>
-        string.Join(", ", entry.Options.Select(o => $"{o.Name} (default {NumberText.Short(o.Default)})"));
+        string.Join("; ", entry.Options.Select(o => $"{o.Name} (default {NumberText.Short(o.Default)}: {o.Description})"));
 
     /// <summary>
     /// The help text: one line per method with its syntax, default η, options and defaults, e.g.

@@ -92,12 +92,8 @@ public sealed partial class PhysicsProblem
             throw new SymbolicException(ErrorKind.Invalid, $"The order must be 0 (y), 1 (y and the Jacobian) or 2 (and the loss's gradient and Hessian), not {order}.");
         var n = Variables.Count;
         var m = Outputs.Count;
-        if (x.Count != n)
-            throw new SymbolicException(ErrorKind.Shape,
-                $"The point has {NumberText.Count(x.Count, "value")} but the simulator has {NumberText.Count(n, "variable")}{(n <= 10 ? $" ({string.Join(", ", Variables)})" : "")}.");
-        for (var j = 0; j < n; j++)
-            if (!double.IsFinite(x[j]))
-                throw new SymbolicException(ErrorKind.NonFinite, $"The point's value {j + 1} ({Variables[j]}) is {x[j]}; give finite numbers.");
+        // The one check of a point for every API entry, naming the component (x[0] (x0)).
+        PointArguments.Require(x, Variables, nameof(x));
         var hasLoss = Definition.HasNumericTarget || Definition.Loss is not null;
         if (order == 2 && !hasLoss)
             throw new SymbolicException(ErrorKind.Invalid,
@@ -304,10 +300,11 @@ public sealed partial class PhysicsProblem
     /// outside the domain, and null is returned for it (the runs then report what they meet).
     /// </remarks>
     /// <param name="x">The point, one value per variable (with the problem's start and target compiled).</param>
+    /// <exception cref="SymbolicException"><paramref name="x"/> without one value per variable or with a NaN or
+    /// infinite value, naming the component (<see cref="ErrorKind.Shape"/>, <see cref="ErrorKind.NonFinite"/>).</exception>
     public string? OutsideDomainAt(IReadOnlyList<double> x)
     {
-        ArgumentNullException.ThrowIfNull(x);
-        var point = x.ToArray();
+        var point = PointArguments.Require(x, Variables, nameof(x));
         var model = Model;
         string[] names = [.. model.Variables, .. model.Parameters.Keys];
         double[] values = [.. point, .. model.Parameters.Values];
@@ -332,9 +329,11 @@ public sealed partial class PhysicsProblem
     /// Empty when the inverse is given or numeric, or when no choice is 0 at x.
     /// </summary>
     /// <param name="x">The point, one value per variable.</param>
+    /// <exception cref="SymbolicException"><paramref name="x"/> without one value per variable or with a NaN or
+    /// infinite value, naming the component (<see cref="ErrorKind.Shape"/>, <see cref="ErrorKind.NonFinite"/>).</exception>
     public IReadOnlyList<string> BranchChoicesAt(IReadOnlyList<double> x)
     {
-        ArgumentNullException.ThrowIfNull(x);
+        x = PointArguments.Require(x, Variables, nameof(x));
         var model = Model;
         if (model.InverseSource != InverseSource.Derived || model.Inverse is not { } inverse) return [];
         string[] names = [.. model.Variables, .. model.Parameters.Keys];

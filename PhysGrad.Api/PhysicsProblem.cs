@@ -132,8 +132,16 @@ public sealed partial class PhysicsProblem
         if (target is null || target.Count != c.M) return null;
         var yStar = target.ToArray();
         var xStar = new double[c.N];
-        // No finite value at y*: y* may lie outside P's range, which no inverse can reach; not the inverse's fault.
-        if (!c.Invert(yStar, x0, xStar)) return null;
+        if (!c.Invert(yStar, x0, xStar))
+        {
+            // No finite value at y*: y* may lie outside P's range, which no inverse can reach; not the
+            // inverse's fault. But where P(x) = y* has a solution (Newton's method from x₀ finds one) the
+            // formula is undefined where it should not be, and PG's every step toward y* meets the same.
+            if (!c.InvertNumerically(yStar, x0, xStar)) return null;
+            return $"the given inverse is undefined (not real) at y* = {NumberText.Vector(yStar)}: P⁻¹(y*; x₀) has no finite value there, " +
+                $"although P(x) = y* at x = {NumberText.Vector(xStar)} (Newton's method from x₀); PG's steps toward y* fall back to " +
+                $"inverse-gradient steps wherever it is undefined{OddRootHint(model)} ({Remedy})";
+        }
         var landed = new double[c.M];
         c.Simulate(xStar, landed);
         if (c.Lands(xStar, yStar, landed)) return null;
@@ -145,6 +153,29 @@ public sealed partial class PhysicsProblem
         var consistent = c.Invert(landed, xStar, back) && Away(back, xStar) <= 1e-8;
         return consistent ? null
             : $"the given inverse does not invert the simulator at the target: P⁻¹(y*; x₀) = {NumberText.Vector(xStar)}, and P of it is {NumberText.Vector(landed)}, not y* = {NumberText.Vector(yStar)}; nor is it a local inverse there (P⁻¹(P(x); x) = {NumberText.Vector(back)} for x = {NumberText.Vector(xStar)}); PG uses it as given and steps toward the wrong point ({Remedy})";
+    }
+
+    /// <summary>
+    /// "; a fractional power of a negative number is not real: …" when the given inverse takes a power with an
+    /// odd-denominator fractional exponent (y0^(1/3)) of a base in the outputs, the usual reason an inverse
+    /// of an odd power is undefined for negative y; else empty. Names the real odd root to write instead:
+    /// cbrt(u) for 1/3, sign(u)*abs(u)^(p/q) otherwise.
+    /// </summary>
+    private static string OddRootHint(Symbolic.Problem model)
+    {
+        if (model.Inverse is not { } inverse) return "";
+        var outputs = model.Outputs.Select(ExprModule.Symbol).ToArray();
+        foreach (var e in Structure.PostOrder(inverse))
+            if (e.Node is Node.Power { Item2.Node: Node.Number q } power && !q.Item.IsInteger && !q.Item.Den.IsEven
+                && outputs.Any(y => Structure.DependsOn(y, power.Item1)))
+            {
+                var b = Infix.Format(power.Item1);
+                var real = q.Item.Num.IsOne && q.Item.Den == 3 ? $"cbrt({b})"
+                    : Infix.Format(ExprModule.Multiply(ExprModule.Apply(Function.Sign, power.Item1),
+                        ExprModule.Power(ExprModule.Apply(Function.Abs, power.Item1), power.Item2)));
+                return $"; a fractional power of a negative number is not real: {Infix.Format(e)} is undefined where {b} < 0, and the real odd root is {real}";
+            }
+        return "";
     }
 
     // What to do about a given inverse that misses, in the API's words (the CLI's option is its own concern).
@@ -528,31 +559,45 @@ public sealed partial class PhysicsProblem
     public PhysicsProblem WithUnits(IReadOnlyDictionary<string, string> units) => new(Definition with { Units = units });
 
     /// <summary>The closed-form update rules of the given methods (default: GD, Newton, IG, PG, GN).</summary>
+    /// <remarks>The list prints one rule per line with <c>ToString()</c>.</remarks>
     public IReadOnlyList<UpdateRule> Rules(params Method[] methods) =>
-        UpdateRuleSet.Derive(Definition, methods.Length == 0 ? null : methods, _symbolic);
+        Lines(UpdateRuleSet.Derive(Definition, methods.Length == 0 ? null : methods, _symbolic));
 
-    /// <summary>The y-step Δy that IG and PG map back to x.</summary>
-    public IReadOnlyList<Expression> YStep() => UpdateRuleSet.YStep(Definition, _symbolic);
+    /// <summary>The y-step Δy that IG and PG map back to x, one expression per output; prints as
+    /// <c>Δy0 = …; Δy1 = …</c> with <c>ToString()</c>.</summary>
+    public IReadOnlyList<Expression> YStep() => Printed(UpdateRuleSet.YStep(Definition, _symbolic));
 
     /// <summary>The y-step (see <see cref="YStep()"/>), or null when the loss's Hessian in y is singular.</summary>
-    public IReadOnlyList<Expression>? TryYStep() => UpdateRuleSet.TryYStep(Definition, _symbolic);
+    public IReadOnlyList<Expression>? TryYStep() => UpdateRuleSet.TryYStep(Definition, _symbolic) is { } step ? Printed(step) : null;
+
+    // The y-step as a list that prints Δyᵢ = … for each output.
+    private PrintedList<Expression> Printed(IReadOnlyList<Expression> step) =>
+        new([.. step], (e, i) => $"Δ{Outputs[i]} = {e}", "; ");
+
+    // Rules as a list that prints one rule per line.
+    private static PrintedList<UpdateRule> Lines(IReadOnlyList<UpdateRule> rules) =>
+        new([.. rules], (r, _) => r.ToString(), Environment.NewLine);
 
     /// <summary>
     /// The rules of the default methods that apply to this problem and the ones left out with the reason
     /// (<see cref="UpdateRuleSet.DeriveApplicable(ProblemDefinition)"/>), on the model this object holds.
     /// </summary>
-    public (IReadOnlyList<UpdateRule> Rules, IReadOnlyList<SkippedMethod> Skipped) ApplicableRules() =>
-        UpdateRuleSet.DeriveApplicable(Definition, _symbolic);
+    public ApplicableRuleSet ApplicableRules()
+    {
+        var (rules, skipped) = UpdateRuleSet.DeriveApplicable(Definition, _symbolic);
+        return new(rules, skipped);
+    }
 
     /// <summary>
     /// The rules of those catalogue entries (<see cref="MethodCatalog.ParseEntries"/>) that apply to this problem
     /// and the ones that do not with the reason (<see cref="UpdateRuleSet.DeriveApplicable(ProblemDefinition, IReadOnlyList{Method})"/>),
     /// on the model this object holds.
     /// </summary>
-    public (IReadOnlyList<UpdateRule> Rules, IReadOnlyList<SkippedMethod> Skipped) ApplicableRules(IReadOnlyList<MethodEntry> methods)
+    public ApplicableRuleSet ApplicableRules(IReadOnlyList<MethodEntry> methods)
     {
         ArgumentNullException.ThrowIfNull(methods);
-        return UpdateRuleSet.DeriveApplicable(Definition, _symbolic, [.. methods.Select(e => e.Method)]);
+        var (rules, skipped) = UpdateRuleSet.DeriveApplicable(Definition, _symbolic, [.. methods.Select(e => e.Method)]);
+        return new(rules, skipped);
     }
 
     /// <summary>The rules of catalogue entries (<see cref="MethodCatalog.ParseEntries"/>), on the model this object holds.</summary>
@@ -560,7 +605,7 @@ public sealed partial class PhysicsProblem
     public IReadOnlyList<UpdateRule> Rules(IReadOnlyList<MethodEntry> methods)
     {
         ArgumentNullException.ThrowIfNull(methods);
-        return UpdateRuleSet.Derive(Definition, [.. methods.Select(e => e.Method)], _symbolic);
+        return Lines(UpdateRuleSet.Derive(Definition, [.. methods.Select(e => e.Method)], _symbolic));
     }
 
     /// <summary>A compiled kernel of the simulator: [P(x) (m), J row by row (m·n)] at a point of the variables.</summary>
@@ -576,6 +621,9 @@ public sealed partial class PhysicsProblem
     /// the domain condition that fails, e.g. <c>y0 = 1/x0 is undefined there: x0 ≠ 0 for 1/x0 fails (x0 = 0)</c>.</exception>
     private double[] StartInDomain()
     {
+        // The model first: a problem without a start or target is refused naming what is missing, not
+        // as a point of the wrong length (OutsideDomainAt's check of its argument).
+        _ = Model;
         var start = Definition.Start.ToArray();
         if (OutsideDomainAt(start) is { } outside)
             throw new SymbolicException(ErrorKind.Invalid,
@@ -633,6 +681,8 @@ public sealed partial class PhysicsProblem
     public StepUnitsResult StepUnits() => PhysGrad.StepUnits.Measure(Model);
 
     /// <summary>The properties of docs/theory.md §3 at a point (default: the start).</summary>
+    /// <exception cref="SymbolicException"><paramref name="at"/> without one value per variable (<see cref="ErrorKind.Shape"/>)
+    /// or with a NaN or infinite value (<see cref="ErrorKind.NonFinite"/>), naming the component (<c>at[0] (x0)</c>).</exception>
     public CheckReport Check(double[]? at = null, double eta = 0.3) => TheoryChecks.Run(Model, at, eta);
 
     /// <summary>Saves x-space, y-space and loss plots (each as PNG and SVG) of runs into a directory; returns the files.
@@ -640,23 +690,38 @@ public sealed partial class PhysicsProblem
     /// saved under one lock for the process, so calls from several threads are safe and take turns.</summary>
     /// <exception cref="PlottingLibraryMissingException">SkiaSharp's native library (libSkiaSharp) is not found for this
     /// platform; it belongs in the application's runtimes/&lt;rid&gt;/native/ folder (NuGet SkiaSharp.NativeAssets.*).</exception>
+    /// <exception cref="PlotDirectoryException">The directory is a file or cannot be created or written (<see cref="PlotDirectory.Prepare"/>):
+    /// the message names it and what to do.</exception>
     public IReadOnlyList<string> SavePlots(IReadOnlyList<OptimizerRun> runs, string directory) =>
         TrajectoryPlots.SaveAll(runs, directory, Definition,
             TargetPoint.Find(Compiled, Definition.Target.ToArray(), Definition.Start.ToArray(), runs, Definition.KnownSolution));
 
     /// <summary>Saves the plots of a comparison, x* marked where the comparison found it; returns the files.</summary>
     /// <exception cref="PlottingLibraryMissingException">SkiaSharp's native library is missing, as for the overload taking runs.</exception>
+    /// <exception cref="PlotDirectoryException">The directory is a file or cannot be created or written.</exception>
     public IReadOnlyList<string> SavePlots(Comparison comparison, string directory) =>
         TrajectoryPlots.SaveAll(comparison, directory, Definition);
 
     /// <summary>
     /// Saves the field plots of a comparison on a grid of the given shape (one side for 1-D, rows and
-    /// columns for 2-D): see <see cref="FieldPlots.Save"/>; returns the files (none for a grid of two cells or fewer).
+    /// columns for 2-D, one variable per cell): see <see cref="FieldPlots.Save"/>; returns the files.
     /// </summary>
-    public IReadOnlyList<string> SaveFieldPlots(Comparison comparison, string directory, IReadOnlyList<int> grid) =>
-        grid.Aggregate(1, (a, b) => a * b) > 2
-            ? FieldPlots.Save(comparison.Results.Select(r => r.Run).ToArray(), directory, grid, comparison.Target.X, Definition.Title)
-            : [];
+    /// <exception cref="SymbolicException">(<see cref="ErrorKind.Shape"/>) A grid of two cells or fewer, which
+    /// has no field to draw (<see cref="SavePlots(PhysGrad.Comparison, string)"/> draws such a problem's
+    /// x-space), or one whose cells are not the problem's variables.</exception>
+    /// <exception cref="PlotDirectoryException">The directory is a file or cannot be created or written.</exception>
+    public IReadOnlyList<string> SaveFieldPlots(Comparison comparison, string directory, IReadOnlyList<int> grid)
+    {
+        ArgumentNullException.ThrowIfNull(comparison);
+        ArgumentNullException.ThrowIfNull(grid);
+        var cells = grid.Aggregate(1L, (a, b) => a * b);
+        // Nothing written and no word of why had read as success on a problem that is no field at all.
+        if (cells <= 2)
+            throw new SymbolicException(ErrorKind.Shape,
+                $"A field plot draws one value per cell of a grid of more than two cells, and [{string.Join(", ", grid)}] has {cells}: " +
+                $"this problem is no field to draw (its x-space plots, {nameof(SavePlots)}, show its {NumberText.Count(Variables.Count, "variable")}).");
+        return FieldPlots.Save(comparison.Results.Select(r => r.Run).ToArray(), directory, grid, comparison.Target.X, Definition.Title);
+    }
 
     /// <summary>Runs as JSON (see <see cref="RunReport.ToJson"/>), with the x* their distances were measured
     /// against (<see cref="MethodResult.Target"/>, shared by the results of one <see cref="Compare"/>), as

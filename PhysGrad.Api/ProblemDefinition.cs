@@ -227,12 +227,15 @@ public sealed partial record ProblemDefinition(
     /// <returns>x′, y* (0 for a component not finite at every candidate) and how it was made, in words, for
     /// the output of a command that generated it (<c>y* = P(x′) at x′ = [0.66, 0.63] (x moved by 10% of each
     /// entry, alternately up and down): ‖y* − P(x)‖ = 0.1·‖P(x)‖</c>).</returns>
-    /// <exception cref="ArgumentException"><paramref name="at"/> does not have one value per variable.</exception>
+    /// <exception cref="ArgumentException"><paramref name="at"/> does not have one value per variable, or has a NaN or infinite one.</exception>
     public GeneratedTarget GenerateTarget(IReadOnlyList<double> at)
     {
         const double Distinct = 0.05;
         if (at.Count != Variables.Count)
             throw new ArgumentException($"The point has {at.Count} values but the problem has {Variables.Count} variables.", nameof(at));
+        for (var j = 0; j < at.Count; j++)
+            if (!double.IsFinite(at[j]))
+                throw new ArgumentException($"The point at has {NumberText.Short(at[j])} at at[{j}] ({Variables[j]}): give finite numbers (no target can be generated around NaN or ±∞).", nameof(at));
         var names = Variables.Concat(Parameters?.Keys ?? Enumerable.Empty<string>()).ToArray();
         var simulator = ParsedSimulator();
         double[] Image(IReadOnlyList<double> x)
@@ -806,7 +809,21 @@ public sealed partial record ProblemDefinition(
         if (!root.TryGetProperty("units", out var e)) return null;
         if (e.ValueKind != JsonValueKind.Object || e.EnumerateObject().Any(p => p.Value.ValueKind != JsonValueKind.String))
             throw Kind("units", "an object of unit strings, e.g. {\"x0\": \"m\", \"x1\": \"s\"}");
-        return e.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString()!);
+        var table = e.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString()!);
+        // Every unit is read here, when the file is: a problem built without units (derive's rules do not
+        // depend on them) had accepted "meter" that the units command then refused.
+        foreach (var (name, text) in table)
+        {
+            try
+            {
+                Symbolic.Units.Parse(text);
+            }
+            catch (ParseException u)
+            {
+                throw new ParseException(u.Kind, $"In the unit of {name} (\"units\" in the problem file): {u.Message}", u.Line, u.Column);
+            }
+        }
+        return table;
     }
 
     private static Dictionary<string, double>? ParameterTable(JsonElement root)

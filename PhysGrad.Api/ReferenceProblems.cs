@@ -231,7 +231,7 @@ public static class ReferenceProblems
             // "(n variables) has n variables" said the count twice: the size's meaning is shown only when it
             // is not the variable count itself (a grid's side, say).
             $"The example '{info.Name}' at n = {n}{(count == n && !IsGrid(info) ? "" : $" ({SizeText(info, n)})")} has {NumberText.Count(count, "variable")}, {why}. " +
-            $"The largest size it takes is n = {largest} (--n in the CLI).");
+            $"The largest size it takes is n = {largest}.");
     }
 
     /// <summary>
@@ -398,7 +398,7 @@ public static class ReferenceProblems
         var info = Info(name);
         var size = n ?? info.DefaultSize;
         if (size < info.MinSize)
-            throw new SymbolicException(ErrorKind.Invalid, $"The example '{info.Name}' needs n ≥ {info.MinSize} ({info.SizeMeaning}; {info.MinReason}); got {size}. Give a size of {info.MinSize} or more (--n in the CLI).");
+            throw new SymbolicException(ErrorKind.Invalid, $"The example '{info.Name}' needs n ≥ {info.MinSize} ({info.SizeMeaning}; {info.MinReason}); got {size}. Give a size n of {info.MinSize} or more.");
         // A hard limit, whatever the methods: the simulator itself is dense (said before anything is traced).
         if (info.Name == "poisson2d" && size > ReferenceSimulators.Poisson2DMaxSide)
             throw new SymbolicException(ErrorKind.TooLarge, ReferenceSimulators.Poisson2DTooLarge(size));

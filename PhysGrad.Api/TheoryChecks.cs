@@ -109,14 +109,16 @@ public static class TheoryChecks
     public const double Exact = 1e-7;
 
     /// <summary>Runs every check at <paramref name="at"/> (default: the problem's start) with step size <paramref name="eta"/>.</summary>
+    /// <exception cref="SymbolicException"><paramref name="at"/> without one value per variable (<see cref="ErrorKind.Shape"/>)
+    /// or with a NaN or infinite value (<see cref="ErrorKind.NonFinite"/>), naming the component.</exception>
     /// <returns>The results in property order, as a <see cref="CheckReport"/> that prints one line per property.</returns>
     public static CheckReport Run(Problem problem, double[]? at = null, double eta = 0.3) => new(RunList(problem, at, eta));
 
     private static IReadOnlyList<CheckResult> RunList(Problem problem, double[]? at, double eta)
     {
-        var x = at ?? problem.Start;
-        if (x.Length != problem.Variables.Length)
-            throw new SymbolicException(ErrorKind.Shape, $"The point has {BookExample.Count(x.Length, "value")} but the problem has {BookExample.Count(problem.Variables.Length, "variable")}.");
+        // A point of the wrong length or with a NaN or ±∞ coordinate is refused, naming the component: with
+        // NaN every property came out undef, as if the problem could not be checked there.
+        var x = at is null ? problem.Start : PointArguments.Require(at, problem.Variables, nameof(at));
         var p = problem.WithStart(x);
         if (NonFiniteAt(p) is { } bad)
             return RunAll(p, eta, placeholdersOnly: true)

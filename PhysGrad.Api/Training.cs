@@ -521,7 +521,7 @@ public static class Training
     /// </summary>
     public static IReadOnlyList<string> SavePlots(IReadOnlyList<TrainingHistory> runs, string directory, string title)
     {
-        Directory.CreateDirectory(directory);
+        PlotDirectory.Prepare(directory);
         var written = new List<string>();
         Rendering.Draw(() =>
         {

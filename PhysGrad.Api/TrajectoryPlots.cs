@@ -47,7 +47,7 @@ public static class TrajectoryPlots
         IReadOnlyList<OptimizerRun> runs, string directory, double[]? targetX, double[] targetY,
         string[] variableNames, string[] outputNames, string? problem = null)
     {
-        Directory.CreateDirectory(directory);
+        PlotDirectory.Prepare(directory);
         var written = new List<string>();
         Rendering.Draw(() =>
         {
@@ -65,7 +65,7 @@ public static class TrajectoryPlots
     public static IReadOnlyList<string> SaveAll(
         IReadOnlyList<OptimizerRun> runs, string directory, ProblemDefinition definition, TargetPoint target)
     {
-        Directory.CreateDirectory(directory);
+        PlotDirectory.Prepare(directory);
         return Rendering.Draw(() => Figures(runs, definition, target).SelectMany(f => Write(f, directory)).ToArray());
     }
 
@@ -80,7 +80,7 @@ public static class TrajectoryPlots
     /// </summary>
     public static IReadOnlyList<string> SaveLoss(IReadOnlyList<OptimizerRun> runs, string directory, string? problem = null)
     {
-        Directory.CreateDirectory(directory);
+        PlotDirectory.Prepare(directory);
         return Rendering.Draw(() => Write(LossFigure(runs, problem), directory));
     }
 

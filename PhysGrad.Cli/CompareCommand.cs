@@ -166,7 +166,7 @@ internal static class CompareCommand
             {
                 plots = physics.SavePlots(comparison, result.GetValue(outDir)!);
                 // A field of more than two cells is drawn as the field itself as well (issue 14, item 6).
-                if (problem.Grid(result) is { } grid)
+                if (problem.Grid(result) is { } grid && grid.Aggregate(1L, (a, b) => a * b) > 2)
                     plots = [.. plots, .. physics.SaveFieldPlots(comparison, result.GetValue(outDir)!, grid)];
             }
             catch (PlottingLibraryMissingException e)

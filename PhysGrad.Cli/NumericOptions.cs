@@ -46,7 +46,23 @@ internal static class NumericOptions
     public static string Overflow(string option, string text) => option == "--n"
         ? $"--n is an example's size and '{text}' is far beyond every example's: give n within the example's range " +
           $"(with its default methods: {string.Join(", ", ReferenceProblems.All.Select(i => $"{i.Name} {i.MinSize} to {i.MaxSize}"))})."
-        : $"{option} must be a whole number from {int.MinValue} to {int.MaxValue}, not '{text}'.";
+        : $"{option} must be a whole number {AcceptedRange(option)}, not '{text}'.";
+
+    /// <summary>
+    /// The values a whole-number option accepts, as its command checks them (int's own range is not what
+    /// any of them takes: --iterations -5 is refused, so "from -2147483648" promised what is not accepted).
+    /// Each entry is the check of its command (CompareCommand, TrainCommand); an option not listed takes int's range.
+    /// </summary>
+    internal static string AcceptedRange(string option) => option switch
+    {
+        "--iterations" => $"from 0 to {int.MaxValue}",
+        "--steps" => $"from 1 to {int.MaxValue}",
+        "--seeds" => "from 1 to 100",
+        "--batch" => "from 1 to 100000",
+        "--seed" => $"from 0 to {int.MaxValue - 2} (less the number of --seeds)",
+        "--order" => "among the orders the command lists",
+        _ => $"from {int.MinValue} to {int.MaxValue}",
+    };
 
     /// <summary>What is wrong with <paramref name="text"/> as the value of <paramref name="option"/>, and how to write it.</summary>
     public static string Message(string option, string text, bool whole)

@@ -544,7 +544,12 @@ internal sealed partial class ProblemOptions
         }
         catch (Exception e) when (InputError.KindOf(e) is InputErrorKind.Invalid or InputErrorKind.TooLarge)
         {
-            throw new CliInputException($"--example: {e.Message}");
+            // The API's refusal of a size speaks of n, the argument of ReferenceProblems.Create; here it is --n.
+            var known = ReferenceProblems.All.FirstOrDefault(i => string.Equals(i.Name, name, StringComparison.OrdinalIgnoreCase));
+            var n = size ?? known?.DefaultSize ?? 0;
+            var sizeRefused = known is not null && (n < known.MinSize
+                || (known.SizeMeaning.StartsWith("grid", StringComparison.Ordinal) ? (long)n * n : n) > ReferenceProblems.MaxVariables);
+            throw new CliInputException($"--example: {e.Message}{(sizeRefused ? " The size n is --n." : "")}");
         }
     }
 

@@ -146,8 +146,8 @@ let ``a malformed whole number is named by its option`` (line: string, option: s
 let ``a whole number out of range says the range`` () =
     let code, _, err = run [ "compare"; "--iterations"; "99999999999" ]
     Assert.Equal(2, code)
-    // int's range, the option's type.
-    Assert.Contains("--iterations must be a whole number from -2147483648 to 2147483647, not '99999999999'.", err)
+    // The range compare accepts (0 or more), not int's: a negative count is refused too.
+    Assert.Contains("--iterations must be a whole number from 0 to 2147483647, not '99999999999'.", err)
 
 [<Theory>]
 [<InlineData("check --eta abc", "--eta", "abc")>]

@@ -896,6 +896,12 @@ module Expr =
     [<CompiledName("Sqrt")>]
     let sqrt a = pow a half
 
+    /// The real cube root ∛a = sign(a)·|a|^(1/3), defined (and odd) for every real a: a^(1/3) itself is
+    /// not real for a < 0 (a power with a fractional exponent is taken of a nonnegative base only), so
+    /// y0^(1/3) as the inverse of x0^3 has no value at a negative y0, where cbrt(y0) does.
+    [<CompiledName("Cbrt")>]
+    let cbrt a = mul2 (apply Function.Sign a) (pow (apply Function.Abs a) (fraction 1 3))
+
     /// atan2(y, x).
     [<CompiledName("Atan2")>]
     let atan2 (y: Expr) (x: Expr) =

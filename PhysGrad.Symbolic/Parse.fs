@@ -117,7 +117,7 @@ module Parse =
 
     /// The function names the parser knows, for messages and documentation.
     let knownFunctionNames =
-        Seq.append functions.Keys [ "sqrt"; "atan2" ] |> Seq.sort |> Array.ofSeq
+        Seq.append functions.Keys [ "sqrt"; "cbrt"; "atan2" ] |> Seq.sort |> Array.ofSeq
 
     /// The same, as a list for messages.
     let knownFunctions = String.concat ", " knownFunctionNames
@@ -585,6 +585,9 @@ module Parse =
             | "sqrt" ->
                 arity 1
                 Expr.sqrt args.[0]
+            | "cbrt" ->
+                arity 1
+                Expr.cbrt args.[0]
             | "atan2" ->
                 arity 2
                 Expr.atan2 args.[0] args.[1]

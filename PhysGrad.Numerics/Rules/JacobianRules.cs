@@ -365,8 +365,9 @@ internal sealed class InverseState(IDifferentiableProblem problem, double eta, b
                 inverted = true;
             }
             else
-                notes.Note(FallbackKind.NoPreimage,
-                    $"no preimage of y + Δy = {NumberText.Vector(target)} was found near x ({InverseName()} inverse: none exists there, or the inverse could not reach it from x, as Newton's method cannot where J is singular{Inversion.Describe(report)}); took an inverse-gradient step instead");
+                notes.Note(FallbackKind.NoPreimage, Inversion.IsGivenUndefined(Problem)
+                    ? $"the given inverse is undefined (has no finite value) at y + Δy = {NumberText.Vector(target)}; took an inverse-gradient step instead"
+                    : $"no preimage of y + Δy = {NumberText.Vector(target)} was found near x ({InverseName()} inverse: none exists there, or the inverse could not reach it from x, as Newton's method cannot where J is singular{Inversion.Describe(report)}); took an inverse-gradient step instead");
             LastInverse = report;
         }
         if (inverted) return;
@@ -913,7 +914,9 @@ internal sealed class IterativeInverseState(IDifferentiableProblem problem, doub
                 for (var i = 0; i < n; i++) dx[i] = _xNew[i] - x[i];
                 return;
             }
-            notes.Note(FallbackKind.NoPreimage, $"no preimage of y + Δy was found near {Point(x)} (none exists there, or the inverse could not reach it from there{Inversion.Describe(report)}); took an inverse-gradient step instead");
+            notes.Note(FallbackKind.NoPreimage, Inversion.IsGivenUndefined(Problem)
+                ? $"the given inverse is undefined (has no finite value) at y + Δy near {Point(x)}; took an inverse-gradient step instead"
+                : $"no preimage of y + Δy was found near {Point(x)} (none exists there, or the inverse could not reach it from there{Inversion.Describe(report)}); took an inverse-gradient step instead");
         }
         var preconditioner = LsqrPreconditioner(x);
         var r = Krylov.Lsqr(m, n, ApplyJ, ApplyJT, _dy, dx, _lsqr, tolerance: SolverLimits.KrylovTolerance, residualFloor: eta * RoundingLevel(),
@@ -951,6 +954,15 @@ internal static class Inversion
         report = null;
         return problem.TryInvert(y, x0, x);
     }
+
+    /// <summary>
+    /// Whether a failed inversion was a given inverse with no finite value: a given inverse is the user's
+    /// word, tried alone (<see cref="CompiledProblem.InvertReporting"/>), and fails only where its formula
+    /// is undefined (y0^(1/3) at y0 &lt; 0), whether or not a preimage exists there. The fallback note
+    /// then blames the given formula, not the existence of a preimage.
+    /// </summary>
+    public static bool IsGivenUndefined(IDifferentiableProblem problem) =>
+        (problem is LimitSettledProblem l ? l.Inner : problem) is CompiledProblem { InverseSource: Symbolic.InverseSource.Given };
 
     /// <summary>"; the numeric inverse: …" for a fallback note when the numeric route ran, else nothing.</summary>
     public static string Describe(InverseReport? report) =>
