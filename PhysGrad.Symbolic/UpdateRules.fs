@@ -52,14 +52,83 @@ module ExactConstants =
     [<Literal>]
     let MaxPivotBits = 4096
 
-    /// Every floating constant as the rational of its decimal text.
+    /// The exact constant a floating one stands for: the decimal of its shortest text (0.1, 3E+08), or
+    /// 1/d when x is the double nearest 1/d for a decimal d of fewer significant digits than that text has:
+    /// parsing x0/9.81 folds 1/9.81 into 0.10193679918450561, which stands for 100/981 as written, not for
+    /// the 17-digit decimal of its text (nor 0.5*x/9.81 for the 15-digit 0.0509683995922528: it is 1/19.62).
+    /// A decimal of at most 6 digits is taken as it is. The double of the result is x in every case.
+    [<CompiledName("OfDouble")>]
+    let ofDouble (x: float) : Rational =
+        let struct (q, digits) = Rational.OfDecimalDigits x
+
+        if digits <= 6 || x = 0.0 || Double.IsInfinity(1.0 / x) then
+            q
+        else
+            // The reciprocal to 15 digits: its last bit may be off by the rounding of 1/x.
+            let r = Double.Parse((1.0 / x).ToString("G15", CultureInfo.InvariantCulture), CultureInfo.InvariantCulture)
+            let struct (d, dDigits) = Rational.OfDecimalDigits r
+
+            if dDigits < digits && not d.IsZero && (Rational.One / d).ToDouble() = x then Rational.One / d else q
+
+    /// Every floating constant as the exact rational it stands for (ofDouble).
     [<CompiledName("Exact")>]
     let exact (e: Expr) =
         e
         |> Structure.rewriteBottomUp (fun n ->
             match n.Node with
-            | Real x -> Expr.number (ofDecimal x)
+            | Real x -> Expr.number (ofDouble x)
             | _ -> n)
+
+    /// The decimals a user wrote in expressions made exact (`exact`), for writing the derived rules'
+    /// fractions over them (Layout.withDecimals): each non-integer short decimal constant (6.674E-11), and
+    /// for a fraction p/q no decimal equals the decimal q/10^k with 10^k the largest power of ten dividing p
+    /// (100/981 from x0/9.81 gives 9.81, 10^9/333 from x/3.33e-7 gives 3.33E-07). Positive, distinct, in
+    /// the order met, at most Layout.MaxSourceDecimals; exponents are left out.
+    [<CompiledName("SourceDecimals")>]
+    let sourceDecimals (es: seq<Expr>) : Rational[] =
+        let found = List<Rational>()
+        let ten = BigInteger 10
+
+        let isDecimal (r: Rational) =
+            let x = r.ToDouble()
+
+            not r.IsInteger
+            && not (Double.IsInfinity x)
+            && (match Rational.TryOfShortDecimal x with
+                | ValueSome d -> d.Equals r
+                | ValueNone -> false)
+
+        let add (r: Rational) =
+            if isDecimal r && not (found.Contains r) && found.Count < Layout.MaxSourceDecimals then
+                found.Add r
+
+        let nodes = Structure.postOrder es
+        let exponents = HashSet<Expr>(HashIdentity.Reference)
+
+        for n in nodes do
+            match n.Node with
+            | Power(_, x) -> exponents.Add x |> ignore
+            | _ -> ()
+
+        for n in nodes do
+            match n.Node with
+            | Number q when not (exponents.Contains n) && not q.IsInteger ->
+                let q = q.Abs
+
+                if isDecimal q then
+                    add q
+                else
+                    let mutable p = q.Num
+                    let mutable k = 0
+
+                    while (p % ten).IsZero do
+                        p <- p / ten
+                        k <- k + 1
+
+                    add (Rational.Create(q.Den, BigInteger.Pow(ten, k)))
+            | _ -> ()
+
+        found.ToArray()
 
 /// Rounding residue in a polynomial formed from numeric factors: a term whose coefficient is 0 on paper
 /// but survives as the rounding of the numbers that produced it. PG's rule composes a numeric local
