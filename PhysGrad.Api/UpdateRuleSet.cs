@@ -403,7 +403,7 @@ public static class UpdateRuleSet
         Expr? exactLossX = null;
         var exact = false;
         // The decimals the user wrote (9.81 in x0/9.81): exact rules write their fractions over them (eta*ys0/9.81).
-        var sourceDecimals = hasReals ? ExactConstants.SourceDecimals(exactSimulator.Append(exactLoss)) : [];
+        var sourceDecimals = hasReals ? ExactConstants.SourceDecimals(simulator.Append(loss)) : [];
         var stepName = problem.StepSymbol;
         var eta = ExprModule.Symbol(stepName);
         var rules = new List<UpdateRule>();

@@ -166,9 +166,9 @@ module Layout =
     /// q ≠ 0 (a fraction no decimal equals: its denominator has a prime factor other than 2 and 5) as
     /// a/b, b a product of at most MaxQuotientFactors of the decimals `sources` (those the user wrote,
     /// with repetition) and a = |q|·b an integer or a short decimal: 100/981 over 9.81 is 1/9.81, 10000/962361
-    /// (1/9.81²) is 1/96.2361, 10^9/333 over 3.33E-7 is 1/3.33E-07. Taken only when a/b prints no longer than
-    /// p/q does (digits of a and b against those of p and q; 1 is not printed), so 5/12 stays 5/12 beside a
-    /// 9.81 (4.0875/9.81 is longer); of several, the shortest, then the fewest factors. Exact: a/b = |q|.
+    /// (1/9.81²) is 1/96.2361, 10^9/333 over 3.33E-7 is 1/3.33E-07, 5/51 over 10.2 is 1/10.2. Taken only when a
+    /// prints no longer than p does (1 is not printed), so 5/12 stays 5/12 beside a 9.81 (not 4.0875/9.81); of
+    /// several, the shortest a/b, then the fewest factors, then the shortest a. Exact: a/b = |q|.
     /// None when q is an integer or a decimal, or no product of the sources gives a short a.
     let decimalQuotientOver (sources: Rational[]) (q: Rational) : (Rational * Rational) option =
         if sources.Length = 0 || q.IsInteger || q.IsZero then
@@ -188,7 +188,6 @@ module Layout =
             else
                 let q = q.Abs
                 let digits (n: Numerics.BigInteger) = if n.IsOne then 0 else n.ToString(CultureInfo.InvariantCulture).Length
-                let fractionCost = digits p + digits d
                 let candidates = Collections.Generic.List<int * int * Rational * Rational>()
 
                 let rec products (from: int) (factors: int) (b: Rational) =
@@ -197,10 +196,9 @@ module Layout =
                         let a = q * b
 
                         if (a.IsInteger || (shortDecimal a).IsSome) && (b.IsInteger || (shortDecimal b).IsSome) then
-                            let cost = printedLength a + printedLength b
-
-                            if cost <= fractionCost then
-                                candidates.Add((cost, factors + 1, a, b))
+                            // The numerator no longer than p: 1/10.2, not 5/51, but 5/12 beside a 9.81 is not 4.0875/9.81.
+                            if printedLength a <= digits p then
+                                candidates.Add((printedLength a + printedLength b, factors + 1, a, b))
 
                         if factors + 1 < MaxQuotientFactors then
                             products i (factors + 1) b
@@ -210,7 +208,7 @@ module Layout =
                 if candidates.Count = 0 then
                     None
                 else
-                    let _, _, a, b = candidates |> Seq.minBy (fun (cost, factors, _, _) -> cost, factors)
+                    let _, _, a, b = candidates |> Seq.minBy (fun (cost, factors, a, _) -> cost, factors, printedLength a)
                     Some(a, b)
 
     // The decimals the constants being printed came from (withDecimals), with the quotients found.
