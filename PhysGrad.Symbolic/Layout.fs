@@ -176,6 +176,7 @@ module Layout =
         else
             let struct (p, d) = decimalFraction q
             let mutable den = d
+            let mutable num = p
 
             for f in [ 2; 5 ] do
                 let f = Numerics.BigInteger f
@@ -183,7 +184,14 @@ module Layout =
                 while (den % f).IsZero do
                     den <- den / f
 
-            if den.IsOne then
+                while (num % f).IsZero do
+                    num <- num / f
+
+            let length (n: Numerics.BigInteger) = n.ToString(CultureInfo.InvariantCulture).Length
+
+            // a = q·b has at most 15 digits and b is a product of at most 3 such: q's numerator beyond its 2s and
+            // 5s divides a's digits, its denominator's b's. A longer q (an inverse's 200-digit entries) has none.
+            if den.IsOne || length num > Rational.DecimalDigits || length den > Rational.DecimalDigits * MaxQuotientFactors then
                 None
             else
                 let q = q.Abs

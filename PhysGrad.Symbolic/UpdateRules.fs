@@ -133,12 +133,15 @@ module ExactConstants =
             | Power(_, x) -> exponents.Add x |> ignore
             | _ -> ()
 
+        let seen = HashSet<float>()
+
         for n in nodes do
             match n.Node with
-            | Real x when not (exponents.Contains n) && not ((ofDouble x).IsInteger) ->
+            | Real x when not (exponents.Contains n) && found.Count < Layout.MaxSourceDecimals && seen.Add(abs x) ->
                 let q = (ofDouble x).Abs
 
-                if isDecimal q then
+                if q.IsInteger then ()
+                elif isDecimal q then
                     add q
                 elif isDecimal (Rational.One / q) then
                     // x/24.944 made exact (ofDouble): 125/3118, whose reciprocal is the decimal written.
