@@ -24,10 +24,23 @@ public sealed class Expression : IEquatable<Expression>
     /// the coefficient: a rule's step size, <c>-eta*2*a</c> rather than <c>-2*a*eta</c>.</summary>
     internal static Expression Wrap(Core core, string? leading) => new(core) { Leading = leading };
 
+    /// <summary>The same expression, printed as <see cref="Wrap(Core, string?)"/> does and with its exact fractions
+    /// written over the decimals <paramref name="decimals"/> the user wrote where that is short
+    /// (<see cref="Layout.withDecimals"/>: <c>eta*ys0/9.81</c>, not <c>100*eta*ys0/981</c>).</summary>
+    internal static Expression Wrap(Core core, string? leading, Rational[] decimals) =>
+        new(core) { Leading = leading, Decimals = decimals };
+
     // The symbol printed first in products (a rule's step size), or null for the canonical order.
     private string? Leading { get; init; }
 
-    private T Printed<T>(Func<T> print) => Leading is null ? print() : Layout.withLeading(Leading, FSharpFunc(print));
+    /// <summary>The decimals the user wrote, over which the printers write this expression's fractions (empty: none).</summary>
+    internal Rational[] Decimals { get; private init; } = [];
+
+    private T Printed<T>(Func<T> print)
+    {
+        Func<T> over = Decimals.Length == 0 ? print : () => Layout.withDecimals(Decimals, FSharpFunc(print));
+        return Leading is null ? over() : Layout.withLeading(Leading, FSharpFunc(over));
+    }
 
     private static Microsoft.FSharp.Core.FSharpFunc<Microsoft.FSharp.Core.Unit, T> FSharpFunc<T>(Func<T> f) =>
         Microsoft.FSharp.Core.FuncConvert.FromFunc(f);

@@ -59,14 +59,20 @@ public static class RulePrinter
         IReadOnlyList<string>? symbolOrder = null)
     {
         var (taken, shared, prefix) = PrepareCore(format, blocks, variables);
-        // Every format writes η first in each product (−η·2x, as papers do), like UpdateRule.ToString.
-        return Layout.withLeading(step, Microsoft.FSharp.Core.FuncConvert.FromFunc(() => format switch
-        {
-            "latex" => Latex(blocks, shared, header, TargetLatex(targetSymbols)),
-            "csharp" => CSharpClass(blocks, shared, variables, taken, prefix, header, step, symbolOrder ?? []),
-            _ => Infix(blocks, shared),
-        }));
+        // Every format writes η first in each product (−η·2x, as papers do), like UpdateRule.ToString, and
+        // the fractions of the user's decimals as quotients of them (eta*ys0/9.81, Layout.withDecimals).
+        return Layout.withDecimals(Decimals(blocks), Microsoft.FSharp.Core.FuncConvert.FromFunc(() =>
+            Layout.withLeading(step, Microsoft.FSharp.Core.FuncConvert.FromFunc(() => format switch
+            {
+                "latex" => Latex(blocks, shared, header, TargetLatex(targetSymbols)),
+                "csharp" => CSharpClass(blocks, shared, variables, taken, prefix, header, step, symbolOrder ?? []),
+                _ => Infix(blocks, shared),
+            }))));
     }
+
+    // The decimals the user wrote that the blocks' constants came from (each step carries them), in order.
+    private static Rational[] Decimals(IReadOnlyList<RuleBlock> blocks) =>
+        blocks.SelectMany(b => b.Steps).SelectMany(s => s.Decimals).Distinct().ToArray();
 
     /// <summary>
     /// The blocks with their intermediates named (t1 = …, the same in every format; JSON lists them per
@@ -76,10 +82,13 @@ public static class RulePrinter
     /// <param name="blocks">The rules, one block per method (and the y-step).</param>
     /// <param name="variables">The problem's variables.</param>
     /// <param name="step">The name of the step size, printed first in products by the returned expressions.</param>
-    public static IReadOnlyList<RuleTerms> Prepare(string format, IReadOnlyList<RuleBlock> blocks, IReadOnlyList<string> variables, string step = "eta") =>
-        PrepareCore(format, blocks, variables).Shared.Select(b => new RuleTerms(
-            b.Intermediates.Select(t => (t.Item1, Expression.Wrap(t.Item2, step))).ToArray(),
-            b.Results.Select(e => Expression.Wrap(e, step)).ToArray())).ToArray();
+    public static IReadOnlyList<RuleTerms> Prepare(string format, IReadOnlyList<RuleBlock> blocks, IReadOnlyList<string> variables, string step = "eta")
+    {
+        var decimals = Decimals(blocks);
+        return PrepareCore(format, blocks, variables).Shared.Select(b => new RuleTerms(
+            b.Intermediates.Select(t => (t.Item1, Expression.Wrap(t.Item2, step, decimals))).ToArray(),
+            b.Results.Select(e => Expression.Wrap(e, step, decimals)).ToArray())).ToArray();
+    }
 
     private static (string[] Taken, SharedBlock[] Shared, string Prefix) PrepareCore(string format, IReadOnlyList<RuleBlock> blocks, IReadOnlyList<string> variables)
     {

@@ -402,6 +402,8 @@ public static class UpdateRuleSet
         }
         Expr? exactLossX = null;
         var exact = false;
+        // The decimals the user wrote (9.81 in x0/9.81): exact rules write their fractions over them (eta*ys0/9.81).
+        var sourceDecimals = hasReals ? ExactConstants.SourceDecimals(simulator.Append(loss)) : [];
         var stepName = problem.StepSymbol;
         var eta = ExprModule.Symbol(stepName);
         var rules = new List<UpdateRule>();
@@ -449,7 +451,9 @@ public static class UpdateRuleSet
             if (method == Method.PhysicalGradient)
                 assuming = ProductResidue.Drop(steps, assuming);
             rules.Add(new UpdateRule(method, problem.Variables, assuming
-                .Select(e => Expression.Wrap(exact ? ReadableConstants.Readable(e) : e, stepName)).ToArray())
+                .Select(e => exact
+                    ? Expression.Wrap(ReadableConstants.ReadableOver(sourceDecimals, e), stepName, sourceDecimals)
+                    : Expression.Wrap(e, stepName)).ToArray())
             {
                 StepSymbol = stepName,
                 DoublesNote = exact || !hasReals ? null : doublesNote,

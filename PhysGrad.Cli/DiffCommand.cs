@@ -188,19 +188,39 @@ internal static class DiffCommand
         o.WriteLine($"f = {r.Function.ToLatex()}");
         for (var i = 0; i < vs.Length; i++)
             o.WriteLine($"\\frac{{\\partial f}}{{\\partial {vs[i]}}} = {r.Gradient[i].ToLatex()}");
+        // The Hessian as the matrix it is (both triangles), as a paper writes it and a document pastes it.
         if (r.Hessian is { } h)
-            for (var i = 0; i < vs.Length; i++)
-                for (var j = i; j < vs.Length; j++)
-                {
-                    var d = i == j ? $"\\partial {vs[i]}^{{2}}" : $"\\partial {vs[i]} \\partial {vs[j]}";
-                    o.WriteLine($"\\frac{{\\partial^{{2}} f}}{{{d}}} = {h[i, j].ToLatex()}");
-                }
+            WriteLatexMatrix(o, "\\nabla^{2} f", vs.Length, (i, j) => h[i, j].ToLatex());
         if (r.Point is { } p)
         {
             o.WriteLine($"% at ({string.Join(", ", p.Select(Short))}): f = {Short(r.Value!.Value)}, gradient = {Vector(r.GradientAt!)}");
             foreach (var remark in Remarks(r))
                 o.WriteLine($"% {remark}");
+            if (r.HessianAt is { } ha)
+                WriteLatexMatrix(o, $"\\nabla^{{2}} f\\left({string.Join(", ", p.Select(Short))}\\right)", vs.Length,
+                    (i, j) => double.IsNaN(ha[i, j]) ? "\\text{undefined}" : LatexNumber(Short(ha[i, j])));
         }
+    }
+
+    /// <summary>An n × n matrix as <c>lhs = \begin{pmatrix} … \end{pmatrix}</c>, one row per line; above amsmath's
+    /// 10 columns (MaxMatrixCols) a comment says how to allow more.</summary>
+    private static void WriteLatexMatrix(TextWriter o, string lhs, int n, Func<int, int, string> entry)
+    {
+        if (n > 10)
+            o.WriteLine($"% {n} columns: amsmath's pmatrix takes 10 unless the preamble has \\setcounter{{MaxMatrixCols}}{{{n}}}");
+        o.WriteLine($"{lhs} = \\begin{{pmatrix}}");
+        for (var i = 0; i < n; i++)
+            o.WriteLine("  " + string.Join(" & ", Enumerable.Range(0, n).Select(j => entry(i, j))) + (i < n - 1 ? " \\\\" : ""));
+        o.WriteLine("\\end{pmatrix}");
+    }
+
+    /// <summary>A value in <see cref="Short"/>'s form as LaTeX: 1.5E-07 as 1.5 \times 10^{-7}.</summary>
+    private static string LatexNumber(string text)
+    {
+        var e = text.IndexOfAny(['E', 'e']);
+        if (e < 0) return text;
+        var exponent = int.Parse(text[(e + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+        return $"{text[..e]} \\times 10^{{{exponent}}}";
     }
 
     private static void WriteCSharp(TextWriter o, DerivativeReport r)

@@ -193,6 +193,8 @@ module CSharp =
     and private body (sb: StringBuilder) (c: Context) (e: Expr) =
         match e.Node with
         | Number q when q.IsInteger -> sb.Append(literal (q.ToDouble())) |> ignore
+        // 100/981 from x0/9.81 as 1.0 / 9.81 (Layout.withDecimals).
+        | Number q when (Layout.decimalQuotient q).IsSome -> writeFraction sb c (Layout.fraction e)
         | Number q when exactInDouble q.Num && exactInDouble q.Den ->
             sb.Append(literal (double q.Num)).Append(" / ").Append(literal (double q.Den))
             |> ignore

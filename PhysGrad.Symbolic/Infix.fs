@@ -116,6 +116,7 @@ module Infix =
 
     and private body (real: float -> string) (sb: StringBuilder) (e: Expr) =
         match e.Node with
+        | Number q when (Layout.decimalQuotient q).IsSome -> writeFraction real sb (Layout.fraction e)
         | Number q -> sb.Append(numberText q) |> ignore
         | Real x -> sb.Append(real x) |> ignore
         | Symbol s -> sb.Append s |> ignore
@@ -173,4 +174,7 @@ module Infix =
     /// The expression as infix text that parses back to the very same expression: floating constants
     /// keep a point or exponent (`20.0`), so they stay floating and never turn into exact integers.
     [<CompiledName("FormatExact")>]
-    let formatExact (e: Expr) : string = run Layout.formatRealExact e
+    /// A rule's decimal quotients (Layout.withDecimals: 1/9.81) are not written here: 9.81 would read back
+    /// as a floating constant, not as the exact 100/981.
+    let formatExact (e: Expr) : string =
+        Layout.withDecimals [||] (fun () -> run Layout.formatRealExact e)

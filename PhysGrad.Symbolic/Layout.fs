@@ -133,6 +133,138 @@ module Layout =
                 let scaled = a * (ten / q.Den)
                 if scaled < integerDigitsFrom then struct (scaled, ten) else struct (a, q.Den)
 
+    /// The decimal a rational is, when it is one a person writes: a double nearest to r reads back as r
+    /// with at most Rational.DecimalDigits significant digits (TryOfShortDecimal). None for an integer, a
+    /// fraction no decimal equals (1/3) or a long decimal.
+    let private shortDecimal (r: Rational) =
+        if r.IsInteger then
+            None
+        else
+            let x = r.ToDouble()
+
+            if Double.IsInfinity x || Math.Abs x < 2.2250738585072014E-308 then
+                None
+            else
+                match Rational.TryOfShortDecimal x with
+                | ValueSome d when d.Equals r -> Some x
+                | _ -> None
+
+    /// The most decimals a rule's constants may be written over (Layout.withDecimals); the quotient's
+    /// denominator is a product of at most MaxQuotientFactors of them.
+    [<Literal>]
+    let MaxSourceDecimals = 12
+
+    [<Literal>]
+    let MaxQuotientFactors = 3
+
+    /// How a positive constant a or b of a quotient reads when printed: its text's length, 0 for 1.
+    let private printedLength (r: Rational) =
+        if r.IsOne then 0
+        elif r.IsInteger then r.Num.ToString(CultureInfo.InvariantCulture).Length
+        else (formatReal (r.ToDouble())).Length
+
+    /// q ≠ 0 (a fraction no decimal equals: its denominator has a prime factor other than 2 and 5) as
+    /// a/b, b a product of at most MaxQuotientFactors of the decimals `sources` (those the user wrote,
+    /// with repetition) and a = |q|·b an integer or a short decimal: 100/981 over 9.81 is 1/9.81, 10000/962361
+    /// (1/9.81²) is 1/96.2361, 10^9/333 over 3.33E-7 is 1/3.33E-07, 5/51 over 10.2 is 1/10.2. Taken only when a
+    /// prints no longer than p does (1 is not printed), so 5/12 stays 5/12 beside a 9.81 (not 4.0875/9.81); of
+    /// several, the shortest a/b, then the fewest factors, then the shortest a. Exact: a/b = |q|.
+    /// None when q is an integer or a decimal, or no product of the sources gives a short a.
+    let decimalQuotientOver (sources: Rational[]) (q: Rational) : (Rational * Rational) option =
+        if sources.Length = 0 || q.IsInteger || q.IsZero then
+            None
+        else
+            let struct (p, d) = decimalFraction q
+            let mutable den = d
+            let mutable num = p
+
+            for f in [ 2; 5 ] do
+                let f = Numerics.BigInteger f
+
+                while (den % f).IsZero do
+                    den <- den / f
+
+                while (num % f).IsZero do
+                    num <- num / f
+
+            let length (n: Numerics.BigInteger) = n.ToString(CultureInfo.InvariantCulture).Length
+
+            // a = q·b has at most 15 digits and b is a product of at most 3 such: q's numerator beyond its 2s and
+            // 5s divides a's digits, its denominator's b's. A longer q (an inverse's 200-digit entries) has none.
+            if den.IsOne || length num > Rational.DecimalDigits || length den > Rational.DecimalDigits * MaxQuotientFactors then
+                None
+            else
+                let q = q.Abs
+                let digits (n: Numerics.BigInteger) = if n.IsOne then 0 else n.ToString(CultureInfo.InvariantCulture).Length
+                let candidates = Collections.Generic.List<int * int * Rational * Rational>()
+
+                let rec products (from: int) (factors: int) (b: Rational) =
+                    for i in from .. sources.Length - 1 do
+                        let b = b * sources.[i]
+                        let a = q * b
+
+                        if (a.IsInteger || (shortDecimal a).IsSome) && (b.IsInteger || (shortDecimal b).IsSome) then
+                            // The numerator no longer than p: 1/10.2, not 5/51, but 5/12 beside a 9.81 is not 4.0875/9.81.
+                            if printedLength a <= digits p then
+                                candidates.Add((printedLength a + printedLength b, factors + 1, a, b))
+
+                        if factors + 1 < MaxQuotientFactors then
+                            products i (factors + 1) b
+
+                products 0 0 Rational.One
+
+                if candidates.Count = 0 then
+                    None
+                else
+                    let _, _, a, b = candidates |> Seq.minBy (fun (cost, factors, a, _) -> cost, factors, printedLength a)
+                    Some(a, b)
+
+    // The decimals the constants being printed came from (withDecimals), with the quotients found.
+    type private QuotientContext =
+        { Sources: Rational[]
+          Found: Collections.Concurrent.ConcurrentDictionary<Rational, (Rational * Rational) option> }
+
+    let private decimals = Threading.AsyncLocal<QuotientContext>()
+
+    /// Runs f with every printer (infix `format`, LaTeX, C#) writing an exact fraction that a product of
+    /// the decimals `sources` makes short as that quotient (decimalQuotientOver): a rule derived from
+    /// x0/9.81 prints eta*ys0/9.81, not 100*eta*ys0/981 or 0.101936799184506*eta*ys0. The sources are the
+    /// decimals the user wrote (ExactConstants.sourceDecimals); an empty array turns the quotients off.
+    /// Infix.formatExact never writes them: its text parses back to the same exact rational.
+    let withDecimals (sources: Rational[]) (f: unit -> 'a) : 'a =
+        let saved = decimals.Value
+
+        decimals.Value <-
+            if sources.Length = 0 then
+                Unchecked.defaultof<_>
+            else
+                { Sources = Array.truncate MaxSourceDecimals sources
+                  Found = Collections.Concurrent.ConcurrentDictionary<_, _>() }
+
+        try
+            f ()
+        finally
+            decimals.Value <- saved
+
+    /// The decimals set by withDecimals (empty outside it).
+    let currentDecimals () =
+        match box decimals.Value with
+        | null -> [||]
+        | _ -> decimals.Value.Sources
+
+    /// decimalQuotientOver the decimals of withDecimals; None outside it.
+    let decimalQuotient (q: Rational) : (Rational * Rational) option =
+        match box decimals.Value with
+        | null -> None
+        | _ ->
+            let c = decimals.Value
+            c.Found.GetOrAdd(q, fun q -> decimalQuotientOver c.Sources q)
+
+    /// A decimal of a quotient as the constant a printer writes: an integer exactly, another decimal
+    /// as its double (which formatReal writes as the decimal, 9.81, 3.33E-07).
+    let private decimalConstant (r: Rational) =
+        if r.IsInteger then Expr.number r else Expr.real (r.ToDouble())
+
     /// The numeric coefficient of a term (1 when there is none) and the rest.
     let coefficient (e: Expr) =
         match e.Node with
@@ -224,13 +356,21 @@ module Layout =
                 if q.Sign < 0 then
                     negative <- true
 
-                let struct (p, d) = decimalFraction q
+                match decimalQuotient q with
+                | Some(a, b) ->
+                    // 100/981 from x0/9.81 as 1/9.81 (withDecimals).
+                    if not a.IsOne then
+                        num.Add(decimalConstant a)
 
-                if not p.IsOne then
-                    num.Add(Expr.number (Rational.OfBig p))
+                    den.Add(decimalConstant b)
+                | None ->
+                    let struct (p, d) = decimalFraction q
 
-                if not d.IsOne then
-                    den.Add(Expr.number (Rational.OfBig d))
+                    if not p.IsOne then
+                        num.Add(Expr.number (Rational.OfBig p))
+
+                    if not d.IsOne then
+                        den.Add(Expr.number (Rational.OfBig d))
             | Real x ->
                 if x < 0.0 then
                     negative <- true

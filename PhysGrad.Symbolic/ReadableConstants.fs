@@ -19,7 +19,7 @@ module ReadableConstants =
     /// The constant as it is printed: a short decimal or a small fraction stays exact, any other
     /// rational becomes its nearest double. Integers stay as they are below 10^15; larger ones become
     /// doubles, so that a rule prints 1E+20 beside 2.5E-20 in text.
-    let private constant (q: Rational) =
+    let private constant (sources: Rational[]) (q: Rational) =
         if q.IsInteger then
             if (Layout.powerOfTen q.Num).IsSome && not (System.Double.IsInfinity(q.ToDouble())) then
                 Expr.real (q.ToDouble())
@@ -36,13 +36,17 @@ module ReadableConstants =
             // 0 that a rule would then divide by.
             if isHalf || abs x < 2.2250738585072014E-308 then Expr.number q
             elif isDecimal then Expr.real x
+            // A quotient of the user's decimals (1/9.81, 1/3.33E-07) stays exact: the printers write it so.
+            elif (Layout.decimalQuotientOver sources q).IsSome then Expr.number q
             elif digits q.Num <= MaxFractionDigits && digits q.Den <= MaxFractionDigits then Expr.number q
             else Expr.real x
 
-    /// Every non-integer rational of `e` as `constant` writes it, except exponents (x^(1/2) stays a
-    /// square root). The value is the same rational or its nearest double.
-    [<CompiledName("Readable")>]
-    let readable (e: Expr) =
+    /// `readable`, with a fraction that a product of the decimals `sources` (ExactConstants.sourceDecimals,
+    /// those the user wrote) writes shortly kept exact (Layout.decimalQuotientOver): 10^18/110889 from
+    /// x1/3.33e-7 stays exact, for the printers to write as 1/1.10889E-13 under Layout.withDecimals.
+    [<CompiledName("ReadableOver")>]
+    let readableOver (sources: Rational[]) (e: Expr) =
+        let sources = Array.truncate Layout.MaxSourceDecimals sources
         let memo = System.Collections.Generic.Dictionary<Expr, Expr>(ExprIdentity.comparer)
 
         let rec go (n: Expr) =
@@ -53,7 +57,7 @@ module ReadableConstants =
 
                 let r =
                     match n.Node with
-                    | Number q -> constant q
+                    | Number q -> constant sources q
                     | Power(b, x) -> Expr.pow (go b) x
                     | _ ->
                         let cs = Expr.children n
@@ -63,3 +67,8 @@ module ReadableConstants =
                 r
 
         go e
+
+    /// Every non-integer rational of `e` as `constant` writes it, except exponents (x^(1/2) stays a
+    /// square root). The value is the same rational or its nearest double.
+    [<CompiledName("Readable")>]
+    let readable (e: Expr) = readableOver [||] e

@@ -409,6 +409,124 @@ module Simplify =
         else
             cancelContentWith false e
 
+    /// A factor as its base and integer exponent (x0^2 → (x0, 2), k → (k, 1)), or None for a number or a
+    /// power whose exponent is not an integer.
+    let private basePower (f: Expr) =
+        match f.Node with
+        | Number _
+        | Real _ -> None
+        | Power(b, x) ->
+            match x.Node with
+            | Number q when q.IsInteger && System.Numerics.BigInteger.Abs q.Num <= System.Numerics.BigInteger 64 -> Some(b, int q.Num)
+            | _ -> None
+        | _ -> Some(f, 1)
+
+    /// The monomial content of a sum: each base that is a factor of every term with a positive integer
+    /// exponent, with the least such exponent (x0^2·t + 3·x0^4 → [x0, 2]). Empty when there is none.
+    let private monomialContent (ts: Expr[]) =
+        let powersOf (t: Expr) =
+            (match t.Node with
+             | Product fs -> fs
+             | _ -> [| t |])
+            |> Array.choose basePower
+            |> Array.filter (fun (_, k) -> k > 0)
+
+        let first = powersOf ts.[0]
+
+        first
+        |> Array.choose (fun (b, k) ->
+            let least =
+                ts
+                |> Array.fold
+                    (fun (m: int option) t ->
+                        m
+                        |> Option.bind (fun m ->
+                            powersOf t
+                            |> Array.tryFind (fun (c, _) -> obj.ReferenceEquals(c, b))
+                            |> Option.map (fun (_, j) -> min m j)))
+                    (Some k)
+
+            least |> Option.map (fun m -> b, m))
+
+    /// Cancels monomial factors common to a quotient's numerator and denominator:
+    /// `-eta*k*t1*x0/(k*t1 + 2*k^2*x0^2)` becomes `-eta*t1*x0/(t1 + 2*k*x0^2)`. A base b (a symbol, a
+    /// function, a sum) is taken out of a product's sum factors S^n (n an integer) when it is a factor of
+    /// every term of one of them and the product also has b on the other side of the line (as a factor
+    /// of its own or of a sum on that side); the product constructor then merges the powers of b. Same
+    /// value wherever the input is defined: S = b^m·S' where S is, and b^m/b^m = 1 where b ≠ 0; where
+    /// b = 0 the input was 0/0, undefined.
+    let private cancelMonomials (e: Expr) : Expr =
+        let rewrite (original: Expr) (fs: Expr[]) =
+            let sums =
+                fs
+                |> Array.choose (fun f ->
+                    match f.Node with
+                    | Sum ts -> Some(f, ts, 1)
+                    | Power(b, x) ->
+                        match b.Node, x.Node with
+                        | Sum ts, Number q when q.IsInteger && not q.IsZero && System.Numerics.BigInteger.Abs q.Num <= System.Numerics.BigInteger 64 ->
+                            Some(f, ts, int q.Num)
+                        | _ -> None
+                    | _ -> None)
+
+            if sums.Length = 0 || sums |> Array.forall (fun (_, _, n) -> n > 0) then
+                original
+            else
+                let contents = sums |> Array.map (fun (f, ts, n) -> f, ts, n, monomialContent ts)
+                // How many factors b the product writes above the line and below it.
+                let sides (b: Expr) =
+                    let mutable above = 0
+                    let mutable below = 0
+
+                    for f in fs do
+                        match basePower f with
+                        | Some(c, k) when obj.ReferenceEquals(c, b) -> if k > 0 then above <- above + k else below <- below - k
+                        | _ -> ()
+
+                    for (_, _, n, content) in contents do
+                        for (c, m) in content do
+                            if obj.ReferenceEquals(c, b) then
+                                if n > 0 then above <- above + n * m else below <- below - n * m
+
+                    above, below
+
+                let cancelling =
+                    contents
+                    |> Array.collect (fun (_, _, _, content) -> Array.map fst content)
+                    |> Array.distinct
+                    |> Array.filter (fun b ->
+                        let above, below = sides b
+                        above > 0 && below > 0)
+
+                if cancelling.Length = 0 then
+                    original
+                else
+                    let isCancelling (b: Expr) = cancelling |> Array.exists (fun c -> obj.ReferenceEquals(b, c))
+
+                    let written =
+                        fs
+                        |> Array.collect (fun f ->
+                            match contents |> Array.tryFind (fun (g, _, _, _) -> obj.ReferenceEquals(f, g)) with
+                            | Some(_, ts, n, content) ->
+                                let taken = content |> Array.filter (fst >> isCancelling)
+
+                                if taken.Length = 0 then
+                                    [| f |]
+                                else
+                                    let monomial = Expr.mul [ for (b, m) in taken -> Expr.pow b (Expr.ofInt m) ]
+                                    let inverse = Expr.pow monomial Expr.minusOne
+                                    let rest = Expr.sum (ts |> Array.map (fun t -> Expr.mul2 t inverse))
+                                    [| Expr.pow monomial (Expr.ofInt n); Expr.pow rest (Expr.ofInt n) |]
+                            | None -> [| f |])
+
+                    Expr.mul written
+
+        e
+        |> Structure.rewriteBottomUp (fun rebuilt ->
+            match rebuilt.Node with
+            | Product fs -> rewrite rebuilt fs
+            | _ -> rebuilt)
+
     /// sin(2u) → 2·sin(u)·cos(u) and cos(2u) → cos(u)² − sin(u)² everywhere (exact identities, for
     /// every real u): a determinant of a projectile's Jacobian in speed and angle mixes sin(2θ) with
     /// sin(θ)·cos(θ), and only with the angles halved do its terms meet as c·R·sin² + c·R·cos².
@@ -525,7 +643,7 @@ module Simplify =
         let best = candidates |> List.minBy Structure.treeSize
         // Terms over a common power of a sum often stand side by side only once collected: merged last.
         let merged = mergePowers best
-        [ best; merged; tidy merged ] |> List.minBy Structure.treeSize |> cancelContent
+        [ best; merged; tidy merged ] |> List.minBy Structure.treeSize |> cancelMonomials |> cancelContent
 
     /// simplifyWith DefaultBudget.
     let simplify (e: Expr) = simplifyWith DefaultBudget e

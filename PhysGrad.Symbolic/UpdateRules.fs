@@ -52,14 +52,126 @@ module ExactConstants =
     [<Literal>]
     let MaxPivotBits = 4096
 
-    /// Every floating constant as the rational of its decimal text.
+    /// The most significant digits of a decimal d whose reciprocal ofDouble recognises from a double up to
+    /// two units in the last place away from 1/d.
+    [<Literal>]
+    let ReciprocalDigits = 12
+
+    /// The exact constant a floating one stands for: the decimal of its shortest text (0.1, 3E+08), or 1/d
+    /// for a decimal d of fewer significant digits than that text when x is the double of 1/d: parsing x0/9.81
+    /// folds 1/9.81 into 0.10193679918450561, which stands for 100/981 as written, not for the 17-digit decimal
+    /// of its text (nor 0.5*x/9.81 for the 15-digit 0.0509683995922528: it is 1/19.62). The parser divides by
+    /// the double nearest d, not by d, and about a quarter of such quotients (x/102.3) land a unit in the last
+    /// place from the double nearest 1/d: within two units x is taken for 1/d when d has at most
+    /// ReciprocalDigits digits (a double next to 1/d for so short a d is no chance: x's own text has 16 or 17).
+    /// A decimal of at most 6 digits is taken as it is. The result is x or within two units in its last place.
+    [<CompiledName("OfDouble")>]
+    let ofDouble (x: float) : Rational =
+        let struct (q, digits) = Rational.OfDecimalDigits x
+
+        if digits <= 6 || x = 0.0 || Double.IsInfinity(1.0 / x) then
+            q
+        else
+            // The reciprocal to 15 digits: its last bits may be off by the roundings of 1/d and 1/x.
+            let r = Double.Parse((1.0 / x).ToString("G15", CultureInfo.InvariantCulture), CultureInfo.InvariantCulture)
+            let struct (d, dDigits) = Rational.OfDecimalDigits r
+
+            if d.IsZero || dDigits >= digits then
+                q
+            else
+                let y = (Rational.One / d).ToDouble()
+
+                let near =
+                    y = x
+                    || dDigits <= ReciprocalDigits
+                       && (y = Math.BitIncrement x || y = Math.BitDecrement x
+                           || y = Math.BitIncrement(Math.BitIncrement x) || y = Math.BitDecrement(Math.BitDecrement x))
+
+                if near then Rational.One / d else q
+
+    /// Every floating constant as the exact rational it stands for (ofDouble).
     [<CompiledName("Exact")>]
     let exact (e: Expr) =
         e
         |> Structure.rewriteBottomUp (fun n ->
             match n.Node with
-            | Real x -> Expr.number (ofDecimal x)
+            | Real x -> Expr.number (ofDouble x)
             | _ -> n)
+
+    /// The decimals a user wrote in the floating constants of expressions (before `exact`; a fraction
+    /// written 5/12 is exact already and gives none, so rules keep writing it 5/12), for writing the derived
+    /// rules' fractions over them (Layout.withDecimals): each constant as ofDouble reads it when that is a
+    /// non-integer short decimal (6.674E-11), and
+    /// for a fraction p/q no decimal equals its reciprocal when that is a decimal (100/981 from x0/9.81 gives
+    /// 9.81, 125/3118 from x/24.944 gives 24.944, 10^9/333 from x/3.33e-7 gives 3.33E-07; the parser folded
+    /// the quotient, so 2*x/9.81 is 200/981 and gives 4.905), else q/s for s the largest power of ten dividing
+    /// p, or when that is an integer for s all of p's factors 2 and 5. Positive, distinct, in
+    /// the order met, at most Layout.MaxSourceDecimals; exponents are left out.
+    [<CompiledName("SourceDecimals")>]
+    let sourceDecimals (es: seq<Expr>) : Rational[] =
+        let found = List<Rational>()
+        let ten = BigInteger 10
+
+        let isDecimal (r: Rational) =
+            let x = r.ToDouble()
+
+            not r.IsInteger
+            && not (Double.IsInfinity x)
+            && (match Rational.TryOfShortDecimal x with
+                | ValueSome d -> d.Equals r
+                | ValueNone -> false)
+
+        let add (r: Rational) =
+            if isDecimal r && not (found.Contains r) && found.Count < Layout.MaxSourceDecimals then
+                found.Add r
+
+        let nodes = Structure.postOrder es
+        let exponents = HashSet<Expr>(HashIdentity.Reference)
+
+        for n in nodes do
+            match n.Node with
+            | Power(_, x) -> exponents.Add x |> ignore
+            | _ -> ()
+
+        let seen = HashSet<float>()
+
+        for n in nodes do
+            match n.Node with
+            | Real x when not (exponents.Contains n) && found.Count < Layout.MaxSourceDecimals && seen.Add(abs x) ->
+                let q = (ofDouble x).Abs
+
+                if q.IsInteger then ()
+                elif isDecimal q then
+                    add q
+                elif isDecimal (Rational.One / q) then
+                    // x/24.944 made exact (ofDouble): 125/3118, whose reciprocal is the decimal written.
+                    add (Rational.One / q)
+                else
+                    // q = p/d as (p/s)/(d/s): s the power of ten dividing p (200/981 is 2/9.81), then
+                    // s the product of p's 2s and 5s (125/3118 is 1/24.944).
+                    let mutable p = q.Num
+                    let mutable k = 0
+
+                    while (p % ten).IsZero do
+                        p <- p / ten
+                        k <- k + 1
+
+                    let overTens = Rational.Create(q.Den, BigInteger.Pow(ten, k))
+
+                    if isDecimal overTens then
+                        add overTens
+                    else
+                        let mutable s = BigInteger.Pow(ten, k)
+
+                        for f in [ BigInteger 2; BigInteger 5 ] do
+                            while (p % f).IsZero do
+                                p <- p / f
+                                s <- s * f
+
+                        add (Rational.Create(q.Den, s))
+            | _ -> ()
+
+        found.ToArray()
 
 /// Rounding residue in a polynomial formed from numeric factors: a term whose coefficient is 0 on paper
 /// but survives as the rounding of the numbers that produced it. PG's rule composes a numeric local
