@@ -15,7 +15,9 @@ open System.Text
 /// written, which is what these functions exist to avoid). A program (a class of rules, a list of
 /// derivatives) calls them as helpers `Sign(x)`, `Log1p(x)`, `Expm1(x)`, whose definitions `helpers`
 /// gives for the program to include once; a lone expression (`format`) writes them as immediately
-/// applied static lambdas instead, so that it needs nothing but `using System;`.
+/// applied static lambdas instead, so that it needs nothing but `using System;`. A program also writes
+/// the square of anything longer than a name as `Sq(…)` (helper `Sq(t) => t * t`), so that the base is
+/// written and computed once; a lone expression writes it `b * b`.
 [<RequireQualifiedAccess>]
 module CSharp =
 
@@ -40,7 +42,10 @@ module CSharp =
                         "    double u = Math.Exp(t);"
                         "    return u == 1.0 ? t : u - 1.0 == -1.0 ? -1.0"
                         "        : double.IsPositiveInfinity(u) ? u : (u - 1.0) * t / Math.Log(u);"
-                        "}" ]) ]
+                        "}" ])
+          // The square of a value that is more than a name: computed once (a sum or a call written twice
+          // as b * b is computed twice), and exact as b * b is.
+          "Sq", "static double Sq(double t) => t * t;" ]
 
     /// The definitions of the helpers that C# text written with helper calls uses (none, one text of one
     /// or more lines, '\n' between them, per helper otherwise), to be included once in the class or method
@@ -99,7 +104,7 @@ module CSharp =
     /// inline helper lambdas, System of `using System;`. A user's symbol of one of these names, in scope
     /// as a parameter or local, would hide it (`Math * Math.Exp(x0)` is CS0176, `Sign * Sign(x0)` CS0149).
     [<CompiledName("OwnNames")>]
-    let ownNames = set [ "Math"; "Sign"; "Log1p"; "Expm1"; "Func"; "System"; "UpdateRules" ]
+    let ownNames = set [ "Math"; "Sign"; "Log1p"; "Expm1"; "Sq"; "Func"; "System"; "UpdateRules" ]
 
     /// C# identifiers for the symbol names `names`, none equal to another or to any of `taken` (names
     /// the caller itself declares: outputs, locals, out parameters) or `ownNames`: a keyword becomes
@@ -137,7 +142,17 @@ module CSharp =
     let private exactInDouble (n: Numerics.BigInteger) =
         Numerics.BigInteger.Abs n <= Numerics.BigInteger.Pow(Numerics.BigInteger 2, 53)
 
-    let rec private level (e: Expr) =
+    /// A base whose square is written b * b: a name or a number (anything longer is written once, as
+    /// Sq(b), in a program; a lone expression has no helpers and writes b * b).
+    let private simpleBase (b: Expr) =
+        match b.Node with
+        | Symbol _
+        | Number _
+        | Real _
+        | Pi -> true
+        | _ -> false
+
+    let rec private level (c: Context) (e: Expr) =
         match e.Node with
         | Number q when q.IsInteger -> if q.Sign < 0 then Layout.Unary else Layout.Atom
         | Number _ -> Layout.Product
@@ -148,7 +163,7 @@ module CSharp =
         | Atan2 _ -> Layout.Atom
         // 1.0 / b and b * b are products: parenthesised only where a product would be.
         | Power(b, x) when Layout.isReciprocal b x && not (Layout.isSqrt x) -> Layout.Product
-        | Power(_, x) when obj.ReferenceEquals(x, Expr.two) -> Layout.Product
+        | Power(b, x) when obj.ReferenceEquals(x, Expr.two) -> if c.Calls && not (simpleBase b) then Layout.Atom else Layout.Product
         | Power _ -> Layout.Atom
         | Sum _ -> Layout.Sum
         | Product _ -> Layout.Product
@@ -156,7 +171,7 @@ module CSharp =
     let rec private write (sb: StringBuilder) (c: Context) (context: int) (e: Expr) =
         Deep.check ()
 
-        if level e < context then
+        if level c e < context then
             sb.Append '(' |> ignore
             body sb c e
             sb.Append ')' |> ignore
@@ -236,6 +251,10 @@ module CSharp =
         | Power(b, x) when Layout.isReciprocal b x ->
             sb.Append "1.0 / " |> ignore
             write sb c Layout.Atom (Expr.pow b (Expr.neg x))
+        | Power(b, x) when obj.ReferenceEquals(x, Expr.two) && c.Calls && not (simpleBase b) ->
+            sb.Append "Sq(" |> ignore
+            write sb c 0 b
+            sb.Append ')' |> ignore
         | Power(b, x) when obj.ReferenceEquals(x, Expr.two) ->
             // x*x is exact and faster than Math.Pow(x, 2).
             write sb c Layout.Unary b
@@ -266,7 +285,8 @@ module CSharp =
         run { Name = name.Invoke; Calls = false } e
 
     /// C# text for e as written, as a line of a program: sign, log1p and expm1 as calls `Sign(…)`,
-    /// `Log1p(…)`, `Expm1(…)` to the helpers that `helpers` defines.
+    /// `Log1p(…)`, `Expm1(…)`, and the square of anything longer than a name or number as `Sq(…)`, to
+    /// the helpers that `helpers` defines.
     [<CompiledName("FormatCalling")>]
     let formatCallingWith (name: Func<string, string>) (e: Expr) : string =
         run { Name = name.Invoke; Calls = true } e

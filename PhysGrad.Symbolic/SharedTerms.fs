@@ -15,8 +15,9 @@ type SharedBlock =
 
 /// Common-subexpression extraction for printing. Expressions are hash-consed, so a subexpression that
 /// is written out more than once is one node reached along several paths; each such node that is
-/// worth a name (not a symbol or number, and at least `MinSize` nodes written out) becomes an
-/// intermediate. Substituting the intermediates back gives the original expressions exactly (the
+/// worth a name (any sum; otherwise not a symbol or number, at least `MinSize` nodes written out) is a
+/// candidate, and the candidates that still pay in terms of each other's names (`worthAName`) become
+/// intermediates: no such subexpression is written out twice in the block. Substituting the intermediates back gives the original expressions exactly (the
 /// names are fresh symbols, so nothing else can match them).
 [<RequireQualifiedAccess>]
 module SharedTerms =
@@ -81,6 +82,22 @@ module SharedTerms =
             fs.Length <= 2 && Array.forall atom fs
         | _ -> false
 
+    /// Is `d` (written in the other names) worth a name when it is written out at least twice? Every sum
+    /// is (x0 + x1 in brackets, written twice, is what a reader has to compare twice); a function of more
+    /// than an atom (a symbol, a number, a symbol's numeric power) is (exp(2*x1), not sin(x0)); anything else when at least MinOwnSize nodes are written
+    /// and it is not trivial (a constant times at most two atoms). Symbols and numbers never are. Public so
+    /// that tests state the same rule the printer keeps.
+    [<CompiledName("WorthAName")>]
+    let worthAName (d: Expr) =
+        match d.Node with
+        | Symbol _
+        | Number _
+        | Real _
+        | Pi -> false
+        | Sum _ -> true
+        | Apply(_, a) when not (atom a) -> true
+        | _ -> Structure.treeSize d >= MinOwnSize && not (trivial d)
+
     /// The elements of `whole` left when each of `part` is taken out once (by reference), or None when
     /// `whole` does not hold them all.
     let private without (part: Expr[]) (whole: Expr[]) =
@@ -101,6 +118,8 @@ module SharedTerms =
         match inner, outer with
         | None, None -> Some [||]
         | None, Some c -> Some [| c |]
+        // A name for −X where X is written: −1 times the name (t7 = -t3*cos(t2) makes t3*cos(t2) into -t7).
+        | Some a, None when Object.ReferenceEquals(a, Expr.minusOne) -> Some [| Expr.minusOne |]
         | Some a, Some b when Object.ReferenceEquals(a, b) -> Some [||]
         | Some a, Some b when Object.ReferenceEquals(Expr.neg a, b) -> Some [| Expr.minusOne |]
         | _ -> None
@@ -177,9 +196,9 @@ module SharedTerms =
 
         occurrences
 
-    /// Keeps only the names that pay: used at least twice and not trivial in terms of the other
-    /// names (own size at least MinOwnSize). The others are written back in place, which may make a
-    /// user of theirs pay or not, so this repeats until nothing changes; the names left are numbered
+    /// Keeps only the names that pay: used at least twice and worth a name in terms of the other
+    /// names (worthAName). The others are written back in place, which may make a user of theirs pay
+    /// or not, so this repeats until nothing changes; the names left are numbered
     /// 1, 2, … again in their order.
     let private prune (prefix: string) (block: SharedBlock) : SharedBlock =
         let mutable defs = block.Intermediates |> Array.map (fun (n, d) -> Expr.symbol n, d)
@@ -194,7 +213,17 @@ module SharedTerms =
             // definition (t2 = t1*sign(x1)) makes that definition large once it is written back.
             let drop =
                 match defs |> Array.filter (fun (n, _) -> used n < 2L) with
-                | [||] -> defs |> Array.filter (fun (_, d) -> Structure.treeSize d < MinOwnSize || trivial d)
+                | [||] ->
+                    // Only the small definitions that use no other small one: a small one made of names
+                    // (t7 = t5 + exp(x1), t5 = x1*exp(x1)) is large once those are written back, and is
+                    // then judged again (dropping both at once wrote x1*exp(x1) + exp(x1) out three times).
+                    let small = defs |> Array.filter (fun (_, d) -> not (worthAName d))
+                    let smallNames = HashSet<Expr>(small |> Seq.map fst, ExprIdentity.comparer)
+
+                    small
+                    |> Array.filter (fun (n, d) ->
+                        Structure.freeSymbols d
+                        |> Array.forall (fun s -> Object.ReferenceEquals(s, n) || not (smallNames.Contains s)))
                 | unused -> unused
 
             changed <- drop.Length > 0
@@ -292,14 +321,27 @@ module SharedTerms =
 
                 groups
                 |> Array.filter (fun c ->
-                    not (defined.Contains c) && not (trivial c) && Structure.treeSize c >= MinSize)
+                    not (defined.Contains c) && not (trivial c) && worthAName c)
                 |> Array.choose (fun c ->
                     let ps = parts c
+                    // A sum counts where its terms occur negated too (x1 - x0 for x0 - x1): `absorb` writes
+                    // those as -name, so the two signs of one value get one name.
+                    let negated =
+                        match c.Node with
+                        | Sum ts -> Some(ts |> Array.map Expr.neg)
+                        | _ -> None
 
                     let written =
                         groups
                         |> Array.sumBy (fun g ->
-                            if sameKind c g && (without ps (parts g)).IsSome then used g else 0L)
+                            if sameKind c g
+                               && ((without ps (parts g)).IsSome
+                                   || (match negated with
+                                       | Some ns -> (without ns (parts g)).IsSome
+                                       | None -> false)) then
+                                used g
+                            else
+                                0L)
 
                     if written >= 2L then Some(c, written) else None)
                 // The largest first: a name for the whole before names for its pieces.
@@ -336,9 +378,57 @@ module SharedTerms =
             Results = results
         }
 
-    /// Names the repeated non-trivial subexpressions of `roots`, with names `prefix`1, `prefix`2, ….
+    /// The most terms multiplying out one sum may create when sums are compared in `canonical`.
+    [<Literal>]
+    let CanonicalBudget = 200
+
+    /// `roots` with every sum written one way: two sums that multiply out (Simplify.expand) to the same
+    /// polynomial are one value written two ways, as a rule's steps can be simplified apart (Newton's
+    /// determinant on [x1 + x0², x0³] was 2*x0^2 + 15*x0^4 + … in Δx0 and 2*(x0^2 + x1 - ys0) + … in Δx1),
+    /// and each is written as the smallest of them, so that it is one node and gets one name. Equal
+    /// on paper; in doubles the forms round differently, by the rounding of the terms. Sums whose
+    /// multiplying out would create more than CanonicalBudget terms are left as they are, and so is a
+    /// graph of more than DiscoveryLimit nodes (every sum is multiplied out).
+    [<CompiledName("Canonical")>]
+    let canonical (roots: Expr[]) : Expr[] =
+        let nodes = Structure.postOrder roots
+
+        if nodes.Length > DiscoveryLimit then
+            roots
+        else
+            // Polynomial form → the sums of that form, in post order (children before parents).
+            let groups = Dictionary<Expr, ResizeArray<Expr>>(ExprIdentity.comparer)
+
+            for n in nodes do
+                match n.Node with
+                | Sum _ ->
+                    let key = Simplify.expand CanonicalBudget n
+
+                    match groups.TryGetValue key with
+                    | true, g -> g.Add n
+                    | _ -> groups.[key] <- ResizeArray [ n ]
+                | _ -> ()
+
+            let replacements = Dictionary<Expr, Expr>(ExprIdentity.comparer)
+
+            for g in groups.Values do
+                if g.Count >= 2 then
+                    // The smallest form (the first of equal size): it reads best, and is the one written.
+                    let keep = g |> Seq.minBy Structure.treeSize
+
+                    for n in g do
+                        if not (Object.ReferenceEquals(n, keep)) then replacements.[n] <- keep
+
+            if replacements.Count = 0 then
+                roots
+            else
+                roots |> Array.map (Structure.substitute replacements)
+
+    /// Names the repeated non-trivial subexpressions of `roots`, with names `prefix`1, `prefix`2, …, after
+    /// writing equal sums one way (`canonical`).
     [<CompiledName("Extract")>]
     let extract (prefix: string) (roots: Expr[]) : SharedBlock =
+        let roots = canonical roots
         let order = Structure.postOrder roots
         // How often each node is written out once the named nodes are written only in their own line:
         // parents first, a named node passes 1 to each of its children, an unnamed one its own count.
@@ -349,12 +439,16 @@ module SharedTerms =
         for r in roots do
             occurrences.[r] <- count r + 1
 
+        // Candidates by their written size (MinSize); a sum or a function of more than an atom is one at
+        // any size (worthAName). `prune` then keeps those that pay in terms of the other names.
         let worth (e: Expr) =
             match e.Node with
             | Symbol _
             | Number _
             | Real _
             | Pi -> false
+            | Sum _ -> true
+            | Apply _ when worthAName e -> true
             | _ -> Structure.treeSize e >= MinSize
 
         for i in order.Length - 1 .. -1 .. 0 do
