@@ -107,15 +107,31 @@ let ``products of units with tiny and huge power-of-ten scales combine their exp
     Prop.forAll (Gen.zip (Gen.choose (-300, 300)) (Gen.choose (-300, 300)) |> Gen.filter (fun (a, b) -> abs a >= 3 && abs b >= 3) |> Arb.fromGen) (fun (a, b) ->
         let out = units [ "--simulator"; "x0*x1"; "--unit"; sprintf "x0=[1e%d m]" a; "--unit"; sprintf "x1=[1e%d s]" b ]
         let line (prefix: string) = out.Split('\n') |> Array.find (fun l -> l.StartsWith prefix)
-        // y0 = x0·x1 in 10^(a+b) m·s, L in 10^(2(a+b)) m²·s², GD's step in x0: L/x0 = 10^(a+2b) m·s².
-        let scale k body = if k = 0 then body elif abs k >= 3 then sprintf "1e%d %s" k body else sprintf "%g %s" (10.0 ** float k) body
-        let expected = [ line "Outputs:", scale (a + b) "m*s"; line "Loss:", scale (2 * (a + b)) "m^2*s^2" ]
+        // y0 = x0·x1 in 10^(a+b) m·s, L in 10^(2(a+b)) m²·s², GD's step in x0: L/x0 = 10^(a+2b) m·s². The
+        // printed unit is read back rather than matched as text: where both scales are metric prefixes the
+        // product keeps them ([nm*Ms] for 1e-9 m times 1e6 s), elsewhere it is [1e-3 m*s]; either is right.
+        let bracket (l: string) = l.Substring(l.IndexOf '[' + 1, l.IndexOf ']' - l.IndexOf '[' - 1)
+        let expected = [ line "Outputs:", a + b, "m*s"; line "Loss:", 2 * (a + b), "m^2*s^2" ]
+        let sameUnit (l: string, k: int, body: string) =
+            let u = Units.parse (bracket l)
+            (abs (u.Log10Scale - float k) < 1e-9 && u.SameDimension(Units.parse body))
+            |> Prop.label (sprintf "%s: want 10^%d %s" l k body)
         let gd = stepUnit out "gd" "x0"
         let gdUnit = Units.parse gd
 
-        (expected |> List.map (fun (l, e) -> l.Contains("[" + e + "]") |> Prop.label (sprintf "%s: want [%s]" l e)) |> List.reduce (.&.))
+        (expected |> List.map sameUnit |> List.reduce (.&.))
         .&. ((abs (gdUnit.Log10Scale - float (a + 2 * b)) < 1e-9 && gdUnit.SameDimension(Units.parse "m*s^2"))
              |> Prop.label (sprintf "gd step %s, want 10^%d m*s^2" gd (a + 2 * b))))
+
+[<Fact>]
+let ``a product of prefixed units keeps the prefixes and reads back as its power of ten`` () =
+    // 1e-9 m is nm and 1e6 s is Ms: y0 = x0·x1 prints [nm*Ms], which is 1e-3 m·s (the case the property above
+    // draws about once in 12 runs, and which its text match used to fail).
+    let out = units [ "--simulator"; "x0*x1"; "--unit"; "x0=[1e-9 m]"; "--unit"; "x1=[1e6 s]" ]
+    Assert.Contains("y0 [nm*Ms]", out)
+    let u = Units.parse "nm*Ms"
+    Assert.Equal(-3.0, u.Log10Scale, 9)
+    Assert.True(u.SameDimension(Units.parse "m*s"))
 
 [<Fact>]
 let ``a decimal exponent is its rational with units, in units and compare`` () =
