@@ -39,7 +39,7 @@ public sealed class PlotDirectoryException(string directory, PlotDirectoryFault 
         PlotDirectoryFault.Empty => "The plot directory is empty: give a directory for the plots (it is created if missing).",
         PlotDirectoryFault.IsFile => $"The plot directory '{directory}' is a file, not a directory: give a directory for the plots (it is created if missing).",
         PlotDirectoryFault.CannotCreate => $"The plot directory '{directory}' cannot be created: {detail}. Give a directory you can write to (it is created if missing).",
-        _ => $"The plot directory '{directory}' cannot be written ({detail}): give a directory you can write to.",
+        _ => $"The plot directory '{directory}' cannot be written ({detail?.TrimEnd('.')}): give a directory you can write to.",
     };
 }
 
@@ -67,9 +67,14 @@ public static class PlotDirectory
             // The system's message names a file ("Could not find file '/proc/nope'") for a directory that
             // could not be made: say that, and what about the parent stops it.
             var parent = Path.GetDirectoryName(Path.GetFullPath(directory));
+            // The nearest ancestor that exists: a file there ("afile/sub" with afile a file) is the reason.
+            var ancestor = parent;
+            while (ancestor is not null && !System.IO.Directory.Exists(ancestor) && !File.Exists(ancestor))
+                ancestor = Path.GetDirectoryName(ancestor);
             var why = e is UnauthorizedAccessException ? $"permission denied in '{parent}'"
+                : ancestor is not null && File.Exists(ancestor) ? $"'{ancestor}' is a file, not a directory"
                 : parent is not null && System.IO.Directory.Exists(parent) ? $"'{parent}' takes no new directories (a read-only or virtual file system, such as /proc)"
-                : e.Message;
+                : e.Message.TrimEnd('.');
             throw new PlotDirectoryException(directory, PlotDirectoryFault.CannotCreate, why, e);
         }
         try

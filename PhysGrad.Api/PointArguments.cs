@@ -27,12 +27,12 @@ internal static class PointArguments
         ArgumentNullException.ThrowIfNull(point, parameter);
         if (point.Count != names.Count)
             throw new SymbolicException(ErrorKind.Shape,
-                $"The point {parameter} has {NumberText.Count(point.Count, "value")} but the problem has {NumberText.Count(names.Count, "variable")}" +
+                $"The point '{parameter}' has {NumberText.Count(point.Count, "value")} but the problem has {NumberText.Count(names.Count, "variable")}" +
                 $"{(names.Count <= 10 ? $" ({string.Join(", ", names)})" : "")}: give one value per variable, in that order.");
         for (var j = 0; j < point.Count; j++)
             if (!double.IsFinite(point[j]))
                 throw new SymbolicException(ErrorKind.NonFinite,
-                    $"The point {parameter} has {NumberText.Short(point[j])} at {parameter}[{j}] ({names[j]}): give finite numbers (at NaN or ±∞ there is no value of P, J or the loss to measure).");
+                    $"The point '{parameter}' has {NumberText.Short(point[j])} in {parameter}[{j}] ({names[j]}): give finite numbers (at NaN or ±∞ there is no value of P, J or the loss to measure).");
         return [.. point];
     }
 }

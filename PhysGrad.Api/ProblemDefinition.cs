@@ -235,7 +235,7 @@ public sealed partial record ProblemDefinition(
             throw new ArgumentException($"The point has {at.Count} values but the problem has {Variables.Count} variables.", nameof(at));
         for (var j = 0; j < at.Count; j++)
             if (!double.IsFinite(at[j]))
-                throw new ArgumentException($"The point at has {NumberText.Short(at[j])} at at[{j}] ({Variables[j]}): give finite numbers (no target can be generated around NaN or ±∞).", nameof(at));
+                throw new ArgumentException($"The point 'at' has {NumberText.Short(at[j])} in at[{j}] ({Variables[j]}): give finite numbers (no target can be generated around NaN or ±∞).", nameof(at));
         var names = Variables.Concat(Parameters?.Keys ?? Enumerable.Empty<string>()).ToArray();
         var simulator = ParsedSimulator();
         double[] Image(IReadOnlyList<double> x)

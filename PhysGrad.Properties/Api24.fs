@@ -120,7 +120,9 @@ let ``every public entry taking a point refuses NaN, ±∞ and the wrong length`
     refuses ErrorKind.NonFinite "at[1] (x1)" (fun () -> box (TheoryChecks.Run(p.Model, [| 1.0; nan |])))
     let g = Assert.Throws<ArgumentException>(fun () -> p.Definition.GenerateTarget [| nan; 1.0 |] |> ignore)
     Assert.Equal("at", g.ParamName)
-    Assert.Contains("at[0] (x0)", g.Message)
+    Assert.Contains("The point 'at' has NaN in at[0] (x0)", g.Message)
+    let e = Assert.Throws<SymbolicException>(fun () -> p.DerivativesAt [| nan; 1.0 |] |> ignore)
+    Assert.Contains("The point 'x' has NaN in x[0] (x0)", e.Message)
 
 // ---- 4. results print readably; plot directories and field plots say what is wrong ---------------------------------
 
@@ -154,6 +156,12 @@ let ``SavePlots into a directory that cannot be made or is a file throws naming 
         let e = Assert.Throws<PlotDirectoryException>(fun () -> p.SavePlots(runs, file) |> ignore)
         Assert.Equal(PlotDirectoryFault.IsFile, e.Fault)
         Assert.Contains($"'{file}' is a file, not a directory", e.Message)
+        // A directory below a file: the file is named as the reason, and no sentence ends twice ("..").
+        let below = Path.Combine(file, "sub", "plots")
+        let e = Assert.Throws<PlotDirectoryException>(fun () -> p.SavePlots(runs, below) |> ignore)
+        Assert.Equal(PlotDirectoryFault.CannotCreate, e.Fault)
+        Assert.Contains($"cannot be created: '{file}' is a file, not a directory. Give", e.Message)
+        Assert.DoesNotContain("..", e.Message)
     finally
         File.Delete file
 
