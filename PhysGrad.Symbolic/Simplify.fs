@@ -277,7 +277,13 @@ module Simplify =
     /// 4·x + 6·y as it is where 2·(2·x + 3·y) would be larger. With `whole` the fractional content
     /// goes too (x/2 + y/2 = (x + y)/2); without, only the integer gcd. Empty when the product has
     /// no sum factor with content other than 1 or a floating coefficient.
-    let private contentForms (whole: bool) (fs: Expr[]) =
+    ///
+    /// `limit` is the largest denominator of a fractional content taken out (0: the integer gcd only;
+    /// contentForms' whole is 1000). With `small`, a form is kept only when the coefficient it leaves has
+    /// numerator and denominator below 10^6: then the contents of a quotient's sums cancel each other
+    /// (2E-05·(3.14159·x0² − 2)/(0.0001884954·x0² − 4E-05) is −(314159·x0² − 200000)/(942477·x0² − 200000))
+    /// at any denominator, while a lone 2.5e-20·x1 − 2 keeps its sum.
+    let private contentFormsWithin (limit: System.Numerics.BigInteger) (small: bool) (fs: Expr[]) =
         let coefficient, rest =
             match fs.[0].Node with
             | Number q -> q, Array.tail fs
@@ -286,7 +292,7 @@ module Simplify =
         // A fractional content only with a small denominator: 2.5e-20·x1 − 2 read exactly has content
         // 1/(4·10^19), and taking it out wrote x1 − 8E+19 beside a coefficient of 6.25E-40.
         let contentOfFactor (ts: Expr[], n, (g, d, negative)) =
-            let k = Rational.Create(g, (if whole && d <= System.Numerics.BigInteger 1000 then d else System.Numerics.BigInteger.One))
+            let k = Rational.Create(g, (if d <= limit then d else System.Numerics.BigInteger.One))
             ts, n, (if negative then -k else k)
 
         let factors = rest |> Array.map (fun f -> f, sumFactor f |> Option.map contentOfFactor)
@@ -299,6 +305,13 @@ module Simplify =
         match fs.[0].Node with
         | Real _ -> []
         | _ when powers.Length = 0 || powers.Length < (factors |> Array.filter (snd >> Option.exists (fun (_, _, k) -> k <> Rational.One))).Length -> []
+        | _ when
+            small
+            && (let k = Array.fold (*) coefficient powers
+                System.Numerics.BigInteger.Abs k.Num >= System.Numerics.BigInteger 1000000
+                || k.Den >= System.Numerics.BigInteger 1000000)
+            ->
+            []
         | _ ->
             let k = Array.fold (*) coefficient powers
 
@@ -334,6 +347,11 @@ module Simplify =
                 Expr.mul (Array.append [| Expr.number left |] written)
 
             [ build false; build true ]
+
+    /// The forms of a product with the integer content (whole = false) or also a fractional content
+    /// with denominator ≤ 1000 (whole = true) of its sum factors taken out (contentFormsWithin).
+    let private contentForms (whole: bool) (fs: Expr[]) =
+        contentFormsWithin (if whole then System.Numerics.BigInteger 1000 else System.Numerics.BigInteger.Zero) false fs
 
     /// Has a product (its factors) an integer factor common to what it writes above and below the
     /// line: the numerator of its coefficient and the integer contents of its sums (first powers
@@ -376,7 +394,12 @@ module Simplify =
                 let common = commonInteger fs
                 let pick (forms: Expr list) = if common then forms else List.truncate 1 forms
 
-                match pick (contentForms false fs) @ pick (contentForms true fs) with
+                // The whole content first when it cancels to a small coefficient: on a tie a quotient's sums
+                // are written with coprime integer coefficients (−(7·x0² − 20)/(21·x0² − 20), not
+                // −(0.7·x0² − 2)/(5·(0.42·x0² − 0.4)), where only the integer gcd 7 was taken out).
+                let cancelled = contentFormsWithin (System.Numerics.BigInteger 1000000000000L) true fs |> List.truncate 1
+
+                match cancelled @ pick (contentForms false fs) @ pick (contentForms true fs) with
                 | [] -> original
                 | forms ->
                     let best = forms |> List.minBy coefficientNodes
