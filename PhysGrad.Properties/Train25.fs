@@ -71,3 +71,25 @@ let ``the learning pseudo-inverse at scale 2^-600 is the one at scale 1 times 2^
             let keptTiny = PhysicsTrainer.Spectral(j |> Array.map (fun v -> Math.ScaleB(v, -600)), rows, cols, g, -1.0, tau, tiny)
             Assert.Equal(keptUnit, keptTiny)
             close (unit |> Array.map (fun v -> Math.ScaleB(v, 600))) tiny 1e-12
+
+[<Fact>]
+let ``train's text with several seeds and plots keeps within 100 columns outside its tables, and the Plots line lists every file`` () =
+    let dir = IO.Path.Combine(IO.Path.GetTempPath(), "train25-" + Guid.NewGuid().ToString("N"))
+    try
+        let code, out, err =
+            Cli.run [ "train"; "--example"; "exp"; "--steps"; "10"; "--seeds"; "3"; "--methods"; "gd:0.01,adam:0.001,sip-pg"; "--out"; dir ]
+        Assert.True((code = 0), err)
+        let lines = out.Replace("\r", "").Split('\n')
+        let over = lines |> Array.find (fun l -> l.StartsWith "Over the seeds")
+        Assert.True(over.Length <= 100, over)
+        let at = lines |> Array.findIndex (fun l -> l.StartsWith "Plots: ")
+        // The Plots line and its continuations (indented two spaces) each within 100 columns.
+        let plotLines = lines.[at..] |> Array.takeWhile (fun l -> l.Length > 0) |> Array.filter (fun l -> l = lines.[at] || l.StartsWith "  ")
+        for l in plotLines do Assert.True(l.Length <= 100, l)
+        Assert.True(plotLines.Length > 1, "eight paths in one line")
+        let listed =
+            (String.concat " " (plotLines |> Array.map (fun l -> l.Trim()))).Substring("Plots: ".Length).Split(", ")
+            |> Array.map IO.Path.GetFullPath |> Set.ofArray
+        Assert.Equal<Set<string>>(IO.Directory.GetFiles dir |> Array.map IO.Path.GetFullPath |> Set.ofArray, listed)
+    finally
+        if IO.Directory.Exists dir then IO.Directory.Delete(dir, true)
