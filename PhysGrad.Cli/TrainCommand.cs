@@ -98,7 +98,7 @@ internal static class TrainCommand
             {
                 var written = Training.SavePlots(runs, dir, chosen.Description);
                 if (result.GetValue(format) == "table")
-                    output.WriteLine($"Plots: {string.Join(", ", written)}");
+                    output.WriteLine(LineWidth.Wrap($"Plots: {string.Join(", ", written)}")); // at 100 columns, as compare's (LineWidth)
             }
             // A diverged or failed run is a run that failed, as in compare (README, Reliability): everything is
             // still printed and plotted, then exit 1, whether the method was named or came from the example's
@@ -227,7 +227,8 @@ internal static class TrainCommand
                 if (summaries.Any(m => m.Seeds.Count > 1))
                 {
                     output.WriteLine();
-                    output.WriteLine($"Over the seeds (median, least and largest final loss; a diverged run counts as ∞; ms/step the median over all the seeds' steps):");
+                    // At most 100 columns (RulePrinter.MaxWidth) like compare's text; the README says the rest.
+                    output.WriteLine("Over the seeds (median, least and largest final loss, diverged = ∞; ms/step: median of all steps):");
                     var sumHeader = Row(["method", "settings", "seeds", "median loss", "least", "largest"], X("median ½‖x − x*‖²"), ["steps", "ms/step", ""]);
                     var sums = summaries.Select(m => Row([m.Choice.Name, m.Choice.Description, $"{m.Seeds.Count}", G(m.MedianLoss), G(m.MinLoss), G(m.MaxLoss)],
                         X(G(m.MedianXError)), [m.MedianSteps.ToString("0.#", CultureInfo.InvariantCulture), Ms(m.MillisecondsPerStep),

@@ -141,7 +141,7 @@ let ``train's Plots line lists every file it writes, PNG and SVG`` () =
     try
         let code, out, err = run [ "train"; "--example"; "hig-toy"; "--methods"; "adam"; "--steps"; "20"; "--out"; dir ]
         Assert.True((code = 0), err)
-        let line = out.Split('\n') |> Array.find (fun l -> l.StartsWith "Plots: ")
+        let line = (TestHelpers.unwrapped out).Split('\n') |> Array.find (fun l -> l.StartsWith "Plots: ")
         let listed = line.Substring(7).Trim().Split(", ") |> Array.map Path.GetFullPath |> Set.ofArray
         let written = Directory.GetFiles dir |> Array.map Path.GetFullPath |> Set.ofArray
         Assert.Equal<Set<string>>(written, listed)

@@ -71,6 +71,13 @@ public readonly record struct TrainingPoint(int Step, double Seconds, double Los
 /// evaluation loss rose above the start's by the factor of <see cref="Numerics.LossGrowth.Exploded"/>, the rule compare uses.</param>
 public sealed record TrainingHistory(TrainingSettings Settings, int Seed, IReadOnlyList<TrainingPoint> Points, long Fallbacks, bool Diverged)
 {
+    /// <summary>
+    /// The wall-clock seconds of the untimed warm-up run that went before this one (a few steps of the same
+    /// settings and seed, thrown away, so JIT compilation of the method's code paths falls there), 0 when
+    /// none ran. Not part of <see cref="Points"/>' times: those start after it.
+    /// </summary>
+    public double WarmUpSeconds { get; init; }
+
     /// <summary><c>gd, seed 1: 201 points, final loss 0.0123, StepLimit</c>.</summary>
     public override string ToString() =>
         $"{Settings.ShortName}, seed {Seed}: {NumberText.Count(Points.Count, "point")}" +
