@@ -245,18 +245,29 @@ public static class BookExample
     /// <param name="lineSearch">Line search: each method's own (<see cref="MethodEntry.LineSearch"/>), where it has one.</param>
     /// <param name="progress">Told (method index, iteration) as the runs advance.</param>
     /// <param name="known">A known x* with P(x*) = y* (<see cref="ProblemDefinition.KnownSolution"/>): distances are measured to it.</param>
+    /// <param name="skipUnformable">For a default list: a method whose kernels cannot be derived because their
+    /// constants overflow when folded (newton's Hessian of ½(1E+200·x0 − 1E+200)², 1E+200 × 1E+200) is left out
+    /// and listed in <see cref="Comparison.Skipped"/> with the reason, and the others run; when false (methods
+    /// the caller named) that <see cref="SymbolicException"/> (<see cref="ErrorKind.NonFinite"/>) is thrown.</param>
+    /// <exception cref="SymbolicException">A method's kernels fold constants beyond the doubles' range
+    /// (<see cref="ErrorKind.NonFinite"/>), unless <paramref name="skipUnformable"/>.</exception>
     public static Comparison Compare(
         CompiledProblem problem, double[] target, double[] start, int iterations,
         IReadOnlyList<MethodSpec> methods, bool lineSearch = false,
-        IProgress<(int Method, int Iteration)>? progress = null, IReadOnlyList<double>? known = null)
+        IProgress<(int Method, int Iteration)>? progress = null, IReadOnlyList<double>? known = null,
+        bool skipUnformable = false)
     {
         // Every run first, then x* and the summaries: when PG is among the methods it has derived the
         // local inverse by then, and every distance is measured against the same x*.
         // Two runs of one method are told apart by their labels (gd:0.01, gd:0.001) in every report and plot.
         var labels = MethodCatalog.Labels(methods);
         foreach (var m in methods) RequireApplicable(m, problem.M, problem.N);
-        var runs = methods
-            .Select((m, i) =>
+        var runs = new List<OptimizerRun>();
+        var skipped = new List<SkippedMethod>();
+        for (var i = 0; i < methods.Count; i++)
+        {
+            var m = methods[i];
+            try
             {
                 var run = Optimizer.Run(problem, m.Rule(lineSearch), start, iterations,
                     progress: progress is null ? null : new Relay(progress, i),
@@ -264,11 +275,18 @@ public static class BookExample
                 // A run that stops before the limit (converged, stalled, diverged) sends no last report:
                 // a receiver that can hear it is told the run is over, so that it does not go on naming it.
                 (progress as IRunsProgress)?.Ended(i, run.Exit.Iteration);
-                return run;
-            })
-            .ToArray();
+                runs.Add(run);
+            }
+            catch (Exception e) when (skipUnformable && InputError.Unwrap(e) is SymbolicException { Kind: ErrorKind.NonFinite or ErrorKind.DivisionByZero } s)
+            {
+                // Its kernels cannot be formed in doubles (derived when the run first asks for them): the
+                // other methods' runs do not need them, so a default list goes on without this one.
+                (progress as IRunsProgress)?.Ended(i, 0);
+                skipped.Add(new SkippedMethod(m.Method, $"{ShortName(m.Method)} cannot run: {s.Message}") { Cause = NotApplicableCause.Other });
+            }
+        }
         var targetX = TargetPoint.Find(problem, target, start, runs, known);
-        return new Comparison(runs.Select(run => Summarise(run, target, targetX)).ToArray(), targetX);
+        return new Comparison(runs.Select(run => Summarise(run, target, targetX)).ToArray(), targetX) { Skipped = skipped };
     }
 
     /// <summary>

@@ -273,6 +273,10 @@ public sealed record TargetPoint(TargetPointKind Kind, double[]? X, string? Note
 /// <param name="Target">x*, found once for all methods.</param>
 public sealed record Comparison(IReadOnlyList<MethodResult> Results, TargetPoint Target)
 {
+    /// <summary>The methods of a default list left out when they could not run (their kernels' constants
+    /// overflow doubles when folded), each with the reason; empty when every method ran.</summary>
+    public IReadOnlyList<SkippedMethod> Skipped { get; init; } = [];
+
     /// <summary>One line per method (<see cref="MethodResult.ToString"/>), then the point distances are measured to.</summary>
     public override string ToString() =>
         string.Join(Environment.NewLine, Results.Select(r => r.ToString()).Append($"x*: {Target}"));

@@ -676,6 +676,19 @@ public sealed partial class PhysicsProblem
         IProgress<(int Method, int Iteration)>? progress = null) =>
         BookExample.Compare(Compiled, Definition.Target.ToArray(), StartInDomain(), iterations, methods, lineSearch, progress, Definition.KnownSolution);
 
+    /// <summary>
+    /// As <see cref="CompareMethods(IReadOnlyList{MethodSpec}, int, bool, IProgress{ValueTuple{int, int}})"/>; with
+    /// <paramref name="skipUnformable"/> (for a default list, <see cref="DefaultMethods"/>) a method whose kernels
+    /// cannot be derived in doubles (constants that overflow when folded: newton's Hessian of
+    /// 1E+200*x0, which holds 1E+200 × 1E+200) is left out and listed in <see cref="Comparison.Skipped"/> with
+    /// the reason, and the others run.
+    /// </summary>
+    /// <exception cref="SymbolicException">(<see cref="ErrorKind.NonFinite"/>) such a method when not <paramref name="skipUnformable"/>.</exception>
+    public Comparison CompareMethods(IReadOnlyList<MethodSpec> methods, int iterations, bool lineSearch,
+        IProgress<(int Method, int Iteration)>? progress, bool skipUnformable) =>
+        BookExample.Compare(Compiled, Definition.Target.ToArray(), StartInDomain(), iterations, methods, lineSearch, progress, Definition.KnownSolution,
+            skipUnformable);
+
     /// <summary>The unit of each method's step; not applicable, with the reason, for a problem without
     /// units (give them with <see cref="WithUnits"/>).</summary>
     public StepUnitsResult StepUnits() => PhysGrad.StepUnits.Measure(Model);

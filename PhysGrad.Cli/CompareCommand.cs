@@ -134,6 +134,7 @@ internal static class CompareCommand
             // apply are left out, each with one line saying why (on stderr for json and csv).
             IReadOnlyList<SkippedMethod> skipped = [];
             string? ownSteps = null;
+            var defaults = chosen is null;
             if (chosen is null)
             {
                 var (run, skip) = physics.DefaultMethods();
@@ -158,7 +159,11 @@ internal static class CompareCommand
             phases?.Runs(names, n, chosen.Select(m => m.UsesLocalInverse ? "building the local inverse" : "deriving and compiling what it needs").ToArray());
             phases?.StartRuns($"running {string.Join(", ", names)}, {n} iteration{(n == 1 ? "" : "s")} each; then finding x*");
             using (var bar = ProgressLine.For(error, names, n))
-                comparison = physics.CompareMethods(chosen, n, result.GetValue(lineSearch), BothProgress.Of(bar, phases));
+                comparison = physics.CompareMethods(chosen, n, result.GetValue(lineSearch), BothProgress.Of(bar, phases), skipUnformable: defaults);
+            // A default method that could not run (its kernels' constants overflow doubles) is one more skip
+            // line; a method the user named fails the command with the reason instead (exit 2).
+            foreach (var line in SkipLines.For(comparison.Skipped))
+                skipWriter.WriteLine(line);
             phases?.Phase("drawing the plots");
             var results = comparison.Results;
             IReadOnlyList<string> plots;

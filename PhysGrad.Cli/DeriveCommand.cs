@@ -41,6 +41,9 @@ internal static class DeriveCommand
             // reads a problem file the other commands run). Only a start where the problem is undefined is
             // refused, as compare refuses it: the other commands would meet the same mistake.
             var givenStart = problem.StartGiven(result) || problem.FileStartGiven(result) ? definition.Start : null;
+            // The start the given inverse's warning is checked from: the given one, else check's generic start
+            // (0.6, 0.7, …), since derive needs none.
+            var inverseStart = definition.HasStart ? definition.Start : null;
             if (definition.HasStart && !ReferenceEquals(definition, ProblemDefinition.Book) && traced is null)
                 definition = definition with { Start = [] };
             if (problem.UnitsGiven(result))
@@ -95,6 +98,24 @@ internal static class DeriveCommand
             if (problem.InverseGiven(result) && !rules.Any(r => r.Name == "pg"))
                 notes.WriteLine("physgrad: note: --inverse is PG's local inverse, and PG has no rule here (see the skipped methods): no rule uses it.");
             var f = result.GetValue(format)!;
+            // A given inverse that is undefined (or wrong) at a numeric target is said as compare says it:
+            // derive prints PG's rule through that inverse, and its steps toward y* would meet the same.
+            string? inverseWarning = null;
+            if (problem.InverseGiven(result) && definition.HasNumericTarget && rules.Any(r => r.Name == "pg"))
+            {
+                try
+                {
+                    inverseStart ??= definition.WithGenericPoint().Start;
+                    if (inverseStart.Count == physics.Variables.Count)
+                        inverseWarning = physics.WithStart(inverseStart).GivenInverseWarning;
+                }
+                catch (Exception e) when (e is not CliInputException && InputError.Is(e))
+                {
+                    // A start where the problem cannot be evaluated: the rules need none, so no warning.
+                }
+            }
+            if (inverseWarning is not null && f is "latex" or "csharp")
+                notes.WriteLine($"physgrad: warning: {inverseWarning}.");
             // The y-step is shown with the methods that use it (all of them when none are chosen).
             var yStep = rules.Any(r => r.UsesYStep)
                 ? physics.TryYStep()
@@ -138,6 +159,8 @@ internal static class DeriveCommand
                         steps = r.Variables.Select((v, i) => new { variable = v, step = shared[b + offset].Results[i].ToInfix() }),
                     }),
                     skipped = skipped.Select(s => new { method = s.Name, reason = s.Reason }),
+                    // As compare's report has it: a given inverse undefined or wrong at the numeric target.
+                    inverseWarning,
                 }, Json.OmitNulls));
                 return namedFailure is null ? ExitCode.Ok : throw new CliInputException(namedFailure);
             }
@@ -150,6 +173,8 @@ internal static class DeriveCommand
                 output.WriteLine($"{Headline.Book} (--simulator, --problem or --example give another problem).");
             foreach (var line in SkipLines.For(skipped))
                 output.WriteLine(f == "infix" ? line : $"{comment} {line}");
+            if (inverseWarning is not null && f == "infix")
+                output.WriteLine($"Warning: {inverseWarning}.");
             if (stepNote is not null)
                 output.WriteLine(f == "infix" ? stepNote : $"{comment} {stepNote}");
             if (RangeNote(rules, step) is { } rangeNote)
