@@ -282,7 +282,7 @@ public static class BookExample
                 // Its kernels cannot be formed in doubles (derived when the run first asks for them): the
                 // other methods' runs do not need them, so a default list goes on without this one.
                 (progress as IRunsProgress)?.Ended(i, 0);
-                skipped.Add(new SkippedMethod(m.Method, $"{ShortName(m.Method)} cannot run: {s.Message}") { Cause = NotApplicableCause.Other });
+                skipped.Add(new SkippedMethod(m.Method, s.Message) { Cause = NotApplicableCause.Other });
             }
         }
         var targetX = TargetPoint.Find(problem, target, start, runs, known);
