@@ -277,7 +277,7 @@ public static class BookExample
                 (progress as IRunsProgress)?.Ended(i, run.Exit.Iteration);
                 runs.Add(run);
             }
-            catch (Exception e) when (skipUnformable && InputError.Unwrap(e) is SymbolicException { Kind: ErrorKind.NonFinite or ErrorKind.DivisionByZero } s)
+            catch (Exception e) when (skipUnformable && InputError.Unformable(e) is { } s)
             {
                 // Its kernels cannot be formed in doubles (derived when the run first asks for them): the
                 // other methods' runs do not need them, so a default list goes on without this one.
@@ -760,7 +760,7 @@ public static class BookExample
         CsrMatrix? jac = null;
         for (var i = 0; i < problem.M; i++)
         {
-            if (Math.Abs(y[i]) >= SmallestNormal) continue;
+            if (Math.Abs(y[i]) >= CompiledProblem.SmallestNormal) continue;
             if (jac is null)
             {
                 jac = new CsrMatrix(problem.SparseJacobianPattern());
@@ -775,14 +775,12 @@ public static class BookExample
     /// Whether output i and its whole row of J are below the smallest normal double at x (|Pᵢ| and every
     /// |∂Pᵢ/∂xⱼ| &lt; 2.2·10⁻³⁰⁸): P has underflowed there, and an exact Pᵢ = yᵢ* says nothing.
     /// </summary>
-    // 2⁻¹⁰²² (.NET has no double.MinNormal).
-    private const double SmallestNormal = 2.2250738585072014e-308;
 
     // Whether row i of J (|Pᵢ| already below the smallest normal) is all below it too: P has underflowed there.
     private static bool RowUnderflowed(CsrMatrix jac, int i)
     {
         for (var k = jac.RowPointers[i]; k < jac.RowPointers[i + 1]; k++)
-            if (Math.Abs(jac.Values[k]) >= SmallestNormal) return false;
+            if (Math.Abs(jac.Values[k]) >= CompiledProblem.SmallestNormal) return false;
         return true;
     }
 
@@ -847,7 +845,7 @@ public static class BookExample
                 jac ??= new CsrMatrix(problem.SparseJacobianPattern());
                 problem.SparseJacobian(at, new double[problem.M], jac);
                 at[j] = x[j];
-                if (Math.Abs(y[i]) >= SmallestNormal || !RowUnderflowed(jac, i)) return true;
+                if (Math.Abs(y[i]) >= CompiledProblem.SmallestNormal || !RowUnderflowed(jac, i)) return true;
             }
         return false;
     }

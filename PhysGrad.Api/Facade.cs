@@ -51,6 +51,14 @@ public static class InputError
     /// <summary>Whether <paramref name="e"/> is an input error (see <see cref="KindOf"/>).</summary>
     public static bool Is(Exception e) => KindOf(e) is not null;
 
+    /// <summary>
+    /// The error of a derivative that cannot be formed in doubles (its constants overflow or divide by zero when
+    /// folded: newton's Hessian of ½(1E+200·x0 − 1)² holds 1E+200 × 1E+200), or null for any other exception:
+    /// what a default method list skips and a check marks undef, rather than refusing the whole command.
+    /// </summary>
+    internal static SymbolicException? Unformable(Exception e) =>
+        Unwrap(e) is SymbolicException { Kind: ErrorKind.NonFinite or ErrorKind.DivisionByZero } s ? s : null;
+
     /// <summary><paramref name="e"/> without the single-exception <see cref="AggregateException"/> wrappers of parallel code.</summary>
     public static Exception Unwrap(Exception e) =>
         e is AggregateException { InnerExceptions.Count: 1 } a ? Unwrap(a.InnerExceptions[0]) : e;

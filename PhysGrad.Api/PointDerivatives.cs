@@ -173,7 +173,7 @@ internal sealed class PointDerivatives
     }
 
     // A value that an overflow or underflow inside its formula may have produced: 0, subnormal, ±∞ or NaN.
-    private static bool MayBeOutOfRange(double v) => !double.IsFinite(v) || Math.Abs(v) < 2.2250738585072014E-308; // the smallest normal double
+    private static bool MayBeOutOfRange(double v) => !double.IsFinite(v) || Math.Abs(v) < CompiledProblem.SmallestNormal;
 
     /// <summary>
     /// Re-evaluates, in <see cref="Wide"/> arithmetic (a double mantissa with an integer exponent), every raw

@@ -215,7 +215,7 @@ public static class TheoryChecks
         {
             return measure();
         }
-        catch (Exception e) when (InputError.Unwrap(e) is SymbolicException { Kind: ErrorKind.NonFinite or ErrorKind.DivisionByZero } s)
+        catch (Exception e) when (InputError.Unformable(e) is { } s)
         {
             return NotMeasured(property, Names[property - 1], $"not compared: {s.Message}");
         }
@@ -237,7 +237,7 @@ public static class TheoryChecks
         {
             loss = Settled(c).LossInX(p.Start, gx, hx);
         }
-        catch (Exception failure) when (InputError.Unwrap(failure) is SymbolicException { Kind: ErrorKind.NonFinite or ErrorKind.DivisionByZero })
+        catch (Exception failure) when (InputError.Unformable(failure) is not null)
         {
             // ∂²L/∂x² cannot be derived in doubles at all (its constants overflow when folded): not a value
             // at this point; the properties that need it say so themselves (Guarded), the others are checked.
@@ -1109,7 +1109,7 @@ public static class TheoryChecks
         // x₀ from its neighbours: no inverse can return x₀ from it, which is the range of doubles, not the theory.
         var (roundingScale, atStart) = (new double[c.M], new double[c.M]);
         c.RoundingScale(p.Start, atStart, roundingScale);
-        if (home > 1e-9 && Norm(roundingScale) < 2.2250738585072014E-308 / CompiledProblem.UnitRoundoff)
+        if (home > 1e-9 && Norm(roundingScale) < CompiledProblem.SmallestNormal / CompiledProblem.UnitRoundoff)
             return new CheckResult(8, name, false, double.NaN,
                 $"y₀ = P(x₀) = {Show(y0)} is below the range of normal doubles (its rounding scale |J|·|x₀| + |y₀| is {NumberText.Short(Norm(roundingScale), 3)}): it does not tell x₀ = {Show(p.Start)} from P⁻¹(y₀; x₀) = {Show(back)}, so the inverse cannot be checked there in double precision", Unmet: true);
         if (home > 1e-9)

@@ -532,6 +532,10 @@ public sealed class CompiledProblem : IDifferentiableProblem
     /// <summary>The unit roundoff of IEEE double precision, u = 2⁻⁵³ (half an ulp of 1).</summary>
     public const double UnitRoundoff = 1.1102230246251565e-16;
 
+    /// <summary>The smallest positive normal double, 2⁻¹⁰²² ≈ 2.2E-308 (.NET has no double.MinNormal): below it a
+    /// double has fewer than 53 bits, and ends at 0.</summary>
+    public const double SmallestNormal = 2.2250738585072014e-308;
+
     private CsrMatrix? _roundingJacobian;
 
     /// <summary>

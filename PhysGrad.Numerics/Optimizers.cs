@@ -146,7 +146,7 @@ public sealed record OptimizerRun(
     }
 
     // A loss whose double may stand for a carried value: +∞ (overflowed), or 0 or subnormal (below doubles).
-    private static bool Carries(double loss) => double.IsPositiveInfinity(loss) || loss >= 0 && loss < Stepper.MinNormal;
+    private static bool Carries(double loss) => double.IsPositiveInfinity(loss) || loss >= 0 && loss < CompiledProblem.SmallestNormal;
 
     /// <summary>
     /// log₁₀ of <see cref="Losses"/>[<paramref name="index"/>]: of the carried value (<see cref="LossWide"/>) for a
@@ -165,7 +165,7 @@ public sealed record OptimizerRun(
 
     /// <summary>Whether the loss of <see cref="Losses"/>[<paramref name="index"/>] is 0 or subnormal only as a double,
     /// its size carried (<see cref="LossWide"/>, 5E-401 for ½(1E-200)²).</summary>
-    public bool LossBelowDoubles(int index) => Losses[index] is var l && l >= 0 && l < Stepper.MinNormal && LossWide(index) is { OutsideDoubles: true } w && w.M > 0;
+    public bool LossBelowDoubles(int index) => Losses[index] is var l && l >= 0 && l < CompiledProblem.SmallestNormal && LossWide(index) is { OutsideDoubles: true } w && w.M > 0;
 
     /// <summary>Whether some loss of the run overflowed doubles with its size carried (<see cref="PointLossWide"/>).</summary>
     public bool LossOverflowed => PointLossWide is { } carried && carried.Any(w => w.OutsideDoubles && w.E > 0);
@@ -464,7 +464,7 @@ public sealed class Stepper
     {
         // A loss of 0 or below the normal doubles (½(1E-200)² = 5E-401 is 0): carried like an overflowed one,
         // formed from the scaled norm of y − y*, which is 0 only where the residual is.
-        if (!double.IsPositiveInfinity(Loss) && !(Loss >= 0 && Loss < MinNormal)) return Wide.Of(Loss);
+        if (!double.IsPositiveInfinity(Loss) && !(Loss >= 0 && Loss < CompiledProblem.SmallestNormal)) return Wide.Of(Loss);
         var supported = _problem.Supported;
         var asIs = Wide.Of(Loss);
         if (!_problem.LossIsHalfSquaredResidual || !supported.HasFlag(Capabilities.Outputs) || !supported.HasFlag(Capabilities.LossGradientInY))
@@ -479,14 +479,11 @@ public sealed class Stepper
         return wide * wide / Wide.Of(2);
     }
 
-    /// <summary>The least positive normal double, 2⁻¹⁰²² ≈ 2.2E-308: below it doubles lose digits, and end at 0.</summary>
-    internal const double MinNormal = 2.2250738585072014E-308;
-
     /// <summary>
     /// Whether <see cref="Loss"/> is 0 or a subnormal only as a double (½‖y − y*‖² with ‖y − y*‖ below about 1E-154),
     /// its size carried by <see cref="CarriedLoss"/>: the mirror of <see cref="LossOverflowed"/>.
     /// </summary>
-    public bool LossBelowDoubles => Loss >= 0 && Loss < MinNormal && CarriedLoss.OutsideDoubles;
+    public bool LossBelowDoubles => Loss >= 0 && Loss < CompiledProblem.SmallestNormal && CarriedLoss.OutsideDoubles;
 
     /// <summary>Why the current x is outside the problem's domain, or null (<see cref="IDifferentiableProblem.OutsideDomainAt"/>).</summary>
     public string? OutsideDomainAt() => _problem.OutsideDomainAt(X.ToArray());
