@@ -534,7 +534,7 @@ public sealed class CompiledProblem : IDifferentiableProblem
 
     /// <summary>The smallest positive normal double, 2⁻¹⁰²² ≈ 2.2E-308 (.NET has no double.MinNormal): below it a
     /// double has fewer than 53 bits, and ends at 0.</summary>
-    public const double SmallestNormal = 2.2250738585072014e-308;
+    public const double SmallestNormal = Symbolic.ExprModule.SmallestNormal;
 
     private CsrMatrix? _roundingJacobian;
 

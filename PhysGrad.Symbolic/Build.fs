@@ -194,7 +194,7 @@ module Expr =
     /// The smallest positive normal double, 2^−1022 ≈ 2.2E-308: below it a double has fewer than 53 bits and
     /// ends at 0.
     [<Literal>]
-    let private SmallestNormal = 2.2250738585072014E-308
+    let SmallestNormal = 2.2250738585072014E-308
 
     /// Whether a rational's double has lost digits at the small end (below SmallestNormal, down to 0).
     let private underflows (q: Rational) =

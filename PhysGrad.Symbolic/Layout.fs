@@ -142,7 +142,7 @@ module Layout =
         else
             let x = r.ToDouble()
 
-            if Double.IsInfinity x || Math.Abs x < 2.2250738585072014E-308 then
+            if Double.IsInfinity x || Math.Abs x < Expr.SmallestNormal then
                 None
             else
                 match Rational.TryOfShortDecimal x with

@@ -34,7 +34,7 @@ module ReadableConstants =
             // Below the doubles' normal range (1/10^400, a product of 1E-200 and 1E-200) the double is 0 or has
             // lost digits: the exact fraction stays, as a power of ten beyond them does (10^400), instead of a
             // 0 that a rule would then divide by.
-            if isHalf || abs x < 2.2250738585072014E-308 then Expr.number q
+            if isHalf || abs x < Expr.SmallestNormal then Expr.number q
             elif isDecimal then Expr.real x
             // A quotient of the user's decimals (1/9.81, 1/3.33E-07) stays exact: the printers write it so.
             elif (Layout.decimalQuotientOver sources q).IsSome then Expr.number q

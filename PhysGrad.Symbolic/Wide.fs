@@ -225,7 +225,7 @@ module WideMath =
     let ofRational (q: Rational) =
         let d = q.ToDouble()
 
-        if Double.IsFinite d && (d = 0.0) = q.IsZero && abs d >= 2.2250738585072014e-308 || q.IsZero then
+        if Double.IsFinite d && (d = 0.0) = q.IsZero && abs d >= Expr.SmallestNormal || q.IsZero then
             Wide.Of d
         else
             let part (n: BigInteger) =
