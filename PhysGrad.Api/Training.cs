@@ -540,6 +540,9 @@ public static class Training
             {
                 var path = Path.Combine(directory, name);
                 var (width, height) = SizeOf(plot);
+                // No fill or marker drawn with a leftover dash (DashFree): Skia's SVG writer reported each on the
+                // native stderr, at every train --seeds 3 --out (a band swatch after a dashed line).
+                DashFree.Install(plot);
                 plot.SavePng(path + ".png", width, height);
                 plot.SaveSvg(path + ".svg", width, height);
                 written.Add(path + ".png");
@@ -1054,7 +1057,7 @@ public static class Training
             if (cut) TrajectoryPlots.ShadeOutside(plot, box, sides: false);
             plot.Legend.Layout = new TrajectoryPlots.OneColumn();
             plot.ShowLegend(Edge.Right);
-            built.Add((name, plot));
+            built.Add((name, DashFree.Install(plot)));
         }
         return built;
     }

@@ -281,6 +281,7 @@ public static class TrajectoryPlots
         // Equal padding in every panel lines their data areas up; the right padding is the legend's column.
         for (var k = 0; k < panels.Count; k++)
             panels[k].Layout.Fixed(new PixelPadding(left, width - left - StackDataWidth, StackBottom(panels.Count, k), StackTopOf(k)));
+        foreach (var panel in panels) DashFree.Install(panel);
         return new Figure(space, panels, width, height, legendRect);
     }
 
@@ -361,7 +362,7 @@ public static class TrajectoryPlots
         Image legend;
         lock (Rendering.Gate)
             legend = plot.Legend.GetImage();
-        return new Figure(name, [plot], Width + legend.Width + 20, Math.Max(Height, legend.Height + 160));
+        return new Figure(name, [DashFree.Install(plot)], Width + legend.Width + 20, Math.Max(Height, legend.Height + 160));
     }
 
     /// <summary>
@@ -2141,13 +2142,23 @@ public static class TrajectoryPlots
         var path = Path.Combine(directory, figure.Name);
         File.WriteAllBytes(path + ".png", Render(figure));
         // Every figure has its SVG, a stack of panels too (the CLI's --out promises PNG and SVG, and a stack
-        // had only its PNG). The SVG keeps the dash patterns (Skia writes the dashed lines as dashed paths);
-        // the note its writer prints for a dashed primitive goes to a silenced native stderr.
-        if (figure.Panels.Count == 1 && figure.Legend is null)
-            NativeStderr.Silenced(() => figure.Panels[0].SaveSvg(path + ".svg", figure.Width, figure.Height));
-        else
-            NativeStderr.Silenced(() => File.WriteAllBytes(path + ".svg", RenderStack(figure, svg: true)));
+        // had only its PNG). The SVG keeps the dash patterns (Skia writes each dashed line as its dashes'
+        // outlines), and no fill or marker carries a leftover dash, which Skia's SVG writer cannot write
+        // and reported on the native stderr (DashFree).
+        File.WriteAllBytes(path + ".svg", Svg(figure));
         return [path + ".png", path + ".svg"];
+    }
+
+    /// <summary>The figure as an SVG document (UTF-8 bytes), drawn as <see cref="Render"/> draws the PNG.</summary>
+    internal static byte[] Svg(Figure figure)
+    {
+        lock (Rendering.Gate)
+        {
+            foreach (var panel in figure.Panels) DashFree.Install(panel);
+            if (figure.Panels.Count == 1 && figure.Legend is null)
+                return System.Text.Encoding.UTF8.GetBytes(figure.Panels[0].GetSvgXml(figure.Width, figure.Height));
+            return RenderStack(figure, svg: true);
+        }
     }
 
     /// <summary>
@@ -2163,6 +2174,7 @@ public static class TrajectoryPlots
 
     private static byte[] RenderSerialised(Figure figure)
     {
+        foreach (var panel in figure.Panels) DashFree.Install(panel);
         if (figure.Panels.Count == 1 && figure.Legend is null)
             return figure.Panels[0].GetImage(figure.Width, figure.Height).GetImageBytes(ImageFormat.Png, 100);
         return RenderStack(figure, svg: false);
