@@ -814,31 +814,37 @@ public static class TrajectoryPlots
         MostlyWithin(Distances(a, b, box, samples: 16));
 
     /// <summary>
-    /// Whether run <paramref name="b"/>'s curve against the iteration lies on <paramref name="a"/>'s: at three
-    /// quarters at least of the iterations both recorded, b's value within <see cref="OverlapResolution"/> of
-    /// the box's height of a's value at the same iteration (<see cref="AtSameIterations"/>). The rule of a
-    /// panel whose X is the iteration: there <see cref="Overlaps"/>' distance to a's polyline reached the
+    /// Whether run <paramref name="b"/>'s curve against the iteration lies on <paramref name="a"/>'s: over three
+    /// quarters at least of the way the two curves move between the iterations both recorded, b's value is within
+    /// <see cref="OverlapResolution"/> of the box's height of a's value at the same iterations (<see cref="AtSameIterations"/>).
+    /// The rule of a panel whose X is the iteration: there <see cref="Overlaps"/>' distance to a's polyline reached the
     /// segments between a's points, and gd at η = 3 on sin(x0), hopping ±0.748 at every iteration, drew a band
     /// of segments that adam's smooth fall to 0 lay inside (every segment crosses 0 half an iteration away),
-    /// so adam was said to overlap gd, whose points it never came near.
+    /// so adam was said to overlap gd, whose points it never came near. Weighed by movement, not by iterations:
+    /// two runs that converge to one x* by different paths share a long flat tail, and two that part after the
+    /// start share a first point; counted per iteration either made most of the curve "the same", and the legend
+    /// said they overlap, though every stretch where a curve moves was drawn apart.
     /// </summary>
     internal static bool OverlapsAtIterations((double X, double Y)[] a, (double X, double Y)[] b, Box box) =>
         MostlyWithin(AtSameIterations(a, b, box));
 
-    // Three quarters of b's weight (drawn length, or shared iterations) lies within OverlapResolution of a.
+    // Three quarters of b's weight (drawn length, or movement at shared iterations) lies within OverlapResolution of a.
     private static bool MostlyWithin((double Distance, double Weight)[]? d) =>
         d is not null && d.Sum(x => x.Weight) is var length && length > 0
         && d.Where(x => x.Distance <= OverlapResolution).Sum(x => x.Weight) >= 0.75 * length;
 
     /// <summary>
-    /// For curves against the iteration (X the iteration, ascending): at each iteration both
-    /// <paramref name="a"/> and <paramref name="b"/> recorded, the distance between their values as a
-    /// fraction of the box's height, weight 1 each. A value off the plot counts as at the edge it leaves
-    /// through (±∞ too), so two runs that leave through the same edge at the same iterations are the same
-    /// there, as they are drawn; NaN is the same as NaN only. Null when either has fewer than two points or
-    /// they share fewer than two iterations (one shared point, the start, is no shared path), or the box
-    /// has no height. Linear in the curves' lengths (a merge of the two iteration lists), so no curve is
-    /// thinned first.
+    /// For curves against the iteration (X the iteration, ascending), one entry per step between consecutive
+    /// iterations both <paramref name="a"/> and <paramref name="b"/> recorded: the larger of the distances between
+    /// their values at the step's two ends, as a fraction of the box's height, weighted by how far the two curves
+    /// move over the step (|Δa| + |Δb|, a fraction of the height; the same for a and b, so the weighing is
+    /// symmetric), so a stretch where neither moves (a shared converged tail, a shared start) weighs nothing.
+    /// When neither moves at all, each step weighs 1 (two flat lines lie on one another or not). A value off the
+    /// plot counts as at the edge it leaves through (±∞ too), so two runs that leave through the same edge at the
+    /// same iterations are the same there, as they are drawn; NaN is the same as NaN only, and a step to or from
+    /// NaN is not drawn (no weight). Null when either has fewer than two points or they share fewer than two
+    /// iterations (one shared point, the start, is no shared path), or the box has no height. Linear in the
+    /// curves' lengths (a merge of the two iteration lists), so no curve is thinned first.
     /// </summary>
     private static (double Distance, double Weight)[]? AtSameIterations((double X, double Y)[] a, (double X, double Y)[] b, Box box)
     {
@@ -847,20 +853,25 @@ public static class TrajectoryPlots
         var sy = box.YMax - box.YMin;
         if (!(sy > 0)) return null;
         double Edge(double y) => double.IsNaN(y) ? y : Math.Clamp(y, box.YMin, box.YMax);
-        var d = new List<(double Distance, double Weight)>(Math.Min(a.Length, b.Length));
+        var shared = new List<(double A, double B)>(Math.Min(a.Length, b.Length));
         for (int i = 0, k = 0; i < a.Length && k < b.Length;)
         {
             if (a[i].X < b[k].X) i++;
             else if (b[k].X < a[i].X) k++;
             else
             {
-                var (u, v) = (Edge(a[i].Y), Edge(b[k].Y));
-                d.Add((u.Equals(v) ? 0 : double.IsNaN(u - v) ? double.PositiveInfinity : Math.Abs(u - v) / sy, 1));
+                shared.Add((Edge(a[i].Y), Edge(b[k].Y)));
                 i++;
                 k++;
             }
         }
-        return d.Count < 2 ? null : [.. d];
+        if (shared.Count < 2) return null;
+        double Apart((double A, double B) p) => p.A.Equals(p.B) ? 0 : double.IsNaN(p.A - p.B) ? double.PositiveInfinity : Math.Abs(p.A - p.B) / sy;
+        static double Moved(double from, double to, double sy) => Math.Abs(to - from) is var d && double.IsFinite(d) ? d / sy : 0;
+        var steps = Enumerable.Range(1, shared.Count - 1).Select(m => (
+            Distance: Math.Max(Apart(shared[m - 1]), Apart(shared[m])),
+            Weight: Moved(shared[m - 1].A, shared[m].A, sy) + Moved(shared[m - 1].B, shared[m].B, sy))).ToArray();
+        return steps.Sum(s => s.Weight) > 0 ? steps : [.. steps.Select(s => (s.Distance, 1.0))];
     }
 
     /// <summary>
@@ -908,54 +919,38 @@ public static class TrajectoryPlots
     }
 
     /// <summary>
-    /// The runs each run's legend entry says it "overlaps with" (none: an empty list), so that every pair of
-    /// runs styled apart (<paramref name="drawn"/>, see <see cref="Drawn"/>) is said in one of the two entries
-    /// unless the legend calls them one run (<paramref name="coincidesWith"/>). First, for a run that is not
-    /// the first of its group (<see cref="Groups"/>), the run along whose drawn path the longest part of its
-    /// own drawn path lies (within <see cref="OverlapResolution"/>, measured on 16 pieces of each segment,
-    /// <see cref="Distances"/>; ties go to the nearer path on average, then the earlier run): on heat1d ig
-    /// (η = 1) was said to overlap gn, the group's first, while its line ran with pg's. Then each pair still
-    /// unsaid is named by the later run (drawn on top), or by the run the later one coincides with: on
-    /// heat1d-inverse (n = 4096) pg led a group, ig named only gn, and pg's and ig's identical loss curves,
-    /// one over the other, were said nowhere. A pair is said when a run named it directly or through a run
-    /// either of the two coincides with (gn coincides with ig, which overlaps pg: gn lies on pg too).
-    /// With <paramref name="iterations"/> (a panel against the iteration, as in <see cref="Drawn"/>) a run's
-    /// part along another is counted in the iterations where their values agree (<see cref="AtSameIterations"/>).
+    /// The runs each run's legend entry says it "overlaps with" (none: an empty list). Overlap is a relation of
+    /// pairs, the same whichever run is asked: two runs overlap in a panel when it styles them apart
+    /// (<paramref name="drawn"/>, see <see cref="Drawn"/>: they coincide, or three quarters at least of one's drawn
+    /// path, by length or by movement at the same iterations, lies within <see cref="OverlapResolution"/> of the
+    /// other's, so the shorter lying along the longer counts, and sharing only a start or a converged tail, which
+    /// have no length, does not). Each overlapping pair is named once, on the run drawn later (on top), naming the
+    /// earlier, unless the legend calls them one run (<paramref name="coincidesWith"/>); a run that coincides with
+    /// another is spoken for by that run's entry (gn coincides with ig, which overlaps pg: ig's entry names pg).
+    /// A run that overlaps several names them all, the one along which the longest part of its own path lies first
+    /// (<see cref="Distances"/> on 16 pieces of each segment, or <see cref="AtSameIterations"/> with
+    /// <paramref name="iterations"/>; ties to the earlier run). The partner used to be chosen by the longest part
+    /// along any run, overlapping or not: a run that only shared the start with another was said to overlap it, and
+    /// the note sat now on the earlier, now on the later run of a pair.
     /// </summary>
-    /// <returns>One list per run of the run indices its entry names, best partner first.</returns>
+    /// <returns>One list per run of the run indices its entry names, each earlier than the run, best partner first.</returns>
     internal static int[][] Partners((double X, double Y)[][] paths, Box box, bool[,] drawn, int[] coincidesWith, (double X, double Y)[][]? iterations = null)
     {
         var n = paths.Length;
-        (double Along, double Mean) Measure(int i, int j) =>
+        double Along(int i, int j) =>
             (iterations is null ? Distances(paths[j], paths[i], box, samples: 16) : AtSameIterations(iterations[j], iterations[i], box)) is { Length: > 0 } d
-                ? (d.Where(x => x.Distance <= OverlapResolution).Sum(x => x.Weight), d.Average(x => x.Distance))
-                : (0, double.PositiveInfinity);
-        var leader = Groups(drawn).Leader;
-        var lists = Enumerable.Range(0, n).Select(i =>
-        {
-            if (leader[i] < 0 || coincidesWith[i] >= 0) return new List<int>();
-            // Every other run is a candidate: the rule that flags an overlap counts points, and ig's four
-            // points met gn's at 0, 2 and 3 while the line from 0 to 2 ran along pg's.
-            var candidates = Enumerable.Range(0, n).Where(j => j != i).Select(j => (j, Measure(i, j)))
-                .Where(c => c.Item2.Along > 0 || drawn[i, c.j]).ToArray();
-            return candidates.Length == 0 ? []
-                : new List<int> { candidates.OrderByDescending(c => c.Item2.Along).ThenBy(c => c.Item2.Mean).ThenBy(c => c.j).First().j };
-        }).ToArray();
+                ? d.Where(x => x.Distance <= OverlapResolution).Sum(x => x.Weight) : 0;
         // The run that speaks for i in the legend: i, or the run it coincides with (whose entry i's repeats).
         int Speaker(int i) => coincidesWith[i] >= 0 ? coincidesWith[i] : i;
-        bool Said(int i, int j)
-        {
-            var (a, b) = (Speaker(i), Speaker(j));
-            return a == b || lists[a].Contains(b) || lists[b].Contains(a) || lists[i].Contains(j) || lists[j].Contains(i);
-        }
+        var lists = Enumerable.Range(0, n).Select(_ => new List<int>()).ToArray();
         for (var j = 0; j < n; j++)
             for (var i = 0; i < j; i++)
-                if (drawn[i, j] && !Said(i, j))
+                if (drawn[i, j] && Speaker(i) is var a && Speaker(j) is var b && a != b)
                 {
-                    var (a, b) = (Speaker(i), Speaker(j));
-                    if (a < b) lists[b].Add(a); else lists[a].Add(b);
+                    var (earlier, later) = a < b ? (a, b) : (b, a);
+                    if (!lists[later].Contains(earlier)) lists[later].Add(earlier);
                 }
-        return [.. lists.Select(l => l.ToArray())];
+        return [.. lists.Select((l, i) => l.OrderByDescending(j => Along(i, j)).ThenBy(j => j).ToArray())];
     }
 
     /// <summary>
