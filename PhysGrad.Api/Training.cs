@@ -586,7 +586,16 @@ public static class Training
     /// (<see cref="TrajectoryPlots.ColorOf(Method)"/>; SIP's by its inner inverse), so a method has one
     /// colour in train's and compare's plots, whatever the order of the methods.
     /// </summary>
-    internal static Color ColorOf(TrainingMethod method) => TrajectoryPlots.ColorOf(method switch
+    internal static Color ColorOf(TrainingMethod method) => TrajectoryPlots.ColorOf(CompareMethod(method));
+
+    /// <summary>
+    /// The marker shape of a training method: that of the comparison's method with the same update
+    /// (<see cref="TrajectoryPlots.ShapeOf(Method)"/>; SIP's by its inner inverse), as <see cref="ColorOf(TrainingMethod)"/>,
+    /// so a method has one shape in train's and compare's plots, whatever the methods listed and their order.
+    /// </summary>
+    internal static MarkerShape ShapeOf(TrainingMethod method) => TrajectoryPlots.ShapeOf(CompareMethod(method));
+
+    private static Method CompareMethod(TrainingMethod method) => method switch
     {
         TrainingMethod.GradientDescent => Method.GradientDescent,
         TrainingMethod.Adam => Method.Adam,
@@ -594,7 +603,7 @@ public static class Training
         TrainingMethod.Hig => Method.HalfInverseGradient,
         TrainingMethod.SipInverseGradient => Method.InverseGradient,
         _ => Method.PhysicalGradient,
-    });
+    };
 
     /// <summary>
     /// A title broken into lines of at most <paramref name="width"/> characters (ScottPlot centres one line
@@ -939,8 +948,8 @@ public static class Training
                 var median = band.X.Select((v, k) => (X: v, Y: band.Median[k])).Where(p => !double.IsNaN(p.Y)).ToArray();
                 var medianDiverges = median.Length > 0 && double.IsPositiveInfinity(median[^1].Y) || (count == 1 && diverged[0]);
                 const float width = 2.5f;
-                // Each method its own dash pattern and marker shape besides its colour (as compare's runs), so
-                // methods whose colours are near (a second run of a method in a spare colour) stay apart.
+                // Each method group its own dash pattern besides its colour (as compare's runs), so methods whose
+                // colours are near (a second run of a method in a spare colour) stay apart; the marker is the method's.
                 var pattern = TrajectoryPlots.Patterns[g % TrajectoryPlots.Patterns.Length];
                 if (medianDiverges)
                 {
@@ -994,7 +1003,7 @@ public static class Training
                 // points of a one-step run were a bare segment, its ends unmarked and read as a line through
                 // nothing), on about a dozen of a long one, offset per method so that methods' markers do not
                 // fall on one another. Only points inside the range are marked (edge crossings have triangles).
-                var shape = TrajectoryPlots.ShapeOf(g);
+                var shape = ShapeOf(settings.Method);
                 var markedAt = TrajectoryPlots.MarkedPoints(median.Length, g, groups.Count)
                     .Select(k => median[k]).Where(p => double.IsFinite(p.Y) && box.Contains(p)).ToArray();
                 if (markedAt.Length > 0)

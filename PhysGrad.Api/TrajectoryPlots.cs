@@ -1289,7 +1289,7 @@ public static class TrajectoryPlots
                 label += $", overlaps with {string.Join(", ", overlapsWith[i].Select(j => LegendName(runs[j])))}";
 
             // Style: a run alone keeps the style of its place in the list (widths falling evenly over the
-            // runs, its own dash pattern and marker shape); in a group of g coinciding runs the r-th is
+            // runs, its own dash pattern) and its method's marker shape (ShapeOf); in a group of g coinciding runs the r-th is
             // drawn narrower the later it comes and marks only every g-th point from offset r, so each
             // member's markers fall where the others' do not.
             var (rank, size) = (groups.Rank[i], groups.Size[i]);
@@ -1300,7 +1300,7 @@ public static class TrajectoryPlots
             var width = size > 1 ? (float)(MinLineWidth + 4.5 * (size - 1 - rank) / (size - 1)) : (float)(MinLineWidth + 3.5 * f);
             var markerSize = size > 1 ? (rank == 0 ? 11f : 9f) : (float)(7 + 5 * f);
             var pattern = size > 1 ? (rank == 0 ? LinePattern.Solid : Patterns[1 + (rank - 1) % (Patterns.Length - 1)]) : Patterns[i % Patterns.Length];
-            var shape = ShapeOf(i);
+            var shape = ShapeOf(run);
             var length = curves[i].Length;
             // Markers on every point of short curves alone; on every g-th point (offset by rank) in a
             // group, and on about a dozen points of long curves (offset per run or rank).
@@ -1531,11 +1531,42 @@ public static class TrajectoryPlots
 
     /// <summary>Whether a run drawn with <paramref name="pattern"/> reads: solid, or every dash and gap at least <see cref="MinDash"/> pixels.</summary>
     internal static bool Readable(LinePattern pattern) => pattern.Intervals.All(d => d >= MinDash);
-    private static readonly MarkerShape[] Shapes =
-        [MarkerShape.FilledCircle, MarkerShape.OpenSquare, MarkerShape.FilledTriangleUp, MarkerShape.OpenDiamond, MarkerShape.Cross, MarkerShape.OpenCircle];
+    /// <summary>
+    /// The methods' marker shapes, by <see cref="Method"/> as <see cref="MethodColors"/>: GD filled circle, Newton
+    /// open square, IG open triangle, PG open diamond, Adam cross, GN filled square, HIG open triangle down,
+    /// BFGS asterisk, L-BFGS hash, Newton-CG circle with a dot, LM three-pointed star. Each differs from the
+    /// others and from every shape the plots give a meaning of its own: the filled triangles (a curve crossing
+    /// the edge, a loss reaching 0), the bar on a side edge, the eks (a run leaving the range), the open circle
+    /// (a start, a step out of the domain) and the filled diamond (the target).
+    /// </summary>
+    internal static readonly MarkerShape[] MethodShapes =
+    [
+        MarkerShape.FilledCircle,       // GradientDescent
+        MarkerShape.OpenSquare,         // Newton
+        MarkerShape.OpenTriangleUp,     // InverseGradient
+        MarkerShape.OpenDiamond,        // PhysicalGradient
+        MarkerShape.Cross,              // Adam
+        MarkerShape.FilledSquare,       // GaussNewton
+        MarkerShape.OpenTriangleDown,   // HalfInverseGradient
+        MarkerShape.Asterisk,           // Bfgs
+        MarkerShape.HashTag,            // LimitedMemoryBfgs
+        MarkerShape.OpenCircleWithDot,  // NewtonCG
+        MarkerShape.TriUp,              // LevenbergMarquardt
+    ];
 
-    /// <summary>The marker shape of the <paramref name="k"/>-th run or method of a plot (filled circle, open square, triangle, open diamond, cross, open circle, then again).</summary>
-    internal static MarkerShape ShapeOf(int k) => Shapes[k % Shapes.Length];
+    /// <summary>Shapes for rules of one's own (no built-in method), chosen by the rule's name (<see cref="SpareIndex"/>); none is a method's.</summary>
+    internal static readonly MarkerShape[] SpareShapes = [MarkerShape.OpenCircleWithCross, MarkerShape.TriDown, MarkerShape.OpenCircleWithEks];
+
+    /// <summary>
+    /// The marker shape of a method: fixed by the method (<see cref="MethodShapes"/>), as its colour is, so a method has
+    /// one shape in every plot of every command (compare's and train's), whatever the other methods and their order.
+    /// The shape used to follow the run's place in the list: Adam was a cross in one plot and a square in the next.
+    /// </summary>
+    internal static MarkerShape ShapeOf(Method method) => MethodShapes[(int)method % MethodShapes.Length];
+
+    /// <summary>A run's marker shape: its built-in method's (<see cref="ShapeOf(Method)"/>), or for a rule of one's own a spare shape by its name.</summary>
+    internal static MarkerShape ShapeOf(OptimizerRun run) => run.Method is { } method ? ShapeOf(method)
+        : SpareShapes[(int)(SpareHash(run.Name) % (uint)SpareShapes.Length)];
 
     /// <summary>
     /// Above this many points a curve is marked on about a dozen of them (<see cref="MarkedPoints"/>); up to it, on every point.
@@ -1604,12 +1635,15 @@ public static class TrajectoryPlots
     /// Hand-written rather than <see cref="string.GetHashCode()"/>, which .NET randomises per process: the
     /// colour must be the same in every run of the program.
     /// </summary>
-    internal static int SpareIndex(string label)
+    internal static int SpareIndex(string label) => (int)(SpareHash(label) % (uint)SpareColors.Length);
+
+    // FNV-1a over the label's UTF-16 code units (SpareIndex, ShapeOf(OptimizerRun)).
+    private static uint SpareHash(string label)
     {
         var hash = 2166136261u;
         foreach (var c in label)
             hash = (hash ^ c) * 16777619u;
-        return (int)(hash % (uint)SpareColors.Length);
+        return hash;
     }
 
     /// <summary>
