@@ -9,8 +9,8 @@ namespace PhysGrad;
 /// paint carries the dash too: a legend entry's band swatch after its dashed line, a filled circle or square
 /// marker after a dashed run. Skia's SVG writer cannot write a path effect on such a shape (a
 /// <c>&lt;rect&gt;</c> or <c>&lt;circle&gt;</c>) and said so on the process's native stderr ("Unsupported
-/// path effect in addPaint.") at every <c>physgrad train --seeds 3 --out</c>; on a PNG the dash cut the
-/// filled shape into slivers. Here each plottable is drawn with the dash cleared first
+/// path effect in addPaint.") at every <c>physgrad train --seeds 3 --out</c> (the shape itself came out
+/// whole, in the SVG and the PNG alike). Here each plottable is drawn with the dash cleared first
 /// (<see cref="Plottables"/>, in place of ScottPlot's own step), and each legend entry's swatch and marker
 /// are drawn by <see cref="Symbol"/>, which clears it before drawing and after. Dashed lines keep their
 /// dashes in both formats: Skia draws a dashed path into the SVG as the dashes' outlines (one closed
