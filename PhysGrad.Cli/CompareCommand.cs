@@ -100,7 +100,7 @@ internal static class CompareCommand
         command.SetAction(result =>
         {
             var n = result.GetValue(iterations);
-            if (n < 0) throw new CliInputException($"--iterations must be 0 or more, not {n}.");
+            NumericOptions.Iterations.Require(n);
             var chosen = result.GetValue(methods) is { } text ? MethodCatalog.Parse(text) : null;
             // A line search belongs to a rule (Armijo for the Newton steps, Wolfe for the quasi-Newton ones);
             // for the others (Adam's per-coordinate steps, LM's damping, the y-space rules) it would change

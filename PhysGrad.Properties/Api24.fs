@@ -169,7 +169,22 @@ let ``SavePlots into a directory that cannot be made or is a file throws naming 
 let ``the CLI's --out refusals are the API's check worded with the option`` () =
     let code, _, err = run [ "compare"; "--methods"; "gd"; "--out"; "/proc/nope" ]
     Assert.Equal(2, code)
-    Assert.Contains("--out '/proc/nope': the directory cannot be created: '/proc' takes no new directories", err)
+    Assert.Contains("--out: The plot directory '/proc/nope' cannot be created: '/proc' takes no new directories", err)
+
+[<Fact>]
+let ``the CLI's --out refusal is the API's own message after the option's name, for a file given as the directory`` () =
+    let file = Path.GetTempFileName()
+    try
+        let api = Assert.Throws<PlotDirectoryException>(fun () -> PlotDirectory.Prepare file)
+        Assert.Equal(PlotDirectoryFault.IsFile, api.Fault)
+        Assert.Equal($"The plot directory '{file}' is a file, not a directory: give a directory for the plots (it is created if missing).", api.Message)
+        for args in [ [ "compare"; "--methods"; "gd"; "--iterations"; "1" ]; [ "train"; "--example"; "hig-toy"; "--steps"; "2" ] ] do
+            let code, out, err = run (args @ [ "--out"; file ])
+            Assert.Equal(2, code)
+            Assert.Equal("", out)
+            Assert.Contains($"physgrad: --out: {api.Message}", TestHelpers.unwrapped err)
+    finally
+        File.Delete file
 
 [<Fact>]
 let ``SaveFieldPlots on a grid of two cells or fewer refuses with the reason instead of writing nothing`` () =
@@ -223,6 +238,38 @@ let ``a whole number out of range names the range the option accepts, not int's`
     let code, _, err = run [ "train"; "--seeds"; "99999999999" ]
     Assert.Equal(2, code)
     Assert.Contains("--seeds must be a whole number from 1 to 100", err)
+
+[<Fact>]
+let ``a whole number just outside an option's range is refused stating the range its check uses`` () =
+    // One source for each range: the check's bounds are the message's. A value one past either end is refused by
+    // the command's own check, and both that message and the one for a value beyond int state the same ends.
+    let cases =
+        [ [ "compare"; "--methods"; "gd" ], PhysGrad.Cli.NumericOptions.Iterations
+          [ "train" ], PhysGrad.Cli.NumericOptions.Steps
+          [ "train" ], PhysGrad.Cli.NumericOptions.Seeds
+          [ "train" ], PhysGrad.Cli.NumericOptions.Batch
+          [ "train" ], PhysGrad.Cli.NumericOptions.Seed 1 ]
+    for command, range in cases do
+        let outside = [ if range.Min > Int32.MinValue then range.Min - 1
+                        if range.Max < Int32.MaxValue then range.Max + 1 ]
+        for value in outside do
+            let code, _, err = run (command @ [ range.Option; string value ])
+            Assert.Equal(2, code)
+            Assert.Contains($"{range.Option} must be a whole number from {range.Min} to {range.Max}, not {value}.", err)
+        let code, _, err = run (command @ [ range.Option; "99999999999" ])
+        Assert.Equal(2, code)
+        Assert.Contains($"{range.Option} must be a whole number from {range.Min} to {range.Max}", err)
+    // The ends as the options mean them.
+    Assert.Equal((0, Int32.MaxValue), (PhysGrad.Cli.NumericOptions.Iterations.Min, PhysGrad.Cli.NumericOptions.Iterations.Max))
+    Assert.Equal((1, 100), (PhysGrad.Cli.NumericOptions.Seeds.Min, PhysGrad.Cli.NumericOptions.Seeds.Max))
+    Assert.Equal((1, 100000), (PhysGrad.Cli.NumericOptions.Batch.Min, PhysGrad.Cli.NumericOptions.Batch.Max))
+    // --seed with 3 seeds: its upper end moves down with the number of seeds, in the check and its message alike.
+    let code, _, err = run [ "train"; "--seeds"; "3"; "--seed"; string (Int32.MaxValue - 3) ]
+    Assert.Equal(2, code)
+    Assert.Contains($"--seed must be a whole number from 0 to {Int32.MaxValue - 4}, not {Int32.MaxValue - 3}.", err)
+    // The lower end of --iterations runs: 0 iterations is the start alone.
+    let code, _, err = run [ "compare"; "--iterations"; "0"; "--methods"; "gd"; "--format"; "json" ]
+    Assert.True((code = 0), err)
 
 [<Fact>]
 let ``a method's unknown option lists the options it has with what they mean, and the methods that take the one given`` () =
