@@ -138,7 +138,7 @@ internal static class CompareCommand
             if (chosen is null)
             {
                 var (run, skip) = physics.DefaultMethods();
-                (chosen, skipped) = (run.ToArray(), skip);
+                (chosen, skipped) = (run.ToArray(), ApiWording.Skipped(skip));
                 ownSteps = OwnStepsLine(chosen);
             }
             else if (chosen.Select(physics.ApplicabilityOf).FirstOrDefault(a => !a.IsApplicable) is { } refused)

@@ -126,7 +126,7 @@ internal static class TrainCommand
         {
             var parts = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             try { MethodCatalog.CheckDecimalComma(parts); }
-            catch (Exception e) when (InputError.Is(e)) { throw new CliInputException($"--methods: {e.Message}"); }
+            catch (Exception e) when (InputError.Is(e)) { throw new CliInputException($"--methods: {ApiWording.Message(e)}"); }
             foreach (var part in parts)
             {
                 var pieces = part.Split(':');
@@ -135,7 +135,7 @@ internal static class TrainCommand
                         (pieces.Skip(2).Any(p => p.Contains('=')) ? $"; settings such as '{pieces[2]}' are options of their own (the SVD's truncation is --tau, e.g. --methods {pieces[0]}:{pieces[1]} --tau 0.1)." : "."));
                 TrainingChoice s;
                 try { s = example.ChoiceFor(pieces[0]); }
-                catch (Exception e) when (InputError.Is(e)) { throw new CliInputException($"--methods: {e.Message}"); }
+                catch (Exception e) when (InputError.Is(e)) { throw new CliInputException($"--methods: {ApiWording.Message(e)}"); }
                 if (pieces.Length == 2)
                 {
                     if (!UserNumbers.TryReadPositive(pieces[1], out var rate, out var wrong))
