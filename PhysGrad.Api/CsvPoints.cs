@@ -45,11 +45,11 @@ internal static class CsvPoints
             {
                 if (!fields.SequenceEqual(names))
                 {
-                    // The same names in another order: say both ways out (the CLI's --vars sets the variables' order).
+                    // The same names in another order: say both ways out (the variables' order is the caller's parameter: the CLI's --vars).
                     var reordered = fields.Length == names.Count && fields.Order(StringComparer.Ordinal).SequenceEqual(names.Order(StringComparer.Ordinal));
-                    throw new SymbolicException(ErrorKind.Shape,
+                    throw ParameterMessages.Error(ErrorKind.Shape, ["variables"], name =>
                         $"Line {row} names the columns {Shorten(fields)} but the variables are {Shorten(names)} (in that order)" +
-                        (reordered ? $": reorder the columns to {Shorten(names)}, or name the variables in the columns' order ({string.Join(",", fields)}; --vars {string.Join(",", fields)} in the CLI)." : "."));
+                        (reordered ? $": reorder the columns to {Shorten(names)}, or name the variables in the columns' order ({name("variables", fields)})." : "."));
                 }
                 return false;
             }

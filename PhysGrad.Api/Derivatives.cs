@@ -125,7 +125,9 @@ public static class Derivatives
     /// with no finite value after settling, by its formula's failing condition and what settling found.
     /// Zeros are +0.
     /// </remarks>
-    /// <exception cref="SymbolicException">Bad input: the message says what and where; also a dense Hessian
+    /// <exception cref="SymbolicException">Bad input: the message says what and where (worded with <see cref="ParameterMessages"/>
+    /// where its remedy names <paramref name="variables"/>, <paramref name="at"/>, <paramref name="order"/> or
+    /// <paramref name="sparse"/>); also a dense Hessian
     /// (order 2 without <paramref name="sparse"/>) of more than <see cref="DenseHessianLimit"/> variables, refused
     /// before it is formed, with its size and the options that avoid it.</exception>
     /// <param name="function">The function as text (the expression grammar of <see cref="Expression.Parse"/>).</param>
@@ -149,16 +151,16 @@ public static class Derivatives
         var symbols = Expression.Symbols(names);
         // A function has no parameters: a name it uses that is not listed is a variable left out of the list.
         if (variables is not null && Parse.WrittenNames(function).FirstOrDefault(n => !names.Contains(n)) is { } missing)
-            throw new SymbolicException(ErrorKind.Variable,
+            throw ParameterMessages.Error(ErrorKind.Variable, [nameof(variables)], name =>
                 $"The function uses '{missing}', which is not among the variables ({(names.Count == 0 ? "none" : string.Join(", ", names))}); a function has no parameters, " +
-                $"so add it to the variables (--vars {string.Join(",", names.Append(missing))} in the CLI), or leave the variables out to take every name it uses.");
+                $"so add it to the variables ({name(nameof(variables), [.. names.Append(missing)])}), or leave the variables out to take every name it uses.");
         // n² entries, nearly all 0 for a sum of many terms: refused before the n×n matrix is formed (3000 variables
         // are 9·10⁶ entries), and the way to the same derivatives named.
         if (order == 2 && !sparse && names.Count > DenseHessianLimit)
-            throw new SymbolicException(ErrorKind.Invalid,
-                $"--order 2 would print a dense {names.Count}×{names.Count} Hessian ({(long)names.Count * names.Count:N0} entries, {8.0 * names.Count * names.Count / 1e6:F0} MB as doubles alone) "
-                + $"for {NumberText.Count(names.Count, "variable")}, more than the {DenseHessianLimit} a dense one is printed for: give --sparse for its structural nonzeros in "
-                + "coordinate form (row, column, entry; with --format text, json or csv), or --order 1 for the gradient only.");
+            throw ParameterMessages.Error(ErrorKind.Invalid, [nameof(order), nameof(sparse)], name =>
+                $"Order 2 would give a dense {names.Count}×{names.Count} Hessian ({(long)names.Count * names.Count:N0} entries, {8.0 * names.Count * names.Count / 1e6:F0} MB as doubles alone) "
+                + $"for {NumberText.Count(names.Count, "variable")}, more than the {DenseHessianLimit} a dense one is formed for: give {name(nameof(sparse), ["true"])} for its structural nonzeros in "
+                + $"coordinate form (row, column, entry), or {name(nameof(order), ["1"])} for the gradient only.");
         var gradient = Calculus.Gradient(symbols, f.Core);
         var hessian = order == 2 ? Calculus.HessianOfGradient(symbols, gradient) : null;
 
@@ -170,14 +172,14 @@ public static class Derivatives
         if (at is not null)
         {
             if (variables is null && names.Count == 0 && at.Count > 0)
-                throw new SymbolicException(
-                    ErrorKind.Variable,
+                throw ParameterMessages.Error(
+                    ErrorKind.Variable, [nameof(variables)], name =>
                     $"The function simplifies to the constant {f.ToInfix()} and has no variables, so the {NumberText.Count(at.Count, "value")} of the point "
-                    + "belong to none; name the variables they are for (--vars in the CLI): every derivative of a constant is 0.");
+                    + $"belong to none; name the variables they are for ({name(nameof(variables), null)}): every derivative of a constant is 0.");
             if (at.Count != names.Count)
-                throw new SymbolicException(
-                    ErrorKind.Shape,
-                    $"The point (--at in the CLI) has {NumberText.Count(at.Count, "value")} but there {(names.Count == 1 ? "is" : "are")} {NumberText.Count(names.Count, "variable")} ({string.Join(", ", names)}): " +
+                throw ParameterMessages.Error(
+                    ErrorKind.Shape, [nameof(at)], name =>
+                    $"The point ({name(nameof(at), null)}) has {NumberText.Count(at.Count, "value")} but there {(names.Count == 1 ? "is" : "are")} {NumberText.Count(names.Count, "variable")} ({string.Join(", ", names)}): " +
                     $"give one value per variable, in that order, e.g. {string.Join(",", names.Select((_, i) => i + 1))}.");
             // NaN or ±∞ in the point: refused naming the component, as the CLI refuses --at nan.
             var point = PointArguments.Require(at, names, nameof(at));

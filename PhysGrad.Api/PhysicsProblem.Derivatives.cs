@@ -260,9 +260,9 @@ public sealed partial class PhysicsProblem
     {
         var entries = (long)rows * columns;
         if (entries > DenseEntryLimit)
-            throw new SymbolicException(ErrorKind.TooLarge,
+            throw ParameterMessages.Error(ErrorKind.TooLarge, ["sparse"], name =>
                 $"{what} is {rows} × {columns} ({entries:N0} entries), over the dense output's limit of {DenseEntryLimit:N0} entries; " +
-                "ask for its structural nonzeros in coordinate form instead (--sparse in the CLI, sparse: true in the API), which never forms the dense matrix.");
+                $"ask for its structural nonzeros in coordinate form instead ({name("sparse", ["true"])}), which never forms the dense matrix.");
     }
 
     // A CSR matrix's entries as (row, column, value), row by row in the pattern's order.

@@ -18,8 +18,8 @@ public enum PlotDirectoryFault
 /// drawn: the system's own exception named a file (<c>Could not find file '/proc/nope'</c>, a
 /// FileNotFoundException) or said nothing of which directory (an IOException for a file given as the
 /// directory). <see cref="Exception.Message"/> names the directory, what is wrong and what to do;
-/// <see cref="Fault"/> and <see cref="Detail"/> let a caller word its own message (the CLI names its
-/// <c>--out</c> option). An <see cref="IOException"/>, so a caller that caught the system's still catches it.
+/// <see cref="Fault"/> and <see cref="Detail"/> let a caller tell the faults apart (the CLI gives the
+/// message itself after its <c>--out</c> option's name, one wording for both). An <see cref="IOException"/>, so a caller that caught the system's still catches it.
 /// </summary>
 public sealed class PlotDirectoryException(string directory, PlotDirectoryFault fault, string? detail, Exception? inner)
     : IOException(MessageFor(directory, fault, detail), inner)

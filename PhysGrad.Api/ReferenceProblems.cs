@@ -121,11 +121,11 @@ public static class ReferenceProblems
     private const string RosenbrockUnstable =
         "on rosenbrock ig and gn diverge or raise the loss at every step size measured from 0.002 to 1 at n = 10, and at n = 64 those that do not diverge leave the loss above a third of its start " +
         "(solving J Δx = Δy through the chained residuals multiplies an error by about 2|x_i| per variable); pg at 0.3 contracts the loss by 0.49 a step but ends above gd (0.81 against 0.66 after 10 steps at n = 10, 6.8 against 0.70 at n = 64); " +
-        "name them (--methods in the CLI) to run them anyway.";
+        "name them among the methods to compare to run them anyway.";
 
     private const string HeatInverseDense =
         "above n = 512 on heat1d-inverse their dense steps (newton's n×n Hessian solve, hig's SVD) are most of the run: at n = 1024 a compare of " +
-        "ten steps took 15.8 s of CPU with newton alone, 56.9 s with hig alone and 8.9 s with gd, pg, ig and gn (BENCHMARKS.md); name them (--methods in the CLI) to run them anyway.";
+        "ten steps took 15.8 s of CPU with newton alone, 56.9 s with hig alone and 8.9 s with gd, pg, ig and gn (BENCHMARKS.md); name them among the methods to compare to run them anyway.";
 
     /// <summary>The catalogue.</summary>
     public static IReadOnlyList<ReferenceProblemInfo> All { get; } =
@@ -407,11 +407,13 @@ public static class ReferenceProblems
         if (limited && size > info.MaxSize)
         {
             var at = $"The example '{info.Name}' at n = {size} ({SizeText(info, size)}) is over its limit of n = {info.MaxSize}";
-            throw new SymbolicException(ErrorKind.TooLarge, info.Name == "heat1d-inverse"
+            // The methods as the caller names them: the API's methods (with defaultComparison false), the CLI's --methods.
+            string[] matrixFree = info.MatrixFreeMethods.Split(',');
+            throw ParameterMessages.Error(ErrorKind.TooLarge, ["methods"], name => info.Name == "heat1d-inverse"
                 ? $"{at}: beyond it one step of the matrix-free methods (gd, gn, lm, pg) takes over about 30 s. Use n ≤ {info.MaxSize}, " +
-                  $"or name those methods (--methods {info.MatrixFreeMethods} in the CLI) to run it at n = {size} anyway."
+                  $"or name those methods ({name("methods", matrixFree)}) to run it at n = {size} anyway."
                 : $"{at}: its default comparison compiles dense {DenseShape(info)} matrices, which beyond it take minutes. Use n ≤ {info.MaxSize}, " +
-                  $"or name the matrix-free methods (--methods {info.MatrixFreeMethods} in the CLI), which run at any n.");
+                  $"or name the matrix-free methods ({name("methods", matrixFree)}), which run at any n.");
         }
         return (info, size);
     }

@@ -20,7 +20,7 @@ public static class RunReport
     /// <c>{"problem":{...,"target" (null when not given),"targetUse","inverse" (the expressions PG's local inverse ran, null when numeric),
     /// "inverseSource" ("given", "derived", "numeric" (also when a closed form is undefined at the parameters' values) or "not derived"),
     /// "inverseNote" (why numeric; null otherwise),"inverseWarning" (null unless a given inverse does not invert P at the start or at a numeric target: <see cref="PhysicsProblem.GivenInverseWarning"/>)},"methods":[{"name","label" (the name, or with η and options when the method runs more than once: "gd:0.01"),"eta","trajectory" (from the start point),
-    /// "trajectoryIterations" (the iteration of each trajectory point: 0, 1, 2, …, or 0, 5, 10, … of a run that recorded every 5th),"losses" (every iteration, or past the loss budget each stretch's least and greatest: <see cref="Recording.MaxLosses"/>),
+    /// "trajectoryIterations" (the iteration of each trajectory point: 0, 1, 2, …, or 0, 5, 10, … of a run that recorded every 5th),"losses" (every iteration, or past the loss budget each stretch's least and greatest: <see cref="Recording.MaxLosses"/>; null, as "finalLoss", where the double is not the loss: <see cref="OptimizerRun.Carries"/>),
     /// "lossIterations" (the iteration of each loss),"iterations" (the steps recorded),"final",
     /// "finalLoss","distance" (null without a target),"distanceSpace" ("x", "y" or "none"),"diagonalAlignment","stopReason","stopDetail","stop" (typed: iteration,
     /// criterion, point kind and Hessian eigenvalues, non-finite quantity/index/value),"fallbacks" (iteration, kind, reason),"innerSolves" (per step of a rule with
@@ -107,14 +107,15 @@ public static class RunReport
                 trajectory = r.Run.Trajectory.Select(p => p.Select(Finite).ToArray()),
                 // The iteration of each trajectory point: 0, 1, 2, … unless the run recorded every k-th (Recording).
                 trajectoryIterations = r.Run.Trajectory.Select((_, k) => TrajectoryPlots.IterationAt(r.Run, k)),
-                losses = r.Run.Losses.Select(Finite),
+                // null where the double is not the loss (OptimizerRun.Carries: +∞ or 0 for one that overflowed or fell below doubles), as finalLoss.
+                losses = r.Run.Losses.Select((l, k) => r.Run.CarriedLoss(k) is null ? Finite(l) : null),
                 // The iteration of each loss: 0, 1, 2, … unless the run passed its loss budget (Recording.MaxLosses),
                 // which keeps each stretch's least and greatest loss.
                 lossIterations = r.Run.Losses.Select((_, k) => r.Run.LossIterationAt(k)),
                 iterations = r.Run.Iterations,
                 final = r.Run.Final.Select(Finite),
-                // null where the double is not the loss: +∞ for an overflowed one, 0 for one below doubles (OptimizerRun.LossBelowDoubles).
-                finalLoss = r.Run.Losses.Count > 0 && r.Run.LossBelowDoubles(r.Run.Losses.Count - 1) && r.Run.FinalLoss == 0 ? null : Finite(r.Run.FinalLoss),
+                // null where the double is not the loss (OptimizerRun.Carries): +∞ for an overflowed one, 0 or subnormal for one below doubles.
+                finalLoss = r.Run.Losses.Count > 0 && r.Run.CarriedLoss(r.Run.Losses.Count - 1) is not null ? null : Finite(r.Run.FinalLoss),
                 // log₁₀ of the final loss, finite also where L overflowed doubles with a finite residual, or fell below them (OptimizerRun.FinalLossWide).
                 finalLossLog10 = Finite(r.Run.FinalLossLog10),
                 distance = Finite(r.DistanceToTarget),
@@ -159,7 +160,9 @@ public static class RunReport
     /// above 1.8E+308 while y stayed finite) is written as that size in E-notation with at most 10 significant digits
     /// (<c>4.5E+399</c>), as the table shows it (<see cref="FormatLoss(OptimizerRun)"/>, 6 digits), never as
     /// <c>Infinity</c>: a reader that parses doubles still gets +∞, one that parses decimals the value. Only a
-    /// loss whose size is unknown (y itself overflowed) stays <c>Infinity</c>.
+    /// loss whose size is unknown (y itself overflowed) stays <c>Infinity</c>. Likewise a loss that fell below doubles
+    /// (½(1E-200)² = 5E-401, 0 or subnormal as a double) is written as its size (<c>5E-401</c>), never 0: the table,
+    /// the JSON and the CSV follow one rule, <see cref="OptimizerRun.Carries"/>.
     /// </summary>
     public static string ToCsv(ProblemDefinition definition, IReadOnlyList<OptimizerRun> runs)
     {
@@ -177,15 +180,12 @@ public static class RunReport
         return o.ToString();
     }
 
-    // The loss at trajectory point k for the CSV: round-trippable, or the carried size where it overflowed (10
-    // digits: Wide.Scientific's mantissa comes from the logarithm, and its last digits beyond about 10 are noise).
-    private static string CsvLoss(OptimizerRun run, int k)
-    {
-        var loss = run.LossAtPoint(k);
-        return double.IsPositiveInfinity(loss) && run.PointLossWide is { } carried && carried[k].IsFinite
-            ? carried[k].Scientific(10)
-            : NumberText.RoundTrip(loss);
-    }
+    // The loss at trajectory point k for the CSV: round-trippable, or the carried size where it overflowed or fell
+    // below doubles (10 digits: Wide.Scientific's mantissa comes from the logarithm, and its last digits beyond about
+    // 10 are noise).
+    // The table's and the JSON's rule (OptimizerRun.Carries): a loss that overflowed or fell below doubles is its size.
+    private static string CsvLoss(OptimizerRun run, int k) =>
+        run.CarriedLossAtPoint(k) is { } carried ? carried.Scientific(10) : NumberText.RoundTrip(run.LossAtPoint(k));
 
     /// <summary>Why distances are in y where y* has other preimages than x* near it (the JSON's "targetXDistances").</summary>
     public const string DistancesNote =
@@ -255,11 +255,7 @@ public static class RunReport
 
     /// <summary><see cref="FormatLoss(OptimizerRun)"/> for the loss <see cref="OptimizerRun.Losses"/>[<paramref name="index"/>].</summary>
     public static string FormatLossAt(OptimizerRun run, int index) =>
-        run.Losses[index] is var loss && double.IsPositiveInfinity(loss) && run.LossWide(index) is { IsFinite: true } carried
-            ? carried.Scientific(6)
-            : run.LossBelowDoubles(index)
-                ? run.LossWide(index).Scientific(6)
-                : FormatNumber(loss);
+        run.CarriedLoss(index) is { } carried ? carried.Scientific(6) : FormatNumber(run.Losses[index]);
 
     /// <summary>A method result's start loss for a table, as <see cref="FormatLoss(OptimizerRun)"/> writes the final one.</summary>
     public static string FormatStartLoss(MethodResult result) => FormatLossAt(result.Run, 0);

@@ -100,7 +100,7 @@ internal static class CompareCommand
         command.SetAction(result =>
         {
             var n = result.GetValue(iterations);
-            if (n < 0) throw new CliInputException($"--iterations must be 0 or more, not {n}.");
+            NumericOptions.Iterations.Require(n);
             var chosen = result.GetValue(methods) is { } text ? MethodCatalog.Parse(text) : null;
             // A line search belongs to a rule (Armijo for the Newton steps, Wolfe for the quasi-Newton ones);
             // for the others (Adam's per-coordinate steps, LM's damping, the y-space rules) it would change
@@ -138,7 +138,7 @@ internal static class CompareCommand
             if (chosen is null)
             {
                 var (run, skip) = physics.DefaultMethods();
-                (chosen, skipped) = (run.ToArray(), skip);
+                (chosen, skipped) = (run.ToArray(), ApiWording.Skipped(skip));
                 ownSteps = OwnStepsLine(chosen);
             }
             else if (chosen.Select(physics.ApplicabilityOf).FirstOrDefault(a => !a.IsApplicable) is { } refused)
@@ -222,7 +222,8 @@ internal static class CompareCommand
                 output.WriteLine(cutNote);
             // Where the distances are measured and what the plots mark as x*, in one line, so that "in y"
             // distances and a marked x* are not read as two different answers.
-            if (TargetLine(comparison.Target, physics.Outputs.Count, physics.Variables.Count) is { } targetLine)
+            var targetLine = TargetLine(comparison.Target, physics.Outputs.Count, physics.Variables.Count);
+            if (targetLine is not null)
                 output.WriteLine(targetLine);
             output.WriteLine();
             // Columns as wide as their widest cell: long vectors are shortened, numbers have 6 significant
@@ -232,20 +233,7 @@ internal static class CompareCommand
             // Each component of a final point keeps its own digits: 1E-08 next to 1E+08 is a value, not 0.
             var measured = results.Where(r => r.MeasuredIn != DistanceSpace.None).Select(r => r.DistanceSpace).Distinct().ToArray();
             var space = measured.Length == 1 ? measured[0] : null;
-            var rows = results.Select(r => new[]
-            {
-                r.Label,
-                Numbers.StepSize(r.Eta),
-                RunReport.FormatVector(r.Final),
-                RunReport.FormatLoss(r),
-                r.MeasuredIn == DistanceSpace.None ? "n/a"
-                    : RunReport.FormatNumber(r.DistanceToTarget) + (space is null ? $" in {r.DistanceSpace}" : ""),
-                // No first step (u = 0 or not finite) has no direction to align (the measure is NaN): n/a, never NaN in a table.
-                double.IsFinite(r.DiagonalAlignment) ? Numbers.Format(r.DiagonalAlignment, "F4") : "n/a",
-                r.StopCell + (r.LossRose ? $"; loss rose: final {RunReport.FormatLoss(r)} > start {RunReport.FormatStartLoss(r)}" : ""),
-            }).ToArray();
-            string[] header = ["method", "eta", "final x", "final loss", space is null ? "distance" : $"distance in {space}", "diagonal", "stop"];
-            var lines = TextTable.Lines(header, rows, [true, false, true, false, false, false, true]).ToArray();
+            var lines = CompareTable(results, space, targetLine);
             output.WriteLine(lines[0]);
             for (var i = 0; i < results.Count; i++)
             {
@@ -258,5 +246,51 @@ internal static class CompareCommand
             return Finish();
         });
         return command;
+    }
+
+    /// <summary>The least significant digits a final point is shortened to for the table to fit (<see cref="CompareTable"/>).</summary>
+    internal const int FewestFinalXDigits = 3;
+
+    /// <summary>
+    /// compare's table, one line per run within <see cref="RulePrinter.MaxWidth"/> columns where shortening the final
+    /// points lets it: each component of final x has 6 significant digits, or, where a row would then be too wide
+    /// (three or four variables beside IterationLimit (10)), the most digits from 5 down to
+    /// <see cref="FewestFinalXDigits"/> that fit, the same for every component of every row; where even that is too
+    /// wide, the distance header drops " in x" when <paramref name="targetLine"/> above the table says where distances
+    /// are measured. A table that fits in no such form keeps 6 digits and is folded by <see cref="TextTable.Lines"/>.
+    /// </summary>
+    /// <param name="results">The runs, in order.</param>
+    /// <param name="space">The one space every run's distance is measured in ("x" or "y"), or null.</param>
+    /// <param name="targetLine">The line printed above the table (<see cref="TargetLine"/>), or null.</param>
+    internal static string[] CompareTable(IReadOnlyList<MethodResult> results, string? space, string? targetLine)
+    {
+        string[] Lines(int digits, bool spaceInHeader)
+        {
+            var rows = results.Select(r => new[]
+            {
+                r.Label,
+                Numbers.StepSize(r.Eta),
+                RunReport.FormatVector(r.Final, significant: digits),
+                RunReport.FormatLoss(r),
+                r.MeasuredIn == DistanceSpace.None ? "n/a"
+                    : RunReport.FormatNumber(r.DistanceToTarget) + (space is null ? $" in {r.DistanceSpace}" : ""),
+                // No first step (u = 0 or not finite) has no direction to align (the measure is NaN): n/a, never NaN in a table.
+                double.IsFinite(r.DiagonalAlignment) ? Numbers.Format(r.DiagonalAlignment, "F4") : "n/a",
+                r.StopCell + (r.LossRose ? $"; loss rose: final {RunReport.FormatLoss(r)} > start {RunReport.FormatStartLoss(r)}" : ""),
+            }).ToArray();
+            string[] header = ["method", "eta", "final x", "final loss", space is null || !spaceInHeader ? "distance" : $"distance in {space}", "diagonal", "stop"];
+            return TextTable.Lines(header, rows, [true, false, true, false, false, false, true]).ToArray();
+        }
+
+        static bool Fits(string[] lines) => lines.All(l => !l.Contains('\n') && l.Length <= RulePrinter.MaxWidth);
+        var full = Lines(6, spaceInHeader: true);
+        if (Fits(full)) return full;
+        // The space may leave the header only where the line above says it ("…: distances are in x.").
+        var spaceSaidAbove = space is not null && targetLine is not null && targetLine.Contains($"distances are in {space}", StringComparison.Ordinal);
+        foreach (var spaceInHeader in spaceSaidAbove ? new[] { true, false } : [true])
+            for (var digits = 5; digits >= FewestFinalXDigits; digits--)
+                if (Lines(digits, spaceInHeader) is var shorter && Fits(shorter))
+                    return shorter;
+        return full;
     }
 }

@@ -80,7 +80,7 @@ internal static class DeriveCommand
             // The façade derives the methods that apply and says why the others do not (the default list's or
             // the named ones); the CLI adds its options' remedy to those reasons, here and only here.
             var (rules, skipped) = chosen is null ? physics.ApplicableRules() : physics.ApplicableRules(chosen);
-            skipped = [.. skipped.Select(s => s.Cause == NotApplicableCause.NoInverse ? s with { Reason = s.Reason + InverseRemedy } : s)];
+            skipped = [.. ApiWording.Skipped(skipped).Select(s => s.Cause == NotApplicableCause.NoInverse ? s with { Reason = s.Reason + InverseRemedy } : s)];
             // A named method that does not apply fails the command (exit 2, with the reason), but the rules of
             // the other named methods are printed first rather than thrown away with it.
             string? namedFailure = null;

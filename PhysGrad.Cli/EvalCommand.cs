@@ -78,7 +78,7 @@ internal static class EvalCommand
             catch (Exception e) when (InputError.Is(e) && InputError.Unwrap(e).Message.StartsWith("Line ", StringComparison.Ordinal))
             {
                 // The readers speak of "Line 2, value 1 ('abc')": the file they are lines of is named here.
-                throw new CliInputException($"--points {(path == "-" ? "(standard input)" : $"'{path}'")}: {InputError.Unwrap(e).Message}");
+                throw new CliInputException($"--points {(path == "-" ? "(standard input)" : $"'{path}'")}: {ApiWording.Message(e)}");
             }
             finally
             {

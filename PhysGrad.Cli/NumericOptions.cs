@@ -48,18 +48,35 @@ internal static class NumericOptions
           $"(with its default methods: {string.Join(", ", ReferenceProblems.All.Select(i => $"{i.Name} {i.MinSize} to {i.MaxSize}"))})."
         : $"{option} must be a whole number {AcceptedRange(option)}, not '{text}'.";
 
+    /// <summary>compare's --iterations: 0 (the start only) or more.</summary>
+    public static readonly WholeRange Iterations = new("--iterations", 0, int.MaxValue);
+
+    /// <summary>train's --steps: at least one step.</summary>
+    public static readonly WholeRange Steps = new("--steps", 1, int.MaxValue);
+
+    /// <summary>train's --seeds: each seed is a whole training run, and the summary is over at most 100.</summary>
+    public static readonly WholeRange Seeds = new("--seeds", 1, 100);
+
+    /// <summary>train's --batch: one sample to 100000.</summary>
+    public static readonly WholeRange Batch = new("--batch", 1, 100000);
+
+    /// <summary>train's --seed with <paramref name="seeds"/> seeds: the runs' seeds seed, seed + 1, …, seed + seeds − 1
+    /// stay below int's largest value, with one to spare.</summary>
+    public static WholeRange Seed(int seeds) => new("--seed", 0, int.MaxValue - seeds - 1);
+
     /// <summary>
     /// The values a whole-number option accepts, as its command checks them (int's own range is not what
     /// any of them takes: --iterations -5 is refused, so "from -2147483648" promised what is not accepted).
-    /// Each entry is the check of its command (CompareCommand, TrainCommand); an option not listed takes int's range.
+    /// Read from the same ranges the commands check (<see cref="Iterations"/>, <see cref="Steps"/>,
+    /// <see cref="Seeds"/>, <see cref="Batch"/>, <see cref="Seed"/>); an option not listed takes int's range.
     /// </summary>
     internal static string AcceptedRange(string option) => option switch
     {
-        "--iterations" => $"from 0 to {int.MaxValue}",
-        "--steps" => $"from 1 to {int.MaxValue}",
-        "--seeds" => "from 1 to 100",
-        "--batch" => "from 1 to 100000",
-        "--seed" => $"from 0 to {int.MaxValue - 2} (less the number of --seeds)",
+        "--iterations" => Iterations.Text,
+        "--steps" => Steps.Text,
+        "--seeds" => Seeds.Text,
+        "--batch" => Batch.Text,
+        "--seed" => $"{Seed(1).Text} (less one for each of --seeds beyond the first)",
         "--order" => "among the orders the command lists",
         _ => $"from {int.MinValue} to {int.MaxValue}",
     };
@@ -88,4 +105,25 @@ internal static class NumericOptions
     /// <summary>An int in the invariant culture without separators, or null.</summary>
     public static int? ReadInt(string text) =>
         int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : null;
+}
+
+/// <summary>
+/// The whole numbers an option accepts, from <paramref name="Min"/> to <paramref name="Max"/>: the one source of
+/// its command's check (<see cref="Require"/>) and of the range its messages state (<see cref="NumericOptions.AcceptedRange"/>).
+/// </summary>
+/// <param name="Option">The option as written (<c>--seeds</c>).</param>
+/// <param name="Min">The least value accepted.</param>
+/// <param name="Max">The greatest value accepted.</param>
+internal sealed record WholeRange(string Option, int Min, int Max)
+{
+    /// <summary>Whether <paramref name="n"/> is accepted.</summary>
+    public bool Contains(int n) => n >= Min && n <= Max;
+
+    /// <summary>The range in words: <c>from 1 to 100</c>.</summary>
+    public string Text => $"from {Min} to {Max}";
+
+    /// <summary><paramref name="n"/>, or a <see cref="CliInputException"/> that states the range: <c>--seeds must be
+    /// a whole number from 1 to 100, not 101.</c></summary>
+    public int Require(int n) =>
+        Contains(n) ? n : throw new CliInputException($"{Option} must be a whole number {Text}, not {n}.");
 }

@@ -333,7 +333,7 @@ internal sealed partial class ProblemOptions
         }
         catch (Exception e) when (InputError.Is(e) && e is not CliInputException)
         {
-            throw new CliInputException($"--problem '{path}': {e.Message}");
+            throw new CliInputException($"--problem '{path}': {ApiWording.Message(e)}");
         }
     }
 
@@ -506,7 +506,7 @@ internal sealed partial class ProblemOptions
         // names the file, and the field when the core's message does not: the file is where to fix it.
         catch (Exception e) when (_readFile is { } path && InputError.Is(e) && e is not CliInputException)
         {
-            var message = InputError.Unwrap(e).Message;
+            var message = ApiWording.Message(e);
             var field = message.StartsWith("The variable ", StringComparison.Ordinal) ? "its \"variables\": "
                 : message.StartsWith("The loss ", StringComparison.Ordinal) ? "its \"loss\" (or --loss): "
                 : "";
@@ -549,7 +549,7 @@ internal sealed partial class ProblemOptions
             var n = size ?? known?.DefaultSize ?? 0;
             var sizeRefused = known is not null && (n < known.MinSize
                 || (known.SizeMeaning.StartsWith("grid", StringComparison.Ordinal) ? (long)n * n : n) > ReferenceProblems.MaxVariables);
-            throw new CliInputException($"--example: {e.Message}{(sizeRefused ? " The size n is --n." : "")}");
+            throw new CliInputException($"--example: {ApiWording.Message(e)}{(sizeRefused ? " The size n is --n." : "")}");
         }
     }
 

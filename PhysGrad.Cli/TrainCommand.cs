@@ -40,14 +40,14 @@ internal static class TrainCommand
         {
             var stepCount = result.GetValue(steps);
             var seconds = result.GetValue(time);
-            if (stepCount is <= 0) throw new CliInputException($"--steps must be a positive whole number, not {stepCount}.");
+            if (stepCount is { } stepsGiven) NumericOptions.Steps.Require(stepsGiven);
             if (seconds is { } s && !(s > 0 && s <= 86400))
                 throw new CliInputException($"--time must be a number of seconds above 0 and at most 86400, not {s.ToString(CultureInfo.InvariantCulture)}.");
             if (stepCount is null && seconds is null) seconds = 5;
             var seedCount = result.GetValue(seeds);
-            if (seedCount is < 1 or > 100) throw new CliInputException($"--seeds must be between 1 and 100, not {seedCount}.");
+            NumericOptions.Seeds.Require(seedCount);
             var firstSeed = result.GetValue(seed);
-            if (firstSeed < 0 || firstSeed > int.MaxValue - seedCount - 1) throw new CliInputException($"--seed must be between 0 and {int.MaxValue - seedCount - 1}, not {firstSeed}.");
+            NumericOptions.Seed(seedCount).Require(firstSeed);
             var name = result.GetValue(example)!;
             var lambdaValue = result.GetValue(lambda);
             // The toy's second output is scaled by λ and its loss by λ²: beyond 10⁶ (or below 10⁻⁶) the
@@ -58,7 +58,7 @@ internal static class TrainCommand
             if (name != "hig-toy" && result.GetResult(lambda) is { Implicit: false })
                 throw new CliInputException($"--lambda scales the hig-toy example's second output and does nothing for {name}: drop --lambda, or give --example hig-toy.");
             var batchSize = result.GetValue(batch);
-            if (batchSize is < 1 or > 100000) throw new CliInputException($"--batch must be between 1 and 100000, not {batchSize}.");
+            if (batchSize is { } size) NumericOptions.Batch.Require(size);
             var tauValue = result.GetValue(tau);
             if (tauValue is { } t && Training.TauRefusal("--tau", t) is { } wrongTau)
                 throw new CliInputException(wrongTau);
@@ -126,7 +126,7 @@ internal static class TrainCommand
         {
             var parts = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             try { MethodCatalog.CheckDecimalComma(parts); }
-            catch (Exception e) when (InputError.Is(e)) { throw new CliInputException($"--methods: {e.Message}"); }
+            catch (Exception e) when (InputError.Is(e)) { throw new CliInputException($"--methods: {ApiWording.Message(e)}"); }
             foreach (var part in parts)
             {
                 var pieces = part.Split(':');
@@ -135,7 +135,7 @@ internal static class TrainCommand
                         (pieces.Skip(2).Any(p => p.Contains('=')) ? $"; settings such as '{pieces[2]}' are options of their own (the SVD's truncation is --tau, e.g. --methods {pieces[0]}:{pieces[1]} --tau 0.1)." : "."));
                 TrainingChoice s;
                 try { s = example.ChoiceFor(pieces[0]); }
-                catch (Exception e) when (InputError.Is(e)) { throw new CliInputException($"--methods: {e.Message}"); }
+                catch (Exception e) when (InputError.Is(e)) { throw new CliInputException($"--methods: {ApiWording.Message(e)}"); }
                 if (pieces.Length == 2)
                 {
                     if (!UserNumbers.TryReadPositive(pieces[1], out var rate, out var wrong))

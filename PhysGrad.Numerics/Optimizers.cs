@@ -145,8 +145,28 @@ public sealed record OptimizerRun(
         return Wide.Of(loss);
     }
 
+    /// <summary>
+    /// The one rule by which a loss is shown at its carried size rather than as its double, in the table
+    /// (<c>RunReport.FormatLossAt</c>), the CSV and the JSON's logarithms alike: its double is +∞ (it overflowed) or
+    /// 0 or subnormal (it fell below doubles), and <paramref name="carried"/>, its value formed beyond doubles
+    /// (<see cref="PointLossWide"/>), is finite and not 0. A loss of +∞ whose y itself overflowed has no carried size,
+    /// and a loss that is exactly 0 (y = y*) is 0.
+    /// </summary>
+    /// <param name="loss">The loss as a double (<see cref="Losses"/>, <see cref="PointLosses"/>).</param>
+    /// <param name="carried">Its carried value (<see cref="PointLossWide"/>), or <see cref="Wide.Of"/> of it where none was kept.</param>
+    public static bool Carries(double loss, Wide carried) => Carries(loss) && carried.IsFinite && carried.M != 0;
+
     // A loss whose double may stand for a carried value: +∞ (overflowed), or 0 or subnormal (below doubles).
     private static bool Carries(double loss) => double.IsPositiveInfinity(loss) || loss >= 0 && loss < CompiledProblem.SmallestNormal;
+
+    /// <summary>The carried size of <see cref="Losses"/>[<paramref name="index"/>] where <see cref="Carries(double, Wide)"/>
+    /// holds for it (its point kept), else null: the double is then the loss.</summary>
+    public Wide? CarriedLoss(int index) => LossWide(index) is var w && Carries(Losses[index], w) ? w : null;
+
+    /// <summary>The carried size of the loss at <see cref="Trajectory"/>[<paramref name="k"/>] where
+    /// <see cref="Carries(double, Wide)"/> holds for it, else null: the double is then the loss.</summary>
+    public Wide? CarriedLossAtPoint(int k) =>
+        PointLossWide is { } carried && Carries(LossAtPoint(k), carried[k]) ? carried[k] : null;
 
     /// <summary>
     /// log₁₀ of <see cref="Losses"/>[<paramref name="index"/>]: of the carried value (<see cref="LossWide"/>) for a
@@ -161,7 +181,7 @@ public sealed record OptimizerRun(
     // log₁₀ of a loss: of its carried value where the double overflowed or fell below doubles (and the carried value
     // is not 0), else of the double (NaN below 0, −∞ at 0, as Math.Log10).
     private static double Log10(double loss, Wide carried) =>
-        Carries(loss) && carried.IsFinite && carried.M != 0 ? carried.Log10 : Math.Log10(loss);
+        Carries(loss, carried) ? carried.Log10 : Math.Log10(loss);
 
     /// <summary>Whether the loss of <see cref="Losses"/>[<paramref name="index"/>] is 0 or subnormal only as a double,
     /// its size carried (<see cref="LossWide"/>, 5E-401 for ½(1E-200)²).</summary>

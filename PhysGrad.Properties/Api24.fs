@@ -169,7 +169,22 @@ let ``SavePlots into a directory that cannot be made or is a file throws naming 
 let ``the CLI's --out refusals are the API's check worded with the option`` () =
     let code, _, err = run [ "compare"; "--methods"; "gd"; "--out"; "/proc/nope" ]
     Assert.Equal(2, code)
-    Assert.Contains("--out '/proc/nope': the directory cannot be created: '/proc' takes no new directories", err)
+    Assert.Contains("--out: The plot directory '/proc/nope' cannot be created: '/proc' takes no new directories", err)
+
+[<Fact>]
+let ``the CLI's --out refusal is the API's own message after the option's name, for a file given as the directory`` () =
+    let file = Path.GetTempFileName()
+    try
+        let api = Assert.Throws<PlotDirectoryException>(fun () -> PlotDirectory.Prepare file)
+        Assert.Equal(PlotDirectoryFault.IsFile, api.Fault)
+        Assert.Equal($"The plot directory '{file}' is a file, not a directory: give a directory for the plots (it is created if missing).", api.Message)
+        for args in [ [ "compare"; "--methods"; "gd"; "--iterations"; "1" ]; [ "train"; "--example"; "hig-toy"; "--steps"; "2" ] ] do
+            let code, out, err = run (args @ [ "--out"; file ])
+            Assert.Equal(2, code)
+            Assert.Equal("", out)
+            Assert.Contains($"physgrad: --out: {api.Message}", TestHelpers.unwrapped err)
+    finally
+        File.Delete file
 
 [<Fact>]
 let ``SaveFieldPlots on a grid of two cells or fewer refuses with the reason instead of writing nothing`` () =
@@ -225,6 +240,38 @@ let ``a whole number out of range names the range the option accepts, not int's`
     Assert.Contains("--seeds must be a whole number from 1 to 100", err)
 
 [<Fact>]
+let ``a whole number just outside an option's range is refused stating the range its check uses`` () =
+    // One source for each range: the check's bounds are the message's. A value one past either end is refused by
+    // the command's own check, and both that message and the one for a value beyond int state the same ends.
+    let cases =
+        [ [ "compare"; "--methods"; "gd" ], PhysGrad.Cli.NumericOptions.Iterations
+          [ "train" ], PhysGrad.Cli.NumericOptions.Steps
+          [ "train" ], PhysGrad.Cli.NumericOptions.Seeds
+          [ "train" ], PhysGrad.Cli.NumericOptions.Batch
+          [ "train" ], PhysGrad.Cli.NumericOptions.Seed 1 ]
+    for command, range in cases do
+        let outside = [ if range.Min > Int32.MinValue then range.Min - 1
+                        if range.Max < Int32.MaxValue then range.Max + 1 ]
+        for value in outside do
+            let code, _, err = run (command @ [ range.Option; string value ])
+            Assert.Equal(2, code)
+            Assert.Contains($"{range.Option} must be a whole number from {range.Min} to {range.Max}, not {value}.", err)
+        let code, _, err = run (command @ [ range.Option; "99999999999" ])
+        Assert.Equal(2, code)
+        Assert.Contains($"{range.Option} must be a whole number from {range.Min} to {range.Max}", err)
+    // The ends as the options mean them.
+    Assert.Equal((0, Int32.MaxValue), (PhysGrad.Cli.NumericOptions.Iterations.Min, PhysGrad.Cli.NumericOptions.Iterations.Max))
+    Assert.Equal((1, 100), (PhysGrad.Cli.NumericOptions.Seeds.Min, PhysGrad.Cli.NumericOptions.Seeds.Max))
+    Assert.Equal((1, 100000), (PhysGrad.Cli.NumericOptions.Batch.Min, PhysGrad.Cli.NumericOptions.Batch.Max))
+    // --seed with 3 seeds: its upper end moves down with the number of seeds, in the check and its message alike.
+    let code, _, err = run [ "train"; "--seeds"; "3"; "--seed"; string (Int32.MaxValue - 3) ]
+    Assert.Equal(2, code)
+    Assert.Contains($"--seed must be a whole number from 0 to {Int32.MaxValue - 4}, not {Int32.MaxValue - 3}.", err)
+    // The lower end of --iterations runs: 0 iterations is the start alone.
+    let code, _, err = run [ "compare"; "--iterations"; "0"; "--methods"; "gd"; "--format"; "json" ]
+    Assert.True((code = 0), err)
+
+[<Fact>]
 let ``a method's unknown option lists the options it has with what they mean, and the methods that take the one given`` () =
     let code, _, err = run [ "compare"; "--methods"; "ig:0.5:kappa=1" ]
     Assert.Equal(2, code)
@@ -245,3 +292,93 @@ let ``a problem file's unknown unit is refused by every command that reads the f
         Assert.Contains("meter", e.Message)
     finally
         File.Delete file
+
+// ---- 8. the API's messages speak the API's terms; the CLI names its options --------------------------------------
+
+/// The API's refusal of an input (the SymbolicException every API input error is), in the API's terms.
+let private refusal (f: unit -> obj) =
+    let e = Assert.Throws<SymbolicException>(fun () -> f () |> ignore)
+    Assert.DoesNotContain("--", e.Message)
+    Assert.DoesNotContain("in the CLI", e.Message)
+    e
+
+[<Fact>]
+let ``Derivatives.Compute names its own parameters, and diff names --vars and --at in the same message`` () =
+    // A name the variables leave out: the variables to give, as the API takes them and as --vars does.
+    let e = refusal (fun () -> box (Derivatives.Compute("x*y", [| "x" |])))
+    Assert.Equal<string seq>([ "variables" ], ParameterMessages.Parameters e)
+    Assert.Contains("so add it to the variables (variables: x, y), or leave the variables out", e.Message)
+    let code, _, err = run [ "diff"; "-f"; "x*y"; "--vars"; "x" ]
+    Assert.Equal(2, code)
+    Assert.Contains("so add it to the variables (--vars x,y), or leave the variables out", TestHelpers.unwrapped err)
+    // A point of the wrong length.
+    let e = refusal (fun () -> box (Derivatives.Compute("x*y", null, 1, [| 1.0 |])))
+    Assert.StartsWith("The point (the parameter at) has 1 value but there are 2 variables (x, y)", e.Message)
+    let code, _, err = run [ "diff"; "-f"; "x*y"; "--at"; "1" ]
+    Assert.Equal(2, code)
+    Assert.Contains("physgrad: The point (--at) has 1 value but there are 2 variables (x, y)", TestHelpers.unwrapped err)
+    // A constant with a point: the variables are to be named.
+    let e = refusal (fun () -> box (Derivatives.Compute("3", null, 1, [| 1.0 |])))
+    Assert.Contains("name the variables they are for (the parameter variables)", e.Message)
+    let code, _, err = run [ "diff"; "-f"; "3"; "--at"; "1" ]
+    Assert.Equal(2, code)
+    Assert.Contains("name the variables they are for (--vars)", TestHelpers.unwrapped err)
+
+[<Fact>]
+let ``a dense Hessian over the limit is refused naming sparse and order, and --sparse and --order 1 in the CLI`` () =
+    let n = Derivatives.DenseHessianLimit + 1
+    let f = String.Join(" + ", [ for i in 0 .. n - 1 -> $"x{i}^2" ])
+    let e = refusal (fun () -> box (Derivatives.Compute(f, null, 2)))
+    Assert.Equal<string seq>([ "order"; "sparse" ], ParameterMessages.Parameters e)
+    Assert.Contains("give sparse: true for its structural nonzeros in coordinate form (row, column, entry), or order: 1 for the gradient only.", e.Message)
+    let code, _, err = run [ "diff"; "-f"; f; "--order"; "2" ]
+    Assert.Equal(2, code)
+    Assert.Contains("give --sparse for its structural nonzeros in coordinate form (row, column, entry), or --order 1 for the gradient only.", TestHelpers.unwrapped err)
+
+[<Fact>]
+let ``eval's header in another order names the variables' order as the API's parameter, and as --vars in the CLI`` () =
+    let e = refusal (fun () -> box (BatchEvaluation.Run("x*y", [| "x"; "y" |], 0, new StringReader("y,x\n1,2\n"), new StringWriter())))
+    Assert.Contains("or name the variables in the columns' order (variables: y, x).", e.Message)
+    let file = Path.GetTempFileName()
+    try
+        File.WriteAllText(file, "y,x\n1,2\n")
+        let code, _, err = run [ "eval"; "-f"; "x*y"; "--vars"; "x,y"; "--points"; file ]
+        Assert.Equal(2, code)
+        Assert.Contains("or name the variables in the columns' order (--vars y,x).", TestHelpers.unwrapped err)
+    finally
+        File.Delete file
+
+[<Fact>]
+let ``an example over its size limit names the methods to run as the API takes them, and as --methods in the CLI`` () =
+    let e = refusal (fun () -> box (ReferenceProblems.CheckSize("heat1d", 5000)))
+    let methods = (ReferenceProblems.Info "heat1d").MatrixFreeMethods
+    let listed = methods.Replace(",", ", ")
+    Assert.Contains($"or name the matrix-free methods (methods: {listed}), which run at any n.", e.Message)
+    let code, _, err = run [ "compare"; "--example"; "heat1d"; "--n"; "5000" ]
+    Assert.Equal(2, code)
+    Assert.Contains($"or name the matrix-free methods (--methods {methods}), which run at any n.", TestHelpers.unwrapped err)
+    // The reasons an example leaves a default method out are data of the API: no option in them; compare adds --methods.
+    for info in ReferenceProblems.All do
+        for l in info.LeftOut do
+            Assert.DoesNotContain("--", l.Reason)
+    let code, out, err = run [ "compare"; "--example"; "rosenbrock"; "--iterations"; "1"; "--out"; Path.Combine(Path.GetTempPath(), $"api24-{Guid.NewGuid():N}") ]
+    Assert.True((code = 0), err)
+    Assert.Contains("gn, ig, pg skipped: ", out)
+    Assert.Contains("name them among the methods to compare to run them anyway (--methods).", TestHelpers.unwrapped out)
+
+[<Fact>]
+let ``no string of the API names a CLI option`` () =
+    // A string literal with "--name" in PhysGrad.Api's code (comments and docs aside): the API's messages are read by
+    // callers of the API, whose parameters have other names; the CLI names its options (ApiWording).
+    let root =
+        let rec up (dir: DirectoryInfo) =
+            if File.Exists(Path.Combine(dir.FullName, "PhysGrad.sln")) then dir.FullName else up dir.Parent
+        up (DirectoryInfo AppContext.BaseDirectory)
+    let found =
+        [ for file in Directory.EnumerateFiles(Path.Combine(root, "PhysGrad.Api"), "*.cs", SearchOption.AllDirectories) do
+            if not (file.Contains "/obj/" || file.Contains "/bin/") then
+                for i, line in File.ReadAllLines file |> Array.indexed do
+                    let code = line.TrimStart()
+                    if not (code.StartsWith "//") && Text.RegularExpressions.Regex.IsMatch(line, "\"[^\"]*--[a-z][^\"]*\"") then
+                        yield sprintf "%s:%d: %s" (Path.GetFileName file) (i + 1) code ]
+    Assert.Empty(found)

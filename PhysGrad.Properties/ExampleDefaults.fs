@@ -48,10 +48,12 @@ let ``every example's default comparison at its default n succeeds, no default m
         let expected = match info.Steps.TryGetValue entry.Method with | true, s -> s | _ -> entry.DefaultEta
         Assert.Equal(expected, eta)
 
-    // Each left-out method is said, with the way to run it anyway (on stderr for json).
+    // Each left-out method is said, with the way to run it anyway (on stderr for json): the API's reason, with the
+    // option that names methods added.
     for left in info.DefaultsAt(info.DefaultSize).LeftOut do
         // stderr is wrapped at 100 columns (tables24): the line is read joined again.
-        let line = (TestHelpers.unwrapped err).Split('\n') |> Array.tryFind (fun l -> l.Contains " skipped: " && l.Contains left.Reason)
+        let reason = left.Reason.TrimEnd('.') + " (--methods)."
+        let line = (TestHelpers.unwrapped err).Split('\n') |> Array.tryFind (fun l -> l.Contains " skipped: " && l.Contains reason)
         Assert.True(line.IsSome, sprintf "%s: no skip line for %s in\n%s" name (MethodCatalog.NameOf left.Method) err)
         Assert.Contains(MethodCatalog.NameOf left.Method, line.Value.Substring(0, line.Value.IndexOf " skipped: "))
         Assert.DoesNotContain(runs, fun (m, _, _, _, _, _) -> m = MethodCatalog.NameOf left.Method)

@@ -89,7 +89,7 @@ let ``an example over its size limit says the limit and where larger sizes go, w
     // matrix-free ones take any n), and the message says so instead of promising sparse kernels.
     let _, _, err = run [ "compare"; "--example"; "heat1d"; "--n"; "513" ]
     let advised = (ReferenceProblems.Info "heat1d").MatrixFreeMethods
-    Assert.Contains($"--methods {advised} ", err)
+    Assert.Contains($"--methods {advised})", err)
     Assert.Contains("gd:1,", err)
 
 [<Fact>]

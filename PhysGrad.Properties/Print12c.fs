@@ -213,7 +213,7 @@ let ``messages count in the right number: 1 value, 1 variable, 1 output, 1 zero 
     // diff -f x has one variable; a point of two values does not fit it.
     let code, _, err = run [ "diff"; "-f"; "x"; "--at"; "1,2" ]
     Assert.Equal(2, code)
-    Assert.Contains("The point (--at in the CLI) has 2 values but there is 1 variable (x)", err)
+    Assert.Contains("The point (--at) has 2 values but there is 1 variable (x)", err)
     // L = y0² + y1 with y = x: H = diag(2, 0) has one zero eigenvalue, and ∂L/∂x1 = 1 lies along it.
     // (The book's problem near x1 = 0, where ∂²L/∂x1² = 12·x1² is small but not 0, is no longer an example:
     // on the Jacobi-scaled Hessian that eigenvalue is as large as the other, as Newton's invariance to the

@@ -1,6 +1,7 @@
 /// Tables that read at any size (issue 12, item 5; tables24): compare's table of the README's main job and of
 /// typical problems fits 100 columns with every run on one line (the distance column's header says "in x",
-/// the iteration limit reads "IterationLimit (10)"), the CSV writes an overflowed loss as its carried size,
+/// the iteration limit reads "IterationLimit (10)"; with three or four variables final x has fewer digits, the same
+/// for every component), the CSV writes an overflowed loss as its carried size,
 /// stderr is wrapped at 100 columns as stdout is, and a header line breaks outside its vector.
 module PhysGrad.Properties.Tables24
 
@@ -65,6 +66,85 @@ let ``typical problems print one line per run within 100 columns`` (simulator: s
     for cells in rows do
         // Each run stops at the limit (none converges within it here), named with the limit reached.
         Assert.Equal($"IterationLimit ({iterations})", cells.[6])
+
+/// As oneLineRows, for a table whose rows may be followed by their fallbacks (lines indented by 9 spaces, not cells):
+/// no cell of a row is moved under it ("    stop: …") or wrapped onto a line of its own.
+let private oneLineRowsWithFallbacks (out: string) (methods: string list) =
+    let lines = table out
+    let cellLine = Text.RegularExpressions.Regex("^ {4}(method|eta|final x|final loss|distance|distance in [xy]|diagonal|stop): ")
+    for l in lines do
+        Assert.True(l.Length <= 100, sprintf "a line of %d columns:\n%s" l.Length out)
+        Assert.False(cellLine.IsMatch l, sprintf "a cell moved under its row:\n%s" out)
+    let rows = lines |> Array.filter (fun l -> not (l.StartsWith " "))
+    Assert.True(rows.Length = methods.Length + 1, sprintf "%d methods, table lines:\n%s" methods.Length (String.Join("\n", lines)))
+    // Whatever is indented is a fallback of the row above it (9 spaces, compare's SkipLines), not a part of a cell.
+    Assert.All(lines |> Array.filter (fun l -> l.StartsWith " "), fun l -> Assert.StartsWith("         ", l))
+    rows.[1..]
+    |> Array.mapi (fun i l ->
+        let cells = Text.RegularExpressions.Regex.Split(l.Trim(), " {2,}")
+        Assert.Equal(List.item i methods, cells.[0])
+        cells)
+
+/// The significant digits of a number as printed (1.27 → 3, 0.0426 → 3, 0.3760 → 4, -1.00E-08 → 3).
+let private significantDigits (text: string) =
+    let mantissa = text.TrimStart('-').Split('E').[0].Replace(".", "")
+    mantissa.TrimStart('0').Length
+
+/// Each final point of the table as printed beside the run's final point from the JSON: every component has the
+/// same digits, and is the exact component rounded to them.
+let private finalXAsPrinted (cells: string[][]) (json: Text.Json.JsonElement) =
+    let digits =
+        [ for cells, m in Array.zip cells [| for m in json.GetProperty("methods").EnumerateArray() -> m |] do
+            let printed = cells.[2].TrimStart('[').TrimEnd(']').Split(", ")
+            let exact = [| for v in m.GetProperty("final").EnumerateArray() -> v.GetDouble() |]
+            Assert.Equal(exact.Length, printed.Length)
+            for text, x in Array.zip printed exact |> Array.filter (fun (_, x) -> x <> 0.0) do
+                let d = significantDigits text
+                // Half a unit in the last printed digit.
+                let unit = 10.0 ** (floor (log10 (abs x)) - float d + 1.0)
+                Assert.True(abs (Double.Parse(text, CultureInfo.InvariantCulture) - x) <= 0.5 * unit * (1.0 + 1e-9), sprintf "%s for %.17g" text x)
+                yield d ]
+    Assert.Single(List.distinct digits) |> ignore
+    List.head digits
+
+[<Theory>]
+[<InlineData("x0 + x1 + x2; x0*x1; sin(x2)", "3,2,0.5", "0.5,0.5,0.5", "", "10")>]
+[<InlineData("x0 + x1 + x2 + x3; x0*x1; sin(x2); x3^2", "3,2,0.5,1", "0.5,0.5,0.5,0.5", "", "10")>]
+[<InlineData("exp(x0) + x1; x1 - x2; x2*x3; x0 + x3", "2,1,0.5,1", "0,0,0,0", "gd:0.001,adam:0.001,lbfgs:0.01", "1000")>]
+[<InlineData("exp(x0) + x1; x1 - x2; x2*x3; x0 + x3", "2,1,0.5,1", "0,0,0,0", "gd:0.3,ig:0.5,pg:0.5,gd:0.1", "10")>]
+let ``three and four variables print one line per run within 100 columns, final x to fewer digits`` (simulator: string, target: string, start: string, methods: string, iterations: string) =
+    // The 3-variable table ran to 104 columns and put each stop cell on a line of its own under its row.
+    let args =
+        [ "compare"; "--simulator"; simulator; "--target"; target; "--start"; start; "--iterations"; iterations ]
+        @ (if methods = "" then [] else [ "--methods"; methods ])
+    let code, out, err = Cli.run (args @ [ "--out"; outDir "wide" ])
+    Assert.True((code = 0), err)
+    let code, json, err = Cli.run (args @ [ "--format"; "json"; "--out"; outDir "wideJson" ])
+    Assert.True((code = 0), err)
+    let root = (Text.Json.JsonDocument.Parse json).RootElement
+    let labels = [ for m in root.GetProperty("methods").EnumerateArray() -> m.GetProperty("label").GetString() ]
+    let rows = oneLineRowsWithFallbacks out labels
+    for cells in rows do
+        Assert.Equal(7, cells.Length)
+        Assert.Equal($"IterationLimit ({iterations})", cells.[6])
+    let digits = finalXAsPrinted rows root
+    Assert.InRange(digits, PhysGrad.Cli.CompareCommand.FewestFinalXDigits, 5)
+    // A header without the distances' space stands under a line that says it.
+    let lines = out.Replace("\r", "").Split('\n')
+    let header = (table out).[0]
+    if not (header.Contains "distance in") then
+        let above = TestHelpers.unwrapped (String.Join("\n", lines |> Array.takeWhile (fun l -> not (l.StartsWith "method "))))
+        Assert.Matches("distances are in [xy]", above)
+
+[<Fact>]
+let ``two variables keep six digits in final x`` () =
+    let args = [ "compare"; "--simulator"; "exp(x0 + x1); x0 - x1"; "--target"; "2,1"; "--start"; "0,0"; "--methods"; "gd:0.3,ig:0.5,pg:0.5"; "--iterations"; "5" ]
+    let code, out, err = Cli.run (args @ [ "--out"; outDir "two" ])
+    Assert.True((code = 0), err)
+    let code, json, err = Cli.run (args @ [ "--format"; "json"; "--out"; outDir "twoJson" ])
+    Assert.True((code = 0), err)
+    Assert.Equal(6, finalXAsPrinted (oneLineRows out [ "gd"; "ig"; "pg" ]) (Text.Json.JsonDocument.Parse json).RootElement)
+    Assert.Contains("distance in x", (table out).[0])
 
 [<Fact>]
 let ``a distance without a target says n/a under a header that names no space`` () =

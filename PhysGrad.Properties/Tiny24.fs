@@ -131,6 +131,42 @@ let ``compare's JSON gives a loss below doubles as null with its log10, and the 
     Assert.Contains($"  {wide.Scientific 6}  ", row)
     Assert.DoesNotContain("0.00000", row)
 
+[<Fact>]
+let ``compare's CSV and JSON carry a loss below doubles as the table does, never 0`` () =
+    // The same run: every loss of pg from [3, 3] is ½‖s·(r0, r1)‖² with s = 1E-200, from 1.45E-399 down to about
+    // 1E-402, all 0 or subnormal as doubles. The CSV wrote them as 0 (its carried rule was for +∞ only).
+    let args = [ "compare"; "--simulator"; "1e-200*x0; 1e-200*x1^2"; "--target"; "1e-200,4e-200"; "--start"; "3,3"; "--methods"; "pg:0.3" ]
+    let out = IO.Path.Combine(IO.Path.GetTempPath(), $"tiny24-csv-{Environment.ProcessId}")
+    let lossOf (x0: float) (x1: float) =
+        let residual = [| 1e-200 * x0 - 1e-200; 1e-200 * x1 * x1 - 4e-200 |]
+        (residual |> Array.map (fun r -> Wide.Of r * Wide.Of r) |> Array.reduce (+)) / Wide.Of 2.0
+    let code, csv, err = Cli.run (args @ [ "--format"; "csv"; "--out"; out ])
+    Assert.True((code = 0), err)
+    let rows = csv.Replace("\r", "").TrimEnd('\n').Split('\n').[1..]
+    Assert.True(rows.Length > 1, csv)
+    for row in rows do
+        let f = row.Split(',')
+        let parse (t: string) = Double.Parse(t, CultureInfo.InvariantCulture)
+        let wide = lossOf (parse f.[3]) (parse f.[4])
+        Assert.True(wide.OutsideDoubles && wide.E < 0, wide.ToString())
+        // "m.mmmE-ddd" with the loss's logarithm to 10 significant digits, never 0 or a subnormal's few digits.
+        Assert.Contains("E-", f.[7])
+        Assert.True(abs (log10Of f.[7] - wide.Log10) < 1e-9, sprintf "%s: log10 %.12f, the loss's %.12f" f.[7] (log10Of f.[7]) wide.Log10)
+    // The last row's loss is the table's, to its 6 digits.
+    let last = rows.[rows.Length - 1].Split(',')
+    let final = lossOf (Double.Parse(last.[3], CultureInfo.InvariantCulture)) (Double.Parse(last.[4], CultureInfo.InvariantCulture))
+    Assert.True(final.Log10 < -400.0, final.ToString())
+    let code, table, err = Cli.run (args @ [ "--out"; out ])
+    Assert.True((code = 0), err)
+    Assert.Contains($"  {final.Scientific 6}  ", table.Split('\n') |> Array.find (fun l -> l.StartsWith "pg"))
+    // The JSON: no loss written as 0 (null where the double is not the loss), each one's size in finalLossLog10's terms.
+    let code, json, err = Cli.run (args @ [ "--format"; "json"; "--out"; out ])
+    Assert.True((code = 0), err)
+    let pg = (Text.Json.JsonDocument.Parse json).RootElement.GetProperty("methods").[0]
+    Assert.All(pg.GetProperty("losses").EnumerateArray(), fun l -> Assert.Equal(Text.Json.JsonValueKind.Null, l.ValueKind))
+    Assert.Equal(Text.Json.JsonValueKind.Null, pg.GetProperty("finalLoss").ValueKind)
+    Assert.Equal(final.Log10, pg.GetProperty("finalLossLog10").GetDouble(), 9)
+
 // ---- check: the generated target and property 10 ----
 
 [<Property(MaxTest = 20)>]

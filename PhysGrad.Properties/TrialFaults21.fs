@@ -23,7 +23,7 @@ let ``the size refusal advises the matrix-free methods with the example's own st
         let n = string (info.MaxSize + 1)
         let code, _, err = run [ "compare"; "--example"; info.Name; "--n"; n ]
         Assert.Equal(2, code)
-        Assert.Contains($"--methods {info.MatrixFreeMethods} ", err)
+        Assert.Contains($"--methods {info.MatrixFreeMethods})", err)
         // Every step size of the example's own goes with its method (gd:1 on the heat examples, gd:0.004 on rosenbrock).
         for KeyValue(m, eta) in info.Steps do
             if not (info.LeftOut |> Seq.exists (fun l -> l.Method = m && l.FromSize = 0)) then

@@ -86,7 +86,7 @@ let ``--out where no directory can be made says so and why, not 'Could not find 
     if OperatingSystem.IsLinux() && IO.Directory.Exists "/proc" then
         let code, _, err = Cli.run [ "compare"; "--iterations"; "1"; "--out"; "/proc/physgrad-nope" ]
         Assert.Equal(2, code)
-        Assert.Contains("the directory cannot be created: '/proc' takes no new directories", err)
+        Assert.Contains("--out: The plot directory '/proc/physgrad-nope' cannot be created: '/proc' takes no new directories", err)
         Assert.DoesNotContain("Could not find file", err)
 
 [<Fact>]
