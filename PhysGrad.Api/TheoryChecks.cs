@@ -76,9 +76,20 @@ public sealed partial record CheckResult(int Property, string Name, bool Passed,
 /// also prints readably: <c>Console.WriteLine(problem.Check())</c> gives one line per property and a
 /// summary line, not the name of a collection type.
 /// </summary>
-public sealed class CheckReport(IReadOnlyList<CheckResult> results) : IReadOnlyList<CheckResult>
+/// <param name="results">The results, in property order.</param>
+/// <param name="note">A sentence about how the whole check was measured, or null: set when the loss is beyond
+/// doubles at the point and every property was measured on the outputs rescaled by a power of two.</param>
+public sealed class CheckReport(IReadOnlyList<CheckResult> results, string? note = null) : IReadOnlyList<CheckResult>
 {
     private readonly CheckResult[] _results = results.ToArray();
+
+    /// <summary>
+    /// Null, or how the whole check was measured when that differs from the problem as given: where
+    /// L = ½‖y − y*‖² (or y itself) overflows doubles at the point while J is finite, every property is measured on
+    /// P and y* times a power of two 2ᵏ (exact), which changes no property's verdict (each is invariant under
+    /// y → c·y); this says so, with L's size and k.
+    /// </summary>
+    public string? Note { get; } = note;
 
     /// <summary>The result of the i-th check (0-based, in property order).</summary>
     public CheckResult this[int index] => _results[index];
@@ -91,9 +102,10 @@ public sealed class CheckReport(IReadOnlyList<CheckResult> results) : IReadOnlyL
 
     System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
 
-    /// <summary>One line per property (<see cref="CheckResult.ToString"/>), then "k pass, k FAIL, k n/a, k undef".</summary>
+    /// <summary>The <see cref="Note"/> when there is one, one line per property (<see cref="CheckResult.ToString"/>),
+    /// then "k pass, k FAIL, k n/a, k undef".</summary>
     public override string ToString() =>
-        string.Join(Environment.NewLine, _results.Select(r => r.ToString())
+        string.Join(Environment.NewLine, (Note is null ? [] : new[] { Note }).Concat(_results.Select(r => r.ToString()))
             .Append(string.Join(", ", new[] { "pass", "FAIL", "n/a", "undef" }
                 .Select(s => $"{_results.Count(r => r.Status == s)} {s}"))));
 }
@@ -112,16 +124,50 @@ public static class TheoryChecks
     /// <exception cref="SymbolicException"><paramref name="at"/> without one value per variable (<see cref="ErrorKind.Shape"/>)
     /// or with a NaN or infinite value (<see cref="ErrorKind.NonFinite"/>), naming the component.</exception>
     /// <returns>The results in property order, as a <see cref="CheckReport"/> that prints one line per property.</returns>
-    public static CheckReport Run(Problem problem, double[]? at = null, double eta = 0.3) => new(RunList(problem, at, eta));
+    /// <remarks>Where the loss ½‖y − y*‖² (or y itself) overflows doubles at the point while J is finite, every
+    /// property is measured on P and y* times a power of two that brings ‖y − y*‖ into [1, 2) (exact; no property's
+    /// verdict changes under y → c·y), and <see cref="CheckReport.Note"/> says so: at 2⁵²⁰·P the loss is 2¹⁰⁴⁰ times
+    /// P's and every property had been undef ("L = Infinity"). So too near the top of doubles, from sizes of 2⁴⁰⁰.</remarks>
+    public static CheckReport Run(Problem problem, double[]? at = null, double eta = 0.3)
+    {
+        var (results, note) = RunList(problem, at, eta);
+        return new(results, note);
+    }
 
-    private static IReadOnlyList<CheckResult> RunList(Problem problem, double[]? at, double eta)
+    private static (IReadOnlyList<CheckResult>, string?) RunList(Problem problem, double[]? at, double eta)
+    {
+        // One compilation of the problem (and one derivation of its Hessian) for the tests below that decide how it
+        // is checked (NonFiniteAt, NearTop); RunAll compiles in its own scope, as before.
+        var outer = Scope;
+        Scope = new RunScope();
+        try
+        {
+            return Decide(problem, at, eta);
+        }
+        finally
+        {
+            Scope = outer;
+        }
+    }
+
+    private static (IReadOnlyList<CheckResult>, string?) Decide(Problem problem, double[]? at, double eta)
     {
         // A point of the wrong length or with a NaN or ±∞ coordinate is refused, naming the component: with
         // NaN every property came out undef, as if the problem could not be checked there.
         var x = at is null ? problem.Start : PointArguments.Require(at, problem.Variables, nameof(at));
         var p = problem.WithStart(x);
-        if (NonFiniteAt(p) is { } bad)
-            return RunAll(p, eta, placeholdersOnly: true)
+        var bad = NonFiniteAt(p);
+        // L, its derivatives or y overflow doubles while J is finite (2⁵²⁰·P, 1E+200·P at [3, 3]): measured on P and
+        // y* rescaled by a power of two, as property 10 measures a loss that underflows. So too where L is a double
+        // but near the top of doubles (NearTop): there the constants of its Hessian overflow when folded
+        // (2⁵¹¹·1.076·x0³: (3·2⁵¹¹·1.076)²), or those of property 2's 3·P do (2⁵⁰⁹·(0.72x0 + x1; …)), unless the
+        // rescaled problem's overflow too (1E+200·x0 beside x1², Skip25): then the properties that need the Hessian
+        // stay "not compared".
+        if ((bad is { Quantity: not Quantity.Jacobian } || bad is null && NearTop(p))
+            && OverflowRescaling(p) is { } big && (bad is not null || !HessianUnformable(big.Scaled)))
+            return (RunAll(big.Scaled, eta, placeholdersOnly: false), big.Note);
+        if (bad is not null)
+            return (RunAll(p, eta, placeholdersOnly: true)
                 .Select(r => r.Applicable
                     ? r with
                     {
@@ -129,8 +175,88 @@ public static class TheoryChecks
                         Detail = $"{bad} at x = {Show(x)}: P or L is not twice differentiable there, so the property cannot be checked",
                     }
                     : r)
-                .ToArray();
-        return RunAll(p, eta, placeholdersOnly: false);
+                .ToArray(), null);
+        return (RunAll(p, eta, placeholdersOnly: false), null);
+    }
+
+    /// <summary>
+    /// For the default loss, where y, L or a derivative of L is not finite at the start but J is: P and y* times the
+    /// power of two 2ᵏ that brings ‖P(x₀) − y*‖ into [1, 2) (found from J's largest entry first when y itself
+    /// overflows), when that rescaled problem is finite throughout (<see cref="NonFiniteAt"/>), with a sentence
+    /// saying so; null otherwise (another loss, J not finite, y not finite for another reason such as a domain).
+    /// </summary>
+    private static (Problem Scaled, string Note)? OverflowRescaling(Problem p)
+    {
+        if (!p.HasDefaultLoss || p.Target.Length != p.Simulator.Length) return null;
+        var (y, j) = Simulate(Compile(p), p.Start);
+        if (!j.All(double.IsFinite)) return null;
+        var k = 0;
+        var scaledResidual = Norm(Minus(y, p.Target)); // ‖2ᵏP(x₀) − 2ᵏy*‖
+        if (!double.IsFinite(scaledResidual))
+        {
+            // y overflows (J does not): a first k from J's size and x's, refined below on that rescaled problem.
+            // (In exponents: J's largest entry times ‖x₀‖ may overflow itself.)
+            var largest = j.Select(Math.Abs).DefaultIfEmpty(0).Max();
+            if (!(largest > 0)) return null;
+            k = -Math.ILogB(largest) - Math.ILogB(Math.Max(1, Norm(p.Start))) - 1;
+            var first = ProblemTransform.RescaleOutputs(Math.ScaleB(1.0, k), p);
+            scaledResidual = Norm(Minus(Simulate(Compile(first), p.Start).Y, first.Target));
+            if (!double.IsFinite(scaledResidual)) return null;
+        }
+        if (!(scaledResidual > 0)) return null;
+        var total = Math.Clamp(k - Math.ILogB(scaledResidual), -2000, 2000);
+        var scaled = ProblemTransform.RescaleOutputs(Math.ScaleB(1.0, total), p);
+        if (NonFiniteAt(scaled) is not null) return null;
+        // L = ½‖y − y*‖² in powers of ten: log₁₀‖y − y*‖ = log₁₀‖2ᵏ(y − y*)‖ − k·log₁₀2.
+        var log10Residual = Math.Log10(scaledResidual) - k * Math.Log10(2);
+        var log10Loss = 2 * log10Residual - Math.Log10(2);
+        var residual = Math.ScaleB(scaledResidual, -k);
+        var size = double.IsFinite(residual) ? $"‖y − y*‖ = {NumberText.Short(residual, 3)}" : $"‖y − y*‖ ≈ {Scientific(log10Residual)}";
+        var what = double.IsFinite(y.Select(Math.Abs).DefaultIfEmpty(0).Max()) ? "" : " (y = P(x) itself overflows; J is finite)";
+        var measured = $"every property below was measured on P and y* times 2^{total}, an exact rescaling under which no property's verdict changes.";
+        // L ≤ 1.797E+308 is a double: then it is ∂L/∂x or ∂²L/∂x² (its value or its folded constants) that is not.
+        return (scaled, log10Loss < Math.Log10(double.MaxValue)
+            ? $"The loss L = ½‖y − y*‖² = {NumberText.Short(Math.Pow(10, log10Loss), 3)} at x = {Show(p.Start)} is a double, but near the top of doubles, where its derivatives and the checks' products of it overflow ({size}): {measured}"
+            : $"The loss L = ½‖y − y*‖² ≈ {Scientific(log10Loss)} is beyond doubles at x = {Show(p.Start)}{what} ({size}): {measured}");
+    }
+
+    /// <summary>
+    /// Whether y − y* or J at the start has a size of 2⁴⁰⁰ or more, or ∂²L/∂x² cannot be derived in doubles: the
+    /// checks square these sizes (L, the Hessian's folded constants) and scale P by 3 (property 2), and at 2⁵⁰⁹
+    /// that overflowed though L itself was a double. 2⁴⁰⁰ keeps a margin below that (ScaleFree24 had found every verdict
+    /// unchanged up to 2⁴⁸⁰ without rescaling); ScaleFree24 and Scale26 now check every k up to the top of doubles.
+    /// </summary>
+    private static bool NearTop(Problem p)
+    {
+        if (!p.HasDefaultLoss || p.Target.Length != p.Simulator.Length) return false;
+        var (y, j) = Simulate(Compile(p), p.Start);
+        var residual = Norm(Minus(y, p.Target));
+        var largest = j.Select(Math.Abs).DefaultIfEmpty(0).Max();
+        return residual > 0 && Math.ILogB(residual) >= 400 || largest > 0 && Math.ILogB(largest) >= 400 || HessianUnformable(p);
+    }
+
+    /// <summary>Whether ∂²L/∂x² cannot be derived in doubles (its constants overflow when folded: <see cref="InputError.Unformable"/>).</summary>
+    private static bool HessianUnformable(Problem p)
+    {
+        try
+        {
+            var c = Compile(p);
+            Settled(c).LossInX(p.Start, new double[c.N], new double[c.N * c.N]);
+            return false;
+        }
+        catch (Exception failure) when (InputError.Unformable(failure) is not null)
+        {
+            return true;
+        }
+    }
+
+    /// <summary>10^<paramref name="log10"/> as "1.2E+311", for sizes beyond doubles.</summary>
+    private static string Scientific(double log10)
+    {
+        var exponent = Math.Floor(log10);
+        var mantissa = Math.Round(Math.Pow(10, log10 - exponent), 1);
+        if (mantissa >= 10) { mantissa /= 10; exponent++; }
+        return $"{mantissa.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture)}E{(exponent >= 0 ? "+" : "-")}{Math.Abs(exponent).ToString(System.Globalization.CultureInfo.InvariantCulture)}";
     }
 
     // With placeholdersOnly, only the cheap applicability tests run and every applicable property

@@ -41,7 +41,8 @@ internal static class CheckCommand
             var step = result.GetValue(eta);
             if (UserNumbers.NotPositive(step) is { } wrong)
                 throw new CliInputException($"--eta must be a positive, finite number, and {Numbers.Short(step)} {wrong}; give e.g. --eta 0.01.");
-            IReadOnlyList<CheckResult> results = physics.Check(point, step);
+            var report = physics.Check(point, step);
+            IReadOnlyList<CheckResult> results = report;
             // Only a measured failure fails the run (exit 1). A property that could not be checked (a quantity
             // not finite at the point, or its precondition, J invertible, not met) is shown as undef and, like
             // n/a, does not fail it: the theory makes no claim there, so nothing was found wrong.
@@ -57,6 +58,8 @@ internal static class CheckCommand
                     point = point ?? physics.Start,
                     target = definition.Target,
                     passed = failed == 0,
+                    // How the check was measured when the loss is beyond doubles at the point (else null).
+                    note = report.Note,
                     properties = results.Select(r => new
                     {
                         property = r.Property,
@@ -74,6 +77,11 @@ internal static class CheckCommand
             {
                 output.WriteLine($"At {problem.PointAndTarget(definition, point)}; η = {Numbers.Short(step)}:");
                 output.WriteLine();
+                if (report.Note is { } note)
+                {
+                    output.WriteLine(LineWidth.Wrap(note));
+                    output.WriteLine();
+                }
                 // One table (TextTable): a detail too long for the line goes under its row, wrapped at 100 columns,
                 // instead of LineWidth breaking the row itself (inside a property's name, under the # column).
                 var rows = results.Select(r => new[] { $"{r.Property}", r.Name, r.Status, r.MeasuredText, r.Detail }).ToArray();

@@ -28,7 +28,7 @@ let private templates =
 
 /// A problem from a template: coefficients, start in [0.3, 1.5] and a target y(x₀) moved by 20–60% of each
 /// output up or down (never met at the start), all exact decimals of three digits.
-let private problems =
+let internal problems =
     gen {
         let! i = Gen.choose (0, templates.Length - 1)
         let simulator, n, m, degree = templates.[i]
@@ -47,9 +47,9 @@ let private problems =
         return text, degree, Problem.Create(vars, Parse.many text, null, target, start, null, true)
     }
 
-let private verdicts (p: Problem) = TheoryChecks.Run(p) |> Seq.map (fun r -> r.Property, r.Verdict) |> List.ofSeq
+let internal verdicts (p: Problem) = TheoryChecks.Run(p) |> Seq.map (fun r -> r.Property, r.Verdict) |> List.ofSeq
 
-let private differences (p: Problem) (q: Problem) =
+let internal differences (p: Problem) (q: Problem) =
     let reportP, reportQ = TheoryChecks.Run(p), TheoryChecks.Run(q)
     Seq.zip reportP reportQ
     |> Seq.filter (fun (a, b) -> a.Verdict <> b.Verdict)

@@ -159,12 +159,18 @@ public sealed class PhysicsTrainer
             throw new ArgumentException($"𝒥 is {rows}×{cols}, so it needs {rows * cols} entries, g {rows} and the result {cols}.");
         if (rows <= cols) return WideSpectral.Product(jacobian, rows, cols, g, kappa, tau, result);
         // Row-major 𝒥 is column-major 𝒥ᵀ: MathNet's (column-major) matrix over the same numbers is 𝒥ᵀ.
+        // 𝒥 is first scaled by 2⁻ᵉ (e the binary exponent of its largest entry, an exact rescaling) and R's
+        // SVD goes through LinearAlgebra.ScaledSvd: MathNet's SVD uses an absolute convergence threshold
+        // (on 2⁻⁶⁰·[[1.1, 1], [0, 1]] it returned 1.1 and 1) and its norms underflow below ≈ 10⁻¹⁵⁴, so an
+        // unscaled tiny 𝒥 gave wrong or no singular values. σ = 2^(e + e_R)·S; U and V are unchanged.
         var stored = new double[rows * cols];
         Array.Copy(jacobian, stored, rows * cols);
+        var scale = LargestExponent(stored);
+        if (scale != 0) for (var k = 0; k < stored.Length; k++) stored[k] = Math.ScaleB(stored[k], -scale);
         var a = (DenseMatrix)new DenseMatrix(cols, rows, stored).Transpose();
-        var qr = a.QR(QRMethod.Thin); // 𝒥 = Q R
-        var svd = qr.R.Svd(computeVectors: true);
-        var s = svd.S;
+        var qr = a.QR(QRMethod.Thin); // 2⁻ᵉ𝒥 = Q R
+        var (svd, exponent) = LinearAlgebra.ScaledSvd((DenseMatrix)qr.R);
+        var s = svd.S.Map(v => Math.ScaleB(v, exponent + scale));
         var sMax = s.Count > 0 ? s.Maximum() : 0;
         var ug = svd.U.TransposeThisAndMultiply(qr.Q.TransposeThisAndMultiply(DenseVector.OfArray(g)));
         var kept = 0;
@@ -180,6 +186,18 @@ public sealed class PhysicsTrainer
         var v = svd.VT.TransposeThisAndMultiply(ug); // V Σ^κ Uᵀg
         for (var k = 0; k < cols; k++) result[k] = v[k];
         return kept;
+    }
+
+    /// <summary>
+    /// The binary exponent of the largest finite |entry| of <paramref name="values"/> (<see cref="Math.ILogB"/>),
+    /// 0 when every entry is 0 or not finite: scaling by 2 to minus it is exact and brings the largest entry into [1, 2).
+    /// </summary>
+    internal static int LargestExponent(ReadOnlySpan<double> values)
+    {
+        var largest = 0.0;
+        foreach (var v in values)
+            if (double.IsFinite(v)) largest = Math.Max(largest, Math.Abs(v));
+        return largest > 0 ? Math.ILogB(largest) : 0;
     }
 
     /// <summary>

@@ -27,6 +27,12 @@ public static class WideSpectral
             throw new ArgumentException($"𝒥 is {rows}×{cols}, so it needs {rows * cols} entries, g {rows} and the result {cols}.");
         var a = new double[rows * cols];
         Array.Copy(jacobian, a, rows * cols);
+        // 𝒥 is scaled by 2⁻ᵉ first (e the binary exponent of its largest entry; exact): the reflectors'
+        // norms √(xᵀx) underflow below ≈ 10⁻¹⁵⁴ and β = 1/(α(α − x₀)) overflows, and MathNet's SVD of L
+        // (through LinearAlgebra.ScaledSvd) has an absolute convergence threshold that is wrong on tiny
+        // matrices. σ = 2^(e + e_L)·S; U, W and the reflectors are those of 𝒥 itself.
+        var scale = PhysicsTrainer.LargestExponent(a);
+        if (scale != 0) for (var k = 0; k < a.Length; k++) a[k] = Math.ScaleB(a[k], -scale);
         var span = a.AsSpan();
         var diagonal = new double[rows];
         var betas = new double[rows];
@@ -55,8 +61,8 @@ public static class WideSpectral
             for (var j = 0; j < i; j++) l[i, j] = a[i * cols + j];
             l[i, i] = diagonal[i];
         }
-        var svd = l.Svd(computeVectors: true);
-        var s = svd.S;
+        var (svd, exponent) = LinearAlgebra.ScaledSvd(l);
+        var s = svd.S.Map(v => Math.ScaleB(v, exponent + scale));
         var sMax = rows > 0 ? s.Maximum() : 0;
         var ug = svd.U.TransposeThisAndMultiply(DenseVector.OfArray(g));
         var kept = 0;
