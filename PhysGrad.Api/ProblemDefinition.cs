@@ -560,6 +560,7 @@ public sealed partial record ProblemDefinition(
             CheckFieldNames(root);
             var variables = IndexedNames(Strings(root, "variables", required: true)!);
             var (simulator, origins, parsed) = Indexed(Strings(root, "simulator", required: true)!);
+            RefuseEmptyFields(root, variables.Count, simulator.Count);
             var parameters = ParameterTable(root);
             if (origins is not null) CheckIndexedReach(variables, parsed!, origins, parameters);
             var definition = new ProblemDefinition(
@@ -848,6 +849,23 @@ public sealed partial record ProblemDefinition(
         return new(ErrorKind.Invalid, quoted
             ? $"In the problem file, {where} is the string \"{text}\": a number must not be quoted; write {text.Trim()} without the quotes."
             : $"In the problem file, {where} must be a number ({example}), not {(value.ValueKind == JsonValueKind.String ? $"the string \"{text}\"" : text)}.");
+    }
+
+    /// <summary>
+    /// A field present but empty is refused by its own name: an empty "simulator" has no outputs, and an
+    /// empty "target" or "start" would otherwise read as a missing field ("the file has no target").
+    /// A file whose "variables" is empty is left to its callers, which say that first.
+    /// </summary>
+    private static void RefuseEmptyFields(JsonElement root, int variables, int outputs)
+    {
+        if (variables == 0) return;
+        if (outputs == 0)
+            throw new SymbolicException(ErrorKind.Invalid,
+                "In the problem file, \"simulator\" is empty, so the problem has no outputs: list one expression per output in the variables, e.g. \"simulator\": [\"a^3\"].");
+        foreach (var (field, per, count) in new[] { ("target", "output", outputs), ("start", "variable", variables) })
+            if (root.TryGetProperty(field, out var e) && e.ValueKind == JsonValueKind.Array && e.GetArrayLength() == 0)
+                throw new SymbolicException(ErrorKind.Invalid,
+                    $"In the problem file, \"{field}\" is empty: give one value per {per} ({count} in all), or leave the field out where the command does not need it.");
     }
 
     private static string[]? Strings(JsonElement root, string field, bool required)

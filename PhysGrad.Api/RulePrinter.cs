@@ -70,6 +70,16 @@ public static class RulePrinter
             }))));
     }
 
+    /// <summary>
+    /// The exact constants of a block's steps that no double holds (beyond ±1.8E+308, or nonzero below
+    /// 4.9E-324), as infix text (<c>10^400</c>), each once. C# written from such a block computes ±∞, NaN or 0
+    /// where the exact rule does not (<see cref="CSharp.ConstantsBeyondDoubles"/>), so its writer warns.
+    /// </summary>
+    /// <param name="block">The block, e.g. gd's rule of a problem scaled by 1e200.</param>
+    /// <returns>Empty when every constant is a double.</returns>
+    public static IReadOnlyList<string> ConstantsBeyondDoubles(RuleBlock block) =>
+        block.Steps.SelectMany(s => CSharp.ConstantsBeyondDoubles(s.Core)).Select(c => Symbolic.Infix.Format(c)).Distinct().ToArray();
+
     // The decimals the user wrote that the blocks' constants came from (each step carries them), in order.
     private static Rational[] Decimals(IReadOnlyList<RuleBlock> blocks) =>
         blocks.SelectMany(b => b.Steps).SelectMany(s => s.Decimals).Distinct().ToArray();

@@ -52,7 +52,7 @@ public static class CliApp
                 if (parsed.UnmatchedTokens.Count > 0 && e.SymbolResult is CommandResult { Command.Subcommands.Count: > 0 }
                     && !parsed.UnmatchedTokens.Any(u => e.Message.Contains($"'{u}'", StringComparison.Ordinal)))
                     continue;
-                error.WriteLine($"physgrad: {NumberMessage(e) ?? e.Message}{Hint(parsed, e.Message)}");
+                error.WriteLine(Wrapped($"physgrad: {NumberMessage(e) ?? e.Message}{Hint(parsed, e.Message)}"));
             }
             error.WriteLine("Run 'physgrad --help' for the commands and their options.");
             return ExitCode.BadInput;
@@ -70,13 +70,13 @@ public static class CliApp
         }
         catch (Exception e) when (InputError.Is(e) || Unwrap(e) is CliInputException)
         {
-            error.WriteLine($"physgrad: {ApiWording.Message(e)}");
+            error.WriteLine(Wrapped($"physgrad: {ApiWording.Message(e)}"));
             return ExitCode.BadInput;
         }
         catch (Exception e)
         {
             // Not the user's fault: say so, and keep the trace out of the way unless asked for.
-            error.WriteLine($"physgrad: internal error: {e.Message}");
+            error.WriteLine(Wrapped($"physgrad: internal error: {e.Message}"));
             if (Environment.GetEnvironmentVariable("PHYSGRAD_DEBUG") == "1")
                 error.WriteLine(e);
             else
@@ -88,6 +88,14 @@ public static class CliApp
             wrapped.Flush();
         }
     }
+
+    /// <summary>
+    /// An error message in lines of at most 100 characters, as the commands' notes and warnings are
+    /// (<see cref="LineWidth.WrapMessage"/>: continuations indented two spaces, "physgrad: " kept with its
+    /// text); each line of a message of several lines wrapped on its own.
+    /// </summary>
+    private static string Wrapped(string message) =>
+        string.Join("\n", message.Replace("\r", "").Split('\n').Select(LineWidth.WrapMessage));
 
     /// <summary>Whether the parsed command writes text for a reader (compare, check and units' table, derive's
     /// infix), which <see cref="LineWidth"/> wraps at 100 columns; never JSON, CSV, C# or LaTeX.</summary>

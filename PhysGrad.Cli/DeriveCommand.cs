@@ -147,6 +147,8 @@ internal static class DeriveCommand
                         : targetEntries.Select((t, j) => definition.HasTarget && definition.TargetSymbols?[j] is null && j < definition.Target.Count
                             ? (object)definition.Target[j] : t.ToInfix()).ToArray(),
                     targetNote = symbolicTarget ? SymbolicTargetNote(definition, targetText) : null,
+                    // The values of the named constants the rules use (g: 9.81), so that a reader can evaluate them.
+                    parameters = definition.Parameters is { Count: > 0 } given ? given : null,
                     yStep = yStep?.Select((e, i) => new { output = definition.Outputs[i], step = e.ToInfix() }),
                     rules = rules.Select((r, b) => new
                     {
@@ -177,6 +179,18 @@ internal static class DeriveCommand
                 output.WriteLine($"Warning: {inverseWarning}.");
             if (stepNote is not null)
                 output.WriteLine(f == "infix" ? stepNote : $"{comment} {stepNote}");
+            // C# has no double for 10^400: the literal would be infinity and the method's steps ±∞ or NaN where
+            // the exact rule has values. Said in the file (where the code goes) and on stderr (where a reader looks).
+            if (f == "csharp")
+                foreach (var b in blocks)
+                    if (RulePrinter.ConstantsBeyondDoubles(b) is { Count: > 0 } beyond)
+                    {
+                        var warning = $"{b.Title}'s rule holds {(beyond.Count == 1 ? "the constant" : "the constants")} {string.Join(", ", beyond)}, " +
+                            "beyond doubles: its C# writes them as infinity or 0 and computes ±∞, NaN or 0 where the rule does not; " +
+                            "rescale the problem (its outputs or variables in larger or smaller units) so that its constants are doubles";
+                        notes.WriteLine($"physgrad: warning: {warning}.");
+                        output.WriteLine($"{comment} Warning: {warning}.");
+                    }
             if (RangeNote(rules, step) is { } rangeNote)
                 output.WriteLine(f == "infix" ? rangeNote : $"{comment} {rangeNote}");
             if (SameStepNote(rules) is { } sameNote)

@@ -75,14 +75,15 @@ internal static class TrainCommand
                     throw new CliInputException(
                         $"--tau applies to gn and hig only (their SVD's truncation); {MethodCatalog.JoinNames(untruncated)} {(untruncated.Length == 1 ? "has" : "have")} none: " +
                         $"leave {(untruncated.Length == 1 ? "it" : "them")} out of --methods, or drop --tau.");
-                error.WriteLine($"physgrad: note: --tau applies to gn and hig only; {MethodCatalog.JoinNames(untruncated)} run{(untruncated.Length == 1 ? "s" : "")} without it.");
+                error.WriteLine(LineWidth.WrapMessage($"physgrad: note: --tau applies to gn and hig only; {MethodCatalog.JoinNames(untruncated)} run{(untruncated.Length == 1 ? "s" : "")} without it."));
             }
             settings = settings.Select(m => tauValue is { } tv && m.UsesTau ? m.WithTau(tv) : m).ToArray();
             // The example's list also holds GD, the baseline of the docs' plots, run only when named: say
             // so, as compare says which of its default methods it leaves out.
             if (!named && chosen.Choices.Where(c => settings.All(m => m.Name != c.Name)).Select(c => c.Name).ToArray() is { Length: > 0 } left)
-                (result.GetValue(format) == "table" ? output : error).WriteLine(
-                    $"{string.Join(", ", left)} skipped: {(left.Length == 1 ? "it is" : "they are")} the example's baseline, run only when named (e.g. --methods {string.Join(",", chosen.Choices.Select(c => c.Name))}).");
+                // In lines of at most 100 characters, as compare's skip lines (LineWidth).
+                (result.GetValue(format) == "table" ? output : error).WriteLine(LineWidth.Wrap(
+                    $"{string.Join(", ", left)} skipped: {(left.Length == 1 ? "it is" : "they are")} the example's baseline, run only when named (e.g. --methods {string.Join(",", chosen.Choices.Select(c => c.Name))})."));
             var budget = seconds is { } sec ? TimeSpan.FromSeconds(sec) : (TimeSpan?)null;
 
             var runs = new List<TrainingRun>();
@@ -106,9 +107,9 @@ internal static class TrainCommand
             // script that reads the exit code learns that a run of it diverged, and the line says what to do).
             var diverged = runs.Where(r => r.Failed).ToArray();
             foreach (var r in diverged)
-                error.WriteLine("physgrad: " + (r.Diverged
+                error.WriteLine(LineWidth.WrapMessage("physgrad: " + (r.Diverged
                     ? $"{r.Choice.Name} (seed {r.Seed}) diverged at step {r.Final.Step}: {r.StopDetail}; lower its rate, e.g. --methods {r.Choice.Name}:{(r.Choice.LearningRate / 10).ToString("G3", CultureInfo.InvariantCulture)}."
-                    : $"{r.Choice.Name} (seed {r.Seed}) failed: {r.StopDetail}."));
+                    : $"{r.Choice.Name} (seed {r.Seed}) failed: {r.StopDetail}.")));
             return diverged.Length > 0 ? ExitCode.Failed : ExitCode.Ok;
         });
         return command;

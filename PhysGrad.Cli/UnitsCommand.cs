@@ -31,7 +31,7 @@ internal static class UnitsCommand
             {
                 var document = new
                 {
-                    variables = model.Variables.Select(v => new { name = v, unit = model.UnitOf(v) }),
+                    variables = model.Variables.Select(v => new { name = v, unit = model.UnitOf(v), given = definition.UnitGiven(v) }),
                     outputs = model.Outputs.Select(y => new { name = y, unit = model.UnitOf(y) }),
                     parameters = model.Parameters.Keys.Select(k => new { name = k, unit = model.UnitOf(k), given = definition.UnitGiven(k) }),
                     lossUnit = model.LossUnit,
@@ -55,7 +55,9 @@ internal static class UnitsCommand
                 output.WriteLine(JsonSerializer.Serialize(document, Json.OmitNulls));
                 return ExitCode.Ok;
             }
-            output.WriteLine($"Variables: {string.Join(", ", model.Variables.Select(v => $"{v} [{model.UnitOf(v)}]"))}");
+            // A variable without a unit is taken as a pure number, and every verdict below rests on that: said as
+            // a parameter's is, rather than shown as if "[1]" had been given.
+            output.WriteLine($"Variables: {string.Join(", ", model.Variables.Select(v => definition.UnitGiven(v) ? $"{v} [{model.UnitOf(v)}]" : $"{v} [1] (dimensionless, not given)"))}");
             output.WriteLine($"Outputs:   {string.Join(", ", model.Outputs.Select(y => $"{y} [{model.UnitOf(y)}]"))}");
             if (model.Parameters.Count > 0)
                 output.WriteLine($"Parameters: {string.Join(", ", model.Parameters.Keys.Select(k => definition.UnitGiven(k) ? $"{k} [{model.UnitOf(k)}]" : $"{k} [1] (dimensionless, not given)"))}");

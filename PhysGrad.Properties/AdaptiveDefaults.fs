@@ -142,7 +142,7 @@ let ``a refused --format lists every accepted value on one line, and the nearest
     for command, values in formatCases do
         let code, _, err = run (command @ [ "--format"; "jsno" ])
         Assert.Equal(2, code)
-        let line = err.Split('\n').[0]
+        let line = (TestHelpers.unwrapped err).Split('\n').[0]
         Assert.Contains("--format must be", line)
         Assert.Contains("not 'jsno'", line)
         Assert.Contains("(did you mean 'json'?)", line)
@@ -220,14 +220,14 @@ let ``units prints a pasted bracketed unit back as the table shows it`` () =
 let ``an option of another command is named as theirs, with no unrelated suggestion`` (command: string, option: string, owner: string) =
     let code, _, err = run [ command; option; "2" ]
     Assert.Equal(2, code)
-    Assert.Contains(sprintf "%s is an option of %s, not of %s" option owner command, err)
-    Assert.DoesNotContain("did you mean", err)
+    Assert.Contains(sprintf "%s is an option of %s, not of %s" option owner command, (TestHelpers.unwrapped err))
+    Assert.DoesNotContain("did you mean", (TestHelpers.unwrapped err))
 
 [<Fact>]
 let ``a misspelt option of another command gets the right name and its owner`` () =
     let code, _, err = run [ "check"; "--iteratoins"; "3" ]
     Assert.Equal(2, code)
-    Assert.Contains("did you mean '--iterations'? --iterations is an option of compare, not of check", err)
+    Assert.Contains("did you mean '--iterations'? --iterations is an option of compare, not of check", (TestHelpers.unwrapped err))
 
 [<Fact>]
 let ``an option near nothing gets no suggestion at all`` () =
@@ -257,13 +257,13 @@ let ``an unused parameter suggests the nearest name in use, never a one-letter r
     let path = file "unused.json" """{"variables":["x0","x1"],"simulator":["k*x0","x1"],"parameters":{"k":2,"x":3},"start":[1,1],"target":[0,0]}"""
     let code, _, err = run [ "compare"; "--problem"; path; "--iterations"; "1"; "--out"; tempDir "unused" ]
     Assert.Equal(2, code)
-    Assert.Contains("The parameter 'x' is not used by the simulator, the loss or the inverse (did you mean 'x0'?)", err)
-    Assert.DoesNotContain("'k'", err)
+    Assert.Contains("The parameter 'x' is not used by the simulator, the loss or the inverse (did you mean 'x0'?)", (TestHelpers.unwrapped err))
+    Assert.DoesNotContain("'k'", (TestHelpers.unwrapped err))
     let path = file "far.json" """{"variables":["T","q"],"simulator":["c*T*q","q"],"parameters":{"c":2,"zeta":3}}"""
     let code, _, err = run [ "derive"; "--problem"; path ]
     Assert.Equal(2, code)
-    Assert.Contains("The parameter 'zeta' is not used", err)
-    Assert.DoesNotContain("did you mean", err)
+    Assert.Contains("The parameter 'zeta' is not used", (TestHelpers.unwrapped err))
+    Assert.DoesNotContain("did you mean", (TestHelpers.unwrapped err))
 
 [<Fact>]
 let ``a misspelt --param names the constant the simulator uses`` () =

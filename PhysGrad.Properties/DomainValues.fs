@@ -165,12 +165,12 @@ let ``compare refuses a start outside the simulator's or the loss's domain, nami
     let code, out, err = Cli.run ([ "compare" ] @ problem @ lossArgs)
     if expected.EndsWith " is" then
         Assert.True((code = 0 || code = 1), err)
-        Assert.DoesNotContain("outside the domain", err)
+        Assert.DoesNotContain("outside the domain", (TestHelpers.unwrapped err))
     else
         Assert.Equal(2, code)
         Assert.Equal("", out)
-        Assert.Contains(sprintf "The start [%s] is outside the domain of the problem: %s." (start.Replace(",", ", ")) expected, err)
-        Assert.Contains("Give a start where the condition holds (--start", err)
+        Assert.Contains(sprintf "The start [%s] is outside the domain of the problem: %s." (start.Replace(",", ", ")) expected, (TestHelpers.unwrapped err))
+        Assert.Contains("Give a start where the condition holds (--start", (TestHelpers.unwrapped err))
 
 [<Fact>]
 let ``a start on the domain's edge is inside it: sqrt(x0) at 0 runs and reports what the methods meet`` () =

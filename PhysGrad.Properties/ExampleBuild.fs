@@ -463,9 +463,9 @@ let ``an example over its size limit is refused before any phase line is printed
     // 40² = 1600 cells. The refusal must be the only thing said.
     let code, out, err = Cli.run [ "compare"; "--example"; name; "--n"; n; "--out"; Path.GetTempPath() ]
     Assert.Equal(2, code)
-    Assert.Contains(reason, err)
-    Assert.DoesNotContain("physgrad: tracing", err)
-    Assert.DoesNotContain("physgrad: running", err)
+    Assert.Contains(reason, (TestHelpers.unwrapped err))
+    Assert.DoesNotContain("physgrad: tracing", (TestHelpers.unwrapped err))
+    Assert.DoesNotContain("physgrad: running", (TestHelpers.unwrapped err))
     Assert.Equal("", out)
 
 // ---- the problem's text, printed when it is read ---------------------------------------------------

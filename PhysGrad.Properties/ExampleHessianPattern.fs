@@ -127,6 +127,6 @@ let ``compare refuses newton on a large heat2d before tracing it, and the refusa
     Assert.NotNull reason
     let code, out, err = Cli.run [ "compare"; "--example"; "heat2d"; "--n"; string side; "--methods"; "newton"; "--out"; IO.Path.Combine(IO.Path.GetTempPath(), Guid.NewGuid().ToString("N")) ]
     Assert.True((code = 2), out + err)
-    Assert.Contains(reason, err)
+    Assert.Contains(reason, (TestHelpers.unwrapped err))
     // 4,900 variables: the phase log would say "tracing the heat2d simulator" at once had it started.
-    Assert.DoesNotContain("tracing", out + err)
+    Assert.DoesNotContain("tracing", out + (TestHelpers.unwrapped err))

@@ -224,8 +224,8 @@ let ``step units of a problem without units are not applicable in the API and ex
     let code, out, err = run [ "units"; "--simulator"; "x0; x1^2" ]
     Assert.Equal(2, code)
     Assert.Equal("", out)
-    Assert.Contains(result.NotApplicableReason, err)
-    Assert.Contains("--unit", err)
+    Assert.Contains(result.NotApplicableReason, (TestHelpers.unwrapped err))
+    Assert.Contains("--unit", (TestHelpers.unwrapped err))
     // With units: measured, one entry per method.
     let measured = p.WithUnits(readOnlyDict [ "x0", "m"; "x1", "s" ]).StepUnits()
     Assert.True(measured.Applicable)

@@ -92,7 +92,7 @@ let ``a malformed indexed simulator entry names the entry, the column and what t
     let err = refusedFile [ "x[0..3]" ] [ entry ] 4 4
 
     for p in phrases.Split('|') do
-        Assert.Contains(p, err)
+        Assert.Contains(p, (TestHelpers.unwrapped err))
 
 [<Fact>]
 let ``a range past the variables names the entry, the index value and three ways out, not the expanded component`` () =
@@ -200,5 +200,5 @@ let ``a named method over its limit on an example is refused with the reason, ex
     let code, out, err = run [ "compare"; "--example"; "heat1d-inverse"; "--n"; "4096"; "--methods"; "gd,hig"; "--out"; Path.GetTempPath() ]
     Assert.Equal(2, code)
     Assert.Equal("", out)
-    Assert.Contains("the size 4096 is over its limit of 2000", err)
-    Assert.Contains("gn or lm", err)
+    Assert.Contains("the size 4096 is over its limit of 2000", (TestHelpers.unwrapped err))
+    Assert.Contains("gn or lm", (TestHelpers.unwrapped err))

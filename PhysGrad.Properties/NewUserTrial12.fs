@@ -67,8 +67,8 @@ let ``faults the core finds in a problem file name the file and the field`` () =
     let unknown = problemFile """{"variables":["x0"],"simulator":["c*x0"],"target":[1],"start":[1]}"""
     let code, _, err = run [ "compare"; "--problem"; unknown; "--methods"; "gd" ]
     Assert.Equal(2, code)
-    Assert.Contains(sprintf "--problem '%s'" unknown, err)
-    Assert.Contains("simulator[0] uses 'c'", err)
+    Assert.Contains(sprintf "--problem '%s'" unknown, (TestHelpers.unwrapped err))
+    Assert.Contains("simulator[0] uses 'c'", (TestHelpers.unwrapped err))
 
     let twice = problemFile """{"variables":["a","a"],"simulator":["a"],"target":[1],"start":[1,2]}"""
 
@@ -76,9 +76,9 @@ let ``faults the core finds in a problem file name the file and the field`` () =
         let code, _, err = run [ command; "--problem"; twice ]
         Assert.Equal(2, code)
         // What (the name twice), where (the file, the field and both entries), what to do.
-        Assert.Contains(sprintf "--problem '%s': The \"variables\" field lists 'a' twice" twice, err)
-        Assert.Contains("variables[0] ('a') and variables[1] ('a')", err)
-        Assert.Contains("list each variable once", err)
+        Assert.Contains(sprintf "--problem '%s': The \"variables\" field lists 'a' twice" twice, (TestHelpers.unwrapped err))
+        Assert.Contains("variables[0] ('a') and variables[1] ('a')", (TestHelpers.unwrapped err))
+        Assert.Contains("list each variable once", (TestHelpers.unwrapped err))
 
 [<Fact>]
 let ``a least-squares run that reaches L at rounding level of its scale is converged at a global minimum`` () =

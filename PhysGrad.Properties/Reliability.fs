@@ -155,10 +155,10 @@ let ``every entry of the bad-input catalogue gets its exit code and a message wi
 
         if code = 2 then
             Assert.True(userError err, shown)
-            Assert.Contains(words, err)
+            Assert.Contains(words, (TestHelpers.unwrapped err))
         elif code = 1 then
             Assert.True(userError err, shown)
-            Assert.Contains(words, err)
+            Assert.Contains(words, (TestHelpers.unwrapped err))
         else
             Assert.Equal("", err)
 

@@ -59,8 +59,8 @@ let ``the brief's problem: newton skipped, the other rows printed, and only dive
 let ``a method the user names still fails the command with the reason`` () =
     let code, _, err = run ([ "compare" ] @ overflowing @ [ "--methods"; "gd,newton"; "--out"; outDir "named" ])
     Assert.Equal(2, code)
-    Assert.Contains("Deriving the problem's Hessian", err)
-    Assert.Contains("folds constants that overflow", err)
+    Assert.Contains("Deriving the problem's Hessian", (TestHelpers.unwrapped err))
+    Assert.Contains("folds constants that overflow", (TestHelpers.unwrapped err))
     // Without newton the named methods run and nothing is skipped.
     let code, out, err = run ([ "compare" ] @ overflowing @ [ "--methods"; "gd,pg"; "--out"; outDir "named" ])
     Assert.Equal(0, code)

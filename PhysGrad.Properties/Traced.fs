@@ -374,7 +374,7 @@ let ``an example runs past its default limit when the methods are named, and a d
     // hig needs the SVD of the dense 3000 × 3000 Jacobian: over SolverLimits.SvdUpTo (2,000), it is refused with the reason.
     let code2, _, err2 = Cli.run [ "compare"; "--example"; "rosenbrock"; "--n"; "3000"; "--methods"; "hig"; "--iterations"; "2"; "--out"; out ]
     Assert.Equal(2, code2)
-    Assert.Contains("gn or lm", err2)
+    Assert.Contains("gn or lm", TestHelpers.unwrapped err2)
     // Without --methods the default comparison's limit holds.
     let code3, _, err3 = Cli.run [ "compare"; "--example"; "rosenbrock"; "--n"; "3000"; "--out"; out ]
     Assert.Equal(2, code3)

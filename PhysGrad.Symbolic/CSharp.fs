@@ -2,6 +2,7 @@ namespace PhysGrad.Symbolic
 
 open System
 open System.Text
+open System.Collections.Generic
 
 /// C# source text for an expression: `Math.*` calls, double literals, and variable names mapped by
 /// the caller (for example x0 ↦ x[0]). The text is an expression of type double.
@@ -310,3 +311,31 @@ module CSharp =
 
     /// C# text for the stable form of e, variables by their own names.
     let formatRewritten (e: Expr) = formatRewrittenWith (Func<_, _> id) e
+
+    /// The exact constants of e that no double holds: beyond ±1.8E+308 (written double.PositiveInfinity
+    /// or double.NegativeInfinity) or nonzero below the smallest subnormal 4.9E-324 (written 0.0). C# text
+    /// of an expression holding one computes ±∞, NaN or 0 where the exact rule does not, and no literal
+    /// can say better, so a caller that writes C# warns instead (`physgrad derive --format csharp`).
+    /// Each constant once, in the order the walk meets them.
+    [<CompiledName("ConstantsBeyondDoubles")>]
+    let constantsBeyondDoubles (e: Expr) : Expr list =
+        let seen = HashSet<Expr>(HashIdentity.Reference)
+        let found = ResizeArray<Expr>()
+        let stack = Stack<Expr>()
+        stack.Push e
+
+        while stack.Count > 0 do
+            let x = stack.Pop()
+
+            if seen.Add x then
+                match x.Node with
+                | Number q ->
+                    let d = q.ToDouble()
+
+                    if (Double.IsInfinity d || (d = 0.0 && not q.IsZero)) && not (found.Contains x) then
+                        found.Add x
+                | _ ->
+                    for c in Expr.children x |> Array.rev do
+                        stack.Push c
+
+        List.ofSeq found
