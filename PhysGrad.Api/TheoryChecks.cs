@@ -115,7 +115,7 @@ public sealed class CheckReport(IReadOnlyList<CheckResult> results, string? note
 /// optimisers and measures the quantity the property is about (a scaling ratio, a fitted order, a
 /// residual). The property tests run the same checks on random problems.
 /// </summary>
-public static class TheoryChecks
+public static partial class TheoryChecks
 {
     /// <summary>Relative tolerance for the properties that hold exactly (up to rounding).</summary>
     public const double Exact = 1e-7;
@@ -763,6 +763,7 @@ public static class TheoryChecks
         var compared = 0;
         var notes = new List<string>();
         var shaken = p.Start.Select((v, i) => v * (1 + (i % 2 == 0 ? 4 : -4) * CompiledProblem.UnitRoundoff)).ToArray();
+        var rounding = InverseRounding(a, p.Start);
         foreach (var (m, factor) in expectations)
         {
             var (s1, f1) = Step(a, m, eta, p.Start);
@@ -798,7 +799,26 @@ public static class TheoryChecks
                 notes.Add($"{method} not compared: x₀ moved by 4 units of rounding moves its step by {NumberText.Short(spread, 3)} relative (rounding of y₀ − y* decides it)");
                 continue;
             }
-            var deviation = RelativeTo(s2, s1.Select(v => v * factor).ToArray(), p.Start);
+            // Every rule but GD reads its step back from y through J⁻¹ (J⁺): J's conditioning lets the rounding of
+            // y₀ (and of c·y₀) move each step by up to e (InverseRounding), x0 by 1E-04 on 1E-12·x0 + x1. Beyond the
+            // tolerance that is no measurement; below it, only what exceeds e in a component is a deviation.
+            var expected = s1.Select(v => v * factor).ToArray();
+            var allowance = p.Start.Select((v, i) => 8 * CompiledProblem.UnitRoundoff * Math.Abs(v)).ToArray();
+            // Newton's step comes from ∂²L/∂x² and ∇L, which square J's conditioning (NewtonRounding).
+            var methodRounding = m == Method.Newton ? NewtonRounding(a, p.Start, s1) is { } newton && rounding is not null
+                    ? newton.Select((v, i) => Math.Max(v, rounding[i])).ToArray() : null
+                : rounding;
+            if (m != Method.GradientDescent && methodRounding is not null)
+            {
+                var e = methodRounding.Select(v => (1 + factor) * v).ToArray();
+                if (!(Norm(e) <= Exact * Norm(expected)))
+                {
+                    notes.Add($"{method} not compared: {ConditioningWords(a, p.Start, e, Norm(expected), "its step", hessian: m == Method.Newton)}");
+                    continue;
+                }
+                allowance = allowance.Select((v, i) => Math.Max(v, e[i])).ToArray();
+            }
+            var deviation = Beyond(s2, expected, allowance);
             worst = Math.Max(worst, deviation);
             compared++;
             if (deviation > Exact) notes.Add($"{method}: step ratio off by {NumberText.Short(deviation, 3)}");
@@ -878,6 +898,13 @@ public static class TheoryChecks
                 var spread = k < r3.Trajectory.Count && k < r1.Trajectory.Count ? Relative(r3.Trajectory[k], r1.Trajectory[k])
                     : r3.Trajectory.Count == r1.Trajectory.Count && !(differ && (r1.StopReason == StopReason.Diverged || r2.StopReason == StopReason.Diverged)) ? 0
                     : double.PositiveInfinity;
+                // (3) J's conditioning at x_(k−1): the rounding of y_(k−1) moves every inverting rule's x_k by up to e
+                // (InverseRounding; x0 by 1E-04 on 1E-12·x0 + x1, where shaking x₀ moves nothing).
+                if (m != Method.GradientDescent && InverseRounding(a, r1.Trajectory[k - 1]) is { } e)
+                    known = Math.Max(known, Norm(e) / (1 + Norm(r1.Trajectory[k - 1])));
+                // Newton's step through ∂²L/∂x², which squares J's conditioning (NewtonRounding).
+                if (m == Method.Newton && NewtonRounding(a, r1.Trajectory[k - 1], Minus(r1.Trajectory[k], r1.Trajectory[k - 1])) is { } en)
+                    known = Math.Max(known, Norm(en) / (1 + Norm(r1.Trajectory[k - 1])));
                 if (!Resolved(known) || !Resolved(spread)) return Result(d.Take(k).Max(), k - 1, k, Math.Max(known, spread));
             }
             return Result(differ ? double.PositiveInfinity : d.Max(), common - 1);
@@ -909,7 +936,7 @@ public static class TheoryChecks
                 $"every method fell back ({string.Join(", ", deviations.Select(d => BookExample.ShortName(d.m)))}), so none of their own trajectories exists here{gnNote}", Unmet: true);
         string Cut((Method m, TrajectoryDeviation d) v) =>
             $"{BookExample.ShortName(v.m)} from step {v.d.UnresolvedFrom} " + (double.IsFinite(v.d.Spread)
-                ? $"(rounding moves it by {NumberText.Short(v.d.Spread, 3)}, relative: P cancels at the step before, or x₀ moved by 4 units of rounding moves it that far)"
+                ? $"(rounding moves it by {NumberText.Short(v.d.Spread, 3)}, relative: P cancels at the step before, J's conditioning lets y's rounding move it that far, or x₀ moved by 4 units of rounding moves it that far)"
                 : "(rounding decides whether the run stops there, or a run overflows in doubles there)");
         var cut = checkedOnes.Where(d => d.d.UnresolvedFrom > 0).ToArray();
         var cutNote = cut.Length == 0 ? ""
@@ -1044,14 +1071,28 @@ public static class TheoryChecks
         var floors = new List<double>();
         // Six sizes over two and a half decades below the local scale; a size whose y + Δy has no preimage
         // near x (past a fold of P) is skipped, the property being about Δy → 0.
+        // J's conditioning lets the rounding of y₀ + Δy move PG's step by up to e (InverseRounding; x0 by 1E-04
+        // on 1E-12·x0 + x1): twice that joins each size's floor, and a size whose steps it moves by 1% or more
+        // cannot show an order and is not compared.
+        var conditioning = InverseRounding(c, p.Start) is { } e ? 2 * Norm(e) : 0;
+        var unresolved = 0;
         foreach (var t in new[] { 1, 0.3, 0.1, 3e-2, 1e-2, 3e-3 })
         {
             var dy = Times(j, Along(unit, largest * t));
             if (Steps(c, p.Start, dy) is not { } s) continue;
+            if (!(conditioning <= 1e-2 * Norm(s.Ig)))
+            {
+                unresolved++;
+                continue;
+            }
             sizes.Add(Norm(dy));
             differences.Add(Norm(Minus(s.Pg, s.Ig)));
-            floors.Add(s.Floor);
+            floors.Add(s.Floor + conditioning);
         }
+        if (sizes.Count < 3 && unresolved > 0)
+            return NotMeasured(5, name,
+                $"{NumberText.Count(unresolved, "size")} of 6 of Δy = J·δx, ‖δx‖ from {NumberText.Short(largest, 3)} down to {NumberText.Short(largest * 3e-3, 3)}, cannot be compared in double precision: " +
+                ConditioningWords(c, p.Start, InverseRounding(c, p.Start)!, largest, "the largest ‖δx‖"));
         if (sizes.Count < 3)
             return new CheckResult(5, name, false, double.NaN,
                 $"y + Δy has no preimage near x for {6 - sizes.Count} of 6 sizes of Δy = J·δx, ‖δx‖ from {NumberText.Short(largest, 3)} down to {NumberText.Short(largest * 3e-3, 3)}, so PG's steps the property compares do not exist there", Unmet: true);
@@ -1159,6 +1200,12 @@ public static class TheoryChecks
         var pg = Minus(end, p.Start);
         if (IsZero(pg))
             return NotMeasured(7, name, $"PG's step for {shrunk} is 0 in doubles (P⁻¹(y₀ + Δy; x₀) = x₀), so there is no Δx_PG to compare with the integral");
+        // J's conditioning lets the rounding of y₀ + Δy move P⁻¹(y₀ + Δy; x₀), so Δx_PG, by up to e
+        // (InverseRounding; x0 by 1E-04 on 1E-12·x0 + x1): twice that joins the bound, and where it is 0.1% of
+        // Δx_PG or more the comparison says little and is not made.
+        var conditioning = InverseRounding(c, p.Start) is { } e ? 2 * Norm(e) : 0;
+        if (!(conditioning <= 1e-3 * Norm(pg)))
+            return NotMeasured(7, name, $"Δx_PG = {Show(pg)} for {shrunk} cannot be compared with the integral in double precision: {ConditioningWords(c, p.Start, InverseRounding(c, p.Start)!, Norm(pg), "‖Δx_PG‖")}");
         // J⁻¹Δy at y₀ + tΔy, memoised by t; the inverse starts from the nearest t solved so far.
         var solved = new SortedList<double, double[]> { [0] = p.Start, [1] = end };
         var integrands = new Dictionary<double, double[]>();
@@ -1199,10 +1246,13 @@ public static class TheoryChecks
         var difference = Norm(Minus(integral, pg));
         // Relative to ‖Δx_PG‖ and x's own scale, not to 1 + ‖Δx_PG‖, which at x₀ = 10⁻⁸ would pass anything.
         var rounding = 1e3 * InverseFloor(c, landing, p.Start, pg, y0.Select((v, i) => v + dy[i]).ToArray(), dy);
-        var bound = 10 * estimate + 1e-9 * Norm(pg) + rounding;
+        var bound = 10 * estimate + 1e-9 * Norm(pg) + rounding + conditioning;
         var error2 = difference / Norm(pg);
+        var conditioned = conditioning > 1e-9 * Norm(pg)
+            ? $" + J's conditioning {NumberText.Short(conditioning, 3)} (twice how far y's rounding moves x through |J⁻¹|, condition number {NumberText.Short(ConditionNumber(c, p.Start), 2)})"
+            : "";
         return new CheckResult(7, name, difference <= bound, error2,
-            $"difference between Δx_PG = {Show(pg)} and the adaptive Gauss–Kronrod quadrature of J⁻¹Δy along the path ({integrands.Count} nodes), relative to ‖Δx_PG‖, for {shrunk}; passes within 10 × the quadrature's error estimate {NumberText.Short(estimate, 3)} + 1e-9·‖Δx_PG‖ + the inverse's precision {NumberText.Short(rounding, 3)}");
+            $"difference between Δx_PG = {Show(pg)} and the adaptive Gauss–Kronrod quadrature of J⁻¹Δy along the path ({integrands.Count} nodes), relative to ‖Δx_PG‖, for {shrunk}; passes within 10 × the quadrature's error estimate {NumberText.Short(estimate, 3)} + 1e-9·‖Δx_PG‖ + the inverse's precision {NumberText.Short(rounding, 3)}{conditioned}");
     }
 
     /// <summary>
@@ -1215,7 +1265,7 @@ public static class TheoryChecks
     /// 0.0007 has its branch point 0.0007 away, closer than 10⁻²). By Taylor's theorem the deviation is
     /// at most the largest ρ on the segment; the criterion is that at each of three sizes (the found one,
     /// 10 and 100 times smaller) it is at most twice the largest ρ sampled on the segment and at the
-    /// preimage, plus the inverse solver's precision 10⁻⁹·‖x₀‖/‖δx‖. A wrong branch deviates by about 2, far above ρ ≤ 0.1.
+    /// preimage, plus the inverse solver's precision 10⁻⁹·‖x₀‖/‖δx‖ and twice how far J's conditioning lets rounding of y move the preimage (<see cref="InverseRounding"/>) over ‖δx‖; a miss of P⁻¹(y₀; x₀) within that allowance is x₀ to the digits y₀ keeps. A wrong branch deviates by about 2, far above ρ ≤ 0.1.
     /// </summary>
     public static CheckResult LocalInverse(Problem p)
     {
@@ -1238,7 +1288,12 @@ public static class TheoryChecks
         if (home > 1e-9 && Norm(roundingScale) < CompiledProblem.SmallestNormal / CompiledProblem.UnitRoundoff)
             return new CheckResult(8, name, false, double.NaN,
                 $"y₀ = P(x₀) = {Show(y0)} is below the range of normal doubles (its rounding scale |J|·|x₀| + |y₀| is {NumberText.Short(Norm(roundingScale), 3)}): it does not tell x₀ = {Show(p.Start)} from P⁻¹(y₀; x₀) = {Show(back)}, so the inverse cannot be checked there in double precision", Unmet: true);
-        if (home > 1e-9)
+        // J's conditioning lets the rounding of y₀ move P⁻¹(y₀; x₀) by up to e (InverseRounding): on 1E-12·x0 + x1
+        // y₀ tells x0 only to 1E-04, so an inverse returning x0 = 0.599965 is x₀ to the digits y₀ keeps, not
+        // another branch (a linear map has one). Only a miss beyond e is one.
+        var inverseRounding = InverseRounding(c, p.Start);
+        var conditioning = inverseRounding is { } e ? Norm(e) : 0;
+        if (home > 1e-9 + conditioning / scale)
             return new CheckResult(8, name, false, home,
                 $"‖P⁻¹(y₀; x₀) − x₀‖/‖x₀‖ = {NumberText.Short(home, 3)}: the inverse at y₀ returns {Show(back)}, not x₀ = {Show(p.Start)} (another branch)");
         var n = c.N;
@@ -1260,6 +1315,12 @@ public static class TheoryChecks
         if (size is not { } largest)
             return new CheckResult(8, name, false, double.NaN,
                 $"J changes by more than 10% (relative to J(x₀)) within ‖δx‖ = {NumberText.Short(1e-10 * scale * Norm(direction), 3)} of x₀, or y₀ + J·δx has no preimage there: x₀ is too close to a singularity to measure", Unmet: true);
+        // The deviations are relative to ‖δx‖, and rounding of y₀ + J·δx moves the preimage by up to e: where twice
+        // that is 10% of the largest δx or more, no size can show the 10% regime the test is sized for.
+        if (!(2 * conditioning <= 0.1 * largest * scale * Norm(direction)))
+            return NotMeasured(8, name,
+                $"‖P⁻¹(y₀; x₀) − x₀‖/‖x₀‖ = {NumberText.Short(home, 3)}, within rounding; the sizes ‖δx‖ ≤ {NumberText.Short(largest * scale * Norm(direction), 3)} cannot be measured in double precision: " +
+                ConditioningWords(c, p.Start, inverseRounding!, largest * scale * Norm(direction), "the largest ‖δx‖"));
         var deviations = new List<double>();
         var bounds = new List<double>();
         var sizes = new[] { largest, largest / 10, largest / 100 };
@@ -1274,7 +1335,7 @@ public static class TheoryChecks
             // largest ρ on the segment; sampled at s = ¼, ½, ¾, 1 and at the preimage, doubled for what
             // the samples miss (near an inflection ρ(s) ∝ |a·s + b·s²| can vanish at s = 1 alone).
             var rho = new[] { 0.25, 0.5, 0.75, 1.0 }.Select(f => Rho(p.Start.Select((v, i) => v + f * dx[i]).ToArray())).Append(Rho(x)).Max();
-            bounds.Add(2 * rho + 1e-9 * scale / Norm(dx));
+            bounds.Add(2 * rho + (1e-9 * scale + 2 * conditioning) / Norm(dx));
         }
         // No order is fitted where a deviation is at rounding level (its logarithm is −∞ or noise).
         var order = deviations.All(d => d > 1e-9) ? NumberText.Short(Slope(sizes, deviations), 3) : "none: a deviation is at rounding level";
@@ -1430,10 +1491,23 @@ public static class TheoryChecks
         var moving = pairs.Where(v => !(IsZero(v.Step) && IsZero(v.Other))).ToArray();
         if (moving.Length < pairs.Count)
             notes.Add($"not compared, both steps 0: {string.Join(", ", pairs.Except(moving).Select(v => v.Name))}");
+        // κ = −1, GN and IG read their steps back from y through J⁻¹ (J⁺), each by its own factorisation: J's
+        // conditioning lets the rounding of y₀ move each by up to e (InverseRounding). Beyond the tolerance the
+        // pair is not compared; below it, only what exceeds 2e in a component counts.
+        var allowances = new Dictionary<string, double[]>();
+        if (InverseRounding(c, p.Start) is { } e)
+        {
+            var twice = e.Select(v => 2 * v).ToArray();
+            var unresolved = moving.Where(v => v.Other != gd && !(Norm(twice) <= Exact * Norm(v.Other))).ToArray();
+            if (unresolved.Length > 0)
+                notes.Add($"not compared: {string.Join(", ", unresolved.Select(v => v.Name))}: {ConditioningWords(c, p.Start, twice, Norm(unresolved[0].Other), "the step")}");
+            moving = moving.Except(unresolved).ToArray();
+            foreach (var v in moving.Where(v => v.Other != gd)) allowances[v.Name] = twice;
+        }
         var noteText = notes.Count > 0 ? "; " + string.Join("; ", notes) : "";
         if (moving.Length == 0)
             return NotMeasured(11, name, $"no pair of steps could be compared{noteText}");
-        var worst = moving.Max(v => RelativeTo(v.Step, v.Other));
+        var worst = moving.Max(v => allowances.TryGetValue(v.Name, out var allowance) ? Beyond(v.Step, v.Other, allowance) : RelativeTo(v.Step, v.Other));
         var detail = $"largest relative difference of {string.Join(", ", moving.Select(v => v.Name))}{noteText}";
         return new CheckResult(11, name, worst <= Exact, worst, $"{detail} ({PassesAtMost(Exact)})");
     }
