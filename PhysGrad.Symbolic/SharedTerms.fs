@@ -124,18 +124,80 @@ module SharedTerms =
         | Some a, Some b when Object.ReferenceEquals(Expr.neg a, b) -> Some [| Expr.minusOne |]
         | _ -> None
 
-    /// `e` with every product holding all of `definition`'s factors (a sum holding all of its terms,
-    /// or all of them negated) written with `name` instead: t4 = sin(x0)*exp(x1) makes
-    /// t5*sin(x0)*exp(x1) into t4*t5. The value is unchanged (the factors or terms are the same, regrouped).
-    let private absorb (name: Expr) (definition: Expr) (e: Expr) =
+    /// A term as an exact coefficient and the rest it scales (3*x0*x1 ↦ (3, x0*x1), 5 ↦ (5, 1), x0 ↦
+    /// (1, x0)). A floating coefficient stays in the rest, with its sign taken out (−0.5*x0 ↦ (−1, 0.5*x0)):
+    /// a floating term then matches its own negation and nothing scaled otherwise, as scaling it would
+    /// round.
+    let private splitTerm (t: Expr) : Rational * Expr =
+        match t.Node with
+        | Number q -> q, Expr.one
+        | Real r when r < 0.0 -> Rational.MinusOne, Expr.real -r
+        | Product fs ->
+            match fs.[0].Node with
+            | Number q -> q, Expr.mul (Array.tail fs)
+            | Real r when r < 0.0 -> Rational.MinusOne, Expr.neg t
+            | _ -> Rational.One, t
+        | _ -> Rational.One, t
+
+    /// The term q·rest (the inverse of splitTerm).
+    let private termOf (q: Rational, rest: Expr) =
+        if Object.ReferenceEquals(rest, Expr.one) then Expr.number q else Expr.mul2 (Expr.number q) rest
+
+    /// A sum's terms split (splitTerm), indexed by their rest.
+    type private Split = { Terms: (Rational * Expr)[]; Index: Dictionary<Expr, int> }
+
+    let private split (ts: Expr[]) =
+        let terms = ts |> Array.map splitTerm
+        let index = Dictionary<Expr, int>(ExprIdentity.comparer)
+        terms |> Array.iteri (fun i (_, r) -> index.[r] <- i)
+        { Terms = terms; Index = index }
+
+    /// The factor k with k·p a term of `whole` for every term p of `part` (a sub-sum scaled: 1 − 200*x1 +
+    /// 200*x0^2 holds −200·(x1 − x0^2)), and the indices of those terms in `whole`; None when there is no
+    /// such k. k is exact, so k·name stands for the same value as the terms it replaces.
+    let private scaledIn (part: (Rational * Expr)[]) (whole: Split) : (Rational * HashSet<int>) option =
+        let (q0, r0) = part.[0]
+
+        match whole.Index.TryGetValue r0 with
+        | true, i0 ->
+            let k = fst whole.Terms.[i0] / q0
+            let taken = HashSet<int>()
+
+            let all =
+                part
+                |> Array.forall (fun (q, r) ->
+                    match whole.Index.TryGetValue r with
+                    | true, i -> fst whole.Terms.[i] = k * q && taken.Add i
+                    | _ -> false)
+
+            if all then Some(k, taken) else None
+        | _ -> None
+
+    /// Structure.rewriteBottomUp without rebuilding what did not change (Structure.rebuildFrom): absorb
+    /// runs once per name over the whole block, and rebuilding every node each time was most of the
+    /// cost of naming a large rule.
+    let private rewriteUp (rewrite: Expr -> Expr) (e: Expr) : Expr =
+        let memo = Dictionary<Expr, Expr>(ExprIdentity.comparer)
+
+        for n in Structure.postOrder [ e ] do
+            memo.[n] <- rewrite (Structure.rebuildFrom memo n)
+
+        memo.[e]
+
+    /// `e` with every product holding all of `definition`'s factors (a sum holding all of its terms
+    /// scaled by one exact factor k, as k·name) written with `name` instead: t4 = sin(x0)*exp(x1) makes
+    /// t5*sin(x0)*exp(x1) into t4*t5, t2 = x1 - x0^2 makes 200*x0^2 - 200*x1 + 1 into 1 - 200*t2. The
+    /// value is unchanged (the factors or terms are the same, regrouped).
+    let private absorb (splitOf: Expr -> Split) (name: Expr) (definition: Expr) (e: Expr) =
         match definition.Node with
         | Product _ when (snd (factorsOf definition)).Length >= 2 ->
             let (c, fs) = factorsOf definition
 
             e
-            |> Structure.rewriteBottomUp (fun n ->
+            |> rewriteUp (fun n ->
                 match n.Node with
-                | Product _ ->
+                // Cheap first: a product without the definition's first factor cannot hold them all.
+                | Product all when all.Length >= fs.Length && all |> Array.exists (fun f -> Object.ReferenceEquals(f, fs.[0])) ->
                     let (c', fs') = factorsOf n
 
                     match without fs fs', quotient c c' with
@@ -143,32 +205,35 @@ module SharedTerms =
                     | _ -> n
                 | _ -> n)
         | Sum ts ->
-            let negated = ts |> Array.map Expr.neg
+            let part = ts |> Array.map splitTerm
 
             e
-            |> Structure.rewriteBottomUp (fun n ->
+            |> rewriteUp (fun n ->
                 match n.Node with
-                | Sum ts' ->
-                    match without ts ts' with
-                    | Some rest -> Expr.sum (Array.append [| name |] rest)
-                    | None ->
-                        match without negated ts' with
-                        | Some rest -> Expr.sum (Array.append [| Expr.neg name |] rest)
-                        | None -> n
+                | Sum ts' when ts'.Length >= part.Length ->
+                    match scaledIn part (splitOf n) with
+                    | Some(k, taken) ->
+                        let rest = ts' |> Array.indexed |> Array.filter (fun (i, _) -> not (taken.Contains i)) |> Array.map snd
+                        Expr.sum (Array.append [| termOf (k, name) |] rest)
+                    | None -> n
                 | _ -> n)
-        // A whole power of a sum written with the sum negated: t7 = 1/(t5 + t6) makes 1/(-t5 - t6) into
-        // -t7, as (−s)^k = (−1)^k·s^k for an integer k.
+        // A whole power of a sum written with the sum scaled: t7 = 1/(t5 + t6) makes 1/(-t5 - t6) into
+        // -t7 and 1/(10*t5 + 10*t6) into t7/10, as (c·s)^k = c^k·s^k for an integer k.
         | Power(b, k) when (match b.Node, k.Node with
                             | Sum _, Number q -> q.IsInteger
                             | _ -> false) ->
-            let negated = Expr.sum (termsOf b |> Array.map Expr.neg)
-            let odd = match k.Node with | Number q -> not q.Num.IsEven | _ -> false
+            let part = termsOf b |> Array.map splitTerm
 
             e
-            |> Structure.rewriteBottomUp (fun n ->
+            |> rewriteUp (fun n ->
                 match n.Node with
-                | Power(b', k') when Object.ReferenceEquals(k', k) && Object.ReferenceEquals(b', negated) ->
-                    if odd then Expr.neg name else name
+                | Power(b', k') when Object.ReferenceEquals(k', k) ->
+                    match b'.Node with
+                    | Sum ts' when ts'.Length = part.Length ->
+                        match scaledIn part (splitOf b') with
+                        | Some(c, _) -> Expr.mul2 (Expr.pow (Expr.number c) k) name
+                        | None -> n
+                    | _ -> n
                 | _ -> n)
         | _ -> e
 
@@ -281,12 +346,59 @@ module SharedTerms =
 
         ordered.ToArray()
 
+    /// The most sums one term's rest may be shared by for sub-sums to be sought through it: pairs of
+    /// sums are compared through each rest they share, so a rest in h sums costs h² comparisons.
+    [<Literal>]
+    let private MaxHolders = 64
+
+    /// A sum written one way up to an exact factor: its terms scaled so that the first (in canonical
+    /// order) has coefficient 1. Two sums are multiples of each other exactly when their keys are one node.
+    let private scaleKey (part: (Rational * Expr)[]) =
+        let s = Expr.sum (part |> Array.map termOf)
+        let terms = termsOf s |> Array.map splitTerm
+        let q0 = fst terms.[0]
+        Expr.sum (terms |> Array.map (fun (q, r) -> termOf (q / q0, r)))
+
+    /// The form a name for the multiples of `key` is given: integer coefficients without a common
+    /// factor (10*x1 - 10*x0^2 - ys1 rather than x1 - x0^2 - ys1/10 only when that is how it reads:
+    /// x1 - x0^2 for 200*x0^2 - 200*x1 + …), the sign of a form the block writes (`present`), else the
+    /// sign with more positive terms. A sum with a floating term keeps its key's coefficients.
+    let private nameForm (present: HashSet<Expr>) (key: Expr) =
+        let terms = termsOf key |> Array.map splitTerm
+
+        let floating =
+            terms
+            |> Array.exists (fun (_, r) ->
+                match r.Node with
+                | Real _ -> true
+                | Product fs -> (match fs.[0].Node with | Real _ -> true | _ -> false)
+                | _ -> false)
+
+        let scaled =
+            if floating then
+                terms
+            else
+                let lcm = terms |> Array.fold (fun l (q, _) -> l / System.Numerics.BigInteger.GreatestCommonDivisor(l, q.Den) * q.Den) System.Numerics.BigInteger.One
+                let gcd = terms |> Array.fold (fun g (q, _) -> System.Numerics.BigInteger.GreatestCommonDivisor(g, q.Num)) System.Numerics.BigInteger.Zero
+                let k = Rational.Create(lcm, gcd)
+                terms |> Array.map (fun (q, r) -> k * q, r)
+
+        let plus = Expr.sum (scaled |> Array.map termOf)
+        let minus = Expr.sum (scaled |> Array.map (fun (q, r) -> termOf (-q, r)))
+
+        if present.Contains plus then plus
+        elif present.Contains minus then minus
+        elif (scaled |> Array.filter (fun (q, _) -> q.Sign < 0)).Length * 2 > scaled.Length then minus
+        else plus
+
     /// Names what hash-consing cannot see as one node: a product or sum that is part of larger
-    /// products or sums (sin(x0)*exp(x1) inside t5*sin(x0)*exp(x1)). Each product or sum of the block
+    /// products or sums (sin(x0)*exp(x1) inside t5*sin(x0)*exp(x1)), a sum scaled by an exact factor
+    /// inside larger sums (x1 - x0^2 inside 200*x0^2 - 200*x1 + 1) and, with `subSums`, the terms two sums
+    /// share up to one factor (1 - 200*t2 inside 1 - 200*t2 + 400*x0^2). Each product or sum of the block
     /// that is worth a name and is written out at least twice, whole or as such a part, gets one; then
     /// every name (old and new) replaces its factors or terms wherever all of them occur, so that no
     /// definition is written out again elsewhere. Names that no longer pay are left to `prune`.
-    let private regroup (prefix: string) (block: SharedBlock) : SharedBlock =
+    let private regroup (subSums: bool) (prefix: string) (block: SharedBlock) : SharedBlock =
         let defs = block.Intermediates |> Array.map (fun (n, d) -> Expr.symbol n, d)
         let all = Array.append (defs |> Array.map snd) block.Results
         let nodes = Structure.postOrder all
@@ -304,46 +416,106 @@ module SharedTerms =
                 let counts = uses all
                 let used (e: Expr) = match counts.TryGetValue e with | true, c -> c | _ -> 0L
                 let defined = HashSet<Expr>(defs |> Seq.map snd, ExprIdentity.comparer)
+                let present = HashSet<Expr>(nodes, ExprIdentity.comparer)
 
-                let groups =
+                let products =
                     nodes
                     |> Array.filter (fun n ->
                         match n.Node with
                         | Product _ -> (parts n).Length >= 2
-                        | Sum _ -> true
                         | _ -> false)
 
-                let sameKind (a: Expr) (b: Expr) =
-                    match a.Node, b.Node with
-                    | Product _, Product _
-                    | Sum _, Sum _ -> true
-                    | _ -> false
+                // The products holding each factor (a canonical product holds each factor once).
+                let holding = Dictionary<Expr, ResizeArray<Expr>>(ExprIdentity.comparer)
 
-                groups
-                |> Array.filter (fun c ->
-                    not (defined.Contains c) && not (trivial c) && worthAName c)
-                |> Array.choose (fun c ->
-                    let ps = parts c
-                    // A sum counts where its terms occur negated too (x1 - x0 for x0 - x1): `absorb` writes
-                    // those as -name, so the two signs of one value get one name.
-                    let negated =
-                        match c.Node with
-                        | Sum ts -> Some(ts |> Array.map Expr.neg)
-                        | _ -> None
+                for g in products do
+                    for f in parts g do
+                        match holding.TryGetValue f with
+                        | true, l -> l.Add g
+                        | _ -> holding.[f] <- ResizeArray [ g ]
 
-                    let written =
-                        groups
-                        |> Array.sumBy (fun g ->
-                            if sameKind c g
-                               && ((without ps (parts g)).IsSome
-                                   || (match negated with
-                                       | Some ns -> (without ns (parts g)).IsSome
-                                       | None -> false)) then
-                                used g
-                            else
-                                0L)
+                // Products: written out whole or as a part of larger products.
+                let productCandidates =
+                    products
+                    |> Array.filter (fun c -> not (defined.Contains c) && not (trivial c) && worthAName c)
+                    |> Array.choose (fun c ->
+                        let ps = parts c
+                        // Only the products that hold c's rarest factor can hold them all (comparing every
+                        // product with every other was most of the time of naming a large rule).
+                        let rarest = ps |> Array.minBy (fun f -> match holding.TryGetValue f with | true, l -> l.Count | _ -> 0)
 
-                    if written >= 2L then Some(c, written) else None)
+                        let written =
+                            match holding.TryGetValue rarest with
+                            | true, l -> l |> Seq.sumBy (fun g -> if (without ps (parts g)).IsSome then used g else 0L)
+                            | _ -> 0L
+
+                        if written >= 2L then Some(c, written) else None)
+
+                // Sums: each with its terms split and indexed once; the sums holding each rest.
+                let sums = nodes |> Array.filter (fun n -> match n.Node with | Sum _ -> true | _ -> false)
+                let splits = sums |> Array.map (fun s -> split (termsOf s))
+                let holders = Dictionary<Expr, ResizeArray<int>>(ExprIdentity.comparer)
+
+                splits
+                |> Array.iteri (fun i sp ->
+                    for (_, r) in sp.Terms do
+                        match holders.TryGetValue r with
+                        | true, l -> l.Add i
+                        | _ -> holders.[r] <- ResizeArray [ i ])
+
+                // How often k·part is written out, for any k, whole or inside a larger sum.
+                let writtenScaled (part: (Rational * Expr)[]) =
+                    match holders.TryGetValue(snd part.[0]) with
+                    | true, l -> l |> Seq.sumBy (fun g -> if (scaledIn part splits.[g]).IsSome then used sums.[g] else 0L)
+                    | _ -> 0L
+
+                let definedKeys =
+                    HashSet<Expr>(
+                        defs |> Seq.choose (fun (_, d) -> match d.Node with | Sum ts -> Some(scaleKey (Array.map splitTerm ts)) | _ -> None),
+                        ExprIdentity.comparer)
+
+                // The parts to try: every sum whole, and with `subSums` the terms each two sums share up to
+                // one exact factor (two or more of them, not all of the smaller: that is the whole sum).
+                let tried = ResizeArray<(Rational * Expr)[]>()
+
+                for i in 0 .. sums.Length - 1 do
+                    if not (defined.Contains sums.[i]) then tried.Add splits.[i].Terms
+
+                if subSums then
+                    let shared = Dictionary<struct (int * int * Rational), ResizeArray<int>>()
+
+                    for KeyValue(r, l) in holders do
+                        if l.Count >= 2 && l.Count <= MaxHolders then
+                            for a in l do
+                                for b in l do
+                                    if a <> b then
+                                        let qa = fst splits.[a].Terms.[splits.[a].Index.[r]]
+                                        let qb = fst splits.[b].Terms.[splits.[b].Index.[r]]
+                                        let key = struct (a, b, qb / qa)
+
+                                        match shared.TryGetValue key with
+                                        | true, ts -> ts.Add splits.[a].Index.[r]
+                                        | _ -> shared.[key] <- ResizeArray [ splits.[a].Index.[r] ]
+
+                    for KeyValue(struct (a, _, _), ts) in shared do
+                        if ts.Count >= 2 && ts.Count < splits.[a].Terms.Length then
+                            tried.Add(ts |> Seq.sort |> Seq.map (fun i -> splits.[a].Terms.[i]) |> Array.ofSeq)
+
+                let seen = HashSet<Expr>(definedKeys, ExprIdentity.comparer)
+
+                let sumCandidates =
+                    [| for part in tried do
+                           let key = scaleKey part
+
+                           if seen.Add key then
+                               let form = nameForm present key
+                               let written = writtenScaled (termsOf form |> Array.map splitTerm)
+                               // A part no sum writes alone needs MinOwnSize nodes: x0 + x2 inside
+                               // 3*x1 - 2*x0 - 2*x2 + x3 reads as quickly in place as behind a name.
+                               let whole = present.Contains form || present.Contains(Expr.sum (termsOf form |> Array.map Expr.neg))
+                               if written >= 2L && (whole || Structure.treeSize form >= MinOwnSize) then yield form, written |]
+
+                Array.append productCandidates sumCandidates
                 // The largest first: a name for the whole before names for its pieces.
                 |> Array.sortByDescending (fun (c, written) -> Structure.treeSize c * written)
                 |> Array.truncate 32
@@ -351,6 +523,17 @@ module SharedTerms =
 
         let mutable defs = Array.append defs discovered
         let mutable results = block.Results
+        // Each sum's terms split once for all the names (absorb compares every sum with every name).
+        let splits = Dictionary<Expr, Split>(ExprIdentity.comparer)
+
+        let splitOf (e: Expr) =
+            match splits.TryGetValue e with
+            | true, sp -> sp
+            | _ ->
+                let sp = split (termsOf e)
+                splits.[e] <- sp
+                sp
+
         // Larger definitions absorb first, so that a smaller name inside them is found afterwards.
         for (name, _) in defs |> Array.sortByDescending (fun (_, d) -> Structure.treeSize d) do
             // A name may not enter a definition it depends on (that would be circular).
@@ -369,14 +552,39 @@ module SharedTerms =
                 defs
                 |> Array.map (fun (n, d) ->
                     if Object.ReferenceEquals(n, name) || reaches.Contains n then n, d
-                    else n, absorb name current d)
+                    else n, absorb splitOf name current d)
 
-            results <- results |> Array.map (absorb name current)
+            results <- results |> Array.map (absorb splitOf name current)
 
         {
             Intermediates = dependencyOrder defs |> Array.map (fun (n, d) -> (match n.Node with | Symbol s -> s | _ -> ""), d)
             Results = results
         }
+
+    /// The most rounds of `regroup` with sub-sums: each can find shared terms that only the previous
+    /// round's names made visible (1 - 200*t2 in two sums once t2 = x1 - x0^2 is written in both).
+    [<Literal>]
+    let private SubSumRounds = 3
+
+    /// `regroup` with sub-sums, then `prune`, until the block no longer changes (SubSumRounds at most).
+    let private subSumRounds (prefix: string) (block: SharedBlock) =
+        let same (a: SharedBlock) (b: SharedBlock) =
+            a.Intermediates.Length = b.Intermediates.Length
+            && Array.forall2 (fun (n: string, d: Expr) (m: string, e: Expr) -> n = m && Object.ReferenceEquals(d, e)) a.Intermediates b.Intermediates
+            && Array.forall2 (fun (x: Expr) y -> Object.ReferenceEquals(x, y)) a.Results b.Results
+
+        let rec go k (b: SharedBlock) =
+            if k = 0 then
+                b
+            else
+                let b' = b |> regroup true prefix |> prune prefix
+                if same b b' then b else go (k - 1) b'
+
+        // Above DiscoveryLimit regroup finds nothing new: a round would only absorb the same names again.
+        if Structure.graphSize (Array.append (block.Intermediates |> Array.map snd) block.Results) > DiscoveryLimit then
+            block
+        else
+            go SubSumRounds block
 
     /// The most terms multiplying out one sum may create when sums are compared in `canonical`.
     [<Literal>]
@@ -481,8 +689,9 @@ module SharedTerms =
             Results = roots |> Array.map (Structure.substitute replacements)
         }
         |> prune prefix
-        |> regroup prefix
+        |> regroup false prefix
         |> prune prefix
+        |> subSumRounds prefix
 
     /// The expressions again, with every intermediate substituted back (the inverse of `extract`).
     [<CompiledName("Inline")>]
