@@ -689,9 +689,15 @@ public sealed partial class PhysicsProblem
         BookExample.Compare(Compiled, Definition.Target.ToArray(), StartInDomain(), iterations, methods, lineSearch, progress, Definition.KnownSolution,
             skipUnformable);
 
-    /// <summary>The unit of each method's step; not applicable, with the reason, for a problem without
-    /// units (give them with <see cref="WithUnits"/>).</summary>
-    public StepUnitsResult StepUnits() => PhysGrad.StepUnits.Measure(Model);
+    /// <summary>The unit of each method's step, measured by steps from the start; not applicable, with the
+    /// reason, for a problem without units (give them with <see cref="WithUnits"/>).</summary>
+    /// <exception cref="SymbolicException">The start is outside the problem's domain (<see cref="StartInDomain"/>): every
+    /// measuring step would read L = NaN there, as the runs of <see cref="CompareMethods(IReadOnlyList{MethodSpec}, int, bool, IProgress{ValueTuple{int, int}})"/> would.</exception>
+    public StepUnitsResult StepUnits()
+    {
+        _ = StartInDomain();
+        return PhysGrad.StepUnits.Measure(Model);
+    }
 
     /// <summary>The properties of docs/theory.md §3 at a point (default: the start).</summary>
     /// <exception cref="SymbolicException"><paramref name="at"/> without one value per variable (<see cref="ErrorKind.Shape"/>)

@@ -1387,8 +1387,10 @@ public static partial class TheoryChecks
         var gn = Norm(g);
         // L and ∇L near or below the bottom of doubles (1E-200·x0 at a target 1E-201 away: L ≈ 5E-403 and ∇L ≈
         // 1E-401 are 0, though y₀ − y* is not): the property is measured on the outputs rescaled by a power of
-        // two (exact), which scales L, ∇L and the remainder alike and leaves the verdict as it is.
-        if ((gn < Tiny || Math.Abs(l0) < Tiny) && OutputRescaling(p) is { } rescale)
+        // two (exact), which scales L, ∇L and the remainder alike and leaves the verdict as it is. A gradient
+        // exactly 0 beside an L of normal size is no underflow but a stationary point (x + sin(x) at π, where
+        // 1 + cos(x) = 0 exactly): rescaling would change nothing there, and it is said as such below.
+        if ((Math.Abs(l0) < Tiny || gn > 0 && gn < Tiny) && OutputRescaling(p) is { } rescale)
         {
             var scaled = GradientDescentLossChange(ProblemTransform.RescaleOutputs(rescale.Factor, p));
             return scaled with
@@ -1398,8 +1400,12 @@ public static partial class TheoryChecks
             };
         }
         if (gn == 0)
-            return new CheckResult(10, name, false, double.NaN,
-                $"∇L = 0 at x = {Show(p.Start)}: GD does not move, so there is no loss change to measure (check at another point)", Unmet: true);
+            return new CheckResult(10, name, false, double.NaN, (Math.Abs(l0) >= Tiny ? GradientUnderflow(p) : null) switch
+            {
+                true => $"∇L = 0 at x = {Show(p.Start)} as doubles, with L = {NumberText.Short(l0, 3)}: ∂L/∂x underflowed (its formula is not 0 there beyond the double range), so GD does not move in double precision and there is no loss change to measure (check at another point)",
+                false => $"∇L = 0 at x = {Show(p.Start)} with L = {NumberText.Short(l0, 3)} of normal size: x is a stationary point of L (∂L/∂x = 0 exactly, also beyond the double range, not an underflow), so GD does not move and there is no loss change to measure (check at another point)",
+                null => $"∇L = 0 at x = {Show(p.Start)}: GD does not move, so there is no loss change to measure (check at another point)",
+            }, Unmet: true);
         var down = g.Select(v => -v / gn).ToArray();
         double LossAt(double[] x, double[] gradient) => Settled(c).LossInX(x, gradient, new double[c.N * c.N]);
         double GradientChange(double[] x)
@@ -1440,6 +1446,25 @@ public static partial class TheoryChecks
         var (slope, growth, _) = SecondOrder(lengths, remainders);
         return new CheckResult(10, name, slope >= OrderPasses || growth <= 10, slope,
             $"fitted order of |L(x − η∇L) − L(x) + η‖∇L‖²| in η over {lengths.Count} {sized}; {OrderRule("η²")}; its ratio to η² at the smallest step is {NumberText.Short(growth, 3)} times its largest value at 20-fold bigger steps (≤ 10 passes too: bounded)");
+    }
+
+    // Whether ∂L/∂x, 0 in doubles at the start, is nonzero in Wide arithmetic (the double exponent range lifted:
+    // e^x at −800 gives ∂L/∂x ≈ −e⁻⁸⁰⁰, an underflow) or 0 there too (x + sin(x) at π: 1 + cos(π) = 0, a
+    // stationary point); null when the formulas cannot be derived or evaluated (then nothing is claimed).
+    private static bool? GradientUnderflow(Problem p)
+    {
+        try
+        {
+            var symbols = p.Variables.Select(ExprModule.Symbol).ToArray();
+            var gradient = Calculus.Gradient(symbols, p.LossInX);
+            var wide = WideEvaluate.ManyAt(p.Variables, p.Start, gradient);
+            if (wide.Any(w => !w.IsFinite)) return null;
+            return wide.Any(w => w.M != 0);
+        }
+        catch (SymbolicException)
+        {
+            return null;
+        }
     }
 
     // Below this, L and ∇L are too near the subnormals for property 10's remainders (10⁻⁸ of them and less) to keep their digits.

@@ -22,6 +22,11 @@ internal static class UnitsCommand
         {
             var definition = problem.Read(result, PointNeed.Generic);
             var model = problem.Build(definition);
+            // A start where the simulator or the loss is undefined gives no step anything to measure (every
+            // method read L = NaN there): refused as compare and check refuse it. The generic point, chosen
+            // here, is refused by the API with the same message.
+            if (problem.StartGiven(result) || problem.FileStartGiven(result))
+                ProblemOptions.RefuseOutsideDomain(model, definition.Start, "start", ProblemOptions.StartWhere);
             var measured = model.StepUnits();
             // The API's verdict decides (so the two always agree); the CLI adds how to give units here.
             if (!measured.Applicable)

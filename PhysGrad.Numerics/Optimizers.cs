@@ -572,14 +572,15 @@ public sealed class Stepper
             _problem.ValueGradient(point, g);
             return g;
         };
+        Func<double[], double> lossAt = point => _problem.Value(point);
         Curvature curvature;
         if (_n > Curvature.MatrixFreeAbove)
             curvature = Curvature.ClassifyMatrixFree(_x.ToArray(), HessianProductAt(_x.ToArray()), gradientAt, _startLength,
-                allowance: allowance, progress: progress);
+                allowance: allowance, progress: progress, lossAt: lossAt);
         else
         {
             progress?.Invoke(0, 0);
-            curvature = Curvature.Classify(_x.ToArray(), DenseHessian(), gradientAt, _startLength);
+            curvature = Curvature.Classify(_x.ToArray(), DenseHessian(), gradientAt, _startLength, lossAt);
         }
         // Limits taken for the curvature (the Hessian or a probe's gradient) are said in its detail.
         return _problem.TakePending() is { Length: var count and > 0 }

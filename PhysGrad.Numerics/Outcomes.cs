@@ -119,8 +119,10 @@ public readonly record struct NonFiniteValue(Quantity Quantity, int Index, doubl
 /// −4·10⁻²⁴ is exact). The kind is taken only when every scale that sees a slope agrees; scales that
 /// disagree (a feature narrower than the larger h) give <see cref="StationaryKind.Undecided"/>. A probe
 /// that sees no slope at any scale (L flat, or its slope underflowed) is followed by a wide probe at
-/// ±10⁻¹ and ±1 times ℓ: no slope on either side there either is a floor, a minimum that is
-/// not strict; any slope seen there leaves the point undecided. A probe is evidence, not proof:
+/// ±10⁻¹ and ±1 times ℓ: no slope on either side there either, and (when L is given) L unchanged to 10⁻⁶
+/// relative at every probe point, is a floor, a minimum that is not strict; any slope seen there, or a
+/// higher or non-finite L, leaves the point undecided, and a lower L makes it undecided with "not a minimum"
+/// in the detail (e^x's plateau: L = ½ and ∇L = 0 far left, L = 0 at x + ℓ = 0). A probe is evidence, not proof:
 /// a feature narrower than 10⁻⁸·ℓ can still fool it.
 /// </summary>
 /// <param name="Kind">The kind of point.</param>
@@ -189,7 +191,10 @@ public sealed record Curvature(StationaryKind Kind, double[] Eigenvalues, bool P
     /// <param name="gradientAt">∂L/∂x at a point, for the probe.</param>
     /// <param name="reference">A length the probe may not fall below when x is near 0 (the run's start's
     /// ‖x₀‖; see <see cref="ProbeLength"/>); 0 for none.</param>
-    public static Curvature Classify(double[] x, ReadOnlySpan<double> hessian, Func<double[], double[]> gradientAt, double reference = 0)
+    /// <param name="lossAt">L at a point, for the probe where no scale sees a slope (see the type's summary):
+    /// a probe point where L is lower than at x is no floor of a minimum; null: only slopes are read.</param>
+    public static Curvature Classify(double[] x, ReadOnlySpan<double> hessian, Func<double[], double[]> gradientAt, double reference = 0,
+        Func<double[], double>? lossAt = null)
     {
         var n = x.Length;
         if (n == 0) return new(StationaryKind.Minimum, [], false, "no variables");
@@ -244,7 +249,7 @@ public sealed record Curvature(StationaryKind Kind, double[] Eigenvalues, bool P
                 var length = Math.Sqrt(Dot(v, v));
                 flat.Add(v.Select(e => e / length).ToArray());
             }
-        return Probe(x, sorted, shown, negative > 0, positive > 0, flat, gradientAt, reference);
+        return Probe(x, sorted, shown, negative > 0, positive > 0, flat, gradientAt, reference, lossAt);
     }
 
     // Undecided where every eigenvalue found is exactly 0 and ∂L/∂x is finite and not 0 (see Classify), else null.
@@ -340,8 +345,9 @@ public sealed record Curvature(StationaryKind Kind, double[] Eigenvalues, bool P
     /// <param name="budget">The most Hessian-vector products (default <see cref="ProductBudget"/>; at least 1).</param>
     /// <param name="allowance">The wall time after which no product is started (null: none), measured from the call.</param>
     /// <param name="progress">Told (products so far, <paramref name="budget"/>) before the first product and after each.</param>
+    /// <param name="lossAt">As for <see cref="Classify"/>.</param>
     public static Curvature ClassifyMatrixFree(double[] x, Action<double[], double[]> hessianVector, Func<double[], double[]> gradientAt, double reference = 0,
-        int budget = ProductBudget, TimeSpan? allowance = null, Action<int, int>? progress = null)
+        int budget = ProductBudget, TimeSpan? allowance = null, Action<int, int>? progress = null, Func<double[], double>? lossAt = null)
     {
         // MathNet.Numerics has no eigensolver for an operator given as a product (its EVD needs the
         // matrix), so the Lanczos recurrence is written here; full reorthogonalisation keeps it free of
@@ -415,7 +421,7 @@ public sealed record Curvature(StationaryKind Kind, double[] Eigenvalues, bool P
         if (highest < -zero) return new(StationaryKind.Maximum, shownValues, false, shown);
         if (negative && positive) return new(StationaryKind.Saddle, shownValues, false, shown);
         if (lowest > zero) return new(StationaryKind.Minimum, shownValues, false, shown);
-        return Probe(x, shownValues, shown, negative, positive, flat, gradientAt, reference);
+        return Probe(x, shownValues, shown, negative, positive, flat, gradientAt, reference, lossAt);
     }
 
     // The first run stopped before its extremes converged: its Ritz values lie inside [λmin, λmax], so a
@@ -523,7 +529,7 @@ public sealed record Curvature(StationaryKind Kind, double[] Eigenvalues, bool P
     // The shared tail of both classifications: x has flat directions (|λ| ≤ the zero threshold), so
     // the probe along them decides; `negative`/`positive` say whether some eigenvalue is clearly so.
     private static Curvature Probe(double[] x, double[] sorted, string shown, bool negativeSome, bool positiveSome,
-        List<double[]> flat, Func<double[], double[]> gradientAt, double reference)
+        List<double[]> flat, Func<double[], double[]> gradientAt, double reference, Func<double[], double>? lossAt)
     {
         var size = ProbeLength(x, reference);
         var g0 = gradientAt(x);
@@ -552,19 +558,28 @@ public sealed record Curvature(StationaryKind Kind, double[] Eigenvalues, bool P
         // minimum that is not strict) or a slope that underflowed (e^x at −800, where L keeps falling).
         // A wide probe, out to ±ℓ (x's scale), tells them apart in the cases that matter: along a floor the
         // slope stays exactly 0 on both sides, while an underflowed exponential regains a representable
-        // slope within that distance (e^x from −800: at −720 it is 1e-313, a subnormal, but not 0). Only
-        // a floor flat on both sides out to the widest probe is called a minimum (not strict); a slope
-        // seen anywhere out there says nothing local, so the point stays undecided.
+        // slope within that distance (e^x from −800: at −720 it is 1e-313, a subnormal, but not 0). Slopes
+        // alone can miss it: from e^x's far left, x + ℓ may land exactly on the minimum at 0, where the slope
+        // is 0 too. So L itself is compared at every probe point: L lower than here says this is no minimum at
+        // all (a plateau that L leaves downhill), L higher or not finite is a slope like any other. Only a
+        // floor flat on both sides out to the widest probe, in slope and in L, is called a minimum (not strict);
+        // anything seen out there leaves the point undecided (StopReason.StationaryNonMinimum, never Converged).
         if (verdicts.Count == 0)
         {
             var wide = WideSlope(x, flat, size, gradientAt, g0);
+            var change = lossAt is null ? null : LossChange(x, flat, size, lossAt);
             var wideSteps = string.Join(", ", WideScales.Select(s => NumberText.Short(s * size, 3)));
-            return wide switch
+            var probed = $"; flat directions probed at ±{steps} and ±{wideSteps}";
+            return (wide, change) switch
             {
-                null => new(StationaryKind.Minimum, sorted, true,
-                    shown + $"; flat directions probed at ±{steps} and ±{wideSteps}: L is constant along them (no slope on either side at any scale), a minimum that is not strict"),
-                { } seen => new(StationaryKind.Undecided, sorted, true,
+                (_, { Lower: true } lower) => new(StationaryKind.Undecided, sorted, true,
+                    shown + $"{probed}: no slope along them here, but {lower.Text}: not a minimum, a plateau that L leaves downhill (its slope exactly 0 or underflowed here)"),
+                ({ } seen, _) => new(StationaryKind.Undecided, sorted, true,
                     shown + $"; flat directions probed at ±{steps}: no slope along them (L flat there, or its slope underflowed: not told apart; {seen})"),
+                (null, { } higher) => new(StationaryKind.Undecided, sorted, true,
+                    shown + $"; flat directions probed at ±{steps}: no slope along them (L flat there, or its slope underflowed: not told apart; {higher.Text})"),
+                _ => new(StationaryKind.Minimum, sorted, true,
+                    shown + $"{probed}: L is constant along them (no slope and no change of L on either side at any scale), a minimum that is not strict"),
             };
         }
         if (verdicts.Any(v => v.Kind != verdicts[0].Kind))
@@ -592,6 +607,42 @@ public sealed record Curvature(StationaryKind Kind, double[] Eigenvalues, bool P
                     : $"at ±{NumberText.Short(step, 3)} the slope is {NumberText.Short(slope, 3)}";
         }
         return null;
+    }
+
+    // Where L at a probe point x ± h·v (h over the local and the wide scales) differs from L(x) in its 6th
+    // significant digit or before (|ΔL| > 10⁻⁶·max(|L(x)|, |L(p)|)), the first point where it is lower (Lower),
+    // else the first where it is higher or not finite; null where L is the same everywhere to that precision.
+    // Relative, because L's rounding depends on its formula, not only on L: the valley of `x0 + x1; x0 + x1` at
+    // (−231.5, 233.5) reads L = 1 + 2.8E-14 off the floor (its terms grow with x²), which is no change of L. Higher
+    // counts only where L(x) ≠ 0: at a floor of L = 0 any rounding above it is relatively large (a higher L with
+    // a slope there is seen by the slopes), while lower than 0 still counts. Not finite (L overflowed) counts always.
+    private static (bool Lower, string Text)? LossChange(double[] x, List<double[]> flat, double size, Func<double[], double> lossAt)
+    {
+        const double Relative = 1e-6;
+        var l0 = lossAt(x);
+        if (!double.IsFinite(l0)) return null;
+        (bool Lower, string Text)? higher = null;
+        foreach (var scale in ProbeScales.Concat(WideScales))
+        {
+            var step = scale * size;
+            foreach (var v in flat)
+                foreach (var sign in new[] { 1.0, -1.0 })
+                {
+                    var l = lossAt(x.Select((a, i) => a + sign * step * v[i]).ToArray());
+                    var at = $"{(sign > 0 ? "+" : "−")}{NumberText.Short(step, 3)} along a flat direction";
+                    if (!double.IsFinite(l))
+                    {
+                        higher ??= (false, $"L = {NumberText.Short(l, 3)} at {at}");
+                        continue;
+                    }
+                    var significant = Relative * Math.Max(Math.Abs(l0), Math.Abs(l));
+                    if (l < l0 - significant)
+                        return (true, $"L = {NumberText.Short(l, 3)} at {at}, below L = {NumberText.Short(l0, 3)} here");
+                    if (l0 != 0 && l > l0 + significant)
+                        higher ??= (false, $"L = {NumberText.Short(l, 3)} at {at}, above L = {NumberText.Short(l0, 3)} here");
+                }
+        }
+        return higher;
     }
 
     // The probe at one step: for each flat eigenvector v (|λ| ≤ zero) and each side ±, the slope of L
