@@ -84,7 +84,8 @@ internal static class DashFree
             if (markerStyle.Shape != MarkerShape.None && size > 0)
             {
                 Clear(paint);
-                markerStyle.Shape.GetMarker().Render(canvas, paint, center, size, markerStyle);
+                // An open method shape on a white centre, as on the curves (TrajectoryPlots.MarkerOf).
+                TrajectoryPlots.MarkerOf(markerStyle.Shape).Render(canvas, paint, center, size, markerStyle);
             }
             Clear(paint);
         }

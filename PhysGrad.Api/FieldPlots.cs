@@ -45,6 +45,7 @@ public static class FieldPlots
                 var (width, height) = SizeOf(plot);
                 // No fill or marker drawn with a leftover dash (DashFree), which Skia's SVG writer cannot write.
                 DashFree.Install(plot);
+                TitleFit.Install(plot);
                 plot.SavePng(path, width, height);
                 // The SVG of every plot, as the comparison's other plots have.
                 var svg = Path.ChangeExtension(path, ".svg");

@@ -543,6 +543,7 @@ public static class Training
                 // No fill or marker drawn with a leftover dash (DashFree): Skia's SVG writer reported each on the
                 // native stderr, at every train --seeds 3 --out (a band swatch after a dashed line).
                 DashFree.Install(plot);
+                TitleFit.Install(plot);
                 plot.SavePng(path + ".png", width, height);
                 plot.SaveSvg(path + ".svg", width, height);
                 written.Add(path + ".png");
@@ -761,10 +762,11 @@ public static class Training
         return new SeedBand(xs, median, low, high);
     }
 
-    // What a median line is, for the legend: of an even count it is the mean of the middle two seeds (the
-    // table's median), which the word alone does not say.
-    private static string MedianOf(int seeds) =>
-        seeds % 2 == 0 ? $"median of {seeds} seeds (mean of the middle two)" : $"median of {seeds} seeds";
+    // What a median line is, for the legend, said plainly: of two seeds it is their mean; of a larger even count
+    // the mean of the middle two (the table's median), which the word alone does not say.
+    internal static string MedianOf(int seeds) =>
+        seeds == 2 ? "mean of 2 seeds"
+        : seeds % 2 == 0 ? $"median of {seeds} seeds (mean of the middle two)" : $"median of {seeds} seeds";
 
     // The median of values in the plotted coordinate, taken of the quantity (10^y on a log axis); the
     // least and the largest need no such care, as the logarithm keeps the order.
@@ -902,11 +904,13 @@ public static class Training
             var xs = runs.SelectMany(r => r.Points.Select(p => x(r, p))).Where(double.IsFinite).DefaultIfEmpty(0).ToArray();
             var box = new TrajectoryPlots.Box(xs.Min(), xs.Max(), low, high).Padded(0.06);
             var legendItems = new List<LegendItem>();
+            // Each method's seeds on one grid (Band), and its median line where defined, before anything is
+            // drawn: which lines coincide or overlap decides how each is drawn and what its entry says.
+            var bands = new SeedBand?[groups.Count];
+            var medians = new (double X, double Y)[groups.Count][];
             for (var g = 0; g < groups.Count; g++)
             {
                 var seeds = groups[g];
-                var colour = colours[g];
-                var settings = seeds[0].Settings;
                 // Each seed's points up to its first non-finite value (where it diverged); on a log axis a
                 // value ≤ 0 has no logarithm and is skipped.
                 var curves = new List<(double X, double Y)[]>();
@@ -917,9 +921,33 @@ public static class Training
                     if (finite.Length < run.Points.Count && double.IsFinite(x(run, run.Points[finite.Length]))) endsAt.Add(x(run, run.Points[finite.Length]));
                     curves.Add([.. finite.Where(p => double.IsFinite(x(run, p)) && (linear || quantity(p) > 0)).Select(p => (x(run, p), plotted(quantity(p))))]);
                 }
+                var band = Band(curves, [.. seeds.Select(r => r.Diverged)], endsAt, log: !linear);
+                medians[g] = [.. band.X.Select((v, k) => (X: v, Y: band.Median[k])).Where(p => !double.IsNaN(p.Y))];
+                bands[g] = band.X.Length == 0 || medians[g].Length == 0 ? null : band;
+            }
+            // Lines drawn over one another, by compare's rule (TrajectoryPlots.Drawn, Partners): two medians overlap
+            // when three quarters of the way either moves lies within 1% of the plot's height of the other at the
+            // same x; a shared start or a shared flat tail (no movement) is no overlap. Judged on the lines as
+            // drawn (a value above the range at the edge it leaves through) and, as methods record at their own
+            // steps and times, each taken at every x that any line has (linear between its points, as drawn).
+            var paths = medians.Select(m => OnEdge(m, box)).ToArray();
+            var grid = paths.SelectMany(p => p.Select(q => q.X)).Distinct().Order().ToArray();
+            var atGrid = paths.Select(p => AtEvery(p, grid)).ToArray();
+            var overlapping = TrajectoryPlots.Drawn(paths, box, groups.Count, atGrid);
+            var (_, overlapRank, overlapSize) = TrajectoryPlots.Groups(overlapping);
+            var partners = TrajectoryPlots.Partners(paths, box, overlapping, [.. Enumerable.Repeat(-1, groups.Count)], atGrid);
+            // A method is named as its entry starts, by its short name, with its settings where two groups share it.
+            string NameOf(int g) => groups.Count(o => o[0].Settings.ShortName == groups[g][0].Settings.ShortName) > 1
+                ? $"{groups[g][0].Settings.ShortName} ({Describe(groups[g][0].Settings)})" : groups[g][0].Settings.ShortName;
+            // Every line's markers are drawn after all the lines, so that no later line covers them.
+            var markerLayer = new List<Action>();
+            for (var g = 0; g < groups.Count; g++)
+            {
+                var seeds = groups[g];
+                var colour = colours[g];
+                var settings = seeds[0].Settings;
                 var diverged = seeds.Select(r => r.Diverged).ToArray();
-                var band = Band(curves, diverged, endsAt, log: !linear);
-                if (band.X.Length == 0 || band.Median.All(double.IsNaN)) continue;
+                if (bands[g] is not { } band) continue;
                 var count = seeds.Count;
                 // With one seed count for every method the caption says what the line and band are; else each entry does.
                 var text = count == 1 ? $"{settings.ShortName} {Describe(settings)}, seed {seeds[0].Seed}"
@@ -945,9 +973,12 @@ public static class Training
                 // The median: a method whose median diverges (the seeds that diverged are half or more, so it
                 // is +∞ at the end) is cut where it first leaves the range and ends with a cross; otherwise
                 // it is drawn to the edge and back where it leaves, a triangle marking each crossing.
-                var median = band.X.Select((v, k) => (X: v, Y: band.Median[k])).Where(p => !double.IsNaN(p.Y)).ToArray();
+                var median = medians[g];
                 var medianDiverges = median.Length > 0 && double.IsPositiveInfinity(median[^1].Y) || (count == 1 && diverged[0]);
-                const float width = 2.5f;
+                // A line alone is 2.5 pixels wide; of lines that overlap, the first is drawn widest, underneath, the
+                // later ones narrower on top (as compare draws them), so each shows its colour.
+                var (rank, size) = (overlapRank[g], overlapSize[g]);
+                var width = size > 1 ? (float)(TrajectoryPlots.MinLineWidth + 4.5 * (size - 1 - rank) / (size - 1)) : 2.5f;
                 // Each method group its own dash pattern besides its colour (as compare's runs), so methods whose
                 // colours are near (a second run of a method in a spare colour) stay apart; the marker is the method's.
                 var pattern = TrajectoryPlots.Patterns[g % TrajectoryPlots.Patterns.Length];
@@ -1003,11 +1034,16 @@ public static class Training
                 // points of a one-step run were a bare segment, its ends unmarked and read as a line through
                 // nothing), on about a dozen of a long one, offset per method so that methods' markers do not
                 // fall on one another. Only points inside the range are marked (edge crossings have triangles).
+                // Of lines that overlap, each marks only its share of the points (the r-th of s every s-th point from
+                // r, or its own offset on a long line), so their markers fall side by side, not on one another.
                 var shape = ShapeOf(settings.Method);
-                var markedAt = TrajectoryPlots.MarkedPoints(median.Length, g, groups.Count)
-                    .Select(k => median[k]).Where(p => double.IsFinite(p.Y) && box.Contains(p)).ToArray();
+                var marks = size > 1 ? TrajectoryPlots.SharedMarkedPoints(median.Length, rank, size) : TrajectoryPlots.MarkedPoints(median.Length, g, groups.Count);
+                var markedAt = marks.Select(k => median[k]).Where(p => double.IsFinite(p.Y) && box.Contains(p)).ToArray();
                 if (markedAt.Length > 0)
-                    plot.Add.Markers(markedAt.Select(p => p.X).ToArray(), markedAt.Select(p => p.Y).ToArray(), shape, MarkerSize, colour);
+                    markerLayer.Add(() => TrajectoryPlots.WhiteCentre(
+                        plot.Add.Markers(markedAt.Select(p => p.X).ToArray(), markedAt.Select(p => p.Y).ToArray(), shape, MarkerSize, colour)));
+                if (partners[g].Length > 0)
+                    text += $", overlaps with {string.Join(", ", partners[g].Select(NameOf))}";
                 // Where the median goes above the range, and where only the band does (its largest seed; the
                 // median line stays inside): the stretches, and the largest value there. A band that leaves
                 // while its median stays was said as "above the plot", read as the drawn line leaving.
@@ -1041,8 +1077,11 @@ public static class Training
                     FillColor = count > 1 ? colour.WithAlpha(0.18) : Colors.Transparent,
                 });
             }
+            foreach (var add in markerLayer) add();
             plot.Legend.ManualItems.AddRange(legendItems);
-            plot.Title(caption is null ? WrapTitle(title) : WrapTitle(title) + "\n" + caption);
+            // Lines of at most 70 characters here; at render each is measured against the room over the data
+            // area and broken further or set smaller where it does not fit (TitleFit).
+            plot.Title(caption is null ? WrapTitle(title) : WrapTitle(title) + "\n" + WrapTitle(caption));
             plot.XLabel(axis);
             plot.YLabel(linear ? label : label + " (log scale)");
             var limits = box.Padded(0.08);
@@ -1066,9 +1105,41 @@ public static class Training
             if (cut) TrajectoryPlots.ShadeOutside(plot, box, sides: false);
             plot.Legend.Layout = new TrajectoryPlots.OneColumn();
             plot.ShowLegend(Edge.Right);
-            built.Add((name, DashFree.Install(plot)));
+            built.Add((name, TitleFit.Install(DashFree.Install(plot))));
         }
         return built;
+    }
+
+    /// <summary>
+    /// A median line as drawn in <paramref name="box"/>: each value held to the range (a value above it, +∞ too, at
+    /// the top edge it leaves through), up to its first +∞ (where a line that diverges ends).
+    /// </summary>
+    internal static (double X, double Y)[] OnEdge((double X, double Y)[] line, TrajectoryPlots.Box box)
+    {
+        var end = Array.FindIndex(line, p => double.IsPositiveInfinity(p.Y));
+        return [.. line.Take(end < 0 ? line.Length : end + 1).Select(p => (p.X, Math.Clamp(p.Y, box.YMin, box.YMax)))];
+    }
+
+    /// <summary>
+    /// <paramref name="line"/> (X ascending) at every x of <paramref name="grid"/> (ascending) within its own first
+    /// and last x, linear between its points as its line is drawn; none outside them.
+    /// </summary>
+    internal static (double X, double Y)[] AtEvery((double X, double Y)[] line, double[] grid)
+    {
+        if (line.Length == 0) return [];
+        var at = new List<(double X, double Y)>();
+        var j = 0;
+        foreach (var x in grid)
+        {
+            if (x < line[0].X || x > line[^1].X) continue;
+            // line[j].X ≤ x, and x ≤ line[j + 1].X unless x is line[j].X itself.
+            while (j + 1 < line.Length && line[j + 1].X < x) j++;
+            var a = line[j];
+            if (x == a.X) { at.Add((x, a.Y)); continue; }
+            var b = line[j + 1];
+            at.Add((x, x == b.X ? b.Y : a.Y + (b.Y - a.Y) * (x - a.X) / (b.X - a.X)));
+        }
+        return [.. at];
     }
 
     /// <summary>The settings as text: <c>η=0.1, B=256, τ=1e-06</c> (τ for GN/HIG, Adam/GD named for SIP).</summary>

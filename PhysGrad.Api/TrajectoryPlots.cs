@@ -282,6 +282,8 @@ public static class TrajectoryPlots
         for (var k = 0; k < panels.Count; k++)
             panels[k].Layout.Fixed(new PixelPadding(left, width - left - StackDataWidth, StackBottom(panels.Count, k), StackTopOf(k)));
         foreach (var panel in panels) DashFree.Install(panel);
+        // The first panel's title keeps within the top padding made for its lines: fitted in as many lines, smaller if need be.
+        TitleFit.Install(panels[0], maxLines: panels[0].Axes.Title.Label.Text.Split('\n').Length);
         return new Figure(space, panels, width, height, legendRect);
     }
 
@@ -362,7 +364,7 @@ public static class TrajectoryPlots
         Image legend;
         lock (Rendering.Gate)
             legend = plot.Legend.GetImage();
-        return new Figure(name, [DashFree.Install(plot)], Width + legend.Width + 20, Math.Max(Height, legend.Height + 160));
+        return new Figure(name, [TitleFit.Install(DashFree.Install(plot))], Width + legend.Width + 20, Math.Max(Height, legend.Height + 160));
     }
 
     /// <summary>
@@ -1247,6 +1249,8 @@ public static class TrajectoryPlots
         // Whether any curve is cut at the range's edge here (then the margin outside the range is shaded).
         var cut = false;
         var colors = ColorsOf(runs);
+        // The runs' markers, drawn once every run's lines are in.
+        var markerLayer = new List<Action>();
         // The run each run's entry names as drawn along with it (−1 for none): "coincides with" for whole runs
         // that are the same, "overlaps with" for a line drawn over another's (in a single plot: a stack's
         // legend speaks for every panel, and overlaps differ from panel to panel). A pair is named once, on
@@ -1324,9 +1328,10 @@ public static class TrajectoryPlots
                 // The legend's entry is the manual one below (line and marker together, once per run).
                 line.LegendText = "";
                 // Markers on the run's own points only, never on the edge points where a piece is cut.
+                // They are drawn after every run's lines (markerLayer), so no later line covers them.
                 var marked = piece.Where(p => p.Iteration >= 0 && p.Iteration % period == offset).ToArray();
                 if (marked.Length > 0)
-                    plot.Add.Markers(marked.Select(p => p.Point.X).ToArray(), marked.Select(p => p.Point.Y).ToArray(), shape, markerSize, color);
+                    markerLayer.Add(() => WhiteCentre(plot.Add.Markers(marked.Select(p => p.Point.X).ToArray(), marked.Select(p => p.Point.Y).ToArray(), shape, markerSize, color)));
                 // Where a run thrown far leaves the range and where it comes back, on the edge: a triangle
                 // pointing out of the plot (a bar across a side edge), so a line re-entering is not read as
                 // continuing inside the range.
@@ -1403,6 +1408,7 @@ public static class TrajectoryPlots
                 cut |= exit is not null;
             }
         }
+        foreach (var add in markerLayer) add();
         if (target is { } distant && TargetOff(distant, box) is { } onEdge)
         {
             // x* far beyond the runs (PlotBox left it out so that they are not squashed into one band): a
@@ -1586,6 +1592,84 @@ public static class TrajectoryPlots
         var period = Math.Max(1, length / 12);
         var offset = k * period / Math.Max(count, 1) % period;
         return [.. Enumerable.Range(0, length).Where(i => i % period == offset)];
+    }
+
+    /// <summary>
+    /// The indices of a curve of <paramref name="length"/> points that carry a marker when it is the
+    /// <paramref name="rank"/>-th of <paramref name="size"/> lines drawn over one another: on a curve of at most
+    /// <see cref="MarkEveryPointUpTo"/> points every <paramref name="size"/>-th from <paramref name="rank"/>, else
+    /// every (length / 12)-th from an offset of <paramref name="rank"/>/<paramref name="size"/> of that period, so
+    /// each line's markers fall where the others' do not. Ascending, each in 0 … length − 1.
+    /// </summary>
+    internal static int[] SharedMarkedPoints(int length, int rank, int size)
+    {
+        var period = length > MarkEveryPointUpTo ? Math.Max(1, length / 12) : length == 1 ? 1 : Math.Max(1, size);
+        var offset = length > MarkEveryPointUpTo ? rank * period / Math.Max(size, 1) % period : rank % period;
+        return [.. Enumerable.Range(0, Math.Max(0, length)).Where(i => i % period == offset)];
+    }
+
+    /// <summary>
+    /// The filled shape of the same outline as an open method shape (open triangle up: the filled triangle up), or
+    /// None for a shape that is not open. The open circle has none: it rings a point (a start, a step out of the
+    /// domain) and must show what lies inside it.
+    /// </summary>
+    internal static MarkerShape FilledTwin(MarkerShape shape) => shape switch
+    {
+        MarkerShape.OpenTriangleUp => MarkerShape.FilledTriangleUp,
+        MarkerShape.OpenTriangleDown => MarkerShape.FilledTriangleDown,
+        MarkerShape.OpenSquare => MarkerShape.FilledSquare,
+        MarkerShape.OpenDiamond => MarkerShape.FilledDiamond,
+        MarkerShape.OpenCircleWithDot or MarkerShape.OpenCircleWithCross or MarkerShape.OpenCircleWithEks => MarkerShape.FilledCircle,
+        _ => MarkerShape.None,
+    };
+
+    /// <summary>
+    /// The method shapes drawn of strokes alone (Adam's cross, BFGS's asterisk, L-BFGS's hash, LM's and spare
+    /// three-pointed stars): on a line of their own colour, wider than they are thick, they vanished.
+    /// </summary>
+    internal static bool Stroked(MarkerShape shape) =>
+        shape is MarkerShape.Cross or MarkerShape.Asterisk or MarkerShape.HashTag or MarkerShape.TriUp or MarkerShape.TriDown;
+
+    /// <summary>
+    /// How a run's markers of <paramref name="shape"/> are drawn: an open shape on a white (background) centre
+    /// (<see cref="OnWhite"/>), so a line drawn under it does not run through it and the shape reads whole in a
+    /// crowded plot (IG's open triangles vanished into the lines around them); a shape of strokes alone
+    /// (<see cref="Stroked"/>) over a white halo of its own strokes, so it shows on any line, its own run's wide line
+    /// too (Adam's crosses on its line under GD's were not seen); any other shape as ScottPlot draws it.
+    /// </summary>
+    internal static IMarker MarkerOf(MarkerShape shape) =>
+        FilledTwin(shape) is var twin && twin != MarkerShape.None ? new OnWhite(shape, twin)
+        : Stroked(shape) ? new OnWhite(shape, MarkerShape.None) : shape.GetMarker();
+
+    /// <summary>Gives <paramref name="markers"/> of an open or stroked shape their white centre or halo (<see cref="MarkerOf"/>); returns them.</summary>
+    internal static ScottPlot.Plottables.Markers WhiteCentre(ScottPlot.Plottables.Markers markers)
+    {
+        if (FilledTwin(markers.MarkerStyle.Shape) != MarkerShape.None || Stroked(markers.MarkerStyle.Shape))
+            markers.MarkerStyle.CustomRenderer = MarkerOf(markers.MarkerStyle.Shape);
+        return markers;
+    }
+
+    /// <summary>
+    /// A marker on white: an open shape on its filled twin (<see cref="FilledTwin"/>, the same outline) in white, a
+    /// shape of strokes (<paramref name="filled"/> None) over its own strokes in white, 3 pixels thicker; then the
+    /// shape in the marker's own style. The shared paint's dash is cleared first (<see cref="DashFree"/>).
+    /// </summary>
+    internal sealed class OnWhite(MarkerShape open, MarkerShape filled) : IMarker
+    {
+        /// <summary>The shape drawn on white.</summary>
+        internal MarkerShape Open { get; } = open;
+
+        public void Render(SkiaSharp.SKCanvas canvas, Paint paint, Pixel center, float size, MarkerStyle markerStyle)
+        {
+            paint.SKPaint.PathEffect = null;
+            if (filled != MarkerShape.None)
+                filled.GetMarker().Render(canvas, paint, center, size, new MarkerStyle(filled, size, Colors.White) { OutlineWidth = 0 });
+            else
+                Open.GetMarker().Render(canvas, paint, center, size,
+                    new MarkerStyle(Open, size, Colors.White) { LineWidth = markerStyle.LineWidth + 3 });
+            paint.SKPaint.PathEffect = null;
+            Open.GetMarker().Render(canvas, paint, center, size, markerStyle);
+        }
     }
 
     /// <summary>
@@ -2183,7 +2267,7 @@ public static class TrajectoryPlots
     {
         lock (Rendering.Gate)
         {
-            foreach (var panel in figure.Panels) DashFree.Install(panel);
+            foreach (var panel in figure.Panels) TitleFit.Install(DashFree.Install(panel));
             if (figure.Panels.Count == 1 && figure.Legend is null)
                 return System.Text.Encoding.UTF8.GetBytes(figure.Panels[0].GetSvgXml(figure.Width, figure.Height));
             return RenderStack(figure, svg: true);
@@ -2203,7 +2287,7 @@ public static class TrajectoryPlots
 
     private static byte[] RenderSerialised(Figure figure)
     {
-        foreach (var panel in figure.Panels) DashFree.Install(panel);
+        foreach (var panel in figure.Panels) TitleFit.Install(DashFree.Install(panel));
         if (figure.Panels.Count == 1 && figure.Legend is null)
             return figure.Panels[0].GetImage(figure.Width, figure.Height).GetImageBytes(ImageFormat.Png, 100);
         return RenderStack(figure, svg: false);
