@@ -36,7 +36,7 @@ internal static class Headline
     /// outputs is written ½‖y − y*‖² with y* in its short form rather than as one term per output.
     /// </summary>
     public static string Problem(ProblemDefinition d) =>
-        $"P({ArgumentNames(d.Variables)}) = {List(d.Simulator.Count, i => ExpressionText.ForHeader(ExpressionText.Formatted(d.Simulator[i]), d.Simulator.Count == 1 ? ExpressionText.HeaderLength : ExpressionText.ListItemLength), "component")}, L = {Loss(d)}";
+        $"P({ArgumentNames(d.Variables)}) = {List(d.Simulator.Count, i => ExpressionText.ForHeader(ExpressionText.FormattedAsRules(d.Simulator[i]), d.Simulator.Count == 1 ? ExpressionText.HeaderLength : ExpressionText.ListItemLength), "component")}, L = {Loss(d)}";
 
     /// <summary>The line that follows a header in which an expression was cut short, or null when none was.</summary>
     public static string? CutNote(params string[] headerLines) =>
