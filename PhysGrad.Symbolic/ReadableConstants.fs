@@ -50,10 +50,16 @@ module ReadableConstants =
     [<Literal>]
     let UnexplainedCost = 2
 
+    /// An integer's printed length: its digits, or from 10^15 on its E-notation (1E+20, as `constant` makes it a double).
+    let private integerCost (n: BigInteger) =
+        match Layout.powerOfTen n with
+        | Some _ -> min (digits n) (Layout.formatReal ((Rational.OfBig n).Abs.ToDouble())).Length
+        | None -> digits n
+
     /// How far a positive constant is from the user's own decimals, the cost rescaleSums lowers: r written as
     /// m·Π dᵢ^(±1), at most two decimals dᵢ of `sources` (with repetition) and m an integer or its reciprocal,
-    /// costs m's digits (none for 1) and one per dᵢ: 1.3348E-10 = 2·6.674E-11 costs 2, 9.8695877281 = 3.14159²
-    /// costs 2, 1/9.81 costs 1, 1 costs 0; a constant with no such form (or a long one) costs its printed text and
+    /// costs one per dᵢ and m's digits (none for 1; one more beside a dᵢ, since 1E-19 = 4·2.5E-20 says nothing
+    /// the user wrote): 1.3348E-10 = 2·6.674E-11 costs 3, 9.8695877281 = 3.14159² costs 2, 1/9.81 costs 1, 1 costs 0; a constant with no such form (or a long one) costs its printed text and
     /// a penalty (UnexplainedCost): 4E-14 costs 7, 2.6696E-24 (= 4E-14·6.674E-11) 12.
     let private explainedCost (products: (Rational * int)[]) (memo: System.Collections.Generic.Dictionary<Rational, int>) (r: Rational) =
         let r = r.Abs
@@ -66,10 +72,11 @@ module ReadableConstants =
             for (p, factors) in products do
                 let m = r / p
 
-                if m.IsInteger && digits m.Num <= Rational.DecimalDigits then
-                    c <- min c ((if m.IsOne then 0 else digits m.Num) + factors)
-                elif m.Num.IsOne && digits m.Den <= Rational.DecimalDigits then
-                    c <- min c (digits m.Den + 1 + factors)
+                // A multiplier other than 1 costs one more than its digits: 1E-19 is 4·2.5E-20 only by accident.
+                if m.IsInteger then
+                    c <- min c ((if m.IsOne then 0 else integerCost m.Num + (if factors > 0 then 1 else 0)) + factors)
+                elif m.Num.IsOne then
+                    c <- min c (integerCost m.Den + 1 + (if factors > 0 then 1 else 0) + factors)
 
             // Its text with the penalty, when that is less (4E-14 against 1/25000000000000).
             let x = r.ToDouble()
@@ -134,7 +141,11 @@ module ReadableConstants =
             let best (q: Rational) (n: int) (coefficients: Rational[]) =
                 let sumBefore = coefficients |> Array.sumBy cost
                 let before = cost q
-                let candidates = System.Collections.Generic.HashSet<Rational>(tens)
+                // Powers of ten only for a sum elimination cleared into integers (314159*x0 - 100000*ys0): a sum
+                // of decimals already reads in them (x0 - 1E-20 is not 10*x0 - 1E-19).
+                let candidates =
+                    if coefficients |> Array.forall (fun c -> c.IsInteger) then System.Collections.Generic.HashSet<Rational>(tens)
+                    else System.Collections.Generic.HashSet<Rational>()
 
                 for c in coefficients do
                     candidates.Add c.Abs |> ignore
