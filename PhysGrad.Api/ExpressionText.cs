@@ -58,6 +58,30 @@ public static partial class ExpressionText
     }
 
     /// <summary>
+    /// A user's expression as <see cref="Formatted"/> writes it, with its decimals as derived rules write theirs
+    /// (<see cref="UpdateRuleSet"/>: read as the exact decimals written, <see cref="Symbolic.ReadableConstants"/>,
+    /// and fractions written over the user's decimals, <see cref="Symbolic.Layout.withDecimals"/>): <c>x0/9.81</c>
+    /// is echoed <c>x0/9.81</c>, where the parser's folded quotient prints <c>0.10193679918450561*x0</c> (a
+    /// header's 0.101937*x0), so a header reads as the rules below it.
+    /// </summary>
+    /// <param name="text">Expression text in the syntax of <see cref="Expression.Parse"/>.</param>
+    public static string FormattedAsRules(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        try
+        {
+            var e = Expression.Parse(text);
+            if (!Symbolic.ExactConstants.HasReals([e.Core])) return e.ToInfix();
+            var sources = Symbolic.ExactConstants.SourceDecimals([e.Core]);
+            return Expression.Wrap(Symbolic.ReadableConstants.ReadableOver(sources, Symbolic.ExactConstants.Exact(e.Core)), null, sources).ToInfix();
+        }
+        catch (Symbolic.SymbolicException)
+        {
+            return Readable(text);
+        }
+    }
+
+    /// <summary>
     /// The text as a header shows it: floating literals to <paramref name="significant"/> significant
     /// digits (integer values as integers; <c>0.179061594863332</c> → <c>0.179062</c>), and when the result
     /// is longer than <paramref name="maxLength"/> characters (by more than <see cref="Slack"/>), its beginning (cut at a space where one is

@@ -157,8 +157,9 @@ public static class RulePrinter
                 // A long right-hand side goes on several lines (LaTeX does not break math inside align).
                 var pieces = LaTeX.BreakLines(LatexWidth, LaTeX.FormatWith(symbols, lines[i].Item2));
                 var last = pieces.Length - 1;
+                // One number per rule: align numbers every line it ends, so each but the rule's last says \nonumber.
                 for (var p = 0; p <= last; p++)
-                    sb.Append($"  {(p == 0 ? lines[i].Item1 + " &= " : "&\\quad ")}{pieces[p]}{(p < last || i < lines.Length - 1 ? " \\\\" : "")}\n");
+                    sb.Append($"  {(p == 0 ? lines[i].Item1 + " &= " : "&\\quad ")}{pieces[p]}{(p < last ? " \\nonumber" : "")}{(p < last || i < lines.Length - 1 ? " \\\\" : "")}\n");
             }
             sb.Append("\\end{align}\n");
         }

@@ -166,7 +166,7 @@ internal static class DeriveCommand
                 }, Json.OmitNulls));
                 return namedFailure is null ? ExitCode.Ok : throw new CliInputException(namedFailure);
             }
-            var header = $"physgrad derive: the update rules (steps in x and {step}) for {Headline.Problem(definition)}"
+            var header = $"physgrad derive: the update rules (steps in x and {step}) for {Headline.Problem(definition, asRules: traced is null)}"
                 + (symbolicTarget ? $"; {SymbolicTargetNote(definition, targetText)}" : "");
             var comment = f == "latex" ? "%" : "//";
             // Without a problem given the rules are the book's: say so first, as compare does (the rules

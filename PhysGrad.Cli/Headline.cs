@@ -35,8 +35,12 @@ internal static class Headline
     /// <c>P(x0, x1) = [x0, x1^2], L = (y0 - 1)^2/2 + y1^2/2</c>; a default loss over more than four
     /// outputs is written ½‖y − y*‖² with y* in its short form rather than as one term per output.
     /// </summary>
-    public static string Problem(ProblemDefinition d) =>
-        $"P({ArgumentNames(d.Variables)}) = {List(d.Simulator.Count, i => ExpressionText.ForHeader(ExpressionText.Formatted(d.Simulator[i]), d.Simulator.Count == 1 ? ExpressionText.HeaderLength : ExpressionText.ListItemLength), "component")}, L = {Loss(d)}";
+    /// <param name="d">The problem.</param>
+    /// <param name="asRules">Whether the simulator is written as derived rules write their constants
+    /// (<see cref="ExpressionText.FormattedAsRules"/>: x0/9.81, not 0.101937*x0): derive's header for a simulator the
+    /// user wrote. Not for a traced --example, whose computed doubles (0.00925926) are no decimals anyone wrote.</param>
+    public static string Problem(ProblemDefinition d, bool asRules = false) =>
+        $"P({ArgumentNames(d.Variables)}) = {List(d.Simulator.Count, i => ExpressionText.ForHeader(asRules ? ExpressionText.FormattedAsRules(d.Simulator[i]) : ExpressionText.Formatted(d.Simulator[i]), d.Simulator.Count == 1 ? ExpressionText.HeaderLength : ExpressionText.ListItemLength), "component")}, L = {Loss(d)}";
 
     /// <summary>The line that follows a header in which an expression was cut short, or null when none was.</summary>
     public static string? CutNote(params string[] headerLines) =>

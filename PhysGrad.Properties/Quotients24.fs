@@ -1,6 +1,7 @@
 /// Issue #12 item 3, pasteable rules: a Newton rule derived from decimal constants cancels the rational
 /// content of its numerator and denominator sums against each other, so the sum below the line has
-/// coprime integer coefficients (-eta*x0*(7*x0^2 - 20)/(21*x0^2 - 20) for 0.7*x0^2 with target 2, not
+/// coprime integer coefficients over a power of ten, written with the user's decimals where they read
+/// so (-eta*x0*(0.7*x0^2 - 2)/(2.1*x0^2 - 2) for 0.7*x0^2 with target 2, print26; not
 /// -0.2*eta*x0*(0.7*x0^2 - 2)/(0.42*x0^2 - 0.4)) and the rule keeps the Newton step's value.
 module PhysGrad.Properties.Quotients24
 
@@ -94,17 +95,24 @@ let private coefficient (t: Expr) =
 [<InlineData("0.7*x0^2")>]
 [<InlineData("3.14159*x0^2")>]
 [<InlineData("x0^2/9.81")>]
-let ``a Newton rule from decimals divides by a sum with coprime integer coefficients`` (name: string) =
+let ``a Newton rule from decimals divides by a sum with coprime integer coefficients over a power of ten`` (name: string) =
     let out, step, _ = derive examples.[name]
     let rule = ExactConstants.exact (Parse.expression step)
     let sums = denominatorSums rule
     Assert.False(sums.IsEmpty, sprintf "%s: no sum below the line in %s\n%s" name step out)
 
     for ts in sums do
-        let cs = ts |> Array.map coefficient
-        Assert.True(cs |> Array.forall (fun q -> q.IsInteger), sprintf "%s: a fractional coefficient below the line of %s" name step)
+        // The coefficients times the least common multiple of their denominators, a power of ten (the
+        // decimals' 10^k: 0.7 and 2 are 7 and 20 over 10), are coprime integers.
+        let den = ts |> Array.map coefficient |> Array.fold (fun d q -> d / BigInteger.GreatestCommonDivisor(d, q.Den) * q.Den) BigInteger.One
+        let struct (rest, _, _) = Rational.TwosAndFives den
+        Assert.True(rest.IsOne, sprintf "%s: a coefficient below the line of %s is no decimal (common denominator %O)" name step den)
+        let cs = ts |> Array.map (fun t -> coefficient t * Rational.OfBig den)
         let g = cs |> Array.fold (fun g q -> BigInteger.GreatestCommonDivisor(g, q.Num)) BigInteger.Zero
-        Assert.True(g.IsOne, sprintf "%s: the sum below the line of %s has the factor %O in common" name step g)
+        // No power of ten left in common (10*x0^2 - 98.1 for x0^2 - 9.81); an integer factor may stay where it
+        // reads better than a longer decimal (3*x0^2 - 9.81*ys0, not 3*(x0^2 - 3.27*ys0)).
+        let struct (_, twos, fives) = Rational.TwosAndFives g
+        Assert.True(twos = 0 || fives = 0, sprintf "%s: the sum below the line of %s has the factor %O in common" name step g)
         // A positive term: the sign of an all-negative sum goes to the coefficient.
         Assert.True(cs |> Array.exists (fun q -> q.Sign > 0), sprintf "%s: every term below the line of %s is negative" name step)
         // No monomial common to the terms either (7.9714256E+16/r^6 + 3*t1/r^4 has 1/r^4 in each).
@@ -122,12 +130,14 @@ let ``a Newton rule from decimals divides by a sum with coprime integer coeffici
 [<Fact>]
 let ``0.7*x0^2's Newton rule cancels the contents of its numerator and denominator`` () =
     let _, step, _ = derive examples.["0.7*x0^2"]
-    // (0.7·x0² − 2)·1.4·x0 / (1.96·x0² + 1.4·(0.7·x0² − 2)) = 0.14·x0·(7·x0² − 20) / (0.14·(21·x0² − 20)).
+    // (0.7·x0² − 2)·1.4·x0 / (1.96·x0² + 1.4·(0.7·x0² − 2)) = 1.4·x0·(0.7·x0² − 2) / (1.4·(2.1·x0² − 2)), written
+    // with the user's 0.7 (print26; 7·x0² − 20 over 21·x0² − 20 before).
+    let tenth (n: int) = Expr.number (Rational.Create(BigInteger n, BigInteger 10))
     let expected =
         Expr.mul
             [ Expr.minusOne; Expr.symbol "eta"; Expr.symbol "x0"
-              Expr.sum [ Expr.mul [ Expr.ofInt 7; Expr.pow (Expr.symbol "x0") (Expr.ofInt 2) ]; Expr.ofInt -20 ]
-              Expr.pow (Expr.sum [ Expr.mul [ Expr.ofInt 21; Expr.pow (Expr.symbol "x0") (Expr.ofInt 2) ]; Expr.ofInt -20 ]) Expr.minusOne ]
+              Expr.sum [ Expr.mul [ tenth 7; Expr.pow (Expr.symbol "x0") (Expr.ofInt 2) ]; Expr.ofInt -2 ]
+              Expr.pow (Expr.sum [ Expr.mul [ tenth 21; Expr.pow (Expr.symbol "x0") (Expr.ofInt 2) ]; Expr.ofInt -2 ]) Expr.minusOne ]
 
     Assert.True(obj.ReferenceEquals(expected, ExactConstants.exact (Parse.expression step)), step)
 

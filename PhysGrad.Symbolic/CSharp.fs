@@ -167,6 +167,7 @@ module CSharp =
         | Power(b, x) when obj.ReferenceEquals(x, Expr.two) -> if c.Calls && not (simpleBase b) then Layout.Atom else Layout.Product
         | Power _ -> Layout.Atom
         | Sum _ -> Layout.Sum
+        | Product _ when (Layout.cbrtOf e).IsSome -> Layout.Atom
         | Product _ -> Layout.Product
 
     let rec private write (sb: StringBuilder) (c: Context) (context: int) (e: Expr) =
@@ -244,6 +245,11 @@ module CSharp =
                     else
                         sb.Append " + " |> ignore
                         write sb c Layout.Product t)
+        | Product _ when (Layout.cbrtOf e).IsSome ->
+            // sign(a)*abs(a)^(1/3), the real cube root: Math.Cbrt (Math.Pow is NaN for a negative base).
+            sb.Append "Math.Cbrt(" |> ignore
+            write sb c 0 (Layout.cbrtOf e).Value
+            sb.Append ')' |> ignore
         | Product _ -> writeFraction sb c (Layout.fraction e)
         | Power(b, x) when Layout.isSqrt x ->
             sb.Append "Math.Sqrt(" |> ignore
@@ -265,7 +271,7 @@ module CSharp =
             sb.Append "Math.Pow(" |> ignore
             write sb c 0 b
             sb.Append ", " |> ignore
-            write sb c 0 x
+            write sb c 0 (Layout.printedExponent x)
             sb.Append ')' |> ignore
 
     // The text of e as it is: printing never rewrites (a rule's C# reads as its infix and LaTeX do).

@@ -60,6 +60,7 @@ module Infix =
         | Apply _
         | Atan2 _ -> Layout.Atom
         | Sum _ -> Layout.Sum
+        | Product _ when (Layout.cbrtOf e).IsSome -> Layout.Atom
         | Product _ ->
             let f = Layout.fraction e
 
@@ -146,6 +147,11 @@ module Infix =
                     else
                         sb.Append " + " |> ignore
                         write real sb Layout.Product t)
+        | Product _ when (Layout.cbrtOf e).IsSome ->
+            // sign(a)*abs(a)^(1/3) as the cbrt(a) the user wrote, which parses back to it.
+            sb.Append "cbrt(" |> ignore
+            write real sb 0 (Layout.cbrtOf e).Value
+            sb.Append ')' |> ignore
         | Product _ -> writeFraction real sb (Layout.fraction e)
         | Power(b, x) when Layout.isSqrt x ->
             sb.Append "sqrt(" |> ignore
@@ -155,7 +161,7 @@ module Infix =
         | Power(b, x) ->
             write real sb Layout.Atom b
             sb.Append '^' |> ignore
-            write real sb Layout.Power x
+            write real sb Layout.Power (Layout.printedExponent x)
 
     let private run (real: float -> string) (e: Expr) =
         Deep.run (fun () ->
@@ -177,4 +183,4 @@ module Infix =
     /// A rule's decimal quotients (Layout.withDecimals: 1/9.81) are not written here: 9.81 would read back
     /// as a floating constant, not as the exact 100/981.
     let formatExact (e: Expr) : string =
-        Layout.withDecimals [||] (fun () -> run Layout.formatRealExact e)
+        Layout.withDecimals [||] (fun () -> Layout.withExactText (fun () -> run Layout.formatRealExact e))

@@ -143,6 +143,7 @@ module LaTeX =
         | Apply _
         | Atan2 _ -> Layout.Atom
         | Sum _ -> Layout.Sum
+        | Product _ when (Layout.cbrtOf e).IsSome -> Layout.Atom
         | Product _ ->
             let f = Layout.fraction e
 
@@ -278,6 +279,11 @@ module LaTeX =
                     else
                         sb.Append " + " |> ignore
                         write names sb Layout.Product t)
+        | Product _ when (Layout.cbrtOf e).IsSome ->
+            // sign(a)*abs(a)^(1/3), the real cube root.
+            sb.Append "\\sqrt[3]{" |> ignore
+            write names sb 0 (Layout.cbrtOf e).Value
+            sb.Append '}' |> ignore
         | Product _ -> writeFraction names sb (Layout.fraction e)
         | Power(b, x) when Layout.isSqrt x ->
             sb.Append "\\sqrt{" |> ignore
@@ -306,7 +312,7 @@ module LaTeX =
                 sb.Append "\\right)" |> ignore
 
             sb.Append "^{" |> ignore
-            write names sb 0 x
+            write names sb 0 (Layout.printedExponent x)
             sb.Append '}' |> ignore
 
     /// The expression as LaTeX (math mode, without delimiters), with the LaTeX of some symbols given

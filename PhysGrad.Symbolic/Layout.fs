@@ -114,17 +114,7 @@ module Layout =
         if q.Den < integerDigitsFrom then
             struct (a, q.Den)
         else
-            let mutable d = q.Den
-            let mutable twos = 0
-            let mutable fives = 0
-
-            while d.IsEven do
-                d <- d / Numerics.BigInteger 2
-                twos <- twos + 1
-
-            while (d % Numerics.BigInteger 5).IsZero do
-                d <- d / Numerics.BigInteger 5
-                fives <- fives + 1
+            let struct (d, twos, fives) = Rational.TwosAndFives q.Den
 
             if not d.IsOne then
                 struct (a, q.Den)
@@ -174,18 +164,9 @@ module Layout =
         if sources.Length = 0 || q.IsInteger || q.IsZero then
             None
         else
-            let struct (p, d) = decimalFraction q
-            let mutable den = d
-            let mutable num = p
-
-            for f in [ 2; 5 ] do
-                let f = Numerics.BigInteger f
-
-                while (den % f).IsZero do
-                    den <- den / f
-
-                while (num % f).IsZero do
-                    num <- num / f
+            let struct (p, _) = decimalFraction q
+            let struct (den, _, _) = Rational.TwosAndFives q.Den
+            let struct (num, _, _) = Rational.TwosAndFives p
 
             let length (n: Numerics.BigInteger) = n.ToString(CultureInfo.InvariantCulture).Length
 
@@ -340,10 +321,61 @@ module Layout =
         && Expr.isNumeric x
         && not (Expr.isNumeric b && Expr.isNumeric (Expr.pow b (Expr.neg x)))
 
+    let private oneThird = Rational.Create(Numerics.BigInteger.One, Numerics.BigInteger 3)
+
+    /// The a of |a|^(1/3) (None for any other factor).
+    let private cubeRootOfAbs (f: Expr) =
+        match f.Node with
+        | Node.Power(b, x) ->
+            match b.Node, x.Node with
+            | Apply(Function.Abs, a), Number q when q.Equals oneThird -> Some a
+            | _ -> None
+        | _ -> None
+
+    /// The argument a when e is the real cube root cbrt(a) as Expr.cbrt builds it, sign(a)*|a|^(1/3) (the
+    /// product of exactly those two factors); None otherwise. Every printer writes it as the cube root it is
+    /// (cbrt(a), \sqrt[3]{a}, Math.Cbrt(a)), which the user wrote and `Parse` reads back as the same product.
+    let cbrtOf (e: Expr) : Expr option =
+        match e.Node with
+        | Node.Product [| f; g |] ->
+            let pair (s: Expr) (r: Expr) =
+                match s.Node, cubeRootOfAbs r with
+                | Apply(Function.Sign, a), Some b when Object.ReferenceEquals(a, b) -> Some a
+                | _ -> None
+
+            match pair f g with
+            | Some a -> Some a
+            | None -> pair g f
+        | _ -> None
+
+    /// The factors of a product with each pair sign(a), |a|^(1/3) made the one factor cbrt(a) (Expr.cbrt, at
+    /// the place of the sign), so that 2*sign(x)*abs(x)^(1/3)*y prints 2*cbrt(x)*y. A lone cube root is the
+    /// one factor itself: printers write a factor with cbrtOf before they would split it as a product.
+    let private withCubeRoots (fs: Expr[]) : Expr list =
+        let roots = fs |> Array.choose cubeRootOfAbs
+
+        if roots.Length = 0 then
+            List.ofArray fs
+        else
+            let paired = Collections.Generic.HashSet<Expr>(HashIdentity.Reference)
+
+            for f in fs do
+                match f.Node with
+                | Apply(Function.Sign, a) when roots |> Array.exists (fun r -> Object.ReferenceEquals(r, a)) -> paired.Add a |> ignore
+                | _ -> ()
+
+            [ for f in fs do
+                  match f.Node with
+                  | Apply(Function.Sign, a) when paired.Contains a -> yield Expr.cbrt a
+                  | _ ->
+                      match cubeRootOfAbs f with
+                      | Some a when paired.Contains a -> ()
+                      | _ -> yield f ]
+
     let fraction (e: Expr) : Fraction =
         let factors =
             match e.Node with
-            | Node.Product fs -> List.ofArray fs
+            | Node.Product fs -> withCubeRoots fs
             | _ -> [ e ]
 
         let mutable negative = false
@@ -393,6 +425,41 @@ module Layout =
         { Negative = negative
           Numerator = numerator
           Denominator = List.ofSeq den }
+
+    let private exactText = Threading.AsyncLocal<bool>()
+
+    /// Runs f with decimalExponent off: text that must parse back to the very same exact exponent
+    /// (Infix.formatExact) writes 314159/100000, which a decimal 3.14159 would read back as a floating one.
+    let withExactText (f: unit -> 'a) : 'a =
+        let saved = exactText.Value
+        exactText.Value <- true
+
+        try
+            f ()
+        finally
+            exactText.Value <- saved
+
+    /// An exact exponent that is a decimal a person writes, as the double every printer writes instead:
+    /// x0^3.14159 made exact (ExactConstants) is x0^(314159/100000), and its derivative's x0^(214159/100000)
+    /// is x0^2.14159. Only a short decimal whose denominator is a multiple of 10 (a tenth, a hundredth, 1/20,
+    /// not 1/2, 3/4 or 5/12, which stay fractions as every exact exponent did: x^(3/2), abs(x)^(2/3)), and not
+    /// under withExactText. The double reads back as the same value; C#'s Math.Pow gets the same double
+    /// as from 314159.0 / 100000.0 (the correctly rounded quotient).
+    let decimalExponent (x: Expr) : float option =
+        match x.Node with
+        | Number q when not q.IsInteger && not exactText.Value && (q.Den % Numerics.BigInteger 10).IsZero ->
+            let v = q.ToDouble()
+
+            match Rational.TryOfShortDecimal v with
+            | ValueSome d when d.Equals q && Math.Abs v >= Expr.SmallestNormal -> Some v
+            | _ -> None
+        | _ -> None
+
+    /// The exponent a printer writes: a decimal exponent as its double (decimalExponent), any other as it is.
+    let printedExponent (x: Expr) =
+        match decimalExponent x with
+        | Some v -> Expr.real v
+        | None -> x
 
     /// Is this power a square root (exponent 1/2)?
     let isSqrt (x: Expr) = Expr.isHalf x

@@ -170,6 +170,33 @@ type Rational =
         let struct (q, _) = Rational.OfDecimalDigits x
         q
 
+    /// The power-of-ten split of an integer: n = m·2^twos·5^fives with m divisible by neither 2 nor 5
+    /// (0 gives (0, 0, 0)). A denominator is a decimal's (OfShortParts' 10^k) exactly when its m is ±1, and
+    /// 10^min(twos, fives) is the largest power of ten dividing n. The one place that strips 2s and 5s:
+    /// Layout's decimal fractions and quotient search and ExactConstants.sourceDecimals read it.
+    static member TwosAndFives(n: BigInteger) : struct (BigInteger * int * int) =
+        if n.IsZero then
+            struct (n, 0, 0)
+        else
+            let mutable m = n
+            let mutable twos = 0
+            let mutable fives = 0
+
+            while m.IsEven do
+                m <- m >>> 1
+                twos <- twos + 1
+
+            let five = BigInteger 5
+            let mutable r = BigInteger.Zero
+            let mutable q = BigInteger.DivRem(m, five, &r)
+
+            while r.IsZero do
+                m <- q
+                fives <- fives + 1
+                q <- BigInteger.DivRem(m, five, &r)
+
+            struct (m, twos, fives)
+
     /// The most significant digits of a decimal every double nearest to one reads back as (DBL_DIG):
     /// a floating constant of at most this many digits is taken for the decimal a person wrote.
     static member DecimalDigits = 15

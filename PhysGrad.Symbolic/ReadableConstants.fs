@@ -41,12 +41,223 @@ module ReadableConstants =
             elif digits q.Num <= MaxFractionDigits && digits q.Den <= MaxFractionDigits then Expr.number q
             else Expr.real x
 
+    /// The most terms of a sum that rescaleSums weighs (each candidate scale is tried on every term).
+    [<Literal>]
+    let MaxScaledTerms = 64
+
+    /// What a constant that is no integer times the user's decimals costs beyond its text (explainedCost):
+    /// rescaleSums turns such constants into the decimals written before it moves digits around.
+    [<Literal>]
+    let UnexplainedCost = 2
+
+    /// An integer's printed length: its digits, or from 10^15 on its E-notation (1E+20, as `constant` makes it a double).
+    let private integerCost (n: BigInteger) =
+        match Layout.powerOfTen n with
+        | Some _ -> min (digits n) (Layout.formatReal ((Rational.OfBig n).Abs.ToDouble())).Length
+        | None -> digits n
+
+    /// How far a positive constant is from the user's own decimals, the cost rescaleSums lowers: r written as
+    /// m·Π dᵢ^(±1), at most two decimals dᵢ of `sources` (with repetition) and m an integer or its reciprocal,
+    /// costs one per dᵢ and m's digits (none for 1; one more beside a dᵢ, since 1E-19 = 4·2.5E-20 says nothing
+    /// the user wrote): 1.3348E-10 = 2·6.674E-11 costs 3, 9.8695877281 = 3.14159² costs 2, 1/9.81 costs 1, 1 costs 0; a constant with no such form (or a long one) costs its printed text and
+    /// a penalty (UnexplainedCost): 4E-14 costs 7, 2.6696E-24 (= 4E-14·6.674E-11) 12.
+    let private explainedCost (products: (Rational * int)[]) (memo: System.Collections.Generic.Dictionary<Rational, int>) (r: Rational) =
+        let r = r.Abs
+
+        match memo.TryGetValue r with
+        | true, c -> c
+        | _ ->
+            let mutable c = System.Int32.MaxValue
+
+            for (p, factors) in products do
+                let m = r / p
+
+                // A multiplier other than 1 costs one more than its digits: 1E-19 is 4·2.5E-20 only by accident.
+                if m.IsInteger then
+                    c <- min c ((if m.IsOne then 0 else integerCost m.Num + (if factors > 0 then 1 else 0)) + factors)
+                elif m.Num.IsOne then
+                    c <- min c (integerCost m.Den + 1 + (if factors > 0 then 1 else 0) + factors)
+
+            // Its text with the penalty, when that is less (4E-14 against 1/25000000000000).
+            let x = r.ToDouble()
+
+            c <-
+                min c (UnexplainedCost
+                       + (match Rational.TryOfShortDecimal x with
+                          | ValueSome d when d.Equals r && abs x >= Expr.SmallestNormal -> (Layout.formatReal x).Length
+                          | _ -> digits r.Num + digits r.Den + 1))
+
+            memo.[r] <- c
+            c
+
+    /// A term's exact coefficient and the rest (Layout.coefficient); None when the coefficient is floating.
+    let private exactCoefficient (t: Expr) =
+        let c, rest = Layout.coefficient t
+
+        match c.Node with
+        | Number q -> Some(q, rest)
+        | _ -> None
+
+    /// Each sum factor s^n of a product (n a nonzero integer) divided by the scale σ that makes its
+    /// coefficients read best, the product's coefficient multiplied by σ^n: the same value, written with the
+    /// user's decimals where elimination cleared them into integers. Newton on 3.14159*x0 + 1 gives
+    /// -100000*eta*(314159*x0 - 100000*ys0 + 100000)/314159 (rational elimination makes a sum's coefficients
+    /// coprime integers), which is -eta*(3.14159*x0 - ys0 + 1)/3.14159; 10^10*t1 + 108695877281*x0 is
+    /// 10^10*(t1 + 10.8695877281*x0). The scales tried are the powers of ten 10^k (|k| ≤ 40), and for each
+    /// term the one that makes its coefficient 1 or a decimal of `sources`; a scale is taken only when every
+    /// new coefficient of the sum is an integer or a short decimal and the cost (explainedCost of the
+    /// sum's coefficients and the product's) falls. Sums of more than MaxScaledTerms terms stay as they are.
+    let private rescaleSums (sources: Rational[]) (e: Expr) =
+        if sources.Length = 0 then
+            e
+        else
+            // 1 and every product of one or two of the sources, and their reciprocals, with their factor counts.
+            let products =
+                [| yield Rational.One, 0
+                   for i in 0 .. sources.Length - 1 do
+                       yield sources.[i], 1
+                       yield Rational.One / sources.[i], 1
+
+                       for j in i .. sources.Length - 1 do
+                           for p in [ sources.[i] * sources.[j]; sources.[i] / sources.[j]; sources.[j] / sources.[i]; Rational.One / (sources.[i] * sources.[j]) ] do
+                               yield p, 2 |]
+                |> Array.distinctBy fst
+
+            let cost = explainedCost products (System.Collections.Generic.Dictionary<Rational, int>())
+            let memo = System.Collections.Generic.Dictionary<Expr, Expr>(ExprIdentity.comparer)
+            let tens = Array.init 81 (fun i -> let k = i - 40 in if k >= 0 then Rational.OfBig(BigInteger.Pow(BigInteger 10, k)) else Rational.Create(BigInteger.One, BigInteger.Pow(BigInteger 10, -k)))
+
+            let isShort (r: Rational) =
+                r.IsInteger && (digits r.Num <= Rational.DecimalDigits)
+                || (let x = r.ToDouble()
+                    abs x >= Expr.SmallestNormal
+                    && not (System.Double.IsInfinity x)
+                    && (match Rational.TryOfShortDecimal x with
+                        | ValueSome d -> d.Equals r
+                        | ValueNone -> false))
+
+            // The best scale of one sum under the product's coefficient q and exponent n: (σ, σ^n·q, the sum's new
+            // cost), or None when none lowers the cost; of equal costs, the one with the cheaper sum.
+            let best (q: Rational) (n: int) (coefficients: Rational[]) =
+                let sumBefore = coefficients |> Array.sumBy cost
+                let before = cost q
+                // Powers of ten only for a sum elimination cleared into integers (314159*x0 - 100000*ys0): a sum
+                // of decimals already reads in them (x0 - 1E-20 is not 10*x0 - 1E-19).
+                let candidates =
+                    if coefficients |> Array.forall (fun c -> c.IsInteger) then System.Collections.Generic.HashSet<Rational>(tens)
+                    else System.Collections.Generic.HashSet<Rational>()
+
+                for c in coefficients do
+                    candidates.Add c.Abs |> ignore
+
+                    for d in sources do
+                        candidates.Add((c / d).Abs) |> ignore
+
+                let mutable chosen = None
+                let mutable least = struct (before, sumBefore)
+
+                for sigma in candidates do
+                    if not sigma.IsOne then
+                        let scaled = coefficients |> Array.map (fun c -> c / sigma)
+
+                        if scaled |> Array.forall isShort then
+                            match sigma.TryPow(BigInteger n, 4096) with
+                            | Some p ->
+                                let outer = q * p
+                                let sumCost = scaled |> Array.sumBy cost
+                                let c = cost outer
+                                let struct (c0, s0) = least
+
+                                if sumCost < s0 || sumCost = s0 && c < c0 then
+                                    least <- struct (c, sumCost)
+                                    chosen <- Some(sigma, outer, sumCost)
+                            | None -> ()
+
+                chosen
+
+            // A sum factor of a product as (sum, exponent, its terms' exact coefficients and rests); None for others.
+            let sumFactor (f: Expr) =
+                let sumOf, power =
+                    match f.Node with
+                    | Sum _ -> Some f, 1
+                    | Power(b, x) ->
+                        match b.Node, x.Node with
+                        | Sum _, Number k when k.IsInteger && abs (k.ToDouble()) <= 16.0 -> Some b, int (k.ToDouble())
+                        | _ -> None, 0
+                    | _ -> None, 0
+
+                match sumOf with
+                | Some s ->
+                    let ts = match s.Node with Sum ts -> ts | _ -> [||]
+                    let terms = ts |> Array.map exactCoefficient
+
+                    if ts.Length > MaxScaledTerms || terms |> Array.exists Option.isNone then None
+                    else Some(power, terms |> Array.map Option.get)
+                | None -> None
+
+            let rec go (n: Expr) =
+                match memo.TryGetValue n with
+                | true, r -> r
+                | _ ->
+                    Deep.check ()
+
+                    let r =
+                        match n.Node with
+                        | Product fs ->
+                            let fs = Array.map go fs
+                            let unchanged () = Expr.rebuild n fs
+
+                            let q0, others =
+                                match fs.[0].Node with
+                                | Number q -> q, Array.tail fs
+                                | _ -> Rational.One, fs
+
+                            let mutable q = q0
+                            let mutable costBefore = cost q0
+                            let mutable costAfter = 0
+                            let mutable changed = false
+
+                            let others =
+                                others
+                                |> Array.map (fun f ->
+                                    match sumFactor f with
+                                    | Some(power, terms) ->
+                                        let coefficients = terms |> Array.map fst
+                                        let sumCost = coefficients |> Array.sumBy cost
+                                        costBefore <- costBefore + sumCost
+
+                                        match best q power coefficients with
+                                        | Some(sigma, outer, newCost) ->
+                                            q <- outer
+                                            changed <- true
+                                            costAfter <- costAfter + newCost
+                                            let s' = Expr.sum (terms |> Array.map (fun (c, rest) -> Expr.mul2 (Expr.number (c / sigma)) rest))
+                                            Expr.pow s' (Expr.number (Rational.OfInt power))
+                                        | None ->
+                                            costAfter <- costAfter + sumCost
+                                            f
+                                    | None -> f)
+
+                            if changed then
+                                Expr.mul (Array.append [| Expr.number q |] others)
+                            else
+                                unchanged ()
+                        | _ ->
+                            let cs = Expr.children n
+                            if cs.Length = 0 then n else Expr.rebuild n (Array.map go cs)
+
+                    memo.[n] <- r
+                    r
+
+            go e
+
     /// `readable`, with a fraction that a product of the decimals `sources` (ExactConstants.sourceDecimals,
     /// those the user wrote) writes shortly kept exact (Layout.decimalQuotientOver): 10^18/110889 from
     /// x1/3.33e-7 stays exact, for the printers to write as 1/1.10889E-13 under Layout.withDecimals.
     [<CompiledName("ReadableOver")>]
     let readableOver (sources: Rational[]) (e: Expr) =
         let sources = Array.truncate Layout.MaxSourceDecimals sources
+        let e = rescaleSums sources e
         let memo = System.Collections.Generic.Dictionary<Expr, Expr>(ExprIdentity.comparer)
 
         let rec go (n: Expr) =

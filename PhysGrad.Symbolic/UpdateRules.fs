@@ -149,26 +149,13 @@ module ExactConstants =
                 else
                     // q = p/d as (p/s)/(d/s): s the power of ten dividing p (200/981 is 2/9.81), then
                     // s the product of p's 2s and 5s (125/3118 is 1/24.944).
-                    let mutable p = q.Num
-                    let mutable k = 0
-
-                    while (p % ten).IsZero do
-                        p <- p / ten
-                        k <- k + 1
-
-                    let overTens = Rational.Create(q.Den, BigInteger.Pow(ten, k))
+                    let struct (_, twos, fives) = Rational.TwosAndFives q.Num
+                    let overTens = Rational.Create(q.Den, BigInteger.Pow(ten, min twos fives))
 
                     if isDecimal overTens then
                         add overTens
                     else
-                        let mutable s = BigInteger.Pow(ten, k)
-
-                        for f in [ BigInteger 2; BigInteger 5 ] do
-                            while (p % f).IsZero do
-                                p <- p / f
-                                s <- s * f
-
-                        add (Rational.Create(q.Den, s))
+                        add (Rational.Create(q.Den, BigInteger.Pow(BigInteger 2, twos) * BigInteger.Pow(BigInteger 5, fives)))
             | _ -> ()
 
         found.ToArray()
