@@ -705,15 +705,33 @@ public sealed partial class PhysicsProblem
     /// platform; it belongs in the application's runtimes/&lt;rid&gt;/native/ folder (NuGet SkiaSharp.NativeAssets.*).</exception>
     /// <exception cref="PlotDirectoryException">The directory is a file or cannot be created or written (<see cref="PlotDirectory.Prepare"/>):
     /// the message names it and what to do.</exception>
-    public IReadOnlyList<string> SavePlots(IReadOnlyList<OptimizerRun> runs, string directory) =>
-        TrajectoryPlots.SaveAll(runs, directory, Definition,
+    /// <exception cref="SymbolicException">No run (<see cref="ErrorKind.Invalid"/>: the plots would be blank), or a run of
+    /// another problem (<see cref="ErrorKind.Shape"/>: points of another size), named by its index and label.</exception>
+    public IReadOnlyList<string> SavePlots(IReadOnlyList<OptimizerRun> runs, string directory)
+    {
+        RunArguments.RequireFrom(runs, Definition.Variables, Definition.Outputs, nameof(runs));
+        RunArguments.RequireSome(runs.Count, nameof(runs), "plots");
+        return TrajectoryPlots.SaveAll(runs, directory, Definition,
             TargetPoint.Find(Compiled, Definition.Target.ToArray(), Definition.Start.ToArray(), runs, Definition.KnownSolution));
+    }
 
     /// <summary>Saves the plots of a comparison, x* marked where the comparison found it; returns the files.</summary>
     /// <exception cref="PlottingLibraryMissingException">SkiaSharp's native library is missing, as for the overload taking runs.</exception>
     /// <exception cref="PlotDirectoryException">The directory is a file or cannot be created or written.</exception>
-    public IReadOnlyList<string> SavePlots(Comparison comparison, string directory) =>
-        TrajectoryPlots.SaveAll(comparison, directory, Definition);
+    /// <exception cref="SymbolicException">A comparison with no result, or of another problem, as for the overload taking runs.</exception>
+    public IReadOnlyList<string> SavePlots(Comparison comparison, string directory)
+    {
+        RequireOwn(comparison);
+        RunArguments.RequireSome(comparison.Results.Count, nameof(comparison), "plots");
+        return TrajectoryPlots.SaveAll(comparison, directory, Definition);
+    }
+
+    // A comparison of this problem: its runs' points of this problem's size (RunArguments).
+    private void RequireOwn(Comparison comparison, [System.Runtime.CompilerServices.CallerArgumentExpression(nameof(comparison))] string parameter = "comparison")
+    {
+        ArgumentNullException.ThrowIfNull(comparison, parameter);
+        RunArguments.RequireFrom(comparison.Results, Definition.Variables, Definition.Outputs, parameter);
+    }
 
     /// <summary>
     /// Saves the field plots of a comparison on a grid of the given shape (one side for 1-D, rows and
@@ -723,10 +741,12 @@ public sealed partial class PhysicsProblem
     /// has no field to draw (<see cref="SavePlots(PhysGrad.Comparison, string)"/> draws such a problem's
     /// x-space), or one whose cells are not the problem's variables.</exception>
     /// <exception cref="PlotDirectoryException">The directory is a file or cannot be created or written.</exception>
+    /// <exception cref="SymbolicException">A comparison with no result, or of another problem, as <see cref="SavePlots(PhysGrad.Comparison, string)"/>.</exception>
     public IReadOnlyList<string> SaveFieldPlots(Comparison comparison, string directory, IReadOnlyList<int> grid)
     {
-        ArgumentNullException.ThrowIfNull(comparison);
+        RequireOwn(comparison);
         ArgumentNullException.ThrowIfNull(grid);
+        RunArguments.RequireSome(comparison.Results.Count, nameof(comparison), "field plots");
         var cells = grid.Aggregate(1L, (a, b) => a * b);
         // Nothing written and no word of why had read as success on a problem that is no field at all.
         if (cells <= 2)
@@ -739,19 +759,40 @@ public sealed partial class PhysicsProblem
     /// <summary>Runs as JSON (see <see cref="RunReport.ToJson"/>), with the x* their distances were measured
     /// against (<see cref="MethodResult.Target"/>, shared by the results of one <see cref="Compare"/>), as
     /// <see cref="ToJson(PhysGrad.Comparison)"/> writes it.</summary>
-    public string ToJson(IReadOnlyList<MethodResult> results) =>
-        RunReport.ToJson(Definition, results, Model, results.Select(r => r.Target).FirstOrDefault(t => t is not null));
+    /// <exception cref="SymbolicException">(<see cref="ErrorKind.Shape"/>) A result of another problem, named by its index and label.</exception>
+    public string ToJson(IReadOnlyList<MethodResult> results)
+    {
+        RunArguments.RequireFrom(results, Definition.Variables, Definition.Outputs, nameof(results));
+        return RunReport.ToJson(Definition, results, Model, results.Select(r => r.Target).FirstOrDefault(t => t is not null));
+    }
 
     /// <summary>A comparison as JSON, with its x* (see <see cref="RunReport.ToJson"/>).</summary>
-    public string ToJson(Comparison comparison) => RunReport.ToJson(Definition, comparison.Results, Model, comparison.Target);
+    /// <exception cref="SymbolicException">(<see cref="ErrorKind.Shape"/>) A comparison of another problem, its first foreign run named.</exception>
+    public string ToJson(Comparison comparison)
+    {
+        RequireOwn(comparison);
+        return RunReport.ToJson(Definition, comparison.Results, Model, comparison.Target);
+    }
 
     /// <summary>A comparison as UTF-8 JSON written to <paramref name="utf8Json"/> in chunks, never held whole (see <see cref="RunReport.WriteJson"/>).</summary>
-    public void WriteJson(Comparison comparison, Stream utf8Json) => RunReport.WriteJson(utf8Json, Definition, comparison.Results, Model, comparison.Target);
+    /// <exception cref="SymbolicException">(<see cref="ErrorKind.Shape"/>) A comparison of another problem, as <see cref="ToJson(PhysGrad.Comparison)"/>.</exception>
+    public void WriteJson(Comparison comparison, Stream utf8Json)
+    {
+        RequireOwn(comparison);
+        RunReport.WriteJson(utf8Json, Definition, comparison.Results, Model, comparison.Target);
+    }
 
     /// <summary>A comparison's runs as CSV (see <see cref="RunReport.ToCsv"/>).</summary>
-    public string ToCsv(Comparison comparison) => RunReport.ToCsv(Definition, comparison.Results.Select(r => r.Run).ToArray());
+    /// <exception cref="SymbolicException">(<see cref="ErrorKind.Shape"/>) A comparison of another problem, as <see cref="ToJson(PhysGrad.Comparison)"/>.</exception>
+    public string ToCsv(Comparison comparison)
+    {
+        RequireOwn(comparison);
+        return RunReport.ToCsv(Definition, comparison.Results.Select(r => r.Run).ToArray());
+    }
 
-    /// <summary>Runs as CSV (see <see cref="RunReport.ToCsv"/>).</summary>
+    /// <summary>Runs as CSV (see <see cref="RunReport.ToCsv"/>); an empty list gives the header alone.</summary>
+    /// <exception cref="SymbolicException">(<see cref="ErrorKind.Shape"/>) A run of another problem, named by its index and label:
+    /// its rows would not match the header's columns.</exception>
     public string ToCsv(IReadOnlyList<OptimizerRun> runs) => RunReport.ToCsv(Definition, runs);
 }
 

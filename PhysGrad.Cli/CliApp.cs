@@ -70,7 +70,7 @@ public static class CliApp
         }
         catch (Exception e) when (InputError.Is(e) || Unwrap(e) is CliInputException)
         {
-            error.WriteLine($"physgrad: {Unwrap(e).Message}");
+            error.WriteLine($"physgrad: {CliWording.Of(Unwrap(e).Message)}");
             return ExitCode.BadInput;
         }
         catch (Exception e)

@@ -172,7 +172,7 @@ internal static class DeriveCommand
             if (f == "infix" && ReferenceEquals(definition, ProblemDefinition.Book))
                 output.WriteLine($"{Headline.Book} (--simulator, --problem or --example give another problem).");
             foreach (var line in SkipLines.For(skipped))
-                output.WriteLine(f == "infix" ? line : $"{comment} {line}");
+                output.WriteLine(f == "infix" ? CliWording.Of(line) : $"{comment} {CliWording.Of(line)}");
             if (inverseWarning is not null && f == "infix")
                 output.WriteLine($"Warning: {inverseWarning}.");
             if (stepNote is not null)

@@ -58,7 +58,7 @@ internal static class TrainCommand
             if (name != "hig-toy" && result.GetResult(lambda) is { Implicit: false })
                 throw new CliInputException($"--lambda scales the hig-toy example's second output and does nothing for {name}: drop --lambda, or give --example hig-toy.");
             var batchSize = result.GetValue(batch);
-            if (batchSize is < 1 or > 100000) throw new CliInputException($"--batch must be between 1 and 100000, not {batchSize}.");
+            if (batchSize is { } bs && TrainingChoice.BatchSizeRefusal("--batch", bs) is { } wrongBatch) throw new CliInputException(wrongBatch);
             var tauValue = result.GetValue(tau);
             if (tauValue is { } t && Training.TauRefusal("--tau", t) is { } wrongTau)
                 throw new CliInputException(wrongTau);
