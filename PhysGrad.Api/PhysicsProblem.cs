@@ -211,17 +211,40 @@ public sealed partial class PhysicsProblem
     /// A problem from text: simulator components separated by ';' (<c>"x0; x1^2"</c>), a loss in
     /// y0, y1, … (default ½‖y − y*‖²), variables (default: those of the simulator in natural order).
     /// </summary>
+    /// <param name="simulator">y = P(x): the components as text, separated by ';'.</param>
+    /// <param name="target">y*, one value per output; optional (needed to run or check, not for rules).</param>
+    /// <param name="start">The start point, one value per variable; optional as <paramref name="target"/>.</param>
+    /// <param name="loss">L(y) as text in the outputs y0, y1, … (default ½‖y − y*‖²).</param>
+    /// <param name="variables">The variables x, in order (default: the simulator's free names that are not
+    /// parameters, in natural order, x2 before x10).</param>
+    /// <param name="inverse">x = P⁻¹(y; x) as text, one component per variable (default: derived when asked for, else numeric).</param>
+    /// <param name="parameters">Named constants with values, as <see cref="FromExpressions"/> takes them (rules keep
+    /// the names, runs use the values); the names x0, x1, … are refused as parameters when the variables are inferred.</param>
     /// <exception cref="SymbolicException">Text that does not parse (with line and column) or does not fit together.</exception>
     public static PhysicsProblem FromText(
         string simulator, IReadOnlyList<double>? target = null, IReadOnlyList<double>? start = null, string? loss = null,
-        IReadOnlyList<string>? variables = null, IReadOnlyList<string>? inverse = null)
+        IReadOnlyList<string>? variables = null, IReadOnlyList<string>? inverse = null, IReadOnlyDictionary<string, double>? parameters = null)
     {
         // The simulator is parsed here, once; the loss and the inverse when the problem is checked below,
         // once (the definition keeps what it parsed).
         var components = Symbolic.Parse.Many(simulator);
-        var names = variables ?? Structure.FreeSymbolNames(components);
+        var names = variables ?? InferredVariables(components, parameters);
         return new(new ProblemDefinition(names, components.Select(Infix.FormatExact).ToArray(), loss, target ?? [], start ?? [], inverse)
+            { Parameters = parameters }
             .Seeded(simulator: components));
+    }
+
+    // The variables of a simulator given without them: its free names that are not parameters, in natural
+    // order. The names x0, x1, … are always variables, so a parameter of that name would silently make a
+    // variable a constant (and the start one value too long); the CLI's --param refuses it alike.
+    private static string[] InferredVariables(Expr[] components, IReadOnlyDictionary<string, double>? parameters)
+    {
+        if (parameters is not null && Structure.FreeSymbolNames(components)
+                .FirstOrDefault(n => parameters.ContainsKey(n) && n.Length > 1 && n[0] == 'x' && n.Skip(1).All(char.IsAsciiDigit)) is { } taken)
+            throw new SymbolicException(ErrorKind.Variable,
+                $"The parameter '{taken}' is a variable: the variables are inferred from the simulator, and the names x0, x1, … are always variables; " +
+                $"give its value in the start, or, to hold it constant, give the variables explicitly (without {taken}).");
+        return [.. Structure.FreeSymbolNames(components).Where(n => parameters is null || !parameters.ContainsKey(n))];
     }
 
     /// <summary>
@@ -252,15 +275,7 @@ public sealed partial class PhysicsProblem
         if (numericInverse && inverse is not null)
             throw new SymbolicException(ErrorKind.Invalid, "Give either an inverse or numericInverse, not both.");
         var components = simulator.Select(e => e.Core).ToArray();
-        // Inferred variables: x0, x1, … are always variables, so a parameter of that name would silently
-        // make a variable a constant (and the start one value too long); the CLI's --param refuses it alike.
-        if (variables is null && parameters is not null && Structure.FreeSymbolNames(components)
-                .FirstOrDefault(n => parameters.ContainsKey(n) && n.Length > 1 && n[0] == 'x' && n.Skip(1).All(char.IsAsciiDigit)) is { } taken)
-            throw new SymbolicException(ErrorKind.Variable,
-                $"The parameter '{taken}' is a variable: the variables are inferred from the simulator, and the names x0, x1, … are always variables; " +
-                $"give its value in the start, or, to hold it constant, give the variables explicitly (without {taken}).");
-        var names = variables ?? Structure.FreeSymbolNames(components)
-            .Where(n => parameters is null || !parameters.ContainsKey(n)).ToArray();
+        var names = variables ?? InferredVariables(components, parameters);
         var inverseCore = inverse?.Select(e => e.Core).ToArray();
         // The definition's text is exact (floating constants keep their point), because it is parsed again
         // when the definition is copied or written as a problem file; it is printed when read (PrintedExpressions).

@@ -160,15 +160,28 @@ let ``a loss naming an unknown constant advises the problem's parameters, and th
     let message = refused ErrorKind.Variable (fun () -> box (PhysicsProblem.FromText("x0", [| 1.0 |], [| 0.0 |], "(y0 - q)^2").Model))
     Assert.Contains("The loss uses 'q'", message)
     Assert.Contains("give its value as a parameter named 'q'", message)
-    Assert.Contains("the parameters argument of FromExpressions", message)
+    Assert.Contains("the parameters argument of FromText or FromExpressions", message)
     Assert.DoesNotContain("--param", message)
     Assert.DoesNotContain("command line", message)
-    // Followed: q given as a parameter, the loss (x0 − 3)² is minimised at 3.
-    let problem =
+    // Followed, in either factory: q given as a parameter, Newton's one step at η = 1 reaches the minimum 3 of
+    // the loss (x0 − 3)², and q is no variable.
+    let viaText = PhysicsProblem.FromText("x0", [| 1.0 |], [| 0.0 |], "(y0 - q)^2", parameters = readOnlyDict [ "q", 3.0 ])
+    let viaExpressions =
         PhysicsProblem.FromExpressions(
             [| Expression.Parse "x0" |], [| 1.0 |], [| 0.0 |], Expression.Parse "(y0 - q)^2",
             parameters = readOnlyDict [ "q", 3.0 ])
-    Assert.Equal(3.0, problem.Run(Method.Newton, 1.0, 1).Final.[0], 12)
+    for problem in [ viaText; viaExpressions ] do
+        Assert.Equal<string list>([ "x0" ], List.ofSeq problem.Variables)
+        Assert.Equal(3.0, problem.Run(Method.Newton, 1.0, 1).Final.[0], 12)
+
+[<Fact>]
+let ``FromText's parameters are constants of the simulator, and a parameter named like x0 is refused as FromExpressions refuses it`` () =
+    // y0 = k·x, k = 2: the variable inferred is x alone, and x = 2 gives y* = 4 (GN at η = 1 on a linear P: one step).
+    let problem = PhysicsProblem.FromText("k*x", [| 4.0 |], [| 0.0 |], parameters = readOnlyDict [ "k", 2.0 ])
+    Assert.Equal<string list>([ "x" ], List.ofSeq problem.Variables)
+    Assert.Equal(2.0, problem.Run(Method.GaussNewton, 1.0, 1).Final.[0], 12)
+    let message = refused ErrorKind.Variable (fun () -> box (PhysicsProblem.FromText("x0*x1", [| 4.0 |], [| 1.0 |], parameters = readOnlyDict [ "x0", 2.0 ])))
+    Assert.Contains("The parameter 'x0' is a variable", message)
 
 [<Fact>]
 let ``an inverse lambda reading an output the simulator lacks gets the API's advice, not --param`` () =

@@ -49,7 +49,7 @@ module Advice =
     /// How to give the constant name its value: as a parameter of the problem.
     let parameterValue (name: string) =
         sprintf
-            "give its value as a parameter named '%s' (the problem's parameters: the parameters argument of FromExpressions, a variable captured by a FromLambda lambda, \"parameters\" in a problem file)"
+            "give its value as a parameter named '%s' (the problem's parameters: the parameters argument of FromText or FromExpressions, a variable captured by a FromLambda lambda, \"parameters\" in a problem file)"
             name
 
     /// parameterValue's advice in a message, with the constant's name in the group "name".
