@@ -216,3 +216,18 @@ let ``the CLI still names --param name=… for a loss's unknown constant`` () =
     Assert.Equal(2, code)
     Assert.Contains("give its value as a parameter (--param q=… on the command line, \"parameters\" in a problem file)", err)
     Assert.DoesNotContain("FromExpressions", err)
+
+[<Fact>]
+let ``check's undef details and compare's skip lines name --param where the API says a named parameter`` () =
+    let code, out, err = run [ "check"; "--simulator"; "1e200*x0"; "--target"; "1"; "--start"; "0" ]
+    Assert.True((code = 0 || code = 1), err)
+    let text = TestHelpers.unwrapped out
+    Assert.Contains("give a large constant as a --param with a value nearer 1", text)
+    Assert.DoesNotContain("named parameter of the problem", text)
+    // The default list skips newton for the same Hessian, with the same advice in the CLI's terms.
+    let code, out, err = run [ "compare"; "--simulator"; "1e200*x0"; "--target"; "1"; "--start"; "0"; "--iterations"; "1" ]
+    Assert.True((code = 0 || code = 1), err)
+    let text = TestHelpers.unwrapped out
+    Assert.Contains("newton skipped", text)
+    Assert.Contains("a --param with a value nearer 1", text)
+    Assert.DoesNotContain("named parameter of the problem", text + err)
