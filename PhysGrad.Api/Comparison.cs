@@ -202,8 +202,11 @@ public sealed record TargetPoint(TargetPointKind Kind, double[]? X, string? Note
     /// <param name="start">The start point of the runs.</param>
     /// <param name="runs">The runs (the plots' stand-in for x* when no preimage is known or found).</param>
     /// <param name="known">A known x* (<see cref="ProblemDefinition.KnownSolution"/>); used only when P(x*) = y*.</param>
+    /// <exception cref="Symbolic.SymbolicException">(<see cref="Symbolic.ErrorKind.Shape"/>) A run of another problem, named by its index and label.</exception>
     public static TargetPoint Find(CompiledProblem problem, double[] targetY, double[] start, IReadOnlyList<OptimizerRun> runs, IReadOnlyList<double>? known = null)
     {
+        ArgumentNullException.ThrowIfNull(problem);
+        RunArguments.RequireFrom(runs, problem.Variables, problem.Outputs, nameof(runs));
         if (targetY.Length == 0) return new(TargetPointKind.None, null, "no target was given (the loss is given)");
         var many = problem.M < problem.N;
         var manyNote = many ? $"one of many preimages: {NumberText.Count(problem.M, "output")} < {NumberText.Count(problem.N, "variable")}" : null;

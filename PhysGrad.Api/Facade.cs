@@ -59,6 +59,25 @@ public static class InputError
     internal static SymbolicException? Unformable(Exception e) =>
         Unwrap(e) is SymbolicException { Kind: ErrorKind.NonFinite or ErrorKind.DivisionByZero } s ? s : null;
 
+    /// <summary>
+    /// <paramref name="message"/> with the API's advice on parameters said in a front end's terms. The API's
+    /// messages advise giving a constant as one of the problem's parameters in the API's words
+    /// (<c>give its value as a parameter named 'q' (the problem's parameters: the parameters argument of
+    /// FromExpressions, …)</c>; <c>as a named parameter of the problem</c>); a front end that gives parameters
+    /// another way (the CLI's <c>--param q=…</c>) rewords them here, so that its messages name its own option.
+    /// </summary>
+    /// <param name="message">A message of the API (an exception's, a skipped method's reason).</param>
+    /// <param name="parameterValue">The advice to give the named constant its value, e.g.
+    /// <c>name =&gt; $"give its value as a parameter (--param {name}=…)"</c>.</param>
+    /// <param name="namedParameter">What "a named parameter of the problem" is called, e.g. <c>a --param</c>.</param>
+    public static string WordParameterAdvice(string message, Func<string, string> parameterValue, string namedParameter)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        ArgumentNullException.ThrowIfNull(parameterValue);
+        return Advice.parameterValuePattern.Replace(message, m => parameterValue(m.Groups["name"].Value))
+            .Replace(Advice.NamedParameter, namedParameter, StringComparison.Ordinal);
+    }
+
     /// <summary><paramref name="e"/> without the single-exception <see cref="AggregateException"/> wrappers of parallel code.</summary>
     public static Exception Unwrap(Exception e) =>
         e is AggregateException { InnerExceptions.Count: 1 } a ? Unwrap(a.InnerExceptions[0]) : e;

@@ -32,9 +32,13 @@ public static class FieldPlots
         if (shape.Count is < 1 or > 2 || shape.Any(s => s < 1))
             throw new Symbolic.SymbolicException(Symbolic.ErrorKind.Shape, $"A field plot needs a grid of 1 or 2 positive sizes, not [{string.Join(", ", shape)}].");
         var cells = shape.Aggregate(1, (a, b) => a * b);
-        foreach (var run in runs)
-            if (run.Trajectory[0].Length != cells)
-                throw new Symbolic.SymbolicException(Symbolic.ErrorKind.Shape, $"The grid [{string.Join(", ", shape)}] has {NumberText.Count(cells, "cell")}, but the runs have {run.Trajectory[0].Length} variables.");
+        RunArguments.RequireSome(runs.Count, nameof(runs), "field plots");
+        for (var i = 0; i < runs.Count; i++)
+            if (runs[i].Trajectory.Count == 0 || runs[i].Trajectory[0].Length != cells)
+                throw new Symbolic.SymbolicException(Symbolic.ErrorKind.Shape,
+                    $"The grid [{string.Join(", ", shape)}] has {NumberText.Count(cells, "cell")}, but run {i} ({runs[i].Label}) in 'runs' has " +
+                    (runs[i].Trajectory.Count == 0 ? "no points" : NumberText.Count(runs[i].Trajectory[0].Length, "variable")) +
+                    ": give a grid of one cell per variable, and runs of one problem.");
         PlotDirectory.Prepare(directory);
         var written = new List<string>();
         Rendering.Draw(() =>

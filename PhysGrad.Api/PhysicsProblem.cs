@@ -211,17 +211,40 @@ public sealed partial class PhysicsProblem
     /// A problem from text: simulator components separated by ';' (<c>"x0; x1^2"</c>), a loss in
     /// y0, y1, … (default ½‖y − y*‖²), variables (default: those of the simulator in natural order).
     /// </summary>
+    /// <param name="simulator">y = P(x): the components as text, separated by ';'.</param>
+    /// <param name="target">y*, one value per output; optional (needed to run or check, not for rules).</param>
+    /// <param name="start">The start point, one value per variable; optional as <paramref name="target"/>.</param>
+    /// <param name="loss">L(y) as text in the outputs y0, y1, … (default ½‖y − y*‖²).</param>
+    /// <param name="variables">The variables x, in order (default: the simulator's free names that are not
+    /// parameters, in natural order, x2 before x10).</param>
+    /// <param name="inverse">x = P⁻¹(y; x) as text, one component per variable (default: derived when asked for, else numeric).</param>
+    /// <param name="parameters">Named constants with values, as <see cref="FromExpressions"/> takes them (rules keep
+    /// the names, runs use the values); the names x0, x1, … are refused as parameters when the variables are inferred.</param>
     /// <exception cref="SymbolicException">Text that does not parse (with line and column) or does not fit together.</exception>
     public static PhysicsProblem FromText(
         string simulator, IReadOnlyList<double>? target = null, IReadOnlyList<double>? start = null, string? loss = null,
-        IReadOnlyList<string>? variables = null, IReadOnlyList<string>? inverse = null)
+        IReadOnlyList<string>? variables = null, IReadOnlyList<string>? inverse = null, IReadOnlyDictionary<string, double>? parameters = null)
     {
         // The simulator is parsed here, once; the loss and the inverse when the problem is checked below,
         // once (the definition keeps what it parsed).
         var components = Symbolic.Parse.Many(simulator);
-        var names = variables ?? Structure.FreeSymbolNames(components);
+        var names = variables ?? InferredVariables(components, parameters);
         return new(new ProblemDefinition(names, components.Select(Infix.FormatExact).ToArray(), loss, target ?? [], start ?? [], inverse)
+            { Parameters = parameters }
             .Seeded(simulator: components));
+    }
+
+    // The variables of a simulator given without them: its free names that are not parameters, in natural
+    // order. The names x0, x1, … are always variables, so a parameter of that name would silently make a
+    // variable a constant (and the start one value too long); the CLI's --param refuses it alike.
+    private static string[] InferredVariables(Expr[] components, IReadOnlyDictionary<string, double>? parameters)
+    {
+        if (parameters is not null && Structure.FreeSymbolNames(components)
+                .FirstOrDefault(n => parameters.ContainsKey(n) && n.Length > 1 && n[0] == 'x' && n.Skip(1).All(char.IsAsciiDigit)) is { } taken)
+            throw new SymbolicException(ErrorKind.Variable,
+                $"The parameter '{taken}' is a variable: the variables are inferred from the simulator, and the names x0, x1, … are always variables; " +
+                $"give its value in the start, or, to hold it constant, give the variables explicitly (without {taken}).");
+        return [.. Structure.FreeSymbolNames(components).Where(n => parameters is null || !parameters.ContainsKey(n))];
     }
 
     /// <summary>
@@ -252,15 +275,7 @@ public sealed partial class PhysicsProblem
         if (numericInverse && inverse is not null)
             throw new SymbolicException(ErrorKind.Invalid, "Give either an inverse or numericInverse, not both.");
         var components = simulator.Select(e => e.Core).ToArray();
-        // Inferred variables: x0, x1, … are always variables, so a parameter of that name would silently
-        // make a variable a constant (and the start one value too long); the CLI's --param refuses it alike.
-        if (variables is null && parameters is not null && Structure.FreeSymbolNames(components)
-                .FirstOrDefault(n => parameters.ContainsKey(n) && n.Length > 1 && n[0] == 'x' && n.Skip(1).All(char.IsAsciiDigit)) is { } taken)
-            throw new SymbolicException(ErrorKind.Variable,
-                $"The parameter '{taken}' is a variable: the variables are inferred from the simulator, and the names x0, x1, … are always variables; " +
-                $"give its value in the start, or, to hold it constant, give the variables explicitly (without {taken}).");
-        var names = variables ?? Structure.FreeSymbolNames(components)
-            .Where(n => parameters is null || !parameters.ContainsKey(n)).ToArray();
+        var names = variables ?? InferredVariables(components, parameters);
         var inverseCore = inverse?.Select(e => e.Core).ToArray();
         // The definition's text is exact (floating constants keep their point), because it is parsed again
         // when the definition is copied or written as a problem file; it is printed when read (PrintedExpressions).
@@ -711,15 +726,33 @@ public sealed partial class PhysicsProblem
     /// platform; it belongs in the application's runtimes/&lt;rid&gt;/native/ folder (NuGet SkiaSharp.NativeAssets.*).</exception>
     /// <exception cref="PlotDirectoryException">The directory is a file or cannot be created or written (<see cref="PlotDirectory.Prepare"/>):
     /// the message names it and what to do.</exception>
-    public IReadOnlyList<string> SavePlots(IReadOnlyList<OptimizerRun> runs, string directory) =>
-        TrajectoryPlots.SaveAll(runs, directory, Definition,
+    /// <exception cref="SymbolicException">No run (<see cref="ErrorKind.Invalid"/>: the plots would be blank), or a run of
+    /// another problem (<see cref="ErrorKind.Shape"/>: points of another size), named by its index and label.</exception>
+    public IReadOnlyList<string> SavePlots(IReadOnlyList<OptimizerRun> runs, string directory)
+    {
+        RunArguments.RequireFrom(runs, Definition.Variables, Definition.Outputs, nameof(runs));
+        RunArguments.RequireSome(runs.Count, nameof(runs), "plots");
+        return TrajectoryPlots.SaveAll(runs, directory, Definition,
             TargetPoint.Find(Compiled, Definition.Target.ToArray(), Definition.Start.ToArray(), runs, Definition.KnownSolution));
+    }
 
     /// <summary>Saves the plots of a comparison, x* marked where the comparison found it; returns the files.</summary>
     /// <exception cref="PlottingLibraryMissingException">SkiaSharp's native library is missing, as for the overload taking runs.</exception>
     /// <exception cref="PlotDirectoryException">The directory is a file or cannot be created or written.</exception>
-    public IReadOnlyList<string> SavePlots(Comparison comparison, string directory) =>
-        TrajectoryPlots.SaveAll(comparison, directory, Definition);
+    /// <exception cref="SymbolicException">A comparison with no result, or of another problem, as for the overload taking runs.</exception>
+    public IReadOnlyList<string> SavePlots(Comparison comparison, string directory)
+    {
+        RequireOwn(comparison);
+        RunArguments.RequireSome(comparison.Results.Count, nameof(comparison), "plots");
+        return TrajectoryPlots.SaveAll(comparison, directory, Definition);
+    }
+
+    // A comparison of this problem: its runs' points of this problem's size (RunArguments).
+    private void RequireOwn(Comparison comparison, [System.Runtime.CompilerServices.CallerArgumentExpression(nameof(comparison))] string parameter = "comparison")
+    {
+        ArgumentNullException.ThrowIfNull(comparison, parameter);
+        RunArguments.RequireFrom(comparison.Results, Definition.Variables, Definition.Outputs, parameter);
+    }
 
     /// <summary>
     /// Saves the field plots of a comparison on a grid of the given shape (one side for 1-D, rows and
@@ -729,10 +762,12 @@ public sealed partial class PhysicsProblem
     /// has no field to draw (<see cref="SavePlots(PhysGrad.Comparison, string)"/> draws such a problem's
     /// x-space), or one whose cells are not the problem's variables.</exception>
     /// <exception cref="PlotDirectoryException">The directory is a file or cannot be created or written.</exception>
+    /// <exception cref="SymbolicException">A comparison with no result, or of another problem, as <see cref="SavePlots(PhysGrad.Comparison, string)"/>.</exception>
     public IReadOnlyList<string> SaveFieldPlots(Comparison comparison, string directory, IReadOnlyList<int> grid)
     {
-        ArgumentNullException.ThrowIfNull(comparison);
+        RequireOwn(comparison);
         ArgumentNullException.ThrowIfNull(grid);
+        RunArguments.RequireSome(comparison.Results.Count, nameof(comparison), "field plots");
         var cells = grid.Aggregate(1L, (a, b) => a * b);
         // Nothing written and no word of why had read as success on a problem that is no field at all.
         if (cells <= 2)
@@ -745,19 +780,40 @@ public sealed partial class PhysicsProblem
     /// <summary>Runs as JSON (see <see cref="RunReport.ToJson"/>), with the x* their distances were measured
     /// against (<see cref="MethodResult.Target"/>, shared by the results of one <see cref="Compare"/>), as
     /// <see cref="ToJson(PhysGrad.Comparison)"/> writes it.</summary>
-    public string ToJson(IReadOnlyList<MethodResult> results) =>
-        RunReport.ToJson(Definition, results, Model, results.Select(r => r.Target).FirstOrDefault(t => t is not null));
+    /// <exception cref="SymbolicException">(<see cref="ErrorKind.Shape"/>) A result of another problem, named by its index and label.</exception>
+    public string ToJson(IReadOnlyList<MethodResult> results)
+    {
+        RunArguments.RequireFrom(results, Definition.Variables, Definition.Outputs, nameof(results));
+        return RunReport.ToJson(Definition, results, Model, results.Select(r => r.Target).FirstOrDefault(t => t is not null));
+    }
 
     /// <summary>A comparison as JSON, with its x* (see <see cref="RunReport.ToJson"/>).</summary>
-    public string ToJson(Comparison comparison) => RunReport.ToJson(Definition, comparison.Results, Model, comparison.Target);
+    /// <exception cref="SymbolicException">(<see cref="ErrorKind.Shape"/>) A comparison of another problem, its first foreign run named.</exception>
+    public string ToJson(Comparison comparison)
+    {
+        RequireOwn(comparison);
+        return RunReport.ToJson(Definition, comparison.Results, Model, comparison.Target);
+    }
 
     /// <summary>A comparison as UTF-8 JSON written to <paramref name="utf8Json"/> in chunks, never held whole (see <see cref="RunReport.WriteJson"/>).</summary>
-    public void WriteJson(Comparison comparison, Stream utf8Json) => RunReport.WriteJson(utf8Json, Definition, comparison.Results, Model, comparison.Target);
+    /// <exception cref="SymbolicException">(<see cref="ErrorKind.Shape"/>) A comparison of another problem, as <see cref="ToJson(PhysGrad.Comparison)"/>.</exception>
+    public void WriteJson(Comparison comparison, Stream utf8Json)
+    {
+        RequireOwn(comparison);
+        RunReport.WriteJson(utf8Json, Definition, comparison.Results, Model, comparison.Target);
+    }
 
     /// <summary>A comparison's runs as CSV (see <see cref="RunReport.ToCsv"/>).</summary>
-    public string ToCsv(Comparison comparison) => RunReport.ToCsv(Definition, comparison.Results.Select(r => r.Run).ToArray());
+    /// <exception cref="SymbolicException">(<see cref="ErrorKind.Shape"/>) A comparison of another problem, as <see cref="ToJson(PhysGrad.Comparison)"/>.</exception>
+    public string ToCsv(Comparison comparison)
+    {
+        RequireOwn(comparison);
+        return RunReport.ToCsv(Definition, comparison.Results.Select(r => r.Run).ToArray());
+    }
 
-    /// <summary>Runs as CSV (see <see cref="RunReport.ToCsv"/>).</summary>
+    /// <summary>Runs as CSV (see <see cref="RunReport.ToCsv"/>); an empty list gives the header alone.</summary>
+    /// <exception cref="SymbolicException">(<see cref="ErrorKind.Shape"/>) A run of another problem, named by its index and label:
+    /// its rows would not match the header's columns.</exception>
     public string ToCsv(IReadOnlyList<OptimizerRun> runs) => RunReport.ToCsv(Definition, runs);
 }
 

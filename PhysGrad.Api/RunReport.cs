@@ -41,8 +41,12 @@ public static class RunReport
     /// distances are in y, <see cref="DistancesNote"/>, where <see cref="TargetPoint.ManyPreimages"/>). Every one of these
     /// fields is always written, as null where it does not apply (or without <paramref name="target"/>), as every other
     /// field of the document: a reader finds the same keys in every report and tells "does not apply" by the null.</param>
-    public static string ToJson(ProblemDefinition definition, IReadOnlyList<MethodResult> results, Symbolic.Problem? model = null, TargetPoint? target = null) =>
-        JsonSerializer.Serialize(Document(definition, results, model, target), Options);
+    public static string ToJson(ProblemDefinition definition, IReadOnlyList<MethodResult> results, Symbolic.Problem? model = null, TargetPoint? target = null)
+    {
+        ArgumentNullException.ThrowIfNull(definition);
+        RunArguments.RequireFrom(results, definition.Variables, definition.Outputs, nameof(results));
+        return JsonSerializer.Serialize(Document(definition, results, model, target), Options);
+    }
 
     /// <summary>
     /// The JSON of <see cref="ToJson"/> written to <paramref name="utf8Json"/> as UTF-8 (JSON's encoding,
@@ -58,6 +62,8 @@ public static class RunReport
     public static void WriteJson(Stream utf8Json, ProblemDefinition definition, IReadOnlyList<MethodResult> results, Symbolic.Problem? model = null, TargetPoint? target = null)
     {
         ArgumentNullException.ThrowIfNull(utf8Json);
+        ArgumentNullException.ThrowIfNull(definition);
+        RunArguments.RequireFrom(results, definition.Variables, definition.Outputs, nameof(results));
         JsonSerializer.Serialize(utf8Json, Document(definition, results, model, target), Options);
     }
 
@@ -164,8 +170,12 @@ public static class RunReport
     /// (½(1E-200)² = 5E-401, 0 or subnormal as a double) is written as its size (<c>5E-401</c>), never 0: the table,
     /// the JSON and the CSV follow one rule, <see cref="OptimizerRun.Carries"/>.
     /// </summary>
+    /// <exception cref="Symbolic.SymbolicException">(<see cref="Symbolic.ErrorKind.Shape"/>) A run of another problem (points of
+    /// another size), named by its index and label: its rows would not match the header's columns.</exception>
     public static string ToCsv(ProblemDefinition definition, IReadOnlyList<OptimizerRun> runs)
     {
+        ArgumentNullException.ThrowIfNull(definition);
+        RunArguments.RequireFrom(runs, definition.Variables, definition.Outputs, nameof(runs));
         var o = new StringWriter(CultureInfo.InvariantCulture) { NewLine = "\n" };
         o.WriteLine($"method,eta,iteration,{string.Join(",", definition.Variables)},{string.Join(",", definition.Outputs)},loss,stop,lossRose");
         foreach (var run in runs)

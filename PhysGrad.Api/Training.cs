@@ -70,14 +70,53 @@ public sealed class TrainingChoice
     /// <summary>The settings as text, as <see cref="Training.Describe"/> writes them: <c>η=0.1, B=256, τ=1e-06</c>.</summary>
     public string Description => Training.Describe(Settings);
 
-    /// <summary>The same choice with rate <paramref name="rate"/> (the caller checks it is positive and finite).</summary>
-    public TrainingChoice WithLearningRate(double rate) => new(Settings with { LearningRate = rate });
+    /// <summary>The largest batch size <see cref="WithBatchSize"/> takes (and the CLI's <c>--batch</c>).</summary>
+    public const int MaxBatchSize = 100000;
 
-    /// <summary>The same choice with batch size <paramref name="batch"/>.</summary>
-    public TrainingChoice WithBatchSize(int batch) => new(Settings with { BatchSize = batch });
+    /// <summary>The same choice with rate <paramref name="rate"/>.</summary>
+    /// <exception cref="SymbolicException">(<see cref="ErrorKind.Invalid"/>) <paramref name="rate"/> is not a positive
+    /// finite number (a zero rate never moves θ, a negative one climbs the loss), naming <c>rate</c> and the value.</exception>
+    public TrainingChoice WithLearningRate(double rate)
+    {
+        if (UserNumbers.NotPositive(rate) is { } wrong)
+            throw new SymbolicException(ErrorKind.Invalid,
+                $"The learning rate 'rate' of {nameof(WithLearningRate)} must be a positive, finite number, and {NumberText.RoundTrip(rate)} {wrong}: " +
+                $"give e.g. {nameof(WithLearningRate)}({NumberText.StepSize(Settings.LearningRate)}), {Name}'s rate in this example.");
+        return new(Settings with { LearningRate = rate });
+    }
 
-    /// <summary>The same choice with relative truncation <paramref name="tau"/> (used by GN and HIG only).</summary>
-    public TrainingChoice WithTau(double tau) => new(Settings with { Tau = tau });
+    /// <summary>The same choice with batch size <paramref name="batch"/>, from 1 to <see cref="MaxBatchSize"/>.</summary>
+    /// <exception cref="SymbolicException">(<see cref="ErrorKind.Invalid"/>) <paramref name="batch"/> outside that range
+    /// (<see cref="BatchSizeRefusal"/>), naming <c>batch</c> and the value.</exception>
+    public TrainingChoice WithBatchSize(int batch)
+    {
+        if (BatchSizeRefusal($"The batch size 'batch' of {nameof(WithBatchSize)}", batch) is { } wrong)
+            throw new SymbolicException(ErrorKind.Invalid, wrong);
+        return new(Settings with { BatchSize = batch });
+    }
+
+    /// <summary>
+    /// Why <paramref name="batch"/> is no batch size (samples per step, from 1 to <see cref="MaxBatchSize"/>), naming
+    /// <paramref name="option"/> as given (<c>--batch</c> in the CLI); null when it is one. One bound for the API and the CLI.
+    /// </summary>
+    public static string? BatchSizeRefusal(string option, int batch) =>
+        batch is >= 1 and <= MaxBatchSize ? null : $"{option} must be between 1 and {MaxBatchSize}, not {batch}.";
+
+    /// <summary>The same choice with relative truncation <paramref name="tau"/>, in [0, 1) (GN and HIG only: <see cref="UsesTau"/>).</summary>
+    /// <exception cref="SymbolicException">(<see cref="ErrorKind.Invalid"/>) A method without τ (<see cref="UsesTau"/> false: gd,
+    /// adam and SIP have no SVD to truncate), or <paramref name="tau"/> outside [0, 1) (<see cref="Training.TauRefusal"/>: τ ≥ 1
+    /// drops every singular value, a negative τ none), naming <c>tau</c> and the value.</exception>
+    public TrainingChoice WithTau(double tau)
+    {
+        if (!UsesTau)
+            throw new SymbolicException(ErrorKind.Invalid,
+                $"{Name} has no τ: {nameof(WithTau)} sets the truncation of the SVD that gn and hig take, and {Name} takes none; " +
+                $"call it on gn or hig only ({nameof(UsesTau)} says which), and leave {Name} as it is.");
+        if (OptionRanges.Tau($"The truncation 'tau' of {nameof(WithTau)}", tau, Settings.Method == TrainingMethod.GaussNewton ? -1 : -0.5,
+                written: nameof(WithTau) + "({0})") is { } wrong)
+            throw new SymbolicException(ErrorKind.Invalid, wrong);
+        return new(Settings with { Tau = tau });
+    }
 
     /// <summary>The name and the settings in words (<see cref="Description"/>).</summary>
     public override string ToString() => $"{Name} ({Description})";

@@ -47,6 +47,8 @@ public static class TrajectoryPlots
         IReadOnlyList<OptimizerRun> runs, string directory, double[]? targetX, double[] targetY,
         string[] variableNames, string[] outputNames, string? problem = null)
     {
+        RunArguments.RequireFrom(runs, variableNames, outputNames, nameof(runs));
+        RunArguments.RequireSome(runs.Count, nameof(runs), "plots");
         PlotDirectory.Prepare(directory);
         var written = new List<string>();
         Rendering.Draw(() =>
@@ -65,6 +67,9 @@ public static class TrajectoryPlots
     public static IReadOnlyList<string> SaveAll(
         IReadOnlyList<OptimizerRun> runs, string directory, ProblemDefinition definition, TargetPoint target)
     {
+        ArgumentNullException.ThrowIfNull(definition);
+        RunArguments.RequireFrom(runs, definition.Variables, definition.Outputs, nameof(runs));
+        RunArguments.RequireSome(runs.Count, nameof(runs), "plots");
         PlotDirectory.Prepare(directory);
         return Rendering.Draw(() => Figures(runs, definition, target).SelectMany(f => Write(f, directory)).ToArray());
     }
@@ -78,8 +83,11 @@ public static class TrajectoryPlots
     /// log scale, one line per run (zero or negative losses, which a log scale cannot show, are left out;
     /// a run that diverged is marked where its last finite loss is). Returns the paths written.
     /// </summary>
+    /// <exception cref="Symbolic.SymbolicException">(<see cref="Symbolic.ErrorKind.Invalid"/>) No run: the plot would be blank.</exception>
     public static IReadOnlyList<string> SaveLoss(IReadOnlyList<OptimizerRun> runs, string directory, string? problem = null)
     {
+        ArgumentNullException.ThrowIfNull(runs);
+        RunArguments.RequireSome(runs.Count, nameof(runs), "loss plot");
         PlotDirectory.Prepare(directory);
         return Rendering.Draw(() => Write(LossFigure(runs, problem), directory));
     }

@@ -25,7 +25,15 @@ internal static class ApiWording
 
     /// <summary>The message of an input error as the CLI prints it: one that names API parameters worded with the
     /// CLI's options (<see cref="ParameterMessages.Worded"/>, <see cref="Mention"/>), any other its own message.</summary>
-    public static string Message(Exception e) => ParameterMessages.Worded(e, Mention);
+    public static string Message(Exception e) => Text(ParameterMessages.Worded(e, Mention));
+
+    /// <summary><paramref name="message"/> with the API's advice on parameters (the parameters argument of
+    /// FromExpressions, a captured variable of FromLambda) said as <c>--param name=value</c>, which has the façade
+    /// find that advice (<see cref="InputError.WordParameterAdvice"/>).</summary>
+    public static string Text(string message) =>
+        InputError.WordParameterAdvice(message,
+            name => $"give its value as a parameter (--param {name}=… on the command line, \"parameters\" in a problem file)",
+            "a --param");
 
     /// <summary>Skipped methods with the option that names them added to the reason a method is left out of an
     /// example's default comparison (<see cref="NotApplicableCause.LeftOutByDefault"/>), which ends with the API's

@@ -49,8 +49,10 @@ internal static class CheckCommand
             var failed = results.Count(r => r.Verdict == CheckVerdict.Fail);
             var unchecked_ = results.Count(r => r.Verdict == CheckVerdict.Undefined);
             // The API's message says what is missing; the command line says how to give it.
+            // A detail that advises a parameter (a derivative whose constants overflow) names --param (ApiWording.Text).
             results = results.Select(r => r is { Property: 1, Applicable: false }
-                ? r with { Detail = r.Detail + " (give them with --unit name=unit or \"units\" in the problem file)" } : r).ToArray();
+                ? r with { Detail = r.Detail + " (give them with --unit name=unit or \"units\" in the problem file)" }
+                : r.Detail is { } detail && ApiWording.Text(detail) is var worded && worded != detail ? r with { Detail = worded } : r).ToArray();
             if (result.GetValue(format) == "json")
             {
                 output.WriteLine(JsonSerializer.Serialize(new

@@ -149,7 +149,7 @@ internal static class CompareCommand
                 notes.WriteLine($"physgrad: note: --line-search applies to {MethodCatalog.LineSearchMethods} only; {MethodCatalog.JoinNames(unsearched)} run{(unsearched.Length == 1 ? "s" : "")} without one.");
             var skipWriter = result.GetValue(format) == "table" ? output : notes;
             foreach (var line in SkipLines.For(skipped))
-                skipWriter.WriteLine(line);
+                skipWriter.WriteLine(ApiWording.Text(line));
             if (ownSteps is not null)
                 skipWriter.WriteLine(ownSteps);
             var names = MethodCatalog.Labels(chosen);
@@ -163,7 +163,7 @@ internal static class CompareCommand
             // A default method that could not run (its kernels' constants overflow doubles) is one more skip
             // line; a method the user named fails the command with the reason instead (exit 2).
             foreach (var line in SkipLines.For(comparison.Skipped))
-                skipWriter.WriteLine(line);
+                skipWriter.WriteLine(ApiWording.Text(line));
             phases?.Phase("drawing the plots");
             var results = comparison.Results;
             IReadOnlyList<string> plots;

@@ -174,7 +174,7 @@ internal static class DeriveCommand
             if (f == "infix" && ReferenceEquals(definition, ProblemDefinition.Book))
                 output.WriteLine($"{Headline.Book} (--simulator, --problem or --example give another problem).");
             foreach (var line in SkipLines.For(skipped))
-                output.WriteLine(f == "infix" ? line : $"{comment} {line}");
+                output.WriteLine(f == "infix" ? ApiWording.Text(line) : $"{comment} {ApiWording.Text(line)}");
             if (inverseWarning is not null && f == "infix")
                 output.WriteLine($"Warning: {inverseWarning}.");
             if (stepNote is not null)

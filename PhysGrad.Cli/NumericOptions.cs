@@ -58,7 +58,7 @@ internal static class NumericOptions
     public static readonly WholeRange Seeds = new("--seeds", 1, 100);
 
     /// <summary>train's --batch: one sample to 100000.</summary>
-    public static readonly WholeRange Batch = new("--batch", 1, 100000);
+    public static readonly WholeRange Batch = new("--batch", 1, TrainingChoice.MaxBatchSize); // the API's bound (TrainingChoice.WithBatchSize)
 
     /// <summary>train's --seed with <paramref name="seeds"/> seeds: the runs' seeds seed, seed + 1, …, seed + seeds − 1
     /// stay below int's largest value, with one to spare.</summary>

@@ -182,7 +182,7 @@ public sealed class CompiledProblem : IDifferentiableProblem
         {
             if (Structure.FreeSymbols(node).Length > 0 || double.IsFinite(Evaluate.At([], [], node))) continue;
             return $"{p.Outputs[component]} = {Infix.Format(p.Simulator[component])} holds the constant {Infix.Format(node)}, which is " +
-                $"{Evaluate.At([], [], node)} in doubles (beyond ±1.8E+308) at every x; rescale the variables or the outputs' units so that its constants stay within doubles (e.g. write the constant as a --param with a value nearer 1 in the new units)";
+                $"{Evaluate.At([], [], node)} in doubles (beyond ±1.8E+308) at every x; rescale the variables or the outputs' units so that its constants stay within doubles (e.g. write the constant as {Advice.NamedParameter} with a value nearer 1 in the new units)";
         }
         return null;
     }

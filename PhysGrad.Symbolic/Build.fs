@@ -158,13 +158,14 @@ module Expr =
             Fail.raiseWith
                 ErrorKind.NonFinite
                 (sprintf
-                    "The constants of a %s, %s %s %s, give %s in doubles (beyond ±1.8E+308); rescale the variables or their units so that the constants stay within doubles (e.g. measure the variable the constant multiplies in units %s times larger, so that the constant becomes 1), or give a large constant as a --param name with a value nearer 1 in the new units"
+                    "The constants of a %s, %s %s %s, give %s in doubles (beyond ±1.8E+308); rescale the variables or their units so that the constants stay within doubles (e.g. measure the variable the constant multiplies in units %s times larger, so that the constant becomes 1), or give a large constant as %s with a value nearer 1 in the new units"
                     what
                     (g a)
                     op
                     (g b)
                     (g x)
-                    (g (max (abs a) (abs b))))
+                    (g (max (abs a) (abs b)))
+                    Advice.NamedParameter)
 
         x
 
@@ -619,8 +620,9 @@ module Expr =
                     Fail.raiseWith
                         ErrorKind.DivisionByZero
                         (sprintf
-                            "Division by zero: the floating constant 0.0 raised to the power %s. If that 0.0 is a product of constants below the doubles' range (under 2.2E-308, which round to 0), rescale the variables or their units so that the constants stay nearer 1 (e.g. give a tiny constant as a --param with a value nearer 1)."
-                            power)
+                            "Division by zero: the floating constant 0.0 raised to the power %s. If that 0.0 is a product of constants below the doubles' range (under 2.2E-308, which round to 0), rescale the variables or their units so that the constants stay nearer 1 (e.g. give a tiny constant as %s with a value nearer 1)."
+                            power
+                            Advice.NamedParameter)
                 | _ -> Fail.raiseWith ErrorKind.DivisionByZero (sprintf "Division by zero: 0 raised to the negative power %s." power)
             | ValueSome _ -> b
             | ValueNone -> mk (Power(b, x))

@@ -41,6 +41,28 @@ type ParseException(kind: ErrorKind, message: string, line: int, column: int) =
     member _.Line = line
     member _.Column = column
 
+/// The advice some messages give on supplying a constant, in the API's terms (the messages reach API users
+/// as they are). A front end that gives constants another way (the CLI's --param) finds the advice with
+/// parameterValuePattern and NamedParameter and words it in its own terms; the API never names a command-line option.
+[<RequireQualifiedAccess>]
+module Advice =
+    /// How to give the constant name its value: as a parameter of the problem.
+    let parameterValue (name: string) =
+        sprintf
+            "give its value as a parameter named '%s' (the problem's parameters: the parameters argument of FromText or FromExpressions, a variable captured by a FromLambda lambda, \"parameters\" in a problem file)"
+            name
+
+    /// parameterValue's advice in a message, with the constant's name in the group "name".
+    let parameterValuePattern =
+        System.Text.RegularExpressions.Regex(
+            "give its value as a parameter named '(?<name>[^']+)' \\(the problem's parameters: [^)]*\\)",
+            System.Text.RegularExpressions.RegexOptions.CultureInvariant
+        )
+
+    /// A constant given as a parameter, said where the advice is to rescale it: "give a large constant as …".
+    [<Literal>]
+    let NamedParameter = "a named parameter of the problem"
+
 module internal Fail =
     /// "1 output", "3 outputs": a count with its noun in the right number, for messages.
     let count (n: int) (noun: string) =

@@ -505,12 +505,12 @@ type Problem
                     Fail.raiseWith
                         ErrorKind.Variable
                         (sprintf
-                            "%s uses '%s', which is not one of %s: if '%s' is a constant, give its value as a parameter (--param %s=… on the command line, \"parameters\" in a problem file); otherwise write it in those names."
+                            "%s uses '%s', which is not one of %s: if '%s' is a constant, %s; otherwise write it in those names."
                             what
                             s
                             (String.Join(", ", allowed))
                             s
-                            s)
+                            (Advice.parameterValue s))
                 | None -> ()
 
         // The simulator may use the variables and the parameters that are not the loss's alone; a name
@@ -566,7 +566,7 @@ type Problem
             Fail.raiseWith
                 ErrorKind.Variable
                 (sprintf
-                    "The loss uses the variable '%s', but a loss is a function of the outputs only (here %s; docs/theory.md §1), and a variable cannot be a --param. To penalise %s (a regulariser), make %s output%s of %s own: add %s to the simulator as %s%s, and write the loss in %s: %s."
+                    "The loss uses the variable '%s', but a loss is a function of the outputs only (here %s; docs/theory.md §1), and a variable cannot be a parameter. To penalise %s (a regulariser), make %s output%s of %s own: add %s to the simulator as %s%s, and write the loss in %s: %s."
                     s
                     (String.Join(", ", outputs))
                     (String.Join(" and ", used))

@@ -1,0 +1,70 @@
+using PhysGrad.Numerics;
+using PhysGrad.Symbolic;
+
+namespace PhysGrad;
+
+/// <summary>
+/// The one check of runs given back to the API to be drawn or reported (<see cref="PhysicsProblem.SavePlots(IReadOnlyList{OptimizerRun}, string)"/>,
+/// <see cref="PhysicsProblem.ToCsv(IReadOnlyList{OptimizerRun})"/>, <see cref="PhysicsProblem.ToJson(IReadOnlyList{MethodResult})"/>,
+/// the comparison overloads, <see cref="TrajectoryPlots"/>, <see cref="FieldPlots"/>, <see cref="RunReport"/>,
+/// <see cref="TargetPoint.Find"/>): every point of every run has one value per variable of the problem, and
+/// every output one value per output. A run of another problem had met a raw IndexOutOfRangeException in the
+/// plots, a CSV whose header and rows disagree, or JSON that mixed two problems; an empty list drew blank
+/// figures. The typed <see cref="SymbolicException"/> every API input error raises (as
+/// <see cref="PointArguments"/>), naming the parameter, the run (its index and label) and what to pass.
+/// </summary>
+internal static class RunArguments
+{
+    /// <summary>Refuses an empty list of runs for a figure, which would be drawn blank.</summary>
+    /// <param name="count">How many runs were given.</param>
+    /// <param name="parameter">The parameter's name in the API (<c>runs</c>, <c>comparison</c>).</param>
+    /// <param name="what">What the runs are for (<c>plots</c>, <c>field plots</c>).</param>
+    /// <exception cref="SymbolicException"><see cref="ErrorKind.Invalid"/> when <paramref name="count"/> is 0.</exception>
+    public static void RequireSome(int count, string parameter, string what)
+    {
+        if (count == 0)
+            throw new SymbolicException(ErrorKind.Invalid,
+                $"'{parameter}' holds no run, so the {what} would be blank: pass at least one run of this problem " +
+                "(from its Run, or the results of its CompareMethods).");
+    }
+
+    /// <summary>
+    /// Refuses a run whose points do not have one value per variable (and, where the run recorded outputs,
+    /// one per output), naming the first such run by its index in the list and its label.
+    /// </summary>
+    /// <param name="runs">The runs, in the order given.</param>
+    /// <param name="variables">The problem's variables.</param>
+    /// <param name="outputs">The problem's outputs (null: not checked, for a caller without them).</param>
+    /// <param name="parameter">The parameter's name in the API (<c>runs</c>, <c>results</c>, <c>comparison</c>).</param>
+    /// <exception cref="ArgumentNullException"><paramref name="runs"/> or one of its runs is null.</exception>
+    /// <exception cref="SymbolicException"><see cref="ErrorKind.Shape"/>: a run with no points, or of another size.</exception>
+    public static void RequireFrom(IReadOnlyList<OptimizerRun> runs, IReadOnlyList<string> variables, IReadOnlyList<string>? outputs, string parameter)
+    {
+        ArgumentNullException.ThrowIfNull(runs, parameter);
+        for (var i = 0; i < runs.Count; i++)
+        {
+            var run = runs[i] ?? throw new ArgumentNullException(parameter, $"'{parameter}' holds null at index {i}: pass runs of this problem.");
+            var which = $"Run {i} ({run.Label}) in '{parameter}'";
+            if (run.Trajectory.Count == 0)
+                throw new SymbolicException(ErrorKind.Shape, $"{which} has no points: pass runs of this problem as its Run or CompareMethods returns them.");
+            if (run.Trajectory.FirstOrDefault(x => x.Length != variables.Count) is { } x)
+                throw Foreign(which, x.Length, variables, "variable");
+            if (outputs is not null && run.Outputs.FirstOrDefault(y => y.Length != 0 && y.Length != outputs.Count) is { } y)
+                throw Foreign(which, y.Length, outputs, "output");
+        }
+    }
+
+    /// <summary><see cref="RequireFrom(IReadOnlyList{OptimizerRun}, IReadOnlyList{string}, IReadOnlyList{string}?, string)"/> for method results.</summary>
+    public static void RequireFrom(IReadOnlyList<MethodResult> results, IReadOnlyList<string> variables, IReadOnlyList<string>? outputs, string parameter)
+    {
+        ArgumentNullException.ThrowIfNull(results, parameter);
+        RequireFrom([.. results.Select((r, i) => r?.Run ?? throw new ArgumentNullException(parameter, $"'{parameter}' holds null at index {i}: pass results of this problem."))],
+            variables, outputs, parameter);
+    }
+
+    private static SymbolicException Foreign(string which, int count, IReadOnlyList<string> names, string noun) =>
+        new(ErrorKind.Shape,
+            $"{which} has {NumberText.Count(count, noun)}; this problem has {names.Count}" +
+            $"{(names.Count <= 10 ? $" ({string.Join(", ", names)})" : "")}: pass runs from this problem (its Run or CompareMethods), " +
+            "not from another one.");
+}
