@@ -148,10 +148,10 @@ let ``WithLearningRate and WithBatchSize refuse what the CLI refuses, naming rat
         Assert.Equal($"The batch size 'batch' of WithBatchSize must be between 1 and 100000, not {batch}.", message)
     Assert.Equal(1, (adam.WithBatchSize 1).BatchSize)
     Assert.Equal(100000, (adam.WithBatchSize TrainingChoice.MaxBatchSize).BatchSize)
-    // The CLI's --batch has the same bound, from the same check.
+    // The CLI's --batch has the same bound (NumericOptions.Batch is TrainingChoice.MaxBatchSize), in the CLI's range wording.
     let code, _, err = run [ "train"; "--batch"; "100001"; "--steps"; "1" ]
     Assert.Equal(2, code)
-    Assert.Contains("--batch must be between 1 and 100000, not 100001.", err)
+    Assert.Contains($"--batch must be a whole number from 1 to {TrainingChoice.MaxBatchSize}, not 100001.", TestHelpers.unwrapped err)
 
 // ---- 3. API messages in the API's terms; the CLI's name --param ----------------------------------------------
 
@@ -207,14 +207,14 @@ let ``a constant that overflows a derivative advises a named parameter of the pr
     Assert.DoesNotContain("--", e.Message)
     let code, _, err = run [ "compare"; "--simulator"; "1e200*x0"; "--target"; "1"; "--start"; "0"; "--methods"; "newton"; "--iterations"; "1" ]
     Assert.Equal(2, code)
-    Assert.Contains("give a large constant as a --param with a value nearer 1", err)
+    Assert.Contains("give a large constant as a --param with a value nearer 1", TestHelpers.unwrapped err)
     Assert.DoesNotContain("named parameter of the problem", err)
 
 [<Fact>]
 let ``the CLI still names --param name=… for a loss's unknown constant`` () =
     let code, _, err = run [ "compare"; "--simulator"; "x0^2"; "--loss"; "(y0-q)^2"; "--start"; "1"; "--methods"; "gd" ]
     Assert.Equal(2, code)
-    Assert.Contains("give its value as a parameter (--param q=… on the command line, \"parameters\" in a problem file)", err)
+    Assert.Contains("give its value as a parameter (--param q=… on the command line, \"parameters\" in a problem file)", TestHelpers.unwrapped err)
     Assert.DoesNotContain("FromExpressions", err)
 
 [<Fact>]

@@ -21,25 +21,7 @@ open PhysGrad.Numerics
 let private (|@) (ok: bool) (label: string) = ok |> Prop.label label
 
 /// The printed blocks of a problem, intermediates named, with the unshared steps beside them.
-let private blocks (variables: string[]) (simulator: string) (target: float[]) (methods: Method list) =
-    let problem = ProblemDefinition(variables, simulator.Split(';'), null, target, [||])
-
-    let rules =
-        methods
-        |> List.collect (fun m ->
-            try
-                UpdateRuleSet.Derive(problem, ([| m |]: Method[])) |> List.ofSeq
-            with :? MethodNotApplicableException ->
-                [])
-
-    let ruleBlocks = rules |> List.map (fun r -> RuleBlock(r.Name, r.CSharpName, r.Variables, r.Steps)) |> Array.ofList
-    let shared = RulePrinter.Prepare("infix", ruleBlocks, variables)
-
-    [ for b in 0 .. ruleBlocks.Length - 1 ->
-          let defs = shared.[b].Intermediates |> Seq.map (fun struct (n, v) -> n, v.Core) |> Array.ofSeq
-          let results = shared.[b].Results |> Seq.map (fun e -> e.Core) |> Array.ofSeq
-          let steps = ruleBlocks.[b].Steps |> Seq.map (fun e -> e.Core) |> Array.ofSeq
-          ruleBlocks.[b].Title, defs, results, steps ]
+let private blocks = SharedTerms24.printedBlocks
 
 /// A term as its exact coefficient and the rest: 3*x0*x1 → (3, x0*x1), 5 → (5, 1); anything else (1, itself).
 let private coefficient (t: Expr) =

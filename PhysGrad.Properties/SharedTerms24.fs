@@ -22,9 +22,10 @@ open PhysGrad.Numerics
 let private (|@) (ok: bool) (label: string) = ok |> Prop.label label
 
 /// The printed blocks of a problem (the rules as derive prints them, intermediates named), one per
-/// method that applies, with the unshared steps beside them.
-let private blocks (variables: string[]) (simulator: string) (methods: Method list) =
-    let problem = ProblemDefinition(variables, simulator.Split(';'), null, [||], [||])
+/// method that applies, with the unshared steps beside them; the target as given ([||]: symbolic). Also
+/// SharedSubSums26's.
+let printedBlocks (variables: string[]) (simulator: string) (target: float[]) (methods: Method list) =
+    let problem = ProblemDefinition(variables, simulator.Split(';'), null, target, [||])
 
     let rules =
         methods
@@ -42,6 +43,8 @@ let private blocks (variables: string[]) (simulator: string) (methods: Method li
           let results = shared.[b].Results |> Seq.map (fun e -> e.Core) |> Array.ofSeq
           let steps = ruleBlocks.[b].Steps |> Seq.map (fun e -> e.Core) |> Array.ofSeq
           ruleBlocks.[b].Title, defs, results, steps ]
+
+let private blocks variables simulator methods = printedBlocks variables simulator [||] methods
 
 /// How often each node is written out in the printed lines (a name is a symbol: what it stands for is
 /// written only in its own line).

@@ -114,7 +114,7 @@ let ``units at a start outside the domain exits 2 with compare's message, and St
     let code, out, err = Cli.run ([ "units"; "--unit"; "x0=m" ] @ given)
     Assert.Equal(2, code)
     Assert.Equal("", out)
-    Assert.Contains("The start [-1] is outside the domain of the problem: y0 = sqrt(x0) is undefined there: x0 ≥ 0 for sqrt(x0) fails (x0 = -1).", err)
+    Assert.Contains("The start [-1] is outside the domain of the problem: y0 = sqrt(x0) is undefined there: x0 ≥ 0 for sqrt(x0) fails (x0 = -1).", TestHelpers.unwrapped err)
     let compareCode, _, compareErr = Cli.run ([ "compare" ] @ given)
     Assert.Equal(2, compareCode)
     Assert.Equal(compareErr, err)
