@@ -175,7 +175,7 @@ let ``SavePlots into a directory that cannot be made or is a file throws naming 
 let ``the CLI's --out refusals are the API's check worded with the option`` () =
     let code, _, err = run [ "compare"; "--methods"; "gd"; "--out"; "/proc/nope" ]
     Assert.Equal(2, code)
-    Assert.Contains("--out: The plot directory '/proc/nope' cannot be created: '/proc' takes no new directories", err)
+    Assert.Contains("--out: The plot directory '/proc/nope' cannot be created: '/proc' takes no new directories", TestHelpers.unwrapped err)
 
 [<Fact>]
 let ``the CLI's --out refusal is the API's own message after the option's name, for a file given as the directory`` () =

@@ -122,7 +122,7 @@ let catalogue: (string list * int * string) list =
       [ "compare"; "--methods"; "gd:-0.1" ], 2, "is negative"
       [ "compare"; "--methods"; "gd:0" ], 2, "is zero"
       [ "compare"; "--methods"; "warp:1" ], 2, "warp:1"
-      [ "compare"; "--iterations"; "-3" ], 2, "0 or more"
+      [ "compare"; "--iterations"; "-3" ], 2, "from 0 to 2147483647, not -3"
       [ "derive"; "--methods"; "adam" ], 2, "no closed-form rule"
       [ "check"; "--simulator"; "x"; "--eta"; "-1" ], 2, "positive"
       [ "check"; "--simulator"; "x0"; "--at"; "1,2" ], 2, "--at has 2 values"

@@ -146,16 +146,6 @@ let ``a symbolic target's shared part of two sums is named once`` () =
     Assert.DoesNotContain("200*x1", out)
     Assert.DoesNotContain("2000*x1", out)
 
-[<Fact>]
-let ``Newton on G*M*x0/x1^2 writes no denominator that divides by x1`` () =
-    // ∂/∂x1 of G*M*x0/x1^2 divides by x1^3: the Hessian's determinant was printed as
-    // 1/(G^2*M^2*t2/x1^4 - 4*t4^2) beside a factor /x1^4 that cancels it. A bracket under a '/' holding
-    // '/x1' is a quotient of quotients.
-    for args in [ [ "--simulator"; "G*M*x0/x1^2; x1"; "--param"; "G=6.674"; "--param"; "M=5.972" ]
-                  [ "--simulator"; "6.674*5.972*x0/x1^2; x1" ] ] do
-        let out = derive (args @ [ "--methods"; "newton" ])
-        Assert.DoesNotMatch(@"/\((?:[^()]|\([^()]*\))*/x1", out)
-
 // ---- the rule on many problems ----
 
 let private problems =

@@ -471,44 +471,13 @@ module Simplify =
 
             least |> Option.map (fun m -> b, m))
 
-    /// The reciprocal monomial content of a sum: each symbol that some term divides by, with the least
-    /// exponent it has in any term (a term without it counts 0): G*t2/x1^4 - 4*t3^2 → [x1, −4], as that sum
-    /// is x1^−4·(G*t2 − 4*t3^2*x1^4). Empty when no term divides by a symbol. Symbols only: a power of a
-    /// function or of a sum is left as written (the stable forms of softplus and log-sum-exp are sums of
-    /// exponentials, which this must not regroup).
-    let private reciprocalContent (ts: Expr[]) =
-        let exponentIn (b: Expr) (t: Expr) =
-            (match t.Node with
-             | Product fs -> fs
-             | _ -> [| t |])
-            |> Array.tryPick (fun f ->
-                match basePower f with
-                | Some(c, k) when obj.ReferenceEquals(c, b) -> Some k
-                | _ -> None)
-            |> Option.defaultValue 0
-
-        ts
-        |> Array.collect (fun t ->
-            (match t.Node with
-             | Product fs -> fs
-             | _ -> [| t |])
-            |> Array.choose (fun f ->
-                match basePower f with
-                | Some(b, k) when k < 0 && (match b.Node with | Symbol _ -> true | _ -> false) -> Some b
-                | _ -> None))
-        |> Array.distinct
-        |> Array.map (fun b -> b, ts |> Array.map (exponentIn b) |> Array.min)
-        |> Array.filter (fun (_, m) -> m < 0)
-
     /// Cancels monomial factors common to a quotient's numerator and denominator:
     /// `-eta*k*t1*x0/(k*t1 + 2*k^2*x0^2)` becomes `-eta*t1*x0/(t1 + 2*k*x0^2)`. A base b (a symbol, a
     /// function, a sum) is taken out of a product's sum factors S^n (n an integer) when it is a factor of
     /// every term of one of them and the product also has b on the other side of the line (as a factor
     /// of its own or of a sum on that side); the product constructor then merges the powers of b. Same
     /// value wherever the input is defined: S = b^m·S' where S is, and b^m/b^m = 1 where b ≠ 0; where
-    /// b = 0 the input was 0/0, undefined. A reciprocal power of a sum gives up the symbols it divides by
-    /// (reciprocalContent), so that t4/((t2/x1^4 - k*t3^2)*x1^4) becomes t4/(t2 - k*t3^2*x1^4) and every
-    /// denominator is written one way (x1^4/(t2 - k*t3^2*x1^4) where nothing cancels).
+    /// b = 0 the input was 0/0, undefined.
     let private cancelMonomials (e: Expr) : Expr =
         let rewrite (original: Expr) (fs: Expr[]) =
             let sums =
@@ -575,28 +544,10 @@ module Simplify =
 
                     Expr.mul written
 
-        // A reciprocal power of a sum that divides by symbols: S^n = b^(m·n)·S'^n with S = b^m·S' (m < 0,
-        // n < 0), so that the product around it merges b's powers and no denominator writes 1/b inside.
-        let lift (rebuilt: Expr) =
-            match rebuilt.Node with
-            | Power(s, x) ->
-                match s.Node, x.Node with
-                | Sum ts, Number q when q.IsInteger && q.Sign < 0 && System.Numerics.BigInteger.Abs q.Num <= System.Numerics.BigInteger 64 ->
-                    match reciprocalContent ts with
-                    | [||] -> rebuilt
-                    | content ->
-                        let monomial = Expr.mul [ for (b, m) in content -> Expr.pow b (Expr.ofInt m) ]
-                        let inverse = Expr.pow monomial Expr.minusOne
-                        let rest = Expr.sum (ts |> Array.map (fun t -> Expr.mul2 t inverse))
-                        Expr.mul [ Expr.pow monomial x; Expr.pow rest x ]
-                | _ -> rebuilt
-            | _ -> rebuilt
-
         e
         |> Structure.rewriteBottomUp (fun rebuilt ->
             match rebuilt.Node with
             | Product fs -> rewrite rebuilt fs
-            | Power _ -> lift rebuilt
             | _ -> rebuilt)
 
     /// sin(2u) → 2·sin(u)·cos(u) and cos(2u) → cos(u)² − sin(u)² everywhere (exact identities, for
