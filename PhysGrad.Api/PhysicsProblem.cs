@@ -677,7 +677,7 @@ public sealed partial class PhysicsProblem
     /// <param name="progress">Told (method index, iteration) as the runs advance.</param>
     public Comparison CompareMethods(IReadOnlyList<(Method Method, double Eta)> methods, int iterations = 10, bool lineSearch = false,
         IProgress<(int Method, int Iteration)>? progress = null) =>
-        BookExample.Compare(Compiled, Definition.Target.ToArray(), StartInDomain(), iterations, methods, lineSearch, progress, Definition.KnownSolution);
+        BookExample.Compare(Compiled, Definition.Target.ToArray(), RequireMethods(methods.Count, StartInDomain()), iterations, methods, lineSearch, progress, Definition.KnownSolution);
 
     /// <summary>
     /// Runs methods with their options (<see cref="MethodCatalog.Parse"/>) from the start point and finds x*
@@ -689,7 +689,7 @@ public sealed partial class PhysicsProblem
     /// <param name="progress">Told (method index, iteration) as the runs advance.</param>
     public Comparison CompareMethods(IReadOnlyList<MethodSpec> methods, int iterations = 10, bool lineSearch = false,
         IProgress<(int Method, int Iteration)>? progress = null) =>
-        BookExample.Compare(Compiled, Definition.Target.ToArray(), StartInDomain(), iterations, methods, lineSearch, progress, Definition.KnownSolution);
+        BookExample.Compare(Compiled, Definition.Target.ToArray(), RequireMethods(methods.Count, StartInDomain()), iterations, methods, lineSearch, progress, Definition.KnownSolution);
 
     /// <summary>
     /// As <see cref="CompareMethods(IReadOnlyList{MethodSpec}, int, bool, IProgress{ValueTuple{int, int}})"/>; with
@@ -701,8 +701,14 @@ public sealed partial class PhysicsProblem
     /// <exception cref="SymbolicException">(<see cref="ErrorKind.NonFinite"/>) such a method when not <paramref name="skipUnformable"/>.</exception>
     public Comparison CompareMethods(IReadOnlyList<MethodSpec> methods, int iterations, bool lineSearch,
         IProgress<(int Method, int Iteration)>? progress, bool skipUnformable) =>
-        BookExample.Compare(Compiled, Definition.Target.ToArray(), StartInDomain(), iterations, methods, lineSearch, progress, Definition.KnownSolution,
+        BookExample.Compare(Compiled, Definition.Target.ToArray(), RequireMethods(methods.Count, StartInDomain()), iterations, methods, lineSearch, progress, Definition.KnownSolution,
             skipUnformable);
+
+    // The start, once the list of methods to compare is known to hold one: an empty list compared nothing
+    // and returned no results without a word.
+    private double[] RequireMethods(int count, double[] start) =>
+        count > 0 ? start : throw new SymbolicException(ErrorKind.Invalid,
+            "'methods' holds no method, so there is nothing to compare: pass at least one, e.g. [(Method.GradientDescent, 0.1)], or DefaultMethods.");
 
     /// <summary>The unit of each method's step, measured by steps from the start; not applicable, with the
     /// reason, for a problem without units (give them with <see cref="WithUnits"/>).</summary>

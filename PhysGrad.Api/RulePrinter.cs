@@ -77,8 +77,14 @@ public static class RulePrinter
     /// </summary>
     /// <param name="block">The block, e.g. gd's rule of a problem scaled by 1e200.</param>
     /// <returns>Empty when every constant is a double.</returns>
-    public static IReadOnlyList<string> ConstantsBeyondDoubles(RuleBlock block) =>
-        block.Steps.SelectMany(s => CSharp.ConstantsBeyondDoubles(s.Core)).Select(c => Symbolic.Infix.Format(c)).Distinct().ToArray();
+    public static IReadOnlyList<string> ConstantsBeyondDoubles(RuleBlock block) => ConstantsBeyondDoubles(block.Steps);
+
+    /// <summary>The exact constants of <paramref name="expressions"/> that no double holds, as
+    /// <see cref="ConstantsBeyondDoubles(RuleBlock)"/> finds them in a block (diff's C# of a function and its derivatives).</summary>
+    /// <param name="expressions">The expressions whose C# is written.</param>
+    /// <returns>Empty when every constant is a double.</returns>
+    public static IReadOnlyList<string> ConstantsBeyondDoubles(IEnumerable<Expression> expressions) =>
+        expressions.SelectMany(s => CSharp.ConstantsBeyondDoubles(s.Core)).Select(c => Symbolic.Infix.Format(c)).Distinct().ToArray();
 
     // The decimals the user wrote that the blocks' constants came from (each step carries them), in order.
     private static Rational[] Decimals(IReadOnlyList<RuleBlock> blocks) =>

@@ -429,6 +429,9 @@ public static class Training
         TrainingExample example, IReadOnlyList<TrainingSettings> methods, int seed, int? steps, TimeSpan? time,
         IProgress<(int Method, double Done)>? progress = null)
     {
+        if (methods.Count == 0)
+            throw new SymbolicException(ErrorKind.Invalid,
+                "'methods' holds no method, so nothing would be trained: pass at least one (the example's Methods, or a ChoiceFor of one of them).");
         if (steps is null && time is null) throw new SymbolicException(ErrorKind.Invalid, "Give a number of steps or a time budget.");
         if (steps is <= 0) throw new SymbolicException(ErrorKind.Invalid, $"The number of steps must be positive; got {steps}.");
         if (time is { } t && !(t > TimeSpan.Zero)) throw new SymbolicException(ErrorKind.Invalid, "The time budget must be positive.");
@@ -571,6 +574,10 @@ public static class Training
     /// </summary>
     public static IReadOnlyList<string> SavePlots(IReadOnlyList<TrainingHistory> runs, string directory, string title)
     {
+        // Before the directory is made: an empty list would write blank plots (as compare's SavePlots refuses it).
+        if (runs.Count == 0)
+            throw new SymbolicException(ErrorKind.Invalid,
+                "'runs' holds no run, so the plots would be blank: pass at least one run (the results of Training.Run).");
         PlotDirectory.Prepare(directory);
         var written = new List<string>();
         Rendering.Draw(() =>

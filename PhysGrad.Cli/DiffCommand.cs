@@ -251,6 +251,10 @@ internal static class DiffCommand
                     + Expression.CSharpStatement($"double {local[n + "_stable"]} = ", e.ToCSharpStable(name, callingHelpers: true), ";"));
         }
         o.WriteLine($"// f({string.Join(", ", vs)})");
+        // As derive's C#: a constant no double holds computes ±∞, NaN or 0 in the code, where the formula has a value.
+        if (RulePrinter.ConstantsBeyondDoubles(entries.Select(e => e.Value)) is { Count: > 0 } beyond)
+            o.WriteLine($"// Warning: {(beyond.Count == 1 ? "the constant" : "the constants")} {string.Join(", ", beyond)} {(beyond.Count == 1 ? "is" : "are")} beyond doubles: " +
+                "this code computes ±∞, NaN or 0 where the formula does not; rescale the function so that its constants are doubles.");
         var renamed = Expression.CSharpRenamedNote(variable.Concat(local).Where(p => p.Key != p.Value && !p.Key.EndsWith("_stable")).ToDictionary());
         if (renamed.Length > 0) o.Write(renamed);
         foreach (var line in lines) o.WriteLine(line);

@@ -319,7 +319,8 @@ module CSharp =
     let formatRewritten (e: Expr) = formatRewrittenWith (Func<_, _> id) e
 
     /// The exact constants of e that no double holds: beyond ±1.8E+308 (written double.PositiveInfinity
-    /// or double.NegativeInfinity) or nonzero below the smallest subnormal 4.9E-324 (written 0.0). C# text
+    /// or double.NegativeInfinity), nonzero below the smallest subnormal 4.9E-324 (written 0.0), or a closed
+    /// function of numbers that computes ±∞ or NaN as written (Math.Exp(800.0) for exp(800)). C# text
     /// of an expression holding one computes ±∞, NaN or 0 where the exact rule does not, and no literal
     /// can say better, so a caller that writes C# warns instead (`physgrad derive --format csharp`).
     /// Each constant once, in the order the walk meets them.
@@ -340,6 +341,12 @@ module CSharp =
 
                     if (Double.IsInfinity d || (d = 0.0 && not q.IsZero)) && not (found.Contains x) then
                         found.Add x
+                // A constant the C# computes rather than writes (Math.Exp(800.0), Math.Pow(10.0, 400.0)):
+                // infinite or NaN as written, where the rule has a value (exp(800) is exact).
+                | Apply _
+                | Power _ when (Structure.freeSymbols x).Length = 0
+                               && (let v = (Evaluate.manyAsWritten (fun _ -> nan) [| x |]).[0] in Double.IsInfinity v || Double.IsNaN v) ->
+                    if not (found.Contains x) then found.Add x
                 | _ ->
                     for c in Expr.children x |> Array.rev do
                         stack.Push c
