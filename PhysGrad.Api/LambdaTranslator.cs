@@ -279,6 +279,10 @@ public static class LambdaTranslator
             switch (value)
             {
                 case int i: return ExprModule.Int(i);
+                // Math.PI and Math.E are C# constants: the compiler writes their values into the tree, so
+                // the exact doubles are read back as π and e (a user who typed 3.141592653589793 meant π too).
+                case double d when d == Math.PI: return ExprModule.Pi;
+                case double d when d == Math.E: return ExprModule.E;
                 case double d when double.IsFinite(d) && d == Math.Round(d) && Math.Abs(d) < 1e9: return ExprModule.Int((int)d);
                 case double d when double.IsFinite(d): return ExprModule.Real(d);
                 case float f when float.IsFinite(f): return ExprModule.Real(f);

@@ -70,6 +70,9 @@ module Quotation =
 
         let constant (value: obj) =
             match value with
+            // Math.PI and Math.E are literals: the quotation holds their values, read back as π and e.
+            | :? float as f when f = Math.PI -> Expr.pi
+            | :? float as f when f = Math.E -> Expr.e
             | :? float as f when Double.IsFinite f && f = Math.Round f && abs f < 1e9 -> Expr.ofInt (int f)
             | :? float as f when Double.IsFinite f -> Expr.real f
             | :? int as i -> Expr.ofInt i
