@@ -51,12 +51,17 @@ let ``a C# lambda and its translation give equal values wherever .NET's value is
             with :? ArithmeticException ->
                 nan
 
-        Double.IsFinite dotnet
+        // Inside the expression's domain only (naiveEval's margin > 0): at a point where a piece is undefined
+        // in exact arithmetic, no value is the translation's to match. atan2 at the origin: its IEEE value −π,
+        // 0 or π hangs on the zeros' signs (-atan2(0, 1/2) is −0.0 and (−0.3)³·0 is −0.0, so .NET says
+        // atan2(−0.0, −0.0) = −π); a pole: 0^(−1) is +∞ or −∞ by the sign of a zero that an equal rewrite flips.
+        let r = naiveEval p t
+
+        (Double.IsFinite dotnet && r.Margin > 0.0)
         ==> lazy
             (let translated = LambdaTranslator.TranslateAny lambda
              let names = translated.Variables |> Array.ofSeq
              let value = translated.Components.[0].Evaluate(names, p.[0 .. names.Length - 1])
-             let r = naiveEval p t
              // A NaN met on the way (NaN^0 = 1) leaves no scale: use the value's.
              let scale = if Double.IsFinite r.Scale then r.Scale else abs dotnet
 
@@ -205,14 +210,15 @@ let ``an F# quotation and its translation give equal values wherever F#'s value 
             with :? ArithmeticException ->
                 nan
 
-        Double.IsFinite fsharp
+        // Inside the expression's domain only, as for C# lambdas above (atan2 at the origin, a pole).
+        let r = naiveEval p t
+
+        (Double.IsFinite fsharp && r.Margin > 0.0)
         ==> lazy
             (let translated = Quotation.translate quotation
 
              let value =
                  Evaluate.at translated.Variables p.[0 .. translated.Variables.Length - 1] translated.Components.[0]
-
-             let r = naiveEval p t
              let scale = if Double.IsFinite r.Scale then r.Scale else abs fsharp
 
              (close 1e-9 scale fsharp value || close 1e-9 scale r.Value value)
