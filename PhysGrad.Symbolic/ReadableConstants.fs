@@ -98,6 +98,30 @@ module ReadableConstants =
         | Number q -> Some(q, rest)
         | _ -> None
 
+    /// e rebuilt bottom-up once per distinct node (memoised by ExprIdentity): `visit go n` is n's rewrite, with
+    /// `go` for its parts, or None to rebuild n from its children's rewrites. The one walk of rescaleSums and
+    /// readableOver.
+    let private rebuildOnce (visit: (Expr -> Expr) -> Expr -> Expr option) (e: Expr) =
+        let memo = System.Collections.Generic.Dictionary<Expr, Expr>(ExprIdentity.comparer)
+
+        let rec go (n: Expr) =
+            match memo.TryGetValue n with
+            | true, r -> r
+            | _ ->
+                Deep.check ()
+
+                let r =
+                    match visit go n with
+                    | Some r -> r
+                    | None ->
+                        let cs = Expr.children n
+                        if cs.Length = 0 then n else Expr.rebuild n (Array.map go cs)
+
+                memo.[n] <- r
+                r
+
+        go e
+
     /// Each sum factor s^n of a product (n a nonzero integer) divided by the scale σ that makes its
     /// coefficients read best, the product's coefficient multiplied by σ^n: the same value, written with the
     /// user's decimals where elimination cleared them into integers. Newton on 3.14159*x0 + 1 gives
@@ -124,7 +148,6 @@ module ReadableConstants =
                 |> Array.distinctBy fst
 
             let cost = explainedCost products (System.Collections.Generic.Dictionary<Rational, int>())
-            let memo = System.Collections.Generic.Dictionary<Expr, Expr>(ExprIdentity.comparer)
             let tens = Array.init 81 (fun i -> let k = i - 40 in if k >= 0 then Rational.OfBig(BigInteger.Pow(BigInteger 10, k)) else Rational.Create(BigInteger.One, BigInteger.Pow(BigInteger 10, -k)))
 
             let isShort (r: Rational) =
@@ -195,61 +218,46 @@ module ReadableConstants =
                     else Some(power, terms |> Array.map Option.get)
                 | None -> None
 
-            let rec go (n: Expr) =
-                match memo.TryGetValue n with
-                | true, r -> r
-                | _ ->
-                    Deep.check ()
+            e
+            |> rebuildOnce (fun go n ->
+                match n.Node with
+                | Product fs ->
+                    let fs = Array.map go fs
+                    let unchanged () = Expr.rebuild n fs
 
-                    let r =
-                        match n.Node with
-                        | Product fs ->
-                            let fs = Array.map go fs
-                            let unchanged () = Expr.rebuild n fs
+                    let q0, others =
+                        match fs.[0].Node with
+                        | Number q -> q, Array.tail fs
+                        | _ -> Rational.One, fs
 
-                            let q0, others =
-                                match fs.[0].Node with
-                                | Number q -> q, Array.tail fs
-                                | _ -> Rational.One, fs
+                    let mutable q = q0
+                    let mutable costBefore = cost q0
+                    let mutable costAfter = 0
+                    let mutable changed = false
 
-                            let mutable q = q0
-                            let mutable costBefore = cost q0
-                            let mutable costAfter = 0
-                            let mutable changed = false
+                    let others =
+                        others
+                        |> Array.map (fun f ->
+                            match sumFactor f with
+                            | Some(power, terms) ->
+                                let coefficients = terms |> Array.map fst
+                                let sumCost = coefficients |> Array.sumBy cost
+                                costBefore <- costBefore + sumCost
 
-                            let others =
-                                others
-                                |> Array.map (fun f ->
-                                    match sumFactor f with
-                                    | Some(power, terms) ->
-                                        let coefficients = terms |> Array.map fst
-                                        let sumCost = coefficients |> Array.sumBy cost
-                                        costBefore <- costBefore + sumCost
+                                match best q power coefficients with
+                                | Some(sigma, outer, newCost) ->
+                                    q <- outer
+                                    changed <- true
+                                    costAfter <- costAfter + newCost
+                                    let s' = Expr.sum (terms |> Array.map (fun (c, rest) -> Expr.mul2 (Expr.number (c / sigma)) rest))
+                                    Expr.pow s' (Expr.number (Rational.OfInt power))
+                                | None ->
+                                    costAfter <- costAfter + sumCost
+                                    f
+                            | None -> f)
 
-                                        match best q power coefficients with
-                                        | Some(sigma, outer, newCost) ->
-                                            q <- outer
-                                            changed <- true
-                                            costAfter <- costAfter + newCost
-                                            let s' = Expr.sum (terms |> Array.map (fun (c, rest) -> Expr.mul2 (Expr.number (c / sigma)) rest))
-                                            Expr.pow s' (Expr.number (Rational.OfInt power))
-                                        | None ->
-                                            costAfter <- costAfter + sumCost
-                                            f
-                                    | None -> f)
-
-                            if changed then
-                                Expr.mul (Array.append [| Expr.number q |] others)
-                            else
-                                unchanged ()
-                        | _ ->
-                            let cs = Expr.children n
-                            if cs.Length = 0 then n else Expr.rebuild n (Array.map go cs)
-
-                    memo.[n] <- r
-                    r
-
-            go e
+                    Some(if changed then Expr.mul (Array.append [| Expr.number q |] others) else unchanged ())
+                | _ -> None)
 
     /// `readable`, with a fraction that a product of the decimals `sources` (ExactConstants.sourceDecimals,
     /// those the user wrote) writes shortly kept exact (Layout.decimalQuotientOver): 10^18/110889 from
@@ -257,27 +265,12 @@ module ReadableConstants =
     [<CompiledName("ReadableOver")>]
     let readableOver (sources: Rational[]) (e: Expr) =
         let sources = Array.truncate Layout.MaxSourceDecimals sources
-        let e = rescaleSums sources e
-        let memo = System.Collections.Generic.Dictionary<Expr, Expr>(ExprIdentity.comparer)
-
-        let rec go (n: Expr) =
-            match memo.TryGetValue n with
-            | true, r -> r
-            | _ ->
-                Deep.check ()
-
-                let r =
-                    match n.Node with
-                    | Number q -> constant sources q
-                    | Power(b, x) -> Expr.pow (go b) x
-                    | _ ->
-                        let cs = Expr.children n
-                        if cs.Length = 0 then n else Expr.rebuild n (Array.map go cs)
-
-                memo.[n] <- r
-                r
-
-        go e
+        rescaleSums sources e
+        |> rebuildOnce (fun go n ->
+            match n.Node with
+            | Number q -> Some(constant sources q)
+            | Power(b, x) -> Some(Expr.pow (go b) x)
+            | _ -> None)
 
     /// Every non-integer rational of `e` as `constant` writes it, except exponents (x^(1/2) stays a
     /// square root). The value is the same rational or its nearest double.
