@@ -156,6 +156,14 @@ let rec naiveEval (p: float[]) (t: Term) : Naive =
     | Atan2(a, b) ->
         bin (fun y x -> if y = 0.0 && x = 0.0 then nan else Math.Atan2(y, x)) (fun y x -> sqrt (x * x + y * y)) a b
 
+/// Whether the naive value is resolved to the properties' tolerance: every intermediate argument lies
+/// further than 10⁻⁶ of the tree's scale from a branch point. Near one the slope is unbounded (asin at ±1,
+/// sqrt and log at 0), and an argument that cancels to within rounding of it, such as v/((−2 − v) + 2) =
+/// −1 ± u, moves asin's value by √(2u) ≈ 10⁻⁸: the naive value is then itself off by more than the
+/// tolerance, while an exact rewrite lands on the branch point. At a margin above 10⁻⁶·scale the slope
+/// amplifies an argument's few-ulp error to at most about 10⁻¹³ of the scale.
+let resolved (r: Naive) = r.Margin > 1e-6 * (1.0 + r.Scale)
+
 /// The value and the scale of the naive evaluation.
 let naive (p: float[]) (t: Term) : struct (float * float) =
     let r = naiveEval p t

@@ -105,8 +105,7 @@ let ``even powers of abs lose the abs; odd and fractional powers keep it`` (text
     Assert.Same(Parse.expression expected, Parse.expression text)
 
 /// The rewrite must not change a value: |t|^k against the naive |t|^k of the tree, k in −2, 2, 4.
-let private evenPowerOfAbs () =
-    Prop.forAll (Arb.zip (Generators.terms, Arb.zip (Generators.points, Arb.fromGen (Gen.elements [ -2; 2; 4 ])))) (fun (t, (p, k)) ->
+let private evenPowerAgrees (t, (p: float[], k)) =
         match Generators.tryExpr t with
         | None -> true |> Prop.label "rejected as input"
         | Some e ->
@@ -119,7 +118,8 @@ let private evenPowerOfAbs () =
             match built with
             | None -> true |> Prop.label "rejected as input"
             | Some power ->
-                let struct (v, scale) = Generators.naive p t
+                let naive = Generators.naiveEval p t
+                let v, scale = naive.Value, naive.Scale
                 let expected = Math.Pow(abs v, float k)
                 let actual = Generators.evalAt p power
                 // Rounding: the tree's value carries an error δ relative to its scale (as Generators.close
@@ -142,8 +142,24 @@ let private evenPowerOfAbs () =
                         || expected = actual
                         || abs (expected - actual)
                            <= float -k * r * Math.Pow(1.0 + r, float -k) * abs expected + 2.2250738585072014e-308
-                (not (Generators.finite expected) || not (Generators.finite v) || agrees)
-                |> Prop.label (sprintf "%s^%d: expected %g, got %g (tree's scale %g)" (Infix.format (Expr.abs e)) k expected actual scale))
+                // A tree whose argument cancels to within rounding of a branch point has no naive value to
+                // compare (asin(v/((−2 − v) + 2)) at v = −0.83: asin(−1 + u) = −π/2 + 10⁻⁸ against the exact −π/2).
+                (not (Generators.finite expected) || not (Generators.finite v) || not (Generators.resolved naive) || agrees)
+                |> Prop.classify (not (Generators.resolved naive)) "near a branch point, not compared"
+                |> Prop.label (sprintf "%s^%d: expected %g, got %g (tree's scale %g)" (Infix.format (Expr.abs e)) k expected actual scale)
+
+let private evenPowerOfAbs () =
+    Prop.forAll (Arb.zip (Generators.terms, Arb.zip (Generators.points, Arb.fromGen (Gen.elements [ -2; 2; 4 ])))) evenPowerAgrees
+
+/// Drawn in CI: asin(v/((−2 − v) + 2)) at v = −0.834877, an argument −1 exactly but −1 + u in doubles:
+/// the naive |t|² was 2.4674011 + 5·10⁻⁸ against the rewrite's exact (π/2)², outside the tolerance at
+/// scale 2. The argument is within rounding of asin's branch point, so the point is not compared.
+[<Fact>]
+let ``an even power of |asin(t)| with t cancelling to -1 is not compared against a naive value off by rounding`` () =
+    let t = Generators.Fn(Function.Asin, Generators.Div(Generators.Var 1, Generators.Sub(Generators.Sub(Generators.Int -2, Generators.Var 1), Generators.Neg(Generators.Int 2))))
+    let p = [| 1.949123; -0.834877; 1.532123 |]
+    Assert.False(Generators.resolved (Generators.naiveEval p t))
+    Check.One(Config.QuickThrowOnFailure.WithMaxTest(1), evenPowerAgrees (t, (p, 2)))
 
 [<Property(MaxTest = 300, EndSize = 10)>]
 let ``an even power of |t| has the value of |t|^k for random terms t`` () = evenPowerOfAbs ()
