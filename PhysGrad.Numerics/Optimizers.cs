@@ -620,7 +620,7 @@ public sealed class Stepper
     /// <summary>
     /// The rounding level of each entry of ∂L/∂x = Jᵀ∂L/∂y at the current point: Σⱼ|Jⱼᵢ|·(4ε|∂L/∂yⱼ| + 4ε·max(‖y‖, ‖y₀‖)),
     /// the size of the sum's terms times 4ε with y's own rounding (<see cref="Rules.Rounding.OfLossGradientInY"/>) in
-    /// ∂L/∂y. Null when the problem gives no y, J or ∂L/∂y, J has more than 2²² entries, or a value is not finite.
+    /// ∂L/∂y (on the valley x0 = x1 of `x0 - x1; x0 - x1` to (1, −1), ∂L/∂x1 reads 1.1E-16 from the target's 1). Null when the problem gives no y, J or ∂L/∂y, J has more than 2²² entries, or a value is not finite.
     /// A curvature probe's slope below it is rounding (<see cref="Curvature.Classify"/>).
     /// </summary>
     private double[]? GradientRounding()

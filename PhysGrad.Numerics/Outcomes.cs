@@ -122,7 +122,12 @@ public readonly record struct NonFiniteValue(Quantity Quantity, int Index, doubl
 /// ±10⁻¹ and ±1 times ℓ: no slope on either side there either, and (when L is given) L unchanged to 10⁻⁶
 /// relative at every probe point, is a floor, a minimum that is not strict; any slope seen there, or a
 /// higher or non-finite L, leaves the point undecided, and a lower L makes it undecided with "not a minimum"
-/// in the detail (e^x's plateau: L = ½ and ∇L = 0 far left, L = 0 at x + ℓ = 0). A probe is evidence, not proof:
+/// in the detail (e^x's plateau: L = ½ and ∇L = 0 far left, L = 0 at x + ℓ = 0); L is compared 1% beyond each probe
+/// point too (<see cref="Beyond"/>), since a point of equal L can be a coincidence (exp(−x0²)'s peak at x − ℓ = 0 from
+/// 40). A floor beside negative curvature is a maximum that is not strict. An eigenvalue counts as zero where its
+/// relative size says so (<see cref="RelativeZero"/>, on the Jacobi-scaled Hessian) and also where x's rounding moves
+/// it by more than its size (x + sin(x) at π: 2.3E-16, an inflection); a slope within the gradient's rounding
+/// (the <c>gradientRounding</c> of <see cref="Classify"/>) is no slope. A probe is evidence, not proof:
 /// a feature narrower than 10⁻⁸·ℓ can still fool it.
 /// </summary>
 /// <param name="Kind">The kind of point.</param>
@@ -672,8 +677,8 @@ public sealed record Curvature(StationaryKind Kind, double[] Eigenvalues, bool P
     // (−231.5, 233.5) reads L = 1 + 2.8E-14 off the floor (its terms grow with x²), which is no change of L. Higher
     // counts only where L(x) ≠ 0: at a floor of L = 0 any rounding above it is relatively large (a higher L with
     // a slope there is seen by the slopes), while lower than 0 still counts. Not finite (L overflowed) counts always.
-    // Each probe point is paired with one 1% beyond it: a point of equal L says nothing of a floor when L falls just
-    // past it (from exp(−x0²)'s far right at 40 to 0.5, x − ℓ lands exactly on its peak at 0, where L = 0.125 as at
+    // Each probe point is paired with one 1% beyond it, where only a lower L counts: a point of equal L says nothing
+    // of a floor when L falls just past it (from exp(−x0²)'s far right at 40 to 0.5, x − ℓ lands exactly on its peak at 0, where L = 0.125 as at
     // x; at −0.4, 1% beyond, L = 0.06).
     private static (bool Lower, string Text)? LossChange(double[] x, List<double[]> flat, double size, Func<double[], double> lossAt)
     {
@@ -681,13 +686,15 @@ public sealed record Curvature(StationaryKind Kind, double[] Eigenvalues, bool P
         var l0 = lossAt(x);
         if (!double.IsFinite(l0)) return null;
         (bool Lower, string Text)? higher = null;
-        foreach (var step in ProbeScales.Concat(WideScales).SelectMany(scale => new[] { scale * size, Beyond * scale * size }))
+        foreach (var (step, beyond) in ProbeScales.Concat(WideScales).SelectMany(scale => new[] { (scale * size, false), (Beyond * scale * size, true) }))
         {
             foreach (var v in flat)
                 foreach (var sign in new[] { 1.0, -1.0 })
                 {
                     var l = lossAt(x.Select((a, i) => a + sign * step * v[i]).ToArray());
                     var at = $"{(sign > 0 ? "+" : "−")}{NumberText.Short(step, 3)} along a flat direction";
+                    // Beyond the probe's reach (past ±ℓ) only a fall of L counts: a floor may end out there.
+                    if (beyond && !(l < l0 - Relative * Math.Max(Math.Abs(l0), Math.Abs(l)))) continue;
                     if (!double.IsFinite(l))
                     {
                         higher ??= (false, $"L = {NumberText.Short(l, 3)} at {at}");
