@@ -187,13 +187,24 @@ public sealed class CompiledProblem : IDifferentiableProblem
         return null;
     }
 
+    private bool SimulatorOverflows() =>
+        Definition is { } p && Enumerable.Range(0, p.Simulator.Length).Any(i => OverflowingConstant(i) is not null);
+
     // A derivative whose constants overflow when folded (∂²L/∂x0² of ½(1E+300·x0 − 1)² is 1E+300 × 1E+300) is
     // said with what was being derived and for which simulator, since the user wrote neither product.
+    // A derivative may also hold a closed part that is finite in exact arithmetic but overflows when computed
+    // (∂²L/∂x0² of ½(x0·exp(400) − 1)² is exp(800)): the symbolic core keeps it unevaluated, so the kernel would
+    // compute ∞ at every x. It is refused the same way, unless the simulator itself holds such a constant (then
+    // every method meets it in y, and the run says so: OverflowingConstant).
     private T Deriving<T>(Capabilities capability, Func<T> derive)
     {
         try
         {
-            return derive();
+            var derived = derive();
+            var program = derived switch { StraightLineProgram p => p, CompiledKernel k => k.Program, _ => null };
+            if (program is not null && ProgramInterpreter.FirstClosedOverflow(program) is { } overflow && !SimulatorOverflows())
+                throw new SymbolicException(ErrorKind.NonFinite, overflow.Describe());
+            return derived;
         }
         catch (SymbolicException e) when (e.Kind == ErrorKind.NonFinite && Definition is { } problem)
         {

@@ -580,7 +580,7 @@ public sealed class Stepper
         else
         {
             progress?.Invoke(0, 0);
-            curvature = Curvature.Classify(_x.ToArray(), DenseHessian(), gradientAt, _startLength, lossAt);
+            curvature = Curvature.Classify(_x.ToArray(), DenseHessian(), gradientAt, _startLength, lossAt, GradientRounding());
         }
         // Limits taken for the curvature (the Hessian or a probe's gradient) are said in its detail.
         return _problem.TakePending() is { Length: var count and > 0 }
@@ -599,13 +599,47 @@ public sealed class Stepper
         var y = Y.ToArray();
         var gy = new double[y.Length];
         _problem.LossInY(y, gy);
+        return Rules.Rounding.OfLoss(Loss, y, gy, StartOutputs());
+    }
+
+    // ‖y₀‖, computed on first use (_startOutputs).
+    private double StartOutputs()
+    {
         if (double.IsNaN(_startOutputs))
         {
             var y0 = new double[_m];
             _problem.Simulate(_start, y0);
             _startOutputs = CompiledProblem.Norm(y0, _m);
         }
-        return Rules.Rounding.OfLoss(Loss, y, gy, _startOutputs);
+        return _startOutputs;
+    }
+
+    /// <summary>The most m·n entries of J that <see cref="GradientRounding"/> forms (2²²: 32 MiB of doubles).</summary>
+    private const long RoundingJacobianEntries = 1L << 22;
+
+    /// <summary>
+    /// The rounding level of each entry of ∂L/∂x = Jᵀ∂L/∂y at the current point: Σⱼ|Jⱼᵢ|·(4ε|∂L/∂yⱼ| + 4ε·max(‖y‖, ‖y₀‖)),
+    /// the size of the sum's terms times 4ε with y's own rounding (<see cref="Rules.Rounding.OfLossGradientInY"/>) in
+    /// ∂L/∂y (on the valley x0 = x1 of `x0 - x1; x0 - x1` to (1, −1), ∂L/∂x1 reads 1.1E-16 from the target's 1). Null when the problem gives no y, J or ∂L/∂y, J has more than 2²² entries, or a value is not finite.
+    /// A curvature probe's slope below it is rounding (<see cref="Curvature.Classify"/>).
+    /// </summary>
+    private double[]? GradientRounding()
+    {
+        const Capabilities needed = Capabilities.Outputs | Capabilities.Jacobian | Capabilities.LossGradientInY;
+        if ((_problem.Supported & needed) != needed || (long)_m * _n > RoundingJacobianEntries) return null;
+        var y = new double[_m];
+        var jacobian = new double[_m * _n];
+        _problem.Simulate(_x.ToArray(), y, jacobian);
+        var gy = new double[_m];
+        _problem.LossInY(y, gy);
+        var level = Rules.Rounding.OfLossGradientInY(y, StartOutputs());
+        var rounding = new double[_n];
+        for (var j = 0; j < _m; j++)
+        {
+            var term = Krylov.RoundingFactor * Krylov.Epsilon * Math.Abs(gy[j]) + level;
+            for (var i = 0; i < _n; i++) rounding[i] += Math.Abs(jacobian[j * _n + i]) * term;
+        }
+        return rounding.All(double.IsFinite) ? rounding : null;
     }
 
     /// <summary>

@@ -122,7 +122,12 @@ public readonly record struct NonFiniteValue(Quantity Quantity, int Index, doubl
 /// ±10⁻¹ and ±1 times ℓ: no slope on either side there either, and (when L is given) L unchanged to 10⁻⁶
 /// relative at every probe point, is a floor, a minimum that is not strict; any slope seen there, or a
 /// higher or non-finite L, leaves the point undecided, and a lower L makes it undecided with "not a minimum"
-/// in the detail (e^x's plateau: L = ½ and ∇L = 0 far left, L = 0 at x + ℓ = 0). A probe is evidence, not proof:
+/// in the detail (e^x's plateau: L = ½ and ∇L = 0 far left, L = 0 at x + ℓ = 0); L is compared 1% beyond each probe
+/// point too (<see cref="Beyond"/>), since a point of equal L can be a coincidence (exp(−x0²)'s peak at x − ℓ = 0 from
+/// 40). A floor beside negative curvature is a maximum that is not strict. An eigenvalue counts as zero where its
+/// relative size says so (<see cref="RelativeZero"/>, on the Jacobi-scaled Hessian) and also where x's rounding moves
+/// it by more than its size (x + sin(x) at π: 2.3E-16, an inflection); a slope within the gradient's rounding
+/// (the <c>gradientRounding</c> of <see cref="Classify"/>) is no slope. A probe is evidence, not proof:
 /// a feature narrower than 10⁻⁸·ℓ can still fool it.
 /// </summary>
 /// <param name="Kind">The kind of point.</param>
@@ -193,8 +198,11 @@ public sealed record Curvature(StationaryKind Kind, double[] Eigenvalues, bool P
     /// ‖x₀‖; see <see cref="ProbeLength"/>); 0 for none.</param>
     /// <param name="lossAt">L at a point, for the probe where no scale sees a slope (see the type's summary):
     /// a probe point where L is lower than at x is no floor of a minimum; null: only slopes are read.</param>
+    /// <param name="gradientRounding">The rounding level of each entry of ∂L/∂x near x (for L(P(x)): the size of the
+    /// terms of Jᵀ∂L/∂y times 4ε), or null: a probe's slope within Σ|vᵢ|·this of 0 is rounding, not a slope (the
+    /// gradient of `x0 − x1; x0 − x1` to (1, −1) is 1.1E-16 on its valley floor, from 1 + x1 − x0).</param>
     public static Curvature Classify(double[] x, ReadOnlySpan<double> hessian, Func<double[], double[]> gradientAt, double reference = 0,
-        Func<double[], double>? lossAt = null)
+        Func<double[], double>? lossAt = null, double[]? gradientRounding = null)
     {
         var n = x.Length;
         if (n == 0) return new(StationaryKind.Minimum, [], false, "no variables");
@@ -228,8 +236,20 @@ public sealed record Curvature(StationaryKind Kind, double[] Eigenvalues, bool P
         var values = evd.EigenValues.Select(v => v.Real).ToArray();
         var largest = values.Max(Math.Abs);
         var zero = RelativeZero * largest;
-        int negative = values.Count(v => v < -zero), positive = values.Count(v => v > zero);
         var shown = "eigenvalues of ∂²L/∂x²: " + ShowEigenvalues(sorted);
+        // A flat eigenvector v' of H' is the direction S v' in x, probed as a unit vector.
+        double[] Direction(int k)
+        {
+            var v = Enumerable.Range(0, n).Select(i => s[i] * evd.EigenVectors[i, k]).ToArray();
+            var length = Math.Sqrt(Dot(v, v));
+            return v.Select(e => e / length).ToArray();
+        }
+        // Eigenvalues that x's rounding cannot tell from 0 are flat too (Jacobi's scaling makes a lone 2.3E-16 a unit).
+        var (rounded, roundedText) = largest == 0 ? (new HashSet<int>(), null)
+            : RoundingLevel(x, h, Enumerable.Range(0, n).Where(k => Math.Abs(values[k]) > zero).ToArray(), Direction, gradientAt, reference);
+        if (roundedText is not null) shown += "; " + roundedText;
+        bool Flat(int k) => Math.Abs(values[k]) <= zero || rounded.Contains(k);
+        int negative = Enumerable.Range(0, n).Count(k => !Flat(k) && values[k] < 0), positive = Enumerable.Range(0, n).Count(k => !Flat(k) && values[k] > 0);
         // Every entry of H exactly 0 while ∂L/∂x is not: no eigenvalue can be told from 0 on H's own scale, but
         // the curvature is not shown to be 0 either. Where a curvature underflows (1E-300*x0: ∂²L/∂x0² = 1E-600
         // rounds to 0 while ∂L/∂x0 = −1E-300 does not) a nonzero slope with a zero Hessian is L changing to
@@ -240,16 +260,55 @@ public sealed record Curvature(StationaryKind Kind, double[] Eigenvalues, bool P
         if (negative == n) return new(StationaryKind.Maximum, sorted, false, shown);
         if (negative > 0 && positive > 0) return new(StationaryKind.Saddle, sorted, false, shown);
         if (positive == n) return new(StationaryKind.Minimum, sorted, false, shown);
-        // A flat eigenvector v' of H' is the direction S v' in x, probed as a unit vector.
-        var flat = new List<double[]>();
-        for (var k = 0; k < n; k++)
-            if (Math.Abs(values[k]) <= zero)
-            {
-                var v = Enumerable.Range(0, n).Select(i => s[i] * evd.EigenVectors[i, k]).ToArray();
-                var length = Math.Sqrt(Dot(v, v));
-                flat.Add(v.Select(e => e / length).ToArray());
-            }
-        return Probe(x, sorted, shown, negative > 0, positive > 0, flat, gradientAt, reference, lossAt);
+        var flat = Enumerable.Range(0, n).Where(Flat).Select(Direction).ToList();
+        return Probe(x, sorted, shown, negative > 0, positive > 0, flat, gradientAt, reference, lossAt, gradientRounding);
+    }
+
+    /// <summary>
+    /// ε^¼ (ε = 2⁻⁵²), the relative step of the central second difference of the gradient that measures how the
+    /// curvature changes with x (<see cref="Classify"/>): it balances the truncation error O(h²) against rounding
+    /// O(ε/h²) (Dennis &amp; Schnabel, Numerical Methods for Unconstrained Optimization and Nonlinear Equations, §5.6).
+    /// </summary>
+    private static readonly double SecondDifferenceStep = Math.Pow(Math.Pow(2, -52), 0.25);
+
+    // Of the candidate eigenvectors k (not flat by the relative test), those whose curvature c = wᵀHw along the
+    // unit direction w in x is within what x's rounding changes it by: moving x by its rounding u = 4ε·ℓ changes c
+    // by up to u·Σⱼ|∂c/∂xⱼ| to first order, and ∂c/∂xⱼ = ∂³L/∂w²∂xⱼ is the j-th entry of the second difference
+    // (∇L(x + h w) + ∇L(x − h w) − 2∇L(x))/h². At x + sin(x) at π (to 5) H = 2.3E-16 > 0, yet moving x by one
+    // ulp turns it negative: L there is no minimum but an inflection. The candidates are taken by |c| ascending,
+    // at most MaxFlatDirections of them; the text says which were found and by how much.
+    private static (HashSet<int> Indices, string? Text) RoundingLevel(double[] x, DenseMatrix hessian, int[] candidates,
+        Func<int, double[]> direction, Func<double[], double[]> gradientAt, double reference)
+    {
+        var found = new HashSet<int>();
+        var g0 = gradientAt(x);
+        if (candidates.Length == 0 || !g0.All(double.IsFinite)) return (found, null);
+        var size = ProbeLength(x, reference);
+        var u = Krylov.RoundingFactor * Krylov.Epsilon * size;
+        var h = SecondDifferenceStep * size;
+        var texts = new List<string>();
+        var n = x.Length;
+        var ranked = candidates.Select(k =>
+        {
+            var w = direction(k);
+            double c = 0;
+            for (var i = 0; i < n; i++)
+                for (var j = 0; j < n; j++) c += w[i] * hessian[i, j] * w[j];
+            return (K: k, W: w, C: c);
+        }).OrderBy(t => Math.Abs(t.C)).Take(MaxFlatDirections);
+        foreach (var (k, w, c) in ranked)
+        {
+            var plus = gradientAt(x.Select((a, i) => a + h * w[i]).ToArray());
+            var minus = gradientAt(x.Select((a, i) => a - h * w[i]).ToArray());
+            double change = 0;
+            for (var j = 0; j < n; j++) change += Math.Abs((plus[j] + minus[j] - 2 * g0[j]) / (h * h));
+            change *= u;
+            if (!double.IsFinite(change) || Math.Abs(c) > change) continue;
+            found.Add(k);
+            texts.Add($"the curvature {NumberText.Short(c, 4)} along an eigenvector is at rounding level: moving x by its rounding, " +
+                $"{NumberText.Short(u, 3)} (4ε·max(‖x‖, ‖x₀‖)), changes it by up to {NumberText.Short(change, 3)}, so it counts as 0");
+        }
+        return (found, texts.Count == 0 ? null : string.Join("; ", texts));
     }
 
     // Undecided where every eigenvalue found is exactly 0 and ∂L/∂x is finite and not 0 (see Classify), else null.
@@ -421,7 +480,7 @@ public sealed record Curvature(StationaryKind Kind, double[] Eigenvalues, bool P
         if (highest < -zero) return new(StationaryKind.Maximum, shownValues, false, shown);
         if (negative && positive) return new(StationaryKind.Saddle, shownValues, false, shown);
         if (lowest > zero) return new(StationaryKind.Minimum, shownValues, false, shown);
-        return Probe(x, shownValues, shown, negative, positive, flat, gradientAt, reference, lossAt);
+        return Probe(x, shownValues, shown, negative, positive, flat, gradientAt, reference, lossAt, null);
     }
 
     // The first run stopped before its extremes converged: its Ritz values lie inside [λmin, λmax], so a
@@ -529,7 +588,7 @@ public sealed record Curvature(StationaryKind Kind, double[] Eigenvalues, bool P
     // The shared tail of both classifications: x has flat directions (|λ| ≤ the zero threshold), so
     // the probe along them decides; `negative`/`positive` say whether some eigenvalue is clearly so.
     private static Curvature Probe(double[] x, double[] sorted, string shown, bool negativeSome, bool positiveSome,
-        List<double[]> flat, Func<double[], double[]> gradientAt, double reference, Func<double[], double>? lossAt)
+        List<double[]> flat, Func<double[], double[]> gradientAt, double reference, Func<double[], double>? lossAt, double[]? gradientRounding)
     {
         var size = ProbeLength(x, reference);
         var g0 = gradientAt(x);
@@ -538,7 +597,7 @@ public sealed record Curvature(StationaryKind Kind, double[] Eigenvalues, bool P
         {
             var step = scale * size;
             bool descends = false, ascends = false, seen = false;
-            foreach (var (nonFinite, slope) in FlatSlopes(x, flat, step, gradientAt, g0))
+            foreach (var (nonFinite, slope) in FlatSlopes(x, flat, step, gradientAt, g0, gradientRounding))
             {
                 if (nonFinite is not null)
                     return new(StationaryKind.Undecided, sorted, true, shown + $"; {nonFinite} at a probe point ±{NumberText.Short(step, 3)} away");
@@ -566,7 +625,7 @@ public sealed record Curvature(StationaryKind Kind, double[] Eigenvalues, bool P
         // anything seen out there leaves the point undecided (StopReason.StationaryNonMinimum, never Converged).
         if (verdicts.Count == 0)
         {
-            var wide = WideSlope(x, flat, size, gradientAt, g0);
+            var wide = WideSlope(x, flat, size, gradientAt, g0, gradientRounding);
             var change = lossAt is null ? null : LossChange(x, flat, size, lossAt);
             var wideSteps = string.Join(", ", WideScales.Select(s => NumberText.Short(s * size, 3)));
             var probed = $"; flat directions probed at ±{steps} and ±{wideSteps}";
@@ -578,8 +637,10 @@ public sealed record Curvature(StationaryKind Kind, double[] Eigenvalues, bool P
                     shown + $"; flat directions probed at ±{steps}: no slope along them (L flat there, or its slope underflowed: not told apart; {seen})"),
                 (null, { } higher) => new(StationaryKind.Undecided, sorted, true,
                     shown + $"; flat directions probed at ±{steps}: no slope along them (L flat there, or its slope underflowed: not told apart; {higher.Text})"),
-                _ => new(StationaryKind.Minimum, sorted, true,
-                    shown + $"{probed}: L is constant along them (no slope and no change of L on either side at any scale), a minimum that is not strict"),
+                // Negative curvature elsewhere with a floor along the flat directions is a ridge: a maximum, not strict.
+                _ => new(negativeSome ? StationaryKind.Maximum : StationaryKind.Minimum, sorted, true,
+                    shown + $"{probed}: L is constant along them (no slope and no change of L on either side at any scale), " +
+                    $"{(negativeSome ? "and curves down across them: a maximum" : "a minimum")} that is not strict"),
             };
         }
         if (verdicts.Any(v => v.Kind != verdicts[0].Kind))
@@ -596,12 +657,12 @@ public sealed record Curvature(StationaryKind Kind, double[] Eigenvalues, bool P
 
     // The first slope (or non-finite gradient) the wide probe sees along a flat direction, described;
     // null when L is flat on both sides of every flat direction at every wide scale.
-    private static string? WideSlope(double[] x, List<double[]> flat, double size, Func<double[], double[]> gradientAt, double[] g0)
+    private static string? WideSlope(double[] x, List<double[]> flat, double size, Func<double[], double[]> gradientAt, double[] g0, double[]? gradientRounding)
     {
         foreach (var scale in WideScales)
         {
             var step = scale * size;
-            foreach (var (nonFinite, slope) in FlatSlopes(x, flat, step, gradientAt, g0))
+            foreach (var (nonFinite, slope) in FlatSlopes(x, flat, step, gradientAt, g0, gradientRounding))
                 return nonFinite is not null
                     ? $"{nonFinite} at ±{NumberText.Short(step, 3)}"
                     : $"at ±{NumberText.Short(step, 3)} the slope is {NumberText.Short(slope, 3)}";
@@ -616,44 +677,63 @@ public sealed record Curvature(StationaryKind Kind, double[] Eigenvalues, bool P
     // (−231.5, 233.5) reads L = 1 + 2.8E-14 off the floor (its terms grow with x²), which is no change of L. Higher
     // counts only where L(x) ≠ 0: at a floor of L = 0 any rounding above it is relatively large (a higher L with
     // a slope there is seen by the slopes), while lower than 0 still counts. Not finite (L overflowed) counts always.
+    // Each probe point is paired with one 1% beyond it, where only a lower L counts: a point of equal L says nothing
+    // of a floor when L falls just past it (from exp(−x0²)'s far right at 40 to 0.5, x − ℓ lands exactly on its peak at 0, where L = 0.125 as at
+    // x; at −0.4, 1% beyond, L = 0.06).
     private static (bool Lower, string Text)? LossChange(double[] x, List<double[]> flat, double size, Func<double[], double> lossAt)
     {
         const double Relative = 1e-6;
         var l0 = lossAt(x);
         if (!double.IsFinite(l0)) return null;
         (bool Lower, string Text)? higher = null;
-        foreach (var scale in ProbeScales.Concat(WideScales))
+        foreach (var (step, beyond) in ProbeScales.Concat(WideScales).SelectMany(scale => new[] { (scale * size, false), (Beyond * scale * size, true) }))
         {
-            var step = scale * size;
             foreach (var v in flat)
                 foreach (var sign in new[] { 1.0, -1.0 })
                 {
                     var l = lossAt(x.Select((a, i) => a + sign * step * v[i]).ToArray());
                     var at = $"{(sign > 0 ? "+" : "−")}{NumberText.Short(step, 3)} along a flat direction";
+                    // Beyond the probe's reach (past ±ℓ) only a fall of L counts: a floor may end out there.
+                    if (beyond && !(l < l0 - Relative * Math.Max(Math.Abs(l0), Math.Abs(l)))) continue;
                     if (!double.IsFinite(l))
                     {
                         higher ??= (false, $"L = {NumberText.Short(l, 3)} at {at}");
                         continue;
                     }
                     var significant = Relative * Math.Max(Math.Abs(l0), Math.Abs(l));
+                    var (there, here) = Apart(l, l0);
                     if (l < l0 - significant)
-                        return (true, $"L = {NumberText.Short(l, 3)} at {at}, below L = {NumberText.Short(l0, 3)} here");
+                        return (true, $"L = {there} at {at}, below L = {here} here");
                     if (l0 != 0 && l > l0 + significant)
-                        higher ??= (false, $"L = {NumberText.Short(l, 3)} at {at}, above L = {NumberText.Short(l0, 3)} here");
+                        higher ??= (false, $"L = {there} at {at}, above L = {here} here");
                 }
         }
         return higher;
     }
 
+    /// <summary>How far beyond each probe point L is compared too (see LossChange): 1.01 times its step.</summary>
+    public const double Beyond = 1.01;
+
+    // Two values with 3 significant digits, or as many more as they need to read as different numbers: a
+    // comparison said in words ("below L = 0.125 here") must not show the same figure on both sides.
+    private static (string A, string B) Apart(double a, double b)
+    {
+        for (var digits = 3; digits < 17; digits++)
+            if (NumberText.Short(a, digits) != NumberText.Short(b, digits)) return (NumberText.Short(a, digits), NumberText.Short(b, digits));
+        return (NumberText.RoundTrip(a), NumberText.RoundTrip(b));
+    }
+
     // The probe at one step: for each flat eigenvector v (|λ| ≤ zero) and each side ±, the slope of L
     // when moving by ±v at x ± step·v (negative descends, positive ascends), yielded only when it exceeds
-    // 10⁻⁹ of ‖∇L‖ there and twice the residual slope |vᵀ∇L(x)|; a non-finite gradient is yielded as such.
+    // 10⁻⁹ of ‖∇L‖ there, twice the residual slope |vᵀ∇L(x)| and the gradient's rounding along v (Σ|vᵢ|·rᵢ,
+    // r = gradientRounding when given); a non-finite gradient is yielded as such.
     private static IEnumerable<(NonFiniteValue? NonFinite, double Slope)> FlatSlopes(double[] x, List<double[]> flat,
-        double step, Func<double[], double[]> gradientAt, double[] g0)
+        double step, Func<double[], double[]> gradientAt, double[] g0, double[]? gradientRounding)
     {
         foreach (var v in flat)
         {
-            var residual = Math.Abs(Dot(v, g0));
+            var noise = gradientRounding is null ? 0 : v.Select((e, i) => Math.Abs(e) * gradientRounding[i]).Sum();
+            var residual = Math.Max(Math.Abs(Dot(v, g0)), noise / 2);
             foreach (var sign in new[] { 1.0, -1.0 })
             {
                 var g = gradientAt(x.Select((a, i) => a + sign * step * v[i]).ToArray());

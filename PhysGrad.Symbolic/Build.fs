@@ -148,24 +148,39 @@ module Expr =
         | Q q -> q.ToDouble()
         | F f -> f
 
+    let private g6 (v: float) = v.ToString("G6", Globalization.CultureInfo.InvariantCulture)
+
+    /// What a sum, product, … of two finite constants that leaves doubles says (1e300*1e300): the factors, the
+    /// result and what to do. Also for such a constant met in a compiled derivative (a closed subexpression
+    /// that is finite in exact arithmetic but overflows, e.g. exp(400)·exp(400)).
+    [<CompiledName("OverflowMessage")>]
+    let overflowMessage (what: string) (op: string) (a: float) (b: float) (x: float) =
+        sprintf
+            "The constants of a %s, %s %s %s, give %s in doubles (beyond ±1.8E+308); rescale the variables or their units so that the constants stay within doubles (e.g. measure the variable the constant multiplies in units %s times larger, so that the constant becomes 1), or give a large constant as %s with a value nearer 1 in the new units"
+            what
+            (g6 a)
+            op
+            (g6 b)
+            (g6 x)
+            (g6 (max (abs a) (abs b)))
+            Advice.NamedParameter
+
+    /// As overflowMessage for a function of one constant (exp(800)): the constant, its value and what to do.
+    [<CompiledName("OverflowMessageOfFunction")>]
+    let overflowMessageOfFunction (name: string) (a: float) (x: float) =
+        sprintf
+            "The constant %s(%s) gives %s in doubles (beyond ±1.8E+308); rescale the variables or their units so that the constants stay within doubles, or give a large constant as %s with a value nearer 1 in the new units"
+            name
+            (g6 a)
+            (g6 x)
+            Advice.NamedParameter
+
     // Two floating constants whose sum or product leaves doubles (1e300*1e300): said with the factors and
     // what to do, since the expression cannot be built (a constant must be finite, `real`). The parser
     // adds where in the text the sum or product is.
     let private checkFinite (what: string) (op: string) (a: float) (b: float) (x: float) =
         if Double.IsNaN x || Double.IsInfinity x then
-            let g (v: float) = v.ToString("G6", Globalization.CultureInfo.InvariantCulture)
-
-            Fail.raiseWith
-                ErrorKind.NonFinite
-                (sprintf
-                    "The constants of a %s, %s %s %s, give %s in doubles (beyond ±1.8E+308); rescale the variables or their units so that the constants stay within doubles (e.g. measure the variable the constant multiplies in units %s times larger, so that the constant becomes 1), or give a large constant as %s with a value nearer 1 in the new units"
-                    what
-                    (g a)
-                    op
-                    (g b)
-                    (g x)
-                    (g (max (abs a) (abs b)))
-                    Advice.NamedParameter)
+            Fail.raiseWith ErrorKind.NonFinite (overflowMessage what op a b x)
 
         x
 
