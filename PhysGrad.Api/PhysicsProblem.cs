@@ -642,7 +642,7 @@ public sealed partial class PhysicsProblem
         var start = Definition.Start.ToArray();
         if (OutsideDomainAt(start) is { } outside)
             throw new SymbolicException(ErrorKind.Invalid,
-                $"The start {NumberText.Vector(start)} is outside the domain of the problem: {outside}. Give a start where the condition holds ({nameof(WithStart)}, or start: in FromLambda/FromText).");
+                OutsideDomainMessage(start, outside, "start", $"{nameof(WithStart)}, or start: in FromLambda/FromText"));
         return start;
     }
 
@@ -722,8 +722,27 @@ public sealed partial class PhysicsProblem
 
     /// <summary>The properties of docs/theory.md §3 at a point (default: the start).</summary>
     /// <exception cref="SymbolicException"><paramref name="at"/> without one value per variable (<see cref="ErrorKind.Shape"/>)
-    /// or with a NaN or infinite value (<see cref="ErrorKind.NonFinite"/>), naming the component (<c>at[0] (x0)</c>).</exception>
-    public CheckReport Check(double[]? at = null, double eta = 0.3) => TheoryChecks.Run(Model, at, eta);
+    /// or with a NaN or infinite value (<see cref="ErrorKind.NonFinite"/>), naming the component (<c>at[0] (x0)</c>);
+    /// (<see cref="ErrorKind.Invalid"/>) the point (<paramref name="at"/>, or the start) outside the problem's domain,
+    /// in the words <c>physgrad check</c> refuses it with: every property would read y or L = NaN there.</exception>
+    public CheckReport Check(double[]? at = null, double eta = 0.3)
+    {
+        if (at is null) _ = StartInDomain();
+        else
+        {
+            var point = PointArguments.Require(at, Model.Variables, nameof(at));
+            if (OutsideDomainAt(point) is { } outside)
+                throw new SymbolicException(ErrorKind.Invalid, OutsideDomainMessage(point, outside, "point", nameof(at)));
+        }
+        return TheoryChecks.Run(Model, at, eta);
+    }
+
+    /// <summary>
+    /// "The start [-1] is outside the domain of the problem: {outside}. Give a start where the condition holds ({where})."
+    /// The one wording of a refused point, for the API (<paramref name="where"/> names the argument) and the CLI (the option).
+    /// </summary>
+    public static string OutsideDomainMessage(IReadOnlyList<double> point, string outside, string noun, string where) =>
+        $"The {noun} {NumberText.Vector(point.ToArray())} is outside the domain of the problem: {outside}. Give a {noun} where the condition holds ({where}).";
 
     /// <summary>Saves x-space, y-space and loss plots (each as PNG and SVG) of runs into a directory; returns the files.
     /// Rendering is serialised: every plot the library draws (these, the field plots, train's) is rendered and

@@ -159,8 +159,32 @@ public static partial class TheoryChecks
         var through = hessian
             ? $"{NumberText.Short(CompiledProblem.LandingUlps)} units of rounding of ∂²L/∂x² and ∇L through |(∂²L/∂x²)⁻¹|, which squares J's condition"
             : $"{NumberText.Short(CompiledProblem.LandingUlps)} units of rounding of |J|·|x| + |y| through |J⁻¹|";
-        return $"J's condition number {NumberText.Short(ConditionNumber(c, x), 2)} leaves y = P(x) telling x only to ±{NumberText.Short(Norm(e), 3)} " +
-               $"({through}), {NumberText.Short(relative, 3)} of {what}: about {digits:0} digits of it are left";
+        var left = $"{NumberText.Short(relative, 3)} of {what}: about {digits:0} digits of it are left";
+        var condition = ConditionNumber(c, x);
+        // A nonlinear map can lose x's digits with J perfectly conditioned: tanh at 15 has J ≈ 3.7E-13 next to
+        // y ≈ 1, so y's rounding moves x by 0.019 while J's condition number is 1. Where the condition number
+        // explains less than a tenth of the loss (‖e‖/‖x‖ above 10·64u·κ), the words name J's size against y's.
+        var known = CompiledProblem.LandingUlps * CompiledProblem.UnitRoundoff;
+        if (!hessian && Norm(x) > 0 && Norm(e) / Norm(x) > 10 * known * condition)
+            return $"{Resolves(c, x, Norm(e))} ({through}), {left}";
+        return $"J's condition number {NumberText.Short(condition, 2)} leaves y = P(x) telling x only to ±{NumberText.Short(Norm(e), 3)} ({through}), {left}";
+    }
+
+    /// <summary>
+    /// "J ≈ 3.7E-13 at x = [15], small next to y = P(x) ≈ 1 (known only to ±7.11E-15), so y resolves x only to ±0.019":
+    /// how far y's rounding (<see cref="CompiledProblem.LandingUlps"/> units of |J|·|x| + |y|) leaves x open where P is
+    /// flat next to its own size, the rounding limit of a nonlinear map at a point (‖J‖_F for more than one entry).
+    /// <paramref name="resolution"/> is that x-uncertainty, as the caller measured it.
+    /// </summary>
+    private static string Resolves(CompiledProblem c, double[] x, double resolution, string? known = null)
+    {
+        var (scale, y) = (new double[c.M], new double[c.M]);
+        c.RoundingScale(x, y, scale);
+        var (_, j) = Simulate(c, x);
+        var size = j.Length == 1 ? $"J ≈ {NumberText.Short(j[0], 2)}" : $"‖J‖ ≈ {NumberText.Short(Norm(j), 2)}";
+        known ??= $"known only to ±{NumberText.Short(CompiledProblem.LandingUlps * CompiledProblem.UnitRoundoff * Norm(scale), 3)}";
+        var yWord = y.Length == 1 ? $"y = P(x) ≈ {NumberText.Short(y[0], 3)}" : $"y = P(x) of size {NumberText.Short(Norm(y), 3)}";
+        return $"{size} at x = {Show(x)}, small next to {yWord} ({known}), so y resolves x only to ±{NumberText.Short(resolution, 3)}";
     }
 
     /// <summary>‖J‖_F·‖J⁺‖_F at x (Frobenius norms, scaled so that they do not overflow), J⁺ as <see cref="PseudoInverse"/>

@@ -172,11 +172,54 @@ public static partial class TheoryChecks
                     ? r with
                     {
                         Passed = false, Measured = double.NaN, NonFinite = bad,
-                        Detail = $"{bad} at x = {Show(x)}: P or L is not twice differentiable there, so the property cannot be checked",
+                        Detail = NonFiniteWords(p, bad.Value),
                     }
                     : r)
                 .ToArray(), null);
         return (RunAll(p, eta, placeholdersOnly: false), null);
+    }
+
+    /// <summary>
+    /// Why a quantity the checks need is not finite at the start: where its formula has a finite value in
+    /// wider arithmetic (<see cref="WideEvaluate"/>, the double exponent range lifted), P and L are smooth there and it
+    /// is doubles that fail: the value itself is beyond doubles (L = ½(e⁷⁰⁰ − y*)² ≈ 5E+607), or it is a double but an
+    /// intermediate of its formula is not (∂²L/∂x² of sqrt(x0) at 1E-300 is 2.6E+299, through x0^(−3/2) = 1E+450).
+    /// Otherwise (a pole, a kink, a formula that is not finite in wider arithmetic either): not twice differentiable.
+    /// </summary>
+    private static string NonFiniteWords(Problem p, NonFiniteValue bad)
+    {
+        var at = $"{bad} at x = {Show(p.Start)}";
+        if (WideValue(p, bad) is not { IsFinite: true } wide)
+            return $"{at}: P or L is not twice differentiable there, so the property cannot be checked";
+        var value = wide.Scientific(3);
+        return wide.OutsideDoubles
+            ? $"{at}: its exact value is about {value}, beyond the range of doubles (P and L are smooth there: it is doubles that overflow), so the property cannot be checked in double precision"
+            : $"{at}: its exact value is about {value}, a double, but its formula overflows doubles on the way (P and L are smooth there), so the property cannot be checked in double precision";
+    }
+
+    /// <summary>The quantity's formula (an output, a Jacobian entry, L, ∂L/∂x or ∂²L/∂x²) evaluated in wider arithmetic
+    /// at the start; null for another quantity or where the formula cannot be derived or evaluated.</summary>
+    private static Wide? WideValue(Problem p, NonFiniteValue bad)
+    {
+        try
+        {
+            var symbols = p.Variables.Select(ExprModule.Symbol).ToArray();
+            var columns = Math.Max(1, bad.Columns);
+            Expr? formula = bad.Quantity switch
+            {
+                Quantity.Outputs => p.Simulator[bad.Index],
+                Quantity.Jacobian => Calculus.Jacobian(symbols, p.Simulator)[bad.Index / columns, bad.Index % columns],
+                Quantity.Loss => p.LossInX,
+                Quantity.Gradient => Calculus.Gradient(symbols, p.LossInX)[bad.Index],
+                Quantity.Hessian => Calculus.Hessian(symbols, p.LossInX)[bad.Index / columns, bad.Index % columns],
+                _ => null,
+            };
+            return formula is null ? null : WideEvaluate.ManyAt(p.Variables, p.Start, [formula])[0];
+        }
+        catch (SymbolicException)
+        {
+            return null;
+        }
     }
 
     /// <summary>
@@ -206,6 +249,17 @@ public static partial class TheoryChecks
         if (!(scaledResidual > 0)) return null;
         var total = Math.Clamp(k - Math.ILogB(scaledResidual), -2000, 2000);
         var scaled = ProblemTransform.RescaleOutputs(Math.ScaleB(1.0, total), p);
+        // One factor for all outputs brings the largest to [1, 2); an output smaller by 2⁴⁰⁰ or more then has terms
+        // of L near the subnormals, where they keep few digits (1E+160·x0 beside x1: x1's 2^-529·3 squared is
+        // 3E-318, and Newton's step in x1 was off by 8E-06): such outputs get their own power of two.
+        if (OwnScales(scaled) is { } own)
+        {
+            var each = own.Select(e => total + e).ToArray();
+            var weighted = ProblemTransform.RescaleEachOutput(each.Select(e => Math.ScaleB(1.0, e)).ToArray(), p);
+            if (NonFiniteAt(weighted) is not null) return null;
+            return (weighted, $"The loss L = ½‖y − y*‖² is beyond doubles or near their top at x = {Show(p.Start)}, and the outputs' scales differ " +
+                              $"by more than one power of two can bring within doubles together: {EachOutputWords(p, each)}");
+        }
         if (NonFiniteAt(scaled) is not null) return null;
         // L = ½‖y − y*‖² in powers of ten: log₁₀‖y − y*‖ = log₁₀‖2ᵏ(y − y*)‖ − k·log₁₀2.
         var log10Residual = Math.Log10(scaledResidual) - k * Math.Log10(2);
@@ -219,6 +273,37 @@ public static partial class TheoryChecks
             ? $"The loss L = ½‖y − y*‖² = {NumberText.Short(Math.Pow(10, log10Loss), 3)} at x = {Show(p.Start)} is a double, but near the top of doubles, where its derivatives and the checks' products of it overflow ({size}): {measured}"
             : $"The loss L = ½‖y − y*‖² ≈ {Scientific(log10Loss)} is beyond doubles at x = {Show(p.Start)}{what} ({size}): {measured}");
     }
+
+    /// <summary>
+    /// Where the outputs' scales at the start (of the problem as <see cref="OverflowRescaling"/> scaled it) differ so much that L's terms of the small ones are near the bottom
+    /// of doubles once the large ones are of size 1 (the scale sᵢ = |yᵢ − y*ᵢ| + |Jᵢ|·|x| + |yᵢ| of an output below
+    /// 2⁻⁴⁰⁰ times the largest, so that its square is below 2⁻⁸⁰⁰ of the largest one's): each output's exponent
+    /// kᵢ, 0 for the largest ones and −log₂ sᵢ/s_max for the small ones (bringing each to the size of the largest);
+    /// null when every output is within 2⁴⁰⁰ of the largest (one factor serves), for another loss, or a scale that
+    /// is not finite.
+    /// </summary>
+    private static int[]? OwnScales(Problem p)
+    {
+        if (!p.HasDefaultLoss || p.Target.Length != p.Simulator.Length || p.Simulator.Length < 2) return null;
+        var c = Compile(p);
+        var (scale, y) = (new double[c.M], new double[c.M]);
+        c.RoundingScale(p.Start, y, scale);
+        var sizes = scale.Select((v, i) => v + Math.Abs(y[i] - p.Target[i])).ToArray();
+        if (!sizes.All(double.IsFinite)) return null;
+        var largest = sizes.Max();
+        if (!(largest > 0)) return null;
+        var top = Math.ILogB(largest);
+        var own = sizes.Select(v => v > 0 && top - Math.ILogB(v) >= SpreadExponent ? top - Math.ILogB(v) : 0).ToArray();
+        return own.All(e => e == 0) ? null : own;
+    }
+
+    /// <summary>How far (in powers of two) an output's scale may lie below the largest before it gets its own factor (<see cref="OwnScales"/>).</summary>
+    private const int SpreadExponent = 400;
+
+    /// <summary>The sentence on measuring every property on each output times its own power of two 2^kᵢ.</summary>
+    private static string EachOutputWords(Problem p, int[] exponents) =>
+        $"every property below was measured on each output yᵢ and its target y*ᵢ times its own power of two ({string.Join(", ", exponents.Select((e, i) => $"{p.Outputs[i]}: 2^{e}"))}). " +
+        "Exact for each output, this weighs L's terms differently, which changes GD's and Newton's steps, but no property's statement: each holds for every simulator, here for the rescaled one";
 
     /// <summary>
     /// Whether y − y* or J at the start has a size of 2⁴⁰⁰ or more, or ∂²L/∂x² cannot be derived in doubles: the
@@ -1308,7 +1393,17 @@ public static partial class TheoryChecks
         // another branch (a linear map has one). Only a miss beyond e is one.
         var inverseRounding = InverseRounding(c, p.Start);
         var conditioning = inverseRounding is { } e ? Norm(e) : 0;
-        if (home > 1e-9 + conditioning / scale)
+        // The inverse's own precision in x: a closed form to rounding (1E-09 of x's scale, as before); the numeric
+        // inverse stops once |Pᵢ(x) − yᵢ| ≤ 10⁻¹²(sᵢ + |yᵢ|) ≤ 2·10⁻¹²·sᵢ, which |J⁻¹| turns into an x-error of
+        // 2·10⁻¹²/(64u) times InverseRounding's: on sin at 1.5707 (J ≈ 9.6E-05 beside y ≈ 1) 2E-08, above the
+        // smallest δx = 1.6E-08, where it returned x₀ itself (deviation 1, a FAIL for a property that holds).
+        var numericPrecision = InverseRounding(c, p.Start) is { } en
+            ? 2 * CompiledProblem.NumericInverseTolerance / (CompiledProblem.LandingUlps * CompiledProblem.UnitRoundoff) * Norm(en)
+            : 0;
+        double Precision(InverseReport report) =>
+            Math.Max(1e-9 * scale, report.Method == InverseMethod.ClosedForm ? 0 : numericPrecision);
+        var homePrecision = Precision(c.InvertReporting(y0, p.Start, new double[c.N]));
+        if (home * scale > homePrecision + conditioning)
             return new CheckResult(8, name, false, home,
                 $"‖P⁻¹(y₀; x₀) − x₀‖/‖x₀‖ = {NumberText.Short(home, 3)}: the inverse at y₀ returns {Show(back)}, not x₀ = {Show(p.Start)} (another branch)");
         var n = c.N;
@@ -1338,26 +1433,47 @@ public static partial class TheoryChecks
                 ConditioningWords(c, p.Start, inverseRounding!, largest * scale * Norm(direction), "the largest ‖δx‖"));
         var deviations = new List<double>();
         var bounds = new List<double>();
-        var sizes = new[] { largest, largest / 10, largest / 100 };
-        foreach (var t in sizes)
+        var compared = new List<double>();
+        var unresolved = new List<(double Size, double Floor)>();
+        foreach (var t in new[] { largest, largest / 10, largest / 100 })
         {
             var dx = direction.Select(v => v * t * scale).ToArray();
             var x = new double[n];
-            if (!c.InvertAny(y0.Select((v, i) => v + Times(j, dx)[i]).ToArray(), p.Start, x))
+            var report = c.InvertReporting(y0.Select((v, i) => v + Times(j, dx)[i]).ToArray(), p.Start, x);
+            if (!report.Found)
                 return new CheckResult(8, name, false, double.NaN, $"no preimage near x₀ of y₀ + J·δx with ‖δx‖ = {NumberText.Short(Norm(dx), 3)}, although there is one at {NumberText.Short(largest, 3)}·‖x₀‖");
+            // The preimage is known to the inverse's precision and twice how far y's rounding moves it: where that
+            // is 10% of ‖δx‖ or more, the deviation at this size is that uncertainty, not the branch's, and the
+            // size is not compared (a FAIL is only reported where the measurement is resolved).
+            var floor = Precision(report) + 2 * conditioning;
+            if (!(floor <= 0.1 * Norm(dx)))
+            {
+                unresolved.Add((Norm(dx), floor));
+                continue;
+            }
+            compared.Add(t);
             deviations.Add(Norm(Minus(Minus(x, p.Start), dx)) / Norm(dx));
             // P(x₀ + δx) − y₀ − Jδx = ∫₀¹ (J(x₀ + sδx) − J(x₀))δx ds, so the deviation is at most the
             // largest ρ on the segment; sampled at s = ¼, ½, ¾, 1 and at the preimage, doubled for what
             // the samples miss (near an inflection ρ(s) ∝ |a·s + b·s²| can vanish at s = 1 alone).
             var rho = new[] { 0.25, 0.5, 0.75, 1.0 }.Select(f => Rho(p.Start.Select((v, i) => v + f * dx[i]).ToArray())).Append(Rho(x)).Max();
-            bounds.Add(2 * rho + (1e-9 * scale + 2 * conditioning) / Norm(dx));
+            bounds.Add(2 * rho + floor / Norm(dx));
         }
+        string List(IEnumerable<double> v) => NumberText.List(v.ToArray(), d => NumberText.Short(d, 3), shown: 12);
+        var unresolvedNote = unresolved.Count == 0 ? ""
+            : $"{NumberText.Count(unresolved.Count, "size")} of 3 not compared, ‖δx‖ = {List(unresolved.Select(u => u.Size))}: " +
+              $"{Resolves(c, p.Start, unresolved.Max(u => u.Floor), numericPrecision > 1e-9 * scale ? $"known to the numeric inverse's precision, 10⁻¹² of |J|·|x| + |y|, and {NumberText.Short(CompiledProblem.LandingUlps)} units of its rounding" : null)}, " +
+              "10% or more of ‖δx‖ there";
+        if (compared.Count < 2)
+            return NotMeasured(8, name,
+                $"‖P⁻¹(y₀; x₀) − x₀‖/‖x₀‖ = {NumberText.Short(home, 3)}, within rounding; the deviations cannot be measured in double precision at enough sizes (two of three needed): {unresolvedNote}");
+        var sizes = compared.ToArray();
         // No order is fitted where a deviation is at rounding level (its logarithm is −∞ or noise).
         var order = deviations.All(d => d > 1e-9) ? NumberText.Short(Slope(sizes, deviations), 3) : "none: a deviation is at rounding level";
         var passed = deviations.Select((d, i) => d <= bounds[i]).All(ok => ok);
-        string List(IEnumerable<double> v) => NumberText.List(v.ToArray(), d => NumberText.Short(d, 3), shown: 12);
         return new CheckResult(8, name, passed, deviations[^1],
-            $"‖P⁻¹(y₀; x₀) − x₀‖/‖x₀‖ = {NumberText.Short(home, 3)}; ‖P⁻¹(y₀ + Δy; x₀) − x₀ − δx‖/‖δx‖ = {List(deviations)} for Δy = J·δx, ‖δx‖/‖x₀‖ = {List(sizes)} (sized so that J changes by at most 10%); each must be at most twice the largest relative change of J on the segment plus rounding, {List(bounds)} (fitted order {order}, for information)");
+            $"‖P⁻¹(y₀; x₀) − x₀‖/‖x₀‖ = {NumberText.Short(home, 3)}; ‖P⁻¹(y₀ + Δy; x₀) − x₀ − δx‖/‖δx‖ = {List(deviations)} for Δy = J·δx, ‖δx‖/‖x₀‖ = {List(sizes)} (sized so that J changes by at most 10%); each must be at most twice the largest relative change of J on the segment plus rounding, {List(bounds)} (fitted order {order}, for information)" +
+            (unresolvedNote == "" ? "" : $"; {unresolvedNote}"));
     }
 
     private static CheckResult Single(Problem p, int property, double eta) => Guarded(property, () => property switch
@@ -1437,8 +1553,12 @@ public static partial class TheoryChecks
         var lengths = new List<double>();
         var remainders = new List<double>();
         var all = new List<double>();
-        // L is evaluated to a few hundred ulps of the larger of |L| and the loss change itself.
-        var floor = 1e-13 * (Math.Abs(l0) + largest * gn);
+        // L is evaluated to a few hundred ulps of the larger of |L| and the loss change itself, and through y: y = P(x)
+        // is known only to LandingUlps·u·s (s the rounding scale |J||x| + |y|), which moves L by Σ|∂L/∂yᵢ|·that. Where
+        // P is flat next to its own size (tanh at 15: J ≈ 3.7E-13 beside y ≈ 1), that is far above L's own rounding,
+        // and the loss change over every step below is rounding of y (the remainders' fitted order was −0.13).
+        var fromY = LossRoundingThroughY(c, p.Start);
+        var floor = 1e-13 * (Math.Abs(l0) + largest * gn) + fromY;
         foreach (var t in new[] { 1, 0.3, 0.1, 0.03, 0.01 })
         {
             var step = largest * t;
@@ -1452,8 +1572,19 @@ public static partial class TheoryChecks
         {
             // The loss change at the largest step must stand well above rounding for "linear" to mean anything.
             if (largest * gn < 1e4 * floor)
+            {
+                // Where y's rounding dominates, the words say so in x: how far y = P(x) leaves x open along −∇L.
+                var (_, j) = Simulate(c, p.Start);
+                var along = Norm(Times(j, down));
+                var yScale = new double[c.M];
+                c.RoundingScale(p.Start, new double[c.M], yScale);
+                var resolution = CompiledProblem.LandingUlps * CompiledProblem.UnitRoundoff * Norm(yScale) / along;
+                var throughY = fromY >= 1e-13 * (Math.Abs(l0) + largest * gn) && double.IsFinite(resolution)
+                    ? $"; {Resolves(c, p.Start, resolution)} along −∇L, {NumberText.Short(resolution / largest, 3)} times the largest step, and y's rounding moves L by up to {NumberText.Short(fromY, 3)}"
+                    : "";
                 return new CheckResult(10, name, false, double.NaN,
-                    $"the loss change along −∇L over {sized} is at most {NumberText.Short(largest * gn, 3)}, so its O(η²) remainder (a tenth of that or less) is within 1000 times L's rounding {NumberText.Short(floor, 3)} at L = {NumberText.Short(l0, 3)}: no remainder can be measured in double precision (a larger step leaves the region where ∇L is nearly constant)", Unmet: true);
+                    $"the loss change along −∇L over {sized} is at most {NumberText.Short(largest * gn, 3)}, so its O(η²) remainder (a tenth of that or less) is within 1000 times L's rounding {NumberText.Short(floor, 3)} at L = {NumberText.Short(l0, 3)}: no remainder can be measured in double precision (a larger step leaves the region where ∇L is nearly constant){throughY}", Unmet: true);
+            }
             return new CheckResult(10, name, true, all.Max(),
                 $"largest |L(x − η∇L) − L(x) + η‖∇L‖²| over {all.Count} {sized} (at rounding level, ≤ {NumberText.Short(floor, 3)} for all but at most one): the loss is linear along −∇L, so no order is fitted");
         }
@@ -1461,6 +1592,31 @@ public static partial class TheoryChecks
         var (slope, growth, _) = SecondOrder(lengths, remainders);
         return new CheckResult(10, name, slope >= OrderPasses || growth <= 10, slope,
             $"fitted order of |L(x − η∇L) − L(x) + η‖∇L‖²| in η over {lengths.Count} {sized}; {OrderRule("η²")}; its ratio to η² at the smallest step is {NumberText.Short(growth, 3)} times its largest value at 20-fold bigger steps (≤ 10 passes too: bounded)");
+    }
+
+    /// <summary>
+    /// How far the rounding of y = P(x) moves L at x: Σᵢ |∂L/∂yᵢ|·<see cref="CompiledProblem.LandingUlps"/>·u·sᵢ, s the
+    /// rounding scale |J||x| + |y| (<see cref="CompiledProblem.RoundingScale"/>), the first-order error of L evaluated on a
+    /// y known to that; 0 where ∂L/∂y cannot be formed or is not finite (then only L's own rounding is counted, as before).
+    /// </summary>
+    private static double LossRoundingThroughY(CompiledProblem c, double[] x)
+    {
+        var (scale, y) = (new double[c.M], new double[c.M]);
+        c.RoundingScale(x, y, scale);
+        var (gy, hy) = (new double[c.M], new double[c.M * c.M]);
+        try
+        {
+            Settled(c).LossInY(y, gy, hy);
+        }
+        catch (Exception failure) when (InputError.Unformable(failure) is not null)
+        {
+            return 0;
+        }
+        var sum = 0.0;
+        for (var i = 0; i < c.M; i++)
+            if (scale[i] != 0) sum += Math.Abs(gy[i]) * scale[i];
+        var moved = CompiledProblem.LandingUlps * CompiledProblem.UnitRoundoff * sum;
+        return double.IsFinite(moved) ? moved : 0;
     }
 
     // Whether ∂L/∂x, 0 in doubles at the start, is nonzero in Wide arithmetic (the double exponent range lifted:

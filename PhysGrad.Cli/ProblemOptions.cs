@@ -263,8 +263,7 @@ internal sealed partial class ProblemOptions
     public static void RefuseOutsideDomain(PhysicsProblem physics, IReadOnlyList<double> point, string noun, string where)
     {
         if (point.Count == physics.Variables.Count && physics.OutsideDomainAt(point) is { } outside)
-            throw new CliInputException(
-                $"The {noun} {Numbers.Vector(point)} is outside the domain of the problem: {outside}. Give a {noun} where the condition holds ({where}).");
+            throw new CliInputException(PhysicsProblem.OutsideDomainMessage(point, outside, noun, where));
     }
 
     /// <summary>Where a start is given on the command line or in a problem file, for <see cref="RefuseOutsideDomain"/>.</summary>

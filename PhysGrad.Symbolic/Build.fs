@@ -156,13 +156,19 @@ module Expr =
     [<CompiledName("OverflowMessage")>]
     let overflowMessage (what: string) (op: string) (a: float) (b: float) (x: float) =
         sprintf
-            "The constants of a %s, %s %s %s, give %s in doubles (beyond ±1.8E+308); rescale the variables or their units so that the constants stay within doubles (e.g. measure the variable the constant multiplies in units %s times larger, so that the constant becomes 1), or give a large constant as %s with a value nearer 1 in the new units"
+            "The constants of a %s, %s %s %s, give %s in doubles (beyond ±1.8E+308); rescale the variables or their units so that the constants stay within doubles (e.g. %s), or give a large constant as %s with a value nearer 1 in the new units"
             what
             (g6 a)
             op
             (g6 b)
             (g6 x)
-            (g6 (max (abs a) (abs b)))
+            // A factor that is itself not finite (a constant that overflowed in an earlier fold) gives no number
+            // of times to rescale by: "units Infinity times larger" said nothing.
+            (let largest = max (abs a) (abs b)
+             if Double.IsFinite largest then
+                 sprintf "measure the variable the constant multiplies in units %s times larger, so that the constant becomes 1" (g6 largest)
+             else
+                 "one of these constants already overflowed in an earlier fold: measure the variables it multiplies in units large enough that every constant is a double near 1")
             Advice.NamedParameter
 
     /// As overflowMessage for a function of one constant (exp(800)): the constant, its value and what to do.

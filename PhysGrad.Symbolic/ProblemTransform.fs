@@ -29,6 +29,31 @@ module ProblemTransform =
             p.Parameters
         )
 
+    /// Each output rescaled by its own factor: P̃ᵢ = cᵢ·Pᵢ, ỹ*ᵢ = cᵢ·y*ᵢ, with the default loss ½‖ỹ − ỹ*‖² =
+    /// ½Σ cᵢ²(yᵢ − y*ᵢ)² (check's rescaling of outputs whose scales differ beyond what doubles' squares hold). A
+    /// given inverse reads the outputs as ỹᵢ/cᵢ.
+    [<CompiledName("RescaleEachOutput")>]
+    let rescaleEachOutput (c: float[]) (p: Problem) =
+        if c.Length <> p.Outputs.Length then
+            Fail.raiseWith
+                ErrorKind.Shape
+                (sprintf "c has %s but the problem has %s." (Fail.count c.Length "factor") (Fail.count p.Outputs.Length "output"))
+
+        let toOld = Dictionary<Expr, Expr>()
+
+        p.Outputs |> Array.iteri (fun i y -> toOld.[Expr.symbol y] <- Expr.div (Expr.symbol y) (Expr.real c.[i]))
+
+        Problem.Create(
+            p.Variables,
+            p.Simulator |> Array.mapi (fun i s -> Expr.mul2 (Expr.real c.[i]) s),
+            null,
+            p.Target |> Array.mapi (fun i t -> c.[i] * t),
+            p.Start,
+            inverseWhenGiven p (Array.map (Structure.substitute toOld)),
+            p.InverseSource <> InverseSource.Numeric,
+            p.Parameters
+        )
+
     /// The outputs rescaled by c: P̃ = c·P, ỹ* = c·y*, with the default loss ½‖ỹ − ỹ*‖² = c²·L (property 2,
     /// function sensitivity). A given inverse reads the outputs as ỹ/c.
     [<CompiledName("RescaleOutputs")>]

@@ -31,8 +31,13 @@ public static class GramSpectral
         if (rows > cols) throw new ArgumentException($"The Gram route is for wide matrices; 𝒥 is {rows}×{cols}.");
         if (jacobian.Length < rows * cols || g.Length != rows || result.Length != cols)
             throw new ArgumentException($"𝒥 is {rows}×{cols}, so it needs {rows * cols} entries, g {rows} and the result {cols}.");
+        // 𝒥 is scaled by 2⁻ᵉ first (e the binary exponent of its largest entry; exact), as the LQ and QR routes
+        // scale it (PhysicsTrainer.ScaledCopy): G's entries are squares of 𝒥's, which overflow for entries of
+        // 10¹⁵⁵ and more and underflow (to 0, or subnormals without digits) below 10⁻¹⁵⁴. With 𝒥 = 2ᵉ𝒥̃, σ = 2ᵉσ̃
+        // and V Σ^κ Uᵀ g = 2^(eκ)·Ṽ Σ̃^κ Ũᵀ g (U, V unchanged).
+        var (scaled, exponent) = PhysicsTrainer.ScaledCopy(jacobian, rows * cols);
         var gram = new double[rows * rows];
-        var span = jacobian.AsSpan();
+        var span = scaled.AsSpan();
         for (var i = 0; i < rows; i++)
         {
             var ri = span.Slice(i * cols, cols);
@@ -62,6 +67,13 @@ public static class GramSpectral
         var target = result.AsSpan();
         for (var i = 0; i < rows; i++)
             if (w[i] != 0) Axpy(w[i], span.Slice(i * cols, cols), target);
+        if (exponent != 0 && kappa != 0)
+        {
+            // 2^(eκ) as 2^⌊eκ⌋ (exact, by ScaleB) times 2^(frac): a power beyond doubles (e = −1,100 at κ = −1) is not formed.
+            var whole = Math.Floor(exponent * kappa);
+            var fraction = Math.Pow(2, exponent * kappa - whole);
+            for (var k = 0; k < cols; k++) result[k] = Math.ScaleB(result[k] * fraction, (int)whole);
+        }
         return kept;
     }
 

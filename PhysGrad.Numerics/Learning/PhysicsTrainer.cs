@@ -163,10 +163,7 @@ public sealed class PhysicsTrainer
         // SVD goes through LinearAlgebra.ScaledSvd: MathNet's SVD uses an absolute convergence threshold
         // (on 2⁻⁶⁰·[[1.1, 1], [0, 1]] it returned 1.1 and 1) and its norms underflow below ≈ 10⁻¹⁵⁴, so an
         // unscaled tiny 𝒥 gave wrong or no singular values. σ = 2^(e + e_R)·S; U and V are unchanged.
-        var stored = new double[rows * cols];
-        Array.Copy(jacobian, stored, rows * cols);
-        var scale = LargestExponent(stored);
-        if (scale != 0) for (var k = 0; k < stored.Length; k++) stored[k] = Math.ScaleB(stored[k], -scale);
+        var (stored, scale) = ScaledCopy(jacobian, rows * cols);
         var a = (DenseMatrix)new DenseMatrix(cols, rows, stored).Transpose();
         var qr = a.QR(QRMethod.Thin); // 2⁻ᵉ𝒥 = Q R
         var (svd, exponent) = LinearAlgebra.ScaledSvd((DenseMatrix)qr.R);
@@ -198,6 +195,21 @@ public sealed class PhysicsTrainer
         foreach (var v in values)
             if (double.IsFinite(v)) largest = Math.Max(largest, Math.Abs(v));
         return largest > 0 ? Math.ILogB(largest) : 0;
+    }
+
+    /// <summary>
+    /// The first <paramref name="length"/> entries of 𝒥 times 2⁻ᵉ, e = <see cref="LargestExponent"/> of them (exact:
+    /// the largest entry lands in [1, 2)), and e. The one scaling of every spectral route (<see cref="Spectral"/>,
+    /// <see cref="WideSpectral"/>, <see cref="GramSpectral"/>): squares and norms of the scaled entries neither
+    /// overflow (entries of 10²⁰⁰, whose squares are ∞) nor underflow (10⁻²⁰⁰, whose squares are 0), and σ = 2ᵉ·σ̃.
+    /// </summary>
+    internal static (double[] Scaled, int Exponent) ScaledCopy(double[] jacobian, int length)
+    {
+        var scaled = new double[length];
+        Array.Copy(jacobian, scaled, length);
+        var exponent = LargestExponent(scaled);
+        if (exponent != 0) for (var k = 0; k < scaled.Length; k++) scaled[k] = Math.ScaleB(scaled[k], -exponent);
+        return (scaled, exponent);
     }
 
     /// <summary>

@@ -25,14 +25,11 @@ public static class WideSpectral
         if (rows > cols) throw new ArgumentException($"The LQ route is for wide matrices; 𝒥 is {rows}×{cols}.");
         if (jacobian.Length < rows * cols || g.Length != rows || result.Length != cols)
             throw new ArgumentException($"𝒥 is {rows}×{cols}, so it needs {rows * cols} entries, g {rows} and the result {cols}.");
-        var a = new double[rows * cols];
-        Array.Copy(jacobian, a, rows * cols);
         // 𝒥 is scaled by 2⁻ᵉ first (e the binary exponent of its largest entry; exact): the reflectors'
         // norms √(xᵀx) underflow below ≈ 10⁻¹⁵⁴ and β = 1/(α(α − x₀)) overflows, and MathNet's SVD of L
         // (through LinearAlgebra.ScaledSvd) has an absolute convergence threshold that is wrong on tiny
         // matrices. σ = 2^(e + e_L)·S; U, W and the reflectors are those of 𝒥 itself.
-        var scale = PhysicsTrainer.LargestExponent(a);
-        if (scale != 0) for (var k = 0; k < a.Length; k++) a[k] = Math.ScaleB(a[k], -scale);
+        var (a, scale) = PhysicsTrainer.ScaledCopy(jacobian, rows * cols);
         var span = a.AsSpan();
         var diagonal = new double[rows];
         var betas = new double[rows];
