@@ -249,13 +249,16 @@ public static class BookExample
     /// constants overflow when folded (newton's Hessian of ½(1E+200·x0 − 1E+200)², 1E+200 × 1E+200) is left out
     /// and listed in <see cref="Comparison.Skipped"/> with the reason, and the others run; when false (methods
     /// the caller named) that <see cref="SymbolicException"/> (<see cref="ErrorKind.NonFinite"/>) is thrown.</param>
+    /// <param name="source">The identity of the problem compared (<see cref="ProblemDefinition.Identity"/>), which every run,
+    /// result and the x* carry (<see cref="OptimizerRun.Problem"/>, <see cref="MethodResult.Problem"/>, <see cref="TargetPoint.Problem"/>);
+    /// null (a bare compiled problem) leaves them without one.</param>
     /// <exception cref="SymbolicException">A method's kernels fold constants beyond the doubles' range
     /// (<see cref="ErrorKind.NonFinite"/>), unless <paramref name="skipUnformable"/>.</exception>
     public static Comparison Compare(
         CompiledProblem problem, double[] target, double[] start, int iterations,
         IReadOnlyList<MethodSpec> methods, bool lineSearch = false,
         IProgress<(int Method, int Iteration)>? progress = null, IReadOnlyList<double>? known = null,
-        bool skipUnformable = false)
+        bool skipUnformable = false, ProblemIdentity? source = null)
     {
         // Every run first, then x* and the summaries: when PG is among the methods it has derived the
         // local inverse by then, and every distance is measured against the same x*.
@@ -271,7 +274,7 @@ public static class BookExample
             {
                 var run = Optimizer.Run(problem, m.Rule(lineSearch), start, iterations,
                     progress: progress is null ? null : new Relay(progress, i),
-                    recording: RecordingFor(iterations, problem.N, problem.M)) with { Label = labels[i] };
+                    recording: RecordingFor(iterations, problem.N, problem.M)) with { Label = labels[i], Problem = source };
                 // A run that stops before the limit (converged, stalled, diverged) sends no last report:
                 // a receiver that can hear it is told the run is over, so that it does not go on naming it.
                 (progress as IRunsProgress)?.Ended(i, run.Exit.Iteration);
@@ -285,7 +288,7 @@ public static class BookExample
                 skipped.Add(new SkippedMethod(m.Method, s.Message) { Cause = NotApplicableCause.Other });
             }
         }
-        var targetX = TargetPoint.Find(problem, target, start, runs, known);
+        var targetX = TargetPoint.Find(problem, target, start, runs, known) with { Problem = source };
         return new Comparison(runs.Select(run => Summarise(run, target, targetX)).ToArray(), targetX) { Skipped = skipped };
     }
 
@@ -897,8 +900,25 @@ public static class BookExample
     /// <param name="run">The run.</param>
     /// <param name="targetY">y*, or empty when none was given (a loss of its own): the distance is then NaN, in space "none".</param>
     /// <param name="targetX">x*, found once for the comparison.</param>
+    /// <returns>The result, of the problem the run was made on (<see cref="MethodResult.Problem"/>).</returns>
+    /// <exception cref="SymbolicException">(<see cref="ErrorKind.Invalid"/>) <paramref name="run"/> was made on another problem than
+    /// <paramref name="targetX"/> was found for (both carry theirs: <see cref="OptimizerRun.Problem"/>, <see cref="TargetPoint.Problem"/>):
+    /// its distance to that x* would mean nothing. (<see cref="ErrorKind.Shape"/>) A run of another size than x* or y*.</exception>
     public static MethodResult Summarise(OptimizerRun run, double[] targetY, TargetPoint targetX)
     {
+        ArgumentNullException.ThrowIfNull(run);
+        ArgumentNullException.ThrowIfNull(targetY);
+        ArgumentNullException.ThrowIfNull(targetX);
+        if (run.Problem is { } made && targetX.Problem is { } found && found.FirstDifference(made) is var (aspect, mine, theirs))
+            throw new SymbolicException(ErrorKind.Invalid,
+                $"The run '{run.Label}' in 'run' was made on another problem than 'targetX' was found for: {RunArguments.Difference(aspect, theirs, "x*'s problem's", mine)}. " +
+                "Pass the x* of the run's own problem (the Target of a comparison of that problem).");
+        if (targetX.MeasuresInX && run.Final.Length != targetX.X!.Length || targetY.Length > 0 && run.Outputs.Count > 0 && run.Outputs[^1].Length is > 0 and var m && m != targetY.Length)
+            throw new SymbolicException(ErrorKind.Shape,
+                $"The run '{run.Label}' in 'run' has {NumberText.Count(run.Final.Length, "variable")}" +
+                $"{(run.Outputs.Count > 0 ? $" and {NumberText.Count(run.Outputs[^1].Length, "output")}" : "")}, " +
+                $"and 'targetY' {NumberText.Count(targetY.Length, "value")}{(targetX.X is { } x ? $", 'targetX' {NumberText.Count(x.Length, "value")}" : "")}: " +
+                "pass the target and x* of the run's own problem.");
         var alignment = FirstStepAlignment(run);
         if (targetY.Length == 0) return new MethodResult(run, double.NaN, alignment) { MeasuredIn = PhysGrad.DistanceSpace.None, Target = targetX };
         var (point, target) = targetX.MeasuresInX ? (run.Final, targetX.X!) : (run.Outputs[^1], targetY);

@@ -109,6 +109,12 @@ public sealed record TargetPoint(TargetPointKind Kind, double[]? X, string? Note
     /// </summary>
     public string? NotNearest { get; init; }
 
+    /// <summary>
+    /// The problem x* was found for (<see cref="ProblemDefinition.Identity"/>), set by a façade comparison; null for one
+    /// found on a bare compiled problem. <see cref="BookExample.Summarise"/> refuses a run made on another problem.
+    /// </summary>
+    public ProblemIdentity? Problem { get; init; }
+
     /// <summary>How x* was computed when it was found from the start (<see cref="TargetPointKind.PreimageNearStart"/>); else <see cref="TargetPointMethod.None"/>.</summary>
     public TargetPointMethod By { get; init; }
 

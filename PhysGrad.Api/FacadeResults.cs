@@ -92,6 +92,23 @@ public sealed partial record MethodResult
 
     /// <summary>The fallbacks taken, in order.</summary>
     public IReadOnlyList<RunFallback> Fallbacks => [.. Run.Fallbacks.Select(f => new RunFallback(f.Iteration, f.Kind.ToString(), f.Reason))];
+
+    /// <summary>
+    /// The problem the run was made on (<see cref="OptimizerRun.Problem"/>): <c>simulator P(x0) = x0^2, loss ½‖y − y*‖², target [4],
+    /// start [1], …</c>; null for a result made by hand from a run that carries none.
+    /// </summary>
+    public string? Problem => Run.Problem?.ToString();
+
+    /// <summary>
+    /// Whether the run was made on <paramref name="problem"/>, or on a problem of the same text (the same simulator,
+    /// loss, target, start, parameters and inverse; units and title aside): false for another problem, also one of
+    /// the same size, and for a result whose run carries no problem (made by hand), which no problem can claim.
+    /// </summary>
+    public bool BelongsTo(PhysicsProblem problem)
+    {
+        ArgumentNullException.ThrowIfNull(problem);
+        return Run.Problem is { } made && made.Equals(problem.Definition.Identity);
+    }
 }
 
 public sealed partial record CheckResult

@@ -658,9 +658,10 @@ public sealed partial class PhysicsProblem
         BookExample.RequireApplicable(method, BookExample.ApplicabilityOf(Model, method));
         // Recorded as a comparison records its runs: every point while they fit, thinned only by the points
         // the run produces (a large limit on a run that stops early keeps its every point).
+        // The run carries this problem's identity, so that this problem's plots and reports take it and another's refuse it.
         return Optimizer.Run(Compiled, method, eta, StartInDomain(), iterations, options.LossTolerance,
             options.Kappa, options.Tau, options.StepTolerance, options.LineSearch, options.Progress,
-            BookExample.RecordingFor(iterations, Compiled.N, Compiled.M));
+            BookExample.RecordingFor(iterations, Compiled.N, Compiled.M)) with { Problem = Definition.Identity };
     }
 
     /// <summary>Runs several methods from the start point, each with the distance to the target and the first step's alignment.</summary>
@@ -677,7 +678,7 @@ public sealed partial class PhysicsProblem
     /// <param name="progress">Told (method index, iteration) as the runs advance.</param>
     public Comparison CompareMethods(IReadOnlyList<(Method Method, double Eta)> methods, int iterations = 10, bool lineSearch = false,
         IProgress<(int Method, int Iteration)>? progress = null) =>
-        BookExample.Compare(Compiled, Definition.Target.ToArray(), RequireMethods(methods.Count, StartInDomain()), iterations, methods, lineSearch, progress, Definition.KnownSolution);
+        CompareMethods([.. methods.Select(m => new MethodSpec(m.Method, m.Eta))], iterations, lineSearch, progress);
 
     /// <summary>
     /// Runs methods with their options (<see cref="MethodCatalog.Parse"/>) from the start point and finds x*
@@ -689,7 +690,8 @@ public sealed partial class PhysicsProblem
     /// <param name="progress">Told (method index, iteration) as the runs advance.</param>
     public Comparison CompareMethods(IReadOnlyList<MethodSpec> methods, int iterations = 10, bool lineSearch = false,
         IProgress<(int Method, int Iteration)>? progress = null) =>
-        BookExample.Compare(Compiled, Definition.Target.ToArray(), RequireMethods(methods.Count, StartInDomain()), iterations, methods, lineSearch, progress, Definition.KnownSolution);
+        BookExample.Compare(Compiled, Definition.Target.ToArray(), RequireMethods(methods.Count, StartInDomain()), iterations, methods, lineSearch, progress, Definition.KnownSolution,
+            source: Definition.Identity);
 
     /// <summary>
     /// As <see cref="CompareMethods(IReadOnlyList{MethodSpec}, int, bool, IProgress{ValueTuple{int, int}})"/>; with
@@ -702,13 +704,15 @@ public sealed partial class PhysicsProblem
     public Comparison CompareMethods(IReadOnlyList<MethodSpec> methods, int iterations, bool lineSearch,
         IProgress<(int Method, int Iteration)>? progress, bool skipUnformable) =>
         BookExample.Compare(Compiled, Definition.Target.ToArray(), RequireMethods(methods.Count, StartInDomain()), iterations, methods, lineSearch, progress, Definition.KnownSolution,
-            skipUnformable);
+            skipUnformable, Definition.Identity);
 
     // The start, once the list of methods to compare is known to hold one: an empty list compared nothing
     // and returned no results without a word.
-    private double[] RequireMethods(int count, double[] start) =>
-        count > 0 ? start : throw new SymbolicException(ErrorKind.Invalid,
-            "'methods' holds no method, so there is nothing to compare: pass at least one, e.g. [(Method.GradientDescent, 0.1)], or DefaultMethods.");
+    private static double[] RequireMethods(int count, double[] start)
+    {
+        RunArguments.RequireSome(count, "methods", "method", "there is nothing to compare", ", e.g. [(Method.GradientDescent, 0.1)], or DefaultMethods");
+        return start;
+    }
 
     /// <summary>The unit of each method's step, measured by steps from the start; not applicable, with the
     /// reason, for a problem without units (give them with <see cref="WithUnits"/>).</summary>
@@ -755,7 +759,7 @@ public sealed partial class PhysicsProblem
     /// another problem (<see cref="ErrorKind.Shape"/>: points of another size), named by its index and label.</exception>
     public IReadOnlyList<string> SavePlots(IReadOnlyList<OptimizerRun> runs, string directory)
     {
-        RunArguments.RequireFrom(runs, Definition.Variables, Definition.Outputs, nameof(runs));
+        RunArguments.RequireFrom(runs, Definition.Variables, Definition.Outputs, nameof(runs), Definition.Identity);
         RunArguments.RequireSome(runs.Count, nameof(runs), "plots");
         return TrajectoryPlots.SaveAll(runs, directory, Definition,
             TargetPoint.Find(Compiled, Definition.Target.ToArray(), Definition.Start.ToArray(), runs, Definition.KnownSolution));
@@ -776,7 +780,7 @@ public sealed partial class PhysicsProblem
     private void RequireOwn(Comparison comparison, [System.Runtime.CompilerServices.CallerArgumentExpression(nameof(comparison))] string parameter = "comparison")
     {
         ArgumentNullException.ThrowIfNull(comparison, parameter);
-        RunArguments.RequireFrom(comparison.Results, Definition.Variables, Definition.Outputs, parameter);
+        RunArguments.RequireFrom(comparison.Results, Definition.Variables, Definition.Outputs, parameter, Definition.Identity);
     }
 
     /// <summary>
@@ -808,7 +812,7 @@ public sealed partial class PhysicsProblem
     /// <exception cref="SymbolicException">(<see cref="ErrorKind.Shape"/>) A result of another problem, named by its index and label.</exception>
     public string ToJson(IReadOnlyList<MethodResult> results)
     {
-        RunArguments.RequireFrom(results, Definition.Variables, Definition.Outputs, nameof(results));
+        RunArguments.RequireFrom(results, Definition.Variables, Definition.Outputs, nameof(results), Definition.Identity);
         return RunReport.ToJson(Definition, results, Model, results.Select(r => r.Target).FirstOrDefault(t => t is not null));
     }
 

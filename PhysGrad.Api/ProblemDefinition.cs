@@ -293,25 +293,57 @@ public sealed partial record ProblemDefinition(
     /// </summary>
     public override string ToString()
     {
-        // The CLI's header forms (Headline): more than four names, components or numbers are shown as the
-        // first two, an ellipsis and the last with the count, numbers with six significant digits and the
-        // floating literals of expressions rounded (0.7290000000000001*x0 is 0.729*x0), so a traced
-        // 64-variable problem reads as one line. ToJson gives everything whole.
-        var count = Math.Max(Target.Count, TargetSymbols?.Count ?? 0);
-        var target = !HasTarget ? "not given"
-            : TargetSymbols is null ? NumberText.Vector(Target)
-            : ResultText.Items(Enumerable.Range(0, count).Select(j =>
-                TargetSymbols![j] ?? (j < Target.Count ? NumberText.Short(Target[j]) : "?")).ToArray(), t => t, "value");
-        var components = ResultText.Items(Simulator, c => ExpressionText.ForHeader(ExpressionText.Formatted(c),
-            Simulator.Count == 1 ? ExpressionText.HeaderLength : ExpressionText.ListItemLength), "component");
-        var text = $"P({ResultText.Names(Variables, "variable")}) = {components}, L = {(Loss is null ? "½‖y − y*‖²" : ExpressionText.ForHeader(ExpressionText.Formatted(Loss)))}, " +
-            $"target {target}, start {(HasStart ? NumberText.Vector(Start) : "not given")}";
-        if (Parameters is { Count: > 0 }) text += ", parameters " + string.Join(", ", Parameters.Select(p => $"{p.Key} = {NumberText.Short(p.Value)}"));
+        var text = $"{SimulatorShown}, L = {LossShown}, target {TargetShown}, start {StartShown}";
+        if (Parameters is { Count: > 0 }) text += ", parameters " + ParametersShown;
         if (Units is { Count: > 0 }) text += ", units " + string.Join(", ", Units.Take(ResultText.Shown).Select(u => $"{u.Key} [{u.Value}]")) + (Units.Count > ResultText.Shown ? $", … ({Units.Count} in all)" : "");
-        if (Inverse is not null) text += ", inverse " + ResultText.Items(Inverse, i => ExpressionText.ForHeader(ExpressionText.Readable(i), ExpressionText.ListItemLength), "component");
+        if (Inverse is not null) text += ", inverse " + InverseShown;
         else if (!DeriveInverse) text += ", numeric inverse";
         return text;
     }
+
+    // The parts of the one-line form, in the CLI's header forms (Headline): more than four names, components or
+    // numbers are shown as the first two, an ellipsis and the last with the count, numbers with six significant
+    // digits and the floating literals of expressions rounded (0.7290000000000001*x0 is 0.729*x0), so a traced
+    // 64-variable problem reads as one line. ToJson gives everything whole.
+    private string SimulatorShown =>
+        $"P({ResultText.Names(Variables, "variable")}) = " + ResultText.Items(Simulator, c => ExpressionText.ForHeader(ExpressionText.Formatted(c),
+            Simulator.Count == 1 ? ExpressionText.HeaderLength : ExpressionText.ListItemLength), "component");
+
+    private string LossShown => Loss is null ? "½‖y − y*‖²" : ExpressionText.ForHeader(ExpressionText.Formatted(Loss));
+
+    private string TargetShown => !HasTarget ? "not given"
+        : TargetSymbols is null ? NumberText.Vector(Target)
+        : ResultText.Items(Enumerable.Range(0, Math.Max(Target.Count, TargetSymbols.Count)).Select(j =>
+            TargetSymbols[j] ?? (j < Target.Count ? NumberText.Short(Target[j]) : "?")).ToArray(), t => t, "value");
+
+    private string StartShown => HasStart ? NumberText.Vector(Start) : "not given";
+
+    private string ParametersShown => Parameters is { Count: > 0 }
+        ? string.Join(", ", Parameters.Select(p => $"{p.Key} = {NumberText.Short(p.Value)}")) : "none";
+
+    private string InverseShown => Inverse is not null
+        ? ResultText.Items(Inverse, i => ExpressionText.ForHeader(ExpressionText.Readable(i), ExpressionText.ListItemLength), "component")
+        : DeriveInverse ? "derived" : "numeric";
+
+    // One identity per definition object, made when first asked for (a record's `with` makes a new object, and so a new entry).
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<ProblemDefinition, ProblemIdentity> Identities = new();
+
+    /// <summary>
+    /// The identity of the problem this definition states (<see cref="ProblemIdentity"/>), which the façade's runs
+    /// carry (<see cref="OptimizerRun.Problem"/>): the variables and simulator, the loss, the target, the start, the
+    /// parameters' values and the inverse, each whole (round-trip numbers, the expressions' text). Definitions of the
+    /// same text have equal identities; units, title and known solution, which no run depends on, are not part of it.
+    /// </summary>
+    internal ProblemIdentity Identity => Identities.GetValue(this, d => new ProblemIdentity(
+    [
+        ("simulator", d.SimulatorShown, [.. d.Variables, "=", .. d.Simulator]),
+        ("loss", d.LossShown, [d.Loss ?? ""]),
+        ("target", d.TargetShown, [.. d.Target.Select(NumberText.RoundTrip), "|", .. (d.TargetSymbols ?? []).Select(t => t ?? "")]),
+        ("start", d.StartShown, [.. d.Start.Select(NumberText.RoundTrip)]),
+        ("parameters", d.ParametersShown, [.. (d.Parameters ?? new Dictionary<string, double>()).OrderBy(p => p.Key, StringComparer.Ordinal)
+            .Select(p => $"{p.Key}={NumberText.RoundTrip(p.Value)}")]),
+        ("inverse", d.InverseShown, d.Inverse ?? [d.DeriveInverse ? "derived" : "numeric"]),
+    ]));
 
     /// <summary>The output names y0, y1, ….</summary>
     public string[] Outputs => Enumerable.Range(0, Simulator.Count).Select(i => $"y{i}").ToArray();

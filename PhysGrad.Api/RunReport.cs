@@ -44,7 +44,7 @@ public static class RunReport
     public static string ToJson(ProblemDefinition definition, IReadOnlyList<MethodResult> results, Symbolic.Problem? model = null, TargetPoint? target = null)
     {
         ArgumentNullException.ThrowIfNull(definition);
-        RunArguments.RequireFrom(results, definition.Variables, definition.Outputs, nameof(results));
+        RunArguments.RequireFrom(results, definition.Variables, definition.Outputs, nameof(results), definition.Identity);
         return JsonSerializer.Serialize(Document(definition, results, model, target), Options);
     }
 
@@ -63,7 +63,7 @@ public static class RunReport
     {
         ArgumentNullException.ThrowIfNull(utf8Json);
         ArgumentNullException.ThrowIfNull(definition);
-        RunArguments.RequireFrom(results, definition.Variables, definition.Outputs, nameof(results));
+        RunArguments.RequireFrom(results, definition.Variables, definition.Outputs, nameof(results), definition.Identity);
         JsonSerializer.Serialize(utf8Json, Document(definition, results, model, target), Options);
     }
 
@@ -175,7 +175,7 @@ public static class RunReport
     public static string ToCsv(ProblemDefinition definition, IReadOnlyList<OptimizerRun> runs)
     {
         ArgumentNullException.ThrowIfNull(definition);
-        RunArguments.RequireFrom(runs, definition.Variables, definition.Outputs, nameof(runs));
+        RunArguments.RequireFrom(runs, definition.Variables, definition.Outputs, nameof(runs), definition.Identity);
         var o = new StringWriter(CultureInfo.InvariantCulture) { NewLine = "\n" };
         o.WriteLine($"method,eta,iteration,{string.Join(",", definition.Variables)},{string.Join(",", definition.Outputs)},loss,stop,lossRose");
         foreach (var run in runs)

@@ -36,11 +36,11 @@ public sealed record TrainingExample(
             $"The {Name} example has no settings for {TrainingSettings.NameOf(method)}; it runs {string.Join(", ", Methods.Select(m => m.ShortName))}.");
 
     /// <summary>The example's methods with their tuned settings, as façade choices (the order of <see cref="Methods"/>).</summary>
-    public IReadOnlyList<TrainingChoice> Choices => [.. Methods.Select(m => new TrainingChoice(m))];
+    public IReadOnlyList<TrainingChoice> Choices => [.. Methods.Select(m => new TrainingChoice(m, Name))];
 
     /// <summary>The example's choice for the method named <paramref name="name"/> (gd, adam, gn, hig, sip-ig, sip-pg).</summary>
     /// <exception cref="SymbolicException">An unknown method name, or one the example has no settings for (ErrorKind.Invalid).</exception>
-    public TrainingChoice ChoiceFor(string name) => new(SettingsFor(Training.ParseMethod(name)));
+    public TrainingChoice ChoiceFor(string name) => new(SettingsFor(Training.ParseMethod(name)), Name);
 }
 
 /// <summary>
@@ -50,10 +50,17 @@ public sealed record TrainingExample(
 /// </summary>
 public sealed class TrainingChoice
 {
-    internal TrainingChoice(TrainingSettings settings) => Settings = settings;
+    internal TrainingChoice(TrainingSettings settings, string? example) => (Settings, Example) = (settings, example);
 
     /// <summary>The settings this choice stands for.</summary>
     internal TrainingSettings Settings { get; }
+
+    /// <summary>
+    /// The name of the example the choice was made for (<see cref="TrainingExample.Name"/>): its rate, batch size and τ
+    /// were tuned for that example, and <see cref="Training.Run(TrainingExample, IReadOnlyList{TrainingChoice}, int, int?, TimeSpan?, IProgress{ValueTuple{int, double}}?)"/>
+    /// refuses it for another. Null for the choice of a run made from a training history by hand, which names no example.
+    /// </summary>
+    public string? Example { get; }
 
     /// <summary>The method's short name: gd, adam, gn, hig, sip-ig or sip-pg.</summary>
     public string Name => Settings.ShortName;
@@ -82,7 +89,7 @@ public sealed class TrainingChoice
             throw new SymbolicException(ErrorKind.Invalid,
                 $"The learning rate 'rate' of {nameof(WithLearningRate)} must be a positive, finite number, and {NumberText.RoundTrip(rate)} {wrong}: " +
                 $"give e.g. {nameof(WithLearningRate)}({NumberText.StepSize(Settings.LearningRate)}), {Name}'s rate in this example.");
-        return new(Settings with { LearningRate = rate });
+        return new(Settings with { LearningRate = rate }, Example);
     }
 
     /// <summary>The same choice with batch size <paramref name="batch"/>, from 1 to <see cref="MaxBatchSize"/>.</summary>
@@ -92,7 +99,7 @@ public sealed class TrainingChoice
     {
         if (BatchSizeRefusal($"The batch size 'batch' of {nameof(WithBatchSize)}", batch) is { } wrong)
             throw new SymbolicException(ErrorKind.Invalid, wrong);
-        return new(Settings with { BatchSize = batch });
+        return new(Settings with { BatchSize = batch }, Example);
     }
 
     /// <summary>
@@ -115,7 +122,7 @@ public sealed class TrainingChoice
         if (OptionRanges.Tau($"The truncation 'tau' of {nameof(WithTau)}", tau, Settings.Method == TrainingMethod.GaussNewton ? -1 : -0.5,
                 written: nameof(WithTau) + "({0})") is { } wrong)
             throw new SymbolicException(ErrorKind.Invalid, wrong);
-        return new(Settings with { Tau = tau });
+        return new(Settings with { Tau = tau }, Example);
     }
 
     /// <summary>The name and the settings in words (<see cref="Description"/>).</summary>
@@ -132,10 +139,13 @@ public readonly record struct TrainingRunPoint(int Step, double Seconds, double 
 /// <summary>One training run as the façade reports it: what ran, from which seed, and its recorded points.</summary>
 public sealed class TrainingRun
 {
-    internal TrainingRun(TrainingHistory history)
+    /// <summary>A run of a history made by hand (no example named: <see cref="TrainingChoice.Example"/> is null).</summary>
+    internal TrainingRun(TrainingHistory history) : this(history, null) { }
+
+    internal TrainingRun(TrainingHistory history, string? example)
     {
         History = history;
-        Choice = new TrainingChoice(history.Settings);
+        Choice = new TrainingChoice(history.Settings, example);
         Points = [.. history.Points.Select(p => new TrainingRunPoint(p.Step, p.Seconds, p.Loss, p.XError))];
     }
 
@@ -429,9 +439,7 @@ public static class Training
         TrainingExample example, IReadOnlyList<TrainingSettings> methods, int seed, int? steps, TimeSpan? time,
         IProgress<(int Method, double Done)>? progress = null)
     {
-        if (methods.Count == 0)
-            throw new SymbolicException(ErrorKind.Invalid,
-                "'methods' holds no method, so nothing would be trained: pass at least one (the example's Methods, or a ChoiceFor of one of them).");
+        RunArguments.RequireSome(methods.Count, nameof(methods), "method", "nothing would be trained", " (the example's Methods, or a ChoiceFor of one of them)");
         if (steps is null && time is null) throw new SymbolicException(ErrorKind.Invalid, "Give a number of steps or a time budget.");
         if (steps is <= 0) throw new SymbolicException(ErrorKind.Invalid, $"The number of steps must be positive; got {steps}.");
         if (time is { } t && !(t > TimeSpan.Zero)) throw new SymbolicException(ErrorKind.Invalid, "The time budget must be positive.");
@@ -456,11 +464,26 @@ public static class Training
     /// <see cref="Run(TrainingExample, IReadOnlyList{TrainingSettings}, int, int?, TimeSpan?, IProgress{ValueTuple{int, double}}?)"/>
     /// for façade choices (<see cref="TrainingExample.Choices"/>, <see cref="TrainingExample.ChoiceFor"/>): the same runs, reported as <see cref="TrainingRun"/>.
     /// </summary>
-    /// <exception cref="SymbolicException">Neither a step count nor a time given, or one not positive (ErrorKind.Invalid).</exception>
+    /// <exception cref="SymbolicException">Neither a step count nor a time given, or one not positive; no choice; or a choice
+    /// made for another example (<see cref="TrainingChoice.Example"/>), whose settings were tuned for that one (ErrorKind.Invalid).</exception>
     public static IReadOnlyList<TrainingRun> Run(
         TrainingExample example, IReadOnlyList<TrainingChoice> choices, int seed, int? steps, TimeSpan? time,
-        IProgress<(int Method, double Done)>? progress = null) =>
-        [.. Run(example, [.. choices.Select(c => c.Settings)], seed, steps, time, progress).Select(h => new TrainingRun(h))];
+        IProgress<(int Method, double Done)>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(example);
+        ArgumentNullException.ThrowIfNull(choices);
+        for (var i = 0; i < choices.Count; i++)
+        {
+            var choice = choices[i] ?? throw new ArgumentNullException(nameof(choices), $"'choices' holds null at index {i}: pass choices of this example.");
+            if (choice.Example is { } made && made != example.Name)
+                throw new SymbolicException(ErrorKind.Invalid,
+                    $"choices[{i}] ({choice}) was made for the {made} example, and this is {example.Name}: its settings were tuned for that one. " +
+                    $"Take the choices from this example ({nameof(TrainingExample.Choices)}, or {nameof(TrainingExample.ChoiceFor)}(\"{choice.Name}\"); it runs " +
+                    $"{string.Join(", ", example.Methods.Select(m => m.ShortName))}) and set the rate, batch size or τ on those " +
+                    $"({nameof(TrainingChoice.WithLearningRate)}, {nameof(TrainingChoice.WithBatchSize)}, {nameof(TrainingChoice.WithTau)}).");
+        }
+        return [.. Run(example, [.. choices.Select(c => c.Settings)], seed, steps, time, progress).Select(h => new TrainingRun(h, example.Name))];
+    }
 
     /// <summary>
     /// Groups <paramref name="runs"/> by method and settings (in order of first appearance) and summarises
@@ -575,9 +598,7 @@ public static class Training
     public static IReadOnlyList<string> SavePlots(IReadOnlyList<TrainingHistory> runs, string directory, string title)
     {
         // Before the directory is made: an empty list would write blank plots (as compare's SavePlots refuses it).
-        if (runs.Count == 0)
-            throw new SymbolicException(ErrorKind.Invalid,
-                "'runs' holds no run, so the plots would be blank: pass at least one run (the results of Training.Run).");
+        RunArguments.RequireSome(runs.Count, nameof(runs), "run", "the plots would be blank", " (the results of Training.Run)");
         PlotDirectory.Prepare(directory);
         var written = new List<string>();
         Rendering.Draw(() =>
@@ -987,6 +1008,10 @@ public static class Training
                 ? $"{groups[g][0].Settings.ShortName} ({Describe(groups[g][0].Settings)})" : groups[g][0].Settings.ShortName;
             // Every line's markers are drawn after all the lines, so that no later line covers them.
             var markerLayer = new List<Action>();
+            // Runs from one seed start at one point (step 0, time 0, the untrained network's loss): each method's marker
+            // there fell on the others', the last drawn (a white-centred diamond or triangle) hiding them all. A start
+            // that two or more methods share is drawn once, as the plots' start ring on top, and no method marks it.
+            var shared = SharedStarts(medians, box);
             for (var g = 0; g < groups.Count; g++)
             {
                 var seeds = groups[g];
@@ -1084,7 +1109,7 @@ public static class Training
                 // r, or its own offset on a long line), so their markers fall side by side, not on one another.
                 var shape = ShapeOf(settings.Method);
                 var marks = size > 1 ? TrajectoryPlots.SharedMarkedPoints(median.Length, rank, size) : TrajectoryPlots.MarkedPoints(median.Length, g, groups.Count);
-                var markedAt = marks.Select(k => median[k]).Where(p => double.IsFinite(p.Y) && box.Contains(p)).ToArray();
+                var markedAt = marks.Where(k => k > 0 || shared[g] < 0).Select(k => median[k]).Where(p => double.IsFinite(p.Y) && box.Contains(p)).ToArray();
                 if (markedAt.Length > 0)
                     markerLayer.Add(() => TrajectoryPlots.WhiteCentre(
                         plot.Add.Markers(markedAt.Select(p => p.X).ToArray(), markedAt.Select(p => p.Y).ToArray(), shape, MarkerSize, colour)));
@@ -1124,6 +1149,19 @@ public static class Training
                 });
             }
             foreach (var add in markerLayer) add();
+            // The shared starts last, over every method's markers, each named in the legend with the methods that share it.
+            foreach (var s in shared.Where(s => s >= 0).Distinct())
+            {
+                var at = medians[s][0];
+                var ring = plot.Add.Marker(at.X, at.Y, MarkerShape.OpenCircle, StartMarkerSize, Colors.Black);
+                ring.MarkerLineWidth = 2;
+                var who = Enumerable.Range(0, groups.Count).Where(g => shared[g] == s).ToArray();
+                legendItems.Add(new LegendItem
+                {
+                    LabelText = WrapTitle(who.Length == groups.Count ? "start, shared by every method" : $"start, shared by {string.Join(", ", who.Select(NameOf))}", LegendLine),
+                    MarkerShape = MarkerShape.OpenCircle, MarkerSize = StartMarkerSize, MarkerColor = Colors.Black, MarkerLineWidth = 2,
+                });
+            }
             plot.Legend.ManualItems.AddRange(legendItems);
             // Lines of at most 70 characters here; at render each is measured against the room over the data
             // area and broken further or set smaller where it does not fit (TitleFit).
@@ -1154,6 +1192,25 @@ public static class Training
             built.Add((name, TitleFit.Install(DashFree.Install(plot))));
         }
         return built;
+    }
+
+    /// <summary>The size in pixels of the ring drawn once at a start that several methods share (<see cref="SharedStarts"/>).</summary>
+    internal const float StartMarkerSize = 13f;
+
+    /// <summary>
+    /// For each median line, the first line whose first point lies on the same spot as its own (within 0.5% of the
+    /// box's width and height: one marker would cover the other), when at least two lines start there and the spot is
+    /// inside the box; −1 for a line whose start no other shares (it marks its start itself). Lines of one seed start at
+    /// one point: step 0 (time 0) and the untrained network's loss.
+    /// </summary>
+    internal static int[] SharedStarts(IReadOnlyList<(double X, double Y)[]> medians, TrajectoryPlots.Box box)
+    {
+        bool Near((double X, double Y) a, (double X, double Y) b) =>
+            Math.Abs(a.X - b.X) <= 0.005 * (box.XMax - box.XMin) && Math.Abs(a.Y - b.Y) <= 0.005 * (box.YMax - box.YMin);
+        bool Drawn(int g) => medians[g].Length > 0 && double.IsFinite(medians[g][0].Y) && box.Contains(medians[g][0]);
+        var first = Enumerable.Range(0, medians.Count)
+            .Select(g => Drawn(g) ? Enumerable.Range(0, medians.Count).First(h => Drawn(h) && Near(medians[h][0], medians[g][0])) : -1).ToArray();
+        return [.. first.Select(f => f >= 0 && first.Count(o => o == f) > 1 ? f : -1)];
     }
 
     /// <summary>

@@ -68,7 +68,7 @@ public static class TrajectoryPlots
         IReadOnlyList<OptimizerRun> runs, string directory, ProblemDefinition definition, TargetPoint target)
     {
         ArgumentNullException.ThrowIfNull(definition);
-        RunArguments.RequireFrom(runs, definition.Variables, definition.Outputs, nameof(runs));
+        RunArguments.RequireFrom(runs, definition.Variables, definition.Outputs, nameof(runs), definition.Identity);
         RunArguments.RequireSome(runs.Count, nameof(runs), "plots");
         PlotDirectory.Prepare(directory);
         return Rendering.Draw(() => Figures(runs, definition, target).SelectMany(f => Write(f, directory)).ToArray());

@@ -228,6 +228,13 @@ public sealed record OptimizerRun(
     private readonly string? _label;
 
     /// <summary>
+    /// The problem the run was made on (<see cref="ProblemIdentity"/>), set by the façade's runs and comparisons;
+    /// null for a run made on a bare compiled problem or built by hand. The façade's entries that take runs
+    /// together with a problem (its plots, CSV and JSON) refuse a run whose problem is another.
+    /// </summary>
+    public ProblemIdentity? Problem { get; init; }
+
+    /// <summary>
     /// What the rule's inner Krylov solve did at each step that ran one (Newton-CG, matrix-free LM and GN;
     /// empty for the others): iterations, residual, target and exit, with the step's iteration.
     /// </summary>

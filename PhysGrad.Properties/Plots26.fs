@@ -128,7 +128,8 @@ let ``physgrad train with three seeds writes its plots with nothing on stderr bu
 let ``a legend entry's band swatch and marker are drawn by its symbol, with the dash cleared`` () =
     let runs = [| yield! seeds TrainingMethod.Adam [ 1.0; 0.5; 0.3 ]; yield! seeds TrainingMethod.GaussNewton [ 1.0; 0.1; 0.01 ] |]
     for struct (_, plot) in Training.Plots(runs, "t") do
-        for item in plot.Legend.ManualItems do
+        // The shared start's ring (Api27) has no line and no band: the methods' entries.
+        for item in plot.Legend.ManualItems |> Seq.filter (fun i -> not (i.LabelText.StartsWith "start, shared")) do
             // ScottPlot's own swatch (drawn after the line, with its dash) is off; the symbol's has the band's colour.
             Assert.Equal(ScottPlot.Colors.Transparent, item.FillColor)
             match item.MarkerStyle.CustomRenderer with
