@@ -386,7 +386,10 @@ public static class UpdateRuleSet
         string? doublesNote = null;
         var hasReals = ExactConstants.HasReals(simulator.Append(loss).Append(lossX));
         var (doubleSimulator, doubleLoss, doubleLossX) = (simulator, loss, lossX);
-        Expr[] exactSimulator = hasReals ? [.. simulator.Select(ExactConstants.Exact)] : simulator;
+        // Read from the user's text when the simulator is that text's: its decimals' quotients and products stay
+        // exact (3.14159/9.81 is 314159/981000), where the parser's doubles folded them past reading back.
+        var written = hasReals ? problem.ExactSimulator(simulator) : null;
+        Expr[] exactSimulator = hasReals ? written?.Simulator ?? [.. simulator.Select(ExactConstants.Exact)] : simulator;
         var exactLoss = hasReals ? ExactConstants.Exact(loss) : loss;
         var eliminateExactly = hasReals;
         if (hasReals)
@@ -403,7 +406,9 @@ public static class UpdateRuleSet
         Expr? exactLossX = null;
         var exact = false;
         // The decimals the user wrote (9.81 in x0/9.81): exact rules write their fractions over them (eta*ys0/9.81).
-        var sourceDecimals = hasReals ? ExactConstants.SourceDecimals(simulator.Append(loss)) : [];
+        Rational[] sourceDecimals = hasReals
+            ? [.. (written?.Decimals ?? []).Concat(ExactConstants.SourceDecimals(simulator.Append(loss))).Distinct().Take(Layout.MaxSourceDecimals)]
+            : [];
         var stepName = problem.StepSymbol;
         var eta = ExprModule.Symbol(stepName);
         var rules = new List<UpdateRule>();
@@ -412,7 +417,7 @@ public static class UpdateRuleSet
             // The constants this method is derived with (Steps and the local functions below read these).
             exact = hasReals && (eliminateExactly || !Eliminates(method));
             (simulator, loss, lossX) = exact
-                ? (exactSimulator, exactLoss, exactLossX ??= ExactConstants.Exact(doubleLossX))
+                ? (exactSimulator, exactLoss, exactLossX ??= written is null ? ExactConstants.Exact(doubleLossX) : UpdateRules.LossInX(outputs, exactSimulator, exactLoss))
                 : (doubleSimulator, doubleLoss, doubleLossX);
             Expr[] steps;
             try

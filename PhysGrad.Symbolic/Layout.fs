@@ -179,14 +179,28 @@ module Layout =
                 let digits (n: Numerics.BigInteger) = if n.IsOne then 0 else n.ToString(CultureInfo.InvariantCulture).Length
                 let candidates = Collections.Generic.List<int * int * Rational * Rational>()
 
+                // The digits of a's decimal without its point, sign and exponent (6.28318 has 6, 3E-07 one).
+                let significantDigits (a: Rational) =
+                    let struct (n, d) = decimalFraction a
+                    let struct (_, twos, fives) = Rational.TwosAndFives d
+                    let scaled = n * Numerics.BigInteger.Pow(Numerics.BigInteger 10, max twos fives) / d
+                    scaled.ToString(CultureInfo.InvariantCulture).TrimEnd('0').Length
+
+                // a = k·s or k·s·t for sources s, t and an integer 1 ≤ k ≤ 99.
+                let explained (a: Rational) =
+                    let small (r: Rational) = r.IsInteger && r.Num.Sign > 0 && r.Num < Numerics.BigInteger 100
+                    sources |> Array.exists (fun s -> small (a / s) || sources |> Array.exists (fun t -> small (a / (s * t))))
+
                 let rec products (from: int) (factors: int) (b: Rational) =
                     for i in from .. sources.Length - 1 do
                         let b = b * sources.[i]
                         let a = q * b
 
                         if (a.IsInteger || (shortDecimal a).IsSome) && (b.IsInteger || (shortDecimal b).IsSome) then
-                            // The numerator no longer than p: 1/10.2, not 5/51, but 5/12 beside a 9.81 is not 4.0875/9.81.
-                            if printedLength a <= digits p then
+                            // The numerator of no more digits than p: 1/10.2, not 5/51, and 6.28318/9.81 for 314159/490500
+                            // (from 2*3.14159/9.81), but 5/12 beside a 9.81 is not 4.0875/9.81; or a small multiple of
+                            // one or two sources: 19.7391752562/96.2361 is 2·3.14159²/9.81².
+                            if significantDigits a <= digits p || explained a then
                                 candidates.Add((printedLength a + printedLength b, factors + 1, a, b))
 
                         if factors + 1 < MaxQuotientFactors then
@@ -409,6 +423,9 @@ module Layout =
 
                 num.Add(Expr.real (abs x))
             | Node.Power(b, x) when isReciprocal b x -> den.Add(Expr.pow b (Expr.neg x))
+            // exp(-1) from e*x0 solved for x0 as 1/e (e^2 below the line for exp(-2)), as e was written.
+            | Apply(Function.Exp, a) when (match a.Node with Number k -> k.IsInteger && k.Sign < 0 | _ -> false) ->
+                den.Add(Expr.exp (Expr.neg a))
             | _ -> num.Add f
 
         let numerator =
@@ -463,6 +480,16 @@ module Layout =
 
     /// Is this power a square root (exponent 1/2)?
     let isSqrt (x: Expr) = Expr.isHalf x
+
+    /// k when e is exp(k) for an integer k other than 0 and 1: a power of Euler's number, which printers write
+    /// e^2 and 1/e (as the user's e was written), not exp(2) and exp(-1).
+    let ePower (e: Expr) : Numerics.BigInteger option =
+        match e.Node with
+        | Apply(Function.Exp, a) ->
+            match a.Node with
+            | Number k when k.IsInteger && not k.IsZero && not k.IsOne -> Some k.Num
+            | _ -> None
+        | _ -> None
 
     /// Is e Euler's number exp(1)?
     let isE (e: Expr) =
