@@ -158,14 +158,14 @@ module Expr =
             Fail.raiseWith
                 ErrorKind.NonFinite
                 (sprintf
-                    "The constants of a %s, %s %s %s, give %s in doubles (beyond ±1.8E+308); rescale the variables or their units so that the constants stay within doubles (e.g. measure the variable the constant multiplies in units %s times larger, so that the constant becomes 1), or give a large constant as %s with a value nearer 1 in the new units"
+                    "The constants of a %s, %s %s %s, give %s in doubles (beyond ±1.8E+308); rescale the variables or their units so that the constants stay within doubles (e.g. measure the variable the constant multiplies in units %s times larger, so that the constant becomes 1)%s"
                     what
                     (g a)
                     op
                     (g b)
                     (g x)
                     (g (max (abs a) (abs b)))
-                    Advice.NamedParameter)
+                    Advice.LargeConstantAsParameter)
 
         x
 

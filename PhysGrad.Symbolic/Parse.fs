@@ -346,7 +346,10 @@ module Parse =
             ""
 
     /// "Parse error at line L, column C: what\n  <line>\n  <caret>".
-    let internal describe (text: string) (line: int) (column: int) (what: string) =
+    let rec internal describe (text: string) (line: int) (column: int) (what: string) = describeAs "Parse error" text line column what
+
+    /// describe with its own first words: a text that parses but whose constants leave doubles is no parse error.
+    and internal describeAs (prefix: string) (text: string) (line: int) (column: int) (what: string) =
         let l = lineOf text line
         // Show at most 80 characters around the column, so huge one-line inputs stay readable.
         let start = max 0 (column - 60)
@@ -358,7 +361,8 @@ module Parse =
                 ""
 
         sprintf
-            "Parse error at line %d, column %d: %s\n  %s\n  %s^"
+            "%s at line %d, column %d: %s\n  %s\n  %s^"
+            prefix
             line
             column
             what
@@ -439,7 +443,8 @@ module Parse =
 
     let private failAt kind (text: string) (pos: Position) what : 'a =
         let line, col = int pos.Line, int pos.Column
-        raise (ParseException(kind, describe text line col what, line, col))
+        let prefix = if kind = ErrorKind.NonFinite then "Constants beyond doubles" else "Parse error"
+        raise (ParseException(kind, describeAs prefix text line col what, line, col))
 
     // ---- from syntax to expressions ------------------------------------------------------------
 
