@@ -112,10 +112,6 @@ public static partial class ExpressionText
     /// </summary>
     public static string ForHeaderAsWritten(string text, int maxLength = HeaderLength) => Shown(text, maxLength, null);
 
-    /// <summary>The text with its floating literals to <see cref="HeaderDigits"/> significant digits, not cut:
-    /// a note that quotes computed expressions (<c>0.1019367991845056*x0</c> → <c>0.101937*x0</c>).</summary>
-    internal static string RoundedLiterals(string text) => FloatingLiteral().Replace(text, m => Literal(m.Value, HeaderDigits));
-
     private static string Shown(string text, int maxLength, int? significant)
     {
         var rounded = FloatingLiteral().Replace(text, m => Literal(m.Value, significant));

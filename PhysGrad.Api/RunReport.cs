@@ -230,9 +230,7 @@ public static class RunReport
     {
         // A note with parentheses of its own follows a colon: "numeric (no closed form … (the symbolic
         // derivation was stopped))" nested them.
-        // Its equations' coefficients are computed doubles (0.1019367991845056 from x0/9.81): to the header's
-        // significant digits, as the derived expressions beside them.
-        Symbolic.InverseSource.Numeric => problem.InverseNote.Contains('(') ? $"numeric: {ExpressionText.RoundedLiterals(problem.InverseNote)}" : $"numeric ({ExpressionText.RoundedLiterals(problem.InverseNote)})",
+        Symbolic.InverseSource.Numeric => problem.InverseNote.Contains('(') ? $"numeric: {problem.InverseNote}" : $"numeric ({problem.InverseNote})",
         var source => $"{source.ToString().ToLowerInvariant()}, " +
             ShortNames(problem.Variables.Length, i => $"{problem.Variables[i]} = {ExpressionText.ForHeader(Symbolic.Infix.Format(problem.Inverse[i]), problem.Variables.Length == 1 ? ExpressionText.HeaderLength : ExpressionText.ListItemLength)}", "expression"),
     };

@@ -490,20 +490,14 @@ public static class UpdateRuleSet
         }
         // Why no inverse was derived, said of the simulator the rules are derived from: with exact constants
         // its equations print as the rules do (10*y0 - y1/300000000, not 3.3333333333333334E-08*y1 and 1*x0^2).
-        // Its equations are those of the simulator with the constants as the rules write them (x0/9.81 + 2.5*x0^3,
-        // not 100*x0/981 + 5*x0^3/2), under the user's decimals; the exact simulator's own note when that one solves.
-        string? ExactInverseNote()
-        {
-            if (!exact || model.InverseSource == InverseSource.Given) return model.InverseNote;
-            var readable = simulator.Select(e => ReadableConstants.ReadableOver(sourceDecimals, e)).ToArray();
-            var note = Layout.withDecimals(sourceDecimals, Microsoft.FSharp.Core.FuncConvert.FromFunc(() =>
-                LocalInverse.TryDeriveWithin(LocalInverse.DefaultBudget, model.Variables, model.Outputs, readable) is { IsError: true } failedAsWritten
-                    ? failedAsWritten.ErrorValue
-                    : LocalInverse.TryDeriveWithin(LocalInverse.DefaultBudget, model.Variables, model.Outputs, simulator) is { IsError: true } failed
-                        ? failed.ErrorValue
-                        : null));
-            return note ?? model.InverseNote;
-        }
+        // Its equations under the user's decimals, as the rules write them (x0/9.81 + 2.5*x0^3, not 100*x0/981 + 5*x0^3/2).
+        string? ExactInverseNote() =>
+            exact && model.InverseSource != InverseSource.Given
+            && Layout.withDecimals(sourceDecimals, Microsoft.FSharp.Core.FuncConvert.FromFunc(() =>
+                LocalInverse.TryDeriveWithin(LocalInverse.DefaultBudget, model.Variables, model.Outputs, simulator) is { IsError: true } failed
+                    ? failed.ErrorValue : null)) is { } note
+                ? note
+                : model.InverseNote;
 
         bool YStepSingular()
         {

@@ -26,7 +26,7 @@ let ``a quotient of decimals derives in those decimals in every format, and its 
     let text = rules out
     Assert.Contains("6.28318*eta*x0*ys0/9.81", text)
     Assert.Contains("3.14159*x0^2 - 9.81*ys0", text)
-    for wrong in [ "0.640487"; "314159"; "490500"; "E-17"; "0.320243" ] do
+    for wrong in [ "0.640487"; "314159"; "490500"; "E-17"; "0.320244" ] do
         Assert.DoesNotContain(wrong, text)
     // The header echoes the simulator as written.
     let _, latex, _ = run (args @ [ "--format"; "latex" ])
@@ -80,6 +80,7 @@ let ``PG's missing-inverse reason quotes the simulator's decimals as written`` (
     Assert.True((code = 0), err)
     let said = TestHelpers.unwrapped (out + err)
     Assert.Contains("y0 = x0/9.81 + 2.5*x0^3", said)
+    Assert.Contains("7.5*x0^2 + 1/9.81", said)
     Assert.DoesNotContain("100*x0/981", said)
     Assert.DoesNotContain("5*x0^3/2", said)
 
@@ -100,14 +101,12 @@ let ``compare's header echoes the simulator, target and start as written and rou
         run [ "compare"; "--simulator"; "1.234567*x0"; "--target"; "2.345678"; "--start"; "1.0000001"; "--iterations"; "1"; "--out"; IO.Path.Combine(IO.Path.GetTempPath(), $"physgrad-27-{Guid.NewGuid():N}") ]
     Assert.True((code = 0 || code = 1), err)
     Assert.Contains("P(x0) = [1.234567*x0], L = (y0 - 2.345678)^2/2, start [1.0000001].", out)
-    // The numeric inverse's note quotes computed coefficients to the header's six digits.
+    // The simulator of a quotient is echoed as written (the numeric inverse's note stays the JSON's, whole).
     let code, out, err =
         run [ "compare"; "--simulator"; "x0/9.81 + x0^3"; "--target"; "2"; "--start"; "1"; "--iterations"; "1"; "--out"; IO.Path.Combine(IO.Path.GetTempPath(), $"physgrad-27-{Guid.NewGuid():N}") ]
     Assert.True((code = 0 || code = 1), err)
     let said = TestHelpers.unwrapped out
     Assert.Contains("P(x0) = [x0/9.81 + x0^3]", said)
-    Assert.Contains("0.101937*x0 + x0^3", said)
-    Assert.DoesNotContain("0.1019367991845056", said)
 
 // ---- powers of e --------------------------------------------------------------------------------------------------
 

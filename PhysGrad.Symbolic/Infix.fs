@@ -119,6 +119,7 @@ module Infix =
     and private body (real: float -> string) (sb: StringBuilder) (e: Expr) =
         match e.Node with
         | Number q when (Layout.decimalQuotient q).IsSome -> writeFraction real sb (Layout.fraction e)
+        | Number q when (Layout.writtenDecimal q).IsSome -> writeFraction real sb (Layout.fraction e)
         | Number q -> sb.Append(numberText q) |> ignore
         | Real x -> sb.Append(real x) |> ignore
         | Symbol s -> sb.Append s |> ignore

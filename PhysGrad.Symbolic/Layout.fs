@@ -186,11 +186,6 @@ module Layout =
                     let scaled = n * Numerics.BigInteger.Pow(Numerics.BigInteger 10, max twos fives) / d
                     scaled.ToString(CultureInfo.InvariantCulture).TrimEnd('0').Length
 
-                // a = k·s or k·s·t for sources s, t and an integer 1 ≤ k ≤ 99.
-                let explained (a: Rational) =
-                    let small (r: Rational) = r.IsInteger && r.Num.Sign > 0 && r.Num < Numerics.BigInteger 100
-                    sources |> Array.exists (fun s -> small (a / s) || sources |> Array.exists (fun t -> small (a / (s * t))))
-
                 let rec products (from: int) (factors: int) (b: Rational) =
                     for i in from .. sources.Length - 1 do
                         let b = b * sources.[i]
@@ -198,9 +193,8 @@ module Layout =
 
                         if (a.IsInteger || (shortDecimal a).IsSome) && (b.IsInteger || (shortDecimal b).IsSome) then
                             // The numerator of no more digits than p: 1/10.2, not 5/51, and 6.28318/9.81 for 314159/490500
-                            // (from 2*3.14159/9.81), but 5/12 beside a 9.81 is not 4.0875/9.81; or a small multiple of
-                            // one or two sources: 19.7391752562/96.2361 is 2·3.14159²/9.81².
-                            if significantDigits a <= digits p || explained a then
+                            // (from 2*3.14159/9.81), but 5/12 beside a 9.81 is not 4.0875/9.81.
+                            if significantDigits a <= digits p then
                                 candidates.Add((printedLength a + printedLength b, factors + 1, a, b))
 
                         if factors + 1 < MaxQuotientFactors then
@@ -213,6 +207,8 @@ module Layout =
                 else
                     let _, _, a, b = candidates |> Seq.minBy (fun (cost, factors, a, _) -> cost, factors, printedLength a)
                     Some(a, b)
+
+    let private exactText = Threading.AsyncLocal<bool>()
 
     // The decimals the constants being printed came from (withDecimals), with the quotients found.
     type private QuotientContext =
@@ -254,6 +250,16 @@ module Layout =
         | _ ->
             let c = decimals.Value
             c.Found.GetOrAdd(q, fun q -> decimalQuotientOver c.Sources q)
+
+    /// |q| as the decimal it is (5/2 as 2.5) under withDecimals, where the constants printed are the user's: a
+    /// short decimal other than a half (x/2 stays), not under withExactText. None elsewhere. Rules reach the printers
+    /// with such constants as doubles already (ReadableConstants); an equation quoted from the exact simulator
+    /// (PG's missing-inverse reason) does not.
+    let writtenDecimal (q: Rational) : float option =
+        match box decimals.Value with
+        | null -> None
+        | _ when exactText.Value || q.Den = Numerics.BigInteger 2 && Numerics.BigInteger.Abs q.Num = Numerics.BigInteger.One -> None
+        | _ -> shortDecimal q.Abs
 
     /// A decimal of a quotient as the constant a printer writes: an integer exactly, another decimal
     /// as its double (which formatReal writes as the decimal, 9.81, 3.33E-07).
@@ -409,6 +415,7 @@ module Layout =
                         num.Add(decimalConstant a)
 
                     den.Add(decimalConstant b)
+                | None when (writtenDecimal q).IsSome -> num.Add(Expr.real (writtenDecimal q).Value)
                 | None ->
                     let struct (p, d) = decimalFraction q
 
@@ -443,7 +450,6 @@ module Layout =
           Numerator = numerator
           Denominator = List.ofSeq den }
 
-    let private exactText = Threading.AsyncLocal<bool>()
 
     /// Runs f with decimalExponent off: text that must parse back to the very same exact exponent
     /// (Infix.formatExact) writes 314159/100000, which a decimal 3.14159 would read back as a floating one.
@@ -481,13 +487,13 @@ module Layout =
     /// Is this power a square root (exponent 1/2)?
     let isSqrt (x: Expr) = Expr.isHalf x
 
-    /// k when e is exp(k) for an integer k other than 0 and 1: a power of Euler's number, which printers write
+    /// k when e is exp(k) for an integer k other than 0 and 1 below 100 in size: a power of Euler's number, which printers write
     /// e^2 and 1/e (as the user's e was written), not exp(2) and exp(-1).
     let ePower (e: Expr) : Numerics.BigInteger option =
         match e.Node with
         | Apply(Function.Exp, a) ->
             match a.Node with
-            | Number k when k.IsInteger && not k.IsZero && not k.IsOne -> Some k.Num
+            | Number k when k.IsInteger && not k.IsZero && not k.IsOne && abs (k.ToDouble()) < 100.0 -> Some k.Num
             | _ -> None
         | _ -> None
 
