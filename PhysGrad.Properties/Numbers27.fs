@@ -144,3 +144,15 @@ let ``diff says constants beyond doubles plainly and advises no parameter it can
     Assert.DoesNotContain("Parse error", said)
     Assert.DoesNotContain("--param", said)
     Assert.DoesNotContain("parameter", said)
+
+// ---- units ----------------------------------------------------------------------------------------------------
+
+[<Fact>]
+let ``units reads GD's step unit alike towards y* = -1 and 2 on sqrt(x0), and quotes the problem as written`` () =
+    let gdUnit (target: string) (start: string) =
+        let code, out, err = run [ "units"; "--simulator"; "sqrt(x0)"; "--unit"; "x0=m"; "--target"; target; "--start"; start ]
+        Assert.True((code = 0 || code = 1), err)
+        Assert.DoesNotContain("1*x0", out + err)
+        out.Replace("\r", "").Split('\n') |> Array.find (fun l -> l.StartsWith "gd ") |> fun l -> l.Split(' ', StringSplitOptions.RemoveEmptyEntries).[3]
+    Assert.Equal("1", gdUnit "2" "0.6")
+    Assert.Equal("1", gdUnit "-1" "0.6")
