@@ -141,7 +141,16 @@ public static class Derivatives
     {
         if (order is not (1 or 2))
             throw new SymbolicException(ErrorKind.Invalid, $"The order must be 1 or 2, not {order}.");
-        var f = Expression.Parse(function);
+        Expression f;
+        try
+        {
+            f = Expression.Parse(function);
+        }
+        catch (ParseException e) when (e.Message.Contains(Advice.LargeConstantAsParameter, StringComparison.Ordinal))
+        {
+            // A function has no parameters: constants beyond doubles are said so, without advice to give one.
+            throw new ParseException(e.Kind, e.Message.Replace(Advice.LargeConstantAsParameter, "", StringComparison.Ordinal), e.Line, e.Column);
+        }
         // The variables as written: x^0 simplifies to 1, yet a point for it has a value for x, and
         // d(x^0)/dx = 0 is the right answer there rather than a refusal.
         var names = variables ?? Parse.WrittenNames(function);

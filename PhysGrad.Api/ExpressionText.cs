@@ -72,8 +72,11 @@ public static partial class ExpressionText
         {
             var e = Expression.Parse(text);
             if (!Symbolic.ExactConstants.HasReals([e.Core])) return e.ToInfix();
-            var sources = Symbolic.ExactConstants.SourceDecimals([e.Core]);
-            return Expression.Wrap(Symbolic.ReadableConstants.ReadableOver(sources, Symbolic.ExactConstants.Exact(e.Core)), null, sources).ToInfix();
+            // Read with the decimals exact (3.14159*x0^2/9.81 as 314159/981000*x0^2, not the folded double) and
+            // written over the decimals the text has.
+            var exact = Symbolic.Parse.ManyExact(text);
+            Symbolic.Rational[] sources = [.. Symbolic.Parse.WrittenDecimals(text).Concat(Symbolic.ExactConstants.SourceDecimals([e.Core])).Distinct()];
+            return Expression.Wrap(Symbolic.ReadableConstants.ReadableOver(sources, exact.Length == 1 ? exact[0] : Symbolic.ExactConstants.Exact(e.Core)), null, sources).ToInfix();
         }
         catch (Symbolic.SymbolicException)
         {
@@ -99,6 +102,18 @@ public static partial class ExpressionText
         ArgumentOutOfRangeException.ThrowIfLessThan(maxLength, 10);
         ArgumentOutOfRangeException.ThrowIfLessThan(significant, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(significant, 17);
+        return Shown(text, maxLength, significant);
+    }
+
+    /// <summary>
+    /// <see cref="ForHeader(string, int, int)"/> with the floating literals as written (integer values as
+    /// integers), not rounded: for text whose numbers the user wrote (<c>1.234567*x0</c> is echoed so, not
+    /// <c>1.23457*x0</c>).
+    /// </summary>
+    public static string ForHeaderAsWritten(string text, int maxLength = HeaderLength) => Shown(text, maxLength, null);
+
+    private static string Shown(string text, int maxLength, int? significant)
+    {
         var rounded = FloatingLiteral().Replace(text, m => Literal(m.Value, significant));
         // The length said is that of the whole text as JSON gives it (Readable).
         var whole = Readable(text).Length;

@@ -29,6 +29,10 @@ public static class Numbers
     /// <c>0.0123</c>, <c>Table(12.3456, 3)</c> is <c>12.3</c>), so a column of one quantity has one precision at any size.</summary>
     public static string Table(double value, int significant) => NumberText.Table(value, significant);
 
+    /// <summary><see cref="Vector"/> of numbers the user wrote (a start, a target), each as its shortest text
+    /// that reads back to it (<c>[1.234567]</c>, not <c>[1.23457]</c>), so that they read as written.</summary>
+    public static string Written(IReadOnlyList<double> values) => NumberText.Vector(values, NumberText.RoundTrip);
+
     /// <summary><c>[0.1, 0.2]</c>, or <c>[0.1, 0.2, …, 0.9] (100 values)</c> past four values.</summary>
     public static string Vector(IReadOnlyList<double> values) => NumberText.Vector(values);
 

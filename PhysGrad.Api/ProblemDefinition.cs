@@ -96,6 +96,31 @@ public sealed partial record ProblemDefinition(
     internal Expr[] ParsedSimulator() =>
         _parsed.List(Simulator, () => Simulator.Select((s, i) => ParseField($"simulator[{i}]", s)).ToArray());
 
+    /// <summary>
+    /// The simulator read with its decimals exact (<see cref="Parse.ManyExact"/> of each component's text:
+    /// 3.14159*x0^2/9.81 as 314159/981000*x0^2, where the doubles' reading folds the quotient into
+    /// 0.32024362895005093) and the decimals written in it (<see cref="Parse.WrittenDecimals"/>), when each
+    /// component's text parses to the expression of <paramref name="simulator"/> at its place; null otherwise
+    /// (a problem built from expressions, or components that do not come from this text).
+    /// </summary>
+    internal (Expr[] Simulator, Rational[] Decimals)? ExactSimulator(Expr[] simulator)
+    {
+        if (Simulator.Count != simulator.Length) return null;
+        try
+        {
+            var parsed = ParsedSimulator();
+            for (var i = 0; i < simulator.Length; i++)
+                if (!ReferenceEquals(parsed[i], simulator[i])) return null;
+            var exact = Simulator.Select(Parse.ManyExact).ToArray();
+            if (exact.Any(c => c.Length != 1)) return null;
+            return ([.. exact.Select(c => c[0])], [.. Simulator.SelectMany(Parse.WrittenDecimals).Distinct()]);
+        }
+        catch (SymbolicException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>The loss, parsed once (per text); null when none was given.</summary>
     internal Expr? ParsedLoss() => Loss is null ? null : _parsed.One(Loss, () => ParseField("loss", Loss));
 

@@ -379,7 +379,8 @@ public static class StepUnits
                 ? Optimizer.Run(compiled, new Adam(eta, epsilon: double.Epsilon), x, 1)
                 : Optimizer.Run(compiled, m, eta, x, 1);
             // No step at x (a start at the minimum): a zero step, which is read near x like any zero entry.
-            if (run.FirstStep is not { } step) return (new double[x.Length], null, null, $"{BookExample.ShortName(m)} took no step: {run.StopDetail}");
+            // The step tried, also where it leaves the domain (GD on sqrt(x0) towards y* = −1 in some of the units).
+            if ((run.FirstStep ?? run.FirstStepTried) is not { } step) return (new double[x.Length], null, null, $"{BookExample.ShortName(m)} took no step: {run.StopDetail}");
             // The rule's Δx itself: x₁ − x₀ rounds a step small next to x₀ away (1e-6·x0² at x0 = 2 km: the
             // rescaled steps differed by x's rounding, not by a power of the factor).
             return (step, run.Fallbacks.Count > 0 ? run.Fallbacks[0].Reason : null, null, null);

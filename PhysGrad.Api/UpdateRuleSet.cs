@@ -386,7 +386,10 @@ public static class UpdateRuleSet
         string? doublesNote = null;
         var hasReals = ExactConstants.HasReals(simulator.Append(loss).Append(lossX));
         var (doubleSimulator, doubleLoss, doubleLossX) = (simulator, loss, lossX);
-        Expr[] exactSimulator = hasReals ? [.. simulator.Select(ExactConstants.Exact)] : simulator;
+        // Read from the user's text when the simulator is that text's: its decimals' quotients and products stay
+        // exact (3.14159/9.81 is 314159/981000), where the parser's doubles folded them past reading back.
+        var written = hasReals ? problem.ExactSimulator(simulator) : null;
+        Expr[] exactSimulator = hasReals ? written?.Simulator ?? [.. simulator.Select(ExactConstants.Exact)] : simulator;
         var exactLoss = hasReals ? ExactConstants.Exact(loss) : loss;
         var eliminateExactly = hasReals;
         if (hasReals)
@@ -403,7 +406,9 @@ public static class UpdateRuleSet
         Expr? exactLossX = null;
         var exact = false;
         // The decimals the user wrote (9.81 in x0/9.81): exact rules write their fractions over them (eta*ys0/9.81).
-        var sourceDecimals = hasReals ? ExactConstants.SourceDecimals(simulator.Append(loss)) : [];
+        Rational[] sourceDecimals = hasReals
+            ? [.. (written?.Decimals ?? []).Concat(ExactConstants.SourceDecimals(simulator.Append(loss))).Distinct().Take(Layout.MaxSourceDecimals)]
+            : [];
         var stepName = problem.StepSymbol;
         var eta = ExprModule.Symbol(stepName);
         var rules = new List<UpdateRule>();
@@ -412,7 +417,7 @@ public static class UpdateRuleSet
             // The constants this method is derived with (Steps and the local functions below read these).
             exact = hasReals && (eliminateExactly || !Eliminates(method));
             (simulator, loss, lossX) = exact
-                ? (exactSimulator, exactLoss, exactLossX ??= ExactConstants.Exact(doubleLossX))
+                ? (exactSimulator, exactLoss, exactLossX ??= written is null ? ExactConstants.Exact(doubleLossX) : UpdateRules.LossInX(outputs, exactSimulator, exactLoss))
                 : (doubleSimulator, doubleLoss, doubleLossX);
             Expr[] steps;
             try
@@ -485,10 +490,13 @@ public static class UpdateRuleSet
         }
         // Why no inverse was derived, said of the simulator the rules are derived from: with exact constants
         // its equations print as the rules do (10*y0 - y1/300000000, not 3.3333333333333334E-08*y1 and 1*x0^2).
+        // Its equations under the user's decimals, as the rules write them (x0/9.81 + 2.5*x0^3, not 100*x0/981 + 5*x0^3/2).
         string? ExactInverseNote() =>
             exact && model.InverseSource != InverseSource.Given
-            && LocalInverse.TryDeriveWithin(LocalInverse.DefaultBudget, model.Variables, model.Outputs, simulator) is { IsError: true } failed
-                ? failed.ErrorValue
+            && Layout.withDecimals(sourceDecimals, Microsoft.FSharp.Core.FuncConvert.FromFunc(() =>
+                LocalInverse.TryDeriveWithin(LocalInverse.DefaultBudget, model.Variables, model.Outputs, simulator) is { IsError: true } failed
+                    ? failed.ErrorValue : null)) is { } note
+                ? note
                 : model.InverseNote;
 
         bool YStepSingular()

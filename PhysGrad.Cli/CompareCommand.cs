@@ -200,13 +200,13 @@ internal static class CompareCommand
             }
             var problemLine = ReferenceEquals(definition, ProblemDefinition.Book)
                 ? $"{Headline.Book}, start [3, 3]."
-                : $"{Headline.Problem(definition)}, start {Numbers.Vector(definition.Start)}.";
+                : $"{Headline.Problem(definition, asRules: problem.Traced(definition) is null)}, start {Numbers.Written(definition.Start)}.";
             output.WriteLine(problemLine);
             // With a loss of its own the target is optional: say what it is used for, or that there is none.
             // (The book's header already says its target is the origin.)
             if (definition.LossGiven && !ReferenceEquals(definition, ProblemDefinition.Book))
                 output.WriteLine(definition.HasTarget
-                    ? $"Target y* = {Numbers.Vector(definition.Target)}: {RunReport.TargetUse(definition)}."
+                    ? $"Target y* = {Numbers.Written(definition.Target)}: {RunReport.TargetUse(definition)}."
                     : $"Target: {RunReport.TargetUse(definition)} (--target gives one).");
             // Only PG uses the local inverse (and has derived it by now); for the others it is not derived.
             var inverseLine = chosen.Any(m => m.UsesLocalInverse) ? $"Local inverse for PG: {physics.InverseDescription}." : "";

@@ -40,7 +40,9 @@ internal static class Headline
     /// (<see cref="ExpressionText.FormattedAsRules"/>: x0/9.81, not 0.101937*x0): derive's header for a simulator the
     /// user wrote. Not for a traced --example, whose computed doubles (0.00925926) are no decimals anyone wrote.</param>
     public static string Problem(ProblemDefinition d, bool asRules = false) =>
-        $"P({ArgumentNames(d.Variables)}) = {List(d.Simulator.Count, i => ExpressionText.ForHeader(asRules ? ExpressionText.FormattedAsRules(d.Simulator[i]) : ExpressionText.Formatted(d.Simulator[i]), d.Simulator.Count == 1 ? ExpressionText.HeaderLength : ExpressionText.ListItemLength), "component")}, L = {Loss(d)}";
+        $"P({ArgumentNames(d.Variables)}) = {List(d.Simulator.Count, i => asRules
+            ? ExpressionText.ForHeaderAsWritten(ExpressionText.FormattedAsRules(d.Simulator[i]), d.Simulator.Count == 1 ? ExpressionText.HeaderLength : ExpressionText.ListItemLength)
+            : ExpressionText.ForHeader(ExpressionText.Formatted(d.Simulator[i]), d.Simulator.Count == 1 ? ExpressionText.HeaderLength : ExpressionText.ListItemLength), "component")}, L = {Loss(d, asRules)}";
 
     /// <summary>The line that follows a header in which an expression was cut short, or null when none was.</summary>
     public static string? CutNote(params string[] headerLines) =>
@@ -48,13 +50,15 @@ internal static class Headline
             ? $"(Long expressions are cut short above, each with its terms, the names it uses and its full length, and coefficients rounded to {ExpressionText.HeaderDigits} significant digits; --format json gives them whole.)"
             : null;
 
-    /// <summary>The loss as text (see <see cref="Problem"/>).</summary>
-    public static string Loss(ProblemDefinition d)
+    /// <summary>The loss as text (see <see cref="Problem"/>); <paramref name="asWritten"/>: its numbers are the
+    /// user's (a given loss, the target of the default one), echoed as written rather than rounded.</summary>
+    public static string Loss(ProblemDefinition d, bool asWritten = false)
     {
         // A given loss is echoed as the formatter writes it (not as typed), like every other expression.
-        if (d.Loss is not null) return ExpressionText.ForHeader(ExpressionText.Formatted(d.Loss));
-        if (d.Outputs.Length <= Shown) return ExpressionText.ForHeader(d.LossText);
-        var target = d.HasNumericTarget ? (d.Target.Count > Shown ? Numbers.ComputedVector(d.Target) : Numbers.Vector(d.Target))
+        if (d.Loss is not null)
+            return asWritten ? ExpressionText.ForHeaderAsWritten(ExpressionText.FormattedAsRules(d.Loss)) : ExpressionText.ForHeader(ExpressionText.Formatted(d.Loss));
+        if (d.Outputs.Length <= Shown) return asWritten ? ExpressionText.ForHeaderAsWritten(d.LossText) : ExpressionText.ForHeader(d.LossText);
+        var target = d.HasNumericTarget ? (d.Target.Count > Shown ? Numbers.ComputedVector(d.Target) : Numbers.Written(d.Target))
             : List(d.TargetExpressions().Select(t => t.ToInfix()).ToArray(), "value");
         return $"½‖y − y*‖² with y* = {target}";
     }

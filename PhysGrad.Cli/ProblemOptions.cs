@@ -163,9 +163,9 @@ internal sealed partial class ProblemOptions
     /// <param name="at">The point given apart from the start (check's --at), or null for the start.</param>
     public string PointAndTarget(ProblemDefinition d, IReadOnlyList<double>? at)
     {
-        var point = at is not null ? $"x = {Numbers.Vector(at)}"
-            : $"x = {Numbers.Vector(d.Start)}" + (_generated.Start ? " (no start given: the generic 0.6, 0.7, …)" : "");
-        var target = $"target y* = {Numbers.Vector(d.Target)}";
+        var point = at is not null ? $"x = {Numbers.Written(at)}"
+            : $"x = {Numbers.Written(d.Start)}" + (_generated.Start ? " (no start given: the generic 0.6, 0.7, …)" : "");
+        var target = $"target y* = {Numbers.Written(d.Target)}";
         if (_generated.Target)
             target += $" ({(_generated.SymbolicTarget ? "the target given is symbolic" : "no target given")}: {_generated.How})";
         return $"{point}, {target}";

@@ -208,7 +208,8 @@ public sealed class CompiledProblem : IDifferentiableProblem
         }
         catch (SymbolicException e) when (e.Kind == ErrorKind.NonFinite && Definition is { } problem)
         {
-            var components = problem.Outputs.Zip(problem.Simulator, (y, p) => $"{y} = {Infix.Format(p)}").ToArray();
+            // The components with their constants as written (1e200*x0/3.3 as x0/3.3E-200, x0/9.81 so), not the folded doubles.
+            var components = problem.Outputs.Zip(problem.Simulator, (y, p) => $"{y} = {ReadableConstants.Text(p)}").ToArray();
             var shown = string.Join("; ", components.Take(3)) + (components.Length > 3 ? $"; … ({components.Length} components)" : "");
             throw new SymbolicException(ErrorKind.NonFinite,
                 $"Deriving the problem's {capability} (of L(P(x)) with {shown}) folds constants that overflow: {e.Message}");

@@ -246,6 +246,14 @@ public sealed record OptimizerRun(
     /// </summary>
     public double[]? FirstStep { get; init; }
 
+    /// <summary>
+    /// The rule's Δx of iteration 1 as it computed it (n values), also when x₀ + Δx leaves the formulas' domain
+    /// (<see cref="FirstStep"/> is null then: the run took no step); null when the rule gave no finite step. What
+    /// measuring the step's unit reads: GD on sqrt(x0) towards y* = −1 steps past 0 in some units and not in others,
+    /// and the step is the same rule's in all of them.
+    /// </summary>
+    public double[]? FirstStepTried { get; init; }
+
     /// <summary>The built-in method of that name (<see cref="StandardRules.MethodNamed"/>), or null for a rule of one's own.</summary>
     public Method? Method => StandardRules.MethodNamed(Name);
 
@@ -1118,6 +1126,7 @@ public static class Optimizer
         var every = recording.Every;
         var most = recording.MaxPoints;
         double[]? firstStep = null;
+        double[]? firstStepTried = null;
         var trajectory = new List<double[]> { stepper.X.ToArray() };
         var outputs = new List<double[]> { stepper.Y.ToArray() };
         var losses = new LossRecord(recording.MaxLosses);
@@ -1158,6 +1167,7 @@ public static class Optimizer
                     (stepper.Unsettled is { } why ? $" (tried as a limit: {why})" : ""), nonFinite: bad);
             if (NonFiniteValue.Find(Quantity.Point, stepper.X) is { } badX)
                 return Finish(StopReason.Diverged, k, $"x became non-finite at iteration {k} ({badX})", nonFinite: badX);
+            if (k == 1) firstStepTried = stepper.LastStep.ToArray();
             // A finite x where the loss or P is not finite may lie outside the formulas' domain (IG's step from
             // sqrt(x0) = 1 towards −1 lands on x0 = −3): the run did not diverge, it left the domain. The
             // point outside is not kept, so the run ends at its last defined point and loss.
@@ -1377,7 +1387,7 @@ public static class Optimizer
                 fallbacks, clock.Elapsed)
             {
                 RecordedIterations = recorded, LossIterations = keptAt, PointLosses = pointLosses, Iterations = losses.Last,
-                InnerSolves = solves, FirstStep = firstStep, PointLossWide = overflowed ? pointWide : null,
+                InnerSolves = solves, FirstStep = firstStep, FirstStepTried = firstStepTried, PointLossWide = overflowed ? pointWide : null,
             };
         }
     }

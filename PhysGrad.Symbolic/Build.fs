@@ -156,7 +156,7 @@ module Expr =
     [<CompiledName("OverflowMessage")>]
     let overflowMessage (what: string) (op: string) (a: float) (b: float) (x: float) =
         sprintf
-            "The constants of a %s, %s %s %s, give %s in doubles (beyond ±1.8E+308); rescale the variables or their units so that the constants stay within doubles (e.g. %s), or give a large constant as %s with a value nearer 1 in the new units"
+            "The constants of a %s, %s %s %s, give %s in doubles (beyond ±1.8E+308); rescale the variables or their units so that the constants stay within doubles (e.g. %s)%s"
             what
             (g6 a)
             op
@@ -169,17 +169,17 @@ module Expr =
                  sprintf "measure the variable the constant multiplies in units %s times larger, so that the constant becomes 1" (g6 largest)
              else
                  "one of these constants already overflowed in an earlier fold: measure the variables it multiplies in units large enough that every constant is a double near 1")
-            Advice.NamedParameter
+            Advice.LargeConstantAsParameter
 
     /// As overflowMessage for a function of one constant (exp(800)): the constant, its value and what to do.
     [<CompiledName("OverflowMessageOfFunction")>]
     let overflowMessageOfFunction (name: string) (a: float) (x: float) =
         sprintf
-            "The constant %s(%s) gives %s in doubles (beyond ±1.8E+308); rescale the variables or their units so that the constants stay within doubles, or give a large constant as %s with a value nearer 1 in the new units"
+            "The constant %s(%s) gives %s in doubles (beyond ±1.8E+308); rescale the variables or their units so that the constants stay within doubles%s"
             name
             (g6 a)
             (g6 x)
-            Advice.NamedParameter
+            Advice.LargeConstantAsParameter
 
     // Two floating constants whose sum or product leaves doubles (1e300*1e300): said with the factors and
     // what to do, since the expression cannot be built (a constant must be finite, `real`). The parser

@@ -63,6 +63,11 @@ module Advice =
     [<Literal>]
     let NamedParameter = "a named parameter of the problem"
 
+    /// The clause of the advice on constants beyond doubles that offers a parameter: left out where no
+    /// parameter can be given (a function to differentiate has none).
+    [<Literal>]
+    let LargeConstantAsParameter = ", or give a large constant as " + NamedParameter + " with a value nearer 1 in the new units"
+
 module internal Fail =
     /// "1 output", "3 outputs": a count with its noun in the right number, for messages.
     let count (n: int) (noun: string) =

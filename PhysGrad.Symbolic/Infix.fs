@@ -55,6 +55,7 @@ module Infix =
         | Number q when q.IsInteger -> if q.Sign < 0 then Layout.Unary else Layout.Atom
         | Number _ -> Layout.Product
         | Real x -> if x < 0.0 then Layout.Unary else Layout.Atom
+        | Apply _ when (Layout.ePower e).IsSome -> if (Layout.ePower e).Value.Sign > 0 then Layout.Power else Layout.Product
         | Symbol _
         | Pi
         | Apply _
@@ -118,11 +119,17 @@ module Infix =
     and private body (real: float -> string) (sb: StringBuilder) (e: Expr) =
         match e.Node with
         | Number q when (Layout.decimalQuotient q).IsSome -> writeFraction real sb (Layout.fraction e)
+        | Number q when (Layout.writtenDecimal q).IsSome -> writeFraction real sb (Layout.fraction e)
         | Number q -> sb.Append(numberText q) |> ignore
         | Real x -> sb.Append(real x) |> ignore
         | Symbol s -> sb.Append s |> ignore
         | Pi -> sb.Append "pi" |> ignore
         | Apply _ when Layout.isE e -> sb.Append 'e' |> ignore
+        | Apply _ when (Layout.ePower e).IsSome ->
+            // e^2; exp(-1) as 1/e (Layout.fraction puts it below the line).
+            match Layout.ePower e with
+            | Some k when k.Sign > 0 -> sb.Append("e^").Append(k.ToString(CultureInfo.InvariantCulture)) |> ignore
+            | _ -> writeFraction real sb (Layout.fraction e)
         | Apply(f, a) ->
             sb.Append(Expr.functionName f).Append('(') |> ignore
             write real sb 0 a

@@ -179,14 +179,22 @@ module Layout =
                 let digits (n: Numerics.BigInteger) = if n.IsOne then 0 else n.ToString(CultureInfo.InvariantCulture).Length
                 let candidates = Collections.Generic.List<int * int * Rational * Rational>()
 
+                // The digits of a's decimal without its point, sign and exponent (6.28318 has 6, 3E-07 one).
+                let significantDigits (a: Rational) =
+                    let struct (n, d) = decimalFraction a
+                    let struct (_, twos, fives) = Rational.TwosAndFives d
+                    let scaled = n * Numerics.BigInteger.Pow(Numerics.BigInteger 10, max twos fives) / d
+                    scaled.ToString(CultureInfo.InvariantCulture).TrimEnd('0').Length
+
                 let rec products (from: int) (factors: int) (b: Rational) =
                     for i in from .. sources.Length - 1 do
                         let b = b * sources.[i]
                         let a = q * b
 
                         if (a.IsInteger || (shortDecimal a).IsSome) && (b.IsInteger || (shortDecimal b).IsSome) then
-                            // The numerator no longer than p: 1/10.2, not 5/51, but 5/12 beside a 9.81 is not 4.0875/9.81.
-                            if printedLength a <= digits p then
+                            // The numerator of no more digits than p: 1/10.2, not 5/51, and 6.28318/9.81 for 314159/490500
+                            // (from 2*3.14159/9.81), but 5/12 beside a 9.81 is not 4.0875/9.81.
+                            if significantDigits a <= digits p then
                                 candidates.Add((printedLength a + printedLength b, factors + 1, a, b))
 
                         if factors + 1 < MaxQuotientFactors then
@@ -199,6 +207,8 @@ module Layout =
                 else
                     let _, _, a, b = candidates |> Seq.minBy (fun (cost, factors, a, _) -> cost, factors, printedLength a)
                     Some(a, b)
+
+    let private exactText = Threading.AsyncLocal<bool>()
 
     // The decimals the constants being printed came from (withDecimals), with the quotients found.
     type private QuotientContext =
@@ -240,6 +250,16 @@ module Layout =
         | _ ->
             let c = decimals.Value
             c.Found.GetOrAdd(q, fun q -> decimalQuotientOver c.Sources q)
+
+    /// |q| as the decimal it is (5/2 as 2.5) under withDecimals, where the constants printed are the user's: a
+    /// short decimal other than a half (x/2 stays), not under withExactText. None elsewhere. Rules reach the printers
+    /// with such constants as doubles already (ReadableConstants); an equation quoted from the exact simulator
+    /// (PG's missing-inverse reason) does not.
+    let writtenDecimal (q: Rational) : float option =
+        match box decimals.Value with
+        | null -> None
+        | _ when exactText.Value || q.Den = Numerics.BigInteger 2 && Numerics.BigInteger.Abs q.Num = Numerics.BigInteger.One -> None
+        | _ -> shortDecimal q.Abs
 
     /// A decimal of a quotient as the constant a printer writes: an integer exactly, another decimal
     /// as its double (which formatReal writes as the decimal, 9.81, 3.33E-07).
@@ -395,6 +415,7 @@ module Layout =
                         num.Add(decimalConstant a)
 
                     den.Add(decimalConstant b)
+                | None when (writtenDecimal q).IsSome -> num.Add(Expr.real (writtenDecimal q).Value)
                 | None ->
                     let struct (p, d) = decimalFraction q
 
@@ -409,6 +430,9 @@ module Layout =
 
                 num.Add(Expr.real (abs x))
             | Node.Power(b, x) when isReciprocal b x -> den.Add(Expr.pow b (Expr.neg x))
+            // exp(-1) from e*x0 solved for x0 as 1/e (e^2 below the line for exp(-2)), as e was written.
+            | Apply(Function.Exp, a) when (match a.Node with Number k -> k.IsInteger && k.Sign < 0 | _ -> false) ->
+                den.Add(Expr.exp (Expr.neg a))
             | _ -> num.Add f
 
         let numerator =
@@ -426,7 +450,6 @@ module Layout =
           Numerator = numerator
           Denominator = List.ofSeq den }
 
-    let private exactText = Threading.AsyncLocal<bool>()
 
     /// Runs f with decimalExponent off: text that must parse back to the very same exact exponent
     /// (Infix.formatExact) writes 314159/100000, which a decimal 3.14159 would read back as a floating one.
@@ -463,6 +486,16 @@ module Layout =
 
     /// Is this power a square root (exponent 1/2)?
     let isSqrt (x: Expr) = Expr.isHalf x
+
+    /// k when e is exp(k) for an integer k other than 0 and 1 below 100 in size: a power of Euler's number, which printers write
+    /// e^2 and 1/e (as the user's e was written), not exp(2) and exp(-1).
+    let ePower (e: Expr) : Numerics.BigInteger option =
+        match e.Node with
+        | Apply(Function.Exp, a) ->
+            match a.Node with
+            | Number k when k.IsInteger && not k.IsZero && not k.IsOne && abs (k.ToDouble()) < 100.0 -> Some k.Num
+            | _ -> None
+        | _ -> None
 
     /// Is e Euler's number exp(1)?
     let isE (e: Expr) =

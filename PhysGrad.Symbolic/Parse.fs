@@ -346,7 +346,10 @@ module Parse =
             ""
 
     /// "Parse error at line L, column C: what\n  <line>\n  <caret>".
-    let internal describe (text: string) (line: int) (column: int) (what: string) =
+    let rec internal describe (text: string) (line: int) (column: int) (what: string) = describeAs "Parse error" text line column what
+
+    /// describe with its own first words: a text that parses but whose constants leave doubles is no parse error.
+    and internal describeAs (prefix: string) (text: string) (line: int) (column: int) (what: string) =
         let l = lineOf text line
         // Show at most 80 characters around the column, so huge one-line inputs stay readable.
         let start = max 0 (column - 60)
@@ -358,7 +361,8 @@ module Parse =
                 ""
 
         sprintf
-            "Parse error at line %d, column %d: %s\n  %s\n  %s^"
+            "%s at line %d, column %d: %s\n  %s\n  %s^"
+            prefix
             line
             column
             what
@@ -439,7 +443,8 @@ module Parse =
 
     let private failAt kind (text: string) (pos: Position) what : 'a =
         let line, col = int pos.Line, int pos.Column
-        raise (ParseException(kind, describe text line col what, line, col))
+        let prefix = if kind = ErrorKind.NonFinite then "Constants beyond doubles" else "Parse error"
+        raise (ParseException(kind, describeAs prefix text line col what, line, col))
 
     // ---- from syntax to expressions ------------------------------------------------------------
 
@@ -466,9 +471,29 @@ module Parse =
         | ANeg(_, a) -> unknownIndexName variable a
         | APower(a, b, _) -> first [ a; b ]
 
-    let rec private build (text: string) (env: Binding voption) (ast: Ast) : Expr =
+    /// The exact rational a decimal literal writes ("3.14159", "2.5E-3", "1e200"); a literal whose exponent
+    /// is beyond ±100,000 (a double reads it as 0 or refuses it) is its double's shortest decimal.
+    let private decimalText (s: string) : Rational =
+        let e = s.IndexOfAny [| 'e'; 'E' |]
+        let mantissa, exponent = if e < 0 then s, "0" else s.Substring(0, e), s.Substring(e + 1)
+
+        match Int32.TryParse(exponent, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture) with
+        | true, k when abs k <= 100_000 ->
+            let point = mantissa.IndexOf '.'
+            let digits = mantissa.Replace(".", "")
+            let k = if point < 0 then k else k - (mantissa.Length - point - 1)
+            let n = BigInteger.Parse((if digits = "" then "0" else digits), CultureInfo.InvariantCulture)
+            let ten = BigInteger 10
+
+            if k >= 0 then Rational.OfBig(n * BigInteger.Pow(ten, k))
+            else Rational.Create(n, BigInteger.Pow(ten, -k))
+        | _ -> Rational.OfDecimal(Double.Parse(s, CultureInfo.InvariantCulture))
+
+    /// `exact`: a decimal literal is the exact rational it writes (3.14159 is 314159/100000), so that the
+    /// constants folded with it stay exact (3.14159/9.81 is 314159/981000, not a 17-digit double).
+    let rec private build (exact: bool) (text: string) (env: Binding voption) (ast: Ast) : Expr =
         Deep.check ()
-        let build = build text env
+        let build = build exact text env
 
         let guard (pos: Position) f =
             try
@@ -490,7 +515,7 @@ module Parse =
                 if Double.IsInfinity x then
                     failAt ErrorKind.NonFinite text pos (sprintf "the number %s is too large for a double" s)
 
-                Expr.real x
+                if exact then Expr.number (decimalText s) else Expr.real x
         | AName(n, _) when env.IsSome && env.Value.Name = n -> Expr.ofInt env.Value.Value
         | AIndex(array, index, pos) ->
             let k =
@@ -637,9 +662,9 @@ module Parse =
 
     /// One component, or the components of an indexed form `body for i in a..b [boundary]` for
     /// i = a, …, b in order, each with where it came from ("i = 3"; null for a plain component).
-    let private expand (text: string) (ast: Ast, range: Range option) : struct (Expr * string)[] =
+    let private expand (exact: bool) (text: string) (ast: Ast, range: Range option) : struct (Expr * string)[] =
         match range with
-        | None -> [| struct (build text ValueNone ast, null) |]
+        | None -> [| struct (build exact text ValueNone ast, null) |]
         | Some r ->
             // Indices are ints; a bound beyond ±10⁹ is refused in words (no index of a real problem is near it).
             let number (which: string) (digits: string) (pos: Position) =
@@ -697,7 +722,7 @@ module Parse =
                     (sprintf "the range %d..%d has more than %d indices" r.First r.Last MaxRange)
 
             Array.init (r.Last - r.First + 1) (fun k ->
-                struct (build text (ValueSome { Name = r.Index; Value = r.First + k; Range = r }) ast,
+                struct (build exact text (ValueSome { Name = r.Index; Value = r.First + k; Range = r }) ast,
                         sprintf "%s = %d" r.Index (r.First + k)))
 
     /// Parses one or more expressions separated by ';'. A component may be an indexed form
@@ -706,9 +731,13 @@ module Parse =
     /// `dirichlet v` reads v outside it; without a rule an index below 0 is an error. Each component
     /// comes with where it came from: "i = 3" for one of an indexed form, null for a plain one.
     [<CompiledName("ManyWithOrigins")>]
-    let manyWithOrigins (text: string) : struct (Expr * string)[] =
+    let rec manyWithOrigins (text: string) : struct (Expr * string)[] =
         ParseCounter.Tick()
+        parseWith false text
 
+    /// `manyWithOrigins` (uncounted), with decimal literals read as doubles or, when `exact`, as the exact
+    /// rationals they write.
+    and private parseWith (exact: bool) (text: string) : struct (Expr * string)[] =
         if isNull text || String.IsNullOrWhiteSpace text then
             raise (ParseException(ErrorKind.Parse, "The input is empty: expected an expression such as x^2 + 1.", 1, 1))
 
@@ -724,7 +753,7 @@ module Parse =
 
         let go () =
             match runParserOnString input 0 "" text with
-            | Success(items, _, _) -> items |> List.toArray |> Array.collect (expand text)
+            | Success(items, _, _) -> items |> List.toArray |> Array.collect (expand exact text)
             | Failure(_, error, _) ->
                 let line, col = int error.Position.Line, int error.Position.Column
                 let what = plainError text error
@@ -740,6 +769,58 @@ module Parse =
     [<CompiledName("Many")>]
     let many (text: string) : Expr[] =
         manyWithOrigins text |> Array.map (fun struct (e, _) -> e)
+
+    /// The components of `many`, with every decimal literal the exact rational it writes (3.14159 is
+    /// 314159/100000) and the constants folded exactly: 3.14159*x0^2/9.81 is 314159/981000*x0^2, where
+    /// `many` folds the quotient into the double 0.32024362895005093, whose text no longer shows the
+    /// decimals written. For deriving rules in the user's own numbers; a decimal beyond doubles is
+    /// refused as `many` refuses it. Raises as `many` does on bad text.
+    [<CompiledName("ManyExact")>]
+    let manyExact (text: string) : Expr[] =
+        parseWith true text |> Array.map (fun struct (e, _) -> e)
+
+    /// The decimal literals of the text (those with a point or an exponent, not integers), as the exact
+    /// positive rationals they write, distinct, in the order written; a literal that is an exponent (the
+    /// 1.5 of x^1.5) is left out. [] for text that does not parse.
+    [<CompiledName("WrittenDecimals")>]
+    let writtenDecimals (text: string) : Rational[] =
+        let found = ResizeArray<Rational>()
+
+        match runParserOnString input 0 "" text with
+        | Success(items, _, _) ->
+            let pending = System.Collections.Generic.Stack<Ast>()
+
+            for (a, _) in List.rev items do
+                pending.Push a
+
+            while pending.Count > 0 do
+                match pending.Pop() with
+                | ANumber(s, _) when not (s |> Seq.forall Char.IsDigit) ->
+                    let q = (decimalText s).Abs
+
+                    if not q.IsZero && not q.IsInteger && not (found.Contains q) then
+                        found.Add q
+                | AName _
+                | ANumber _ -> ()
+                | AIndex(_, index, _) -> pending.Push index
+                | ACall(_, args, _) -> for a in List.rev args do pending.Push a
+                | ASum(head, rest) ->
+                    for (_, a, _) in List.rev rest do pending.Push a
+                    pending.Push head
+                | AProduct(head, rest) ->
+                    for (_, a, _) in List.rev rest do pending.Push a
+                    pending.Push head
+                | ANeg(_, a) -> pending.Push a
+                | APower(a, b, _) ->
+                    match b with
+                    | ANumber _
+                    | ANeg(_, ANumber _) -> ()
+                    | _ -> pending.Push b
+
+                    pending.Push a
+        | Failure _ -> ()
+
+        found.ToArray()
 
     /// Parses exactly one expression.
     [<CompiledName("Expression")>]

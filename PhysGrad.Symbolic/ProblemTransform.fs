@@ -106,16 +106,20 @@ module ProblemTransform =
     /// L̃(ỹ) = fl·L(ỹ/fy), target fy·y*, start fx·x₀, inverse fx·P⁻¹(ỹ/fy; x̃/fx). Parameters keep their
     /// values: P and L are conjugated as a whole, so a constant inside them stays what it was in the
     /// old units. The inverse is used as it is (derived first when pending), never derived again.
+    /// A unit's factor as a constant: an exact 1 for the factor 1 (the units unchanged), so that the problem in
+    /// its own units reads as written (x0, not 1*x0, in a message about its domain).
+    let private factor (c: float) = if c = 1.0 then Expr.one else Expr.real c
+
     [<CompiledName("Conjugate")>]
     let conjugate (fx: float[]) (fy: float[]) (fl: float) (p: Problem) =
         let inX = Dictionary<Expr, Expr>()
         let inY = Dictionary<Expr, Expr>()
 
         for i in 0 .. fx.Length - 1 do
-            inX.[Expr.symbol p.Variables.[i]] <- Expr.div (Expr.symbol p.Variables.[i]) (Expr.real fx.[i])
+            inX.[Expr.symbol p.Variables.[i]] <- Expr.div (Expr.symbol p.Variables.[i]) (factor fx.[i])
 
         for j in 0 .. fy.Length - 1 do
-            inY.[Expr.symbol p.Outputs.[j]] <- Expr.div (Expr.symbol p.Outputs.[j]) (Expr.real fy.[j])
+            inY.[Expr.symbol p.Outputs.[j]] <- Expr.div (Expr.symbol p.Outputs.[j]) (factor fy.[j])
 
         let both = Dictionary<Expr, Expr>(inX)
 
@@ -123,14 +127,14 @@ module ProblemTransform =
             both.[kv.Key] <- kv.Value
 
         let simulator =
-            p.Simulator |> Array.mapi (fun j s -> Expr.mul2 (Expr.real fy.[j]) (Structure.substitute inX s))
+            p.Simulator |> Array.mapi (fun j s -> Expr.mul2 (factor fy.[j]) (Structure.substitute inX s))
 
-        let loss = Expr.mul2 (Expr.real fl) (Structure.substitute inY p.Loss)
+        let loss = Expr.mul2 (factor fl) (Structure.substitute inY p.Loss)
 
         let inverse =
             match p.Inverse with
             | null -> null
-            | inv -> inv |> Array.mapi (fun i e -> Expr.mul2 (Expr.real fx.[i]) (Structure.substitute both e))
+            | inv -> inv |> Array.mapi (fun i e -> Expr.mul2 (factor fx.[i]) (Structure.substitute both e))
 
         Problem.Create(
             p.Variables,

@@ -205,6 +205,8 @@ type Rational =
     /// that decimal as |x| = d·10^(−k) (0 ≤ d < 10^17; the sign is x's). The few floating operations of
     /// ShortDecimalTest decide it, the shortest text only where they cannot tell.
     static member internal TryShortParts(x: float, d: byref<int64>, k: byref<int>) : bool =
+        // ±∞ and NaN are no decimal (a rational beyond doubles, 10^400, reaches here as +∞).
+        if not (Double.IsFinite x) then false else
         match ShortDecimalTest.classify (x, &d, &k) with
         | 1 -> true
         | 0 -> false

@@ -276,3 +276,15 @@ module ReadableConstants =
     /// square root). The value is the same rational or its nearest double.
     [<CompiledName("Readable")>]
     let readable (e: Expr) = readableOver [||] e
+
+    /// The expression as infix text with its floating constants as derived rules write them: read as the exact
+    /// decimals they stand for (ExactConstants.exact: 0.10193679918450561 from x0/9.81 is 1/9.81) and written over
+    /// the decimals among them (ExactConstants.sourceDecimals, Layout.withDecimals): x0/9.81 + 2.5*x0^3, not
+    /// 0.10193679918450561*x0 + 2.5*x0^3. For messages that quote a simulator the user wrote.
+    [<CompiledName("Text")>]
+    let text (e: Expr) =
+        if not (ExactConstants.hasReals [ e ]) then
+            Infix.format e
+        else
+            let sources = ExactConstants.sourceDecimals [ e ]
+            Layout.withDecimals sources (fun () -> Infix.format (readableOver sources (ExactConstants.exact e)))
