@@ -78,7 +78,7 @@ internal static class TextTable
     /// short form (<paramref name="shortLast"/>: <c>Diverged</c> for <c>Diverged: the loss rose from 5.5 to
     /// 2.5E+13 …</c>) and, for each row whose cell was shortened, a note to print under the table,
     /// <c>Stop of gd: Diverged: the loss rose …</c>, which reads as one line per run where the cell wrapped
-    /// inside its column or was folded under its row; else (the short table too wide) as <see cref="Lines"/> folds them.
+    /// inside its column or was folded under its row (runs that stopped alike share one note); else (the short table too wide) as <see cref="Lines"/> folds them.
     /// </summary>
     /// <param name="header">The column headers.</param>
     /// <param name="rows">The rows, as many cells each as the header.</param>
@@ -93,8 +93,10 @@ internal static class TextTable
         if (Fits(full)) return (full, []);
         var shorter = Lines(header, [.. rows.Select((r, i) => r[..^1].Append(shortLast[i]).ToArray())], left).ToArray();
         if (!Fits(shorter)) return (full, []);
-        return (shorter, [.. rows.Select((r, i) => (Row: r, i)).Where(t => t.Row[^1] != shortLast[t.i])
-            .Select(t => $"Stop of {labels[t.i]}: {t.Row[^1]}{(t.Row[^1].EndsWith('.') ? "" : ".")}")]);
+        // Runs that stopped alike share a note ("Stop of gd, newton and bfgs: …"), in the order of their first row.
+        return (shorter, [.. rows.Select((r, i) => (Cell: r[^1], Label: labels[i], Short: shortLast[i])).Where(t => t.Cell != t.Short)
+            .GroupBy(t => t.Cell)
+            .Select(g => $"Stop of {MethodCatalog.JoinNames([.. g.Select(t => t.Label)])}: {g.Key}{(g.Key.EndsWith('.') ? "" : ".")}")]);
     }
 
     /// <summary>A stop cell's short form: the reason before its first ": " (<c>Diverged</c>, <c>Converged</c>,
