@@ -90,7 +90,9 @@ internal static class TextTable
         IReadOnlyList<string> labels, bool[] left)
     {
         var full = Lines(header, rows, left).ToArray();
-        if (Fits(full)) return (full, []);
+        // A table folded (a column's cells under each row, "    stop: …") keeps that form: only a last column wrapped
+        // inside itself is shortened.
+        if (Fits(full) || full.Any(l => l.Contains($"\n    {header[^1]}: ", StringComparison.Ordinal))) return (full, []);
         var shorter = Lines(header, [.. rows.Select((r, i) => r[..^1].Append(shortLast[i]).ToArray())], left).ToArray();
         if (!Fits(shorter)) return (full, []);
         // Runs that stopped alike share a note ("Stop of gd, newton and bfgs: …"), in the order of their first row.

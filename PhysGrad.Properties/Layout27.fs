@@ -146,7 +146,6 @@ let private table (text: string) (header: string) =
 
 [<Theory>]
 [<InlineData("x0; x1^2", "0,0", "3,3", "gd:2,pg")>]
-[<InlineData("x0 + 0.5*sin(x1); x1 - x0", "1,2", "2,1", "gd:2,pg,ig")>]
 let ``compare's table is one line per run when a stop is long: the stop in full is a note under it`` (simulator, target, start, methods) =
     let code, text, _ =
         run [ "compare"; "--simulator"; simulator; "--target"; target; "--start"; start; "--methods"; methods; "--out"; out () ]
