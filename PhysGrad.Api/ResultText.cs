@@ -11,18 +11,150 @@ public static class ResultText
 {
     /// <summary>
     /// A line of the CLI's text in lines of at most <see cref="RulePrinter.MaxWidth"/> (100) characters, the
-    /// width of the rules the infix and C# formats write: broken at the weakest break that fits
-    /// (<see cref="Training.WrapTitle"/>: between clauses, after a comma, before an operator, at a space),
-    /// each line after the first indented by two spaces so that it reads as the same statement. A line
-    /// that fits is returned as it is. "Local inverse for PG: numeric: …" ran to 175 characters.
+    /// width of the rules the infix and C# formats write, each line after the first indented by two spaces so
+    /// that it reads as the same statement (<see cref="Paragraph(string, int)"/>). A line that fits is returned
+    /// as it is. "Local inverse for PG: numeric: …" ran to 175 characters.
     /// </summary>
     public static string Paragraph(string line) => Paragraph(line, RulePrinter.MaxWidth);
 
-    /// <summary><see cref="Paragraph(string)"/> in lines of at most <paramref name="width"/> characters (for text
-    /// that is indented by 100 − <paramref name="width"/> columns), continuation lines indented by two spaces.</summary>
-    public static string Paragraph(string line, int width) =>
-        line.Length <= width ? line
-            : string.Join("\n  ", Training.WrapTitle(line, width - 2).Split('\n'));
+    /// <summary>
+    /// <paramref name="line"/> in lines of at most <paramref name="width"/> characters (for text that is indented
+    /// by 100 − <paramref name="width"/> columns), continuation lines indented by two spaces. Lines are filled
+    /// greedily, each taking every word that fits (a break between clauses where the line has room left it half
+    /// empty: "Give a local" / "inverse with …"). A vector in square brackets, or a parenthesis of formula
+    /// (<c>sqrt(y1 + 2)</c>, no word of prose in it), is one word where it fits on a continuation line
+    /// (<c>x* = [2.00000,</c> / <c>1.00000]</c> split a vector that fitted); an operator (+, −, =, …) stays with the
+    /// word after it, never alone at a line's end, and a short name before "=" stays with it (<c>x* = […]</c>).
+    /// A word still too long is broken at its spaces, then before a <c>*</c> or <c>/</c> of its outermost
+    /// product (<c>a*b</c> / <c>*c</c>, a formula without spaces); a piece with no such break (one path, one
+    /// identifier) stays whole: cutting inside a token would change what a reader copies. Joining the lines
+    /// (a space for a break at a space, nothing for one inside a product) gives the line back.
+    /// </summary>
+    public static string Paragraph(string line, int width) => Paragraph(line, width, width);
+
+    /// <summary><see cref="Paragraph(string, int)"/> with a first line of <paramref name="firstWidth"/> characters
+    /// (the rest of a line begun by a prefix, <c>physgrad: note: </c>), the others of <paramref name="width"/>
+    /// with their two spaces.</summary>
+    public static string Paragraph(string line, int width, int firstWidth)
+    {
+        if (line.Length <= firstWidth) return line;
+        var room = Math.Max(1, width - 2);
+        var lines = new List<string>();
+        var current = new System.Text.StringBuilder();
+        foreach (var (word, spaced) in Words(line, room))
+        {
+            var limit = lines.Count == 0 ? firstWidth : room;
+            var gap = current.Length > 0 && spaced ? 1 : 0;
+            if (current.Length > 0 && current.Length + gap + word.Length > limit)
+            {
+                lines.Add(current.ToString());
+                current.Clear().Append(word);
+            }
+            else current.Append(' ', gap).Append(word);
+        }
+        lines.Add(current.ToString());
+        return string.Join("\n  ", lines);
+    }
+
+    /// <summary>The words of <paramref name="text"/> that <see cref="Paragraph(string, int)"/> fills lines
+    /// with, each with whether a space comes before it (false for a piece of a product cut before its '*').</summary>
+    private static List<(string Word, bool Spaced)> Words(string text, int room)
+    {
+        var words = new List<(string Word, bool Spaced)>();
+        foreach (var (word, spaced) in Join(SplitAtSpaces(text, Protected(text))))
+        {
+            if (word.Length <= room)
+            {
+                words.Add((word, spaced));
+                continue;
+            }
+            // Too long for a line: at every space inside it (a long vector after its commas), operators still
+            // joined to the word after them; then a piece without spaces before its outermost '*' or '/'.
+            var first = true;
+            foreach (var (inner, innerSpaced) in Join(SplitAtSpaces(word, new bool[word.Length])))
+            {
+                var pieces = inner.Length <= room ? [inner] : ProductPieces(inner);
+                for (var k = 0; k < pieces.Count; k++)
+                    words.Add((pieces[k], k == 0 && (first ? spaced : innerSpaced)));
+                first = false;
+            }
+        }
+        return words;
+    }
+
+    /// <summary>For each character of <paramref name="text"/>, whether it lies inside a bracket kept whole: a
+    /// vector <c>[…]</c>, or a parenthesis with no word of prose (two or more letters alone) in it.</summary>
+    private static bool[] Protected(string text)
+    {
+        var inside = new bool[text.Length];
+        var open = new Stack<int>();
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (text[i] is '(' or '[') open.Push(i);
+            else if (text[i] is ')' or ']' && open.Count > 0)
+            {
+                var start = open.Pop();
+                var matched = (text[start], text[i]) is ('(', ')') or ('[', ']');
+                if (matched && (text[i] == ']' || !text[(start + 1)..i].Split(' ').Any(w => w.Length >= 2 && w.All(char.IsLetter))))
+                    for (var k = start; k <= i; k++) inside[k] = true;
+            }
+        }
+        return inside;
+    }
+
+    // The text cut at each space not inside a kept bracket.
+    private static List<string> SplitAtSpaces(string text, bool[] inside)
+    {
+        var words = new List<string>();
+        var start = 0;
+        for (var i = 0; i < text.Length; i++)
+            if (text[i] == ' ' && !inside[i])
+            {
+                if (i > start) words.Add(text[start..i]);
+                start = i + 1;
+            }
+        if (start < text.Length) words.Add(text[start..]);
+        return words;
+    }
+
+    // An operator alone is joined to the word after it; "=" also to a short name before it ("x* = [1, 2]").
+    private static IEnumerable<(string Word, bool Spaced)> Join(List<string> words)
+    {
+        var joined = new List<string>();
+        for (var i = 0; i < words.Count; i++)
+        {
+            var word = words[i];
+            if (word == "=" && joined.Count > 0 && joined[^1].Length <= 8 && !IsOperator(joined[^1]))
+            {
+                word = joined[^1] + " " + word;
+                joined.RemoveAt(joined.Count - 1);
+            }
+            while (IsOperator(words[i]) && i + 1 < words.Count)
+                word += " " + words[++i];
+            joined.Add(word);
+        }
+        return joined.Select(w => (w, true));
+    }
+
+    private static bool IsOperator(string word) => word is "+" or "-" or "−" or "=" or "*" or "/" or "×" or "·" or "←" or "→" or "≤" or "≥" or "<" or ">" or "≈";
+
+    // A word without spaces cut before each '*' or '/' at its shallowest bracket depth that has one.
+    private static List<string> ProductPieces(string word)
+    {
+        var depth = 0;
+        var cuts = new List<(int At, int Depth)>();
+        for (var i = 1; i < word.Length; i++)
+        {
+            if (word[i] is '(' or '[') depth++;
+            else if (word[i] is ')' or ']') depth--;
+            else if (word[i] is '*' or '/' && word[i - 1] is not ('*' or '/') && i + 1 < word.Length && word[i + 1] is not '*')
+                cuts.Add((i, depth));
+        }
+        if (cuts.Count == 0) return [word];
+        var level = cuts.Min(c => c.Depth);
+        var at = cuts.Where(c => c.Depth == level).Select(c => c.At).Prepend(0).Append(word.Length).ToArray();
+        return [.. at.Zip(at.Skip(1), (a, b) => word[a..b])];
+    }
 
     /// <summary>The most items a list shows in full, as the CLI's headers.</summary>
     public const int Shown = 4;

@@ -152,7 +152,7 @@ public static class RulePrinter
     private static string Latex(IReadOnlyList<RuleBlock> blocks, SharedBlock[] shared, string header, IReadOnlyDictionary<string, string> symbols)
     {
         var sb = new StringBuilder();
-        sb.Append($"% {header}\n");
+        sb.Append(Comment("% ", header)).Append('\n');
         for (var b = 0; b < blocks.Count; b++)
         {
             var lines = shared[b].Intermediates.Select(t => (LaTeX.symbolName(t.Item1), t.Item2))
@@ -210,7 +210,10 @@ public static class RulePrinter
         // Math or Sign would hide the Math class or the Sign helper the code calls, so it is renamed.
         var identifiers = CSharp.Identifiers(names.Concat(stepped.Select(outName)), []);
         var name = new Func<string, string>(n => identifiers.TryGetValue(n, out var id) ? id : n);
-        sb.Append($"// {header}\n// {ParameterOrder}\n// {OutNaming(outPrefix, renamed, blocks.Select(b => b.Names.FirstOrDefault()).OfType<string>().Distinct().Take(2).ToArray())}\n{RenamedNote(identifiers)}using System;\n\npublic static class UpdateRules\n{{\n");
+        // Every comment line at most MaxWidth characters, as the code's lines (the header named every variable on one line).
+        foreach (var line in new[] { header, ParameterOrder, OutNaming(outPrefix, renamed, blocks.Select(b => b.Names.FirstOrDefault()).OfType<string>().Distinct().Take(2).ToArray()) })
+            sb.Append(Comment("// ", line)).Append('\n');
+        sb.Append($"{RenamedNote(identifiers)}using System;\n\npublic static class UpdateRules\n{{\n");
         for (var b = 0; b < blocks.Count; b++)
         {
             var block = blocks[b];
@@ -224,10 +227,11 @@ public static class RulePrinter
                 .Distinct().ToArray();
             var parameters = inputs.Select(n => $"double {name(n)}")
                 .Concat(block.Names.Select(n => $"out double {name(outName(n))}"));
-            sb.Append(block.Names.Count == 1
-                ? $"    /// <summary>{block.Title}: the step of {block.Names[0]}.</summary>\n"
-                : $"    /// <summary>{block.Title}: the step of each of {string.Join(", ", block.Names)}.</summary>\n");
-            sb.Append($"    public static void {block.MethodName}({string.Join(", ", parameters)})\n    {{\n");
+            sb.Append(Comment("    /// ", block.Names.Count == 1
+                ? $"<summary>{block.Title}: the step of {block.Names[0]}.</summary>"
+                : $"<summary>{block.Title}: the step of each of {string.Join(", ", block.Names)}.</summary>")).Append('\n');
+            var signature = Wrap($"    public static void {block.MethodName}(", string.Join(", ", parameters), ")", indent: 8);
+            sb.Append($"{signature}\n    {{\n");
             Body(sb, shared[b], block.Names, name, outName);
             sb.Append("    }\n");
             // The stable form (Stable.RewriteMany of the whole block, BEFORE intermediates are named: naming
@@ -243,12 +247,12 @@ public static class RulePrinter
                 var what = overflowed
                     ? "an exponential overflows inside it (∞/∞ or ∞ − ∞)"
                     : "rounding loses a small exponential beside 1 (log(1 + exp(u)) rounds to log(1) = 0)";
-                sb.Append($"\n    /// <summary>{block.Title}: the same step as {block.MethodName} in real arithmetic, for the same scalar arguments,\n")
-                    .Append($"    /// rearranged for points where {what}: each sum c·exp(a) + d·exp(b) is written exp(m)·(c·exp(a − m) + d·exp(b − m)),\n")
-                    .Append("    /// m = max(a, b), and log(1 + r) as log1p(r) (the log-sum-exp and softplus identities; PhysGrad.Symbolic.Stable).\n")
-                    .Append($"    /// At {at} (other symbols 1) {block.MethodName} computes {Numbers.Short(difference.Written)} and this method {Numbers.Short(difference.Stable)}:\n")
-                    .Append($"    /// use this one where exponents can be large{(overflowed ? "" : " or small")}.</summary>\n");
-                sb.Append($"    public static void {block.MethodName}Stable({string.Join(", ", parameters)})\n    {{\n");
+                sb.Append('\n').Append(Comment("    /// ", $"<summary>{block.Title}: the same step as {block.MethodName} in real arithmetic, for the same scalar arguments, "
+                    + $"rearranged for points where {what}: each sum c·exp(a) + d·exp(b) is written exp(m)·(c·exp(a − m) + d·exp(b − m)), "
+                    + "m = max(a, b), and log(1 + r) as log1p(r) (the log-sum-exp and softplus identities; PhysGrad.Symbolic.Stable). "
+                    + $"At {at} (other symbols 1) {block.MethodName} computes {Numbers.Short(difference.Written)} and this method {Numbers.Short(difference.Stable)}: "
+                    + $"use this one where exponents can be large{(overflowed ? "" : " or small")}.</summary>")).Append('\n');
+                sb.Append($"{Wrap($"    public static void {block.MethodName}Stable(", string.Join(", ", parameters), ")", indent: 8)}\n    {{\n");
                 Body(sb, stable, block.Names, name, outName);
                 sb.Append("    }\n");
             }
@@ -321,7 +325,7 @@ public static class RulePrinter
     internal static string RenamedNote(IReadOnlyDictionary<string, string> identifiers)
     {
         var renamed = identifiers.Where(p => p.Value != p.Key && p.Value != "@" + p.Key).Select(p => $"{p.Key} as {p.Value}").ToArray();
-        return renamed.Length == 0 ? "" : $"// Written {string.Join(", ", renamed)}: the code itself uses the name (the Math class, a helper, an output).\n";
+        return renamed.Length == 0 ? "" : Comment("// ", $"Written {string.Join(", ", renamed)}: the code itself uses the name (the Math class, a helper, an output).") + "\n";
     }
 
     /// <summary>The C# file's comment line on how its out parameters are named (and why, when they are not d + name).</summary>
@@ -338,52 +342,92 @@ public static class RulePrinter
 
     /// <summary>
     /// <paramref name="head"/> + <paramref name="body"/> + <paramref name="tail"/> as lines of at most
-    /// <see cref="MaxWidth"/> characters where possible: the body breaks before a <c> + </c> or <c> - </c>
-    /// between terms, at the outermost bracket depth that has one (then deeper within a term still too
-    /// long); continuation lines are indented under the body. Text-based (both formats write sums as
-    /// <c>a + b</c> and <c>a - b</c> with brackets around anything nested), so one breaker serves both.
+    /// <see cref="MaxWidth"/> characters where possible: the body breaks at the operators of its outermost
+    /// sum (before a <c> + </c> or <c> - </c> between terms), else of its outermost product (before a <c>*</c> or
+    /// <c>/</c>), else after the commas of its outermost argument list, at the shallowest bracket depth that has
+    /// one (then deeper within a piece still too long), so that an operator always starts the piece it joins and
+    /// never stands alone on a line. Continuation lines are indented under the body, or, after a head that would
+    /// leave the body under 50 columns (long names), <paramref name="indent"/> spaces (default 4) past the head's
+    /// own indentation. Text-based (both formats write sums as <c>a + b</c> with brackets around anything nested,
+    /// infix products as <c>a*b</c> and C#'s as <c>a * b</c>), so one breaker serves both; every break is at a
+    /// space or before an operator, where C# allows a line break, so the C# still compiles.
     /// </summary>
-    internal static string Wrap(string head, string body, string tail)
+    internal static string Wrap(string head, string body, string tail, int? indent = null)
     {
-        var indent = new string(' ', head.Length + 2);
         if (head.Length + body.Length + tail.Length <= MaxWidth) return head + body + tail;
+        var lead = head.Length - head.TrimStart().Length;
+        var under = indent is null && head.Length + 2 <= MaxWidth - 50 ? head.Length + 2 : lead + (indent ?? 4);
+        var pad = new string(' ', under);
+        var pieces = Pieces(body, MaxWidth - under, 0).ToArray();
         var lines = new List<string>();
         var current = new StringBuilder(head);
-        foreach (var piece in Pieces(body, MaxWidth - indent.Length))
+        var empty = true;
+        for (var k = 0; k < pieces.Length; k++)
         {
-            if (current.Length > indent.Length && current.Length + piece.Length > MaxWidth)
+            var (piece, whole, level) = pieces[k];
+            var end = k == pieces.Length - 1 ? tail.Length : 0;
+            // A term of a sum cut into pieces begins a line of its own: its first piece after the end of another
+            // term read as that term's ("… + 9.8 * t - 14.7 * (t * t)" / "* v * Math.Sin(a)").
+            var term = piece.StartsWith(" + ", StringComparison.Ordinal) || piece.StartsWith(" - ", StringComparison.Ordinal);
+            if ((current.Length + piece.Length + end > MaxWidth || term && current.Length + whole + end > MaxWidth && current.Length > under)
+                && (!empty || current.Length > under))
             {
                 lines.Add(current.ToString().TrimEnd());
-                current.Clear().Append(indent).Append(piece.TrimStart());
+                current.Clear().Append(pad).Append(' ', 2 * level).Append(piece.TrimStart());
             }
             else current.Append(piece);
+            empty = false;
         }
         current.Append(tail);
         lines.Add(current.ToString());
         return string.Join("\n", lines);
     }
 
-    /// <summary>The text cut before each <c> + </c> / <c> - </c> at the shallowest depth that has one; a
-    /// piece longer than <paramref name="room"/> is cut again inside (its own shallowest cuts are one depth deeper).</summary>
-    private static IEnumerable<string> Pieces(string text, int room)
+    /// <summary>
+    /// <paramref name="text"/> as comment lines of at most <see cref="MaxWidth"/> characters, each begun by
+    /// <paramref name="prefix"/> (<c>// </c>, <c>    /// </c>, <c>% </c>), continuations indented two spaces more
+    /// (<see cref="ResultText.Paragraph(string, int)"/>), each line of a text of several wrapped on its own;
+    /// joined by newlines, without a final one.
+    /// </summary>
+    public static string Comment(string prefix, string text) =>
+        string.Join("\n", text.Replace("\r", "").Split('\n')
+            .SelectMany(line => ResultText.Paragraph(line, MaxWidth - prefix.Length).Split('\n')).Select(l => prefix + l));
+
+    /// <summary>The text cut at the shallowest depth that has a cut, sums before products before commas (see
+    /// <see cref="Wrap"/>); a piece longer than <paramref name="room"/> is cut again inside.</summary>
+    /// <returns>The pieces in order, each with the length of the piece it begins before any cut inside it (its
+    /// own length for a piece not cut again), and how many cuts deep it is (a line it begins is indented two
+    /// spaces more for each).</returns>
+    private static IEnumerable<(string Piece, int Whole, int Level)> Pieces(string text, int room, int level)
     {
-        if (text.Length <= room) return [text];
-        // The depth of each character, and the shallowest depth at which a term begins.
+        if (text.Length <= room) return [(text, text.Length, level)];
+        // Each cut: where the next piece begins, its depth, and its kind (0 sum, 1 product, 2 comma).
         var depth = 0;
-        var cuts = new List<(int At, int Depth)>();
+        var cuts = new List<(int At, int Depth, int Kind)>();
         for (var i = 0; i < text.Length; i++)
         {
             var c = text[i];
             if (c is '(' or '[' or '{') depth++;
             else if (c is ')' or ']' or '}') depth--;
             else if (c == ' ' && i > 0 && i + 2 < text.Length && text[i + 2] == ' ' && text[i + 1] is '+' or '-')
-                cuts.Add((i, depth));
+                cuts.Add((i, depth, 0));
+            else if (c == ' ' && i > 0 && i + 2 < text.Length && text[i + 2] == ' ' && text[i + 1] is '*' or '/')
+                cuts.Add((i, depth, 1));
+            else if (c is '*' or '/' && i > 0 && i + 1 < text.Length && text[i - 1] != ' ' && text[i + 1] != ' ' && text[i + 1] != '*' && text[i - 1] != '*')
+                cuts.Add((i, depth, 1));
+            else if (c == ',' && i + 1 < text.Length && text[i + 1] == ' ')
+                cuts.Add((i + 1, depth, 2));
         }
-        if (cuts.Count == 0) return [text];
-        var level = cuts.Min(c => c.Depth);
-        var at = cuts.Where(c => c.Depth == level).Select(c => c.At).Prepend(0).Append(text.Length).ToArray();
+        if (cuts.Count == 0) return [(text, text.Length, level)];
+        var shallowest = cuts.Min(c => c.Depth);
+        var kind = cuts.Where(c => c.Depth == shallowest).Min(c => c.Kind);
+        var at = cuts.Where(c => c.Depth == shallowest && c.Kind == kind).Select(c => c.At).Prepend(0).Append(text.Length).ToArray();
         return at.Zip(at.Skip(1), (a, b) => text[a..b])
-            .SelectMany(p => p.Length > room ? Pieces(p, room) : [p]);
+            .SelectMany((p, j) => p.Length > room
+                // A piece cut again: the lines it continues on are indented two more spaces (a factor of a
+                // term under the term, a term inside a bracket under the bracket), in two fewer columns.
+                ? Pieces(p, room - 2, level + 1).Select((q, k) => (q.Piece, k == 0 ? p.Length : q.Whole, k == 0 ? level : q.Level))
+                : [(p, p.Length, level)]);
     }
 
     private static TResult Let<T, TResult>(this T value, Func<T, TResult> f) => f(value);

@@ -25,16 +25,21 @@ public static class CliApp
     {
         var root = new RootCommand(
             "physgrad: exact gradients, Hessians and inverse Jacobians, closed-form update rules and optimiser comparisons.");
-        root.Subcommands.Add(DiffCommand.Create(output));
-        root.Subcommands.Add(EvalCommand.Create(output, error));
-        // compare, derive, units and check write their human-readable text in lines of at most 100 characters.
+        // compare, derive, diff, train, units and check write their human-readable text in lines of at most 100 characters.
         var wrapped = new LineWidth(output);
+        root.Subcommands.Add(DiffCommand.Create(wrapped));
+        root.Subcommands.Add(EvalCommand.Create(output, error));
         root.Subcommands.Add(CompareCommand.Create(wrapped, error));
         root.Subcommands.Add(DeriveCommand.Create(wrapped, error));
         root.Subcommands.Add(UnitsCommand.Create(wrapped));
         root.Subcommands.Add(CheckCommand.Create(wrapped));
-        root.Subcommands.Add(TrainCommand.Create(output, error));
+        root.Subcommands.Add(TrainCommand.Create(wrapped, error));
         NumericOptions.ReadInvariant(root);
+        // Help at the width of the rest of the text: System.CommandLine takes the console's width, and piped
+        // (no console) it wrote each option's description on one line of any length.
+        foreach (var help in root.Options.OfType<System.CommandLine.Help.HelpOption>())
+            if (help.Action is System.CommandLine.Help.HelpAction action)
+                action.MaxWidth = RulePrinter.MaxWidth;
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
@@ -98,11 +103,11 @@ public static class CliApp
         string.Join("\n", message.Replace("\r", "").Split('\n').Select(LineWidth.WrapMessage));
 
     /// <summary>Whether the parsed command writes text for a reader (compare, check and units' table, derive's
-    /// infix), which <see cref="LineWidth"/> wraps at 100 columns; never JSON, CSV, C# or LaTeX.</summary>
+    /// and diff's infix, train's table), which <see cref="LineWidth"/> wraps at 100 columns; never JSON, CSV, C# or LaTeX.</summary>
     private static bool HumanText(ParseResult parsed)
     {
         var command = parsed.CommandResult.Command;
-        if (command.Name is not ("compare" or "check" or "units" or "derive")) return false;
+        if (command.Name is not ("compare" or "check" or "units" or "derive" or "diff" or "train")) return false;
         var format = command.Options.OfType<Option<string>>().FirstOrDefault(o => o.Name == "--format");
         return format is null || parsed.GetValue(format) is "table" or "infix";
     }

@@ -233,7 +233,7 @@ internal static class CompareCommand
             // Each component of a final point keeps its own digits: 1E-08 next to 1E+08 is a value, not 0.
             var measured = results.Where(r => r.MeasuredIn != DistanceSpace.None).Select(r => r.DistanceSpace).Distinct().ToArray();
             var space = measured.Length == 1 ? measured[0] : null;
-            var lines = CompareTable(results, space, targetLine);
+            var (lines, stopNotes) = CompareTable(results, space, targetLine);
             output.WriteLine(lines[0]);
             for (var i = 0; i < results.Count; i++)
             {
@@ -241,6 +241,8 @@ internal static class CompareCommand
                 foreach (var line in SkipLines.Fallbacks(results[i].Fallbacks))
                     output.WriteLine("         " + line);
             }
+            foreach (var note in stopNotes)
+                output.WriteLine(note);
             output.WriteLine();
             output.WriteLine($"Plots: {string.Join(", ", plots)}");
             return Finish();
@@ -257,14 +259,19 @@ internal static class CompareCommand
     /// (three or four variables beside IterationLimit (10)), the most digits from 5 down to
     /// <see cref="FewestFinalXDigits"/> that fit, the same for every component of every row; where even that is too
     /// wide, the distance header drops " in x" when <paramref name="targetLine"/> above the table says where distances
-    /// are measured. A table that fits in no such form keeps 6 digits and is folded by <see cref="TextTable.Lines"/>.
+    /// are measured. Where none of these fits, the same again with the stop cells in their short form
+    /// (<see cref="TextTable.WithShortStops"/>: <c>Diverged</c>, <c>IterationLimit (10), loss rose</c>) and a note under
+    /// the table for each run with its stop in full; the stop's detail had wrapped inside its column ("Diverged: the
+    /// loss" / "became non-finite at" / "iteration 5"). A table that fits in no such form keeps 6 digits and full
+    /// stop cells, and is folded by <see cref="TextTable.Lines"/>.
     /// </summary>
     /// <param name="results">The runs, in order.</param>
     /// <param name="space">The one space every run's distance is measured in ("x" or "y"), or null.</param>
     /// <param name="targetLine">The line printed above the table (<see cref="TargetLine"/>), or null.</param>
-    internal static string[] CompareTable(IReadOnlyList<MethodResult> results, string? space, string? targetLine)
+    /// <returns>The table's lines (header first, one per run) and the notes under it (none when the stop cells are in full).</returns>
+    internal static (string[] Lines, string[] Notes) CompareTable(IReadOnlyList<MethodResult> results, string? space, string? targetLine)
     {
-        string[] Lines(int digits, bool spaceInHeader)
+        (string[] Lines, string[] Notes) Table(int digits, bool spaceInHeader, bool shortStops)
         {
             var rows = results.Select(r => new[]
             {
@@ -279,18 +286,21 @@ internal static class CompareCommand
                 r.StopCell + (r.LossRose ? $"; loss rose: final {RunReport.FormatLoss(r)} > start {RunReport.FormatStartLoss(r)}" : ""),
             }).ToArray();
             string[] header = ["method", "eta", "final x", "final loss", space is null || !spaceInHeader ? "distance" : $"distance in {space}", "diagonal", "stop"];
-            return TextTable.Lines(header, rows, [true, false, true, false, false, false, true]).ToArray();
+            bool[] left = [true, false, true, false, false, false, true];
+            return shortStops
+                ? TextTable.WithShortStops(header, rows, [.. results.Select(r => TextTable.ShortStop(r.StopCell, r.LossRose))], [.. results.Select(r => r.Label)], left)
+                : (TextTable.Lines(header, rows, left).ToArray(), []);
         }
 
-        static bool Fits(string[] lines) => lines.All(l => !l.Contains('\n') && l.Length <= RulePrinter.MaxWidth);
-        var full = Lines(6, spaceInHeader: true);
-        if (Fits(full)) return full;
+        var full = Table(6, spaceInHeader: true, shortStops: false);
+        if (TextTable.Fits(full.Lines)) return full;
         // The space may leave the header only where the line above says it ("…: distances are in x.").
         var spaceSaidAbove = space is not null && targetLine is not null && targetLine.Contains($"distances are in {space}", StringComparison.Ordinal);
-        foreach (var spaceInHeader in spaceSaidAbove ? new[] { true, false } : [true])
-            for (var digits = 5; digits >= FewestFinalXDigits; digits--)
-                if (Lines(digits, spaceInHeader) is var shorter && Fits(shorter))
-                    return shorter;
+        foreach (var shortStops in new[] { false, true })
+            foreach (var spaceInHeader in spaceSaidAbove ? new[] { true, false } : [true])
+                for (var digits = shortStops ? 6 : 5; digits >= FewestFinalXDigits; digits--)
+                    if (Table(digits, spaceInHeader, shortStops) is var shorter && TextTable.Fits(shorter.Lines))
+                        return shorter;
         return full;
     }
 }

@@ -174,11 +174,11 @@ internal static class DeriveCommand
             if (f == "infix" && ReferenceEquals(definition, ProblemDefinition.Book))
                 output.WriteLine($"{Headline.Book} (--simulator, --problem or --example give another problem).");
             foreach (var line in SkipLines.For(skipped))
-                output.WriteLine(f == "infix" ? ApiWording.Text(line) : $"{comment} {ApiWording.Text(line)}");
+                output.WriteLine(f == "infix" ? ApiWording.Text(line) : RulePrinter.Comment(comment + " ", ApiWording.Text(line)));
             if (inverseWarning is not null && f == "infix")
                 output.WriteLine($"Warning: {inverseWarning}.");
             if (stepNote is not null)
-                output.WriteLine(f == "infix" ? stepNote : $"{comment} {stepNote}");
+                output.WriteLine(f == "infix" ? stepNote : RulePrinter.Comment(comment + " ", stepNote));
             // C# has no double for 10^400: the literal would be infinity and the method's steps ±∞ or NaN where
             // the exact rule has values. Said in the file (where the code goes) and on stderr (where a reader looks).
             if (f == "csharp")
@@ -189,12 +189,12 @@ internal static class DeriveCommand
                             "beyond doubles: its C# writes them as infinity or 0 and computes ±∞, NaN or 0 where the rule does not; " +
                             "rescale the problem (its outputs or variables in larger or smaller units) so that its constants are doubles";
                         notes.WriteLine($"physgrad: warning: {warning}.");
-                        output.WriteLine($"{comment} Warning: {warning}.");
+                        output.WriteLine(RulePrinter.Comment(comment + " ", $"Warning: {warning}."));
                     }
             if (RangeNote(rules, step) is { } rangeNote)
-                output.WriteLine(f == "infix" ? rangeNote : $"{comment} {rangeNote}");
+                output.WriteLine(f == "infix" ? rangeNote : RulePrinter.Comment(comment + " ", rangeNote));
             if (SameStepNote(rules) is { } sameNote)
-                output.WriteLine(f == "infix" ? sameNote : $"{comment} {sameNote}");
+                output.WriteLine(f == "infix" ? sameNote : RulePrinter.Comment(comment + " ", sameNote));
             if (f == "infix" && symbolicTarget)
                 output.WriteLine("T" + SymbolicTargetNote(definition, targetText)[1..]
                     + (definition.HasTarget ? "" : "; --target gives numbers or names"));

@@ -195,7 +195,7 @@ internal static class DiffCommand
         {
             o.WriteLine($"% at ({string.Join(", ", p.Select(Short))}): f = {Short(r.Value!.Value)}, gradient = {Vector(r.GradientAt!)}");
             foreach (var remark in Remarks(r))
-                o.WriteLine($"% {remark}");
+                o.WriteLine(RulePrinter.Comment("% ", remark));
             if (r.HessianAt is { } ha)
                 WriteLatexMatrix(o, $"\\nabla^{{2}} f\\left({string.Join(", ", p.Select(Short))}\\right)", vs.Length,
                     (i, j) => double.IsNaN(ha[i, j]) ? "\\text{undefined}" : LatexNumber(Short(ha[i, j])));

@@ -6,8 +6,8 @@ namespace PhysGrad.Cli;
 /// The console text of <c>compare</c>, <c>check</c>, <c>derive</c> (infix) and <c>units</c> in lines of at most
 /// <see cref="RulePrinter.MaxWidth"/> (100) characters. Each command shortens what it can (long vectors as
 /// <c>[0.1, 0.2, …, 0.9] (100 values)</c>, tables that fit, <see cref="TextTable"/>); this writer wraps any
-/// line still longer at its weakest break (<see cref="ResultText.Paragraph(string, int)"/>: between clauses, after a comma,
-/// before an operator, at a space), so that no message, note or path list runs off a 100-column terminal
+/// line still longer, filling each line with the words that fit (<see cref="ResultText.Paragraph(string, int)"/>: a
+/// vector kept whole, an operator with the word after it), so that no message, note or path list runs off a 100-column terminal
 /// whatever its length. Continuation lines keep the line's own indentation plus two spaces. A piece with no
 /// break in it (one path, one identifier, one product without spaces longer than the line) stays whole:
 /// cutting inside a token would change what a reader copies.
@@ -76,13 +76,14 @@ internal sealed class LineWidth(TextWriter inner) : TextWriter
     /// <summary>
     /// A message line of stderr wrapped as <see cref="Wrap"/> does, except that its prefix (<c>physgrad: </c>,
     /// with <c>note: </c> or <c>warning: </c> after it) is no break: "physgrad: note:" alone on a line, the
-    /// note under it, read as two messages. The text after the prefix is wrapped in the columns the prefix leaves.
+    /// note under it, read as two messages. The text after the prefix is wrapped in the columns the prefix leaves on
+    /// the first line, and in the full width below it.
     /// </summary>
     internal static string WrapMessage(string line)
     {
         if (line.Length <= RulePrinter.MaxWidth || !line.StartsWith(Tool, StringComparison.Ordinal)) return Wrap(line);
         var prefix = Tool + (new[] { "note: ", "warning: " }.FirstOrDefault(p => string.CompareOrdinal(line, Tool.Length, p, 0, p.Length) == 0) ?? "");
-        return prefix + ResultText.Paragraph(line[prefix.Length..], RulePrinter.MaxWidth - prefix.Length);
+        return prefix + ResultText.Paragraph(line[prefix.Length..], RulePrinter.MaxWidth, RulePrinter.MaxWidth - prefix.Length);
     }
 
     private const string Tool = "physgrad: ";

@@ -67,4 +67,42 @@ internal static class TextTable
         return rows.Select(r => Line(r, kept).TrimEnd() + string.Concat(moved.Where(c => r[c].Length > 0).Select(c => Moved(c, r[c]))))
             .Prepend(Line(header, kept).TrimEnd());
     }
+
+    /// <summary>Whether every line of a table is one line of at most <paramref name="width"/> characters (no row folded).</summary>
+    public static bool Fits(IEnumerable<string> lines, int width = RulePrinter.MaxWidth) =>
+        lines.All(l => !l.Contains('\n') && l.Length <= width);
+
+    /// <summary>
+    /// A table whose last column says how each row's run stopped, one line per row: <paramref name="rows"/> as
+    /// <see cref="Lines"/> lays them out when every row fits on a line; else with each last cell replaced by its
+    /// short form (<paramref name="shortLast"/>: <c>Diverged</c> for <c>Diverged: the loss rose from 5.5 to
+    /// 2.5E+13 …</c>) and, for each row whose cell was shortened, a note to print under the table,
+    /// <c>Stop of gd: Diverged: the loss rose …</c>, which reads as one line per run where the cell wrapped
+    /// inside its column or was folded under its row (runs that stopped alike share one note); else (the short table too wide) as <see cref="Lines"/> folds them.
+    /// </summary>
+    /// <param name="header">The column headers.</param>
+    /// <param name="rows">The rows, as many cells each as the header.</param>
+    /// <param name="shortLast">Each row's short last cell.</param>
+    /// <param name="labels">Each row's name in its note (the method).</param>
+    /// <param name="left">Which columns are left-aligned.</param>
+    /// <returns>The table's lines (header first) and the notes, none when the full table fits.</returns>
+    public static (string[] Lines, string[] Notes) WithShortStops(string[] header, IReadOnlyList<string[]> rows, IReadOnlyList<string> shortLast,
+        IReadOnlyList<string> labels, bool[] left)
+    {
+        var full = Lines(header, rows, left).ToArray();
+        // A table folded (a column's cells under each row, "    stop: …") keeps that form: only a last column wrapped
+        // inside itself is shortened.
+        if (Fits(full) || full.Any(l => l.Contains($"\n    {header[^1]}: ", StringComparison.Ordinal))) return (full, []);
+        var shorter = Lines(header, [.. rows.Select((r, i) => r[..^1].Append(shortLast[i]).ToArray())], left).ToArray();
+        if (!Fits(shorter)) return (full, []);
+        // Runs that stopped alike share a note ("Stop of gd, newton and bfgs: …"), in the order of their first row.
+        return (shorter, [.. rows.Select((r, i) => (Cell: r[^1], Label: labels[i], Short: shortLast[i])).Where(t => t.Cell != t.Short)
+            .GroupBy(t => t.Cell)
+            .Select(g => $"Stop of {MethodCatalog.JoinNames([.. g.Select(t => t.Label)])}: {g.Key}{(g.Key.EndsWith('.') ? "" : ".")}")]);
+    }
+
+    /// <summary>A stop cell's short form: the reason before its first ": " (<c>Diverged</c>, <c>Converged</c>,
+    /// <c>IterationLimit (10)</c> as it is), with <c>, loss rose</c> when the run's loss ended above its start.</summary>
+    public static string ShortStop(string stop, bool lossRose) =>
+        (stop.IndexOf(": ", StringComparison.Ordinal) is var colon and > 0 ? stop[..colon] : stop) + (lossRose ? ", loss rose" : "");
 }
