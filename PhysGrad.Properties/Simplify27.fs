@@ -44,7 +44,7 @@ let ``a sum whose terms share a factor prints it once where that is shorter`` ()
     let t4 = SharedTerms.factorCommonWith [| "t4", Parse.expression "1/(x0 + x1)" |] (Parse.expression "-eta*(t2*t3*t4 - t1*t4*t5)")
     Assert.Equal("-eta*t4*(t2*t3 - t1*t5)", Infix.format t4)
     // The shared factor with the smaller power: a*exp(x)/sin(x)^2 and b*exp(x)/sin(x) share exp(x)/sin(x).
-    Assert.Equal("exp(x)*(a + b/sin(x))/sin(x)^2", f "a*exp(x)/sin(x)^2 + b*exp(x)/sin(x)^3")
+    Assert.Equal("(a + b/sin(x))*exp(x)/sin(x)^2", f "a*exp(x)/sin(x)^2 + b*exp(x)/sin(x)^3")
     // A plain symbol alone is no common factor worth a bracket: GD's rules keep eta in each term.
     Assert.Equal("5*eta*ys0/12 - 25*eta*x0/144", f "5*eta*ys0/12 - 25*eta*x0/144")
     // Longer factored (t1*(1 - 2*sin(x)) has one character more): as written.
