@@ -200,5 +200,8 @@ let ``Newton's rule gets a stable form where exp(x1)·(exp(x1) − 2) overflows,
         let expected = -0.25 * (1.0 - 2.0 * exp -x1) / (2.0 - 2.0 * exp -x1)
         let s = step stable x1
         Assert.True(abs (s - expected) <= 1e-14 * abs expected, sprintf "NewtonStable at x1 = %g: %.17g, expected %.17g\n%s" x1 s expected cs)
-    // The written form is what needed it: NaN at x1 = 400.
-    Assert.True(Double.IsNaN(step (rules.GetMethod "Newton") 400.0))
+    // The written form is what needed it: NaN at x1 = 800, where exp(x1) overflows. (At 400 it is now right:
+    // with exp(x1) cancelled it no longer writes exp(2*x1), which overflowed there.)
+    Assert.True(Double.IsNaN(step (rules.GetMethod "Newton") 800.0))
+    let at400 = step (rules.GetMethod "Newton") 400.0
+    Assert.True(abs (at400 - -0.125) <= 1e-14, sprintf "Newton at x1 = 400: %.17g" at400)

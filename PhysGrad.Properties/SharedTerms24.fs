@@ -113,8 +113,9 @@ let ``a short name built from other names is kept when written back it would rep
     // once wrote exp(x1) + x1*exp(x1) out three times.
     let code, out, err = Cli.run [ "derive"; "--simulator"; "x1*exp(x1); log(x0^2 + 1)"; "--methods"; "newton" ]
     Assert.True((code = 0), err)
-    // (Not counting 2*exp(x1) + x1*exp(x1), another sum that ends the same way.)
-    Assert.Equal(1, Regex.Matches(out, @"(?<![\w*])" + Regex.Escape "exp(x1) + x1*exp(x1)").Count)
+    // (Not counting 2*exp(x1) + x1*exp(x1), another sum that ends the same way.) At most once: the printer
+    // now takes exp(x1) out of it, (x1 + 1)*exp(x1), where that is shorter (Simplify27).
+    Assert.True(Regex.Matches(out, @"(?<![\w*])" + Regex.Escape "exp(x1) + x1*exp(x1)").Count <= 1, out)
     // Gauss–Newton on a problem with cos(x0) − 1 in two outputs' derivatives wrote it seven times.
     let code, out, err = Cli.run [ "derive"; "--simulator"; "x1; sin(x0) - x0; x0*x1^3 + x0^2"; "--methods"; "gn" ]
     Assert.True((code = 0), err)

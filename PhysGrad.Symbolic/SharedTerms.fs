@@ -261,6 +261,113 @@ module SharedTerms =
 
         occurrences
 
+    /// A factor as its base and integer exponent (t2^3 → (t2, 3), 1/sin(x) → (sin(x), −1), t2 → (t2, 1)); a
+    /// power whose exponent is not an integer is its own base.
+    let private baseAndExponent (f: Expr) =
+        match f.Node with
+        | Power(b, x) ->
+            match x.Node with
+            | Number q when q.IsInteger && System.Numerics.BigInteger.Abs q.Num <= System.Numerics.BigInteger 64 -> b, int q.Num
+            | _ -> f, 1
+        | _ -> f, 1
+
+    /// The factors every term of a sum shares, each as a base with the exponent of least size among the
+    /// terms (all of one sign): t2 and −t2*cos/sin share t2, a/sin^2 and b/sin share 1/sin. Numbers are
+    /// not factors here (the content of a sum is Simplify's).
+    let private sharedFactors (ts: Expr[]) =
+        let powers (t: Expr) =
+            snd (factorsOf t) |> Array.filter (Expr.isNumeric >> not) |> Array.map baseAndExponent
+
+        let rest = ts |> Array.map powers
+
+        rest.[0]
+        |> Array.choose (fun (b, k) ->
+            rest
+            |> Array.fold
+                (fun (least: int option) ps ->
+                    least
+                    |> Option.bind (fun m ->
+                        ps
+                        |> Array.tryFind (fun (c, j) -> Object.ReferenceEquals(c, b) && sign j = sign m)
+                        |> Option.map (fun (_, j) -> if abs j < abs m then j else m)))
+                (Some k)
+            |> Option.map (fun m -> Expr.pow b (Expr.ofInt m)))
+
+    /// The most nodes a sum may have written out for factorCommon to compare its two printed forms.
+    [<Literal>]
+    let MaxFactoredSize = 2000L
+
+    /// The characters each name of `definitions` stands for beyond its own: its definition written out with
+    /// the names it uses written out too, less the name (definitions use only names defined above them).
+    let private standsFor (definitions: (string * Expr)[]) =
+        let extra = Dictionary<Expr, int64>(ExprIdentity.comparer)
+
+        // The characters the names in `e` add when written out, counted along the tree (a name written
+        // twice counts twice).
+        let added (e: Expr) =
+            let memo = Dictionary<Expr, int64>(ExprIdentity.comparer)
+
+            for n in Structure.postOrder [ e ] do
+                memo.[n] <-
+                    match extra.TryGetValue n with
+                    | true, x -> x
+                    | _ -> Expr.children n |> Array.sumBy (fun c -> memo.[c])
+
+            memo.[e]
+
+        for (name, d) in definitions do
+            extra.[Expr.symbol name] <- int64 (Infix.format d).Length + added d - int64 name.Length
+
+        added
+
+    /// Every sum whose terms share a non-trivial factor (a name of `definitions`, a function, a sum, or a power
+    /// of one; with it any other shared factors) written with it taken out when that is shorter
+    /// written out, in infix characters (which LaTeX and C# follow), a name of `definitions` counting as
+    /// what it stands for: with t2 a name, t2 - t2*cos(theta)/sin(theta) is t2*(1 - cos(theta)/sin(theta)),
+    /// and -eta*(t2*t3*t4 - t1*t4*t5) is -eta*t4*(t2*t3 - t1*t5); t1 - 2*t1*sin(x) with t1 a plain symbol
+    /// stays, as t1*(1 - 2*sin(x)) is longer. The sign goes with the factor where that prints shorter
+    /// (-eta*(a + b)). Same value wherever the sum is defined (the terms are regrouped, t·a + t·b = t·(a + b)).
+    [<CompiledName("FactorCommonWith")>]
+    let factorCommonWith (definitions: (string * Expr)[]) (e: Expr) : Expr =
+        let added = standsFor definitions
+        let names = HashSet<Expr>(definitions |> Seq.map (fst >> Expr.symbol), ExprIdentity.comparer)
+
+        let nonTrivial (f: Expr) =
+            let b = match f.Node with | Power(b, _) -> b | _ -> f
+            match b.Node with
+            | Symbol _ -> names.Contains b
+            | _ -> true
+
+        e
+        |> Structure.rewriteBottomUp (fun n ->
+            match n.Node with
+            | Sum ts ->
+                match sharedFactors ts with
+                | [||] -> n
+                // Only a non-trivial shared factor is worth it: a name, a function, a sum, not a plain
+                // symbol alone (5*eta*ys0/12 - 25*eta*x0/144 keeps its eta in each term).
+                | common when not (common |> Array.exists nonTrivial) -> n
+                // Printing compares the written-out text: a sum that stands for a large tree keeps its form.
+                | _ when Structure.treeSize n > MaxFactoredSize -> n
+                | common ->
+                    let monomial = Expr.mul common
+                    let inverse = Expr.pow monomial Expr.minusOne
+                    let rest = Expr.sum (ts |> Array.map (fun t -> Expr.mul2 t inverse))
+                    // The sign goes where it prints shorter, and on a tie where it writes fewer minus signs:
+                    // -eta*(a + b), not eta*(-a - b).
+                    let printed (x: Expr) =
+                        let s = Infix.format x
+                        int64 s.Length + added x, s.Split('-').Length
+
+                    let factored =
+                        [ Expr.mul2 monomial rest; Expr.neg (Expr.mul2 monomial (Expr.sum (termsOf rest |> Array.map Expr.neg))) ] |> List.minBy printed
+                    if fst (printed factored) < fst (printed n) then factored else n
+            | _ -> n)
+
+    /// factorCommonWith no names: every symbol counts as itself.
+    [<CompiledName("FactorCommon")>]
+    let factorCommon (e: Expr) : Expr = factorCommonWith [||] e
+
     /// Keeps only the names that pay: used at least twice and worth a name in terms of the other
     /// names (worthAName). The others are written back in place, which may make a user of theirs pay
     /// or not, so this repeats until nothing changes; the names left are numbered
@@ -632,11 +739,26 @@ module SharedTerms =
             else
                 roots |> Array.map (Structure.substitute replacements)
 
+    /// The block with the common factors of its sums taken out (factorCommon), in its definitions and
+    /// results alike, then pruned again: a name that was written out twice only as the factor shared by
+    /// two terms is then used once, and is written back in place.
+    let private factorBlock (prefix: string) (block: SharedBlock) =
+        if Structure.graphSize (Array.append (block.Intermediates |> Array.map snd) block.Results) > DiscoveryLimit then
+            block
+        else
+            let factor = factorCommonWith block.Intermediates
+            { Intermediates = block.Intermediates |> Array.map (fun (n, d) -> n, factor d)
+              Results = block.Results |> Array.map factor }
+            |> prune prefix
+
     /// Names the repeated non-trivial subexpressions of `roots`, with names `prefix`1, `prefix`2, …, after
     /// writing equal sums one way (`canonical`).
     [<CompiledName("Extract")>]
     let extract (prefix: string) (roots: Expr[]) : SharedBlock =
-        let roots = canonical roots
+        // Common factors first out of the rules as written (eta*ys0/t + eta*ys0*cos(x)/t is one fraction
+        // before ys0/t gets a name), and again once the names are in (factorBlock).
+        let factored = if Structure.graphSize roots > DiscoveryLimit then roots else roots |> Array.map factorCommon
+        let roots = canonical factored
         let order = Structure.postOrder roots
         // How often each node is written out once the named nodes are written only in their own line:
         // parents first, a named node passes 1 to each of its children, an unnamed one its own count.
@@ -692,6 +814,7 @@ module SharedTerms =
         |> regroup false prefix
         |> prune prefix
         |> subSumRounds prefix
+        |> factorBlock prefix
 
     /// The expressions again, with every intermediate substituted back (the inverse of `extract`).
     [<CompiledName("Inline")>]

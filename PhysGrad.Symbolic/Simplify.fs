@@ -550,6 +550,146 @@ module Simplify =
             | Product fs -> rewrite rebuilt fs
             | _ -> rebuilt)
 
+    /// A product's or a term's factors (any other expression is its own single factor).
+    let private factorsOfTerm (t: Expr) =
+        match t.Node with
+        | Product fs -> fs
+        | _ -> [| t |]
+
+    /// The exponential factor of a term (the product constructor merges exp(a)·exp(b) into exp(a + b), so a
+    /// term has at most one), or None.
+    let private expFactor (t: Expr) =
+        factorsOfTerm t
+        |> Array.tryPick (fun f ->
+            match f.Node with
+            | Apply(Function.Exp, u) -> Some u
+            | _ -> None)
+
+    /// Does `e` hold an exponential anywhere?
+    let private holdsExp (e: Expr) =
+        Structure.postOrder [ e ]
+        |> Array.exists (fun n ->
+            match n.Node with
+            | Apply(Function.Exp, _) -> true
+            | _ -> false)
+
+    /// Does a term divide by a sum that holds an exponential (t2·exp(2·x0)/(exp(x0) + 1)²)? Such a term is a
+    /// ratio of exponentials that the stable form (Stable.rewrite) evaluates as exp(a − m)/(…): its exp
+    /// factor is what keeps it from underflowing there, so cancelExp leaves it.
+    let private dividesBySumOfExp (t: Expr) =
+        factorsOfTerm t
+        |> Array.exists (fun f ->
+            match f.Node with
+            | Power(b, x) ->
+                match b.Node, x.Node with
+                | Sum _, Number q when q.Sign < 0 -> holdsExp b
+                | _ -> false
+            | _ -> false)
+
+    /// Cancels an exponential of a product against the exponentials of a sum factor whose every term has
+    /// one: exp(u)·(c·exp(u) + exp(2·u))^(−1) is (c + exp(u))^(−1) (Newton on exp(x1) wrote
+    /// -eta*t1*exp(x1)/(t1*exp(x1) + exp(2*x1)), which is -eta*t1/(t1 + exp(x1))), and exp(u)·(a·exp(−u) + b)
+    /// is a + b·exp(u). Only first powers of sums (S^(±1) = exp(∓u)^(∓1)·… leaves no fractional exponent),
+    /// kept per product when it is smaller, and not for sums whose terms divide by a sum of exponentials
+    /// (dividesBySumOfExp: the softplus Newton rule's stable form needs them as they are). Same value
+    /// wherever the input is defined: exp(u)·exp(−u) = 1 for every real u.
+    let private cancelExp (e: Expr) : Expr =
+        let rewrite (original: Expr) (fs: Expr[]) =
+            match fs |> Array.tryPick (fun f -> match f.Node with | Apply(Function.Exp, u) -> Some u | _ -> None) with
+            | None -> original
+            | Some u ->
+                let candidate =
+                    fs
+                    |> Array.tryFindIndex (fun f ->
+                        let sumOf (b: Expr) =
+                            match b.Node with
+                            | Sum ts -> ts |> Array.forall (fun t -> (expFactor t).IsSome && not (dividesBySumOfExp t))
+                            | _ -> false
+
+                        match f.Node with
+                        | Sum _ -> sumOf f
+                        | Power(b, x) -> obj.ReferenceEquals(x, Expr.minusOne) && sumOf b
+                        | _ -> false)
+
+                match candidate with
+                | None -> original
+                | Some i ->
+                    let s, n = match fs.[i].Node with | Power(b, _) -> b, -1 | _ -> fs.[i], 1
+                    // S = exp(k)·S' with k = −u for a numerator sum and u for a denominator one: then
+                    // S^n = exp(k·n)·S'^n = exp(−u)·S'^n, which cancels the product's exp(u).
+                    let k = if n = 1 then Expr.neg u else u
+                    let scale = Expr.exp (Expr.neg k)
+                    let rest = Expr.sum (termsOf s |> Array.map (fun t -> Expr.mul2 t scale))
+                    let written = fs |> Array.mapi (fun j f -> if j = i then Expr.mul2 (Expr.exp (Expr.neg u)) (Expr.pow rest (Expr.ofInt n)) else f)
+                    let result = Expr.mul written
+                    if Structure.treeSize result < Structure.treeSize original then result else original
+
+        e
+        |> Structure.rewriteBottomUp (fun rebuilt ->
+            match rebuilt.Node with
+            | Product fs -> rewrite rebuilt fs
+            | _ -> rebuilt)
+
+    /// The reciprocal monomial content of a sum: each symbol that some term divides by, with the least
+    /// exponent it has in any term (a term without it counts 0): 2*G*M/r^6 + 3*t1/r^4 → [r, −6], as that sum
+    /// is r^−6·(2*G*M + 3*t1*r^2). Empty when no term divides by a symbol. Symbols only: a power of a
+    /// function or of a sum is left as written (the stable forms of softplus and log-sum-exp are sums of
+    /// exponentials, which this must not regroup).
+    let private reciprocalContent (ts: Expr[]) =
+        let exponentIn (b: Expr) (t: Expr) =
+            factorsOfTerm t
+            |> Array.tryPick (fun f ->
+                match basePower f with
+                | Some(c, k) when obj.ReferenceEquals(c, b) -> Some k
+                | _ -> None)
+            |> Option.defaultValue 0
+
+        ts
+        |> Array.collect (fun t ->
+            factorsOfTerm t
+            |> Array.choose (fun f ->
+                match basePower f with
+                | Some(b, k) when k < 0 && (match b.Node with | Symbol _ -> true | _ -> false) -> Some b
+                | _ -> None))
+        |> Array.distinct
+        |> Array.map (fun b -> b, ts |> Array.map (exponentIn b) |> Array.min)
+        |> Array.filter (fun (_, m) -> m < 0)
+
+    /// Lifts the symbols a reciprocal power of a sum divides by out of it, into the product around it:
+    /// a/(b + c/r^4) is a·r^4/(b·r^4 + c), and eta*t1/(r^3*(2*G*M/r^6 + 3*t1/r^4)) is
+    /// eta*t1*r^3/(2*G*M + 3*t1*r^2). Kept per product (or lone power) only when it is smaller by tree size, so
+    /// 1/(x2^-2 - 1) stays as it is rather than x2^2/(1 - x2^2). Same value wherever the input is defined:
+    /// S = b^m·S' with S' the terms times b^(−m), and b ≠ 0 where the input divides by b.
+    let private liftReciprocals (e: Expr) : Expr =
+        let lifted (f: Expr) =
+            match f.Node with
+            | Power(s, x) ->
+                match s.Node, x.Node with
+                | Sum ts, Number q when q.IsInteger && q.Sign < 0 && System.Numerics.BigInteger.Abs q.Num <= System.Numerics.BigInteger 64 ->
+                    match reciprocalContent ts with
+                    | [||] -> None
+                    | content ->
+                        let monomial = Expr.mul [ for (b, m) in content -> Expr.pow b (Expr.ofInt m) ]
+                        let inverse = Expr.pow monomial Expr.minusOne
+                        let rest = Expr.sum (ts |> Array.map (fun t -> Expr.mul2 t inverse))
+                        Some(Expr.mul [ Expr.pow monomial x; Expr.pow rest x ])
+                | _ -> None
+            | _ -> None
+
+        let smaller (original: Expr) (candidate: Expr) =
+            if Structure.treeSize candidate < Structure.treeSize original then candidate else original
+
+        e
+        |> Structure.rewriteBottomUp (fun rebuilt ->
+            match rebuilt.Node with
+            | Product fs when fs |> Array.exists (lifted >> Option.isSome) ->
+                smaller rebuilt (Expr.mul (fs |> Array.map (fun f -> lifted f |> Option.defaultValue f)))
+            | Power _ ->
+                match lifted rebuilt with
+                | Some l -> smaller rebuilt l
+                | None -> rebuilt
+            | _ -> rebuilt)
+
     /// sin(2u) → 2·sin(u)·cos(u) and cos(2u) → cos(u)² − sin(u)² everywhere (exact identities, for
     /// every real u): a determinant of a projectile's Jacobian in speed and angle mixes sin(2θ) with
     /// sin(θ)·cos(θ), and only with the angles halved do its terms meet as c·R·sin² + c·R·cos².
@@ -666,7 +806,7 @@ module Simplify =
         let best = candidates |> List.minBy Structure.treeSize
         // Terms over a common power of a sum often stand side by side only once collected: merged last.
         let merged = mergePowers best
-        [ best; merged; tidy merged ] |> List.minBy Structure.treeSize |> cancelMonomials |> cancelContent
+        [ best; merged; tidy merged ] |> List.minBy Structure.treeSize |> cancelMonomials |> cancelExp |> liftReciprocals |> cancelContent
 
     /// simplifyWith DefaultBudget.
     let simplify (e: Expr) = simplifyWith DefaultBudget e
