@@ -237,14 +237,16 @@ public sealed partial class PhysicsProblem
     // The variables of a simulator given without them: its free names that are not parameters, in natural
     // order. The names x0, x1, … are always variables, so a parameter of that name would silently make a
     // variable a constant (and the start one value too long); the CLI's --param refuses it alike.
-    private static string[] InferredVariables(Expr[] components, IReadOnlyDictionary<string, double>? parameters)
+    // The variables of text, expressions and a problem file without them (ProblemDefinition.InferVariables), a
+    // parameter named x0, x1, … refused.
+    internal static string[] InferredVariables(Expr[] components, IReadOnlyDictionary<string, double>? parameters)
     {
         if (parameters is not null && Structure.FreeSymbolNames(components)
                 .FirstOrDefault(n => parameters.ContainsKey(n) && n.Length > 1 && n[0] == 'x' && n.Skip(1).All(char.IsAsciiDigit)) is { } taken)
             throw new SymbolicException(ErrorKind.Variable,
                 $"The parameter '{taken}' is a variable: the variables are inferred from the simulator, and the names x0, x1, … are always variables; " +
                 $"give its value in the start, or, to hold it constant, give the variables explicitly (without {taken}).");
-        return [.. Structure.FreeSymbolNames(components).Where(n => parameters is null || !parameters.ContainsKey(n))];
+        return ProblemDefinition.InferVariables(Structure.FreeSymbolNames(components), parameters);
     }
 
     /// <summary>

@@ -907,8 +907,9 @@ public sealed partial record ProblemDefinition(
     }
 
     /// <summary>
-    /// The variables a simulator uses, as --simulator without --vars reads them: every name it uses that is not a
-    /// parameter, in <see cref="Expression.NameOrder"/> (x2 before x10).
+    /// The variables a simulator uses when none are listed (FromText, FromExpressions, a problem file without
+    /// "variables", --simulator without --vars): every name it uses that is not a parameter, in
+    /// <see cref="Expression.NameOrder"/> (x2 before x10).
     /// </summary>
     /// <param name="used">The names the simulator's components use (repeats allowed).</param>
     /// <param name="parameters">Named constants, or null.</param>
@@ -921,7 +922,7 @@ public sealed partial record ProblemDefinition(
         IReadOnlyDictionary<string, double>? parameters)
     {
         var expressions = simulator.Select((c, k) => parsed?[k] ?? ParseField(origins?[k] ?? $"simulator[{k}]", c)).ToArray();
-        var names = InferVariables(Structure.FreeSymbolNames(expressions), parameters);
+        var names = PhysicsProblem.InferredVariables(expressions, parameters);
         return names.Length > 0 ? names
             : throw new SymbolicException(ErrorKind.Invalid,
                 "The problem file has no \"variables\" field, and the simulator uses no name" + (parameters is { Count: > 0 } ? " other than its parameters" : "") +
