@@ -38,7 +38,7 @@ public sealed record TranslatedLambda(
 /// Anything else (a call to another method, a conditional, a loop) is a <see cref="SymbolicException"/>
 /// naming the construct. Written by hand: the expression tree visitor is specific to this engine.
 /// </summary>
-public static class LambdaTranslator
+public static partial class LambdaTranslator
 {
     /// <summary>
     /// The <c>Math</c> methods a lambda may call (every overload taking doubles), in the order the error
@@ -46,6 +46,21 @@ public static class LambdaTranslator
     /// </summary>
     public static IReadOnlyList<string> UnderstoodFunctions { get; } =
         ["Sin", "Cos", "Tan", "Asin", "Acos", "Atan", "Atan2", "Sinh", "Cosh", "Tanh", "Exp", "Log", "Log10", "Sqrt", "Cbrt", "Pow", "Abs", "Sign"];
+
+    // What a lambda may hold, for the messages that refuse anything else.
+    private static string Allowed =>
+        $"A lambda may use + - * / on doubles, the Math functions {string.Join(", ", UnderstoodFunctions)}, Math.PI and Math.E, " +
+        "number constants, captured numbers (and elements of captured arrays of numbers, with a constant index), and its parameters (an array indexed by constants).";
+
+    // An expression as written, without the compiler's closure classes: value(Program+<>c__DisplayClass0_1).sq reads sq.
+    [System.Text.RegularExpressions.GeneratedRegex(@"value\([^()]*\)\.")]
+    private static partial System.Text.RegularExpressions.Regex ClosureValue();
+
+    // A local function as the compiler names it: <Main>g__sq|0_0 for sq declared in Main.
+    [System.Text.RegularExpressions.GeneratedRegex(@"^<[^>]*>g__([^|]+)\|")]
+    private static partial System.Text.RegularExpressions.Regex LocalFunctionName();
+
+    private static string Written(Linq e) => ClosureValue().Replace(e.ToString(), "");
 
     /// <summary>Translates a lambda such as <c>x =&gt; new[] { x[0], x[1] * x[1] }</c>.</summary>
     public static TranslatedLambda Translate(Expression<Func<double[], double[]>> lambda) => TranslateAny(lambda);
@@ -123,7 +138,7 @@ public static class LambdaTranslator
             if (lambda.ReturnType == typeof(double[]))
             {
                 if (lambda.Body is not NewArrayExpression { NodeType: ExpressionType.NewArrayInit } array)
-                    throw Unsupported($"the result {lambda.Body}: build the array in place, as new[] {{ a, b, ... }}");
+                    throw Unsupported($"the result {Written(lambda.Body)}: build the array in place, as new[] {{ a, b, ... }}");
                 // A simulator's elements are the outputs y0, y1, …; a local inverse's ((y, x) arrays) the variables.
                 var role = _arrays.Count > 0 ? "x" : "y";
                 components = array.Expressions.Select((element, j) => Element(element, $"{role}{j} (element {j} of the result)")).ToArray();
@@ -149,7 +164,7 @@ public static class LambdaTranslator
             }
             catch (SymbolicException e) when (e.Kind is ErrorKind.DivisionByZero or ErrorKind.NonFinite)
             {
-                throw new SymbolicException(e.Kind, $"In {what}, {element}: {e.Message}");
+                throw new SymbolicException(e.Kind, $"In {what}, {Written(element)}: {e.Message}");
             }
         }
 
@@ -183,7 +198,7 @@ public static class LambdaTranslator
                         ExpressionType.Divide => ExprModule.Divide(Visit(b.Left), Visit(b.Right)),
                         ExpressionType.Power => ExprModule.Power(Visit(b.Left), Visit(b.Right)),
                         ExpressionType.ArrayIndex => Index(b),
-                        _ => throw Unsupported($"the operator {b.NodeType} in {b}"),
+                        _ => throw Untranslatable($"the operator {b.NodeType} in {Written(b)}", "a lambda's operators are + - * /"),
                     };
                 case UnaryExpression { NodeType: ExpressionType.Negate } u:
                     return ExprModule.Negate(Visit(u.Operand));
@@ -211,13 +226,44 @@ public static class LambdaTranslator
                 case MethodCallExpression call when call.Method.DeclaringType == typeof(Math):
                     return MathCall(call);
                 case MethodCallExpression call:
-                    throw Unsupported($"the call {call.Method.DeclaringType?.Name}.{call.Method.Name}(...) in {call}: only Math functions are understood");
+                    throw Untranslatable($"a call to the {(LocalFunction(call.Method.Name) is null ? "method" : "local function")} '{Owner(call)}{Name(call.Method)}' ({Call(call)})",
+                        "only the Math functions are understood: write its body inline");
+                case InvocationExpression call:
+                    throw Untranslatable($"a call to the delegate '{Written(call.Expression)}' ({Written(call.Expression)}({Arguments(call.Arguments)}))",
+                        "write its body inline (a delegate's body is compiled code, which cannot be read as an expression)");
                 case ConditionalExpression c:
-                    throw Unsupported($"the conditional {c}: a symbolic expression has no branches (use Math.Abs or Math.Sign)");
+                    throw Untranslatable($"the conditional {Written(c.Test)} ? {Written(c.IfTrue)} : {Written(c.IfFalse)}",
+                        "a symbolic expression has no branches: write it with Math.Abs or Math.Sign (e.g. Math.Abs(a) for a > 0 ? a : -a)");
+                case UnaryExpression { NodeType: ExpressionType.ArrayLength, Operand: var array }:
+                    throw Untranslatable($"the length {Written(array)}.Length of the lambda's array parameter",
+                        "the variables are read from the indices used, so the length is not known: write the count as a number");
+                case BinaryExpression b:
+                    throw Untranslatable($"the operator {b.NodeType} in {Written(b)}, which calls {b.Method!.DeclaringType?.Name}.{b.Method.Name}",
+                        "write the arithmetic on doubles");
                 default:
-                    throw Unsupported($"the {e.NodeType} expression {e}");
+                    throw Untranslatable($"{Written(e)} (a {e.NodeType} expression)", "write it with what a lambda may use");
             }
         }
+
+        // A construct the translator refuses, with what to write instead and what a lambda may hold.
+        private static SymbolicException Untranslatable(string what, string instead) =>
+            new(ErrorKind.Invalid, $"In the lambda, {what} cannot be translated; {instead}. {Allowed}");
+
+        private static string Arguments(IEnumerable<Linq> args) => string.Join(", ", args.Select(Written));
+
+        private static string Call(MethodCallExpression call) => $"{Owner(call)}{Name(call.Method)}({Arguments(call.Arguments)})";
+
+        // How a method call names its owner: a captured object by its name (helper.), a type by its name (MyMath.);
+        // nothing for a local function or a type the compiler made (<>c__DisplayClass0_0), whose names the source never wrote.
+        private static string Owner(MethodCallExpression call) =>
+            LocalFunction(call.Method.Name) is not null ? ""
+            : call.Object is { } target ? $"{Written(target)}." : call.Method.DeclaringType is { Name: var t } && !t.StartsWith('<') ? $"{t}." : "";
+
+        // A method's name as written: a local function's own name (sq for the compiled <Main>g__sq|0_0).
+        private static string Name(MethodInfo method) => LocalFunction(method.Name) ?? method.Name;
+
+        private static string? LocalFunction(string compiled) =>
+            LocalFunctionName().Match(compiled) is { Success: true } m ? m.Groups[1].Value : null;
 
         private static bool IsNumber(Type t) =>
             t == typeof(double) || t == typeof(float) || t == typeof(int) || t == typeof(long) || t == typeof(decimal) || t == typeof(short);
@@ -234,20 +280,20 @@ public static class LambdaTranslator
         private Core Index(BinaryExpression b)
         {
             if (b.Right is not ConstantExpression { Value: int i } && DependsOnParameters(b.Right))
-                throw Unsupported($"the index {b.Right} in {b}: indices must be constants");
+                throw Unsupported($"the index {Written(b.Right)} in {Written(b)}: indices must be constants");
             var index = b.Right is ConstantExpression { Value: int k } ? k : Convert.ToInt32(Evaluate(b.Right));
             if (b.Left is ParameterExpression named && _arrays.Contains(named))
             {
-                if (index < 0) throw Unsupported($"the negative index in {b}");
+                if (index < 0) throw Unsupported($"the negative index in {Written(b)}");
                 return ExprModule.Symbol($"{named.Name}{index}");
             }
             if (b.Left == _array)
             {
-                if (index < 0) throw Unsupported($"the negative index in {b}");
+                if (index < 0) throw Unsupported($"the negative index in {Written(b)}");
                 _indices.Add(index);
                 return ExprModule.Symbol($"{_array!.Name}{index}");
             }
-            if (DependsOnParameters(b.Left)) throw Unsupported($"the array {b.Left} in {b}");
+            if (DependsOnParameters(b.Left)) throw Unsupported($"the array {Written(b.Left)} in {Written(b)}: index the lambda's own array parameter or a captured array. {Allowed}");
             // An element of a captured array: a parameter named after the array and the index.
             var name = b.Left is MemberExpression m ? MemberPath(m) : "c";
             return Captured($"{name}{index}", Evaluate(b));

@@ -237,14 +237,16 @@ public sealed partial class PhysicsProblem
     // The variables of a simulator given without them: its free names that are not parameters, in natural
     // order. The names x0, x1, … are always variables, so a parameter of that name would silently make a
     // variable a constant (and the start one value too long); the CLI's --param refuses it alike.
-    private static string[] InferredVariables(Expr[] components, IReadOnlyDictionary<string, double>? parameters)
+    // The variables of text, expressions and a problem file without them (ProblemDefinition.InferVariables), a
+    // parameter named x0, x1, … refused.
+    internal static string[] InferredVariables(Expr[] components, IReadOnlyDictionary<string, double>? parameters)
     {
         if (parameters is not null && Structure.FreeSymbolNames(components)
                 .FirstOrDefault(n => parameters.ContainsKey(n) && n.Length > 1 && n[0] == 'x' && n.Skip(1).All(char.IsAsciiDigit)) is { } taken)
             throw new SymbolicException(ErrorKind.Variable,
                 $"The parameter '{taken}' is a variable: the variables are inferred from the simulator, and the names x0, x1, … are always variables; " +
                 $"give its value in the start, or, to hold it constant, give the variables explicitly (without {taken}).");
-        return [.. Structure.FreeSymbolNames(components).Where(n => parameters is null || !parameters.ContainsKey(n))];
+        return ProblemDefinition.InferVariables(Structure.FreeSymbolNames(components), parameters);
     }
 
     /// <summary>
@@ -715,30 +717,43 @@ public sealed partial class PhysicsProblem
     }
 
     /// <summary>The unit of each method's step, measured by steps from the start; not applicable, with the
-    /// reason, for a problem without units (give them with <see cref="WithUnits"/>).</summary>
+    /// reason, for a problem without units (give them with <see cref="WithUnits"/>). A problem without a start or a
+    /// numeric target is measured at the generic point, as <c>physgrad units</c> measures it
+    /// (<see cref="ProblemDefinition.WithGenericPoint"/>: start 0.6, 0.7, …, y* = P(x′) near the start).</summary>
     /// <exception cref="SymbolicException">The start is outside the problem's domain (<see cref="StartInDomain"/>): every
     /// measuring step would read L = NaN there, as the runs of <see cref="CompareMethods(IReadOnlyList{MethodSpec}, int, bool, IProgress{ValueTuple{int, int}})"/> would.</exception>
     public StepUnitsResult StepUnits()
     {
-        _ = StartInDomain();
-        return PhysGrad.StepUnits.Measure(Model);
+        var studied = Studied(null);
+        _ = studied.StartInDomain();
+        return PhysGrad.StepUnits.Measure(studied.Model);
     }
 
-    /// <summary>The properties of docs/theory.md §3 at a point (default: the start).</summary>
-    /// <exception cref="SymbolicException"><paramref name="at"/> without one value per variable (<see cref="ErrorKind.Shape"/>)
+    /// <summary>The properties of docs/theory.md §3 at a point (default: the start) with step size
+    /// <paramref name="eta"/>. A problem without a start or a numeric target is checked as <c>physgrad check</c>
+    /// checks it (<see cref="ProblemDefinition.WithGenericPoint"/>): the start 0.6, 0.7, … where none is given,
+    /// and y* = P(x′) generated near the point checked where no numeric target is.</summary>
+    /// <exception cref="SymbolicException"><paramref name="eta"/> not a positive, finite number (<see cref="ErrorKind.Invalid"/>),
+    /// refused before anything is measured; <paramref name="at"/> without one value per variable (<see cref="ErrorKind.Shape"/>)
     /// or with a NaN or infinite value (<see cref="ErrorKind.NonFinite"/>), naming the component (<c>at[0] (x0)</c>);
     /// (<see cref="ErrorKind.Invalid"/>) the point (<paramref name="at"/>, or the start) outside the problem's domain,
     /// in the words <c>physgrad check</c> refuses it with: every property would read y or L = NaN there.</exception>
     public CheckReport Check(double[]? at = null, double eta = 0.3)
     {
-        if (at is null) _ = StartInDomain();
-        else
+        // η first: a point at the target returned results before the steps that refuse a bad η were taken.
+        if (UserNumbers.NotPositive(eta) is { } wrong)
+            throw new SymbolicException(ErrorKind.Invalid,
+                $"The step size 'eta' of {nameof(Check)} must be a positive, finite number, and {NumberText.RoundTrip(eta)} {wrong}: give e.g. {nameof(Check)}(at, 0.3), the default.");
+        // The point before the generic target is made around it (which needs a finite point of the right length).
+        if (at is not null)
         {
-            var point = PointArguments.Require(at, Model.Variables, nameof(at));
+            var point = PointArguments.Require(at, Variables, nameof(at));
             if (OutsideDomainAt(point) is { } outside)
                 throw new SymbolicException(ErrorKind.Invalid, OutsideDomainMessage(point, outside, "point", nameof(at)));
         }
-        return TheoryChecks.Run(Model, at, eta);
+        var studied = Studied(at);
+        if (at is null) _ = studied.StartInDomain();
+        return TheoryChecks.Run(studied.Model, at, eta);
     }
 
     /// <summary>
@@ -747,6 +762,11 @@ public sealed partial class PhysicsProblem
     /// </summary>
     public static string OutsideDomainMessage(IReadOnlyList<double> point, string outside, string noun, string where) =>
         $"The {noun} {NumberText.Vector(point.ToArray())} is outside the domain of the problem: {outside}. Give a {noun} where the condition holds ({where}).";
+
+    // The problem as check and units study it: this one when it has a start and a numeric target, else with
+    // the generic point filled in (around at, the point checked, when given), as the CLI's check and units do.
+    private PhysicsProblem Studied(IReadOnlyList<double>? at) =>
+        Definition.HasStart && Definition.HasNumericTarget ? this : new(Definition.WithGenericPoint(at), null, _hessianPattern);
 
     /// <summary>Saves x-space, y-space and loss plots (each as PNG and SVG) of runs into a directory; returns the files.
     /// Rendering is serialised: every plot the library draws (these, the field plots, train's) is rendered and

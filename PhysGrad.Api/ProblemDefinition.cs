@@ -394,8 +394,14 @@ public sealed partial record ProblemDefinition(
     public IReadOnlyDictionary<string, string>? Units { get; init; }
 
     /// <summary>Whether <see cref="Units"/> gives <paramref name="name"/> a unit, by name or by a pattern it matches.</summary>
-    public bool UnitGiven(string name) =>
-        Units is not null && (Units.ContainsKey(name) || Units.Keys.Any(k => Symbolic.Units.IsPattern(k) && Symbolic.Units.Matches(k, name)));
+    public bool UnitGiven(string name) => GivenUnitText(name) is not null;
+
+    /// <summary>The unit <see cref="Units"/> gives <paramref name="name"/>, as typed (<c>N</c>, not its SI form
+    /// <c>kg*m/s^2</c>): by name, else by the first pattern it matches; null when none does.</summary>
+    public string? GivenUnitText(string name) =>
+        Units is null ? null
+        : Units.TryGetValue(name, out var typed) ? typed
+        : Units.FirstOrDefault(u => Symbolic.Units.IsPattern(u.Key) && Symbolic.Units.Matches(u.Key, name)).Value;
 
     /// <summary>
     /// Named constants with values that the simulator, loss and inverse may use (a C# lambda's captured
@@ -615,10 +621,12 @@ public sealed partial record ProblemDefinition(
             if (root.ValueKind != JsonValueKind.Object)
                 throw new SymbolicException(ErrorKind.Invalid, "The problem file must hold one JSON object.");
             CheckFieldNames(root);
-            var variables = IndexedNames(Strings(root, "variables", required: true)!);
-            var (simulator, origins, parsed) = Indexed(Strings(root, "simulator", required: true)!);
-            RefuseEmptyFields(root, variables.Count, simulator.Count);
+            var listed = Strings(root, "variables", required: false);
+            var (simulator, origins, parsed) = Indexed(SimulatorEntries(root));
             var parameters = ParameterTable(root);
+            // Without "variables" they are read from the simulator as --simulator without --vars reads them.
+            var variables = listed is null ? InferredFromFile(simulator, origins, parsed, parameters) : IndexedNames(listed);
+            RefuseEmptyFields(root, variables.Count, simulator.Count);
             if (origins is not null) CheckIndexedReach(variables, parsed!, origins, parameters);
             var definition = new ProblemDefinition(
                 variables,
@@ -930,8 +938,52 @@ public sealed partial record ProblemDefinition(
         if (!root.TryGetProperty(field, out var e))
             return required ? throw new SymbolicException(ErrorKind.Invalid, $"The problem file has no \"{field}\" field.") : null;
         if (e.ValueKind != JsonValueKind.Array || e.EnumerateArray().Any(v => v.ValueKind != JsonValueKind.String))
-            throw Kind(field, "an array of strings");
+            throw Kind(field, $"an array of strings, one per entry: {ArrayForm(field, e)}");
         return e.EnumerateArray().Select(v => v.GetString()!).ToArray();
+    }
+
+    // The "simulator" field: an array of strings, or one string of components separated by ';' as --simulator takes them.
+    private static string[] SimulatorEntries(JsonElement root) =>
+        root.TryGetProperty("simulator", out var e) && e.ValueKind == JsonValueKind.String
+            ? e.GetString()!.Split(';', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+            : Strings(root, "simulator", required: true)!;
+
+    // How a field of strings is written, from what was written: "simulator": ["a", "b^3"] for "a; b^3" (a string of
+    // entries separated by ';', or by ',' for variables, as the CLI's options take them); a generic example otherwise.
+    private static string ArrayForm(string field, JsonElement value)
+    {
+        var entries = value.ValueKind switch
+        {
+            JsonValueKind.String => value.GetString()!.Split(field == "variables" ? [';', ','] : [';'], StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries),
+            JsonValueKind.Array => value.EnumerateArray().Select(v => v.ValueKind == JsonValueKind.String ? v.GetString()! : v.GetRawText()).ToArray(),
+            _ => [],
+        };
+        if (entries.Length == 0)
+            entries = field == "variables" ? ["x0", "x1"] : ["x0", "x1^2"];
+        return $"\"{field}\": [{string.Join(", ", entries.Select(t => JsonSerializer.Serialize(t)))}]";
+    }
+
+    /// <summary>
+    /// The variables a simulator uses when none are listed (FromText, FromExpressions, a problem file without
+    /// "variables", --simulator without --vars): every name it uses that is not a parameter, in
+    /// <see cref="Expression.NameOrder"/> (x2 before x10).
+    /// </summary>
+    /// <param name="used">The names the simulator's components use (repeats allowed).</param>
+    /// <param name="parameters">Named constants, or null.</param>
+    public static string[] InferVariables(IEnumerable<string> used, IReadOnlyDictionary<string, double>? parameters) =>
+        used.Distinct().Where(n => parameters is null || !parameters.ContainsKey(n)).Order(Expression.NameOrder).ToArray();
+
+    // A problem file's variables when it lists none: read from its simulator (InferVariables); a simulator that
+    // uses no name (or only parameters) is refused with the field to write.
+    private static IReadOnlyList<string> InferredFromFile(IReadOnlyList<string> simulator, string[]? origins, Expr?[]? parsed,
+        IReadOnlyDictionary<string, double>? parameters)
+    {
+        var expressions = simulator.Select((c, k) => parsed?[k] ?? ParseField(origins?[k] ?? $"simulator[{k}]", c)).ToArray();
+        var names = PhysicsProblem.InferredVariables(expressions, parameters);
+        return names.Length > 0 ? names
+            : throw new SymbolicException(ErrorKind.Invalid,
+                "The problem file has no \"variables\" field, and the simulator uses no name" + (parameters is { Count: > 0 } ? " other than its parameters" : "") +
+                " to read them from: write the simulator in the names it varies, e.g. \"simulator\": [\"x0^2\"] (the variables are then read from it), or list them, e.g. \"variables\": [\"x0\"].");
     }
 
     /// <summary>The field's numbers (0 where a name stands), or empty when the field is absent (not needed everywhere).</summary>

@@ -65,15 +65,19 @@ internal static class EvalCommand
             var buffer = Path.GetTempFileName();
             try
             {
+                long count;
                 using (var written = new StreamWriter(buffer))
-                    if (problem is not null)
-                        SimulatorBatchEvaluation.Run(problem, result.GetValue(order), reader, written, result.GetValue(sparse), notes);
-                    else
-                        BatchEvaluation.Run(result.GetValue(function)!, names, result.GetValue(order), reader, written, notes, result.GetValue(sparse));
+                    count = problem is not null
+                        ? SimulatorBatchEvaluation.Run(problem, result.GetValue(order), reader, written, result.GetValue(sparse), notes)
+                        : BatchEvaluation.Run(result.GetValue(function)!, names, result.GetValue(order), reader, written, notes, result.GetValue(sparse));
+                // No data row (an empty file, blank lines, or only the header) evaluated nothing: a header
+                // alone on stdout and exit 0 read as a successful run.
+                if (count == 0)
+                    throw new CliInputException(EmptyPoints(path, problem?.Variables ?? names ?? PhysGrad.Symbolic.Parse.WrittenNames(result.GetValue(function)!)));
                 using var back = new StreamReader(buffer);
                 var chunk = new char[1 << 16];
-                int count;
-                while ((count = back.Read(chunk, 0, chunk.Length)) > 0) output.Write(chunk, 0, count);
+                int read;
+                while ((read = back.Read(chunk, 0, chunk.Length)) > 0) output.Write(chunk, 0, read);
             }
             catch (Exception e) when (InputError.Is(e) && InputError.Unwrap(e).Message.StartsWith("Line ", StringComparison.Ordinal))
             {
@@ -88,6 +92,12 @@ internal static class EvalCommand
         });
         return command;
     }
+
+    // What an empty points file lacks, with the lines to write for these variables: a header and a row of 1, 2, ….
+    private static string EmptyPoints(string path, IReadOnlyList<string> names) =>
+        $"--points {(path == "-" ? "(standard input)" : $"'{path}'")} holds no point (no data row: it is empty, or holds only a header or blank lines): " +
+        $"write one point per line, its values comma-separated in the order {string.Join(", ", names)}, e.g. {string.Join(",", names.Select((_, i) => i + 1))}, " +
+        $"optionally under a header line {string.Join(",", names)}.";
 }
 
 /// <summary>Writes each line as <c>physgrad: note: …</c> to the error writer.</summary>

@@ -430,9 +430,7 @@ internal sealed partial class ProblemOptions
                 $"give its value in --start, or, to hold it constant, name the other variables with --vars (then --param {taken} is allowed).");
         var names = result.GetValue(_vars) is { } v
             ? Arguments.Names("--vars", v)
-            : parsed.SelectMany(e => e.Variables).Distinct()
-                .Where(n => parameters is null || !parameters.ContainsKey(n))
-                .Order(Expression.NameOrder).ToArray();
+            : ProblemDefinition.InferVariables(parsed.SelectMany(e => e.Variables), parameters);
         var inferred = result.GetValue(_vars) is null;
         if (names.Length == 0)
         {

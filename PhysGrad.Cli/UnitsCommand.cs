@@ -62,10 +62,14 @@ internal static class UnitsCommand
             }
             // A variable without a unit is taken as a pure number, and every verdict below rests on that: said as
             // a parameter's is, rather than shown as if "[1]" had been given.
-            output.WriteLine($"Variables: {string.Join(", ", model.Variables.Select(v => definition.UnitGiven(v) ? $"{v} [{model.UnitOf(v)}]" : $"{v} [1] (dimensionless, not given)"))}");
-            output.WriteLine($"Outputs:   {string.Join(", ", model.Outputs.Select(y => $"{y} [{model.UnitOf(y)}]"))}");
+            // A given unit as typed (x1 [N]), its SI form after it where that reads otherwise (kg*m/s^2).
+            string Named(string name) => definition.GivenUnitText(name) is { } typed
+                ? $"{name} [{typed.Trim()}]" + (typed.Trim() == model.UnitOf(name) ? "" : $" (= {model.UnitOf(name)})")
+                : $"{name} [1] (dimensionless, not given)";
+            output.WriteLine($"Variables: {string.Join(", ", model.Variables.Select(Named))}");
+            output.WriteLine($"Outputs:   {string.Join(", ", model.Outputs.Select(y => definition.UnitGiven(y) ? Named(y) : $"{y} [{model.UnitOf(y)}]"))}");
             if (model.Parameters.Count > 0)
-                output.WriteLine($"Parameters: {string.Join(", ", model.Parameters.Keys.Select(k => definition.UnitGiven(k) ? $"{k} [{model.UnitOf(k)}]" : $"{k} [1] (dimensionless, not given)"))}");
+                output.WriteLine($"Parameters: {string.Join(", ", model.Parameters.Keys.Select(Named))}");
             output.WriteLine($"Loss:      [{model.LossUnit}]{(model.ResidualsInOwnUnits ? " (outputs differ in unit: residuals are measured in each output's unit)" : "")}");
             // The steps are measured at this point towards this target: a verdict may depend on both.
             output.WriteLine($"Measured at {problem.PointAndTarget(definition, null)}.");
@@ -80,8 +84,10 @@ internal static class UnitsCommand
                     rows.Add([m.Name, "", "", "—", "n/a", m.Note]);
                     continue;
                 }
+                // The variable's unit as typed; a step in that very unit too (N and N, not N and kg*m/s^2).
                 foreach (var s in m.Steps)
-                    rows.Add([m.Name, s.Variable, s.VariableUnitText, s.UnitText ?? "none", s.Consistent ? "yes" : "NO", s.Note]);
+                    rows.Add([m.Name, s.Variable, definition.GivenUnitText(s.Variable)?.Trim() ?? s.VariableUnitText,
+                        (s.UnitText == s.VariableUnitText ? definition.GivenUnitText(s.Variable)?.Trim() : null) ?? s.UnitText ?? "none", s.Consistent ? "yes" : "NO", s.Note]);
             }
             foreach (var line in TextTable.Lines(["method", "variable", "unit", "step unit", "ok", "why"], rows, [true, true, true, true, true, true]))
                 output.WriteLine(string.Join("\n", line.Split('\n').Select(l => l.TrimEnd())));

@@ -134,7 +134,7 @@ let ``every unsupported construct is named in the error`` () =
 
     fails
         (fun x -> [ L.Convert(L.Call(L.Constant(Closure()), typeof<obj>.GetMethod "GetHashCode"), typeof<float>) ])
-        "the call Object.GetHashCode"
+        "GetHashCode"
 
     fails (fun x -> [ L.Condition(L.GreaterThan(at x 0, L.Constant 0.0), at x 0, L.Negate(at x 0)) ]) "conditional"
     fails (fun x -> [ math "Round" [ at x 0 ] ]) "Math.Round"

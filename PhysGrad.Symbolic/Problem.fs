@@ -592,7 +592,8 @@ type Problem
         | _ -> onlyIn (Array.append outputs names) "The loss" loss
 
         if not (isNull inverse) then
-            let inInverse = onlyIn (Array.concat [ outputs; variables; names ])
+            // The target's symbols (ys0, …) are the loss's alone: an inverse maps y to x, and y* is not one of its inputs.
+            let inInverse = onlyIn (Array.concat [ outputs; variables; simulatorParameters ])
             inverse |> Array.iteri (fun i e -> inInverse (sprintf "inverse[%d]" i) e)
 
         let inverseInfo =
