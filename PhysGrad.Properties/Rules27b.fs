@@ -22,7 +22,7 @@ let ``PG's derived rule moves at x0 = 0 as the optimiser does, in every format``
     let code, out, err = run [ "derive"; "--simulator"; "x0^2"; "--target"; "4"; "--methods"; "pg"; "--format"; "json" ]
     Assert.True((code = 0), out + err)
     let doc = Text.Json.JsonDocument.Parse out
-    let pg = doc.RootElement.GetProperty("methods").EnumerateArray() |> Seq.find (fun m -> m.GetProperty("name").GetString() = "pg")
+    let pg = doc.RootElement.GetProperty("rules").EnumerateArray() |> Seq.find (fun m -> m.GetProperty("method").GetString() = "pg")
     let step = (pg.GetProperty("steps").EnumerateArray() |> Seq.head).GetProperty("step").GetString()
     // At x0 = 0, η = 0.5 the optimiser lands on +√(0.5·4) = √2.
     let value = Evaluate.at [| "x0"; "eta" |] [| 0.0; 0.5 |] (Parse.expression step)
