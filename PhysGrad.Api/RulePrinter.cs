@@ -64,7 +64,7 @@ public static class RulePrinter
         return Layout.withDecimals(Decimals(blocks), Microsoft.FSharp.Core.FuncConvert.FromFunc(() =>
             Layout.withLeading(step, Microsoft.FSharp.Core.FuncConvert.FromFunc(() => format switch
             {
-                "latex" => Latex(blocks, shared, header, TargetLatex(targetSymbols)),
+                "latex" => Latex(blocks, shared, header, SymbolLatex(targetSymbols, step)),
                 "csharp" => CSharpClass(blocks, shared, variables, taken, prefix, header, step, symbolOrder ?? []),
                 _ => Infix(blocks, shared),
             }))));
@@ -146,8 +146,10 @@ public static class RulePrinter
     /// symbolic target print as y^*_0, y^*_1 (<see cref="TargetLatex"/>), matched by name, so a user's
     /// own symbol (a parameter ys, ys0) keeps its name.
     /// </summary>
-    /// <summary>The most characters of a LaTeX right-hand side on one line (before a cut at + or −, <see cref="LaTeX.BreakLines"/>).</summary>
-    public const int LatexWidth = 80;
+    /// <summary>The most characters a LaTeX right-hand side renders to on one line (before a cut at + or −,
+    /// <see cref="LaTeX.BreakLines"/>; measured as <see cref="LaTeX.renderedWidths"/> estimates, not in source
+    /// characters: \operatorname{log1p}\left(x_{0}^{2}\right) is 10 wide). About an article's text width of math.</summary>
+    public const int LatexWidth = 60;
 
     private static string Latex(IReadOnlyList<RuleBlock> blocks, SharedBlock[] shared, string header, IReadOnlyDictionary<string, string> symbols)
     {
@@ -170,6 +172,23 @@ public static class RulePrinter
             sb.Append("\\end{align}\n");
         }
         return sb.ToString();
+    }
+
+    /// <summary>
+    /// The LaTeX of the generated symbols: the target's (<see cref="TargetLatex"/>) and, when the problem
+    /// takes the name eta for itself and the step size is renamed (etastep), the step size as η′ and the
+    /// user's eta as the word \mathrm{eta}, so that no reader takes the parameter for the step size.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> SymbolLatex(IReadOnlyList<string> targetSymbols, string step)
+    {
+        var symbols = new Dictionary<string, string>(TargetLatex(targetSymbols));
+        if (step != "eta")
+        {
+            // η^{\prime}, not η': the prime is a superscript, and the power writer braces a name with one.
+            symbols[step] = "\\eta^{\\prime}";
+            symbols.TryAdd("eta", "\\mathrm{eta}");
+        }
+        return symbols;
     }
 
     /// <summary>The LaTeX of the generated target symbols: the j-th (ys0 or ystar0, …) as y^{*}_{j}.</summary>

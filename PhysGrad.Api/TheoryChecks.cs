@@ -1416,8 +1416,17 @@ public static partial class TheoryChecks
             Math.Max(1e-9 * scale, report.Method == InverseMethod.ClosedForm ? 0 : numericPrecision);
         var homePrecision = Precision(c.InvertReporting(y0, p.Start, new double[c.N]));
         if (home * scale > homePrecision + conditioning)
+        {
+            // Another branch only if it is a preimage of y₀ at all (P(x̂) = y₀, as −√y for x²); an x̂ that P
+            // does not map to y₀ (y0/2 for x0²) is no inverse, and the remedy differs.
+            var mapped = new double[c.M];
+            c.Simulate(back, mapped);
+            var what = c.Lands(back, y0, mapped)
+                ? "another branch: P of it is y₀ too"
+                : $"not an inverse: P of it is {Show(mapped)}, not y₀ = {Show(y0)}";
             return new CheckResult(8, name, false, home,
-                $"‖P⁻¹(y₀; x₀) − x₀‖/‖x₀‖ = {NumberText.Short(home, 3)}: the inverse at y₀ returns {Show(back)}, not x₀ = {Show(p.Start)} (another branch)");
+                $"‖P⁻¹(y₀; x₀) − x₀‖/‖x₀‖ = {NumberText.Short(home, 3)}: the inverse at y₀ returns {Show(back)}, not x₀ = {Show(p.Start)} ({what})");
+        }
         var n = c.N;
         double Rho(double[] x) => JacobianChange(c, j, x);
         var direction = p.Start.Select((_, i) => i == 0 ? 1.0 : 0.5).ToArray();

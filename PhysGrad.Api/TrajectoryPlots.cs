@@ -103,14 +103,19 @@ public static class TrajectoryPlots
     private static IReadOnlyList<Figure> BuildFigures(IReadOnlyList<OptimizerRun> runs, ProblemDefinition definition, TargetPoint target)
     {
         var name = ProblemName(definition);
+        // The loss plot draws L: a loss of the user's own is named in its title, as the text header names it
+        // (the default ½‖y − y*‖² is what "loss" means without it).
+        var lossName = definition.LossGiven
+            ? $"{name}, L = {ExpressionText.ForHeader(ExpressionText.Formatted(definition.Loss!))}"
+            : name;
         // A problem with a loss of its own needs no target: then nothing is marked, and the titles say so.
         if (!definition.HasTarget)
             return SpaceFigures(runs, null, null, definition.Variables.ToArray(), definition.Outputs, name, noTarget: true)
-                .Append(LossFigure(runs, name)).ToArray();
+                .Append(LossFigure(runs, lossName)).ToArray();
         var targetY = definition.Target.ToArray();
         // The plots name every run as their legends do, the target's note too (x* ≈ gd (η = 0.01)'s end).
         return SpaceFigures(runs, target.X, targetY, definition.Variables.ToArray(), definition.Outputs, name, target.DescriptionNaming(LegendName))
-            .Append(LossFigure(runs, name, target.X)).ToArray();
+            .Append(LossFigure(runs, lossName, target.X)).ToArray();
     }
 
     /// <summary>As the overload taking x*, with x* found for these runs (tests of the plots alone).</summary>
@@ -124,7 +129,9 @@ public static class TrajectoryPlots
     internal static string ProblemName(ProblemDefinition d)
     {
         if (d.Title is { } title) return title;
-        var text = $"P({string.Join(", ", d.Variables)}) = [{string.Join(", ", d.Simulator)}]";
+        // Each entry as the text header prints it (ExpressionText.Formatted): one printer for the
+        // numbers of both, not the header's 1E-06 beside the title's 1e-6.
+        var text = $"P({string.Join(", ", d.Variables)}) = [{string.Join(", ", d.Simulator.Select(ExpressionText.Formatted))}]";
         // A long problem is named by its size, not by a cut list ("P(x0, x1, … x14, …" named nothing).
         return text.Length <= 70 ? text : $"P with n = {d.Variables.Count} variables, {d.Simulator.Count} outputs";
     }

@@ -101,20 +101,29 @@ internal static class DeriveCommand
             // A given inverse that is undefined (or wrong) at a numeric target is said as compare says it:
             // derive prints PG's rule through that inverse, and its steps toward y* would meet the same.
             string? inverseWarning = null;
-            if (problem.InverseGiven(result) && definition.HasNumericTarget && rules.Any(r => r.Name == "pg"))
+            // Checked with or without a target: an inverse that is no inverse at all (y0/2 for x0^2) makes
+            // every PG step wrong. derive has no start, so without one the check is at a generic point.
+            if (problem.InverseGiven(result) && rules.Any(r => r.Name == "pg"))
             {
                 try
                 {
-                    inverseStart ??= definition.WithGenericPoint().Start;
+                    var sampled = inverseStart is null;
+                    var generic = definition.WithGenericPoint();
+                    inverseStart ??= generic.Start;
+                    // A symbolic target cannot be evaluated: the check then uses check's generated one.
                     if (inverseStart.Count == physics.Variables.Count)
-                        inverseWarning = physics.WithStart(inverseStart).GivenInverseWarning;
+                        inverseWarning = (definition.HasNumericTarget || traced is not null
+                            ? physics.WithStart(inverseStart)
+                            : problem.FromDefinition(generic with { Start = inverseStart })).GivenInverseWarning;
+                    if (sampled && inverseWarning is not null)
+                        inverseWarning = inverseWarning.Replace("at the start", "at a sample point x₀ (derive has no start)");
                 }
                 catch (Exception e) when (e is not CliInputException && InputError.Is(e))
                 {
                     // A start where the problem cannot be evaluated: the rules need none, so no warning.
                 }
             }
-            if (inverseWarning is not null && f is "latex" or "csharp")
+            if (inverseWarning is not null)
                 notes.WriteLine($"physgrad: warning: {inverseWarning}.");
             // The y-step is shown with the methods that use it (all of them when none are chosen).
             var yStep = rules.Any(r => r.UsesYStep)
@@ -175,8 +184,9 @@ internal static class DeriveCommand
                 output.WriteLine($"{Headline.Book} (--simulator, --problem or --example give another problem).");
             foreach (var line in SkipLines.For(skipped))
                 output.WriteLine(f == "infix" ? ApiWording.Text(line) : RulePrinter.Comment(comment + " ", ApiWording.Text(line)));
-            if (inverseWarning is not null && f == "infix")
-                output.WriteLine($"Warning: {inverseWarning}.");
+            // In the output too (where the rules go), as a comment in LaTeX and C#.
+            if (inverseWarning is not null)
+                output.WriteLine(f == "infix" ? $"Warning: {inverseWarning}." : RulePrinter.Comment(comment + " ", $"Warning: {inverseWarning}."));
             if (stepNote is not null)
                 output.WriteLine(f == "infix" ? stepNote : RulePrinter.Comment(comment + " ", stepNote));
             // C# has no double for 10^400: the literal would be infinity and the method's steps ±∞ or NaN where

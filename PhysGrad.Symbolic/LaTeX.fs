@@ -202,11 +202,29 @@ module LaTeX =
         | _ -> factors names sb xs
 
     and private factors (names: string -> string) (sb: StringBuilder) (xs: Expr list) =
+        // A factor written as a name of several letters (\mathrm{mass}, or a power of one): beside another
+        // factor it takes a thin space, \mathrm{mass} \, \mathrm{vel} and t_{2} \, \mathrm{time}, since
+        // juxtaposed they render as one word ("massvel", "t₂time").
+        let wordy (x: Expr) =
+            let named (b: Expr) =
+                match b.Node with
+                | Symbol s -> (names s).StartsWith "\\mathrm{"
+                | _ -> false
+
+            match x.Node with
+            | Power(b, _) -> named b
+            | _ -> named x
+
         xs
         |> List.iteri (fun i x ->
             if i > 0 then
                 // A number after another factor needs an explicit dot: 2 \cdot 3, x \cdot 2.
-                sb.Append(if Expr.isNumeric x then " \\cdot " else " ") |> ignore
+                sb.Append(
+                    if Expr.isNumeric x then " \\cdot "
+                    elif wordy x || wordy (List.item (i - 1) xs) then " \\, "
+                    else " "
+                )
+                |> ignore
 
             // A leading 3.33 \times 10^{-9} needs no parentheses: 3.33 \times 10^{-9} \eta reads as one product.
             let context =
@@ -336,7 +354,76 @@ module LaTeX =
     let format (e: Expr) : string =
         formatWith (System.Collections.Generic.Dictionary<string, string>()) e
 
-    /// The right-hand side of an `align` line cut into pieces of about `width` characters, at the + and −
+    /// <summary>
+    /// An estimate of how many characters wide each prefix of a LaTeX math text renders: element k is the
+    /// width of text[0..k) (so text.Length + 1 elements). Commands that print nothing (\left., \right.,
+    /// \frac, \operatorname, \mathrm, \nonumber, thin spaces), braces, scripts' ^ and _, and spaces count
+    /// 0; \left( and \right) count as their one delimiter; a command that prints one symbol (\eta, \cdot,
+    /// \sqrt) counts 1, \quad 2; a binary +, − or = counts 2 with the space around it; any other character 1.
+    /// A fraction counts its numerator and denominator side by side: an estimate that errs long.
+    /// </summary>
+    let renderedWidths (text: string) : int[] =
+        let widths = Array.zeroCreate (text.Length + 1)
+        let mutable i = 0
+
+        let put (k: int) (w: int) (length: int) =
+            for j in k .. k + length - 1 do
+                widths.[j + 1] <- widths.[j] + (if j = k then w else 0)
+
+        while i < text.Length do
+            match text.[i] with
+            | '\\' when i + 1 < text.Length && Char.IsLetter text.[i + 1] ->
+                let mutable j = i + 1
+
+                while j < text.Length && Char.IsLetter text.[j] do
+                    j <- j + 1
+
+                match text.Substring(i + 1, j - i - 1) with
+                | "left"
+                | "right" ->
+                    // The delimiter after it: '.' prints nothing, \{ or \| one symbol of two characters.
+                    let delimiter = if j < text.Length && text.[j] = '\\' then 2 elif j < text.Length then 1 else 0
+                    put i (if j < text.Length && text.[j] = '.' then 0 else 1) (j - i + delimiter)
+                    i <- j + delimiter
+                | "frac"
+                | "operatorname"
+                | "mathrm"
+                | "nonumber" ->
+                    put i 0 (j - i)
+                    i <- j
+                | "quad" ->
+                    put i 2 (j - i)
+                    i <- j
+                | _ ->
+                    put i 1 (j - i)
+                    i <- j
+            | '\\' when i + 1 < text.Length && (text.[i + 1] = '{' || text.[i + 1] = '}') ->
+                put i 1 2
+                i <- i + 2
+            | '\\' when i + 1 < text.Length ->
+                // \, \; \! and \  (spacing)
+                put i 0 2
+                i <- i + 2
+            | '{'
+            | '}'
+            | '^'
+            | '_'
+            | ' ' ->
+                put i 0 1
+                i <- i + 1
+            | '+'
+            | '-'
+            | '=' ->
+                put i 2 1
+                i <- i + 1
+            | _ ->
+                put i 1 1
+                i <- i + 1
+
+        widths
+
+    /// The right-hand side of an `align` line cut into pieces of about `width` rendered characters
+    /// (<see cref="renderedWidths"/>: t_{3} is two, \operatorname{log1p}\left( six), at the + and −
     /// between terms that stand outside every brace group: the first piece follows `&=`, each other one
     /// goes on a line of its own after `&\quad`, beginning with its sign. A cut inside `\left( … \right)`
     /// closes the open delimiters with `\right.` at the end of its line and opens them again with `\left.`
@@ -347,6 +434,10 @@ module LaTeX =
     let breakLines (width: int) (text: string) : string[] =
         // Cut points: the index of the space before a binary + or − at brace depth 0, with the number of
         // \left delimiters open there.
+        let widths = renderedWidths text
+        let total = widths.[text.Length]
+        // The rendered width from index a to index b.
+        let span (a: int) (b: int) = widths.[b] - widths.[a]
         let cuts = System.Collections.Generic.List<struct (int * int)>()
         let mutable braces = 0
         let mutable lefts = 0
@@ -374,7 +465,7 @@ module LaTeX =
             // A cut leaving a tail under a quarter of width is no cut: a line of a lone "- x_{1}" reads worse
             // than a line a little over width.
             | ' ' when braces = 0 && i > 0 && i + 2 < text.Length && (text.[i + 1] = '+' || text.[i + 1] = '-') && text.[i + 2] = ' '
-                       && text.Length - i > width / 4 ->
+                       && total - widths.[i] > width / 4 ->
                 cuts.Add(struct (i, lefts))
                 i <- i + 1
             | _ -> i <- i + 1
@@ -385,20 +476,20 @@ module LaTeX =
         let mutable k = 0
 
         // A rest up to a sixth longer than width stays on its line (no line of a lone "+ 1").
-        while k < cuts.Count && text.Length - start > width + width / 6 do
+        while k < cuts.Count && total - widths.[start] > width + width / 6 do
             // Among the cuts within width of this piece's start (else the first one after it), the one
             // fewest \left delimiters deep, the last of those; cuts in the first third are passed over
             // while a later one is within width, so that no line is short.
             let mutable chosen = -1
             let mutable j = k
 
-            while j < cuts.Count && (let struct (c, _) = cuts.[j] in c - start <= width || chosen < 0) do
+            while j < cuts.Count && (let struct (c, _) = cuts.[j] in span start c <= width || chosen < 0) do
                 let struct (c, depth) = cuts.[j]
 
                 let better =
                     chosen < 0
                     || (let struct (c0, depth0) = cuts.[chosen]
-                        (c0 - start < width / 3 && c - start <= width) || (c - start >= width / 3 && depth <= depth0))
+                        (span start c0 < width / 3 && span start c <= width) || (span start c >= width / 3 && depth <= depth0))
 
                 if better then chosen <- j
                 j <- j + 1
