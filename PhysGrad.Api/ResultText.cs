@@ -83,7 +83,7 @@ public static class ResultText
     }
 
     /// <summary>For each character of <paramref name="text"/>, whether it lies inside a bracket kept whole: a
-    /// vector <c>[…]</c>, or a parenthesis with no word of prose (two or more letters alone) in it.</summary>
+    /// vector <c>[…]</c>, a norm <c>‖…‖</c>, or a parenthesis with no word of prose (two or more letters alone) in it.</summary>
     private static bool[] Protected(string text)
     {
         var inside = new bool[text.Length];
@@ -99,6 +99,9 @@ public static class ResultText
                     for (var k = start; k <= i; k++) inside[k] = true;
             }
         }
+        // A norm ‖…‖ is one quantity, kept whole as a vector is ("‖y* − P(x)‖" read as two halves).
+        for (int i = text.IndexOf('‖'), j; i >= 0 && (j = text.IndexOf('‖', i + 1)) > i; i = text.IndexOf('‖', j + 1))
+            for (var k = i; k <= j; k++) inside[k] = true;
         return inside;
     }
 

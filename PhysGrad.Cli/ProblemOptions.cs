@@ -165,7 +165,8 @@ internal sealed partial class ProblemOptions
     {
         var point = at is not null ? $"x = {Numbers.Written(at)}"
             : $"x = {Numbers.Written(d.Start)}" + (_generated.Start ? " (no start given: the generic 0.6, 0.7, …)" : "");
-        var target = $"target y* = {Numbers.Written(d.Target)}";
+        // A generated target is computed (P at a moved point), not written: shown short, as the point it came from.
+        var target = $"target y* = {(_generated.Target ? Numbers.Vector(d.Target) : Numbers.Written(d.Target))}";
         if (_generated.Target)
             target += $" ({(_generated.SymbolicTarget ? "the target given is symbolic" : "no target given")}: {_generated.How})";
         return $"{point}, {target}";
