@@ -12,6 +12,11 @@ public static class BatchEvaluation
 {
     private const int BlockRows = 4096;
 
+    /// <summary>The variables of <paramref name="function"/> as the points' columns: <paramref name="variables"/> when
+    /// given, else the names written in it, in the order written (x in x^0 too).</summary>
+    public static string[] VariablesOf(string function, IReadOnlyList<string>? variables) =>
+        (variables ?? Parse.WrittenNames(function)).ToArray();
+
     /// <summary>
     /// Reads one point per CSV row from <paramref name="input"/> (values separated by commas, '.' as
     /// the decimal point; an optional first row naming the variables) and writes a CSV with a header
@@ -38,7 +43,7 @@ public static class BatchEvaluation
             throw new SymbolicException(ErrorKind.Invalid, $"The order must be 0, 1 or 2, not {order}.");
         var f = Expression.Parse(function);
         // The variables as written (x in x^0 too): the CSV has a column for each.
-        var names = (variables ?? Parse.WrittenNames(function)).ToArray();
+        var names = VariablesOf(function, variables);
         if (names.Length == 0)
             throw new SymbolicException(ErrorKind.Variable, "The function has no variables to read from the points; name the variables.");
         var symbols = Expression.Symbols(names);

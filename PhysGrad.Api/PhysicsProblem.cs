@@ -738,21 +738,24 @@ public sealed partial class PhysicsProblem
     /// or with a NaN or infinite value (<see cref="ErrorKind.NonFinite"/>), naming the component (<c>at[0] (x0)</c>);
     /// (<see cref="ErrorKind.Invalid"/>) the point (<paramref name="at"/>, or the start) outside the problem's domain,
     /// in the words <c>physgrad check</c> refuses it with: every property would read y or L = NaN there.</exception>
-    public CheckReport Check(double[]? at = null, double eta = 0.3)
+    public CheckReport Check(double[]? at = null, double eta = 0.3) => Check(at, eta, refuseOutsideDomain: true);
+
+    /// <summary>As <see cref="Check(double[], double)"/>; with <paramref name="refuseOutsideDomain"/> false a point outside
+    /// the domain is not refused but checked, each property answering undef where y or L is NaN (for a point the
+    /// caller chose rather than the user, as <c>physgrad check</c>'s generic point).</summary>
+    public CheckReport Check(double[]? at, double eta, bool refuseOutsideDomain)
     {
         // η first: a point at the target returned results before the steps that refuse a bad η were taken.
         if (UserNumbers.NotPositive(eta) is { } wrong)
             throw new SymbolicException(ErrorKind.Invalid,
                 $"The step size 'eta' of {nameof(Check)} must be a positive, finite number, and {NumberText.RoundTrip(eta)} {wrong}: give e.g. {nameof(Check)}(at, 0.3), the default.");
         // The point before the generic target is made around it (which needs a finite point of the right length).
-        if (at is not null)
-        {
-            var point = PointArguments.Require(at, Variables, nameof(at));
-            if (OutsideDomainAt(point) is { } outside)
-                throw new SymbolicException(ErrorKind.Invalid, OutsideDomainMessage(point, outside, "point", nameof(at)));
-        }
+        if (at is not null) _ = PointArguments.Require(at, Variables, nameof(at));
         var studied = Studied(at);
-        if (at is null) _ = studied.StartInDomain();
+        if (!refuseOutsideDomain) { }
+        else if (at is null) _ = studied.StartInDomain();
+        else if (studied.OutsideDomainAt(at) is { } outside)
+            throw new SymbolicException(ErrorKind.Invalid, OutsideDomainMessage(at, outside, "point", nameof(at)));
         return TheoryChecks.Run(studied.Model, at, eta);
     }
 

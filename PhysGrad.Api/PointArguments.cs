@@ -4,7 +4,7 @@ using PhysGrad.Symbolic;
 namespace PhysGrad;
 
 /// <summary>
-/// The one check of a point given to the API (<see cref="PhysicsProblem.Check"/>,
+/// The one check of a point given to the API (<see cref="PhysicsProblem.Check(double[], double)"/>,
 /// <see cref="PhysicsProblem.OutsideDomainAt"/>, <see cref="PhysicsProblem.BranchChoicesAt"/>,
 /// <see cref="TheoryChecks.Run"/>, <see cref="Derivatives"/>' point, <see cref="ProblemDefinition.GenerateTarget"/>):
 /// one finite value per variable. A NaN or ±∞ coordinate has no P, J or loss to measure, and each entry

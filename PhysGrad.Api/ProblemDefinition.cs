@@ -361,13 +361,13 @@ public sealed partial record ProblemDefinition(
     /// </summary>
     internal ProblemIdentity Identity => Identities.GetValue(this, d => new ProblemIdentity(
     [
-        ("simulator", d.SimulatorShown, [.. d.Variables, "=", .. d.Simulator]),
-        ("loss", d.LossShown, [d.Loss ?? ""]),
-        ("target", d.TargetShown, [.. d.Target.Select(NumberText.RoundTrip), "|", .. (d.TargetSymbols ?? []).Select(t => t ?? "")]),
-        ("start", d.StartShown, [.. d.Start.Select(NumberText.RoundTrip)]),
-        ("parameters", d.ParametersShown, [.. (d.Parameters ?? new Dictionary<string, double>()).OrderBy(p => p.Key, StringComparer.Ordinal)
+        ("simulator", () => d.SimulatorShown, [.. d.Variables, "=", .. d.Simulator]),
+        ("loss", () => d.LossShown, [d.Loss ?? ""]),
+        ("target", () => d.TargetShown, [.. d.Target.Select(NumberText.RoundTrip), "|", .. (d.TargetSymbols ?? []).Select(t => t ?? "")]),
+        ("start", () => d.StartShown, [.. d.Start.Select(NumberText.RoundTrip)]),
+        ("parameters", () => d.ParametersShown, [.. (d.Parameters ?? new Dictionary<string, double>()).OrderBy(p => p.Key, StringComparer.Ordinal)
             .Select(p => $"{p.Key}={NumberText.RoundTrip(p.Value)}")]),
-        ("inverse", d.InverseShown, d.Inverse ?? [d.DeriveInverse ? "derived" : "numeric"]),
+        ("inverse", () => d.InverseShown, d.Inverse ?? [d.DeriveInverse ? "derived" : "numeric"]),
     ]));
 
     /// <summary>The output names y0, y1, ….</summary>
@@ -397,11 +397,15 @@ public sealed partial record ProblemDefinition(
     public bool UnitGiven(string name) => GivenUnitText(name) is not null;
 
     /// <summary>The unit <see cref="Units"/> gives <paramref name="name"/>, as typed (<c>N</c>, not its SI form
-    /// <c>kg*m/s^2</c>): by name, else by the first pattern it matches; null when none does.</summary>
+    /// <c>kg*m/s^2</c>): by name, else by the first pattern it matches; null when none does.
+    /// A unit pasted with its brackets (<c>[60 s]</c>, as tables print units) is given without them.</summary>
     public string? GivenUnitText(string name) =>
-        Units is null ? null
+        Bare(Units is null ? null
         : Units.TryGetValue(name, out var typed) ? typed
-        : Units.FirstOrDefault(u => Symbolic.Units.IsPattern(u.Key) && Symbolic.Units.Matches(u.Key, name)).Value;
+        : Units.FirstOrDefault(u => Symbolic.Units.IsPattern(u.Key) && Symbolic.Units.Matches(u.Key, name)).Value);
+
+    private static string? Bare(string? unit) =>
+        unit?.Trim() is { Length: >= 2 } t && t[0] == '[' && t[^1] == ']' ? t[1..^1].Trim() : unit;
 
     /// <summary>
     /// Named constants with values that the simulator, loss and inverse may use (a C# lambda's captured

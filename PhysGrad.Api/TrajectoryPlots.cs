@@ -106,7 +106,7 @@ public static class TrajectoryPlots
         // The loss plot draws L: a loss of the user's own is named in its title, as the text header names it
         // (the default ½‖y − y*‖² is what "loss" means without it).
         var lossName = definition.LossGiven
-            ? $"{name}, L = {ExpressionText.ForHeader(ExpressionText.Formatted(definition.Loss!))}"
+            ? $"{name}, L = {ExpressionText.ForHeader(Symbolic.Infix.Format(definition.ParsedLoss()!))}"
             : name;
         // A problem with a loss of its own needs no target: then nothing is marked, and the titles say so.
         if (!definition.HasTarget)
@@ -129,9 +129,10 @@ public static class TrajectoryPlots
     internal static string ProblemName(ProblemDefinition d)
     {
         if (d.Title is { } title) return title;
-        // Each entry as the text header prints it (ExpressionText.Formatted): one printer for the
-        // numbers of both, not the header's 1E-06 beside the title's 1e-6.
-        var text = $"P({string.Join(", ", d.Variables)}) = [{string.Join(", ", d.Simulator.Select(ExpressionText.Formatted))}]";
+        // Each entry as the text header prints it (ExpressionText.Formatted: the infix printer), from the
+        // definition's parsed expressions (parsed once): one printer for the numbers of both, not the
+        // header's 1E-06 beside the title's 1e-6.
+        var text = $"P({string.Join(", ", d.Variables)}) = [{string.Join(", ", d.ParsedSimulator().Select(Symbolic.Infix.Format))}]";
         // A long problem is named by its size, not by a cut list ("P(x0, x1, … x14, …" named nothing).
         return text.Length <= 70 ? text : $"P with n = {d.Variables.Count} variables, {d.Simulator.Count} outputs";
     }

@@ -488,12 +488,6 @@ public static class UpdateRuleSet
             var set = new HashSet<Expr>(variables, ReferenceEqualityComparer.Instance);
             return composed.Sum(e => global::PhysGrad.Symbolic.Structure.FreeSymbols(e).Count(set.Contains));
         }
-        // The rule takes the branch the optimiser takes (CompiledProblem): a derived inverse's branch choice
-        // sign(g) becomes sign(sign(g) + 1/2), +1 where g = 0, so that at x0 = 0 the rule of x0^2 moves as
-        // compare's PG does instead of multiplying its step by sign(0) = 0.
-        Expr[] OptimiserBranch(Expr[] inverse) =>
-            model.InverseSource == InverseSource.Derived ? LocalInverse.BranchAtZero(model.Outputs, inverse) : inverse;
-
         // Why no inverse was derived, said of the simulator the rules are derived from: with exact constants
         // its equations print as the rules do (10*y0 - y1/300000000, not 3.3333333333333334E-08*y1 and 1*x0^2).
         // Its equations under the user's decimals, as the rules write them (x0/9.81 + 2.5*x0^3, not 100*x0/981 + 5*x0^3/2).
@@ -527,7 +521,7 @@ public static class UpdateRuleSet
                 Method.InverseGradient => UpdateRules.InverseGradient(eta, variables, outputs, simulator, loss),
                 Method.GaussNewton => UpdateRules.GaussNewton(eta, variables, outputs, simulator, loss),
                 Method.PhysicalGradient => model.Inverse is { } inverse
-                    ? UpdateRules.Physical(eta, variables, outputs, simulator, loss, OptimiserBranch(exact ? ExactInverse(inverse) : inverse))
+                    ? UpdateRules.Physical(eta, variables, outputs, simulator, loss, exact ? ExactInverse(inverse) : inverse)
                     // No option or file field is named here: the API has neither (the CLI adds its own).
                     : throw new MethodNotApplicableException(method, NotApplicableCause.NoInverse, ErrorKind.Invalid,
                         $"PG's closed form needs a local inverse, and none was derived: {ExactInverseNote()}. " +

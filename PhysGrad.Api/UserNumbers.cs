@@ -17,7 +17,7 @@ public static class UserNumbers
     /// <param name="value">The number read; 0 when it is refused.</param>
     /// <param name="problem">Null when read; else what is wrong, as a predicate to follow the quoted text:
     /// "is not a number", "is not finite (NaN)", "is not finite (an infinity)", or
-    /// "is too large for a double (beyond ±1.8E+308)", or "is too small for a double (nonzero, below ±2.2E-308, …)".</param>
+    /// "is too large for a double (beyond ±1.8E+308)", or "is too small for a double (nonzero, but below ±4.9E-324, …)".</param>
     /// <returns>Whether <paramref name="text"/> is a finite number.</returns>
     public static bool TryRead(string? text, out double value, out string? problem)
     {
@@ -25,12 +25,11 @@ public static class UserNumbers
         var t = text?.Trim() ?? "";
         if (double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out var x))
         {
-            // A nonzero literal below the normal doubles (1e-400, which .NET reads as 0; 1e-310, which it
-            // keeps with a few digits) would run as 0 or as a number of less precision than written: refused
-            // as 1e400 is, rather than silently moved.
-            if (double.IsFinite(x) && Math.Abs(x) < SmallestNormal && WrittenNonzero(t))
+            // A nonzero number below every double (1e-400, which .NET reads as 0) would run as 0: refused as
+            // 1e400 is, rather than silently moved. A subnormal (1e-310) is a double, the nearest one, and is kept.
+            if (x == 0 && WrittenNonzero(t))
             {
-                problem = $"is too small for a double (nonzero, below ±{NumberText.Short(SmallestNormal, 2)}, the smallest normal double)";
+                problem = "is too small for a double (nonzero, but below ±4.9E-324, the smallest double, so it reads as 0)";
                 return false;
             }
             if (double.IsFinite(x))
@@ -48,9 +47,6 @@ public static class UserNumbers
             : "is not a number";
         return false;
     }
-
-    /// <summary>The smallest positive normal double, 2.2250738585072014E-308.</summary>
-    private const double SmallestNormal = 2.2250738585072014E-308;
 
     // Whether a number's text has a nonzero digit before its exponent (1e-400, 0.0001e-400; not 0e5 or 0.000).
     private static bool WrittenNonzero(string t)

@@ -42,9 +42,8 @@ internal static class CheckCommand
             if (UserNumbers.NotPositive(step) is { } wrong)
                 throw new CliInputException($"--eta must be a positive, finite number, and {Numbers.Short(step)} {wrong}; give e.g. --eta 0.01.");
             // The points the user gave were refused above in the command line's words; a generic point, chosen
-            // here, is left to the checks (undef), so the checks run on the model, not through PhysicsProblem.Check,
-            // which refuses every point outside the domain.
-            var report = TheoryChecks.Run(physics.Model, point, step);
+            // here, is left to the checks (undef), not refused.
+            var report = physics.Check(point, step, refuseOutsideDomain: false);
             IReadOnlyList<CheckResult> results = report;
             // Only a measured failure fails the run (exit 1). A property that could not be checked (a quantity
             // not finite at the point, or its precondition, J invertible, not met) is shown as undef and, like

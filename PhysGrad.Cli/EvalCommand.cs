@@ -73,7 +73,7 @@ internal static class EvalCommand
                 // No data row (an empty file, blank lines, or only the header) evaluated nothing: a header
                 // alone on stdout and exit 0 read as a successful run.
                 if (count == 0)
-                    throw new CliInputException(EmptyPoints(path, problem?.Variables ?? names ?? PhysGrad.Symbolic.Parse.WrittenNames(result.GetValue(function)!)));
+                    throw new CliInputException(EmptyPoints(path, problem?.Variables ?? BatchEvaluation.VariablesOf(result.GetValue(function)!, names)));
                 using var back = new StreamReader(buffer);
                 var chunk = new char[1 << 16];
                 int read;

@@ -13,15 +13,17 @@ namespace PhysGrad.Numerics;
 /// </summary>
 public sealed class ProblemIdentity : IEquatable<ProblemIdentity>
 {
-    private readonly (string Aspect, string Shown, byte[] Digest)[] _aspects;
+    // The short forms are made when a message asks for one: a run carries its problem's identity, and printing
+    // the problem's expressions for every run parsed them again.
+    private readonly (string Aspect, Lazy<string> Shown, byte[] Digest)[] _aspects;
 
     /// <summary>An identity from its aspects, in the order a difference is reported.</summary>
-    /// <param name="aspects">Each aspect's name, its short form for messages and its whole text (pieces, each
-    /// digested with its length, so that pieces never run into one another).</param>
-    public ProblemIdentity(IEnumerable<(string Aspect, string Shown, IEnumerable<string> Whole)> aspects)
+    /// <param name="aspects">Each aspect's name, its short form for messages (made when first asked for) and its
+    /// whole text (pieces, each digested with its length, so that pieces never run into one another).</param>
+    public ProblemIdentity(IEnumerable<(string Aspect, Func<string> Shown, IEnumerable<string> Whole)> aspects)
     {
         ArgumentNullException.ThrowIfNull(aspects);
-        _aspects = [.. aspects.Select(a => (a.Aspect, a.Shown, Digest(a.Whole)))];
+        _aspects = [.. aspects.Select(a => (a.Aspect, new Lazy<string>(a.Shown), Digest(a.Whole)))];
     }
 
     private static byte[] Digest(IEnumerable<string> pieces)
@@ -50,7 +52,7 @@ public sealed class ProblemIdentity : IEquatable<ProblemIdentity>
         {
             var theirs = _aspects.Length == other._aspects.Length ? other._aspects[i] : default;
             if (theirs.Aspect != mine.Aspect || !theirs.Digest.AsSpan().SequenceEqual(mine.Digest))
-                return (mine.Aspect, mine.Shown, theirs.Aspect == mine.Aspect ? theirs.Shown : other.ToString());
+                return (mine.Aspect, mine.Shown.Value, theirs.Aspect == mine.Aspect ? theirs.Shown.Value : other.ToString());
         }
         return _aspects.Length == other._aspects.Length ? null : ("aspects", ToString(), other.ToString());
     }
@@ -66,5 +68,5 @@ public sealed class ProblemIdentity : IEquatable<ProblemIdentity>
         _aspects.Aggregate(0, (h, a) => HashCode.Combine(h, a.Aspect, BitConverter.ToInt32(a.Digest)));
 
     /// <summary>The aspects in their short forms: <c>simulator P(x0) = x0^2, loss ½‖y − y*‖², target [4], start [1]</c>.</summary>
-    public override string ToString() => string.Join(", ", _aspects.Where(a => a.Shown.Length > 0).Select(a => $"{a.Aspect} {a.Shown}"));
+    public override string ToString() => string.Join(", ", _aspects.Where(a => a.Shown.Value.Length > 0).Select(a => $"{a.Aspect} {a.Shown.Value}"));
 }

@@ -211,7 +211,7 @@ let ``an example's size refusal in the API names n, not a CLI option`` () =
     // The CLI names its option itself.
     let code, _, err = run [ "compare"; "--example"; "heat1d"; "--n"; "1" ]
     Assert.Equal(2, code)
-    Assert.Contains("The size n is --n.", err)
+    Assert.Contains("The size n is --n.", TestHelpers.unwrapped err)
 
 type Holder(s: string, w: float[]) =
     member _.S = s
@@ -243,7 +243,7 @@ let ``a whole number out of range names the range the option accepts, not int's`
         Assert.Equal(2, (let c, _, _ = run [ "compare"; option; "-1"; "--methods"; "gd" ] in c))
     let code, _, err = run [ "train"; "--seeds"; "99999999999" ]
     Assert.Equal(2, code)
-    Assert.Contains("--seeds must be a whole number from 1 to 100", err)
+    Assert.Contains("--seeds must be a whole number from 1 to 100", TestHelpers.unwrapped err)
 
 [<Fact>]
 let ``a whole number just outside an option's range is refused stating the range its check uses`` () =
@@ -292,8 +292,8 @@ let ``a problem file's unknown unit is refused by every command that reads the f
         for command in [ "derive"; "units"; "compare"; "check" ] do
             let code, _, err = run [ command; "--problem"; file ]
             Assert.True((code = 2), $"{command}: {err}")
-            Assert.Contains("In the unit of a", err)
-            Assert.Contains("did you mean 'm'", err)
+            Assert.Contains("In the unit of a", TestHelpers.unwrapped err)
+            Assert.Contains("did you mean 'm'", TestHelpers.unwrapped err)
         let e = Assert.ThrowsAny<SymbolicException>(fun () -> PhysicsProblem.FromJson(File.ReadAllText file) |> ignore)
         Assert.Contains("meter", e.Message)
     finally
@@ -369,7 +369,7 @@ let ``an example over its size limit names the methods to run as the API takes t
             Assert.DoesNotContain("--", l.Reason)
     let code, out, err = run [ "compare"; "--example"; "rosenbrock"; "--iterations"; "1"; "--out"; Path.Combine(Path.GetTempPath(), $"api24-{Guid.NewGuid():N}") ]
     Assert.True((code = 0), err)
-    Assert.Contains("gn, ig, pg skipped: ", out)
+    Assert.Contains("gn, ig, pg skipped: ", TestHelpers.unwrapped out)
     Assert.Contains("name them among the methods to compare to run them anyway (--methods).", TestHelpers.unwrapped out)
 
 [<Fact>]

@@ -48,8 +48,8 @@ let ``every method named with --line-search is accepted exactly when it has a li
 
         if isNull entry.LineSearch then
             Assert.True((code = 2), sprintf "%s: exit %d, %s" entry.Name code err)
-            Assert.Contains(sprintf "--line-search has no line search for %s" entry.Name, err)
-            Assert.Contains("newton, newton-cg, bfgs and lbfgs", err)
+            Assert.Contains(sprintf "--line-search has no line search for %s" entry.Name, TestHelpers.unwrapped err)
+            Assert.Contains("newton, newton-cg, bfgs and lbfgs", TestHelpers.unwrapped err)
             // Refused before anything is written.
             Assert.False(Directory.Exists dir, sprintf "%s: %s was created" entry.Name dir)
         else
@@ -62,8 +62,8 @@ let ``several refused methods are named together, and the default list runs with
         Cli.run [ "compare"; "--simulator"; "x0; x1"; "--target"; "0,0"; "--start"; "1,1"; "--methods"; "gd:0.1,newton,pg:0.3"; "--line-search" ]
 
     Assert.Equal(2, code)
-    Assert.Contains("no line search for gd and pg:", err)
-    Assert.Contains("leave them out of --methods", err)
+    Assert.Contains("no line search for gd and pg:", TestHelpers.unwrapped err)
+    Assert.Contains("leave them out of --methods", TestHelpers.unwrapped err)
     // Without --methods the user chose no method: the default list (gd, newton, pg, ig, gn, hig) runs,
     // Newton with its search, and the note names the rest.
     let dir = Path.Combine(Path.GetTempPath(), sprintf "physgrad-ls-default-%d" Environment.ProcessId)
@@ -72,5 +72,5 @@ let ``several refused methods are named together, and the default list runs with
         Cli.run [ "compare"; "--simulator"; "x0; x1"; "--target"; "0,0"; "--start"; "1,1"; "--line-search"; "--iterations"; "2"; "--out"; dir ]
 
     Assert.True((code = 0), err)
-    Assert.Contains("gd, pg, ig, gn and hig run without one", err)
+    Assert.Contains("gd, pg, ig, gn and hig run without one", TestHelpers.unwrapped err)
     Directory.Delete(dir, true)

@@ -110,8 +110,8 @@ let ``a Hessian's class is named from its eigenvalues`` () =
     Assert.Equal("indefinite and singular", Curvature.Definiteness([| -3.0; 0.0; 1.0 |], 1e-12))
     let _, out, _ =
         run [ "compare"; "--simulator"; "x0^3 - 3*x0"; "--target"; "1"; "--start"; "1.5"; "--methods"; "newton"; "--out"; Path.Combine(Path.GetTempPath(), "physgrad-trial17-cubic") ]
-    Assert.Contains("the Hessian is negative definite (eigenvalues -5.062)", out)
-    Assert.DoesNotContain("indefinite", out)
+    Assert.Contains("the Hessian is negative definite (eigenvalues -5.062)", TestHelpers.unwrapped out)
+    Assert.DoesNotContain("indefinite", TestHelpers.unwrapped out)
 
 // ---- 6. the converged stop, and ToStrings without nested parentheses ----------------------------------
 
@@ -173,10 +173,10 @@ let ``input errors name the option and what to do instead`` () =
     let expect (args: string list) (parts: string list) =
         let code, _, err = run args
         Assert.Equal(2, code)
-        for part in parts do Assert.Contains(part, err)
+        for part in parts do Assert.Contains(part, TestHelpers.unwrapped err)
     expect [ "diff"; "-f"; "x*y"; "--vars"; "x"; "--at"; "2" ] [ "'y'"; "--vars x,y" ]
     let (_, _, err) = run [ "diff"; "-f"; "x*y"; "--vars"; "x"; "--at"; "2" ]
-    Assert.DoesNotContain("parameter (", err)
+    Assert.DoesNotContain("parameter (", TestHelpers.unwrapped err)
     expect [ "diff"; "-f"; "x*y"; "--at"; "1,2,3" ] [ "--at"; "3 values"; "2 variables (x, y)" ]
     expect [ "check"; "--simulator"; "x0^2"; "--at"; "1,2" ] [ "--at has 2 values"; "1 variable (x0)"; "e.g. --at 1" ]
     let noPoint = problemFile """{"variables":["x0"],"simulator":["x0^2"]}"""
@@ -187,9 +187,9 @@ let ``input errors name the option and what to do instead`` () =
     expect [ "derive"; "--format"; "tex" ] [ "did you mean 'latex'" ]
     let code, _, err = run [ "compare"; "--simulator"; "x0"; "--param"; "k=two"; "--target"; "1"; "--start"; "1" ]
     Assert.Equal(2, code)
-    Assert.Contains("--param k: 'two' is not a number", err)
-    Assert.DoesNotContain("value 1", err)
-    Assert.DoesNotContain("commas", err)
+    Assert.Contains("--param k: 'two' is not a number", TestHelpers.unwrapped err)
+    Assert.DoesNotContain("value 1", TestHelpers.unwrapped err)
+    Assert.DoesNotContain("commas", TestHelpers.unwrapped err)
 
 // ---- 9. a long field title wraps inside the image ------------------------------------------------------
 

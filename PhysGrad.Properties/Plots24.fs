@@ -125,12 +125,14 @@ let ``train marks every point of a short curve, each method in its own shape`` (
     for g in 0 .. runs.Length - 1 do
         let mine = markers |> List.filter (fun m -> m.Color = colours.[g])
         let xs = mine |> List.collect (fun m -> m.Data.GetScatterPoints() |> Seq.map (fun p -> p.X) |> List.ofSeq) |> List.sort
-        Assert.Equal<float list>([ 0.0; 1.0 ], xs)
+        // The start the methods share is marked once, on top (Api27), not by each method.
+        Assert.Equal<float list>([ 1.0 ], xs)
         let item = plot.Legend.ManualItems.[g]
         Assert.Equal(mine.Head.MarkerShape, item.MarkerShape)
         Assert.True(item.MarkerSize > 0f)
-    let shapes = plot.Legend.ManualItems |> Seq.map (fun i -> i.MarkerShape) |> Seq.distinct |> Seq.length
+    let shapes = plot.Legend.ManualItems |> Seq.take runs.Length |> Seq.map (fun i -> i.MarkerShape) |> Seq.distinct |> Seq.length
     Assert.Equal(runs.Length, shapes)
+
 
 /// A long curve is marked on about a dozen points, not on every one (which would draw a solid band of markers).
 [<Property>]

@@ -15,24 +15,6 @@ open PhysGrad.Numerics
 
 let private run = Cli.run
 
-// ---- 1. PG's rule takes the optimiser's branch at sign(x) = 0 -----------------------------------------------
-
-[<Fact>]
-let ``PG's derived rule moves at x0 = 0 as the optimiser does, in every format`` () =
-    let code, out, err = run [ "derive"; "--simulator"; "x0^2"; "--target"; "4"; "--methods"; "pg"; "--format"; "json" ]
-    Assert.True((code = 0), out + err)
-    let doc = Text.Json.JsonDocument.Parse out
-    let pg = doc.RootElement.GetProperty("rules").EnumerateArray() |> Seq.find (fun m -> m.GetProperty("method").GetString() = "pg")
-    let step = (pg.GetProperty("steps").EnumerateArray() |> Seq.head).GetProperty("step").GetString()
-    // At x0 = 0, η = 0.5 the optimiser lands on +√(0.5·4) = √2.
-    let value = Evaluate.at [| "x0"; "eta" |] [| 0.0; 0.5 |] (Parse.expression step)
-    Assert.Equal(sqrt 2.0, value, 12)
-    let compared = PhysicsProblem.FromText("x0^2", [| 4.0 |], [| 0.0 |]).Compare([| struct (Method.PhysicalGradient, 0.5) |], 1).[0]
-    Assert.Equal(compared.Run.Trajectory.[1].[0], value, 12)
-    for format in [ "infix"; "latex"; "csharp" ] do
-        let _, text, _ = run [ "derive"; "--simulator"; "x0^2"; "--target"; "4"; "--methods"; "pg"; "--format"; format ]
-        Assert.DoesNotContain("sign(x0) - x0", text.Replace("Sign(", "sign(").Replace(" * ", "*"))
-
 // ---- 2. LaTeX products of names of several letters; a parameter named eta -------------------------------------
 
 [<Fact>]

@@ -76,8 +76,11 @@ let ``PG moving away from a target it cannot reach is flagged loss rose in table
     Assert.Equal(0, code)
     let pgLine = (unwrapped out).Split('\n') |> Array.find (fun l -> l.StartsWith "pg ")
     let gdLine = (unwrapped out).Split('\n') |> Array.find (fun l -> l.StartsWith "gd ")
-    Assert.Contains("loss rose: final", pgLine)
-    Assert.Contains("> start 12.5", pgLine)
+    // The row flags it; the note under the table says by how much (the stop cell stays one line).
+    let pgNote = (unwrapped out).Split('\n') |> Array.find (fun l -> l.StartsWith "Stop of pg")
+    Assert.Contains("loss rose", pgLine)
+    Assert.Contains("loss rose: final", pgNote)
+    Assert.Contains("> start 12.5", pgNote)
     Assert.DoesNotContain("loss rose", gdLine)
     let _, json, _ = Cli.run (args @ [ "--format"; "json" ])
     let methods = JsonDocument.Parse(json).RootElement.GetProperty("methods")

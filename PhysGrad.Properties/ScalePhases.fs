@@ -74,7 +74,7 @@ let ``heat2d at n 16 through the CLI: one GD step and one Newton-CG step match t
         Assert.True(abs (f.["newton-cg"].[i] - xStar.[i]) <= 1e-6 * (1.0 + abs xStar.[i]),
                     sprintf "newton-cg x%d: expected %.15g, got %.15g" i xStar.[i] f.["newton-cg"].[i])
     // 256 cells is under the size from which phases are told: stderr stays clean.
-    Assert.DoesNotContain("physgrad: tracing", err)
+    Assert.DoesNotContain("physgrad: tracing", TestHelpers.unwrapped err)
 
 [<Fact>]
 let ``poisson2d at n 16 through the CLI: PG at eta 1 is exact in one step`` () =
@@ -101,7 +101,7 @@ let ``a run of 1024 cells tells its phases on stderr, in order`` () =
                   "--out"; IO.Path.Combine(IO.Path.GetTempPath(), "physgrad-scalephases-phases") ]
 
     Assert.True((code = 0), err)
-    Assert.Contains("gd ", out)
+    Assert.Contains("gd ", TestHelpers.unwrapped out)
     let lines =
         [ "physgrad: tracing the heat1d simulator (1024 variables)"
           "physgrad: running gd, gn, 2 iterations each; then finding x*"
@@ -123,6 +123,6 @@ let ``poisson2d over its dense limit is refused before tracing, with the limit a
     // side 64: the Green's matrix has 64⁴ = 16777216 terms; the limit is side 31 (31⁴ = 923521 terms).
     let code, _, err = Cli.run [ "compare"; "--example"; "poisson2d"; "--n"; "64"; "--methods"; "gd" ]
     Assert.Equal(2, code)
-    Assert.Contains("16777216 terms", err)
-    Assert.Contains("side ≤ 31 (923521 terms)", err)
-    Assert.Contains("Use n ≤ 31", err)
+    Assert.Contains("16777216 terms", TestHelpers.unwrapped err)
+    Assert.Contains("side ≤ 31 (923521 terms)", TestHelpers.unwrapped err)
+    Assert.Contains("Use n ≤ 31", TestHelpers.unwrapped err)

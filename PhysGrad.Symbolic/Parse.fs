@@ -515,19 +515,19 @@ module Parse =
                 if Double.IsInfinity x then
                     failAt ErrorKind.NonFinite text pos (sprintf "the number %s is too large for a double" s)
 
-                // A nonzero literal below the normal doubles reads as 0 (1e-999) or with fewer digits than
-                // written (1e-310): refused as 1e400 is, and not moved silently. A power of ten stays exact.
+                // A nonzero literal below every double reads as 0 (1e-999): refused as 1e400 is, and not moved
+                // silently. A power of ten stays exact. A subnormal (1e-310) is the nearest double, and is kept.
                 let mantissa = (match s.IndexOfAny [| 'e'; 'E' |] with
                                 | -1 -> s
                                 | i -> s.Substring(0, i))
 
-                if abs x < 2.2250738585072014E-308 && mantissa |> Seq.exists (fun c -> c >= '1' && c <= '9') then
+                if x = 0.0 && mantissa |> Seq.exists (fun c -> c >= '1' && c <= '9') then
                     failAt
                         ErrorKind.NonFinite
                         text
                         pos
                         (sprintf
-                            "the number %s is too small for a double (nonzero, below ±2.2E-308, the smallest normal double); write it as an exact power of ten, e.g. %s*10^(%s)"
+                            "the number %s is too small for a double (nonzero, but below ±4.9E-324, the smallest double, so it reads as 0); write it as an exact power of ten, e.g. %s*10^(%s)"
                             s
                             mantissa
                             (match s.IndexOfAny [| 'e'; 'E' |] with
