@@ -123,7 +123,8 @@ internal static class DeriveCommand
                     // A start where the problem cannot be evaluated: the rules need none, so no warning.
                 }
             }
-            if (inverseWarning is not null)
+            // On stderr where the output is code to paste (text output carries its own Warning: line).
+            if (inverseWarning is not null && f is "latex" or "csharp")
                 notes.WriteLine($"physgrad: warning: {inverseWarning}.");
             // The y-step is shown with the methods that use it (all of them when none are chosen).
             var yStep = rules.Any(r => r.UsesYStep)

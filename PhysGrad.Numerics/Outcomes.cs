@@ -303,7 +303,9 @@ public sealed record Curvature(StationaryKind Kind, double[] Eigenvalues, bool P
             double change = 0;
             for (var j = 0; j < n; j++) change += Math.Abs((plus[j] + minus[j] - 2 * g0[j]) / (h * h));
             change *= u;
-            if (!double.IsFinite(change) || Math.Abs(c) > change) continue;
+            // A change of exactly 0 (the gradient's differences underflowed: exp(x) at x = −723) bounds nothing:
+            // the rounding argument does not apply, and the eigenvalue is judged as it is.
+            if (!double.IsFinite(change) || change == 0 || Math.Abs(c) > change) continue;
             found.Add(k);
             texts.Add($"the curvature {NumberText.Short(c, 4)} along an eigenvector is at rounding level: moving x by its rounding, " +
                 $"{NumberText.Short(u, 3)} (4ε·max(‖x‖, ‖x₀‖)), changes it by up to {NumberText.Short(change, 3)}, so it counts as 0");

@@ -120,7 +120,7 @@ let ``losses of exactly 0 everywhere are drawn at 0 on a linear axis, said in th
 let ``train stops a run at the first evaluation that shows it diverged and reports that step`` () =
     let code, out, err = run [ "train"; "--example"; "hig-toy"; "--methods"; "gd:5"; "--steps"; "50"; "--format"; "json" ]
     Assert.Equal(1, code)
-    Assert.Contains("diverged at step", err)
+    Assert.Contains("diverged at step", TestHelpers.unwrapped err)
     let r = JsonDocument.Parse(out).RootElement.GetProperty("runs").[0]
     Assert.Equal("Diverged", r.GetProperty("stop").GetString())
     let history = [ for p in r.GetProperty("history").EnumerateArray() -> p.GetProperty("step").GetInt32(), p.GetProperty("loss").GetDouble() ]
@@ -133,8 +133,7 @@ let ``train stops a run at the first evaluation that shows it diverged and repor
     Assert.True(step < 50, sprintf "stopped at step %d" step)
     Assert.Equal(step, r.GetProperty("steps").GetInt32())
     Assert.Contains(sprintf "in %d steps" step, r.GetProperty("stopDetail").GetString())
-    Assert.Contains(sprintf "diverged at step %d" step, err)
-
+    Assert.Contains(sprintf "diverged at step %d" step, TestHelpers.unwrapped err)
 [<Fact>]
 let ``train's Plots line lists every file it writes, PNG and SVG`` () =
     let dir = tempDir ()
@@ -161,8 +160,8 @@ let ``a start or target of the wrong length names the option or the file and its
             File.WriteAllText(file, json)
             let code, _, err = run [ "compare"; "--problem"; file ]
             Assert.Equal(2, code)
-            Assert.Contains(file, err)
-            Assert.Contains(expected, err)
+            Assert.Contains(file, TestHelpers.unwrapped err)
+            Assert.Contains(expected, TestHelpers.unwrapped err)
             file
         let file =
             refusedFile "three.json" """{"variables":["x0","x1"],"simulator":["x0","x1^2"],"target":[1,1],"start":[1,2,3]}"""
@@ -172,10 +171,10 @@ let ``a start or target of the wrong length names the option or the file and its
         // --start given replaces the file's: then the option is what is wrong, not the file.
         let code, _, err = run [ "compare"; "--problem"; file; "--start"; "1"; "--out"; dir ]
         Assert.Equal(2, code)
-        Assert.Contains("--start has 1 value but the problem has 2 variables", err)
+        Assert.Contains("--start has 1 value but the problem has 2 variables", TestHelpers.unwrapped err)
         let code, _, err = run [ "compare"; "--simulator"; "x0; x1^2"; "--target"; "1"; "--start"; "1,1" ]
         Assert.Equal(2, code)
-        Assert.Contains("--target has 1 value but the problem has 2 outputs (y0, y1)", err)
+        Assert.Contains("--target has 1 value but the problem has 2 outputs (y0, y1)", TestHelpers.unwrapped err)
     finally
         Directory.Delete(dir, true)
 
@@ -183,11 +182,10 @@ let ``a start or target of the wrong length names the option or the file and its
 let ``a value outside an option's list names the option and the values it takes`` () =
     let code, _, err = run [ "train"; "--example"; "foo" ]
     Assert.Equal(2, code)
-    Assert.Contains("--example must be ", err)
+    Assert.Contains("--example must be ", TestHelpers.unwrapped err)
     for name in Training.ExampleNames do
-        Assert.Contains(name, err)
-    Assert.DoesNotContain("not recognized", err)
-
+        Assert.Contains(name, TestHelpers.unwrapped err)
+    Assert.DoesNotContain("not recognized", TestHelpers.unwrapped err)
 [<Fact>]
 let ``a value that is not a number gets advice that fits it, and a CSV's message names the file`` () =
     let dir = tempDir ()
@@ -196,18 +194,18 @@ let ``a value that is not a number gets advice that fits it, and a CSV's message
         File.WriteAllText(points, "x0\nabc\n")
         let code, _, err = run [ "eval"; "-f"; "x0^2"; "--points"; points ]
         Assert.Equal(2, code)
-        Assert.Contains(points, err)
-        Assert.Contains("Line 2, value 1 ('abc')", err)
-        Assert.DoesNotContain("decimal point", err)
-        Assert.Contains("write a number", err)
+        Assert.Contains(points, TestHelpers.unwrapped err)
+        Assert.Contains("Line 2, value 1 ('abc')", TestHelpers.unwrapped err)
+        Assert.DoesNotContain("decimal point", TestHelpers.unwrapped err)
+        Assert.Contains("write a number", TestHelpers.unwrapped err)
         // A number written with other separators gets the decimal-point advice.
         File.WriteAllText(points, "x0\n1.234.5\n")
         let _, _, err = run [ "eval"; "-f"; "x0^2"; "--points"; points ]
-        Assert.Contains("'.' as the decimal point", err)
+        Assert.Contains("'.' as the decimal point", TestHelpers.unwrapped err)
         let code, _, err = run [ "diff"; "-f"; "x^2"; "--at"; "abc" ]
         Assert.Equal(2, code)
-        Assert.Contains("--at", err)
-        Assert.DoesNotContain("decimal point", err)
+        Assert.Contains("--at", TestHelpers.unwrapped err)
+        Assert.DoesNotContain("decimal point", TestHelpers.unwrapped err)
     finally
         Directory.Delete(dir, true)
 

@@ -52,8 +52,10 @@ let ``derive warns of a given inverse that does not invert the simulator, withou
     for format in [ "infix"; "latex"; "csharp" ] do
         let code, out, err = run [ "derive"; "--simulator"; "x0^2"; "--inverse"; "y0/2"; "--methods"; "pg"; "--format"; format ]
         Assert.True((code = 0), out + err)
+        // In the output in every format; on stderr too where the output is code to paste.
         Assert.Contains("the given inverse does not invert the simulator", TestHelpers.unwrapped out)
-        Assert.Contains("the given inverse does not invert the simulator", TestHelpers.unwrapped err)
+        if format <> "infix" then Assert.Contains("the given inverse does not invert the simulator", TestHelpers.unwrapped err)
+        else Assert.Equal("", err)
 
 [<Fact>]
 let ``check tells an inverse that is none from another branch`` () =
