@@ -57,22 +57,7 @@ module ProblemTransform =
     /// The outputs rescaled by c: P̃ = c·P, ỹ* = c·y*, with the default loss ½‖ỹ − ỹ*‖² = c²·L (property 2,
     /// function sensitivity). A given inverse reads the outputs as ỹ/c.
     [<CompiledName("RescaleOutputs")>]
-    let rescaleOutputs (c: float) (p: Problem) =
-        let toOld = Dictionary<Expr, Expr>()
-
-        for y in p.Outputs do
-            toOld.[Expr.symbol y] <- Expr.div (Expr.symbol y) (Expr.real c)
-
-        Problem.Create(
-            p.Variables,
-            p.Simulator |> Array.map (fun s -> Expr.mul2 (Expr.real c) s),
-            null,
-            p.Target |> Array.map (fun t -> c * t),
-            p.Start,
-            inverseWhenGiven p (Array.map (Structure.substitute toOld)),
-            p.InverseSource <> InverseSource.Numeric,
-            p.Parameters
-        )
+    let rescaleOutputs (c: float) (p: Problem) = rescaleEachOutput (Array.create p.Outputs.Length c) p
 
     /// The variables reparametrised as x = S x̃ with S = diag(s) (property 3, scale invariance): P̃(x̃) =
     /// P(S x̃), the same loss and target, the start S⁻¹x₀; a given inverse becomes S⁻¹P⁻¹(y; S x̃).
