@@ -18,6 +18,10 @@ public sealed record RuleBlock(string Title, string MethodName, IReadOnlyList<st
         string.Join(Environment.NewLine, Steps.Select((s, i) => $"  {(i < Names.Count ? Names[i] : "?")} ← {s}").Prepend(Title));
 
     internal Expr[] Cores => Steps.Select(e => e.Core).ToArray();
+
+    /// <summary>The arguments g of the block's branch choices sign(g) (<see cref="UpdateRule.BranchChoices"/>): C# writes
+    /// them <c>BranchSign(g)</c>, +1 at g = 0 as the optimiser takes them. Empty for none.</summary>
+    public IReadOnlyList<Expression> BranchChoices { get; init; } = [];
 }
 
 /// <summary>A block's rules with repeated subexpressions named: the intermediates in order (each may use
@@ -251,7 +255,7 @@ public static class RulePrinter
                 : $"<summary>{block.Title}: the step of each of {string.Join(", ", block.Names)}.</summary>")).Append('\n');
             var signature = Wrap($"    public static void {block.MethodName}(", string.Join(", ", parameters), ")", indent: 8);
             sb.Append($"{signature}\n    {{\n");
-            Body(sb, shared[b], block.Names, name, outName);
+            Body(sb, shared[b], block.Names, name, outName, block.BranchChoices);
             sb.Append("    }\n");
             // The stable form (Stable.RewriteMany of the whole block, BEFORE intermediates are named: naming
             // first would split a sum of exponentials from the exponentials it must merge with) is a second
@@ -272,7 +276,7 @@ public static class RulePrinter
                     + $"At {at} (other symbols 1) {block.MethodName} computes {Numbers.Short(difference.Written)} and this method {Numbers.Short(difference.Stable)}: "
                     + $"use this one where exponents can be large{(overflowed ? "" : " or small")}.</summary>")).Append('\n');
                 sb.Append($"{Wrap($"    public static void {block.MethodName}Stable(", string.Join(", ", parameters), ")", indent: 8)}\n    {{\n");
-                Body(sb, stable, block.Names, name, outName);
+                Body(sb, stable, block.Names, name, outName, block.BranchChoices);
                 sb.Append("    }\n");
             }
             if (b < blocks.Count - 1) sb.Append('\n');
@@ -312,13 +316,19 @@ public static class RulePrinter
     private const int ExpandBudget = 400;
 
     /// <summary>A method's body: its intermediates as locals, then each step into its out parameter, each as
-    /// given (the rule as derived, or its stable form rewritten before its intermediates were named).</summary>
-    private static void Body(StringBuilder sb, SharedBlock block, IReadOnlyList<string> names, Func<string, string> name, Func<string, string> outName)
+    /// given (the rule as derived, or its stable form rewritten before its intermediates were named); the branch
+    /// choices sign(g) as <c>BranchSign(g)</c>, also where g was named as an intermediate.</summary>
+    private static void Body(StringBuilder sb, SharedBlock block, IReadOnlyList<string> names, Func<string, string> name, Func<string, string> outName,
+        IReadOnlyList<Expression> branchChoices)
     {
+        var texts = branchChoices.Select(g => g.ToInfix()).ToHashSet();
+        var branches = branchChoices.Select(g => g.Core)
+            .Concat(block.Intermediates.Where(t => texts.Contains(Symbolic.Infix.Format(t.Item2))).Select(t => ExprModule.Symbol(t.Item1))).ToArray();
+        string Code(Expr e) => CSharp.FormatCallingBranches(name, branches, e);
         foreach (var (t, value) in block.Intermediates)
-            sb.Append(Wrap($"        double {name(t)} = ", CSharp.FormatCalling(name, value), ";")).Append('\n');
+            sb.Append(Wrap($"        double {name(t)} = ", Code(value), ";")).Append('\n');
         for (var i = 0; i < names.Count; i++)
-            sb.Append(Wrap($"        {name(outName(names[i]))} = ", CSharp.FormatCalling(name, block.Results[i]), ";")).Append('\n');
+            sb.Append(Wrap($"        {name(outName(names[i]))} = ", Code(block.Results[i]), ";")).Append('\n');
     }
 
     /// <summary>The prefixes tried, in order, for the out parameters' names: <c>d</c> + the stepped name (dx0, dy0).</summary>

@@ -20,6 +20,12 @@ public sealed partial record UpdateRule(Method Method, IReadOnlyList<string> Var
     /// square root using 1 − η ≥ 0); elsewhere it may differ from the method's step where that step is defined.</summary>
     public bool AssumesStepAtMostOne { get; init; }
 
+    /// <summary>The arguments g of the local inverse's branch choices sign(g) that the rule's steps hold (PG's, x0 in
+    /// sqrt(…)·sign(x0) for y0 = x0²): where g = 0 the optimiser takes sign(g) as +1 (both branches are preimages
+    /// there; <see cref="LocalInverse.BranchAtZero"/>), where sign(0) = 0 as printed would never move. Derive says
+    /// so beside the rule, and its C# computes them so (<c>BranchSign</c>). Empty for the other methods.</summary>
+    public IReadOnlyList<Expression> BranchChoices { get; init; } = [];
+
     /// <summary>The short name ("ig") of the earlier rule of the same derivation whose step this one is (GN's
     /// on a square J is IG's), written in that rule's form; null when it is no other rule's step.</summary>
     public string? SameStepAs { get; init; }
@@ -412,6 +418,8 @@ public static class UpdateRuleSet
         var stepName = problem.StepSymbol;
         var eta = ExprModule.Symbol(stepName);
         var rules = new List<UpdateRule>();
+        // The local inverse PG's rule was composed with (Steps sets it), whose branch choices the rule may hold.
+        Expr[]? usedInverse = null;
         foreach (var method in methods)
         {
             // The constants this method is derived with (Steps and the local functions below read these).
@@ -455,14 +463,16 @@ public static class UpdateRuleSet
             // rounding are no terms of the rule (ProductResidue gives the bound).
             if (method == Method.PhysicalGradient)
                 assuming = ProductResidue.Drop(steps, assuming);
-            rules.Add(new UpdateRule(method, problem.Variables, assuming
-                .Select(e => exact
-                    ? Expression.Wrap(ReadableConstants.ReadableOver(sourceDecimals, e), stepName, sourceDecimals)
-                    : Expression.Wrap(e, stepName)).ToArray())
+            var readable = assuming.Select(e => exact ? ReadableConstants.ReadableOver(sourceDecimals, e) : e).ToArray();
+            rules.Add(new UpdateRule(method, problem.Variables, readable
+                .Select(e => exact ? Expression.Wrap(e, stepName, sourceDecimals) : Expression.Wrap(e, stepName)).ToArray())
             {
                 StepSymbol = stepName,
                 DoublesNote = exact || !hasReals ? null : doublesNote,
                 AssumesStepAtMostOne = assumed,
+                BranchChoices = method == Method.PhysicalGradient && usedInverse is { } used
+                    ? [.. BranchChoicesIn(readable, LocalInverse.BranchChoices([.. model.Outputs], used)).Select(g => Expression.Wrap(g, stepName))]
+                    : [],
             });
         }
         return rules;
@@ -512,6 +522,16 @@ public static class UpdateRuleSet
             }
         }
 
+        // The sign(g) nodes of the rule's steps whose g is one of the inverse's branch choices (by their text:
+        // the steps were simplified after the inverse was composed), each g once, as the steps hold it.
+        static Expr[] BranchChoicesIn(Expr[] steps, Expr[] choices)
+        {
+            var texts = choices.Select(g => global::PhysGrad.Symbolic.Infix.Format(g)).ToHashSet();
+            return [.. global::PhysGrad.Symbolic.Structure.PostOrder(steps)
+                .Select(e => e.Node is Node.Apply { Item1: Function.Sign } a && texts.Contains(global::PhysGrad.Symbolic.Infix.Format(a.Item2)) ? a.Item2 : null)
+                .OfType<Expr>().DistinctBy(g => global::PhysGrad.Symbolic.Infix.Format(g))];
+        }
+
         Expr[] Steps(Method method) => method switch
             {
                 Method.GradientDescent => UpdateRules.GradientDescent(eta, variables, lossX),
@@ -521,7 +541,7 @@ public static class UpdateRuleSet
                 Method.InverseGradient => UpdateRules.InverseGradient(eta, variables, outputs, simulator, loss),
                 Method.GaussNewton => UpdateRules.GaussNewton(eta, variables, outputs, simulator, loss),
                 Method.PhysicalGradient => model.Inverse is { } inverse
-                    ? UpdateRules.Physical(eta, variables, outputs, simulator, loss, exact ? ExactInverse(inverse) : inverse)
+                    ? UpdateRules.Physical(eta, variables, outputs, simulator, loss, usedInverse = exact ? ExactInverse(inverse) : inverse)
                     // No option or file field is named here: the API has neither (the CLI adds its own).
                     : throw new MethodNotApplicableException(method, NotApplicableCause.NoInverse, ErrorKind.Invalid,
                         $"PG's closed form needs a local inverse, and none was derived: {ExactInverseNote()}. " +

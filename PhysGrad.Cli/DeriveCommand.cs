@@ -142,7 +142,7 @@ internal static class DeriveCommand
             if (yStep is not null)
                 blocks.Add(new RuleBlock("y-step", "YStep", definition.Outputs, yStep));
             foreach (var r in rules)
-                blocks.Add(new RuleBlock(r.Name, r.CSharpName, r.Variables, r.Steps));
+                blocks.Add(new RuleBlock(r.Name, r.CSharpName, r.Variables, r.Steps) { BranchChoices = r.BranchChoices });
             if (f == "json")
             {
                 // The same intermediates as the other formats (t1 = …, in order: each may use those before it).
@@ -165,6 +165,8 @@ internal static class DeriveCommand
                         method = r.Name,
                         // The range of the step size the rule is written for, when it is not every η (PG's may need η ≤ 1).
                         stepRange = r.AssumesStepAtMostOne ? $"0 <= {step} <= 1" : null,
+                        // How the rule's branch choices read at 0 (PG's sign(x0) is +1 there, as the optimiser takes it).
+                        branchAtZero = BranchAtZero(r, "sign"),
                         // The earlier rule whose step this is (gn's on a square J is ig's), printed in that rule's form.
                         sameStepAs = r.SameStepAs,
                         intermediates = shared[b + offset].Intermediates.Select(t => new { name = t.Name, expression = t.Value.ToInfix() }),
@@ -204,6 +206,9 @@ internal static class DeriveCommand
                     }
             if (RangeNote(rules, step) is { } rangeNote)
                 output.WriteLine(f == "infix" ? rangeNote : RulePrinter.Comment(comment + " ", rangeNote));
+            foreach (var r in rules)
+                if (BranchAtZero(r, f == "csharp" ? "BranchSign" : "sign") is { } branchNote)
+                    output.WriteLine(f == "infix" ? $"{r.Name}: {branchNote}" : RulePrinter.Comment(comment + " ", $"{r.Name}: {branchNote}"));
             if (SameStepNote(rules) is { } sameNote)
                 output.WriteLine(f == "infix" ? sameNote : RulePrinter.Comment(comment + " ", sameNote));
             if (f == "infix" && symbolicTarget)
@@ -237,6 +242,17 @@ internal static class DeriveCommand
     private static string? RangeNote(IReadOnlyList<UpdateRule> rules, string step) =>
         rules.Where(r => r.AssumesStepAtMostOne).Select(r => r.Name).ToArray() is { Length: > 0 } names
             ? $"{string.Join(" and ", names)}: written for 0 ≤ {step} ≤ 1 (its y-step, {step} times the full Newton step in y, then ends between y and that step's point), where it is exact."
+            : null;
+
+    /// <summary>
+    /// How a rule's branch choices read where their argument is 0 (<see cref="UpdateRule.BranchChoices"/>), written
+    /// with <paramref name="function"/> (sign, or the C# helper BranchSign), or null when it has none.
+    /// </summary>
+    private static string? BranchAtZero(UpdateRule rule, string function) =>
+        rule.BranchChoices.Select(g => g.ToInfix()).ToArray() is { Length: > 0 } choices
+            ? $"{string.Join(" and ", choices.Select(g => function == "sign" ? $"sign({g})" : $"{function}({g}) is sign({g})"))}" +
+              $"{(function == "sign" ? choices.Length == 1 ? " is" : " are" : "")} taken as +1 where {string.Join(" or ", choices)} = 0 " +
+              "(the optimiser's branch: both branches are preimages there, and sign(0) = 0 would not move)."
             : null;
 
     /// <summary>

@@ -591,11 +591,11 @@ public sealed class Stepper
         Curvature curvature;
         if (_n > Curvature.MatrixFreeAbove)
             curvature = Curvature.ClassifyMatrixFree(_x.ToArray(), HessianProductAt(_x.ToArray()), gradientAt, _startLength,
-                allowance: allowance, progress: progress, lossAt: lossAt);
+                allowance: allowance, progress: progress, lossAt: lossAt, roundingAt: RoundingAt);
         else
         {
             progress?.Invoke(0, 0);
-            curvature = Curvature.Classify(_x.ToArray(), DenseHessian(), gradientAt, _startLength, lossAt, GradientRounding());
+            curvature = Curvature.Classify(_x.ToArray(), DenseHessian(), gradientAt, _startLength, lossAt, RoundingAt);
         }
         // Limits taken for the curvature (the Hessian or a probe's gradient) are said in its detail.
         return _problem.TakePending() is { Length: var count and > 0 }
@@ -629,32 +629,43 @@ public sealed class Stepper
         return _startOutputs;
     }
 
-    /// <summary>The most m·n entries of J that <see cref="GradientRounding"/> forms (2²²: 32 MiB of doubles).</summary>
+    /// <summary>The most m·n entries of J that <see cref="RoundingAt"/> forms (2²²: 32 MiB of doubles).</summary>
     private const long RoundingJacobianEntries = 1L << 22;
 
     /// <summary>
-    /// The rounding level of each entry of ∂L/∂x = Jᵀ∂L/∂y at the current point: Σⱼ|Jⱼᵢ|·(4ε|∂L/∂yⱼ| + 4ε·max(‖y‖, ‖y₀‖)),
-    /// the size of the sum's terms times 4ε with y's own rounding (<see cref="Rules.Rounding.OfLossGradientInY"/>) in
-    /// ∂L/∂y (on the valley x0 = x1 of `x0 - x1; x0 - x1` to (1, −1), ∂L/∂x1 reads 1.1E-16 from the target's 1). Null when the problem gives no y, J or ∂L/∂y, J has more than 2²² entries, or a value is not finite.
-    /// A curvature probe's slope below it is rounding (<see cref="Curvature.Classify"/>).
+    /// The rounding levels of L and of ∂L/∂x = Jᵀ∂L/∂y at <paramref name="point"/> (<see cref="PointRounding"/>): each
+    /// output yⱼ carries 4ε·max(‖y‖, ‖y₀‖, sⱼ) with sⱼ = |yⱼ| + Σₖ|Jⱼₖ|·|xₖ| (<see cref="CompiledProblem.RoundingScale"/>:
+    /// x's own rounding carried through J, Higham §1.6; <see cref="Rules.Rounding.OfLossGradientInY"/> for the rest);
+    /// entry i of ∂L/∂x carries Σⱼ|Jⱼᵢ|·(4ε|∂L/∂yⱼ| + yⱼ's), L carries 4ε|L| + Σⱼ|∂L/∂yⱼ|·yⱼ's. On the valley x0 = x1 of
+    /// `x0 - x1; x0 - x1` to (t, −t), ∂L/∂x reads 1.1E-16 at x = 1/7 from the target's 1 and 2.3E-13 at x = 2000 from
+    /// x itself, whatever t. Null when the problem gives no y, J or ∂L/∂y, J has more than 2²² entries, or a value
+    /// is not finite. A curvature probe's slope or change of L below it is rounding (<see cref="Curvature.Classify"/>).
     /// </summary>
-    private double[]? GradientRounding()
+    private PointRounding? RoundingAt(double[] point)
     {
         const Capabilities needed = Capabilities.Outputs | Capabilities.Jacobian | Capabilities.LossGradientInY;
         if ((_problem.Supported & needed) != needed || (long)_m * _n > RoundingJacobianEntries) return null;
         var y = new double[_m];
         var jacobian = new double[_m * _n];
-        _problem.Simulate(_x.ToArray(), y, jacobian);
+        _problem.Simulate(point, y, jacobian);
         var gy = new double[_m];
-        _problem.LossInY(y, gy);
+        var loss = _problem.LossInY(y, gy);
         var level = Rules.Rounding.OfLossGradientInY(y, StartOutputs());
-        var rounding = new double[_n];
+        var unit = Krylov.RoundingFactor * Krylov.Epsilon;
+        var gradient = new double[_n];
+        var lossLevel = unit * Math.Abs(loss);
         for (var j = 0; j < _m; j++)
         {
-            var term = Krylov.RoundingFactor * Krylov.Epsilon * Math.Abs(gy[j]) + level;
-            for (var i = 0; i < _n; i++) rounding[i] += Math.Abs(jacobian[j * _n + i]) * term;
+            double terms = Math.Abs(y[j]);
+            for (var k = 0; k < _n; k++)
+                // An exact zero xₖ moves nothing, whatever Jⱼₖ (∞·0 would be NaN).
+                if (point[k] != 0) terms += Math.Abs(jacobian[j * _n + k] * point[k]);
+            var output = Math.Max(level, unit * terms);
+            lossLevel += Math.Abs(gy[j]) * output;
+            var term = unit * Math.Abs(gy[j]) + output;
+            for (var i = 0; i < _n; i++) gradient[i] += Math.Abs(jacobian[j * _n + i]) * term;
         }
-        return rounding.All(double.IsFinite) ? rounding : null;
+        return double.IsFinite(lossLevel) && gradient.All(double.IsFinite) ? new(lossLevel, gradient) : null;
     }
 
     /// <summary>
@@ -827,6 +838,72 @@ public sealed class Stepper
     /// ∂L/∂y = −5E-301 but ∂L/∂x = −5E-601 = 0.
     /// </summary>
     public bool LossUnderflowed => Loss == 0 && (!Array.TrueForAll(_gx, v => v == 0) || LossGradientInYNonZero());
+
+    /// <summary>
+    /// Why the current point is an underflow plateau rather than a minimum, or null: an output yᵢ and its whole row
+    /// of J are below the smallest normal double (2.2E-308) here, yᵢ stays exactly as it is on both sides along every
+    /// axis (not an isolated zero, as x0² at 0), and along some axis the stretch ends where yᵢ becomes
+    /// representable with a row of J still below the normal range: yᵢ had underflowed (exp(−x0²) is 0 for every
+    /// x0 beyond 27.3, and its slope there is subnormal), so L and ∂L/∂x are flat to rounding, not at a minimum.
+    /// Where the stretch ends with a slope of normal size (ReLU's (x + |x|)/2 at 0) the flat values are exact; where
+    /// it never ends (a constant output) nothing is shown. Each axis is searched by doubling steps from
+    /// 10⁻⁴·(1 + |xⱼ|), at most 2⁴⁰ times that, then bisected to the edge (as <c>BookExample.IsPreimage</c> reads an
+    /// underflowed output).
+    /// </summary>
+    public string? UnderflowPlateau()
+    {
+        const Capabilities needed = Capabilities.Outputs | Capabilities.Jacobian;
+        if (_m == 0 || (_problem.Supported & needed) != needed || (long)_m * _n > RoundingJacobianEntries) return null;
+        var x = _x.ToArray();
+        var y = new double[_m];
+        var jacobian = new double[_m * _n];
+        _problem.Simulate(x, y, jacobian);
+        bool Below(double[] values, double[] j, int i) =>
+            Math.Abs(values[i]) < CompiledProblem.SmallestNormal && Enumerable.Range(0, _n).All(k => Math.Abs(j[i * _n + k]) < CompiledProblem.SmallestNormal);
+        var at = new double[_n];
+        var there = new double[_m];
+        for (var i = 0; i < _m; i++)
+        {
+            if (!Below(y, jacobian, i)) continue;
+            bool Same(int axis, double offset)
+            {
+                x.CopyTo(at, 0);
+                at[axis] += offset;
+                _problem.Simulate(at, there);
+                return there[i] == y[i];
+            }
+            // An isolated zero (y changes on both sides along some axis) is a point the value reaches exactly.
+            var isolated = Enumerable.Range(0, _n).Any(axis =>
+                !Same(axis, 1e-4 * (1 + Math.Abs(x[axis]))) && !Same(axis, -1e-4 * (1 + Math.Abs(x[axis]))));
+            if (isolated) continue;
+            for (var axis = 0; axis < _n; axis++)
+                foreach (var sign in new[] { -1.0, 1.0 })
+                {
+                    var (inner, outer) = (0.0, sign * 1e-4 * (1 + Math.Abs(x[axis])));
+                    var k = 0;
+                    for (; k < 40 && double.IsFinite(x[axis] + outer) && Same(axis, outer); k++) (inner, outer) = (outer, 2 * outer);
+                    if (k == 40 || !double.IsFinite(x[axis] + outer)) continue;
+                    for (var h = 0; h < 60; h++)
+                    {
+                        var mid = (inner + outer) / 2;
+                        if (mid == inner || mid == outer) break;
+                        if (Same(axis, mid)) inner = mid; else outer = mid;
+                    }
+                    x.CopyTo(at, 0);
+                    at[axis] += outer;
+                    var edgeJacobian = new double[_m * _n];
+                    _problem.Simulate(at, there, edgeJacobian);
+                    if (!double.IsFinite(there[i])) continue;
+                    // A slope of normal size at the edge: the flat values are exact (ReLU), not an underflow.
+                    if (!Below(there, edgeJacobian, i)) return null;
+                    return $"y{i} = {NumberText.Short(y[i], 3)} and its slopes ∂y{i}/∂x underflowed: they are below the smallest normal double " +
+                        $"(2.2E-308) here and stay exactly so out to x{axis} = {NumberText.Short(at[axis], 6)}, where y{i} = {NumberText.Short(there[i], 3)} " +
+                        "is representable again with a slope that is still subnormal; L and ∂L/∂x are flat to rounding here because y underflowed, " +
+                        "not a minimum (the exact L differs from it). Start where the outputs are representable, or rescale them";
+                }
+        }
+        return null;
+    }
 
     private bool LossGradientInYNonZero()
     {
@@ -1241,8 +1318,14 @@ public static class Optimizer
         // kind of point it is; otherwise the curvature decides, and only a minimum is "converged".
         OptimizerRun AtStationaryPoint(int k, string reached, ConvergenceCriterion criterion, bool roundedAway = false)
         {
+            // An output that underflowed to a flat stretch (exp(−x0²) at 40: y = 0 = y*) makes L 0 or ∇L 0 by
+            // rounding, not by stationarity: no minimum, whatever L's form or the probe says. Asked only where a
+            // minimum would be claimed (a probe that sees L leave the plateau already says it is none).
+            OptimizerRun Plateau(string plateau) =>
+                Finish(StopReason.StationaryNonMinimum, k, $"{reached}: {plateau}", criterion, new Curvature(StationaryKind.Undecided, [], false, plateau));
             if (stepper.GlobalMinimumToRounding() is { } global)
-                return Finish(StopReason.Converged, k, $"{reached}; {global}", criterion, new Curvature(StationaryKind.Minimum, [], false, global));
+                return stepper.UnderflowPlateau() is { } flat ? Plateau(flat)
+                    : Finish(StopReason.Converged, k, $"{reached}; {global}", criterion, new Curvature(StationaryKind.Minimum, [], false, global));
             // L and its x-derivatives all underflowed (1E-300·x0 at target 1E-300: ∂L/∂y = −5E-301 but L, ∂L/∂x
             // and ∂²L/∂x² are 0 in doubles): the step is 0 for want of range, and a curvature probe would read
             // the zeros as a flat minimum. Undecided, with what to do.
@@ -1273,6 +1356,7 @@ public static class Optimizer
                 return Finish(StopReason.Stalled, k,
                     $"{reached}: no progress is possible in floating point; ∂L/∂x is 0 to rounding here, where the curvature says {curvature.KindWithArticle} ({curvature.Detail})",
                     curvature: curvature);
+            if (curvature.Kind == StationaryKind.Minimum && stepper.UnderflowPlateau() is { } plateau) return Plateau(plateau);
             var detail = $"{reached}, at {curvature.KindWithArticle}; {curvature.Detail}";
             return curvature.Kind == StationaryKind.Minimum
                 ? Finish(StopReason.Converged, k, detail, criterion, curvature)
@@ -1293,6 +1377,9 @@ public static class Optimizer
             // A loss of 0 where ∂L/∂x is not 0 has underflowed (½‖y − y*‖² with a residual of 2E-200): it
             // is no minimum, and the run goes on; the residual, not its square, decides when it ends.
             if (stepper.LossUnderflowed) return null;
+            // L = 0 where y underflowed onto the target (exp(−x0²) at 40 to 0) is no global minimum: said as at a zero step.
+            if (stepper.GradientIsZero() && stepper.UnderflowPlateau() is not null)
+                return AtStationaryPoint(iteration, $"{reached}, ∂L/∂x = 0", ConvergenceCriterion.LossTolerance);
             if (stepper.LossIsNonNegative)
                 return Finish(StopReason.Converged, iteration, stepper.Loss == 0
                         ? $"loss 0 {after}: a global minimum, since the loss is ≥ 0 by its form"

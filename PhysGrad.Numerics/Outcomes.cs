@@ -109,6 +109,17 @@ public readonly record struct NonFiniteValue(Quantity Quantity, int Index, doubl
 }
 
 /// <summary>
+/// The rounding levels at a point that the curvature probe reads (<see cref="Curvature.Classify"/>): a change of L
+/// or a slope of ∂L/∂x below them cannot be told from rounding. For L(P(x)) the stepper forms them from the terms the
+/// values are computed from (Higham, Accuracy and Stability of Numerical Algorithms, §1.6): each output yⱼ carries
+/// 4ε·max(‖y‖, ‖y₀‖, |yⱼ| + Σₖ|Jⱼₖ|·|xₖ|), the last x's own rounding carried through J, so a residual x0 − x1 at
+/// x0 = x1 = 1000 is noise of 4ε·2000, not 0.
+/// </summary>
+/// <param name="Loss">L's rounding level: 4ε|L| + Σⱼ|∂L/∂yⱼ|·(yⱼ's rounding).</param>
+/// <param name="Gradient">The rounding level of each entry i of ∂L/∂x = Jᵀ∂L/∂y: Σⱼ|Jⱼᵢ|·(4ε|∂L/∂yⱼ| + yⱼ's rounding), n values.</param>
+public sealed record PointRounding(double Loss, double[] Gradient);
+
+/// <summary>
 /// The curvature of L(P(x)) at a point: the eigenvalues of the (symmetric) Hessian, and the kind of
 /// stationary point they say, with a probe along the flat directions. Source of the test: second-order
 /// conditions (Nocedal &amp; Wright, Numerical Optimization, §2.1): all eigenvalues positive is a strict
@@ -127,7 +138,8 @@ public readonly record struct NonFiniteValue(Quantity Quantity, int Index, doubl
 /// 40). A floor beside negative curvature is a maximum that is not strict. An eigenvalue counts as zero where its
 /// relative size says so (<see cref="RelativeZero"/>, on the Jacobi-scaled Hessian) and also where x's rounding moves
 /// it by more than its size (x + sin(x) at π: 2.3E-16, an inflection); a slope within the gradient's rounding
-/// (the <c>gradientRounding</c> of <see cref="Classify"/>) is no slope. A probe is evidence, not proof:
+/// (the <c>roundingAt</c> of <see cref="Classify"/>, at x and at the probe point) is no slope, and a change of L
+/// within L's rounding is no change. A probe is evidence, not proof:
 /// a feature narrower than 10⁻⁸·ℓ can still fool it.
 /// </summary>
 /// <param name="Kind">The kind of point.</param>
@@ -198,11 +210,13 @@ public sealed record Curvature(StationaryKind Kind, double[] Eigenvalues, bool P
     /// ‖x₀‖; see <see cref="ProbeLength"/>); 0 for none.</param>
     /// <param name="lossAt">L at a point, for the probe where no scale sees a slope (see the type's summary):
     /// a probe point where L is lower than at x is no floor of a minimum; null: only slopes are read.</param>
-    /// <param name="gradientRounding">The rounding level of each entry of ∂L/∂x near x (for L(P(x)): the size of the
-    /// terms of Jᵀ∂L/∂y times 4ε), or null: a probe's slope within Σ|vᵢ|·this of 0 is rounding, not a slope (the
-    /// gradient of `x0 − x1; x0 − x1` to (1, −1) is 1.1E-16 on its valley floor, from 1 + x1 − x0).</param>
+    /// <param name="roundingAt">The rounding levels of L and of each entry of ∂L/∂x at a point (<see cref="PointRounding"/>),
+    /// or null (or a null result) where unknown. Read at x and at each probe point: a probe's slope within Σ|vᵢ|·rᵢ of 0
+    /// is rounding, not a slope (the gradient of `x0 − x1; x0 − x1` to (1, −1) is 1.1E-16 on its valley floor, from
+    /// 1 + x1 − x0; to (t, −t) from (1000, 1000) it is 2.3E-13 at (2000, 2000), from x's own size), and a change of L within
+    /// its rounding is no change.</param>
     public static Curvature Classify(double[] x, ReadOnlySpan<double> hessian, Func<double[], double[]> gradientAt, double reference = 0,
-        Func<double[], double>? lossAt = null, double[]? gradientRounding = null)
+        Func<double[], double>? lossAt = null, Func<double[], PointRounding?>? roundingAt = null)
     {
         var n = x.Length;
         if (n == 0) return new(StationaryKind.Minimum, [], false, "no variables");
@@ -246,7 +260,14 @@ public sealed record Curvature(StationaryKind Kind, double[] Eigenvalues, bool P
         }
         // Eigenvalues that x's rounding cannot tell from 0 are flat too (Jacobi's scaling makes a lone 2.3E-16 a unit).
         var (rounded, roundedText) = largest == 0 ? (new HashSet<int>(), null)
-            : RoundingLevel(x, h, Enumerable.Range(0, n).Where(k => Math.Abs(values[k]) > zero).ToArray(), Direction, gradientAt, reference);
+            : RoundingLevel(x, Enumerable.Range(0, n).Where(k => Math.Abs(values[k]) > zero).Select(k =>
+            {
+                var w = Direction(k);
+                double c = 0;
+                for (var i = 0; i < n; i++)
+                    for (var j = 0; j < n; j++) c += w[i] * h[i, j] * w[j];
+                return (k, w, c);
+            }), gradientAt, reference);
         if (roundedText is not null) shown += "; " + roundedText;
         bool Flat(int k) => Math.Abs(values[k]) <= zero || rounded.Contains(k);
         int negative = Enumerable.Range(0, n).Count(k => !Flat(k) && values[k] < 0), positive = Enumerable.Range(0, n).Count(k => !Flat(k) && values[k] > 0);
@@ -261,7 +282,7 @@ public sealed record Curvature(StationaryKind Kind, double[] Eigenvalues, bool P
         if (negative > 0 && positive > 0) return new(StationaryKind.Saddle, sorted, false, shown);
         if (positive == n) return new(StationaryKind.Minimum, sorted, false, shown);
         var flat = Enumerable.Range(0, n).Where(Flat).Select(Direction).ToList();
-        return Probe(x, sorted, shown, negative > 0, positive > 0, flat, gradientAt, reference, lossAt, gradientRounding);
+        return Probe(x, sorted, shown, negative > 0, positive > 0, flat, gradientAt, reference, lossAt, roundingAt);
     }
 
     /// <summary>
@@ -271,31 +292,26 @@ public sealed record Curvature(StationaryKind Kind, double[] Eigenvalues, bool P
     /// </summary>
     private static readonly double SecondDifferenceStep = Math.Pow(Math.Pow(2, -52), 0.25);
 
-    // Of the candidate eigenvectors k (not flat by the relative test), those whose curvature c = wᵀHw along the
-    // unit direction w in x is within what x's rounding changes it by: moving x by its rounding u = 4ε·ℓ changes c
-    // by up to u·Σⱼ|∂c/∂xⱼ| to first order, and ∂c/∂xⱼ = ∂³L/∂w²∂xⱼ is the j-th entry of the second difference
-    // (∇L(x + h w) + ∇L(x − h w) − 2∇L(x))/h². At x + sin(x) at π (to 5) H = 2.3E-16 > 0, yet moving x by one
+    // Of the candidate eigenvectors k (not flat by the relative test), each with its unit direction w in x and the
+    // curvature c = wᵀHw along it, those whose c is within what x's rounding changes it by: moving x by its rounding
+    // u = 4ε·ℓ changes c by up to u·Σⱼ|∂c/∂xⱼ| to first order, and ∂c/∂xⱼ = ∂³L/∂w²∂xⱼ is the j-th entry of the second
+    // difference (∇L(x + h w) + ∇L(x − h w) − 2∇L(x))/h². At x + sin(x) at π (to 5) H = 2.3E-16 > 0, yet moving x by one
     // ulp turns it negative: L there is no minimum but an inflection. The candidates are taken by |c| ascending,
-    // at most MaxFlatDirections of them; the text says which were found and by how much.
-    private static (HashSet<int> Indices, string? Text) RoundingLevel(double[] x, DenseMatrix hessian, int[] candidates,
-        Func<int, double[]> direction, Func<double[], double[]> gradientAt, double reference)
+    // at most `most` of them (MaxFlatDirections by default); the text says which were found and by how much.
+    // The dense classification and the matrix-free one (its Ritz pairs) both test here.
+    private static (HashSet<int> Indices, string? Text) RoundingLevel(double[] x, IEnumerable<(int K, double[] W, double C)> candidates,
+        Func<double[], double[]> gradientAt, double reference, int most = MaxFlatDirections)
     {
         var found = new HashSet<int>();
+        var ranked = candidates.OrderBy(t => Math.Abs(t.C)).Take(most).ToArray();
+        if (ranked.Length == 0) return (found, null);
         var g0 = gradientAt(x);
-        if (candidates.Length == 0 || !g0.All(double.IsFinite)) return (found, null);
+        if (!g0.All(double.IsFinite)) return (found, null);
         var size = ProbeLength(x, reference);
         var u = Krylov.RoundingFactor * Krylov.Epsilon * size;
         var h = SecondDifferenceStep * size;
-        var texts = new List<string>();
+        var (curvatures, widest) = (new List<double>(), 0.0);
         var n = x.Length;
-        var ranked = candidates.Select(k =>
-        {
-            var w = direction(k);
-            double c = 0;
-            for (var i = 0; i < n; i++)
-                for (var j = 0; j < n; j++) c += w[i] * hessian[i, j] * w[j];
-            return (K: k, W: w, C: c);
-        }).OrderBy(t => Math.Abs(t.C)).Take(MaxFlatDirections);
         foreach (var (k, w, c) in ranked)
         {
             var plus = gradientAt(x.Select((a, i) => a + h * w[i]).ToArray());
@@ -307,10 +323,18 @@ public sealed record Curvature(StationaryKind Kind, double[] Eigenvalues, bool P
             // the rounding argument does not apply, and the eigenvalue is judged as it is.
             if (!double.IsFinite(change) || change == 0 || Math.Abs(c) > change) continue;
             found.Add(k);
-            texts.Add($"the curvature {NumberText.Short(c, 4)} along an eigenvector is at rounding level: moving x by its rounding, " +
-                $"{NumberText.Short(u, 3)} (4ε·max(‖x‖, ‖x₀‖)), changes it by up to {NumberText.Short(change, 3)}, so it counts as 0");
+            curvatures.Add(c);
+            widest = Math.Max(widest, change);
         }
-        return (found, texts.Count == 0 ? null : string.Join("; ", texts));
+        // One sentence for all found (Σ(xᵢ + sin xᵢ) at π has eight alike).
+        var rounding = $"moving x by its rounding, {NumberText.Short(u, 3)} (4ε·max(‖x‖, ‖x₀‖)), changes";
+        return (found, curvatures.Count switch
+        {
+            0 => null,
+            1 => $"the curvature {NumberText.Short(curvatures[0], 4)} along an eigenvector is at rounding level: {rounding} it by up to {NumberText.Short(widest, 3)}, so it counts as 0",
+            var count => $"the curvatures {NumberText.List(curvatures, v => NumberText.Short(v, 4))} along {count} eigenvectors are at rounding level: " +
+                $"{rounding} each by up to {NumberText.Short(widest, 3)}, so they count as 0",
+        });
     }
 
     // Undecided where every eigenvalue found is exactly 0 and ∂L/∂x is finite and not 0 (see Classify), else null.
@@ -407,8 +431,10 @@ public sealed record Curvature(StationaryKind Kind, double[] Eigenvalues, bool P
     /// <param name="allowance">The wall time after which no product is started (null: none), measured from the call.</param>
     /// <param name="progress">Told (products so far, <paramref name="budget"/>) before the first product and after each.</param>
     /// <param name="lossAt">As for <see cref="Classify"/>.</param>
+    /// <param name="roundingAt">As for <see cref="Classify"/>.</param>
     public static Curvature ClassifyMatrixFree(double[] x, Action<double[], double[]> hessianVector, Func<double[], double[]> gradientAt, double reference = 0,
-        int budget = ProductBudget, TimeSpan? allowance = null, Action<int, int>? progress = null, Func<double[], double>? lossAt = null)
+        int budget = ProductBudget, TimeSpan? allowance = null, Action<int, int>? progress = null, Func<double[], double>? lossAt = null,
+        Func<double[], PointRounding?>? roundingAt = null)
     {
         // MathNet.Numerics has no eigensolver for an operator given as a product (its EVD needs the
         // matrix), so the Lanczos recurrence is written here; full reorthogonalisation keeps it free of
@@ -430,6 +456,9 @@ public sealed record Curvature(StationaryKind Kind, double[] Eigenvalues, bool P
         var flat = new List<double[]>();
         double lowest = double.PositiveInfinity, highest = double.NegativeInfinity;
         var flatValues = new List<double>();
+        // The first run's Ritz values that count as curvature (not flat, not at rounding level): their signs decide.
+        var clear = new List<double>();
+        var roundedTexts = new List<string>();
         string? partial = null;
         for (var run = 0; run <= MaxFlatDirections; run++)
         {
@@ -465,6 +494,19 @@ public sealed record Curvature(StationaryKind Kind, double[] Eigenvalues, bool P
                 flatValues.Add(result.Values[i]);
                 found++;
             }
+            // As in Classify, a Ritz value that x's rounding cannot tell from 0 is flat too (Σ(xᵢ + sin xᵢ) at π: 2.3E-16
+            // along each xᵢ); a Ritz value is the curvature vᵀHv along its Ritz vector v.
+            var candidates = Enumerable.Range(0, result.Values.Length).Where(i => Math.Abs(result.Values[i]) > zero0).ToArray();
+            var (rounded, roundedText) = flat.Count >= MaxFlatDirections || limits.OutOfTime() ? (new HashSet<int>(), null)
+                : RoundingLevel(x, candidates.Select(i => (i, result.Vectors[i], result.Values[i])), gradientAt, reference, MaxFlatDirections - flat.Count);
+            foreach (var i in rounded.Order())
+            {
+                flat.Add(result.Vectors[i]);
+                flatValues.Add(result.Values[i]);
+                found++;
+            }
+            if (roundedText is not null) roundedTexts.Add(roundedText);
+            if (run == 0) clear.AddRange(candidates.Where(i => !rounded.Contains(i)).Select(i => result.Values[i]));
             // A rerun cut short may have missed the flat direction it was after.
             if (run > 0 && result.Cut != LanczosCut.None)
             {
@@ -477,12 +519,13 @@ public sealed record Curvature(StationaryKind Kind, double[] Eigenvalues, bool P
         var zero = RelativeZero * largest;
         var shownValues = flatValues.Append(lowest).Append(highest).Distinct().Order().ToArray();
         var shown = $"extreme eigenvalues of ∂²L/∂x² (Lanczos, {NumberText.Count(products, "Hessian-vector product")}): " +
-            NumberText.List(shownValues, v => NumberText.Short(v, 4)) + (partial is null ? "" : $"; {partial}");
-        bool negative = lowest < -zero, positive = highest > zero;
-        if (highest < -zero) return new(StationaryKind.Maximum, shownValues, false, shown);
+            NumberText.List(shownValues, v => NumberText.Short(v, 4)) + string.Concat(roundedTexts.Select(t => "; " + t)) + (partial is null ? "" : $"; {partial}");
+        // Ritz values lie within [λmin, λmax]: a clearly negative one proves a negative eigenvalue, a clearly positive one a positive.
+        bool negative = clear.Any(v => v < -zero), positive = clear.Any(v => v > zero);
         if (negative && positive) return new(StationaryKind.Saddle, shownValues, false, shown);
-        if (lowest > zero) return new(StationaryKind.Minimum, shownValues, false, shown);
-        return Probe(x, shownValues, shown, negative, positive, flat, gradientAt, reference, lossAt, null);
+        if (flat.Count == 0 && highest < -zero) return new(StationaryKind.Maximum, shownValues, false, shown);
+        if (flat.Count == 0 && lowest > zero) return new(StationaryKind.Minimum, shownValues, false, shown);
+        return Probe(x, shownValues, shown, negative, positive, flat, gradientAt, reference, lossAt, roundingAt);
     }
 
     // The first run stopped before its extremes converged: its Ritz values lie inside [λmin, λmax], so a
@@ -590,16 +633,17 @@ public sealed record Curvature(StationaryKind Kind, double[] Eigenvalues, bool P
     // The shared tail of both classifications: x has flat directions (|λ| ≤ the zero threshold), so
     // the probe along them decides; `negative`/`positive` say whether some eigenvalue is clearly so.
     private static Curvature Probe(double[] x, double[] sorted, string shown, bool negativeSome, bool positiveSome,
-        List<double[]> flat, Func<double[], double[]> gradientAt, double reference, Func<double[], double>? lossAt, double[]? gradientRounding)
+        List<double[]> flat, Func<double[], double[]> gradientAt, double reference, Func<double[], double>? lossAt, Func<double[], PointRounding?>? roundingAt)
     {
         var size = ProbeLength(x, reference);
         var g0 = gradientAt(x);
+        var rounding = new ProbeRounding(roundingAt, x);
         var verdicts = new List<(double Scale, StationaryKind Kind)>();
         foreach (var scale in ProbeScales)
         {
             var step = scale * size;
             bool descends = false, ascends = false, seen = false;
-            foreach (var (nonFinite, slope) in FlatSlopes(x, flat, step, gradientAt, g0, gradientRounding))
+            foreach (var (nonFinite, slope) in FlatSlopes(x, flat, step, gradientAt, g0, rounding))
             {
                 if (nonFinite is not null)
                     return new(StationaryKind.Undecided, sorted, true, shown + $"; {nonFinite} at a probe point ±{NumberText.Short(step, 3)} away");
@@ -627,8 +671,8 @@ public sealed record Curvature(StationaryKind Kind, double[] Eigenvalues, bool P
         // anything seen out there leaves the point undecided (StopReason.StationaryNonMinimum, never Converged).
         if (verdicts.Count == 0)
         {
-            var wide = WideSlope(x, flat, size, gradientAt, g0, gradientRounding);
-            var change = lossAt is null ? null : LossChange(x, flat, size, lossAt);
+            var wide = WideSlope(x, flat, size, gradientAt, g0, rounding);
+            var change = lossAt is null ? null : LossChange(x, flat, size, lossAt, rounding);
             var wideSteps = string.Join(", ", WideScales.Select(s => NumberText.Short(s * size, 3)));
             var probed = $"; flat directions probed at ±{steps} and ±{wideSteps}";
             return (wide, change) switch
@@ -659,12 +703,12 @@ public sealed record Curvature(StationaryKind Kind, double[] Eigenvalues, bool P
 
     // The first slope (or non-finite gradient) the wide probe sees along a flat direction, described;
     // null when L is flat on both sides of every flat direction at every wide scale.
-    private static string? WideSlope(double[] x, List<double[]> flat, double size, Func<double[], double[]> gradientAt, double[] g0, double[]? gradientRounding)
+    private static string? WideSlope(double[] x, List<double[]> flat, double size, Func<double[], double[]> gradientAt, double[] g0, ProbeRounding rounding)
     {
         foreach (var scale in WideScales)
         {
             var step = scale * size;
-            foreach (var (nonFinite, slope) in FlatSlopes(x, flat, step, gradientAt, g0, gradientRounding))
+            foreach (var (nonFinite, slope) in FlatSlopes(x, flat, step, gradientAt, g0, rounding))
                 return nonFinite is not null
                     ? $"{nonFinite} at ±{NumberText.Short(step, 3)}"
                     : $"at ±{NumberText.Short(step, 3)} the slope is {NumberText.Short(slope, 3)}";
@@ -673,16 +717,19 @@ public sealed record Curvature(StationaryKind Kind, double[] Eigenvalues, bool P
     }
 
     // Where L at a probe point x ± h·v (h over the local and the wide scales) differs from L(x) in its 6th
-    // significant digit or before (|ΔL| > 10⁻⁶·max(|L(x)|, |L(p)|)), the first point where it is lower (Lower),
-    // else the first where it is higher or not finite; null where L is the same everywhere to that precision.
-    // Relative, because L's rounding depends on its formula, not only on L: the valley of `x0 + x1; x0 + x1` at
-    // (−231.5, 233.5) reads L = 1 + 2.8E-14 off the floor (its terms grow with x²), which is no change of L. Higher
-    // counts only where L(x) ≠ 0: at a floor of L = 0 any rounding above it is relatively large (a higher L with
-    // a slope there is seen by the slopes), while lower than 0 still counts. Not finite (L overflowed) counts always.
+    // significant digit or before (|ΔL| > 10⁻⁶·max(|L(x)|, |L(p)|)) and beyond L's rounding at x and at p
+    // (ProbeRounding), the first point where it is lower (Lower), else the first where it is higher or not finite;
+    // null where L is the same everywhere to that precision. Relative, because L's rounding depends on its formula,
+    // not only on L: the valley of `x0 + x1; x0 + x1` at (−231.5, 233.5) reads L = 1 + 2.8E-14 off the floor (its
+    // terms grow with x²), which is no change of L; and the rounding level, because a tiny L is computed from terms
+    // of x's size (`x0 − x1; x0 − x1` to ±9E-14 from (339, 339): L = 1.3E-26 here and 8.2E-27 at +480, both rounding
+    // of terms 4ε·|∂L/∂y|·Σ|J||x| = 5E-24). Higher counts only where L(x) ≠ 0: at a floor of L = 0 any rounding above it
+    // is relatively large (a higher L with a slope there is seen by the slopes), while lower than 0 still counts. Not
+    // finite (L overflowed) counts always.
     // Each probe point is paired with one 1% beyond it, where only a lower L counts: a point of equal L says nothing
     // of a floor when L falls just past it (from exp(−x0²)'s far right at 40 to 0.5, x − ℓ lands exactly on its peak at 0, where L = 0.125 as at
     // x; at −0.4, 1% beyond, L = 0.06).
-    private static (bool Lower, string Text)? LossChange(double[] x, List<double[]> flat, double size, Func<double[], double> lossAt)
+    private static (bool Lower, string Text)? LossChange(double[] x, List<double[]> flat, double size, Func<double[], double> lossAt, ProbeRounding rounding)
     {
         const double Relative = 1e-6;
         var l0 = lossAt(x);
@@ -693,20 +740,22 @@ public sealed record Curvature(StationaryKind Kind, double[] Eigenvalues, bool P
             foreach (var v in flat)
                 foreach (var sign in new[] { 1.0, -1.0 })
                 {
-                    var l = lossAt(x.Select((a, i) => a + sign * step * v[i]).ToArray());
+                    var p = x.Select((a, i) => a + sign * step * v[i]).ToArray();
+                    var l = lossAt(p);
                     var at = $"{(sign > 0 ? "+" : "−")}{NumberText.Short(step, 3)} along a flat direction";
-                    // Beyond the probe's reach (past ±ℓ) only a fall of L counts: a floor may end out there.
-                    if (beyond && !(l < l0 - Relative * Math.Max(Math.Abs(l0), Math.Abs(l)))) continue;
                     if (!double.IsFinite(l))
                     {
-                        higher ??= (false, $"L = {NumberText.Short(l, 3)} at {at}");
+                        if (!beyond) higher ??= (false, $"L = {NumberText.Short(l, 3)} at {at}");
                         continue;
                     }
-                    var significant = Relative * Math.Max(Math.Abs(l0), Math.Abs(l));
+                    // A change beyond 10⁻⁶ relative, then beyond L's rounding here and there (only then is p's asked).
+                    bool Beyond(double change) =>
+                        change > Relative * Math.Max(Math.Abs(l0), Math.Abs(l)) && change > rounding.LossHere && change > rounding.LossAt(p);
                     var (there, here) = Apart(l, l0);
-                    if (l < l0 - significant)
+                    if (Beyond(l0 - l))
                         return (true, $"L = {there} at {at}, below L = {here} here");
-                    if (l0 != 0 && l > l0 + significant)
+                    // Beyond the probe's reach (past ±ℓ) only a fall of L counts: a floor may end out there.
+                    if (!beyond && l0 != 0 && Beyond(l - l0))
                         higher ??= (false, $"L = {there} at {at}, above L = {here} here");
                 }
         }
@@ -727,28 +776,47 @@ public sealed record Curvature(StationaryKind Kind, double[] Eigenvalues, bool P
 
     // The probe at one step: for each flat eigenvector v (|λ| ≤ zero) and each side ±, the slope of L
     // when moving by ±v at x ± step·v (negative descends, positive ascends), yielded only when it exceeds
-    // 10⁻⁹ of ‖∇L‖ there, twice the residual slope |vᵀ∇L(x)| and the gradient's rounding along v (Σ|vᵢ|·rᵢ,
-    // r = gradientRounding when given); a non-finite gradient is yielded as such.
+    // 10⁻⁹ of ‖∇L‖ there, twice the residual slope |vᵀ∇L(x)|, and the gradient's rounding along v (Σ|vᵢ|·rᵢ,
+    // ProbeRounding) at x and at the probe point; a non-finite gradient is yielded as such.
     private static IEnumerable<(NonFiniteValue? NonFinite, double Slope)> FlatSlopes(double[] x, List<double[]> flat,
-        double step, Func<double[], double[]> gradientAt, double[] g0, double[]? gradientRounding)
+        double step, Func<double[], double[]> gradientAt, double[] g0, ProbeRounding rounding)
     {
         foreach (var v in flat)
         {
-            var noise = gradientRounding is null ? 0 : v.Select((e, i) => Math.Abs(e) * gradientRounding[i]).Sum();
-            var residual = Math.Max(Math.Abs(Dot(v, g0)), noise / 2);
+            var residual = Math.Max(Math.Abs(Dot(v, g0)), rounding.SlopeHere(v) / 2);
             foreach (var sign in new[] { 1.0, -1.0 })
             {
-                var g = gradientAt(x.Select((a, i) => a + sign * step * v[i]).ToArray());
+                var p = x.Select((a, i) => a + sign * step * v[i]).ToArray();
+                var g = gradientAt(p);
                 if (NonFiniteValue.Find(Quantity.Gradient, g) is { } nonFinite)
                 {
                     yield return (nonFinite, double.NaN);
                     yield break;
                 }
                 var slope = sign * Dot(v, g);
-                if (Math.Abs(slope) > Math.Max(1e-9 * Math.Sqrt(Dot(g, g)), 2 * residual))
+                if (Math.Abs(slope) > Math.Max(1e-9 * Math.Sqrt(Dot(g, g)), 2 * residual) && Math.Abs(slope) > rounding.SlopeAt(p, v))
                     yield return (null, slope);
             }
         }
+    }
+
+    // The rounding levels a probe reads (PointRounding): at x, once, and at a probe point only when a slope or a change
+    // of L there would otherwise count (each costs the problem's y, J and ∂L/∂y). 0 where unknown.
+    private sealed class ProbeRounding(Func<double[], PointRounding?>? roundingAt, double[] x)
+    {
+        private readonly PointRounding? _here = roundingAt?.Invoke(x);
+
+        public double LossHere => _here?.Loss ?? 0;
+
+        public double SlopeHere(double[] v) => Along(v, _here);
+
+        public double LossAt(double[] p) => roundingAt?.Invoke(p)?.Loss ?? 0;
+
+        public double SlopeAt(double[] p, double[] v) => roundingAt is null ? 0 : Along(v, roundingAt(p));
+
+        // Σ|vᵢ|·rᵢ: the gradient's rounding along the unit direction v.
+        private static double Along(double[] v, PointRounding? r) =>
+            r is null ? 0 : v.Select((e, i) => Math.Abs(e) * r.Gradient[i]).Sum();
     }
 
     private static double Dot(double[] a, double[] b)

@@ -109,4 +109,6 @@ let ``the probe's printed steps are fractions of x's scale, not of 1 + ‖x‖``
         let r = stopAt "1 + y0^4 + y1^2" s 0.7 [| 1.3 * s; 2.7 * s |]
         let length = sqrt ((1.3 * s) ** 2.0 + (2.7 * s) ** 2.0)
         let steps = String.Join(", ", Curvature.ProbeScales |> Array.map (fun h -> NumberText.Short(h * length, 3)))
-        Assert.Contains(sprintf "flat directions probed at ±%s: the slopes say minimum at every scale" steps, r.StopDetail)
+        // The steps, and the verdict; how many scales see a slope depends on the rounding of the probe points (a
+        // quartic rise of 10⁻²³ at 10⁻⁸·ℓ is below the gradient's rounding there, verdicts28).
+        Assert.Contains(sprintf "flat directions probed at ±%s: the slopes say minimum at " steps, r.StopDetail)

@@ -29,6 +29,9 @@ module CSharp =
     /// line, Expm1 ran to 150); the lone-expression form joins the lines into a lambda (`helper`).
     let private helperDefinitions =
         [ "Sign", "static double Sign(double t) => double.IsNaN(t) ? t : Math.Sign(t);"
+          // A local inverse's branch choice sign(x₀): +1 at 0, the branch PhysGrad's optimiser takes there
+          // (LocalInverse.branchAtZero), where Sign's 0 would multiply the root away and never move from x₀ = 0.
+          "BranchSign", "static double BranchSign(double t) => double.IsNaN(t) ? t : t >= 0.0 ? 1.0 : -1.0;"
           "Log1p",
           String.Join("\n",
                       [ "static double Log1p(double t)"
@@ -58,7 +61,8 @@ module CSharp =
         |> List.map snd
 
     // The printer's settings: how variables are named, and whether sign/log1p/expm1 are helper calls.
-    type private Context = { Name: string -> string; Calls: bool }
+    // Branch: whether sign(a) is a local inverse's branch choice, written BranchSign(a) (+1 at 0).
+    type private Context = { Name: string -> string; Calls: bool; Branch: Expr -> bool }
 
     let private helper (c: Context) (name: string) =
         if c.Calls then
@@ -105,7 +109,7 @@ module CSharp =
     /// inline helper lambdas, System of `using System;`. A user's symbol of one of these names, in scope
     /// as a parameter or local, would hide it (`Math * Math.Exp(x0)` is CS0176, `Sign * Sign(x0)` CS0149).
     [<CompiledName("OwnNames")>]
-    let ownNames = set [ "Math"; "Sign"; "Log1p"; "Expm1"; "Sq"; "Func"; "System"; "UpdateRules" ]
+    let ownNames = set [ "Math"; "Sign"; "BranchSign"; "Log1p"; "Expm1"; "Sq"; "Func"; "System"; "UpdateRules" ]
 
     /// C# identifiers for the symbol names `names`, none equal to another or to any of `taken` (names
     /// the caller itself declares: outputs, locals, out parameters) or `ownNames`: a keyword becomes
@@ -221,6 +225,10 @@ module CSharp =
         | Symbol s -> sb.Append(c.Name s: string) |> ignore
         | Pi -> sb.Append "Math.PI" |> ignore
         | Apply _ when Layout.isE e -> sb.Append "Math.E" |> ignore
+        | Apply(Function.Sign, a) when c.Branch a ->
+            sb.Append(helper c "BranchSign").Append('(') |> ignore
+            write sb c 0 a
+            sb.Append ')' |> ignore
         | Apply(f, a) ->
             sb.Append(functionName c f).Append('(') |> ignore
             write sb c 0 a
@@ -289,14 +297,22 @@ module CSharp =
     /// exp(u)/(1 + exp(u)) is ∞/∞ = NaN at u = 800); `formatStable` writes the form that cannot.
     [<CompiledName("Format")>]
     let formatWith (name: Func<string, string>) (e: Expr) : string =
-        run { Name = name.Invoke; Calls = false } e
+        run { Name = name.Invoke; Calls = false; Branch = fun _ -> false } e
 
     /// C# text for e as written, as a line of a program: sign, log1p and expm1 as calls `Sign(…)`,
     /// `Log1p(…)`, `Expm1(…)`, and the square of anything longer than a name or number as `Sq(…)`, to
     /// the helpers that `helpers` defines.
     [<CompiledName("FormatCalling")>]
     let formatCallingWith (name: Func<string, string>) (e: Expr) : string =
-        run { Name = name.Invoke; Calls = true } e
+        run { Name = name.Invoke; Calls = true; Branch = fun _ -> false } e
+
+    /// C# text as `formatCallingWith`, except that sign(g) for each g of `branches` (a local inverse's branch
+    /// choices, LocalInverse.branchChoices) is written `BranchSign(g)`: +1 at g = 0, the branch PhysGrad's
+    /// optimiser takes there (LocalInverse.branchAtZero), so that the code steps as the optimiser does.
+    [<CompiledName("FormatCallingBranches")>]
+    let formatCallingBranchesWith (name: Func<string, string>) (branches: seq<Expr>) (e: Expr) : string =
+        let set = HashSet<Expr>(branches, ExprIdentity.comparer)
+        run { Name = name.Invoke; Calls = true; Branch = set.Contains } e
 
     /// C# text, with helper calls as `formatCallingWith`, for an expression that is already in its
     /// stable form (the output of `Stable.rewriteMany` over a whole block, split into shared
@@ -310,7 +326,7 @@ module CSharp =
     /// e, and the text PhysGrad's own evaluators compute.
     [<CompiledName("FormatRewritten")>]
     let formatRewrittenWith (name: Func<string, string>) (e: Expr) : string =
-        run { Name = name.Invoke; Calls = false } (Deep.run (fun () -> Stable.rewrite e))
+        run { Name = name.Invoke; Calls = false; Branch = fun _ -> false } (Deep.run (fun () -> Stable.rewrite e))
 
     /// C# text for e as written, variables by their own names.
     let format (e: Expr) = formatWith (Func<_, _> id) e

@@ -533,6 +533,21 @@ module LocalInverse =
         if replacements.Count = 0 then inverse else inverse |> Array.map (Structure.substitute replacements)
 
     /// <summary>
+    /// The arguments g of the branch choices sign(g) of <paramref name="inverse"/>: those whose g mentions no
+    /// output, so depends on the current point only (x0 for x0 = sign(x0)·√y0), each once, innermost first; the
+    /// choices <see cref="branchAtZero"/> takes as +1 at g = 0.
+    /// </summary>
+    [<CompiledName("BranchChoices")>]
+    let branchChoices (outputs: string[]) (inverse: Expr[]) : Expr[] =
+        let outputSymbols = HashSet<Expr>(outputs |> Seq.map Expr.symbol, ExprIdentity.comparer)
+
+        [| for e in Structure.postOrder inverse do
+               match e.Node with
+               | Apply(Function.Sign, g) when not (Structure.freeSymbols g |> Array.exists outputSymbols.Contains) -> yield g
+               | _ -> () |]
+        |> Array.distinctBy (fun g -> Infix.format g)
+
+    /// <summary>
     /// The arguments g of the branch choices sign(g) of <paramref name="inverse"/> (those whose g mentions
     /// no output, so depends on the current point only) that are exactly 0 at the point
     /// variables[i] = point[i]: where <see cref="branchAtZero"/> takes the + branch, a choice the caller
