@@ -191,6 +191,8 @@ module Layout =
                     let scaled = n * Numerics.BigInteger.Pow(Numerics.BigInteger 10, max twos fives) / d
                     scaled.ToString(CultureInfo.InvariantCulture).TrimEnd('0').Length
 
+                let longFraction = length p > 6 || length q.Den > 6
+
                 // a = m·s or m·s·t for sources s, t and an integer 1 ≤ m ≤ MaxSourceMultiple.
                 let sourceMultiple (a: Rational) =
                     let multiple (r: Rational) = r.IsInteger && r.Num <= Numerics.BigInteger MaxSourceMultiple
@@ -208,9 +210,10 @@ module Layout =
                         if (a.IsInteger || (shortDecimal a).IsSome) && (b.IsInteger || (shortDecimal b).IsSome) then
                             // The numerator of no more digits than p: 1/10.2, not 5/51, and 6.28318/9.81 for 314159/490500
                             // (from 2*3.14159/9.81), but 5/12 beside a 9.81 is not 4.0875/9.81. A numerator that is itself
-                            // a small multiple of the sources is theirs whatever its digits: 2·3.14159²/9.81² (gd on
-                            // 3.14159*x0^2/9.81) is 19.7391754562/96.2361, not 0.205111963766196.
-                            if significantDigits a <= digits p || sourceMultiple a then
+                            // a small multiple of the sources is theirs whatever its digits when q is no fraction a person
+                            // writes (more than 6 digits above or below): 2·3.14159²/9.81² (gd on 3.14159*x0^2/9.81)
+                            // is 19.7391754562/96.2361, not 0.205111963766196; 7/6 beside 0.1, 0.3 and 0.7 stays 7/6, not 0.35/0.3.
+                            if significantDigits a <= digits p || longFraction && sourceMultiple a then
                                 candidates.Add((printedLength a + printedLength b, factors + 1, a, b))
 
                         if factors + 1 < MaxQuotientFactors then
