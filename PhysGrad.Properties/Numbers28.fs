@@ -19,9 +19,11 @@ let private run = Cli.run
 
 let private outDir () = IO.Path.Combine(IO.Path.GetTempPath(), $"physgrad-28-{Guid.NewGuid():N}")
 
-/// compare's table and its JSON's "problem" for one simulator, towards 2 from 1.
+/// compare's table and its JSON's "problem" for one simulator, towards 2 from 1 (each output and variable).
 let private compareBoth (simulator: string) =
-    let args = [ "compare"; "--simulator"; simulator; "--target"; "2"; "--start"; "1"; "--iterations"; "1"; "--out"; outDir () ]
+    let n = simulator.Split(';').Length
+    let each (v: string) = String.Join(",", Array.create n v)
+    let args = [ "compare"; "--simulator"; simulator; "--target"; each "2"; "--start"; each "1"; "--iterations"; "1"; "--out"; outDir () ]
     let code, table, err = run args
     Assert.True((code = 0 || code = 1), err)
     let code, json, err = run (args @ [ "--format"; "json" ])
@@ -52,6 +54,11 @@ let ``the derived inverse is written with the user's decimals in the header and 
     let line, problem = compareBoth "3.14159*x0 + 0.3"
     Assert.Equal("Local inverse for PG: derived, x0 = (y0 - 0.3)/3.14159.", line.TrimEnd())
     Assert.Equal("(y0 - 0.3)/3.14159", problem.GetProperty("inverse").[0].GetString())
+    // Derived again with the decimals exact: 1/8.82 = 50/441 and 0.99/8.82 = 11/98, not 0.112245 (a double rounded).
+    let line, problem = compareBoth "9.81*x0 + 0.3*x1; x1/3.3 + x0"
+    Assert.Equal("Local inverse for PG: derived, x0 = 50*y0/441 - 11*y1/98, x1 = 55*(9.81*y1 - y0)/147.", TestHelpers.unwrapped line |> fun l -> l.TrimEnd())
+    Assert.Equal("50*y0/441 - 11*y1/98", problem.GetProperty("inverse").[0].GetString())
+    Assert.Equal("55*(9.81*y1 - y0)/147", problem.GetProperty("inverse").[1].GetString())
 
 // ---- a product of the user's decimals as a coefficient -----------------------------------------------------------
 

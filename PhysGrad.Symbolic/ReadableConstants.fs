@@ -289,11 +289,11 @@ module ReadableConstants =
     /// decimals they stand for (ExactConstants.exact: 0.10193679918450561 from x0/9.81 is 1/9.81) and written over
     /// the decimals `sources` (ExactConstants.sourceDecimals of the problem the expression quotes, Layout.withDecimals):
     /// x0/9.81 + 2.5*x0^3, not 0.10193679918450561*x0 + 2.5*x0^3. For messages that quote a simulator the user
-    /// wrote, or what was derived from it (a local inverse y0/9.81); an expression without floating constants is
-    /// Infix.format's text.
+    /// wrote, or what was derived from it (a local inverse y0/9.81, derived with exact constants: 50*y0/441 is
+    /// y0/8.82 over 9.81 and 0.99); without floating constants or sources it is Infix.format's text.
     [<CompiledName("TextOver")>]
     let textOver (sources: Rational[]) (e: Expr) =
-        if not (ExactConstants.hasReals [ e ]) then
+        if sources.Length = 0 && not (ExactConstants.hasReals [ e ]) then
             Infix.format e
         else
             Layout.withDecimals sources (fun () -> Infix.format (readableOver sources (ExactConstants.exact e)))
