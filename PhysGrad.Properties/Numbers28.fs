@@ -63,7 +63,7 @@ let ``the derived inverse is written with the user's decimals in the header and 
 // ---- a product of the user's decimals as a coefficient -----------------------------------------------------------
 
 [<Fact>]
-let ``gd's cubic coefficient on 3.14159*x0^2/9.81 is written over the decimals in every format, and its C# steps alike`` () =
+let ``gd's cubic coefficient on 3.14159*x0^2/9.81 is written over the decimals in every format, C# included`` () =
     let args = [ "derive"; "--simulator"; "3.14159*x0^2/9.81"; "--methods"; "gd" ]
     let code, out, err = run args
     Assert.True((code = 0), err)
@@ -77,13 +77,8 @@ let ``gd's cubic coefficient on 3.14159*x0^2/9.81 is written over the decimals i
     let code, cs, err = run (args @ [ "--format"; "csharp" ])
     Assert.True((code = 0), err)
     Assert.DoesNotContain("0.205111", cs)
-    let gd = (TestHelpers.compileCSharp cs).GetType("UpdateRules").GetMethod "GradientDescent"
-    let p = 3.14159 / 9.81
-    for (x, ys, eta) in [ (0.7, 1.3, 0.1); (-2.0, 0.5, 0.01); (3.0, -1.0, 1.0) ] do
-        let a: obj[] = [| box x; box ys; box eta; null |]
-        gd.Invoke(null, a) |> ignore
-        let expected = -eta * (p * x * x - ys) * 2.0 * p * x
-        Assert.True(abs (unbox<float> a.[3] - expected) <= 1e-12 * abs expected, $"{a.[3]} vs {expected}")
+    // The C# is compiled and its step checked against the problem's gradient by Numbers27's test of the same rule.
+    Assert.Contains("19.7391754562 * eta * Math.Pow(x0, 3.0) / 96.2361", cs)
 
 // ---- constants exact arithmetic makes too long to read ------------------------------------------------------------
 
