@@ -86,7 +86,7 @@ public static class RunReport
                 // says "not derived" rather than paying for a derivation here.
                 // What PG ran: a closed form undefined at the parameters' values (y0/k at k = 0) was replaced
                 // by the numeric inverse, so it is "numeric" with inverseNote saying why, as in the table.
-                inverse = running?.Inverse?.Select(Symbolic.Infix.Format),
+                inverse = running is { Inverse: not null } ? Enumerable.Range(0, running.Variables.Length).Select(InverseTexts(running)) : null,
                 inverseSource = running is null ? "not derived" : running.InverseSource.ToString().ToLowerInvariant(),
                 inverseNote = running is { InverseSource: Symbolic.InverseSource.Numeric } ? running.InverseNote : null,
                 // A given inverse that does not invert the simulator at the start: used as given, with this warning.
@@ -231,9 +231,29 @@ public static class RunReport
         // A note with parentheses of its own follows a colon: "numeric (no closed form … (the symbolic
         // derivation was stopped))" nested them.
         Symbolic.InverseSource.Numeric => problem.InverseNote.Contains('(') ? $"numeric: {problem.InverseNote}" : $"numeric ({problem.InverseNote})",
-        var source => $"{source.ToString().ToLowerInvariant()}, " +
-            ShortNames(problem.Variables.Length, i => $"{problem.Variables[i]} = {ExpressionText.ForHeader(Symbolic.Infix.Format(problem.Inverse[i]), problem.Variables.Length == 1 ? ExpressionText.HeaderLength : ExpressionText.ListItemLength)}", "expression"),
+        var source => InverseTexts(problem) is var text ? $"{source.ToString().ToLowerInvariant()}, " +
+            ShortNames(problem.Variables.Length, i => $"{problem.Variables[i]} = {ExpressionText.ForHeader(text(i), problem.Variables.Length == 1 ? ExpressionText.HeaderLength : ExpressionText.ListItemLength)}", "expression") : "",
     };
+
+    /// <summary>The local inverse's expressions, each formed when asked for, with the constants as the user wrote the
+    /// simulator's (<see cref="ReadableConstants.TextOver"/>): x0 = y0/9.81 for 9.81*x0, not 0.1019367991845056*y0,
+    /// the double the derivation folded. A derived inverse is derived again from the simulator's constants read as
+    /// the exact decimals they are (<see cref="ExactConstants.Exact"/>), as derive's rules are, so that
+    /// (y0 − 0.99*y1)/8.82 is not 50*y0/441 − 0.112245*y1; it is the inverse PG runs up to the doubles' rounding.
+    /// The header's and the JSON's text (one source, so the two agree).</summary>
+    private static Func<int, string> InverseTexts(Symbolic.Problem problem)
+    {
+        var sources = ExactConstants.SourceDecimals(problem.Simulator);
+        var inverse = problem.Inverse;
+        if (problem.InverseSource == Symbolic.InverseSource.Derived && ExactConstants.HasReals(problem.Simulator))
+        {
+            Expr[] exactSimulator = [.. problem.Simulator.Select(ExactConstants.Exact)];
+            if (ExactConstants.PivotBits(problem.Variables.Length, exactSimulator) <= ExactConstants.MaxPivotBits
+                && LocalInverse.TryDeriveWithin(LocalInverse.DefaultBudget, problem.Variables, problem.Outputs, exactSimulator) is { IsOk: true } derived)
+                inverse = derived.ResultValue;
+        }
+        return i => ReadableConstants.TextOver(sources, inverse[i]);
+    }
 
     /// <summary><c>a, b</c>, or <c>a, b, …, z (100 expressions)</c>: a header's list, short at any size, forming
     /// only the items it shows.</summary>

@@ -31,8 +31,11 @@ module Infix =
 
     /// An exact constant: p, or p/q with a denominator in power form parenthesised when it is a product
     /// (1/10^20, 3/(7*10^20)).
+    /// A constant too long to print exactly (Layout.roundedScientific) is its value in E-notation, 1E+402.
     let private numberText (q: Rational) =
-        if q.IsInteger then
+        if (Layout.roundedScientific q).IsSome then
+            Layout.roundedScientificText (Layout.roundedScientific q).Value
+        elif q.IsInteger then
             integerText q.Num
         else
             let struct (p, d) = Layout.decimalFraction q
@@ -46,6 +49,8 @@ module Infix =
 
     let rec private level (e: Expr) =
         match e.Node with
+        // 1E+402, as a double in E-notation binds.
+        | Number q when (Layout.roundedScientific q).IsSome -> if q.Sign < 0 then Layout.Unary else Layout.Atom
         | Number q when q.IsInteger && (powerForm q.Num).IsSome ->
             // 10^20 binds as a power (parenthesised as a base), 3*10^20 as a product (as a divisor).
             match powerForm q.Num with

@@ -106,6 +106,7 @@ module LaTeX =
     let private scientificOf (e: Expr) =
         match e.Node with
         | Real x -> scientific x
+        | Number q when (Layout.roundedScientific q).IsSome -> Layout.roundedScientific q
         | Number q when q.IsInteger -> integerScientific q.Num
         | _ -> None
 
@@ -259,6 +260,7 @@ module LaTeX =
 
     and private body (names: string -> string) (sb: StringBuilder) (e: Expr) =
         match e.Node with
+        | Number q when (Layout.roundedScientific q).IsSome -> sb.Append(scientificText (Layout.roundedScientific q).Value) |> ignore
         | Number q when q.IsInteger -> sb.Append(integerText q.Num) |> ignore
         | Number _ -> writeFraction names sb (Layout.fraction e)
         | Real x -> sb.Append(realText x) |> ignore

@@ -147,6 +147,11 @@ module Layout =
     [<Literal>]
     let MaxQuotientFactors = 3
 
+    /// The largest integer m for which m times one or two of the user's decimals is a numerator of theirs
+    /// (decimalQuotientOver): 2·3.14159² from the derivative of 3.14159*x0^2 squared.
+    [<Literal>]
+    let MaxSourceMultiple = 12
+
     /// How a positive constant a or b of a quotient reads when printed: its text's length, 0 for 1.
     let private printedLength (r: Rational) =
         if r.IsOne then 0
@@ -186,6 +191,17 @@ module Layout =
                     let scaled = n * Numerics.BigInteger.Pow(Numerics.BigInteger 10, max twos fives) / d
                     scaled.ToString(CultureInfo.InvariantCulture).TrimEnd('0').Length
 
+                let longFraction = length p > 6 || length q.Den > 6
+
+                // a = m·s or m·s·t for sources s, t and an integer 1 ≤ m ≤ MaxSourceMultiple.
+                let sourceMultiple (a: Rational) =
+                    let multiple (r: Rational) = r.IsInteger && r.Num <= Numerics.BigInteger MaxSourceMultiple
+
+                    sources
+                    |> Array.exists (fun s ->
+                        let r = a / s
+                        multiple r || sources |> Array.exists (fun t -> multiple (r / t)))
+
                 let rec products (from: int) (factors: int) (b: Rational) =
                     for i in from .. sources.Length - 1 do
                         let b = b * sources.[i]
@@ -193,8 +209,11 @@ module Layout =
 
                         if (a.IsInteger || (shortDecimal a).IsSome) && (b.IsInteger || (shortDecimal b).IsSome) then
                             // The numerator of no more digits than p: 1/10.2, not 5/51, and 6.28318/9.81 for 314159/490500
-                            // (from 2*3.14159/9.81), but 5/12 beside a 9.81 is not 4.0875/9.81.
-                            if significantDigits a <= digits p then
+                            // (from 2*3.14159/9.81), but 5/12 beside a 9.81 is not 4.0875/9.81. A numerator that is itself
+                            // a small multiple of the sources is theirs whatever its digits when q is no fraction a person
+                            // writes (more than 6 digits above or below): 2·3.14159²/9.81² (gd on 3.14159*x0^2/9.81)
+                            // is 19.7391754562/96.2361, not 0.205111963766196; 7/6 beside 0.1, 0.3 and 0.7 stays 7/6, not 0.35/0.3.
+                            if significantDigits a <= digits p || longFraction && sourceMultiple a then
                                 candidates.Add((printedLength a + printedLength b, factors + 1, a, b))
 
                         if factors + 1 < MaxQuotientFactors then
@@ -260,6 +279,76 @@ module Layout =
         | null -> None
         | _ when exactText.Value || q.Den = Numerics.BigInteger 2 && Numerics.BigInteger.Abs q.Num = Numerics.BigInteger.One -> None
         | _ -> shortDecimal q.Abs
+
+    /// The most digits an exact constant's printed numerator or denominator (decimalFraction, an integer's
+    /// mantissa beside its power of ten) may have. More are no number a person wrote or reads: exact arithmetic
+    /// makes them (1E+200 times 1E+200 plus 0.09 is 10^400 + 9/100, 401 digits), and the printers write their
+    /// value in E-notation instead (roundedScientific). 40 keeps every integer a user types (a 30-digit one stays).
+    [<Literal>]
+    let MaxExactDigits = 40
+
+    let private isLong (n: Numerics.BigInteger) =
+        let digitsOf (m: Numerics.BigInteger) = Numerics.BigInteger.Abs(m).ToString(CultureInfo.InvariantCulture).Length
+
+        match powerOfTen n with
+        | Some(m, _) -> digitsOf m > MaxExactDigits
+        | None -> digitsOf n > MaxExactDigits
+
+    /// An exact constant too long to print exactly, as its value in E-notation: (mantissa, k) for q ≈ mantissa·10^k,
+    /// the mantissa to 15 significant digits (a double's) without trailing zeros and with q's sign ("1", 402 for
+    /// 10^402 + 9; "-1.5", -400). Some only when q's printed numerator or denominator (decimalFraction) has more than
+    /// MaxExactDigits digits, and not under withExactText (Infix.formatExact reads back exactly). The text is no
+    /// longer the exact rational, only its value rounded as a double's text is; C# writes the double of q as before.
+    let roundedScientific (q: Rational) : (string * int) option =
+        if exactText.Value || q.IsZero then
+            None
+        else
+            let struct (p, d) = decimalFraction q
+
+            if not (isLong p || isLong d) then
+                None
+            else
+                let ten = Numerics.BigInteger 10
+                let digitsOf (m: Numerics.BigInteger) = m.ToString(CultureInfo.InvariantCulture).Length
+                // |q| = p/d ≈ 10^k with k = digits(p) − digits(d) or one less: scaled = round(p·10^(14−k)/d) has 15 or 16 digits.
+                let mutable k = digitsOf p - digitsOf d
+                let shift = 14 - k
+
+                let num, den =
+                    if shift >= 0 then p * Numerics.BigInteger.Pow(ten, shift), d
+                    else p, d * Numerics.BigInteger.Pow(ten, -shift)
+
+                let mutable rest = Numerics.BigInteger.Zero
+                let mutable scaled = Numerics.BigInteger.DivRem(num, den, &rest)
+
+                if rest * Numerics.BigInteger 2 >= den then
+                    scaled <- scaled + Numerics.BigInteger.One
+
+                // 15 digits for |q| in [10^k, 10^(k+1)), else |q| < 10^k: one digit fewer, and the exponent one lower.
+                let mutable text = scaled.ToString(CultureInfo.InvariantCulture)
+
+                if text.Length < 15 then
+                    k <- k - 1
+                    let num = num * ten
+                    scaled <- Numerics.BigInteger.DivRem(num, den, &rest)
+
+                    if rest * Numerics.BigInteger 2 >= den then
+                        scaled <- scaled + Numerics.BigInteger.One
+
+                    text <- scaled.ToString(CultureInfo.InvariantCulture)
+
+                if text.Length > 15 then
+                    // Rounding carried to 10^15 (9.999…5 rounds to 10): one power of ten more.
+                    text <- text.Substring(0, 15)
+                    k <- k + 1
+
+                let significant = text.TrimEnd '0'
+                let mantissa = if significant.Length = 1 then significant else significant.Substring(0, 1) + "." + significant.Substring 1
+                Some((if q.Sign < 0 then "-" else "") + mantissa, k)
+
+    /// roundedScientific's text as formatReal writes a double: 1E+402, -1.5E-400.
+    let roundedScientificText (m: string, k: int) =
+        m + "E" + (if k < 0 then "-" else "+") + (abs k).ToString("00", CultureInfo.InvariantCulture)
 
     /// A decimal of a quotient as the constant a printer writes: an integer exactly, another decimal
     /// as its double (which formatReal writes as the decimal, 9.81, 3.33E-07).
@@ -409,6 +498,8 @@ module Layout =
                     negative <- true
 
                 match decimalQuotient q with
+                // A constant too long to print exactly is one factor in E-notation (1E+402), not E-notation over 100.
+                | None when (roundedScientific q).IsSome -> num.Add(Expr.number q.Abs)
                 | Some(a, b) ->
                     // 100/981 from x0/9.81 as 1/9.81 (withDecimals).
                     if not a.IsOne then

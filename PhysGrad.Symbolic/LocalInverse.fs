@@ -341,12 +341,17 @@ module LocalInverse =
                     { Lhs = b.[r]
                       Rhs = Expr.sum [ for j in 0 .. k - 1 -> Expr.mul2 a.[r, j] pieces.[j] ] })
 
+            // The constants of a reason as the user wrote them (ReadableConstants.textOver the simulator's decimals):
+            // the equation of x0/9.81 + x0^3 is y0 = x0/9.81 + x0^3, not y0 = 0.1019367991845056*x0 + x0^3.
+            let sources = lazy (ExactConstants.sourceDecimals simulator)
+            let show (e: Expr) = ReadableConstants.textOver sources.Value e
+
             // Both sides simplified: an elimination leaves sums like y0/2 + (y0/2 + y1), which read as y0 + y1.
             let describe (eq: Equation) =
                 sprintf
                     "%s = %s"
-                    (Infix.format (Simplify.simplify eq.Lhs))
-                    (Infix.format (Simplify.simplify (Structure.substitute toCurrent eq.Rhs)))
+                    (show (Simplify.simplify eq.Lhs))
+                    (show (Simplify.simplify (Structure.substitute toCurrent eq.Rhs)))
 
             /// Why an equation in one unknown did not solve: a strictly monotone right-hand side (its
             /// derivative provably of one sign, as x + x³ with 3x² + 1 > 0) has an inverse, only none in
@@ -376,7 +381,7 @@ module LocalInverse =
                         (describe eq)
                         direction
                         variables.[i]
-                        (Infix.format (Structure.substitute toCurrent d))
+                        (show (Structure.substitute toCurrent d))
                 | None ->
                     // Not "not invertible": x + sin x is invertible (strictly increasing, though its
                     // derivative touches 0), only not by the solver's rules.

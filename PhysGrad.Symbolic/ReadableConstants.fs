@@ -28,13 +28,14 @@ module ReadableConstants =
         else
             let x = q.ToDouble()
             // The double's shortest text reads back as q exactly: q is a decimal such as 0.1 or 2.5e-3.
-            let isDecimal = (ExactConstants.ofDecimal x).Equals q
+            let isDecimal = not (System.Double.IsInfinity x) && (ExactConstants.ofDecimal x).Equals q
             let isHalf = q.Den = BigInteger 2 && BigInteger.Abs q.Num = BigInteger.One
 
             // Below the doubles' normal range (1/10^400, a product of 1E-200 and 1E-200) the double is 0 or has
             // lost digits: the exact fraction stays, as a power of ten beyond them does (10^400), instead of a
             // 0 that a rule would then divide by.
-            if isHalf || abs x < Expr.SmallestNormal then Expr.number q
+            // Beyond the doubles' range (10^400 + 9/100) likewise: a double would be infinity.
+            if isHalf || abs x < Expr.SmallestNormal || System.Double.IsInfinity x then Expr.number q
             elif isDecimal then Expr.real x
             // A quotient of the user's decimals (1/9.81, 1/3.33E-07) stays exact: the printers write it so.
             elif (Layout.decimalQuotientOver sources q).IsSome then Expr.number q
@@ -50,11 +51,13 @@ module ReadableConstants =
     [<Literal>]
     let UnexplainedCost = 2
 
-    /// An integer's printed length: its digits, or from 10^15 on its E-notation (1E+20, as `constant` makes it a double).
+    /// An integer's printed length: its digits, or from 10^15 on its E-notation (1E+20, as `constant` makes it a double;
+    /// 1E+402 for one too long to print exactly, Layout.roundedScientific).
     let private integerCost (n: BigInteger) =
-        match Layout.powerOfTen n with
-        | Some _ -> min (digits n) (Layout.formatReal ((Rational.OfBig n).Abs.ToDouble())).Length
-        | None -> digits n
+        match Layout.roundedScientific (Rational.OfBig n), Layout.powerOfTen n with
+        | Some scientific, _ -> (Layout.roundedScientificText scientific).Length
+        | None, Some _ -> min (digits n) (Layout.formatReal ((Rational.OfBig n).Abs.ToDouble())).Length
+        | None, None -> digits n
 
     /// How far a positive constant is from the user's own decimals, the cost rescaleSums lowers: r written as
     /// m·Π dᵢ^(±1), at most two decimals dᵢ of `sources` (with repetition) and m an integer or its reciprocal,
@@ -85,7 +88,10 @@ module ReadableConstants =
                 min c (UnexplainedCost
                        + (match Rational.TryOfShortDecimal x with
                           | ValueSome d when d.Equals r && abs x >= Expr.SmallestNormal -> (Layout.formatReal x).Length
-                          | _ -> digits r.Num + digits r.Den + 1))
+                          | _ ->
+                              match Layout.roundedScientific r with
+                              | Some scientific -> (Layout.roundedScientificText scientific).Length
+                              | None -> digits r.Num + digits r.Den + 1))
 
             memo.[r] <- c
             c
@@ -150,8 +156,10 @@ module ReadableConstants =
             let cost = explainedCost products (System.Collections.Generic.Dictionary<Rational, int>())
             let tens = Array.init 81 (fun i -> let k = i - 40 in if k >= 0 then Rational.OfBig(BigInteger.Pow(BigInteger 10, k)) else Rational.Create(BigInteger.One, BigInteger.Pow(BigInteger 10, -k)))
 
+            // A constant too long to print exactly prints in E-notation (Layout.roundedScientific), as short as a decimal.
             let isShort (r: Rational) =
                 r.IsInteger && (digits r.Num <= Rational.DecimalDigits)
+                || (Layout.roundedScientific r).IsSome
                 || (let x = r.ToDouble()
                     abs x >= Expr.SmallestNormal
                     && not (System.Double.IsInfinity x)
@@ -279,12 +287,17 @@ module ReadableConstants =
 
     /// The expression as infix text with its floating constants as derived rules write them: read as the exact
     /// decimals they stand for (ExactConstants.exact: 0.10193679918450561 from x0/9.81 is 1/9.81) and written over
-    /// the decimals among them (ExactConstants.sourceDecimals, Layout.withDecimals): x0/9.81 + 2.5*x0^3, not
-    /// 0.10193679918450561*x0 + 2.5*x0^3. For messages that quote a simulator the user wrote.
-    [<CompiledName("Text")>]
-    let text (e: Expr) =
-        if not (ExactConstants.hasReals [ e ]) then
+    /// the decimals `sources` (ExactConstants.sourceDecimals of the problem the expression quotes, Layout.withDecimals):
+    /// x0/9.81 + 2.5*x0^3, not 0.10193679918450561*x0 + 2.5*x0^3. For messages that quote a simulator the user
+    /// wrote, or what was derived from it (a local inverse y0/9.81, derived with exact constants: 50*y0/441 is
+    /// y0/8.82 over 9.81 and 0.99); without floating constants or sources it is Infix.format's text.
+    [<CompiledName("TextOver")>]
+    let textOver (sources: Rational[]) (e: Expr) =
+        if sources.Length = 0 && not (ExactConstants.hasReals [ e ]) then
             Infix.format e
         else
-            let sources = ExactConstants.sourceDecimals [ e ]
             Layout.withDecimals sources (fun () -> Infix.format (readableOver sources (ExactConstants.exact e)))
+
+    /// textOver the decimals of `e` itself (ExactConstants.sourceDecimals [e]).
+    [<CompiledName("Text")>]
+    let text (e: Expr) = textOver (ExactConstants.sourceDecimals [ e ]) e
