@@ -338,30 +338,67 @@ module SharedTerms =
             | Symbol _ -> names.Contains b
             | _ -> true
 
+        // The sign goes where it prints shorter, and on a tie where it writes fewer minus signs:
+        // -eta*(a + b), not eta*(-a - b).
+        let printed (x: Expr) =
+            let s = Infix.format x
+            int64 s.Length + added x, s.Split('-').Length
+
+        // The terms `ts` with the factors `common` they all share taken out.
+        let factorOut (ts: Expr[]) (common: Expr[]) =
+            let monomial = Expr.mul common
+            let inverse = Expr.pow monomial Expr.minusOne
+            let rest = Expr.sum (ts |> Array.map (fun t -> Expr.mul2 t inverse))
+            [ Expr.mul2 monomial rest; Expr.neg (Expr.mul2 monomial (Expr.sum (termsOf rest |> Array.map Expr.neg))) ] |> List.minBy printed
+
+        // The terms' shared factors when one of them is non-trivial (a name, a function, a sum, not a plain
+        // symbol alone: 5*eta*ys0/12 - 25*eta*x0/144 keeps its eta in each term).
+        let worthFactoring (ts: Expr[]) =
+            match sharedFactors ts with
+            | common when common |> Array.exists nonTrivial -> Some common
+            | _ -> None
+
+        // The non-trivial bases of a term's factors (t2^3 and 1/t2 have the base t2).
+        let bases (t: Expr) =
+            snd (factorsOf t) |> Array.filter (Expr.isNumeric >> not) |> Array.map (baseAndExponent >> fst) |> Array.filter nonTrivial
+
+        // Terms that share a non-trivial factor where the others do not, taken together when that prints
+        // shorter: t2*a + t2*b + c is t2*(a + b) + c. Greedy: the shortest such grouping, then again among
+        // the terms left, a few rounds at most.
+        let rec partial (rounds: int) (n: Expr) =
+            match n.Node with
+            | Sum ts when rounds > 0 && ts.Length >= 3 ->
+                let termBases = ts |> Array.map bases
+
+                let candidates =
+                    [ for b in Array.concat termBases |> Array.distinct do
+                          let inGroup = termBases |> Array.map (Array.exists (fun c -> Object.ReferenceEquals(c, b)))
+                          let count = inGroup |> Array.filter id |> Array.length
+
+                          if count >= 2 && count < ts.Length then
+                              let group = Array.zip ts inGroup |> Array.filter snd |> Array.map fst
+                              let others = Array.zip ts inGroup |> Array.filter (snd >> not) |> Array.map fst
+
+                              match worthFactoring group with
+                              | Some common -> yield Expr.sum (Array.append [| factorOut group common |] others)
+                              | None -> () ]
+
+                match candidates with
+                | [] -> n
+                | _ ->
+                    let best = candidates |> List.minBy printed
+                    if fst (printed best) < fst (printed n) then partial (rounds - 1) best else n
+            | _ -> n
+
         e
         |> Structure.rewriteBottomUp (fun n ->
             match n.Node with
+            // Printing compares the written-out text: a sum that stands for a large tree keeps its form.
+            | Sum _ when Structure.treeSize n > MaxFactoredSize -> n
             | Sum ts ->
-                match sharedFactors ts with
-                | [||] -> n
-                // Only a non-trivial shared factor is worth it: a name, a function, a sum, not a plain
-                // symbol alone (5*eta*ys0/12 - 25*eta*x0/144 keeps its eta in each term).
-                | common when not (common |> Array.exists nonTrivial) -> n
-                // Printing compares the written-out text: a sum that stands for a large tree keeps its form.
-                | _ when Structure.treeSize n > MaxFactoredSize -> n
-                | common ->
-                    let monomial = Expr.mul common
-                    let inverse = Expr.pow monomial Expr.minusOne
-                    let rest = Expr.sum (ts |> Array.map (fun t -> Expr.mul2 t inverse))
-                    // The sign goes where it prints shorter, and on a tie where it writes fewer minus signs:
-                    // -eta*(a + b), not eta*(-a - b).
-                    let printed (x: Expr) =
-                        let s = Infix.format x
-                        int64 s.Length + added x, s.Split('-').Length
-
-                    let factored =
-                        [ Expr.mul2 monomial rest; Expr.neg (Expr.mul2 monomial (Expr.sum (termsOf rest |> Array.map Expr.neg))) ] |> List.minBy printed
-                    if fst (printed factored) < fst (printed n) then factored else n
+                match worthFactoring ts |> Option.map (factorOut ts) with
+                | Some factored when fst (printed factored) < fst (printed n) -> factored
+                | _ -> partial 3 n
             | _ -> n)
 
     /// factorCommonWith no names: every symbol counts as itself.
@@ -751,10 +788,8 @@ module SharedTerms =
               Results = block.Results |> Array.map factor }
             |> prune prefix
 
-    /// Names the repeated non-trivial subexpressions of `roots`, with names `prefix`1, `prefix`2, …, after
-    /// writing equal sums one way (`canonical`).
-    [<CompiledName("Extract")>]
-    let extract (prefix: string) (roots: Expr[]) : SharedBlock =
+    /// Names the repeated non-trivial subexpressions of `roots` (extract, without lifting).
+    let private extractAsGiven (prefix: string) (roots: Expr[]) : SharedBlock =
         // Common factors first out of the rules as written (eta*ys0/t + eta*ys0*cos(x)/t is one fraction
         // before ys0/t gets a name), and again once the names are in (factorBlock).
         let factored = if Structure.graphSize roots > DiscoveryLimit then roots else roots |> Array.map factorCommon
@@ -815,6 +850,79 @@ module SharedTerms =
         |> prune prefix
         |> subSumRounds prefix
         |> factorBlock prefix
+
+    /// The characters a block prints: each `name = definition` line and each result, in infix.
+    let private printedLength (block: SharedBlock) =
+        (block.Intermediates |> Array.sumBy (fun (n, d) -> int64 (n.Length + 3 + (Infix.format d).Length)))
+        + (block.Results |> Array.sumBy (fun r -> int64 (Infix.format r).Length))
+
+    /// `roots` with a sum S2 that some power divides by written exp(w)·S1 where S1 = S2·exp(−w) is another sum
+    /// they divide by, w the exponent of an exponential factor of a term of S2: Newton on exp(x0*x1); exp(x1)
+    /// divided by t6*t7 - t1*t3^2 in one step and by t6*t7*exp(-x0*x1) - t3^2 in the other (the exponential
+    /// cancelled differently per step), one value that then gets one name. Same value (exp(w)·exp(−w) = 1).
+    let private sameDenominators (roots: Expr[]) =
+        let bases =
+            Structure.postOrder roots
+            |> Array.choose (fun n ->
+                match n.Node with
+                | Power(b, x) ->
+                    match b.Node, x.Node with
+                    | Sum _, Number q when q.IsInteger && q.Sign < 0 -> Some b
+                    | _ -> None
+                | _ -> None)
+            |> Array.distinct
+
+        let present = HashSet<Expr>(bases, ExprIdentity.comparer)
+        let replacements = Dictionary<Expr, Expr>(ExprIdentity.comparer)
+        let targets = HashSet<Expr>(ExprIdentity.comparer)
+
+        for s in bases do
+            let exponents =
+                termsOf s
+                |> Array.choose (fun t -> snd (factorsOf t) |> Array.tryPick (fun f -> match f.Node with | Apply(Function.Exp, u) -> Some u | _ -> None))
+                |> Array.distinct
+
+            let written =
+                exponents
+                |> Array.tryPick (fun w ->
+                    let other = Expr.sum (termsOf s |> Array.map (fun t -> Expr.mul2 t (Expr.exp (Expr.neg w))))
+                    if present.Contains other && not (replacements.ContainsKey other) then Some(w, other) else None)
+
+            match written with
+            | Some(w, other) when not (targets.Contains s) ->
+                replacements.[s] <- Expr.mul2 (Expr.exp w) other
+                targets.Add other |> ignore
+            | _ -> ()
+
+        if replacements.Count = 0 then roots else roots |> Array.map (Structure.substitute replacements)
+
+    /// Names the repeated non-trivial subexpressions of `roots`, with names `prefix`1, `prefix`2, …, after
+    /// writing equal sums one way (`canonical`). A sum the roots divide by may be written two ways in two
+    /// places: with symbols its terms divide by lifted out or not, with an exponential cancelled or not. The
+    /// block is also formed with those symbols lifted out of every such denominator
+    /// (Simplify.liftAllReciprocals) and with the sums that differ by an exponential factor written one way
+    /// (sameDenominators), and the form that prints shortest in all is kept: Newton on G*M*x0/x1^2; x1
+    /// divided by G^2*M^2*t2/x1^4 - 4*t5^2 in one step and by G^2*M^2*t2 - 4*t5^2*x1^4 in the other, two
+    /// names' worth for one value; lifted, both name G^2*M^2*t2 - 4*t5^2*x1^4 once.
+    [<CompiledName("Extract")>]
+    let extract (prefix: string) (roots: Expr[]) : SharedBlock =
+        let plain = extractAsGiven prefix roots
+
+        if Structure.graphSize roots > DiscoveryLimit then
+            plain
+        else
+            let same (a: Expr[]) (b: Expr[]) = Array.forall2 (fun (x: Expr) y -> Object.ReferenceEquals(x, y)) a b
+            let lifted = roots |> Array.map Simplify.liftAllReciprocals
+            let alternatives = [ lifted; sameDenominators roots; sameDenominators lifted ] |> List.filter (same roots >> not)
+
+            alternatives
+            |> List.fold
+                (fun (best: SharedBlock * int64) (alt: Expr[]) ->
+                    let block = extractAsGiven prefix alt
+                    let length = printedLength block
+                    if length < snd best then block, length else best)
+                (plain, printedLength plain)
+            |> fst
 
     /// The expressions again, with every intermediate substituted back (the inverse of `extract`).
     [<CompiledName("Inline")>]

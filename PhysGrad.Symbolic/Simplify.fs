@@ -586,48 +586,83 @@ module Simplify =
                 | _ -> false
             | _ -> false)
 
-    /// Cancels an exponential of a product against the exponentials of a sum factor whose every term has
-    /// one: exp(u)·(c·exp(u) + exp(2·u))^(−1) is (c + exp(u))^(−1) (Newton on exp(x1) wrote
-    /// -eta*t1*exp(x1)/(t1*exp(x1) + exp(2*x1)), which is -eta*t1/(t1 + exp(x1))), and exp(u)·(a·exp(−u) + b)
-    /// is a + b·exp(u). Only first powers of sums (S^(±1) = exp(∓u)^(∓1)·… leaves no fractional exponent),
-    /// kept per product when it is smaller, and not for sums whose terms divide by a sum of exponentials
-    /// (dividesBySumOfExp: the softplus Newton rule's stable form needs them as they are). Same value
-    /// wherever the input is defined: exp(u)·exp(−u) = 1 for every real u.
+    /// The exponents of a sum's exponential factors, each once, when every term of the sum has one and none
+    /// divides by a sum of exponentials (dividesBySumOfExp: the softplus Newton rule's stable form needs those
+    /// as they are); None otherwise.
+    let private expExponents (s: Expr) =
+        match s.Node with
+        | Sum ts when ts |> Array.forall (dividesBySumOfExp >> not) ->
+            let us = ts |> Array.map expFactor
+            if us |> Array.forall Option.isSome then Some(us |> Array.choose id |> Array.distinct) else None
+        | _ -> None
+
+    /// The S' of a sum S written exp(w)·S', S' = Σ t·exp(−w): exp(x1)·(exp(x1) − ys1) + exp(2·x1) is
+    /// exp(x1)·(2·exp(x1) − ys1) with w = x1. The same value for every real w.
+    let private expRest (s: Expr) (w: Expr) =
+        let scale = Expr.exp (Expr.neg w)
+        Expr.sum (termsOf s |> Array.map (fun t -> Expr.mul2 t scale))
+
+    /// Takes a common exponential out of each sum whose every term has one (expExponents), as exp(w)·S' with w
+    /// one of the terms' exponents, and cancels it against the exponentials around the sum: in a product, each
+    /// sum factor S^n (n an integer) is S'^n·exp(n·w), where w may also be the one that cancels the product's own
+    /// exponential (exp(u)·(c·exp(u) + exp(2·u))^(−1) is (c + exp(u))^(−1); Newton on exp(x1) wrote
+    /// -eta*t1*exp(x1)/(t1*exp(x1) + exp(2*x1)), which is -eta*t1/(t1 + exp(x1))), and a numerator's exp(x1)
+    /// cancels a denominator's exp(x1)·(…) however many sums stand between (t2·exp(2·u) + x0·exp(3·u) as a
+    /// factor is exp(2·u)·(t2 + x0·exp(u))). A sum that is no factor keeps its form. Each rewrite is kept only
+    /// when it is smaller by tree size, per product (or power), so that every format prints the cancelled form. Same value wherever the
+    /// input is defined: exp(w)·exp(−w) = 1 for every real w.
     let private cancelExp (e: Expr) : Expr =
-        let rewrite (original: Expr) (fs: Expr[]) =
-            match fs |> Array.tryPick (fun f -> match f.Node with | Apply(Function.Exp, u) -> Some u | _ -> None) with
-            | None -> original
-            | Some u ->
-                let candidate =
-                    fs
-                    |> Array.tryFindIndex (fun f ->
-                        let sumOf (b: Expr) =
-                            match b.Node with
-                            | Sum ts -> ts |> Array.forall (fun t -> (expFactor t).IsSome && not (dividesBySumOfExp t))
-                            | _ -> false
+        let smaller (original: Expr) (candidates: Expr seq) =
+            Seq.append [ original ] candidates |> Seq.minBy Structure.treeSize
 
-                        match f.Node with
-                        | Sum _ -> sumOf f
-                        | Power(b, x) -> obj.ReferenceEquals(x, Expr.minusOne) && sumOf b
-                        | _ -> false)
+        // A factor as (sum, integer exponent, the exponents of its terms' exponentials), or None.
+        let expSum (f: Expr) =
+            let s, n =
+                match f.Node with
+                | Power(b, x) ->
+                    match x.Node with
+                    | Number q when q.IsInteger && System.Numerics.BigInteger.Abs q.Num <= System.Numerics.BigInteger 64 -> b, int q.Num
+                    | _ -> f, 0
+                | _ -> f, 1
 
-                match candidate with
-                | None -> original
-                | Some i ->
-                    let s, n = match fs.[i].Node with | Power(b, _) -> b, -1 | _ -> fs.[i], 1
-                    // S = exp(k)·S' with k = −u for a numerator sum and u for a denominator one: then
-                    // S^n = exp(k·n)·S'^n = exp(−u)·S'^n, which cancels the product's exp(u).
-                    let k = if n = 1 then Expr.neg u else u
-                    let scale = Expr.exp (Expr.neg k)
-                    let rest = Expr.sum (termsOf s |> Array.map (fun t -> Expr.mul2 t scale))
-                    let written = fs |> Array.mapi (fun j f -> if j = i then Expr.mul2 (Expr.exp (Expr.neg u)) (Expr.pow rest (Expr.ofInt n)) else f)
-                    let result = Expr.mul written
-                    if Structure.treeSize result < Structure.treeSize original then result else original
+            if n = 0 then None else expExponents s |> Option.map (fun us -> s, n, us)
+
+        // A product's factors (or a lone power as its one factor), each sum factor in turn written with the
+        // exponential that makes the whole smallest.
+        let rewriteFactors (original: Expr) (fs: Expr[]) =
+            let mutable current = original
+            let mutable now = fs
+
+            for f in fs do
+                match expSum f with
+                | Some(s, n, us) when now |> Array.exists (fun g -> obj.ReferenceEquals(g, f)) ->
+                    // The exponent that cancels the product's own exponential exp(v): exp(n·w)·exp(v) = 1.
+                    let own =
+                        now
+                        |> Array.tryPick (fun g -> match g.Node with | Apply(Function.Exp, v) -> Some v | _ -> None)
+                        |> Option.map (fun v -> Expr.mul2 (Expr.number (Rational.Create(System.Numerics.BigInteger.MinusOne, System.Numerics.BigInteger n))) v)
+                        |> Option.toArray
+
+                    let rest = now |> Array.filter (fun g -> not (obj.ReferenceEquals(g, f)))
+
+                    let best =
+                        smaller
+                            current
+                            [ for w in Array.append us own ->
+                                  Expr.mul (Array.append rest [| Expr.exp (Expr.mul2 (Expr.ofInt n) w); Expr.pow (expRest s w) (Expr.ofInt n) |]) ]
+
+                    if not (obj.ReferenceEquals(best, current)) then
+                        current <- best
+                        now <- factorsOfTerm best
+                | _ -> ()
+
+            current
 
         e
         |> Structure.rewriteBottomUp (fun rebuilt ->
             match rebuilt.Node with
-            | Product fs -> rewrite rebuilt fs
+            | Product fs when fs |> Array.exists (expSum >> Option.isSome) -> rewriteFactors rebuilt fs
+            | Power _ when (expSum rebuilt).IsSome -> rewriteFactors rebuilt [| rebuilt |]
             | _ -> rebuilt)
 
     /// The reciprocal monomial content of a sum: each symbol that some term divides by, with the least
@@ -655,39 +690,55 @@ module Simplify =
         |> Array.map (fun b -> b, ts |> Array.map (exponentIn b) |> Array.min)
         |> Array.filter (fun (_, m) -> m < 0)
 
+    /// A negative integer power S^n of a sum whose terms divide by symbols (reciprocalContent) written
+    /// M^n·S'^n with M the monomial of that content and S' = S/M: (b/r^6 + c/r^4)^(−1) is r^6·(b + c·r^2)^(−1).
+    /// None for any other expression.
+    let private liftedPower (f: Expr) =
+        match f.Node with
+        | Power(s, x) ->
+            match s.Node, x.Node with
+            | Sum ts, Number q when q.IsInteger && q.Sign < 0 && System.Numerics.BigInteger.Abs q.Num <= System.Numerics.BigInteger 64 ->
+                match reciprocalContent ts with
+                | [||] -> None
+                | content ->
+                    let monomial = Expr.mul [ for (b, m) in content -> Expr.pow b (Expr.ofInt m) ]
+                    let inverse = Expr.pow monomial Expr.minusOne
+                    let rest = Expr.sum (ts |> Array.map (fun t -> Expr.mul2 t inverse))
+                    Some(Expr.mul [ Expr.pow monomial x; Expr.pow rest x ])
+            | _ -> None
+        | _ -> None
+
     /// Lifts the symbols a reciprocal power of a sum divides by out of it, into the product around it:
     /// a/(b + c/r^4) is a·r^4/(b·r^4 + c), and eta*t1/(r^3*(2*G*M/r^6 + 3*t1/r^4)) is
     /// eta*t1*r^3/(2*G*M + 3*t1*r^2). Kept per product (or lone power) only when it is smaller by tree size, so
     /// 1/(x2^-2 - 1) stays as it is rather than x2^2/(1 - x2^2). Same value wherever the input is defined:
     /// S = b^m·S' with S' the terms times b^(−m), and b ≠ 0 where the input divides by b.
     let private liftReciprocals (e: Expr) : Expr =
-        let lifted (f: Expr) =
-            match f.Node with
-            | Power(s, x) ->
-                match s.Node, x.Node with
-                | Sum ts, Number q when q.IsInteger && q.Sign < 0 && System.Numerics.BigInteger.Abs q.Num <= System.Numerics.BigInteger 64 ->
-                    match reciprocalContent ts with
-                    | [||] -> None
-                    | content ->
-                        let monomial = Expr.mul [ for (b, m) in content -> Expr.pow b (Expr.ofInt m) ]
-                        let inverse = Expr.pow monomial Expr.minusOne
-                        let rest = Expr.sum (ts |> Array.map (fun t -> Expr.mul2 t inverse))
-                        Some(Expr.mul [ Expr.pow monomial x; Expr.pow rest x ])
-                | _ -> None
-            | _ -> None
-
         let smaller (original: Expr) (candidate: Expr) =
             if Structure.treeSize candidate < Structure.treeSize original then candidate else original
 
         e
         |> Structure.rewriteBottomUp (fun rebuilt ->
             match rebuilt.Node with
-            | Product fs when fs |> Array.exists (lifted >> Option.isSome) ->
-                smaller rebuilt (Expr.mul (fs |> Array.map (fun f -> lifted f |> Option.defaultValue f)))
+            | Product fs when fs |> Array.exists (liftedPower >> Option.isSome) ->
+                smaller rebuilt (Expr.mul (fs |> Array.map (fun f -> liftedPower f |> Option.defaultValue f)))
             | Power _ ->
-                match lifted rebuilt with
+                match liftedPower rebuilt with
                 | Some l -> smaller rebuilt l
                 | None -> rebuilt
+            | _ -> rebuilt)
+
+    /// Every negative integer power of a sum whose terms divide by symbols written with those symbols lifted
+    /// out of it (as liftReciprocals does, but everywhere and without comparing sizes): a/(x1^2·(b/x1^4 −
+    /// c)) is a·x1^2/(b − c·x1^4). For a printer that compares whole blocks: a rule whose steps divide by one
+    /// sum written two ways (b/x1^4 − c in one step, b − c·x1^4 in the other) names it once this way. Same
+    /// value wherever the input is defined.
+    [<CompiledName("LiftAllReciprocals")>]
+    let liftAllReciprocals (e: Expr) : Expr =
+        e
+        |> Structure.rewriteBottomUp (fun rebuilt ->
+            match rebuilt.Node with
+            | Power _ -> liftedPower rebuilt |> Option.defaultValue rebuilt
             | _ -> rebuilt)
 
     /// sin(2u) → 2·sin(u)·cos(u) and cos(2u) → cos(u)² − sin(u)² everywhere (exact identities, for
