@@ -135,3 +135,19 @@ let ``check's property 1 points the CLI to physgrad units and the API to StepUni
     let units = report |> Seq.find (fun r -> r.Property = 1)
     Assert.Contains("(outside this property: PhysicsProblem.StepUnits() measures their steps)", units.Detail)
     Assert.DoesNotContain("units command", units.Detail)
+
+[<Fact>]
+let ``a --param of a problem file's variable is refused in the file's terms`` () =
+    let file = temp "q.json" """{"simulator":["x0*k","x1"],"parameters":{"k":3}}"""
+    let code, _, err = run [ "derive"; "--problem"; file; "--param"; "x0=2"; "--methods"; "gd" ]
+    let said = TestHelpers.unwrapped err
+    Assert.True((code = 2), err)
+    Assert.Contains($"--param x0: x0 is a variable of --problem '{file}' (its variables are x0, x1), not a parameter", said)
+    Assert.Contains("give its value in --start or the file's \"start\"", said)
+    Assert.Contains("\"variables\": [\"x1\"]", said)
+    Assert.DoesNotContain("remove it from the variables", said)
+    // As it says: with "variables" listed without x0, --param x0 holds it constant.
+    let listed = temp "l.json" """{"variables":["x1"],"simulator":["x0*k","x1"],"parameters":{"k":3}}"""
+    let code, out, err = run [ "derive"; "--problem"; listed; "--param"; "x0=2"; "--methods"; "gd" ]
+    Assert.True((code = 0), err)
+    Assert.Contains("Δx1", out)
