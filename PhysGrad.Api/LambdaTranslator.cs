@@ -60,7 +60,13 @@ public static partial class LambdaTranslator
     [System.Text.RegularExpressions.GeneratedRegex(@"^<[^>]*>g__([^|]+)\|")]
     private static partial System.Text.RegularExpressions.Regex LocalFunctionName();
 
-    private static string Written(Linq e) => ClosureValue().Replace(e.ToString(), "");
+    // The object an instance method is called on, when the lambda calls it on the object it is written in (Energy(x)
+    // or this.Energy(x) in a method of Sim): the tree holds that object as a constant, which prints as value(Ns.Sim).
+    // Read before the closures' prefixes are dropped, so that a call named value(…) is never taken for it.
+    [System.Text.RegularExpressions.GeneratedRegex(@"(?<![\w.])value\([^()]*\)(?!\.)")]
+    private static partial System.Text.RegularExpressions.Regex EnclosingObject();
+
+    private static string Written(Linq e) => ClosureValue().Replace(EnclosingObject().Replace(e.ToString(), "this"), "");
 
     /// <summary>Translates a lambda such as <c>x =&gt; new[] { x[0], x[1] * x[1] }</c>.</summary>
     public static TranslatedLambda Translate(Expression<Func<double[], double[]>> lambda) => TranslateAny(lambda);
@@ -226,7 +232,7 @@ public static partial class LambdaTranslator
                 case MethodCallExpression call when call.Method.DeclaringType == typeof(Math):
                     return MathCall(call);
                 case MethodCallExpression call:
-                    throw Untranslatable($"a call to the {(LocalFunction(call.Method.Name) is null ? "method" : "local function")} '{Owner(call)}{Name(call.Method)}' ({Call(call)})",
+                    throw Untranslatable($"a call to the {(LocalFunction(call.Method.Name) is not null ? "local function" : IsExtension(call) ? "extension method" : "method")} '{Owner(call)}{Name(call.Method)}' ({Call(call)})",
                         "only the Math functions are understood: write its body inline");
                 case InvocationExpression call:
                     throw Untranslatable($"a call to the delegate '{Written(call.Expression)}' ({Written(call.Expression)}({Arguments(call.Arguments)}))",
@@ -251,13 +257,23 @@ public static partial class LambdaTranslator
 
         private static string Arguments(IEnumerable<Linq> args) => string.Join(", ", args.Select(Written));
 
-        private static string Call(MethodCallExpression call) => $"{Owner(call)}{Name(call.Method)}({Arguments(call.Arguments)})";
+        private static string Call(MethodCallExpression call) =>
+            IsExtension(call)
+                ? $"{Written(call.Arguments[0])}.{Name(call.Method)}({Arguments(call.Arguments.Skip(1))})"
+                : $"{Owner(call)}{Name(call.Method)}({Arguments(call.Arguments)})";
 
-        // How a method call names its owner: a captured object by its name (helper.), a type by its name (MyMath.);
-        // nothing for a local function or a type the compiler made (<>c__DisplayClass0_0), whose names the source never wrote.
+        // How a method call names its owner: a captured object by its name (helper.), a type by its name (MyMath.,
+        // Box for Box<T>); nothing for a local function, a method of the object the lambda is written in (Energy(x),
+        // held as a constant the source never named) or a type the compiler made (<>c__DisplayClass0_0).
         private static string Owner(MethodCallExpression call) =>
             LocalFunction(call.Method.Name) is not null ? ""
-            : call.Object is { } target ? $"{Written(target)}." : call.Method.DeclaringType is { Name: var t } && !t.StartsWith('<') ? $"{t}." : "";
+            : call.Object is ConstantExpression ? ""
+            : call.Object is { } target ? $"{Written(target)}."
+            : call.Method.DeclaringType is { Name: var t } && !t.StartsWith('<') ? $"{t.Split('`')[0]}." : "";
+
+        // An extension method as it was called: x.Sq() for Ext.Sq(x), which is how the tree holds it.
+        private static bool IsExtension(MethodCallExpression call) =>
+            call.Object is null && call.Arguments.Count > 0 && call.Method.IsDefined(typeof(System.Runtime.CompilerServices.ExtensionAttribute), false);
 
         // A method's name as written: a local function's own name (sq for the compiled <Main>g__sq|0_0).
         private static string Name(MethodInfo method) => LocalFunction(method.Name) ?? method.Name;

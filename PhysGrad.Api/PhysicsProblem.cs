@@ -241,13 +241,18 @@ public sealed partial class PhysicsProblem
     // parameter named x0, x1, … refused.
     internal static string[] InferredVariables(Expr[] components, IReadOnlyDictionary<string, double>? parameters)
     {
-        if (parameters is not null && Structure.FreeSymbolNames(components)
-                .FirstOrDefault(n => parameters.ContainsKey(n) && n.Length > 1 && n[0] == 'x' && n.Skip(1).All(char.IsAsciiDigit)) is { } taken)
+        if (ParameterNamedAsVariable(components, parameters) is { } taken)
             throw new SymbolicException(ErrorKind.Variable,
                 $"The parameter '{taken}' is a variable: the variables are inferred from the simulator, and the names x0, x1, … are always variables; " +
                 $"give its value in the start, or, to hold it constant, give the variables explicitly (without {taken}).");
         return ProblemDefinition.InferVariables(Structure.FreeSymbolNames(components), parameters);
     }
+
+    // The first parameter the simulator uses under a name x0, x1, …, which inferred variables always take; null if none.
+    internal static string? ParameterNamedAsVariable(Expr[] components, IReadOnlyDictionary<string, double>? parameters) =>
+        parameters is null ? null
+        : Structure.FreeSymbolNames(components)
+            .FirstOrDefault(n => parameters.ContainsKey(n) && n.Length > 1 && n[0] == 'x' && n.Skip(1).All(char.IsAsciiDigit));
 
     /// <summary>
     /// A problem from expressions already built (<see cref="Expression.Parse"/>, <see cref="Expression.Symbol"/>

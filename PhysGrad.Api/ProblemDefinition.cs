@@ -930,7 +930,8 @@ public sealed partial record ProblemDefinition(
         if (variables == 0) return;
         if (outputs == 0)
             throw new SymbolicException(ErrorKind.Invalid,
-                "In the problem file, \"simulator\" is empty, so the problem has no outputs: list one expression per output in the variables, e.g. \"simulator\": [\"a^3\"].");
+                "In the problem file, \"simulator\" is empty, so the problem has no outputs: list one expression per output in the variables, " +
+                "e.g. \"simulator\": [\"a^3\"] (or one string of them separated by ';': \"simulator\": \"a^3\").");
         foreach (var (field, per, count) in new[] { ("target", "output", outputs), ("start", "variable", variables) })
             if (root.TryGetProperty(field, out var e) && e.ValueKind == JsonValueKind.Array && e.GetArrayLength() == 0)
                 throw new SymbolicException(ErrorKind.Invalid,
@@ -942,7 +943,8 @@ public sealed partial record ProblemDefinition(
         if (!root.TryGetProperty(field, out var e))
             return required ? throw new SymbolicException(ErrorKind.Invalid, $"The problem file has no \"{field}\" field.") : null;
         if (e.ValueKind != JsonValueKind.Array || e.EnumerateArray().Any(v => v.ValueKind != JsonValueKind.String))
-            throw Kind(field, $"an array of strings, one per entry: {ArrayForm(field, e)}");
+            throw Kind(field, $"an array of strings, one per entry: {ArrayForm(field, e)}" +
+                (field == "simulator" ? $", or one string of entries separated by ';': {StringForm(field, e)}" : ""));
         return e.EnumerateArray().Select(v => v.GetString()!).ToArray();
     }
 
@@ -954,7 +956,19 @@ public sealed partial record ProblemDefinition(
 
     // How a field of strings is written, from what was written: "simulator": ["a", "b^3"] for "a; b^3" (a string of
     // entries separated by ';', or by ',' for variables, as the CLI's options take them); a generic example otherwise.
-    private static string ArrayForm(string field, JsonElement value)
+    private static string ArrayForm(string field, JsonElement value) =>
+        $"\"{field}\": [{string.Join(", ", Entries(field, value).Select(Quoted))}]";
+
+    // The same entries as one string separated by ';' ("simulator": "a; b^3"), the other form "simulator" takes.
+    private static string StringForm(string field, JsonElement value) =>
+        $"\"{field}\": {Quoted(string.Join("; ", Entries(field, value)))}";
+
+    // A string as JSON writes it, with '+', '<' and quotes as typed ("a+b", not "a\u002Bb": the message is read, not embedded in HTML).
+    private static string Quoted(string text) => JsonSerializer.Serialize(text, RelaxedJson);
+
+    private static readonly JsonSerializerOptions RelaxedJson = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    private static string[] Entries(string field, JsonElement value)
     {
         var entries = value.ValueKind switch
         {
@@ -962,9 +976,7 @@ public sealed partial record ProblemDefinition(
             JsonValueKind.Array => value.EnumerateArray().Select(v => v.ValueKind == JsonValueKind.String ? v.GetString()! : v.GetRawText()).ToArray(),
             _ => [],
         };
-        if (entries.Length == 0)
-            entries = field == "variables" ? ["x0", "x1"] : ["x0", "x1^2"];
-        return $"\"{field}\": [{string.Join(", ", entries.Select(t => JsonSerializer.Serialize(t)))}]";
+        return entries.Length > 0 ? entries : field == "variables" ? ["x0", "x1"] : ["x0", "x1^2"];
     }
 
     /// <summary>
@@ -983,6 +995,21 @@ public sealed partial record ProblemDefinition(
         IReadOnlyDictionary<string, double>? parameters)
     {
         var expressions = simulator.Select((c, k) => parsed?[k] ?? ParseField(origins?[k] ?? $"simulator[{k}]", c)).ToArray();
+        // A parameter named x0, x1, … (which inferred variables always take) is named with the fields to change.
+        if (PhysicsProblem.ParameterNamedAsVariable(expressions, parameters) is { } taken)
+        {
+            var used = Structure.FreeSymbolNames(expressions).ToHashSet();
+            var others = InferVariables(used, parameters);
+            var rename = Enumerable.Range(0, int.MaxValue).Select(i => $"c{i}").First(n => !used.Contains(n) && !parameters!.ContainsKey(n));
+            var vary = "remove it from \"parameters\" and give its value in \"start\"";
+            throw new SymbolicException(ErrorKind.Variable,
+                $"In the problem file, \"parameters\" holds {taken}, which the simulator uses, but without a \"variables\" field the names x0, x1, … " +
+                "in \"simulator\" are always variables" + (others.Length == 0
+                    ? $", and {taken} is the only name it could vary: {vary}."
+                    : $": to vary {taken}, {vary}; to hold it constant, list the variables without it, " +
+                      $"\"variables\": [{string.Join(", ", others.Select(Quoted))}], or rename the parameter in \"parameters\" " +
+                      $"and \"simulator\" (e.g. to {rename})."));
+        }
         var names = PhysicsProblem.InferredVariables(expressions, parameters);
         return names.Length > 0 ? names
             : throw new SymbolicException(ErrorKind.Invalid,

@@ -827,7 +827,7 @@ public static partial class TheoryChecks
             }
         }
         // Adam (ε) and HIG (κ) are outside the property: said, so that units' rows for them are not read as checked.
-        var excluded = $"; not counted: {(left.Count > 0 ? string.Join(", ", left) + ", " : "")}adam and hig (outside this property: the units command, or StepUnits(), measures their steps)";
+        var excluded = $"; not counted: {(left.Count > 0 ? string.Join(", ", left) + ", " : "")}adam and hig (outside this property: PhysicsProblem.StepUnits() measures their steps)";
         if (counted == 0)
             return NotMeasured(1, name, $"no step unit could be measured: every method's step is 0, not finite or a fallback at x = {Show(p.Start)}{uncounted}");
         return new CheckResult(1, name, wrong.Count == 0, wrong.Count,

@@ -17,6 +17,13 @@ internal static class ApiWording
         ["methods"] = "--methods",
     };
 
+    /// <summary>The API's members its messages point to, by how they are named there, and the command that does the
+    /// same on the command line: a check's detail says where Adam's and HIG's step units are measured.</summary>
+    private static readonly IReadOnlyDictionary<string, string> Members = new Dictionary<string, string>
+    {
+        ["PhysicsProblem.StepUnits()"] = "physgrad units",
+    };
+
     /// <summary>A parameter as the CLI writes it: its option (<c>--vars</c>), with the values suggested as the option
     /// takes them (<c>--vars x,y</c>; a switch's <c>true</c> is the switch alone: <c>--sparse</c>).</summary>
     public static string Mention(string parameter, IReadOnlyList<string>? values) =>
@@ -29,11 +36,14 @@ internal static class ApiWording
 
     /// <summary><paramref name="message"/> with the API's advice on parameters (the parameters argument of
     /// FromExpressions, a captured variable of FromLambda) said as <c>--param name=value</c>, which has the façade
-    /// find that advice (<see cref="InputError.WordParameterAdvice"/>).</summary>
+    /// find that advice (<see cref="InputError.WordParameterAdvice"/>).
+    /// The API's members it names are said as the commands that do the same (<see cref="Members"/>).</summary>
     public static string Text(string message) =>
-        InputError.WordParameterAdvice(message,
-            name => $"give its value as a parameter (--param {name}=… on the command line, \"parameters\" in a problem file)",
-            "a --param");
+        Members.Aggregate(
+            InputError.WordParameterAdvice(message,
+                name => $"give its value as a parameter (--param {name}=… on the command line, \"parameters\" in a problem file)",
+                "a --param"),
+            (text, member) => text.Replace(member.Key, member.Value, StringComparison.Ordinal));
 
     /// <summary>Skipped methods with the option that names them added to the reason a method is left out of an
     /// example's default comparison (<see cref="NotApplicableCause.LeftOutByDefault"/>), which ends with the API's

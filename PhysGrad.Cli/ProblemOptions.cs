@@ -404,7 +404,20 @@ internal sealed partial class ProblemOptions
             if (Units(result) is { } extra)
                 fromFile = fromFile with { Units = Merge(fromFile.Units, extra) };
             if (Parameters(result) is { } values)
+            {
+                // A --param of one of the problem's variables is said in the file's terms (its "variables", read from its
+                // "simulator" when it has none), not as the API's "remove it from the variables".
+                if (values.Keys.FirstOrDefault(fromFile.Variables.Contains) is { } variable)
+                    throw new CliInputException(path is not null
+                        ? $"--param {variable}: {variable} is a variable of --problem '{path}' (its variables are {ResultText.Names(fromFile.Variables, "variable")}), not a parameter; " +
+                          $"give its value in --start or the file's \"start\", or, to hold it constant, leave it out of the file's \"variables\" " +
+                          (fromFile.Variables.Count <= ResultText.Shown
+                              ? $"(list them there if the file has none: \"variables\": [{string.Join(", ", fromFile.Variables.Where(v => v != variable).Select(v => $"\"{v}\""))}])."
+                              : "(list them there if the file has none).")
+                        : $"--param {variable}: {variable} is a variable of --example {example} (its variables are {ResultText.Names(fromFile.Variables, "variable")}), not a parameter; " +
+                          "give its value in --start.");
                 fromFile = fromFile with { Parameters = Merge(fromFile.Parameters, values) };
+            }
             return fromFile;
         }
         if (sim is null)

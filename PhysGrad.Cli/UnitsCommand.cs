@@ -32,13 +32,17 @@ internal static class UnitsCommand
             if (!measured.Applicable)
                 throw new CliInputException(
                     $"{measured.NotApplicableReason} On the command line: {ProblemOptions.UnitExample(model.Variables)} (or \"units\" in a --problem file).");
+            // A given unit as typed (N), else its SI form; a step in its variable's very unit is that unit as typed too
+            // (N and N, not N and kg*m/s^2). The table and the JSON show the same; the JSON's "si" fields the SI forms.
+            string Typed(string name, string? si = null) => definition.GivenUnitText(name)?.Trim() ?? si ?? model.UnitOf(name);
+            string? StepTyped(StepUnit s) => (s.UnitText == s.VariableUnitText ? definition.GivenUnitText(s.Variable)?.Trim() : null) ?? s.UnitText;
             if (result.GetValue(format) == "json")
             {
                 var document = new
                 {
-                    variables = model.Variables.Select(v => new { name = v, unit = model.UnitOf(v), given = definition.UnitGiven(v) }),
-                    outputs = model.Outputs.Select(y => new { name = y, unit = model.UnitOf(y) }),
-                    parameters = model.Parameters.Keys.Select(k => new { name = k, unit = model.UnitOf(k), given = definition.UnitGiven(k) }),
+                    variables = model.Variables.Select(v => new { name = v, unit = Typed(v), si = model.UnitOf(v), given = definition.UnitGiven(v) }),
+                    outputs = model.Outputs.Select(y => new { name = y, unit = Typed(y), si = model.UnitOf(y) }),
+                    parameters = model.Parameters.Keys.Select(k => new { name = k, unit = Typed(k), si = model.UnitOf(k), given = definition.UnitGiven(k) }),
                     lossUnit = model.LossUnit,
                     point = definition.Start,
                     target = definition.Target,
@@ -50,8 +54,10 @@ internal static class UnitsCommand
                         steps = m.Steps.Select(s => new
                         {
                             variable = s.Variable,
-                            variableUnit = s.VariableUnitText,
-                            stepUnit = s.UnitText,
+                            variableUnit = Typed(s.Variable, s.VariableUnitText),
+                            variableSi = s.VariableUnitText,
+                            stepUnit = StepTyped(s),
+                            stepSi = s.UnitText,
                             consistent = s.Consistent,
                             note = s.Note.Length == 0 ? null : s.Note,
                         }),
@@ -63,8 +69,8 @@ internal static class UnitsCommand
             // A variable without a unit is taken as a pure number, and every verdict below rests on that: said as
             // a parameter's is, rather than shown as if "[1]" had been given.
             // A given unit as typed (x1 [N]), its SI form after it where that reads otherwise (kg*m/s^2).
-            string Named(string name) => definition.GivenUnitText(name) is { } typed
-                ? $"{name} [{typed.Trim()}]" + (typed.Trim() == model.UnitOf(name) ? "" : $" (= {model.UnitOf(name)})")
+            string Named(string name) => definition.UnitGiven(name)
+                ? $"{name} [{Typed(name)}]" + (Typed(name) == model.UnitOf(name) ? "" : $" (= {model.UnitOf(name)})")
                 : $"{name} [1] (dimensionless, not given)";
             output.WriteLine($"Variables: {string.Join(", ", model.Variables.Select(Named))}");
             output.WriteLine($"Outputs:   {string.Join(", ", model.Outputs.Select(y => definition.UnitGiven(y) ? Named(y) : $"{y} [{model.UnitOf(y)}]"))}");
@@ -86,8 +92,7 @@ internal static class UnitsCommand
                 }
                 // The variable's unit as typed; a step in that very unit too (N and N, not N and kg*m/s^2).
                 foreach (var s in m.Steps)
-                    rows.Add([m.Name, s.Variable, definition.GivenUnitText(s.Variable)?.Trim() ?? s.VariableUnitText,
-                        (s.UnitText == s.VariableUnitText ? definition.GivenUnitText(s.Variable)?.Trim() : null) ?? s.UnitText ?? "none", s.Consistent ? "yes" : "NO", s.Note]);
+                    rows.Add([m.Name, s.Variable, Typed(s.Variable, s.VariableUnitText), StepTyped(s) ?? "none", s.Consistent ? "yes" : "NO", s.Note]);
             }
             foreach (var line in TextTable.Lines(["method", "variable", "unit", "step unit", "ok", "why"], rows, [true, true, true, true, true, true]))
                 output.WriteLine(string.Join("\n", line.Split('\n').Select(l => l.TrimEnd())));

@@ -13,10 +13,7 @@ open PhysGrad.Symbolic
 
 let private run = Cli.run
 
-let private temp (name: string) (text: string) =
-    let path = Path.Combine(Path.GetTempPath(), $"physgrad-26-{Guid.NewGuid():N}-{name}")
-    File.WriteAllText(path, text)
-    path
+let private temp = TestHelpers.tempFile "26"
 
 let private lines (text: string) = text.Replace("\r", "").Split('\n')
 

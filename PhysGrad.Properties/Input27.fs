@@ -17,10 +17,7 @@ open PhysGrad.Numerics
 
 let private run = Cli.run
 
-let private temp (name: string) (text: string) =
-    let path = Path.Combine(Path.GetTempPath(), $"physgrad-27-{Guid.NewGuid():N}-{name}")
-    File.WriteAllText(path, text)
-    path
+let private temp = TestHelpers.tempFile "27"
 
 let private verdicts (report: CheckReport) = report |> Seq.map (fun r -> r.Property, r.Status) |> List.ofSeq
 

@@ -622,6 +622,13 @@ let assertInOrder (text: string) (lines: string list) =
 let unwrapped (out: string) =
     System.Text.RegularExpressions.Regex.Replace(out.Replace("\r", ""), @" *\n {2,}", " ")
 
+/// A file of the given text in the temporary directory, its name unique and ending in <paramref name="name"/>
+/// (p.json, pts.csv), for the CLI's --problem and --points; <paramref name="tag"/> says which tests wrote it.
+let tempFile (tag: string) (name: string) (text: string) =
+    let path = Path.Combine(Path.GetTempPath(), $"physgrad-{tag}-{Guid.NewGuid():N}-{name}")
+    File.WriteAllText(path, text)
+    path
+
 /// The cells of each line of a table as printed by TextTable (columns two or more spaces apart): a row is
 /// checked by its cells whatever the column widths (a wrapped last cell: its first line only).
 let tableRows (out: string) =
