@@ -512,7 +512,9 @@ public static class Training
     /// for façade choices (<see cref="TrainingExample.Choices"/>, <see cref="TrainingExample.ChoiceFor"/>): the same runs, reported as <see cref="TrainingRun"/>.
     /// </summary>
     /// <exception cref="SymbolicException">Neither a step count nor a time given, or one not positive; no choice; or a choice
-    /// made for another example (<see cref="TrainingChoice.Example"/>), whose settings were tuned for that one (ErrorKind.Invalid).</exception>
+    /// made for another example (<see cref="TrainingChoice.Example"/>), also one of the same name with other parameters
+    /// (<see cref="TrainingChoice.ExampleParameters"/>: the HIG toy at another λ), whose settings were tuned for that one (ErrorKind.Invalid),
+    /// naming the parameter and both values.</exception>
     public static IReadOnlyList<TrainingRun> Run(
         TrainingExample example, IReadOnlyList<TrainingChoice> choices, int seed, int? steps, TimeSpan? time,
         IProgress<(int Method, double Done)>? progress = null)
