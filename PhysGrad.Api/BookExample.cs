@@ -215,7 +215,7 @@ public static class BookExample
 
     /// <summary>
     /// Runs the given methods (default: the book's) on an already compiled problem and finds x* once
-    /// (<see cref="TargetPoint.Find"/>): the table, the JSON report and the plots take it from the result.
+    /// (<see cref="TargetPoint.Find(CompiledProblem, double[], double[], IReadOnlyList{OptimizerRun}, IReadOnlyList{double}?)"/>): the table, the JSON report and the plots take it from the result.
     /// </summary>
     /// <param name="problem">The compiled problem.</param>
     /// <param name="target">The target y* (empty when a loss of its own needs none).</param>
@@ -233,7 +233,7 @@ public static class BookExample
 
     /// <summary>
     /// Runs the given methods, each with its options, on an already compiled problem and finds x* once
-    /// (<see cref="TargetPoint.Find"/>): the table, the JSON report and the plots take it from the result.
+    /// (<see cref="TargetPoint.Find(CompiledProblem, double[], double[], IReadOnlyList{OptimizerRun}, IReadOnlyList{double}?)"/>): the table, the JSON report and the plots take it from the result.
     /// Each run keeps every point while its points fit in <see cref="RecordedBytes"/>, else every k-th
     /// (<see cref="RecordingFor"/>).
     /// </summary>

@@ -208,7 +208,10 @@ public sealed record TargetPoint(TargetPointKind Kind, double[]? X, string? Note
     /// <param name="start">The start point of the runs.</param>
     /// <param name="runs">The runs (the plots' stand-in for x* when no preimage is known or found).</param>
     /// <param name="known">A known x* (<see cref="ProblemDefinition.KnownSolution"/>); used only when P(x*) = y*.</param>
-    /// <exception cref="Symbolic.SymbolicException">(<see cref="Symbolic.ErrorKind.Shape"/>) A run of another problem, named by its index and label.</exception>
+    /// <exception cref="Symbolic.SymbolicException">(<see cref="Symbolic.ErrorKind.Shape"/>) A run of another problem, named by its index and label;
+    /// (<see cref="Symbolic.ErrorKind.Invalid"/>) runs made on different problems of the same size (<see cref="OptimizerRun.Problem"/>), naming
+    /// what differs: a compiled problem carries no identity to check them against, so use the overload taking a
+    /// <see cref="PhysicsProblem"/> for runs of one.</exception>
     public static TargetPoint Find(CompiledProblem problem, double[] targetY, double[] start, IReadOnlyList<OptimizerRun> runs, IReadOnlyList<double>? known = null)
     {
         ArgumentNullException.ThrowIfNull(problem);
@@ -271,6 +274,23 @@ public sealed record TargetPoint(TargetPointKind Kind, double[]? X, string? Note
                 // to mark or measure to, whether or not the local inverse reached one.
                 ? $"y* has many preimages ({NumberText.Count(problem.M, "output")} < {NumberText.Count(problem.N, "variable")}), so no single x* is marked"
                 : "no preimage of y* was found from the start")) { ManyPreimages = many, NotSearched = notSearched, NotNearest = "there is no x*" };
+    }
+
+    /// <summary>
+    /// x* for runs of <paramref name="problem"/>, by <see cref="Find(CompiledProblem, double[], double[], IReadOnlyList{OptimizerRun}, IReadOnlyList{double}?)"/>
+    /// with the problem's own target, start and known solution; the point carries the problem (<see cref="Problem"/>), so
+    /// the plots and reports that take it with the problem check that it is this problem's.
+    /// </summary>
+    /// <param name="problem">The problem the runs were made on.</param>
+    /// <param name="runs">Its runs (its Run or CompareMethods).</param>
+    /// <exception cref="Symbolic.SymbolicException">(<see cref="Symbolic.ErrorKind.Shape"/>) A run of another size;
+    /// (<see cref="Symbolic.ErrorKind.Invalid"/>) a run made on another problem of the same size, naming what differs.</exception>
+    public static TargetPoint Find(PhysicsProblem problem, IReadOnlyList<OptimizerRun> runs)
+    {
+        ArgumentNullException.ThrowIfNull(problem);
+        var d = problem.Definition;
+        RunArguments.RequireFrom(runs, d.Variables, d.Outputs, nameof(runs), d.Identity);
+        return Find(problem.Compiled, d.Target.ToArray(), d.Start.ToArray(), runs, d.KnownSolution) with { Problem = d.Identity };
     }
 }
 

@@ -24,7 +24,9 @@ public static class FieldPlots
     /// given (an example's name and size), opens every title.
     /// </summary>
     /// <exception cref="Symbolic.SymbolicException">A shape that is not 1 or 2 positive sizes, or that
-    /// does not match the runs' points (<see cref="Symbolic.ErrorKind.Shape"/>).</exception>
+    /// does not match the runs' points (<see cref="Symbolic.ErrorKind.Shape"/>); no run, or runs made on different problems
+    /// (<see cref="OptimizerRun.Problem"/>, <see cref="Symbolic.ErrorKind.Invalid"/>), naming what differs: the overload taking
+    /// the problem's definition also refuses runs that agree with one another but were made on another problem.</exception>
     public static IReadOnlyList<string> Save(IReadOnlyList<OptimizerRun> runs, string directory, IReadOnlyList<int> shape, double[]? targetX, string? problem = null)
     {
         ArgumentNullException.ThrowIfNull(runs);
@@ -39,6 +41,7 @@ public static class FieldPlots
                     $"The grid [{string.Join(", ", shape)}] has {NumberText.Count(cells, "cell")}, but run {i} ({runs[i].Label}) in 'runs' has " +
                     (runs[i].Trajectory.Count == 0 ? "no points" : NumberText.Count(runs[i].Trajectory[0].Length, "variable")) +
                     ": give a grid of one cell per variable, and runs of one problem.");
+        RunArguments.RequireOneProblem(runs, nameof(runs));
         PlotDirectory.Prepare(directory);
         var written = new List<string>();
         Rendering.Draw(() =>
@@ -65,7 +68,27 @@ public static class FieldPlots
     internal const int MapSide = 480;
 
     /// <summary>
-    /// The size <see cref="Save"/> draws a plot of <see cref="Plots"/> at. A 1-D field: 720 × 420 widened by
+    /// The field plots of runs of the problem <paramref name="definition"/> states, as the overload taking x* as numbers
+    /// draws them, x* from <paramref name="target"/> and the titles opened by the problem's <see cref="ProblemDefinition.Title"/>;
+    /// returns the paths.
+    /// </summary>
+    /// <param name="runs">Runs of this problem (its Run or CompareMethods).</param>
+    /// <param name="directory">Where to write.</param>
+    /// <param name="definition">The problem (<see cref="PhysicsProblem.Definition"/>).</param>
+    /// <param name="shape">The grid: [cells] or [rows, columns].</param>
+    /// <param name="target">x* of this problem (a comparison's <see cref="Comparison.Target"/>), or null for none.</param>
+    /// <exception cref="Symbolic.SymbolicException">As the overload taking x* as numbers; and (<see cref="Symbolic.ErrorKind.Invalid"/>)
+    /// a run or x* of another problem of the same size, naming what differs.</exception>
+    public static IReadOnlyList<string> Save(IReadOnlyList<OptimizerRun> runs, string directory, ProblemDefinition definition, IReadOnlyList<int> shape, TargetPoint? target = null)
+    {
+        ArgumentNullException.ThrowIfNull(definition);
+        RunArguments.RequireFrom(runs, definition.Variables, definition.Outputs, nameof(runs), definition.Identity);
+        RunArguments.RequireTarget(target, definition, nameof(target));
+        return Save(runs, directory, shape, target?.X, definition.Title);
+    }
+
+    /// <summary>
+    /// The size <see cref="Save(IReadOnlyList{OptimizerRun}, string, IReadOnlyList{int}, double[], string?)"/> draws a plot of <see cref="Plots"/> at. A 1-D field: 720 × 420 widened by
     /// the legend beside the data. A heat map: its data area is <see cref="MapSide"/> pixels on the longer
     /// side and in the grid's proportion (each cell square, as the grid is), with room around it for the
     /// title, the axes and the colour bar as measured by a first render at 720 × 420; the layout is then fixed
@@ -100,7 +123,7 @@ public static class FieldPlots
         return ((int)(padding.Left + dataWidth + padding.Right), (int)(padding.Top + dataHeight + padding.Bottom));
     }
 
-    /// <summary>The plots <see cref="Save"/> writes, by file name, built but not rendered (the tests inspect them); the shape is checked by <see cref="Save"/>.</summary>
+    /// <summary>The plots <see cref="Save(IReadOnlyList{OptimizerRun}, string, IReadOnlyList{int}, double[], string?)"/> writes, by file name, built but not rendered (the tests inspect them); the shape is checked by <see cref="Save(IReadOnlyList{OptimizerRun}, string, IReadOnlyList{int}, double[], string?)"/>.</summary>
     internal static IReadOnlyList<(string File, Plot Plot)> Plots(IReadOnlyList<OptimizerRun> runs, IReadOnlyList<int> shape, double[]? targetX, string? problem = null)
     {
         var plots = new List<(string, Plot)>();

@@ -676,7 +676,7 @@ public sealed partial class PhysicsProblem
         CompareMethods(methods, iterations, lineSearch).Results;
 
     /// <summary>
-    /// Runs several methods from the start point and finds x* once (<see cref="TargetPoint.Find"/>): the
+    /// Runs several methods from the start point and finds x* once (<see cref="TargetPoint.Find(CompiledProblem, double[], double[], IReadOnlyList{OptimizerRun}, IReadOnlyList{double}?)"/>): the
     /// results' distances, <see cref="ToJson(PhysGrad.Comparison)"/> and <see cref="SavePlots(PhysGrad.Comparison, string)"/> all use it.
     /// </summary>
     /// <param name="methods">Methods and step sizes.</param>
@@ -789,8 +789,7 @@ public sealed partial class PhysicsProblem
     {
         RunArguments.RequireFrom(runs, Definition.Variables, Definition.Outputs, nameof(runs), Definition.Identity);
         RunArguments.RequireSome(runs.Count, nameof(runs), "plots");
-        return TrajectoryPlots.SaveAll(runs, directory, Definition,
-            TargetPoint.Find(Compiled, Definition.Target.ToArray(), Definition.Start.ToArray(), runs, Definition.KnownSolution));
+        return TrajectoryPlots.SaveAll(runs, directory, Definition, TargetPoint.Find(this, runs));
     }
 
     /// <summary>Saves the plots of a comparison, x* marked where the comparison found it; returns the files.</summary>
@@ -804,16 +803,17 @@ public sealed partial class PhysicsProblem
         return TrajectoryPlots.SaveAll(comparison, directory, Definition);
     }
 
-    // A comparison of this problem: its runs' points of this problem's size (RunArguments).
+    // A comparison of this problem: its runs and x* of this problem (RunArguments).
     private void RequireOwn(Comparison comparison, [System.Runtime.CompilerServices.CallerArgumentExpression(nameof(comparison))] string parameter = "comparison")
     {
         ArgumentNullException.ThrowIfNull(comparison, parameter);
         RunArguments.RequireFrom(comparison.Results, Definition.Variables, Definition.Outputs, parameter, Definition.Identity);
+        RunArguments.RequireTarget(comparison.Target, Definition, parameter);
     }
 
     /// <summary>
     /// Saves the field plots of a comparison on a grid of the given shape (one side for 1-D, rows and
-    /// columns for 2-D, one variable per cell): see <see cref="FieldPlots.Save"/>; returns the files.
+    /// columns for 2-D, one variable per cell): see <see cref="FieldPlots.Save(IReadOnlyList{OptimizerRun}, string, IReadOnlyList{int}, double[], string?)"/>; returns the files.
     /// </summary>
     /// <exception cref="SymbolicException">(<see cref="ErrorKind.Shape"/>) A grid of two cells or fewer, which
     /// has no field to draw (<see cref="SavePlots(PhysGrad.Comparison, string)"/> draws such a problem's
@@ -831,7 +831,7 @@ public sealed partial class PhysicsProblem
             throw new SymbolicException(ErrorKind.Shape,
                 $"A field plot draws one value per cell of a grid of more than two cells, and [{string.Join(", ", grid)}] has {cells}: " +
                 $"this problem is no field to draw (its x-space plots, {nameof(SavePlots)}, show its {NumberText.Count(Variables.Count, "variable")}).");
-        return FieldPlots.Save(comparison.Results.Select(r => r.Run).ToArray(), directory, grid, comparison.Target.X, Definition.Title);
+        return FieldPlots.Save(comparison.Results.Select(r => r.Run).ToArray(), directory, Definition, grid, comparison.Target);
     }
 
     /// <summary>Runs as JSON (see <see cref="RunReport.ToJson"/>), with the x* their distances were measured
@@ -841,6 +841,7 @@ public sealed partial class PhysicsProblem
     public string ToJson(IReadOnlyList<MethodResult> results)
     {
         RunArguments.RequireFrom(results, Definition.Variables, Definition.Outputs, nameof(results), Definition.Identity);
+        foreach (var result in results) RunArguments.RequireTarget(result.Target, Definition, nameof(results));
         return RunReport.ToJson(Definition, results, Model, results.Select(r => r.Target).FirstOrDefault(t => t is not null));
     }
 

@@ -417,7 +417,7 @@ public sealed partial record ProblemDefinition(
     /// <summary>
     /// A point x* known to reach the target (P(x*) = y*), for problems built from one (the reference
     /// examples, <see cref="ReferenceProblems.Create"/>); null when none is known. A comparison measures
-    /// its distances to it (<see cref="TargetPoint.Find"/>) when it is a preimage of the target, whichever
+    /// its distances to it (<see cref="TargetPoint.Find(CompiledProblem, double[], double[], IReadOnlyList{OptimizerRun}, IReadOnlyList{double}?)"/>) when it is a preimage of the target, whichever
     /// methods ran. Length: the number of variables.
     /// </summary>
     public IReadOnlyList<double>? KnownSolution { get; init; }

@@ -7,7 +7,7 @@ namespace PhysGrad;
 /// The one check of runs given back to the API to be drawn or reported (<see cref="PhysicsProblem.SavePlots(IReadOnlyList{OptimizerRun}, string)"/>,
 /// <see cref="PhysicsProblem.ToCsv(IReadOnlyList{OptimizerRun})"/>, <see cref="PhysicsProblem.ToJson(IReadOnlyList{MethodResult})"/>,
 /// the comparison overloads, <see cref="TrajectoryPlots"/>, <see cref="FieldPlots"/>, <see cref="RunReport"/>,
-/// <see cref="TargetPoint.Find"/>): every point of every run has one value per variable of the problem, and
+/// <see cref="TargetPoint.Find(CompiledProblem, double[], double[], IReadOnlyList{OptimizerRun}, IReadOnlyList{double}?)"/>): every point of every run has one value per variable of the problem, and
 /// every output one value per output, and a run that carries the problem it was made on (<see cref="OptimizerRun.Problem"/>)
 /// was made on this one, not on another of the same size (x0^3 for x0^2, another start). A run of another problem had met a raw IndexOutOfRangeException in the
 /// plots, a CSV whose header and rows disagree, or JSON that mixed two problems; an empty list drew blank
@@ -73,6 +73,56 @@ internal static class RunArguments
                     $"{which} was made on another problem of the same size: {RunArguments.Difference(aspect, theirs, "this problem's", mine)}. " +
                     "Pass runs made on this problem (its Run or CompareMethods), or pass these to the problem they were made on.");
         }
+        if (problem is null)
+            RequireOneProblem(runs, parameter);
+    }
+
+    /// <summary>
+    /// Where no problem is given to check runs against (<see cref="TrajectoryPlots.Save(IReadOnlyList{OptimizerRun}, string, double[], double[], string[], string[], string?)"/>,
+    /// <see cref="TrajectoryPlots.SaveLoss"/>, <see cref="FieldPlots.Save(IReadOnlyList{OptimizerRun}, string, IReadOnlyList{int}, double[], string?)"/>,
+    /// <see cref="TargetPoint.Find(CompiledProblem, double[], double[], IReadOnlyList{OptimizerRun}, IReadOnlyList{double}?)"/>): refuses runs
+    /// whose problems (<see cref="OptimizerRun.Problem"/>) differ from one another, naming the first such run, the first run it
+    /// differs from and what differs, worded as the refusal of a run of another problem than the one given. Runs that carry
+    /// no problem are not compared. (A size check alone had drawn a run of x0^3 beside one of x0^2 as if of one problem.)
+    /// </summary>
+    /// <exception cref="SymbolicException"><see cref="ErrorKind.Invalid"/>: runs of two problems.</exception>
+    public static void RequireOneProblem(IReadOnlyList<OptimizerRun> runs, string parameter)
+    {
+        ArgumentNullException.ThrowIfNull(runs, parameter);
+        var first = -1;
+        for (var i = 0; i < runs.Count; i++)
+        {
+            if (runs[i]?.Problem is not { } made) continue;
+            if (first < 0) first = i;
+            else if (runs[first].Problem!.FirstDifference(made) is var (aspect, mine, theirs))
+                throw new SymbolicException(ErrorKind.Invalid,
+                    $"Run {i} ({runs[i].Label}) in '{parameter}' was made on another problem than run {first} ({runs[first].Label}): " +
+                    $"{Difference(aspect, theirs, $"run {first}'s", mine)}. " +
+                    "Pass runs made on one problem (its Run or CompareMethods), and each problem's runs in a call of their own.");
+        }
+    }
+
+    /// <summary>
+    /// Refuses an x* (<see cref="TargetPoint"/>) given with runs of a problem when it was found for another problem
+    /// (<see cref="TargetPoint.Problem"/>), or has another number of values than the problem has variables: its mark
+    /// and the distances to it would belong to that other problem. Null (no x*) passes.
+    /// </summary>
+    /// <param name="target">The x*, or null.</param>
+    /// <param name="definition">The problem the x* is given with.</param>
+    /// <param name="parameter">The parameter's name in the API (<c>target</c>, <c>comparison</c>).</param>
+    /// <exception cref="SymbolicException"><see cref="ErrorKind.Invalid"/>: found for another problem, naming what differs;
+    /// <see cref="ErrorKind.Shape"/>: of another size.</exception>
+    public static void RequireTarget(TargetPoint? target, ProblemDefinition definition, string parameter)
+    {
+        if (target is null) return;
+        if (target.Problem is { } found && definition.Identity.FirstDifference(found) is var (aspect, mine, theirs))
+            throw new SymbolicException(ErrorKind.Invalid,
+                $"The x* in '{parameter}' was found for another problem: {Difference(aspect, theirs, "this problem's", mine)}. " +
+                "Pass the Target of a comparison of this problem (its CompareMethods), or pass this one to the problem it was found for.");
+        if (target.X is { } x && x.Length != definition.Variables.Count)
+            throw new SymbolicException(ErrorKind.Shape,
+                $"The x* in '{parameter}' has {NumberText.Count(x.Length, "value")}; this problem has {NumberText.Count(definition.Variables.Count, "variable")}: " +
+                "pass the Target of a comparison of this problem (its CompareMethods).");
     }
 
     /// <summary><see cref="RequireFrom(IReadOnlyList{OptimizerRun}, IReadOnlyList{string}, IReadOnlyList{string}?, string, ProblemIdentity?)"/> for method results.</summary>

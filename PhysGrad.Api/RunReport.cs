@@ -41,10 +41,13 @@ public static class RunReport
     /// distances are in y, <see cref="DistancesNote"/>, where <see cref="TargetPoint.ManyPreimages"/>). Every one of these
     /// fields is always written, as null where it does not apply (or without <paramref name="target"/>), as every other
     /// field of the document: a reader finds the same keys in every report and tells "does not apply" by the null.</param>
+    /// <exception cref="SymbolicException">(<see cref="ErrorKind.Shape"/>) A result or x* of another size than the problem;
+    /// (<see cref="ErrorKind.Invalid"/>) a result made on, or an x* found for, another problem of the same size, naming what differs.</exception>
     public static string ToJson(ProblemDefinition definition, IReadOnlyList<MethodResult> results, Symbolic.Problem? model = null, TargetPoint? target = null)
     {
         ArgumentNullException.ThrowIfNull(definition);
         RunArguments.RequireFrom(results, definition.Variables, definition.Outputs, nameof(results), definition.Identity);
+        RunArguments.RequireTarget(target, definition, nameof(target));
         return JsonSerializer.Serialize(Document(definition, results, model, target), Options);
     }
 
@@ -64,6 +67,7 @@ public static class RunReport
         ArgumentNullException.ThrowIfNull(utf8Json);
         ArgumentNullException.ThrowIfNull(definition);
         RunArguments.RequireFrom(results, definition.Variables, definition.Outputs, nameof(results), definition.Identity);
+        RunArguments.RequireTarget(target, definition, nameof(target));
         JsonSerializer.Serialize(utf8Json, Document(definition, results, model, target), Options);
     }
 

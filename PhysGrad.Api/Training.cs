@@ -35,12 +35,50 @@ public sealed record TrainingExample(
         ?? throw new SymbolicException(ErrorKind.Invalid,
             $"The {Name} example has no settings for {TrainingSettings.NameOf(method)}; it runs {string.Join(", ", Methods.Select(m => m.ShortName))}.");
 
+    /// <summary>
+    /// The example's parameters by name: the HIG toy's scaling, <c>{ ["λ"] = 0.01 }</c>; empty for an example without any.
+    /// With <see cref="Name"/> they tell one example from another: two HIG toys of different λ are different examples,
+    /// and neither takes the other's choices (<see cref="TrainingChoice.Example"/>, <see cref="TrainingChoice.ExampleParameters"/>).
+    /// </summary>
+    public IReadOnlyDictionary<string, double> Parameters { get; init; } = System.Collections.ObjectModel.ReadOnlyDictionary<string, double>.Empty;
+
+    /// <summary>The example's name and parameters, which its choices and runs carry.</summary>
+    internal TrainingExampleKey Key => new(Name, Parameters);
+
     /// <summary>The example's methods with their tuned settings, as façade choices (the order of <see cref="Methods"/>).</summary>
-    public IReadOnlyList<TrainingChoice> Choices => [.. Methods.Select(m => new TrainingChoice(m, Name))];
+    public IReadOnlyList<TrainingChoice> Choices => [.. Methods.Select(m => new TrainingChoice(m, Key))];
 
     /// <summary>The example's choice for the method named <paramref name="name"/> (gd, adam, gn, hig, sip-ig, sip-pg).</summary>
     /// <exception cref="SymbolicException">An unknown method name, or one the example has no settings for (ErrorKind.Invalid).</exception>
-    public TrainingChoice ChoiceFor(string name) => new(SettingsFor(Training.ParseMethod(name)), Name);
+    public TrainingChoice ChoiceFor(string name) => new(SettingsFor(Training.ParseMethod(name)), Key);
+}
+
+/// <summary>
+/// Which example a choice or run was made for: its name and parameters (<see cref="TrainingExample.Parameters"/>). A name
+/// alone had let a choice made for the HIG toy at λ = 0.01 pass for one at λ = 1.
+/// </summary>
+/// <param name="Name">The example's name.</param>
+/// <param name="Parameters">Its parameters by name.</param>
+internal sealed record TrainingExampleKey(string Name, IReadOnlyDictionary<string, double> Parameters)
+{
+    /// <summary>The first parameter (in ordinal order of names) whose value differs in <paramref name="other"/>, or that one of
+    /// the two lacks; null when the two agree in every parameter.</summary>
+    private string? DifferingParameter(TrainingExampleKey other) =>
+        Parameters.Keys.Union(other.Parameters.Keys).Order(StringComparer.Ordinal)
+            .FirstOrDefault(k => !(Parameters.TryGetValue(k, out var a) && other.Parameters.TryGetValue(k, out var b) && a.Equals(b)));
+
+    private string ValueOf(string parameter) =>
+        Parameters.TryGetValue(parameter, out var v) ? $"{parameter} = {NumberText.RoundTrip(v)}" : $"no {parameter}";
+
+    /// <summary>
+    /// How this example differs from <paramref name="other"/>, for a refusal: <c>the hig-toy example, and this is exp</c>
+    /// (<paramref name="otherIs"/> = <c>this is</c>), <c>the hig-toy example with λ = 0.01, and this is hig-toy with λ = 1</c>;
+    /// null when they are the same example.
+    /// </summary>
+    public string? Against(TrainingExampleKey other, string otherIs) =>
+        Name != other.Name ? $"the {Name} example, and {otherIs} {other.Name}"
+        : DifferingParameter(other) is { } p ? $"the {Name} example with {ValueOf(p)}, and {otherIs} {other.Name} with {other.ValueOf(p)}"
+        : null;
 }
 
 /// <summary>
@@ -50,7 +88,7 @@ public sealed record TrainingExample(
 /// </summary>
 public sealed class TrainingChoice
 {
-    internal TrainingChoice(TrainingSettings settings, string? example) => (Settings, Example) = (settings, example);
+    internal TrainingChoice(TrainingSettings settings, TrainingExampleKey? example) => (Settings, Made) = (settings, example);
 
     /// <summary>The settings this choice stands for.</summary>
     internal TrainingSettings Settings { get; }
@@ -58,9 +96,17 @@ public sealed class TrainingChoice
     /// <summary>
     /// The name of the example the choice was made for (<see cref="TrainingExample.Name"/>): its rate, batch size and τ
     /// were tuned for that example, and <see cref="Training.Run(TrainingExample, IReadOnlyList{TrainingChoice}, int, int?, TimeSpan?, IProgress{ValueTuple{int, double}}?)"/>
-    /// refuses it for another. Null for the choice of a run made from a training history by hand, which names no example.
+    /// refuses it for another, also for an example of the same name with other parameters (<see cref="ExampleParameters"/>).
+    /// Null for the choice of a run made from a training history by hand, which names no example.
     /// </summary>
-    public string? Example { get; }
+    public string? Example => Made?.Name;
+
+    /// <summary>The parameters of the example the choice was made for (<see cref="TrainingExample.Parameters"/>: the HIG toy's λ);
+    /// empty for an example without any, and for a choice that names no example.</summary>
+    public IReadOnlyDictionary<string, double> ExampleParameters => Made?.Parameters ?? System.Collections.ObjectModel.ReadOnlyDictionary<string, double>.Empty;
+
+    /// <summary>The example the choice was made for, by name and parameters; null when it names none.</summary>
+    internal TrainingExampleKey? Made { get; }
 
     /// <summary>The method's short name: gd, adam, gn, hig, sip-ig or sip-pg.</summary>
     public string Name => Settings.ShortName;
@@ -89,7 +135,7 @@ public sealed class TrainingChoice
             throw new SymbolicException(ErrorKind.Invalid,
                 $"The learning rate 'rate' of {nameof(WithLearningRate)} must be a positive, finite number, and {NumberText.RoundTrip(rate)} {wrong}: " +
                 $"give e.g. {nameof(WithLearningRate)}({NumberText.StepSize(Settings.LearningRate)}), {Name}'s rate in this example.");
-        return new(Settings with { LearningRate = rate }, Example);
+        return new(Settings with { LearningRate = rate }, Made);
     }
 
     /// <summary>The same choice with batch size <paramref name="batch"/>, from 1 to <see cref="MaxBatchSize"/>.</summary>
@@ -99,7 +145,7 @@ public sealed class TrainingChoice
     {
         if (BatchSizeRefusal($"The batch size 'batch' of {nameof(WithBatchSize)}", batch) is { } wrong)
             throw new SymbolicException(ErrorKind.Invalid, wrong);
-        return new(Settings with { BatchSize = batch }, Example);
+        return new(Settings with { BatchSize = batch }, Made);
     }
 
     /// <summary>
@@ -122,7 +168,7 @@ public sealed class TrainingChoice
         if (OptionRanges.Tau($"The truncation 'tau' of {nameof(WithTau)}", tau, Settings.Method == TrainingMethod.GaussNewton ? -1 : -0.5,
                 written: nameof(WithTau) + "({0})") is { } wrong)
             throw new SymbolicException(ErrorKind.Invalid, wrong);
-        return new(Settings with { Tau = tau }, Example);
+        return new(Settings with { Tau = tau }, Made);
     }
 
     /// <summary>The name and the settings in words (<see cref="Description"/>).</summary>
@@ -142,7 +188,7 @@ public sealed class TrainingRun
     /// <summary>A run of a history made by hand (no example named: <see cref="TrainingChoice.Example"/> is null).</summary>
     internal TrainingRun(TrainingHistory history) : this(history, null) { }
 
-    internal TrainingRun(TrainingHistory history, string? example)
+    internal TrainingRun(TrainingHistory history, TrainingExampleKey? example)
     {
         History = history;
         Choice = new TrainingChoice(history.Settings, example);
@@ -320,7 +366,8 @@ public static class Training
         ];
         return new TrainingExample("hig-toy",
             $"HIG toy, λ = {l}: 1→7 tanh→2, P(x) = (x0, λ·x1), ŷ = (sin 6z, cos 9z)",
-            network, physics, Sample, evalZ, evalY, null, methods);
+            network, physics, Sample, evalZ, evalY, null, methods)
+        { Parameters = new Dictionary<string, double> { ["λ"] = lambda }.AsReadOnly() };
     }
 
     /// <summary>
@@ -465,7 +512,9 @@ public static class Training
     /// for façade choices (<see cref="TrainingExample.Choices"/>, <see cref="TrainingExample.ChoiceFor"/>): the same runs, reported as <see cref="TrainingRun"/>.
     /// </summary>
     /// <exception cref="SymbolicException">Neither a step count nor a time given, or one not positive; no choice; or a choice
-    /// made for another example (<see cref="TrainingChoice.Example"/>), whose settings were tuned for that one (ErrorKind.Invalid).</exception>
+    /// made for another example (<see cref="TrainingChoice.Example"/>), also one of the same name with other parameters
+    /// (<see cref="TrainingChoice.ExampleParameters"/>: the HIG toy at another λ), whose settings were tuned for that one (ErrorKind.Invalid),
+    /// naming the parameter and both values.</exception>
     public static IReadOnlyList<TrainingRun> Run(
         TrainingExample example, IReadOnlyList<TrainingChoice> choices, int seed, int? steps, TimeSpan? time,
         IProgress<(int Method, double Done)>? progress = null)
@@ -475,14 +524,14 @@ public static class Training
         for (var i = 0; i < choices.Count; i++)
         {
             var choice = choices[i] ?? throw new ArgumentNullException(nameof(choices), $"'choices' holds null at index {i}: pass choices of this example.");
-            if (choice.Example is { } made && made != example.Name)
+            if (choice.Made?.Against(example.Key, "this is") is { } other)
                 throw new SymbolicException(ErrorKind.Invalid,
-                    $"choices[{i}] ({choice}) was made for the {made} example, and this is {example.Name}: its settings were tuned for that one. " +
+                    $"choices[{i}] ({choice}) was made for {other}: its settings were tuned for that one. " +
                     $"Take the choices from this example ({nameof(TrainingExample.Choices)}, or {nameof(TrainingExample.ChoiceFor)}(\"{choice.Name}\"); it runs " +
                     $"{string.Join(", ", example.Methods.Select(m => m.ShortName))}) and set the rate, batch size or τ on those " +
                     $"({nameof(TrainingChoice.WithLearningRate)}, {nameof(TrainingChoice.WithBatchSize)}, {nameof(TrainingChoice.WithTau)}).");
         }
-        return [.. Run(example, [.. choices.Select(c => c.Settings)], seed, steps, time, progress).Select(h => new TrainingRun(h, example.Name))];
+        return [.. Run(example, [.. choices.Select(c => c.Settings)], seed, steps, time, progress).Select(h => new TrainingRun(h, example.Key))];
     }
 
     /// <summary>
@@ -491,8 +540,11 @@ public static class Training
     /// of the two middle values; a diverged run's loss counts as +∞, so a median is never pulled down by
     /// a run that broke off early.
     /// </summary>
+    /// <exception cref="SymbolicException">(<see cref="ErrorKind.Invalid"/>) Runs of different examples (<see cref="TrainingChoice.Example"/>,
+    /// <see cref="TrainingChoice.ExampleParameters"/>), whose runs of one method would be summarised as seeds of one.</exception>
     public static IReadOnlyList<TrainingSummary> Summarize(IReadOnlyList<TrainingRun> runs)
     {
+        RequireOneExample(runs, "summarise");
         var groups = new List<List<TrainingRun>>();
         foreach (var run in runs)
         {
@@ -579,8 +631,30 @@ public static class Training
     }
 
     /// <summary><see cref="SavePlots(IReadOnlyList{TrainingHistory}, string, string)"/> for the façade's runs.</summary>
-    public static IReadOnlyList<string> SavePlots(IReadOnlyList<TrainingRun> runs, string directory, string title) =>
-        SavePlots([.. runs.Select(r => r.History)], directory, title);
+    /// <exception cref="SymbolicException">(<see cref="ErrorKind.Invalid"/>) No run, or runs of different examples (<see cref="TrainingChoice.Example"/>,
+    /// <see cref="TrainingChoice.ExampleParameters"/>), whose curves would be drawn as of one.</exception>
+    public static IReadOnlyList<string> SavePlots(IReadOnlyList<TrainingRun> runs, string directory, string title)
+    {
+        RequireOneExample(runs, "draw");
+        return SavePlots([.. runs.Select(r => r.History)], directory, title);
+    }
+
+    // Runs of one example (by name and parameters), naming the first run of another and what differs; runs that name no
+    // example (made from a history by hand) are not compared.
+    private static void RequireOneExample(IReadOnlyList<TrainingRun> runs, string verb)
+    {
+        ArgumentNullException.ThrowIfNull(runs);
+        var first = -1;
+        for (var i = 0; i < runs.Count; i++)
+        {
+            var run = runs[i] ?? throw new ArgumentNullException(nameof(runs), $"'runs' holds null at index {i}: pass the runs of Training.Run.");
+            if (run.Choice.Made is not { } made) continue;
+            if (first < 0) first = i;
+            else if (made.Against(runs[first].Choice.Made!, $"runs[{first}] on") is { } other)
+                throw new SymbolicException(ErrorKind.Invalid,
+                    $"runs[{i}] ({run.Choice}, seed {run.Seed}) was trained on {other}: pass the runs of one example, and {verb} each example's runs in a call of their own.");
+        }
+    }
 
     private sealed class Progress(Action<double> report) : IProgress<double>
     {

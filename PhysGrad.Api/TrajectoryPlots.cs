@@ -43,6 +43,10 @@ public static class TrajectoryPlots
     /// <param name="variableNames">The variables' names (axis labels).</param>
     /// <param name="outputNames">The outputs' names (axis labels).</param>
     /// <param name="problem">The problem's name for the titles, e.g. <c>P(x0, x1) = [x0, x1^2]</c>.</param>
+    /// <exception cref="Symbolic.SymbolicException">(<see cref="Symbolic.ErrorKind.Shape"/>) A run of another size than the names;
+    /// (<see cref="Symbolic.ErrorKind.Invalid"/>) no run, or runs made on different problems (<see cref="OptimizerRun.Problem"/>),
+    /// naming what differs: these names carry no problem to check the runs against, so the overload taking the problem's
+    /// definition also refuses runs that agree with one another but were made on another problem.</exception>
     public static IReadOnlyList<string> Save(
         IReadOnlyList<OptimizerRun> runs, string directory, double[]? targetX, double[] targetY,
         string[] variableNames, string[] outputNames, string? problem = null)
@@ -60,16 +64,45 @@ public static class TrajectoryPlots
     }
 
     /// <summary>
-    /// Writes the x-space, y-space and loss plots of runs on a problem into <paramref name="directory"/>,
-    /// x* marked as the comparison found it (<see cref="TargetPoint.Find"/>, the same point the table's
-    /// distances are measured to). Returns the paths.
+    /// Writes <c>x-space.png</c> and <c>y-space.png</c> (each with its <c>.svg</c>) of runs of the problem
+    /// <paramref name="definition"/> states into <paramref name="directory"/>, as the overload taking names does, with
+    /// the names, y* and title from the definition and x* marked where <paramref name="target"/> has one. Returns the paths.
     /// </summary>
-    public static IReadOnlyList<string> SaveAll(
-        IReadOnlyList<OptimizerRun> runs, string directory, ProblemDefinition definition, TargetPoint target)
+    /// <param name="runs">Runs of this problem (its Run or CompareMethods).</param>
+    /// <param name="directory">Where to write.</param>
+    /// <param name="definition">The problem (<see cref="PhysicsProblem.Definition"/>).</param>
+    /// <param name="target">x* of this problem (a comparison's <see cref="Comparison.Target"/>, or <see cref="TargetPoint.Find(PhysicsProblem, IReadOnlyList{OptimizerRun})"/>),
+    /// or null for none.</param>
+    /// <exception cref="Symbolic.SymbolicException">(<see cref="Symbolic.ErrorKind.Shape"/>) A run or x* of another size;
+    /// (<see cref="Symbolic.ErrorKind.Invalid"/>) no run, or a run or x* of another problem of the same size, naming what differs.</exception>
+    public static IReadOnlyList<string> Save(IReadOnlyList<OptimizerRun> runs, string directory, ProblemDefinition definition, TargetPoint? target = null)
+    {
+        RequireOfProblem(runs, definition, target);
+        PlotDirectory.Prepare(directory);
+        return Rendering.Draw(() => SpaceFigures(runs, definition, target, ProblemName(definition)).SelectMany(f => Write(f, directory)).ToArray());
+    }
+
+    // Runs and x* of the problem the definition states (RunArguments), at least one run.
+    private static void RequireOfProblem(IReadOnlyList<OptimizerRun> runs, ProblemDefinition definition, TargetPoint? target)
     {
         ArgumentNullException.ThrowIfNull(definition);
         RunArguments.RequireFrom(runs, definition.Variables, definition.Outputs, nameof(runs), definition.Identity);
         RunArguments.RequireSome(runs.Count, nameof(runs), "plots");
+        RunArguments.RequireTarget(target, definition, nameof(target));
+    }
+
+    /// <summary>
+    /// Writes the x-space, y-space and loss plots of runs on a problem into <paramref name="directory"/>,
+    /// x* marked as the comparison found it (<see cref="TargetPoint.Find(CompiledProblem, double[], double[], IReadOnlyList{OptimizerRun}, IReadOnlyList{double}?)"/>, the same point the table's
+    /// distances are measured to). Returns the paths.
+    /// </summary>
+    /// <exception cref="Symbolic.SymbolicException">As <see cref="Save(IReadOnlyList{OptimizerRun}, string, ProblemDefinition, TargetPoint?)"/>:
+    /// no run, or a run or x* of another problem.</exception>
+    public static IReadOnlyList<string> SaveAll(
+        IReadOnlyList<OptimizerRun> runs, string directory, ProblemDefinition definition, TargetPoint target)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        RequireOfProblem(runs, definition, target);
         PlotDirectory.Prepare(directory);
         return Rendering.Draw(() => Figures(runs, definition, target).SelectMany(f => Write(f, directory)).ToArray());
     }
@@ -83,10 +116,11 @@ public static class TrajectoryPlots
     /// log scale, one line per run (zero or negative losses, which a log scale cannot show, are left out;
     /// a run that diverged is marked where its last finite loss is). Returns the paths written.
     /// </summary>
-    /// <exception cref="Symbolic.SymbolicException">(<see cref="Symbolic.ErrorKind.Invalid"/>) No run: the plot would be blank.</exception>
+    /// <exception cref="Symbolic.SymbolicException">(<see cref="Symbolic.ErrorKind.Invalid"/>) No run: the plot would be blank; or
+    /// runs made on different problems (<see cref="OptimizerRun.Problem"/>), naming what differs.</exception>
     public static IReadOnlyList<string> SaveLoss(IReadOnlyList<OptimizerRun> runs, string directory, string? problem = null)
     {
-        ArgumentNullException.ThrowIfNull(runs);
+        RunArguments.RequireOneProblem(runs, nameof(runs));
         RunArguments.RequireSome(runs.Count, nameof(runs), "loss plot");
         PlotDirectory.Prepare(directory);
         return Rendering.Draw(() => Write(LossFigure(runs, problem), directory));
@@ -108,15 +142,16 @@ public static class TrajectoryPlots
         var lossName = definition.LossGiven
             ? $"{name}, L = {ExpressionText.ForHeader(Symbolic.Infix.Format(definition.ParsedLoss()!))}"
             : name;
-        // A problem with a loss of its own needs no target: then nothing is marked, and the titles say so.
-        if (!definition.HasTarget)
-            return SpaceFigures(runs, null, null, definition.Variables.ToArray(), definition.Outputs, name, noTarget: true)
-                .Append(LossFigure(runs, lossName)).ToArray();
-        var targetY = definition.Target.ToArray();
-        // The plots name every run as their legends do, the target's note too (x* ≈ gd (η = 0.01)'s end).
-        return SpaceFigures(runs, target.X, targetY, definition.Variables.ToArray(), definition.Outputs, name, target.DescriptionNaming(LegendName))
-            .Append(LossFigure(runs, lossName, target.X)).ToArray();
+        return SpaceFigures(runs, definition, target, name).Append(LossFigure(runs, lossName, definition.HasTarget ? target.X : null)).ToArray();
     }
+
+    // The x- and y-space figures of runs of a problem, x* marked where target has one.
+    private static IEnumerable<Figure> SpaceFigures(IReadOnlyList<OptimizerRun> runs, ProblemDefinition definition, TargetPoint? target, string name) =>
+        // A problem with a loss of its own needs no target: then nothing is marked, and the titles say so.
+        !definition.HasTarget
+            ? SpaceFigures(runs, null, null, [.. definition.Variables], definition.Outputs, name, noTarget: true)
+            // The plots name every run as their legends do, the target's note too (x* ≈ gd (η = 0.01)'s end).
+            : SpaceFigures(runs, target?.X, [.. definition.Target], [.. definition.Variables], definition.Outputs, name, target?.DescriptionNaming(LegendName));
 
     /// <summary>As the overload taking x*, with x* found for these runs (tests of the plots alone).</summary>
     internal static IReadOnlyList<Figure> Figures(IReadOnlyList<OptimizerRun> runs, CompiledProblem problem, ProblemDefinition definition) =>
