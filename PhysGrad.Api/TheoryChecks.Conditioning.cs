@@ -200,8 +200,9 @@ public static partial class TheoryChecks
     /// <paramref name="y"/>): <see cref="CompiledProblem.RoundingScale"/>, which counts P's own intermediates, plus what
     /// L(P(x)) adds where y* is folded into P's sums: ½(eˣ − 1 − x − y*)² forms eˣ − (1 + y*) at 1, where P alone is
     /// eˣ⁻¹ − x without that cancellation, so every rule's step (formed from L's derivatives) sees y only to about
-    /// u, not to u·|y|. That share is L's running error over ‖∂L/∂y‖ (<see cref="CompiledProblem.LossRoundingError"/>),
-    /// the y-uncertainty that moves L as far, added to every component; left out where ∂L/∂y is 0 or not formed.
+    /// u, not to u·|y|. That share is the smallest y-perturbation that moves L by its running error E
+    /// (<see cref="CompiledProblem.LossRoundingError"/>), δy = E·∂L/∂y/‖∂L/∂y‖², componentwise, so an output of size
+    /// 1E+160 beside one of size 1 charges its rounding to itself; left out where ∂L/∂y is 0 or not formed.
     /// </summary>
     private static void RoundingScale(CompiledProblem c, double[] x, double[] y, double[] scale)
     {
@@ -217,9 +218,11 @@ public static partial class TheoryChecks
         {
             return;
         }
-        var extra = error / Norm(gy) / (CompiledProblem.LandingUlps * CompiledProblem.UnitRoundoff);
-        if (!double.IsFinite(extra)) return;
-        for (var i = 0; i < c.M; i++) scale[i] += extra;
+        // δy = E·∂L/∂y/‖∂L/∂y‖², scaled (Norm) so that the square does not overflow at y of size 1E+160.
+        var norm = Norm(gy);
+        var extra = gy.Select(g => error / norm * (Math.Abs(g) / norm) / (CompiledProblem.LandingUlps * CompiledProblem.UnitRoundoff)).ToArray();
+        if (!extra.All(double.IsFinite)) return;
+        for (var i = 0; i < c.M; i++) scale[i] += extra[i];
     }
 
     /// <summary>
