@@ -51,7 +51,7 @@ public static partial class TheoryChecks
         if (c.M > ConditioningUpTo || c.N > ConditioningUpTo || z.Length != c.N) return null;
         var (n, m) = (c.N, c.M);
         var (scale, y) = (new double[m], new double[m]);
-        RoundingScale(c, x, y, scale);
+        RoundingScale(c, x, y, scale, residual: true);
         var (_, j) = Simulate(c, x);
         var (gx, hx) = (new double[n], new double[n * n]);
         var (gy, hy) = (new double[m], new double[m * m]);
@@ -196,17 +196,20 @@ public static partial class TheoryChecks
     }
 
     /// <summary>
-    /// y's rounding scale as the checks' kernels see it (m values into <paramref name="scale"/>, P(x) into
-    /// <paramref name="y"/>): <see cref="CompiledProblem.RoundingScale"/>, which counts P's own intermediates, plus what
-    /// L(P(x)) adds where y* is folded into P's sums: ½(eˣ − 1 − x − y*)² forms eˣ − (1 + y*) at 1, where P alone is
-    /// eˣ⁻¹ − x without that cancellation, so every rule's step (formed from L's derivatives) sees y only to about
-    /// u, not to u·|y|. That share is the smallest y-perturbation that moves L by its running error E
+    /// y's rounding scale at x (m values into <paramref name="scale"/>, P(x) into <paramref name="y"/>):
+    /// <see cref="CompiledProblem.RoundingScale"/>, which counts P's own intermediates. With
+    /// <paramref name="residual"/>, for the quantities the rules' steps are driven by (y − y* through L's derivatives),
+    /// also what L(P(x)) adds where y* is folded into P's sums: ½(eˣ − 1 − x − y*)² forms eˣ − (1 + y*) at 1, where P
+    /// alone is eˣ⁻¹ − x without that cancellation, so every step sees y − y* only to about u, not to u·|y|. That
+    /// share is the smallest y-perturbation that moves L by its running error E
     /// (<see cref="CompiledProblem.LossRoundingError"/>), δy = E·∂L/∂y/‖∂L/∂y‖², componentwise, so an output of size
-    /// 1E+160 beside one of size 1 charges its rounding to itself; left out where ∂L/∂y is 0 or not formed.
+    /// 1E+160 beside one of size 1 charges its rounding to itself; left out where ∂L/∂y is 0 or not formed. Not for
+    /// y itself (PG's landings, the local inverse): L's rounding at the scale of y* is no rounding of y.
     /// </summary>
-    private static void RoundingScale(CompiledProblem c, double[] x, double[] y, double[] scale)
+    private static void RoundingScale(CompiledProblem c, double[] x, double[] y, double[] scale, bool residual = false)
     {
         c.RoundingScale(x, y, scale);
+        if (!residual) return;
         var error = c.LossRoundingError(x);
         if (error == 0) return;
         var gy = new double[c.M];
@@ -227,9 +230,11 @@ public static partial class TheoryChecks
 
     /// <summary>
     /// The words for y's rounding scale (<see cref="CompiledProblem.RoundingScale"/>), with <paramref name="at"/> the
-    /// subscript of the point ("₀" or ""): "|J|·|x₀| + |y₀| and the running errors of P and L".
+    /// subscript of the point ("₀" or ""): "|J|·|x₀| + |y₀| and P's running error", "… and the running errors of P and L"
+    /// with <paramref name="residual"/> (as <see cref="RoundingScale"/> takes it).
     /// </summary>
-    private static string RoundingScaleWords(string at) => $"|J|·|x{at}| + |y{at}| and the running errors of P and L";
+    private static string RoundingScaleWords(string at, bool residual = false) =>
+        $"|J|·|x{at}| + |y{at}| and {(residual ? "the running errors of P and L" : "P's running error")}";
 
     /// <summary>‖J‖_F·‖J⁺‖_F at x (Frobenius norms, scaled so that they do not overflow), J⁺ as <see cref="PseudoInverse"/>
     /// forms it (so a graded J's small directions are kept), for the words only; +∞ when J is singular in doubles.</summary>

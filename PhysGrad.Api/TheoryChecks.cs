@@ -566,7 +566,7 @@ public static partial class TheoryChecks
     private static (double Residual, double Gd, string Known) ResidualRounding(CompiledProblem c, double[] x, double[] target)
     {
         var (scale, y) = (new double[c.M], new double[c.M]);
-        RoundingScale(c, x, y, scale);
+        RoundingScale(c, x, y, scale, residual: true);
         var (_, j) = Simulate(c, x);
         var r = Minus(y, target);
         var known = CompiledProblem.LandingUlps * CompiledProblem.UnitRoundoff;
@@ -575,7 +575,7 @@ public static partial class TheoryChecks
         var gdNoise = Enumerable.Range(0, c.N).Select(k => Enumerable.Range(0, c.M).Sum(i => Math.Abs(j[i * c.N + k]) * known * scale[i])).ToArray();
         var gd = Norm(gdNoise) / Norm(gdStep);
         return (double.IsNaN(residual) ? double.PositiveInfinity : residual, double.IsNaN(gd) ? double.PositiveInfinity : gd,
-            $"y₀ − y* is known to {NumberText.Short(CompiledProblem.LandingUlps)} units of rounding of {RoundingScaleWords("₀")} ({NumberText.Short(known * Norm(scale), 3)}) next to ‖y₀ − y*‖ = {NumberText.Short(Norm(r), 3)}");
+            $"y₀ − y* is known to {NumberText.Short(CompiledProblem.LandingUlps)} units of rounding of {RoundingScaleWords("₀", residual: true)} ({NumberText.Short(known * Norm(scale), 3)}) next to ‖y₀ − y*‖ = {NumberText.Short(Norm(r), 3)}");
     }
 
     /// <summary>Whether a relative uncertainty leaves a comparison to <see cref="Exact"/> resolved (1% of it), as property 3 asks.</summary>
@@ -988,7 +988,7 @@ public static partial class TheoryChecks
             var (scale, at) = (new double[a.M], new double[a.M]);
             for (var k = 1; k < (differ ? common + 1 : d.Length); k++)
             {
-                RoundingScale(a, r1.Trajectory[k - 1], at, scale);
+                RoundingScale(a, r1.Trajectory[k - 1], at, scale, residual: true);
                 var known = CompiledProblem.LandingUlps * CompiledProblem.UnitRoundoff * Norm(scale) / Norm(Minus(at, p.Target));
                 // A run that stops at step k in one of the runs from x₀ and x₀ moved by rounding, and not in the
                 // other, has its stop decided by rounding; one that overflowed (Diverged) there did so in doubles.
