@@ -27,7 +27,7 @@ let ``newton's LaTeX on three outputs with long names keeps every source line wi
     Assert.Contains(lines, fun l -> l.StartsWith "      ")
     Assert.DoesNotContain("\n\n", out.Replace("\r", ""))
     // Joined back where the cuts were, the align lines are what one line each would have been.
-    let joined = out.Replace("\n      ", " ").Split('\n', StringSplitOptions.RemoveEmptyEntries)
+    let joined = (TestHelpers.latexJoined out).Split('\n', StringSplitOptions.RemoveEmptyEntries)
     Assert.Contains(joined, fun l -> l.Length > 150)
     Assert.All(joined |> Array.filter (fun l -> not (l.StartsWith "%") && l.StartsWith "  "), fun l ->
         Assert.True(l.Contains " &= " || l.StartsWith "  &\\quad ", l))

@@ -196,7 +196,7 @@ let ``long LaTeX right-hand sides are cut into aligned lines that pair their bra
     let code, out, err = run [ "derive"; "--simulator"; simulator; "--methods"; "gd,newton"; "--format"; "latex" ]
     Assert.True((code = 0), err)
     // Source lines cut for length (LaTeX.BreakSource: a newline and an indent where a space was) joined back.
-    let lines = out.Replace("\n      ", " ").Split('\n', StringSplitOptions.RemoveEmptyEntries) |> Array.filter (fun l -> not (l.StartsWith "%"))
+    let lines = (TestHelpers.latexJoined out).Split('\n', StringSplitOptions.RemoveEmptyEntries) |> Array.filter (fun l -> not (l.StartsWith "%"))
     // A line was cut (the gradient's sums are long), and none renders wider than the limit plus its left side
     // (LaTeX.renderedWidths: what the reader sees, not the source's commands and braces).
     let lines = lines |> Array.map (fun l -> l.TrimStart())
