@@ -757,10 +757,12 @@ public sealed partial class PhysicsProblem
         // The point before the generic target is made around it (which needs a finite point of the right length).
         if (at is not null) _ = PointArguments.Require(at, Variables, nameof(at));
         var studied = Studied(at);
-        if (!refuseOutsideDomain) { }
-        else if (at is null) _ = studied.StartInDomain();
-        else if (studied.OutsideDomainAt(at) is { } outside)
-            throw new SymbolicException(ErrorKind.Invalid, OutsideDomainMessage(at, outside, "point", nameof(at)));
+        if (refuseOutsideDomain)
+        {
+            if (at is null) _ = studied.StartInDomain();
+            else if (studied.OutsideDomainAt(at) is { } outside)
+                throw new SymbolicException(ErrorKind.Invalid, OutsideDomainMessage(at, outside, "point", nameof(at)));
+        }
         return TheoryChecks.Run(studied.Model, at, eta);
     }
 

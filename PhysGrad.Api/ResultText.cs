@@ -88,20 +88,24 @@ public static class ResultText
     {
         var inside = new bool[text.Length];
         var open = new Stack<int>();
+        // A norm ‖…‖ is one quantity, kept whole as a vector is ("‖y* − P(x)‖" read as two halves): bars pair in
+        // order, the first with the second, and a last one alone is no norm.
+        var norm = -1;
         for (var i = 0; i < text.Length; i++)
         {
+            var start = -1;
             if (text[i] is '(' or '[') open.Push(i);
             else if (text[i] is ')' or ']' && open.Count > 0)
             {
-                var start = open.Pop();
-                var matched = (text[start], text[i]) is ('(', ')') or ('[', ']');
-                if (matched && (text[i] == ']' || !text[(start + 1)..i].Split(' ').Any(w => w.Length >= 2 && w.All(char.IsLetter))))
-                    for (var k = start; k <= i; k++) inside[k] = true;
+                var opened = open.Pop();
+                var matched = (text[opened], text[i]) is ('(', ')') or ('[', ']');
+                if (matched && (text[i] == ']' || !text[(opened + 1)..i].Split(' ').Any(w => w.Length >= 2 && w.All(char.IsLetter))))
+                    start = opened;
             }
+            else if (text[i] == '‖')
+                (start, norm) = norm < 0 ? (-1, i) : (norm, -1);
+            for (var k = start; k >= 0 && k <= i; k++) inside[k] = true;
         }
-        // A norm ‖…‖ is one quantity, kept whole as a vector is ("‖y* − P(x)‖" read as two halves).
-        for (int i = text.IndexOf('‖'), j; i >= 0 && (j = text.IndexOf('‖', i + 1)) > i; i = text.IndexOf('‖', j + 1))
-            for (var k = i; k <= j; k++) inside[k] = true;
         return inside;
     }
 

@@ -155,6 +155,10 @@ public static class RulePrinter
     /// characters: \operatorname{log1p}\left(x_{0}^{2}\right) is 10 wide). About an article's text width of math.</summary>
     public const int LatexWidth = 60;
 
+    /// <summary>The most source characters a line of derive's LaTeX has where a cut can be made
+    /// (<see cref="LaTeX.BreakSource"/>): a piece of <see cref="LatexWidth"/> rendered characters was up to 259 in source.</summary>
+    public const int LatexSourceWidth = 100;
+
     private static string Latex(IReadOnlyList<RuleBlock> blocks, SharedBlock[] shared, string header, IReadOnlyDictionary<string, string> symbols)
     {
         var sb = new StringBuilder();
@@ -170,8 +174,11 @@ public static class RulePrinter
                 var pieces = LaTeX.BreakLines(LatexWidth, LaTeX.FormatWith(symbols, lines[i].Item2));
                 var last = pieces.Length - 1;
                 // One number per rule: align numbers every line it ends, so each but the rule's last says \nonumber.
+                // Each source line within LatexSourceWidth characters where a cut can be made (LaTeX.BreakSource:
+                // newlines where spaces were, as TeX reads them), so that a pasted rule reads in an editor too.
                 for (var p = 0; p <= last; p++)
-                    sb.Append($"  {(p == 0 ? lines[i].Item1 + " &= " : "&\\quad ")}{pieces[p]}{(p < last ? " \\nonumber" : "")}{(p < last || i < lines.Length - 1 ? " \\\\" : "")}\n");
+                    sb.Append(LaTeX.BreakSource(LatexSourceWidth, "      ",
+                        $"  {(p == 0 ? lines[i].Item1 + " &= " : "&\\quad ")}{pieces[p]}{(p < last ? " \\nonumber" : "")}{(p < last || i < lines.Length - 1 ? " \\\\" : "")}")).Append('\n');
             }
             sb.Append("\\end{align}\n");
         }

@@ -22,7 +22,7 @@ public static partial class TheoryChecks
     {
         if (c.M > ConditioningUpTo || c.N > ConditioningUpTo) return null;
         var (scale, y) = (new double[c.M], new double[c.M]);
-        c.RoundingScale(x, y, scale);
+        RoundingScale(c, x, y, scale);
         var (_, j) = Simulate(c, x);
         if (!j.All(double.IsFinite) || !scale.All(double.IsFinite)) return null;
         if (PseudoInverse(j, c.M, c.N) is not { } pinv) return null;
@@ -51,7 +51,7 @@ public static partial class TheoryChecks
         if (c.M > ConditioningUpTo || c.N > ConditioningUpTo || z.Length != c.N) return null;
         var (n, m) = (c.N, c.M);
         var (scale, y) = (new double[m], new double[m]);
-        c.RoundingScale(x, y, scale);
+        RoundingScale(c, x, y, scale, residual: true);
         var (_, j) = Simulate(c, x);
         var (gx, hx) = (new double[n], new double[n * n]);
         var (gy, hy) = (new double[m], new double[m * m]);
@@ -158,16 +158,24 @@ public static partial class TheoryChecks
         var digits = double.IsFinite(relative) && relative > 0 ? Math.Max(0, -Math.Log10(relative)) : 0;
         var through = hessian
             ? $"{NumberText.Short(CompiledProblem.LandingUlps)} units of rounding of ∂²L/∂x² and ∇L through |(∂²L/∂x²)⁻¹|, which squares J's condition"
-            : $"{NumberText.Short(CompiledProblem.LandingUlps)} units of rounding of |J|·|x| + |y| through |J⁻¹|";
+            : $"{NumberText.Short(CompiledProblem.LandingUlps)} units of rounding of {RoundingScaleWords("")} through |J⁻¹|";
         var left = $"{NumberText.Short(relative, 3)} of {what}: about {digits:0} digits of it are left";
-        var condition = ConditionNumber(c, x);
-        // A nonlinear map can lose x's digits with J perfectly conditioned: tanh at 15 has J ≈ 3.7E-13 next to
-        // y ≈ 1, so y's rounding moves x by 0.019 while J's condition number is 1. Where the condition number
-        // explains less than a tenth of the loss (‖e‖/‖x‖ above 10·64u·κ), the words name J's size against y's.
+        if (!hessian && BySize(c, x, e) is { } size)
+            return $"{size} ({through}), {left}";
+        return $"J's condition number {NumberText.Short(ConditionNumber(c, x), 2)} leaves y = P(x) telling x only to ±{NumberText.Short(Norm(e), 3)} ({through}), {left}";
+    }
+
+    /// <summary>
+    /// <see cref="Resolves"/>'s words for the allowance <paramref name="e"/> (<see cref="InverseRounding"/>) when J's
+    /// condition number does not explain it, else null. A nonlinear map can lose x's digits with J perfectly
+    /// conditioned: tanh at 15 has J ≈ 3.7E-13 next to y ≈ 1, so y's rounding moves x by 0.019 while J's condition
+    /// number is 1. Where the condition number explains less than a tenth of the loss (‖e‖/‖x‖ above 10·64u·κ),
+    /// the words name J's size against y's, as properties 5, 7, 8 and 10 all say it.
+    /// </summary>
+    private static string? BySize(CompiledProblem c, double[] x, double[] e)
+    {
         var known = CompiledProblem.LandingUlps * CompiledProblem.UnitRoundoff;
-        if (!hessian && Norm(x) > 0 && Norm(e) / Norm(x) > 10 * known * condition)
-            return $"{Resolves(c, x, Norm(e))} ({through}), {left}";
-        return $"J's condition number {NumberText.Short(condition, 2)} leaves y = P(x) telling x only to ±{NumberText.Short(Norm(e), 3)} ({through}), {left}";
+        return Norm(x) > 0 && Norm(e) / Norm(x) > 10 * known * ConditionNumber(c, x) ? Resolves(c, x, Norm(e)) : null;
     }
 
     /// <summary>
@@ -179,13 +187,54 @@ public static partial class TheoryChecks
     private static string Resolves(CompiledProblem c, double[] x, double resolution, string? known = null)
     {
         var (scale, y) = (new double[c.M], new double[c.M]);
-        c.RoundingScale(x, y, scale);
+        RoundingScale(c, x, y, scale);
         var (_, j) = Simulate(c, x);
         var size = j.Length == 1 ? $"J ≈ {NumberText.Short(j[0], 2)}" : $"‖J‖ ≈ {NumberText.Short(Norm(j), 2)}";
         known ??= $"known only to ±{NumberText.Short(CompiledProblem.LandingUlps * CompiledProblem.UnitRoundoff * Norm(scale), 3)}";
         var yWord = y.Length == 1 ? $"y = P(x) ≈ {NumberText.Short(y[0], 3)}" : $"y = P(x) of size {NumberText.Short(Norm(y), 3)}";
         return $"{size} at x = {Show(x)}, small next to {yWord} ({known}), so y resolves x only to ±{NumberText.Short(resolution, 3)}";
     }
+
+    /// <summary>
+    /// y's rounding scale at x (m values into <paramref name="scale"/>, P(x) into <paramref name="y"/>):
+    /// <see cref="CompiledProblem.RoundingScale"/>, which counts P's own intermediates. With
+    /// <paramref name="residual"/>, for the quantities the rules' steps are driven by (y − y* through L's derivatives),
+    /// also what L(P(x)) adds where y* is folded into P's sums: ½(eˣ − 1 − x − y*)² forms eˣ − (1 + y*) at 1, where P
+    /// alone is eˣ⁻¹ − x without that cancellation, so every step sees y − y* only to about u, not to u·|y|. That
+    /// share is the smallest y-perturbation that moves L by its running error E
+    /// (<see cref="CompiledProblem.LossRoundingError"/>), δy = E·∂L/∂y/‖∂L/∂y‖², componentwise, so an output of size
+    /// 1E+160 beside one of size 1 charges its rounding to itself; left out where ∂L/∂y is 0 or not formed. Not for
+    /// y itself (PG's landings, the local inverse): L's rounding at the scale of y* is no rounding of y.
+    /// </summary>
+    private static void RoundingScale(CompiledProblem c, double[] x, double[] y, double[] scale, bool residual = false)
+    {
+        c.RoundingScale(x, y, scale);
+        if (!residual) return;
+        var error = c.LossRoundingError(x);
+        if (error == 0) return;
+        var gy = new double[c.M];
+        try
+        {
+            Settled(c).LossInY(y, gy);
+        }
+        catch (Exception failure) when (InputError.Unformable(failure) is not null)
+        {
+            return;
+        }
+        // δy = E·∂L/∂y/‖∂L/∂y‖², scaled (Norm) so that the square does not overflow at y of size 1E+160.
+        var norm = Norm(gy);
+        var extra = gy.Select(g => error / norm * (Math.Abs(g) / norm) / (CompiledProblem.LandingUlps * CompiledProblem.UnitRoundoff)).ToArray();
+        if (!extra.All(double.IsFinite)) return;
+        for (var i = 0; i < c.M; i++) scale[i] += extra[i];
+    }
+
+    /// <summary>
+    /// The words for y's rounding scale (<see cref="CompiledProblem.RoundingScale"/>), with <paramref name="at"/> the
+    /// subscript of the point ("₀" or ""): "|J|·|x₀| + |y₀| and P's running error", "… and the running errors of P and L"
+    /// with <paramref name="residual"/> (as <see cref="RoundingScale"/> takes it).
+    /// </summary>
+    private static string RoundingScaleWords(string at, bool residual = false) =>
+        $"|J|·|x{at}| + |y{at}| and {(residual ? "the running errors of P and L" : "P's running error")}";
 
     /// <summary>‖J‖_F·‖J⁺‖_F at x (Frobenius norms, scaled so that they do not overflow), J⁺ as <see cref="PseudoInverse"/>
     /// forms it (so a graded J's small directions are kept), for the words only; +∞ when J is singular in doubles.</summary>

@@ -26,6 +26,8 @@ public sealed class CompiledProblem : IDifferentiableProblem
     private readonly Lazy<CompiledKernel> _hessianVectorOnly; // over (x; v): [H v (n)]
     private readonly Lazy<(CompiledKernel? Kernel, InverseSource Source)> _inverse; // over (y, x₀): x (n)
     private readonly Lazy<SparseKernel> _sparseJacobian;     // [P(x) (m), J's nonzeros (CSR order)]
+    private readonly Lazy<StraightLineProgram> _valueProgram; // P's straight-line program, for its running error bound
+    private readonly Lazy<StraightLineProgram> _lossProgram;  // L(P(x))'s, likewise
     private readonly Lazy<SparseKernel> _sparseHessian;      // [L(P(x)), ∇ (n), Hessian's nonzeros (CSR order)]
     private readonly Lazy<SparsityPattern> _sparseHessianPattern; // its pattern alone, before the kernel is compiled
     private int _compiled;
@@ -112,6 +114,8 @@ public sealed class CompiledProblem : IDifferentiableProblem
         // stencil's interior, the residuals of a chain) as compiled loops (ComponentFamilyKernels).
         _outputs = Built(Capabilities.Outputs, () => ComponentFamilyKernels.Values(variables, simulator, componentFamilies.Value));
         _simulator = Kernel(Capabilities.Jacobian, () => Lower.ValueJacobian(variables, [], simulator));
+        _valueProgram = new Lazy<StraightLineProgram>(() => Lower.Program(variables, [], simulator));
+        _lossProgram = new Lazy<StraightLineProgram>(() => Lower.Program(variables, [], [composite.Value]));
         // ∂L/∂y of a sum of per-output terms (½Σ(yᵢ − yᵢ*)²) is one loop too: the matrix-free Jacobian rules
         // (GN, LM, IG) read it every step, and its straight-line kernel was most of their fixed cost at n = 10⁴.
         _lossGradientInY = Built(Capabilities.LossGradientInY, () => FamilyKernels.ValueGradient(outputs, loss));
@@ -552,12 +556,18 @@ public sealed class CompiledProblem : IDifferentiableProblem
 
     /// <summary>
     /// The rounding scale of evaluating P at x, componentwise (m values into <paramref name="scale"/>):
-    /// sᵢ = Σⱼ |∂Pᵢ/∂xⱼ|·|xⱼ| + |Pᵢ(x)|. u·sᵢ is, to first order, how far Pᵢ moves when every xⱼ moves by
-    /// one unit of rounding of its own size, plus the rounding of Pᵢ's value: the numerator of the
-    /// componentwise condition number of evaluating P at x (Higham, Accuracy and Stability of Numerical
-    /// Algorithms, §1.6). A value of P known only to u·sᵢ cannot be compared more finely than that. Uses
-    /// the sparse Jacobian (O(nonzeros); compiled on first request). Not finite when J or P is not.
-    /// P(x) goes to <paramref name="y"/>.
+    /// sᵢ = Σⱼ |∂Pᵢ/∂xⱼ|·|xⱼ| + |Pᵢ(x)| + εᵢ/(<see cref="LandingUlps"/>·u). u·(Σⱼ |∂Pᵢ/∂xⱼ|·|xⱼ| + |Pᵢ(x)|) is, to first order, how far Pᵢ
+    /// moves when every xⱼ moves by one unit of rounding of its own size, plus the rounding of Pᵢ's value: the
+    /// numerator of the componentwise condition number of evaluating P at x (Higham, Accuracy and Stability of
+    /// Numerical Algorithms, §1.6). εᵢ is the running error bound of evaluating Pᵢ in doubles
+    /// (<see cref="ProgramInterpreter.EvaluateWithErrors"/>, Higham §3.3): the rounding of P's intermediates, which
+    /// a cancellation inside P leaves far above u·|Pᵢ(x)| (x − sin(x) at 10⁻³ rounds at 10⁻¹⁹, its value being
+    /// 1.7E-10 and |J|·|x| 5E-10); where that bound is not finite (an intermediate overflows) it is left out. The
+    /// bound already counts every operation, so it enters once in the allowance LandingUlps·u·sᵢ the callers take,
+    /// not LandingUlps times (those units cover what the first-order scale does not see). A
+    /// value of P known only to u·sᵢ cannot be compared more finely than that. Uses the sparse Jacobian
+    /// (O(nonzeros); compiled on first request) and one interpreted run of P's program. Not finite when J or P is
+    /// not. P(x) goes to <paramref name="y"/>.
     /// </summary>
     /// <exception cref="ArgumentException">x shorter than n, or y or scale shorter than m.</exception>
     public void RoundingScale(double[] x, double[] y, double[] scale)
@@ -578,6 +588,25 @@ public sealed class CompiledProblem : IDifferentiableProblem
             scale[i] = s;
         }
         Volatile.Write(ref _roundingJacobian, jacobian);
+        var (evaluated, errors) = (new double[M], new double[M]);
+        ProgramInterpreter.EvaluateWithErrors(_valueProgram.Value, x, [], evaluated, errors);
+        for (var i = 0; i < M; i++)
+            if (double.IsFinite(errors[i])) scale[i] += errors[i] / (LandingUlps * UnitRoundoff);
+    }
+
+    /// <summary>
+    /// A first-order bound on the absolute rounding error of evaluating L(P(x)) in doubles at x, by running error
+    /// analysis of its straight-line program (<see cref="ProgramInterpreter.EvaluateWithErrors"/>, Higham §3.3): what
+    /// cancellation inside L(P(x)) leaves of its digits (½(eˣ − 1 − x − y*)² at 10⁻⁵ rounds eˣ at 1, so L ≈ 10⁻²² is known
+    /// to about 10⁻²⁷, not to u·L). 0 when the bound is not finite (an intermediate overflows).
+    /// </summary>
+    /// <exception cref="ArgumentException">x shorter than n.</exception>
+    public double LossRoundingError(double[] x)
+    {
+        Check(x, N, "x");
+        var (value, error) = (new double[1], new double[1]);
+        ProgramInterpreter.EvaluateWithErrors(_lossProgram.Value, x, [], value, error);
+        return double.IsFinite(error[0]) ? error[0] : 0;
     }
 
     /// <summary>

@@ -251,7 +251,7 @@ let ``long rules name their shared subexpressions once, and the lines mean the s
 let ``--format latex is a pasteable block of align environments`` () =
     let code, out, _ = run [ "derive"; "--format"; "latex"; "--simulator"; "x0; x1^2" ]
     Assert.Equal(0, code)
-    let lines = out.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+    let lines = (TestHelpers.latexJoined out).Split('\n', StringSplitOptions.RemoveEmptyEntries)
     // Every line is a LaTeX comment, an environment delimiter or an equation line: no CLI labels.
     for l in lines do
         Assert.True(l.StartsWith "%" || l = "\\begin{align}" || l = "\\end{align}" || l.Contains "&=" || l.TrimStart().StartsWith "&\\quad ", l)

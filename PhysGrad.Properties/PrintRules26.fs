@@ -217,7 +217,7 @@ let ``a long LaTeX rule carries one equation number: its continuation lines say 
     let simulator = "x0*x1*x2 + x0^2*x3 + sin(x1)*x2; x1*x2*x3 + exp(x0)*x1; x2*x3*x0 + cos(x3)*x1; x0 + x1 + x2 + x3"
     let code, out, err = run [ "derive"; "--simulator"; simulator; "--methods"; "gd,newton"; "--format"; "latex" ]
     Assert.True((code = 0), err)
-    let lines = out.Split('\n', StringSplitOptions.RemoveEmptyEntries) |> Array.map (fun l -> l.Trim())
+    let lines = (TestHelpers.latexJoined out).Split('\n', StringSplitOptions.RemoveEmptyEntries) |> Array.map (fun l -> l.Trim())
     // Each equation: a line with &= and the &\quad lines after it.
     let equations = Collections.Generic.List<Collections.Generic.List<string>>()
 

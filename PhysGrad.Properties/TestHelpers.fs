@@ -616,6 +616,10 @@ let assertInOrder (text: string) (lines: string list) =
 
     Assert.Equal<int list>(lines |> List.map at |> List.sort, lines |> List.map at)
 
+/// derive's LaTeX with each source line cut for length (LaTeX.BreakSource: a newline and six spaces where a space
+/// was) joined back into its align line, for checks that read one equation line at a time.
+let latexJoined (out: string) = out.Replace("\n      ", " ")
+
 /// The CLI's text with each wrapped line joined back into one: LineWidth and TextTable wrap a line over 100
 /// characters with its continuations indented (two spaces, or to a table's last column), so a phrase that
 /// crossed a break reads whole again. For checks of wording; a check of layout reads the text as printed.

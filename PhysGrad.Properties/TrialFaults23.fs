@@ -131,7 +131,7 @@ let ``derive's LaTeX for the trial's simulator writes powers of targets braced, 
     let code, out, err = run [ "derive"; "--simulator"; "exp(x0)*cos(x1); exp(x0)*sin(x1)"; "--format"; "latex" ]
     Assert.True((code = 0), out + err)
     Assert.Contains("{y^{*}_{0}}^{2}", TestHelpers.unwrapped out)
-    for line in out.Split('\n') |> Array.filter (fun l -> not (l.StartsWith "%")) do
+    for line in (TestHelpers.latexJoined out).Split('\n') |> Array.filter (fun l -> not (l.StartsWith "%")) do
         Assert.Equal(None, doubleScript line)
 
 // ---- 3. the local-inverse solver works on the form derive prints --------------------------------------------

@@ -506,3 +506,73 @@ module LaTeX =
 
         pieces.Add(String.replicate reopen "\\left. " + text.Substring start)
         pieces.ToArray()
+
+    /// One line of LaTeX source cut into source lines of at most `width` characters where it can be, without
+    /// changing what it renders: each cut replaces a space by a newline and `indent` (in math mode both are
+    /// ignored as the space was; in \text the run of white space is one space, as before), or goes between the
+    /// two arguments of a \frac (`}` newline `{`: TeX skips spaces before an undelimited argument). Cuts are
+    /// preferred, in order, before a + or − between terms outside every brace group, at a space outside every
+    /// brace group, between \frac's parts, at any other space; each cut is the last of its kind within `width`
+    /// (passing over those in the first third of the line while a later one fits), else the first one after.
+    /// Never an empty line (a paragraph break, an error in math). A line of LaTeX comment (starting with %) is
+    /// returned as it is, since a newline would end the comment.
+    [<CompiledName("BreakSource")>]
+    let breakSource (width: int) (indent: string) (line: string) : string =
+        if line.Length <= width || line.TrimStart().StartsWith "%" then
+            line
+        else
+            // Candidate cuts: (index, kind, replaces a space); kind 0 is best.
+            let candidates = System.Collections.Generic.List<struct (int * int * bool)>()
+            let mutable braces = 0
+            let mutable i = 0
+
+            while i < line.Length do
+                match line.[i] with
+                | '\\' when i + 1 < line.Length && (line.[i + 1] = '{' || line.[i + 1] = '}' || line.[i + 1] = '\\' || line.[i + 1] = ' ' || line.[i + 1] = '%') ->
+                    i <- i + 2
+                | '{' ->
+                    braces <- braces + 1
+                    i <- i + 1
+                | '}' ->
+                    braces <- braces - 1
+                    if i + 1 < line.Length && line.[i + 1] = '{' then candidates.Add(struct (i + 1, 2, false))
+                    i <- i + 1
+                | ' ' when i > 0 && line.[i - 1] <> ' ' && i + 1 < line.Length && line.[i + 1] <> ' ' ->
+                    let operator = i + 2 < line.Length && (line.[i + 1] = '+' || line.[i + 1] = '-') && line.[i + 2] = ' '
+                    candidates.Add(struct (i, (if braces <> 0 then 3 elif operator then 0 else 1), true))
+                    i <- i + 1
+                | _ -> i <- i + 1
+
+            let sb = StringBuilder()
+            // start: where the current source line begins in `line`; prefix: the indent it carries (0 on the first).
+            let mutable start = 0
+            let mutable prefix = 0
+            let mutable k = 0
+
+            while k < candidates.Count && prefix + line.Length - start > width do
+                let length (c: int) = prefix + c - start
+                let mutable chosen = -1
+
+                for j in k .. candidates.Count - 1 do
+                    let struct (c, kind, _) = candidates.[j]
+
+                    if length c <= width && length c >= width / 3 then
+                        match chosen with
+                        | -1 -> chosen <- j
+                        | b ->
+                            let struct (_, kindB, _) = candidates.[b]
+                            if kind <= kindB then chosen <- j
+
+                if chosen < 0 then
+                    // Nothing in the last two thirds: the last cut within width, else the first after it.
+                    for j in k .. candidates.Count - 1 do
+                        let struct (c, _, _) = candidates.[j]
+                        if length c <= width || chosen < 0 then chosen <- j
+
+                let struct (c, _, space) = candidates.[chosen]
+                sb.Append(line, start, c - start).Append('\n').Append(indent) |> ignore
+                start <- if space then c + 1 else c
+                prefix <- indent.Length
+                k <- chosen + 1
+
+            sb.Append(line, start, line.Length - start).ToString()
