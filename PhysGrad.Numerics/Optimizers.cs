@@ -856,6 +856,9 @@ public sealed class Stepper
         if (_m == 0 || (_problem.Supported & needed) != needed || (long)_m * _n > RoundingJacobianEntries) return null;
         var x = _x.ToArray();
         var y = new double[_m];
+        // The outputs first: J (a kernel compiled on first use, dense m·n) only where some yᵢ is below the normal range.
+        _problem.Simulate(x, y);
+        if (Array.TrueForAll(y, v => Math.Abs(v) >= CompiledProblem.SmallestNormal)) return null;
         var jacobian = new double[_m * _n];
         _problem.Simulate(x, y, jacobian);
         bool Below(double[] values, double[] j, int i) =>

@@ -117,7 +117,11 @@ public readonly record struct NonFiniteValue(Quantity Quantity, int Index, doubl
 /// </summary>
 /// <param name="Loss">L's rounding level: 4ε|L| + Σⱼ|∂L/∂yⱼ|·(yⱼ's rounding).</param>
 /// <param name="Gradient">The rounding level of each entry i of ∂L/∂x = Jᵀ∂L/∂y: Σⱼ|Jⱼᵢ|·(4ε|∂L/∂yⱼ| + yⱼ's rounding), n values.</param>
-public sealed record PointRounding(double Loss, double[] Gradient);
+public sealed record PointRounding(double Loss, double[] Gradient)
+{
+    /// <summary>The two levels in words, e.g. "rounding of L 4.4E-16, of ∂L/∂x [1E-16, 2E-16]".</summary>
+    public override string ToString() => $"rounding of L {NumberText.Short(Loss, 3)}, of ∂L/∂x {NumberText.Vector(Gradient, v => NumberText.Short(v, 3))}";
+}
 
 /// <summary>
 /// The curvature of L(P(x)) at a point: the eigenvalues of the (symmetric) Hessian, and the kind of
