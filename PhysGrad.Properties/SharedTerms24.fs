@@ -242,6 +242,17 @@ let ``on random problems every block names each repeated subexpression once, no 
                   yield not same |@ sprintf "%s, %s: %s = %s and %s = %s are one value up to %g" simulator title a (Infix.format (snd defs.[i])) b (Infix.format (snd defs.[j])) r1 ]
     |> List.reduce (.&.)
 
+// CI drew this case: GN's Δx0 is −η(x0 + (x0 − 1)·x1² − 1)/(x1² + 1) as derived; grouping with the name
+// t1 = 1/(x1² + 1) in view brought out (x0 − 1)·(x1² + 1) beside t1, and the sum was written twice.
+[<Fact>]
+let ``a sum factored out beside its own named reciprocal cancels, not written twice`` () =
+    let code, out, err = Cli.run [ "derive"; "--simulator"; "x0; 2*x1; x1^2"; "--methods"; "gn" ]
+    Assert.True((code = 0), err)
+    Assert.Contains("Δx0 = -eta*(x0 - ys0)\n", out.Replace("\r", ""))
+    for title, defs, results, _ in blocks [| "x0"; "x1" |] "x0; 2*x1; x1^2" [ Method.GaussNewton ] do
+        let r = repeated defs results
+        Assert.True(r.IsEmpty, sprintf "%s writes out again: %s" title (String.Join("; ", r)))
+
 // ---- C# as a whole ----
 
 [<Theory>]

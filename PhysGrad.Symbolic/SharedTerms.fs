@@ -784,8 +784,41 @@ module SharedTerms =
             block
         else
             let factor = factorCommonWith block.Intermediates
-            { Intermediates = block.Intermediates |> Array.map (fun (n, d) -> n, factor d)
-              Results = block.Results |> Array.map factor }
+            // Factoring with the names in view can bring out the very sum a named reciprocal divides by
+            // (t1 = 1/(x1^2 + 1) beside x0 + (x0 - 1)*x1^2 - 1, grouped to (x0 - 1)*(x1^2 + 1)): in such a
+            // product the name is written back, so that the sum cancels against its reciprocal.
+            let reciprocals = Dictionary<Expr, Expr * Expr>(ExprIdentity.comparer)
+
+            for (n, d) in block.Intermediates do
+                match d.Node with
+                | Power(b, k) when (match k.Node with | Number q -> q.Sign < 0 | _ -> false) -> reciprocals.[Expr.symbol n] <- (b, d)
+                | _ -> ()
+
+            let baseOf (f: Expr) = match f.Node with | Power(b, _) -> b | _ -> f
+
+            let cancel (e: Expr) =
+                if reciprocals.Count = 0 then
+                    e
+                else
+                    e
+                    |> Structure.rewriteBottomUp (fun n ->
+                        match n.Node with
+                        | Product fs ->
+                            let bases = HashSet<Expr>(fs |> Seq.map baseOf, ExprIdentity.comparer)
+
+                            let meets (f: Expr) =
+                                match reciprocals.TryGetValue f with
+                                | true, (b, _) -> bases.Contains b
+                                | _ -> false
+
+                            if fs |> Array.exists meets then
+                                Expr.mul (fs |> Array.map (fun f -> if meets f then snd reciprocals.[f] else f))
+                            else
+                                n
+                        | _ -> n)
+
+            { Intermediates = block.Intermediates |> Array.map (fun (n, d) -> n, cancel (factor d))
+              Results = block.Results |> Array.map (factor >> cancel) }
             |> prune prefix
 
     /// Names the repeated non-trivial subexpressions of `roots` (extract, without lifting).
