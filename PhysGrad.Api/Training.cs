@@ -1202,6 +1202,9 @@ public static class Training
                 // r, or its own offset on a long line), so their markers fall side by side, not on one another.
                 var shape = ShapeOf(settings.Method);
                 var marks = size > 1 ? TrajectoryPlots.SharedMarkedPoints(median.Length, rank, size) : TrajectoryPlots.MarkedPoints(median.Length, g, groups.Count);
+                // On a log steps axis the points, recorded evenly in steps, crowd its right end: each mark moves to the
+                // point nearest the same fraction of the line's width, so the markers stay spread as drawn.
+                if (steps && logSteps) marks = EvenInX(marks, median);
                 var markedAt = marks.Where(k => k > 0 || shared[g] < 0).Select(k => median[k]).Where(p => double.IsFinite(p.Y) && box.Contains(p)).ToArray();
                 if (markedAt.Length > 0)
                     markerLayer.Add(() => TrajectoryPlots.WhiteCentre(
@@ -1296,6 +1299,26 @@ public static class Training
             built.Add((name, TitleFit.Install(DashFree.Install(plot))));
         }
         return built;
+    }
+
+    /// <summary>
+    /// <paramref name="marks"/>, indices chosen evenly along <paramref name="line"/>'s points, moved each to the point
+    /// whose x lies nearest the same fraction of the way from the line's first x to its last (distinct, ascending),
+    /// for a line whose points are not even in x as drawn (steps recorded evenly, drawn on a log axis).
+    /// </summary>
+    internal static int[] EvenInX(int[] marks, (double X, double Y)[] line)
+    {
+        if (line.Length < 3) return marks;
+        var (first, last) = (line[0].X, line[^1].X);
+        var xs = line.Select(p => p.X).ToArray();
+        int Nearest(double x)
+        {
+            var at = Array.BinarySearch(xs, x);
+            if (at >= 0) return at;
+            at = ~at;
+            return at == 0 ? 0 : at == xs.Length ? xs.Length - 1 : x - xs[at - 1] <= xs[at] - x ? at - 1 : at;
+        }
+        return [.. marks.Select(i => Nearest(first + (last - first) * i / (line.Length - 1.0))).Distinct().Order()];
     }
 
     /// <summary>The label of the steps axes (loss-steps, xerror-steps).</summary>
