@@ -325,7 +325,8 @@ public static class BookExample
     {
         // Points that fit, at least four (the start, the first step, one between, the last).
         var fit = Math.Max(4, Math.Min(PlottedPoints, Math.Floor(RecordedBytes / (((double)n + m) * sizeof(double)))));
-        return iterations + 1 <= fit ? Recording.Full : Recording.AtMost((int)Math.Min(fit, int.MaxValue));
+        // Counted in double: iterations + 1 in int wraps to −2³¹ at int.MaxValue, which read as "fits".
+        return iterations + 1.0 <= fit ? Recording.Full : Recording.AtMost((int)Math.Min(fit, int.MaxValue));
     }
 
     /// <summary>

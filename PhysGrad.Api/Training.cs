@@ -328,8 +328,10 @@ public static class Training
     /// Evaluation on 256 evenly spaced z. Settings (BENCHMARKS.md, "Outcomes over seeds"): batch 256 for
     /// every method; Adam rate 0.01 (at 0.03, 2 of 5 seeds saturate within the first few hundred steps and
     /// stay at L̄ ≈ 0.46 for either λ; 0.01 ends lower than 0.03 and 0.003 at both λ over 5 seeds);
-    /// GN η = 0.1, τ = 10⁻⁶; HIG η = 0.1, τ = 10⁻⁶ (τ = 10⁻³ drops the directions that move the
-    /// λ-scaled output at λ = 0.01); GD rate 0.1.
+    /// GN η = 0.1, τ = 10⁻³ (theory §6's default: at τ = 10⁻⁶ GN's step −η𝒥⁺g follows singular values near
+    /// 10⁻⁶σ_max and its loss leapt 10⁶-fold in its first 4 steps at λ = 1, seeds 1 and 4 of 5, so that the
+    /// plain <c>physgrad train</c> failed; at 10⁻³ no seed of 5 diverged at λ = 1 or 0.01, BENCHMARKS.md);
+    /// HIG η = 0.1, τ = 10⁻⁶ (τ = 10⁻³ drops the directions that move the λ-scaled output at λ = 0.01); GD rate 0.1.
     /// </summary>
     /// <exception cref="SymbolicException">λ not finite or zero (ErrorKind.Invalid).</exception>
     public static TrainingExample HigToy(double lambda = 1)
@@ -360,7 +362,7 @@ public static class Training
         TrainingSettings[] methods =
         [
             new(TrainingMethod.Adam, 0.01, 256),
-            new(TrainingMethod.GaussNewton, 0.1, 256, Tau: 1e-6),
+            new(TrainingMethod.GaussNewton, 0.1, 256, Tau: 1e-3),
             new(TrainingMethod.Hig, 0.1, 256, Tau: 1e-6),
             new(TrainingMethod.GradientDescent, 0.1, 256),
         ];
@@ -990,17 +992,23 @@ public static class Training
         // it the band, to the right of the others'.
         var warmUp = runs.Distinct().ToDictionary(r => r, WarmUpSeconds);
         Func<TrainingHistory, TrainingPoint, double> time = (r, p) => p.Step > 0 ? p.Seconds - warmUp[r] : p.Seconds;
-        Func<TrainingHistory, TrainingPoint, double> stepOf = (_, p) => p.Step;
+        // A time budget gives each method the steps it can take in it: Adam's 34,000 beside HIG's 3,000 on the HIG
+        // toy, the oscillators' HIG 74 beside Adam's 1,800. On a linear axis the shorter runs were squeezed into its
+        // first tenth, their whole descent a vertical stroke at 0; where the runs' step counts differ more than
+        // tenfold (LogStepsRatio) the steps axis is logarithmic in 1 + steps (step 0 at its left end), ticked at
+        // 0, 1, 10, 100, … steps, so that every run's steps are spread over the width.
+        var logSteps = LogStepsAxis(runs);
+        Func<TrainingHistory, TrainingPoint, double> stepOf = logSteps ? (_, p) => Math.Log10(1.0 + p.Step) : (_, p) => p.Step;
         const string timeAxis = "training time (s), one-off warm-up of the first steps left out";
         var panels = new List<(string, string, Func<TrainingHistory, TrainingPoint, double>, Func<TrainingPoint, double>, string)>
         {
             ("loss-time", timeAxis, time, p => p.Loss, "evaluation loss L̄"),
-            ("loss-steps", "steps", stepOf, p => p.Loss, "evaluation loss L̄"),
+            ("loss-steps", StepsAxis, stepOf, p => p.Loss, "evaluation loss L̄"),
         };
         if (hasX)
         {
             panels.Add(("xerror-time", timeAxis, time, p => p.XError, "evaluation x-error ½‖x − x*‖²"));
-            panels.Add(("xerror-steps", "steps", stepOf, p => p.XError, "evaluation x-error ½‖x − x*‖²"));
+            panels.Add(("xerror-steps", StepsAxis, stepOf, p => p.XError, "evaluation x-error ½‖x − x*‖²"));
         }
         // A method's seeds: runs with equal settings, in the order of their first run (as the summary groups them).
         var groups = new List<List<TrainingHistory>>();
@@ -1020,7 +1028,9 @@ public static class Training
         foreach (var (name, axis, x, quantity, label) in panels)
         {
             var plot = new Plot();
-            var steps = axis == "steps";
+            var steps = axis == StepsAxis;
+            // An x as the legend says it: a step count (back from the log axis) or seconds.
+            Func<double, double> shown = steps && logSteps ? v => Math.Round(Math.Pow(10, v) - 1) : v => v;
             var unit = steps ? "" : " s";
             var what = steps ? "steps " : "";
             // The loss of the runs that did not diverge decides the axis and the range (a diverged run's
@@ -1076,7 +1086,16 @@ public static class Training
             var atGrid = paths.Select(p => AtEvery(p, grid)).ToArray();
             var overlapping = TrajectoryPlots.Drawn(paths, box, groups.Count, atGrid);
             var (_, overlapRank, overlapSize) = TrajectoryPlots.Groups(overlapping);
-            var partners = TrajectoryPlots.Partners(paths, box, overlapping, [.. Enumerable.Repeat(-1, groups.Count)], atGrid);
+            // Styled apart are also lines whose points pair up, index by index, within half a percent (a run that stopped
+            // early on another's path); named "overlaps with" only where the lines lie on one another at the same steps or
+            // times, or are the same whole line: GN stopped at step 4 on the top edge beside HIG's leap there at step 7,
+            // and HIG's entry said "overlaps with gn" of a run that went on for 1,444 steps along a line of its own.
+            var named = new bool[groups.Count, groups.Count];
+            for (var i = 0; i < groups.Count; i++)
+                for (var j = 0; j < groups.Count; j++)
+                    named[i, j] = overlapping[i, j] && (TrajectoryPlots.Coincide(paths[i], paths[j], box, whole: true)
+                        || TrajectoryPlots.OverlapsAtIterations(atGrid[i], atGrid[j], box) || TrajectoryPlots.OverlapsAtIterations(atGrid[j], atGrid[i], box));
+            var partners = TrajectoryPlots.Partners(paths, box, named, [.. Enumerable.Repeat(-1, groups.Count)], atGrid);
             // A method is named as its entry starts, by its short name, with its settings where two groups share it.
             string NameOf(int g) => groups.Count(o => o[0].Settings.ShortName == groups[g][0].Settings.ShortName) > 1
                 ? $"{groups[g][0].Settings.ShortName} ({Describe(groups[g][0].Settings)})" : groups[g][0].Settings.ShortName;
@@ -1146,9 +1165,9 @@ public static class Training
                     cross.MarkerLineWidth = 3;
                     cut |= exit is not null || firstInfinite >= 0;
                     if (exit is not null)
-                        text += $", {(count > 1 ? "median " : "")}off the plot between {what}{NumberText.Short(curve[exitAt - 1].X, 3)} and {NumberText.Short(curve[exitAt].X, 3)}{unit}";
+                        text += $", {(count > 1 ? "median " : "")}off the plot between {what}{NumberText.Short(shown(curve[exitAt - 1].X), 3)} and {NumberText.Short(shown(curve[exitAt].X), 3)}{unit}";
                     else if (firstInfinite >= 0)
-                        text += $", {(count > 1 ? "median " : "")}∞ from {what}{NumberText.Short(curve[^1].X, 3)}{unit}";
+                        text += $", {(count > 1 ? "median " : "")}∞ from {what}{NumberText.Short(shown(curve[^1].X), 3)}{unit}";
                 }
                 else
                 {
@@ -1183,6 +1202,9 @@ public static class Training
                 // r, or its own offset on a long line), so their markers fall side by side, not on one another.
                 var shape = ShapeOf(settings.Method);
                 var marks = size > 1 ? TrajectoryPlots.SharedMarkedPoints(median.Length, rank, size) : TrajectoryPlots.MarkedPoints(median.Length, g, groups.Count);
+                // On a log steps axis the points, recorded evenly in steps, crowd its right end: each mark moves to the
+                // point nearest the same fraction of the line's width, so the markers stay spread as drawn.
+                if (steps && logSteps) marks = EvenInX(marks, median);
                 var markedAt = marks.Where(k => k > 0 || shared[g] < 0).Select(k => median[k]).Where(p => double.IsFinite(p.Y) && box.Contains(p)).ToArray();
                 if (markedAt.Length > 0)
                     markerLayer.Add(() => TrajectoryPlots.WhiteCentre(
@@ -1200,7 +1222,7 @@ public static class Training
                     cut = true;
                     var peak = ks.Select(k => values[k]).Where(double.IsFinite).DefaultIfEmpty(double.NaN).Max();
                     var peakText = double.IsNaN(peak) ? "" : $", up to {NumberText.Short(linear ? peak : Math.Pow(10, peak), 2)}";
-                    return $", {who}above the plot at {what}{Stretches(band.X, ks, unit)}{peakText}";
+                    return $", {who}above the plot at {what}{Stretches([.. band.X.Select(shown)], ks, unit)}{peakText}";
                 }
                 var all = Enumerable.Range(0, band.X.Length).ToArray();
                 if (!medianDiverges)
@@ -1240,7 +1262,7 @@ public static class Training
             // Lines of at most 70 characters here; at render each is measured against the room over the data
             // area and broken further or set smaller where it does not fit (TitleFit).
             plot.Title(caption is null ? WrapTitle(title) : WrapTitle(title) + "\n" + WrapTitle(caption));
-            plot.XLabel(axis);
+            plot.XLabel(steps && logSteps ? axis + " (log scale of 1 + steps)" : axis);
             plot.YLabel(linear ? label : label + " (log scale)");
             var limits = box.Padded(0.08);
             plot.Axes.SetLimits(limits.XMin, limits.XMax, limits.YMin, limits.YMax);
@@ -1251,14 +1273,25 @@ public static class Training
             {
                 // Steps are whole numbers: ticks at whole steps within 0 … the last recorded one, and the axis over them all.
                 var lastStep = Math.Max(0, runs.SelectMany(r => r.Points).Select(p => p.Step).DefaultIfEmpty(0).Max());
-                var margin = lastStep == 0 ? 0.5 : Math.Max(0.25, 0.04 * lastStep);
-                plot.Axes.Bottom.TickGenerator = TrajectoryPlots.IterationTicks(lastStep);
-                plot.Axes.SetLimitsX(-margin, lastStep + margin);
+                if (logSteps)
+                {
+                    var end = Math.Log10(1.0 + lastStep);
+                    plot.Axes.Bottom.TickGenerator = LogStepTicks(lastStep);
+                    plot.Axes.SetLimitsX(-0.04 * end, 1.04 * end);
+                }
+                else
+                {
+                    var margin = lastStep == 0 ? 0.5 : Math.Max(0.25, 0.04 * lastStep);
+                    plot.Axes.Bottom.TickGenerator = TrajectoryPlots.IterationTicks(lastStep);
+                    plot.Axes.SetLimitsX(-margin, lastStep + margin);
+                }
             }
             else
             {
-                // Time is never negative: the axis starts at 0 (the padding put a tick at −1 s).
-                plot.Axes.SetLimitsX(0, Math.Max(limits.XMax, 1e-9));
+                // Time is never negative: the axis starts at 0 (the padding put a tick at −1 s), and ends 4% past the
+                // last recorded time, as the steps axis does: the box's two paddings had run a 10 s budget's axis
+                // to 11.5 s, ticked at 11 s where no run was.
+                plot.Axes.SetLimitsX(0, Math.Max(1.04 * xs.Max(), 1e-9));
             }
             if (cut) TrajectoryPlots.ShadeOutside(plot, box, sides: false);
             plot.Legend.Layout = new TrajectoryPlots.OneColumn();
@@ -1266,6 +1299,64 @@ public static class Training
             built.Add((name, TitleFit.Install(DashFree.Install(plot))));
         }
         return built;
+    }
+
+    /// <summary>
+    /// <paramref name="marks"/>, indices chosen evenly along <paramref name="line"/>'s points, moved each to the point
+    /// whose x lies nearest the same fraction of the way from the line's first x to its last (distinct, ascending),
+    /// for a line whose points are not even in x as drawn (steps recorded evenly, drawn on a log axis).
+    /// </summary>
+    internal static int[] EvenInX(int[] marks, (double X, double Y)[] line)
+    {
+        if (line.Length < 3) return marks;
+        var (first, last) = (line[0].X, line[^1].X);
+        var xs = line.Select(p => p.X).ToArray();
+        int Nearest(double x)
+        {
+            var at = Array.BinarySearch(xs, x);
+            if (at >= 0) return at;
+            at = ~at;
+            return at == 0 ? 0 : at == xs.Length ? xs.Length - 1 : x - xs[at - 1] <= xs[at] - x ? at - 1 : at;
+        }
+        return [.. marks.Select(i => Nearest(first + (last - first) * i / (line.Length - 1.0))).Distinct().Order()];
+    }
+
+    /// <summary>The label of the steps axes (loss-steps, xerror-steps).</summary>
+    private const string StepsAxis = "steps";
+
+    /// <summary>
+    /// How many times the longest run's steps may be the shortest's (runs that took a step) before the steps axes
+    /// are drawn logarithmically (<see cref="LogStepsAxis"/>).
+    /// </summary>
+    internal const double LogStepsRatio = 10;
+
+    /// <summary>
+    /// Whether the steps axes of <paramref name="runs"/> are logarithmic in 1 + steps: the longest run's last step
+    /// is more than <see cref="LogStepsRatio"/> times the shortest's (among runs that took a step), as a time
+    /// budget makes them (a cheap method takes ten times the steps of an expensive one), so that on a linear axis
+    /// the shorter runs would fill less than a tenth of its width.
+    /// </summary>
+    internal static bool LogStepsAxis(IReadOnlyList<TrainingHistory> runs)
+    {
+        var lasts = runs.Where(r => r.Points.Count > 0).Select(r => r.Points[^1].Step).Where(s => s > 0).ToArray();
+        return lasts.Length > 1 && lasts.Max() > LogStepsRatio * lasts.Min();
+    }
+
+    /// <summary>
+    /// Ticks of a steps axis drawn at log₁₀(1 + steps): major ticks at 0 and at 1, 10, 100, … steps up to
+    /// <paramref name="lastStep"/>, each labelled with its step count, and minor ones at 2–9 times each power.
+    /// </summary>
+    internal static ScottPlot.TickGenerators.NumericManual LogStepTicks(int lastStep)
+    {
+        var ticks = new ScottPlot.TickGenerators.NumericManual();
+        ticks.AddMajor(0, "0");
+        for (long power = 1; power <= lastStep; power *= 10)
+        {
+            ticks.AddMajor(Math.Log10(1.0 + power), power.ToString(CultureInfo.InvariantCulture));
+            for (var m = 2; m <= 9 && m * power <= lastStep; m++)
+                ticks.AddMinor(Math.Log10(1.0 + m * power));
+        }
+        return ticks;
     }
 
     /// <summary>The size in pixels of the ring drawn once at a start that several methods share (<see cref="SharedStarts"/>).</summary>

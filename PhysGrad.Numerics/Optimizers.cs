@@ -1226,7 +1226,8 @@ public static class Optimizer
         var latest = -1; // the last iteration's point when it was not recorded
         double[]? latestX = null, latestY = null;
         var latestLoss = double.NaN;
-        for (var k = 1; k <= iterations; k++)
+        // k > 0: at the limit int.MaxValue, k <= iterations holds for every int, and k++ past it wraps to −2³¹.
+        for (var k = 1; k > 0 && k <= iterations; k++)
         {
             if (stepper.Loss <= lossTolerance && LossStop(k - 1) is { } stop) return stop;
             try
@@ -1443,7 +1444,8 @@ public static class Optimizer
         // constant. The point just kept, if dropped, stays the latest (the run's end keeps it).
         void Thin()
         {
-            every = every == 1 ? 4 : every * 2;
+            // Held at 2³⁰ (a run of 2³¹ − 1 iterations at 4 points): doubled once more it wrapped to −2³¹.
+            every = every == 1 ? 4 : Math.Min(every, 1 << 29) * 2;
             var k = recorded[^1];
             var kept = 0;
             for (var i = 0; i < recorded.Count; i++)
