@@ -282,7 +282,7 @@ public static class TrajectoryPlots
             // Each axis is scaled by its own component: one magnitude for both made y1 ∈ [1e-8, 9e-8] beside
             // y0 ≈ 3e8 a "flat" axis spanning ±1.6E+7, on which every run coincided.
             // An axis of rounding noise only is drawn flat at the problem's scale, as a stacked panel (RoundingOnly).
-            var flat2 = RoundingOnly(runs, points, target, [0, 1], exploding);
+            var flat2 = RoundingOnly(runs, points, target, [0, 1], exploding, ownScale: space == "x-space");
             var problemScale2 = ProblemScale(runs, points, target, 2);
             double AxisScale(int j) => flat2.TryGetValue(j, out var problemScale) ? problemScale : ComponentScale(runs, points, target, j, problemScale2);
             var (scaleX, scaleY) = (AxisScale(0), AxisScale(1));
@@ -310,7 +310,7 @@ public static class TrajectoryPlots
         var last = runs.Select(r => points(r).Count == 0 ? 0 : IterationAt(r, points(r).Count - 1)).DefaultIfEmpty(0).Max();
         // A component whose values span only rounding noise of the problem's scale (x* = 0 with ±4E-16 left
         // by the others' arithmetic) is drawn flat at the problem's scale and labelled so (RoundingOnly).
-        var flat = RoundingOnly(runs, points, target, shown, exploding);
+        var flat = RoundingOnly(runs, points, target, shown, exploding, ownScale: space == "x-space");
         var problemScaleAll = ProblemScale(runs, points, target, names.Length);
         double ScaleOf(int jj) => flat.TryGetValue(jj, out var problemScale) ? problemScale : ComponentScale(runs, points, target, jj, problemScaleAll);
         var data = shown.Select(jj =>
@@ -603,8 +603,8 @@ public static class TrajectoryPlots
     /// <summary>
     /// The components of <paramref name="shown"/> whose values (every finite point of every run that does not
     /// explode, and the target's) are all rounding noise, at most <see cref="NumberText.NoiseRatio"/> (2⁻⁴²) of
-    /// the scale (the component's own <see cref="Scale"/> where it is not 0, so a nonzero target in it is never
-    /// noise; else the problem's), each with the problem's scale: the tables' rule for a computed vector's noise (<see cref="NumberText.IsNoise"/>:
+    /// the scale (with <paramref name="ownScale"/>, for x-space, the component's own <see cref="Scale"/> where it is
+    /// not 0, so a nonzero x* in it is never noise; else the problem's), each with the problem's scale: the tables' rule for a computed vector's noise (<see cref="NumberText.IsNoise"/>:
     /// against the vector's largest magnitude, capped by the problem's, here the largest magnitude of every
     /// component of the start points and the target). Their panel is drawn flat with axis ticks at the problem's
     /// scale (<see cref="FlatAxis"/>): on x0³/10 + Δx with x* = (1, 0, −1, 0, 1) the x1 and x3 panels spread
@@ -612,7 +612,8 @@ public static class TrajectoryPlots
     /// scale is 0 (nothing to compare with).
     /// </summary>
     internal static Dictionary<int, double> RoundingOnly(
-        IReadOnlyList<OptimizerRun> runs, Func<OptimizerRun, IReadOnlyList<double[]>> points, double[]? target, int[] shown, bool[] exploding)
+        IReadOnlyList<OptimizerRun> runs, Func<OptimizerRun, IReadOnlyList<double[]>> points, double[]? target, int[] shown, bool[] exploding,
+        bool ownScale = false)
     {
         var count = shown.Length == 0 ? 0 : shown.Max() + 1;
         var problemScale = ProblemScale(runs, points, target, count);
@@ -627,11 +628,13 @@ public static class TrajectoryPlots
             // elsewhere holds values of its own however small beside the others (y1 = 1E-8·x1² from 9E-8
             // beside y0 ≈ 3E+8 was drawn flat, a genuinely varying axis called rounding only).
             var startsAtZero = runs.All(r => points(r).Count == 0 || j >= points(r)[0].Length || points(r)[0][j] == 0);
-            // Measured against the component's own magnitude (its start and target) where it has one: x0* = 1E-8
+            // With ownScale (x-space) measured against the component's own magnitude (its start and x*) where it has one: x0* = 1E-8
             // beside x1* = 1E+8 is a real extent, not the other axis' rounding ("x0 (flat: rounding only)" drew
             // 1E-8·x0's solution as noise). Only a component that is exactly 0 at every start and at the target
-            // (x* = 0, moved by the others' arithmetic) is judged against the problem's scale.
-            var own = Scale(runs, points, target, j);
+            // (x* = 0, moved by the others' arithmetic) is judged against the problem's scale. In y-space a target is
+            // often P(x_true) computed with rounding (heat1d-inverse's y0* = −7E-17 beside cells of 2), so y stays
+            // with the problem's scale.
+            var own = ownScale ? Scale(runs, points, target, j) : 0;
             if (startsAtZero && IsRoundingOnly(values, own > 0 ? own : problemScale, dataScale))
                 flat[j] = problemScale;
         }
