@@ -408,7 +408,8 @@ public static class BookExample
         if (problem.M == problem.N)
         {
             var continued = new double[problem.N];
-            if (ContinuedPreimage(problem, targetY, near, continued) && IsPreimage(problem, continued, targetY))
+            var reached = ContinuedPreimage(problem, targetY, near, continued, out var branchEnd);
+            if (reached && IsPreimage(problem, continued, targetY))
             {
                 var (fromStart, newtonFromStart) = (Apart(continued, near), found ? Apart(x, near) : double.PositiveInfinity);
                 // Newton's point is as exact as continuation's last corrector; it stands when the two agree.
@@ -418,7 +419,7 @@ public static class BookExample
                 found = true;
             }
             else if (found)
-                why = "continuation from P(x₀) along the start's branch did not reach y* (it ends at a fold of P, where J is singular), so Newton's preimage is not shown to be the nearest";
+                why = $"continuation from P(x₀) along the start's branch did not reach y* ({branchEnd ?? "its last point is not a preimage"}), so Newton's preimage is not shown to be the nearest";
             else if (DerivedInverseAtStart(problem, targetY, near, x))
                 (by, found, why) = (TargetPointMethod.DerivedInverseAtStart, true, AtBranchPoint);
             else if (problem.N == 1 && OutwardRoot(problem, targetY[0], near[0]) is { } outward && IsPreimage(problem, [outward], targetY))
@@ -426,7 +427,7 @@ public static class BookExample
             else if (problem.N > 1 && LevenbergMarquardtPreimage(problem, targetY, near, continued) is var (fallback, from))
             {
                 (x, by, found) = (fallback, TargetPointMethod.LevenbergMarquardt, true);
-                why = $"Newton's method and continuation from P(x₀) stopped short of y* (at a fold of P, where J is singular); Levenberg–Marquardt from {from} found this preimage, a local search that does not show that none lies nearer";
+                why = $"Newton's method and continuation from P(x₀) stopped short of y* (continuation: {branchEnd ?? "its last point is not a preimage"}); Levenberg–Marquardt from {from} found this preimage, a local search that does not show that none lies nearer";
             }
             if (found && problem.N == 1)
             {
@@ -491,15 +492,19 @@ public static class BookExample
     /// from 0 to 1, each step of t checked by step doubling (two half steps must land within 10⁻⁶ of the
     /// full step, relative, else the step is halved), so that no corrector jumps to another basin (a
     /// natural-parameter continuation, Allgower &amp; Georg, "Introduction to Numerical Continuation
-    /// Methods", ch. 2). Written by hand: MathNet has no continuation. False when the branch ends (a fold,
-    /// where J is singular and y* lies beyond it) or after 300 corrector solves.
+    /// Methods", ch. 2). Written by hand: MathNet has no continuation. False when the branch ends (its step
+    /// in t falls below 10⁻⁶) or after 300 corrector solves, with <paramref name="stopped"/> saying which and,
+    /// for an end, whether J is nearly singular there as measured (<see cref="BranchEnd"/>): a fold is named
+    /// only where σ_min/σ_max says so.
     /// </summary>
-    private static bool ContinuedPreimage(CompiledProblem problem, double[] targetY, double[] near, double[] x)
+    private static bool ContinuedPreimage(CompiledProblem problem, double[] targetY, double[] near, double[] x, out string? stopped)
     {
         int m = problem.M, n = problem.N;
         var y0 = new double[m];
         problem.Simulate(near, y0);
+        stopped = "P(x₀) is not finite";
         if (!y0.All(double.IsFinite)) return false;
+        stopped = null;
         Array.Copy(near, x, n);
         var (full, half, twice, yt) = (new double[n], new double[n], new double[n], new double[m]);
         var solves = 0;
@@ -512,7 +517,16 @@ public static class BookExample
         var (t, h) = (0.0, 0.125);
         while (t < 1)
         {
-            if (solves > 300 || h < 1e-6) return false;
+            if (solves > 300)
+            {
+                stopped = $"it stopped at t = {NumberText.Short(t, 3)} of 1 after 300 corrector solves";
+                return false;
+            }
+            if (h < 1e-6)
+            {
+                stopped = BranchEnd(problem, x, t);
+                return false;
+            }
             var s = Math.Min(1, t + h);
             if (Correct(s, x, full) && Correct((t + s) / 2, x, half) && Correct(s, half, twice)
                 && Apart(full, twice) <= 1e-6 * (1 + CompiledProblem.Norm(full, n)))
@@ -523,6 +537,26 @@ public static class BookExample
             else h /= 2;
         }
         return true;
+    }
+
+    /// <summary>
+    /// Where continuation's branch ended, in words from J's singular values at its last point: "it ends at
+    /// t = 0.871 of 1, where J is nearly singular (σ_min/σ_max = 0.0046), as at a fold of P" when σ_min/σ_max ≤ 10⁻²
+    /// (0.0046 where the branch of (x0³ − 3·x0 + x1, x1) from (0.5, 0) ends next to the fold at x0 = −1), else
+    /// that the corrector failed there although J is not nearly singular (with the ratio).
+    /// </summary>
+    private static string BranchEnd(CompiledProblem problem, double[] x, double t)
+    {
+        var (y, jacobian) = (new double[problem.M], new double[problem.M * problem.N]);
+        problem.Simulate(x, y, jacobian);
+        var at = $"t = {NumberText.Short(t, 3)} of 1";
+        if (!jacobian.All(double.IsFinite)) return $"it ends at {at}, where J is not finite";
+        var sigma = LinearAlgebra.SingularValues(jacobian, problem.M, problem.N);
+        var (largest, smallest) = (sigma.DefaultIfEmpty(0).Max(), sigma.DefaultIfEmpty(0).Min());
+        var ratio = largest > 0 ? smallest / largest : 0;
+        return ratio <= 1e-2
+            ? $"it ends at {at}, where J is nearly singular (σ_min/σ_max = {NumberText.Short(ratio, 2)}), as at a fold of P"
+            : $"its corrector failed at {at}, where J is not nearly singular (σ_min/σ_max = {NumberText.Short(ratio, 2)})";
     }
 
     /// <summary>

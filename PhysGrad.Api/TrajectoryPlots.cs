@@ -151,7 +151,34 @@ public static class TrajectoryPlots
         !definition.HasTarget
             ? SpaceFigures(runs, null, null, [.. definition.Variables], definition.Outputs, name, noTarget: true)
             // The plots name every run as their legends do, the target's note too (x* ≈ gd (η = 0.01)'s end).
-            : SpaceFigures(runs, target?.X, [.. definition.Target], [.. definition.Variables], definition.Outputs, name, target?.DescriptionNaming(LegendName));
+            : SpaceFigures(runs, target?.X, [.. definition.Target], [.. definition.Variables], definition.Outputs, name, target?.DescriptionNaming(LegendName),
+                manyPreimages: definition.Outputs.Length < definition.Variables.Count, solutions: SolutionResidual(definition));
+
+    /// <summary>
+    /// r(x0, x1) = P(x) − y* for a problem of two variables and one output with a target, whose preimages of
+    /// y* form a curve (the level set the x-space plot draws, <see cref="LevelSet"/>); null for any other shape.
+    /// NaN where P is not finite or cannot be evaluated.
+    /// </summary>
+    private static Func<double, double, double>? SolutionResidual(ProblemDefinition definition)
+    {
+        if (definition.Variables.Count != 2 || definition.Outputs.Length != 1 || !definition.HasTarget) return null;
+        var compiled = definition.Compile();
+        var target = definition.Target[0];
+        var (x, y) = (new double[2], new double[1]);
+        return (a, b) =>
+        {
+            (x[0], x[1]) = (a, b);
+            try
+            {
+                compiled.Simulate(x, y);
+            }
+            catch (Symbolic.SymbolicException)
+            {
+                return double.NaN;
+            }
+            return y[0] - target;
+        };
+    }
 
     /// <summary>As the overload taking x*, with x* found for these runs (tests of the plots alone).</summary>
     internal static IReadOnlyList<Figure> Figures(IReadOnlyList<OptimizerRun> runs, CompiledProblem problem, ProblemDefinition definition) =>
@@ -177,13 +204,17 @@ public static class TrajectoryPlots
 
     private static IEnumerable<Figure> SpaceFigures(
         IReadOnlyList<OptimizerRun> runs, double[]? targetX, double[]? targetY, string[] variableNames, string[] outputNames, string? problem,
-        string? targetHow = null, bool noTarget = false)
+        string? targetHow = null, bool noTarget = false, bool manyPreimages = false, Func<double, double, double>? solutions = null)
     {
         var exploding = Exploding(runs, targetX);
         var far = FarPoints(runs, targetX);
-        var missing = noTarget ? "no target (the loss is given)" : "x* unknown";
+        // With fewer outputs than variables there is no one x* to mark: the title says why rather than "x* unknown",
+        // and for two variables and one output the solutions are drawn, the curve P(x) = y*.
+        var missing = noTarget ? "no target (the loss is given)"
+            : manyPreimages ? $"x* not unique: y* has many preimages ({NumberText.Count(outputNames.Length, "output")} < {NumberText.Count(variableNames.Length, "variable")})"
+            : "x* unknown";
         yield return SpaceFigure(runs, r => r.Trajectory, targetX, variableNames, "x-space",
-            targetX is null ? (problem is null ? missing : $"{problem}, {missing}") : problem, exploding, far, targetHow);
+            targetX is null ? (problem is null ? missing : $"{problem}, {missing}") : problem, exploding, far, targetHow, solutions);
         yield return SpaceFigure(runs, r => r.Outputs, targetY, outputNames, "y-space",
             noTarget ? (problem is null ? missing : $"{problem}, {missing}") : problem, exploding, far, null);
     }
@@ -241,7 +272,8 @@ public static class TrajectoryPlots
 
     private static Figure SpaceFigure(
         IReadOnlyList<OptimizerRun> runs, Func<OptimizerRun, IReadOnlyList<double[]>> points, double[]? target,
-        string[] names, string space, string? problem, bool[] exploding, bool[][] far, string? targetHow)
+        string[] names, string space, string? problem, bool[] exploding, bool[][] far, string? targetHow,
+        Func<double, double, double>? solutions = null)
     {
         var title = problem is null ? space : $"{space}: {problem}";
         var targetLabel = targetHow is null ? "target" : $"target ({targetHow})";
@@ -250,7 +282,7 @@ public static class TrajectoryPlots
             // Each axis is scaled by its own component: one magnitude for both made y1 ∈ [1e-8, 9e-8] beside
             // y0 ≈ 3e8 a "flat" axis spanning ±1.6E+7, on which every run coincided.
             // An axis of rounding noise only is drawn flat at the problem's scale, as a stacked panel (RoundingOnly).
-            var flat2 = RoundingOnly(runs, points, target, [0, 1], exploding);
+            var flat2 = RoundingOnly(runs, points, target, [0, 1], exploding, ownScale: space == "x-space");
             var problemScale2 = ProblemScale(runs, points, target, 2);
             double AxisScale(int j) => flat2.TryGetValue(j, out var problemScale) ? problemScale : ComponentScale(runs, points, target, j, problemScale2);
             var (scaleX, scaleY) = (AxisScale(0), AxisScale(1));
@@ -264,6 +296,7 @@ public static class TrajectoryPlots
             var plot = Panel(runs, curves, box, t2, targetLabel, title, Label2(0), Label2(1), iterationAxis: false,
                 scaleY, exploding, far, Groups(drawn), leaders,
                 iterationOf: (i, k) => IterationAt(runs[i], k), partners: Partners(paths, box, drawn, leaders), scaleX: scaleX);
+            if (solutions is not null) MarkSolutions(plot, solutions);
             MarkStarts(plot, curves, box);
             return Single(space, plot);
         }
@@ -277,7 +310,7 @@ public static class TrajectoryPlots
         var last = runs.Select(r => points(r).Count == 0 ? 0 : IterationAt(r, points(r).Count - 1)).DefaultIfEmpty(0).Max();
         // A component whose values span only rounding noise of the problem's scale (x* = 0 with ±4E-16 left
         // by the others' arithmetic) is drawn flat at the problem's scale and labelled so (RoundingOnly).
-        var flat = RoundingOnly(runs, points, target, shown, exploding);
+        var flat = RoundingOnly(runs, points, target, shown, exploding, ownScale: space == "x-space");
         var problemScaleAll = ProblemScale(runs, points, target, names.Length);
         double ScaleOf(int jj) => flat.TryGetValue(jj, out var problemScale) ? problemScale : ComponentScale(runs, points, target, jj, problemScaleAll);
         var data = shown.Select(jj =>
@@ -397,6 +430,70 @@ public static class TrajectoryPlots
         });
     }
 
+    /// <summary>
+    /// Draws the solutions r(x0, x1) = 0 (<see cref="SolutionResidual"/>: P(x) = y*) over the plotted range, a thin
+    /// grey curve behind the runs, with its legend entry; when none lies in the range the legend says that instead,
+    /// so that the plot never implies a solution set it did not find.
+    /// </summary>
+    private static void MarkSolutions(Plot plot, Func<double, double, double> residual)
+    {
+        var limits = plot.Axes.GetLimits();
+        var segments = LevelSet(residual, limits.Left, limits.Right, limits.Bottom, limits.Top);
+        var color = Colors.Gray;
+        foreach (var (a, b) in segments)
+        {
+            var line = plot.Add.Line(a, b);
+            (line.LineColor, line.LineWidth, line.MarkerSize) = (color, 2, 0);
+            plot.MoveToBack(line);
+        }
+        plot.Legend.ManualItems.Add(segments.Count > 0
+            ? new LegendItem { LabelText = LegendText("P(x) = y*: the solutions, a curve"), LineColor = color, LineWidth = 2 }
+            : new LegendItem { LabelText = LegendText("P(x) = y* nowhere in the plotted range") });
+    }
+
+    /// <summary>
+    /// The curve r(x0, x1) = 0 over [x0Min, x0Max] × [x1Min, x1Max] as line segments: r on a (cells + 1)² grid, each
+    /// cell split into two triangles, and in a triangle whose corners change sign the segment between its two
+    /// edges' zeros, each by linear interpolation (marching triangles: one segment at most per triangle, so no
+    /// ambiguous cell). A triangle with a corner where r is not finite is left out. For x0² + x1² − 1 on
+    /// [−2, 2]² the points lie within 10⁻³ of the unit circle.
+    /// </summary>
+    internal static List<(Coordinates A, Coordinates B)> LevelSet(
+        Func<double, double, double> r, double x0Min, double x0Max, double x1Min, double x1Max, int cells = 120)
+    {
+        var segments = new List<(Coordinates, Coordinates)>();
+        if (!(x0Max > x0Min) || !(x1Max > x1Min)) return segments;
+        var (hx, hy) = ((x0Max - x0Min) / cells, (x1Max - x1Min) / cells);
+        var v = new double[cells + 1, cells + 1];
+        for (var i = 0; i <= cells; i++)
+            for (var j = 0; j <= cells; j++)
+                v[i, j] = r(x0Min + i * hx, x1Min + j * hy);
+        Coordinates At(int i, int j) => new(x0Min + i * hx, x1Min + j * hy);
+        void Triangle((int I, int J) p, (int I, int J) q, (int I, int J) t)
+        {
+            var corners = new[] { p, q, t };
+            if (corners.Any(c => !double.IsFinite(v[c.I, c.J]))) return;
+            var zeros = new List<Coordinates>(2);
+            for (var e = 0; e < 3; e++)
+            {
+                var (a, b) = (corners[e], corners[(e + 1) % 3]);
+                var (va, vb) = (v[a.I, a.J], v[b.I, b.J]);
+                if (va < 0 == vb < 0) continue;
+                var f = va / (va - vb);
+                var (ca, cb) = (At(a.I, a.J), At(b.I, b.J));
+                zeros.Add(new Coordinates(ca.X + f * (cb.X - ca.X), ca.Y + f * (cb.Y - ca.Y)));
+            }
+            if (zeros.Count == 2) segments.Add((zeros[0], zeros[1]));
+        }
+        for (var i = 0; i < cells; i++)
+            for (var j = 0; j < cells; j++)
+            {
+                Triangle((i, j), (i + 1, j), (i + 1, j + 1));
+                Triangle((i, j), (i + 1, j + 1), (i, j + 1));
+            }
+        return segments;
+    }
+
     /// <summary>The gap between a stack's data areas and its legend, and from the legend to the figure's edge.</summary>
     private const int LegendGap = 20;
 
@@ -506,7 +603,8 @@ public static class TrajectoryPlots
     /// <summary>
     /// The components of <paramref name="shown"/> whose values (every finite point of every run that does not
     /// explode, and the target's) are all rounding noise, at most <see cref="NumberText.NoiseRatio"/> (2⁻⁴²) of
-    /// the scale, each with the problem's scale: the tables' rule for a computed vector's noise (<see cref="NumberText.IsNoise"/>:
+    /// the scale (with <paramref name="ownScale"/>, for x-space, the component's own <see cref="Scale"/> where it is
+    /// not 0, so a nonzero x* in it is never noise; else the problem's), each with the problem's scale: the tables' rule for a computed vector's noise (<see cref="NumberText.IsNoise"/>:
     /// against the vector's largest magnitude, capped by the problem's, here the largest magnitude of every
     /// component of the start points and the target). Their panel is drawn flat with axis ticks at the problem's
     /// scale (<see cref="FlatAxis"/>): on x0³/10 + Δx with x* = (1, 0, −1, 0, 1) the x1 and x3 panels spread
@@ -514,7 +612,8 @@ public static class TrajectoryPlots
     /// scale is 0 (nothing to compare with).
     /// </summary>
     internal static Dictionary<int, double> RoundingOnly(
-        IReadOnlyList<OptimizerRun> runs, Func<OptimizerRun, IReadOnlyList<double[]>> points, double[]? target, int[] shown, bool[] exploding)
+        IReadOnlyList<OptimizerRun> runs, Func<OptimizerRun, IReadOnlyList<double[]>> points, double[]? target, int[] shown, bool[] exploding,
+        bool ownScale = false)
     {
         var count = shown.Length == 0 ? 0 : shown.Max() + 1;
         var problemScale = ProblemScale(runs, points, target, count);
@@ -529,7 +628,14 @@ public static class TrajectoryPlots
             // elsewhere holds values of its own however small beside the others (y1 = 1E-8·x1² from 9E-8
             // beside y0 ≈ 3E+8 was drawn flat, a genuinely varying axis called rounding only).
             var startsAtZero = runs.All(r => points(r).Count == 0 || j >= points(r)[0].Length || points(r)[0][j] == 0);
-            if (startsAtZero && IsRoundingOnly(values, problemScale, dataScale))
+            // With ownScale (x-space) measured against the component's own magnitude (its start and x*) where it has one: x0* = 1E-8
+            // beside x1* = 1E+8 is a real extent, not the other axis' rounding ("x0 (flat: rounding only)" drew
+            // 1E-8·x0's solution as noise). Only a component that is exactly 0 at every start and at the target
+            // (x* = 0, moved by the others' arithmetic) is judged against the problem's scale. In y-space a target is
+            // often P(x_true) computed with rounding (heat1d-inverse's y0* = −7E-17 beside cells of 2), so y stays
+            // with the problem's scale.
+            var own = ownScale ? Scale(runs, points, target, j) : 0;
+            if (startsAtZero && IsRoundingOnly(values, own > 0 ? own : problemScale, dataScale))
                 flat[j] = problemScale;
         }
         return flat;

@@ -505,6 +505,20 @@ public static class LinearAlgebra
     }
 
     /// <summary>
+    /// The singular values of the m × n matrix <paramref name="rowMajor"/> (row by row), largest first, by
+    /// <see cref="ScaledSvd"/> so that their ratios hold at any scale of the entries (MathNet's absolute
+    /// convergence test alone misjudged J = 2⁻⁶⁰·[[1.1, 1], [0, 1]]).
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="rowMajor"/> does not hold m·n values.</exception>
+    public static double[] SingularValues(double[] rowMajor, int m, int n)
+    {
+        if (rowMajor.Length != m * n)
+            throw new ArgumentException($"A {m} × {n} matrix has {m * n} entries, not {rowMajor.Length}.", nameof(rowMajor));
+        var (svd, exponent) = ScaledSvd(DenseMatrix.Create(m, n, (r, c) => rowMajor[r * n + c]));
+        return svd.S.Select(v => Math.ScaleB(v, exponent)).ToArray();
+    }
+
+    /// <summary>
     /// The SVD of 2⁻ᵉ·J, with e the binary exponent of J's largest finite entry (0 when J is 0 or has none):
     /// an exact rescaling, so U and V are J's and its singular values are 2ᵉ times the ones returned.
     /// </summary>

@@ -1179,25 +1179,6 @@ public static class Optimizer
         return recording;
     }
 
-    /// <summary>
-    /// Why an exponent-family rule with κ ≠ −1 (HIG) diverges, appended to its stop: its step −η V Σ^κ Uᵀ ∂L/∂y
-    /// is not invariant to the scale of y and grows as σ^κ where J's singular values are small. Near a fold of P
-    /// (J singular) its first step is many times x's own scale: HIG on x0² from 10⁻⁵ towards 1 at η = 1 steps
-    /// to 223.6 = 1/√(2·10⁻⁵), and from there each step −sign(x)(x² − 1)/√(2|x|) overshoots further (past
-    /// |x| = 8/η² it grows like |x|^1.5), exactly the rule's formula: a property of HIG at that η, not of the
-    /// solver. "" for any other rule, or when no step was taken.
-    /// </summary>
-    private static string SpectralDivergence(IUpdateRule rule, double[] start, double[]? firstStep)
-    {
-        if (rule is not Rules.SpectralRule { Kappa: not -1 } spectral || firstStep is null) return "";
-        var length = CompiledProblem.Norm(firstStep, firstStep.Length);
-        var from = CompiledProblem.Norm(start, start.Length);
-        var relative = from > 0 ? $" ({NumberText.Short(length / from, 3)} times ‖x₀‖ = {NumberText.Short(from, 3)})" : "";
-        return $"; {spectral.Name}'s step −η V Σ^κ Uᵀ ∂L/∂y (κ = {NumberText.Short(spectral.Kappa)}) grows as σ^κ where J's singular values σ are small, as near a fold of P, " +
-            $"and is not invariant to the scale of y: its first step had length {NumberText.Short(length, 3)}{relative}. That is the rule at η = {NumberText.Short(spectral.Eta)}, " +
-            "not a failure of the solver: a smaller η, or a start away from where J is singular, keeps its steps within P's local scale";
-    }
-
     private static OptimizerRun Run(Stepper stepper, int iterations, double lossTolerance, double stepTolerance,
         IProgress<int>? progress, Recording recording, System.Diagnostics.Stopwatch clock)
     {
@@ -1314,7 +1295,9 @@ public static class Optimizer
         if (overflowed ? LossGrowth.ExplodedWide(pointWide[0], stepper.CarriedLoss) : LossGrowth.Exploded(pointLosses[0], stepper.Loss))
             return Finish(StopReason.Diverged, iterations, (overflowed
                 ? LossGrowth.DescribeWide(pointWide[0], stepper.CarriedLoss, iterations)
-                : LossGrowth.Describe(pointLosses[0], stepper.Loss, iterations)) + SpectralDivergence(stepper.Rule, trajectory[0], firstStep));
+                : LossGrowth.Describe(pointLosses[0], stepper.Loss, iterations)) + (stepper.Rule is Rules.SpectralRule spectral
+                    ? Rules.SpectralDivergence.Explain(spectral, stepper.GivenProblem, trajectory, recorded, pointLosses, firstStep)
+                    : ""));
         return Finish(StopReason.IterationLimit, iterations, NumberText.Count(iterations, "iteration"));
 
         // A stop at a stationary point (what was reached, in words): a global minimum known from the
