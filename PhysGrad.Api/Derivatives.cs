@@ -78,6 +78,11 @@ public sealed record UndefinedValue(string Entry, string Because)
 {
     /// <summary>The entry and the reason on one line.</summary>
     public override string ToString() => $"{Entry}: {Because}";
+
+    /// <summary>The reason of an entry computed from <paramref name="name"/>, which is undefined <paramref name="because"/>:
+    /// <c>y0 is undefined here: x0 ≠ 0 for 1/x0</c>. After a colon, not in parentheses: a reason with a
+    /// parenthesis of its own (<c>x0 ≥ 0 for sqrt(x0)</c>) would otherwise end in "))".</summary>
+    internal static string Inherited(string name, string because) => $"{name} is undefined here: {because}";
 }
 
 /// <summary>One entry of a sparse matrix in coordinate form: row, column (both from 0) and value.</summary>
