@@ -159,9 +159,8 @@ public static class Derivatives
         // The variables as written: x^0 simplifies to 1, yet a point for it has a value for x, and
         // d(x^0)/dx = 0 is the right answer there rather than a refusal.
         var names = variables ?? Parse.WrittenNames(function);
-        var duplicate = names.GroupBy(n => n).FirstOrDefault(g => g.Count() > 1);
-        if (duplicate is not null)
-            throw new SymbolicException(ErrorKind.Variable, $"The variable '{duplicate.Key}' is listed twice.");
+        if (Problem.ListedTwice([.. names]) is { } twice)
+            throw new SymbolicException(ErrorKind.Variable, twice.Value);
         var symbols = Expression.Symbols(names);
         // A function has no parameters: a name it uses that is not listed is a variable left out of the list.
         if (variables is not null && Parse.WrittenNames(function).FirstOrDefault(n => !names.Contains(n)) is { } missing)

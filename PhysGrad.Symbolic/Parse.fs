@@ -117,7 +117,7 @@ module Parse =
 
     /// The function names the parser knows, for messages and documentation.
     let knownFunctionNames =
-        Seq.append functions.Keys [ "sqrt"; "cbrt"; "atan2" ] |> Seq.sort |> Array.ofSeq
+        Seq.append functions.Keys [ "sqrt"; "cbrt"; "atan2"; "log10"; "log2" ] |> Seq.sort |> Array.ofSeq
 
     /// The same, as a list for messages.
     let knownFunctions = String.concat ", " knownFunctionNames
@@ -635,6 +635,13 @@ module Parse =
             | "atan2" ->
                 arity 2
                 Expr.atan2 args.[0] args.[1]
+            // Logarithms to bases 10 and 2 are the natural one divided by log(base), as C#'s Math.Log10 is
+            // read from a lambda: their derivatives, domains, kernels and every printed form follow from log's
+            // (printed log(x)/log(10), which parses back to the same expression).
+            | "log10"
+            | "log2" ->
+                arity 1
+                Expr.div (Expr.log args.[0]) (Expr.log (Expr.ofInt (if n = "log10" then 10 else 2)))
             | _ ->
                 match functions.TryGetValue n with
                 | true, f ->
