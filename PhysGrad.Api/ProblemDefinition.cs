@@ -971,7 +971,8 @@ public sealed partial record ProblemDefinition(
                 $"In the problem file, {field}[{bad.k}] is {JsonKind(bad.v)}, not {(field == "variables" ? "a name" : "an expression")} in quotes: " +
                 (field == "variables"
                     ? $"write each variable as a string holding its name (a letter or '_', then letters, digits or '_'), e.g. {NamedForm(e)}."
-                    : $"write each entry as a string holding its expression, e.g. {ArrayForm(field, e)}."));
+                    : $"write each entry as a string holding its expression, e.g. {ArrayForm(field, e)}" +
+                      (field == "simulator" ? $", or one string of entries separated by ';': {StringForm(field, e)}." : ".")));
         if (e.ValueKind != JsonValueKind.Array || e.EnumerateArray().Any(v => v.ValueKind != JsonValueKind.String))
             throw Kind(field, $"an array of strings, one per entry: {ArrayForm(field, e)}" +
                 (field == "simulator" ? $", or one string of entries separated by ';': {StringForm(field, e)}" : ""));

@@ -65,3 +65,85 @@ let ``eval's notes are wrapped at 100 columns, never nest parentheses, and write
         Assert.DoesNotContain("))", text)
     finally
         File.Delete points
+
+// ---- 3. log10 and log2 in the text syntax --------------------------------------------------------------
+
+[<Fact>]
+let ``log10 and log2 parse, differentiate and print in every format as log(u)/log(base)`` () =
+    let e = Parse.expression "log10(x) + log2(x)"
+    Assert.Equal(Parse.expression "log(x)/log(10) + log(x)/log(2)", e)
+    // Printed text parses back to the same expression.
+    Assert.Equal(e, Parse.expression (Infix.format e))
+    Assert.Equal(3.0, Evaluate.at [| "x" |] [| 1000.0 |] (Parse.expression "log10(x)"), 12)
+    Assert.Equal(10.0, Evaluate.at [| "x" |] [| 1024.0 |] (Parse.expression "log2(x)"), 12)
+    let code, out, err = run [ "diff"; "-f"; "log10(x)"; "--at"; "100" ]
+    Assert.True((code = 0), err)
+    Assert.Contains("df/dx = 1/(x*log(10))", out)
+    Assert.Contains("f = 2\n", out)
+    let _, latex, _ = run [ "diff"; "-f"; "log2(x)"; "--format"; "latex" ]
+    Assert.Contains("\\frac{\\log\\left(x\\right)}{\\log\\left(2\\right)}", latex)
+    let _, csharp, _ = run [ "diff"; "-f"; "log10(x)"; "--format"; "csharp" ]
+    Assert.Contains("Math.Log(x) / Math.Log(10.0)", csharp)
+
+[<Fact>]
+let ``a misspelt logarithm is matched among the known functions, which list log10 and log2`` () =
+    let e = Assert.Throws<ParseException>(fun () -> Parse.expression "lg10(x)" |> ignore)
+    Assert.Contains("did you mean 'log10'?", e.Message)
+    Assert.Contains("log10", Parse.knownFunctions)
+    Assert.Contains("log2", Parse.knownFunctions)
+
+// ---- 4. a variable listed twice is said before the start's length --------------------------------------
+
+[<Fact>]
+let ``--vars with a repeat is refused as the repeat, before the start's length or an unknown name`` () =
+    for args in
+        [ [ "derive"; "--simulator"; "x*y"; "--vars"; "x,x" ]
+          [ "compare"; "--simulator"; "x*y"; "--vars"; "x,y,x"; "--start"; "1,2"; "--target"; "1" ]
+          [ "diff"; "-f"; "x*y"; "--vars"; "x,x" ] ] do
+        let code, _, err = run args
+        Assert.Equal(2, code)
+        let text = TestHelpers.unwrapped err
+        Assert.Contains("--vars: The variable 'x' is listed twice", text)
+        Assert.Contains("list each variable once", text)
+
+[<Fact>]
+let ``the API says a repeated variable before a start of the wrong length`` () =
+    let e =
+        Assert.Throws<SymbolicException>(fun () ->
+            PhysicsProblem.FromText("x*y", [| 1.0 |], [| 1.0; 2.0 |], variables = [| "x"; "y"; "x" |]) |> ignore)
+    Assert.Equal(ErrorKind.Variable, e.Kind)
+    Assert.StartsWith("The variable 'x' is listed twice (names 1 and 3 of x, y, x): list each variable once", e.Message)
+
+// ---- 5. a problem file's entry that is not a string ------------------------------------------------------
+
+[<Fact>]
+let ``a problem file's variable that is not a string is named by its index, with names to write`` () =
+    let path = TestHelpers.tempFile "m29" "p.json" """{"variables": ["a", 2], "simulator": ["a"]}"""
+    try
+        let code, _, err = run [ "derive"; "--problem"; path ]
+        Assert.Equal(2, code)
+        let text = TestHelpers.unwrapped err
+        Assert.Contains("variables[1] is the number 2, not a name in quotes", text)
+        Assert.Contains("\"variables\": [\"a\", \"b\"]", text)
+        Assert.DoesNotContain("\"2\"", text)
+    finally
+        File.Delete path
+
+// ---- 6. messages that said what was wrong but not what to do ------------------------------------------------
+
+[<Fact>]
+let ``an inverse of the wrong length, an unused --param and a positional expression say what to do`` () =
+    let code, _, err = run [ "derive"; "--simulator"; "x0^2; x1"; "--inverse"; "sqrt(y0)" ]
+    Assert.Equal(2, code)
+    Assert.Contains(
+        "The inverse has 1 expression but the problem has 2 variables (x0, x1): give one expression per variable, in that order",
+        TestHelpers.unwrapped err)
+    let code, _, err = run [ "derive"; "--simulator"; "x0^2"; "--param"; "a=2" ]
+    Assert.Equal(2, code)
+    Assert.Contains("The parameter 'a' is not used by the simulator, the loss or the inverse: leave it out", TestHelpers.unwrapped err)
+    let code, _, err = run [ "diff"; "x^2" ]
+    Assert.Equal(2, code)
+    Assert.Contains("give the expression with -f, e.g. physgrad diff -f \"x^2\"", TestHelpers.unwrapped err)
+    let code, _, err = run [ "derive"; "x0^2" ]
+    Assert.Equal(2, code)
+    Assert.Contains("give the expression with --simulator, e.g. physgrad derive --simulator \"x0^2\"", TestHelpers.unwrapped err)
