@@ -20,8 +20,9 @@ namespace PhysGrad;
 /// <param name="GradientAt">∂L/∂x at order 2 (n values), else null.</param>
 /// <param name="HessianAt">∂²L/∂x² at order 2 (n × n), dense; else null.</param>
 /// <param name="Undefined">The values that are undefined at x (NaN in the arrays above), each with its
-/// reason: a failing domain condition (<c>x0 ≠ 0 for 1/x0</c>), an undefined output the entry depends on, or
-/// a formula with no finite value there. Empty when every value is defined.</param>
+/// reason: a failing domain condition (<c>x0 ≠ 0 for 1/x0</c>), an output outside its domain that the entry is
+/// computed from, a value beyond the double range (with its size), or a formula with no finite value there.
+/// An output that only overflows leaves every entry that does not involve it finite. Empty when every value is defined.</param>
 /// <param name="HessianAtNonZeros">∂²L/∂x²'s structural nonzeros at order 2 (both triangles, row by row), sparse; else null.</param>
 public sealed record SimulatorDerivativeReport(
     IReadOnlyList<string> Variables,

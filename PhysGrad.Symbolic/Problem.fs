@@ -439,11 +439,12 @@ type Problem
         if not (isNull inverse) && inverse.Length <> variables.Length then
             invalid (
                 sprintf
-                    "The inverse has %s but the problem has %s (%s): give one expression per variable, in that order, each the variable written in the outputs %s (and the variables), or leave the inverse out to have it derived (or found numerically)."
+                    "The inverse has %s but the problem has %s (%s): give one expression per variable, in that order, each the variable written in %s (and the variables), or leave the inverse out to have it derived (or found numerically)."
                     (Fail.count inverse.Length "expression")
                     (Fail.count variables.Length "variable")
                     (Problem.Shortened variables)
-                    (Problem.Shortened(Array.init simulator.Length (fun i -> "y" + string i)))
+                    ((if simulator.Length = 1 then "the output " else "the outputs ")
+                     + Problem.Shortened(Array.init simulator.Length (fun i -> "y" + string i)))
             )
 
         let nonFinite (what: string) (values: float[]) =
