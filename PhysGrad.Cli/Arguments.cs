@@ -14,6 +14,17 @@ internal static class Arguments
         return names;
     }
 
+    /// <summary>Refuses a point given with <paramref name="option"/> unless it has one value per variable, naming the
+    /// variables and a point of the right length to write.</summary>
+    public static void RequirePoint(string option, IReadOnlyList<double> point, IReadOnlyList<string> variables)
+    {
+        if (point.Count != variables.Count)
+            throw new CliInputException(
+                $"{option} has {BookExample.Count(point.Count, "value")} but the problem has {BookExample.Count(variables.Count, "variable")} ({Headline.Names(variables, "variable")}): " +
+                "give one value per variable, in that order" +
+                (variables.Count <= 10 ? $", e.g. {option} {string.Join(",", variables.Select((_, i) => i + 1))}." : "."));
+    }
+
     /// <summary>The numbers of an option's value, comma-separated when <paramref name="list"/>; an option that
     /// takes one number (--param name=value) is refused in words about one value, not "value 1" of a list.</summary>
     public static double[] Numbers(string option, string text, bool list = true)

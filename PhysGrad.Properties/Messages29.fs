@@ -147,3 +147,17 @@ let ``an inverse of the wrong length, an unused --param and a positional express
     let code, _, err = run [ "derive"; "x0^2" ]
     Assert.Equal(2, code)
     Assert.Contains("give the expression with --simulator, e.g. physgrad derive --simulator \"x0^2\"", TestHelpers.unwrapped err)
+
+[<Fact>]
+let ``diff with a simulator names --at for a point of the wrong length, as check does`` () =
+    let code, _, err = run [ "diff"; "--simulator"; "x0^2"; "--at"; "1,2" ]
+    Assert.Equal(2, code)
+    Assert.Contains("--at has 2 values but the problem has 1 variable (x0): give one value per variable, in that order, e.g. --at 1.", TestHelpers.unwrapped err)
+
+[<Fact>]
+let ``a call with the wrong number of arguments says the call to write; log takes a base`` () =
+    let e = Assert.Throws<ParseException>(fun () -> Parse.expression "atan2(x)" |> ignore)
+    Assert.Contains("atan2 takes 2 arguments but was given 1: write atan2(y, x)", e.Message)
+    let e = Assert.Throws<ParseException>(fun () -> Parse.expression "sqrt(x, 1)" |> ignore)
+    Assert.Contains("write sqrt(u)", e.Message)
+    Assert.Equal(Parse.expression "log(x)/log(3)", Parse.expression "log(x, 3)")

@@ -617,13 +617,20 @@ module Parse =
         | ACall(n, args, pos) ->
             let args = args |> List.map build
 
+            // The count refused with the call to write instead: "atan2(y, x)", "sqrt(u)", log's with its base.
             let arity k =
                 if args.Length <> k then
+                    let form =
+                        match n with
+                        | "atan2" -> "atan2(y, x)"
+                        | "log" -> "log(u), or log(u, base) for another base"
+                        | _ -> sprintf "%s(u)" n
+
                     failAt
                         ErrorKind.Arity
                         text
                         pos
-                        (sprintf "%s takes %d argument%s but was given %d" n k (if k = 1 then "" else "s") args.Length)
+                        (sprintf "%s takes %d argument%s but was given %d: write %s" n k (if k = 1 then "" else "s") args.Length form)
 
             match n with
             | "sqrt" ->
@@ -638,6 +645,8 @@ module Parse =
             // Logarithms to bases 10 and 2 are the natural one divided by log(base), as C#'s Math.Log10 is
             // read from a lambda: their derivatives, domains, kernels and every printed form follow from log's
             // (printed log(x)/log(10), which parses back to the same expression).
+            // log(u, b), the logarithm to base b, as C#'s Math.Log(a, b) is read from a lambda.
+            | "log" when args.Length = 2 -> Expr.div (Expr.log args.[0]) (Expr.log args.[1])
             | "log10"
             | "log2" ->
                 arity 1
