@@ -171,7 +171,8 @@ public sealed partial class PhysicsProblem
     /// output meets a zero) is its formula evaluated in the stable form (<see cref="Evaluate.At"/>), kept when that is
     /// finite; an entry still not finite is said as the first failing condition of its formula, or as a formula
     /// with no finite value there (these are formula values: no limit is taken, unlike <see cref="Derivatives.Compute"/>).
-    /// Only reached where some value is not finite, so the symbolic work costs nothing on ordinary points.
+    /// Only reached where some value is not finite, so the symbolic work costs nothing on ordinary points; at most
+    /// 256 entries of a point are worked out so, the rest said by the kernel's value alone.
     /// </summary>
     private void MarkUndefined(Problem model, double[] x, double[] y, double[,]? jacobian, ref MatrixEntry[]? jacobianEntries,
         ref double? loss, double[]? gradient, double[,]? hessian, ref MatrixEntry[]? hessianEntries, List<UndefinedValue> undefined)
@@ -217,9 +218,17 @@ public sealed partial class PhysicsProblem
         }
         // An entry's value: the kernel's when finite, else its formula's stable value when that is finite, else
         // NaN with the reason (the entry's name leads the reason when it is the formula of a derivative).
+        // Each entry settled costs a formula worked out and evaluated: past this many in one point (a large problem
+        // whose overflowing output reaches most entries), an entry is said by the kernel's value alone.
+        var budget = 256;
         double Settle(string entry, double v, Func<Expr> formula, bool derivative)
         {
             if (double.IsFinite(v)) return v;
+            if (--budget < 0)
+            {
+                undefined.Add(new UndefinedValue(entry, derivative ? $"the formula of {entry} has no finite value here: {PointDerivatives.NotFinite(v)}" : PointDerivatives.NotFinite(v)));
+                return double.NaN;
+            }
             var f = formula();
             var stable = Stable(f);
             if (double.IsFinite(stable)) return stable;

@@ -1011,6 +1011,14 @@ public sealed partial record ProblemDefinition(
     }
 
     /// <summary>
+    /// Why a list of variable names cannot be a problem's, when a name is listed twice: that name, the two
+    /// places (counting from 1) and what to do, as every factory says it; null when each name is listed once.
+    /// </summary>
+    /// <param name="names">The variables' names, in order.</param>
+    public static string? ListedTwice(IReadOnlyList<string> names) =>
+        Problem.ListedTwice([.. names]) is { } twice ? twice.Value : null;
+
+    /// <summary>
     /// The variables a simulator uses when none are listed (FromText, FromExpressions, a problem file without
     /// "variables", --simulator without --vars): every name it uses that is not a parameter, in
     /// <see cref="Expression.NameOrder"/> (x2 before x10).

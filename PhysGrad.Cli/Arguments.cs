@@ -9,8 +9,8 @@ internal static class Arguments
         if (names.Any(n => n.Length == 0))
             throw new CliInputException($"{option} has an empty name in '{text}': write names separated by commas, e.g. x0,x1.");
         // Before anything is counted against them: a start one value short follows from a repeat, which is the fault.
-        if (PhysGrad.Symbolic.Problem.ListedTwice(names) is { } twice)
-            throw new CliInputException($"{option}: {twice.Value}");
+        if (ProblemDefinition.ListedTwice(names) is { } twice)
+            throw new CliInputException($"{option}: {twice}");
         return names;
     }
 
