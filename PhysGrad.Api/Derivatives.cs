@@ -78,6 +78,11 @@ public sealed record UndefinedValue(string Entry, string Because)
 {
     /// <summary>The entry and the reason on one line.</summary>
     public override string ToString() => $"{Entry}: {Because}";
+
+    /// <summary>The reason of an entry computed from <paramref name="name"/>, which is undefined <paramref name="because"/>:
+    /// <c>y0 is undefined here: x0 ≠ 0 for 1/x0</c>. After a colon, not in parentheses: a reason with a
+    /// parenthesis of its own (<c>x0 ≥ 0 for sqrt(x0)</c>) would otherwise end in "))".</summary>
+    internal static string Inherited(string name, string because) => $"{name} is undefined here: {because}";
 }
 
 /// <summary>One entry of a sparse matrix in coordinate form: row, column (both from 0) and value.</summary>
@@ -154,9 +159,8 @@ public static class Derivatives
         // The variables as written: x^0 simplifies to 1, yet a point for it has a value for x, and
         // d(x^0)/dx = 0 is the right answer there rather than a refusal.
         var names = variables ?? Parse.WrittenNames(function);
-        var duplicate = names.GroupBy(n => n).FirstOrDefault(g => g.Count() > 1);
-        if (duplicate is not null)
-            throw new SymbolicException(ErrorKind.Variable, $"The variable '{duplicate.Key}' is listed twice.");
+        if (Problem.ListedTwice([.. names]) is { } twice)
+            throw new SymbolicException(ErrorKind.Variable, twice.Value);
         var symbols = Expression.Symbols(names);
         // A function has no parameters: a name it uses that is not listed is a variable left out of the list.
         if (variables is not null && Parse.WrittenNames(function).FirstOrDefault(n => !names.Contains(n)) is { } missing)

@@ -20,8 +20,9 @@ namespace PhysGrad;
 /// <param name="GradientAt">∂L/∂x at order 2 (n values), else null.</param>
 /// <param name="HessianAt">∂²L/∂x² at order 2 (n × n), dense; else null.</param>
 /// <param name="Undefined">The values that are undefined at x (NaN in the arrays above), each with its
-/// reason: a failing domain condition (<c>x0 ≠ 0 for 1/x0</c>), an undefined output the entry depends on, or
-/// a formula with no finite value there. Empty when every value is defined.</param>
+/// reason: a failing domain condition (<c>x0 ≠ 0 for 1/x0</c>), an output outside its domain that the entry is
+/// computed from, a value beyond the double range (with its size), or a formula with no finite value there.
+/// An output that only overflows leaves every entry that does not involve it finite. Empty when every value is defined.</param>
 /// <param name="HessianAtNonZeros">∂²L/∂x²'s structural nonzeros at order 2 (both triangles, row by row), sparse; else null.</param>
 public sealed record SimulatorDerivativeReport(
     IReadOnlyList<string> Variables,
@@ -162,12 +163,16 @@ public sealed partial class PhysicsProblem
     }
 
     /// <summary>
-    /// Sets every value that is not finite at x to NaN and says why in <paramref name="undefined"/>: an output
-    /// yᵢ by the first failing domain condition of Pᵢ (<see cref="Domain.FirstFailing"/>), and then its
-    /// Jacobian row and the loss with its derivatives, which exist only where every output does; any other
-    /// entry by the first failing condition of its formula, or as a formula with no finite value there
-    /// (these values are the kernels' formula values: no limit is taken, unlike <see cref="Derivatives.Compute"/>).
-    /// Only reached where some value is not finite, so the symbolic work costs nothing on ordinary points.
+    /// Sets every value that is not finite at x to NaN and says why in <paramref name="undefined"/>. An output
+    /// yᵢ outside its domain (a failing condition of Pᵢ, <see cref="Domain.FirstFailing"/>) is undefined, and
+    /// so are its Jacobian row and the loss with its derivatives, which exist only where every output does.
+    /// An output that only overflows (exp(800): a number, too large for a double) is no such fault: every
+    /// entry is then reported by its own value, and one the kernels gave as ±∞ or NaN (0·∞ where an overflowing
+    /// output meets a zero) is its formula evaluated in the stable form (<see cref="Evaluate.At"/>), kept when that is
+    /// finite; an entry still not finite is said as the first failing condition of its formula, or as a formula
+    /// with no finite value there (these are formula values: no limit is taken, unlike <see cref="Derivatives.Compute"/>).
+    /// Only reached where some value is not finite, so the symbolic work costs nothing on ordinary points; at most
+    /// 256 entries of a point are worked out so, the rest said by the kernel's value alone.
     /// </summary>
     private void MarkUndefined(Problem model, double[] x, double[] y, double[,]? jacobian, ref MatrixEntry[]? jacobianEntries,
         ref double? loss, double[]? gradient, double[,]? hessian, ref MatrixEntry[]? hessianEntries, List<UndefinedValue> undefined)
@@ -175,85 +180,138 @@ public sealed partial class PhysicsProblem
         // The parameters (named constants) are part of the point the formulas are evaluated at.
         string[] names = [.. model.Variables, .. model.Parameters.Keys];
         double[] values = [.. x, .. model.Parameters.Values];
-        string Why(double v, Func<Expr[]> formulas)
+        DomainCondition? Failing(Expr formula)
         {
-            DomainCondition? failing = null;
             try
             {
-                failing = Domain.FirstFailing(names, values, formulas());
+                return Domain.FirstFailing(names, values, [formula]);
             }
             catch (SymbolicException)
             {
                 // A formula in a name with no value here (a symbolic target): no condition to name.
+                return null;
             }
-            return failing?.ToString() ?? PointDerivatives.NotFinite(v);
         }
+        double Stable(Expr formula)
+        {
+            try
+            {
+                return Evaluate.At(names, values, formula);
+            }
+            catch (SymbolicException)
+            {
+                return double.NaN;
+            }
+        }
+        // A value that is a number beyond the double range, said with its size (wider arithmetic: Wide), as diff says f's.
+        string? Overflowing(Expr formula)
+        {
+            try
+            {
+                var w = WideEvaluate.ManyAt(names, values, [formula])[0];
+                return w.IsFinite && w.E > 0 ? PointDerivatives.OutsideText(w) : null;
+            }
+            catch (SymbolicException)
+            {
+                return null;
+            }
+        }
+        // An entry's value: the kernel's when finite, else its formula's stable value when that is finite, else
+        // NaN with the reason (the entry's name leads the reason when it is the formula of a derivative).
+        // Each entry settled costs a formula worked out and evaluated: past this many in one point (a large problem
+        // whose overflowing output reaches most entries), an entry is said by the kernel's value alone.
+        var budget = 256;
+        double Settle(string entry, double v, Func<Expr> formula, bool derivative)
+        {
+            if (double.IsFinite(v)) return v;
+            if (--budget < 0)
+            {
+                undefined.Add(new UndefinedValue(entry, derivative ? $"the formula of {entry} has no finite value here: {PointDerivatives.NotFinite(v)}" : PointDerivatives.NotFinite(v)));
+                return double.NaN;
+            }
+            var f = formula();
+            var stable = Stable(f);
+            if (double.IsFinite(stable)) return stable;
+            // A number too large for a double is said with its size; a formula with no value, with the condition that fails.
+            var why = Overflowing(f) ?? Failing(f)?.ToString() ?? PointDerivatives.NotFinite(double.IsNaN(stable) ? v : stable);
+            undefined.Add(new UndefinedValue(entry, derivative && !why.StartsWith("its value is ", StringComparison.Ordinal)
+                ? $"the formula of {entry} has no finite value here: {why}" : why));
+            return double.NaN;
+        }
+        // Only an output outside its domain makes the entries computed from it undefined.
         var outputUndefined = new string?[y.Length];
         for (var i = 0; i < y.Length; i++)
             if (!double.IsFinite(y[i]))
             {
-                outputUndefined[i] = Why(y[i], () => [model.Simulator[i]]);
-                undefined.Add(new UndefinedValue(Outputs[i], outputUndefined[i]!));
-                y[i] = double.NaN;
+                var failing = Failing(model.Simulator[i]);
+                outputUndefined[i] = failing?.ToString();
+                if (failing is not null)
+                {
+                    undefined.Add(new UndefinedValue(Outputs[i], failing.ToString()));
+                    y[i] = double.NaN;
+                }
+                else y[i] = Settle(Outputs[i], y[i], () => model.Simulator[i], derivative: false);
             }
-        string Entry(int i, int j, double v) => outputUndefined[i] is { } because
-            ? $"{Outputs[i]} is undefined here ({because})"
-            : $"the formula of d{Outputs[i]}/d{Variables[j]} has no finite value here: "
-              + Why(v, () => [Calculus.derivativeBy(Variables[j], model.Simulator[i])]);
+        double JacobianEntry(int i, int j, double v)
+        {
+            var entry = $"d{Outputs[i]}/d{Variables[j]}";
+            if (outputUndefined[i] is { } because)
+            {
+                undefined.Add(new UndefinedValue(entry, UndefinedValue.Inherited(Outputs[i], because)));
+                return double.NaN;
+            }
+            return Settle(entry, v, () => Calculus.derivativeBy(Variables[j], model.Simulator[i]), derivative: true);
+        }
         if (jacobian is not null)
             for (var i = 0; i < jacobian.GetLength(0); i++)
                 for (var j = 0; j < jacobian.GetLength(1); j++)
                     if (!double.IsFinite(jacobian[i, j]) || outputUndefined[i] is not null)
-                    {
-                        undefined.Add(new UndefinedValue($"d{Outputs[i]}/d{Variables[j]}", Entry(i, j, jacobian[i, j])));
-                        jacobian[i, j] = double.NaN;
-                    }
+                        jacobian[i, j] = JacobianEntry(i, j, jacobian[i, j]);
         if (jacobianEntries is not null)
             jacobianEntries = [.. jacobianEntries.Select(e =>
-            {
-                if (double.IsFinite(e.Value) && outputUndefined[e.Row] is null) return e;
-                undefined.Add(new UndefinedValue($"d{Outputs[e.Row]}/d{Variables[e.Column]}", Entry(e.Row, e.Column, e.Value)));
-                return e with { Value = double.NaN };
-            })];
+                double.IsFinite(e.Value) && outputUndefined[e.Row] is null ? e : e with { Value = JacobianEntry(e.Row, e.Column, e.Value) })];
         if (loss is not { } l) return;
         var firstUndefined = Array.FindIndex(outputUndefined, u => u is not null);
-        var lossWhy = firstUndefined >= 0
-            ? $"{Outputs[firstUndefined]} is undefined here ({outputUndefined[firstUndefined]})"
-            : !double.IsFinite(l) ? "L: " + Why(l, () => [model.LossInX]) : null;
-        if (lossWhy is not null)
+        // An output outside its domain leaves L and its derivatives undefined: each says which output.
+        var inherited = firstUndefined >= 0 ? UndefinedValue.Inherited(Outputs[firstUndefined], outputUndefined[firstUndefined]!) : null;
+        if (inherited is not null)
         {
-            undefined.Add(new UndefinedValue("L", firstUndefined >= 0 ? lossWhy : lossWhy["L: ".Length..]));
+            undefined.Add(new UndefinedValue("L", inherited));
             loss = double.NaN;
         }
-        var inherited = lossWhy is null ? null : firstUndefined >= 0 ? lossWhy : $"L is undefined here ({lossWhy["L: ".Length..]})";
-        string LossEntry(string entry, double v, Func<Expr[]> formulas) =>
-            inherited ?? $"the formula of {entry} has no finite value here: " + Why(v, formulas);
+        else if (!double.IsFinite(l))
+        {
+            loss = Settle("L", l, () => model.LossInX, derivative: false);
+        }
+        // ∂L/∂xₐ once per variable, for the gradient's and the Hessian's formulas alike.
+        var firstDerivatives = new Expr?[Variables.Count];
+        Expr First(int a) => firstDerivatives[a] ??= Calculus.derivativeBy(Variables[a], model.LossInX);
+        double LossEntry(string entry, double v, Func<Expr> formula)
+        {
+            if (inherited is null) return Settle(entry, v, formula, derivative: true);
+            undefined.Add(new UndefinedValue(entry, inherited));
+            return double.NaN;
+        }
         for (var j = 0; j < gradient!.Length; j++)
             if (!double.IsFinite(gradient[j]) || inherited is not null)
             {
-                var entry = $"dL/d{Variables[j]}";
                 var jj = j;
-                undefined.Add(new UndefinedValue(entry, LossEntry(entry, gradient[j], () => [Calculus.derivativeBy(Variables[jj], model.LossInX)])));
-                gradient[j] = double.NaN;
+                gradient[j] = LossEntry($"dL/d{Variables[j]}", gradient[j], () => First(jj));
             }
         string HessianName(int a, int b) => $"d2L/d{Variables[a]}d{Variables[b]}";
-        Expr[] Second(int a, int b) => [Calculus.derivativeBy(Variables[b], Calculus.derivativeBy(Variables[a], model.LossInX))];
+        Expr Second(int a, int b) => Calculus.derivativeBy(Variables[b], First(a));
         if (hessian is not null)
             for (var a = 0; a < hessian.GetLength(0); a++)
                 for (var b = 0; b < hessian.GetLength(1); b++)
                     if (!double.IsFinite(hessian[a, b]) || inherited is not null)
                     {
                         var (aa, bb) = (a, b);
-                        undefined.Add(new UndefinedValue(HessianName(a, b), LossEntry(HessianName(a, b), hessian[a, b], () => Second(aa, bb))));
-                        hessian[a, b] = double.NaN;
+                        hessian[a, b] = LossEntry(HessianName(a, b), hessian[a, b], () => Second(aa, bb));
                     }
         if (hessianEntries is not null)
             hessianEntries = [.. hessianEntries.Select(e =>
-            {
-                if (double.IsFinite(e.Value) && inherited is null) return e;
-                undefined.Add(new UndefinedValue(HessianName(e.Row, e.Column), LossEntry(HessianName(e.Row, e.Column), e.Value, () => Second(e.Row, e.Column))));
-                return e with { Value = double.NaN };
-            })];
+                double.IsFinite(e.Value) && inherited is null ? e
+                    : e with { Value = LossEntry(HessianName(e.Row, e.Column), e.Value, () => Second(e.Row, e.Column)) })];
     }
 
     private static void DenseFits(string what, int rows, int columns)

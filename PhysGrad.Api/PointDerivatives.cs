@@ -383,7 +383,7 @@ internal sealed class PointDerivatives
         {
             var why = FunctionUndefined(x, value)!;
             undefined.Add(new UndefinedValue("f", why + FunctionLimit(x)));
-            var inherited = $"f is undefined here ({why})";
+            var inherited = UndefinedValue.Inherited("f", why);
             for (var i = 0; i < _n; i++)
             {
                 gradient[i] = double.NaN;
@@ -485,8 +485,8 @@ internal sealed class PointDerivatives
 
     /// <summary>Why a value with no failing domain condition is not finite.</summary>
     internal static string NotFinite(double v) => double.IsNaN(v)
-        ? "the formula gives no number here (an operation undefined in floating point, such as 0·∞ or ∞ − ∞)"
-        : "the value overflows double precision here (its magnitude exceeds 1.8e308)";
+        ? "the formula gives no number here, as an operation undefined in floating point (such as 0·∞ or ∞ − ∞) occurs in it"
+        : $"the value is beyond the double range (magnitudes above {NumberText.Short(double.MaxValue, 2)} overflow)";
 
     /// <summary>A settling note without its opening "the formula gives ±Infinity here; " (the value is reported as undefined instead).</summary>
     private static string WithoutFormulaValue(string message) =>

@@ -563,7 +563,9 @@ public sealed partial record ProblemDefinition(
                     var nearest = Nearest(name, meant);
                     throw new SymbolicException(ErrorKind.Variable,
                         $"The parameter '{name}' is not used by the simulator, the loss or the inverse" +
-                        (nearest is null ? "." : $" (did you mean '{nearest}'?)."));
+                        (nearest is null
+                            ? ": leave it out (a constant nothing reads changes nothing), or write it into the expression meant to use it."
+                            : $" (did you mean '{nearest}'?): give it the name the expressions use, or leave it out."));
                 }
         }
         if (Units is null || !withUnits) return problem;
@@ -906,6 +908,26 @@ public sealed partial record ProblemDefinition(
         return e.EnumerateObject().ToDictionary(p => p.Name, p => Finite(p.Value, $"parameters.{p.Name}"));
     }
 
+    // "variables" as it was written with each entry that is not a string replaced by a name it does not use yet.
+    private static string NamedForm(JsonElement value)
+    {
+        var used = value.EnumerateArray().Where(v => v.ValueKind == JsonValueKind.String).Select(v => v.GetString()!).ToHashSet();
+        using var fresh = Enumerable.Range(0, int.MaxValue).Select(i => i < 26 ? ((char)('a' + i)).ToString() : $"v{i - 26}").Where(n => !used.Contains(n)).GetEnumerator();
+        var names = value.EnumerateArray().Select(v => v.ValueKind == JsonValueKind.String ? v.GetString()! : fresh.MoveNext() ? fresh.Current : "v");
+        return $"\"variables\": [{string.Join(", ", names.Select(Quoted))}]";
+    }
+
+    // What a JSON value is, for a message about a value of the wrong kind: "the number 2", "an object".
+    private static string JsonKind(JsonElement value) => value.ValueKind switch
+    {
+        JsonValueKind.Number => $"the number {value.GetRawText()}",
+        JsonValueKind.True or JsonValueKind.False => $"the boolean {value.GetRawText()}",
+        JsonValueKind.Null => "null",
+        JsonValueKind.Object => "an object",
+        JsonValueKind.Array => "an array",
+        _ => $"the string {value.GetRawText()}",
+    };
+
     private static SymbolicException Kind(string field, string what) =>
         new(ErrorKind.Invalid, $"The field \"{field}\" must be {what}.");
 
@@ -942,6 +964,15 @@ public sealed partial record ProblemDefinition(
     {
         if (!root.TryGetProperty(field, out var e))
             return required ? throw new SymbolicException(ErrorKind.Invalid, $"The problem file has no \"{field}\" field.") : null;
+        // An array with an entry that is not a string: that entry is named, with what to write there (a number
+        // made into the string "2" would be no name, and 2 may not be the expression meant either).
+        if (e.ValueKind == JsonValueKind.Array && e.EnumerateArray().Select((v, k) => (v, k)).FirstOrDefault(p => p.v.ValueKind != JsonValueKind.String) is { v.ValueKind: not JsonValueKind.Undefined } bad)
+            throw new SymbolicException(ErrorKind.Invalid,
+                $"In the problem file, {field}[{bad.k}] is {JsonKind(bad.v)}, not {(field == "variables" ? "a name" : "an expression")} in quotes: " +
+                (field == "variables"
+                    ? $"write each variable as a string holding its name (a letter or '_', then letters, digits or '_'), e.g. {NamedForm(e)}."
+                    : $"write each entry as a string holding its expression, e.g. {ArrayForm(field, e)}" +
+                      (field == "simulator" ? $", or one string of entries separated by ';': {StringForm(field, e)}." : ".")));
         if (e.ValueKind != JsonValueKind.Array || e.EnumerateArray().Any(v => v.ValueKind != JsonValueKind.String))
             throw Kind(field, $"an array of strings, one per entry: {ArrayForm(field, e)}" +
                 (field == "simulator" ? $", or one string of entries separated by ';': {StringForm(field, e)}" : ""));
@@ -978,6 +1009,14 @@ public sealed partial record ProblemDefinition(
         };
         return entries.Length > 0 ? entries : field == "variables" ? ["x0", "x1"] : ["x0", "x1^2"];
     }
+
+    /// <summary>
+    /// Why a list of variable names cannot be a problem's, when a name is listed twice: that name, the two
+    /// places (counting from 1) and what to do, as every factory says it; null when each name is listed once.
+    /// </summary>
+    /// <param name="names">The variables' names, in order.</param>
+    public static string? ListedTwice(IReadOnlyList<string> names) =>
+        Problem.ListedTwice([.. names]) is { } twice ? twice.Value : null;
 
     /// <summary>
     /// The variables a simulator uses when none are listed (FromText, FromExpressions, a problem file without

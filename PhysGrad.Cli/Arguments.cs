@@ -8,7 +8,21 @@ internal static class Arguments
         var names = text.Split(',', StringSplitOptions.TrimEntries);
         if (names.Any(n => n.Length == 0))
             throw new CliInputException($"{option} has an empty name in '{text}': write names separated by commas, e.g. x0,x1.");
+        // Before anything is counted against them: a start one value short follows from a repeat, which is the fault.
+        if (ProblemDefinition.ListedTwice(names) is { } twice)
+            throw new CliInputException($"{option}: {twice}");
         return names;
+    }
+
+    /// <summary>Refuses a point given with <paramref name="option"/> unless it has one value per variable, naming the
+    /// variables and a point of the right length to write.</summary>
+    public static void RequirePoint(string option, IReadOnlyList<double> point, IReadOnlyList<string> variables)
+    {
+        if (point.Count != variables.Count)
+            throw new CliInputException(
+                $"{option} has {BookExample.Count(point.Count, "value")} but the problem has {BookExample.Count(variables.Count, "variable")} ({Headline.Names(variables, "variable")}): " +
+                "give one value per variable, in that order" +
+                (variables.Count <= 10 ? $", e.g. {option} {string.Join(",", variables.Select((_, i) => i + 1))}." : "."));
     }
 
     /// <summary>The numbers of an option's value, comma-separated when <paramref name="list"/>; an option that

@@ -28,10 +28,7 @@ internal static class CheckCommand
             // A missing target is generated around the point checked, not around the start it replaces.
             var definition = problem.Read(result, PointNeed.Generic, point);
             var physics = problem.Build(definition);
-            if (point is not null && point.Length != physics.Variables.Count)
-                throw new CliInputException(
-                    $"--at has {BookExample.Count(point.Length, "value")} but the problem has {BookExample.Count(physics.Variables.Count, "variable")} ({Headline.Names(physics.Variables, "variable")}): " +
-                    $"give one value per variable, in that order, e.g. --at {string.Join(",", physics.Variables.Select((_, i) => i + 1))}.");
+            if (point is not null) Arguments.RequirePoint("--at", point, physics.Variables);
             // A point the user gave (--at, --start or the file's start) where the problem is undefined is
             // refused as compare refuses it; the generic point, chosen here, is left to the checks (undef).
             if (point is not null)

@@ -123,7 +123,7 @@ public static class CliApp
         var command = parsed.CommandResult.Command;
         var bare = token.TrimStart('-');
         if (!token.StartsWith('-'))
-            return MethodCatalog.DidYouMean(bare, command.Subcommands.Select(c => c.Name));
+            return command.Subcommands.Count > 0 ? MethodCatalog.DidYouMean(bare, command.Subcommands.Select(c => c.Name)) : Positional(command, token);
         // Compared without the leading dashes, so that "--" alone is no letter in common.
         var own = OptionNames(command);
         if (ProblemDefinition.Nearest(bare, own.Keys) is { } near)
@@ -138,6 +138,20 @@ public static class CliApp
         var exact = string.Equals(elsewhere, bare, StringComparison.OrdinalIgnoreCase);
         return $" ({(exact ? "" : $"did you mean '{name}'? ")}{(exact ? token : name)} is an option of {MethodCatalog.JoinNames(owners)}, not of {command.Name}; " +
             $"'physgrad {command.Name} --help' lists {command.Name}'s options)";
+    }
+
+    // A word where a command takes none (`physgrad diff "x^2"`): every value of a command follows its option's name;
+    // an expression is shown with the option that takes it (-f for a function, --simulator for a simulator).
+    private static string Positional(Command command, string token)
+    {
+        var own = OptionNames(command);
+        var option = !token.Any(char.IsLetter) ? null
+            : own.ContainsKey("function") ? "-f"
+            : own.ContainsKey("simulator") ? "--simulator"
+            : null;
+        return $" ({command.Name} takes no value without an option's name before it" +
+            (option is null ? "" : $": give the expression with {option}, e.g. physgrad {command.Name} {option} \"{token}\"") +
+            $"; 'physgrad {command.Name} --help' lists its options)";
     }
 
     // A command's visible long option names, keyed by the name without its dashes.

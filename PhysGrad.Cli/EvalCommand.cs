@@ -100,8 +100,8 @@ internal static class EvalCommand
         $"optionally under a header line {string.Join(",", names)}.";
 }
 
-/// <summary>Writes each line as <c>physgrad: note: …</c> to the error writer.</summary>
+/// <summary>Writes each line as <c>physgrad: note: …</c> to the error writer, wrapped as every message is (<see cref="LineWidth.WrapMessage"/>).</summary>
 internal sealed class NotePrefixWriter(TextWriter inner) : StringWriter
 {
-    public override void WriteLine(string? value) => inner.WriteLine($"physgrad: note: {value}");
+    public override void WriteLine(string? value) => inner.WriteLine(LineWidth.WrapMessage($"physgrad: note: {value}"));
 }

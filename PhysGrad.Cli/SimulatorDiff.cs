@@ -41,6 +41,8 @@ internal static class SimulatorDiff
         var point = at is not null ? Arguments.Numbers("--at", at)
             : definition.HasStart ? definition.Start.ToArray()
             : throw new CliInputException("diff needs the point to evaluate the simulator at: --at (one value per variable), or a start (--start, or \"start\" in the problem file).");
+        // Said in the option's terms (the API's names its parameter x).
+        if (at is not null) Arguments.RequirePoint("--at", point, problem.Variables);
         var report = problem.DerivativesAt(point, order, sparse);
         switch (format)
         {

@@ -61,7 +61,7 @@ let ``diff: f outside its domain is undefined with the reason, and so is every d
     Assert.Contains("  f = undefined\n", out)
     Assert.Contains("  gradient = [undefined]\n", out)
     Assert.Contains(sprintf "  undefined: f: %s\n" why, out)
-    Assert.Contains(sprintf "  undefined: df/dx0: f is undefined here (%s)\n" why, out)
+    Assert.Contains(sprintf "  undefined: df/dx0: f is undefined here: %s\n" why, out)
 
 [<Fact>]
 let ``diff: log(x) at -1 no longer prints the formula value 1/x = -1 as its derivative`` () =
@@ -93,7 +93,7 @@ let ``diff JSON: undefined values are null with undefinedBecause by entry`` () =
     Assert.Equal(JsonValueKind.Null, root.GetProperty("gradientAt").[0].ValueKind)
     let why = root.GetProperty("undefinedBecause")
     Assert.Equal("x0 ≠ 0 for 1/x0", why.GetProperty("f").GetString())
-    Assert.Equal("f is undefined here (x0 ≠ 0 for 1/x0)", why.GetProperty("df/dx0").GetString())
+    Assert.Equal("f is undefined here: x0 ≠ 0 for 1/x0", why.GetProperty("df/dx0").GetString())
     // A defined point has an empty object.
     let fine = (JsonDocument.Parse(fst (cli [ "diff"; "-f"; "1/x0"; "--at"; "2"; "--format"; "json" ]))).RootElement
     Assert.Equal(0, fine.GetProperty("undefinedBecause").EnumerateObject() |> Seq.length)
@@ -104,7 +104,7 @@ let ``diff CSV: an undefined value is the empty field and the last column says w
     Assert.Equal(
         "quantity,row,column,expression,value,undefinedBecause\n"
         + "f,,,log(x0),,x0 > 0 for log(x0)\n"
-        + "gradient,0,,1/x0,,f is undefined here (x0 > 0 for log(x0))\n",
+        + "gradient,0,,1/x0,,f is undefined here: x0 > 0 for log(x0)\n",
         out)
 
 [<Fact>]
@@ -115,7 +115,7 @@ let ``eval: undefined cells are empty, the reasons go to stderr by point and lin
         let out, err = cli [ "eval"; "-f"; "log(x0)"; "--points"; points; "--order"; "1" ]
         Assert.Equal("x0,f,df/dx0\n0,,\n-1,,\n2,0.6931471805599453,0.5\n", out)
         Assert.Contains("point 1 (line 3): f is undefined: x0 > 0 for log(x0)", err)
-        Assert.Contains("point 1 (line 3): df/dx0 is undefined: f is undefined here (x0 > 0 for log(x0))", err)
+        Assert.Contains("point 1 (line 3): df/dx0 is undefined: f is undefined here: x0 > 0 for log(x0)", err)
         Assert.DoesNotContain("line 4", err)
         // Order 0 too.
         let out0, err0 = cli [ "eval"; "-f"; "1/x0"; "--points"; points; "--order"; "0" ]
@@ -130,7 +130,7 @@ let ``diff and eval with a simulator: undefined outputs, Jacobian rows and loss 
     noInfNaN out
     Assert.Contains("  y = [undefined]\n", out)
     Assert.Contains("  undefined: y0: x0 ≠ 0 for 1/x0\n", out)
-    Assert.Contains("  undefined: L: y0 is undefined here (x0 ≠ 0 for 1/x0)\n", out)
+    Assert.Contains("  undefined: L: y0 is undefined here: x0 ≠ 0 for 1/x0\n", out)
     let json = (JsonDocument.Parse(fst (cli [ "diff"; "--simulator"; "log(x0)"; "--at"; "-1"; "--format"; "json" ]))).RootElement
     Assert.Equal(JsonValueKind.Null, json.GetProperty("yAt").[0].ValueKind)
     // The Jacobian's formula 1/x0 is -1 there, but y0 does not exist: no derivative either.

@@ -118,7 +118,7 @@ let ``diff's undefined and note lines are wrapped at 100 columns in text, and st
     assertWidth "diff" text
     assertNoLoneOperator text
     Assert.Contains(
-        "undefined: df/dx0: f is undefined here (x0^2 + x0^4 + x0^6 + x0^8 + x0^10 + x0^12 + x0^14 + x1 - 3 ≥ 0 for sqrt(",
+        "undefined: df/dx0: f is undefined here: x0^2 + x0^4 + x0^6 + x0^8 + x0^10 + x0^12 + x0^14 + x1 - 3 ≥ 0 for sqrt(",
         TestHelpers.unwrapped text)
     let _, latex, _ = run [ "diff"; "-f"; f; "--at"; "0,0"; "--format"; "latex" ]
     let remarks = lines latex |> Array.filter (fun l -> l.StartsWith "%")

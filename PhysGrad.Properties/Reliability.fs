@@ -91,7 +91,7 @@ let catalogue: (string list * int * string) list =
         "--problem"
         problemFile """{"variables":["x"],"simulator":[1],"target":[0],"start":[1]}""" ],
       2,
-      "array of strings"
+      "simulator[0] is the number 1, not an expression in quotes"
       [ "compare"
         "--problem"
         problemFile """{"variables":["x"],"simulator":["x"],"target":[0],"start":[1],"units":{"x":"furlong"}}""" ],

@@ -117,7 +117,7 @@ module Parse =
 
     /// The function names the parser knows, for messages and documentation.
     let knownFunctionNames =
-        Seq.append functions.Keys [ "sqrt"; "cbrt"; "atan2" ] |> Seq.sort |> Array.ofSeq
+        Seq.append functions.Keys [ "sqrt"; "cbrt"; "atan2"; "log10"; "log2" ] |> Seq.sort |> Array.ofSeq
 
     /// The same, as a list for messages.
     let knownFunctions = String.concat ", " knownFunctionNames
@@ -617,13 +617,20 @@ module Parse =
         | ACall(n, args, pos) ->
             let args = args |> List.map build
 
+            // The count refused with the call to write instead: "atan2(y, x)", "sqrt(u)", log's with its base.
             let arity k =
                 if args.Length <> k then
+                    let form =
+                        match n with
+                        | "atan2" -> "atan2(y, x)"
+                        | "log" -> "log(u), or log(u, base) for another base"
+                        | _ -> sprintf "%s(u)" n
+
                     failAt
                         ErrorKind.Arity
                         text
                         pos
-                        (sprintf "%s takes %d argument%s but was given %d" n k (if k = 1 then "" else "s") args.Length)
+                        (sprintf "%s takes %d argument%s but was given %d: write %s" n k (if k = 1 then "" else "s") args.Length form)
 
             match n with
             | "sqrt" ->
@@ -635,6 +642,15 @@ module Parse =
             | "atan2" ->
                 arity 2
                 Expr.atan2 args.[0] args.[1]
+            // Logarithms to bases 10 and 2 are the natural one divided by log(base), as C#'s Math.Log10 is
+            // read from a lambda: their derivatives, domains, kernels and every printed form follow from log's
+            // (printed log(x)/log(10), which parses back to the same expression).
+            // log(u, b), the logarithm to base b, as C#'s Math.Log(a, b) is read from a lambda.
+            | "log" when args.Length = 2 -> Expr.div (Expr.log args.[0]) (Expr.log args.[1])
+            | "log10"
+            | "log2" ->
+                arity 1
+                Expr.div (Expr.log args.[0]) (Expr.log (Expr.ofInt (if n = "log10" then 10 else 2)))
             | _ ->
                 match functions.TryGetValue n with
                 | true, f ->

@@ -283,13 +283,38 @@ type Problem
                 ErrorKind.Shape
                 (sprintf "The start point has %s but the problem has %s." (Fail.count values "value") (Fail.count variables "variable"))
 
+    /// Names for a message: all of them up to eleven, else the first ten and the last ("x0, …, x99").
+    static member Shortened(names: string[]) =
+        if names.Length <= 11 then String.Join(", ", names)
+        else String.Join(", ", names.[..9]) + ", …, " + names.[names.Length - 1]
+
+    /// The message for the first variable listed more than once, with where and what to do; None when each
+    /// is listed once. Every list of variable names is checked with it (a problem's, the CLI's --vars).
+    static member ListedTwice(variables: string[]) =
+        let seen = Dictionary<string, int>(StringComparer.Ordinal)
+
+        variables
+        |> Array.indexed
+        |> Array.tryPick (fun (i, v) ->
+            match seen.TryGetValue v with
+            | true, first ->
+                Some(
+                    sprintf
+                        "The variable '%s' is listed twice (names %d and %d of %s): list each variable once; remove the repeat, or give the other variable its own name."
+                        v
+                        (first + 1)
+                        (i + 1)
+                        (Problem.Shortened variables)
+                )
+            | _ ->
+                seen.[v] <- i
+                None)
+
     /// As above, naming the variables (the first ten and the last when there are more) and what to give, as
     /// the CLI's --start message does: "… has 3 variables (x0, x1, x2): give one value per variable, in that order."
     static member RequireStart(values: int, variables: string[]) =
         if values <> variables.Length then
-            let names =
-                if variables.Length <= 11 then String.Join(", ", variables)
-                else String.Join(", ", variables.[..9]) + ", …, " + variables.[variables.Length - 1]
+            let names = Problem.Shortened variables
             Fail.raiseWith
                 ErrorKind.Shape
                 (sprintf "The start point has %s but the problem has %s (%s): give one value per variable, in that order."
@@ -400,20 +425,27 @@ type Problem
         if simulator.Length = 0 then
             invalid "The problem has no simulator components."
 
+        // The names first: a name listed twice is the fault, and a start of the "wrong" length only follows from it.
+        for v in variables do
+            Expr.symbol v |> ignore
+
+        match Problem.ListedTwice variables with
+        | Some message -> Fail.raiseWith ErrorKind.Variable message
+        | None -> ()
+
         Problem.RequireTarget(target.Length, simulator.Length)
         Problem.RequireStart(start.Length, variables)
 
         if not (isNull inverse) && inverse.Length <> variables.Length then
             invalid (
-                sprintf "The inverse has %s but the problem has %s." (Fail.count inverse.Length "expression") (Fail.count variables.Length "variable")
+                sprintf
+                    "The inverse has %s but the problem has %s (%s): give one expression per variable, in that order, each the variable written in %s (and the variables), or leave the inverse out to have it derived (or found numerically)."
+                    (Fail.count inverse.Length "expression")
+                    (Fail.count variables.Length "variable")
+                    (Problem.Shortened variables)
+                    ((if simulator.Length = 1 then "the output " else "the outputs ")
+                     + Problem.Shortened(Array.init simulator.Length (fun i -> "y" + string i)))
             )
-
-        for v in variables do
-            Expr.symbol v |> ignore
-
-        match variables |> Array.countBy id |> Array.tryFind (fun (_, c) -> c > 1) with
-        | Some(v, _) -> Fail.raiseWith ErrorKind.Variable (sprintf "The variable '%s' is listed twice." v)
-        | None -> ()
 
         let nonFinite (what: string) (values: float[]) =
             match values |> Array.tryFindIndex (fun v -> not (Double.IsFinite v)) with

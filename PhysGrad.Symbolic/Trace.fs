@@ -323,7 +323,7 @@ type internal Linear private (rests0: Expr[], coefficients0: Coefficient[], cons
                 order.Add node
 
         let fail () : Coefficient =
-            Fail.raiseWith ErrorKind.NonFinite "A coefficient of a traced linear combination is not finite (it overflowed); scale the simulator's values or constants so that its sums stay below 1e308."
+            Fail.raiseWith ErrorKind.NonFinite "A coefficient of a traced linear combination is not finite (it overflowed); scale the simulator's values or constants so that its sums stay below 1.8E+308."
 
         // An unset weight is the default Coefficient (Exact with no rational), as in SumOfAligned.
         let isUnset (c: Coefficient) =
