@@ -85,16 +85,19 @@ internal static class TextTable
     /// <param name="shortLast">Each row's short last cell.</param>
     /// <param name="labels">Each row's name in its note (the method).</param>
     /// <param name="left">Which columns are left-aligned.</param>
-    /// <returns>The table's lines (header first) and the notes, none when the full table fits.</returns>
+    /// <param name="always">Whether the last cells are always in their short form, with the notes, whatever the
+    /// width (compare's one layout: a stop never moves between a column, a wrapped cell and a line of its own
+    /// with the width of the other cells); else only where the full table would not fit.</param>
+    /// <returns>The table's lines (header first) and the notes, none when the full table is kept.</returns>
     public static (string[] Lines, string[] Notes) WithShortStops(string[] header, IReadOnlyList<string[]> rows, IReadOnlyList<string> shortLast,
-        IReadOnlyList<string> labels, bool[] left)
+        IReadOnlyList<string> labels, bool[] left, bool always = false)
     {
-        var full = Lines(header, rows, left).ToArray();
+        var full = always ? [] : Lines(header, rows, left).ToArray();
         // A table folded (a column's cells under each row, "    stop: …") keeps that form: only a last column wrapped
         // inside itself is shortened.
-        if (Fits(full) || full.Any(l => l.Contains($"\n    {header[^1]}: ", StringComparison.Ordinal))) return (full, []);
+        if (!always && (Fits(full) || full.Any(l => l.Contains($"\n    {header[^1]}: ", StringComparison.Ordinal)))) return (full, []);
         var shorter = Lines(header, [.. rows.Select((r, i) => r[..^1].Append(shortLast[i]).ToArray())], left).ToArray();
-        if (!Fits(shorter)) return (full, []);
+        if (!always && !Fits(shorter)) return (full, []);
         // Runs that stopped alike share a note ("Stop of gd, newton and bfgs: …"), in the order of their first row.
         return (shorter, [.. rows.Select((r, i) => (Cell: r[^1], Label: labels[i], Short: shortLast[i])).Where(t => t.Cell != t.Short)
             .GroupBy(t => t.Cell)
