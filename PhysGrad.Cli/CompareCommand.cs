@@ -75,7 +75,7 @@ internal static class CompareCommand
         };
         var methods = new Option<string?>("--methods")
         {
-            Description = "Methods, step sizes and options, comma-separated name[:eta][:option=value]..., e.g. gd:0.01,pg:0.3,hig:1:kappa=-0.5:tau=1e-3; a bare name takes the default eta listed below. Default: the book's. The methods:" +
+            Description = "Methods, step sizes and options, comma-separated name[:eta][:option=value]..., e.g. gd:0.01,pg:0.3,newton:1/3,hig:1:kappa=-0.5:tau=1e-3 (eta a decimal or a fraction p/q); a bare name takes the default eta listed below. Default: the book's. The methods:" +
                 Environment.NewLine + MethodCatalog.Help(),
         };
         var format = FormatOption.Create("table, json or csv.", "table", "json", "csv");

@@ -50,10 +50,38 @@ public static class NumberText
         return mantissa.Any(c => c is >= '1' and <= '9') ? s : s[1..];
     }
 
-    /// <summary>A step size η as every table, legend, title and label shows it: as given, the shortest text that
-    /// reads back to the same double (<see cref="RoundTrip"/>: <c>0.001</c>, <c>1</c>, <c>0.3333333333333333</c> for
-    /// 1/3), so the η a run printed is the η to type to run it again (four digits made 1/3 and 0.3333 read alike).</summary>
-    public static string StepSize(double eta) => RoundTrip(eta);
+    /// <summary>
+    /// A step size η as every table, legend, title and run label shows it, exact: the shortest text that reads back
+    /// to the same double (<see cref="RoundTrip"/>: <c>0.001</c>, <c>1</c>, <c>0.35</c>), or, where that takes more than
+    /// <see cref="ShortStep"/> characters and η is the double nearest a fraction p/q with q ≤ 1000, the fraction
+    /// (<c>1/3</c> for 0.3333333333333333, not 0.3333, which is another step size). Either form reads back as η in
+    /// <c>--methods</c> (<see cref="TryReadFraction"/>), so the η a run printed is the η to type to run it again.
+    /// </summary>
+    public static string StepSize(double eta)
+    {
+        var shortest = RoundTrip(eta);
+        if (shortest.Length <= ShortStep || !double.IsFinite(eta) || eta <= 0 || eta > 1e6) return shortest;
+        for (var q = 2; q <= 1000; q++)
+            if (Math.Round(eta * q) is var p and >= 1 && p / q == eta)
+                return $"{p.ToString(CultureInfo.InvariantCulture)}/{q}";
+        return shortest;
+    }
+
+    /// <summary>The longest decimal <see cref="StepSize"/> prints before it looks for a fraction (<c>0.00123456</c>).</summary>
+    public const int ShortStep = 10;
+
+    /// <summary>Reads a fraction <c>p/q</c> of positive integers (<c>1/3</c>, as <see cref="StepSize"/> prints one) as the
+    /// double nearest p/q; false for any other text.</summary>
+    public static bool TryReadFraction(string text, out double value)
+    {
+        value = 0;
+        var parts = text.Trim().Split('/');
+        if (parts.Length != 2 || !parts.All(t => t.Length is > 0 and <= 15 && t.All(char.IsAsciiDigit))) return false;
+        var (p, q) = (long.Parse(parts[0], CultureInfo.InvariantCulture), long.Parse(parts[1], CultureInfo.InvariantCulture));
+        if (p == 0 || q == 0) return false;
+        value = (double)p / q;
+        return true;
+    }
 
     /// <summary><paramref name="x"/> for prose (a message, a note, a header) with <paramref name="digits"/>
     /// significant digits: <c>0.30000000000000004</c> is <c>0.3</c>, <c>1.2345678e-12</c> is <c>1.23457E-12</c>.</summary>

@@ -60,26 +60,40 @@ let ``a 1-variable table prints final x, x* and the losses with six digits, nega
 [<Property(MaxTest = 200)>]
 let ``a table number has the same digits for -x as for x, and only an exact zero prints as 0`` (NormalFloat x) =
     let text = NumberText.Table x
-    (x = 0.0 && text = "0")
-    || (x <> 0.0 && NumberText.Table(-x) = (if x > 0.0 then "-" + text else text.TrimStart('-')) && significant text = 6)
+    NumberText.Table 0.0 = "0" && NumberText.Table -0.0 = "0"
+    && ((x = 0.0 && text = "0")
+        || (x <> 0.0 && NumberText.Table(-x) = (if x > 0.0 then "-" + text else text.TrimStart('-')) && significant text = 6))
 
 // ---- 2. η as given --------------------------------------------------------------------------------------
 
-[<Property(MaxTest = 200)>]
-let ``a step size prints as text that reads back to the same double`` (PositiveInt k) (PositiveInt d) =
-    let eta = float k / float (d + 2)
-    Double.Parse(Numbers.StepSize eta, CultureInfo.InvariantCulture) = eta
+/// η as printed, read back as --methods reads it (a decimal, or a fraction p/q).
+let private readStep (text: string) =
+    match NumberText.TryReadFraction text with
+    | true, v -> v
+    | _ -> Double.Parse(text, CultureInfo.InvariantCulture)
+
+[<Property(MaxTest = 300)>]
+let ``a step size prints as text that reads back to the same double`` (PositiveInt k) (PositiveInt d) (NormalFloat x) =
+    // 1/3 printed 0.3333, which is another step size; any positive double reads back as itself.
+    [ float k / float (d + 2); abs x + Double.Epsilon ] |> List.forall (fun eta -> readStep (Numbers.StepSize eta) = eta)
 
 [<Fact>]
-let ``compare's eta column and the plots' legend give 1/3 in full, as --methods took it`` () =
-    // Was 0.3333 in both, next to the label gd:0.3333333333333333 of the same run.
-    let third = "0.3333333333333333"
+let ``compare's eta column, label and legend give 1/3 exactly, and --methods reads what they print`` () =
+    // Was 0.3333 in the eta column and the legend, next to the label gd:0.3333333333333333 of the same run.
+    let run (methods: string) =
+        let code, out, err =
+            Cli.run [ "compare"; "--simulator"; "2*x0"; "--target"; "4"; "--start"; "1"; "--methods"; methods; "--iterations"; "3"
+                      "--format"; "json"; "--out"; outDir "eta" ]
+        Assert.True((code = 0), err)
+        [ for m in (JsonDocument.Parse out).RootElement.GetProperty("methods").EnumerateArray() -> m.GetProperty("label").GetString(), m.GetProperty("eta").GetDouble() ]
+    Assert.Equal<(string * float) list>([ "gd:1/3", 1.0 / 3.0; "gd:0.3333", 0.3333 ], run "gd:0.3333333333333333,gd:0.3333")
+    Assert.Equal<(string * float) list>([ "gd:1/3", 1.0 / 3.0; "gd:0.1", 0.1 ], run "gd:1/3,gd:0.1")
     let code, out, err =
-        Cli.run [ "compare"; "--simulator"; "2*x0"; "--target"; "4"; "--start"; "1"; "--methods"; $"gd:{third}"; "--iterations"; "3"
+        Cli.run [ "compare"; "--simulator"; "2*x0"; "--target"; "4"; "--start"; "1"; "--methods"; "gd:0.3333333333333333"; "--iterations"; "3"
                   "--out"; outDir "eta" ]
     Assert.True((code = 0), err)
-    Assert.Equal(third, (row out "gd").[1])
-    Assert.Equal($"gd (η = {third})", TrajectoryPlots.LegendName("gd", "gd", 1.0 / 3.0))
+    Assert.Equal("1/3", (row out "gd").[1])
+    Assert.Equal("gd (η = 1/3)", TrajectoryPlots.LegendName("gd", "gd", 1.0 / 3.0))
 
 // ---- 3. a generated target is the decimal it stands for ------------------------------------------------------
 
