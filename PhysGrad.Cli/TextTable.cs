@@ -22,7 +22,14 @@ internal static class TextTable
     /// indented lines <c>    header: cell</c> (none for an empty cell). Throws <see cref="ArgumentException"/> when a row has
     /// another number of cells than the header.
     /// </summary>
-    public static IEnumerable<string> Lines(string[] header, IReadOnlyList<string[]> rows, bool[] left, int width = RulePrinter.MaxWidth)
+    /// <param name="header">The column headers.</param>
+    /// <param name="rows">The rows, as many cells each as the header.</param>
+    /// <param name="left">Which columns are left-aligned.</param>
+    /// <param name="width">The most columns a line may take.</param>
+    /// <param name="moveLastFirst">Whether the last column is the first taken out of a table too wide (else the
+    /// widest left-aligned one is, and the last stays in its row: compare's short stop cells).</param>
+    public static IEnumerable<string> Lines(string[] header, IReadOnlyList<string[]> rows, bool[] left, int width = RulePrinter.MaxWidth,
+        bool moveLastFirst = true)
     {
         if (rows.FirstOrDefault(r => r.Length != header.Length) is { } bad)
             throw new ArgumentException($"A row has {bad.Length} cells, the header {header.Length}.", nameof(rows));
@@ -50,7 +57,7 @@ internal static class TextTable
         var moved = new List<int>();
         while (kept.Count > 1 && Width(kept) > width)
         {
-            var out_ = moved.Count == 0 ? kept[^1]
+            var out_ = moved.Count == 0 && moveLastFirst ? kept[^1]
                 : kept.Skip(1).Where(c => left[c]).OrderByDescending(c => widths[c]).Select(c => (int?)c).FirstOrDefault() ?? kept[^1];
             kept.Remove(out_);
             moved.Add(out_);
@@ -96,7 +103,8 @@ internal static class TextTable
         // A table folded (a column's cells under each row, "    stop: …") keeps that form: only a last column wrapped
         // inside itself is shortened.
         if (!always && (Fits(full) || full.Any(l => l.Contains($"\n    {header[^1]}: ", StringComparison.Ordinal)))) return (full, []);
-        var shorter = Lines(header, [.. rows.Select((r, i) => r[..^1].Append(shortLast[i]).ToArray())], left).ToArray();
+        // With the short cells always, a table still too wide keeps them in its rows and folds a wide column instead.
+        var shorter = Lines(header, [.. rows.Select((r, i) => r[..^1].Append(shortLast[i]).ToArray())], left, moveLastFirst: !always).ToArray();
         if (!always && !Fits(shorter)) return (full, []);
         // Runs that stopped alike share a note ("Stop of gd, newton and bfgs: …"), in the order of their first row.
         return (shorter, [.. rows.Select((r, i) => (Cell: r[^1], Label: labels[i], Short: shortLast[i])).Where(t => t.Cell != t.Short)
