@@ -40,10 +40,11 @@ public sealed partial record MethodResult(OptimizerRun Run, double DistanceToTar
     /// or a step left the problem's domain (<see cref="StopReason.LeftDomain"/>).</summary>
     public bool Failed => Run.Exit.Reason is StopReason.Diverged or StopReason.SolverFailed or StopReason.LeftDomain;
 
-    /// <summary>The run, then <c>distance 0.511282 in x, diagonal -1.3564</c> (<c>no distance (no target)</c> without a target).</summary>
+    /// <summary>The run, then <c>distance 0.511282 in x, diagonal -1.3564</c> (<c>no distance (no target)</c> without a target),
+    /// then the stop in words: <c>…; stopped at the iteration limit: 10 iterations</c>.</summary>
     public override string ToString() =>
         $"{Run.Summary}, " + (MeasuredIn == PhysGrad.DistanceSpace.None ? "no distance (no target)" : $"distance {RunReport.FormatNumber(DistanceToTarget)} in {DistanceSpace}") +
-        $", diagonal {NumberText.Format(DiagonalAlignment, "F4")}; {ExitReason.Text(Run.StopReason, Run.StopDetail)}";
+        $", diagonal {NumberText.Format(DiagonalAlignment, "F4")}; {ExitReason.Sentence(Run.StopReason, Run.StopDetail)}";
 }
 
 /// <summary>

@@ -64,9 +64,24 @@ public enum TargetPointMethod
 /// no x* (<see cref="TargetPointKind.None"/>); null for a preimage near the start.</param>
 public sealed record TargetPoint(TargetPointKind Kind, double[]? X, string? Note)
 {
-    /// <summary>The kind and the point in its short form (<c>Known [1, 1, …, 1] (64 values)</c>), with the note if any.</summary>
-    public override string ToString() =>
-        $"{Kind}{(X is null ? "" : " " + ResultText.Vector(X))}{(Note is null ? "" : $" ({Note})")}";
+    /// <summary>
+    /// x* in words, with the point in its short form: <c>x* = [-2], the preimage of y* found from the start by the derived
+    /// local inverse</c>, <c>x* = [1, 1, …, 1] (64 values), the problem's known solution</c>, <c>no preimage of y* was found from
+    /// the start; the plots mark x* ≈ gd's end, L = 1.2E-07</c> or <c>no x*: no target was given (the loss is given)</c>, with
+    /// the note, if any, in parentheses (<see cref="Kind"/> and <see cref="By"/> are the typed forms).
+    /// </summary>
+    public override string ToString()
+    {
+        var at = X is null ? "" : $"x* = {ResultText.Vector(X)}, ";
+        var note = Note is null ? "" : $" ({Note})";
+        return Kind switch
+        {
+            TargetPointKind.Known => $"{at}the problem's known solution{note}",
+            TargetPointKind.PreimageNearStart => $"{at}{(Nearest ? "the" : "a")} preimage of y* found from the start{ByText}{note}",
+            TargetPointKind.ApproximateRunEnd => $"no preimage of y* was {(NotSearched is null ? "found from the start" : "searched")}; the plots mark {Note}",
+            _ => $"no x*{(Note is null ? "" : $": {Note}")}",
+        };
+    }
 
     /// <summary>Whether <see cref="X"/> is a true preimage of y*.</summary>
     public bool IsPreimage => Kind is TargetPointKind.Known or TargetPointKind.PreimageNearStart;
@@ -306,9 +321,10 @@ public sealed record Comparison(IReadOnlyList<MethodResult> Results, TargetPoint
     /// overflow doubles when folded), each with the reason; empty when every method ran.</summary>
     public IReadOnlyList<SkippedMethod> Skipped { get; init; } = [];
 
-    /// <summary>One line per method (<see cref="MethodResult.ToString"/>), then the point distances are measured to.</summary>
+    /// <summary>One line per method (<see cref="MethodResult.ToString"/>), then the point distances are measured to in
+    /// words (<see cref="TargetPoint.ToString"/>), then one line per method left out.</summary>
     public override string ToString() =>
-        string.Join(Environment.NewLine, Results.Select(r => r.ToString()).Append($"x*: {Target}"));
+        string.Join(Environment.NewLine, Results.Select(r => r.ToString()).Append($"Distances measured to: {Target}").Concat(Skipped.Select(s => s.ToString())));
 }
 
 /// <summary>

@@ -19,10 +19,11 @@ public static class Numbers
     /// <summary>At most <paramref name="digits"/> significant digits (default 6).</summary>
     public static string Short(double x, int digits = 6) => NumberText.Short(x, digits);
 
-    /// <summary>A step size η as tables, legends and titles show it (four significant digits: <c>0.3333</c>).</summary>
+    /// <summary>A step size η as tables, legends, titles and labels show it, exactly: its shortest round-trip text
+    /// (<c>0.01</c>), or the fraction <c>1/3</c> where that is long and η is the double nearest one (see <see cref="NumberText.StepSize"/>).</summary>
     public static string StepSize(double eta) => NumberText.StepSize(eta);
 
-    /// <summary>A table cell: six significant digits, E-notation outside 10⁻⁴ … 10⁶.</summary>
+    /// <summary>A table cell: six significant digits, E-notation outside 10⁻⁴ … 10⁶, an exact zero as <c>0</c>.</summary>
     public static string Table(double value) => NumberText.Table(value);
 
     /// <summary>A table cell with <paramref name="significant"/> significant digits (<c>Table(0.0123, 3)</c> is

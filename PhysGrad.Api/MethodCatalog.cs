@@ -218,9 +218,10 @@ public static class MethodCatalog
         // --help lists; an η that is given must be a positive number.
         var etaGiven = pieces.Length >= 2 && !pieces[1].Contains('=');
         var eta = entry.DefaultEta;
-        if (etaGiven && !UserNumbers.TryReadPositive(pieces[1], out eta, out var wrong))
+        // A fraction p/q (1/3) is read too: it is how tables and labels print an η such as 0.3333333333333333.
+        if (etaGiven && !NumberText.TryReadFraction(pieces[1], out eta) && !UserNumbers.TryReadPositive(pieces[1], out eta, out var wrong))
             throw new SymbolicException(ErrorKind.Invalid,
-                $"The step size in '{part}' must be a positive, finite number, and '{pieces[1]}' {wrong}; write e.g. {entry.Name}:{NumberText.Short(entry.DefaultEta)}.");
+                $"The step size in '{part}' must be a positive, finite number (a decimal, or a fraction such as 1/3), and '{pieces[1]}' {wrong}; write e.g. {entry.Name}:{NumberText.Short(entry.DefaultEta)}.");
         var first = etaGiven ? 2 : 1;
         var options = new Dictionary<string, double>();
         foreach (var piece in pieces.Skip(first))
@@ -255,7 +256,8 @@ public static class MethodCatalog
 
     /// <summary>
     /// The names runs of <paramref name="methods"/> go by when they run side by side: a method chosen once is
-    /// its name (<c>gd</c>); one chosen more than once is written as in <c>--methods</c>, with η and those
+    /// its name (<c>gd</c>); one chosen more than once is written as in <c>--methods</c>, with η (as
+    /// <see cref="NumberText.StepSize"/> prints it: <c>gd:1/3</c>) and those
     /// options whose values differ between its entries (<c>gd:0.01</c>, <c>gd:0.001</c>;
     /// <c>hig:1:kappa=-0.5</c>, <c>hig:1:kappa=-1</c>), and entries equal in everything are numbered
     /// (<c>gd:0.01 #1</c>, <c>gd:0.01 #2</c>). The labels are distinct, in the order given.
@@ -277,7 +279,7 @@ public static class MethodCatalog
             var differing = members[0].Spec.Entry.Options
                 .Where(o => members.Select(m => Value(m.Spec, o)).Distinct().Count() > 1).ToArray();
             foreach (var (spec, i) in members)
-                labels[i] = $"{spec.Name}:{NumberText.RoundTrip(spec.Eta)}" +
+                labels[i] = $"{spec.Name}:{NumberText.StepSize(spec.Eta)}" +
                     string.Concat(differing.Select(o => $":{o.Name}={NumberText.RoundTrip(Value(spec, o))}"));
             foreach (var same in members.GroupBy(m => labels[m.Index]).Where(g => g.Count() > 1).ToArray())
             {

@@ -671,13 +671,14 @@ public sealed partial class PhysicsProblem
             BookExample.RecordingFor(iterations, Compiled.N, Compiled.M)) with { Problem = Definition.Identity };
     }
 
-    /// <summary>Runs several methods from the start point, each with the distance to the target and the first step's alignment.</summary>
+    /// <summary>Runs several methods from the start point, each with the distance to the target and the first step's alignment;
+    /// the list prints one result per line with <c>ToString()</c> (<see cref="MethodResult.ToString"/>), not its type's name.</summary>
     public IReadOnlyList<MethodResult> Compare(IReadOnlyList<(Method Method, double Eta)> methods, int iterations = 10, bool lineSearch = false) =>
-        CompareMethods(methods, iterations, lineSearch).Results;
+        new PrintedList<MethodResult>([.. CompareMethods(methods, iterations, lineSearch).Results], (r, _) => r.ToString(), Environment.NewLine);
 
     /// <summary>
     /// Runs several methods from the start point and finds x* once (<see cref="TargetPoint.Find(CompiledProblem, double[], double[], IReadOnlyList{OptimizerRun}, IReadOnlyList{double}?)"/>): the
-    /// results' distances, <see cref="ToJson(PhysGrad.Comparison)"/> and <see cref="SavePlots(PhysGrad.Comparison, string)"/> all use it.
+    /// results' distances, <see cref="ToJson(PhysGrad.Comparison, IReadOnlyList{string})"/> and <see cref="SavePlots(PhysGrad.Comparison, string)"/> all use it.
     /// </summary>
     /// <param name="methods">Methods and step sizes.</param>
     /// <param name="iterations">Iterations per method.</param>
@@ -838,7 +839,7 @@ public sealed partial class PhysicsProblem
 
     /// <summary>Runs as JSON (see <see cref="RunReport.ToJson"/>), with the x* their distances were measured
     /// against (<see cref="MethodResult.Target"/>, shared by the results of one <see cref="Compare"/>), as
-    /// <see cref="ToJson(PhysGrad.Comparison)"/> writes it.</summary>
+    /// <see cref="ToJson(PhysGrad.Comparison, IReadOnlyList{string})"/> writes it.</summary>
     /// <exception cref="SymbolicException">(<see cref="ErrorKind.Shape"/>) A result of another problem, named by its index and label.</exception>
     public string ToJson(IReadOnlyList<MethodResult> results)
     {
@@ -847,24 +848,26 @@ public sealed partial class PhysicsProblem
         return RunReport.ToJson(Definition, results, Model, results.Select(r => r.Target).FirstOrDefault(t => t is not null));
     }
 
-    /// <summary>A comparison as JSON, with its x* (see <see cref="RunReport.ToJson"/>).</summary>
+    /// <summary>A comparison as JSON, with its x* (see <see cref="RunReport.ToJson"/>) and, when given, the paths of its
+    /// plots (<paramref name="plots"/>, <see cref="SavePlots(PhysGrad.Comparison, string)"/>'s list) as "plots" (else null).</summary>
     /// <exception cref="SymbolicException">(<see cref="ErrorKind.Shape"/>) A comparison of another problem, its first foreign run named.</exception>
-    public string ToJson(Comparison comparison)
+    public string ToJson(Comparison comparison, IReadOnlyList<string>? plots = null)
     {
         RequireOwn(comparison);
-        return RunReport.ToJson(Definition, comparison.Results, Model, comparison.Target);
+        return RunReport.ToJson(Definition, comparison.Results, Model, comparison.Target, plots);
     }
 
-    /// <summary>A comparison as UTF-8 JSON written to <paramref name="utf8Json"/> in chunks, never held whole (see <see cref="RunReport.WriteJson"/>).</summary>
-    /// <exception cref="SymbolicException">(<see cref="ErrorKind.Shape"/>) A comparison of another problem, as <see cref="ToJson(PhysGrad.Comparison)"/>.</exception>
-    public void WriteJson(Comparison comparison, Stream utf8Json)
+    /// <summary>A comparison as UTF-8 JSON written to <paramref name="utf8Json"/> in chunks, never held whole (see <see cref="RunReport.WriteJson"/>),
+    /// with the plots' paths as <see cref="ToJson(PhysGrad.Comparison, IReadOnlyList{string})"/> writes them.</summary>
+    /// <exception cref="SymbolicException">(<see cref="ErrorKind.Shape"/>) A comparison of another problem, as <see cref="ToJson(PhysGrad.Comparison, IReadOnlyList{string})"/>.</exception>
+    public void WriteJson(Comparison comparison, Stream utf8Json, IReadOnlyList<string>? plots = null)
     {
         RequireOwn(comparison);
-        RunReport.WriteJson(utf8Json, Definition, comparison.Results, Model, comparison.Target);
+        RunReport.WriteJson(utf8Json, Definition, comparison.Results, Model, comparison.Target, plots);
     }
 
     /// <summary>A comparison's runs as CSV (see <see cref="RunReport.ToCsv"/>).</summary>
-    /// <exception cref="SymbolicException">(<see cref="ErrorKind.Shape"/>) A comparison of another problem, as <see cref="ToJson(PhysGrad.Comparison)"/>.</exception>
+    /// <exception cref="SymbolicException">(<see cref="ErrorKind.Shape"/>) A comparison of another problem, as <see cref="ToJson(PhysGrad.Comparison, IReadOnlyList{string})"/>.</exception>
     public string ToCsv(Comparison comparison)
     {
         RequireOwn(comparison);

@@ -239,7 +239,8 @@ public sealed partial record ProblemDefinition(
     public string? GeneratedTargetHow { get; init; }
 
     /// <summary>
-    /// The target made when none is given, y* = P(x′), with x′ = x moved by 10% of each entry's size
+    /// The target made when none is given, y* = P(x′) (x′ and y* each rounded to 15 significant digits, so that
+    /// 0.66² is written 0.4356 rather than 0.4355999999999999), with x′ = x moved by 10% of each entry's size
     /// (of the largest |xⱼ| where xᵢ = 0, of 1 when all are 0), alternately up and down (+, −, +, …:
     /// not along x itself, along which a homogeneous P would only scale y); where that lands outside P's
     /// domain or P changes by less than 5% (‖y* − P(x)‖ &lt; 0.05·‖P(x)‖: a product x0·x1 moved up and down), the same move with the signs turned, all up,
@@ -291,8 +292,10 @@ public sealed partial record ProblemDefinition(
         foreach (var (fraction, absolute) in new[] { (0.1, false), (0.3, false), (0.1, true), (0.3, true) })
             foreach (var (signs, words) in patterns)
             {
-                var point = at.Select((v, i) => v + fraction * signs[i] * (absolute ? 1.0 : size[i])).ToArray();
-                var image = Image(point);
+                // x′ and y* as the decimals they stand for (NumberText.Decimal15): the JSON and CSV that write the
+                // target in full wrote 0.66² as 0.4355999999999999, read as a typed 0.4356 mangled.
+                var point = at.Select((v, i) => NumberText.Decimal15(v + fraction * signs[i] * (absolute ? 1.0 : size[i]))).ToArray();
+                var image = Image(point).Select(NumberText.Decimal15).ToArray();
                 if (!image.All(double.IsFinite)) continue;
                 var distance = Norm(image.Select((v, j) => v - here[j]));
                 var relative = !double.IsFinite(reference) ? "not finite (P(x) is not)"

@@ -24,7 +24,8 @@ public static class RunReport
     /// "lossIterations" (the iteration of each loss),"iterations" (the steps recorded),"final",
     /// "finalLoss","distance" (null without a target),"distanceSpace" ("x", "y" or "none"),"diagonalAlignment","stopReason","stopDetail","stop" (typed: iteration,
     /// criterion, point kind and Hessian eigenvalues, non-finite quantity/index/value),"fallbacks" (iteration, kind, reason),"innerSolves" (per step of a rule with
-    /// an inner Krylov solve: iteration, solver, iterations, solves, residual, target, exit; empty otherwise),"wallTimeMs"},...]}</c>.
+    /// an inner Krylov solve: iteration, solver, iterations, solves, residual, target, exit; empty otherwise),"wallTimeMs"},...],
+    /// "plots" (the files the plots were written to, as the caller passes them; null when none were drawn)}</c>.
     /// Non-finite numbers are written as null (JSON has no NaN).
     /// </summary>
     /// <param name="definition">The problem as text.</param>
@@ -41,14 +42,17 @@ public static class RunReport
     /// distances are in y, <see cref="DistancesNote"/>, where <see cref="TargetPoint.ManyPreimages"/>). Every one of these
     /// fields is always written, as null where it does not apply (or without <paramref name="target"/>), as every other
     /// field of the document: a reader finds the same keys in every report and tells "does not apply" by the null.</param>
+    /// <param name="plots">The paths of the plots drawn of these runs (<see cref="PhysicsProblem.SavePlots(PhysGrad.Comparison, string)"/>'s
+    /// list), written as "plots" so that a reader of the JSON alone finds them; null (written as null) when none were drawn.</param>
     /// <exception cref="SymbolicException">(<see cref="ErrorKind.Shape"/>) A result or x* of another size than the problem;
     /// (<see cref="ErrorKind.Invalid"/>) a result made on, or an x* found for, another problem of the same size, naming what differs.</exception>
-    public static string ToJson(ProblemDefinition definition, IReadOnlyList<MethodResult> results, Symbolic.Problem? model = null, TargetPoint? target = null)
+    public static string ToJson(ProblemDefinition definition, IReadOnlyList<MethodResult> results, Symbolic.Problem? model = null, TargetPoint? target = null,
+        IReadOnlyList<string>? plots = null)
     {
         ArgumentNullException.ThrowIfNull(definition);
         RunArguments.RequireFrom(results, definition.Variables, definition.Outputs, nameof(results), definition.Identity);
         RunArguments.RequireTarget(target, definition, nameof(target));
-        return JsonSerializer.Serialize(Document(definition, results, model, target), Options);
+        return JsonSerializer.Serialize(Document(definition, results, model, target, plots), Options);
     }
 
     /// <summary>
@@ -62,16 +66,19 @@ public static class RunReport
     /// <param name="results">The runs.</param>
     /// <param name="model">The problem's model when the caller has it (otherwise it is derived again).</param>
     /// <param name="target">x* of the comparison, as for <see cref="ToJson"/>.</param>
-    public static void WriteJson(Stream utf8Json, ProblemDefinition definition, IReadOnlyList<MethodResult> results, Symbolic.Problem? model = null, TargetPoint? target = null)
+    /// <param name="plots">The plots' paths, as for <see cref="ToJson"/>.</param>
+    public static void WriteJson(Stream utf8Json, ProblemDefinition definition, IReadOnlyList<MethodResult> results, Symbolic.Problem? model = null, TargetPoint? target = null,
+        IReadOnlyList<string>? plots = null)
     {
         ArgumentNullException.ThrowIfNull(utf8Json);
         ArgumentNullException.ThrowIfNull(definition);
         RunArguments.RequireFrom(results, definition.Variables, definition.Outputs, nameof(results), definition.Identity);
         RunArguments.RequireTarget(target, definition, nameof(target));
-        JsonSerializer.Serialize(utf8Json, Document(definition, results, model, target), Options);
+        JsonSerializer.Serialize(utf8Json, Document(definition, results, model, target, plots), Options);
     }
 
-    private static object Document(ProblemDefinition definition, IReadOnlyList<MethodResult> results, Symbolic.Problem? model, TargetPoint? target)
+    private static object Document(ProblemDefinition definition, IReadOnlyList<MethodResult> results, Symbolic.Problem? model, TargetPoint? target,
+        IReadOnlyList<string>? plots)
     {
         model ??= definition.ToProblem();
         var running = model.IsInverseResolved ? RunningInverse(model) : null;
@@ -156,6 +163,7 @@ public static class RunReport
                 }),
                 wallTimeMs = r.Run.WallTime.TotalMilliseconds,
             }),
+            plots,
         };
     }
 

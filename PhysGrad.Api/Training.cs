@@ -134,7 +134,7 @@ public sealed class TrainingChoice
         if (UserNumbers.NotPositive(rate) is { } wrong)
             throw new SymbolicException(ErrorKind.Invalid,
                 $"The learning rate 'rate' of {nameof(WithLearningRate)} must be a positive, finite number, and {NumberText.RoundTrip(rate)} {wrong}: " +
-                $"give e.g. {nameof(WithLearningRate)}({NumberText.StepSize(Settings.LearningRate)}), {Name}'s rate in this example.");
+                $"give e.g. {nameof(WithLearningRate)}({NumberText.RoundTrip(Settings.LearningRate)}), {Name}'s rate in this example.");
         return new(Settings with { LearningRate = rate }, Made);
     }
 

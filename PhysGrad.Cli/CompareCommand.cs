@@ -75,7 +75,7 @@ internal static class CompareCommand
         };
         var methods = new Option<string?>("--methods")
         {
-            Description = "Methods, step sizes and options, comma-separated name[:eta][:option=value]..., e.g. gd:0.01,pg:0.3,hig:1:kappa=-0.5:tau=1e-3; a bare name takes the default eta listed below. Default: the book's. The methods:" +
+            Description = "Methods, step sizes and options, comma-separated name[:eta][:option=value]..., e.g. gd:0.01,pg:0.3,newton:1/3,hig:1:kappa=-0.5:tau=1e-3 (eta a decimal or a fraction p/q); a bare name takes the default eta listed below. Default: the book's. The methods:" +
                 Environment.NewLine + MethodCatalog.Help(),
         };
         var format = FormatOption.Create("table, json or csv.", "table", "json", "csv");
@@ -193,7 +193,8 @@ internal static class CompareCommand
             switch (result.GetValue(format))
             {
                 case "json":
-                    Json.WriteUtf8(output, stream => physics.WriteJson(comparison, stream), () => physics.ToJson(comparison));
+                    // The plots' paths too ("plots"), so that a reader of the JSON alone finds them (the table says them last).
+                    Json.WriteUtf8(output, stream => physics.WriteJson(comparison, stream, plots), () => physics.ToJson(comparison, plots));
                     output.WriteLine();
                     return Finish();
                 case "csv": output.Write(physics.ToCsv(comparison)); return Finish();
@@ -255,23 +256,22 @@ internal static class CompareCommand
 
     /// <summary>
     /// compare's table, one line per run within <see cref="RulePrinter.MaxWidth"/> columns where shortening the final
-    /// points lets it: each component of final x has 6 significant digits, or, where a row would then be too wide
-    /// (three or four variables beside IterationLimit (10)), the most digits from 5 down to
-    /// <see cref="FewestFinalXDigits"/> that fit, the same for every component of every row; where even that is too
-    /// wide, the distance header drops " in x" when <paramref name="targetLine"/> above the table says where distances
-    /// are measured. Where none of these fits, the same again with the stop cells in their short form
-    /// (<see cref="TextTable.WithShortStops"/>: <c>Diverged</c>, <c>IterationLimit (10), loss rose</c>) and a note under
-    /// the table for each run with its stop in full; the stop's detail had wrapped inside its column ("Diverged: the
-    /// loss" / "became non-finite at" / "iteration 5"). A table that fits in no such form keeps 6 digits and full
-    /// stop cells, and is folded by <see cref="TextTable.Lines"/>.
+    /// points lets it, in one layout at any width: the stop column holds each run's stop in its short form
+    /// (<see cref="TextTable.ShortStop"/>: <c>Converged</c>, <c>Diverged</c>, <c>IterationLimit (10), loss rose</c>) and a
+    /// note under the table gives each stop that has more to say in full (<c>Stop of pg: Converged: loss 0 after 1
+    /// iteration …</c>; runs that stopped alike share one). Every number has 6 significant digits (<see cref="NumberText.Table"/>);
+    /// only where a row is then still too wide (three or four variables in final x) does final x take the most digits
+    /// from 5 down to <see cref="FewestFinalXDigits"/> that fit, the same for every component of every row, and then the
+    /// distance header drops " in x" when <paramref name="targetLine"/> above the table says where distances are
+    /// measured. A table that fits in no such form keeps 6 digits and is folded by <see cref="TextTable.Lines"/>.
     /// </summary>
     /// <param name="results">The runs, in order.</param>
     /// <param name="space">The one space every run's distance is measured in ("x" or "y"), or null.</param>
     /// <param name="targetLine">The line printed above the table (<see cref="TargetLine"/>), or null.</param>
-    /// <returns>The table's lines (header first, one per run) and the notes under it (none when the stop cells are in full).</returns>
+    /// <returns>The table's lines (header first, one per run) and the notes under it.</returns>
     internal static (string[] Lines, string[] Notes) CompareTable(IReadOnlyList<MethodResult> results, string? space, string? targetLine)
     {
-        (string[] Lines, string[] Notes) Table(int digits, bool spaceInHeader, bool shortStops)
+        (string[] Lines, string[] Notes) Table(int digits, bool spaceInHeader)
         {
             var rows = results.Select(r => new[]
             {
@@ -287,20 +287,18 @@ internal static class CompareCommand
             }).ToArray();
             string[] header = ["method", "eta", "final x", "final loss", space is null || !spaceInHeader ? "distance" : $"distance in {space}", "diagonal", "stop"];
             bool[] left = [true, false, true, false, false, false, true];
-            return shortStops
-                ? TextTable.WithShortStops(header, rows, [.. results.Select(r => TextTable.ShortStop(r.StopCell, r.LossRose))], [.. results.Select(r => r.Label)], left)
-                : (TextTable.Lines(header, rows, left).ToArray(), []);
+            return TextTable.WithShortStops(header, rows, [.. results.Select(r => TextTable.ShortStop(r.StopCell, r.LossRose))],
+                [.. results.Select(r => r.Label)], left, always: true);
         }
 
-        var full = Table(6, spaceInHeader: true, shortStops: false);
+        var full = Table(6, spaceInHeader: true);
         if (TextTable.Fits(full.Lines)) return full;
         // The space may leave the header only where the line above says it ("…: distances are in x.").
         var spaceSaidAbove = space is not null && targetLine is not null && targetLine.Contains($"distances are in {space}", StringComparison.Ordinal);
-        foreach (var shortStops in new[] { false, true })
-            foreach (var spaceInHeader in spaceSaidAbove ? new[] { true, false } : [true])
-                for (var digits = shortStops ? 6 : 5; digits >= FewestFinalXDigits; digits--)
-                    if (Table(digits, spaceInHeader, shortStops) is var shorter && TextTable.Fits(shorter.Lines))
-                        return shorter;
+        foreach (var spaceInHeader in spaceSaidAbove ? new[] { true, false } : [true])
+            for (var digits = 5; digits >= FewestFinalXDigits; digits--)
+                if (Table(digits, spaceInHeader) is var shorter && TextTable.Fits(shorter.Lines))
+                    return shorter;
         return full;
     }
 }

@@ -5,8 +5,9 @@ namespace PhysGrad.Cli;
 /// "physgrad: drawing the plots …"), and a line on the running method's iteration at most every
 /// <see cref="IterationInterval"/>, so that a run of many seconds is never silent (issue 14: a heat2d
 /// run of 4096 cells printed nothing for two minutes). Lines, not a redrawn bar, so a log keeps them.
-/// <para>When they are written: for a problem of at least <see cref="LargeProblem"/> variables or outputs,
-/// at once and whatever stderr is (tracing, deriving and compiling take seconds there); otherwise, on the
+/// <para>When they are written: never on the process's own stderr when it is not a terminal (piped or
+/// redirected: a script reads stderr for notes and errors); else for a problem of at least <see cref="LargeProblem"/>
+/// variables or outputs, at once (tracing, deriving and compiling take seconds there); otherwise, on the
 /// process's own stderr only, a phase is told once it has lasted <see cref="Quiet"/> (a small problem whose
 /// graph is deep, such as 256 RK4 steps, can take as long). Writers passed in by a caller (the tests run the
 /// CLI in-process) get only the first kind, so a small run's stderr stays clean however loaded the machine.</para>
@@ -44,11 +45,14 @@ internal sealed class PhaseLog : IRunsProgress, IDisposable
         if (watch) _timer = new Timer(_ => Tick(), null, TimeSpan.FromMilliseconds(250), TimeSpan.FromMilliseconds(250));
     }
 
-    /// <summary>A log for a problem of this size written to <paramref name="error"/>; null when nothing would ever be told.</summary>
+    /// <summary>A log for a problem of this size written to <paramref name="error"/>; null when nothing would ever be told,
+    /// and null on the process's own stderr when it is not a terminal (piped, or redirected to a file): there stderr
+    /// carries the notes, warnings and errors a script reads, and progress lines would be mistaken for them.</summary>
     public static PhaseLog? For(TextWriter error, long size)
     {
         var eager = size >= LargeProblem;
         var console = ReferenceEquals(error, Console.Error);
+        if (console && Console.IsErrorRedirected) return null;
         return eager || console ? new PhaseLog(error, eager, console) : null;
     }
 

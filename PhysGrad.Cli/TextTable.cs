@@ -22,7 +22,14 @@ internal static class TextTable
     /// indented lines <c>    header: cell</c> (none for an empty cell). Throws <see cref="ArgumentException"/> when a row has
     /// another number of cells than the header.
     /// </summary>
-    public static IEnumerable<string> Lines(string[] header, IReadOnlyList<string[]> rows, bool[] left, int width = RulePrinter.MaxWidth)
+    /// <param name="header">The column headers.</param>
+    /// <param name="rows">The rows, as many cells each as the header.</param>
+    /// <param name="left">Which columns are left-aligned.</param>
+    /// <param name="width">The most columns a line may take.</param>
+    /// <param name="moveLastFirst">Whether the last column is the first taken out of a table too wide (else the
+    /// widest left-aligned one is, and the last stays in its row: compare's short stop cells).</param>
+    public static IEnumerable<string> Lines(string[] header, IReadOnlyList<string[]> rows, bool[] left, int width = RulePrinter.MaxWidth,
+        bool moveLastFirst = true)
     {
         if (rows.FirstOrDefault(r => r.Length != header.Length) is { } bad)
             throw new ArgumentException($"A row has {bad.Length} cells, the header {header.Length}.", nameof(rows));
@@ -50,7 +57,7 @@ internal static class TextTable
         var moved = new List<int>();
         while (kept.Count > 1 && Width(kept) > width)
         {
-            var out_ = moved.Count == 0 ? kept[^1]
+            var out_ = moved.Count == 0 && moveLastFirst ? kept[^1]
                 : kept.Skip(1).Where(c => left[c]).OrderByDescending(c => widths[c]).Select(c => (int?)c).FirstOrDefault() ?? kept[^1];
             kept.Remove(out_);
             moved.Add(out_);
@@ -85,16 +92,20 @@ internal static class TextTable
     /// <param name="shortLast">Each row's short last cell.</param>
     /// <param name="labels">Each row's name in its note (the method).</param>
     /// <param name="left">Which columns are left-aligned.</param>
-    /// <returns>The table's lines (header first) and the notes, none when the full table fits.</returns>
+    /// <param name="always">Whether the last cells are always in their short form, with the notes, whatever the
+    /// width (compare's one layout: a stop never moves between a column, a wrapped cell and a line of its own
+    /// with the width of the other cells); else only where the full table would not fit.</param>
+    /// <returns>The table's lines (header first) and the notes, none when the full table is kept.</returns>
     public static (string[] Lines, string[] Notes) WithShortStops(string[] header, IReadOnlyList<string[]> rows, IReadOnlyList<string> shortLast,
-        IReadOnlyList<string> labels, bool[] left)
+        IReadOnlyList<string> labels, bool[] left, bool always = false)
     {
-        var full = Lines(header, rows, left).ToArray();
+        var full = always ? [] : Lines(header, rows, left).ToArray();
         // A table folded (a column's cells under each row, "    stop: …") keeps that form: only a last column wrapped
         // inside itself is shortened.
-        if (Fits(full) || full.Any(l => l.Contains($"\n    {header[^1]}: ", StringComparison.Ordinal))) return (full, []);
-        var shorter = Lines(header, [.. rows.Select((r, i) => r[..^1].Append(shortLast[i]).ToArray())], left).ToArray();
-        if (!Fits(shorter)) return (full, []);
+        if (!always && (Fits(full) || full.Any(l => l.Contains($"\n    {header[^1]}: ", StringComparison.Ordinal)))) return (full, []);
+        // With the short cells always, a table still too wide keeps them in its rows and folds a wide column instead.
+        var shorter = Lines(header, [.. rows.Select((r, i) => r[..^1].Append(shortLast[i]).ToArray())], left, moveLastFirst: !always).ToArray();
+        if (!always && !Fits(shorter)) return (full, []);
         // Runs that stopped alike share a note ("Stop of gd, newton and bfgs: …"), in the order of their first row.
         return (shorter, [.. rows.Select((r, i) => (Cell: r[^1], Label: labels[i], Short: shortLast[i])).Where(t => t.Cell != t.Short)
             .GroupBy(t => t.Cell)

@@ -27,6 +27,15 @@ public static class NumberText
     /// <summary>The shortest text that parses back to the same double (<c>"R"</c>), −0 as 0.</summary>
     public static string RoundTrip(double x) => (x == 0 ? 0.0 : x).ToString("R", CultureInfo.InvariantCulture);
 
+    /// <summary>
+    /// The double nearest <paramref name="x"/> rounded to 15 significant decimal digits (finite values; others as they
+    /// are): a value computed from short decimals (0.66² = 0.4355999999999999, 0.6 + 0.06 = 0.6599999999999999) as
+    /// the decimal it stands for (0.4356, 0.66), moved by at most half a unit in the 15th digit (a few units of the
+    /// double's last place). For numbers the tool makes up itself (a generated target), never for a user's or a run's.
+    /// </summary>
+    public static double Decimal15(double x) =>
+        double.IsFinite(x) ? double.Parse(x.ToString("G15", CultureInfo.InvariantCulture), CultureInfo.InvariantCulture) : x;
+
     /// <summary><paramref name="x"/> in a .NET numeric format (<c>"F4"</c>, <c>"G6"</c>), invariant culture; a result
     /// that reads as a negative zero (<c>-0.0000</c>, <c>-0</c>) is printed without its sign.</summary>
     public static string Format(double x, string format)
@@ -41,9 +50,38 @@ public static class NumberText
         return mantissa.Any(c => c is >= '1' and <= '9') ? s : s[1..];
     }
 
-    /// <summary>A step size η as every table, legend and title shows it: four significant digits
-    /// (<c>0.3333</c> for 1/3, <c>0.001</c>, <c>1</c>), so a run reads the same in the table and the plots.</summary>
-    public static string StepSize(double eta) => Format(eta, "G4");
+    /// <summary>
+    /// A step size η as every table, legend, title and run label shows it, exact: the shortest text that reads back
+    /// to the same double (<see cref="RoundTrip"/>: <c>0.001</c>, <c>1</c>, <c>0.35</c>), or, where that takes more than
+    /// <see cref="ShortStep"/> characters and η is the double nearest a fraction p/q with q ≤ 1000, the fraction
+    /// (<c>1/3</c> for 0.3333333333333333, not 0.3333, which is another step size). Either form reads back as η in
+    /// <c>--methods</c> (<see cref="TryReadFraction"/>), so the η a run printed is the η to type to run it again.
+    /// </summary>
+    public static string StepSize(double eta)
+    {
+        var shortest = RoundTrip(eta);
+        if (shortest.Length <= ShortStep || !double.IsFinite(eta) || eta <= 0 || eta > 1e6) return shortest;
+        for (var q = 2; q <= 1000; q++)
+            if (Math.Round(eta * q) is var p and >= 1 && p / q == eta)
+                return $"{p.ToString(CultureInfo.InvariantCulture)}/{q}";
+        return shortest;
+    }
+
+    /// <summary>The longest decimal <see cref="StepSize"/> prints before it looks for a fraction (<c>0.00123456</c>).</summary>
+    public const int ShortStep = 10;
+
+    /// <summary>Reads a fraction <c>p/q</c> of positive integers (<c>1/3</c>, as <see cref="StepSize"/> prints one) as the
+    /// double nearest p/q; false for any other text.</summary>
+    public static bool TryReadFraction(string text, out double value)
+    {
+        value = 0;
+        var parts = text.Trim().Split('/');
+        if (parts.Length != 2 || !parts.All(t => t.Length is > 0 and <= 15 && t.All(char.IsAsciiDigit))) return false;
+        var (p, q) = (long.Parse(parts[0], CultureInfo.InvariantCulture), long.Parse(parts[1], CultureInfo.InvariantCulture));
+        if (p == 0 || q == 0) return false;
+        value = (double)p / q;
+        return true;
+    }
 
     /// <summary><paramref name="x"/> for prose (a message, a note, a header) with <paramref name="digits"/>
     /// significant digits: <c>0.30000000000000004</c> is <c>0.3</c>, <c>1.2345678e-12</c> is <c>1.23457E-12</c>.</summary>
@@ -53,13 +91,15 @@ public static class NumberText
     /// A number for a table: <paramref name="significant"/> significant digits, fixed-point from 10⁻⁴ up to
     /// 10⁶ (<c>0.0718130</c>, <c>6.86389</c>) and E-notation beyond (<c>1.92416E-07</c>, <c>2.45000E+12</c>),
     /// so that columns keep one width at any size; <c>NaN</c>, <c>Infinity</c> and <c>-Infinity</c> as such.
+    /// Trailing zeros are kept (<c>-2.00000</c>: the digits say how precise the value is, the same for a negative
+    /// number as for a positive one); an exact zero, which has no significant digits, is <c>0</c>.
     /// </summary>
     public static string Table(double value, int significant = 6)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(significant, 1);
         if (!double.IsFinite(value)) return value.ToString(CultureInfo.InvariantCulture);
         value = value == 0 ? 0.0 : value;
-        if (value == 0) return (0.0).ToString("F" + (significant - 1), CultureInfo.InvariantCulture);
+        if (value == 0) return "0";
         var a = Math.Abs(value);
         if (a >= 1e-4 && a < 1e6)
         {

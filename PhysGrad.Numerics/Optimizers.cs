@@ -285,11 +285,11 @@ public sealed record OptimizerRun(
             : LossGrowth.Rose(Losses[0], FinalLoss));
 
     /// <summary>
-    /// <c>PhysicalGradient (η = 0.3): final x = [0.0847426, 0.50421], loss 0.071813 after 10 iterations; IterationLimit: 10 iterations</c>:
-    /// <see cref="Summary"/>, then the stop as the tables write it (<see cref="ExitReason.Text"/>), last, so that its
+    /// <c>PhysicalGradient (η = 0.3): final x = [0.0847426, 0.50421], loss 0.071813 after 10 iterations; stopped at the iteration
+    /// limit: 10 iterations</c>: <see cref="Summary"/>, then the stop in words (<see cref="ExitReason.Sentence"/>), last, so that its
     /// detail, which may hold parentheses of its own, is never nested in another pair.
     /// </summary>
-    public override string ToString() => $"{Summary}; {ExitReason.Text(StopReason, StopDetail)}";
+    public override string ToString() => $"{Summary}; {ExitReason.Sentence(StopReason, StopDetail)}";
 
     /// <summary>
     /// The run without its stop: <c>PhysicalGradient (η = 0.3): final x = [0.0847426, 0.50421], loss 0.071813 after

@@ -860,6 +860,24 @@ public sealed record ExitReason(
     /// <summary>A stop for display, <c>Reason: detail</c> (or the reason alone without a detail), the form
     /// every table and message uses.</summary>
     public static string Text(object reason, string detail) => string.IsNullOrEmpty(detail) ? $"{reason}" : $"{reason}: {detail}";
+
+    /// <summary>A stop reason in words, for the result types' <c>ToString()</c> (the tables and JSON keep the names):
+    /// <c>converged</c>, <c>stopped at the iteration limit</c>, <c>diverged</c>, <c>stopped at a stationary point that is
+    /// not a minimum</c>, <c>stalled</c>, <c>stopped: a solver in the step failed</c>, <c>left the domain</c>.</summary>
+    public static string Words(StopReason reason) => reason switch
+    {
+        StopReason.Converged => "converged",
+        StopReason.IterationLimit => "stopped at the iteration limit",
+        StopReason.Diverged => "diverged",
+        StopReason.StationaryNonMinimum => "stopped at a stationary point that is not a minimum",
+        StopReason.Stalled => "stalled (the rule's step was 0 off a stationary point)",
+        StopReason.SolverFailed => "stopped: a solver in the step failed",
+        StopReason.LeftDomain => "left the domain",
+        _ => reason.ToString(),
+    };
+
+    /// <summary>A stop in words, <see cref="Words"/> and the detail after a colon (<c>stopped at the iteration limit: 10 iterations</c>).</summary>
+    public static string Sentence(StopReason reason, string detail) => string.IsNullOrEmpty(detail) ? Words(reason) : $"{Words(reason)}: {detail}";
 }
 
 /// <summary>

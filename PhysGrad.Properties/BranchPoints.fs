@@ -66,4 +66,4 @@ let ``compare says which branch PG takes at the branch point, and measures to x*
     Assert.DoesNotContain("No preimage of y* was found", out)
     // The distance column's header says where it is measured (tables24: no " in x" in every cell).
     Assert.Contains("  distance in x  ", out)
-    TestHelpers.assertRow out [ "pg"; "1"; "[2.00000]"; "0.00000"; "0.00000" ]
+    TestHelpers.assertRow out [ "pg"; "1"; "[2.00000]"; "0"; "0" ]

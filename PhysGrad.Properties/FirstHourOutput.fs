@@ -132,7 +132,8 @@ let ``table numbers have six significant digits and E-notation outside 1e-4 to 1
     Assert.Equal("10.0000", RunReport.FormatNumber 9.999996)
     Assert.Equal("1.92416E-07", RunReport.FormatNumber 1.924163e-7)
     Assert.Equal("-1.89338E+160", RunReport.FormatNumber -1.893375781e160)
-    Assert.Equal("0.00000", RunReport.FormatNumber 0.0)
+    // An exact zero has no significant digits to show: 0 (tables29; was 0.00000).
+    Assert.Equal("0", RunReport.FormatNumber 0.0)
     Assert.Equal("Infinity", RunReport.FormatNumber Double.PositiveInfinity)
 
 [<Fact>]
@@ -163,7 +164,7 @@ let ``compare's table shortens a 10-variable point and says where the distance i
     // Newton with η = 1 on a linear problem lands on x* = [1, …, 10] in one step: distance 0 in x.
     Assert.Contains("[1.00000, 2.00000, …, 10.0000] (10 values, max |·| at [9] = 10.0000)", out)
     Assert.Contains("distance in x", out)
-    Assert.Contains("  0.00000  ", (out.Split('\n') |> Array.find (fun l -> l.StartsWith "newton ")))
+    Assert.Contains("  0  ", (out.Split('\n') |> Array.find (fun l -> l.StartsWith "newton ")))
 
 let private problemFile (json: string) =
     let path = Path.Combine(Directory.CreateTempSubdirectory("physgrad-firsthour-").FullName, "problem.json")

@@ -23,7 +23,7 @@ let ``x0^3 - x0 from 0.5 to 0: x* is the root 0 next to the start, not -1 where 
     Assert.Equal(TargetPointKind.PreimageNearStart, target.Kind)
     // Polished past the search tolerance: 0 to rounding, not 3e-14.
     Assert.True(abs target.X.[0] <= 1e-15, sprintf "x* = %g\n%s" target.X.[0] out)
-    Assert.StartsWith("x* = [0.00000] is the preimage", line)
+    Assert.StartsWith("x* = [0] is the preimage", line)
     Assert.True(target.Nearest)
 
 /// A polynomial with known real roots on a grid of ¼ (so no two roots are nearer than ¼), times a

@@ -128,7 +128,8 @@ let ``a loss of 0 by a loss that is at least 0 is a global minimum, and the API'
     Assert.Equal("loss 0 after 1 iteration: a global minimum, since the loss is ≥ 0 by its form", result.StopDetail)
     let text = result.ToString()
     Assert.True(depth text <= 1, text)
-    Assert.EndsWith("; Converged: " + result.StopDetail, text)
+    // The stop in words (tables29: "converged", not the enum's name), then its detail.
+    Assert.EndsWith("; converged: " + result.StopDetail, text)
 
 // ---- 7. units in the user's own units -----------------------------------------------------------------
 

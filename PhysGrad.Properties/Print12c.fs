@@ -243,8 +243,8 @@ let ``check's n/a rows show a dash and the reason, and measured values have 4 si
     for row in rows |> Array.filter (fun r -> r.Contains " n/a ") do
         Assert.Matches(@" n/a\s+–\s+(detail: )?\S", row)
     for row in rows |> Array.filter (fun r -> r.Contains " pass ") do
-        // 4 significant digits: d.ddd, dd.dd, …, 0.000x…, or d.dddE±dd.
-        Assert.Matches(@" pass\s+(-?(\d\.\d{3}|\d\d\.\d\d|\d{3}\.\d|\d{4}|0\.\d*[1-9]\d{3}|0\.000)|-?\d\.\d{3}E[+-]\d\d)(\s|$)", row)
+        // 4 significant digits: d.ddd, dd.dd, …, 0.000x…, or d.dddE±dd; an exact zero as 0.
+        Assert.Matches(@" pass\s+(-?(\d\.\d{3}|\d\d\.\d\d|\d{3}\.\d|\d{4}|0\.\d*[1-9]\d{3}|0)|-?\d\.\d{3}E[+-]\d\d)(\s|$)", row)
     // The API's form: nothing measured is "–"; a pass keeps 4 digits; a failure keeps its non-finite value.
     Assert.Equal("–", CheckResult(9, "p", false, nan, "why", false).MeasuredText)
     Assert.Equal("2.000", CheckResult(5, "p", true, 2.0, "").MeasuredText)

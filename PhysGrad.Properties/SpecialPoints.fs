@@ -538,7 +538,7 @@ let ``numbers never print as -0: formatter, eval CSV, compare CSV, JSON and head
     Assert.Equal("0.0000", NumberText.Format(-1e-9, "F4"))
     Assert.Equal("-0.0001", NumberText.Format(-1e-4, "F4"))
     Assert.Equal("-1E-09", NumberText.Format(-1e-9, "G4"))
-    Assert.Equal("0.00000", RunReport.FormatNumber -0.0)
+    Assert.Equal("0", RunReport.FormatNumber -0.0)
 
     let clean (what: string) (out: string) =
         Assert.False(negativeZero.IsMatch out, sprintf "%s prints -0:\n%s" what out)
