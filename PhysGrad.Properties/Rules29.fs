@@ -102,7 +102,7 @@ let private problems =
       "v*cos(th); v*sin(th)", "v,th"
       "v*cos(th)*8; v*sin(th)", "v,th"
       "-8*v*cos(th); v*sin(th)", "v,th"
-      "x0^2 + x1; 1e-8*(x0^2+x1)", "x0,x1"
+      "1e8*x0*x1; 1e-8*(x0+x1)", "x0,x1"
       "v^2*sin(2*th)/9.81; v^2*sin(th)^2/19.62", "v,th" ]
 
 /// gd, Newton, IG and GN step by η times a function of x: each rule is η·(…), written with η once.
