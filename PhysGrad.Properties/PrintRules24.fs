@@ -102,7 +102,7 @@ let ``physical constants print as the user wrote them: 6.674E-11 and 1/3.33E-07,
 let ``a fraction the user wrote as one stays one beside a decimal (5/12, not 4.0875/9.81)`` () =
     let _, out, _ = run [ "derive"; "--simulator"; "x0*5/12; x1/9.81"; "--methods"; "gd" ]
     Assert.Contains("Δx0 = eta*(5*ys0/12 - 25*x0/144)", out)
-    Assert.Contains("Δx1 = eta*ys1/9.81 - eta*x1/96.2361", out)
+    Assert.Contains("Δx1 = eta*(ys1/9.81 - x1/96.2361)", out)
 
 [<Fact>]
 let ``the exact printer never writes a decimal quotient: its text parses back to the same rational`` () =
