@@ -85,13 +85,14 @@ let ``RulePrinter.Signature fills continuation lines with whole parameters and k
     Assert.Equal("    public static void Newton(double x0)", RulePrinter.Signature("    public static void Newton(", [| "double x0" |]))
 
 [<Fact>]
-let ``a C# statement whose last piece fits only without its ";" is broken so that the ";" stays within 100 columns`` () =
-    // 12 columns of indentation + a 88-character piece + ";" was 101.
-    let body = String.Join(" + ", [ for i in 0..21 -> sprintf "x%d" (i % 10) ])
+let ``a C# statement whose argument list fits only without its ";" is broken so that the ";" stays within 100 columns`` () =
+    // An argument list of 88 characters fitted the 88 columns after a 12-column indentation, then the ";" made 101.
     for n in 80..95 do
-        let b = body.Substring(0, n).TrimEnd(' ', '+')
-        let s = RulePrinter.Wrap("        double t1 = ", b, ";", indent = 4)
+        let body = "F(" + String.replicate 20 "a, " + String('b', n - 63) + ")"
+        Assert.Equal(n, body.Length)
+        let s = RulePrinter.Wrap("        double t1 = ", body, ";", indent = 4)
         for l in lines s do Assert.True(l.Length <= width, sprintf "%d:\n%s" l.Length s)
+        Assert.Equal("        double t1 = " + body + ";", TestHelpers.unwrapped s)
 
 // ---- 2. rules factored by the step size, no names for trivial rescalings -------------------------------------
 
