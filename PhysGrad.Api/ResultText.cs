@@ -21,8 +21,9 @@ public static class ResultText
     /// <paramref name="line"/> in lines of at most <paramref name="width"/> characters (for text that is indented
     /// by 100 − <paramref name="width"/> columns), continuation lines indented by two spaces. Lines are filled
     /// greedily, each taking every word that fits (a break between clauses where the line has room left it half
-    /// empty: "Give a local" / "inverse with …"). A vector in square brackets, or a parenthesis of formula
-    /// (<c>sqrt(y1 + 2)</c>, no word of prose in it), is one word where it fits on a continuation line
+    /// empty: "Give a local" / "inverse with …"). A vector in square brackets, an argument list or tuple
+    /// right after a name (<c>P(v, th)</c>, whatever its names spell), or another parenthesis of formula (no word
+    /// of prose in it), is one word where it fits on a continuation line
     /// (<c>x* = [2.00000,</c> / <c>1.00000]</c> split a vector that fitted); an operator (+, −, =, …) stays with the
     /// word after it, never alone at a line's end, and a short name before "=" stays with it (<c>x* = […]</c>).
     /// A word still too long is broken at its spaces, then before a <c>*</c> or <c>/</c> of its outermost
@@ -83,7 +84,8 @@ public static class ResultText
     }
 
     /// <summary>For each character of <paramref name="text"/>, whether it lies inside a bracket kept whole: a
-    /// vector <c>[…]</c>, a norm <c>‖…‖</c>, or a parenthesis with no word of prose (two or more letters alone) in it.</summary>
+    /// vector <c>[…]</c>, a norm <c>‖…‖</c>, an argument list or tuple right after a name (<c>P(v, th)</c>), or
+    /// another parenthesis with no word of prose (two or more letters alone) in it.</summary>
     private static bool[] Protected(string text)
     {
         var inside = new bool[text.Length];
@@ -99,7 +101,10 @@ public static class ResultText
             {
                 var opened = open.Pop();
                 var matched = (text[opened], text[i]) is ('(', ')') or ('[', ']');
-                if (matched && (text[i] == ']' || !text[(opened + 1)..i].Split(' ').Any(w => w.Length >= 2 && w.All(char.IsLetter))))
+                // An argument list or tuple right after a name (P(v, th), sin(2*th)) is formula whatever its names
+                // spell: "th" and "eta" are no prose, and "P(v," / "th)" split the tuple.
+                var call = opened > 0 && (char.IsLetterOrDigit(text[opened - 1]) || text[opened - 1] is '_' or ')' or '\'');
+                if (matched && (text[i] == ']' || call || !text[(opened + 1)..i].Split(' ').Any(w => w.Length >= 2 && w.All(char.IsLetter))))
                     start = opened;
             }
             else if (text[i] == '‖')

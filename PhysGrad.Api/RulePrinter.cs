@@ -62,7 +62,7 @@ public static class RulePrinter
     public static string Format(string format, IReadOnlyList<RuleBlock> blocks, IReadOnlyList<string> variables, string header, IReadOnlyList<string> targetSymbols, string step = "eta",
         IReadOnlyList<string>? symbolOrder = null)
     {
-        var (taken, shared, prefix) = PrepareCore(format, blocks, variables);
+        var (taken, shared, prefix) = PrepareCore(format, blocks, variables, step);
         // Every format writes η first in each product (−η·2x, as papers do), like UpdateRule.ToString, and
         // the fractions of the user's decimals as quotients of them (eta*ys0/9.81, Layout.withDecimals).
         return Layout.withDecimals(Decimals(blocks), Microsoft.FSharp.Core.FuncConvert.FromFunc(() =>
@@ -105,12 +105,12 @@ public static class RulePrinter
     public static IReadOnlyList<RuleTerms> Prepare(string format, IReadOnlyList<RuleBlock> blocks, IReadOnlyList<string> variables, string step = "eta")
     {
         var decimals = Decimals(blocks);
-        return PrepareCore(format, blocks, variables).Shared.Select(b => new RuleTerms(
+        return PrepareCore(format, blocks, variables, step).Shared.Select(b => new RuleTerms(
             b.Intermediates.Select(t => (t.Item1, Expression.Wrap(t.Item2, step, decimals))).ToArray(),
             b.Results.Select(e => Expression.Wrap(e, step, decimals)).ToArray())).ToArray();
     }
 
-    private static (string[] Taken, SharedBlock[] Shared, string Prefix) PrepareCore(string format, IReadOnlyList<RuleBlock> blocks, IReadOnlyList<string> variables)
+    private static (string[] Taken, SharedBlock[] Shared, string Prefix) PrepareCore(string format, IReadOnlyList<RuleBlock> blocks, IReadOnlyList<string> variables, string step)
     {
         var taken = blocks.SelectMany(b => b.Cores).Let(steps => Structure.FreeSymbolNames(steps.ToArray()))
             .Concat(variables).Concat(blocks.SelectMany(b => b.Names)).ToArray();
@@ -125,8 +125,9 @@ public static class RulePrinter
         var steps = blocks.Select(b => format == "csharp"
             ? b.Cores
             : b.Cores.Select(e => Scalar.RoundReals(e, 15)).ToArray()).ToArray();
-        // Every block is shared the same way (a name is kept only where it is written out at least twice).
-        var shared = steps.Select(s => SharedTerms.Extract(prefix, s)).ToArray();
+        // Every block is shared the same way (a name is kept only where it is written out at least twice),
+        // with the step size taken out of each rule first: -eta*(a + b), no intermediate holding eta.
+        var shared = steps.Select(s => SharedTerms.ExtractPerStep(step, prefix, s)).ToArray();
         return (taken, shared, prefix);
     }
 
@@ -225,7 +226,7 @@ public static class RulePrinter
         // Each block's state (all the variables x, or the outputs y of the y-step), and its stable variant
         // where it matters (StableVariant), so that the out names below avoid its intermediates too.
         var states = blocks.Select(b => b.Names.All(variables.Contains) ? variables : b.Names).ToArray();
-        var stables = blocks.Select((b, i) => StableVariant(b, states[i], prefix)).ToArray();
+        var stables = blocks.Select((b, i) => StableVariant(b, states[i], prefix, step)).ToArray();
         // A caller passes arguments by position: they follow the user's order (R before H for --target R,H), not the alphabet.
         var position = symbolOrder.Distinct().Select((n, i) => (n, i)).ToDictionary(t => t.n, t => t.i);
         var rank = new Func<string, int>(n => position.GetValueOrDefault(n, int.MaxValue));
@@ -260,7 +261,7 @@ public static class RulePrinter
             sb.Append(Comment("    /// ", block.Names.Count == 1
                 ? $"<summary>{block.Title}: the step of {block.Names[0]}.</summary>"
                 : $"<summary>{block.Title}: the step of each of {string.Join(", ", block.Names)}.</summary>")).Append('\n');
-            var signature = Wrap($"    public static void {block.MethodName}(", string.Join(", ", parameters), ")", indent: 8);
+            var signature = Signature($"    public static void {block.MethodName}(", parameters.ToArray());
             sb.Append($"{signature}\n    {{\n");
             Body(sb, shared[b], block.Names, name, outName, block.BranchChoices);
             sb.Append("    }\n");
@@ -282,7 +283,7 @@ public static class RulePrinter
                     + "m = max(a, b), and log(1 + r) as log1p(r) (the log-sum-exp and softplus identities; PhysGrad.Symbolic.Stable). "
                     + $"At {at} (other symbols 1) {block.MethodName} computes {Numbers.Short(difference.Written)} and this method {Numbers.Short(difference.Stable)}: "
                     + $"use this one where exponents can be large{(overflowed ? "" : " or small")}.</summary>")).Append('\n');
-                sb.Append($"{Wrap($"    public static void {block.MethodName}Stable(", string.Join(", ", parameters), ")", indent: 8)}\n    {{\n");
+                sb.Append($"{Signature($"    public static void {block.MethodName}Stable(", parameters.ToArray())}\n    {{\n");
                 Body(sb, stable, block.Names, name, outName, block.BranchChoices);
                 sb.Append("    }\n");
             }
@@ -307,11 +308,11 @@ public static class RulePrinter
     /// multiplied out (<see cref="Simplify.Expand"/>). The rewrite factors exp(m) out of a sum of
     /// exponentials only where it sees the sum: Newton's exp(x1)·(exp(x1) − 2)/(exp(x1)·(exp(x1) − 2) + exp(2·x1))
     /// holds exp(2·x1) − 2·exp(x1) as a product, and is ∞/∞ at x1 = 400 where the step is −η/2.</remarks>
-    private static (SharedBlock Block, StableDifference Difference)? StableVariant(RuleBlock block, IReadOnlyList<string> state, string prefix)
+    private static (SharedBlock Block, StableDifference Difference)? StableVariant(RuleBlock block, IReadOnlyList<string> state, string prefix, string step)
     {
         foreach (var cores in StableCandidates(block.Cores))
             if (Evaluate.StableFormMatters([.. state], cores) is { } difference)
-                return (SharedTerms.Extract(prefix, Stable.RewriteMany(cores)), difference.Value);
+                return (SharedTerms.ExtractPerStep(step, prefix, Stable.RewriteMany(cores)), difference.Value);
         return null;
     }
 
@@ -394,7 +395,8 @@ public static class RulePrinter
         var lead = head.Length - head.TrimStart().Length;
         var under = indent is null && head.Length + 2 <= MaxWidth - 50 ? head.Length + 2 : lead + (indent ?? 4);
         var pad = new string(' ', under);
-        var pieces = Pieces(body, MaxWidth - under, 0).ToArray();
+        // The tail ends the last line, so every piece leaves room for it (a signature's ")" made a line of 101).
+        var pieces = Pieces(body, MaxWidth - under - tail.Length, 0).ToArray();
         var lines = new List<string>();
         var current = new StringBuilder(head);
         var empty = true;
@@ -415,6 +417,38 @@ public static class RulePrinter
             empty = false;
         }
         current.Append(tail);
+        lines.Add(current.ToString());
+        return string.Join("\n", lines);
+    }
+
+    /// <summary>
+    /// A C# method signature: <paramref name="head"/> (<c>    public static void Newton(</c>), the parameters
+    /// separated by commas, and <c>)</c>, on one line where it fits in <see cref="MaxWidth"/> characters; else
+    /// the head alone and the parameters on continuation lines indented 8 columns past the head's own, each
+    /// line filled with whole parameters, broken after a comma and at most <see cref="MaxWidth"/> wide with the
+    /// <c>)</c> (a parameter is never split).
+    /// </summary>
+    internal static string Signature(string head, IReadOnlyList<string> parameters)
+    {
+        var one = head + string.Join(", ", parameters) + ")";
+        if (one.Length <= MaxWidth) return one;
+        var pad = new string(' ', head.Length - head.TrimStart().Length + 8);
+        var lines = new List<string> { head.TrimEnd() };
+        var current = new StringBuilder(pad);
+        for (var k = 0; k < parameters.Count; k++)
+        {
+            var piece = parameters[k] + (k < parameters.Count - 1 ? "," : ")");
+            if (current.Length > pad.Length)
+            {
+                if (current.Length + 1 + piece.Length > MaxWidth)
+                {
+                    lines.Add(current.ToString());
+                    current.Clear().Append(pad);
+                }
+                else current.Append(' ');
+            }
+            current.Append(piece);
+        }
         lines.Add(current.ToString());
         return string.Join("\n", lines);
     }

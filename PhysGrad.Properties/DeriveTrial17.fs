@@ -45,9 +45,9 @@ let ``constants solved exactly print as fractions in text and LaTeX, and as exac
         let expected = -eta * x1 / 2.0 + 7.0 / 6.0 * eta / x1
         Assert.True(abs (v - expected) <= 1e-15 * (abs expected + 1.0), sprintf "ig Δx1 = %.17g, expected %.17g\n%s" v expected text)
 
-    Assert.Contains("7*eta/(6*x1)", text)
+    Assert.Contains("eta*(7/(6*x1) - x1/2)", text)
     let _, latex, _ = Cli.run (args @ [ "--format"; "latex" ])
-    Assert.Contains(@"\frac{7 \eta}{6 x_{1}}", latex)
+    Assert.Contains(@"\eta \left(\frac{7}{6 x_{1}}", latex)
     Assert.DoesNotMatch(@"[0-9]\.[0-9]{7,}", latex)
     let _, json, _ = Cli.run (args @ [ "--format"; "json" ])
     Assert.DoesNotMatch(@"[0-9]\.[0-9]{7,}", json)

@@ -70,14 +70,14 @@ let ``derive's text over long names: lines of at most 100 columns, broken before
     // for a line goes on under its term with the operator first.
     let rule = lines text |> Array.skipWhile (fun l -> not (l.StartsWith "  Δinitial_speed_of_the_projectile = "))
     // (Its two terms in sin(launch_angle_above_horizon) are one since simplify28: t1 = 4.9*time_of_flight_until_impact^2 + ys1.)
-    Assert.StartsWith("  Δinitial_speed_of_the_projectile = eta*t1*", rule.[0])
+    Assert.StartsWith("  Δinitial_speed_of_the_projectile = eta*(t1*", rule.[0])
     Assert.StartsWith("*", rule.[1].Trim())
-    Assert.StartsWith("- eta*", rule.[2].Trim())
+    Assert.StartsWith("- initial_speed_of_the_projectile", rule.[2].Trim())
     // Joining the lines gives the rule back: nothing was lost or added at a break.
     let joined (l: string list) =
         l |> List.map (fun s -> s.Trim()) |> List.fold (fun (a: string) (s: string) -> if s.StartsWith "*" then a + s else a + " " + s) ""
     let gd = rule |> Array.takeWhile (fun l -> l.StartsWith "  Δinitial" || l.StartsWith "     ") |> List.ofArray
-    Assert.Contains("= eta*t1*time_of_flight_until_impact*sin(launch_angle_above_horizon) - eta*", joined gd)
+    Assert.Contains("= eta*(t1*time_of_flight_until_impact*sin(launch_angle_above_horizon) - initial_speed_of_the_projectile*", joined gd)
 
 [<Fact>]
 let ``derive's C# over long names: lines of at most 100 columns, comments, signatures and rules, and it compiles`` () =

@@ -68,17 +68,17 @@ let ``gd's cubic coefficient on 3.14159*x0^2/9.81 is written over the decimals i
     let code, out, err = run args
     Assert.True((code = 0), err)
     // 2·3.14159²/9.81² = 19.7391754562/96.2361.
-    Assert.Contains("19.7391754562*eta*x0^3/96.2361", rules out)
+    Assert.Contains("19.7391754562*x0^3/96.2361", rules out)
     Assert.DoesNotContain("0.205111", out)
     let _, latex, _ = run (args @ [ "--format"; "latex" ])
-    Assert.Contains(@"\frac{19.7391754562 \eta x_{0}^{3}}{96.2361}", latex)
+    Assert.Contains(@"\frac{19.7391754562 x_{0}^{3}}{96.2361}", latex)
     let _, json, _ = run (args @ [ "--format"; "json" ])
-    Assert.Contains("19.7391754562*eta*x0^3/96.2361", json)
+    Assert.Contains("19.7391754562*x0^3/96.2361", json)
     let code, cs, err = run (args @ [ "--format"; "csharp" ])
     Assert.True((code = 0), err)
     Assert.DoesNotContain("0.205111", cs)
     // The C# is compiled and its step checked against the problem's gradient by Numbers27's test of the same rule.
-    Assert.Contains("19.7391754562 * eta * Math.Pow(x0, 3.0) / 96.2361", cs)
+    Assert.Contains("19.7391754562 * Math.Pow(x0, 3.0) / 96.2361", cs)
 
 // ---- constants exact arithmetic makes too long to read ------------------------------------------------------------
 
@@ -93,7 +93,7 @@ let ``1e200 times 1e200 plus 0.09 prints in E-notation in every format, and the 
     Assert.DoesNotMatch(longDigits, out + err)
     let code, latex, err = run (args @ [ "--format"; "latex" ])
     Assert.True((code = 0), err)
-    Assert.Contains(@"10^{400} x_{0} + 1.3 x_{1} - 10^{200} y^{*}_{0} - 0.3 y^{*}_{1}", TestHelpers.latexJoined latex)
+    Assert.Contains(@"10^{400} x_{0} + 1.3 x_{1} - 10^{200} y^{*}_{0}", TestHelpers.latexJoined latex)
     Assert.DoesNotMatch(Regex @"[0-9](\\,[0-9]{3}){10,}", latex)
     let code, json, err = run (args @ [ "--format"; "json" ])
     Assert.True((code = 0), err)

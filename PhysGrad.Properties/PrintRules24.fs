@@ -47,9 +47,9 @@ let private decimals = Arb.fromGen decimalGen
 [<Property(MaxTest = 40)>]
 let ``gd's rule for x0/d is written over d and d², as the user wrote d`` () =
     Prop.forAll decimals (fun d ->
-        // y0 = x0/d: gd's step is −η (x0/d − ys0)/d = η·ys0/d − η·x0/d², d² computed here in decimals.
+        // y0 = x0/d: gd's step is −η (x0/d − ys0)/d = η·(ys0/d − x0/d²), d² computed here in decimals.
         let code, out, err = run [ "derive"; "--simulator"; sprintf "x0/%s; x1^2" (text d); "--methods"; "gd" ]
-        let expected = sprintf "eta*ys0/%s - eta*x0/%s" (text d) (text (d * d))
+        let expected = sprintf "eta*(ys0/%s - x0/%s)" (text d) (text (d * d))
 
         (code = 0 && ruleLine out "x0" = Some expected)
         |@ sprintf "d = %s: exit %d, expected %s\n%s%s" (text d) code expected out err)
@@ -75,9 +75,9 @@ let ``the printed quotient reads back to the step's value`` () =
 let ``every format writes the quotient of 9.81: LaTeX's \frac, C#'s division, JSON's infix`` () =
     let args f = [ "derive"; "--simulator"; "x0/9.81; x1^2"; "--methods"; "gd,newton"; "--format"; f ]
     let _, latex, _ = run (args "latex")
-    Assert.Contains(@"\Delta x_{0} &= \frac{\eta y^{*}_{0}}{9.81} - \frac{\eta x_{0}}{96.2361}", latex)
+    Assert.Contains(@"\Delta x_{0} &= \eta \left(\frac{y^{*}_{0}}{9.81} - \frac{x_{0}}{96.2361}\right)", latex)
     let _, cs, _ = run (args "csharp")
-    Assert.Contains("dx0 = eta * ys0 / 9.81 - eta * x0 / 96.2361;", cs)
+    Assert.Contains("dx0 = eta * (ys0 / 9.81 - x0 / 96.2361);", cs)
     // The C# rule computes η·ys0/9.81 − η·x0/9.81².
     let gd = (TestHelpers.compileCSharp cs).GetType("UpdateRules").GetMethod "GradientDescent"
     let values: obj[] = [| box 1.5; box 2.0; box 0.7; box 0.0; box 0.1; null; null |]
@@ -86,23 +86,23 @@ let ``every format writes the quotient of 9.81: LaTeX's \frac, C#'s division, JS
     let _, json, _ = run (args "json")
     use doc = JsonDocument.Parse json
     let step = doc.RootElement.GetProperty("rules").[0].GetProperty("steps").[0].GetProperty("step").GetString()
-    Assert.Equal("eta*ys0/9.81 - eta*x0/96.2361", step)
+    Assert.Equal("eta*(ys0/9.81 - x0/96.2361)", step)
 
 [<Fact>]
 let ``physical constants print as the user wrote them: 6.674E-11 and 1/3.33E-07, no long reciprocal`` () =
     let code, out, err = run [ "derive"; "--simulator"; "6.674e-11*x0; x1/3.33e-7"; "--methods"; "gd,newton" ]
     Assert.True((code = 0), err)
     // 3.33² = 11.0889, so (3.33E-07)² = 1.10889E-13.
-    Assert.Contains("Δx1 = eta*ys1/3.33E-07 - eta*x1/1.10889E-13", out)
+    Assert.Contains("Δx1 = eta*(ys1/3.33E-07 - x1/1.10889E-13)", out)
     // Newton's step on y0 = G·x0 is η(ys0/G − x0).
-    Assert.Contains("Δx0 = eta*ys0/6.674E-11 - eta*x0", out)
+    Assert.Contains("Δx0 = eta*(ys0/6.674E-11 - x0)", out)
     Assert.DoesNotMatch(@"\d{8,}", out)
 
 [<Fact>]
 let ``a fraction the user wrote as one stays one beside a decimal (5/12, not 4.0875/9.81)`` () =
     let _, out, _ = run [ "derive"; "--simulator"; "x0*5/12; x1/9.81"; "--methods"; "gd" ]
-    Assert.Contains("Δx0 = 5*eta*ys0/12 - 25*eta*x0/144", out)
-    Assert.Contains("Δx1 = eta*ys1/9.81 - eta*x1/96.2361", out)
+    Assert.Contains("Δx0 = eta*(5*ys0/12 - 25*x0/144)", out)
+    Assert.Contains("Δx1 = eta*(ys1/9.81 - x1/96.2361)", out)
 
 [<Fact>]
 let ``the exact printer never writes a decimal quotient: its text parses back to the same rational`` () =

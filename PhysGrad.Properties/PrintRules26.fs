@@ -208,7 +208,7 @@ let ``an exact fraction stays a fraction beside the user's decimals`` () =
     // 5/12 has no decimal; the rule for x0*5/12 (exact) beside 9.81 keeps it: gd's Δx0 = −η·(5/12)(5x0/12 − ys0).
     let _, out, _ = run [ "derive"; "--simulator"; "5*x0/12; x1/9.81"; "--methods"; "gd" ]
     let dx0 = block out "gd" |> List.find (fun (n, _) -> n = "Δx0") |> snd
-    Assert.Equal("5*eta*ys0/12 - 25*eta*x0/144", dx0)
+    Assert.Equal("eta*(5*ys0/12 - 25*x0/144)", dx0)
 
 // ---- LaTeX numbering --------------------------------------------------------------------------------
 

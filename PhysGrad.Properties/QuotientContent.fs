@@ -231,4 +231,4 @@ let ``the projectile's IG rule in speed and angle has no double angles left`` ()
 
     // Before, the determinant stood in a 1/(… sin(2*x1) … cos(2*x1) …) intermediate.
     Assert.DoesNotContain("2*x1", out)
-    Assert.Contains("Δx1 = 2*eta*g*ys1*cos(x1)/(x0^2*sin(x1)) - eta*g*ys0/(2*x0^2)", out)
+    Assert.Contains("Δx1 = eta*(2*g*ys1*cos(x1)/(x0^2*sin(x1)) - g*ys0/(2*x0^2))", out)

@@ -87,8 +87,10 @@ module SharedTerms =
     /// than an atom (a symbol, a number, a symbol's numeric power) is (exp(2*x1), not sin(x0)); anything else when at least MinOwnSize nodes are written
     /// and it is not trivial (a constant times at most two atoms). Symbols and numbers never are. Public so
     /// that tests state the same rule the printer keeps.
+    /// A product's coefficient does not count: a constant times another name or a small product (t2 =
+    /// 1E-08*t1, t6 = -8*ys0*cos(th)) reads as quickly in place, and is judged as what it scales.
     [<CompiledName("WorthAName")>]
-    let worthAName (d: Expr) =
+    let rec worthAName (d: Expr) =
         match d.Node with
         | Symbol _
         | Number _
@@ -96,6 +98,7 @@ module SharedTerms =
         | Pi -> false
         | Sum _ -> true
         | Apply(_, a) when not (atom a) -> true
+        | Product fs when Expr.isNumeric fs.[0] -> worthAName (Expr.mul (Array.tail fs))
         | _ -> Structure.treeSize d >= MinOwnSize && not (trivial d)
 
     /// The elements of `whole` left when each of `part` is taken out once (by reference), or None when
@@ -956,6 +959,43 @@ module SharedTerms =
                     if length < snd best then block, length else best)
                 (plain, printedLength plain)
             |> fst
+
+    /// `r` over the step size `eta` when every term of `r` holds `eta` itself as a factor (eta*a - eta*b ↦
+    /// a - b, -eta*(y0 - ys0) ↦ -(y0 - ys0)); None when a term does not (pg's P⁻¹(y + η·…) − x).
+    let private overStep (eta: Expr) (r: Expr) =
+        let holds (t: Expr) = snd (factorsOf t) |> Array.exists (fun f -> Object.ReferenceEquals(f, eta))
+        let ts = termsOf r
+
+        if ts |> Array.forall holds then
+            let inverse = Expr.pow eta Expr.minusOne
+            Some(Expr.sum (ts |> Array.map (fun t -> Expr.mul2 t inverse)))
+        else
+            None
+
+    /// eta·r, the sign with the sum where that prints shorter, else with fewer minus signs: -eta*(a + b),
+    /// not eta*(-a - b).
+    let private timesStep (eta: Expr) (r: Expr) =
+        let plus = Expr.mul2 eta r
+
+        match r.Node with
+        | Sum ts ->
+            let minus = Expr.neg (Expr.mul2 eta (Expr.sum (ts |> Array.map Expr.neg)))
+            [ plus; minus ] |> List.minBy (fun x -> let s = Infix.format x in s.Length, s.Split('-').Length)
+        | _ -> plus
+
+    /// `extract` of the rules `roots` in the step size `step` (η): each root whose every term is η times
+    /// something is written η·(…), with η taken out before the names are sought, so that no intermediate
+    /// holds η and a rule reads x0 - eta*(a + b), not x0 - eta*a - eta*b (gd on [1e8*x0, 1e-8*x1] wrote
+    /// 100000000*eta*ys0 - 1E+16*eta*x0). The other roots are named as `extract` names them. Same value:
+    /// η·(Σ tᵢ/η) = Σ tᵢ, the η of each term cancelled exactly.
+    [<CompiledName("ExtractPerStep")>]
+    let extractPerStep (step: string) (prefix: string) (roots: Expr[]) : SharedBlock =
+        let eta = Expr.symbol step
+        let quotients = roots |> Array.map (overStep eta)
+        let block = extract prefix (Array.map2 (fun q r -> defaultArg q r) quotients roots)
+
+        { block with
+            Results = Array.map2 (fun (q: Expr option) r -> if q.IsSome then timesStep eta r else r) quotients block.Results }
 
     /// The expressions again, with every intermediate substituted back (the inverse of `extract`).
     [<CompiledName("Inline")>]
