@@ -152,7 +152,41 @@ public static class TrajectoryPlots
             ? SpaceFigures(runs, null, null, [.. definition.Variables], definition.Outputs, name, noTarget: true)
             // The plots name every run as their legends do, the target's note too (x* ≈ gd (η = 0.01)'s end).
             : SpaceFigures(runs, target?.X, [.. definition.Target], [.. definition.Variables], definition.Outputs, name, target?.DescriptionNaming(LegendName),
-                manyPreimages: definition.Outputs.Length < definition.Variables.Count, solutions: SolutionResidual(definition));
+                manyPreimages: definition.Outputs.Length < definition.Variables.Count, solutions: SolutionResidual(definition),
+                naturalScale: target?.X is { } xStar ? NaturalScale(definition, xStar) : null);
+
+    /// <summary>
+    /// The scale of x_j that P gives it at x*: ‖y*‖∞ / ‖J(x*) e_j‖₂, the change of x_j that moves y by the target's own
+    /// magnitude (a first-order estimate). It tells a component whose start and x* are rounding noise of the
+    /// problem's scale apart from one whose whole extent is that small: x1* = 1E-16 of the Laplacian x[i+1] − 2x[i] +
+    /// x[i−1] with cells of 1 has the scale 0.4 (noise), x0* = 1E-8 of y0 = 1E+8·x0 with y* = 1 has 1E-8 (a real extent).
+    /// 0 where it cannot be measured (J e_j = 0 or not finite, P not defined at x*). One forward-mode product per
+    /// component asked, computed only when asked (<see cref="RoundingOnly"/> asks only of components that start at 0).
+    /// </summary>
+    private static Func<int, double> NaturalScale(ProblemDefinition definition, double[] xStar)
+    {
+        var yScale = definition.Target.Where(double.IsFinite).Select(Math.Abs).DefaultIfEmpty(0).Max();
+        var compiled = new Lazy<CompiledProblem>(definition.Compile);
+        var known = new Dictionary<int, double>();
+        return j =>
+        {
+            if (known.TryGetValue(j, out var s)) return s;
+            s = 0;
+            try
+            {
+                var (v, y, jv) = (new double[xStar.Length], new double[definition.Outputs.Length], new double[definition.Outputs.Length]);
+                v[j] = 1;
+                compiled.Value.JacobianVector(xStar, v, y, jv);
+                var column = Math.Sqrt(jv.Sum(d => d * d));
+                var scale = Math.Max(yScale, y.Where(double.IsFinite).Select(Math.Abs).DefaultIfEmpty(0).Max());
+                if (column > 0 && double.IsFinite(column) && scale / column is var r && double.IsFinite(r)) s = r;
+            }
+            catch (Symbolic.SymbolicException)
+            {
+            }
+            return known[j] = s;
+        };
+    }
 
     /// <summary>
     /// r(x0, x1) = P(x) − y* for a problem of two variables and one output with a target, whose preimages of
@@ -204,7 +238,8 @@ public static class TrajectoryPlots
 
     private static IEnumerable<Figure> SpaceFigures(
         IReadOnlyList<OptimizerRun> runs, double[]? targetX, double[]? targetY, string[] variableNames, string[] outputNames, string? problem,
-        string? targetHow = null, bool noTarget = false, bool manyPreimages = false, Func<double, double, double>? solutions = null)
+        string? targetHow = null, bool noTarget = false, bool manyPreimages = false, Func<double, double, double>? solutions = null,
+        Func<int, double>? naturalScale = null)
     {
         var exploding = Exploding(runs, targetX);
         var far = FarPoints(runs, targetX);
@@ -214,7 +249,7 @@ public static class TrajectoryPlots
             : manyPreimages ? $"x* not unique: y* has many preimages ({NumberText.Count(outputNames.Length, "output")} < {NumberText.Count(variableNames.Length, "variable")})"
             : "x* unknown";
         yield return SpaceFigure(runs, r => r.Trajectory, targetX, variableNames, "x-space",
-            targetX is null ? (problem is null ? missing : $"{problem}, {missing}") : problem, exploding, far, targetHow, solutions);
+            targetX is null ? (problem is null ? missing : $"{problem}, {missing}") : problem, exploding, far, targetHow, solutions, naturalScale);
         yield return SpaceFigure(runs, r => r.Outputs, targetY, outputNames, "y-space",
             noTarget ? (problem is null ? missing : $"{problem}, {missing}") : problem, exploding, far, null);
     }
@@ -273,7 +308,7 @@ public static class TrajectoryPlots
     private static Figure SpaceFigure(
         IReadOnlyList<OptimizerRun> runs, Func<OptimizerRun, IReadOnlyList<double[]>> points, double[]? target,
         string[] names, string space, string? problem, bool[] exploding, bool[][] far, string? targetHow,
-        Func<double, double, double>? solutions = null)
+        Func<double, double, double>? solutions = null, Func<int, double>? naturalScale = null)
     {
         var title = problem is null ? space : $"{space}: {problem}";
         var targetLabel = targetHow is null ? "target" : $"target ({targetHow})";
@@ -282,7 +317,7 @@ public static class TrajectoryPlots
             // Each axis is scaled by its own component: one magnitude for both made y1 ∈ [1e-8, 9e-8] beside
             // y0 ≈ 3e8 a "flat" axis spanning ±1.6E+7, on which every run coincided.
             // An axis of rounding noise only is drawn flat at the problem's scale, as a stacked panel (RoundingOnly).
-            var flat2 = RoundingOnly(runs, points, target, [0, 1], exploding, ownScale: space == "x-space");
+            var flat2 = RoundingOnly(runs, points, target, [0, 1], exploding, ownScale: space == "x-space", naturalScale);
             var problemScale2 = ProblemScale(runs, points, target, 2);
             double AxisScale(int j) => flat2.TryGetValue(j, out var problemScale) ? problemScale : ComponentScale(runs, points, target, j, problemScale2);
             var (scaleX, scaleY) = (AxisScale(0), AxisScale(1));
@@ -310,7 +345,7 @@ public static class TrajectoryPlots
         var last = runs.Select(r => points(r).Count == 0 ? 0 : IterationAt(r, points(r).Count - 1)).DefaultIfEmpty(0).Max();
         // A component whose values span only rounding noise of the problem's scale (x* = 0 with ±4E-16 left
         // by the others' arithmetic) is drawn flat at the problem's scale and labelled so (RoundingOnly).
-        var flat = RoundingOnly(runs, points, target, shown, exploding, ownScale: space == "x-space");
+        var flat = RoundingOnly(runs, points, target, shown, exploding, ownScale: space == "x-space", naturalScale);
         var problemScaleAll = ProblemScale(runs, points, target, names.Length);
         double ScaleOf(int jj) => flat.TryGetValue(jj, out var problemScale) ? problemScale : ComponentScale(runs, points, target, jj, problemScaleAll);
         var data = shown.Select(jj =>
@@ -613,7 +648,7 @@ public static class TrajectoryPlots
     /// </summary>
     internal static Dictionary<int, double> RoundingOnly(
         IReadOnlyList<OptimizerRun> runs, Func<OptimizerRun, IReadOnlyList<double[]>> points, double[]? target, int[] shown, bool[] exploding,
-        bool ownScale = false)
+        bool ownScale = false, Func<int, double>? naturalScale = null)
     {
         var count = shown.Length == 0 ? 0 : shown.Max() + 1;
         var problemScale = ProblemScale(runs, points, target, count);
@@ -634,8 +669,13 @@ public static class TrajectoryPlots
             // (x* = 0, moved by the others' arithmetic) is judged against the problem's scale. In y-space a target is
             // often P(x_true) computed with rounding (heat1d-inverse's y0* = −7E-17 beside cells of 2), so y stays
             // with the problem's scale.
+            // Its own magnitude may itself be rounding noise (x1* = 1E-16 left by a solve), so where P gives the
+            // component a scale at x* (NaturalScale) the larger of the two is the measure, never beyond the problem's.
             var own = ownScale ? Scale(runs, points, target, j) : 0;
-            if (startsAtZero && IsRoundingOnly(values, own > 0 ? own : problemScale, dataScale))
+            var reference = own > 0 ? own : problemScale;
+            if (ownScale && startsAtZero && naturalScale?.Invoke(j) is > 0 and var natural)
+                reference = Math.Min(problemScale, Math.Max(own, natural));
+            if (startsAtZero && IsRoundingOnly(values, reference, dataScale))
                 flat[j] = problemScale;
         }
         return flat;

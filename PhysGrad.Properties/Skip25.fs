@@ -23,7 +23,7 @@ let private rowMethods (text: string) =
     let lines = text.Replace("\r", "").Split('\n')
     let header = lines |> Array.findIndex (fun l -> l.StartsWith("method ", StringComparison.Ordinal))
     [ for l in lines.[header + 1 ..] do
-          if l.Length > 0 && not (Char.IsWhiteSpace l.[0]) && not (l.StartsWith("Plots:", StringComparison.Ordinal)) then
+          if l.Length > 0 && not (Char.IsWhiteSpace l.[0]) && not (l.StartsWith("Plots:", StringComparison.Ordinal)) && not (l.StartsWith("Stop of ", StringComparison.Ordinal)) then
               yield l.Split(' ', StringSplitOptions.RemoveEmptyEntries).[0] ]
 
 // y0 = 1E+200·x0 makes ∂²L/∂x0² = 1E+200 × 1E+200, beyond doubles; y1 = x1² keeps the loss finite at [1, 3]
