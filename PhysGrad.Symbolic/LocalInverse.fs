@@ -211,7 +211,7 @@ module LocalInverse =
 
                         peel root b
                     | _ -> peel inverted b
-                | Power(b, p) when free b && not (free p) -> peel (Expr.div (Expr.log lhs) (Expr.log b)) p
+                | Power(b, p) when free b && not (free p) -> peel (Expr.logTo b lhs) p
                 | Apply(f, a) ->
                     let next =
                         match f with
