@@ -8,6 +8,9 @@ module PhysGrad.Properties.Print30
 open System
 open System.Text.RegularExpressions
 open Xunit
+open FsCheck
+open FsCheck.FSharp
+open FsCheck.Xunit
 open PhysGrad
 open PhysGrad.Symbolic
 open PhysGrad.Numerics
@@ -41,6 +44,33 @@ let ``log10 and log2 are exact at the powers of their base in the interpreter, t
     Assert.Equal(Parse.expression "log10(x)", Parse.expression "log(x, 10)")
     Assert.Equal(Parse.expression "log2(x)", Parse.expression "log(x, 2)")
     Assert.Equal("log(x)/log(3)", Infix.format (Parse.expression "log(x, 3)"))
+
+/// Positive doubles over 10⁻⁴⁰ … 10⁴⁰, the powers of 10 and 2 among them.
+let private positives: Gen<float> =
+    Gen.oneof
+        [ Gen.choose (-40, 40) |> Gen.map (fun k -> Math.Pow(10.0, float k))
+          Gen.choose (-120, 120) |> Gen.map (fun k -> Math.ScaleB(1.0, k))
+          Gen.choose (-4000, 4000) |> Gen.map (fun k -> Math.Exp(float k / 50.0)) ]
+
+[<Property(MaxTest = 200)>]
+let ``log10(u) and log2(u) agree with Math.Log10 and Math.Log2 in the interpreter and the kernel, and so do their derivatives`` () =
+    Prop.forAll (Arb.fromGen (Gen.zip positives positives)) (fun (x, y) ->
+        let names = [| "x"; "y" |]
+        let f = Parse.expression "log10(x) + 3*log2(y)"
+        let expected = Math.Log10 x + 3.0 * Math.Log2 y
+        let kernel = KernelCompiler.CompileUncached(Lower.valueGradientHessian names [||] false f, true)
+        let out = TestHelpers.runKernel kernel [| x; y |] [||]
+        // The symbolic derivatives, 1/(x·log(10)) and 3/(y·log(2)), evaluated by the interpreter.
+        let gradient = names |> Array.map (fun v -> Evaluate.at names [| x; y |] (Calculus.derivative (Expr.symbol v) f))
+        let near (a: float) (b: float) = abs (a - b) <= 1e-15 * abs b
+
+        (Evaluate.at names [| x; y |] f = expected
+         && out.[0] = expected
+         && near out.[1] (1.0 / (x * log 10.0))
+         && near out.[2] (3.0 / (y * log 2.0))
+         && near gradient.[0] out.[1]
+         && near gradient.[1] out.[2])
+        |> Prop.label (sprintf "x = %g, y = %g: %A vs %g, gradient %A" x y out expected gradient))
 
 [<Fact>]
 let ``eval and diff print log10(1000) as 3, and the derivative as 1/(x*log(10))`` () =
