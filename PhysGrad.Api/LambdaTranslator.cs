@@ -33,7 +33,7 @@ public sealed record TranslatedLambda(
 
 /// <summary>
 /// Translates C# expression-tree lambdas into symbolic expressions: arithmetic, <c>Math.*</c> functions
-/// (Sin, Cos, Tan, Asin, Acos, Atan, Atan2, Sinh, Cosh, Tanh, Exp, Log, Log10, Sqrt, Cbrt, Pow, Abs,
+/// (Sin, Cos, Tan, Asin, Acos, Atan, Atan2, Sinh, Cosh, Tanh, Exp, Log, Log10, Log2, Sqrt, Cbrt, Pow, Abs,
 /// Sign), <c>Math.PI</c> and <c>Math.E</c>, constants, and captured variables as named parameters.
 /// Anything else (a call to another method, a conditional, a loop) is a <see cref="SymbolicException"/>
 /// naming the construct. Written by hand: the expression tree visitor is specific to this engine.
@@ -45,7 +45,7 @@ public static partial class LambdaTranslator
     /// for any other call lists them; the README's list is checked against this one.
     /// </summary>
     public static IReadOnlyList<string> UnderstoodFunctions { get; } =
-        ["Sin", "Cos", "Tan", "Asin", "Acos", "Atan", "Atan2", "Sinh", "Cosh", "Tanh", "Exp", "Log", "Log10", "Sqrt", "Cbrt", "Pow", "Abs", "Sign"];
+        ["Sin", "Cos", "Tan", "Asin", "Acos", "Atan", "Atan2", "Sinh", "Cosh", "Tanh", "Exp", "Log", "Log10", "Log2", "Sqrt", "Cbrt", "Pow", "Abs", "Sign"];
 
     // What a lambda may hold, for the messages that refuse anything else.
     private static string Allowed =>
@@ -370,8 +370,9 @@ public static partial class LambdaTranslator
                 "Tanh" => One(Function.Tanh),
                 "Exp" => One(Function.Exp),
                 "Log" when args.Length == 1 => One(Function.Log),
-                "Log" => ExprModule.Divide(ExprModule.Apply(Function.Log, args[0]), ExprModule.Apply(Function.Log, args[1])),
-                "Log10" => ExprModule.Divide(One(Function.Log), ExprModule.Apply(Function.Log, ExprModule.Int(10))),
+                "Log" => ExprModule.LogTo(args[1], args[0]),
+                "Log10" => One(Function.Log10),
+                "Log2" => One(Function.Log2),
                 "Abs" => One(Function.Abs),
                 "Sign" => One(Function.Sign),
                 "Sqrt" => ExprModule.Sqrt(args[0]),

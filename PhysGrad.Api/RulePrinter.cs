@@ -388,10 +388,16 @@ public static class RulePrinter
     /// own indentation. Text-based (both formats write sums as <c>a + b</c> with brackets around anything nested,
     /// infix products as <c>a*b</c> and C#'s as <c>a * b</c>), so one breaker serves both; every break is at a
     /// space or before an operator, where C# allows a line break, so the C# still compiles.
+    /// A body that is a product ending in a bracketed sum (the η-factored rules, <c>-eta*t13*(a - b + c)</c>)
+    /// keeps its factors and the bracket's opening on the first line and breaks at the terms of the bracket's
+    /// sum, each continuation indented as those of a top-level sum are, two columns past the bracket's contents
+    /// (not before the bracket, which left a line <c>*(a - b</c> under <c>-eta*t13</c>).
     /// </summary>
     internal static string Wrap(string head, string body, string tail, int? indent = null)
     {
         if (head.Length + body.Length + tail.Length <= MaxWidth) return head + body + tail;
+        if (indent is null && TrailingSumBracket(body) is int open && head.Length + open + 1 + 2 <= MaxWidth - 50)
+            return Wrap(head + body[..(open + 1)], body[(open + 1)..^1], ")" + tail);
         var lead = head.Length - head.TrimStart().Length;
         var under = indent is null && head.Length + 2 <= MaxWidth - 50 ? head.Length + 2 : lead + (indent ?? 4);
         var pad = new string(' ', under);
@@ -462,6 +468,36 @@ public static class RulePrinter
     public static string Comment(string prefix, string text) =>
         string.Join("\n", text.Replace("\r", "").Split('\n')
             .SelectMany(line => ResultText.Paragraph(line, MaxWidth - prefix.Length).Split('\n')).Select(l => prefix + l));
+
+    /// <summary>Where the bracket that ends <paramref name="body"/> opens, when the body is a product (no sum at
+    /// its top level) whose last factor is that bracket and the bracket holds a sum at its own top level
+    /// (<c>-eta*t5*(a + b)</c>, C#'s <c>-eta * t5 * (a + b)</c>); null otherwise.</summary>
+    private static int? TrailingSumBracket(string body)
+    {
+        if (body.Length < 2 || body[^1] != ')') return null;
+        var depth = 0;
+        var open = -1;
+        for (var i = body.Length - 1; i >= 0 && open < 0; i--)
+        {
+            if (body[i] is ')' or ']' or '}') depth++;
+            else if (body[i] is '(' or '[' or '{' && --depth == 0) open = i;
+        }
+        if (open <= 0) return null;
+        // A sum operator (" + " or " - " between terms) at depth 0 of the text: before the bracket, the body is
+        // a sum (the general breaking serves it); inside it, the bracket's terms to break at.
+        static bool HasSum(string text)
+        {
+            var d = 0;
+            for (var i = 0; i < text.Length; i++)
+            {
+                if (text[i] is '(' or '[' or '{') d++;
+                else if (text[i] is ')' or ']' or '}') d--;
+                else if (d == 0 && i > 0 && i + 2 < text.Length && text[i] == ' ' && text[i + 2] == ' ' && text[i + 1] is '+' or '-') return true;
+            }
+            return false;
+        }
+        return !HasSum(body[..open]) && HasSum(body[(open + 1)..^1]) ? open : null;
+    }
 
     /// <summary>The text cut at the shallowest depth that has a cut, sums before products before commas (see
     /// <see cref="Wrap"/>); a piece longer than <paramref name="room"/> is cut again inside.</summary>

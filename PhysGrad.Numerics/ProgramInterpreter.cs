@@ -134,6 +134,8 @@ public static class ProgramInterpreter
                     OpCode.Log => 1 / a,
                     OpCode.Log1p => 1 / (1 + a),
                     OpCode.Expm1 => Math.Exp(a),
+                    OpCode.Log10 => 1 / (a * Math.Log(10)),
+                    OpCode.Log2 => 1 / (a * Math.Log(2)),
                     _ => double.NaN,
                 }, ea) + 4 * u * Math.Abs(r),
             };
@@ -170,7 +172,7 @@ public static class ProgramInterpreter
             var v = Apply(ins.Op, a, b, i);
             (closed[i], isClosed[i]) = (v, true);
             // Overflow only: a division by 0 or log(0) is no constant beyond doubles (and the symbolic core refuses the first).
-            if (double.IsInfinity(v) && double.IsFinite(a) && double.IsFinite(b) && ins.Op is not (OpCode.Divide or OpCode.Log or OpCode.Log1p)
+            if (double.IsInfinity(v) && double.IsFinite(a) && double.IsFinite(b) && ins.Op is not (OpCode.Divide or OpCode.Log or OpCode.Log1p or OpCode.Log10 or OpCode.Log2)
                 && !(ins.Op == OpCode.Power && a == 0))
                 return new(ins.Op, a, binary ? b : null, v);
         }
@@ -205,6 +207,8 @@ public static class ProgramInterpreter
         OpCode.Sign => KernelCompiler.Sign(a),
         OpCode.Log1p => Elementary.Log1p(a),
         OpCode.Expm1 => Elementary.Expm1(a),
+        OpCode.Log10 => Math.Log10(a),
+        OpCode.Log2 => Math.Log2(a),
         _ => throw new InvalidOperationException($"Unknown operation {op} at slot {slot}."),
     };
 }

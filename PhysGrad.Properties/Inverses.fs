@@ -123,7 +123,9 @@ let ``triangular, linear and layered simulators solve exactly`` () =
 
     check "exp(x0 + x1); x0 - x1" [| "x0"; "x1" |] [ "y1/2 + log(y0)/2"; "-(y1 - log(y0))/2" ]
     check "log(x)" [| "x" |] [ "exp(y0)" ]
-    check "2^x" [| "x" |] [ "log(y0)/log(2)" ]
+    check "2^x" [| "x" |] [ "log2(y0)" ]
+    check "10^x" [| "x" |] [ "log10(y0)" ]
+    check "3^x" [| "x" |] [ "log(y0)/log(3)" ]
 
 [<Fact>]
 let ``what has no closed-form inverse is explained`` () =

@@ -412,6 +412,8 @@ module RunningError =
             | Function.Sign -> 0.0
             | Function.Log1p -> 1.0 / (1.0 + a)
             | Function.Expm1 -> exp a
+            | Function.Log10 -> 1.0 / (a * log 10.0)
+            | Function.Log2 -> 1.0 / (a * log 2.0)
             | _ -> nan
 
         match f with
@@ -547,6 +549,8 @@ module RunningError =
                         | OpCode.Sign -> Function.Sign
                         | OpCode.Log1p -> Function.Log1p
                         | OpCode.Expm1 -> Function.Expm1
+                        | OpCode.Log10 -> Function.Log10
+                        | OpCode.Log2 -> Function.Log2
                         | _ -> failwithf "RunningError.ofProgram: no rule for %A" op
 
                     let r = Evaluate.applyFunction f a

@@ -60,6 +60,8 @@ module Elementary =
         | Function.Abs -> Math.Abs x
         | Function.Log1p -> log1p x
         | Function.Expm1 -> expm1 x
+        | Function.Log10 -> Math.Log10 x
+        | Function.Log2 -> Math.Log2 x
         | _ -> sign x
 
 /// The smart constructors. Every expression is built through these, and they apply the automatic
@@ -291,6 +293,27 @@ module Expr =
         | Number q -> q.IsInteger && q.Num.IsEven
         | _ -> false
 
+    /// k where q = b^k exactly for an integer k (1000 = 10^3, 1/8 = 2^−3), for an integer base b ≥ 2.
+    let private exactLog (b: int) (q: Rational) : int option =
+        let b = System.Numerics.BigInteger b
+
+        let rec power (n: System.Numerics.BigInteger) k =
+            if n.IsOne then Some k
+            elif n.IsZero || not (System.Numerics.BigInteger.Remainder(n, b)).IsZero then None
+            else power (n / b) (k + 1)
+
+        if q.Sign <= 0 then None
+        elif q.Den.IsOne then power q.Num 0
+        elif q.Num.IsOne then power q.Den 0 |> Option.map (~-)
+        else None
+
+    /// The base of a logarithm to a fixed base (10 for log10, 2 for log2), None for the others.
+    let logBase (f: Function) =
+        match f with
+        | Function.Log10 -> Some 10
+        | Function.Log2 -> Some 2
+        | _ -> None
+
     // ---- sums ------------------------------------------------------------------------------------
 
     /// Splits a term into its numeric coefficient and the rest: 3·x·y ↦ (3, x·y).
@@ -337,6 +360,17 @@ module Expr =
                     MaxTerms
                     what
                     parts)
+
+    /// exp(u) through `apply` (set once `apply` exists, below): sums write c·expm1(u) + c as c·exp(u).
+    let mutable private expOf: Expr -> Expr = fun u -> mk (Apply(Function.Exp, u))
+
+    /// Does the constant n fold into the −1 of the term t = c·expm1(u) (c = n exactly), making it c·exp(u)?
+    let private expm1Meets (t: Expr) (n: Num) =
+        let struct (c, rest) = splitCoefficient t
+
+        match rest.Node, c, n with
+        | Apply(Function.Expm1, _), Q c, Q k -> not k.IsZero && c.Equals k
+        | _ -> false
 
     /// The sum of the given terms, in general (any number of terms, like terms merged).
     let rec private sumAll (terms: seq<Expr>) : Expr =
@@ -416,6 +450,28 @@ module Expr =
                                     coefficients.[r] <- mulNum c k
                                     order.Add r
                 | _ -> ()
+
+        // c·expm1(u) + c = c·exp(u): a constant that cancels the −1 of expm1 exactly, as a target y* = −1 does
+        // in expm1(x) − y*, leaves the exponential itself, the form the same rule has for exp(x) − 1 (and
+        // no expm1(x) + 1 that computes exp(x) by a detour). Once, for the first such term.
+        match constant with
+        | Q k when not k.IsZero ->
+            let exponential (rest: Expr) =
+                match rest.Node, coefficients.[rest] with
+                | Apply(Function.Expm1, u), Q c when c.Equals k ->
+                    // exp(u) as `apply` builds it, when that is still an exponential (exp(log v) is v).
+                    match (expOf u).Node with
+                    | Apply(Function.Exp, _) -> Some(rest, expOf u)
+                    | _ -> None
+                | _ -> None
+
+            match order |> Seq.tryPick exponential with
+            | Some(rest, e) ->
+                coefficients.[rest] <- Q Rational.Zero
+                constant <- Q Rational.Zero
+                add (scaleTerm (Q k) e)
+            | None -> ()
+        | _ -> ()
 
         let result = List<Expr>(order.Count + 1)
 
@@ -513,11 +569,13 @@ module Expr =
             else
                 match numOf b with
                 | ValueSome n when isZeroNum n -> ValueSome a
+                | ValueSome n when expm1Meets a n -> ValueNone
                 | ValueSome _ -> ValueSome(mk (Sum(sortedPair a b)))
                 | ValueNone -> ValueNone
         elif plainTerm b then
             match numOf a with
             | ValueSome n when isZeroNum n -> ValueSome b
+            | ValueSome n when expm1Meets b n -> ValueNone
             | ValueSome _ -> ValueSome(mk (Sum(sortedPair b a)))
             | ValueNone -> ValueNone
         else
@@ -830,11 +888,20 @@ module Expr =
             | Function.Cosh
             | Function.Exp -> one
             | Function.Acos -> mul [ half; pi ]
-            | Function.Log -> keep ()
+            | Function.Log
+            | Function.Log10
+            | Function.Log2 -> keep ()
             | _ -> zero // sin, tan, asin, atan, sinh, tanh, abs, sign, log1p, expm1 of 0
         | Number q when f = Function.Abs -> number q.Abs
         | Number q when f = Function.Sign -> ofInt q.Sign
         | Number q when q.IsOne && f = Function.Log -> zero
+        // log10 and log2 of an exact power of their base are its exponent: log10(1000) = 3, log2(1/8) = −3,
+        // log10(10^u) = u (as log(exp u) = u).
+        | Number q when (logBase f |> Option.bind (fun b -> exactLog b q)).IsSome ->
+            ofInt (logBase f |> Option.bind (fun b -> exactLog b q)).Value
+        | Power(b, k) when (match logBase f, b.Node with
+                            | Some n, Number q -> q.Equals(Rational.OfInt n)
+                            | _ -> false) -> k
         | Number q when q.IsOne && f = Function.Asin -> mul [ half; pi ]
         | Number q when q.IsOne && f = Function.Acos -> zero
         | Pi when f = Function.Sin || f = Function.Tan -> zero
@@ -934,6 +1001,8 @@ module Expr =
         | ValueSome ny, ValueSome nx -> real (Elementary.atan2 (toFloat ny) (toFloat nx))
         | _ -> mk (Atan2(y, x))
 
+    expOf <- apply Function.Exp
+
     let sin a = apply Function.Sin a
     let cos a = apply Function.Cos a
     let tan a = apply Function.Tan a
@@ -949,6 +1018,18 @@ module Expr =
     let sign a = apply Function.Sign a
     let log1p a = apply Function.Log1p a
     let expm1 a = apply Function.Expm1 a
+    let log10 a = apply Function.Log10 a
+    let log2 a = apply Function.Log2 a
+
+    /// log(u)/log(b), the logarithm of u to base b: log10(u) for b = 10, log2(u) for b = 2 (exact at the
+    /// powers of the base), log(u) for b = e.
+    [<CompiledName("LogTo")>]
+    let logTo (b: Expr) (u: Expr) =
+        match b.Node with
+        | Number q when q.Equals(Rational.OfInt 10) -> log10 u
+        | Number q when q.Equals(Rational.OfInt 2) -> log2 u
+        | Apply(Function.Exp, k) when isOne k -> log u
+        | _ -> div (log u) (log b)
 
     /// Euler's number, exp(1).
     [<CompiledName("E")>]
@@ -999,4 +1080,6 @@ module Expr =
         | Function.Abs -> "abs"
         | Function.Log1p -> "log1p"
         | Function.Expm1 -> "expm1"
+        | Function.Log10 -> "log10"
+        | Function.Log2 -> "log2"
         | _ -> "sign"

@@ -89,6 +89,8 @@ module CSharp =
         | Function.Tanh -> "Math.Tanh"
         | Function.Exp -> "Math.Exp"
         | Function.Log -> "Math.Log"
+        | Function.Log10 -> "Math.Log10"
+        | Function.Log2 -> "Math.Log2"
         | Function.Abs -> "Math.Abs"
         | Function.Log1p -> helper c "Log1p"
         | Function.Expm1 -> helper c "Expm1"

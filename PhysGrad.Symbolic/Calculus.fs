@@ -38,6 +38,9 @@ module Calculus =
         | Function.Abs -> Expr.sign u
         | Function.Log1p -> Expr.pow (Expr.add one u) Expr.minusOne
         | Function.Expm1 -> Expr.exp u
+        // log_b′(u) = 1/(u·log b): log10(x) = log(x)/log(10).
+        | Function.Log10
+        | Function.Log2 -> Expr.pow (Expr.mul [ u; Expr.log (Expr.ofInt (Expr.logBase f).Value) ]) Expr.minusOne
         | _ -> Expr.zero
 
     /// A derivative under construction. Along a chain of unary steps (f(u), c·u, u^c, a sum with one

@@ -92,7 +92,7 @@ module Domain =
                 | _ -> None
 
             kind |> Option.bind (fun k -> make k b)
-        | Apply(Function.Log, a) -> make DomainKind.Positive a
+        | Apply((Function.Log | Function.Log10 | Function.Log2), a) -> make DomainKind.Positive a
         | Apply(Function.Log1p, a) -> make DomainKind.AboveMinusOne a
         | Apply((Function.Asin | Function.Acos), a) -> make DomainKind.UnitInterval a
         | _ -> None

@@ -25,6 +25,11 @@ type Function =
     | Log1p = 13
     /// exp(x) − 1, accurate for small x where the difference cancels.
     | Expm1 = 14
+    /// The logarithm to base 10, exact where the argument is a power of 10 (log10(1000) = 3, where
+    /// log(1000)/log(10) rounds to 2.9999999999999996).
+    | Log10 = 15
+    /// The logarithm to base 2, exact where the argument is a power of 2.
+    | Log2 = 16
 
 /// The shape of one expression node. Children are already-interned `Expr`s, so two nodes are equal
 /// exactly when their tags, payloads and child references are equal (a shallow comparison).

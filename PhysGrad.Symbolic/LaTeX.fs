@@ -65,6 +65,8 @@ module LaTeX =
         // No LaTeX command exists for these; \log1p would print as "log 1p".
         | Function.Log1p -> "\\operatorname{log1p}"
         | Function.Expm1 -> "\\operatorname{expm1}"
+        | Function.Log10 -> "\\log_{10}"
+        | Function.Log2 -> "\\log_{2}"
         | Function.Asin -> "\\arcsin"
         | Function.Acos -> "\\arccos"
         | Function.Atan -> "\\arctan"

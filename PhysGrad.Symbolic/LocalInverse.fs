@@ -211,7 +211,7 @@ module LocalInverse =
 
                         peel root b
                     | _ -> peel inverted b
-                | Power(b, p) when free b && not (free p) -> peel (Expr.div (Expr.log lhs) (Expr.log b)) p
+                | Power(b, p) when free b && not (free p) -> peel (Expr.logTo b lhs) p
                 | Apply(f, a) ->
                     let next =
                         match f with
@@ -219,6 +219,9 @@ module LocalInverse =
                         | Function.Log -> Some(Expr.exp lhs)
                         | Function.Log1p -> Some(Expr.expm1 lhs)
                         | Function.Expm1 -> Some(Expr.log1p lhs)
+                        // log_b a = l ⇔ a = b^l.
+                        | Function.Log10
+                        | Function.Log2 -> Some(Expr.pow (Expr.ofInt (Expr.logBase f).Value) lhs)
                         | Function.Sinh -> Some(asinh lhs)
                         | Function.Tanh -> Some(atanh lhs)
                         | Function.Atan -> Some(Expr.tan lhs)

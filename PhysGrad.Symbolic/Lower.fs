@@ -32,6 +32,8 @@ type OpCode =
     | Sign = 23
     | Log1p = 24
     | Expm1 = 25
+    | Log10 = 26
+    | Log2 = 27
 
 /// One instruction: slot i = Op(A, B).
 [<Struct>]
@@ -222,6 +224,8 @@ module Lower =
         | Function.Abs -> OpCode.Abs
         | Function.Log1p -> OpCode.Log1p
         | Function.Expm1 -> OpCode.Expm1
+        | Function.Log10 -> OpCode.Log10
+        | Function.Log2 -> OpCode.Log2
         | _ -> OpCode.Sign
 
     /// A small integer exponent, if x is one.
@@ -468,6 +472,9 @@ module Lower =
         // relative accuracy where result + 1 would be rounded.
         | OpCode.Log1p -> b.Emit(OpCode.Divide, one, ar.Add(one, a))
         | OpCode.Expm1 -> b.Emit(OpCode.Exp, a, 0)
+        // log_b′(a) = 1/(a·log b), the constant log b folded.
+        | OpCode.Log10 -> b.Emit(OpCode.Divide, one, ar.Mul(a, b.Constant(Math.Log 10.0)))
+        | OpCode.Log2 -> b.Emit(OpCode.Divide, one, ar.Mul(a, b.Constant(Math.Log 2.0)))
         | _ -> none
 
     /// The partial derivatives of a^e (slot `result`) in a and in e, each only when asked: e·a^(e−1)

@@ -642,15 +642,17 @@ module Parse =
             | "atan2" ->
                 arity 2
                 Expr.atan2 args.[0] args.[1]
-            // Logarithms to bases 10 and 2 are the natural one divided by log(base), as C#'s Math.Log10 is
-            // read from a lambda: their derivatives, domains, kernels and every printed form follow from log's
-            // (printed log(x)/log(10), which parses back to the same expression).
-            // log(u, b), the logarithm to base b, as C#'s Math.Log(a, b) is read from a lambda.
-            | "log" when args.Length = 2 -> Expr.div (Expr.log args.[0]) (Expr.log args.[1])
-            | "log10"
+            // Logarithms to bases 10 and 2 are functions of their own (Math.Log10 and Math.Log2 when evaluated,
+            // so exact at powers of the base: log10(1000) = 3, where log(1000)/log(10) is 2.9999999999999996),
+            // printed as written. log(u, b), the logarithm to base b (as C#'s Math.Log(a, b) is read from a
+            // lambda), is one of them for b = 10 or 2 and the natural one divided by log(b) otherwise.
+            | "log" when args.Length = 2 -> Expr.logTo args.[1] args.[0]
+            | "log10" ->
+                arity 1
+                Expr.log10 args.[0]
             | "log2" ->
                 arity 1
-                Expr.div (Expr.log args.[0]) (Expr.log (Expr.ofInt (if n = "log10" then 10 else 2)))
+                Expr.log2 args.[0]
             | _ ->
                 match functions.TryGetValue n with
                 | true, f ->

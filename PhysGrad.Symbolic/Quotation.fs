@@ -95,7 +95,7 @@ module Quotation =
             | SpecificCall <@@ pown @@> (_, _, [ a; b ]) -> Expr.pow (go a) (go b)
             | SpecificCall <@@ sqrt @@> (_, _, [ a ]) -> Expr.sqrt (go a)
             | SpecificCall <@@ atan2 @@> (_, _, [ a; b ]) -> Expr.atan2 (go a) (go b)
-            | SpecificCall <@@ log10 @@> (_, _, [ a ]) -> Expr.div (Expr.log (go a)) (Expr.log (Expr.ofInt 10))
+            | SpecificCall <@@ log10 @@> (_, _, [ a ]) -> Expr.log10 (go a)
             | SpecificCall <@@ float @@> (_, _, [ a ]) -> go a
             | SpecificCall <@@ sign @@> (_, _, [ a ]) -> Expr.sign (go a)
             | SpecificCall <@@ LanguagePrimitives.IntrinsicFunctions.GetArray @@> (_, _, [ Var v; index ]) when

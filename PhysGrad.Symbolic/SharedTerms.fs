@@ -824,6 +824,35 @@ module SharedTerms =
               Results = block.Results |> Array.map (factor >> cancel) }
             |> prune prefix
 
+    /// The block with each name whose definition prints with a leading minus (t6 = -t*ys0*cos(th)) standing
+    /// for its negation instead (t6 = t*ys0*cos(th)), and its uses written −t6: a name reads as the quantity
+    /// it names, and the sign belongs where it is used. A definition whose negation prints with a leading
+    /// minus too is kept. Same values: a name t with t = −p becomes t' = p, and every use of t becomes −t'
+    /// (negation is exact in floating point as well).
+    [<CompiledName("PositiveNames")>]
+    let positiveNames (block: SharedBlock) : SharedBlock =
+        let flipped = Dictionary<Expr, Expr>(ExprIdentity.comparer)
+        let leadingMinus (d: Expr) = (Infix.format d).StartsWith('-')
+
+        let defs =
+            block.Intermediates
+            |> Array.map (fun (n, d) ->
+                let d = if flipped.Count = 0 then d else Structure.substitute flipped d
+                let negated = Expr.neg d
+
+                if leadingMinus d && not (leadingMinus negated) then
+                    let name = Expr.symbol n
+                    flipped.[name] <- Expr.neg name
+                    n, negated
+                else
+                    n, d)
+
+        if flipped.Count = 0 then
+            block
+        else
+            { Intermediates = defs
+              Results = block.Results |> Array.map (Structure.substitute flipped) }
+
     /// Names the repeated non-trivial subexpressions of `roots` (extract, without lifting).
     let private extractAsGiven (prefix: string) (roots: Expr[]) : SharedBlock =
         // Common factors first out of the rules as written (eta*ys0/t + eta*ys0*cos(x)/t is one fraction
@@ -886,6 +915,7 @@ module SharedTerms =
         |> prune prefix
         |> subSumRounds prefix
         |> factorBlock prefix
+        |> positiveNames
 
     /// The characters a block prints: each `name = definition` line and each result, in infix.
     let private printedLength (block: SharedBlock) =

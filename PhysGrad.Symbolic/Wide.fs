@@ -209,6 +209,9 @@ module WideMath =
         | Function.Cosh when x.IsFinite && abs d > 40.0 -> exp (Wide(abs x.M, int64 x.E)) / Wide.Of 2.0
         | Function.Expm1 when x.IsFinite && d > 40.0 -> exp x
         | Function.Log1p when x.IsFinite && d > 1.0e17 -> log x
+        // Beyond the doubles, log_b x = log x / log b; within them Math.Log10 and Math.Log2, exact at powers of b.
+        | Function.Log10 when x.IsFinite && x.M > 0.0 && (d = 0.0 || Double.IsInfinity d) -> Wide.Of((log x).ToDouble() / Math.Log 10.0)
+        | Function.Log2 when x.IsFinite && x.M > 0.0 && (d = 0.0 || Double.IsInfinity d) -> Wide.Of((log x).ToDouble() / Math.Log 2.0)
         | _ -> Wide.Of(Elementary.apply f d)
 
     /// atan2(y, x) of the two scaled by the same power of two (the angle depends only on their ratio).
