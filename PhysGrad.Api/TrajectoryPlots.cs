@@ -307,7 +307,10 @@ public static class TrajectoryPlots
         var panels = new List<Plot>();
         // A sparse recording (Recording.EveryKth) keeps the points of some iterations only: each is drawn at
         // the iteration it was recorded at, not at its place in the list (which put iteration 50 at 10).
-        var last = runs.Select(r => points(r).Count == 0 ? 0 : IterationAt(r, points(r).Count - 1)).DefaultIfEmpty(0).Max();
+        var lasts = runs.Select(r => points(r).Count == 0 ? 0 : IterationAt(r, points(r).Count - 1)).ToArray();
+        var last = lasts.DefaultIfEmpty(0).Max();
+        // Runs of lengths more than tenfold apart share a log iteration axis (LogIterationAxis), as the loss plot.
+        var logIterations = LogIterationAxis(lasts);
         // A component whose values span only rounding noise of the problem's scale (x* = 0 with ±4E-16 left
         // by the others' arithmetic) is drawn flat at the problem's scale and labelled so (RoundingOnly).
         var flat = RoundingOnly(runs, points, target, shown, exploding, ownScale: space == "x-space");
@@ -315,9 +318,9 @@ public static class TrajectoryPlots
         double ScaleOf(int jj) => flat.TryGetValue(jj, out var problemScale) ? problemScale : ComponentScale(runs, points, target, jj, problemScaleAll);
         var data = shown.Select(jj =>
         {
-            var curves = runs.Select(r => points(r).Select((p, i) => ((double)IterationAt(r, i), p[jj])).ToArray()).ToArray();
+            var curves = runs.Select(r => points(r).Select((p, i) => (IterationX(IterationAt(r, i), logIterations), p[jj])).ToArray()).ToArray();
             (double, double)? t = target is null ? null : (double.NaN, target[jj]);
-            var box = IterationBox(PlotBox(exploding, curves, t, ScaleOf(jj), far), last);
+            var box = IterationBox(PlotBox(exploding, curves, t, ScaleOf(jj), far), last, logIterations);
             return (Curves: curves, Box: box, Target: t, Paths: DrawnPaths(curves, box, exploding));
         }).ToArray();
         // "Coincides with" in the legend means in every panel; the styling of each panel follows the
@@ -340,10 +343,10 @@ public static class TrajectoryPlots
             // The first panel holds the legend's entries; for a stack Render draws them beside it (no panel
             // shows a legend of its own), a lone panel shows its own, as any single plot.
             var panel = Panel(runs, curves, box, t, targetLabel, panelTitle,
-                k == shown.Length - 1 ? "iteration" : "", AxisLabel(names[jj], flat.ContainsKey(jj), HiddenSpread(runs, points, target, jj, exploding, ScaleOf(jj))),
+                k == shown.Length - 1 ? IterationAxisLabel("iteration", logIterations) : "", AxisLabel(names[jj], flat.ContainsKey(jj), HiddenSpread(runs, points, target, jj, exploding, ScaleOf(jj))),
                 iterationAxis: true, ScaleOf(jj), exploding, far,
                 Groups(drawnHere), whole, legend: shown.Length == 1, notes: notes, iterationOf: recorded,
-                partners: shown.Length == 1 ? Partners(paths, box, drawnHere, whole, curves) : null);
+                partners: shown.Length == 1 ? Partners(paths, box, drawnHere, whole, curves) : null, logIterations: logIterations);
             panels.Add(panel);
         }
         if (panels.Count == 1) return Single(space, panels[0]);
@@ -676,8 +679,10 @@ public static class TrajectoryPlots
         // A loss of +∞ stays in the curve (as +∞), so the run is cut where it overflows and marked there,
         // not ended silently at its last finite loss; 0, a negative loss or NaN end the log curve.
         // A loss that overflowed doubles with a finite residual is drawn at its carried log₁₀ L (OptimizerRun.LossLog10).
+        // Runs of lengths more than tenfold apart share a log iteration axis (LogIterationAxis), as train's steps.
+        var logIterations = LogIterationAxis(runs.Select(r => r.Iterations));
         (double X, double Y)[][] Curves(Func<OptimizerRun, int, double> value) => runs.Select((r, i) => shown[i]
-            .Select(e => ((double)r.LossIterationAt(e), value(r, e))).TakeWhile(p => !double.IsNaN(p.Item2)).ToArray()).ToArray();
+            .Select(e => (IterationX(r.LossIterationAt(e), logIterations), value(r, e))).TakeWhile(p => !double.IsNaN(p.Item2)).ToArray()).ToArray();
         // A loss below doubles (0 or subnormal as a double, ½(1E-200)² = 5E-401) is drawn at its carried log₁₀ L too
         // (OptimizerRun.LossBelowDoubles), never as a 0 that ends the curve.
         var logs = Curves((r, e) => r.Losses[e] is var l && (l > 0 && !double.IsNaN(l) || r.LossBelowDoubles(e)) ? r.LossLog10(e) : double.NaN);
@@ -714,13 +719,14 @@ public static class TrajectoryPlots
         // read as a plot that failed to draw.
         if (!positive && runs.Any(r => r.Losses.Count > 0) && runs.All(r => r.Losses.All(l => l == 0)))
             title += "\nL = 0 at every iteration of every run";
-        var box = IterationBox(linear ? PlotBox(exploding, curves, null, lossScale ?? 0, far) : logBox, runs.Select(r => r.Iterations).DefaultIfEmpty(0).Max());
+        var box = IterationBox(linear ? PlotBox(exploding, curves, null, lossScale ?? 0, far) : logBox, runs.Select(r => r.Iterations).DefaultIfEmpty(0).Max(), logIterations);
         var paths = DrawnPaths(curves, box, exploding);
         var drawn = Drawn(paths, box, runs.Count, curves);
         var leaders = LegendLeaders([(paths, box)], runs);
-        var plot = Panel(runs, curves, box, null, "target", title, "iteration", linear ? AxisLabel("L", lossScale is not null) : "L (log scale)",
+        var plot = Panel(runs, curves, box, null, "target", title, IterationAxisLabel("iteration", logIterations),
+            linear ? AxisLabel("L", lossScale is not null) : "L (log scale)",
             iterationAxis: true, scale: lossScale ?? 0, exploding, far, Groups(drawn), leaders, partners: Partners(paths, box, drawn, leaders, curves),
-            zeroAt: linear ? null : zeroAt, iterationOf: (i, k) => (int)curves[i][k].X);
+            zeroAt: linear ? null : zeroAt, iterationOf: (i, k) => runs[i].LossIterationAt(shown[i][k]), logIterations: logIterations);
         if (!linear)
         {
             var limits = plot.Axes.GetLimits();
@@ -1394,7 +1400,8 @@ public static class TrajectoryPlots
         IReadOnlyList<OptimizerRun> runs, (double X, double Y)[][] curves, Box box, (double X, double Y)? target, string targetLabel,
         string title, string xLabel, string yLabel, bool iterationAxis, double scale, bool[] exploding, bool[][] far,
         (int[] Leader, int[] Rank, int[] Size) groups, int[] coincidesWith, bool legend = true,
-        string[]? notes = null, int[]? zeroAt = null, Func<int, int, int>? iterationOf = null, int[][]? partners = null, double? scaleX = null)
+        string[]? notes = null, int[]? zeroAt = null, Func<int, int, int>? iterationOf = null, int[][]? partners = null, double? scaleX = null,
+        bool logIterations = false)
     {
         var xScale = scaleX ?? scale;
         // The iteration of run i's k-th curve point: k itself for the losses (one a iteration), the
@@ -1472,6 +1479,11 @@ public static class TrajectoryPlots
             // it comes, each on the ones before.
             if (length == 1)
                 markerSize = OnePointMarkerSize - (size > 1 ? 8f * rank / (size - 1) : 0f);
+            // On a log iteration axis the points of a long curve crowd its right end: its markers are moved to
+            // points even in x as drawn (Training.EvenInX, as train's steps axis does).
+            var markedAt = logIterations && length > 60
+                ? Training.EvenInX([.. Enumerable.Range(0, length).Where(k => k % period == offset)], curves[i]).ToHashSet()
+                : null;
             var first = true;
             foreach (var piece in pieces.Where(p => p.Count > 0))
             {
@@ -1486,7 +1498,7 @@ public static class TrajectoryPlots
                 line.LegendText = "";
                 // Markers on the run's own points only, never on the edge points where a piece is cut.
                 // They are drawn after every run's lines (markerLayer), so no later line covers them.
-                var marked = piece.Where(p => p.Iteration >= 0 && p.Iteration % period == offset).ToArray();
+                var marked = piece.Where(p => p.Iteration >= 0 && (markedAt?.Contains(p.Iteration) ?? p.Iteration % period == offset)).ToArray();
                 if (marked.Length > 0)
                     markerLayer.Add(() => WhiteCentre(plot.Add.Markers(marked.Select(p => p.Point.X).ToArray(), marked.Select(p => p.Point.Y).ToArray(), shape, markerSize, color)));
                 // Where a run thrown far leaves the range and where it comes back, on the edge: a triangle
@@ -1517,7 +1529,7 @@ public static class TrajectoryPlots
             {
                 // L = 0 has no logarithm: drawn at the bottom edge of the plotted range, reached from the
                 // run's last positive loss, with a marker of the run's shape.
-                var bottom = (X: (double)zero, Y: box.YMin);
+                var bottom = (X: IterationX(zero, logIterations), Y: box.YMin);
                 if (kept.Length > 0)
                 {
                     var drop = plot.Add.Line(kept[^1].X, kept[^1].Y, bottom.X, bottom.Y);
@@ -1598,11 +1610,12 @@ public static class TrajectoryPlots
         if (iterationAxis)
         {
             // The iteration axis runs over the iterations of the runs (the box's x range is exactly them,
-            // see IterationBox), with a margin for the markers at its ends; its ticks are whole iterations.
-            var lastIteration = (int)Math.Round(box.XMax);
-            var margin = lastIteration == 0 ? 0.5 : Math.Max(0.25, 0.04 * lastIteration);
-            limits = limits with { XMin = -margin, XMax = lastIteration + margin };
-            plot.Axes.Bottom.TickGenerator = IterationTicks(lastIteration);
+            // see IterationBox), with a margin for the markers at its ends; its ticks are whole iterations
+            // (SetIterationAxis, after the limits below), on a log axis 0, 1, 10, 100, ….
+            var lastIteration = (int)Math.Round(logIterations ? Math.Pow(10, box.XMax) - 1 : box.XMax);
+            plot.Axes.SetLimits(limits.XMin, limits.XMax, limits.YMin, limits.YMax);
+            SetIterationAxis(plot, lastIteration, logIterations);
+            limits = limits with { XMin = plot.Axes.GetLimits().Left, XMax = plot.Axes.GetLimits().Right };
         }
         else
             plot.Axes.Bottom.TickGenerator = Ticks(false, limits.XMax - limits.XMin);
@@ -2056,7 +2069,70 @@ public static class TrajectoryPlots
     /// whichever of their points the y range keeps. A run that explodes at its first step still spans the
     /// axis (its curve is cut at the y edge), so the axis is never the point range around iteration 0.
     /// </summary>
-    internal static Box IterationBox(Box box, int last) => box with { XMin = 0, XMax = last };
+    internal static Box IterationBox(Box box, int last, bool log = false) => box with { XMin = 0, XMax = IterationX(last, log) };
+
+    /// <summary>
+    /// How many times the longest run's last iteration (step) may be the shortest's, among runs that took one,
+    /// before an iteration or steps axis is drawn logarithmically (<see cref="LogIterationAxis"/>).
+    /// </summary>
+    internal const double LogIterationRatio = 10;
+
+    /// <summary>
+    /// Whether an axis of iterations (compare's loss plot and stacked panels) or steps (train's) is drawn
+    /// logarithmically in 1 + k: the longest of the runs' last iterations <paramref name="lasts"/> is more than
+    /// <see cref="LogIterationRatio"/> times the shortest (runs of no step left out). On a linear axis the
+    /// shorter runs fill less than a tenth of its width: newton's 97 iterations beside gd's 2000 were a
+    /// vertical stroke at 0, every marker on the others'.
+    /// </summary>
+    internal static bool LogIterationAxis(IEnumerable<int> lasts)
+    {
+        var taken = lasts.Where(k => k > 0).ToArray();
+        return taken.Length > 1 && taken.Max() > LogIterationRatio * taken.Min();
+    }
+
+    /// <summary>Where iteration (step) <paramref name="k"/> is drawn: at k, or on a log axis at log₁₀(1 + k) (iteration 0 at its left end).</summary>
+    internal static double IterationX(double k, bool log) => log ? Math.Log10(1.0 + k) : k;
+
+    /// <summary>
+    /// Ticks of an iteration (steps) axis drawn at log₁₀(1 + k) (<see cref="IterationX"/>): major ticks at 0 and at
+    /// 1, 10, 100, … up to <paramref name="last"/>, each labelled with its count, and minor ones at 2–9 times each power.
+    /// </summary>
+    internal static ScottPlot.TickGenerators.NumericManual LogIterationTicks(int last)
+    {
+        var ticks = new ScottPlot.TickGenerators.NumericManual();
+        ticks.AddMajor(0, "0");
+        for (long power = 1; power <= last; power *= 10)
+        {
+            ticks.AddMajor(Math.Log10(1.0 + power), power.ToString(CultureInfo.InvariantCulture));
+            for (var m = 2; m <= 9 && m * power <= last; m++)
+                ticks.AddMinor(Math.Log10(1.0 + m * power));
+        }
+        return ticks;
+    }
+
+    /// <summary>
+    /// The horizontal axis of iterations (steps) 0 … <paramref name="last"/>, linear or logarithmic in 1 + k
+    /// (<see cref="LogIterationAxis"/>): its ticks (<see cref="IterationTicks"/> or <see cref="LogIterationTicks"/>)
+    /// and its limits, with a margin of 4% of the axis (at least a quarter iteration on a linear one) for the markers
+    /// at its ends. One rule for compare's and train's plots.
+    /// </summary>
+    internal static void SetIterationAxis(Plot plot, int last, bool log)
+    {
+        last = Math.Max(0, last);
+        if (log && last > 0)
+        {
+            var end = IterationX(last, log: true);
+            plot.Axes.Bottom.TickGenerator = LogIterationTicks(last);
+            plot.Axes.SetLimitsX(-0.04 * end, 1.04 * end);
+            return;
+        }
+        var margin = last == 0 ? 0.5 : Math.Max(0.25, 0.04 * last);
+        plot.Axes.Bottom.TickGenerator = IterationTicks(last);
+        plot.Axes.SetLimitsX(-margin, last + margin);
+    }
+
+    /// <summary>The label of an iteration (steps) axis: <paramref name="name"/>, with "(log scale of 1 + name)" when it is logarithmic.</summary>
+    internal static string IterationAxisLabel(string name, bool log) => log ? $"{name} (log scale of 1 + {name})" : name;
 
     /// <summary>
     /// Tick positions on an iteration axis from 0 to <paramref name="last"/>: whole iterations only, every

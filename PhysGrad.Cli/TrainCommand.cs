@@ -222,10 +222,12 @@ internal static class TrainCommand
                 var header = Row(["method", "settings", "seed", "final loss"], X("½‖x − x*‖²"), ["time (s)", "steps", "ms/step", "stop"]);
                 var rows = runs.Select(r => Row([r.Choice.Name, r.Choice.Description, $"{r.Seed}", G(r.Final.Loss)], X(G(r.Final.XError)),
                     [Numbers.Table(r.Final.Seconds, 3), $"{r.Final.Step}", MsPerStep(r), Stop(r)])).ToArray();
-                // One line per run: a stop too long for its column is shortened, in full under the table.
+                // One line per run in compare's one layout at any width: the stop column holds each stop's short
+                // form, and a stop with more to say is given in full under the table ("Stop of …: …").
                 var (table, stopNotes) = TextTable.WithShortStops(header, rows,
                     [.. runs.Select(r => TextTable.ShortStop(r.Failed ? r.StopText : r.Stop, r.LossRose))],
-                    [.. runs.Select(r => $"{r.Choice.Name} ({r.Choice.Description}, seed {r.Seed})")], Left(header.Length, 0, 1, header.Length - 1));
+                    [.. runs.Select(r => $"{r.Choice.Name} ({r.Choice.Description}, seed {r.Seed})")], Left(header.Length, 0, 1, header.Length - 1),
+                    always: true);
                 foreach (var line in table.Concat(stopNotes))
                     output.WriteLine(line);
                 // Over several seeds, one line per method: the median and the range of the final loss.
