@@ -152,7 +152,50 @@ public static class TrajectoryPlots
             ? SpaceFigures(runs, null, null, [.. definition.Variables], definition.Outputs, name, noTarget: true)
             // The plots name every run as their legends do, the target's note too (x* ≈ gd (η = 0.01)'s end).
             : SpaceFigures(runs, target?.X, [.. definition.Target], [.. definition.Variables], definition.Outputs, name, target?.DescriptionNaming(LegendName),
-                manyPreimages: definition.Outputs.Length < definition.Variables.Count, solutions: SolutionResidual(definition));
+                manyPreimages: definition.Outputs.Length < definition.Variables.Count, solutions: SolutionResidual(definition),
+                naturalX: NaturalScales(runs, definition));
+
+    /// <summary>
+    /// Each x component's natural scale, for a component whose own scale is 0 (it starts at 0 and x* is 0 or
+    /// unknown; <see cref="ComponentScale"/>): the distance it must move to change y by the problem's output scale,
+    /// max |y| over the runs' starts and y*, divided by its column of J at the first run's start,
+    /// max_i |∂Pᵢ/∂x_j| (one product J·e_j, compiled and measured only when a panel asks). NaN where that column is
+    /// 0 or not finite, the output scale is 0, or the problem cannot be compiled. Without it such a component was
+    /// measured against the other components' magnitude: on (x0, x0²/1000 + 1E+12·x1) x1's path from 0 through
+    /// 1E-09 and back, which moves y1 by 1000, was drawn as "x1 (flat: spread 1E-09)" beside x0's 1000.
+    /// </summary>
+    private static Func<int, double> NaturalScales(IReadOnlyList<OptimizerRun> runs, ProblemDefinition definition)
+    {
+        var start = runs.FirstOrDefault(r => r.Trajectory.Count > 0)?.Trajectory[0];
+        var outputScale = runs.Where(r => r.Outputs.Count > 0).SelectMany(r => r.Outputs[0])
+            .Concat(definition.HasTarget ? definition.Target : []).Where(double.IsFinite).Select(Math.Abs).DefaultIfEmpty(0).Max();
+        var compiled = new Lazy<CompiledProblem?>(() =>
+        {
+            try
+            {
+                return definition.Compile();
+            }
+            catch (Symbolic.SymbolicException)
+            {
+                return null;
+            }
+        });
+        var scales = new Dictionary<int, double>();
+        return j =>
+        {
+            if (scales.TryGetValue(j, out var known)) return known;
+            var scale = double.NaN;
+            if (start is not null && j < start.Length && outputScale > 0 && compiled.Value is { } c && c.N == start.Length)
+            {
+                var (unit, y, column) = (new double[c.N], new double[c.M], new double[c.M]);
+                unit[j] = 1;
+                c.JacobianVector([.. start], unit, y, column);
+                var largest = column.Select(Math.Abs).DefaultIfEmpty(0).Max();
+                if (largest > 0 && double.IsFinite(largest) && outputScale / largest is var s && s > 0 && double.IsFinite(s)) scale = s;
+            }
+            return scales[j] = scale;
+        };
+    }
 
     /// <summary>
     /// r(x0, x1) = P(x) − y* for a problem of two variables and one output with a target, whose preimages of
@@ -204,7 +247,8 @@ public static class TrajectoryPlots
 
     private static IEnumerable<Figure> SpaceFigures(
         IReadOnlyList<OptimizerRun> runs, double[]? targetX, double[]? targetY, string[] variableNames, string[] outputNames, string? problem,
-        string? targetHow = null, bool noTarget = false, bool manyPreimages = false, Func<double, double, double>? solutions = null)
+        string? targetHow = null, bool noTarget = false, bool manyPreimages = false, Func<double, double, double>? solutions = null,
+        Func<int, double>? naturalX = null)
     {
         var exploding = Exploding(runs, targetX);
         var far = FarPoints(runs, targetX);
@@ -214,7 +258,7 @@ public static class TrajectoryPlots
             : manyPreimages ? $"x* not unique: y* has many preimages ({NumberText.Count(outputNames.Length, "output")} < {NumberText.Count(variableNames.Length, "variable")})"
             : "x* unknown";
         yield return SpaceFigure(runs, r => r.Trajectory, targetX, variableNames, "x-space",
-            targetX is null ? (problem is null ? missing : $"{problem}, {missing}") : problem, exploding, far, targetHow, solutions);
+            targetX is null ? (problem is null ? missing : $"{problem}, {missing}") : problem, exploding, far, targetHow, solutions, naturalX);
         yield return SpaceFigure(runs, r => r.Outputs, targetY, outputNames, "y-space",
             noTarget ? (problem is null ? missing : $"{problem}, {missing}") : problem, exploding, far, null);
     }
@@ -273,7 +317,7 @@ public static class TrajectoryPlots
     private static Figure SpaceFigure(
         IReadOnlyList<OptimizerRun> runs, Func<OptimizerRun, IReadOnlyList<double[]>> points, double[]? target,
         string[] names, string space, string? problem, bool[] exploding, bool[][] far, string? targetHow,
-        Func<double, double, double>? solutions = null)
+        Func<double, double, double>? solutions = null, Func<int, double>? natural = null)
     {
         var title = problem is null ? space : $"{space}: {problem}";
         var targetLabel = targetHow is null ? "target" : $"target ({targetHow})";
@@ -282,9 +326,9 @@ public static class TrajectoryPlots
             // Each axis is scaled by its own component: one magnitude for both made y1 ∈ [1e-8, 9e-8] beside
             // y0 ≈ 3e8 a "flat" axis spanning ±1.6E+7, on which every run coincided.
             // An axis of rounding noise only is drawn flat at the problem's scale, as a stacked panel (RoundingOnly).
-            var flat2 = RoundingOnly(runs, points, target, [0, 1], exploding, ownScale: space == "x-space");
+            var flat2 = RoundingOnly(runs, points, target, [0, 1], exploding, ownScale: space == "x-space", natural);
             var problemScale2 = ProblemScale(runs, points, target, 2);
-            double AxisScale(int j) => flat2.TryGetValue(j, out var problemScale) ? problemScale : ComponentScale(runs, points, target, j, problemScale2);
+            double AxisScale(int j) => flat2.TryGetValue(j, out var problemScale) ? problemScale : ComponentScale(runs, points, target, j, problemScale2, natural);
             var (scaleX, scaleY) = (AxisScale(0), AxisScale(1));
             var curves = runs.Select(r => points(r).Select(p => (p[0], p[1])).ToArray()).ToArray();
             (double, double)? t2 = target is null ? null : (target[0], target[1]);
@@ -313,9 +357,9 @@ public static class TrajectoryPlots
         var logIterations = LogIterationAxis(lasts);
         // A component whose values span only rounding noise of the problem's scale (x* = 0 with ±4E-16 left
         // by the others' arithmetic) is drawn flat at the problem's scale and labelled so (RoundingOnly).
-        var flat = RoundingOnly(runs, points, target, shown, exploding, ownScale: space == "x-space");
+        var flat = RoundingOnly(runs, points, target, shown, exploding, ownScale: space == "x-space", natural);
         var problemScaleAll = ProblemScale(runs, points, target, names.Length);
-        double ScaleOf(int jj) => flat.TryGetValue(jj, out var problemScale) ? problemScale : ComponentScale(runs, points, target, jj, problemScaleAll);
+        double ScaleOf(int jj) => flat.TryGetValue(jj, out var problemScale) ? problemScale : ComponentScale(runs, points, target, jj, problemScaleAll, natural);
         var data = shown.Select(jj =>
         {
             var curves = runs.Select(r => points(r).Select((p, i) => (IterationX(IterationAt(r, i), logIterations), p[jj])).ToArray()).ToArray();
@@ -575,15 +619,22 @@ public static class TrajectoryPlots
     /// <summary>
     /// The magnitude a component's axis is measured against (<see cref="Box.Padded"/>, <see cref="FlatAxis"/>):
     /// its own <see cref="Scale"/>, or, where that is 0 (every start and the target are exactly 0 in it), the
-    /// problem's <paramref name="problemScale"/>. A component with no magnitude of its own was measured
+    /// problem's <paramref name="problemScale"/>, or the component's <paramref name="natural"/> scale where that is
+    /// smaller (x-space: the distance it must move to change y by the outputs' scale, <see cref="NaturalScales"/>).
+    /// A component with no magnitude of its own was measured
     /// against its values alone: heat1d-inverse's x0 (start 0, x* = 0), which Newton's solve moves by
-    /// 6E-13 beside cells of 2, was drawn over its whole panel, rounding noise magnified as if the cell moved.
+    /// 6E-13 beside cells of 2, was drawn over its whole panel, rounding noise magnified as if the cell moved;
+    /// against the problem's scale alone, a component that starts at 0 and needs to move only 1E-09 to change y by
+    /// as much as the others (a column of J of 1E+12) was drawn flat beside one at 1000.
     /// </summary>
     internal static double ComponentScale(
-        IReadOnlyList<OptimizerRun> runs, Func<OptimizerRun, IReadOnlyList<double[]>> points, double[]? target, int component, double problemScale)
+        IReadOnlyList<OptimizerRun> runs, Func<OptimizerRun, IReadOnlyList<double[]>> points, double[]? target, int component, double problemScale,
+        Func<int, double>? natural = null)
     {
         var own = Scale(runs, points, target, component);
-        return own > 0 ? own : problemScale;
+        if (own > 0) return own;
+        var s = natural?.Invoke(component) ?? double.NaN;
+        return s > 0 && s < problemScale ? s : problemScale;
     }
 
     /// <summary>
@@ -616,7 +667,7 @@ public static class TrajectoryPlots
     /// </summary>
     internal static Dictionary<int, double> RoundingOnly(
         IReadOnlyList<OptimizerRun> runs, Func<OptimizerRun, IReadOnlyList<double[]>> points, double[]? target, int[] shown, bool[] exploding,
-        bool ownScale = false)
+        bool ownScale = false, Func<int, double>? natural = null)
     {
         var count = shown.Length == 0 ? 0 : shown.Max() + 1;
         var problemScale = ProblemScale(runs, points, target, count);
@@ -637,8 +688,10 @@ public static class TrajectoryPlots
             // (x* = 0, moved by the others' arithmetic) is judged against the problem's scale. In y-space a target is
             // often P(x_true) computed with rounding (heat1d-inverse's y0* = −7E-17 beside cells of 2), so y stays
             // with the problem's scale.
-            var own = ownScale ? Scale(runs, points, target, j) : 0;
-            if (startsAtZero && IsRoundingOnly(values, own > 0 ? own : problemScale, dataScale))
+            // A component 0 at every start and at the target is judged against its natural scale where that is smaller
+            // (ComponentScale).
+            var own = ownScale ? ComponentScale(runs, points, target, j, problemScale, natural) : problemScale;
+            if (startsAtZero && IsRoundingOnly(values, own, dataScale))
                 flat[j] = problemScale;
         }
         return flat;
@@ -1293,7 +1346,8 @@ public static class TrajectoryPlots
     /// A run's name in a legend, in one form for every run: <c>gn (η = 0.3)</c>, and for a method run more
     /// than once, whose label is written as in <c>--methods</c> (<see cref="MethodCatalog.Labels"/>:
     /// <c>hig:0.3:kappa=-1</c>, <c>gd:0.01 #2</c>), the same form with that label's η and options:
-    /// <c>hig (η = 0.3, kappa = -1)</c>, <c>gd (η = 0.01) #2</c>. A label of another form is kept, with η after it.
+    /// <c>hig (η = 0.3, kappa = -1)</c>, <c>gd (η = 0.01) #2</c>, and a method listed twice alike (<c>newton #2</c>)
+    /// <c>newton (η = 1/3) #2</c>. A label of another form is kept, with η after it.
     /// Everywhere a plot names a run it uses this form: its entry, the runs its entry says it coincides or
     /// overlaps with, the target's note (<see cref="TargetPoint.DescriptionNaming"/>) and a field map's title;
     /// the table, the text and the JSON name runs by their label (<c>gd:0.01</c>), as the table's method column.
@@ -1303,10 +1357,11 @@ public static class TrajectoryPlots
     /// <inheritdoc cref="LegendName(OptimizerRun)"/>
     internal static string LegendName(string label, string name, double eta)
     {
-        if (label == name) return $"{name} (η = {NumberText.StepSize(eta)})";
-        if (!label.StartsWith(name + ":", StringComparison.Ordinal)) return $"{label} (η = {NumberText.StepSize(eta)})";
         var hash = label.IndexOf(" #", StringComparison.Ordinal);
         var (body, number) = hash < 0 ? (label, "") : (label[..hash], label[hash..]);
+        // newton #2 (a method listed twice alike) as its number after η, as gd:0.01 #2 is: newton (η = 1/3) #2.
+        if (body == name) return $"{name} (η = {NumberText.StepSize(eta)}){number}";
+        if (!label.StartsWith(name + ":", StringComparison.Ordinal)) return $"{label} (η = {NumberText.StepSize(eta)})";
         var parts = body.Split(':');
         var options = parts.Skip(2).Select(o => ", " + o.Replace("=", " = "));
         return $"{name} (η = {parts[1]}{string.Concat(options)}){number}";
