@@ -632,8 +632,12 @@ public static class TrajectoryPlots
         Func<int, double>? natural = null)
     {
         var own = Scale(runs, points, target, component);
-        if (own > 0) return own;
         var s = natural?.Invoke(component) ?? double.NaN;
+        // An x* that is rounding noise of the component's natural scale where every start is 0 (x1* = −8.6E-22 of a
+        // solve whose x1 is 0 but for rounding, beside a natural scale of 0.5) is no magnitude of its own.
+        var starts = Scale(runs, points, null, component);
+        if (own > 0 && starts == 0 && s > 0 && own <= NumberText.NoiseRatio * Math.Min(s, problemScale)) own = 0;
+        if (own > 0) return own;
         return s > 0 && s < problemScale ? s : problemScale;
     }
 

@@ -147,7 +147,13 @@ internal static class TrainCommand
             }
         }
         if (list.Count == 0) throw new CliInputException("--methods names no method; give e.g. adam,gn,hig.");
-        return list.Select(s => batch is { } b ? s.WithBatchSize(b) : s).ToArray();
+        var choices = list.Select(s => batch is { } b ? s.WithBatchSize(b) : s).ToArray();
+        // An entry equal in everything to an earlier one would train the same network again, seed for seed, and its rows
+        // could not be told apart (two "gn η=0.1, B=256, τ=0.001, seed 1" rows, summed up as "seeds 2").
+        if (choices.Where((c, i) => choices[..i].Any(d => d.Name == c.Name && d.Description == c.Description)).FirstOrDefault() is { } twice)
+            throw new CliInputException($"--methods: {twice.Name} is listed twice with the same settings ({twice.Description}), which would train " +
+                $"the same network twice with one seed; list it once, give each entry its own rate (e.g. {twice.Name}:{(twice.LearningRate / 10).ToString("G3", CultureInfo.InvariantCulture)}), or use --seeds for more runs.");
+        return choices;
     }
 
     private static void Print(TextWriter output, string format, TrainingExample example, IReadOnlyList<TrainingRun> runs)

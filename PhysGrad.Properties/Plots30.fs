@@ -138,3 +138,18 @@ let ``train's table holds each short stop in its column and says a long one unde
     let adam = all |> Array.find (fun l -> l.StartsWith "adam ")
     Assert.EndsWith("  StepLimit", adam)
     Assert.Contains(all, fun l -> l.StartsWith "Stop of gd (η=1E+03, B=256, seed 1): Diverged: the loss rose")
+
+// ---- 3 in train: a method listed twice alike ----------------------------------------------------------------------
+
+[<Fact>]
+let ``train refuses a method listed twice with the same settings, naming it and what to do instead`` () =
+    // Was two identical "gn  η=0.1, B=256, τ=0.001  1" rows, summed up as one method of "seeds 2".
+    let code, _, err = run [ "train"; "--methods"; "adam,gn,gn"; "--steps"; "5" ]
+    Assert.Equal(2, code)
+    let said = TestHelpers.unwrapped err
+    Assert.Contains("--methods: gn is listed twice with the same settings (η=0.1, B=256, τ=0.001)", said)
+    Assert.Contains("use --seeds for more runs", said)
+    // Entries that differ in their rate are two methods, each on its own row.
+    let code2, out2, _ = run [ "train"; "--methods"; "gn,gn:0.05"; "--steps"; "5" ]
+    Assert.Equal(0, code2)
+    Assert.Equal(2, lines out2 |> Array.filter (fun l -> l.StartsWith "gn ") |> Array.length)
