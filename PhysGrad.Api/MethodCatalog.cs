@@ -260,7 +260,10 @@ public static class MethodCatalog
     /// <see cref="NumberText.StepSize"/> prints it: <c>gd:1/3</c>) and those
     /// options whose values differ between its entries (<c>gd:0.01</c>, <c>gd:0.001</c>;
     /// <c>hig:1:kappa=-0.5</c>, <c>hig:1:kappa=-1</c>), and entries equal in everything are numbered
-    /// (<c>gd:0.01 #1</c>, <c>gd:0.01 #2</c>). The labels are distinct, in the order given.
+    /// (<c>gd:0.01 #1</c>, <c>gd:0.01 #2</c> beside <c>gd:0.1</c>). A method whose entries are all equal is numbered
+    /// alone (<c>newton #1</c>, <c>newton #2</c>): η set nothing apart there, and the table's eta column and the
+    /// legend give it once (<c>newton:1/3 #1</c> beside the column's 1/3 said it twice). The labels are distinct,
+    /// in the order given.
     /// </summary>
     public static string[] Labels(IReadOnlyList<MethodSpec> methods)
     {
@@ -278,6 +281,11 @@ public static class MethodCatalog
             static double Value(MethodSpec s, MethodOption o) => s.Options.TryGetValue(o.Name, out var v) ? v : o.Default;
             var differing = members[0].Spec.Entry.Options
                 .Where(o => members.Select(m => Value(m.Spec, o)).Distinct().Count() > 1).ToArray();
+            if (differing.Length == 0 && members.Select(m => m.Spec.Eta).Distinct().Count() == 1)
+            {
+                for (var k = 0; k < members.Length; k++) labels[members[k].Index] = $"{members[k].Spec.Name} #{k + 1}";
+                continue;
+            }
             foreach (var (spec, i) in members)
                 labels[i] = $"{spec.Name}:{NumberText.StepSize(spec.Eta)}" +
                     string.Concat(differing.Select(o => $":{o.Name}={NumberText.RoundTrip(Value(spec, o))}"));

@@ -995,10 +995,10 @@ public static class Training
         // A time budget gives each method the steps it can take in it: Adam's 34,000 beside HIG's 3,000 on the HIG
         // toy, the oscillators' HIG 74 beside Adam's 1,800. On a linear axis the shorter runs were squeezed into its
         // first tenth, their whole descent a vertical stroke at 0; where the runs' step counts differ more than
-        // tenfold (LogStepsRatio) the steps axis is logarithmic in 1 + steps (step 0 at its left end), ticked at
+        // tenfold (TrajectoryPlots.LogIterationRatio) the steps axis is logarithmic in 1 + steps (step 0 at its left end), ticked at
         // 0, 1, 10, 100, … steps, so that every run's steps are spread over the width.
         var logSteps = LogStepsAxis(runs);
-        Func<TrainingHistory, TrainingPoint, double> stepOf = logSteps ? (_, p) => Math.Log10(1.0 + p.Step) : (_, p) => p.Step;
+        Func<TrainingHistory, TrainingPoint, double> stepOf = (_, p) => TrajectoryPlots.IterationX(p.Step, logSteps);
         const string timeAxis = "training time (s), one-off warm-up of the first steps left out";
         var panels = new List<(string, string, Func<TrainingHistory, TrainingPoint, double>, Func<TrainingPoint, double>, string)>
         {
@@ -1262,7 +1262,7 @@ public static class Training
             // Lines of at most 70 characters here; at render each is measured against the room over the data
             // area and broken further or set smaller where it does not fit (TitleFit).
             plot.Title(caption is null ? WrapTitle(title) : WrapTitle(title) + "\n" + WrapTitle(caption));
-            plot.XLabel(steps && logSteps ? axis + " (log scale of 1 + steps)" : axis);
+            plot.XLabel(steps ? TrajectoryPlots.IterationAxisLabel(axis, logSteps) : axis);
             plot.YLabel(linear ? label : label + " (log scale)");
             var limits = box.Padded(0.08);
             plot.Axes.SetLimits(limits.XMin, limits.XMax, limits.YMin, limits.YMax);
@@ -1272,19 +1272,7 @@ public static class Training
             if (steps)
             {
                 // Steps are whole numbers: ticks at whole steps within 0 … the last recorded one, and the axis over them all.
-                var lastStep = Math.Max(0, runs.SelectMany(r => r.Points).Select(p => p.Step).DefaultIfEmpty(0).Max());
-                if (logSteps)
-                {
-                    var end = Math.Log10(1.0 + lastStep);
-                    plot.Axes.Bottom.TickGenerator = LogStepTicks(lastStep);
-                    plot.Axes.SetLimitsX(-0.04 * end, 1.04 * end);
-                }
-                else
-                {
-                    var margin = lastStep == 0 ? 0.5 : Math.Max(0.25, 0.04 * lastStep);
-                    plot.Axes.Bottom.TickGenerator = TrajectoryPlots.IterationTicks(lastStep);
-                    plot.Axes.SetLimitsX(-margin, lastStep + margin);
-                }
+                TrajectoryPlots.SetIterationAxis(plot, runs.SelectMany(r => r.Points).Select(p => p.Step).DefaultIfEmpty(0).Max(), logSteps);
             }
             else
             {
@@ -1325,39 +1313,12 @@ public static class Training
     private const string StepsAxis = "steps";
 
     /// <summary>
-    /// How many times the longest run's steps may be the shortest's (runs that took a step) before the steps axes
-    /// are drawn logarithmically (<see cref="LogStepsAxis"/>).
+    /// Whether the steps axes of <paramref name="runs"/> are logarithmic in 1 + steps (<see cref="TrajectoryPlots.LogIterationAxis"/>
+    /// of the runs' last steps), as a time budget makes them (a cheap method takes ten times the steps of an expensive one),
+    /// so that on a linear axis the shorter runs would fill less than a tenth of its width.
     /// </summary>
-    internal const double LogStepsRatio = 10;
-
-    /// <summary>
-    /// Whether the steps axes of <paramref name="runs"/> are logarithmic in 1 + steps: the longest run's last step
-    /// is more than <see cref="LogStepsRatio"/> times the shortest's (among runs that took a step), as a time
-    /// budget makes them (a cheap method takes ten times the steps of an expensive one), so that on a linear axis
-    /// the shorter runs would fill less than a tenth of its width.
-    /// </summary>
-    internal static bool LogStepsAxis(IReadOnlyList<TrainingHistory> runs)
-    {
-        var lasts = runs.Where(r => r.Points.Count > 0).Select(r => r.Points[^1].Step).Where(s => s > 0).ToArray();
-        return lasts.Length > 1 && lasts.Max() > LogStepsRatio * lasts.Min();
-    }
-
-    /// <summary>
-    /// Ticks of a steps axis drawn at log₁₀(1 + steps): major ticks at 0 and at 1, 10, 100, … steps up to
-    /// <paramref name="lastStep"/>, each labelled with its step count, and minor ones at 2–9 times each power.
-    /// </summary>
-    internal static ScottPlot.TickGenerators.NumericManual LogStepTicks(int lastStep)
-    {
-        var ticks = new ScottPlot.TickGenerators.NumericManual();
-        ticks.AddMajor(0, "0");
-        for (long power = 1; power <= lastStep; power *= 10)
-        {
-            ticks.AddMajor(Math.Log10(1.0 + power), power.ToString(CultureInfo.InvariantCulture));
-            for (var m = 2; m <= 9 && m * power <= lastStep; m++)
-                ticks.AddMinor(Math.Log10(1.0 + m * power));
-        }
-        return ticks;
-    }
+    internal static bool LogStepsAxis(IReadOnlyList<TrainingHistory> runs) =>
+        TrajectoryPlots.LogIterationAxis(runs.Where(r => r.Points.Count > 0).Select(r => r.Points[^1].Step));
 
     /// <summary>The size in pixels of the ring drawn once at a start that several methods share (<see cref="SharedStarts"/>).</summary>
     internal const float StartMarkerSize = 13f;

@@ -153,38 +153,47 @@ public static class TrajectoryPlots
             // The plots name every run as their legends do, the target's note too (x* ≈ gd (η = 0.01)'s end).
             : SpaceFigures(runs, target?.X, [.. definition.Target], [.. definition.Variables], definition.Outputs, name, target?.DescriptionNaming(LegendName),
                 manyPreimages: definition.Outputs.Length < definition.Variables.Count, solutions: SolutionResidual(definition),
-                naturalScale: target?.X is { } xStar ? NaturalScale(definition, xStar) : null);
+                naturalX: NaturalScales(runs, definition));
 
     /// <summary>
-    /// The scale of x_j that P gives it at x*: ‖y*‖∞ / ‖J(x*) e_j‖₂, the change of x_j that moves y by the target's own
-    /// magnitude (a first-order estimate). It tells a component whose start and x* are rounding noise of the
-    /// problem's scale apart from one whose whole extent is that small: x1* = 1E-16 of the Laplacian x[i+1] − 2x[i] +
-    /// x[i−1] with cells of 1 has the scale 0.4 (noise), x0* = 1E-8 of y0 = 1E+8·x0 with y* = 1 has 1E-8 (a real extent).
-    /// 0 where it cannot be measured (J e_j = 0 or not finite, P not defined at x*). One forward-mode product per
-    /// component asked, computed only when asked (<see cref="RoundingOnly"/> asks only of components that start at 0).
+    /// Each x component's natural scale, for a component whose own scale is 0 (it starts at 0 and x* is 0 or
+    /// unknown; <see cref="ComponentScale"/>): the distance it must move to change y by the problem's output scale,
+    /// max |y| over the runs' starts and y*, divided by its column of J at the first run's start,
+    /// max_i |∂Pᵢ/∂x_j| (one product J·e_j, compiled and measured only when a panel asks). NaN where that column is
+    /// 0 or not finite, the output scale is 0, or the problem cannot be compiled. Without it such a component was
+    /// measured against the other components' magnitude: on (x0, x0²/1000 + 1E+12·x1) x1's path from 0 through
+    /// 1E-09 and back, which moves y1 by 1000, was drawn as "x1 (flat: spread 1E-09)" beside x0's 1000.
     /// </summary>
-    private static Func<int, double> NaturalScale(ProblemDefinition definition, double[] xStar)
+    private static Func<int, double> NaturalScales(IReadOnlyList<OptimizerRun> runs, ProblemDefinition definition)
     {
-        var yScale = definition.Target.Where(double.IsFinite).Select(Math.Abs).DefaultIfEmpty(0).Max();
-        var compiled = new Lazy<CompiledProblem>(definition.Compile);
-        var known = new Dictionary<int, double>();
-        return j =>
+        var start = runs.FirstOrDefault(r => r.Trajectory.Count > 0)?.Trajectory[0];
+        var outputScale = runs.Where(r => r.Outputs.Count > 0).SelectMany(r => r.Outputs[0])
+            .Concat(definition.HasTarget ? definition.Target : []).Where(double.IsFinite).Select(Math.Abs).DefaultIfEmpty(0).Max();
+        var compiled = new Lazy<CompiledProblem?>(() =>
         {
-            if (known.TryGetValue(j, out var s)) return s;
-            s = 0;
             try
             {
-                var (v, y, jv) = (new double[xStar.Length], new double[definition.Outputs.Length], new double[definition.Outputs.Length]);
-                v[j] = 1;
-                compiled.Value.JacobianVector(xStar, v, y, jv);
-                var column = Math.Sqrt(jv.Sum(d => d * d));
-                var scale = Math.Max(yScale, y.Where(double.IsFinite).Select(Math.Abs).DefaultIfEmpty(0).Max());
-                if (column > 0 && double.IsFinite(column) && scale / column is var r && double.IsFinite(r)) s = r;
+                return definition.Compile();
             }
             catch (Symbolic.SymbolicException)
             {
+                return null;
             }
-            return known[j] = s;
+        });
+        var scales = new Dictionary<int, double>();
+        return j =>
+        {
+            if (scales.TryGetValue(j, out var known)) return known;
+            var scale = double.NaN;
+            if (start is not null && j < start.Length && outputScale > 0 && compiled.Value is { } c && c.N == start.Length)
+            {
+                var (unit, y, column) = (new double[c.N], new double[c.M], new double[c.M]);
+                unit[j] = 1;
+                c.JacobianVector([.. start], unit, y, column);
+                var largest = column.Select(Math.Abs).DefaultIfEmpty(0).Max();
+                if (largest > 0 && double.IsFinite(largest) && outputScale / largest is var s && s > 0 && double.IsFinite(s)) scale = s;
+            }
+            return scales[j] = scale;
         };
     }
 
@@ -239,7 +248,7 @@ public static class TrajectoryPlots
     private static IEnumerable<Figure> SpaceFigures(
         IReadOnlyList<OptimizerRun> runs, double[]? targetX, double[]? targetY, string[] variableNames, string[] outputNames, string? problem,
         string? targetHow = null, bool noTarget = false, bool manyPreimages = false, Func<double, double, double>? solutions = null,
-        Func<int, double>? naturalScale = null)
+        Func<int, double>? naturalX = null)
     {
         var exploding = Exploding(runs, targetX);
         var far = FarPoints(runs, targetX);
@@ -249,7 +258,7 @@ public static class TrajectoryPlots
             : manyPreimages ? $"x* not unique: y* has many preimages ({NumberText.Count(outputNames.Length, "output")} < {NumberText.Count(variableNames.Length, "variable")})"
             : "x* unknown";
         yield return SpaceFigure(runs, r => r.Trajectory, targetX, variableNames, "x-space",
-            targetX is null ? (problem is null ? missing : $"{problem}, {missing}") : problem, exploding, far, targetHow, solutions, naturalScale);
+            targetX is null ? (problem is null ? missing : $"{problem}, {missing}") : problem, exploding, far, targetHow, solutions, naturalX);
         yield return SpaceFigure(runs, r => r.Outputs, targetY, outputNames, "y-space",
             noTarget ? (problem is null ? missing : $"{problem}, {missing}") : problem, exploding, far, null);
     }
@@ -308,7 +317,7 @@ public static class TrajectoryPlots
     private static Figure SpaceFigure(
         IReadOnlyList<OptimizerRun> runs, Func<OptimizerRun, IReadOnlyList<double[]>> points, double[]? target,
         string[] names, string space, string? problem, bool[] exploding, bool[][] far, string? targetHow,
-        Func<double, double, double>? solutions = null, Func<int, double>? naturalScale = null)
+        Func<double, double, double>? solutions = null, Func<int, double>? natural = null)
     {
         var title = problem is null ? space : $"{space}: {problem}";
         var targetLabel = targetHow is null ? "target" : $"target ({targetHow})";
@@ -317,9 +326,9 @@ public static class TrajectoryPlots
             // Each axis is scaled by its own component: one magnitude for both made y1 ∈ [1e-8, 9e-8] beside
             // y0 ≈ 3e8 a "flat" axis spanning ±1.6E+7, on which every run coincided.
             // An axis of rounding noise only is drawn flat at the problem's scale, as a stacked panel (RoundingOnly).
-            var flat2 = RoundingOnly(runs, points, target, [0, 1], exploding, ownScale: space == "x-space", naturalScale);
+            var flat2 = RoundingOnly(runs, points, target, [0, 1], exploding, ownScale: space == "x-space", natural);
             var problemScale2 = ProblemScale(runs, points, target, 2);
-            double AxisScale(int j) => flat2.TryGetValue(j, out var problemScale) ? problemScale : ComponentScale(runs, points, target, j, problemScale2);
+            double AxisScale(int j) => flat2.TryGetValue(j, out var problemScale) ? problemScale : ComponentScale(runs, points, target, j, problemScale2, natural);
             var (scaleX, scaleY) = (AxisScale(0), AxisScale(1));
             var curves = runs.Select(r => points(r).Select(p => (p[0], p[1])).ToArray()).ToArray();
             (double, double)? t2 = target is null ? null : (target[0], target[1]);
@@ -342,17 +351,20 @@ public static class TrajectoryPlots
         var panels = new List<Plot>();
         // A sparse recording (Recording.EveryKth) keeps the points of some iterations only: each is drawn at
         // the iteration it was recorded at, not at its place in the list (which put iteration 50 at 10).
-        var last = runs.Select(r => points(r).Count == 0 ? 0 : IterationAt(r, points(r).Count - 1)).DefaultIfEmpty(0).Max();
+        var lasts = runs.Select(r => points(r).Count == 0 ? 0 : IterationAt(r, points(r).Count - 1)).ToArray();
+        var last = lasts.DefaultIfEmpty(0).Max();
+        // Runs of lengths more than tenfold apart share a log iteration axis (LogIterationAxis), as the loss plot.
+        var logIterations = LogIterationAxis(lasts);
         // A component whose values span only rounding noise of the problem's scale (x* = 0 with ±4E-16 left
         // by the others' arithmetic) is drawn flat at the problem's scale and labelled so (RoundingOnly).
-        var flat = RoundingOnly(runs, points, target, shown, exploding, ownScale: space == "x-space", naturalScale);
+        var flat = RoundingOnly(runs, points, target, shown, exploding, ownScale: space == "x-space", natural);
         var problemScaleAll = ProblemScale(runs, points, target, names.Length);
-        double ScaleOf(int jj) => flat.TryGetValue(jj, out var problemScale) ? problemScale : ComponentScale(runs, points, target, jj, problemScaleAll);
+        double ScaleOf(int jj) => flat.TryGetValue(jj, out var problemScale) ? problemScale : ComponentScale(runs, points, target, jj, problemScaleAll, natural);
         var data = shown.Select(jj =>
         {
-            var curves = runs.Select(r => points(r).Select((p, i) => ((double)IterationAt(r, i), p[jj])).ToArray()).ToArray();
+            var curves = runs.Select(r => points(r).Select((p, i) => (IterationX(IterationAt(r, i), logIterations), p[jj])).ToArray()).ToArray();
             (double, double)? t = target is null ? null : (double.NaN, target[jj]);
-            var box = IterationBox(PlotBox(exploding, curves, t, ScaleOf(jj), far), last);
+            var box = IterationBox(PlotBox(exploding, curves, t, ScaleOf(jj), far), last, logIterations);
             return (Curves: curves, Box: box, Target: t, Paths: DrawnPaths(curves, box, exploding));
         }).ToArray();
         // "Coincides with" in the legend means in every panel; the styling of each panel follows the
@@ -375,10 +387,10 @@ public static class TrajectoryPlots
             // The first panel holds the legend's entries; for a stack Render draws them beside it (no panel
             // shows a legend of its own), a lone panel shows its own, as any single plot.
             var panel = Panel(runs, curves, box, t, targetLabel, panelTitle,
-                k == shown.Length - 1 ? "iteration" : "", AxisLabel(names[jj], flat.ContainsKey(jj), HiddenSpread(runs, points, target, jj, exploding, ScaleOf(jj))),
+                k == shown.Length - 1 ? IterationAxisLabel("iteration", logIterations) : "", AxisLabel(names[jj], flat.ContainsKey(jj), HiddenSpread(runs, points, target, jj, exploding, ScaleOf(jj))),
                 iterationAxis: true, ScaleOf(jj), exploding, far,
                 Groups(drawnHere), whole, legend: shown.Length == 1, notes: notes, iterationOf: recorded,
-                partners: shown.Length == 1 ? Partners(paths, box, drawnHere, whole, curves) : null);
+                partners: shown.Length == 1 ? Partners(paths, box, drawnHere, whole, curves) : null, logIterations: logIterations);
             panels.Add(panel);
         }
         if (panels.Count == 1) return Single(space, panels[0]);
@@ -607,15 +619,26 @@ public static class TrajectoryPlots
     /// <summary>
     /// The magnitude a component's axis is measured against (<see cref="Box.Padded"/>, <see cref="FlatAxis"/>):
     /// its own <see cref="Scale"/>, or, where that is 0 (every start and the target are exactly 0 in it), the
-    /// problem's <paramref name="problemScale"/>. A component with no magnitude of its own was measured
+    /// problem's <paramref name="problemScale"/>, or the component's <paramref name="natural"/> scale where that is
+    /// smaller (x-space: the distance it must move to change y by the outputs' scale, <see cref="NaturalScales"/>).
+    /// A component with no magnitude of its own was measured
     /// against its values alone: heat1d-inverse's x0 (start 0, x* = 0), which Newton's solve moves by
-    /// 6E-13 beside cells of 2, was drawn over its whole panel, rounding noise magnified as if the cell moved.
+    /// 6E-13 beside cells of 2, was drawn over its whole panel, rounding noise magnified as if the cell moved;
+    /// against the problem's scale alone, a component that starts at 0 and needs to move only 1E-09 to change y by
+    /// as much as the others (a column of J of 1E+12) was drawn flat beside one at 1000.
     /// </summary>
     internal static double ComponentScale(
-        IReadOnlyList<OptimizerRun> runs, Func<OptimizerRun, IReadOnlyList<double[]>> points, double[]? target, int component, double problemScale)
+        IReadOnlyList<OptimizerRun> runs, Func<OptimizerRun, IReadOnlyList<double[]>> points, double[]? target, int component, double problemScale,
+        Func<int, double>? natural = null)
     {
         var own = Scale(runs, points, target, component);
-        return own > 0 ? own : problemScale;
+        var s = natural?.Invoke(component) ?? double.NaN;
+        // An x* that is rounding noise of the component's natural scale where every start is 0 (x1* = −8.6E-22 of a
+        // solve whose x1 is 0 but for rounding, beside a natural scale of 0.5) is no magnitude of its own.
+        var starts = Scale(runs, points, null, component);
+        if (own > 0 && starts == 0 && s > 0 && own <= NumberText.NoiseRatio * Math.Min(s, problemScale)) own = 0;
+        if (own > 0) return own;
+        return s > 0 && s < problemScale ? s : problemScale;
     }
 
     /// <summary>
@@ -648,7 +671,7 @@ public static class TrajectoryPlots
     /// </summary>
     internal static Dictionary<int, double> RoundingOnly(
         IReadOnlyList<OptimizerRun> runs, Func<OptimizerRun, IReadOnlyList<double[]>> points, double[]? target, int[] shown, bool[] exploding,
-        bool ownScale = false, Func<int, double>? naturalScale = null)
+        bool ownScale = false, Func<int, double>? natural = null)
     {
         var count = shown.Length == 0 ? 0 : shown.Max() + 1;
         var problemScale = ProblemScale(runs, points, target, count);
@@ -669,13 +692,10 @@ public static class TrajectoryPlots
             // (x* = 0, moved by the others' arithmetic) is judged against the problem's scale. In y-space a target is
             // often P(x_true) computed with rounding (heat1d-inverse's y0* = −7E-17 beside cells of 2), so y stays
             // with the problem's scale.
-            // Its own magnitude may itself be rounding noise (x1* = 1E-16 left by a solve), so where P gives the
-            // component a scale at x* (NaturalScale) the larger of the two is the measure, never beyond the problem's.
-            var own = ownScale ? Scale(runs, points, target, j) : 0;
-            var reference = own > 0 ? own : problemScale;
-            if (ownScale && startsAtZero && naturalScale?.Invoke(j) is > 0 and var natural)
-                reference = Math.Min(problemScale, Math.Max(own, natural));
-            if (startsAtZero && IsRoundingOnly(values, reference, dataScale))
+            // A component 0 at every start and at the target is judged against its natural scale where that is smaller
+            // (ComponentScale).
+            var own = ownScale ? ComponentScale(runs, points, target, j, problemScale, natural) : problemScale;
+            if (startsAtZero && IsRoundingOnly(values, own, dataScale))
                 flat[j] = problemScale;
         }
         return flat;
@@ -716,8 +736,10 @@ public static class TrajectoryPlots
         // A loss of +∞ stays in the curve (as +∞), so the run is cut where it overflows and marked there,
         // not ended silently at its last finite loss; 0, a negative loss or NaN end the log curve.
         // A loss that overflowed doubles with a finite residual is drawn at its carried log₁₀ L (OptimizerRun.LossLog10).
+        // Runs of lengths more than tenfold apart share a log iteration axis (LogIterationAxis), as train's steps.
+        var logIterations = LogIterationAxis(runs.Select(r => r.Iterations));
         (double X, double Y)[][] Curves(Func<OptimizerRun, int, double> value) => runs.Select((r, i) => shown[i]
-            .Select(e => ((double)r.LossIterationAt(e), value(r, e))).TakeWhile(p => !double.IsNaN(p.Item2)).ToArray()).ToArray();
+            .Select(e => (IterationX(r.LossIterationAt(e), logIterations), value(r, e))).TakeWhile(p => !double.IsNaN(p.Item2)).ToArray()).ToArray();
         // A loss below doubles (0 or subnormal as a double, ½(1E-200)² = 5E-401) is drawn at its carried log₁₀ L too
         // (OptimizerRun.LossBelowDoubles), never as a 0 that ends the curve.
         var logs = Curves((r, e) => r.Losses[e] is var l && (l > 0 && !double.IsNaN(l) || r.LossBelowDoubles(e)) ? r.LossLog10(e) : double.NaN);
@@ -754,13 +776,14 @@ public static class TrajectoryPlots
         // read as a plot that failed to draw.
         if (!positive && runs.Any(r => r.Losses.Count > 0) && runs.All(r => r.Losses.All(l => l == 0)))
             title += "\nL = 0 at every iteration of every run";
-        var box = IterationBox(linear ? PlotBox(exploding, curves, null, lossScale ?? 0, far) : logBox, runs.Select(r => r.Iterations).DefaultIfEmpty(0).Max());
+        var box = IterationBox(linear ? PlotBox(exploding, curves, null, lossScale ?? 0, far) : logBox, runs.Select(r => r.Iterations).DefaultIfEmpty(0).Max(), logIterations);
         var paths = DrawnPaths(curves, box, exploding);
         var drawn = Drawn(paths, box, runs.Count, curves);
         var leaders = LegendLeaders([(paths, box)], runs);
-        var plot = Panel(runs, curves, box, null, "target", title, "iteration", linear ? AxisLabel("L", lossScale is not null) : "L (log scale)",
+        var plot = Panel(runs, curves, box, null, "target", title, IterationAxisLabel("iteration", logIterations),
+            linear ? AxisLabel("L", lossScale is not null) : "L (log scale)",
             iterationAxis: true, scale: lossScale ?? 0, exploding, far, Groups(drawn), leaders, partners: Partners(paths, box, drawn, leaders, curves),
-            zeroAt: linear ? null : zeroAt, iterationOf: (i, k) => (int)curves[i][k].X);
+            zeroAt: linear ? null : zeroAt, iterationOf: (i, k) => runs[i].LossIterationAt(shown[i][k]), logIterations: logIterations);
         if (!linear)
         {
             var limits = plot.Axes.GetLimits();
@@ -1327,7 +1350,8 @@ public static class TrajectoryPlots
     /// A run's name in a legend, in one form for every run: <c>gn (η = 0.3)</c>, and for a method run more
     /// than once, whose label is written as in <c>--methods</c> (<see cref="MethodCatalog.Labels"/>:
     /// <c>hig:0.3:kappa=-1</c>, <c>gd:0.01 #2</c>), the same form with that label's η and options:
-    /// <c>hig (η = 0.3, kappa = -1)</c>, <c>gd (η = 0.01) #2</c>. A label of another form is kept, with η after it.
+    /// <c>hig (η = 0.3, kappa = -1)</c>, <c>gd (η = 0.01) #2</c>, and a method listed twice alike (<c>newton #2</c>)
+    /// <c>newton (η = 1/3) #2</c>. A label of another form is kept, with η after it.
     /// Everywhere a plot names a run it uses this form: its entry, the runs its entry says it coincides or
     /// overlaps with, the target's note (<see cref="TargetPoint.DescriptionNaming"/>) and a field map's title;
     /// the table, the text and the JSON name runs by their label (<c>gd:0.01</c>), as the table's method column.
@@ -1337,10 +1361,11 @@ public static class TrajectoryPlots
     /// <inheritdoc cref="LegendName(OptimizerRun)"/>
     internal static string LegendName(string label, string name, double eta)
     {
-        if (label == name) return $"{name} (η = {NumberText.StepSize(eta)})";
-        if (!label.StartsWith(name + ":", StringComparison.Ordinal)) return $"{label} (η = {NumberText.StepSize(eta)})";
         var hash = label.IndexOf(" #", StringComparison.Ordinal);
         var (body, number) = hash < 0 ? (label, "") : (label[..hash], label[hash..]);
+        // newton #2 (a method listed twice alike) as its number after η, as gd:0.01 #2 is: newton (η = 1/3) #2.
+        if (body == name) return $"{name} (η = {NumberText.StepSize(eta)}){number}";
+        if (!label.StartsWith(name + ":", StringComparison.Ordinal)) return $"{label} (η = {NumberText.StepSize(eta)})";
         var parts = body.Split(':');
         var options = parts.Skip(2).Select(o => ", " + o.Replace("=", " = "));
         return $"{name} (η = {parts[1]}{string.Concat(options)}){number}";
@@ -1434,7 +1459,8 @@ public static class TrajectoryPlots
         IReadOnlyList<OptimizerRun> runs, (double X, double Y)[][] curves, Box box, (double X, double Y)? target, string targetLabel,
         string title, string xLabel, string yLabel, bool iterationAxis, double scale, bool[] exploding, bool[][] far,
         (int[] Leader, int[] Rank, int[] Size) groups, int[] coincidesWith, bool legend = true,
-        string[]? notes = null, int[]? zeroAt = null, Func<int, int, int>? iterationOf = null, int[][]? partners = null, double? scaleX = null)
+        string[]? notes = null, int[]? zeroAt = null, Func<int, int, int>? iterationOf = null, int[][]? partners = null, double? scaleX = null,
+        bool logIterations = false)
     {
         var xScale = scaleX ?? scale;
         // The iteration of run i's k-th curve point: k itself for the losses (one a iteration), the
@@ -1512,6 +1538,11 @@ public static class TrajectoryPlots
             // it comes, each on the ones before.
             if (length == 1)
                 markerSize = OnePointMarkerSize - (size > 1 ? 8f * rank / (size - 1) : 0f);
+            // On a log iteration axis the points of a long curve crowd its right end: its markers are moved to
+            // points even in x as drawn (Training.EvenInX, as train's steps axis does).
+            var markedAt = logIterations && length > 60
+                ? Training.EvenInX([.. Enumerable.Range(0, length).Where(k => k % period == offset)], curves[i]).ToHashSet()
+                : null;
             var first = true;
             foreach (var piece in pieces.Where(p => p.Count > 0))
             {
@@ -1526,7 +1557,7 @@ public static class TrajectoryPlots
                 line.LegendText = "";
                 // Markers on the run's own points only, never on the edge points where a piece is cut.
                 // They are drawn after every run's lines (markerLayer), so no later line covers them.
-                var marked = piece.Where(p => p.Iteration >= 0 && p.Iteration % period == offset).ToArray();
+                var marked = piece.Where(p => p.Iteration >= 0 && (markedAt?.Contains(p.Iteration) ?? p.Iteration % period == offset)).ToArray();
                 if (marked.Length > 0)
                     markerLayer.Add(() => WhiteCentre(plot.Add.Markers(marked.Select(p => p.Point.X).ToArray(), marked.Select(p => p.Point.Y).ToArray(), shape, markerSize, color)));
                 // Where a run thrown far leaves the range and where it comes back, on the edge: a triangle
@@ -1557,7 +1588,7 @@ public static class TrajectoryPlots
             {
                 // L = 0 has no logarithm: drawn at the bottom edge of the plotted range, reached from the
                 // run's last positive loss, with a marker of the run's shape.
-                var bottom = (X: (double)zero, Y: box.YMin);
+                var bottom = (X: IterationX(zero, logIterations), Y: box.YMin);
                 if (kept.Length > 0)
                 {
                     var drop = plot.Add.Line(kept[^1].X, kept[^1].Y, bottom.X, bottom.Y);
@@ -1638,11 +1669,12 @@ public static class TrajectoryPlots
         if (iterationAxis)
         {
             // The iteration axis runs over the iterations of the runs (the box's x range is exactly them,
-            // see IterationBox), with a margin for the markers at its ends; its ticks are whole iterations.
-            var lastIteration = (int)Math.Round(box.XMax);
-            var margin = lastIteration == 0 ? 0.5 : Math.Max(0.25, 0.04 * lastIteration);
-            limits = limits with { XMin = -margin, XMax = lastIteration + margin };
-            plot.Axes.Bottom.TickGenerator = IterationTicks(lastIteration);
+            // see IterationBox), with a margin for the markers at its ends; its ticks are whole iterations
+            // (SetIterationAxis, after the limits below), on a log axis 0, 1, 10, 100, ….
+            var lastIteration = (int)Math.Round(logIterations ? Math.Pow(10, box.XMax) - 1 : box.XMax);
+            plot.Axes.SetLimits(limits.XMin, limits.XMax, limits.YMin, limits.YMax);
+            SetIterationAxis(plot, lastIteration, logIterations);
+            limits = limits with { XMin = plot.Axes.GetLimits().Left, XMax = plot.Axes.GetLimits().Right };
         }
         else
             plot.Axes.Bottom.TickGenerator = Ticks(false, limits.XMax - limits.XMin);
@@ -2096,7 +2128,70 @@ public static class TrajectoryPlots
     /// whichever of their points the y range keeps. A run that explodes at its first step still spans the
     /// axis (its curve is cut at the y edge), so the axis is never the point range around iteration 0.
     /// </summary>
-    internal static Box IterationBox(Box box, int last) => box with { XMin = 0, XMax = last };
+    internal static Box IterationBox(Box box, int last, bool log = false) => box with { XMin = 0, XMax = IterationX(last, log) };
+
+    /// <summary>
+    /// How many times the longest run's last iteration (step) may be the shortest's, among runs that took one,
+    /// before an iteration or steps axis is drawn logarithmically (<see cref="LogIterationAxis"/>).
+    /// </summary>
+    internal const double LogIterationRatio = 10;
+
+    /// <summary>
+    /// Whether an axis of iterations (compare's loss plot and stacked panels) or steps (train's) is drawn
+    /// logarithmically in 1 + k: the longest of the runs' last iterations <paramref name="lasts"/> is more than
+    /// <see cref="LogIterationRatio"/> times the shortest (runs of no step left out). On a linear axis the
+    /// shorter runs fill less than a tenth of its width: newton's 97 iterations beside gd's 2000 were a
+    /// vertical stroke at 0, every marker on the others'.
+    /// </summary>
+    internal static bool LogIterationAxis(IEnumerable<int> lasts)
+    {
+        var taken = lasts.Where(k => k > 0).ToArray();
+        return taken.Length > 1 && taken.Max() > LogIterationRatio * taken.Min();
+    }
+
+    /// <summary>Where iteration (step) <paramref name="k"/> is drawn: at k, or on a log axis at log₁₀(1 + k) (iteration 0 at its left end).</summary>
+    internal static double IterationX(double k, bool log) => log ? Math.Log10(1.0 + k) : k;
+
+    /// <summary>
+    /// Ticks of an iteration (steps) axis drawn at log₁₀(1 + k) (<see cref="IterationX"/>): major ticks at 0 and at
+    /// 1, 10, 100, … up to <paramref name="last"/>, each labelled with its count, and minor ones at 2–9 times each power.
+    /// </summary>
+    internal static ScottPlot.TickGenerators.NumericManual LogIterationTicks(int last)
+    {
+        var ticks = new ScottPlot.TickGenerators.NumericManual();
+        ticks.AddMajor(0, "0");
+        for (long power = 1; power <= last; power *= 10)
+        {
+            ticks.AddMajor(Math.Log10(1.0 + power), power.ToString(CultureInfo.InvariantCulture));
+            for (var m = 2; m <= 9 && m * power <= last; m++)
+                ticks.AddMinor(Math.Log10(1.0 + m * power));
+        }
+        return ticks;
+    }
+
+    /// <summary>
+    /// The horizontal axis of iterations (steps) 0 … <paramref name="last"/>, linear or logarithmic in 1 + k
+    /// (<see cref="LogIterationAxis"/>): its ticks (<see cref="IterationTicks"/> or <see cref="LogIterationTicks"/>)
+    /// and its limits, with a margin of 4% of the axis (at least a quarter iteration on a linear one) for the markers
+    /// at its ends. One rule for compare's and train's plots.
+    /// </summary>
+    internal static void SetIterationAxis(Plot plot, int last, bool log)
+    {
+        last = Math.Max(0, last);
+        if (log && last > 0)
+        {
+            var end = IterationX(last, log: true);
+            plot.Axes.Bottom.TickGenerator = LogIterationTicks(last);
+            plot.Axes.SetLimitsX(-0.04 * end, 1.04 * end);
+            return;
+        }
+        var margin = last == 0 ? 0.5 : Math.Max(0.25, 0.04 * last);
+        plot.Axes.Bottom.TickGenerator = IterationTicks(last);
+        plot.Axes.SetLimitsX(-margin, last + margin);
+    }
+
+    /// <summary>The label of an iteration (steps) axis: <paramref name="name"/>, with "(log scale of 1 + name)" when it is logarithmic.</summary>
+    internal static string IterationAxisLabel(string name, bool log) => log ? $"{name} (log scale of 1 + {name})" : name;
 
     /// <summary>
     /// Tick positions on an iteration axis from 0 to <paramref name="last"/>: whole iterations only, every

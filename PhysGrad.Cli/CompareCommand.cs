@@ -263,7 +263,9 @@ internal static class CompareCommand
     /// only where a row is then still too wide (three or four variables in final x) does final x take the most digits
     /// from 5 down to <see cref="FewestFinalXDigits"/> that fit, the same for every component of every row, and then the
     /// distance header drops " in x" when <paramref name="targetLine"/> above the table says where distances are
-    /// measured. A table that fits in no such form keeps 6 digits and is folded by <see cref="TextTable.Lines"/>.
+    /// measured; a row still too wide (ten variables and more) gives final x without its largest entry's note and
+    /// its count, which the header says once (<see cref="BriefVector"/>), at the most digits from 6 down that fit. A table that fits in no such form keeps
+    /// 6 digits and is folded by <see cref="TextTable.Lines"/>.
     /// </summary>
     /// <param name="results">The runs, in order.</param>
     /// <param name="space">The one space every run's distance is measured in ("x" or "y"), or null.</param>
@@ -271,13 +273,13 @@ internal static class CompareCommand
     /// <returns>The table's lines (header first, one per run) and the notes under it.</returns>
     internal static (string[] Lines, string[] Notes) CompareTable(IReadOnlyList<MethodResult> results, string? space, string? targetLine)
     {
-        (string[] Lines, string[] Notes) Table(int digits, bool spaceInHeader)
+        (string[] Lines, string[] Notes) Table(int digits, bool spaceInHeader, bool brief = false)
         {
             var rows = results.Select(r => new[]
             {
                 r.Label,
                 Numbers.StepSize(r.Eta),
-                RunReport.FormatVector(r.Final, significant: digits),
+                brief ? BriefVector(r.Final, digits) : RunReport.FormatVector(r.Final, significant: digits),
                 RunReport.FormatLoss(r),
                 r.MeasuredIn == DistanceSpace.None ? "n/a"
                     : RunReport.FormatNumber(r.DistanceToTarget) + (space is null ? $" in {r.DistanceSpace}" : ""),
@@ -285,7 +287,8 @@ internal static class CompareCommand
                 double.IsFinite(r.DiagonalAlignment) ? Numbers.Format(r.DiagonalAlignment, "F4") : "n/a",
                 r.StopCell + (r.LossRose ? $"; loss rose: final {RunReport.FormatLoss(r)} > start {RunReport.FormatStartLoss(r)}" : ""),
             }).ToArray();
-            string[] header = ["method", "eta", "final x", "final loss", space is null || !spaceInHeader ? "distance" : $"distance in {space}", "diagonal", "stop"];
+            var count = results.Select(r => r.Final.Count).Distinct().ToArray();
+            string[] header = ["method", "eta", brief && count is [var n] ? $"final x ({NumberText.Count(n, "value")})" : "final x", "final loss", space is null || !spaceInHeader ? "distance" : $"distance in {space}", "diagonal", "stop"];
             bool[] left = [true, false, true, false, false, false, true];
             return TextTable.WithShortStops(header, rows, [.. results.Select(r => TextTable.ShortStop(r.StopCell, r.LossRose))],
                 [.. results.Select(r => r.Label)], left, always: true);
@@ -295,10 +298,31 @@ internal static class CompareCommand
         if (TextTable.Fits(full.Lines)) return full;
         // The space may leave the header only where the line above says it ("…: distances are in x.").
         var spaceSaidAbove = space is not null && targetLine is not null && targetLine.Contains($"distances are in {space}", StringComparison.Ordinal);
-        foreach (var spaceInHeader in spaceSaidAbove ? new[] { true, false } : [true])
+        var headers = spaceSaidAbove ? new[] { true, false } : [true];
+        foreach (var spaceInHeader in headers)
             for (var digits = 5; digits >= FewestFinalXDigits; digits--)
                 if (Table(digits, spaceInHeader) is var shorter && TextTable.Fits(shorter.Lines))
                     return shorter;
+        // A long final x (ten variables and more) is then written without what its ellipsis hides, its count
+        // said once in the header ("final x (10 values)" over [0.09562, 0.1912, …, 0.9562]): each row stays one line,
+        // aligned with the others, where final x was folded under its row with the largest entry's note; the JSON
+        // and CSV reports give every value.
+        foreach (var spaceInHeader in headers)
+            for (var digits = 6; digits >= FewestFinalXDigits; digits--)
+                if (Table(digits, spaceInHeader, brief: true) is var brief && TextTable.Fits(brief.Lines))
+                    return brief;
         return full;
+    }
+
+    /// <summary>
+    /// A final point in the table's briefest form: in full up to four values, else the first two, an ellipsis and the
+    /// last (<c>[0.09562, 0.1912, …, 0.9562]</c>; the column's header gives the count), each with <paramref name="digits"/>
+    /// significant digits (<see cref="Numbers.Table(double, int)"/>).
+    /// </summary>
+    internal static string BriefVector(IReadOnlyList<double> values, int digits)
+    {
+        string At(int i) => Numbers.Table(values[i], digits);
+        return values.Count <= 4 ? $"[{string.Join(", ", Enumerable.Range(0, values.Count).Select(At))}]"
+            : $"[{At(0)}, {At(1)}, …, {At(values.Count - 1)}]";
     }
 }

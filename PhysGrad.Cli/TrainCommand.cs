@@ -147,7 +147,13 @@ internal static class TrainCommand
             }
         }
         if (list.Count == 0) throw new CliInputException("--methods names no method; give e.g. adam,gn,hig.");
-        return list.Select(s => batch is { } b ? s.WithBatchSize(b) : s).ToArray();
+        var choices = list.Select(s => batch is { } b ? s.WithBatchSize(b) : s).ToArray();
+        // An entry equal in everything to an earlier one would train the same network again, seed for seed, and its rows
+        // could not be told apart (two "gn η=0.1, B=256, τ=0.001, seed 1" rows, summed up as "seeds 2").
+        if (choices.Where((c, i) => choices[..i].Any(d => d.Name == c.Name && d.Description == c.Description)).FirstOrDefault() is { } twice)
+            throw new CliInputException($"--methods: {twice.Name} is listed twice with the same settings ({twice.Description}), which would train " +
+                $"the same network twice with one seed; list it once, give each entry its own rate (e.g. {twice.Name}:{(twice.LearningRate / 10).ToString("G3", CultureInfo.InvariantCulture)}), or use --seeds for more runs.");
+        return choices;
     }
 
     private static void Print(TextWriter output, string format, TrainingExample example, IReadOnlyList<TrainingRun> runs)
@@ -222,10 +228,12 @@ internal static class TrainCommand
                 var header = Row(["method", "settings", "seed", "final loss"], X("½‖x − x*‖²"), ["time (s)", "steps", "ms/step", "stop"]);
                 var rows = runs.Select(r => Row([r.Choice.Name, r.Choice.Description, $"{r.Seed}", G(r.Final.Loss)], X(G(r.Final.XError)),
                     [Numbers.Table(r.Final.Seconds, 3), $"{r.Final.Step}", MsPerStep(r), Stop(r)])).ToArray();
-                // One line per run: a stop too long for its column is shortened, in full under the table.
+                // One line per run in compare's one layout at any width: the stop column holds each stop's short
+                // form, and a stop with more to say is given in full under the table ("Stop of …: …").
                 var (table, stopNotes) = TextTable.WithShortStops(header, rows,
                     [.. runs.Select(r => TextTable.ShortStop(r.Failed ? r.StopText : r.Stop, r.LossRose))],
-                    [.. runs.Select(r => $"{r.Choice.Name} ({r.Choice.Description}, seed {r.Seed})")], Left(header.Length, 0, 1, header.Length - 1));
+                    [.. runs.Select(r => $"{r.Choice.Name} ({r.Choice.Description}, seed {r.Seed})")], Left(header.Length, 0, 1, header.Length - 1),
+                    always: true);
                 foreach (var line in table.Concat(stopNotes))
                     output.WriteLine(line);
                 // Over several seeds, one line per method: the median and the range of the final loss.

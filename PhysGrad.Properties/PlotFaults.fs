@@ -48,11 +48,13 @@ let ``a loss of exactly 0 is drawn at the bottom edge of the log loss plot and n
     Assert.Equal("L (log scale)", plot.Axes.Left.Label.Text)
     Assert.Contains("reaches 0 at iteration 1", entry loss "pg")
     Assert.DoesNotContain("reaches 0", entry loss "gd")
-    // The zero is drawn: a marker at iteration 1 on the plot's bottom, inside the visible range.
+    // The zero is drawn: a marker at iteration 1 on the plot's bottom, inside the visible range; gd's 30
+    // iterations beside pg's 1 make the iteration axis logarithmic (Plots30), so iteration 1 is at log₁₀ 2.
     let limits = plot.Axes.GetLimits()
     let drawn = markers plot ScottPlot.MarkerShape.FilledTriangleDown (TrajectoryPlots.ColorOf Method.PhysicalGradient)
     Assert.Equal(1, drawn.Length)
-    Assert.Equal(1.0, drawn.[0].X)
+    Assert.Equal("iteration (log scale of 1 + iteration)", plot.Axes.Bottom.Label.Text)
+    Assert.Equal(Math.Log10 2.0, drawn.[0].X, 12)
     Assert.InRange(drawn.[0].Y, limits.Bottom, limits.Bottom + 0.15 * (limits.Top - limits.Bottom))
 
 [<Fact>]

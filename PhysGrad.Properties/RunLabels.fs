@@ -22,8 +22,8 @@ let ``a method chosen once keeps its name; chosen twice, each run says its eta a
     Assert.Equal<string list>([ "gd:0.01"; "gd:0.001"; "pg" ], labels "gd:0.01,gd:0.001,pg")
     // tau is the same (its default) in both entries, so only kappa is named.
     Assert.Equal<string list>([ "hig:1:kappa=-0.5"; "hig:1:kappa=-1" ], labels "hig:1:kappa=-0.5,hig:1:kappa=-1")
-    // kappa left out is its default −0.5, so the two entries are the same run: numbered.
-    Assert.Equal<string list>([ "hig:0.3 #1"; "hig:0.3 #2" ], labels "hig,hig:kappa=-0.5")
+    // kappa left out is its default −0.5, so the two entries are the same run: numbered, η set nothing apart.
+    Assert.Equal<string list>([ "hig #1"; "hig #2" ], labels "hig,hig:kappa=-0.5")
 
 [<Fact>]
 let ``compare names two gd runs apart in the table, the JSON and the CSV`` () =
