@@ -120,9 +120,10 @@ public sealed class LevenbergMarquardt : RuleBase
     /// how they solve the damped system): accept it (λ follows the gain ratio), settle the step at 0 (at L's
     /// rounding level, or no damping left to try), grow λ and try again, or — where the damped model's
     /// predicted decrease is below rounding only because the damping outweighs the curvature — lower λ and try
-    /// again. <paramref name="undamped"/> gives the decrease of L that the nearly undamped (Gauss–Newton) model
-    /// predicts for its own step at the current point (λ = <see cref="UndampedLambda"/>; a lower bound of the
-    /// undamped model's best decrease, since it is that model's value at one step).
+    /// again. <paramref name="undamped"/> gives the decrease of L that the undamped (Gauss–Newton) model predicts
+    /// for its own step at the current point (the dense form solves with λ = <see cref="UndampedLambda"/>, the
+    /// matrix-free one runs CG without a shift; either way a lower bound of the undamped model's best decrease,
+    /// since it is that model's value at one step).
     /// </summary>
     private sealed class Damping(LevenbergMarquardt rule, Func<double> undamped)
     {
@@ -202,9 +203,9 @@ public sealed class LevenbergMarquardt : RuleBase
                 _afterLowering = true;
                 return Verdict.Retry;
             }
+            // No fallback note: the run stops on this step (Optimizer's Stalled), and its stop says it.
             Array.Clear(dx);
             Stalled = $"lm's step is 0: with damping λ = {NumberText.Short(Lambda, 3)} (relative to D) its model predicts a decrease of L of {NumberText.Short(predicted, 3)}, below L's rounding level {NumberText.Short(level, 3)}, while the undamped Gauss–Newton model predicts {NumberText.Short(model, 3)}: the damping λD outweighs the curvature JᵀHJ along the step, so this is no minimum";
-            notes.Note(FallbackKind.StepRejected, $"at {RuleState.Point(x)}, {Stalled}");
             (Lambda, _nu) = (rule.Lambda0, 2);
             return Verdict.Settled;
         }
