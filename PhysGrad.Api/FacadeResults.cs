@@ -77,8 +77,12 @@ public sealed partial record MethodResult
     /// <summary>The loss at the start.</summary>
     public double StartLoss => Run.Losses[0];
 
-    /// <summary>Why the run stopped, as the stop reason's name (<c>Converged</c>, <c>IterationLimit</c>, <c>Diverged</c>, …).</summary>
+    /// <summary>Why the run stopped, as the stop reason's name (<c>Converged</c>, <c>IterationLimit</c>, <c>Diverged</c>, …):
+    /// a stable code for programs; <see cref="StopWords"/> is the same for people.</summary>
     public string Stop => Run.StopReason.ToString();
+
+    /// <summary>Why the run stopped, in words (<c>converged</c>, <c>iteration limit</c>, <c>diverged</c>, …; <see cref="ExitReason.Label"/>).</summary>
+    public string StopWords => ExitReason.Label(Run.StopReason);
 
     /// <summary>Whether the final loss is above the start's without the run having diverged (see RELIABILITY.md, "Stop reasons").</summary>
     public bool LossRose => Run.LossRose;
@@ -86,14 +90,14 @@ public sealed partial record MethodResult
     /// <summary>The stop in words (<c>10 iterations</c>, <c>gradient norm 1e-12 ≤ tolerance</c>).</summary>
     public string StopDetail => Run.StopDetail;
 
-    /// <summary>The stop for display, reason and detail at one level: <c>Converged: step length 0 ≤ 1E-12 at
-    /// iteration 3, at a minimum; eigenvalues of ∂²L/∂x²: 2</c>, <c>IterationLimit: 10 iterations</c>.</summary>
+    /// <summary>The stop for display, reason in words and detail at one level: <c>converged: step length 0 ≤ 1E-12 at
+    /// iteration 3, at a minimum; eigenvalues of ∂²L/∂x²: 2</c>, <c>iteration limit: 10 iterations</c>.</summary>
     public string StopText => ExitReason.Text(Run.StopReason, Run.StopDetail);
 
     /// <summary>The stop for a table cell: <see cref="StopText"/>, except that a run stopped by its iteration
-    /// limit reads <c>IterationLimit (10)</c>, the limit it reached, instead of <c>IterationLimit: 10 iterations</c>
+    /// limit reads <c>iteration limit (10)</c>, the limit it reached, instead of <c>iteration limit: 10 iterations</c>
     /// (compare's table fits 100 columns with it; <see cref="StopDetail"/> and JSON keep the words).</summary>
-    public string StopCell => Run.StopReason == StopReason.IterationLimit ? $"IterationLimit ({Run.Exit.Iteration})" : StopText;
+    public string StopCell => Run.StopReason == StopReason.IterationLimit ? $"{StopWords} ({Run.Exit.Iteration})" : StopText;
 
     /// <summary>The fallbacks taken, in order.</summary>
     public IReadOnlyList<RunFallback> Fallbacks => [.. Run.Fallbacks.Select(f => new RunFallback(f.Iteration, f.Kind.ToString(), f.Reason))];

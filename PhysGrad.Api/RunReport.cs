@@ -22,7 +22,8 @@ public static class RunReport
     /// "inverseNote" (why numeric; null otherwise),"inverseWarning" (null unless a given inverse does not invert P at the start or at a numeric target: <see cref="PhysicsProblem.GivenInverseWarning"/>)},"methods":[{"name","label" (the name, or with η and options when the method runs more than once: "gd:0.01"),"eta","trajectory" (from the start point),
     /// "trajectoryIterations" (the iteration of each trajectory point: 0, 1, 2, …, or 0, 5, 10, … of a run that recorded every 5th),"losses" (every iteration, or past the loss budget each stretch's least and greatest: <see cref="Recording.MaxLosses"/>; null, as "finalLoss", where the double is not the loss: <see cref="OptimizerRun.Carries"/>),
     /// "lossIterations" (the iteration of each loss),"iterations" (the steps recorded),"final",
-    /// "finalLoss","distance" (null without a target),"distanceSpace" ("x", "y" or "none"),"diagonalAlignment","stopReason","stopDetail","stop" (typed: iteration,
+    /// "finalLoss","distance" (null without a target),"distanceSpace" ("x", "y" or "none"),"diagonalAlignment","stopReason" (the reason's code: "Converged", "IterationLimit", …),
+    /// "stopWords" (the reason in words: "converged", "iteration limit", …),"stopText" (words and detail, as <see cref="MethodResult.StopText"/>),"stopDetail","stop" (typed: iteration,
     /// criterion, point kind and Hessian eigenvalues, non-finite quantity/index/value),"fallbacks" (iteration, kind, reason),"innerSolves" (per step of a rule with
     /// an inner Krylov solve: iteration, solver, iterations, solves, residual, target, exit; empty otherwise),"wallTimeMs"},...],
     /// "plots" (the files the plots were written to, as the caller passes them; null when none were drawn)}</c>.
@@ -139,6 +140,9 @@ public static class RunReport
                 distanceSpace = r.DistanceSpace,
                 diagonalAlignment = Finite(r.DiagonalAlignment),
                 stopReason = r.Run.StopReason.ToString(),
+                // The same reason in words, and with its detail, as the table and ToString() say it (stopReason stays the code).
+                stopWords = r.StopWords,
+                stopText = r.StopText,
                 stopDetail = r.Run.StopDetail,
                 lossRose = r.Run.LossRose,
                 stop = new

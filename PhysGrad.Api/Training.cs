@@ -215,9 +215,13 @@ public sealed class TrainingRun
     /// <summary>The stop in words.</summary>
     public string StopDetail => History.StopDetail;
 
-    /// <summary>The stop for display at one level, <c>Diverged: the loss became non-finite at step 12</c>
+    /// <summary>What ended the run, in words: <c>step limit</c>, <c>time limit</c>, <c>diverged</c>, <c>solver failed</c>,
+    /// <c>left the domain</c> or <c>cancelled</c> (<see cref="Stop"/> is the code).</summary>
+    public string StopWords => History.StopWords;
+
+    /// <summary>The stop for display at one level, <c>diverged: the loss became non-finite at step 12</c>
     /// (the reason alone when there is no detail).</summary>
-    public string StopText => ExitReason.Text(Stop, StopDetail);
+    public string StopText => ExitReason.Text(StopWords, StopDetail);
 
     /// <summary>Whether the run failed (<see cref="Diverged"/>, a solver in a step did not converge, or a step left the domain).</summary>
     public bool Failed => Diverged || Stop is "SolverFailed" or "LeftDomain";

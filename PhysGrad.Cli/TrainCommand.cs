@@ -187,6 +187,7 @@ internal static class TrainCommand
                         msPerStep = r.Final.Step > 0 ? Finite(r.MillisecondsPerStep) : null,
                         diverged = r.Diverged,
                         stop = r.Stop,
+                        stopWords = r.StopWords,
                         stopDetail = r.StopDetail,
                         lossRose = r.LossRose,
                         sipFallbacks = r.Fallbacks,
@@ -231,7 +232,7 @@ internal static class TrainCommand
                 // One line per run in compare's one layout at any width: the stop column holds each stop's short
                 // form, and a stop with more to say is given in full under the table ("Stop of …: …").
                 var (table, stopNotes) = TextTable.WithShortStops(header, rows,
-                    [.. runs.Select(r => TextTable.ShortStop(r.Failed ? r.StopText : r.Stop, r.LossRose))],
+                    [.. runs.Select(r => TextTable.ShortStop(r.Failed ? r.StopText : r.StopWords, r.LossRose))],
                     [.. runs.Select(r => $"{r.Choice.Name} ({r.Choice.Description}, seed {r.Seed})")], Left(header.Length, 0, 1, header.Length - 1),
                     always: true);
                 foreach (var line in table.Concat(stopNotes))
@@ -256,7 +257,7 @@ internal static class TrainCommand
     // The table's stop cell: which limit ended the run (with --steps and --time both given, either may),
     // a failure in words, and the same "loss rose" flag as compare's.
     private static string Stop(TrainingRun r) =>
-        (r.Failed ? r.StopText : r.Stop) +
+        (r.Failed ? r.StopText : r.StopWords) +
         (r.LossRose ? $"; loss rose: final {Numbers.Table(r.Final.Loss)} > start {Numbers.Table(r.Points[0].Loss)}" : "");
 
     private sealed class Relay(ProgressLine bar) : IProgress<(int Method, double Done)>

@@ -974,6 +974,9 @@ public sealed class Stepper
     /// <summary>Non-null when the last <see cref="Step"/> was 0 because the rule found itself at rounding level: why.</summary>
     public string? AtRoundingLevel => _state.AtRoundingLevel;
 
+    /// <summary>Non-null when the last <see cref="Step"/> was 0 although the rule's undamped model predicts a decrease above rounding: why.</summary>
+    public string? Stalled => _state.Stalled;
+
     /// <summary>
     /// Takes one step. Returns the fallback taken, if any (null otherwise). When a quantity the rule
     /// needs is not finite, the point does not move, <see cref="NonFinite"/> says which, and the
@@ -1268,6 +1271,10 @@ public static class Optimizer
                 // rounding resolves): no further step can change L measurably. Classified like a zero step.
                 return AtStationaryPoint(k, $"{rounding} at iteration {k}", ConvergenceCriterion.RoundingLevel);
             }
+            // The rule's step is 0 while its own undamped model predicts a measurable decrease: no point is
+            // reached, whatever ∂L/∂x's size or the curvature probe would say there.
+            if (stepLength == 0 && stepper.Stalled is { } stalled)
+                return Finish(StopReason.Stalled, k, $"{stalled} at iteration {k}");
             // The rule's step was not 0 but vanished when added to x (every entry below the rounding of x's).
             var roundedAway = stepLength == 0 && stepper.LastStep.ToArray().Any(v => v != 0);
             if (stepLength == 0 && !stepper.GradientIsZero())

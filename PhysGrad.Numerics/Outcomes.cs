@@ -852,14 +852,35 @@ public sealed record ExitReason(
     StopReason Reason, int Iteration, ConvergenceCriterion? Criterion, Curvature? Curvature, NonFiniteValue? NonFinite, string Detail)
 {
     /// <inheritdoc/>
-    /// <remarks>One level of structure, <c>Converged: step length 0 ≤ 1E-12 at iteration 3, at a minimum;
-    /// eigenvalues of ∂²L/∂x²: 2</c>: the detail follows a colon (it may hold one parenthesis of its own,
-    /// never a second inside it).</remarks>
+    /// <remarks>One level of structure, <c>converged: step length 0 ≤ 1E-12 at iteration 3, at a minimum;
+    /// eigenvalues of ∂²L/∂x²: 2</c>: the reason in words (<see cref="Label"/>), the detail after a colon (it may hold
+    /// one parenthesis of its own, never a second inside it).</remarks>
     public override string ToString() => Text(Reason, Detail);
 
-    /// <summary>A stop for display, <c>Reason: detail</c> (or the reason alone without a detail), the form
-    /// every table and message uses.</summary>
-    public static string Text(object reason, string detail) => string.IsNullOrEmpty(detail) ? $"{reason}" : $"{reason}: {detail}";
+    /// <summary>A stop for display, <c>reason: detail</c> with the reason in words (<see cref="Label"/>; or the reason
+    /// alone without a detail), the form every table and message uses.</summary>
+    public static string Text(StopReason reason, string detail) => Text(Label(reason), detail);
+
+    /// <summary>A stop for display from a reason already in words: <c>reason: detail</c>, or the reason alone without a detail.</summary>
+    public static string Text(string reason, string detail) => string.IsNullOrEmpty(detail) ? reason : $"{reason}: {detail}";
+
+    /// <summary>
+    /// A stop reason as a table cell and a result's <c>ToString()</c> read it, in lower-case words: <c>converged</c>,
+    /// <c>iteration limit</c>, <c>diverged</c>, <c>stationary, not a minimum</c>, <c>stalled</c>, <c>solver failed</c>,
+    /// <c>left the domain</c>. The enum's name (<c>IterationLimit</c>) stays the machine code: JSON's
+    /// <c>stopReason</c> and CSV's <c>stop</c> keep it, JSON's <c>stopWords</c> carries this.
+    /// </summary>
+    public static string Label(StopReason reason) => reason switch
+    {
+        StopReason.Converged => "converged",
+        StopReason.IterationLimit => "iteration limit",
+        StopReason.Diverged => "diverged",
+        StopReason.StationaryNonMinimum => "stationary, not a minimum",
+        StopReason.Stalled => "stalled",
+        StopReason.SolverFailed => "solver failed",
+        StopReason.LeftDomain => "left the domain",
+        _ => reason.ToString(),
+    };
 
     /// <summary>A stop reason in words, for the result types' <c>ToString()</c> (the tables and JSON keep the names):
     /// <c>converged</c>, <c>stopped at the iteration limit</c>, <c>diverged</c>, <c>stopped at a stationary point that is

@@ -68,8 +68,8 @@ let ``compare shows the last point inside the domain and fails the run for the i
     Assert.Contains("[1.00000]", row)
     Assert.Contains(" 2.00000 ", row)
     // The row's stop column holds the reason, the note under the table the whole stop (compare's one layout, tables29).
-    Assert.EndsWith("  LeftDomain", row.TrimEnd())
-    Assert.Contains("LeftDomain: iteration 1 left the domain: x0 ≥ 0 for sqrt(x0) fails (x0 = -3)", TestHelpers.unwrapped out)
+    Assert.EndsWith("  left the domain", row.TrimEnd())
+    Assert.Contains("left the domain: iteration 1 left the domain: x0 ≥ 0 for sqrt(x0) fails (x0 = -3)", TestHelpers.unwrapped out)
     Assert.Contains("physgrad: ig failed: iteration 1 left the domain", err)
     let json = Cli.run [ "compare"; "--simulator"; "sqrt(x0)"; "--target"; "-1"; "--start"; "1"; "--methods"; "ig:1"; "--format"; "json"; "--out"; dir ]
     let _, text, _ = json

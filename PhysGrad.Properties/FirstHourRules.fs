@@ -203,7 +203,7 @@ let ``compare on a non-square problem runs GD, Newton, GN and HIG and says why I
         let lines = (unwrapped out).Split('\n')
 
         for m in [ "gd"; "newton"; "gn"; "hig" ] do
-            Assert.Single(lines |> Array.filter (fun l -> l.StartsWith(m + " ") && l.Contains "IterationLimit")) |> ignore
+            Assert.Single(lines |> Array.filter (fun l -> l.StartsWith(m + " ") && l.Contains "iteration limit")) |> ignore
 
         Assert.Single(lines |> Array.filter (fun l -> l.StartsWith("ig, pg skipped:") && l.Contains "maps 2 variables to 3 outputs")) |> ignore
         // JSON stays one document: the skip lines go to stderr.

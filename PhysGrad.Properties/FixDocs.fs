@@ -104,7 +104,7 @@ let ``a one-iteration comparison says 1 iteration, not 1 iterations`` () =
     let code, stdout, err = run [ "compare"; "--methods"; "gd:0.01"; "--iterations"; "1"; "--out"; out ]
     Assert.True((code = 0), err)
     // The table's cell names the limit reached (tables24); the detail in words says 1 iteration.
-    Assert.Contains("IterationLimit (1)", stdout)
+    Assert.Contains("iteration limit (1)", stdout)
     Assert.DoesNotContain("1 iterations", stdout)
     let code, json, err = run [ "compare"; "--methods"; "gd:0.01"; "--iterations"; "1"; "--out"; out; "--format"; "json" ]
     Assert.True((code = 0), err)

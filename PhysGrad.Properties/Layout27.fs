@@ -156,8 +156,8 @@ let ``compare's table is one line per run when a stop is long: the stop in full 
     // The header, one row per method, then the note: no row wraps inside its stop column or is folded under itself.
     let count = (methods: string).Split(',').Length
     Assert.True(rows.Length = 1 + count + 1, String.Join("\n", rows))
-    Assert.True(rows.[1].StartsWith "gd " && rows.[1].EndsWith "  Diverged", rows.[1])
-    Assert.StartsWith("Stop of gd: Diverged: the loss ", TestHelpers.unwrapped rows.[count + 1])
+    Assert.True(rows.[1].StartsWith "gd " && rows.[1].EndsWith "  diverged", rows.[1])
+    Assert.StartsWith("Stop of gd: diverged: the loss ", TestHelpers.unwrapped rows.[count + 1])
 
 [<Fact>]
 let ``train's table is one line per run when gn's loss rose: the stop in full is a note under it`` () =
@@ -167,8 +167,8 @@ let ``train's table is one line per run when gn's loss rose: the stop in full is
     assertWidth "train" text
     let rows = table text "method "
     Assert.Equal(4, rows.Length)
-    Assert.True(rows.[1].StartsWith "gn " && rows.[1].EndsWith "  StepLimit, loss rose", rows.[1])
-    Assert.StartsWith("Stop of gn (η=0.1, B=256, τ=1E-06, seed 1): StepLimit; loss rose: final ", rows.[3])
+    Assert.True(rows.[1].StartsWith "gn " && rows.[1].EndsWith "  step limit, loss rose", rows.[1])
+    Assert.StartsWith("Stop of gn (η=0.1, B=256, τ=1E-06, seed 1): step limit; loss rose: final ", rows.[3])
 
 // ---- 5. help --------------------------------------------------------------------------------------------------
 

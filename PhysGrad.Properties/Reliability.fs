@@ -168,7 +168,7 @@ let ``fallbacks at singular points and missing preimages are recorded with the p
 
     Assert.Contains("fallback at iteration 1: the Jacobian is singular", TestHelpers.unwrapped out)
     // x = 0 is a maximum of L = ½(x² − 1)² (L″ = −2): Newton's step there is 0 and the stop says so.
-    Assert.Contains("StationaryNonMinimum: step length 0 ≤ 0 at iteration 1, at a maximum", TestHelpers.unwrapped out)
+    Assert.Contains("stationary, not a minimum: step length 0 ≤ 0 at iteration 1, at a maximum", TestHelpers.unwrapped out)
 
     let _, out, _ = Cli.run noPreimage
 

@@ -62,8 +62,8 @@ let ``the CLI's compare of the trial says StationaryNonMinimum where it said Con
     Assert.Equal(0, code)
     let flat = TestHelpers.unwrapped out
     // The stop column holds the reason, the note under the table the whole stop (compare's one layout, tables29).
-    Assert.Contains("Stop of gd: StationaryNonMinimum:", flat)
-    Assert.DoesNotContain("Converged", flat)
+    Assert.Contains("Stop of gd: stationary, not a minimum:", flat)
+    Assert.DoesNotContain("converged", flat)
     Assert.DoesNotContain("not strict", flat)
     // The probe that saw it: L = 0 at x + 2.19E+05 = 0, below L = ½ at x.
     Assert.Contains("L = 0 at +2.19E+05 along a flat direction, below L = 0.5 here", flat)

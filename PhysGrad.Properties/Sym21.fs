@@ -150,7 +150,7 @@ let ``compare on s*x0 with s from 1E-300 to 1: no run stops at a minimum while t
         // its slope −s·(1 − s·x0) is not 0: no stop may call that a minimum.
         Assert.DoesNotContain("not strict", out)
         let gd = out.Split('\n') |> Array.find (fun l -> l.StartsWith "gd ")
-        Assert.DoesNotContain("Converged", gd)
+        Assert.DoesNotContain("converged", gd)
 
 // ---- one step, one printed form ---------------------------------------------------------------------------
 

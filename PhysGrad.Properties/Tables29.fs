@@ -127,10 +127,10 @@ let ``a stop too long for its column is never folded under its row: the column h
     Assert.DoesNotContain(lines, fun l -> l.TrimStart().StartsWith "stop:")
     Assert.EndsWith("  stop", lines.[0])
     for label in [ "gd"; "gn" ] do
-        Assert.Equal("Diverged", (row out label).[6])
+        Assert.Equal("diverged", (row out label).[6])
     let notes = TestHelpers.unwrapped (String.Join("\n", lines))
-    Assert.Contains("Stop of gd: Diverged: the gradient entry ∂L/∂x0 = -Infinity at x = [0]", notes)
-    Assert.Contains("Stop of gn: Diverged: the Jacobian entry", notes)
+    Assert.Contains("Stop of gd: diverged: the gradient entry ∂L/∂x0 = -Infinity at x = [0]", notes)
+    Assert.Contains("Stop of gn: diverged: the Jacobian entry", notes)
 
 // ---- 5. result types in words ------------------------------------------------------------------------------
 

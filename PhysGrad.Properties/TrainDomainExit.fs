@@ -87,7 +87,7 @@ let ``the facade counts a seed that left the domain as failed with compare's kin
     for r in runs do
         Assert.True(r.Failed, r.StopText)
         Assert.False(r.Diverged)
-        Assert.StartsWith("LeftDomain: step ", r.StopText)
+        Assert.StartsWith("left the domain: step ", r.StopText)
         Assert.Contains(" left the domain: ", r.StopText)
         Assert.True(Double.IsFinite r.Final.Loss)
     // The second seed ran from its own start, not stopped by the first.

@@ -70,8 +70,8 @@ let ``gd overshooting exp(x0) to −360 stalls on the slope, in compare and in t
     let gd = row "gd " (unwrapped out)
     Assert.True((code = 0 || code = 1), out)
     // The row's stop column holds the reason, the note under the table the whole stop (compare's one layout, tables29).
-    Assert.EndsWith("  Stalled", gd.TrimEnd())
-    Assert.Contains("Stop of gd: Stalled: the step, 6.97E-157, is below the rounding of x = -360.258 at iteration 2", unwrapped out)
+    Assert.EndsWith("  stalled", gd.TrimEnd())
+    Assert.Contains("Stop of gd: stalled: the step, 6.97E-157, is below the rounding of x = -360.258 at iteration 2", unwrapped out)
     Assert.DoesNotContain("at a maximum", unwrapped out)
     let r = PhysicsProblem.FromText("exp(x0)", [| 2.0 |], [| 3.0 |]).Run(Method.GradientDescent, 1.0, 100)
     Assert.Equal(StopReason.Stalled, r.StopReason)

@@ -67,7 +67,8 @@ let ``a stall on a slope gives the gradient, x's rounding and the curvature in f
     let code, out, err =
         Cli.run [ "compare"; "--simulator"; "exp(x0)"; "--target"; "2"; "--start"; "3"; "--methods"; $"gd:{eta}"; "--iterations"; "20"; "--out"; out ]
     Assert.True((code = 0), err)
-    let stop = (unwrapped out).Split('\n') |> Array.find (fun l -> l.StartsWith "Stop of gd:")
+    // The stop's detail is in the note under the table (tables29), not in the row.
+    let stop = (unwrapped out).Split('\n') |> Array.find (fun l -> l.StartsWith "Stop of gd: ")
     Assert.DoesNotContain("the Hessian makes", stop)
     let m =
         Text.RegularExpressions.Regex.Match(

@@ -78,10 +78,10 @@ public sealed record TrainingHistory(TrainingSettings Settings, int Seed, IReadO
     /// </summary>
     public double WarmUpSeconds { get; init; }
 
-    /// <summary><c>gd, seed 1: 201 points, final loss 0.0123, StepLimit</c>.</summary>
+    /// <summary><c>gd, seed 1: 201 points, final loss 0.0123, step limit</c>.</summary>
     public override string ToString() =>
         $"{Settings.ShortName}, seed {Seed}: {NumberText.Count(Points.Count, "point")}" +
-        (Points.Count > 0 ? $", final loss {NumberText.Short(Points[^1].Loss, 4)}" : "") + $", {Stop}" +
+        (Points.Count > 0 ? $", final loss {NumberText.Short(Points[^1].Loss, 4)}" : "") + $", {StopWords}" +
         (Diverged ? ", diverged" : "") + (Fallbacks > 0 ? $", {NumberText.Count(Fallbacks, "fallback")}" : "");
 
     /// <summary>
@@ -91,6 +91,16 @@ public sealed record TrainingHistory(TrainingSettings Settings, int Seed, IReadO
     /// it, see <see cref="Numerics.Learning.PhysicsTrainer.Train"/>) or <c>Cancelled</c>.
     /// </summary>
     public string Stop { get; init; } = "StepLimit";
+
+    /// <summary><see cref="Stop"/> in words: <c>step limit</c>, <c>time limit</c>, <c>diverged</c>, <c>solver failed</c>,
+    /// <c>left the domain</c> or <c>cancelled</c> (the stop reasons' as <see cref="Numerics.ExitReason.Label"/> says them).</summary>
+    public string StopWords => Stop switch
+    {
+        "StepLimit" => "step limit",
+        "TimeLimit" => "time limit",
+        "Cancelled" => "cancelled",
+        _ => Enum.TryParse<Numerics.StopReason>(Stop, out var reason) ? Numerics.ExitReason.Label(reason) : Stop,
+    };
 
     /// <summary>The stop in words ("10 steps", "the SVD of step 4 did not converge", …).</summary>
     public string StopDetail { get; init; } = "";

@@ -62,6 +62,9 @@ public abstract class WrappedState(RuleState inner) : RuleState(inner.Problem)
     public override string? AtRoundingLevel => Inner.AtRoundingLevel;
 
     /// <inheritdoc/>
+    public override string? Stalled => Inner.Stalled;
+
+    /// <inheritdoc/>
     public override NonFiniteValue? CheckInputs(double loss, double[] gradient) => Inner.CheckInputs(loss, gradient);
 
     /// <inheritdoc/>

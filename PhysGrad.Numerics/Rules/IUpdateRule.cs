@@ -142,6 +142,13 @@ public abstract class RuleState
     public virtual string? AtRoundingLevel => null;
 
     /// <summary>
+    /// Non-null when the last <see cref="Update"/> returned Δx = 0 although the rule's own undamped model still
+    /// predicts a decrease of L above rounding (Levenberg–Marquardt whose damping, not the point, made its
+    /// predicted decrease vanish): the reason, in words. The run then stops as stalled, never as converged.
+    /// </summary>
+    public virtual string? Stalled => null;
+
+    /// <summary>
     /// Writes the step Δx (n values) for the point <paramref name="x"/> with loss <paramref name="loss"/>
     /// and gradient <paramref name="gradient"/> (both from the last <see cref="Evaluate"/>) into
     /// <paramref name="dx"/>, without applying it. Fallbacks go to <paramref name="notes"/>.

@@ -5,14 +5,18 @@ namespace PhysGrad.Numerics.Rules;
 /// <summary>
 /// Levenberg–Marquardt: damped Gauss–Newton. Each step solves (JᵀHJ + λD) p = −Jᵀ∂L/∂y with H = ∂²L/∂y²
 /// (for L = ½‖y − y*‖², H = I and this is the textbook (JᵀJ + λD) p = −Jᵀr) and D the running maximum
-/// of diag(JᵀHJ) (Moré 1978: the damping then does not depend on the variables' units, so λ is a pure
-/// number), floored at 10⁻⁹ of its largest entry. The trial Δx = η p is taken only if L decreases at
+/// of diag(JᵀHJ) (Moré 1978; Nocedal &amp; Wright, Numerical Optimization, 2nd ed., §10.3: the damping then
+/// does not depend on the variables' units, so λ is a pure number); only an entry without curvature above
+/// its rounding so far (a variable that does not move y) takes 10⁻⁹ of the largest. The trial Δx = η p is taken only if L decreases at
 /// x + Δx; otherwise λ grows (λ ← νλ, ν ← 2ν) and the system is solved again. After an accepted step λ
 /// follows the gain ratio ρ = (L(x) − L(x + Δx)) / (−∇Lᵀ Δx − ½ ΔxᵀJᵀHJΔx): λ ← λ·max(⅓, 1 − (2ρ − 1)³),
 /// ν ← 2 (Nielsen 1999; Madsen, Nielsen &amp; Tingleff, Methods for Non-Linear Least Squares Problems,
 /// §3.2). After 40 rejections the step is 0 and the fallback <see cref="FallbackKind.StepRejected"/> is
-/// recorded. Evaluates L at each trial point; needs y, J and the loss's gradient and Hessian in y;
-/// n² memory.
+/// recorded. A trial whose predicted decrease is below L's rounding level stops the run at rounding level
+/// only where the undamped (Gauss–Newton) model predicts no more; otherwise the damping, not the point, made
+/// the prediction vanish, λ is lowered towards the curvature and the step solved again, and a step that
+/// still cannot move is a stall (<see cref="RuleState.Stalled"/>), never a minimum. Evaluates L at each
+/// trial point; needs y, J and the loss's gradient and Hessian in y; n² memory.
 /// <para>
 /// Iterative form (above <see cref="SolverLimits.DenseUpTo"/> outputs or variables, or when asked): the
 /// same damped system solved by conjugate gradients on products v ↦ Jᵀ H J v + λ d v (J v, Jᵀ w and H w
@@ -98,14 +102,36 @@ public sealed class LevenbergMarquardt : RuleBase
     protected override RuleState Start(IDifferentiableProblem problem, double[] x0) =>
         SolverLimits.Iterative(Solver, problem, SolverLimits.ProductNeeds) ? new IterativeState(problem, this) : new State(problem, this);
 
+    /// <summary>What <see cref="Damping.Judge"/> makes of a solved trial.</summary>
+    private enum Verdict
+    {
+        /// <summary>The step is settled: taken, or 0 with its reason or fallback noted.</summary>
+        Settled,
+
+        /// <summary>Rejected above rounding level: λ grows (<see cref="Damping.Grow"/>) and the system is solved again.</summary>
+        Grow,
+
+        /// <summary>λ was lowered (the damping, not the point, made the predicted decrease vanish): solve again.</summary>
+        Retry,
+    }
+
     /// <summary>
     /// λ and ν through a run, and the verdict on each trial step (shared by both forms, which differ only in
     /// how they solve the damped system): accept it (λ follows the gain ratio), settle the step at 0 (at L's
-    /// rounding level, or no damping left to try), or grow λ and try again.
+    /// rounding level, or no damping left to try), grow λ and try again, or — where the damped model's
+    /// predicted decrease is below rounding only because the damping outweighs the curvature — lower λ and try
+    /// again. <paramref name="undamped"/> gives the decrease of L that the undamped (Gauss–Newton) model predicts
+    /// for its own step at the current point (the dense form solves with λ = <see cref="UndampedLambda"/>, the
+    /// matrix-free one runs CG without a shift; either way a lower bound of the undamped model's best decrease,
+    /// since it is that model's value at one step).
     /// </summary>
-    private sealed class Damping(LevenbergMarquardt rule)
+    private sealed class Damping(LevenbergMarquardt rule, Func<double> undamped)
     {
         private double _nu = 2;
+
+        // λ lowerings in the current step, and whether the last trial came right after one.
+        private int _lowered;
+        private bool _afterLowering;
 
         /// <summary>The damping λ of the next trial.</summary>
         public double Lambda { get; private set; } = rule.Lambda0;
@@ -113,26 +139,75 @@ public sealed class LevenbergMarquardt : RuleBase
         /// <summary>Why the last step was 0 at rounding level, or null.</summary>
         public string? Rounding { get; set; }
 
+        /// <summary>Why the last step was 0 although the undamped model predicts a decrease above rounding, or null.</summary>
+        public string? Stalled { get; private set; }
+
+        /// <summary>Starts a step: clears the last step's reasons and lowerings.</summary>
+        public void Begin()
+        {
+            (Rounding, Stalled) = (null, null);
+            (_lowered, _afterLowering) = (0, false);
+        }
+
         /// <summary>
         /// The verdict on a solved trial Δx = η p (in <paramref name="dx"/>) with the actual and predicted decreases
-        /// of L: true when the step is settled (taken, or 0 with its reason or fallback noted), false when it was
-        /// rejected above rounding level and λ must grow (<see cref="Grow"/>).
+        /// of L. A predicted decrease below L's rounding level settles the step at 0 only where the undamped model
+        /// agrees (at the step's first trial: the rounding-level stop; after λ grew in this step: no larger λ can
+        /// help). Where the undamped model still predicts a decrease above rounding, the damping λD, not the point,
+        /// made the prediction vanish: λ is lowered towards the curvature (at most <see cref="MaxLowerings"/> times a
+        /// step) and the trial solved again; if that cannot help, the step is 0 and <see cref="Stalled"/> says why.
+        /// Why a larger λ cannot help once the prediction is below rounding: for η ≤ 1 the predicted decrease is
+        /// positive and falls as λ grows (per eigencomponent of JᵀHJ with eigenvalue σ and u = 1/(σ + λd) ≤ 1/σ it
+        /// is b²(ηu − ½η²σu²), whose derivative in u, η(1 − ησu), is ≥ 0). The same formula shows why the damped
+        /// prediction alone is no verdict: with λd ≫ σ it is ≈ ηb²/(λd), as small as λ makes it, where the
+        /// undamped one, b²(η − ½η²)/σ, is not (1E8·x0; 1E-8·x1 from 0 towards (1, 1) was called a minimum at
+        /// L = 0.5 when D's floor made λd = 10⁴ against σ = 10⁻¹⁶).
         /// </summary>
-        public bool Settled(double actual, double predicted, int attempt, double loss, double[] y, double[] lossGradientY, double typical,
+        public Verdict Judge(double actual, double predicted, int attempt, double loss, double[] y, double[] lossGradientY, double typical,
             double[] x, double[] dx, FallbackNotes notes)
         {
+            var first = attempt == 0 || _afterLowering;
+            _afterLowering = false;
             if (actual > 0)
             {
                 // Nielsen's update after an accepted step: λ ← λ·max(⅓, 1 − (2ρ − 1)³), ν ← 2.
                 var rho = predicted > 0 ? actual / predicted : 0;
                 Lambda *= rho > 0 ? Math.Max(1.0 / 3, 1 - Math.Pow(2 * rho - 1, 3)) : 1;
                 _nu = 2;
-                return true;
+                return Verdict.Settled;
             }
-            Rounding = BelowRounding(rule.Eta, predicted, loss, y, lossGradientY, typical, attempt, out var below);
-            if (Rounding is not null) Array.Clear(dx);
-            else if (below) GiveUp(x, dx, notes, belowRounding: true);
-            return Rounding is not null || below;
+            var level = Numerics.Rules.Rounding.OfLoss(loss, y, lossGradientY, typical);
+            // For η > 1 the prediction is not monotone in λ and can vanish by cancellation (η = 2 on a quadratic:
+            // the step to the mirror point, of equal L), so it says nothing about rounding: reject as usual.
+            if (!(rule.Eta <= 1 && predicted <= level)) return Verdict.Grow;
+            if (!first)
+            {
+                // λ grew in this step from trials that rejected: a larger λ only lowers the prediction further.
+                GiveUp(x, dx, notes, belowRounding: true);
+                return Verdict.Settled;
+            }
+            var model = undamped();
+            if (!(model > level))
+            {
+                Array.Clear(dx);
+                Rounding = $"lm's step is 0: the decrease of L its model predicts ({NumberText.Short(predicted, 3)}), undamped too ({NumberText.Short(Math.Max(model, 0), 3)}), is below L's rounding level 4ε(|L| + ‖∂L/∂y‖·max{{‖y‖, ‖y₀‖}}) = {NumberText.Short(level, 3)}";
+                return Verdict.Settled;
+            }
+            // The damping outweighs the curvature: per eigencomponent the damped prediction is about 2σ/(λd) of the
+            // undamped one where λd ≫ σ, so λ times their ratio brings λd down to the curvature σ.
+            var lowered = Math.Max(Lambda * Math.Max(predicted, 0) / model, UndampedLambda);
+            if (_lowered < MaxLowerings && lowered < Lambda)
+            {
+                (Lambda, _nu) = (lowered, 2);
+                _lowered++;
+                _afterLowering = true;
+                return Verdict.Retry;
+            }
+            // No fallback note: the run stops on this step (Optimizer's Stalled), and its stop says it.
+            Array.Clear(dx);
+            Stalled = $"lm's step is 0: with damping λ = {NumberText.Short(Lambda, 3)} (relative to D) its model predicts a decrease of L of {NumberText.Short(predicted, 3)}, below L's rounding level {NumberText.Short(level, 3)}, while the undamped Gauss–Newton model predicts {NumberText.Short(model, 3)}: the damping λD outweighs the curvature JᵀHJ along the step, so this is no minimum";
+            (Lambda, _nu) = (rule.Lambda0, 2);
+            return Verdict.Settled;
         }
 
         /// <summary>λ's growth after a rejected trial, λ ← νλ and ν ← 2ν; false once λ is no longer finite, when
@@ -159,23 +234,22 @@ public sealed class LevenbergMarquardt : RuleBase
     }
 
     /// <summary>
-    /// What a rejected trial means at rounding level: null when the trial's predicted
-    /// decrease is above L's rounding level (<see cref="Rounding.OfLoss"/>: reject and grow λ as usual);
-    /// otherwise no larger λ can help, since for η ≤ 1 the predicted decrease is positive and falls as λ
-    /// grows (per eigencomponent of JᵀHJ with eigenvalue σ and u = 1/(σ + λd) ≤ 1/σ it is
-    /// b²(ηu − ½η²σu²), whose derivative in u, η(1 − ησu), is ≥ 0). At the step's first trial that is the
-    /// rounding-level stop (the text, and the step 0); at a later one the step gives up. For η &gt; 1 the
-    /// prediction is not monotone in λ and can vanish by cancellation (η = 2 on a quadratic: the step to the
-    /// mirror point, of equal L), so it says nothing about rounding: no stop.
+    /// The damping of the nearly undamped solve that <see cref="Damping"/> compares against (relative to D):
+    /// small enough that its step's predicted decrease is the Gauss–Newton model's along every direction whose
+    /// curvature is above 10⁻¹⁰ of D's, large enough that the system stays solvable where JᵀHJ is singular.
+    /// Also the floor of a lowered λ.
     /// </summary>
-    private static string? BelowRounding(double eta, double predicted, double loss, double[] y, double[] lossGradientY, double typical, int attempt, out bool stop)
-    {
-        var level = Rounding.OfLoss(loss, y, lossGradientY, typical);
-        stop = eta <= 1 && predicted <= level;
-        return stop && attempt == 0
-            ? $"lm's step is 0: the decrease of L its model predicts ({NumberText.Short(predicted, 3)}) is below L's rounding level 4ε(|L| + ‖∂L/∂y‖·max{{‖y‖, ‖y₀‖}}) = {NumberText.Short(level, 3)}"
-            : null;
-    }
+    private const double UndampedLambda = 1e-10;
+
+    /// <summary>The most times one step lowers λ because the damping, not the point, made its predicted decrease vanish.</summary>
+    private const int MaxLowerings = 3;
+
+    /// <summary>
+    /// The decrease of L that the Gauss–Newton model L(x) + ∇LᵀΔx + ½ΔxᵀAΔx predicts for Δx = η p:
+    /// η bᵀp − ½η² pᵀAp, with b = −∇L and <paramref name="ap"/> = A p (A = JᵀHJ).
+    /// </summary>
+    private static double ModelDecrease(double eta, double[] b, double[] p, double[] ap) =>
+        eta * RuleChecks.Dot(b, p) - 0.5 * eta * eta * RuleChecks.Dot(p, ap);
 
     private sealed class IterativeState : ProductState
     {
@@ -193,14 +267,14 @@ public sealed class LevenbergMarquardt : RuleBase
         private ColumnScaling? _scaling;
         private DiagonalPreconditioner? _jacobi;
         private readonly KrylovWorkspace _work;
-        private readonly double[] _b, _p, _trial, _jv, _hjv, _av;
+        private readonly double[] _b, _p, _q, _trial, _jv, _hjv, _av;
         private double _scale, _shift;
         private LinearMap? _normal;
         private InnerSolve? _last;
 
         public IterativeState(IDifferentiableProblem problem, LevenbergMarquardt rule) : base(problem)
         {
-            (_rule, _damping) = (rule, new Damping(rule));
+            (_rule, _damping) = (rule, new Damping(rule, Undamped));
             var inverse = rule.Preconditioning switch
             {
                 Preconditioning.Inverse => new InversePreconditioner(problem),
@@ -211,7 +285,7 @@ public sealed class LevenbergMarquardt : RuleBase
             else if (rule.Preconditioning is Preconditioning.Auto or Preconditioning.Jacobi)
                 (_scaling, _jacobi) = (new ColumnScaling(problem), new DiagonalPreconditioner(problem.N));
             _work = new(problem.N, problem.N);
-            (_b, _p, _trial, _av) = (new double[problem.N], new double[problem.N], new double[problem.N], new double[problem.N]);
+            (_b, _p, _q, _trial, _av) = (new double[problem.N], new double[problem.N], new double[problem.N], new double[problem.N], new double[problem.N]);
             (_jv, _hjv) = (new double[problem.M], new double[problem.M]);
         }
 
@@ -221,6 +295,8 @@ public sealed class LevenbergMarquardt : RuleBase
         public override InnerSolve? LastSolve => _last;
 
         public override string? AtRoundingLevel => _damping.Rounding;
+
+        public override string? Stalled => _damping.Stalled;
 
         // v ↦ JᵀHJ v (+ λ d v inside the solve).
         private void Normal(double[] v, double[] result)
@@ -264,6 +340,7 @@ public sealed class LevenbergMarquardt : RuleBase
             int n = N;
             Array.Clear(dx);
             _last = null;
+            _damping.Begin();
             if ((_damping.Rounding = LossGradientAtRounding("lm", x)) is not null) return;
             ApplyJT(LossGradientY, _b);
             double bb = 0;
@@ -297,12 +374,32 @@ public sealed class LevenbergMarquardt : RuleBase
                 {
                     var slope = TrialStep(_rule.Eta, x, _p, _b, dx, _trial);
                     Normal(dx, _av);
-                    if (_damping.Settled(loss - Problem.Value(_trial), -slope - 0.5 * RuleChecks.Dot(dx, _av), attempt, loss, Y, LossGradientY, StartOutputScale, x, dx, notes))
-                        return;
+                    var verdict = _damping.Judge(loss - Problem.Value(_trial), -slope - 0.5 * RuleChecks.Dot(dx, _av), attempt, loss, Y, LossGradientY, StartOutputScale, x, dx, notes);
+                    if (verdict == Verdict.Settled) return;
+                    if (verdict == Verdict.Retry) continue;
                 }
                 if (!_damping.Grow()) break;
             }
             _damping.GiveUp(x, dx, notes);
+        }
+
+        // The decrease the undamped model predicts for its own step (Damping): CG on JᵀHJ q = b, without the
+        // shift (a multiple of d·I, the largest curvature's scale, would still outweigh a small curvature). Any
+        // CG iterate serves (CG lowers the model at each iteration, from q = 0), so its exit does not matter.
+        private double Undamped()
+        {
+            var damped = _shift;
+            _shift = 0;
+            KrylovPreconditioner? preconditioner = _inverse;
+            if (preconditioner is null && _jacobi is not null)
+            {
+                _scaling?.ToCg(_jacobi, _shift);
+                preconditioner = _jacobi;
+            }
+            Krylov.ConjugateGradient(N, _normal!, _b, _q, _work, tolerance: 1e-10, preconditioner: preconditioner, roundingFloor: true);
+            _shift = damped;
+            Normal(_q, _av);
+            return ModelDecrease(_rule.Eta, _b, _q, _av);
         }
     }
 
@@ -319,24 +416,36 @@ public sealed class LevenbergMarquardt : RuleBase
         return slope;
     }
 
-    private sealed class State(IDifferentiableProblem problem, LevenbergMarquardt rule) : JacobianState(problem, lossHessian: true)
+    private sealed class State : JacobianState
     {
         // The gain ratio compares losses.
         protected override bool ReadsLoss => true;
 
-        private readonly double[] _a = new double[problem.N * problem.N], _system = new double[problem.N * problem.N];
-        private readonly double[] _workspace = new double[problem.N * problem.N];
-        private readonly double[] _hj = new double[problem.M * problem.N];
-        private readonly double[] _b = new double[problem.N], _p = new double[problem.N], _d = new double[problem.N];
-        private readonly double[] _trial = new double[problem.N], _ad = new double[problem.N];
-        private readonly Damping _damping = new(rule);
+        private readonly LevenbergMarquardt _rule;
+        private readonly double[] _a, _system, _workspace, _hj;
+        // _d: D's running maximum (0 for a variable without curvature at rounding level so far); _scales: D with
+        // those zeros floored, as this step's systems use it.
+        private readonly double[] _b, _p, _q, _d, _scales, _trial, _ad;
+        private readonly Damping _damping;
+
+        public State(IDifferentiableProblem problem, LevenbergMarquardt rule) : base(problem, lossHessian: true)
+        {
+            var (n, m) = (problem.N, problem.M);
+            _rule = rule;
+            (_a, _system, _workspace, _hj) = (new double[n * n], new double[n * n], new double[n * n], new double[m * n]);
+            (_b, _p, _q, _d, _scales, _trial, _ad) = (new double[n], new double[n], new double[n], new double[n], new double[n], new double[n], new double[n]);
+            _damping = new Damping(rule, Undamped);
+        }
 
         public override string? AtRoundingLevel => _damping.Rounding;
+
+        public override string? Stalled => _damping.Stalled;
 
         public override void Update(double[] x, double loss, double[] gradient, double[] dx, FallbackNotes notes)
         {
             int n = N, m = M;
             Array.Clear(dx);
+            _damping.Begin();
             if ((_damping.Rounding = LossGradientAtRounding("lm", x)) is not null) return;
             // b = −Jᵀ ∂L/∂y (= −∇L), A = Jᵀ H J.
             var zero = true;
@@ -355,7 +464,6 @@ public sealed class LevenbergMarquardt : RuleBase
                     for (var k = 0; k < m; k++) s += LossHessianY[r * m + k] * J[k * n + c];
                     _hj[r * n + c] = s;
                 }
-            double largest = 0;
             for (var i = 0; i < n; i++)
                 for (var c = 0; c < n; c++)
                 {
@@ -363,31 +471,72 @@ public sealed class LevenbergMarquardt : RuleBase
                     for (var r = 0; r < m; r++) s += J[r * n + i] * _hj[r * n + c];
                     _a[i * n + c] = s;
                 }
-            for (var i = 0; i < n; i++)
-            {
-                _d[i] = Math.Max(_d[i], _a[i * n + i]);
-                largest = Math.Max(largest, _d[i]);
-            }
-            var floor = largest > 0 ? 1e-9 * largest : 1.0;
+            MarquardtScales();
             for (var attempt = 0; attempt < MaxRejections; attempt++)
             {
-                Array.Copy(_a, _system, n * n);
-                for (var i = 0; i < n; i++) _system[i * n + i] += _damping.Lambda * Math.Max(_d[i], floor);
-                if (LinearAlgebra.Solve(_system, _b, _p, _workspace).Ok)
+                if (Solve(_damping.Lambda, _p))
                 {
-                    var slope = TrialStep(rule.Eta, x, _p, _b, dx, _trial);
-                    for (var i = 0; i < n; i++)
-                    {
-                        double s = 0;
-                        for (var c = 0; c < n; c++) s += _a[i * n + c] * dx[c];
-                        _ad[i] = s;
-                    }
-                    if (_damping.Settled(loss - Problem.Value(_trial), -slope - 0.5 * RuleChecks.Dot(dx, _ad), attempt, loss, Y, LossGradientY, StartOutputScale, x, dx, notes))
-                        return;
+                    var slope = TrialStep(_rule.Eta, x, _p, _b, dx, _trial);
+                    Multiply(dx, _ad);
+                    var verdict = _damping.Judge(loss - Problem.Value(_trial), -slope - 0.5 * RuleChecks.Dot(dx, _ad), attempt, loss, Y, LossGradientY, StartOutputScale, x, dx, notes);
+                    if (verdict == Verdict.Settled) return;
+                    if (verdict == Verdict.Retry) continue;
                 }
                 if (!_damping.Grow()) break;
             }
             _damping.GiveUp(x, dx, notes);
+        }
+
+        // D: the running maximum of diag(JᵀHJ) (Moré 1978), each entry counted only above the rounding of its own
+        // sum (m + 2)·4ε·Σᵣ|Jᵣᵢ|·|(HJ)ᵣᵢ| (for H = I a sum of squares, counted whenever it is not 0). An entry with
+        // no curvature so far (a variable that does not move y, to rounding) takes 10⁻⁹ of D's largest (1 if
+        // all are 0): there is nothing of its own to scale by. Entries are never floored against each other
+        // otherwise: a floor relative to the largest entry (as before) damped x1 of 1E8·x0; 1E-8·x1 with
+        // λ·10⁷ against its curvature 10⁻¹⁶, and the run stopped at L = 0.5.
+        private void MarquardtScales()
+        {
+            int n = N, m = M;
+            double largest = 0;
+            for (var i = 0; i < n; i++)
+            {
+                double bound = 0;
+                for (var r = 0; r < m; r++) bound += Math.Abs(J[r * n + i] * _hj[r * n + i]);
+                var diagonal = _a[i * n + i];
+                if (diagonal > (m + 2) * Krylov.RoundingFactor * Krylov.Epsilon * bound) _d[i] = Math.Max(_d[i], diagonal);
+                largest = Math.Max(largest, _d[i]);
+            }
+            var floor = largest > 0 ? 1e-9 * largest : 1.0;
+            for (var i = 0; i < n; i++) _scales[i] = _d[i] > 0 ? _d[i] : floor;
+        }
+
+        // (JᵀHJ + λD) p = b; false where it is singular to the solver.
+        private bool Solve(double lambda, double[] p)
+        {
+            var n = N;
+            Array.Copy(_a, _system, n * n);
+            for (var i = 0; i < n; i++) _system[i * n + i] += lambda * _scales[i];
+            return LinearAlgebra.Solve(_system, _b, p, _workspace).Ok;
+        }
+
+        // result = JᵀHJ v.
+        private void Multiply(double[] v, double[] result)
+        {
+            var n = N;
+            for (var i = 0; i < n; i++)
+            {
+                double s = 0;
+                for (var c = 0; c < n; c++) s += _a[i * n + c] * v[c];
+                result[i] = s;
+            }
+        }
+
+        // The decrease the nearly undamped model predicts for its own step (Damping); 0 where even that system is
+        // singular to the solver (nothing is then known against the rounding stop).
+        private double Undamped()
+        {
+            if (!Solve(UndampedLambda, _q)) return 0;
+            Multiply(_q, _ad);
+            return ModelDecrease(_rule.Eta, _b, _q, _ad);
         }
     }
 }
