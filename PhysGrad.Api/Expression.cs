@@ -26,9 +26,12 @@ public sealed class Expression : IEquatable<Expression>
 
     /// <summary>The same expression, printed as <see cref="Wrap(Core, string?)"/> does and with its exact fractions
     /// written over the decimals <paramref name="decimals"/> the user wrote where that is short
-    /// (<see cref="Layout.withDecimals"/>: <c>eta*ys0/9.81</c>, not <c>100*eta*ys0/981</c>).</summary>
-    internal static Expression Wrap(Core core, string? leading, Rational[] decimals) =>
-        new(core) { Leading = leading, Decimals = decimals };
+    /// (<see cref="Layout.withDecimals"/>: <c>eta*ys0/9.81</c>, not <c>100*eta*ys0/981</c>).
+    /// The decimal exponents the user wrote, <paramref name="exponents"/> (<see cref="ExactConstants.ExponentDecimals"/>),
+    /// keep the exponents of their kind decimals (<see cref="Layout.withWrittenExponents"/>: <c>x0^1.5</c> in the rule of
+    /// <c>x0^2.5</c>, not <c>x0^(3/2)</c>).</summary>
+    internal static Expression Wrap(Core core, string? leading, Rational[] decimals, Rational[]? exponents = null) =>
+        new(core) { Leading = leading, Decimals = decimals, Exponents = exponents ?? [] };
 
     // The symbol printed first in products (a rule's step size), or null for the canonical order.
     private string? Leading { get; init; }
@@ -36,9 +39,13 @@ public sealed class Expression : IEquatable<Expression>
     /// <summary>The decimals the user wrote, over which the printers write this expression's fractions (empty: none).</summary>
     internal Rational[] Decimals { get; private init; } = [];
 
+    /// <summary>The decimal exponents the user wrote (empty: none), whose kind the printers keep decimal.</summary>
+    internal Rational[] Exponents { get; private init; } = [];
+
     private T Printed<T>(Func<T> print)
     {
-        Func<T> over = Decimals.Length == 0 ? print : () => Layout.withDecimals(Decimals, FSharpFunc(print));
+        Func<T> exponents = Exponents.Length == 0 ? print : () => Layout.withWrittenExponents(Exponents, FSharpFunc(print));
+        Func<T> over = Decimals.Length == 0 ? exponents : () => Layout.withDecimals(Decimals, FSharpFunc(exponents));
         return Leading is null ? over() : Layout.withLeading(Leading, FSharpFunc(over));
     }
 

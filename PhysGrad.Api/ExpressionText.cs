@@ -76,7 +76,8 @@ public static partial class ExpressionText
             // written over the decimals the text has.
             var exact = Symbolic.Parse.ManyExact(text);
             Symbolic.Rational[] sources = [.. Symbolic.Parse.WrittenDecimals(text).Concat(Symbolic.ExactConstants.SourceDecimals([e.Core])).Distinct()];
-            return Expression.Wrap(Symbolic.ReadableConstants.ReadableOver(sources, exact.Length == 1 ? exact[0] : Symbolic.ExactConstants.Exact(e.Core)), null, sources).ToInfix();
+            return Expression.Wrap(Symbolic.ReadableConstants.ReadableOver(sources, exact.Length == 1 ? exact[0] : Symbolic.ExactConstants.Exact(e.Core)), null, sources,
+                Symbolic.ExactConstants.ExponentDecimals([e.Core])).ToInfix();
         }
         catch (Symbolic.SymbolicException)
         {

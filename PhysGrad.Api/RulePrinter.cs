@@ -65,13 +65,15 @@ public static class RulePrinter
         var (taken, shared, prefix) = PrepareCore(format, blocks, variables, step);
         // Every format writes η first in each product (−η·2x, as papers do), like UpdateRule.ToString, and
         // the fractions of the user's decimals as quotients of them (eta*ys0/9.81, Layout.withDecimals).
-        return Layout.withDecimals(Decimals(blocks), Microsoft.FSharp.Core.FuncConvert.FromFunc(() =>
+        // The decimal exponents written keep their kind decimal (x0^1.5 from x0^2.5, Layout.withWrittenExponents).
+        return Layout.withWrittenExponents(Exponents(blocks), Microsoft.FSharp.Core.FuncConvert.FromFunc(() =>
+            Layout.withDecimals(Decimals(blocks), Microsoft.FSharp.Core.FuncConvert.FromFunc(() =>
             Layout.withLeading(step, Microsoft.FSharp.Core.FuncConvert.FromFunc(() => format switch
             {
                 "latex" => Latex(blocks, shared, header, SymbolLatex(targetSymbols, step)),
                 "csharp" => CSharpClass(blocks, shared, variables, taken, prefix, header, step, symbolOrder ?? []),
                 _ => Infix(blocks, shared),
-            }))));
+            }))))));
     }
 
     /// <summary>
@@ -94,6 +96,10 @@ public static class RulePrinter
     private static Rational[] Decimals(IReadOnlyList<RuleBlock> blocks) =>
         blocks.SelectMany(b => b.Steps).SelectMany(s => s.Decimals).Distinct().ToArray();
 
+    // The decimal exponents the user wrote that the blocks' exponents came from (each step carries them).
+    private static Rational[] Exponents(IReadOnlyList<RuleBlock> blocks) =>
+        blocks.SelectMany(b => b.Steps).SelectMany(s => s.Exponents).Distinct().ToArray();
+
     /// <summary>
     /// The blocks with their intermediates named (t1 = …, the same in every format; JSON lists them per
     /// rule), one <see cref="RuleTerms"/> per block, the rules as derived in every format.
@@ -104,10 +110,10 @@ public static class RulePrinter
     /// <param name="step">The name of the step size, printed first in products by the returned expressions.</param>
     public static IReadOnlyList<RuleTerms> Prepare(string format, IReadOnlyList<RuleBlock> blocks, IReadOnlyList<string> variables, string step = "eta")
     {
-        var decimals = Decimals(blocks);
+        var (decimals, exponents) = (Decimals(blocks), Exponents(blocks));
         return PrepareCore(format, blocks, variables, step).Shared.Select(b => new RuleTerms(
-            b.Intermediates.Select(t => (t.Item1, Expression.Wrap(t.Item2, step, decimals))).ToArray(),
-            b.Results.Select(e => Expression.Wrap(e, step, decimals)).ToArray())).ToArray();
+            b.Intermediates.Select(t => (t.Item1, Expression.Wrap(t.Item2, step, decimals, exponents))).ToArray(),
+            b.Results.Select(e => Expression.Wrap(e, step, decimals, exponents)).ToArray())).ToArray();
     }
 
     private static (string[] Taken, SharedBlock[] Shared, string Prefix) PrepareCore(string format, IReadOnlyList<RuleBlock> blocks, IReadOnlyList<string> variables, string step)

@@ -915,6 +915,10 @@ public static class Training
         seeds == 2 ? "mean of 2 seeds"
         : seeds % 2 == 0 ? $"median of {seeds} seeds (mean of the middle two)" : $"median of {seeds} seeds";
 
+    // The drawn line's name in a legend entry ("median off the plot …"), in MedianOf's word: of two seeds the line
+    // is their mean, and the title says so ("mean of 2 seeds (line)"); one seed's line is the run itself (no word).
+    internal static string LineWord(int seeds) => seeds <= 1 ? "" : seeds == 2 ? "mean " : "median ";
+
     // The median of values in the plotted coordinate, taken of the quantity (10^y on a log axis); the
     // least and the largest need no such care, as the logarithm keeps the order.
     private static double MedianIn(double[] values, bool log) =>
@@ -982,7 +986,7 @@ public static class Training
     /// is <see cref="RobustRange(IEnumerable{double[]}, IEnumerable{double})"/> of the runs that did not diverge; a median that goes above it is drawn to
     /// the edge and back with a triangle at each crossing, a band is cut at the edge, and the legend names
     /// the stretches cut and the largest value there, apart: where the median leaves ("median above the
-    /// plot") and where only the band's largest seed does ("band (its largest seed) above the plot"). A median that diverges (half or more of the seeds did)
+    /// plot", "mean above the plot" of two seeds) and where only the band's largest seed does ("band (its largest seed) above the plot"). A median that diverges (half or more of the seeds did)
     /// ends with a cross where it leaves the range, as compare's diverged runs do.
     /// </summary>
     internal static IReadOnlyList<(string Name, Plot Plot)> Plots(IReadOnlyList<TrainingHistory> runs, string title)
@@ -1169,9 +1173,9 @@ public static class Training
                     cross.MarkerLineWidth = 3;
                     cut |= exit is not null || firstInfinite >= 0;
                     if (exit is not null)
-                        text += $", {(count > 1 ? "median " : "")}off the plot between {what}{NumberText.Short(shown(curve[exitAt - 1].X), 3)} and {NumberText.Short(shown(curve[exitAt].X), 3)}{unit}";
+                        text += $", {LineWord(count)}off the plot between {what}{NumberText.Short(shown(curve[exitAt - 1].X), 3)} and {NumberText.Short(shown(curve[exitAt].X), 3)}{unit}";
                     else if (firstInfinite >= 0)
-                        text += $", {(count > 1 ? "median " : "")}∞ from {what}{NumberText.Short(shown(curve[^1].X), 3)}{unit}";
+                        text += $", {LineWord(count)}∞ from {what}{NumberText.Short(shown(curve[^1].X), 3)}{unit}";
                 }
                 else
                 {
@@ -1230,7 +1234,7 @@ public static class Training
                 }
                 var all = Enumerable.Range(0, band.X.Length).ToArray();
                 if (!medianDiverges)
-                    text += Above(all.Where(k => band.Median[k] > box.YMax), band.Median, count > 1 ? "median " : "");
+                    text += Above(all.Where(k => band.Median[k] > box.YMax), band.Median, LineWord(count));
                 if (count > 1)
                     text += Above(all.Where(k => band.High[k] > box.YMax && !(band.Median[k] > box.YMax)), band.High,
                         medianDiverges ? "band " : "band (its largest seed) ");

@@ -415,6 +415,8 @@ public static class UpdateRuleSet
         Rational[] sourceDecimals = hasReals
             ? [.. (written?.Decimals ?? []).Concat(ExactConstants.SourceDecimals(simulator.Append(loss))).Distinct().Take(Layout.MaxSourceDecimals)]
             : [];
+        // The decimal exponents the user wrote (2.5 in x0^2.5): the rules keep their exponents of that kind decimal (x0^1.5).
+        Rational[] exponentDecimals = hasReals ? ExactConstants.ExponentDecimals(simulator.Append(loss)) : [];
         var stepName = problem.StepSymbol;
         var eta = ExprModule.Symbol(stepName);
         var rules = new List<UpdateRule>();
@@ -465,7 +467,7 @@ public static class UpdateRuleSet
                 assuming = ProductResidue.Drop(steps, assuming);
             var readable = assuming.Select(e => exact ? ReadableConstants.ReadableOver(sourceDecimals, e) : e).ToArray();
             rules.Add(new UpdateRule(method, problem.Variables, readable
-                .Select(e => exact ? Expression.Wrap(e, stepName, sourceDecimals) : Expression.Wrap(e, stepName)).ToArray())
+                .Select(e => exact ? Expression.Wrap(e, stepName, sourceDecimals, exponentDecimals) : Expression.Wrap(e, stepName)).ToArray())
             {
                 StepSymbol = stepName,
                 DoublesNote = exact || !hasReals ? null : doublesNote,

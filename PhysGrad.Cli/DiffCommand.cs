@@ -182,36 +182,66 @@ internal static class DiffCommand
     internal static string Csv(string text) =>
         text.Contains(',') || text.Contains('"') ? "\"" + text.Replace("\"", "\"\"") + "\"" : text;
 
+    // Each group of equations in one align environment, each line lhs &= rhs, as derive prints its rules
+    // (RulePrinter): the output pastes into a document as it is. The point's values are comments between.
     private static void WriteLatex(TextWriter o, DerivativeReport r)
     {
         var vs = r.Variables.Select(v => Expression.LatexName(v)).ToArray();
-        o.WriteLine($"f = {r.Function.ToLatex()}");
+        var formulas = new List<(string Lhs, string[] Rhs)> { ("f", [r.Function.ToLatex()]) };
         for (var i = 0; i < vs.Length; i++)
-            o.WriteLine($"\\frac{{\\partial f}}{{\\partial {vs[i]}}} = {r.Gradient[i].ToLatex()}");
+            formulas.Add(($"\\frac{{\\partial f}}{{\\partial {vs[i]}}}", [r.Gradient[i].ToLatex()]));
         // The Hessian as the matrix it is (both triangles), as a paper writes it and a document pastes it.
         if (r.Hessian is { } h)
-            WriteLatexMatrix(o, "\\nabla^{2} f", vs.Length, (i, j) => h[i, j].ToLatex());
+            formulas.Add(("\\nabla^{2} f", LatexMatrix(vs.Length, (i, j) => h[i, j].ToLatex())));
+        WriteAlign(o, formulas);
         if (r.Point is { } p)
         {
             o.WriteLine($"% at ({string.Join(", ", p.Select(Short))}): f = {Short(r.Value!.Value)}, gradient = {Vector(r.GradientAt!)}");
             foreach (var remark in Remarks(r))
                 o.WriteLine(RulePrinter.Comment("% ", remark));
             if (r.HessianAt is { } ha)
-                WriteLatexMatrix(o, $"\\nabla^{{2}} f\\left({string.Join(", ", p.Select(Short))}\\right)", vs.Length,
-                    (i, j) => double.IsNaN(ha[i, j]) ? "\\text{undefined}" : LatexNumber(Short(ha[i, j])));
+                WriteAlign(o, [($"\\nabla^{{2}} f\\left({string.Join(", ", p.Select(Short))}\\right)", LatexMatrix(vs.Length,
+                    (i, j) => double.IsNaN(ha[i, j]) ? "\\text{undefined}" : LatexNumber(Short(ha[i, j]))))]);
         }
     }
 
-    /// <summary>An n × n matrix as <c>lhs = \begin{pmatrix} … \end{pmatrix}</c>, one row per line; above amsmath's
-    /// 10 columns (MaxMatrixCols) a comment says how to allow more.</summary>
-    private static void WriteLatexMatrix(TextWriter o, string lhs, int n, Func<int, int, string> entry)
+    /// <summary>Equations as one <c>align</c> environment, a line <c>lhs &amp;= rhs</c> each (one number each). A
+    /// one-line right-hand side longer than <see cref="RulePrinter.LatexWidth"/> goes on several lines as derive cuts
+    /// it (<see cref="PhysGrad.Symbolic.LaTeX.BreakLines"/>, continued after <c>&amp;\quad</c>, unnumbered); a right-hand side of several
+    /// lines (a matrix) is written as it is.</summary>
+    private static void WriteAlign(TextWriter o, IReadOnlyList<(string Lhs, string[] Rhs)> equations)
     {
+        o.WriteLine("\\begin{align}");
+        for (var e = 0; e < equations.Count; e++)
+        {
+            var (lhs, rhs) = equations[e];
+            var end = e < equations.Count - 1 ? " \\\\" : "";
+            if (rhs.Length > 1)
+            {
+                o.WriteLine($"  {lhs} &= {rhs[0]}");
+                for (var k = 1; k < rhs.Length; k++)
+                    o.WriteLine(k < rhs.Length - 1 ? "  " + rhs[k] : "  " + rhs[k] + end);
+                continue;
+            }
+            var pieces = PhysGrad.Symbolic.LaTeX.BreakLines(RulePrinter.LatexWidth, rhs[0]);
+            for (var p = 0; p < pieces.Length; p++)
+                o.WriteLine(PhysGrad.Symbolic.LaTeX.BreakSource(RulePrinter.LatexSourceWidth, "      ",
+                    $"  {(p == 0 ? lhs + " &= " : "&\\quad ")}{pieces[p]}{(p < pieces.Length - 1 ? " \\nonumber \\\\" : end)}"));
+        }
+        o.WriteLine("\\end{align}");
+    }
+
+    /// <summary>An n × n matrix as the lines of <c>\begin{pmatrix} … \end{pmatrix}</c>, one row per line; above
+    /// amsmath's 10 columns (MaxMatrixCols) a comment line says how to allow more.</summary>
+    private static string[] LatexMatrix(int n, Func<int, int, string> entry)
+    {
+        var lines = new List<string> { "\\begin{pmatrix}" };
         if (n > 10)
-            o.WriteLine($"% {n} columns: amsmath's pmatrix takes 10 unless the preamble has \\setcounter{{MaxMatrixCols}}{{{n}}}");
-        o.WriteLine($"{lhs} = \\begin{{pmatrix}}");
+            lines.Add($"  % {n} columns: amsmath's pmatrix takes 10 unless the preamble has \\setcounter{{MaxMatrixCols}}{{{n}}}");
         for (var i = 0; i < n; i++)
-            o.WriteLine("  " + string.Join(" & ", Enumerable.Range(0, n).Select(j => entry(i, j))) + (i < n - 1 ? " \\\\" : ""));
-        o.WriteLine("\\end{pmatrix}");
+            lines.Add("  " + string.Join(" & ", Enumerable.Range(0, n).Select(j => entry(i, j))) + (i < n - 1 ? " \\\\" : ""));
+        lines.Add("\\end{pmatrix}");
+        return [.. lines];
     }
 
     /// <summary>A value in <see cref="Short"/>'s form as LaTeX: 1.5E-07 as 1.5 \times 10^{-7}.</summary>

@@ -1182,6 +1182,10 @@ public static class Optimizer
         return recording;
     }
 
+    /// <summary>How far beyond max(1, |x₀|∞) a run's x must have gone, with L risen, for a non-finite value to be
+    /// said as a blow-up (a step size too large for the curvature) rather than an overflow of L alone.</summary>
+    private const double BlowUpGrowth = 1e3;
+
     private static OptimizerRun Run(Stepper stepper, int iterations, double lossTolerance, double stepTolerance,
         IProgress<int>? progress, Recording recording, System.Diagnostics.Stopwatch clock)
     {
@@ -1385,8 +1389,11 @@ public static class Optimizer
 
         // A loss of +∞ where x, y and ∂L/∂x are finite is the overflow of its value in doubles (½(2E+200)²), not
         // a run that blew up: said so, with what to do.
+        // Only where x stayed bounded: a run whose x ran off (η = 0.01 on 1E+6*x0 + x1, curvature ~1E+12, took x1
+        // from 0.5 to 3E+104 in a few steps) did blow up, and is said so (BlewUp), not sent to rescale its outputs.
         string Overflowed(NonFiniteValue bad) =>
-            bad.Quantity == Quantity.Loss && double.IsPositiveInfinity(bad.Value) && stepper.X.ToArray().All(double.IsFinite)
+            BlewUp(bad) is { } blewUp ? blewUp
+            : bad.Quantity == Quantity.Loss && double.IsPositiveInfinity(bad.Value) && stepper.X.ToArray().All(double.IsFinite)
             && stepper.Gradient.ToArray().All(double.IsFinite)
                 ? $" (the loss's value overflows doubles there, although x and ∂L/∂x = {Gradient()} are finite: the run did not blow up, but {stepper.Name} reads L itself, which doubles cannot hold here" +
                   (stepper.LossOverflowed ? $" (L ≈ {stepper.CarriedLoss.Scientific(3)}); the rules that step in y (ig, pg, gn, hig) need only y − y*, which is finite, and run on it;" : ";") +
@@ -1394,6 +1401,25 @@ public static class Optimizer
                 : "";
 
         string Gradient() => NumberText.Vector(stepper.Gradient.ToArray(), v => NumberText.Short(v, 3));
+
+        // A non-finite value reached after x grew far beyond its start's scale while L rose: the steps ran away
+        // (a step size too large for the curvature makes each step overshoot by more than the last), so the run
+        // blew up; said with the growth and what to do. Null where x stayed within BlowUpGrowth of max(1, |x₀|∞)
+        // or L did not rise: there a value overflowed alone (Overflowed).
+        string? BlewUp(NonFiniteValue bad)
+        {
+            var start = trajectory[0];
+            var x = stepper.X.ToArray();
+            if (!x.All(double.IsFinite)) return null;
+            var (from, to) = (start.Max(Math.Abs), x.Max(Math.Abs));
+            if (!(to > BlowUpGrowth * Math.Max(1, from))) return null;
+            var risen = pointLosses.Append(latestLoss).Where(double.IsFinite).DefaultIfEmpty(double.NaN).Max();
+            if (!(risen > pointLosses[0])) return null;
+            return $" (the run blew up: max |xᵢ| grew from {NumberText.Short(from, 3)} at the start to {NumberText.Short(to, 3)} and L from " +
+                $"{NumberText.Short(pointLosses[0], 3)} to {NumberText.Short(risen, 3)} until a value left doubles: {stepper.Name}'s step size η = " +
+                $"{NumberText.Short(stepper.Eta, 3)} is too large for the curvature of L along the way, so each step overshoots by more than the last; " +
+                "take a smaller η, or a method that scales its step by the curvature (newton, gn, ig, pg))";
+        }
 
         // A non-finite output whose simulator component holds a constant that overflows doubles (1E+200^2·x0):
         // no x can help, the input must be rescaled; said with the constant (CompiledProblem.OverflowingConstant).

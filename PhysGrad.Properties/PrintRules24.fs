@@ -159,12 +159,12 @@ let ``diff's LaTeX writes the Hessian as a pmatrix, both triangles, and its valu
     let code, out, err = run [ "diff"; "-f"; "x0^2*x1 + sin(x1)"; "--order"; "2"; "--at"; "1,0"; "--format"; "latex" ]
     Assert.True((code = 0), err)
     let lines = out.Split('\n') |> Array.map (fun l -> l.TrimEnd '\r')
-    let at = Array.findIndex (fun (l: string) -> l = @"\nabla^{2} f = \begin{pmatrix}") lines
+    let at = Array.findIndex (fun (l: string) -> l = @"  \nabla^{2} f &= \begin{pmatrix}") lines
     // ∂²f/∂x0² = 2x1, ∂²f/∂x0∂x1 = 2x0, ∂²f/∂x1² = −sin(x1).
-    Assert.Equal(@"  2 x_{1} & 2 x_{0} \\", lines.[at + 1])
-    Assert.Equal(@"  2 x_{0} & -\sin\left(x_{1}\right)", lines.[at + 2])
-    Assert.Equal(@"\end{pmatrix}", lines.[at + 3])
+    Assert.Equal(@"    2 x_{1} & 2 x_{0} \\", lines.[at + 1])
+    Assert.Equal(@"    2 x_{0} & -\sin\left(x_{1}\right)", lines.[at + 2])
+    Assert.Equal(@"  \end{pmatrix}", lines.[at + 3])
     // At (1, 0): [[0, 2], [2, 0]].
-    let v = Array.findIndex (fun (l: string) -> l = @"\nabla^{2} f\left(1, 0\right) = \begin{pmatrix}") lines
-    Assert.Equal(@"  0 & 2 \\", lines.[v + 1])
-    Assert.Equal(@"  2 & 0", lines.[v + 2])
+    let v = Array.findIndex (fun (l: string) -> l = @"  \nabla^{2} f\left(1, 0\right) &= \begin{pmatrix}") lines
+    Assert.Equal(@"    0 & 2 \\", lines.[v + 1])
+    Assert.Equal(@"    2 & 0", lines.[v + 2])

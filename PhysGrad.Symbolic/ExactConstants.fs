@@ -160,3 +160,26 @@ module ExactConstants =
 
         found.ToArray()
 
+    /// The decimal exponents a user wrote in the floating constants of expressions (before `exact`): the 2.5 of
+    /// x0^2.5, as the exact positive rational it writes (5/2), distinct, in the order met. A fraction written
+    /// x0^(5/2) is exact already and gives none. For the printers (Layout.withWrittenExponents), which then keep
+    /// the rules' exponents of that kind decimals (x0^1.5, not x0^(3/2)), as written.
+    [<CompiledName("ExponentDecimals")>]
+    let exponentDecimals (es: seq<Expr>) : Rational[] =
+        let found = List<Rational>()
+
+        for n in Structure.postOrder es do
+            match n.Node with
+            | Power(_, x) ->
+                match x.Node with
+                | Real v when Double.IsFinite v && v <> Math.Round v ->
+                    let q = (ofDouble v).Abs
+
+                    match Rational.TryOfShortDecimal(abs v) with
+                    | ValueSome d when d.Equals q && not (found.Contains q) -> found.Add q
+                    | _ -> ()
+                | _ -> ()
+            | _ -> ()
+
+        found.ToArray()
+

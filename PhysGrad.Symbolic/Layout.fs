@@ -553,15 +553,39 @@ module Layout =
         finally
             exactText.Value <- saved
 
+    let private writtenExponents = Threading.AsyncLocal<Rational[]>()
+
+    /// Runs f with the decimal exponents the user wrote (ExactConstants.exponentDecimals: 5/2 from x0^2.5) known
+    /// to decimalExponent, which then writes every exponent whose denominator divides one of theirs as a decimal
+    /// too: the rule of x0^2.5 has x0^1.5, not x0^(3/2), as the user wrote it. An empty array changes nothing.
+    let withWrittenExponents (exponents: Rational[]) (f: unit -> 'a) : 'a =
+        if exponents.Length = 0 then
+            f ()
+        else
+            let saved = writtenExponents.Value
+            writtenExponents.Value <- exponents
+
+            try
+                f ()
+            finally
+                writtenExponents.Value <- saved
+
+    // Is d the denominator (or a divisor of it) of a decimal exponent the user wrote (withWrittenExponents)?
+    let private writtenDenominator (d: Numerics.BigInteger) =
+        match box writtenExponents.Value with
+        | null -> false
+        | _ -> writtenExponents.Value |> Array.exists (fun w -> (w.Den % d).IsZero)
+
     /// An exact exponent that is a decimal a person writes, as the double every printer writes instead:
     /// x0^3.14159 made exact (ExactConstants) is x0^(314159/100000), and its derivative's x0^(214159/100000)
     /// is x0^2.14159. Only a short decimal whose denominator is a multiple of 10 (a tenth, a hundredth, 1/20,
     /// not 1/2, 3/4 or 5/12, which stay fractions as every exact exponent did: x^(3/2), abs(x)^(2/3)), and not
-    /// under withExactText. The double reads back as the same value; C#'s Math.Pow gets the same double
+    /// under withExactText. A denominator of a decimal exponent the user wrote (withWrittenExponents) counts as one:
+    /// x0^2.5's rule writes x0^1.5, while x0^(5/2)'s writes x0^(3/2). The double reads back as the same value; C#'s Math.Pow gets the same double
     /// as from 314159.0 / 100000.0 (the correctly rounded quotient).
     let decimalExponent (x: Expr) : float option =
         match x.Node with
-        | Number q when not q.IsInteger && not exactText.Value && (q.Den % Numerics.BigInteger 10).IsZero ->
+        | Number q when not q.IsInteger && not exactText.Value && ((q.Den % Numerics.BigInteger 10).IsZero || writtenDenominator q.Den) ->
             let v = q.ToDouble()
 
             match Rational.TryOfShortDecimal v with
