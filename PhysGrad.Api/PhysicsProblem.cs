@@ -677,11 +677,11 @@ public sealed partial class PhysicsProblem
         new PrintedList<MethodResult>([.. CompareMethods(methods, iterations, lineSearch).Results], (r, _) => r.ToString(), Environment.NewLine);
 
     /// <summary>Runs the methods <c>physgrad compare</c> runs without <c>--methods</c> (<see cref="DefaultMethods"/>: each
-    /// applicable method at its default step size), as <see cref="Compare(IReadOnlyList{ValueTuple{Method, double}}, int, bool)"/>
+    /// applicable method at its default step size), as <see cref="Compare"/>
     /// runs a list; the list prints one result per line, then one line per method left out and why (<c>pg skipped: …</c>),
     /// as the command does. <see cref="CompareMethods(IReadOnlyList{MethodSpec}, int, bool, IProgress{ValueTuple{int, int}}, bool)"/>
     /// with <c>DefaultMethods().Run</c> gives the whole <see cref="PhysGrad.Comparison"/> (x*, the skipped methods).</summary>
-    public IReadOnlyList<MethodResult> Compare(int iterations = 10, bool lineSearch = false)
+    public IReadOnlyList<MethodResult> CompareDefaults(int iterations = 10, bool lineSearch = false)
     {
         var (run, skipped) = DefaultMethods();
         var comparison = CompareMethods(run, iterations, lineSearch, null, skipUnformable: true);

@@ -10,6 +10,7 @@ open System.IO
 open Xunit
 open PhysGrad
 open PhysGrad.Symbolic
+open PhysGrad.Numerics
 
 let private run = Cli.run
 
@@ -146,14 +147,14 @@ let ``ApplicableRules is the list of its rules, as the README's foreach over it 
     | _ -> Assert.Fail "ApplicableRules() is not enumerable as its rules"
 
 [<Fact>]
-let ``Compare without a method list runs the methods physgrad compare runs by default`` () =
-    let compare = typeof<PhysicsProblem>.GetMethod("Compare", [| typeof<int>; typeof<bool> |])
+let ``CompareDefaults runs the methods physgrad compare runs without --methods`` () =
+    let compare = typeof<PhysicsProblem>.GetMethod("CompareDefaults", [| typeof<int>; typeof<bool> |])
     Assert.NotNull compare
     let problem = PhysicsProblem.FromText("x0; x1^2", [| 1.0; 4.0 |], [| 2.0; 3.0 |])
     let results = compare.Invoke(problem, [| box 5; box false |]) :?> Collections.Generic.IReadOnlyList<MethodResult>
     let struct (defaults, _) = problem.DefaultMethods()
     let expected = defaults |> Seq.map (fun m -> m.Method) |> List.ofSeq
-    Assert.Equal<Method list>(expected, results |> Seq.map (fun r -> r.Run.Method) |> List.ofSeq)
+    Assert.Equal<Method list>(expected, results |> Seq.map (fun r -> r.Run.Method.Value) |> List.ofSeq)
     Assert.True(expected.Length >= 3)
 
 // ---- 5. one number format in the stop notes --------------------------------------------------------------------
