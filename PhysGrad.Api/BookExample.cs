@@ -44,7 +44,11 @@ public sealed partial record MethodResult(OptimizerRun Run, double DistanceToTar
     /// then the stop in words: <c>…; stopped at the iteration limit: 10 iterations</c>.</summary>
     public override string ToString() =>
         $"{Run.Summary}, " + (MeasuredIn == PhysGrad.DistanceSpace.None ? "no distance (no target)" : $"distance {RunReport.FormatNumber(DistanceToTarget)} in {DistanceSpace}") +
-        $", diagonal {NumberText.Format(DiagonalAlignment, "F4")}; {ExitReason.Sentence(Run.StopReason, Run.StopDetail)}";
+        $", diagonal {DiagonalText}; {ExitReason.Sentence(Run.StopReason, Run.StopDetail)}";
+
+    /// <summary><see cref="DiagonalAlignment"/> as compare's table writes it: <c>-1.3564</c>, or <c>n/a</c> where it is
+    /// undefined (NaN: no first step, e.g. a run of 0 iterations, has a direction to align).</summary>
+    public string DiagonalText => double.IsFinite(DiagonalAlignment) ? NumberText.Format(DiagonalAlignment, "F4") : "n/a";
 }
 
 /// <summary>

@@ -49,7 +49,8 @@ internal static class CsvPoints
                     var reordered = fields.Length == names.Count && fields.Order(StringComparer.Ordinal).SequenceEqual(names.Order(StringComparer.Ordinal));
                     throw ParameterMessages.Error(ErrorKind.Shape, ["variables"], name =>
                         $"Line {row} names the columns {Shorten(fields)} but the variables are {Shorten(names)} (in that order)" +
-                        (reordered ? $": reorder the columns to {Shorten(names)}, or name the variables in the columns' order ({name("variables", fields)})." : "."));
+                        (reordered ? $": reorder the columns to {Shorten(names)}, or name the variables in the columns' order ({name("variables", fields)})."
+                            : $": write the header as {string.Join(",", names)}, or leave it out (each row is then read in the variables' order)."));
                 }
                 return false;
             }
@@ -57,7 +58,8 @@ internal static class CsvPoints
         var n = names.Count;
         if (fields.Length != n)
             throw new SymbolicException(ErrorKind.Shape,
-                $"Line {row} has {NumberText.Count(fields.Length, "value")} but there {(n == 1 ? "is" : "are")} {NumberText.Count(n, "variable")} ({Shorten(names)}).");
+                $"Line {row} has {NumberText.Count(fields.Length, "value")} but there {(n == 1 ? "is" : "are")} {NumberText.Count(n, "variable")} ({Shorten(names)}): " +
+                "give one value per variable on each line, in that order.");
         for (var j = 0; j < n; j++)
             if (!UserNumbers.TryRead(fields[j], out x[j], out var problem))
                 throw new SymbolicException(ErrorKind.Invalid,

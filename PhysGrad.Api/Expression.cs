@@ -59,6 +59,13 @@ public sealed class Expression : IEquatable<Expression>
     public static IReadOnlyList<Expression> ParseMany(string text) =>
         Array.ConvertAll(Symbolic.Parse.Many(text), Wrap);
 
+    /// <summary>
+    /// The names the text uses as written (not pi and e), also those simplification removes (x0 in <c>x0 - x0</c>),
+    /// in natural order, e.g. for saying that an expression which uses x0 does not depend on it.
+    /// </summary>
+    /// <exception cref="Symbolic.ParseException">Text that does not parse.</exception>
+    public static IReadOnlyList<string> WrittenNames(string text) => Symbolic.Parse.WrittenNames(text);
+
     /// <summary>A variable.</summary>
     public static Expression Symbol(string name) => Wrap(ExprModule.Symbol(name));
 

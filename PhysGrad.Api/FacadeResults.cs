@@ -172,8 +172,20 @@ public sealed partial record SkippedMethod
 /// </summary>
 /// <param name="Rules">The rules derived, in the list's order.</param>
 /// <param name="Skipped">The methods that do not apply, each with its reason.</param>
-public sealed record ApplicableRuleSet(IReadOnlyList<UpdateRule> Rules, IReadOnlyList<SkippedMethod> Skipped)
+public sealed record ApplicableRuleSet(IReadOnlyList<UpdateRule> Rules, IReadOnlyList<SkippedMethod> Skipped) : IReadOnlyList<UpdateRule>
 {
+    /// <summary>The rule at <paramref name="index"/> of <see cref="Rules"/>: the set is the list of its rules
+    /// (<c>foreach (var rule in problem.ApplicableRules())</c>), with <see cref="Skipped"/> beside it.</summary>
+    public UpdateRule this[int index] => Rules[index];
+
+    /// <summary>The number of rules (<see cref="Rules"/>), not counting the methods skipped.</summary>
+    public int Count => Rules.Count;
+
+    /// <inheritdoc/>
+    public IEnumerator<UpdateRule> GetEnumerator() => Rules.GetEnumerator();
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+
     /// <summary>One line per rule (<see cref="UpdateRule.ToString"/>), then one per method left out
     /// (<c>pg skipped: …</c>).</summary>
     public override string ToString() =>
@@ -185,7 +197,7 @@ public sealed record ApplicableRuleSet(IReadOnlyList<UpdateRule> Rules, IReadOnl
 /// <c>PhysGrad.Expression[]</c>): what the API returns for a list a caller may print, such as
 /// <see cref="PhysicsProblem.YStep"/>'s <c>Δy0 = -eta*(y0 - 1); Δy1 = …</c>.
 /// </summary>
-internal sealed class PrintedList<T>(T[] items, Func<T, int, string> line, string separator) : IReadOnlyList<T>
+internal sealed class PrintedList<T>(T[] items, Func<T, int, string> line, string separator, IReadOnlyList<string>? after = null) : IReadOnlyList<T>
 {
     /// <inheritdoc/>
     public T this[int index] => items[index];
@@ -198,6 +210,6 @@ internal sealed class PrintedList<T>(T[] items, Func<T, int, string> line, strin
 
     System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => items.GetEnumerator();
 
-    /// <summary>The elements, each as <c>line</c> writes it, joined by the separator.</summary>
-    public override string ToString() => string.Join(separator, items.Select(line));
+    /// <summary>The elements, each as <c>line</c> writes it, then the lines <c>after</c> them (what was left out), joined by the separator.</summary>
+    public override string ToString() => string.Join(separator, items.Select(line).Concat(after ?? []));
 }

@@ -318,14 +318,16 @@ public static class MethodCatalog
     private static MethodEntry Find(string name, string part, bool closedFormsOnly = false)
     {
         if (ByName.TryGetValue(name.ToLowerInvariant(), out var entry)) return entry;
+        // The entry is named once when it is the name alone ('foo' is not a method), with its rate when it has one.
+        var what = part == name ? $"'{name}'" : $"'{part}': '{name}'";
         if (closedFormsOnly)
         {
             var derivable = Entries.Where(e => e.NoClosedForm is null).Select(e => e.Name).ToArray();
             throw new SymbolicException(ErrorKind.Invalid,
-                $"'{part}': '{name}' is not a method{DidYouMean(name, ByName.Keys)}; the methods with a closed-form rule are {string.Join(", ", derivable)}.");
+                $"{what} is not a method{DidYouMean(name, ByName.Keys)}; the methods with a closed-form rule are {string.Join(", ", derivable)}: name one of those.");
         }
         throw new SymbolicException(ErrorKind.Invalid,
-            $"'{part}': '{name}' is not a method{DidYouMean(name, ByName.Keys)}; the methods are {string.Join(", ", ByName.Keys)}.");
+            $"{what} is not a method{DidYouMean(name, ByName.Keys)}; the methods are {string.Join(", ", ByName.Keys)}: name one of those.");
     }
 
     private static bool TryNumber(string text, out double value) =>

@@ -676,6 +676,19 @@ public sealed partial class PhysicsProblem
     public IReadOnlyList<MethodResult> Compare(IReadOnlyList<(Method Method, double Eta)> methods, int iterations = 10, bool lineSearch = false) =>
         new PrintedList<MethodResult>([.. CompareMethods(methods, iterations, lineSearch).Results], (r, _) => r.ToString(), Environment.NewLine);
 
+    /// <summary>Runs the methods <c>physgrad compare</c> runs without <c>--methods</c> (<see cref="DefaultMethods"/>: each
+    /// applicable method at its default step size), as <see cref="Compare"/>
+    /// runs a list; the list prints one result per line, then one line per method left out and why (<c>pg skipped: …</c>),
+    /// as the command does. <see cref="CompareMethods(IReadOnlyList{MethodSpec}, int, bool, IProgress{ValueTuple{int, int}}, bool)"/>
+    /// with <c>DefaultMethods().Run</c> gives the whole <see cref="PhysGrad.Comparison"/> (x*, the skipped methods).</summary>
+    public IReadOnlyList<MethodResult> CompareDefaults(int iterations = 10, bool lineSearch = false)
+    {
+        var (run, skipped) = DefaultMethods();
+        var comparison = CompareMethods(run, iterations, lineSearch, null, skipUnformable: true);
+        var left = skipped.Concat(comparison.Skipped).Select(s => s.ToString()).ToArray();
+        return new PrintedList<MethodResult>([.. comparison.Results], (r, _) => r.ToString(), Environment.NewLine, left);
+    }
+
     /// <summary>
     /// Runs several methods from the start point and finds x* once (<see cref="TargetPoint.Find(CompiledProblem, double[], double[], IReadOnlyList{OptimizerRun}, IReadOnlyList{double}?)"/>): the
     /// results' distances, <see cref="ToJson(PhysGrad.Comparison, IReadOnlyList{string})"/> and <see cref="SavePlots(PhysGrad.Comparison, string)"/> all use it.

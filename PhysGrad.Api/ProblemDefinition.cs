@@ -489,7 +489,9 @@ public sealed partial record ProblemDefinition(
         var start = HasStart ? Start.ToArray() : new double[Variables.Count];
         if (Loss is not null)
             return Build(HasNumericTarget ? Target.ToArray() : new double[Simulator.Count], start, ParsedLoss(), Parameters);
-        // The core's check and message: TargetExpressions below would pad a short target with NaN.
+        // The core's check and message: TargetExpressions below would pad a short target with NaN. The
+        // simulator's names first, as the core checks them: a wrong count may only follow from a name.
+        RequireSimulatorNames();
         if (Target.Count > 0) Problem.RequireTarget(Target.Count, Simulator.Count);
         var targets = TargetExpressions();
         var parameters = Parameters is null ? new Dictionary<string, double>() : new Dictionary<string, double>(Parameters);
@@ -531,25 +533,47 @@ public sealed partial record ProblemDefinition(
         }
     }
 
+    /// <summary>
+    /// Refuses a simulator component that uses a name that is neither one of <see cref="Variables"/> nor one of
+    /// <see cref="Parameters"/>, as running or deriving would (the core's check and message, naming the entry as
+    /// written). Callers that check the start's and the target's lengths themselves call it first: a start with
+    /// 2 values for the variable x0 alone only follows from a simulator that uses x1 without declaring it.
+    /// </summary>
+    /// <exception cref="SymbolicException">ErrorKind.Variable: the component, the name and what to do; or a parse error naming the field.</exception>
+    public void RequireSimulatorNames()
+    {
+        var simulator = ParsedSimulator();
+        var names = Parameters?.Keys.ToArray() ?? [];
+        var target = TargetSymbols?.Where(n => n is not null).Select(n => n!) ?? Enumerable.Empty<string>();
+        // A target symbol without a value is the loss's: the core refuses it in the simulator with the loss's words.
+        WithWrittenEntries(() => Problem.RequireSimulatorNames(Variables.ToArray(), simulator, [.. names.Concat(target).Distinct()]));
+    }
+
+    // The core counts components after a problem file's indexed entries were expanded; the user wrote
+    // entries: its messages name the entry and the index value ("simulator[0] at i = 3"), not the fifth component.
+    private T WithWrittenEntries<T>(Func<T> check)
+    {
+        try
+        {
+            return check();
+        }
+        catch (SymbolicException e) when (e is not ParseException && _parsed.Origins(Simulator) is { } origins && SimulatorIndex().IsMatch(e.Message))
+        {
+            throw new SymbolicException(e.Kind, SimulatorIndex().Replace(e.Message,
+                m => int.TryParse(m.Groups[1].Value, out var j) && j < origins.Length ? origins[j] : m.Value));
+        }
+    }
+
+    private void WithWrittenEntries(Action check) => WithWrittenEntries(() => { check(); return 0; });
+
     private Problem Build(double[] target, double[] start, Expr? loss, IReadOnlyDictionary<string, double>? parameters, bool withUnits = true,
         string[]? lossOnly = null)
     {
         var simulator = ParsedSimulator();
         var inverse = ParsedInverse();
         // The names are checked where every factory's are, in the core's Problem.Create.
-        Problem problem;
-        try
-        {
-            problem = Problem.Create(Variables.ToArray(), simulator, loss, target, start, inverse, DeriveInverse,
-                parameters is null ? null : new Dictionary<string, double>(parameters), Problem.DefaultInverseBudget, lossOnly);
-        }
-        catch (SymbolicException e) when (e is not ParseException && _parsed.Origins(Simulator) is { } origins && SimulatorIndex().IsMatch(e.Message))
-        {
-            // The core counts components after a problem file's indexed entries were expanded; the user
-            // wrote entries: name the entry and the index value ("simulator[0] at i = 3"), not the fifth component.
-            throw new SymbolicException(e.Kind, SimulatorIndex().Replace(e.Message,
-                m => int.TryParse(m.Groups[1].Value, out var j) && j < origins.Length ? origins[j] : m.Value));
-        }
+        var problem = WithWrittenEntries(() => Problem.Create(Variables.ToArray(), simulator, loss, target, start, inverse, DeriveInverse,
+            parameters is null ? null : new Dictionary<string, double>(parameters), Problem.DefaultInverseBudget, lossOnly));
         if (parameters is not null)
         {
             // A constant that nothing uses is most likely misnamed: say so rather than ignore it. Target

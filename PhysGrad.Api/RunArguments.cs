@@ -38,7 +38,7 @@ internal static class RunArguments
     /// <param name="parameter">The parameter's name in the API (<c>runs</c>, <c>comparison</c>).</param>
     /// <param name="what">What the runs are for (<c>plots</c>, <c>field plots</c>).</param>
     public static void RequireSome(int count, string parameter, string what) =>
-        RequireSome(count, parameter, "run", $"the {what} would be blank", " of this problem (from its Run, or the results of its CompareMethods)");
+        RequireSome(count, parameter, "run", $"the {what} would be blank", " of this problem (from its Run, or the results of its Compare or CompareMethods)");
 
     /// <summary>
     /// Refuses a run whose points do not have one value per variable (and, where the run recorded outputs,
@@ -63,7 +63,7 @@ internal static class RunArguments
             var run = runs[i] ?? throw new ArgumentNullException(parameter, $"'{parameter}' holds null at index {i}: pass runs of this problem.");
             var which = $"Run {i} ({run.Label}) in '{parameter}'";
             if (run.Trajectory.Count == 0)
-                throw new SymbolicException(ErrorKind.Shape, $"{which} has no points: pass runs of this problem as its Run or CompareMethods returns them.");
+                throw new SymbolicException(ErrorKind.Shape, $"{which} has no points: pass runs of this problem as its Run, Compare or CompareMethods returns them.");
             if (run.Trajectory.FirstOrDefault(x => x.Length != variables.Count) is { } x)
                 throw Foreign(which, x.Length, variables, "variable");
             if (outputs is not null && run.Outputs.FirstOrDefault(y => y.Length != 0 && y.Length != outputs.Count) is { } y)
@@ -71,7 +71,7 @@ internal static class RunArguments
             if (problem is not null && run.Problem is { } source && problem.FirstDifference(source) is var (aspect, mine, theirs))
                 throw new SymbolicException(ErrorKind.Invalid,
                     $"{which} was made on another problem of the same size: {RunArguments.Difference(aspect, theirs, "this problem's", mine)}. " +
-                    "Pass runs made on this problem (its Run or CompareMethods), or pass these to the problem they were made on.");
+                    "Pass runs made on this problem (its Run, Compare or CompareMethods), or pass these to the problem they were made on.");
         }
         if (problem is null)
             RequireOneProblem(runs, parameter);
@@ -98,7 +98,7 @@ internal static class RunArguments
                 throw new SymbolicException(ErrorKind.Invalid,
                     $"Run {i} ({runs[i].Label}) in '{parameter}' was made on another problem than run {first} ({runs[first].Label}): " +
                     $"{Difference(aspect, theirs, $"run {first}'s", mine)}. " +
-                    "Pass runs made on one problem (its Run or CompareMethods), and each problem's runs in a call of their own.");
+                    "Pass runs made on one problem (its Run, Compare or CompareMethods), and each problem's runs in a call of their own.");
         }
     }
 
@@ -142,6 +142,6 @@ internal static class RunArguments
     private static SymbolicException Foreign(string which, int count, IReadOnlyList<string> names, string noun) =>
         new(ErrorKind.Shape,
             $"{which} has {NumberText.Count(count, noun)}; this problem has {names.Count}" +
-            $"{(names.Count <= 10 ? $" ({string.Join(", ", names)})" : "")}: pass runs from this problem (its Run or CompareMethods), " +
+            $"{(names.Count <= 10 ? $" ({string.Join(", ", names)})" : "")}: pass runs from this problem (its Run, Compare or CompareMethods), " +
             "not from another one.");
 }

@@ -299,7 +299,7 @@ public static class Training
     /// </summary>
     public static string? TauRefusal(string option, double tau) => OptionRanges.Tau(option, tau, kappa: -0.5, written: option + " {0}");
 
-    // The short names ParseMethod also takes, each with the name it stands for (suggested for a name near either).
+    // Names near a method's that are suggested as it ("sipp" is one letter from "sip", taken for sip-pg).
     private static readonly Dictionary<string, string> MethodAliases = new() { ["sip"] = "sip-pg" };
 
     /// <summary>An example by name; <paramref name="lambda"/> is the HIG toy's scaling (ignored by exp).</summary>
@@ -313,15 +313,18 @@ public static class Training
     };
 
     /// <summary>A method by its short name (gd, adam, gn, hig, sip-ig, sip-pg).</summary>
-    /// <exception cref="SymbolicException">An unknown name (ErrorKind.Invalid).</exception>
+    /// <exception cref="SymbolicException">An unknown name, or "sip", which is either SIP method (ErrorKind.Invalid).</exception>
     public static TrainingMethod ParseMethod(string name) => name.Trim().ToLowerInvariant() switch
     {
+        // Two methods are SIP: the name alone once ran sip-pg without saying so.
+        "sip" => throw new SymbolicException(ErrorKind.Invalid,
+            "'sip' names two methods: sip-ig (SIP with the inverse gradient) and sip-pg (SIP with the physical gradient); name one of them, or both (sip-ig,sip-pg)."),
         "gd" => TrainingMethod.GradientDescent,
         "adam" => TrainingMethod.Adam,
         "gn" => TrainingMethod.GaussNewton,
         "hig" => TrainingMethod.Hig,
         "sip-ig" => TrainingMethod.SipInverseGradient,
-        "sip-pg" or "sip" => TrainingMethod.SipPhysicalGradient,
+        "sip-pg" => TrainingMethod.SipPhysicalGradient,
         _ => throw new SymbolicException(ErrorKind.Invalid, $"Unknown method '{name}'{MethodCatalog.DidYouMean(name.Trim(), MethodNames, MethodAliases)}; the methods are {string.Join(", ", MethodNames)}."),
     };
 

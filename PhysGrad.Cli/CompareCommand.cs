@@ -284,7 +284,7 @@ internal static class CompareCommand
                 r.MeasuredIn == DistanceSpace.None ? "n/a"
                     : RunReport.FormatNumber(r.DistanceToTarget) + (space is null ? $" in {r.DistanceSpace}" : ""),
                 // No first step (u = 0 or not finite) has no direction to align (the measure is NaN): n/a, never NaN in a table.
-                double.IsFinite(r.DiagonalAlignment) ? Numbers.Format(r.DiagonalAlignment, "F4") : "n/a",
+                r.DiagonalText,
                 r.StopCell + (r.LossRose ? $"; loss rose: final {RunReport.FormatLoss(r)} > start {RunReport.FormatStartLoss(r)}" : ""),
             }).ToArray();
             var count = results.Select(r => r.Final.Count).Distinct().ToArray();

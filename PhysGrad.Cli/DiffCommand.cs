@@ -53,6 +53,11 @@ internal static class DiffCommand
                 throw new CliInputException(
                     $"--sparse prints the derivatives' structural nonzeros in coordinate form, which --format {result.GetValue(format)} does not have: " +
                     "use --format text, json or csv with --sparse, or leave --sparse out.");
+            // C# code computes the derivatives at any point and prints no values: a point would change nothing.
+            if (result.GetValue(at) is not null && result.GetValue(format) == "csharp")
+                throw new CliInputException(
+                    "--at evaluates the derivatives at a point, and --format csharp prints code that computes them at any point, without values: " +
+                    "use --format infix, latex, json or csv with --at, or leave --at out.");
             var names = result.GetValue(vars) is { } v ? Arguments.Names("--vars", v) : null;
             var point = result.GetValue(at) is { } a ? Arguments.Numbers("--at", a) : null;
             var asSparse = result.GetValue(sparse);

@@ -375,26 +375,12 @@ internal sealed partial class ProblemOptions
                 throw new CliInputException(path is not null
                     ? "--vars cannot be combined with --problem: the file names its variables in \"variables\"."
                     : "--vars cannot be combined with --example: its variables are x0, x1, ….");
-            // A file's own start and target are checked against its variables and outputs before options
-            // replace them, so that a count that does not match names the file and its field.
-            if (path is not null)
-            {
-                var where = $"--problem '{path}'";
-                if (result.GetValue(_start) is null && checkStart)
-                    CheckCount(fromFile.Start.Count, fromFile.Variables, $"{where}: its \"start\"", "variable");
-                if (result.GetValue(_target) is null)
-                    CheckCount(fromFile.Target.Count, fromFile.Outputs, $"{where}: its \"target\"", "output");
-            }
             if (result.GetValue(_start) is { } fileStart)
-            {
                 fromFile = fromFile with { Start = Arguments.Numbers("--start", fileStart) };
-                if (checkStart) CheckCount(fromFile.Start.Count, fromFile.Variables, "--start", "variable");
-            }
             if (result.GetValue(_target) is { } fileTarget)
             {
                 var (targetValues, targetSymbols) = Target(fileTarget);
                 fromFile = fromFile with { Target = targetValues, TargetSymbols = targetSymbols };
-                CheckCount(fromFile.Target.Count, fromFile.Outputs, "--target", "output");
             }
             if (result.GetValue(_loss) is { } fileLoss) fromFile = fromFile with { Loss = fileLoss };
             if (result.GetValue(_inverse) is { } fileInverse)
@@ -418,6 +404,19 @@ internal sealed partial class ProblemOptions
                           "give its value in --start.");
                 fromFile = fromFile with { Parameters = Merge(fromFile.Parameters, values) };
             }
+            // The counts after the names (with the --param values): a file's start "too long" for its variables
+            // only follows from a simulator that uses a name it does not declare (x1 with "variables": ["x0"]).
+            // A file's own start and target name the file and its field; options that replaced them, the option.
+            if (path is not null)
+            {
+                try { fromFile.RequireSimulatorNames(); }
+                catch (Exception e) when (InputError.Is(e) && e is not CliInputException) { throw InFile(path, e); }
+            }
+            var from = path is not null ? $"--problem '{path}': its " : $"--example {example}: its ";
+            if (checkStart && (path is not null || result.GetValue(_start) is not null))
+                CheckCount(fromFile.Start.Count, fromFile.Variables, result.GetValue(_start) is null ? from + "\"start\"" : "--start", "variable");
+            if (path is not null || result.GetValue(_target) is not null)
+                CheckCount(fromFile.Target.Count, fromFile.Outputs, result.GetValue(_target) is null ? from + "\"target\"" : "--target", "output");
             return fromFile;
         }
         if (sim is null)
@@ -428,7 +427,7 @@ internal sealed partial class ProblemOptions
             return Units(result) is { } bookUnits ? ProblemDefinition.Book with { Units = bookUnits } : ProblemDefinition.Book;
         }
         // Parsed here, once: the names are read from it and the definition keeps it (never parsed again).
-        var parsed = Expression.ParseMany(sim);
+        var parsed = ParseSimulator(sim);
         // An indexed form (x[i+1] - x[i] for i in 0..9) stands for many components: expanded here.
         var components = sim.Contains('[')
             ? parsed.Select(e => e.ToInfix()).ToArray()
@@ -449,9 +448,14 @@ internal sealed partial class ProblemOptions
         if (names.Length == 0)
         {
             var asParameters = parsed.SelectMany(e => e.Variables).Distinct().ToArray();
+            // Names the text uses that simplification removed (x0 in x0 - x0): the outputs do not depend on them.
+            var removed = asParameters.Length == 0 ? Expression.WrittenNames(sim) : [];
             throw new CliInputException(
                 $"--simulator \"{sim}\" has no variables " +
-                (asParameters.Length == 0 ? "(it uses no name)" : $"(every name it uses is a --param: {string.Join(", ", asParameters)})") +
+                (asParameters.Length > 0 ? $"(every name it uses is a --param: {string.Join(", ", asParameters)})"
+                    : removed.Count == 0 ? "(it uses no name)"
+                    : $"(its {(parsed.Count == 1 ? "output simplifies" : "outputs simplify")} to the constant{(parsed.Count == 1 ? "" : "s")} {string.Join("; ", parsed.Select(e => e.ToInfix()))}, " +
+                      $"which do{(parsed.Count == 1 ? "es" : "")} not depend on {string.Join(", ", removed)})") +
                 ", so there is nothing to solve for; write it in the variables x0, x1, … (e.g. --simulator \"x0^2\") or in names of your own listed with --vars.");
         }
         if (!inferred)
@@ -517,12 +521,39 @@ internal sealed partial class ProblemOptions
         // names the file, and the field when the core's message does not: the file is where to fix it.
         catch (Exception e) when (_readFile is { } path && InputError.Is(e) && e is not CliInputException)
         {
-            var message = ApiWording.Message(e);
-            var field = message.StartsWith("The variable ", StringComparison.Ordinal) ? "its \"variables\": "
-                : message.StartsWith("The loss ", StringComparison.Ordinal) ? "its \"loss\" (or --loss): "
-                : "";
-            throw new CliInputException($"--problem '{path}': {field}{(field == "" ? message : char.ToLowerInvariant(message[0]) + message[1..])}");
+            throw InFile(path, e);
         }
+    }
+
+    // The components of --simulator; one that divides by an exact 0 (0/0*x0) is named as the output it is.
+    private static IReadOnlyList<Expression> ParseSimulator(string sim)
+    {
+        try
+        {
+            return Expression.ParseMany(sim);
+        }
+        catch (Exception e) when (InputError.KindOf(e) == InputErrorKind.DivisionByZero && !sim.Contains('['))
+        {
+            var components = sim.Split(';', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+            var k = Array.FindIndex(components, c =>
+            {
+                try { Expression.Parse(c); return false; }
+                catch (Exception inner) when (InputError.KindOf(inner) == InputErrorKind.DivisionByZero) { return true; }
+                catch (Exception inner) when (InputError.Is(inner)) { return false; }
+            });
+            if (k < 0) throw;
+            throw new CliInputException($"--simulator: output y{k} = {components[k]} has no value: {ApiWording.Message(e)}");
+        }
+    }
+
+    // A fault the core finds in a problem file's fields, naming the file (and the field when the core's message does not).
+    private static CliInputException InFile(string path, Exception e)
+    {
+        var message = ApiWording.Message(e);
+        var field = message.StartsWith("The variable ", StringComparison.Ordinal) ? "its \"variables\": "
+            : message.StartsWith("The loss ", StringComparison.Ordinal) ? "its \"loss\" (or --loss): "
+            : "";
+        return new CliInputException($"--problem '{path}': {field}{(field == "" ? message : char.ToLowerInvariant(message[0]) + message[1..])}");
     }
 
     // The problem file the last read came from (null for --simulator and --example): Build names it in the core's faults.

@@ -43,6 +43,12 @@ internal static class TrainCommand
             if (stepCount is { } stepsGiven) NumericOptions.Steps.Require(stepsGiven);
             if (seconds is { } s && !(s > 0 && s <= 86400))
                 throw new CliInputException($"--time must be a number of seconds above 0 and at most 86400, not {s.ToString(CultureInfo.InvariantCulture)}.");
+            // Both limits given: each run stops at whichever it reaches first (the help and README say so); a
+            // note says it, so that a --time that a short --steps makes moot is not passed over in silence.
+            if (stepCount is { } both && seconds is { } bothSeconds)
+                error.WriteLine(LineWidth.WrapMessage(
+                    $"physgrad: note: --steps {both} and --time {bothSeconds.ToString(CultureInfo.InvariantCulture)} are both limits: each run stops at whichever it reaches first " +
+                    "(the stop column says which); give one of them alone for a run of that many steps or seconds."));
             if (stepCount is null && seconds is null) seconds = 5;
             var seedCount = result.GetValue(seeds);
             NumericOptions.Seeds.Require(seedCount);

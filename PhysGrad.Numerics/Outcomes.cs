@@ -1005,10 +1005,14 @@ public static class LossGrowth
     public static bool ExplodedWide(Wide start, Wide final) =>
         !final.IsFinite || final.Log10 - (start.M == 0 ? 0 : start.Log10) > Math.Log10(Factor);
 
-    /// <summary><see cref="Describe"/> for losses with an exponent range beyond doubles, each in scientific
-    /// notation (<see cref="Wide.Scientific"/>): "the loss rose from 5E+0 to 3.2E+400 in 4 iterations, …".</summary>
+    /// <summary><see cref="Describe"/> for losses with an exponent range beyond doubles: a loss inside the double range
+    /// as <see cref="Describe"/> writes it (<see cref="NumberText.Short(double, int)"/>, 4.5), one beyond it in scientific
+    /// notation with the six digits of the table's final loss (<see cref="Wide.Scientific"/>): "the loss rose from 4.5 to
+    /// 6.85917E+452 in 4 iterations, …" (once "from 4.5E+0", a notation used nowhere else for 4.5).</summary>
     public static string DescribeWide(Wide start, Wide final, int iterations) =>
-        $"the loss rose from {start.Scientific(3)} to {final.Scientific(3)} in {NumberText.Count(iterations, "iteration")}, by more than 10⁶ times the start loss";
+        $"the loss rose from {WideText(start)} to {WideText(final)} in {NumberText.Count(iterations, "iteration")}, by more than 10⁶ times the start loss";
+
+    private static string WideText(Wide w) => w.OutsideDoubles || !w.IsFinite ? w.Scientific(6) : NumberText.Short(w.ToDouble());
 
     /// <summary>Whether the final loss is finite, above the start, and not <see cref="Exploded"/>.</summary>
     public static bool Rose(double start, double final) => double.IsFinite(final) && final > start && !Exploded(start, final);

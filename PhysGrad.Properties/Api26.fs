@@ -97,7 +97,7 @@ let ``an empty list of runs is refused for plots with what to pass, and no blank
     let dir = freshDir "empty"
     let message = refused ErrorKind.Invalid (fun () -> box (p3.SavePlots(List<OptimizerRun>(), dir)))
     Assert.Contains("'runs' holds no run, so the plots would be blank", message)
-    Assert.Contains("pass at least one run of this problem (from its Run, or the results of its CompareMethods)", message)
+    Assert.Contains("pass at least one run of this problem (from its Run, or the results of its Compare or CompareMethods)", message)
     Assert.False(Directory.Exists dir)
     let message = refused ErrorKind.Invalid (fun () -> box (TrajectoryPlots.SaveLoss([||], dir)))
     Assert.Contains("the loss plot would be blank", message)

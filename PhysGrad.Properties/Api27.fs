@@ -34,7 +34,7 @@ let ``ToCsv, ToJson and SavePlots refuse a run of another problem of the same si
     let csv = refused ErrorKind.Invalid (fun () -> box (p.ToCsv(List<OptimizerRun>([ foreign ]))))
     Assert.Contains("Run 0 (gd) in 'runs' was made on another problem of the same size", csv)
     Assert.Contains("its simulator is P(x0) = [x0^3], this problem's P(x0) = [x0^2]", csv)
-    Assert.Contains("Pass runs made on this problem (its Run or CompareMethods)", csv)
+    Assert.Contains("Pass runs made on this problem (its Run, Compare or CompareMethods)", csv)
     let dir = freshDir "foreign"
     refused ErrorKind.Invalid (fun () -> box (p.SavePlots(List<OptimizerRun>([ foreign ]), dir))) |> ignore
     Assert.False(Directory.Exists dir, "nothing is drawn for a refused run")

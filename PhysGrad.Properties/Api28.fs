@@ -38,7 +38,7 @@ let ``TrajectoryPlots.Save and SaveLoss refuse runs of two problems of the same 
     let dir = freshDir "mixed"
     let message = refused ErrorKind.Invalid (fun () -> box (TrajectoryPlots.Save(runs, dir, null, [| 4.0 |], [| "x0" |], [| "y0" |])))
     Assert.Contains("Run 1 (gd) in 'runs' was made on another problem than run 0 (gd): its simulator is P(x0) = [x0^3], run 0's P(x0) = [x0^2]", message)
-    Assert.Contains("Pass runs made on one problem (its Run or CompareMethods)", message)
+    Assert.Contains("Pass runs made on one problem (its Run, Compare or CompareMethods)", message)
     Assert.Contains("Run 1 (gd) in 'runs' was made on another problem than run 0 (gd)",
                     refused ErrorKind.Invalid (fun () -> box (TrajectoryPlots.SaveLoss(runs, dir))))
     Assert.False(Directory.Exists dir, "nothing is drawn for refused runs")

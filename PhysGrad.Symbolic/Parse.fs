@@ -441,9 +441,20 @@ module Parse =
         else
             what
 
-    let private failAt kind (text: string) (pos: Position) what : 'a =
+    let private failAt kind (text: string) (pos: Position) (what: string) : 'a =
         let line, col = int pos.Line, int pos.Column
-        let prefix = if kind = ErrorKind.NonFinite then "Constants beyond doubles" else "Parse error"
+        // A text that parses but divides by an exact 0 is no parse error: it is said as what it is, with
+        // what to do ("0/0*x0" once read "Parse error …: Division by zero").
+        let prefix, what =
+            match kind with
+            | ErrorKind.NonFinite -> "Constants beyond doubles", what
+            | ErrorKind.DivisionByZero ->
+                let cause = if what.StartsWith "Division by zero: " then what.Substring 18 else what
+                "Division by zero",
+                cause.TrimEnd('.')
+                + "; the text parses, but this part has no value at any point: rewrite it so that no divisor is exactly 0"
+            | _ -> "Parse error", what
+
         raise (ParseException(kind, describeAs prefix text line col what, line, col))
 
     // ---- from syntax to expressions ------------------------------------------------------------

@@ -273,7 +273,43 @@ type Problem
         if values <> outputs then
             Fail.raiseWith
                 ErrorKind.Shape
-                (sprintf "The target has %s but the simulator has %s." (Fail.count values "value") (Fail.count outputs "output"))
+                (sprintf
+                    "The target has %s but the simulator has %s (%s): give one target value per output, in that order."
+                    (Fail.count values "value")
+                    (Fail.count outputs "output")
+                    (Problem.Shortened(Array.init outputs (fun i -> "y" + string i))))
+
+    /// Refuses the first simulator component that uses a name that is neither a variable nor one of
+    /// <paramref name="parameters"/>, naming the component, the name and what to do. Checked before the
+    /// start's and the target's lengths (Create): a start "too long" for x0 alone only follows from a
+    /// simulator that uses an undeclared x1. Raises a SymbolicException (ErrorKind.Variable).
+    static member RequireSimulatorNames(variables: string[], simulator: Expr[], parameters: string[]) =
+        let allowed = HashSet<string>(Array.append variables parameters)
+
+        simulator
+        |> Array.iteri (fun i e ->
+            let within (s: Expr) =
+                match s.Node with
+                | Symbol name -> allowed.Contains name
+                | _ -> true
+
+            if not (Structure.allFreeSymbols within e) then
+                let s =
+                    Structure.freeSymbols e
+                    |> Array.pick (fun sym ->
+                        match sym.Node with
+                        | Symbol n when not (allowed.Contains n) -> Some n
+                        | _ -> None)
+
+                Fail.raiseWith
+                    ErrorKind.Variable
+                    (sprintf
+                        "simulator[%d] uses '%s', which is neither a variable (%s) nor a parameter%s: if '%s' is a constant, give its value as a parameter; otherwise add it to the variables."
+                        i
+                        s
+                        (String.Join(", ", variables))
+                        (if parameters.Length > 0 then sprintf " (%s)" (String.Join(", ", parameters)) else "")
+                        s))
 
     /// One start value per variable, checked alike by Create, WithStart and the optimisers' stepper
     /// (one check, one message). Raises a SymbolicException (ErrorKind.Shape) naming both counts.
@@ -433,30 +469,6 @@ type Problem
         | Some message -> Fail.raiseWith ErrorKind.Variable message
         | None -> ()
 
-        Problem.RequireTarget(target.Length, simulator.Length)
-        Problem.RequireStart(start.Length, variables)
-
-        if not (isNull inverse) && inverse.Length <> variables.Length then
-            invalid (
-                sprintf
-                    "The inverse has %s but the problem has %s (%s): give one expression per variable, in that order, each the variable written in %s (and the variables), or leave the inverse out to have it derived (or found numerically)."
-                    (Fail.count inverse.Length "expression")
-                    (Fail.count variables.Length "variable")
-                    (Problem.Shortened variables)
-                    ((if simulator.Length = 1 then "the output " else "the outputs ")
-                     + Problem.Shortened(Array.init simulator.Length (fun i -> "y" + string i)))
-            )
-
-        let nonFinite (what: string) (values: float[]) =
-            match values |> Array.tryFindIndex (fun v -> not (Double.IsFinite v)) with
-            | Some i ->
-                Fail.raiseWith
-                    ErrorKind.NonFinite
-                    (sprintf "%s[%d] is %g; it must be a finite number." what i values.[i])
-            | None -> ()
-
-        nonFinite "target" target
-        nonFinite "start" start
         // Not sprintf: its formatting was 10⁵ calls at heat1d's n = 10⁵; the same names.
         let outputs = Array.init simulator.Length (fun i -> "y" + string i)
         // The loss and the inverse read y0, y1, … as the outputs: a variable of that name would be both.
@@ -549,22 +561,35 @@ type Problem
         // that is neither is most likely a constant without its value.
         let lossOnlySet = HashSet<string>(if isNull lossOnly then [||] else lossOnly)
         let simulatorParameters = names |> Array.filter (lossOnlySet.Contains >> not)
-        let inSimulator = HashSet<string>(Array.append variables simulatorParameters)
 
-        simulator
-        |> Array.iteri (fun i e ->
-            match outside inSimulator e with
-            | Some s ->
+        Problem.RequireSimulatorNames(variables, simulator, simulatorParameters)
+
+        // The lengths after the names: a start too long for the variables follows from a name the simulator
+        // uses without declaring it (simulator[1] uses 'x1' with the variables x0 alone).
+        Problem.RequireTarget(target.Length, simulator.Length)
+        Problem.RequireStart(start.Length, variables)
+
+        if not (isNull inverse) && inverse.Length <> variables.Length then
+            invalid (
+                sprintf
+                    "The inverse has %s but the problem has %s (%s): give one expression per variable, in that order, each the variable written in %s (and the variables), or leave the inverse out to have it derived (or found numerically)."
+                    (Fail.count inverse.Length "expression")
+                    (Fail.count variables.Length "variable")
+                    (Problem.Shortened variables)
+                    ((if simulator.Length = 1 then "the output " else "the outputs ")
+                     + Problem.Shortened(Array.init simulator.Length (fun i -> "y" + string i)))
+            )
+
+        let nonFinite (what: string) (values: float[]) =
+            match values |> Array.tryFindIndex (fun v -> not (Double.IsFinite v)) with
+            | Some i ->
                 Fail.raiseWith
-                    ErrorKind.Variable
-                    (sprintf
-                        "simulator[%d] uses '%s', which is neither a variable (%s) nor a parameter%s: if '%s' is a constant, give its value as a parameter; otherwise add it to the variables."
-                        i
-                        s
-                        (String.Join(", ", variables))
-                        (if simulatorParameters.Length > 0 then sprintf " (%s)" (String.Join(", ", simulatorParameters)) else "")
-                        s)
-            | None -> ())
+                    ErrorKind.NonFinite
+                    (sprintf "%s[%d] is %g; it must be a finite number." what i values.[i])
+            | None -> ()
+
+        nonFinite "target" target
+        nonFinite "start" start
 
         let defaultLoss = isNull loss
 
