@@ -123,7 +123,16 @@ let ``final x of ten variables keeps every row on one aligned line`` () =
     for l in table.[1..] do
         Assert.Equal(' ', l.[lossEnd])
         Assert.NotEqual(' ', l.[lossEnd - 1])
-    Assert.StartsWith("gd      0.01  [0.09562, 0.1912, …, 0.9562]", table.[1])
+    // gd on the identity from 0: x_i = y*_i (1 − 0.99¹⁰) after 10 steps; the short form shows x0, x1, …, x9 with
+    // as many digits as fit (at least three), each correctly rounded.
+    let m = Text.RegularExpressions.Regex.Match(table.[1], @"^gd +0\.01 +\[(\S+), (\S+), …, (\S+)\] ")
+    Assert.True(m.Success, table.[1])
+    for g, i in [ 1, 1.0; 2, 2.0; 3, 10.0 ] do
+        let shown = m.Groups.[g].Value
+        let digits = shown.TrimStart('0', '.').Length
+        Assert.True(digits >= 3, shown)
+        let exact = i * (1.0 - 0.99 ** 10.0)
+        Assert.True(abs (float shown - exact) <= 0.5 * 10.0 ** (floor (log10 exact) - float digits + 1.0) * 1.0000001, sprintf "%s for %g" shown exact)
 
 // ---- 5. train's stop column as compare's -------------------------------------------------------------------------
 
@@ -134,10 +143,10 @@ let ``train's table holds each short stop in its column and says a long one unde
     let all = lines out
     Assert.DoesNotContain(all, fun l -> l.TrimStart().StartsWith "stop:")
     let gd = all |> Array.find (fun l -> l.StartsWith "gd ")
-    Assert.EndsWith("  Diverged", gd)
+    Assert.EndsWith("  diverged", gd)
     let adam = all |> Array.find (fun l -> l.StartsWith "adam ")
     Assert.EndsWith("  StepLimit", adam)
-    Assert.Contains(all, fun l -> l.StartsWith "Stop of gd (η=1E+03, B=256, seed 1): Diverged: the loss rose")
+    Assert.Contains(all, fun l -> l.StartsWith "Stop of gd (η=1E+03, B=256, seed 1): diverged: the loss rose")
 
 // ---- 3 in train: a method listed twice alike ----------------------------------------------------------------------
 
