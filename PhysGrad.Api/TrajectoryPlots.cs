@@ -332,14 +332,16 @@ public static class TrajectoryPlots
             var (scaleX, scaleY) = (AxisScale(0), AxisScale(1));
             var curves = runs.Select(r => points(r).Select(p => (p[0], p[1])).ToArray()).ToArray();
             (double, double)? t2 = target is null ? null : (target[0], target[1]);
-            var box = PlotBox(exploding, curves, t2, scaleY, far, scaleX);
+            // A run whose detour dwarfs the others' range is drawn to the edge and back (Dwarfing).
+            var (farHere, dwarfs) = Dwarfing(exploding, curves, t2, far);
+            var box = PlotBox(exploding, curves, t2, scaleY, farHere, scaleX);
             var paths = DrawnPaths(curves, box, exploding);
             var drawn = Drawn(paths, box, runs.Count);
             var leaders = LegendLeaders([(paths, box)], runs);
             string Label2(int j) => AxisLabel(names[j], flat2.ContainsKey(j), HiddenSpread(runs, points, target, j, exploding, AxisScale(j)));
             var plot = Panel(runs, curves, box, t2, targetLabel, title, Label2(0), Label2(1), iterationAxis: false,
-                scaleY, exploding, far, Groups(drawn), leaders,
-                iterationOf: (i, k) => IterationAt(runs[i], k), partners: Partners(paths, box, drawn, leaders), scaleX: scaleX);
+                scaleY, exploding, farHere, Groups(drawn), leaders,
+                iterationOf: (i, k) => IterationAt(runs[i], k), partners: Partners(paths, box, drawn, leaders), scaleX: scaleX, dwarfs: dwarfs);
             if (solutions is not null) MarkSolutions(plot, solutions);
             MarkStarts(plot, curves, box);
             return Single(space, plot);
@@ -364,20 +366,22 @@ public static class TrajectoryPlots
         {
             var curves = runs.Select(r => points(r).Select((p, i) => (IterationX(IterationAt(r, i), logIterations), p[jj])).ToArray()).ToArray();
             (double, double)? t = target is null ? null : (double.NaN, target[jj]);
-            var box = IterationBox(PlotBox(exploding, curves, t, ScaleOf(jj), far), last, logIterations);
-            return (Curves: curves, Box: box, Target: t, Paths: DrawnPaths(curves, box, exploding));
+            var (farHere, dwarfs) = Dwarfing(exploding, curves, t, far, iterationAxis: true);
+            var box = IterationBox(PlotBox(exploding, curves, t, ScaleOf(jj), farHere), last, logIterations);
+            return (Curves: curves, Box: box, Target: t, Paths: DrawnPaths(curves, box, exploding), Far: farHere, Dwarfs: dwarfs);
         }).ToArray();
         // "Coincides with" in the legend means in every panel; the styling of each panel follows the
         // runs that coincide in that panel.
         var whole = LegendLeaders(data.Select(d => (d.Paths, d.Box)).ToArray(), runs);
         // The legend speaks for all panels: where a run leaves the plotted range is gathered over every
         // panel (each panel marks its own crossing).
-        var notes = runs.Select((r, i) => FigureNote(r, data.Select(d => (d.Curves[i], d.Box)).ToArray(), exploding[i], far[i])).ToArray();
+        var notes = runs.Select((r, i) => FigureNote(r, data.Select(d => (d.Curves[i], d.Box)).ToArray(), exploding[i],
+            [.. far[i].Select((_, k) => data.Any(d => d.Far[i][k]))], data.Any(d => d.Dwarfs[i]))).ToArray();
         Func<int, int, int> recorded = (i, k) => IterationAt(runs[i], k);
         for (var k = 0; k < shown.Length; k++)
         {
             var jj = shown[k];
-            var (curves, box, t, paths) = data[k];
+            var (curves, box, t, paths, farHere, dwarfs) = data[k];
             var drawnHere = Drawn(paths, box, runs.Count, curves);
             // What the stack draws: each component against the iteration, one panel each ("x-space by
             // component" read as a breakdown of something else, and said nothing of the iteration axis).
@@ -388,8 +392,8 @@ public static class TrajectoryPlots
             // shows a legend of its own), a lone panel shows its own, as any single plot.
             var panel = Panel(runs, curves, box, t, targetLabel, panelTitle,
                 k == shown.Length - 1 ? IterationAxisLabel("iteration", logIterations) : "", AxisLabel(names[jj], flat.ContainsKey(jj), HiddenSpread(runs, points, target, jj, exploding, ScaleOf(jj))),
-                iterationAxis: true, ScaleOf(jj), exploding, far,
-                Groups(drawnHere), whole, legend: shown.Length == 1, notes: notes, iterationOf: recorded,
+                iterationAxis: true, ScaleOf(jj), exploding, farHere,
+                Groups(drawnHere), whole, legend: shown.Length == 1, notes: notes, iterationOf: recorded, dwarfs: dwarfs,
                 partners: shown.Length == 1 ? Partners(paths, box, drawnHere, whole, curves) : null, logIterations: logIterations);
             panels.Add(panel);
         }
@@ -780,14 +784,31 @@ public static class TrajectoryPlots
         var paths = DrawnPaths(curves, box, exploding);
         var drawn = Drawn(paths, box, runs.Count, curves);
         var leaders = LegendLeaders([(paths, box)], runs);
-        var plot = Panel(runs, curves, box, null, "target", title, IterationAxisLabel("iteration", logIterations),
+        // A loss of exactly 0 on a log axis is drawn on a row of its own, ZeroGap(…) decades below the lowest decade
+        // of the positive losses and labelled "0", below a break in the axis: at the box's bottom edge, gd's
+        // 9.5E-2 set that edge and pg's exact solve was marked at 7E-2, no better than gd's unfinished run.
+        var zeroRow = !linear && zeroAt.Any(z => z >= 0) ? Math.Floor(box.YMin) - ZeroGap(box.YMax - box.YMin) : double.NaN;
+        var drawnBox = double.IsNaN(zeroRow) ? box : box with { YMin = zeroRow };
+        var plot = Panel(runs, curves, drawnBox, null, "target", title, IterationAxisLabel("iteration", logIterations),
             linear ? AxisLabel("L", lossScale is not null) : "L (log scale)",
             iterationAxis: true, scale: lossScale ?? 0, exploding, far, Groups(drawn), leaders, partners: Partners(paths, box, drawn, leaders, curves),
             zeroAt: linear ? null : zeroAt, iterationOf: (i, k) => runs[i].LossIterationAt(shown[i][k]), logIterations: logIterations);
         if (!linear)
         {
             var limits = plot.Axes.GetLimits();
-            plot.Axes.Left.TickGenerator = LogTicks(limits.Bottom, limits.Top);
+            var ticks = LogTicks(double.IsNaN(zeroRow) ? limits.Bottom : Math.Floor(box.YMin), limits.Top);
+            if (!double.IsNaN(zeroRow))
+            {
+                ticks.AddMajor(zeroRow, "0");
+                // The break: a grey band between the row of 0 and the lowest decade of the positive losses.
+                var gap = Math.Floor(box.YMin) - zeroRow;
+                var band = plot.Add.Rectangle(limits.Left, limits.Right, zeroRow + 0.3 * gap, zeroRow + 0.7 * gap);
+                band.FillColor = Colors.Gray.WithAlpha(0.25);
+                band.LineWidth = 0;
+                band.LegendText = "";
+                plot.MoveToBack(band);
+            }
+            plot.Axes.Left.TickGenerator = ticks;
         }
         else if (!negative && positive && plot.Axes.GetLimits() is var limits && limits.Bottom < 0)
             // No loss drawn is negative: the axis's margin below the lowest stops at 0 rather than showing
@@ -796,6 +817,11 @@ public static class TrajectoryPlots
             plot.Axes.SetLimitsY(0, limits.Top);
         return Single("loss", plot);
     }
+
+    /// <summary>How many decades below the lowest decade of the positive losses the loss plot's row of exact zeros lies,
+    /// for positive losses spanning <paramref name="decades"/>: at least 2, else a fifth of that span (whole decades),
+    /// so the row stays apart from the data on a plot of 300 decades as on one of 2.</summary>
+    internal static double ZeroGap(double decades) => Math.Max(2, Math.Ceiling(0.2 * (double.IsFinite(decades) ? decades : 0)));
 
     /// <summary>
     /// The most losses a run's curve in the loss plot draws: 2¹⁴ = 16 384, four per stretch of 4 096
@@ -904,7 +930,7 @@ public static class TrajectoryPlots
     /// panel at its own iteration, so the note names the first (and says each panel marks its own); a run
     /// with far points is off the plot at the iterations where it is outside any panel.
     /// </summary>
-    private static string FigureNote(OptimizerRun run, ((double X, double Y)[] Curve, Box Box)[] panels, bool exploding, bool[] far)
+    private static string FigureNote(OptimizerRun run, ((double X, double Y)[] Curve, Box Box)[] panels, bool exploding, bool[] far, bool dwarfs = false)
     {
         var status = Status(run, exploding);
         if (exploding)
@@ -917,7 +943,7 @@ public static class TrajectoryPlots
         }
         if (!far.Any(f => f)) return status;
         var outside = panels.SelectMany(p => PiecesAt(p.Curve, p.Box).Outside).Distinct().Order().Select(k => IterationAt(run, k)).ToArray();
-        return status + (outside.Length > 0 ? $", off the plot at {Ranges(outside)} (a triangle where it crosses the edge)" : "");
+        return status + (outside.Length > 0 ? $", off the plot at {Ranges(outside)} (a triangle where it crosses the edge){(dwarfs ? DwarfsNote : "")}" : "");
     }
 
     /// <summary>
@@ -1146,8 +1172,9 @@ public static class TrajectoryPlots
     /// (<paramref name="drawn"/>, see <see cref="Drawn"/>: they coincide, or three quarters at least of one's drawn
     /// path, by length or by movement at the same iterations, lies within <see cref="OverlapResolution"/> of the
     /// other's, so the shorter lying along the longer counts, and sharing only a start or a converged tail, which
-    /// have no length, does not). Each overlapping pair is named once, on the run drawn later (on top), naming the
-    /// earlier, unless the legend calls them one run (<paramref name="coincidesWith"/>); a run that coincides with
+    /// have no length, does not). Each overlapping pair is named once: on the run whose path lies largely under the
+    /// other's line (the hidden one), naming the run that covers it; where each covers the other, on the run drawn
+    /// later (on top), naming the earlier; never where the legend calls them one run (<paramref name="coincidesWith"/>); a run that coincides with
     /// another is spoken for by that run's entry (gn coincides with ig, which overlaps pg: ig's entry names pg).
     /// A run that overlaps several names them all, the one along which the longest part of its own path lies first
     /// (<see cref="Distances"/> on 16 pieces of each segment, or <see cref="AtSameIterations"/> with
@@ -1155,7 +1182,7 @@ public static class TrajectoryPlots
     /// along any run, overlapping or not: a run that only shared the start with another was said to overlap it, and
     /// the note sat now on the earlier, now on the later run of a pair.
     /// </summary>
-    /// <returns>One list per run of the run indices its entry names, each earlier than the run, best partner first.</returns>
+    /// <returns>One list per run of the run indices its entry names, best partner first.</returns>
     internal static int[][] Partners((double X, double Y)[][] paths, Box box, bool[,] drawn, int[] coincidesWith, (double X, double Y)[][]? iterations = null)
     {
         var n = paths.Length;
@@ -1164,13 +1191,21 @@ public static class TrajectoryPlots
                 ? d.Where(x => x.Distance <= OverlapResolution).Sum(x => x.Weight) : 0;
         // The run that speaks for i in the legend: i, or the run it coincides with (whose entry i's repeats).
         int Speaker(int i) => coincidesWith[i] >= 0 ? coincidesWith[i] : i;
+        // Whether i's drawn path lies largely under j's line (Overlaps, OverlapsAtIterations: b along a).
+        bool Covered(int i, int j) => iterations is null ? Overlaps(paths[j], paths[i], box) : OverlapsAtIterations(iterations[j], iterations[i], box);
         var lists = Enumerable.Range(0, n).Select(_ => new List<int>()).ToArray();
         for (var j = 0; j < n; j++)
             for (var i = 0; i < j; i++)
                 if (drawn[i, j] && Speaker(i) is var a && Speaker(j) is var b && a != b)
                 {
+                    // The note goes to the run that is hidden, naming the run whose line covers it: gd's short path
+                    // under newton's long one is gd's "overlaps with newton", not newton's "overlaps with gd" of a
+                    // run that went on to (6, 5.6) alone. Covered both ways (or styled apart for coinciding), as before:
+                    // on the later run, naming the earlier.
+                    var (ij, ji) = (Covered(i, j), Covered(j, i));
                     var (earlier, later) = a < b ? (a, b) : (b, a);
-                    if (!lists[later].Contains(earlier)) lists[later].Add(earlier);
+                    var (hidden, cover) = ij && !ji ? (a, b) : ji && !ij ? (b, a) : (later, earlier);
+                    if (!lists[hidden].Contains(cover)) lists[hidden].Add(cover);
                 }
         return [.. lists.Select((l, i) => l.OrderByDescending(j => Along(i, j)).ThenBy(j => j).ToArray())];
     }
@@ -1460,7 +1495,7 @@ public static class TrajectoryPlots
         string title, string xLabel, string yLabel, bool iterationAxis, double scale, bool[] exploding, bool[][] far,
         (int[] Leader, int[] Rank, int[] Size) groups, int[] coincidesWith, bool legend = true,
         string[]? notes = null, int[]? zeroAt = null, Func<int, int, int>? iterationOf = null, int[][]? partners = null, double? scaleX = null,
-        bool logIterations = false)
+        bool logIterations = false, bool[]? dwarfs = null)
     {
         var xScale = scaleX ?? scale;
         // The iteration of run i's k-th curve point: k itself for the losses (one a iteration), the
@@ -1499,7 +1534,8 @@ public static class TrajectoryPlots
                 if (outside.Count > 0)
                 {
                     pieces = ps;
-                    label += $", off the plot at {Ranges([.. outside.Select(k => iterationOf(i, k))])} (a triangle where it crosses the edge)";
+                    label += $", off the plot at {Ranges([.. outside.Select(k => iterationOf(i, k))])} (a triangle where it crosses the edge)"
+                        + (dwarfs is not null && dwarfs[i] ? DwarfsNote : "");
                 }
             }
             // How the run ended is said alike in every plot (Status); where it leaves this plot's range is this plot's own.
@@ -2456,6 +2492,54 @@ public static class TrajectoryPlots
         if (target is { } t && !FarTarget(Box.Of(core), t)) core.Add(t);
         return Box.Of(core).Padded(0.06, scale, scaleX);
     }
+
+    /// <summary>How many times the other runs' extent (with the target) one run may reach beyond it along an axis
+    /// before it is drawn to the plot's edge as a far run (<see cref="Dwarfing"/>): the target's rule
+    /// (<see cref="FarTargetRatio"/>), so the others fill at least a tenth of that axis; a run's detour drawn whole
+    /// (newton's x1 = 35, 24× the others' 1.4) set the axes and pressed ten runs into one band.</summary>
+    internal const double DwarfingRatio = FarTargetRatio;
+
+    /// <summary>
+    /// <paramref name="far"/> with, in one panel, the points of each run that dwarfs the others: a run that does
+    /// not explode and whose points (not far) reach beyond the box of every other such run's points and the
+    /// target by more than <see cref="DwarfingRatio"/> times that box's size along an axis (Y only with
+    /// <paramref name="iterationAxis"/>: the iterations are no extent). Its points beyond that box along such an
+    /// axis, grown by its size on each side (so the others fill a third of the axis and the run's points near
+    /// them stay drawn), are far: the plot keeps about the others' range and the run is drawn to the edge and back, as a run that
+    /// leaps far (<see cref="FarPoints"/>). Newton's detour to x1 = 35 beside ten runs within 0.5 … 6 set the axes.
+    /// A box of no size along an axis dwarfs nothing there. Returns the new flags and which runs dwarf the others.
+    /// </summary>
+    internal static (bool[][] Far, bool[] Dwarfs) Dwarfing(bool[] exploding, (double X, double Y)[][] curves, (double X, double Y)? target,
+        bool[][] far, bool iterationAxis = false)
+    {
+        var inRange = InRange(exploding, curves, far).ToArray();
+        var result = far.Select(f => (bool[])f.Clone()).ToArray();
+        var dwarfs = new bool[curves.Length];
+        for (var i = 0; i < curves.Length; i++)
+        {
+            if (exploding[i] || curves[i].Length == 0) continue;
+            var others = inRange.Where(ik => ik.Run != i && !exploding[ik.Run]).Select(ik => curves[ik.Run][ik.Point]).ToList();
+            if (others.Count == 0) continue;
+            if (target is { } t) others.Add(t);
+            var box = Box.Of(others);
+            var own = Box.Of(inRange.Where(ik => ik.Run == i).Select(ik => curves[i][ik.Point]));
+            static bool Beyond(double lo, double hi, double ownLo, double ownHi) =>
+                hi > lo && Math.Max(lo - ownLo, ownHi - hi) > DwarfingRatio * (hi - lo);
+            var (alongX, alongY) = (!iterationAxis && Beyond(box.XMin, box.XMax, own.XMin, own.XMax), Beyond(box.YMin, box.YMax, own.YMin, own.YMax));
+            if (!alongX && !alongY) continue;
+            dwarfs[i] = true;
+            var (w, h) = (box.XMax - box.XMin, box.YMax - box.YMin);
+            for (var k = 0; k < curves[i].Length && k < result[i].Length; k++)
+            {
+                var (x, y) = curves[i][k];
+                if ((alongX && (x < box.XMin - w || x > box.XMax + w)) || (alongY && (y < box.YMin - h || y > box.YMax + h))) result[i][k] = true;
+            }
+        }
+        return (result, dwarfs);
+    }
+
+    /// <summary>The legend's words for a run that dwarfs the others (<see cref="Dwarfing"/>).</summary>
+    internal const string DwarfsNote = " (it reaches over 9× beyond the other runs' range, which the plot keeps)";
 
     /// <summary>
     /// The points (run, index into its curve) that set <see cref="PlotBox"/>'s range: the start of each run that

@@ -220,19 +220,21 @@ let ``identical trajectories are named once, by the later run`` () =
     Assert.Contains(legend, fun l -> l.StartsWith "gd (η = 0.01)," |> not && l.StartsWith "gd (η = 0.01)" && not (l.Contains "with"))
 
 [<Fact>]
-let ``a run lying along the first part of another's path overlaps it, said by the later run whichever it is`` () =
+let ``a run lying along the first part of another's path overlaps it, said by that run whichever comes first`` () =
     // The rule: a pair overlaps when three quarters of either's drawn path (its length in a plane, its movement
     // against the iteration) lies on the other's. short runs the first 40% of long's path and stops.
     let long = pts [ 0.0, 0.0; 0.25, 0.25; 0.5, 0.5; 0.75, 0.75; 1.0, 0.6; 1.2, 0.2 ]
     let short = pts [ 0.0, 0.0; 0.2, 0.2; 0.4, 0.4 ]
-    for curves, later in [ [| long; short |], 1; [| short; long |], 1 ] do
+    // The note is the hidden run's (short's, under long's line), naming the run that covers it (PlotsB30).
+    for curves, hidden in [ [| long; short |], 1; [| short; long |], 0 ] do
         let drawn, partners = partnersOf curves false
         Assert.True(drawn.[0, 1] && drawn.[1, 0])
-        Assert.Equal<int[]>([| 0 |], partners.[later])
-        Assert.Empty(partners.[1 - later])
+        Assert.Equal<int[]>([| 1 - hidden |], partners.[hidden])
+        Assert.Empty(partners.[1 - hidden])
     // Against the iteration: short stops at iteration 3 on long's curve.
     let long = iter [ 1.0; 0.8; 0.6; 0.4; 0.3; 0.5; 0.9; 1.4 ]
     let short = iter [ 1.0; 0.8; 0.6; 0.4 ]
+    // At the iterations both recorded each lies on the other (covered both ways): said by the later run.
     for curves in [ [| long; short |]; [| short; long |] ] do
         let _, partners = partnersOf curves true
         Assert.Equal<int[]>([| 0 |], partners.[1])
@@ -249,7 +251,7 @@ let private curvesGen =
     |> Gen.map Array.ofList
 
 [<Property(MaxTest = 200)>]
-let ``overlap is symmetric, and every overlapping pair is named exactly once, by its later run`` () =
+let ``overlap is symmetric, and every overlapping pair is named exactly once, by the run it hides`` () =
     Prop.forAll (Arb.fromGen (Gen.zip curvesGen (Gen.elements [ false; true ]))) (fun (curves, againstIteration) ->
         // Against the iteration a curve's X is its iteration.
         let curves = if againstIteration then curves |> Array.map (Array.mapi (fun k (struct (_, y)) -> struct (float k, y))) else curves
@@ -259,9 +261,17 @@ let ``overlap is symmetric, and every overlapping pair is named exactly once, by
             for j in 0 .. n - 1 do
                 Assert.Equal(drawn.[i, j], drawn.[j, i])
                 let named = partners.[i] |> Array.contains j
-                // Named only by the later run, only of a pair drawn as overlapping, and every such pair.
-                if named then Assert.True(j < i && drawn.[i, j])
-                if i > j && drawn.[i, j] then Assert.True(named, sprintf "%d overlaps %d unsaid" i j)
+                let box = TrajectoryPlots.Box.Of(Seq.concat curves)
+                // Whether a's path lies largely under b's line (Overlaps and its rule against the iteration: b along a).
+                let covered a b =
+                    if againstIteration then TrajectoryPlots.OverlapsAtIterations(curves.[b], curves.[a], box)
+                    else TrajectoryPlots.Overlaps(curves.[b], curves.[a], box)
+                // Named only of a pair drawn as overlapping, never both ways, and every such pair: by the run the
+                // other covers, or where each covers the other (or neither, as coinciding runs), by the later one.
+                if named then
+                    Assert.True(drawn.[i, j] && not (partners.[j] |> Array.contains i))
+                    Assert.True((if covered i j <> covered j i then covered i j else j < i), sprintf "%d names %d" i j)
+                if i > j && drawn.[i, j] then Assert.True(named || (partners.[j] |> Array.contains i), sprintf "%d overlaps %d unsaid" i j)
             Assert.Equal(partners.[i].Length, (Array.distinct partners.[i]).Length))
 
 // ---- 3. a method's marker shape is the method's, in every plot ----
