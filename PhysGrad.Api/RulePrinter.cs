@@ -166,6 +166,19 @@ public static class RulePrinter
     /// (<see cref="LaTeX.BreakSource"/>): a piece of <see cref="LatexWidth"/> rendered characters was up to 259 in source.</summary>
     public const int LatexSourceWidth = 100;
 
+    /// <summary>
+    /// One equation of an <c>align</c> environment as source lines: <c>lhs &amp;= rhs</c>, a long right-hand side cut at
+    /// top-level + or − into pieces of at most <see cref="LatexWidth"/> rendered characters (each but the last continued
+    /// after <c>&amp;\quad</c> and marked <c>\nonumber \\</c>), each source line broken at <see cref="LatexSourceWidth"/>
+    /// where a cut can be made, as derive's rules are; <paramref name="end"/> (<c> \\</c> or empty) closes the last piece.
+    /// </summary>
+    public static IReadOnlyList<string> AlignEquation(string lhs, string rhs, string end)
+    {
+        var pieces = LaTeX.BreakLines(LatexWidth, rhs);
+        return [.. pieces.Select((piece, p) => LaTeX.BreakSource(LatexSourceWidth, "      ",
+            $"  {(p == 0 ? lhs + " &= " : "&\\quad ")}{piece}{(p < pieces.Length - 1 ? " \\nonumber \\\\" : end)}"))];
+    }
+
     private static string Latex(IReadOnlyList<RuleBlock> blocks, SharedBlock[] shared, string header, IReadOnlyDictionary<string, string> symbols)
     {
         var sb = new StringBuilder();

@@ -288,7 +288,7 @@ internal static class CompareCommand
                 r.StopCell + (r.LossRose ? $"; loss rose: final {RunReport.FormatLoss(r)} > start {RunReport.FormatStartLoss(r)}" : ""),
             }).ToArray();
             var count = results.Select(r => r.Final.Count).Distinct().ToArray();
-            string[] header = ["method", "eta", brief && count is [var n] ? $"final x ({NumberText.Count(n, "value")})" : "final x", "final loss", space is null || !spaceInHeader ? "distance" : $"distance in {space}", "diagonal", "stop"];
+            string[] header = ["method", "eta", brief && count is [var n] ? $"final x ({BookExample.Count(n, "value")})" : "final x", "final loss", space is null || !spaceInHeader ? "distance" : $"distance in {space}", "diagonal", "stop"];
             bool[] left = [true, false, true, false, false, false, true];
             return TextTable.WithShortStops(header, rows, [.. results.Select(r => TextTable.ShortStop(r.StopCell, r.LossRose))],
                 [.. results.Select(r => r.Label)], left, always: true);

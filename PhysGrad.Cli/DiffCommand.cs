@@ -212,7 +212,7 @@ internal static class DiffCommand
 
     /// <summary>Equations as one <c>align</c> environment, a line <c>lhs &amp;= rhs</c> each (one number each). A
     /// one-line right-hand side longer than <see cref="RulePrinter.LatexWidth"/> goes on several lines as derive cuts
-    /// it (<see cref="PhysGrad.Symbolic.LaTeX.BreakLines"/>, continued after <c>&amp;\quad</c>, unnumbered); a right-hand side of several
+    /// it (<see cref="RulePrinter.AlignEquation"/>, continued after <c>&amp;\quad</c>, unnumbered); a right-hand side of several
     /// lines (a matrix) is written as it is.</summary>
     private static void WriteAlign(TextWriter o, IReadOnlyList<(string Lhs, string[] Rhs)> equations)
     {
@@ -228,10 +228,8 @@ internal static class DiffCommand
                     o.WriteLine(k < rhs.Length - 1 ? "  " + rhs[k] : "  " + rhs[k] + end);
                 continue;
             }
-            var pieces = PhysGrad.Symbolic.LaTeX.BreakLines(RulePrinter.LatexWidth, rhs[0]);
-            for (var p = 0; p < pieces.Length; p++)
-                o.WriteLine(PhysGrad.Symbolic.LaTeX.BreakSource(RulePrinter.LatexSourceWidth, "      ",
-                    $"  {(p == 0 ? lhs + " &= " : "&\\quad ")}{pieces[p]}{(p < pieces.Length - 1 ? " \\nonumber \\\\" : end)}"));
+            foreach (var line in RulePrinter.AlignEquation(lhs, rhs[0], end))
+                o.WriteLine(line);
         }
         o.WriteLine("\\end{align}");
     }

@@ -1415,10 +1415,10 @@ public static class Optimizer
             if (!(to > BlowUpGrowth * Math.Max(1, from))) return null;
             var risen = pointLosses.Append(latestLoss).Where(double.IsFinite).DefaultIfEmpty(double.NaN).Max();
             if (!(risen > pointLosses[0])) return null;
-            return $" (the run blew up: max |xᵢ| grew from {NumberText.Short(from, 3)} at the start to {NumberText.Short(to, 3)} and L from " +
+            return $": the run blew up: max |xᵢ| grew from {NumberText.Short(from, 3)} at the start to {NumberText.Short(to, 3)} and L from " +
                 $"{NumberText.Short(pointLosses[0], 3)} to {NumberText.Short(risen, 3)} until a value left doubles: {stepper.Name}'s step size η = " +
                 $"{NumberText.Short(stepper.Eta, 3)} is too large for the curvature of L along the way, so each step overshoots by more than the last; " +
-                "take a smaller η, or a method that scales its step by the curvature (newton, gn, ig, pg))";
+                "take a smaller η, or a method that scales its step by the curvature: newton, gn, ig or pg";
         }
 
         // A non-finite output whose simulator component holds a constant that overflows doubles (1E+200^2·x0):

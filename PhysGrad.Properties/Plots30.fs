@@ -145,7 +145,7 @@ let ``train's table holds each short stop in its column and says a long one unde
     let gd = all |> Array.find (fun l -> l.StartsWith "gd ")
     Assert.EndsWith("  diverged", gd)
     let adam = all |> Array.find (fun l -> l.StartsWith "adam ")
-    Assert.EndsWith("  StepLimit", adam)
+    Assert.EndsWith("  step limit", adam)
     Assert.Contains(all, fun l -> l.StartsWith "Stop of gd (η=1E+03, B=256, seed 1): diverged: the loss rose")
 
 // ---- 3 in train: a method listed twice alike ----------------------------------------------------------------------
