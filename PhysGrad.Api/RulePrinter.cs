@@ -190,15 +190,10 @@ public static class RulePrinter
             sb.Append($"% {blocks[b].Title}\n\\begin{{align}}\n");
             for (var i = 0; i < lines.Length; i++)
             {
-                // A long right-hand side goes on several lines (LaTeX does not break math inside align).
-                var pieces = LaTeX.BreakLines(LatexWidth, LaTeX.FormatWith(symbols, lines[i].Item2));
-                var last = pieces.Length - 1;
-                // One number per rule: align numbers every line it ends, so each but the rule's last says \nonumber.
-                // Each source line within LatexSourceWidth characters where a cut can be made (LaTeX.BreakSource:
-                // newlines where spaces were, as TeX reads them), so that a pasted rule reads in an editor too.
-                for (var p = 0; p <= last; p++)
-                    sb.Append(LaTeX.BreakSource(LatexSourceWidth, "      ",
-                        $"  {(p == 0 ? lines[i].Item1 + " &= " : "&\\quad ")}{pieces[p]}{(p < last ? " \\nonumber" : "")}{(p < last || i < lines.Length - 1 ? " \\\\" : "")}")).Append('\n');
+                // A long right-hand side goes on several lines (LaTeX does not break math inside align), one number
+                // per rule, each source line within LatexSourceWidth where a cut can be made (AlignEquation).
+                foreach (var line in AlignEquation(lines[i].Item1, LaTeX.FormatWith(symbols, lines[i].Item2), i < lines.Length - 1 ? " \\\\" : ""))
+                    sb.Append(line).Append('\n');
             }
             sb.Append("\\end{align}\n");
         }
