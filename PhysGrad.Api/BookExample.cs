@@ -141,11 +141,8 @@ public static class BookExample
     /// rules (<paramref name="closedFormOnly"/>) only Gauss–Newton (HIG's step needs an SVD).
     /// </summary>
     public static string SquareReason(Method method, int variables, int outputs, bool closedFormOnly = false) =>
-        $"{ShortName(method)} needs a square Jacobian; this problem maps {Count(variables, "variable")} to {Count(outputs, "output")}. " +
+        $"{ShortName(method)} needs a square Jacobian; this problem maps {NumberText.Count(variables, "variable")} to {NumberText.Count(outputs, "output")}. " +
         (closedFormOnly ? "Gauss–Newton (gn) has a closed form for non-square problems." : "Use Gauss–Newton or HIG (gn, hig) for non-square problems.");
-
-    /// <summary>"1 output", "3 outputs".</summary>
-    public static string Count(int n, string noun) => n == 1 ? $"1 {noun}" : $"{n} {noun}s";
 
     /// <summary>
     /// Splits a default method list into the methods that apply to the problem and those that do not,

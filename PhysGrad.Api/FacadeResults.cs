@@ -44,6 +44,10 @@ public static class Numbers
     /// </summary>
     public static string ComputedVector(IReadOnlyList<double> values) => NumberText.Vector(values, dropNoise: true);
 
+    /// <summary>A count with its noun in the right number: <c>Count(1, "value")</c> is "1 value", <c>Count(3, "value")</c>
+    /// "3 values" (<see cref="NumberText.Count(long, string)"/>, the one wording of every report).</summary>
+    public static string Count(long n, string noun) => NumberText.Count(n, noun);
+
     /// <summary>A JSON converter for doubles that writes −0 as 0; add it to every serialiser of output.</summary>
     public static JsonConverter<double> JsonConverter() => new NumberText.JsonDouble();
 }

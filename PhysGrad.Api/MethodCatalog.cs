@@ -256,9 +256,11 @@ public static class MethodCatalog
 
     /// <summary>
     /// The names runs of <paramref name="methods"/> go by when they run side by side: a method chosen once is
-    /// its name (<c>gd</c>); one chosen more than once is written as in <c>--methods</c>, with η (as
+    /// its name (<c>gd</c>), or with options that differ from their defaults written as in <c>--methods</c>, with η
+    /// and those options (<c>hig:0.5:tau=0.5</c>: a run's label says every setting the table's eta column does not);
+    /// one chosen more than once is written as in <c>--methods</c>, with η (as
     /// <see cref="NumberText.StepSize"/> prints it: <c>gd:1/3</c>) and those
-    /// options whose values differ between its entries (<c>gd:0.01</c>, <c>gd:0.001</c>;
+    /// options whose values differ between its entries or from their defaults (<c>gd:0.01</c>, <c>gd:0.001</c>;
     /// <c>hig:1:kappa=-0.5</c>, <c>hig:1:kappa=-1</c>), and entries equal in everything are numbered
     /// (<c>gd:0.01 #1</c>, <c>gd:0.01 #2</c> beside <c>gd:0.1</c>). A method whose entries are all equal is numbered
     /// alone (<c>newton #1</c>, <c>newton #2</c>): η set nothing apart there, and the table's eta column and the
@@ -269,19 +271,21 @@ public static class MethodCatalog
     {
         ArgumentNullException.ThrowIfNull(methods);
         var labels = new string[methods.Count];
+        // An option left out takes its default, so "hig" and "hig:kappa=-0.5" do not differ in κ.
+        static double Value(MethodSpec s, MethodOption o) => s.Options.TryGetValue(o.Name, out var v) ? v : o.Default;
         foreach (var group in methods.Select((spec, i) => (Spec: spec, Index: i)).GroupBy(p => p.Spec.Name))
         {
             var members = group.ToArray();
-            if (members.Length == 1)
+            // The options that set a run apart: from another entry of its method, or from the defaults (two compares of
+            // hig at τ = 0.5 and at τ = 10⁻³ gave the same "hig" rows and legends).
+            var differing = members[0].Spec.Entry.Options
+                .Where(o => members.Select(m => Value(m.Spec, o)).Append(o.Default).Distinct().Count() > 1).ToArray();
+            if (members.Length == 1 && differing.Length == 0)
             {
                 labels[members[0].Index] = members[0].Spec.Name;
                 continue;
             }
-            // An option left out takes its default, so "hig" and "hig:kappa=-0.5" do not differ in κ.
-            static double Value(MethodSpec s, MethodOption o) => s.Options.TryGetValue(o.Name, out var v) ? v : o.Default;
-            var differing = members[0].Spec.Entry.Options
-                .Where(o => members.Select(m => Value(m.Spec, o)).Distinct().Count() > 1).ToArray();
-            if (differing.Length == 0 && members.Select(m => m.Spec.Eta).Distinct().Count() == 1)
+            if (members.Length > 1 && differing.Length == 0 && members.Select(m => m.Spec.Eta).Distinct().Count() == 1)
             {
                 for (var k = 0; k < members.Length; k++) labels[members[k].Index] = $"{members[k].Spec.Name} #{k + 1}";
                 continue;

@@ -172,12 +172,14 @@ public static class RunReport
     }
 
     /// <summary>
-    /// One row per method and recorded point: <c>method,eta,iteration,x…,y…,loss,stop,lossRose</c>, the
+    /// One row per method and recorded point: <c>method,eta,iteration,x…,y…,loss,stop,lossRose,stopWords</c>, the
     /// iteration being the one the point was recorded at (0, 5, 10, … for a run that kept every 5th point,
     /// <see cref="Recording"/>, and its last) with that iteration's loss; numbers
     /// round-trippable; the method column holds the run's label (<see cref="OptimizerRun.Label"/>: <c>gd</c>,
-    /// or <c>gd:0.01</c> when gd runs twice); <c>stop</c> (the stop reason) and <c>lossRose</c>
-    /// (<c>yes</c>/<c>no</c>, see <see cref="OptimizerRun.LossRose"/>) are filled on each method's last row only.
+    /// or <c>gd:0.01</c> when gd runs twice); <c>stop</c> (the stop reason's code, <c>IterationLimit</c>), <c>lossRose</c>
+    /// (<c>yes</c>/<c>no</c>, see <see cref="OptimizerRun.LossRose"/>) and <c>stopWords</c> (the reason in words, as the
+    /// table and JSON's <c>stopWords</c> say it: <c>iteration limit</c>; quoted where it holds a comma) are filled on each
+    /// method's last row only.
     /// A loss that overflowed doubles with its size carried (<see cref="OptimizerRun.PointLossWide"/>: ½‖y − y*‖²
     /// above 1.8E+308 while y stayed finite) is written as that size in E-notation with at most 10 significant digits
     /// (<c>4.5E+399</c>), as the table shows it (<see cref="FormatLoss(OptimizerRun)"/>, 6 digits), never as
@@ -193,7 +195,7 @@ public static class RunReport
         ArgumentNullException.ThrowIfNull(definition);
         RunArguments.RequireFrom(runs, definition.Variables, definition.Outputs, nameof(runs), definition.Identity);
         var o = new StringWriter(CultureInfo.InvariantCulture) { NewLine = "\n" };
-        o.WriteLine($"method,eta,iteration,{string.Join(",", definition.Variables)},{string.Join(",", definition.Outputs)},loss,stop,lossRose");
+        o.WriteLine($"method,eta,iteration,{string.Join(",", definition.Variables)},{string.Join(",", definition.Outputs)},loss,stop,lossRose,stopWords");
         foreach (var run in runs)
             for (var k = 0; k < run.Trajectory.Count; k++)
             {
@@ -201,10 +203,15 @@ public static class RunReport
                 var values = run.Trajectory[k].Concat(run.Outputs[k]).Select(NumberText.RoundTrip).Append(CsvLoss(run, k));
                 var last = k == run.Trajectory.Count - 1;
                 o.WriteLine($"{run.Label},{NumberText.RoundTrip(run.Eta)},{iteration}," + string.Join(",", values) +
-                    (last ? $",{run.StopReason},{(run.LossRose ? "yes" : "no")}" : ",,"));
+                    (last ? $",{run.StopReason},{(run.LossRose ? "yes" : "no")},{CsvField(ExitReason.Label(run.StopReason))}" : ",,,"));
             }
         return o.ToString();
     }
+
+    /// <summary>Text (an expression, a reason in words) as one CSV field (RFC 4180): quoted, with its quotes doubled,
+    /// where it holds a comma, a quote or a line break; as it is otherwise.</summary>
+    public static string CsvField(string text) =>
+        text.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? "\"" + text.Replace("\"", "\"\"") + "\"" : text;
 
     // The loss at trajectory point k for the CSV: round-trippable, or the carried size where it overflowed or fell
     // below doubles (10 digits: Wide.Scientific's mantissa comes from the logarithm, and its last digits beyond about
@@ -275,7 +282,7 @@ public static class RunReport
     /// only the items it shows.</summary>
     private static string ShortNames(int count, Func<int, string> item, string noun) =>
         count <= 4 ? string.Join(", ", Enumerable.Range(0, count).Select(item))
-            : $"{item(0)}, {item(1)}, …, {item(count - 1)} ({BookExample.Count(count, noun)})";
+            : $"{item(0)}, {item(1)}, …, {item(count - 1)} ({NumberText.Count(count, noun)})";
 
     /// <summary>
     /// What the target is used for: with the default loss, the loss itself, the distance and the plots;

@@ -372,7 +372,7 @@ public static class StepUnits
         return methods.Select<Method, (double[]? Step, string? Fallback, string? Error, string? NoStep)>(m =>
         {
             if (m is Method.InverseGradient or Method.PhysicalGradient && compiled.M != compiled.N)
-                return (null, null, $"{BookExample.ShortName(m)} needs a square Jacobian; this problem has {BookExample.Count(compiled.M, "output")} and {BookExample.Count(compiled.N, "variable")}", null);
+                return (null, null, $"{BookExample.ShortName(m)} needs a square Jacobian; this problem has {NumberText.Count(compiled.M, "output")} and {NumberText.Count(compiled.N, "variable")}", null);
             // Adam without its ε (the smallest positive double): the unit of its formula, which ε would
             // blur by ε/|∂L/∂xᵢ| at one point and not at another (AdamNote says so for every variable).
             var run = m == Method.Adam

@@ -620,7 +620,7 @@ public static partial class TheoryChecks
 
     private static CheckResult NotSquare(int property, string name, Problem p) =>
         new(property, name, false, double.NaN,
-            $"needs a square Jacobian; this problem has {BookExample.Count(p.Outputs.Length, "output")} and {BookExample.Count(p.Variables.Length, "variable")}", false);
+            $"needs a square Jacobian; this problem has {NumberText.Count(p.Outputs.Length, "output")} and {NumberText.Count(p.Variables.Length, "variable")}", false);
 
     private static CheckResult Singular(int property, string name, double[] x) =>
         new(property, name, false, double.NaN,
@@ -949,7 +949,7 @@ public static partial class TheoryChecks
             ? new[] { Method.Newton, Method.InverseGradient, Method.PhysicalGradient, Method.GaussNewton }
             : underdetermined ? [Method.Newton] : [Method.Newton, Method.GaussNewton];
         var gnNote = underdetermined
-            ? $"; GN not checked: with {BookExample.Count(p.Simulator.Length, "output")} and {BookExample.Count(p.Variables.Length, "variable")} its minimum-norm step depends on the scaling"
+            ? $"; GN not checked: with {NumberText.Count(p.Simulator.Length, "output")} and {NumberText.Count(p.Variables.Length, "variable")} its minimum-norm step depends on the scaling"
             : "";
         // A change of x₀ by a few units of rounding: how far it moves x_k is how many of x_k's digits
         // rounding decides (4 units, alternating in sign, like the rounding of x̃₀ = S⁻¹x₀ itself).

@@ -20,7 +20,7 @@ internal static class Arguments
     {
         if (point.Count != variables.Count)
             throw new CliInputException(
-                $"{option} has {BookExample.Count(point.Count, "value")} but the problem has {BookExample.Count(variables.Count, "variable")} ({Headline.Names(variables, "variable")}): " +
+                $"{option} has {PhysGrad.Numbers.Count(point.Count, "value")} but the problem has {PhysGrad.Numbers.Count(variables.Count, "variable")} ({Headline.Names(variables, "variable")}): " +
                 "give one value per variable, in that order" +
                 (variables.Count <= 10 ? $", e.g. {option} {string.Join(",", variables.Select((_, i) => i + 1))}." : "."));
     }

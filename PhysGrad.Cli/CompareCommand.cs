@@ -257,15 +257,19 @@ internal static class CompareCommand
     /// <summary>
     /// compare's table, one line per run within <see cref="RulePrinter.MaxWidth"/> columns where shortening the final
     /// points lets it, in one layout at any width: the stop column holds each run's stop in its short form
-    /// (<see cref="TextTable.ShortStop"/>: <c>Converged</c>, <c>Diverged</c>, <c>IterationLimit (10), loss rose</c>) and a
-    /// note under the table gives each stop that has more to say in full (<c>Stop of pg: Converged: loss 0 after 1
+    /// (<see cref="TextTable.ShortStop"/>: <c>converged</c>, <c>diverged</c>, <c>iteration limit (10), loss rose</c>) and a
+    /// note under the table gives each stop that has more to say in full (<c>Stop of pg: converged: loss 0 after 1
     /// iteration …</c>; runs that stopped alike share one). Every number has 6 significant digits (<see cref="NumberText.Table"/>);
     /// only where a row is then still too wide (three or four variables in final x) does final x take the most digits
     /// from 5 down to <see cref="FewestFinalXDigits"/> that fit, the same for every component of every row, and then the
     /// distance header drops " in x" when <paramref name="targetLine"/> above the table says where distances are
     /// measured; a row still too wide (ten variables and more) gives final x without its largest entry's note and
-    /// its count, which the header says once (<see cref="BriefVector"/>), at the most digits from 6 down that fit. A table that fits in no such form keeps
-    /// 6 digits and is folded by <see cref="TextTable.Lines"/>.
+    /// its count, which the header says once (<see cref="BriefVector"/>), at the most digits from 6 down that fit.
+    /// Where no such form fits with the short stops (a three-variable final x beside <c>iteration limit (20), loss rose</c>
+    /// or <c>iteration limit (1000)</c>: 101 columns and more), a stop too wide for the room left is its words with a
+    /// note number (<c>iteration limit¹</c>) and its note is numbered alike (<see cref="TextTable.WithShortStops"/>), in
+    /// the form above that numbers the fewest stops (the most digits among those). A table that fits in no such form
+    /// keeps 6 digits and is folded by <see cref="TextTable.Lines"/>.
     /// </summary>
     /// <param name="results">The runs, in order.</param>
     /// <param name="space">The one space every run's distance is measured in ("x" or "y"), or null.</param>
@@ -273,7 +277,7 @@ internal static class CompareCommand
     /// <returns>The table's lines (header first, one per run) and the notes under it.</returns>
     internal static (string[] Lines, string[] Notes) CompareTable(IReadOnlyList<MethodResult> results, string? space, string? targetLine)
     {
-        (string[] Lines, string[] Notes) Table(int digits, bool spaceInHeader, bool brief = false)
+        (string[] Lines, string[] Notes, int Numbered) Table(int digits, bool spaceInHeader, bool brief = false)
         {
             var rows = results.Select(r => new[]
             {
@@ -285,33 +289,41 @@ internal static class CompareCommand
                     : RunReport.FormatNumber(r.DistanceToTarget) + (space is null ? $" in {r.DistanceSpace}" : ""),
                 // No first step (u = 0 or not finite) has no direction to align (the measure is NaN): n/a, never NaN in a table.
                 r.DiagonalText,
-                r.StopCell + (r.LossRose ? $"; loss rose: final {RunReport.FormatLoss(r)} > start {RunReport.FormatStartLoss(r)}" : ""),
+                TextTable.StopCell(r.StopCell, r.LossRose, RunReport.FormatLoss(r), RunReport.FormatStartLoss(r)),
             }).ToArray();
             var count = results.Select(r => r.Final.Count).Distinct().ToArray();
-            string[] header = ["method", "eta", brief && count is [var n] ? $"final x ({BookExample.Count(n, "value")})" : "final x", "final loss", space is null || !spaceInHeader ? "distance" : $"distance in {space}", "diagonal", "stop"];
+            string[] header = ["method", "eta", brief && count is [var n] ? $"final x ({Numbers.Count(n, "value")})" : "final x", "final loss", space is null || !spaceInHeader ? "distance" : $"distance in {space}", "diagonal", "stop"];
             bool[] left = [true, false, true, false, false, false, true];
             return TextTable.WithShortStops(header, rows, [.. results.Select(r => TextTable.ShortStop(r.StopCell, r.LossRose))],
-                [.. results.Select(r => r.Label)], left, always: true);
+                [.. results.Select(r => r.Label)], left, always: true, briefLast: [.. results.Select(r => r.StopWords)]);
         }
 
-        var full = Table(6, spaceInHeader: true);
-        if (TextTable.Fits(full.Lines)) return full;
         // The space may leave the header only where the line above says it ("…: distances are in x.").
         var spaceSaidAbove = space is not null && targetLine is not null && targetLine.Contains($"distances are in {space}", StringComparison.Ordinal);
         var headers = spaceSaidAbove ? new[] { true, false } : [true];
-        foreach (var spaceInHeader in headers)
-            for (var digits = 5; digits >= FewestFinalXDigits; digits--)
-                if (Table(digits, spaceInHeader) is var shorter && TextTable.Fits(shorter.Lines))
-                    return shorter;
-        // A long final x (ten variables and more) is then written without what its ellipsis hides, its count
-        // said once in the header ("final x (10 values)" over [0.09562, 0.1912, …, 0.9562]): each row stays one line,
-        // aligned with the others, where final x was folded under its row with the largest entry's note; the JSON
-        // and CSV reports give every value.
-        foreach (var spaceInHeader in headers)
-            for (var digits = 6; digits >= FewestFinalXDigits; digits--)
-                if (Table(digits, spaceInHeader, brief: true) is var brief && TextTable.Fits(brief.Lines))
-                    return brief;
-        return full;
+        // The forms in order: 6 digits; fewer digits in final x; then (ten variables and more) final x without what its
+        // ellipsis hides, its count said once in the header ("final x (10 values)" over [0.09562, 0.1912, …, 0.9562]):
+        // each row stays one line, aligned with the others, where final x was folded under its row with the largest
+        // entry's note; the JSON and CSV reports give every value.
+        IEnumerable<(string[] Lines, string[] Notes, int Numbered)> Forms()
+        {
+            yield return Table(6, spaceInHeader: true);
+            foreach (var spaceInHeader in headers)
+                for (var digits = 5; digits >= FewestFinalXDigits; digits--)
+                    yield return Table(digits, spaceInHeader);
+            foreach (var spaceInHeader in headers)
+                for (var digits = 6; digits >= FewestFinalXDigits; digits--)
+                    yield return Table(digits, spaceInHeader, brief: true);
+        }
+        // The first form that fits with every stop in its short form; else the one that numbers the fewest stops.
+        (string[] Lines, string[] Notes, int Numbered)? best = null;
+        foreach (var form in Forms().Where(f => TextTable.Fits(f.Lines)))
+        {
+            if (form.Numbered == 0) return (form.Lines, form.Notes);
+            if (best is null || form.Numbered < best.Value.Numbered) best = form;
+        }
+        var chosen = best ?? Table(6, spaceInHeader: true);
+        return (chosen.Lines, chosen.Notes);
     }
 
     /// <summary>

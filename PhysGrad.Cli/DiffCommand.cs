@@ -132,12 +132,12 @@ internal static class DiffCommand
         var vs = r.Variables;
         var gradient = r.GradientNonZeros;
         o.WriteLine($"f({string.Join(", ", vs)}) = {r.Function.ToInfix()}");
-        o.WriteLine($"gradient (length {vs.Count}, {BookExample.Count(gradient.Count, "structural nonzero")}):");
+        o.WriteLine($"gradient (length {vs.Count}, {Numbers.Count(gradient.Count, "structural nonzero")}):");
         foreach (var i in gradient)
             o.WriteLine($"  df/d{vs[i]} = {r.Gradient[i].ToInfix()}");
         if (r.HessianNonZeros is { } entries)
         {
-            o.WriteLine($"hessian ({vs.Count}×{vs.Count}, {BookExample.Count(entries.Count, "structural nonzero")}; symmetric, upper triangle):");
+            o.WriteLine($"hessian ({vs.Count}×{vs.Count}, {Numbers.Count(entries.Count, "structural nonzero")}; symmetric, upper triangle):");
             foreach (var e in entries.Where(e => e.Row <= e.Column))
                 o.WriteLine($"  d2f/d{vs[e.Row]}d{vs[e.Column]} = {e.Entry.ToInfix()}");
         }
@@ -183,9 +183,8 @@ internal static class DiffCommand
             o.WriteLine($"hessian,{e.Row},{e.Column},{Csv(e.Entry.ToInfix())}{Value(r.HessianAt?[e.Row, e.Column], $"d2f/d{vs[Math.Min(e.Row, e.Column)]}d{vs[Math.Max(e.Row, e.Column)]}")}");
     }
 
-    /// <summary>Text (an expression, a reason) as one CSV field: quoted (with doubled quotes) when it holds a comma or a quote.</summary>
-    internal static string Csv(string text) =>
-        text.Contains(',') || text.Contains('"') ? "\"" + text.Replace("\"", "\"\"") + "\"" : text;
+    /// <summary>Text (an expression, a reason) as one CSV field (<see cref="RunReport.CsvField"/>).</summary>
+    internal static string Csv(string text) => RunReport.CsvField(text);
 
     // Each group of equations in one align environment, each line lhs &= rhs, as derive prints its rules
     // (RulePrinter): the output pastes into a document as it is. The point's values are comments between.

@@ -23,7 +23,7 @@ internal static class Headline
     /// </summary>
     private static string ArgumentNames(IReadOnlyList<string> names) =>
         names.Count <= Shown ? string.Join(", ", names)
-            : $"{names[0]}, {names[1]}, …, {names[^1]}; {BookExample.Count(names.Count, "variable")}";
+            : $"{names[0]}, {names[1]}, …, {names[^1]}; {Numbers.Count(names.Count, "variable")}";
 
     /// <summary><c>[x0, x1^2]</c>, or <c>[a, b, …, z] (100 components)</c> (the façade's <see cref="ResultText.Items"/>).</summary>
     public static string List(IReadOnlyList<string> items, string noun) => ResultText.Items(items, t => t, noun);

@@ -347,7 +347,7 @@ internal sealed partial class ProblemOptions
         if (given == 0 || given == names.Count) return;
         var what = noun == "variable" ? "start point" : "target";
         throw new CliInputException(
-            $"{source} has {BookExample.Count(given, "value")} but the problem has {BookExample.Count(names.Count, noun)}{(names.Count <= 4 ? $" ({string.Join(", ", names)})" : "")}: " +
+            $"{source} has {Numbers.Count(given, "value")} but the problem has {Numbers.Count(names.Count, noun)}{(names.Count <= 4 ? $" ({string.Join(", ", names)})" : "")}: " +
             $"give the {what} one value per {noun}.");
     }
 

@@ -78,7 +78,7 @@ internal static class SimulatorDiff
     private static void WriteText(TextWriter o, SimulatorDerivativeReport r)
     {
         int n = r.Variables.Count, m = r.Outputs.Count;
-        o.WriteLine($"simulator: {BookExample.Count(n, "variable")} ({Names(r.Variables)}), {BookExample.Count(m, "output")} ({Names(r.Outputs)})");
+        o.WriteLine($"simulator: {PhysGrad.Numbers.Count(n, "variable")} ({Names(r.Variables)}), {PhysGrad.Numbers.Count(m, "output")} ({Names(r.Outputs)})");
         o.WriteLine($"at x = {DiffCommand.Vector(r.Point)}:");
         o.WriteLine($"  y = {DiffCommand.Vector(r.Y)}");
         if (r.JacobianAt is { } j)

@@ -34,7 +34,7 @@ internal static class TextTable
         if (rows.FirstOrDefault(r => r.Length != header.Length) is { } bad)
             throw new ArgumentException($"A row has {bad.Length} cells, the header {header.Length}.", nameof(rows));
         var kept = Enumerable.Range(0, header.Length).ToList();
-        var widths = header.Select((h, c) => rows.Select(row => row[c].Length).Append(h.Length).Max()).ToArray();
+        var widths = ColumnWidths(header, rows);
         int Width(IReadOnlyList<int> columns) => columns.Sum(c => widths[c]) + Gap.Length * (columns.Count - 1);
         string Line(string[] cells, IReadOnlyList<int> columns) => string.Join(Gap, columns.Select((c, k) =>
             k == columns.Count - 1 && left[c] ? cells[c] : left[c] ? cells[c].PadRight(widths[c]) : cells[c].PadLeft(widths[c])));
@@ -82,10 +82,15 @@ internal static class TextTable
     /// <summary>
     /// A table whose last column says how each row's run stopped, one line per row: <paramref name="rows"/> as
     /// <see cref="Lines"/> lays them out when every row fits on a line; else with each last cell replaced by its
-    /// short form (<paramref name="shortLast"/>: <c>Diverged</c> for <c>Diverged: the loss rose from 5.5 to
+    /// short form (<paramref name="shortLast"/>: <c>diverged</c> for <c>diverged: the loss rose from 5.5 to
     /// 2.5E+13 …</c>) and, for each row whose cell was shortened, a note to print under the table,
-    /// <c>Stop of gd: Diverged: the loss rose …</c>, which reads as one line per run where the cell wrapped
-    /// inside its column or was folded under its row (runs that stopped alike share one note); else (the short table too wide) as <see cref="Lines"/> folds them.
+    /// <c>Stop of gd: diverged: the loss rose …</c>, which reads as one line per run where the cell wrapped
+    /// inside its column or was folded under its row (runs that stopped alike share one note). Where a short cell
+    /// still makes its row wider than <paramref name="width"/> (<c>iteration limit (10), loss rose</c> beside a
+    /// three-variable final x: 101 columns) and <paramref name="briefLast"/> is given, that cell is its brief form
+    /// with a note number, <c>iteration limit¹</c>, and its note under the table is numbered alike, <c>¹ Stop of
+    /// lbfgs: iteration limit (10); loss rose: …</c>: the stop stays in its column, one line per row, the rest
+    /// said once below. Else (the short table too wide) as <see cref="Lines"/> folds it.
     /// </summary>
     /// <param name="header">The column headers.</param>
     /// <param name="rows">The rows, as many cells each as the header.</param>
@@ -93,27 +98,67 @@ internal static class TextTable
     /// <param name="labels">Each row's name in its note (the method).</param>
     /// <param name="left">Which columns are left-aligned.</param>
     /// <param name="always">Whether the last cells are always in their short form, with the notes, whatever the
-    /// width (compare's one layout: a stop never moves between a column, a wrapped cell and a line of its own
+    /// width (compare's and train's one layout: a stop never moves between a column, a wrapped cell and a line of its own
     /// with the width of the other cells); else only where the full table would not fit.</param>
-    /// <returns>The table's lines (header first) and the notes, none when the full table is kept.</returns>
-    public static (string[] Lines, string[] Notes) WithShortStops(string[] header, IReadOnlyList<string[]> rows, IReadOnlyList<string> shortLast,
-        IReadOnlyList<string> labels, bool[] left, bool always = false)
+    /// <param name="briefLast">Each row's briefest last cell, the stop's words alone (<c>iteration limit</c>), for a
+    /// short cell too wide for the room the other columns leave; null to fold the table instead.</param>
+    /// <param name="width">The most columns a line may take.</param>
+    /// <returns>The table's lines (header first), the notes (none when the full table is kept), and how many of
+    /// them are numbered (0 where every short cell fits).</returns>
+    public static (string[] Lines, string[] Notes, int Numbered) WithShortStops(string[] header, IReadOnlyList<string[]> rows,
+        IReadOnlyList<string> shortLast, IReadOnlyList<string> labels, bool[] left, bool always = false, IReadOnlyList<string>? briefLast = null,
+        int width = RulePrinter.MaxWidth)
     {
-        var full = always ? [] : Lines(header, rows, left).ToArray();
+        var full = always ? [] : Lines(header, rows, left, width).ToArray();
         // A table folded (a column's cells under each row, "    stop: …") keeps that form: only a last column wrapped
         // inside itself is shortened.
-        if (!always && (Fits(full) || full.Any(l => l.Contains($"\n    {header[^1]}: ", StringComparison.Ordinal)))) return (full, []);
+        if (!always && (Fits(full, width) || full.Any(l => l.Contains($"\n    {header[^1]}: ", StringComparison.Ordinal)))) return (full, [], 0);
+        string[][] WithLast(Func<int, string> cell) => [.. rows.Select((r, i) => r[..^1].Append(cell(i)).ToArray())];
         // With the short cells always, a table still too wide keeps them in its rows and folds a wide column instead.
-        var shorter = Lines(header, [.. rows.Select((r, i) => r[..^1].Append(shortLast[i]).ToArray())], left, moveLastFirst: !always).ToArray();
-        if (!always && !Fits(shorter)) return (full, []);
+        var shorter = Lines(header, WithLast(i => shortLast[i]), left, width, moveLastFirst: !always).ToArray();
+        if (!always && !Fits(shorter, width)) return (full, [], 0);
         // Runs that stopped alike share a note ("Stop of gd, newton and bfgs: …"), in the order of their first row.
-        return (shorter, [.. rows.Select((r, i) => (Cell: r[^1], Label: labels[i], Short: shortLast[i])).Where(t => t.Cell != t.Short)
-            .GroupBy(t => t.Cell)
-            .Select(g => $"Stop of {MethodCatalog.JoinNames([.. g.Select(t => t.Label)])}: {g.Key}{(g.Key.EndsWith('.') ? "" : ".")}")]);
+        var stops = rows.Select((r, i) => (Cell: r[^1], Label: labels[i], Short: shortLast[i])).ToArray();
+        string Note(IGrouping<string, (string Cell, string Label, string Short)> g, string number) =>
+            $"{number}Stop of {MethodCatalog.JoinNames([.. g.Select(t => t.Label)])}: {g.Key}{(g.Key.EndsWith('.') ? "" : ".")}";
+        if (Fits(shorter, width) || briefLast is null)
+            return (shorter, [.. stops.Where(t => t.Cell != t.Short).GroupBy(t => t.Cell).Select(g => Note(g, ""))], 0);
+        // The room the other columns leave the last: a short cell wider than it is given brief, with a number.
+        var widths = ColumnWidths(header, rows);
+        var room = width - widths[..^1].Sum() - Gap.Length * (header.Length - 1);
+        var numbers = new Dictionary<string, int>();
+        foreach (var t in stops.Where(t => t.Short.Length > room && !numbers.ContainsKey(t.Cell)))
+            numbers[t.Cell] = numbers.Count + 1;
+        var numbered = Lines(header, WithLast(i => numbers.TryGetValue(stops[i].Cell, out var k) ? briefLast[i] + Superscript(k) : shortLast[i]),
+            left, width, moveLastFirst: false).ToArray();
+        if (!Fits(numbered, width))
+            return (shorter, [.. stops.Where(t => t.Cell != t.Short).GroupBy(t => t.Cell).Select(g => Note(g, ""))], 0);
+        return (numbered, [.. stops.Where(t => t.Cell != t.Short || numbers.ContainsKey(t.Cell)).GroupBy(t => t.Cell)
+            .Select(g => Note(g, numbers.TryGetValue(g.Key, out var k) ? Superscript(k) + " " : ""))], numbers.Count);
     }
+
+    /// <summary>A note's number as a superscript (<c>¹</c>, <c>¹²</c>): one column a digit beside the cell it marks.</summary>
+    public static string Superscript(int number) => string.Concat(number.ToString(System.Globalization.CultureInfo.InvariantCulture)
+        .Select(d => "⁰¹²³⁴⁵⁶⁷⁸⁹"[d - '0']));
+
+    /// <summary>Each column's width: its widest cell, the header's included.</summary>
+    private static int[] ColumnWidths(string[] header, IReadOnlyList<string[]> rows) =>
+        [.. header.Select((h, c) => rows.Select(row => row[c].Length).Append(h.Length).Max())];
+
+    /// <summary>What a run whose loss ended above its start adds to its short stop cell (<see cref="ShortStop"/>).</summary>
+    public const string LossRoseFlag = ", loss rose";
+
+    /// <summary>
+    /// A stop cell of compare's and train's tables in full: <paramref name="stop"/> (<c>iteration limit (10)</c>,
+    /// <c>diverged: …</c>), and for a run whose loss ended above its start
+    /// <c>; loss rose: final 418.632 > start 0.05</c> with the two losses as the table prints them, then
+    /// <paramref name="more"/> (what else the rise comes with: train's fall of the x-error).
+    /// </summary>
+    public static string StopCell(string stop, bool lossRose, string finalLoss, string startLoss, string more = "") =>
+        stop + (lossRose ? $"; loss rose: final {finalLoss} > start {startLoss}{more}" : "");
 
     /// <summary>A stop cell's short form: the reason before its first ": " (<c>Diverged</c>, <c>Converged</c>,
     /// <c>IterationLimit (10)</c> as it is), with <c>, loss rose</c> when the run's loss ended above its start.</summary>
     public static string ShortStop(string stop, bool lossRose) =>
-        (stop.IndexOf(": ", StringComparison.Ordinal) is var colon and > 0 ? stop[..colon] : stop) + (lossRose ? ", loss rose" : "");
+        (stop.IndexOf(": ", StringComparison.Ordinal) is var colon and > 0 ? stop[..colon] : stop) + (lossRose ? LossRoseFlag : "");
 }

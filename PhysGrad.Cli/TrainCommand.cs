@@ -100,13 +100,11 @@ internal static class TrainCommand
                 var progress = bar is null ? null : new Relay(bar);
                 runs.AddRange(Training.Run(chosen, settings, firstSeed + k, stepCount, budget, progress));
             }
-            Print(output, result.GetValue(format)!, chosen, runs);
-            if (result.GetValue(outDir) is { } dir)
-            {
-                var written = Training.SavePlots(runs, dir, chosen.Description);
-                if (result.GetValue(format) == "table")
-                    output.WriteLine(LineWidth.Wrap($"Plots: {string.Join(", ", written)}")); // at 100 columns, as compare's (LineWidth)
-            }
+            // The plots first, so that the JSON lists them ("plots", as compare's); the table still says them last.
+            var written = result.GetValue(outDir) is { } dir ? Training.SavePlots(runs, dir, chosen.Description) : null;
+            Print(output, result.GetValue(format)!, chosen, runs, written);
+            if (written is not null && result.GetValue(format) == "table")
+                output.WriteLine(LineWidth.Wrap($"Plots: {string.Join(", ", written)}")); // at 100 columns, as compare's (LineWidth)
             // A diverged or failed run is a run that failed, as in compare (README, Reliability): everything is
             // still printed and plotted, then exit 1, whether the method was named or came from the example's
             // default list (the book's HIG toy has Gauss–Newton's loss rise ~10⁶-fold in its first steps; a
@@ -162,7 +160,16 @@ internal static class TrainCommand
         return choices;
     }
 
-    private static void Print(TextWriter output, string format, TrainingExample example, IReadOnlyList<TrainingRun> runs)
+    /// <summary>
+    /// Each run's name in the reports, as compare's <c>label</c> (<see cref="MethodCatalog.Labels"/>): the method's name, or
+    /// where the method runs with more than one rate, the name and its rate as <c>--methods</c> takes them (<c>gd:0.01</c>).
+    /// The seeds of one choice share its label; the JSON's <c>seed</c> tells them apart.
+    /// </summary>
+    internal static string Label(TrainingChoice choice, IReadOnlyList<TrainingRun> runs) =>
+        runs.Select(r => r.Choice).Where(c => c.Name == choice.Name).Select(c => c.LearningRate).Distinct().Count() > 1
+            ? $"{choice.Name}:{Numbers.StepSize(choice.LearningRate)}" : choice.Name;
+
+    private static void Print(TextWriter output, string format, TrainingExample example, IReadOnlyList<TrainingRun> runs, IReadOnlyList<string>? plots)
     {
         var hasX = example.EvalX is not null;
         // The table formatter compare uses: six significant digits, one width at any size.
@@ -175,55 +182,67 @@ internal static class TrainCommand
         switch (format)
         {
             case "json":
+                // The fields compare's JSON has, under its names (name, label, eta, finalLoss, iterations, losses,
+                // lossIterations, stopReason, stopWords, stopText, stopDetail, lossRose, wallTimeMs, plots), and the
+                // training's own beside them (settings, batchSize, seed, finalXError, msPerStep, diverged, sipFallbacks,
+                // lossSeconds; the example and the summary over the seeds).
                 output.WriteLine(JsonSerializer.Serialize(new
                 {
                     example = example.Name,
                     description = example.Description,
-                    runs = runs.Select(r => new
+                    methods = runs.Select(r => new
                     {
-                        method = r.Choice.Name,
+                        name = r.Choice.Name,
+                        label = Label(r.Choice, runs),
                         settings = r.Choice.Description,
-                        learningRate = r.Choice.LearningRate,
+                        eta = r.Choice.LearningRate,
                         batchSize = r.Choice.BatchSize,
                         seed = r.Seed,
                         finalLoss = r.Final.Loss,
                         finalXError = hasX ? r.Final.XError : (double?)null,
-                        seconds = r.Final.Seconds,
-                        steps = r.Final.Step,
+                        iterations = r.Final.Step,
+                        wallTimeMs = r.Final.Seconds * 1000,
                         msPerStep = r.Final.Step > 0 ? Finite(r.MillisecondsPerStep) : null,
                         diverged = r.Diverged,
-                        stop = r.Stop,
+                        stopReason = r.Stop,
                         stopWords = r.StopWords,
+                        stopText = r.StopText,
                         stopDetail = r.StopDetail,
                         lossRose = r.LossRose,
                         sipFallbacks = r.Fallbacks,
-                        history = r.Points.Select(p => new { step = p.Step, seconds = p.Seconds, loss = p.Loss }),
+                        // The evaluation loss at each recorded step, with its step and its time since the start (s).
+                        losses = r.Points.Select(p => p.Loss),
+                        lossIterations = r.Points.Select(p => p.Step),
+                        lossSeconds = r.Points.Select(p => p.Seconds),
                     }),
                     // Per method over the seeds; JSON has no +∞, so a median of diverged runs is null.
                     summary = summaries.Select(m => new
                     {
-                        method = m.Choice.Name,
+                        name = m.Choice.Name,
+                        label = Label(m.Choice, runs),
                         settings = m.Choice.Description,
                         seeds = m.Seeds,
                         medianLoss = Finite(m.MedianLoss),
                         minLoss = Finite(m.MinLoss),
                         maxLoss = Finite(m.MaxLoss),
                         medianXError = hasX ? Finite(m.MedianXError) : null,
-                        medianSteps = m.MedianSteps,
+                        medianIterations = m.MedianSteps,
                         msPerStep = Finite(m.MillisecondsPerStep),
                         diverged = m.Diverged,
                     }),
+                    plots,
                 }, Json.OmitNulls));
                 break;
             case "csv":
-                output.WriteLine("method,settings,seed,final_loss,final_x_error,seconds,steps,ms_per_step,diverged,stop,loss_rose");
+                // stop is the code (StepLimit) for machines, stop_words the same in words (step limit), as compare's stopWords.
+                output.WriteLine("method,settings,seed,final_loss,final_x_error,seconds,steps,ms_per_step,diverged,stop,loss_rose,stop_words");
                 foreach (var r in runs)
-                    output.WriteLine(string.Join(",", r.Choice.Name, $"\"{r.Choice.Description}\"", r.Seed,
+                    output.WriteLine(string.Join(",", r.Choice.Name, RunReport.CsvField(r.Choice.Description), r.Seed,
                         r.Final.Loss.ToString("R", CultureInfo.InvariantCulture),
                         hasX ? r.Final.XError.ToString("R", CultureInfo.InvariantCulture) : "",
                         r.Final.Seconds.ToString("F3", CultureInfo.InvariantCulture), r.Final.Step,
                         r.Final.Step > 0 ? r.MillisecondsPerStep.ToString("G4", CultureInfo.InvariantCulture) : "",
-                        r.Diverged ? "yes" : "no", r.Stop, r.LossRose ? "yes" : "no"));
+                        r.Diverged ? "yes" : "no", r.Stop, r.LossRose ? "yes" : "no", RunReport.CsvField(r.StopWords)));
                 break;
             default:
                 output.WriteLine(example.Description);
@@ -237,10 +256,10 @@ internal static class TrainCommand
                     [Numbers.Table(r.Final.Seconds, 3), $"{r.Final.Step}", MsPerStep(r), Stop(r)])).ToArray();
                 // One line per run in compare's one layout at any width: the stop column holds each stop's short
                 // form, and a stop with more to say is given in full under the table ("Stop of …: …").
-                var (table, stopNotes) = TextTable.WithShortStops(header, rows,
+                var (table, stopNotes, _) = TextTable.WithShortStops(header, rows,
                     [.. runs.Select(r => TextTable.ShortStop(r.Failed ? r.StopText : r.StopWords, r.LossRose))],
                     [.. runs.Select(r => $"{r.Choice.Name} ({r.Choice.Description}, seed {r.Seed})")], Left(header.Length, 0, 1, header.Length - 1),
-                    always: true);
+                    always: true, briefLast: [.. runs.Select(r => r.StopWords)]);
                 foreach (var line in table.Concat(stopNotes))
                     output.WriteLine(line);
                 // Over several seeds, one line per method: the median and the range of the final loss.
@@ -265,8 +284,7 @@ internal static class TrainCommand
     // A rise of the loss where x's error fell (SIP on exp between steps 250 and 800: x-error 3.7 against Adam's
     // 11 at step 500 while L rose to 17) is said with the fall: the run fits x, and L weighs x's error by ∂y/∂x.
     private static string Stop(TrainingRun r) =>
-        (r.Failed ? r.StopText : r.StopWords) +
-        (r.LossRose ? $"; loss rose: final {Numbers.Table(r.Final.Loss)} > start {Numbers.Table(r.Points[0].Loss)}" + XErrorFell(r) : "");
+        TextTable.StopCell(r.Failed ? r.StopText : r.StopWords, r.LossRose, Numbers.Table(r.Final.Loss), Numbers.Table(r.Points[0].Loss), XErrorFell(r));
 
     private static string XErrorFell(TrainingRun r) =>
         double.IsFinite(r.Points[0].XError) && r.Final.XError < r.Points[0].XError

@@ -88,12 +88,12 @@ let ``train exits 1 when one of its runs diverges, as compare does, and says whi
     // is decided by rounding: a one-ulp change of one initial weight, or an exact power-of-two scaling of the
     // batch Jacobian before its SVD, ends the same run at loss 0.2–0.5 instead.)
     let code, out, err = run [ "train"; "--example"; "hig-toy"; "--methods"; "adam,gd:10"; "--steps"; "300"; "--format"; "json" ]
-    let runs = JsonDocument.Parse(out).RootElement.GetProperty("runs").EnumerateArray() |> Seq.toArray
+    let runs = JsonDocument.Parse(out).RootElement.GetProperty("methods").EnumerateArray() |> Seq.toArray
     let diverged = runs |> Array.filter (fun r -> r.GetProperty("diverged").GetBoolean())
-    Assert.Equal<string[]>([| "gd" |], diverged |> Array.map (fun r -> r.GetProperty("method").GetString()))
+    Assert.Equal<string[]>([| "gd" |], diverged |> Array.map (fun r -> r.GetProperty("name").GetString()))
     Assert.Equal(1, code)
     for r in diverged do
-        let name, seed = r.GetProperty("method").GetString(), r.GetProperty("seed").GetInt32()
+        let name, seed = r.GetProperty("name").GetString(), r.GetProperty("seed").GetInt32()
         Assert.Contains($"physgrad: {name} (seed {seed}) diverged at step", err)
 
 // ---- 3. points with NaN, ±∞ or the wrong length are refused, naming the component --------------------------------

@@ -193,9 +193,10 @@ let ``over seeds ms per step is the median of every step, not a mean holding the
 let ``train's table, JSON and CSV report the median ms per step and its help says so`` () =
     let code, out, err = Cli.run [ "train"; "--methods"; "adam"; "--steps"; "25"; "--format"; "json" ]
     Assert.True((code = 0), err)
-    let run = Text.Json.JsonDocument.Parse(out).RootElement.GetProperty("runs").[0]
+    let run = Text.Json.JsonDocument.Parse(out).RootElement.GetProperty("methods").[0]
     // Points at 0, 10, 20, 25: stretches of 10, 10 and 5 steps; the median of the 25 steps' times.
-    let points = [ for p in run.GetProperty("history").EnumerateArray() -> p.GetProperty("step").GetInt32(), p.GetProperty("seconds").GetDouble() ]
+    let points =
+        List.zip [ for p in run.GetProperty("lossIterations").EnumerateArray() -> p.GetInt32() ] [ for p in run.GetProperty("lossSeconds").EnumerateArray() -> p.GetDouble() ]
     Assert.Equal<int list>([ 0; 10; 20; 25 ], points |> List.map fst)
     let steps = [ for (a, ta), (b, tb) in List.pairwise points do yield! List.replicate (b - a) ((tb - ta) / float (b - a)) ]
     let expected = 1000.0 * TestHelpers.median steps

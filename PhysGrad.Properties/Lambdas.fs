@@ -341,7 +341,7 @@ let ``reports: JSON and CSV of runs, and x-space, y-space and loss plots`` () =
             .ToCsv(results |> Seq.map (fun r -> r.Run) |> Array.ofSeq)
             .Split('\n', StringSplitOptions.RemoveEmptyEntries)
 
-    Assert.Equal("method,eta,iteration,x0,x1,y0,y1,loss,stop,lossRose", csv.[0])
+    Assert.Equal("method,eta,iteration,x0,x1,y0,y1,loss,stop,lossRose,stopWords", csv.[0])
     Assert.Equal(1 + 2 * 11, csv.Length)
     Assert.StartsWith("pg,0.3,10,", csv.[csv.Length - 1])
 

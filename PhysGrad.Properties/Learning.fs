@@ -237,11 +237,11 @@ let ``physgrad train prints one csv row per method with a finite loss that fell`
     let json = Cli.run [ "train"; "--example"; "hig-toy"; "--methods"; "hig"; "--steps"; "30"; "--format"; "json" ]
     let _, text, _ = json
     let doc = System.Text.Json.JsonDocument.Parse(text)
-    let run = doc.RootElement.GetProperty("runs").[0]
-    let history = run.GetProperty("history")
+    let run = doc.RootElement.GetProperty("methods").[0]
+    let losses = run.GetProperty("losses")
     // The loss after 30 HIG steps is below the loss of the Glorot start (the run learns).
-    Assert.True(run.GetProperty("finalLoss").GetDouble() < history.[0].GetProperty("loss").GetDouble())
-    Assert.Equal(30, run.GetProperty("steps").GetInt32())
+    Assert.True(run.GetProperty("finalLoss").GetDouble() < losses.[0].GetDouble())
+    Assert.Equal(30, run.GetProperty("iterations").GetInt32())
 
 [<Theory>]
 [<InlineData("--steps", "0")>]

@@ -16,13 +16,13 @@ let ``train over three seeds reports each seed and a summary whose median, least
         Cli.run [ "train"; "--example"; "hig-toy"; "--methods"; "adam,hig"; "--steps"; "12"; "--seed"; "4"; "--seeds"; "3"; "--format"; "json" ]
     Assert.True((code = 0), err)
     let root = JsonDocument.Parse(out).RootElement
-    let runs = [ for r in root.GetProperty("runs").EnumerateArray() -> r ]
+    let runs = [ for r in root.GetProperty("methods").EnumerateArray() -> r ]
     Assert.Equal(6, runs.Length)
     let summary = [ for s in root.GetProperty("summary").EnumerateArray() -> s ]
-    Assert.Equal<string list>([ "adam"; "hig" ], [ for s in summary -> s.GetProperty("method").GetString() ])
+    Assert.Equal<string list>([ "adam"; "hig" ], [ for s in summary -> s.GetProperty("name").GetString() ])
     for s in summary do
-        let name = s.GetProperty("method").GetString()
-        let mine = runs |> List.filter (fun r -> r.GetProperty("method").GetString() = name)
+        let name = s.GetProperty("name").GetString()
+        let mine = runs |> List.filter (fun r -> r.GetProperty("name").GetString() = name)
         Assert.Equal<int list>([ 4; 5; 6 ], [ for r in mine -> r.GetProperty("seed").GetInt32() ])
         Assert.Equal<int list>([ 4; 5; 6 ], [ for x in s.GetProperty("seeds").EnumerateArray() -> x.GetInt32() ])
         let losses = [ for r in mine -> r.GetProperty("finalLoss").GetDouble() ]
@@ -31,12 +31,13 @@ let ``train over three seeds reports each seed and a summary whose median, least
         Assert.Equal(median losses, s.GetProperty("medianLoss").GetDouble())
         Assert.Equal(List.min losses, s.GetProperty("minLoss").GetDouble())
         Assert.Equal(List.max losses, s.GetProperty("maxLoss").GetDouble())
-        Assert.Equal(12.0, s.GetProperty("medianSteps").GetDouble())
+        Assert.Equal(12.0, s.GetProperty("medianIterations").GetDouble())
         // ms per step: the median of the 36 steps' times, each step at the mean of its stretch between two
         // recorded points of its run's history (0, 10, 12).
         let stepTimes =
             [ for r in mine do
-                  let points = [ for p in r.GetProperty("history").EnumerateArray() -> p.GetProperty("step").GetInt32(), p.GetProperty("seconds").GetDouble() ]
+                  let points =
+                      List.zip [ for p in r.GetProperty("lossIterations").EnumerateArray() -> p.GetInt32() ] [ for p in r.GetProperty("lossSeconds").EnumerateArray() -> p.GetDouble() ]
                   for (a, ta), (b, tb) in List.pairwise points do
                       yield! List.replicate (b - a) (1000.0 * (tb - ta) / float (b - a)) ]
         Assert.Equal(36, stepTimes.Length)

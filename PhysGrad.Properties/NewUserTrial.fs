@@ -121,9 +121,10 @@ let ``train stops a run at the first evaluation that shows it diverged and repor
     let code, out, err = run [ "train"; "--example"; "hig-toy"; "--methods"; "gd:5"; "--steps"; "50"; "--format"; "json" ]
     Assert.Equal(1, code)
     Assert.Contains("diverged at step", TestHelpers.unwrapped err)
-    let r = JsonDocument.Parse(out).RootElement.GetProperty("runs").[0]
-    Assert.Equal("Diverged", r.GetProperty("stop").GetString())
-    let history = [ for p in r.GetProperty("history").EnumerateArray() -> p.GetProperty("step").GetInt32(), p.GetProperty("loss").GetDouble() ]
+    let r = JsonDocument.Parse(out).RootElement.GetProperty("methods").[0]
+    Assert.Equal("Diverged", r.GetProperty("stopReason").GetString())
+    let history =
+        List.zip [ for p in r.GetProperty("lossIterations").EnumerateArray() -> p.GetInt32() ] [ for p in r.GetProperty("losses").EnumerateArray() -> p.GetDouble() ]
     let start = snd history.Head
     // Diverged by compare's rule at the last evaluation and at none before: the run stopped where it showed.
     let exploded (_, l) = LossGrowth.Exploded(start, l)
@@ -131,7 +132,7 @@ let ``train stops a run at the first evaluation that shows it diverged and repor
     Assert.DoesNotContain(true, history |> List.take (history.Length - 1) |> List.map exploded)
     let step = fst (List.last history)
     Assert.True(step < 50, sprintf "stopped at step %d" step)
-    Assert.Equal(step, r.GetProperty("steps").GetInt32())
+    Assert.Equal(step, r.GetProperty("iterations").GetInt32())
     Assert.Contains(sprintf "in %d steps" step, r.GetProperty("stopDetail").GetString())
     Assert.Contains(sprintf "diverged at step %d" step, TestHelpers.unwrapped err)
 [<Fact>]

@@ -168,7 +168,7 @@ let ``the CSV writes an overflowed loss as its carried size, not Infinity`` () =
     let code, csv, err = Cli.run (args @ [ "--format"; "csv"; "--out"; outDir "csv" ])
     Assert.True((code = 0), err)
     let lines = csv.Replace("\r", "").TrimEnd('\n').Split('\n')
-    Assert.Equal("method,eta,iteration,x0,x1,y0,y1,loss,stop,lossRose", lines.[0])
+    Assert.Equal("method,eta,iteration,x0,x1,y0,y1,loss,stop,lossRose,stopWords", lines.[0])
     Assert.DoesNotContain("Infinity", csv)
     for line in lines.[1..] do
         let f = line.Split(',')

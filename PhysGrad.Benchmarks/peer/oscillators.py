@@ -140,9 +140,9 @@ def physgrad(method, seconds, threshold, seed):
     out = subprocess.run(["dotnet", dll, "train", "--example", "oscillators", "--methods", method,
                           "--time", str(seconds), "--seed", str(seed), "--format", "json"],
                          check=True, capture_output=True, text=True).stdout
-    run = json.loads(out)["runs"][0]
-    reached = next(((p["seconds"], p["step"]) for p in run["history"] if p["loss"] <= threshold), None)
-    return {"steps": run["steps"], "seconds": run["seconds"], "final": run["finalLoss"], "reached": reached}
+    run = json.loads(out)["methods"][0]
+    reached = next(((t, k) for t, k, loss in zip(run["lossSeconds"], run["lossIterations"], run["losses"]) if loss <= threshold), None)
+    return {"steps": run["iterations"], "seconds": run["wallTimeMs"] / 1000, "final": run["finalLoss"], "reached": reached}
 
 
 def main():
