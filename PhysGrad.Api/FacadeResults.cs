@@ -65,7 +65,8 @@ public sealed partial record MethodResult
 
     /// <summary>
     /// The run's name in the comparison's table, reports and plots: <see cref="Name"/>, or when the comparison
-    /// runs the method more than once, the name with what sets this run apart (<c>gd:0.01</c>): <c>Run.Label</c>.
+    /// runs the method more than once or with options that differ from their defaults, the name with what sets this run apart
+    /// (<c>gd:0.01</c>, <c>hig:0.5:tau=0.5</c>, <see cref="MethodCatalog.Labels"/>): <c>Run.Label</c>.
     /// </summary>
     public string Label => Run.Label;
 

@@ -19,7 +19,7 @@ public static class RunReport
     /// <summary>
     /// <c>{"problem":{...,"target" (null when not given),"targetUse","inverse" (the expressions PG's local inverse ran, null when numeric),
     /// "inverseSource" ("given", "derived", "numeric" (also when a closed form is undefined at the parameters' values) or "not derived"),
-    /// "inverseNote" (why numeric; null otherwise),"inverseWarning" (null unless a given inverse does not invert P at the start or at a numeric target: <see cref="PhysicsProblem.GivenInverseWarning"/>)},"methods":[{"name","label" (the name, or with η and options when the method runs more than once: "gd:0.01"),"eta","trajectory" (from the start point),
+    /// "inverseNote" (why numeric; null otherwise),"inverseWarning" (null unless a given inverse does not invert P at the start or at a numeric target: <see cref="PhysicsProblem.GivenInverseWarning"/>)},"methods":[{"name","label" (the name, or with η and options when the method runs more than once or with options off their defaults: "gd:0.01", "hig:0.5:tau=0.5"),"eta","trajectory" (from the start point),
     /// "trajectoryIterations" (the iteration of each trajectory point: 0, 1, 2, …, or 0, 5, 10, … of a run that recorded every 5th),"losses" (every iteration, or past the loss budget each stretch's least and greatest: <see cref="Recording.MaxLosses"/>; null, as "finalLoss", where the double is not the loss: <see cref="OptimizerRun.Carries"/>),
     /// "lossIterations" (the iteration of each loss),"iterations" (the steps recorded),"final",
     /// "finalLoss","distance" (null without a target),"distanceSpace" ("x", "y" or "none"),"diagonalAlignment","stopReason" (the reason's code: "Converged", "IterationLimit", …),

@@ -216,8 +216,8 @@ public sealed record OptimizerRun(
 
     /// <summary>
     /// The name the run goes by in tables, reports and plot legends: <see cref="Name"/>, unless a comparison
-    /// runs one method more than once; then each run's label says what sets it apart (<c>gd:0.01</c>,
-    /// <c>hig:1:kappa=-0.5</c>), so that no two runs of one comparison read alike.
+    /// runs one method more than once, or with options off their defaults; then each run's label says what sets it
+    /// apart (<c>gd:0.01</c>, <c>hig:1:kappa=-0.5</c>, <c>hig:0.5:tau=0.5</c>), so that no two runs read alike.
     /// </summary>
     public string Label
     {

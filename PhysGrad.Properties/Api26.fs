@@ -59,11 +59,11 @@ let ``ToCsv refuses a foreign run, and its own runs' rows have the header's colu
     // The static entry the method calls refuses it alike.
     let message = refused ErrorKind.Shape (fun () -> box (RunReport.ToCsv(p3.Definition, [| r1 |])))
     Assert.Contains("Run 0 (gd) in 'runs'", message)
-    // Its own run: every row has as many fields as the header (3 variables + 3 outputs + 6 others).
+    // Its own run: every row has as many fields as the header (3 variables + 3 outputs + 7 others).
     let csv = p3.ToCsv([| p3.Run(Method.GradientDescent, 0.1, 3) |])
     let lines = csv.TrimEnd('\n').Split('\n')
     let columns = lines.[0].Split(',').Length
-    Assert.Equal(12, columns)
+    Assert.Equal(13, columns)
     Assert.Equal(5, lines.Length) // header + points of iterations 0..3
     for line in lines do
         Assert.Equal(columns, line.Split(',').Length)

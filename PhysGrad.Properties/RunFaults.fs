@@ -89,12 +89,14 @@ let ``PG moving away from a target it cannot reach is flagged loss rose in table
     Assert.False(methods.[1].GetProperty("lossRose").GetBoolean())
     let _, csv, _ = Cli.run (args @ [ "--format"; "csv" ])
     let rows = csv.Split('\n', StringSplitOptions.RemoveEmptyEntries)
-    Assert.EndsWith(",loss,stop,lossRose", rows.[0])
-    // The flags sit on each method's last row: one "yes" (pg's) and one "no" (gd's), the start rows empty.
-    let flagged = rows.[1..] |> Array.filter (fun r -> not (r.EndsWith ",,"))
+    Assert.EndsWith(",loss,stop,lossRose,stopWords", rows.[0])
+    // The flags sit on each method's last row, before the stop in words: one "yes" (pg's) and one "no" (gd's), the
+    // start rows empty.
+    let flagged = rows.[1..] |> Array.filter (fun r -> not (r.EndsWith ",,,"))
     Assert.Equal(2, flagged.Length)
-    Assert.True(flagged.[0].StartsWith "pg," && flagged.[0].EndsWith ",yes", flagged.[0])
-    Assert.True(flagged.[1].StartsWith "gd," && flagged.[1].EndsWith ",no", flagged.[1])
+    let rose (row: string) = let cells = row.Split(',') in cells.[cells.Length - 2]
+    Assert.True(flagged.[0].StartsWith "pg," && rose flagged.[0] = "yes", flagged.[0])
+    Assert.True(flagged.[1].StartsWith "gd," && rose flagged.[1] = "no", flagged.[1])
 
 [<Fact>]
 let ``Rosenbrock n = 64: the runs that blow up are Diverged, exit 1, not IterationLimit`` () =
@@ -210,9 +212,9 @@ let ``train says which limit ended each run when both --steps and --time are giv
     let code, out, _ = Cli.run [ "train"; "--example"; "hig-toy"; "--steps"; "10"; "--time"; "60"; "--methods"; "adam,hig"; "--format"; "csv" ]
     Assert.True((code = 0 || code = 1))
     let rows = out.Split('\n', StringSplitOptions.RemoveEmptyEntries)
-    Assert.EndsWith(",diverged,stop,loss_rose", rows.[0])
+    Assert.EndsWith(",diverged,stop,loss_rose,stop_words", rows.[0])
     for row in rows.[1..] do
         let cells = row.Split(',')
-        let stop = cells.[cells.Length - 2]
+        let stop = cells.[cells.Length - 3]
         Assert.True((stop = "StepLimit" || stop = "Diverged" || stop = "SolverFailed"), row)
-        if cells.[cells.Length - 3] = "no" then Assert.Equal("StepLimit", stop)
+        if cells.[cells.Length - 4] = "no" then Assert.Equal("StepLimit", stop)
