@@ -121,8 +121,8 @@ internal static class TextTable
         var stops = rows.Select((r, i) => (Cell: r[^1], Label: labels[i], Short: shortLast[i])).ToArray();
         string Note(IGrouping<string, (string Cell, string Label, string Short)> g, string number) =>
             $"{number}Stop of {MethodCatalog.JoinNames([.. g.Select(t => t.Label)])}: {g.Key}{(g.Key.EndsWith('.') ? "" : ".")}";
-        if (Fits(shorter, width) || briefLast is null)
-            return (shorter, [.. stops.Where(t => t.Cell != t.Short).GroupBy(t => t.Cell).Select(g => Note(g, ""))], 0);
+        (string[], string[], int) Short() => (shorter, [.. stops.Where(t => t.Cell != t.Short).GroupBy(t => t.Cell).Select(g => Note(g, ""))], 0);
+        if (Fits(shorter, width) || briefLast is null) return Short();
         // The room the other columns leave the last: a short cell wider than it is given brief, with a number.
         var widths = ColumnWidths(header, rows);
         var room = width - widths[..^1].Sum() - Gap.Length * (header.Length - 1);
@@ -131,8 +131,7 @@ internal static class TextTable
             numbers[t.Cell] = numbers.Count + 1;
         var numbered = Lines(header, WithLast(i => numbers.TryGetValue(stops[i].Cell, out var k) ? briefLast[i] + Superscript(k) : shortLast[i]),
             left, width, moveLastFirst: false).ToArray();
-        if (!Fits(numbered, width))
-            return (shorter, [.. stops.Where(t => t.Cell != t.Short).GroupBy(t => t.Cell).Select(g => Note(g, ""))], 0);
+        if (!Fits(numbered, width)) return Short();
         return (numbered, [.. stops.Where(t => t.Cell != t.Short || numbers.ContainsKey(t.Cell)).GroupBy(t => t.Cell)
             .Select(g => Note(g, numbers.TryGetValue(g.Key, out var k) ? Superscript(k) + " " : ""))], numbers.Count);
     }
@@ -157,8 +156,8 @@ internal static class TextTable
     public static string StopCell(string stop, bool lossRose, string finalLoss, string startLoss, string more = "") =>
         stop + (lossRose ? $"; loss rose: final {finalLoss} > start {startLoss}{more}" : "");
 
-    /// <summary>A stop cell's short form: the reason before its first ": " (<c>Diverged</c>, <c>Converged</c>,
-    /// <c>IterationLimit (10)</c> as it is), with <c>, loss rose</c> when the run's loss ended above its start.</summary>
+    /// <summary>A stop cell's short form: the reason before its first ": " (<c>diverged</c>, <c>converged</c>,
+    /// <c>iteration limit (10)</c> as it is), with <see cref="LossRoseFlag"/> when the run's loss ended above its start.</summary>
     public static string ShortStop(string stop, bool lossRose) =>
         (stop.IndexOf(": ", StringComparison.Ordinal) is var colon and > 0 ? stop[..colon] : stop) + (lossRose ? LossRoseFlag : "");
 }
