@@ -93,7 +93,8 @@ let private zeroRowAndShades (methods: struct (Method * float)[]) iterations =
     TestHelpers.rendered (fun () ->
         let data = plot.LastRender.DataRect
         let py (y: float) = float (plot.GetPixel(ScottPlot.Coordinates(0.0, y)).Y)
-        let zero = plot.Axes.Left.TickGenerator.Ticks |> Array.find (fun t -> t.IsMajor && t.Label = "0")
+        let zero = plot.Axes.Left.TickGenerator.Ticks |> Array.tryFind (fun t -> t.IsMajor && t.Label = "0")
+        let zero = zero |> Option.defaultWith (fun () -> failwithf "no tick labelled 0 on the axis %A" (plot.Axes.GetLimits()))
         // The shading outside the range: black (ScottPlot's #010101) at 7% (the break is grey at 25%).
         let shades =
             plot.GetPlottables()
