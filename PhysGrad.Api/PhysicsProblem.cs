@@ -805,7 +805,7 @@ public sealed partial class PhysicsProblem
     {
         RunArguments.RequireFrom(runs, Definition.Variables, Definition.Outputs, nameof(runs), Definition.Identity);
         RunArguments.RequireSome(runs.Count, nameof(runs), "plots");
-        return TrajectoryPlots.SaveAll(runs, directory, Definition, TargetPoint.Find(this, runs));
+        return TrajectoryPlots.SaveAll(runs, directory, Definition, TargetPoint.Find(this, runs), CompiledForPlots);
     }
 
     /// <summary>Saves the plots of a comparison, x* marked where the comparison found it; returns the files.</summary>
@@ -816,8 +816,11 @@ public sealed partial class PhysicsProblem
     {
         RequireOwn(comparison);
         RunArguments.RequireSome(comparison.Results.Count, nameof(comparison), "plots");
-        return TrajectoryPlots.SaveAll(comparison, directory, Definition);
+        return TrajectoryPlots.SaveAll(comparison, directory, Definition, CompiledForPlots);
     }
+
+    // The plots draw with the problem the runs were made on, never a second compilation of the definition.
+    private Lazy<CompiledProblem?> CompiledForPlots => new(() => Compiled);
 
     // A comparison of this problem: its runs and x* of this problem (RunArguments).
     private void RequireOwn(Comparison comparison, [System.Runtime.CompilerServices.CallerArgumentExpression(nameof(comparison))] string parameter = "comparison")

@@ -79,7 +79,8 @@ public static class TrajectoryPlots
     {
         RequireOfProblem(runs, definition, target);
         PlotDirectory.Prepare(directory);
-        return Rendering.Draw(() => SpaceFigures(runs, definition, target, ProblemName(definition)).SelectMany(f => Write(f, directory)).ToArray());
+        return Rendering.Draw(() => SpaceFigures(runs, definition, target, ProblemName(definition), CompiledOnce(definition))
+            .SelectMany(f => Write(f, directory)).ToArray());
     }
 
     // Runs and x* of the problem the definition states (RunArguments), at least one run.
@@ -99,17 +100,27 @@ public static class TrajectoryPlots
     /// <exception cref="Symbolic.SymbolicException">As <see cref="Save(IReadOnlyList{OptimizerRun}, string, ProblemDefinition, TargetPoint?)"/>:
     /// no run, or a run or x* of another problem.</exception>
     public static IReadOnlyList<string> SaveAll(
-        IReadOnlyList<OptimizerRun> runs, string directory, ProblemDefinition definition, TargetPoint target)
+        IReadOnlyList<OptimizerRun> runs, string directory, ProblemDefinition definition, TargetPoint target) =>
+        SaveAll(runs, directory, definition, target, null);
+
+    /// <summary>As the public overload, drawing with <paramref name="compiled"/> where the caller holds the problem
+    /// compiled already (<see cref="PhysicsProblem.Compiled"/>; null: the definition is compiled once, when first needed).</summary>
+    internal static IReadOnlyList<string> SaveAll(
+        IReadOnlyList<OptimizerRun> runs, string directory, ProblemDefinition definition, TargetPoint target, Lazy<CompiledProblem?>? compiled)
     {
         ArgumentNullException.ThrowIfNull(target);
         RequireOfProblem(runs, definition, target);
         PlotDirectory.Prepare(directory);
-        return Rendering.Draw(() => Figures(runs, definition, target).SelectMany(f => Write(f, directory)).ToArray());
+        return Rendering.Draw(() => Figures(runs, definition, target, compiled).SelectMany(f => Write(f, directory)).ToArray());
     }
 
     /// <summary>The plots of a comparison (its runs, marked with its x*); see the overload taking runs.</summary>
     public static IReadOnlyList<string> SaveAll(Comparison comparison, string directory, ProblemDefinition definition) =>
-        SaveAll(comparison.Results.Select(r => r.Run).ToArray(), directory, definition, comparison.Target);
+        SaveAll(comparison, directory, definition, null);
+
+    /// <summary>As the public overload, with the problem compiled already (see the overload taking runs).</summary>
+    internal static IReadOnlyList<string> SaveAll(Comparison comparison, string directory, ProblemDefinition definition, Lazy<CompiledProblem?>? compiled) =>
+        SaveAll(comparison.Results.Select(r => r.Run).ToArray(), directory, definition, comparison.Target, compiled);
 
     /// <summary>
     /// Writes <c>loss.png/.svg</c> into <paramref name="directory"/>: the loss against the iteration on a
@@ -127,14 +138,15 @@ public static class TrajectoryPlots
     }
 
     /// <summary>The figures <see cref="SaveAll(IReadOnlyList{OptimizerRun}, string, ProblemDefinition, TargetPoint)"/> writes, built but not rendered (the tests inspect them).</summary>
-    internal static IReadOnlyList<Figure> Figures(IReadOnlyList<OptimizerRun> runs, ProblemDefinition definition, TargetPoint target)
+    /// <remarks>Every plot draws with <c>compiled</c>, the problem compiled (null: the definition compiled once, when a plot first needs it).</remarks>
+    internal static IReadOnlyList<Figure> Figures(IReadOnlyList<OptimizerRun> runs, ProblemDefinition definition, TargetPoint target, Lazy<CompiledProblem?>? compiled = null)
     {
         // Building measures the legends and tick labels by rendering them (Single, LeftMargin).
         lock (Rendering.Gate)
-            return BuildFigures(runs, definition, target);
+            return BuildFigures(runs, definition, target, compiled ?? CompiledOnce(definition));
     }
 
-    private static IReadOnlyList<Figure> BuildFigures(IReadOnlyList<OptimizerRun> runs, ProblemDefinition definition, TargetPoint target)
+    private static IReadOnlyList<Figure> BuildFigures(IReadOnlyList<OptimizerRun> runs, ProblemDefinition definition, TargetPoint target, Lazy<CompiledProblem?> compiled)
     {
         var name = ProblemName(definition);
         // The loss plot draws L: a loss of the user's own is named in its title, as the text header names it
@@ -142,18 +154,36 @@ public static class TrajectoryPlots
         var lossName = definition.LossGiven
             ? $"{name}, L = {ExpressionText.ForHeader(Symbolic.Infix.Format(definition.ParsedLoss()!))}"
             : name;
-        return SpaceFigures(runs, definition, target, name).Append(LossFigure(runs, lossName, definition.HasTarget ? target.X : null)).ToArray();
+        return SpaceFigures(runs, definition, target, name, compiled).Append(LossFigure(runs, lossName, definition.HasTarget ? target.X : null)).ToArray();
     }
 
-    // The x- and y-space figures of runs of a problem, x* marked where target has one.
-    private static IEnumerable<Figure> SpaceFigures(IReadOnlyList<OptimizerRun> runs, ProblemDefinition definition, TargetPoint? target, string name) =>
+    /// <summary>
+    /// The definition compiled once, when first asked for, for every plot of one set of figures (<see cref="SolutionResidual"/>
+    /// and <see cref="NaturalScales"/> each compiled it before); null when it cannot be compiled (the plots then draw
+    /// without what needs it).
+    /// </summary>
+    internal static Lazy<CompiledProblem?> CompiledOnce(ProblemDefinition definition) => new(() =>
+    {
+        try
+        {
+            return definition.Compile();
+        }
+        catch (Symbolic.SymbolicException)
+        {
+            return null;
+        }
+    });
+
+    // The x- and y-space figures of runs of a problem, x* marked where target has one; compiled: the problem compiled (CompiledOnce).
+    private static IEnumerable<Figure> SpaceFigures(IReadOnlyList<OptimizerRun> runs, ProblemDefinition definition, TargetPoint? target, string name,
+        Lazy<CompiledProblem?> compiled) =>
         // A problem with a loss of its own needs no target: then nothing is marked, and the titles say so.
         !definition.HasTarget
             ? SpaceFigures(runs, null, null, [.. definition.Variables], definition.Outputs, name, noTarget: true)
             // The plots name every run as their legends do, the target's note too (x* ≈ gd (η = 0.01)'s end).
             : SpaceFigures(runs, target?.X, [.. definition.Target], [.. definition.Variables], definition.Outputs, name, target?.DescriptionNaming(LegendName),
-                manyPreimages: definition.Outputs.Length < definition.Variables.Count, solutions: SolutionResidual(definition),
-                naturalX: NaturalScales(runs, definition));
+                manyPreimages: definition.Outputs.Length < definition.Variables.Count, solutions: SolutionResidual(definition, compiled),
+                naturalX: NaturalScales(runs, definition, compiled));
 
     /// <summary>
     /// Each x component's natural scale, for a component whose own scale is 0 (it starts at 0 and x* is 0 or
@@ -164,22 +194,11 @@ public static class TrajectoryPlots
     /// measured against the other components' magnitude: on (x0, x0²/1000 + 1E+12·x1) x1's path from 0 through
     /// 1E-09 and back, which moves y1 by 1000, was drawn as "x1 (flat: spread 1E-09)" beside x0's 1000.
     /// </summary>
-    private static Func<int, double> NaturalScales(IReadOnlyList<OptimizerRun> runs, ProblemDefinition definition)
+    private static Func<int, double> NaturalScales(IReadOnlyList<OptimizerRun> runs, ProblemDefinition definition, Lazy<CompiledProblem?> compiled)
     {
         var start = runs.FirstOrDefault(r => r.Trajectory.Count > 0)?.Trajectory[0];
         var outputScale = runs.Where(r => r.Outputs.Count > 0).SelectMany(r => r.Outputs[0])
             .Concat(definition.HasTarget ? definition.Target : []).Where(double.IsFinite).Select(Math.Abs).DefaultIfEmpty(0).Max();
-        var compiled = new Lazy<CompiledProblem?>(() =>
-        {
-            try
-            {
-                return definition.Compile();
-            }
-            catch (Symbolic.SymbolicException)
-            {
-                return null;
-            }
-        });
         var scales = new Dictionary<int, double>();
         return j =>
         {
@@ -200,12 +219,13 @@ public static class TrajectoryPlots
     /// <summary>
     /// r(x0, x1) = P(x) − y* for a problem of two variables and one output with a target, whose preimages of
     /// y* form a curve (the level set the x-space plot draws, <see cref="LevelSet"/>); null for any other shape.
-    /// NaN where P is not finite or cannot be evaluated.
+    /// NaN where P is not finite or cannot be evaluated; null too when the problem cannot be compiled
+    /// (<paramref name="problem"/>'s value, shared with <see cref="NaturalScales"/>).
     /// </summary>
-    private static Func<double, double, double>? SolutionResidual(ProblemDefinition definition)
+    private static Func<double, double, double>? SolutionResidual(ProblemDefinition definition, Lazy<CompiledProblem?> problem)
     {
         if (definition.Variables.Count != 2 || definition.Outputs.Length != 1 || !definition.HasTarget) return null;
-        var compiled = definition.Compile();
+        if (problem.Value is not { } compiled) return null;
         var target = definition.Target[0];
         var (x, y) = (new double[2], new double[1]);
         return (a, b) =>
@@ -225,7 +245,7 @@ public static class TrajectoryPlots
 
     /// <summary>As the overload taking x*, with x* found for these runs (tests of the plots alone).</summary>
     internal static IReadOnlyList<Figure> Figures(IReadOnlyList<OptimizerRun> runs, CompiledProblem problem, ProblemDefinition definition) =>
-        Figures(runs, definition, TargetPoint.Find(problem, definition.Target.ToArray(), definition.Start.ToArray(), runs));
+        Figures(runs, definition, TargetPoint.Find(problem, definition.Target.ToArray(), definition.Start.ToArray(), runs), new Lazy<CompiledProblem?>(problem));
 
     /// <summary>
     /// The problem as a title: an example's name and size (<see cref="ProblemDefinition.Title"/>), else
@@ -333,7 +353,8 @@ public static class TrajectoryPlots
             var curves = runs.Select(r => points(r).Select(p => (p[0], p[1])).ToArray()).ToArray();
             (double, double)? t2 = target is null ? null : (target[0], target[1]);
             // A run whose detour dwarfs the others' range is drawn to the edge and back (Dwarfing).
-            var (farHere, dwarfs) = Dwarfing(exploding, curves, t2, far);
+            var (farHere, dwarfs) = Dwarfing(exploding, curves, t2, far,
+                floor: (DwarfingFloor(runs, points, target, 2, scaleX), DwarfingFloor(runs, points, target, 2, scaleY)));
             var box = PlotBox(exploding, curves, t2, scaleY, farHere, scaleX);
             var paths = DrawnPaths(curves, box, exploding);
             var drawn = Drawn(paths, box, runs.Count);
@@ -366,7 +387,8 @@ public static class TrajectoryPlots
         {
             var curves = runs.Select(r => points(r).Select((p, i) => (IterationX(IterationAt(r, i), logIterations), p[jj])).ToArray()).ToArray();
             (double, double)? t = target is null ? null : (double.NaN, target[jj]);
-            var (farHere, dwarfs) = Dwarfing(exploding, curves, t, far, iterationAxis: true);
+            var (farHere, dwarfs) = Dwarfing(exploding, curves, t, far, iterationAxis: true,
+                floor: (0, DwarfingFloor(runs, points, target, names.Length, ScaleOf(jj))));
             var box = IterationBox(PlotBox(exploding, curves, t, ScaleOf(jj), farHere), last, logIterations);
             return (Curves: curves, Box: box, Target: t, Paths: DrawnPaths(curves, box, exploding), Far: farHere, Dwarfs: dwarfs);
         }).ToArray();
@@ -787,22 +809,22 @@ public static class TrajectoryPlots
         // A loss of exactly 0 on a log axis is drawn on a row of its own, ZeroGap(…) decades below the lowest decade
         // of the positive losses and labelled "0", below a break in the axis: at the box's bottom edge, gd's
         // 9.5E-2 set that edge and pg's exact solve was marked at 7E-2, no better than gd's unfinished run.
-        var zeroRow = !linear && zeroAt.Any(z => z >= 0) ? Math.Floor(box.YMin) - ZeroGap(box.YMax - box.YMin) : double.NaN;
-        var drawnBox = double.IsNaN(zeroRow) ? box : box with { YMin = zeroRow };
-        var plot = Panel(runs, curves, drawnBox, null, "target", title, IterationAxisLabel("iteration", logIterations),
+        // The positive losses stay clipped to their own range (box): a run that leaves it downwards is cut at its
+        // bottom, above the break, never on the row of 0, and the shading below that range ends at the break.
+        var zeroRow = !linear && zeroAt.Any(z => z >= 0) ? ZeroRow.Below(box) : (ZeroRow?)null;
+        var plot = Panel(runs, curves, box, null, "target", title, IterationAxisLabel("iteration", logIterations),
             linear ? AxisLabel("L", lossScale is not null) : "L (log scale)",
             iterationAxis: true, scale: lossScale ?? 0, exploding, far, Groups(drawn), leaders, partners: Partners(paths, box, drawn, leaders, curves),
-            zeroAt: linear ? null : zeroAt, iterationOf: (i, k) => runs[i].LossIterationAt(shown[i][k]), logIterations: logIterations);
+            zeroAt: linear ? null : zeroAt, iterationOf: (i, k) => runs[i].LossIterationAt(shown[i][k]), logIterations: logIterations, zeroRow: zeroRow);
         if (!linear)
         {
             var limits = plot.Axes.GetLimits();
-            var ticks = LogTicks(double.IsNaN(zeroRow) ? limits.Bottom : Math.Floor(box.YMin), limits.Top);
-            if (!double.IsNaN(zeroRow))
+            var ticks = LogTicks(zeroRow is null ? limits.Bottom : Math.Floor(box.YMin), limits.Top);
+            if (zeroRow is { } row)
             {
-                ticks.AddMajor(zeroRow, "0");
+                ticks.AddMajor(row.Y, "0");
                 // The break: a grey band between the row of 0 and the lowest decade of the positive losses.
-                var gap = Math.Floor(box.YMin) - zeroRow;
-                var band = plot.Add.Rectangle(limits.Left, limits.Right, zeroRow + 0.3 * gap, zeroRow + 0.7 * gap);
+                var band = plot.Add.Rectangle(limits.Left, limits.Right, row.Y + 0.3 * row.Gap, row.Break);
                 band.FillColor = Colors.Gray.WithAlpha(0.25);
                 band.LineWidth = 0;
                 band.LegendText = "";
@@ -822,6 +844,26 @@ public static class TrajectoryPlots
     /// for positive losses spanning <paramref name="decades"/>: at least 2, else a fifth of that span (whole decades),
     /// so the row stays apart from the data on a plot of 300 decades as on one of 2.</summary>
     internal static double ZeroGap(double decades) => Math.Max(2, Math.Ceiling(0.2 * (double.IsFinite(decades) ? decades : 0)));
+
+    /// <summary>
+    /// The loss plot's row of exact zeros on a log axis, in log₁₀ L: at <paramref name="Y"/>, <paramref name="Gap"/> decades
+    /// (<see cref="ZeroGap"/>) below the lowest whole decade of the positive losses' range, with the axis' break drawn
+    /// over the middle of that gap, up to <see cref="Break"/>. Everything from the row up to the break belongs to the row:
+    /// the shading of the margin below the positive range (<see cref="ShadeOutside"/>) ends at the break, so that it never
+    /// lies on the row (a run exploding beside newton's exact 0 shaded the row's lower half, its marker on the band's edge).
+    /// </summary>
+    internal readonly record struct ZeroRow(double Y, double Gap)
+    {
+        /// <summary>The top of the axis' break (log₁₀ L), above the row by 0.7 of the gap.</summary>
+        public double Break => Y + 0.7 * Gap;
+
+        /// <summary>The row for positive losses plotted over <paramref name="box"/> (log₁₀ L).</summary>
+        public static ZeroRow Below(Box box)
+        {
+            var gap = ZeroGap(box.YMax - box.YMin);
+            return new ZeroRow(Math.Floor(box.YMin) - gap, gap);
+        }
+    }
 
     /// <summary>
     /// The most losses a run's curve in the loss plot draws: 2¹⁴ = 16 384, four per stretch of 4 096
@@ -1495,9 +1537,12 @@ public static class TrajectoryPlots
         string title, string xLabel, string yLabel, bool iterationAxis, double scale, bool[] exploding, bool[][] far,
         (int[] Leader, int[] Rank, int[] Size) groups, int[] coincidesWith, bool legend = true,
         string[]? notes = null, int[]? zeroAt = null, Func<int, int, int>? iterationOf = null, int[][]? partners = null, double? scaleX = null,
-        bool logIterations = false, bool[]? dwarfs = null)
+        bool logIterations = false, bool[]? dwarfs = null, ZeroRow? zeroRow = null)
     {
         var xScale = scaleX ?? scale;
+        // The range the axes show: the plotted range, down to the row of exact zeros where there is one (below the box,
+        // which clips the positive losses).
+        var shown = zeroRow is { } z0 ? box with { YMin = z0.Y } : box;
         // The iteration of run i's k-th curve point: k itself for the losses (one a iteration), the
         // recorded iteration for points of a sparse recording.
         iterationOf ??= (_, k) => k;
@@ -1624,7 +1669,7 @@ public static class TrajectoryPlots
             {
                 // L = 0 has no logarithm: drawn at the bottom edge of the plotted range, reached from the
                 // run's last positive loss, with a marker of the run's shape.
-                var bottom = (X: IterationX(zero, logIterations), Y: box.YMin);
+                var bottom = (X: IterationX(zero, logIterations), Y: shown.YMin);
                 if (kept.Length > 0)
                 {
                     var drop = plot.Add.Line(kept[^1].X, kept[^1].Y, bottom.X, bottom.Y);
@@ -1701,7 +1746,7 @@ public static class TrajectoryPlots
         plot.Legend.ManualItems.AddRange(legendItems);
         // A margin beyond the clipping box, so the cross where a run leaves it is drawn whole, not cut by
         // the edge of the data area.
-        var limits = box.Padded(0.08, scale, xScale);
+        var limits = shown.Padded(0.08, scale, xScale);
         if (iterationAxis)
         {
             // The iteration axis runs over the iterations of the runs (the box's x range is exactly them,
@@ -1725,7 +1770,9 @@ public static class TrajectoryPlots
         // A loss of +∞ is cut on the top edge too (gd:1E+300's first step): the one finite start beside it got
         // round ticks 4.5 … 5.5 whose top was the box's edge, and the cross sat half-clipped on the frame.
         var cutAtInfinity = curves.SelectMany(c => c).Any(p => double.IsInfinity(p.Y));
-        if (!cutAtInfinity && values.All(p => p.Y >= box.YMin && p.Y <= box.YMax) && FlatAxis(values.Select(p => p.Y), scale) is { } flatY)
+        // Nor where a row of exact zeros lies below the values: round ticks around newton's one positive loss (L = 1
+        // before its exact solve) left the row of 0 off the axis, its drop running out of the plot.
+        if (!cutAtInfinity && zeroRow is null && values.All(p => p.Y >= box.YMin && p.Y <= box.YMax) && FlatAxis(values.Select(p => p.Y), scale) is { } flatY)
         {
             plot.Axes.SetLimitsY(flatY.Min, flatY.Max);
             plot.Axes.Left.TickGenerator = flatY.Ticks;
@@ -1735,7 +1782,7 @@ public static class TrajectoryPlots
             plot.Axes.SetLimitsX(flatX.Min, flatX.Max);
             plot.Axes.Bottom.TickGenerator = flatX.Ticks;
         }
-        if (cut) ShadeOutside(plot, box, sides: !iterationAxis);
+        if (cut) ShadeOutside(plot, box, sides: !iterationAxis, bottomTo: zeroRow?.Break);
         plot.Legend.Layout = new OneColumn();
         if (legend) plot.ShowLegend(Edge.Right);
         else plot.HideLegend();
@@ -2140,10 +2187,13 @@ public static class TrajectoryPlots
     /// <param name="box">The plotted range.</param>
     /// <param name="sides">Whether the left and right margins are outside the range too (a plane); on an
     /// iteration or time axis every iteration is in range, so only the bands above and below are shaded.</param>
-    internal static void ShadeOutside(Plot plot, Box box, bool sides)
+    /// <param name="bottomTo">Where the band below the range ends (null: far below the axis), above a row of the
+    /// plot's own beneath the range: the loss plot's row of exact zeros (<see cref="ZeroRow"/>), which the band
+    /// covered, as if L = 0 were off the plot.</param>
+    internal static void ShadeOutside(Plot plot, Box box, bool sides, double? bottomTo = null)
     {
         var (w, h) = (Math.Max(box.XMax - box.XMin, 1e-300), Math.Max(box.YMax - box.YMin, 1e-300));
-        var (x0, x1, y0, y1) = (box.XMin - 1e3 * w, box.XMax + 1e3 * w, box.YMin - 1e3 * h, box.YMax + 1e3 * h);
+        var (x0, x1, y0, y1) = (box.XMin - 1e3 * w, box.XMax + 1e3 * w, bottomTo is { } b && b < box.YMin ? b : box.YMin - 1e3 * h, box.YMax + 1e3 * h);
         (double, double, double, double)[] margins =
         [
             (x0, x1, box.YMax, y1), (x0, x1, y0, box.YMin), (x0, box.XMin, box.YMin, box.YMax), (box.XMax, x1, box.YMin, box.YMax),
@@ -2507,11 +2557,15 @@ public static class TrajectoryPlots
     /// axis, grown by its size on each side (so the others fill a third of the axis and the run's points near
     /// them stay drawn), are far: the plot keeps about the others' range and the run is drawn to the edge and back, as a run that
     /// leaps far (<see cref="FarPoints"/>). Newton's detour to x1 = 35 beside ten runs within 0.5 … 6 set the axes.
-    /// A box of no size along an axis dwarfs nothing there. Returns the new flags and which runs dwarf the others.
+    /// The others' box is measured at no less than <paramref name="floor"/> along each axis (<see cref="DwarfingFloor"/>: the
+    /// problem's own scale there), so that it cannot collapse: beside runs that sit at x1 = 0 = x1* (a box of 1E-17,
+    /// their rounding), gd's healthy path to x1 = −0.1 was cut at −0.015 as if it ran away. Without a floor, a box of no
+    /// size along an axis dwarfs nothing there. Returns the new flags and which runs dwarf the others.
     /// </summary>
     internal static (bool[][] Far, bool[] Dwarfs) Dwarfing(bool[] exploding, (double X, double Y)[][] curves, (double X, double Y)? target,
-        bool[][] far, bool iterationAxis = false)
+        bool[][] far, bool iterationAxis = false, (double X, double Y)? floor = null)
     {
+        var (floorX, floorY) = floor is { } f && double.IsFinite(f.X) && double.IsFinite(f.Y) ? (Math.Max(f.X, 0), Math.Max(f.Y, 0)) : (0, 0);
         var inRange = InRange(exploding, curves, far).ToArray();
         var result = far.Select(f => (bool[])f.Clone()).ToArray();
         var dwarfs = new bool[curves.Length];
@@ -2523,12 +2577,13 @@ public static class TrajectoryPlots
             if (target is { } t) others.Add(t);
             var box = Box.Of(others);
             var own = Box.Of(inRange.Where(ik => ik.Run == i).Select(ik => curves[i][ik.Point]));
-            static bool Beyond(double lo, double hi, double ownLo, double ownHi) =>
-                hi > lo && Math.Max(lo - ownLo, ownHi - hi) > DwarfingRatio * (hi - lo);
-            var (alongX, alongY) = (!iterationAxis && Beyond(box.XMin, box.XMax, own.XMin, own.XMax), Beyond(box.YMin, box.YMax, own.YMin, own.YMax));
+            // The others' extent along an axis, at least the floor there.
+            var (w, h) = (Math.Max(box.XMax - box.XMin, floorX), Math.Max(box.YMax - box.YMin, floorY));
+            static bool Beyond(double lo, double hi, double size, double ownLo, double ownHi) =>
+                size > 0 && Math.Max(lo - ownLo, ownHi - hi) > DwarfingRatio * size;
+            var (alongX, alongY) = (!iterationAxis && Beyond(box.XMin, box.XMax, w, own.XMin, own.XMax), Beyond(box.YMin, box.YMax, h, own.YMin, own.YMax));
             if (!alongX && !alongY) continue;
             dwarfs[i] = true;
-            var (w, h) = (box.XMax - box.XMin, box.YMax - box.YMin);
             for (var k = 0; k < curves[i].Length && k < result[i].Length; k++)
             {
                 var (x, y) = curves[i][k];
@@ -2536,6 +2591,26 @@ public static class TrajectoryPlots
             }
         }
         return (result, dwarfs);
+    }
+
+    /// <summary>
+    /// The least extent <see cref="Dwarfing"/> gives the other runs' range along a component of a space of
+    /// <paramref name="count"/>: the problem's own scale there, which the runs cannot shrink by staying still. That
+    /// is the distance the problem asks the runs to travel, the largest |start − target| over the components and the runs' starts
+    /// (in this space's units), capped by the component's scale <paramref name="componentScale"/> (<see cref="ComponentScale"/>:
+    /// its magnitude, or its natural scale where that is 0, so a component 10⁸ times smaller than another keeps its own);
+    /// the component's scale alone where nothing is to be travelled (no target, or every start on it).
+    /// </summary>
+    internal static double DwarfingFloor(
+        IReadOnlyList<OptimizerRun> runs, Func<OptimizerRun, IReadOnlyList<double[]>> points, double[]? target, int count, double componentScale)
+    {
+        var travel = 0.0;
+        if (target is not null)
+            foreach (var r in runs)
+                if (points(r).Count > 0 && points(r)[0] is var start)
+                    for (var j = 0; j < Math.Min(count, Math.Min(start.Length, target.Length)); j++)
+                        if (Math.Abs(start[j] - target[j]) is var d && double.IsFinite(d)) travel = Math.Max(travel, d);
+        return travel > 0 ? Math.Min(travel, componentScale) : componentScale;
     }
 
     /// <summary>The legend's words for a run that dwarfs the others (<see cref="Dwarfing"/>).</summary>
