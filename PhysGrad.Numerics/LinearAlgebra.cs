@@ -30,14 +30,14 @@ public readonly record struct SpectralCut(int Kept, double[] Sigma, double Sigma
     public int Dropped => (Sigma?.Length ?? 0) - Kept;
 
     /// <summary>
-    /// The cut in words, e.g. "σ = 2.1E-17 dropped (σ ≤ τ·σ_max = 1E-12 × 1.6 = 1.6E-12; σ from 1.6 down to 2.1E-17)",
+    /// The cut in words, e.g. "σ = 0.0001 of J is at or below τ·σ_max = 0.001 × 1 = 0.001",
     /// <paramref name="of"/> naming the matrix ("the equilibrated J").
     /// </summary>
     public string Describe(string of)
     {
         var dropped = (Sigma ?? []).Skip(Kept).ToArray();
         var values = dropped.Length == 1 ? $"σ = {NumberText.Short(dropped[0], 3)}" : $"σ = {NumberText.Vector(dropped)}";
-        return $"{values} of {of} at or below τ·σ_max = {NumberText.Short(Tau, 3)} × {NumberText.Short(SigmaMax, 3)} = {NumberText.Short(Threshold, 3)}";
+        return $"{values} of {of} {(dropped.Length == 1 ? "is" : "are")} at or below τ·σ_max = {NumberText.Short(Tau, 3)} × {NumberText.Short(SigmaMax, 3)} = {NumberText.Short(Threshold, 3)}";
     }
 }
 
