@@ -279,7 +279,7 @@ public static class LinearAlgebra
     }
 
     // The largest |entry| of values[0], values[stride], values[2·stride], ….
-    private static double MaxAbs(ReadOnlySpan<double> values, int stride)
+    internal static double MaxAbs(ReadOnlySpan<double> values, int stride)
     {
         double largest = 0;
         for (var k = 0; k < values.Length; k += stride) largest = Math.Max(largest, Math.Abs(values[k]));

@@ -91,7 +91,7 @@ internal sealed class QuasiNewton(int n, bool dense)
     {
         if (!double.IsNaN(_gamma0)) return;
         // |L|/‖g‖² with g scaled by a power of 2 (exact): ‖g‖² of a gradient of 10⁻¹⁶⁰ underflows to 0.
-        var a = LinearAlgebra.PowerOfTwo(MaxAbs(g));
+        var a = LinearAlgebra.PowerOfTwo(LinearAlgebra.MaxAbs(g, 1));
         var gamma = Math.Abs(loss) / a / a / Dot(g, g, a, a);
         _gamma0 = gamma > 0 && double.IsFinite(gamma) ? gamma : 1;
     }
@@ -152,7 +152,7 @@ internal sealed class QuasiNewton(int n, bool dense)
         var s = (double[])step.Clone();
         var y = new double[n];
         for (var i = 0; i < n; i++) y[i] = after[i] - before[i];
-        double a = LinearAlgebra.PowerOfTwo(MaxAbs(s)), b = LinearAlgebra.PowerOfTwo(MaxAbs(y)), r = a / b;
+        double a = LinearAlgebra.PowerOfTwo(LinearAlgebra.MaxAbs(s, 1)), b = LinearAlgebra.PowerOfTwo(LinearAlgebra.MaxAbs(y, 1)), r = a / b;
         for (var i = 0; i < n; i++) (s[i], y[i]) = (s[i] / a, y[i] / b);
         var sy = Dot(s, y);
         var yy = Dot(y, y);
@@ -200,12 +200,5 @@ internal sealed class QuasiNewton(int n, bool dense)
         double sum = 0;
         for (var i = 0; i < a.Length; i++) sum += a[i] / sa * (b[i] / sb);
         return sum;
-    }
-
-    private static double MaxAbs(double[] v)
-    {
-        double largest = 0;
-        foreach (var e in v) largest = Math.Max(largest, Math.Abs(e));
-        return largest;
     }
 }
