@@ -156,3 +156,12 @@ let ``compare at 1e-160 with a target of 1e-170: no quasi-Newton run diverges`` 
     let text = TestHelpers.unwrapped (out + err)
     Assert.DoesNotContain("diverged", text)
     Assert.DoesNotContain("NaN", text)
+
+/// Newton's pseudo-inverse fallback names its zero threshold too: H = diag(2, 0) for L = y0² + y1, y = x.
+[<Fact>]
+let ``Newton's dropped zero eigenvalue note names the threshold it was compared with`` () =
+    let m =
+        compareJson [ "--simulator"; "x0; x1"; "--loss"; "y0^2 + y1"; "--target"; "0,0"; "--start"; "1,1"; "--methods"; "newton:1"; "--iterations"; "1" ]
+        |> List.head
+    let _, reason = fallbackReasons m |> List.head
+    Assert.Contains("dropped 1 zero eigenvalue (pseudo-inverse), those with |λ'| ≤ 1E-09 × max|λ'| = 2E-09 (λ' of H' = SHS", reason)
