@@ -14,6 +14,33 @@ public enum SolveStatus
     NonFinite,
 }
 
+/// <summary>
+/// The singular values a spectral step (<see cref="LinearAlgebra.SpectralProduct(double[,], double[], double, double, double[], out SpectralCut)"/>)
+/// decided on, largest first, and its cut: σ ≤ <see cref="Threshold"/> = τ·σ_max, and σ = 0, were dropped.
+/// For Gauss–Newton and IG's fallback they are the equilibrated J's (rows and columns scaled by powers of 2).
+/// </summary>
+/// <param name="Kept">How many singular values were kept.</param>
+/// <param name="Sigma">All min(m, n) singular values, largest first.</param>
+/// <param name="SigmaMax">σ_max (0 for a zero or empty J).</param>
+/// <param name="Tau">The relative truncation τ.</param>
+/// <param name="Threshold">τ·σ_max, the absolute threshold σ was compared with.</param>
+public readonly record struct SpectralCut(int Kept, double[] Sigma, double SigmaMax, double Tau, double Threshold)
+{
+    /// <summary>How many singular values were dropped.</summary>
+    public int Dropped => (Sigma?.Length ?? 0) - Kept;
+
+    /// <summary>
+    /// The cut in words, e.g. "σ = 0.0001 of J is at or below τ·σ_max = 0.001 × 1 = 0.001",
+    /// <paramref name="of"/> naming the matrix ("the equilibrated J").
+    /// </summary>
+    public string Describe(string of)
+    {
+        var dropped = (Sigma ?? []).Skip(Kept).ToArray();
+        var values = dropped.Length == 1 ? $"σ = {NumberText.Short(dropped[0], 3)}" : $"σ = {NumberText.Vector(dropped)}";
+        return $"{values} of {of} {(dropped.Length == 1 ? "is" : "are")} at or below τ·σ_max = {NumberText.Short(Tau, 3)} × {NumberText.Short(SigmaMax, 3)} = {NumberText.Short(Threshold, 3)}";
+    }
+}
+
 /// <summary>The outcome of a solve: the status and the estimated condition number (∞ when singular).</summary>
 public readonly record struct SolveResult(SolveStatus Status, double Condition)
 {
@@ -177,6 +204,14 @@ public static class LinearAlgebra
         Equilibrate(scaled, rhs, n, rows, columns, typicalX);
         var matrix = DenseMatrix.Build.Dense(n, n, scaled).Transpose(); // row-major in, column-major inside
         var condition = ConditionOf(matrix);
+        if (!(condition < MaxCondition) && typicalX.Length == n)
+        {
+            // As in the small solve: the decision on A's own equilibration when the typical sizes called it singular.
+            (scaled, rhs) = (a.ToArray(), b.ToArray());
+            Equilibrate(scaled, rhs, n, rows, columns);
+            var own = DenseMatrix.Build.Dense(n, n, scaled).Transpose();
+            if (ConditionOf(own) is var ownCondition && ownCondition < MaxCondition) (matrix, condition) = (own, ownCondition);
+        }
         if (!(condition < MaxCondition)) return new(SolveStatus.Singular, condition);
         var solution = matrix.LU().Solve(DenseVector.Build.Dense(rhs));
         solution.AsArray().CopyTo(x);
@@ -244,7 +279,7 @@ public static class LinearAlgebra
     }
 
     // The largest |entry| of values[0], values[stride], values[2·stride], ….
-    private static double MaxAbs(ReadOnlySpan<double> values, int stride)
+    internal static double MaxAbs(ReadOnlySpan<double> values, int stride)
     {
         double largest = 0;
         for (var k = 0; k < values.Length; k += stride) largest = Math.Max(largest, Math.Abs(values[k]));
@@ -288,6 +323,15 @@ public static class LinearAlgebra
         Span<double> scales = n <= 4096 ? stackalloc double[2 * n] : new double[2 * n];
         Equilibrate(m, x, n, scales[..n], scales[n..], typicalX);
         var result = SolveSmall(m, x, n);
+        if (result.Status == SolveStatus.Singular && typicalX.Length == n)
+        {
+            // Typical sizes that are not the problem's units can make a regular A look singular (see
+            // WithoutTypicalSizes): then the decision on A's own equilibration stands instead.
+            a.CopyTo(m);
+            b.CopyTo(x);
+            Equilibrate(m, x, n, scales[..n], scales[n..]);
+            if (SolveSmall(m, x, n) is { Ok: true } regular) result = regular;
+        }
         if (result.Ok) Unscale(x, scales[n..]);
         return result;
     }
@@ -383,11 +427,60 @@ public static class LinearAlgebra
     /// A square J is first scaled by the variables' typical sizes <paramref name="typicalX"/> (null, or n
     /// sizes in x's units), as in <see cref="Equilibrate"/>, before its row and column passes.
     /// </summary>
-    public static int PseudoInverseProduct(double[,] jacobian, double[] g, double tau, double[] result, double[]? typicalX = null)
+    public static int PseudoInverseProduct(double[,] jacobian, double[] g, double tau, double[] result, double[]? typicalX = null) =>
+        PseudoInverseProduct(jacobian, g, tau, result, out _, typicalX);
+
+    /// <summary>As above, with what was dropped: <paramref name="cut"/> holds the singular values of the
+    /// equilibrated J on which the rank was decided (<see cref="SpectralCut"/>).</summary>
+    /// <remarks>
+    /// Typical sizes that are not the problem's units can make a regular J look singular: a variable that
+    /// starts at 0 and stays at rounding noise (x = [0.875, −9·10⁻¹⁸, 1.2·10⁻¹⁷] on a J with σ from 0.18 to
+    /// 1.6) gets a typical size near 10⁻¹⁷, its column is scaled by that, and Ruiz's iteration stops at a
+    /// balanced but 10¹⁶-conditioned fixed point, so GN dropped a singular value at every iteration near the
+    /// solution. Exact rank does not change under diagonal scaling, so a J that is regular in either
+    /// equilibration (with the typical sizes, or on J's own entries as before them) is regular: a value is
+    /// dropped only where both drop it, and the equilibration that keeps more decides the step.
+    /// </remarks>
+    public static int PseudoInverseProduct(double[,] jacobian, double[] g, double tau, double[] result, out SpectralCut cut,
+        double[]? typicalX = null)
     {
         int m = jacobian.GetLength(0), n = jacobian.GetLength(1);
         if (typicalX is not null && typicalX.Length != n)
             throw new ArgumentException($"J is {m}×{n}, so the typical sizes of x need {NumberText.Count(n, "entry", "entries")}; got {typicalX.Length}.");
+        var (scaled, rhs, columns) = Balanced(jacobian, g, typicalX);
+        var kept = SpectralProduct(scaled, rhs, -1.0, tau, result, out cut);
+        if (cut.Dropped > 0 && m == n && typicalX is not null && result.Length == n)
+        {
+            var (ownScaled, ownRhs, ownColumns) = Balanced(jacobian, g, null);
+            var own = new double[n];
+            if (SpectralProduct(ownScaled, ownRhs, -1.0, tau, own, out var ownCut) > kept)
+            {
+                (kept, cut, columns) = (ownCut.Kept, ownCut, ownColumns);
+                own.CopyTo(result, 0);
+            }
+        }
+        if (n > 0 && m == n && kept == n && result.Length == n)
+        {
+            // Full rank and square: J⁺g = J⁻¹g, which elimination gives to rounding (backward stable), where
+            // the SVD's iteration stops near 10⁻⁸ relative on graded matrices.
+            var solved = new double[n];
+            if (SolveAllocating(System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref jacobian[0, 0], n * n), g, solved, typicalX).Ok)
+            {
+                solved.CopyTo(result, 0);
+                return kept;
+            }
+        }
+        if (result.Length == n) Unscale(result, columns);
+        return kept;
+    }
+
+    /// <summary>
+    /// J and g equilibrated for <see cref="PseudoInverseProduct(double[,], double[], double, double[], out SpectralCut, double[])"/>:
+    /// the scaled copies and the column factors C (J⁺g = C⁻¹ (scaled J)⁺ (scaled g) for J of full rank).
+    /// </summary>
+    private static (double[,] Scaled, double[] Rhs, double[] Columns) Balanced(double[,] jacobian, double[] g, double[]? typicalX)
+    {
+        int m = jacobian.GetLength(0), n = jacobian.GetLength(1);
         var scaled = (double[,])jacobian.Clone();
         var rhs = (double[])g.Clone();
         var columns = new double[n];
@@ -452,20 +545,7 @@ public static class LinearAlgebra
                 }
                 if (balanced) break;
             }
-        var kept = SpectralProduct(scaled, rhs, -1.0, tau, result);
-        if (n > 0 && m == n && kept == n && result.Length == n)
-        {
-            // Full rank and square: J⁺g = J⁻¹g, which elimination gives to rounding (backward stable), where
-            // the SVD's iteration stops near 10⁻⁸ relative on graded matrices.
-            var solved = new double[n];
-            if (SolveAllocating(System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref jacobian[0, 0], n * n), g, solved, typicalX).Ok)
-            {
-                solved.CopyTo(result, 0);
-                return kept;
-            }
-        }
-        if (result.Length == n) Unscale(result, columns);
-        return kept;
+        return (scaled, rhs, columns);
     }
 
     /// <summary>
@@ -479,7 +559,11 @@ public static class LinearAlgebra
     /// which underflow below about 1E-154 (diag(1E-200, 6E-200) gave σ = [6E-200, 0], and HIG dropped a singular
     /// value at σ_min/σ_max = 1/6 ≫ τ), so the drop rule σ ≤ τ·σ_max is relative at every scale.
     /// </summary>
-    public static int SpectralProduct(double[,] jacobian, double[] g, double kappa, double tau, double[] result)
+    public static int SpectralProduct(double[,] jacobian, double[] g, double kappa, double tau, double[] result) =>
+        SpectralProduct(jacobian, g, kappa, tau, result, out _);
+
+    /// <summary>As above, with the singular values, σ_max and the threshold τ·σ_max of the cut (<see cref="SpectralCut"/>).</summary>
+    public static int SpectralProduct(double[,] jacobian, double[] g, double kappa, double tau, double[] result, out SpectralCut cut)
     {
         var j = DenseMatrix.OfArray(jacobian);
         if (g.Length != j.RowCount || result.Length != j.ColumnCount)
@@ -501,6 +585,7 @@ public static class LinearAlgebra
             var w = Math.Pow(s[k], kappa) * ug;
             for (var c = 0; c < result.Length; c++) result[c] += vt[k, c] * w;
         }
+        cut = new SpectralCut(kept, s.ToArray(), sMax, tau, tau * sMax);
         return kept;
     }
 

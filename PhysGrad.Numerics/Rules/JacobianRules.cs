@@ -216,11 +216,21 @@ public abstract class SpectralRule : RuleBase
                 for (var c = 0; c < n; c++) _jacobian2D[r, c] = J[r * n + c];
             // Gauss–Newton's rank is decided on the equilibrated J, so a change of units does not change it
             // (its step is invariant to them); other κ are not, and keep J's own spectrum.
+            SpectralCut cut;
             var kept = rule.Kappa == -1
-                ? LinearAlgebra.PseudoInverseProduct(_jacobian2D, LossGradientY, rule.Tau, dx, TypicalX(x))
-                : LinearAlgebra.SpectralProduct(_jacobian2D, LossGradientY, rule.Kappa, rule.Tau, dx);
+                ? LinearAlgebra.PseudoInverseProduct(_jacobian2D, LossGradientY, rule.Tau, dx, out cut, TypicalX(x))
+                : LinearAlgebra.SpectralProduct(_jacobian2D, LossGradientY, rule.Kappa, rule.Tau, dx, out cut);
             if (kept < Math.Min(m, n))
-                notes.Note(FallbackKind.SingularValuesDropped, $"{NumberText.Count(Math.Min(m, n) - kept, "singular value")} of J dropped at {Point(x)}");
+                notes.Note(FallbackKind.SingularValuesDropped,
+                    $"{NumberText.Count(Math.Min(m, n) - kept, "singular value")} of J dropped at {Point(x)}: " +
+                    (rule.Kappa == -1
+                        // GN decides its rank on J with rows and columns scaled by powers of 2 (units-free), and its τ is fixed.
+                        ? cut.Describe("the equilibrated J (rows and columns scaled by powers of 2, so the rank does not depend on units)") +
+                          "; J is singular to rounding there, and the step moves only where J can"
+                        : cut.Describe("J") + (cut.Sigma[kept] > 0
+                            // Half the largest dropped σ/σ_max, to one digit: a τ that keeps it.
+                            ? $"; a smaller tau (e.g. {rule.Name}:tau={NumberText.Short(cut.Sigma[kept] / cut.SigmaMax / 2, 1)}) keeps it"
+                            : "; J is exactly singular there")));
             for (var i = 0; i < n; i++) dx[i] *= -rule.Eta;
         }
     }
@@ -379,8 +389,9 @@ internal sealed class InverseState(IDifferentiableProblem problem, double eta, b
         // stable answer. The regular step above runs in the state's workspace and allocates nothing.
         for (var row = 0; row < m; row++)
             for (var c = 0; c < n; c++) _jacobian2D[row, c] = j[row * n + c];
-        var rank = LinearAlgebra.PseudoInverseProduct(_jacobian2D, dy, 1e-12, dx, TypicalX(x));
-        notes.Note(FallbackKind.JacobianSingular, $"the Jacobian is {r} at {Point(x)}; took the minimum-norm step J⁺Δy (rank {rank} of {n})");
+        var rank = LinearAlgebra.PseudoInverseProduct(_jacobian2D, dy, 1e-12, dx, out var cut, TypicalX(x));
+        notes.Note(FallbackKind.JacobianSingular, $"the Jacobian is {r} at {Point(x)}; took the minimum-norm step J⁺Δy (rank {rank} of {n}" +
+            (cut.Dropped > 0 ? $": {cut.Describe("the equilibrated J")})" : ")"));
     }
 }
 

@@ -372,11 +372,11 @@ public sealed class Newton : RuleBase
             return (FallbackKind.HessianSingular, why, "every eigenvalue is 0 (L is linear here): took a gradient step instead");
         var kind = flipped > 0 ? FallbackKind.HessianIndefinite : FallbackKind.HessianSingular;
         var flat = Math.Sqrt(flatSlope) > 1e-12 * Math.Sqrt(gradient.Select((v, i) => s[i] * s[i] * v * v).Sum())
-            ? $" plus a gradient step −η S(I − H'⁺H')S∇L/max|λ'| along {(dropped == 1 ? "it" : "them")}, where ∇L has a component the pseudo-inverse would drop (H' = SHS, S ≈ diag(1/√|H_ii|))"
+            ? $" plus a gradient step −η S(I − H'⁺H')S∇L/max|λ'| along {(dropped == 1 ? "it" : "them")}, where ∇L has a component the pseudo-inverse would drop"
             : "";
         var how = (flipped > 0 ? $"took {NumberText.Count(flipped, "negative eigenvalue")} by magnitude" : "") +
                   (flipped > 0 && dropped > 0 ? " and " : "") +
-                  (dropped > 0 ? $"dropped {NumberText.Count(dropped, "zero eigenvalue")} (pseudo-inverse){flat}" : "");
+                  (dropped > 0 ? $"dropped {NumberText.Count(dropped, "zero eigenvalue")} (pseudo-inverse), those with |λ'| ≤ {NumberText.Short(Curvature.RelativeZero, 3)} × max|λ'| = {NumberText.Short(zero, 3)} (λ' of H' = SHS, S ≈ diag(1/√|H_ii|)){flat}" : "");
         return (kind, why, $"{how}, a descent direction");
     }
 }

@@ -75,7 +75,10 @@ internal sealed class QuasiNewton(int n, bool dense)
     private const int Memory = 10;
     // The dense estimate, made at the first update as (sᵀy / yᵀy) I and then updated (null before).
     private double[,]? _inverse;
-    private readonly List<(double[] S, double[] Y, double Rho)> _pairs = [];
+    // L-BFGS's pairs, each kept scaled (s = a ŝ, y = b ŷ, a and b powers of 2 that bring their largest entries
+    // to [1, 2)) with ρ̂ = 1/ŝᵀŷ and R = a/b: the products of two steps of 10⁻¹⁶⁰ underflow (sᵀy = 10⁻³²⁰ and
+    // ρ = 1/sᵀy overflowed to ∞, and the next step was NaN), where the scaled ones are near 1.
+    private readonly List<(double[] S, double[] Y, double Rho, double R)> _pairs = [];
     // B₀ = γ₀ I until the first update; NaN until the first step sets it.
     private double _gamma0 = double.NaN;
 
@@ -87,7 +90,9 @@ internal sealed class QuasiNewton(int n, bool dense)
     public void StartScale(double loss, double[] g)
     {
         if (!double.IsNaN(_gamma0)) return;
-        var gamma = Math.Abs(loss) / Dot(g, g);
+        // |L|/‖g‖² with g scaled by a power of 2 (exact): ‖g‖² of a gradient of 10⁻¹⁶⁰ underflows to 0.
+        var a = LinearAlgebra.PowerOfTwo(LinearAlgebra.MaxAbs(g, 1));
+        var gamma = Math.Abs(loss) / a / a / Dot(g, g, a, a);
         _gamma0 = gamma > 0 && double.IsFinite(gamma) ? gamma : 1;
     }
 
@@ -112,22 +117,25 @@ internal sealed class QuasiNewton(int n, bool dense)
             }
             return;
         }
-        // The two-loop recursion, with the initial estimate scaled by sᵀy / yᵀy of the newest pair.
+        // The two-loop recursion, with the initial estimate scaled by sᵀy / yᵀy of the newest pair, on the
+        // scaled pairs: α = ρ sᵀq = α̂/b with α̂ = ρ̂ ŝᵀq, so q −= α y is q −= α̂ ŷ; β = ρ yᵀd = ρ̂ ŷᵀd/a, so
+        // d += (α − β) s is d += (α̂ R − ρ̂ ŷᵀd) ŝ; sᵀy / yᵀy = R ŝᵀŷ / ŷᵀŷ.
         var q = (double[])g.Clone();
         var alpha = new double[_pairs.Count];
         for (var p = _pairs.Count - 1; p >= 0; p--)
         {
-            var (s, y, rho) = _pairs[p];
+            var (s, y, rho, _) = _pairs[p];
             alpha[p] = rho * Dot(s, q);
             for (var i = 0; i < n; i++) q[i] -= alpha[p] * y[i];
         }
-        var gamma = Dot(_pairs[^1].S, _pairs[^1].Y) / Dot(_pairs[^1].Y, _pairs[^1].Y);
+        var newest = _pairs[^1];
+        var gamma = newest.R * Dot(newest.S, newest.Y) / Dot(newest.Y, newest.Y);
         for (var i = 0; i < n; i++) d[i] = gamma * q[i];
         for (var p = 0; p < _pairs.Count; p++)
         {
-            var (s, y, rho) = _pairs[p];
+            var (s, y, rho, r) = _pairs[p];
             var beta = rho * Dot(y, d);
-            for (var i = 0; i < n; i++) d[i] += (alpha[p] - beta) * s[i];
+            for (var i = 0; i < n; i++) d[i] += (alpha[p] * r - beta) * s[i];
         }
     }
 
@@ -136,18 +144,23 @@ internal sealed class QuasiNewton(int n, bool dense)
     /// curvature condition sᵀy &gt; 0 beyond the rounding of the product (relative, so the same at every
     /// scale of x and L; the former absolute 10⁻³⁰⁰ let rounding through at small scales).
     /// </summary>
+    /// <remarks>Computed on s and y scaled by powers of 2 (ŝ = s/a, ŷ = y/b, exact), so that no product
+    /// underflows or overflows: with steps and gradient changes of 10⁻¹⁶⁰, sᵀy = 10⁻³²⁰ lost its digits and
+    /// ρ = 1/sᵀy overflowed, and the next step was NaN.</remarks>
     public bool Update(double[] step, double[] before, double[] after)
     {
         var s = (double[])step.Clone();
         var y = new double[n];
         for (var i = 0; i < n; i++) y[i] = after[i] - before[i];
+        double a = LinearAlgebra.PowerOfTwo(LinearAlgebra.MaxAbs(s, 1)), b = LinearAlgebra.PowerOfTwo(LinearAlgebra.MaxAbs(y, 1)), r = a / b;
+        for (var i = 0; i < n; i++) (s[i], y[i]) = (s[i] / a, y[i] / b);
         var sy = Dot(s, y);
         var yy = Dot(y, y);
-        if (!(sy > Krylov.Epsilon * Math.Sqrt(Dot(s, s) * yy))) return false;
+        if (!(sy > Krylov.Epsilon * Math.Sqrt(Dot(s, s) * yy)) || !double.IsFinite(r) || r == 0) return false;
         var rho = 1 / sy;
         if (!dense)
         {
-            _pairs.Add((s, y, rho));
+            _pairs.Add((s, y, rho, r));
             if (_pairs.Count > Memory) _pairs.RemoveAt(0);
             return true;
         }
@@ -155,9 +168,10 @@ internal sealed class QuasiNewton(int n, bool dense)
         if (_inverse is null)
         {
             _inverse = new double[n, n];
-            for (var i = 0; i < n; i++) _inverse[i, i] = sy / yy;
+            for (var i = 0; i < n; i++) _inverse[i, i] = r * sy / yy;
         }
-        // B ← (I − ρ s yᵀ) B (I − ρ y sᵀ) + ρ s sᵀ, expanded: B − ρ(s (yᵀB) + (By) sᵀ) + (ρ² yᵀBy + ρ) s sᵀ.
+        // B ← (I − ρ s yᵀ) B (I − ρ y sᵀ) + ρ s sᵀ, expanded: B − ρ(s (yᵀB) + (By) sᵀ) + (ρ² yᵀBy + ρ) s sᵀ; in the
+        // scaled ŝ, ŷ, ρ̂ (ρ = ρ̂/(ab)): B − ρ̂(ŝ (ŷᵀB) + (Bŷ) ŝᵀ) + (ρ̂² ŷᵀBŷ + ρ̂ R) ŝ ŝᵀ.
         var by = new double[n];
         var yb = new double[n];
         for (var i = 0; i < n; i++)
@@ -169,7 +183,7 @@ internal sealed class QuasiNewton(int n, bool dense)
         var yby = Dot(y, by);
         for (var i = 0; i < n; i++)
             for (var k = 0; k < n; k++)
-                _inverse[i, k] += -rho * (s[i] * yb[k] + by[i] * s[k]) + (rho * rho * yby + rho) * s[i] * s[k];
+                _inverse[i, k] += -rho * (s[i] * yb[k] + by[i] * s[k]) + (rho * rho * yby + rho * r) * s[i] * s[k];
         return true;
     }
 
@@ -177,6 +191,14 @@ internal sealed class QuasiNewton(int n, bool dense)
     {
         double sum = 0;
         for (var i = 0; i < a.Length; i++) sum += a[i] * b[i];
+        return sum;
+    }
+
+    // (a/sa)ᵀ(b/sb): the dot product of the vectors scaled by sa and sb.
+    private static double Dot(double[] a, double[] b, double sa, double sb)
+    {
+        double sum = 0;
+        for (var i = 0; i < a.Length; i++) sum += a[i] / sa * (b[i] / sb);
         return sum;
     }
 }
