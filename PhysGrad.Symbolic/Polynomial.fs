@@ -33,6 +33,9 @@ module internal Polynomial =
     type Work(budget: int64) =
         let mutable left = budget
 
+        /// What is left of the budget (negative once spent past it).
+        member _.Left = left
+
         member _.Spend(n: int64) =
             left <- left - n
 
@@ -265,34 +268,52 @@ module internal Polynomial =
         | _ -> None
 
     /// Numbers every atom of e (see the module); call on every expression before converting any of them.
-    let rec collectAtoms (atoms: Atoms) (e: Expr) =
-        match e.Node with
-        | Number _ -> ()
-        | Sum xs
-        | Product xs -> Array.iter (collectAtoms atoms) xs
-        | Power(b, x) when (smallPower x).IsSome -> collectAtoms atoms b
-        | _ -> atoms.IndexOf e |> ignore
+    /// A walk of the graph: each shared node once.
+    let collectAtoms (atoms: Atoms) (e: Expr) =
+        let seen = HashSet<Expr>(ExprIdentity.comparer)
 
-    /// e as a polynomial in the atoms (all of its atoms already numbered).
-    let rec ofExpr (w: Work) (atoms: Atoms) (e: Expr) : Poly =
+        let rec walk (e: Expr) =
+            if seen.Add e then
+                match e.Node with
+                | Number _ -> ()
+                | Sum xs
+                | Product xs -> Array.iter walk xs
+                | Power(b, x) when (smallPower x).IsSome -> walk b
+                | _ -> atoms.IndexOf e |> ignore
+
+        walk e
+
+    /// e as a polynomial in the atoms (all of its atoms already numbered). Each shared node is converted once.
+    let ofExpr (w: Work) (atoms: Atoms) (e: Expr) : Poly =
         let n = atoms.Count
+        let memo = Dictionary<Expr, Poly>(ExprIdentity.comparer)
 
-        match e.Node with
-        | Number q -> constant n q
-        | Sum xs -> xs |> Array.map (ofExpr w atoms) |> Array.reduce (add w)
-        | Product xs -> xs |> Array.map (ofExpr w atoms) |> Array.reduce (mul w)
-        | Power(b, x) when (smallPower x).IsSome ->
-            let p = ofExpr w atoms b
-            let mutable r = p
+        let rec convert (e: Expr) =
+            match memo.TryGetValue e with
+            | true, p -> p
+            | _ ->
+                let p =
+                    match e.Node with
+                    | Number q -> constant n q
+                    | Sum xs -> xs |> Array.map convert |> Array.reduce (add w)
+                    | Product xs -> xs |> Array.map convert |> Array.reduce (mul w)
+                    | Power(b, x) when (smallPower x).IsSome ->
+                        let p = convert b
+                        let mutable r = p
 
-            for _ in 2 .. (smallPower x).Value do
-                r <- mul w r p
+                        for _ in 2 .. (smallPower x).Value do
+                            r <- mul w r p
 
-            r
-        | _ ->
-            let m = Array.zeroCreate n
-            m.[atoms.IndexOf e] <- 1
-            [| m, Rational.One |]
+                        r
+                    | _ ->
+                        let m = Array.zeroCreate n
+                        m.[atoms.IndexOf e] <- 1
+                        [| m, Rational.One |]
+
+                memo.[e] <- p
+                p
+
+        convert e
 
     /// p written out as a sum of products of its coefficients and atom powers.
     let toExpr (atoms: Atoms) (p: Poly) : Expr =
