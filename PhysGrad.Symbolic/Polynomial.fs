@@ -1,0 +1,326 @@
+namespace PhysGrad.Symbolic
+
+open System
+open System.Collections.Generic
+
+/// Multivariate polynomials with exact rational coefficients, for cancelling the greatest common divisor
+/// of a quotient's numerator and denominator (Simplify). The indeterminates are "atoms": the symbols of an
+/// expression and every subexpression that is not a sum, a product, a number or a positive integer power
+/// (sin(x), sqrt(x + 1), 1/r, a floating constant) taken as opaque. An identity of polynomials in
+/// independent indeterminates holds for any values put in for them, so a division that is exact here is
+/// exact for the expression, whatever the atoms stand for.
+///
+/// Sparse: a polynomial is its terms (exponent vector, non-zero coefficient) in decreasing lexicographic
+/// order of the exponents. Every operation spends from a Work budget and the sizes are capped; past either
+/// the operation raises TooLarge, and the caller keeps its expression as it is.
+module internal Polynomial =
+
+    exception TooLarge
+
+    /// The most terms any polynomial (an input, an intermediate, a result) may have.
+    [<Literal>]
+    let MaxTerms = 400
+
+    /// The highest exponent of one atom in any polynomial.
+    [<Literal>]
+    let MaxDegree = 32
+
+    /// The most atoms one conversion may hold.
+    [<Literal>]
+    let MaxAtoms = 16
+
+    /// A budget in term operations (one coefficient multiplied or added).
+    type Work(budget: int64) =
+        let mutable left = budget
+
+        /// What is left of the budget (negative once spent past it).
+        member _.Left = left
+
+        member _.Spend(n: int64) =
+            left <- left - n
+
+            if left < 0L then
+                raise TooLarge
+
+    type Poly = (int[] * Rational)[]
+
+    let private compareMono (a: int[]) (b: int[]) =
+        let mutable i = 0
+        let mutable c = 0
+
+        while c = 0 && i < a.Length do
+            c <- compare a.[i] b.[i]
+            i <- i + 1
+
+        c
+
+    let private monoComparer =
+        { new IEqualityComparer<int[]> with
+            member _.Equals(a, b) = compareMono a b = 0
+
+            member _.GetHashCode(a) =
+                let mutable h = 17
+
+                for x in a do
+                    h <- h * 31 + x
+
+                h }
+
+    /// The terms of an accumulator, zeros dropped, in decreasing lexicographic order.
+    let private ofTerms (acc: Dictionary<int[], Rational>) : Poly =
+        if acc.Count > MaxTerms then
+            raise TooLarge
+
+        acc
+        |> Seq.filter (fun kv -> not kv.Value.IsZero)
+        |> Seq.map (fun kv -> kv.Key, kv.Value)
+        |> Array.ofSeq
+        |> Array.sortWith (fun (a, _) (b, _) -> compareMono b a)
+
+    let private accumulate (acc: Dictionary<int[], Rational>) (m: int[]) (c: Rational) =
+        match acc.TryGetValue m with
+        | true, d -> acc.[m] <- d + c
+        | _ -> acc.[m] <- c
+
+    /// The constant c in n atoms.
+    let constant (n: int) (c: Rational) : Poly =
+        if c.IsZero then [||] else [| Array.zeroCreate n, c |]
+
+    let isConstant (p: Poly) =
+        p.Length = 0 || (p.Length = 1 && Array.forall ((=) 0) (fst p.[0]))
+
+    let add (w: Work) (a: Poly) (b: Poly) : Poly =
+        w.Spend(int64 (a.Length + b.Length))
+        let acc = Dictionary<int[], Rational>(monoComparer)
+
+        for (m, c) in a do
+            accumulate acc m c
+
+        for (m, c) in b do
+            accumulate acc m c
+
+        ofTerms acc
+
+    let scale (k: Rational) (a: Poly) : Poly =
+        if k.IsZero then [||] else a |> Array.map (fun (m, c) -> m, k * c)
+
+    let sub (w: Work) (a: Poly) (b: Poly) = add w a (scale Rational.MinusOne b)
+
+    let mul (w: Work) (a: Poly) (b: Poly) : Poly =
+        w.Spend(int64 a.Length * int64 b.Length)
+        let acc = Dictionary<int[], Rational>(monoComparer)
+
+        for (m, c) in a do
+            for (k, d) in b do
+                let e = Array.map2 (+) m k
+
+                if Array.exists (fun x -> x > MaxDegree) e then
+                    raise TooLarge
+
+                accumulate acc e (c * d)
+
+        ofTerms acc
+
+    /// a times the monomial c·x^m (the order of the terms is kept: lexicographic order is monomial-invariant).
+    let private shift (m: int[]) (c: Rational) (a: Poly) : Poly =
+        a |> Array.map (fun (k, d) -> Array.map2 (+) m k, c * d)
+
+    /// a / b when b divides a exactly (zero remainder), else None. Exact: each step takes the leading term
+    /// of the remainder, and if b divides a the remainder (q − t)·b stays a multiple of b whose leading term
+    /// is a multiple of b's; a leading term that is not one proves b does not divide a.
+    let tryDivide (w: Work) (a: Poly) (b: Poly) : Poly option =
+        if b.Length = 0 then
+            None
+        else
+            let lb, cb = b.[0]
+            let quotient = Dictionary<int[], Rational>(monoComparer)
+            let mutable r = a
+            let mutable ok = true
+
+            while ok && r.Length > 0 do
+                let lr, cr = r.[0]
+
+                if Array.forall2 (fun x y -> x >= y) lr lb then
+                    let m = Array.map2 (-) lr lb
+                    let c = cr / cb
+                    accumulate quotient m c
+                    r <- sub w r (shift m c b)
+                else
+                    ok <- false
+
+            if ok then Some(ofTerms quotient) else None
+
+    let degreeIn (v: int) (p: Poly) =
+        p |> Array.fold (fun d (m, _) -> max d m.[v]) 0
+
+    /// p as a polynomial in atom v: the coefficient of each power of v (itself free of v), highest first.
+    let coefficientsIn (v: int) (p: Poly) : Poly[] =
+        p
+        |> Array.groupBy (fun (m, _) -> m.[v])
+        |> Array.sortByDescending fst
+        |> Array.map (fun (_, ts) -> ts |> Array.map (fun (m, c) -> Array.updateAt v 0 m, c))
+
+    /// p scaled so that its leading coefficient is 1 (0 stays 0).
+    let monic (p: Poly) : Poly =
+        if p.Length = 0 then p else scale (Rational.One / snd p.[0]) p
+
+    /// The pseudo-remainder of a by b in atom v (deg_v b ≥ 1): lc(b)^k·a − q·b with deg_v below deg_v b.
+    let private pseudoRemainder (w: Work) (v: int) (a: Poly) (b: Poly) : Poly =
+        let db = degreeIn v b
+        let lb = (coefficientsIn v b).[0]
+        let mutable r = a
+
+        while r.Length > 0 && degreeIn v r >= db do
+            let vk = Array.zeroCreate (fst b.[0]).Length
+            vk.[v] <- degreeIn v r - db
+            let lr = (coefficientsIn v r).[0]
+            r <- sub w (mul w lb r) (mul w (shift vk Rational.One lr) b)
+
+        r
+
+    let private exactly (w: Work) (a: Poly) (b: Poly) =
+        match tryDivide w a b with
+        | Some q -> q
+        | None -> raise TooLarge
+
+    /// The greatest common divisor of a and b, monic (1 when they have no common factor of positive degree):
+    /// the recursive Euclidean algorithm with primitive pseudo-remainders (Knuth, TAOCP vol. 2, 4.6.1,
+    /// Algorithm E; Geddes, Czapor and Labahn, "Algorithms for Computer Algebra", 7.2), the contents taken
+    /// with respect to each atom in turn by the same gcd in the remaining atoms.
+    let rec gcd (w: Work) (a: Poly) (b: Poly) : Poly =
+        if a.Length = 0 then
+            monic b
+        elif b.Length = 0 then
+            monic a
+        else
+            let n = (fst a.[0]).Length
+
+            if isConstant a || isConstant b then
+                constant n Rational.One
+            else
+                let v = Seq.find (fun v -> degreeIn v a > 0 || degreeIn v b > 0) (seq { 0 .. n - 1 })
+
+                if degreeIn v a = 0 then
+                    contentWith w v b a
+                elif degreeIn v b = 0 then
+                    contentWith w v a b
+                else
+                    let ca, cb = content w v a, content w v b
+                    let c = gcd w ca cb
+                    let mutable p = exactly w a ca
+                    let mutable q = exactly w b cb
+
+                    if degreeIn v p < degreeIn v q then
+                        let t = p
+                        p <- q
+                        q <- t
+
+                    while q.Length > 0 do
+                        let r = pseudoRemainder w v p q
+                        p <- q
+
+                        q <-
+                            if r.Length = 0 then r
+                            elif degreeIn v r = 0 then constant n Rational.One
+                            else monic (exactly w r (content w v r))
+
+                    let g = if degreeIn v p = 0 then constant n Rational.One else p
+                    monic (mul w c g)
+
+    /// The gcd of x and every coefficient of a in atom v.
+    and private contentWith (w: Work) (v: int) (a: Poly) (x: Poly) =
+        let mutable g = x
+
+        for c in coefficientsIn v a do
+            if not (isConstant g) then
+                g <- gcd w g c
+
+        if isConstant g then constant (fst a.[0]).Length Rational.One else g
+
+    /// The content of a in atom v: the gcd of its coefficients.
+    and private content (w: Work) (v: int) (a: Poly) =
+        let cs = coefficientsIn v a
+        contentWith w v a cs.[0]
+
+    /// The atoms of expressions, numbered in the order met.
+    type Atoms() =
+        let index = Dictionary<Expr, int>(ExprIdentity.comparer)
+        let list = List<Expr>()
+
+        member _.Count = list.Count
+        member _.Item(i: int) = list.[i]
+
+        member _.IndexOf(e: Expr) =
+            match index.TryGetValue e with
+            | true, i -> i
+            | _ ->
+                if list.Count >= MaxAtoms then
+                    raise TooLarge
+
+                index.[e] <- list.Count
+                list.Add e
+                list.Count - 1
+
+    /// A positive integer exponent up to MaxDegree, as the power rules read it.
+    let private smallPower (x: Expr) =
+        match x.Node with
+        | Number q when q.IsInteger && q.Sign > 0 && q.Num <= Numerics.BigInteger MaxDegree -> Some(int q.Num)
+        | _ -> None
+
+    /// Numbers every atom of e (see the module); call on every expression before converting any of them.
+    /// A walk of the graph: each shared node once.
+    let collectAtoms (atoms: Atoms) (e: Expr) =
+        let seen = HashSet<Expr>(ExprIdentity.comparer)
+
+        let rec walk (e: Expr) =
+            if seen.Add e then
+                match e.Node with
+                | Number _ -> ()
+                | Sum xs
+                | Product xs -> Array.iter walk xs
+                | Power(b, x) when (smallPower x).IsSome -> walk b
+                | _ -> atoms.IndexOf e |> ignore
+
+        walk e
+
+    /// e as a polynomial in the atoms (all of its atoms already numbered). Each shared node is converted once.
+    let ofExpr (w: Work) (atoms: Atoms) (e: Expr) : Poly =
+        let n = atoms.Count
+        let memo = Dictionary<Expr, Poly>(ExprIdentity.comparer)
+
+        let rec convert (e: Expr) =
+            match memo.TryGetValue e with
+            | true, p -> p
+            | _ ->
+                let p =
+                    match e.Node with
+                    | Number q -> constant n q
+                    | Sum xs -> xs |> Array.map convert |> Array.reduce (add w)
+                    | Product xs -> xs |> Array.map convert |> Array.reduce (mul w)
+                    | Power(b, x) when (smallPower x).IsSome ->
+                        let p = convert b
+                        let mutable r = p
+
+                        for _ in 2 .. (smallPower x).Value do
+                            r <- mul w r p
+
+                        r
+                    | _ ->
+                        let m = Array.zeroCreate n
+                        m.[atoms.IndexOf e] <- 1
+                        [| m, Rational.One |]
+
+                memo.[e] <- p
+                p
+
+        convert e
+
+    /// p written out as a sum of products of its coefficients and atom powers.
+    let toExpr (atoms: Atoms) (p: Poly) : Expr =
+        Expr.sum
+            [ for (m, c) in p ->
+                  Expr.mul
+                      [ yield Expr.number c
+                        for i in 0 .. m.Length - 1 do
+                            if m.[i] > 0 then
+                                yield Expr.pow atoms.[i] (Expr.ofInt m.[i]) ] ]
