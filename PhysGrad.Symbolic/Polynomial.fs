@@ -324,3 +324,248 @@ module internal Polynomial =
                         for i in 0 .. m.Length - 1 do
                             if m.[i] > 0 then
                                 yield Expr.pow atoms.[i] (Expr.ofInt m.[i]) ] ]
+
+    // ---- The coprimality screen: images over GF(p) ----
+
+    /// The prime of the screen, 2^31 − 1: the product of two residues fits an int64.
+    [<Literal>]
+    let private Prime = 2147483647L
+
+    /// The longest image the screen computes (exponents of its atom up to 4·MaxDegree); a longer one
+    /// leaves the pair to the exact gcd, whose own caps then decide.
+    [<Literal>]
+    let private MaxImageDegree = 128
+
+    let inline private times (a: int64) (b: int64) = a * b % Prime
+
+    let private powerMod (b: int64) (e: int64) =
+        let mutable r = 1L
+        let mutable b = b
+        let mutable e = e
+
+        while e > 0L do
+            if e &&& 1L = 1L then
+                r <- times r b
+
+            b <- times b b
+            e <- e >>> 1
+
+        r
+
+    let private inverseMod (a: int64) = powerMod a (Prime - 2L)
+
+    /// q modulo Prime, or −1 when Prime divides its denominator (q is then no element of the local ring the
+    /// screen reduces in).
+    let private residue (q: Rational) =
+        let p = Numerics.BigInteger Prime
+        let d = int64 (Numerics.BigInteger.Remainder(q.Den, p))
+
+        if d = 0L then
+            -1L
+        else
+            let n = int64 (Numerics.BigInteger.Remainder(q.Num, p))
+            times (if n < 0L then n + Prime else n) (inverseMod d)
+
+    /// A polynomial in one atom over GF(Prime), its coefficients lowest power first, no zero at the top
+    /// ([||] is 0); and the least and greatest exponent of the atom that the written expression it is the
+    /// image of can have (a sum: the least and greatest of its terms'; a product: the sums of its factors').
+    [<Struct>]
+    type private Image = { Coefficients: int64[]; Low: int; High: int }
+
+    let private trim (a: int64[]) (length: int) =
+        let mutable n = length
+
+        while n > 0 && a.[n - 1] = 0L do
+            n <- n - 1
+
+        if n = a.Length then a else Array.sub a 0 n
+
+    let private addImages (a: int64[]) (b: int64[]) =
+        let r = Array.zeroCreate (max a.Length b.Length)
+        Array.blit a 0 r 0 a.Length
+
+        for i in 0 .. b.Length - 1 do
+            r.[i] <- (r.[i] + b.[i]) % Prime
+
+        trim r r.Length
+
+    let private multiplyImages (a: int64[]) (b: int64[]) =
+        if a.Length = 0 || b.Length = 0 then
+            [||]
+        elif a.Length + b.Length - 2 > MaxImageDegree then
+            raise TooLarge
+        else
+            let r = Array.zeroCreate (a.Length + b.Length - 1)
+
+            for i in 0 .. a.Length - 1 do
+                if a.[i] <> 0L then
+                    for j in 0 .. b.Length - 1 do
+                        r.[i + j] <- (r.[i + j] + times a.[i] b.[j]) % Prime
+
+            // GF(Prime) is a field: the top coefficient, a product of two non-zero ones, is not 0.
+            r
+
+    /// The degree of the gcd of two non-zero polynomials over GF(Prime): Euclid's algorithm.
+    let private gcdDegree (a: int64[]) (b: int64[]) =
+        let mutable a = a
+        let mutable b = b
+
+        while b.Length > 0 do
+            let r = Array.copy a
+            let top = inverseMod b.[b.Length - 1]
+            let mutable n = r.Length
+
+            while n >= b.Length do
+                let c = times r.[n - 1] top
+
+                if c <> 0L then
+                    let shift = n - b.Length
+
+                    for i in 0 .. b.Length - 1 do
+                        r.[shift + i] <- (r.[shift + i] + Prime - times c b.[i]) % Prime
+
+                n <- n - 1
+
+            a <- b
+            b <- trim r n
+
+        a.Length - 1
+
+    /// Every atom of e (see the module), each once.
+    let private atomsOf (e: Expr) =
+        let atoms = HashSet<Expr>(ExprIdentity.comparer)
+        let seen = HashSet<Expr>(ExprIdentity.comparer)
+
+        let rec walk (e: Expr) =
+            if seen.Add e then
+                match e.Node with
+                | Number _ -> ()
+                | Sum xs
+                | Product xs -> Array.iter walk xs
+                | Power(b, x) when (smallPower x).IsSome -> walk b
+                | _ -> atoms.Add e |> ignore
+
+        walk e
+        atoms
+
+    /// The image of e in GF(Prime)[v]: every atom but v replaced by value(atom), every number by its residue.
+    /// Raises TooLarge when Prime divides a denominator or the image passes MaxImageDegree.
+    let private imageIn (memo: Dictionary<Expr, Image>) (value: Expr -> int64) (v: Expr) (e: Expr) =
+        let rec image (e: Expr) =
+            match memo.TryGetValue e with
+            | true, i -> i
+            | _ ->
+                let i =
+                    match e.Node with
+                    | Number q ->
+                        let r = residue q
+
+                        if r < 0L then
+                            raise TooLarge
+
+                        { Coefficients = (if r = 0L then [||] else [| r |]); Low = 0; High = 0 }
+                    | Sum xs ->
+                        let parts = Array.map image xs
+
+                        { Coefficients = parts |> Array.map (fun p -> p.Coefficients) |> Array.reduce addImages
+                          Low = parts |> Array.map (fun p -> p.Low) |> Array.min
+                          High = parts |> Array.map (fun p -> p.High) |> Array.max }
+                    | Product xs ->
+                        let parts = Array.map image xs
+
+                        { Coefficients = parts |> Array.map (fun p -> p.Coefficients) |> Array.reduce multiplyImages
+                          Low = parts |> Array.sumBy (fun p -> p.Low)
+                          High = parts |> Array.sumBy (fun p -> p.High) }
+                    | Power(b, x) when (smallPower x).IsSome ->
+                        let k = (smallPower x).Value
+                        let p = image b
+                        let mutable r = p.Coefficients
+
+                        for _ in 2..k do
+                            r <- multiplyImages r p.Coefficients
+
+                        { Coefficients = r; Low = k * p.Low; High = k * p.High }
+                    | _ when obj.ReferenceEquals(e, v) -> { Coefficients = [| 0L; 1L |]; Low = 1; High = 1 }
+                    | _ -> { Coefficients = [| value e |]; Low = 0; High = 0 }
+
+                memo.[e] <- i
+                i
+
+        image e
+
+    /// The lowest exponent with a non-zero coefficient (the image is not 0).
+    let private valuation (a: int64[]) = Array.findIndex ((<>) 0L) a
+
+    /// Whether the screen proves, in atom v, that the gcd of a and b (each read as ofExpr reads it) has no
+    /// factor of positive degree in v other than v itself, with the atoms but v at one point of seed.
+    /// Some false when an image proves nothing, None when the point is unlucky (see
+    /// monomialGcd).
+    let private coprimeIn (seed: uint64) (v: Expr) (a: Expr) (b: Expr) =
+        let value (u: Expr) =
+            // splitmix64 of the atom's structural hash: the same point in every run and process.
+            let mutable z = uint64 u.Hash * 0x9E3779B97F4A7C15UL + seed
+            z <- (z ^^^ (z >>> 30)) * 0xBF58476D1CE4E5B9UL
+            z <- (z ^^^ (z >>> 27)) * 0x94D049BB133111EBUL
+            z <- z ^^^ (z >>> 31)
+            int64 (z % uint64 (Prime - 1L)) + 1L
+
+        let memo = Dictionary<Expr, Image>(ExprIdentity.comparer)
+        let ia, ib = imageIn memo value v a, imageIn memo value v b
+        // Exact in degree and valuation: the image's top and bottom exponents are the polynomial's own.
+        let exact (i: Image) =
+            i.Coefficients.Length > 0 && i.Coefficients.Length - 1 = i.High && valuation i.Coefficients = i.Low
+
+        if ia.Coefficients.Length = 0 || ib.Coefficients.Length = 0 || not (exact ia || exact ib) then
+            None
+        else
+            let stripped (i: Image) = Array.sub i.Coefficients (valuation i.Coefficients) (i.Coefficients.Length - valuation i.Coefficients)
+            Some(gcdDegree (stripped ia) (stripped ib) = 0)
+
+    /// The pairs already proven (DirectMapped, one per thread), by the two expressions' ids: interned
+    /// expressions are one object per structure and an id is never given twice, so a kept pair is the same
+    /// two polynomials.
+    [<Sealed; AbstractClass>]
+    type private Proven =
+        [<ThreadStatic; DefaultValue>]
+        static val mutable private mine: DirectMapped<struct (int64 * int64), bool>
+
+        static member Current =
+            if isNull Proven.mine then
+                Proven.mine <- DirectMapped(12)
+
+            Proven.mine
+
+    /// Whether the gcd of the polynomials a and b (each read as ofExpr reads it) is proven to be a monomial
+    /// (a product of atoms, or 1), so that there is nothing for gcd to cancel but what cancelMonomials
+    /// takes out; false when the screen cannot tell (then gcd decides). Certain, never by chance: for each
+    /// atom v of both, every other atom is put at a point modulo Prime (from its hash) and the gcd of the
+    /// two images in GF(Prime)[v], their powers of v taken out, is computed. An irreducible factor f ≠ v of
+    /// both with positive degree in v stays a factor of positive degree of both images, with no factor v,
+    /// whenever one of them keeps its polynomial's degree and valuation in v (Gauss's lemma over the
+    /// rationals with denominators prime to Prime; checked against the written form's bounds, which the
+    /// polynomial's lie between); so image gcds of degree 0 in every common atom leave no such f. A factor
+    /// of positive degree holds only atoms of both: with none in common the gcd is 1. An unlucky point (a
+    /// degree or valuation lost in both images) is tried again at a second one, then left to gcd.
+    let monomialGcd (a: Expr) (b: Expr) : bool =
+        let cache = Proven.Current
+        let key = struct (a.Id, b.Id)
+        let slot = cache.Slot(uint64 a.Id * 0x632BE59BD9B4E019UL + uint64 b.Id)
+
+        match cache.TryGet(slot, key) with
+        | ValueSome proven -> proven
+        | ValueNone ->
+            let proven =
+                try
+                    let inB = atomsOf b
+
+                    atomsOf a
+                    |> Seq.filter inB.Contains
+                    |> Seq.forall (fun v ->
+                        match coprimeIn 0x5EEDUL v a b with
+                        | Some proven -> proven
+                        | None -> coprimeIn 0xC0FFEEUL v a b = Some true)
+                with TooLarge ->
+                    false
+
+            cache.Set(slot, key, proven)
+            proven

@@ -489,9 +489,15 @@ module Simplify =
     /// positive degree both are divided by it exactly and g^(k + k') is kept, until no pair has one. A
     /// monomial gcd is left to cancelMonomials, which keeps the sums as written. The other factors stay as
     /// written, a sum divided is written out expanded, and the product is rewritten only when that is no
-    /// larger. Bounded: past the polynomial caps (Polynomial.MaxTerms, MaxDegree, MaxAtoms) or GcdBudget a
-    /// product is left alone, and past TotalGcdBudget every product after it. Same value wherever the input is defined: the divisions are exact polynomial identities,
-    /// true for any values of the atoms, and g ≠ 0 wherever the input's denominator is not 0.
+    /// larger. Cheap where there is nothing to cancel: each pair is first screened (Polynomial.monomialGcd:
+    /// images modulo a prime, a proof, never a guess; pairs with no atom in common; kept per pair of
+    /// interned sums), and a product whose every pair the screen proves to have a monomial gcd is left as
+    /// it is without reading a sum as a polynomial (the periodic map's rules at n = 10 simplify in about
+    /// main's time, where the exact gcd alone took 17–18×; BENCHMARKS.md). Bounded: past the polynomial
+    /// caps (Polynomial.MaxTerms, MaxDegree, MaxAtoms) or GcdBudget a product is left alone, and past
+    /// TotalGcdBudget every product after it. Same value wherever the input is defined: the divisions are
+    /// exact polynomial identities, true for any values of the atoms, and g ≠ 0 wherever the input's
+    /// denominator is not 0.
     let private cancelCommonFactors (e: Expr) : Expr =
         let sumPower (f: Expr) =
             match f.Node with
@@ -508,7 +514,19 @@ module Simplify =
         let rewrite (original: Expr) (fs: Expr[]) =
             let sums = fs |> Array.choose sumPower
 
-            if remaining <= 0L || not (sums |> Array.exists (fun (_, k) -> k > 0) && sums |> Array.exists (fun (_, k) -> k < 0)) then
+            // The pairs of a sum above the line and one below it that the modular screen proves to have a
+            // monomial gcd (nothing for the exact gcd to find): where that is every pair, as in most products
+            // of large rules, the product is left as it is without reading any sum as a polynomial.
+            let pairs =
+                [ for i in 0 .. sums.Length - 1 do
+                      for j in 0 .. sums.Length - 1 do
+                          if snd sums.[i] > 0 && snd sums.[j] < 0 then
+                              yield i, j ]
+
+            let screened =
+                if remaining <= 0L then [] else pairs |> List.filter (fun (i, j) -> Polynomial.monomialGcd (fst sums.[i]) (fst sums.[j]))
+
+            if remaining <= 0L || screened.Length = pairs.Length then
                 original
             else
                 let given = min GcdBudget remaining
@@ -526,7 +544,7 @@ module Simplify =
                         // Each entry's number, new with each change: the pairs already found coprime by number.
                         let ids = ResizeArray [ 0 .. entries.Count - 1 ]
                         let mutable nextId = entries.Count
-                        let coprime = HashSet<int * int>()
+                        let coprime = HashSet<int * int>(screened)
                         let mutable found = true
 
                         while found do
