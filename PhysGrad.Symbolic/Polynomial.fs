@@ -448,9 +448,10 @@ module internal Polynomial =
         walk e
         atoms
 
-    /// The image of e in GF(Prime)[v]: every atom but v replaced by value(atom), every number by its residue.
-    /// Raises TooLarge when Prime divides a denominator or the image passes MaxImageDegree.
-    let private imageIn (memo: Dictionary<Expr, Image>) (value: Expr -> int64) (v: Expr) (e: Expr) =
+    /// The image of e in GF(Prime)[t]: every atom replaced by leaf(atom) (a polynomial in t with its bounds),
+    /// every number by its residue. Raises TooLarge when Prime divides a denominator or the image passes
+    /// MaxImageDegree.
+    let private imageOf (memo: Dictionary<Expr, Image>) (leaf: Expr -> Image) (e: Expr) =
         let rec image (e: Expr) =
             match memo.TryGetValue e with
             | true, i -> i
@@ -485,13 +486,36 @@ module internal Polynomial =
                             r <- multiplyImages r p.Coefficients
 
                         { Coefficients = r; Low = k * p.Low; High = k * p.High }
-                    | _ when obj.ReferenceEquals(e, v) -> { Coefficients = [| 0L; 1L |]; Low = 1; High = 1 }
-                    | _ -> { Coefficients = [| value e |]; Low = 0; High = 0 }
+                    | _ -> leaf e
 
                 memo.[e] <- i
                 i
 
         image e
+
+    /// A point of GF(Prime) for atom u: splitmix64 of the atom's structural hash and seed, so the same in every
+    /// run and process; never 0.
+    let private pointOf (seed: uint64) (u: Expr) =
+        let mutable z = uint64 u.Hash * 0x9E3779B97F4A7C15UL + seed
+        z <- (z ^^^ (z >>> 30)) * 0xBF58476D1CE4E5B9UL
+        z <- (z ^^^ (z >>> 27)) * 0x94D049BB133111EBUL
+        z <- z ^^^ (z >>> 31)
+        int64 (z % uint64 (Prime - 1L)) + 1L
+
+    /// Whether the screen proves a and b coprime along one line: each atom u put at pointOf(u) + pointOf'(u)·t.
+    /// A common factor g of positive total degree gives a factor g(line) of both images of the same degree
+    /// whenever one image keeps its polynomial's total degree (its top homogeneous part does not vanish
+    /// in the direction; checked against the written form's bound, as in coprimeIn), so an image gcd of
+    /// degree 0 proves gcd 1. None when no image keeps its degree; Some false when the images share a
+    /// factor (a common monomial does too: coprimeIn then looks in each atom).
+    let private coprimeOnLine (a: Expr) (b: Expr) =
+        let leaf (u: Expr) = { Coefficients = [| pointOf 0x11AEUL u; pointOf 0xD1EC7UL u |]; Low = 0; High = 1 }
+        let memo = Dictionary<Expr, Image>(ExprIdentity.comparer)
+        let ia, ib = imageOf memo leaf a, imageOf memo leaf b
+        let exact (i: Image) = i.Coefficients.Length > 0 && i.Coefficients.Length - 1 = i.High
+
+        if ia.Coefficients.Length = 0 || ib.Coefficients.Length = 0 || not (exact ia || exact ib) then None
+        else Some(gcdDegree ia.Coefficients ib.Coefficients = 0)
 
     /// The lowest exponent with a non-zero coefficient (the image is not 0).
     let private valuation (a: int64[]) = Array.findIndex ((<>) 0L) a
@@ -501,16 +525,12 @@ module internal Polynomial =
     /// Some false when an image proves nothing, None when the point is unlucky (see
     /// monomialGcd).
     let private coprimeIn (seed: uint64) (v: Expr) (a: Expr) (b: Expr) =
-        let value (u: Expr) =
-            // splitmix64 of the atom's structural hash: the same point in every run and process.
-            let mutable z = uint64 u.Hash * 0x9E3779B97F4A7C15UL + seed
-            z <- (z ^^^ (z >>> 30)) * 0xBF58476D1CE4E5B9UL
-            z <- (z ^^^ (z >>> 27)) * 0x94D049BB133111EBUL
-            z <- z ^^^ (z >>> 31)
-            int64 (z % uint64 (Prime - 1L)) + 1L
+        let leaf (u: Expr) =
+            if obj.ReferenceEquals(u, v) then { Coefficients = [| 0L; 1L |]; Low = 1; High = 1 }
+            else { Coefficients = [| pointOf seed u |]; Low = 0; High = 0 }
 
         let memo = Dictionary<Expr, Image>(ExprIdentity.comparer)
-        let ia, ib = imageIn memo value v a, imageIn memo value v b
+        let ia, ib = imageOf memo leaf a, imageOf memo leaf b
         // Exact in degree and valuation: the image's top and bottom exponents are the polynomial's own.
         let exact (i: Image) =
             i.Coefficients.Length > 0 && i.Coefficients.Length - 1 = i.High && valuation i.Coefficients = i.Low
@@ -537,7 +557,8 @@ module internal Polynomial =
 
     /// Whether the gcd of the polynomials a and b (each read as ofExpr reads it) is proven to be a monomial
     /// (a product of atoms, or 1), so that there is nothing for gcd to cancel but what cancelMonomials
-    /// takes out; false when the screen cannot tell (then gcd decides). Certain, never by chance: for each
+    /// takes out; false when the screen cannot tell (then gcd decides). Certain, never by chance. First
+    /// one image along a line (coprimeOnLine), which proves gcd 1 at the cost of one walk; then for each
     /// atom v of both, every other atom is put at a point modulo Prime (from its hash) and the gcd of the
     /// two images in GF(Prime)[v], their powers of v taken out, is computed. An irreducible factor f ≠ v of
     /// both with positive degree in v stays a factor of positive degree of both images, with no factor v,
@@ -557,13 +578,15 @@ module internal Polynomial =
             let proven =
                 try
                     let inB = atomsOf b
+                    let shared = atomsOf a |> Seq.filter inB.Contains |> Array.ofSeq
 
-                    atomsOf a
-                    |> Seq.filter inB.Contains
-                    |> Seq.forall (fun v ->
-                        match coprimeIn 0x5EEDUL v a b with
-                        | Some proven -> proven
-                        | None -> coprimeIn 0xC0FFEEUL v a b = Some true)
+                    shared.Length = 0
+                    || coprimeOnLine a b = Some true
+                    || shared
+                       |> Array.forall (fun v ->
+                           match coprimeIn 0x5EEDUL v a b with
+                           | Some proven -> proven
+                           | None -> coprimeIn 0xC0FFEEUL v a b = Some true)
                 with TooLarge ->
                     false
 

@@ -3,7 +3,7 @@
 // periodic map y_i = x_i/2 + x_{i+1}^2/10 (indices mod n; the exact form derive uses for 0.5*x_i +
 // 0.1*x_{i+1}^2) under the default loss ½‖y − ys‖². Each measurement loads the build into a new
 // AssemblyLoadContext, so its intern table and caches start empty (fresh expressions, nothing remembered
-// from another measurement), warms the JIT on the n = 3 map, derives the steps (not timed) and times the
+// from another measurement), warms the JIT on the n = 3 and 4 maps, derives the steps (not timed) and times the
 // simplification. The builds alternate within each repetition; each row is the best of the repetitions.
 // Prints a Markdown table with the ratio candidate / base. Run (Release builds of both):
 //   dotnet fsi PhysGrad.Benchmarks/scripts/simplify-periodic.fsx <base bin dir> <candidate bin dir> [repetitions]
@@ -62,10 +62,14 @@ type Build(dir: string) =
 
     member _.Simplified(steps: obj) = call "PhysGrad.Symbolic.UpdateRules" "Simplified" [| steps |]
 
-    /// Seconds to simplify the steps, in a fresh context warmed on the n = 3 map.
+    /// Seconds to simplify the steps, in a fresh context warmed on the n = 3 and 4 maps (both methods).
     static member Time(dir: string, methodName: string, n: int) =
         let b = Build dir
-        b.Simplified(b.Steps(methodName, 3)) |> ignore
+
+        for warm in [ 3; 4 ] do
+            for m in [ "gn"; "ig" ] do
+                b.Simplified(b.Steps(m, warm)) |> ignore
+
         let steps = b.Steps(methodName, n)
         GC.Collect()
         let watch = Stopwatch.StartNew()
