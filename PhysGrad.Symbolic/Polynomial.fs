@@ -267,9 +267,9 @@ module internal Polynomial =
         | Number q when q.IsInteger && q.Sign > 0 && q.Num <= Numerics.BigInteger MaxDegree -> Some(int q.Num)
         | _ -> None
 
-    /// Numbers every atom of e (see the module); call on every expression before converting any of them.
-    /// A walk of the graph: each shared node once.
-    let collectAtoms (atoms: Atoms) (e: Expr) =
+    /// Every atom of e (see the module), each once, in the order met. A walk of the graph: each shared node once.
+    let private atomsOf (e: Expr) =
+        let atoms = List<Expr>()
         let seen = HashSet<Expr>(ExprIdentity.comparer)
 
         let rec walk (e: Expr) =
@@ -279,9 +279,15 @@ module internal Polynomial =
                 | Sum xs
                 | Product xs -> Array.iter walk xs
                 | Power(b, x) when (smallPower x).IsSome -> walk b
-                | _ -> atoms.IndexOf e |> ignore
+                | _ -> atoms.Add e
 
         walk e
+        atoms
+
+    /// Numbers every atom of e (see the module); call on every expression before converting any of them.
+    let collectAtoms (atoms: Atoms) (e: Expr) =
+        for a in atomsOf e do
+            atoms.IndexOf a |> ignore
 
     /// e as a polynomial in the atoms (all of its atoms already numbered). Each shared node is converted once.
     let ofExpr (w: Work) (atoms: Atoms) (e: Expr) : Poly =
@@ -431,23 +437,6 @@ module internal Polynomial =
 
         a.Length - 1
 
-    /// Every atom of e (see the module), each once.
-    let private atomsOf (e: Expr) =
-        let atoms = HashSet<Expr>(ExprIdentity.comparer)
-        let seen = HashSet<Expr>(ExprIdentity.comparer)
-
-        let rec walk (e: Expr) =
-            if seen.Add e then
-                match e.Node with
-                | Number _ -> ()
-                | Sum xs
-                | Product xs -> Array.iter walk xs
-                | Power(b, x) when (smallPower x).IsSome -> walk b
-                | _ -> atoms.Add e |> ignore
-
-        walk e
-        atoms
-
     /// The image of e in GF(Prime)[t]: every atom replaced by leaf(atom) (a polynomial in t with its bounds),
     /// every number by its residue. Raises TooLarge when Prime divides a denominator or the image passes
     /// MaxImageDegree.
@@ -577,7 +566,7 @@ module internal Polynomial =
         | ValueNone ->
             let proven =
                 try
-                    let inB = atomsOf b
+                    let inB = HashSet<Expr>(atomsOf b, ExprIdentity.comparer)
                     let shared = atomsOf a |> Seq.filter inB.Contains |> Array.ofSeq
 
                     shared.Length = 0
