@@ -471,6 +471,151 @@ module Simplify =
 
             least |> Option.map (fun m -> b, m))
 
+    /// The work budget of one product in cancelCommonFactors, in term operations (Polynomial.Work).
+    [<Literal>]
+    let private GcdBudget = 200_000L
+
+    /// The work budget of one cancelCommonFactors over a whole expression: a large graph has many
+    /// products with sums on both sides, and past this the rest keep their form.
+    [<Literal>]
+    let private TotalGcdBudget = 2_000_000L
+
+    /// Cancels the greatest common divisor of a quotient's numerator and denominator where both are
+    /// polynomials: (x^2 - 1)/(x - 1) is x + 1, (x*y + x)/(y + 1) is x, and Gauss–Newton's
+    /// -eta*(x0 + (x0 - 1)*x1^2 - 1)/(x1^2 + 1) is -eta*(x0 - 1). In each product, every sum factor S^k
+    /// above the line (k > 0) is paired with every one below it (k < 0), each read as a polynomial in its
+    /// atoms (Polynomial: symbols, and anything not a sum, product, number or positive integer power, such
+    /// as sin(x) or a floating constant, taken as an opaque indeterminate); where a pair has a gcd g of
+    /// positive degree both are divided by it exactly and g^(k + k') is kept, until no pair has one. A
+    /// monomial gcd is left to cancelMonomials, which keeps the sums as written. The other factors stay as
+    /// written, a sum divided is written out expanded, and the product is rewritten only when that is no
+    /// larger. Cheap where there is nothing to cancel: each pair is first screened (Polynomial.monomialGcd:
+    /// images modulo a prime, a proof, never a guess; pairs with no atom in common; kept per pair of
+    /// interned sums), and a product whose every pair the screen proves to have a monomial gcd is left as
+    /// it is without reading a sum as a polynomial (the periodic map's rules at n = 10 simplify in about
+    /// main's time, where the exact gcd alone took 17–18×; BENCHMARKS.md). Bounded: past the polynomial
+    /// caps (Polynomial.MaxTerms, MaxDegree, MaxAtoms) or GcdBudget a product is left alone, and past
+    /// TotalGcdBudget every product after it. Same value wherever the input is defined: the divisions are
+    /// exact polynomial identities, true for any values of the atoms, and g ≠ 0 wherever the input's
+    /// denominator is not 0.
+    let private cancelCommonFactors (e: Expr) : Expr =
+        let sumPower (f: Expr) =
+            match f.Node with
+            | Sum _ -> Some(f, 1)
+            | Power(b, x) ->
+                match b.Node, x.Node with
+                | Sum _, Number q when q.IsInteger && not q.IsZero && System.Numerics.BigInteger.Abs q.Num <= System.Numerics.BigInteger 64 ->
+                    Some(b, int q.Num)
+                | _ -> None
+            | _ -> None
+
+        let mutable remaining = TotalGcdBudget
+
+        let rewrite (original: Expr) (fs: Expr[]) =
+            let sums = fs |> Array.choose sumPower
+
+            // The pairs of a sum above the line and one below it that the modular screen proves to have a
+            // monomial gcd (nothing for the exact gcd to find): where that is every pair, as in most products
+            // of large rules, the product is left as it is without reading any sum as a polynomial.
+            let pairs =
+                [ for i in 0 .. sums.Length - 1 do
+                      for j in 0 .. sums.Length - 1 do
+                          if snd sums.[i] > 0 && snd sums.[j] < 0 then
+                              yield i, j ]
+
+            let screened =
+                if remaining <= 0L then [] else pairs |> List.filter (fun (i, j) -> Polynomial.monomialGcd (fst sums.[i]) (fst sums.[j]))
+
+            if remaining <= 0L || screened.Length = pairs.Length then
+                original
+            else
+                let given = min GcdBudget remaining
+                let w = Polynomial.Work given
+
+                try
+                    try
+                        let atoms = Polynomial.Atoms()
+
+                        for (b, _) in sums do
+                            Polynomial.collectAtoms atoms b
+
+                        // Each sum factor: its polynomial, exponent, and its written form while it is unchanged.
+                        let entries = ResizeArray(sums |> Array.map (fun (b, k) -> Polynomial.ofExpr w atoms b, k, Some b))
+                        // Each entry's number, new with each change: the pairs already found coprime by number.
+                        let ids = ResizeArray [ 0 .. entries.Count - 1 ]
+                        let mutable nextId = entries.Count
+                        let coprime = HashSet<int * int>(screened)
+                        let mutable found = true
+
+                        while found do
+                            found <- false
+
+                            let pair =
+                                seq {
+                                    for i in 0 .. entries.Count - 1 do
+                                        for j in 0 .. entries.Count - 1 do
+                                            let (p, k, _), (q, l, _) = entries.[i], entries.[j]
+
+                                            if k > 0 && l < 0 && not (Polynomial.isConstant p) && not (Polynomial.isConstant q)
+                                               && not (coprime.Contains((ids.[i], ids.[j]))) then
+                                                let g = Polynomial.gcd w p q
+
+                                                // A monomial gcd is cancelMonomials' (which keeps the sums as written).
+                                                if g.Length = 1 then
+                                                    coprime.Add((ids.[i], ids.[j])) |> ignore
+                                                else
+                                                    yield i, j, g
+                                }
+                                |> Seq.tryHead
+
+                            match pair with
+                            | Some(i, j, g) ->
+                                let divided index =
+                                    let (p, k, _) = entries.[index]
+
+                                    match Polynomial.tryDivide w p g with
+                                    | Some d -> d, k, None
+                                    | None -> raise Polynomial.TooLarge
+
+                                let k, l = (let (_, k, _) = entries.[i] in k), (let (_, l, _) = entries.[j] in l)
+                                entries.[i] <- divided i
+                                entries.[j] <- divided j
+                                ids.[i] <- nextId
+                                ids.[j] <- nextId + 1
+                                nextId <- nextId + 2
+
+                                if k + l <> 0 then
+                                    entries.Add((g, k + l, None))
+                                    ids.Add nextId
+                                    nextId <- nextId + 1
+
+                                found <- true
+                            | None -> ()
+
+                        if entries |> Seq.forall (fun (_, _, written) -> written.IsSome) then
+                            original
+                        else
+                            let others = fs |> Array.filter (sumPower >> Option.isNone)
+
+                            let rewritten =
+                                Expr.mul
+                                    [ yield! others
+                                      for (p, k, written) in entries ->
+                                          let b = match written with | Some b -> b | None -> Polynomial.toExpr atoms p
+                                          Expr.pow b (Expr.ofInt k) ]
+
+                            if Structure.treeSize rewritten <= Structure.treeSize original then rewritten else original
+                    with Polynomial.TooLarge ->
+                        original
+                finally
+                    remaining <- remaining - (given - max 0L w.Left)
+
+        e
+        |> Structure.rewriteBottomUp (fun rebuilt ->
+            match rebuilt.Node with
+            | Product fs -> rewrite rebuilt fs
+            | _ -> rebuilt)
+
     /// Cancels monomial factors common to a quotient's numerator and denominator:
     /// `-eta*k*t1*x0/(k*t1 + 2*k^2*x0^2)` becomes `-eta*t1*x0/(t1 + 2*k*x0^2)`. A base b (a symbol, a
     /// function, a sum) is taken out of a product's sum factors S^n (n an integer) when it is a factor of
@@ -857,7 +1002,11 @@ module Simplify =
         let best = candidates |> List.minBy Structure.treeSize
         // Terms over a common power of a sum often stand side by side only once collected: merged last.
         let merged = mergePowers best
-        [ best; merged; tidy merged ] |> List.minBy Structure.treeSize |> cancelMonomials |> cancelExp |> liftReciprocals |> cancelContent
+        let monomials = [ best; merged; tidy merged ] |> List.minBy Structure.treeSize |> cancelMonomials
+        // After the monomials, which cancelMonomials takes out keeping each sum as written; a sum that
+        // cancelCommonFactors writes out anew may again share a monomial with the other side.
+        let common = cancelCommonFactors monomials
+        (if obj.ReferenceEquals(common, monomials) then common else cancelMonomials common) |> cancelExp |> liftReciprocals |> cancelContent
 
     /// simplifyWith DefaultBudget.
     let simplify (e: Expr) = simplifyWith DefaultBudget e
