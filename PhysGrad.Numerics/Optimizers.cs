@@ -365,9 +365,6 @@ public sealed class Stepper
     private double _startLength;
     // L(x₀): the loss's scale for the relative gradient test (GradientIsZero).
     private double _startLoss;
-    // ‖y₀‖: the outputs' scale at the start for L's rounding level (LossRounding); NaN until needed, then
-    // computed from the start x₀ (so that a rule that reads no outputs compiles no simulator kernel for it).
-    private double _startOutputs = double.NaN;
     private double[] _start;
 
     /// <summary>
@@ -394,7 +391,6 @@ public sealed class Stepper
         Evaluate();
         _startLoss = Loss;
         _start = (double[])start.Clone();
-        _startOutputs = double.NaN;
     }
 
     /// <summary>
@@ -437,7 +433,6 @@ public sealed class Stepper
         Evaluate();
         _startLoss = Loss;
         _start = (double[])start.Clone();
-        _startOutputs = double.NaN;
     }
 
     /// <summary>The rule.</summary>
@@ -604,29 +599,45 @@ public sealed class Stepper
     }
 
     /// <summary>
-    /// L's rounding level at the current point, 4ε(|L| + ‖∂L/∂y‖·max(‖y‖, ‖y₀‖)) (<see cref="Rules.Rounding.OfLoss"/>),
-    /// when the problem gives y and ∂L/∂y; else 4ε|L|.
+    /// L's rounding level at the current point, 4ε(|L| + ‖∂L/∂y‖·max(‖y‖, ‖s‖)) (<see cref="Rules.Rounding.OfLoss"/>, s the
+    /// outputs' rounding scales here: <see cref="OutputScalesAt"/>), when the problem gives y and ∂L/∂y; else 4ε|L|.
     /// </summary>
     private double LossRounding()
     {
         if (!_problem.Supported.HasFlag(Capabilities.Outputs) || !_problem.Supported.HasFlag(Capabilities.LossGradientInY))
             return Krylov.RoundingFactor * Krylov.Epsilon * Math.Abs(Loss);
-        var y = Y.ToArray();
-        var gy = new double[y.Length];
+        var x = X.ToArray();
+        var y = new double[_m];
+        var scales = OutputScalesAt(x, y, null);
+        var gy = new double[_m];
         _problem.LossInY(y, gy);
-        return Rules.Rounding.OfLoss(Loss, y, gy, StartOutputs());
+        return Rules.Rounding.OfLoss(Loss, y, gy, CompiledProblem.Norm(scales, _m));
     }
 
-    // ‖y₀‖, computed on first use (_startOutputs).
-    private double StartOutputs()
+    /// <summary>
+    /// The outputs' rounding scales at <paramref name="point"/> (m values, <see cref="Rules.Rounding.OutputScales(double[], double[], double[], double[])"/>
+    /// with P's running error, <see cref="Rules.Rounding.AddRunningErrors"/>): sᵢ = max(|yᵢ|, Σⱼ|Jᵢⱼxⱼ|, εᵢ/ε), judged where the
+    /// run is, not where it started (the start's ‖y₀‖ = 10¹² of `1e12*x0*x1; 1e-6*x1` had made L = 2.8E-07 "a global minimum to
+    /// rounding"). y = P(point) goes to <paramref name="y"/>, and J to <paramref name="jacobian"/> when given (m·n); without J
+    /// (not offered, or more than 2²² entries) sᵢ is |yᵢ| with the running error.
+    /// </summary>
+    private double[] OutputScalesAt(double[] point, double[] y, double[]? jacobian)
     {
-        if (double.IsNaN(_startOutputs))
+        var scales = new double[_m];
+        if (jacobian is null && _problem.Supported.HasFlag(Capabilities.Jacobian) && (long)_m * _n <= RoundingJacobianEntries)
+            jacobian = new double[_m * _n];
+        if (jacobian is not null)
         {
-            var y0 = new double[_m];
-            _problem.Simulate(_start, y0);
-            _startOutputs = CompiledProblem.Norm(y0, _m);
+            _problem.Simulate(point, y, jacobian);
+            Rules.Rounding.OutputScales(y, jacobian, point, scales);
         }
-        return _startOutputs;
+        else
+        {
+            _problem.Simulate(point, y);
+            for (var i = 0; i < _m; i++) scales[i] = Math.Abs(y[i]);
+        }
+        Rules.Rounding.AddRunningErrors(_problem, point, scales, new double[_m]);
+        return scales;
     }
 
     /// <summary>The most m·n entries of J that <see cref="RoundingAt"/> forms (2²²: 32 MiB of doubles).</summary>
@@ -634,7 +645,7 @@ public sealed class Stepper
 
     /// <summary>
     /// The rounding levels of L and of ∂L/∂x = Jᵀ∂L/∂y at <paramref name="point"/> (<see cref="PointRounding"/>): each
-    /// output yⱼ carries 4ε·max(‖y‖, ‖y₀‖, sⱼ) with sⱼ = |yⱼ| + Σₖ|Jⱼₖ|·|xₖ| (<see cref="CompiledProblem.RoundingScale"/>:
+    /// output yⱼ carries 4ε·max(‖s‖, sⱼ) with sⱼ = max(|yⱼ|, Σₖ|Jⱼₖ|·|xₖ|, εⱼ/ε) at the point (<see cref="OutputScalesAt"/>:
     /// x's own rounding carried through J, Higham §1.6; <see cref="Rules.Rounding.OfLossGradientInY"/> for the rest);
     /// entry i of ∂L/∂x carries Σⱼ|Jⱼᵢ|·(4ε|∂L/∂yⱼ| + yⱼ's), L carries 4ε|L| + Σⱼ|∂L/∂yⱼ|·yⱼ's. On the valley x0 = x1 of
     /// `x0 - x1; x0 - x1` to (t, −t), ∂L/∂x reads 1.1E-16 at x = 1/7 from the target's 1 and 2.3E-13 at x = 2000 from
@@ -647,20 +658,16 @@ public sealed class Stepper
         if ((_problem.Supported & needed) != needed || (long)_m * _n > RoundingJacobianEntries) return null;
         var y = new double[_m];
         var jacobian = new double[_m * _n];
-        _problem.Simulate(point, y, jacobian);
+        var scales = OutputScalesAt(point, y, jacobian);
         var gy = new double[_m];
         var loss = _problem.LossInY(y, gy);
-        var level = Rules.Rounding.OfLossGradientInY(y, StartOutputs());
+        var level = Rules.Rounding.OfLossGradientInY(y, CompiledProblem.Norm(scales, _m));
         var unit = Krylov.RoundingFactor * Krylov.Epsilon;
         var gradient = new double[_n];
         var lossLevel = unit * Math.Abs(loss);
         for (var j = 0; j < _m; j++)
         {
-            double terms = Math.Abs(y[j]);
-            for (var k = 0; k < _n; k++)
-                // An exact zero xₖ moves nothing, whatever Jⱼₖ (∞·0 would be NaN).
-                if (point[k] != 0) terms += Math.Abs(jacobian[j * _n + k] * point[k]);
-            var output = Math.Max(level, unit * terms);
+            var output = Math.Max(level, unit * scales[j]);
             lossLevel += Math.Abs(gy[j]) * output;
             var term = unit * Math.Abs(gy[j]) + output;
             for (var i = 0; i < _n; i++) gradient[i] += Math.Abs(jacobian[j * _n + i]) * term;
@@ -680,7 +687,7 @@ public sealed class Stepper
         if (!LossIsNonNegative || !(Loss >= 0) || LossUnderflowed) return null;
         var level = LossRounding();
         return Loss <= level
-            ? $"L = {NumberText.Short(Loss, 3)} is at its rounding level 4ε(|L| + ‖∂L/∂y‖·max{{‖y‖, ‖y₀‖}}) = {NumberText.Short(level, 3)} and L ≥ 0 by its form: a global minimum to rounding"
+            ? $"L = {NumberText.Short(Loss, 3)} is at its rounding level here, {Rules.Rounding.LossLevelText} = {NumberText.Short(level, 3)} ({Rules.Rounding.ScaleText}), and L ≥ 0 by its form: a global minimum to rounding"
             : null;
     }
 
