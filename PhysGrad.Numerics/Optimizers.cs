@@ -343,6 +343,42 @@ public readonly record struct RoundingExcess(int Index, int Count, double Gradie
 }
 
 /// <summary>
+/// Watches a run for a stall that no single step shows: x still moving, but only among neighbouring doubles (each entry within
+/// 4ε·|xᵢ| of where it was <see cref="Window"/> iterations ago), while L has not fallen by more than its own rounding 4ε|L|
+/// in that time. A rule that cycles between neighbouring points, or whose steps round to a few ulps back and forth, never
+/// takes the zero step the run stops on; without this a limit of 2³¹ − 1 iterations ran all of them. A monotone crawl moves
+/// at least one ulp per step, so it leaves the window's 4ε·|xᵢ| within a few steps and is never called stalled.
+/// </summary>
+internal sealed class StillWatch(double[] x, double loss)
+{
+    /// <summary>How many iterations x must stay within its rounding, and L not fall, for the run to be called stalled.</summary>
+    public const int Window = 1000;
+
+    private readonly double[] _anchor = (double[])x.Clone();
+    private double _loss = loss;
+    private int _since;
+
+    /// <summary>Why the run is stalled at iteration <paramref name="k"/>, or null (then the window restarts where x moved or L fell).</summary>
+    public string? Watch(int k, ReadOnlySpan<double> x, double loss)
+    {
+        var unit = Krylov.RoundingFactor * Krylov.Epsilon;
+        var moved = !double.IsFinite(loss) || loss < _loss - unit * Math.Abs(_loss);
+        for (var i = 0; i < x.Length && !moved; i++)
+            moved = !(Math.Abs(x[i] - _anchor[i]) <= unit * Math.Max(Math.Abs(x[i]), Math.Abs(_anchor[i])));
+        if (moved)
+        {
+            x.CopyTo(_anchor);
+            (_loss, _since) = (loss, k);
+            return null;
+        }
+        return k - _since < Window ? null
+            : $"x has stayed within its rounding (each xᵢ within 4ε·|xᵢ| of x at iteration {_since}) and L has not fallen below " +
+              $"{NumberText.Short(_loss)} by more than its rounding 4ε|L| for {NumberText.Count(k - _since, "iteration")}, to iteration {k}: " +
+              "the steps only move x among neighbouring doubles, so no progress is possible in floating point";
+    }
+}
+
+/// <summary>
 /// One update rule on one problem, stepped one iteration at a time: the minimiser's half of the
 /// rule/problem seam. The rule (<see cref="IUpdateRule"/>) computes Δx; the stepper checks the rule's
 /// inputs, applies Δx, evaluates the new point through the rule's state (which asks the problem only
@@ -944,6 +980,79 @@ public sealed class Stepper
     }
 
     /// <summary>
+    /// Why the current point is measurably no minimum, or null when nothing says so (or it cannot be measured: above
+    /// <see cref="Curvature.MatrixFreeAbove"/> variables, without y, J and ∂L/∂y, or a value not finite). Scale-aware where
+    /// <see cref="GradientIsZero"/> (|∂L/∂xᵢ| against 10⁻¹² of L₀) is not: along each eigenvector w of the Jacobi-scaled Hessian
+    /// (a unit direction in x) the slope wᵀ∇L is compared with its own rounding, Σⱼ|(J w)ⱼ|·(rounding of ∂L/∂yⱼ) plus what moving x by
+    /// its rounding changes it by, |wᵀHw|·Σᵢ|wᵢ|·4ε|xᵢ|, with <see cref="CompiledProblem.LandingUlps"/> units of room for the rounding of
+    /// ∂L/∂x's own kernel. A slope beyond that is measured; it says no minimum where the curvature along w is at rounding (0 to
+    /// the eigensolver) or where the Newton model's decrease (wᵀ∇L)²/(2wᵀHw) is beyond L's rounding level. On the badly scaled
+    /// Rosenbrock `1e4*(x1 - x0^2); 1e-4*(1 - x0)` Newton's and BFGS's steps round away at x0 ≈ −1.2 with ∂L/∂x ≈ 1E-07, below
+    /// the relative test against L₀ = 2.4E+03, yet L falls along the valley at a slope of 8.5E-09 whose rounding is 1E-15.
+    /// </summary>
+    public string? MeasuredDescent()
+    {
+        const Capabilities needed = Capabilities.Outputs | Capabilities.Jacobian | Capabilities.LossGradientInY;
+        if (_n > Curvature.MatrixFreeAbove || (_problem.Supported & needed) != needed || (long)_m * _n > RoundingJacobianEntries) return null;
+        var x = _x.ToArray();
+        var (y, jacobian, gy) = (new double[_m], new double[_m * _n], new double[_m]);
+        var scales = OutputScalesAt(x, y, jacobian);
+        _problem.LossInY(y, gy);
+        var unit = Krylov.RoundingFactor * Krylov.Epsilon;
+        var level = Rules.Rounding.OfLossGradientInY(y, CompiledProblem.Norm(scales, _m));
+        // The rounding of each ∂L/∂yⱼ: its own, and yⱼ's carried through (as RoundingAt takes it).
+        var outputError = new double[_m];
+        for (var j = 0; j < _m; j++) outputError[j] = unit * Math.Abs(gy[j]) + Math.Max(level, unit * scales[j]);
+        var hessian = DenseHessian();
+        if (NonFiniteValue.Find(Quantity.Hessian, hessian, _n) is not null || !outputError.All(double.IsFinite) || !_gx.All(double.IsFinite)) return null;
+        var scale = Curvature.JacobiScale(hessian, _n);
+        var scaled = MathNet.Numerics.LinearAlgebra.Double.DenseMatrix.Create(_n, _n, (r, c) => scale[r] * 0.5 * (hessian[r * _n + c] + hessian[c * _n + r]) * scale[c]);
+        MathNet.Numerics.LinearAlgebra.Factorization.Evd<double> evd;
+        try { evd = scaled.Evd(MathNet.Numerics.LinearAlgebra.Symmetricity.Symmetric); }
+        catch (MathNet.Numerics.NonConvergenceException) { return null; }
+        var values = evd.EigenValues.Select(v => v.Real).ToArray();
+        var zero = CompiledProblem.LandingUlps * _n * Krylov.Epsilon * values.Max(Math.Abs);
+        var lossLevel = LossRounding();
+        var w = new double[_n];
+        var jw = new double[_m];
+        for (var k = 0; k < _n; k++)
+        {
+            double length = 0;
+            for (var i = 0; i < _n; i++) { w[i] = scale[i] * evd.EigenVectors[i, k]; length += w[i] * w[i]; }
+            length = Math.Sqrt(length);
+            if (!(length > 0)) continue;
+            double slope = 0, curvature = 0, moved = 0;
+            for (var i = 0; i < _n; i++)
+            {
+                w[i] /= length;
+                slope += w[i] * _gx[i];
+                moved += Math.Abs(w[i]) * unit * Math.Abs(x[i]);
+            }
+            for (var i = 0; i < _n; i++)
+                for (var j = 0; j < _n; j++) curvature += w[i] * hessian[i * _n + j] * w[j];
+            double rounding = Math.Abs(curvature) * moved;
+            for (var j = 0; j < _m; j++)
+            {
+                double s = 0;
+                for (var i = 0; i < _n; i++) s += jacobian[j * _n + i] * w[i];
+                rounding += Math.Abs(s) * outputError[j];
+            }
+            rounding *= CompiledProblem.LandingUlps;
+            if (!(Math.Abs(slope) > rounding)) continue;
+            var direction = NumberText.Vector(w, v => NumberText.Short(v, 3));
+            if (values[k] <= zero)
+                return $"L still falls along w = {direction} at a slope wᵀ∂L/∂x = {NumberText.Short(slope, 3)}, beyond its rounding " +
+                       $"{NumberText.Short(rounding, 3)}, where the curvature wᵀHw = {NumberText.Short(curvature, 3)} is at the Hessian's rounding: this is no minimum";
+            var decrease = slope * slope / (2 * curvature);
+            if (decrease > CompiledProblem.LandingUlps * lossLevel)
+                return $"L still falls along w = {direction} at a slope wᵀ∂L/∂x = {NumberText.Short(slope, 3)}, beyond its rounding " +
+                       $"{NumberText.Short(rounding, 3)}, and the Newton model predicts a decrease of {NumberText.Short(decrease, 3)} along it, beyond L's rounding level " +
+                       $"{NumberText.Short(lossLevel, 3)}: this is no minimum";
+        }
+        return null;
+    }
+
+    /// <summary>
     /// The first entry of ∂L/∂x that x's rounding cannot explain, or null when none (or the Hessian is not
     /// formed, above <see cref="Curvature.MatrixFreeAbove"/> variables, or not finite): each |∂L/∂xᵢ| against
     /// u·Σⱼ|Hᵢⱼ|, what moving x by its rounding u = 4ε·ℓ (ℓ = max(‖x‖, ‖x₀‖), <see cref="Curvature.ProbeLength"/>)
@@ -1221,6 +1330,7 @@ public static class Optimizer
         var latest = -1; // the last iteration's point when it was not recorded
         double[]? latestX = null, latestY = null;
         var latestLoss = double.NaN;
+        var still = new StillWatch(stepper.X.ToArray(), stepper.Loss);
         // k > 0: at the limit int.MaxValue, k <= iterations holds for every int, and k++ past it wraps to −2³¹.
         for (var k = 1; k > 0 && k <= iterations; k++)
         {
@@ -1294,6 +1404,10 @@ public static class Optimizer
                 return Finish(StopReason.Stalled, k, roundedAway
                     ? $"{BelowRounding(k)} although ∂L/∂x = {Gradient()} is not 0: no progress is possible in floating point, and the point is not stationary"
                     : $"the step is 0 at iteration {k} although ∂L/∂x = {Gradient()} is not: the rule cannot move from here, the point is not stationary");
+            // x wandering among neighbouring doubles while L does not fall: no step will change anything measurable, and a
+            // limit of 2³¹ − 1 iterations would otherwise run for all of them (about 20 minutes).
+            if (still.Watch(k, stepper.X, stepper.Loss) is { } stuck)
+                return Finish(StopReason.Stalled, k, stuck);
             if (stepLength <= stepTolerance)
             {
                 // A step that falls to the tolerance (for most rules: exactly 0, ∂L/∂x = 0) stops the run
@@ -1362,6 +1476,11 @@ public static class Optimizer
                     $"{reached}: no progress is possible in floating point; ∂L/∂x is 0 to rounding here, where the curvature says {curvature.KindWithArticle} ({curvature.Detail})",
                     curvature: curvature);
             if (curvature.Kind == StationaryKind.Minimum && stepper.UnderflowPlateau() is { } plateau) return Plateau(plateau);
+            // A minimum by the eigenvalues and the probe, but L measurably still falls here (a small gradient on a badly scaled
+            // problem): the rule's step no longer moves x, and no minimum is reached.
+            if (curvature.Kind == StationaryKind.Minimum && stepper.MeasuredDescent() is { } descent)
+                return Finish(StopReason.Stalled, k, $"{reached}: {descent}; {stepper.Name}'s step no longer moves x, so no progress is possible for it from here ({curvature.Detail})",
+                    curvature: curvature with { Kind = StationaryKind.Undecided });
             var detail = $"{reached}, at {curvature.KindWithArticle}; {curvature.Detail}";
             return curvature.Kind == StationaryKind.Minimum
                 ? Finish(StopReason.Converged, k, detail, criterion, curvature)
