@@ -344,15 +344,19 @@ public readonly record struct RoundingExcess(int Index, int Count, double Gradie
 
 /// <summary>
 /// Watches a run for a stall that no single step shows: x still moving, but only among neighbouring doubles (each entry within
-/// 4ε·|xᵢ| of where it was <see cref="Window"/> iterations ago), while L has not fallen by more than its own rounding 4ε|L|
+/// <see cref="Ulps"/>·ε·|xᵢ| of where it was <see cref="Window"/> iterations ago), while L has not fallen by more than its own rounding 4ε|L|
 /// in that time. A rule that cycles between neighbouring points, or whose steps round to a few ulps back and forth, never
 /// takes the zero step the run stops on; without this a limit of 2³¹ − 1 iterations ran all of them. A monotone crawl moves
-/// at least one ulp per step, so it leaves the window's 4ε·|xᵢ| within a few steps and is never called stalled.
+/// at least one ulp per step, so it leaves the window within <see cref="Ulps"/> steps and is never called stalled.
 /// </summary>
 internal sealed class StillWatch(double[] x, double loss)
 {
     /// <summary>How many iterations x must stay within its rounding, and L not fall, for the run to be called stalled.</summary>
     public const int Window = 1000;
+
+    /// <summary>How far, in units ε = 2⁻⁵² of its own size (about an ulp each), x may wander and still count as not moving: a
+    /// cycle of gd overshooting by a few ulps either side of 1/3 spans some; a crawl of an ulp per step leaves it within 64 steps.</summary>
+    public const double Ulps = CompiledProblem.LandingUlps;
 
     private readonly double[] _anchor = (double[])x.Clone();
     private double _loss = loss;
@@ -364,7 +368,7 @@ internal sealed class StillWatch(double[] x, double loss)
         var unit = Krylov.RoundingFactor * Krylov.Epsilon;
         var moved = !double.IsFinite(loss) || loss < _loss - unit * Math.Abs(_loss);
         for (var i = 0; i < x.Length && !moved; i++)
-            moved = !(Math.Abs(x[i] - _anchor[i]) <= unit * Math.Max(Math.Abs(x[i]), Math.Abs(_anchor[i])));
+            moved = !(Math.Abs(x[i] - _anchor[i]) <= Ulps * Krylov.Epsilon * Math.Max(Math.Abs(x[i]), Math.Abs(_anchor[i])));
         if (moved)
         {
             x.CopyTo(_anchor);
@@ -372,7 +376,7 @@ internal sealed class StillWatch(double[] x, double loss)
             return null;
         }
         return k - _since < Window ? null
-            : $"x has stayed within its rounding (each xᵢ within 4ε·|xᵢ| of x at iteration {_since}) and L has not fallen below " +
+            : $"x has stayed within its rounding (each xᵢ within {Ulps:0}ε·|xᵢ| of x at iteration {_since}) and L has not fallen below " +
               $"{NumberText.Short(_loss)} by more than its rounding 4ε|L| for {NumberText.Count(k - _since, "iteration")}, to iteration {k}: " +
               "the steps only move x among neighbouring doubles, so no progress is possible in floating point";
     }
@@ -655,12 +659,14 @@ public sealed class Stepper
     /// with P's running error, <see cref="Rules.Rounding.AddRunningErrors"/>): sᵢ = max(|yᵢ|, Σⱼ|Jᵢⱼxⱼ|, εᵢ/ε), judged where the
     /// run is, not where it started (the start's ‖y₀‖ = 10¹² of `1e12*x0*x1; 1e-6*x1` had made L = 2.8E-07 "a global minimum to
     /// rounding"). y = P(point) goes to <paramref name="y"/>, and J to <paramref name="jacobian"/> when given (m·n); without J
-    /// (not offered, or more than 2²² entries) sᵢ is |yᵢ| with the running error.
+    /// (not compiled yet, or more than 2²² entries) sᵢ is |yᵢ| with the running error.
     /// </summary>
     private double[] OutputScalesAt(double[] point, double[] y, double[]? jacobian)
     {
         var scales = new double[_m];
-        if (jacobian is null && _problem.Supported.HasFlag(Capabilities.Jacobian) && (long)_m * _n <= RoundingJacobianEntries)
+        // J only where its kernel is ready or asked for: a matrix-free run compiles no dense J for its last verdict (P's running
+        // error, which counts the rounding of every term, stands in for Σⱼ|Jᵢⱼxⱼ| there).
+        if (jacobian is null && _problem.Ready.HasFlag(Capabilities.Jacobian) && (long)_m * _n <= RoundingJacobianEntries)
             jacobian = new double[_m * _n];
         if (jacobian is not null)
         {
@@ -1407,7 +1413,12 @@ public static class Optimizer
             // x wandering among neighbouring doubles while L does not fall: no step will change anything measurable, and a
             // limit of 2³¹ − 1 iterations would otherwise run for all of them (about 20 minutes).
             if (still.Watch(k, stepper.X, stepper.Loss) is { } stuck)
-                return Finish(StopReason.Stalled, k, stuck);
+                // Where ∂L/∂x is what x's rounding explains (x0^2 to 2 by newton with η = 1 cycles between the neighbours of √2; gd
+                // overshoots either side of the least-squares point of 1e8*x0; 1e8*x0) the point is classified as at a zero step that
+                // rounded away: a minimum if the curvature and the measured slopes say so, else stalled; elsewhere it is a stall.
+                return stepper.GlobalMinimumToRounding() is not null || stepper.GradientBeyondRounding() is null
+                    ? AtStationaryPoint(k, stuck, ConvergenceCriterion.StepTolerance, roundedAway: true)
+                    : Finish(StopReason.Stalled, k, stuck);
             if (stepLength <= stepTolerance)
             {
                 // A step that falls to the tolerance (for most rules: exactly 0, ∂L/∂x = 0) stops the run
@@ -1478,7 +1489,10 @@ public static class Optimizer
             if (curvature.Kind == StationaryKind.Minimum && stepper.UnderflowPlateau() is { } plateau) return Plateau(plateau);
             // A minimum by the eigenvalues and the probe, but L measurably still falls here (a small gradient on a badly scaled
             // problem): the rule's step no longer moves x, and no minimum is reached.
-            if (curvature.Kind == StationaryKind.Minimum && stepper.MeasuredDescent() is { } descent)
+            // (Not where a tolerance the caller gave decided: a step or loss within it is the caller's convergence.)
+            var toTolerance = (criterion == ConvergenceCriterion.StepTolerance && stepTolerance > 0 && !roundedAway)
+                || (criterion == ConvergenceCriterion.LossTolerance && lossTolerance > 0);
+            if (curvature.Kind == StationaryKind.Minimum && !toTolerance && stepper.MeasuredDescent() is { } descent)
                 return Finish(StopReason.Stalled, k, $"{reached}: {descent}; {stepper.Name}'s step no longer moves x, so no progress is possible for it from here ({curvature.Detail})",
                     curvature: curvature with { Kind = StationaryKind.Undecided });
             var detail = $"{reached}, at {curvature.KindWithArticle}; {curvature.Detail}";

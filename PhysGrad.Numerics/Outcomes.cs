@@ -13,7 +13,8 @@ public enum ConvergenceCriterion
 {
     /// <summary>The loss fell to the loss tolerance or below.</summary>
     LossTolerance,
-    /// <summary>A step's length ‖Δx‖ was at most the step tolerance, at a point the curvature classified as a minimum.</summary>
+    /// <summary>A step's length ‖Δx‖ was at most the step tolerance, or x stayed within its rounding for <see cref="StillWatch.Window"/>
+    /// iterations, at a point the curvature classified as a minimum.</summary>
     StepTolerance,
     /// <summary>
     /// The rule's step was 0 because it is at rounding level (<see cref="Rules.RuleState.AtRoundingLevel"/>:
