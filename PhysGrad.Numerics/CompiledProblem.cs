@@ -560,7 +560,7 @@ public sealed class CompiledProblem : IDifferentiableProblem
     /// moves when every xⱼ moves by one unit of rounding of its own size, plus the rounding of Pᵢ's value: the
     /// numerator of the componentwise condition number of evaluating P at x (Higham, Accuracy and Stability of
     /// Numerical Algorithms, §1.6). εᵢ is the running error bound of evaluating Pᵢ in doubles
-    /// (<see cref="ProgramInterpreter.EvaluateWithErrors"/>, Higham §3.3): the rounding of P's intermediates, which
+    /// (<see cref="ProgramInterpreter.EvaluateWithErrors(StraightLineProgram, ReadOnlySpan{double}, ReadOnlySpan{double}, Span{double}, Span{double})"/>, Higham §3.3): the rounding of P's intermediates, which
     /// a cancellation inside P leaves far above u·|Pᵢ(x)| (x − sin(x) at 10⁻³ rounds at 10⁻¹⁹, its value being
     /// 1.7E-10 and |J|·|x| 5E-10); where that bound is not finite (an intermediate overflows) it is left out. The
     /// bound already counts every operation, so it enters once in the allowance LandingUlps·u·sᵢ the callers take,
@@ -588,15 +588,40 @@ public sealed class CompiledProblem : IDifferentiableProblem
             scale[i] = s;
         }
         Volatile.Write(ref _roundingJacobian, jacobian);
-        var (evaluated, errors) = (new double[M], new double[M]);
-        ProgramInterpreter.EvaluateWithErrors(_valueProgram.Value, x, [], evaluated, errors);
+        var errors = new double[M];
+        OutputRoundingErrors(x, errors);
         for (var i = 0; i < M; i++)
             if (double.IsFinite(errors[i])) scale[i] += errors[i] / (LandingUlps * UnitRoundoff);
     }
 
+    // The scratch of OutputRoundingErrors (P's outputs, then a value and a bound per instruction), taken while in use.
+    private double[]? _errorScratch;
+
+    /// <summary>
+    /// A first-order bound εᵢ on the absolute rounding error of evaluating each output Pᵢ(x) in doubles (m values into
+    /// <paramref name="errors"/>), by running error analysis of P's straight-line program
+    /// (<see cref="ProgramInterpreter.EvaluateWithErrors(StraightLineProgram, ReadOnlySpan{double}, ReadOnlySpan{double}, Span{double}, Span{double})"/>,
+    /// Higham §3.3): what P's own rounding leaves of yᵢ at this x, cancellation inside P included (eˣ − 1 at 10⁻⁵ is
+    /// known to about 10⁻¹⁶, not to u·10⁻⁵). +∞ or NaN where an intermediate overflows or meets a pole. One interpreted
+    /// run of P; allocates nothing after the first call (one scratch per problem, a second thread at the same time
+    /// makes its own).
+    /// </summary>
+    /// <exception cref="ArgumentException">x shorter than n, or errors shorter than m.</exception>
+    public void OutputRoundingErrors(double[] x, double[] errors)
+    {
+        Check(x, N, "x");
+        Check(errors, M, "errors");
+        var program = _valueProgram.Value;
+        var length = program.Instructions.Length;
+        var scratch = Interlocked.Exchange(ref _errorScratch, null) ?? new double[M + 2 * length];
+        var span = scratch.AsSpan();
+        ProgramInterpreter.EvaluateWithErrors(program, x, [], span[..M], errors, span.Slice(M, length), span.Slice(M + length, length));
+        Volatile.Write(ref _errorScratch, scratch);
+    }
+
     /// <summary>
     /// A first-order bound on the absolute rounding error of evaluating L(P(x)) in doubles at x, by running error
-    /// analysis of its straight-line program (<see cref="ProgramInterpreter.EvaluateWithErrors"/>, Higham §3.3): what
+    /// analysis of its straight-line program (<see cref="ProgramInterpreter.EvaluateWithErrors(StraightLineProgram, ReadOnlySpan{double}, ReadOnlySpan{double}, Span{double}, Span{double})"/>, Higham §3.3): what
     /// cancellation inside L(P(x)) leaves of its digits (½(eˣ − 1 − x − y*)² at 10⁻⁵ rounds eˣ at 1, so L ≈ 10⁻²² is known
     /// to about 10⁻²⁷, not to u·L). 0 when the bound is not finite (an intermediate overflows).
     /// </summary>

@@ -343,6 +343,46 @@ public readonly record struct RoundingExcess(int Index, int Count, double Gradie
 }
 
 /// <summary>
+/// Watches a run for a stall that no single step shows: x still moving, but only among neighbouring doubles (each entry within
+/// <see cref="Ulps"/>·ε·|xᵢ| of where it was <see cref="Window"/> iterations ago), while L has not fallen by more than its own rounding 4ε|L|
+/// in that time. A rule that cycles between neighbouring points, or whose steps round to a few ulps back and forth, never
+/// takes the zero step the run stops on; without this a limit of 2³¹ − 1 iterations ran all of them. A monotone crawl moves
+/// at least one ulp per step, so it leaves the window within <see cref="Ulps"/> steps and is never called stalled.
+/// </summary>
+internal sealed class StillWatch(double[] x, double loss)
+{
+    /// <summary>How many iterations x must stay within its rounding, and L not fall, for the run to be called stalled.</summary>
+    public const int Window = 1000;
+
+    /// <summary>How far, in units ε = 2⁻⁵² of its own size (about an ulp each), x may wander and still count as not moving: a
+    /// cycle of gd overshooting by a few ulps either side of 1/3 spans some; a crawl of an ulp per step leaves it within 64 steps.</summary>
+    public const double Ulps = CompiledProblem.LandingUlps;
+
+    private readonly double[] _anchor = (double[])x.Clone();
+    private double _loss = loss;
+    private int _since;
+
+    /// <summary>Why the run is stalled at iteration <paramref name="k"/>, or null (then the window restarts where x moved or L fell).</summary>
+    public string? Watch(int k, ReadOnlySpan<double> x, double loss)
+    {
+        var unit = Krylov.RoundingFactor * Krylov.Epsilon;
+        var moved = !double.IsFinite(loss) || loss < _loss - unit * Math.Abs(_loss);
+        for (var i = 0; i < x.Length && !moved; i++)
+            moved = !(Math.Abs(x[i] - _anchor[i]) <= Ulps * Krylov.Epsilon * Math.Max(Math.Abs(x[i]), Math.Abs(_anchor[i])));
+        if (moved)
+        {
+            x.CopyTo(_anchor);
+            (_loss, _since) = (loss, k);
+            return null;
+        }
+        return k - _since < Window ? null
+            : $"x has stayed within its rounding (each xᵢ within {Ulps:0}ε·|xᵢ| of x at iteration {_since}) and L has not fallen below " +
+              $"{NumberText.Short(_loss)} by more than its rounding 4ε|L| for {NumberText.Count(k - _since, "iteration")}, to iteration {k}: " +
+              "the steps only move x among neighbouring doubles, so no progress is possible in floating point";
+    }
+}
+
+/// <summary>
 /// One update rule on one problem, stepped one iteration at a time: the minimiser's half of the
 /// rule/problem seam. The rule (<see cref="IUpdateRule"/>) computes Δx; the stepper checks the rule's
 /// inputs, applies Δx, evaluates the new point through the rule's state (which asks the problem only
@@ -365,9 +405,6 @@ public sealed class Stepper
     private double _startLength;
     // L(x₀): the loss's scale for the relative gradient test (GradientIsZero).
     private double _startLoss;
-    // ‖y₀‖: the outputs' scale at the start for L's rounding level (LossRounding); NaN until needed, then
-    // computed from the start x₀ (so that a rule that reads no outputs compiles no simulator kernel for it).
-    private double _startOutputs = double.NaN;
     private double[] _start;
 
     /// <summary>
@@ -394,7 +431,6 @@ public sealed class Stepper
         Evaluate();
         _startLoss = Loss;
         _start = (double[])start.Clone();
-        _startOutputs = double.NaN;
     }
 
     /// <summary>
@@ -437,7 +473,6 @@ public sealed class Stepper
         Evaluate();
         _startLoss = Loss;
         _start = (double[])start.Clone();
-        _startOutputs = double.NaN;
     }
 
     /// <summary>The rule.</summary>
@@ -604,29 +639,47 @@ public sealed class Stepper
     }
 
     /// <summary>
-    /// L's rounding level at the current point, 4ε(|L| + ‖∂L/∂y‖·max(‖y‖, ‖y₀‖)) (<see cref="Rules.Rounding.OfLoss"/>),
-    /// when the problem gives y and ∂L/∂y; else 4ε|L|.
+    /// L's rounding level at the current point, 4ε(|L| + ‖∂L/∂y‖·max(‖y‖, ‖s‖)) (<see cref="Rules.Rounding.OfLoss"/>, s the
+    /// outputs' rounding scales here: <see cref="OutputScalesAt"/>), when the problem gives y and ∂L/∂y; else 4ε|L|.
     /// </summary>
     private double LossRounding()
     {
         if (!_problem.Supported.HasFlag(Capabilities.Outputs) || !_problem.Supported.HasFlag(Capabilities.LossGradientInY))
             return Krylov.RoundingFactor * Krylov.Epsilon * Math.Abs(Loss);
-        var y = Y.ToArray();
-        var gy = new double[y.Length];
+        var x = X.ToArray();
+        var y = new double[_m];
+        var scales = OutputScalesAt(x, y, null);
+        var gy = new double[_m];
         _problem.LossInY(y, gy);
-        return Rules.Rounding.OfLoss(Loss, y, gy, StartOutputs());
+        return Rules.Rounding.OfLoss(Loss, y, gy, CompiledProblem.Norm(scales, _m));
     }
 
-    // ‖y₀‖, computed on first use (_startOutputs).
-    private double StartOutputs()
+    /// <summary>
+    /// The outputs' rounding scales at <paramref name="point"/> (m values, <see cref="Rules.Rounding.OutputScales(double[], double[], double[], double[])"/>
+    /// with P's running error, <see cref="Rules.Rounding.AddRunningErrors"/>): sᵢ = max(|yᵢ|, Σⱼ|Jᵢⱼxⱼ|, εᵢ/ε), judged where the
+    /// run is, not where it started (the start's ‖y₀‖ = 10¹² of `1e12*x0*x1; 1e-6*x1` had made L = 2.8E-07 "a global minimum to
+    /// rounding"). y = P(point) goes to <paramref name="y"/>, and J to <paramref name="jacobian"/> when given (m·n); without J
+    /// (not compiled yet, or more than 2²² entries) sᵢ is |yᵢ| with the running error.
+    /// </summary>
+    private double[] OutputScalesAt(double[] point, double[] y, double[]? jacobian)
     {
-        if (double.IsNaN(_startOutputs))
+        var scales = new double[_m];
+        // J only where its kernel is ready or asked for: a matrix-free run compiles no dense J for its last verdict (P's running
+        // error, which counts the rounding of every term, stands in for Σⱼ|Jᵢⱼxⱼ| there).
+        if (jacobian is null && _problem.Ready.HasFlag(Capabilities.Jacobian) && (long)_m * _n <= RoundingJacobianEntries)
+            jacobian = new double[_m * _n];
+        if (jacobian is not null)
         {
-            var y0 = new double[_m];
-            _problem.Simulate(_start, y0);
-            _startOutputs = CompiledProblem.Norm(y0, _m);
+            _problem.Simulate(point, y, jacobian);
+            Rules.Rounding.OutputScales(y, jacobian, point, scales);
         }
-        return _startOutputs;
+        else
+        {
+            _problem.Simulate(point, y);
+            for (var i = 0; i < _m; i++) scales[i] = Math.Abs(y[i]);
+        }
+        Rules.Rounding.AddRunningErrors(_problem, point, scales, new double[_m]);
+        return scales;
     }
 
     /// <summary>The most m·n entries of J that <see cref="RoundingAt"/> forms (2²²: 32 MiB of doubles).</summary>
@@ -634,7 +687,7 @@ public sealed class Stepper
 
     /// <summary>
     /// The rounding levels of L and of ∂L/∂x = Jᵀ∂L/∂y at <paramref name="point"/> (<see cref="PointRounding"/>): each
-    /// output yⱼ carries 4ε·max(‖y‖, ‖y₀‖, sⱼ) with sⱼ = |yⱼ| + Σₖ|Jⱼₖ|·|xₖ| (<see cref="CompiledProblem.RoundingScale"/>:
+    /// output yⱼ carries 4ε·max(‖s‖, sⱼ) with sⱼ = max(|yⱼ|, Σₖ|Jⱼₖ|·|xₖ|, εⱼ/ε) at the point (<see cref="OutputScalesAt"/>:
     /// x's own rounding carried through J, Higham §1.6; <see cref="Rules.Rounding.OfLossGradientInY"/> for the rest);
     /// entry i of ∂L/∂x carries Σⱼ|Jⱼᵢ|·(4ε|∂L/∂yⱼ| + yⱼ's), L carries 4ε|L| + Σⱼ|∂L/∂yⱼ|·yⱼ's. On the valley x0 = x1 of
     /// `x0 - x1; x0 - x1` to (t, −t), ∂L/∂x reads 1.1E-16 at x = 1/7 from the target's 1 and 2.3E-13 at x = 2000 from
@@ -647,20 +700,16 @@ public sealed class Stepper
         if ((_problem.Supported & needed) != needed || (long)_m * _n > RoundingJacobianEntries) return null;
         var y = new double[_m];
         var jacobian = new double[_m * _n];
-        _problem.Simulate(point, y, jacobian);
+        var scales = OutputScalesAt(point, y, jacobian);
         var gy = new double[_m];
         var loss = _problem.LossInY(y, gy);
-        var level = Rules.Rounding.OfLossGradientInY(y, StartOutputs());
+        var level = Rules.Rounding.OfLossGradientInY(y, CompiledProblem.Norm(scales, _m));
         var unit = Krylov.RoundingFactor * Krylov.Epsilon;
         var gradient = new double[_n];
         var lossLevel = unit * Math.Abs(loss);
         for (var j = 0; j < _m; j++)
         {
-            double terms = Math.Abs(y[j]);
-            for (var k = 0; k < _n; k++)
-                // An exact zero xₖ moves nothing, whatever Jⱼₖ (∞·0 would be NaN).
-                if (point[k] != 0) terms += Math.Abs(jacobian[j * _n + k] * point[k]);
-            var output = Math.Max(level, unit * terms);
+            var output = Math.Max(level, unit * scales[j]);
             lossLevel += Math.Abs(gy[j]) * output;
             var term = unit * Math.Abs(gy[j]) + output;
             for (var i = 0; i < _n; i++) gradient[i] += Math.Abs(jacobian[j * _n + i]) * term;
@@ -680,7 +729,7 @@ public sealed class Stepper
         if (!LossIsNonNegative || !(Loss >= 0) || LossUnderflowed) return null;
         var level = LossRounding();
         return Loss <= level
-            ? $"L = {NumberText.Short(Loss, 3)} is at its rounding level 4ε(|L| + ‖∂L/∂y‖·max{{‖y‖, ‖y₀‖}}) = {NumberText.Short(level, 3)} and L ≥ 0 by its form: a global minimum to rounding"
+            ? $"L = {NumberText.Short(Loss, 3)} is at its rounding level here, {Rules.Rounding.LossLevelText} = {NumberText.Short(level, 3)} ({Rules.Rounding.ScaleText}), and L ≥ 0 by its form: a global minimum to rounding"
             : null;
     }
 
@@ -934,6 +983,79 @@ public sealed class Stepper
         var loss = Math.Max(Math.Abs(Loss), Math.Abs(_startLoss));
         var scale = 1e-12 * loss / Curvature.ProbeLength(_x, _startLength);
         return double.IsFinite(scale) && Array.TrueForAll(_gx, v => Math.Abs(v) <= scale);
+    }
+
+    /// <summary>
+    /// Why the current point is measurably no minimum, or null when nothing says so (or it cannot be measured: above
+    /// <see cref="Curvature.MatrixFreeAbove"/> variables, without y, J and ∂L/∂y, or a value not finite). Scale-aware where
+    /// <see cref="GradientIsZero"/> (|∂L/∂xᵢ| against 10⁻¹² of L₀) is not: along each eigenvector w of the Jacobi-scaled Hessian
+    /// (a unit direction in x) the slope wᵀ∇L is compared with its own rounding, Σⱼ|(J w)ⱼ|·(rounding of ∂L/∂yⱼ) plus what moving x by
+    /// its rounding changes it by, |wᵀHw|·Σᵢ|wᵢ|·4ε|xᵢ|, with <see cref="CompiledProblem.LandingUlps"/> units of room for the rounding of
+    /// ∂L/∂x's own kernel. A slope beyond that is measured; it says no minimum where the curvature along w is at rounding (0 to
+    /// the eigensolver) or where the Newton model's decrease (wᵀ∇L)²/(2wᵀHw) is beyond L's rounding level. On the badly scaled
+    /// Rosenbrock `1e4*(x1 - x0^2); 1e-4*(1 - x0)` Newton's and BFGS's steps round away at x0 ≈ −1.2 with ∂L/∂x ≈ 1E-07, below
+    /// the relative test against L₀ = 2.4E+03, yet L falls along the valley at a slope of 8.5E-09 whose rounding is 1E-15.
+    /// </summary>
+    public string? MeasuredDescent()
+    {
+        const Capabilities needed = Capabilities.Outputs | Capabilities.Jacobian | Capabilities.LossGradientInY;
+        if (_n > Curvature.MatrixFreeAbove || (_problem.Supported & needed) != needed || (long)_m * _n > RoundingJacobianEntries) return null;
+        var x = _x.ToArray();
+        var (y, jacobian, gy) = (new double[_m], new double[_m * _n], new double[_m]);
+        var scales = OutputScalesAt(x, y, jacobian);
+        _problem.LossInY(y, gy);
+        var unit = Krylov.RoundingFactor * Krylov.Epsilon;
+        var level = Rules.Rounding.OfLossGradientInY(y, CompiledProblem.Norm(scales, _m));
+        // The rounding of each ∂L/∂yⱼ: its own, and yⱼ's carried through (as RoundingAt takes it).
+        var outputError = new double[_m];
+        for (var j = 0; j < _m; j++) outputError[j] = unit * Math.Abs(gy[j]) + Math.Max(level, unit * scales[j]);
+        var hessian = DenseHessian();
+        if (NonFiniteValue.Find(Quantity.Hessian, hessian, _n) is not null || !outputError.All(double.IsFinite) || !_gx.All(double.IsFinite)) return null;
+        var scale = Curvature.JacobiScale(hessian, _n);
+        var scaled = MathNet.Numerics.LinearAlgebra.Double.DenseMatrix.Create(_n, _n, (r, c) => scale[r] * 0.5 * (hessian[r * _n + c] + hessian[c * _n + r]) * scale[c]);
+        MathNet.Numerics.LinearAlgebra.Factorization.Evd<double> evd;
+        try { evd = scaled.Evd(MathNet.Numerics.LinearAlgebra.Symmetricity.Symmetric); }
+        catch (MathNet.Numerics.NonConvergenceException) { return null; }
+        var values = evd.EigenValues.Select(v => v.Real).ToArray();
+        var zero = CompiledProblem.LandingUlps * _n * Krylov.Epsilon * values.Max(Math.Abs);
+        var lossLevel = LossRounding();
+        var w = new double[_n];
+        var jw = new double[_m];
+        for (var k = 0; k < _n; k++)
+        {
+            double length = 0;
+            for (var i = 0; i < _n; i++) { w[i] = scale[i] * evd.EigenVectors[i, k]; length += w[i] * w[i]; }
+            length = Math.Sqrt(length);
+            if (!(length > 0)) continue;
+            double slope = 0, curvature = 0, moved = 0;
+            for (var i = 0; i < _n; i++)
+            {
+                w[i] /= length;
+                slope += w[i] * _gx[i];
+                moved += Math.Abs(w[i]) * unit * Math.Abs(x[i]);
+            }
+            for (var i = 0; i < _n; i++)
+                for (var j = 0; j < _n; j++) curvature += w[i] * hessian[i * _n + j] * w[j];
+            double rounding = Math.Abs(curvature) * moved;
+            for (var j = 0; j < _m; j++)
+            {
+                double s = 0;
+                for (var i = 0; i < _n; i++) s += jacobian[j * _n + i] * w[i];
+                rounding += Math.Abs(s) * outputError[j];
+            }
+            rounding *= CompiledProblem.LandingUlps;
+            if (!(Math.Abs(slope) > rounding)) continue;
+            var direction = NumberText.Vector(w, v => NumberText.Short(v, 3));
+            if (values[k] <= zero)
+                return $"L still falls along w = {direction} at a slope wᵀ∂L/∂x = {NumberText.Short(slope, 3)}, beyond its rounding " +
+                       $"{NumberText.Short(rounding, 3)}, where the curvature wᵀHw = {NumberText.Short(curvature, 3)} is at the Hessian's rounding: this is no minimum";
+            var decrease = slope * slope / (2 * curvature);
+            if (decrease > CompiledProblem.LandingUlps * lossLevel)
+                return $"L still falls along w = {direction} at a slope wᵀ∂L/∂x = {NumberText.Short(slope, 3)}, beyond its rounding " +
+                       $"{NumberText.Short(rounding, 3)}, and the Newton model predicts a decrease of {NumberText.Short(decrease, 3)} along it, beyond L's rounding level " +
+                       $"{NumberText.Short(lossLevel, 3)}: this is no minimum";
+        }
+        return null;
     }
 
     /// <summary>
@@ -1214,6 +1336,7 @@ public static class Optimizer
         var latest = -1; // the last iteration's point when it was not recorded
         double[]? latestX = null, latestY = null;
         var latestLoss = double.NaN;
+        var still = new StillWatch(stepper.X.ToArray(), stepper.Loss);
         // k > 0: at the limit int.MaxValue, k <= iterations holds for every int, and k++ past it wraps to −2³¹.
         for (var k = 1; k > 0 && k <= iterations; k++)
         {
@@ -1287,6 +1410,15 @@ public static class Optimizer
                 return Finish(StopReason.Stalled, k, roundedAway
                     ? $"{BelowRounding(k)} although ∂L/∂x = {Gradient()} is not 0: no progress is possible in floating point, and the point is not stationary"
                     : $"the step is 0 at iteration {k} although ∂L/∂x = {Gradient()} is not: the rule cannot move from here, the point is not stationary");
+            // x wandering among neighbouring doubles while L does not fall: no step will change anything measurable, and a
+            // limit of 2³¹ − 1 iterations would otherwise run for all of them (about 20 minutes).
+            if (still.Watch(k, stepper.X, stepper.Loss) is { } stuck)
+                // Where ∂L/∂x is what x's rounding explains (x0^2 to 2 by newton with η = 1 cycles between the neighbours of √2; gd
+                // overshoots either side of the least-squares point of 1e8*x0; 1e8*x0) the point is classified as at a zero step that
+                // rounded away: a minimum if the curvature and the measured slopes say so, else stalled; elsewhere it is a stall.
+                return stepper.GlobalMinimumToRounding() is not null || stepper.GradientBeyondRounding() is null
+                    ? AtStationaryPoint(k, stuck, ConvergenceCriterion.StepTolerance, roundedAway: true)
+                    : Finish(StopReason.Stalled, k, stuck);
             if (stepLength <= stepTolerance)
             {
                 // A step that falls to the tolerance (for most rules: exactly 0, ∂L/∂x = 0) stops the run
@@ -1355,6 +1487,14 @@ public static class Optimizer
                     $"{reached}: no progress is possible in floating point; ∂L/∂x is 0 to rounding here, where the curvature says {curvature.KindWithArticle} ({curvature.Detail})",
                     curvature: curvature);
             if (curvature.Kind == StationaryKind.Minimum && stepper.UnderflowPlateau() is { } plateau) return Plateau(plateau);
+            // A minimum by the eigenvalues and the probe, but L measurably still falls here (a small gradient on a badly scaled
+            // problem): the rule's step no longer moves x, and no minimum is reached.
+            // (Not where a tolerance the caller gave decided: a step or loss within it is the caller's convergence.)
+            var toTolerance = (criterion == ConvergenceCriterion.StepTolerance && stepTolerance > 0 && !roundedAway)
+                || (criterion == ConvergenceCriterion.LossTolerance && lossTolerance > 0);
+            if (curvature.Kind == StationaryKind.Minimum && !toTolerance && stepper.MeasuredDescent() is { } descent)
+                return Finish(StopReason.Stalled, k, $"{reached}: {descent}; {stepper.Name}'s step no longer moves x, so no progress is possible for it from here ({curvature.Detail})",
+                    curvature: curvature with { Kind = StationaryKind.Undecided });
             var detail = $"{reached}, at {curvature.KindWithArticle}; {curvature.Detail}";
             return curvature.Kind == StationaryKind.Minimum
                 ? Finish(StopReason.Converged, k, detail, criterion, curvature)

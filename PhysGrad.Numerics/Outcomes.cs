@@ -13,7 +13,8 @@ public enum ConvergenceCriterion
 {
     /// <summary>The loss fell to the loss tolerance or below.</summary>
     LossTolerance,
-    /// <summary>A step's length ‖Δx‖ was at most the step tolerance, at a point the curvature classified as a minimum.</summary>
+    /// <summary>A step's length ‖Δx‖ was at most the step tolerance, or x stayed within its rounding for <see cref="StillWatch.Window"/>
+    /// iterations, at a point the curvature classified as a minimum.</summary>
     StepTolerance,
     /// <summary>
     /// The rule's step was 0 because it is at rounding level (<see cref="Rules.RuleState.AtRoundingLevel"/>:
@@ -273,7 +274,15 @@ public sealed record Curvature(StationaryKind Kind, double[] Eigenvalues, bool P
                 return (k, w, c);
             }), gradientAt, reference);
         if (roundedText is not null) shown += "; " + roundedText;
-        bool Flat(int k) => Math.Abs(values[k]) <= zero || rounded.Contains(k);
+        // A negative eigenvalue small beside the largest (the relative test's zero) but beyond what rounding of H makes of
+        // 0 is measured negative curvature: no minimum, whatever the flat-direction probe's slopes say.
+        var measured = MeasuredNegative(x, values, zero, largest, Direction, h, gradientAt);
+        if (measured.Count > 0)
+            shown += $"; the curvature {NumberText.List(measured.Select(t => t.C).ToArray(), v => NumberText.Short(v, 4))} along " +
+                $"{NumberText.Count(measured.Count, "eigenvector")} of an eigenvalue small beside the largest is negative beyond rounding " +
+                $"({CompiledProblem.LandingUlps:0}·n·ε·max|λ'| on H' = SHS, and more than moving x by its rounding changes it)";
+        var measuredIndices = measured.Select(t => t.K).ToHashSet();
+        bool Flat(int k) => (Math.Abs(values[k]) <= zero && !measuredIndices.Contains(k)) || rounded.Contains(k);
         int negative = Enumerable.Range(0, n).Count(k => !Flat(k) && values[k] < 0), positive = Enumerable.Range(0, n).Count(k => !Flat(k) && values[k] > 0);
         // Every entry of H exactly 0 while ∂L/∂x is not: no eigenvalue can be told from 0 on H's own scale, but
         // the curvature is not shown to be 0 either. Where a curvature underflows (1E-300*x0: ∂²L/∂x0² = 1E-600
@@ -287,6 +296,35 @@ public sealed record Curvature(StationaryKind Kind, double[] Eigenvalues, bool P
         if (positive == n) return new(StationaryKind.Minimum, sorted, false, shown);
         var flat = Enumerable.Range(0, n).Where(Flat).Select(Direction).ToList();
         return Probe(x, sorted, shown, negative > 0, positive > 0, flat, gradientAt, reference, lossAt, roundingAt);
+    }
+
+    /// <summary>
+    /// The eigenvalues λ' of the Jacobi-scaled H' = S H S that the relative test calls 0 (|λ'| ≤ <paramref name="zero"/>) but
+    /// that are negative beyond rounding: below −<see cref="CompiledProblem.LandingUlps"/>·n·ε·max|λ'| (the symmetric
+    /// eigensolver's backward error n·ε·max|λ'|, Golub &amp; Van Loan §8.4, with room for the rounding of H's entries), and
+    /// with a curvature wᵀHw along their direction w that moving x by its own rounding, 4ε‖x‖, does not turn (<see cref="RoundingLevel"/>).
+    /// Each with its index and that curvature. On `1e12*x0*x1; 1e-6*x1` at (1E-06, 1E-06) H has eigenvalues −198 and 2E+12:
+    /// −1E-10 of the largest, under the relative zero 10⁻⁹, and the probe had called the point a minimum.
+    /// </summary>
+    private static List<(int K, double C)> MeasuredNegative(double[] x, double[] values, double zero, double largest, Func<int, double[]> direction,
+        DenseMatrix h, Func<double[], double[]> gradientAt)
+    {
+        var n = x.Length;
+        var rounding = CompiledProblem.LandingUlps * n * Math.Pow(2, -52) * largest;
+        var candidates = new List<(int K, double[] W, double C)>();
+        for (var k = 0; k < n; k++)
+        {
+            if (!(values[k] < -rounding && values[k] >= -zero)) continue;
+            var w = direction(k);
+            double c = 0;
+            for (var i = 0; i < n; i++)
+                for (var j = 0; j < n; j++) c += w[i] * h[i, j] * w[j];
+            candidates.Add((k, w, c));
+        }
+        if (candidates.Count == 0) return [];
+        // x's rounding at x itself (no reference length): the start's ‖x₀‖ = 1.4 would have moved x = (1E-06, 1E-06) by 1E-09 of itself.
+        var (atRounding, _) = RoundingLevel(x, candidates, gradientAt, 0, candidates.Count);
+        return candidates.Where(t => t.C < 0 && !atRounding.Contains(t.K)).Select(t => (t.K, t.C)).ToList();
     }
 
     /// <summary>

@@ -81,7 +81,18 @@ public static class ProgramInterpreter
     /// </summary>
     /// <exception cref="ArgumentException">A span shorter than the program's variables, parameters or outputs.</exception>
     public static void EvaluateWithErrors(
-        StraightLineProgram program, ReadOnlySpan<double> x, ReadOnlySpan<double> p, Span<double> outputs, Span<double> errors)
+        StraightLineProgram program, ReadOnlySpan<double> x, ReadOnlySpan<double> p, Span<double> outputs, Span<double> errors) =>
+        EvaluateWithErrors(program, x, p, outputs, errors, new double[program.Instructions.Length], new double[program.Instructions.Length]);
+
+    /// <summary>
+    /// As above, in the caller's scratch: <paramref name="values"/> and <paramref name="bounds"/> hold one value and one
+    /// bound per instruction (at least <see cref="StraightLineProgram.Instructions"/>' length each), so that a caller
+    /// that bounds P's rounding at every step (the optimisers' rounding levels) allocates nothing.
+    /// </summary>
+    /// <exception cref="ArgumentException">A span shorter than the program's variables, parameters, outputs or instructions.</exception>
+    public static void EvaluateWithErrors(
+        StraightLineProgram program, ReadOnlySpan<double> x, ReadOnlySpan<double> p, Span<double> outputs, Span<double> errors,
+        Span<double> values, Span<double> bounds)
     {
         if (x.Length < program.Variables.Length)
             throw new ArgumentException($"The program needs {NumberText.Count(program.Variables.Length, "variable")} but got {x.Length}.", nameof(x));
@@ -90,9 +101,13 @@ public static class ProgramInterpreter
         if (outputs.Length < program.Outputs.Length || errors.Length < program.Outputs.Length)
             throw new ArgumentException($"The program writes {NumberText.Count(program.Outputs.Length, "output")} but a span holds {Math.Min(outputs.Length, errors.Length)}.", nameof(outputs));
         const double u = 1.1102230246251565e-16;
+        // Half the smallest subnormal: the absolute rounding one operation adds under underflow, where u·|r| no longer bounds it.
+        const double eta = 2.4703282292062327e-324;
         var instructions = program.Instructions;
-        var v = new double[instructions.Length];
-        var e = new double[instructions.Length];
+        if (values.Length < instructions.Length || bounds.Length < instructions.Length)
+            throw new ArgumentException($"The program has {NumberText.Count(instructions.Length, "instruction")} but a scratch span holds {Math.Min(values.Length, bounds.Length)}.", nameof(values));
+        var v = values;
+        var e = bounds;
         // |d|·ε, but 0 for an exact operand, so that an infinite partial derivative (√ at 0) of an exact value adds nothing.
         static double Scaled(double d, double error) => error == 0 ? 0 : Math.Abs(d) * error;
         for (var i = 0; i < instructions.Length; i++)
@@ -111,13 +126,14 @@ public static class ProgramInterpreter
             v[i] = r;
             e[i] = ins.Op switch
             {
-                OpCode.Add or OpCode.Subtract => ea + eb + u * Math.Abs(r),
-                OpCode.Multiply => Scaled(b, ea) + Scaled(a, eb) + u * Math.Abs(r),
-                OpCode.Divide => Scaled(1 / b, ea) + Scaled(r / b, eb) + u * Math.Abs(r),
-                OpCode.Negate or OpCode.Abs => ea,
-                OpCode.Sqrt => Scaled(0.5 / r, ea) + u * Math.Abs(r),
-                OpCode.Power => Scaled(b * Math.Pow(a, b - 1), ea) + (eb == 0 || r == 0 ? 0 : Math.Abs(Math.Log(Math.Abs(a)) * r) * eb) + 4 * u * Math.Abs(r),
-                OpCode.Atan2 => Scaled(b / (a * a + b * b), ea) + Scaled(a / (a * a + b * b), eb) + 4 * u * Math.Abs(r),
+                OpCode.Add or OpCode.Subtract => ea + eb + u * Math.Abs(r) + eta,
+                OpCode.Multiply => Scaled(b, ea) + Scaled(a, eb) + u * Math.Abs(r) + eta,
+                OpCode.Divide => Scaled(1 / b, ea) + Scaled(r / b, eb) + u * Math.Abs(r) + eta,
+                OpCode.Negate => ea,
+                OpCode.Abs => ea + eta,
+                OpCode.Sqrt => Scaled(0.5 / r, ea) + u * Math.Abs(r) + eta,
+                OpCode.Power => Scaled(b * Math.Pow(a, b - 1), ea) + (eb == 0 || r == 0 ? 0 : Math.Abs(Math.Log(Math.Abs(a)) * r) * eb) + 4 * u * Math.Abs(r) + eta,
+                OpCode.Atan2 => Scaled(b / (a * a + b * b), ea) + Scaled(a / (a * a + b * b), eb) + 4 * u * Math.Abs(r) + eta,
                 // sign's derivative is 0, but it jumps by up to 2 where a's error reaches 0.
                 OpCode.Sign => ea > 0 && ea >= Math.Abs(a) ? 2 : 0,
                 _ => Scaled(ins.Op switch
@@ -137,7 +153,7 @@ public static class ProgramInterpreter
                     OpCode.Log10 => 1 / (a * Math.Log(10)),
                     OpCode.Log2 => 1 / (a * Math.Log(2)),
                     _ => double.NaN,
-                }, ea) + 4 * u * Math.Abs(r),
+                }, ea) + 4 * u * Math.Abs(r) + eta,
             };
         }
         var o = program.Outputs;

@@ -505,61 +505,14 @@ module RunningError =
         es |> Array.map (fun e -> values.[e])
 
     /// Value and error bound of each output of a program at x with parameters p, evaluated instruction
-    /// by instruction as ProgramInterpreter (and the compiled kernels, bit for bit) evaluate it.
+    /// by instruction as ProgramInterpreter (and the compiled kernels, bit for bit) evaluate it: the
+    /// interpreter's own running error analysis (ProgramInterpreter.EvaluateWithErrors), the one the optimisers'
+    /// rounding levels read, not a second copy of its rules.
     let ofProgram (program: StraightLineProgram) (x: float[]) (p: float[]) : (float * float)[] =
-        let ins = program.Instructions
-        let v = Array.zeroCreate ins.Length
-        let e = Array.zeroCreate ins.Length
-
-        for i in 0 .. ins.Length - 1 do
-            let k = ins.[i]
-            let a, ea = (if k.A >= 0 && k.A < i then v.[k.A], e.[k.A] else 0.0, 0.0)
-            let b, eb = (if k.B >= 0 && k.B < i then v.[k.B], e.[k.B] else 0.0, 0.0)
-
-            let r, er =
-                match k.Op with
-                | OpCode.Constant ->
-                    let c = program.Constants.[k.A]
-                    c, constantError c
-                | OpCode.Variable -> x.[k.A], 0.0
-                | OpCode.Parameter -> p.[k.A], 0.0
-                | OpCode.Add -> let r = a + b in r, ea + eb + rounding r
-                | OpCode.Subtract -> let r = a - b in r, ea + eb + rounding r
-                | OpCode.Multiply -> let r = a * b in r, scaled b ea + scaled a eb + rounding r
-                | OpCode.Divide -> let r = a / b in r, scaled (1.0 / b) ea + scaled (r / b) eb + rounding r
-                | OpCode.Negate -> -a, ea
-                | OpCode.Power -> let r = Math.Pow(a, b) in r, ofPower a ea b eb r
-                | OpCode.Sqrt -> let r = Math.Sqrt a in r, ofSqrt a ea r
-                | OpCode.Atan2 -> let r = Elementary.atan2 a b in r, ofAtan2 a ea b eb r
-                | op ->
-                    let f =
-                        match op with
-                        | OpCode.Sin -> Function.Sin
-                        | OpCode.Cos -> Function.Cos
-                        | OpCode.Tan -> Function.Tan
-                        | OpCode.Asin -> Function.Asin
-                        | OpCode.Acos -> Function.Acos
-                        | OpCode.Atan -> Function.Atan
-                        | OpCode.Sinh -> Function.Sinh
-                        | OpCode.Cosh -> Function.Cosh
-                        | OpCode.Tanh -> Function.Tanh
-                        | OpCode.Exp -> Function.Exp
-                        | OpCode.Log -> Function.Log
-                        | OpCode.Abs -> Function.Abs
-                        | OpCode.Sign -> Function.Sign
-                        | OpCode.Log1p -> Function.Log1p
-                        | OpCode.Expm1 -> Function.Expm1
-                        | OpCode.Log10 -> Function.Log10
-                        | OpCode.Log2 -> Function.Log2
-                        | _ -> failwithf "RunningError.ofProgram: no rule for %A" op
-
-                    let r = Evaluate.applyFunction f a
-                    r, ofFunction f a ea r
-
-            v.[i] <- r
-            e.[i] <- er
-
-        program.Outputs |> Array.map (fun o -> v.[o], e.[o])
+        let m = program.Outputs.Length
+        let values, errors = Array.zeroCreate m, Array.zeroCreate m
+        ProgramInterpreter.EvaluateWithErrors(program, ReadOnlySpan x, ReadOnlySpan p, Span values, Span errors)
+        Array.zip values errors
 
     /// Value and bound of Σᵢ aᵢ·vᵢ (the aᵢ with their bounds, v exact) formed left to right from 0: each
     /// product passes on |vᵢ|·eᵢ plus its rounding, each partial sum adds its own.

@@ -19,10 +19,11 @@ public abstract class JacobianState : RuleState
         LossHessianY = lossHessian ? new double[M * M] : [];
         _start = new double[N];
         _typicalX = new double[N];
-        _startY = new double[M];
+        _scales = new double[M];
+        _errors = new double[M];
     }
 
-    private readonly double[] _start, _typicalX, _startY;
+    private readonly double[] _start, _typicalX, _scales, _errors;
     private bool _started;
 
     /// <summary>
@@ -53,19 +54,17 @@ public abstract class JacobianState : RuleState
     /// <inheritdoc/>
     public override double[]? Outputs => Y;
 
-    /// <summary>‖y₀‖, the outputs' scale at the first evaluated point (the start): the typical size of y in
-    /// the rounding levels (<see cref="Rounding"/>).</summary>
-    protected double StartOutputScale { get; private set; } = double.NaN;
+    /// <summary>‖s‖, the norm of the outputs' rounding scales at the point of the last <see cref="LossGradientAtRounding"/>
+    /// (<see cref="Rounding.OutputScales(double[], double[], double[], double[])"/>): the size of y in the rounding levels.</summary>
+    protected double OutputScale { get; private set; } = double.NaN;
 
     /// <inheritdoc/>
     public override double Evaluate(double[] x, double[] gradient)
     {
         Problem.Simulate(x, Y, J);
-        if (double.IsNaN(StartOutputScale)) StartOutputScale = CompiledProblem.Norm(Y, M);
         if (!_started)
         {
             Array.Copy(x, _start, N);
-            Array.Copy(Y, _startY, M);
             _started = true;
         }
         return Problem.ValueGradient(x, gradient);
@@ -74,15 +73,20 @@ public abstract class JacobianState : RuleState
     /// <summary>
     /// Why <paramref name="rule"/>'s step at <paramref name="x"/> is 0 because ∂L/∂y is rounding noise, else
     /// null: both ‖∂L/∂y‖ is at its rounding level (<see cref="Rounding.LossGradientInY"/>) and every component
-    /// is at its own (<see cref="Rounding.ComponentsAtRounding(double[], double[], double[], double[], double[])"/>, on J and y₀ as this state holds them). The
-    /// norm alone mixes outputs of different units: with y ≈ (3·10⁻⁸, −3·10⁷) a residual of 10⁻⁸ in y₀, a third
-    /// of that output, was below 4ε‖y‖ ≈ 2.7·10⁻⁸ and IG and GN took a zero step the unscaled problem did not.
+    /// is at its own, 4ε·sᵢ with sᵢ yᵢ's rounding scale at x (<see cref="Rounding.OutputScales(double[], double[], double[], double[])"/>
+    /// and <see cref="Rounding.AddRunningErrors"/>). The norm alone mixes outputs of different units: with
+    /// y ≈ (3·10⁻⁸, −3·10⁷) a residual of 10⁻⁸ in y₀, a third of that output, was below 4ε‖y‖ ≈ 2.7·10⁻⁸ and IG and
+    /// GN took a zero step the unscaled problem did not. Sets <see cref="OutputScale"/>.
     /// </summary>
-    protected string? LossGradientAtRounding(string rule, double[] x) =>
-        Rounding.LossGradientInY(rule, Y, LossGradientY, StartOutputScale) is { } why
-        && Rounding.ComponentsAtRounding(Y, _startY, J, x, LossGradientY)
-            ? why + Rounding.EachComponent
-            : null;
+    protected string? LossGradientAtRounding(string rule, double[] x)
+    {
+        Rounding.OutputScales(Y, J, x, _scales);
+        Rounding.AddRunningErrors(Problem, x, _scales, _errors);
+        OutputScale = CompiledProblem.Norm(_scales, M);
+        if (Rounding.LossGradientInY(rule, Y, LossGradientY, OutputScale) is not { } why) return null;
+        Rounding.Levels(_scales, _errors);
+        return Rounding.AllWithin(LossGradientY, _errors) ? why + Rounding.EachComponent : null;
+    }
 
     /// <summary>
     /// Whether the rule's step reads the value of L (Levenberg–Marquardt's gain ratio), not only y, J and
@@ -559,11 +563,12 @@ internal abstract class ProductState : RuleState
 
     public override double[]? Outputs => Y;
 
-    /// <summary>‖y₀‖, the outputs' scale at the first evaluated point (the start).</summary>
-    protected double StartOutputScale { get; private set; } = double.NaN;
+    /// <summary>‖s‖, the norm of the outputs' rounding scales at the point of the last <see cref="LossGradientAtRounding"/>
+    /// (as <see cref="JacobianState"/>'s).</summary>
+    protected double OutputScale { get; private set; } = double.NaN;
 
-    /// <summary>The rounding level of ∂L/∂y at y (<see cref="Rounding.OfLossGradientInY"/>).</summary>
-    protected double RoundingLevel() => Rounding.OfLossGradientInY(Y, StartOutputScale);
+    /// <summary>The rounding level of ∂L/∂y at y (<see cref="Rounding.OfLossGradientInY"/>), with the scales of the last <see cref="LossGradientAtRounding"/>.</summary>
+    protected double RoundingLevel() => Rounding.OfLossGradientInY(Y, OutputScale);
 
     /// <summary>Makes the maps act at <paramref name="x"/> (the point passed to <see cref="RuleState.Update"/>; not copied, not changed).</summary>
     protected void At(double[] x) => (_at, _sparseCurrent) = (x, false);
@@ -571,42 +576,39 @@ internal abstract class ProductState : RuleState
     public override double Evaluate(double[] x, double[] gradient)
     {
         Problem.Simulate(x, Y);
-        if (double.IsNaN(StartOutputScale))
-        {
-            StartOutputScale = CompiledProblem.Norm(Y, M);
-            _startY = (double[])Y.Clone();
-        }
         return Problem.ValueGradient(x, gradient);
     }
 
-    private double[] _startY = [];
-    private double[]? _jx;
+    private double[]? _jx, _errors;
 
     /// <summary>
     /// Why <paramref name="rule"/>'s step at <paramref name="x"/> (the point of <see cref="At"/>) is 0 because
     /// ∂L/∂y is rounding noise, else null: the norm test (<see cref="Rounding.LossGradientInY"/>) and, as the dense
     /// states have it, every component at its own output's level, so that outputs in units 10¹⁵ apart are not
     /// judged by the largest. Σⱼ|Jᵢⱼxⱼ| comes from the sparse J's nonzeros when the problem has them, else
-    /// |(J x)ᵢ| from one product stands for it (<see cref="Rounding.ComponentLevels(double[], double[], double[], double[])"/>).
+    /// |(J x)ᵢ| from one product stands for it (<see cref="Rounding.OutputScales(double[], double[], double[])"/>).
     /// </summary>
     protected string? LossGradientAtRounding(string rule, double[] x)
     {
         ComponentFloor = null;
-        if (Rounding.LossGradientInY(rule, Y, LossGradientY, StartOutputScale) is not { } why) return null;
         var levels = _levels ??= new double[M];
         string each;
         if (SparseJacobian is { } j)
         {
-            Rounding.ComponentLevels(Y, _startY, j, x, levels);
+            Rounding.OutputScales(Y, j, x, levels);
             each = Rounding.EachComponent;
         }
         else
         {
             _jx ??= new double[M];
             ApplyJ(x, _jx);
-            Rounding.ComponentLevels(Y, _startY, _jx, levels);
+            Rounding.OutputScales(Y, _jx, levels);
             each = Rounding.EachComponentByProduct;
         }
+        Rounding.AddRunningErrors(Problem, x, levels, _errors ??= new double[M]);
+        OutputScale = CompiledProblem.Norm(levels, M);
+        if (Rounding.LossGradientInY(rule, Y, LossGradientY, OutputScale) is not { } why) return null;
+        Rounding.Levels(levels, levels);
         if (Rounding.AllWithin(LossGradientY, levels)) return why + each;
         // The norm is at rounding but a component is not: a solve on ∂L/∂y must not stop at the norm's floor
         // either (LSQR would return p = 0 at once), only where every component's residual is surely at its own
@@ -617,7 +619,7 @@ internal abstract class ProductState : RuleState
 
     /// <summary>
     /// Set by <see cref="LossGradientAtRounding"/> when ‖∂L/∂y‖ is at its norm's rounding level but some component is
-    /// above its own: the smallest componentwise level min ᵢ 4ε·max(|yᵢ|, |y₀ᵢ|, Σⱼ|Jᵢⱼxⱼ|), the residual floor a
+    /// above its own: the smallest componentwise level min ᵢ 4ε·sᵢ, the residual floor a
     /// solve on ∂L/∂y takes instead of the norm's (<see cref="RoundingLevel"/>). Null otherwise.
     /// </summary>
     protected double? ComponentFloor { get; private set; }
@@ -660,63 +662,71 @@ internal abstract class ProductState : RuleState
 
 /// <summary>
 /// The rounding levels at which the Jacobian rules stop solving (one place, so that Gauss–Newton's LSQR floor
-/// and Levenberg–Marquardt's stop agree). ε = 2⁻⁵².
+/// and Levenberg–Marquardt's stop agree), all judged at the current point x, never at the start: each output yᵢ has
+/// its rounding scale sᵢ = max(|yᵢ|, Σⱼ|Jᵢⱼxⱼ|, εᵢ/ε) there (<see cref="OutputScales(double[], double[], double[], double[])"/>,
+/// <see cref="AddRunningErrors"/>), the size of what yᵢ is computed from, and ε = 2⁻⁵².
 /// </summary>
 internal static class Rounding
 {
     /// <summary>
-    /// y's scale for its rounding: max(‖y‖, <paramref name="typical"/>), with <paramref name="typical"/> = ‖y₀‖
-    /// the outputs' size at the start (Dennis &amp; Schnabel's "typical" value, §7.2, taken from the run), or
-    /// ‖y‖ alone when it is not known (NaN). It stands for the size of the terms y is computed from: near y = 0
-    /// (a residual 1 − x0 at x0 ≈ 1) y's error is ε times those terms, not ε‖y‖. Relative, so the rounding
-    /// levels scale with y (the former 1 + ‖y‖ was absolute: with y of size 10⁻⁸ it stopped a run 10⁸ times
-    /// too early in relative terms, with y of size 10⁸ it never stopped it).
+    /// y's scale for its rounding: max(‖y‖, <paramref name="scale"/>), with <paramref name="scale"/> = ‖s‖ the norm of
+    /// the outputs' rounding scales at the current point (<see cref="OutputScales(double[], double[], double[], double[])"/>),
+    /// or ‖y‖ alone when it is not known (NaN). Near y = 0 (a residual 1 − x0 at x0 ≈ 1) y's error is ε times the terms
+    /// it is computed from, not ε‖y‖, and s holds those terms. Taken at the current x: the start's ‖y₀‖ (used before)
+    /// kept the level of outputs that started at 10¹² after they had fallen to 1, and `1e12*x0*x1; 1e-6*x1` stopped
+    /// 2.8E-07 above its minimum 0, called a global minimum to rounding.
     /// </summary>
-    public static double Scale(double[] y, double typical)
+    public static double Scale(double[] y, double scale)
     {
         var size = CompiledProblem.Norm(y, y.Length);
-        return double.IsNaN(typical) ? size : Math.Max(size, typical);
+        return double.IsNaN(scale) ? size : Math.Max(size, scale);
     }
 
     /// <summary>
-    /// The rounding level of ∂L/∂y: 4ε·max(‖y‖, ‖y₀‖) (<see cref="Scale"/>). For the default loss ∂L/∂y = y − y*
+    /// The rounding level of ∂L/∂y: 4ε·max(‖y‖, ‖s‖) (<see cref="Scale"/>). For the default loss ∂L/∂y = y − y*
     /// carries that error from y itself, so no solve on it needs a smaller residual (near a solution ∂L/∂y is
     /// itself at this level, and a relative test could never be met).
     /// </summary>
-    public static double OfLossGradientInY(double[] y, double typical) => Krylov.RoundingFactor * Krylov.Epsilon * Scale(y, typical);
+    public static double OfLossGradientInY(double[] y, double scale) => Krylov.RoundingFactor * Krylov.Epsilon * Scale(y, scale);
 
     /// <summary>
-    /// The rounding level of L: 4ε·(|L| + ‖∂L/∂y‖·max(‖y‖, ‖y₀‖)). The first part is L's own rounding; the
-    /// second is what y's rounding (ε·max(‖y‖, ‖y₀‖), <see cref="Scale"/>) moves L by to first order. A change of L below this cannot
+    /// The rounding level of L: 4ε·(|L| + ‖∂L/∂y‖·max(‖y‖, ‖s‖)). The first part is L's own rounding; the
+    /// second is what y's rounding (ε·max(‖y‖, ‖s‖), <see cref="Scale"/>) moves L by to first order. A change of L below this cannot
     /// be told from rounding, so a model that predicts less cannot have its step accepted or rejected on
     /// evidence (MINPACK's lmder stops on the same ground, its info = 6: "no further reduction in the sum
     /// of squares is possible", when the actual and predicted relative reductions are at most ε; Moré,
     /// Garbow &amp; Hillstrom, User Guide for MINPACK-1, 1980). The second part matters on zero-residual
     /// problems, where L itself is far below the rounding of y.
     /// </summary>
-    public static double OfLoss(double loss, double[] y, double[] lossGradientY, double typical) =>
-        Krylov.RoundingFactor * Krylov.Epsilon * (Math.Abs(loss) + CompiledProblem.Norm(lossGradientY, lossGradientY.Length) * Scale(y, typical));
+    public static double OfLoss(double loss, double[] y, double[] lossGradientY, double scale) =>
+        Krylov.RoundingFactor * Krylov.Epsilon * (Math.Abs(loss) + CompiledProblem.Norm(lossGradientY, lossGradientY.Length) * Scale(y, scale));
+
+    /// <summary>How L's rounding level (<see cref="OfLoss"/>) reads in a stop's reason.</summary>
+    public const string LossLevelText = "4ε(|L| + ‖∂L/∂y‖·‖s‖)";
+
+    /// <summary>What s is, in a stop's reason.</summary>
+    public const string ScaleText = "s the outputs' rounding scales at x";
 
     /// <summary>
     /// Why <paramref name="rule"/>'s step is 0 when ∂L/∂y is at its rounding level (‖∂L/∂y‖ ≤
-    /// <see cref="OfLossGradientInY"/>), else null: the step solves a system whose right-hand side is then rounding.
+    /// <see cref="OfLossGradientInY"/> with ‖s‖ at the current point), else null: the step solves a system whose right-hand side is then rounding.
     /// </summary>
-    public static string? LossGradientInY(string rule, double[] y, double[] lossGradientY, double typical)
+    public static string? LossGradientInY(string rule, double[] y, double[] lossGradientY, double scale)
     {
-        var (size, level) = (CompiledProblem.Norm(lossGradientY, lossGradientY.Length), OfLossGradientInY(y, typical));
+        var (size, level) = (CompiledProblem.Norm(lossGradientY, lossGradientY.Length), OfLossGradientInY(y, scale));
         return size <= level
-            ? $"{rule}'s step is 0: ∂L/∂y is at rounding level (‖∂L/∂y‖ = {NumberText.Short(size, 3)} ≤ 4ε·max{{‖y‖, ‖y₀‖}} = {NumberText.Short(level, 3)})"
+            ? $"{rule}'s step is 0: ∂L/∂y is at rounding level (‖∂L/∂y‖ = {NumberText.Short(size, 3)} ≤ 4ε‖s‖ = {NumberText.Short(level, 3)})"
             : null;
     }
 
     /// <summary>
-    /// Whether every component of ∂L/∂y is at its own output's rounding level:
-    /// |∂L/∂yᵢ| ≤ 4ε·max(|yᵢ|, |y₀ᵢ|, Σⱼ |Jᵢⱼ xⱼ|) for i &lt; m, with J (m·n, row by row) at x. The last term is,
-    /// to first order, the size of the terms yᵢ is computed from (Higham, Accuracy and Stability of Numerical
-    /// Algorithms, §1.6, as in <see cref="CompiledProblem.RoundingScale"/>), so a residual x₀ − x₁ at x ≈ 1
-    /// still counts as noise. Each output in its own units, where the norm test mixes them. Allocates nothing.
+    /// The outputs' rounding scales at x before P's own rounding (<see cref="AddRunningErrors"/> adds it), into
+    /// <paramref name="scales"/> (m): sᵢ = max(|yᵢ|, Σⱼ |Jᵢⱼ xⱼ|) with J (m·n, row by row) at x. The sum is, to first order,
+    /// the size of the terms yᵢ is computed from (Higham, Accuracy and Stability of Numerical Algorithms, §1.6, as in
+    /// <see cref="CompiledProblem.RoundingScale"/>), so a residual x₀ − x₁ at x ≈ 1 still counts as noise. Each output in
+    /// its own units, where a norm mixes them. Allocates nothing.
     /// </summary>
-    public static bool ComponentsAtRounding(double[] y, double[] startY, double[] j, double[] x, double[] lossGradientY)
+    public static void OutputScales(double[] y, double[] j, double[] x, double[] scales)
     {
         int m = y.Length, n = x.Length;
         for (var i = 0; i < m; i++)
@@ -725,17 +735,15 @@ internal static class Rounding
             for (var c = 0; c < n; c++)
                 // An exact zero xⱼ contributes nothing, whatever Jᵢⱼ (∞·0 would be NaN).
                 if (x[c] != 0) terms += Math.Abs(j[i * n + c] * x[c]);
-            if (!ComponentAtRounding(lossGradientY[i], y[i], startY[i], terms)) return false;
+            scales[i] = Math.Max(Math.Abs(y[i]), terms);
         }
-        return true;
     }
 
     /// <summary>
-    /// The componentwise levels of <see cref="ComponentsAtRounding(double[], double[], double[], double[], double[])"/>
-    /// with J as a sparse matrix (m × n, CSR), into <paramref name="levels"/> (m): 4ε·max(|yᵢ|, |y₀ᵢ|, Σⱼ |Jᵢⱼ xⱼ|),
+    /// As <see cref="OutputScales(double[], double[], double[], double[])"/> with J as a sparse matrix (m × n, CSR):
     /// the sum from row i's structural nonzeros, the same as the dense form's (the other entries are 0). Allocates nothing.
     /// </summary>
-    public static void ComponentLevels(double[] y, double[] startY, CsrMatrix j, double[] x, double[] levels)
+    public static void OutputScales(double[] y, CsrMatrix j, double[] x, double[] scales)
     {
         var (rows, columns, values) = (j.RowPointers, j.ColumnIndices, j.Values);
         for (var i = 0; i < y.Length; i++)
@@ -743,19 +751,38 @@ internal static class Rounding
             double terms = 0;
             for (var k = rows[i]; k < rows[i + 1]; k++)
                 if (x[columns[k]] != 0) terms += Math.Abs(values[k] * x[columns[k]]);
-            levels[i] = Level(y[i], startY[i], terms);
+            scales[i] = Math.Max(Math.Abs(y[i]), terms);
         }
     }
 
     /// <summary>
-    /// The componentwise levels without J's entries, from one product J x (m values): |(J x)ᵢ| ≤ Σⱼ |Jᵢⱼ xⱼ| in
-    /// place of the sum, so each output's level is at most the exact one and the test never calls noise what
-    /// the exact test would not (it may miss noise where the terms of yᵢ cancel; the step is then LSQR's or CG's
-    /// on a rounding-level right-hand side).
+    /// As <see cref="OutputScales(double[], double[], double[], double[])"/> without J's entries, from one product J x
+    /// (m values): |(J x)ᵢ| ≤ Σⱼ |Jᵢⱼ xⱼ| in place of the sum, so each scale is at most the exact one and the test never
+    /// calls noise what the exact test would not.
     /// </summary>
-    public static void ComponentLevels(double[] y, double[] startY, double[] jx, double[] levels)
+    public static void OutputScales(double[] y, double[] jx, double[] scales)
     {
-        for (var i = 0; i < y.Length; i++) levels[i] = Level(y[i], startY[i], Math.Abs(jx[i]));
+        for (var i = 0; i < y.Length; i++) scales[i] = Math.Max(Math.Abs(y[i]), Math.Abs(jx[i]));
+    }
+
+    /// <summary>
+    /// Raises each scale sᵢ to εᵢ/ε where P's running error bound εᵢ at x (<see cref="CompiledProblem.OutputRoundingErrors"/>)
+    /// is larger: a cancellation inside P (eˣ − 1 at x ≈ 0, whose Σⱼ|Jᵢⱼxⱼ| is x) leaves yᵢ known to εᵢ only. Problems that are
+    /// not compiled (a hand-written simulator) have no program to bound and keep their scales; a bound that is not finite
+    /// (an intermediate overflows) is left out. <paramref name="errors"/>: m values of scratch.
+    /// </summary>
+    public static void AddRunningErrors(IDifferentiableProblem problem, double[] x, double[] scales, double[] errors)
+    {
+        if ((problem is LimitSettledProblem settled ? settled.Inner : problem) is not CompiledProblem compiled) return;
+        compiled.OutputRoundingErrors(x, errors);
+        for (var i = 0; i < scales.Length; i++)
+            if (double.IsFinite(errors[i])) scales[i] = Math.Max(scales[i], errors[i] / Krylov.Epsilon);
+    }
+
+    /// <summary>The componentwise levels 4ε·sᵢ of the scales s into <paramref name="levels"/> (may be the same array).</summary>
+    public static void Levels(double[] scales, double[] levels)
+    {
+        for (var i = 0; i < scales.Length; i++) levels[i] = Krylov.RoundingFactor * Krylov.Epsilon * scales[i];
     }
 
     /// <summary>Whether every |∂L/∂yᵢ| is at most its level (false for NaN).</summary>
@@ -766,19 +793,11 @@ internal static class Rounding
         return true;
     }
 
-    // 4ε·max(|yᵢ|, |y₀ᵢ|, terms).
-    private static double Level(double y, double startY, double terms) =>
-        Krylov.RoundingFactor * Krylov.Epsilon * Math.Max(Math.Max(Math.Abs(y), Math.Abs(startY)), terms);
-
-    // |∂L/∂yᵢ| ≤ 4ε·max(|yᵢ|, |y₀ᵢ|, terms), false for NaN.
-    private static bool ComponentAtRounding(double lossGradient, double y, double startY, double terms) =>
-        Math.Abs(lossGradient) <= Level(y, startY, terms);
-
     /// <summary>What a stop on the componentwise test adds to the norm test's reason.</summary>
-    public const string EachComponent = ", and each |∂L/∂yᵢ| ≤ 4ε·max{|yᵢ|, |y₀ᵢ|, Σⱼ|Jᵢⱼxⱼ|}";
+    public const string EachComponent = ", and each |∂L/∂yᵢ| ≤ 4ε·sᵢ (sᵢ = max{|yᵢ|, Σⱼ|Jᵢⱼxⱼ|, εᵢ/ε}: yᵢ's rounding scale at x, εᵢ the running error bound of evaluating it)";
 
     /// <summary>The same, when J x stood for the sum (no entries of J to hand).</summary>
-    public const string EachComponentByProduct = ", and each |∂L/∂yᵢ| ≤ 4ε·max{|yᵢ|, |y₀ᵢ|, |(J x)ᵢ|}";
+    public const string EachComponentByProduct = ", and each |∂L/∂yᵢ| ≤ 4ε·sᵢ (sᵢ = max{|yᵢ|, |(J x)ᵢ|, εᵢ/ε}: yᵢ's rounding scale at x, εᵢ the running error bound of evaluating it)";
 }
 
 /// <summary>

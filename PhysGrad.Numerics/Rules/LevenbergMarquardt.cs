@@ -163,7 +163,7 @@ public sealed class LevenbergMarquardt : RuleBase
         /// undamped one, b²(η − ½η²)/σ, is not (1E8·x0; 1E-8·x1 from 0 towards (1, 1) was called a minimum at
         /// L = 0.5 when D's floor made λd = 10⁴ against σ = 10⁻¹⁶).
         /// </summary>
-        public Verdict Judge(double actual, double predicted, int attempt, double loss, double[] y, double[] lossGradientY, double typical,
+        public Verdict Judge(double actual, double predicted, int attempt, double loss, double[] y, double[] lossGradientY, double scale,
             double[] x, double[] dx, FallbackNotes notes)
         {
             var first = attempt == 0 || _afterLowering;
@@ -176,7 +176,7 @@ public sealed class LevenbergMarquardt : RuleBase
                 _nu = 2;
                 return Verdict.Settled;
             }
-            var level = Numerics.Rules.Rounding.OfLoss(loss, y, lossGradientY, typical);
+            var level = Numerics.Rules.Rounding.OfLoss(loss, y, lossGradientY, scale);
             // For η > 1 the prediction is not monotone in λ and can vanish by cancellation (η = 2 on a quadratic:
             // the step to the mirror point, of equal L), so it says nothing about rounding: reject as usual.
             if (!(rule.Eta <= 1 && predicted <= level)) return Verdict.Grow;
@@ -190,7 +190,7 @@ public sealed class LevenbergMarquardt : RuleBase
             if (!(model > level))
             {
                 Array.Clear(dx);
-                Rounding = $"lm's step is 0: the decrease of L its model predicts ({NumberText.Short(predicted, 3)}), undamped too ({NumberText.Short(Math.Max(model, 0), 3)}), is below L's rounding level 4ε(|L| + ‖∂L/∂y‖·max{{‖y‖, ‖y₀‖}}) = {NumberText.Short(level, 3)}";
+                Rounding = $"lm's step is 0: the decrease of L its model predicts ({NumberText.Short(predicted, 3)}), undamped too ({NumberText.Short(Math.Max(model, 0), 3)}), is below L's rounding level {Numerics.Rules.Rounding.LossLevelText} = {NumberText.Short(level, 3)}";
                 return Verdict.Settled;
             }
             // The damping outweighs the curvature: per eigencomponent the damped prediction is about 2σ/(λd) of the
@@ -374,7 +374,7 @@ public sealed class LevenbergMarquardt : RuleBase
                 {
                     var slope = TrialStep(_rule.Eta, x, _p, _b, dx, _trial);
                     Normal(dx, _av);
-                    var verdict = _damping.Judge(loss - Problem.Value(_trial), -slope - 0.5 * RuleChecks.Dot(dx, _av), attempt, loss, Y, LossGradientY, StartOutputScale, x, dx, notes);
+                    var verdict = _damping.Judge(loss - Problem.Value(_trial), -slope - 0.5 * RuleChecks.Dot(dx, _av), attempt, loss, Y, LossGradientY, OutputScale, x, dx, notes);
                     if (verdict == Verdict.Settled) return;
                     if (verdict == Verdict.Retry) continue;
                 }
@@ -478,7 +478,7 @@ public sealed class LevenbergMarquardt : RuleBase
                 {
                     var slope = TrialStep(_rule.Eta, x, _p, _b, dx, _trial);
                     Multiply(dx, _ad);
-                    var verdict = _damping.Judge(loss - Problem.Value(_trial), -slope - 0.5 * RuleChecks.Dot(dx, _ad), attempt, loss, Y, LossGradientY, StartOutputScale, x, dx, notes);
+                    var verdict = _damping.Judge(loss - Problem.Value(_trial), -slope - 0.5 * RuleChecks.Dot(dx, _ad), attempt, loss, Y, LossGradientY, OutputScale, x, dx, notes);
                     if (verdict == Verdict.Settled) return;
                     if (verdict == Verdict.Retry) continue;
                 }
