@@ -21,7 +21,7 @@ internal static class CompareCommand
         // or m < n; why that puts distances in y is the JSON's targetXDistances (RunReport.DistancesNote).
         // A variable no output depends on: every value of it is a preimage (a line), not one other point.
         var many = target.Unaffecting is { Count: > 0 } free
-            ? $"x* is not unique: no output depends on {MethodCatalog.JoinNames(free)}, so P(x) = y* along the whole line through x* in {(free.Count == 1 ? "it" : "each")}: distances are in y, 0 on every preimage"
+            ? $"x* is not unique: no output depends on {MethodCatalog.JoinNames(free)}, so P(x) = y* on the whole {(free.Count == 1 ? "line" : free.Count == 2 ? "plane" : "set")} through x* along {(free.Count == 1 ? "it" : "them")}: distances are in y, 0 on every preimage"
             : target.AlsoAt is { } at
             ? $"x* is not unique (P(x) = y* also at {at}): distances are in y, 0 on every preimage"
             : $"y* has many preimages ({outputs} output{(outputs == 1 ? "" : "s")} < {variables} variables): distances are in y";

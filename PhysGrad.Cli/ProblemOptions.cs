@@ -11,7 +11,8 @@ internal sealed partial class ProblemOptions
 
     private readonly Option<string?> _file = new("--problem")
     {
-        Description = "A problem file: {\"variables\":[...],\"simulator\":[...],\"loss\":\"...\",\"target\":[...],\"start\":[...],\"inverse\":[...]}.",
+        // Spaced JSON: help wraps at spaces, and the unspaced object was one word wider than the column, cut mid-word.
+        Description = "A problem file: {\"variables\": [...], \"simulator\": [...], \"loss\": \"...\", \"target\": [...], \"start\": [...], \"inverse\": [...]}.",
     };
     private readonly Option<string?> _simulator = new("--simulator") { Description = "Simulator components separated by ';', e.g. \"x0; x1^2\"." };
     private readonly Option<string?> _vars;
