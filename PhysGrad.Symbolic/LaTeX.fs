@@ -557,6 +557,8 @@ module LaTeX =
                     braces <- braces - 1
                     if i + 1 < line.Length && line.[i + 1] = '{' then candidates.Add(struct (i + 1, kind 2, false))
                     i <- i + 1
+                // Never just after a binary + or − (a line ending "… -"): the cut before it is the same break, sign first.
+                | ' ' when i > 1 && (line.[i - 1] = '+' || line.[i - 1] = '-') && line.[i - 2] = ' ' -> i <- i + 1
                 | ' ' when i > 0 && line.[i - 1] <> ' ' && i + 1 < line.Length && line.[i + 1] <> ' ' ->
                     let operator = i + 2 < line.Length && (line.[i + 1] = '+' || line.[i + 1] = '-') && line.[i + 2] = ' '
                     candidates.Add(struct (i, kind (if braces <> 0 then 3 elif operator then 0 else 1), true))
