@@ -141,7 +141,7 @@ internal sealed partial class ProblemOptions
         if (variables.FirstOrDefault(v => string.Equals(v, name, StringComparison.OrdinalIgnoreCase)) is { } cased)
             return $"names are case-sensitive, and the variable is {cased}: write {cased}";
         if (parameters is not null && ProblemDefinition.Nearest(name, parameters.Keys.Where(k => !used.Contains(k))) is { } misspelt)
-            return $"not a --param either; did you mean --param {name}={Numbers.Short(parameters[misspelt])} rather than {misspelt}";
+            return $"not a --param either; did you mean --param {name}={Numbers.Short(parameters[misspelt])} rather than {misspelt}?";
         return $"if it is a constant, give its value with --param (e.g. --param {name}=2), or add it to --vars";
     }
 
@@ -507,7 +507,7 @@ internal sealed partial class ProblemOptions
             if (unknowns.Length > 0)
                 throw new CliInputException(
                     $"--simulator uses {(unknowns.Length == 1 ? "a name" : $"{unknowns.Length} names")} that {(unknowns.Length == 1 ? "is" : "are")} not among the variables ({string.Join(", ", names)}) given with --vars: " +
-                    string.Join("; ", unknowns.Select(n => $"'{n}'{At(sim, n)}: {UndeclaredHint(n, names, parameters, usedNames)}")) + ".");
+                    string.Join("; ", unknowns.Select(n => $"'{n}'{At(sim, n)}: {UndeclaredHint(n, names, parameters, usedNames)}")) is var hints && hints.EndsWith('?') ? hints : hints + ".");
         }
         // Without --vars: a name that differs from another one only in case (X0 beside x0) is read as a variable of its own.
         if (inferred && names.GroupBy(n => n.ToLowerInvariant()).FirstOrDefault(g => g.Count() > 1) is { } cased)

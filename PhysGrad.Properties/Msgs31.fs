@@ -23,6 +23,12 @@ let private spaced (t: string) = Regex.Replace(t, @"\s+", " ").Trim()
 // Every line of a text, without the trailing '\r'.
 let private linesOf (t: string) = t.Replace("\r", "").Split('\n')
 
+// The message of a command refused as bad input (exit 2), its wrapped lines joined.
+let private refused (args: string list) =
+    let code, _, err = run args
+    Assert.True((code = 2), sprintf "exit %d for %A: %s" code args err)
+    TestHelpers.unwrapped err
+
 let private assertWithin (what: string) (text: string) =
     for l in linesOf text do
         Assert.True(l.Length <= 100, sprintf "%s: a line of %d characters: %s" what l.Length l)
@@ -100,9 +106,7 @@ let ``derive's and diff's LaTeX of random small simulators keep every line, stdo
 [<Fact>]
 let ``a variable that cancels out of --simulator is named, with the output it cancels from, not --start's length`` () =
     for command in [ "compare"; "check"; "units" ] do
-        let code, _, err = run [ command; "--simulator"; "x0 - x0; x1"; "--start"; "1,1"; "--target"; "0,0" ]
-        let message = TestHelpers.unwrapped err
-        Assert.Equal(2, code)
+        let message = refused [ command; "--simulator"; "x0 - x0; x1"; "--start"; "1,1"; "--target"; "0,0" ]
         Assert.Contains("x0 cancels out of --simulator", message)
         Assert.Contains("y0 = x0 - x0 is 0", message)
         // What to do: one value per remaining variable, or keep x0 with --vars.
@@ -114,63 +118,47 @@ let ``a variable that cancels out of --simulator is named, with the output it ca
 
 [<Fact>]
 let ``every name --simulator uses that --vars and --param lack is reported in one message, each at its column with its hint`` () =
-    let code, _, err = run [ "derive"; "--vars"; "x0,x1"; "--simulator"; "k*x0 + m*x1; x1" ]
-    let message = TestHelpers.unwrapped err
-    Assert.Equal(2, code)
+    let message = refused [ "derive"; "--vars"; "x0,x1"; "--simulator"; "k*x0 + m*x1; x1" ]
     // Before: only 'k'.
     Assert.Contains("'k' (column 1)", message)
     Assert.Contains("'m' (column 8)", message)
     Assert.Contains("--param k=2", message)
     Assert.Contains("--param m=2", message)
     // A misspelt --param is still named as such, beside a name in the wrong case.
-    let code, _, err = run [ "derive"; "--vars"; "x0,x1"; "--simulator"; "X0 + k; x1"; "--param"; "kk=3" ]
-    let message = TestHelpers.unwrapped err
-    Assert.Equal(2, code)
+    let message = refused [ "derive"; "--vars"; "x0,x1"; "--simulator"; "X0 + k; x1"; "--param"; "kk=3" ]
     Assert.Contains("'X0' (column 1)", message)
     Assert.Contains("write x0", message)
     Assert.Contains("'k' (column 6)", message)
-    Assert.Contains("--param k=3 rather than kk", message)
+    Assert.Contains("did you mean --param k=3 rather than kk?", message)
     // A function's variables: every missing name, X0 as x0.
-    let code, _, err = run [ "diff"; "--vars"; "x0"; "-f"; "X0 + k*x0 + m" ]
-    let message = TestHelpers.unwrapped err
-    Assert.Equal(2, code)
+    let message = refused [ "diff"; "--vars"; "x0"; "-f"; "X0 + k*x0 + m" ]
     Assert.Contains("'X0', 'k', 'm'", message)
     Assert.Contains("for 'X0' write x0", message)
 
 [<Fact>]
 let ``X0 beside x0, a superscript power and an empty output are refused, each at its column with what to write`` () =
     // Without --vars X0 and x0 were read as two variables.
-    let code, _, err = run [ "derive"; "--simulator"; "X0 + x0; x1" ]
-    let message = TestHelpers.unwrapped err
-    Assert.Equal(2, code)
+    let message = refused [ "derive"; "--simulator"; "X0 + x0; x1" ]
     Assert.Contains("'X0' (column 1) and 'x0' (column 6)", message)
     Assert.Contains("write x0", message)
     for text, column, hint in [ "x0²", 3, "x0^2"; "x0^²", 4, "x0^2"; "x1*x0⁻¹", 6, "x0^(-1)"; "x0 − x1", 4, "'-'"; "x0·x1", 3, "'*'" ] do
-        let code, _, err = run [ "diff"; "-f"; text ]
-        let message = TestHelpers.unwrapped err
-        Assert.Equal(2, code)
+        let message = refused [ "diff"; "-f"; text ]
         Assert.Contains(sprintf "column %d:" column, message)
         Assert.Contains(hint, message)
     // An empty output, at the end (accepted before) or between two ';', is refused alike, as an empty value of --start is.
     for text, says in [ "x0; x1;", "the ';' at column 7 ends the text"; "x0;; x1", "between the ';' at column 3 and the one at column 4" ] do
-        let code, _, err = run [ "derive"; "--simulator"; text ]
-        let message = TestHelpers.unwrapped err
-        Assert.Equal(2, code)
+        let message = refused [ "derive"; "--simulator"; text ]
         Assert.Contains("is empty", message)
         Assert.Contains(says, message)
     // A constant division by zero still says where.
-    let code, _, err = run [ "derive"; "--simulator"; "1/0 + x0; x1" ]
-    Assert.Equal(2, code)
-    Assert.Contains("column 2", TestHelpers.unwrapped err)
+    Assert.Contains("column 2", refused [ "derive"; "--simulator"; "1/0 + x0; x1" ])
 
 [<Fact>]
 let ``train's hint for a method setting names only options train has, and compare for the settings train lacks`` () =
     let _, help, _ = run [ "train"; "--help" ]
     let options = Regex.Matches(help, @"--[a-z][a-z0-9-]*") |> Seq.map (fun m -> m.Value) |> Set.ofSeq
     for entry in [ "adam:0.1:beta1=0.5"; "adam:beta1=0.5"; "hig:0.2:kappa=-0.5"; "gn:0.1:tau=0.01" ] do
-        let code, _, err = run [ "train"; "--methods"; entry; "--steps"; "1" ]
-        let message = TestHelpers.unwrapped err
-        Assert.Equal(2, code)
+        let message = refused [ "train"; "--methods"; entry; "--steps"; "1" ]
         Assert.Contains(entry, message)
         // Before: "settings such as 'beta1=0.5' are options of their own", and adam:beta1=0.5 read as a rate.
         Assert.DoesNotContain("options of their own", message)
