@@ -915,6 +915,27 @@ public static class BookExample
         return null;
     }
 
+    /// <summary>
+    /// The variables of <paramref name="problem"/> that no output depends on: the empty columns of its Jacobian's structural
+    /// pattern (x0 of <c>[x1, x1^2]</c>, or of <c>x0*0 + x1</c>, which simplifies to x1). Moving one of them never changes y,
+    /// so a preimage of y* is one point of a line of them. Empty when the pattern cannot be formed.
+    /// </summary>
+    public static string[] Unaffecting(CompiledProblem problem)
+    {
+        ArgumentNullException.ThrowIfNull(problem);
+        try
+        {
+            var pattern = problem.SparseJacobianPattern();
+            var used = new bool[problem.N];
+            foreach (var c in pattern.ColumnIndices) used[c] = true;
+            return [.. problem.Variables.Where((_, j) => !used[j])];
+        }
+        catch (SymbolicException)
+        {
+            return [];
+        }
+    }
+
     /// <summary>The largest dense Jacobian (m·n entries, 100 × 100) for which <see cref="TargetInX"/> searches x* numerically.</summary>
     public const int NumericTargetLimit = 10_000;
 

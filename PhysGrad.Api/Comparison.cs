@@ -100,8 +100,18 @@ public sealed record TargetPoint(TargetPointKind Kind, double[]? X, string? Note
     /// x0 = -1.0001, next to x*: the preimages of y* form a set around x*, and x* is one point of it</c>); null
     /// for an isolated x* (and for m &lt; n, which <see cref="ManyPreimages"/> covers by itself).
     /// </summary>
-    public string? NotUnique => AlsoAt is null ? null
+    public string? NotUnique => Unaffecting is { Count: > 0 } free
+        ? $"no output depends on {MethodCatalog.JoinNames(free)}: P(x) = y* for every value of {(free.Count == 1 ? "it" : "each")}, so the preimages of y* form " +
+          $"{(free.Count == 1 ? "the whole line" : "the whole plane or space")} through x* along {MethodCatalog.JoinNames(free)}, and x* is one point of it"
+        : AlsoAt is null ? null
         : $"P(x) = y* also at {AlsoAt}, next to x*: the preimages of y* form a set around x*, and x* is one point of it";
+
+    /// <summary>
+    /// The variables no output depends on (their Jacobian columns are structural zeros, as x0 in <c>[x1, x1^2]</c>):
+    /// every value of each gives the same y, so the preimages of y* form a line (a plane, …) through x* along them,
+    /// not one other point; null when every variable moves some output (or m &lt; n, which <see cref="ManyPreimages"/> covers).
+    /// </summary>
+    public IReadOnlyList<string>? Unaffecting { get; init; }
 
     /// <summary>
     /// Where another preimage of y* lies next to x* when x* is not isolated, as <c>x0 = -0.0001</c> (the
@@ -236,15 +246,19 @@ public sealed record TargetPoint(TargetPointKind Kind, double[]? X, string? Note
         var manyNote = many ? $"one of many preimages: {NumberText.Count(problem.M, "output")} < {NumberText.Count(problem.N, "variable")}" : null;
         // A preimage that is not isolated (a flat stretch of P = y*) is one point of a set, as with m < n:
         // where another lies. Checked up to the search's size (2n more preimage tests, each a simulation and a Jacobian).
-        string? AlsoAt(double[] x) => many || (long)problem.N * problem.M > BookExample.NumericTargetLimit ? null : BookExample.NeighbouringPreimage(problem, x, targetY) is var (name, value)
+        // A variable no output depends on makes every point of the line through x* along it a preimage: said as that
+        // line (Unaffecting), never as one arbitrary neighbour on it.
+        var free = many || (long)problem.N * problem.M > BookExample.NumericTargetLimit ? null : BookExample.Unaffecting(problem) is { Length: > 0 } u ? u : null;
+        string? AlsoAt(double[] x) => many || free is not null || (long)problem.N * problem.M > BookExample.NumericTargetLimit ? null : BookExample.NeighbouringPreimage(problem, x, targetY) is var (name, value)
             ? $"{name} = {NumberText.Short(value, 6)}"
             : null;
         if (known is not null && known.Count == problem.N && known.ToArray() is var k && BookExample.IsPreimage(problem, k, targetY)
             && AlsoAt(k) is var knownSet)
-            return new(TargetPointKind.Known, k, many ? $"the known x*, {manyNote}" : knownSet is null ? "the known x*" : "the known x*, one of a set of preimages")
+            return new(TargetPointKind.Known, k, many ? $"the known x*, {manyNote}" : knownSet is null && free is null ? "the known x*" : "the known x*, one of a set of preimages")
             {
-                ManyPreimages = many || knownSet is not null,
+                ManyPreimages = many || knownSet is not null || free is not null,
                 AlsoAt = knownSet,
+                Unaffecting = free,
                 NotNearest = "x* is the problem's known solution, not searched for from the start",
             };
         if (BookExample.FindPreimageNearest(problem, targetY, start) is ({ } x, var by, var nearest, var why))
@@ -254,10 +268,11 @@ public sealed record TargetPoint(TargetPointKind Kind, double[]? X, string? Note
             var nearer = runs.FirstOrDefault(r => r.Final.Length == x.Length && BookExample.IsPreimage(problem, r.Final, targetY)
                 && Distance(r.Final, start) < Distance(x, start) * (1 - 1e-6));
             var set = AlsoAt(x);
-            return new(TargetPointKind.PreimageNearStart, x, many ? $"x* found from the start, {manyNote}" : set is null ? null : "x* found from the start, one of a set of preimages")
+            return new(TargetPointKind.PreimageNearStart, x, many ? $"x* found from the start, {manyNote}" : set is null && free is null ? null : "x* found from the start, one of a set of preimages")
             {
-                ManyPreimages = many || set is not null,
+                ManyPreimages = many || set is not null || free is not null,
                 AlsoAt = set,
+                Unaffecting = free,
                 By = by,
                 Nearest = nearest && nearer is null,
                 NotNearest = nearest && nearer is not null ? $"{nearer.Label}'s run ended on a preimage nearer the start" : why,

@@ -163,10 +163,17 @@ public static class Derivatives
             throw new SymbolicException(ErrorKind.Variable, twice.Value);
         var symbols = Expression.Symbols(names);
         // A function has no parameters: a name it uses that is not listed is a variable left out of the list.
-        if (variables is not null && Parse.WrittenNames(function).FirstOrDefault(n => !names.Contains(n)) is { } missing)
+        // Every such name at once; one that is a listed variable in another case (X0 for x0) is that variable mistyped.
+        if (variables is not null && Parse.WrittenNames(function).Where(n => !names.Contains(n)).ToArray() is { Length: > 0 } missing)
+        {
+            var cased = missing.Select(m => (m, v: names.FirstOrDefault(v => string.Equals(v, m, StringComparison.OrdinalIgnoreCase)))).Where(t => t.v is not null).ToArray();
+            var rest = missing.Where(m => cased.All(c => c.m != m)).ToArray();
+            var list = string.Join(", ", missing.Select(m => $"'{m}'"));
             throw ParameterMessages.Error(ErrorKind.Variable, [nameof(variables)], name =>
-                $"The function uses '{missing}', which is not among the variables ({(names.Count == 0 ? "none" : string.Join(", ", names))}); a function has no parameters, " +
-                $"so add it to the variables ({name(nameof(variables), [.. names.Append(missing)])}), or leave the variables out to take every name it uses.");
+                $"The function uses {list}, {(missing.Length == 1 ? "which is" : "which are")} not among the variables ({(names.Count == 0 ? "none" : string.Join(", ", names))})" +
+                string.Concat(cased.Select(c => $"; names are case-sensitive: for '{c.m}' write {c.v}")) +
+                (rest.Length == 0 ? "." : $"; a function has no parameters, so add {(rest.Length == 1 ? "it" : "them")} to the variables ({name(nameof(variables), [.. names.Concat(rest)])}), or leave the variables out to take every name it uses."));
+        }
         // n² entries, nearly all 0 for a sum of many terms: refused before the n×n matrix is formed (3000 variables
         // are 9·10⁶ entries), and the way to the same derivatives named.
         if (order == 2 && !sparse && names.Count > DenseHessianLimit)

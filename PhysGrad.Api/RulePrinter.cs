@@ -179,6 +179,22 @@ public static class RulePrinter
             $"  {(p == 0 ? lhs + " &= " : "&\\quad ")}{piece}{(p < pieces.Length - 1 ? " \\nonumber \\\\" : end)}"))];
     }
 
+    /// <summary>
+    /// One row of a LaTeX matrix (<c>pmatrix</c>) as source lines of at most <see cref="LatexSourceWidth"/> characters, each
+    /// after <paramref name="indent"/>: the row on one line <c>a &amp; b &amp; c</c> when it fits, else one entry per line
+    /// ending in <c>&amp;</c> (the last in <paramref name="end"/>, <c> \</c> or empty), a long entry broken further
+    /// where a cut can be made (<see cref="LaTeX.BreakSource"/>, continued two columns deeper). Rendered the same either way:
+    /// TeX reads a newline in math as a space.
+    /// </summary>
+    public static IReadOnlyList<string> MatrixRow(IReadOnlyList<string> entries, string end, string indent)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        var row = indent + string.Join(" & ", entries) + end;
+        if (row.Length <= LatexSourceWidth) return [row];
+        return [.. entries.SelectMany((entry, j) => LaTeX.BreakSource(LatexSourceWidth, indent + "  ",
+            indent + entry + (j < entries.Count - 1 ? " &" : end)).Split('\n'))];
+    }
+
     private static string Latex(IReadOnlyList<RuleBlock> blocks, SharedBlock[] shared, string header, IReadOnlyDictionary<string, string> symbols)
     {
         var sb = new StringBuilder();

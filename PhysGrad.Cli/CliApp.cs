@@ -23,24 +23,8 @@ public static class CliApp
     /// <summary>Runs the tool with <paramref name="args"/>, writing to the given writers; returns the exit code.</summary>
     public static int Run(string[] args, TextWriter output, TextWriter error)
     {
-        var root = new RootCommand(
-            "physgrad: exact gradients, Hessians and inverse Jacobians, closed-form update rules and optimiser comparisons.");
-        // compare, derive, diff, train, units and check write their human-readable text in lines of at most 100 characters.
         var wrapped = new LineWidth(output);
-        root.Subcommands.Add(DiffCommand.Create(wrapped));
-        root.Subcommands.Add(EvalCommand.Create(output, error));
-        root.Subcommands.Add(CompareCommand.Create(wrapped, error));
-        root.Subcommands.Add(DeriveCommand.Create(wrapped, error));
-        root.Subcommands.Add(UnitsCommand.Create(wrapped));
-        root.Subcommands.Add(CheckCommand.Create(wrapped));
-        root.Subcommands.Add(TrainCommand.Create(wrapped, error));
-        NumericOptions.ReadInvariant(root);
-        // Help at the width of the rest of the text: System.CommandLine takes the console's width, and piped
-        // (no console) it wrote each option's description on one line of any length.
-        foreach (var help in root.Options.OfType<System.CommandLine.Help.HelpOption>())
-            if (help.Action is System.CommandLine.Help.HelpAction action)
-                action.MaxWidth = RulePrinter.MaxWidth;
-
+        var root = Root(wrapped, output, error);
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {
@@ -92,6 +76,28 @@ public static class CliApp
         {
             wrapped.Flush();
         }
+    }
+
+    /// <summary>The root command with every subcommand, help at 100 columns; <paramref name="wrapped"/> is the writer of the
+    /// human-readable text (compare, derive, diff, train, units and check write it in lines of at most 100 characters).</summary>
+    internal static RootCommand Root(LineWidth wrapped, TextWriter output, TextWriter error)
+    {
+        var root = new RootCommand(
+            "physgrad: exact gradients, Hessians and inverse Jacobians, closed-form update rules and optimiser comparisons.");
+        root.Subcommands.Add(DiffCommand.Create(wrapped));
+        root.Subcommands.Add(EvalCommand.Create(output, error));
+        root.Subcommands.Add(CompareCommand.Create(wrapped, error));
+        root.Subcommands.Add(DeriveCommand.Create(wrapped, error));
+        root.Subcommands.Add(UnitsCommand.Create(wrapped));
+        root.Subcommands.Add(CheckCommand.Create(wrapped));
+        root.Subcommands.Add(TrainCommand.Create(wrapped, error));
+        NumericOptions.ReadInvariant(root);
+        // Help at the width of the rest of the text: System.CommandLine takes the console's width, and piped
+        // (no console) it wrote each option's description on one line of any length.
+        foreach (var help in root.Options.OfType<System.CommandLine.Help.HelpOption>())
+            if (help.Action is System.CommandLine.Help.HelpAction action)
+                action.MaxWidth = RulePrinter.MaxWidth;
+        return root;
     }
 
     /// <summary>

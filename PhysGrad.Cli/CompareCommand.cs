@@ -19,14 +19,18 @@ internal static class CompareCommand
     {
         // One short line (it read as 250 characters of a 100-column terminal): where another preimage lies,
         // or m < n; why that puts distances in y is the JSON's targetXDistances (RunReport.DistancesNote).
-        var many = target.AlsoAt is { } at
+        // A variable no output depends on: every value of it is a preimage (a line), not one other point.
+        var many = target.Unaffecting is { Count: > 0 } free
+            ? $"x* is not unique: no output depends on {MethodCatalog.JoinNames(free)}, so P(x) = y* on the whole {(free.Count == 1 ? "line" : free.Count == 2 ? "plane" : "set")} through x* along {(free.Count == 1 ? "it" : "them")}: distances are in y, 0 on every preimage"
+            : target.AlsoAt is { } at
             ? $"x* is not unique (P(x) = y* also at {at}): distances are in y, 0 on every preimage"
             : $"y* has many preimages ({outputs} output{(outputs == 1 ? "" : "s")} < {variables} variables): distances are in y";
+        var set = target.AlsoAt is not null || target.Unaffecting is { Count: > 0 };
         return target.Kind switch
         {
-            TargetPointKind.Known when target.ManyPreimages => $"{(target.AlsoAt is null ? "x* is known, but " : "The known ")}{many}.",
+            TargetPointKind.Known when target.ManyPreimages => $"{(!set ? "x* is known, but " : "The known ")}{many}.",
             TargetPointKind.Known => "x* is the problem's known solution (P(x*) = y*): distances are in x.",
-            TargetPointKind.PreimageNearStart when target.ManyPreimages => $"{(target.AlsoAt is null ? "x* was found, but " : "")}{many}.",
+            TargetPointKind.PreimageNearStart when target.ManyPreimages => $"{(!set ? "x* was found, but " : "")}{many}.",
             // Newton found no preimage from the start (J singular or not finite there, as at a branch point):
             // the derived inverse gave one, and at a branch point took the + branch.
             TargetPointKind.PreimageNearStart when target.By == TargetPointMethod.DerivedInverseAtStart =>

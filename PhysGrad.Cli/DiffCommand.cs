@@ -29,7 +29,7 @@ internal static class DiffCommand
         {
             Description = "Also evaluate at this point: one value per variable, comma-separated.",
         };
-        var format = FormatOption.Create("Output format: infix, latex, csharp, json, or csv (coordinate form: quantity,row,column,expression,value,undefinedBecause).", Formats);
+        var format = FormatOption.Create("Output format: infix, latex, csharp, json, or csv (coordinate form, the columns quantity, row, column, expression, value and undefinedBecause).", Formats);
         var sparse = new Option<bool>("--sparse")
         {
             Description = "Give the gradient and the Hessian (a simulator's Jacobian and Hessian) as their structural nonzeros in coordinate form "
@@ -222,9 +222,10 @@ internal static class DiffCommand
             var end = e < equations.Count - 1 ? " \\\\" : "";
             if (rhs.Length > 1)
             {
+                // The matrix's lines come indented as they are written (LatexMatrix).
                 o.WriteLine($"  {lhs} &= {rhs[0]}");
                 for (var k = 1; k < rhs.Length; k++)
-                    o.WriteLine(k < rhs.Length - 1 ? "  " + rhs[k] : "  " + rhs[k] + end);
+                    o.WriteLine(k < rhs.Length - 1 ? rhs[k] : rhs[k] + end);
                 continue;
             }
             foreach (var line in RulePrinter.AlignEquation(lhs, rhs[0], end))
@@ -233,16 +234,17 @@ internal static class DiffCommand
         o.WriteLine("\\end{align}");
     }
 
-    /// <summary>An n × n matrix as the lines of <c>\begin{pmatrix} … \end{pmatrix}</c>, one row per line; above
+    /// <summary>An n × n matrix as the lines of <c>\begin{pmatrix} … \end{pmatrix}</c> (each line as written, indented), a
+    /// row per line where it fits in 100 columns, else an entry per line (<see cref="RulePrinter.MatrixRow"/>); above
     /// amsmath's 10 columns (MaxMatrixCols) a comment line says how to allow more.</summary>
     private static string[] LatexMatrix(int n, Func<int, int, string> entry)
     {
         var lines = new List<string> { "\\begin{pmatrix}" };
         if (n > 10)
-            lines.Add($"  % {n} columns: amsmath's pmatrix takes 10 unless the preamble has \\setcounter{{MaxMatrixCols}}{{{n}}}");
+            lines.Add($"    % {n} columns: amsmath's pmatrix takes 10 unless the preamble has \\setcounter{{MaxMatrixCols}}{{{n}}}");
         for (var i = 0; i < n; i++)
-            lines.Add("  " + string.Join(" & ", Enumerable.Range(0, n).Select(j => entry(i, j))) + (i < n - 1 ? " \\\\" : ""));
-        lines.Add("\\end{pmatrix}");
+            lines.AddRange(RulePrinter.MatrixRow([.. Enumerable.Range(0, n).Select(j => entry(i, j))], i < n - 1 ? " \\\\" : "", "    "));
+        lines.Add("  \\end{pmatrix}");
         return [.. lines];
     }
 

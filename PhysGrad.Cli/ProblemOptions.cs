@@ -11,7 +11,8 @@ internal sealed partial class ProblemOptions
 
     private readonly Option<string?> _file = new("--problem")
     {
-        Description = "A problem file: {\"variables\":[...],\"simulator\":[...],\"loss\":\"...\",\"target\":[...],\"start\":[...],\"inverse\":[...]}.",
+        // Spaced JSON: help wraps at spaces, and the unspaced object was one word wider than the column, cut mid-word.
+        Description = "A problem file: {\"variables\": [...], \"simulator\": [...], \"loss\": \"...\", \"target\": [...], \"start\": [...], \"inverse\": [...]}.",
     };
     private readonly Option<string?> _simulator = new("--simulator") { Description = "Simulator components separated by ';', e.g. \"x0; x1^2\"." };
     private readonly Option<string?> _vars;
@@ -123,6 +124,43 @@ internal sealed partial class ProblemOptions
     /// them, and the names that do not look like variables (x, x0, x1, …) as the likely constants (null
     /// when no name stands out).
     /// </summary>
+    /// <summary>The 1-based column of the first place <paramref name="text"/> writes the name (not inside a longer name), or null.</summary>
+    internal static int? ColumnOf(string text, string name)
+    {
+        var m = System.Text.RegularExpressions.Regex.Match(text, $"(?<![A-Za-z0-9_]){System.Text.RegularExpressions.Regex.Escape(name)}(?![A-Za-z0-9_])");
+        return m.Success ? m.Index + 1 : null;
+    }
+
+    // " (column 5)" for a name the text writes, else "".
+    private static string At(string text, string name) => ColumnOf(text, name) is { } c ? $" (column {c})" : "";
+
+    // What to do about a name of --simulator that is neither a --vars variable nor a --param: a variable in another
+    // case (X0 for x0) is that variable; an unused --param near it is that constant misspelt; else give it with --param.
+    private static string UndeclaredHint(string name, IReadOnlyList<string> variables, IReadOnlyDictionary<string, double>? parameters, HashSet<string> used)
+    {
+        if (variables.FirstOrDefault(v => string.Equals(v, name, StringComparison.OrdinalIgnoreCase)) is { } cased)
+            return $"names are case-sensitive, and the variable is {cased}: write {cased}";
+        if (parameters is not null && ProblemDefinition.Nearest(name, parameters.Keys.Where(k => !used.Contains(k))) is { } misspelt)
+            return $"not a --param either; did you mean --param {name}={Numbers.Short(parameters[misspelt])} rather than {misspelt}?";
+        return $"if it is a constant, give its value with --param (e.g. --param {name}=2), or add it to --vars";
+    }
+
+    /// <summary>
+    /// The names of the variables form (x0, x1, …) that <paramref name="text"/> writes but simplification removed from every
+    /// output (x0 in x0 - x0), each with where: <c>y0 = x0 - x0 is 0</c>; empty for an indexed form or when none is.
+    /// </summary>
+    private static (string Name, string Where)[] Cancelled(string text, IReadOnlyList<Expression> parsed, IReadOnlyList<string> names, IReadOnlyDictionary<string, double>? parameters)
+    {
+        if (text.Contains('[')) return [];
+        var components = text.Split(';', StringSplitOptions.TrimEntries);
+        if (components.Length != parsed.Count) return [];
+        return [.. Expression.WrittenNames(text)
+            .Where(n => DefaultVariableName().IsMatch(n) && !names.Contains(n) && !(parameters?.ContainsKey(n) ?? false))
+            .Select(n => (n, string.Join(", ", components.Select((c, i) => (c, i))
+                .Where(t => ColumnOf(t.c, n) is not null)
+                .Select(t => $"y{t.i} = {t.c} is {parsed[t.i].ToInfix()}"))))];
+    }
+
     private static string? InferredMismatch(string[] names, int given, IReadOnlyDictionary<string, double>? parameters)
     {
         // Only when some names look like variables and others do not is a constant the likely cause;
@@ -460,25 +498,37 @@ internal sealed partial class ProblemOptions
         }
         if (!inferred)
         {
-            // A name that is neither a variable nor a --param: most likely a constant without its value.
+            // The names that are neither a variable nor a --param, all of them at once (each most likely a constant
+            // without its value, a misspelt --param, or a variable written in another case), each at its column.
             var known = names.Concat(parameters?.Keys ?? Enumerable.Empty<string>()).ToHashSet();
-            if (parsed.SelectMany(e => e.Variables).FirstOrDefault(n => !known.Contains(n)) is { } unknown)
-            {
-                // A --param whose name is near it and that nothing uses is most likely that constant, misspelt.
-                var usedNames = parsed.SelectMany(e => e.Variables).ToHashSet();
-                var misspelt = parameters is null ? null
-                    : ProblemDefinition.Nearest(unknown, parameters.Keys.Where(k => !usedNames.Contains(k)));
+            var usedNames = parsed.SelectMany(e => e.Variables).ToHashSet();
+            var unknowns = parsed.SelectMany(e => e.Variables).Distinct().Where(n => !known.Contains(n))
+                .OrderBy(n => ColumnOf(sim, n) ?? int.MaxValue).ToArray();
+            if (unknowns.Length > 0)
                 throw new CliInputException(
-                    $"--simulator uses '{unknown}', which is not one of the variables ({string.Join(", ", names)}) given with --vars" +
-                    (misspelt is null
-                        ? $": if it is a constant, give its value with --param (e.g. --param {unknown}=2); otherwise add it to --vars."
-                        : $" nor a --param (did you mean --param {unknown}={Numbers.Short(parameters![misspelt])} rather than {misspelt}?)."));
-            }
+                    $"--simulator uses {(unknowns.Length == 1 ? "a name" : $"{unknowns.Length} names")} that {(unknowns.Length == 1 ? "is" : "are")} not among the variables ({string.Join(", ", names)}) given with --vars: " +
+                    string.Join("; ", unknowns.Select(n => $"'{n}'{At(sim, n)}: {UndeclaredHint(n, names, parameters, usedNames)}")) is var hints && hints.EndsWith('?') ? hints : hints + ".");
+        }
+        // Without --vars: a name that differs from another one only in case (X0 beside x0) is read as a variable of its own.
+        if (inferred && names.GroupBy(n => n.ToLowerInvariant()).FirstOrDefault(g => g.Count() > 1) is { } cased)
+        {
+            var pair = cased.OrderBy(n => ColumnOf(sim, n) ?? int.MaxValue).ToArray();
+            var meant = pair.FirstOrDefault(n => DefaultVariableName().IsMatch(n)) ?? pair[0];
+            throw new CliInputException(
+                $"--simulator uses both {string.Join(" and ", pair.Select(n => $"'{n}'{At(sim, n)}"))}, which differ only in case: names are case-sensitive, so they would be " +
+                $"{pair.Length} variables; write {meant} for {(pair.Length == 2 ? "both" : "all")} (or name the variables with --vars).");
         }
         var s0 = result.GetValue(_start) is { } ss ? Arguments.Numbers("--start", ss) : [];
         var (t, symbols) = result.GetValue(_target) is { } tt ? Target(tt) : ([], null);
         if (inferred && s0.Length > 0 && s0.Length != names.Length && InferredMismatch(names, s0.Length, parameters) is { } mismatch)
             throw new CliInputException(mismatch);
+        if (inferred && s0.Length > 0 && s0.Length != names.Length && Cancelled(sim, parsed, names, parameters) is { Length: > 0 } cancelled)
+            throw new CliInputException(
+                $"--start has {BookExample.Count(s0.Length, "value")}, but {string.Join(", ", cancelled.Select(c => c.Name))} cancel{(cancelled.Length == 1 ? "s" : "")} out of --simulator: " +
+                string.Join("; ", cancelled.Select(c => c.Where)) +
+                $", so the variables read from it are {string.Join(", ", names)} ({names.Length}). Give --start one value per variable that remains " +
+                $"(e.g. --start {string.Join(",", names.Select(_ => "1"))}), or keep {(cancelled.Length == 1 ? "it as a variable" : "them as variables")} with --vars " +
+                $"{string.Join(",", names.Concat(cancelled.Select(c => c.Name)).Order(Expression.NameOrder))} (no output depends on {(cancelled.Length == 1 ? "it" : "them")}).");
         if (checkStart) CheckCount(s0.Length, names, "--start", "variable");
         CheckCount(t.Length, Enumerable.Range(0, components.Length).Select(i => $"y{i}").ToArray(), "--target", "output");
         var inverse = result.GetValue(_inverse);

@@ -135,9 +135,12 @@ internal static class TrainCommand
             foreach (var part in parts)
             {
                 var pieces = part.Split(':');
+                // A setting written as compare writes it (adam:0.1:beta1=0.5): train has options for some of them.
+                if (pieces.Skip(1).FirstOrDefault(p => p.Contains('=')) is { } setting)
+                    throw new CliInputException($"--methods: '{part}' is not name or name:rate, e.g. {pieces[0]}:0.01: train's --methods takes no settings such as '{setting}'; " +
+                        SettingHint(pieces[0], setting[..setting.IndexOf('=')].Trim(), pieces.Length > 1 && !pieces[1].Contains('=') ? pieces[1] : null));
                 if (pieces.Length > 2)
-                    throw new CliInputException($"--methods: '{part}' is not name or name:rate, e.g. hig:0.1" +
-                        (pieces.Skip(2).Any(p => p.Contains('=')) ? $"; settings such as '{pieces[2]}' are options of their own (the SVD's truncation is --tau, e.g. --methods {pieces[0]}:{pieces[1]} --tau 0.1)." : "."));
+                    throw new CliInputException($"--methods: '{part}' is not name or name:rate, e.g. hig:0.1.");
                 TrainingChoice s;
                 try { s = example.ChoiceFor(pieces[0]); }
                 catch (Exception e) when (InputError.Is(e)) { throw new CliInputException($"--methods: {ApiWording.Message(e)}"); }
@@ -158,6 +161,24 @@ internal static class TrainCommand
             throw new CliInputException($"--methods: {twice.Name} is listed twice with the same settings ({twice.Description}), which would train " +
                 $"the same network twice with one seed; list it once, give each entry its own rate (e.g. {twice.Name}:{(twice.LearningRate / 10).ToString("G3", CultureInfo.InvariantCulture)}), or use --seeds for more runs.");
         return choices;
+    }
+
+    /// <summary>
+    /// Where a method setting written in <c>--methods</c> goes instead: the train option that sets it for every method
+    /// that has it (tau: --tau, batch: --batch), or, for a setting train does not offer (adam's beta1, hig's kappa), that
+    /// train runs the method with its fixed settings and compare is where they are chosen. Only train's own options are named.
+    /// </summary>
+    private static string SettingHint(string method, string setting, string? rate)
+    {
+        var entry = $"{method}{(rate is null ? "" : ":" + rate)}";
+        return setting.ToLowerInvariant() switch
+        {
+            "tau" => $"the SVD's truncation is the option --tau, for gn and hig alike (e.g. --methods {entry} --tau 0.1).",
+            "batch" or "b" => $"the batch size is the option --batch, for every method (e.g. --methods {entry} --batch 64).",
+            "eta" or "rate" or "lr" => $"the rate follows the name (e.g. --methods {method}:0.01).",
+            _ => $"train runs {method} with its fixed settings (its options are --methods, --steps or --time, --batch, --tau, --seed and --seeds); " +
+                 $"'{setting}' is chosen in compare (physgrad compare --methods {method}:0.1:{setting}=…, where the method has it).",
+        };
     }
 
     /// <summary>

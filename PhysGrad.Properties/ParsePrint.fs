@@ -110,9 +110,13 @@ let ``operators bind as written in the grammar`` (text: string, expected: string
 
 [<Fact>]
 let ``several expressions are separated by semicolons`` () =
-    let es = Parse.many "x0; x1^2; "
+    let es = Parse.many "x0; x1^2"
     Assert.Equal(2, es.Length)
     Assert.Equal("x1^2", Infix.format es.[1])
+    // A last ';' leaves an empty output, refused at its column as one between two ';' is (it was read as no output).
+    let e = Assert.Throws<ParseException>(fun () -> Parse.many "x0; x1^2; " |> ignore)
+    Assert.Equal(9, e.Column)
+    Assert.Contains("output y2 is empty", e.Message)
 
 [<Fact>]
 let ``numbers are read in the invariant culture whatever the current one`` () =

@@ -512,9 +512,10 @@ module LaTeX =
     /// One line of LaTeX source cut into source lines of at most `width` characters where it can be, without
     /// changing what it renders: each cut replaces a space by a newline and `indent` (in math mode both are
     /// ignored as the space was; in \text the run of white space is one space, as before), or goes between the
-    /// two arguments of a \frac (`}` newline `{`: TeX skips spaces before an undelimited argument). Cuts are
-    /// preferred, in order, before a + or − between terms outside every brace group, at a space outside every
-    /// brace group, between \frac's parts, at any other space; each cut is the last of its kind within `width`
+    /// two arguments of a \frac (`}` newline `{`: TeX skips spaces before an undelimited argument). Cuts outside
+    /// every brace group are preferred, those inside the fewest \left … \right pairs first (so a line keeps its pairs
+    /// whole where it can, else is cut at the operators of the outermost pair), and among those, in order, before a + or −,
+    /// at a space, between \frac's parts; then any space inside a brace group. Each cut is the last of its kind within `width`
     /// (passing over those in the first third of the line while a later one fits), else the first one after.
     /// Never an empty line (a paragraph break, an error in math). A line of LaTeX comment (starting with %) is
     /// returned as it is, since a newline would end the comment.
@@ -523,25 +524,44 @@ module LaTeX =
         if line.Length <= width || line.TrimStart().StartsWith "%" then
             line
         else
-            // Candidate cuts: (index, kind, replaces a space); kind 0 is best.
+            // Candidate cuts: (index, kind, replaces a space); kind 0 is best. Outside every brace group a cut's kind is
+            // 4 per \left delimiter open there, plus 0 before a + or −, 1 at another space, 2 between \frac's parts: the
+            // shallowest cut wins, so that a line keeps its \left( … \right) pairs together where a cut outside them fits
+            // (else the cut goes at the top-level operator inside them); inside a brace group it comes after all of those.
             let candidates = System.Collections.Generic.List<struct (int * int * bool)>()
             let mutable braces = 0
+            let mutable lefts = 0
             let mutable i = 0
+
+            let commandAt (name: string) (k: int) =
+                String.CompareOrdinal(line, k, name, 0, name.Length) = 0
+                && (k + name.Length >= line.Length || not (Char.IsLetter line.[k + name.Length]))
+
+            let kind (within: int) =
+                (if braces <> 0 then 1000 else 0) + 4 * max 0 lefts + within
 
             while i < line.Length do
                 match line.[i] with
                 | '\\' when i + 1 < line.Length && (line.[i + 1] = '{' || line.[i + 1] = '}' || line.[i + 1] = '\\' || line.[i + 1] = ' ' || line.[i + 1] = '%') ->
                     i <- i + 2
+                | '\\' when commandAt "\\left" i ->
+                    lefts <- lefts + 1
+                    i <- i + 5
+                | '\\' when commandAt "\\right" i ->
+                    lefts <- lefts - 1
+                    i <- i + 6
                 | '{' ->
                     braces <- braces + 1
                     i <- i + 1
                 | '}' ->
                     braces <- braces - 1
-                    if i + 1 < line.Length && line.[i + 1] = '{' then candidates.Add(struct (i + 1, 2, false))
+                    if i + 1 < line.Length && line.[i + 1] = '{' then candidates.Add(struct (i + 1, kind 2, false))
                     i <- i + 1
+                // Never just after a binary + or − (a line ending "… -"): the cut before it is the same break, sign first.
+                | ' ' when i > 1 && (line.[i - 1] = '+' || line.[i - 1] = '-') && line.[i - 2] = ' ' -> i <- i + 1
                 | ' ' when i > 0 && line.[i - 1] <> ' ' && i + 1 < line.Length && line.[i + 1] <> ' ' ->
                     let operator = i + 2 < line.Length && (line.[i + 1] = '+' || line.[i + 1] = '-') && line.[i + 2] = ' '
-                    candidates.Add(struct (i, (if braces <> 0 then 3 elif operator then 0 else 1), true))
+                    candidates.Add(struct (i, kind (if braces <> 0 then 3 elif operator then 0 else 1), true))
                     i <- i + 1
                 | _ -> i <- i + 1
 

@@ -432,14 +432,104 @@ module Parse =
             | [| one |], _ -> "expected " + one
             | many, _ -> "expected " + String.Join(", ", many.[.. many.Length - 2]) + " or " + many.[many.Length - 1]
 
-    /// `plain` for a failed parse, with "the text ends here" when the error is at its end.
-    let internal plainError (text: string) (error: ParserError) =
-        let what = plain error.Messages
+    /// The superscript digits and signs, each with the ASCII character it raises.
+    let private superscripts = dict [ for (c, a) in Seq.zip "⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺" "0123456789-+" -> c, a ]
 
-        if int error.Position.Index >= text.TrimEnd().Length && not (what.Contains "the text ends here") then
-            what + " (the text ends here)"
+    /// The subscript digits, each with its ASCII digit.
+    let private subscripts = dict [ for (c, a) in Seq.zip "₀₁₂₃₄₅₆₇₈₉" "0123456789" -> c, a ]
+
+    /// What to write instead of a typographic character at `index` that the grammar does not read (a superscript
+    /// power x0², a subscript x₀, the minus sign −, ×, ·, ÷, √), or None for any other character. The power and the
+    /// subscript are rewritten with the name or number before them (x0² as x0^2), so the message shows the text to type.
+    let internal typographic (text: string) (index: int) : string option =
+        if index < 0 || index >= text.Length then
+            None
         else
-            what
+            let c = text.[index]
+            // The run of characters of one kind starting at index, mapped to ASCII.
+            let run (table: System.Collections.Generic.IDictionary<char, char>) =
+                let mutable j = index
+                let sb = Text.StringBuilder()
+
+                while j < text.Length && table.ContainsKey text.[j] do
+                    sb.Append(table.[text.[j]]) |> ignore
+                    j <- j + 1
+
+                String(text.Substring(index, j - index)), sb.ToString()
+            // The name or number that ends at k (x0 of x0²), or "" when something else precedes k.
+            let nameBefore (k: int) =
+                let mutable j = k
+
+                while j > 0 && (Char.IsLetterOrDigit text.[j - 1] || text.[j - 1] = '_' || text.[j - 1] = '.') do
+                    j <- j - 1
+
+                text.Substring(j, k - j)
+
+            let before = nameBefore index
+
+            if superscripts.ContainsKey c then
+                let written, ascii = run superscripts
+                let power = if ascii.Length > 1 && not (ascii |> Seq.forall Char.IsDigit) then "(" + ascii + ")" else ascii
+                // x0^² is x0 and the power after its ^.
+                let operand = if index > 0 && text.[index - 1] = '^' then nameBefore (index - 1) else before
+                let operand = if operand <> "" then operand elif index > 0 && text.[index - 1] = ')' then "(...)" else "x"
+                Some(sprintf "'%s' is a superscript, which is not read as a power: write the power with ^, as %s^%s" written operand power)
+            elif subscripts.ContainsKey c then
+                let written, ascii = run subscripts
+                Some(sprintf "'%s' is a subscript, which is not part of a name: write the digits on the line, as %s%s" written before ascii)
+            else
+                match c with
+                | '−' | '–' -> Some(sprintf "'%c' is a typographic minus sign: write the ASCII '-' instead" c)
+                | '×' | '·' | '⋅' | '∙' -> Some(sprintf "'%c' is a typographic product sign: write '*' instead" c)
+                | '÷' -> Some "'÷' is a typographic division sign: write '/' instead"
+                | '√' -> Some "'√' is not read as a root: write sqrt(...), e.g. sqrt(x0)"
+                | _ -> None
+
+    /// An empty output of a text of several (`x0;; x1`, `x0; x1;`, `; x0`): the columns of the ';' that leave
+    /// nothing between them, in words, or None when the error at `index` is something else.
+    let internal emptyOutput (text: string) (index: int) : string option =
+        // The first non-blank character at or after index, and the last one before it.
+        let mutable next = index
+
+        while next < text.Length && Char.IsWhiteSpace text.[next] do
+            next <- next + 1
+
+        let mutable previous = min index text.Length - 1
+
+        while previous >= 0 && Char.IsWhiteSpace text.[previous] do
+            previous <- previous - 1
+
+        let isSemicolon k = k >= 0 && k < text.Length && text.[k] = ';'
+        // The output's number: the ';' before the empty place, counted.
+        let number = text.Substring(0, max 0 (previous + 1)) |> Seq.filter ((=) ';') |> Seq.length
+
+        if isSemicolon previous && (next >= text.Length || isSemicolon next) then
+            Some(
+                if next >= text.Length then
+                    sprintf "output y%d is empty: the ';' at column %d ends the text with nothing after it; remove that ';' (each ';' separates two outputs), or write y%d after it" number (previous + 1) number
+                else
+                    sprintf "output y%d is empty: nothing is written between the ';' at column %d and the one at column %d; remove one of them, or write y%d between them" number (previous + 1) (next + 1) number
+            )
+        elif isSemicolon next && previous < 0 then
+            Some(sprintf "output y0 is empty: the text begins with the ';' at column %d; remove it, or write y0 before it" (next + 1))
+        else
+            None
+
+    /// `plain` for a failed parse, with "the text ends here" when the error is at its end; a typographic
+    /// character (x0², −) or an empty output (;;) is named with what to write instead.
+    let internal plainError (text: string) (error: ParserError) =
+        let index = int error.Position.Index
+
+        match typographic text index, emptyOutput text index with
+        | Some what, _
+        | None, Some what -> what
+        | None, None ->
+            let what = plain error.Messages
+
+            if index >= text.TrimEnd().Length && not (what.Contains "the text ends here") then
+                what + " (the text ends here)"
+            else
+                what
 
     let private failAt kind (text: string) (pos: Position) (what: string) : 'a =
         let line, col = int pos.Line, int pos.Column
@@ -801,6 +891,13 @@ module Parse =
 
         let go () =
             match runParserOnString input 0 "" text with
+            // The grammar reads a last ';' (sepEndBy1); an output after it is missing, as between two ';' (x0;; x1),
+            // and is refused alike, as an empty value of a comma-separated list is.
+            | Success(_, _, _) when text.TrimEnd().EndsWith ";" ->
+                let at = text.TrimEnd().Length - 1
+                let line = 1 + (text.Substring(0, at) |> Seq.filter ((=) '\n') |> Seq.length)
+                let col = at - (text.LastIndexOf('\n', max 0 (at - 1)) + 1) + 1
+                raise (ParseException(ErrorKind.Parse, describe text line col (emptyOutput text (at + 1) |> Option.get), line, col))
             | Success(items, _, _) -> items |> List.toArray |> Array.collect (expand exact text)
             | Failure(_, error, _) ->
                 let line, col = int error.Position.Line, int error.Position.Column
