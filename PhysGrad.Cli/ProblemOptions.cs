@@ -524,7 +524,7 @@ internal sealed partial class ProblemOptions
             throw new CliInputException(mismatch);
         if (inferred && s0.Length > 0 && s0.Length != names.Length && Cancelled(sim, parsed, names, parameters) is { Length: > 0 } cancelled)
             throw new CliInputException(
-                $"--start has {BookExample.Count(s0.Length, "value")}, but {string.Join(", ", cancelled.Select(c => c.Name))} cancel{(cancelled.Length == 1 ? "s" : "")} out of --simulator: " +
+                $"--start has {Numbers.Count(s0.Length, "value")}, but {string.Join(", ", cancelled.Select(c => c.Name))} cancel{(cancelled.Length == 1 ? "s" : "")} out of --simulator: " +
                 string.Join("; ", cancelled.Select(c => c.Where)) +
                 $", so the variables read from it are {string.Join(", ", names)} ({names.Length}). Give --start one value per variable that remains " +
                 $"(e.g. --start {string.Join(",", names.Select(_ => "1"))}), or keep {(cancelled.Length == 1 ? "it as a variable" : "them as variables")} with --vars " +
