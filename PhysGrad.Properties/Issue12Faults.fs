@@ -176,7 +176,6 @@ let ``derive --format csharp takes the variables, then the targets as given (R b
 // ---- parse errors list only what fits where they stop (item 5) ----
 
 [<Theory>]
-[<InlineData(";", 1)>]
 [<InlineData("a^^2", 3)>]
 [<InlineData("x +* y", 4)>]
 [<InlineData("x*", 3)>]
@@ -187,6 +186,14 @@ let ``where only an operand fits, the parse error expects an operand and no oper
     let e = Assert.Throws<ParseException>(fun () -> Parse.expression text |> ignore)
     Assert.Equal(column, e.Column)
     Assert.Contains("expected a number, a name or '('", e.Message)
+    Assert.DoesNotContain("operator", e.Message)
+
+// A lone ';' is no missing operand but an empty output: the message says which one and where (round 31).
+[<Fact>]
+let ``a lone semicolon is an empty output y0 at column 1, not a missing operand`` () =
+    let e = Assert.Throws<ParseException>(fun () -> Parse.expression ";" |> ignore)
+    Assert.Equal(1, e.Column)
+    Assert.Contains("output y0 is empty", e.Message)
     Assert.DoesNotContain("operator", e.Message)
 
 [<Theory>]
