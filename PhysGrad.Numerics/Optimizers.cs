@@ -996,8 +996,31 @@ public sealed class Stepper
     /// Rosenbrock `1e4*(x1 - x0^2); 1e-4*(1 - x0)` Newton's and BFGS's steps round away at x0 ≈ −1.2 with ∂L/∂x ≈ 1E-07, below
     /// the relative test against L₀ = 2.4E+03, yet L falls along the valley at a slope of 8.5E-09 whose rounding is 1E-15.
     /// </summary>
-    public string? MeasuredDescent()
+    public string? MeasuredDescent() => MeasuredSlope(out _) is { } slope ? $"{slope}: this is no minimum" : null;
+
+    /// <summary>
+    /// Why ∂L/∂x at the current point is more than what rounding of L and P here explains, or null when it is within it: the one
+    /// stationarity test of every method's final verdict, so that two runs ending at the same point are judged alike whichever
+    /// rule stopped there. A loss at its rounding level with L ≥ 0 by its form (<see cref="GlobalMinimumToRounding"/>) is stationary
+    /// (a global minimum); otherwise, where it can be measured, the slopes along the Jacobi-scaled Hessian's eigenvectors against
+    /// their rounding and the Newton model's decrease against L's rounding level (<see cref="MeasuredDescent"/>: ∂L/∂x = Jᵀ∂L/∂y
+    /// with ∂L/∂y's and x's rounding here): x0^4 - 2*x0^2 to −1.5 stopped by lm at x = 1 − 2.6E-9 has ∂L/∂x = −1.04E-08, but moving
+    /// to the minimum would lower L by 1.4E-17, below its rounding 5.5E-16, so it is as stationary as L can resolve (newton and bfgs
+    /// call it a minimum). A gradient that passes the relative test <see cref="GradientIsZero"/> is stationary here (whether such a
+    /// point is a minimum is for the curvature and <see cref="MeasuredDescent"/>); where the slopes cannot be measured (above
+    /// <see cref="Curvature.MatrixFreeAbove"/> variables, or without y, J and ∂L/∂y) that test alone decides.
+    /// </summary>
+    public string? NotStationary()
     {
+        if (GradientIsZero() || GlobalMinimumToRounding() is not null) return null;
+        var slope = MeasuredSlope(out var measured);
+        return measured ? slope : $"∂L/∂x = {NumberText.Vector(_gx, v => NumberText.Short(v, 3))} is not 0";
+    }
+
+    // The first direction along which L measurably still falls (see MeasuredDescent), or null; measured: whether it could be measured.
+    private string? MeasuredSlope(out bool measured)
+    {
+        measured = false;
         const Capabilities needed = Capabilities.Outputs | Capabilities.Jacobian | Capabilities.LossGradientInY;
         if (_n > Curvature.MatrixFreeAbove || (_problem.Supported & needed) != needed || (long)_m * _n > RoundingJacobianEntries) return null;
         var x = _x.ToArray();
@@ -1016,6 +1039,7 @@ public sealed class Stepper
         MathNet.Numerics.LinearAlgebra.Factorization.Evd<double> evd;
         try { evd = scaled.Evd(MathNet.Numerics.LinearAlgebra.Symmetricity.Symmetric); }
         catch (MathNet.Numerics.NonConvergenceException) { return null; }
+        measured = true;
         var values = evd.EigenValues.Select(v => v.Real).ToArray();
         var zero = CompiledProblem.LandingUlps * _n * Krylov.Epsilon * values.Max(Math.Abs);
         var lossLevel = LossRounding();
@@ -1048,12 +1072,12 @@ public sealed class Stepper
             var direction = NumberText.Vector(w, v => NumberText.Short(v, 3));
             if (values[k] <= zero)
                 return $"L still falls along w = {direction} at a slope wᵀ∂L/∂x = {NumberText.Short(slope, 3)}, beyond its rounding " +
-                       $"{NumberText.Short(rounding, 3)}, where the curvature wᵀHw = {NumberText.Short(curvature, 3)} is at the Hessian's rounding: this is no minimum";
+                       $"{NumberText.Short(rounding, 3)}, where the curvature wᵀHw = {NumberText.Short(curvature, 3)} is at the Hessian's rounding";
             var decrease = slope * slope / (2 * curvature);
             if (decrease > CompiledProblem.LandingUlps * lossLevel)
                 return $"L still falls along w = {direction} at a slope wᵀ∂L/∂x = {NumberText.Short(slope, 3)}, beyond its rounding " +
                        $"{NumberText.Short(rounding, 3)}, and the Newton model predicts a decrease of {NumberText.Short(decrease, 3)} along it, beyond L's rounding level " +
-                       $"{NumberText.Short(lossLevel, 3)}: this is no minimum";
+                       $"{NumberText.Short(lossLevel, 3)}";
         }
         return null;
     }
@@ -1404,7 +1428,9 @@ public static class Optimizer
                 return Finish(StopReason.Stalled, k, $"{stalled} at iteration {k}");
             // The rule's step was not 0 but vanished when added to x (every entry below the rounding of x's).
             var roundedAway = stepLength == 0 && stepper.LastStep.ToArray().Any(v => v != 0);
-            if (stepLength == 0 && !stepper.GradientIsZero())
+            // (Judged by the one stationarity test of every method's verdict, Stepper.NotStationary: lm's zero step at
+            // x0^4 - 2*x0^2's minimum to √ε, where ∂L/∂x is what L's rounding explains, is the minimum newton and bfgs reach.)
+            if (stepLength == 0 && stepper.NotStationary() is not null)
                 // The rule's step vanished although ∂L/∂x does not: not a stationary point, and not
                 // a reason to call the run converged; the rule cannot move from here.
                 return Finish(StopReason.Stalled, k, roundedAway
