@@ -9,14 +9,8 @@ open Xunit
 open PhysGrad
 open PhysGrad.Numerics
 
-let private build (problem: PhysicsProblem) (methods: struct (Method * float)[]) iterations =
-    let runs = problem.Compare(methods, iterations) |> Seq.map (fun r -> r.Run) |> Array.ofSeq
-    runs, TrajectoryPlots.Figures(runs, problem.Compiled, problem.Definition)
-
-let private named (figures: TrajectoryPlots.Figure seq) name = figures |> Seq.find (fun f -> f.Name = name)
-
-let private entryOf (plot: ScottPlot.Plot) (name: string) =
-    plot.Legend.ManualItems |> Seq.map (fun i -> i.LabelText.Replace("\n", " ")) |> Seq.find (fun t -> t.StartsWith(name + " "))
+// The figures of a comparison, and a figure's or legend entry's lookup: Plots31's.
+open PhysGrad.Properties.Plots31
 
 // ---- 1. a small output is judged on its own scale, not the other output's ---------------------------------------
 
