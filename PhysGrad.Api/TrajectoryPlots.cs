@@ -183,7 +183,43 @@ public static class TrajectoryPlots
             // The plots name every run as their legends do, the target's note too (x* ≈ gd (η = 0.01)'s end).
             : SpaceFigures(runs, target?.X, [.. definition.Target], [.. definition.Variables], definition.Outputs, name, target?.DescriptionNaming(LegendName),
                 manyPreimages: definition.Outputs.Length < definition.Variables.Count, solutions: SolutionResidual(definition, compiled),
-                naturalX: NaturalScales(runs, definition, compiled));
+                naturalX: NaturalScales(runs, definition, compiled), termsY: TermScales(runs, definition, compiled));
+
+    /// <summary>
+    /// Each output's scale of terms, the magnitude its rounding is measured against in y-space (<see cref="RoundingOnly"/>):
+    /// max_i |∂P_j/∂x_i| · X_i, with J at the first run's start (n products J·e_i, measured once when first asked) and X_i
+    /// the largest finite |x_i| over the runs' points. A y component is rounding noise only when its values are noise of
+    /// the terms it is made of: y0 = 1E-08·x0 reaching y0* = 1E-08 beside y1 = 1E+12·x1 is no rounding of y1's 2E+12
+    /// ("y0 (flat: rounding only)" drew its target at 0), while heat1d-inverse's y0* = −7E-17, a sum of cells of 2, is.
+    /// NaN where it cannot be measured (no compiled problem, more than <see cref="MaxTermVariables"/> variables, J not finite)
+    /// or is 0; the problem's scale alone decides there, as before.
+    /// </summary>
+    private static Func<int, double> TermScales(IReadOnlyList<OptimizerRun> runs, ProblemDefinition definition, Lazy<CompiledProblem?> compiled)
+    {
+        var scales = new Lazy<double[]?>(() =>
+        {
+            var start = runs.FirstOrDefault(r => r.Trajectory.Count > 0)?.Trajectory[0];
+            if (start is null || compiled.Value is not { } c || c.N != start.Length || c.N > MaxTermVariables) return null;
+            var reach = new double[c.N];
+            foreach (var p in runs.SelectMany(r => r.Trajectory))
+                for (var i = 0; i < Math.Min(c.N, p.Length); i++)
+                    if (double.IsFinite(p[i])) reach[i] = Math.Max(reach[i], Math.Abs(p[i]));
+            var terms = new double[c.M];
+            var (unit, y, column) = (new double[c.N], new double[c.M], new double[c.M]);
+            for (var i = 0; i < c.N; i++)
+            {
+                Array.Clear(unit);
+                unit[i] = 1;
+                c.JacobianVector([.. start], unit, y, column);
+                for (var j = 0; j < c.M; j++) terms[j] = Math.Max(terms[j], Math.Abs(column[j]) * reach[i]);
+            }
+            return terms;
+        });
+        return j => scales.Value is { } t && j < t.Length && t[j] > 0 && double.IsFinite(t[j]) ? t[j] : double.NaN;
+    }
+
+    /// <summary>Above this many variables <see cref="TermScales"/> is not measured (n products J·e_i per figure).</summary>
+    internal const int MaxTermVariables = 200;
 
     /// <summary>
     /// Each x component's natural scale, for a component whose own scale is 0 (it starts at 0 and x* is 0 or
@@ -268,7 +304,7 @@ public static class TrajectoryPlots
     private static IEnumerable<Figure> SpaceFigures(
         IReadOnlyList<OptimizerRun> runs, double[]? targetX, double[]? targetY, string[] variableNames, string[] outputNames, string? problem,
         string? targetHow = null, bool noTarget = false, bool manyPreimages = false, Func<double, double, double>? solutions = null,
-        Func<int, double>? naturalX = null)
+        Func<int, double>? naturalX = null, Func<int, double>? termsY = null)
     {
         var exploding = Exploding(runs, targetX);
         var far = FarPoints(runs, targetX);
@@ -280,7 +316,7 @@ public static class TrajectoryPlots
         yield return SpaceFigure(runs, r => r.Trajectory, targetX, variableNames, "x-space",
             targetX is null ? (problem is null ? missing : $"{problem}, {missing}") : problem, exploding, far, targetHow, solutions, naturalX);
         yield return SpaceFigure(runs, r => r.Outputs, targetY, outputNames, "y-space",
-            noTarget ? (problem is null ? missing : $"{problem}, {missing}") : problem, exploding, far, null);
+            noTarget ? (problem is null ? missing : $"{problem}, {missing}") : problem, exploding, far, null, terms: termsY);
     }
 
     /// <summary>
@@ -337,7 +373,7 @@ public static class TrajectoryPlots
     private static Figure SpaceFigure(
         IReadOnlyList<OptimizerRun> runs, Func<OptimizerRun, IReadOnlyList<double[]>> points, double[]? target,
         string[] names, string space, string? problem, bool[] exploding, bool[][] far, string? targetHow,
-        Func<double, double, double>? solutions = null, Func<int, double>? natural = null)
+        Func<double, double, double>? solutions = null, Func<int, double>? natural = null, Func<int, double>? terms = null)
     {
         var title = problem is null ? space : $"{space}: {problem}";
         var targetLabel = targetHow is null ? "target" : $"target ({targetHow})";
@@ -346,7 +382,7 @@ public static class TrajectoryPlots
             // Each axis is scaled by its own component: one magnitude for both made y1 ∈ [1e-8, 9e-8] beside
             // y0 ≈ 3e8 a "flat" axis spanning ±1.6E+7, on which every run coincided.
             // An axis of rounding noise only is drawn flat at the problem's scale, as a stacked panel (RoundingOnly).
-            var flat2 = RoundingOnly(runs, points, target, [0, 1], exploding, ownScale: space == "x-space", natural);
+            var flat2 = RoundingOnly(runs, points, target, [0, 1], exploding, ownScale: space == "x-space", natural, terms);
             var problemScale2 = ProblemScale(runs, points, target, 2);
             double AxisScale(int j) => flat2.TryGetValue(j, out var problemScale) ? problemScale : ComponentScale(runs, points, target, j, problemScale2, natural);
             var (scaleX, scaleY) = (AxisScale(0), AxisScale(1));
@@ -380,7 +416,7 @@ public static class TrajectoryPlots
         var logIterations = LogIterationAxis(lasts);
         // A component whose values span only rounding noise of the problem's scale (x* = 0 with ±4E-16 left
         // by the others' arithmetic) is drawn flat at the problem's scale and labelled so (RoundingOnly).
-        var flat = RoundingOnly(runs, points, target, shown, exploding, ownScale: space == "x-space", natural);
+        var flat = RoundingOnly(runs, points, target, shown, exploding, ownScale: space == "x-space", natural, terms);
         var problemScaleAll = ProblemScale(runs, points, target, names.Length);
         double ScaleOf(int jj) => flat.TryGetValue(jj, out var problemScale) ? problemScale : ComponentScale(runs, points, target, jj, problemScaleAll, natural);
         var data = shown.Select(jj =>
@@ -687,7 +723,7 @@ public static class TrajectoryPlots
     /// <summary>
     /// The components of <paramref name="shown"/> whose values (every finite point of every run that does not
     /// explode, and the target's) are all rounding noise, at most <see cref="NumberText.NoiseRatio"/> (2⁻⁴²) of
-    /// the scale (with <paramref name="ownScale"/>, for x-space, the component's own <see cref="Scale"/> where it is
+    /// the scale (in y-space no more than the component's <paramref name="terms"/> scale, <see cref="TermScales"/>; with <paramref name="ownScale"/>, for x-space, the component's own <see cref="Scale"/> where it is
     /// not 0, so a nonzero x* in it is never noise; else the problem's), each with the problem's scale: the tables' rule for a computed vector's noise (<see cref="NumberText.IsNoise"/>:
     /// against the vector's largest magnitude, capped by the problem's, here the largest magnitude of every
     /// component of the start points and the target). Their panel is drawn flat with axis ticks at the problem's
@@ -697,7 +733,7 @@ public static class TrajectoryPlots
     /// </summary>
     internal static Dictionary<int, double> RoundingOnly(
         IReadOnlyList<OptimizerRun> runs, Func<OptimizerRun, IReadOnlyList<double[]>> points, double[]? target, int[] shown, bool[] exploding,
-        bool ownScale = false, Func<int, double>? natural = null)
+        bool ownScale = false, Func<int, double>? natural = null, Func<int, double>? terms = null)
     {
         var count = shown.Length == 0 ? 0 : shown.Max() + 1;
         var problemScale = ProblemScale(runs, points, target, count);
@@ -721,6 +757,9 @@ public static class TrajectoryPlots
             // A component 0 at every start and at the target is judged against its natural scale where that is smaller
             // (ComponentScale).
             var own = ownScale ? ComponentScale(runs, points, target, j, problemScale, natural) : problemScale;
+            // In y-space, no more than the scale of the terms the component is made of (TermScales): y0 = 1E-08·x0
+            // reaching y0* = 1E-08 is judged against its own 1E-08, not y1's 2E+12.
+            if (terms?.Invoke(j) is double t && t > 0 && double.IsFinite(t)) own = Math.Min(own, t);
             if (startsAtZero && IsRoundingOnly(values, own, dataScale))
                 flat[j] = problemScale;
         }
@@ -2569,10 +2608,13 @@ public static class TrajectoryPlots
         var inRange = InRange(exploding, curves, far).ToArray();
         var result = far.Select(f => (bool[])f.Clone()).ToArray();
         var dwarfs = new bool[curves.Length];
+        var group = FarGroup(exploding, curves, inRange, iterationAxis, floorX, floorY);
         for (var i = 0; i < curves.Length; i++)
         {
             if (exploding[i] || curves[i].Length == 0) continue;
-            var others = inRange.Where(ik => ik.Run != i && !exploding[ik.Run]).Select(ik => curves[ik.Run][ik.Point]).ToList();
+            // A run is measured against the runs that stay near (FarGroup): three of six leaping to −3.3E+04 together
+            // were each within the others' range, and pressed newton's −29 and gd's −3 into one line.
+            var others = inRange.Where(ik => ik.Run != i && !exploding[ik.Run] && !group[ik.Run]).Select(ik => curves[ik.Run][ik.Point]).ToList();
             if (others.Count == 0) continue;
             if (target is { } t) others.Add(t);
             var box = Box.Of(others);
@@ -2591,6 +2633,32 @@ public static class TrajectoryPlots
             }
         }
         return (result, dwarfs);
+    }
+
+    /// <summary>
+    /// The runs that leap far as a group, for <see cref="Dwarfing"/>: each run's extent is how far its points (in range, not
+    /// exploding) reach from its start along an axis (Y only with <paramref name="iterationAxis"/>), and the reference
+    /// extent the larger of the floor there (the start–target distance, <see cref="DwarfingFloor"/>) and the lower median
+    /// of the runs' extents; a run reaching more than <see cref="DwarfingRatio"/> times that reference along an axis is in the far
+    /// group. Empty (all false) when no run or every run is: a group is far only beside runs that stay near.
+    /// </summary>
+    internal static bool[] FarGroup(bool[] exploding, (double X, double Y)[][] curves, (int Run, int Point)[] inRange, bool iterationAxis,
+        double floorX, double floorY)
+    {
+        var group = new bool[curves.Length];
+        var runs = Enumerable.Range(0, curves.Length).Where(i => !exploding[i] && curves[i].Length > 0).ToArray();
+        if (runs.Length < 2) return group;
+        var extent = runs.ToDictionary(i => i, _ => (X: 0.0, Y: 0.0));
+        foreach (var (i, k) in inRange)
+            if (extent.TryGetValue(i, out var e) && curves[i][0] is var s && curves[i][k] is var p)
+                extent[i] = (Math.Max(e.X, Math.Abs(p.X - s.X) is var dx && double.IsFinite(dx) ? dx : 0),
+                    Math.Max(e.Y, Math.Abs(p.Y - s.Y) is var dy && double.IsFinite(dy) ? dy : 0));
+        static double LowerMedian(IEnumerable<double> values) => values.Order().ToArray() is var v ? v[(v.Length - 1) / 2] : 0;
+        var (refX, refY) = (Math.Max(floorX, LowerMedian(extent.Values.Select(e => e.X))), Math.Max(floorY, LowerMedian(extent.Values.Select(e => e.Y))));
+        foreach (var i in runs)
+            group[i] = (!iterationAxis && refX > 0 && extent[i].X > DwarfingRatio * refX) || (refY > 0 && extent[i].Y > DwarfingRatio * refY);
+        if (runs.All(i => group[i])) Array.Clear(group);
+        return group;
     }
 
     /// <summary>
@@ -2613,7 +2681,8 @@ public static class TrajectoryPlots
         return travel > 0 ? Math.Min(travel, componentScale) : componentScale;
     }
 
-    /// <summary>The legend's words for a run that dwarfs the others (<see cref="Dwarfing"/>).</summary>
+    /// <summary>The legend's words for a run that dwarfs the others (<see cref="Dwarfing"/>).
+    /// Said of each run of a far group too (<see cref="FarGroup"/>): the other runs' range is then that of the runs that stay near.</summary>
     internal const string DwarfsNote = " (it reaches over 9× beyond the other runs' range, which the plot keeps)";
 
     /// <summary>

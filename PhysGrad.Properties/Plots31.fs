@@ -18,13 +18,13 @@ let private methods3 = [| struct (Method.Newton, 1.0); struct (Method.GaussNewto
 let private coupled () =
     PhysicsProblem.FromText("0.1*x0 + 0.7*x1 + 0.3*x2; 0.3*x0 - 0.7*x1 + 0.1*x2; x0*x2 + x1", [| 0.1; 0.3; 0.0 |], [| 0.0; 0.0; 0.0 |])
 
-let private build (problem: PhysicsProblem) (methods: struct (Method * float)[]) iterations =
+let internal build (problem: PhysicsProblem) (methods: struct (Method * float)[]) iterations =
     let runs = problem.Compare(methods, iterations) |> Seq.map (fun r -> r.Run) |> Array.ofSeq
     runs, TrajectoryPlots.Figures(runs, problem.Compiled, problem.Definition)
 
-let private named (figures: TrajectoryPlots.Figure seq) name = figures |> Seq.find (fun f -> f.Name = name)
+let internal named (figures: TrajectoryPlots.Figure seq) name = figures |> Seq.find (fun f -> f.Name = name)
 
-let private entryOf (plot: ScottPlot.Plot) (name: string) =
+let internal entryOf (plot: ScottPlot.Plot) (name: string) =
     plot.Legend.ManualItems |> Seq.map (fun i -> i.LabelText.Replace("\n", " ")) |> Seq.find (fun t -> t.StartsWith(name + " "))
 
 // ---- 1. the outlier cut judges a run against a range that cannot collapse -----------------------------------------
