@@ -810,6 +810,144 @@ module Simplify =
             | Power _ when (expSum rebuilt).IsSome -> rewriteFactors rebuilt [| rebuilt |]
             | _ -> rebuilt)
 
+    /// A product's exponentials cancelled against exponentials that every term of a sum on the other side of
+    /// the line holds at any depth, reading exp(k·u + v) (k a positive integer, as the product constructor
+    /// writes exp(u)^k·exp(v)) as exp(u)^k times the rest: Newton on x0*exp(x0) derived
+    /// -eta*t1*t2*exp(x0)/(t2*(x0 + 2)*exp(x0) + t1^2*exp(2*x0)), whose second term is (exp(x0) + x0*exp(x0))^2
+    /// before naming and so has no exponential factor of its own (cancelExp's), and whose generated code gives
+    /// inf/inf = NaN from x0 ≈ 355; cancelled, -eta*t1*t2/(t2*(x0 + 2) + t1^2*exp(x0)) is finite to x0 ≈ 709.
+    /// For each unit u (a term of an exponential's exponent without its coefficient), order e is the greatest
+    /// m that the written form shows as a factor exp(u)^m of e (a sum: its terms' least; a power S^k: k times
+    /// S's), and the product's factors are divided by exp(u)^c on both sides, c the lesser order of the two
+    /// sides. Kept per product when no larger by tree size. Skipped at once for an expression without an
+    /// exponential. Same value wherever the input is defined: exp(c·u)·exp(−c·u) = 1 for every real u.
+    let private cancelNestedExp (e: Expr) : Expr =
+        let unitsOf (v: Expr) =
+            termsOf v
+            |> Array.map (fun t ->
+                match t.Node with
+                | Product fs when Expr.isNumeric fs.[0] -> Expr.mul (Array.tail fs)
+                | _ -> t)
+
+        // The coefficient of unit w in exponent v when it is a positive integer, else 0.
+        let coefficientIn (w: Expr) (v: Expr) =
+            termsOf v
+            |> Array.tryPick (fun t ->
+                if obj.ReferenceEquals(t, w) then
+                    Some 1
+                else
+                    match t.Node with
+                    | Product fs when Expr.isNumeric fs.[0] && obj.ReferenceEquals(Expr.mul (Array.tail fs), w) ->
+                        match fs.[0].Node with
+                        | Number q when q.IsInteger && q.Sign > 0 && q.Num <= System.Numerics.BigInteger 64 -> Some(int q.Num)
+                        | _ -> None
+                    | _ -> None)
+            |> Option.defaultValue 0
+
+        let positivePower (x: Expr) =
+            match x.Node with
+            | Number q when q.IsInteger && q.Sign > 0 && q.Num <= System.Numerics.BigInteger 64 -> Some(int q.Num)
+            | _ -> None
+
+        // A factor as what it multiplies or divides by, and whether above the line: x^-2 is (x^2, false).
+        let split (f: Expr) =
+            match f.Node with
+            | Power(b, x) ->
+                match x.Node with
+                | Number q when q.IsInteger && q.Sign < 0 && q.Num >= System.Numerics.BigInteger -64 -> Expr.pow b (Expr.number (-q)), false
+                | _ -> f, true
+            | _ -> f, true
+
+        let rewrite (original: Expr) (fs: Expr[]) =
+            let sides = fs |> Array.map split
+
+            // Only a product that divides by a sum.
+            if sides |> Array.forall (fun (g, above) -> above || (match g.Node with | Sum _ | Power _ -> false | _ -> true)) then
+                original
+            else
+                let units =
+                    Structure.postOrder (Array.toList fs)
+                    |> Array.collect (fun n ->
+                        match n.Node with
+                        | Apply(Function.Exp, v) -> unitsOf v
+                        | _ -> [||])
+                    |> Array.distinct
+
+                let mutable current = original
+
+                for w in units do
+                    let memo = Dictionary<Expr, int>(ExprIdentity.comparer)
+
+                    let rec order (e: Expr) =
+                        match memo.TryGetValue e with
+                        | true, m -> m
+                        | _ ->
+                            let m =
+                                match e.Node with
+                                | Apply(Function.Exp, v) -> coefficientIn w v
+                                | Product xs -> xs |> Array.sumBy order
+                                | Sum xs -> xs |> Array.map order |> Array.min
+                                | Power(b, x) -> (match positivePower x with | Some k -> k * order b | None -> 0)
+                                | _ -> 0
+
+                            memo.[e] <- m
+                            m
+
+                    // e / exp(w)^m, for m ≤ order e.
+                    let rec divide (e: Expr) (m: int) =
+                        if m = 0 then
+                            e
+                        else
+                            match e.Node with
+                            | Apply(Function.Exp, v) -> Expr.exp (Expr.sub v (Expr.mul2 (Expr.ofInt m) w))
+                            | Product xs ->
+                                let mutable left = m
+
+                                xs
+                                |> Array.map (fun x ->
+                                    let taken = min left (order x)
+                                    left <- left - taken
+                                    divide x taken)
+                                |> Expr.mul
+                            | Sum xs -> xs |> Array.map (fun x -> divide x m) |> Expr.sum
+                            | Power(b, x) ->
+                                let k = (positivePower x).Value
+                                let j = (m + k - 1) / k
+                                Expr.mul2 (Expr.pow (divide b j) x) (Expr.exp (Expr.mul2 (Expr.ofInt (j * k - m)) w))
+                            | _ -> e
+
+                    let now = factorsOfTerm current |> Array.map split
+
+                    let total above = now |> Array.sumBy (fun (g, a) -> if a = above then order g else 0)
+                    let c = min (total true) (total false)
+
+                    if c > 0 then
+                        let mutable upper = c
+                        let mutable lower = c
+
+                        let rewritten =
+                            now
+                            |> Array.map (fun (g, above) ->
+                                let taken = min (if above then upper else lower) (order g)
+                                if above then upper <- upper - taken else lower <- lower - taken
+                                let d = divide g taken
+                                if above then d else Expr.pow d Expr.minusOne)
+                            |> Expr.mul
+
+                        if Structure.treeSize rewritten <= Structure.treeSize current then
+                            current <- rewritten
+
+                current
+
+        if not (holdsExp e) then
+            e
+        else
+            e
+            |> Structure.rewriteBottomUp (fun rebuilt ->
+                match rebuilt.Node with
+                | Product fs -> rewrite rebuilt fs
+                | _ -> rebuilt)
+
     /// The reciprocal monomial content of a sum: each symbol that some term divides by, with the least
     /// exponent it has in any term (a term without it counts 0): 2*G*M/r^6 + 3*t1/r^4 → [r, −6], as that sum
     /// is r^−6·(2*G*M + 3*t1*r^2). Empty when no term divides by a symbol. Symbols only: a power of a
@@ -1006,7 +1144,7 @@ module Simplify =
         // After the monomials, which cancelMonomials takes out keeping each sum as written; a sum that
         // cancelCommonFactors writes out anew may again share a monomial with the other side.
         let common = cancelCommonFactors monomials
-        (if obj.ReferenceEquals(common, monomials) then common else cancelMonomials common) |> cancelExp |> liftReciprocals |> cancelContent
+        (if obj.ReferenceEquals(common, monomials) then common else cancelMonomials common) |> cancelExp |> cancelNestedExp |> liftReciprocals |> cancelContent
 
     /// simplifyWith DefaultBudget.
     let simplify (e: Expr) = simplifyWith DefaultBudget e
