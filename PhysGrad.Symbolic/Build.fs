@@ -111,13 +111,20 @@ module Expr =
     [<CompiledName("Pi")>]
     let pi = mk Pi
 
-    /// A named variable. Names are identifiers: an ASCII letter or '_' then ASCII letters, digits or '_'
-    /// (Names.isIdentifier); the error says what to write instead (α as alpha, 1b as b1).
+    let private isIdentifier (name: string) =
+        not (String.IsNullOrEmpty name)
+        && (Char.IsLetter name.[0] || name.[0] = '_')
+        && name |> Seq.forall (fun c -> Char.IsLetterOrDigit c || c = '_')
+
+    /// A named variable. Names are identifiers: a letter or '_' then letters, digits or '_'.
     [<CompiledName("Symbol")>]
     let symbol (name: string) =
-        match Names.problem name with
-        | Some why -> Fail.raiseWith ErrorKind.Variable (why + ".")
-        | None -> ()
+        if not (isIdentifier name) then
+            Fail.raiseWith
+                ErrorKind.Variable
+                (sprintf
+                    "'%s' is not a valid variable name: use a letter or '_' followed by letters, digits or '_'."
+                    name)
 
         if name = "pi" || name = "e" then
             Fail.raiseWith ErrorKind.Variable (sprintf "'%s' is a constant and cannot be used as a variable name." name)
