@@ -190,7 +190,31 @@ public static class MethodCatalog
     {
         var parts = text.Split(',', StringSplitOptions.TrimEntries);
         CheckDecimalComma(parts);
+        CheckMissingComma(parts, IsEntry);
         return parts.Select(ParseEntry).ToArray();
+    }
+
+    private static bool IsEntry(string part)
+    {
+        try { ParseEntry(part); return true; }
+        catch (SymbolicException) { return false; }
+    }
+
+    /// <summary>
+    /// Entries separated by a space instead of a comma (<c>gd:0.1 newton</c>): when each word of an entry that
+    /// holds spaces is an entry by itself (<paramref name="isEntry"/>), say that a comma is missing, rather than
+    /// report '0.1 newton' as a step size that is not a number.
+    /// </summary>
+    /// <exception cref="SymbolicException">(<see cref="ErrorKind.Invalid"/>) such an entry, quoted, with the list to write.</exception>
+    public static void CheckMissingComma(IReadOnlyList<string> parts, Func<string, bool> isEntry)
+    {
+        foreach (var part in parts)
+        {
+            var words = part.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+            if (words.Length > 1 && words.All(isEntry))
+                throw new SymbolicException(ErrorKind.Invalid,
+                    $"'{part}' has {words.Length} methods separated by spaces: the methods are separated by commas; write {string.Join(",", words)}.");
+        }
     }
 
     /// <summary>

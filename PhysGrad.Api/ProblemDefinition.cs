@@ -798,6 +798,9 @@ public sealed partial record ProblemDefinition(
             var e = entries[j];
             if (!e.Contains('[') && !e.Contains(']') && !e.Contains(".."))
             {
+                // By the parser's rule, before the simulator is read: "1b" would otherwise be reported as its 'b'.
+                if (Names.Problem(e) is { } bad)
+                    throw new SymbolicException(ErrorKind.Variable, $"In variables[{j}]: {bad.Value}.");
                 Add(e, j);
                 continue;
             }

@@ -20,6 +20,15 @@ public sealed class CliInputException(string message) : Exception(message);
 /// <summary>The physgrad command line, runnable in-process (the tests do) with its own writers.</summary>
 public static class CliApp
 {
+    /// <summary>The names of the subcommands from the root down to <paramref name="command"/> (empty for the root).</summary>
+    private static IEnumerable<string> CommandPath(CommandResult command)
+    {
+        var names = new List<string>();
+        for (var c = command; c.Parent is CommandResult parent; c = parent)
+            names.Insert(0, c.Command.Name);
+        return names;
+    }
+
     /// <summary>Runs the tool with <paramref name="args"/>, writing to the given writers; returns the exit code.</summary>
     public static int Run(string[] args, TextWriter output, TextWriter error)
     {
@@ -43,7 +52,11 @@ public static class CliApp
                     continue;
                 error.WriteLine(Wrapped($"physgrad: {NumberMessage(e) ?? e.Message}{Hint(parsed, e.Message)}"));
             }
-            error.WriteLine("Run 'physgrad --help' for the commands and their options.");
+            // The help of the command the error is in (physgrad compare --help), not the root's list of commands.
+            var path = string.Join(" ", CommandPath(parsed.CommandResult));
+            error.WriteLine(path.Length == 0
+                ? "Run 'physgrad --help' for the commands and their options."
+                : $"Run 'physgrad {path} --help' for its options.");
             return ExitCode.BadInput;
         }
 

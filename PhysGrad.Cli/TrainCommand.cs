@@ -121,6 +121,15 @@ internal static class TrainCommand
 
     private static TrainingExample Example(string name, double lambda) => Training.Example(name, lambda);
 
+    /// <summary>Whether <paramref name="entry"/> is one method of train's --methods: a name of the example, or name:rate.</summary>
+    private static bool IsChoice(TrainingExample example, string entry)
+    {
+        var pieces = entry.Split(':');
+        if (pieces.Length > 2 || (pieces.Length == 2 && !UserNumbers.TryReadPositive(pieces[1], out _, out _))) return false;
+        try { example.ChoiceFor(pieces[0]); return true; }
+        catch (Exception e) when (InputError.Is(e)) { return false; }
+    }
+
     /// <summary>The methods of <c>--methods</c> (name or name:rate), with the example's settings otherwise.</summary>
     private static TrainingChoice[] Settings(TrainingExample example, string? text, int? batch)
     {
@@ -130,7 +139,11 @@ internal static class TrainCommand
         else
         {
             var parts = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-            try { MethodCatalog.CheckDecimalComma(parts); }
+            try
+            {
+                MethodCatalog.CheckDecimalComma(parts);
+                MethodCatalog.CheckMissingComma(parts, entry => IsChoice(example, entry));
+            }
             catch (Exception e) when (InputError.Is(e)) { throw new CliInputException($"--methods: {ApiWording.Message(e)}"); }
             foreach (var part in parts)
             {

@@ -158,7 +158,11 @@ module Parse =
         |>> fun (p, n) -> ANumber(n.String, p)
 
     let private name: P<string> =
-        many1Satisfy2L (fun c -> Char.IsLetter c || c = '_') (fun c -> Char.IsLetterOrDigit c || c = '_') "name"
+        // ASCII only (Names.isIdentifier): α, π or ｘ stops the name, and plainError says what to write instead.
+        many1Satisfy2L
+            (fun c -> (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c = '_')
+            (fun c -> (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c = '_')
+            "name"
         .>> ws
 
     let private exprForward = createParserForwardedToRef<Ast, int> ()
@@ -483,7 +487,8 @@ module Parse =
                 | '×' | '·' | '⋅' | '∙' -> Some(sprintf "'%c' is a typographic product sign: write '*' instead" c)
                 | '÷' -> Some "'÷' is a typographic division sign: write '/' instead"
                 | '√' -> Some "'√' is not read as a root: write sqrt(...), e.g. sqrt(x0)"
-                | _ -> None
+                // α, π, ｘ, é: the ASCII name to write.
+                | _ -> Names.characterAdvice text index
 
     /// An empty output of a text of several (`x0;; x1`, `x0; x1;`, `; x0`): the columns of the ';' that leave
     /// nothing between them, in words, or None when the error at `index` is something else.
