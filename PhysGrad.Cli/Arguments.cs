@@ -10,8 +10,8 @@ internal static class Arguments
             throw new CliInputException($"{option} has an empty name in '{text}': write names separated by commas, e.g. x0,x1.");
         // Each name by the parser's rule, before a later message complains about a part of it (1b read as b).
         for (var i = 0; i < names.Length; i++)
-            if (PhysGrad.Symbolic.Names.Problem(names[i]) is { } why)
-                throw new CliInputException($"{option}: name {i + 1} of '{text}': {why.Value}.");
+            if (NameRules.Problem(names[i]) is { } why)
+                throw new CliInputException($"{option}: name {i + 1} of '{text}': {why}.");
         // Before anything is counted against them: a start one value short follows from a repeat, which is the fault.
         if (ProblemDefinition.ListedTwice(names) is { } twice)
             throw new CliInputException($"{option}: {twice}");

@@ -76,7 +76,7 @@ internal sealed partial class ProblemOptions
     /// <summary>The --param values, or null when none were given.</summary>
     private Dictionary<string, double>? Parameters(ParseResult result) =>
         Pairs(result.GetValue(_params), "--param", "name=value, e.g. g=9.81", (name, text) =>
-            PhysGrad.Symbolic.Names.Problem(name) is { } why ? throw new CliInputException($"--param {name}={text}: {why.Value}.")
+            NameRules.Problem(name) is { } why ? throw new CliInputException($"--param {name}={text}: {why}.")
             : SeveralPairs(name, text) is { } several ? throw new CliInputException(several)
             : !text.Contains(',') ? Arguments.Numbers($"--param {name}", text, list: false)[0]
                 : Arguments.Numbers($"--param {name}", text) is [var value] ? value

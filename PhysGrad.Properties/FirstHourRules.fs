@@ -312,7 +312,9 @@ let ``--format csharp: the softplus Newton rule computes the right step at large
     let code, out, _ = run [ "derive"; "--format"; "csharp"; "--simulator"; "log(1+exp(x0)); x1" ]
     Assert.Equal(0, code)
     let rules = (compileCSharp out).GetType("UpdateRules")
-    let newton = rules.GetMethod "NewtonStable"
+    // The stable variant is written only where the rule as written overflows inside; a rule simplified so that it
+    // does not (exp(x0) cancelled, round 31) has Newton alone, which must then be right at every x0.
+    let newton = match rules.GetMethod "NewtonStable" with | null -> rules.GetMethod "Newton" | m -> m
     let inputs = newton.GetParameters() |> Array.filter (fun p -> not p.IsOut) |> Array.map (fun p -> p.Name)
     let values = inputs |> Array.map (fun n -> match n with | "x0" -> x0 | "x1" -> 0.25 | _ -> 1.0) // ys0 = ys1 = eta = 1
     let args = Array.append (Array.map box values) [| box 0.0; box 0.0 |]
