@@ -340,15 +340,26 @@ public static class RulePrinter
     /// holds exp(2·x1) − 2·exp(x1) as a product, and is ∞/∞ at x1 = 400 where the step is −η/2.</remarks>
     private static (SharedBlock Block, StableDifference Difference)? StableVariant(RuleBlock block, IReadOnlyList<string> state, string prefix, string step)
     {
-        foreach (var cores in StableCandidates(block.Cores))
+        foreach (var cores in StableCandidates(block.Cores, step))
             if (Evaluate.StableFormMatters([.. state], cores) is { } difference)
                 return (SharedTerms.ExtractPerStep(step, prefix, Stable.RewriteMany(cores)), difference.Value);
         return null;
     }
 
-    /// <summary>The forms of a rule whose stable rewrite is tried, in order: as derived, then with products of sums multiplied out.</summary>
-    internal static Expr[][] StableCandidates(IReadOnlyList<Expr> cores) =>
-        [[.. cores], [.. cores.Select(e => Simplify.Expand(ExpandBudget, e))]];
+    /// <summary>The forms of a rule whose stable rewrite is tried, in order: as derived, with products of sums
+    /// multiplied out, and as printed (named by <see cref="SharedTerms.ExtractPerStep"/>, which cancels what the
+    /// names make visible, then substituted back). The last is needed where the rewrite's exp(−m) would stand in
+    /// both numerator and denominator and underflow to 0/0: Newton's softplus rule as derived,
+    /// −η·t2/((1 + eˣ)·(eˣ/(1 + eˣ)² − eˣ·t2/(1 + eˣ)² + t2/(1 + eˣ))), is 0/0 at x0 = 800 after the rewrite,
+    /// while its printed form −η·t2/(σ + t2·(1 − σ)), σ = eˣ/(1 + eˣ), is −η·(800 − ys0) there.</summary>
+    /// <param name="cores">The rule's steps, one per name the block steps.</param>
+    /// <param name="step">The step size's symbol, taken out before naming as the printer does.</param>
+    internal static Expr[][] StableCandidates(IReadOnlyList<Expr> cores, string step = "eta")
+    {
+        Expr[] written = [.. cores];
+        var prefix = SharedTerms.FreshPrefix(Structure.FreeSymbolNames(written).Append(step).ToArray());
+        return [written, [.. cores.Select(e => Simplify.Expand(ExpandBudget, e))], SharedTerms.Inline(SharedTerms.ExtractPerStep(step, prefix, written))];
+    }
 
     /// <summary>The most terms multiplying out one step may create for the stable form's second candidate.</summary>
     private const int ExpandBudget = 400;
