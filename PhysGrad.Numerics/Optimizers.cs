@@ -1416,6 +1416,10 @@ public static class Optimizer
             // that step in y (ig, pg, gn, hig) go on; a rule that needs L stops at its next step, saying why.
             if (!double.IsFinite(stepper.Loss) && !stepper.LossOverflowed)
                 return Finish(StopReason.Diverged, k, $"the loss became non-finite at iteration {k}", nonFinite: new NonFiniteValue(Quantity.Loss, 0, stepper.Loss));
+            // A loss far above where the run started has blown up, whether or not a value overflowed yet (Rosenbrock's GN
+            // from 7.6E+03 to 2.9E+32 in ten steps): the run stops at the first such iteration, as train does (gd:1.2 on
+            // x0; 2*x1 passed 10⁶ times its start at iteration 6 and once ran on to 4.1E+231 at its limit of 200).
+            if (Exploded(k) is { } exploded) return exploded;
             if (stepLength == 0 && stepper.AtRoundingLevel is { } rounding)
             {
                 // The rule says its step is rounding (∂L/∂y or the decrease its model predicts below what
@@ -1458,16 +1462,18 @@ public static class Optimizer
             }
         }
         if (stepper.Loss <= lossTolerance && LossStop(iterations) is { } last) return last;
-        // A run that ends far above where it started has blown up, whether or not a value overflowed yet
-        // (Rosenbrock's GN from 7.6E+03 to 2.9E+32 in ten steps): the same failure as a non-finite loss.
-        // Compared as logarithms where a loss overflowed (∞ against ∞ says nothing).
-        if (overflowed ? LossGrowth.ExplodedWide(pointWide[0], stepper.CarriedLoss) : LossGrowth.Exploded(pointLosses[0], stepper.Loss))
-            return Finish(StopReason.Diverged, iterations, (overflowed
-                ? LossGrowth.DescribeWide(pointWide[0], stepper.CarriedLoss, iterations)
-                : LossGrowth.Describe(pointLosses[0], stepper.Loss, iterations)) + (stepper.Rule is Rules.SpectralRule spectral
+        return Finish(StopReason.IterationLimit, iterations, NumberText.Count(iterations, "iteration"));
+
+        // The Diverged stop at iteration k when its loss is above the start by more than LossGrowth's bound (the
+        // same failure as a non-finite loss), null otherwise. Compared as logarithms where a loss overflowed (∞
+        // against ∞ says nothing).
+        OptimizerRun? Exploded(int k) =>
+            !(overflowed ? LossGrowth.ExplodedWide(pointWide[0], stepper.CarriedLoss) : LossGrowth.Exploded(pointLosses[0], stepper.Loss)) ? null
+            : Finish(StopReason.Diverged, k, (overflowed
+                ? LossGrowth.DescribeWide(pointWide[0], stepper.CarriedLoss, k)
+                : LossGrowth.Describe(pointLosses[0], stepper.Loss, k)) + (stepper.Rule is Rules.SpectralRule spectral
                     ? Rules.SpectralDivergence.Explain(spectral, stepper.GivenProblem, trajectory, recorded, pointLosses, firstStep)
                     : ""));
-        return Finish(StopReason.IterationLimit, iterations, NumberText.Count(iterations, "iteration"));
 
         // A stop at a stationary point (what was reached, in words): a global minimum known from the
         // loss's form (L ≥ 0) and L at rounding is one without a probe, its typed exit still saying what

@@ -1038,10 +1038,11 @@ public static class LossGrowth
     /// <summary>
     /// <see cref="Exploded"/> on losses with an exponent range beyond doubles (for a loss that overflowed doubles and
     /// is carried, <see cref="Stepper.CarriedLoss"/>): compared by their base-10 logarithms, the final more than
-    /// log₁₀ <see cref="Factor"/> above the start's, or not finite; a start of 0 (log −∞) measured against 1, as there.
+    /// log₁₀(<see cref="Factor"/> + 1) above the start's (L − L₀ &gt; Factor·L₀ for L₀ &gt; 0, as there), or not finite; a start
+    /// of 0 (log −∞) measured against 1: L &gt; Factor, as there.
     /// </summary>
     public static bool ExplodedWide(Wide start, Wide final) =>
-        !final.IsFinite || final.Log10 - (start.M == 0 ? 0 : start.Log10) > Math.Log10(Factor);
+        !final.IsFinite || (start.M == 0 ? final.Log10 > Math.Log10(Factor) : final.Log10 - start.Log10 > Math.Log10(Factor + 1));
 
     /// <summary><see cref="Describe"/> for losses with an exponent range beyond doubles: a loss inside the double range
     /// as <see cref="Describe"/> writes it (<see cref="NumberText.Short(double, int)"/>, 4.5), one beyond it in scientific
