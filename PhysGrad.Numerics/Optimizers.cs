@@ -343,6 +343,39 @@ public readonly record struct RoundingExcess(int Index, int Count, double Gradie
 }
 
 /// <summary>
+/// The trend behind compare's divergence stop: a run stops as diverged at iteration k when its loss has been beyond
+/// <see cref="LossGrowth"/>'s bound (L − L₀ &gt; 10⁶·|L₀|) at every iteration from k − <see cref="Window"/> to k and is no
+/// lower at k than at k − <see cref="Window"/>. One iteration beyond the bound is not enough: GN's first step on
+/// <c>1e12*x0*x1; 1e-6*x1</c> raises L by 10²² and its second reaches 0, and HIG at η = 1 overshoots for a few steps and
+/// comes back. A run that blows up keeps rising (gd:1.2 on <c>x0; 2*x1</c> grows 74 times per step and passed the
+/// bound at iteration 6, then ran on to 4.1E+231 at its limit of 200); it now stops at iteration 16. A run that stays
+/// beyond the bound without rising is judged at its end by the same bound on its final loss.
+/// </summary>
+internal sealed class DivergenceWatch
+{
+    /// <summary>How many iterations beyond the bound, after the first, without the loss falling, end a run: 10.</summary>
+    public const int Window = 10;
+
+    // log₁₀ L of the current streak of iterations beyond the bound, in a ring of Window + 1.
+    private readonly double[] _logs = new double[Window + 1];
+    private int _streak;
+
+    /// <summary>Whether the run has diverged by the trend rule, given whether this iteration's loss is beyond the bound and
+    /// its log₁₀ (of the carried loss where it overflowed).</summary>
+    public bool Watch(bool beyond, double log10Loss)
+    {
+        if (!beyond)
+        {
+            _streak = 0;
+            return false;
+        }
+        _logs[_streak % (Window + 1)] = log10Loss;
+        _streak++;
+        return _streak > Window && log10Loss >= _logs[(_streak - 1 - Window) % (Window + 1)];
+    }
+}
+
+/// <summary>
 /// Watches a run for a stall that no single step shows: x still moving, but only among neighbouring doubles (each entry within
 /// <see cref="Ulps"/>·ε·|xᵢ| of where it was <see cref="Window"/> iterations ago), while L has not fallen by more than its own rounding 4ε|L|
 /// in that time. A rule that cycles between neighbouring points, or whose steps round to a few ulps back and forth, never
@@ -1361,6 +1394,7 @@ public static class Optimizer
         double[]? latestX = null, latestY = null;
         var latestLoss = double.NaN;
         var still = new StillWatch(stepper.X.ToArray(), stepper.Loss);
+        var growth = new DivergenceWatch();
         // k > 0: at the limit int.MaxValue, k <= iterations holds for every int, and k++ past it wraps to −2³¹.
         for (var k = 1; k > 0 && k <= iterations; k++)
         {
@@ -1416,10 +1450,11 @@ public static class Optimizer
             // that step in y (ig, pg, gn, hig) go on; a rule that needs L stops at its next step, saying why.
             if (!double.IsFinite(stepper.Loss) && !stepper.LossOverflowed)
                 return Finish(StopReason.Diverged, k, $"the loss became non-finite at iteration {k}", nonFinite: new NonFiniteValue(Quantity.Loss, 0, stepper.Loss));
-            // A loss far above where the run started has blown up, whether or not a value overflowed yet (Rosenbrock's GN
-            // from 7.6E+03 to 2.9E+32 in ten steps): the run stops at the first such iteration, as train does (gd:1.2 on
-            // x0; 2*x1 passed 10⁶ times its start at iteration 6 and once ran on to 4.1E+231 at its limit of 200).
-            if (Exploded(k) is { } exploded) return exploded;
+            // A loss that stays far above where the run started and keeps rising has blown up, whether or not a value
+            // overflowed yet (DivergenceWatch: gd:1.2 on x0; 2*x1 passed 10⁶ times its start at iteration 6 and once ran
+            // on to 4.1E+231 at its limit of 200); a single overshoot that comes back is not a divergence.
+            if (growth.Watch(Beyond(), overflowed ? stepper.CarriedLoss.Log10 : Math.Log10(stepper.Loss)))
+                return Exploded(k, $"; it stayed beyond that bound for the last {DivergenceWatch.Window} iterations without falling")!;
             if (stepLength == 0 && stepper.AtRoundingLevel is { } rounding)
             {
                 // The rule says its step is rounding (∂L/∂y or the decrease its model predicts below what
@@ -1462,16 +1497,21 @@ public static class Optimizer
             }
         }
         if (stepper.Loss <= lossTolerance && LossStop(iterations) is { } last) return last;
-        return Finish(StopReason.IterationLimit, iterations, NumberText.Count(iterations, "iteration"));
+        // A run that ends far above where it started has blown up too (Rosenbrock's GN from 7.6E+03 to 2.9E+32 in ten
+        // steps, fewer than the trend rule's window): the same failure as a non-finite loss.
+        return Exploded(iterations, "") ?? Finish(StopReason.IterationLimit, iterations, NumberText.Count(iterations, "iteration"));
 
-        // The Diverged stop at iteration k when its loss is above the start by more than LossGrowth's bound (the
-        // same failure as a non-finite loss), null otherwise. Compared as logarithms where a loss overflowed (∞
-        // against ∞ says nothing).
-        OptimizerRun? Exploded(int k) =>
-            !(overflowed ? LossGrowth.ExplodedWide(pointWide[0], stepper.CarriedLoss) : LossGrowth.Exploded(pointLosses[0], stepper.Loss)) ? null
+        // Whether the current loss is above the start by more than LossGrowth's bound. Compared as logarithms where a
+        // loss overflowed (∞ against ∞ says nothing).
+        bool Beyond() => overflowed ? LossGrowth.ExplodedWide(pointWide[0], stepper.CarriedLoss) : LossGrowth.Exploded(pointLosses[0], stepper.Loss);
+
+        // The Diverged stop at iteration k when its loss is beyond LossGrowth's bound, with `why` after the rise;
+        // null otherwise.
+        OptimizerRun? Exploded(int k, string why) =>
+            !Beyond() ? null
             : Finish(StopReason.Diverged, k, (overflowed
                 ? LossGrowth.DescribeWide(pointWide[0], stepper.CarriedLoss, k)
-                : LossGrowth.Describe(pointLosses[0], stepper.Loss, k)) + (stepper.Rule is Rules.SpectralRule spectral
+                : LossGrowth.Describe(pointLosses[0], stepper.Loss, k)) + why + (stepper.Rule is Rules.SpectralRule spectral
                     ? Rules.SpectralDivergence.Explain(spectral, stepper.GivenProblem, trajectory, recorded, pointLosses, firstStep)
                     : ""));
 
