@@ -122,28 +122,46 @@ module Simplify =
         let identities =
             [ (Function.Sin, Function.Cos, true); (Function.Cosh, Function.Sinh, false) ]
 
+        // (u, c, R) readings compared by node identity (the constructor interns equal nodes).
+        let readingComparer =
+            { new IEqualityComparer<struct (Expr * Expr * Expr)> with
+                member _.Equals(struct (a, b, c), struct (d, e, f)) =
+                    obj.ReferenceEquals(a, d) && obj.ReferenceEquals(b, e) && obj.ReferenceEquals(c, f)
+
+                member _.GetHashCode(struct (a, b, c)) = System.HashCode.Combine(a.Hash, b.Hash, c.Hash) }
+
         let rewriteSum (ts: Expr[]) =
             // First pair the terms up, then emit, so a partner that comes earlier in the sum is
             // dropped too.
             let partnerOf = Array.create ts.Length -1
             let replacement: Expr option[] = Array.create ts.Length None
 
+            // For each identity, the terms read as g(v)²·d·R, by (v, d, R), in index order: computed once, so
+            // that pairing a sum of n terms costs n lookups, not n² re-readings (a Newton rule of a random
+            // three-variable simulator, sums of thousands of terms, spent over 40 minutes here).
+            let partners =
+                identities
+                |> List.map (fun (_, g, _) ->
+                    let index = Dictionary<struct (Expr * Expr * Expr), ResizeArray<int>>(readingComparer)
+
+                    for j in 0 .. ts.Length - 1 do
+                        for (v, d, r) in readings g ts.[j] do
+                            match index.TryGetValue(struct (v, d, r)) with
+                            | true, js -> if js.[js.Count - 1] <> j then js.Add j
+                            | _ -> index.[struct (v, d, r)] <- ResizeArray [ j ]
+
+                    index)
+
             for i in 0 .. ts.Length - 1 do
-                for (f, g, sameSign) in identities do
+                for ((f, _, sameSign), index) in List.zip identities partners do
                     for (u, c, rest) in readings f ts.[i] do
                         if partnerOf.[i] < 0 then
                             let wanted = if sameSign then c else Expr.neg c
 
                             let j =
-                                seq { 0 .. ts.Length - 1 }
-                                |> Seq.tryFind (fun j ->
-                                    j <> i
-                                    && partnerOf.[j] < 0
-                                    && readings g ts.[j]
-                                       |> List.exists (fun (v, d, r) ->
-                                           obj.ReferenceEquals(v, u)
-                                           && obj.ReferenceEquals(d, wanted)
-                                           && obj.ReferenceEquals(r, rest)))
+                                match index.TryGetValue(struct (u, wanted, rest)) with
+                                | true, js -> js |> Seq.tryFind (fun j -> j <> i && partnerOf.[j] < 0)
+                                | _ -> None
 
                             match j with
                             | Some j ->
