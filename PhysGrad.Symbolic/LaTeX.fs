@@ -426,6 +426,44 @@ module LaTeX =
 
         widths
 
+    /// Where a LaTeX text's tokens start, with the brace depth and the \left … \right depth just after each:
+    /// entry i is (start, braces, lefts), start false inside a token (the second character of an escape
+    /// \{ \} \\ \  \%, the letters of \left and \right). Braces count `{` and `}` that are not escaped, lefts
+    /// `\left` less `\right` (a command only when no letter follows: \leftarrow is not one). The one scan that
+    /// breakLines and breakSource cut by.
+    let private delimiterDepths (text: string) : struct (bool * int * int)[] =
+        let depths = Array.create text.Length (struct (false, 0, 0))
+        let mutable braces = 0
+        let mutable lefts = 0
+        let mutable i = 0
+
+        let commandAt (name: string) (k: int) =
+            String.CompareOrdinal(text, k, name, 0, name.Length) = 0
+            && (k + name.Length >= text.Length || not (Char.IsLetter text.[k + name.Length]))
+
+        while i < text.Length do
+            let width =
+                match text.[i] with
+                | '\\' when i + 1 < text.Length && (match text.[i + 1] with | '{' | '}' | '\\' | ' ' | '%' -> true | _ -> false) -> 2
+                | '\\' when commandAt "\\left" i ->
+                    lefts <- lefts + 1
+                    5
+                | '\\' when commandAt "\\right" i ->
+                    lefts <- lefts - 1
+                    6
+                | '{' ->
+                    braces <- braces + 1
+                    1
+                | '}' ->
+                    braces <- braces - 1
+                    1
+                | _ -> 1
+
+            depths.[i] <- struct (true, braces, lefts)
+            i <- i + width
+
+        depths
+
     /// The right-hand side of an `align` line cut into pieces of about `width` rendered characters
     /// (<see cref="renderedWidths"/>: t_{3} is two, \operatorname{log1p}\left( six), at the + and −
     /// between terms that stand outside every brace group: the first piece follows `&=`, each other one
@@ -443,36 +481,14 @@ module LaTeX =
         // The rendered width from index a to index b.
         let span (a: int) (b: int) = widths.[b] - widths.[a]
         let cuts = System.Collections.Generic.List<struct (int * int)>()
-        let mutable braces = 0
-        let mutable lefts = 0
-        let mutable i = 0
 
-        let commandAt (name: string) (k: int) =
-            String.CompareOrdinal(text, k, name, 0, name.Length) = 0
-            && (k + name.Length >= text.Length || not (Char.IsLetter text.[k + name.Length]))
-
-        while i < text.Length do
-            match text.[i] with
-            | '\\' when i + 1 < text.Length && (text.[i + 1] = '{' || text.[i + 1] = '}') -> i <- i + 2
-            | '\\' when commandAt "\\left" i ->
-                lefts <- lefts + 1
-                i <- i + 5
-            | '\\' when commandAt "\\right" i ->
-                lefts <- lefts - 1
-                i <- i + 6
-            | '{' ->
-                braces <- braces + 1
-                i <- i + 1
-            | '}' ->
-                braces <- braces - 1
-                i <- i + 1
-            // A cut leaving a tail under a quarter of width is no cut: a line of a lone "- x_{1}" reads worse
-            // than a line a little over width.
-            | ' ' when braces = 0 && i > 0 && i + 2 < text.Length && (text.[i + 1] = '+' || text.[i + 1] = '-') && text.[i + 2] = ' '
-                       && total - widths.[i] > width / 4 ->
-                cuts.Add(struct (i, lefts))
-                i <- i + 1
-            | _ -> i <- i + 1
+        // A cut leaving a tail under a quarter of width is no cut: a line of a lone "- x_{1}" reads worse
+        // than a line a little over width.
+        delimiterDepths text
+        |> Array.iteri (fun i (struct (start, braces, lefts)) ->
+            if start && text.[i] = ' ' && braces = 0 && i > 0 && i + 2 < text.Length && (text.[i + 1] = '+' || text.[i + 1] = '-') && text.[i + 2] = ' '
+               && total - widths.[i] > width / 4 then
+                cuts.Add(struct (i, lefts)))
 
         let pieces = System.Collections.Generic.List<string>()
         let mutable start = 0
@@ -529,41 +545,21 @@ module LaTeX =
             // shallowest cut wins, so that a line keeps its \left( … \right) pairs together where a cut outside them fits
             // (else the cut goes at the top-level operator inside them); inside a brace group it comes after all of those.
             let candidates = System.Collections.Generic.List<struct (int * int * bool)>()
-            let mutable braces = 0
-            let mutable lefts = 0
-            let mutable i = 0
 
-            let commandAt (name: string) (k: int) =
-                String.CompareOrdinal(line, k, name, 0, name.Length) = 0
-                && (k + name.Length >= line.Length || not (Char.IsLetter line.[k + name.Length]))
+            delimiterDepths line
+            |> Array.iteri (fun i (struct (start, braces, lefts)) ->
+                let kind (within: int) =
+                    (if braces <> 0 then 1000 else 0) + 4 * max 0 lefts + within
 
-            let kind (within: int) =
-                (if braces <> 0 then 1000 else 0) + 4 * max 0 lefts + within
-
-            while i < line.Length do
-                match line.[i] with
-                | '\\' when i + 1 < line.Length && (line.[i + 1] = '{' || line.[i + 1] = '}' || line.[i + 1] = '\\' || line.[i + 1] = ' ' || line.[i + 1] = '%') ->
-                    i <- i + 2
-                | '\\' when commandAt "\\left" i ->
-                    lefts <- lefts + 1
-                    i <- i + 5
-                | '\\' when commandAt "\\right" i ->
-                    lefts <- lefts - 1
-                    i <- i + 6
-                | '{' ->
-                    braces <- braces + 1
-                    i <- i + 1
-                | '}' ->
-                    braces <- braces - 1
-                    if i + 1 < line.Length && line.[i + 1] = '{' then candidates.Add(struct (i + 1, kind 2, false))
-                    i <- i + 1
-                // Never just after a binary + or − (a line ending "… -"): the cut before it is the same break, sign first.
-                | ' ' when i > 1 && (line.[i - 1] = '+' || line.[i - 1] = '-') && line.[i - 2] = ' ' -> i <- i + 1
-                | ' ' when i > 0 && line.[i - 1] <> ' ' && i + 1 < line.Length && line.[i + 1] <> ' ' ->
-                    let operator = i + 2 < line.Length && (line.[i + 1] = '+' || line.[i + 1] = '-') && line.[i + 2] = ' '
-                    candidates.Add(struct (i, kind (if braces <> 0 then 3 elif operator then 0 else 1), true))
-                    i <- i + 1
-                | _ -> i <- i + 1
+                if start then
+                    match line.[i] with
+                    | '}' -> if i + 1 < line.Length && line.[i + 1] = '{' then candidates.Add(struct (i + 1, kind 2, false))
+                    // Never just after a binary + or − (a line ending "… -"): the cut before it is the same break, sign first.
+                    | ' ' when i > 1 && (line.[i - 1] = '+' || line.[i - 1] = '-') && line.[i - 2] = ' ' -> ()
+                    | ' ' when i > 0 && line.[i - 1] <> ' ' && i + 1 < line.Length && line.[i + 1] <> ' ' ->
+                        let operator = i + 2 < line.Length && (line.[i + 1] = '+' || line.[i + 1] = '-') && line.[i + 2] = ' '
+                        candidates.Add(struct (i, kind (if braces <> 0 then 3 elif operator then 0 else 1), true))
+                    | _ -> ())
 
             let sb = StringBuilder()
             // start: where the current source line begins in `line`; prefix: the indent it carries (0 on the first).

@@ -824,6 +824,20 @@ module SharedTerms =
               Results = block.Results |> Array.map (factor >> cancel) }
             |> prune prefix
 
+    /// The block once its common factors are out (factorBlock): the names absorbed again, as taking a factor
+    /// out can leave a name's factors or terms written out whole (t8 = 3*v^2*sin(th)^3/g - … held no t3 =
+    /// v^2*sin(th)^2/g until sin(th) was taken out, then it held 3*t3), and each product's numbers cancelled
+    /// between its coefficient and the content of its sums (Simplify.cancelContentOf: 2*(t7*t9/2 - t4*t6)/t10
+    /// is (t7*t9 - 2*t4*t6)/t10, once a denominator named t10 is half of another). Same values.
+    let private afterFactoring (prefix: string) (block: SharedBlock) =
+        if Structure.graphSize (Array.append (block.Intermediates |> Array.map snd) block.Results) > DiscoveryLimit then
+            block
+        else
+            let block = block |> regroup false prefix |> prune prefix
+
+            { Intermediates = block.Intermediates |> Array.map (fun (n, d) -> n, Simplify.cancelContentOf d)
+              Results = block.Results |> Array.map Simplify.cancelContentOf }
+
     /// The block with each name whose definition prints with a leading minus (t6 = -t*ys0*cos(th)) standing
     /// for its negation instead (t6 = t*ys0*cos(th)), and its uses written −t6: a name reads as the quantity
     /// it names, and the sign belongs where it is used. A definition whose negation prints with a leading
@@ -915,6 +929,7 @@ module SharedTerms =
         |> prune prefix
         |> subSumRounds prefix
         |> factorBlock prefix
+        |> afterFactoring prefix
         |> positiveNames
 
     /// The characters a block prints: each `name = definition` line and each result, in infix.
@@ -979,7 +994,10 @@ module SharedTerms =
         else
             let same (a: Expr[]) (b: Expr[]) = Array.forall2 (fun (x: Expr) y -> Object.ReferenceEquals(x, y)) a b
             let lifted = roots |> Array.map Simplify.liftAllReciprocals
-            let alternatives = [ lifted; sameDenominators roots; sameDenominators lifted ] |> List.filter (same roots >> not)
+            // A rule that writes an angle both ways (sin(2*th) beside sin(th)*cos(th)) is also tried with one way only.
+            let alternatives =
+                [ lifted; sameDenominators roots; sameDenominators lifted ] @ Simplify.angleForms roots
+                |> List.filter (same roots >> not)
 
             alternatives
             |> List.fold

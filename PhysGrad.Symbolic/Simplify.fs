@@ -1061,6 +1061,125 @@ module Simplify =
                 | _ -> n
             | _ -> n)
 
+    /// sin(u)^a·cos(u)^b → sin(2u)^m·sin(u)^(a−m)·cos(u)^(b−m)/2^m in every product, m the one of the
+    /// integer exponents a and b nearer 0 when they have one sign (halveAngles read backwards):
+    /// 48·v²·sin(θ)²·cos(θ)²/g² is 12·v²·sin(2θ)²/g²; and in every sum c·R·cos(u)² − c·R·sin(u)² → c·R·cos(2u).
+    /// Exact for every real u, defined where the input is (sin(u)·cos(u) = 0 exactly where sin(2u) = 0).
+    let private doubleAngles (e: Expr) =
+        let integerPower (f: Expr) =
+            match f.Node with
+            | Power(b, x) ->
+                match x.Node with
+                | Number q when q.IsInteger && System.Numerics.BigInteger.Abs q.Num <= System.Numerics.BigInteger 64 -> Some(b, int q.Num)
+                | _ -> None
+            | _ -> Some(f, 1)
+
+        e
+        |> Structure.rewriteBottomUp (fun n ->
+            match n.Node with
+            | Product fs ->
+                let trig (g: Function) =
+                    fs
+                    |> Array.choose (fun f ->
+                        match integerPower f with
+                        | Some(b, k) ->
+                            match b.Node with
+                            | Apply(h, u) when h = g -> Some(u, (f, k))
+                            | _ -> None
+                        | None -> None)
+                    |> dict
+
+                let cosines = trig Function.Cos
+
+                let pairs =
+                    trig Function.Sin
+                    |> Seq.choose (fun (KeyValue(u, (s, a))) ->
+                        match cosines.TryGetValue u with
+                        | true, (c, b) when sign a = sign b -> Some(u, s, a, c, b, (if a > 0 then min a b else max a b))
+                        | _ -> None)
+                    |> Array.ofSeq
+
+                if pairs.Length = 0 then
+                    n
+                else
+                    let replaced = HashSet<Expr>(ExprIdentity.comparer)
+
+                    let added =
+                        pairs
+                        |> Array.collect (fun (u, s, a, c, b, m) ->
+                            replaced.Add s |> ignore
+                            replaced.Add c |> ignore
+
+                            [| Expr.pow (Expr.sin (Expr.mul2 Expr.two u)) (Expr.ofInt m)
+                               Expr.pow (Expr.sin u) (Expr.ofInt (a - m))
+                               Expr.pow (Expr.cos u) (Expr.ofInt (b - m))
+                               Expr.pow Expr.two (Expr.ofInt -m) |])
+
+                    Expr.mul (Array.append (fs |> Array.filter (replaced.Contains >> not)) added)
+            // c·R·cos(u)² − c·R·sin(u)² → c·R·cos(2u), the pair's other factors R alike.
+            | Sum ts ->
+                let squareOf (g: Function) (t: Expr) =
+                    (match t.Node with | Product fs -> fs | _ -> [| t |])
+                    |> Array.tryPick (fun f ->
+                        match f.Node with
+                        | Power(b, x) when obj.ReferenceEquals(x, Expr.two) ->
+                            match b.Node with
+                            | Apply(h, u) when h = g -> Some(u, Expr.mul2 t (Expr.pow f Expr.minusOne))
+                            | _ -> None
+                        | _ -> None)
+
+                let sines = ts |> Array.choose (fun t -> squareOf Function.Sin t |> Option.map (fun key -> key, t)) |> Array.distinctBy fst |> dict
+                let used = HashSet<Expr>(ExprIdentity.comparer)
+
+                let merged =
+                    ts
+                    |> Array.choose (fun t ->
+                        match squareOf Function.Cos t with
+                        | Some(u, rest) when not (used.Contains t) ->
+                            match sines.TryGetValue((u, Expr.neg rest)) with
+                            | true, s when not (used.Contains s) ->
+                                used.Add t |> ignore
+                                used.Add s |> ignore
+                                Some(Expr.mul2 rest (Expr.cos (Expr.mul2 Expr.two u)))
+                            | _ -> None
+                        | _ -> None)
+
+                if merged.Length = 0 then n else Expr.sum (Array.append (ts |> Array.filter (used.Contains >> not)) merged)
+            | _ -> n)
+
+    /// The other ways to write `roots` where they mix the angles 2u and u (sin(2u) or cos(2u) beside a
+    /// product of sin(u) and cos(u), as Newton's rule for a projectile's range and height in speed and
+    /// angle does): every angle halved (halveAngles) and every sin(u)·cos(u) doubled (doubleAngles), for a
+    /// caller to keep the one that reads shortest. Empty when no u is written both ways. Same values
+    /// (exact identities).
+    [<CompiledName("AngleForms")>]
+    let angleForms (roots: Expr[]) : Expr[] list =
+        let nodes = Structure.postOrder roots
+        let doubled = HashSet<Expr>(ExprIdentity.comparer)
+        let paired = HashSet<Expr>(ExprIdentity.comparer)
+
+        let baseOf (f: Expr) = match f.Node with | Power(b, _) -> b | _ -> f
+
+        for n in nodes do
+            match n.Node with
+            | Apply((Function.Sin | Function.Cos), a) ->
+                match a.Node with
+                | Product fs when obj.ReferenceEquals(fs.[0], Expr.two) -> doubled.Add(if fs.Length = 2 then fs.[1] else Expr.mul (Array.tail fs)) |> ignore
+                | _ -> ()
+            | Product fs ->
+                let angles (g: Function) =
+                    fs |> Array.choose (fun f -> match (baseOf f).Node with | Apply(h, u) when h = g -> Some u | _ -> None)
+
+                let cosines = HashSet<Expr>(angles Function.Cos, ExprIdentity.comparer)
+                for u in angles Function.Sin do
+                    if cosines.Contains u then paired.Add u |> ignore
+            | _ -> ()
+
+        if doubled.Overlaps paired then
+            [ roots |> Array.map halveAngles; roots |> Array.map doubleAngles ]
+        else
+            []
+
     /// The expansion budget of one sum in collapseTrig: a sum is a part of the expression, and the
     /// identities pay off on small ones (a determinant); a large sum keeps its form.
     [<Literal>]
@@ -1163,6 +1282,13 @@ module Simplify =
         // cancelCommonFactors writes out anew may again share a monomial with the other side.
         let common = cancelCommonFactors monomials
         (if obj.ReferenceEquals(common, monomials) then common else cancelMonomials common) |> cancelExp |> cancelNestedExp |> liftReciprocals |> cancelContent
+
+    /// The integer content of a quotient's numerator and denominator cancelled, and a sum's fractional
+    /// content taken out where it cancels against the product's coefficient (`2*eta*(t7*t9/2 - t4*t6)/t10`
+    /// is `eta*(t7*t9 - 2*t4*t6)/t10`), never growing the expression (the last step of simplifyWith, for
+    /// forms written after it, such as rules with names in). Same value wherever `e` is defined.
+    [<CompiledName("CancelContent")>]
+    let cancelContentOf (e: Expr) = cancelContent e
 
     /// simplifyWith DefaultBudget.
     let simplify (e: Expr) = simplifyWith DefaultBudget e
