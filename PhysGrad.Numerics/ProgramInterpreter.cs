@@ -32,10 +32,7 @@ public static class ProgramInterpreter
     public static void Evaluate(
         StraightLineProgram program, ReadOnlySpan<double> x, ReadOnlySpan<double> p, Span<double> outputs, out double scale, out bool overflowed)
     {
-        if (x.Length < program.Variables.Length)
-            throw new ArgumentException($"The program needs {NumberText.Count(program.Variables.Length, "variable")} but got {x.Length}.", nameof(x));
-        if (p.Length < program.Parameters.Length)
-            throw new ArgumentException($"The program needs {NumberText.Count(program.Parameters.Length, "parameter")} but got {p.Length}.", nameof(p));
+        CheckPoint(program, x, p);
         if (outputs.Length < program.Outputs.Length)
             throw new ArgumentException($"The program writes {NumberText.Count(program.Outputs.Length, "output")} but the span holds {outputs.Length}.", nameof(outputs));
         var instructions = program.Instructions;
@@ -94,10 +91,7 @@ public static class ProgramInterpreter
         StraightLineProgram program, ReadOnlySpan<double> x, ReadOnlySpan<double> p, Span<double> outputs, Span<double> errors,
         Span<double> values, Span<double> bounds)
     {
-        if (x.Length < program.Variables.Length)
-            throw new ArgumentException($"The program needs {NumberText.Count(program.Variables.Length, "variable")} but got {x.Length}.", nameof(x));
-        if (p.Length < program.Parameters.Length)
-            throw new ArgumentException($"The program needs {NumberText.Count(program.Parameters.Length, "parameter")} but got {p.Length}.", nameof(p));
+        CheckPoint(program, x, p);
         if (outputs.Length < program.Outputs.Length || errors.Length < program.Outputs.Length)
             throw new ArgumentException($"The program writes {NumberText.Count(program.Outputs.Length, "output")} but a span holds {Math.Min(outputs.Length, errors.Length)}.", nameof(outputs));
         var instructions = program.Instructions;
@@ -149,10 +143,7 @@ public static class ProgramInterpreter
     public static double OutputErrorOnCone(
         StraightLineProgram program, ReadOnlySpan<double> x, ReadOnlySpan<double> p, int output, int[] cone, Span<double> values, Span<double> bounds)
     {
-        if (x.Length < program.Variables.Length)
-            throw new ArgumentException($"The program needs {NumberText.Count(program.Variables.Length, "variable")} but got {x.Length}.", nameof(x));
-        if (p.Length < program.Parameters.Length)
-            throw new ArgumentException($"The program needs {NumberText.Count(program.Parameters.Length, "parameter")} but got {p.Length}.", nameof(p));
+        CheckPoint(program, x, p);
         if (values.Length < program.Instructions.Length || bounds.Length < program.Instructions.Length)
             throw new ArgumentException($"The program has {NumberText.Count(program.Instructions.Length, "instruction")} but a scratch span holds {Math.Min(values.Length, bounds.Length)}.", nameof(values));
         foreach (var i in cone) StepWithError(program, i, x, p, values, bounds);
@@ -248,6 +239,15 @@ public static class ProgramInterpreter
                 _ => double.NaN,
             }, ea) + 4 * u * Math.Abs(r) + eta,
         };
+    }
+
+    // x and p hold at least the program's variables and parameters.
+    private static void CheckPoint(StraightLineProgram program, ReadOnlySpan<double> x, ReadOnlySpan<double> p)
+    {
+        if (x.Length < program.Variables.Length)
+            throw new ArgumentException($"The program needs {NumberText.Count(program.Variables.Length, "variable")} but got {x.Length}.", nameof(x));
+        if (p.Length < program.Parameters.Length)
+            throw new ArgumentException($"The program needs {NumberText.Count(program.Parameters.Length, "parameter")} but got {p.Length}.", nameof(p));
     }
 
     private static bool IsBinary(OpCode op) => op is OpCode.Add or OpCode.Subtract or OpCode.Multiply or OpCode.Divide or OpCode.Power or OpCode.Atan2;
