@@ -1478,12 +1478,15 @@ public static class Optimizer
             // x wandering among neighbouring doubles while L does not fall: no step will change anything measurable, and a
             // limit of 2³¹ − 1 iterations would otherwise run for all of them (about 20 minutes).
             if (still.Watch(k, stepper.X, stepper.Loss) is { } stuck)
-                // Where ∂L/∂x is what x's rounding explains (x0^2 to 2 by newton with η = 1 cycles between the neighbours of √2; gd
-                // overshoots either side of the least-squares point of 1e8*x0; 1e8*x0) the point is classified as at a zero step that
-                // rounded away: a minimum if the curvature and the measured slopes say so, else stalled; elsewhere it is a stall.
-                return stepper.GlobalMinimumToRounding() is not null || stepper.GradientBeyondRounding() is null
-                    ? AtStationaryPoint(k, stuck, ConvergenceCriterion.StepTolerance, roundedAway: true)
-                    : Finish(StopReason.Stalled, k, stuck);
+                // Judged as a zero step that rounded away is (above), by the one stationarity test Stepper.NotStationary: where
+                // ∂L/∂x is what rounding explains (x0^2 to 2 by newton with η = 1 cycles between the neighbours of √2; gd overshoots
+                // either side of the least-squares point of 1e8*x0; 1e8*x0) the point is classified as at that step: a minimum if
+                // the curvature and the measured slopes say so, else stalled. Elsewhere it is a stall, never a stationary point:
+                // x's rounding alone (GradientBeyondRounding, asked here before) let a point where L measurably still falls along
+                // a Hessian eigenvector be called one.
+                return stepper.NotStationary() is { } slope
+                    ? Finish(StopReason.Stalled, k, $"{stuck}; the point is not stationary: {slope}")
+                    : AtStationaryPoint(k, stuck, ConvergenceCriterion.StepTolerance, roundedAway: true);
             if (stepLength <= stepTolerance)
             {
                 // A step that falls to the tolerance (for most rules: exactly 0, ∂L/∂x = 0) stops the run

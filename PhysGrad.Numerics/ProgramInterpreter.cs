@@ -32,10 +32,7 @@ public static class ProgramInterpreter
     public static void Evaluate(
         StraightLineProgram program, ReadOnlySpan<double> x, ReadOnlySpan<double> p, Span<double> outputs, out double scale, out bool overflowed)
     {
-        if (x.Length < program.Variables.Length)
-            throw new ArgumentException($"The program needs {NumberText.Count(program.Variables.Length, "variable")} but got {x.Length}.", nameof(x));
-        if (p.Length < program.Parameters.Length)
-            throw new ArgumentException($"The program needs {NumberText.Count(program.Parameters.Length, "parameter")} but got {p.Length}.", nameof(p));
+        CheckPoint(program, x, p);
         if (outputs.Length < program.Outputs.Length)
             throw new ArgumentException($"The program writes {NumberText.Count(program.Outputs.Length, "output")} but the span holds {outputs.Length}.", nameof(outputs));
         var instructions = program.Instructions;
@@ -94,70 +91,63 @@ public static class ProgramInterpreter
         StraightLineProgram program, ReadOnlySpan<double> x, ReadOnlySpan<double> p, Span<double> outputs, Span<double> errors,
         Span<double> values, Span<double> bounds)
     {
-        if (x.Length < program.Variables.Length)
-            throw new ArgumentException($"The program needs {NumberText.Count(program.Variables.Length, "variable")} but got {x.Length}.", nameof(x));
-        if (p.Length < program.Parameters.Length)
-            throw new ArgumentException($"The program needs {NumberText.Count(program.Parameters.Length, "parameter")} but got {p.Length}.", nameof(p));
+        CheckPoint(program, x, p);
         if (outputs.Length < program.Outputs.Length || errors.Length < program.Outputs.Length)
             throw new ArgumentException($"The program writes {NumberText.Count(program.Outputs.Length, "output")} but a span holds {Math.Min(outputs.Length, errors.Length)}.", nameof(outputs));
-        const double u = 1.1102230246251565e-16;
-        // Half the smallest subnormal: the absolute rounding one operation adds under underflow, where u·|r| no longer bounds it.
-        const double eta = 2.4703282292062327e-324;
         var instructions = program.Instructions;
         if (values.Length < instructions.Length || bounds.Length < instructions.Length)
             throw new ArgumentException($"The program has {NumberText.Count(instructions.Length, "instruction")} but a scratch span holds {Math.Min(values.Length, bounds.Length)}.", nameof(values));
-        var v = values;
-        var e = bounds;
-        // |d|·ε, but 0 for an exact operand, so that an infinite partial derivative (√ at 0) of an exact value adds nothing.
-        static double Scaled(double d, double error) => error == 0 ? 0 : Math.Abs(d) * error;
-        for (var i = 0; i < instructions.Length; i++)
-        {
-            var ins = instructions[i];
-            if (ins.Op is OpCode.Constant or OpCode.Variable or OpCode.Parameter)
-            {
-                v[i] = ins.Op switch { OpCode.Constant => program.Constants[ins.A], OpCode.Variable => x[ins.A], _ => p[ins.A] };
-                var c = v[i];
-                e[i] = ins.Op != OpCode.Constant || (Math.Abs(c) <= 9007199254740992.0 && Math.Round(c * 1024) == c * 1024) ? 0 : u * Math.Abs(c);
-                continue;
-            }
-            var (a, ea) = (v[ins.A], e[ins.A]);
-            var (b, eb) = IsBinary(ins.Op) ? (v[ins.B], e[ins.B]) : (0.0, 0.0);
-            var r = Apply(ins.Op, a, b, i);
-            v[i] = r;
-            e[i] = ins.Op switch
-            {
-                OpCode.Add or OpCode.Subtract => ea + eb + u * Math.Abs(r) + eta,
-                OpCode.Multiply => Scaled(b, ea) + Scaled(a, eb) + u * Math.Abs(r) + eta,
-                OpCode.Divide => Scaled(1 / b, ea) + Scaled(r / b, eb) + u * Math.Abs(r) + eta,
-                OpCode.Negate => ea,
-                OpCode.Abs => ea + eta,
-                OpCode.Sqrt => Scaled(0.5 / r, ea) + u * Math.Abs(r) + eta,
-                OpCode.Power => Scaled(b * Math.Pow(a, b - 1), ea) + (eb == 0 || r == 0 ? 0 : Math.Abs(Math.Log(Math.Abs(a)) * r) * eb) + 4 * u * Math.Abs(r) + eta,
-                OpCode.Atan2 => Scaled(b / (a * a + b * b), ea) + Scaled(a / (a * a + b * b), eb) + 4 * u * Math.Abs(r) + eta,
-                // sign's derivative is 0, but it jumps by up to 2 where a's error reaches 0.
-                OpCode.Sign => ea > 0 && ea >= Math.Abs(a) ? 2 : 0,
-                _ => Scaled(ins.Op switch
-                {
-                    OpCode.Sin => Math.Cos(a),
-                    OpCode.Cos => Math.Sin(a),
-                    OpCode.Tan => 1 + r * r,
-                    OpCode.Asin or OpCode.Acos => 1 / Math.Sqrt(1 - a * a),
-                    OpCode.Atan => 1 / (1 + a * a),
-                    OpCode.Sinh => Math.Cosh(a),
-                    OpCode.Cosh => Math.Sinh(a),
-                    OpCode.Tanh => 1 - r * r,
-                    OpCode.Exp => r,
-                    OpCode.Log => 1 / a,
-                    OpCode.Log1p => 1 / (1 + a),
-                    OpCode.Expm1 => Math.Exp(a),
-                    OpCode.Log10 => 1 / (a * Math.Log(10)),
-                    OpCode.Log2 => 1 / (a * Math.Log(2)),
-                    _ => double.NaN,
-                }, ea) + 4 * u * Math.Abs(r) + eta,
-            };
-        }
+        for (var i = 0; i < instructions.Length; i++) StepWithError(program, i, x, p, values, bounds);
         var o = program.Outputs;
-        for (var k = 0; k < o.Length; k++) (outputs[k], errors[k]) = (v[o[k]], e[o[k]]);
+        for (var k = 0; k < o.Length; k++) (outputs[k], errors[k]) = (values[o[k]], bounds[o[k]]);
+    }
+
+    /// <summary>
+    /// The instructions output <paramref name="output"/> of <paramref name="program"/> depends on, in ascending order (its
+    /// slot and every slot reached through operands): the cone <see cref="OutputErrorOnCone"/> runs.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="output"/> is not an output's index.</exception>
+    public static int[] Cone(StraightLineProgram program, int output)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(output);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(output, program.Outputs.Length);
+        var instructions = program.Instructions;
+        var needed = new bool[instructions.Length];
+        var top = program.Outputs[output];
+        needed[top] = true;
+        var count = 0;
+        // Operands come before their instruction, so one pass downwards from the output's slot marks the whole cone.
+        for (var i = top; i >= 0; i--)
+        {
+            if (!needed[i]) continue;
+            count++;
+            var ins = instructions[i];
+            if (ins.Op is OpCode.Constant or OpCode.Variable or OpCode.Parameter) continue;
+            needed[ins.A] = true;
+            if (IsBinary(ins.Op)) needed[ins.B] = true;
+        }
+        var cone = new int[count];
+        for (int i = 0, k = 0; i <= top; i++)
+            if (needed[i]) cone[k++] = i;
+        return cone;
+    }
+
+    /// <summary>
+    /// The running error bound of one output alone (<see cref="EvaluateWithErrors(StraightLineProgram, ReadOnlySpan{double}, ReadOnlySpan{double}, Span{double}, Span{double}, Span{double}, Span{double})"/>'s
+    /// errors[output]), from the instructions of its <paramref name="cone"/> (<see cref="Cone"/>) only: each takes the same
+    /// operands' values and bounds in the same order, so the result has the same bits as the whole program's. Where outputs
+    /// depend on few instructions each (a residual per cell), a fraction of the whole run. <paramref name="values"/> and
+    /// <paramref name="bounds"/>: scratch of the program's instruction count.
+    /// </summary>
+    /// <exception cref="ArgumentException">x or p shorter than the program's variables or parameters, or scratch shorter than its instructions.</exception>
+    public static double OutputErrorOnCone(
+        StraightLineProgram program, ReadOnlySpan<double> x, ReadOnlySpan<double> p, int output, int[] cone, Span<double> values, Span<double> bounds)
+    {
+        CheckPoint(program, x, p);
+        if (values.Length < program.Instructions.Length || bounds.Length < program.Instructions.Length)
+            throw new ArgumentException($"The program has {NumberText.Count(program.Instructions.Length, "instruction")} but a scratch span holds {Math.Min(values.Length, bounds.Length)}.", nameof(values));
+        foreach (var i in cone) StepWithError(program, i, x, p, values, bounds);
+        return bounds[program.Outputs[output]];
     }
 
     /// <summary>
@@ -193,6 +183,71 @@ public static class ProgramInterpreter
                 return new(ins.Op, a, binary ? b : null, v);
         }
         return null;
+    }
+
+    // The unit roundoff u = 2⁻⁵³, and half the smallest subnormal: the absolute rounding one operation adds under underflow, where u·|r| no longer bounds it.
+    private const double U = 1.1102230246251565e-16, Eta = 2.4703282292062327e-324;
+
+    // |d|·ε, but 0 for an exact operand, so that an infinite partial derivative (√ at 0) of an exact value adds nothing.
+    private static double Scaled(double d, double error) => error == 0 ? 0 : Math.Abs(d) * error;
+
+    // Instruction i's value and running error bound into v[i] and e[i], from its operands' (already there): the one
+    // step of EvaluateWithErrors and OutputErrorOnCone, so that both give the same bits.
+    private static void StepWithError(StraightLineProgram program, int i, ReadOnlySpan<double> x, ReadOnlySpan<double> p, Span<double> v, Span<double> e)
+    {
+        const double u = U, eta = Eta;
+        var ins = program.Instructions[i];
+        if (ins.Op is OpCode.Constant or OpCode.Variable or OpCode.Parameter)
+        {
+            v[i] = ins.Op switch { OpCode.Constant => program.Constants[ins.A], OpCode.Variable => x[ins.A], _ => p[ins.A] };
+            var c = v[i];
+            e[i] = ins.Op != OpCode.Constant || (Math.Abs(c) <= 9007199254740992.0 && Math.Round(c * 1024) == c * 1024) ? 0 : u * Math.Abs(c);
+            return;
+        }
+        var (a, ea) = (v[ins.A], e[ins.A]);
+        var (b, eb) = IsBinary(ins.Op) ? (v[ins.B], e[ins.B]) : (0.0, 0.0);
+        var r = Apply(ins.Op, a, b, i);
+        v[i] = r;
+        e[i] = ins.Op switch
+        {
+            OpCode.Add or OpCode.Subtract => ea + eb + u * Math.Abs(r) + eta,
+            OpCode.Multiply => Scaled(b, ea) + Scaled(a, eb) + u * Math.Abs(r) + eta,
+            OpCode.Divide => Scaled(1 / b, ea) + Scaled(r / b, eb) + u * Math.Abs(r) + eta,
+            OpCode.Negate => ea,
+            OpCode.Abs => ea + eta,
+            OpCode.Sqrt => Scaled(0.5 / r, ea) + u * Math.Abs(r) + eta,
+            OpCode.Power => Scaled(b * Math.Pow(a, b - 1), ea) + (eb == 0 || r == 0 ? 0 : Math.Abs(Math.Log(Math.Abs(a)) * r) * eb) + 4 * u * Math.Abs(r) + eta,
+            OpCode.Atan2 => Scaled(b / (a * a + b * b), ea) + Scaled(a / (a * a + b * b), eb) + 4 * u * Math.Abs(r) + eta,
+            // sign's derivative is 0, but it jumps by up to 2 where a's error reaches 0.
+            OpCode.Sign => ea > 0 && ea >= Math.Abs(a) ? 2 : 0,
+            _ => Scaled(ins.Op switch
+            {
+                OpCode.Sin => Math.Cos(a),
+                OpCode.Cos => Math.Sin(a),
+                OpCode.Tan => 1 + r * r,
+                OpCode.Asin or OpCode.Acos => 1 / Math.Sqrt(1 - a * a),
+                OpCode.Atan => 1 / (1 + a * a),
+                OpCode.Sinh => Math.Cosh(a),
+                OpCode.Cosh => Math.Sinh(a),
+                OpCode.Tanh => 1 - r * r,
+                OpCode.Exp => r,
+                OpCode.Log => 1 / a,
+                OpCode.Log1p => 1 / (1 + a),
+                OpCode.Expm1 => Math.Exp(a),
+                OpCode.Log10 => 1 / (a * Math.Log(10)),
+                OpCode.Log2 => 1 / (a * Math.Log(2)),
+                _ => double.NaN,
+            }, ea) + 4 * u * Math.Abs(r) + eta,
+        };
+    }
+
+    // x and p hold at least the program's variables and parameters.
+    private static void CheckPoint(StraightLineProgram program, ReadOnlySpan<double> x, ReadOnlySpan<double> p)
+    {
+        if (x.Length < program.Variables.Length)
+            throw new ArgumentException($"The program needs {NumberText.Count(program.Variables.Length, "variable")} but got {x.Length}.", nameof(x));
+        if (p.Length < program.Parameters.Length)
+            throw new ArgumentException($"The program needs {NumberText.Count(program.Parameters.Length, "parameter")} but got {p.Length}.", nameof(p));
     }
 
     private static bool IsBinary(OpCode op) => op is OpCode.Add or OpCode.Subtract or OpCode.Multiply or OpCode.Divide or OpCode.Power or OpCode.Atan2;

@@ -17,14 +17,7 @@ open PhysGrad
 open PhysGrad.Numerics
 open PhysGrad.Numerics.Rules
 open PhysGrad.Symbolic
-
-let private run = Cli.run
-
-let private flat (text: string) = TestHelpers.unwrapped text
-
-let private problem (simulator: string) (target: float[]) (start: float[]) =
-    let vars = Array.init start.Length (fun i -> $"x{i}")
-    CompiledProblem(Problem.Create(vars, Parse.many simulator, null, target, start, null, true))
+open PhysGrad.Properties.VerdictHelpers
 
 /// `a*x0; b*x1` towards (1, 1) from 0: a zero-residual linear least-squares problem whose only minimum is L = 0
 /// at (1/a, 1/b). a and b are 10^u, u drawn over [−8, 8] (the scales the example reported, and all between).

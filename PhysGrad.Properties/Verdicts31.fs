@@ -17,14 +17,7 @@ open PhysGrad
 open PhysGrad.Numerics
 open PhysGrad.Numerics.Rules
 open PhysGrad.Symbolic
-
-let private run = Cli.run
-
-let private flat (text: string) = TestHelpers.unwrapped text
-
-let private problem (simulator: string) (target: float[]) (start: float[]) =
-    let vars = Array.init start.Length (fun i -> $"x{i}")
-    CompiledProblem(Problem.Create(vars, Parse.many simulator, null, target, start, null, true))
+open PhysGrad.Properties.VerdictHelpers
 
 /// Far below any L a wrong stop had (2.8E-07, 2.4E-08, 0.5), far above the rounding of L at these zero-residual minima
 /// (outputs of size 1 known to a few ulps: L ≈ 1E-31).

@@ -13,12 +13,7 @@ open FsCheck.Xunit
 open PhysGrad
 open PhysGrad.Numerics
 open PhysGrad.Symbolic
-
-let private flat (text: string) = TestHelpers.unwrapped text
-
-let private problem (simulator: string) (target: float[]) (start: float[]) =
-    let vars = Array.init start.Length (fun i -> $"x{i}")
-    CompiledProblem(Problem.Create(vars, Parse.many simulator, null, target, start, null, true))
+open PhysGrad.Properties.VerdictHelpers
 
 /// A run's final classification: what kind of point it says it ended at, or None for a run that ended at no point
 /// (iteration limit, divergence, a failed solve, a step out of the domain).
