@@ -145,7 +145,7 @@ internal sealed class NumericInverse(CompiledProblem problem)
         return new((miss <= tolerance || atRoot) && LinearAlgebra.AllFinite(x.AsSpan(0, n)), InverseMethod.DenseNewton, k, 0, residual);
     }
 
-    /// <summary>The most full Newton steps <see cref="Polish"/> takes after the tolerance is met.</summary>
+    /// <summary>The most full Newton steps <see cref="Polish"/> (and the sparse route's own polish) takes after the tolerance is met.</summary>
     private const int PolishSteps = 8;
 
     /// <summary>
@@ -248,6 +248,22 @@ internal sealed class NumericInverse(CompiledProblem problem)
                 miss = CompiledProblem.RelativeMiss(w.J, x, p, y, n, out smallest);
                 stalled = residual > StallFactor * previous ? stalled + 1 : 0;
                 if (stalled >= StallIterations && !(miss <= tolerance)) return new(false, InverseMethod.NewtonKrylov, k + 1, krylov, residual);
+            }
+            // As on the dense route (Polish): once the tolerance is met, Newton steps solved to LSQR's own tolerance go on
+            // while they lower ‖P(x) − y‖, so x is the preimage to P's rounding.
+            for (var extra = 0; miss <= tolerance && extra < PolishSteps && k < maxIterations && residual > 0; extra++)
+            {
+                w.Scale();
+                var solve = Krylov.Lsqr(n, n, w.Apply, w.ApplyTranspose, r, step, w.Krylov, tolerance: LsqrTolerance,
+                    maxIterations: Math.Min(KrylovLimit, 2 * n + 50), preconditioner: w.Jacobi);
+                krylov += solve.Iterations;
+                if (!LinearAlgebra.AllFinite(step.AsSpan(0, n))) break;
+                for (var i = 0; i < n; i++) trial[i] = x[i] - step[i];
+                problem.SparseJacobian(trial, p, w.J);
+                var next = Residual(p, y, r, n);
+                if (!(next < residual)) break;
+                Array.Copy(trial, x, n);
+                (residual, k) = (next, k + 1);
             }
             return new(miss <= tolerance && LinearAlgebra.AllFinite(x.AsSpan(0, n)), InverseMethod.NewtonKrylov, k, krylov, residual);
         }
