@@ -424,8 +424,8 @@ public sealed class LevenbergMarquardt : RuleBase
 
     private sealed class State : JacobianState
     {
-        // The gain ratio compares losses.
-        protected override bool ReadsLoss => true;
+        // The gain ratio compares losses; the residual form's compares ‖r‖, so it runs where L overflows (½(1E+200)²).
+        protected override bool ReadsLoss => _residuals is null;
 
         private readonly LevenbergMarquardt _rule;
         private readonly double[] _a, _system, _workspace, _hj;
