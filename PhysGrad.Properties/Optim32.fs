@@ -45,7 +45,8 @@ let ``lm reaches (1, 1) of 1e-170*(x0 + x1^3); 1e-170*(x0 - x1), where L = 4E-33
     let r = Optimizer.Run(p, Method.LevenbergMarquardt, 1.0, [| 3.0; 2.0 |], 200)
     Assert.True(distance r.Final [| 1.0; 1.0 |] <= 1e-12, $"{r.StopReason} at x = {r.Final}: {r.StopDetail}")
 
-/// Output scales 10^e, e from −180 to 150: L from 1E-360 (below doubles) to 1E+300.
+/// Output scales 10^e, e from −180 to 150 (a constant beyond about 1E+154 is refused: its square in L overflows): L from
+/// 1E-360 (below doubles) to 1E+300.
 let private exponents = Gen.choose (-180, 150) |> Arb.fromGen
 
 [<Property(MaxTest = 25)>]
@@ -55,6 +56,13 @@ let ``lm reaches the same x on c*(x0 + x1^3); c*(x0 - x1) towards (2c, 0) at eve
         let p = problem $"{c:R}*(x0 + x1^3); {c:R}*(x0 - x1)" [| 2.0 * c; 0.0 |] [| 3.0; 2.0 |]
         let r = Optimizer.Run(p, Method.LevenbergMarquardt, 1.0, [| 3.0; 2.0 |], 200)
         Assert.True(distance r.Final [| 1.0; 1.0 |] <= 1e-12, $"c = {c:R}: {r.StopReason} at x = {r.Final}: {r.StopDetail}"))
+
+[<Fact>]
+let ``lm steps where L overflows while r does not: x0 + x1; x0 - x1 from (1E+200, 0) towards 0`` () =
+    // L = 1E+400 at the start: the residual form reads ‖r‖, not L.
+    let p = problem "x0 + x1; x0 - x1" [| 0.0; 0.0 |] [| 1e200; 0.0 |]
+    let r = Optimizer.Run(p, Method.LevenbergMarquardt, 1.0, [| 1e200; 0.0 |], 200)
+    Assert.True(abs r.Final.[0] <= 1e-100 && abs r.Final.[1] <= 1e-100, $"{r.StopReason} at x = {r.Final}: {r.StopDetail}")
 
 // ---- 4. the matrix-free curvature check's negative-eigenvalue rule ----
 
@@ -110,13 +118,14 @@ let ``pg with its numeric inverse reaches the loss ig reaches, not L = 1E-22`` (
     Assert.True(pg.FinalLoss <= 1e-28, $"pg: {pg.StopReason} at L = {pg.FinalLoss:R} (ig {ig.FinalLoss:R}): {pg.StopDetail}")
 
 [<Fact>]
-let ``the numeric inverse returns x whose residual is at the rounding of P, not at 1E-12 of it`` () =
+let ``the numeric inverse (dense and sparse routes) returns x whose residual is at the rounding of P, not at 1E-12 of it`` () =
     let p = problem "x0 + exp(x1); x1 + x0^3" [| 3.0; 2.0 |] [| 0.5; 0.5 |]
     let x = Array.zeroCreate 2
     for t in [ 0.1; 0.37; 0.5; 0.81; 0.9 ] do
+      for route in [ InverseMethod.DenseNewton; InverseMethod.NewtonKrylov ] do
         // Targets along the way from P(0.5, 0.5) to (3, 2), as pg asks for them.
         let y = [| (0.5 + exp 0.5) * (1.0 - t) + 3.0 * t; (0.5 + 0.125) * (1.0 - t) + 2.0 * t |]
-        let report = p.InvertNumericallyReporting(y, [| 0.5; 0.5 |], x)
+        let report = p.InvertNumericallyReporting(y, [| 0.5; 0.5 |], x, Nullable route)
         Assert.True(report.Found, string report)
         // P's rounding at outputs of size ≤ 4: a few ulps of 4 (ε·4 ≈ 9E-16).
-        Assert.True(report.Residual <= 8.0 * Math.Pow(2.0, -52) * 4.0, $"t = {t}: {report}")
+        Assert.True(report.Residual <= 8.0 * Math.Pow(2.0, -52) * 4.0, $"t = {t}, {route}: {report}")
