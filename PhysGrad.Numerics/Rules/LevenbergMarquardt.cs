@@ -657,6 +657,15 @@ public sealed class LevenbergMarquardt : RuleBase
                 return double.IsFinite(fit * fit + damped) ? (fit * fit, damped) : null;
             }
 
+            private double[]? _jacobian;
+
+            // y = P(point) into _y: by P alone where the problem offers it, else with J (lm needs only J's kernel).
+            private void Outputs(IDifferentiableProblem problem, double[] point)
+            {
+                if (problem.Supported.HasFlag(Capabilities.Outputs)) problem.Simulate(point, _y);
+                else problem.Simulate(point, _y, _jacobian ??= new double[m * n]);
+            }
+
             /// <summary>Geodesic acceleration's bound on 2‖D a‖/‖D v‖ (Transtrum &amp; Sethna 2012; GSL's avmax).</summary>
             private const double MostAcceleration = 0.75;
 
@@ -682,7 +691,7 @@ public sealed class LevenbergMarquardt : RuleBase
             {
                 var h = SecondDifferenceStep;
                 for (var c = 0; c < n; c++) _shifted[c] = x[c] + h * p[c] * Ratio;
-                problem.Simulate(_shifted, _y);
+                Outputs(problem, _shifted);
                 if (!LinearAlgebra.AllFinite(_y)) return;
                 problem.LossInY(_y, _r);
                 // r_vv/‖r‖ = (2/h)((r(x + hv)/‖r‖ − r̂)/h − u), with u = J v/‖r‖ = Ĵp̂.
@@ -713,7 +722,7 @@ public sealed class LevenbergMarquardt : RuleBase
             /// P or r is not finite there).</summary>
             public double Decrease(IDifferentiableProblem problem, double[] trial)
             {
-                problem.Simulate(trial, _y);
+                Outputs(problem, trial);
                 if (!LinearAlgebra.AllFinite(_y)) return double.NegativeInfinity;
                 problem.LossInY(_y, _r);
                 var ratio = CompiledProblem.Norm(_r, m) / Size;
