@@ -496,6 +496,8 @@ public sealed record Curvature(StationaryKind Kind, double[] Eigenvalues, bool P
             ? $"its time allowance of {NumberText.Short(allowance!.Value.TotalSeconds, 3)} s ran out after {NumberText.Count(products, "Hessian-vector product")}"
             : $"its budget of {NumberText.Count(budget, "Hessian-vector product")} was spent";
         var flat = new List<double[]>();
+        // Flat directions (their index in `flat`) of measured negative curvature, with that curvature.
+        var measured = new List<(int K, double C)>();
         double lowest = double.PositiveInfinity, highest = double.NegativeInfinity;
         var flatValues = new List<double>();
         // The first run's Ritz values that count as curvature (not flat, not at rounding level): their signs decide.
@@ -529,12 +531,24 @@ public sealed record Curvature(StationaryKind Kind, double[] Eigenvalues, bool P
             var scale = Math.Max(Math.Abs(lowest), Math.Abs(highest));
             var zero0 = RelativeZero * scale;
             var found = 0;
+            var negativeFlat = new List<(int K, double[] W, double C)>();
             for (var i = 0; i < result.Values.Length && flat.Count < MaxFlatDirections; i++)
             {
                 if (Math.Abs(result.Values[i]) > zero0) continue;
                 flat.Add(result.Vectors[i]);
                 flatValues.Add(result.Values[i]);
                 found++;
+                if (result.Values[i] < -CompiledProblem.LandingUlps * n * Math.Pow(2, -52) * scale)
+                    negativeFlat.Add((flat.Count - 1, result.Vectors[i], result.Values[i]));
+            }
+            // As MeasuredNegative in Classify: a Ritz value small beside the largest but negative beyond rounding, whose
+            // curvature moving x by its rounding does not turn, is measured negative curvature (a Ritz value is the curvature
+            // vᵀHv along its Ritz vector v, so it proves an eigenvalue at or below it), whatever the probe's slopes say.
+            if (negativeFlat.Count > 0 && !limits.OutOfTime())
+            {
+                var (atRounding, _) = RoundingLevel(x, negativeFlat, gradientAt, 0, negativeFlat.Count);
+                foreach (var (k, _, c) in negativeFlat)
+                    if (!atRounding.Contains(k)) measured.Add((k, c));
             }
             // As in Classify, a Ritz value that x's rounding cannot tell from 0 is flat too (Σ(xᵢ + sin xᵢ) at π: 2.3E-16
             // along each xᵢ); a Ritz value is the curvature vᵀHv along its Ritz vector v.
@@ -562,9 +576,15 @@ public sealed record Curvature(StationaryKind Kind, double[] Eigenvalues, bool P
         var shownValues = flatValues.Append(lowest).Append(highest).Distinct().Order().ToArray();
         var shown = $"extreme eigenvalues of ∂²L/∂x² (Lanczos, {NumberText.Count(products, "Hessian-vector product")}): " +
             NumberText.List(shownValues, v => NumberText.Short(v, 4)) + string.Concat(roundedTexts.Select(t => "; " + t)) + (partial is null ? "" : $"; {partial}");
+        if (measured.Count > 0)
+            shown += $"; the curvature {NumberText.List(measured.Select(t => t.C).ToArray(), v => NumberText.Short(v, 4))} along " +
+                $"{NumberText.Count(measured.Count, "Ritz vector")} of a Ritz value small beside the largest is negative beyond rounding " +
+                $"({CompiledProblem.LandingUlps:0}·n·ε·max|θ|, and more than moving x by its rounding changes it)";
         // Ritz values lie within [λmin, λmax]: a clearly negative one proves a negative eigenvalue, a clearly positive one a positive.
-        bool negative = clear.Any(v => v < -zero), positive = clear.Any(v => v > zero);
+        bool negative = clear.Any(v => v < -zero) || measured.Count > 0, positive = clear.Any(v => v > zero);
         if (negative && positive) return new(StationaryKind.Saddle, shownValues, false, shown);
+        var measuredIndices = measured.Select(t => t.K).ToHashSet();
+        flat = flat.Where((_, k) => !measuredIndices.Contains(k)).ToList();
         if (flat.Count == 0 && highest < -zero) return new(StationaryKind.Maximum, shownValues, false, shown);
         if (flat.Count == 0 && lowest > zero) return new(StationaryKind.Minimum, shownValues, false, shown);
         return Probe(x, shownValues, shown, negative, positive, flat, gradientAt, reference, lossAt, roundingAt);

@@ -18,6 +18,12 @@ namespace PhysGrad.Numerics.Rules;
 /// still cannot move is a stall (<see cref="RuleState.Stalled"/>), never a minimum. Evaluates L at each
 /// trial point; needs y, J and the loss's gradient and Hessian in y; n² memory.
 /// <para>
+/// Residual form (dense, for L = ½‖y − y*‖², <see cref="IDifferentiableProblem.LossIsHalfSquaredResidual"/>): the same damped
+/// step from a QR factorisation of [J; √λD] (Moré 1978), never forming JᵀJ, with D J's column norms and every decrease relative
+/// to L, so that it runs where L underflows; and the step bends along the geodesic (Transtrum &amp; Sethna 2012), see
+/// <c>FromResiduals</c> and <c>ResidualForm.Accelerate</c>.
+/// </para>
+/// <para>
 /// Iterative form (above <see cref="SolverLimits.DenseUpTo"/> outputs or variables, or when asked): the
 /// same damped system solved by conjugate gradients on products v ↦ Jᵀ H J v + λ d v (J v, Jᵀ w and H w
 /// products; nothing of size n² or m·n), to a relative residual of 10⁻¹⁰. diag(JᵀHJ) is not available
@@ -161,10 +167,10 @@ public sealed class LevenbergMarquardt : RuleBase
         /// is b²(ηu − ½η²σu²), whose derivative in u, η(1 − ησu), is ≥ 0). The same formula shows why the damped
         /// prediction alone is no verdict: with λd ≫ σ it is ≈ ηb²/(λd), as small as λ makes it, where the
         /// undamped one, b²(η − ½η²)/σ, is not (1E8·x0; 1E-8·x1 from 0 towards (1, 1) was called a minimum at
-        /// L = 0.5 when D's floor made λd = 10⁴ against σ = 10⁻¹⁶).
+        /// L = 0.5 when D's floor made λd = 10⁴ against σ = 10⁻¹⁶). The decreases and L's rounding level `level` come in one
+        /// unit, `unit` of L (1, or L itself where the residual form passes them relative to L), which only the texts read.
         /// </summary>
-        public Verdict Judge(double actual, double predicted, int attempt, double loss, double[] y, double[] lossGradientY, double scale,
-            double[] x, double[] dx, FallbackNotes notes)
+        public Verdict Judge(double actual, double predicted, double level, double unit, int attempt, double[] x, double[] dx, FallbackNotes notes)
         {
             var first = attempt == 0 || _afterLowering;
             _afterLowering = false;
@@ -176,7 +182,6 @@ public sealed class LevenbergMarquardt : RuleBase
                 _nu = 2;
                 return Verdict.Settled;
             }
-            var level = Numerics.Rules.Rounding.OfLoss(loss, y, lossGradientY, scale);
             // For η > 1 the prediction is not monotone in λ and can vanish by cancellation (η = 2 on a quadratic:
             // the step to the mirror point, of equal L), so it says nothing about rounding: reject as usual.
             if (!(rule.Eta <= 1 && predicted <= level)) return Verdict.Grow;
@@ -190,7 +195,7 @@ public sealed class LevenbergMarquardt : RuleBase
             if (!(model > level))
             {
                 Array.Clear(dx);
-                Rounding = $"lm's step is 0: the decrease of L its model predicts ({NumberText.Short(predicted, 3)}), undamped too ({NumberText.Short(Math.Max(model, 0), 3)}), is below L's rounding level {Numerics.Rules.Rounding.LossLevelText} = {NumberText.Short(level, 3)}";
+                Rounding = $"lm's step is 0: the decrease of L its model predicts ({NumberText.Short(predicted * unit, 3)}), undamped too ({NumberText.Short(Math.Max(model, 0) * unit, 3)}), is below L's rounding level {Numerics.Rules.Rounding.LossLevelText} = {NumberText.Short(level * unit, 3)}";
                 return Verdict.Settled;
             }
             // The damping outweighs the curvature: per eigencomponent the damped prediction is about 2σ/(λd) of the
@@ -205,7 +210,7 @@ public sealed class LevenbergMarquardt : RuleBase
             }
             // No fallback note: the run stops on this step (Optimizer's Stalled), and its stop says it.
             Array.Clear(dx);
-            Stalled = $"lm's step is 0: with damping λ = {NumberText.Short(Lambda, 3)} (relative to D) its model predicts a decrease of L of {NumberText.Short(predicted, 3)}, below L's rounding level {NumberText.Short(level, 3)}, while the undamped Gauss–Newton model predicts {NumberText.Short(model, 3)}: the damping λD outweighs the curvature JᵀHJ along the step, so this is no minimum";
+            Stalled = $"lm's step is 0: with damping λ = {NumberText.Short(Lambda, 3)} (relative to D) its model predicts a decrease of L of {NumberText.Short(predicted * unit, 3)}, below L's rounding level {NumberText.Short(level * unit, 3)}, while the undamped Gauss–Newton model predicts {NumberText.Short(model * unit, 3)}: the damping λD outweighs the curvature JᵀHJ along the step, so this is no minimum";
             (Lambda, _nu) = (rule.Lambda0, 2);
             return Verdict.Settled;
         }
@@ -374,7 +379,8 @@ public sealed class LevenbergMarquardt : RuleBase
                 {
                     var slope = TrialStep(_rule.Eta, x, _p, _b, dx, _trial);
                     Normal(dx, _av);
-                    var verdict = _damping.Judge(loss - Problem.Value(_trial), -slope - 0.5 * RuleChecks.Dot(dx, _av), attempt, loss, Y, LossGradientY, OutputScale, x, dx, notes);
+                    var verdict = _damping.Judge(loss - Problem.Value(_trial), -slope - 0.5 * RuleChecks.Dot(dx, _av),
+                        Numerics.Rules.Rounding.OfLoss(loss, Y, LossGradientY, OutputScale), 1, attempt, x, dx, notes);
                     if (verdict == Verdict.Settled) return;
                     if (verdict == Verdict.Retry) continue;
                 }
@@ -418,8 +424,8 @@ public sealed class LevenbergMarquardt : RuleBase
 
     private sealed class State : JacobianState
     {
-        // The gain ratio compares losses.
-        protected override bool ReadsLoss => true;
+        // The gain ratio compares losses; the residual form's compares ‖r‖, so it runs where L overflows (½(1E+200)²).
+        protected override bool ReadsLoss => _residuals is null;
 
         private readonly LevenbergMarquardt _rule;
         private readonly double[] _a, _system, _workspace, _hj;
@@ -435,7 +441,12 @@ public sealed class LevenbergMarquardt : RuleBase
             (_a, _system, _workspace, _hj) = (new double[n * n], new double[n * n], new double[n * n], new double[m * n]);
             (_b, _p, _q, _d, _scales, _trial, _ad) = (new double[n], new double[n], new double[n], new double[n], new double[n], new double[n], new double[n]);
             _damping = new Damping(rule, Undamped);
+            if (problem.LossIsHalfSquaredResidual)
+                _residuals = new(n, m);
         }
+
+        // The residual form's arrays (L = ½‖y − y*‖²), or null: the normal equations JᵀHJ serve any other loss.
+        private readonly ResidualForm? _residuals;
 
         public override string? AtRoundingLevel => _damping.Rounding;
 
@@ -447,6 +458,11 @@ public sealed class LevenbergMarquardt : RuleBase
             Array.Clear(dx);
             _damping.Begin();
             if ((_damping.Rounding = LossGradientAtRounding("lm", x)) is not null) return;
+            if (_residuals is { } form)
+            {
+                FromResiduals(form, x, dx, notes);
+                return;
+            }
             // b = −Jᵀ ∂L/∂y (= −∇L), A = Jᵀ H J.
             var zero = true;
             for (var c = 0; c < n; c++)
@@ -478,7 +494,8 @@ public sealed class LevenbergMarquardt : RuleBase
                 {
                     var slope = TrialStep(_rule.Eta, x, _p, _b, dx, _trial);
                     Multiply(dx, _ad);
-                    var verdict = _damping.Judge(loss - Problem.Value(_trial), -slope - 0.5 * RuleChecks.Dot(dx, _ad), attempt, loss, Y, LossGradientY, OutputScale, x, dx, notes);
+                    var verdict = _damping.Judge(loss - Problem.Value(_trial), -slope - 0.5 * RuleChecks.Dot(dx, _ad),
+                        Numerics.Rules.Rounding.OfLoss(loss, Y, LossGradientY, OutputScale), 1, attempt, x, dx, notes);
                     if (verdict == Verdict.Settled) return;
                     if (verdict == Verdict.Retry) continue;
                 }
@@ -530,10 +547,195 @@ public sealed class LevenbergMarquardt : RuleBase
             }
         }
 
+        /// <summary>
+        /// One step of the residual form (L = ½‖r‖², r = y − y*; Moré 1978, as MINPACK's lmder): the damped step p solves the
+        /// least-squares problem min ‖J p + r‖² + λ‖D p‖² by a QR factorisation of [J; √λ D] (MathNet's Householder QR),
+        /// never forming JᵀJ, whose condition is J's squared (the badly scaled Rosenbrock `1e4*(x1 - x0^2); 1e-4*(1 - x0)` has
+        /// cond(J) ≈ 7E+08 at its start: JᵀJ = [[5.76E+08 + 1E-08, 2.4E+08], [2.4E+08, 1E+08]] loses its small eigenvalue
+        /// to rounding, and lm crawled along the valley to its iteration limit). D's entries are J's column norms (their
+        /// running maximum), so λD² is the normal form's λ·diag(JᵀJ) and λ keeps its meaning. J and r enter divided by their
+        /// own sizes (max |Jᵢⱼ| and ‖r‖), and the decreases are relative to L: the actual one 1 − (‖r(x + Δx)‖/‖r‖)², the
+        /// predicted one 2η(‖u‖² + λ‖D̂p̂‖²) − η²‖u‖² with u = J p/‖r‖ (MINPACK's form, without cancellation since
+        /// −r̂ᵀu = ‖u‖² + λ‖D̂p̂‖² at the least-squares solution). Nothing of the size of L or JᵀJ is formed, so the step works
+        /// where L underflows while r does not (outputs of size 1E-170: L ≈ 1E-340 is 0 or subnormal, and so are ∇L and JᵀJ).
+        /// </summary>
+        private void FromResiduals(ResidualForm form, double[] x, double[] dx, FallbackNotes notes)
+        {
+            int n = N, m = M;
+            var r = LossGradientY;
+            form.Size = CompiledProblem.Norm(r, m);
+            double jMax = 0;
+            for (var k = 0; k < m * n; k++) jMax = Math.Max(jMax, Math.Abs(J[k]));
+            if (form.Size == 0 || jMax == 0) return; // stationary: the run classifies the point
+            form.Ratio = form.Size / jMax;
+            for (var k = 0; k < m * n; k++) form.J[k] = J[k] / jMax;
+            for (var i = 0; i < m; i++) form.R[i] = r[i] / form.Size;
+            // −Ĵᵀr̂, in units where ∇L's underflow does not reach: zero means stationary.
+            var zero = true;
+            for (var c = 0; c < n && zero; c++)
+                for (var i = 0; i < m; i++) zero &= form.J[i * n + c] * form.R[i] == 0;
+            if (zero) return;
+            // D: the running maximum of J's column norms (in J's units), a column without any so far floored at 10⁻⁹ of
+            // the largest in the normal form's squared units (√10⁻⁹ here); D̂ = D/max|J|.
+            double largest = 0;
+            for (var c = 0; c < n; c++)
+            {
+                double sum = 0;
+                var top = 0.0;
+                for (var i = 0; i < m; i++) top = Math.Max(top, Math.Abs(form.J[i * n + c]));
+                if (top > 0)
+                    for (var i = 0; i < m; i++) sum += (form.J[i * n + c] / top) * (form.J[i * n + c] / top);
+                _d[c] = Math.Max(_d[c], top * Math.Sqrt(sum) * jMax);
+                largest = Math.Max(largest, _d[c]);
+            }
+            for (var c = 0; c < n; c++) _scales[c] = (_d[c] > 0 ? _d[c] : largest > 0 ? Math.Sqrt(1e-9) * largest : jMax) / jMax;
+            // L's rounding level relative to L = ½‖r‖²: 4ε(|L| + ‖r‖·S)/L (Rounding.OfLoss).
+            var level = Krylov.RoundingFactor * Krylov.Epsilon * (1 + 2 * (Numerics.Rules.Rounding.Scale(Y, OutputScale) / form.Size));
+            var unit = 0.5 * form.Size * form.Size;
+            for (var attempt = 0; attempt < MaxRejections; attempt++)
+            {
+                if (form.Solve(_damping.Lambda, _scales, form.R, _p) is { } predictedAtOne)
+                {
+                    var eta = _rule.Eta;
+                    for (var i = 0; i < n; i++) dx[i] = eta * _p[i] * form.Ratio;
+                    form.Accelerate(Problem, x, _damping.Lambda, _scales, _p, eta, dx, Numerics.Rules.Rounding.OfLossGradientInY(Y, OutputScale));
+                    for (var i = 0; i < n; i++) _trial[i] = x[i] + dx[i];
+                    var predicted = eta * (2 * (predictedAtOne.Fit + _damping.Lambda * predictedAtOne.Damped) - eta * predictedAtOne.Fit);
+                    var verdict = _damping.Judge(form.Decrease(Problem, _trial), predicted, level, unit, attempt, x, dx, notes);
+                    if (verdict == Verdict.Settled) return;
+                    if (verdict == Verdict.Retry) continue;
+                }
+                if (!_damping.Grow()) break;
+            }
+            _damping.GiveUp(x, dx, notes);
+        }
+
+        /// <summary>The residual form's scaled J and r and the solve of its damped least-squares problem (see <see cref="FromResiduals"/>).</summary>
+        private sealed class ResidualForm(int n, int m)
+        {
+            /// <summary>Ĵ = J/max|Jᵢⱼ| (m·n, row by row).</summary>
+            public readonly double[] J = new double[m * n];
+
+            /// <summary>r̂ = r/‖r‖.</summary>
+            public readonly double[] R = new double[m];
+
+            private readonly double[] _y = new double[m], _r = new double[m], _u = new double[m];
+
+            /// <summary>‖r‖ at the current point.</summary>
+            public double Size { get; set; }
+
+            /// <summary>‖r‖/max|Jᵢⱼ|: p = p̂ times this.</summary>
+            public double Ratio { get; set; }
+
+            /// <summary>
+            /// p̂ solving min ‖Ĵp̂ + r̂‖² + λ‖D̂p̂‖² (into <paramref name="p"/>) by QR of [Ĵ; √λ D̂], with ‖u‖² = ‖Ĵp̂‖² (Fit) and
+            /// ‖D̂p̂‖² (Damped); null where the solve is not finite.
+            /// </summary>
+            public (double Fit, double Damped)? Solve(double lambda, double[] scales, double[] rhs, double[] p)
+            {
+                var a = MathNet.Numerics.LinearAlgebra.Double.DenseMatrix.Create(m + n, n, 0);
+                var b = MathNet.Numerics.LinearAlgebra.Double.DenseVector.Create(m + n, 0);
+                for (var i = 0; i < m; i++)
+                {
+                    for (var c = 0; c < n; c++) a[i, c] = J[i * n + c];
+                    b[i] = -rhs[i];
+                }
+                var root = Math.Sqrt(lambda);
+                for (var c = 0; c < n; c++) a[m + c, c] = root * scales[c];
+                var solution = a.QR(MathNet.Numerics.LinearAlgebra.Factorization.QRMethod.Thin).Solve(b);
+                if (!solution.All(double.IsFinite)) return null;
+                for (var c = 0; c < n; c++) p[c] = solution[c];
+                double damped = 0;
+                for (var c = 0; c < n; c++) damped += scales[c] * p[c] * scales[c] * p[c];
+                for (var i = 0; i < m; i++)
+                {
+                    double s = 0;
+                    for (var c = 0; c < n; c++) s += J[i * n + c] * p[c];
+                    _u[i] = s;
+                }
+                var fit = CompiledProblem.Norm(_u, m);
+                return double.IsFinite(fit * fit + damped) ? (fit * fit, damped) : null;
+            }
+
+            private double[]? _jacobian;
+
+            // y = P(point) into _y: by P alone where the problem offers it, else with J (lm needs only J's kernel).
+            private void Outputs(IDifferentiableProblem problem, double[] point)
+            {
+                if (problem.Supported.HasFlag(Capabilities.Outputs)) problem.Simulate(point, _y);
+                else problem.Simulate(point, _y, _jacobian ??= new double[m * n]);
+            }
+
+            /// <summary>Geodesic acceleration's bound on 2‖D a‖/‖D v‖ (Transtrum &amp; Sethna 2012; GSL's avmax).</summary>
+            private const double MostAcceleration = 0.75;
+
+            /// <summary>The relative step of the second difference of r along v (Transtrum &amp; Sethna's h).</summary>
+            private const double SecondDifferenceStep = 0.1;
+
+            private readonly double[] _shifted = new double[n], _second = new double[m], _a = new double[n];
+
+            /// <summary>
+            /// Geodesic acceleration (Transtrum &amp; Sethna, Geodesic acceleration and the small-curvature approximation for
+            /// nonlinear least squares, arXiv:1207.4999, 2012; GSL's multifit_nlinear "lmaccel"): with v = p the damped step
+            /// (<paramref name="p"/> = p̂, v = p̂·Ratio) and r_vv ≈ (2/h)((r(x + h v) − r(x))/h − J v), h = 0.1, the second
+            /// directional derivative of r along v, the acceleration a solves the same damped problem min ‖J a + r_vv‖² + λ‖D a‖²
+            /// and the step follows the geodesic x + ηv + ½η²a instead of the straight line, where 2‖D a‖/‖D v‖ ≤ 0.75 (else the
+            /// straight step stays). A straight step leaves a narrow curved valley within a few of its widths: on
+            /// `1e4*(x1 - x0^2); 1e-4*(1 - x0)` no straight step longer than ≈ 1E-05 lowers L near x0 = −1.1 (the parabola's
+            /// rise 1E+04·s² in y0 outweighs y1's gain 1E-04·s), so lm (and MathNet's LevenbergMarquardtMinimizer, at
+            /// x0 = −0.33 after 10⁵ iterations) crawled; along the geodesic the step follows x1 = x0². Adds to
+            /// <paramref name="dx"/> (= ηv in, ηv + ½η²a out); nothing where h²/2·r_vv is within 100 times
+            /// <paramref name="rounding"/>, r's rounding level.
+            /// </summary>
+            public void Accelerate(IDifferentiableProblem problem, double[] x, double lambda, double[] scales, double[] p, double eta, double[] dx, double rounding)
+            {
+                var h = SecondDifferenceStep;
+                for (var c = 0; c < n; c++) _shifted[c] = x[c] + h * p[c] * Ratio;
+                Outputs(problem, _shifted);
+                if (!LinearAlgebra.AllFinite(_y)) return;
+                problem.LossInY(_y, _r);
+                // r_vv/‖r‖ = (2/h)((r(x + hv)/‖r‖ − r̂)/h − u), with u = J v/‖r‖ = Ĵp̂.
+                for (var i = 0; i < m; i++)
+                {
+                    double u = 0;
+                    for (var c = 0; c < n; c++) u += J[i * n + c] * p[c];
+                    _second[i] = 2 / h * ((_r[i] / Size - R[i]) / h - u);
+                }
+                var size = CompiledProblem.Norm(_second, m);
+                // r(x + hv) − r(x) − hJv is h²/2·r_vv; below 100 times r's rounding it is rounding, and so would a be (on the
+                // valley floor of the Rosenbrock above, a step of 1E-12 moves r by less than its rounding 1E-11).
+                if (!(size * h * h / 2 > 100 * rounding / Size) || !double.IsFinite(size)) return;
+                for (var i = 0; i < m; i++) _second[i] /= size;
+                if (Solve(lambda, scales, _second, _a) is null) return;
+                // a = â·size (in units of p̂), compared with v in D's norm.
+                double av = 0, vv = 0;
+                for (var c = 0; c < n; c++)
+                {
+                    av += scales[c] * _a[c] * size * (scales[c] * _a[c] * size);
+                    vv += scales[c] * p[c] * (scales[c] * p[c]);
+                }
+                if (!(2 * Math.Sqrt(av) <= MostAcceleration * Math.Sqrt(vv))) return;
+                for (var c = 0; c < n; c++) dx[c] += 0.5 * eta * eta * _a[c] * size * Ratio;
+            }
+
+            /// <summary>The actual decrease of L at <paramref name="trial"/> relative to L here: 1 − (‖r(trial)‖/‖r‖)² (−∞ where
+            /// P or r is not finite there).</summary>
+            public double Decrease(IDifferentiableProblem problem, double[] trial)
+            {
+                Outputs(problem, trial);
+                if (!LinearAlgebra.AllFinite(_y)) return double.NegativeInfinity;
+                problem.LossInY(_y, _r);
+                var ratio = CompiledProblem.Norm(_r, m) / Size;
+                return double.IsFinite(ratio) ? 1 - ratio * ratio : double.NegativeInfinity;
+            }
+        }
+
         // The decrease the nearly undamped model predicts for its own step (Damping); 0 where even that system is
-        // singular to the solver (nothing is then known against the rounding stop).
+        // singular to the solver (nothing is then known against the rounding stop). Relative to L in the residual form.
         private double Undamped()
         {
+            if (_residuals is { } form)
+                return form.Solve(UndampedLambda, _scales, form.R, _q) is { } at ? _rule.Eta * (2 * (at.Fit + UndampedLambda * at.Damped) - _rule.Eta * at.Fit) : 0;
             if (!Solve(UndampedLambda, _q)) return 0;
             Multiply(_q, _ad);
             return ModelDecrease(_rule.Eta, _b, _q, _ad);

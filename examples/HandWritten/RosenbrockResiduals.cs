@@ -101,6 +101,9 @@ public sealed class RosenbrockResiduals : IDifferentiableProblem
         jacobian[(n - 1) * n] = -1;
     }
 
+    /// <summary>The loss is ½‖y − y*‖² (Levenberg–Marquardt then works from the residual y − y*, as on the compiled problem).</summary>
+    public bool LossIsHalfSquaredResidual => true;
+
     /// <inheritdoc/>
     public double LossInY(double[] y, double[] gradient)
     {
