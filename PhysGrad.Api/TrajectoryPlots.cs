@@ -900,7 +900,10 @@ public static class TrajectoryPlots
             // Decades are labelled inside the plotted range only: the margins beyond it are the shaded bands where a run is
             // cut, and the margin below it the break above the row of 0, where a label (1E-3 of gd's 7E-3 … 1 beside newton's
             // exact 0) named a decade no run is drawn at, in the band that says "off the plot".
-            var ticks = LogTicks(box.YMin, box.YMax);
+            // A label is kept a twenty-fifth of the axis clear of the range's edges, so none straddles a band's border
+            // (1E+1 three pixels under the top band beside gd's 7.2), unless that leaves fewer than two.
+            var margin = 0.04 * (limits.Top - limits.Bottom);
+            var ticks = PowersOfTen(box.YMin + margin, box.YMax - margin).Length >= 2 ? LogTicks(box.YMin + margin, box.YMax - margin) : LogTicks(box.YMin, box.YMax);
             if (zeroRow is { } row)
             {
                 ticks.AddMajor(row.Y, "0");
