@@ -187,35 +187,69 @@ public static class TrajectoryPlots
 
     /// <summary>
     /// Each output's scale of terms, the magnitude its rounding is measured against in y-space (<see cref="RoundingOnly"/>):
-    /// max_i |∂P_j/∂x_i| · X_i, with J at the first run's start (n products J·e_i, measured once when first asked) and X_i
-    /// the largest finite |x_i| over the runs' points. A y component is rounding noise only when its values are noise of
+    /// max over the points p of <see cref="JacobianPoints"/> (every run's start, end and points between) of
+    /// max_i |∂P_j/∂x_i(p)| · X_i (n products J·e_i a point, measured once when first asked), X_i the largest finite |x_i|
+    /// over the runs' points. A y component is rounding noise only when its values are noise of
     /// the terms it is made of: y0 = 1E-08·x0 reaching y0* = 1E-08 beside y1 = 1E+12·x1 is no rounding of y1's 2E+12
     /// ("y0 (flat: rounding only)" drew its target at 0), while heat1d-inverse's y0* = −7E-17, a sum of cells of 2, is.
-    /// NaN where it cannot be measured (no compiled problem, more than <see cref="MaxTermVariables"/> variables, J not finite)
-    /// or is 0; the problem's scale alone decides there, as before.
+    /// J is read along the runs, not at the first run's start alone: there y0 = 1E-08·x0·x1 from (0, 0) has the row 0 (no
+    /// terms), and its path to 1E-08 was drawn flat as rounding of y1 = 1E+12·x1.
+    /// NaN where it cannot be measured (no compiled problem, more than <see cref="MaxTermVariables"/> variables, J not finite
+    /// at every point) or is 0; the problem's scale alone decides there, as before.
     /// </summary>
     private static Func<int, double> TermScales(IReadOnlyList<OptimizerRun> runs, ProblemDefinition definition, Lazy<CompiledProblem?> compiled)
     {
         var scales = new Lazy<double[]?>(() =>
         {
-            var start = runs.FirstOrDefault(r => r.Trajectory.Count > 0)?.Trajectory[0];
-            if (start is null || compiled.Value is not { } c || c.N != start.Length || c.N > MaxTermVariables) return null;
+            if (compiled.Value is not { } c || c.N > MaxTermVariables) return null;
+            var points = JacobianPoints(runs, c.N);
+            if (points.Count == 0) return null;
             var reach = new double[c.N];
             foreach (var p in runs.SelectMany(r => r.Trajectory))
                 for (var i = 0; i < Math.Min(c.N, p.Length); i++)
                     if (double.IsFinite(p[i])) reach[i] = Math.Max(reach[i], Math.Abs(p[i]));
             var terms = new double[c.M];
             var (unit, y, column) = (new double[c.N], new double[c.M], new double[c.M]);
-            for (var i = 0; i < c.N; i++)
-            {
-                Array.Clear(unit);
-                unit[i] = 1;
-                c.JacobianVector([.. start], unit, y, column);
-                for (var j = 0; j < c.M; j++) terms[j] = Math.Max(terms[j], Math.Abs(column[j]) * reach[i]);
-            }
+            foreach (var p in points)
+                for (var i = 0; i < c.N; i++)
+                {
+                    Array.Clear(unit);
+                    unit[i] = 1;
+                    c.JacobianVector([.. p], unit, y, column);
+                    for (var j = 0; j < c.M; j++)
+                        if (Math.Abs(column[j]) * reach[i] is var t && double.IsFinite(t)) terms[j] = Math.Max(terms[j], t);
+                }
             return terms;
         });
         return j => scales.Value is { } t && j < t.Length && t[j] > 0 && double.IsFinite(t[j]) ? t[j] : double.NaN;
+    }
+
+    /// <summary>The most products J·v the plots spend on <see cref="TermScales"/> (n for each point of <see cref="JacobianPoints"/>).</summary>
+    internal const int JacobianProductBudget = 4096;
+
+    /// <summary>
+    /// The points at which the plots read J for a problem of <paramref name="n"/> variables, so that what they take from J
+    /// applies to every run drawn: every run's start, then every run's last point, then points evenly spaced along each
+    /// run (up to 8 a run), as many as <see cref="JacobianProductBudget"/> allows at n products a point (at least the
+    /// first run's start); only finite points of length n, each once. With <paramref name="startsOnly"/>, the starts alone.
+    /// </summary>
+    internal static IReadOnlyList<double[]> JacobianPoints(IReadOnlyList<OptimizerRun> runs, int n, bool startsOnly = false)
+    {
+        var most = Math.Max(1, JacobianProductBudget / Math.Max(n, 1));
+        var chosen = new List<double[]>();
+        void Add(double[] p)
+        {
+            if (chosen.Count < most && p.Length == n && p.All(double.IsFinite) && !chosen.Any(q => q.SequenceEqual(p))) chosen.Add(p);
+        }
+        foreach (var r in runs) if (r.Trajectory.Count > 0) Add(r.Trajectory[0]);
+        if (startsOnly) return chosen;
+        foreach (var r in runs) if (r.Trajectory.LastOrDefault(p => p.All(double.IsFinite)) is { } last) Add(last);
+        const int between = 6;
+        for (var k = 1; k <= between; k++)
+            foreach (var r in runs)
+                if (r.Trajectory.Count > 2)
+                    Add(r.Trajectory[(int)((long)k * (r.Trajectory.Count - 1) / (between + 1))]);
+        return chosen;
     }
 
     /// <summary>Above this many variables <see cref="TermScales"/> is not measured (n products J·e_i per figure).</summary>
@@ -224,8 +258,8 @@ public static class TrajectoryPlots
     /// <summary>
     /// Each x component's natural scale, for a component whose own scale is 0 (it starts at 0 and x* is 0 or
     /// unknown; <see cref="ComponentScale"/>): the distance it must move to change y by the problem's output scale,
-    /// max |y| over the runs' starts and y*, divided by its column of J at the first run's start,
-    /// max_i |∂Pᵢ/∂x_j| (one product J·e_j, compiled and measured only when a panel asks). NaN where that column is
+    /// max |y| over the runs' starts and y*, divided by its column of J at the runs' starts (each run's, so that the scale
+    /// applies to every run drawn), max_i |∂Pᵢ/∂x_j| (one product J·e_j a start, compiled and measured only when a panel asks). NaN where that column is
     /// 0 or not finite, the output scale is 0, or the problem cannot be compiled. Without it such a component was
     /// measured against the other components' magnitude: on (x0, x0²/1000 + 1E+12·x1) x1's path from 0 through
     /// 1E-09 and back, which moves y1 by 1000, was drawn as "x1 (flat: spread 1E-09)" beside x0's 1000.
@@ -244,8 +278,12 @@ public static class TrajectoryPlots
             {
                 var (unit, y, column) = (new double[c.N], new double[c.M], new double[c.M]);
                 unit[j] = 1;
-                c.JacobianVector([.. start], unit, y, column);
-                var largest = column.Select(Math.Abs).DefaultIfEmpty(0).Max();
+                var largest = 0.0;
+                foreach (var p in JacobianPoints(runs, c.N, startsOnly: true))
+                {
+                    c.JacobianVector([.. p], unit, y, column);
+                    largest = Math.Max(largest, column.Select(Math.Abs).DefaultIfEmpty(0).Max());
+                }
                 if (largest > 0 && double.IsFinite(largest) && outputScale / largest is var s && s > 0 && double.IsFinite(s)) scale = s;
             }
             return scales[j] = scale;
@@ -808,7 +846,8 @@ public static class TrajectoryPlots
         // A loss below doubles (0 or subnormal as a double, ½(1E-200)² = 5E-401) is drawn at its carried log₁₀ L too
         // (OptimizerRun.LossBelowDoubles), never as a 0 that ends the curve.
         var logs = Curves((r, e) => r.Losses[e] is var l && (l > 0 && !double.IsNaN(l) || r.LossBelowDoubles(e)) ? r.LossLog10(e) : double.NaN);
-        var logBox = PlotBox(exploding, logs, null, 0, far);
+        // An exploding run is drawn up to where it leaves a range that may grow by half its extent to hold it (ExplodingReach).
+        var logBox = PlotBox(exploding, logs, null, 0, far, explodingRoom: ExplodingRoom);
         var negative = runs.Where((r, i) => !exploding[i]).Any(r => r.Losses.Any(l => l < 0));
         // Without a single positive loss there is nothing for a log axis to show: its range would be the
         // made-up (0, 1) of an empty box (losses of exactly 0 everywhere drew 0.75 … 15 with the runs'
@@ -841,7 +880,7 @@ public static class TrajectoryPlots
         // read as a plot that failed to draw.
         if (!positive && runs.Any(r => r.Losses.Count > 0) && runs.All(r => r.Losses.All(l => l == 0)))
             title += "\nL = 0 at every iteration of every run";
-        var box = IterationBox(linear ? PlotBox(exploding, curves, null, lossScale ?? 0, far) : logBox, runs.Select(r => r.Iterations).DefaultIfEmpty(0).Max(), logIterations);
+        var box = IterationBox(linear ? PlotBox(exploding, curves, null, lossScale ?? 0, far, explodingRoom: ExplodingRoom) : logBox, runs.Select(r => r.Iterations).DefaultIfEmpty(0).Max(), logIterations);
         var paths = DrawnPaths(curves, box, exploding);
         var drawn = Drawn(paths, box, runs.Count, curves);
         var leaders = LegendLeaders([(paths, box)], runs);
@@ -858,7 +897,13 @@ public static class TrajectoryPlots
         if (!linear)
         {
             var limits = plot.Axes.GetLimits();
-            var ticks = LogTicks(zeroRow is null ? limits.Bottom : Math.Floor(box.YMin), limits.Top);
+            // Decades are labelled inside the plotted range only: the margins beyond it are the shaded bands where a run is
+            // cut, and the margin below it the break above the row of 0, where a label (1E-3 of gd's 7E-3 … 1 beside newton's
+            // exact 0) named a decade no run is drawn at, in the band that says "off the plot".
+            // A label is kept a twenty-fifth of the axis clear of the range's edges, so none straddles a band's border
+            // (1E+1 three pixels under the top band beside gd's 7.2), unless that leaves fewer than two.
+            var margin = 0.04 * (limits.Top - limits.Bottom);
+            var ticks = PowersOfTen(box.YMin + margin, box.YMax - margin).Length >= 2 ? LogTicks(box.YMin + margin, box.YMax - margin) : LogTicks(box.YMin, box.YMax);
             if (zeroRow is { } row)
             {
                 ticks.AddMajor(row.Y, "0");
@@ -2571,16 +2616,52 @@ public static class TrajectoryPlots
     /// (<see cref="Exploding"/>) and are not far (<see cref="FarPoints"/>), with the start of every run;
     /// exploding runs are cut where they leave it. When every run explodes, there is no other run to set
     /// the range: then it holds each run's points up to where it goes far, so the plot shows how the runs
-    /// left rather than their starts alone.
+    /// left rather than their starts alone. With <c>explodingRoom</c> above 0 (the loss plot), the range also holds each
+    /// exploding run's points up to where it leaves the others' range grown by that fraction of its Y extent on each side
+    /// (<see cref="ExplodingReach"/>); 0 keeps only its start.
     /// </summary>
-    internal static Box PlotBox(bool[] exploding, (double X, double Y)[][] curves, (double X, double Y)? target, double scale, bool[][]? far = null, double? scaleX = null)
+    internal static Box PlotBox(bool[] exploding, (double X, double Y)[][] curves, (double X, double Y)? target, double scale, bool[][]? far = null,
+        double? scaleX = null, double explodingRoom = 0)
     {
         var core = InRange(exploding, curves, far).Select(ik => curves[ik.Run][ik.Point]).ToList();
+        if (explodingRoom > 0) core.AddRange(ExplodingReach(exploding, curves, Box.Of(core).Padded(0.06, scale, scaleX), explodingRoom));
         // A target far beyond the runs (x* = −690.8 for runs within 0 … −3.6) would squash them into one
         // flat band at the axis's end: it is left out of the range and marked on its edge (TargetOff).
         if (target is { } t && !FarTarget(Box.Of(core), t)) core.Add(t);
         return Box.Of(core).Padded(0.06, scale, scaleX);
     }
+
+    /// <summary>
+    /// The points of the exploding runs that the plotted range holds beside <paramref name="others"/> (the padded box of the
+    /// runs that stay in range, so a lone start's L = 1 has the two decades around it): each exploding run's points in order, up to the first that lies beyond that box grown by
+    /// <paramref name="room"/> times its Y extent on each side (or is not finite), so a diverging run is drawn up to where
+    /// it really leaves an axis that can hold its first steps without pressing the others together, and cut and crossed
+    /// there. Before, only its start counted: gd at η = 1.2 on (x0, 2·x1), whose loss rises 14× an iteration, was cut
+    /// after iteration 1 on a log axis of 30 decades that its 4.5E+06 at iteration 6 would have fitted. None where the
+    /// others' extent is 0 or not finite (nothing to measure the room by), or where every run explodes
+    /// (<see cref="InRange"/> then holds their points already).
+    /// </summary>
+    internal static IEnumerable<(double X, double Y)> ExplodingReach(bool[] exploding, (double X, double Y)[][] curves, Box others, double room)
+    {
+        var extent = others.YMax - others.YMin;
+        if (!(extent > 0 && double.IsFinite(extent)) || Enumerable.Range(0, curves.Length).Where(i => curves[i].Length > 0).All(i => exploding[i]))
+            yield break;
+        var (lo, hi) = (others.YMin - room * extent, others.YMax + room * extent);
+        for (var i = 0; i < curves.Length; i++)
+        {
+            if (!exploding[i]) continue;
+            foreach (var p in curves[i])
+            {
+                if (!(double.IsFinite(p.X) && p.Y >= lo && p.Y <= hi)) break;
+                yield return p;
+            }
+        }
+    }
+
+    /// <summary>How far beyond the range of the runs that stay in it the loss plot's range may grow to hold an exploding
+    /// run's first points (<see cref="ExplodingReach"/>), in fractions of that range's extent on each side: the others
+    /// then fill at least half the axis (a log axis of 30 decades may hold a rise to 15 decades above it).</summary>
+    internal const double ExplodingRoom = 0.5;
 
     /// <summary>How many times the other runs' extent (with the target) one run may reach beyond it along an axis
     /// before it is drawn to the plot's edge as a far run (<see cref="Dwarfing"/>): the target's rule
@@ -2682,8 +2763,9 @@ public static class TrajectoryPlots
     }
 
     /// <summary>The legend's words for a run that dwarfs the others (<see cref="Dwarfing"/>).
-    /// Said of each run of a far group too (<see cref="FarGroup"/>): the other runs' range is then that of the runs that stay near.</summary>
-    internal const string DwarfsNote = " (it reaches over 9× beyond the other runs' range, which the plot keeps)";
+    /// Said of each run of a far group too (<see cref="FarGroup"/>): the range is that of the runs that stay near (neither exploding
+    /// nor in the far group), which "the other runs' range" misnamed where other runs leap far too.</summary>
+    internal const string DwarfsNote = " (it reaches over 9× beyond the range of the runs that stay near, which the plot keeps)";
 
     /// <summary>
     /// The points (run, index into its curve) that set <see cref="PlotBox"/>'s range: the start of each run that

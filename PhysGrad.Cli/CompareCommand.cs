@@ -238,7 +238,7 @@ internal static class CompareCommand
             // Each component of a final point keeps its own digits: 1E-08 next to 1E+08 is a value, not 0.
             var measured = results.Where(r => r.MeasuredIn != DistanceSpace.None).Select(r => r.DistanceSpace).Distinct().ToArray();
             var space = measured.Length == 1 ? measured[0] : null;
-            var (lines, stopNotes) = CompareTable(results, space, targetLine);
+            var (lines, stopNotes, finalX) = CompareTable(results, space, targetLine);
             output.WriteLine(lines[0]);
             for (var i = 0; i < results.Count; i++)
             {
@@ -248,6 +248,13 @@ internal static class CompareCommand
             }
             foreach (var note in stopNotes)
                 output.WriteLine(note);
+            if (finalX.Length > 0)
+            {
+                // The final points in a table of their own where the table has no room for them in any form.
+                output.WriteLine();
+                foreach (var line in finalX)
+                    output.WriteLine(line);
+            }
             output.WriteLine();
             output.WriteLine($"Plots: {string.Join(", ", plots)}");
             return Finish();
@@ -272,22 +279,26 @@ internal static class CompareCommand
     /// Where no such form fits with the short stops (a three-variable final x beside <c>iteration limit (20), loss rose</c>
     /// or <c>iteration limit (1000)</c>: 101 columns and more), a stop too wide for the room left is its words with a
     /// note number (<c>iteration limit¹</c>) and its note is numbered alike (<see cref="TextTable.WithShortStops"/>), in
-    /// the form above that numbers the fewest stops (the most digits among those). A table that fits in no such form
-    /// keeps 6 digits and is folded by <see cref="TextTable.Lines"/>.
+    /// the form above that numbers the fewest stops (the most digits among those). Where no form fits at all (long method
+    /// labels such as <c>hig:0.5:tau=0.5</c> beside a three-variable final x with an entry of <c>-8.73E-19</c>: 108
+    /// columns at 3 digits), final x leaves the table for a table of its own, <c>method  final x</c>, one line per run
+    /// with 6 digits (<see cref="FinalXTable"/>), and the table keeps its other columns, one line per run. Only a
+    /// table that fits in none of these forms keeps 6 digits and is folded by <see cref="TextTable.Lines"/>.
     /// </summary>
     /// <param name="results">The runs, in order.</param>
     /// <param name="space">The one space every run's distance is measured in ("x" or "y"), or null.</param>
     /// <param name="targetLine">The line printed above the table (<see cref="TargetLine"/>), or null.</param>
-    /// <returns>The table's lines (header first, one per run) and the notes under it.</returns>
-    internal static (string[] Lines, string[] Notes) CompareTable(IReadOnlyList<MethodResult> results, string? space, string? targetLine)
+    /// <returns>The table's lines (header first, one per run), the notes under it, and the lines of the table of final
+    /// points (empty where final x is a column of the table).</returns>
+    internal static (string[] Lines, string[] Notes, string[] FinalX) CompareTable(IReadOnlyList<MethodResult> results, string? space, string? targetLine)
     {
-        (string[] Lines, string[] Notes, int Numbered) Table(int digits, bool spaceInHeader, bool brief = false)
+        (string[] Lines, string[] Notes, int Numbered) Table(int digits, bool spaceInHeader, bool brief = false, bool withoutX = false)
         {
             var rows = results.Select(r => new[]
             {
                 r.Label,
                 Numbers.StepSize(r.Eta),
-                brief ? BriefVector(r.Final, digits) : RunReport.FormatVector(r.Final, significant: digits),
+                withoutX ? "" : brief ? BriefVector(r.Final, digits) : RunReport.FormatVector(r.Final, significant: digits),
                 RunReport.FormatLoss(r),
                 r.MeasuredIn == DistanceSpace.None ? "n/a"
                     : RunReport.FormatNumber(r.DistanceToTarget) + (space is null ? $" in {r.DistanceSpace}" : ""),
@@ -298,8 +309,10 @@ internal static class CompareCommand
             var count = results.Select(r => r.Final.Count).Distinct().ToArray();
             string[] header = ["method", "eta", brief && count is [var n] ? $"final x ({Numbers.Count(n, "value")})" : "final x", "final loss", space is null || !spaceInHeader ? "distance" : $"distance in {space}", "diagonal", "stop"];
             bool[] left = [true, false, true, false, false, false, true];
-            return TextTable.WithShortStops(header, rows, [.. results.Select(r => TextTable.ShortStop(r.StopCell, r.LossRose))],
-                [.. results.Select(r => r.Label)], left, always: true, briefLast: [.. results.Select(r => r.StopWords)]);
+            // Without final x (it has a table of its own): the column is left out of the header, the rows and the alignments.
+            T[] Kept<T>(T[] cells) => withoutX ? [.. cells[..2], .. cells[3..]] : cells;
+            return TextTable.WithShortStops(Kept(header), [.. rows.Select(Kept)], [.. results.Select(r => TextTable.ShortStop(r.StopCell, r.LossRose))],
+                [.. results.Select(r => r.Label)], Kept(left), always: true, briefLast: [.. results.Select(r => r.StopWords)]);
         }
 
         // The space may leave the header only where the line above says it ("…: distances are in x.").
@@ -323,11 +336,36 @@ internal static class CompareCommand
         (string[] Lines, string[] Notes, int Numbered)? best = null;
         foreach (var form in Forms().Where(f => TextTable.Fits(f.Lines)))
         {
-            if (form.Numbered == 0) return (form.Lines, form.Notes);
+            if (form.Numbered == 0) return (form.Lines, form.Notes, []);
             if (best is null || form.Numbered < best.Value.Numbered) best = form;
         }
-        var chosen = best ?? Table(6, spaceInHeader: true);
-        return (chosen.Lines, chosen.Notes);
+        if (best is { } numbered) return (numbered.Lines, numbered.Notes, []);
+        // No room for final x in any form: the table without it, and final x in a table of its own.
+        var finalX = FinalXTable(results);
+        foreach (var spaceInHeader in headers)
+            if (Table(6, spaceInHeader, withoutX: true) is var without && TextTable.Fits(without.Lines) && TextTable.Fits(finalX))
+                return (without.Lines, without.Notes, finalX);
+        var chosen = Table(6, spaceInHeader: true);
+        return (chosen.Lines, chosen.Notes, []);
+    }
+
+    /// <summary>
+    /// The final points as a table of their own, <c>method  final x</c>, one line per run (for <see cref="CompareTable"/>
+    /// when the table has no room for them): each with 6 significant digits where every row fits in
+    /// <see cref="RulePrinter.MaxWidth"/> columns, else in the briefest form (<see cref="BriefVector"/>, the count in
+    /// the header) at the most digits from 6 down to <see cref="FewestFinalXDigits"/> that fit; folded only where none does.
+    /// </summary>
+    internal static string[] FinalXTable(IReadOnlyList<MethodResult> results)
+    {
+        string[] Form(bool brief, int digits)
+        {
+            var count = results.Select(r => r.Final.Count).Distinct().ToArray();
+            string[] header = ["method", brief && count is [var n] ? $"final x ({Numbers.Count(n, "value")})" : "final x"];
+            var rows = results.Select(r => new[] { r.Label, brief ? BriefVector(r.Final, digits) : RunReport.FormatVector(r.Final, significant: 6) }).ToArray();
+            return [.. TextTable.Lines(header, rows, [true, true], moveLastFirst: false)];
+        }
+        return Enumerable.Range(0, 6 - FewestFinalXDigits + 1).Select(k => Form(brief: true, 6 - k)).Prepend(Form(brief: false, 6))
+            .FirstOrDefault(f => TextTable.Fits(f)) ?? Form(brief: false, 6);
     }
 
     /// <summary>

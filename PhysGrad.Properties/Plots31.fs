@@ -41,7 +41,7 @@ let ``gd's healthy path beside runs that sit at x1 = x2 = 0 is drawn whole in ev
         Assert.Equal(3, figure.Panels.Count)
         let entry = entryOf figure.Panels.[0] "gd"
         Assert.DoesNotContain("off the plot", entry)
-        Assert.DoesNotContain("beyond the other runs' range", entry)
+        Assert.DoesNotContain("which the plot keeps", entry)
         for k in 0 .. 2 do
             let limits = figure.Panels.[k].Axes.GetLimits()
             for p in points do
@@ -58,7 +58,7 @@ let ``gd thrown to x1 = 4.9, 16 times the component's natural scale, is still cu
     let reach = gd.Trajectory |> Seq.map (fun p -> abs p.[1]) |> Seq.max
     Assert.True(reach > 4.0, sprintf "x1 reaches %g" reach)
     let xs = named figures "x-space"
-    Assert.Contains("beyond the other runs' range, which the plot keeps", entryOf xs.Panels.[0] "gd")
+    Assert.Contains("beyond the range of the runs that stay near, which the plot keeps", entryOf xs.Panels.[0] "gd")
     let limits = xs.Panels.[1].Axes.GetLimits()
     Assert.True(limits.Top - limits.Bottom < 1.0, sprintf "x1 axis %g … %g" limits.Bottom limits.Top)
     // x2 goes to −1.8 only, about twice its natural scale of 1: drawn whole.

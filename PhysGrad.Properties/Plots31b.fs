@@ -49,7 +49,7 @@ let ``on exp(x0) = −1 ig and gn leaping to −3900 no longer press newton and 
     for name in [ "ig"; "gn" ] do
         let entry = entryOf xs.Panels.[0] name
         Assert.Contains("off the plot", entry)
-        Assert.Contains("beyond the other runs' range, which the plot keeps", entry)
+        Assert.Contains("beyond the range of the runs that stay near, which the plot keeps", entry)
     Assert.DoesNotContain("off the plot", entryOf xs.Panels.[0] "newton")
 
 [<Fact>]

@@ -38,7 +38,7 @@ let ``newton's detour to x1 = 35 is drawn to the edge and the other ten runs kee
         Assert.True(limits.Top < 6.0, sprintf "%s axis reaches %g" panel.Axes.Left.Label.Text limits.Top)
     let newton = entryOf xs.Panels.[0] "newton"
     Assert.Contains("off the plot at", newton)
-    Assert.Contains("beyond the other runs' range, which the plot keeps", newton)
+    Assert.Contains("beyond the range of the runs that stay near, which the plot keeps", newton)
     // Its last points, x2 ≈ 1.9 below the others' 2.4 … 3.4, lie near enough to be drawn and stay in the range.
     Assert.True(xs.Panels.[2].Axes.GetLimits().Bottom < 2.0, sprintf "x2 axis from %g" (xs.Panels.[2].Axes.GetLimits().Bottom))
     // Only newton is cut so: no other run is said to leave the plot.
