@@ -132,7 +132,7 @@ let ``every name --simulator uses that --vars and --param lack is reported in on
     Assert.Contains("did you mean --param k=3 rather than kk?", message)
     // A function's variables: every missing name, X0 as x0.
     let message = refused [ "diff"; "--vars"; "x0"; "-f"; "X0 + k*x0 + m" ]
-    Assert.Contains("'X0', 'k', 'm'", message)
+    Assert.Contains("'X0' (column 1), 'k' (column 6), 'm' (column 13)", message)
     Assert.Contains("for 'X0' write x0", message)
 
 [<Fact>]
