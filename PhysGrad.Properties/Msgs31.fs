@@ -23,8 +23,8 @@ let private spaced (t: string) = Regex.Replace(t, @"\s+", " ").Trim()
 // Every line of a text, without the trailing '\r'.
 let private linesOf (t: string) = t.Replace("\r", "").Split('\n')
 
-// The message of a command refused as bad input (exit 2), its wrapped lines joined.
-let private refused (args: string list) =
+/// The message of a command refused as bad input (exit 2), its wrapped lines joined (Names31b and Msgs32 use it too).
+let refused (args: string list) =
     let code, _, err = run args
     Assert.True((code = 2), sprintf "exit %d for %A: %s" code args err)
     TestHelpers.unwrapped err
