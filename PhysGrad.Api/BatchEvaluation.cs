@@ -14,8 +14,11 @@ public static class BatchEvaluation
 
     /// <summary>The variables of <paramref name="function"/> as the points' columns: <paramref name="variables"/> when
     /// given, else the names written in it, in the order written (x in x^0 too).</summary>
-    public static string[] VariablesOf(string function, IReadOnlyList<string>? variables) =>
-        (variables ?? Parse.WrittenNames(function)).ToArray();
+    public static string[] VariablesOf(string function, IReadOnlyList<string>? variables)
+    {
+        NameRules.Require(variables, nameof(variables));
+        return (variables ?? Parse.WrittenNames(function)).ToArray();
+    }
 
     /// <summary>
     /// Reads one point per CSV row from <paramref name="input"/> (values separated by commas, '.' as

@@ -149,7 +149,7 @@ public static class Derivatives
         Expression f;
         try
         {
-            f = Expression.Parse(function);
+            f = Expression.Wrap(Symbolic.Parse.Single("a function is one scalar expression", function));
         }
         catch (ParseException e) when (e.Message.Contains(Advice.LargeConstantAsParameter, StringComparison.Ordinal))
         {
@@ -158,17 +158,20 @@ public static class Derivatives
         }
         // The variables as written: x^0 simplifies to 1, yet a point for it has a value for x, and
         // d(x^0)/dx = 0 is the right answer there rather than a refusal.
+        NameRules.Require(variables, nameof(variables));
         var names = variables ?? Parse.WrittenNames(function);
         if (Problem.ListedTwice([.. names]) is { } twice)
             throw new SymbolicException(ErrorKind.Variable, twice.Value);
         var symbols = Expression.Symbols(names);
         // A function has no parameters: a name it uses that is not listed is a variable left out of the list.
         // Every such name at once; one that is a listed variable in another case (X0 for x0) is that variable mistyped.
-        if (variables is not null && Parse.WrittenNames(function).Where(n => !names.Contains(n)).ToArray() is { Length: > 0 } missing)
+        if (variables is not null && Parse.WrittenNames(function).Where(n => !names.Contains(n)).ToArray() is { Length: > 0 } unlisted)
         {
+            // In the order written, each at its column, as the CLI's --simulator names its undeclared names.
+            var missing = unlisted.OrderBy(m => ExpressionText.NameColumn(function, m) ?? int.MaxValue).ToArray();
             var cased = missing.Select(m => (m, v: names.FirstOrDefault(v => string.Equals(v, m, StringComparison.OrdinalIgnoreCase)))).Where(t => t.v is not null).ToArray();
             var rest = missing.Where(m => cased.All(c => c.m != m)).ToArray();
-            var list = string.Join(", ", missing.Select(m => $"'{m}'"));
+            var list = string.Join(", ", missing.Select(m => $"'{m}'" + (ExpressionText.NameColumn(function, m) is { } c ? $" (column {c})" : "")));
             throw ParameterMessages.Error(ErrorKind.Variable, [nameof(variables)], name =>
                 $"The function uses {list}, {(missing.Length == 1 ? "which is" : "which are")} not among the variables ({(names.Count == 0 ? "none" : string.Join(", ", names))})" +
                 string.Concat(cased.Select(c => $"; names are case-sensitive: for '{c.m}' write {c.v}")) +

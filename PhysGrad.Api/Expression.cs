@@ -53,11 +53,15 @@ public sealed class Expression : IEquatable<Expression>
         Microsoft.FSharp.Core.FuncConvert.FromFunc(f);
 
     /// <summary>Parses one expression, e.g. <c>"x0^2 + sin(x1)"</c>.</summary>
-    public static Expression Parse(string text) => Wrap(Symbolic.Parse.Expression(text));
+    /// <exception cref="Symbolic.ParseException">Text that does not parse, with its line and column; a ';' in it
+    /// (one expression is asked for); a constant part without a real value at any point (<c>log(0)</c>, <c>sqrt(-1)</c>,
+    /// <c>asin(2)</c>), <see cref="ErrorKind.Invalid"/>.</exception>
+    public static Expression Parse(string text) => Wrap(Symbolic.Parse.Single("an expression is one formula", text));
 
     /// <summary>Parses several expressions separated by ';'.</summary>
+    /// <exception cref="Symbolic.ParseException">As <see cref="Parse"/>, but for the ';'.</exception>
     public static IReadOnlyList<Expression> ParseMany(string text) =>
-        Array.ConvertAll(Symbolic.Parse.Many(text), Wrap);
+        Array.ConvertAll(Symbolic.Parse.ManyDefined(text), Wrap);
 
     /// <summary>
     /// The names the text uses as written (not pi and e), also those simplification removes (x0 in <c>x0 - x0</c>),
@@ -67,7 +71,8 @@ public sealed class Expression : IEquatable<Expression>
     public static IReadOnlyList<string> WrittenNames(string text) => Symbolic.Parse.WrittenNames(text);
 
     /// <summary>A variable.</summary>
-    public static Expression Symbol(string name) => Wrap(ExprModule.Symbol(name));
+    /// <exception cref="SymbolicException">ErrorKind.Variable: a name the parser would not read (π, θ1, 1b), with the ASCII to write (<see cref="NameRules.Problem"/>).</exception>
+    public static Expression Symbol(string name) => Wrap(ExprModule.Symbol(NameRules.Require(name, "Expression.Symbol")));
 
     /// <summary>A floating-point constant.</summary>
     public static Expression Constant(double value) => Wrap(ExprModule.Real(value));
@@ -80,15 +85,22 @@ public sealed class Expression : IEquatable<Expression>
 
     /// <summary>∂/∂<paramref name="variable"/>.</summary>
     public Expression Differentiate(string variable) =>
-        Wrap(Calculus.Differentiate(ExprModule.Symbol(variable), Core));
+        Wrap(Calculus.Differentiate(ExprModule.Symbol(NameRules.Require(variable, "variable")), Core));
 
     /// <summary>The gradient with respect to the given variables (default: <see cref="Variables"/>).</summary>
     public IReadOnlyList<Expression> Gradient(IReadOnlyList<string>? variables = null) =>
-        Array.ConvertAll(Calculus.Gradient(Symbols(variables ?? Variables), Core), Wrap);
+        Array.ConvertAll(Calculus.Gradient(Symbols(Named(variables) ?? Variables), Core), Wrap);
 
     /// <summary>The Hessian with respect to the given variables (default: <see cref="Variables"/>).</summary>
     public Expression[,] Hessian(IReadOnlyList<string>? variables = null) =>
-        WrapMatrix(Calculus.Hessian(Symbols(variables ?? Variables), Core));
+        WrapMatrix(Calculus.Hessian(Symbols(Named(variables) ?? Variables), Core));
+
+    // The variables a caller gave, refused when one is not a valid name (as the parser would not read it).
+    private static IReadOnlyList<string>? Named(IReadOnlyList<string>? variables)
+    {
+        NameRules.Require(variables, nameof(variables));
+        return variables;
+    }
 
     /// <summary>The value at a point: <paramref name="variables"/>[i] = <paramref name="point"/>[i].</summary>
     public double Evaluate(IReadOnlyList<string> variables, IReadOnlyList<double> point) =>

@@ -29,6 +29,20 @@ public static partial class ExpressionText
     private static partial Regex FloatingLiteral();
 
     /// <summary>
+    /// The column (from 1) of the first place <paramref name="text"/> writes <paramref name="name"/> as a whole name
+    /// (not inside a longer name such as x10 for x1), or null when it does not: for messages that point at a name.
+    /// </summary>
+    /// <param name="text">Expression text in the syntax of <see cref="Expression.Parse"/>.</param>
+    /// <param name="name">A variable or parameter name.</param>
+    public static int? NameColumn(string text, string name)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        ArgumentNullException.ThrowIfNull(name);
+        var m = Regex.Match(text, $"(?<![A-Za-z0-9_]){Regex.Escape(name)}(?![A-Za-z0-9_])");
+        return m.Success ? m.Index + 1 : null;
+    }
+
+    /// <summary>
     /// The text with every floating literal of integer value below 10¹⁵ written as that integer
     /// (<c>9.0*y1</c> → <c>9*y1</c>; larger ones in E-notation, <c>1E+20</c>; <c>0.5</c> stays): the same
     /// values, read back as exact integers (or, from 10¹⁵ on, as the same doubles). For display and JSON; a problem's own text keeps its points.

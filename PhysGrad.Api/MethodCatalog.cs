@@ -370,16 +370,36 @@ public static class MethodCatalog
     private static string OptionList(MethodEntry entry) =>
         string.Join("; ", entry.Options.Select(o => $"{o.Name} (default {NumberText.Short(o.Default)}: {o.Description})"));
 
+    /// <summary>The widest syntax that shares its line with the description in <see cref="Help(int)"/>; a longer one
+    /// (<c>newton-cg[:η][:tol=…][:maxcg=…][:linesearch=…]</c>) stands on a line of its own above it.</summary>
+    public const int HelpSyntaxColumn = 20;
+
     /// <summary>
-    /// The help text: one line per method with its syntax, default η, options and defaults, e.g.
-    /// <c>hig:η[:kappa=…][:tau=…]  half-inverse gradient …; η 0.3; kappa −0.5 (the exponent κ of Σ), …</c>.
+    /// The help text as a table of two columns within <paramref name="width"/> characters: each method's syntax, and
+    /// beside it its title, default η, options and defaults, e.g. <c>hig[:η][:kappa=…][:tau=…]</c> then
+    /// <c>half-inverse gradient …; default η 0.3; kappa = -0.5: the exponent κ of Σ; …</c>. The description is
+    /// wrapped in its own column (at <see cref="HelpSyntaxColumn"/> + 2), so that every continuation line stands
+    /// under it; a syntax wider than the first column stands alone on its line, the description below it.
     /// </summary>
-    public static string Help()
+    /// <param name="width">The line width, at least <see cref="HelpSyntaxColumn"/> + 22 (the CLI's help column is 66
+    /// of its 100).</param>
+    public static string Help(int width = 64)
     {
-        var width = Entries.Max(e => e.Syntax.Length);
-        return string.Join(Environment.NewLine, Entries.Select(e =>
-            $"{e.Syntax.PadRight(width)}  {e.Title}; default η {NumberText.Short(e.DefaultEta)}" +
-            string.Concat(e.Options.Select(o => $"; {o.Name} = {NumberText.Short(o.Default)}: {o.Description}"))));
+        ArgumentOutOfRangeException.ThrowIfLessThan(width, HelpSyntaxColumn + 22);
+        var indent = new string(' ', HelpSyntaxColumn + 2);
+        var room = width - indent.Length;
+        var lines = new List<string>();
+        foreach (var e in Entries)
+        {
+            var text = $"{e.Title}; default η {NumberText.Short(e.DefaultEta)}" +
+                string.Concat(e.Options.Select(o => $"; {o.Name} = {NumberText.Short(o.Default)}: {o.Description}"));
+            var body = ResultText.Paragraph(text, room + 2, room).Split('\n').Select(l => l.Trim()).ToArray();
+            var alone = e.Syntax.Length > HelpSyntaxColumn;
+            if (alone) lines.Add(e.Syntax);
+            for (var i = 0; i < body.Length; i++)
+                lines.Add((i == 0 && !alone ? e.Syntax.PadRight(HelpSyntaxColumn + 2) : indent) + body[i]);
+        }
+        return string.Join(Environment.NewLine, lines);
     }
 
     /// <summary>

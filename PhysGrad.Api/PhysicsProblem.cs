@@ -227,7 +227,9 @@ public sealed partial class PhysicsProblem
     {
         // The simulator is parsed here, once; the loss and the inverse when the problem is checked below,
         // once (the definition keeps what it parsed).
-        var components = Symbolic.Parse.Many(simulator);
+        NameRules.Require(variables, nameof(variables));
+        NameRules.Require(parameters?.Keys, nameof(parameters));
+        var components = Symbolic.Parse.ManyDefined(simulator);
         var names = variables ?? InferredVariables(components, parameters);
         return new(new ProblemDefinition(names, components.Select(Infix.FormatExact).ToArray(), loss, target ?? [], start ?? [], inverse)
             { Parameters = parameters }
@@ -281,6 +283,8 @@ public sealed partial class PhysicsProblem
         ArgumentNullException.ThrowIfNull(simulator);
         if (numericInverse && inverse is not null)
             throw new SymbolicException(ErrorKind.Invalid, "Give either an inverse or numericInverse, not both.");
+        NameRules.Require(variables, nameof(variables));
+        NameRules.Require(parameters?.Keys, nameof(parameters));
         var components = simulator.Select(e => e.Core).ToArray();
         var names = variables ?? InferredVariables(components, parameters);
         var inverseCore = inverse?.Select(e => e.Core).ToArray();

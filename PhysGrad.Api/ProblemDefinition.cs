@@ -551,18 +551,53 @@ public sealed partial record ProblemDefinition(
 
     // The core counts components after a problem file's indexed entries were expanded; the user wrote
     // entries: its messages name the entry and the index value ("simulator[0] at i = 3"), not the fifth component.
+    // A name the core refuses ("simulator[0] uses 'b'", "The loss uses 'q'", "inverse[1] uses 'z'") is also
+    // given its column in the text of that entry, as the parser's errors and the CLI's --simulator are.
     private T WithWrittenEntries<T>(Func<T> check)
     {
         try
         {
             return check();
         }
-        catch (SymbolicException e) when (e is not ParseException && _parsed.Origins(Simulator) is { } origins && SimulatorIndex().IsMatch(e.Message))
+        catch (SymbolicException e) when (e is not ParseException && e.Kind == ErrorKind.Variable && WithNameColumn(e.Message) is { } located)
         {
-            throw new SymbolicException(e.Kind, SimulatorIndex().Replace(e.Message,
-                m => int.TryParse(m.Groups[1].Value, out var j) && j < origins.Length ? origins[j] : m.Value));
+            throw WrittenEntries(new SymbolicException(e.Kind, located));
+        }
+        catch (SymbolicException e) when (e is not ParseException && WrittenEntries(e) is var named && !ReferenceEquals(named, e))
+        {
+            throw named;
         }
     }
+
+    // The message with the simulator's component numbers as the entries written ("simulator[0] at i = 3"), or e itself.
+    private SymbolicException WrittenEntries(SymbolicException e) =>
+        _parsed.Origins(Simulator) is { } origins && SimulatorIndex().IsMatch(e.Message)
+            ? new SymbolicException(e.Kind, SimulatorIndex().Replace(e.Message,
+                m => int.TryParse(m.Groups[1].Value, out var j) && j < origins.Length ? origins[j] : m.Value))
+            : e;
+
+    // "… uses 'q' (column 9) …" for the core's message about a name in one field, or null when it names none or
+    // the field's text does not write it (an indexed entry, expanded).
+    private string? WithNameColumn(string message)
+    {
+        var m = UsedName().Match(message);
+        if (!m.Success) return null;
+        var text = m.Groups["field"].Value switch
+        {
+            "The loss" => Loss,
+            var f when f.StartsWith("simulator", StringComparison.Ordinal) => Entry(Simulator, m.Groups["i"].Value),
+            _ => Entry(Inverse, m.Groups["i"].Value),
+        };
+        return text is not null && ExpressionText.NameColumn(text, m.Groups["name"].Value) is { } column
+            ? message.Insert(m.Index + m.Length, $" (column {column})")
+            : null;
+
+        static string? Entry(IReadOnlyList<string>? entries, string index) =>
+            entries is not null && int.TryParse(index, out var i) && i < entries.Count ? entries[i] : null;
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^(?<field>simulator\[(?<i>\d+)\]|The loss|inverse\[(?<i>\d+)\]) uses (?:the variable )?'(?<name>[^']+)'")]
+    private static partial System.Text.RegularExpressions.Regex UsedName();
 
     private void WithWrittenEntries(Action check) => WithWrittenEntries(() => { check(); return 0; });
 
@@ -619,7 +654,8 @@ public sealed partial record ProblemDefinition(
     {
         try
         {
-            return Parse.Expression(text);
+            // One expression each: a ';' in the loss or in one entry is named with what the field is.
+            return Parse.Single(field == "loss" ? "the loss is one scalar, a function of the outputs (y0, y1, …)" : $"{field} is one expression", text);
         }
         catch (ParseException e)
         {
@@ -867,7 +903,7 @@ public sealed partial record ProblemDefinition(
     {
         try
         {
-            return Parse.ManyWithOrigins(text).Select(p => (p.Item1, (string?)p.Item2)).ToArray();
+            return Parse.ManyWithOriginsDefined(text).Select(p => (p.Item1, (string?)p.Item2)).ToArray();
         }
         catch (ParseException e)
         {

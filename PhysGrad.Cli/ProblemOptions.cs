@@ -126,11 +126,7 @@ internal sealed partial class ProblemOptions
     /// when no name stands out).
     /// </summary>
     /// <summary>The 1-based column of the first place <paramref name="text"/> writes the name (not inside a longer name), or null.</summary>
-    internal static int? ColumnOf(string text, string name)
-    {
-        var m = System.Text.RegularExpressions.Regex.Match(text, $"(?<![A-Za-z0-9_]){System.Text.RegularExpressions.Regex.Escape(name)}(?![A-Za-z0-9_])");
-        return m.Success ? m.Index + 1 : null;
-    }
+    internal static int? ColumnOf(string text, string name) => ExpressionText.NameColumn(text, name);
 
     // " (column 5)" for a name the text writes, else "".
     private static string At(string text, string name) => ColumnOf(text, name) is { } c ? $" (column {c})" : "";

@@ -145,7 +145,7 @@ let ``an inverse that uses an unknown name is not offered the target's symbols``
     let code, _, err = run [ "derive"; "--simulator"; "x0^2"; "--inverse"; "sqrt(z)"; "--methods"; "pg" ]
     let said = TestHelpers.unwrapped err
     Assert.Equal(2, code)
-    Assert.Contains("'z', which is not one of y0, x0:", said)
+    Assert.Contains("'z' (column 6), which is not one of y0, x0:", said)
     Assert.DoesNotContain("ys0", said)
     let e = Assert.Throws<SymbolicException>(fun () -> PhysicsProblem.FromText("x0^2", inverse = [| "sqrt(ys0)" |]).Rules([| Method.PhysicalGradient |]) |> ignore)
     Assert.Contains("'ys0'", e.Message)

@@ -58,7 +58,7 @@ let ``a problem file whose simulator uses an undeclared name says that, not the 
             let code, _, err = run [ command; "--problem"; path ]
             Assert.Equal(2, code)
             let text = TestHelpers.unwrapped err
-            Assert.Contains("simulator[1] uses 'x1', which is neither a variable (x0) nor a parameter", text)
+            Assert.Contains("simulator[1] uses 'x1' (column 1), which is neither a variable (x0) nor a parameter", text)
             Assert.DoesNotContain("\"start\" has 2 values", text)
     finally
         File.Delete path

@@ -23,8 +23,8 @@ let private spaced (t: string) = Regex.Replace(t, @"\s+", " ").Trim()
 // Every line of a text, without the trailing '\r'.
 let private linesOf (t: string) = t.Replace("\r", "").Split('\n')
 
-// The message of a command refused as bad input (exit 2), its wrapped lines joined.
-let private refused (args: string list) =
+/// The message of a command refused as bad input (exit 2), its wrapped lines joined (Names31b and Msgs32 use it too).
+let refused (args: string list) =
     let code, _, err = run args
     Assert.True((code = 2), sprintf "exit %d for %A: %s" code args err)
     TestHelpers.unwrapped err
@@ -132,7 +132,7 @@ let ``every name --simulator uses that --vars and --param lack is reported in on
     Assert.Contains("did you mean --param k=3 rather than kk?", message)
     // A function's variables: every missing name, X0 as x0.
     let message = refused [ "diff"; "--vars"; "x0"; "-f"; "X0 + k*x0 + m" ]
-    Assert.Contains("'X0', 'k', 'm'", message)
+    Assert.Contains("'X0' (column 1), 'k' (column 6), 'm' (column 13)", message)
     Assert.Contains("for 'X0' write x0", message)
 
 [<Fact>]

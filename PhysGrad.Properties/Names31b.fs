@@ -12,11 +12,7 @@ let private run = Cli.run
 
 let private temp = TestHelpers.tempFile "31b"
 
-// The message of a command refused as bad input (exit 2), its wrapped lines joined.
-let private refused (args: string list) =
-    let code, _, err = run args
-    Assert.True((code = 2), sprintf "exit %d for %A: %s" code args err)
-    TestHelpers.unwrapped err
+let private refused = Msgs31.refused
 
 // ---- names that are not ASCII identifiers --------------------------------------------------------------
 

@@ -98,6 +98,43 @@ module Domain =
         | _ -> None
 
     /// <summary>
+    /// The first (innermost) constant part of <paramref name="roots"/> without a real value at any point, in words:
+    /// <c>log(0) (log needs an argument &gt; 0)</c>, as a parameter's value makes log(k) at k = 0; None when
+    /// there is none. Such a part is no condition of <see cref="conditions"/> (whose arguments vary).
+    /// </summary>
+    [<CompiledName("UndefinedConstant")>]
+    let undefinedConstant (roots: seq<Expr>) : string option =
+        let outside (e: Expr) =
+            let kind, argument =
+                match e.Node with
+                | Power(b, x) ->
+                    (match x.Node with
+                     | Number q -> ofNumericPower (q.ToDouble()) q.IsInteger
+                     | Real r -> ofNumericPower r (Math.Floor r = r)
+                     | _ -> None),
+                    b
+                | Apply((Function.Log | Function.Log10 | Function.Log2), a) -> Some DomainKind.Positive, a
+                | Apply(Function.Log1p, a) -> Some DomainKind.AboveMinusOne, a
+                | Apply((Function.Asin | Function.Acos), a) -> Some DomainKind.UnitInterval, a
+                | _ -> None, e
+
+            let needs =
+                match kind, e.Node with
+                | Some DomainKind.Positive, Power _ -> "a base > 0 (a negative power that is not a whole number)"
+                | Some DomainKind.NonNegative, _ -> "a base ≥ 0 (a power that is not a whole number)"
+                | Some DomainKind.UnitInterval, _ -> "an argument between -1 and 1"
+                | Some DomainKind.AboveMinusOne, _ -> "an argument > -1"
+                | Some DomainKind.NonZero, _ -> "a base ≠ 0"
+                | _ -> "an argument > 0"
+
+            match kind with
+            | Some k when constant argument && not (DomainCondition(k, argument, e).HoldsFor(Evaluate.at [||] [||] argument)) ->
+                Some(sprintf "%s has no real value: it needs %s" (Infix.format e) needs)
+            | _ -> None
+
+        Structure.postOrder roots |> Seq.tryPick outside
+
+    /// <summary>
     /// The domain conditions of <paramref name="roots"/>, innermost first (post order: a condition
     /// is listed before those of the expressions that contain it), each (kind, argument) once.
     /// </summary>

@@ -16,6 +16,18 @@ module Names =
                   "τΤ", "tau"; "υΥ", "upsilon"; "φϕΦ", "phi"; "χΧ", "chi"; "ψΨ", "psi"; "ωΩ", "omega" ] do
                 for c in letters -> c, word ]
 
+    // The accented Latin letters (Latin-1 and Latin Extended-A) with their base letter.
+    let private accented =
+        dict [
+            for (letters, plain) in
+                [ "ÀÁÂÃÄÅĀĂĄ", 'A'; "àáâãäåāăą", 'a'; "ÇĆĈĊČ", 'C'; "çćĉċč", 'c'; "ĎĐ", 'D'; "ďđ", 'd'
+                  "ÈÉÊËĒĔĖĘĚ", 'E'; "èéêëēĕėęě", 'e'; "ĜĞĠĢ", 'G'; "ĝğġģ", 'g'; "ĤĦ", 'H'; "ĥħ", 'h'
+                  "ÌÍÎÏĨĪĬĮİ", 'I'; "ìíîïĩīĭįı", 'i'; "Ĵ", 'J'; "ĵ", 'j'; "Ķ", 'K'; "ķ", 'k'; "ĹĻĽĿŁ", 'L'; "ĺļľŀł", 'l'
+                  "ÑŃŅŇ", 'N'; "ñńņň", 'n'; "ÒÓÔÕÖØŌŎŐ", 'O'; "òóôõöøōŏő", 'o'; "ŔŖŘ", 'R'; "ŕŗř", 'r'
+                  "ŚŜŞŠ", 'S'; "śŝşš", 's'; "ŢŤŦ", 'T'; "ţťŧ", 't'; "ÙÚÛÜŨŪŬŮŰŲ", 'U'; "ùúûüũūŭůűų", 'u'
+                  "Ŵ", 'W'; "ŵ", 'w'; "ÝŸŶ", 'Y'; "ýÿŷ", 'y'; "ŹŻŽ", 'Z'; "źżž", 'z' ] do
+                for c in letters -> c, plain ]
+
     let private isAsciiLetter (c: char) = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
     let private isNameChar (c: char) = isAsciiLetter c || (c >= '0' && c <= '9') || c = '_'
 
@@ -31,13 +43,21 @@ module Names =
     /// (ж, or a symbol that is no letter).
     [<CompiledName("AsciiFor")>]
     let asciiFor (element: string) : (string * string) option =
-        // ｘ, 𝑥 (styled and full-width forms) read as their plain letter; then α and é.
-        let plain = element.Normalize NormalizationForm.FormKC
+        // ｘ, 𝑥 (styled and full-width forms) read as their plain letter; then α and é. The CLI runs with invariant
+        // globalization, where Normalize leaves every character as it is: the full-width forms and the accented
+        // Latin letters are also mapped by hand, so that the hint does not depend on the process's ICU.
+        let plain =
+            match element.Normalize NormalizationForm.FormKC with
+            | same when same = element && element.Length = 1 && element.[0] >= '\uFF01' && element.[0] <= '\uFF5E' ->
+                string (char (int element.[0] - 0xFEE0))
+            | normal -> normal
+
         let styled = if plain <> element then "a full-width or styled form of a letter" else ""
 
         let stripped =
-            plain.Normalize NormalizationForm.FormD
-            |> String.filter (fun c -> CharUnicodeInfo.GetUnicodeCategory c <> UnicodeCategory.NonSpacingMark)
+            match plain.Normalize NormalizationForm.FormD |> String.filter (fun c -> CharUnicodeInfo.GetUnicodeCategory c <> UnicodeCategory.NonSpacingMark) with
+            | same when same = plain && plain.Length = 1 && accented.ContainsKey plain.[0] -> string accented.[plain.[0]]
+            | other -> other
 
         if plain.Length = 1 && greek.ContainsKey plain.[0] then
             let word = greek.[plain.[0]]

@@ -868,6 +868,101 @@ module Parse =
                 struct (build exact text (ValueSome { Name = r.Index; Value = r.First + k; Range = r }) ast,
                         sprintf "%s = %d" r.Index (r.First + k)))
 
+    // ---- constants without a value ---------------------------------------------------------------
+
+    /// The line and column (from 1) of the character at `index` of `text`.
+    let private positionOf (text: string) (index: int) =
+        let line = 1 + (text.Substring(0, index) |> Seq.filter ((=) '\n') |> Seq.length)
+        line, index - (if index = 0 then 0 else text.LastIndexOf('\n', index - 1) + 1) + 1
+
+    /// Whether an AST names nothing (no variable, parameter or index): its value is a number once built.
+    let rec private isConstantAst (ast: Ast) =
+        match ast with
+        | ANumber _ -> true
+        | AName(n, _) -> n = "pi" || n = "e"
+        | AIndex _ -> false
+        | ACall(_, args, _) -> List.forall isConstantAst args
+        | ASum(head, rest)
+        | AProduct(head, rest) -> isConstantAst head && rest |> List.forall (fun (_, a, _) -> isConstantAst a)
+        | ANeg(_, a) -> isConstantAst a
+        | APower(a, b, _) -> isConstantAst a && isConstantAst b
+
+    /// The first part of the text (innermost, leftmost) that is a constant outside its function's domain, with
+    /// its position and why: log(0), log(-2), sqrt(-1), asin(2), log1p(-1), (-8)^(1/3). Such a part has no real
+    /// value at any point; a division by an exact 0 is refused as the text is built.
+    let rec private undefinedConstant (text: string) (ast: Ast) : (Position * string) option =
+        let inner (asts: Ast list) = List.tryPick (undefinedConstant text) asts
+
+        let value (a: Ast) =
+            let e = build false text ValueNone a
+            e, Evaluate.at [||] [||] e
+
+        let shown (e: Expr) = Infix.format e
+
+        match ast with
+        | ANumber _
+        | AName _
+        | AIndex _ -> None
+        | ANeg(_, a) -> undefinedConstant text a
+        | ASum(head, rest)
+        | AProduct(head, rest) -> inner (head :: (rest |> List.map (fun (_, a, _) -> a)))
+        | ACall(n, args, pos) ->
+            match inner args with
+            | Some found -> Some found
+            | None when args.Length = 1 && isConstantAst args.Head ->
+                let e, v = value args.Head
+
+                let need =
+                    match n with
+                    | "log" | "log10" | "log2" when not (v > 0.0) -> Some(sprintf "%s needs an argument > 0" n, "a positive constant")
+                    | "sqrt" when not (v >= 0.0) -> Some("sqrt needs an argument ≥ 0", "a constant ≥ 0")
+                    | "asin" | "acos" when not (v >= -1.0 && v <= 1.0) -> Some(sprintf "%s needs an argument between -1 and 1" n, "a constant between -1 and 1")
+                    | "log1p" when not (v > -1.0) -> Some("log1p needs an argument > -1", "a constant above -1")
+                    | _ -> None
+
+                need
+                |> Option.map (fun (why, instead) ->
+                    pos,
+                    sprintf
+                        "%s(%s) has no real value at any point: %s, and %s is not%s; write %s there, or leave the term out"
+                        n
+                        (shown e)
+                        why
+                        (shown e)
+                        (match e.Node with
+                         | Number _
+                         | Real _ -> ""
+                         | _ -> sprintf " (it is %s)" (v.ToString("G6", CultureInfo.InvariantCulture)))
+                        instead)
+            | None -> None
+        | APower(b, x, pos) ->
+            match inner [ b; x ] with
+            | Some found -> Some found
+            | None when isConstantAst b && isConstantAst x ->
+                let eb, vb = value b
+                let ex, vx = value x
+
+                if vb < 0.0 && Double.IsFinite vx && Math.Floor vx <> vx then
+                    Some(
+                        pos,
+                        sprintf
+                            "(%s)^(%s) has no real value at any point: a negative base to a power that is not a whole number (as sqrt(-1)); write a base ≥ 0, or a whole power"
+                            (shown eb)
+                            (shown ex)
+                    )
+                else
+                    None
+            | None -> None
+
+    /// Refuses the first constant part of the items without a real value (`undefinedConstant`) at its column.
+    let private refuseUndefinedConstants (text: string) (items: (Ast * Range option) list) =
+        for (ast, _) in items do
+            match undefinedConstant text ast with
+            | Some(pos, what) ->
+                let line, col = int pos.Line, int pos.Column
+                raise (ParseException(ErrorKind.Invalid, describeAs "Undefined constant" text line col what, line, col))
+            | None -> ()
+
     /// Parses one or more expressions separated by ';'. A component may be an indexed form
     /// `x[i+1] - 2*x[i] + x[i-1] for i in 0..63 periodic`, which stands for the components at
     /// i = 0, …, 63 with x[k] the variable xk; after the range, `periodic` wraps indices around it and
@@ -876,11 +971,11 @@ module Parse =
     [<CompiledName("ManyWithOrigins")>]
     let rec manyWithOrigins (text: string) : struct (Expr * string)[] =
         ParseCounter.Tick()
-        parseWith false text
+        parseWith false false text
 
     /// `manyWithOrigins` (uncounted), with decimal literals read as doubles or, when `exact`, as the exact
-    /// rationals they write.
-    and private parseWith (exact: bool) (text: string) : struct (Expr * string)[] =
+    /// rationals they write; when `defined`, a constant part without a real value is refused.
+    and private parseWith (exact: bool) (defined: bool) (text: string) : struct (Expr * string)[] =
         if isNull text || String.IsNullOrWhiteSpace text then
             raise (ParseException(ErrorKind.Parse, "The input is empty: expected an expression such as x^2 + 1.", 1, 1))
 
@@ -903,7 +998,9 @@ module Parse =
                 let line = 1 + (text.Substring(0, at) |> Seq.filter ((=) '\n') |> Seq.length)
                 let col = at - (text.LastIndexOf('\n', max 0 (at - 1)) + 1) + 1
                 raise (ParseException(ErrorKind.Parse, describe text line col (emptyOutput text (at + 1) |> Option.get), line, col))
-            | Success(items, _, _) -> items |> List.toArray |> Array.collect (expand exact text)
+            | Success(items, _, _) ->
+                if defined then refuseUndefinedConstants text items
+                items |> List.toArray |> Array.collect (expand exact text)
             | Failure(_, error, _) ->
                 let line, col = int error.Position.Line, int error.Position.Column
                 let what = plainError text error
@@ -914,6 +1011,14 @@ module Parse =
             go ()
         else
             Deep.onLargeStack (fun () -> Deep.run go)
+
+    /// `manyWithOrigins` for text a user wrote as a model: also refuses a constant part that has no real value
+    /// (log(0), sqrt(-1), asin(2), (-8)^(1/3); `ErrorKind.Invalid`) at its column, as it is undefined at every
+    /// point. Printed expressions read back (a constant such as acos(2) is an opaque term there) use `manyWithOrigins`.
+    [<CompiledName("ManyWithOriginsDefined")>]
+    let manyWithOriginsDefined (text: string) : struct (Expr * string)[] =
+        ParseCounter.Tick()
+        parseWith false true text
 
     /// Parses one or more expressions separated by ';' (see `manyWithOrigins`, whose components these are).
     [<CompiledName("Many")>]
@@ -927,7 +1032,7 @@ module Parse =
     /// refused as `many` refuses it. Raises as `many` does on bad text.
     [<CompiledName("ManyExact")>]
     let manyExact (text: string) : Expr[] =
-        parseWith true text |> Array.map (fun struct (e, _) -> e)
+        parseWith true false text |> Array.map (fun struct (e, _) -> e)
 
     /// The decimal literals of the text (those with a point or an exponent, not integers), as the exact
     /// positive rationals they write, distinct, in the order written; a literal that is an exponent (the
@@ -986,6 +1091,38 @@ module Parse =
                     1
                 )
             )
+
+    /// `many` for a user's model (`manyWithOriginsDefined`): a constant part without a real value is refused.
+    [<CompiledName("ManyDefined")>]
+    let manyDefined (text: string) : Expr[] =
+        manyWithOriginsDefined text |> Array.map (fun struct (e, _) -> e)
+
+    /// One expression of a user's model (`manyDefined`), such as a loss or a function, which `what` names with
+    /// why it is one ("the loss is one scalar, a function of the outputs"): a ';' in it is refused at its column,
+    /// after the part before it is checked, with what to do (remove a last ';', join terms with '+').
+    [<CompiledName("Single")>]
+    let single (what: string) (text: string) : Expr =
+        let at = if isNull text then -1 else text.IndexOf ';'
+
+        if at < 0 then
+            match manyDefined text with
+            | [| e |] -> e
+            | es -> raise (ParseException(ErrorKind.Parse, sprintf "Expected one expression but found %d." es.Length, 1, 1))
+        else
+            let before, after = text.Substring(0, at), text.Substring(at + 1)
+            // An error before the ';' is the first one: said as it is (its columns are the text's).
+            if not (String.IsNullOrWhiteSpace before) then manyDefined before |> ignore
+            let line, col = positionOf text at
+
+            let why =
+                if String.IsNullOrWhiteSpace before then
+                    sprintf "%s, and the text begins with the ';' at column %d: remove that ';'" what col
+                elif String.IsNullOrWhiteSpace after then
+                    sprintf "%s, and the ';' at column %d ends the text with nothing after it (a ';' separates the outputs of a simulator): remove that ';'" what col
+                else
+                    sprintf "%s, but the ';' at column %d begins another expression after it (a ';' separates the outputs of a simulator): write one expression, e.g. its terms joined with '+'" what col
+
+            raise (ParseException(ErrorKind.Parse, describe text line col why, line, col))
 
     /// The variable names of the text as written, in the order of `Structure.freeSymbolNames`: those of
     /// the parsed expressions and also those that simplification removed (x in `x^0`, `x - x`), since a

@@ -97,17 +97,25 @@ type Problem
             // An expression that divides by zero once its parameters have their values (x0/k at k = 0) is
             // named with the values: the bare "division by zero" named neither the expression nor the parameter.
             let bindNamed (what: string) (e: Expr) =
-                try
-                    bind e
-                with :? SymbolicException as ex when ex.Kind = ErrorKind.DivisionByZero || ex.Kind = ErrorKind.NonFinite ->
+                let undefined kind (why: string) =
                     Fail.raiseWith
-                        ex.Kind
+                        kind
                         (sprintf
                             "%s = %s is undefined at %s (%s); give the parameter another value."
                             what
                             (Infix.format e)
                             (valuesIn e)
-                            (ex.Message.TrimEnd('.')))
+                            (why.TrimEnd('.')))
+
+                let bound =
+                    try
+                        bind e
+                    with :? SymbolicException as ex when ex.Kind = ErrorKind.DivisionByZero || ex.Kind = ErrorKind.NonFinite ->
+                        undefined ex.Kind ex.Message
+                // log(k) at k = 0, sqrt(k) at k = -1: a constant part without a value, at every point.
+                match Domain.undefinedConstant [ bound ] with
+                | Some why when not (obj.ReferenceEquals(bound, e)) && (Domain.undefinedConstant [ e ]).IsNone -> undefined ErrorKind.Invalid why
+                | _ -> bound
 
             let boundSimulator = simulator |> Array.mapi (fun j e -> bindNamed (sprintf "The simulator's output %s" outputs.[j]) e)
             let boundLoss = bindNamed "The loss L" loss

@@ -451,12 +451,36 @@ module Units =
                     | _ -> fail "a positive, finite factor"
             | _ -> fail "a positive, finite factor"
 
+    // Unit names are ASCII letters, and µ (the micro sign the printer writes for 10⁻⁶): ｍ, é or Ω stop the name,
+    // and `unitLetterAdvice` says what to write instead.
+    let private isUnitLetter (c: char) = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c = 'µ'
+
+    /// What to write instead of the letter at `index` that unit names cannot hold (a full-width ｍ, an accented
+    /// letter, the Greek μ for the micro sign), in the words of a variable name's (`Names.characterAdvice`); None
+    /// for any other character.
+    let private unitLetterAdvice (text: string) (index: int) : string option =
+        let rule = "unit names are written in the letters a-z and A-Z, with u or µ (the micro sign) for micro"
+
+        if index < 0 || index >= text.Length || int text.[index] < 128 then
+            None
+        elif text.[index] = 'μ' then
+            Some(sprintf "'μ' is the Greek letter mu; %s: write u instead (um for micrometres)" rule)
+        else
+            let element = text.Substring(index, (if Char.IsSurrogatePair(text, index) then 2 else 1))
+
+            match Names.asciiFor element with
+            | Some(ascii, what) when not (what.StartsWith "the Greek letter") && ascii |> Seq.forall isUnitLetter ->
+                Some(sprintf "'%s' is %s; %s: write %s instead" element what rule ascii)
+            | _ when Char.IsLetterOrDigit(text, index) ->
+                Some(sprintf "'%s' is not an ASCII letter; %s (known units: %s)" element rule (String.Join(", ", named.Keys)))
+            | _ -> None
+
     let private factor =
         choice
             [ number
               between (pchar '(' >>. ws) (ws >>. pchar ')') unitExpr .>>. exponent |>> Group
               (getPosition
-               .>>. many1Satisfy2L (fun c -> Char.IsLetter c) Char.IsLetter "a unit name"
+               .>>. many1Satisfy2L isUnitLetter isUnitLetter "a unit name"
                .>>. exponent
                |>> fun ((pos, name), e) -> Named(name, pos, e)) ]
 
@@ -508,7 +532,12 @@ module Units =
 
         match run (ws >>. scaled .>> ws .>> eof) text with
         | Success(ast, _, _) -> Deep.onLargeStack (fun () -> eval ast)
-        | Failure(_, error, _) -> fail (int error.Position.Column) (Parse.plainError text error)
+        | Failure(_, error, _) ->
+            let what =
+                unitLetterAdvice text (int error.Position.Index)
+                |> Option.defaultWith (fun () -> Parse.plainError text error)
+
+            fail (int error.Position.Column) what
 
     /// What inference knows about a subexpression: a unit, or "any" for a pure number (a constant
     /// takes the unit its context needs: in `y0 - 2` the 2 is in y0's unit).
