@@ -36,11 +36,13 @@ let ``gd at η = 1.2 is drawn up the log axis past its 4.5E+06 at iteration 6, n
     Assert.True(limits.Top > log10 gd.Losses.[6], sprintf "axis top %g" limits.Top)
     let entry = entryOf plot "gd"
     Assert.StartsWith("gd (η = 1.2)", entry)
+    Assert.Contains(sprintf "diverged at iteration %d" gd.Exit.Iteration, entry)
+    // … and up to where it leaves the range: the run stops at iteration 16 (the divergence trend, L = 1.8E+18), which the
+    // axis holds whole; a run that went on beyond the range would be cut and crossed there, not before iteration 6.
     let cut = Text.RegularExpressions.Regex.Match(entry, @"off the plot between iterations (\d+) and (\d+)")
-    Assert.True(cut.Success, entry)
-    Assert.True(int cut.Groups.[1].Value >= 6, entry)
-    // … where it is still cut and crossed, while the runs that stay in range fill at least half the plotted range (the
-    // axis adds its margins: 0.48 of it here).
+    if cut.Success then Assert.True(int cut.Groups.[1].Value >= 6, entry)
+    else Assert.True(limits.Top >= log10 (Seq.last gd.Losses), sprintf "axis top %g, final %g: %s" limits.Top (Seq.last gd.Losses) entry)
+    // The runs that stay in range fill a good part of the plotted range (the axis adds its margins).
     Assert.True((0.0 - newtonLow) / (limits.Top - limits.Bottom) > 0.4, sprintf "axis %g … %g" limits.Bottom limits.Top)
 
 [<Fact>]
