@@ -354,11 +354,15 @@ public static class RulePrinter
     /// while its printed form −η·t2/(σ + t2·(1 − σ)), σ = eˣ/(1 + eˣ), is −η·(800 − ys0) there.</summary>
     /// <param name="cores">The rule's steps, one per name the block steps.</param>
     /// <param name="step">The step size's symbol, taken out before naming as the printer does.</param>
-    internal static Expr[][] StableCandidates(IReadOnlyList<Expr> cores, string step = "eta")
+    /// <remarks>Built one at a time as the caller asks: a rule whose first form already shows the difference (or a
+    /// caller that stops early) pays for no expansion and no naming, each of which can take seconds on a large rule.</remarks>
+    internal static IEnumerable<Expr[]> StableCandidates(IReadOnlyList<Expr> cores, string step = "eta")
     {
         Expr[] written = [.. cores];
+        yield return written;
+        yield return [.. cores.Select(e => Simplify.Expand(ExpandBudget, e))];
         var prefix = SharedTerms.FreshPrefix(Structure.FreeSymbolNames(written).Append(step).ToArray());
-        return [written, [.. cores.Select(e => Simplify.Expand(ExpandBudget, e))], SharedTerms.Inline(SharedTerms.ExtractPerStep(step, prefix, written))];
+        yield return SharedTerms.Inline(SharedTerms.ExtractPerStep(step, prefix, written));
     }
 
     /// <summary>The most terms multiplying out one step may create for the stable form's second candidate.</summary>

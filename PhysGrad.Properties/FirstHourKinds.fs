@@ -74,7 +74,7 @@ let ``--format csharp: each rule's method computes the rule as written, and a St
         // The stable variant exists exactly where the probe finds a difference, and computes the stable values there.
         let state = [| "x0"; "x1" |]
         // The probe of each form the printer tries (as derived, then multiplied out), the first that shows a difference.
-        match RulePrinter.StableCandidates cores |> Array.tryPick (Evaluate.stableFormMatters state) with
+        match RulePrinter.StableCandidates cores |> Seq.tryPick (Evaluate.stableFormMatters state) with
         | Some d ->
             let x = d.Point |> Array.map snd |> List.ofArray
             let stable = call t (name + "Stable") x
