@@ -135,6 +135,10 @@ public static class FieldPlots
         var exploding = TrajectoryPlots.Exploding(runs, targetX);
         var far = TrajectoryPlots.FarPoints(runs, targetX);
         var range = Range(runs, targetX, exploding);
+        // The colour scale's range, named as it is made (Range): "the other runs' range" it was called also held x* and
+        // left out every run that explodes, not this one alone; where every run explodes it holds this run's field too.
+        var saturates = exploding.All(e => e) ? ""
+            : $"\n(colours saturate beyond the range of the last x of the runs that do not explode{(targetX is null ? "" : " and of x*")})";
         for (var r = 0; r < runs.Count; r++)
         {
             var run = runs[r];
@@ -143,7 +147,7 @@ public static class FieldPlots
             var file = new[] { run.Name, $"{run.Name}-{NumberText.RoundTrip(run.Eta)}", $"{run.Name}-{r + 1}" }.First(used.Add);
             var status = TrajectoryPlots.Status(run, exploding[r]);
             var plot = shape.Count == 1 ? Line(run, targetX, prefix, far[r], status) : Map(run.Trajectory[^1], shape[0], shape[1], range,
-                $"{prefix}{Title(run)}{status}: x at iteration {TrajectoryPlots.IterationAt(run, run.Trajectory.Count - 1)}" + (exploding[r] ? "\n(colours saturate beyond the other runs' range)" : ""));
+                $"{prefix}{Title(run)}{status}: x at iteration {TrajectoryPlots.IterationAt(run, run.Trajectory.Count - 1)}" + (exploding[r] ? saturates : ""));
             plots.Add(($"field-{file}.png", plot));
         }
         if (shape.Count == 2 && targetX is not null)

@@ -429,7 +429,9 @@ public static class TrajectoryPlots
             // A run whose detour dwarfs the others' range is drawn to the edge and back (Dwarfing).
             var (farHere, dwarfs) = Dwarfing(exploding, curves, t2, far,
                 floor: (DwarfingFloor(runs, points, target, 2, scaleX), DwarfingFloor(runs, points, target, 2, scaleY)));
-            var box = PlotBox(exploding, curves, t2, scaleY, farHere, scaleX);
+            // An exploding run is drawn, as in the loss plot, up to where it leaves the range of the runs that do not explode
+            // grown by half its extent on each side, along either axis (ExplodingReach).
+            var box = PlotBox(exploding, curves, t2, scaleY, farHere, scaleX, ExplodingRoom, alongX: true);
             var paths = DrawnPaths(curves, box, exploding);
             var drawn = Drawn(paths, box, runs.Count);
             var leaders = LegendLeaders([(paths, box)], runs);
@@ -463,7 +465,8 @@ public static class TrajectoryPlots
             (double, double)? t = target is null ? null : (double.NaN, target[jj]);
             var (farHere, dwarfs) = Dwarfing(exploding, curves, t, far, iterationAxis: true,
                 floor: (0, DwarfingFloor(runs, points, target, names.Length, ScaleOf(jj))));
-            var box = IterationBox(PlotBox(exploding, curves, t, ScaleOf(jj), farHere), last, logIterations);
+            // An exploding run is drawn up to where its component leaves the others' range grown by half (ExplodingReach).
+            var box = IterationBox(PlotBox(exploding, curves, t, ScaleOf(jj), farHere, explodingRoom: ExplodingRoom), last, logIterations);
             return (Curves: curves, Box: box, Target: t, Paths: DrawnPaths(curves, box, exploding), Far: farHere, Dwarfs: dwarfs);
         }).ToArray();
         // "Coincides with" in the legend means in every panel; the styling of each panel follows the
@@ -472,7 +475,7 @@ public static class TrajectoryPlots
         // The legend speaks for all panels: where a run leaves the plotted range is gathered over every
         // panel (each panel marks its own crossing).
         var notes = runs.Select((r, i) => FigureNote(r, data.Select(d => (d.Curves[i], d.Box)).ToArray(), exploding[i],
-            [.. far[i].Select((_, k) => data.Any(d => d.Far[i][k]))], data.Any(d => d.Dwarfs[i]))).ToArray();
+            [.. far[i].Select((_, k) => data.Any(d => d.Far[i][k]))], data.Any(d => d.Dwarfs[i]), [.. shown.Select(jj => names[jj])])).ToArray();
         Func<int, int, int> recorded = (i, k) => IterationAt(runs[i], k);
         for (var k = 0; k < shown.Length; k++)
         {
@@ -1054,18 +1057,27 @@ public static class TrajectoryPlots
     /// <summary>
     /// The note a run's legend entry carries for a figure of stacked panels: an exploding run leaves each
     /// panel at its own iteration, so the note names the first (and says each panel marks its own); a run
-    /// with far points is off the plot at the iterations where it is outside any panel.
+    /// with far points is off the plot at the iterations where it is outside any panel. An exploding run that leaves some
+    /// panels only, all at one iteration, names them (<paramref name="names"/>, the panels' components): "off the x1 panel
+    /// between iterations 0 and 1", as its other panels draw it whole (<see cref="ExplodingReach"/>: gd's x0 settling at
+    /// 1 beside its x1 thrown to 2.4 was said to be "off the plot" in every panel).
     /// </summary>
-    private static string FigureNote(OptimizerRun run, ((double X, double Y)[] Curve, Box Box)[] panels, bool exploding, bool[] far, bool dwarfs = false)
+    internal static string FigureNote(OptimizerRun run, ((double X, double Y)[] Curve, Box Box)[] panels, bool exploding, bool[] far, bool dwarfs = false,
+        string[]? names = null)
     {
         var status = Status(run, exploding);
         if (exploding)
         {
-            var exits = panels.Select(p => Clip(p.Curve, p.Box)).Where(c => c.Exit is not null).Select(c => c.ExitIteration).ToArray();
+            var exits = panels.Select((p, k) => (Clip: Clip(p.Curve, p.Box), Panel: k)).Where(c => c.Clip.Exit is not null)
+                .Select(c => (Iteration: c.Clip.ExitIteration, c.Panel)).ToArray();
             if (exits.Length == 0) return status;
-            var first = exits.Min();
-            return status + (exits.All(e => e == first) ? $", off the plot {Between(run, first)}"
-                : $", first off the plot {Between(run, first)} (a cross marks where it leaves each panel)");
+            var first = exits.Min(e => e.Iteration);
+            if (exits.Any(e => e.Iteration != first))
+                return status + $", first off the plot {Between(run, first)} (a cross marks where it leaves each panel)";
+            if (exits.Length == panels.Length || names is null || names.Length != panels.Length) return status + $", off the plot {Between(run, first)}";
+            return status + (exits.Length <= 3
+                ? $", off the {MethodCatalog.JoinNames([.. exits.Select(e => names[e.Panel])])} panel{(exits.Length > 1 ? "s" : "")} {Between(run, first)}"
+                : $", off {exits.Length} of {panels.Length} panels {Between(run, first)}");
         }
         if (!far.Any(f => f)) return status;
         var outside = panels.SelectMany(p => PiecesAt(p.Curve, p.Box).Outside).Distinct().Order().Select(k => IterationAt(run, k)).ToArray();
@@ -2616,15 +2628,16 @@ public static class TrajectoryPlots
     /// (<see cref="Exploding"/>) and are not far (<see cref="FarPoints"/>), with the start of every run;
     /// exploding runs are cut where they leave it. When every run explodes, there is no other run to set
     /// the range: then it holds each run's points up to where it goes far, so the plot shows how the runs
-    /// left rather than their starts alone. With <c>explodingRoom</c> above 0 (the loss plot), the range also holds each
-    /// exploding run's points up to where it leaves the others' range grown by that fraction of its Y extent on each side
-    /// (<see cref="ExplodingReach"/>); 0 keeps only its start.
+    /// left rather than their starts alone. With <c>explodingRoom</c> above 0 (every plot of a comparison: the loss, the x- and
+    /// y-space planes and each component against the iteration), the range also holds each exploding run's points up to where
+    /// it leaves the others' range grown by that fraction of its extent on each side, along Y, and along X too with
+    /// <c>alongX</c> (a plane; an iteration axis is no extent) (<see cref="ExplodingReach"/>); 0 keeps only its start.
     /// </summary>
     internal static Box PlotBox(bool[] exploding, (double X, double Y)[][] curves, (double X, double Y)? target, double scale, bool[][]? far = null,
-        double? scaleX = null, double explodingRoom = 0)
+        double? scaleX = null, double explodingRoom = 0, bool alongX = false)
     {
         var core = InRange(exploding, curves, far).Select(ik => curves[ik.Run][ik.Point]).ToList();
-        if (explodingRoom > 0) core.AddRange(ExplodingReach(exploding, curves, Box.Of(core).Padded(0.06, scale, scaleX), explodingRoom));
+        if (explodingRoom > 0) core.AddRange(ExplodingReach(exploding, curves, Box.Of(core).Padded(0.06, scale, scaleX), explodingRoom, alongX));
         // A target far beyond the runs (x* = −690.8 for runs within 0 … −3.6) would squash them into one
         // flat band at the axis's end: it is left out of the range and marked on its edge (TargetOff).
         if (target is { } t && !FarTarget(Box.Of(core), t)) core.Add(t);
@@ -2634,33 +2647,39 @@ public static class TrajectoryPlots
     /// <summary>
     /// The points of the exploding runs that the plotted range holds beside <paramref name="others"/> (the padded box of the
     /// runs that stay in range, so a lone start's L = 1 has the two decades around it): each exploding run's points in order, up to the first that lies beyond that box grown by
-    /// <paramref name="room"/> times its Y extent on each side (or is not finite), so a diverging run is drawn up to where
+    /// <paramref name="room"/> times its Y extent on each side (and, with <paramref name="alongX"/>, its X extent on each
+    /// side: a plane) or is not finite, so a diverging run is drawn up to where
     /// it really leaves an axis that can hold its first steps without pressing the others together, and cut and crossed
     /// there. Before, only its start counted: gd at η = 1.2 on (x0, 2·x1), whose loss rises 14× an iteration, was cut
-    /// after iteration 1 on a log axis of 30 decades that its 4.5E+06 at iteration 6 would have fitted. None where the
-    /// others' extent is 0 or not finite (nothing to measure the room by), or where every run explodes
+    /// after iteration 1 on a log axis of 30 decades that its 4.5E+06 at iteration 6 would have fitted; on (x0, 2·x1, x2)
+    /// its x0, which settles at x0* = 1 by 1.2, 0.96, 1.008, …, was crossed off the x0 panel as if it left there.
+    /// None where the others' extent is 0 or not finite (nothing to measure the room by), or where every run explodes
     /// (<see cref="InRange"/> then holds their points already).
     /// </summary>
-    internal static IEnumerable<(double X, double Y)> ExplodingReach(bool[] exploding, (double X, double Y)[][] curves, Box others, double room)
+    internal static IEnumerable<(double X, double Y)> ExplodingReach(bool[] exploding, (double X, double Y)[][] curves, Box others, double room,
+        bool alongX = false)
     {
-        var extent = others.YMax - others.YMin;
-        if (!(extent > 0 && double.IsFinite(extent)) || Enumerable.Range(0, curves.Length).Where(i => curves[i].Length > 0).All(i => exploding[i]))
+        var (extent, extentX) = (others.YMax - others.YMin, others.XMax - others.XMin);
+        if (!(extent > 0 && double.IsFinite(extent)) || alongX && !(extentX > 0 && double.IsFinite(extentX))
+            || Enumerable.Range(0, curves.Length).Where(i => curves[i].Length > 0).All(i => exploding[i]))
             yield break;
         var (lo, hi) = (others.YMin - room * extent, others.YMax + room * extent);
+        var (left, right) = alongX ? (others.XMin - room * extentX, others.XMax + room * extentX) : (double.NegativeInfinity, double.PositiveInfinity);
         for (var i = 0; i < curves.Length; i++)
         {
             if (!exploding[i]) continue;
             foreach (var p in curves[i])
             {
-                if (!(double.IsFinite(p.X) && p.Y >= lo && p.Y <= hi)) break;
+                if (!(double.IsFinite(p.X) && p.X >= left && p.X <= right && p.Y >= lo && p.Y <= hi)) break;
                 yield return p;
             }
         }
     }
 
-    /// <summary>How far beyond the range of the runs that stay in it the loss plot's range may grow to hold an exploding
-    /// run's first points (<see cref="ExplodingReach"/>), in fractions of that range's extent on each side: the others
-    /// then fill at least half the axis (a log axis of 30 decades may hold a rise to 15 decades above it).</summary>
+    /// <summary>How far beyond the range of the runs that do not explode a plot's range may grow to hold an exploding
+    /// run's first points (<see cref="ExplodingReach"/>), in fractions of that range's extent on each side, the same in
+    /// every plot: the others then fill at least half of each axis (a log axis of 30 decades may hold a rise to 15
+    /// decades above it; an x0 panel of 0 … 1 a step to 1.2).</summary>
     internal const double ExplodingRoom = 0.5;
 
     /// <summary>How many times the other runs' extent (with the target) one run may reach beyond it along an axis
