@@ -1454,7 +1454,7 @@ public static class Optimizer
             // overflowed yet (DivergenceWatch: gd:1.2 on x0; 2*x1 passed 10⁶ times its start at iteration 6 and once ran
             // on to 4.1E+231 at its limit of 200); a single overshoot that comes back is not a divergence.
             if (growth.Watch(Beyond(), overflowed ? stepper.CarriedLoss.Log10 : Math.Log10(stepper.Loss)))
-                return Exploded(k, $"; it stayed beyond that bound for the last {DivergenceWatch.Window} iterations without falling")!;
+                return Diverged(k, $"; it stayed beyond that bound for the last {DivergenceWatch.Window} iterations without falling");
             if (stepLength == 0 && stepper.AtRoundingLevel is { } rounding)
             {
                 // The rule says its step is rounding (∂L/∂y or the decrease its model predicts below what
@@ -1502,17 +1502,16 @@ public static class Optimizer
         if (stepper.Loss <= lossTolerance && LossStop(iterations) is { } last) return last;
         // A run that ends far above where it started has blown up too (Rosenbrock's GN from 7.6E+03 to 2.9E+32 in ten
         // steps, fewer than the trend rule's window): the same failure as a non-finite loss.
-        return Exploded(iterations, "") ?? Finish(StopReason.IterationLimit, iterations, NumberText.Count(iterations, "iteration"));
+        return Beyond() ? Diverged(iterations, "") : Finish(StopReason.IterationLimit, iterations, NumberText.Count(iterations, "iteration"));
 
         // Whether the current loss is above the start by more than LossGrowth's bound. Compared as logarithms where a
         // loss overflowed (∞ against ∞ says nothing).
         bool Beyond() => overflowed ? LossGrowth.ExplodedWide(pointWide[0], stepper.CarriedLoss) : LossGrowth.Exploded(pointLosses[0], stepper.Loss);
 
-        // The Diverged stop at iteration k when its loss is beyond LossGrowth's bound, with `why` after the rise;
-        // null otherwise.
-        OptimizerRun? Exploded(int k, string why) =>
-            !Beyond() ? null
-            : Finish(StopReason.Diverged, k, (overflowed
+        // The Diverged stop at iteration k, whose loss its caller found beyond LossGrowth's bound (Beyond), with `why`
+        // after the rise.
+        OptimizerRun Diverged(int k, string why) =>
+            Finish(StopReason.Diverged, k, (overflowed
                 ? LossGrowth.DescribeWide(pointWide[0], stepper.CarriedLoss, k)
                 : LossGrowth.Describe(pointLosses[0], stepper.Loss, k)) + why + (stepper.Rule is Rules.SpectralRule spectral
                     ? Rules.SpectralDivergence.Explain(spectral, stepper.GivenProblem, trajectory, recorded, pointLosses, firstStep)

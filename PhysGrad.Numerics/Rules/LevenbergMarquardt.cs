@@ -678,9 +678,14 @@ public sealed class LevenbergMarquardt : RuleBase
             /// Geodesic acceleration (Transtrum &amp; Sethna, Geodesic acceleration and the small-curvature approximation for
             /// nonlinear least squares, arXiv:1207.4999, 2012; GSL's multifit_nlinear "lmaccel"): with v = p the damped step
             /// (<paramref name="p"/> = p̂, v = p̂·Ratio) and r_vv ≈ (2/h)((r(x + h v) − r(x))/h − J v), h = 0.1, the second
-            /// directional derivative of r along v, the acceleration a solves the same damped problem min ‖J a + r_vv‖² + λ‖D a‖²
-            /// and the step follows the geodesic x + ηv + ½η²a instead of the straight line, where 2‖D a‖/‖D v‖ ≤ 0.75 (else the
-            /// straight step stays). A straight step leaves a narrow curved valley within a few of its widths: on
+            /// directional derivative of r along v, the acceleration a solves min ‖J a + r_vv‖² + λ‖D a‖² and the step follows the
+            /// geodesic x + ηv + ½η²a instead of the straight line, where 2‖D a‖/‖D v‖ ≤ 0.75 (else the straight step stays).
+            /// a is undamped (λ = 0: J's least-squares solution, the geodesic's own) where that one is finite and within the bound,
+            /// else damped with the step's λ as Transtrum &amp; Sethna do. The damped a is the smallest in D's norm, not the one the
+            /// valley asks for: on the Rosenbrock below, where λD² is far above y1's squared weight 1E-08, it moves x0 by about
+            /// half of a1 (a0 ≈ 0.45 v0²) where x1 = x0² asks a0 = 0, and the path's cubic error 1E+04·v0·a0·t³ in y0 held each
+            /// step to ≈ 2.7E-03 along the valley (1887 iterations to L &lt; 1E-20, at a gain ratio near ½); the undamped one keeps
+            /// y0 linear along the path (37 iterations). A straight step leaves a narrow curved valley within a few of its widths: on
             /// `1e4*(x1 - x0^2); 1e-4*(1 - x0)` no straight step longer than ≈ 1E-05 lowers L near x0 = −1.1 (the parabola's
             /// rise 1E+04·s² in y0 outweighs y1's gain 1E-04·s), so lm (and MathNet's LevenbergMarquardtMinimizer, at
             /// x0 = −0.33 after 10⁵ iterations) crawled; along the geodesic the step follows x1 = x0². Adds to
@@ -706,16 +711,23 @@ public sealed class LevenbergMarquardt : RuleBase
                 // valley floor of the Rosenbrock above, a step of 1E-12 moves r by less than its rounding 1E-11).
                 if (!(size * h * h / 2 > 100 * rounding / Size) || !double.IsFinite(size)) return;
                 for (var i = 0; i < m; i++) _second[i] /= size;
-                if (Solve(lambda, scales, _second, _a) is null) return;
-                // a = â·size (in units of p̂), compared with v in D's norm.
+                // The undamped acceleration first; the damped one (Transtrum & Sethna's) where that one is not finite or too large.
+                if (!Fits(0, scales, p, size) && !Fits(lambda, scales, p, size)) return;
+                for (var c = 0; c < n; c++) dx[c] += 0.5 * eta * eta * _a[c] * size * Ratio;
+            }
+
+            // â solving min ‖Ĵâ + r̂_vv‖² + λ‖D̂â‖² (r̂_vv in _second, of norm `size` before it was scaled to 1) into _a,
+            // and whether a = â·size passes the bound 2‖D a‖ ≤ 0.75‖D v‖ (a finite solve only).
+            private bool Fits(double lambda, double[] scales, double[] p, double size)
+            {
+                if (Solve(lambda, scales, _second, _a) is null) return false;
                 double av = 0, vv = 0;
                 for (var c = 0; c < n; c++)
                 {
                     av += scales[c] * _a[c] * size * (scales[c] * _a[c] * size);
                     vv += scales[c] * p[c] * (scales[c] * p[c]);
                 }
-                if (!(2 * Math.Sqrt(av) <= MostAcceleration * Math.Sqrt(vv))) return;
-                for (var c = 0; c < n; c++) dx[c] += 0.5 * eta * eta * _a[c] * size * Ratio;
+                return 2 * Math.Sqrt(av) <= MostAcceleration * Math.Sqrt(vv);
             }
 
             /// <summary>The actual decrease of L at <paramref name="trial"/> relative to L here: 1 − (‖r(trial)‖/‖r‖)² (−∞ where
