@@ -1,3 +1,4 @@
+using System.Text;
 using System.Globalization;
 using PhysGrad.Numerics;
 using PhysGrad.Numerics.Rules;
@@ -374,19 +375,26 @@ public static class MethodCatalog
     /// (<c>newton-cg[:η][:tol=…][:maxcg=…][:linesearch=…]</c>) stands on a line of its own above it.</summary>
     public const int HelpSyntaxColumn = 20;
 
+    /// <summary>The narrowest table <see cref="Help(int)"/> lays out: two spaces and a description column of 22.</summary>
+    public const int HelpMinimumWidth = 24;
+
     /// <summary>
     /// The help text as a table of two columns within <paramref name="width"/> characters: each method's syntax, and
     /// beside it its title, default η, options and defaults, e.g. <c>hig[:η][:kappa=…][:tau=…]</c> then
     /// <c>half-inverse gradient …; default η 0.3; kappa = -0.5: the exponent κ of Σ; …</c>. The description is
     /// wrapped in its own column (at <see cref="HelpSyntaxColumn"/> + 2), so that every continuation line stands
-    /// under it; a syntax wider than the first column stands alone on its line, the description below it.
+    /// under it; a syntax wider than the first column stands alone on its line, the description below it. Narrower
+    /// than <see cref="HelpSyntaxColumn"/> + 22 (help on a narrow terminal) every syntax stands alone, its description
+    /// under it indented by two spaces.
     /// </summary>
-    /// <param name="width">The line width, at least <see cref="HelpSyntaxColumn"/> + 22 (the CLI's help column is 66
-    /// of its 100).</param>
+    /// <param name="width">The line width, at least <see cref="HelpMinimumWidth"/> (compare's help gives the table what its
+    /// description column leaves: 46 of 80 columns, 66 of 100).</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="width"/> below <see cref="HelpMinimumWidth"/>.</exception>
     public static string Help(int width = 64)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(width, HelpSyntaxColumn + 22);
-        var indent = new string(' ', HelpSyntaxColumn + 2);
+        ArgumentOutOfRangeException.ThrowIfLessThan(width, HelpMinimumWidth);
+        var beside = width >= HelpSyntaxColumn + 22;
+        var indent = new string(' ', beside ? HelpSyntaxColumn + 2 : 2);
         var room = width - indent.Length;
         var lines = new List<string>();
         foreach (var e in Entries)
@@ -394,12 +402,29 @@ public static class MethodCatalog
             var text = $"{e.Title}; default η {NumberText.Short(e.DefaultEta)}" +
                 string.Concat(e.Options.Select(o => $"; {o.Name} = {NumberText.Short(o.Default)}: {o.Description}"));
             var body = ResultText.Paragraph(text, room + 2, room).Split('\n').Select(l => l.Trim()).ToArray();
-            var alone = e.Syntax.Length > HelpSyntaxColumn;
-            if (alone) lines.Add(e.Syntax);
+            var alone = !beside || e.Syntax.Length > HelpSyntaxColumn;
+            if (alone) lines.AddRange(SyntaxLines(e.Syntax, width));
             for (var i = 0; i < body.Length; i++)
                 lines.Add((i == 0 && !alone ? e.Syntax.PadRight(HelpSyntaxColumn + 2) : indent) + body[i]);
         }
         return string.Join(Environment.NewLine, lines);
+    }
+
+    // A syntax on lines of at most `width`, broken before a '[' (newton-cg[:η][:tol=…] then "  [:maxcg=…]…"), continuations
+    // indented by two spaces as the descriptions under it are; whole where it fits.
+    private static IEnumerable<string> SyntaxLines(string syntax, int width)
+    {
+        var line = new StringBuilder();
+        foreach (var piece in System.Text.RegularExpressions.Regex.Split(syntax, @"(?=\[)"))
+        {
+            if (line.Length > 0 && line.Length + piece.Length > width)
+            {
+                yield return line.ToString();
+                line.Clear().Append("  ");
+            }
+            line.Append(piece);
+        }
+        yield return line.ToString();
     }
 
     /// <summary>

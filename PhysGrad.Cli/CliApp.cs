@@ -33,7 +33,7 @@ public static class CliApp
     public static int Run(string[] args, TextWriter output, TextWriter error)
     {
         var wrapped = new LineWidth(output);
-        var root = Root(wrapped, output, error);
+        var root = Root(wrapped, output, error, FittedHelp.WidthFor(output));
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {
@@ -91,9 +91,10 @@ public static class CliApp
         }
     }
 
-    /// <summary>The root command with every subcommand, help at 100 columns; <paramref name="wrapped"/> is the writer of the
-    /// human-readable text (compare, derive, diff, train, units and check write it in lines of at most 100 characters).</summary>
-    internal static RootCommand Root(LineWidth wrapped, TextWriter output, TextWriter error)
+    /// <summary>The root command with every subcommand, help at <paramref name="helpWidth"/> columns (<see cref="FittedHelp"/>);
+    /// <paramref name="wrapped"/> is the writer of the human-readable text (compare, derive, diff, train, units and check
+    /// write it in lines of at most 100 characters).</summary>
+    internal static RootCommand Root(LineWidth wrapped, TextWriter output, TextWriter error, int helpWidth = FittedHelp.Unknown)
     {
         var root = new RootCommand(
             "physgrad: exact gradients, Hessians and inverse Jacobians, closed-form update rules and optimiser comparisons.");
@@ -105,11 +106,9 @@ public static class CliApp
         root.Subcommands.Add(CheckCommand.Create(wrapped));
         root.Subcommands.Add(TrainCommand.Create(wrapped, error));
         NumericOptions.ReadInvariant(root);
-        // Help at the width of the rest of the text: System.CommandLine takes the console's width, and piped
-        // (no console) it wrote each option's description on one line of any length.
-        foreach (var help in root.Options.OfType<System.CommandLine.Help.HelpOption>())
-            if (help.Action is System.CommandLine.Help.HelpAction action)
-                action.MaxWidth = RulePrinter.MaxWidth;
+        // Help at the reader's width: piped (no console) System.CommandLine wrote each option's description on one
+        // line of any length, and at a fixed 100 columns an 80-column terminal wrapped every long line again.
+        FittedHelp.Apply(root, helpWidth);
         return root;
     }
 

@@ -77,11 +77,10 @@ internal static class CompareCommand
             Description = "Iterations per method.",
             DefaultValueFactory = _ => 10,
         };
-        var methods = new Option<string?>("--methods")
-        {
-            Description = "Methods, step sizes and options, comma-separated name[:eta][:option=value]..., e.g. gd:0.01,pg:0.3,newton:1/3,hig:1:kappa=-0.5:tau=1e-3 (eta a decimal or a fraction p/q); a bare name takes the default eta listed below. Default: the book's. The methods:" +
-                Environment.NewLine + MethodCatalog.Help(),
-        };
+        var methods = new Option<string?>("--methods");
+        // The table of methods in the columns the help leaves beside the option's name (46 at 80 columns).
+        FittedHelp.AttachTable(methods, "Methods, step sizes and options, comma-separated name[:eta][:option=value]..., e.g. gd:0.01,newton:1/3,hig:1:tau=1e-3 (eta a decimal or a fraction p/q); a bare name takes the default eta listed below. Default: the book's. The methods:",
+            MethodCatalog.Help);
         var format = FormatOption.Create("table, json or csv.", "table", "json", "csv");
         var outDir = new Option<string>("--out")
         {
@@ -292,13 +291,13 @@ internal static class CompareCommand
     /// points (empty where final x is a column of the table).</returns>
     internal static (string[] Lines, string[] Notes, string[] FinalX) CompareTable(IReadOnlyList<MethodResult> results, string? space, string? targetLine)
     {
-        (string[] Lines, string[] Notes, int Numbered) Table(int digits, bool spaceInHeader, bool brief = false, bool withoutX = false)
+        (string[] Header, string[][] Rows, bool[] Left) Cells(int digits, bool spaceInHeader, bool brief = false)
         {
             var rows = results.Select(r => new[]
             {
                 r.Label,
                 Numbers.StepSize(r.Eta),
-                withoutX ? "" : brief ? BriefVector(r.Final, digits) : RunReport.FormatVector(r.Final, significant: digits),
+                brief ? BriefVector(r.Final, digits) : RunReport.FormatVector(r.Final, significant: digits),
                 RunReport.FormatLoss(r),
                 r.MeasuredIn == DistanceSpace.None ? "n/a"
                     : RunReport.FormatNumber(r.DistanceToTarget) + (space is null ? $" in {r.DistanceSpace}" : ""),
@@ -308,11 +307,15 @@ internal static class CompareCommand
             }).ToArray();
             var count = results.Select(r => r.Final.Count).Distinct().ToArray();
             string[] header = ["method", "eta", brief && count is [var n] ? $"final x ({Numbers.Count(n, "value")})" : "final x", "final loss", space is null || !spaceInHeader ? "distance" : $"distance in {space}", "diagonal", "stop"];
-            bool[] left = [true, false, true, false, false, false, true];
-            // Without final x (it has a table of its own): the column is left out of the header, the rows and the alignments.
-            T[] Kept<T>(T[] cells) => withoutX ? [.. cells[..2], .. cells[3..]] : cells;
-            return TextTable.WithShortStops(Kept(header), [.. rows.Select(Kept)], [.. results.Select(r => TextTable.ShortStop(r.StopCell, r.LossRose))],
-                [.. results.Select(r => r.Label)], Kept(left), always: true, briefLast: [.. results.Select(r => r.StopWords)]);
+            return (header, rows, [true, false, true, false, false, false, true]);
+        }
+        string[] shortStops = [.. results.Select(r => TextTable.ShortStop(r.StopCell, r.LossRose))];
+        string[] labels = [.. results.Select(r => r.Label)];
+        string[] stopWords = [.. results.Select(r => r.StopWords)];
+        (string[] Lines, string[] Notes, int Numbered) Table(int digits, bool spaceInHeader, bool brief = false)
+        {
+            var (header, rows, left) = Cells(digits, spaceInHeader, brief);
+            return TextTable.WithShortStops(header, rows, shortStops, labels, left, always: true, briefLast: stopWords);
         }
 
         // The space may leave the header only where the line above says it ("…: distances are in x.").
@@ -340,11 +343,13 @@ internal static class CompareCommand
             if (best is null || form.Numbered < best.Value.Numbered) best = form;
         }
         if (best is { } numbered) return (numbered.Lines, numbered.Notes, []);
-        // No room for final x in any form: the table without it, and final x in a table of its own.
+        // No room for final x in any form: the table without it, and final x in a table of its own (TextTable.WithColumnApart,
+        // which train's settings take too).
         var finalX = FinalXTable(results);
         foreach (var spaceInHeader in headers)
-            if (Table(6, spaceInHeader, withoutX: true) is var without && TextTable.Fits(without.Lines) && TextTable.Fits(finalX))
-                return (without.Lines, without.Notes, finalX);
+            if (Cells(6, spaceInHeader) is var (header, rows, left)
+                && TextTable.WithColumnApart(header, rows, 2, shortStops, labels, left, stopWords, finalX) is { } apart)
+                return apart;
         var chosen = Table(6, spaceInHeader: true);
         return (chosen.Lines, chosen.Notes, []);
     }
@@ -362,7 +367,7 @@ internal static class CompareCommand
             var count = results.Select(r => r.Final.Count).Distinct().ToArray();
             string[] header = ["method", brief && count is [var n] ? $"final x ({Numbers.Count(n, "value")})" : "final x"];
             var rows = results.Select(r => new[] { r.Label, brief ? BriefVector(r.Final, digits) : RunReport.FormatVector(r.Final, significant: 6) }).ToArray();
-            return [.. TextTable.Lines(header, rows, [true, true], moveLastFirst: false)];
+            return TextTable.Pairs(header, rows, 1);
         }
         return Enumerable.Range(0, 6 - FewestFinalXDigits + 1).Select(k => Form(brief: true, 6 - k)).Prepend(Form(brief: false, 6))
             .FirstOrDefault(f => TextTable.Fits(f)) ?? Form(brief: false, 6);

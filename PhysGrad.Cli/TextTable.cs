@@ -75,6 +75,41 @@ internal static class TextTable
             .Prepend(Line(header, kept).TrimEnd());
     }
 
+    /// <summary>
+    /// The first column of <paramref name="rows"/> beside their column <paramref name="column"/>, as a table of its own
+    /// (<c>method  final x</c> under compare's table, <c>method  settings</c> under train's), one line per distinct pair,
+    /// for a column that has no room in its table (<see cref="WithColumnApart"/>).
+    /// </summary>
+    public static string[] Pairs(string[] header, IReadOnlyList<string[]> rows, int column, int width = RulePrinter.MaxWidth) =>
+        [.. Lines([header[0], header[column]], [.. rows.Select(r => new[] { r[0], r[column] }).DistinctBy(p => (p[0], p[1]))], [true, true], width, moveLastFirst: false)];
+
+    /// <summary>
+    /// A table in the layout of <see cref="WithShortStops"/> (short stops always, <paramref name="briefLast"/> for those
+    /// with no room) without its column <paramref name="column"/>, and that column in a table of its own to print under it
+    /// (<paramref name="apart"/>, else <see cref="Pairs"/>): the form compare and train take where no row fits on one
+    /// line with the column (long labels beside a final x of three variables; train's settings beside ½‖x − x*‖²).
+    /// Null where either table still has a row wider than <paramref name="width"/>.
+    /// </summary>
+    /// <param name="header">The column headers; the first column names each row in the table apart (method).</param>
+    /// <param name="rows">The rows, as many cells each as the header.</param>
+    /// <param name="column">The column that leaves the table (not the first or the last).</param>
+    /// <param name="shortLast">Each row's short last cell (<see cref="WithShortStops"/>).</param>
+    /// <param name="labels">Each row's name in its stop note.</param>
+    /// <param name="left">Which columns are left-aligned.</param>
+    /// <param name="briefLast">Each row's briefest last cell, or null.</param>
+    /// <param name="apart">The column's own table where the caller lays it out (compare's final x at fewer digits).</param>
+    /// <param name="width">The most columns a line may take.</param>
+    public static (string[] Lines, string[] Notes, string[] Apart)? WithColumnApart(string[] header, IReadOnlyList<string[]> rows, int column,
+        IReadOnlyList<string> shortLast, IReadOnlyList<string> labels, bool[] left, IReadOnlyList<string>? briefLast, string[]? apart = null,
+        int width = RulePrinter.MaxWidth)
+    {
+        if (column <= 0 || column >= header.Length - 1) throw new ArgumentOutOfRangeException(nameof(column), column, "Not the first or the last column.");
+        T[] Kept<T>(T[] cells) => [.. cells[..column], .. cells[(column + 1)..]];
+        var side = apart ?? Pairs(header, rows, column, width);
+        var (lines, notes, _) = WithShortStops(Kept(header), [.. rows.Select(Kept)], shortLast, labels, Kept(left), always: true, briefLast, width);
+        return Fits(lines, width) && Fits(side, width) ? (lines, notes, side) : null;
+    }
+
     /// <summary>Whether every line of a table is one line of at most <paramref name="width"/> characters (no row folded).</summary>
     public static bool Fits(IEnumerable<string> lines, int width = RulePrinter.MaxWidth) =>
         lines.All(l => !l.Contains('\n') && l.Length <= width);

@@ -290,12 +290,27 @@ internal static class TrainCommand
                     [Numbers.Table(r.Final.Seconds, 3), $"{r.Final.Step}", MsPerStep(r), Stop(r)])).ToArray();
                 // One line per run in compare's one layout at any width: the stop column holds each stop's short
                 // form, and a stop with more to say is given in full under the table ("Stop of …: …").
-                var (table, stopNotes, _) = TextTable.WithShortStops(header, rows,
-                    [.. runs.Select(r => TextTable.ShortStop(r.Failed ? r.StopText : r.StopWords, r.LossRose))],
-                    [.. runs.Select(r => $"{r.Choice.Name} ({r.Choice.Description}, seed {r.Seed})")], Left(header.Length, 0, 1, header.Length - 1),
-                    always: true, briefLast: [.. runs.Select(r => r.StopWords)]);
+                string[] shortStops = [.. runs.Select(r => TextTable.ShortStop(r.Failed ? r.StopText : r.StopWords, r.LossRose))];
+                string[] noteLabels = [.. runs.Select(r => $"{r.Choice.Name} ({r.Choice.Description}, seed {r.Seed})")];
+                string[] stopWords = [.. runs.Select(r => r.StopWords)];
+                var left = Left(header.Length, 0, 1, header.Length - 1);
+                var (table, stopNotes, _) = TextTable.WithShortStops(header, rows, shortStops, noteLabels, left, always: true, briefLast: stopWords);
+                // Where a row does not fit on one line (exp's ½‖x − x*‖² beside Δy's settings), the settings leave the table for
+                // a table of their own under it, as compare's final x does; each run then named by its label (adam:0.01 where
+                // adam runs at two rates), so that its rows stay told apart.
+                string[] apart = [];
+                if (!TextTable.Fits(table)
+                    && TextTable.WithColumnApart(header, [.. rows.Select((r, i) => r.Skip(1).Prepend(Label(runs[i].Choice, runs)).ToArray())], 1,
+                        shortStops, noteLabels, left, stopWords) is { } without)
+                    (table, stopNotes, apart) = without;
                 foreach (var line in table.Concat(stopNotes))
                     output.WriteLine(line);
+                if (apart.Length > 0)
+                {
+                    output.WriteLine();
+                    foreach (var line in apart)
+                        output.WriteLine(line);
+                }
                 // Over several seeds, one line per method: the median and the range of the final loss.
                 if (summaries.Any(m => m.Seeds.Count > 1))
                 {

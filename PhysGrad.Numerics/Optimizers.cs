@@ -391,6 +391,15 @@ internal sealed class StillWatch(double[] x, double loss)
     /// cycle of gd overshooting by a few ulps either side of 1/3 spans some; a crawl of an ulp per step leaves it within 64 steps.</summary>
     public const double Ulps = CompiledProblem.LandingUlps;
 
+    /// <summary>The words a stall in floating point ends on, said once: <see cref="Watch"/>'s reason ends with them, and a stop
+    /// that adds them to a reason (<see cref="Stuck"/>) does not repeat them.</summary>
+    public const string NoProgress = "no progress is possible in floating point";
+
+    /// <summary><paramref name="reached"/> followed by ": <see cref="NoProgress"/>", or <paramref name="reached"/> itself where it
+    /// already ends with them (this watch's reason).</summary>
+    public static string Stuck(string reached) =>
+        reached.EndsWith(NoProgress, StringComparison.Ordinal) ? reached : $"{reached}: {NoProgress}";
+
     private readonly double[] _anchor = (double[])x.Clone();
     private double _loss = loss;
     private int _since;
@@ -411,7 +420,7 @@ internal sealed class StillWatch(double[] x, double loss)
         return k - _since < Window ? null
             : $"x has stayed within its rounding (each xᵢ within {Ulps:0}ε·|xᵢ| of x at iteration {_since}) and L has not fallen below " +
               $"{NumberText.Short(_loss)} by more than its rounding 4ε|L| for {NumberText.Count(k - _since, "iteration")}, to iteration {k}: " +
-              "the steps only move x among neighbouring doubles, so no progress is possible in floating point";
+              $"the steps only move x among neighbouring doubles, so {NoProgress}";
     }
 }
 
@@ -1538,7 +1547,7 @@ public static class Optimizer
                 const string why = "L, ∂L/∂x and ∂²L/∂x² underflow to 0 in doubles here while ∂L/∂y does not, so this is no minimum and its curvature cannot be measured; rescale the outputs and target towards size 1, or use a method that steps on y − y* (ig, pg, gn)";
                 // The rule did step (∂L/∂y is not 0), but below x's rounding: the run is stuck, not at a point.
                 return roundedAway
-                    ? Finish(StopReason.Stalled, k, $"{reached}: no progress is possible in floating point; {why}", curvature: new Curvature(StationaryKind.Undecided, [], false, why))
+                    ? Finish(StopReason.Stalled, k, $"{StillWatch.Stuck(reached)}; {why}", curvature: new Curvature(StationaryKind.Undecided, [], false, why))
                     : Finish(StopReason.StationaryNonMinimum, k, $"{reached}: {why}", criterion, new Curvature(StationaryKind.Undecided, [], false, why));
             }
             // Bounded by the run's own time (issue 14: 45 products after an 8.5 s run had taken 58 s), and told
@@ -1551,14 +1560,14 @@ public static class Optimizer
             // minimum keeps its verdict (a flat minimum's last steps round away at a gradient of this kind).
             if (roundedAway && curvature.Kind != StationaryKind.Minimum && stepper.GradientBeyondRounding() is { } beyond)
                 return Finish(StopReason.Stalled, k,
-                    $"{BelowRounding(k)}: no progress is possible in floating point, and the point is not stationary (not {curvature.KindWithArticle}): " +
+                    $"{StillWatch.Stuck(reached)}, and the point is not stationary (not {curvature.KindWithArticle}): " +
                     beyond.Describe());
             // Otherwise a step that rounded away short of a minimum leaves the run stuck where the rule still
             // moves (its step is not 0): stalled, with the step's size and the curvature found here, never
             // "step length 0" at a stationary point the rule itself does not stop at.
             if (roundedAway && curvature.Kind != StationaryKind.Minimum)
                 return Finish(StopReason.Stalled, k,
-                    $"{reached}: no progress is possible in floating point; ∂L/∂x is 0 to rounding here, where the curvature says {curvature.KindWithArticle} ({curvature.Detail})",
+                    $"{StillWatch.Stuck(reached)}; ∂L/∂x is 0 to rounding here, where the curvature says {curvature.KindWithArticle} ({curvature.Detail})",
                     curvature: curvature);
             if (curvature.Kind == StationaryKind.Minimum && stepper.UnderflowPlateau() is { } plateau) return Plateau(plateau);
             // A minimum by the eigenvalues and the probe, but L measurably still falls here (a small gradient on a badly scaled

@@ -15,23 +15,7 @@ open FsCheck.Xunit
 open PhysGrad
 open PhysGrad.Symbolic
 
-let private run = Cli.run
-
-// The text with every run of white space one space: a description and its help, wrapped, compare equal.
-let private spaced (t: string) = Regex.Replace(t, @"\s+", " ").Trim()
-
-// Every line of a text, without the trailing '\r'.
-let private linesOf (t: string) = t.Replace("\r", "").Split('\n')
-
-/// The message of a command refused as bad input (exit 2), its wrapped lines joined (Names31b and Msgs32 use it too).
-let refused (args: string list) =
-    let code, _, err = run args
-    Assert.True((code = 2), sprintf "exit %d for %A: %s" code args err)
-    TestHelpers.unwrapped err
-
-let private assertWithin (what: string) (text: string) =
-    for l in linesOf text do
-        Assert.True(l.Length <= 100, sprintf "%s: a line of %d characters: %s" what l.Length l)
+open PhysGrad.Properties.MessageTests
 
 // ---- line widths ------------------------------------------------------------------------------
 
@@ -43,7 +27,7 @@ let ``every command's help fits 100 columns and is wrapped only at spaces: each 
         let args = if obj.ReferenceEquals(command, root) then [ "--help" ] else [ command.Name; "--help" ]
         let code, out, _ = run args
         Assert.Equal(0, code)
-        assertWithin (String.Join(" ", args)) out
+        assertWithin 100 (String.Join(" ", args)) out
         // A word cut at the column ("st" then "art", as eval's --problem sample was) no longer reads as the word.
         let help = spaced out
         for description in Seq.append [ command.Description ] (command.Options |> Seq.filter (fun o -> not o.Hidden) |> Seq.map (fun o -> o.Description)) do
@@ -56,7 +40,7 @@ let ``diff's LaTeX Hessian of three variables keeps every line within 100 column
     let code, out, err = run [ "diff"; "-f"; "x0*x1*sin(x2) + exp(x0*x2)/(1+x1^2)"; "--order"; "2"; "--format"; "latex"; "--at"; "1,2,3" ]
     Assert.True((code = 0), err)
     // Before: the symbolic Hessian's rows were 273 to 330 characters long.
-    assertWithin "diff --format latex" out
+    assertWithin 100 "diff --format latex" out
     // The matrix is still 3 × 3: two row ends (\\) and 3·2 column separators (&) between \begin{pmatrix} and \end{pmatrix}.
     let matrix = Regex.Match(out, @"\\begin\{pmatrix\}(.*?)\\end\{pmatrix\}", RegexOptions.Singleline).Groups.[1].Value
     Assert.Equal(2, Regex.Matches(matrix, @"\\\\").Count)
@@ -142,9 +126,7 @@ let ``X0 beside x0, a superscript power and an empty output are refused, each at
     Assert.Contains("'X0' (column 1) and 'x0' (column 6)", message)
     Assert.Contains("write x0", message)
     for text, column, hint in [ "x0²", 3, "x0^2"; "x0^²", 4, "x0^2"; "x1*x0⁻¹", 6, "x0^(-1)"; "x0 − x1", 4, "'-'"; "x0·x1", 3, "'*'" ] do
-        let message = refused [ "diff"; "-f"; text ]
-        Assert.Contains(sprintf "column %d:" column, message)
-        Assert.Contains(hint, message)
+        refusedAt [ "diff"; "-f"; text ] column hint |> ignore
     // An empty output, at the end (accepted before) or between two ';', is refused alike, as an empty value of --start is.
     for text, says in [ "x0; x1;", "the ';' at column 7 ends the text"; "x0;; x1", "between the ';' at column 3 and the one at column 4" ] do
         let message = refused [ "derive"; "--simulator"; text ]

@@ -11,11 +11,9 @@ open Xunit
 open PhysGrad
 open PhysGrad.Symbolic
 
-let private run = Cli.run
+open PhysGrad.Properties.MessageTests
 
 let private temp = TestHelpers.tempFile "32"
-
-let private refused = Msgs31.refused
 
 // ---- undeclared names at their columns ----------------------------------------------------------------
 
@@ -50,9 +48,7 @@ let ``a name the loss, an inverse entry or a problem file's simulator entry does
 [<InlineData("x0*(-8)^0.5", 8, "negative base")>]
 let ``a constant without a real value is refused in a simulator at its column with why`` (text: string, column: int, why: string) =
     // Before: accepted, and every run was NaN from the start.
-    let said = refused [ "compare"; "--simulator"; text; "--start"; "1"; "--target"; "1" ]
-    Assert.Contains(sprintf "column %d" column, said)
-    Assert.Contains(why, said)
+    let said = refusedAt [ "compare"; "--simulator"; text; "--start"; "1"; "--target"; "1" ] column why
     Assert.Contains("has no real value", said)
 
 [<Fact>]
@@ -88,26 +84,8 @@ let ``printed constants without a value still read back through the core parser`
 let ``compare's method table keeps every description line in its own column, within 100 columns`` () =
     let code, help, _ = run [ "compare"; "--help" ]
     Assert.Equal(0, code)
-    let lines = help.Replace("\r", "").Split('\n')
-    let first = lines |> Array.findIndex (fun l -> l.TrimStart().StartsWith "gd[:η]")
-    // The column of gd's description: every line of the table that is not a syntax standing alone begins there.
-    let column = lines.[first].IndexOf("gradient descent", StringComparison.Ordinal)
-    let syntaxColumn = lines.[first].IndexOf("gd[:η]", StringComparison.Ordinal)
-    let last = lines |> Array.findIndex (fun l -> l.TrimStart().StartsWith "--format")
-    let table = lines.[first .. last - 1]
-    let syntaxes = MethodCatalog.Entries |> Seq.map (fun e -> e.Syntax) |> Set.ofSeq
-    for l in table do
-        Assert.True(l.Length <= 100, l)
-        let text = l.TrimStart()
-        let at = l.Length - text.Length
-        if at = syntaxColumn then
-            Assert.True(syntaxes |> Set.exists (fun s -> text.StartsWith(s, StringComparison.Ordinal)), sprintf "a line at the syntax column that is no syntax: %s" l)
-        else
-            // Before: continuation lines began at the option's description column, left of the table's second column.
-            Assert.True((at = column), sprintf "a description line at column %d, not %d:\n%s" at column (String.Join("\n", table)))
-    // Every method is listed, the long syntaxes alone on their line.
-    for s in syntaxes do
-        Assert.Contains(s, help)
+    // Before: continuation lines began at the option's description column, left of the table's second column.
+    assertMethodTable 100 help
 
 // ---- a ';' in one expression ----------------------------------------------------------------------------
 
@@ -158,9 +136,7 @@ let ``the façade refuses a name that is not ASCII where it takes names, with th
 [<InlineData("m/Ω", 3, "a-z and A-Z")>]
 let ``a unit name that is not ASCII is refused at its column with the spelling to use`` (unit: string, column: int, hint: string) =
     // Before: read as a name and refused as "unknown unit 'ｍ'" with no spelling to use.
-    let said = refused [ "units"; "--simulator"; "x0^2"; "--unit"; "x0=" + unit ]
-    Assert.Contains(sprintf "column %d" column, said)
-    Assert.Contains(hint, said)
+    refusedAt [ "units"; "--simulator"; "x0^2"; "--unit"; "x0=" + unit ] column hint |> ignore
     Assert.Throws<ParseException>(fun () -> Units.parse unit |> ignore) |> ignore
 
 [<Fact>]

@@ -62,9 +62,9 @@ type DomainCondition(kind: DomainKind, argument: Expr, origin: Expr) =
 /// Conditions are read off the built (simplified) expression, so what simplification removed is not
 /// there: x/x is 1, defined everywhere. A non-integer power a^q is defined for a ≥ 0 only, as
 /// <c>Math.Pow</c> computes it (exp(q·log a)); that includes odd roots such as a^(1/3), which the
-/// evaluator leaves undefined for a &lt; 0. A power with a symbolic exponent gives no condition (its
-/// base may be negative where the exponent is an integer); where it is undefined the value is NaN and
-/// is reported without a condition.
+/// evaluator leaves undefined for a &lt; 0. A power with a symbolic exponent gives no condition here (its
+/// base may be negative where the exponent is an integer); at a point, <see cref="firstFailing"/> judges it by
+/// its exponent's value there (x0^k at k = 0.5 needs x0 ≥ 0). 0^0 is 1, as IEEE pow and the parser take it.
 /// </remarks>
 [<RequireQualifiedAccess>]
 module Domain =
@@ -150,18 +150,52 @@ module Domain =
     /// <summary>
     /// The first (innermost) condition of <paramref name="roots"/> that fails with
     /// variables[i] = point[i], or null when all hold. Arguments are evaluated by the reference
-    /// interpreter (<see cref="Evaluate"/>).
+    /// interpreter (<see cref="Evaluate"/>). After the conditions of <see cref="conditions"/>, a power whose
+    /// exponent is no number (x0^k with a parameter k, x0^x1) is judged by its exponent's value at the point, as a
+    /// numeric power is: x0^k at k = 0.5 needs x0 ≥ 0, at k = -1 x0 ≠ 0; the condition returned is on its base.
     /// </summary>
     /// <exception cref="SymbolicException">The point does not match the variables.</exception>
     [<CompiledName("FirstFailing")>]
     let firstFailing (variables: string[]) (point: float[]) (roots: seq<Expr>) : DomainCondition =
         let cs = conditions roots
 
-        if cs.Length = 0 then
-            null
-        else
-            let values = Evaluate.manyAt variables point (cs |> Array.map (fun c -> c.Argument))
+        let fixedFailing =
+            if cs.Length = 0 then
+                null
+            else
+                let values = Evaluate.manyAt variables point (cs |> Array.map (fun c -> c.Argument))
 
-            match Array.tryFindIndex (fun i -> not (cs.[i].HoldsFor values.[i])) [| 0 .. cs.Length - 1 |] with
-            | Some i -> cs.[i]
-            | None -> null
+                match Array.tryFindIndex (fun i -> not (cs.[i].HoldsFor values.[i])) [| 0 .. cs.Length - 1 |] with
+                | Some i -> cs.[i]
+                | None -> null
+
+        if not (isNull fixedFailing) then
+            fixedFailing
+        else
+            let powers =
+                [| for e in Structure.postOrder roots do
+                       match e.Node with
+                       | Power(b, x) ->
+                           match x.Node with
+                           | Number _
+                           | Real _ -> ()
+                           | _ -> yield e, b, x
+                       | _ -> () |]
+
+            if powers.Length = 0 then
+                null
+            else
+                let values = Evaluate.manyAt variables point [| for (_, b, x) in powers do yield! [ b; x ] |]
+
+                powers
+                |> Array.mapi (fun i (e, b, _) ->
+                    let vb, vx = values.[2 * i], values.[2 * i + 1]
+
+                    if Double.IsFinite vx then
+                        match ofNumericPower vx (Math.Floor vx = vx) with
+                        | Some kind when not (DomainCondition(kind, b, e).HoldsFor vb) -> DomainCondition(kind, b, e)
+                        | _ -> null
+                    else
+                        null)
+                |> Array.tryFind (isNull >> not)
+                |> Option.defaultValue null

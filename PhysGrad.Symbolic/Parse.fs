@@ -942,11 +942,27 @@ module Parse =
                 let eb, vb = value b
                 let ex, vx = value x
 
+                // (-8)^(1/3): the real cube root is what was likely meant, and cbrt writes it.
+                let cubeRoot =
+                    match ex.Node with
+                    | Number q when q = Rational.One / Rational.OfInt 3 -> sprintf ", or cbrt(%s) for the real cube root" (shown eb)
+                    | _ -> ""
+
                 if vb < 0.0 && Double.IsFinite vx && Math.Floor vx <> vx then
                     Some(
                         pos,
                         sprintf
-                            "(%s)^(%s) has no real value at any point: a negative base to a power that is not a whole number (as sqrt(-1)); write a base ≥ 0, or a whole power"
+                            "(%s)^(%s) has no real value at any point: a negative base to a power that is not a whole number (as sqrt(-1)); write a base ≥ 0, or a whole power%s"
+                            (shown eb)
+                            (shown ex)
+                            cubeRoot
+                    )
+                // 0^-1, 0^(-0.5): a division by zero, said as the other constants without a value are (0^0 is 1).
+                elif vb = 0.0 && vx < 0.0 then
+                    Some(
+                        pos,
+                        sprintf
+                            "(%s)^(%s) has no real value at any point: 0 to a negative power is a division by zero (as 1/0); write a base ≠ 0, or a power ≥ 0"
                             (shown eb)
                             (shown ex)
                     )

@@ -111,7 +111,14 @@ type Problem
                     try
                         bind e
                     with :? SymbolicException as ex when ex.Kind = ErrorKind.DivisionByZero || ex.Kind = ErrorKind.NonFinite ->
-                        undefined ex.Kind ex.Message
+                        // A parameter given as 0 is the zero divided by (k^(-1) at k = 0): not the product of tiny
+                        // constants rounded to 0.0 that the builder's message for a floating 0.0 suspects.
+                        let zeros = Structure.freeSymbolNames [ e ] |> Array.filter (fun n -> parameters.ContainsKey n && parameters.[n] = 0.0)
+
+                        if ex.Kind = ErrorKind.DivisionByZero && zeros.Length > 0 then
+                            undefined ex.Kind "a division by zero"
+                        else
+                            undefined ex.Kind ex.Message
                 // log(k) at k = 0, sqrt(k) at k = -1: a constant part without a value, at every point.
                 match Domain.undefinedConstant [ bound ] with
                 | Some why when not (obj.ReferenceEquals(bound, e)) && (Domain.undefinedConstant [ e ]).IsNone -> undefined ErrorKind.Invalid why
