@@ -51,8 +51,6 @@ internal static class Program
             ScaleTiming.Run(args.Skip(1).Select(int.Parse));
         else if (args.Length > 0 && args[0] == "scale-straight")
             ScaleTiming.Run(args.Skip(1).Select(int.Parse), loops: false);
-        else if (args.Length > 0 && args[0] == "roundingscreen")
-            RoundingScreen.Run(args.Length > 1 ? int.Parse(args[1]) : 5);
         else if (args.Length > 0 && args[0] == "limits")
             Limits.Run();
         else

@@ -619,32 +619,6 @@ public sealed class CompiledProblem : IDifferentiableProblem
         Volatile.Write(ref _errorScratch, scratch);
     }
 
-    // Each output's cone of instructions (ProgramInterpreter.Cone), found on first request.
-    private int[]?[]? _cones;
-
-    /// <summary>
-    /// εᵢ of <see cref="OutputRoundingErrors"/> for one output <paramref name="output"/> (0 ≤ i &lt; m) alone, with the same bits:
-    /// the running error analysis runs only the instructions Pᵢ depends on (<see cref="ProgramInterpreter.OutputErrorOnCone"/>),
-    /// found on the first request for that output. Allocates nothing after that (scratch as <see cref="OutputRoundingErrors"/>'s).
-    /// </summary>
-    /// <exception cref="ArgumentException">x shorter than n.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="output"/> outside 0 … m − 1.</exception>
-    public double OutputRoundingError(double[] x, int output)
-    {
-        Check(x, N, "x");
-        ArgumentOutOfRangeException.ThrowIfNegative(output);
-        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(output, M);
-        var program = _valueProgram.Value;
-        var cones = _cones ??= new int[]?[M];
-        var cone = cones[output] ??= ProgramInterpreter.Cone(program, output);
-        var length = program.Instructions.Length;
-        var scratch = Interlocked.Exchange(ref _errorScratch, null) ?? new double[M + 2 * length];
-        var span = scratch.AsSpan();
-        var error = ProgramInterpreter.OutputErrorOnCone(program, x, [], output, cone, span.Slice(M, length), span.Slice(M + length, length));
-        Volatile.Write(ref _errorScratch, scratch);
-        return error;
-    }
-
     /// <summary>
     /// A first-order bound on the absolute rounding error of evaluating L(P(x)) in doubles at x, by running error
     /// analysis of its straight-line program (<see cref="ProgramInterpreter.EvaluateWithErrors(StraightLineProgram, ReadOnlySpan{double}, ReadOnlySpan{double}, Span{double}, Span{double})"/>, Higham §3.3): what

@@ -103,54 +103,6 @@ public static class ProgramInterpreter
     }
 
     /// <summary>
-    /// The instructions output <paramref name="output"/> of <paramref name="program"/> depends on, in ascending order (its
-    /// slot and every slot reached through operands): the cone <see cref="OutputErrorOnCone"/> runs.
-    /// </summary>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="output"/> is not an output's index.</exception>
-    public static int[] Cone(StraightLineProgram program, int output)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(output);
-        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(output, program.Outputs.Length);
-        var instructions = program.Instructions;
-        var needed = new bool[instructions.Length];
-        var top = program.Outputs[output];
-        needed[top] = true;
-        var count = 0;
-        // Operands come before their instruction, so one pass downwards from the output's slot marks the whole cone.
-        for (var i = top; i >= 0; i--)
-        {
-            if (!needed[i]) continue;
-            count++;
-            var ins = instructions[i];
-            if (ins.Op is OpCode.Constant or OpCode.Variable or OpCode.Parameter) continue;
-            needed[ins.A] = true;
-            if (IsBinary(ins.Op)) needed[ins.B] = true;
-        }
-        var cone = new int[count];
-        for (int i = 0, k = 0; i <= top; i++)
-            if (needed[i]) cone[k++] = i;
-        return cone;
-    }
-
-    /// <summary>
-    /// The running error bound of one output alone (<see cref="EvaluateWithErrors(StraightLineProgram, ReadOnlySpan{double}, ReadOnlySpan{double}, Span{double}, Span{double}, Span{double}, Span{double})"/>'s
-    /// errors[output]), from the instructions of its <paramref name="cone"/> (<see cref="Cone"/>) only: each takes the same
-    /// operands' values and bounds in the same order, so the result has the same bits as the whole program's. Where outputs
-    /// depend on few instructions each (a residual per cell), a fraction of the whole run. <paramref name="values"/> and
-    /// <paramref name="bounds"/>: scratch of the program's instruction count.
-    /// </summary>
-    /// <exception cref="ArgumentException">x or p shorter than the program's variables or parameters, or scratch shorter than its instructions.</exception>
-    public static double OutputErrorOnCone(
-        StraightLineProgram program, ReadOnlySpan<double> x, ReadOnlySpan<double> p, int output, int[] cone, Span<double> values, Span<double> bounds)
-    {
-        CheckPoint(program, x, p);
-        if (values.Length < program.Instructions.Length || bounds.Length < program.Instructions.Length)
-            throw new ArgumentException($"The program has {NumberText.Count(program.Instructions.Length, "instruction")} but a scratch span holds {Math.Min(values.Length, bounds.Length)}.", nameof(values));
-        foreach (var i in cone) StepWithError(program, i, x, p, values, bounds);
-        return bounds[program.Outputs[output]];
-    }
-
-    /// <summary>
     /// The first slot of <paramref name="program"/> computed from constants alone (no variable or parameter
     /// below it) whose value is not finite while its operands are: a closed subexpression that overflows
     /// doubles at every point (exp(800), 5.2E+173 × 5.2E+173: ±∞ from finite operands), with its operation and
@@ -191,8 +143,8 @@ public static class ProgramInterpreter
     // |d|·ε, but 0 for an exact operand, so that an infinite partial derivative (√ at 0) of an exact value adds nothing.
     private static double Scaled(double d, double error) => error == 0 ? 0 : Math.Abs(d) * error;
 
-    // Instruction i's value and running error bound into v[i] and e[i], from its operands' (already there): the one
-    // step of EvaluateWithErrors and OutputErrorOnCone, so that both give the same bits.
+    // Instruction i's value and running error bound into v[i] and e[i], from its operands' (already there): one step of
+    // EvaluateWithErrors.
     private static void StepWithError(StraightLineProgram program, int i, ReadOnlySpan<double> x, ReadOnlySpan<double> p, Span<double> v, Span<double> e)
     {
         const double u = U, eta = Eta;

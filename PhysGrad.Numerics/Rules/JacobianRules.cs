@@ -21,7 +21,6 @@ public abstract class JacobianState : RuleState
         _typicalX = new double[N];
         _scales = new double[M];
         _errors = new double[M];
-        _scaleAt = new double[N];
     }
 
     private readonly double[] _start, _typicalX, _scales, _errors;
@@ -57,24 +56,8 @@ public abstract class JacobianState : RuleState
 
     /// <summary>‖s‖, the norm of the outputs' rounding scales at the point of the last <see cref="LossGradientAtRounding"/>
     /// (<see cref="Rounding.OutputScales(double[], double[], double[], double[])"/> with <see cref="Rounding.AddRunningErrors"/>):
-    /// the size of y in the rounding levels. Where that call's screen decided without P's running errors, they are bounded
-    /// here, on first reading, at the point of that call (Levenberg–Marquardt's gain ratio reads it; GN, HIG, IG and PG do not).</summary>
-    protected double OutputScale
-    {
-        get
-        {
-            if (_scalePending)
-            {
-                Rounding.AddRunningErrors(Problem, _scaleAt, _scales, _errors);
-                (_outputScale, _scalePending) = (CompiledProblem.Norm(_scales, M), false);
-            }
-            return _outputScale;
-        }
-    }
-
-    private double _outputScale = double.NaN;
-    private bool _scalePending;
-    private readonly double[] _scaleAt;
+    /// the size of y in the rounding levels.</summary>
+    protected double OutputScale { get; private set; } = double.NaN;
 
     /// <inheritdoc/>
     public override double Evaluate(double[] x, double[] gradient)
@@ -99,16 +82,8 @@ public abstract class JacobianState : RuleState
     protected string? LossGradientAtRounding(string rule, double[] x)
     {
         Rounding.OutputScales(Y, J, x, _scales);
-        // The screen (Rounding.ComponentBeyond) first: where one component is above its own level even with its running error,
-        // the verdict is null without bounding the other outputs' (an interpreted run of all of P at every step).
-        if (!Rounding.Unscreened && Rounding.ComponentBeyond(Problem, x, LossGradientY, _scales))
-        {
-            Array.Copy(x, _scaleAt, N);
-            _scalePending = true;
-            return null;
-        }
         Rounding.AddRunningErrors(Problem, x, _scales, _errors);
-        (_outputScale, _scalePending) = (CompiledProblem.Norm(_scales, M), false);
+        OutputScale = CompiledProblem.Norm(_scales, M);
         if (Rounding.LossGradientInY(rule, Y, LossGradientY, OutputScale) is not { } why) return null;
         Rounding.Levels(_scales, _errors);
         return Rounding.AllWithin(LossGradientY, _errors) ? why + Rounding.EachComponent : null;
@@ -799,52 +774,11 @@ internal static class Rounding
     /// </summary>
     public static void AddRunningErrors(IDifferentiableProblem problem, double[] x, double[] scales, double[] errors)
     {
-        if (Bounded(problem) is not { } compiled) return;
+        if ((problem is LimitSettledProblem settled ? settled.Inner : problem) is not CompiledProblem compiled) return;
         compiled.OutputRoundingErrors(x, errors);
         for (var i = 0; i < scales.Length; i++)
             if (double.IsFinite(errors[i])) scales[i] = Math.Max(scales[i], errors[i] / Krylov.Epsilon);
     }
-
-    // The compiled problem whose program bounds P's running error (under the limit settling), or null for a hand-written simulator.
-    private static CompiledProblem? Bounded(IDifferentiableProblem problem) =>
-        (problem is LimitSettledProblem settled ? settled.Inner : problem) as CompiledProblem;
-
-    /// <summary>
-    /// The screen before <see cref="AddRunningErrors"/> in a rounding test: whether some |∂L/∂yᵢ| is above its level 4ε·sᵢ with sᵢ
-    /// yᵢ's full rounding scale, max(<paramref name="scales"/>ᵢ, εᵢ/ε), so that the test (the norm at its level and every component
-    /// at its own) fails whatever the other outputs' running errors are. <paramref name="scales"/>: the scales before the running
-    /// errors (<see cref="OutputScales(double[], double[], double[], double[])"/>; not changed). Equivalence: the running error
-    /// only raises a scale, so a component within its level without it is within with it, and only a component above it can
-    /// fail; the one furthest above (largest |∂L/∂yᵢ|/(4ε·sᵢ)) is the likeliest, and its εᵢ alone
-    /// (<see cref="CompiledProblem.OutputRoundingError"/>, the same bits as the whole run's, from the instructions yᵢ depends on)
-    /// settles whether it stays above: if so, the full test's componentwise part fails, and with it the test, whatever the
-    /// norm part says. False (the caller runs the full test) where every component is within its level before the running
-    /// errors, or the one tried is within it after. Without a compiled program there are no running errors, and the scales
-    /// are final.
-    /// </summary>
-    public static bool ComponentBeyond(IDifferentiableProblem problem, double[] x, double[] lossGradientY, double[] scales)
-    {
-        var unit = Krylov.RoundingFactor * Krylov.Epsilon;
-        var (best, furthest) = (-1, 0.0);
-        for (var i = 0; i < scales.Length; i++)
-        {
-            var (size, level) = (Math.Abs(lossGradientY[i]), unit * scales[i]);
-            // As AllWithin: NaN counts as beyond. A level of 0 makes the ratio +∞ (tried first).
-            if (!(size <= level) && (best < 0 || size / level > furthest)) (best, furthest) = (i, size / level);
-        }
-        if (best < 0) return false;
-        if (Bounded(problem) is not { } compiled) return true;
-        var error = compiled.OutputRoundingError(x, best);
-        // As AddRunningErrors and Levels compute it, so the comparison is the full test's own for this component.
-        var scale = double.IsFinite(error) ? Math.Max(scales[best], error / Krylov.Epsilon) : scales[best];
-        return !(Math.Abs(lossGradientY[best]) <= Krylov.RoundingFactor * Krylov.Epsilon * scale);
-    }
-
-    /// <summary>
-    /// Whether the screen (<see cref="ComponentBeyond"/>) is off on this thread: the rounding tests then bound every output's running
-    /// error at every step, as before it. For the tests that compare runs with and without it and for the benchmark.
-    /// </summary>
-    [ThreadStatic] internal static bool Unscreened;
 
     /// <summary>The componentwise levels 4ε·sᵢ of the scales s into <paramref name="levels"/> (may be the same array).</summary>
     public static void Levels(double[] scales, double[] levels)
