@@ -155,3 +155,11 @@ let ``the printed rules compute the rules as derived`` () =
                 not (Double.IsFinite x && Double.IsFinite z)
                 || abs (x - y) <= 1e-7 * max 1.0 (abs x) + 10.0 * abs (z - x)))
         |> Array.forall id)
+
+[<Fact>]
+let ``an exponential with a name is not written again with its exponent negated`` () =
+    // Was t1 = exp(k*x0) beside Δx1 = -eta*(2*t1*x0*(x1*exp(-k*x0) - ys0)/t2 + …): x1/t1.
+    let _, out = block [ "--simulator"; "exp(-k*x0)*x1; log(1 + x0^2)*x1"; "--param"; "k=0.5"; "--methods"; "gn" ]
+    Assert.Contains("t1 = exp(k*x0)", out)
+    Assert.DoesNotContain("exp(-k*x0)", out)
+    Assert.Contains("x1/t1", out)

@@ -312,6 +312,22 @@ module SharedTerms =
                         | None -> n
                     | _ -> n
                 | _ -> n)
+        // An exponential's integer multiples of its exponent as powers of its name: t1 = exp(k*x0) makes
+        // x1*exp(-k*x0) into x1/t1 and exp(2*k*x0) into t1^2 (exp(m·u) = exp(u)^m), one quantity written one way.
+        | Apply(Function.Exp, u) ->
+            let multiples = Dictionary<Expr, int>(ExprIdentity.comparer)
+
+            for m in [ -3; -2; -1; 2; 3 ] do
+                multiples.[Expr.mul2 (Expr.ofInt m) u] <- m
+
+            e
+            |> rewriteUp (fun n ->
+                match n.Node with
+                | Apply(Function.Exp, u') ->
+                    match multiples.TryGetValue u' with
+                    | true, m -> Expr.pow name (Expr.ofInt m)
+                    | _ -> n
+                | _ -> n)
         | _ -> e
 
     /// Above this many distinct nodes the search for repeated sub-products and sub-sums is skipped (it
