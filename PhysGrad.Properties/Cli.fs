@@ -12,6 +12,21 @@ let run (args: string list) =
     let code = CliApp.Run(Array.ofList args, out, err)
     code, out.ToString(), err.ToString()
 
+/// The `name = text` lines of a printed text block of `derive` (the intermediates t1, t2, … and the steps
+/// Δ…), each with its continuation lines joined, in order.
+let ruleLines (out: string) =
+    let result = ResizeArray<string * string>()
+
+    for l in out.Replace("\r", "").Split('\n') do
+        let m = Text.RegularExpressions.Regex.Match(l, @"^  (\S+) = (.*)$")
+
+        if m.Success then result.Add((m.Groups.[1].Value, m.Groups.[2].Value))
+        elif l.StartsWith "    " && result.Count > 0 then
+            let (n, t) = result.[result.Count - 1]
+            result.[result.Count - 1] <- (n, t + " " + l.Trim())
+
+    List.ofSeq result
+
 [<Fact>]
 let ``diff prints the gradient and the Hessian and evaluates them`` () =
     let code, out, err =

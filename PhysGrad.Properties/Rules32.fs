@@ -21,18 +21,9 @@ let private simulator = "v^2*sin(2*th)/g; v^2*sin(th)^2/(2*g)"
 let private newtonBlock () =
     let code, out, err = Cli.run [ "derive"; "--simulator"; simulator; "--vars"; "v,th"; "--param"; "g=9.81"; "--methods"; "newton" ]
     Assert.True((code = 0), err)
-    let result = ResizeArray<string * string>()
-
-    for l in out.Replace("\r", "").Split('\n') do
-        let m = Regex.Match(l, @"^  (\S+) = (.*)$")
-
-        if m.Success then result.Add((m.Groups.[1].Value, m.Groups.[2].Value))
-        elif l.StartsWith "    " && result.Count > 0 then
-            let (n, t) = result.[result.Count - 1]
-            result.[result.Count - 1] <- (n, t + " " + l.Trim())
-
-    Assert.True(result.Count >= 2, out)
-    List.ofSeq result, out
+    let result = Cli.ruleLines out
+    Assert.True(result.Length >= 2, out)
+    result, out
 
 [<Fact>]
 let ``no product in Newton's projectile rule leaves a number that cancels against its bracket's content`` () =

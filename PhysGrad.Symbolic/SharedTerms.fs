@@ -187,6 +187,74 @@ module SharedTerms =
 
         memo.[e]
 
+    /// A factor as its base and integer exponent (t2^3 → (t2, 3), 1/sin(x) → (sin(x), −1), t2 → (t2, 1)); a
+    /// power whose exponent is not an integer is its own base.
+    let private baseAndExponent (f: Expr) =
+        match f.Node with
+        | Power(b, x) ->
+            match x.Node with
+            | Number q when q.IsInteger && System.Numerics.BigInteger.Abs q.Num <= System.Numerics.BigInteger 64 -> b, int q.Num
+            | _ -> f, 1
+        | _ -> f, 1
+
+    /// The k of powerOfName: the largest integer in size such that the factors `fs` hold every bᵢ of `powers`
+    /// to a power fᵢ of the sign of k·eᵢ with |fᵢ| ≥ |k·eᵢ|; 0 when there is none (a bᵢ missing, signs mixed).
+    let private timesHeld (powers: (Expr * int)[]) (fs: Expr[]) =
+        let held = fs |> Array.map baseAndExponent
+        let exponentIn (b: Expr) = held |> Array.tryPick (fun (h, f) -> if Object.ReferenceEquals(h, b) then Some f else None)
+        // How many whole eᵢ each fᵢ holds, signed: all of one sign, or no power of the name.
+        let ratios = powers |> Array.map (fun (b, e) -> exponentIn b |> Option.map (fun f -> f / e) |> Option.defaultValue 0)
+
+        if ratios |> Array.forall (fun r -> r > 0) then Array.min ratios
+        elif ratios |> Array.forall (fun r -> r < 0) then Array.max ratios
+        else 0
+
+    /// The product `n` written with `name`^k for the definition c·∏ bᵢ^eᵢ (`coefficient` c, `powers` the
+    /// (bᵢ, eᵢ) with integer eᵢ) when `n` holds every bᵢ to a power fᵢ of the sign of k·eᵢ with |fᵢ| ≥ |k·eᵢ|, k
+    /// the largest such integer in size (negative for a reciprocal power): with t5 = v^2*sin(th)^2/g,
+    /// 7*v^4*sin(th)^4/(2*g^2) is 7*t5^2/2, v^5*sin(th)^4/g^2 is t5^2*v and g^2/(v^4*sin(th)^4) is 1/t5^2.
+    /// The factors left over (bᵢ^(fᵢ − k·eᵢ)) and the coefficient c'/c^k stay beside it. None when some bᵢ is
+    /// missing, the signs differ, or either coefficient is floating (c^k would round). Same value wherever
+    /// `n` and the definition are defined: (∏ bᵢ^eᵢ)^k = ∏ bᵢ^(k·eᵢ) for integer exponents.
+    let private powerOfName (name: Expr) (coefficient: Expr option) (powers: (Expr * int)[]) (n: Expr) : Expr option =
+        let exact (c: Expr option) =
+            match c with
+            | None -> Some Rational.One
+            | Some x -> (match x.Node with | Number q -> Some q | _ -> None)
+
+        let (c', fs') = factorsOf n
+
+        match exact coefficient, exact c' with
+        | Some c, Some c' ->
+            let held = fs' |> Array.map baseAndExponent
+
+            match timesHeld powers fs' with
+            | 0 -> None
+            | k ->
+                let byBase = dict (Array.zip (powers |> Array.map fst) (powers |> Array.map snd))
+
+                let rest =
+                    Array.map2
+                        (fun (b, f) factor ->
+                            match byBase.TryGetValue b with
+                            | true, e -> Expr.pow b (Expr.ofInt (f - k * e))
+                            | _ -> factor)
+                        held
+                        fs'
+
+                let power (x: System.Numerics.BigInteger) = System.Numerics.BigInteger.Pow(x, abs k)
+                let scale = Rational.Create(c'.Num * power (if k > 0 then c.Den else c.Num), c'.Den * power (if k > 0 then c.Num else c.Den))
+                Some(Expr.mul (Array.concat [ [| Expr.number scale; Expr.pow name (Expr.ofInt k) |]; rest ]))
+        | _ -> None
+
+    /// m when the exponent `k'` is m times the integer exponent `k` for an integer m ≥ 1, else 0.
+    let private multipleOf (k: Expr) (k': Expr) =
+        match k.Node, k'.Node with
+        | Number q, Number q' when q.IsInteger && q'.IsInteger && not q.IsZero ->
+            let m = q' / q
+            if m.IsInteger && m.Sign > 0 && System.Numerics.BigInteger.Abs m.Num <= System.Numerics.BigInteger 64 then int m.Num else 0
+        | _ -> 0
+
     /// `e` with every product holding all of `definition`'s factors (a sum holding all of its terms
     /// scaled by one exact factor k, as k·name) written with `name` instead: t4 = sin(x0)*exp(x1) makes
     /// t5*sin(x0)*exp(x1) into t4*t5, t2 = x1 - x0^2 makes 200*x0^2 - 200*x1 + 1 into 1 - 200*t2. The
@@ -195,17 +263,22 @@ module SharedTerms =
         match definition.Node with
         | Product _ when (snd (factorsOf definition)).Length >= 2 ->
             let (c, fs) = factorsOf definition
+            let powers = fs |> Array.map baseAndExponent
+            let firstBase = fst powers.[0]
 
             e
             |> rewriteUp (fun n ->
                 match n.Node with
-                // Cheap first: a product without the definition's first factor cannot hold them all.
-                | Product all when all.Length >= fs.Length && all |> Array.exists (fun f -> Object.ReferenceEquals(f, fs.[0])) ->
+                // Cheap first: a product without the base of the definition's first factor cannot hold them all.
+                | Product all when all.Length >= fs.Length && all |> Array.exists (fun f -> Object.ReferenceEquals(fst (baseAndExponent f), firstBase)) ->
                     let (c', fs') = factorsOf n
 
                     match without fs fs', quotient c c' with
                     | Some rest, Some k -> Expr.mul (Array.concat [ k; [| name |]; rest ])
-                    | _ -> n
+                    | _ ->
+                        match powerOfName name c powers n with
+                        | Some p when (Infix.format p).Length < (Infix.format n).Length -> p
+                        | _ -> n
                 | _ -> n)
         | Sum ts ->
             let part = ts |> Array.map splitTerm
@@ -221,7 +294,8 @@ module SharedTerms =
                     | None -> n
                 | _ -> n)
         // A whole power of a sum written with the sum scaled: t7 = 1/(t5 + t6) makes 1/(-t5 - t6) into
-        // -t7 and 1/(10*t5 + 10*t6) into t7/10, as (c·s)^k = c^k·s^k for an integer k.
+        // -t7 and 1/(10*t5 + 10*t6) into t7/10, as (c·s)^k = c^k·s^k for an integer k; and a power
+        // m·k of it into c^(m·k)·t7^m (1/(t5 + t6)^2 is t7^2), m ≥ 1.
         | Power(b, k) when (match b.Node, k.Node with
                             | Sum _, Number q -> q.IsInteger
                             | _ -> false) ->
@@ -230,12 +304,28 @@ module SharedTerms =
             e
             |> rewriteUp (fun n ->
                 match n.Node with
-                | Power(b', k') when Object.ReferenceEquals(k', k) ->
+                | Power(b', k') when multipleOf k k' > 0 ->
                     match b'.Node with
                     | Sum ts' when ts'.Length = part.Length ->
                         match scaledIn part (splitOf b') with
-                        | Some(c, _) -> Expr.mul2 (Expr.pow (Expr.number c) k) name
+                        | Some(c, _) -> Expr.mul2 (Expr.pow (Expr.number c) k') (Expr.pow name (Expr.ofInt (multipleOf k k')))
                         | None -> n
+                    | _ -> n
+                | _ -> n)
+        // An exponential's integer multiples of its exponent as powers of its name: t1 = exp(k*x0) makes
+        // x1*exp(-k*x0) into x1/t1 and exp(2*k*x0) into t1^2 (exp(m·u) = exp(u)^m), one quantity written one way.
+        | Apply(Function.Exp, u) ->
+            let multiples = Dictionary<Expr, int>(ExprIdentity.comparer)
+
+            for m in [ -3; -2; -1; 2; 3 ] do
+                multiples.[Expr.mul2 (Expr.ofInt m) u] <- m
+
+            e
+            |> rewriteUp (fun n ->
+                match n.Node with
+                | Apply(Function.Exp, u') ->
+                    match multiples.TryGetValue u' with
+                    | true, m -> Expr.pow name (Expr.ofInt m)
                     | _ -> n
                 | _ -> n)
         | _ -> e
@@ -263,16 +353,6 @@ module SharedTerms =
                 occurrences.[child] <- min (Int64.MaxValue / 2L) (count child + c)
 
         occurrences
-
-    /// A factor as its base and integer exponent (t2^3 → (t2, 3), 1/sin(x) → (sin(x), −1), t2 → (t2, 1)); a
-    /// power whose exponent is not an integer is its own base.
-    let private baseAndExponent (f: Expr) =
-        match f.Node with
-        | Power(b, x) ->
-            match x.Node with
-            | Number q when q.IsInteger && System.Numerics.BigInteger.Abs q.Num <= System.Numerics.BigInteger 64 -> b, int q.Num
-            | _ -> f, 1
-        | _ -> f, 1
 
     /// The factors every term of a sum shares, each as a base with the exponent of least size among the
     /// terms (all of one sign): t2 and −t2*cos/sin share t2, a/sin^2 and b/sin share 1/sin. Numbers are
@@ -572,28 +652,37 @@ module SharedTerms =
                         | Product _ -> (parts n).Length >= 2
                         | _ -> false)
 
-                // The products holding each factor (a canonical product holds each factor once).
+                // The products holding each base, to any integer power (a canonical product holds each base once).
+                let baseOf (f: Expr) = fst (baseAndExponent f)
                 let holding = Dictionary<Expr, ResizeArray<Expr>>(ExprIdentity.comparer)
 
                 for g in products do
                     for f in parts g do
-                        match holding.TryGetValue f with
+                        match holding.TryGetValue(baseOf f) with
                         | true, l -> l.Add g
-                        | _ -> holding.[f] <- ResizeArray [ g ]
+                        | _ -> holding.[baseOf f] <- ResizeArray [ g ]
 
                 // Products: written out whole or as a part of larger products.
+                // Each named without its coefficient (v^2*sin(th)^2/g for 7*v^2*sin(th)^2/(2*g)): the
+                // products hold it scaled by their own numbers, and its powers read as powers of it
+                // (4*v^4*cos(th)^4/g^2 is 4*t7^2, not t7^2/16 with t7 = 8*v^2*cos(th)^2/g).
                 let productCandidates =
                     products
+                    |> Array.map (fun c -> Expr.mul (parts c))
+                    |> Array.distinct
                     |> Array.filter (fun c -> not (defined.Contains c) && not (trivial c) && worthAName c)
                     |> Array.choose (fun c ->
                         let ps = parts c
-                        // Only the products that hold c's rarest factor can hold them all (comparing every
+                        let powers = ps |> Array.map baseAndExponent
+                        // Only the products that hold c's rarest base can hold them all (comparing every
                         // product with every other was most of the time of naming a large rule).
-                        let rarest = ps |> Array.minBy (fun f -> match holding.TryGetValue f with | true, l -> l.Count | _ -> 0)
+                        let rarest = ps |> Array.map baseOf |> Array.minBy (fun b -> match holding.TryGetValue b with | true, l -> l.Count | _ -> 0)
+                        // Whole, or a power of it (v^4*sin(th)^4/g^2 holds v^2*sin(th)^2/g squared: absorb writes t^2).
+                        let holds (g: Expr) = (without ps (parts g)).IsSome || timesHeld powers (parts g) <> 0
 
                         let written =
                             match holding.TryGetValue rarest with
-                            | true, l -> l |> Seq.sumBy (fun g -> if (without ps (parts g)).IsSome then used g else 0L)
+                            | true, l -> l |> Seq.sumBy (fun g -> if holds g then used g else 0L)
                             | _ -> 0L
 
                         if written >= 2L then Some(c, written) else None)
@@ -984,28 +1073,29 @@ module SharedTerms =
     /// (Simplify.liftAllReciprocals) and with the sums that differ by an exponential factor written one way
     /// (sameDenominators), and the form that prints shortest in all is kept: Newton on G*M*x0/x1^2; x1
     /// divided by G^2*M^2*t2/x1^4 - 4*t5^2 in one step and by G^2*M^2*t2 - 4*t5^2*x1^4 in the other, two
-    /// names' worth for one value; lifted, both name G^2*M^2*t2 - 4*t5^2*x1^4 once.
+    /// names' worth for one value; lifted, both name G^2*M^2*t2 - 4*t5^2*x1^4 once. Roots that write an angle
+    /// both as u and as 2u (Simplify.mixesAngles) are written with each such angle one way first
+    /// (Simplify.angleForms, the forms that leave no angle mixed), and only those forms compete.
     [<CompiledName("Extract")>]
     let extract (prefix: string) (roots: Expr[]) : SharedBlock =
-        let plain = extractAsGiven prefix roots
-
         if Structure.graphSize roots > DiscoveryLimit then
-            plain
+            extractAsGiven prefix roots
         else
-            let same (a: Expr[]) (b: Expr[]) = Array.forall2 (fun (x: Expr) y -> Object.ReferenceEquals(x, y)) a b
-            let lifted = roots |> Array.map Simplify.liftAllReciprocals
-            // A rule that writes an angle both ways (sin(2*th) beside sin(th)*cos(th)) is also tried with one way only.
-            let alternatives =
-                [ lifted; sameDenominators roots; sameDenominators lifted ] @ Simplify.angleForms roots
-                |> List.filter (same roots >> not)
+            // A rule that writes an angle both ways (sin(2*th) beside sin(th)^2) is written one way only: each
+            // such angle halved, or every one doubled where that leaves none written as u, the shorter.
+            let forms =
+                match Simplify.angleForms roots |> List.filter (Simplify.mixesAngles >> not) with
+                | [] -> [ roots ]
+                | consistent -> consistent
 
-            alternatives
-            |> List.fold
-                (fun (best: SharedBlock * int64) (alt: Expr[]) ->
-                    let block = extractAsGiven prefix alt
-                    let length = printedLength block
-                    if length < snd best then block, length else best)
-                (plain, printedLength plain)
+            forms
+            |> List.collect (fun form ->
+                let lifted = form |> Array.map Simplify.liftAllReciprocals
+                [ form; lifted; sameDenominators form; sameDenominators lifted ])
+            |> List.distinctBy (Array.map (fun x -> x.Id))
+            // The first of the shortest: the form as given where nothing is shorter.
+            |> List.map (fun alt -> let block = extractAsGiven prefix alt in block, printedLength block)
+            |> List.minBy snd
             |> fst
 
     /// `r` over the step size `eta` when every term of `r` holds `eta` itself as a factor (eta*a - eta*b ↦

@@ -1147,36 +1147,59 @@ module Simplify =
                 if merged.Length = 0 then n else Expr.sum (Array.append (ts |> Array.filter (used.Contains >> not)) merged)
             | _ -> n)
 
-    /// The other ways to write `roots` where they mix the angles 2u and u (sin(2u) or cos(2u) beside a
-    /// product of sin(u) and cos(u), as Newton's rule for a projectile's range and height in speed and
-    /// angle does): every angle halved (halveAngles) and every sin(u)·cos(u) doubled (doubleAngles), for a
-    /// caller to keep the one that reads shortest. Empty when no u is written both ways. Same values
-    /// (exact identities).
-    [<CompiledName("AngleForms")>]
-    let angleForms (roots: Expr[]) : Expr[] list =
-        let nodes = Structure.postOrder roots
+    /// The angles u that `roots` write both ways: sin or cos of 2u, and sin or cos of u itself (sin(2*th)
+    /// beside sin(th)*cos(th), or cos(2*th) beside sin(th)^2).
+    let private mixedAngles (roots: Expr[]) =
         let doubled = HashSet<Expr>(ExprIdentity.comparer)
-        let paired = HashSet<Expr>(ExprIdentity.comparer)
+        let single = HashSet<Expr>(ExprIdentity.comparer)
 
-        let baseOf (f: Expr) = match f.Node with | Power(b, _) -> b | _ -> f
-
-        for n in nodes do
+        for n in Structure.postOrder roots do
             match n.Node with
             | Apply((Function.Sin | Function.Cos), a) ->
+                single.Add a |> ignore
+
                 match a.Node with
                 | Product fs when obj.ReferenceEquals(fs.[0], Expr.two) -> doubled.Add(if fs.Length = 2 then fs.[1] else Expr.mul (Array.tail fs)) |> ignore
                 | _ -> ()
-            | Product fs ->
-                let angles (g: Function) =
-                    fs |> Array.choose (fun f -> match (baseOf f).Node with | Apply(h, u) when h = g -> Some u | _ -> None)
-
-                let cosines = HashSet<Expr>(angles Function.Cos, ExprIdentity.comparer)
-                for u in angles Function.Sin do
-                    if cosines.Contains u then paired.Add u |> ignore
             | _ -> ()
 
-        if doubled.Overlaps paired then
-            [ roots |> Array.map halveAngles; roots |> Array.map doubleAngles ]
+        doubled.IntersectWith single
+        doubled
+
+    /// Does some angle u appear in `roots` both as 2u and as u, inside sin or cos (sin(2*th) beside
+    /// sin(th)^2)? A rule that does reads as two quantities where there is one.
+    [<CompiledName("MixesAngles")>]
+    let mixesAngles (roots: Expr[]) = (mixedAngles roots).Count > 0
+
+    /// Each even power of sin(u) or cos(u) for u in `angles` written in the doubled angle: sin(u)^2 →
+    /// (1 − cos(2u))/2, cos(u)^2 → (1 + cos(2u))/2, their powers and reciprocals alike (exact identities, defined
+    /// where the input is: sin(u)^2 = 0 exactly where 1 − cos(2u) = 0).
+    let private reduceSquares (angles: HashSet<Expr>) (e: Expr) =
+        e
+        |> Structure.rewriteBottomUp (fun n ->
+            match n.Node with
+            | Power(b, x) ->
+                match b.Node, x.Node with
+                | Apply((Function.Sin | Function.Cos) as f, u), Number q when q.IsInteger && q.Num.IsEven && angles.Contains u ->
+                    let c = Expr.cos (Expr.mul2 Expr.two u)
+                    let square = Expr.mul2 Expr.half (if f = Function.Sin then Expr.sub Expr.one c else Expr.sum [ Expr.one; c ])
+                    Expr.pow square (Expr.number (q / Rational.OfInt 2))
+                | _ -> n
+            | _ -> n)
+
+    /// The other ways to write `roots` where they mix the angles 2u and u (sin(2u) or cos(2u) beside
+    /// sin(u) or cos(u), as Newton's rule for a projectile's range and height in speed and angle does):
+    /// every angle halved (halveAngles), and every sin(u)·cos(u) doubled (doubleAngles) with the even
+    /// powers of sin(u) and cos(u) left written in 2u too (sin(u)^2 = (1 − cos(2u))/2), for a caller to keep
+    /// the one that reads shortest. The halved form writes each such u one way; the doubled one may
+    /// still write u (an odd power of sin(u) alone), which mixesAngles tells. Empty when no u is written
+    /// both ways. Same values (exact identities).
+    [<CompiledName("AngleForms")>]
+    let angleForms (roots: Expr[]) : Expr[] list =
+        let angles = mixedAngles roots
+
+        if angles.Count > 0 then
+            [ roots |> Array.map halveAngles; roots |> Array.map (doubleAngles >> reduceSquares angles) ]
         else
             []
 
