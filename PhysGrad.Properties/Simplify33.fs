@@ -44,11 +44,13 @@ let private rootsGen =
         Gen.listOfLength 4 (Gen.oneof [ Gen.map2 Expr.mul2 part part; Gen.map2 Expr.add part part; part ]))
     |> Gen.map Array.ofList
 
+// Each root simplified with one shared memo and alone: (shared, alone), index by index.
+let private sharedAndAlone (roots: Expr[]) = Simplify.simplifyAll roots, roots |> Array.map Simplify.simplify
+
 [<Property(MaxTest = 40)>]
 let ``simplifyAll gives each of random expressions sharing parts what simplify gives it alone`` () =
     Prop.forAll (Arb.fromGen rootsGen) (fun roots ->
-        let shared = Simplify.simplifyAll roots
-        let alone = roots |> Array.map Simplify.simplify
+        let shared, alone = sharedAndAlone roots
         Array.forall2 (fun a b -> obj.ReferenceEquals(a, b)) shared alone
         |> Prop.label (String.Join("\n", Array.map2 (fun a b -> Infix.format a + "  vs  " + Infix.format b) shared alone)))
 
@@ -60,8 +62,7 @@ let ``steps sharing products near the expansion budget: each as simplify gives i
     let q = Expr.mul [ sumNamed "a" 6; sumNamed "b" 6; sumNamed "c" 6; sumNamed "d" 6; sumNamed "e" 50 ]
     let s = Expr.mul [ sumNamed "f" 6; sumNamed "g" 6; sumNamed "h" 6; sumNamed "i" 6; sumNamed "j" 30 ]
     let roots = [| q; s; Expr.add q s |]
-    let shared = Simplify.simplifyAll roots
-    let alone = roots |> Array.map Simplify.simplify
+    let shared, alone = sharedAndAlone roots
     for i in 0 .. roots.Length - 1 do
         Assert.True(obj.ReferenceEquals(shared.[i], alone.[i]), sprintf "root %d differs" i)
     // The expansions themselves: q alone is multiplied out (64800 distinct terms), q + s is not.
