@@ -842,11 +842,13 @@ module SharedTerms =
         else
             // Polynomial form → the sums of that form, in post order (children before parents).
             let groups = Dictionary<Expr, ResizeArray<Expr>>(ExprIdentity.comparer)
+            // One memo for every sum: a sum nested in others is multiplied out once, not once per enclosing sum.
+            let memo = Simplify.ExpansionMemo()
 
             for n in nodes do
                 match n.Node with
                 | Sum _ ->
-                    let key = Simplify.expand CanonicalBudget n
+                    let key = Simplify.expandShared memo CanonicalBudget n
 
                     match groups.TryGetValue key with
                     | true, g -> g.Add n

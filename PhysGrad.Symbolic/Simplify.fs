@@ -30,41 +30,107 @@ module Simplify =
         | Sum ts -> ts
         | _ -> [| e |]
 
-    /// Distributes products over sums and expands small positive integer powers of sums.
+    /// What expanding each node cost and gave, kept across expansions (ExpansionMemo): a node's expanded
+    /// image and the terms its own product or power created are functions of the node alone, so a rule's
+    /// steps, which share their Hessian's parts, multiply each shared product of sums out once.
+    type internal ExpansionMemo() =
+        /// Node → its expanded image (children's images in).
+        member val Images = Dictionary<Expr, Expr>(ExprIdentity.comparer)
+        /// Node → the terms its own rewrite creates: exact where its image is known, else a lower bound (what
+        /// it had spent when a budget ran out inside it).
+        member val Spent = Dictionary<Expr, int64>(ExprIdentity.comparer)
+
+    /// The image of one node whose children are expanded (`rebuilt`), spending through `spend` the terms it
+    /// creates: products distributed over sums, small positive integer powers of sums multiplied out.
+    let private expandNode (spend: int -> unit) (rebuilt: Expr) : Expr =
+        match rebuilt.Node with
+        | Product fs when fs |> Array.exists (fun f -> (termsOf f).Length > 1) ->
+            let mutable acc = [| Expr.one |]
+
+            for f in fs do
+                let ts = termsOf f
+                spend (acc.Length * ts.Length)
+
+                acc <-
+                    [| for a in acc do
+                           for t in ts -> Expr.mul2 a t |]
+
+            Expr.sum acc
+        | Power(b, x) ->
+            match b.Node, x.Node with
+            | Sum ts, Number q when q.IsInteger && q.Sign > 0 && q.Num <= System.Numerics.BigInteger(16) ->
+                let mutable acc = [| Expr.one |]
+
+                for _ in 1 .. int q.Num do
+                    spend (acc.Length * ts.Length)
+
+                    acc <-
+                        termsOf (
+                            Expr.sum
+                                [| for a in acc do
+                                       for t in ts -> Expr.mul2 a t |]
+                        )
+
+                Expr.sum acc
+            | _ -> rebuilt
+        | _ -> rebuilt
+
+    /// Distributes products over sums and expands small positive integer powers of sums (the straightforward
+    /// pass: every node of `e` rewritten bottom-up, one budget for all).
     let private expandWith (work: Work) (e: Expr) : Expr =
-        e
-        |> Structure.rewriteBottomUp (fun rebuilt ->
-                match rebuilt.Node with
-                | Product fs when fs |> Array.exists (fun f -> (termsOf f).Length > 1) ->
-                    let mutable acc = [| Expr.one |]
+        e |> Structure.rewriteBottomUp (expandNode work.Spend)
 
-                    for f in fs do
-                        let ts = termsOf f
-                        work.Spend(acc.Length * ts.Length)
+    /// `expand budget e` through a memo shared with other expansions: the same result (the budget runs out
+    /// exactly when the terms all of e's nodes create, each counted once, exceed it, and each node's image
+    /// and count are its own), but a node already expanded for another root is not expanded again, and where
+    /// the counts already known for e's nodes exceed the budget, e is returned at once.
+    let internal expandShared (memo: ExpansionMemo) (budget: int) (e: Expr) : Expr =
+        let nodes = Structure.postOrder [ e ]
+        let mutable known = 0L
 
-                        acc <-
-                            [| for a in acc do
-                                   for t in ts -> Expr.mul2 a t |]
+        for n in nodes do
+            match memo.Spent.TryGetValue n with
+            | true, s -> known <- known + s
+            | _ -> ()
 
-                    Expr.sum acc
-                | Power(b, x) ->
-                    match b.Node, x.Node with
-                    | Sum ts, Number q when q.IsInteger && q.Sign > 0 && q.Num <= System.Numerics.BigInteger(16) ->
-                        let mutable acc = [| Expr.one |]
+        if known > int64 budget then
+            e
+        else
+            let mutable left = int64 budget
+            let mutable exhausted = false
+            let mutable i = 0
 
-                        for _ in 1 .. int q.Num do
-                            work.Spend(acc.Length * ts.Length)
+            while not exhausted && i < nodes.Length do
+                let n = nodes.[i]
 
-                            acc <-
-                                termsOf (
-                                    Expr.sum
-                                        [| for a in acc do
-                                               for t in ts -> Expr.mul2 a t |]
-                                )
+                match memo.Images.TryGetValue n with
+                | true, _ ->
+                    left <- left - memo.Spent.[n]
+                    exhausted <- left < 0L
+                | _ ->
+                    let mutable own = 0L
 
-                        Expr.sum acc
-                    | _ -> rebuilt
-                | _ -> rebuilt)
+                    let spend (k: int) =
+                        own <- own + int64 k
+
+                        if left - own < 0L then
+                            raise BudgetExhausted
+
+                    let cs = Expr.children n
+                    let rebuilt = if cs.Length = 0 then n else Expr.rebuild n (cs |> Array.map (fun c -> memo.Images.[c]))
+
+                    try
+                        let image = expandNode spend rebuilt
+                        memo.Images.[n] <- image
+                        memo.Spent.[n] <- own
+                        left <- left - own
+                    with BudgetExhausted ->
+                        memo.Spent.[n] <- max own (match memo.Spent.TryGetValue n with | true, s -> s | _ -> 0L)
+                        exhausted <- true
+
+                i <- i + 1
+
+            if exhausted then e else memo.Images.[e]
 
     /// Expands products of sums and integer powers of sums, within a budget of created terms; when
     /// the budget runs out the input is returned unchanged.
@@ -1213,7 +1279,7 @@ module Simplify =
     /// 2a·sin(θ)·sin(2θ)·cos(θ) − 2a·sin(θ)²·cos(2θ) → 2a·sin(θ)². Per sum rather than on the whole
     /// expression, so that a determinant collapses inside a quotient whose other parts expansion
     /// would only make longer.
-    let private collapseTrig (e: Expr) =
+    let private collapseTrig (memo: ExpansionMemo) (e: Expr) =
         let trig (f: Expr) =
             let f = match f.Node with | Power(b, _) -> b | _ -> f
             match f.Node with
@@ -1229,7 +1295,7 @@ module Simplify =
         |> Structure.rewriteBottomUp (fun n ->
             match n.Node with
             | Sum ts when ts |> Array.exists hasTrig ->
-                let c = pythagoras (expand TrigBudget (halveAngles n))
+                let c = pythagoras (expandShared memo TrigBudget (halveAngles n))
 
                 if not (obj.ReferenceEquals(c, n)) && Structure.treeSize c < Structure.treeSize n then c else n
             | _ -> n)
@@ -1288,14 +1354,11 @@ module Simplify =
                 current
             | _ -> n)
 
-    /// The heavier simplification with a work budget: tries expansion and the Pythagorean identities
-    /// and keeps the smallest equivalent form (by written-out size). Never changes a value where the
-    /// input is defined.
-    [<CompiledName("Simplify")>]
-    let simplifyWith (budget: int) (e: Expr) : Expr =
-        let expanded = expand budget e
+    /// simplifyWith with its expansions (the whole expression's and collapseTrig's per sum) through `memo`.
+    let private simplifyShared (memo: ExpansionMemo) (budget: int) (e: Expr) : Expr =
+        let expanded = expandShared memo budget e
         let tidy x = pythagoras (collect x)
-        let trig = collapseTrig e
+        let trig = collapseTrig memo e
         let candidates = [ e; pythagoras e; tidy e; expanded; pythagoras expanded; tidy expanded; trig; tidy trig ]
         let best = candidates |> List.minBy Structure.treeSize
         // Terms over a common power of a sum often stand side by side only once collected: merged last.
@@ -1305,6 +1368,21 @@ module Simplify =
         // cancelCommonFactors writes out anew may again share a monomial with the other side.
         let common = cancelCommonFactors monomials
         (if obj.ReferenceEquals(common, monomials) then common else cancelMonomials common) |> cancelExp |> cancelNestedExp |> liftReciprocals |> cancelContent
+
+    /// The heavier simplification with a work budget: tries expansion and the Pythagorean identities
+    /// and keeps the smallest equivalent form (by written-out size). Never changes a value where the
+    /// input is defined.
+    [<CompiledName("Simplify")>]
+    let simplifyWith (budget: int) (e: Expr) : Expr = simplifyShared (ExpansionMemo()) budget e
+
+    /// simplifyWith DefaultBudget of each of `es`, the same results, with one expansion memo for all: the
+    /// steps of one rule (Newton's, which all divide by one Hessian's determinant and share its cofactors)
+    /// multiply each shared product of sums out once, and a step whose shared parts alone already spend the
+    /// budget is not expanded again.
+    [<CompiledName("SimplifyAll")>]
+    let simplifyAll (es: Expr[]) : Expr[] =
+        let memo = ExpansionMemo()
+        es |> Array.map (simplifyShared memo DefaultBudget)
 
     /// The integer content of a quotient's numerator and denominator cancelled, and a sum's fractional
     /// content taken out where it cancels against the product's coefficient (`2*eta*(t7*t9/2 - t4*t6)/t10`

@@ -285,4 +285,4 @@ module UpdateRules =
 
     /// Each step through the budgeted heavier simplification.
     [<CompiledName("Simplified")>]
-    let simplified (steps: Expr[]) = steps |> Array.map Simplify.simplify
+    let simplified (steps: Expr[]) = Simplify.simplifyAll steps
