@@ -129,11 +129,23 @@ public sealed class Expression : IEquatable<Expression>
     /// <summary>The number of nodes written out as a tree (saturating).</summary>
     public long TreeSize => Structure.TreeSize(Core);
 
-    /// <summary>Infix text that <see cref="Parse"/> reads back to an equal expression.</summary>
-    public string ToInfix() => Printed(() => Infix.Format(Core));
+    /// <summary>Infix text that <see cref="Parse"/> reads back to an expression of the same value; equal in form, except
+    /// for a step of a derived rule (<see cref="UpdateRule.Steps"/>), which prints as derive's text line does, the step size
+    /// taken out of every term (<c>eta*(5*g/v1 - v0/2)</c>, not <c>5*eta*g/v1 - eta*v0/2</c>) and, where derive names
+    /// repeated subexpressions, with them written in.</summary>
+    public string ToInfix() => _printedForm is { } form ? form().ToInfix() : Printed(() => Infix.Format(Core));
 
-    /// <summary>LaTeX (math mode).</summary>
-    public string ToLatex() => Printed(() => LaTeX.Format(Core));
+    /// <summary>LaTeX (math mode); a step of a derived rule as derive's LaTeX writes it (<see cref="ToInfix"/>).</summary>
+    public string ToLatex() => _printedForm is { } form ? form().ToLatex() : Printed(() => LaTeX.Format(Core));
+
+    // The expression the text printers write instead of this one, of the same value (a rule's step as derive prints
+    // it: PrintedAs), or null to print Core.
+    private Func<Expression>? _printedForm;
+
+    /// <summary>This expression (the same <see cref="Core"/>, equal to it), printed by <see cref="ToInfix"/> and
+    /// <see cref="ToLatex"/> as <paramref name="form"/> is, an expression of the same value formed when first printed.</summary>
+    internal Expression PrintedAs(Func<Expression> form) =>
+        new(Core) { Leading = Leading, Decimals = Decimals, Exponents = Exponents, _printedForm = form };
 
     /// <summary>The LaTeX of a symbol's name alone (<c>x0</c> → <c>x_{0}</c>), as <see cref="ToLatex"/> writes it.</summary>
     public static string LatexName(string name) => LaTeX.symbolName(name);

@@ -87,7 +87,7 @@ public sealed partial record MethodResult
     public string Stop => Run.StopReason.ToString();
 
     /// <summary>Why the run stopped, in words (<c>converged</c>, <c>iteration limit</c>, <c>diverged</c>, …; <see cref="ExitReason.Label"/>).</summary>
-    public string StopWords => ExitReason.Label(Run.StopReason);
+    public string StopWords => Run.StopWords;
 
     /// <summary>Whether the final loss is above the start's without the run having diverged (see RELIABILITY.md, "Stop reasons").</summary>
     public bool LossRose => Run.LossRose;
@@ -102,7 +102,7 @@ public sealed partial record MethodResult
     /// <summary>The stop for a table cell: <see cref="StopText"/>, except that a run stopped by its iteration
     /// limit reads <c>iteration limit (10)</c>, the limit it reached, instead of <c>iteration limit: 10 iterations</c>
     /// (compare's table fits 100 columns with it; <see cref="StopDetail"/> and JSON keep the words).</summary>
-    public string StopCell => Run.StopReason == StopReason.IterationLimit ? $"{StopWords} ({Run.Exit.Iteration})" : StopText;
+    public string StopCell => Run.StopCell;
 
     /// <summary>The fallbacks taken, in order.</summary>
     public IReadOnlyList<RunFallback> Fallbacks => [.. Run.Fallbacks.Select(f => new RunFallback(f.Iteration, f.Kind.ToString(), f.Reason))];
@@ -195,6 +195,35 @@ public sealed record ApplicableRuleSet(IReadOnlyList<UpdateRule> Rules, IReadOnl
     /// (<c>pg skipped: …</c>).</summary>
     public override string ToString() =>
         string.Join(Environment.NewLine, Rules.Select(r => r.ToString()).Concat(Skipped.Select(s => s.ToString())));
+}
+
+/// <summary>
+/// The methods a problem runs by default and those left out with the reason (<see cref="PhysicsProblem.DefaultMethods"/>):
+/// the list of the methods to run, each with its step size (<c>foreach (var m in problem.DefaultMethods())</c>, or
+/// <c>problem.CompareMethods(problem.DefaultMethods())</c>), with <see cref="Skipped"/> beside it; deconstructs as
+/// <c>var (run, skipped) = …</c>.
+/// </summary>
+/// <param name="Run">The methods that apply, at their default step sizes, in the comparison's order.</param>
+/// <param name="Skipped">The default methods that do not apply or that the problem's defaults leave out, each with its reason.</param>
+public sealed record DefaultMethodSet(IReadOnlyList<MethodSpec> Run, IReadOnlyList<SkippedMethod> Skipped) : IReadOnlyList<MethodSpec>
+{
+    /// <summary>The method at <paramref name="index"/> of <see cref="Run"/>.</summary>
+    public MethodSpec this[int index] => Run[index];
+
+    /// <summary>The number of methods to run (<see cref="Run"/>), not counting those skipped.</summary>
+    public int Count => Run.Count;
+
+    /// <inheritdoc/>
+    public IEnumerator<MethodSpec> GetEnumerator() => Run.GetEnumerator();
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+
+    /// <summary>The methods to run on one line, as the plots' legends name them (<see cref="MethodSpec.NameWithStep"/>:
+    /// <c>gd (η = 0.01), newton (η = 1/3), pg (η = 0.3), ig (η = 0.3)</c>), then one line per method left out
+    /// (<c>pg skipped: …</c>).</summary>
+    public override string ToString() =>
+        string.Join(Environment.NewLine, Skipped.Select(s => s.ToString())
+            .Prepend(Run.Count == 0 ? "no method applies" : string.Join(", ", Run.Select(m => m.NameWithStep))));
 }
 
 /// <summary>

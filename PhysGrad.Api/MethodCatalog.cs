@@ -82,6 +82,12 @@ public sealed record MethodSpec(Method Method, double Eta, IReadOnlyDictionary<s
     /// <exception cref="SymbolicException">η or an option out of range.</exception>
     public IUpdateRule Rule(bool lineSearch = false) => Entry.Rule(Eta, Options, lineSearch);
 
+    /// <summary>The method with its step size and options as a run of it is named in reports and legends
+    /// (<see cref="OptimizerRun.NameWithStepOf"/>): <c>gd (η = 0.01)</c>, <c>newton (η = 1/3)</c>, <c>hig (η = 1, kappa = -0.5)</c>.</summary>
+    public string NameWithStep => OptimizerRun.NameWithStepOf(
+        Name + (Options.Count == 0 ? "" : $":{NumberText.StepSize(Eta)}" + string.Concat(Options.Select(o => $":{o.Key}={NumberText.RoundTrip(o.Value)}"))),
+        Name, Eta);
+
     /// <summary><c>hig:1:kappa=-0.5</c>: the entry as it would be written.</summary>
     public override string ToString() =>
         $"{Name}:{NumberText.RoundTrip(Eta)}" + string.Concat(Options.Select(o => $":{o.Key}={NumberText.RoundTrip(o.Value)}"));

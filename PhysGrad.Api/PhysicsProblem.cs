@@ -185,14 +185,15 @@ public sealed partial class PhysicsProblem
     /// The default methods for this problem (<see cref="BookExample.DefaultMethods"/>) split into those that
     /// apply, at their default step sizes (the problem's own, <see cref="ProblemDefinition.Defaults"/>, where
     /// it has them), and those that do not or that the problem's defaults leave out
-    /// (<see cref="NotApplicableCause.LeftOutByDefault"/>), with the reason.
+    /// (<see cref="NotApplicableCause.LeftOutByDefault"/>), with the reason. Prints as
+    /// <c>gd (η = 0.01), newton (η = 1/3), …</c> with a line per method left out; deconstructs as <c>var (run, skipped) = …</c>.
     /// </summary>
-    public (IReadOnlyList<MethodSpec> Run, IReadOnlyList<SkippedMethod> Skipped) DefaultMethods()
+    public DefaultMethodSet DefaultMethods()
     {
         var (run, skipped) = BookExample.Applicable(Model, BookExample.DefaultMethods(Definition));
         var leftOut = (Definition.Defaults?.LeftOut ?? [])
             .Select(l => new SkippedMethod(l.Method, l.Reason) { Cause = NotApplicableCause.LeftOutByDefault });
-        return (run.Select(m => new MethodSpec(m.Method, m.Eta)).ToArray(), [.. skipped, .. leftOut]);
+        return new(run.Select(m => new MethodSpec(m.Method, m.Eta)).ToArray(), [.. skipped, .. leftOut]);
     }
 
     /// <summary>Whether a method, with its options, can run on this problem, and if not, why: IG and PG need a
@@ -230,7 +231,7 @@ public sealed partial class PhysicsProblem
         NameRules.Require(variables, nameof(variables));
         NameRules.Require(parameters?.Keys, nameof(parameters));
         var components = Symbolic.Parse.ManyDefined(simulator);
-        var names = variables ?? InferredVariables(components, parameters);
+        var names = variables ?? InferredStart(InferredVariables(components, parameters), start);
         return new(new ProblemDefinition(names, components.Select(Infix.FormatExact).ToArray(), loss, target ?? [], start ?? [], inverse)
             { Parameters = parameters }
             .Seeded(simulator: components));
@@ -248,6 +249,22 @@ public sealed partial class PhysicsProblem
                 $"The parameter '{taken}' is a variable: the variables are inferred from the simulator, and the names x0, x1, … are always variables; " +
                 $"give its value in the start, or, to hold it constant, give the variables explicitly (without {taken}).");
         return ProblemDefinition.InferVariables(Structure.FreeSymbolNames(components), parameters);
+    }
+
+    // The variables read from the simulator, refused when the start has another number of values and some of them
+    // look like constants (k beside x0, ProblemDefinition.LikelyConstants): the message says how to give a constant its
+    // value, in the API's terms (the parameters argument), as the CLI's says --param.
+    private static string[] InferredStart(string[] names, IReadOnlyList<double>? start)
+    {
+        if (start is not { Count: > 0 } || start.Count == names.Length || ProblemDefinition.LikelyConstants(names) is not { Length: > 0 } likely)
+            return names;
+        var constant = likely is [var one]
+            ? $"if {one} is a constant, {Advice.parameterValue(one)}"
+            : $"if {string.Join(" and ", likely)} are constants, give their values as parameters (the parameters argument of FromText or FromExpressions)";
+        throw new SymbolicException(ErrorKind.Shape,
+            $"The start point has {NumberText.Count(start.Count, "value")} but the problem has {NumberText.Count(names.Length, "variable")} " +
+            $"({PhysGrad.Symbolic.Problem.Shortened(names)}), read from the simulator: {constant}; otherwise give one value per variable, in that order, " +
+            "or list the variables (the variables argument).");
     }
 
     // The first parameter the simulator uses under a name x0, x1, …, which inferred variables always take; null if none.
@@ -286,7 +303,7 @@ public sealed partial class PhysicsProblem
         NameRules.Require(variables, nameof(variables));
         NameRules.Require(parameters?.Keys, nameof(parameters));
         var components = simulator.Select(e => e.Core).ToArray();
-        var names = variables ?? InferredVariables(components, parameters);
+        var names = variables ?? InferredStart(InferredVariables(components, parameters), start);
         var inverseCore = inverse?.Select(e => e.Core).ToArray();
         // The definition's text is exact (floating constants keep their point), because it is parsed again
         // when the definition is copied or written as a problem file; it is printed when read (PrintedExpressions).

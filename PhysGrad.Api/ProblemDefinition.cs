@@ -1094,6 +1094,19 @@ public sealed partial record ProblemDefinition(
     public static string[] InferVariables(IEnumerable<string> used, IReadOnlyDictionary<string, double>? parameters) =>
         used.Distinct().Where(n => parameters is null || !parameters.ContainsKey(n)).Order(Expression.NameOrder).ToArray();
 
+    /// <summary>
+    /// The names among variables read from a simulator (<see cref="InferVariables"/>) that look like constants: those not
+    /// of the form x, x0, x1, … (or X…) where some are of that form (<c>k</c> of <c>k, x0</c>); empty when none stands out.
+    /// A start with a value too few is then most likely a constant without its value.
+    /// </summary>
+    /// <param name="names">The variables as read.</param>
+    public static string[] LikelyConstants(IReadOnlyList<string> names)
+    {
+        ArgumentNullException.ThrowIfNull(names);
+        var likely = names.Where(n => !System.Text.RegularExpressions.Regex.IsMatch(n, "^[xX][0-9]*$")).ToArray();
+        return likely.Length == names.Count ? [] : likely;
+    }
+
     // A problem file's variables when it lists none: read from its simulator (InferVariables); a simulator that
     // uses no name (or only parameters) is refused with the field to write.
     private static IReadOnlyList<string> InferredFromFile(IReadOnlyList<string> simulator, string[]? origins, Expr?[]? parsed,

@@ -116,6 +116,18 @@ public static class RulePrinter
             b.Results.Select(e => Expression.Wrap(e, step, decimals, exponents)).ToArray())).ToArray();
     }
 
+    /// <summary>
+    /// The steps of one rule as derive's text writes them (<see cref="Prepare"/>: η taken out of each step, the user's
+    /// decimals and exponents kept), each with the intermediates derive names substituted back, so that a step prints
+    /// alone: what <see cref="Expression.ToInfix"/> of a derived rule's step writes.
+    /// </summary>
+    internal static Expression[] AsDerived(RuleBlock block, IReadOnlyList<string> variables, string step)
+    {
+        var terms = Prepare("infix", [block], variables, step)[0];
+        var named = new SharedBlock([.. terms.Intermediates.Select(t => Tuple.Create(t.Name, t.Value.Core))], [.. terms.Results.Select(r => r.Core)]);
+        return [.. SharedTerms.Inline(named).Select((e, i) => Expression.Wrap(e, step, terms.Results[i].Decimals, terms.Results[i].Exponents))];
+    }
+
     private static (string[] Taken, SharedBlock[] Shared, string Prefix) PrepareCore(string format, IReadOnlyList<RuleBlock> blocks, IReadOnlyList<string> variables, string step)
     {
         var taken = blocks.SelectMany(b => b.Cores).Let(steps => Structure.FreeSymbolNames(steps.ToArray()))

@@ -1528,21 +1528,12 @@ public static class TrajectoryPlots
     /// Everywhere a plot names a run it uses this form: its entry, the runs its entry says it coincides or
     /// overlaps with, the target's note (<see cref="TargetPoint.DescriptionNaming"/>) and a field map's title;
     /// the table, the text and the JSON name runs by their label (<c>gd:0.01</c>), as the table's method column.
+    /// One form with a run's <c>ToString()</c> (<see cref="OptimizerRun.NameWithStep"/>).
     /// </summary>
-    internal static string LegendName(OptimizerRun run) => LegendName(run.Label, run.Name, run.Eta);
+    internal static string LegendName(OptimizerRun run) => run.NameWithStep;
 
     /// <inheritdoc cref="LegendName(OptimizerRun)"/>
-    internal static string LegendName(string label, string name, double eta)
-    {
-        var hash = label.IndexOf(" #", StringComparison.Ordinal);
-        var (body, number) = hash < 0 ? (label, "") : (label[..hash], label[hash..]);
-        // newton #2 (a method listed twice alike) as its number after η, as gd:0.01 #2 is: newton (η = 1/3) #2.
-        if (body == name) return $"{name} (η = {NumberText.StepSize(eta)}){number}";
-        if (!label.StartsWith(name + ":", StringComparison.Ordinal)) return $"{label} (η = {NumberText.StepSize(eta)})";
-        var parts = body.Split(':');
-        var options = parts.Skip(2).Select(o => ", " + o.Replace("=", " = "));
-        return $"{name} (η = {parts[1]}{string.Concat(options)}){number}";
-    }
+    internal static string LegendName(string label, string name, double eta) => OptimizerRun.NameWithStepOf(label, name, eta);
 
     /// <summary>
     /// Iterations as short ranges: <c>1, 3–5, 9</c>; beyond <see cref="MaxRanges"/> ranges the first of them

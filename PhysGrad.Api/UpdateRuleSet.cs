@@ -44,6 +44,18 @@ public sealed partial record UpdateRule(Method Method, IReadOnlyList<string> Var
         var other => char.ToUpperInvariant(other[0]) + other[1..],
     };
 
+    /// <summary>
+    /// The steps of a rule derived for <paramref name="method"/>, each printed (<see cref="Expression.ToInfix"/>,
+    /// <see cref="Expression.ToLatex"/>) as derive's text writes its line (<see cref="RulePrinter.AsDerived"/>, formed
+    /// for the whole rule when a step is first printed): <c>eta*(5*g/v1 - v0/2)</c>, as README says every format writes it.
+    /// </summary>
+    internal static Expression[] PrintedAsDerived(Method method, IReadOnlyList<string> variables, Expression[] steps, string stepSymbol)
+    {
+        var name = BookExample.ShortName(method);
+        var printed = new Lazy<Expression[]>(() => RulePrinter.AsDerived(new RuleBlock(name, name, variables, steps), variables, stepSymbol));
+        return [.. steps.Select((s, i) => s.PrintedAs(() => printed.Value[i]))];
+    }
+
     /// <summary>The rule on one line: <c>ig: Δx0 = -eta*x0; Δx1 = -eta*x1/2</c>; a subexpression repeated in a
     /// long rule is named once first, <c>newton: t1 = …; Δx0 = …t1…</c>, with the intermediates derive's text
     /// output prints (<see cref="RulePrinter.Prepare"/>, the same t1, t2, … and values).</summary>
@@ -466,8 +478,8 @@ public static class UpdateRuleSet
             if (method == Method.PhysicalGradient)
                 assuming = ProductResidue.Drop(steps, assuming);
             var readable = assuming.Select(e => exact ? ReadableConstants.ReadableOver(sourceDecimals, e) : e).ToArray();
-            rules.Add(new UpdateRule(method, problem.Variables, readable
-                .Select(e => exact ? Expression.Wrap(e, stepName, sourceDecimals, exponentDecimals) : Expression.Wrap(e, stepName)).ToArray())
+            rules.Add(new UpdateRule(method, problem.Variables, UpdateRule.PrintedAsDerived(method, problem.Variables, readable
+                .Select(e => exact ? Expression.Wrap(e, stepName, sourceDecimals, exponentDecimals) : Expression.Wrap(e, stepName)).ToArray(), stepName))
             {
                 StepSymbol = stepName,
                 DoublesNote = exact || !hasReals ? null : doublesNote,

@@ -255,7 +255,7 @@ internal static class CompareCommand
                     output.WriteLine(line);
             }
             output.WriteLine();
-            output.WriteLine($"Plots: {string.Join(", ", plots)}");
+            output.WriteLine(LineWidth.FileList("Plots", plots));
             return Finish();
         });
         return command;

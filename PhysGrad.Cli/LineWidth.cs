@@ -88,6 +88,15 @@ internal sealed class LineWidth(TextWriter inner) : TextWriter
 
     private const string Tool = "physgrad: ";
 
+    /// <summary>
+    /// A list of files (<c>Plots: a.png,</c>) one to a line, each after the first indented by two spaces, in the same
+    /// layout whatever the paths' lengths: filled to 100 columns, a list of short relative paths was packed several to
+    /// a line and the same list under a longer directory one to a line, so what README shows depended on where it ran.
+    /// </summary>
+    /// <param name="head">What is listed (<c>Plots</c>).</param>
+    /// <param name="paths">The files, in order.</param>
+    internal static string FileList(string head, IEnumerable<string> paths) => $"{head}: {string.Join(",\n  ", paths)}";
+
     /// <summary>The line itself when it fits, else its pieces each on a line indented as the line is, plus two spaces.</summary>
     internal static string Wrap(string line)
     {

@@ -104,7 +104,7 @@ internal static class TrainCommand
             var written = result.GetValue(outDir) is { } dir ? Training.SavePlots(runs, dir, chosen.Description) : null;
             Print(output, result.GetValue(format)!, chosen, runs, written);
             if (written is not null && result.GetValue(format) == "table")
-                output.WriteLine(LineWidth.Wrap($"Plots: {string.Join(", ", written)}")); // at 100 columns, as compare's (LineWidth)
+                output.WriteLine(LineWidth.FileList("Plots", written)); // one file to a line, as compare's
             // A diverged or failed run is a run that failed, as in compare (README, Reliability): everything is
             // still printed and plotted, then exit 1, whether the method was named or came from the example's
             // default list (the book's HIG toy has Gauss–Newton's loss rise ~10⁶-fold in its first steps; a

@@ -263,6 +263,15 @@ public sealed record OptimizerRun(
     /// <summary>The stop reason in words (<c>Exit.Detail</c>).</summary>
     public string StopDetail => Exit.Detail;
 
+    /// <summary>The stop reason in lower-case words, as compare's table and JSON's <c>stopWords</c> write it
+    /// (<c>iteration limit</c>, <c>converged</c>; <see cref="ExitReason.Label"/>), where <see cref="StopReason"/>
+    /// prints its enum name (<c>IterationLimit</c>), the code JSON's <c>stopReason</c> keeps.</summary>
+    public string StopWords => ExitReason.Label(StopReason);
+
+    /// <summary>The stop as compare's table cell writes it (<see cref="ExitReason.Cell"/>): <c>iteration limit (10)</c>,
+    /// <c>converged: gradient norm 0 ≤ 1E-12 at iteration 3, at a minimum; …</c>.</summary>
+    public string StopCell => Exit.Cell;
+
     /// <summary>The last point.</summary>
     public double[] Final => Trajectory[^1];
 
@@ -285,15 +294,16 @@ public sealed record OptimizerRun(
             : LossGrowth.Rose(Losses[0], FinalLoss));
 
     /// <summary>
-    /// <c>PhysicalGradient (η = 0.3): final x = [0.0847426, 0.50421], loss 0.071813 after 10 iterations; stopped at the iteration
+    /// <c>pg (η = 0.3): final x = [0.0847426, 0.50421], loss 0.071813 after 10 iterations; stopped at the iteration
     /// limit: 10 iterations</c>: <see cref="Summary"/>, then the stop in words (<see cref="ExitReason.Sentence"/>), last, so that its
     /// detail, which may hold parentheses of its own, is never nested in another pair.
     /// </summary>
     public override string ToString() => $"{Summary}; {ExitReason.Sentence(StopReason, StopDetail)}";
 
     /// <summary>
-    /// The run without its stop: <c>PhysicalGradient (η = 0.3): final x = [0.0847426, 0.50421], loss 0.071813 after
-    /// 10 iterations</c>, with the number of fallbacks if any.
+    /// The run without its stop: <c>pg (η = 0.3): final x = [0.0847426, 0.50421], loss 0.071813 after
+    /// 10 iterations</c>, with the number of fallbacks if any. The run is named as the CLI and the plots' legends
+    /// name it (<see cref="NameWithStep"/>: <c>newton (η = 1/3)</c>, not the enum's <c>Newton (η = 0.333333)</c>).
     /// </summary>
     public string Summary
     {
@@ -302,9 +312,37 @@ public sealed record OptimizerRun(
             static string G(double v) => NumberText.Short(v);
             // The short vector form of the tables and the CLI: [0, 0, …, 0] (64 values, all 0).
             var x = NumberText.Vector(Final);
-            return $"{Method?.ToString() ?? Name} (η = {G(Eta)}): final x = {x}, loss {G(FinalLoss)} after {NumberText.Count(Iterations, "iteration")}" +
+            return $"{NameWithStep}: final x = {x}, loss {G(FinalLoss)} after {NumberText.Count(Iterations, "iteration")}" +
                 (Fallbacks.Count > 0 ? $", {NumberText.Count(Fallbacks.Count, "fallback")}" : "");
         }
+    }
+
+    /// <summary>The run's name with its step size, as the plots' legends write it (<see cref="NameWithStepOf"/>):
+    /// <c>gn (η = 0.3)</c>, <c>newton (η = 1/3)</c>, <c>hig (η = 0.3, kappa = -1)</c>, <c>newton (η = 1/3) #2</c>.</summary>
+    public string NameWithStep => NameWithStepOf(Label, Name, Eta);
+
+    /// <summary>
+    /// A run's name in one form for every run: <c>gn (η = 0.3)</c> (η as <see cref="NumberText.StepSize"/> writes it,
+    /// <c>1/3</c> for the double nearest a third), and for a run whose <paramref name="label"/> is written as in
+    /// <c>--methods</c> (a method run more than once: <c>hig:0.3:kappa=-1</c>, <c>gd:0.01 #2</c>), the same form with
+    /// that label's η and options: <c>hig (η = 0.3, kappa = -1)</c>, <c>gd (η = 0.01) #2</c>; a method listed twice alike
+    /// (<c>newton #2</c>) <c>newton (η = 1/3) #2</c>. A label of another form is kept, with η after it.
+    /// </summary>
+    /// <param name="label">The run's label (<see cref="Label"/>).</param>
+    /// <param name="name">The rule's name (<see cref="Name"/>, <c>gd</c>).</param>
+    /// <param name="eta">The step size.</param>
+    public static string NameWithStepOf(string label, string name, double eta)
+    {
+        ArgumentNullException.ThrowIfNull(label);
+        ArgumentNullException.ThrowIfNull(name);
+        var hash = label.IndexOf(" #", StringComparison.Ordinal);
+        var (body, number) = hash < 0 ? (label, "") : (label[..hash], label[hash..]);
+        // newton #2 (a method listed twice alike) as its number after η, as gd:0.01 #2 is: newton (η = 1/3) #2.
+        if (body == name) return $"{name} (η = {NumberText.StepSize(eta)}){number}";
+        if (!label.StartsWith(name + ":", StringComparison.Ordinal)) return $"{label} (η = {NumberText.StepSize(eta)})";
+        var parts = body.Split(':');
+        var options = parts.Skip(2).Select(o => ", " + o.Replace("=", " = "));
+        return $"{name} (η = {parts[1]}{string.Concat(options)}){number}";
     }
 }
 

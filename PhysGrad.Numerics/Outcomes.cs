@@ -955,6 +955,13 @@ public sealed record ExitReason(
         _ => reason.ToString(),
     };
 
+    /// <summary>
+    /// The stop as compare's table cell writes it: <see cref="ToString"/>, except that a run stopped by its iteration
+    /// limit reads <c>iteration limit (10)</c>, the limit it reached, instead of <c>iteration limit: 10 iterations</c>.
+    /// One form for the CLI's table and the API's results (<c>OptimizerRun.StopCell</c>, <c>MethodResult.StopCell</c>).
+    /// </summary>
+    public string Cell => Reason == StopReason.IterationLimit ? $"{Label(Reason)} ({Iteration})" : ToString();
+
     /// <summary>A stop in words, <see cref="Words"/> and the detail after a colon (<c>stopped at the iteration limit: 10 iterations</c>).</summary>
     public static string Sentence(StopReason reason, string detail) => string.IsNullOrEmpty(detail) ? Words(reason) : $"{Words(reason)}: {detail}";
 }

@@ -280,7 +280,7 @@ let ``FromLambda takes three named variables and a local inverse as a lambda`` (
     let run = problem.Run(Method.PhysicalGradient, 0.3, 10)
     Assert.Equal(3.0 * 0.7 ** 10.0, run.Final.[0], 12)
     Assert.Equal(3.0 * 0.7 ** 5.0, run.Final.[1], 12)
-    Assert.StartsWith("PhysicalGradient (η = 0.3): final x = [0.0847426, 0.50421], loss ", run.ToString())
+    Assert.StartsWith("pg (η = 0.3): final x = [0.0847426, 0.50421], loss ", run.ToString())
     Assert.Contains("after 10 iterations", run.ToString())
 
 [<Fact>]

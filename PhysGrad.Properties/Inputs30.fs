@@ -152,7 +152,7 @@ let ``CompareDefaults runs the methods physgrad compare runs without --methods``
     Assert.NotNull compare
     let problem = PhysicsProblem.FromText("x0; x1^2", [| 1.0; 4.0 |], [| 2.0; 3.0 |])
     let results = compare.Invoke(problem, [| box 5; box false |]) :?> Collections.Generic.IReadOnlyList<MethodResult>
-    let struct (defaults, _) = problem.DefaultMethods()
+    let defaults = problem.DefaultMethods().Run
     let expected = defaults |> Seq.map (fun m -> m.Method) |> List.ofSeq
     Assert.Equal<Method list>(expected, results |> Seq.map (fun r -> r.Run.Method.Value) |> List.ofSeq)
     Assert.True(expected.Length >= 3)

@@ -136,7 +136,7 @@ let ``dotnet pack builds the libraries and the tool, and a fresh project and too
     Assert.Equal(3.0 * 0.7 ** 10.0, values.[0], 12)
     Assert.Equal(3.0 * 0.7 ** 5.0, values.[1], 12)
     Assert.Contains("-eta*x1/2", output)
-    Assert.Contains("HalfInverseGradient (η = 0.5): final x = [", output)
+    Assert.Contains("hig (η = 0.5): final x = [", output)
     Assert.Contains("inverse Given", output)
 
     let tools = Path.Combine(work, "tools")

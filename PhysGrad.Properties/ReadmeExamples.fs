@@ -167,6 +167,104 @@ let ``the README's console examples print what the program prints`` () =
         with _ ->
             ()
 
+/// A C# program of the README whose output it shows: a ```csharp block followed (after blank lines) by a plain
+/// ``` block. The line indices of the code (without its fences) and of the output shown.
+type CSharpExample = { Code: string list; Output: int * int }
+
+/// The README's C# programs with their output shown (the others, which show no output, only compile: ReadmeCSharp).
+let csharpExamples (lines: string[]) =
+    [ for i in 0 .. lines.Length - 1 do
+          if lines.[i] = "```csharp" then
+              let close = Array.FindIndex(lines, i + 1, fun l -> l.StartsWith "```")
+              let next = Array.FindIndex(lines, close + 1, fun l -> l.Trim() <> "")
+
+              if next > 0 && lines.[next] = "```" then
+                  let ends = Array.FindIndex(lines, next + 1, fun l -> l.StartsWith "```")
+                  yield { Code = List.ofArray lines.[i + 1 .. close - 1]; Output = (next + 1, ends) } ]
+
+/// The usings `dotnet new console` turns on (ImplicitUsings): what a user's file has without writing them.
+let private implicitUsings =
+    "global using System; global using System.Collections.Generic; global using System.IO; global using System.Linq; "
+    + "global using System.Net.Http; global using System.Threading; global using System.Threading.Tasks;"
+
+/// Compiles a README program as a console application against the running platform's assemblies (PhysGrad's among
+/// them) and runs it in <paramref name="work"/> with the invariant culture; returns what it printed, line by line.
+let runCSharp (work: string) (code: string) =
+    let trusted = (AppContext.GetData "TRUSTED_PLATFORM_ASSEMBLIES" :?> string).Split Path.PathSeparator
+
+    let references =
+        trusted
+        |> Array.map (fun p -> Microsoft.CodeAnalysis.MetadataReference.CreateFromFile p :> Microsoft.CodeAnalysis.MetadataReference)
+
+    let compilation =
+        Microsoft.CodeAnalysis.CSharp.CSharpCompilation.Create(
+            "ReadmeRun" + Guid.NewGuid().ToString "N",
+            [ Microsoft.CodeAnalysis.CSharp.CSharpSyntaxTree.ParseText implicitUsings
+              Microsoft.CodeAnalysis.CSharp.CSharpSyntaxTree.ParseText code ],
+            references,
+            Microsoft.CodeAnalysis.CSharp.CSharpCompilationOptions(Microsoft.CodeAnalysis.OutputKind.ConsoleApplication)
+        )
+
+    use stream = new MemoryStream()
+    let emitted = compilation.Emit stream
+    Assert.True(emitted.Success, String.Join("\n", emitted.Diagnostics) + "\n" + code)
+    let entry = (Reflection.Assembly.Load(stream.ToArray())).EntryPoint
+    let printed = new StringWriter()
+    let (out, directory, culture) = (Console.Out, Environment.CurrentDirectory, Globalization.CultureInfo.CurrentCulture)
+
+    try
+        Console.SetOut printed
+        Environment.CurrentDirectory <- work
+        Globalization.CultureInfo.CurrentCulture <- Globalization.CultureInfo.InvariantCulture
+        entry.Invoke(null, (if entry.GetParameters().Length = 0 then [||] else [| box Array.empty<string> |])) |> ignore
+    finally
+        Console.SetOut out
+        Environment.CurrentDirectory <- directory
+        Globalization.CultureInfo.CurrentCulture <- culture
+
+    printed.ToString().Replace("\r\n", "\n").TrimEnd('\n').Split('\n') |> Array.map (fun l -> l.TrimEnd()) |> List.ofArray
+
+[<Fact>]
+let ``the README's C# programs print what it shows under them`` () =
+    let path = readmePath ()
+    let lines = File.ReadAllLines path
+    let found = csharpExamples lines
+    // The C# section's lambda example shows its output.
+    Assert.NotEmpty found
+    let update = Environment.GetEnvironmentVariable "PHYSGRAD_UPDATE_README" = "1"
+    let rewritten = ResizeArray<string>()
+    let differences = ResizeArray<string>()
+    let mutable next = 0
+
+    for e in found do
+        let work = Directory.CreateTempSubdirectory("physgrad-readme-cs-").FullName
+
+        try
+            let real = runCSharp work (String.Join("\n", e.Code))
+            let first, ends = e.Output
+            let shown = List.ofArray lines.[first .. ends - 1] |> List.map (fun l -> l.TrimEnd())
+
+            if real <> shown then
+                differences.Add(
+                    sprintf "README line %d:\n--- shown\n%s\n--- printed\n%s" (first + 1) (String.Join("\n", shown)) (String.Join("\n", real))
+                )
+
+            rewritten.AddRange(lines.[next .. first - 1])
+            rewritten.AddRange real
+            next <- ends
+        finally
+            try
+                Directory.Delete(work, true)
+            with _ ->
+                ()
+
+    rewritten.AddRange(lines.[next..])
+
+    if update then
+        File.WriteAllText(path, String.Join("\n", rewritten) + "\n")
+    else
+        Assert.True(differences.Count = 0, String.Join("\n\n", differences) + "\n\n(PHYSGRAD_UPDATE_README=1 rewrites the README from the real output.)")
+
 [<Fact>]
 let ``the README's commands are split like a shell splits them`` () =
     Assert.Equal<string list>(

@@ -32,7 +32,7 @@ let ``a rule of one's own runs and reports under its own name, with no built-in 
     Assert.StartsWith("signgd (η = 0.25)", run.ToString())
 
 [<Fact>]
-let ``each built-in rule's name leads back to its method, and a built-in run keeps the enum's name in its summary`` () =
+let ``each built-in rule's name leads back to its method, and a built-in run's summary names it as the CLI does`` () =
     for m in Enum.GetValues<Method>() |> Array.distinct do
         Assert.Equal(Nullable m, StandardRules.MethodNamed((StandardRules.For(m, 1.0)).Name))
 
@@ -40,4 +40,4 @@ let ``each built-in rule's name leads back to its method, and a built-in run kee
     let run = PhysicsProblem.FromText("x", target = [ 0.0 ], start = [ 1.0 ]).Run(Method.GradientDescent, 0.5, 1)
     Assert.Equal("gd", run.Name)
     Assert.Equal(Nullable Method.GradientDescent, run.Method)
-    Assert.StartsWith("GradientDescent (η = 0.5)", run.ToString())
+    Assert.StartsWith("gd (η = 0.5)", run.ToString())

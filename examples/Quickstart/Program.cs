@@ -44,7 +44,7 @@ public static class Program
         {
             var v = string.Join(", ", r.Run.Final.Select(a => a.ToString("F6", CultureInfo.InvariantCulture)));
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{r.Run.Name,-8} [{v}]{"",-2} {r.Run.FinalLoss,12:G4}  {r.Run.StopReason}"));
+                $"{r.Run.Name,-8} [{v}]{"",-2} {r.Run.FinalLoss,12:G4}  {r.StopCell}"));
         }
         var files = problem.SavePlots(results.Select(r => r.Run).ToArray(), plots);
         output.WriteLine();
