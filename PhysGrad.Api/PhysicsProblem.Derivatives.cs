@@ -375,6 +375,25 @@ public sealed partial class PhysicsProblem
                 return because;
         return !double.IsFinite(Compiled.Value(point)) ? Why("the loss L(P(x))", model.LossInX) : null;
     }
+
+    /// <summary>
+    /// The first output whose value at <paramref name="x"/> is beyond doubles although every domain condition holds
+    /// there (<c>y0 = x0^2</c> at x0 = 1E+200 is 1E+400), as <c>y0 = x0^2</c> with the output's name and formula; null
+    /// when every output is finite or one is undefined (<see cref="OutsideDomainAt"/> names that). No method can take
+    /// a step from such a point: its loss and derivatives are infinite there.
+    /// </summary>
+    /// <param name="x">The point, one value per variable.</param>
+    /// <exception cref="SymbolicException"><paramref name="x"/> without one value per variable or with a NaN or
+    /// infinite value, naming the component (<see cref="ErrorKind.Shape"/>, <see cref="ErrorKind.NonFinite"/>).</exception>
+    public string? OverflowingOutputAt(IReadOnlyList<double> x)
+    {
+        var point = PointArguments.Require(x, Variables, nameof(x));
+        if (OutsideDomainAt(point) is not null) return null;
+        var y = new double[Outputs.Count];
+        Compiled.Simulate(point, y);
+        var i = Array.FindIndex(y, v => double.IsInfinity(v));
+        return i < 0 ? null : $"{Outputs[i]} = {Infix.Format(Model.Simulator[i])}";
+    }
 }
 
 public sealed partial class PhysicsProblem
