@@ -449,6 +449,53 @@ public static class BookExample
         return (x, by, nearest, reason);
     }
 
+    /// <summary>
+    /// Whether <paramref name="x"/> is the only preimage of y*, shown from the simulator's affine components (each
+    /// ∂Pᵢ/∂xⱼ free of the variables, as x0 + x1 and x0 − x1 in <c>x0+x1; x0-x1; x0*x1</c>): every preimage solves
+    /// the linear system those rows make, and when their constant rows have rank n that system has one solution, so
+    /// the preimage found is the only one (and the nearest). Only for a small problem with a symbolic definition
+    /// (<see cref="ClosedFormTargetLimit"/>); false otherwise (nothing shown).
+    /// </summary>
+    internal static bool OnlyPreimage(CompiledProblem problem, double[] x)
+    {
+        if (problem.Definition is not { } model || (long)problem.N * problem.M > ClosedFormTargetLimit || problem.M < problem.N) return false;
+        var variables = model.Variables.ToHashSet();
+        bool Affine(Expr component) => model.Variables.All(v =>
+            !Structure.FreeSymbolNames([Calculus.Differentiate(ExprModule.Symbol(v), component)]).Any(variables.Contains));
+        int[] rows;
+        try
+        {
+            rows = [.. Enumerable.Range(0, problem.M).Where(i => Affine(model.Simulator[i]))];
+        }
+        catch (Symbolic.SymbolicException)
+        {
+            return false;
+        }
+        if (rows.Length < problem.N) return false;
+        // The affine rows' constants, read from J at x (the same at every point).
+        var (y, jac) = (new double[problem.M], new double[problem.M * problem.N]);
+        problem.Simulate(x, y, jac);
+        var a = MathNet.Numerics.LinearAlgebra.Matrix<double>.Build.Dense(rows.Length, problem.N, (r, c) => jac[rows[r] * problem.N + c]);
+        return a.Enumerate().All(double.IsFinite) && a.Rank() == problem.N;
+    }
+
+    /// <summary>
+    /// Why the given inverse's point P⁻¹(y*; x₀) is not x*, in words for the x* line, when an inverse was given and
+    /// it gives no preimage of y* from <paramref name="near"/> (<c>the given inverse gives [4], where P is [64], not
+    /// y* = [8]</c>); null when none was given or its point is a preimage.
+    /// </summary>
+    internal static string? GivenInverseMiss(CompiledProblem problem, double[] targetY, double[] near)
+    {
+        if (problem.Definition is not { IsInverseResolved: true, InverseSource: Symbolic.InverseSource.Given }
+            || targetY.Length != problem.M || near.Length != problem.N) return null;
+        var x = new double[problem.N];
+        if (!problem.Invert(targetY, near, x)) return "the given inverse has no finite value at y*";
+        if (IsPreimage(problem, x, targetY)) return null;
+        var y = new double[problem.M];
+        problem.Simulate(x, y);
+        return $"the given inverse gives {NumberText.Vector(x)}, where P is {NumberText.Vector(y)}, not y* = {NumberText.Vector(targetY)}";
+    }
+
     private const string AtBranchPoint = "the derived inverse at a branch point of the start takes the + branch, with nothing to compare";
 
     /// <summary>

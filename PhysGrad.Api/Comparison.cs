@@ -140,6 +140,18 @@ public sealed record TargetPoint(TargetPointKind Kind, double[]? X, string? Note
     /// </summary>
     public ProblemIdentity? Problem { get; init; }
 
+    /// <summary>
+    /// Whether x* is shown to be the only preimage of y*: the simulator's affine components (x0 + x1, x0 − x1) have
+    /// constant rows of rank n, so P(x) = y* has at most one solution (<see cref="BookExample.OnlyPreimage"/>).
+    /// </summary>
+    public bool Only { get; init; }
+
+    /// <summary>
+    /// Where an inverse was given but its point P⁻¹(y*; x₀) is no preimage of y*, what it gave instead
+    /// (<c>the given inverse gives [4], where P is [64], not y* = [8]</c>), so x* was searched for; else null.
+    /// </summary>
+    public string? GivenInverseMissed { get; init; }
+
     /// <summary>How x* was computed when it was found from the start (<see cref="TargetPointKind.PreimageNearStart"/>); else <see cref="TargetPointMethod.None"/>.</summary>
     public TargetPointMethod By { get; init; }
 
@@ -261,8 +273,13 @@ public sealed record TargetPoint(TargetPointKind Kind, double[]? X, string? Note
                 Unaffecting = free,
                 NotNearest = "x* is the problem's known solution, not searched for from the start",
             };
+        // A given inverse whose point is no preimage of y* is passed over for the searches: said on the x* line.
+        var missed = BookExample.GivenInverseMiss(problem, targetY, start);
         if (BookExample.FindPreimageNearest(problem, targetY, start) is ({ } x, var by, var nearest, var why))
         {
+            // The only preimage (affine rows of rank n) is the nearest whatever search found it.
+            var only = !many && BookExample.OnlyPreimage(problem, x);
+            if (only) (nearest, why) = (true, null);
             // A run that ended on a preimage nearer the start does not move x* (which methods ran must
             // not move where distances are measured), but it withdraws the claim that x* is the nearest.
             var nearer = runs.FirstOrDefault(r => r.Final.Length == x.Length && BookExample.IsPreimage(problem, r.Final, targetY)
@@ -277,6 +294,8 @@ public sealed record TargetPoint(TargetPointKind Kind, double[]? X, string? Note
                 Nearest = nearest && nearer is null,
                 NotNearest = nearest && nearer is not null ? $"{nearer.Label}'s run ended on a preimage nearer the start" : why,
                 Branch = by == TargetPointMethod.DerivedInverseAtStart ? BranchNote(problem, start) : null,
+                Only = only,
+                GivenInverseMissed = missed,
             };
         }
         var notSearched = (long)problem.N * problem.M > BookExample.NumericTargetLimit

@@ -405,7 +405,7 @@ public static class MethodCatalog
         var lines = new List<string>();
         foreach (var e in Entries)
         {
-            var text = $"{e.Title}; default η {NumberText.Short(e.DefaultEta)}" +
+            var text = $"{e.Title}; default η {NumberText.StepSize(e.DefaultEta)}" +
                 string.Concat(e.Options.Select(o => $"; {o.Name} = {NumberText.Short(o.Default)}: {o.Description}"));
             var body = ResultText.Paragraph(text, room + 2, room).Split('\n').Select(l => l.Trim()).ToArray();
             var alone = !beside || e.Syntax.Length > HelpSyntaxColumn;

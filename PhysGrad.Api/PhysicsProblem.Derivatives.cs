@@ -375,6 +375,27 @@ public sealed partial class PhysicsProblem
                 return because;
         return !double.IsFinite(Compiled.Value(point)) ? Why("the loss L(P(x))", model.LossInX) : null;
     }
+
+    /// <summary>
+    /// The first output whose value at <paramref name="x"/> is beyond doubles although every domain condition holds
+    /// there (<c>y0 = x0^2</c> at x0 = 1E+200 is 1E+400), as <c>y0 = x0^2</c> with the output's name and formula; null
+    /// when every output is finite or one is undefined (<see cref="OutsideDomainAt"/> names that). No method can take
+    /// a step from such a point: its loss and derivatives are infinite there. An output that overflows at every x
+    /// (a constant beyond doubles, <see cref="CompiledProblem.OverflowingConstant"/>) is not named: the runs say that.
+    /// </summary>
+    /// <param name="x">The point, one value per variable.</param>
+    /// <exception cref="SymbolicException"><paramref name="x"/> without one value per variable or with a NaN or
+    /// infinite value, naming the component (<see cref="ErrorKind.Shape"/>, <see cref="ErrorKind.NonFinite"/>).</exception>
+    public string? OverflowingOutputAt(IReadOnlyList<double> x)
+    {
+        var point = PointArguments.Require(x, Variables, nameof(x));
+        if (OutsideDomainAt(point) is not null) return null;
+        var y = new double[Outputs.Count];
+        Compiled.Simulate(point, y);
+        // A constant that overflows at every x (x0*exp(1000)) is the runs' to name, with its own advice (OverflowingConstant).
+        var i = Enumerable.Range(0, y.Length).FirstOrDefault(k => double.IsInfinity(y[k]) && Compiled.OverflowingConstant(k) is null, -1);
+        return i < 0 ? null : $"{Outputs[i]} = {Infix.Format(Model.Simulator[i])}";
+    }
 }
 
 public sealed partial class PhysicsProblem

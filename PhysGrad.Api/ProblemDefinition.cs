@@ -1170,9 +1170,37 @@ public sealed partial record ProblemDefinition(
             {
                 // A quoted number is a string to JSON, which would be read as a name if it were one.
                 if (UserNumbers.TryRead(n.Trim(), out _, out _)) throw NotANumber($"target[{k}]", entries[k], "");
+                // "NaN" or "pi" is no name: the one wording of --target's refusal, in the file's terms.
+                if (NotATargetName(n) is { } reserved)
+                    throw new SymbolicException(ErrorKind.Invalid, $"In the problem file, target[{k}] ('{n}') {reserved}.");
                 ParseName($"target[{k}]", n);
             }
         return names;
+    }
+
+    /// <summary>
+    /// Why a target value written as a word is neither a number nor a name, or null when it may be a name: NaN and
+    /// the infinities (<c>NaN</c>, <c>inf</c>, <c>Infinity</c>, any case, <see cref="UserNumbers.IsSpecial"/>) are
+    /// not finite, and <c>pi</c> and <c>e</c> are the constants π and e, which every expression reads as those
+    /// numbers (so they cannot name a symbol); a target value is a number as written, not an expression, so the
+    /// constant's value is to be written out. One wording for --target and a problem file's "target".
+    /// </summary>
+    /// <param name="text">The value as written.</param>
+    /// <returns>A predicate to follow the quoted value (<c>is not finite (NaN): …</c>), or null.</returns>
+    public static string? NotATargetName(string text)
+    {
+        var t = text.Trim();
+        if (UserNumbers.IsSpecial(t))
+            return (t.Contains("nan", StringComparison.OrdinalIgnoreCase) ? "is not finite (NaN)" : "is not finite (an infinity)")
+                + ", and it is no name either (NaN, inf and Infinity are reserved for those values): give a finite number, or a name such as a";
+        return t switch
+        {
+            "pi" => "is the constant π, reserved: expressions read pi as 3.14159…, so it cannot name a target symbol, and a target value " +
+                "is a number, not an expression: write 3.141592653589793 for π, or choose another name (e.g. p)",
+            "e" => "is the constant e, reserved: expressions read e as 2.71828… (Euler's number), so it cannot name a target symbol, and a target value " +
+                "is a number, not an expression: write 2.718281828459045 for e, or choose another name (e.g. e1)",
+            _ => null,
+        };
     }
 
     /// <summary>Checks that <paramref name="name"/> is one symbol (as the parser reads it).</summary>

@@ -1086,7 +1086,7 @@ public static class TrajectoryPlots
 
     /// <summary>
     /// What a run's legend entry says of how it ended, the same in every plot of a comparison: a diverged
-    /// run "diverged at iteration k", k its exit's iteration (<see cref="ExitReason.Iteration"/>, where the
+    /// run "diverged at iteration k", k its exit's iteration (at 0, "diverged at the start: step 1 cannot be taken", as its stop says) (<see cref="ExitReason.Iteration"/>, where the
     /// optimiser stopped it: the one place the iteration is taken from, never a curve's length, which
     /// differs between x, y and the loss); a run that explodes without diverging (<see cref="Exploding"/>)
     /// "explodes"; a run whose step k left the problem's domain (<see cref="StopReason.LeftDomain"/>, exit
@@ -1094,7 +1094,9 @@ public static class TrajectoryPlots
     /// a ring marks; otherwise nothing.
     /// </summary>
     internal static string Status(OptimizerRun run, bool exploding) =>
-        run.StopReason == StopReason.Diverged ? $", diverged at iteration {run.Exit.Iteration}"
+        // At iteration 0 no step was taken: said as the stop says it ("step 1 cannot be taken"), not "diverged at iteration 0".
+        run.StopReason == StopReason.Diverged && run.Exit.Iteration == 0 ? ", diverged at the start: step 1 cannot be taken"
+        : run.StopReason == StopReason.Diverged ? $", diverged at iteration {run.Exit.Iteration}"
         : run.StopReason == StopReason.LeftDomain ? $", left the domain at iteration {run.Exit.Iteration + 1} (ring: last point inside)"
         : exploding ? ", explodes" : "";
 

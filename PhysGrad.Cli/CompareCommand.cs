@@ -36,6 +36,11 @@ internal static class CompareCommand
             TargetPointKind.PreimageNearStart when target.By == TargetPointMethod.DerivedInverseAtStart =>
                 $"x* = {RunReport.FormatVector(target.X!)} is the derived local inverse's preimage from the start (Newton's method on P(x) = y* found none from there"
                 + (target.Branch is { } branch ? $"; {branch}" : "") + "): distances are in x.",
+            // A given inverse that gave no preimage of y*: what it gave, and how x* was found instead.
+            TargetPointKind.PreimageNearStart when target.GivenInverseMissed is { } missed =>
+                $"x* = {RunReport.FormatVector(target.X!)} is {(target.Only ? "the only" : target.Nearest ? "the" : "a")} preimage of y* found from the start{target.ByText}, not by the given inverse ({missed}): distances are in x.",
+            // Affine outputs of rank n: P(x) = y* has this one solution.
+            TargetPointKind.PreimageNearStart when target.Only => $"x* = {RunReport.FormatVector(target.X!)} is the only preimage of y* (found from the start{target.ByText}): distances are in x.",
             // The common case: which x* the distances "in x" are measured to, and how it was found.
             TargetPointKind.PreimageNearStart when target.Nearest || target.By == TargetPointMethod.GivenInverse => $"x* = {RunReport.FormatVector(target.X!)} is the preimage of y* found from the start{target.ByText}: distances are in x.",
             // The searches disagreed, or a run ended nearer: x* is a preimage, not shown to be the nearest.
@@ -220,7 +225,8 @@ internal static class CompareCommand
                     + "both branches are preimages there, and PG takes the + branch (sign taken as +1).";
             if (inverseLine.Length > 0)
                 output.WriteLine(ResultText.Paragraph(inverseLine));
-            if (inverseLine.Length > 0 && physics.GivenInverseWarning is { } mismatch)
+            // A given inverse is checked whatever runs: x* is taken from it when it gives a preimage of y*.
+            if (definition.Inverse is not null && physics.GivenInverseWarning is { } mismatch)
                 output.WriteLine($"Warning: {mismatch}.");
             if (Headline.CutNote(problemLine, inverseLine) is { } cutNote)
                 output.WriteLine(cutNote);

@@ -185,13 +185,16 @@ internal static class DeriveCommand
             // alone did not say which problem they were for). LaTeX and C# carry it in their header comment.
             if (f == "infix" && ReferenceEquals(definition, ProblemDefinition.Book))
                 output.WriteLine($"{Headline.Book} (--simulator, --problem or --example give another problem).");
+            // LaTeX and C# open with their header comment (which problem the rules are for); the notes on skipped
+            // methods, warnings and ranges follow it, as comments, rather than coming before it.
+            var lead = f == "infix" ? output : new StringWriter { NewLine = "\n" };
             foreach (var line in SkipLines.For(skipped))
-                output.WriteLine(f == "infix" ? ApiWording.Text(line) : RulePrinter.Comment(comment + " ", ApiWording.Text(line)));
+                lead.WriteLine(f == "infix" ? ApiWording.Text(line) : RulePrinter.Comment(comment + " ", ApiWording.Text(line)));
             // In the output too (where the rules go), as a comment in LaTeX and C#.
             if (inverseWarning is not null)
-                output.WriteLine(f == "infix" ? $"Warning: {inverseWarning}." : RulePrinter.Comment(comment + " ", $"Warning: {inverseWarning}."));
+                lead.WriteLine(f == "infix" ? $"Warning: {inverseWarning}." : RulePrinter.Comment(comment + " ", $"Warning: {inverseWarning}."));
             if (stepNote is not null)
-                output.WriteLine(f == "infix" ? stepNote : RulePrinter.Comment(comment + " ", stepNote));
+                lead.WriteLine(f == "infix" ? stepNote : RulePrinter.Comment(comment + " ", stepNote));
             // C# has no double for 10^400: the literal would be infinity and the method's steps ±∞ or NaN where
             // the exact rule has values. Said in the file (where the code goes) and on stderr (where a reader looks).
             if (f == "csharp")
@@ -202,23 +205,31 @@ internal static class DeriveCommand
                             "beyond doubles: its C# writes them as infinity or 0 and computes ±∞, NaN or 0 where the rule does not; " +
                             "rescale the problem (its outputs or variables in larger or smaller units) so that its constants are doubles";
                         notes.WriteLine($"physgrad: warning: {warning}.");
-                        output.WriteLine(RulePrinter.Comment(comment + " ", $"Warning: {warning}."));
+                        lead.WriteLine(RulePrinter.Comment(comment + " ", $"Warning: {warning}."));
                     }
             if (RangeNote(rules, step) is { } rangeNote)
-                output.WriteLine(f == "infix" ? rangeNote : RulePrinter.Comment(comment + " ", rangeNote));
+                lead.WriteLine(f == "infix" ? rangeNote : RulePrinter.Comment(comment + " ", rangeNote));
             foreach (var r in rules)
                 if (BranchAtZero(r, f == "csharp" ? "BranchSign" : "sign") is { } branchNote)
-                    output.WriteLine(f == "infix" ? $"{r.Name}: {branchNote}" : RulePrinter.Comment(comment + " ", $"{r.Name}: {branchNote}"));
+                    lead.WriteLine(f == "infix" ? $"{r.Name}: {branchNote}" : RulePrinter.Comment(comment + " ", $"{r.Name}: {branchNote}"));
             if (SameStepNote(rules) is { } sameNote)
-                output.WriteLine(f == "infix" ? sameNote : RulePrinter.Comment(comment + " ", sameNote));
+                lead.WriteLine(f == "infix" ? sameNote : RulePrinter.Comment(comment + " ", sameNote));
             if (f == "infix" && symbolicTarget)
-                output.WriteLine("T" + SymbolicTargetNote(definition, targetText)[1..]
+                lead.WriteLine("T" + SymbolicTargetNote(definition, targetText)[1..]
                     + (definition.HasTarget ? "" : "; --target gives numbers or names"));
             // The C# signature takes the names in the user's order: the target's names as given, the parameters, the outputs.
             var symbolOrder = targetEntries.SelectMany(t => t.Variables)
                 .Concat(definition.Parameters?.Keys ?? Enumerable.Empty<string>())
                 .Concat(definition.Outputs).Distinct().ToArray();
-            output.Write(RulePrinter.Format(f, blocks, definition.Variables, header, generated, step: step, symbolOrder: symbolOrder));
+            var formatted = RulePrinter.Format(f, blocks, definition.Variables, header, generated, step: step, symbolOrder: symbolOrder);
+            if (!ReferenceEquals(lead, output))
+            {
+                var headerLines = RulePrinter.Comment(comment + " ", header) + "\n";
+                formatted = formatted.StartsWith(headerLines, StringComparison.Ordinal)
+                    ? headerLines + lead + formatted[headerLines.Length..]
+                    : lead + formatted;
+            }
+            output.Write(formatted);
             return namedFailure is null ? ExitCode.Ok : throw new CliInputException(namedFailure);
         });
         return command;

@@ -300,6 +300,12 @@ internal sealed partial class ProblemOptions
     {
         if (point.Count == physics.Variables.Count && physics.OutsideDomainAt(point) is { } outside)
             throw new CliInputException(PhysicsProblem.OutsideDomainMessage(point, outside, noun, where));
+        // Defined there but beyond doubles (x0^2 at 1E+200): every method "diverged" at its first step, for the start's sake.
+        if (point.Count == physics.Variables.Count && physics.OverflowingOutputAt(point) is { } overflowing)
+            throw new CliInputException(
+                $"At the {noun} {Numbers.Written(point)} the output {overflowing} overflows: its value is beyond doubles (±1.8E+308), so no method " +
+                $"can take a step from there. Rescale the problem so that its outputs stay within doubles (e.g. measure the variables or the outputs in " +
+                $"larger units, and give the target in those units too), or give a {noun} where they do ({where}).");
     }
 
     /// <summary>Where a start is given on the command line or in a problem file, for <see cref="RefuseOutsideDomain"/>.</summary>
@@ -446,6 +452,9 @@ internal sealed partial class ProblemOptions
             {
                 try { fromFile.RequireSimulatorNames(); }
                 catch (Exception e) when (InputError.Is(e) && e is not CliInputException) { throw InFile(path, e); }
+                if (UnwrittenVariables(fromFile.Variables, [.. fromFile.Simulator], null) is { Length: > 0 } unused)
+                    throw new CliInputException(UnwrittenMessage($"--problem '{path}': its \"variables\"", unused, "its \"simulator\"",
+                        "leave it out of \"variables\" and its value out of \"start\""));
             }
             var from = path is not null ? $"--problem '{path}': its " : $"--example {example}: its ";
             if (checkStart && (path is not null || result.GetValue(_start) is not null))
@@ -506,6 +515,10 @@ internal sealed partial class ProblemOptions
                     $"--simulator uses {(unknowns.Length == 1 ? "a name" : $"{unknowns.Length} names")} that {(unknowns.Length == 1 ? "is" : "are")} not among the variables ({string.Join(", ", names)}) given with --vars: " +
                     string.Join("; ", unknowns.Select(n => $"'{n}'{At(sim, n)}: {UndeclaredHint(n, names, parameters, usedNames)}")) is var hints && hints.EndsWith('?') ? hints : hints + ".");
         }
+        // A --vars name the simulator never writes changes nothing (every method leaves it at its start), as an unused
+        // --param: refused alike. One written and cancelled (0*c) is kept: the user wrote it, and x* is then a line.
+        if (!inferred && UnwrittenVariables(names, [sim], parsed) is { Length: > 0 } unwritten)
+            throw new CliInputException(UnwrittenMessage("--vars", unwritten, "--simulator", "leave it out of --vars and its value out of --start"));
         // Without --vars: a name that differs from another one only in case (X0 beside x0) is read as a variable of its own.
         if (inferred && names.GroupBy(n => n.ToLowerInvariant()).FirstOrDefault(g => g.Count() > 1) is { } cased)
         {
@@ -540,6 +553,33 @@ internal sealed partial class ProblemOptions
             TargetSymbols = symbols,
         }.WithParsedSimulator(parsed);
     }
+
+    /// <summary>The variables that no text of <paramref name="texts"/> writes (as a name, not inside another), in order;
+    /// none for an indexed form (x[i] for i in 0..9), whose names are not written one by one.</summary>
+    private static string[] UnwrittenVariables(IEnumerable<string> names, IReadOnlyList<string> texts, IReadOnlyList<Expression>? parsed)
+    {
+        if (texts.Any(t => t.Contains('['))) return [];
+        var missing = names.Where(n => texts.All(t => ColumnOf(t, n) is null)).ToArray();
+        if (missing.Length == 0) return [];
+        try
+        {
+            // The names as the parser reads them (a Greek letter written out is the letter): only those it does not see either.
+            var read = (parsed ?? [.. texts.Select(Expression.Parse)]).SelectMany(e => e.Variables).ToHashSet();
+            return [.. missing.Where(n => !read.Contains(n))];
+        }
+        catch (Exception e) when (InputError.Is(e))
+        {
+            return [];
+        }
+    }
+
+    /// <summary>The refusal of variables the simulator does not use, as an unused --param is refused.</summary>
+    private static string UnwrittenMessage(string where, string[] unwritten, string simulator, string leaveOut) =>
+        $"{where} lists {(unwritten.Length == 1 ? "the variable" : "the variables")} {string.Join(", ", unwritten)}, but {simulator} does not use " +
+        $"{(unwritten.Length == 1 ? "it" : "them")}: a variable nothing reads changes nothing (every method leaves it at its start value, " +
+        $"as an unused --param is refused). {char.ToUpperInvariant(leaveOut[0])}{leaveOut[1..]}{(unwritten.Length == 1 ? "" : " (each of them)")}, " +
+        $"or write {(unwritten.Length == 1 ? "it" : "them")} into the simulator where {(unwritten.Length == 1 ? "it" : "they")} belong{(unwritten.Length == 1 ? "s" : "")} " +
+        $"(to keep a variable no output depends on, write it as 0*{unwritten[0]} in an output).";
 
     // The --example traced by the last read, whose model was built as it was traced: Build hands it out
     // rather than building the same model again from its definition (seconds for a large grid).
@@ -659,6 +699,9 @@ internal sealed partial class ProblemOptions
         var values = new double[parts.Length];
         for (var i = 0; i < parts.Length; i++)
         {
+            // NaN, inf, pi and e: neither numbers nor names, each said as what it is (a problem file's "target" alike).
+            if (ProblemDefinition.NotATargetName(parts[i]) is { } reserved && !UserNumbers.TryRead(parts[i], out _, out _))
+                throw new CliInputException($"--target: value {i + 1} ('{parts[i]}') {reserved}.");
             if (parts[i].Length > 0 && (char.IsLetter(parts[i][0]) || parts[i][0] == '_') && !UserNumbers.IsSpecial(parts[i]))
             {
                 try

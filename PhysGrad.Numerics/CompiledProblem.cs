@@ -215,10 +215,33 @@ public sealed class CompiledProblem : IDifferentiableProblem
             // The components with their constants as written (1e200*x0/3.3 as x0/3.3E-200, x0/9.81 so), not the folded doubles.
             var components = problem.Outputs.Zip(problem.Simulator, (y, p) => $"{y} = {ReadableConstants.Text(p)}").ToArray();
             var shown = string.Join("; ", components.Take(3)) + (components.Length > 3 ? $"; … ({components.Length} components)" : "");
+            var message = e.Message.TrimEnd();
             throw new SymbolicException(ErrorKind.NonFinite,
-                $"Deriving the problem's {capability} (of L(P(x)) with {shown}) folds constants that overflow: {e.Message}");
+                $"Deriving {Derived(capability)} of the problem (L(P(x)) with {shown}) folds constants that overflow: {message}{(message.EndsWith('.') ? "" : ".")}");
         }
     }
+
+    /// <summary>
+    /// What a capability's kernel computes, in words for a message (<c>the loss L(P(x))</c>, <c>the Hessian
+    /// ∂²L/∂x²</c>): the enum's names (Value, LossGradientInY) are the code's, not the reader's.
+    /// </summary>
+    internal static string Derived(Capabilities capability) => capability switch
+    {
+        Capabilities.Value => "the loss L(P(x))",
+        Capabilities.Gradient => "the gradient ∂L/∂x",
+        Capabilities.Outputs => "the outputs y = P(x)",
+        Capabilities.Jacobian => "the Jacobian ∂P/∂x",
+        Capabilities.LossGradientInY => "the loss's gradient ∂L/∂y",
+        Capabilities.LossHessianInY => "the loss's Hessian ∂²L/∂y²",
+        Capabilities.Hessian => "the Hessian ∂²L/∂x²",
+        Capabilities.Inverse => "the local inverse P⁻¹(y; x₀)",
+        Capabilities.JacobianVector => "the Jacobian-vector product J·v",
+        Capabilities.JacobianTransposeVector => "the adjoint product Jᵀ·w",
+        Capabilities.HessianVector => "the Hessian-vector product (∂²L/∂x²)·v",
+        Capabilities.SparseJacobian => "the sparse Jacobian ∂P/∂x",
+        Capabilities.SparseHessian => "the sparse Hessian ∂²L/∂x²",
+        _ => "a derivative",
+    };
 
     // One kernel per capability, compiled on first use; Lazy's default mode makes that thread-safe
     // (one compilation, every thread waits for it).

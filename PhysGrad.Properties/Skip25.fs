@@ -30,7 +30,7 @@ let private rowMethods (text: string) =
 // (y0 is on its target), so every other default method runs and none diverges.
 let private overflowing = [ "--simulator"; "1e200*x0; x1^2"; "--target"; "1e200,4"; "--start"; "1,3" ]
 
-let private skipLine = "newton skipped: Deriving the problem's Hessian"
+let private skipLine = "newton skipped: Deriving the Hessian ∂²L/∂x² of the problem"
 
 [<Fact>]
 let ``compare's default list skips newton whose Hessian overflows when folded, and runs the others`` () =
@@ -59,7 +59,7 @@ let ``the brief's problem: newton skipped, the other rows printed, and only dive
 let ``a method the user names still fails the command with the reason`` () =
     let code, _, err = run ([ "compare" ] @ overflowing @ [ "--methods"; "gd,newton"; "--out"; outDir "named" ])
     Assert.Equal(2, code)
-    Assert.Contains("Deriving the problem's Hessian", (TestHelpers.unwrapped err))
+    Assert.Contains("Deriving the Hessian ∂²L/∂x² of the problem", (TestHelpers.unwrapped err))
     Assert.Contains("folds constants that overflow", (TestHelpers.unwrapped err))
     // Without newton the named methods run and nothing is skipped.
     let code, out, err = run ([ "compare" ] @ overflowing @ [ "--methods"; "gd,pg"; "--out"; outDir "named" ])
@@ -109,7 +109,7 @@ let ``check marks what needs the Hessian as not compared and checks the rest`` (
     Assert.Equal("", err)
     let properties = [ for p in JsonDocument.Parse(out).RootElement.GetProperty("properties").EnumerateArray() -> p ]
     let notCompared =
-        properties |> List.filter (fun p -> p.GetProperty("detail").GetString().StartsWith("not compared: Deriving the problem's Hessian"))
+        properties |> List.filter (fun p -> p.GetProperty("detail").GetString().StartsWith("not compared: Deriving the Hessian ∂²L/∂x² of the problem"))
     Assert.NotEmpty(notCompared)
     for p in notCompared do
         Assert.Equal("undef", p.GetProperty("result").GetString())

@@ -164,7 +164,7 @@ type Problem
                         | Some reason -> null, InverseSource.Numeric, reason
                         | None -> (results |> Array.choose (function Ok b -> Some b | Error _ -> None)), source, note
 
-                 if inverseInfo.IsValueCreated then Lazy<_>.CreateFromValue(bound ()) else lazy (bound ())),
+                 if inverseInfo.IsValueCreated then Problem.Resolved(bound ()) else lazy (bound ())),
                 defaultLoss,
                 units,
                 Dictionary()
@@ -670,13 +670,13 @@ type Problem
 
         let inverseInfo =
             if not (isNull inverse) then
-                Lazy<_>.CreateFromValue((Array.copy inverse, InverseSource.Given, ""))
+                Problem.Resolved((Array.copy inverse, InverseSource.Given, ""))
             elif not deriveInverse then
-                Lazy<_>.CreateFromValue(((null: Expr[]), InverseSource.Numeric, "the numeric inverse was chosen for this problem: asked for, or an example built to use it"))
+                Problem.Resolved(((null: Expr[]), InverseSource.Numeric, "the numeric inverse was chosen for this problem: asked for, or an example built to use it"))
             elif variables.Length > LocalInverse.deriveUpTo then
                 // Above the limit the symbolic attempt would spend its budget and fail: skip it, and say so
                 // where PG's inverse is described.
-                Lazy<_>.CreateFromValue(
+                Problem.Resolved(
                     ((null: Expr[]),
                      InverseSource.Numeric,
                      sprintf
@@ -704,6 +704,12 @@ type Problem
             null,
             parameterTable
         )
+
+    /// A lazy value that is already computed (IsValueCreated true): FSharp.Core's Lazy.CreateFromValue wraps the value
+    /// in a function that has not yet run, so a given inverse read as "not resolved" (IsInverseResolved false) until
+    /// something asked for it, and compare without PG passed the given inverse over when finding x*.
+    static member internal Resolved(value: Expr[] * InverseSource * string) : Lazy<Expr[] * InverseSource * string> =
+        Lazy<Expr[] * InverseSource * string>(value)
 
     /// The same problem from another start point.
     member _.WithStart(point: float[]) =

@@ -499,7 +499,7 @@ public sealed class PhysicsTrainer
                 }
                 // Huge inputs (λ near overflow, θ blown up) can keep MathNet's SVD or eigensolver from
                 // converging: this run ends typed at the last θ, and the other runs go on.
-                (stop, detail) = ("SolverFailed", $"{settings.Method}'s step {step + 1}: an SVD or eigendecomposition did not converge");
+                (stop, detail) = ("SolverFailed", $"{MethodName(settings.Method)}'s step {step + 1}: an SVD or eigendecomposition did not converge");
                 break;
             }
             // A non-finite batch loss at a finite θ may be a sample outside the domain (sqrt of a negative x):
@@ -551,6 +551,18 @@ public sealed class PhysicsTrainer
         }
         return new TrainingHistory(settings, seed, points, state.Fallbacks, diverged) { Stop = stop, StopDetail = detail };
     }
+
+    /// <summary>The method's name as train's --methods writes it (sip-pg), never the enum's (SipPhysicalGradient).</summary>
+    private static string MethodName(TrainingMethod method) => method switch
+    {
+        TrainingMethod.GradientDescent => "gd",
+        TrainingMethod.Adam => "adam",
+        TrainingMethod.GaussNewton => "gn",
+        TrainingMethod.Hig => "hig",
+        TrainingMethod.SipInverseGradient => "sip-ig",
+        TrainingMethod.SipPhysicalGradient => "sip-pg",
+        _ => "the method",
+    };
 }
 
 /// <summary>
