@@ -11,7 +11,7 @@ open PhysGrad
 
 let private run = Cli.run
 
-let private refused = Msgs31.refused
+let private refused = MessageTests.refused
 
 let private out33 = Path.Combine(Path.GetTempPath(), "physgrad-inputs33")
 
