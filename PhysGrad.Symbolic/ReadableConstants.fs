@@ -46,6 +46,10 @@ module ReadableConstants =
     [<Literal>]
     let MaxScaledTerms = 64
 
+    /// The most combinations of scales of one product's sum factors that rescaleSums weighs together.
+    [<Literal>]
+    let MaxCombinations = 4096
+
     /// What a constant that is no integer times the user's decimals costs beyond its text (explainedCost):
     /// rescaleSums turns such constants into the decimals written before it moves digits around.
     [<Literal>]
@@ -167,16 +171,23 @@ module ReadableConstants =
                         | ValueSome d -> d.Equals r
                         | ValueNone -> false))
 
-            // The best scale of one sum under the product's coefficient q and exponent n: (σ, σ^n·q, the sum's new
-            // cost), or None when none lowers the cost; of equal costs, the one with the cheaper sum.
-            let best (q: Rational) (n: int) (coefficients: Rational[]) =
-                let sumBefore = coefficients |> Array.sumBy cost
-                let before = cost q
-                // Powers of ten only for a sum elimination cleared into integers (314159*x0 - 100000*ys0): a sum
-                // of decimals already reads in them (x0 - 1E-20 is not 10*x0 - 1E-19).
+            // The scales worth trying on one sum with coefficients `coefficients`: (σ, σ's new sum cost), σ = 1 (the
+            // sum as it is) first. Tried: powers of ten for a sum elimination cleared into integers
+            // (314159*x0 - 100000*ys0; a sum of decimals already reads in them: x0 - 1E-20 is not 10*x0 - 1E-19),
+            // each coefficient and its quotients by the user's decimals, and the sum's content (gcd of the
+            // numerators over lcm of the denominators), which makes its coefficients coprime integers:
+            // -eta*(13*x0 - 70*ys0 - 20*ys1)/13 for -eta*(x0 - 70*ys0/13 - 20*ys1/13), reached by nothing else
+            // when every coefficient is a fraction over the same denominator. A scale is kept only when every new
+            // coefficient is an integer or a short decimal.
+            let options (coefficients: Rational[]) =
                 let candidates =
                     if coefficients |> Array.forall (fun c -> c.IsInteger) then System.Collections.Generic.HashSet<Rational>(tens)
                     else System.Collections.Generic.HashSet<Rational>()
+
+                if coefficients |> Array.forall (fun c -> not c.IsZero) then
+                    let numerators = coefficients |> Array.fold (fun g c -> BigInteger.GreatestCommonDivisor(g, c.Num)) BigInteger.Zero
+                    let denominators = coefficients |> Array.fold (fun l c -> l / BigInteger.GreatestCommonDivisor(l, c.Den) * c.Den) BigInteger.One
+                    candidates.Add((Rational.Create(numerators, denominators)).Abs) |> ignore
 
                 for c in coefficients do
                     candidates.Add c.Abs |> ignore
@@ -184,27 +195,11 @@ module ReadableConstants =
                     for d in sources do
                         candidates.Add((c / d).Abs) |> ignore
 
-                let mutable chosen = None
-                let mutable least = struct (before, sumBefore)
-
-                for sigma in candidates do
-                    if not sigma.IsOne then
-                        let scaled = coefficients |> Array.map (fun c -> c / sigma)
-
-                        if scaled |> Array.forall isShort then
-                            match sigma.TryPow(BigInteger n, 4096) with
-                            | Some p ->
-                                let outer = q * p
-                                let sumCost = scaled |> Array.sumBy cost
-                                let c = cost outer
-                                let struct (c0, s0) = least
-
-                                if sumCost < s0 || sumCost = s0 && c < c0 then
-                                    least <- struct (c, sumCost)
-                                    chosen <- Some(sigma, outer, sumCost)
-                            | None -> ()
-
-                chosen
+                [| yield Rational.One, coefficients |> Array.sumBy cost
+                   for sigma in candidates do
+                       if not sigma.IsOne && not sigma.IsZero then
+                           let scaled = coefficients |> Array.map (fun c -> c / sigma)
+                           if scaled |> Array.forall isShort then yield sigma, scaled |> Array.sumBy cost |]
 
             // A sum factor of a product as (sum, exponent, its terms' exact coefficients and rests); None for others.
             let sumFactor (f: Expr) =
@@ -226,45 +221,111 @@ module ReadableConstants =
                     else Some(power, terms |> Array.map Option.get)
                 | None -> None
 
+            // σ^n, or None when it is too long to take.
+            let scalePower (sigma: Rational) (n: int) = sigma.TryPow(BigInteger n, 4096)
+
+            // The scales of a product's sum factors weighed together with the product's coefficient they change:
+            // weighing each sum alone took scales that moved digits outward (-eta*(x1 - 10/13) became
+            // -10*eta*(1.3*x1 - 1)/13, its 1.3 "explained" by 0.1, its outer 10/13 no shorter), and weighing each
+            // sum with the coefficient as it stood missed scales that cancel between numerator and denominator
+            // (0.7*x0^2's Newton rule: 10 out of 7*x0^2 - 20 and 10 out of 21*x0^2 - 20 cancel). So every
+            // combination is weighed (cost of the new coefficient plus the sums'; of equal costs the cheaper sums)
+            // when there are at most MaxCombinations (up to 12 sums); beyond, one sum at a time, each against the
+            // coefficient so far.
+            let choose (q0: Rational) (factors: (int * Rational[])[]) =
+                // Each sum keeps its cheapest scales (the sum as it is among them), as many as let every combination
+                // be weighed: 64 each for two sums (an integer sum alone offers 81 powers of ten), 16 for three.
+                let keep = max 2 (int (floor (float MaxCombinations ** (1.0 / float factors.Length) + 1e-9)))
+
+                let opts =
+                    factors
+                    |> Array.map (fun (_, coefficients) ->
+                        let o = options coefficients
+                        if o.Length <= keep then o
+                        else Array.append [| o.[0] |] (o.[1..] |> Array.sortBy snd |> Array.truncate (keep - 1)))
+
+                let combinations = opts |> Array.fold (fun n o -> if n > MaxCombinations then n else n * o.Length) 1
+
+                if combinations <= MaxCombinations then
+                    let mutable bestChoice = Array.zeroCreate<int> factors.Length
+                    let mutable bestCost = struct (System.Int32.MaxValue, System.Int32.MaxValue)
+                    let choice = Array.zeroCreate<int> factors.Length
+
+                    let rec go i (q: Rational) (sums: int) =
+                        if i = factors.Length then
+                            let total = cost q + sums
+                            let struct (t0, s0) = bestCost
+                            if total < t0 || total = t0 && sums < s0 then
+                                bestCost <- struct (total, sums)
+                                bestChoice <- Array.copy choice
+                        else
+                            opts.[i]
+                            |> Array.iteri (fun j (sigma, sumCost) ->
+                                match scalePower sigma (fst factors.[i]) with
+                                | Some p ->
+                                    choice.[i] <- j
+                                    go (i + 1) (q * p) (sums + sumCost)
+                                | None -> ())
+
+                    go 0 q0 0
+                    bestChoice |> Array.mapi (fun i j -> fst opts.[i].[j])
+                else
+                    let mutable q = q0
+
+                    opts
+                    |> Array.mapi (fun i o ->
+                        let n = fst factors.[i]
+                        let sigma, p, _ =
+                            o
+                            |> Array.choose (fun (sigma, sumCost) -> scalePower sigma n |> Option.map (fun p -> sigma, p, struct (cost (q * p) + sumCost, sumCost)))
+                            |> Array.minBy (fun (_, _, c) -> c)
+                        q <- q * p
+                        sigma)
+
             e
             |> rebuildOnce (fun go n ->
                 match n.Node with
                 | Product fs ->
                     let fs = Array.map go fs
-                    let unchanged () = Expr.rebuild n fs
 
                     let q0, others =
                         match fs.[0].Node with
                         | Number q -> q, Array.tail fs
                         | _ -> Rational.One, fs
 
-                    let mutable q = q0
-                    let mutable costBefore = cost q0
-                    let mutable costAfter = 0
-                    let mutable changed = false
+                    let sums = others |> Array.map sumFactor
+                    let factors = sums |> Array.choose id
 
-                    let others =
-                        others
-                        |> Array.map (fun f ->
-                            match sumFactor f with
-                            | Some(power, terms) ->
-                                let coefficients = terms |> Array.map fst
-                                let sumCost = coefficients |> Array.sumBy cost
-                                costBefore <- costBefore + sumCost
+                    if factors.Length = 0 then
+                        Some(Expr.rebuild n fs)
+                    else
+                        let scales = choose q0 (factors |> Array.map (fun (power, terms) -> power, Array.map fst terms))
 
-                                match best q power coefficients with
-                                | Some(sigma, outer, newCost) ->
-                                    q <- outer
-                                    changed <- true
-                                    costAfter <- costAfter + newCost
-                                    let s' = Expr.sum (terms |> Array.map (fun (c, rest) -> Expr.mul2 (Expr.number (c / sigma)) rest))
-                                    Expr.pow s' (Expr.number (Rational.OfInt power))
-                                | None ->
-                                    costAfter <- costAfter + sumCost
-                                    f
-                            | None -> f)
+                        if scales |> Array.forall (fun s -> s.IsOne) then
+                            Some(Expr.rebuild n fs)
+                        else
+                            let mutable q = q0
+                            let mutable k = 0
 
-                    Some(if changed then Expr.mul (Array.append [| Expr.number q |] others) else unchanged ())
+                            let others =
+                                Array.map2
+                                    (fun (f: Expr) (s: (int * (Rational * Expr)[]) option) ->
+                                        match s with
+                                        | Some(power, terms) ->
+                                            let sigma = scales.[k]
+                                            k <- k + 1
+
+                                            if sigma.IsOne then
+                                                f
+                                            else
+                                                q <- q * (scalePower sigma power).Value
+                                                let s' = Expr.sum (terms |> Array.map (fun (c, rest) -> Expr.mul2 (Expr.number (c / sigma)) rest))
+                                                Expr.pow s' (Expr.number (Rational.OfInt power))
+                                        | None -> f)
+                                    others
+                                    sums
+
+                            Some(Expr.mul (Array.append [| Expr.number q |] others))
                 | _ -> None)
 
     /// `readable`, with a fraction that a product of the decimals `sources` (ExactConstants.sourceDecimals,
