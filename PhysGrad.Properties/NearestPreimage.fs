@@ -70,9 +70,12 @@ let ``x* of a polynomial solves P(x*) = 0 and no root lies nearer the start unle
         let y = [| 0.0 |]
         problem.Compiled.Simulate(x, y)
         let solves = abs y.[0] <= 1e-8
-        let claimsNearest = line.Contains "is the preimage of y*"
+        // "the only preimage" (an affine P of full rank, round 33) claims the nearest too, and that no other root exists.
+        let claimsOnly = line.Contains "is the only preimage of y*"
+        let claimsNearest = line.Contains "is the preimage of y*" || claimsOnly
         let nearest = abs (x.[0] - p.Start) <= nearestRoot + 1e-9
-        (solves && (nearest || not claimsNearest) && (claimsNearest || line.Contains "is a preimage of y*")) |> Prop.label label
+        let only = List.length (List.distinct p.Roots) = 1
+        (solves && (nearest || not claimsNearest) && (only || not claimsOnly) && (claimsNearest || line.Contains "is a preimage of y*")) |> Prop.label label
 
 /// The one real root of x³ − 3x = v for |v| > 2 (beyond both folds, x = ±1): 2·sign(v)·cosh(acosh(|v|/2)/3),
 /// the hyperbolic form of Cardano's formula (x = 2 cosh θ turns x³ − 3x into 2 cosh 3θ).

@@ -197,7 +197,7 @@ let ``eval writes nothing to stdout when a row is refused, and names ',' for a s
 let ``compare's help states the iterative option once and the loss plot`` () =
     let _, out, _ = Cli.run [ "compare"; "--help" ]
     Assert.DoesNotContain("iterative = -1: 1:", out)
-    Assert.Contains("the loss against iteration", out)
+    Assert.Contains("the loss against iteration", TestHelpers.unwrapped out)
 
 [<Fact>]
 let ``train refuses a λ out of range with exit 2 naming the range`` () =

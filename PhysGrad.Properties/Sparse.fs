@@ -339,4 +339,4 @@ let ``diff --sparse in infix lists the upper triangle's nonzeros and the values 
     for command in [ "diff"; "eval" ] do
         let _, help, _ = Cli.run [ command; "--help" ]
         Assert.Contains("--sparse", help)
-        Assert.Contains("structural nonzeros", help)
+        Assert.Contains("structural nonzeros", TestHelpers.unwrapped help)

@@ -44,14 +44,15 @@ let ``a floating 0.0 raised to a negative power says which power and what to do`
     Assert.Contains("negative power -3", exact.Message)
 
 [<Fact>]
-let ``derive on 1E-200·x0² toward 1E-150 prints every closed form, Newton's exact 6/10^400 written over the user's decimals`` () =
+let ``derive on 1E-200·x0² toward 1E-150 prints every closed form, Newton's exact 6/10^400 rescaled with the scale cancelled`` () =
     let code, out, err = Cli.run [ "derive"; "--simulator"; "1e-200*x0^2"; "--target"; "1e-150" ]
     Assert.True((code = 0), out + err)
     for name in [ "gd"; "newton"; "ig"; "pg"; "gn" ] do
         Assert.NotEqual<string>("", block name out)
     // Newton's −η·x(a·x² − y)/(3a·x² − y), a = 1E-200, y = 1E-150: exact, its denominator's 6/10^400·x0² − 2/10^350
-    // (below the doubles) is written over the decimals the user wrote (print26's rescaled sums).
-    Assert.Contains("-eta*x0*(1E-200*x0^2 - 1E-150)/(3E-200*x0^2 - 1E-150)", block "newton" out)
+    // (below the doubles) is rescaled (print26's rescaled sums), numerator and denominator weighed together, so
+    // that the scale a cancels between them (round 33): y/a = 1E+50.
+    Assert.Contains("-eta*x0*(x0^2 - 1E+50)/(3*x0^2 - 1E+50)", block "newton" out)
     Assert.DoesNotContain("0.0", out)
 
 /// The scaled problem c·x0² toward c·1E+50 (c = 10^k) has the same Newton, IG, PG and GN steps as x0²
