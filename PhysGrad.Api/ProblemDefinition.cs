@@ -917,22 +917,26 @@ public sealed partial record ProblemDefinition(
 
     /// <summary>
     /// A misspelt field would otherwise be ignored silently (a misspelt "inverse" leaves PG on the derived
-    /// inverse): every field must be known, and an unknown one is named with the nearest known one.
+    /// inverse): every field must be known, and the unknown ones are named together (all of them, so that one
+    /// run finds every misspelling), each with the nearest known one.
     /// </summary>
     private static void CheckFieldNames(JsonElement root)
     {
         var seen = new HashSet<string>();
+        var unknown = new List<string>();
         foreach (var property in root.EnumerateObject())
         {
             if (!seen.Add(property.Name))
                 throw new SymbolicException(ErrorKind.Invalid, $"The problem file gives the field \"{property.Name}\" twice.");
             if (FileFields.Contains(property.Name)) continue;
             var nearest = Nearest(property.Name, FileFields);
-            throw new SymbolicException(ErrorKind.Invalid,
-                $"The problem file has an unknown field \"{property.Name}\"" +
-                (nearest is null ? "" : $" (did you mean \"{nearest}\"?)") +
-                $"; the fields are {string.Join(", ", FileFields)}.");
+            unknown.Add($"\"{property.Name}\"" + (nearest is null ? "" : $" (did you mean \"{nearest}\"?)"));
         }
+        if (unknown.Count == 0) return;
+        var listed = unknown.Count == 1
+            ? $"an unknown field {unknown[0]}"
+            : $"unknown fields {string.Join(", ", unknown.Take(unknown.Count - 1))} and {unknown[^1]}";
+        throw new SymbolicException(ErrorKind.Invalid, $"The problem file has {listed}; the fields are {string.Join(", ", FileFields)}.");
     }
 
     /// <summary>
