@@ -340,3 +340,25 @@ let ``integer-valued decimals in the simulator derive and print as the integers`
             Assert.Equal(derive plain, a)
             // The gn rule of x0 + x1; 3*x0 - x1 has quarters: written 1/4, as for the integer simulator, never 0.25.
             Assert.DoesNotContain("0.25", a)
+
+[<Fact>]
+let ``readable constants over a product of 13 sums (the one-sum-at-a-time fallback) keep its value and write the user's decimal`` () =
+    // 13 sum factors with two scales each kept are 2^13 = 8192 combinations, over MaxCombinations (4096): the
+    // fallback weighs one sum at a time. Each 314159*xk - 100000*yk reads 100000*(3.14159*xk - yk).
+    let sources = [| Rational.Create(Numerics.BigInteger 314159, Numerics.BigInteger 100000) |]
+    let sums = [| for k in 0 .. 12 -> Parse.expression (sprintf "314159*x%d - 100000*y%d" k k) |]
+    let e = Expr.mul (Array.append [| Expr.symbol "eta" |] sums)
+
+    let sumFactors =
+        match e.Node with
+        | Product fs -> fs |> Array.filter (fun f -> match f.Node with Sum _ -> true | _ -> false) |> Array.length
+        | _ -> 0
+
+    Assert.True(sumFactors > 12, sprintf "%d sums: %s" sumFactors (Infix.format e))
+    let readable = ReadableConstants.readableOver sources e
+    let text = Infix.format readable
+    Assert.Contains("3.14159*x0 - y0", text)
+    let at (s: string) = if s = "eta" then 0.5 else point s
+    let before = (Evaluate.manyAsWritten at [| e |]).[0]
+    let after = (Evaluate.manyAsWritten at [| readable |]).[0]
+    Assert.True(abs (after - before) <= 1e-12 * abs before, sprintf "%g, then %g: %s" before after text)

@@ -185,8 +185,7 @@ module ReadableConstants =
                     else System.Collections.Generic.HashSet<Rational>()
 
                 if coefficients |> Array.forall (fun c -> not c.IsZero) then
-                    let numerators = coefficients |> Array.fold (fun g c -> BigInteger.GreatestCommonDivisor(g, c.Num)) BigInteger.Zero
-                    let denominators = coefficients |> Array.fold (fun l c -> l / BigInteger.GreatestCommonDivisor(l, c.Den) * c.Den) BigInteger.One
+                    let struct (numerators, denominators) = Rational.Content coefficients
                     candidates.Add((Rational.Create(numerators, denominators)).Abs) |> ignore
 
                 for c in coefficients do
@@ -232,6 +231,10 @@ module ReadableConstants =
             // combination is weighed (cost of the new coefficient plus the sums'; of equal costs the cheaper sums)
             // when there are at most MaxCombinations (up to 12 sums); beyond, one sum at a time, each against the
             // coefficient so far.
+            // A choice's score, lower is better: the new coefficient q's cost plus the sums' (`sums`), then of equal totals
+            // the cheaper sums. The one measure of the exhaustive search and of the one-sum-at-a-time fallback.
+            let score (q: Rational) (sums: int) = struct (cost q + sums, sums)
+
             let choose (q0: Rational) (factors: (int * Rational[])[]) =
                 // Each sum keeps its cheapest scales (the sum as it is among them), as many as let every combination
                 // be weighed: 64 each for two sums (an integer sum alone offers 81 powers of ten), 16 for three.
@@ -253,10 +256,9 @@ module ReadableConstants =
 
                     let rec go i (q: Rational) (sums: int) =
                         if i = factors.Length then
-                            let total = cost q + sums
-                            let struct (t0, s0) = bestCost
-                            if total < t0 || total = t0 && sums < s0 then
-                                bestCost <- struct (total, sums)
+                            let s = score q sums
+                            if s < bestCost then
+                                bestCost <- s
                                 bestChoice <- Array.copy choice
                         else
                             opts.[i]
@@ -277,7 +279,7 @@ module ReadableConstants =
                         let n = fst factors.[i]
                         let sigma, p, _ =
                             o
-                            |> Array.choose (fun (sigma, sumCost) -> scalePower sigma n |> Option.map (fun p -> sigma, p, struct (cost (q * p) + sumCost, sumCost)))
+                            |> Array.choose (fun (sigma, sumCost) -> scalePower sigma n |> Option.map (fun p -> sigma, p, score (q * p) sumCost))
                             |> Array.minBy (fun (_, _, c) -> c)
                         q <- q * p
                         sigma)
