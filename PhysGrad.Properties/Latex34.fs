@@ -362,3 +362,17 @@ let ``readable constants over a product of 13 sums (the one-sum-at-a-time fallba
     let before = (Evaluate.manyAsWritten at [| e |]).[0]
     let after = (Evaluate.manyAsWritten at [| readable |]).[0]
     Assert.True(abs (after - before) <= 1e-12 * abs before, sprintf "%g, then %g: %s" before after text)
+
+[<Fact>]
+let ``a sum whose integer form prints no more digits is written in integers with one factor outside`` () =
+    // J = [[2.4, 0.5], [0.2, -1]], J⁻¹ = [[0.4, 0.2], [0.08, -0.96]]: Newton's Δx1 = -eta*(x1 - 0.08*ys0 + 0.96*ys1), which
+    // was printed -0.4*eta*(2.5*x1 - 0.2*ys0 + 2.4*ys1) (7 digits); 25, 2, 24 and 0.04 are no more.
+    let code, out, err = Cli.run [ "derive"; "--simulator"; "2.4*x0 + 0.5*x1; 0.2*x0 - x1"; "--methods"; "newton" ]
+    Assert.True((code = 0), err + out)
+    let step = Cli.ruleLines out |> List.find (fun (n, _) -> n = "Δx1") |> snd
+    let inside = Regex.Match(step, @"\((.*)\)").Groups.[1].Value
+    Assert.False(inside.Contains ".", step)
+    let at = dict [ "x1", 0.7; "ys0", -1.3; "ys1", 2.1; "eta", 0.6 ]
+    let expected = -0.6 * (0.7 - 0.08 * -1.3 + 0.96 * 2.1)
+    let actual = (Evaluate.manyAsWritten (fun s -> at.[s]) [| Parse.expression step |]).[0]
+    Assert.True(abs (actual - expected) <= 1e-12, sprintf "%s is %g, not %g" step actual expected)
