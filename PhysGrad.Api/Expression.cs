@@ -81,7 +81,7 @@ public sealed class Expression : IEquatable<Expression>
     public static Expression Integer(int value) => Wrap(ExprModule.Int(value));
 
     /// <summary>The names of the variables the expression depends on, in natural order (x2 before x10).</summary>
-    public IReadOnlyList<string> Variables => Structure.FreeSymbolNames(new[] { Core });
+    public IReadOnlyList<string> Variables => PrintedList.Short(Structure.FreeSymbolNames(new[] { Core }), "variable");
 
     /// <summary>∂/∂<paramref name="variable"/>.</summary>
     public Expression Differentiate(string variable) =>

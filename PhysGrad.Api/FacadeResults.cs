@@ -179,6 +179,16 @@ public sealed partial record SkippedMethod
 /// <param name="Skipped">The methods that do not apply, each with its reason.</param>
 public sealed record ApplicableRuleSet(IReadOnlyList<UpdateRule> Rules, IReadOnlyList<SkippedMethod> Skipped) : IReadOnlyList<UpdateRule>
 {
+    private readonly IReadOnlyList<UpdateRule> _rules = PrintedList.Lines(Rules);
+    private readonly IReadOnlyList<SkippedMethod> _skipped = PrintedList.Lines(Skipped);
+
+    /// <summary>The rules derived, in the list's order; prints one rule per line (a plain list printed its type's name).</summary>
+    public IReadOnlyList<UpdateRule> Rules { get => _rules; init => _rules = PrintedList.Lines(value); }
+
+    /// <summary>The methods that do not apply, each with its reason; prints one <c>pg skipped: …</c> line per method
+    /// (a plain list printed <c>System.Collections.Generic.List`1[PhysGrad.SkippedMethod]</c>).</summary>
+    public IReadOnlyList<SkippedMethod> Skipped { get => _skipped; init => _skipped = PrintedList.Lines(value); }
+
     /// <summary>The rule at <paramref name="index"/> of <see cref="Rules"/>: the set is the list of its rules
     /// (<c>foreach (var rule in problem.ApplicableRules())</c>), with <see cref="Skipped"/> beside it.</summary>
     public UpdateRule this[int index] => Rules[index];
@@ -207,6 +217,20 @@ public sealed record ApplicableRuleSet(IReadOnlyList<UpdateRule> Rules, IReadOnl
 /// <param name="Skipped">The default methods that do not apply or that the problem's defaults leave out, each with its reason.</param>
 public sealed record DefaultMethodSet(IReadOnlyList<MethodSpec> Run, IReadOnlyList<SkippedMethod> Skipped) : IReadOnlyList<MethodSpec>
 {
+    private readonly IReadOnlyList<MethodSpec> _run = Methods(Run);
+    private readonly IReadOnlyList<SkippedMethod> _skipped = PrintedList.Lines(Skipped);
+
+    /// <summary>The methods that apply, at their default step sizes, in the comparison's order; prints as the plots'
+    /// legends name them, <c>gd (η = 0.01), newton (η = 1/3)</c> (a plain array printed <c>PhysGrad.MethodSpec[]</c>).</summary>
+    public IReadOnlyList<MethodSpec> Run { get => _run; init => _run = Methods(value); }
+
+    /// <summary>The default methods that do not apply or that the problem's defaults leave out, each with its reason;
+    /// prints one <c>pg skipped: …</c> line per method (a plain list printed <c>&lt;&gt;z__ReadOnlyList`1[PhysGrad.SkippedMethod]</c>).</summary>
+    public IReadOnlyList<SkippedMethod> Skipped { get => _skipped; init => _skipped = PrintedList.Lines(value); }
+
+    private static PrintedList<MethodSpec> Methods(IReadOnlyList<MethodSpec> run) =>
+        new([.. run], (m, _) => m.NameWithStep, ", ", empty: "no method applies");
+
     /// <summary>The method at <paramref name="index"/> of <see cref="Run"/>.</summary>
     public MethodSpec this[int index] => Run[index];
 
@@ -231,7 +255,7 @@ public sealed record DefaultMethodSet(IReadOnlyList<MethodSpec> Run, IReadOnlyLi
 /// <c>PhysGrad.Expression[]</c>): what the API returns for a list a caller may print, such as
 /// <see cref="PhysicsProblem.YStep"/>'s <c>Δy0 = -eta*(y0 - 1); Δy1 = …</c>.
 /// </summary>
-internal sealed class PrintedList<T>(T[] items, Func<T, int, string> line, string separator, IReadOnlyList<string>? after = null) : IReadOnlyList<T>
+internal sealed class PrintedList<T>(T[] items, Func<T, int, string> line, string separator, IReadOnlyList<string>? after = null, string empty = "") : IReadOnlyList<T>
 {
     /// <inheritdoc/>
     public T this[int index] => items[index];
@@ -245,5 +269,98 @@ internal sealed class PrintedList<T>(T[] items, Func<T, int, string> line, strin
     System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => items.GetEnumerator();
 
     /// <summary>The elements, each as <c>line</c> writes it, then the lines <c>after</c> them (what was left out), joined by the separator.</summary>
-    public override string ToString() => string.Join(separator, items.Select(line).Concat(after ?? []));
+    public override string ToString() =>
+        items.Length == 0 && (after is null || after.Count == 0) ? empty : string.Join(separator, items.Select(line).Concat(after ?? []));
+}
+
+/// <summary>
+/// A list the API returns, held as given (not copied) and printed in the short list form of the reports,
+/// <c>[x0, x1]</c> or <c>[0.1, 0.2, …, 0.9] (100 values)</c> (<see cref="ResultText.List"/>), where the list itself
+/// printed its type's name (<c>System.String[]</c>). Equal to another wrapping the same list, as the list was to itself,
+/// so the records that hold one compare as before. Hand-written: the BCL's read-only wrappers print their type's name too.
+/// </summary>
+internal sealed class ShortList<T>(IReadOnlyList<T> items, string noun) : IReadOnlyList<T>
+{
+    internal IReadOnlyList<T> Items => items;
+
+    /// <inheritdoc/>
+    public T this[int index] => items[index];
+
+    /// <inheritdoc/>
+    public int Count => items.Count;
+
+    /// <inheritdoc/>
+    public IEnumerator<T> GetEnumerator() => items.GetEnumerator();
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+
+    /// <summary><c>[a, b]</c>, or <c>[a, b, …, z] (100 items)</c>; numbers as their shortest round-trip text.</summary>
+    public override string ToString() =>
+        ResultText.List(items.Count, i => items[i] is double d ? NumberText.RoundTrip(d) : items[i]?.ToString() ?? "null", noun);
+
+    /// <inheritdoc/>
+    public override bool Equals(object? obj) => ReferenceEquals(obj is ShortList<T> other ? other.Items : obj, items);
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(items);
+}
+
+/// <summary>
+/// A read-only dictionary the API returns (a method's options), held as given and printed as <c>kappa = -0.5, tau = 0.001</c>
+/// (<c>none</c> when empty), where the dictionary printed <c>System.Collections.Generic.Dictionary`2[…]</c>. Equal to
+/// another wrapping the same dictionary, as <see cref="ShortList{T}"/>.
+/// </summary>
+internal sealed class PrintedDictionary(IReadOnlyDictionary<string, double> items) : IReadOnlyDictionary<string, double>
+{
+    internal IReadOnlyDictionary<string, double> Items => items;
+
+    /// <inheritdoc/>
+    public double this[string key] => items[key];
+
+    /// <inheritdoc/>
+    public IEnumerable<string> Keys => items.Keys;
+
+    /// <inheritdoc/>
+    public IEnumerable<double> Values => items.Values;
+
+    /// <inheritdoc/>
+    public int Count => items.Count;
+
+    /// <inheritdoc/>
+    public bool ContainsKey(string key) => items.ContainsKey(key);
+
+    /// <inheritdoc/>
+    public bool TryGetValue(string key, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out double value) => items.TryGetValue(key, out value);
+
+    /// <inheritdoc/>
+    public IEnumerator<KeyValuePair<string, double>> GetEnumerator() => items.GetEnumerator();
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+
+    /// <summary><c>kappa = -0.5, tau = 0.001</c>, or <c>none</c>.</summary>
+    public override string ToString() =>
+        items.Count == 0 ? "none" : string.Join(", ", items.Select(kv => $"{kv.Key} = {NumberText.RoundTrip(kv.Value)}"));
+
+    /// <inheritdoc/>
+    public override bool Equals(object? obj) => ReferenceEquals(obj is PrintedDictionary other ? other.Items : obj, items);
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(items);
+}
+
+/// <summary>Lists that print their elements (<see cref="PrintedList{T}"/>, <see cref="ShortList{T}"/>).</summary>
+internal static class PrintedList
+{
+    /// <summary>The list in the short list form (<see cref="ShortList{T}"/>); a list that already prints is kept.</summary>
+    public static IReadOnlyList<T> Short<T>(IReadOnlyList<T> items, string noun) =>
+        items is ShortList<T> or PrintedList<T> ? items : new ShortList<T>(items, noun);
+
+    /// <summary>The dictionary as <c>name = value</c> pairs (<see cref="PrintedDictionary"/>).</summary>
+    public static IReadOnlyDictionary<string, double> Pairs(IReadOnlyDictionary<string, double> items) =>
+        items as PrintedDictionary ?? new PrintedDictionary(items);
+
+    /// <summary>The items, one per line as each prints itself (<c>none</c> when there are none); a list that already
+    /// prints so is kept.</summary>
+    public static IReadOnlyList<T> Lines<T>(IReadOnlyList<T> items) =>
+        items is PrintedList<T> printed ? printed : new PrintedList<T>([.. items], (item, _) => item?.ToString() ?? "", Environment.NewLine, empty: "none");
 }

@@ -10,7 +10,11 @@ namespace PhysGrad;
 /// <param name="Name">The option's name as written (<c>kappa</c>).</param>
 /// <param name="Default">The value when the option is not given.</param>
 /// <param name="Description">What it is, for the help text.</param>
-public sealed record MethodOption(string Name, double Default, string Description);
+public sealed record MethodOption(string Name, double Default, string Description)
+{
+    /// <summary><c>kappa (default -0.5: …)</c>, as help lists a method's options.</summary>
+    public override string ToString() => $"{Name} (default {NumberText.Short(Default)}: {Description})";
+}
 
 /// <summary>
 /// One method of the catalogue: its report name, the <see cref="Numerics.Method"/> it runs as, its
@@ -29,6 +33,11 @@ public sealed record MethodEntry(
     string Name, Method Method, string Title, double DefaultEta, IReadOnlyList<MethodOption> Options, string? NoClosedForm,
     string? LineSearch, Func<double, IReadOnlyDictionary<string, double>, IUpdateRule> Create)
 {
+    private readonly IReadOnlyList<MethodOption> _options = PrintedList.Short(Options, "option");
+
+    /// <summary>The options, with defaults; prints as <c>[kappa (default -0.5: …), tau (default 0.001: …)]</c>.</summary>
+    public IReadOnlyList<MethodOption> Options { get => _options; init => _options = PrintedList.Short(value, "option"); }
+
     /// <summary><c>gd: gradient descent (η = 0.01)</c>, with its options' names.</summary>
     public override string ToString() =>
         $"{Name}: {Title} (η = {NumberText.StepSize(DefaultEta)})" +
@@ -66,6 +75,11 @@ public sealed record MethodEntry(
 /// <param name="Options">The options given, by name.</param>
 public sealed record MethodSpec(Method Method, double Eta, IReadOnlyDictionary<string, double> Options)
 {
+    private readonly IReadOnlyDictionary<string, double> _options = PrintedList.Pairs(Options);
+
+    /// <summary>The options given, by name; prints as <c>kappa = -0.5, tau = 0.001</c> (<c>none</c> when none is given).</summary>
+    public IReadOnlyDictionary<string, double> Options { get => _options; init => _options = PrintedList.Pairs(value); }
+
     /// <summary>A method with η and no options.</summary>
     public MethodSpec(Method method, double eta) : this(method, eta, new Dictionary<string, double>()) { }
 

@@ -389,7 +389,12 @@ public sealed partial class PhysicsProblem
     public string? OverflowingOutputAt(IReadOnlyList<double> x)
     {
         var point = PointArguments.Require(x, Variables, nameof(x));
-        if (OutsideDomainAt(point) is not null) return null;
+        return OutsideDomainAt(point) is not null ? null : OverflowingOutput(point);
+    }
+
+    // OverflowingOutputAt at a point of the right size known to be inside the domain.
+    private string? OverflowingOutput(double[] point)
+    {
         var y = new double[Outputs.Count];
         Compiled.Simulate(point, y);
         // A constant that overflows at every x (x0*exp(1000)) is the runs' to name, with its own advice (OverflowingConstant).

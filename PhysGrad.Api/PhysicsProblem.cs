@@ -231,7 +231,7 @@ public sealed partial class PhysicsProblem
         NameRules.Require(variables, nameof(variables));
         NameRules.Require(parameters?.Keys, nameof(parameters));
         var components = Symbolic.Parse.ManyDefined(simulator);
-        var names = variables ?? InferredStart(InferredVariables(components, parameters), start);
+        var names = variables ?? InferredStart(NamedVariables(components, parameters, simulator), start);
         return new(new ProblemDefinition(names, components.Select(Infix.FormatExact).ToArray(), loss, target ?? [], start ?? [], inverse)
             { Parameters = parameters }
             .Seeded(simulator: components));
@@ -249,6 +249,19 @@ public sealed partial class PhysicsProblem
                 $"The parameter '{taken}' is a variable: the variables are inferred from the simulator, and the names x0, x1, … are always variables; " +
                 $"give its value in the start, or, to hold it constant, give the variables explicitly (without {taken}).");
         return ProblemDefinition.InferVariables(Structure.FreeSymbolNames(components), parameters);
+    }
+
+    // The variables of FromText and FromExpressions given without them (InferredVariables). None read (x0/x0 simplifies
+    // to 1, or every name is a parameter) is refused with why and what to write (ProblemDefinition.NoVariablesMessage,
+    // the CLI's words in the API's terms), not "The problem has no variables." with no where and no what to do.
+    private static string[] NamedVariables(Expr[] components, IReadOnlyDictionary<string, double>? parameters, string? text)
+    {
+        var names = InferredVariables(components, parameters);
+        if (names.Length == 0 && components.Length > 0)
+            throw new SymbolicException(ErrorKind.Shape, ProblemDefinition.NoVariablesMessage(
+                text is null ? "The simulator" : $"The simulator \"{text}\"", [.. components.Select(Expression.Wrap)], text, "a parameter",
+                "FromText(\"x0^2\")", "listed in the variables argument"));
+        return names;
     }
 
     // The variables read from the simulator, refused when the start has another number of values and some of them
@@ -303,7 +316,7 @@ public sealed partial class PhysicsProblem
         NameRules.Require(variables, nameof(variables));
         NameRules.Require(parameters?.Keys, nameof(parameters));
         var components = simulator.Select(e => e.Core).ToArray();
-        var names = variables ?? InferredStart(InferredVariables(components, parameters), start);
+        var names = variables ?? InferredStart(NamedVariables(components, parameters, null), start);
         var inverseCore = inverse?.Select(e => e.Core).ToArray();
         // The definition's text is exact (floating constants keep their point), because it is parsed again
         // when the definition is copied or written as a problem file; it is printed when read (PrintedExpressions).
@@ -541,6 +554,7 @@ public sealed partial class PhysicsProblem
         System.Linq.Expressions.Expression<Func<double[], double>>? loss,
         System.Linq.Expressions.Expression<Func<double[], double[], double[]>>? inverse = null)
     {
+        RequireDependence(sim);
         Expression? lossExpression = null;
         var parameters = new Dictionary<string, double>(sim.Parameters);
         if (loss is not null)
@@ -570,6 +584,39 @@ public sealed partial class PhysicsProblem
             inverseExpressions = inv.Components.Select(c => Expression.Wrap(Structure.Substitute(rename, c.Core))).ToArray();
         }
         return FromExpressions(sim.Components, target, start, lossExpression, sim.Variables, inverseExpressions, parameters);
+    }
+
+    /// <summary>
+    /// Refuses a lambda's simulator that does not depend on each of its variables, or that has an output no variable
+    /// changes: P(x0) = [0] from <c>x =&gt; new[] { (1 / 2) * x[0] }</c> (C# divides the integers, 1/2 == 0, and the
+    /// tree holds 0) had every method "converge at a minimum" with its loss unmoved, where FromText("0*x0") and the CLI
+    /// refuse such a simulator. A lambda's variables are its parameters (or the elements of x up to the highest
+    /// index), named by the user, so one that drops out is a slip, not a choice; a constant output's residual no step moves.
+    /// </summary>
+    /// <exception cref="SymbolicException">(<see cref="ErrorKind.Shape"/>, as FromText's "has no variables") naming the
+    /// variables P does not depend on and the outputs that are constants, with the integer-division hint.</exception>
+    private static void RequireDependence(TranslatedLambda sim)
+    {
+        var outputs = sim.Components.Select(c => Structure.FreeSymbolNames([c.Core]).Where(sim.Variables.Contains).ToHashSet()).ToArray();
+        var unused = sim.Variables.Where(v => !outputs.Any(o => o.Contains(v))).ToArray();
+        var constant = Enumerable.Range(0, outputs.Length).Where(i => outputs[i].Count == 0).ToArray();
+        if (unused.Length == 0 && constant.Length == 0) return;
+        string Output(int i) => $"y{i} = {sim.Components[i]}";
+        var constants = constant.Length == 0 ? ""
+            : constant.Length == 1 ? $"its output {Output(constant[0])} is a constant"
+            : "its outputs " + (constant.Length <= ResultText.Shown ? string.Join(", ", constant.Select(Output))
+                : $"{Output(constant[0])}, {Output(constant[1])}, …, {Output(constant[^1])} ({NumberText.Count(constant.Length, "output")})") + " are constants";
+        var p = $"P({ResultText.Names(sim.Variables, "variable")}) = {ResultText.Items(sim.Components, c => c.ToString(), "component")}";
+        var what = sim.Variables.Count == 0 || unused.Length == sim.Variables.Count
+            ? $"The lambda's simulator {p} has no variables ({(sim.Variables.Count == 0 ? "it uses no parameter and no element of its array" : $"{(constants.Length > 0 ? constants + ", and it" : "it")} does not depend on {ResultText.Names(unused, "variable")}")}), so there is nothing to solve for"
+            : unused.Length > 0
+                ? $"The lambda's simulator {p} does not depend on {ResultText.Names(unused, "variable")}{(constant.Length > 0 ? $" ({constants})" : "")}: " +
+                  "no output changes with it, so no method can find its value"
+                : $"The lambda's simulator {p} has an output that no variable changes ({constants}): no method can move its residual";
+        throw new SymbolicException(ErrorKind.Shape,
+            $"{what}. A traced output that is a constant, or a variable that drops out, is most often C# integer division: " +
+            "1 / 2 == 0 in C#, so (1 / 2) * x[0] is 0 before the lambda is read; write 1.0 / 2 or 0.5. " +
+            "Otherwise use each variable in some output, index an array from x[0] without gaps, and leave out outputs that are constants.");
     }
 
     /// <summary>The problem in one line (see <see cref="ProblemDefinition.ToString"/>).</summary>
@@ -658,21 +705,60 @@ public sealed partial class PhysicsProblem
     /// <summary>
     /// The start point, refused where the simulator or the loss is undefined (<see cref="OutsideDomainAt"/>):
     /// no run has anything to start from there, and the runs had reported "Diverged: L = Infinity" for it
-    /// while the CLI refused the same start. One check for the API and the CLI.
+    /// while the CLI refused the same start; and refused where an output overflows doubles although defined
+    /// (<see cref="OverflowingOutputAt"/>: 1E+300*x0 at 1E+10), where every run had "diverged: … step 1 cannot be
+    /// taken" without a reason. One check for the API and the CLI (<see cref="RefusalAt"/>).
     /// </summary>
     /// <exception cref="SymbolicException">(<see cref="ErrorKind.Invalid"/>) naming the point, the output and
-    /// the domain condition that fails, e.g. <c>y0 = 1/x0 is undefined there: x0 ≠ 0 for 1/x0 fails (x0 = 0)</c>.</exception>
+    /// the domain condition that fails, e.g. <c>y0 = 1/x0 is undefined there: x0 ≠ 0 for 1/x0 fails (x0 = 0)</c>;
+    /// (<see cref="ErrorKind.NonFinite"/>) naming the point and the output that overflows there.</exception>
     private double[] StartInDomain()
     {
         // The model first: a problem without a start or target is refused naming what is missing, not
         // as a point of the wrong length (OutsideDomainAt's check of its argument).
         _ = Model;
         var start = Definition.Start.ToArray();
-        if (OutsideDomainAt(start) is { } outside)
-            throw new SymbolicException(ErrorKind.Invalid,
-                OutsideDomainMessage(start, outside, "start", $"{nameof(WithStart)}, or start: in FromLambda/FromText"));
+        Refuse(start, "start", StartWhere);
         return start;
     }
+
+    // Where the API's caller gives another start, for the messages that refuse one.
+    private const string StartWhere = $"{nameof(WithStart)}, or start: in FromLambda/FromText";
+
+    // Throws RefusalAt's message, with its kind: ErrorKind.Invalid outside the domain, ErrorKind.NonFinite for an overflow.
+    private void Refuse(IReadOnlyList<double> point, string noun, string where)
+    {
+        if (RefusalAt(point, noun, where) is { } refused)
+            throw new SymbolicException(refused.Overflow ? ErrorKind.NonFinite : ErrorKind.Invalid, refused.Message);
+    }
+
+    /// <summary>
+    /// Why no method can start from <paramref name="point"/>, or null: the simulator or the loss is undefined there
+    /// (<see cref="OutsideDomainAt"/>, said by <see cref="OutsideDomainMessage"/>), or an output is beyond doubles
+    /// although defined (<see cref="OverflowingOutputAt"/>, said by <see cref="OverflowingOutputMessage"/>). The one
+    /// refusal of a point for the API (<see cref="Run"/>, <see cref="CompareMethods(IReadOnlyList{MethodSpec}, int, bool, IProgress{ValueTuple{int, int}}, bool)"/>,
+    /// <see cref="Check(double[], double)"/>) and the CLI, each naming where to give another point.
+    /// </summary>
+    /// <param name="point">The point, one value per variable.</param>
+    /// <param name="noun">What the point is called: "start", or "point".</param>
+    /// <param name="where">Where to give another, in the caller's terms (an argument, an option).</param>
+    /// <returns>The message, and whether it is an overflow (true) rather than a point outside the domain.</returns>
+    /// <exception cref="SymbolicException"><paramref name="point"/> without one value per variable or with a NaN or
+    /// infinite value, as <see cref="OutsideDomainAt"/>.</exception>
+    public (string Message, bool Overflow)? RefusalAt(IReadOnlyList<double> point, string noun, string where)
+    {
+        if (OutsideDomainAt(point) is { } outside) return (OutsideDomainMessage(point, outside, noun, where), false);
+        return OverflowingOutput(point.ToArray()) is { } overflowing ? (OverflowingOutputMessage(point, overflowing, noun, where), true) : null;
+    }
+
+    /// <summary>
+    /// "At the start [1E+10] the output y0 = 1E+300*x0 overflows: …": the one wording of a point where an output is
+    /// beyond doubles (<see cref="OverflowingOutputAt"/>), for the API (<paramref name="where"/> names the argument) and the CLI (the option).
+    /// </summary>
+    public static string OverflowingOutputMessage(IReadOnlyList<double> point, string overflowing, string noun, string where) =>
+        $"At the {noun} {Numbers.Written(point)} the output {overflowing} overflows: its value is beyond doubles (±1.8E+308), so no method " +
+        $"can take a step from there. Rescale the problem so that its outputs stay within doubles (e.g. measure the variables or the outputs in " +
+        $"larger units, and give the target in those units too), or give a {noun} where they do ({where}).";
 
     /// <summary>Runs one method from the start point.</summary>
     /// <exception cref="SymbolicException">The start is outside the problem's domain (<see cref="StartInDomain"/>).</exception>
@@ -795,8 +881,7 @@ public sealed partial class PhysicsProblem
         if (refuseOutsideDomain)
         {
             if (at is null) _ = studied.StartInDomain();
-            else if (studied.OutsideDomainAt(at) is { } outside)
-                throw new SymbolicException(ErrorKind.Invalid, OutsideDomainMessage(at, outside, "point", nameof(at)));
+            else studied.Refuse(at, "point", nameof(at));
         }
         return TheoryChecks.Run(studied.Model, at, eta);
     }

@@ -1135,6 +1135,35 @@ public sealed partial record ProblemDefinition(
         used.Distinct().Where(n => parameters is null || !parameters.ContainsKey(n)).Order(Expression.NameOrder).ToArray();
 
     /// <summary>
+    /// Why a simulator whose variables are read from it (<see cref="InferVariables"/>) has none, and what to write
+    /// instead: <c>… has no variables (its output simplifies to the constant 1, which does not depend on x0), so there is
+    /// nothing to solve for; write it in the variables x0, x1, … (e.g. …) or in names of your own ….</c> The one
+    /// explanation for the API (<see cref="PhysicsProblem.FromText"/>, <see cref="PhysicsProblem.FromExpressions"/>) and the
+    /// CLI (<c>--simulator</c>), each naming its own way to give the simulator and the variables.
+    /// </summary>
+    /// <param name="subject">What has no variables: <c>--simulator "x0/x0"</c>, <c>The simulator "x0/x0"</c>.</param>
+    /// <param name="simulator">The simulator's components as parsed (simplified).</param>
+    /// <param name="text">The simulator as written, for the names simplification removed (x0 in <c>x0/x0</c>); null when
+    /// there is no text (expressions built in code), whose removed names are not known.</param>
+    /// <param name="parameter">What a parameter is called: <c>a parameter</c>, <c>a --param</c>.</param>
+    /// <param name="example">A simulator in variables, in the caller's terms: <c>--simulator "x0^2"</c>.</param>
+    /// <param name="ownNames">How names of the user's own are listed: <c>listed with --vars</c>.</param>
+    public static string NoVariablesMessage(string subject, IReadOnlyList<Expression> simulator, string? text, string parameter, string example, string ownNames)
+    {
+        var asParameters = simulator.SelectMany(e => e.Variables).Distinct().ToArray();
+        // Names the text uses that simplification removed (x0 in x0 - x0): the outputs do not depend on them.
+        var removed = asParameters.Length == 0 && text is not null ? Expression.WrittenNames(text) : [];
+        var one = simulator.Count == 1;
+        var reason = asParameters.Length > 0 ? $"every name it uses is {parameter}: {string.Join(", ", asParameters)}"
+            : removed.Count == 0 ? (text is null && simulator.Count > 0
+                ? $"its {(one ? "output is the constant" : "outputs are the constants")} {string.Join("; ", simulator.Select(e => e.ToInfix()))}"
+                : "it uses no name")
+            : $"its {(one ? "output simplifies" : "outputs simplify")} to the constant{(one ? "" : "s")} {string.Join("; ", simulator.Select(e => e.ToInfix()))}, " +
+              $"which do{(one ? "es" : "")} not depend on {string.Join(", ", removed)}";
+        return $"{subject} has no variables ({reason}), so there is nothing to solve for; write it in the variables x0, x1, … (e.g. {example}) or in names of your own {ownNames}.";
+    }
+
+    /// <summary>
     /// The names among variables read from a simulator (<see cref="InferVariables"/>) that look like constants: those not
     /// of the form x, x0, x1, … (or X…) where some are of that form (<c>k</c> of <c>k, x0</c>); empty when none stands out.
     /// A start with a value too few is then most likely a constant without its value.

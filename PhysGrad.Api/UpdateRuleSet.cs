@@ -6,6 +6,16 @@ namespace PhysGrad;
 /// <summary>One method's closed-form update: the step Δxᵢ for each variable, in the variables and η (<c>eta</c>).</summary>
 public sealed partial record UpdateRule(Method Method, IReadOnlyList<string> Variables, IReadOnlyList<Expression> Steps)
 {
+    private readonly IReadOnlyList<string> _variables = PrintedList.Short(Variables, "variable");
+    private readonly IReadOnlyList<Expression> _steps = PrintedList.Short(Steps, "step");
+    private readonly IReadOnlyList<Expression> _branchChoices = [];
+
+    /// <summary>The variables, in the order of <see cref="Steps"/>; prints as <c>[x0, x1]</c>.</summary>
+    public IReadOnlyList<string> Variables { get => _variables; init => _variables = PrintedList.Short(value, "variable"); }
+
+    /// <summary>The step Δxᵢ of each variable, in the variables and η; prints as <c>[-eta*(x0 - 1), …]</c>.</summary>
+    public IReadOnlyList<Expression> Steps { get => _steps; init => _steps = PrintedList.Short(value, "step"); }
+
     /// <summary>The name of the step size in <see cref="Steps"/>: <c>eta</c> unless the problem uses that
     /// name (see <see cref="ProblemDefinition.StepSymbol"/>).</summary>
     public string StepSymbol { get; init; } = "eta";
@@ -24,7 +34,7 @@ public sealed partial record UpdateRule(Method Method, IReadOnlyList<string> Var
     /// sqrt(…)·sign(x0) for y0 = x0²): where g = 0 the optimiser takes sign(g) as +1 (both branches are preimages
     /// there; <see cref="LocalInverse.BranchAtZero"/>), where sign(0) = 0 as printed would never move. Derive says
     /// so beside the rule, and its C# computes them so (<c>BranchSign</c>). Empty for the other methods.</summary>
-    public IReadOnlyList<Expression> BranchChoices { get; init; } = [];
+    public IReadOnlyList<Expression> BranchChoices { get => _branchChoices; init => _branchChoices = PrintedList.Short(value, "choice"); }
 
     /// <summary>The short name ("ig") of the earlier rule of the same derivation whose step this one is (GN's
     /// on a square J is IG's), written in that rule's form; null when it is no other rule's step.</summary>

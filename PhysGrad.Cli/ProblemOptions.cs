@@ -298,14 +298,10 @@ internal sealed partial class ProblemOptions
     /// <param name="where">Where to give another, e.g. "--start, or \"start\" in the problem file".</param>
     public static void RefuseOutsideDomain(PhysicsProblem physics, IReadOnlyList<double> point, string noun, string where)
     {
-        if (point.Count == physics.Variables.Count && physics.OutsideDomainAt(point) is { } outside)
-            throw new CliInputException(PhysicsProblem.OutsideDomainMessage(point, outside, noun, where));
-        // Defined there but beyond doubles (x0^2 at 1E+200): every method "diverged" at its first step, for the start's sake.
-        if (point.Count == physics.Variables.Count && physics.OverflowingOutputAt(point) is { } overflowing)
-            throw new CliInputException(
-                $"At the {noun} {Numbers.Written(point)} the output {overflowing} overflows: its value is beyond doubles (±1.8E+308), so no method " +
-                $"can take a step from there. Rescale the problem so that its outputs stay within doubles (e.g. measure the variables or the outputs in " +
-                $"larger units, and give the target in those units too), or give a {noun} where they do ({where}).");
+        // Outside the domain, or defined there but beyond doubles (x0^2 at 1E+200: every method "diverged" at its first
+        // step, for the start's sake): the API's one refusal, in the option's terms.
+        if (point.Count == physics.Variables.Count && physics.RefusalAt(point, noun, where) is { } refused)
+            throw new CliInputException(refused.Message);
     }
 
     /// <summary>Where a start is given on the command line or in a problem file, for <see cref="RefuseOutsideDomain"/>.</summary>
@@ -496,18 +492,8 @@ internal sealed partial class ProblemOptions
             : ProblemDefinition.InferVariables(parsed.SelectMany(e => e.Variables), parameters);
         var inferred = result.GetValue(_vars) is null;
         if (names.Length == 0)
-        {
-            var asParameters = parsed.SelectMany(e => e.Variables).Distinct().ToArray();
-            // Names the text uses that simplification removed (x0 in x0 - x0): the outputs do not depend on them.
-            var removed = asParameters.Length == 0 ? Expression.WrittenNames(sim) : [];
-            throw new CliInputException(
-                $"--simulator \"{sim}\" has no variables " +
-                (asParameters.Length > 0 ? $"(every name it uses is a --param: {string.Join(", ", asParameters)})"
-                    : removed.Count == 0 ? "(it uses no name)"
-                    : $"(its {(parsed.Count == 1 ? "output simplifies" : "outputs simplify")} to the constant{(parsed.Count == 1 ? "" : "s")} {string.Join("; ", parsed.Select(e => e.ToInfix()))}, " +
-                      $"which do{(parsed.Count == 1 ? "es" : "")} not depend on {string.Join(", ", removed)})") +
-                ", so there is nothing to solve for; write it in the variables x0, x1, … (e.g. --simulator \"x0^2\") or in names of your own listed with --vars.");
-        }
+            throw new CliInputException(ProblemDefinition.NoVariablesMessage($"--simulator \"{sim}\"", parsed, sim, "a --param",
+                "--simulator \"x0^2\"", "listed with --vars"));
         if (!inferred)
         {
             // The names that are neither a variable nor a --param, all of them at once (each most likely a constant

@@ -1460,7 +1460,7 @@ public static class Optimizer
             }
             if (stepper.NonFinite is { } bad)
                 return Finish(StopReason.Diverged, k - 1,
-                    $"{bad} at x = {NumberText.Vector(stepper.X.ToArray())}: step {k} cannot be taken" + Overflowed(bad) + ConstantOverflow() +
+                    $"{Said(bad)} at x = {NumberText.Vector(stepper.X.ToArray())}: step {k} cannot be taken" + Overflowed(bad) + ConstantOverflow() +
                     (stepper.Unsettled is { } why ? $" (tried as a limit: {why})" : ""), nonFinite: bad);
             if (NonFiniteValue.Find(Quantity.Point, stepper.X) is { } badX)
                 return Finish(StopReason.Diverged, k, $"x became non-finite at iteration {k} ({badX})", nonFinite: badX);
@@ -1657,11 +1657,20 @@ public static class Optimizer
             : bad.Quantity == Quantity.Loss && double.IsPositiveInfinity(bad.Value) && stepper.X.ToArray().All(double.IsFinite)
             && stepper.Gradient.ToArray().All(double.IsFinite)
                 ? $" (the loss's value overflows doubles there, although x and ∂L/∂x = {Gradient()} are finite: the run did not blow up, but {stepper.Name} reads L itself, which doubles cannot hold here" +
-                  (stepper.LossOverflowed ? $" (L ≈ {stepper.CarriedLoss.Scientific(3)}); the rules that step in y (ig, pg, gn, hig) need only y − y*, which is finite, and run on it;" : ";") +
+                  (stepper.LossOverflowed ? "; the rules that step in y (ig, pg, gn, hig) need only y − y*, which is finite, and run on it;" : ";") +
                   " or rescale the outputs or the target, e.g. with units, so that L stays below 1E+308)"
                 : "";
 
         string Gradient() => NumberText.Vector(stepper.Gradient.ToArray(), v => NumberText.Short(v, 3));
+
+        // The non-finite value as the stop says it: a loss of +∞ only as a double (its size carried beyond doubles,
+        // Stepper.LossOverflowed) with that size, in the six digits the table's final loss and the JSON's finalLossLog10
+        // give it (OptimizerRun.Carries, RunReport.FormatLossAt): "the loss L = 1.03031E+311 (beyond doubles)", not
+        // "the loss L = Infinity" beside a table that says 1.03031E+311.
+        string Said(NonFiniteValue bad) =>
+            bad.Quantity == Quantity.Loss && double.IsPositiveInfinity(bad.Value) && stepper.LossOverflowed
+                ? $"the loss L = {stepper.CarriedLoss.Scientific(6)} (beyond doubles)"
+                : bad.ToString();
 
         // A non-finite value reached after x grew far beyond its start's scale while L rose: the steps ran away
         // (a step size too large for the curvature makes each step overshoot by more than the last), so the run
