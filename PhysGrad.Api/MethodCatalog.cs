@@ -265,8 +265,11 @@ public static class MethodCatalog
         var eta = entry.DefaultEta;
         // A fraction p/q (1/3) is read too: it is how tables and labels print an η such as 0.3333333333333333.
         if (etaGiven && !NumberText.TryReadFraction(pieces[1], out eta) && !UserNumbers.TryReadPositive(pieces[1], out eta, out var wrong))
+        {
+            wrong = FractionProblem(pieces[1]) ?? wrong;
             throw new SymbolicException(ErrorKind.Invalid,
                 $"The step size in '{part}' must be a positive, finite number (a decimal, or a fraction such as 1/3), and '{pieces[1]}' {wrong}; write e.g. {entry.Name}:{NumberText.Short(entry.DefaultEta)}.");
+        }
         var first = etaGiven ? 2 : 1;
         var options = new Dictionary<string, double>();
         foreach (var piece in pieces.Skip(first))
@@ -297,6 +300,21 @@ public static class MethodCatalog
             throw new SymbolicException(ErrorKind.Invalid, $"'{part}': {e.Message}");
         }
         return spec;
+    }
+
+    /// <summary>
+    /// What keeps a step written as a quotient of two numbers (<c>1/0</c>, <c>-1/3</c>, <c>1.5/2</c>) from being a step size
+    /// <see cref="NumberText.TryReadFraction"/> reads, as a predicate after the quoted text ("is a division by zero",
+    /// "is negative", …); null for any other text, which <see cref="UserNumbers.TryReadPositive"/> explains ("is not a number").
+    /// </summary>
+    private static string? FractionProblem(string text)
+    {
+        var parts = text.Split('/', StringSplitOptions.TrimEntries);
+        if (parts.Length != 2 || !UserNumbers.TryRead(parts[0], out var p, out _) || !UserNumbers.TryRead(parts[1], out var q, out _))
+            return null;
+        if (q == 0) return "is a division by zero";
+        return UserNumbers.NotPositive(p / q)
+            ?? $"is a quotient of numbers not both whole, which is not read (a fraction is of whole numbers, such as 3/4; or write the value, {NumberText.RoundTrip(p / q)})";
     }
 
     /// <summary>

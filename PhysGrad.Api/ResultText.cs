@@ -26,7 +26,9 @@ public static class ResultText
     /// of prose in it), is one word where it fits on a continuation line
     /// (<c>x* = [2.00000,</c> / <c>1.00000]</c> split a vector that fitted); an operator (+, −, =, …) stays with the
     /// word after it, never alone at a line's end, and a short name before "=" stays with it (<c>x* = […]</c>).
-    /// A word still too long is broken at its spaces, then before a <c>*</c> or <c>/</c> of its outermost
+    /// An equation or sum (words joined by operators, <c>y0 = x0 + sin(x0)</c>) is one word where it fits on a
+    /// continuation line ("y0 = x0" / "+ sin(x0)" read as an equation and a fragment); one longer than that is broken
+    /// between its terms, before an operator. A word still too long is broken at its spaces, then before a <c>*</c> or <c>/</c> of its outermost
     /// product (<c>a*b</c> / <c>*c</c>, a formula without spaces); a piece with no such break (one path, one
     /// identifier) stays whole: cutting inside a token would change what a reader copies. Joining the lines
     /// (a space for a break at a space, nothing for one inside a product) gives the line back.
@@ -62,22 +64,34 @@ public static class ResultText
     private static List<(string Word, bool Spaced)> Words(string text, int room)
     {
         var words = new List<(string Word, bool Spaced)>();
-        foreach (var (word, spaced) in Join(SplitAtSpaces(text, Protected(text))))
+        foreach (var (unit, unitSpaced) in Join(SplitAtSpaces(text, Protected(text)), chain: true))
         {
-            if (word.Length <= room)
+            if (unit.Length <= room)
             {
-                words.Add((word, spaced));
+                words.Add((unit, unitSpaced));
                 continue;
             }
-            // Too long for a line: at every space inside it (a long vector after its commas), operators still
-            // joined to the word after them; then a piece without spaces before its outermost '*' or '/'.
-            var first = true;
-            foreach (var (inner, innerSpaced) in Join(SplitAtSpaces(word, new bool[word.Length])))
+            // An equation or sum too long for a line: between its terms, each operator with the term after it.
+            var firstTerm = true;
+            foreach (var (word, _) in Join(SplitAtSpaces(unit, Protected(unit)), chain: false))
             {
-                var pieces = inner.Length <= room ? [inner] : ProductPieces(inner);
-                for (var k = 0; k < pieces.Count; k++)
-                    words.Add((pieces[k], k == 0 && (first ? spaced : innerSpaced)));
-                first = false;
+                var spaced = !firstTerm || unitSpaced;
+                firstTerm = false;
+                if (word.Length <= room)
+                {
+                    words.Add((word, spaced));
+                    continue;
+                }
+                // Too long for a line: at every space inside it (a long vector after its commas), operators still
+                // joined to the word after them; then a piece without spaces before its outermost '*' or '/'.
+                var first = true;
+                foreach (var (inner, innerSpaced) in Join(SplitAtSpaces(word, new bool[word.Length]), chain: false))
+                {
+                    var pieces = inner.Length <= room ? [inner] : ProductPieces(inner);
+                    for (var k = 0; k < pieces.Count; k++)
+                        words.Add((pieces[k], k == 0 && (first ? spaced : innerSpaced)));
+                    first = false;
+                }
             }
         }
         return words;
@@ -129,8 +143,11 @@ public static class ResultText
         return words;
     }
 
-    // An operator alone is joined to the word after it; "=" also to a short name before it ("x* = [1, 2]").
-    private static IEnumerable<(string Word, bool Spaced)> Join(List<string> words)
+    // An operator alone is joined to the word after it; "=" also to a short name before it ("x* = [1, 2]"). With
+    // chain, a word followed by an operator is joined to it too, so that a whole equation or sum ("y0 = x0 + sin(x0)") is
+    // one unit: broken where it would fit on the next line, its first line read as an equation of its own ("y0 = x0")
+    // and the next began with an orphaned "+ sin(x0)".
+    private static IEnumerable<(string Word, bool Spaced)> Join(List<string> words, bool chain)
     {
         var joined = new List<string>();
         for (var i = 0; i < words.Count; i++)
@@ -141,8 +158,13 @@ public static class ResultText
                 word = joined[^1] + " " + word;
                 joined.RemoveAt(joined.Count - 1);
             }
-            while (IsOperator(words[i]) && i + 1 < words.Count)
+            while (true)
+            {
+                while (IsOperator(words[i]) && i + 1 < words.Count)
+                    word += " " + words[++i];
+                if (!chain || i + 2 >= words.Count || !IsOperator(words[i + 1])) break;
                 word += " " + words[++i];
+            }
             joined.Add(word);
         }
         return joined.Select(w => (w, true));

@@ -38,6 +38,7 @@ public static class CliApp
         if (parsed.Errors.Count > 0)
         {
             var explained = ValuesOfUnknownOptions(parsed, args);
+            var stray = StrayHints(parsed);
             foreach (var e in parsed.Errors)
             {
                 // The value after an unknown option is unmatched too; its own "Unrecognized" line would
@@ -50,13 +51,10 @@ public static class CliApp
                 if (parsed.UnmatchedTokens.Count > 0 && e.SymbolResult is CommandResult { Command.Subcommands.Count: > 0 }
                     && !parsed.UnmatchedTokens.Any(u => e.Message.Contains($"'{u}'", StringComparison.Ordinal)))
                     continue;
-                error.WriteLine(Wrapped($"physgrad: {NumberMessage(e) ?? e.Message}{Hint(parsed, e.Message)}"));
+                if (stray.Skipped.Contains(e)) continue;
+                error.WriteLine(Wrapped($"physgrad: {stray.Messages.GetValueOrDefault(e) ?? WithHint(NumberMessage(e) ?? e.Message, Hint(parsed, e.Message))}"));
             }
-            // The help of the command the error is in (physgrad compare --help), not the root's list of commands.
-            var path = string.Join(" ", CommandPath(parsed.CommandResult));
-            error.WriteLine(path.Length == 0
-                ? "Run 'physgrad --help' for the commands and their options."
-                : $"Run 'physgrad {path} --help' for its options.");
+            error.WriteLine(UsageLine(parsed));
             return ExitCode.BadInput;
         }
 
@@ -73,6 +71,7 @@ public static class CliApp
         catch (Exception e) when (InputError.Is(e) || Unwrap(e) is CliInputException)
         {
             error.WriteLine(Wrapped($"physgrad: {ApiWording.Message(e)}"));
+            error.WriteLine(UsageLine(parsed));
             return ExitCode.BadInput;
         }
         catch (Exception e)
@@ -91,6 +90,24 @@ public static class CliApp
         }
     }
 
+    /// <summary>
+    /// The last line of every refusal (exit 2), the same whichever check refused the input (System.CommandLine's parse,
+    /// an option's value checked by the command, the API's): the help of the command the error is in
+    /// (physgrad compare --help), not the root's list of commands. The hints before it never name the help again.
+    /// </summary>
+    private static string UsageLine(ParseResult parsed)
+    {
+        var path = string.Join(" ", CommandPath(parsed.CommandResult));
+        return path.Length == 0
+            ? "Run 'physgrad --help' for the commands and their options."
+            : $"Run 'physgrad {path} --help' for its options.";
+    }
+
+    /// <summary>A message and its hint in brackets as one sentence: System.CommandLine's "Unrecognized command or argument
+    /// '--iteration'." ended with its period before the hint ("…'--iteration'. (did you mean …?)"); the period goes after it.</summary>
+    private static string WithHint(string message, string hint) =>
+        hint.Length == 0 ? message : $"{message.TrimEnd().TrimEnd('.')}{hint}.";
+
     /// <summary>The root command with every subcommand, help at <paramref name="helpWidth"/> columns (<see cref="FittedHelp"/>);
     /// <paramref name="wrapped"/> is the writer of the human-readable text (compare, derive, diff, train, units and check
     /// write it in lines of at most 100 characters).</summary>
@@ -106,6 +123,7 @@ public static class CliApp
         root.Subcommands.Add(CheckCommand.Create(wrapped));
         root.Subcommands.Add(TrainCommand.Create(wrapped, error));
         NumericOptions.ReadInvariant(root);
+        EmptyValues.Refuse(root);
         // Help at the reader's width: piped (no console) System.CommandLine wrote each option's description on one
         // line of any length, and at a fixed 100 columns an 80-column terminal wrapped every long line again.
         FittedHelp.Apply(root, helpWidth);
@@ -141,7 +159,7 @@ public static class CliApp
         var command = parsed.CommandResult.Command;
         var bare = token.TrimStart('-');
         if (!token.StartsWith('-'))
-            return command.Subcommands.Count > 0 ? MethodCatalog.DidYouMean(bare, command.Subcommands.Select(c => c.Name)) : Positional(command, token);
+            return command.Subcommands.Count > 0 ? MethodCatalog.DidYouMean(bare, command.Subcommands.Select(c => c.Name)) : Positional(parsed, token);
         // Compared without the leading dashes, so that "--" alone is no letter in common.
         var own = OptionNames(command);
         if (ProblemDefinition.Nearest(bare, own.Keys) is { } near)
@@ -154,23 +172,90 @@ public static class CliApp
         var owners = others.Where(o => o.Bare == elsewhere).Select(o => o.Command).Distinct().ToArray();
         var name = others.First(o => o.Bare == elsewhere).Name;
         var exact = string.Equals(elsewhere, bare, StringComparison.OrdinalIgnoreCase);
-        return $" ({(exact ? "" : $"did you mean '{name}'? ")}{(exact ? token : name)} is an option of {MethodCatalog.JoinNames(owners)}, not of {command.Name}; " +
-            $"'physgrad {command.Name} --help' lists {command.Name}'s options)";
+        return $" ({(exact ? "" : $"did you mean '{name}'? ")}{(exact ? token : name)} is an option of {MethodCatalog.JoinNames(owners)}, not of {command.Name})";
     }
 
     // A word where a command takes none (`physgrad diff "x^2"`): every value of a command follows its option's name;
-    // an expression is shown with the option that takes it (-f for a function, --simulator for a simulator).
-    private static string Positional(Command command, string token)
+    // an expression is shown with the option that takes it (-f for a function, --simulator for a simulator), unless
+    // that option, or another that gives the problem, is already there (`compare --problem p.json x0`: a second
+    // simulator is not what is missing).
+    private static string Positional(ParseResult parsed, string token)
     {
+        var command = parsed.CommandResult.Command;
         var own = OptionNames(command);
-        var option = !token.Any(char.IsLetter) ? null
+        var given = command.Options.Any(o => o.Name is "--function" or "--simulator" or "--problem" or "--example" && parsed.GetResult(o) is { Implicit: false });
+        var option = given || !token.Any(char.IsLetter) ? null
             : own.ContainsKey("function") ? "-f"
             : own.ContainsKey("simulator") ? "--simulator"
             : null;
         return $" ({command.Name} takes no value without an option's name before it" +
-            (option is null ? "" : $": give the expression with {option}, e.g. physgrad {command.Name} {option} \"{token}\"") +
-            $"; 'physgrad {command.Name} --help' lists its options)";
+            (option is null ? "" : $": give the expression with {option}, e.g. physgrad {command.Name} {option} \"{token}\"") + ")";
     }
+
+    /// <summary>What <see cref="StrayHints"/> found: the errors of stray words it explains with the first of their run
+    /// (the others skipped), and the message that first one is written as (its hint included).</summary>
+    private sealed record Strays(HashSet<ParseError> Skipped, Dictionary<ParseError, string> Messages);
+
+    /// <summary>
+    /// The words a command without subcommands did not take (no option's name before them), run by run: a run right
+    /// after a text option's value (<c>--simulator x0 + sin(x0)</c>, the shell's split of an expression not quoted) is
+    /// explained once, with that value and the run quoted as one argument as it was likely meant, rather than one
+    /// "Unrecognized" line per word each suggesting --simulator as if it were missing; any other run word by word
+    /// (<see cref="Positional"/>). A run after an unknown option is its value, explained by that option's error.
+    /// </summary>
+    private static Strays StrayHints(ParseResult parsed)
+    {
+        var strays = new Strays([], []);
+        var command = parsed.CommandResult;
+        if (command.Command.Subcommands.Count > 0 || parsed.UnmatchedTokens.Count == 0) return strays;
+        // Each value token with the option it is a value of (the very token objects of the parse, so that a word
+        // that also occurs as a value elsewhere is told apart).
+        var valueOf = new Dictionary<Token, OptionResult>(ReferenceEqualityComparer.Instance);
+        var claimed = new HashSet<Token>(ReferenceEqualityComparer.Instance);
+        foreach (var option in command.Children.OfType<OptionResult>())
+        {
+            if (option.IdentifierToken is { } id) claimed.Add(id);
+            foreach (var t in option.Tokens) { valueOf[t] = option; claimed.Add(t); }
+        }
+        var tokens = parsed.Tokens;
+        var errors = parsed.Errors.ToList();
+        for (var i = 0; i < tokens.Count; i++)
+        {
+            if (!IsStray(tokens[i])) continue;
+            var first = i;
+            while (i + 1 < tokens.Count && IsStray(tokens[i + 1])) i++;
+            var run = tokens.Skip(first).Take(i - first + 1).Select(t => t.Value).ToArray();
+            var before = first > 0 ? tokens[first - 1] : null;
+            // After an unknown option (--itertions 2): its value, which that option's error explains.
+            if (before is not null && !claimed.Contains(before) && before.Value.StartsWith('-')) continue;
+            // Each word's own error, in order (a word given twice has an error for each).
+            var runErrors = run.Select(w => errors.FirstOrDefault(e => e.Message.Contains($"'{w}'", StringComparison.Ordinal)) is { } e && errors.Remove(e) ? e : null).ToArray();
+            if (runErrors.Any(e => e is null)) continue;
+            if (before is not null && valueOf.TryGetValue(before, out var owner) && IsText(owner.Option))
+            {
+                var name = owner.IdentifierToken?.Value ?? owner.Option.Name;
+                var (words, one) = (MethodCatalog.JoinNames(run.Select(w => $"'{w}'").ToArray()), run.Length == 1);
+                var whole = run.Prepend(before.Value).ToArray();
+                // A list of numbers or names (--start 1 2, --start 1, 2) is written with commas; anything else quoted.
+                var (how, together) = CommaLists.Contains(owner.Option.Name)
+                    ? ("write the list as one argument, with commas and no spaces", string.Join(",", whole.Select(w => w.Trim(',')).Where(w => w.Length > 0)))
+                    : ("quote the whole value as one argument", $"\"{string.Join(" ", whole)}\"");
+                strays.Messages[runErrors[0]!] = WithHint($"Unrecognized command or argument{(one ? "" : "s")} {words}",
+                    $" ({command.Command.Name} takes no value without an option's name before it; {(one ? "it follows" : "they follow")} {name}'s value '{before.Value}': " +
+                    $"if {(one ? "it is" : "they are")} part of that value, {how}, {name} {together}; if not, put the name of {(one ? "its option" : "each one's option")} before it)");
+                foreach (var e in runErrors.Skip(1)) strays.Skipped.Add(e!);
+            }
+        }
+        return strays;
+
+        bool IsStray(Token t) => t.Type == TokenType.Argument && !claimed.Contains(t) && !t.Value.StartsWith('-');
+    }
+
+    // The options whose value is a comma-separated list of numbers or names.
+    private static readonly HashSet<string> CommaLists = ["--start", "--target", "--at", "--vars", "--methods"];
+
+    // An option whose value is text (an expression, a list, a path), which a shell splits at its spaces when not quoted.
+    private static bool IsText(Option option) => option.ValueType == typeof(string) || option.ValueType == typeof(string[]);
 
     // A command's visible long option names, keyed by the name without its dashes.
     private static Dictionary<string, string> OptionNames(Command command) =>

@@ -94,6 +94,35 @@ internal sealed class FittedHelp(HelpAction help, int width) : SynchronousComman
             var column = probe.ToString().Split('\n').Select(l => l.IndexOf(first, StringComparison.Ordinal)).FirstOrDefault(i => i > 0, width - 64);
             option.Description = table.Intro + Environment.NewLine + table.At(Math.Max(MethodCatalog.HelpMinimumWidth, width - column));
         }
-        return help.Invoke(parseResult);
+        var code = help.Invoke(parseResult);
+        if (TheoryDoc.CitedBy(parseResult.CommandResult.Command))
+            config.Output.Write(TheoryDoc.Where() + "\n\n");
+        return code;
     }
+}
+
+/// <summary>
+/// docs/theory.md, which help cites by section (compare's "docs/theory.md §4"), for a reader of an installed tool: the tool
+/// package carries it beside physgrad.dll (PhysGrad.Cli.csproj), and help ends with where it is on this machine; a
+/// build without it (run from elsewhere) says the source repository holds it.
+/// </summary>
+internal static class TheoryDoc
+{
+    /// <summary>The name help cites it by.</summary>
+    public const string Name = "docs/theory.md";
+
+    /// <summary>Where the tool's copy is: beside the tool's assembly.</summary>
+    public static string Path => System.IO.Path.Combine(AppContext.BaseDirectory, "docs", "theory.md");
+
+    /// <summary>Whether the help of <paramref name="command"/> cites it: its description, an option's, or (the root's list
+    /// of commands) a subcommand's.</summary>
+    public static bool CitedBy(Command command) =>
+        new[] { command.Description }.Concat(command.Options.Select(o => o.Description)).Concat(command.Subcommands.Select(c => c.Description))
+            .Any(d => d?.Contains(Name, StringComparison.Ordinal) == true);
+
+    /// <summary>The lines that end such help: the path of the tool's copy on its own line (a path is never broken, so a
+    /// long one may pass the help's width), or where else to find it.</summary>
+    public static string Where() => File.Exists(Path)
+        ? $"{Name}, which this help cites by section, is installed with physgrad at:\n  {Path}"
+        : $"{Name}, which this help cites, is in physgrad's source repository, beside its README.md.";
 }

@@ -25,13 +25,16 @@ let private assertNoLoneOperator (text: string) =
         Assert.False(operators.Contains(l.Trim()), sprintf "an operator alone on a line in\n%s" text)
 
 /// The first piece a wrapped line could have taken from the line after it: its first word, with the word
-/// after an operator (an operator is never left at a line's end), and up to the end of a bracket it opens.
+/// after an operator (an operator is never left at a line's end), up to the end of a bracket it opens, and on
+/// through every operator after it with its operand (an equation or sum is kept whole where it fits, Msgs34).
 let private firstPiece (line: string) =
     let words = line.Trim().Split(' ') |> List.ofArray
     let depth (w: string) = (w |> Seq.filter (fun c -> c = '(' || c = '[') |> Seq.length) - (w |> Seq.filter (fun c -> c = ')' || c = ']') |> Seq.length)
     let rec take (piece: string) open' rest =
         match rest with
-        | w :: more when open' > 0 || operators.Contains piece -> take (piece + " " + w) (open' + depth w) more
+        | w :: more when open' > 0 || operators.Contains piece ->
+            take (piece + " " + w) (open' + depth w) more
+        | op :: w :: more when operators.Contains op -> take (piece + " " + op + " " + w) (depth w) more
         | _ -> piece
     match words with
     | w :: rest -> take w (depth w) rest
