@@ -494,6 +494,9 @@ public static class TrajectoryPlots
                 iterationAxis: true, ScaleOf(jj), exploding, farHere,
                 Groups(drawnHere), whole, legend: shown.Length == 1, notes: notes, iterationOf: recorded, dwarfs: dwarfs,
                 partners: shown.Length == 1 ? Partners(paths, box, drawnHere, whole, curves) : null, logIterations: logIterations);
+            // The starts are ringed and named as in a plane, in every figure of x and y: a 1-variable problem's plots had no
+            // "start" entry beside the 2-variable planes' (the stack's legend is its first panel's).
+            MarkStarts(panel, curves, box);
             panels.Add(panel);
         }
         if (panels.Count == 1) return Single(space, panels[0]);
@@ -559,9 +562,10 @@ public static class TrajectoryPlots
     }
 
     /// <summary>
-    /// Marks the runs' start points in a plane (a black ring under the runs' first markers) with a legend
-    /// entry "start (iteration 0)": a plane has no iteration axis, and without it a single run's curve does
-    /// not say which end it started from (gd's curve from (1, 1) to (1.13, 1.68) read either way).
+    /// Marks the runs' start points in a plane or a panel against the iteration (a black ring under the runs' first markers)
+    /// with a legend entry "start (iteration 0)": a plane has no iteration axis, and without it a single run's curve does
+    /// not say which end it started from (gd's curve from (1, 1) to (1.13, 1.68) read either way); the panels against
+    /// the iteration mark it alike, so every figure of x and y has the same entry.
     /// </summary>
     private static void MarkStarts(Plot plot, (double X, double Y)[][] curves, Box box)
     {
@@ -883,6 +887,13 @@ public static class TrajectoryPlots
         // read as a plot that failed to draw.
         if (!positive && runs.Any(r => r.Losses.Count > 0) && runs.All(r => r.Losses.All(l => l == 0)))
             title += "\nL = 0 at every iteration of every run";
+        // A log axis ends at labelled decades (LabelledDecades), so every loss drawn lies between two labels: gd's flat
+        // L = 2 lay below the lowest label 1E+2, newton's 6.7E-29 below 1E-25 with the axis running on unlabelled to 1E-30.
+        // Rounded out from the points padded by 2% only: the rounding adds the margin (the usual 6% took newton's 6.7E-29 past
+        // 1E-30, and the axis on to 1E-35).
+        var decades = linear ? null : LabelledDecades(PlotBox(exploding, logs, null, 0, far, explodingRoom: ExplodingRoom, padding: 0.02),
+            exploding, logs, InRange(exploding, logs, far).Select(ik => logs[ik.Run][ik.Point]));
+        if (decades is { } d) logBox = logBox with { YMin = d.Min, YMax = d.Max };
         var box = IterationBox(linear ? PlotBox(exploding, curves, null, lossScale ?? 0, far, explodingRoom: ExplodingRoom) : logBox, runs.Select(r => r.Iterations).DefaultIfEmpty(0).Max(), logIterations);
         var paths = DrawnPaths(curves, box, exploding);
         var drawn = Drawn(paths, box, runs.Count, curves);
@@ -905,8 +916,11 @@ public static class TrajectoryPlots
             // exact 0) named a decade no run is drawn at, in the band that says "off the plot".
             // A label is kept a twenty-fifth of the axis clear of the range's edges, so none straddles a band's border
             // (1E+1 three pixels under the top band beside gd's 7.2), unless that leaves fewer than two.
+            // Where the range ends at labelled decades (LabelledDecades), its ends are labelled: a label there sits on the
+            // band's border, naming the decade where a run is cut, inside no band.
             var margin = 0.04 * (limits.Top - limits.Bottom);
-            var ticks = PowersOfTen(box.YMin + margin, box.YMax - margin).Length >= 2 ? LogTicks(box.YMin + margin, box.YMax - margin) : LogTicks(box.YMin, box.YMax);
+            var ticks = decades is { } dd ? LogTicks(dd.Min, dd.Max, dd.Step)
+                : PowersOfTen(box.YMin + margin, box.YMax - margin).Length >= 2 ? LogTicks(box.YMin + margin, box.YMax - margin) : LogTicks(box.YMin, box.YMax);
             if (zeroRow is { } row)
             {
                 ticks.AddMajor(row.Y, "0");
@@ -1030,18 +1044,50 @@ public static class TrajectoryPlots
         return hi < lo ? [] : Enumerable.Range(lo, hi - lo + 1).ToArray();
     }
 
+    /// <summary>The decades between labels of a log axis, the first that gives at most ten steps (<see cref="LogTicks"/>).</summary>
+    internal static readonly int[] DecadeSteps = [1, 2, 5, 10, 20, 50, 100, 200, 500];
+
+    /// <summary>
+    /// The log loss axis' range (log₁₀ L) widened or narrowed to labelled decades, multiples of the label step s (the first of
+    /// <see cref="DecadeSteps"/> that gives at most ten steps over the result), so that every loss drawn lies between the
+    /// lowest and the highest label, with the step s: each end of <paramref name="box"/> goes out to the next multiple of s,
+    /// except where that would take in a point of an exploding run beyond the range (the run is cut at the range, and the
+    /// range must not grow over where it leaves): that end comes in to the multiple of s inside it, as long as it still
+    /// holds <paramref name="kept"/> (the points that set the range: the runs that do not explode, every start). Null when
+    /// no step does both (the range then keeps its ends, labelled inside).
+    /// </summary>
+    internal static (double Min, double Max, int Step)? LabelledDecades(Box box, bool[] exploding, (double X, double Y)[][] curves,
+        IEnumerable<(double X, double Y)> kept)
+    {
+        if (!(double.IsFinite(box.YMin) && double.IsFinite(box.YMax) && box.YMax > box.YMin)) return null;
+        var hold = Box.Of(kept);
+        var beyond = Enumerable.Range(0, curves.Length).Where(i => exploding[i]).SelectMany(i => curves[i]).Select(p => p.Y).ToArray();
+        var above = beyond.Where(y => y > box.YMax).DefaultIfEmpty(double.PositiveInfinity).Min();
+        var below = beyond.Where(y => y < box.YMin).DefaultIfEmpty(double.NegativeInfinity).Max();
+        foreach (var s in DecadeSteps)
+        {
+            var top = Math.Ceiling(box.YMax / s) * s;
+            if (top >= above) top = Math.Floor(box.YMax / s) * s;
+            var bottom = Math.Floor(box.YMin / s) * s;
+            if (bottom <= below) bottom = Math.Ceiling(box.YMin / s) * s;
+            if (top > bottom && top >= hold.YMax && bottom <= hold.YMin && (top - bottom) / s <= 10) return (bottom, top, s);
+        }
+        return null;
+    }
+
     /// <summary>
     /// Ticks of a log₁₀ axis over [<paramref name="min"/>, <paramref name="max"/>]: labelled powers of ten
-    /// (<c>1E-3</c>, <c>1E+400</c>) every 1, 2, 5, 10, … decades, at most about ten of them, and the minor ticks 2·10ᵏ … 9·10ᵏ
+    /// (<c>1E-3</c>, <c>1E+400</c>) every 1, 2, 5, 10, … decades, at most about ten of them (every
+    /// <paramref name="labelEvery"/> decades where given: <see cref="LabelledDecades"/>' step, whose ends it labels), and the minor ticks 2·10ᵏ … 9·10ᵏ
     /// when every decade is labelled. Used by compare's and train's loss plots where the range holds at
     /// least two powers of ten (else those plots are linear).
     /// </summary>
-    internal static ScottPlot.TickGenerators.NumericManual LogTicks(double min, double max)
+    internal static ScottPlot.TickGenerators.NumericManual LogTicks(double min, double max, int? labelEvery = null)
     {
         var powers = PowersOfTen(min, max);
         var ticks = new ScottPlot.TickGenerators.NumericManual();
         if (powers.Length == 0) return ticks;
-        var step = new[] { 1, 2, 5, 10, 20, 50, 100, 200, 500 }.FirstOrDefault(s => (powers[^1] - powers[0]) / s <= 10, 1000);
+        var step = labelEvery ?? DecadeSteps.FirstOrDefault(s => (powers[^1] - powers[0]) / s <= 10, 1000);
         foreach (var k in powers.Where(k => k % step == 0))
             // The exponent's sign always, as every E-notation the program prints (1.00002E+6, 1E-08): "1E400" read as
             // a typo beside "1E-3".
@@ -2625,16 +2671,56 @@ public static class TrajectoryPlots
     /// y-space planes and each component against the iteration), the range also holds each exploding run's points up to where
     /// it leaves the others' range grown by that fraction of its extent on each side, along Y, and along X too with
     /// <c>alongX</c> (a plane; an iteration axis is no extent) (<see cref="ExplodingReach"/>); 0 keeps only its start.
+    /// The box is padded by <c>padding</c> of its size on each side, but never over the point where an exploding run leaves
+    /// that grown range (<see cref="Unswallowed"/>).
     /// </summary>
     internal static Box PlotBox(bool[] exploding, (double X, double Y)[][] curves, (double X, double Y)? target, double scale, bool[][]? far = null,
-        double? scaleX = null, double explodingRoom = 0, bool alongX = false)
+        double? scaleX = null, double explodingRoom = 0, bool alongX = false, double padding = 0.06)
     {
         var core = InRange(exploding, curves, far).Select(ik => curves[ik.Run][ik.Point]).ToList();
-        if (explodingRoom > 0) core.AddRange(ExplodingReach(exploding, curves, Box.Of(core).Padded(0.06, scale, scaleX), explodingRoom, alongX));
+        Box? grown = null;
+        if (explodingRoom > 0 && Box.Of(core).Padded(0.06, scale, scaleX) is var others)
+        {
+            var reach = ExplodingReach(exploding, curves, others, explodingRoom, alongX).ToList();
+            if (reach.Count > 0) grown = Grown(others, explodingRoom, alongX);
+            core.AddRange(reach);
+        }
         // A target far beyond the runs (x* = −690.8 for runs within 0 … −3.6) would squash them into one
         // flat band at the axis's end: it is left out of the range and marked on its edge (TargetOff).
         if (target is { } t && !FarTarget(Box.Of(core), t)) core.Add(t);
-        return Box.Of(core).Padded(0.06, scale, scaleX);
+        var content = Box.Of(core);
+        var box = content.Padded(padding, scale, scaleX);
+        return grown is { } g ? Unswallowed(box, content, g, exploding, curves) : box;
+    }
+
+    /// <summary>The range of the runs that stay (<paramref name="others"/>) grown by <paramref name="room"/> times its extent
+    /// on each side, along Y, and along X too with <paramref name="alongX"/> (else unbounded along X): the most an exploding run is
+    /// drawn within (<see cref="ExplodingReach"/>).</summary>
+    internal static Box Grown(Box others, double room, bool alongX)
+    {
+        var (extent, extentX) = (others.YMax - others.YMin, others.XMax - others.XMin);
+        return alongX
+            ? new Box(others.XMin - room * extentX, others.XMax + room * extentX, others.YMin - room * extent, others.YMax + room * extent)
+            : new Box(double.NegativeInfinity, double.PositiveInfinity, others.YMin - room * extent, others.YMax + room * extent);
+    }
+
+    /// <summary>
+    /// <paramref name="box"/> (the padded range) with each side that an exploding run leaves <paramref name="grown"/> through
+    /// drawn back to the grown range's edge, though never inside <paramref name="content"/> (the points the range holds, unpadded):
+    /// the padding added to the points an exploding run keeps must not take in the point it leaves by, or the run is drawn
+    /// whole and uncut. gd at η = 1.2 on (x0, 2·x1) kept its 1.2E+17 at iteration 15 inside the grown top 3E+17, and the 6%
+    /// padding above that took in its last loss, 1.8E+18: the loss plot drew the diverged run whole, with no cross and no
+    /// "off the plot", while the planes cut it.
+    /// </summary>
+    internal static Box Unswallowed(Box box, Box content, Box grown, bool[] exploding, (double X, double Y)[][] curves)
+    {
+        var beyond = Enumerable.Range(0, curves.Length).Where(i => exploding[i]).SelectMany(i => curves[i]).ToArray();
+        var (xMin, xMax, yMin, yMax) = (box.XMin, box.XMax, box.YMin, box.YMax);
+        if (beyond.Any(p => p.Y > grown.YMax)) yMax = Math.Min(yMax, Math.Max(grown.YMax, content.YMax));
+        if (beyond.Any(p => p.Y < grown.YMin)) yMin = Math.Max(yMin, Math.Min(grown.YMin, content.YMin));
+        if (beyond.Any(p => p.X > grown.XMax)) xMax = Math.Min(xMax, Math.Max(grown.XMax, content.XMax));
+        if (beyond.Any(p => p.X < grown.XMin)) xMin = Math.Max(xMin, Math.Min(grown.XMin, content.XMin));
+        return new Box(xMin, xMax, yMin, yMax);
     }
 
     /// <summary>
@@ -2656,8 +2742,7 @@ public static class TrajectoryPlots
         if (!(extent > 0 && double.IsFinite(extent)) || alongX && !(extentX > 0 && double.IsFinite(extentX))
             || Enumerable.Range(0, curves.Length).Where(i => curves[i].Length > 0).All(i => exploding[i]))
             yield break;
-        var (lo, hi) = (others.YMin - room * extent, others.YMax + room * extent);
-        var (left, right) = alongX ? (others.XMin - room * extentX, others.XMax + room * extentX) : (double.NegativeInfinity, double.PositiveInfinity);
+        var (left, right, lo, hi) = Grown(others, room, alongX);
         for (var i = 0; i < curves.Length; i++)
         {
             if (!exploding[i]) continue;
