@@ -160,6 +160,12 @@ public sealed partial record ProblemDefinition(
     /// <summary>Whether a target was given (numbers or names, one per output).</summary>
     public bool HasTarget => Target.Count > 0 || TargetSymbols is not null;
 
+    /// <summary>
+    /// The names the target's symbolic entries use, each once, in the order of the outputs they first stand for
+    /// (a target [a, a] names the one symbol a); empty when the target is numeric. Messages list these.
+    /// </summary>
+    public IReadOnlyList<string> TargetSymbolNames => TargetSymbols?.OfType<string>().Distinct().ToArray() ?? [];
+
     /// <summary>Whether the target is all numbers (what running needs).</summary>
     public bool HasNumericTarget => Target.Count > 0 && (TargetSymbols is null || TargetSymbols.All(n => n is null));
 
@@ -488,7 +494,7 @@ public sealed partial record ProblemDefinition(
             return Build(new double[Simulator.Count], Start.ToArray(), ParseField("loss", Loss), Parameters);
         if (!HasNumericTarget)
             throw new SymbolicException(ErrorKind.Invalid, HasTarget
-                ? $"The target names symbols ({string.Join(", ", TargetSymbols!.Where(n => n is not null))}); running or checking the problem needs numbers."
+                ? $"The target names {(TargetSymbolNames.Count == 1 ? "a symbol" : "symbols")} ({string.Join(", ", TargetSymbolNames)}); running or checking the problem needs numbers."
                 : $"The problem has no target; running or checking it needs one value per output ({string.Join(", ", Outputs)}).");
         return Build(Target.ToArray(), Start.ToArray(), ParsedLoss(), Parameters);
     }

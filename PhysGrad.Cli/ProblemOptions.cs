@@ -348,10 +348,11 @@ internal sealed partial class ProblemOptions
                 if (definition.HasTarget && !definition.HasNumericTarget)
                 {
                     // Where the names are, as every other error of a problem file says it.
-                    var symbols = string.Join(", ", definition.TargetSymbols!.Where(n => n is not null));
+                    var symbols = string.Join(", ", definition.TargetSymbolNames);
+                    var named = definition.TargetSymbolNames.Count == 1 ? "a symbol" : "symbols";
                     throw new CliInputException(fromFile && result.GetValue(_target) is null
-                        ? $"--problem '{result.GetValue(_file)}': \"target\" names symbols ({symbols}); this command runs the problem and needs numbers there, one per output (names are for derive), or give --target."
-                        : $"--target names symbols ({symbols}); this command runs the problem and needs numbers, one per output (names are for derive).");
+                        ? $"--problem '{result.GetValue(_file)}': \"target\" names {named} ({symbols}); this command runs the problem and needs numbers there, one per output (names are for derive), or give --target."
+                        : $"--target names {named} ({symbols}); this command runs the problem and needs numbers, one per output (names are for derive).");
                 }
                 return definition;
             default:

@@ -37,7 +37,7 @@ let ``a loss on a variable is refused with a rewriting through an extra output t
     // --param refuses a variable: advising it is advice that fails.
     Assert.DoesNotContain("--param x", (TestHelpers.unwrapped err))
     let advisedSimulator = Regex.Match(TestHelpers.unwrapped err, "--simulator \"([^\"]+)\"").Groups.[1].Value
-    let advisedLoss = Regex.Match(TestHelpers.unwrapped err, @"write the loss in [^:]+: (.+)\.\s*$").Groups.[1].Value
+    let advisedLoss = Regex.Match(TestHelpers.unwrapped err, @"(?m)write the loss in [^:]+: (.+)\.\s*$").Groups.[1].Value
     Assert.True(advisedSimulator <> "" && advisedLoss <> "", err)
     let added = advisedSimulator.Split(';').Length - simulator.Split(';').Length
     Assert.True(added >= 1, err)

@@ -198,7 +198,10 @@ let ``a plane of two variables marks the start with a black ring named in the le
     let rings = TestHelpers.markers plot ScottPlot.MarkerShape.OpenCircle ScottPlot.Colors.Black
     Assert.Equal<ScottPlot.Coordinates list>([ ScottPlot.Coordinates(1.0, 1.0) ], rings)
     Assert.Contains(plot.Legend.ManualItems, fun i -> i.LabelText = "start (iteration 0)" && i.MarkerShape = ScottPlot.MarkerShape.OpenCircle)
-    // Stacks have an iteration axis and no such ring.
+    // Stacks have an iteration axis: each output's panel rings its start value at iteration 0, P(1, 1) = (1, 2, 1).
     let y = figure problem comparison "y-space"
-    for p in y.Panels do
-        Assert.Empty(TestHelpers.markers p ScottPlot.MarkerShape.OpenCircle ScottPlot.Colors.Black)
+    let y0 = [| 1.0; 2.0; 1.0 |]
+    let panels = Array.ofSeq y.Panels
+    Assert.Equal(y0.Length, panels.Length)
+    for i, p in Array.indexed panels do
+        Assert.Equal<ScottPlot.Coordinates list>([ ScottPlot.Coordinates(0.0, y0.[i]) ], TestHelpers.markers p ScottPlot.MarkerShape.OpenCircle ScottPlot.Colors.Black)

@@ -118,7 +118,9 @@ let ``units at a start outside the domain exits 2 with compare's message, and St
     Assert.Contains("The start [-1] is outside the domain of the problem: y0 = sqrt(x0) is undefined there: x0 ≥ 0 for sqrt(x0) fails (x0 = -1).", TestHelpers.unwrapped err)
     let compareCode, _, compareErr = Cli.run ([ "compare" ] @ given)
     Assert.Equal(2, compareCode)
-    Assert.Equal(compareErr, err)
+    // The same message; each command's closing line points at its own help.
+    Assert.Equal(compareErr.Replace("physgrad compare --help", "physgrad units --help"), err)
+    Assert.Contains("Run 'physgrad units --help'", err)
     // The API: the same exception type and message as a comparison from that start.
     let p = PhysicsProblem.FromText("sqrt(x0)", [| 1.0 |], [| -1.0 |]).WithUnits(readOnlyDict [ "x0", "m" ])
     let units = Assert.Throws<SymbolicException>(fun () -> p.StepUnits() |> ignore)

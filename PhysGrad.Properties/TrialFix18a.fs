@@ -95,4 +95,4 @@ let ``a problem file whose target names symbols is refused with the file and the
     IO.File.WriteAllText(file, """{"variables":["x0"],"simulator":["x0"],"target":["one"],"start":[1]}""")
     let code, _, err = Cli.run [ "compare"; "--problem"; file; "--iterations"; "1" ]
     Assert.Equal(2, code)
-    Assert.Contains(sprintf "--problem '%s': \"target\" names symbols (one)" file, err)
+    Assert.Contains(sprintf "--problem '%s': \"target\" names a symbol (one)" file, err)
