@@ -847,7 +847,12 @@ module SharedTerms =
 
             for n in nodes do
                 match n.Node with
-                | Sum _ ->
+                // A product holding a sum too: g*(x1^2/g - eta*(x1^2/g - 5)) under one sqrt and x1^2 - eta*x1^2 +
+                // 5*eta*g under another are one radicand (the projectile's PG rule wrote both).
+                | Sum _
+                | Product _ when (match n.Node with
+                                  | Product fs -> fs |> Array.exists (fun f -> (termsOf f).Length > 1)
+                                  | _ -> true) ->
                     let key = Simplify.expandShared memo CanonicalBudget n
 
                     match groups.TryGetValue key with
@@ -958,6 +963,47 @@ module SharedTerms =
             { Intermediates = defs
               Results = block.Results |> Array.map (Structure.substitute flipped) }
 
+    /// The block with each name for an exponential of a negated exponent (t2 = exp(-(x0 + x1))) that the block
+    /// also writes as a reciprocal (1/t2, which is exp(x0 + x1)) standing for the plain exponential instead
+    /// (t2 = exp(x0 + x1)), and its uses written with the power negated (t2 ↦ 1/t2): a name reads as the
+    /// quantity the problem writes, exp(u) beside its reciprocal. A name never written as a reciprocal keeps
+    /// its form (t1 = exp(-k*x0) where only that is written). Same values up to rounding: exp(−u) and
+    /// 1/exp(u) are one real number (each rounded once).
+    [<CompiledName("PlainExponentials")>]
+    let plainExponentials (block: SharedBlock) : SharedBlock =
+        let negated (u: Expr) = (Infix.format u).StartsWith('-')
+        let nodes = Structure.postOrder (Array.append (block.Intermediates |> Array.map snd) block.Results)
+
+        // The names the block writes to a negative power (1/t2, t2^-2).
+        let reciprocal = HashSet<Expr>(ExprIdentity.comparer)
+
+        for n in nodes do
+            match n.Node with
+            | Power(b, k) when (match b.Node, k.Node with
+                                | Symbol _, Number q -> q.Sign < 0
+                                | _ -> false) -> reciprocal.Add b |> ignore
+            | _ -> ()
+
+        let flipped = Dictionary<Expr, Expr>(ExprIdentity.comparer)
+
+        let defs =
+            block.Intermediates
+            |> Array.map (fun (n, d) ->
+                let d = if flipped.Count = 0 then d else Structure.substitute flipped d
+                let name = Expr.symbol n
+
+                match d.Node with
+                | Apply(Function.Exp, u) when negated u && reciprocal.Contains name && not (negated (Expr.neg u)) ->
+                    flipped.[name] <- Expr.pow name Expr.minusOne
+                    n, Expr.exp (Expr.neg u)
+                | _ -> n, d)
+
+        if flipped.Count = 0 then
+            block
+        else
+            { Intermediates = defs
+              Results = block.Results |> Array.map (Structure.substitute flipped) }
+
     /// Names the repeated non-trivial subexpressions of `roots` (extract, without lifting).
     let private extractAsGiven (prefix: string) (roots: Expr[]) : SharedBlock =
         // Common factors first out of the rules as written (eta*ys0/t + eta*ys0*cos(x)/t is one fraction
@@ -1022,6 +1068,7 @@ module SharedTerms =
         |> factorBlock prefix
         |> afterFactoring prefix
         |> positiveNames
+        |> plainExponentials
 
     /// The characters a block prints: each `name = definition` line and each result, in infix.
     let private printedLength (block: SharedBlock) =
