@@ -176,6 +176,11 @@ module SharedTerms =
             if all then Some(k, taken) else None
         | _ -> None
 
+    /// The most sums a block may have for sums repeated times a monomial to be sought (monomialIn compares
+    /// each sum with the terms of every other).
+    [<Literal>]
+    let MonomialLimit = 150
+
     /// Structure.rewriteBottomUp without rebuilding what did not change (Structure.rebuildFrom): absorb
     /// runs once per name over the whole block, and rebuilding every node each time was most of the
     /// cost of naming a large rule.
@@ -196,6 +201,67 @@ module SharedTerms =
             | Number q when q.IsInteger && System.Numerics.BigInteger.Abs q.Num <= System.Numerics.BigInteger 64 -> b, int q.Num
             | _ -> f, 1
         | _ -> f, 1
+
+    /// A symbol or a symbol's integer power (x0, t2^-1): a factor a monomial is made of.
+    let private symbolPower (f: Expr) =
+        match f.Node with
+        | Symbol _ -> true
+        | Power(b, x) ->
+            match b.Node, x.Node with
+            | Symbol _, Number q -> q.IsInteger
+            | _ -> false
+        | _ -> false
+
+    /// A product of symbols' integer powers without a numeric coefficient, other than 1 (x0, x1/t2, x0^2*k).
+    let private isMonomial (m: Expr) =
+        match m.Node with
+        | Product fs -> fs |> Array.forall symbolPower
+        | _ -> symbolPower m
+
+    /// The factors of a term's rest that are not symbols' integer powers, by reference (sin(x1) of x0*sin(x1)).
+    let private otherFactors (r: Expr) = snd (factorsOf r) |> Array.filter (fun f -> not (symbolPower f || Expr.isNumeric f))
+
+    /// The exact factor k, the monomial m and the indices of the terms of `whole` that are k·m·p for every term p of
+    /// `part` (a sum repeated up to symbol factors: 2*x0^2 + 2*x0*x1 + … holds 2*x0·(x0 + x1)); None when there is
+    /// no such m. Only an m that cancels against no power of the terms it multiplies (each symbol of m raised in
+    /// each term p of `part` to a power of m's sign, or absent): then k·m·name is defined wherever the terms it
+    /// replaces are (x0 + 1 does not hold x1·(x0/x1 + 1/x1), which divides by x1 where the terms do not).
+    let private monomialIn (part: (Rational * Expr)[]) (whole: Split) : (Rational * Expr * HashSet<int>) option =
+        let (q0, r0) = part.[0]
+        let skeleton = otherFactors r0
+
+        let sameOthers (r: Expr) =
+            let others = otherFactors r
+            others.Length = skeleton.Length && (without skeleton others).IsSome
+
+        let exponentOf (b: Expr) (r: Expr) =
+            snd (factorsOf r) |> Array.tryPick (fun f -> let (c, e) = baseAndExponent f in if Object.ReferenceEquals(c, b) then Some e else None) |> Option.defaultValue 0
+
+        whole.Terms
+        |> Array.indexed
+        |> Array.tryPick (fun (i, (qw, rw)) ->
+            if not (sameOthers rw) then
+                None
+            else
+                let m = Expr.div rw r0
+
+                if Expr.isNumeric m || not (isMonomial m) then
+                    None
+                else
+                    let powers = snd (factorsOf m) |> Array.map baseAndExponent
+                    let k = qw / q0
+                    let taken = HashSet<int>([ i ])
+
+                    let all =
+                        part
+                        |> Array.forall (fun (q, r) ->
+                            powers |> Array.forall (fun (b, d) -> let e = exponentOf b r in e = 0 || sign e = sign d)
+                            && (Object.ReferenceEquals(r, r0)
+                                || (match whole.Index.TryGetValue(Expr.mul2 m r) with
+                                    | true, j -> fst whole.Terms.[j] = k * q && taken.Add j
+                                    | _ -> false)))
+
+                    if all then Some(k, m, taken) else None)
 
     /// The k of powerOfName: the largest integer in size such that the factors `fs` hold every bᵢ of `powers`
     /// to a power fᵢ of the sign of k·eᵢ with |fᵢ| ≥ |k·eᵢ|; 0 when there is none (a bᵢ missing, signs mixed).
@@ -259,7 +325,7 @@ module SharedTerms =
     /// scaled by one exact factor k, as k·name) written with `name` instead: t4 = sin(x0)*exp(x1) makes
     /// t5*sin(x0)*exp(x1) into t4*t5, t2 = x1 - x0^2 makes 200*x0^2 - 200*x1 + 1 into 1 - 200*t2. The
     /// value is unchanged (the factors or terms are the same, regrouped).
-    let private absorb (splitOf: Expr -> Split) (name: Expr) (definition: Expr) (e: Expr) =
+    let private absorb (monomials: bool) (splitOf: Expr -> Split) (name: Expr) (definition: Expr) (e: Expr) =
         match definition.Node with
         | Product _ when (snd (factorsOf definition)).Length >= 2 ->
             let (c, fs) = factorsOf definition
@@ -287,11 +353,15 @@ module SharedTerms =
             |> rewriteUp (fun n ->
                 match n.Node with
                 | Sum ts' when ts'.Length >= part.Length ->
+                    let restOf (taken: HashSet<int>) = ts' |> Array.indexed |> Array.filter (fun (i, _) -> not (taken.Contains i)) |> Array.map snd
+
                     match scaledIn part (splitOf n) with
-                    | Some(k, taken) ->
-                        let rest = ts' |> Array.indexed |> Array.filter (fun (i, _) -> not (taken.Contains i)) |> Array.map snd
-                        Expr.sum (Array.append [| termOf (k, name) |] rest)
-                    | None -> n
+                    | Some(k, taken) -> Expr.sum (Array.append [| termOf (k, name) |] (restOf taken))
+                    | None ->
+                        // With `monomials`, the terms scaled by a monomial too (x0 + 2 in 2*x0 + x0^2 is x0*t2).
+                        match (if monomials then monomialIn part (splitOf n) else None) with
+                        | Some(k, m, taken) -> Expr.sum (Array.append [| Expr.mul [ Expr.number k; m; name ] |] (restOf taken))
+                        | None -> n
                 | _ -> n)
         // A whole power of a sum written with the sum scaled: t7 = 1/(t5 + t6) makes 1/(-t5 - t6) into
         // -t7 and 1/(10*t5 + 10*t6) into t7/10, as (c·s)^k = c^k·s^k for an integer k; and a power
@@ -636,6 +706,11 @@ module SharedTerms =
             | Sum ts -> ts
             | _ -> [||]
 
+        // Sums held times a monomial are sought by comparing every sum with every other (MonomialLimit).
+        let monomials =
+            nodes.Length <= DiscoveryLimit
+            && (nodes |> Array.sumBy (fun n -> match n.Node with | Sum _ -> 1 | _ -> 0)) <= MonomialLimit
+
         let discovered =
             if nodes.Length > DiscoveryLimit then
                 [||]
@@ -700,10 +775,21 @@ module SharedTerms =
                         | _ -> holders.[r] <- ResizeArray [ i ])
 
                 // How often k·part is written out, for any k, whole or inside a larger sum.
+                // With `monomials` also inside any sum times a monomial (x0 + x1 in 2*x0^2 + 2*x0*x1 - ys1).
                 let writtenScaled (part: (Rational * Expr)[]) =
-                    match holders.TryGetValue(snd part.[0]) with
-                    | true, l -> l |> Seq.sumBy (fun g -> if (scaledIn part splits.[g]).IsSome then used sums.[g] else 0L)
-                    | _ -> 0L
+                    let exact =
+                        match holders.TryGetValue(snd part.[0]) with
+                        | true, l -> l |> Seq.sumBy (fun g -> if (scaledIn part splits.[g]).IsSome then used sums.[g] else 0L)
+                        | _ -> 0L
+
+                    if not monomials then
+                        exact
+                    else
+                        exact
+                        + (splits
+                           |> Array.indexed
+                           |> Array.sumBy (fun (g, sp) ->
+                               if sp.Terms.Length >= part.Length && (scaledIn part sp).IsNone && (monomialIn part sp).IsSome then used sums.[g] else 0L))
 
                 let definedKeys =
                     HashSet<Expr>(
@@ -788,9 +874,9 @@ module SharedTerms =
                 defs
                 |> Array.map (fun (n, d) ->
                     if Object.ReferenceEquals(n, name) || reaches.Contains n then n, d
-                    else n, absorb splitOf name current d)
+                    else n, absorb monomials splitOf name current d)
 
-            results <- results |> Array.map (absorb splitOf name current)
+            results <- results |> Array.map (absorb monomials splitOf name current)
 
         {
             Intermediates = dependencyOrder defs |> Array.map (fun (n, d) -> (match n.Node with | Symbol s -> s | _ -> ""), d)
