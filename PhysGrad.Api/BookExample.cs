@@ -40,15 +40,20 @@ public sealed partial record MethodResult(OptimizerRun Run, double DistanceToTar
     /// or a step left the problem's domain (<see cref="StopReason.LeftDomain"/>).</summary>
     public bool Failed => Run.Exit.Reason is StopReason.Diverged or StopReason.SolverFailed or StopReason.LeftDomain;
 
-    /// <summary>The run, then <c>distance 0.511282 in x, diagonal -1.3564</c> (<c>no distance (no target)</c> without a target),
+    /// <summary>The run, then <c>distance 0.511282 in x, diagonal -1.35640</c> (<c>no distance (no target)</c> without a target),
     /// then the stop in words: <c>…; stopped at the iteration limit: 10 iterations</c>.</summary>
     public override string ToString() =>
         $"{Run.Summary}, " + (MeasuredIn == PhysGrad.DistanceSpace.None ? "no distance (no target)" : $"distance {RunReport.FormatNumber(DistanceToTarget)} in {DistanceSpace}") +
         $", diagonal {DiagonalText}; {ExitReason.Sentence(Run.StopReason, Run.StopDetail)}";
 
-    /// <summary><see cref="DiagonalAlignment"/> as compare's table writes it: <c>-1.3564</c>, or <c>n/a</c> where it is
-    /// undefined (NaN: no first step, e.g. a run of 0 iterations, has a direction to align).</summary>
-    public string DiagonalText => double.IsFinite(DiagonalAlignment) ? NumberText.Format(DiagonalAlignment, "F4") : "n/a";
+    /// <summary><see cref="DiagonalAlignment"/> as compare's table writes it, with the table's 6 significant digits
+    /// (<see cref="NumberText.Table"/>, as the loss and the distance beside it): <c>-1.35640</c>; <c>0</c> where it is
+    /// 0 up to rounding (a sum of n terms of size at most 1: <see cref="NumberText.IsNoise"/> against n, so a step
+    /// across the diagonal is not written -2.77556E-17); <c>n/a</c> where it is undefined (NaN: no first step, e.g. a
+    /// run of 0 iterations, has a direction to align). Its 4 decimals were 5 digits here, 1 at 0.0012, beside 6.</summary>
+    public string DiagonalText => !double.IsFinite(DiagonalAlignment) ? "n/a"
+        : NumberText.IsNoise(DiagonalAlignment, Math.Max(1, Run.FirstStep?.Length ?? 1)) ? "0"
+        : NumberText.Table(DiagonalAlignment);
 }
 
 /// <summary>

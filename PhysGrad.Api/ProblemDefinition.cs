@@ -418,6 +418,39 @@ public sealed partial record ProblemDefinition(
     public IReadOnlyDictionary<string, double>? Parameters { get; init; }
 
     /// <summary>
+    /// Whether <see cref="Variables"/> were read from the simulator (<see cref="InferVariables"/>) because the problem
+    /// listed none (a problem file without <c>"variables"</c>): a start of the wrong length then most likely
+    /// means a constant read as a variable (<see cref="RequireStartCount"/>).
+    /// </summary>
+    public bool VariablesInferred { get; init; }
+
+    /// <summary>
+    /// Refuses a start (when one is given) whose length is not the number of <see cref="Variables"/>. Where the
+    /// variables were read from the simulator (<see cref="VariablesInferred"/>) and some look like constants
+    /// (<see cref="LikelyConstants"/>: k beside x0), the message says how to give a constant its value, as
+    /// <see cref="PhysicsProblem.FromText"/>'s does, in the problem's own terms (its <c>"parameters"</c>).
+    /// Call <see cref="RequireSimulatorNames"/> first: a start too long for declared variables follows from a name.
+    /// </summary>
+    /// <exception cref="SymbolicException">ErrorKind.Shape: the counts, the variables and what to give.</exception>
+    public void RequireStartCount() => RequireStartLength(Start.Count);
+
+    private void RequireStartLength(int given)
+    {
+        if (given == 0 || given == Variables.Count) return;
+        if (VariablesInferred && LikelyConstants(Variables) is { Length: > 0 } likely)
+        {
+            var one = likely.Length == 1;
+            var example = string.Join(", ", likely.Select((n, i) => $"\"{n}\": {i + 2}"));
+            throw new SymbolicException(ErrorKind.Shape,
+                $"The start point has {NumberText.Count(given, "value")} but the problem has {NumberText.Count(Variables.Count, "variable")} " +
+                $"({PhysGrad.Symbolic.Problem.Shortened([.. Variables])}), read from the simulator (the problem lists no \"variables\"): " +
+                $"if {string.Join(" and ", likely)} {(one ? "is a constant, give its value" : "are constants, give their values")} in \"parameters\" " +
+                $"(e.g. \"parameters\": {{{example}}}); otherwise give one value per variable, in that order, or list the variables in \"variables\".");
+        }
+        Problem.RequireStart(given, [.. Variables]);
+    }
+
+    /// <summary>
     /// A point x* known to reach the target (P(x*) = y*), for problems built from one (the reference
     /// examples, <see cref="ReferenceProblems.Create"/>); null when none is known. A comparison measures
     /// its distances to it (<see cref="TargetPoint.Find(CompiledProblem, double[], double[], IReadOnlyList{OptimizerRun}, IReadOnlyList{double}?)"/>) when it is a preimage of the target, whichever
@@ -607,6 +640,8 @@ public sealed partial record ProblemDefinition(
         var simulator = ParsedSimulator();
         var inverse = ParsedInverse();
         // The names are checked where every factory's are, in the core's Problem.Create.
+        // A start of the wrong length for variables read from the simulator: a constant read as a variable, most likely.
+        if (VariablesInferred) RequireStartLength(start.Length);
         var problem = WithWrittenEntries(() => Problem.Create(Variables.ToArray(), simulator, loss, target, start, inverse, DeriveInverse,
             parameters is null ? null : new Dictionary<string, double>(parameters), Problem.DefaultInverseBudget, lossOnly));
         if (parameters is not null)
@@ -711,6 +746,7 @@ public sealed partial record ProblemDefinition(
                 Units = UnitTable(root),
                 Parameters = parameters,
                 TargetSymbols = TargetNames(root),
+                VariablesInferred = listed is null,
             };
             if (origins is not null) definition._parsed.SeedOrigins(definition.Simulator, origins);
             return definition;

@@ -403,6 +403,14 @@ public static class UpdateRuleSet
         // size (at n = 1000 derive said GD's rule was solved in doubles, which it was not).
         string? doublesNote = null;
         var hasReals = ExactConstants.HasReals(simulator.Append(loss).Append(lossX));
+        // Floating constants that are all integers (1.0*x1) are the integers the user means: the problem is the integer
+        // one, derived and printed as it is (no 0.25 for its 1/4, which the exact path writes as a decimal the user wrote).
+        var integerReals = hasReals && ExactConstants.HasOnlyIntegerReals(simulator.Append(loss).Append(lossX));
+        if (integerReals)
+        {
+            (simulator, loss, lossX) = ([.. simulator.Select(ExactConstants.Exact)], ExactConstants.Exact(loss), ExactConstants.Exact(lossX));
+            hasReals = false;
+        }
         var (doubleSimulator, doubleLoss, doubleLossX) = (simulator, loss, lossX);
         // Read from the user's text when the simulator is that text's: its decimals' quotients and products stay
         // exact (3.14159/9.81 is 314159/981000), where the parser's doubles folded them past reading back.
@@ -516,7 +524,7 @@ public static class UpdateRuleSet
         // its equations print as the rules do (10*y0 - y1/300000000, not 3.3333333333333334E-08*y1 and 1*x0^2).
         // Its equations under the user's decimals, as the rules write them (x0/9.81 + 2.5*x0^3, not 100*x0/981 + 5*x0^3/2).
         string? ExactInverseNote() =>
-            exact && model.InverseSource != InverseSource.Given
+            (exact || integerReals) && model.InverseSource != InverseSource.Given
             && Layout.withDecimals(sourceDecimals, Microsoft.FSharp.Core.FuncConvert.FromFunc(() =>
                 LocalInverse.TryDeriveWithin(LocalInverse.DefaultBudget, model.Variables, model.Outputs, simulator) is { IsError: true } failed
                     ? failed.ErrorValue : null)) is { } note
@@ -555,7 +563,7 @@ public static class UpdateRuleSet
                 Method.InverseGradient => UpdateRules.InverseGradient(eta, variables, outputs, simulator, loss),
                 Method.GaussNewton => UpdateRules.GaussNewton(eta, variables, outputs, simulator, loss),
                 Method.PhysicalGradient => model.Inverse is { } inverse
-                    ? UpdateRules.Physical(eta, variables, outputs, simulator, loss, usedInverse = exact ? ExactInverse(inverse) : inverse)
+                    ? UpdateRules.Physical(eta, variables, outputs, simulator, loss, usedInverse = exact || integerReals ? ExactInverse(inverse) : inverse)
                     // No option or file field is named here: the API has neither (the CLI adds its own).
                     : throw new MethodNotApplicableException(method, NotApplicableCause.NoInverse, ErrorKind.Invalid,
                         $"PG's closed form needs a local inverse, and none was derived: {ExactInverseNote()}. " +

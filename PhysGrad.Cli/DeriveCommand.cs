@@ -83,14 +83,18 @@ internal static class DeriveCommand
             skipped = [.. ApiWording.Skipped(skipped).Select(s => s.Cause == NotApplicableCause.NoInverse ? s with { Reason = s.Reason + InverseRemedy } : s)];
             // A named method that does not apply fails the command (exit 2, with the reason), but the rules of
             // the other named methods are printed first rather than thrown away with it.
+            // JSON keeps them in "skipped", with their reasons, and prints the document even when no named method
+            // applies: every method named is in the output, with its rule or its reason, as text says each one
+            // (the exit code is the same 2).
+            var json = result.GetValue(format) == "json";
             string? namedFailure = null;
             if (chosen is not null && skipped.Count > 0)
             {
                 var failures = string.Join(Environment.NewLine, skipped.Select(s => s.Reason));
-                if (rules.Count == 0) throw new CliInputException(failures);
-                namedFailure = failures
-                    + $"{Environment.NewLine}The rules of the other named methods are printed above; leave the failing ones out of --methods to exit 0.";
-                skipped = [];
+                if (rules.Count == 0 && !json) throw new CliInputException(failures);
+                namedFailure = failures + (rules.Count == 0 ? ""
+                    : $"{Environment.NewLine}The rules of the other named methods are printed {(json ? "in the output" : "above")}; leave the failing ones out of --methods to exit 0.");
+                if (!json) skipped = [];
             }
             // Said of the methods whose rules it concerns (those that eliminate), not of the whole derive.
             if (rules.Where(r => r.DoublesNote is not null).ToArray() is { Length: > 0 } inDoubles)
@@ -238,14 +242,17 @@ internal static class DeriveCommand
     /// <summary>
     /// Which entries of the target are symbolic: all of them when it was not given
     /// (<c>the target y* = [ys0, ys1] is symbolic (not given)</c>), else the named ones
-    /// (<c>the target y* = [a, 2] is symbolic in y*0 = a; the other entries are numbers</c>).
+    /// (<c>the target y* = [a, 2] is symbolic in a (the target of y0); the other entry is a number</c>). The named
+    /// entries are said by their names and outputs: "y*0" was a third spelling beside the generated ys0 and LaTeX's y*₀,
+    /// and read as y times 0.
     /// </summary>
     private static string SymbolicTargetNote(ProblemDefinition definition, string targetText)
     {
         if (!definition.HasTarget) return $"the target y* = {targetText} is symbolic (not given)";
         var named = definition.TargetSymbols!.Select((n, j) => (n, j)).Where(t => t.n is not null).ToArray();
         if (named.Length == definition.Outputs.Length) return $"the target y* = {targetText} is symbolic";
-        return $"the target y* = {targetText} is symbolic in {string.Join(", ", named.Select(t => $"y*{t.j} = {t.n}"))}; " +
+        return $"the target y* = {targetText} is symbolic in {MethodCatalog.JoinNames(named.Select(t => t.n!).ToArray())} " +
+            $"(the target{(named.Length == 1 ? "" : "s")} of {MethodCatalog.JoinNames(named.Select(t => $"y{t.j}").ToArray())}); " +
             $"the other {(definition.Outputs.Length - named.Length == 1 ? "entry is a number" : "entries are numbers")}";
     }
 

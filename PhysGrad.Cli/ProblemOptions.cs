@@ -162,8 +162,8 @@ internal sealed partial class ProblemOptions
     {
         // Only when some names look like variables and others do not is a constant the likely cause;
         // otherwise the length check of the problem says what is wrong.
-        var likelyConstants = names.Where(n => !System.Text.RegularExpressions.Regex.IsMatch(n, "^[xX][0-9]*$")).ToArray();
-        if (likelyConstants.Length == 0 || likelyConstants.Length == names.Length) return null;
+        var likelyConstants = ProblemDefinition.LikelyConstants(names);
+        if (likelyConstants.Length == 0) return null;
         var one = likelyConstants.Length == 1;
         // A --param that nothing uses, near a likely constant, is that constant misspelt (--param kk=2 for k).
         if (parameters is not null && likelyConstants.Select(c => (c, p: ProblemDefinition.Nearest(c, parameters.Keys.Where(k => !names.Contains(k)))))
@@ -270,8 +270,8 @@ internal sealed partial class ProblemOptions
     public string? InferredNote(ParseResult result, ProblemDefinition definition)
     {
         if (result.GetValue(_simulator) is null || result.GetValue(_vars) is not null) return null;
-        var likely = definition.Variables.Where(n => !System.Text.RegularExpressions.Regex.IsMatch(n, "^[xX][0-9]*$")).ToArray();
-        if (likely.Length == 0 || likely.Length == definition.Variables.Count) return null;
+        var likely = ProblemDefinition.LikelyConstants(definition.Variables);
+        if (likely.Length == 0) return null;
         return $"variables (inferred from --simulator): {string.Join(", ", definition.Variables)}; if {string.Join(" or ", likely)} is a constant, " +
             $"give it with --param (e.g. --param {likely[0]}=2), or name the variables with --vars.";
     }
@@ -457,6 +457,12 @@ internal sealed partial class ProblemOptions
                         "leave it out of \"variables\" and its value out of \"start\""));
             }
             var from = path is not null ? $"--problem '{path}': its " : $"--example {example}: its ";
+            // A file without "variables" whose start is short of them by a likely constant: the API's advice (its "parameters").
+            if (checkStart && path is not null && result.GetValue(_start) is null && fromFile.VariablesInferred)
+            {
+                try { fromFile.RequireStartCount(); }
+                catch (Exception e) when (InputError.Is(e) && e is not CliInputException) { throw InFile(path, e); }
+            }
             if (checkStart && (path is not null || result.GetValue(_start) is not null))
                 CheckCount(fromFile.Start.Count, fromFile.Variables, result.GetValue(_start) is null ? from + "\"start\"" : "--start", "variable");
             if (path is not null || result.GetValue(_target) is not null)

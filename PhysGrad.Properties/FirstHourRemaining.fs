@@ -144,7 +144,8 @@ let ``a mixed target prints numbers as JSON numbers and names as strings, and ev
         let _, out, _ = run [ "derive"; "--simulator"; "x0; x1^2; x0*x1"; "--vars"; "x0,x1"; "--target"; "a,2.5,b"; "--format"; format; "--methods"; "gd" ]
         // Header lines wrap at 100 columns, continued as "%   " or "//   " comments: read them joined.
         let joined = TestHelpers.unwrapped (System.Text.RegularExpressions.Regex.Replace(out, @"\n(%|//) {3}", " "))
-        Assert.Contains("symbolic in y*0 = a, y*2 = b; the other entry is a number", joined)
+        // Each named entry by its name and output (round 34: "y*0 = a" read as y times 0).
+        Assert.Contains("symbolic in a and b (the targets of y0 and y2); the other entry is a number", joined)
         Assert.DoesNotContain("symbolic: a, 2.5", out)
 
     // All numbers: nothing is called symbolic.

@@ -339,7 +339,9 @@ let ``--format csharp: the softplus Newton rule computes the right step at large
 // ---- the printing transformations never change a value ----
 
 /// Generators.points are in [-2, 2]³; the collapse is tested with random cofactors, arguments and rest.
-[<Property(MaxTest = 200, EndSize = 8)>]
+/// Three random terms pass the filter below (finite, moderate scale) about one time in three: 200 cases discarded
+/// 325 to 411 over 5 seeds (round 34), 40% of FsCheck's default budget of 1000; 5000 is over ten times the most seen.
+[<Property(MaxTest = 200, EndSize = 8, MaxRejected = 5000)>]
 let ``the sin² + cos² collapse never changes a value`` () =
     let cases = Arb.zip (Arb.zip (terms, terms), Arb.zip (terms, points))
 

@@ -11,17 +11,30 @@ let private e = Parse.expression
 
 let private evalMatrix (names: string[]) (point: float[]) (m: Expr[,]) = Array2D.map (Evaluate.at names point) m
 
-/// Random n×n matrices whose entries are small polynomials in a and b, n from 1 to 6.
-let private matrices: Arbitrary<Expr[,]> =
+/// A random n×n matrix whose entries are small polynomials in a and b.
+let private matrixOf n =
     let entry =
         Gen.frequency
             [ 3, Gen.choose (-3, 3) |> Gen.map Expr.ofInt
               2, Gen.elements [ "a"; "b"; "a*b"; "a + 1"; "b^2"; "2*a - b" ] |> Gen.map e ]
 
     gen {
-        let! n = Gen.choose (1, 6)
         let! entries = Gen.arrayOfLength (n * n) entry
         return Array2D.init n n (fun i j -> entries.[i * n + j])
+    }
+
+/// Random n×n matrices as matrixOf, n from 1 to 6.
+let private matrices: Arbitrary<Expr[,]> =
+    Gen.choose (1, 6) |> Gen.bind matrixOf |> Arb.fromGen
+
+/// Two random matrices of one size n from 1 to 6: drawn apart, they had one size about one time in six, and the
+/// property discarded about 5 pairs per case (272 to 353 of 60 cases over 5 seeds), a third of FsCheck's budget.
+let private samePairs: Arbitrary<Expr[,] * Expr[,]> =
+    gen {
+        let! n = Gen.choose (1, 6)
+        let! a = matrixOf n
+        let! b = matrixOf n
+        return a, b
     }
     |> Arb.fromGen
 
@@ -53,15 +66,13 @@ let ``the symbolic inverse times the matrix is the identity wherever the determi
 
 [<Property(MaxTest = 60)>]
 let ``the determinant of a product is the product of determinants`` () =
-    Prop.forAll (Arb.zip (matrices, matrices)) (fun (a, b) ->
-        Array2D.length1 a = Array2D.length1 b
-        ==> lazy
-            (let names = [| "a"; "b" |]
-             let point = [| 0.3; 1.1 |]
-             let value m = Evaluate.at names point (Matrix.det m)
-             let lhs = value (Matrix.mul a b)
-             let rhs = value a * value b
-             abs (lhs - rhs) <= 1e-9 * (1.0 + abs rhs)))
+    Prop.forAll samePairs (fun (a, b) ->
+        let names = [| "a"; "b" |]
+        let point = [| 0.3; 1.1 |]
+        let value m = Evaluate.at names point (Matrix.det m)
+        let lhs = value (Matrix.mul a b)
+        let rhs = value a * value b
+        abs (lhs - rhs) <= 1e-9 * (1.0 + abs rhs) |> Prop.label (sprintf "det(AB) = %g, det A · det B = %g" lhs rhs))
 
 [<Fact>]
 let ``a symbolically singular matrix is refused with a typed error`` () =

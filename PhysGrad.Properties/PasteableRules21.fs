@@ -143,10 +143,10 @@ let ``a powered scaled unit keeps its scale whatever its size`` () =
         let rows = out.Split('\n') |> Array.filter (fun l -> l.StartsWith "gn " || l.StartsWith "hig ")
         let row name = rows |> Array.find (fun l -> l.StartsWith(name + " ") && l.Contains " x0 ")
         // gn's step in x0 is [x0]^-3 here, HIG's [x0]^(-5/2) (README's worked example at 1e-4). Powers of ten
-        // combine (under23): 1/(1e-k m)^3 is 1e(3k) 1/m^3, and HIG's 10^(5k/2) likewise for even k; for odd k
+        // combine (under23): 1/(1e-k m)^3 is 1e(3k)/m^3, and HIG's 10^(5k/2) likewise for even k; for odd k
         // it is no power of ten and keeps the given form.
-        let gn = sprintf "1e%d 1/m^3" (3 * k)
-        let hig = if k % 2 = 0 then sprintf "1e%d 1/m^(5/2)" (5 * k / 2) else sprintf "1/(1e-%d*m)^(5/2)" k
+        let gn = sprintf "1e%d/m^3" (3 * k)
+        let hig = if k % 2 = 0 then sprintf "1e%d/m^(5/2)" (5 * k / 2) else sprintf "1/(1e-%d*m)^(5/2)" k
         let header = out.Split('\n') |> Array.find (fun l -> l.StartsWith "method")
         let column = header.IndexOf "ok"
         let okColumns = out.Split('\n') |> Array.filter (fun l -> Regex.IsMatch(l, @"^(gd|adam|newton|ig|pg|gn|hig) ")) |> Array.map (fun l -> Regex.Match(l, @" (yes|NO|n/a)( |$)").Index + 1)

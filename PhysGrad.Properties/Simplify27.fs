@@ -72,7 +72,10 @@ let ``derive prints IG's and Newton's rules of a two-output problem with their c
     Assert.Equal((a - l * sin th - l * cos th * dth) / sin th, steps.[0], 12)
     Assert.Equal(dth, steps.[1], 12)
 
-[<Property(MaxTest = 200, EndSize = 10)>]
+/// Three random terms at a random point pass the filter below (finite, moderate scale) about two times in
+/// seven: 200 cases discarded 362 to 483 over 5 seeds (round 34), half of FsCheck's default budget of 1000.
+/// 5000 is over ten times the most seen, so the seed alone cannot exhaust it.
+[<Property(MaxTest = 200, EndSize = 10, MaxRejected = 5000)>]
 let ``taking a common factor out never changes a value and never prints longer`` () =
     let cases = Arb.zip (Arb.zip (terms, terms), Arb.zip (terms, points))
 

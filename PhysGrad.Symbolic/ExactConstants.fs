@@ -26,6 +26,17 @@ module ExactConstants =
             | Real _ -> true
             | _ -> false)
 
+    /// Are all the floating constants of the expressions integers that print as integers (Layout.printsAsInteger:
+    /// 1.0, 2e3, not 1e20)? Such a simulator is the integer one the user means: `1.0*x1` is `x1`, and its rules
+    /// are derived and printed as that one's (UpdateRuleSet), with no decimal the user wrote to keep.
+    [<CompiledName("HasOnlyIntegerReals")>]
+    let hasOnlyIntegerReals (es: seq<Expr>) =
+        Structure.postOrder es
+        |> Array.forall (fun n ->
+            match n.Node with
+            | Real x -> Layout.printsAsInteger x
+            | _ -> true)
+
     /// The size in bits that exact elimination's numbers can reach for n variables: n·(b + log₂ n), with b
     /// the most bits (numerator and denominator) of an exact constant in the expressions. It is Hadamard's
     /// bound on an n × n determinant whose entries have b bits, and every pivot and every entry of an

@@ -132,13 +132,16 @@ module LaTeX =
 
             sprintf "%s \\times 10^{%d}" m k
 
-    let rec private level (e: Expr) =
+    /// How tightly e's LaTeX binds (Layout's levels). `inFraction`: inside a \frac's numerator or denominator, where a
+    /// fraction is written a/b (writeFraction), which binds as a product does, not as the group \frac{a}{b} is.
+    let rec private level (inFraction: bool) (e: Expr) =
         match e.Node with
         | Number q when q.IsInteger && q.Sign < 0 -> Layout.Unary
         | Real x when x < 0.0 -> Layout.Unary
         // m \times 10^{k} binds like a product, 10^{k} like a power: (10^{-20})^{2}, not 10^{-20}^{2}.
         | Number _
         | Real _ when (scientificOf e).IsSome -> if fst (scientificOf e).Value = "1" then Layout.Power else Layout.Product
+        | Number q when inFraction && not q.IsInteger -> Layout.Product
         | Number _ -> Layout.Atom // an integer's digits; \frac{p}{q} is a group
         | Real _ -> Layout.Atom
         | Symbol _
@@ -151,10 +154,10 @@ module LaTeX =
             let f = Layout.fraction e
 
             if f.Negative then Layout.Unary
-            elif not f.Denominator.IsEmpty then Layout.Atom
+            elif not f.Denominator.IsEmpty then (if inFraction then Layout.Product else Layout.Atom)
             else Layout.Product
         | Power(_, x) when Layout.isSqrt x -> Layout.Atom
-        | Power(b, x) when Layout.isReciprocal b x -> Layout.Atom
+        | Power(b, x) when Layout.isReciprocal b x -> if inFraction then Layout.Product else Layout.Atom
         | Power _ -> Layout.Power
 
     /// Can e stand as the base of a power without parentheses?
@@ -187,24 +190,40 @@ module LaTeX =
         | None -> n.ToString(Globalization.CultureInfo.InvariantCulture)
         | Some s -> scientificText s
 
-    let rec private write (names: string -> string) (sb: StringBuilder) (context: int) (e: Expr) =
+    /// f and k when e is f(a)^k for a function that LaTeX names by a command of its own (\sin, \cosh, \log,
+    /// \arctan, \log_{10}) and k a positive integer: papers write \sin^{2}\left(x\right), not
+    /// \left(\sin\left(x\right)\right)^{2}. Not exp (e^{a} has its superscript already), abs (|a|^{2}), nor the
+    /// \operatorname functions (sign, log1p, expm1), which have no such convention; a negative power is
+    /// written as a reciprocal, never \sin^{-1}, which reads as arcsin.
+    let private functionPower (e: Expr) =
+        match e.Node with
+        | Power(b, x) ->
+            match b.Node, x.Node with
+            | Apply(f, a), Number k when k.IsInteger && k.Sign > 0 && f <> Function.Exp && f <> Function.Abs && not ((functionName f).StartsWith "\\operatorname") ->
+                Some(f, a, x)
+            | _ -> None
+        | _ -> None
+
+    // `inFraction`: the text is inside a \frac's numerator or denominator, where a fraction is written a/b
+    // (writeFraction): a \frac inside a \frac is a stack of small type no paper prints.
+    let rec private write (names: string -> string) (inFraction: bool) (sb: StringBuilder) (context: int) (e: Expr) =
         Deep.check ()
 
-        if level e < context then
+        if level inFraction e < context then
             sb.Append "\\left(" |> ignore
-            body names sb e
+            body names inFraction sb e
             sb.Append "\\right)" |> ignore
         else
-            body names sb e
+            body names inFraction sb e
 
     /// The numerator or denominator of a \frac{}{}: a lone factor is already grouped by the braces,
     /// so it takes no \left(\right) (\frac{1}{x + y}, not \frac{1}{\left(x + y\right)}).
     and private fracPart (names: string -> string) (sb: StringBuilder) (xs: Expr list) =
         match xs with
-        | [ x ] -> write names sb 0 x
-        | _ -> factors names sb xs
+        | [ x ] -> write names true sb 0 x
+        | _ -> factors names true sb xs
 
-    and private factors (names: string -> string) (sb: StringBuilder) (xs: Expr list) =
+    and private factors (names: string -> string) (inFraction: bool) (sb: StringBuilder) (xs: Expr list) =
         // A factor written as a name of several letters (\mathrm{mass}, or a power of one): beside another
         // factor it takes a thin space, \mathrm{mass} \, \mathrm{vel} and t_{2} \, \mathrm{time}, since
         // juxtaposed they render as one word ("massvel", "t₂time").
@@ -236,9 +255,9 @@ module LaTeX =
                 | Number _ when i = 0 -> Layout.Product
                 | _ -> Layout.Unary
 
-            write names sb context x)
+            write names inFraction sb context x)
 
-    and private writeFraction (names: string -> string) (sb: StringBuilder) (f: Layout.Fraction) =
+    and private writeFraction (names: string -> string) (inFraction: bool) (sb: StringBuilder) (f: Layout.Fraction) =
         if f.Negative then
             sb.Append '-' |> ignore
 
@@ -247,7 +266,25 @@ module LaTeX =
             if f.Numerator.IsEmpty then
                 sb.Append '1' |> ignore
             else
-                factors names sb f.Numerator
+                factors names inFraction sb f.Numerator
+        | ds when inFraction ->
+            // Inside a \frac: a/b, the numerator's factors side by side (2 x_{0}/t_{1}) and a denominator of
+            // several factors, or of one that binds looser than a power, in parentheses (x/\left(2 y\right)).
+            if f.Numerator.IsEmpty then
+                sb.Append '1' |> ignore
+            else
+                match f.Numerator with
+                | [ x ] -> write names inFraction sb Layout.Unary x
+                | xs -> factors names inFraction sb xs
+
+            sb.Append '/' |> ignore
+
+            match ds with
+            | [ x ] -> write names inFraction sb Layout.Power x
+            | _ ->
+                sb.Append "\\left(" |> ignore
+                factors names inFraction sb ds
+                sb.Append "\\right)" |> ignore
         | ds ->
             sb.Append "\\frac{" |> ignore
 
@@ -260,58 +297,65 @@ module LaTeX =
             fracPart names sb ds
             sb.Append '}' |> ignore
 
-    and private body (names: string -> string) (sb: StringBuilder) (e: Expr) =
+    and private body (names: string -> string) (inFraction: bool) (sb: StringBuilder) (e: Expr) =
         match e.Node with
         | Number q when (Layout.roundedScientific q).IsSome -> sb.Append(scientificText (Layout.roundedScientific q).Value) |> ignore
         | Number q when q.IsInteger -> sb.Append(integerText q.Num) |> ignore
-        | Number _ -> writeFraction names sb (Layout.fraction e)
+        | Number _ -> writeFraction names inFraction sb (Layout.fraction e)
         | Real x -> sb.Append(realText x) |> ignore
         | Symbol s -> sb.Append(names s) |> ignore
         | Pi -> sb.Append "\\pi" |> ignore
         | Apply _ when Layout.isE e -> sb.Append 'e' |> ignore
         | Apply(Function.Abs, a) ->
             sb.Append "\\left|" |> ignore
-            write names sb 0 a
+            write names inFraction sb 0 a
             sb.Append "\\right|" |> ignore
         | Apply(Function.Exp, a) ->
             sb.Append "e^{" |> ignore
-            write names sb 0 a
+            write names inFraction sb 0 a
             sb.Append '}' |> ignore
         | Apply(f, a) ->
             sb.Append(functionName f).Append "\\left(" |> ignore
-            write names sb 0 a
+            write names inFraction sb 0 a
             sb.Append "\\right)" |> ignore
         | Atan2(y, x) ->
             sb.Append "\\operatorname{atan2}\\left(" |> ignore
-            write names sb 0 y
+            write names inFraction sb 0 y
             sb.Append ", " |> ignore
-            write names sb 0 x
+            write names inFraction sb 0 x
             sb.Append "\\right)" |> ignore
         | Sum ts ->
             Layout.sumTerms ts
             |> Array.iteri (fun i t ->
                 if i = 0 then
-                    write names sb Layout.Sum t
+                    write names inFraction sb Layout.Sum t
                 else
                     let f = Layout.fraction t
 
                     if f.Negative then
                         sb.Append " - " |> ignore
-                        writeFraction names sb { f with Negative = false }
+                        writeFraction names inFraction sb { f with Negative = false }
                     else
                         sb.Append " + " |> ignore
-                        write names sb Layout.Product t)
+                        write names inFraction sb Layout.Product t)
         | Product _ when (Layout.cbrtOf e).IsSome ->
             // sign(a)*abs(a)^(1/3), the real cube root.
             sb.Append "\\sqrt[3]{" |> ignore
-            write names sb 0 (Layout.cbrtOf e).Value
+            write names inFraction sb 0 (Layout.cbrtOf e).Value
             sb.Append '}' |> ignore
-        | Product _ -> writeFraction names sb (Layout.fraction e)
+        | Product _ -> writeFraction names inFraction sb (Layout.fraction e)
         | Power(b, x) when Layout.isSqrt x ->
             sb.Append "\\sqrt{" |> ignore
-            write names sb 0 b
+            write names inFraction sb 0 b
             sb.Append '}' |> ignore
-        | Power(b, x) when Layout.isReciprocal b x -> writeFraction names sb (Layout.fraction e)
+        | Power(b, x) when Layout.isReciprocal b x -> writeFraction names inFraction sb (Layout.fraction e)
+        | Power _ when (functionPower e).IsSome ->
+            let f, a, k = (functionPower e).Value
+            sb.Append(functionName f).Append "^{" |> ignore
+            write names inFraction sb 0 k
+            sb.Append "}\\left(" |> ignore
+            write names inFraction sb 0 a
+            sb.Append "\\right)" |> ignore
         | Power(b, x) ->
             // A base is bare only when it is one visible symbol or call: a fraction, a root, a power,
             // a sum or a product as base takes parentheses, ((a/b)^c, not \frac{a}{b}^{c}).
@@ -320,7 +364,7 @@ module LaTeX =
                 // a second ^ on the same nucleus is TeX's "Double superscript" error. A subscript alone
                 // takes the power beside it as usual (x_{0}^{2}).
                 let text = StringBuilder()
-                body names text b
+                body names inFraction text b
 
                 if (match b.Node with
                     | Symbol _ -> text.ToString().Contains '^'
@@ -330,11 +374,11 @@ module LaTeX =
                     sb.Append text |> ignore
             else
                 sb.Append "\\left(" |> ignore
-                body names sb b
+                body names inFraction sb b
                 sb.Append "\\right)" |> ignore
 
             sb.Append "^{" |> ignore
-            write names sb 0 (Layout.printedExponent x)
+            write names inFraction sb 0 (Layout.printedExponent x)
             sb.Append '}' |> ignore
 
     /// The expression as LaTeX (math mode, without delimiters), with the LaTeX of some symbols given
@@ -350,7 +394,7 @@ module LaTeX =
                 | true, latex -> latex
                 | _ -> symbolName s
 
-            write names sb 0 e
+            write names false sb 0 e
             sb.ToString())
 
     /// The expression as LaTeX (math mode, without delimiters).

@@ -170,6 +170,20 @@ type Rational =
         let struct (q, _) = Rational.OfDecimalDigits x
         q
 
+    /// The content of rationals q₁ … qₙ: (g, d) with g the gcd of their numerators and d the lcm of their
+    /// denominators, so that each qᵢ·d/g is an integer and those integers are coprime: a sum Σ qᵢ·tᵢ is
+    /// (g/d)·Σ (qᵢ·d/g)·tᵢ. (0, 1) when every qᵢ is 0 (or there are none). The one content of Simplify (a sum's
+    /// content taken out) and ReadableConstants (the scale that makes a sum's coefficients coprime integers).
+    static member Content(qs: seq<Rational>) : struct (BigInteger * BigInteger) =
+        let mutable g = BigInteger.Zero
+        let mutable d = BigInteger.One
+
+        for q in qs do
+            g <- BigInteger.GreatestCommonDivisor(g, q.Num)
+            d <- d / BigInteger.GreatestCommonDivisor(d, q.Den) * q.Den
+
+        struct (g, d)
+
     /// The power-of-ten split of an integer: n = m·2^twos·5^fives with m divisible by neither 2 nor 5
     /// (0 gives (0, 0, 0)). A denominator is a decimal's (OfShortParts' 10^k) exactly when its m is ±1, and
     /// 10^min(twos, fives) is the largest power of ten dividing n. The one place that strips 2s and 5s:

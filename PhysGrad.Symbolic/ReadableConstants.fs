@@ -16,6 +16,22 @@ module ReadableConstants =
 
     let private digits (n: BigInteger) = BigInteger.Abs(n).ToString().Length
 
+    /// The digits a constant prints with as a coefficient: none for ±1, an integer's, a short decimal's significant
+    /// digits (0.04 has one, 2.5 two), a fraction's numerator's and denominator's.
+    let private printedDigits (r: Rational) =
+        let r = r.Abs
+        let x = r.ToDouble()
+
+        if r.IsOne || r.IsZero then 0
+        elif r.IsInteger then digits r.Num
+        else
+            match Rational.TryOfShortDecimal x with
+            | ValueSome d when d.Equals r && abs x >= Expr.SmallestNormal ->
+                let text = Layout.formatReal x
+                let mantissa = match text.IndexOf 'E' with | -1 -> text | k -> text.Substring(0, k)
+                mantissa.Replace(".", "").TrimStart('0').Length
+            | _ -> digits r.Num + digits r.Den
+
     /// The constant as it is printed: a short decimal or a small fraction stays exact, any other
     /// rational becomes its nearest double. Integers stay as they are below 10^15; larger ones become
     /// doubles, so that a rule prints 1E+20 beside 2.5E-20 in text.
@@ -185,8 +201,7 @@ module ReadableConstants =
                     else System.Collections.Generic.HashSet<Rational>()
 
                 if coefficients |> Array.forall (fun c -> not c.IsZero) then
-                    let numerators = coefficients |> Array.fold (fun g c -> BigInteger.GreatestCommonDivisor(g, c.Num)) BigInteger.Zero
-                    let denominators = coefficients |> Array.fold (fun l c -> l / BigInteger.GreatestCommonDivisor(l, c.Den) * c.Den) BigInteger.One
+                    let struct (numerators, denominators) = Rational.Content coefficients
                     candidates.Add((Rational.Create(numerators, denominators)).Abs) |> ignore
 
                 for c in coefficients do
@@ -232,6 +247,23 @@ module ReadableConstants =
             // combination is weighed (cost of the new coefficient plus the sums'; of equal costs the cheaper sums)
             // when there are at most MaxCombinations (up to 12 sums); beyond, one sum at a time, each against the
             // coefficient so far.
+            // A choice's score, lower is better: the new coefficient q's cost plus the sums' (`sums`), then of equal totals
+            // the cheaper sums. The one measure of the exhaustive search and of the one-sum-at-a-time fallback.
+            let score (q: Rational) (sums: int) = struct (cost q + sums, sums)
+
+            // The digits a choice of scales prints: each scaled coefficient's and the product's new coefficient's (printedDigits);
+            // None when a scale's power is too long to take.
+            let choiceDigits (q0: Rational) (factors: (int * Rational[])[]) (scales: Rational[]) =
+                let mutable q = Some q0
+                let mutable total = 0
+
+                for i in 0 .. factors.Length - 1 do
+                    let n, coefficients = factors.[i]
+                    q <- q |> Option.bind (fun q -> scalePower scales.[i] n |> Option.map (fun p -> q * p))
+                    total <- total + (coefficients |> Array.sumBy (fun c -> printedDigits (c / scales.[i])))
+
+                q |> Option.map (fun q -> total + printedDigits q)
+
             let choose (q0: Rational) (factors: (int * Rational[])[]) =
                 // Each sum keeps its cheapest scales (the sum as it is among them), as many as let every combination
                 // be weighed: 64 each for two sums (an integer sum alone offers 81 powers of ten), 16 for three.
@@ -246,17 +278,17 @@ module ReadableConstants =
 
                 let combinations = opts |> Array.fold (fun n o -> if n > MaxCombinations then n else n * o.Length) 1
 
-                if combinations <= MaxCombinations then
+                let cheapest =
+                  if combinations <= MaxCombinations then
                     let mutable bestChoice = Array.zeroCreate<int> factors.Length
                     let mutable bestCost = struct (System.Int32.MaxValue, System.Int32.MaxValue)
                     let choice = Array.zeroCreate<int> factors.Length
 
                     let rec go i (q: Rational) (sums: int) =
                         if i = factors.Length then
-                            let total = cost q + sums
-                            let struct (t0, s0) = bestCost
-                            if total < t0 || total = t0 && sums < s0 then
-                                bestCost <- struct (total, sums)
+                            let s = score q sums
+                            if s < bestCost then
+                                bestCost <- s
                                 bestChoice <- Array.copy choice
                         else
                             opts.[i]
@@ -269,7 +301,7 @@ module ReadableConstants =
 
                     go 0 q0 0
                     bestChoice |> Array.mapi (fun i j -> fst opts.[i].[j])
-                else
+                  else
                     let mutable q = q0
 
                     opts
@@ -277,10 +309,23 @@ module ReadableConstants =
                         let n = fst factors.[i]
                         let sigma, p, _ =
                             o
-                            |> Array.choose (fun (sigma, sumCost) -> scalePower sigma n |> Option.map (fun p -> sigma, p, struct (cost (q * p) + sumCost, sumCost)))
+                            |> Array.choose (fun (sigma, sumCost) -> scalePower sigma n |> Option.map (fun p -> sigma, p, score (q * p) sumCost))
                             |> Array.minBy (fun (_, _, c) -> c)
                         q <- q * p
                         sigma)
+
+                // The all-integer form: every sum over its content (coprime integer coefficients), the product's coefficient
+                // the one rational factor outside, -0.04*eta*(25*x1 - 2*ys0 + 24*ys1) for -0.4*eta*(2.5*x1 - 0.2*ys0 + 2.4*ys1):
+                // taken over the cheapest form when it prints no more digits, as a paper writes a sum (issue 12, item 3).
+                let integer =
+                    factors
+                    |> Array.map (fun (_, coefficients) ->
+                        let struct (g, d) = Rational.Content coefficients
+                        if g.IsZero then Rational.One else Rational.Create(g, d))
+
+                match choiceDigits q0 factors integer, choiceDigits q0 factors cheapest with
+                | Some a, Some b when a <= b -> integer
+                | _ -> cheapest
 
             e
             |> rebuildOnce (fun go n ->

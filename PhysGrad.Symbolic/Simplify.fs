@@ -302,21 +302,14 @@ module Simplify =
     /// written with a minus; None when a coefficient is floating. The sum is (±g/d)·S' with S' having
     /// coprime integer coefficients.
     let private contentOf (ts: Expr[]) =
-        let mutable g = System.Numerics.BigInteger.Zero
-        let mutable d = System.Numerics.BigInteger.One
-        let mutable negative = true
-        let mutable exact = true
+        let qs = ts |> Array.map exactCoefficient
 
-        for t in ts do
-            if exact then
-                match exactCoefficient t with
-                | Some q ->
-                    g <- System.Numerics.BigInteger.GreatestCommonDivisor(g, q.Num)
-                    d <- d / System.Numerics.BigInteger.GreatestCommonDivisor(d, q.Den) * q.Den
-                    negative <- negative && q.Sign < 0
-                | None -> exact <- false
-
-        if exact && not g.IsZero then Some(g, d, negative) else None
+        if qs |> Array.exists Option.isNone then
+            None
+        else
+            let qs = qs |> Array.map Option.get
+            let struct (g, d) = Rational.Content qs
+            if g.IsZero then None else Some(g, d, qs |> Array.forall (fun q -> q.Sign < 0))
 
     /// A factor that is a sum with exact coefficients, or an integer power of one (|n| ≤ 64): its
     /// terms, the exponent and the sum's content (contentOf).

@@ -117,7 +117,7 @@ type PhysicalUnit private (lg: float, exponents: Rational[], _log: unit) =
     /// find a prefix for the scale on another unit ("mm*s^2"). Only a given unit that is a prefix on one
     /// base unit (ms, km) names that base unit. A given unit with a factor (0.1 s, 1e-4 m, 60 s for min)
     /// names none: its scale is written as the one factor in front, the notation of every printed unit
-    /// ("0.1 m^2*s", "1e4 1/m" for the reciprocal of 1e-4 m, never "m^2*(0.1*s)" or "1/(1e-4*m)"), and
+    /// ("0.1 m^2*s", "1e4/m" for the reciprocal of 1e-4 m, never "m^2*(0.1*s)" or "1/(1e-4*m)"), and
     /// powers of it are a power of ten times the base units, as <see cref="ToString()"/> without prefixes
     /// on powers. A unit whose scale the given ones do not account for prints that way too.
     /// Reads back with <c>Units.parse</c>.
@@ -263,8 +263,11 @@ type PhysicalUnit private (lg: float, exponents: Rational[], _log: unit) =
                     else
                         sprintf "%se%d" (Double.Parse(mantissa.ToString("G6", invariant), invariant).ToString("R", invariant)) (int decade)
 
+                // A unit with only a denominator takes the factor as its numerator (10/s, 1e4/(m*s)), as
+                // 10 m/s writes it over its numerator: "10 1/s" read as the number 10 beside 1/s.
                 match render bases with
                 | "1" -> scale
+                | body when body.StartsWith "1/" -> scale + body.Substring 1
                 | body -> sprintf "%s %s" scale body
 
     /// The unit as a reader names it: "dimensionless" for 1, else its text ("K", "1/K", "s/m").
