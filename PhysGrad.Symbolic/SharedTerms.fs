@@ -883,13 +883,13 @@ module SharedTerms =
             Results = results
         }
 
-    /// The most rounds of `regroup` with sub-sums: each can find shared terms that only the previous
+    /// The most rounds of `regroup` (regroupRounds): each can find shared terms that only the previous
     /// round's names made visible (1 - 200*t2 in two sums once t2 = x1 - x0^2 is written in both).
     [<Literal>]
     let private SubSumRounds = 3
 
-    /// `regroup` with sub-sums, then `prune`, until the block no longer changes (SubSumRounds at most).
-    let private subSumRounds (prefix: string) (block: SharedBlock) =
+    /// `regroup` (with sub-sums or not), then `prune`, until the block no longer changes (SubSumRounds at most).
+    let private regroupRounds (subSums: bool) (prefix: string) (block: SharedBlock) =
         let same (a: SharedBlock) (b: SharedBlock) =
             a.Intermediates.Length = b.Intermediates.Length
             && Array.forall2 (fun (n: string, d: Expr) (m: string, e: Expr) -> n = m && Object.ReferenceEquals(d, e)) a.Intermediates b.Intermediates
@@ -899,7 +899,7 @@ module SharedTerms =
             if k = 0 then
                 b
             else
-                let b' = b |> regroup true prefix |> prune prefix
+                let b' = b |> regroup subSums prefix |> prune prefix
                 if same b b' then b else go (k - 1) b'
 
         // Above DiscoveryLimit regroup finds nothing new: a round would only absorb the same names again.
@@ -1015,7 +1015,10 @@ module SharedTerms =
         if Structure.graphSize (Array.append (block.Intermediates |> Array.map snd) block.Results) > DiscoveryLimit then
             block
         else
-            let block = block |> regroup false prefix |> prune prefix
+            // In rounds: a name written back by prune can leave a sum another name's sum divides times a
+            // monomial (t3 + x0^2 with t3 = x0 + x1 written back is x0 + x0^2 + x1, which is t1*x0 + x1 for t1
+            // = x0 + 1), absorbed in the next round, and that name's new form where it is written in the next.
+            let block = block |> regroupRounds false prefix
 
             { Intermediates = block.Intermediates |> Array.map (fun (n, d) -> n, Simplify.cancelContentOf d)
               Results = block.Results |> Array.map Simplify.cancelContentOf }
@@ -1049,12 +1052,102 @@ module SharedTerms =
             { Intermediates = defs
               Results = block.Results |> Array.map (Structure.substitute flipped) }
 
+    /// The block with the names `names` (each exp(u), never 0) lifted out of the sums that divide by them: a
+    /// reciprocal name's sum (t9 = 1/(t5*t8/t1 - t3^2)) written without the division (t9 = 1/(t5*t8 -
+    /// t1*t3^2)) and its uses times what that took out (t9 ↦ t1*t9); then a product holding a positive power
+    /// of such a name beside a sum that divides by it multiplies that power into the sum (t1*t9*(t5*t7/t1 -
+    /// t2*t3*x1) ↦ t9*(t5*t7 - t1*t2*t3*x1)). Used where names were turned into their reciprocals
+    /// (plainExponentials), so that doing so adds no division. Same values: S = M·S' with M the least powers
+    /// of the names S's terms hold, each nonzero.
+    let private liftNames (names: HashSet<Expr>) (block: SharedBlock) : SharedBlock =
+        let exponentIn (g: Expr) (t: Expr) =
+            snd (factorsOf t)
+            |> Array.tryPick (fun f -> let (b, e) = baseAndExponent f in if Object.ReferenceEquals(b, g) then Some e else None)
+            |> Option.defaultValue 0
+
+        // Each name some term of ts divides by, with the least exponent any term holds it to (0 where absent).
+        let contentIn (ts: Expr[]) =
+            names |> Seq.map (fun g -> g, ts |> Array.map (exponentIn g) |> Array.min) |> Seq.filter (fun (_, m) -> m < 0) |> Array.ofSeq
+
+        let scaled = Dictionary<Expr, Expr>(ExprIdentity.comparer)
+
+        let defs =
+            block.Intermediates
+            |> Array.map (fun (n, d) ->
+                let d = if scaled.Count = 0 then d else Structure.substitute scaled d
+
+                match d.Node with
+                | Power(s, k) ->
+                    match s.Node, k.Node with
+                    | Sum ts, Number q when q.IsInteger && q.Sign < 0 ->
+                        match contentIn ts with
+                        | [||] -> n, d
+                        | content ->
+                            let m = Expr.mul [ for (g, e) in content -> Expr.pow g (Expr.ofInt e) ]
+                            let inverse = Expr.pow m Expr.minusOne
+                            scaled.[Expr.symbol n] <- Expr.mul2 (Expr.pow m k) (Expr.symbol n)
+                            n, Expr.pow (Expr.sum (ts |> Array.map (fun t -> Expr.mul2 t inverse))) k
+                    | _ -> n, d
+                | _ -> n, d)
+
+        let distribute (e: Expr) =
+            e
+            |> Structure.rewriteBottomUp (fun n ->
+                match n.Node with
+                | Product fs when fs |> Array.exists (fun f -> match f.Node with | Sum _ -> true | _ -> false) ->
+                    let held = Dictionary<Expr, int>(ExprIdentity.comparer)
+
+                    for f in fs do
+                        let (b, e) = baseAndExponent f
+                        if names.Contains b && e > 0 then held.[b] <- e
+
+                    if held.Count = 0 then
+                        n
+                    else
+                        let sums =
+                            fs
+                            |> Array.map (fun f ->
+                                match f.Node with
+                                | Sum ts ->
+                                    let mutable ts = ts
+
+                                    for (g, m) in contentIn ts do
+                                        match held.TryGetValue g with
+                                        | true, h when h >= -m ->
+                                            held.[g] <- h + m
+                                            ts <- ts |> Array.map (fun t -> Expr.mul2 t (Expr.pow g (Expr.ofInt -m)))
+                                        | _ -> ()
+
+                                    Some(Expr.sum ts)
+                                | _ -> None)
+
+                        Array.map2
+                            (fun (f: Expr) (s: Expr option) ->
+                                match s with
+                                | Some s -> s
+                                | None ->
+                                    let (b, e) = baseAndExponent f
+                                    if e > 0 && held.ContainsKey b then Expr.pow b (Expr.ofInt held.[b]) else f)
+                            fs
+                            sums
+                        |> Expr.mul
+                | _ -> n)
+
+        let results = if scaled.Count = 0 then block.Results else block.Results |> Array.map (Structure.substitute scaled)
+
+        { Intermediates = defs |> Array.map (fun (n, d) -> n, distribute d)
+          Results = results |> Array.map distribute }
+
     /// The block with each name for an exponential of a negated exponent (t2 = exp(-(x0 + x1))) that the block
     /// also writes as a reciprocal (1/t2, which is exp(x0 + x1)) standing for the plain exponential instead
-    /// (t2 = exp(x0 + x1)), and its uses written with the power negated (t2 ↦ 1/t2): a name reads as the
-    /// quantity the problem writes, exp(u) beside its reciprocal. A name never written as a reciprocal keeps
-    /// its form (t1 = exp(-k*x0) where only that is written). Same values up to rounding: exp(−u) and
-    /// 1/exp(u) are one real number (each rounded once).
+    /// (t2 = exp(x0 + x1)), and its uses written with the power negated (t2 ↦ 1/t2), lifted out of the sums
+    /// that then divide by it (liftNames: Newton on exp(x1*x0); exp(x1) keeps one denominator without a
+    /// division, t9 = 1/(t5*t8 - t1*t3^2)): a name reads as the quantity the problem writes, exp(u) beside its
+    /// reciprocal. Where exp(u) is not worth a name (exp(x1), worthAName) the name keeps exp(-u) and its
+    /// reciprocals are written exp(u) in place (11*exp(x1), not 11/t1), the name written back too where
+    /// that leaves it used once. A name never written as a reciprocal keeps its form (t1 = exp(-k*x0) where
+    /// only that is written). Same values up to rounding: exp(−u) and 1/exp(u) are one real number (each
+    /// rounded once).
     [<CompiledName("PlainExponentials")>]
     let plainExponentials (block: SharedBlock) : SharedBlock =
         let negated (u: Expr) = (Infix.format u).StartsWith('-')
@@ -1071,6 +1164,8 @@ module SharedTerms =
             | _ -> ()
 
         let flipped = Dictionary<Expr, Expr>(ExprIdentity.comparer)
+        // The names kept as exp(-u), each with exp(u), which their reciprocals are written as.
+        let inPlace = Dictionary<Expr, Expr>(ExprIdentity.comparer)
 
         let defs =
             block.Intermediates
@@ -1080,15 +1175,67 @@ module SharedTerms =
 
                 match d.Node with
                 | Apply(Function.Exp, u) when negated u && reciprocal.Contains name && not (negated (Expr.neg u)) ->
-                    flipped.[name] <- Expr.pow name Expr.minusOne
-                    n, Expr.exp (Expr.neg u)
+                    let plain = Expr.exp (Expr.neg u)
+
+                    if worthAName plain then
+                        flipped.[name] <- Expr.pow name Expr.minusOne
+                        n, plain
+                    else
+                        inPlace.[name] <- plain
+                        n, d
                 | _ -> n, d)
 
-        if flipped.Count = 0 then
+        if flipped.Count = 0 && inPlace.Count = 0 then
             block
         else
-            { Intermediates = defs
-              Results = block.Results |> Array.map (Structure.substitute flipped) }
+            let results = if flipped.Count = 0 then block.Results else block.Results |> Array.map (Structure.substitute flipped)
+
+            let block =
+                if inPlace.Count = 0 then
+                    { Intermediates = defs; Results = results }
+                else
+                    let write (e: Expr) =
+                        e
+                        |> Structure.rewriteBottomUp (fun n ->
+                            match n.Node with
+                            | Power(b, k) when inPlace.ContainsKey b && (match k.Node with | Number q -> q.Sign < 0 | _ -> false) ->
+                                Expr.pow inPlace.[b] (Expr.neg k)
+                            | _ -> n)
+
+                    let defs = defs |> Array.map (fun (n, d) -> n, write d)
+                    let results = results |> Array.map write
+                    let counts = uses (Array.append (defs |> Array.map snd) results)
+                    // A name left used once (or not at all) is written back (every name is used twice).
+                    let dropped = Dictionary<Expr, Expr>(ExprIdentity.comparer)
+                    let kept = ResizeArray<string * Expr>()
+
+                    for (n, d) in defs do
+                        let name = Expr.symbol n
+                        let d = if dropped.Count = 0 then d else Structure.substitute dropped d
+
+                        if inPlace.ContainsKey name && (match counts.TryGetValue name with | true, c -> c | _ -> 0L) < 2L then
+                            dropped.[name] <- d
+                        else
+                            kept.Add((n, d))
+
+                    if dropped.Count = 0 then
+                        { Intermediates = defs; Results = results }
+                    else
+                        // Numbered 1, 2, … again without the gap, with the prefix the names have.
+                        let renames = Dictionary<Expr, Expr>(ExprIdentity.comparer)
+
+                        let renamed =
+                            kept.ToArray()
+                            |> Array.mapi (fun i (n, d) ->
+                                let name = sprintf "%s%d" (n.TrimEnd [| '0'; '1'; '2'; '3'; '4'; '5'; '6'; '7'; '8'; '9' |]) (i + 1)
+                                let d' = Structure.substitute renames d
+                                renames.[Expr.symbol n] <- Expr.symbol name
+                                name, d')
+
+                        { Intermediates = renamed
+                          Results = results |> Array.map (Structure.substitute dropped >> Structure.substitute renames) }
+
+            if flipped.Count = 0 then block else liftNames (HashSet<Expr>(flipped.Keys, ExprIdentity.comparer)) block
 
     /// Names the repeated non-trivial subexpressions of `roots` (extract, without lifting).
     let private extractAsGiven (prefix: string) (roots: Expr[]) : SharedBlock =
@@ -1150,7 +1297,7 @@ module SharedTerms =
         |> prune prefix
         |> regroup false prefix
         |> prune prefix
-        |> subSumRounds prefix
+        |> regroupRounds true prefix
         |> factorBlock prefix
         |> afterFactoring prefix
         |> positiveNames
