@@ -715,6 +715,12 @@ module Expr =
                 match b.Node with
                 | Power(bb, bx) when isInteger x -> pow bb (mul [ bx; x ])
                 | Product fs when isInteger x -> mul (fs |> Array.map (fun f -> pow f x))
+                // (c·exp(u))^x = c^x·exp(x·u) for any real x wherever either side is real (exp(u) > 0, so c ≥ 0 on
+                // both sides for a fractional x): the exponential leaves the power and merges with the
+                // product's other exponentials, exp(-x0)*sqrt(x1*exp(x0)) = sqrt(x1)*exp(-x0/2).
+                | Product fs when fs |> Array.exists (fun f -> match f.Node with | Apply(Function.Exp, _) -> true | _ -> false) ->
+                    let isExp (f: Expr) = match f.Node with | Apply(Function.Exp, _) -> true | _ -> false
+                    mul [ pow (mul (fs |> Array.filter (isExp >> not))) x; pow (fs |> Array.find isExp) x ]
                 | Apply(Function.Exp, a) -> apply Function.Exp (mul [ a; x ])
                 // |a|^(2k) = a^(2k) for real a (both undefined at a = 0 when k < 0), so |a|·|a| = a².
                 // Only exact even exponents: |a|^3 and |a|^(1/2) keep their abs.

@@ -176,6 +176,11 @@ module SharedTerms =
             if all then Some(k, taken) else None
         | _ -> None
 
+    /// The most sums a block may have for sums repeated times a monomial to be sought (monomialIn compares
+    /// each sum with the terms of every other).
+    [<Literal>]
+    let MonomialLimit = 150
+
     /// Structure.rewriteBottomUp without rebuilding what did not change (Structure.rebuildFrom): absorb
     /// runs once per name over the whole block, and rebuilding every node each time was most of the
     /// cost of naming a large rule.
@@ -196,6 +201,67 @@ module SharedTerms =
             | Number q when q.IsInteger && System.Numerics.BigInteger.Abs q.Num <= System.Numerics.BigInteger 64 -> b, int q.Num
             | _ -> f, 1
         | _ -> f, 1
+
+    /// A symbol or a symbol's integer power (x0, t2^-1): a factor a monomial is made of.
+    let private symbolPower (f: Expr) =
+        match f.Node with
+        | Symbol _ -> true
+        | Power(b, x) ->
+            match b.Node, x.Node with
+            | Symbol _, Number q -> q.IsInteger
+            | _ -> false
+        | _ -> false
+
+    /// A product of symbols' integer powers without a numeric coefficient, other than 1 (x0, x1/t2, x0^2*k).
+    let private isMonomial (m: Expr) =
+        match m.Node with
+        | Product fs -> fs |> Array.forall symbolPower
+        | _ -> symbolPower m
+
+    /// The factors of a term's rest that are not symbols' integer powers, by reference (sin(x1) of x0*sin(x1)).
+    let private otherFactors (r: Expr) = snd (factorsOf r) |> Array.filter (fun f -> not (symbolPower f || Expr.isNumeric f))
+
+    /// The exact factor k, the monomial m and the indices of the terms of `whole` that are k·m·p for every term p of
+    /// `part` (a sum repeated up to symbol factors: 2*x0^2 + 2*x0*x1 + … holds 2*x0·(x0 + x1)); None when there is
+    /// no such m. Only an m that cancels against no power of the terms it multiplies (each symbol of m raised in
+    /// each term p of `part` to a power of m's sign, or absent): then k·m·name is defined wherever the terms it
+    /// replaces are (x0 + 1 does not hold x1·(x0/x1 + 1/x1), which divides by x1 where the terms do not).
+    let private monomialIn (part: (Rational * Expr)[]) (whole: Split) : (Rational * Expr * HashSet<int>) option =
+        let (q0, r0) = part.[0]
+        let skeleton = otherFactors r0
+
+        let sameOthers (r: Expr) =
+            let others = otherFactors r
+            others.Length = skeleton.Length && (without skeleton others).IsSome
+
+        let exponentOf (b: Expr) (r: Expr) =
+            snd (factorsOf r) |> Array.tryPick (fun f -> let (c, e) = baseAndExponent f in if Object.ReferenceEquals(c, b) then Some e else None) |> Option.defaultValue 0
+
+        whole.Terms
+        |> Array.indexed
+        |> Array.tryPick (fun (i, (qw, rw)) ->
+            if not (sameOthers rw) then
+                None
+            else
+                let m = Expr.div rw r0
+
+                if Expr.isNumeric m || not (isMonomial m) then
+                    None
+                else
+                    let powers = snd (factorsOf m) |> Array.map baseAndExponent
+                    let k = qw / q0
+                    let taken = HashSet<int>([ i ])
+
+                    let all =
+                        part
+                        |> Array.forall (fun (q, r) ->
+                            powers |> Array.forall (fun (b, d) -> let e = exponentOf b r in e = 0 || sign e = sign d)
+                            && (Object.ReferenceEquals(r, r0)
+                                || (match whole.Index.TryGetValue(Expr.mul2 m r) with
+                                    | true, j -> fst whole.Terms.[j] = k * q && taken.Add j
+                                    | _ -> false)))
+
+                    if all then Some(k, m, taken) else None)
 
     /// The k of powerOfName: the largest integer in size such that the factors `fs` hold every bᵢ of `powers`
     /// to a power fᵢ of the sign of k·eᵢ with |fᵢ| ≥ |k·eᵢ|; 0 when there is none (a bᵢ missing, signs mixed).
@@ -259,7 +325,7 @@ module SharedTerms =
     /// scaled by one exact factor k, as k·name) written with `name` instead: t4 = sin(x0)*exp(x1) makes
     /// t5*sin(x0)*exp(x1) into t4*t5, t2 = x1 - x0^2 makes 200*x0^2 - 200*x1 + 1 into 1 - 200*t2. The
     /// value is unchanged (the factors or terms are the same, regrouped).
-    let private absorb (splitOf: Expr -> Split) (name: Expr) (definition: Expr) (e: Expr) =
+    let private absorb (monomials: bool) (splitOf: Expr -> Split) (name: Expr) (definition: Expr) (e: Expr) =
         match definition.Node with
         | Product _ when (snd (factorsOf definition)).Length >= 2 ->
             let (c, fs) = factorsOf definition
@@ -287,11 +353,15 @@ module SharedTerms =
             |> rewriteUp (fun n ->
                 match n.Node with
                 | Sum ts' when ts'.Length >= part.Length ->
+                    let restOf (taken: HashSet<int>) = ts' |> Array.indexed |> Array.filter (fun (i, _) -> not (taken.Contains i)) |> Array.map snd
+
                     match scaledIn part (splitOf n) with
-                    | Some(k, taken) ->
-                        let rest = ts' |> Array.indexed |> Array.filter (fun (i, _) -> not (taken.Contains i)) |> Array.map snd
-                        Expr.sum (Array.append [| termOf (k, name) |] rest)
-                    | None -> n
+                    | Some(k, taken) -> Expr.sum (Array.append [| termOf (k, name) |] (restOf taken))
+                    | None ->
+                        // With `monomials`, the terms scaled by a monomial too (x0 + 2 in 2*x0 + x0^2 is x0*t2).
+                        match (if monomials then monomialIn part (splitOf n) else None) with
+                        | Some(k, m, taken) -> Expr.sum (Array.append [| Expr.mul [ Expr.number k; m; name ] |] (restOf taken))
+                        | None -> n
                 | _ -> n)
         // A whole power of a sum written with the sum scaled: t7 = 1/(t5 + t6) makes 1/(-t5 - t6) into
         // -t7 and 1/(10*t5 + 10*t6) into t7/10, as (c·s)^k = c^k·s^k for an integer k; and a power
@@ -636,6 +706,11 @@ module SharedTerms =
             | Sum ts -> ts
             | _ -> [||]
 
+        // Sums held times a monomial are sought by comparing every sum with every other (MonomialLimit).
+        let monomials =
+            nodes.Length <= DiscoveryLimit
+            && (nodes |> Array.sumBy (fun n -> match n.Node with | Sum _ -> 1 | _ -> 0)) <= MonomialLimit
+
         let discovered =
             if nodes.Length > DiscoveryLimit then
                 [||]
@@ -700,10 +775,21 @@ module SharedTerms =
                         | _ -> holders.[r] <- ResizeArray [ i ])
 
                 // How often k·part is written out, for any k, whole or inside a larger sum.
+                // With `monomials` also inside any sum times a monomial (x0 + x1 in 2*x0^2 + 2*x0*x1 - ys1).
                 let writtenScaled (part: (Rational * Expr)[]) =
-                    match holders.TryGetValue(snd part.[0]) with
-                    | true, l -> l |> Seq.sumBy (fun g -> if (scaledIn part splits.[g]).IsSome then used sums.[g] else 0L)
-                    | _ -> 0L
+                    let exact =
+                        match holders.TryGetValue(snd part.[0]) with
+                        | true, l -> l |> Seq.sumBy (fun g -> if (scaledIn part splits.[g]).IsSome then used sums.[g] else 0L)
+                        | _ -> 0L
+
+                    if not monomials then
+                        exact
+                    else
+                        exact
+                        + (splits
+                           |> Array.indexed
+                           |> Array.sumBy (fun (g, sp) ->
+                               if sp.Terms.Length >= part.Length && (scaledIn part sp).IsNone && (monomialIn part sp).IsSome then used sums.[g] else 0L))
 
                 let definedKeys =
                     HashSet<Expr>(
@@ -788,22 +874,22 @@ module SharedTerms =
                 defs
                 |> Array.map (fun (n, d) ->
                     if Object.ReferenceEquals(n, name) || reaches.Contains n then n, d
-                    else n, absorb splitOf name current d)
+                    else n, absorb monomials splitOf name current d)
 
-            results <- results |> Array.map (absorb splitOf name current)
+            results <- results |> Array.map (absorb monomials splitOf name current)
 
         {
             Intermediates = dependencyOrder defs |> Array.map (fun (n, d) -> (match n.Node with | Symbol s -> s | _ -> ""), d)
             Results = results
         }
 
-    /// The most rounds of `regroup` with sub-sums: each can find shared terms that only the previous
+    /// The most rounds of `regroup` (regroupRounds): each can find shared terms that only the previous
     /// round's names made visible (1 - 200*t2 in two sums once t2 = x1 - x0^2 is written in both).
     [<Literal>]
     let private SubSumRounds = 3
 
-    /// `regroup` with sub-sums, then `prune`, until the block no longer changes (SubSumRounds at most).
-    let private subSumRounds (prefix: string) (block: SharedBlock) =
+    /// `regroup` (with sub-sums or not), then `prune`, until the block no longer changes (SubSumRounds at most).
+    let private regroupRounds (subSums: bool) (prefix: string) (block: SharedBlock) =
         let same (a: SharedBlock) (b: SharedBlock) =
             a.Intermediates.Length = b.Intermediates.Length
             && Array.forall2 (fun (n: string, d: Expr) (m: string, e: Expr) -> n = m && Object.ReferenceEquals(d, e)) a.Intermediates b.Intermediates
@@ -813,7 +899,7 @@ module SharedTerms =
             if k = 0 then
                 b
             else
-                let b' = b |> regroup true prefix |> prune prefix
+                let b' = b |> regroup subSums prefix |> prune prefix
                 if same b b' then b else go (k - 1) b'
 
         // Above DiscoveryLimit regroup finds nothing new: a round would only absorb the same names again.
@@ -847,7 +933,12 @@ module SharedTerms =
 
             for n in nodes do
                 match n.Node with
-                | Sum _ ->
+                // A product holding a sum too: g*(x1^2/g - eta*(x1^2/g - 5)) under one sqrt and x1^2 - eta*x1^2 +
+                // 5*eta*g under another are one radicand (the projectile's PG rule wrote both).
+                | Sum _
+                | Product _ when (match n.Node with
+                                  | Product fs -> fs |> Array.exists (fun f -> (termsOf f).Length > 1)
+                                  | _ -> true) ->
                     let key = Simplify.expandShared memo CanonicalBudget n
 
                     match groups.TryGetValue key with
@@ -924,7 +1015,10 @@ module SharedTerms =
         if Structure.graphSize (Array.append (block.Intermediates |> Array.map snd) block.Results) > DiscoveryLimit then
             block
         else
-            let block = block |> regroup false prefix |> prune prefix
+            // In rounds: a name written back by prune can leave a sum another name's sum divides times a
+            // monomial (t3 + x0^2 with t3 = x0 + x1 written back is x0 + x0^2 + x1, which is t1*x0 + x1 for t1
+            // = x0 + 1), absorbed in the next round, and that name's new form where it is written in the next.
+            let block = block |> regroupRounds false prefix
 
             { Intermediates = block.Intermediates |> Array.map (fun (n, d) -> n, Simplify.cancelContentOf d)
               Results = block.Results |> Array.map Simplify.cancelContentOf }
@@ -957,6 +1051,191 @@ module SharedTerms =
         else
             { Intermediates = defs
               Results = block.Results |> Array.map (Structure.substitute flipped) }
+
+    /// The block with the names `names` (each exp(u), never 0) lifted out of the sums that divide by them: a
+    /// reciprocal name's sum (t9 = 1/(t5*t8/t1 - t3^2)) written without the division (t9 = 1/(t5*t8 -
+    /// t1*t3^2)) and its uses times what that took out (t9 ↦ t1*t9); then a product holding a positive power
+    /// of such a name beside a sum that divides by it multiplies that power into the sum (t1*t9*(t5*t7/t1 -
+    /// t2*t3*x1) ↦ t9*(t5*t7 - t1*t2*t3*x1)). Used where names were turned into their reciprocals
+    /// (plainExponentials), so that doing so adds no division. Same values: S = M·S' with M the least powers
+    /// of the names S's terms hold, each nonzero.
+    let private liftNames (names: HashSet<Expr>) (block: SharedBlock) : SharedBlock =
+        let exponentIn (g: Expr) (t: Expr) =
+            snd (factorsOf t)
+            |> Array.tryPick (fun f -> let (b, e) = baseAndExponent f in if Object.ReferenceEquals(b, g) then Some e else None)
+            |> Option.defaultValue 0
+
+        // Each name some term of ts divides by, with the least exponent any term holds it to (0 where absent).
+        let contentIn (ts: Expr[]) =
+            names |> Seq.map (fun g -> g, ts |> Array.map (exponentIn g) |> Array.min) |> Seq.filter (fun (_, m) -> m < 0) |> Array.ofSeq
+
+        let scaled = Dictionary<Expr, Expr>(ExprIdentity.comparer)
+
+        let defs =
+            block.Intermediates
+            |> Array.map (fun (n, d) ->
+                let d = if scaled.Count = 0 then d else Structure.substitute scaled d
+
+                match d.Node with
+                | Power(s, k) ->
+                    match s.Node, k.Node with
+                    | Sum ts, Number q when q.IsInteger && q.Sign < 0 ->
+                        match contentIn ts with
+                        | [||] -> n, d
+                        | content ->
+                            let m = Expr.mul [ for (g, e) in content -> Expr.pow g (Expr.ofInt e) ]
+                            let inverse = Expr.pow m Expr.minusOne
+                            scaled.[Expr.symbol n] <- Expr.mul2 (Expr.pow m k) (Expr.symbol n)
+                            n, Expr.pow (Expr.sum (ts |> Array.map (fun t -> Expr.mul2 t inverse))) k
+                    | _ -> n, d
+                | _ -> n, d)
+
+        let distribute (e: Expr) =
+            e
+            |> Structure.rewriteBottomUp (fun n ->
+                match n.Node with
+                | Product fs when fs |> Array.exists (fun f -> match f.Node with | Sum _ -> true | _ -> false) ->
+                    let held = Dictionary<Expr, int>(ExprIdentity.comparer)
+
+                    for f in fs do
+                        let (b, e) = baseAndExponent f
+                        if names.Contains b && e > 0 then held.[b] <- e
+
+                    if held.Count = 0 then
+                        n
+                    else
+                        let sums =
+                            fs
+                            |> Array.map (fun f ->
+                                match f.Node with
+                                | Sum ts ->
+                                    let mutable ts = ts
+
+                                    for (g, m) in contentIn ts do
+                                        match held.TryGetValue g with
+                                        | true, h when h >= -m ->
+                                            held.[g] <- h + m
+                                            ts <- ts |> Array.map (fun t -> Expr.mul2 t (Expr.pow g (Expr.ofInt -m)))
+                                        | _ -> ()
+
+                                    Some(Expr.sum ts)
+                                | _ -> None)
+
+                        Array.map2
+                            (fun (f: Expr) (s: Expr option) ->
+                                match s with
+                                | Some s -> s
+                                | None ->
+                                    let (b, e) = baseAndExponent f
+                                    if e > 0 && held.ContainsKey b then Expr.pow b (Expr.ofInt held.[b]) else f)
+                            fs
+                            sums
+                        |> Expr.mul
+                | _ -> n)
+
+        let results = if scaled.Count = 0 then block.Results else block.Results |> Array.map (Structure.substitute scaled)
+
+        { Intermediates = defs |> Array.map (fun (n, d) -> n, distribute d)
+          Results = results |> Array.map distribute }
+
+    /// The block with each name for an exponential of a negated exponent (t2 = exp(-(x0 + x1))) that the block
+    /// also writes as a reciprocal (1/t2, which is exp(x0 + x1)) standing for the plain exponential instead
+    /// (t2 = exp(x0 + x1)), and its uses written with the power negated (t2 ↦ 1/t2), lifted out of the sums
+    /// that then divide by it (liftNames: Newton on exp(x1*x0); exp(x1) keeps one denominator without a
+    /// division, t9 = 1/(t5*t8 - t1*t3^2)): a name reads as the quantity the problem writes, exp(u) beside its
+    /// reciprocal. Where exp(u) is not worth a name (exp(x1), worthAName) the name keeps exp(-u) and its
+    /// reciprocals are written exp(u) in place (11*exp(x1), not 11/t1), the name written back too where
+    /// that leaves it used once. A name never written as a reciprocal keeps its form (t1 = exp(-k*x0) where
+    /// only that is written). Same values up to rounding: exp(−u) and 1/exp(u) are one real number (each
+    /// rounded once).
+    [<CompiledName("PlainExponentials")>]
+    let plainExponentials (block: SharedBlock) : SharedBlock =
+        let negated (u: Expr) = (Infix.format u).StartsWith('-')
+        let nodes = Structure.postOrder (Array.append (block.Intermediates |> Array.map snd) block.Results)
+
+        // The names the block writes to a negative power (1/t2, t2^-2).
+        let reciprocal = HashSet<Expr>(ExprIdentity.comparer)
+
+        for n in nodes do
+            match n.Node with
+            | Power(b, k) when (match b.Node, k.Node with
+                                | Symbol _, Number q -> q.Sign < 0
+                                | _ -> false) -> reciprocal.Add b |> ignore
+            | _ -> ()
+
+        let flipped = Dictionary<Expr, Expr>(ExprIdentity.comparer)
+        // The names kept as exp(-u), each with exp(u), which their reciprocals are written as.
+        let inPlace = Dictionary<Expr, Expr>(ExprIdentity.comparer)
+
+        let defs =
+            block.Intermediates
+            |> Array.map (fun (n, d) ->
+                let d = if flipped.Count = 0 then d else Structure.substitute flipped d
+                let name = Expr.symbol n
+
+                match d.Node with
+                | Apply(Function.Exp, u) when negated u && reciprocal.Contains name && not (negated (Expr.neg u)) ->
+                    let plain = Expr.exp (Expr.neg u)
+
+                    if worthAName plain then
+                        flipped.[name] <- Expr.pow name Expr.minusOne
+                        n, plain
+                    else
+                        inPlace.[name] <- plain
+                        n, d
+                | _ -> n, d)
+
+        if flipped.Count = 0 && inPlace.Count = 0 then
+            block
+        else
+            let results = if flipped.Count = 0 then block.Results else block.Results |> Array.map (Structure.substitute flipped)
+
+            let block =
+                if inPlace.Count = 0 then
+                    { Intermediates = defs; Results = results }
+                else
+                    let write (e: Expr) =
+                        e
+                        |> Structure.rewriteBottomUp (fun n ->
+                            match n.Node with
+                            | Power(b, k) when inPlace.ContainsKey b && (match k.Node with | Number q -> q.Sign < 0 | _ -> false) ->
+                                Expr.pow inPlace.[b] (Expr.neg k)
+                            | _ -> n)
+
+                    let defs = defs |> Array.map (fun (n, d) -> n, write d)
+                    let results = results |> Array.map write
+                    let counts = uses (Array.append (defs |> Array.map snd) results)
+                    // A name left used once (or not at all) is written back (every name is used twice).
+                    let dropped = Dictionary<Expr, Expr>(ExprIdentity.comparer)
+                    let kept = ResizeArray<string * Expr>()
+
+                    for (n, d) in defs do
+                        let name = Expr.symbol n
+                        let d = if dropped.Count = 0 then d else Structure.substitute dropped d
+
+                        if inPlace.ContainsKey name && (match counts.TryGetValue name with | true, c -> c | _ -> 0L) < 2L then
+                            dropped.[name] <- d
+                        else
+                            kept.Add((n, d))
+
+                    if dropped.Count = 0 then
+                        { Intermediates = defs; Results = results }
+                    else
+                        // Numbered 1, 2, … again without the gap, with the prefix the names have.
+                        let renames = Dictionary<Expr, Expr>(ExprIdentity.comparer)
+
+                        let renamed =
+                            kept.ToArray()
+                            |> Array.mapi (fun i (n, d) ->
+                                let name = sprintf "%s%d" (n.TrimEnd [| '0'; '1'; '2'; '3'; '4'; '5'; '6'; '7'; '8'; '9' |]) (i + 1)
+                                let d' = Structure.substitute renames d
+                                renames.[Expr.symbol n] <- Expr.symbol name
+                                name, d')
+
+                        { Intermediates = renamed
+                          Results = results |> Array.map (Structure.substitute dropped >> Structure.substitute renames) }
+
+            if flipped.Count = 0 then block else liftNames (HashSet<Expr>(flipped.Keys, ExprIdentity.comparer)) block
 
     /// Names the repeated non-trivial subexpressions of `roots` (extract, without lifting).
     let private extractAsGiven (prefix: string) (roots: Expr[]) : SharedBlock =
@@ -1018,10 +1297,11 @@ module SharedTerms =
         |> prune prefix
         |> regroup false prefix
         |> prune prefix
-        |> subSumRounds prefix
+        |> regroupRounds true prefix
         |> factorBlock prefix
         |> afterFactoring prefix
         |> positiveNames
+        |> plainExponentials
 
     /// The characters a block prints: each `name = definition` line and each result, in infix.
     let private printedLength (block: SharedBlock) =

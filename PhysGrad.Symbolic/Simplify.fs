@@ -124,8 +124,16 @@ module Simplify =
                         memo.Images.[n] <- image
                         memo.Spent.[n] <- own
                         left <- left - own
-                    with BudgetExhausted ->
+                    with
+                    | BudgetExhausted ->
                         memo.Spent.[n] <- max own (match memo.Spent.TryGetValue n with | true, s -> s | _ -> 0L)
+                        exhausted <- true
+                    // Multiplying out can fold constants the written form keeps apart (2*10^390 beside
+                    // 1E+50 in -2*10^390*eta*x0*(x0^2 - 1E+50), one double beyond ±1.8E+308): then e has no
+                    // expanded form in doubles, and is left as written. Counted as over any budget, so that an
+                    // expression holding this node is left at once too.
+                    | :? SymbolicException as ex when ex.Kind = ErrorKind.NonFinite ->
+                        memo.Spent.[n] <- int64 System.Int32.MaxValue
                         exhausted <- true
 
                 i <- i + 1
