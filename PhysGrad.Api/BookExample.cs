@@ -480,8 +480,11 @@ public static class BookExample
         // The affine rows' constants, read from J at x (the same at every point).
         var (y, jac) = (new double[problem.M], new double[problem.M * problem.N]);
         problem.Simulate(x, y, jac);
-        var a = MathNet.Numerics.LinearAlgebra.Matrix<double>.Build.Dense(rows.Length, problem.N, (r, c) => jac[rows[r] * problem.N + c]);
-        return a.Enumerate().All(double.IsFinite) && a.Rank() == problem.N;
+        var a = new double[rows.Length * problem.N];
+        for (var r = 0; r < rows.Length; r++) Array.Copy(jac, rows[r] * problem.N, a, r * problem.N, problem.N);
+        // Equilibrated: the rows' units must not decide the rank (1e200*x0; x1 has rank 2, and its unscaled SVD
+        // did not converge).
+        return LinearAlgebra.EquilibratedRank(a, rows.Length, problem.N) == problem.N;
     }
 
     /// <summary>
@@ -788,7 +791,7 @@ public static class BookExample
             problem.Simulate(x, y, jac);
             var j = MathNet.Numerics.LinearAlgebra.Matrix<double>.Build.Dense(m, n, (r, c) => jac[r * n + c]);
             var r = MathNet.Numerics.LinearAlgebra.Vector<double>.Build.Dense(m, i => y[i] - targetY[i]);
-            if (!j.Enumerate().All(double.IsFinite) || j.Rank() < n) return false;
+            if (!(LinearAlgebra.EquilibratedRank(jac, m, n) >= n)) return false;
             var step = j.QR().Solve(r);
             var improved = false;
             for (var (t, halving) = (1.0, 0); halving < 40; t /= 2, halving++)

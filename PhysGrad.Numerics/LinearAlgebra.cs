@@ -604,6 +604,61 @@ public static class LinearAlgebra
     }
 
     /// <summary>
+    /// The numerical rank of the m × n matrix <paramref name="rowMajor"/> (row by row), counted after an exact
+    /// rescaling by powers of two: each row, then each column, brought to a largest |entry| in [1, 2), and again in
+    /// the other order, the larger count taken. rank(D₁AD₂) = rank(A) for nonsingular diagonal D₁, D₂, and a
+    /// power-of-two scaling rounds nothing, so a matrix whose rows (the units of the outputs) or whose columns (the
+    /// units of the variables) alone are scaled keeps its rank at any scale: diag(10²⁰⁰, 1) has rank 2, where
+    /// its unscaled SVD overflows or calls the 1 a rounding error. Scales on both sides at once are not always
+    /// undone by one pass; then the count may be lower than the exact rank, never higher. A singular value counts
+    /// when it exceeds max(m, n)·ε·σ_max of the scaled matrix, ε = 2⁻⁵² (the usual default threshold, as in NumPy's
+    /// <c>matrix_rank</c>; Golub &amp; Van Loan, Matrix Computations §5.4.1).
+    /// </summary>
+    /// <returns>The rank, or null when an entry is not finite or neither SVD converges.</returns>
+    /// <exception cref="ArgumentException"><paramref name="rowMajor"/> does not hold m·n values.</exception>
+    public static int? EquilibratedRank(double[] rowMajor, int m, int n)
+    {
+        if (rowMajor.Length != m * n)
+            throw new ArgumentException($"A {m} × {n} matrix has {m * n} entries, not {rowMajor.Length}.", nameof(rowMajor));
+        if (!rowMajor.All(double.IsFinite)) return null;
+        if (m == 0 || n == 0) return 0;
+        var rowsFirst = RankScaled(DenseMatrix.Create(m, n, (r, c) => rowMajor[r * n + c]), rowsFirst: true);
+        var columnsFirst = RankScaled(DenseMatrix.Create(m, n, (r, c) => rowMajor[r * n + c]), rowsFirst: false);
+        return rowsFirst is null ? columnsFirst : columnsFirst is null ? rowsFirst : Math.Max(rowsFirst.Value, columnsFirst.Value);
+    }
+
+    private static int? RankScaled(DenseMatrix a, bool rowsFirst)
+    {
+        void Rows()
+        {
+            for (var r = 0; r < a.RowCount; r++)
+            {
+                var largest = 0.0;
+                for (var c = 0; c < a.ColumnCount; c++) largest = Math.Max(largest, Math.Abs(a[r, c]));
+                if (largest > 0) { var e = Math.ILogB(largest); for (var c = 0; c < a.ColumnCount; c++) a[r, c] = Math.ScaleB(a[r, c], -e); }
+            }
+        }
+        void Columns()
+        {
+            for (var c = 0; c < a.ColumnCount; c++)
+            {
+                var largest = 0.0;
+                for (var r = 0; r < a.RowCount; r++) largest = Math.Max(largest, Math.Abs(a[r, c]));
+                if (largest > 0) { var e = Math.ILogB(largest); for (var r = 0; r < a.RowCount; r++) a[r, c] = Math.ScaleB(a[r, c], -e); }
+            }
+        }
+        if (rowsFirst) { Rows(); Columns(); } else { Columns(); Rows(); }
+        try
+        {
+            var s = a.Svd(computeVectors: false).S;
+            var sMax = s.Count > 0 ? s.Maximum() : 0;
+            var tolerance = Math.Max(a.RowCount, a.ColumnCount) * Math.ScaleB(1.0, -52) * sMax;
+            return s.Count(v => v > tolerance);
+        }
+        catch (MathNet.Numerics.NonConvergenceException) { return null; }
+    }
+
+    /// <summary>
     /// The SVD of 2⁻ᵉ·J, with e the binary exponent of J's largest finite entry (0 when J is 0 or has none):
     /// an exact rescaling, so U and V are J's and its singular values are 2ᵉ times the ones returned.
     /// </summary>
