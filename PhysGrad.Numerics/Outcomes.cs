@@ -155,7 +155,10 @@ public sealed record Curvature(StationaryKind Kind, double[] Eigenvalues, bool P
 {
     /// <summary>The kind, the eigenvalues (<see cref="ShowEigenvalues"/>) and the detail.</summary>
     public override string ToString() =>
-        $"{Kind}: eigenvalues {ShowEigenvalues(Eigenvalues)}{(Probed ? " (probed)" : "")}{(string.IsNullOrEmpty(Detail) ? "" : $"; {Detail}")}";
+        $"{Kind}: {Eigenvalue(Eigenvalues.Length)} {ShowEigenvalues(Eigenvalues)}{(Probed ? " (probed)" : "")}{(string.IsNullOrEmpty(Detail) ? "" : $"; {Detail}")}";
+
+    /// <summary>"eigenvalue" for one value, "eigenvalues" otherwise: the label of <see cref="ShowEigenvalues"/>'s list.</summary>
+    public static string Eigenvalue(int count) => count == 1 ? "eigenvalue" : "eigenvalues";
 
     /// <summary>
     /// Eigenvalues with |λ| ≤ this times max |λ| count as zero. Relative only: an absolute floor (1e-12 before)
@@ -171,6 +174,7 @@ public sealed record Curvature(StationaryKind Kind, double[] Eigenvalues, bool P
     /// </summary>
     public static string ShowEigenvalues(double[] values)
     {
+        // (Labelled by Eigenvalue(values.Length): "eigenvalue -2" for a 1×1 Hessian, "eigenvalues 1, 3" otherwise.)
         var largest = values.Length == 0 ? 0 : values.Max(Math.Abs);
         var rounding = values.Length * Math.Pow(2, -52) * largest;
         return NumberText.List(values, v => Math.Abs(v) <= rounding ? "≈ 0" : NumberText.Short(v, 4));
@@ -255,7 +259,7 @@ public sealed record Curvature(StationaryKind Kind, double[] Eigenvalues, bool P
         var values = evd.EigenValues.Select(v => v.Real).ToArray();
         var largest = values.Max(Math.Abs);
         var zero = RelativeZero * largest;
-        var shown = "eigenvalues of ∂²L/∂x²: " + ShowEigenvalues(sorted);
+        var shown = $"{Eigenvalue(sorted.Length)} of ∂²L/∂x²: " + ShowEigenvalues(sorted);
         // A flat eigenvector v' of H' is the direction S v' in x, probed as a unit vector.
         double[] Direction(int k)
         {

@@ -110,7 +110,7 @@ let ``a Hessian's class is named from its eigenvalues`` () =
     Assert.Equal("indefinite and singular", Curvature.Definiteness([| -3.0; 0.0; 1.0 |], 1e-12))
     let _, out, _ =
         run [ "compare"; "--simulator"; "x0^3 - 3*x0"; "--target"; "1"; "--start"; "1.5"; "--methods"; "newton"; "--out"; Path.Combine(Path.GetTempPath(), "physgrad-trial17-cubic") ]
-    Assert.Contains("the Hessian is negative definite (eigenvalues -5.062)", TestHelpers.unwrapped out)
+    Assert.Contains("the Hessian is negative definite (eigenvalue -5.062)", TestHelpers.unwrapped out)
     Assert.DoesNotContain("indefinite", TestHelpers.unwrapped out)
 
 // ---- 6. the converged stop, and ToStrings without nested parentheses ----------------------------------

@@ -367,7 +367,7 @@ public sealed class Newton : RuleBase
         // The message shows H's own eigenvalues (what the user's units give), the class comes from H'.
         var shown = Curvature.ShowEigenvalues(original.Evd(MathNet.Numerics.LinearAlgebra.Symmetricity.Symmetric)
             .EigenValues.Select(v => v.Real).OrderBy(v => v).ToArray());
-        var why = $"{Curvature.Definiteness(values, zero)} (eigenvalues {shown})";
+        var why = $"{Curvature.Definiteness(values, zero)} ({Curvature.Eigenvalue(n)} {shown})";
         if (dropped == n)
             return (FallbackKind.HessianSingular, why, "every eigenvalue is 0 (L is linear here): took a gradient step instead");
         var kind = flipped > 0 ? FallbackKind.HessianIndefinite : FallbackKind.HessianSingular;
