@@ -312,7 +312,9 @@ public sealed record OptimizerRun(
             static string G(double v) => NumberText.Short(v);
             // The short vector form of the tables and the CLI: [0, 0, …, 0] (64 values, all 0).
             var x = NumberText.Vector(Final);
-            return $"{NameWithStep}: final x = {x}, loss {G(FinalLoss)} after {NumberText.Count(Iterations, "iteration")}" +
+            // A loss past doubles (Infinity, or 0 below them) is said by its carried value, as the table says it.
+            var loss = Losses.Count > 0 && CarriedLoss(Losses.Count - 1) is { } carried ? carried.Scientific(6) : G(FinalLoss);
+            return $"{NameWithStep}: final x = {x}, loss {loss} after {NumberText.Count(Iterations, "iteration")}" +
                 (Fallbacks.Count > 0 ? $", {NumberText.Count(Fallbacks.Count, "fallback")}" : "");
         }
     }
