@@ -631,7 +631,8 @@ type Problem
             // The whole simulator is shown only while it reads as one option (not heat1d's 10⁵ components).
             let example =
                 if commandLine.Length <= 200 then
-                    sprintf " (on the command line --simulator \"%s\"%s)" commandLine (if used.Length = 1 then ", with a --target value for it if --target is given" else ", with --target values for them if --target is given")
+                    // In the problem's own terms, which the CLI, the API and a problem file share (Advice: never an option's name).
+                    sprintf " (the simulator \"%s\"%s)" commandLine (if used.Length = 1 then ", with a target value for it if a target is given" else ", with target values for them if a target is given")
                 else
                     ""
 
