@@ -269,8 +269,12 @@ public sealed partial class PhysicsProblem
     // value, in the API's terms (the parameters argument), as the CLI's says --param.
     private static string[] InferredStart(string[] names, IReadOnlyList<double>? start)
     {
-        if (start is not { Count: > 0 } || start.Count == names.Length || ProblemDefinition.LikelyConstants(names) is not { Length: > 0 } likely)
-            return names;
+        if (start is not { Count: > 0 } || start.Count == names.Length) return names;
+        var likely = ProblemDefinition.LikelyConstants(names);
+        // No name stands out (a, b, g), but a start short of the names read means some are constants: the last ones
+        // as the example, since the caller knows which.
+        if (likely.Length == 0 && start.Count < names.Length) likely = names[start.Count..];
+        if (likely.Length == 0) return names;
         var constant = likely is [var one]
             ? $"if {one} is a constant, {Advice.parameterValue(one)}"
             : $"if {string.Join(" and ", likely)} are constants, give their values as parameters (the parameters argument of FromText or FromExpressions)";

@@ -453,6 +453,19 @@ public sealed partial record ProblemDefinition(
                 $"if {string.Join(" and ", likely)} {(one ? "is a constant, give its value" : "are constants, give their values")} in \"parameters\" " +
                 $"(e.g. \"parameters\": {{{example}}}); otherwise give one value per variable, in that order, or list the variables in \"variables\".");
         }
+        if (VariablesInferred && given < Variables.Count)
+        {
+            // No name stands out as a constant (a, b, g), but a start short of the names read means some are: the
+            // last ones as the example, since the user knows which.
+            var missing = Variables.Count - given;
+            var (kept, constants) = (Variables.Take(given).ToArray(), Variables.Skip(given).ToArray());
+            throw new SymbolicException(ErrorKind.Shape,
+                $"The start point has {NumberText.Count(given, "value")} but the problem has {NumberText.Count(Variables.Count, "variable")} " +
+                $"({PhysGrad.Symbolic.Problem.Shortened([.. Variables])}), read from the simulator (the problem lists no \"variables\"): " +
+                $"if {missing} of them {(missing == 1 ? "is a constant" : "are constants")}, list the variables in \"variables\" and give " +
+                $"{(missing == 1 ? "the constant's value" : "the constants' values")} in \"parameters\" (e.g. \"variables\": [{string.Join(", ", kept.Select(v => $"\"{v}\""))}], " +
+                $"\"parameters\": {{{string.Join(", ", constants.Select((n, i) => $"\"{n}\": {i + 2}"))}}}); otherwise give one value per variable, in that order.");
+        }
         Problem.RequireStart(given, [.. Variables]);
     }
 
@@ -1267,7 +1280,7 @@ public sealed partial record ProblemDefinition(
         var t = text.Trim();
         if (UserNumbers.IsSpecial(t))
             return (t.Contains("nan", StringComparison.OrdinalIgnoreCase) ? "is not finite (NaN)" : "is not finite (an infinity)")
-                + ", and it is no name either (NaN, inf and Infinity are reserved for those values): give a finite number, or a name such as a";
+                + ", and it is no name either (NaN, inf and Infinity are reserved for those values): give a finite number (or a name such as a, for symbolic rules)";
         return t switch
         {
             "pi" => "is the constant π, reserved: expressions read pi as 3.14159…, so it cannot name a target symbol, and a target value " +

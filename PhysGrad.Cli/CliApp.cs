@@ -285,6 +285,16 @@ public static class CliApp
             _ => null,
         };
         if (option is null) return null;
+        // An option given twice (--target 1 --target 2): System.CommandLine's "expects a single argument but 2 were
+        // provided" names neither the mistake nor the form that works.
+        if (option.Option.Arity.MaximumNumberOfValues == 1 && option.Tokens.Count > 1)
+        {
+            var given = option.Tokens.Select(t => t.Value).ToArray();
+            var once = CommaLists.Contains(option.Option.Name)
+                ? $"; for several values write one comma-separated list, e.g. {option.Option.Name} {string.Join(",", given)}"
+                : $" (given {string.Join(", ", given.Select(v => $"'{v}'"))})";
+            return $"{option.Option.Name} was given {given.Length} times: give it once{once}.";
+        }
         var type = Nullable.GetUnderlyingType(option.Option.ValueType) ?? option.Option.ValueType;
         var value = option.Tokens.Count > 0 ? option.Tokens[^1].Value : null;
         if (value is null) return null;

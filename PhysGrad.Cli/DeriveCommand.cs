@@ -77,6 +77,10 @@ internal static class DeriveCommand
             }
             if (problem.StartGiven(result))
                 notes.WriteLine("physgrad: note: --start is not used by derive: the rules do not depend on the start point.");
+            // With a loss of its own the rules minimise that loss; the target only measures compare's distances.
+            if (problem.TargetGiven(result) && definition.LossGiven)
+                notes.WriteLine("physgrad: note: --target is not used by derive when a loss is given: the rules minimise the loss"
+                    + " (compare uses the target only for its distance column and the plots' target marker).");
             // The façade derives the methods that apply and says why the others do not (the default list's or
             // the named ones); the CLI adds its options' remedy to those reasons, here and only here.
             var (rules, skipped) = chosen is null ? physics.ApplicableRules() : physics.ApplicableRules(chosen);

@@ -163,6 +163,15 @@ internal sealed partial class ProblemOptions
         // Only when some names look like variables and others do not is a constant the likely cause;
         // otherwise the length check of the problem says what is wrong.
         var likelyConstants = ProblemDefinition.LikelyConstants(names);
+        if (likelyConstants.Length == 0 && given > 0 && given < names.Length)
+        {
+            // No name stands out (a, b, g), but a start short of the names read means some are constants: the
+            // last ones as the example, since the user knows which.
+            var missing = names.Length - given;
+            return $"--start has {given} value{(given == 1 ? "" : "s")} but the simulator's variables, read from it, are {string.Join(", ", names)} ({names.Length}): " +
+                $"if {missing} of them {(missing == 1 ? "is a constant, give it" : "are constants, give them")} with --param " +
+                $"(e.g. {string.Join(" ", names.Skip(given).Select((n, i) => $"--param {n}={i + 2}"))}), or name the variables with --vars (e.g. --vars {string.Join(",", names.Take(given))}).";
+        }
         if (likelyConstants.Length == 0) return null;
         var one = likelyConstants.Length == 1;
         // A --param that nothing uses, near a likely constant, is that constant misspelt (--param kk=2 for k).
@@ -181,6 +190,9 @@ internal sealed partial class ProblemOptions
 
     /// <summary>Whether --inverse was given (for commands whose methods may not use it, to say so).</summary>
     public bool InverseGiven(ParseResult result) => !_forDerivatives && result.GetValue(_inverse) is not null;
+
+    /// <summary>Whether --target was given (for a command that does not use it beside a loss, to say so).</summary>
+    public bool TargetGiven(ParseResult result) => result.GetValue(_target) is not null;
 
     /// <summary>Whether --start was given (for commands that do not use it, to say so).</summary>
     public bool StartGiven(ParseResult result) => result.GetValue(_start) is not null;
@@ -335,6 +347,10 @@ internal sealed partial class ProblemOptions
                 // Target names that are parameters run with the parameters' values.
                 definition = definition.WithParameterTargets();
                 var fromFile = result.GetValue(_file) is not null;
+                // Both missing from the command line: said at once, not one run at a time.
+                if (!fromFile && !definition.HasStart && !definition.HasTarget && definition.Loss is null)
+                    throw new CliInputException("--simulator needs --start (one value per variable) and --target (one value per output), or a --loss of its own in place of --target"
+                        + $" (e.g. --start {string.Join(",", definition.Variables.Select(_ => "1"))} --target {string.Join(",", definition.Simulator.Select(_ => "0"))}).");
                 if (!definition.HasStart)
                     throw new CliInputException(fromFile
                         ? "The problem file has no \"start\" field; this command runs the problem and needs one value per variable: add \"start\" to the file, or give --start (e.g. --start " + string.Join(",", definition.Variables.Select(_ => "1")) + ")."
@@ -344,7 +360,7 @@ internal sealed partial class ProblemOptions
                 if (!definition.HasTarget && definition.Loss is null)
                     throw new CliInputException(fromFile
                         ? "The problem file has no \"target\" field; this command runs the problem and needs one value per output (or a \"loss\" of its own): add \"target\" to the file, or give --target (e.g. --target " + string.Join(",", definition.Simulator.Select(_ => "0")) + ")."
-                        : "--simulator needs --target (one value per component), or a --loss of its own.");
+                        : "--simulator needs --target (one value per output), or a --loss of its own.");
                 if (definition.HasTarget && !definition.HasNumericTarget)
                 {
                     // Where the names are, as every other error of a problem file says it.

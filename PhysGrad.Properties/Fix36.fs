@@ -69,3 +69,86 @@ let ``compare on a linear simulator with an extreme coefficient finds the only p
     Assert.NotNull x
     // x* = (x0, 1) exactly up to the division's rounding.
     Assert.True(abs (x.[0] / x0 - 1.0) < 1e-12 && abs (x.[1] - 1.0) < 1e-12, sprintf "x* = %A" x)
+
+// ---- Round 35's trial: what a first hour still met ----
+
+let private out36 = IO.Path.Combine(IO.Path.GetTempPath(), "physgrad-fix36")
+
+[<Fact>]
+let ``derive says it does not use --target beside a loss, as it says of --start`` () =
+    let code, out, err = Cli.run [ "derive"; "--simulator"; "x0"; "--loss"; "(y0 - 1)^2"; "--target"; "2"; "--methods"; "gd" ]
+    Assert.Equal(0, code)
+    Assert.Contains("Δx0 = -2*eta*(x0 - 1)", out)
+    Assert.Contains("--target is not used by derive when a loss is given", TestHelpers.unwrapped err)
+    // Without a loss the target is the rules' y*: no note.
+    let code, out, err = Cli.run [ "derive"; "--simulator"; "x0"; "--target"; "2"; "--methods"; "gd" ]
+    Assert.Equal(0, code)
+    Assert.Contains("Δx0 = -eta*(x0 - 2)", out)
+    Assert.DoesNotContain("--target is not used", err)
+
+// A start one value short of the names read from the simulator, none of which looks like a constant by its name
+// (a, b, g rather than k beside x0): one of them is a constant all the same, and every entry point says how to give it.
+[<Fact>]
+let ``a start short of the inferred variables says how to give the constants, in the CLI, a problem file and the API`` () =
+    let code, _, err = Cli.run [ "compare"; "--simulator"; "g*a; b^3"; "--target"; "1,2"; "--start"; "1,1"; "--out"; out36 ]
+    Assert.Equal(2, code)
+    let err = TestHelpers.unwrapped err
+    Assert.Contains("if 1 of them is a constant, give it with --param (e.g. --param g=2), or name the variables with --vars (e.g. --vars a,b)", err)
+    let file = IO.Path.Combine(IO.Path.GetTempPath(), "physgrad-fix36-abg.json")
+    IO.File.WriteAllText(file, """{"simulator":["g*a","b^3"],"target":[1,2],"start":[1,1]}""")
+    let code, _, err = Cli.run [ "compare"; "--problem"; file; "--out"; out36 ]
+    Assert.Equal(2, code)
+    Assert.Contains("""if 1 of them is a constant, list the variables in "variables" and give the constant's value in "parameters" (e.g. "variables": ["a", "b"], "parameters": {"g": 2})""",
+                    TestHelpers.unwrapped err)
+    let e = Assert.ThrowsAny<exn>(fun () -> PhysicsProblem.FromText("g*a; b^3", [| 1.0; 2.0 |], [| 1.0; 1.0 |]) |> ignore)
+    Assert.Contains("if g is a constant", e.Message)
+    // Two values short: two constants.
+    let code, _, err = Cli.run [ "compare"; "--simulator"; "g*a + c; b^3"; "--target"; "1,2"; "--start"; "1,1"; "--out"; out36 ]
+    Assert.Equal(2, code)
+    Assert.Contains("if 2 of them are constants, give them with --param (e.g. --param c=2 --param g=3)", TestHelpers.unwrapped err)
+
+[<Fact>]
+let ``the API's message for a loss that uses a variable names no command-line option`` () =
+    let e = Assert.ThrowsAny<exn>(fun () -> PhysicsProblem.FromText("x0^2", [| 1.0 |], [| 1.0 |], loss = "(y0 - 1)^2 + x0^2") |> ignore)
+    Assert.Contains("add the component x0 to the simulator as y1", e.Message)
+    Assert.DoesNotContain("--", e.Message)
+
+[<Fact>]
+let ``a run whose loss passed doubles is summarised by its carried value, as the table gives it`` () =
+    // L = ½(10⁷⁸)⁴ = 5E+311 at the start: beyond doubles, while y and ∂L/∂x are finite.
+    let problem = PhysicsProblem.FromText("x0^2", [| 0.0 |], [| 1e78 |])
+    let run = problem.CompareMethods([| MethodSpec(Method.GradientDescent, 1e-200) |], 2).Results.[0]
+    let text = run.Run.ToString()
+    Assert.DoesNotContain("Infinity", text)
+    Assert.Contains("loss 5E+311 after", text)
+
+[<Fact>]
+let ``one eigenvalue is said in the singular`` () =
+    // Newton on a maximum of one variable: H = -2.
+    let code, out, err = Cli.run [ "compare"; "--simulator"; "x0"; "--loss"; "-(y0 - 1)^2"; "--start"; "0"; "--methods"; "newton"; "--iterations"; "2"; "--out"; out36 ]
+    let all = TestHelpers.unwrapped (out + err)
+    Assert.Contains("(eigenvalue -2)", all)
+    Assert.DoesNotContain("eigenvalues -2", all)
+    ignore code
+
+[<Theory>]
+[<InlineData("--target", "1", "2", "--target was given 2 times: give it once; for several values write one comma-separated list, e.g. --target 1,2.")>]
+[<InlineData("--iterations", "3", "4", "--iterations was given 2 times: give it once (given '3', '4').")>]
+let ``an option given twice is refused with the form that works`` (name: string, first: string, second: string, expected: string) =
+    let args = [ "compare"; "--simulator"; "x0"; "--target"; "1"; "--start"; "0"; "--out"; out36 ]
+    let args =
+        if name = "--target" then [ "compare"; "--simulator"; "x0"; "--start"; "0"; name; first; name; second; "--out"; out36 ]
+        else args @ [ name; first; name; second ]
+    let code, _, err = Cli.run args
+    Assert.Equal(2, code)
+    Assert.Contains(expected, TestHelpers.unwrapped err)
+
+[<Fact>]
+let ``a run without --start and --target is told both at once, and a NaN target is not told to be a name`` () =
+    let code, _, err = Cli.run [ "compare"; "--simulator"; "x0; x1^2" ]
+    Assert.Equal(2, code)
+    Assert.Contains("--simulator needs --start (one value per variable) and --target (one value per output), or a --loss of its own in place of --target (e.g. --start 1,1 --target 0,0)",
+                    TestHelpers.unwrapped err)
+    let code, _, err = Cli.run [ "compare"; "--simulator"; "x0"; "--start"; "0"; "--target"; "nan"; "--out"; out36 ]
+    Assert.Equal(2, code)
+    Assert.Contains("give a finite number (or a name such as a, for symbolic rules)", TestHelpers.unwrapped err)
