@@ -273,7 +273,7 @@ public sealed partial class PhysicsProblem
         var likely = ProblemDefinition.LikelyConstants(names);
         // No name stands out (a, b, g), but a start short of the names read means some are constants: the last ones
         // as the example, since the caller knows which.
-        if (likely.Length == 0 && start.Count < names.Length) likely = names[start.Count..];
+        if (likely.Length == 0 && start.Count < names.Length && !ProblemDefinition.AnyVariableForm(names)) likely = names[start.Count..];
         if (likely.Length == 0) return names;
         var constant = likely is [var one]
             ? $"if {one} is a constant, {Advice.parameterValue(one)}"

@@ -453,7 +453,7 @@ public sealed partial record ProblemDefinition(
                 $"if {string.Join(" and ", likely)} {(one ? "is a constant, give its value" : "are constants, give their values")} in \"parameters\" " +
                 $"(e.g. \"parameters\": {{{example}}}); otherwise give one value per variable, in that order, or list the variables in \"variables\".");
         }
-        if (VariablesInferred && given < Variables.Count)
+        if (VariablesInferred && given < Variables.Count && !AnyVariableForm(Variables))
         {
             // No name stands out as a constant (a, b, g), but a start short of the names read means some are: the
             // last ones as the example, since the user knows which.
@@ -1193,6 +1193,17 @@ public sealed partial record ProblemDefinition(
         ArgumentNullException.ThrowIfNull(names);
         var likely = names.Where(n => !System.Text.RegularExpressions.Regex.IsMatch(n, "^[xX][0-9]*$")).ToArray();
         return likely.Length == names.Count ? [] : likely;
+    }
+
+    /// <summary>
+    /// Whether some name has the variables' default form (x, x0, x1, …): where none has (a, b, g), a start short of the
+    /// names read still means some of them are constants, which the messages then say without guessing which.
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="names"/> is null.</exception>
+    public static bool AnyVariableForm(IReadOnlyList<string> names)
+    {
+        ArgumentNullException.ThrowIfNull(names);
+        return names.Any(n => System.Text.RegularExpressions.Regex.IsMatch(n, "^[xX][0-9]*$"));
     }
 
     // A problem file's variables when it lists none: read from its simulator (InferVariables); a simulator that

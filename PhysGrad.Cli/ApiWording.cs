@@ -22,6 +22,11 @@ internal static class ApiWording
     private static readonly IReadOnlyDictionary<string, string> Members = new Dictionary<string, string>
     {
         ["PhysicsProblem.StepUnits()"] = "physgrad units",
+        // The rewriting of a loss that uses a variable (Problem's loss check) shows the simulator to give and the
+        // target it then needs in the problem's terms; on the command line they are the options.
+        [" (the simulator \""] = " (on the command line --simulator \"",
+        [", with a target value for it if a target is given)"] = ", with a --target value for it if --target is given)",
+        [", with target values for them if a target is given)"] = ", with --target values for them if --target is given)",
     };
 
     /// <summary>A parameter as the CLI writes it: its option (<c>--vars</c>), with the values suggested as the option
@@ -37,7 +42,7 @@ internal static class ApiWording
     /// <summary><paramref name="message"/> with the API's advice on parameters (the parameters argument of
     /// FromExpressions, a captured variable of FromLambda) said as <c>--param name=value</c>, which has the façade
     /// find that advice (<see cref="InputError.WordParameterAdvice"/>).
-    /// The API's members it names are said as the commands that do the same (<see cref="Members"/>).</summary>
+    /// The API's members it names, and the problem's terms of the loss rewriting, are said as the CLI's (<see cref="Members"/>).</summary>
     public static string Text(string message) =>
         Members.Aggregate(
             InputError.WordParameterAdvice(message,

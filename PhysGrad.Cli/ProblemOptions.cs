@@ -163,7 +163,7 @@ internal sealed partial class ProblemOptions
         // Only when some names look like variables and others do not is a constant the likely cause;
         // otherwise the length check of the problem says what is wrong.
         var likelyConstants = ProblemDefinition.LikelyConstants(names);
-        if (likelyConstants.Length == 0 && given > 0 && given < names.Length)
+        if (likelyConstants.Length == 0 && given > 0 && given < names.Length && !ProblemDefinition.AnyVariableForm(names))
         {
             // No name stands out (a, b, g), but a start short of the names read means some are constants: the
             // last ones as the example, since the user knows which.

@@ -152,3 +152,12 @@ let ``a run without --start and --target is told both at once, and a NaN target 
     let code, _, err = Cli.run [ "compare"; "--simulator"; "x0"; "--start"; "0"; "--target"; "nan"; "--out"; out36 ]
     Assert.Equal(2, code)
     Assert.Contains("give a finite number (or a name such as a, for symbolic rules)", TestHelpers.unwrapped err)
+
+[<Fact>]
+let ``a start short of names that all have the variables' form is told the count alone`` () =
+    // x0 and x1 are variables by their form: no constant is suggested.
+    let e = Assert.ThrowsAny<exn>(fun () -> PhysicsProblem.FromText("x1*x0", [| 1.0 |], [| 0.0 |]) |> ignore)
+    Assert.DoesNotContain("constant", e.Message)
+    let code, _, err = Cli.run [ "compare"; "--simulator"; "x1*x0"; "--target"; "1"; "--start"; "0"; "--out"; out36 ]
+    Assert.Equal(2, code)
+    Assert.DoesNotContain("constant", err)
