@@ -17,7 +17,7 @@ open PhysGrad.Symbolic
 
 /// One printed block of `derive` (one method): its intermediates and its steps, each line parsed as printed
 /// (names as symbols); None where derive refused the method (a singular Jacobian, no inverse).
-let private printed (simulator: string) (methodName: string) (extra: string list) =
+let printed (simulator: string) (methodName: string) (extra: string list) =
     // k = 0.5 where the simulator uses it (derive refuses a parameter nothing reads).
     let k = if simulator.Contains 'k' then [ "--param"; "k=0.5" ] else []
     let code, out, _ = Cli.run ([ "derive"; "--simulator"; simulator; "--methods"; methodName ] @ k @ extra)
@@ -31,7 +31,7 @@ let private printed (simulator: string) (methodName: string) (extra: string list
         Some(definitions, steps, out)
 
 /// The printed lines with every name written back: each line as the expression it stands for.
-let private inlined (definitions: (string * Expr) list) (lines: (string * Expr) list) =
+let inlined (definitions: (string * Expr) list) (lines: (string * Expr) list) =
     let names = Dictionary<Expr, Expr>()
 
     for (n, d) in definitions do
@@ -41,7 +41,7 @@ let private inlined (definitions: (string * Expr) list) (lines: (string * Expr) 
 
 /// Problems of two outputs in x0, x1 (and k = 0.5) built from products of exponentials, powers, sums and square
 /// roots of products holding an exponential: the shapes whose rules multiply and divide exponentials.
-let private simulators: Arbitrary<string> =
+let simulators: Arbitrary<string> =
     let factor =
         Gen.elements
             [ "x0"; "x1"; "x0^2"; "(x0 + x1)"; "(x0 + 1)"; "exp(x0)"; "exp(-x1)"; "exp(x0 + x1)"; "exp(k*x0)"
@@ -189,7 +189,7 @@ let ``no radicand is written two ways`` () =
                 | bad -> failwithf "%s, %s: %A in\n%s" simulator m bad out))
 
 /// The rule as derived, before any printing: (variables, steps).
-let private derived (simulator: string) (steps: (string * Expr) list) (methodName: string) =
+let derived (simulator: string) (steps: (string * Expr) list) (methodName: string) =
     let p = simulator.Split(';') |> Array.map (fun s -> Parse.expression (s.Trim()))
     let outputs = Array.init p.Length (fun i -> Expr.symbol (sprintf "y%d" i))
     let loss = Expr.sum (Array.init p.Length (fun i -> Parse.expression (sprintf "(y%d - ys%d)^2/2" i i)))
@@ -261,7 +261,7 @@ let ``the projectile's printed PG rule computes PG with the given inverse`` () =
 
 /// Problems of two outputs built from products of symbols, small sums, a sine and an exponential: the rules of
 /// such problems write one sum whole in one place and times a monomial in another (x0 + 2 beside 2*x0 + x0^2).
-let private polynomials: Arbitrary<string> =
+let polynomials: Arbitrary<string> =
     let factor = Gen.elements [ "x0"; "x1"; "x0^2"; "(x0 + x1)"; "(x0 + 1)"; "(x0 - x1)"; "k"; "sin(x1)"; "exp(x0)" ]
     let term = Gen.choose (2, 3) |> Gen.bind (fun n -> Gen.listOfLength n factor) |> Gen.map (String.concat "*")
     let output = Gen.oneof [ term; Gen.map2 (fun a b -> a + " + " + b) term term ]

@@ -1237,6 +1237,37 @@ module SharedTerms =
 
             if flipped.Count = 0 then block else liftNames (HashSet<Expr>(flipped.Keys, ExprIdentity.comparer)) block
 
+    /// The block with each name's definition, where a later definition or a result still writes it out whole, written
+    /// as the name: the passes after naming (regrouping, factoring, the positive and exponential forms) can rebuild a
+    /// sum a name already stands for (Newton on (v + th)*sin(2*th)/g twice held t6 = 2*t4 - ys0 - ys1 and then
+    /// t9 = t8^2 + 2*(t3/g - t4)*(2*t4 - ys0 - ys1)). Expressions are hash-consed, so a definition written again is
+    /// the same node: only earlier names go into later lines (the order stays a dependency order), and a line is never
+    /// replaced whole by another name. Names left used once are written back (prune). Same values.
+    let private namesWrittenOut (prefix: string) (block: SharedBlock) : SharedBlock =
+        let replacements = Dictionary<Expr, Expr>(ExprIdentity.comparer)
+        let mutable changed = false
+
+        let within (e: Expr) =
+            let r = Expr.rebuild e (Expr.children e |> Array.map (Structure.substitute replacements))
+            if not (Object.ReferenceEquals(r, e)) then changed <- true
+            r
+
+        let intermediates =
+            block.Intermediates
+            |> Array.map (fun (name, definition) ->
+                let d = if replacements.Count = 0 then definition else within definition
+                replacements.TryAdd(d, Expr.symbol name) |> ignore
+                name, d)
+
+        let results =
+            block.Results
+            |> Array.map (fun r -> if replacements.ContainsKey r then r else within r)
+
+        if changed then
+            { Intermediates = intermediates; Results = results } |> prune prefix
+        else
+            block
+
     /// Names the repeated non-trivial subexpressions of `roots` (extract, without lifting).
     let private extractAsGiven (prefix: string) (roots: Expr[]) : SharedBlock =
         // Common factors first out of the rules as written (eta*ys0/t + eta*ys0*cos(x)/t is one fraction
@@ -1302,6 +1333,7 @@ module SharedTerms =
         |> afterFactoring prefix
         |> positiveNames
         |> plainExponentials
+        |> namesWrittenOut prefix
 
     /// The characters a block prints: each `name = definition` line and each result, in infix.
     let private printedLength (block: SharedBlock) =
