@@ -72,6 +72,9 @@ public static class CliApp
         {
             error.WriteLine(Wrapped($"physgrad: {ApiWording.Message(e)}"));
             error.WriteLine(UsageLine(parsed));
+            // Where in the engine an input was refused, for whoever checks that the refusal is the input's fault.
+            if (Environment.GetEnvironmentVariable("PHYSGRAD_DEBUG") == "1")
+                error.WriteLine(e);
             return ExitCode.BadInput;
         }
         catch (Exception e)

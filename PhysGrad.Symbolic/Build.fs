@@ -431,7 +431,9 @@ module Expr =
                             let struct (k, r) = splitCoefficient u
 
                             match coefficients.TryGetValue r with
-                            | true, k0 -> not (isZeroNum k0) && isZeroNum (addNum k0 (mulNum c k))
+                            // c·k beyond doubles cannot cancel a finite k0 (1E+300·(1E+300·x1 − 2) beside x1, in
+                            // ∂L/∂x1 of (1E+300·x1 − 2)²/2 + …): no meeting, and nothing folded that overflows.
+                            | true, k0 -> not (isZeroNum k0) && (try isZeroNum (addNum k0 (mulNum c k)) with :? SymbolicException as e when e.Kind = ErrorKind.NonFinite -> false)
                             | _ -> false
 
                     if not (isZeroNum c) && Array.exists meets inner then

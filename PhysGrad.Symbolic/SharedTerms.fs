@@ -1269,6 +1269,15 @@ module SharedTerms =
             block
 
     /// Names the repeated non-trivial subexpressions of `roots` (extract, without lifting).
+    /// A pass that only rewrites how a block reads, skipped where it would fold constants beyond doubles: gn on
+    /// 1e-200*x0; 1e200*x1 is -eta*(x1 - 1E-200), but writing a sum over one term's coefficient tried 1E+200 × 1E+200
+    /// and had refused the whole rule. Every pass keeps the block's values, so the block before it is as valid.
+    let private optional (pass: SharedBlock -> SharedBlock) (block: SharedBlock) =
+        try
+            pass block
+        with :? SymbolicException as e when e.Kind = ErrorKind.NonFinite ->
+            block
+
     let private extractAsGiven (prefix: string) (roots: Expr[]) : SharedBlock =
         // Common factors first out of the rules as written (eta*ys0/t + eta*ys0*cos(x)/t is one fraction
         // before ys0/t gets a name), and again once the names are in (factorBlock).
@@ -1326,14 +1335,14 @@ module SharedTerms =
             Results = roots |> Array.map (Structure.substitute replacements)
         }
         |> prune prefix
-        |> regroup false prefix
+        |> optional (regroup false prefix)
         |> prune prefix
-        |> regroupRounds true prefix
-        |> factorBlock prefix
-        |> afterFactoring prefix
-        |> positiveNames
-        |> plainExponentials
-        |> namesWrittenOut prefix
+        |> optional (regroupRounds true prefix)
+        |> optional (factorBlock prefix)
+        |> optional (afterFactoring prefix)
+        |> optional positiveNames
+        |> optional plainExponentials
+        |> optional (namesWrittenOut prefix)
 
     /// The characters a block prints: each `name = definition` line and each result, in infix.
     let private printedLength (block: SharedBlock) =
@@ -1402,13 +1411,24 @@ module SharedTerms =
                 | [] -> [ roots ]
                 | consistent -> consistent
 
+            // An alternative whose forming folds constants beyond doubles is not among them (the form as given always is).
+            let tried (f: unit -> 'a) =
+                try
+                    Some(f ())
+                with :? SymbolicException as e when e.Kind = ErrorKind.NonFinite ->
+                    None
+
             forms
             |> List.collect (fun form ->
-                let lifted = form |> Array.map Simplify.liftAllReciprocals
-                [ form; lifted; sameDenominators form; sameDenominators lifted ])
+                let lifted = tried (fun () -> form |> Array.map Simplify.liftAllReciprocals)
+                [ Some form; lifted; tried (fun () -> sameDenominators form); lifted |> Option.bind (fun l -> tried (fun () -> sameDenominators l)) ]
+                |> List.choose id)
             |> List.distinctBy (Array.map (fun x -> x.Id))
             // The first of the shortest: the form as given where nothing is shorter.
-            |> List.map (fun alt -> let block = extractAsGiven prefix alt in block, printedLength block)
+            |> List.choose (fun alt -> tried (fun () -> let block = extractAsGiven prefix alt in block, printedLength block))
+            |> function
+                | [] -> [ extractAsGiven prefix roots, 0L ] // raises the overflow of the form as given itself
+                | blocks -> blocks
             |> List.minBy snd
             |> fst
 

@@ -141,13 +141,15 @@ module Simplify =
             if exhausted then e else memo.Images.[e]
 
     /// Expands products of sums and integer powers of sums, within a budget of created terms; when
-    /// the budget runs out the input is returned unchanged.
+    /// the budget runs out the input is returned unchanged, and so it is when multiplying out folds
+    /// constants beyond doubles (as expandShared: 1E+200·(1E+200·x1 − 1) has no expanded form in doubles).
     [<CompiledName("Expand")>]
     let expand (budget: int) (e: Expr) =
         try
             expandWith (Work budget) e
-        with BudgetExhausted ->
-            e
+        with
+        | BudgetExhausted -> e
+        | :? SymbolicException as ex when ex.Kind = ErrorKind.NonFinite -> e
 
     /// c·R·sin(u)² + c·R·cos(u)² → c·R inside every sum, for any common cofactor R (a product of
     /// the other factors, possibly 1, and may hold further powers of sin(u) or cos(u): sin⁴ is

@@ -642,6 +642,9 @@ module Stable =
     let private applies (roots: Expr[]) =
         Structure.postOrder roots
         |> Array.exists (fun n ->
+          // A rule's trial whose constants overflow (the ratio 1E+300/1E-20 of two terms, tried by cancelPair)
+          // does not apply: the rewrite is optional, and the expression as written is still well defined.
+          try
             match n.Node with
             | Sum ts when ts.Length = 2 && ((tanhIdentity n).IsSome || (cancelPair ts).IsSome) -> true
             | Sum ts when ts.Length >= 3 && (cancelTerms ts).IsSome -> true
@@ -663,7 +666,8 @@ module Stable =
             | Product fs ->
                 not (List.isEmpty (hyperbolicGroups fs))
                 || needsScaling fs
-            | _ -> false)
+            | _ -> false
+          with :? SymbolicException as e when e.Kind = ErrorKind.NonFinite -> false)
 
     /// The stable forms of several expressions, as `rewrite` does each: an array of the same length and
     /// order, shared subexpressions rewritten once.
@@ -681,7 +685,13 @@ module Stable =
                     if cs.Length = 0 then
                         n
                     else
-                        rewriteNode n (cs |> Array.map (fun c -> memo.[c]))
+                        let children = cs |> Array.map (fun c -> memo.[c])
+                        // A node whose rewrite folds constants beyond doubles keeps its form (with its children's
+                        // rewrites): ½(1E-20·x0² + 1E+300·x1²) is finite, its cancelPair trial 1E+300/1E-20 is not.
+                        try
+                            rewriteNode n children
+                        with :? SymbolicException as e when e.Kind = ErrorKind.NonFinite ->
+                            if Array.forall2 (fun a b -> obj.ReferenceEquals(a, b)) cs children then n else Expr.rebuild n children
 
             roots |> Array.map (fun r -> memo.[r])
 
