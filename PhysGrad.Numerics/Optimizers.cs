@@ -1039,6 +1039,15 @@ public sealed class Stepper
         return null;
     }
 
+    /// <summary>∂L/∂y at the current point in words (<c>[1E-216]</c>), or "not available" where the problem gives no y or ∂L/∂y.</summary>
+    internal string LossGradientInYText()
+    {
+        if (_m == 0 || !_problem.Supported.HasFlag(Capabilities.Outputs | Capabilities.LossGradientInY)) return "not available";
+        var gradient = new double[_m];
+        _problem.LossInY(Y.ToArray(), gradient);
+        return NumberText.Vector(gradient, v => NumberText.Short(v, 3));
+    }
+
     private bool LossGradientInYNonZero()
     {
         if (_m == 0 || !_problem.Supported.HasFlag(Capabilities.Outputs | Capabilities.LossGradientInY)) return false;
@@ -1498,7 +1507,10 @@ public static class Optimizer
             // A loss that overflows doubles while y − y* is finite is carried as its logarithm: the rules
             // that step in y (ig, pg, gn, hig) go on; a rule that needs L stops at its next step, saying why.
             if (!double.IsFinite(stepper.Loss) && !stepper.LossOverflowed)
-                return Finish(StopReason.Diverged, k, $"the loss became non-finite at iteration {k}", nonFinite: new NonFiniteValue(Quantity.Loss, 0, stepper.Loss));
+            {
+                var lossBad = new NonFiniteValue(Quantity.Loss, 0, stepper.Loss);
+                return Finish(StopReason.Diverged, k, $"the loss became non-finite at iteration {k}" + (BlewUp(lossBad) ?? ""), nonFinite: lossBad);
+            }
             // A loss that stays far above where the run started and keeps rising has blown up, whether or not a value
             // overflowed yet (DivergenceWatch: gd:1.2 on x0; 2*x1 passed 10⁶ times its start at iteration 6 and once ran
             // on to 4.1E+231 at its limit of 200); a single overshoot that comes back is not a divergence.
@@ -1582,13 +1594,16 @@ public static class Optimizer
             // L and its x-derivatives all underflowed (1E-300·x0 at target 1E-300: ∂L/∂y = −5E-301 but L, ∂L/∂x
             // and ∂²L/∂x² are 0 in doubles): the step is 0 for want of range, and a curvature probe would read
             // the zeros as a flat minimum. Undecided, with what to do.
+            // Such a point is not stationary (∂L/∂y ≠ 0 there, and J is not 0, or y would not move): the rule's step is 0
+            // for want of range, so the run is stalled, not at a saddle or maximum (x0^2 towards 0 by newton:1 ended at
+            // x = 1E-108, L = 5E-433 carried, and had been called "stationary, not a minimum").
             if (stepper.LossUnderflowed)
             {
-                const string why = "L, ∂L/∂x and ∂²L/∂x² underflow to 0 in doubles here while ∂L/∂y does not, so this is no minimum and its curvature cannot be measured; rescale the outputs and target towards size 1, or use a method that steps on y − y* (ig, pg, gn)";
-                // The rule did step (∂L/∂y is not 0), but below x's rounding: the run is stuck, not at a point.
-                return roundedAway
-                    ? Finish(StopReason.Stalled, k, $"{StillWatch.Stuck(reached)}; {why}", curvature: new Curvature(StationaryKind.Undecided, [], false, why))
-                    : Finish(StopReason.StationaryNonMinimum, k, $"{reached}: {why}", criterion, new Curvature(StationaryKind.Undecided, [], false, why));
+                var carried = stepper.CarriedLoss is { OutsideDoubles: true, M: > 0 } w ? $" (L is {w.Scientific(3)} in exact arithmetic)" : "";
+                var why = $"L and ∂L/∂x underflow to 0 in doubles here{carried} while ∂L/∂y = {stepper.LossGradientInYText()} does not, so the point is not stationary " +
+                    $"but {stepper.Name}'s step, computed from ∂L/∂x, vanishes for want of range; rescale the outputs and target towards size 1, or use a method that steps on y − y* (ig, pg, gn)";
+                return Finish(StopReason.Stalled, k, roundedAway ? $"{StillWatch.Stuck(reached)}; {why}" : $"{reached}: {why}",
+                    curvature: new Curvature(StationaryKind.Undecided, [], false, why));
             }
             // Bounded by the run's own time (issue 14: 45 products after an 8.5 s run had taken 58 s), and told
             // to a receiver that shows the phase, which would otherwise go on naming the last iteration.
@@ -1657,8 +1672,10 @@ public static class Optimizer
         string Overflowed(NonFiniteValue bad) =>
             BlewUp(bad) is { } blewUp ? blewUp
             : bad.Quantity == Quantity.Loss && double.IsPositiveInfinity(bad.Value) && stepper.X.ToArray().All(double.IsFinite)
-            && stepper.Gradient.ToArray().All(double.IsFinite)
-                ? $" (the loss's value overflows doubles there, although x and ∂L/∂x = {Gradient()} are finite: the run did not blow up, but {stepper.Name} reads L itself, which doubles cannot hold here" +
+                ? (stepper.Gradient.ToArray().All(double.IsFinite)
+                      ? $" (the loss's value overflows doubles there, although x and ∂L/∂x = {Gradient()} are finite: the run did not blow up, but {stepper.Name} reads L itself, which doubles cannot hold here"
+                      // ∂L/∂x = J^T (y − y*) overflows too where J is as large as y − y* (1E+200·x0 with target 1E+200).
+                      : $" (the loss's value and its gradient ∂L/∂x overflow doubles there although x is finite: the run did not blow up, but {stepper.Name} reads them, which doubles cannot hold here") +
                   (stepper.LossOverflowed ? "; the rules that step in y (ig, pg, gn, hig) need only y − y*, which is finite, and run on it;" : ";") +
                   " or rescale the outputs or the target, e.g. with units, so that L stays below 1E+308)"
                 : "";
@@ -1680,15 +1697,19 @@ public static class Optimizer
         // or L did not rise: there a value overflowed alone (Overflowed).
         string? BlewUp(NonFiniteValue bad)
         {
+            static string Size(Wide w) => w.OutsideDoubles ? w.Scientific(3) : NumberText.Short(w.ToDouble(), 3);
             var start = trajectory[0];
             var x = stepper.X.ToArray();
             if (!x.All(double.IsFinite)) return null;
             var (from, to) = (start.Max(Math.Abs), x.Max(Math.Abs));
             if (!(to > BlowUpGrowth * Math.Max(1, from))) return null;
-            var risen = pointLosses.Append(latestLoss).Where(double.IsFinite).DefaultIfEmpty(double.NaN).Max();
-            if (!(risen > pointLosses[0])) return null;
+            // Compared as carried sizes (Wide), so that a run starting beyond doubles (½(1E+200·0 − 1E+200)² = 5E+399) is judged too.
+            var risen = pointWide.Append(latestWide).Where(w => w.IsFinite && w.M > 0).Select(w => (Log: w.Log10, Text: Size(w)))
+                .DefaultIfEmpty((Log: double.NaN, Text: "")).MaxBy(w => w.Log);
+            var first = pointWide[0];
+            if (!(first.IsFinite && risen.Log > (first.M > 0 ? first.Log10 : double.NegativeInfinity))) return null;
             return $": the run blew up: max |xᵢ| grew from {NumberText.Short(from, 3)} at the start to {NumberText.Short(to, 3)} and L from " +
-                $"{NumberText.Short(pointLosses[0], 3)} to {NumberText.Short(risen, 3)} until a value left doubles: {stepper.Name}'s step size η = " +
+                $"{Size(first)} to {risen.Text} until a value left doubles: {stepper.Name}'s step size η = " +
                 $"{NumberText.Short(stepper.Eta, 3)} is too large for the curvature of L along the way, so each step overshoots by more than the last; " +
                 "take a smaller η, or a method that scales its step by the curvature: newton, gn, ig or pg";
         }

@@ -232,11 +232,26 @@ public abstract class SpectralRule : RuleBase
                         // GN decides its rank on J with rows and columns scaled by powers of 2 (units-free), and its τ is fixed.
                         ? cut.Describe("the equilibrated J (rows and columns scaled by powers of 2, so the rank does not depend on units)") +
                           "; J is singular to rounding there, and the step moves only where J can"
-                        : cut.Describe("J") + (cut.Sigma[kept] > 0
+                        : cut.Sigma[kept] > 0
                             // Half the largest dropped σ/σ_max, to one digit: a τ that keeps it.
-                            ? $"; a smaller tau (e.g. {rule.Name}:tau={NumberText.Short(cut.Sigma[kept] / cut.SigmaMax / 2, 1)}) keeps it"
-                            : "; J is exactly singular there")));
+                            ? cut.Describe("J") + $"; a smaller tau (e.g. {rule.Name}:tau={NumberText.Short(cut.Sigma[kept] / cut.SigmaMax / 2, 1)}) keeps it"
+                            : ZeroSigma(cut, J, m, n)));
             for (var i = 0; i < n; i++) dx[i] *= -rule.Eta;
+        }
+
+        // A σ the SVD returns as 0 is J's exact singularity only when J has that rank when its rows and
+        // columns are rescaled too: MathNet's SVD forms sums of squares, so a σ below about 1E-154·σ_max
+        // (diag(1E-100, 1E+100)) comes back as 0 although J is regular. That J is said to be badly scaled.
+        private static string ZeroSigma(SpectralCut cut, double[] jacobian, int m, int n)
+        {
+            var rank = LinearAlgebra.EquilibratedRank(jacobian, m, n);
+            if (rank is not { } r || r <= cut.Kept)
+                return cut.Describe("J") + "; J is exactly singular there";
+            var unresolved = cut.Dropped == 1 ? "its smallest σ is" : $"its {cut.Dropped} smallest σ are";
+            return $"{unresolved} too small beside σ_max = {NumberText.Short(cut.SigmaMax, 3)} for the SVD in doubles to resolve " +
+                $"(below about 1E-154·σ_max, computed as 0), so at or below τ·σ_max = {NumberText.Short(cut.Tau, 3)} × {NumberText.Short(cut.SigmaMax, 3)} = {NumberText.Short(cut.Threshold, 3)}; " +
+                $"J is not singular (with its rows and columns rescaled by powers of 2 its rank is {r}) but badly scaled: " +
+                "measure the variables or outputs in units that bring J's entries nearer to each other";
         }
     }
 }
