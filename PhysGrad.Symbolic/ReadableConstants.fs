@@ -32,6 +32,27 @@ module ReadableConstants =
                 mantissa.Replace(".", "").TrimStart('0').Length
             | _ -> digits r.Num + digits r.Den
 
+    /// printedDigits as `constant` below prints r beside the user's decimals `sources`: a quotient a/b of them
+    /// (1/6.28318², printed /39.4783509124) with a's and b's digits, a small fraction with its numerator's and
+    /// denominator's, and any other fraction with the digits of the double it becomes (1/314159² prints as
+    /// 1.013213548072398E-11, sixteen, not the twelve of 1/98695877281 it was counted as, which had kept PG's
+    /// rule on 6.28318*sqrt(x0/g) in cleared integers).
+    let private printedDigitsOver (sources: Rational[]) (r: Rational) =
+        let r = r.Abs
+        let x = r.ToDouble()
+        let isDecimal = not (System.Double.IsInfinity x) && abs x >= Expr.SmallestNormal && (ExactConstants.ofDecimal x).Equals r
+
+        if r.IsInteger || isDecimal || abs x < Expr.SmallestNormal || System.Double.IsInfinity x then
+            printedDigits r
+        else
+            match Layout.decimalQuotientOver sources r with
+            | Some(a, b) -> printedDigits a + printedDigits b
+            | None when digits r.Num <= MaxFractionDigits && digits r.Den <= MaxFractionDigits -> printedDigits r
+            | None ->
+                let text = Layout.formatReal x
+                let mantissa = match text.IndexOf 'E' with | -1 -> text | k -> text.Substring(0, k)
+                mantissa.Replace(".", "").Replace("-", "").TrimStart('0').Length
+
     /// The constant as it is printed: a short decimal or a small fraction stays exact, any other
     /// rational becomes its nearest double. Integers stay as they are below 10^15; larger ones become
     /// doubles, so that a rule prints 1E+20 beside 2.5E-20 in text.
@@ -260,9 +281,9 @@ module ReadableConstants =
                 for i in 0 .. factors.Length - 1 do
                     let n, coefficients = factors.[i]
                     q <- q |> Option.bind (fun q -> scalePower scales.[i] n |> Option.map (fun p -> q * p))
-                    total <- total + (coefficients |> Array.sumBy (fun c -> printedDigits (c / scales.[i])))
+                    total <- total + (coefficients |> Array.sumBy (fun c -> printedDigitsOver sources (c / scales.[i])))
 
-                q |> Option.map (fun q -> total + printedDigits q)
+                q |> Option.map (fun q -> total + printedDigitsOver sources q)
 
             let choose (q0: Rational) (factors: (int * Rational[])[]) =
                 // Each sum keeps its cheapest scales (the sum as it is among them), as many as let every combination
