@@ -183,10 +183,15 @@ public static class MethodCatalog
     private static readonly Dictionary<string, MethodEntry> ByName = Entries.ToDictionary(e => e.Name);
 
     /// <summary>The entry of a method.</summary>
-    public static MethodEntry Of(Method method) => ByMethod[method];
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="method"/> is no member of <see cref="Method"/> (a cast integer), with the members.</exception>
+    public static MethodEntry Of(Method method) =>
+        ByMethod.TryGetValue(method, out var entry) ? entry
+        : throw new ArgumentOutOfRangeException(nameof(method), method,
+            $"{(int)method} is no {nameof(Method)}: the methods are {string.Join(", ", Entries.Select(e => $"{nameof(Method)}.{e.Method}"))}.");
 
     /// <summary>The short name of a method, as in reports and <c>--methods</c> (<c>gd</c>, <c>newton-cg</c>).</summary>
-    public static string NameOf(Method method) => ByMethod[method].Name;
+    /// <exception cref="ArgumentOutOfRangeException">As <see cref="Of(Method)"/>.</exception>
+    public static string NameOf(Method method) => Of(method).Name;
 
     /// <summary>The methods with a closed-form rule, as names (<c>gd, newton, ig, pg and gn</c>).</summary>
     public static string ClosedForms =>

@@ -768,8 +768,10 @@ public sealed partial class PhysicsProblem
     /// <exception cref="SymbolicException">The start is outside the problem's domain (<see cref="StartInDomain"/>).</exception>
     /// <exception cref="MethodNotApplicableException">The method does not apply to this problem (IG or PG on a
     /// non-square Jacobian): the same type and wording as <see cref="Rules(Method[])"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="method"/> is no member of <see cref="Method"/>.</exception>
     public OptimizerRun Run(Method method, double eta, int iterations = 100, RunOptions? options = null)
     {
+        _ = MethodCatalog.Of(method);
         options ??= new RunOptions();
         // The shape first (IG and PG need a square J), with the type Rules throws; a size limit of the
         // rule, which depends on the run's options (κ), is the rule's own refusal when it starts.
