@@ -339,7 +339,9 @@ module Expr =
             ofNum c
         else
             match term.Node with
-            | Product fs -> mk (Product(Array.append [| ofNum c |] fs))
+            // A term that is a product kept nested for its constants' range (mul: 1E+200·x0·x1² inside 1E+200·(…))
+            // stays nested: flattened, its constants would multiply beyond doubles when lowered.
+            | Product fs when not (isNumeric fs.[0]) -> mk (Product(Array.append [| ofNum c |] fs))
             | _ -> mk (Product [| ofNum c; term |])
 
     /// One sum or product holds at most this many distinct terms or factors: putting them in
@@ -716,7 +718,18 @@ module Expr =
             | _ ->
                 match b.Node with
                 | Power(bb, bx) when isInteger x -> pow bb (mul [ bx; x ])
-                | Product fs when isInteger x -> mul (fs |> Array.map (fun f -> pow f x))
+                | Product fs when isInteger x ->
+                    let powered = fs |> Array.map (fun f -> pow f x)
+                    // A constant factor whose power leaves doubles ((1E+200·x1)² holds 1E+200² = 1E+400) stays inside:
+                    // distributed, the kernel would compute ∞·x1², which is ∞ even where (1E+200·x1)² is 1.
+                    let outOfRange (r: Expr) =
+                        match numOf r with
+                        | ValueNone -> true
+                        | ValueSome n -> let v = abs (toFloat n) in v <> 0.0 && v < SmallestNormal || (match n with | Q q -> not q.IsZero && abs (q.ToDouble()) < SmallestNormal | _ -> false)
+                    if Array.exists2 (fun (f: Expr) (r: Expr) -> (numOf f).IsSome && outOfRange r) fs powered then
+                        mk (Power(b, x))
+                    else
+                        mul powered
                 // (c·exp(u))^x = c^x·exp(x·u) for any real x wherever either side is real (exp(u) > 0, so c ≥ 0 on
                 // both sides for a fractional x): the exponential leaves the power and merges with the
                 // product's other exponentials, exp(-x0)*sqrt(x1*exp(x0)) = sqrt(x1)*exp(-x0/2).
@@ -729,8 +742,75 @@ module Expr =
                 | Apply(Function.Abs, a) when isEvenInteger x -> pow a x
                 | _ -> mk (Power(b, x))
 
-    /// The product of the given factors.
+    /// The product of the given factors. Where their numeric factors multiply beyond doubles but the product
+    /// holds a variable part (d/dx1 of ½(1E+200·x1)² is 1E+200·(1E+200·x1), whose 1E+400 no double holds), the
+    /// constants are kept in nested products, each finite, the innermost with the variable part: computed inside
+    /// out, 1E+200·(1E+200·x1) is 1E+200 at x1 = 1E-200, where 1E+400·x1 would be ∞. A product of constants alone
+    /// that overflows still raises (ErrorKind.NonFinite), naming the two constants.
     and [<CompiledName("Product")>] mul (factors: seq<Expr>) : Expr =
+        let factors = Seq.toArray factors
+
+        let rec flatten (f: Expr) =
+            match f.Node with
+            | Product fs -> fs |> Array.collect flatten
+            | _ -> [| f |]
+
+        try
+            let r = mulFlat factors
+
+            // An exact coefficient below the doubles' normal range (1E-200 × 1E-200 = 10^-400, kept exact by mulNum) beside
+            // a variable part is split into two normal factors, 2^k · (q/2^k · rest): lowered as one double it would be 0, and
+            // 10^-400·x0² at x0 = 1E+200 computed 0·∞ = NaN where (1E-200·x0)² is 1.
+            match r.Node with
+            | Product fs when fs.Length >= 2 ->
+                match fs.[0].Node with
+                | Number q when not q.IsZero && abs (q.ToDouble()) < SmallestNormal ->
+                    let bits (n: BigInteger) = if n.IsZero then 0L else int64 (BigInteger.Abs(n).GetBitLength())
+                    let e = bits q.Num - bits q.Den // log2 |q| within 1
+                    let half = e / 2L
+                    let a = if half < 0L then Rational.Create(BigInteger.One, BigInteger.Pow(BigInteger 2, int -half)) else Rational.One
+                    let b = q / a
+                    if abs (b.ToDouble()) >= SmallestNormal && abs (a.ToDouble()) >= SmallestNormal then
+                        let inner = mk (Product(Array.append [| number b |] fs.[1..]))
+                        let arr = [| number a; inner |]
+                        Order.sortCanonical arr
+                        mk (Product arr)
+                    else
+                        r
+                | _ -> r
+            | _ -> r
+        with :? SymbolicException as e when e.Kind = ErrorKind.NonFinite ->
+            let flat = factors |> Array.collect flatten
+            let numbers, rest = flat |> Array.partition (fun f -> (numOf f).IsSome)
+
+            if rest.Length = 0 || numbers.Length < 2 then
+                reraise ()
+            else
+                // The constants in groups whose products stay finite, largest magnitude first, so that the innermost
+                // product (with the variable part) takes the largest group.
+                let groups = List<Num>()
+
+                for f in numbers |> Array.sortByDescending (fun f -> abs (toFloat (numOf f).Value)) do
+                    let n = (numOf f).Value
+
+                    if groups.Count = 0 then
+                        groups.Add n
+                    else
+                        try
+                            groups.[groups.Count - 1] <- mulNum groups.[groups.Count - 1] n
+                        with :? SymbolicException as e when e.Kind = ErrorKind.NonFinite ->
+                            groups.Add n
+
+                let mutable inner = mulFlat (Array.append [| ofNum groups.[0] |] rest)
+
+                for k in 1 .. groups.Count - 1 do
+                    let arr = [| ofNum groups.[k]; inner |]
+                    Order.sortCanonical arr
+                    inner <- mk (Product arr)
+
+                inner
+
+    and private mulFlat (factors: Expr[]) : Expr =
         // bases.[i] ^ (exponents.[i] + Σ repeated.[i]); the list for repeats is only allocated when
         // a base occurs twice, which keeps long products (chain-rule factors) cheap to extend.
         let index = Dictionary<Expr, int>(ExprIdentity.comparer)
@@ -747,6 +827,13 @@ module Expr =
         let rec add (f: Expr) =
             match numOf f with
             | ValueSome n -> coefficient <- mulNum coefficient n
+            // A product kept nested for its constants' range (mul) is flattened again: its constants may now cancel.
+            | ValueNone when (match f.Node with
+                              | Product _ -> true
+                              | _ -> false) ->
+                match f.Node with
+                | Product fs -> for g in fs do add g
+                | _ -> ()
             | ValueNone when (match f.Node with
                               | Apply(Function.Exp, _) -> true
                               | _ -> false) ->
