@@ -1269,6 +1269,51 @@ module SharedTerms =
             block
 
     /// Names the repeated non-trivial subexpressions of `roots` (extract, without lifting).
+    /// The block with each product that holds a name for an exponential (t2 = exp(t1*x1)) beside another exponential
+    /// factor written with the name's definition, so that the two merge (Expr.mul adds exponents): newton on
+    /// exp(x0*x1)/exp(-x1); x1/x1 printed -eta*t1*t2*t3*t4*exp(-t1*x1), where t2·exp(−t1·x1) is exp(0) = 1. A factoring
+    /// pass can bring a name beside an exponential after the names are chosen; this undoes only that. Same values.
+    let private mergedExponentials (prefix: string) (block: SharedBlock) : SharedBlock =
+        let definitions = Dictionary<Expr, Expr>(ExprIdentity.comparer)
+
+        for (n, d) in block.Intermediates do
+            match d.Node with
+            | Apply(Function.Exp, _) -> definitions.[Expr.symbol n] <- d
+            | _ -> ()
+
+        let split (f: Expr) =
+            match f.Node with
+            | Power(b, k) -> b, k
+            | _ -> f, Expr.one
+
+        let exponential (f: Expr) =
+            let b, _ = split f
+            match b.Node with
+            | Apply(Function.Exp, _) -> true
+            | Symbol _ -> definitions.ContainsKey b
+            | _ -> false
+
+        let write (e: Expr) =
+            e
+            |> Structure.rewriteBottomUp (fun n ->
+                match n.Node with
+                | Product fs when (fs |> Array.filter exponential).Length >= 2 && fs |> Array.exists (fun f -> definitions.ContainsKey(fst (split f))) ->
+                    fs
+                    |> Array.map (fun f ->
+                        let b, k = split f
+                        match definitions.TryGetValue b with
+                        | true, d -> Expr.pow d k
+                        | _ -> f)
+                    |> Expr.mul
+                | _ -> n)
+
+        if definitions.Count = 0 then
+            block
+        else
+            { Intermediates = block.Intermediates |> Array.map (fun (n, d) -> n, write d)
+              Results = block.Results |> Array.map write }
+            |> prune prefix
+
     /// A pass that only rewrites how a block reads, skipped where it would fold constants beyond doubles: gn on
     /// 1e-200*x0; 1e200*x1 is -eta*(x1 - 1E-200), but writing a sum over one term's coefficient tried 1E+200 × 1E+200
     /// and had refused the whole rule. Every pass keeps the block's values, so the block before it is as valid.
@@ -1343,6 +1388,7 @@ module SharedTerms =
         |> optional positiveNames
         |> optional plainExponentials
         |> optional (namesWrittenOut prefix)
+        |> optional (mergedExponentials prefix)
 
     /// The characters a block prints: each `name = definition` line and each result, in infix.
     let private printedLength (block: SharedBlock) =
