@@ -294,6 +294,12 @@ public static class BookExample
                 (progress as IRunsProgress)?.Ended(i, 0);
                 skipped.Add(new SkippedMethod(m.Method, s.Message) { Cause = NotApplicableCause.Other });
             }
+            catch (Exception e) when (!skipUnformable && InputError.Unformable(e) is { } s)
+            {
+                // A method the caller named: refused, saying which one, so that the caller knows what to leave out.
+                throw new SymbolicException(ErrorKind.NonFinite,
+                    $"{labels[i]} cannot run on this problem: {s.Message.TrimEnd('.')}. Leave {labels[i]} out of the methods to run the others.");
+            }
         }
         var targetX = TargetPoint.Find(problem, target, start, runs, known) with { Problem = source };
         return new Comparison(runs.Select(run => Summarise(run, target, targetX)).ToArray(), targetX) { Skipped = skipped };

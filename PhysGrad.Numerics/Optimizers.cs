@@ -808,9 +808,11 @@ public sealed class Stepper
     public string? GlobalMinimumToRounding()
     {
         // An underflowed loss (L = 0 while ∂L/∂y is not) is no minimum, whatever its rounding level (itself 0 then).
-        if (!LossIsNonNegative || !(Loss >= 0) || LossUnderflowed) return null;
+        // A loss beyond doubles (L = ∞ with its size carried) is at no rounding level: ∞ ≤ ∞ had called exp(x0) at target
+        // 1E+300, where lm never moved, "a global minimum to rounding".
+        if (!LossIsNonNegative || !(Loss >= 0) || !double.IsFinite(Loss) || LossUnderflowed) return null;
         var level = LossRounding();
-        return Loss <= level
+        return Loss <= level && double.IsFinite(level)
             ? $"L = {NumberText.Short(Loss, 3)} is at its rounding level here, {Rules.Rounding.LossLevelText} = {NumberText.Short(level, 3)} ({Rules.Rounding.ScaleText}), and L ≥ 0 by its form: a global minimum to rounding"
             : null;
     }
@@ -1707,11 +1709,22 @@ public static class Optimizer
             var risen = pointWide.Append(latestWide).Where(w => w.IsFinite && w.M > 0).Select(w => (Log: w.Log10, Text: Size(w)))
                 .DefaultIfEmpty((Log: double.NaN, Text: "")).MaxBy(w => w.Log);
             var first = pointWide[0];
-            if (!(first.IsFinite && risen.Log > (first.M > 0 ? first.Log10 : double.NegativeInfinity))) return null;
-            return $": the run blew up: max |xᵢ| grew from {NumberText.Short(from, 3)} at the start to {NumberText.Short(to, 3)} and L from " +
-                $"{Size(first)} to {risen.Text} until a value left doubles: {stepper.Name}'s step size η = " +
-                $"{NumberText.Short(stepper.Eta, 3)} is too large for the curvature of L along the way, so each step overshoots by more than the last; " +
-                "take a smaller η, or a method that scales its step by the curvature: newton, gn, ig or pg";
+            var rose = first.IsFinite && risen.Log > (first.M > 0 ? first.Log10 : double.NegativeInfinity);
+            // x ran off in steps whose losses all left doubles (ig's first step on exp(x0) towards 1E+300 went from 0 to
+            // 3E+299): a blow-up too, said without a rise of L that no double recorded.
+            var leftNow = !double.IsFinite(stepper.Loss) && !stepper.LossOverflowed;
+            if (!rose && !leftNow) return null;
+            var growth = $"max |xᵢ| grew from {NumberText.Short(from, 3)} at the start to {NumberText.Short(to, 3)}" +
+                (rose ? $" and L from {Size(first)} to {risen.Text}" : "");
+            // The plain gradient rules overshoot for want of curvature; the others (newton, ig, pg, gn, hig, lm, bfgs)
+            // step by a model of L or of P that is far off along the way. Each is pointed to what can help it.
+            var plain = stepper.Name is "gd" or "adam";
+            var cure = plain
+                ? $"{stepper.Name}'s step size η = {NumberText.Short(stepper.Eta, 3)} is too large for the curvature of L along the way, so each step " +
+                  "overshoots by more than the last; take a smaller η, or a method that scales its step by the curvature: newton, gn, ig or pg"
+                : $"{stepper.Name}'s step with η = {NumberText.Short(stepper.Eta, 3)} follows a model of the problem that is far off along the way " +
+                  "(where P is far from linear, or J badly scaled), so the steps overshoot; take a smaller η";
+            return $": the run blew up: {growth} until a value left doubles: {cure}";
         }
 
         // A non-finite output whose simulator component holds a constant that overflows doubles (1E+200^2·x0):

@@ -758,9 +758,9 @@ public sealed record Curvature(StationaryKind Kind, double[] Eigenvalues, bool P
         if (verdicts.Any(v => v.Kind != verdicts[0].Kind))
             return new(StationaryKind.Undecided, sorted, true,
                 shown + "; flat directions probed: the scales disagree (" +
-                string.Join(", ", verdicts.Select(v => $"{v.Kind.ToString().ToLowerInvariant()} at ±{NumberText.Short(v.Scale, 3)}")) + ")");
+                string.Join(", ", verdicts.Select(v => $"{Named(v.Kind, sorted.Length)} at ±{NumberText.Short(v.Scale, 3)}")) + ")");
         return new(verdicts[0].Kind, sorted, true,
-            shown + $"; flat directions probed at ±{steps}: the slopes say {verdicts[0].Kind.ToString().ToLowerInvariant()} at " +
+            shown + $"; flat directions probed at ±{steps}: the slopes say {Named(verdicts[0].Kind, sorted.Length)} at " +
             (verdicts.Count == ProbeScales.Length ? "every scale" : $"{verdicts.Count} of {ProbeScales.Length} scales, the others see none"));
     }
 
@@ -892,11 +892,21 @@ public sealed record Curvature(StationaryKind Kind, double[] Eigenvalues, bool P
         return s;
     }
 
-    /// <summary>"a minimum", "a saddle", "a maximum" or "an undecided point", for "at …" in stop details.</summary>
-    public string KindWithArticle => Kind == StationaryKind.Undecided ? "an undecided point" : $"a {KindName}";
+    /// <summary>"a minimum", "a saddle", "a maximum", "an inflection point" or "an undecided point", for "at …" in stop details.</summary>
+    public string KindWithArticle => Kind switch
+    {
+        StationaryKind.Undecided => "an undecided point",
+        StationaryKind.Saddle when Eigenvalues.Length == 1 => "an inflection point",
+        _ => $"a {KindName}",
+    };
 
-    /// <summary>"minimum", "saddle", "maximum" or "undecided" point.</summary>
-    public string KindName => Kind.ToString().ToLowerInvariant();
+    /// <summary>"minimum", "saddle", "maximum" or "undecided" point; with one variable a saddle is an "inflection point"
+    /// (L rises on one side and falls on the other, as x³ at 0: no second direction to make a saddle of).</summary>
+    public string KindName => Named(Kind, Eigenvalues.Length);
+
+    // The kind's name for a problem of n variables.
+    internal static string Named(StationaryKind kind, int n) =>
+        kind == StationaryKind.Saddle && n == 1 ? "inflection point" : kind.ToString().ToLowerInvariant();
 }
 
 /// <summary>

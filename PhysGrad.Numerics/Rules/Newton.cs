@@ -365,9 +365,14 @@ public sealed class Newton : RuleBase
             for (var i = 0; i < n; i++) dx[i] -= eta * vg / Math.Abs(lambda) * s[i] * evd.EigenVectors[i, k];
         }
         // The message shows H's own eigenvalues (what the user's units give), the class comes from H'.
-        var shown = Curvature.ShowEigenvalues(original.Evd(MathNet.Numerics.LinearAlgebra.Symmetricity.Symmetric)
-            .EigenValues.Select(v => v.Real).OrderBy(v => v).ToArray());
-        var why = $"{Curvature.Definiteness(values, zero)} ({Curvature.Eigenvalue(n)} {shown})";
+        var own = original.Evd(MathNet.Numerics.LinearAlgebra.Symmetricity.Symmetric).EigenValues.Select(v => v.Real).OrderBy(v => v).ToArray();
+        var shown = Curvature.ShowEigenvalues(own);
+        // A negative eigenvalue of H' that H's own list rounds to ≈ 0 beside a large one ("indefinite (eigenvalues ≈ 0,
+        // 1E+24)") is shown in H' too, so that the class can be read off the numbers.
+        var shownAsZero = own.Length * Math.Pow(2, -52) * own.Max(Math.Abs); // ShowEigenvalues' "≈ 0"
+        var hidden = values.Any(v => v < -zero) && !own.Any(v => v < -shownAsZero);
+        var why = $"{Curvature.Definiteness(values, zero)} ({Curvature.Eigenvalue(n)} {shown}" +
+            (hidden ? $"; of the scaled H' = SHS, S ≈ diag(1/√|H_ii|): {Curvature.ShowEigenvalues([.. values.OrderBy(v => v)])}" : "") + ")";
         if (dropped == n)
             return (FallbackKind.HessianSingular, why, "every eigenvalue is 0 (L is linear here): took a gradient step instead");
         var kind = flipped > 0 ? FallbackKind.HessianIndefinite : FallbackKind.HessianSingular;
