@@ -133,3 +133,68 @@ let ``a value outside Method is refused as an argument out of range by rules, ru
         let e = Assert.Throws<ArgumentOutOfRangeException>(act)
         Assert.Contains("99 is no Method", e.Message)
         Assert.Contains("Method.GradientDescent", e.Message)
+
+// ---- Constants whose products leave doubles are kept apart where the problem's values do not ----
+// ½(1E+200·x0)² (target 0) was distributed into 1E+400·x0², and its gradient 1E+200·(1E+200·x0) folded into 1E+400·x0:
+// the run was refused although L = ½ and ∂L/∂x = 1E+200 at x0 = 1E-200. ½(1E-200·x0)² became 10^-400·x0², which the
+// kernel computed as 0·∞ = NaN at x0 = 1E+200. Both are now kept in finite, nested factors.
+
+/// A scale 10^k with 155 ≤ |k| ≤ 300: its square leaves the doubles' normal range.
+type ExtremeScale = { K: int }
+
+type ExtremeScaleArb =
+    static member Case() =
+        Arb.fromGen (gen {
+            let! k = Gen.choose (155, 300)
+            let! sign = Gen.elements [ -1; 1 ]
+            return { K = sign * k } })
+
+[<Property(Arbitrary = [| typeof<ExtremeScaleArb> |], MaxTest = 25)>]
+let ``ig and gn on 10^k*x0; x1 towards 0 run from where y is 1, and L and its gradient are finite there`` (s: ExtremeScale) =
+    let simulator = sprintf "%s*x0; x1" (literal s.K)
+    let x0 = Math.Pow(10.0, float -s.K)
+    let problem = PhysicsProblem.FromText(simulator, [| 0.0; 0.0 |], [| x0; 1.0 |])
+    let comparison = problem.CompareMethods([| MethodSpec(Method.InverseGradient, 0.5); MethodSpec(Method.GaussNewton, 0.5) |], 2)
+    comparison.Results
+    |> Seq.forall (fun r ->
+        // L₀ = ½(1 + 1) = 1 up to the literal's rounding; two half steps take y to y/4.
+        let l0 = r.Run.Losses.[0]
+        abs (l0 - 1.0) < 1e-12 && abs (r.Run.Final.[1] - 0.25) < 1e-12 && abs (r.Run.Final.[0] / x0 - 0.25) < 1e-12)
+    |> Prop.label simulator
+
+[<Fact>]
+let ``a named method whose kernels leave doubles is refused by name, saying what to leave out`` () =
+    let code, _, err = Cli.run [ "compare"; "--simulator"; "1e200*x0"; "--target"; "0"; "--start"; "1e-200"; "--methods"; "newton,ig"; "--out"; out36 ]
+    Assert.Equal(2, code)
+    let err = TestHelpers.unwrapped err
+    Assert.Contains("newton cannot run on this problem: Deriving the Hessian", err)
+    Assert.Contains("Leave newton out of the methods to run the others", err)
+    let code, out, err = Cli.run [ "compare"; "--simulator"; "1e200*x0"; "--target"; "0"; "--start"; "1e-200"; "--methods"; "ig:0.5"; "--iterations"; "3"; "--out"; out36 ]
+    Assert.True(code = 0 || code = 1, err)
+    // x0 = 1E-200·(1/2)³ after three half steps.
+    Assert.Contains("[1.25000E-201]", out)
+
+// ---- Verdicts a run cannot back are not given ----
+
+[<Fact>]
+let ``lm that cannot move where L is beyond doubles is not at a global minimum`` () =
+    let problem = PhysicsProblem.FromText("exp(x0)", [| 1e300 |], [| 0.0 |])
+    let run = problem.Run(Method.LevenbergMarquardt, 1.0, 20)
+    Assert.NotEqual(StopReason.Converged, run.StopReason)
+    Assert.DoesNotContain("global minimum", run.StopDetail)
+
+[<Fact>]
+let ``with one variable a stationary point that is neither a minimum nor a maximum is an inflection point`` () =
+    let problem = PhysicsProblem.FromText("x0", [||], [| 0.0 |], loss = "y0^3 + 1")
+    let run = problem.Run(Method.GradientDescent, 0.1, 10)
+    Assert.Equal(StationaryKind.Saddle, run.Exit.Curvature.Kind)
+    Assert.Contains("an inflection point", run.StopDetail)
+    Assert.DoesNotContain("saddle", run.StopDetail)
+
+[<Fact>]
+let ``a printed product holds no name for an exponential beside the exponential that cancels it`` () =
+    let code, out, _ = Cli.run [ "derive"; "--simulator"; "exp(x0*x1)/exp(-x1); x1/x1"; "--methods"; "newton" ]
+    Assert.Equal(0, code)
+    // Δx0 was -eta*t1*t2*t3*t4*exp(-t1*x1) with t2 = exp(t1*x1): t2·exp(−t1·x1) = 1.
+    Assert.Contains("Δx0 = -eta*t1*t3*t4", out)
+    Assert.DoesNotContain("exp(-t1*x1)", out)
