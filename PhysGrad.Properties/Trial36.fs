@@ -198,3 +198,21 @@ let ``a printed product holds no name for an exponential beside the exponential 
     // Δx0 was -eta*t1*t2*t3*t4*exp(-t1*x1) with t2 = exp(t1*x1): t2·exp(−t1·x1) = 1.
     Assert.Contains("Δx0 = -eta*t1*t3*t4", out)
     Assert.DoesNotContain("exp(-t1*x1)", out)
+
+[<Fact>]
+let ``diff computes a product whose constants multiply beyond doubles inside out, where its value is finite`` () =
+    let code, out, err = Cli.run [ "diff"; "-f"; "1e200*x^2*1e200"; "--at"; "1e-200" ]
+    Assert.Equal(0, code)
+    Assert.Contains("f(x) = 1E+200*(1E+200*x^2)", out)
+    // f = 1E+400·x² = 1 and f′ = 2E+400·x = 2E+200 at x = 1E-200.
+    Assert.Contains("f = 1\n", out.Replace("\r", ""))
+    Assert.Contains("gradient = [2E+200]", out)
+    Assert.Equal("", err)
+
+[<Fact>]
+let ``ig's fallback on a subnormal Jacobian says the solve had no finite result, not that J is one`` () =
+    let problem = PhysicsProblem.FromText("1e-320*x0", [| 1.0 |], [| 1.0 |])
+    let run = problem.Run(Method.InverseGradient, 0.3, 3)
+    let reason = (Seq.head run.Fallbacks).Reason
+    Assert.Contains("gave no finite Δx", reason)
+    Assert.DoesNotContain("the Jacobian is non-finite input or result", reason)

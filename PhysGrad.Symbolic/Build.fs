@@ -756,29 +756,7 @@ module Expr =
             | _ -> [| f |]
 
         try
-            let r = mulFlat factors
-
-            // An exact coefficient below the doubles' normal range (1E-200 × 1E-200 = 10^-400, kept exact by mulNum) beside
-            // a variable part is split into two normal factors, 2^k · (q/2^k · rest): lowered as one double it would be 0, and
-            // 10^-400·x0² at x0 = 1E+200 computed 0·∞ = NaN where (1E-200·x0)² is 1.
-            match r.Node with
-            | Product fs when fs.Length >= 2 ->
-                match fs.[0].Node with
-                | Number q when not q.IsZero && abs (q.ToDouble()) < SmallestNormal ->
-                    let bits (n: BigInteger) = if n.IsZero then 0L else int64 (BigInteger.Abs(n).GetBitLength())
-                    let e = bits q.Num - bits q.Den // log2 |q| within 1
-                    let half = e / 2L
-                    let a = if half < 0L then Rational.Create(BigInteger.One, BigInteger.Pow(BigInteger 2, int -half)) else Rational.One
-                    let b = q / a
-                    if abs (b.ToDouble()) >= SmallestNormal && abs (a.ToDouble()) >= SmallestNormal then
-                        let inner = mk (Product(Array.append [| number b |] fs.[1..]))
-                        let arr = [| number a; inner |]
-                        Order.sortCanonical arr
-                        mk (Product arr)
-                    else
-                        r
-                | _ -> r
-            | _ -> r
+            mulFlat factors
         with :? SymbolicException as e when e.Kind = ErrorKind.NonFinite ->
             let flat = factors |> Array.collect flatten
             let numbers, rest = flat |> Array.partition (fun f -> (numOf f).IsSome)

@@ -280,6 +280,21 @@ module Lower =
                         acc <- (if acc < 0 then slot t else b.Emit(OpCode.Add, acc, slot t))
 
                 acc
+            // An exact coefficient beyond the doubles' normal range beside a variable part (10^-400·x0 from ½(1E-200·x0)²,
+            // kept exact so that it cancels in the rules) is one double 0 (or ∞): at x0 = 1E+200 the product would be
+            // 0·1E+200 = 0 instead of 1E-200. It multiplies in as two normal doubles, a power of two first then the rest
+            // of it, each rounding once: a·(b·rest) with a·b = q.
+            | Product fs when fs.Length >= 2
+                              && (match fs.[0].Node with
+                                  | Number q -> not q.IsZero && (let v = abs (q.ToDouble()) in v < Expr.SmallestNormal || Double.IsInfinity v)
+                                  | _ -> false) ->
+                let q = match fs.[0].Node with | Number q -> q | _ -> Rational.One
+                let bits (n: Numerics.BigInteger) = int64 (Numerics.BigInteger.Abs(n).GetBitLength())
+                let half = (bits q.Num - bits q.Den) / 2L
+                let a = if half < 0L then Rational.Create(Numerics.BigInteger.One, Numerics.BigInteger.Pow(Numerics.BigInteger 2, int -half))
+                        else Rational.OfBig(Numerics.BigInteger.Pow(Numerics.BigInteger 2, int half))
+                let rest = slot (Expr.mul fs.[1..])
+                b.Emit(OpCode.Multiply, b.Emit(OpCode.Multiply, rest, b.Constant((q / a).ToDouble())), b.Constant(a.ToDouble()))
             | Product fs ->
                 // Numerator factors multiply; factors with a negative integer exponent divide.
                 let mutable num = -1

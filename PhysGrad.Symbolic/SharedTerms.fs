@@ -1310,9 +1310,12 @@ module SharedTerms =
         if definitions.Count = 0 then
             block
         else
-            { Intermediates = block.Intermediates |> Array.map (fun (n, d) -> n, write d)
-              Results = block.Results |> Array.map write }
-            |> prune prefix
+            let intermediates = block.Intermediates |> Array.map (fun (n, d) -> n, write d)
+            let results = block.Results |> Array.map write
+            let same = Array.forall2 (fun (_, a) (_, b) -> obj.ReferenceEquals(a, b)) block.Intermediates intermediates
+                       && Array.forall2 (fun (a: Expr) b -> obj.ReferenceEquals(a, b)) block.Results results
+            // Pruned only where a product changed: a name may then be used once.
+            if same then block else prune prefix { Intermediates = intermediates; Results = results }
 
     /// A pass that only rewrites how a block reads, skipped where it would fold constants beyond doubles: gn on
     /// 1e-200*x0; 1e200*x1 is -eta*(x1 - 1E-200), but writing a sum over one term's coefficient tried 1E+200 × 1E+200

@@ -410,7 +410,12 @@ internal sealed class InverseState(IDifferentiableProblem problem, double eta, b
         for (var row = 0; row < m; row++)
             for (var c = 0; c < n; c++) _jacobian2D[row, c] = j[row * n + c];
         var rank = LinearAlgebra.PseudoInverseProduct(_jacobian2D, dy, 1e-12, dx, out var cut, TypicalX(x));
-        notes.Note(FallbackKind.JacobianSingular, $"the Jacobian is {r} at {Point(x)}; took the minimum-norm step J⁺Δy (rank {rank} of {n}" +
+        // A non-finite solve is said as what it is ("the Jacobian is non-finite input or result" read as a claim about J):
+        // J⁻¹Δy beyond doubles, as on 1e-320*x0, whose preimage of 1 is 1E+320.
+        var what = r.Status == SolveStatus.NonFinite
+            ? $"solving J Δx = Δy at {Point(x)} gave no finite Δx (J⁻¹Δy is beyond doubles: J's entries are subnormal or the preimage is out of range)"
+            : $"the Jacobian is {r} at {Point(x)}";
+        notes.Note(FallbackKind.JacobianSingular, $"{what}; took the minimum-norm step J⁺Δy (rank {rank} of {n}" +
             (cut.Dropped > 0 ? $": {cut.Describe("the equilibrated J")})" : ")"));
     }
 }
