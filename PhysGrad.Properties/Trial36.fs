@@ -200,14 +200,19 @@ let ``a printed product holds no name for an exponential beside the exponential 
     Assert.DoesNotContain("exp(-t1*x1)", out)
 
 [<Fact>]
-let ``diff computes a product whose constants multiply beyond doubles inside out, where its value is finite`` () =
-    let code, out, err = Cli.run [ "diff"; "-f"; "1e200*x^2*1e200"; "--at"; "1e-200" ]
+let ``diff computes a derivative whose constants multiply beyond doubles inside out, and refuses such constants written side by side`` () =
+    let code, out, err = Cli.run [ "diff"; "-f"; "(1e200*x)^2/2"; "--at"; "1e-200" ]
     Assert.Equal(0, code)
-    Assert.Contains("f(x) = 1E+200*(1E+200*x^2)", out)
-    // f = 1E+400·x² = 1 and f′ = 2E+400·x = 2E+200 at x = 1E-200.
-    Assert.Contains("f = 1\n", out.Replace("\r", ""))
-    Assert.Contains("gradient = [2E+200]", out)
+    Assert.Contains("f(x) = (1E+200*x)^2/2", out)
+    Assert.Contains("df/dx = 1E+200*(1E+200*x)", out)
+    // f = ½(1E+200·x)² = ½ and f′ = 1E+400·x = 1E+200 at x = 1E-200.
+    Assert.Contains("f = 0.5\n", out.Replace("\r", ""))
+    Assert.Contains("gradient = [1E+200]", out)
     Assert.Equal("", err)
+    // Written by the user in one product, the constants are refused at their column, as before (EdgeScales22).
+    let code, _, err = Cli.run [ "diff"; "-f"; "1e200*x^2*1e200" ]
+    Assert.Equal(2, code)
+    Assert.Contains("column 6", err)
 
 [<Fact>]
 let ``ig's fallback on a subnormal Jacobian says the solve had no finite result, not that J is one`` () =

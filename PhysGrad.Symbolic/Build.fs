@@ -678,6 +678,17 @@ module Expr =
             else
                 ValueSome(real r)
 
+    /// Raises, as folding them would (ErrorKind.NonFinite, naming the two constants), where the numeric factors among
+    /// `factors` multiply beyond doubles. For the parser: constants a person wrote side by side in one product
+    /// (x1*1e300*1e300) are refused at their column, although `mul` keeps such constants apart where they arise from
+    /// derivation (1E+200·(1E+200·x1), the gradient of ½(1E+200·x1)²).
+    [<CompiledName("CheckWrittenConstants")>]
+    let checkWrittenConstants (factors: seq<Expr>) =
+        factors
+        |> Seq.choose (fun f -> match numOf f with | ValueSome n -> Some n | ValueNone -> None)
+        |> Seq.fold mulNum (Q Rational.One)
+        |> ignore
+
     /// base ^ exponent.
     [<CompiledName("Power")>]
     let rec pow (b: Expr) (x: Expr) : Expr =

@@ -794,7 +794,7 @@ module Parse =
                             e))
 
             let (_, _, at) = rest.Head
-            guard at (fun () -> Expr.mul factors)
+            guard at (fun () -> Expr.checkWrittenConstants factors; Expr.mul factors)
         | ANeg(minus, a) ->
             let e = build a
             if minus % 2 = 1 then Expr.neg e else e
