@@ -890,7 +890,17 @@ public sealed class Stepper
         if (_state.Hessian is { } held) return held;
         _hx ??= new double[_n * _n];
         _scratch ??= new double[_n];
-        HessianAt(_x, _hx, _scratch);
+        try
+        {
+            HessianAt(_x, _hx, _scratch);
+        }
+        catch (Symbolic.SymbolicException e) when (e.Kind == Symbolic.ErrorKind.NonFinite)
+        {
+            // A Hessian whose kernel folds constants beyond doubles (1E+400 for 1e200*x0) has no entries in doubles: the
+            // verdicts that read it see non-finite entries and decide without it, and a rule that needs no Hessian (adam)
+            // is not refused for its stop's sake.
+            Array.Fill(_hx, double.NaN);
+        }
         return _hx;
     }
 
@@ -970,7 +980,9 @@ public sealed class Stepper
     /// is asked too because ∂L/∂x = Jᵀ ∂L/∂y can underflow with it: 1E-300·x0 at target 1E-300 from 0.5 has
     /// ∂L/∂y = −5E-301 but ∂L/∂x = −5E-601 = 0.
     /// </summary>
-    public bool LossUnderflowed => Loss == 0 && (!Array.TrueForAll(_gx, v => v == 0) || LossGradientInYNonZero());
+    /// Only for a loss ≥ 0 by its form: a loss of the user's own such as y0 is 0 with ∂L/∂y = 1 at an ordinary point (x0² + x0³
+    /// at 0, a strict minimum), which had been called an underflow.
+    public bool LossUnderflowed => Loss == 0 && LossIsNonNegative && (!Array.TrueForAll(_gx, v => v == 0) || LossGradientInYNonZero());
 
     /// <summary>
     /// Why the current point is an underflow plateau rather than a minimum, or null: an output yᵢ and its whole row

@@ -221,3 +221,30 @@ let ``ig's fallback on a subnormal Jacobian says the solve had no finite result,
     let reason = (Seq.head run.Fallbacks).Reason
     Assert.Contains("gave no finite Δx", reason)
     Assert.DoesNotContain("the Jacobian is non-finite input or result", reason)
+
+// ---- Round 36's second trial ----
+
+[<Fact>]
+let ``a loss of the user's own that is 0 at an ordinary minimum is no underflow`` () =
+    // L = y0 = x0² + x0³ is 0 at x0 = 0 with ∂L/∂y = 1: a strict local minimum, not a loss that underflowed.
+    let problem = PhysicsProblem.FromText("x0^2 + x0^3", [||], [| 0.1 |], loss = "y0")
+    let run = problem.Run(Method.Newton, 1.0, 50)
+    Assert.Equal(StopReason.Converged, run.StopReason)
+    Assert.Equal(StationaryKind.Minimum, run.Exit.Curvature.Kind)
+    Assert.DoesNotContain("underflow", run.StopDetail)
+
+[<Fact>]
+let ``a 2x2 linear system with coefficients 1E+200 and 1E-200 runs ig, gn and pg to its preimage`` () =
+    // ∂L/∂x holds 1E+200·(1E+200·x0 + 1E-200·x1 − 1) beside −x1: merging it would fold 1E+400.
+    let problem = PhysicsProblem.FromText("1e200*x0 + 1e-200*x1; x0 - x1", [| 1.0; 0.0 |], [| 2e-200; 1e-200 |])
+    let comparison =
+        problem.CompareMethods([| MethodSpec(Method.InverseGradient, 1.0); MethodSpec(Method.GaussNewton, 1.0); MethodSpec(Method.PhysicalGradient, 1.0) |], 1)
+    for r in comparison.Results do
+        // x* = (1, 1)/(1E+200 + 1E-200): 1E-200 each to doubles.
+        Assert.True(abs (r.Run.Final.[0] / 1e-200 - 1.0) < 1e-12 && abs (r.Run.Final.[1] / 1e-200 - 1.0) < 1e-12, sprintf "%A" r.Run.Final)
+
+[<Fact>]
+let ``adam on 1e200*x0 is not refused for a Hessian it never reads`` () =
+    let problem = PhysicsProblem.FromText("1e200*x0", [| 0.0 |], [| 1e-200 |])
+    let run = problem.Run(Method.Adam, 0.1, 5)
+    Assert.NotEqual(StopReason.Converged, run.StopReason)

@@ -438,7 +438,16 @@ module Expr =
                             | true, k0 -> not (isZeroNum k0) && (try isZeroNum (addNum k0 (mulNum c k)) with :? SymbolicException as e when e.Kind = ErrorKind.NonFinite -> false)
                             | _ -> false
 
-                    if not (isZeroNum c) && Array.exists meets inner then
+                    // Distributed only where every product c·k stays within doubles: 1E+200·(1E+200·x0 + 1E-200·x1 − 1)
+                    // beside −x1 meets it, but its 1E+200·1E+200·x0 has no double (it stays a multiple, as written).
+                    let fits (u: Expr) =
+                        let k = match numOf u with | ValueSome n -> n | ValueNone -> (let struct (k, _) = splitCoefficient u in k)
+                        try
+                            mulNum c k |> ignore
+                            true
+                        with :? SymbolicException as e when e.Kind = ErrorKind.NonFinite -> false
+
+                    if not (isZeroNum c) && Array.exists meets inner && Array.forall fits inner then
                         distributed <- true
                         coefficients.[rest] <- Q Rational.Zero
 
