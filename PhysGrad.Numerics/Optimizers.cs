@@ -982,7 +982,12 @@ public sealed class Stepper
     /// </summary>
     /// Only for a loss ≥ 0 by its form: a loss of the user's own such as y0 is 0 with ∂L/∂y = 1 at an ordinary point (x0² + x0³
     /// at 0, a strict minimum), which had been called an underflow.
-    public bool LossUnderflowed => Loss == 0 && LossIsNonNegative && (!Array.TrueForAll(_gx, v => v == 0) || LossGradientInYNonZero());
+    /// ∂L/∂y decides where the problem gives it: ∂L/∂x can be rounding noise beside L = 0 exactly (x0 − x1 + 4 computed term by
+    /// term in the gradient kernel gave 1E-16 where the loss's residual was exactly 0, and BFGS stepped on noise).
+    public bool LossUnderflowed => Loss == 0 && LossIsNonNegative
+        && (HasLossGradientInY ? LossGradientInYNonZero() : !Array.TrueForAll(_gx, v => v == 0));
+
+    private bool HasLossGradientInY => _m > 0 && _problem.Supported.HasFlag(Capabilities.Outputs | Capabilities.LossGradientInY);
 
     /// <summary>
     /// Why the current point is an underflow plateau rather than a minimum, or null: an output yᵢ and its whole row

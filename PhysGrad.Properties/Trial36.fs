@@ -248,3 +248,15 @@ let ``adam on 1e200*x0 is not refused for a Hessian it never reads`` () =
     let problem = PhysicsProblem.FromText("1e200*x0", [| 0.0 |], [| 1e-200 |])
     let run = problem.Run(Method.Adam, 0.1, 5)
     Assert.NotEqual(StopReason.Converged, run.StopReason)
+
+[<Fact>]
+let ``bfgs that reaches L = 0 exactly converges there, though its gradient kernel leaves rounding noise`` () =
+    // A = [[1, −1], [1, 1]], y* = (−4, 5) from (4, 1): L is exactly 0 at iteration 2 while ∂L/∂x, computed term by term,
+    // was 1E-16; that had been read as an underflow, and BFGS stepped on noise until its curvature condition failed
+    // (StopReasons' Wolfe property found it on one seed).
+    let problem = PhysicsProblem.FromText("x0 - x1; x0 + x1", [| -4.0; 5.0 |], [| 4.0; 1.0 |])
+    let run = problem.Run(Method.Bfgs, 1.0, 20, RunOptions(LossTolerance = 1e-20, LineSearch = true))
+    Assert.Equal(StopReason.Converged, run.StopReason)
+    Assert.Empty(run.Fallbacks)
+    Assert.Equal(0.5, run.Final.[0], 12)
+    Assert.Equal(4.5, run.Final.[1], 12)

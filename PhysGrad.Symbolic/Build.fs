@@ -1032,11 +1032,13 @@ module Expr =
             match f.Node with
             | Product _ -> ValueNone
             | _ ->
-                match mulNum n (numOf c0).Value with
-                | Q q when q.IsZero -> ValueSome zero
-                | F x when x = 0.0 -> ValueSome(real 0.0)
-                | k when isOneNum k -> ValueSome f
-                | k -> ValueSome(mk (Product [| ofNum k; f |]))
+                // c·c' beyond doubles: the general mul keeps the two apart (nested), so this shortcut steps aside.
+                match (try ValueSome(mulNum n (numOf c0).Value) with :? SymbolicException as e when e.Kind = ErrorKind.NonFinite -> ValueNone) with
+                | ValueNone -> ValueNone
+                | ValueSome(Q q) when q.IsZero -> ValueSome zero
+                | ValueSome(F x) when x = 0.0 -> ValueSome(real 0.0)
+                | ValueSome k when isOneNum k -> ValueSome f
+                | ValueSome k -> ValueSome(mk (Product [| ofNum k; f |]))
         | _ -> ValueNone
 
     /// a · b

@@ -405,7 +405,8 @@ type internal Linear private (rests0: Expr[], coefficients0: Coefficient[], cons
             rest
         else
             match rest.Node with
-            | Product fs -> Intern.node (Product(Array.append [| CoefficientNodes.Of c |] fs))
+            // A rest that is itself a product with a coefficient is one kept nested for its constants' range (as scaleTerm).
+            | Product fs when not (Expr.isNumeric fs.[0]) -> Intern.node (Product(Array.append [| CoefficientNodes.Of c |] fs))
             | _ -> Intern.node (Product [| CoefficientNodes.Of c; rest |])
 
     /// The node: the sum of the terms in canonical order, the constant alone when there are no rests.
