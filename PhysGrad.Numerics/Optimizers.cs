@@ -979,11 +979,11 @@ public sealed class Stepper
     /// 0, so the value underflowed in doubles (½r² for |r| below about 1E-162) and is not a minimum. ∂L/∂y
     /// is asked too because ∂L/∂x = Jᵀ ∂L/∂y can underflow with it: 1E-300·x0 at target 1E-300 from 0.5 has
     /// ∂L/∂y = −5E-301 but ∂L/∂x = −5E-601 = 0.
-    /// </summary>
     /// Only for a loss ≥ 0 by its form: a loss of the user's own such as y0 is 0 with ∂L/∂y = 1 at an ordinary point (x0² + x0³
     /// at 0, a strict minimum), which had been called an underflow.
     /// ∂L/∂y decides where the problem gives it: ∂L/∂x can be rounding noise beside L = 0 exactly (x0 − x1 + 4 computed term by
     /// term in the gradient kernel gave 1E-16 where the loss's residual was exactly 0, and BFGS stepped on noise).
+    /// </summary>
     public bool LossUnderflowed => Loss == 0 && LossIsNonNegative
         && (HasLossGradientInY ? LossGradientInYNonZero() : !Array.TrueForAll(_gx, v => v == 0));
 
@@ -1061,7 +1061,7 @@ public sealed class Stepper
     /// <summary>∂L/∂y at the current point in words (<c>[1E-216]</c>), or "not available" where the problem gives no y or ∂L/∂y.</summary>
     internal string LossGradientInYText()
     {
-        if (_m == 0 || !_problem.Supported.HasFlag(Capabilities.Outputs | Capabilities.LossGradientInY)) return "not available";
+        if (!HasLossGradientInY) return "not available";
         var gradient = new double[_m];
         _problem.LossInY(Y.ToArray(), gradient);
         return NumberText.Vector(gradient, v => NumberText.Short(v, 3));
@@ -1069,7 +1069,7 @@ public sealed class Stepper
 
     private bool LossGradientInYNonZero()
     {
-        if (_m == 0 || !_problem.Supported.HasFlag(Capabilities.Outputs | Capabilities.LossGradientInY)) return false;
+        if (!HasLossGradientInY) return false;
         var y = Y.ToArray();
         var gradient = new double[_m];
         _problem.LossInY(y, gradient);

@@ -1268,7 +1268,6 @@ module SharedTerms =
         else
             block
 
-    /// Names the repeated non-trivial subexpressions of `roots` (extract, without lifting).
     /// The block with each product that holds a name for an exponential (t2 = exp(t1*x1)) beside another exponential
     /// factor written with the name's definition, so that the two merge (Expr.mul adds exponents): newton on
     /// exp(x0*x1)/exp(-x1); x1/x1 printed -eta*t1*t2*t3*t4*exp(-t1*x1), where t2·exp(−t1·x1) is exp(0) = 1. A factoring
@@ -1326,6 +1325,7 @@ module SharedTerms =
         with :? SymbolicException as e when e.Kind = ErrorKind.NonFinite ->
             block
 
+    /// Names the repeated non-trivial subexpressions of `roots` (extract, without lifting).
     let private extractAsGiven (prefix: string) (roots: Expr[]) : SharedBlock =
         // Common factors first out of the rules as written (eta*ys0/t + eta*ys0*cos(x)/t is one fraction
         // before ys0/t gets a name), and again once the names are in (factorBlock).
